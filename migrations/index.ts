@@ -1,0 +1,7 @@
+import type { MigrationObject } from '@mikro-orm/core';
+import { Migration20261124000000_customers } from './Migration20261124000000_customers.js';
+
+/** Every migration in order; listed explicitly so compiled and bundled builds find them without globbing. */
+export const migrationsList: MigrationObject[] = [
+  { name: 'Migration20261124000000_customers', class: Migration20261124000000_customers },
+];

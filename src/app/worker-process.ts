@@ -1,0 +1,26 @@
+import type { AppConfig } from '../config/config.js';
+import { createOrm } from '../db/orm.js';
+import type { Logger } from '../logger.js';
+import { createWorker, installTemporalRuntime } from '../temporal/worker.js';
+
+/**
+ * One Temporal worker polling the task queue. The Temporal runtime shuts it down
+ * gracefully on SIGINT/SIGTERM (activities in flight finish); `done` resolves after that.
+ */
+export async function startWorkerProcess(config: AppConfig, logger: Logger, opts: { handleSignals?: boolean } = {}) {
+  installTemporalRuntime(logger, config.workerMetricsPort, { handleSignals: opts.handleSignals });
+  const orm = await createOrm(config.databaseUrl);
+  const { worker, connection } = await createWorker(config.temporal, orm);
+  const done = worker.run().finally(async () => {
+    await connection.close();
+    await orm.close();
+  });
+  logger.info({ taskQueue: config.temporal.taskQueue, namespace: config.temporal.namespace }, 'worker polling');
+  return {
+    done,
+    async stop() {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await done;
+    },
+  };
+}

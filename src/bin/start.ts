@@ -1,0 +1,106 @@
+import 'reflect-metadata';
+import path from 'node:path';
+import { startApiProcess } from '../app/api-process.js';
+import { startWorkerProcess } from '../app/worker-process.js';
+import { loadConfig } from '../config/config.js';
+import { createOrm, migrateUp } from '../db/orm.js';
+import { loadDemoDataIfEmpty } from '../dev/demo-data.js';
+import { apiKeysSpec, devApiKeys } from '../dev/dev-api-keys.js';
+import { startEmbeddedPostgres } from '../dev/embedded-postgres.js';
+import { isPortOpen } from '../dev/ports.js';
+import { ensureTemporalCli, startTemporalDevServer } from '../dev/temporal-dev-server.js';
+import { createLogger } from '../logger.js';
+import { connectTemporal } from '../temporal/client.js';
+import { registerSearchAttributes } from '../temporal/search-attributes.js';
+
+/**
+ * `npm start`: the whole system on one machine. PostgreSQL and Temporal are
+ * started here unless DATABASE_URL / TEMPORAL_ADDRESS point elsewhere; then
+ * migrations, demo data, one worker and the API. Ctrl-C stops what it started.
+ */
+const env = process.env;
+const dataDir = path.resolve(env.DATA_DIR ?? '.data');
+const log = createLogger(env.LOG_LEVEL ?? 'info', 'start');
+const stops: Array<[string, () => Promise<void>]> = [];
+
+async function shutdown(code: number): Promise<never> {
+  for (const [name, stop] of stops.reverse()) {
+    try {
+      await stop();
+      log.info(`${name} stopped`);
+    } catch (error) {
+      log.error({ err: error }, `${name} did not stop cleanly`);
+    }
+  }
+  process.exit(code);
+}
+process.once('SIGINT', () => void shutdown(0));
+process.once('SIGTERM', () => void shutdown(0));
+
+try {
+  let temporalUi: string | null = null;
+  if (!env.DATABASE_URL) {
+    const pg = await startEmbeddedPostgres({
+      dataDir: path.join(dataDir, 'postgres'),
+      port: Number(env.PGPORT ?? 54329),
+      database: 'retention',
+      log: (m) => log.warn(m),
+    });
+    if (pg.startedHere) stops.push(['PostgreSQL', pg.stop]);
+    log.info({ url: pg.url.replace(/:[^:@]+@/, ':***@') }, pg.startedHere ? 'embedded PostgreSQL started' : 'reusing running PostgreSQL');
+    env.DATABASE_URL = pg.url;
+  }
+  if (!env.TEMPORAL_ADDRESS) {
+    const binary = ensureTemporalCli(path.resolve('.cache'), (m) => log.info(m));
+    const temporal = await startTemporalDevServer({
+      binary,
+      port: Number(env.TEMPORAL_PORT ?? 7233),
+      uiPort: Number(env.TEMPORAL_UI_PORT ?? 8233),
+      dbFile: path.join(dataDir, 'temporal.sqlite'),
+    });
+    if (temporal.startedHere) stops.push(['Temporal dev server', temporal.stop]);
+    log.info({ address: temporal.address }, temporal.startedHere ? 'Temporal dev server started' : 'reusing running Temporal server');
+    env.TEMPORAL_ADDRESS = temporal.address;
+    temporalUi = temporal.uiUrl;
+  }
+  const devKeys = env.API_KEYS ? null : await devApiKeys(dataDir);
+  if (devKeys) env.API_KEYS = apiKeysSpec(devKeys);
+
+  const config = loadConfig();
+  if (await isPortOpen(config.api.port, config.api.host === '0.0.0.0' ? '127.0.0.1' : config.api.host)) {
+    throw new Error(`Port ${config.api.port} is already in use (another npm start?). Stop it or set PORT.`);
+  }
+
+  const orm = await createOrm(config.databaseUrl);
+  try {
+    const applied = await migrateUp(orm);
+    const loaded = await loadDemoDataIfEmpty(orm.em.fork());
+    log.info({ migrations: applied, demoCustomers: loaded }, 'database ready');
+  } finally {
+    await orm.close();
+  }
+  const temporal = await connectTemporal(config.temporal.address, config.temporal.namespace);
+  await registerSearchAttributes(temporal.connection, config.temporal.namespace);
+  await temporal.close();
+
+  const worker = await startWorkerProcess(config, createLogger(config.logLevel, 'worker'), { handleSignals: false });
+  stops.push(['worker', worker.stop]);
+  const api = await startApiProcess(config, createLogger(config.logLevel, 'api'), devKeys ? { Authorization: `Bearer ${devKeys.admin}` } : undefined);
+  stops.push(['API', api.stop]);
+
+  const lines = [
+    '',
+    'Retention platform is running.',
+    `  GraphQL API + GraphiQL: ${api.url}`,
+    temporalUi ? `  Temporal UI:            ${temporalUi}` : `  Temporal:               ${config.temporal.address}`,
+    `  Health:                 ${api.url.replace('/graphql', '/readyz')}`,
+    devKeys ? `  Dev API keys (also in ${path.join(dataDir, 'dev-api-keys.json')}):` : '  API keys: from API_KEYS',
+    ...(devKeys ? Object.entries(devKeys).map(([role, key]) => `    ${role.padEnd(9)} ${key}`) : []),
+    'Press Ctrl-C to stop.',
+    '',
+  ];
+  process.stdout.write(lines.join('\n') + '\n');
+} catch (error) {
+  log.error({ err: error }, error instanceof Error ? error.message : 'start failed');
+  await shutdown(1);
+}

@@ -1,0 +1,68 @@
+/** Runtime configuration, read once from the environment. */
+export interface AppConfig {
+  env: 'development' | 'production' | 'test';
+  databaseUrl: string;
+  temporal: {
+    address: string;
+    namespace: string;
+    taskQueue: string;
+  };
+  api: {
+    host: string;
+    port: number;
+    /** Serve the offline GraphiQL IDE at GET /graphql. */
+    ide: boolean;
+    introspection: boolean;
+  };
+  workerMetricsPort: number;
+  logLevel: string;
+  /** Raw `role:key` pairs; parsed and checked by the auth module. */
+  apiKeys: string;
+}
+
+export class ConfigError extends Error {}
+
+function required(env: NodeJS.ProcessEnv, name: string): string {
+  const value = env[name];
+  if (!value) throw new ConfigError(`${name} is not set`);
+  return value;
+}
+
+function int(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0) throw new ConfigError(`${name} must be a non-negative integer, got "${raw}"`);
+  return value;
+}
+
+function bool(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (['1', 'true', 'yes'].includes(raw.toLowerCase())) return true;
+  if (['0', 'false', 'no'].includes(raw.toLowerCase())) return false;
+  throw new ConfigError(`${name} must be true or false, got "${raw}"`);
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const nodeEnv = env.NODE_ENV === 'production' || env.NODE_ENV === 'test' ? env.NODE_ENV : 'development';
+  const production = nodeEnv === 'production';
+  return {
+    env: nodeEnv,
+    databaseUrl: required(env, 'DATABASE_URL'),
+    temporal: {
+      address: env.TEMPORAL_ADDRESS || '127.0.0.1:7233',
+      namespace: env.TEMPORAL_NAMESPACE || 'default',
+      taskQueue: env.TEMPORAL_TASK_QUEUE || 'retention',
+    },
+    api: {
+      host: env.HOST || (production ? '0.0.0.0' : '127.0.0.1'),
+      port: int(env, 'PORT', 4000),
+      ide: bool(env, 'GRAPHQL_IDE', !production),
+      introspection: bool(env, 'GRAPHQL_INTROSPECTION', !production),
+    },
+    workerMetricsPort: int(env, 'WORKER_METRICS_PORT', 9464),
+    logLevel: env.LOG_LEVEL || (nodeEnv === 'test' ? 'warn' : 'info'),
+    apiKeys: env.API_KEYS || '',
+  };
+}

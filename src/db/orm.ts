@@ -1,0 +1,38 @@
+import { DataloaderType, MikroORM, defineConfig, type Options } from '@mikro-orm/postgresql';
+import { ReflectMetadataProvider } from '@mikro-orm/decorators/legacy';
+import { Migrator } from '@mikro-orm/migrations';
+import { Customer, PlaybookRun } from '../entities/index.js';
+import { migrationsList } from '../../migrations/index.js';
+
+export type Orm = MikroORM;
+
+export function ormConfig(databaseUrl: string, overrides: Partial<Options> = {}): Options {
+  return defineConfig({
+    clientUrl: databaseUrl,
+    entities: [Customer, PlaybookRun],
+    metadataProvider: ReflectMetadataProvider,
+    extensions: [Migrator],
+    // Batches Ref.load() / Collection.load() of nested GraphQL fields into one query per level.
+    dataloader: DataloaderType.ALL,
+    pool: { min: 0, max: 10 },
+    migrations: {
+      tableName: 'mikro_orm_migrations',
+      path: 'migrations',
+      emit: 'ts',
+      migrationsList,
+      snapshot: false,
+      silent: true,
+    },
+    ...overrides,
+  });
+}
+
+export async function createOrm(databaseUrl: string, overrides: Partial<Options> = {}): Promise<Orm> {
+  return MikroORM.init(ormConfig(databaseUrl, overrides));
+}
+
+/** Applies every pending migration; safe to run on each start. */
+export async function migrateUp(orm: Orm): Promise<string[]> {
+  const applied = await orm.migrator.up();
+  return applied.map((m) => m.name);
+}

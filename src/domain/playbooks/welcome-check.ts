@@ -1,0 +1,41 @@
+import { days } from '../policies/duration.js';
+
+/**
+ * Welcome check: a new customer is welcomed, and the company waits for them to
+ * confirm that onboarding went well. Silence within the window is not ignored:
+ * a person follows up before the customer quietly drifts away.
+ */
+export const WELCOME_CHECK = 'welcome-check';
+
+export interface WelcomeCheckPolicy {
+  /** Bump when a change must not affect runs already under way. */
+  version: number;
+  /** How long to wait for the customer's confirmation before a person follows up. */
+  waitForConfirmationMs: number;
+}
+
+export const welcomeCheckPolicy: WelcomeCheckPolicy = {
+  version: 1,
+  waitForConfirmationMs: days(14),
+};
+
+export type WelcomeCheckStep = 'starting' | 'awaiting-confirmation' | 'recording-outcome' | 'done';
+export type WelcomeCheckOutcome = 'confirmed' | 'follow-up-needed';
+
+export interface WelcomeCheckState {
+  customerId: string;
+  step: WelcomeCheckStep;
+  confirmed: boolean;
+  outcome: WelcomeCheckOutcome | null;
+  policyVersion: number;
+  /** When the wait for confirmation ends (ISO time), once it has started. */
+  deadline: string | null;
+}
+
+export function welcomeCheckWorkflowId(customerId: string): string {
+  return `${WELCOME_CHECK}/${customerId}`;
+}
+
+export function welcomeCheckOutcome(confirmed: boolean): WelcomeCheckOutcome {
+  return confirmed ? 'confirmed' : 'follow-up-needed';
+}

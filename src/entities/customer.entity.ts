@@ -1,0 +1,68 @@
+import 'reflect-metadata';
+import { OptionalProps, type Rel } from '@mikro-orm/core';
+import { Entity, Enum, Index, ManyToOne, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
+import { randomUUID } from 'node:crypto';
+
+export enum ServiceTier {
+  Basic = 'basic',
+  Standard = 'standard',
+  Premium = 'premium',
+}
+
+export enum CustomerStatus {
+  Active = 'active',
+  Offboarding = 'offboarding',
+  Offboarded = 'offboarded',
+}
+
+// The customers list is sorted newest first, with the ID as tie-breaker for stable cursors.
+@Entity({ tableName: 'customer' })
+@Index({ properties: ['createdAt', 'id'], name: 'customer_created_at_id_index' })
+export class Customer {
+  [OptionalProps]?: 'serviceTier' | 'status' | 'marketingConsent' | 'timeZone' | 'createdAt' | 'updatedAt';
+
+  @PrimaryKey({ type: 'uuid' })
+  id: string = randomUUID();
+
+  /** Identifier in the CRM or billing system the customer was imported from. */
+  @Property({ type: 'text', nullable: true, unique: true })
+  externalRef?: string | null;
+
+  @Property({ type: 'text' })
+  name!: string;
+
+  @Index()
+  @Property({ type: 'text' })
+  email!: string;
+
+  @Property({ type: 'text', nullable: true })
+  phone?: string | null;
+
+  /** IANA zone, used for quiet hours. */
+  @Property({ type: 'text' })
+  timeZone: string = 'UTC';
+
+  @Enum({ items: () => ServiceTier, nativeEnumName: 'service_tier' })
+  serviceTier: ServiceTier = ServiceTier.Standard;
+
+  @Index()
+  @Enum({ items: () => CustomerStatus, nativeEnumName: 'customer_status' })
+  status: CustomerStatus = CustomerStatus.Active;
+
+  @Property({ type: 'boolean' })
+  marketingConsent: boolean = false;
+
+  /** Who brought this customer in (referral value). */
+  @ManyToOne({ entity: () => Customer, nullable: true, deleteRule: 'set null' })
+  referrer?: Rel<Customer> | null;
+
+  @Index()
+  @Property({ type: 'date' })
+  acquiredAt!: string;
+
+  @Property({ type: 'timestamptz' })
+  createdAt: Date = new Date();
+
+  @Property({ type: 'timestamptz', onUpdate: () => new Date() })
+  updatedAt: Date = new Date();
+}

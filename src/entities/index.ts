@@ -1,0 +1,2 @@
+export * from './customer.entity.js';
+export * from './playbook-run.entity.js';

@@ -1,0 +1,43 @@
+import 'reflect-metadata';
+import { OptionalProps, type Rel } from '@mikro-orm/core';
+import { Entity, Enum, Index, ManyToOne, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
+import { randomUUID } from 'node:crypto';
+import { Customer } from './customer.entity.js';
+
+export enum PlaybookRunStatus {
+  Running = 'running',
+  Completed = 'completed',
+}
+
+/** Where one customer's run of one playbook stands; written only by the workflow's activities. */
+@Entity({ tableName: 'playbook_run' })
+export class PlaybookRun {
+  [OptionalProps]?: 'status' | 'startedAt' | 'outcome' | 'finishedAt';
+
+  @PrimaryKey({ type: 'uuid' })
+  id: string = randomUUID();
+
+  /** Temporal workflow ID, e.g. `welcome-check/<customer>`: one run per customer and trigger. */
+  @Property({ type: 'text', unique: true })
+  workflowId!: string;
+
+  @Index()
+  @Property({ type: 'text' })
+  playbook!: string;
+
+  @Index()
+  @ManyToOne({ entity: () => Customer, deleteRule: 'cascade' })
+  customer!: Rel<Customer>;
+
+  @Enum({ items: () => PlaybookRunStatus, nativeEnumName: 'playbook_run_status' })
+  status: PlaybookRunStatus = PlaybookRunStatus.Running;
+
+  @Property({ type: 'text', nullable: true })
+  outcome?: string | null;
+
+  @Property({ type: 'timestamptz' })
+  startedAt: Date = new Date();
+
+  @Property({ type: 'timestamptz', nullable: true })
+  finishedAt?: Date | null;
+}

@@ -1,0 +1,49 @@
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { ArgumentValidationError } from 'type-graphql';
+import { DomainException } from '../domain/errors/domain-exception.js';
+import type { Logger } from '../logger.js';
+
+/**
+ * The one place where failures become GraphQL errors: a domain exception's kind
+ * is the error code, its own code the reason; anything unexpected is logged and
+ * reported without internals.
+ */
+export function createErrorFormatter(logger: Logger, exposeInternals: boolean) {
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const original = rootCause(error);
+    if (original instanceof DomainException) {
+      return {
+        message: original.message,
+        locations: formatted.locations,
+        path: formatted.path,
+        extensions: { code: original.kind, reason: original.code, ...original.details },
+      };
+    }
+    if (original instanceof ArgumentValidationError) {
+      return {
+        message: 'Input is not valid',
+        locations: formatted.locations,
+        path: formatted.path,
+        extensions: {
+          code: 'VALIDATION',
+          reason: 'INVALID_ARGUMENT',
+          fields: original.extensions.validationErrors,
+        },
+      };
+    }
+    // Parse, validation and variable errors from graphql-js / Apollo carry their own codes.
+    const code = formatted.extensions?.code;
+    if (code && code !== 'INTERNAL_SERVER_ERROR') return formatted;
+
+    logger.error({ err: original, path: formatted.path }, 'unexpected error in a GraphQL operation');
+    if (exposeInternals) return formatted;
+    return { message: 'Internal server error', locations: formatted.locations, path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
+  };
+}
+
+/** The error a resolver or the context function threw, under graphql-js's and Apollo's wrappers. */
+function rootCause(error: unknown): unknown {
+  let current = error;
+  while (current instanceof GraphQLError && current.originalError) current = current.originalError;
+  return current;
+}

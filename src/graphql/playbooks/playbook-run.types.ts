@@ -1,0 +1,55 @@
+import 'reflect-metadata';
+import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { PlaybookRunStatus } from '../../entities/index.js';
+import type { PlaybookRunView } from '../../services/playbooks/playbook.service.js';
+
+registerEnumType(PlaybookRunStatus, { name: 'PlaybookRunStatus' });
+
+@ObjectType('PlaybookRun', { description: "One customer's run of one playbook: its record in the database and its live state in Temporal" })
+export class PlaybookRunType {
+  @Field({ description: 'Temporal workflow ID; search for it in the Temporal UI' })
+  workflowId!: string;
+
+  @Field()
+  playbook!: string;
+
+  @Field(() => ID)
+  customerId!: string;
+
+  @Field(() => PlaybookRunStatus)
+  status!: PlaybookRunStatus;
+
+  @Field(() => String, { nullable: true, description: 'Current step of the workflow' })
+  step!: string | null;
+
+  @Field(() => String, { nullable: true })
+  outcome!: string | null;
+
+  @Field(() => Date, { nullable: true, description: 'When the current wait ends' })
+  deadline!: Date | null;
+
+  @Field(() => Int, { nullable: true, description: 'Version of the policy the run follows' })
+  policyVersion!: number | null;
+
+  @Field(() => Date, { nullable: true })
+  startedAt!: Date | null;
+
+  @Field(() => Date, { nullable: true })
+  finishedAt!: Date | null;
+
+  static from(view: PlaybookRunView): PlaybookRunType {
+    const { record, state } = view;
+    return {
+      workflowId: view.workflowId,
+      playbook: view.playbook,
+      customerId: view.customerId,
+      status: state?.step === 'done' ? PlaybookRunStatus.Completed : (record?.status ?? PlaybookRunStatus.Running),
+      step: state?.step ?? null,
+      outcome: state?.outcome ?? record?.outcome ?? null,
+      deadline: state?.deadline ? new Date(state.deadline) : null,
+      policyVersion: state?.policyVersion ?? null,
+      startedAt: record?.startedAt ?? null,
+      finishedAt: record?.finishedAt ?? null,
+    };
+  }
+}

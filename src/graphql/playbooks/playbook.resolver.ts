@@ -1,0 +1,27 @@
+import { Arg, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
+import { Role } from '../../domain/auth/roles.js';
+import { Allow } from '../auth/allow.js';
+import type { GraphQLContext } from '../context.js';
+import { PlaybookRunType } from './playbook-run.types.js';
+
+@Resolver(() => PlaybookRunType)
+export class PlaybookResolver {
+  @Allow(Role.Viewer)
+  @Query(() => PlaybookRunType, { nullable: true, description: "The customer's welcome check, or null if none was started" })
+  async welcomeCheck(@Arg('customerId', () => ID) customerId: string, @Ctx() ctx: GraphQLContext): Promise<PlaybookRunType | null> {
+    const view = await ctx.services.playbooks.findWelcomeCheck(customerId);
+    return view && PlaybookRunType.from(view);
+  }
+
+  @Allow(Role.Marketer, Role.Operator)
+  @Mutation(() => PlaybookRunType, { description: 'Starts the welcome check for a customer; a second call returns the same run' })
+  async startWelcomeCheck(@Arg('customerId', () => ID) customerId: string, @Ctx() ctx: GraphQLContext): Promise<PlaybookRunType> {
+    return PlaybookRunType.from(await ctx.services.playbooks.startWelcomeCheck(customerId));
+  }
+
+  @Allow(Role.Operator)
+  @Mutation(() => PlaybookRunType, { description: 'Records that the customer confirmed their onboarding; ends the wait at once' })
+  async confirmWelcome(@Arg('customerId', () => ID) customerId: string, @Ctx() ctx: GraphQLContext): Promise<PlaybookRunType> {
+    return PlaybookRunType.from(await ctx.services.playbooks.confirmWelcome(customerId));
+  }
+}

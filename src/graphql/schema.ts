@@ -1,0 +1,17 @@
+import 'reflect-metadata';
+import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
+import { buildSchema } from 'type-graphql';
+import { authChecker } from './auth/allow.js';
+import { CustomerResolver } from './customers/customer.resolver.js';
+import { PlaybookResolver } from './playbooks/playbook.resolver.js';
+
+export const resolvers = [CustomerResolver, PlaybookResolver] as const;
+
+export function createSchema(): Promise<GraphQLSchema> {
+  return buildSchema({ resolvers, authChecker, validate: true });
+}
+
+/** The SDL checked in at schema/schema.graphql, sorted so diffs stay readable. */
+export function printSdl(schema: GraphQLSchema): string {
+  return printSchema(lexicographicSortSchema(schema)) + '\n';
+}

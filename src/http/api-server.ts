@@ -1,0 +1,100 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { expressMiddleware } from '@as-integrations/express5';
+import express from 'express';
+import type { AppConfig } from '../config/config.js';
+import type { Orm } from '../db/orm.js';
+import type { GraphQLContext } from '../graphql/context.js';
+import { createErrorFormatter } from '../graphql/errors.js';
+import { createSchema } from '../graphql/schema.js';
+import type { Logger } from '../logger.js';
+import { ApiKeyVerifier } from '../services/auth/api-keys.js';
+import { createServices } from '../services/index.js';
+import type { PlaybookPolicies } from '../services/playbooks/playbook.service.js';
+import type { TemporalClient } from '../temporal/client.js';
+import { TemporalPlaybookEngine } from '../temporal/temporal-playbook-engine.js';
+import { graphiqlRouter } from './graphiql.js';
+import { createApiMetrics } from './metrics.js';
+import { checkReadiness } from './readiness.js';
+
+export interface ApiDeps {
+  config: AppConfig;
+  orm: Orm;
+  temporal: TemporalClient;
+  logger: Logger;
+  policies?: PlaybookPolicies;
+  /** Headers pre-filled in GraphiQL (the development key printed by `npm start`). */
+  ideHeaders?: Record<string, string>;
+}
+
+export interface Api {
+  app: express.Express;
+  apollo: ApolloServer<GraphQLContext>;
+  /** Builds the per-request context from an Authorization header; used by the HTTP route and by tests. */
+  contextFor(authorization?: string): Promise<GraphQLContext>;
+  listen(): Promise<{ url: string; port: number }>;
+  stop(): Promise<void>;
+}
+
+export async function createApi(deps: ApiDeps): Promise<Api> {
+  const { config, orm, temporal, logger } = deps;
+  const keys = new ApiKeyVerifier(config.apiKeys);
+  if (keys.size === 0) logger.warn('API_KEYS is empty: every GraphQL operation will be refused');
+  const engine = new TemporalPlaybookEngine(temporal.client, config.temporal.taskQueue);
+  const metrics = createApiMetrics();
+
+  const app = express();
+  app.disable('x-powered-by');
+  const httpServer = http.createServer(app);
+  const apollo = new ApolloServer<GraphQLContext>({
+    schema: await createSchema(),
+    introspection: config.api.introspection,
+    includeStacktraceInErrorResponses: config.env !== 'production',
+    formatError: createErrorFormatter(logger, config.env !== 'production'),
+    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ApolloServerPluginLandingPageDisabled(), metrics.plugin],
+  });
+  await apollo.start();
+
+  const contextFor = async (authorization?: string): Promise<GraphQLContext> => {
+    // A wrong key fails the whole request, before any resolver runs.
+    const caller = keys.verify(authorization);
+    return { caller, services: createServices(orm.em.fork(), engine, deps.policies) };
+  };
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', async (_req, res) => {
+    const readiness = await checkReadiness(orm, temporal.connection);
+    res.status(readiness.ready ? 200 : 503).json(readiness);
+  });
+  app.get('/metrics', async (_req, res) => {
+    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+  if (config.api.ide) app.use(graphiqlRouter({ endpoint: '/graphql', headers: deps.ideHeaders }));
+  app.use(
+    '/graphql',
+    express.json({ limit: '1mb' }),
+    expressMiddleware(apollo, { context: ({ req }) => contextFor(req.headers.authorization) }),
+  );
+
+  return {
+    app,
+    apollo,
+    contextFor,
+    listen: () =>
+      new Promise((resolve, reject) => {
+        httpServer.once('error', reject);
+        httpServer.listen(config.api.port, config.api.host, () => {
+          const { port } = httpServer.address() as AddressInfo;
+          const host = config.api.host === '0.0.0.0' ? '127.0.0.1' : config.api.host;
+          resolve({ url: `http://${host}:${port}/graphql`, port });
+        });
+      }),
+    // Stops taking requests, lets those in flight finish, then closes.
+    stop: () => apollo.stop(),
+  };
+}

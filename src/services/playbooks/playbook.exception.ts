@@ -1,0 +1,19 @@
+import { DomainException, type FailureKind } from '../../domain/errors/domain-exception.js';
+
+export enum PlaybookExceptionCode {
+  RunNotFound = 'PLAYBOOK_RUN_NOT_FOUND',
+  RunAlreadyFinished = 'PLAYBOOK_RUN_ALREADY_FINISHED',
+  EngineUnavailable = 'PLAYBOOK_ENGINE_UNAVAILABLE',
+}
+
+const kinds: Record<PlaybookExceptionCode, FailureKind> = {
+  [PlaybookExceptionCode.RunNotFound]: 'NOT_FOUND',
+  [PlaybookExceptionCode.RunAlreadyFinished]: 'CONFLICT',
+  [PlaybookExceptionCode.EngineUnavailable]: 'UNAVAILABLE',
+};
+
+export class PlaybookException extends DomainException<PlaybookExceptionCode> {
+  get kind(): FailureKind {
+    return kinds[this.code];
+  }
+}

@@ -1,0 +1,58 @@
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { welcomeCheckWorkflowId, WELCOME_CHECK, type WelcomeCheckPolicy, type WelcomeCheckState } from '../domain/playbooks/welcome-check.js';
+import type { PlaybookEngine } from '../services/playbooks/playbook-engine.js';
+import { CustomerIdKey, PlaybookKey, PlaybookStepKey } from '../../workflows/search-attributes.js';
+import { welcomeCheckStateQuery, welcomeConfirmedSignal } from '../../workflows/welcome-check.workflow.js';
+import type { welcomeCheck } from '../../workflows/index.js';
+
+/** The playbook engine on Temporal: one workflow per customer and trigger, IDs that say what they are. */
+export class TemporalPlaybookEngine implements PlaybookEngine {
+  constructor(
+    private readonly client: Client,
+    private readonly taskQueue: string,
+  ) {}
+
+  async startWelcomeCheck({ customerId, policy }: { customerId: string; policy: WelcomeCheckPolicy }) {
+    const workflowId = welcomeCheckWorkflowId(customerId);
+    try {
+      const handle = await this.client.workflow.start<typeof welcomeCheck>('welcomeCheck', {
+        workflowId,
+        taskQueue: this.taskQueue,
+        args: [{ customerId, policy }],
+        // A second trigger for the same customer joins the run under way; a finished run is not repeated.
+        workflowIdConflictPolicy: 'USE_EXISTING',
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        typedSearchAttributes: [
+          { key: CustomerIdKey, value: customerId },
+          { key: PlaybookKey, value: WELCOME_CHECK },
+          { key: PlaybookStepKey, value: 'starting' },
+        ],
+        staticSummary: `Welcome check for customer ${customerId}`,
+        staticDetails: `Waits up to ${Math.round(policy.waitForConfirmationMs / 3_600_000)} h (policy v${policy.version}) for the customer's confirmation, then records the outcome.`,
+      });
+      return { workflowId: handle.workflowId };
+    } catch (error) {
+      if (error instanceof WorkflowExecutionAlreadyStartedError) return { workflowId };
+      throw error;
+    }
+  }
+
+  async welcomeCheckState(workflowId: string): Promise<WelcomeCheckState | null> {
+    try {
+      return await this.client.workflow.getHandle(workflowId).query(welcomeCheckStateQuery);
+    } catch (error) {
+      if (error instanceof WorkflowNotFoundError) return null;
+      throw error;
+    }
+  }
+
+  async confirmWelcome(workflowId: string): Promise<boolean> {
+    try {
+      await this.client.workflow.getHandle(workflowId).signal(welcomeConfirmedSignal);
+      return true;
+    } catch (error) {
+      if (error instanceof WorkflowNotFoundError) return false;
+      throw error;
+    }
+  }
+}

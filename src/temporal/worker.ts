@@ -1,0 +1,45 @@
+import { NativeConnection, Runtime, Worker, makeTelemetryFilterString } from '@temporalio/worker';
+import { createActivities } from '../activities/index.js';
+import type { Orm } from '../db/orm.js';
+import type { Logger } from '../logger.js';
+import { PinoTemporalLogger } from './temporal-logger.js';
+import { hasPrebuiltBundle, prebuiltBundlePath, workflowsPath } from './workflow-bundle.js';
+
+let runtimeInstalled = false;
+
+/**
+ * Installs the process-wide Temporal runtime once: SDK and core logs go to our
+ * logger, worker metrics are served for Prometheus on `metricsPort` (0 = off).
+ */
+export function installTemporalRuntime(logger: Logger, metricsPort: number, opts: { handleSignals?: boolean; metricsHost?: string } = {}): void {
+  if (runtimeInstalled) return;
+  Runtime.install({
+    logger: new PinoTemporalLogger(logger),
+    // A process that stops other things too (npm start) orders the shutdown itself.
+    shutdownSignals: opts.handleSignals === false ? [] : ['SIGINT', 'SIGTERM', 'SIGQUIT'],
+    telemetryOptions: {
+      logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} },
+      ...(metricsPort > 0 ? { metrics: { prometheus: { bindAddress: `${opts.metricsHost ?? '0.0.0.0'}:${metricsPort}` } } } : {}),
+    },
+  });
+  runtimeInstalled = true;
+}
+
+export interface WorkerSettings {
+  address: string;
+  namespace: string;
+  taskQueue: string;
+}
+
+export async function createWorker(settings: WorkerSettings, orm: Orm): Promise<{ worker: Worker; connection: NativeConnection }> {
+  const connection = await NativeConnection.connect({ address: settings.address });
+  const worker = await Worker.create({
+    connection,
+    namespace: settings.namespace,
+    taskQueue: settings.taskQueue,
+    activities: createActivities(orm),
+    ...(hasPrebuiltBundle() ? { workflowBundle: { codePath: prebuiltBundlePath } } : { workflowsPath }),
+    shutdownGraceTime: '10 seconds',
+  });
+  return { worker, connection };
+}

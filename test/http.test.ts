@@ -1,0 +1,79 @@
+import { mkdtemp } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { loadConfig } from '../src/config/config.js';
+import { createOrm, migrateUp, type Orm } from '../src/db/orm.js';
+import { startEmbeddedPostgres, type LocalPostgres } from '../src/dev/embedded-postgres.js';
+import { freePort } from '../src/dev/ports.js';
+import { createApi, type Api } from '../src/http/api-server.js';
+import { createLogger } from '../src/logger.js';
+import { connectTemporal, type TemporalClient } from '../src/temporal/client.js';
+
+/**
+ * Health, readiness, metrics and the offline IDE, on a PostgreSQL of this file's
+ * own so the test can stop it and watch /readyz turn red.
+ */
+let pg: LocalPostgres;
+let orm: Orm;
+let temporal: TemporalClient;
+let api: Api;
+let base: string;
+
+beforeAll(async () => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'retention-readyz-'));
+  pg = await startEmbeddedPostgres({ dataDir: path.join(dir, 'data'), port: await freePort(), database: 'readyz' });
+  const config = loadConfig({ ...process.env, DATABASE_URL: pg.url, PORT: '0', NODE_ENV: 'test', GRAPHQL_IDE: 'true', API_KEYS: 'viewer:test-viewer-key-0123456789' });
+  orm = await createOrm(config.databaseUrl, { pool: { min: 0, max: 2, idleTimeoutMillis: 100 } });
+  await migrateUp(orm);
+  temporal = await connectTemporal(config.temporal.address, config.temporal.namespace);
+  api = await createApi({ config, orm, temporal, logger: createLogger('silent', 'api') });
+  base = (await api.listen()).url.replace(/\/graphql$/, '');
+});
+afterAll(async () => {
+  await api?.stop();
+  await temporal?.close();
+  await orm?.close(true);
+  await pg?.stop();
+});
+
+it('is alive', async () => {
+  const response = await fetch(`${base}/healthz`);
+  expect(response.status).toBe(200);
+  expect(await response.json()).toEqual({ status: 'ok' });
+});
+
+it('serves Prometheus metrics, counting GraphQL operations', async () => {
+  await fetch(`${base}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: 'Bearer test-viewer-key-0123456789' },
+    body: JSON.stringify({ query: 'query Probe { customers(first: 1) { totalCount } }', operationName: 'Probe' }),
+  });
+  const text = await (await fetch(`${base}/metrics`)).text();
+  expect(text).toMatch(/graphql_operations_total\{operation="Probe",type="query",result="ok"\} 1/);
+  expect(text).toContain('process_cpu_user_seconds_total');
+});
+
+it('serves GraphiQL with its assets from the project itself, not a CDN', async () => {
+  const page = await fetch(`${base}/graphql`, { headers: { accept: 'text/html' } });
+  expect(page.status).toBe(200);
+  const html = await page.text();
+  expect(html).not.toMatch(/https?:\/\//);
+  const assets = [...html.matchAll(/(?:src|href)="(\/graphiql\/[^"]+)"/g)].map((m) => m[1]);
+  expect(assets.length).toBe(4);
+  for (const asset of assets) expect((await fetch(base + asset)).status).toBe(200);
+});
+
+it('is ready while PostgreSQL and Temporal answer, and not ready once PostgreSQL is down', async () => {
+  const up = await fetch(`${base}/readyz`);
+  expect(up.status).toBe(200);
+  expect(await up.json()).toEqual({ ready: true, checks: { database: { ok: true }, temporal: { ok: true } } });
+
+  await pg.stop();
+  const down = await fetch(`${base}/readyz`);
+  expect(down.status).toBe(503);
+  const body = (await down.json()) as any;
+  expect(body.ready).toBe(false);
+  expect(body.checks.database.ok).toBe(false);
+  expect(body.checks.database.reason).toEqual(expect.any(String));
+  expect(body.checks.temporal).toEqual({ ok: true });
+});

@@ -1,0 +1,38 @@
+import { mkdtemp } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { startEmbeddedPostgres } from '../../src/dev/embedded-postgres.js';
+import { freePort } from '../../src/dev/ports.js';
+import { ensureTemporalCli, startTemporalDevServer } from '../../src/dev/temporal-dev-server.js';
+import { connectTemporal } from '../../src/temporal/client.js';
+import { registerSearchAttributes } from '../../src/temporal/search-attributes.js';
+
+/**
+ * Starts the real servers once for the whole run: an embedded PostgreSQL in a
+ * fresh temporary folder and a Temporal dev server (in memory, no UI). Given
+ * DATABASE_URL / TEMPORAL_ADDRESS, those are used instead. Test files then
+ * isolate themselves with their own database and task queue (test/support/stack.ts).
+ */
+export default async function globalSetup(): Promise<void> {
+  const stops: Array<() => Promise<void>> = [];
+  (globalThis as { __testServers?: typeof stops }).__testServers = stops;
+
+  if (!process.env.DATABASE_URL) {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'retention-test-pg-'));
+    const pg = await startEmbeddedPostgres({ dataDir: path.join(dir, 'data'), port: await freePort(), database: 'postgres' });
+    stops.push(pg.stop);
+    process.env.DATABASE_URL = pg.url;
+  }
+  if (!process.env.TEMPORAL_ADDRESS) {
+    const binary = ensureTemporalCli(path.resolve('.cache'), (m) => console.log(m));
+    const temporal = await startTemporalDevServer({ binary, port: await freePort(), uiPort: null });
+    stops.push(temporal.stop);
+    process.env.TEMPORAL_ADDRESS = temporal.address;
+  }
+  const temporal = await connectTemporal(process.env.TEMPORAL_ADDRESS!, process.env.TEMPORAL_NAMESPACE ?? 'default');
+  try {
+    await registerSearchAttributes(temporal.connection, process.env.TEMPORAL_NAMESPACE ?? 'default');
+  } finally {
+    await temporal.close();
+  }
+}

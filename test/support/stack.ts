@@ -1,0 +1,108 @@
+import 'reflect-metadata';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import type { GraphQLFormattedError } from 'graphql';
+import { loadConfig, type AppConfig } from '../../src/config/config.js';
+import { createOrm, migrateUp, type Orm } from '../../src/db/orm.js';
+import { Role } from '../../src/domain/auth/roles.js';
+import { createApi, type Api } from '../../src/http/api-server.js';
+import { createLogger } from '../../src/logger.js';
+import type { PlaybookPolicies } from '../../src/services/playbooks/playbook.service.js';
+import { connectTemporal, type TemporalClient } from '../../src/temporal/client.js';
+import { createTestDatabase } from './database.js';
+
+export const testKeys: Record<Role, string> = {
+  [Role.Viewer]: 'test-viewer-key-0123456789',
+  [Role.Marketer]: 'test-marketer-key-0123456789',
+  [Role.Operator]: 'test-operator-key-0123456789',
+  [Role.Admin]: 'test-admin-key-0123456789',
+};
+const apiKeys = Object.entries(testKeys)
+  .map(([role, key]) => `${role}:${key}`)
+  .join(',');
+
+export interface GraphQLResult<T> {
+  data?: T | null;
+  errors?: readonly GraphQLFormattedError[];
+}
+
+export interface TestStack {
+  config: AppConfig;
+  orm: Orm;
+  temporal: TemporalClient;
+  api: Api;
+  /** Runs a typed document through Apollo as a caller with `role` (null: no credentials). */
+  gql<TData, TVars extends Record<string, unknown>>(doc: TypedDocumentNode<TData, TVars>, variables: TVars, role: Role | null): Promise<GraphQLResult<TData>>;
+  stop(): Promise<void>;
+}
+
+/**
+ * One test file's own world on the shared servers: a fresh, migrated database,
+ * its own task queue, a real worker process and the API in process.
+ */
+export async function startTestStack(options: { worker?: boolean; policies?: PlaybookPolicies } = {}): Promise<TestStack> {
+  const db = await createTestDatabase();
+  const taskQueue = `test-${randomBytes(4).toString('hex')}`;
+  const env = { ...process.env, DATABASE_URL: db.url, TEMPORAL_TASK_QUEUE: taskQueue, API_KEYS: apiKeys, NODE_ENV: 'test', WORKER_METRICS_PORT: '0', PORT: '0' };
+  const config = loadConfig(env);
+  const orm = await createOrm(config.databaseUrl);
+  await migrateUp(orm);
+  const temporal = await connectTemporal(config.temporal.address, config.temporal.namespace);
+  const worker = options.worker === false ? null : await spawnWorker(env);
+  const api = await createApi({ config, orm, temporal, logger: createLogger('silent', 'api'), policies: options.policies });
+
+  return {
+    config,
+    orm,
+    temporal,
+    api,
+    async gql(doc, variables, role) {
+      const contextValue = await api.contextFor(role ? `Bearer ${testKeys[role]}` : undefined);
+      const response = await api.apollo.executeOperation({ query: doc, variables }, { contextValue });
+      if (response.body.kind !== 'single') throw new Error('expected a single GraphQL result');
+      return response.body.singleResult as GraphQLResult<never>;
+    },
+    async stop() {
+      await api.stop();
+      await worker?.stop();
+      await temporal.close();
+      await orm.close();
+      await db.drop();
+    },
+  };
+}
+
+/** The production worker entry point as a child process, ready once it polls its task queue. */
+export async function spawnWorker(env: NodeJS.ProcessEnv): Promise<{ process: ChildProcess; stop(): Promise<void> }> {
+  const child = spawn(process.execPath, [path.resolve('dist/src/bin/worker.js')], {
+    env: { ...env, LOG_LEVEL: 'info' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const output: string[] = [];
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`worker did not start:\n${output.join('')}`)), 60_000);
+    child.stdout!.on('data', (chunk: Buffer) => {
+      output.push(chunk.toString());
+      if (chunk.toString().includes('"worker polling"')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.stderr!.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`worker exited with ${code}:\n${output.join('')}`));
+    });
+  });
+  return {
+    process: child,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}

@@ -1,0 +1,137 @@
+import { Customer, PlaybookRun, PlaybookRunStatus } from '../src/entities/index.js';
+import { Role } from '../src/domain/auth/roles.js';
+import { seconds } from '../src/domain/policies/duration.js';
+import { welcomeCheckWorkflowId } from '../src/domain/playbooks/welcome-check.js';
+import { ConfirmWelcomeDocument, StartWelcomeCheckDocument, WelcomeCheckDocument } from './__generated__/graphql.js';
+import { startTestStack, type TestStack } from './support/stack.js';
+
+/**
+ * The slice playbook end to end: GraphQL -> service -> Temporal dev server ->
+ * worker process -> activity -> PostgreSQL, with its signal and its timer.
+ * The policy's wait is 3 s here (14 days in production) so the timer really fires.
+ */
+let stack: TestStack;
+const waitMs = seconds(3);
+
+beforeAll(async () => {
+  stack = await startTestStack({ policies: { welcomeCheck: { version: 7, waitForConfirmationMs: waitMs } } });
+});
+afterAll(() => stack?.stop());
+
+async function newCustomer(name: string): Promise<string> {
+  const em = stack.orm.em.fork();
+  const customer = em.create(Customer, { name, email: `${name.toLowerCase()}@example.com`, acquiredAt: '2026-11-01' });
+  await em.flush();
+  return customer.id;
+}
+
+async function eventually<T>(fn: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await fn();
+    if (ok(value)) return value;
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms; last value: ${JSON.stringify(value)}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+const record = (workflowId: string) => stack.orm.em.fork().findOne(PlaybookRun, { workflowId });
+
+it('starts through GraphQL, ends at once on the confirmation signal, and records the outcome', async () => {
+  const customerId = await newCustomer('Ada');
+  const started = await stack.gql(StartWelcomeCheckDocument, { customerId }, Role.Marketer);
+  expect(started.errors).toBeUndefined();
+  const workflowId = started.data!.startWelcomeCheck.workflowId;
+  expect(workflowId).toBe(welcomeCheckWorkflowId(customerId));
+
+  const waiting = await eventually(
+    () => stack.gql(WelcomeCheckDocument, { customerId }, Role.Viewer),
+    (r) => r.data?.welcomeCheck?.step === 'awaiting-confirmation',
+  );
+  expect(waiting.data!.welcomeCheck).toMatchObject({ status: 'Running', policyVersion: 7, outcome: null });
+  expect(new Date(waiting.data!.welcomeCheck!.deadline!).getTime()).toBeGreaterThan(Date.now() - 1000);
+
+  const confirmed = await stack.gql(ConfirmWelcomeDocument, { customerId }, Role.Operator);
+  expect(confirmed.errors).toBeUndefined();
+
+  const done = await eventually(
+    () => stack.gql(WelcomeCheckDocument, { customerId }, Role.Viewer),
+    (r) => r.data?.welcomeCheck?.step === 'done',
+  );
+  expect(done.data!.welcomeCheck).toMatchObject({ status: 'Completed', outcome: 'confirmed' });
+  expect(await stack.temporal.client.workflow.getHandle(workflowId).result()).toBe('confirmed');
+
+  const row = await record(workflowId);
+  expect(row).toMatchObject({ playbook: 'welcome-check', status: PlaybookRunStatus.Completed, outcome: 'confirmed' });
+  expect(row!.finishedAt).toBeInstanceOf(Date);
+
+  // The run is over: a second confirmation is a conflict, not a silent success.
+  const again = await stack.gql(ConfirmWelcomeDocument, { customerId }, Role.Operator);
+  expect(again.errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'PLAYBOOK_RUN_ALREADY_FINISHED' });
+});
+
+it('asks a person to follow up when the policy window passes without confirmation', async () => {
+  const customerId = await newCustomer('Bo');
+  const startedAt = Date.now();
+  await stack.gql(StartWelcomeCheckDocument, { customerId }, Role.Operator);
+  const handle = stack.temporal.client.workflow.getHandle(welcomeCheckWorkflowId(customerId));
+  expect(await handle.result()).toBe('follow-up-needed');
+  expect(Date.now() - startedAt).toBeGreaterThanOrEqual(waitMs - 500);
+  expect(await record(handle.workflowId)).toMatchObject({ status: PlaybookRunStatus.Completed, outcome: 'follow-up-needed' });
+});
+
+it('gives one run per customer when started twice', async () => {
+  const customerId = await newCustomer('Cy');
+  const [a, b] = await Promise.all([
+    stack.gql(StartWelcomeCheckDocument, { customerId }, Role.Marketer),
+    stack.gql(StartWelcomeCheckDocument, { customerId }, Role.Marketer),
+  ]);
+  expect(a.data!.startWelcomeCheck.workflowId).toBe(b.data!.startWelcomeCheck.workflowId);
+  const runs = [];
+  for await (const run of stack.temporal.client.workflow.list({ query: `WorkflowId = '${welcomeCheckWorkflowId(customerId)}'` })) runs.push(run);
+  expect(runs).toHaveLength(1);
+});
+
+it('makes the run findable by its customer search attribute', async () => {
+  const customerId = await newCustomer('Di');
+  await stack.gql(StartWelcomeCheckDocument, { customerId }, Role.Marketer);
+  const query = `CustomerId = '${customerId}' AND Playbook = 'welcome-check'`;
+  const found = await eventually(
+    async () => {
+      const runs = [];
+      for await (const run of stack.temporal.client.workflow.list({ query })) runs.push(run);
+      return runs;
+    },
+    (runs) => runs.length === 1,
+  );
+  expect(found).toHaveLength(1);
+  expect(found[0].workflowId).toBe(welcomeCheckWorkflowId(customerId));
+  expect(found[0].taskQueue).toBe(stack.config.temporal.taskQueue);
+});
+
+describe('refusals', () => {
+  it('does not let a viewer start a playbook, and starts nothing', async () => {
+    const customerId = await newCustomer('Eve');
+    const result = await stack.gql(StartWelcomeCheckDocument, { customerId }, Role.Viewer);
+    expect(result.errors![0].extensions).toMatchObject({ code: 'FORBIDDEN', reason: 'AUTH_ROLE_NOT_ALLOWED' });
+    const check = await stack.gql(WelcomeCheckDocument, { customerId }, Role.Viewer);
+    expect(check.data!.welcomeCheck).toBeNull();
+  });
+
+  it('does not let a marketer confirm on behalf of a customer', async () => {
+    const customerId = await newCustomer('Fay');
+    const result = await stack.gql(ConfirmWelcomeDocument, { customerId }, Role.Marketer);
+    expect(result.errors![0].extensions!.code).toBe('FORBIDDEN');
+  });
+
+  it('reports NOT_FOUND for an unknown customer', async () => {
+    const result = await stack.gql(StartWelcomeCheckDocument, { customerId: '00000000-0000-4000-8000-000000000001' }, Role.Admin);
+    expect(result.errors![0].extensions).toMatchObject({ code: 'NOT_FOUND', reason: 'CUSTOMER_NOT_FOUND' });
+  });
+
+  it('reports NOT_FOUND when confirming a run that was never started', async () => {
+    const customerId = await newCustomer('Gus');
+    const result = await stack.gql(ConfirmWelcomeDocument, { customerId }, Role.Operator);
+    expect(result.errors![0].extensions).toMatchObject({ code: 'NOT_FOUND', reason: 'PLAYBOOK_RUN_NOT_FOUND' });
+  });
+});

@@ -1,0 +1,12 @@
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+
+/**
+ * Typed search attributes every playbook run carries, so an operator can find
+ * runs in the Temporal UI (e.g. `CustomerId = "..." AND PlaybookStep = "..."`).
+ * They hold IDs and states only, never personal data.
+ */
+export const CustomerIdKey = defineSearchAttributeKey('CustomerId', SearchAttributeType.KEYWORD);
+export const PlaybookKey = defineSearchAttributeKey('Playbook', SearchAttributeType.KEYWORD);
+export const PlaybookStepKey = defineSearchAttributeKey('PlaybookStep', SearchAttributeType.KEYWORD);
+
+export const allSearchAttributeKeys = [CustomerIdKey, PlaybookKey, PlaybookStepKey];

@@ -1,0 +1,54 @@
+import { condition, defineQuery, defineSignal, proxyActivities, setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import type { PlaybookRunActivities } from '../src/activities/playbook-run.activities.js';
+import {
+  WELCOME_CHECK,
+  welcomeCheckOutcome,
+  type WelcomeCheckOutcome,
+  type WelcomeCheckPolicy,
+  type WelcomeCheckState,
+  type WelcomeCheckStep,
+} from '../src/domain/playbooks/welcome-check.js';
+import { PlaybookStepKey } from './search-attributes.js';
+
+const { recordRunStarted, recordRunOutcome } = proxyActivities<PlaybookRunActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
+});
+
+export interface WelcomeCheckInput {
+  customerId: string;
+  policy: WelcomeCheckPolicy;
+}
+
+/** The customer (or a person on their behalf) confirmed that onboarding went well. */
+export const welcomeConfirmedSignal = defineSignal('welcomeConfirmed');
+export const welcomeCheckStateQuery = defineQuery<WelcomeCheckState>('state');
+
+export async function welcomeCheck({ customerId, policy }: WelcomeCheckInput): Promise<WelcomeCheckOutcome> {
+  const { workflowId } = workflowInfo();
+  const state: WelcomeCheckState = { customerId, step: 'starting', confirmed: false, outcome: null, policyVersion: policy.version, deadline: null };
+  setHandler(welcomeCheckStateQuery, () => state);
+  setHandler(welcomeConfirmedSignal, () => {
+    state.confirmed = true;
+  });
+  const enter = (step: WelcomeCheckStep, details: string) => {
+    state.step = step;
+    upsertSearchAttributes([{ key: PlaybookStepKey, value: step }]);
+    setCurrentDetails(details);
+  };
+
+  await recordRunStarted({ workflowId, playbook: WELCOME_CHECK, customerId });
+
+  // Give the customer the policy's window to confirm; a confirmation ends the wait at once.
+  state.deadline = new Date(Date.now() + policy.waitForConfirmationMs).toISOString();
+  enter('awaiting-confirmation', `Waiting for the customer's confirmation until ${state.deadline}`);
+  await condition(() => state.confirmed, policy.waitForConfirmationMs);
+
+  const outcome = welcomeCheckOutcome(state.confirmed);
+  enter('recording-outcome', `Outcome: ${outcome}`);
+  await recordRunOutcome({ workflowId, outcome });
+
+  state.outcome = outcome;
+  enter('done', outcome === 'confirmed' ? 'Customer confirmed onboarding' : 'No confirmation: a person follows up');
+  return outcome;
+}
