@@ -29,15 +29,16 @@ export function ensureTemporalCli(cacheDir: string, log: (msg: string) => void =
   const binary = path.join(binDir, 'temporal');
   if (existsSync(binary)) return binary;
 
-  const go = spawnSync('go', ['version'], { encoding: 'utf8' });
-  if (go.status !== 0) {
+  // Go may be installed without being on PATH (e.g. /usr/local/go/bin on Debian images).
+  const go = ['go', '/usr/local/go/bin/go'].find((cmd) => spawnSync(cmd, ['version']).status === 0);
+  if (!go) {
     throw new Error(
       'No Temporal server found and Go is not installed to build one. Either install Go >= 1.25, ' +
         'or set TEMPORAL_CLI to a `temporal` binary (https://temporal.io/setup), or set TEMPORAL_ADDRESS to a running server.',
     );
   }
   log(`Building the Temporal CLI ${TEMPORAL_CLI_VERSION} from its Go module (first time only, takes a few minutes)...`);
-  const build = spawnSync('go', ['install', TEMPORAL_CLI_MODULE], {
+  const build = spawnSync(go, ['install', TEMPORAL_CLI_MODULE], {
     env: { ...process.env, GOBIN: binDir, CGO_ENABLED: '0', GOFLAGS: '-mod=mod' },
     stdio: ['ignore', 'inherit', 'inherit'],
   });

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { DefaultLogger, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 /** The compiled workflows entry (dist/workflows/index.js). */
@@ -11,7 +11,7 @@ export const workflowsPath = path.resolve(here, '../../workflows/index.js');
 export const prebuiltBundlePath = path.resolve(here, '../../workflow-bundle.js');
 
 export async function buildWorkflowBundle(): Promise<WorkflowBundleWithSourceMap> {
-  return bundleWorkflowCode({ workflowsPath });
+  return bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') });
 }
 
 export async function writeWorkflowBundle(target = prebuiltBundlePath): Promise<string> {
