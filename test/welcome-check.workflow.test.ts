@@ -109,6 +109,13 @@ it('makes the run findable by its customer search attribute', async () => {
   expect(found[0].taskQueue).toBe(stack.config.temporal.taskQueue);
 });
 
+it("exports the worker's Temporal metrics for Prometheus", async () => {
+  const text = await (await fetch(stack.workerMetricsUrl!)).text();
+  // Counters of the tasks the runs above went through, labelled with this file's task queue.
+  expect(text).toMatch(new RegExp(`temporal_workflow_completed\\{[^}]*task_queue="${stack.config.temporal.taskQueue}"[^}]*\\} [1-9]`));
+  expect(text).toMatch(/temporal_activity_execution_latency/);
+});
+
 describe('refusals', () => {
   it('does not let a viewer start a playbook, and starts nothing', async () => {
     const customerId = await newCustomer('Eve');

@@ -11,6 +11,7 @@ import { createApi, type Api } from '../../src/http/api-server.js';
 import { createLogger } from '../../src/logger.js';
 import type { PlaybookPolicies } from '../../src/services/playbooks/playbook.service.js';
 import { connectTemporal, type TemporalClient } from '../../src/temporal/client.js';
+import { freePort } from '../../src/dev/ports.js';
 import { createTestDatabase } from './database.js';
 
 export const testKeys: Record<Role, string> = {
@@ -33,6 +34,8 @@ export interface TestStack {
   orm: Orm;
   temporal: TemporalClient;
   api: Api;
+  /** Prometheus endpoint of the worker process (null without a worker). */
+  workerMetricsUrl: string | null;
   /** Runs a typed document through Apollo as a caller with `role` (null: no credentials). */
   gql<TData, TVars extends Record<string, unknown>>(doc: TypedDocumentNode<TData, TVars>, variables: TVars, role: Role | null): Promise<GraphQLResult<TData>>;
   stop(): Promise<void>;
@@ -45,7 +48,16 @@ export interface TestStack {
 export async function startTestStack(options: { worker?: boolean; policies?: PlaybookPolicies } = {}): Promise<TestStack> {
   const db = await createTestDatabase();
   const taskQueue = `test-${randomBytes(4).toString('hex')}`;
-  const env = { ...process.env, DATABASE_URL: db.url, TEMPORAL_TASK_QUEUE: taskQueue, API_KEYS: apiKeys, NODE_ENV: 'test', WORKER_METRICS_PORT: '0', PORT: '0' };
+  const metricsPort = options.worker === false ? 0 : await freePort();
+  const env = {
+    ...process.env,
+    DATABASE_URL: db.url,
+    TEMPORAL_TASK_QUEUE: taskQueue,
+    API_KEYS: apiKeys,
+    NODE_ENV: 'test',
+    WORKER_METRICS_PORT: String(metricsPort),
+    PORT: '0',
+  };
   const config = loadConfig(env);
   const orm = await createOrm(config.databaseUrl);
   await migrateUp(orm);
@@ -58,6 +70,7 @@ export async function startTestStack(options: { worker?: boolean; policies?: Pla
     orm,
     temporal,
     api,
+    workerMetricsUrl: worker ? `http://127.0.0.1:${metricsPort}/metrics` : null,
     async gql(doc, variables, role) {
       const contextValue = await api.contextFor(role ? `Bearer ${testKeys[role]}` : undefined);
       const response = await api.apollo.executeOperation({ query: doc, variables }, { contextValue });
