@@ -1,7 +1,7 @@
 import { DataloaderType, MikroORM, defineConfig, type Options } from '@mikro-orm/postgresql';
 import { ReflectMetadataProvider } from '@mikro-orm/decorators/legacy';
 import { Migrator } from '@mikro-orm/migrations';
-import { Customer, PlaybookRun } from '../entities/index.js';
+import { allEntities } from '../entities/index.js';
 import { migrationsList } from '../../migrations/index.js';
 
 export type Orm = MikroORM;
@@ -9,7 +9,7 @@ export type Orm = MikroORM;
 export function ormConfig(databaseUrl: string, overrides: Partial<Options> = {}): Options {
   return defineConfig({
     clientUrl: databaseUrl,
-    entities: [Customer, PlaybookRun],
+    entities: allEntities,
     metadataProvider: ReflectMetadataProvider,
     extensions: [Migrator],
     // Batches Ref.load() / Collection.load() of nested GraphQL fields into one query per level.

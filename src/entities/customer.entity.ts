@@ -18,6 +18,11 @@ export enum CustomerStatus {
 // The customers list is sorted newest first, with the ID as tie-breaker for stable cursors.
 @Entity({ tableName: 'customer' })
 @Index({ properties: ['createdAt', 'id'], name: 'customer_created_at_id_index' })
+// Text search on name and e-mail ("contains", case-insensitive) uses a trigram index.
+@Index({
+  name: 'customer_search_trgm_index',
+  expression: `create index "customer_search_trgm_index" on "customer" using gin ((lower("name") || ' ' || lower("email")) gin_trgm_ops)`,
+})
 export class Customer {
   [OptionalProps]?: 'serviceTier' | 'status' | 'marketingConsent' | 'timeZone' | 'createdAt' | 'updatedAt';
 
@@ -42,6 +47,7 @@ export class Customer {
   @Property({ type: 'text' })
   timeZone: string = 'UTC';
 
+  @Index()
   @Enum({ items: () => ServiceTier, nativeEnumName: 'service_tier' })
   serviceTier: ServiceTier = ServiceTier.Standard;
 
@@ -53,6 +59,7 @@ export class Customer {
   marketingConsent: boolean = false;
 
   /** Who brought this customer in (referral value). */
+  @Index()
   @ManyToOne({ entity: () => Customer, nullable: true, deleteRule: 'set null' })
   referrer?: Rel<Customer> | null;
 

@@ -1,2 +1,28 @@
 export * from './customer.entity.js';
+export * from './order.entity.js';
+export * from './invoice.entity.js';
+export * from './payment.entity.js';
+export * from './complaint.entity.js';
+export * from './cost-entry.entity.js';
+export * from './offer.entity.js';
+export * from './score-snapshot.entity.js';
+export * from './campaign.entity.js';
 export * from './playbook-run.entity.js';
+export * from './outbox-message.entity.js';
+export * from './audit-entry.entity.js';
+
+import { AuditEntry } from './audit-entry.entity.js';
+import { Campaign } from './campaign.entity.js';
+import { Complaint } from './complaint.entity.js';
+import { CostEntry } from './cost-entry.entity.js';
+import { Customer } from './customer.entity.js';
+import { Invoice } from './invoice.entity.js';
+import { Offer } from './offer.entity.js';
+import { Order } from './order.entity.js';
+import { OutboxMessage } from './outbox-message.entity.js';
+import { Payment } from './payment.entity.js';
+import { PlaybookRun } from './playbook-run.entity.js';
+import { ScoreSnapshot } from './score-snapshot.entity.js';
+
+/** Every entity the ORM knows. */
+export const allEntities = [Customer, Order, Invoice, Payment, Complaint, CostEntry, Offer, ScoreSnapshot, Campaign, PlaybookRun, OutboxMessage, AuditEntry];

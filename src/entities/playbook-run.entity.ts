@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { OptionalProps, type Rel } from '@mikro-orm/core';
 import { Entity, Enum, Index, ManyToOne, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
 import { randomUUID } from 'node:crypto';
+import { Campaign } from './campaign.entity.js';
 import { Customer } from './customer.entity.js';
 
 export enum PlaybookRunStatus {
@@ -12,7 +13,7 @@ export enum PlaybookRunStatus {
 /** Where one customer's run of one playbook stands; written only by the workflow's activities. */
 @Entity({ tableName: 'playbook_run' })
 export class PlaybookRun {
-  [OptionalProps]?: 'status' | 'startedAt' | 'outcome' | 'finishedAt';
+  [OptionalProps]?: 'status' | 'startedAt' | 'outcome' | 'finishedAt' | 'campaign';
 
   @PrimaryKey({ type: 'uuid' })
   id: string = randomUUID();
@@ -28,6 +29,11 @@ export class PlaybookRun {
   @Index()
   @ManyToOne({ entity: () => Customer, deleteRule: 'cascade' })
   customer!: Rel<Customer>;
+
+  /** The campaign that enrolled the customer, if any. */
+  @Index()
+  @ManyToOne({ entity: () => Campaign, nullable: true, deleteRule: 'set null' })
+  campaign?: Rel<Campaign> | null;
 
   @Enum({ items: () => PlaybookRunStatus, nativeEnumName: 'playbook_run_status' })
   status: PlaybookRunStatus = PlaybookRunStatus.Running;

@@ -1,0 +1,38 @@
+import 'reflect-metadata';
+import { OptionalProps } from '@mikro-orm/core';
+import { Entity, Index, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
+import { randomUUID } from 'node:crypto';
+
+/** Who did what, when; written in the same transaction as the change it records. */
+@Entity({ tableName: 'audit_entry' })
+@Index({ properties: ['entityType', 'entityId', 'at'], name: 'audit_entry_entity_index' })
+export class AuditEntry {
+  [OptionalProps]?: 'at';
+
+  @PrimaryKey({ type: 'uuid' })
+  id: string = randomUUID();
+
+  @Index()
+  @Property({ type: 'timestamptz' })
+  at: Date = new Date();
+
+  /** The caller's ID (role and key fingerprint) or the system component. */
+  @Property({ type: 'text' })
+  actor!: string;
+
+  /** e.g. customer.update, complaint.resolve, import.orders */
+  @Property({ type: 'text' })
+  action!: string;
+
+  @Property({ type: 'text' })
+  entityType!: string;
+
+  @Property({ type: 'text', nullable: true })
+  entityId?: string | null;
+
+  @Property({ type: 'jsonb', nullable: true })
+  before?: Record<string, unknown> | null;
+
+  @Property({ type: 'jsonb', nullable: true })
+  after?: Record<string, unknown> | null;
+}

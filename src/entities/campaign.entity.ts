@@ -1,0 +1,53 @@
+import 'reflect-metadata';
+import { OptionalProps } from '@mikro-orm/core';
+import { Entity, Enum, Index, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
+import { randomUUID } from 'node:crypto';
+
+export enum CampaignStatus {
+  Draft = 'draft',
+  Running = 'running',
+  Paused = 'paused',
+  Completed = 'completed',
+  Cancelled = 'cancelled',
+}
+
+/** A marketer's launch of one playbook for one segment, with a random holdout group. */
+@Entity({ tableName: 'campaign' })
+export class Campaign {
+  [OptionalProps]?: 'status' | 'holdoutPercent' | 'createdAt';
+
+  @PrimaryKey({ type: 'uuid' })
+  id: string = randomUUID();
+
+  @Property({ type: 'text' })
+  name!: string;
+
+  @Index()
+  @Property({ type: 'text' })
+  playbook!: string;
+
+  /** The customer filter that defines who enters (same shape as the customers query's filter). */
+  @Property({ type: 'jsonb' })
+  segment!: Record<string, unknown>;
+
+  @Index()
+  @Enum({ items: () => CampaignStatus, nativeEnumName: 'campaign_status' })
+  status: CampaignStatus = CampaignStatus.Draft;
+
+  /** Share of the segment kept out of the playbook to measure its effect. */
+  @Property({ type: 'integer' })
+  holdoutPercent: number = 10;
+
+  /** Who created it (caller ID, for the audit trail). */
+  @Property({ type: 'text' })
+  createdBy!: string;
+
+  @Property({ type: 'timestamptz' })
+  createdAt: Date = new Date();
+
+  @Property({ type: 'timestamptz', nullable: true })
+  launchedAt?: Date | null;
+
+  @Property({ type: 'timestamptz', nullable: true })
+  finishedAt?: Date | null;
+}

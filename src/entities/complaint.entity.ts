@@ -1,0 +1,59 @@
+import 'reflect-metadata';
+import { OptionalProps, type Rel } from '@mikro-orm/core';
+import { Entity, Enum, Index, ManyToOne, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
+import { randomUUID } from 'node:crypto';
+import { Customer } from './customer.entity.js';
+import { money } from './money.js';
+
+export enum ComplaintSeverity {
+  Low = 'low',
+  Medium = 'medium',
+  High = 'high',
+  Critical = 'critical',
+}
+
+/** A complaint or support case: information about what to fix, not only a cost. */
+@Entity({ tableName: 'complaint' })
+@Index({ properties: ['customer', 'topic', 'openedAt'], name: 'complaint_customer_topic_opened_at_index' })
+@Index({ properties: ['customer'], name: 'complaint_open_customer_index', expression: 'create index "complaint_open_customer_index" on "complaint" ("customer_id") where "resolved_at" is null' })
+export class Complaint {
+  [OptionalProps]?: 'reopenedCount' | 'handlingCostMinor' | 'productDefect' | 'createdAt';
+
+  @PrimaryKey({ type: 'uuid' })
+  id: string = randomUUID();
+
+  @Property({ type: 'text', nullable: true, unique: true })
+  externalRef?: string | null;
+
+  @ManyToOne({ entity: () => Customer, deleteRule: 'cascade' })
+  customer!: Rel<Customer>;
+
+  /** What the complaint is about, normalised (e.g. "delivery-delay"); persistent issues group by it. */
+  @Property({ type: 'text' })
+  topic!: string;
+
+  @Enum({ items: () => ComplaintSeverity, nativeEnumName: 'complaint_severity' })
+  severity!: ComplaintSeverity;
+
+  @Property({ type: 'text', nullable: true })
+  summary?: string | null;
+
+  @Property({ type: 'timestamptz' })
+  openedAt!: Date;
+
+  @Property({ type: 'timestamptz', nullable: true })
+  resolvedAt?: Date | null;
+
+  @Property({ type: 'integer' })
+  reopenedCount: number = 0;
+
+  @Property({ type: money() })
+  handlingCostMinor: number = 0;
+
+  /** The complaint points at a defect of the product, not at this customer's case alone. */
+  @Property({ type: 'boolean' })
+  productDefect: boolean = false;
+
+  @Property({ type: 'timestamptz' })
+  createdAt: Date = new Date();
+}

@@ -1,0 +1,49 @@
+import 'reflect-metadata';
+import { OptionalProps, type Rel } from '@mikro-orm/core';
+import { Entity, Index, ManyToOne, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
+import { randomUUID } from 'node:crypto';
+import { Customer } from './customer.entity.js';
+import { money } from './money.js';
+
+/** An invoice and how it was settled; feeds payment punctuality and the fair-reminder playbook. */
+@Entity({ tableName: 'invoice' })
+@Index({ properties: ['customer', 'dueAt'], name: 'invoice_customer_due_at_index' })
+@Index({ properties: ['dueAt'], name: 'invoice_unpaid_due_at_index', expression: 'create index "invoice_unpaid_due_at_index" on "invoice" ("due_at") where "paid_at" is null' })
+export class Invoice {
+  [OptionalProps]?: 'remindersSent' | 'feeChargedMinor' | 'feeWaivedMinor' | 'createdAt';
+
+  @PrimaryKey({ type: 'uuid' })
+  id: string = randomUUID();
+
+  @Property({ type: 'text', nullable: true, unique: true })
+  externalRef?: string | null;
+
+  @ManyToOne({ entity: () => Customer, deleteRule: 'cascade' })
+  customer!: Rel<Customer>;
+
+  @Property({ type: 'date' })
+  issuedAt!: string;
+
+  @Property({ type: 'date' })
+  dueAt!: string;
+
+  @Property({ type: money() })
+  amountMinor!: number;
+
+  /** The day the invoice was paid in full; null while open. */
+  @Property({ type: 'date', nullable: true })
+  paidAt?: string | null;
+
+  @Property({ type: 'integer' })
+  remindersSent: number = 0;
+
+  @Property({ type: money() })
+  feeChargedMinor: number = 0;
+
+  /** Fees the policy would have charged but were waived (e.g. for a loyal payer). */
+  @Property({ type: money() })
+  feeWaivedMinor: number = 0;
+
+  @Property({ type: 'timestamptz' })
+  createdAt: Date = new Date();
+}

@@ -1,0 +1,50 @@
+import 'reflect-metadata';
+import { OptionalProps } from '@mikro-orm/core';
+import { Entity, Enum, Index, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
+import { randomUUID } from 'node:crypto';
+import { ServiceTier } from './customer.entity.js';
+
+export enum OfferAudience {
+  NewCustomers = 'new',
+  ExistingCustomers = 'existing',
+  Everyone = 'all',
+}
+
+/** Something the company offers, to whom and when; fairness compares offers across audiences. */
+@Entity({ tableName: 'offer' })
+@Index({ properties: ['audience', 'validFrom'], name: 'offer_audience_valid_from_index' })
+export class Offer {
+  [OptionalProps]?: 'createdAt';
+
+  @PrimaryKey({ type: 'uuid' })
+  id: string = randomUUID();
+
+  @Property({ type: 'text', unique: true })
+  code!: string;
+
+  @Property({ type: 'text' })
+  name!: string;
+
+  @Property({ type: 'text', nullable: true })
+  description?: string | null;
+
+  @Enum({ items: () => OfferAudience, nativeEnumName: 'offer_audience' })
+  audience!: OfferAudience;
+
+  /** Discount in percent, when the offer is a price reduction. */
+  @Property({ type: 'integer', nullable: true })
+  discountPercent?: number | null;
+
+  /** The service tier the offer moves a customer to, when it is a change of service. */
+  @Enum({ items: () => ServiceTier, nativeEnumName: 'service_tier', nullable: true })
+  serviceTier?: ServiceTier | null;
+
+  @Property({ type: 'date' })
+  validFrom!: string;
+
+  @Property({ type: 'date', nullable: true })
+  validUntil?: string | null;
+
+  @Property({ type: 'timestamptz' })
+  createdAt: Date = new Date();
+}

@@ -1,0 +1,38 @@
+import 'reflect-metadata';
+import { type Rel } from '@mikro-orm/core';
+import { Entity, Index, ManyToOne, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
+import { randomUUID } from 'node:crypto';
+import { Customer } from './customer.entity.js';
+
+/** One score of one customer at one time, with the model version and the facts that drove it. */
+@Entity({ tableName: 'score_snapshot' })
+@Index({ properties: ['customer', 'kind', 'computedAt'], name: 'score_snapshot_customer_kind_computed_at_index' })
+@Index({ properties: ['kind', 'value'], name: 'score_snapshot_kind_value_index' })
+export class ScoreSnapshot {
+  @PrimaryKey({ type: 'uuid' })
+  id: string = randomUUID();
+
+  @ManyToOne({ entity: () => Customer, deleteRule: 'cascade' })
+  customer!: Rel<Customer>;
+
+  /** Which score: rfm, churn-risk, clv, profitability, payment-loyalty, ... */
+  @Property({ type: 'text' })
+  kind!: string;
+
+  @Property({ type: 'double' })
+  value!: number;
+
+  /** The named band or segment the value falls in (e.g. "Champions", "loyal"). */
+  @Property({ type: 'text', nullable: true })
+  band?: string | null;
+
+  @Property({ type: 'text' })
+  modelVersion!: string;
+
+  @Property({ type: 'timestamptz' })
+  computedAt!: Date;
+
+  /** Plain-language facts behind the value ("last purchase 140 days ago"). */
+  @Property({ type: 'jsonb' })
+  reasons!: string[];
+}
