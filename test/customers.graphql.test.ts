@@ -77,7 +77,7 @@ describe('customers query', () => {
 
   it('rejects a cursor it did not issue with VALIDATION', async () => {
     const result = await stack.gql(CustomersDocument, { first: 2, after: 'not-a-cursor' }, Role.Viewer);
-    expect(result.errors![0].extensions).toMatchObject({ code: 'VALIDATION', reason: 'CUSTOMER_INVALID_CURSOR' });
+    expect(result.errors![0].extensions).toMatchObject({ code: 'VALIDATION', reason: 'INVALID_CURSOR' });
   });
 });
 

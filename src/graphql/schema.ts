@@ -2,10 +2,12 @@ import 'reflect-metadata';
 import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
 import { buildSchema } from 'type-graphql';
 import { authChecker } from './auth/allow.js';
+import { InvoiceResolver } from './billing/invoice.resolver.js';
+import { ComplaintResolver } from './complaints/complaint.resolver.js';
 import { CustomerResolver } from './customers/customer.resolver.js';
 import { PlaybookResolver } from './playbooks/playbook.resolver.js';
 
-export const resolvers = [CustomerResolver, PlaybookResolver] as const;
+export const resolvers = [CustomerResolver, ComplaintResolver, InvoiceResolver, PlaybookResolver] as const;
 
 export function createSchema(): Promise<GraphQLSchema> {
   return buildSchema({ resolvers, authChecker, validate: true });

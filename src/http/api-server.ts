@@ -9,6 +9,7 @@ import type { AppConfig } from '../config/config.js';
 import type { Orm } from '../db/orm.js';
 import type { GraphQLContext } from '../graphql/context.js';
 import { createErrorFormatter } from '../graphql/errors.js';
+import { costLimitPlugin, defaultQueryLimits, depthLimitRule, type QueryLimits } from '../graphql/limits.js';
 import { createSchema } from '../graphql/schema.js';
 import type { Logger } from '../logger.js';
 import { ApiKeyVerifier } from '../services/auth/api-keys.js';
@@ -26,6 +27,7 @@ export interface ApiDeps {
   temporal: TemporalClient;
   logger: Logger;
   policies?: PlaybookPolicies;
+  limits?: QueryLimits;
   /** Headers pre-filled in GraphiQL (the development key printed by `npm start`). */
   ideHeaders?: Record<string, string>;
 }
@@ -49,12 +51,15 @@ export async function createApi(deps: ApiDeps): Promise<Api> {
   const app = express();
   app.disable('x-powered-by');
   const httpServer = http.createServer(app);
+  const schema = await createSchema();
+  const limits = deps.limits ?? defaultQueryLimits;
   const apollo = new ApolloServer<GraphQLContext>({
-    schema: await createSchema(),
+    schema,
+    validationRules: [depthLimitRule(limits)],
     introspection: config.api.introspection,
     includeStacktraceInErrorResponses: config.env !== 'production',
     formatError: createErrorFormatter(logger, config.env !== 'production'),
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ApolloServerPluginLandingPageDisabled(), metrics.plugin],
+    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ApolloServerPluginLandingPageDisabled(), costLimitPlugin(schema, limits), metrics.plugin],
   });
   await apollo.start();
 

@@ -1,20 +1,69 @@
-import { Args, Arg, Ctx, ID, Query, Resolver } from 'type-graphql';
+import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { Role } from '../../domain/auth/roles.js';
+import type { Customer, PlaybookRun } from '../../entities/index.js';
+import type { Page } from '../../services/common/pagination.js';
 import { Allow } from '../auth/allow.js';
+import { NestedPageArgs, pageComplexity } from '../common/connection.js';
 import type { GraphQLContext } from '../context.js';
-import { CustomerConnection, CustomersArgs, CustomerType } from './customer.types.js';
+import { InvoiceConnection } from '../billing/invoice.types.js';
+import { ComplaintConnection } from '../complaints/complaint.types.js';
+import { OrderConnection } from '../orders/order.types.js';
+import { PlaybookRunConnection } from '../playbooks/playbook-run.types.js';
+import { ScoreType } from '../scores/score.types.js';
+import { CustomerConnection, CustomersArgs, CustomerType, UpdateCustomerInput } from './customer.types.js';
 
 @Resolver(() => CustomerType)
 export class CustomerResolver {
   @Allow(Role.Viewer)
-  @Query(() => CustomerConnection, { description: 'Customers, newest first' })
-  customers(@Args() { first, after }: CustomersArgs, @Ctx() ctx: GraphQLContext): Promise<CustomerConnection> {
-    return ctx.services.customers.list({ first, after });
+  @Query(() => CustomerConnection, { description: 'Customers, filtered and sorted (default: newest first)', complexity: pageComplexity })
+  customers(@Args() { first, after, filter, sort }: CustomersArgs, @Ctx() ctx: GraphQLContext): Promise<CustomerConnection> {
+    return ctx.services.customers.list({ first, after, filter, sort });
   }
 
   @Allow(Role.Viewer)
   @Query(() => CustomerType, { nullable: true, description: 'One customer, or null when the ID is unknown' })
   customer(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<CustomerType | null> {
     return ctx.services.customers.find(id);
+  }
+
+  @Allow(Role.Operator)
+  @Mutation(() => CustomerType, { description: 'Changes contact data or marketing consent; audited' })
+  updateCustomer(@Arg('id', () => ID) id: string, @Arg('input') input: UpdateCustomerInput, @Ctx() ctx: GraphQLContext): Promise<CustomerType> {
+    return ctx.services.customers.updateContact(id, input, ctx.caller!.id);
+  }
+
+  @FieldResolver(() => OrderConnection, { description: 'Newest first', complexity: pageComplexity })
+  orders(@Root() customer: Customer, @Args() args: NestedPageArgs, @Ctx() ctx: GraphQLContext): Promise<OrderConnection> {
+    return ctx.services.orders.forCustomer(customer.id, args);
+  }
+
+  @FieldResolver(() => InvoiceConnection, { description: 'Newest first', complexity: pageComplexity })
+  invoices(@Root() customer: Customer, @Args() args: NestedPageArgs, @Ctx() ctx: GraphQLContext): Promise<InvoiceConnection> {
+    return ctx.services.invoices.forCustomer(customer.id, args);
+  }
+
+  @FieldResolver(() => ComplaintConnection, { description: 'Newest first', complexity: pageComplexity })
+  complaints(@Root() customer: Customer, @Args() args: NestedPageArgs, @Ctx() ctx: GraphQLContext): Promise<ComplaintConnection> {
+    return ctx.services.complaints.forCustomer(customer.id, args);
+  }
+
+  @FieldResolver(() => CustomerConnection, { description: 'Customers this one brought in, newest first', complexity: pageComplexity })
+  referrals(@Root() customer: Customer, @Args() args: NestedPageArgs, @Ctx() ctx: GraphQLContext): Promise<CustomerConnection> {
+    return ctx.services.customers.referralsOf(customer.id, args);
+  }
+
+  @FieldResolver(() => CustomerType, { nullable: true, description: 'Who brought this customer in' })
+  referrer(@Root() customer: Customer, @Ctx() ctx: GraphQLContext): Promise<CustomerType | null> {
+    return ctx.services.customers.referrerOf(customer);
+  }
+
+  @FieldResolver(() => [ScoreType], { description: 'The latest value of each score' })
+  scores(@Root() customer: Customer, @Ctx() ctx: GraphQLContext): Promise<ScoreType[]> {
+    return ctx.services.scores.latestFor(customer.id);
+  }
+
+  @FieldResolver(() => PlaybookRunConnection, { description: 'Playbook runs, newest first', complexity: pageComplexity })
+  playbookRuns(@Root() customer: Customer, @Args() args: NestedPageArgs, @Ctx() ctx: GraphQLContext): Promise<Page<PlaybookRun>> {
+    return ctx.services.runs.forCustomer(customer.id, args);
   }
 }

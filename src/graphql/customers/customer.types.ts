@@ -1,13 +1,22 @@
 import 'reflect-metadata';
+import { IsOptional, Matches, MaxLength } from 'class-validator';
 import { LocalDateResolver } from 'graphql-scalars';
-import { ArgsType, Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
-import { Max, Min } from 'class-validator';
+import { ArgsType, Field, ID, InputType, ObjectType, registerEnumType } from 'type-graphql';
+import { ScoreKind } from '../../domain/scoring/score-kind.js';
 import { CustomerStatus, ServiceTier } from '../../entities/index.js';
-import { MAX_PAGE_SIZE } from '../../services/customers/customer.service.js';
-import { PageInfo } from '../common/page-info.type.js';
+import { CustomerSortField } from '../../services/customers/customer-query.js';
+import { PageArgs, connectionOf } from '../common/connection.js';
 
 registerEnumType(ServiceTier, { name: 'ServiceTier', description: 'The service concept a customer is on' });
 registerEnumType(CustomerStatus, { name: 'CustomerStatus' });
+registerEnumType(CustomerSortField, { name: 'CustomerSortField' });
+registerEnumType(ScoreKind, { name: 'ScoreKind' });
+
+export enum SortDirection {
+  Asc = 'asc',
+  Desc = 'desc',
+}
+registerEnumType(SortDirection, { name: 'SortDirection' });
 
 @ObjectType('Customer')
 export class CustomerType {
@@ -45,34 +54,82 @@ export class CustomerType {
   createdAt!: Date;
 }
 
-@ObjectType()
-export class CustomerEdge {
-  @Field()
-  cursor!: string;
+export const CustomerConnection = connectionOf(CustomerType, 'Customer');
+export type CustomerConnection = InstanceType<typeof CustomerConnection>;
 
-  @Field(() => CustomerType)
-  node!: CustomerType;
+@InputType({ description: 'Every field given narrows the list (AND)' })
+export class CustomerFilterInput {
+  @Field(() => [CustomerStatus], { nullable: true })
+  status?: CustomerStatus[] | null;
+
+  @Field(() => [ServiceTier], { nullable: true })
+  serviceTier?: ServiceTier[] | null;
+
+  @Field(() => String, { nullable: true, description: 'Case-insensitive text contained in name or e-mail address' })
+  @IsOptional()
+  @MaxLength(200)
+  search?: string | null;
+
+  @Field(() => Boolean, { nullable: true })
+  hasOpenComplaint?: boolean | null;
+
+  @Field(() => Boolean, { nullable: true })
+  marketingConsent?: boolean | null;
+
+  @Field(() => [String], { nullable: true, description: 'RFM segments of the latest RFM score, e.g. "Champions", "At risk"' })
+  segment?: string[] | null;
+
+  @Field(() => [String], { nullable: true, description: 'Bands of the latest churn-risk score, e.g. "high"' })
+  riskBand?: string[] | null;
+
+  @Field(() => LocalDateResolver, { nullable: true })
+  acquiredFrom?: string | null;
+
+  @Field(() => LocalDateResolver, { nullable: true })
+  acquiredTo?: string | null;
 }
 
-@ObjectType()
-export class CustomerConnection {
-  @Field(() => [CustomerEdge])
-  edges!: CustomerEdge[];
+@InputType()
+export class CustomerSortInput {
+  @Field(() => CustomerSortField)
+  field!: CustomerSortField;
 
-  @Field(() => PageInfo)
-  pageInfo!: PageInfo;
+  @Field(() => SortDirection, { defaultValue: SortDirection.Desc })
+  direction!: SortDirection;
 
-  @Field(() => Int)
-  totalCount!: number;
+  @Field(() => ScoreKind, { nullable: true, description: 'Which score, when field is Score (default ChurnRisk)' })
+  scoreKind?: ScoreKind | null;
 }
 
 @ArgsType()
-export class CustomersArgs {
-  @Field(() => Int, { defaultValue: 20, description: `Page size, 1 to ${MAX_PAGE_SIZE}` })
-  @Min(1)
-  @Max(MAX_PAGE_SIZE)
-  first!: number;
+export class CustomersArgs extends PageArgs {
+  @Field(() => CustomerFilterInput, { nullable: true })
+  filter?: CustomerFilterInput | null;
 
-  @Field(() => String, { nullable: true, description: 'endCursor of the previous page' })
-  after?: string | null;
+  @Field(() => CustomerSortInput, { nullable: true, description: 'Default: newest first' })
+  sort?: CustomerSortInput | null;
+}
+
+@InputType({ description: 'Fields left out (or null) stay as they are; phone: null clears it' })
+export class UpdateCustomerInput {
+  @Field(() => String, { nullable: true })
+  @IsOptional()
+  @MaxLength(200)
+  name?: string | null;
+
+  @Field(() => String, { nullable: true })
+  @IsOptional()
+  @MaxLength(254)
+  email?: string | null;
+
+  @Field(() => String, { nullable: true })
+  @IsOptional()
+  @Matches(/^[+0-9 ()/-]{3,40}$/, { message: 'phone may hold digits, spaces and + ( ) / - only' })
+  phone?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'IANA time zone, e.g. "Europe/Berlin"' })
+  timeZone?: string | null;
+
+  @Field(() => Boolean, { nullable: true })
+  marketingConsent?: boolean | null;
 }

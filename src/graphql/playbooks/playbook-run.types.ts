@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { PlaybookRunStatus } from '../../entities/index.js';
+import { connectionOf } from '../common/connection.js';
 import type { PlaybookRunView } from '../../services/playbooks/playbook.service.js';
 
 registerEnumType(PlaybookRunStatus, { name: 'PlaybookRunStatus' });
@@ -53,3 +54,6 @@ export class PlaybookRunType {
     };
   }
 }
+
+export const PlaybookRunConnection = connectionOf(PlaybookRunType, 'PlaybookRun');
+export type PlaybookRunConnection = InstanceType<typeof PlaybookRunConnection>;

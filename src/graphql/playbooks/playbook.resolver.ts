@@ -1,5 +1,6 @@
-import { Arg, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
+import { Arg, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { Role } from '../../domain/auth/roles.js';
+import type { PlaybookRun } from '../../entities/index.js';
 import { Allow } from '../auth/allow.js';
 import type { GraphQLContext } from '../context.js';
 import { PlaybookRunType } from './playbook-run.types.js';
@@ -23,5 +24,11 @@ export class PlaybookResolver {
   @Mutation(() => PlaybookRunType, { description: 'Records that the customer confirmed their onboarding; ends the wait at once' })
   async confirmWelcome(@Arg('customerId', () => ID) customerId: string, @Ctx() ctx: GraphQLContext): Promise<PlaybookRunType> {
     return PlaybookRunType.from(await ctx.services.playbooks.confirmWelcome(customerId));
+  }
+
+  /** Runs come from the live view (with customerId) or straight from the database record. */
+  @FieldResolver(() => ID)
+  customerId(@Root() run: PlaybookRunType | PlaybookRun): string {
+    return 'customerId' in run ? run.customerId : run.customer.id;
   }
 }

@@ -3,15 +3,15 @@ import { DomainException, type FailureKind } from '../../domain/errors/domain-ex
 export enum CustomerExceptionCode {
   NotFound = 'CUSTOMER_NOT_FOUND',
   InvalidId = 'CUSTOMER_INVALID_ID',
-  InvalidCursor = 'CUSTOMER_INVALID_CURSOR',
-  InvalidPageSize = 'CUSTOMER_INVALID_PAGE_SIZE',
+  InvalidInput = 'CUSTOMER_INVALID_INPUT',
+  EmailTaken = 'CUSTOMER_EMAIL_TAKEN',
 }
 
 const kinds: Record<CustomerExceptionCode, FailureKind> = {
   [CustomerExceptionCode.NotFound]: 'NOT_FOUND',
   [CustomerExceptionCode.InvalidId]: 'VALIDATION',
-  [CustomerExceptionCode.InvalidCursor]: 'VALIDATION',
-  [CustomerExceptionCode.InvalidPageSize]: 'VALIDATION',
+  [CustomerExceptionCode.InvalidInput]: 'VALIDATION',
+  [CustomerExceptionCode.EmailTaken]: 'CONFLICT',
 };
 
 export class CustomerException extends DomainException<CustomerExceptionCode> {

@@ -1,59 +1,87 @@
+import DataLoader from 'dataloader';
+import { LockMode, type EntityDictionary } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { sql } from 'kysely';
+import { isEmail, isTimeZone, normaliseEmail } from '../../domain/customers/contact.js';
 import { Customer } from '../../entities/index.js';
+import { AuditService, changedFields } from '../audit/audit.service.js';
+import { ChildPager } from '../common/child-pages.js';
+import { assertPageSize, decodeCursor, encodeCursor, toPage, type Page, type PageArgs } from '../common/pagination.js';
 import { CustomerException, CustomerExceptionCode } from './customer.exception.js';
+import { customerSortKey, customerWhere, defaultCustomerSort, type CustomerFilter, type CustomerSort } from './customer-query.js';
 
-/** One page of a cursor-paginated list. */
-export interface Page<T> {
-  edges: { node: T; cursor: string }[];
-  pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
-  totalCount: number;
-}
-
-export const MAX_PAGE_SIZE = 100;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function assertCustomerId(id: string): void {
   if (!UUID.test(id)) throw new CustomerException(CustomerExceptionCode.InvalidId, `"${id}" is not a customer ID`, { id });
 }
 
-export class CustomerService {
-  constructor(private readonly em: EntityManager) {}
+export interface CustomerContactPatch {
+  name?: string | null;
+  email?: string | null;
+  phone?: string | null;
+  timeZone?: string | null;
+  marketingConsent?: boolean | null;
+}
 
-  /** Customers, newest first, as a cursor page. */
-  async list(args: { first: number; after?: string | null }): Promise<Page<Customer>> {
-    if (!Number.isInteger(args.first) || args.first < 1 || args.first > MAX_PAGE_SIZE) {
-      throw new CustomerException(CustomerExceptionCode.InvalidPageSize, `first must be between 1 and ${MAX_PAGE_SIZE}`, {
-        first: args.first,
-      });
+const CONTACT_FIELDS = ['name', 'email', 'phone', 'timeZone', 'marketingConsent'] as const;
+
+export class CustomerService {
+  private readonly byId: DataLoader<string, Customer | null>;
+  private readonly referrals: ChildPager<Customer>;
+
+  constructor(
+    private readonly em: EntityManager,
+    private readonly audit: AuditService,
+  ) {
+    this.byId = new DataLoader(async (ids) => {
+      const found = await em.find(Customer, { id: { $in: [...ids] } });
+      return ids.map((id) => found.find((c) => c.id === id) ?? null);
+    });
+    this.referrals = new ChildPager(em, Customer, {
+      tag: 'referrals',
+      table: 'customer',
+      parentColumn: 'referrer_id',
+      orderColumn: 'created_at',
+      orderType: 'timestamptz',
+      orderProperty: 'createdAt',
+    });
+  }
+
+  /** Customers matching a filter, in the given order, as a cursor page (two statements: page and count). */
+  async list(args: PageArgs & { filter?: CustomerFilter | null; sort?: CustomerSort | null }): Promise<Page<Customer>> {
+    assertPageSize(args.first);
+    const sort = args.sort ?? defaultCustomerSort;
+    const key = customerSortKey(sort);
+    const where = customerWhere(args.filter ?? {});
+    const dir = sql.raw(sort.direction);
+    let after = sql<boolean>`true`;
+    if (args.after) {
+      const [value, id] = decodeCursor(key.tag, args.after, 2) as [string, string];
+      const op = sql.raw(sort.direction === 'asc' ? '>' : '<');
+      after = sql<boolean>`(${key.expr}, c.id) ${op} (${value}::${sql.raw(key.type)}, ${id}::uuid)`;
     }
-    let cursor;
-    try {
-      cursor = await this.em.findByCursor(Customer, {
-        first: args.first,
-        after: args.after ?? undefined,
-        orderBy: { createdAt: 'desc', id: 'desc' },
-      });
-    } catch (error) {
-      if (args.after && isCursorError(error)) {
-        throw new CustomerException(CustomerExceptionCode.InvalidCursor, 'after is not a cursor of this list', { after: args.after });
-      }
-      throw error;
-    }
-    return {
-      edges: cursor.items.map((node) => ({ node, cursor: cursor.from(node) })),
-      pageInfo: {
-        hasNextPage: cursor.hasNextPage,
-        hasPreviousPage: cursor.hasPrevPage,
-        startCursor: cursor.startCursor,
-        endCursor: cursor.endCursor,
-      },
-      totalCount: cursor.totalCount,
-    };
+    const db = this.em.getKysely();
+    const [{ rows }, count] = await Promise.all([
+      sql<Record<string, unknown> & { _sort: unknown }>`
+        select c.*, ${key.expr}::text as _sort from customer c
+        where ${where} and ${after}
+        order by ${key.expr} ${dir}, c.id ${dir}
+        limit ${args.first + 1}`.execute(db),
+      sql<{ n: string }>`select count(*) as n from customer c where ${where}`.execute(db),
+    ]);
+    const sortValues = new Map<Customer, string>();
+    const customers = rows.map(({ _sort, ...row }) => {
+      const customer = this.em.map(Customer, row as EntityDictionary<Customer>);
+      sortValues.set(customer, String(_sort));
+      return customer;
+    });
+    return toPage(customers, args.first, Number(count.rows[0].n), (c) => encodeCursor(key.tag, [sortValues.get(c), c.id]), Boolean(args.after));
   }
 
   async find(id: string): Promise<Customer | null> {
     assertCustomerId(id);
-    return this.em.findOne(Customer, { id });
+    return this.byId.load(id);
   }
 
   async get(id: string): Promise<Customer> {
@@ -61,9 +89,54 @@ export class CustomerService {
     if (!customer) throw new CustomerException(CustomerExceptionCode.NotFound, `No customer with ID ${id}`, { id });
     return customer;
   }
+
+  /** Who brought the customer in (batched across a page). */
+  async referrerOf(customer: Customer): Promise<Customer | null> {
+    return customer.referrer ? this.byId.load(customer.referrer.id) : null;
+  }
+
+  /** The customers this one brought in, newest first. */
+  referralsOf(customerId: string, args: PageArgs): Promise<Page<Customer>> {
+    return this.referrals.page(customerId, args);
+  }
+
+  /** Changes contact data and marketing consent; audited with before and after. */
+  async updateContact(id: string, patch: CustomerContactPatch, actor: string): Promise<Customer> {
+    const clean = validateContactPatch(patch);
+    return this.em.transactional(async (em) => {
+      assertCustomerId(id);
+      const customer = await em.findOne(Customer, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      if (!customer) throw new CustomerException(CustomerExceptionCode.NotFound, `No customer with ID ${id}`, { id });
+      const before = Object.fromEntries(CONTACT_FIELDS.map((f) => [f, customer[f]]));
+      em.assign(customer, clean);
+      const after = Object.fromEntries(CONTACT_FIELDS.map((f) => [f, customer[f]]));
+      const diff = changedFields(before, after);
+      if (Object.keys(diff.after).length > 0) {
+        this.audit.record(em, { actor, action: 'customer.update', entityType: 'customer', entityId: id, ...diff });
+      }
+      return customer;
+    });
+  }
 }
 
-/** A malformed cursor fails while decoding or comparing its values, before any row is read. */
-function isCursorError(error: unknown): boolean {
-  return error instanceof SyntaxError || error instanceof TypeError || (error instanceof Error && /cursor|JSON|base64/i.test(error.message));
+/** Checks a contact patch field by field; null means "leave as is", except for phone where it clears it. */
+export function validateContactPatch(patch: CustomerContactPatch): Partial<Customer> {
+  const clean: Partial<Customer> = {};
+  const invalid = (field: string, message: string) => new CustomerException(CustomerExceptionCode.InvalidInput, message, { field });
+  if (patch.name != null) {
+    if (!patch.name.trim()) throw invalid('name', 'name must not be empty');
+    clean.name = patch.name.trim();
+  }
+  if (patch.email != null) {
+    const email = normaliseEmail(patch.email);
+    if (!isEmail(email)) throw invalid('email', `"${patch.email}" is not an e-mail address`);
+    clean.email = email;
+  }
+  if (patch.phone !== undefined) clean.phone = patch.phone?.trim() || null;
+  if (patch.timeZone != null) {
+    if (!isTimeZone(patch.timeZone)) throw invalid('timeZone', `"${patch.timeZone}" is not an IANA time zone`);
+    clean.timeZone = patch.timeZone;
+  }
+  if (patch.marketingConsent != null) clean.marketingConsent = patch.marketingConsent;
+  return clean;
 }

@@ -1,10 +1,28 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { PlaybookRun, PlaybookRunStatus } from '../../entities/index.js';
+import { ChildPager } from '../common/child-pages.js';
+import type { Page, PageArgs } from '../common/pagination.js';
 
 /** The database record of playbook runs. Every write is idempotent: activities may be retried. */
 export class PlaybookRunService {
-  constructor(private readonly em: EntityManager) {}
+  private readonly pager: ChildPager<PlaybookRun>;
+
+  constructor(private readonly em: EntityManager) {
+    this.pager = new ChildPager(em, PlaybookRun, {
+      tag: 'playbook-runs',
+      table: 'playbook_run',
+      parentColumn: 'customer_id',
+      orderColumn: 'started_at',
+      orderType: 'timestamptz',
+      orderProperty: 'startedAt',
+    });
+  }
+
+  /** A customer's playbook runs, newest first (batched across a page of customers). */
+  forCustomer(customerId: string, args: PageArgs): Promise<Page<PlaybookRun>> {
+    return this.pager.page(customerId, args);
+  }
 
   async recordStarted(input: { workflowId: string; playbook: string; customerId: string }): Promise<void> {
     await this.em

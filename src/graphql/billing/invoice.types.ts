@@ -1,0 +1,55 @@
+import 'reflect-metadata';
+import { IsOptional, Matches } from 'class-validator';
+import { LocalDateResolver, SafeIntResolver } from 'graphql-scalars';
+import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
+import { connectionOf } from '../common/connection.js';
+
+@ObjectType('Invoice')
+export class InvoiceType {
+  @Field(() => ID)
+  id!: string;
+
+  @Field(() => String, { nullable: true, description: 'Reference in the billing system' })
+  externalRef?: string | null;
+
+  @Field(() => LocalDateResolver)
+  issuedAt!: string;
+
+  @Field(() => LocalDateResolver)
+  dueAt!: string;
+
+  @Field(() => SafeIntResolver, { description: 'Amount in minor units (cents)' })
+  amountMinor!: number;
+
+  @Field(() => LocalDateResolver, { nullable: true, description: 'Day the invoice was paid in full; null while open' })
+  paidAt?: string | null;
+
+  @Field(() => Int)
+  remindersSent!: number;
+
+  @Field(() => SafeIntResolver)
+  feeChargedMinor!: number;
+
+  @Field(() => SafeIntResolver, { description: 'Fees the policy would have charged but were waived' })
+  feeWaivedMinor!: number;
+}
+
+export const InvoiceConnection = connectionOf(InvoiceType, 'Invoice');
+export type InvoiceConnection = InstanceType<typeof InvoiceConnection>;
+
+@InputType()
+export class RecordPaymentInput {
+  @Field(() => ID)
+  invoiceId!: string;
+
+  @Field(() => SafeIntResolver, { description: 'Amount paid in minor units (cents), > 0' })
+  amountMinor!: number;
+
+  @Field(() => LocalDateResolver, { nullable: true, description: 'Day of payment; today when omitted' })
+  paidAt?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Payment reference in the billing system' })
+  @IsOptional()
+  @Matches(/^\S{1,100}$/)
+  externalRef?: string | null;
+}

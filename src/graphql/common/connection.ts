@@ -1,0 +1,56 @@
+import 'reflect-metadata';
+import { Max, Min } from 'class-validator';
+import { ArgsType, Field, Int, ObjectType, type ClassType } from 'type-graphql';
+import { MAX_PAGE_SIZE } from '../../services/common/pagination.js';
+import { PageInfo } from './page-info.type.js';
+
+/** A Relay connection type `<Name>Connection` with `<Name>Edge`s of the given node type. */
+export function connectionOf<T extends object>(nodeType: ClassType<T>, name: string) {
+  @ObjectType(`${name}Edge`)
+  class Edge {
+    @Field()
+    cursor!: string;
+
+    @Field(() => nodeType)
+    node!: T;
+  }
+
+  @ObjectType(`${name}Connection`)
+  class Connection {
+    @Field(() => [Edge])
+    edges!: Edge[];
+
+    @Field(() => PageInfo)
+    pageInfo!: PageInfo;
+
+    @Field(() => Int, { description: 'Number of items in the whole list (all pages)' })
+    totalCount!: number;
+  }
+  return Connection;
+}
+
+/** Query cost of a connection field: what one node costs, times the page size asked for. */
+export const pageComplexity = ({ args, childComplexity }: { args: Record<string, unknown>; childComplexity: number }) =>
+  1 + childComplexity * (typeof args.first === 'number' ? args.first : 20);
+
+@ArgsType()
+export class PageArgs {
+  @Field(() => Int, { defaultValue: 20, description: `Page size, 1 to ${MAX_PAGE_SIZE}` })
+  @Min(1)
+  @Max(MAX_PAGE_SIZE)
+  first!: number;
+
+  @Field(() => String, { nullable: true, description: 'endCursor of the previous page' })
+  after?: string | null;
+}
+
+@ArgsType()
+export class NestedPageArgs {
+  @Field(() => Int, { defaultValue: 10, description: `Page size, 1 to ${MAX_PAGE_SIZE}` })
+  @Min(1)
+  @Max(MAX_PAGE_SIZE)
+  first!: number;
+
+  @Field(() => String, { nullable: true, description: 'endCursor of the previous page' })
+  after?: string | null;
+}

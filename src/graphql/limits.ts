@@ -1,0 +1,59 @@
+import type { ApolloServerPlugin } from '@apollo/server';
+import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
+import { GraphQLError, type GraphQLSchema } from 'graphql';
+import { fieldExtensionsEstimator, getComplexity, simpleEstimator } from 'graphql-query-complexity';
+
+export interface QueryLimits {
+  /** Deepest selection allowed (customers > edges > node > orders > edges > node ... counts each level). */
+  maxDepth: number;
+  /** Largest estimated cost: each field 1, connections times the page size asked for. */
+  maxCost: number;
+}
+
+export const defaultQueryLimits: QueryLimits = { maxDepth: 12, maxCost: 25_000 };
+
+/** Refuses too deep queries while validating, before any resolver runs. */
+export function depthLimitRule(limits: QueryLimits) {
+  return maxDepthRule({
+    n: limits.maxDepth,
+    ignoreIntrospection: true,
+    // Report as a validation error of the request instead of throwing (which would surface as a 500).
+    propagateOnRejection: false,
+    onReject: [
+      (context, error) =>
+        context?.reportError(
+          new GraphQLError(error.message.replace(/^Syntax Error: /, ''), { extensions: { reason: 'QUERY_TOO_DEEP', maxDepth: limits.maxDepth } }),
+        ),
+    ],
+  });
+}
+
+/** Refuses too costly operations once variables are known, before any resolver runs. */
+export function costLimitPlugin(schema: GraphQLSchema, limits: QueryLimits): ApolloServerPlugin {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ request, document }) {
+          let cost: number;
+          try {
+            cost = getComplexity({
+              schema,
+              query: document,
+              operationName: request.operationName ?? undefined,
+              variables: request.variables,
+              estimators: [fieldExtensionsEstimator(), simpleEstimator({ defaultComplexity: 1 })],
+            });
+          } catch {
+            // Invalid variables: execution refuses them next, with BAD_USER_INPUT and no resolver run.
+            return;
+          }
+          if (cost > limits.maxCost) {
+            throw new GraphQLError(`The query's estimated cost ${cost} exceeds the limit of ${limits.maxCost}; ask for smaller pages or fewer fields`, {
+              extensions: { code: 'QUERY_TOO_COSTLY', cost, maxCost: limits.maxCost, http: { status: 400 } },
+            });
+          }
+        },
+      };
+    },
+  };
+}

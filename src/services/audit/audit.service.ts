@@ -1,0 +1,38 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { AuditEntry } from '../../entities/index.js';
+
+export interface AuditRecord {
+  actor: string;
+  action: string;
+  entityType: string;
+  entityId?: string | null;
+  before?: Record<string, unknown> | null;
+  after?: Record<string, unknown> | null;
+}
+
+/** Only the fields that changed, before and after; JSON-safe (dates as ISO strings). */
+export function changedFields(before: Record<string, unknown>, after: Record<string, unknown>): { before: Record<string, unknown>; after: Record<string, unknown> } {
+  const json = (v: unknown) => (v instanceof Date ? v.toISOString() : (v ?? null));
+  const changed = Object.keys(after).filter((k) => JSON.stringify(json(before[k])) !== JSON.stringify(json(after[k])));
+  return {
+    before: Object.fromEntries(changed.map((k) => [k, json(before[k])])),
+    after: Object.fromEntries(changed.map((k) => [k, json(after[k])])),
+  };
+}
+
+/**
+ * The audit log. `record` only stages the entry on the given EntityManager, so it
+ * is written in the same transaction (flush) as the change it describes.
+ */
+export class AuditService {
+  record(em: EntityManager, entry: AuditRecord): AuditEntry {
+    return em.create(AuditEntry, {
+      actor: entry.actor,
+      action: entry.action,
+      entityType: entry.entityType,
+      entityId: entry.entityId ?? null,
+      before: entry.before ?? null,
+      after: entry.after ?? null,
+    });
+  }
+}

@@ -1,0 +1,21 @@
+import { DomainException, type FailureKind } from '../../domain/errors/domain-exception.js';
+
+export enum BillingExceptionCode {
+  InvoiceNotFound = 'INVOICE_NOT_FOUND',
+  InvoiceAlreadyPaid = 'INVOICE_ALREADY_PAID',
+  InvalidPayment = 'PAYMENT_INVALID',
+  PaymentRefTaken = 'PAYMENT_REF_TAKEN',
+}
+
+const kinds: Record<BillingExceptionCode, FailureKind> = {
+  [BillingExceptionCode.InvoiceNotFound]: 'NOT_FOUND',
+  [BillingExceptionCode.InvoiceAlreadyPaid]: 'CONFLICT',
+  [BillingExceptionCode.InvalidPayment]: 'VALIDATION',
+  [BillingExceptionCode.PaymentRefTaken]: 'CONFLICT',
+};
+
+export class BillingException extends DomainException<BillingExceptionCode> {
+  get kind(): FailureKind {
+    return kinds[this.code];
+  }
+}

@@ -1,0 +1,76 @@
+import { LockMode } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { Invoice, Payment } from '../../entities/index.js';
+import type { AuditService } from '../audit/audit.service.js';
+import { ChildPager } from '../common/child-pages.js';
+import type { Page, PageArgs } from '../common/pagination.js';
+import { BillingException, BillingExceptionCode } from './billing.exception.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+export interface PaymentInput {
+  invoiceId: string;
+  amountMinor: number;
+  /** Day of payment (YYYY-MM-DD); today when omitted. */
+  paidAt?: string | null;
+  externalRef?: string | null;
+}
+
+export class InvoiceService {
+  private readonly pager: ChildPager<Invoice>;
+
+  constructor(
+    private readonly em: EntityManager,
+    private readonly audit: AuditService,
+  ) {
+    this.pager = new ChildPager(em, Invoice, {
+      tag: 'invoices',
+      table: 'invoice',
+      parentColumn: 'customer_id',
+      orderColumn: 'issued_at',
+      orderType: 'date',
+      orderProperty: 'issuedAt',
+    });
+  }
+
+  forCustomer(customerId: string, args: PageArgs): Promise<Page<Invoice>> {
+    return this.pager.page(customerId, args);
+  }
+
+  /**
+   * Records a payment. The invoice counts as paid on the day its payments first
+   * cover its amount. Paying a settled invoice is a conflict, not a silent extra payment.
+   */
+  async recordPayment(input: PaymentInput, actor: string): Promise<Invoice> {
+    if (!UUID.test(input.invoiceId)) throw new BillingException(BillingExceptionCode.InvoiceNotFound, `"${input.invoiceId}" is not an invoice ID`, { field: 'invoiceId' });
+    if (!Number.isSafeInteger(input.amountMinor) || input.amountMinor <= 0) {
+      throw new BillingException(BillingExceptionCode.InvalidPayment, 'amountMinor must be a positive whole number of minor units', { field: 'amountMinor' });
+    }
+    const paidAt = input.paidAt ?? new Date().toISOString().slice(0, 10);
+    if (!DATE.test(paidAt) || Number.isNaN(Date.parse(paidAt))) {
+      throw new BillingException(BillingExceptionCode.InvalidPayment, 'paidAt must be a date (YYYY-MM-DD)', { field: 'paidAt' });
+    }
+    return this.em.transactional(async (em) => {
+      const invoice = await em.findOne(Invoice, { id: input.invoiceId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      if (!invoice) throw new BillingException(BillingExceptionCode.InvoiceNotFound, `No invoice with ID ${input.invoiceId}`, { invoiceId: input.invoiceId });
+      if (invoice.paidAt) throw new BillingException(BillingExceptionCode.InvoiceAlreadyPaid, `Invoice ${invoice.id} was paid on ${invoice.paidAt}`, { paidAt: invoice.paidAt });
+      if (input.externalRef && (await em.count(Payment, { externalRef: input.externalRef }))) {
+        throw new BillingException(BillingExceptionCode.PaymentRefTaken, `A payment with reference ${input.externalRef} exists`, { field: 'externalRef' });
+      }
+      const previous = await em.find(Payment, { invoice });
+      const payment = em.create(Payment, { invoice, amountMinor: input.amountMinor, paidAt, externalRef: input.externalRef ?? null });
+      const paidSoFar = previous.reduce((sum, p) => sum + p.amountMinor, 0) + payment.amountMinor;
+      if (paidSoFar >= invoice.amountMinor) invoice.paidAt = paidAt;
+      this.audit.record(em, {
+        actor,
+        action: 'invoice.payment',
+        entityType: 'invoice',
+        entityId: invoice.id,
+        before: { paidAt: null, paidMinor: paidSoFar - payment.amountMinor },
+        after: { paidAt: invoice.paidAt ?? null, paidMinor: paidSoFar, paymentId: payment.id },
+      });
+      return invoice;
+    });
+  }
+}

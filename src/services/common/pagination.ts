@@ -1,0 +1,69 @@
+import { DomainException, type FailureKind } from '../../domain/errors/domain-exception.js';
+
+export const MAX_PAGE_SIZE = 100;
+
+/** One page of a cursor-paginated list. */
+export interface Page<T> {
+  edges: { node: T; cursor: string }[];
+  pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
+  totalCount: number;
+}
+
+export interface PageArgs {
+  first: number;
+  after?: string | null;
+}
+
+export enum PaginationExceptionCode {
+  InvalidCursor = 'INVALID_CURSOR',
+  InvalidPageSize = 'INVALID_PAGE_SIZE',
+}
+
+export class PaginationException extends DomainException<PaginationExceptionCode> {
+  get kind(): FailureKind {
+    return 'VALIDATION';
+  }
+}
+
+export function assertPageSize(first: number): void {
+  if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE_SIZE) {
+    throw new PaginationException(PaginationExceptionCode.InvalidPageSize, `first must be between 1 and ${MAX_PAGE_SIZE}`, { first });
+  }
+}
+
+/**
+ * Cursors are opaque to clients: the sort key of the last row seen, base64url-encoded.
+ * `tag` names the list and its sort so a cursor from another list is refused.
+ */
+export function encodeCursor(tag: string, key: readonly unknown[]): string {
+  return Buffer.from(JSON.stringify([tag, ...key])).toString('base64url');
+}
+
+export function decodeCursor(tag: string, cursor: string, length: number): unknown[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    parsed = null;
+  }
+  if (!Array.isArray(parsed) || parsed[0] !== tag || parsed.length !== length + 1) {
+    throw new PaginationException(PaginationExceptionCode.InvalidCursor, 'after is not a cursor of this list and sort order', { after: cursor });
+  }
+  return parsed.slice(1);
+}
+
+/** Builds a page from rows fetched with `limit first + 1` (the extra row only says there is more). */
+export function toPage<T>(rows: T[], first: number, totalCount: number, cursorOf: (row: T) => string, hasPreviousPage: boolean): Page<T> {
+  const nodes = rows.slice(0, first);
+  const edges = nodes.map((node) => ({ node, cursor: cursorOf(node) }));
+  return {
+    edges,
+    pageInfo: {
+      hasNextPage: rows.length > first,
+      hasPreviousPage,
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges.at(-1)?.cursor ?? null,
+    },
+    totalCount,
+  };
+}

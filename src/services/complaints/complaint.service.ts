@@ -1,0 +1,93 @@
+import { LockMode } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { Complaint, ComplaintSeverity, Customer } from '../../entities/index.js';
+import type { AuditService } from '../audit/audit.service.js';
+import { ChildPager } from '../common/child-pages.js';
+import type { Page, PageArgs } from '../common/pagination.js';
+import { CustomerException, CustomerExceptionCode } from '../customers/customer.exception.js';
+import { assertCustomerId } from '../customers/customer.service.js';
+import { ComplaintException, ComplaintExceptionCode } from './complaint.exception.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** Topics are normalised keys ("delivery-delay") so repeated complaints group together. */
+const TOPIC = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
+
+export interface ComplaintInput {
+  customerId: string;
+  topic: string;
+  severity: ComplaintSeverity;
+  summary?: string | null;
+  openedAt?: Date | null;
+  productDefect?: boolean | null;
+}
+
+export class ComplaintService {
+  private readonly pager: ChildPager<Complaint>;
+
+  constructor(
+    private readonly em: EntityManager,
+    private readonly audit: AuditService,
+  ) {
+    this.pager = new ChildPager(em, Complaint, {
+      tag: 'complaints',
+      table: 'complaint',
+      parentColumn: 'customer_id',
+      orderColumn: 'opened_at',
+      orderType: 'timestamptz',
+      orderProperty: 'openedAt',
+    });
+  }
+
+  forCustomer(customerId: string, args: PageArgs): Promise<Page<Complaint>> {
+    return this.pager.page(customerId, args);
+  }
+
+  /** A complaint is information about what to fix: record it as soon as it comes in. */
+  async record(input: ComplaintInput, actor: string): Promise<Complaint> {
+    assertCustomerId(input.customerId);
+    const topic = input.topic.trim().toLowerCase();
+    if (!TOPIC.test(topic)) {
+      throw new ComplaintException(ComplaintExceptionCode.InvalidInput, 'topic must be a key of lowercase words joined by hyphens, e.g. "delivery-delay"', { field: 'topic' });
+    }
+    if (input.openedAt && input.openedAt.getTime() > Date.now() + 60_000) {
+      throw new ComplaintException(ComplaintExceptionCode.InvalidInput, 'openedAt must not be in the future', { field: 'openedAt' });
+    }
+    return this.em.transactional(async (em) => {
+      const customer = await em.findOne(Customer, { id: input.customerId });
+      if (!customer) throw new CustomerException(CustomerExceptionCode.NotFound, `No customer with ID ${input.customerId}`, { id: input.customerId });
+      const complaint = em.create(Complaint, {
+        customer,
+        topic,
+        severity: input.severity,
+        summary: input.summary?.trim() || null,
+        openedAt: input.openedAt ?? new Date(),
+        productDefect: input.productDefect ?? false,
+      });
+      this.audit.record(em, {
+        actor,
+        action: 'complaint.record',
+        entityType: 'complaint',
+        entityId: complaint.id,
+        after: { customerId: customer.id, topic, severity: input.severity, productDefect: complaint.productDefect },
+      });
+      return complaint;
+    });
+  }
+
+  async resolve(id: string, actor: string, resolvedAt = new Date()): Promise<Complaint> {
+    if (!UUID.test(id)) throw new ComplaintException(ComplaintExceptionCode.NotFound, `"${id}" is not a complaint ID`, { id });
+    return this.em.transactional(async (em) => {
+      const complaint = await em.findOne(Complaint, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      if (!complaint) throw new ComplaintException(ComplaintExceptionCode.NotFound, `No complaint with ID ${id}`, { id });
+      if (complaint.resolvedAt) {
+        throw new ComplaintException(ComplaintExceptionCode.AlreadyResolved, `Complaint ${id} was resolved at ${complaint.resolvedAt.toISOString()}`, { id });
+      }
+      if (resolvedAt < complaint.openedAt) {
+        throw new ComplaintException(ComplaintExceptionCode.InvalidInput, 'resolvedAt must not be before the complaint was opened', { field: 'resolvedAt' });
+      }
+      complaint.resolvedAt = resolvedAt;
+      this.audit.record(em, { actor, action: 'complaint.resolve', entityType: 'complaint', entityId: id, before: { resolvedAt: null }, after: { resolvedAt: resolvedAt.toISOString() } });
+      return complaint;
+    });
+  }
+}

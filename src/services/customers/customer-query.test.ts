@@ -1,0 +1,49 @@
+import { Kysely, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler, DummyDriver } from 'kysely';
+import { CustomerStatus } from '../../entities/index.js';
+import { ScoreKind } from '../../domain/scoring/score-kind.js';
+import { CustomerSortField, customerSortKey, customerWhere, escapeLike } from './customer-query.js';
+
+// Compiles SQL without a database, to check what the filters and sorts produce.
+const db = new Kysely<unknown>({
+  dialect: {
+    createAdapter: () => new PostgresAdapter(),
+    createDriver: () => new DummyDriver(),
+    createIntrospector: (k) => new PostgresIntrospector(k),
+    createQueryCompiler: () => new PostgresQueryCompiler(),
+  },
+});
+const compile = (raw: Parameters<typeof db.executeQuery>[0] | { compile(db: Kysely<unknown>): { sql: string; parameters: readonly unknown[] } }) =>
+  (raw as { compile(db: Kysely<unknown>): { sql: string; parameters: readonly unknown[] } }).compile(db);
+
+describe('customerWhere', () => {
+  it('is always true without a filter', () => {
+    expect(compile(customerWhere()).sql).toBe('(true)');
+  });
+
+  it('passes every value as a parameter, never as SQL text', () => {
+    const { sql, parameters } = compile(customerWhere({ status: [CustomerStatus.Active], search: "O'Brien; drop table x", segment: ['At risk'] }));
+    expect(sql).not.toContain("O'Brien");
+    expect(parameters).toEqual([['active'], "%o'brien; drop table x%", ScoreKind.Rfm, ['At risk']]);
+  });
+
+  it('narrows by open complaints both ways', () => {
+    expect(compile(customerWhere({ hasOpenComplaint: true })).sql).toMatch(/and exists \(select 1 from complaint/);
+    expect(compile(customerWhere({ hasOpenComplaint: false })).sql).toMatch(/and not exists \(select 1 from complaint/);
+  });
+});
+
+describe('customerSortKey', () => {
+  it('tags cursors with field, score kind and direction', () => {
+    expect(customerSortKey({ field: CustomerSortField.Name, direction: 'asc' }).tag).toBe('customers:name:asc');
+    expect(customerSortKey({ field: CustomerSortField.Score, scoreKind: ScoreKind.Clv, direction: 'desc' }).tag).toBe('customers:score:clv:desc');
+  });
+
+  it('puts customers without a score last in both directions', () => {
+    expect(compile(customerSortKey({ field: CustomerSortField.Score, direction: 'desc' }).expr).sql).toContain("'-Infinity'");
+    expect(compile(customerSortKey({ field: CustomerSortField.Score, direction: 'asc' }).expr).sql).toContain("'Infinity'");
+  });
+});
+
+it('escapes LIKE wildcards in search text', () => {
+  expect(escapeLike('50%_off\\')).toBe('50\\%\\_off\\\\');
+});

@@ -1,0 +1,211 @@
+import { AuditEntry, Complaint, ComplaintSeverity, Customer, CustomerStatus, Invoice, Order, PlaybookRun, ScoreSnapshot, ServiceTier } from '../src/entities/index.js';
+import { Role } from '../src/domain/auth/roles.js';
+import { ScoreKind } from '../src/domain/scoring/score-kind.js';
+import {
+  CustomerOrdersDocument,
+  CustomerOverviewPageDocument,
+  CustomersDocument,
+  type CustomerFilterInput,
+  type CustomerSortInput,
+  type CustomersQuery,
+} from './__generated__/graphql.js';
+import { countStatements } from './support/statement-counter.js';
+import { startTestStack, type GraphQLResult, type TestStack } from './support/stack.js';
+
+/**
+ * The customers API over a known data set: 60 customers with orders, invoices,
+ * complaints, referrals, scores and playbook runs, written directly to PostgreSQL.
+ */
+let stack: TestStack;
+const customers: Customer[] = [];
+const tiers = [ServiceTier.Basic, ServiceTier.Standard, ServiceTier.Premium];
+const segments = ['Champions', 'Loyal', 'At risk'];
+const day = (n: number) => new Date(Date.UTC(2026, 0, 1) + n * 86_400_000);
+
+beforeAll(async () => {
+  stack = await startTestStack({ worker: false });
+  const em = stack.orm.em.fork();
+  for (let i = 0; i < 60; i++) {
+    const c = em.create(Customer, {
+      name: `${i % 2 ? 'Anna' : 'Bert'} Person${String(i).padStart(2, '0')}`,
+      email: `p${i}@${i % 3 ? 'example.com' : 'shop.test'}`,
+      acquiredAt: day(i).toISOString().slice(0, 10),
+      serviceTier: tiers[i % 3],
+      status: i % 10 === 0 ? CustomerStatus.Offboarding : CustomerStatus.Active,
+      marketingConsent: i % 4 !== 0,
+      createdAt: day(100 + i),
+      referrer: i >= 50 ? customers[i - 50] : null,
+    });
+    customers.push(c);
+    for (let k = 0; k < i % 7; k++) {
+      em.create(Order, { customer: c, orderedAt: day(200 + k * 3 + i), amountMinor: 1000 * (i + 1) + k, marginMinor: 100 });
+    }
+    for (let k = 0; k < i % 4; k++) {
+      em.create(Invoice, { customer: c, issuedAt: day(200 + k * 30).toISOString().slice(0, 10), dueAt: day(214 + k * 30).toISOString().slice(0, 10), amountMinor: 5000 });
+    }
+    if (i % 5 === 0) em.create(Complaint, { customer: c, topic: 'delivery-delay', severity: ComplaintSeverity.Medium, openedAt: day(250), resolvedAt: i % 10 === 0 ? null : day(251) });
+    if (i < 45) {
+      em.create(ScoreSnapshot, { customer: c, kind: ScoreKind.Rfm, value: i, band: segments[i % 3], modelVersion: 'rfm/1', computedAt: day(300), reasons: ['test'] });
+      em.create(ScoreSnapshot, { customer: c, kind: ScoreKind.ChurnRisk, value: (i % 10) / 10, band: i % 10 >= 7 ? 'high' : 'low', modelVersion: 'bgnbd/1', computedAt: day(300), reasons: ['test'] });
+    }
+    if (i % 6 === 0) em.create(PlaybookRun, { customer: c, workflowId: `welcome-check/${c.id}`, playbook: 'welcome-check' });
+  }
+  // An older snapshot must never count as the latest.
+  em.create(ScoreSnapshot, { customer: customers[0], kind: ScoreKind.Rfm, value: 99, band: 'Lost', modelVersion: 'rfm/1', computedAt: day(10), reasons: ['old'] });
+  await em.flush();
+});
+afterAll(() => stack?.stop());
+
+async function allIds(filter: CustomerFilterInput | null, sort: CustomerSortInput | null, pageSize = 7): Promise<string[]> {
+  const ids: string[] = [];
+  let after: string | null = null;
+  for (;;) {
+    const r: GraphQLResult<CustomersQuery> = await stack.gql(CustomersDocument, { first: pageSize, after, filter, sort }, Role.Viewer);
+    if (r.errors) throw new Error(JSON.stringify(r.errors));
+    const conn: CustomersQuery['customers'] = r.data!.customers;
+    ids.push(...conn.edges.map((e) => e.node.id));
+    if (!conn.pageInfo.hasNextPage) return ids;
+    after = conn.pageInfo.endCursor!;
+  }
+}
+const expectIds = (predicate: (c: Customer, i: number) => boolean) =>
+  customers
+    .filter(predicate)
+    .map((c) => c.id)
+    .sort();
+
+describe('filters', () => {
+  const cases: Array<[string, CustomerFilterInput, (c: Customer, i: number) => boolean]> = [
+    ['status', { status: ['Offboarding'] }, (_c, i) => i % 10 === 0],
+    ['serviceTier', { serviceTier: ['Premium', 'Basic'] }, (_c, i) => i % 3 !== 1],
+    ['search in name', { search: 'person0' }, (_c, i) => i < 10],
+    ['search in e-mail', { search: 'SHOP.TEST' }, (_c, i) => i % 3 === 0],
+    ['search with a LIKE wildcard as text', { search: '%' }, () => false],
+    ['open complaint', { hasOpenComplaint: true }, (_c, i) => i % 10 === 0],
+    ['no open complaint', { hasOpenComplaint: false }, (_c, i) => i % 10 !== 0],
+    ['marketing consent', { marketingConsent: false }, (_c, i) => i % 4 === 0],
+    ['RFM segment (latest score only)', { segment: ['At risk'] }, (_c, i) => i < 45 && i % 3 === 2],
+    ['risk band', { riskBand: ['high'] }, (_c, i) => i < 45 && i % 10 >= 7],
+    ['acquired between', { acquiredFrom: '2026-01-11', acquiredTo: '2026-01-20' }, (_c, i) => i >= 10 && i <= 19],
+    ['combined', { serviceTier: ['Basic'], marketingConsent: true, search: 'anna' }, (_c, i) => i % 3 === 0 && i % 4 !== 0 && i % 2 === 1],
+  ];
+  it.each(cases)('%s', async (_name, filter, predicate) => {
+    expect((await allIds(filter, null)).sort()).toEqual(expectIds(predicate));
+    const first = await stack.gql(CustomersDocument, { first: 1, filter }, Role.Viewer);
+    expect(first.data!.customers.totalCount).toBe(expectIds(predicate).length);
+  });
+});
+
+describe('sorting, page by page', () => {
+  const revenue = (i: number) => Array.from({ length: i % 7 }, (_, k) => 1000 * (i + 1) + k).reduce((a, b) => a + b, 0);
+  const byIndex = (key: (i: number) => number | string, dir: 1 | -1) =>
+    customers
+      .map((c, i) => ({ c, i, k: key(i) }))
+      .sort((a, b) => (a.k < b.k ? -dir : a.k > b.k ? dir : a.c.id < b.c.id ? -dir : dir))
+      .map((x) => x.c.id);
+  const cases: Array<[string, CustomerSortInput, string[] | (() => string[])]> = [
+    ['newest first (default)', { field: 'CreatedAt', direction: 'Desc' }, () => byIndex((i) => i, -1)],
+    ['name ascending', { field: 'Name', direction: 'Asc' }, () => byIndex((i) => `${i % 2 ? 'anna' : 'bert'} person${String(i).padStart(2, '0')}`, 1)],
+    ['tenure: acquired first', { field: 'AcquiredAt', direction: 'Asc' }, () => byIndex((i) => i, 1)],
+    ['revenue descending', { field: 'Revenue', direction: 'Desc' }, () => byIndex(revenue, -1)],
+    ['revenue ascending', { field: 'Revenue', direction: 'Asc' }, () => byIndex(revenue, 1)],
+  ];
+  it.each(cases)('%s', async (_name, sort, expected) => {
+    expect(await allIds(null, sort)).toEqual(typeof expected === 'function' ? expected() : expected);
+  });
+
+  it('sorts by a score with unscored customers last, in both directions', async () => {
+    for (const direction of ['Desc', 'Asc'] as const) {
+      const ids = await allIds(null, { field: 'Score', scoreKind: 'ChurnRisk', direction }, 8);
+      expect(ids).toHaveLength(60);
+      expect(new Set(ids.slice(45))).toEqual(new Set(customers.slice(45).map((c) => c.id)));
+      const values = ids.slice(0, 45).map((id) => (customers.findIndex((c) => c.id === id) % 10) / 10);
+      expect(values).toEqual([...values].sort((a, b) => (direction === 'Desc' ? b - a : a - b)));
+    }
+  });
+
+  it('refuses a cursor of another sort order', async () => {
+    const page = await stack.gql(CustomersDocument, { first: 2, sort: { field: 'Name', direction: 'Asc' } }, Role.Viewer);
+    const r = await stack.gql(CustomersDocument, { first: 2, after: page.data!.customers.pageInfo.endCursor, sort: { field: 'Revenue', direction: 'Asc' } }, Role.Viewer);
+    expect(r.errors![0].extensions).toMatchObject({ code: 'VALIDATION', reason: 'INVALID_CURSOR' });
+  });
+});
+
+describe('nested fields', () => {
+  it('returns each customer its own children, latest scores and referrals', async () => {
+    const r = await stack.gql(CustomerOverviewPageDocument, { first: 60, nested: 3 }, Role.Viewer);
+    expect(r.errors).toBeUndefined();
+    const byId = new Map(r.data!.customers.edges.map((e) => [e.node.id, e.node]));
+    for (const [i, c] of customers.entries()) {
+      const node = byId.get(c.id)!;
+      expect(node.orders.totalCount).toBe(i % 7);
+      expect(node.orders.edges).toHaveLength(Math.min(3, i % 7));
+      expect(node.orders.pageInfo.hasNextPage).toBe(i % 7 > 3);
+      const times = node.orders.edges.map((e) => e.node.orderedAt);
+      expect(times).toEqual([...times].sort().reverse());
+      expect(node.invoices.totalCount).toBe(i % 4);
+      expect(node.complaints.totalCount).toBe(i % 5 === 0 ? 1 : 0);
+      expect(node.playbookRuns.totalCount).toBe(i % 6 === 0 ? 1 : 0);
+      expect(node.referrer?.id ?? null).toBe(i >= 50 ? customers[i - 50].id : null);
+      expect(node.referrals.totalCount).toBe(i < 10 ? 1 : 0);
+      const rfm = node.scores.find((s) => s.kind === 'rfm');
+      expect(rfm?.band ?? null).toBe(i < 45 ? segments[i % 3] : null);
+    }
+  });
+
+  it('sends the same number of SQL statements for 5 customers as for 50', async () => {
+    const page = (first: number) =>
+      countStatements(async () => {
+        const r = await stack.gql(CustomerOverviewPageDocument, { first, nested: 5 }, Role.Viewer);
+        expect(r.errors).toBeUndefined();
+        expect(r.data!.customers.edges).toHaveLength(first);
+      });
+    const small = await page(5);
+    const large = await page(50);
+    expect(large.statements.length).toBe(small.statements.length);
+    // Page + count, then one statement per nested field (orders, invoices, complaints, referrals, runs, scores, referrers).
+    expect(small.statements.length).toBeLessThanOrEqual(9);
+  });
+
+  it("pages through one customer's orders with cursors", async () => {
+    const c = customers[6]; // 6 orders
+    const first = await stack.gql(CustomerOrdersDocument, { id: c.id, first: 4 }, Role.Viewer);
+    const o1 = first.data!.customer!.orders;
+    expect(o1.edges).toHaveLength(4);
+    expect(o1.pageInfo.hasNextPage).toBe(true);
+    const second = await stack.gql(CustomerOrdersDocument, { id: c.id, first: 4, after: o1.pageInfo.endCursor }, Role.Viewer);
+    const o2 = second.data!.customer!.orders;
+    expect(o2.edges).toHaveLength(2);
+    expect(o2.pageInfo).toMatchObject({ hasNextPage: false, hasPreviousPage: true });
+    expect(o2.totalCount).toBe(6);
+    const all = [...o1.edges, ...o2.edges].map((e) => e.node.id);
+    expect(new Set(all).size).toBe(6);
+    const third = await stack.gql(CustomerOrdersDocument, { id: c.id, first: 4, after: o2.pageInfo.endCursor }, Role.Viewer);
+    expect(third.data!.customer!.orders).toMatchObject({ edges: [], totalCount: 6, pageInfo: { hasNextPage: false } });
+  });
+});
+
+describe('query limits', () => {
+  it('refuses a query whose estimated cost is too high, before running it', async () => {
+    const { result, statements } = await countStatements(() => stack.gql(CustomerOverviewPageDocument, { first: 100, nested: 100 }, Role.Viewer));
+    expect(result.errors![0].extensions).toMatchObject({ code: 'QUERY_TOO_COSTLY' });
+    expect(statements).toEqual([]);
+  });
+
+  it('refuses a query nested too deep', async () => {
+    let selection = 'id';
+    for (let d = 0; d < 12; d++) selection = `referrer { ${selection} }`;
+    const response = await stack.api.apollo.executeOperation(
+      { query: `{ customers(first: 1) { edges { node { ${selection} } } } }` },
+      { contextValue: await stack.api.contextFor('Bearer test-viewer-key-0123456789') },
+    );
+    const body = response.body.kind === 'single' ? response.body.singleResult : null;
+    expect(body?.errors?.[0].message).toMatch(/depth limit of 12 exceeded/i);
+    expect(body?.errors?.[0].extensions).toMatchObject({ code: 'GRAPHQL_VALIDATION_FAILED', reason: 'QUERY_TOO_DEEP' });
+    expect(body?.data).toBeUndefined();
+  });
+});
+
+it('leaves nothing unaudited: reads write no audit entries', async () => {
+  expect(await stack.orm.em.fork().count(AuditEntry)).toBe(0);
+});

@@ -1,0 +1,195 @@
+import { AuditEntry, Complaint, Customer, Invoice, Payment } from '../src/entities/index.js';
+import { Role } from '../src/domain/auth/roles.js';
+import { CustomerDocument, RecordComplaintDocument, RecordPaymentDocument, ResolveComplaintDocument, UpdateCustomerDocument } from './__generated__/graphql.js';
+import { startTestStack, testKeys, type TestStack } from './support/stack.js';
+
+/** Every mutation with every role, its error codes, and its audit trail. */
+let stack: TestStack;
+const em = () => stack.orm.em.fork();
+const allRoles = [Role.Viewer, Role.Marketer, Role.Operator, Role.Admin];
+const allowed = new Set([Role.Operator, Role.Admin]);
+
+beforeAll(async () => {
+  stack = await startTestStack({ worker: false });
+});
+afterAll(() => stack?.stop());
+
+async function newCustomer(): Promise<Customer> {
+  const e = em();
+  const c = e.create(Customer, { name: 'Ada Lovelace', email: `ada.${Math.random()}@example.com`, acquiredAt: '2024-05-01' });
+  await e.flush();
+  return c;
+}
+async function newInvoice(customer: Customer, amountMinor = 10_000): Promise<Invoice> {
+  const e = em();
+  const invoice = e.create(Invoice, { customer: e.getReference(Customer, customer.id), issuedAt: '2026-10-01', dueAt: '2026-10-15', amountMinor });
+  await e.flush();
+  return invoice;
+}
+const audits = (entityId: string) => em().find(AuditEntry, { entityId }, { orderBy: { at: 'asc' } });
+
+describe('updateCustomer', () => {
+  it.each(allRoles)('as %s', async (role) => {
+    const c = await newCustomer();
+    const r = await stack.gql(UpdateCustomerDocument, { id: c.id, input: { name: 'Ada King', phone: '+44 20 1234', marketingConsent: true } }, role);
+    const row = await em().findOneOrFail(Customer, c.id);
+    if (allowed.has(role)) {
+      expect(r.errors).toBeUndefined();
+      expect(r.data!.updateCustomer).toMatchObject({ name: 'Ada King', phone: '+44 20 1234', marketingConsent: true });
+      expect(row).toMatchObject({ name: 'Ada King', phone: '+44 20 1234', marketingConsent: true });
+      const [entry] = await audits(c.id);
+      expect(entry).toMatchObject({
+        action: 'customer.update',
+        entityType: 'customer',
+        before: { name: 'Ada Lovelace', phone: null, marketingConsent: false },
+        after: { name: 'Ada King', phone: '+44 20 1234', marketingConsent: true },
+      });
+      expect(entry.actor).toMatch(new RegExp(`^${role}:[0-9a-f]{8}$`));
+    } else {
+      expect(r.errors![0].extensions).toMatchObject({ code: 'FORBIDDEN', reason: 'AUTH_ROLE_NOT_ALLOWED' });
+      expect(row.name).toBe('Ada Lovelace');
+      expect(await audits(c.id)).toEqual([]);
+    }
+  });
+
+  it('refuses an invalid e-mail address with VALIDATION and changes nothing', async () => {
+    const c = await newCustomer();
+    const r = await stack.gql(UpdateCustomerDocument, { id: c.id, input: { name: 'Changed', email: 'not-an-address' } }, Role.Operator);
+    expect(r.errors![0].extensions).toMatchObject({ code: 'VALIDATION', reason: 'CUSTOMER_INVALID_INPUT', field: 'email' });
+    expect((await em().findOneOrFail(Customer, c.id)).name).toBe('Ada Lovelace');
+    expect(await audits(c.id)).toEqual([]);
+  });
+
+  it('refuses an unknown time zone and a malformed phone number', async () => {
+    const c = await newCustomer();
+    const tz = await stack.gql(UpdateCustomerDocument, { id: c.id, input: { timeZone: 'Mars/Olympus' } }, Role.Operator);
+    expect(tz.errors![0].extensions).toMatchObject({ code: 'VALIDATION', field: 'timeZone' });
+    const phone = await stack.gql(UpdateCustomerDocument, { id: c.id, input: { phone: 'call me maybe' } }, Role.Operator);
+    expect(phone.errors![0].extensions).toMatchObject({ code: 'VALIDATION', reason: 'INVALID_ARGUMENT' });
+  });
+
+  it('normalises the e-mail address and writes no audit entry when nothing changes', async () => {
+    const c = await newCustomer();
+    const r = await stack.gql(UpdateCustomerDocument, { id: c.id, input: { email: ` ${c.email.toUpperCase()} ` } }, Role.Operator);
+    expect(r.data!.updateCustomer.email).toBe(c.email);
+    expect(await audits(c.id)).toEqual([]);
+  });
+
+  it('reports NOT_FOUND for an unknown customer and VALIDATION for a malformed ID', async () => {
+    const unknown = await stack.gql(UpdateCustomerDocument, { id: '00000000-0000-4000-8000-000000000000', input: { name: 'X' } }, Role.Admin);
+    expect(unknown.errors![0].extensions).toMatchObject({ code: 'NOT_FOUND', reason: 'CUSTOMER_NOT_FOUND' });
+    const malformed = await stack.gql(UpdateCustomerDocument, { id: 'abc', input: { name: 'X' } }, Role.Admin);
+    expect(malformed.errors![0].extensions).toMatchObject({ code: 'VALIDATION', reason: 'CUSTOMER_INVALID_ID' });
+  });
+
+  it('refuses a caller without credentials', async () => {
+    const c = await newCustomer();
+    const r = await stack.gql(UpdateCustomerDocument, { id: c.id, input: { name: 'X' } }, null);
+    expect(r.errors![0].extensions).toMatchObject({ code: 'UNAUTHENTICATED' });
+  });
+});
+
+describe('recordComplaint and resolveComplaint', () => {
+  it.each(allRoles)('record as %s', async (role) => {
+    const c = await newCustomer();
+    const r = await stack.gql(RecordComplaintDocument, { input: { customerId: c.id, topic: 'Delivery-Delay', severity: 'High', summary: 'Late again' } }, role);
+    const stored = await em().find(Complaint, { customer: c.id });
+    if (allowed.has(role)) {
+      expect(r.data!.recordComplaint).toMatchObject({ topic: 'delivery-delay', severity: 'High', summary: 'Late again', resolvedAt: null, productDefect: false });
+      expect(stored).toHaveLength(1);
+      expect(await audits(stored[0].id)).toMatchObject([{ action: 'complaint.record', after: { customerId: c.id, topic: 'delivery-delay' } }]);
+    } else {
+      expect(r.errors![0].extensions!.code).toBe('FORBIDDEN');
+      expect(stored).toEqual([]);
+    }
+  });
+
+  it.each(allRoles)('resolve as %s', async (role) => {
+    const c = await newCustomer();
+    const recorded = await stack.gql(RecordComplaintDocument, { input: { customerId: c.id, topic: 'billing-error', severity: 'Low' } }, Role.Operator);
+    const id = recorded.data!.recordComplaint.id;
+    const r = await stack.gql(ResolveComplaintDocument, { id }, role);
+    const row = await em().findOneOrFail(Complaint, id);
+    if (allowed.has(role)) {
+      expect(r.data!.resolveComplaint.resolvedAt).not.toBeNull();
+      expect(row.resolvedAt).toBeInstanceOf(Date);
+      expect((await audits(id)).map((a) => a.action)).toEqual(['complaint.record', 'complaint.resolve']);
+    } else {
+      expect(r.errors![0].extensions!.code).toBe('FORBIDDEN');
+      expect(row.resolvedAt).toBeNull();
+    }
+  });
+
+  it('refuses to resolve twice with CONFLICT', async () => {
+    const c = await newCustomer();
+    const id = (await stack.gql(RecordComplaintDocument, { input: { customerId: c.id, topic: 'app-login', severity: 'Medium' } }, Role.Operator)).data!.recordComplaint.id;
+    await stack.gql(ResolveComplaintDocument, { id }, Role.Operator);
+    const again = await stack.gql(ResolveComplaintDocument, { id }, Role.Operator);
+    expect(again.errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'COMPLAINT_ALREADY_RESOLVED' });
+  });
+
+  it('refuses a topic that is not a key, a resolution before the opening, and unknown IDs', async () => {
+    const c = await newCustomer();
+    const topic = await stack.gql(RecordComplaintDocument, { input: { customerId: c.id, topic: 'it broke!!', severity: 'Low' } }, Role.Operator);
+    expect(topic.errors![0].extensions).toMatchObject({ code: 'VALIDATION', reason: 'COMPLAINT_INVALID_INPUT', field: 'topic' });
+    const id = (await stack.gql(RecordComplaintDocument, { input: { customerId: c.id, topic: 'x', severity: 'Low', openedAt: '2026-06-01T00:00:00Z' } }, Role.Operator)).data!
+      .recordComplaint.id;
+    const early = await stack.gql(ResolveComplaintDocument, { id, resolvedAt: '2026-05-01T00:00:00Z' }, Role.Operator);
+    expect(early.errors![0].extensions).toMatchObject({ code: 'VALIDATION', field: 'resolvedAt' });
+    const noCustomer = await stack.gql(RecordComplaintDocument, { input: { customerId: '00000000-0000-4000-8000-000000000000', topic: 'x', severity: 'Low' } }, Role.Operator);
+    expect(noCustomer.errors![0].extensions).toMatchObject({ code: 'NOT_FOUND', reason: 'CUSTOMER_NOT_FOUND' });
+    const noComplaint = await stack.gql(ResolveComplaintDocument, { id: '00000000-0000-4000-8000-000000000000' }, Role.Operator);
+    expect(noComplaint.errors![0].extensions).toMatchObject({ code: 'NOT_FOUND', reason: 'COMPLAINT_NOT_FOUND' });
+  });
+});
+
+describe('recordPayment', () => {
+  it.each(allRoles)('as %s', async (role) => {
+    const invoice = await newInvoice(await newCustomer());
+    const r = await stack.gql(RecordPaymentDocument, { input: { invoiceId: invoice.id, amountMinor: 10_000, paidAt: '2026-10-10' } }, role);
+    const row = await em().findOneOrFail(Invoice, invoice.id);
+    if (allowed.has(role)) {
+      expect(r.data!.recordPayment).toMatchObject({ id: invoice.id, paidAt: '2026-10-10' });
+      expect(row.paidAt).toBe('2026-10-10');
+    } else {
+      expect(r.errors![0].extensions!.code).toBe('FORBIDDEN');
+      expect(row.paidAt).toBeNull();
+      expect(await em().count(Payment, { invoice: invoice.id })).toBe(0);
+    }
+  });
+
+  it('marks the invoice paid on the day payments first cover it, and refuses paying it again', async () => {
+    const invoice = await newInvoice(await newCustomer(), 10_000);
+    const part = await stack.gql(RecordPaymentDocument, { input: { invoiceId: invoice.id, amountMinor: 4_000, paidAt: '2026-10-05' } }, Role.Operator);
+    expect(part.data!.recordPayment.paidAt).toBeNull();
+    const rest = await stack.gql(RecordPaymentDocument, { input: { invoiceId: invoice.id, amountMinor: 6_000, paidAt: '2026-10-20' } }, Role.Operator);
+    expect(rest.data!.recordPayment.paidAt).toBe('2026-10-20');
+    const again = await stack.gql(RecordPaymentDocument, { input: { invoiceId: invoice.id, amountMinor: 1, paidAt: '2026-10-21' } }, Role.Operator);
+    expect(again.errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'INVOICE_ALREADY_PAID' });
+    expect(await em().count(Payment, { invoice: invoice.id })).toBe(2);
+    expect((await audits(invoice.id)).map((a) => a.after)).toEqual([
+      expect.objectContaining({ paidAt: null, paidMinor: 4_000 }),
+      expect.objectContaining({ paidAt: '2026-10-20', paidMinor: 10_000 }),
+    ]);
+  });
+
+  it('refuses a non-positive amount, a bad date and an unknown invoice', async () => {
+    const invoice = await newInvoice(await newCustomer());
+    const zero = await stack.gql(RecordPaymentDocument, { input: { invoiceId: invoice.id, amountMinor: 0 } }, Role.Operator);
+    expect(zero.errors![0].extensions).toMatchObject({ code: 'VALIDATION', reason: 'PAYMENT_INVALID', field: 'amountMinor' });
+    const date = await stack.gql(RecordPaymentDocument, { input: { invoiceId: invoice.id, amountMinor: 5, paidAt: '2026-13-45' } }, Role.Operator);
+    expect(date.errors![0].extensions!.code).toBe('BAD_USER_INPUT');
+    expect(date.errors![0].message).toMatch(/paidAt/);
+    const unknown = await stack.gql(RecordPaymentDocument, { input: { invoiceId: '00000000-0000-4000-8000-000000000000', amountMinor: 5 } }, Role.Operator);
+    expect(unknown.errors![0].extensions).toMatchObject({ code: 'NOT_FOUND', reason: 'INVOICE_NOT_FOUND' });
+    expect(await em().count(Payment, { invoice: invoice.id })).toBe(0);
+  });
+});
+
+it('reads what a mutation wrote through the same API', async () => {
+  const c = await newCustomer();
+  await stack.gql(UpdateCustomerDocument, { id: c.id, input: { timeZone: 'Europe/Berlin' } }, Role.Admin);
+  const r = await stack.gql(CustomerDocument, { id: c.id }, Role.Viewer);
+  expect(r.data!.customer!.timeZone).toBe('Europe/Berlin');
+  expect(testKeys[Role.Viewer]).toBeDefined();
+});
