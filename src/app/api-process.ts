@@ -7,7 +7,7 @@ import { connectTemporal } from '../temporal/client.js';
 /** The API with its own database pool and Temporal client; `stop` drains requests, then closes both. */
 export async function startApiProcess(config: AppConfig, logger: Logger, ideHeaders?: Record<string, string>) {
   const orm = await createOrm(config.databaseUrl);
-  const temporal = await connectTemporal(config.temporal.address, config.temporal.namespace);
+  const temporal = await connectTemporal(config.temporal.address, config.temporal.namespace, { lazy: true });
   const api = await createApi({ config, orm, temporal, logger, ideHeaders });
   const { url } = await api.listen();
   return {
