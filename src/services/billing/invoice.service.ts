@@ -5,8 +5,8 @@ import type { AuditService } from '../audit/audit.service.js';
 import { ChildPager } from '../common/child-pages.js';
 import type { Page, PageArgs } from '../common/pagination.js';
 import { BillingException, BillingExceptionCode } from './billing.exception.js';
+import { isUuid } from '../../domain/ids.js';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 export interface PaymentInput {
@@ -43,7 +43,7 @@ export class InvoiceService {
    * cover its amount. Paying a settled invoice is a conflict, not a silent extra payment.
    */
   async recordPayment(input: PaymentInput, actor: string): Promise<Invoice> {
-    if (!UUID.test(input.invoiceId)) throw new BillingException(BillingExceptionCode.InvoiceNotFound, `"${input.invoiceId}" is not an invoice ID`, { field: 'invoiceId' });
+    if (!isUuid(input.invoiceId)) throw new BillingException(BillingExceptionCode.InvoiceNotFound, `"${input.invoiceId}" is not an invoice ID`, { field: 'invoiceId' });
     if (!Number.isSafeInteger(input.amountMinor) || input.amountMinor <= 0) {
       throw new BillingException(BillingExceptionCode.InvalidPayment, 'amountMinor must be a positive whole number of minor units', { field: 'amountMinor' });
     }

@@ -7,8 +7,8 @@ import type { Page, PageArgs } from '../common/pagination.js';
 import { CustomerException, CustomerExceptionCode } from '../customers/customer.exception.js';
 import { assertCustomerId } from '../customers/customer.service.js';
 import { ComplaintException, ComplaintExceptionCode } from './complaint.exception.js';
+import { isUuid } from '../../domain/ids.js';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Topics are normalised keys ("delivery-delay") so repeated complaints group together. */
 const TOPIC = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 
@@ -75,7 +75,7 @@ export class ComplaintService {
   }
 
   async resolve(id: string, actor: string, resolvedAt = new Date()): Promise<Complaint> {
-    if (!UUID.test(id)) throw new ComplaintException(ComplaintExceptionCode.NotFound, `"${id}" is not a complaint ID`, { id });
+    if (!isUuid(id)) throw new ComplaintException(ComplaintExceptionCode.NotFound, `"${id}" is not a complaint ID`, { id });
     return this.em.transactional(async (em) => {
       const complaint = await em.findOne(Complaint, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
       if (!complaint) throw new ComplaintException(ComplaintExceptionCode.NotFound, `No complaint with ID ${id}`, { id });

@@ -9,11 +9,11 @@ import { ChildPager } from '../common/child-pages.js';
 import { assertPageSize, decodeCursor, encodeCursor, toPage, type Page, type PageArgs } from '../common/pagination.js';
 import { CustomerException, CustomerExceptionCode } from './customer.exception.js';
 import { customerSortKey, customerWhere, defaultCustomerSort, type CustomerFilter, type CustomerSort } from './customer-query.js';
+import { isUuid } from '../../domain/ids.js';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function assertCustomerId(id: string): void {
-  if (!UUID.test(id)) throw new CustomerException(CustomerExceptionCode.InvalidId, `"${id}" is not a customer ID`, { id });
+  if (!isUuid(id)) throw new CustomerException(CustomerExceptionCode.InvalidId, `"${id}" is not a customer ID`, { id });
 }
 
 export interface CustomerContactPatch {
