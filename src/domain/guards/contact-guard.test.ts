@@ -1,0 +1,48 @@
+import { days } from '../policies/duration.js';
+import { contactPolicy, decideContact, type ContactRequest } from './contact-guard.js';
+
+const noon = new Date('2026-06-01T10:00:00Z'); // 12:00 in Berlin
+type Overrides = Partial<Omit<ContactRequest, 'customer'>> & { customer?: Partial<ContactRequest['customer']> };
+const request = ({ customer, ...over }: Overrides = {}): ContactRequest => ({
+  purpose: 'marketing',
+  at: noon,
+  ...over,
+  customer: { marketingConsent: true, timeZone: 'Europe/Berlin', hasOpenComplaint: false, recentMarketingContacts: [], ...customer },
+});
+
+describe('decideContact', () => {
+  it('sends a marketing message to a consenting customer with budget left', () => {
+    const d = decideContact(contactPolicy, request());
+    expect(d).toMatchObject({ allowed: true, sendAt: noon });
+  });
+
+  it('stops marketing at once without consent (opt-out), but lets service messages through', () => {
+    expect(decideContact(contactPolicy, request({ customer: { marketingConsent: false } }))).toMatchObject({ allowed: false, reason: 'no-consent' });
+    expect(decideContact(contactPolicy, request({ purpose: 'service', customer: { marketingConsent: false } }))).toMatchObject({ allowed: true });
+  });
+
+  it('counts marketing contacts across all playbooks within the period', () => {
+    const inPeriod = [days(1), days(10), days(29)].map((ago) => new Date(noon.getTime() - ago));
+    expect(decideContact(contactPolicy, request({ customer: { recentMarketingContacts: inPeriod } }))).toMatchObject({ allowed: false, reason: 'budget-exhausted' });
+    const oneOld = [days(1), days(10), days(31)].map((ago) => new Date(noon.getTime() - ago));
+    expect(decideContact(contactPolicy, request({ customer: { recentMarketingContacts: oneOld } }))).toMatchObject({ allowed: true });
+  });
+
+  it('sells nothing while a complaint is open (fix first), yet still sends service messages', () => {
+    expect(decideContact(contactPolicy, request({ customer: { hasOpenComplaint: true } }))).toMatchObject({ allowed: false, reason: 'open-complaint' });
+    expect(decideContact(contactPolicy, request({ purpose: 'service', customer: { hasOpenComplaint: true } }))).toMatchObject({ allowed: true });
+  });
+
+  it('moves any message out of the customer’s quiet hours', () => {
+    const late = new Date('2026-06-01T20:30:00Z'); // 22:30 in Berlin
+    for (const purpose of ['service', 'marketing'] as const) {
+      const d = decideContact(contactPolicy, request({ purpose, at: late }));
+      expect(d).toMatchObject({ allowed: true, sendAt: new Date('2026-06-02T06:00:00Z') });
+    }
+  });
+
+  it('explains every decision', () => {
+    const d = decideContact(contactPolicy, request({ customer: { recentMarketingContacts: [new Date(noon.getTime() - days(2))] } }));
+    expect(d.allowed && d.reason).toBe('marketing contact 2 of 3 in 30 days, sent now');
+  });
+});

@@ -1,0 +1,65 @@
+import { days } from '../policies/duration.js';
+import { nextSendTime, type QuietHours } from './quiet-hours.js';
+
+/** Limits on contacting customers that every playbook obeys. Versioned: running playbooks keep theirs. */
+export interface ContactPolicy {
+  version: number;
+  /** Marketing contacts allowed per customer per period, across all playbooks. */
+  marketingBudget: number;
+  /** ... and while a complaint is open: fix first, sell later. */
+  marketingBudgetWithOpenComplaint: number;
+  budgetPeriodMs: number;
+  quietHours: QuietHours;
+}
+
+export const contactPolicy: ContactPolicy = {
+  version: 1,
+  marketingBudget: 3,
+  marketingBudgetWithOpenComplaint: 0,
+  budgetPeriodMs: days(30),
+  quietHours: { startHour: 21, endHour: 8 },
+};
+
+export type MessagePurposeKind = 'service' | 'marketing';
+
+export interface ContactRequest {
+  purpose: MessagePurposeKind;
+  /** When the playbook wants to send. */
+  at: Date;
+  customer: {
+    marketingConsent: boolean;
+    timeZone: string;
+    hasOpenComplaint: boolean;
+    /** When the customer was last sent marketing messages (any playbook). */
+    recentMarketingContacts: Date[];
+  };
+}
+
+export type ContactDecision =
+  | { allowed: true; sendAt: Date; reason: string }
+  | { allowed: false; reason: 'no-consent' | 'budget-exhausted' | 'open-complaint'; detail: string };
+
+/**
+ * May this message go, and when? Service messages (a payment reminder) always go,
+ * only outside quiet hours; marketing needs consent and room in the contact budget,
+ * which an open complaint shrinks.
+ */
+export function decideContact(policy: ContactPolicy, request: ContactRequest): ContactDecision {
+  const { customer } = request;
+  const sendAt = nextSendTime(request.at, customer.timeZone, policy.quietHours);
+  const when = sendAt === request.at ? 'now' : `at ${sendAt.toISOString()} (after quiet hours in ${customer.timeZone})`;
+  if (request.purpose === 'service') return { allowed: true, sendAt, reason: `service message, sent ${when}` };
+
+  if (!customer.marketingConsent) return { allowed: false, reason: 'no-consent', detail: 'the customer has not agreed to marketing contact or opted out' };
+  const since = sendAt.getTime() - policy.budgetPeriodMs;
+  const used = customer.recentMarketingContacts.filter((t) => t.getTime() > since).length;
+  const budget = customer.hasOpenComplaint ? policy.marketingBudgetWithOpenComplaint : policy.marketingBudget;
+  const period = `${Math.round(policy.budgetPeriodMs / days(1))} days`;
+  if (used >= budget) {
+    return customer.hasOpenComplaint
+      ? { allowed: false, reason: 'open-complaint', detail: `a complaint is open: ${budget} marketing contacts allowed per ${period}, ${used} used` }
+      : { allowed: false, reason: 'budget-exhausted', detail: `${used} of ${budget} marketing contacts per ${period} used` };
+  }
+  return { allowed: true, sendAt, reason: `marketing contact ${used + 1} of ${budget} in ${period}, sent ${when}` };
+}
+

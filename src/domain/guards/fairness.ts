@@ -1,0 +1,73 @@
+/**
+ * Fairness rules every playbook obeys: loyalty has to work in both directions.
+ */
+
+export type LoyaltyBand = 'loyal' | 'regular' | 'at-risk' | 'new';
+
+export interface ReminderFeePolicy {
+  version: number;
+  /** Fee per reminder step for customers outside the loyal band, in minor units; index = reminder number - 1. */
+  feesMinor: number[];
+  /** Bands that never pay a reminder fee. */
+  feeFreeBands: LoyaltyBand[];
+}
+
+export const reminderFeePolicy: ReminderFeePolicy = { version: 1, feesMinor: [0, 500, 1000], feeFreeBands: ['loyal'] };
+
+export interface FeeDecision {
+  chargedMinor: number;
+  /** What the standard schedule would have charged but this customer is spared: recorded, never hidden. */
+  waivedMinor: number;
+  reason: string;
+}
+
+/** The fee for the n-th reminder (1-based) of an overdue invoice. */
+export function reminderFee(policy: ReminderFeePolicy, band: LoyaltyBand, reminderNumber: number): FeeDecision {
+  const standard = policy.feesMinor[Math.min(reminderNumber, policy.feesMinor.length) - 1] ?? 0;
+  if (policy.feeFreeBands.includes(band)) {
+    return { chargedMinor: 0, waivedMinor: standard, reason: `no reminder fee for a ${band} payer` };
+  }
+  return { chargedMinor: standard, waivedMinor: 0, reason: standard ? `standard fee for reminder ${reminderNumber}` : `reminder ${reminderNumber} is free for everyone` };
+}
+
+export interface OfferTerms {
+  code: string;
+  audience: 'new' | 'existing' | 'all';
+  /** Discount in percent; the comparable "value" of an offer. */
+  discountPercent: number;
+  validFrom: string;
+  validUntil?: string | null;
+}
+
+const validOn = (offer: OfferTerms, day: string) => offer.validFrom <= day && (!offer.validUntil || day <= offer.validUntil);
+
+/**
+ * What an existing customer may be offered on `day`: the existing-customer and
+ * all-customer offers, plus at least the best offer new customers get now
+ * (no offer reserved for new customers that an existing one cannot get).
+ */
+export function offersForExistingCustomer(offers: OfferTerms[], day: string): { offers: OfferTerms[]; matchedNewCustomerOffer: OfferTerms | null } {
+  const current = offers.filter((o) => validOn(o, day));
+  const own = current.filter((o) => o.audience !== 'new');
+  const bestNew = current.filter((o) => o.audience === 'new').sort((a, b) => b.discountPercent - a.discountPercent || a.code.localeCompare(b.code))[0];
+  const bestOwn = Math.max(0, ...own.map((o) => o.discountPercent));
+  const matched = bestNew && bestNew.discountPercent > bestOwn ? bestNew : null;
+  return { offers: matched ? [...own, matched] : own, matchedNewCustomerOffer: matched };
+}
+
+/** The best offer an existing customer gets on `day`, never worse than what a new customer gets. */
+export function bestOfferForExistingCustomer(offers: OfferTerms[], day: string): OfferTerms | null {
+  const { offers: entitled } = offersForExistingCustomer(offers, day);
+  return [...entitled].sort((a, b) => b.discountPercent - a.discountPercent || a.code.localeCompare(b.code))[0] ?? null;
+}
+
+export interface OffboardingApproval {
+  approvedBy: string;
+  approvedAt: Date;
+  note?: string;
+}
+
+/** Offboarding never happens without a person's recorded approval. */
+export function mayOffboard(approval: OffboardingApproval | null | undefined): approval is OffboardingApproval {
+  return Boolean(approval && approval.approvedBy.trim() && approval.approvedAt instanceof Date && !Number.isNaN(approval.approvedAt.getTime()));
+}
