@@ -1,32 +1,106 @@
-import { demoCustomers, seededRandom } from './demo-data.js';
+import { demoCustomer, demoCustomers, seededRandom, type DemoCustomer } from './demo-data.js';
+
+const asOf = new Date('2026-11-01T00:00:00Z');
+const DAY = 86_400_000;
+const sample: DemoCustomer[] = [...demoCustomers({ customers: 2000, asOf })];
+const byPersona = (p: DemoCustomer['persona']) => sample.filter((c) => c.persona === p);
+const lateInvoices = (c: DemoCustomer) => c.invoices.filter((i) => i.paidAt !== null && i.paidAt > i.dueAt);
 
 describe('demo data', () => {
   it('is the same for the same seed and differs for another', () => {
-    expect(demoCustomers(20, 7)).toEqual(demoCustomers(20, 7));
-    expect(demoCustomers(20, 7)).not.toEqual(demoCustomers(20, 8));
+    expect(demoCustomer(17, { customers: 1, seed: 7 })).toEqual(demoCustomer(17, { customers: 1, seed: 7 }));
+    expect(demoCustomer(17, { customers: 1, seed: 7 }).id).not.toBe(demoCustomer(17, { customers: 1, seed: 8 }).id);
   });
 
-  it('gives every customer a unique reference and e-mail address', () => {
-    const customers = demoCustomers(500);
-    expect(new Set(customers.map((c) => c.externalRef)).size).toBe(500);
-    expect(new Set(customers.map((c) => c.email)).size).toBe(500);
-    for (const c of customers) expect(c.email).toMatch(/^[a-z.0-9]+@example\.com$/);
+  it('gives every customer unique IDs, references and e-mail addresses', () => {
+    expect(new Set(sample.map((c) => c.id)).size).toBe(2000);
+    expect(new Set(sample.map((c) => c.externalRef)).size).toBe(2000);
+    expect(new Set(sample.map((c) => c.email)).size).toBe(2000);
+    const orderIds = sample.flatMap((c) => c.orders.map((o) => o.id));
+    expect(new Set(orderIds).size).toBe(orderIds.length);
   });
 
-  it('acquires customers within the three years before the reference date', () => {
-    for (const c of demoCustomers(200, 1, new Date('2026-01-01T00:00:00Z'))) {
-      expect(c.acquiredAt >= '2023-01-01').toBe(true);
-      expect(c.acquiredAt <= '2026-01-01').toBe(true);
+  it('has every persona, in roughly the documented shares', () => {
+    const shares = { loyal: 0.28, 'one-late': 0.1, 'silent-loyal': 0.1, 'persistent-issue': 0.08, unprofitable: 0.08, drifting: 0.14, occasional: 0.22 } as const;
+    for (const [persona, share] of Object.entries(shares)) {
+      expect(byPersona(persona as DemoCustomer['persona']).length / 2000).toBeGreaterThan(share * 0.7);
+      expect(byPersona(persona as DemoCustomer['persona']).length / 2000).toBeLessThan(share * 1.3);
     }
+  });
+
+  it('gives loyal payers no late invoice and one-late customers exactly one', () => {
+    for (const c of byPersona('loyal')) expect(lateInvoices(c)).toEqual([]);
+    const withOrders = byPersona('one-late').filter((c) => c.orders.some((o) => o.orderedAt.getTime() < asOf.getTime() - 60 * DAY));
+    expect(withOrders.length).toBeGreaterThan(100);
+    for (const c of withOrders) expect(lateInvoices(c)).toHaveLength(1);
+  });
+
+  it('makes silent loyal customers long-standing, punctual and without complaints', () => {
+    for (const c of byPersona('silent-loyal')) {
+      expect(asOf.getTime() - Date.parse(c.acquiredAt)).toBeGreaterThanOrEqual(2 * 365 * DAY);
+      expect(lateInvoices(c)).toEqual([]);
+      expect(c.complaints).toEqual([]);
+    }
+  });
+
+  it('gives persistent-issue customers 3+ complaints on one topic within a year', () => {
+    for (const c of byPersona('persistent-issue')) {
+      const topics = new Set(c.complaints.map((k) => k.topic));
+      expect(topics.size).toBe(1);
+      expect(c.complaints.length).toBeGreaterThanOrEqual(3);
+      const times = c.complaints.map((k) => k.openedAt.getTime());
+      expect(Math.max(...times) - Math.min(...times)).toBeLessThan(365 * DAY);
+    }
+  });
+
+  it('makes unprofitable accounts cost more than their margin over the last 12 months', () => {
+    for (const c of byPersona('unprofitable')) {
+      const margin = c.orders.filter((o) => o.orderedAt.getTime() > asOf.getTime() - 365 * DAY).reduce((s, o) => s + o.marginMinor, 0);
+      const cost = c.costs.reduce((s, k) => s + k.amountMinor, 0);
+      expect(cost).toBeGreaterThan(margin);
+      expect(c.serviceTier).toBe('premium');
+    }
+  });
+
+  it('stops drifting customers buying at least four months ago', () => {
+    for (const c of byPersona('drifting')) {
+      const last = Math.max(0, ...c.orders.map((o) => o.orderedAt.getTime()));
+      expect(asOf.getTime() - last).toBeGreaterThanOrEqual(120 * DAY);
+    }
+  });
+
+  it('lets about one customer in ten be referred by an earlier one', () => {
+    const referred = sample.filter((c) => c.referrerId);
+    expect(referred.length / 2000).toBeGreaterThan(0.07);
+    expect(referred.length / 2000).toBeLessThan(0.13);
+    const index = new Map(sample.map((c) => [c.id, c.index]));
+    for (const c of referred) expect(index.get(c.referrerId!)).toBeLessThan(c.index);
+  });
+
+  it('keeps money in whole minor units and every date before the reference day', () => {
+    for (const c of sample) {
+      for (const o of c.orders) {
+        expect(Number.isInteger(o.amountMinor) && Number.isInteger(o.marginMinor)).toBe(true);
+        expect(o.orderedAt.getTime()).toBeLessThan(asOf.getTime());
+      }
+      for (const i of c.invoices) expect(i.paidAt === null || i.paidAt <= '2026-11-01').toBe(true);
+      for (const k of c.costs) expect(Number.isInteger(k.amountMinor)).toBe(true);
+    }
+  });
+
+  it('scales the average number of orders with ordersPerCustomer', () => {
+    const mean = (n: number) => [...demoCustomers({ customers: 500, ordersPerCustomer: n, asOf })].reduce((s, c) => s + c.orders.length, 0) / 500;
+    expect(mean(20)).toBeGreaterThan(17);
+    expect(mean(20)).toBeLessThan(23);
+    expect(mean(5)).toBeGreaterThan(4);
+    expect(mean(5)).toBeLessThan(6);
   });
 
   it('draws uniformly enough from its PRNG', () => {
     const random = seededRandom(3);
     const draws = Array.from({ length: 10_000 }, random);
-    const mean = draws.reduce((a, b) => a + b, 0) / draws.length;
-    expect(mean).toBeGreaterThan(0.48);
-    expect(mean).toBeLessThan(0.52);
-    expect(Math.min(...draws)).toBeGreaterThanOrEqual(0);
-    expect(Math.max(...draws)).toBeLessThan(1);
+    const m = draws.reduce((a, b) => a + b, 0) / draws.length;
+    expect(m).toBeGreaterThan(0.48);
+    expect(m).toBeLessThan(0.52);
   });
 });
