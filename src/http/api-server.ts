@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
 import type { AppConfig } from '../config/config.js';
@@ -59,7 +59,14 @@ export async function createApi(deps: ApiDeps): Promise<Api> {
     introspection: config.api.introspection,
     includeStacktraceInErrorResponses: config.env !== 'production',
     formatError: createErrorFormatter(logger, config.env !== 'production'),
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ApolloServerPluginLandingPageDisabled(), costLimitPlugin(schema, limits), metrics.plugin],
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      ApolloServerPluginLandingPageDisabled(),
+      // No HTTP caching of GraphQL responses here; without it no plugin wraps every field resolver.
+      ApolloServerPluginCacheControlDisabled(),
+      costLimitPlugin(schema, limits),
+      metrics.plugin,
+    ],
   });
   await apollo.start();
 

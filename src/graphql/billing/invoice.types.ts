@@ -4,7 +4,7 @@ import { LocalDateResolver, SafeIntResolver } from 'graphql-scalars';
 import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
 import { connectionOf } from '../common/connection.js';
 
-@ObjectType('Invoice')
+@ObjectType('Invoice', { simpleResolvers: true })
 export class InvoiceType {
   @Field(() => ID)
   id!: string;

@@ -6,7 +6,7 @@ import { PageInfo } from './page-info.type.js';
 
 /** A Relay connection type `<Name>Connection` with `<Name>Edge`s of the given node type. */
 export function connectionOf<T extends object>(nodeType: ClassType<T>, name: string) {
-  @ObjectType(`${name}Edge`)
+  @ObjectType(`${name}Edge`, { simpleResolvers: true })
   class Edge {
     @Field()
     cursor!: string;
@@ -15,7 +15,7 @@ export function connectionOf<T extends object>(nodeType: ClassType<T>, name: str
     node!: T;
   }
 
-  @ObjectType(`${name}Connection`)
+  @ObjectType(`${name}Connection`, { simpleResolvers: true })
   class Connection {
     @Field(() => [Edge])
     edges!: Edge[];
@@ -24,7 +24,7 @@ export function connectionOf<T extends object>(nodeType: ClassType<T>, name: str
     pageInfo!: PageInfo;
 
     @Field(() => Int, { description: 'Number of items in the whole list (all pages)' })
-    totalCount!: number;
+    totalCount!: number | (() => Promise<number>);
   }
   return Connection;
 }

@@ -7,7 +7,7 @@ import { connectionOf } from '../common/connection.js';
 
 registerEnumType(ComplaintSeverity, { name: 'ComplaintSeverity' });
 
-@ObjectType('Complaint', { description: 'A complaint or support case' })
+@ObjectType('Complaint', { simpleResolvers: true, description: 'A complaint or support case' })
 export class ComplaintType {
   @Field(() => ID)
   id!: string;

@@ -18,7 +18,7 @@ export enum SortDirection {
 }
 registerEnumType(SortDirection, { name: 'SortDirection' });
 
-@ObjectType('Customer')
+@ObjectType('Customer', { simpleResolvers: true })
 export class CustomerType {
   @Field(() => ID)
   id!: string;

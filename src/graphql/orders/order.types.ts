@@ -3,7 +3,7 @@ import { SafeIntResolver } from 'graphql-scalars';
 import { Field, ID, ObjectType } from 'type-graphql';
 import { connectionOf } from '../common/connection.js';
 
-@ObjectType('Order', { description: 'A purchase' })
+@ObjectType('Order', { simpleResolvers: true, description: 'A purchase' })
 export class OrderType {
   @Field(() => ID)
   id!: string;

@@ -6,7 +6,7 @@ import type { PlaybookRunView } from '../../services/playbooks/playbook.service.
 
 registerEnumType(PlaybookRunStatus, { name: 'PlaybookRunStatus' });
 
-@ObjectType('PlaybookRun', { description: "One customer's run of one playbook: its record in the database and its live state in Temporal" })
+@ObjectType('PlaybookRun', { simpleResolvers: true, description: "One customer's run of one playbook: its record in the database and its live state in Temporal" })
 export class PlaybookRunType {
   @Field({ description: 'Temporal workflow ID; search for it in the Temporal UI' })
   workflowId!: string;

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { Field, Float, ObjectType } from 'type-graphql';
 
-@ObjectType('Score', { description: 'The latest value of one score, with the facts behind it' })
+@ObjectType('Score', { simpleResolvers: true, description: 'The latest value of one score, with the facts behind it' })
 export class ScoreType {
   @Field({ description: 'rfm, churn-risk, clv, profitability, payment-loyalty, ...' })
   kind!: string;

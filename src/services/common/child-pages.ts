@@ -1,8 +1,9 @@
 import DataLoader from 'dataloader';
-import type { EntityClass, EntityDictionary } from '@mikro-orm/core';
+import type { EntityClass } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql } from 'kysely';
 import { assertPageSize, decodeCursor, encodeCursor, toPage, type Page, type PageArgs } from './pagination.js';
+import { rowMapper } from './read-model.js';
 
 /** A list of child rows per parent (a customer's orders, invoices, ...), newest first. */
 export interface ChildListSpec {
@@ -10,7 +11,7 @@ export interface ChildListSpec {
   tag: string;
   table: string;
   parentColumn: string;
-  /** Sorted by this column descending, then by id descending. */
+  /** Sorted by this column descending, then by id descending; an index on (parent, column) serves it. */
   orderColumn: string;
   orderType: 'timestamptz' | 'date';
   /** Entity property holding the order column's value (for cursors). */
@@ -23,90 +24,87 @@ interface Key {
   after: string | null;
 }
 
+const shapeOf = (k: Key) => `${k.first}|${k.after ?? ''}`;
+
 /**
- * Pages of children for many parents in one SQL statement: the nested fields of a
- * customers page cost one query per field, whatever the page size (no N+1).
+ * Pages of children for many parents in one SQL statement (a lateral join that
+ * reads each parent's newest rows from its index), so the nested fields of a
+ * customers page cost one query per field whatever the page size (no N+1).
+ * totalCount is counted only when asked for, again in one statement per page.
  * Request-scoped: create one per unit of work, like the EntityManager it uses.
  */
 export class ChildPager<T extends { id: string }> {
-  private readonly loader: DataLoader<Key, Page<T>, string>;
+  private readonly pages: DataLoader<Key, Page<T>, string>;
+  private readonly counts: DataLoader<string, number>;
+  private readonly toModel: (row: Record<string, unknown>) => T;
 
   constructor(
     private readonly em: EntityManager,
-    private readonly entity: EntityClass<T>,
+    entity: EntityClass<T>,
     private readonly spec: ChildListSpec,
   ) {
-    this.loader = new DataLoader((keys) => this.loadMany(keys), { cacheKeyFn: (k) => `${k.parentId}|${k.first}|${k.after ?? ''}` });
+    this.toModel = rowMapper(em, entity);
+    this.pages = new DataLoader((keys) => this.loadPages(keys), { cacheKeyFn: (k) => `${k.parentId}|${shapeOf(k)}` });
+    this.counts = new DataLoader((parentIds) => this.loadCounts(parentIds));
   }
 
   page(parentId: string, args: PageArgs): Promise<Page<T>> {
     assertPageSize(args.first);
     if (args.after) decodeCursor(this.spec.tag, args.after, 2);
-    return this.loader.load({ parentId, first: args.first, after: args.after ?? null });
+    return this.pages.load({ parentId, first: args.first, after: args.after ?? null });
   }
 
-  private async loadMany(keys: readonly Key[]): Promise<Page<T>[]> {
+  private async loadPages(keys: readonly Key[]): Promise<Page<T>[]> {
     // Parents asking for the same page shape share one statement.
     const groups = new Map<string, Key[]>();
-    for (const key of keys) {
-      const shape = `${key.first}|${key.after ?? ''}`;
-      groups.set(shape, [...(groups.get(shape) ?? []), key]);
-    }
+    for (const key of keys) groups.set(shapeOf(key), [...(groups.get(shapeOf(key)) ?? []), key]);
     const pages = new Map<string, Page<T>>();
-    for (const group of groups.values()) {
-      const { first, after } = group[0];
-      const rows = await this.fetch([...new Set(group.map((k) => k.parentId))], first, after);
-      for (const parentId of new Set(group.map((k) => k.parentId))) {
-        const mine = rows.filter((r) => r.parentId === parentId);
-        if (mine.length === 0 && after) continue; // total unknown from this statement: counted in emptyPage
-        const page = toPage(
-          mine.map((r) => r.entity),
-          first,
-          mine[0]?.total ?? 0,
-          (e) => this.cursorOf(e),
-          Boolean(after),
-        );
-        pages.set(`${parentId}|${first}|${after ?? ''}`, page);
-      }
-    }
-    return Promise.all(keys.map(async (k) => pages.get(`${k.parentId}|${k.first}|${k.after ?? ''}`) ?? this.emptyPage(k)));
-  }
-
-  /** A parent with no rows after the cursor still needs its total. */
-  private async emptyPage(key: Key): Promise<Page<T>> {
-    const { spec } = this;
-    const { rows } = await sql<{ n: string }>`select count(*) as n from ${sql.table(spec.table)} where ${sql.ref(spec.parentColumn)} = ${key.parentId}::uuid`.execute(
-      this.em.getKysely(),
+    await Promise.all(
+      [...groups.values()].map(async (group) => {
+        const { first, after } = group[0];
+        const rowsByParent = await this.fetch([...new Set(group.map((k) => k.parentId))], first, after);
+        for (const { parentId } of group) {
+          const page = toPage(rowsByParent.get(parentId) ?? [], first, () => this.counts.load(parentId), (node) => this.cursorOf(node), Boolean(after));
+          pages.set(`${parentId}|${shapeOf(group[0])}`, page);
+        }
+      }),
     );
-    return toPage([], key.first, Number(rows[0].n), () => '', Boolean(key.after));
+    return keys.map((k) => pages.get(`${k.parentId}|${shapeOf(k)}`)!);
   }
 
-  private async fetch(parentIds: string[], first: number, after: string | null) {
+  private async fetch(parentIds: string[], first: number, after: string | null): Promise<Map<string, T[]>> {
     const { spec } = this;
-    const parent = sql.ref(`y.${spec.parentColumn}`);
-    const order = sql.ref(`y.${spec.orderColumn}`);
+    const parent = sql.ref(`t.${spec.parentColumn}`);
+    const order = sql.ref(`t.${spec.orderColumn}`);
     let cursorCondition = sql<boolean>`true`;
     if (after) {
       const [value, id] = decodeCursor(spec.tag, after, 2) as [string, string];
-      cursorCondition = sql<boolean>`(${order}, y.id) < (${value}::${sql.raw(spec.orderType)}, ${id}::uuid)`;
+      cursorCondition = sql<boolean>`(${order}, t.id) < (${value}::${sql.raw(spec.orderType)}, ${id}::uuid)`;
     }
-    const { rows } = await sql<Record<string, unknown> & { _total: string }>`
-      select * from (
-        select y.*, row_number() over (partition by ${parent} order by ${order} desc, y.id desc) as _rn
-        from (
-          select t.*, count(*) over (partition by ${sql.ref(`t.${spec.parentColumn}`)}) as _total
-          from ${sql.table(spec.table)} t
-          where ${sql.ref(`t.${spec.parentColumn}`)} = any(${parentIds}::uuid[])
-        ) y
-        where ${cursorCondition}
-      ) z
-      where z._rn <= ${first + 1}
-      order by z._rn`.execute(this.em.getKysely());
-    return rows.map(({ _rn, _total, ...row }) => ({
-      parentId: row[spec.parentColumn] as string,
-      total: Number(_total),
-      entity: this.em.map(this.entity, row as EntityDictionary<T>) as T,
-    }));
+    const { rows } = await sql<Record<string, unknown>>`
+      select t.* from unnest(${parentIds}::uuid[]) as p(id)
+      cross join lateral (
+        select * from ${sql.table(spec.table)} t
+        where ${parent} = p.id and ${cursorCondition}
+        order by ${order} desc, t.id desc
+        limit ${first + 1}
+      ) t`.execute(this.em.getKysely());
+    const byParent = new Map<string, T[]>();
+    for (const row of rows) {
+      const parentId = row[spec.parentColumn] as string;
+      byParent.set(parentId, [...(byParent.get(parentId) ?? []), this.toModel(row)]);
+    }
+    return byParent;
+  }
+
+  private async loadCounts(parentIds: readonly string[]): Promise<number[]> {
+    const { spec } = this;
+    const { rows } = await sql<{ parent: string; n: string }>`
+      select ${sql.ref(spec.parentColumn)} as parent, count(*) as n from ${sql.table(spec.table)}
+      where ${sql.ref(spec.parentColumn)} = any(${[...parentIds]}::uuid[])
+      group by 1`.execute(this.em.getKysely());
+    const counts = new Map(rows.map((r) => [r.parent, Number(r.n)]));
+    return parentIds.map((id) => counts.get(id) ?? 0);
   }
 
   private cursorOf(entity: T): string {

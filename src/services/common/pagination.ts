@@ -6,7 +6,8 @@ export const MAX_PAGE_SIZE = 100;
 export interface Page<T> {
   edges: { node: T; cursor: string }[];
   pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
-  totalCount: number;
+  /** A number, or a function computing it only when a client asks for it (GraphQL calls it). */
+  totalCount: number | (() => Promise<number>);
 }
 
 export interface PageArgs {
@@ -53,16 +54,22 @@ export function decodeCursor(tag: string, cursor: string, length: number): unkno
 }
 
 /** Builds a page from rows fetched with `limit first + 1` (the extra row only says there is more). */
-export function toPage<T>(rows: T[], first: number, totalCount: number, cursorOf: (row: T) => string, hasPreviousPage: boolean): Page<T> {
+export function toPage<T>(rows: T[], first: number, totalCount: Page<T>['totalCount'], cursorOf: (row: T) => string, hasPreviousPage: boolean): Page<T> {
   const nodes = rows.slice(0, first);
-  const edges = nodes.map((node) => ({ node, cursor: cursorOf(node) }));
+  // An edge's cursor is encoded only when read: most clients only read endCursor.
+  const edges = nodes.map((node) => ({
+    node,
+    get cursor() {
+      return cursorOf(node);
+    },
+  }));
   return {
     edges,
     pageInfo: {
       hasNextPage: rows.length > first,
       hasPreviousPage,
-      startCursor: edges[0]?.cursor ?? null,
-      endCursor: edges.at(-1)?.cursor ?? null,
+      startCursor: nodes.length ? cursorOf(nodes[0]) : null,
+      endCursor: nodes.length ? cursorOf(nodes[nodes.length - 1]) : null,
     },
     totalCount,
   };

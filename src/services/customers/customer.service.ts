@@ -1,5 +1,5 @@
 import DataLoader from 'dataloader';
-import { LockMode, type EntityDictionary } from '@mikro-orm/core';
+import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql } from 'kysely';
 import { isEmail, isTimeZone, normaliseEmail } from '../../domain/customers/contact.js';
@@ -7,6 +7,7 @@ import { Customer } from '../../entities/index.js';
 import { AuditService, changedFields } from '../audit/audit.service.js';
 import { ChildPager } from '../common/child-pages.js';
 import { assertPageSize, decodeCursor, encodeCursor, toPage, type Page, type PageArgs } from '../common/pagination.js';
+import { rowMapper } from '../common/read-model.js';
 import { CustomerException, CustomerExceptionCode } from './customer.exception.js';
 import { customerSortKey, customerWhere, defaultCustomerSort, type CustomerFilter, type CustomerSort } from './customer-query.js';
 import { isUuid } from '../../domain/ids.js';
@@ -29,11 +30,13 @@ const CONTACT_FIELDS = ['name', 'email', 'phone', 'timeZone', 'marketingConsent'
 export class CustomerService {
   private readonly byId: DataLoader<string, Customer | null>;
   private readonly referrals: ChildPager<Customer>;
+  private readonly toModel: (row: Record<string, unknown>) => Customer;
 
   constructor(
     private readonly em: EntityManager,
     private readonly audit: AuditService,
   ) {
+    this.toModel = rowMapper(em, Customer);
     this.byId = new DataLoader(async (ids) => {
       const found = await em.find(Customer, { id: { $in: [...ids] } });
       return ids.map((id) => found.find((c) => c.id === id) ?? null);
@@ -48,7 +51,7 @@ export class CustomerService {
     });
   }
 
-  /** Customers matching a filter, in the given order, as a cursor page (two statements: page and count). */
+  /** Customers matching a filter, in the given order, as a cursor page (one statement; a second for totalCount). */
   async list(args: PageArgs & { filter?: CustomerFilter | null; sort?: CustomerSort | null }): Promise<Page<Customer>> {
     assertPageSize(args.first);
     const sort = args.sort ?? defaultCustomerSort;
@@ -62,21 +65,21 @@ export class CustomerService {
       after = sql<boolean>`(${key.expr}, c.id) ${op} (${value}::${sql.raw(key.type)}, ${id}::uuid)`;
     }
     const db = this.em.getKysely();
-    const [{ rows }, count] = await Promise.all([
-      sql<Record<string, unknown> & { _sort: unknown }>`
-        select c.*, ${key.expr}::text as _sort from customer c
-        where ${where} and ${after}
-        order by ${key.expr} ${dir}, c.id ${dir}
-        limit ${args.first + 1}`.execute(db),
-      sql<{ n: string }>`select count(*) as n from customer c where ${where}`.execute(db),
-    ]);
+    const { rows } = await sql<Record<string, unknown> & { _sort: unknown }>`
+      select c.*, ${key.expr}::text as _sort from customer c
+      where ${where} and ${after}
+      order by ${key.expr} ${dir}, c.id ${dir}
+      limit ${args.first + 1}`.execute(db);
+    // Counting the whole filtered list costs a scan: only when the client asks for totalCount.
+    let total: Promise<number> | undefined;
+    const totalCount = () => (total ??= sql<{ n: string }>`select count(*) as n from customer c where ${where}`.execute(db).then((r) => Number(r.rows[0].n)));
     const sortValues = new Map<Customer, string>();
     const customers = rows.map(({ _sort, ...row }) => {
-      const customer = this.em.map(Customer, row as EntityDictionary<Customer>);
+      const customer = this.toModel(row);
       sortValues.set(customer, String(_sort));
       return customer;
     });
-    return toPage(customers, args.first, Number(count.rows[0].n), (c) => encodeCursor(key.tag, [sortValues.get(c), c.id]), Boolean(args.after));
+    return toPage(customers, args.first, totalCount, (c) => encodeCursor(key.tag, [sortValues.get(c), c.id]), Boolean(args.after));
   }
 
   async find(id: string): Promise<Customer | null> {

@@ -1,20 +1,25 @@
 import DataLoader from 'dataloader';
-import type { EntityDictionary } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql } from 'kysely';
 import { ScoreSnapshot } from '../../entities/index.js';
+import { rowMapper } from '../common/read-model.js';
 
 export class ScoreService {
   private readonly latest: DataLoader<string, ScoreSnapshot[]>;
 
   constructor(private readonly em: EntityManager) {
+    const toModel = rowMapper(em, ScoreSnapshot);
     this.latest = new DataLoader(async (customerIds) => {
       const { rows } = await sql<Record<string, unknown>>`
         select distinct on (customer_id, kind) * from score_snapshot
         where customer_id = any(${[...customerIds]}::uuid[])
         order by customer_id, kind, computed_at desc`.execute(this.em.getKysely());
-      const snapshots = rows.map((row) => this.em.map(ScoreSnapshot, row as EntityDictionary<ScoreSnapshot>));
-      return customerIds.map((id) => snapshots.filter((s) => s.customer.id === id));
+      const byCustomer = new Map<string, ScoreSnapshot[]>();
+      for (const row of rows) {
+        const snapshot = toModel(row);
+        byCustomer.set(snapshot.customer.id, [...(byCustomer.get(snapshot.customer.id) ?? []), snapshot]);
+      }
+      return customerIds.map((id) => byCustomer.get(id) ?? []);
     });
   }
 

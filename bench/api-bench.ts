@@ -1,0 +1,158 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import autocannon from 'autocannon';
+import pg from 'pg';
+import 'reflect-metadata';
+import { createOrm, migrateUp } from '../src/db/orm.js';
+import { startEmbeddedPostgres } from '../src/dev/embedded-postgres.js';
+import { freePort, waitFor } from '../src/dev/ports.js';
+
+/**
+ * `npm run bench:api`: the customer page query (50 customers with latest scores
+ * and last 5 orders) against our API, PostGraphile 5 over the same database, and
+ * a hand-written SQL floor, each loaded from this process with autocannon while
+ * the servers run as their own processes. Results go to BENCHMARKS.md.
+ *
+ * Options (env): BENCH_CUSTOMERS (100000), BENCH_ORDERS_PER_CUSTOMER (20),
+ * BENCH_DURATION seconds per target (20), BENCH_CONNECTIONS (10).
+ */
+const customers = Number(process.env.BENCH_CUSTOMERS ?? 100_000);
+const ordersPerCustomer = Number(process.env.BENCH_ORDERS_PER_CUSTOMER ?? 20);
+const duration = Number(process.env.BENCH_DURATION ?? 20);
+const connections = Number(process.env.BENCH_CONNECTIONS ?? 10);
+const node = process.execPath;
+const root = process.cwd();
+
+const API_KEY = 'bench-viewer-key-0123456789';
+const OUR_QUERY = `query BenchPage { customers(first: 50) { edges { node { id name email scores { kind value band } orders(first: 5) { edges { node { id orderedAt amountMinor } } } } } } }`;
+// PostGraphile's generated names for the same page; scores: the newest snapshots (it has no "latest per kind").
+const PGL_QUERY = `query BenchPage { allCustomers(first: 50, orderBy: [CREATED_AT_DESC, PRIMARY_KEY_DESC]) { edges { node { rowId name email scoreSnapshotsByCustomerId(first: 3, orderBy: [COMPUTED_AT_DESC]) { nodes { kind value band } } customerOrdersByCustomerId(first: 5, orderBy: [ORDERED_AT_DESC, PRIMARY_KEY_DESC]) { edges { node { rowId orderedAt amountMinor } } } } } } }`;
+
+function start(name: string, args: string[], env: NodeJS.ProcessEnv): ChildProcess {
+  const child = spawn(node, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stderr!.on('data', (d: Buffer) => process.stderr.write(`[${name}] ${d}`));
+  return child;
+}
+
+async function ready(url: string, body: string, headers: Record<string, string>): Promise<void> {
+  await waitFor(
+    async () => {
+      try {
+        const r = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+        const json = (await r.json()) as { errors?: unknown; data?: unknown };
+        if (json.errors) throw new Error(`${url}: ${JSON.stringify(json.errors).slice(0, 500)}`);
+        return r.ok;
+      } catch (error) {
+        if (error instanceof Error && error.message.startsWith(url)) throw error;
+        return false;
+      }
+    },
+    url,
+    120_000,
+    500,
+  );
+}
+
+async function load(url: string, body: string, headers: Record<string, string>) {
+  const opts = { url, method: 'POST' as const, headers: { 'content-type': 'application/json', ...headers }, body, connections };
+  await autocannon({ ...opts, duration: 5 }); // warm-up: JIT, plan caches, pools
+  const result = await autocannon({ ...opts, duration });
+  if (result.non2xx || result.errors) throw new Error(`${url}: ${result.non2xx} non-2xx, ${result.errors} errors`);
+  return { rps: result.requests.average, p99: result.latency.p99, p50: result.latency.p50 };
+}
+
+async function seed(url: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  const have = await client.query<{ n: string }>(`select count(*) as n from information_schema.tables where table_name = 'customer'`);
+  const count = Number(have.rows[0].n) ? Number((await client.query<{ n: string }>('select count(*) as n from customer')).rows[0].n) : 0;
+  await client.end();
+  if (count !== customers) {
+    console.error(`seeding ${customers} customers with about ${ordersPerCustomer} orders each...`);
+    const run = spawnSync(node, ['dist/src/bin/demo-data.js', '--customers', String(customers), '--orders-per-customer', String(ordersPerCustomer), '--reset'], {
+      env: { ...process.env, DATABASE_URL: url },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    if (run.status !== 0) throw new Error('demo data load failed');
+  }
+  const c2 = new pg.Client({ connectionString: url });
+  await c2.connect();
+  // Until the scoring issue writes real snapshots: two generations of three scores per customer, so "latest" matters.
+  if (Number((await c2.query<{ n: string }>('select count(*) as n from score_snapshot')).rows[0].n) === 0) {
+    console.error('writing score snapshots...');
+    await c2.query(`
+      insert into score_snapshot (id, customer_id, kind, value, band, model_version, computed_at, reasons)
+      select gen_random_uuid(), c.id, k.kind, random(), case when random() < 0.3 then 'high' else 'low' end, 'bench/1',
+             now() - g.age * interval '1 day', '["benchmark data"]'::jsonb
+      from customer c cross join (values ('rfm'), ('churn-risk'), ('clv')) k(kind) cross join (values (0), (7)) g(age)`);
+  }
+  await c2.query('analyze');
+  await c2.end();
+}
+
+const dataDir = path.join(root, '.data', 'bench-postgres');
+const pgServer = await startEmbeddedPostgres({ dataDir, port: await freePort(), database: 'bench' });
+const children: ChildProcess[] = [];
+try {
+  const orm = await createOrm(pgServer.url);
+  await migrateUp(orm);
+  await orm.close();
+  await seed(pgServer.url);
+
+  const [apiPort, pglPort, floorPort] = [await freePort(), await freePort(), await freePort()];
+  children.push(
+    start('api', ['dist/src/bin/api.js'], {
+      DATABASE_URL: pgServer.url,
+      PORT: String(apiPort),
+      NODE_ENV: 'production',
+      LOG_LEVEL: 'warn',
+      API_KEYS: `viewer:${API_KEY}`,
+      TEMPORAL_ADDRESS: '127.0.0.1:1',
+    }),
+    start('postgraphile', ['node_modules/postgraphile/dist/cli-run.js', '-P', 'postgraphile/presets/amber', '-c', pgServer.url, '-s', 'public', '-p', String(pglPort), '-n', '127.0.0.1'], {
+      NODE_ENV: 'production',
+      GRAPHILE_ENV: 'production',
+    }),
+    start('pg-floor', ['dist/bench/pg-floor-server.js'], { DATABASE_URL: pgServer.url, PORT: String(floorPort) }),
+  );
+  const targets: Array<{ name: string; url: string; body: string; headers: Record<string, string> }> = [
+    { name: 'retention API (Apollo + type-graphql + MikroORM)', url: `http://127.0.0.1:${apiPort}/graphql`, body: JSON.stringify({ query: OUR_QUERY }), headers: { authorization: `Bearer ${API_KEY}` } },
+    { name: 'PostGraphile 5 (amber preset)', url: `http://127.0.0.1:${pglPort}/graphql`, body: JSON.stringify({ query: PGL_QUERY }), headers: {} },
+    { name: 'raw pg floor (one SQL statement, no GraphQL)', url: `http://127.0.0.1:${floorPort}/`, body: '{}', headers: {} },
+  ];
+  for (const t of targets) await ready(t.url, t.body, t.headers);
+
+  const results = [];
+  for (const t of targets) {
+    console.error(`loading ${t.name} for ${duration} s with ${connections} connections...`);
+    results.push({ ...t, ...(await load(t.url, t.body, t.headers)) });
+  }
+  const [ours, pgl, floor] = results;
+  const table = [
+    '| target | requests/s | p50 ms | p99 ms | throughput vs PostGraphile | throughput vs pg floor |',
+    '|---|---|---|---|---|---|',
+    ...results.map((r) => `| ${r.name} | ${r.rps.toFixed(0)} | ${r.p50} | ${r.p99} | ${(r.rps / pgl.rps).toFixed(2)}x | ${(r.rps / floor.rps).toFixed(2)}x |`),
+  ].join('\n');
+  const section = `## API read: customer page (bench:api)
+
+Run ${new Date().toISOString().slice(0, 10)} on this ${os.cpus().length}-core machine (shared, noisy: compare ratios, not absolute numbers).
+Command: \`npm run bench:api\` (BENCH_CUSTOMERS=${customers}, BENCH_ORDERS_PER_CUSTOMER=${ordersPerCustomer}, ${duration} s per target after a 5 s warm-up, ${connections} connections, autocannon in the benchmark process, each server its own process, one embedded PostgreSQL 18).
+Query: 50 newest customers, each with its latest scores and last 5 orders.
+
+${table}
+
+Target: the API at or above PostGraphile's throughput: ${ours.rps >= pgl.rps ? 'met' : 'not met'} (${(ours.rps / pgl.rps).toFixed(2)}x).
+`;
+  const file = path.join(root, 'BENCHMARKS.md');
+  const current = existsSync(file) ? await readFile(file, 'utf8') : '# Benchmarks\n\nEach section is written by its benchmark script; rerun the command to refresh it.\n';
+  const marker = /## API read: customer page \(bench:api\)[\s\S]*?(?=\n## |$)/;
+  await writeFile(file, marker.test(current) ? current.replace(marker, section.trimEnd() + '\n') : `${current.trimEnd()}\n\n${section}`);
+  console.log(table);
+  console.log(`ours/postgraphile ${(ours.rps / pgl.rps).toFixed(2)}x, ours/floor ${(ours.rps / floor.rps).toFixed(2)}x`);
+} finally {
+  for (const c of children) c.kill('SIGTERM');
+  await pgServer.stop();
+}
