@@ -89,7 +89,8 @@ export async function createApi(deps: ApiDeps): Promise<Api> {
   if (config.api.ide) app.use(graphiqlRouter({ endpoint: '/graphql', headers: deps.ideHeaders }));
   app.use(
     '/graphql',
-    express.json({ limit: '1mb' }),
+    // Room for the CSV text of the importCsv mutation.
+    express.json({ limit: '12mb' }),
     expressMiddleware(apollo, { context: ({ req }) => contextFor(req.headers.authorization) }),
   );
 

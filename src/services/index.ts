@@ -2,6 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { AuditService } from './audit/audit.service.js';
 import { InvoiceService } from './billing/invoice.service.js';
 import { ComplaintService } from './complaints/complaint.service.js';
+import { ImportService } from './import/import.service.js';
 import { CustomerService } from './customers/customer.service.js';
 import { OrderService } from './orders/order.service.js';
 import type { PlaybookEngine } from './playbooks/playbook-engine.js';
@@ -20,6 +21,7 @@ export function createServices(em: EntityManager, engine: PlaybookEngine, polici
     invoices: new InvoiceService(em, audit),
     complaints: new ComplaintService(em, audit),
     scores: new ScoreService(em),
+    imports: new ImportService(em.config.get('clientUrl')!),
     runs,
     playbooks: new PlaybookService(customers, runs, engine, policies),
   };

@@ -1,0 +1,151 @@
+/**
+ * The CSV formats of the import path, as data: which columns each kind has, their
+ * types and whether they are required. Validation SQL and documentation are
+ * derived from these specs, so the three cannot drift apart.
+ */
+export type ColumnType = 'text' | 'email' | 'date' | 'timestamp' | 'money' | 'signed-money' | 'int' | 'bool' | 'enum' | 'timezone' | 'ref';
+
+export interface ColumnSpec {
+  name: string;
+  type: ColumnType;
+  required: boolean;
+  /** Allowed values of an enum column (compared case-insensitively). */
+  values?: readonly string[];
+}
+
+export type ImportKind = 'customers' | 'orders' | 'invoices' | 'complaints' | 'costs';
+
+export interface ImportSpec {
+  kind: ImportKind;
+  /** The column holding the source system's reference; re-imports match on it. */
+  refColumn: string;
+  columns: readonly ColumnSpec[];
+}
+
+const col = (name: string, type: ColumnType, required = false, values?: readonly string[]): ColumnSpec => ({ name, type, required, values });
+
+export const importSpecs: Record<ImportKind, ImportSpec> = {
+  customers: {
+    kind: 'customers',
+    refColumn: 'customer_ref',
+    columns: [
+      col('customer_ref', 'ref', true),
+      col('name', 'text', true),
+      col('email', 'email', true),
+      col('phone', 'text'),
+      col('time_zone', 'timezone'),
+      col('service_tier', 'enum', false, ['basic', 'standard', 'premium']),
+      col('status', 'enum', false, ['active', 'offboarding', 'offboarded']),
+      col('marketing_consent', 'bool'),
+      col('referrer_ref', 'ref'),
+      col('acquired_at', 'date'),
+    ],
+  },
+  orders: {
+    kind: 'orders',
+    refColumn: 'order_ref',
+    columns: [col('customer_ref', 'ref', true), col('ordered_at', 'timestamp', true), col('amount', 'money', true), col('margin', 'signed-money'), col('order_ref', 'ref')],
+  },
+  invoices: {
+    kind: 'invoices',
+    refColumn: 'invoice_ref',
+    columns: [
+      col('invoice_ref', 'ref', true),
+      col('customer_ref', 'ref', true),
+      col('issued_at', 'date', true),
+      col('due_at', 'date', true),
+      col('amount', 'money', true),
+      col('paid_at', 'date'),
+      col('reminders_sent', 'int'),
+      col('fee_charged', 'money'),
+      col('fee_waived', 'money'),
+    ],
+  },
+  complaints: {
+    kind: 'complaints',
+    refColumn: 'complaint_ref',
+    columns: [
+      col('complaint_ref', 'ref', true),
+      col('customer_ref', 'ref', true),
+      col('topic', 'text', true),
+      col('severity', 'enum', true, ['low', 'medium', 'high', 'critical']),
+      col('opened_at', 'timestamp', true),
+      col('resolved_at', 'timestamp'),
+      col('reopened_count', 'int'),
+      col('handling_cost', 'money'),
+      col('product_defect', 'bool'),
+      col('summary', 'text'),
+    ],
+  },
+  costs: {
+    kind: 'costs',
+    refColumn: 'cost_ref',
+    columns: [
+      col('cost_ref', 'ref', true),
+      col('customer_ref', 'ref', true),
+      col('occurred_at', 'date', true),
+      col('kind', 'enum', true, ['support_minutes', 'return', 'discount', 'reminder', 'other']),
+      col('amount', 'money', true),
+      col('quantity', 'text'),
+    ],
+  },
+};
+
+export function isImportKind(value: string): value is ImportKind {
+  return value in importSpecs;
+}
+
+/** Problems with a header row: missing required columns, unknown or repeated ones. */
+export function headerProblems(spec: ImportSpec, header: readonly string[]): string[] {
+  const names = header.map((h) => h.trim().toLowerCase());
+  const known = new Set(spec.columns.map((c) => c.name));
+  const problems: string[] = [];
+  for (const c of spec.columns) if (c.required && !names.includes(c.name)) problems.push(`missing required column "${c.name}"`);
+  for (const n of names) if (!known.has(n)) problems.push(`unknown column "${n}" (${spec.kind} takes ${spec.columns.map((c) => c.name).join(', ')})`);
+  const seen = new Set<string>();
+  for (const n of names) {
+    if (seen.has(n)) problems.push(`column "${n}" appears twice`);
+    seen.add(n);
+  }
+  return problems;
+}
+
+/** The check, as a condition on the column's trimmed text `v` (never null here), that makes a value bad, and what to say. */
+export function valueCheck(column: ColumnSpec): { badWhen: string; message: string } | null {
+  switch (column.type) {
+    case 'email':
+      return { badWhen: `v !~ '^[^\\s@]+@[^\\s@]+\\.[^\\s@]+$'`, message: 'is not an e-mail address' };
+    case 'date':
+      return { badWhen: `v !~ '^\\d{4}-\\d{2}-\\d{2}$' or not pg_input_is_valid(v, 'date')`, message: 'is not a date (YYYY-MM-DD)' };
+    case 'timestamp':
+      return {
+        badWhen: `v !~ '^\\d{4}-\\d{2}-\\d{2}([T ]\\d{2}:\\d{2}(:\\d{2}(\\.\\d+)?)?(Z|[+-]\\d{2}(:?\\d{2})?)?)?$' or not pg_input_is_valid(v, 'timestamptz')`,
+        message: 'is not a date or ISO time (YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ)',
+      };
+    case 'money':
+      return { badWhen: `v !~ '^\\d{1,13}(\\.\\d{1,2})?$'`, message: 'is not an amount >= 0 with at most 2 decimals' };
+    case 'signed-money':
+      return { badWhen: `v !~ '^-?\\d{1,13}(\\.\\d{1,2})?$'`, message: 'is not an amount with at most 2 decimals' };
+    case 'int':
+      return { badWhen: `v !~ '^\\d{1,9}$'`, message: 'is not a whole number >= 0' };
+    case 'bool':
+      return { badWhen: `lower(v) not in ('true', 'false', '1', '0', 'yes', 'no')`, message: 'is not true or false' };
+    case 'enum':
+      return { badWhen: `lower(v) not in (${column.values!.map((x) => `'${x}'`).join(', ')})`, message: `is not one of ${column.values!.join(', ')}` };
+    case 'timezone':
+      return { badWhen: `not exists (select 1 from pg_timezone_names z where z.name = v)`, message: 'is not an IANA time zone' };
+    case 'ref':
+      return { badWhen: `length(v) > 200`, message: 'is longer than 200 characters' };
+    case 'text':
+      return null;
+  }
+}
+
+/** Minor units (cents) from an amount written with at most two decimals: "12.5" -> 1250. Exact, no floats. */
+export function toMinorUnits(amount: string): number {
+  const match = /^(-?)(\d+)(?:\.(\d{1,2}))?$/.exec(amount.trim());
+  if (!match) throw new Error(`"${amount}" is not an amount`);
+  const [, sign, whole, fraction = ''] = match;
+  const minor = Number(whole) * 100 + Number(fraction.padEnd(2, '0'));
+  return sign ? -minor : minor;
+}

@@ -1,0 +1,14 @@
+import { Arg, Ctx, Mutation, Resolver } from 'type-graphql';
+import { Role } from '../../domain/auth/roles.js';
+import { Allow } from '../auth/allow.js';
+import type { GraphQLContext } from '../context.js';
+import { ImportCsvInput, ImportReportType } from './import.types.js';
+
+@Resolver()
+export class ImportResolver {
+  @Allow(Role.Admin)
+  @Mutation(() => ImportReportType, { description: 'Bulk import of a CRM or billing export (CSV), matched by the source references; audited' })
+  importCsv(@Arg('input') input: ImportCsvInput, @Ctx() ctx: GraphQLContext): Promise<ImportReportType> {
+    return ctx.services.imports.importCsvText(input.kind, input.csv, { mode: input.mode, actor: ctx.caller!.id, source: 'graphql' });
+  }
+}

@@ -1,0 +1,79 @@
+import 'reflect-metadata';
+import { MaxLength } from 'class-validator';
+import { Field, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+
+export enum ImportKindEnum {
+  Customers = 'customers',
+  Orders = 'orders',
+  Invoices = 'invoices',
+  Complaints = 'complaints',
+  Costs = 'costs',
+}
+registerEnumType(ImportKindEnum, { name: 'ImportKind' });
+
+export enum ImportModeEnum {
+  AllOrNothing = 'all-or-nothing',
+  GoodRows = 'good-rows',
+}
+registerEnumType(ImportModeEnum, {
+  name: 'ImportMode',
+  description: 'AllOrNothing writes nothing of a file with errors; GoodRows writes the good rows and reports the bad',
+});
+
+/** The largest CSV text the mutation takes; bigger exports go through the CLI, which streams. */
+export const MAX_IMPORT_CSV_CHARS = 5_000_000;
+
+@InputType()
+export class ImportCsvInput {
+  @Field(() => ImportKindEnum)
+  kind!: ImportKindEnum;
+
+  @Field({ description: `CSV text with a header line, at most ${MAX_IMPORT_CSV_CHARS} characters (formats: docs/import.md)` })
+  @MaxLength(MAX_IMPORT_CSV_CHARS)
+  csv!: string;
+
+  @Field(() => ImportModeEnum, { defaultValue: ImportModeEnum.AllOrNothing })
+  mode!: ImportModeEnum;
+}
+
+@ObjectType('ImportRowError', { simpleResolvers: true })
+export class ImportRowErrorType {
+  @Field(() => Int, { description: 'Line of the CSV text; the header is line 1' })
+  line!: number;
+
+  @Field(() => String, { nullable: true })
+  field!: string | null;
+
+  @Field()
+  message!: string;
+}
+
+@ObjectType('ImportReport', { simpleResolvers: true })
+export class ImportReportType {
+  @Field(() => ImportKindEnum)
+  kind!: string;
+
+  @Field(() => ImportModeEnum)
+  mode!: string;
+
+  @Field(() => Int)
+  rowsRead!: number;
+
+  @Field(() => Int)
+  inserted!: number;
+
+  @Field(() => Int)
+  updated!: number;
+
+  @Field(() => Int, { description: 'Rows with at least one error' })
+  rejected!: number;
+
+  @Field({ description: 'False when nothing was written' })
+  written!: boolean;
+
+  @Field(() => Int)
+  errorCount!: number;
+
+  @Field(() => [ImportRowErrorType], { description: 'The first 1,000 errors in line order' })
+  errors!: ImportRowErrorType[];
+}

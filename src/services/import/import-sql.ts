@@ -1,0 +1,177 @@
+import { valueCheck, type ImportSpec } from '../../domain/import/import-spec.js';
+
+/**
+ * SQL for one import, over the temporary table `import_stage` (row_no, _shape_error,
+ * one text column per CSV column). Column names come from the specs, never from input.
+ */
+const v = (c: string) => `nullif(btrim(s.${c}), '')`;
+const bool = (c: string) => `(lower(${v(c)}) in ('true', '1', 'yes'))`;
+const money = (c: string) => `round(${v(c)}::numeric * 100)::bigint`;
+const ts = (c: string) => `${v(c)}::timestamptz`;
+
+export function stageTableSql(spec: ImportSpec): string {
+  return `create temp table import_stage (row_no int primary key, _shape_error text, ${spec.columns.map((c) => `${c.name} text`).join(', ')}) on commit drop`;
+}
+
+/** Every (row, field, message) problem, as one statement; written into import_errors. */
+export function validationSql(spec: ImportSpec): string {
+  const checks: string[] = [`select row_no, null::text as field, _shape_error as message from import_stage s where _shape_error is not null`];
+  const ok = `s._shape_error is null`;
+  for (const c of spec.columns) {
+    if (c.required) checks.push(`select row_no, '${c.name}', 'is required' from import_stage s where ${ok} and ${v(c.name)} is null`);
+    const check = valueCheck(c);
+    if (check) {
+      checks.push(
+        `select row_no, '${c.name}', '"' || left(x.v, 60) || '" ${check.message.replace(/'/g, "''")}' from import_stage s, lateral (select btrim(s.${c.name}) as v) x where ${ok} and x.v <> '' and (${check.badWhen})`,
+      );
+    }
+  }
+  // A reference may appear once per file: later lines repeating it are refused.
+  checks.push(
+    `select row_no, '${spec.refColumn}', 'repeats the reference of line ' || first_row from (select row_no, min(row_no) over (partition by btrim(${spec.refColumn})) as first_row from import_stage where ${spec.refColumn} is not null and btrim(${spec.refColumn}) <> '') d where row_no <> first_row`,
+  );
+  const validDate = (c: string) => `${v(c)} ~ '^\\d{4}-\\d{2}-\\d{2}' and pg_input_is_valid(${v(c)}, 'timestamptz')`;
+  if (spec.columns.some((c) => c.name === 'customer_ref') && spec.kind !== 'customers') {
+    checks.push(`select row_no, 'customer_ref', 'unknown customer "' || left(btrim(s.customer_ref), 60) || '"' from import_stage s where ${ok} and ${v('customer_ref')} is not null and not exists (select 1 from customer c where c.external_ref = btrim(s.customer_ref))`);
+  }
+  if (spec.kind === 'customers') {
+    checks.push(
+      `select row_no, 'referrer_ref', 'unknown customer "' || left(btrim(s.referrer_ref), 60) || '"' from import_stage s where ${ok} and ${v('referrer_ref')} is not null
+         and not exists (select 1 from customer c where c.external_ref = btrim(s.referrer_ref))
+         and not exists (select 1 from import_stage o where btrim(o.customer_ref) = btrim(s.referrer_ref))`,
+      `select row_no, 'referrer_ref', 'a customer cannot refer themselves' from import_stage s where ${ok} and btrim(s.referrer_ref) = btrim(s.customer_ref)`,
+    );
+  }
+  if (spec.kind === 'invoices') {
+    checks.push(`select row_no, 'due_at', 'is before issued_at' from import_stage s where ${ok} and ${validDate('due_at')} and ${validDate('issued_at')} and ${v('due_at')}::date < ${v('issued_at')}::date`);
+  }
+  if (spec.kind === 'complaints') {
+    checks.push(`select row_no, 'resolved_at', 'is before opened_at' from import_stage s where ${ok} and ${validDate('resolved_at')} and ${validDate('opened_at')} and ${ts('resolved_at')} < ${ts('opened_at')}`);
+  }
+  return `create temp table import_errors on commit drop as ${checks.join('\nunion all\n')}`;
+}
+
+/** Rows without any error. */
+const good = `s._shape_error is null and not exists (select 1 from import_errors e where e.row_no = s.row_no)`;
+
+/** Keeps a column's stored value when the file does not carry that column. */
+function setClause(columns: Array<[target: string, source: string | null]>, present: Set<string>, table: string): string {
+  return columns.map(([target, source]) => `${target} = ${source === null || present.has(source) ? `excluded.${target}` : `${table}.${target}`}`).join(', ');
+}
+
+const counted = (insert: string) => `with up as (${insert} returning (xmax = 0) as inserted) select count(*) filter (where inserted) as inserted, count(*) filter (where not inserted) as updated from up`;
+
+/** Inserts new rows and updates those whose reference exists; returns counts. */
+export function upsertSql(spec: ImportSpec, header: Set<string>): string[] {
+  switch (spec.kind) {
+    case 'customers':
+      return [
+        counted(`insert into customer (id, external_ref, name, email, phone, time_zone, service_tier, status, marketing_consent, acquired_at, created_at, updated_at)
+          select gen_random_uuid(), btrim(s.customer_ref), btrim(s.name), lower(btrim(s.email)), ${v('phone')}, coalesce(${v('time_zone')}, 'UTC'),
+                 coalesce(lower(${v('service_tier')}), 'standard')::service_tier, coalesce(lower(${v('status')}), 'active')::customer_status,
+                 coalesce(${bool('marketing_consent')}, false), coalesce(${v('acquired_at')}::date, current_date), now(), now()
+          from import_stage s where ${good} order by s.row_no
+          on conflict (external_ref) do update set ${setClause(
+            [
+              ['name', null],
+              ['email', null],
+              ['phone', 'phone'],
+              ['time_zone', 'time_zone'],
+              ['service_tier', 'service_tier'],
+              ['status', 'status'],
+              ['marketing_consent', 'marketing_consent'],
+              ['acquired_at', 'acquired_at'],
+            ],
+            header,
+            'customer',
+          )}, updated_at = now()`),
+        // Referrers may be new in the same file: linked once all customers exist.
+        ...(header.has('referrer_ref')
+          ? [
+              `update customer c set referrer_id = r.id from import_stage s join customer r on r.external_ref = btrim(s.referrer_ref)
+               where ${good} and c.external_ref = btrim(s.customer_ref) and c.referrer_id is distinct from r.id`,
+            ]
+          : []),
+      ];
+    case 'orders':
+      return [
+        counted(`insert into customer_order (id, external_ref, customer_id, ordered_at, amount_minor, margin_minor, created_at)
+          select gen_random_uuid(),
+                 coalesce(${v('order_ref')}, 'derived:' || md5(btrim(s.customer_ref) || '|' || btrim(s.ordered_at) || '|' || btrim(s.amount) || '|' ||
+                   row_number() over (partition by btrim(s.customer_ref), btrim(s.ordered_at), btrim(s.amount) order by s.row_no))),
+                 c.id, ${ts('ordered_at')}, ${money('amount')}, case when ${v('margin')} is null then null else ${money('margin')} end, now()
+          from import_stage s join customer c on c.external_ref = btrim(s.customer_ref) where ${good}
+          on conflict (external_ref) do update set ${setClause(
+            [
+              ['customer_id', null],
+              ['ordered_at', null],
+              ['amount_minor', null],
+              ['margin_minor', 'margin'],
+            ],
+            header,
+            'customer_order',
+          )}`),
+      ];
+    case 'invoices':
+      return [
+        counted(`insert into invoice (id, external_ref, customer_id, issued_at, due_at, amount_minor, paid_at, reminders_sent, fee_charged_minor, fee_waived_minor, created_at)
+          select gen_random_uuid(), btrim(s.invoice_ref), c.id, ${v('issued_at')}::date, ${v('due_at')}::date, ${money('amount')}, ${v('paid_at')}::date,
+                 coalesce(${v('reminders_sent')}::int, 0), coalesce(${money('fee_charged')}, 0), coalesce(${money('fee_waived')}, 0), now()
+          from import_stage s join customer c on c.external_ref = btrim(s.customer_ref) where ${good}
+          on conflict (external_ref) do update set ${setClause(
+            [
+              ['customer_id', null],
+              ['issued_at', null],
+              ['due_at', null],
+              ['amount_minor', null],
+              ['paid_at', 'paid_at'],
+              ['reminders_sent', 'reminders_sent'],
+              ['fee_charged_minor', 'fee_charged'],
+              ['fee_waived_minor', 'fee_waived'],
+            ],
+            header,
+            'invoice',
+          )}`),
+      ];
+    case 'complaints':
+      return [
+        counted(`insert into complaint (id, external_ref, customer_id, topic, severity, summary, opened_at, resolved_at, reopened_count, handling_cost_minor, product_defect, created_at)
+          select gen_random_uuid(), btrim(s.complaint_ref), c.id, lower(btrim(s.topic)), lower(btrim(s.severity))::complaint_severity, ${v('summary')},
+                 ${ts('opened_at')}, ${ts('resolved_at')}, coalesce(${v('reopened_count')}::int, 0), coalesce(${money('handling_cost')}, 0), coalesce(${bool('product_defect')}, false), now()
+          from import_stage s join customer c on c.external_ref = btrim(s.customer_ref) where ${good}
+          on conflict (external_ref) do update set ${setClause(
+            [
+              ['customer_id', null],
+              ['topic', null],
+              ['severity', null],
+              ['summary', 'summary'],
+              ['opened_at', null],
+              ['resolved_at', 'resolved_at'],
+              ['reopened_count', 'reopened_count'],
+              ['handling_cost_minor', 'handling_cost'],
+              ['product_defect', 'product_defect'],
+            ],
+            header,
+            'complaint',
+          )}`),
+      ];
+    case 'costs':
+      return [
+        counted(`insert into cost_entry (id, external_ref, customer_id, occurred_at, kind, amount_minor, quantity, created_at)
+          select gen_random_uuid(), btrim(s.cost_ref), c.id, ${v('occurred_at')}::date, lower(btrim(s.kind))::cost_kind, ${money('amount')},
+                 case when ${v('quantity')} ~ '^-?\\d+(\\.\\d+)?$' then ${v('quantity')}::double precision end, now()
+          from import_stage s join customer c on c.external_ref = btrim(s.customer_ref) where ${good}
+          on conflict (external_ref) do update set ${setClause(
+            [
+              ['customer_id', null],
+              ['occurred_at', null],
+              ['kind', null],
+              ['amount_minor', null],
+              ['quantity', 'quantity'],
+            ],
+            header,
+            'cost_entry',
+          )}`),
+      ];
+  }
+}
