@@ -31,6 +31,7 @@ it('imports the example files in order, with references between them', async () 
     ['customers', 'customers.csv', 3],
     ['orders', 'orders.csv', 4],
     ['invoices', 'invoices.csv', 3],
+    ['payments', 'payments.csv', 2],
     ['complaints', 'complaints.csv', 2],
     ['costs', 'costs.csv', 2],
   ] as const) {
@@ -45,6 +46,8 @@ it('imports the example files in order, with references between them', async () 
   expect(ord2.orderedAt.toISOString()).toBe('2026-02-07T10:15:00.000Z');
   expect((await em().findOneOrFail(Order, { externalRef: 'ORD-1' })).orderedAt.toISOString()).toBe('2026-01-05T00:00:00.000Z');
   expect(await em().findOneOrFail(Invoice, { externalRef: 'INV-2' })).toMatchObject({ amountMinor: 1550, paidAt: '2026-03-20', remindersSent: 1, feeWaivedMinor: 500 });
+  // INV-3 (42.00) is covered by its second payment.
+  expect((await em().findOneOrFail(Invoice, { externalRef: 'INV-3' })).paidAt).toBe('2026-03-28');
   expect(await em().findOneOrFail(Complaint, { externalRef: 'CMP-2' })).toMatchObject({ topic: 'delivery-delay', severity: 'high', resolvedAt: null, reopenedCount: 1 });
   expect(await em().findOneOrFail(CostEntry, { externalRef: 'CST-1' })).toMatchObject({ kind: 'support_minutes', amountMinor: 2400, quantity: 30 });
   const audit = await em().find(AuditEntry, { action: 'import.orders' });
@@ -106,6 +109,11 @@ it('refuses a file whose header is not the kind’s, and an unknown kind', async
   await expect(run('orders', 'customer,when,amount\nx,y,z\n')).rejects.toBeInstanceOf(ImportException);
   await expect(run('payments-and-more', 'a\n1\n')).rejects.toThrow(/not an import kind/);
   await expect(run('orders', '')).rejects.toThrow(/no header/);
+  const payments = await run('payments', 'invoice_ref,paid_at,amount\nINV-404,2026-01-01,5\nINV-1,2026-01-01,0\n');
+  expect(payments.errors).toEqual([
+    { line: 2, field: 'invoice_ref', message: 'unknown invoice "INV-404"' },
+    { line: 3, field: 'amount', message: 'must be more than 0' },
+  ]);
 });
 
 it('streams a large file through the CLI, with progress, and re-imports it without duplicates', async () => {

@@ -13,7 +13,7 @@ import { ImportService } from '../services/import/import.service.js';
 const { positionals, values } = parseArgs({ allowPositionals: true, options: { partial: { type: 'boolean', default: false } } });
 const [kind, file] = positionals;
 if (!kind || !file) {
-  console.error('usage: npm run import -- <customers|orders|invoices|complaints|costs> <file.csv> [--partial]');
+  console.error('usage: npm run import -- <customers|orders|invoices|payments|complaints|costs> <file.csv> [--partial]');
   process.exit(2);
 }
 if (!process.env.DATABASE_URL) {

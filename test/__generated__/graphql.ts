@@ -57,7 +57,8 @@ export type ImportKind =
   | 'Costs'
   | 'Customers'
   | 'Invoices'
-  | 'Orders';
+  | 'Orders'
+  | 'Payments';
 
 /** AllOrNothing writes nothing of a file with errors; GoodRows writes the good rows and reports the bad */
 export type ImportMode =

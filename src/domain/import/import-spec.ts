@@ -13,7 +13,7 @@ export interface ColumnSpec {
   values?: readonly string[];
 }
 
-export type ImportKind = 'customers' | 'orders' | 'invoices' | 'complaints' | 'costs';
+export type ImportKind = 'customers' | 'orders' | 'invoices' | 'payments' | 'complaints' | 'costs';
 
 export interface ImportSpec {
   kind: ImportKind;
@@ -60,6 +60,11 @@ export const importSpecs: Record<ImportKind, ImportSpec> = {
       col('fee_charged', 'money'),
       col('fee_waived', 'money'),
     ],
+  },
+  payments: {
+    kind: 'payments',
+    refColumn: 'payment_ref',
+    columns: [col('invoice_ref', 'ref', true), col('paid_at', 'date', true), col('amount', 'money', true), col('payment_ref', 'ref')],
   },
   complaints: {
     kind: 'complaints',

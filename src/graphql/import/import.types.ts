@@ -6,6 +6,7 @@ export enum ImportKindEnum {
   Customers = 'customers',
   Orders = 'orders',
   Invoices = 'invoices',
+  Payments = 'payments',
   Complaints = 'complaints',
   Costs = 'costs',
 }

@@ -42,6 +42,10 @@ export function validationSql(spec: ImportSpec): string {
       `select row_no, 'referrer_ref', 'a customer cannot refer themselves' from import_stage s where ${ok} and btrim(s.referrer_ref) = btrim(s.customer_ref)`,
     );
   }
+  if (spec.kind === 'payments') {
+    checks.push(`select row_no, 'invoice_ref', 'unknown invoice "' || left(btrim(s.invoice_ref), 60) || '"' from import_stage s where ${ok} and ${v('invoice_ref')} is not null and not exists (select 1 from invoice i where i.external_ref = btrim(s.invoice_ref))`);
+    checks.push(`select row_no, 'amount', 'must be more than 0' from import_stage s where ${ok} and ${v('amount')} ~ '^\\d{1,13}(\\.\\d{1,2})?$' and ${v('amount')}::numeric = 0`);
+  }
   if (spec.kind === 'invoices') {
     checks.push(`select row_no, 'due_at', 'is before issued_at' from import_stage s where ${ok} and ${validDate('due_at')} and ${validDate('issued_at')} and ${v('due_at')}::date < ${v('issued_at')}::date`);
   }
@@ -132,6 +136,28 @@ export function upsertSql(spec: ImportSpec, header: Set<string>): string[] {
             header,
             'invoice',
           )}`),
+      ];
+    case 'payments':
+      return [
+        counted(`insert into payment (id, external_ref, invoice_id, paid_at, amount_minor, created_at)
+          select gen_random_uuid(),
+                 coalesce(${v('payment_ref')}, 'derived:' || md5(btrim(s.invoice_ref) || '|' || btrim(s.paid_at) || '|' || btrim(s.amount) || '|' ||
+                   row_number() over (partition by btrim(s.invoice_ref), btrim(s.paid_at), btrim(s.amount) order by s.row_no))),
+                 i.id, ${v('paid_at')}::date, ${money('amount')}, now()
+          from import_stage s join invoice i on i.external_ref = btrim(s.invoice_ref) where ${good}
+          on conflict (external_ref) do update set invoice_id = excluded.invoice_id, paid_at = excluded.paid_at, amount_minor = excluded.amount_minor`),
+        // An invoice counts as paid on the day its payments first cover its amount.
+        `update invoice i set paid_at = x.covered_at
+         from (
+           select invoice_id, min(paid_at) filter (where running >= amount) as covered_at
+           from (
+             select p.invoice_id, p.paid_at, inv.amount_minor as amount,
+                    sum(p.amount_minor) over (partition by p.invoice_id order by p.paid_at, p.id) as running
+             from payment p join invoice inv on inv.id = p.invoice_id
+             where inv.external_ref in (select btrim(invoice_ref) from import_stage)
+           ) r group by invoice_id
+         ) x
+         where i.id = x.invoice_id and x.covered_at is not null and i.paid_at is distinct from x.covered_at`,
       ];
     case 'complaints':
       return [
