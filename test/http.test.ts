@@ -7,7 +7,9 @@ import { startEmbeddedPostgres, type LocalPostgres } from '../src/dev/embedded-p
 import { freePort } from '../src/dev/ports.js';
 import { createApi, type Api } from '../src/http/api-server.js';
 import { createLogger } from '../src/logger.js';
+import { Customer } from '../src/entities/index.js';
 import { connectTemporal, type TemporalClient } from '../src/temporal/client.js';
+import { createTestDatabase } from './support/database.js';
 
 /**
  * Health, readiness, metrics and the offline IDE, on a PostgreSQL of this file's
@@ -76,4 +78,29 @@ it('is ready while PostgreSQL and Temporal answer, and not ready once PostgreSQL
   expect(body.checks.database.ok).toBe(false);
   expect(body.checks.database.reason).toEqual(expect.any(String));
   expect(body.checks.temporal).toEqual({ ok: true });
+});
+
+it('answers UNAVAILABLE, not an internal error, when Temporal cannot be reached', async () => {
+  const db = await createTestDatabase('offline');
+  const config = loadConfig({ ...process.env, DATABASE_URL: db.url, TEMPORAL_ADDRESS: '127.0.0.1:1', NODE_ENV: 'production', API_KEYS: 'admin:test-admin-key-0123456789' });
+  const offline = await connectTemporal(config.temporal.address, config.temporal.namespace, { lazy: true });
+  const ormUp = await createOrm(db.url);
+  await migrateUp(ormUp);
+  try {
+    const offlineApi = await createApi({ config, orm: ormUp, temporal: offline, logger: createLogger('silent', 'api') });
+    const em = ormUp.em.fork();
+    const customer = em.create(Customer, { name: 'Off Line', email: 'off@example.com', acquiredAt: '2026-01-01' });
+    await em.flush();
+    const response = await offlineApi.apollo.executeOperation(
+      { query: 'mutation($id: ID!) { startWelcomeCheck(customerId: $id) { workflowId } }', variables: { id: customer.id } },
+      { contextValue: await offlineApi.contextFor('Bearer test-admin-key-0123456789') },
+    );
+    const body = response.body.kind === 'single' ? response.body.singleResult : null;
+    expect(body?.errors?.[0].extensions).toMatchObject({ code: 'UNAVAILABLE', reason: 'PLAYBOOK_ENGINE_UNAVAILABLE' });
+    await offlineApi.stop();
+  } finally {
+    await ormUp.close();
+    await offline.close();
+    await db.drop();
+  }
 });

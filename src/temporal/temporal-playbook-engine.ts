@@ -1,6 +1,7 @@
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { ServiceError, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, isGrpcServiceError, type Client } from '@temporalio/client';
 import { welcomeCheckWorkflowId, WELCOME_CHECK, type WelcomeCheckPolicy, type WelcomeCheckState } from '../domain/playbooks/welcome-check.js';
 import type { PlaybookEngine } from '../services/playbooks/playbook-engine.js';
+import { PlaybookException, PlaybookExceptionCode } from '../services/playbooks/playbook.exception.js';
 import { CustomerIdKey, PlaybookKey, PlaybookStepKey } from '../../workflows/search-attributes.js';
 import { welcomeCheckStateQuery, welcomeConfirmedSignal } from '../../workflows/welcome-check.workflow.js';
 import type { welcomeCheck } from '../../workflows/index.js';
@@ -12,7 +13,11 @@ export class TemporalPlaybookEngine implements PlaybookEngine {
     private readonly taskQueue: string,
   ) {}
 
-  async startWelcomeCheck({ customerId, policy }: { customerId: string; policy: WelcomeCheckPolicy }) {
+  startWelcomeCheck({ customerId, policy }: { customerId: string; policy: WelcomeCheckPolicy }) {
+    return reachable(() => this.start(customerId, policy));
+  }
+
+  private async start(customerId: string, policy: WelcomeCheckPolicy) {
     const workflowId = welcomeCheckWorkflowId(customerId);
     try {
       const handle = await this.client.workflow.start<typeof welcomeCheck>('welcomeCheck', {
@@ -37,22 +42,43 @@ export class TemporalPlaybookEngine implements PlaybookEngine {
     }
   }
 
-  async welcomeCheckState(workflowId: string): Promise<WelcomeCheckState | null> {
-    try {
-      return await this.client.workflow.getHandle(workflowId).query(welcomeCheckStateQuery);
-    } catch (error) {
-      if (error instanceof WorkflowNotFoundError) return null;
-      throw error;
-    }
+  welcomeCheckState(workflowId: string): Promise<WelcomeCheckState | null> {
+    return reachable(async () => {
+      try {
+        return await this.client.workflow.getHandle(workflowId).query(welcomeCheckStateQuery);
+      } catch (error) {
+        if (error instanceof WorkflowNotFoundError) return null;
+        throw error;
+      }
+    });
   }
 
-  async confirmWelcome(workflowId: string): Promise<boolean> {
-    try {
-      await this.client.workflow.getHandle(workflowId).signal(welcomeConfirmedSignal);
-      return true;
-    } catch (error) {
-      if (error instanceof WorkflowNotFoundError) return false;
-      throw error;
+  confirmWelcome(workflowId: string): Promise<boolean> {
+    return reachable(async () => {
+      try {
+        await this.client.workflow.getHandle(workflowId).signal(welcomeConfirmedSignal);
+        return true;
+      } catch (error) {
+        if (error instanceof WorkflowNotFoundError) return false;
+        throw error;
+      }
+    });
+  }
+}
+
+/** gRPC status codes (grpc/doc/statuscodes.md) meaning the server could not be reached in time. */
+const UNAVAILABLE = 14;
+const DEADLINE_EXCEEDED = 4;
+
+/** Temporal out of reach is a temporary condition the caller may retry, not an internal error. */
+async function reachable<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    const grpc = error instanceof ServiceError ? error.cause : error;
+    if (isGrpcServiceError(grpc) && (grpc.code === UNAVAILABLE || grpc.code === DEADLINE_EXCEEDED)) {
+      throw new PlaybookException(PlaybookExceptionCode.EngineUnavailable, 'The playbook engine (Temporal) cannot be reached; try again shortly', {});
     }
+    throw error;
   }
 }
