@@ -68,7 +68,10 @@ try {
 
   const config = loadConfig();
   if (await isPortOpen(config.api.port, config.api.host === '0.0.0.0' ? '127.0.0.1' : config.api.host)) {
-    throw new Error(`Port ${config.api.port} is already in use (another npm start?). Stop it or set PORT.`);
+    throw new Error(`Port ${config.api.port} (GraphQL API) is already in use (another npm start?). Stop it or set PORT.`);
+  }
+  if (config.workerMetricsPort && (await isPortOpen(config.workerMetricsPort))) {
+    throw new Error(`Port ${config.workerMetricsPort} (worker metrics) is already in use (another npm start?). Stop it or set WORKER_METRICS_PORT (0 turns the metrics off).`);
   }
 
   const orm = await createOrm(config.databaseUrl);
