@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { createOrm, migrateUp, type Orm } from '../src/db/orm.js';
 import { demoCustomers } from '../src/dev/demo-data.js';
-import { loadDemoDataIfEmpty } from '../src/dev/demo-data.js';
+import { loadDemoDataIfEmpty } from '../src/dev/demo-loader.js';
 import { createTestDatabase } from './support/database.js';
 
 let orm: Orm;

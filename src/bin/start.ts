@@ -4,7 +4,7 @@ import { startApiProcess } from '../app/api-process.js';
 import { startWorkerProcess } from '../app/worker-process.js';
 import { loadConfig } from '../config/config.js';
 import { createOrm, migrateUp } from '../db/orm.js';
-import { loadDemoDataIfEmpty } from '../dev/demo-data.js';
+import { loadDemoDataIfEmpty } from '../dev/demo-loader.js';
 import { apiKeysSpec, devApiKeys } from '../dev/dev-api-keys.js';
 import { startEmbeddedPostgres } from '../dev/embedded-postgres.js';
 import { isPortOpen } from '../dev/ports.js';

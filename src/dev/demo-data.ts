@@ -1,6 +1,3 @@
-import type { EntityManager } from '@mikro-orm/postgresql';
-import { Customer } from '../entities/index.js';
-
 /**
  * Reproducible demo data with the patterns the playbooks need. Personas (share of customers):
  * - loyal (28%): buys regularly, pays every invoice on time
@@ -236,12 +233,4 @@ export function demoOffers(asOf = new Date('2026-11-01T00:00:00Z')) {
     { code: 'STANDARD-SWITCH', name: 'Same service, standard tier, 20% cheaper', audience: 'existing', discountPercent: 20, serviceTier: 'standard', validFrom: day(-30), validUntil: null },
     { code: 'BASIC-SELF-SERVICE', name: 'Self-service basic tier', audience: 'all', discountPercent: 35, serviceTier: 'basic', validFrom: day(-30), validUntil: null },
   ] as const;
-}
-
-/** Loads the demo data set when the database has no customers; returns how many were written. */
-export async function loadDemoDataIfEmpty(em: EntityManager, count = 250): Promise<number> {
-  if ((await em.count(Customer)) > 0) return 0;
-  const { copyDemoData } = await import('./demo-loader.js');
-  await copyDemoData(em.config.get('clientUrl')!, { customers: count });
-  return count;
 }

@@ -1,7 +1,9 @@
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
+import type { EntityManager } from '@mikro-orm/postgresql';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
+import { Customer } from '../entities/index.js';
 import { demoCustomers, demoOffers, type DemoCustomer, type DemoOptions } from './demo-data.js';
 
 /** A value in COPY's text format. */
@@ -111,4 +113,11 @@ export async function copyDemoData(
   } finally {
     await client.end();
   }
+}
+
+/** Loads the demo data set when the database has no customers; returns how many were written. */
+export async function loadDemoDataIfEmpty(em: EntityManager, count = 250): Promise<number> {
+  if ((await em.count(Customer)) > 0) return 0;
+  await copyDemoData(em.config.get('clientUrl')!, { customers: count });
+  return count;
 }
