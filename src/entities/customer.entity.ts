@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { OptionalProps, type Rel } from '@mikro-orm/core';
 import { Entity, Enum, Index, ManyToOne, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
 import { randomUUID } from 'node:crypto';
+import { money } from './money.js';
 
 export enum ServiceTier {
   Basic = 'basic',
@@ -18,13 +19,14 @@ export enum CustomerStatus {
 // The customers list is sorted newest first, with the ID as tie-breaker for stable cursors.
 @Entity({ tableName: 'customer' })
 @Index({ properties: ['createdAt', 'id'], name: 'customer_created_at_id_index' })
+@Index({ properties: ['revenueMinor', 'id'], name: 'customer_revenue_minor_id_index' })
 // Text search on name and e-mail ("contains", case-insensitive) uses a trigram index.
 @Index({
   name: 'customer_search_trgm_index',
   expression: `create index "customer_search_trgm_index" on "customer" using gin ((lower("name") || ' ' || lower("email")) gin_trgm_ops)`,
 })
 export class Customer {
-  [OptionalProps]?: 'serviceTier' | 'status' | 'marketingConsent' | 'timeZone' | 'createdAt' | 'updatedAt';
+  [OptionalProps]?: 'serviceTier' | 'status' | 'marketingConsent' | 'timeZone' | 'revenueMinor' | 'createdAt' | 'updatedAt';
 
   @PrimaryKey({ type: 'uuid' })
   id: string = randomUUID();
@@ -66,6 +68,10 @@ export class Customer {
   @Index()
   @Property({ type: 'date' })
   acquiredAt!: string;
+
+  /** Lifetime order total in minor units, kept current by database triggers on orders; never set by the application. */
+  @Property({ type: money(), default: 0 })
+  revenueMinor: number = 0;
 
   @Property({ type: 'timestamptz' })
   createdAt: Date = new Date();

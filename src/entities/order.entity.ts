@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { OptionalProps, type Rel } from '@mikro-orm/core';
-import { Entity, Index, ManyToOne, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
+import { Entity, Index, ManyToOne, PrimaryKey, Property, Trigger } from '@mikro-orm/decorators/legacy';
 import { randomUUID } from 'node:crypto';
 import { Customer } from './customer.entity.js';
 import { money } from './money.js';
@@ -8,6 +8,28 @@ import { money } from './money.js';
 /** A purchase; feeds recency, frequency, spend and margin. */
 @Entity({ tableName: 'customer_order' })
 @Index({ properties: ['customer', 'orderedAt'], name: 'customer_order_customer_ordered_at_index' })
+// Keep customer.revenue_minor current, once per statement (functions in migration 20261124020000).
+@Trigger({
+  name: 'customer_order_revenue_insert',
+  timing: 'after',
+  events: ['insert'],
+  forEach: 'statement',
+  expression: `create trigger customer_order_revenue_insert after insert on customer_order referencing new table as new_orders for each statement execute function refresh_customer_revenue_after_insert()`,
+})
+@Trigger({
+  name: 'customer_order_revenue_update',
+  timing: 'after',
+  events: ['update'],
+  forEach: 'statement',
+  expression: `create trigger customer_order_revenue_update after update on customer_order referencing old table as old_orders new table as new_orders for each statement execute function refresh_customer_revenue_after_update()`,
+})
+@Trigger({
+  name: 'customer_order_revenue_delete',
+  timing: 'after',
+  events: ['delete'],
+  forEach: 'statement',
+  expression: `create trigger customer_order_revenue_delete after delete on customer_order referencing old table as old_orders for each statement execute function refresh_customer_revenue_after_delete()`,
+})
 export class Order {
   [OptionalProps]?: 'createdAt';
 

@@ -79,7 +79,8 @@ export function customerSortKey(sort: CustomerSort): SortKey {
     case CustomerSortField.AcquiredAt:
       return { expr: sql`c.acquired_at`, type: 'date', tag };
     case CustomerSortField.Revenue:
-      return { expr: sql`coalesce((select sum(o.amount_minor) from customer_order o where o.customer_id = c.id), 0)`, type: 'numeric', tag };
+      // Kept current by triggers on orders, indexed with the ID for keyset paging.
+      return { expr: sql`c.revenue_minor`, type: 'bigint', tag };
     case CustomerSortField.Score: {
       const last = sort.direction === 'desc' ? sql.lit('-Infinity') : sql.lit('Infinity');
       return { expr: sql`coalesce(${latestScore(sort.scoreKind ?? ScoreKind.ChurnRisk, 'value')}, ${last}::double precision)`, type: 'double precision', tag };
