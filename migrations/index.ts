@@ -2,10 +2,12 @@ import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261124000000_customers } from './Migration20261124000000_customers.js';
 import { Migration20261124010000_customer_data } from './Migration20261124010000_customer_data.js';
 import { Migration20261124020000_customer_revenue } from './Migration20261124020000_customer_revenue.js';
+import { Migration20261124030000_current_score } from './Migration20261124030000_current_score.js';
 
 /** Every migration in order; listed explicitly so compiled and bundled builds find them without globbing. */
 export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261124000000_customers', class: Migration20261124000000_customers },
   { name: 'Migration20261124010000_customer_data', class: Migration20261124010000_customer_data },
   { name: 'Migration20261124020000_customer_revenue', class: Migration20261124020000_customer_revenue },
+  { name: 'Migration20261124030000_current_score', class: Migration20261124030000_current_score },
 ];

@@ -6,6 +6,7 @@ export * from './complaint.entity.js';
 export * from './cost-entry.entity.js';
 export * from './offer.entity.js';
 export * from './score-snapshot.entity.js';
+export * from './current-score.entity.js';
 export * from './campaign.entity.js';
 export * from './playbook-run.entity.js';
 export * from './outbox-message.entity.js';
@@ -23,6 +24,7 @@ import { OutboxMessage } from './outbox-message.entity.js';
 import { Payment } from './payment.entity.js';
 import { PlaybookRun } from './playbook-run.entity.js';
 import { ScoreSnapshot } from './score-snapshot.entity.js';
+import { CurrentScore } from './current-score.entity.js';
 
 /** Every entity the ORM knows. */
-export const allEntities = [Customer, Order, Invoice, Payment, Complaint, CostEntry, Offer, ScoreSnapshot, Campaign, PlaybookRun, OutboxMessage, AuditEntry];
+export const allEntities = [Customer, Order, Invoice, Payment, Complaint, CostEntry, Offer, ScoreSnapshot, CurrentScore, Campaign, PlaybookRun, OutboxMessage, AuditEntry];

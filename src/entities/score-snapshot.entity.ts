@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { type Rel } from '@mikro-orm/core';
-import { Entity, Index, ManyToOne, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
+import { Entity, Index, ManyToOne, PrimaryKey, Property, Trigger } from '@mikro-orm/decorators/legacy';
 import { randomUUID } from 'node:crypto';
 import { Customer } from './customer.entity.js';
 
@@ -8,6 +8,14 @@ import { Customer } from './customer.entity.js';
 @Entity({ tableName: 'score_snapshot' })
 @Index({ properties: ['customer', 'kind', 'computedAt'], name: 'score_snapshot_customer_kind_computed_at_index' })
 @Index({ properties: ['kind', 'value'], name: 'score_snapshot_kind_value_index' })
+// Keeps current_score at the newest snapshot per (customer, kind); function in migration 20261124030000.
+@Trigger({
+  name: 'score_snapshot_current_insert',
+  timing: 'after',
+  events: ['insert'],
+  forEach: 'statement',
+  expression: `create trigger score_snapshot_current_insert after insert on score_snapshot referencing new table as new_snapshots for each statement execute function refresh_current_score()`,
+})
 export class ScoreSnapshot {
   @PrimaryKey({ type: 'uuid' })
   id: string = randomUUID();

@@ -24,6 +24,7 @@ describe('customerWhere', () => {
     const { sql, parameters } = compile(customerWhere({ status: [CustomerStatus.Active], search: "O'Brien; drop table x", segment: ['At risk'] }));
     expect(sql).not.toContain("O'Brien");
     expect(parameters).toEqual([['active'], "%o'brien; drop table x%", ScoreKind.Rfm, ['At risk']]);
+    expect(sql).toContain('from current_score cs');
   });
 
   it('narrows by open complaints both ways', () => {

@@ -35,8 +35,9 @@ export interface CustomerSort {
 
 export const defaultCustomerSort: CustomerSort = { field: CustomerSortField.CreatedAt, direction: 'desc' };
 
-const latestScore = (kind: ScoreKind, column: 'value' | 'band') =>
-  sql`(select s.${sql.ref(column)} from score_snapshot s where s.customer_id = c.id and s.kind = ${kind} order by s.computed_at desc limit 1)`;
+/** Customers whose current score of `kind` has one of the bands (current_score is kept by a trigger). */
+const inBands = (kind: ScoreKind, bands: string[]) =>
+  sql`exists (select 1 from current_score cs where cs.customer_id = c.id and cs.kind = ${kind} and cs.band = any(${bands}::text[]))`;
 
 /** The SQL condition for a filter, on table alias `c`. */
 export function customerWhere(filter: CustomerFilter = {}): RawBuilder<boolean> {
@@ -52,16 +53,18 @@ export function customerWhere(filter: CustomerFilter = {}): RawBuilder<boolean> 
     parts.push(filter.hasOpenComplaint ? open : sql`not ${open}`);
   }
   if (filter.marketingConsent != null) parts.push(sql`c.marketing_consent = ${filter.marketingConsent}`);
-  if (filter.segment?.length) parts.push(sql`${latestScore(ScoreKind.Rfm, 'band')} = any(${filter.segment}::text[])`);
-  if (filter.riskBand?.length) parts.push(sql`${latestScore(ScoreKind.ChurnRisk, 'band')} = any(${filter.riskBand}::text[])`);
+  if (filter.segment?.length) parts.push(inBands(ScoreKind.Rfm, filter.segment));
+  if (filter.riskBand?.length) parts.push(inBands(ScoreKind.ChurnRisk, filter.riskBand));
   if (filter.acquiredFrom) parts.push(sql`c.acquired_at >= ${filter.acquiredFrom}::date`);
   if (filter.acquiredTo) parts.push(sql`c.acquired_at <= ${filter.acquiredTo}::date`);
   return sql<boolean>`(${sql.join(parts, sql` and `)})`;
 }
 
 export interface SortKey {
-  /** Expression on alias `c`, never null. */
+  /** Expression on alias `c` (and the join's alias), never null. */
   expr: RawBuilder<unknown>;
+  /** A join the expression needs, or an empty fragment. */
+  join: RawBuilder<unknown>;
   /** SQL type the cursor's text value is cast back to. */
   type: string;
   /** Names list and order inside cursors. */
@@ -73,17 +76,22 @@ export function customerSortKey(sort: CustomerSort): SortKey {
   const tag = `customers:${sort.field}${sort.scoreKind ? `:${sort.scoreKind}` : ''}:${sort.direction}`;
   switch (sort.field) {
     case CustomerSortField.CreatedAt:
-      return { expr: sql`c.created_at`, type: 'timestamptz', tag };
+      return { expr: sql`c.created_at`, join: sql``, type: 'timestamptz', tag };
     case CustomerSortField.Name:
-      return { expr: sql`lower(c.name)`, type: 'text', tag };
+      return { expr: sql`lower(c.name)`, join: sql``, type: 'text', tag };
     case CustomerSortField.AcquiredAt:
-      return { expr: sql`c.acquired_at`, type: 'date', tag };
+      return { expr: sql`c.acquired_at`, join: sql``, type: 'date', tag };
     case CustomerSortField.Revenue:
       // Kept current by triggers on orders, indexed with the ID for keyset paging.
-      return { expr: sql`c.revenue_minor`, type: 'bigint', tag };
+      return { expr: sql`c.revenue_minor`, join: sql``, type: 'bigint', tag };
     case CustomerSortField.Score: {
       const last = sort.direction === 'desc' ? sql.lit('-Infinity') : sql.lit('Infinity');
-      return { expr: sql`coalesce(${latestScore(sort.scoreKind ?? ScoreKind.ChurnRisk, 'value')}, ${last}::double precision)`, type: 'double precision', tag };
+      return {
+        expr: sql`coalesce(sort_score.value, ${last}::double precision)`,
+        join: sql`left join current_score sort_score on sort_score.customer_id = c.id and sort_score.kind = ${sort.scoreKind ?? ScoreKind.ChurnRisk}`,
+        type: 'double precision',
+        tag,
+      };
     }
   }
 }

@@ -66,7 +66,7 @@ export class CustomerService {
     }
     const db = this.em.getKysely();
     const { rows } = await sql<Record<string, unknown> & { _sort: unknown }>`
-      select c.*, ${key.expr}::text as _sort from customer c
+      select c.*, ${key.expr}::text as _sort from customer c ${key.join}
       where ${where} and ${after}
       order by ${key.expr} ${dir}, c.id ${dir}
       limit ${args.first + 1}`.execute(db);

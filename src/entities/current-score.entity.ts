@@ -1,0 +1,29 @@
+import 'reflect-metadata';
+import { type Rel } from '@mikro-orm/core';
+import { Entity, Index, ManyToOne, Property } from '@mikro-orm/decorators/legacy';
+import { Customer } from './customer.entity.js';
+
+/**
+ * The newest value of each score per customer, kept by a trigger on score_snapshot
+ * inserts: the customers list filters and sorts by scores from here instead of
+ * searching each customer's snapshot history.
+ */
+@Entity({ tableName: 'current_score' })
+@Index({ properties: ['kind', 'value'], name: 'current_score_kind_value_index' })
+@Index({ properties: ['kind', 'band'], name: 'current_score_kind_band_index' })
+export class CurrentScore {
+  @ManyToOne({ entity: () => Customer, primary: true, deleteRule: 'cascade' })
+  customer!: Rel<Customer>;
+
+  @Property({ type: 'text', primary: true })
+  kind!: string;
+
+  @Property({ type: 'double' })
+  value!: number;
+
+  @Property({ type: 'text', nullable: true })
+  band?: string | null;
+
+  @Property({ type: 'timestamptz' })
+  computedAt!: Date;
+}
