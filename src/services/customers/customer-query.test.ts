@@ -1,7 +1,7 @@
 import { Kysely, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler, DummyDriver } from 'kysely';
 import { CustomerStatus } from '../../entities/index.js';
 import { ScoreKind } from '../../domain/scoring/score-kind.js';
-import { CustomerSortField, customerSortKey, customerWhere, escapeLike } from './customer-query.js';
+import { CustomerSortField, customerSortKey, customerSortTag, customerWhere, escapeLike } from './customer-query.js';
 
 // Compiles SQL without a database, to check what the filters and sorts produce.
 const db = new Kysely<unknown>({
@@ -33,15 +33,15 @@ describe('customerWhere', () => {
   });
 });
 
-describe('customerSortKey', () => {
+describe('customer sort', () => {
   it('tags cursors with field, score kind and direction', () => {
-    expect(customerSortKey({ field: CustomerSortField.Name, direction: 'asc' }).tag).toBe('customers:name:asc');
-    expect(customerSortKey({ field: CustomerSortField.Score, scoreKind: ScoreKind.Clv, direction: 'desc' }).tag).toBe('customers:score:clv:desc');
+    expect(customerSortTag({ field: CustomerSortField.Name, direction: 'asc' })).toBe('customers:name:asc');
+    expect(customerSortTag({ field: CustomerSortField.Score, scoreKind: ScoreKind.Clv, direction: 'desc' })).toBe('customers:score:clv:desc');
   });
 
-  it('puts customers without a score last in both directions', () => {
-    expect(compile(customerSortKey({ field: CustomerSortField.Score, direction: 'desc' }).expr).sql).toContain("'-Infinity'");
-    expect(compile(customerSortKey({ field: CustomerSortField.Score, direction: 'asc' }).expr).sql).toContain("'Infinity'");
+  it('sorts row fields by an expression and leaves scores to the two-part keyset', () => {
+    expect(compile(customerSortKey({ field: CustomerSortField.Revenue, direction: 'desc' })!.expr).sql).toBe('c.revenue_minor');
+    expect(customerSortKey({ field: CustomerSortField.Score, direction: 'desc' })).toBeNull();
   });
 });
 

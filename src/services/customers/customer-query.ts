@@ -61,38 +61,31 @@ export function customerWhere(filter: CustomerFilter = {}): RawBuilder<boolean> 
 }
 
 export interface SortKey {
-  /** Expression on alias `c` (and the join's alias), never null. */
+  /** Expression on alias `c`, never null. */
   expr: RawBuilder<unknown>;
-  /** A join the expression needs, or an empty fragment. */
-  join: RawBuilder<unknown>;
   /** SQL type the cursor's text value is cast back to. */
   type: string;
-  /** Names list and order inside cursors. */
-  tag: string;
 }
 
-/** The sort expression; nulls (no score yet) sort last in either direction. */
-export function customerSortKey(sort: CustomerSort): SortKey {
-  const tag = `customers:${sort.field}${sort.scoreKind ? `:${sort.scoreKind}` : ''}:${sort.direction}`;
+/** Names the list and its order inside cursors, so a cursor of another order is refused. */
+export function customerSortTag(sort: CustomerSort): string {
+  return `customers:${sort.field}${sort.scoreKind ? `:${sort.scoreKind}` : ''}:${sort.direction}`;
+}
+
+/** The sort expression on the customer row; null for scores, which a two-part keyset over current_score serves. */
+export function customerSortKey(sort: CustomerSort): SortKey | null {
   switch (sort.field) {
     case CustomerSortField.CreatedAt:
-      return { expr: sql`c.created_at`, join: sql``, type: 'timestamptz', tag };
+      return { expr: sql`c.created_at`, type: 'timestamptz' };
     case CustomerSortField.Name:
-      return { expr: sql`lower(c.name)`, join: sql``, type: 'text', tag };
+      return { expr: sql`lower(c.name)`, type: 'text' };
     case CustomerSortField.AcquiredAt:
-      return { expr: sql`c.acquired_at`, join: sql``, type: 'date', tag };
+      return { expr: sql`c.acquired_at`, type: 'date' };
     case CustomerSortField.Revenue:
       // Kept current by triggers on orders, indexed with the ID for keyset paging.
-      return { expr: sql`c.revenue_minor`, join: sql``, type: 'bigint', tag };
-    case CustomerSortField.Score: {
-      const last = sort.direction === 'desc' ? sql.lit('-Infinity') : sql.lit('Infinity');
-      return {
-        expr: sql`coalesce(sort_score.value, ${last}::double precision)`,
-        join: sql`left join current_score sort_score on sort_score.customer_id = c.id and sort_score.kind = ${sort.scoreKind ?? ScoreKind.ChurnRisk}`,
-        type: 'double precision',
-        tag,
-      };
-    }
+      return { expr: sql`c.revenue_minor`, type: 'bigint' };
+    case CustomerSortField.Score:
+      return null;
   }
 }
 

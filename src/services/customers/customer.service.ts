@@ -1,7 +1,7 @@
 import DataLoader from 'dataloader';
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import { isEmail, isTimeZone, normaliseEmail } from '../../domain/customers/contact.js';
 import { Customer } from '../../entities/index.js';
 import { AuditService, changedFields } from '../audit/audit.service.js';
@@ -9,7 +9,10 @@ import { ChildPager } from '../common/child-pages.js';
 import { assertPageSize, decodeCursor, encodeCursor, toPage, type Page, type PageArgs } from '../common/pagination.js';
 import { rowMapper } from '../common/read-model.js';
 import { CustomerException, CustomerExceptionCode } from './customer.exception.js';
-import { customerSortKey, customerWhere, defaultCustomerSort, type CustomerFilter, type CustomerSort } from './customer-query.js';
+import { ScoreKind } from '../../domain/scoring/score-kind.js';
+import { customerSortKey, customerSortTag, customerWhere, defaultCustomerSort, type CustomerFilter, type CustomerSort, type SortKey } from './customer-query.js';
+
+type Row = Record<string, unknown> & { id: string };
 import { isUuid } from '../../domain/ids.js';
 
 
@@ -55,31 +58,86 @@ export class CustomerService {
   async list(args: PageArgs & { filter?: CustomerFilter | null; sort?: CustomerSort | null }): Promise<Page<Customer>> {
     assertPageSize(args.first);
     const sort = args.sort ?? defaultCustomerSort;
-    const key = customerSortKey(sort);
     const where = customerWhere(args.filter ?? {});
-    const dir = sql.raw(sort.direction);
-    let after = sql<boolean>`true`;
-    if (args.after) {
-      const [value, id] = decodeCursor(key.tag, args.after, 2) as [string, string];
-      const op = sql.raw(sort.direction === 'asc' ? '>' : '<');
-      after = sql<boolean>`(${key.expr}, c.id) ${op} (${value}::${sql.raw(key.type)}, ${id}::uuid)`;
-    }
     const db = this.em.getKysely();
-    const { rows } = await sql<Record<string, unknown> & { _sort: unknown }>`
-      select c.*, ${key.expr}::text as _sort from customer c ${key.join}
-      where ${where} and ${after}
-      order by ${key.expr} ${dir}, c.id ${dir}
-      limit ${args.first + 1}`.execute(db);
+    const key = customerSortKey(sort);
+    const { rows, cursorOf } = key ? await this.byExpression(key, sort, where, args) : await this.byScore(sort, where, args);
     // Counting the whole filtered list costs a scan: only when the client asks for totalCount.
     let total: Promise<number> | undefined;
     const totalCount = () => (total ??= sql<{ n: string }>`select count(*) as n from customer c where ${where}`.execute(db).then((r) => Number(r.rows[0].n)));
-    const sortValues = new Map<Customer, string>();
-    const customers = rows.map(({ _sort, ...row }) => {
+    const cursors = new Map<Customer, string>();
+    const customers = rows.map((row) => {
       const customer = this.toModel(row);
-      sortValues.set(customer, String(_sort));
+      cursors.set(customer, cursorOf(row));
       return customer;
     });
-    return toPage(customers, args.first, totalCount, (c) => encodeCursor(key.tag, [sortValues.get(c), c.id]), Boolean(args.after));
+    return toPage(customers, args.first, totalCount, (c) => cursors.get(c)!, Boolean(args.after));
+  }
+
+  /** Keyset page over a sort expression on the customer row (creation, name, tenure, revenue). */
+  private async byExpression(key: SortKey, sort: CustomerSort, where: RawBuilder<boolean>, args: PageArgs) {
+    const tag = customerSortTag(sort);
+    const dir = sql.raw(sort.direction);
+    let after = sql<boolean>`true`;
+    if (args.after) {
+      const [value, id] = decodeCursor(tag, args.after, 2) as [string, string];
+      const op = sql.raw(sort.direction === 'asc' ? '>' : '<');
+      after = sql<boolean>`(${key.expr}, c.id) ${op} (${value}::${sql.raw(key.type)}, ${id}::uuid)`;
+    }
+    const { rows } = await sql<Row>`
+      select c.*, ${key.expr}::text as _sort from customer c
+      where ${where} and ${after}
+      order by ${key.expr} ${dir}, c.id ${dir}
+      limit ${args.first + 1}`.execute(this.em.getKysely());
+    return { rows, cursorOf: (row: Row) => encodeCursor(tag, [String(row._sort), row.id]) };
+  }
+
+  /**
+   * Keyset page by a score: first the customers with that score, read in score order
+   * from current_score's (kind, value) index, then, once those run out, the ones
+   * without it (by ID), so unscored customers come last in either direction. The
+   * cursor says which part it is in.
+   */
+  private async byScore(sort: CustomerSort, where: RawBuilder<boolean>, args: PageArgs) {
+    const kind = sort.scoreKind ?? ScoreKind.ChurnRisk;
+    const tag = customerSortTag(sort);
+    const dir = sql.raw(sort.direction);
+    const op = sql.raw(sort.direction === 'asc' ? '>' : '<');
+    let scoredAfter = sql<boolean>`true`;
+    let unscoredAfter = sql<boolean>`true`;
+    if (args.after) {
+      const [part, value, id] = decodeCursor(tag, args.after, 3) as ['scored' | 'unscored', string | null, string];
+      if (part === 'scored') scoredAfter = sql<boolean>`(cs.value, cs.customer_id) ${op} (${value}::double precision, ${id}::uuid)`;
+      else {
+        scoredAfter = sql<boolean>`false`;
+        unscoredAfter = sql<boolean>`c.id ${op} ${id}::uuid`;
+      }
+    }
+    const limit = args.first + 1;
+    const db = this.em.getKysely();
+    const scored = (
+      await sql<Row>`
+        select c.*, 1 as _part, cs.value::text as _value_text
+          from current_score cs join customer c on c.id = cs.customer_id
+         where cs.kind = ${kind} and ${where} and ${scoredAfter}
+         order by cs.value ${dir}, cs.customer_id ${dir} limit ${limit}`.execute(db)
+    ).rows;
+    // Unscored customers are read only once the scored ones run out.
+    const unscored =
+      scored.length < limit
+        ? (
+            await sql<Row>`
+              select c.*, 2 as _part, null as _value_text from customer c
+               where ${where} and ${unscoredAfter}
+                 and not exists (select 1 from current_score x where x.customer_id = c.id and x.kind = ${kind})
+               order by c.id ${dir} limit ${limit - scored.length}`.execute(db)
+          ).rows
+        : [];
+    const rows = [...scored, ...unscored];
+    return {
+      rows,
+      cursorOf: (row: Row) => encodeCursor(tag, [Number(row._part) === 1 ? 'scored' : 'unscored', (row._value_text as string | null) ?? null, row.id]),
+    };
   }
 
   async find(id: string): Promise<Customer | null> {
