@@ -20,6 +20,7 @@ export enum CustomerStatus {
 @Entity({ tableName: 'customer' })
 @Index({ properties: ['createdAt', 'id'], name: 'customer_created_at_id_index' })
 @Index({ properties: ['revenueMinor', 'id'], name: 'customer_revenue_minor_id_index' })
+@Index({ name: 'customer_name_sort_index', expression: `create index "customer_name_sort_index" on "customer" (lower("name"), "id")` })
 // Text search on name and e-mail ("contains", case-insensitive) uses a trigram index.
 @Index({
   name: 'customer_search_trgm_index',
