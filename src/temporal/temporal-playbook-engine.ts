@@ -11,10 +11,12 @@ export class TemporalPlaybookEngine implements PlaybookEngine {
   constructor(
     private readonly client: Client,
     private readonly taskQueue: string,
+    /** How long an API request waits for Temporal before answering UNAVAILABLE. */
+    private readonly callTimeoutMs = 5_000,
   ) {}
 
   startWelcomeCheck({ customerId, policy }: { customerId: string; policy: WelcomeCheckPolicy }) {
-    return reachable(() => this.start(customerId, policy));
+    return this.reachable(() => this.start(customerId, policy));
   }
 
   private async start(customerId: string, policy: WelcomeCheckPolicy) {
@@ -43,7 +45,7 @@ export class TemporalPlaybookEngine implements PlaybookEngine {
   }
 
   welcomeCheckState(workflowId: string): Promise<WelcomeCheckState | null> {
-    return reachable(async () => {
+    return this.reachable(async () => {
       try {
         return await this.client.workflow.getHandle(workflowId).query(welcomeCheckStateQuery);
       } catch (error) {
@@ -54,7 +56,7 @@ export class TemporalPlaybookEngine implements PlaybookEngine {
   }
 
   confirmWelcome(workflowId: string): Promise<boolean> {
-    return reachable(async () => {
+    return this.reachable(async () => {
       try {
         await this.client.workflow.getHandle(workflowId).signal(welcomeConfirmedSignal);
         return true;
@@ -64,21 +66,21 @@ export class TemporalPlaybookEngine implements PlaybookEngine {
       }
     });
   }
+
+  /** Temporal out of reach (or not answering in time) is a temporary condition the caller may retry, not an internal error. */
+  private async reachable<T>(call: () => Promise<T>): Promise<T> {
+    try {
+      return await this.client.connection.withDeadline(Date.now() + this.callTimeoutMs, call);
+    } catch (error) {
+      const grpc = error instanceof ServiceError ? error.cause : error;
+      if (isGrpcServiceError(grpc) && (grpc.code === UNAVAILABLE || grpc.code === DEADLINE_EXCEEDED)) {
+        throw new PlaybookException(PlaybookExceptionCode.EngineUnavailable, 'The playbook engine (Temporal) cannot be reached; try again shortly', {});
+      }
+      throw error;
+    }
+  }
 }
 
 /** gRPC status codes (grpc/doc/statuscodes.md) meaning the server could not be reached in time. */
 const UNAVAILABLE = 14;
 const DEADLINE_EXCEEDED = 4;
-
-/** Temporal out of reach is a temporary condition the caller may retry, not an internal error. */
-async function reachable<T>(call: () => Promise<T>): Promise<T> {
-  try {
-    return await call();
-  } catch (error) {
-    const grpc = error instanceof ServiceError ? error.cause : error;
-    if (isGrpcServiceError(grpc) && (grpc.code === UNAVAILABLE || grpc.code === DEADLINE_EXCEEDED)) {
-      throw new PlaybookException(PlaybookExceptionCode.EngineUnavailable, 'The playbook engine (Temporal) cannot be reached; try again shortly', {});
-    }
-    throw error;
-  }
-}
