@@ -1,0 +1,311 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import {
+  bgnbdLogLikelihood,
+  bgnbdTotalLogLikelihood,
+  churnRisk,
+  conditionalExpectedTransactions,
+  expectedTransactions,
+  fitBgNbd,
+  probabilityAlive,
+  type BgNbdParams,
+  type PurchaseSummary,
+} from './bgnbd.js';
+import { ScoringException } from './scoring-exception.js';
+import { lbeta, lgamma } from './special-functions.js';
+
+/** cdnow_customers_summary.csv: ID, frequency (x), recency (t_x, weeks), T (weeks). */
+function readCdnowSummary(): PurchaseSummary[] {
+  const file = path.resolve('test', 'fixtures', 'cdnow', 'cdnow_customers_summary.csv');
+  const [header, ...lines] = fs.readFileSync(file, 'utf8').trim().split(/\r?\n/);
+  expect(header).toBe('ID,frequency,recency,T');
+  return lines.map((line) => {
+    const [, x, tx, T] = line.split(',').map(Number);
+    return { x, tx, T };
+  });
+}
+
+/** Fader, Hardie & Lee (2005), CDNOW 1/10 sample. */
+const PUBLISHED: BgNbdParams = { r: 0.243, alpha: 4.414, a: 0.793, b: 2.426 };
+const PUBLISHED_LL = -9582.4;
+
+const within = (actual: number, expected: number, rel: number) => expect(Math.abs(actual - expected) / Math.abs(expected)).toBeLessThanOrEqual(rel);
+
+describe('BG/NBD fit on the CDNOW sample', () => {
+  const customers = readCdnowSummary();
+
+  it('reproduces the published estimates and log-likelihood within 0.5%, fast', () => {
+    expect(customers).toHaveLength(2357);
+    const started = performance.now();
+    const fit = fitBgNbd(customers);
+    const ms = performance.now() - started;
+    expect(fit.converged).toBe(true);
+    within(fit.params.r, PUBLISHED.r, 0.005);
+    within(fit.params.alpha, PUBLISHED.alpha, 0.005);
+    within(fit.params.a, PUBLISHED.a, 0.005);
+    within(fit.params.b, PUBLISHED.b, 0.005);
+    within(fit.logLikelihood, PUBLISHED_LL, 0.005);
+    // and to the printed precision
+    expect(fit.params.r).toBeCloseTo(0.243, 3);
+    expect(fit.params.alpha).toBeCloseTo(4.414, 3);
+    expect(fit.params.a).toBeCloseTo(0.793, 3);
+    expect(fit.params.b).toBeCloseTo(2.426, 3);
+    expect(fit.logLikelihood).toBeCloseTo(-9582.4, 1);
+    expect(fit.customers).toBe(2357);
+    expect(fit.modelVersion).toBe('bgnbd/1');
+    expect(ms).toBeLessThan(2000);
+  });
+
+  it('finds the maximum: the fitted likelihood beats the published (rounded) point and nearby points', () => {
+    const fit = fitBgNbd(customers);
+    const at = (p: BgNbdParams) => bgnbdTotalLogLikelihood(p, customers);
+    expect(fit.logLikelihood).toBeCloseTo(at(fit.params), 8);
+    expect(fit.logLikelihood).toBeGreaterThanOrEqual(at(PUBLISHED));
+    for (const key of ['r', 'alpha', 'a', 'b'] as const) {
+      for (const f of [0.99, 1.01]) expect(at({ ...fit.params, [key]: fit.params[key] * f })).toBeLessThan(fit.logLikelihood);
+    }
+  });
+
+  it('gets there from a poor starting point too', () => {
+    const fit = fitBgNbd(customers, { start: { r: 5, alpha: 0.5, a: 5, b: 0.2 } });
+    within(fit.params.r, PUBLISHED.r, 0.005);
+    within(fit.params.b, PUBLISHED.b, 0.005);
+  });
+
+  it('gives the conditional expectation of Hardie’s spreadsheet: 1.226 for (x=2, tx=30.43, T=38.86) over 39 weeks', () => {
+    const fit = fitBgNbd(customers);
+    expect(conditionalExpectedTransactions(fit.params, { x: 2, tx: 30.43, T: 38.86 }, 39)).toBeCloseTo(1.226, 3);
+  });
+});
+
+describe('BG/NBD likelihood', () => {
+  it('equals the paper’s formula computed literally with beta and gamma functions', () => {
+    const { r, alpha, a, b } = PUBLISHED;
+    const [x, tx, T] = [4, 30.7, 38.9];
+    const g = lgamma(r + x) - lgamma(r) + r * Math.log(alpha);
+    const alive = Math.exp(lbeta(a, b + x) - lbeta(a, b) + g - (r + x) * Math.log(alpha + T));
+    const dead = Math.exp(lbeta(a + 1, b + x - 1) - lbeta(a, b) + g - (r + x) * Math.log(alpha + tx));
+    expect(bgnbdLogLikelihood(PUBLISHED, { x, tx, T })).toBeCloseTo(Math.log(alive + dead), 12);
+  });
+
+  it('is exactly r·ln(α/(α+T)) without repeat purchases, and 0 for a purchase made today', () => {
+    expect(bgnbdLogLikelihood(PUBLISHED, { x: 0, tx: 0, T: 38.86 })).toBe(PUBLISHED.r * (Math.log(4.414) - Math.log(4.414 + 38.86)));
+    expect(bgnbdLogLikelihood(PUBLISHED, { x: 0, tx: 0, T: 0 })).toBe(0);
+  });
+
+  it('sums over customers, also when they are grouped', () => {
+    const cs = [
+      { x: 1, tx: 2, T: 5 },
+      { x: 3, tx: 2, T: 6 },
+      { x: 1, tx: 2, T: 5 },
+      { x: 0, tx: 0, T: 7 },
+    ];
+    const separately = cs.reduce((s, c) => s + bgnbdLogLikelihood(PUBLISHED, c), 0);
+    expect(bgnbdTotalLogLikelihood(PUBLISHED, cs)).toBeCloseTo(separately, 12);
+  });
+
+  it('stays finite for heavy buyers, where the natural-space formula overflows', () => {
+    const { r, alpha, a, b } = PUBLISHED;
+    const [x, tx, T] = [500, 38, 39];
+    expect(Math.exp(lgamma(r + x))).toBe(Infinity);
+    const g = lgamma(r + x) - lgamma(r) + r * Math.log(alpha);
+    const alive = lbeta(a, b + x) - lbeta(a, b) + g - (r + x) * Math.log(alpha + T);
+    const dead = lbeta(a + 1, b + x - 1) - lbeta(a, b) + g - (r + x) * Math.log(alpha + tx);
+    const ll = bgnbdLogLikelihood(PUBLISHED, { x, tx, T });
+    expect(Number.isFinite(ll)).toBe(true);
+    expect(ll).toBeCloseTo(Math.max(alive, dead) + Math.log1p(Math.exp(Math.min(alive, dead) - Math.max(alive, dead))), 8);
+  });
+
+  it('refuses inconsistent histories and parameters', () => {
+    expect(() => bgnbdLogLikelihood(PUBLISHED, { x: 1.5, tx: 1, T: 2 })).toThrow(ScoringException);
+    expect(() => bgnbdLogLikelihood(PUBLISHED, { x: 1, tx: 3, T: 2 })).toThrow(/tx must lie/);
+    expect(() => bgnbdLogLikelihood(PUBLISHED, { x: 0, tx: 1, T: 2 })).toThrow(/tx must be 0/);
+    expect(() => bgnbdLogLikelihood({ ...PUBLISHED, a: 0 }, { x: 1, tx: 1, T: 2 })).toThrow(/parameter a/);
+  });
+});
+
+describe('BG/NBD fit edge cases', () => {
+  it('refuses data without any repeat purchase (no maximum exists) and an empty population', () => {
+    expect(() => fitBgNbd([{ x: 0, tx: 0, T: 10 }, { x: 0, tx: 0, T: 0 }])).toThrow(/no customer has a repeat transaction/);
+    expect(() => fitBgNbd([])).toThrow(ScoringException);
+  });
+
+  it('fits a single repeat buyer to something finite and is deterministic', () => {
+    const one = [{ x: 2, tx: 5, T: 10 }];
+    const fit = fitBgNbd(one);
+    expect(Number.isFinite(fit.logLikelihood)).toBe(true);
+    expect(fit.logLikelihood).toBeGreaterThanOrEqual(bgnbdTotalLogLikelihood({ r: 1, alpha: 5, a: 1, b: 1 }, one));
+    expect(fitBgNbd(one)).toEqual(fit);
+  });
+
+  it('recovers the parameters of simulated data', () => {
+    // Deterministic simulation (linear congruential generator) from known parameters.
+    const truth: BgNbdParams = { r: 0.8, alpha: 6, a: 0.6, b: 3 };
+    let seed = 12345;
+    const u = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) + 0.5) / 2 ** 32;
+    const gammaDraw = (shape: number): number => {
+      // Marsaglia-Tsang, with the shape < 1 boost
+      if (shape < 1) return gammaDraw(shape + 1) * Math.pow(u(), 1 / shape);
+      const d = shape - 1 / 3;
+      const c = 1 / Math.sqrt(9 * d);
+      for (;;) {
+        const z = Math.sqrt(-2 * Math.log(u())) * Math.cos(2 * Math.PI * u());
+        const v = (1 + c * z) ** 3;
+        if (v > 0 && Math.log(u()) < 0.5 * z * z + d - d * v + d * Math.log(v)) return d * v;
+      }
+    };
+    const customers: PurchaseSummary[] = [];
+    for (let i = 0; i < 4000; i++) {
+      const lambda = gammaDraw(truth.r) / truth.alpha;
+      const ga = gammaDraw(truth.a);
+      const p = ga / (ga + gammaDraw(truth.b));
+      const T = 20 + (i % 20);
+      let t = 0;
+      let x = 0;
+      let tx = 0;
+      for (;;) {
+        t += -Math.log(u()) / lambda;
+        if (t > T) break;
+        x++;
+        tx = t;
+        if (u() < p) break;
+      }
+      customers.push({ x, tx, T });
+    }
+    const fit = fitBgNbd(customers);
+    within(fit.params.r, truth.r, 0.2);
+    within(fit.params.alpha, truth.alpha, 0.25);
+    within(fit.params.a, truth.a, 0.35);
+    within(fit.params.b, truth.b, 0.5);
+    expect(fit.logLikelihood).toBeGreaterThan(bgnbdTotalLogLikelihood(truth, customers));
+  });
+});
+
+describe('P(alive)', () => {
+  it('is 1 without a repeat purchase (x = 0), also for a purchase made today', () => {
+    expect(probabilityAlive(PUBLISHED, { x: 0, tx: 0, T: 38.86 })).toBe(1);
+    expect(probabilityAlive(PUBLISHED, { x: 0, tx: 0, T: 0 })).toBe(1);
+  });
+
+  it('follows 1/(1 + a/(b+x-1)·((α+T)/(α+tx))^(r+x)) by hand', () => {
+    const { r, alpha, a, b } = PUBLISHED;
+    const hand = 1 / (1 + (a / (b + 2 - 1)) * ((alpha + 38.86) / (alpha + 30.43)) ** (r + 2));
+    expect(probabilityAlive(PUBLISHED, { x: 2, tx: 30.43, T: 38.86 })).toBeCloseTo(hand, 14);
+    // A purchase just now: tx = T, P(alive) = 1/(1 + a/(b+x-1)).
+    expect(probabilityAlive(PUBLISHED, { x: 3, tx: 20, T: 20 })).toBeCloseTo(1 / (1 + a / (b + 2)), 14);
+  });
+
+  it('falls with time since the last purchase and shows the frequency paradox', () => {
+    const p = (x: number, tx: number) => probabilityAlive(PUBLISHED, { x, tx, T: 39 });
+    expect(p(3, 35)).toBeGreaterThan(p(3, 20));
+    expect(p(3, 20)).toBeGreaterThan(p(3, 5));
+    // a frequent buyer who has been silent for long is more likely gone than an infrequent one
+    expect(p(10, 10)).toBeLessThan(p(1, 10));
+    for (const x of [1, 5, 50]) expect(p(x, 15)).toBeGreaterThan(0);
+  });
+});
+
+describe('conditional expected transactions', () => {
+  // Reference values: the paper's eq. (10) evaluated with mpmath at 50 significant digits.
+  it.each([
+    [PUBLISHED, 2, 30.43, 38.86, 39, 1.2260281747671445],
+    [PUBLISHED, 0, 0, 38.86, 39, 0.19509805201126264],
+    [PUBLISHED, 0, 0, 0, 39, 1.1967231933208169],
+    [PUBLISHED, 1, 1.71, 38.86, 52, 0.25982346486862243],
+    [PUBLISHED, 7, 35, 38.86, 10, 1.3183586858571915],
+    [PUBLISHED, 50, 38, 39, 1000, 220.22492939131898],
+    [PUBLISHED, 3, 5, 38, 520, 0.56348037283370066],
+    [{ r: 0.5, alpha: 10, a: 1.5, b: 0.6 }, 0, 0, 20, 30, 0.33653548490023704],
+    [{ r: 2, alpha: 3, a: 0.3, b: 0.2 }, 0, 0, 5, 100, 5.5684530040907591],
+    // a = 1: the formula's 0/0, taken as the limit (mpmath at a = 1 + 1e-30)
+    [{ r: 0.5, alpha: 10, a: 1, b: 0.6 }, 2, 5, 20, 30, 0.38531718932919137],
+    [{ r: 0.5, alpha: 10, a: 1, b: 0.6 }, 0, 0, 20, 30, 0.35379783606769416],
+  ])('%j x=%p tx=%p T=%p t=%p → %p', (params, x, tx, T, t, expected) => {
+    const actual = conditionalExpectedTransactions(params as BgNbdParams, { x: x as number, tx: tx as number, T: T as number }, t as number);
+    expect(Math.abs(actual - (expected as number)) / (expected as number)).toBeLessThan(1e-12);
+  });
+
+  it('is continuous through a = 1', () => {
+    const at = (a: number) => conditionalExpectedTransactions({ r: 0.5, alpha: 10, a, b: 0.6 }, { x: 2, tx: 5, T: 20 }, 30);
+    expect(at(1 - 1e-9)).toBeCloseTo(at(1), 8);
+    expect(at(1 + 1e-9)).toBeCloseTo(at(1), 8);
+  });
+
+  it('equals the unconditional E[X(t)] (paper eq. 9, via hyp2f1) for a customer whose only purchase is today', () => {
+    for (const t of [1, 13, 39, 104]) {
+      expect(conditionalExpectedTransactions(PUBLISHED, { x: 0, tx: 0, T: 0 }, t)).toBeCloseTo(expectedTransactions(PUBLISHED, t), 10);
+    }
+  });
+
+  it('gives E[X(t)] where the textbook formula has a 0/0 (a = 1, a + b = 1)', () => {
+    for (const p of [{ r: 0.5, alpha: 10, a: 1, b: 0.6 }, { r: 0.5, alpha: 10, a: 0.4, b: 0.6 }]) {
+      const e = expectedTransactions(p, 30);
+      expect(Number.isFinite(e)).toBe(true);
+      expect(e).toBeCloseTo(expectedTransactions({ ...p, a: p.a + 1e-7 }, 30), 5);
+    }
+  });
+
+  it('is 0 for t = 0, grows with t, and starts at rate (r+x)/(α+T) · P(alive)', () => {
+    const c = { x: 2, tx: 30.43, T: 38.86 };
+    expect(conditionalExpectedTransactions(PUBLISHED, c, 0)).toBe(0);
+    let previous = 0;
+    for (const t of [1, 5, 10, 39, 100, 500]) {
+      const e = conditionalExpectedTransactions(PUBLISHED, c, t);
+      expect(e).toBeGreaterThan(previous);
+      previous = e;
+    }
+    const h = 1e-6;
+    const slope = conditionalExpectedTransactions(PUBLISHED, c, h) / h;
+    const { r, alpha } = PUBLISHED;
+    expect(slope).toBeCloseTo(((r + 2) / (alpha + 38.86)) * probabilityAlive(PUBLISHED, c), 5);
+  });
+
+  it('is monotone in x for a customer who bought just now (tx = T)', () => {
+    let previous = -1;
+    for (let x = 0; x <= 40; x++) {
+      const e = conditionalExpectedTransactions(PUBLISHED, { x, tx: x === 0 ? 0 : 39, T: 39 }, 39);
+      expect(e).toBeGreaterThan(previous);
+      previous = e;
+    }
+  });
+
+  it('is lower the longer the customer has been silent', () => {
+    const e = (tx: number) => conditionalExpectedTransactions(PUBLISHED, { x: 4, tx, T: 39 }, 26);
+    expect(e(39)).toBeGreaterThan(e(30));
+    expect(e(30)).toBeGreaterThan(e(10));
+  });
+
+  it('handles very long horizons (z close to 1) and refuses negative t', () => {
+    const e = conditionalExpectedTransactions(PUBLISHED, { x: 1, tx: 10, T: 39 }, 50_000);
+    expect(Number.isFinite(e)).toBe(true);
+    expect(e).toBeGreaterThan(conditionalExpectedTransactions(PUBLISHED, { x: 1, tx: 10, T: 39 }, 5_000));
+    expect(() => conditionalExpectedTransactions(PUBLISHED, { x: 1, tx: 10, T: 39 }, -1)).toThrow(ScoringException);
+  });
+});
+
+describe('churn risk score', () => {
+  it('explains the risk of a repeat buyer who has gone quiet', () => {
+    const s = churnRisk(PUBLISHED, { x: 5, tx: 10, T: 39 }, { version: 2, horizon: 13, unit: 'week', highRiskAtLeast: 0.5, mediumRiskAtLeast: 0.25 });
+    expect(s.value).toBeCloseTo(1 - probabilityAlive(PUBLISHED, { x: 5, tx: 10, T: 39 }), 14);
+    expect(s.band).toBe('high');
+    expect(s.reasons[0]).toBe('5 repeat purchases in the 39 weeks since the first purchase; the last one 29 weeks ago');
+    expect(s.reasons[1]).toMatch(/^probability still active: \d+%$/);
+    expect(s.reasons[2]).toMatch(/^expected purchases in the next 13 weeks: /);
+    expect(s.modelVersion).toBe('bgnbd/1;policy=2');
+  });
+
+  it('says why a customer without repeat purchase is not counted as at risk', () => {
+    const s = churnRisk(PUBLISHED, { x: 0, tx: 0, T: 20 });
+    expect(s.value).toBe(0);
+    expect(s.band).toBe('low');
+    expect(s.reasons.join(' ')).toMatch(/no repeat purchase in the 20 weeks/);
+  });
+
+  it('bands by the policy thresholds', () => {
+    const c = { x: 2, tx: 30.43, T: 38.86 };
+    const risk = 1 - probabilityAlive(PUBLISHED, c);
+    const policy = { version: 1, horizon: 4, unit: 'week', highRiskAtLeast: risk + 0.01, mediumRiskAtLeast: risk };
+    expect(churnRisk(PUBLISHED, c, policy).band).toBe('medium');
+    expect(churnRisk(PUBLISHED, c, { ...policy, mediumRiskAtLeast: risk + 0.005 }).band).toBe('low');
+  });
+});

@@ -1,0 +1,344 @@
+/**
+ * BG/NBD model of repeat purchasing (Fader, Hardie & Lee 2005, "Counting Your
+ * Customers the Easy Way: An Alternative to the Pareto/NBD Model", Marketing
+ * Science 24(2)).
+ *
+ * A customer's history is summarised as (x, tx, T) in one time unit (weeks in
+ * the CDNOW examples, see summarize-transactions.ts):
+ * - x: number of repeat transactions (transactions after the first one),
+ * - tx: time of the last transaction, measured from the first one (0 when x = 0),
+ * - T: time from the first transaction to the end of the observation period.
+ * While active, a customer buys at Poisson rate λ ~ Gamma(r, α); after each
+ * transaction they become inactive with probability p ~ Beta(a, b).
+ *
+ * Everything here is plain arithmetic on these numbers: no I/O, deterministic.
+ */
+import type { ScoreResult } from './score.js';
+import { fmt, pct } from './format.js';
+import { nelderMead, type NelderMeadOptions } from './optimize.js';
+import { invalidInput, ScoringException, ScoringExceptionCode } from './scoring-exception.js';
+import { hyp2f1, lgamma, logSumExp, sumSeries } from './special-functions.js';
+
+// Aliases for the likelihood loop (a proxied global object, as under jest 30, makes `Math.x` slow).
+const { log } = Math;
+
+export const BGNBD_MODEL_VERSION = 'bgnbd/1';
+
+export interface BgNbdParams {
+  r: number;
+  alpha: number;
+  a: number;
+  b: number;
+}
+
+/** A customer's purchase history in the model's time unit. */
+export interface PurchaseSummary {
+  /** Repeat transactions (integer >= 0). */
+  x: number;
+  /** Time of the last transaction since the first (0 <= tx <= T; 0 when x = 0). */
+  tx: number;
+  /** Time since the first transaction at the end of the observation period (>= 0). */
+  T: number;
+}
+
+export function assertPurchaseSummary(c: PurchaseSummary): void {
+  const { x, tx, T } = c;
+  if (!(Number.isInteger(x) && x >= 0)) throw invalidInput(`x must be a whole number >= 0 (got ${x})`, { x });
+  if (!(Number.isFinite(T) && T >= 0)) throw invalidInput(`T must be finite and >= 0 (got ${T})`, { T });
+  if (!(Number.isFinite(tx) && tx >= 0 && tx <= T)) throw invalidInput(`tx must lie in [0, T] (got tx = ${tx}, T = ${T})`, { tx, T });
+  if (x === 0 && tx !== 0) throw invalidInput(`tx must be 0 when there is no repeat transaction (got ${tx})`, { x, tx });
+}
+
+export function assertBgNbdParams(p: BgNbdParams): void {
+  for (const [k, v] of Object.entries(p)) if (!(Number.isFinite(v) && v > 0)) throw invalidInput(`BG/NBD parameter ${k} must be > 0 (got ${v})`, { [k]: v });
+}
+
+/**
+ * ln L(r, α, a, b | x, tx, T) of one customer (paper, eq. 6), in log space:
+ *
+ *   L = B(a, b+x)/B(a, b) · Γ(r+x) α^r / (Γ(r) (α+T)^(r+x))
+ *     + [x > 0] · B(a+1, b+x-1)/B(a, b) · Γ(r+x) α^r / (Γ(r) (α+tx)^(r+x))
+ *
+ * For x = 0 this is exactly r·ln(α/(α+T)) (0 when T = 0: nothing can be seen in no time).
+ */
+export function bgnbdLogLikelihood(params: BgNbdParams, c: PurchaseSummary): number {
+  assertBgNbdParams(params);
+  assertPurchaseSummary(c);
+  const { r, alpha, a, b } = params;
+  const { x, tx, T } = c;
+  if (x === 0) return r * (Math.log(alpha) - Math.log(alpha + T));
+  const common = lgamma(r + x) - lgamma(r) + r * Math.log(alpha) + lgamma(a + b) + lgamma(b + x) - lgamma(b) - lgamma(a + b + x);
+  const stillActive = -(r + x) * Math.log(alpha + T);
+  const droppedAfterLast = Math.log(a) - Math.log(b + x - 1) - (r + x) * Math.log(alpha + tx);
+  return common + logSumExp(stillActive, droppedAfterLast);
+}
+
+/** Σ ln L over customers. */
+export function bgnbdTotalLogLikelihood(params: BgNbdParams, customers: readonly PurchaseSummary[]): number {
+  return new GroupedSummaries(customers).logLikelihood(params);
+}
+
+/**
+ * Customers grouped by identical (x, tx, T) with counts. The gamma-function
+ * terms are computed once per distinct x and the logarithms ln(α+T), ln(α+tx)
+ * once per distinct T and tx (in day-based data there are few of each), so one
+ * likelihood evaluation costs about one exp and one log1p per distinct history.
+ */
+class GroupedSummaries {
+  readonly x: number[] = [];
+  readonly tx: number[] = [];
+  readonly T: number[] = [];
+  readonly weight: number[] = [];
+  readonly size: number;
+  private readonly xIndex: Int32Array;
+  private readonly txIndex: Int32Array;
+  private readonly TIndex: Int32Array;
+  private readonly distinctX: number[];
+  private readonly distinctTx: number[];
+  private readonly distinctT: number[];
+
+  constructor(customers: readonly PurchaseSummary[]) {
+    const groups = new Map<string, number>();
+    for (const c of customers) {
+      assertPurchaseSummary(c);
+      const key = `${c.x}|${c.tx}|${c.T}`;
+      const g = groups.get(key);
+      if (g !== undefined) {
+        this.weight[g]++;
+        continue;
+      }
+      groups.set(key, this.x.length);
+      this.x.push(c.x);
+      this.tx.push(c.tx);
+      this.T.push(c.T);
+      this.weight.push(1);
+    }
+    this.size = customers.length;
+    const index = (values: number[]): [number[], Int32Array] => {
+      const distinct: number[] = [];
+      const pos = new Map<number, number>();
+      const idx = new Int32Array(values.length);
+      values.forEach((v, i) => {
+        let k = pos.get(v);
+        if (k === undefined) {
+          k = distinct.length;
+          pos.set(v, k);
+          distinct.push(v);
+        }
+        idx[i] = k;
+      });
+      return [distinct, idx];
+    };
+    [this.distinctX, this.xIndex] = index(this.x);
+    [this.distinctTx, this.txIndex] = index(this.tx);
+    [this.distinctT, this.TIndex] = index(this.T);
+  }
+
+  get repeatTransactions(): number {
+    return this.x.reduce((s, x, i) => s + x * this.weight[i], 0);
+  }
+
+  logLikelihood({ r, alpha, a, b }: BgNbdParams): number {
+    if (!(r > 0 && alpha > 0 && a > 0 && b > 0) || ![r, alpha, a, b].every(Number.isFinite)) return NaN;
+    const lnAlpha = log(alpha);
+    const lnA = log(a);
+    const base = lgamma(a + b) - lgamma(r) - lgamma(b) + r * lnAlpha;
+    const common = this.distinctX.map((x) => (x === 0 ? 0 : base + lgamma(r + x) + lgamma(b + x) - lgamma(a + b + x)));
+    const dropWeight = this.distinctX.map((x) => (x === 0 ? 0 : lnA - log(b + x - 1)));
+    const lnAlphaT = this.distinctT.map((T) => log(alpha + T));
+    const lnAlphaTx = this.distinctTx.map((tx) => log(alpha + tx));
+    let total = 0;
+    for (let i = 0; i < this.x.length; i++) {
+      const x = this.x[i];
+      let ll: number;
+      if (x === 0) {
+        ll = r * (lnAlpha - lnAlphaT[this.TIndex[i]]);
+      } else {
+        const k = this.xIndex[i];
+        const rx = r + x;
+        ll = common[k] + logSumExp(-rx * lnAlphaT[this.TIndex[i]], dropWeight[k] - rx * lnAlphaTx[this.txIndex[i]]);
+      }
+      total += this.weight[i] * ll;
+    }
+    return total;
+  }
+}
+
+export interface BgNbdFitOptions {
+  /** Starting point (default: r = 1, α = ΣT/Σx, a = 1, b = 1). */
+  start?: BgNbdParams;
+  /** Passed to Nelder-Mead (defaults: fTolerance 1e-9, xTolerance 1e-7 on the log parameters). */
+  optimizer?: NelderMeadOptions;
+}
+
+export interface BgNbdFit {
+  params: BgNbdParams;
+  /** Σ ln L at the estimate. */
+  logLikelihood: number;
+  customers: number;
+  /** Distinct (x, tx, T) histories the likelihood was evaluated on. */
+  distinctHistories: number;
+  iterations: number;
+  evaluations: number;
+  converged: boolean;
+  modelVersion: string;
+}
+
+/**
+ * Maximum-likelihood estimate of (r, α, a, b). The search runs over the
+ * logarithms of the parameters (so they stay positive) with Nelder-Mead and
+ * restarts. Needs at least one repeat transaction: without any, the likelihood
+ * r·Σ ln(α/(α+T)) grows towards 0 as r → 0 and has no maximum
+ * (ScoringException NOT_IDENTIFIABLE).
+ */
+export function fitBgNbd(customers: readonly PurchaseSummary[], options: BgNbdFitOptions = {}): BgNbdFit {
+  const data = new GroupedSummaries(customers);
+  if (data.size === 0) throw new ScoringException(ScoringExceptionCode.NotIdentifiable, 'BG/NBD needs at least one customer');
+  const repeat = data.repeatTransactions;
+  if (repeat === 0) throw new ScoringException(ScoringExceptionCode.NotIdentifiable, 'BG/NBD cannot be fitted: no customer has a repeat transaction');
+  const totalT = data.T.reduce((s, T, i) => s + T * data.weight[i], 0);
+  const start = options.start ?? { r: 1, alpha: Math.max(totalT / repeat, 1e-3), a: 1, b: 1 };
+  assertBgNbdParams(start);
+  const toParams = (th: number[]): BgNbdParams => ({ r: Math.exp(th[0]), alpha: Math.exp(th[1]), a: Math.exp(th[2]), b: Math.exp(th[3]) });
+  const result = nelderMead((th) => -data.logLikelihood(toParams(th)), [start.r, start.alpha, start.a, start.b].map(Math.log), {
+    initialStep: 0.5,
+    fTolerance: 1e-9,
+    xTolerance: 1e-7,
+    ...options.optimizer,
+  });
+  return {
+    params: toParams(result.x),
+    logLikelihood: -result.fx,
+    customers: data.size,
+    distinctHistories: data.x.length,
+    iterations: result.iterations,
+    evaluations: result.evaluations,
+    converged: result.converged,
+    modelVersion: BGNBD_MODEL_VERSION,
+  };
+}
+
+/**
+ * P(active | x, tx, T) (paper, eq. 12):
+ *   1 / (1 + [x > 0] · a/(b+x-1) · ((α+T)/(α+tx))^(r+x)).
+ * Exactly 1 for x = 0: in the BG/NBD a customer can only drop out right after a
+ * transaction, so someone who never came back has not had the chance to.
+ */
+export function probabilityAlive(params: BgNbdParams, c: PurchaseSummary): number {
+  assertBgNbdParams(params);
+  assertPurchaseSummary(c);
+  if (c.x === 0) return 1;
+  return 1 / (1 + Math.exp(logDropOdds(params, c)));
+}
+
+/** ln of a/(b+x-1)·((α+T)/(α+tx))^(r+x) for x > 0. */
+function logDropOdds({ r, alpha, a, b }: BgNbdParams, { x, tx, T }: PurchaseSummary): number {
+  return Math.log(a) - Math.log(b + x - 1) + (r + x) * (Math.log(alpha + T) - Math.log(alpha + tx));
+}
+
+/**
+ * Unconditional E[X(t)] for a new customer over t time units since their first
+ * purchase (paper, eq. 9), by the textbook formula
+ *   (a+b-1)/(a-1) · [1 - (α/(α+t))^r · 2F1(r, b; a+b-1; t/(α+t))].
+ * Where that formula breaks down (a = 1, or a+b-1 = 0 or a negative integer) the
+ * same number comes from the conditional expectation with x = tx = T = 0, whose
+ * form has no such restriction.
+ */
+export function expectedTransactions(params: BgNbdParams, t: number): number {
+  assertBgNbdParams(params);
+  if (!(Number.isFinite(t) && t >= 0)) throw invalidInput(`t must be finite and >= 0 (got ${t})`, { t });
+  const { r, alpha, a, b } = params;
+  const c = a + b - 1;
+  if (a === 1 || (c <= 0 && Number.isInteger(c))) return conditionalExpectedTransactions(params, { x: 0, tx: 0, T: 0 }, t);
+  const z = t / (alpha + t);
+  return (c / (a - 1)) * (1 - Math.pow(alpha / (alpha + t), r) * hyp2f1(r, b, c, z));
+}
+
+/**
+ * E[Y(t) | x, tx, T]: expected transactions in the next t time units of a
+ * customer with history (x, tx, T) (paper, eq. 10):
+ *
+ *   (a+b+x-1)/(a-1) · [1 - ((α+T)/(α+T+t))^(r+x) · 2F1(r+x, b+x; a+b+x-1; z)] / D,
+ *   z = t/(α+T+t),  D = 1 + [x > 0] · a/(b+x-1) · ((α+T)/(α+tx))^(r+x).
+ *
+ * Computed in an equivalent form that is stable for every positive parameter set:
+ * Euler's transformation 2F1(A0, B0; C; z) = (1-z)^(C-A0-B0) 2F1(C-A0, C-B0; C; z)
+ * turns the bracket into 1 - (1-z)^B · 2F1(A, B; C; z) with A = a+b-1-r, B = a-1,
+ * C = a+b+x-1, whose parameters do not grow with x (the original series' terms
+ * grow like n^(r+x) before they fall, and overflow for large x). Dividing by B
+ * term by term (the series' terms all carry the factor (B)_n = B·(B+1)_{n-1})
+ * removes the apparent singularity at a = 1 and the division by C:
+ *
+ *   E = [ -C·expm1(B·L)/B - (1-z)^B · Σ_{n>=1} u_n ] / D,  L = ln(1-z),
+ *   u_1 = A·z,  u_{n+1} = u_n · (A+n)(B+n) z / ((C+n)(n+1))     (-C·expm1(BL)/B = -C·L at B = 0)
+ *
+ * The series converges for every finite t (0 <= z < 1, ratio → z), geometrically
+ * with ratio z; about ln(1e-15)/ln(z) terms: 50 for z = 0.5, 3,500 for z = 0.99.
+ * For x = 0, D = 1 exactly (no division by b+x-1, which may be <= 0 then).
+ */
+export function conditionalExpectedTransactions(params: BgNbdParams, c: PurchaseSummary, t: number): number {
+  assertBgNbdParams(params);
+  assertPurchaseSummary(c);
+  if (!(Number.isFinite(t) && t >= 0)) throw invalidInput(`t must be finite and >= 0 (got ${t})`, { t });
+  if (t === 0) return 0;
+  const { r, alpha, a, b } = params;
+  const { x, T } = c;
+  const z = t / (alpha + T + t);
+  const L = -Math.log1p(t / (alpha + T)); // ln(1-z)
+  const A = a + b - 1 - r;
+  const B = a - 1;
+  const C = a + b + x - 1;
+  const head = B === 0 ? -C * L : (-C * Math.expm1(B * L)) / B;
+  const warmUp = Math.ceil(Math.max(Math.abs(A), Math.abs(B), Math.abs(C))) + 1;
+  const tail = sumSeries(A * z, (k) => ((A + k + 1) * (B + k + 1) * z) / ((C + k + 1) * (k + 2)), { warmUp, ratioLimit: z });
+  const numerator = head - Math.exp(B * L) * tail;
+  const D = x === 0 ? 1 : 1 + Math.exp(logDropOdds(params, c));
+  return numerator / D;
+}
+
+export interface ChurnRiskPolicy {
+  version: number;
+  /** Forecast horizon for the expected purchases, in the model's time unit. */
+  horizon: number;
+  /** Name of the time unit for reasons ("week"). */
+  unit: string;
+  /** 1 - P(alive) at or above which the band is "high" / "medium"; below: "low". */
+  highRiskAtLeast: number;
+  mediumRiskAtLeast: number;
+}
+
+export const defaultChurnRiskPolicy: ChurnRiskPolicy = { version: 1, horizon: 13, unit: 'week', highRiskAtLeast: 0.5, mediumRiskAtLeast: 0.25 };
+
+export type ChurnRiskBand = 'low' | 'medium' | 'high';
+
+export interface ChurnRiskScore extends ScoreResult {
+  /** 1 - P(alive). */
+  value: number;
+  band: ChurnRiskBand;
+  probabilityAlive: number;
+  expectedTransactions: number;
+}
+
+/**
+ * Churn risk from behaviour: value = 1 - P(alive) under fitted BG/NBD
+ * parameters, with the expected purchases over the policy's horizon.
+ */
+export function churnRisk(params: BgNbdParams, c: PurchaseSummary, policy: ChurnRiskPolicy = defaultChurnRiskPolicy): ChurnRiskScore {
+  const alive = probabilityAlive(params, c);
+  const expected = conditionalExpectedTransactions(params, c, policy.horizon);
+  const value = 1 - alive;
+  const band: ChurnRiskBand = value >= policy.highRiskAtLeast ? 'high' : value >= policy.mediumRiskAtLeast ? 'medium' : 'low';
+  const u = (n: number) => `${fmt(n)} ${policy.unit}${n === 1 ? '' : 's'}`;
+  const reasons =
+    c.x === 0
+      ? [
+          `no repeat purchase in the ${u(c.T)} since the first purchase`,
+          'without a repeat purchase the model still counts the customer as active (probability 100%); the expected purchases carry the signal',
+        ]
+      : [
+          `${c.x} repeat purchase${c.x === 1 ? '' : 's'} in the ${u(c.T)} since the first purchase; the last one ${u(c.T - c.tx)} ago`,
+          `probability still active: ${pct(alive)}`,
+        ];
+  reasons.push(`expected purchases in the next ${u(policy.horizon)}: ${fmt(expected, 2)}`);
+  return { value, band, reasons, modelVersion: `${BGNBD_MODEL_VERSION};policy=${policy.version}`, probabilityAlive: alive, expectedTransactions: expected };
+}

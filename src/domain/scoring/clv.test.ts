@@ -1,0 +1,69 @@
+import { conditionalExpectedTransactions, probabilityAlive, type BgNbdParams } from './bgnbd.js';
+import { customerLifetimeValue, DAYS_PER_MONTH, ratePerPeriod, WEEKS_PER_MONTH } from './clv.js';
+import { conditionalExpectedSpend, type GammaGammaParams } from './gamma-gamma.js';
+import { ScoringException } from './scoring-exception.js';
+
+const BG: BgNbdParams = { r: 0.243, alpha: 4.414, a: 0.793, b: 2.426 };
+const GG: GammaGammaParams = { p: 6.25, q: 3.74, gamma: 15.44 };
+const customer = { x: 2, tx: 30.43, T: 38.86, zbar: 22.35 };
+
+describe('CLV', () => {
+  it('without discounting is expected spend × expected transactions over the horizon (the sum telescopes)', () => {
+    const s = customerLifetimeValue(BG, GG, customer, { periods: 12, periodLength: WEEKS_PER_MONTH, discountRate: 0 });
+    const expected = conditionalExpectedSpend(GG, customer) * conditionalExpectedTransactions(BG, customer, 12 * WEEKS_PER_MONTH);
+    expect(s.value).toBeCloseTo(expected, 10);
+    expect(s.perPeriod).toHaveLength(12);
+    expect(s.perPeriod.reduce((sum, p) => sum + p.expectedTransactions, 0)).toBeCloseTo(s.expectedTransactions, 12);
+  });
+
+  it('discounts each period’s value at the end of the period, by hand for two weekly periods', () => {
+    const d = 0.01;
+    const s = customerLifetimeValue(BG, GG, customer, { periods: 2, periodLength: 1, discountRate: d, marginShare: 0.3 });
+    const m = conditionalExpectedSpend(GG, customer);
+    const e1 = conditionalExpectedTransactions(BG, customer, 1);
+    const e2 = conditionalExpectedTransactions(BG, customer, 2);
+    expect(s.value).toBeCloseTo((0.3 * m * e1) / (1 + d) + (0.3 * m * (e2 - e1)) / (1 + d) ** 2, 12);
+    expect(s.probabilityAlive).toBe(probabilityAlive(BG, customer));
+  });
+
+  it('falls with the discount rate and rises with the horizon', () => {
+    const v = (discountRate: number, periods = 12) => customerLifetimeValue(BG, GG, customer, { periods, periodLength: WEEKS_PER_MONTH, discountRate }).value;
+    expect(v(0)).toBeGreaterThan(v(0.01));
+    expect(v(0.01)).toBeGreaterThan(v(0.05));
+    expect(v(0.01, 24)).toBeGreaterThan(v(0.01, 12));
+  });
+
+  it('monthly on a weekly model equals the same horizon in days on a daily clock', () => {
+    // A weekly model's parameters converted to days: α scales with the time unit.
+    const daily = { ...BG, alpha: BG.alpha * 7 };
+    const inDays = { ...customer, tx: customer.tx * 7, T: customer.T * 7 };
+    const weekly = customerLifetimeValue(BG, GG, customer, { periods: 6, periodLength: WEEKS_PER_MONTH, discountRate: 0.01 }).value;
+    const days = customerLifetimeValue(daily, GG, inDays, { periods: 6, periodLength: DAYS_PER_MONTH, discountRate: 0.01 }).value;
+    expect(days).toBeCloseTo(weekly, 8);
+  });
+
+  it('works for a customer without repeat purchase (population spend) and one whose only purchase is today', () => {
+    const none = customerLifetimeValue(BG, GG, { x: 0, tx: 0, T: 20, zbar: 0 }, { periods: 12, periodLength: WEEKS_PER_MONTH, discountRate: 0.01 });
+    expect(none.value).toBeGreaterThan(0);
+    expect(none.expectedSpend).toBeCloseTo((GG.p * GG.gamma) / (GG.q - 1), 10);
+    expect(none.reasons[0]).toMatch(/no repeat purchase yet/);
+    const today = customerLifetimeValue(BG, GG, { x: 0, tx: 0, T: 0, zbar: 0 }, { periods: 12, periodLength: WEEKS_PER_MONTH, discountRate: 0.01 });
+    expect(today.value).toBeGreaterThan(none.value); // a brand-new customer has not yet shown silence
+  });
+
+  it('explains itself with units', () => {
+    const s = customerLifetimeValue(BG, GG, customer, { periods: 12, periodLength: WEEKS_PER_MONTH, discountRate: 0.01, currency: '$', marginShare: 0.25 });
+    expect(s.reasons[0]).toMatch(/^expected purchases in the next 12 months: \d+\.\d+ \(probability still active \d+%\)$/);
+    expect(s.reasons[1]).toBe('expected spend per purchase: $24.66 (own average $22.35 over 2 repeat purchases)');
+    expect(s.reasons[2]).toBe('discounted at 1% per month, margin 25% of spend');
+    expect(s.modelVersion).toBe('clv/1(bgnbd/1+gamma-gamma/1)');
+  });
+
+  it('refuses nonsense options and converts annual rates', () => {
+    expect(() => customerLifetimeValue(BG, GG, customer, { periods: 0, periodLength: 1, discountRate: 0 })).toThrow(ScoringException);
+    expect(() => customerLifetimeValue(BG, GG, customer, { periods: 3, periodLength: 1, discountRate: -0.1 })).toThrow(ScoringException);
+    expect(() => customerLifetimeValue(BG, GG, customer, { periods: 3, periodLength: 1, discountRate: 0, marginShare: 2 })).toThrow(ScoringException);
+    expect((1 + ratePerPeriod(0.1, 12)) ** 12).toBeCloseTo(1.1, 12);
+    expect(WEEKS_PER_MONTH * 12).toBeCloseTo(365.25 / 7, 12);
+  });
+});

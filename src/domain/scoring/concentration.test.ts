@@ -1,0 +1,105 @@
+import { concentration, concentrationOf, type PeriodRevenue } from './concentration.js';
+import { ScoringException } from './scoring-exception.js';
+
+describe('concentrationOf', () => {
+  it('computes the top-20% share, Lorenz points and the exact Gini of a small population', () => {
+    // 10 customers: 8 with 5, 2 with 30 → total 100; the top 20% (2 customers) have 60%
+    const c = concentrationOf([5, 30, 5, 5, 5, 5, 30, 5, 5, 5]);
+    expect(c.customers).toBe(10);
+    expect(c.totalRevenue).toBe(100);
+    expect(c.topShare).toBeCloseTo(0.6, 12);
+    // Gini = 2·Σ i·y_i/(n·Σy) - (n+1)/n with y sorted ascending: Σ i·y_i = 5·36 + 30·19 = 750
+    expect(c.gini).toBeCloseTo((2 * 750) / (10 * 100) - 11 / 10, 12);
+    expect(c.lorenz).toHaveLength(11);
+    expect(c.lorenz![0]).toEqual({ populationShare: 0, revenueShare: 0 });
+    expect(c.lorenz![8].revenueShare).toBeCloseTo(0.4, 12);
+    expect(c.lorenz![10]).toEqual({ populationShare: 1, revenueShare: 1 });
+  });
+
+  it('agrees with 1 - 2·(area under the Lorenz curve)', () => {
+    const values = [3, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5, 8, 9, 7, 9];
+    const c = concentrationOf(values, { maxLorenzPoints: 1000 });
+    const pts = c.lorenz!;
+    let area = 0;
+    for (let i = 1; i < pts.length; i++) area += ((pts[i].populationShare - pts[i - 1].populationShare) * (pts[i].revenueShare + pts[i - 1].revenueShare)) / 2;
+    expect(c.gini).toBeCloseTo(1 - 2 * area, 12);
+  });
+
+  it('is 0 for equal revenues and (n-1)/n when one customer has everything', () => {
+    const equal = concentrationOf([7, 7, 7, 7, 7]);
+    expect(equal.gini).toBeCloseTo(0, 12);
+    expect(equal.topShare).toBeCloseTo(0.2, 12);
+    const one = concentrationOf([0, 0, 0, 0, 100]);
+    expect(one.gini).toBeCloseTo(4 / 5, 12);
+    expect(one.topShare).toBeCloseTo(1, 12);
+  });
+
+  it('handles a single customer and all-zero revenue', () => {
+    const single = concentrationOf([42]);
+    expect(single).toMatchObject({ customers: 1, gini: 0 });
+    expect(single.topShare).toBeCloseTo(0.2, 12);
+    expect(concentrationOf([0, 0, 0])).toMatchObject({ customers: 3, totalRevenue: 0, topShare: null, gini: null, lorenz: null });
+    expect(concentrationOf([])).toMatchObject({ customers: 0, topShare: null, gini: null, lorenz: null });
+  });
+
+  it('samples the Lorenz curve of a large population and interpolates the boundary customer', () => {
+    const values = Array.from({ length: 10_001 }, (_, i) => i);
+    const c = concentrationOf(values);
+    expect(c.lorenz).toHaveLength(101);
+    expect(c.lorenz![100]).toEqual({ populationShare: 1, revenueShare: 1 });
+    // continuous limit of y = i: L(p) = p², top 20% share = 1 - 0.64
+    expect(c.topShare!).toBeCloseTo(0.36, 3);
+    expect(c.gini!).toBeCloseTo(1 / 3, 3);
+    // 3 customers: the top 20% is 0.6 of the largest one
+    expect(concentrationOf([1, 1, 8]).topShare).toBeCloseTo((0.6 * 8) / 10, 12);
+  });
+
+  it('counts negative net revenue as 0 and refuses non-finite values', () => {
+    const c = concentrationOf([-5, 5, 5]);
+    expect(c.negativeClamped).toBe(1);
+    expect(c.totalRevenue).toBe(10);
+    expect(() => concentrationOf([1, NaN])).toThrow(ScoringException);
+    expect(() => concentrationOf([1], { topFraction: 1 })).toThrow(ScoringException);
+  });
+});
+
+describe('concentration over time', () => {
+  it('reports the drift from 80/20 towards 50/50 per period', () => {
+    const rows: PeriodRevenue[] = [];
+    const add = (period: string, revenues: number[]) => revenues.forEach((revenue, i) => rows.push({ period, customerId: `c${i}`, revenue }));
+    add('2024-Q4', [80, 80, 5, 5, 5, 5, 5, 5, 5, 5]); // 160/200 = 80%
+    add('2025-Q1', [60, 60, 10, 10, 10, 10, 10, 10, 10, 10]); // 60%
+    add('2025-Q2', [25, 25, 25, 25, 25, 25, 25, 25, 25, 25].map((v, i) => (i < 2 ? 50 : v))); // 100/300 = 33%
+    const s = concentration(rows);
+    expect(s.periods.map((p) => p.period)).toEqual(['2024-Q4', '2025-Q1', '2025-Q2']);
+    expect(s.periods.map((p) => Math.round(p.topShare! * 100))).toEqual([80, 60, 33]);
+    expect(s.value).toBeCloseTo(1 / 3, 12);
+    expect(s.band).toBe('low');
+    expect(s.reasons[0]).toMatch(/^2025-Q2: the top 20% of customers brought 33% of revenue \(Gini 0\.\d\d, 10 customers\)$/);
+    expect(s.reasons[1]).toMatch(/^2025-Q1: the top 20% of customers brought 60% of revenue/);
+    expect(s.reasons[2]).toBe('2024-Q4: the top 20% of customers brought 80%');
+    expect(s.modelVersion).toBe('concentration/1;policy=1');
+  });
+
+  it('sums several rows of a customer in a period and bands by the policy', () => {
+    const s = concentration([
+      { period: '2025-01', customerId: 'a', revenue: 50 },
+      { period: '2025-01', customerId: 'a', revenue: 50 },
+      { period: '2025-01', customerId: 'b', revenue: 0 },
+      { period: '2025-01', customerId: 'c', revenue: 0 },
+      { period: '2025-01', customerId: 'd', revenue: 0 },
+      { period: '2025-01', customerId: 'e', revenue: 0 },
+    ]);
+    expect(s.periods[0].customers).toBe(5);
+    expect(s.value).toBeCloseTo(1, 12);
+    expect(s.band).toBe('high');
+  });
+
+  it('handles no data and a period without revenue', () => {
+    expect(concentration([])).toMatchObject({ value: null, periods: [], reasons: ['no revenue data'] });
+    const s = concentration([{ period: '2025-01', customerId: 'a', revenue: 0 }]);
+    expect(s.value).toBeNull();
+    expect(s.band).toBeUndefined();
+    expect(s.reasons).toEqual(['2025-01: no revenue']);
+  });
+});

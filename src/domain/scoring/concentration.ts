@@ -1,0 +1,149 @@
+/**
+ * Concentration of the customer base: per period, the share of revenue from
+ * the top 20% of customers (80/20 drifting to 60/40 or 50/50), the Lorenz curve
+ * and the Gini coefficient.
+ *
+ * - A period's population is every customer listed for it (several rows of one
+ *   customer are summed); list customers with 0 revenue to count them. Negative
+ *   net revenue (refunds) counts as 0, and the reasons say how often.
+ * - Lorenz curve: points (i/n, share of revenue of the i smallest customers),
+ *   i = 0..n; with more than `maxLorenzPoints` customers, the curve is sampled at
+ *   evenly spaced population shares (linear interpolation, exact at the ends).
+ * - Top share: 1 - L(1 - topFraction) on the piecewise-linear Lorenz curve, so
+ *   the customer on the boundary counts with the fraction that falls in the top
+ *   (with 10 customers the top 20% are exactly the 2 largest; with one customer
+ *   or equal revenues the top 20% have 20%).
+ * - Gini, exact on the sorted values y_1 <= ... <= y_n:
+ *     G = 2·Σ i·y_i / (n·Σ y) - (n+1)/n
+ *   (0 for equal values and for a single customer; (n-1)/n when one customer has
+ *   everything), equal to 1 - 2·(area under the Lorenz curve).
+ * - A period without revenue (no customers or all zero) has no shares: topShare,
+ *   gini and lorenz are null.
+ */
+import { fmt, pct } from './format.js';
+import type { ScoreResult } from './score.js';
+import { invalidInput } from './scoring-exception.js';
+
+export const CONCENTRATION_MODEL_VERSION = 'concentration/1';
+
+export interface PeriodRevenue {
+  /** A sortable period label ("2025-Q4", "2025-11"). */
+  period: string;
+  customerId: string;
+  revenue: number;
+}
+
+export interface LorenzPoint {
+  populationShare: number;
+  revenueShare: number;
+}
+
+export interface PeriodConcentration {
+  period: string;
+  customers: number;
+  totalRevenue: number;
+  topShare: number | null;
+  gini: number | null;
+  lorenz: LorenzPoint[] | null;
+  negativeClamped: number;
+}
+
+export interface ConcentrationOptions {
+  /** Fraction of customers counted as the top (default 0.2). */
+  topFraction?: number;
+  /** Most points per Lorenz curve (default 101). */
+  maxLorenzPoints?: number;
+}
+
+/** Concentration of one population's revenues. */
+export function concentrationOf(revenues: readonly number[], options: ConcentrationOptions = {}): Omit<PeriodConcentration, 'period'> {
+  const topFraction = options.topFraction ?? 0.2;
+  const maxPoints = options.maxLorenzPoints ?? 101;
+  if (!(topFraction > 0 && topFraction < 1)) throw invalidInput('topFraction must lie in (0, 1)');
+  if (!(Number.isInteger(maxPoints) && maxPoints >= 2)) throw invalidInput('maxLorenzPoints must be a whole number >= 2');
+  let negativeClamped = 0;
+  const y = revenues.map((v) => {
+    if (!Number.isFinite(v)) throw invalidInput('revenue must be finite');
+    if (v < 0) negativeClamped++;
+    return Math.max(0, v);
+  });
+  y.sort((a, b) => a - b);
+  const n = y.length;
+  const total = y.reduce((s, v) => s + v, 0);
+  if (n === 0 || total === 0) return { customers: n, totalRevenue: total, topShare: null, gini: null, lorenz: null, negativeClamped };
+  const cumulative = new Array<number>(n + 1);
+  cumulative[0] = 0;
+  let weighted = 0;
+  for (let i = 0; i < n; i++) {
+    cumulative[i + 1] = cumulative[i] + y[i];
+    weighted += (i + 1) * y[i];
+  }
+  const L = (p: number): number => {
+    // piecewise-linear Lorenz curve at population share p
+    const pos = p * n;
+    const i = Math.min(n - 1, Math.floor(pos));
+    const frac = pos - i;
+    return (cumulative[i] + frac * y[i]) / total;
+  };
+  const gini = Math.max(0, (2 * weighted) / (n * total) - (n + 1) / n);
+  const topShare = 1 - L(1 - topFraction);
+  const lorenz: LorenzPoint[] =
+    n + 1 <= maxPoints
+      ? cumulative.map((c, i) => ({ populationShare: i / n, revenueShare: c / total }))
+      : Array.from({ length: maxPoints }, (_, k) => {
+          const p = k / (maxPoints - 1);
+          return { populationShare: p, revenueShare: k === maxPoints - 1 ? 1 : L(p) };
+        });
+  return { customers: n, totalRevenue: total, topShare, gini, lorenz, negativeClamped };
+}
+
+export interface ConcentrationScore extends ScoreResult<number | null> {
+  /** Top share of the latest period. */
+  value: number | null;
+  band?: 'high' | 'medium' | 'low';
+  periods: PeriodConcentration[];
+}
+
+export interface ConcentrationPolicy {
+  version: number;
+  /** Top share at or above which the band is "high" / "medium". */
+  highAtLeast: number;
+  mediumAtLeast: number;
+}
+
+export const defaultConcentrationPolicy: ConcentrationPolicy = { version: 1, highAtLeast: 0.8, mediumAtLeast: 0.6 };
+
+/** Concentration per period (sorted by label) and the trend, for the whole customer base. */
+export function concentration(rows: readonly PeriodRevenue[], options: ConcentrationOptions = {}, policy: ConcentrationPolicy = defaultConcentrationPolicy): ConcentrationScore {
+  const topFraction = options.topFraction ?? 0.2;
+  const byPeriod = new Map<string, Map<string, number>>();
+  for (const r of rows) {
+    let customers = byPeriod.get(r.period);
+    if (!customers) byPeriod.set(r.period, (customers = new Map()));
+    customers.set(r.customerId, (customers.get(r.customerId) ?? 0) + r.revenue);
+  }
+  const periods = [...byPeriod.keys()]
+    .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+    .map((period) => ({ period, ...concentrationOf([...byPeriod.get(period)!.values()], options) }));
+  const modelVersion = `${CONCENTRATION_MODEL_VERSION};policy=${policy.version}`;
+  const top = `top ${pct(topFraction)} of customers`;
+  const reasons: string[] = [];
+  const latest = periods[periods.length - 1];
+  if (!latest) return { value: null, periods, reasons: ['no revenue data'], modelVersion };
+  for (const p of periods.slice(-2).reverse()) {
+    reasons.push(
+      p.topShare === null
+        ? `${p.period}: no revenue`
+        : `${p.period}: the ${top} brought ${pct(p.topShare)} of revenue (Gini ${fmt(p.gini!, 2)}, ${p.customers} customer${p.customers === 1 ? '' : 's'})`,
+    );
+  }
+  const first = periods.find((p) => p.topShare !== null);
+  if (first && latest.topShare !== null && first !== latest && first !== periods[periods.length - 2]) {
+    reasons.push(`${first.period}: the ${top} brought ${pct(first.topShare!)}`);
+  }
+  const clamped = periods.reduce((s, p) => s + p.negativeClamped, 0);
+  if (clamped) reasons.push(`${clamped} negative net revenue${clamped === 1 ? '' : 's'} counted as 0`);
+  if (latest.topShare === null) return { value: null, periods, reasons, modelVersion };
+  const band = latest.topShare >= policy.highAtLeast ? 'high' : latest.topShare >= policy.mediumAtLeast ? 'medium' : 'low';
+  return { value: latest.topShare, band, periods, reasons, modelVersion };
+}

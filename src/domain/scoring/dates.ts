@@ -1,0 +1,33 @@
+/**
+ * Calendar helpers for the scoring models. Dates are calendar days in UTC:
+ * either ISO strings `YYYY-MM-DD` (or full ISO timestamps) or `Date` objects,
+ * of which only the UTC calendar day counts. No time zones, no clock: the caller
+ * always passes "today" (`asOf`) explicitly, so every score is reproducible.
+ */
+
+export type DateLike = string | Date;
+
+const MS_PER_DAY = 86_400_000;
+const ISO_DAY = /^(\d{4})-(\d{2})-(\d{2})/;
+
+/** Days since 1970-01-01 (UTC) of the calendar day of `d`; throws on an invalid date. */
+export function dayNumber(d: DateLike): number {
+  if (d instanceof Date) {
+    const ms = d.getTime();
+    if (Number.isNaN(ms)) throw new RangeError('invalid date');
+    return Math.floor(ms / MS_PER_DAY);
+  }
+  const m = ISO_DAY.exec(d);
+  if (!m) throw new RangeError(`invalid date "${d}" (expected YYYY-MM-DD)`);
+  const [y, mo, da] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const ms = Date.UTC(y, mo - 1, da);
+  const back = new Date(ms);
+  if (back.getUTCFullYear() !== y || back.getUTCMonth() !== mo - 1 || back.getUTCDate() !== da) throw new RangeError(`invalid date "${d}"`);
+  return ms / MS_PER_DAY;
+}
+
+/** Whole calendar days from `from` to `to` (negative when `to` is earlier). */
+export const daysBetween = (from: DateLike, to: DateLike): number => dayNumber(to) - dayNumber(from);
+
+/** `YYYY-MM-DD` of a day number. */
+export const isoDay = (day: number): string => new Date(day * MS_PER_DAY).toISOString().slice(0, 10);

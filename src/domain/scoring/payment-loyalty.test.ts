@@ -1,0 +1,85 @@
+import { defaultPaymentLoyaltyPolicy, paymentLoyalty, type InvoiceRecord } from './payment-loyalty.js';
+import { ScoringException } from './scoring-exception.js';
+
+/** Monthly invoices due on the 15th, paid `delays[i]` days after the due day (null: unpaid). */
+function monthly(startYear: number, startMonth: number, delays: (number | null)[]): InvoiceRecord[] {
+  return delays.map((delay, i) => {
+    const due = new Date(Date.UTC(startYear, startMonth - 1 + i, 15));
+    return { dueAt: due, paidAt: delay === null ? null : new Date(due.getTime() + delay * 86_400_000) };
+  });
+}
+
+describe('payment loyalty', () => {
+  it('finds a loyal payer: long tenure, all on time, long streak', () => {
+    const s = paymentLoyalty({ customerSince: '2022-12-01', invoices: monthly(2023, 1, Array(24).fill(-2)), asOf: '2025-01-20' });
+    expect(s).toMatchObject({ value: 1, band: 'loyal', countedInvoices: 24, onTimeInvoices: 24, streak: 24, lateLast12Months: 0, overdueNow: [] });
+    expect(s.reasons).toEqual([
+      'customer for 2 years 1 month (since 2022-12-01)',
+      'paid 24 of 24 invoices on time (100%)',
+      'on time for the last 24 invoices in a row',
+      'no late payment in the last 12 months',
+    ]);
+    expect(s.modelVersion).toBe('payment-loyalty/1;policy=1');
+  });
+
+  it('keeps a loyal payer loyal while one invoice is freshly overdue (the fair reminder is about it), and names it', () => {
+    const invoices = [...monthly(2023, 1, Array(24).fill(0)), ...monthly(2025, 1, [null])];
+    const s = paymentLoyalty({ customerSince: '2022-12-01', invoices, asOf: '2025-01-25' });
+    expect(s.band).toBe('loyal');
+    expect(s.overdueNow).toEqual([{ dueAt: '2025-01-15', daysOverdue: 10 }]);
+    expect(s.reasons).toContain('invoice due 2025-01-15 is unpaid, 10 days overdue');
+    // once it has been overdue for more than 30 days it counts as late
+    const later = paymentLoyalty({ customerSince: '2022-12-01', invoices, asOf: '2025-02-20' });
+    expect(later.countedInvoices).toBe(25);
+    expect(later.streak).toBe(0);
+    expect(later.lateLast12Months).toBe(1);
+    expect(later.band).toBe('regular');
+  });
+
+  it('breaks the streak at the most recent late payment and counts late payments of the last 12 months', () => {
+    // 12 invoices 2024-01..2024-12: late (5 days) in March and October
+    const delays = [0, 0, 5, 0, 0, 0, 0, 0, 0, 5, 0, 0];
+    const s = paymentLoyalty({ customerSince: '2020-01-01', invoices: monthly(2024, 1, delays), asOf: '2025-01-10' });
+    expect(s.streak).toBe(2);
+    expect(s.onTimeInvoices).toBe(10);
+    expect(s.value).toBeCloseTo(10 / 12, 12);
+    expect(s.lateLast12Months).toBe(2);
+    expect(s.band).toBe('regular');
+    expect(s.reasons).toContain('2 late payments in the last 12 months');
+  });
+
+  it('flags at-risk payers by share on time or late payments in the last 12 months', () => {
+    const s = paymentLoyalty({ customerSince: '2020-01-01', invoices: monthly(2024, 1, [0, 9, 9, 0, 9, 0]), asOf: '2024-08-01' });
+    expect(s.value).toBe(0.5);
+    expect(s.band).toBe('at-risk');
+    expect(s.reasons).toContain('on time for the last 1 invoice in a row');
+  });
+
+  it('honours the grace days of the policy', () => {
+    const invoices = monthly(2024, 1, [2, 2, 2, 2, 2, 2, 2]);
+    expect(paymentLoyalty({ customerSince: '2020-01-01', invoices, asOf: '2024-09-01' }).value).toBe(0);
+    const graceful = paymentLoyalty({ customerSince: '2020-01-01', invoices, asOf: '2024-09-01' }, { ...defaultPaymentLoyaltyPolicy, version: 2, graceDays: 3 });
+    expect(graceful.value).toBe(1);
+    expect(graceful.band).toBe('loyal');
+    expect(graceful.modelVersion).toBe('payment-loyalty/1;policy=2');
+  });
+
+  it('calls new customers and customers without a record "new"', () => {
+    const fresh = paymentLoyalty({ customerSince: '2025-01-01', invoices: monthly(2025, 1, [0, 0, 0]), asOf: '2025-04-01' });
+    expect(fresh.band).toBe('new');
+    expect(fresh.reasons[fresh.reasons.length - 1]).toBe('new: customer for less than 180 days');
+    const none = paymentLoyalty({ customerSince: '2020-01-01', invoices: [], asOf: '2025-01-01' });
+    expect(none).toMatchObject({ value: null, band: 'new', countedInvoices: 0, streak: 0 });
+    expect(none.reasons).toContain('no invoice settled yet');
+    const today = paymentLoyalty({ customerSince: '2025-01-01', invoices: [], asOf: '2025-01-01' });
+    expect(today.tenureDays).toBe(0);
+    expect(today.reasons[0]).toBe('customer for 0 days (since 2025-01-01)');
+  });
+
+  it('treats a payment after asOf as unpaid at asOf, and ignores invoices not yet due', () => {
+    const s = paymentLoyalty({ customerSince: '2020-01-01', invoices: [{ dueAt: '2025-01-10', paidAt: '2025-01-20' }, { dueAt: '2025-02-10', paidAt: null }], asOf: '2025-01-15' });
+    expect(s.countedInvoices).toBe(0);
+    expect(s.overdueNow).toEqual([{ dueAt: '2025-01-10', daysOverdue: 5 }]);
+    expect(() => paymentLoyalty({ customerSince: '2026-01-01', invoices: [], asOf: '2025-01-01' })).toThrow(ScoringException);
+  });
+});

@@ -1,0 +1,134 @@
+/**
+ * Payment loyalty: tenure, share of invoices paid on time, the current on-time
+ * streak, late payments in the last 12 months, and a loyalty band from a policy.
+ *
+ * - An invoice is on time when paid no later than its due day + `graceDays`.
+ * - An invoice paid after `asOf` counts as unpaid at `asOf`.
+ * - Unpaid invoices are not part of the record while they are young: an invoice
+ *   that is overdue now (the one a fair reminder is about) does not by itself
+ *   take a loyal payer out of the loyal band. It counts as late once it has been
+ *   overdue for more than `openOverdueCountsAfterDays`. Open overdue invoices are
+ *   always named in the reasons.
+ * - The streak counts on-time invoices backwards from the most recent counted
+ *   one (by due day).
+ * - value = share of counted invoices paid on time (0..1), null when none counts yet.
+ * Bands (first that applies): "new" (tenure below `newCustomerDays` or fewer than
+ * `minInvoices` counted invoices), "at-risk", "loyal", "regular".
+ */
+import type { LoyaltyBand } from '../guards/fairness.js';
+import { dayNumber, isoDay, type DateLike } from './dates.js';
+import { pct } from './format.js';
+import { withPolicyVersion, type ScoreResult } from './score.js';
+import { invalidInput } from './scoring-exception.js';
+
+export const PAYMENT_LOYALTY_MODEL_VERSION = 'payment-loyalty/1';
+
+export interface PaymentLoyaltyPolicy {
+  version: number;
+  graceDays: number;
+  openOverdueCountsAfterDays: number;
+  newCustomerDays: number;
+  minInvoices: number;
+  loyal: { minOnTimeShare: number; minStreak: number; maxLateLast12Months: number };
+  atRisk: { belowOnTimeShare: number; minLateLast12Months: number };
+}
+
+export const defaultPaymentLoyaltyPolicy: PaymentLoyaltyPolicy = {
+  version: 1,
+  graceDays: 0,
+  openOverdueCountsAfterDays: 30,
+  newCustomerDays: 180,
+  minInvoices: 3,
+  loyal: { minOnTimeShare: 0.95, minStreak: 6, maxLateLast12Months: 0 },
+  atRisk: { belowOnTimeShare: 0.7, minLateLast12Months: 3 },
+};
+
+export interface InvoiceRecord {
+  dueAt: DateLike;
+  /** When it was paid in full; null while unpaid. */
+  paidAt: DateLike | null;
+}
+
+export interface PaymentLoyaltyInput {
+  customerSince: DateLike;
+  invoices: readonly InvoiceRecord[];
+  asOf: DateLike;
+}
+
+export interface PaymentLoyaltyScore extends ScoreResult<number | null> {
+  band: LoyaltyBand;
+  tenureDays: number;
+  countedInvoices: number;
+  onTimeInvoices: number;
+  streak: number;
+  lateLast12Months: number;
+  /** Unpaid invoices past due at asOf, with their days overdue (oldest first). */
+  overdueNow: { dueAt: string; daysOverdue: number }[];
+}
+
+function tenureText(days: number): string {
+  if (days < 60) return `${days} day${days === 1 ? '' : 's'}`;
+  const months = Math.floor(days / 30.4375);
+  if (months < 24) return `${months} months`;
+  const years = Math.floor(days / 365.25);
+  const rest = Math.floor((days - years * 365.25) / 30.4375);
+  return `${years} years${rest ? ` ${rest} month${rest === 1 ? '' : 's'}` : ''}`;
+}
+
+export function paymentLoyalty(input: PaymentLoyaltyInput, policy: PaymentLoyaltyPolicy = defaultPaymentLoyaltyPolicy): PaymentLoyaltyScore {
+  const today = dayNumber(input.asOf);
+  const since = dayNumber(input.customerSince);
+  if (since > today) throw invalidInput('customerSince is after asOf');
+  const tenureDays = today - since;
+  type Counted = { due: number; onTime: boolean };
+  const counted: Counted[] = [];
+  const overdueNow: { due: number; daysOverdue: number }[] = [];
+  for (const inv of input.invoices) {
+    const due = dayNumber(inv.dueAt);
+    const paid = inv.paidAt === null ? null : dayNumber(inv.paidAt);
+    if (paid !== null && paid <= today) {
+      counted.push({ due, onTime: paid <= due + policy.graceDays });
+      continue;
+    }
+    const daysOverdue = today - (due + policy.graceDays);
+    if (daysOverdue <= 0) continue; // not due yet (or within grace)
+    overdueNow.push({ due, daysOverdue });
+    if (daysOverdue > policy.openOverdueCountsAfterDays) counted.push({ due, onTime: false });
+  }
+  counted.sort((a, b) => a.due - b.due || Number(a.onTime) - Number(b.onTime));
+  overdueNow.sort((a, b) => a.due - b.due);
+  const onTime = counted.filter((c) => c.onTime).length;
+  let streak = 0;
+  for (let i = counted.length - 1; i >= 0 && counted[i].onTime; i--) streak++;
+  const lateLast12Months = counted.filter((c) => !c.onTime && c.due > today - 365 && c.due <= today).length;
+  const value = counted.length ? onTime / counted.length : null;
+
+  let band: LoyaltyBand;
+  if (tenureDays < policy.newCustomerDays || counted.length < policy.minInvoices) band = 'new';
+  else if (value! < policy.atRisk.belowOnTimeShare || lateLast12Months >= policy.atRisk.minLateLast12Months) band = 'at-risk';
+  else if (value! >= policy.loyal.minOnTimeShare && streak >= policy.loyal.minStreak && lateLast12Months <= policy.loyal.maxLateLast12Months) band = 'loyal';
+  else band = 'regular';
+
+  const reasons = [`customer for ${tenureText(tenureDays)} (since ${isoDay(since)})`];
+  if (counted.length === 0) reasons.push('no invoice settled yet');
+  else {
+    reasons.push(`paid ${onTime} of ${counted.length} invoice${counted.length === 1 ? '' : 's'} on time (${pct(value!)})`);
+    reasons.push(streak === 0 ? 'the most recent invoice was paid late' : `on time for the last ${streak} invoice${streak === 1 ? '' : 's'} in a row`);
+    reasons.push(lateLast12Months === 0 ? 'no late payment in the last 12 months' : `${lateLast12Months} late payment${lateLast12Months === 1 ? '' : 's'} in the last 12 months`);
+  }
+  for (const o of overdueNow) reasons.push(`invoice due ${isoDay(o.due)} is unpaid, ${o.daysOverdue} day${o.daysOverdue === 1 ? '' : 's'} overdue`);
+  if (band === 'new') reasons.push(tenureDays < policy.newCustomerDays ? `new: customer for less than ${policy.newCustomerDays} days` : `new: fewer than ${policy.minInvoices} settled invoices`);
+
+  return {
+    value,
+    band,
+    reasons,
+    modelVersion: withPolicyVersion(PAYMENT_LOYALTY_MODEL_VERSION, policy.version),
+    tenureDays,
+    countedInvoices: counted.length,
+    onTimeInvoices: onTime,
+    streak,
+    lateLast12Months,
+    overdueNow: overdueNow.map((o) => ({ dueAt: isoDay(o.due), daysOverdue: o.daysOverdue })),
+  };
+}

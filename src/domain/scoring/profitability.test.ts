@@ -1,0 +1,92 @@
+import { defaultServiceTierPolicy, profitability, type ServiceTierPolicy } from './profitability.js';
+import { ScoringException } from './scoring-exception.js';
+
+const policy: ServiceTierPolicy = {
+  version: 4,
+  tiers: [
+    { tier: 'premium', level: 3, annualFeeMarginMinor: 6_000, costShares: { support_minutes: 1, discount: 1 } },
+    { tier: 'standard', level: 2, annualFeeMarginMinor: 2_000, costShares: { support_minutes: 0.6, discount: 0.5 } },
+    { tier: 'basic', level: 1, annualFeeMarginMinor: 0, costShares: { support_minutes: 0.25, discount: 0.25 } },
+  ],
+};
+
+describe('profitability', () => {
+  it('is margin minus cost to serve, with cost drivers ranked by amount and their shares', () => {
+    const s = profitability(
+      {
+        marginMinor: 50_000,
+        costs: [
+          { kind: 'reminder', amountMinor: 1_000 },
+          { kind: 'support_minutes', amountMinor: 12_000 },
+          { kind: 'return', amountMinor: 4_000 },
+          { kind: 'support_minutes', amountMinor: 3_000 },
+        ],
+        currentTier: 'standard',
+      },
+      policy,
+    );
+    expect(s.value).toBe(30_000);
+    expect(s.band).toBe('profitable');
+    expect(s.costMinor).toBe(20_000);
+    expect(s.drivers).toEqual([
+      { kind: 'support_minutes', amountMinor: 15_000, share: 0.75 },
+      { kind: 'return', amountMinor: 4_000, share: 0.2 },
+      { kind: 'reminder', amountMinor: 1_000, share: 0.05 },
+    ]);
+    expect(s.suggestion).toBeNull();
+    expect(s.reasons).toEqual([
+      'margin 500.00 minus cost to serve 200.00 over the last 12 months: 300.00',
+      'cost drivers: support minutes 150.00 (75%), return 40.00 (20%), reminder 10.00 (5%)',
+    ]);
+    expect(s.modelVersion).toBe('profitability/1;policy=4');
+  });
+
+  it('suggests the richest cheaper tier that breaks even, with the reasoning', () => {
+    // premium: margin 300 (incl. 60 tier fee margin), support 400, discount 50 → -150
+    const s = profitability(
+      { marginMinor: 30_000, costs: [{ kind: 'support_minutes', amountMinor: 40_000 }, { kind: 'discount', amountMinor: 5_000 }], currentTier: 'premium', currency: 'EUR' },
+      policy,
+    );
+    expect(s.value).toBe(-15_000);
+    expect(s.band).toBe('loss-making');
+    // standard: 300 - 60 + 20 = 260 margin; support 240, discount 25 → -5: not yet. basic: 240 margin; support 100, discount 12.50 → +127.50
+    expect(s.suggestion).toEqual({
+      tier: 'basic',
+      projectedValueMinor: 12_750,
+      improvementMinor: 27_750,
+      reasoning: ['support minutes about EUR 300.00 less', 'discount about EUR 37.50 less', 'tier fee margin EUR 60.00 less', 'projected EUR 127.50 instead of EUR -150.00 on premium'],
+    });
+    expect(s.reasons[2]).toMatch(/^a cheaper service concept helps: basic \(support minutes about EUR 300.00 less; /);
+  });
+
+  it('prefers the smallest step down when it already breaks even', () => {
+    const s = profitability({ marginMinor: 30_000, costs: [{ kind: 'support_minutes', amountMinor: 31_000 }], currentTier: 'premium' }, policy);
+    expect(s.value).toBe(-1_000);
+    // standard: 300 - 60 + 20 = 260 - 186 = +74 → standard, although basic would be better (+162.50)
+    expect(s.suggestion?.tier).toBe('standard');
+    expect(s.suggestion?.projectedValueMinor).toBe(7_400);
+  });
+
+  it('offers no tier when no cheaper concept helps, or when already on the cheapest one', () => {
+    const returns = profitability({ marginMinor: 1_000, costs: [{ kind: 'return', amountMinor: 50_000 }], currentTier: 'premium' }, policy);
+    expect(returns.value).toBe(-49_000);
+    expect(returns.suggestion).toBeNull(); // returns cost the same on every tier, and the fee margin is lost
+    expect(returns.reasons[returns.reasons.length - 1]).toBe('no cheaper service concept turns this around: look for a fitting offer (cross-sell) instead');
+    const basic = profitability({ marginMinor: 0, costs: [{ kind: 'support_minutes', amountMinor: 100 }], currentTier: 'basic' }, policy);
+    expect(basic.suggestion).toBeNull();
+  });
+
+  it('handles a customer without costs or margin and all-zero amounts', () => {
+    const s = profitability({ marginMinor: 0, costs: [], currentTier: 'basic' }, defaultServiceTierPolicy);
+    expect(s).toMatchObject({ value: 0, band: 'profitable', costMinor: 0, drivers: [], suggestion: null });
+    expect(s.reasons).toEqual(['margin 0.00 minus cost to serve 0.00 over the last 12 months: 0.00']);
+    const zero = profitability({ marginMinor: 0, costs: [{ kind: 'reminder', amountMinor: 0 }], currentTier: 'basic' }, defaultServiceTierPolicy);
+    expect(zero.drivers).toEqual([{ kind: 'reminder', amountMinor: 0, share: 0 }]);
+  });
+
+  it('refuses an unknown tier and non-finite amounts', () => {
+    expect(() => profitability({ marginMinor: 0, costs: [], currentTier: 'gold' }, policy)).toThrow(ScoringException);
+    expect(() => profitability({ marginMinor: NaN, costs: [], currentTier: 'basic' }, policy)).toThrow(ScoringException);
+    expect(() => profitability({ marginMinor: 0, costs: [{ kind: 'x', amountMinor: Infinity }], currentTier: 'basic' }, policy)).toThrow(ScoringException);
+  });
+});

@@ -1,0 +1,160 @@
+/**
+ * Profitability: margin minus cost to serve over a window (the last 12 months;
+ * the caller sums both over it). "There are no loss-making customers, only
+ * loss-making service concepts": a negative value comes with the cost drivers
+ * ranked by amount and, where one helps, a cheaper service tier with the
+ * reasoning, never a verdict on the customer.
+ *
+ * Money is in integer minor units (cents), like the rest of the platform.
+ *
+ * The tier table (a policy) says what each service concept costs and earns:
+ * - `level`: richer service = higher (premium 3 > standard 2 > basic 1);
+ * - `annualFeeMarginMinor`: margin the tier's own fee brings per year (included in
+ *   the margin the caller passes for the current tier);
+ * - `costShares[kind]`: how much of a cost kind the tier incurs relative to full
+ *   service (1 = all; 0.3 = self-service leaves 30% of the support minutes);
+ *   kinds not listed: 1.
+ * Projection for another tier t from the current tier c:
+ *   margin_t = margin - fee_c + fee_t
+ *   cost_t(kind) = cost(kind) · share_t(kind) / share_c(kind)   (unchanged where share_c = 0)
+ * The suggestion is the richest cheaper tier (lower level) that makes the result
+ * >= 0; if none does, the cheaper tier with the best projected result, if it is
+ * better than today; otherwise none (look for an offer instead).
+ */
+import { money, pct } from './format.js';
+import { withPolicyVersion, type ScoreResult } from './score.js';
+import { invalidInput } from './scoring-exception.js';
+
+export const PROFITABILITY_MODEL_VERSION = 'profitability/1';
+
+export interface TierTerms {
+  tier: string;
+  level: number;
+  annualFeeMarginMinor: number;
+  costShares: Readonly<Record<string, number>>;
+}
+
+export interface ServiceTierPolicy {
+  version: number;
+  tiers: readonly TierTerms[];
+}
+
+/** An example table for the platform's three tiers (cost kinds as in cost_entry.kind). */
+export const defaultServiceTierPolicy: ServiceTierPolicy = {
+  version: 1,
+  tiers: [
+    { tier: 'premium', level: 3, annualFeeMarginMinor: 6_000, costShares: { support_minutes: 1, return: 1, discount: 1, reminder: 1 } },
+    { tier: 'standard', level: 2, annualFeeMarginMinor: 2_000, costShares: { support_minutes: 0.6, return: 1, discount: 0.5, reminder: 1 } },
+    { tier: 'basic', level: 1, annualFeeMarginMinor: 0, costShares: { support_minutes: 0.25, return: 1, discount: 0.25, reminder: 1 } },
+  ],
+};
+
+export interface CostEntryInput {
+  kind: string;
+  amountMinor: number;
+}
+
+export interface ProfitabilityInput {
+  /** Margin over the window (orders and, for the current tier, its fee), minor units. */
+  marginMinor: number;
+  /** Cost-to-serve entries over the window; several per kind are summed. */
+  costs: readonly CostEntryInput[];
+  currentTier: string;
+  /** For reasons ("the last 12 months"). */
+  windowLabel?: string;
+  currency?: string;
+}
+
+export interface CostDriver {
+  kind: string;
+  amountMinor: number;
+  /** Share of the total cost to serve (0..1). */
+  share: number;
+}
+
+export interface TierSuggestion {
+  tier: string;
+  projectedValueMinor: number;
+  /** Change against today (positive = better). */
+  improvementMinor: number;
+  reasoning: string[];
+}
+
+export interface ProfitabilityScore extends ScoreResult {
+  /** Margin minus cost to serve, minor units. */
+  value: number;
+  band: 'profitable' | 'loss-making';
+  marginMinor: number;
+  costMinor: number;
+  drivers: CostDriver[];
+  /** Only for a loss-making result. */
+  suggestion: TierSuggestion | null;
+}
+
+const kindLabel = (kind: string) => kind.replace(/_/g, ' ');
+
+export function profitability(input: ProfitabilityInput, policy: ServiceTierPolicy = defaultServiceTierPolicy): ProfitabilityScore {
+  const { marginMinor, costs } = input;
+  if (!Number.isFinite(marginMinor)) throw invalidInput('marginMinor must be finite');
+  const current = policy.tiers.find((t) => t.tier === input.currentTier);
+  if (!current) throw invalidInput(`tier "${input.currentTier}" is not in the tier policy`, { tier: input.currentTier });
+  const byKind = new Map<string, number>();
+  for (const c of costs) {
+    if (!Number.isFinite(c.amountMinor)) throw invalidInput(`cost amount must be finite (kind ${c.kind})`);
+    byKind.set(c.kind, (byKind.get(c.kind) ?? 0) + c.amountMinor);
+  }
+  const costMinor = [...byKind.values()].reduce((s, v) => s + v, 0);
+  const drivers: CostDriver[] = [...byKind]
+    .map(([kind, amountMinor]) => ({ kind, amountMinor, share: costMinor > 0 ? amountMinor / costMinor : 0 }))
+    .sort((a, b) => b.amountMinor - a.amountMinor || (a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : 0));
+  const value = marginMinor - costMinor;
+  const cur = input.currency ?? '';
+  const m = (v: number) => money(v, cur);
+  const window = input.windowLabel ?? 'the last 12 months';
+  const reasons = [`margin ${m(marginMinor)} minus cost to serve ${m(costMinor)} over ${window}: ${m(value)}`];
+  const top = drivers.filter((d) => d.amountMinor > 0).slice(0, 3);
+  if (top.length) reasons.push(`cost drivers: ${top.map((d) => `${kindLabel(d.kind)} ${m(d.amountMinor)} (${pct(d.share)})`).join(', ')}`);
+  const band = value >= 0 ? 'profitable' : 'loss-making';
+  let suggestion: TierSuggestion | null = null;
+  if (value < 0) {
+    suggestion = suggestTier(input, current, byKind, value, policy, m);
+    if (suggestion) reasons.push(`a cheaper service concept helps: ${suggestion.tier} (${suggestion.reasoning.join('; ')})`);
+    else reasons.push('no cheaper service concept turns this around: look for a fitting offer (cross-sell) instead');
+  }
+  return { value, band, reasons, modelVersion: withPolicyVersion(PROFITABILITY_MODEL_VERSION, policy.version), marginMinor, costMinor, drivers, suggestion };
+}
+
+function suggestTier(
+  input: ProfitabilityInput,
+  current: TierTerms,
+  byKind: Map<string, number>,
+  value: number,
+  policy: ServiceTierPolicy,
+  m: (v: number) => string,
+): TierSuggestion | null {
+  const share = (t: TierTerms, kind: string) => t.costShares[kind] ?? 1;
+  const candidates = policy.tiers
+    .filter((t) => t.level < current.level)
+    .map((t) => {
+      const reasoning: string[] = [];
+      let projected = input.marginMinor - current.annualFeeMarginMinor + t.annualFeeMarginMinor;
+      const feeChange = t.annualFeeMarginMinor - current.annualFeeMarginMinor;
+      for (const [kind, amount] of byKind) {
+        const from = share(current, kind);
+        const projectedCost = from > 0 ? (amount * share(t, kind)) / from : amount;
+        projected -= projectedCost;
+        const saved = amount - projectedCost;
+        if (Math.round(saved) !== 0) reasoning.push(`${kindLabel(kind)} about ${m(Math.abs(saved))} ${saved > 0 ? 'less' : 'more'}`);
+      }
+      if (feeChange !== 0) reasoning.push(`tier fee margin ${m(Math.abs(feeChange))} ${feeChange > 0 ? 'more' : 'less'}`);
+      projected = Math.round(projected);
+      reasoning.push(`projected ${m(projected)} instead of ${m(value)} on ${current.tier}`);
+      return { tier: t.tier, level: t.level, projectedValueMinor: projected, improvementMinor: projected - value, reasoning };
+    })
+    .sort((a, b) => b.level - a.level || (a.tier < b.tier ? -1 : 1));
+  const breakEven = candidates.find((c) => c.projectedValueMinor >= 0);
+  const best = [...candidates].sort((a, b) => b.projectedValueMinor - a.projectedValueMinor || b.level - a.level)[0];
+  const pick = breakEven ?? (best && best.improvementMinor > 0 ? best : undefined);
+  if (!pick) return null;
+  return { tier: pick.tier, projectedValueMinor: pick.projectedValueMinor, improvementMinor: pick.improvementMinor, reasoning: pick.reasoning };
+}

@@ -1,0 +1,168 @@
+/**
+ * RFM: recency, frequency and monetary quintile scores (1-5) over a population,
+ * and the usual named segments from R and FM.
+ *
+ * Quintiles by mid-rank, so that ties are deterministic and fair: a customer's
+ * percentile is (customers strictly worse + half of those tied, self included) / n,
+ * and the score is 1 + floor(5 · percentile) (5 at most). Equal values always get
+ * equal scores, the order of the input does not matter, a higher value never gets
+ * a lower score, and with n distinct values each score holds n/5 customers.
+ * One customer alone, or a population where everyone is equal, scores 3 (the
+ * middle: no evidence either way).
+ * - R: fewer days since the last purchase = better (more recent = higher score).
+ * - F: more purchases = higher. M: more spend = higher.
+ * - FM = round half up of (F + M) / 2.
+ *
+ * Customers without any purchase (recencyDays null) are not ranked (they would
+ * distort the quintiles of the buyers); they get value 0 and no segment.
+ */
+import type { ScoreResult } from './score.js';
+import { money, pct } from './format.js';
+import { invalidInput } from './scoring-exception.js';
+
+export const RFM_MODEL_VERSION = 'rfm-quintile/1';
+
+export type RfmSegment =
+  | 'Champions'
+  | 'Loyal'
+  | 'Potential loyalist'
+  | 'New'
+  | 'Promising'
+  | 'Need attention'
+  | 'About to sleep'
+  | 'At risk'
+  | "Can't lose them"
+  | 'Hibernating'
+  | 'Lost';
+
+/**
+ * Segment by R (rows, 5 = bought most recently) and FM (columns 1..5, 5 = buys
+ * most often and spends most):
+ *
+ * | R \ FM | 1              | 2                  | 3                  | 4               | 5               |
+ * |--------|----------------|--------------------|--------------------|-----------------|-----------------|
+ * | 5      | New            | Potential loyalist | Potential loyalist | Champions       | Champions       |
+ * | 4      | Promising      | Potential loyalist | Potential loyalist | Loyal           | Loyal           |
+ * | 3      | About to sleep | About to sleep     | Need attention     | Loyal           | Loyal           |
+ * | 2      | Hibernating    | Hibernating        | At risk            | At risk         | Can't lose them |
+ * | 1      | Lost           | Lost               | At risk            | At risk         | Can't lose them |
+ *
+ * (The widely used R×F grid, with its bottom-left "Hibernating" corner split:
+ * R = 1 with low FM is "Lost".)
+ */
+export const RFM_SEGMENT_TABLE: Readonly<Record<1 | 2 | 3 | 4 | 5, readonly [RfmSegment, RfmSegment, RfmSegment, RfmSegment, RfmSegment]>> = {
+  5: ['New', 'Potential loyalist', 'Potential loyalist', 'Champions', 'Champions'],
+  4: ['Promising', 'Potential loyalist', 'Potential loyalist', 'Loyal', 'Loyal'],
+  3: ['About to sleep', 'About to sleep', 'Need attention', 'Loyal', 'Loyal'],
+  2: ['Hibernating', 'Hibernating', 'At risk', 'At risk', "Can't lose them"],
+  1: ['Lost', 'Lost', 'At risk', 'At risk', "Can't lose them"],
+};
+
+export type Quintile = 1 | 2 | 3 | 4 | 5;
+
+export function rfmSegment(r: Quintile, fm: Quintile): RfmSegment {
+  const row = RFM_SEGMENT_TABLE[r];
+  if (!row || !(fm >= 1 && fm <= 5 && Number.isInteger(fm))) throw invalidInput(`R and FM must be 1..5 (got ${r}, ${fm})`);
+  return row[fm - 1];
+}
+
+export interface RfmInput {
+  customerId: string;
+  /** Days since the last purchase (>= 0); null when the customer never bought. */
+  recencyDays: number | null;
+  /** Number of purchases in the window (>= 0). */
+  frequency: number;
+  /** Spend in the window, in minor units (>= 0 expected; negative allowed for net refunds). */
+  monetary: number;
+}
+
+export interface RfmScore extends ScoreResult {
+  customerId: string;
+  /** R·100 + F·10 + M, e.g. 545; 0 for customers without a purchase. */
+  value: number;
+  band?: RfmSegment;
+  r: Quintile | null;
+  f: Quintile | null;
+  m: Quintile | null;
+  fm: Quintile | null;
+}
+
+/**
+ * Quintile of each value against all of them (mid-rank percentile), and the
+ * share of values it is strictly better than.
+ */
+function quintiles(values: number[], higherIsBetter: boolean): { score: Quintile; beats: number }[] {
+  const n = values.length;
+  const sorted = values.map((v) => (higherIsBetter ? v : -v)).sort((a, b) => a - b);
+  // first index of each value, and count of equal values, by binary search
+  const lowerBound = (v: number) => {
+    let lo = 0;
+    let hi = n;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (sorted[mid] < v) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+  const upperBound = (v: number) => {
+    let lo = 0;
+    let hi = n;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (sorted[mid] <= v) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+  return values.map((raw) => {
+    const v = higherIsBetter ? raw : -raw;
+    const below = lowerBound(v);
+    const equal = upperBound(v) - below;
+    const percentile = (below + equal / 2) / n;
+    return { score: Math.min(5, 1 + Math.floor(5 * percentile)) as Quintile, beats: below / n };
+  });
+}
+
+export interface RfmOptions {
+  /** Formats monetary values for reasons (default: minor units as "1,234.56"). */
+  formatMoney?: (minor: number) => string;
+}
+
+/** RFM scores of every customer of the population, in input order. */
+export function scoreRfm(population: readonly RfmInput[], options: RfmOptions = {}): RfmScore[] {
+  const formatMoney = options.formatMoney ?? ((v: number) => money(v));
+  for (const c of population) {
+    if (c.recencyDays !== null && !(Number.isFinite(c.recencyDays) && c.recencyDays >= 0)) throw invalidInput(`recencyDays must be >= 0 or null (customer ${c.customerId})`, { customerId: c.customerId });
+    if (!(Number.isFinite(c.frequency) && c.frequency >= 0)) throw invalidInput(`frequency must be >= 0 (customer ${c.customerId})`, { customerId: c.customerId });
+    if (!Number.isFinite(c.monetary)) throw invalidInput(`monetary must be finite (customer ${c.customerId})`, { customerId: c.customerId });
+  }
+  const buyers = population.filter((c) => c.recencyDays !== null);
+  const rq = quintiles(buyers.map((c) => c.recencyDays!), false);
+  const fq = quintiles(buyers.map((c) => c.frequency), true);
+  const mq = quintiles(buyers.map((c) => c.monetary), true);
+  let next = 0;
+  const buyerIndex = population.map((c) => (c.recencyDays === null ? -1 : next++));
+
+  return population.map((c, k): RfmScore => {
+    const i = buyerIndex[k];
+    if (i < 0) {
+      return { customerId: c.customerId, value: 0, r: null, f: null, m: null, fm: null, reasons: ['no purchase yet: not ranked'], modelVersion: RFM_MODEL_VERSION };
+    }
+    const r = rq[i].score;
+    const f = fq[i].score;
+    const m = mq[i].score;
+    const fm = Math.floor((f + m + 1) / 2) as Quintile;
+    const segment = rfmSegment(r, fm);
+    const days = c.recencyDays!;
+    const than = (beats: number) => (buyers.length > 1 ? ` (${beats > 0 ? `more than ${pct(beats)} of customers` : 'not more than any other customer'})` : '');
+    const reasons = [
+      `last purchase ${days === 1 ? '1 day' : `${days} days`} ago${buyers.length > 1 ? ` (more recent than ${pct(rq[i].beats)} of customers)` : ''}: R ${r}`,
+      `${c.frequency} purchase${c.frequency === 1 ? '' : 's'}${than(fq[i].beats)}: F ${f}`,
+      `spent ${formatMoney(c.monetary)}${than(mq[i].beats)}: M ${m}`,
+      `segment ${segment} (R ${r}, FM ${fm})`,
+    ];
+    if (buyers.length === 1) reasons.push('only customer with purchases: middle scores');
+    return { customerId: c.customerId, value: r * 100 + f * 10 + m, band: segment, r, f, m, fm, reasons, modelVersion: RFM_MODEL_VERSION };
+  });
+}

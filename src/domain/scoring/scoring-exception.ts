@@ -1,0 +1,21 @@
+import { DomainException, type FailureKind } from '../errors/domain-exception.js';
+
+export enum ScoringExceptionCode {
+  /** An input is outside a model's domain (negative time, recency after T, ...). */
+  InvalidInput = 'SCORING_INVALID_INPUT',
+  /** The data cannot identify the model's parameters (e.g. no repeat purchases at all). */
+  NotIdentifiable = 'SCORING_NOT_IDENTIFIABLE',
+}
+
+const kinds: Record<ScoringExceptionCode, FailureKind> = {
+  [ScoringExceptionCode.InvalidInput]: 'VALIDATION',
+  [ScoringExceptionCode.NotIdentifiable]: 'VALIDATION',
+};
+
+export class ScoringException extends DomainException<ScoringExceptionCode> {
+  get kind(): FailureKind {
+    return kinds[this.code];
+  }
+}
+
+export const invalidInput = (message: string, details: Record<string, unknown> = {}) => new ScoringException(ScoringExceptionCode.InvalidInput, message, details);
