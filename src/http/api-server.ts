@@ -57,6 +57,8 @@ export async function createApi(deps: ApiDeps): Promise<Api> {
     schema,
     validationRules: [depthLimitRule(limits)],
     introspection: config.api.introspection,
+    // Our own SIGINT/SIGTERM handlers drain and close in order (src/bin/api.ts, npm start).
+    stopOnTerminationSignals: false,
     includeStacktraceInErrorResponses: config.env !== 'production',
     formatError: createErrorFormatter(logger, config.env !== 'production'),
     plugins: [
