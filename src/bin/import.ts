@@ -1,49 +1,74 @@
-import { createReadStream, existsSync, statSync } from 'node:fs';
+import { createReadStream, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig } from '../config/config.js';
 import { DomainException } from '../domain/errors/domain-exception.js';
+import { ImportException, ImportExceptionCode } from '../services/import/import.exception.js';
 import { ImportService } from '../services/import/import.service.js';
 
 /**
  * `npm run import -- <kind> <file.csv> [--partial]`: imports a CRM or billing export
- * into DATABASE_URL. Prints the JSON report on stdout and progress on stderr; exits 1
- * when any row was refused (with --partial the good rows are written anyway).
+ * into DATABASE_URL. Prints the JSON report on stdout, progress on stderr. Exit codes:
+ * 0 all rows imported; 1 rows or the file refused (with --partial the good rows are
+ * written anyway); 2 wrong usage, no DATABASE_URL, or no such file.
  */
-const { positionals, values } = parseArgs({ allowPositionals: true, options: { partial: { type: 'boolean', default: false } } });
-const [kind, file] = positionals;
-if (!kind || !file) {
-  console.error('usage: npm run import -- <customers|orders|invoices|payments|complaints|costs> <file.csv> [--partial]');
-  process.exit(2);
+const usage = 'usage: npm run import -- <customers|orders|invoices|payments|complaints|costs> <file.csv> [--partial]';
+
+function fail(exitCode: number, message: string | Record<string, unknown>): never {
+  console.error(typeof message === 'string' ? message : JSON.stringify(message));
+  process.exit(exitCode);
 }
-if (!process.env.DATABASE_URL) {
-  console.error('Set DATABASE_URL to the database to import into.');
-  process.exit(2);
+
+const asJson = (error: DomainException) => ({ code: error.code, message: error.message, ...error.details });
+
+let args;
+try {
+  args = parseArgs({ allowPositionals: true, options: { partial: { type: 'boolean', default: false } } });
+} catch (error) {
+  fail(2, `${(error as Error).message}\n${usage}`);
 }
-if (!existsSync(file)) {
-  console.error(`No such file: ${file}`);
-  process.exit(2);
+const [kind, file] = args.positionals;
+if (!kind || !file || args.positionals.length > 2) fail(2, usage);
+
+let databaseUrl: string;
+try {
+  databaseUrl = loadConfig().databaseUrl;
+} catch (error) {
+  if (error instanceof ConfigError) fail(2, `${error.message}: set it to the database to import into.`);
+  throw error;
 }
-const size = statSync(file).size;
+
+let size: number;
+try {
+  const stat = statSync(file);
+  if (!stat.isFile()) throw new Error('not a file');
+  size = stat.size;
+} catch {
+  fail(2, asJson(new ImportException(ImportExceptionCode.FileNotFound, `No such file: ${file}`, { file })));
+}
+
 const input = createReadStream(file);
 const started = Date.now();
+const seconds = () => ((Date.now() - started) / 1000).toFixed(1);
 try {
-  const report = await new ImportService(process.env.DATABASE_URL).importCsv(kind, input, {
-    mode: values.partial ? 'good-rows' : 'all-or-nothing',
+  const report = await new ImportService(databaseUrl).importCsv(kind, input, {
+    mode: args.values.partial ? 'good-rows' : 'all-or-nothing',
     actor: `cli:${os.userInfo().username}`,
     source: path.basename(file),
     onProgress: (rows) => {
       const pct = size ? Math.min(100, Math.round((input.bytesRead / size) * 100)) : 100;
-      process.stderr.write(`\r${kind}: ${rows} rows read (${pct}%, ${((Date.now() - started) / 1000).toFixed(1)} s)`);
+      process.stderr.write(`\r${kind}: ${rows} rows read (${pct}%, ${seconds()} s)`);
     },
   });
-  process.stderr.write('\n');
+  const peakMb = Math.round(process.resourceUsage().maxRSS / 1024);
+  process.stderr.write(
+    `\n${kind}: ${report.written ? `${report.inserted} inserted, ${report.updated} updated` : 'nothing written'}, ${report.rejected} rows refused; ${seconds()} s, peak memory ${peakMb} MB\n`,
+  );
   console.log(JSON.stringify(report, null, 2));
   process.exit(report.errorCount > 0 ? 1 : 0);
 } catch (error) {
-  if (error instanceof DomainException) {
-    console.error(JSON.stringify({ code: error.code, message: error.message, ...error.details }));
-    process.exit(1);
-  }
+  process.stderr.write('\n');
+  if (error instanceof DomainException) fail(1, asJson(error));
   throw error;
 }

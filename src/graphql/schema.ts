@@ -6,9 +6,10 @@ import { InvoiceResolver } from './billing/invoice.resolver.js';
 import { ComplaintResolver } from './complaints/complaint.resolver.js';
 import { CustomerResolver } from './customers/customer.resolver.js';
 import { ImportResolver } from './import/import.resolver.js';
+import { ImportRowsResolver } from './import/import-rows.resolver.js';
 import { PlaybookResolver } from './playbooks/playbook.resolver.js';
 
-export const resolvers = [CustomerResolver, ComplaintResolver, InvoiceResolver, ImportResolver, PlaybookResolver] as const;
+export const resolvers = [CustomerResolver, ComplaintResolver, InvoiceResolver, ImportResolver, ImportRowsResolver, PlaybookResolver] as const;
 
 export function createSchema(): Promise<GraphQLSchema> {
   return buildSchema({ resolvers, authChecker, validate: true });

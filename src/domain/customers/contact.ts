@@ -1,16 +1,23 @@
 /** Rules for a customer's contact data, shared by the API and the import path. */
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+/** The e-mail shape as a regular expression source, for checks run in SQL (the import). */
+export const EMAIL_PATTERN = EMAIL.source;
+export const EMAIL_MAX_LENGTH = 254;
 
 export function isEmail(value: string): boolean {
-  return value.length <= 254 && EMAIL.test(value);
+  return value.length <= EMAIL_MAX_LENGTH && EMAIL.test(value);
 }
 
 let zones: Set<string> | undefined;
+/** Every time zone name isTimeZone accepts. */
+export function timeZoneNames(): ReadonlySet<string> {
+  return (zones ??= new Set([...Intl.supportedValuesOf('timeZone'), 'UTC', 'Etc/UTC']));
+}
+
 /** An IANA time zone name this runtime knows (quiet hours are computed in it). */
 export function isTimeZone(value: string): boolean {
-  zones ??= new Set([...Intl.supportedValuesOf('timeZone'), 'UTC', 'Etc/UTC']);
-  return zones.has(value);
+  return timeZoneNames().has(value);
 }
 
 export function normaliseEmail(value: string): string {

@@ -1,4 +1,7 @@
-import { headerProblems, importSpecs, isImportKind, toMinorUnits, valueCheck } from './import-spec.js';
+import { EMAIL_PATTERN } from '../customers/contact.js';
+import { TIME_ZONE_TABLE, columnField, fieldColumn, headerProblems, importSpecs, isImportKind, recordStartLine, toMinorUnits, valueCheck, type ColumnSpec } from './import-spec.js';
+
+const column = (kind: keyof typeof importSpecs, name: string): ColumnSpec => importSpecs[kind].columns.find((c) => c.name === name)!;
 
 describe('import specs', () => {
   it('accept a header with the required columns in any order and any case', () => {
@@ -23,6 +26,52 @@ describe('import specs', () => {
       for (const c of spec.columns) expect(valueCheck(c) === null).toBe(c.type === 'text');
     }
     expect(valueCheck(importSpecs.complaints.columns.find((c) => c.name === 'severity')!)!.message).toBe('is not one of low, medium, high, critical');
+  });
+
+  it('check e-mail addresses and time zones by the rules the API uses', () => {
+    expect(valueCheck(column('customers', 'email'))!.badWhen).toContain(EMAIL_PATTERN);
+    expect(valueCheck(column('customers', 'email'))!.badWhen).toContain('length(v) > 254');
+    expect(valueCheck(column('customers', 'time_zone'))!.badWhen).toContain(TIME_ZONE_TABLE);
+    expect(valueCheck(column('customers', 'time_zone'))!.badWhen).not.toContain('pg_timezone_names');
+  });
+
+  it('check a cost quantity as a number instead of dropping a bad one', () => {
+    expect(column('costs', 'quantity').type).toBe('number');
+    expect(valueCheck(column('costs', 'quantity'))).not.toBeNull();
+  });
+
+  it('require exactly the columns the issue names, and each kind its reference column', () => {
+    const required = (kind: keyof typeof importSpecs) => importSpecs[kind].columns.filter((c) => c.required).map((c) => c.name);
+    expect(required('customers')).toEqual(['customer_ref', 'name', 'email']);
+    expect(required('orders')).toEqual(['customer_ref', 'ordered_at', 'amount']);
+    expect(required('invoices')).toEqual(['invoice_ref', 'customer_ref', 'issued_at', 'due_at', 'amount']);
+    expect(required('payments')).toEqual(['invoice_ref', 'paid_at', 'amount']);
+    expect(required('complaints')).toEqual(['complaint_ref', 'customer_ref', 'topic', 'severity', 'opened_at']);
+    expect(required('costs')).toEqual(['cost_ref', 'customer_ref', 'occurred_at', 'kind', 'amount']);
+    for (const spec of Object.values(importSpecs)) expect(spec.columns.map((c) => c.name)).toContain(spec.refColumn);
+  });
+
+  it('let money be negative only for the order margin', () => {
+    const signed = Object.values(importSpecs).flatMap((s) => s.columns.filter((c) => c.type === 'signed-money').map((c) => `${s.kind}.${c.name}`));
+    expect(signed).toEqual(['orders.margin']);
+  });
+});
+
+describe('recordStartLine', () => {
+  it('is the line a record ends on, less the line breaks inside its quoted fields', () => {
+    expect(recordStartLine(5, ['a', 'b'])).toBe(5);
+    expect(recordStartLine(4, ['1', 'two\nlines'])).toBe(3);
+    expect(recordStartLine(9, ['x\r\ny\rz', 'w\n'])).toBe(6);
+  });
+});
+
+describe('GraphQL field names of CSV columns', () => {
+  it('are camelCase and map back to every column of every kind', () => {
+    expect(columnField('customer_ref')).toBe('customerRef');
+    expect(columnField('reminders_sent')).toBe('remindersSent');
+    expect(columnField('name')).toBe('name');
+    expect(fieldColumn('marketingConsent')).toBe('marketing_consent');
+    for (const spec of Object.values(importSpecs)) for (const c of spec.columns) expect(fieldColumn(columnField(c.name))).toBe(c.name);
   });
 });
 

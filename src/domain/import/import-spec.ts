@@ -1,9 +1,14 @@
+import { EMAIL_MAX_LENGTH, EMAIL_PATTERN } from '../customers/contact.js';
+
 /**
  * The CSV formats of the import path, as data: which columns each kind has, their
  * types and whether they are required. Validation SQL and documentation are
  * derived from these specs, so the three cannot drift apart.
  */
-export type ColumnType = 'text' | 'email' | 'date' | 'timestamp' | 'money' | 'signed-money' | 'int' | 'bool' | 'enum' | 'timezone' | 'ref';
+export type ColumnType = 'text' | 'email' | 'date' | 'timestamp' | 'money' | 'signed-money' | 'int' | 'number' | 'bool' | 'enum' | 'timezone' | 'ref';
+
+/** The temporary table the import fills with the time zones the application accepts (isTimeZone). */
+export const TIME_ZONE_TABLE = 'import_time_zone';
 
 export interface ColumnSpec {
   name: string;
@@ -91,7 +96,7 @@ export const importSpecs: Record<ImportKind, ImportSpec> = {
       col('occurred_at', 'date', true),
       col('kind', 'enum', true, ['support_minutes', 'return', 'discount', 'reminder', 'other']),
       col('amount', 'money', true),
-      col('quantity', 'text'),
+      col('quantity', 'number'),
     ],
   },
 };
@@ -119,7 +124,7 @@ export function headerProblems(spec: ImportSpec, header: readonly string[]): str
 export function valueCheck(column: ColumnSpec): { badWhen: string; message: string } | null {
   switch (column.type) {
     case 'email':
-      return { badWhen: `v !~ '^[^\\s@]+@[^\\s@]+\\.[^\\s@]+$'`, message: 'is not an e-mail address' };
+      return { badWhen: `length(v) > ${EMAIL_MAX_LENGTH} or v !~ '${EMAIL_PATTERN}'`, message: 'is not an e-mail address' };
     case 'date':
       return { badWhen: `v !~ '^\\d{4}-\\d{2}-\\d{2}$' or not pg_input_is_valid(v, 'date')`, message: 'is not a date (YYYY-MM-DD)' };
     case 'timestamp':
@@ -133,12 +138,15 @@ export function valueCheck(column: ColumnSpec): { badWhen: string; message: stri
       return { badWhen: `v !~ '^-?\\d{1,13}(\\.\\d{1,2})?$'`, message: 'is not an amount with at most 2 decimals' };
     case 'int':
       return { badWhen: `v !~ '^\\d{1,9}$'`, message: 'is not a whole number >= 0' };
+    case 'number':
+      return { badWhen: `v !~ '^-?\\d{1,15}(\\.\\d{1,6})?$'`, message: 'is not a number (at most 6 decimals)' };
     case 'bool':
       return { badWhen: `lower(v) not in ('true', 'false', '1', '0', 'yes', 'no')`, message: 'is not true or false' };
     case 'enum':
       return { badWhen: `lower(v) not in (${column.values!.map((x) => `'${x}'`).join(', ')})`, message: `is not one of ${column.values!.join(', ')}` };
     case 'timezone':
-      return { badWhen: `not exists (select 1 from pg_timezone_names z where z.name = v)`, message: 'is not an IANA time zone' };
+      // The application's list (Intl), not PostgreSQL's: quiet hours are computed with Intl.
+      return { badWhen: `not exists (select 1 from ${TIME_ZONE_TABLE} z where z.name = v)`, message: 'is not an IANA time zone (e.g. Europe/Berlin)' };
     case 'ref':
       return { badWhen: `length(v) > 200`, message: 'is longer than 200 characters' };
     case 'text':
@@ -153,4 +161,24 @@ export function toMinorUnits(amount: string): number {
   const [, sign, whole, fraction = ''] = match;
   const minor = Number(whole) * 100 + Number(fraction.padEnd(2, '0'));
   return sign ? -minor : minor;
+}
+
+/**
+ * The line in the file where a record starts (the header is line 1). csv-parse reports
+ * the line a record ends on; a quoted field may span lines.
+ */
+export function recordStartLine(endLine: number, fields: readonly string[]): number {
+  let breaks = 0;
+  for (const f of fields) breaks += f.match(/\r\n|\r|\n/g)?.length ?? 0;
+  return endLine - breaks;
+}
+
+/** The GraphQL input field of a CSV column: `customer_ref` -> `customerRef`. */
+export function columnField(column: string): string {
+  return column.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+}
+
+/** The CSV column of a GraphQL input field: `customerRef` -> `customer_ref`. */
+export function fieldColumn(field: string): string {
+  return field.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 }

@@ -1,4 +1,4 @@
-import { valueCheck, type ImportSpec } from '../../domain/import/import-spec.js';
+import { TIME_ZONE_TABLE, valueCheck, type ImportSpec } from '../../domain/import/import-spec.js';
 
 /**
  * SQL for one import, over the temporary table `import_stage` (row_no, _shape_error,
@@ -11,6 +11,12 @@ const ts = (c: string) => `${v(c)}::timestamptz`;
 
 export function stageTableSql(spec: ImportSpec): string {
   return `create temp table import_stage (row_no int primary key, _shape_error text, ${spec.columns.map((c) => `${c.name} text`).join(', ')}) on commit drop`;
+}
+
+/** The time zones the application accepts, as a temporary table for the time zone check; takes them as $1 (text[]). */
+export function timeZoneTableSql(spec: ImportSpec): string | null {
+  if (!spec.columns.some((c) => c.type === 'timezone')) return null;
+  return `create temp table ${TIME_ZONE_TABLE} on commit drop as select distinct unnest($1::text[]) as name`;
 }
 
 /** Every (row, field, message) problem, as one statement; written into import_errors. */
@@ -55,6 +61,36 @@ export function validationSql(spec: ImportSpec): string {
   return `create temp table import_errors on commit drop as ${checks.join('\nunion all\n')}`;
 }
 
+/**
+ * Checks that depend on which rows have errors, run after validationSql when it found
+ * any. A customer whose referrer is only in the file, on a refused line, is refused too
+ * (else good-rows mode would import it without its referrer), and so on down a chain of
+ * referrals. A reference has at most one good line (repeats are errors), so "refused"
+ * means "no good line". The index keeps each step of a long chain a lookup, not a scan.
+ */
+export function followUpChecks(spec: ImportSpec, header: Set<string>): string[] {
+  if (spec.kind !== 'customers' || !header.has('referrer_ref')) return [];
+  const fine = (alias: string) => `${alias}._shape_error is null and not exists (select 1 from import_errors e where e.row_no = ${alias}.row_no)`;
+  const notStored = (ref: string) => `not exists (select 1 from customer c where c.external_ref = ${ref})`;
+  return [
+    `create index on import_stage (btrim(referrer_ref))`,
+    `with recursive refused(ref) as (
+       select btrim(s.customer_ref) from import_stage s left join (select distinct row_no from import_errors) e on e.row_no = s.row_no
+       where ${v('customer_ref')} is not null
+       group by btrim(s.customer_ref) having bool_and(e.row_no is not null)
+       union
+       -- One index lookup per refused reference (offset 0 keeps the planner from turning it into a scan per step).
+       select x.ref from refused r
+       cross join lateral (select btrim(s.customer_ref) as ref from import_stage s where btrim(s.referrer_ref) = r.ref and ${fine('s')} offset 0) x
+       where ${notStored('r.ref')}
+     )
+     insert into import_errors
+     select s.row_no, 'referrer_ref', 'refers to customer "' || left(r.ref, 60) || '", whose line has errors'
+     from import_stage s join refused r on btrim(s.referrer_ref) = r.ref
+     where ${fine('s')} and ${notStored('r.ref')}`,
+  ];
+}
+
 /** Rows without any error. */
 const good = `s._shape_error is null and not exists (select 1 from import_errors e where e.row_no = s.row_no)`;
 
@@ -62,6 +98,13 @@ const good = `s._shape_error is null and not exists (select 1 from import_errors
 function setClause(columns: Array<[target: string, source: string | null]>, present: Set<string>, table: string): string {
   return columns.map(([target, source]) => `${target} = ${source === null || present.has(source) ? `excluded.${target}` : `${table}.${target}`}`).join(', ');
 }
+
+/**
+ * The stored row a staged row will update, if any. Columns with a default (time zone, tier,
+ * status, consent, tenure, counters, fees) take it only on insert: an empty cell in a
+ * re-import keeps the stored value instead of resetting it.
+ */
+const keepStored = (table: string, refColumn: string) => `left join ${table} old on old.external_ref = btrim(s.${refColumn})`;
 
 const counted = (insert: string) => `with up as (${insert} returning (xmax = 0) as inserted) select count(*) filter (where inserted) as inserted, count(*) filter (where not inserted) as updated from up`;
 
@@ -71,10 +114,13 @@ export function upsertSql(spec: ImportSpec, header: Set<string>): string[] {
     case 'customers':
       return [
         counted(`insert into customer (id, external_ref, name, email, phone, time_zone, service_tier, status, marketing_consent, acquired_at, created_at, updated_at)
-          select gen_random_uuid(), btrim(s.customer_ref), btrim(s.name), lower(btrim(s.email)), ${v('phone')}, coalesce(${v('time_zone')}, 'UTC'),
-                 coalesce(lower(${v('service_tier')}), 'standard')::service_tier, coalesce(lower(${v('status')}), 'active')::customer_status,
-                 coalesce(${bool('marketing_consent')}, false), coalesce(${v('acquired_at')}::date, current_date), now(), now()
-          from import_stage s where ${good} order by s.row_no
+          select gen_random_uuid(), btrim(s.customer_ref), btrim(s.name), lower(btrim(s.email)), ${v('phone')},
+                 coalesce(${v('time_zone')}, old.time_zone, 'UTC'),
+                 coalesce(lower(${v('service_tier')})::service_tier, old.service_tier, 'standard'),
+                 coalesce(lower(${v('status')})::customer_status, old.status, 'active'),
+                 coalesce(${bool('marketing_consent')}, old.marketing_consent, false),
+                 coalesce(${v('acquired_at')}::date, old.acquired_at, current_date), now(), now()
+          from import_stage s ${keepStored('customer', 'customer_ref')} where ${good} order by s.row_no
           on conflict (external_ref) do update set ${setClause(
             [
               ['name', null],
@@ -89,10 +135,10 @@ export function upsertSql(spec: ImportSpec, header: Set<string>): string[] {
             header,
             'customer',
           )}, updated_at = now()`),
-        // Referrers may be new in the same file: linked once all customers exist.
+        // Referrers may be new in the same file: linked once all customers exist; an empty cell clears the link.
         ...(header.has('referrer_ref')
           ? [
-              `update customer c set referrer_id = r.id from import_stage s join customer r on r.external_ref = btrim(s.referrer_ref)
+              `update customer c set referrer_id = r.id from import_stage s left join customer r on r.external_ref = ${v('referrer_ref')}
                where ${good} and c.external_ref = btrim(s.customer_ref) and c.referrer_id is distinct from r.id`,
             ]
           : []),
@@ -120,8 +166,9 @@ export function upsertSql(spec: ImportSpec, header: Set<string>): string[] {
       return [
         counted(`insert into invoice (id, external_ref, customer_id, issued_at, due_at, amount_minor, paid_at, reminders_sent, fee_charged_minor, fee_waived_minor, created_at)
           select gen_random_uuid(), btrim(s.invoice_ref), c.id, ${v('issued_at')}::date, ${v('due_at')}::date, ${money('amount')}, ${v('paid_at')}::date,
-                 coalesce(${v('reminders_sent')}::int, 0), coalesce(${money('fee_charged')}, 0), coalesce(${money('fee_waived')}, 0), now()
-          from import_stage s join customer c on c.external_ref = btrim(s.customer_ref) where ${good}
+                 coalesce(${v('reminders_sent')}::int, old.reminders_sent, 0), coalesce(${money('fee_charged')}, old.fee_charged_minor, 0),
+                 coalesce(${money('fee_waived')}, old.fee_waived_minor, 0), now()
+          from import_stage s join customer c on c.external_ref = btrim(s.customer_ref) ${keepStored('invoice', 'invoice_ref')} where ${good}
           on conflict (external_ref) do update set ${setClause(
             [
               ['customer_id', null],
@@ -163,8 +210,9 @@ export function upsertSql(spec: ImportSpec, header: Set<string>): string[] {
       return [
         counted(`insert into complaint (id, external_ref, customer_id, topic, severity, summary, opened_at, resolved_at, reopened_count, handling_cost_minor, product_defect, created_at)
           select gen_random_uuid(), btrim(s.complaint_ref), c.id, lower(btrim(s.topic)), lower(btrim(s.severity))::complaint_severity, ${v('summary')},
-                 ${ts('opened_at')}, ${ts('resolved_at')}, coalesce(${v('reopened_count')}::int, 0), coalesce(${money('handling_cost')}, 0), coalesce(${bool('product_defect')}, false), now()
-          from import_stage s join customer c on c.external_ref = btrim(s.customer_ref) where ${good}
+                 ${ts('opened_at')}, ${ts('resolved_at')}, coalesce(${v('reopened_count')}::int, old.reopened_count, 0),
+                 coalesce(${money('handling_cost')}, old.handling_cost_minor, 0), coalesce(${bool('product_defect')}, old.product_defect, false), now()
+          from import_stage s join customer c on c.external_ref = btrim(s.customer_ref) ${keepStored('complaint', 'complaint_ref')} where ${good}
           on conflict (external_ref) do update set ${setClause(
             [
               ['customer_id', null],
@@ -185,7 +233,7 @@ export function upsertSql(spec: ImportSpec, header: Set<string>): string[] {
       return [
         counted(`insert into cost_entry (id, external_ref, customer_id, occurred_at, kind, amount_minor, quantity, created_at)
           select gen_random_uuid(), btrim(s.cost_ref), c.id, ${v('occurred_at')}::date, lower(btrim(s.kind))::cost_kind, ${money('amount')},
-                 case when ${v('quantity')} ~ '^-?\\d+(\\.\\d+)?$' then ${v('quantity')}::double precision end, now()
+                 ${v('quantity')}::double precision, now()
           from import_stage s join customer c on c.external_ref = btrim(s.customer_ref) where ${good}
           on conflict (external_ref) do update set ${setClause(
             [

@@ -1,14 +1,26 @@
 import { DomainException, type FailureKind } from '../../domain/errors/domain-exception.js';
 
+/** Failures that refuse a whole import; problems in single rows are reported, not thrown. */
 export enum ImportExceptionCode {
   UnknownKind = 'IMPORT_UNKNOWN_KIND',
   BadHeader = 'IMPORT_BAD_HEADER',
   EmptyFile = 'IMPORT_EMPTY_FILE',
   UnreadableCsv = 'IMPORT_UNREADABLE_CSV',
+  FileNotFound = 'IMPORT_FILE_NOT_FOUND',
+  TooManyRows = 'IMPORT_TOO_MANY_ROWS',
 }
+
+const kinds: Record<ImportExceptionCode, FailureKind> = {
+  [ImportExceptionCode.UnknownKind]: 'VALIDATION',
+  [ImportExceptionCode.BadHeader]: 'VALIDATION',
+  [ImportExceptionCode.EmptyFile]: 'VALIDATION',
+  [ImportExceptionCode.UnreadableCsv]: 'VALIDATION',
+  [ImportExceptionCode.FileNotFound]: 'NOT_FOUND',
+  [ImportExceptionCode.TooManyRows]: 'VALIDATION',
+};
 
 export class ImportException extends DomainException<ImportExceptionCode> {
   get kind(): FailureKind {
-    return 'VALIDATION';
+    return kinds[this.code];
   }
 }

@@ -3,14 +3,15 @@ import { pipeline } from 'node:stream/promises';
 import { parse } from 'csv-parse';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { headerProblems, importSpecs, isImportKind, type ImportKind } from '../../domain/import/import-spec.js';
+import { timeZoneNames } from '../../domain/customers/contact.js';
+import { headerProblems, importSpecs, isImportKind, recordStartLine, type ImportKind, type ImportSpec } from '../../domain/import/import-spec.js';
 import { ImportException, ImportExceptionCode } from './import.exception.js';
-import { stageTableSql, upsertSql, validationSql } from './import-sql.js';
+import { followUpChecks, stageTableSql, timeZoneTableSql, upsertSql, validationSql } from './import-sql.js';
 
 export type ImportMode = 'all-or-nothing' | 'good-rows';
 
 export interface ImportRowError {
-  /** Line in the file (the header is line 1). */
+  /** Line in the file where the record starts (the header is line 1); for importRows, the 1-based index in the list. */
   line: number;
   /** Column the problem is in; null for a malformed line. */
   field: string | null;
@@ -34,6 +35,8 @@ export interface ImportReport {
 }
 
 export const MAX_LISTED_ERRORS = 1000;
+/** The most rows importRows (the GraphQL bulk mutations) takes in one call; files go through importCsv, which streams. */
+export const MAX_IMPORT_ROWS = 10_000;
 
 export interface ImportOptions {
   mode: ImportMode;
@@ -41,39 +44,54 @@ export interface ImportOptions {
   actor: string;
   /** File name or "graphql", for the report and the audit log. */
   source: string;
+  /** Called every 50,000 rows while staging, and once with the total. */
   onProgress?: (rowsRead: number) => void;
 }
 
+/** One row for importRows: CSV column name -> value; null or '' is an empty cell, a missing key a column the row leaves out. */
+export type ImportRow = Readonly<Record<string, string | null | undefined>>;
+
 const copyField = (value: string | null) => (value === null ? '\\N' : value.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r'));
 
+/** One line of COPY text for import_stage: row number, shape error, then the spec's columns. */
+function copyLine(rowNo: number, values: Array<string | null>): string {
+  // PostgreSQL text cannot hold NUL: such a row is refused as a whole instead of failing the file.
+  const shapeError = values.some((x) => x?.includes('\0')) ? 'contains a NUL character' : null;
+  return [String(rowNo), shapeError, ...(shapeError ? values.map(() => null) : values)].map(copyField).join('\t') + '\n';
+}
+
+const stageColumns = (spec: ImportSpec) => ['row_no', '_shape_error', ...spec.columns.map((c) => c.name)];
+
+function specOf(kind: string): ImportSpec {
+  if (!isImportKind(kind)) {
+    throw new ImportException(ImportExceptionCode.UnknownKind, `"${kind}" is not an import kind (${Object.keys(importSpecs).join(', ')})`, { field: 'kind' });
+  }
+  return importSpecs[kind];
+}
+
+/** What staging produced: the columns the input carries and how many rows it had. */
+interface Staged {
+  header: string[];
+  rowsRead: number;
+}
+
 /**
- * Bulk import of customer data from CSV. The file streams through csv-parse into a
- * temporary table with COPY (memory stays flat for millions of rows), is validated
- * set-based in SQL (every bad row reported with its line and field), then merged
- * by the source system's reference (a re-import updates, never duplicates) — all in
- * one transaction: with errors, all-or-nothing writes nothing; good-rows writes the rest.
+ * Bulk import of customer data. Input streams into a temporary table with COPY (memory
+ * stays flat for millions of rows), is validated set-based in SQL (every bad row reported
+ * with its line and field), then merged by the source system's reference (a re-import
+ * updates, never duplicates) — all in one transaction: with errors, all-or-nothing writes
+ * nothing; good-rows writes the rest. Needs PostgreSQL >= 16 (pg_input_is_valid).
  */
 export class ImportService {
   constructor(private readonly databaseUrl: string) {}
 
+  /** Imports a CSV file (header line first, the format of `kind`); streams, whatever the size. */
   async importCsv(kind: string, csv: Readable, options: ImportOptions): Promise<ImportReport> {
-    if (!isImportKind(kind)) {
-      throw new ImportException(ImportExceptionCode.UnknownKind, `"${kind}" is not an import kind (${Object.keys(importSpecs).join(', ')})`, { field: 'kind' });
-    }
-    const spec = importSpecs[kind];
-    const client = new pg.Client({ connectionString: this.databaseUrl });
-    await client.connect();
-    try {
-      await client.query('begin');
-      // Times without a zone in the file are UTC.
-      await client.query(`set local timezone = 'UTC'`);
-      await client.query(stageTableSql(spec));
-
+    const spec = specOf(kind);
+    return this.run(spec, options, async (client) => {
       let header: string[] | null = null;
       let positions: number[] = [];
       let rowsRead = 0;
-      // Every spec column is staged; a column the file lacks stays null.
-      const columns = ['row_no', '_shape_error', ...spec.columns.map((c) => c.name)];
       const toCopy = new Transform({
         objectMode: true,
         transform: (chunk: { record: string[]; info: { lines: number } }, _enc, done) => {
@@ -87,9 +105,11 @@ export class ImportService {
           }
           rowsRead++;
           if (rowsRead % 50_000 === 0) options.onProgress?.(rowsRead);
-          const shapeError = record.length === header.length ? null : `has ${record.length} fields, the header has ${header.length}`;
-          const values = positions.map((i) => (shapeError || i < 0 ? null : record[i]));
-          done(null, [String(info.lines), shapeError, ...values].map(copyField).join('\t') + '\n');
+          const line = recordStartLine(info.lines, record);
+          if (record.length !== header.length) {
+            return done(null, copyField(String(line)) + '\t' + copyField(`has ${record.length} fields, the header has ${header.length}`) + '\t\\N'.repeat(spec.columns.length) + '\n');
+          }
+          done(null, copyLine(line, positions.map((i) => (i < 0 ? null : record[i]))));
         },
       });
       try {
@@ -97,28 +117,92 @@ export class ImportService {
           csv,
           parse({ bom: true, skip_empty_lines: true, relax_column_count: true, info: true }),
           toCopy,
-          client.query(copyFrom(`copy import_stage (${columns.join(', ')}) from stdin`)),
+          client.query(copyFrom(`copy import_stage (${stageColumns(spec).join(', ')}) from stdin`)),
         );
       } catch (error) {
         if (error instanceof ImportException) throw error;
         throw new ImportException(ImportExceptionCode.UnreadableCsv, `The CSV cannot be read: ${(error as Error).message}`, {});
       }
       if (header === null) throw new ImportException(ImportExceptionCode.EmptyFile, 'The file has no header line', {});
-      options.onProgress?.(rowsRead);
+      return { header, rowsRead };
+    });
+  }
 
+  /** The same import from CSV text (the importCsv mutation). */
+  importCsvText(kind: string, csv: string, options: ImportOptions): Promise<ImportReport> {
+    return this.importCsv(kind, Readable.from([csv]), options);
+  }
+
+  /**
+   * Imports rows given as objects (the GraphQL bulk mutations), through the same staging,
+   * checks and merge as a file. Keys are CSV column names; a column counts as given when any
+   * row has its key. Errors name the 1-based index of the row in the list as `line`.
+   */
+  async importRows(kind: string, rows: readonly ImportRow[], options: ImportOptions): Promise<ImportReport> {
+    const spec = specOf(kind);
+    if (rows.length > MAX_IMPORT_ROWS) {
+      throw new ImportException(ImportExceptionCode.TooManyRows, `At most ${MAX_IMPORT_ROWS} rows per call (got ${rows.length}); import larger sets as a file`, {
+        field: 'rows',
+        max: MAX_IMPORT_ROWS,
+      });
+    }
+    const header = [...new Set(rows.flatMap((row) => Object.keys(row).filter((k) => row[k] !== undefined)))];
+    if (rows.length === 0) {
+      return { kind: spec.kind, mode: options.mode, source: options.source, rowsRead: 0, inserted: 0, updated: 0, rejected: 0, written: false, errorCount: 0, errors: [] };
+    }
+    const known = new Set(spec.columns.map((c) => c.name));
+    const problems = [...header.filter((k) => !known.has(k) && known.has(k.trim().toLowerCase())).map((k) => `unknown column "${k}"`), ...headerProblems(spec, header)];
+    if (problems.length) throw new ImportException(ImportExceptionCode.BadHeader, `The rows do not have the ${kind} columns: ${problems.join('; ')}`, { problems });
+    return this.run(spec, options, async (client) => {
+      const lines = function* () {
+        for (let i = 0; i < rows.length; i++) {
+          const row = rows[i];
+          if (i > 0 && i % 50_000 === 0) options.onProgress?.(i);
+          yield copyLine(i + 1, spec.columns.map((c) => row[c.name] ?? null));
+        }
+      };
+      await pipeline(Readable.from(lines()), client.query(copyFrom(`copy import_stage (${stageColumns(spec).join(', ')}) from stdin`)));
+      return { header, rowsRead: rows.length };
+    });
+  }
+
+  /** Stage (by the caller), validate, then merge or roll back: one transaction on a connection of its own. */
+  private async run(spec: ImportSpec, options: ImportOptions, stage: (client: pg.Client) => Promise<Staged>): Promise<ImportReport> {
+    const client = new pg.Client({ connectionString: this.databaseUrl, application_name: `import ${spec.kind}` });
+    await client.connect();
+    try {
+      await client.query('begin');
+      // Times without a zone in the file are UTC.
+      await client.query(`set local timezone = 'UTC'`);
+      await client.query(stageTableSql(spec));
+      const { header, rowsRead } = await stage(client);
+      options.onProgress?.(rowsRead);
+      // Autovacuum never analyzes temporary tables: without statistics the planner guesses a few thousand rows.
+      await client.query('analyze import_stage');
+
+      const timeZones = timeZoneTableSql(spec);
+      if (timeZones) await client.query(timeZones, [[...timeZoneNames()]]);
       await client.query(validationSql(spec));
-      const errorCount = Number((await client.query<{ n: string }>('select count(*) as n from import_errors')).rows[0].n);
-      const rejected = Number((await client.query<{ n: string }>('select count(distinct row_no) as n from import_errors')).rows[0].n);
+      const followUps = followUpChecks(spec, new Set(header));
+      if (followUps.length && (await client.query('select 1 from import_errors limit 1')).rowCount) {
+        await client.query('analyze import_errors');
+        for (const statement of followUps) await client.query(statement);
+      }
+      const { rows: counts } = await client.query<{ errors: string; rejected: string }>('select count(*) as errors, count(distinct row_no) as rejected from import_errors');
+      const errorCount = Number(counts[0].errors);
+      const rejected = Number(counts[0].rejected);
       const errors = (
-        await client.query<{ row_no: number; field: string | null; message: string }>(`select row_no, field, message from import_errors order by row_no, field nulls first limit ${MAX_LISTED_ERRORS}`)
+        await client.query<{ row_no: number; field: string | null; message: string }>(`select row_no, field, message from import_errors order by row_no, field nulls first, message limit ${MAX_LISTED_ERRORS}`)
       ).rows.map((e) => ({ line: e.row_no, field: e.field, message: e.message }));
-      const report: ImportReport = { kind, mode: options.mode, source: options.source, rowsRead, inserted: 0, updated: 0, rejected, written: false, errorCount, errors };
+      const report: ImportReport = { kind: spec.kind, mode: options.mode, source: options.source, rowsRead, inserted: 0, updated: 0, rejected, written: false, errorCount, errors };
 
       if (errorCount > 0 && options.mode === 'all-or-nothing') {
         await client.query('rollback');
         return report;
       }
-      for (const statement of upsertSql(spec, new Set(header as string[]))) {
+      // The merge skips refused rows with an anti-join on import_errors: give the planner its size.
+      if (errorCount > 0) await client.query('analyze import_errors');
+      for (const statement of upsertSql(spec, new Set(header))) {
         const { rows } = await client.query<{ inserted?: string; updated?: string }>(statement);
         if (rows[0]?.inserted !== undefined) {
           report.inserted += Number(rows[0].inserted);
@@ -128,7 +212,7 @@ export class ImportService {
       report.written = true;
       await client.query(
         `insert into audit_entry (id, at, actor, action, entity_type, entity_id, before, after) values (gen_random_uuid(), now(), $1, $2, $3, null, null, $4)`,
-        [options.actor, `import.${kind}`, kind, JSON.stringify({ source: options.source, mode: options.mode, rowsRead, inserted: report.inserted, updated: report.updated, rejected })],
+        [options.actor, `import.${spec.kind}`, spec.kind, JSON.stringify({ source: options.source, mode: options.mode, rowsRead, inserted: report.inserted, updated: report.updated, rejected })],
       );
       await client.query('commit');
       return report;
@@ -138,10 +222,5 @@ export class ImportService {
     } finally {
       await client.end();
     }
-  }
-
-  /** The same import from CSV text (the GraphQL bulk mutation). */
-  importCsvText(kind: string, csv: string, options: ImportOptions): Promise<ImportReport> {
-    return this.importCsv(kind, Readable.from([csv]), options);
   }
 }

@@ -1,0 +1,141 @@
+import 'reflect-metadata';
+import { Field, InputType, Int, ObjectType } from 'type-graphql';
+import { columnField, type ImportKind } from '../../domain/import/import-spec.js';
+import type { ImportReport } from '../../services/import/import.service.js';
+import { ImportKindEnum, ImportModeEnum } from './import.types.js';
+
+/*
+ * One input type per import kind for the bulk mutations (importCustomers, importOrders, ...):
+ * every field a string, named like its CSV column in camelCase (docs/import.md), required
+ * exactly where the column is. The values are checked by the import, not by GraphQL, so
+ * that every bad row is reported by index and field instead of failing the whole request.
+ * A test checks these classes against the import specs.
+ */
+
+@InputType({ description: 'A customer row of a bulk import (columns of customers.csv)' })
+export class CustomerImportRow {
+  @Field() customerRef!: string;
+  @Field() name!: string;
+  @Field() email!: string;
+  @Field(() => String, { nullable: true }) phone?: string | null;
+  @Field(() => String, { nullable: true, description: 'IANA zone, default UTC' }) timeZone?: string | null;
+  @Field(() => String, { nullable: true, description: 'basic, standard (default) or premium' }) serviceTier?: string | null;
+  @Field(() => String, { nullable: true, description: 'active (default), offboarding or offboarded' }) status?: string | null;
+  @Field(() => String, { nullable: true, description: 'true/false/1/0/yes/no' }) marketingConsent?: string | null;
+  @Field(() => String, { nullable: true, description: 'customerRef of the referrer (stored, or in the same list)' }) referrerRef?: string | null;
+  @Field(() => String, { nullable: true, description: 'YYYY-MM-DD, default today' }) acquiredAt?: string | null;
+}
+
+@InputType({ description: 'An order row of a bulk import (columns of orders.csv)' })
+export class OrderImportRow {
+  @Field() customerRef!: string;
+  @Field({ description: 'YYYY-MM-DD (midnight UTC) or an ISO time' }) orderedAt!: string;
+  @Field({ description: 'Major units, >= 0, at most 2 decimals' }) amount!: string;
+  @Field(() => String, { nullable: true, description: 'Major units, may be negative' }) margin?: string | null;
+  @Field(() => String, { nullable: true, description: 'Derived from customer, time, amount and occurrence when missing' }) orderRef?: string | null;
+}
+
+@InputType({ description: 'An invoice row of a bulk import (columns of invoices.csv)' })
+export class InvoiceImportRow {
+  @Field() invoiceRef!: string;
+  @Field() customerRef!: string;
+  @Field() issuedAt!: string;
+  @Field({ description: 'Not before issuedAt' }) dueAt!: string;
+  @Field() amount!: string;
+  @Field(() => String, { nullable: true }) paidAt?: string | null;
+  @Field(() => String, { nullable: true }) remindersSent?: string | null;
+  @Field(() => String, { nullable: true }) feeCharged?: string | null;
+  @Field(() => String, { nullable: true }) feeWaived?: string | null;
+}
+
+@InputType({ description: 'A payment row of a bulk import (columns of payments.csv)' })
+export class PaymentImportRow {
+  @Field({ description: 'A stored invoice' }) invoiceRef!: string;
+  @Field() paidAt!: string;
+  @Field({ description: 'More than 0' }) amount!: string;
+  @Field(() => String, { nullable: true, description: 'Derived from invoice, date, amount and occurrence when missing' }) paymentRef?: string | null;
+}
+
+@InputType({ description: 'A complaint row of a bulk import (columns of complaints.csv)' })
+export class ComplaintImportRow {
+  @Field() complaintRef!: string;
+  @Field() customerRef!: string;
+  @Field() topic!: string;
+  @Field({ description: 'low, medium, high or critical' }) severity!: string;
+  @Field() openedAt!: string;
+  @Field(() => String, { nullable: true, description: 'Not before openedAt' }) resolvedAt?: string | null;
+  @Field(() => String, { nullable: true }) reopenedCount?: string | null;
+  @Field(() => String, { nullable: true }) handlingCost?: string | null;
+  @Field(() => String, { nullable: true }) productDefect?: string | null;
+  @Field(() => String, { nullable: true }) summary?: string | null;
+}
+
+@InputType({ description: 'A cost row of a bulk import (columns of costs.csv)' })
+export class CostImportRow {
+  @Field() costRef!: string;
+  @Field() customerRef!: string;
+  @Field() occurredAt!: string;
+  @Field({ description: 'support_minutes, return, discount, reminder or other' }) kind!: string;
+  @Field() amount!: string;
+  @Field(() => String, { nullable: true }) quantity?: string | null;
+}
+
+/** The input class of each kind (the spec test walks this). */
+export const importRowTypes: Record<ImportKind, new () => object> = {
+  customers: CustomerImportRow,
+  orders: OrderImportRow,
+  invoices: InvoiceImportRow,
+  payments: PaymentImportRow,
+  complaints: ComplaintImportRow,
+  costs: CostImportRow,
+};
+
+@ObjectType('ImportRowsError', { simpleResolvers: true })
+export class ImportRowsErrorType {
+  @Field(() => Int, { description: 'Index of the row in the list, from 1' })
+  row!: number;
+
+  @Field(() => String, { nullable: true, description: 'The input field (e.g. customerRef); null when the whole row is refused' })
+  field!: string | null;
+
+  @Field()
+  message!: string;
+}
+
+@ObjectType('ImportRowsReport', { simpleResolvers: true })
+export class ImportRowsReportType {
+  @Field(() => ImportKindEnum)
+  kind!: string;
+
+  @Field(() => ImportModeEnum)
+  mode!: string;
+
+  @Field(() => Int)
+  rowsRead!: number;
+
+  @Field(() => Int)
+  inserted!: number;
+
+  @Field(() => Int)
+  updated!: number;
+
+  @Field(() => Int, { description: 'Rows with at least one error' })
+  rejected!: number;
+
+  @Field({ description: 'False when nothing was written' })
+  written!: boolean;
+
+  @Field(() => Int)
+  errorCount!: number;
+
+  @Field(() => [ImportRowsErrorType], { description: 'The first 1,000 errors in row order' })
+  errors!: ImportRowsErrorType[];
+
+  /** The service's report in the terms of the input: rows by index, fields by their GraphQL names. */
+  static from(report: ImportReport): ImportRowsReportType {
+    return Object.assign(new ImportRowsReportType(), {
+      ...report,
+      errors: report.errors.map((e) => ({ row: e.line, field: e.field === null ? null : columnField(e.field), message: e.message })),
+    });
+  }
+}
