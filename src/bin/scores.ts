@@ -1,0 +1,54 @@
+import { parseArgs } from 'node:util';
+import { DomainException } from '../domain/errors/domain-exception.js';
+import { fitOrdersFile, OrdersFileExceptionCode, parseDay } from '../services/scores/orders-file-fit.js';
+
+/**
+ * `npm run scores -- fit <orders.csv> [--until YYYY-MM-DD]`: fits the purchase models
+ * (BG/NBD, Gamma-Gamma) on an orders export, so an analyst can check them before the
+ * import; needs no database. Prints the parameters as JSON on stdout, progress on stderr.
+ * Exit codes: 0 fitted; 1 a bad row or file, or a model that cannot be fitted (JSON on
+ * stderr); 2 wrong usage or no such file. See docs/scores-fit.md.
+ */
+const usage = 'usage: npm run scores -- fit <orders.csv> [--until YYYY-MM-DD]';
+
+function fail(exitCode: number, message: string | Record<string, unknown>): never {
+  console.error(typeof message === 'string' ? message : JSON.stringify(message));
+  process.exit(exitCode);
+}
+
+const asJson = (error: DomainException) => ({ code: error.code, message: error.message, ...error.details });
+
+let args;
+try {
+  args = parseArgs({ allowPositionals: true, options: { until: { type: 'string' } } });
+} catch (error) {
+  fail(2, `${(error as Error).message}\n${usage}`);
+}
+const [command, file] = args.positionals;
+if (command !== 'fit' || !file || args.positionals.length > 2) fail(2, command && command !== 'fit' ? `unknown command "${command}"\n${usage}` : usage);
+const { until } = args.values;
+if (until !== undefined && parseDay(until) === null) fail(2, `--until must be a date YYYY-MM-DD (got "${until}")\n${usage}`);
+
+const started = Date.now();
+const seconds = () => ((Date.now() - started) / 1000).toFixed(1);
+let progressShown = false; // the progress line is ended before anything else goes to stderr
+const endProgress = () => {
+  if (progressShown) process.stderr.write('\n');
+};
+try {
+  const fit = await fitOrdersFile(file, {
+    until,
+    onProgress: (rows, share) => {
+      process.stderr.write(`\rorders: ${rows} rows read (${Math.round(share * 100)}%, ${seconds()} s)`);
+      progressShown = true;
+    },
+  });
+  endProgress();
+  process.stderr.write(`fitted ${fit.customers} customers up to ${fit.until} in ${seconds()} s\n`);
+  if (fit.gammaGamma === null) process.stderr.write(`Gamma-Gamma not fitted: ${fit.gammaGammaReason}\n`);
+  console.log(JSON.stringify(fit, null, 2));
+} catch (error) {
+  endProgress();
+  if (error instanceof DomainException) fail(error.code === OrdersFileExceptionCode.FileNotFound ? 2 : 1, asJson(error));
+  throw error;
+}

@@ -1,0 +1,206 @@
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { parse } from 'csv-parse';
+import { DomainException, type FailureKind } from '../../domain/errors/domain-exception.js';
+import { recordStartLine } from '../../domain/import/import-spec.js';
+import { fitBgNbd } from '../../domain/scoring/bgnbd.js';
+import { dayNumber, isoDay } from '../../domain/scoring/dates.js';
+import { fitGammaGamma } from '../../domain/scoring/gamma-gamma.js';
+import { invalidInput, ScoringException, ScoringExceptionCode } from '../../domain/scoring/scoring-exception.js';
+import { summarizeTransactions, type CustomerPurchaseSummary, type Transaction } from '../../domain/scoring/summarize-transactions.js';
+
+/**
+ * Checks the purchase models (BG/NBD, Gamma-Gamma) on an orders export before it is
+ * imported: the file (the `orders` import format) is streamed once, orders are reduced to
+ * one transaction per customer and day on the way, and the pure models in
+ * src/domain/scoring are fitted on the result. Nothing is written anywhere.
+ */
+
+export enum OrdersFileExceptionCode {
+  FileNotFound = 'ORDERS_FILE_NOT_FOUND',
+  BadHeader = 'ORDERS_FILE_BAD_HEADER',
+  BadRow = 'ORDERS_FILE_BAD_ROW',
+  UnreadableCsv = 'ORDERS_FILE_UNREADABLE_CSV',
+  NoOrders = 'ORDERS_FILE_NO_ORDERS',
+}
+
+const kinds: Record<OrdersFileExceptionCode, FailureKind> = {
+  [OrdersFileExceptionCode.FileNotFound]: 'NOT_FOUND',
+  [OrdersFileExceptionCode.BadHeader]: 'VALIDATION',
+  [OrdersFileExceptionCode.BadRow]: 'VALIDATION',
+  [OrdersFileExceptionCode.UnreadableCsv]: 'VALIDATION',
+  [OrdersFileExceptionCode.NoOrders]: 'VALIDATION',
+};
+
+/** A file that cannot be used; a bad row carries `line` (1-based, header = 1) and `column` in `details`. */
+export class OrdersFileException extends DomainException<OrdersFileExceptionCode> {
+  get kind(): FailureKind {
+    return kinds[this.code];
+  }
+}
+
+/** The columns the models need; any others (margin, order_ref, quantity, ...) are ignored. */
+const REQUIRED = ['customer_ref', 'ordered_at', 'amount'] as const;
+
+// As the import accepts them: a date, or an ISO time whose zone defaults to UTC.
+const ORDERED_AT = /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(Z|([+-])(\d{2})(?::?(\d{2}))?)?)?$/;
+const DECIMAL = /^-?\d+(\.\d+)?$/; // the sign only to say that an amount is negative
+
+/** UTC day number of a `YYYY-MM-DD` date; null when it is not one. */
+export function parseDay(text: string): number | null {
+  return /^\d{4}-\d{2}-\d{2}$/.test(text) ? orderDay(text) : null;
+}
+
+/** UTC calendar day (days since 1970-01-01) of an `ordered_at` value; null when it is not a date or ISO time. */
+function orderDay(text: string): number | null {
+  const m = ORDERED_AT.exec(text);
+  if (!m) return null;
+  let day: number;
+  try {
+    day = dayNumber(m[1]);
+  } catch {
+    return null; // 2026-02-30 and the like
+  }
+  if (m[2] === undefined) return day;
+  const [hours, minutes, seconds] = [Number(m[2]), Number(m[3]), Number(m[4] ?? 0)];
+  const [offsetHours, offsetMinutes] = [Number(m[7] ?? 0), Number(m[8] ?? 0)];
+  if (hours > 23 || minutes > 59 || seconds > 59 || offsetHours > 15 || offsetMinutes > 59) return null;
+  // A local time east of UTC may fall on the previous UTC day, west of it on the next.
+  const offset = (m[6] === '-' ? -1 : 1) * (offsetHours * 60 + offsetMinutes);
+  return day + Math.floor((hours * 60 + minutes - offset) / 1440);
+}
+
+export interface OrdersFileOptions {
+  /** Last day of the observation period, YYYY-MM-DD (inclusive); later orders are ignored. Default: the last order day in the file. */
+  until?: string;
+  /** Called every 50,000 rows and at the end, with the share of the file read (0-1). */
+  onProgress?: (rows: number, share: number) => void;
+}
+
+export interface OrdersFileSummary {
+  /** The end of the observation period (YYYY-MM-DD). */
+  until: string;
+  /** Order rows in the file (after the header), those after `until` included. */
+  rows: number;
+  /** One summary per customer with an order up to `until`, time in weeks. */
+  customers: CustomerPurchaseSummary[];
+}
+
+/** Streams the orders file into one (x, tx, T, zbar) summary per customer. Throws OrdersFileException (ScoringException for a bad `until`). */
+export async function summarizeOrdersFile(path: string, options: OrdersFileOptions = {}): Promise<OrdersFileSummary> {
+  const untilDay = options.until === undefined ? Infinity : parseDay(options.until);
+  if (untilDay === null) throw invalidInput(`until must be a date YYYY-MM-DD (got "${options.until}")`, { until: options.until });
+  const size = await fileSize(path);
+  const input = createReadStream(path);
+
+  // customer → day → amount: several orders of a customer on one day are one transaction.
+  const byCustomer = new Map<string, Map<number, number>>();
+  let rows = 0;
+  let lastDay = -Infinity;
+  const progress = () => options.onProgress?.(rows, size ? Math.min(1, input.bytesRead / size) : 1);
+
+  // pipe() rather than pipeline(): a row error thrown out of the loop must reach the caller as it is.
+  const records = input.pipe(parse({ bom: true, skip_empty_lines: true, relax_column_count: true, info: true }));
+  input.once('error', (error) => records.destroy(error));
+  try {
+    let positions: number[] | null = null;
+    let width = 0;
+    for await (const { record, info } of records as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
+      if (!positions) {
+        const header = record.map((h) => h.trim().toLowerCase());
+        const missing = REQUIRED.filter((c) => !header.includes(c));
+        if (missing.length) {
+          throw new OrdersFileException(OrdersFileExceptionCode.BadHeader, `The header lacks ${missing.map((c) => `"${c}"`).join(', ')} (an orders file needs ${REQUIRED.join(', ')})`, {
+            line: 1,
+            missing,
+          });
+        }
+        positions = REQUIRED.map((c) => header.indexOf(c));
+        width = header.length;
+        continue;
+      }
+      rows++;
+      if (rows % 50_000 === 0) progress();
+      const line = recordStartLine(info.lines, record);
+      const bad = (column: string | null, message: string) =>
+        new OrdersFileException(OrdersFileExceptionCode.BadRow, `Line ${line}${column ? `, column ${column}` : ''}: ${message}`, { line, column });
+      if (record.length !== width) throw bad(null, `has ${record.length} fields, the header has ${width}`);
+      const [customer, orderedAt, amountText] = positions.map((i) => record[i].trim());
+      if (!customer) throw bad('customer_ref', 'is empty');
+      if (!orderedAt) throw bad('ordered_at', 'is empty');
+      if (!amountText) throw bad('amount', 'is empty');
+      const day = orderDay(orderedAt);
+      if (day === null) throw bad('ordered_at', `"${orderedAt}" is not a date or ISO time (YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ)`);
+      if (!DECIMAL.test(amountText)) throw bad('amount', `"${amountText}" is not a decimal number`);
+      if (amountText.startsWith('-')) throw bad('amount', `${amountText} is negative`);
+      const amount = Number(amountText);
+      // Orders after the observation period do not count (the whole file is still checked).
+      if (day > untilDay) continue;
+      if (day > lastDay) lastDay = day;
+      let days = byCustomer.get(customer);
+      if (!days) byCustomer.set(customer, (days = new Map()));
+      days.set(day, (days.get(day) ?? 0) + amount);
+    }
+  } catch (error) {
+    if (error instanceof OrdersFileException) throw error;
+    throw new OrdersFileException(OrdersFileExceptionCode.UnreadableCsv, `The CSV cannot be read: ${(error as Error).message}`, {});
+  } finally {
+    input.destroy();
+  }
+  progress();
+  if (byCustomer.size === 0) {
+    throw new OrdersFileException(OrdersFileExceptionCode.NoOrders, rows === 0 ? 'The file has no orders' : `No order on or before ${options.until}`, { rows });
+  }
+  const until = isoDay(untilDay === Infinity ? lastDay : untilDay);
+  const transactions = function* (): Iterable<Transaction> {
+    for (const [customerId, days] of byCustomer) for (const [day, amount] of days) yield { customerId, date: isoDay(day), amount };
+  };
+  return { until, rows, customers: summarizeTransactions(transactions(), { calibrationEnd: until }) };
+}
+
+async function fileSize(path: string): Promise<number> {
+  try {
+    const s = await stat(path);
+    if (s.isFile()) return s.size;
+  } catch {
+    // reported below
+  }
+  throw new OrdersFileException(OrdersFileExceptionCode.FileNotFound, `No such file: ${path}`, { file: path });
+}
+
+export interface OrdersFileFit {
+  customers: number;
+  until: string;
+  bgnbd: { r: number; alpha: number; a: number; b: number; logLikelihood: number };
+  /** null when the spend model cannot be fitted; `gammaGammaReason` says why. */
+  gammaGamma: { p: number; q: number; gamma: number; customers: number } | null;
+  gammaGammaReason?: string;
+  seconds: number;
+}
+
+/**
+ * Fits BG/NBD on every customer and Gamma-Gamma on the repeat buyers with positive spend
+ * (mean value of their repeat transactions). Throws OrdersFileException for the file and
+ * ScoringException when the purchase model cannot be fitted (e.g. nobody bought twice).
+ */
+export async function fitOrdersFile(path: string, options: OrdersFileOptions = {}): Promise<OrdersFileFit> {
+  const started = performance.now();
+  const { until, customers } = await summarizeOrdersFile(path, options);
+  const bg = fitBgNbd(customers);
+  let spend: Pick<OrdersFileFit, 'gammaGamma' | 'gammaGammaReason'>;
+  try {
+    const gg = fitGammaGamma(customers.filter((c) => c.x > 0 && c.zbar > 0));
+    spend = { gammaGamma: { ...gg.params, customers: gg.customers } };
+  } catch (error) {
+    // Spend is optional for the check: too few repeat buyers with spend is reported, not fatal.
+    if (!(error instanceof ScoringException && error.code === ScoringExceptionCode.NotIdentifiable)) throw error;
+    spend = { gammaGamma: null, gammaGammaReason: error.message };
+  }
+  return {
+    customers: customers.length,
+    until,
+    bgnbd: { ...bg.params, logLikelihood: bg.logLikelihood },
+    ...spend,
+    seconds: Math.round(performance.now() - started) / 1000,
+  };
+}
