@@ -1,2 +1,3 @@
 // Every workflow the worker runs; the worker bundles this file.
 export { welcomeCheck } from './welcome-check.workflow.js';
+export { rescoreCustomerBase } from './rescore.workflow.js';

@@ -1,6 +1,9 @@
 import type { AppConfig } from '../config/config.js';
 import { createOrm } from '../db/orm.js';
 import type { Logger } from '../logger.js';
+import { defaultRescorePolicy } from '../domain/scoring/scoring-policy.js';
+import { connectTemporal } from '../temporal/client.js';
+import { ensureRescoreSchedule } from '../temporal/temporal-scoring-engine.js';
 import { createWorker, installTemporalRuntime } from '../temporal/worker.js';
 
 /**
@@ -11,6 +14,15 @@ export async function startWorkerProcess(config: AppConfig, logger: Logger, opts
   installTemporalRuntime(logger, config.workerMetricsPort, { handleSignals: opts.handleSignals });
   const orm = await createOrm(config.databaseUrl);
   const { worker, connection } = await createWorker(config.temporal, orm);
+  if (config.rescoreSchedule) {
+    const temporal = await connectTemporal(config.temporal.address, config.temporal.namespace);
+    try {
+      const scheduleId = await ensureRescoreSchedule(temporal.client, config.temporal.taskQueue, config.rescoreSchedule, defaultRescorePolicy);
+      logger.info({ scheduleId, cron: config.rescoreSchedule }, 'rescore schedule in place');
+    } finally {
+      await temporal.close();
+    }
+  }
   const done = worker.run().finally(async () => {
     await connection.close();
     await orm.close();

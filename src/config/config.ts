@@ -15,6 +15,8 @@ export interface AppConfig {
     introspection: boolean;
   };
   workerMetricsPort: number;
+  /** Cron expression (UTC) of the nightly rescore schedule the worker keeps; null: no schedule. */
+  rescoreSchedule: string | null;
   logLevel: string;
   /** Raw `role:key` pairs; parsed and checked by the auth module. */
   apiKeys: string;
@@ -62,6 +64,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       introspection: bool(env, 'GRAPHQL_INTROSPECTION', !production),
     },
     workerMetricsPort: int(env, 'WORKER_METRICS_PORT', 9464),
+    rescoreSchedule: env.RESCORE_SCHEDULE === 'off' ? null : env.RESCORE_SCHEDULE || '0 2 * * *',
     logLevel: env.LOG_LEVEL || (nodeEnv === 'test' ? 'warn' : 'info'),
     apiKeys: env.API_KEYS || '',
   };

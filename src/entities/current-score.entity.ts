@@ -18,8 +18,8 @@ export class CurrentScore {
   @Property({ type: 'text', primary: true })
   kind!: string;
 
-  @Property({ type: 'double' })
-  value!: number;
+  @Property({ type: 'double', nullable: true })
+  value!: number | null;
 
   @Property({ type: 'text', nullable: true })
   band?: string | null;

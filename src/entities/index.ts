@@ -7,6 +7,9 @@ export * from './cost-entry.entity.js';
 export * from './offer.entity.js';
 export * from './score-snapshot.entity.js';
 export * from './current-score.entity.js';
+export * from './scoring-run.entity.js';
+export * from './score-model.entity.js';
+export * from './scoring-work.entity.js';
 export * from './campaign.entity.js';
 export * from './playbook-run.entity.js';
 export * from './outbox-message.entity.js';
@@ -25,6 +28,9 @@ import { Payment } from './payment.entity.js';
 import { PlaybookRun } from './playbook-run.entity.js';
 import { ScoreSnapshot } from './score-snapshot.entity.js';
 import { CurrentScore } from './current-score.entity.js';
+import { ScoreModel } from './score-model.entity.js';
+import { ScoringRun } from './scoring-run.entity.js';
+import { ScoringWork } from './scoring-work.entity.js';
 
 /** Every entity the ORM knows. */
-export const allEntities = [Customer, Order, Invoice, Payment, Complaint, CostEntry, Offer, ScoreSnapshot, CurrentScore, Campaign, PlaybookRun, OutboxMessage, AuditEntry];
+export const allEntities = [Customer, Order, Invoice, Payment, Complaint, CostEntry, Offer, ScoreSnapshot, CurrentScore, ScoringRun, ScoreModel, ScoringWork, Campaign, PlaybookRun, OutboxMessage, AuditEntry];

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { type Rel } from '@mikro-orm/core';
-import { Entity, Index, ManyToOne, PrimaryKey, Property, Trigger } from '@mikro-orm/decorators/legacy';
+import { Entity, Index, ManyToOne, PrimaryKey, Property, Trigger, Unique } from '@mikro-orm/decorators/legacy';
 import { randomUUID } from 'node:crypto';
 import { Customer } from './customer.entity.js';
 
@@ -8,6 +8,8 @@ import { Customer } from './customer.entity.js';
 @Entity({ tableName: 'score_snapshot' })
 @Index({ properties: ['customer', 'kind', 'computedAt'], name: 'score_snapshot_customer_kind_computed_at_index' })
 @Index({ properties: ['kind', 'value'], name: 'score_snapshot_kind_value_index' })
+// A retried page of a scoring run writes nothing twice.
+@Unique({ properties: ['runId', 'customer', 'kind'], name: 'score_snapshot_run_id_customer_id_kind_unique' })
 // Keeps current_score at the newest snapshot per (customer, kind); function in migration 20261124030000.
 @Trigger({
   name: 'score_snapshot_current_insert',
@@ -27,8 +29,9 @@ export class ScoreSnapshot {
   @Property({ type: 'text' })
   kind!: string;
 
-  @Property({ type: 'double' })
-  value!: number;
+  /** Null where the model has no value yet (e.g. too little history); band and reasons still say why. */
+  @Property({ type: 'double', nullable: true })
+  value!: number | null;
 
   /** The named band or segment the value falls in (e.g. "Champions", "loyal"). */
   @Property({ type: 'text', nullable: true })
@@ -43,4 +46,8 @@ export class ScoreSnapshot {
   /** Plain-language facts behind the value ("last purchase 140 days ago"). */
   @Property({ type: 'jsonb' })
   reasons!: string[];
+
+  /** The scoring run that wrote it (null for a rescore after an event). */
+  @Property({ type: 'text', nullable: true })
+  runId?: string | null;
 }

@@ -8,8 +8,9 @@ import { CustomerResolver } from './customers/customer.resolver.js';
 import { ImportResolver } from './import/import.resolver.js';
 import { ImportRowsResolver } from './import/import-rows.resolver.js';
 import { PlaybookResolver } from './playbooks/playbook.resolver.js';
+import { ScoringResolver } from './scores/scoring.resolver.js';
 
-export const resolvers = [CustomerResolver, ComplaintResolver, InvoiceResolver, ImportResolver, ImportRowsResolver, PlaybookResolver] as const;
+export const resolvers = [CustomerResolver, ComplaintResolver, InvoiceResolver, ImportResolver, ImportRowsResolver, PlaybookResolver, ScoringResolver] as const;
 
 export function createSchema(): Promise<GraphQLSchema> {
   return buildSchema({ resolvers, authChecker, validate: true });

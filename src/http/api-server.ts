@@ -14,6 +14,7 @@ import { createSchema } from '../graphql/schema.js';
 import type { Logger } from '../logger.js';
 import { ApiKeyVerifier } from '../services/auth/api-keys.js';
 import { createServices } from '../services/index.js';
+import { TemporalScoringEngine } from '../temporal/temporal-scoring-engine.js';
 import type { PlaybookPolicies } from '../services/playbooks/playbook.service.js';
 import type { TemporalClient } from '../temporal/client.js';
 import { TemporalPlaybookEngine } from '../temporal/temporal-playbook-engine.js';
@@ -45,7 +46,10 @@ export async function createApi(deps: ApiDeps): Promise<Api> {
   const { config, orm, temporal, logger } = deps;
   const keys = new ApiKeyVerifier(config.apiKeys);
   if (keys.size === 0) logger.warn('API_KEYS is empty: every GraphQL operation will be refused');
-  const engine = new TemporalPlaybookEngine(temporal.client, config.temporal.taskQueue);
+  const engines = {
+    playbooks: new TemporalPlaybookEngine(temporal.client, config.temporal.taskQueue),
+    scoring: new TemporalScoringEngine(temporal.client, config.temporal.taskQueue),
+  };
   const metrics = createApiMetrics();
 
   const app = express();
@@ -75,7 +79,7 @@ export async function createApi(deps: ApiDeps): Promise<Api> {
   const contextFor = async (authorization?: string): Promise<GraphQLContext> => {
     // A wrong key fails the whole request, before any resolver runs.
     const caller = keys.verify(authorization);
-    return { caller, services: createServices(orm.em.fork(), engine, deps.policies) };
+    return { caller, services: createServices(orm.em.fork(), engines, deps.policies) };
   };
 
   app.get('/healthz', (_req, res) => {

@@ -8,22 +8,34 @@ import { OrderService } from './orders/order.service.js';
 import type { PlaybookEngine } from './playbooks/playbook-engine.js';
 import { PlaybookRunService } from './playbooks/playbook-run.service.js';
 import { PlaybookService, defaultPolicies, type PlaybookPolicies } from './playbooks/playbook.service.js';
+import { defaultRescorePolicy, defaultScoringPolicy } from '../domain/scoring/scoring-policy.js';
+import type { ScoringEngine } from './scores/scoring-engine.js';
+import { ScoringRunService } from './scores/scoring-run.service.js';
+import { ScoringService } from './scores/scoring.service.js';
 import { ScoreService } from './scores/score.service.js';
 
+/** The durable workflow engine behind playbooks and rescores (Temporal in production and tests). */
+export interface Engines {
+  playbooks: PlaybookEngine;
+  scoring: ScoringEngine;
+}
+
 /** The domain services for one unit of work (one GraphQL request, one activity call). */
-export function createServices(em: EntityManager, engine: PlaybookEngine, policies: PlaybookPolicies = defaultPolicies) {
+export function createServices(em: EntityManager, engines: Engines, policies: PlaybookPolicies = defaultPolicies) {
   const audit = new AuditService();
   const customers = new CustomerService(em, audit);
   const runs = new PlaybookRunService(em);
+  const scoringRuns = new ScoringRunService(em, defaultScoringPolicy);
   return {
     customers,
     orders: new OrderService(em),
-    invoices: new InvoiceService(em, audit),
-    complaints: new ComplaintService(em, audit),
+    invoices: new InvoiceService(em, audit, scoringRuns),
+    complaints: new ComplaintService(em, audit, scoringRuns),
     scores: new ScoreService(em),
+    scoring: new ScoringService(em, scoringRuns, engines.scoring, defaultRescorePolicy),
     imports: new ImportService(em.config.get('clientUrl')!),
     runs,
-    playbooks: new PlaybookService(customers, runs, engine, policies),
+    playbooks: new PlaybookService(customers, runs, engines.playbooks, policies),
   };
 }
 

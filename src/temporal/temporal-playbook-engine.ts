@@ -1,6 +1,7 @@
-import { ServiceError, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, isGrpcServiceError, type Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { welcomeCheckWorkflowId, WELCOME_CHECK, type WelcomeCheckPolicy, type WelcomeCheckState } from '../domain/playbooks/welcome-check.js';
 import type { PlaybookEngine } from '../services/playbooks/playbook-engine.js';
+import { withinDeadline } from './deadline.js';
 import { PlaybookException, PlaybookExceptionCode } from '../services/playbooks/playbook.exception.js';
 import { CustomerIdKey, PlaybookKey, PlaybookStepKey } from '../../workflows/search-attributes.js';
 import { welcomeCheckStateQuery, welcomeConfirmedSignal } from '../../workflows/welcome-check.workflow.js';
@@ -67,20 +68,7 @@ export class TemporalPlaybookEngine implements PlaybookEngine {
     });
   }
 
-  /** Temporal out of reach (or not answering in time) is a temporary condition the caller may retry, not an internal error. */
-  private async reachable<T>(call: () => Promise<T>): Promise<T> {
-    try {
-      return await this.client.connection.withDeadline(Date.now() + this.callTimeoutMs, call);
-    } catch (error) {
-      const grpc = error instanceof ServiceError ? error.cause : error;
-      if (isGrpcServiceError(grpc) && (grpc.code === UNAVAILABLE || grpc.code === DEADLINE_EXCEEDED)) {
-        throw new PlaybookException(PlaybookExceptionCode.EngineUnavailable, 'The playbook engine (Temporal) cannot be reached; try again shortly', {});
-      }
-      throw error;
-    }
+  private reachable<T>(call: () => Promise<T>): Promise<T> {
+    return withinDeadline(this.client, this.callTimeoutMs, call, () => new PlaybookException(PlaybookExceptionCode.EngineUnavailable, 'The playbook engine (Temporal) cannot be reached; try again shortly', {}));
   }
 }
-
-/** gRPC status codes (grpc/doc/statuscodes.md) meaning the server could not be reached in time. */
-const UNAVAILABLE = 14;
-const DEADLINE_EXCEEDED = 4;

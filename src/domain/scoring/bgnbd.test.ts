@@ -6,6 +6,8 @@ import {
   churnRisk,
   conditionalExpectedTransactions,
   expectedTransactions,
+  expectedWhileAliveByQuadrature,
+  expectedWhileAliveBySeries,
   fitBgNbd,
   probabilityAlive,
   type BgNbdParams,
@@ -307,5 +309,32 @@ describe('churn risk score', () => {
     const policy = { version: 1, horizon: 4, unit: 'week', highRiskAtLeast: risk + 0.01, mediumRiskAtLeast: risk };
     expect(churnRisk(PUBLISHED, c, policy).band).toBe('medium');
     expect(churnRisk(PUBLISHED, c, { ...policy, mediumRiskAtLeast: risk + 0.005 }).band).toBe('low');
+  });
+});
+
+describe('conditional expectation when drop-out is rare (large a and b)', () => {
+  const history = { x: 6, tx: 40, T: 52 };
+
+  it('integrates over the drop-out probability to the same value as the series', () => {
+    for (const params of [
+      { r: 2, alpha: 30, a: 60, b: 600 },
+      { r: 7.1, alpha: 122.9, a: 13632, b: 2667117 },
+    ]) {
+      for (const t of [1, 13, 52]) {
+        const series = expectedWhileAliveBySeries(params, history, t);
+        const quadrature = expectedWhileAliveByQuadrature(params, history, t);
+        expect(Math.abs(quadrature - series) / series).toBeLessThan(1e-8);
+      }
+    }
+  });
+
+  it('stays finite where the plain series overflowed, and approaches the no-drop-out limit', () => {
+    const params = { r: 7.1, alpha: 122.9, a: 13632, b: 2667117 };
+    const e = conditionalExpectedTransactions(params, history, 13);
+    // Nearly nobody drops out: close to the Gamma-Poisson expectation (r+x)/(α+T)·t, a little below it.
+    const noDropOut = ((params.r + history.x) / (params.alpha + history.T)) * 13;
+    expect(e).toBeLessThan(noDropOut);
+    expect(e).toBeGreaterThan(0.95 * noDropOut);
+    expect(churnRisk(params, history).expectedTransactions).toBeCloseTo(e, 12);
   });
 });

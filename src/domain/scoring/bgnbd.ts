@@ -281,20 +281,95 @@ export function conditionalExpectedTransactions(params: BgNbdParams, c: Purchase
   assertPurchaseSummary(c);
   if (!(Number.isFinite(t) && t >= 0)) throw invalidInput(`t must be finite and >= 0 (got ${t})`, { t });
   if (t === 0) return 0;
-  const { r, alpha, a, b } = params;
-  const { x, T } = c;
+  const { a, b } = params;
+  const D = c.x === 0 ? 1 : 1 + Math.exp(logDropOdds(params, c));
+  const concentrated = a >= QUADRATURE_MIN_A && betaSpread(a, b + c.x) < 0.02;
+  return (concentrated ? expectedWhileAliveByQuadrature(params, c, t) : expectedWhileAliveBySeries(params, c, t)) / D;
+}
+
+/** Below this a, the drop-out density p^(a-1) is too steep near 0 for a fixed quadrature rule: the series is used. */
+const QUADRATURE_MIN_A = 20;
+
+/** Standard deviation of Beta(a, b) relative to its mean. */
+const betaSpread = (a: number, b: number) => Math.sqrt(b / (a * (a + b + 1)));
+
+/** (a+b+x-1)/(a-1) · [1 - ((α+T)/(α+T+t))^(r+x) · 2F1(...)], by the transformed series described above. */
+export function expectedWhileAliveBySeries({ r, alpha, a, b }: BgNbdParams, { x, T }: PurchaseSummary, t: number): number {
   const z = t / (alpha + T + t);
   const L = -Math.log1p(t / (alpha + T)); // ln(1-z)
   const A = a + b - 1 - r;
   const B = a - 1;
   const C = a + b + x - 1;
   const head = B === 0 ? -C * L : (-C * Math.expm1(B * L)) / B;
+  const ratio = (k: number) => ((A + k + 1) * (B + k + 1) * z) / ((C + k + 1) * (k + 2));
+  if (A > 0 && B > 0) {
+    // All terms positive. (1-z)^B · Σ u_n stays bounded while Σ u_n alone can overflow, so
+    // it is summed in log space. Every later ratio is at most z·(B+k+1)/(k+2) (as A < C).
+    let logTerm = B * L + Math.log(A * z);
+    let logSum = logTerm;
+    for (let k = 0; k < 10_000_000; k++) {
+      logTerm += Math.log(ratio(k));
+      logSum = logSumExp(logSum, logTerm);
+      const rho = z * Math.max(1, (B + k + 1) / (k + 2));
+      if (rho < 1 && logTerm + Math.log(rho / (1 - rho)) <= logSum - 34.5) return head - Math.exp(logSum); // e^-34.5 ≈ 1e-15
+    }
+    throw new RangeError('series did not converge');
+  }
   const warmUp = Math.ceil(Math.max(Math.abs(A), Math.abs(B), Math.abs(C))) + 1;
-  const tail = sumSeries(A * z, (k) => ((A + k + 1) * (B + k + 1) * z) / ((C + k + 1) * (k + 2)), { warmUp, ratioLimit: z });
-  const numerator = head - Math.exp(B * L) * tail;
-  const D = x === 0 ? 1 : 1 + Math.exp(logDropOdds(params, c));
-  return numerator / D;
+  return head - Math.exp(B * L) * sumSeries(A * z, ratio, { warmUp, ratioLimit: z });
 }
+
+/**
+ * The same expectation as an integral over the drop-out probability: a customer alive
+ * with purchase rate λ and drop-out probability p makes (1 - e^(-λpt))/p purchases in t,
+ * and given the history, λ ~ Gamma(r+x, α+T) and p ~ Beta(a, b+x), so
+ *   E = ∫ (1 - ((α+T)/(α+T+pt))^(r+x)) / p · Beta(p; a, b+x) dp.
+ * Used when a and b are large (a base with hardly any drop-out, where the series needs
+ * thousands of terms): the Beta density is then narrow and smooth, and Gauss-Legendre on
+ * ±12 standard deviations around its mean integrates it to machine precision.
+ */
+export function expectedWhileAliveByQuadrature({ r, alpha, a, b }: BgNbdParams, { x, T }: PurchaseSummary, t: number): number {
+  const bx = b + x;
+  const mean = a / (a + bx);
+  const sd = mean * betaSpread(a, bx);
+  const lo = Math.max(mean - 12 * sd, Number.MIN_VALUE);
+  const hi = Math.min(mean + 12 * sd, 1);
+  const half = (hi - lo) / 2;
+  const logMode = (a - 1) * Math.log(mean) + (bx - 1) * Math.log1p(-mean);
+  let weight = 0;
+  let value = 0;
+  for (let i = 0; i < GAUSS_LEGENDRE_32.nodes.length; i++) {
+    const p = lo + half * (1 + GAUSS_LEGENDRE_32.nodes[i]);
+    // Density relative to its value at the mean (normalised below by the same rule).
+    const w = GAUSS_LEGENDRE_32.weights[i] * Math.exp((a - 1) * Math.log(p) + (bx - 1) * Math.log1p(-p) - logMode);
+    weight += w;
+    value += (w * -Math.expm1(-(r + x) * Math.log1p((p * t) / (alpha + T)))) / p;
+  }
+  return value / weight;
+}
+
+/** Nodes and weights of 32-point Gauss-Legendre quadrature on [-1, 1] (Newton on the Legendre polynomial). */
+const GAUSS_LEGENDRE_32 = (() => {
+  const n = 32;
+  const nodes: number[] = [];
+  const weights: number[] = [];
+  for (let i = 1; i <= n; i++) {
+    let z = Math.cos((Math.PI * (i - 0.25)) / (n + 0.5));
+    let dp = 0;
+    for (let iter = 0; iter < 100; iter++) {
+      let p0 = 1;
+      let p1 = z;
+      for (let k = 2; k <= n; k++) [p0, p1] = [p1, ((2 * k - 1) * z * p1 - (k - 1) * p0) / k];
+      dp = (n * (z * p1 - p0)) / (z * z - 1);
+      const step = p1 / dp;
+      z -= step;
+      if (Math.abs(step) < 1e-16) break;
+    }
+    nodes.push(z);
+    weights.push(2 / ((1 - z * z) * dp * dp));
+  }
+  return { nodes, weights };
+})();
 
 export interface ChurnRiskPolicy {
   version: number;

@@ -18,3 +18,6 @@ export * from './persistent-issue.js';
 export * from './concentration.js';
 export { nelderMead, type NelderMeadOptions, type NelderMeadResult } from './optimize.js';
 export { lgamma, lbeta, hyp2f1 } from './special-functions.js';
+export * from './score-kind.js';
+export * from './scoring-policy.js';
+export * from './customer-scores.js';

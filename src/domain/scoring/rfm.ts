@@ -88,10 +88,24 @@ export interface RfmScore extends ScoreResult {
 }
 
 /**
- * Quintile of each value against all of them (mid-rank percentile), and the
- * share of values it is strictly better than.
+ * Where one value stands among n: `below` values are strictly worse, `equal` values
+ * (itself included) the same. Quintile by mid-rank percentile, and the share it beats.
  */
-function quintiles(values: number[], higherIsBetter: boolean): { score: Quintile; beats: number }[] {
+export interface RankPosition {
+  below: number;
+  equal: number;
+}
+
+export function quintileOf({ below, equal }: RankPosition, n: number): { score: Quintile; beats: number } {
+  if (!(Number.isInteger(below) && Number.isInteger(equal) && below >= 0 && equal >= 1 && below + equal <= n)) {
+    throw invalidInput(`rank position must satisfy 0 <= below, 1 <= equal, below + equal <= n (got ${below}, ${equal}, ${n})`);
+  }
+  const percentile = (below + equal / 2) / n;
+  return { score: Math.min(5, 1 + Math.floor(5 * percentile)) as Quintile, beats: below / n };
+}
+
+/** Rank position of each value against all of them. */
+function positions(values: number[], higherIsBetter: boolean): RankPosition[] {
   const n = values.length;
   const sorted = values.map((v) => (higherIsBetter ? v : -v)).sort((a, b) => a - b);
   // first index of each value, and count of equal values, by binary search
@@ -118,9 +132,7 @@ function quintiles(values: number[], higherIsBetter: boolean): { score: Quintile
   return values.map((raw) => {
     const v = higherIsBetter ? raw : -raw;
     const below = lowerBound(v);
-    const equal = upperBound(v) - below;
-    const percentile = (below + equal / 2) / n;
-    return { score: Math.min(5, 1 + Math.floor(5 * percentile)) as Quintile, beats: below / n };
+    return { below, equal: upperBound(v) - below };
   });
 }
 
@@ -131,38 +143,50 @@ export interface RfmOptions {
 
 /** RFM scores of every customer of the population, in input order. */
 export function scoreRfm(population: readonly RfmInput[], options: RfmOptions = {}): RfmScore[] {
-  const formatMoney = options.formatMoney ?? ((v: number) => money(v));
   for (const c of population) {
     if (c.recencyDays !== null && !(Number.isFinite(c.recencyDays) && c.recencyDays >= 0)) throw invalidInput(`recencyDays must be >= 0 or null (customer ${c.customerId})`, { customerId: c.customerId });
     if (!(Number.isFinite(c.frequency) && c.frequency >= 0)) throw invalidInput(`frequency must be >= 0 (customer ${c.customerId})`, { customerId: c.customerId });
     if (!Number.isFinite(c.monetary)) throw invalidInput(`monetary must be finite (customer ${c.customerId})`, { customerId: c.customerId });
   }
   const buyers = population.filter((c) => c.recencyDays !== null);
-  const rq = quintiles(buyers.map((c) => c.recencyDays!), false);
-  const fq = quintiles(buyers.map((c) => c.frequency), true);
-  const mq = quintiles(buyers.map((c) => c.monetary), true);
+  const rp = positions(buyers.map((c) => c.recencyDays!), false);
+  const fp = positions(buyers.map((c) => c.frequency), true);
+  const mp = positions(buyers.map((c) => c.monetary), true);
   let next = 0;
   const buyerIndex = population.map((c) => (c.recencyDays === null ? -1 : next++));
-
-  return population.map((c, k): RfmScore => {
+  return population.map((c, k) => {
     const i = buyerIndex[k];
-    if (i < 0) {
-      return { customerId: c.customerId, value: 0, r: null, f: null, m: null, fm: null, reasons: ['no purchase yet: not ranked'], modelVersion: RFM_MODEL_VERSION };
-    }
-    const r = rq[i].score;
-    const f = fq[i].score;
-    const m = mq[i].score;
-    const fm = Math.floor((f + m + 1) / 2) as Quintile;
-    const segment = rfmSegment(r, fm);
-    const days = c.recencyDays!;
-    const than = (beats: number) => (buyers.length > 1 ? ` (${beats > 0 ? `more than ${pct(beats)} of customers` : 'not more than any other customer'})` : '');
-    const reasons = [
-      `last purchase ${days === 1 ? '1 day' : `${days} days`} ago${buyers.length > 1 ? ` (more recent than ${pct(rq[i].beats)} of customers)` : ''}: R ${r}`,
-      `${c.frequency} purchase${c.frequency === 1 ? '' : 's'}${than(fq[i].beats)}: F ${f}`,
-      `spent ${formatMoney(c.monetary)}${than(mq[i].beats)}: M ${m}`,
-      `segment ${segment} (R ${r}, FM ${fm})`,
-    ];
-    if (buyers.length === 1) reasons.push('only customer with purchases: middle scores');
-    return { customerId: c.customerId, value: r * 100 + f * 10 + m, band: segment, r, f, m, fm, reasons, modelVersion: RFM_MODEL_VERSION };
+    return i < 0 ? unranked(c.customerId) : rankedRfm(c, { r: rp[i], f: fp[i], m: mp[i] }, buyers.length, options);
   });
+}
+
+/** The RFM score of a customer without a purchase. */
+export function unranked(customerId: string): RfmScore {
+  return { customerId, value: 0, r: null, f: null, m: null, fm: null, reasons: ['no purchase yet: not ranked'], modelVersion: RFM_MODEL_VERSION };
+}
+
+/**
+ * The RFM score of one buyer from where they stand among all `buyers` (the positions
+ * can come from a set-based ranking in SQL, so a page of customers is scored against
+ * the whole base). Recency ranks "better" for fewer days.
+ */
+export function rankedRfm(c: RfmInput, at: { r: RankPosition; f: RankPosition; m: RankPosition }, buyers: number, options: RfmOptions = {}): RfmScore {
+  const formatMoney = options.formatMoney ?? ((v: number) => money(v));
+  if (c.recencyDays === null) throw invalidInput(`customer ${c.customerId} has no purchase to rank`, { customerId: c.customerId });
+  const rq = quintileOf(at.r, buyers);
+  const fq = quintileOf(at.f, buyers);
+  const mq = quintileOf(at.m, buyers);
+  const [r, f, m] = [rq.score, fq.score, mq.score];
+  const fm = Math.floor((f + m + 1) / 2) as Quintile;
+  const segment = rfmSegment(r, fm);
+  const days = c.recencyDays;
+  const than = (beats: number) => (buyers > 1 ? ` (${beats > 0 ? `more than ${pct(beats)} of customers` : 'not more than any other customer'})` : '');
+  const reasons = [
+    `last purchase ${days === 1 ? '1 day' : `${days} days`} ago${buyers > 1 ? ` (more recent than ${pct(rq.beats)} of customers)` : ''}: R ${r}`,
+    `${c.frequency} purchase${c.frequency === 1 ? '' : 's'}${than(fq.beats)}: F ${f}`,
+    `spent ${formatMoney(c.monetary)}${than(mq.beats)}: M ${m}`,
+    `segment ${segment} (R ${r}, FM ${fm})`,
+  ];
+  if (buyers === 1) reasons.push('only customer with purchases: middle scores');
+  return { customerId: c.customerId, value: r * 100 + f * 10 + m, band: segment, r, f, m, fm, reasons, modelVersion: RFM_MODEL_VERSION };
 }

@@ -5,11 +5,16 @@ export enum ScoringExceptionCode {
   InvalidInput = 'SCORING_INVALID_INPUT',
   /** The data cannot identify the model's parameters (e.g. no repeat purchases at all). */
   NotIdentifiable = 'SCORING_NOT_IDENTIFIABLE',
+  RunNotFound = 'SCORING_RUN_NOT_FOUND',
+  /** The workflow engine that runs rescores cannot be reached. */
+  EngineUnavailable = 'SCORING_ENGINE_UNAVAILABLE',
 }
 
 const kinds: Record<ScoringExceptionCode, FailureKind> = {
   [ScoringExceptionCode.InvalidInput]: 'VALIDATION',
   [ScoringExceptionCode.NotIdentifiable]: 'VALIDATION',
+  [ScoringExceptionCode.RunNotFound]: 'NOT_FOUND',
+  [ScoringExceptionCode.EngineUnavailable]: 'UNAVAILABLE',
 };
 
 export class ScoringException extends DomainException<ScoringExceptionCode> {

@@ -1,4 +1,4 @@
-import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { Role } from '../../domain/auth/roles.js';
 import type { Customer, PlaybookRun } from '../../entities/index.js';
 import type { Page } from '../../services/common/pagination.js';
@@ -62,6 +62,16 @@ export class CustomerResolver {
   @FieldResolver(() => [ScoreType], { description: 'The latest value of each score' })
   scores(@Root() customer: Customer, @Ctx() ctx: GraphQLContext): Promise<ScoreType[]> {
     return ctx.services.scores.latestFor(customer.id);
+  }
+
+  @FieldResolver(() => [ScoreType], { description: 'Earlier values of one score, newest first' })
+  scoreHistory(
+    @Root() customer: Customer,
+    @Arg('kind', { description: 'rfm, churn-risk, clv, profitability, payment-loyalty, behaviour-change, referral-value, persistent-issue' }) kind: string,
+    @Arg('last', () => Int, { defaultValue: 10, description: 'How many, 1 to 100' }) last: number,
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<ScoreType[]> {
+    return ctx.services.scores.historyFor(customer.id, kind, last);
   }
 
   @FieldResolver(() => PlaybookRunConnection, { description: 'Playbook runs, newest first', complexity: pageComplexity })

@@ -6,8 +6,8 @@ export class ScoreType {
   @Field({ description: 'rfm, churn-risk, clv, profitability, payment-loyalty, ...' })
   kind!: string;
 
-  @Field(() => Float)
-  value!: number;
+  @Field(() => Float, { nullable: true, description: 'Null when the model has no value yet (too little history); band and reasons say why' })
+  value!: number | null;
 
   @Field(() => String, { nullable: true, description: 'Named band or segment, e.g. "Champions"' })
   band?: string | null;

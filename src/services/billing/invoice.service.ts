@@ -6,6 +6,11 @@ import { ChildPager } from '../common/child-pages.js';
 import type { Page, PageArgs } from '../common/pagination.js';
 import { BillingException, BillingExceptionCode } from './billing.exception.js';
 import { isUuid } from '../../domain/ids.js';
+import { ScoreKind } from '../../domain/scoring/score-kind.js';
+import type { ScoringRunService } from '../scores/scoring-run.service.js';
+
+/** A payment changes the customer's payment loyalty: rescored at once, so a reminder run sees the new band. */
+const AFFECTED = new Set([ScoreKind.PaymentLoyalty]);
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
@@ -23,6 +28,7 @@ export class InvoiceService {
   constructor(
     private readonly em: EntityManager,
     private readonly audit: AuditService,
+    private readonly scoring: ScoringRunService,
   ) {
     this.pager = new ChildPager(em, Invoice, {
       tag: 'invoices',
@@ -51,7 +57,7 @@ export class InvoiceService {
     if (!DATE.test(paidAt) || Number.isNaN(Date.parse(paidAt))) {
       throw new BillingException(BillingExceptionCode.InvalidPayment, 'paidAt must be a date (YYYY-MM-DD)', { field: 'paidAt' });
     }
-    return this.em.transactional(async (em) => {
+    const paid = await this.em.transactional(async (em) => {
       const invoice = await em.findOne(Invoice, { id: input.invoiceId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
       if (!invoice) throw new BillingException(BillingExceptionCode.InvoiceNotFound, `No invoice with ID ${input.invoiceId}`, { invoiceId: input.invoiceId });
       if (invoice.paidAt) throw new BillingException(BillingExceptionCode.InvoiceAlreadyPaid, `Invoice ${invoice.id} was paid on ${invoice.paidAt}`, { paidAt: invoice.paidAt });
@@ -72,5 +78,8 @@ export class InvoiceService {
       });
       return invoice;
     });
+    // Committed either way; if the rescore fails, the nightly run catches up.
+    await this.scoring.rescoreCustomer(paid.customer.id, AFFECTED).catch(() => undefined);
+    return paid;
   }
 }

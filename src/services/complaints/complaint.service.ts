@@ -8,6 +8,11 @@ import { CustomerException, CustomerExceptionCode } from '../customers/customer.
 import { assertCustomerId } from '../customers/customer.service.js';
 import { ComplaintException, ComplaintExceptionCode } from './complaint.exception.js';
 import { isUuid } from '../../domain/ids.js';
+import { ScoreKind } from '../../domain/scoring/score-kind.js';
+import type { ScoringRunService } from '../scores/scoring-run.service.js';
+
+/** A complaint changes whether the customer has a persistent issue: rescored at once, so playbooks see it today. */
+const AFFECTED = new Set([ScoreKind.PersistentIssue]);
 
 /** Topics are normalised keys ("delivery-delay") so repeated complaints group together. */
 const TOPIC = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
@@ -27,6 +32,7 @@ export class ComplaintService {
   constructor(
     private readonly em: EntityManager,
     private readonly audit: AuditService,
+    private readonly scoring: ScoringRunService,
   ) {
     this.pager = new ChildPager(em, Complaint, {
       tag: 'complaints',
@@ -52,7 +58,7 @@ export class ComplaintService {
     if (input.openedAt && input.openedAt.getTime() > Date.now() + 60_000) {
       throw new ComplaintException(ComplaintExceptionCode.InvalidInput, 'openedAt must not be in the future', { field: 'openedAt' });
     }
-    return this.em.transactional(async (em) => {
+    const recorded = await this.em.transactional(async (em) => {
       const customer = await em.findOne(Customer, { id: input.customerId });
       if (!customer) throw new CustomerException(CustomerExceptionCode.NotFound, `No customer with ID ${input.customerId}`, { id: input.customerId });
       const complaint = em.create(Complaint, {
@@ -72,11 +78,13 @@ export class ComplaintService {
       });
       return complaint;
     });
+    await rescoreAfter(this.scoring, input.customerId);
+    return recorded;
   }
 
   async resolve(id: string, actor: string, resolvedAt = new Date()): Promise<Complaint> {
     if (!isUuid(id)) throw new ComplaintException(ComplaintExceptionCode.NotFound, `"${id}" is not a complaint ID`, { id });
-    return this.em.transactional(async (em) => {
+    const resolved = await this.em.transactional(async (em) => {
       const complaint = await em.findOne(Complaint, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
       if (!complaint) throw new ComplaintException(ComplaintExceptionCode.NotFound, `No complaint with ID ${id}`, { id });
       if (complaint.resolvedAt) {
@@ -89,5 +97,12 @@ export class ComplaintService {
       this.audit.record(em, { actor, action: 'complaint.resolve', entityType: 'complaint', entityId: id, before: { resolvedAt: null }, after: { resolvedAt: resolvedAt.toISOString() } });
       return complaint;
     });
+    await rescoreAfter(this.scoring, resolved.customer.id);
+    return resolved;
   }
+}
+
+/** The change is committed either way; if the rescore fails, the nightly run catches up. */
+async function rescoreAfter(scoring: ScoringRunService, customerId: string): Promise<void> {
+  await scoring.rescoreCustomer(customerId, AFFECTED).catch(() => undefined);
 }

@@ -95,7 +95,7 @@ export class CustomerService {
   /**
    * Keyset page by a score: first the customers with that score, read in score order
    * from current_score's (kind, value) index, then, once those run out, the ones
-   * without it (by ID), so unscored customers come last in either direction. The
+   * without a value of it (by ID), so unscored customers come last in either direction. The
    * cursor says which part it is in.
    */
   private async byScore(sort: CustomerSort, where: RawBuilder<boolean>, args: PageArgs) {
@@ -119,7 +119,7 @@ export class CustomerService {
       await sql<Row>`
         select c.*, 1 as _part, cs.value::text as _value_text
           from current_score cs join customer c on c.id = cs.customer_id
-         where cs.kind = ${kind} and ${where} and ${scoredAfter}
+         where cs.kind = ${kind} and cs.value is not null and ${where} and ${scoredAfter}
          order by cs.value ${dir}, cs.customer_id ${dir} limit ${limit}`.execute(db)
     ).rows;
     // Unscored customers are read only once the scored ones run out.
@@ -129,7 +129,7 @@ export class CustomerService {
             await sql<Row>`
               select c.*, 2 as _part, null as _value_text from customer c
                where ${where} and ${unscoredAfter}
-                 and not exists (select 1 from current_score x where x.customer_id = c.id and x.kind = ${kind})
+                 and not exists (select 1 from current_score x where x.customer_id = c.id and x.kind = ${kind} and x.value is not null)
                order by c.id ${dir} limit ${limit - scored.length}`.execute(db)
           ).rows
         : [];

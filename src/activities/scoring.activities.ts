@@ -1,0 +1,30 @@
+import type { Orm } from '../db/orm.js';
+import type { FittedModels } from '../domain/scoring/index.js';
+import { defaultScoringPolicy } from '../domain/scoring/scoring-policy.js';
+import { ScoringRunService, type PageResult } from '../services/scores/scoring-run.service.js';
+
+/** The rescore workflow's steps; thin calls into the scoring-run service, each safe to retry. */
+export function createScoringActivities(orm: Orm) {
+  const runs = () => new ScoringRunService(orm.em.fork(), defaultScoringPolicy);
+  return {
+    async beginScoringRun(input: { runId: string; trigger: string; asOf: string }): Promise<void> {
+      await runs().begin(input);
+    },
+    prepareScoringRun(runId: string): Promise<{ population: number; buyers: number }> {
+      return runs().prepare(runId);
+    },
+    async fitScoreModels(runId: string): Promise<{ models: FittedModels; notFitted: { kind: string; reason: string }[] }> {
+      const { models, notFitted } = await runs().fitModels(runId);
+      return { models, notFitted };
+    },
+    scoreCustomerPage(input: { runId: string; after: string | null; limit: number; models: FittedModels }): Promise<PageResult> {
+      return runs().scorePage(input);
+    },
+    async completeScoringRun(runId: string): Promise<{ scoredCustomers: number; snapshots: number }> {
+      const run = await runs().complete(runId);
+      return { scoredCustomers: run.scoredCustomers ?? 0, snapshots: run.snapshots ?? 0 };
+    },
+  };
+}
+
+export type ScoringActivities = ReturnType<typeof createScoringActivities>;

@@ -1,0 +1,52 @@
+import type { BehaviourChangePolicy } from './behaviour-change.js';
+import { defaultBehaviourChangePolicy } from './behaviour-change.js';
+import { defaultChurnRiskPolicy, type ChurnRiskPolicy } from './bgnbd.js';
+import { defaultPaymentLoyaltyPolicy, type PaymentLoyaltyPolicy } from './payment-loyalty.js';
+import { defaultPersistentIssuePolicy, type PersistentIssuePolicy } from './persistent-issue.js';
+import { defaultServiceTierPolicy, type ServiceTierPolicy } from './profitability.js';
+import { defaultReferralPolicy, type ReferralPolicy } from './referral-value.js';
+
+/**
+ * Every window, horizon and threshold the customer scores use, versioned as one
+ * object: a scoring run records it, so a score can always be traced to its rules.
+ */
+export interface ScoringPolicy {
+  version: number;
+  /** Profitability and referral value look back this many days (margin, cost to serve). */
+  profitabilityWindowDays: number;
+  /** CLV: months ahead, and the yearly rate future purchases are discounted by. */
+  clv: { months: number; annualDiscountRate: number };
+  churnRisk: ChurnRiskPolicy;
+  behaviourChange: BehaviourChangePolicy;
+  paymentLoyalty: PaymentLoyaltyPolicy;
+  persistentIssue: PersistentIssuePolicy;
+  referral: ReferralPolicy;
+  serviceTiers: ServiceTierPolicy;
+}
+
+export const defaultScoringPolicy: ScoringPolicy = {
+  version: 1,
+  profitabilityWindowDays: 365,
+  clv: { months: 12, annualDiscountRate: 0.1 },
+  churnRisk: defaultChurnRiskPolicy,
+  behaviourChange: defaultBehaviourChangePolicy,
+  paymentLoyalty: defaultPaymentLoyaltyPolicy,
+  persistentIssue: defaultPersistentIssuePolicy,
+  referral: defaultReferralPolicy,
+  serviceTiers: defaultServiceTierPolicy,
+};
+
+/** How the rescore workflow walks the base. */
+export interface RescorePolicy {
+  version: number;
+  /** Customers scored per activity call. */
+  pageSize: number;
+  /** Pages per workflow execution before it continues as new (keeps the history short for any base size). */
+  pagesPerExecution: number;
+  /** How long one page may take before it is retried (on another worker, if this one died). */
+  pageTimeoutSeconds: number;
+  /** How long gathering the aggregates or fitting the models may take (one statement over all orders). */
+  gatherTimeoutSeconds: number;
+}
+
+export const defaultRescorePolicy: RescorePolicy = { version: 1, pageSize: 1000, pagesPerExecution: 200, pageTimeoutSeconds: 120, gatherTimeoutSeconds: 1800 };

@@ -1,0 +1,50 @@
+import 'reflect-metadata';
+import { OptionalProps } from '@mikro-orm/core';
+import { Entity, Enum, Index, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
+
+export enum ScoringRunStatus {
+  Running = 'running',
+  Completed = 'completed',
+}
+
+/** One rescore of the whole customer base; written only by the rescore workflow's activities. */
+@Entity({ tableName: 'scoring_run' })
+@Index({ properties: ['startedAt'], name: 'scoring_run_started_at_index' })
+export class ScoringRun {
+  [OptionalProps]?: 'status' | 'finishedAt' | 'population' | 'buyers' | 'scoredCustomers' | 'snapshots';
+
+  /** The Temporal workflow ID of the run (`rescore/...`); score snapshots of the run carry it. */
+  @PrimaryKey({ type: 'text' })
+  id!: string;
+
+  /** Who started it: `schedule` or the admin's caller ID. */
+  @Property({ type: 'text' })
+  trigger!: string;
+
+  /** The day the scores describe (UTC): purchases up to and including it count. */
+  @Property({ type: 'date' })
+  asOf!: string;
+
+  @Enum({ items: () => ScoringRunStatus, nativeEnumName: 'scoring_run_status' })
+  status: ScoringRunStatus = ScoringRunStatus.Running;
+
+  @Property({ type: 'timestamptz' })
+  startedAt!: Date;
+
+  @Property({ type: 'timestamptz', nullable: true })
+  finishedAt?: Date | null;
+
+  /** Customers acquired by asOf, and those of them with a purchase. */
+  @Property({ type: 'integer', nullable: true })
+  population?: number | null;
+
+  @Property({ type: 'integer', nullable: true })
+  buyers?: number | null;
+
+  /** Set when the run completes: customers with at least one snapshot of the run, and snapshots written. */
+  @Property({ type: 'integer', nullable: true })
+  scoredCustomers?: number | null;
+
+  @Property({ type: 'integer', nullable: true })
+  snapshots?: number | null;
+}

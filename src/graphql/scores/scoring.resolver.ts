@@ -1,0 +1,40 @@
+import { Arg, Args, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
+import { Role } from '../../domain/auth/roles.js';
+import { Allow } from '../auth/allow.js';
+import { PageArgs, pageComplexity } from '../common/connection.js';
+import type { GraphQLContext } from '../context.js';
+import { ConcentrationArgs, ConcentrationReportType, ScoreModelType, ScoringRunConnection, ScoringRunType } from './scoring.types.js';
+
+@Resolver()
+export class ScoringResolver {
+  @Allow(Role.Admin)
+  @Mutation(() => ScoringRunType, { description: 'Starts a rescore of the whole base now (the nightly schedule runs one too); follow it with scoringRun(id)' })
+  startRescore(@Arg('asOf', () => String, { nullable: true, description: 'Day to score, YYYY-MM-DD (default: today)' }) asOf: string | null, @Ctx() ctx: GraphQLContext): Promise<ScoringRunType> {
+    return ctx.services.scoring.startRescore(ctx.caller!.id, asOf).then(ScoringRunType.from);
+  }
+
+  @Allow(Role.Viewer)
+  @Query(() => ScoringRunType, { nullable: true, description: 'One scoring run with its progress; null when unknown' })
+  scoringRun(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<ScoringRunType | null> {
+    return ctx.services.scoring.run(id).then((view) => view && ScoringRunType.from(view));
+  }
+
+  @Allow(Role.Viewer)
+  @Query(() => ScoringRunConnection, { description: 'Scoring runs, newest first', complexity: pageComplexity })
+  async scoringRuns(@Args() { first, after }: PageArgs, @Ctx() ctx: GraphQLContext): Promise<ScoringRunConnection> {
+    const page = await ctx.services.scoring.listRuns({ first, after });
+    return { ...page, edges: page.edges.map((e) => ({ cursor: e.cursor, node: ScoringRunType.from(e.node) })) };
+  }
+
+  @Allow(Role.Viewer)
+  @Query(() => [ScoreModelType], { description: 'The purchase models (BG/NBD, Gamma-Gamma) of the latest completed run, with fit quality' })
+  scoreModels(@Ctx() ctx: GraphQLContext): Promise<ScoreModelType[]> {
+    return ctx.services.scoring.scoreModels();
+  }
+
+  @Allow(Role.Viewer)
+  @Query(() => ConcentrationReportType, { description: 'Revenue concentration per month: top-20% share, Lorenz curve, Gini; for the whole base or a segment' })
+  concentration(@Args() { months, filter }: ConcentrationArgs, @Ctx() ctx: GraphQLContext): Promise<ConcentrationReportType> {
+    return ctx.services.scoring.concentration({ months, filter }).then(ConcentrationReportType.from);
+  }
+}

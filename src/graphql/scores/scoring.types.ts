@@ -1,0 +1,147 @@
+import 'reflect-metadata';
+import { GraphQLJSONObject } from 'graphql-scalars';
+import { ArgsType, Field, Float, ID, Int, ObjectType } from 'type-graphql';
+import type { ConcentrationScore } from '../../domain/scoring/concentration.js';
+import type { ModelFit } from '../../services/scores/scoring-run.service.js';
+import type { ScoringRunView } from '../../services/scores/scoring.service.js';
+import { connectionOf } from '../common/connection.js';
+import { CustomerFilterInput } from '../customers/customer.types.js';
+
+@ObjectType('ScoringRun', { simpleResolvers: true, description: 'One rescore of the whole base: its record in the database and, while it runs, its live progress in Temporal' })
+export class ScoringRunType {
+  @Field(() => ID, { description: 'Temporal workflow ID of the run; snapshots written by it carry it' })
+  id!: string;
+
+  @Field(() => String, { nullable: true, description: '"schedule" or the admin who started it' })
+  trigger!: string | null;
+
+  @Field(() => String, { nullable: true, description: 'The day scored (UTC)' })
+  asOf!: string | null;
+
+  @Field({ description: 'starting, gathering, fitting, scoring, completing or completed' })
+  phase!: string;
+
+  @Field(() => Int, { nullable: true, description: 'Customers acquired by asOf' })
+  population!: number | null;
+
+  @Field(() => Int, { nullable: true, description: 'Of them, customers with a purchase' })
+  buyers!: number | null;
+
+  @Field(() => Int, { description: 'Customers scored so far' })
+  customersScored!: number;
+
+  @Field(() => Int, { nullable: true, description: 'Snapshots written (once completed)' })
+  snapshots!: number | null;
+
+  @Field(() => Date, { nullable: true })
+  startedAt!: Date | null;
+
+  @Field(() => Date, { nullable: true })
+  finishedAt!: Date | null;
+
+  static from({ id, record, progress }: ScoringRunView): ScoringRunType {
+    return {
+      id,
+      trigger: record?.trigger ?? null,
+      asOf: record?.asOf ?? progress?.asOf ?? null,
+      phase: record?.status === 'completed' ? 'completed' : (progress?.phase ?? 'starting'),
+      population: record?.population ?? progress?.population ?? null,
+      buyers: record?.buyers ?? progress?.buyers ?? null,
+      customersScored: record?.scoredCustomers ?? progress?.customersScored ?? 0,
+      snapshots: record?.snapshots ?? null,
+      startedAt: record?.startedAt ?? null,
+      finishedAt: record?.finishedAt ?? null,
+    };
+  }
+}
+
+export const ScoringRunConnection = connectionOf(ScoringRunType, 'ScoringRun');
+export type ScoringRunConnection = InstanceType<typeof ScoringRunConnection>;
+
+@ObjectType('ScoreModel', { simpleResolvers: true, description: 'A purchase model fitted on the whole base by the latest completed run' })
+export class ScoreModelType implements Omit<ModelFit, 'kind'> {
+  @Field({ description: 'bgnbd (churn risk, expected purchases) or gamma-gamma (spend, for CLV)' })
+  kind!: string;
+
+  @Field()
+  modelVersion!: string;
+
+  @Field(() => GraphQLJSONObject, { description: 'Parameters by name: { r, alpha, a, b } or { p, q, gamma } (spend in major units)' })
+  params!: Record<string, number>;
+
+  @Field(() => Float, { description: 'Log-likelihood at the estimate: fit quality' })
+  logLikelihood!: number;
+
+  @Field(() => Int, { description: 'Customers the model was fitted on' })
+  customers!: number;
+
+  @Field({ description: 'Whether the optimiser converged' })
+  converged!: boolean;
+
+  @Field()
+  fittedAt!: Date;
+
+  @Field(() => ID)
+  runId!: string;
+}
+
+@ObjectType('LorenzPoint', { simpleResolvers: true })
+export class LorenzPointType {
+  @Field(() => Float, { description: 'Share of customers, poorest first (0..1)' })
+  populationShare!: number;
+
+  @Field(() => Float, { description: 'Share of revenue they bring (0..1)' })
+  revenueShare!: number;
+}
+
+@ObjectType('ConcentrationPeriod', { simpleResolvers: true })
+export class ConcentrationPeriodType {
+  @Field({ description: 'Month, YYYY-MM' })
+  period!: string;
+
+  @Field(() => Int, { description: 'Customers with revenue in the month' })
+  customers!: number;
+
+  @Field(() => Float, { description: 'Revenue in minor units' })
+  totalRevenue!: number;
+
+  @Field(() => Float, { nullable: true, description: 'Revenue share of the top 20% of customers' })
+  topShare!: number | null;
+
+  @Field(() => Float, { nullable: true })
+  gini!: number | null;
+
+  @Field(() => [LorenzPointType], { nullable: true })
+  lorenz!: LorenzPointType[] | null;
+}
+
+@ObjectType('ConcentrationReport', { simpleResolvers: true, description: 'How much revenue depends on few customers, month by month (80/20 drifting to 60/40 is a healthier base)' })
+export class ConcentrationReportType {
+  @Field(() => Float, { nullable: true, description: 'Top-20% share of the latest month' })
+  value!: number | null;
+
+  @Field(() => String, { nullable: true, description: 'high, medium or low concentration' })
+  band!: string | null;
+
+  @Field(() => [String])
+  reasons!: string[];
+
+  @Field()
+  modelVersion!: string;
+
+  @Field(() => [ConcentrationPeriodType])
+  periods!: ConcentrationPeriodType[];
+
+  static from(score: ConcentrationScore): ConcentrationReportType {
+    return { value: score.value, band: score.band ?? null, reasons: score.reasons, modelVersion: score.modelVersion, periods: score.periods };
+  }
+}
+
+@ArgsType()
+export class ConcentrationArgs {
+  @Field(() => Int, { defaultValue: 12, description: 'Months back, the current one included (1 to 60)' })
+  months!: number;
+
+  @Field(() => CustomerFilterInput, { nullable: true, description: 'A segment: the same filters as the customers query' })
+  filter?: CustomerFilterInput | null;
+}

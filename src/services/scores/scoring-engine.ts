@@ -1,0 +1,22 @@
+import type { RescorePolicy } from '../../domain/scoring/scoring-policy.js';
+import type { FittedModels } from '../../domain/scoring/customer-scores.js';
+
+/** Where a rescore run stands, as its workflow reports it. */
+export interface RescoreProgressView {
+  runId: string;
+  asOf: string;
+  phase: string;
+  population: number | null;
+  buyers: number | null;
+  customersScored: number;
+  pages: number;
+  models: FittedModels | null;
+}
+
+/** What the scoring service needs from the durable workflow engine (Temporal, in src/temporal/). */
+export interface ScoringEngine {
+  /** Starts a rescore of the whole base; returns its run ID. */
+  startRescore(input: { trigger: string; asOf?: string; policy: RescorePolicy }): Promise<{ runId: string }>;
+  /** Live progress of a run; null when the engine does not know it (any more). */
+  rescoreProgress(runId: string): Promise<RescoreProgressView | null>;
+}

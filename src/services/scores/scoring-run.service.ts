@@ -1,0 +1,337 @@
+import { randomUUID } from 'node:crypto';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { sql, type RawBuilder } from 'kysely';
+import {
+  ScoringException,
+  ScoringExceptionCode,
+  fitBgNbd,
+  fitGammaGamma,
+  scoreCustomer,
+  type CustomerFacts,
+  type CustomerScore,
+  type FittedModels,
+  type ScoreKind,
+  type ScoringPolicy,
+} from '../../domain/scoring/index.js';
+import { ScoringRun, ScoringRunStatus } from '../../entities/index.js';
+import { assertPageSize, decodeCursor, encodeCursor, toPage, type Page, type PageArgs } from '../common/pagination.js';
+import { rowMapper } from '../common/read-model.js';
+
+type Row = Record<string, any>;
+
+/** A fitted model as the run stores and the API shows it. */
+export interface ModelFit {
+  kind: 'bgnbd' | 'gamma-gamma';
+  modelVersion: string;
+  params: Record<string, number>;
+  logLikelihood: number;
+  customers: number;
+  converged: boolean;
+  fittedAt: Date;
+  runId: string;
+}
+
+export interface RunModels {
+  models: FittedModels;
+  fits: ModelFit[];
+  /** Why a model could not be fitted (e.g. no repeat purchase in the base). */
+  notFitted: { kind: string; reason: string }[];
+}
+
+export interface PageResult {
+  customers: number;
+  snapshots: number;
+  /** The last customer ID of the page; null when the base is done. */
+  last: string | null;
+}
+
+const BGNBD = 'bgnbd';
+const GAMMA_GAMMA = 'gamma-gamma';
+
+/**
+ * Rescoring the whole base, step by step, each step idempotent so a workflow can
+ * retry or resume any of them: record the run, gather every customer's purchase
+ * aggregates and RFM ranks in one set-based statement, fit the purchase models on
+ * them, score the base page by page (one snapshot per run, customer and score), and
+ * complete. Also rescoring single customers after events, with the latest models.
+ */
+export class ScoringRunService {
+  private readonly toRun: (row: Row) => ScoringRun;
+
+  constructor(
+    private readonly em: EntityManager,
+    private readonly policy: ScoringPolicy,
+  ) {
+    this.toRun = rowMapper(em, ScoringRun);
+  }
+
+  private get db() {
+    return this.em.getKysely();
+  }
+
+  async begin(input: { runId: string; trigger: string; asOf: string }): Promise<ScoringRun> {
+    await sql`insert into scoring_run (id, trigger, as_of, status, started_at)
+              values (${input.runId}, ${input.trigger}, ${input.asOf}::date, 'running', now())
+              on conflict (id) do nothing`.execute(this.db);
+    return this.getRun(input.runId);
+  }
+
+  /** Purchase aggregates and RFM ranks of every customer acquired by the run's day, in one statement over all orders. */
+  async prepare(runId: string): Promise<{ population: number; buyers: number }> {
+    const run = await this.getRun(runId);
+    const done = await sql`select 1 from scoring_work where run_id = ${runId} limit 1`.execute(this.db);
+    if (done.rows.length === 0) {
+      await sql`
+        insert into scoring_work (run_id, customer_id, purchase_days, first_day, last_day, revenue_minor, margin_minor,
+                                  repeat_spend_minor, mean_gap_days, gap_sd_days, r_below, r_equal, f_below, f_equal, m_below, m_equal)
+        select ${runId}, b.*,
+               -- Strictly worse and equal buyers per dimension: recency ranks better for a later last purchase.
+               (rank() over (order by last_day) - 1)::int, (count(*) over (partition by last_day))::int,
+               (rank() over (order by purchase_days) - 1)::int, (count(*) over (partition by purchase_days))::int,
+               (rank() over (order by revenue_minor) - 1)::int, (count(*) over (partition by revenue_minor))::int
+          from (${purchaseAggregates(run.asOf, sql`true`)}) b`.execute(this.db);
+    }
+    const { rows } = await sql<Row>`
+      update scoring_run set
+        population = (select count(*) from customer where acquired_at <= ${run.asOf}::date),
+        buyers = (select count(*) from scoring_work where run_id = ${runId})
+      where id = ${runId} returning population, buyers`.execute(this.db);
+    return { population: rows[0].population, buyers: rows[0].buyers };
+  }
+
+  /** BG/NBD on every buyer's (x, t_x, T) in weeks; Gamma-Gamma on repeat buyers' mean spend. Fitted once per run. */
+  async fitModels(runId: string): Promise<RunModels> {
+    const run = await this.getRun(runId);
+    const stored = await this.storedFits(runId);
+    if (stored.length === 0) {
+      const { rows } = await sql<Row>`
+        select purchase_days - 1 as x, (last_day - first_day) as tx_days, (${run.asOf}::date - first_day) as t_days, repeat_spend_minor
+          from scoring_work where run_id = ${runId}`.execute(this.db);
+      const fits: Omit<ModelFit, 'runId' | 'fittedAt'>[] = [];
+      const summaries = rows.map((r) => ({ x: r.x, tx: r.tx_days / 7, T: r.t_days / 7 }));
+      const bg = attempt(() => fitBgNbd(summaries));
+      if (bg) fits.push({ kind: BGNBD, modelVersion: bg.modelVersion, params: { ...bg.params }, logLikelihood: bg.logLikelihood, customers: bg.customers, converged: bg.converged });
+      const gg = attempt(() => fitGammaGamma(rows.map((r) => ({ x: r.x, zbar: r.repeat_spend_minor === null ? 0 : Math.max(0, r.repeat_spend_minor / 100) }))));
+      if (gg) fits.push({ kind: GAMMA_GAMMA, modelVersion: gg.modelVersion, params: { ...gg.params }, logLikelihood: gg.logLikelihood, customers: gg.customers, converged: gg.converged });
+      for (const f of fits) {
+        await sql`insert into score_model (id, run_id, kind, model_version, params, log_likelihood, customers, converged, fitted_at)
+                  values (${randomUUID()}, ${runId}, ${f.kind}, ${f.modelVersion}, ${JSON.stringify(f.params)}::jsonb, ${f.logLikelihood}, ${f.customers}, ${f.converged}, now())
+                  on conflict (run_id, kind) do nothing`.execute(this.db);
+      }
+    }
+    return toRunModels(await this.storedFits(runId));
+  }
+
+  /** Scores the next page of customers (by ID) and writes their snapshots; a retried page writes nothing twice. */
+  async scorePage(input: { runId: string; after: string | null; limit: number; models: FittedModels }): Promise<PageResult> {
+    const run = await this.getRun(input.runId);
+    const page = sql`select c.id, c.service_tier, c.acquired_at from customer c
+                      where c.acquired_at <= ${run.asOf}::date ${input.after ? sql`and c.id > ${input.after}::uuid` : sql``}
+                      order by c.id limit ${input.limit}`;
+    const { rows } = await sql<Row>`
+      select p.id, p.service_tier, p.acquired_at::text as acquired_at, w.purchase_days, w.first_day::text as first_day, w.last_day::text as last_day,
+             w.revenue_minor, w.margin_minor, w.repeat_spend_minor, w.mean_gap_days, w.gap_sd_days,
+             w.r_below, w.r_equal, w.f_below, w.f_equal, w.m_below, w.m_equal, ${factsColumns(run.asOf, this.policy)}
+        from (${page}) p left join scoring_work w on w.run_id = ${input.runId} and w.customer_id = p.id
+       order by p.id`.execute(this.db);
+    const buyers = run.buyers ?? 0;
+    const scores: ScoreRow[] = [];
+    for (const row of rows) {
+      const facts = toFacts(row, run.asOf);
+      if (facts.purchases) facts.ranks = { r: { below: row.r_below, equal: row.r_equal }, f: { below: row.f_below, equal: row.f_equal }, m: { below: row.m_below, equal: row.m_equal }, buyers };
+      for (const s of scoreCustomer(facts, input.models, this.policy)) scores.push({ customer_id: row.id, ...s });
+    }
+    const snapshots = await this.write(scores, run.startedAt, input.runId);
+    return { customers: rows.length, snapshots, last: rows.length < input.limit ? null : rows[rows.length - 1].id };
+  }
+
+  /** Counts what the run wrote, marks it completed and drops its work rows. */
+  async complete(runId: string): Promise<ScoringRun> {
+    await sql`update scoring_run r set status = 'completed', finished_at = coalesce(r.finished_at, now()),
+                scored_customers = s.customers, snapshots = s.snapshots
+              from (select count(distinct customer_id)::int as customers, count(*)::int as snapshots from score_snapshot where run_id = ${runId}) s
+              where r.id = ${runId}`.execute(this.db);
+    await sql`delete from scoring_work where run_id = ${runId}`.execute(this.db);
+    return this.getRun(runId);
+  }
+
+  /**
+   * Rescores some scores of one customer now, after an event (a complaint, a payment),
+   * with the models of the latest completed run; RFM waits for the next run, as it ranks
+   * the customer against the whole base.
+   */
+  async rescoreCustomer(customerId: string, kinds: ReadonlySet<ScoreKind>): Promise<CustomerScore[]> {
+    const asOf = new Date().toISOString().slice(0, 10);
+    const { rows } = await sql<Row>`
+      select p.id, p.service_tier, p.acquired_at::text as acquired_at, a.purchase_days, a.first_day::text as first_day, a.last_day::text as last_day,
+             a.revenue_minor, a.margin_minor, a.repeat_spend_minor, a.mean_gap_days, a.gap_sd_days, ${factsColumns(asOf, this.policy)}
+        from customer p left join (${purchaseAggregates(asOf, sql`o.customer_id = ${customerId}::uuid`)}) a on a.customer_id = p.id
+       where p.id = ${customerId}::uuid and p.acquired_at <= ${asOf}::date`.execute(this.db);
+    if (rows.length === 0) return [];
+    const scores = scoreCustomer(toFacts(rows[0], asOf), toRunModels(await this.latestFits()).models, this.policy, kinds);
+    await this.write(scores.map((s) => ({ customer_id: customerId, ...s })), new Date(), null);
+    return scores;
+  }
+
+  getRun = async (runId: string): Promise<ScoringRun> => {
+    const run = await this.findRun(runId);
+    if (!run) throw new ScoringException(ScoringExceptionCode.RunNotFound, `No scoring run ${runId}`, { id: runId });
+    return run;
+  };
+
+  async findRun(runId: string): Promise<ScoringRun | null> {
+    const { rows } = await sql<Row>`select * from scoring_run where id = ${runId}`.execute(this.db);
+    return rows.length ? this.toRun(rows[0]) : null;
+  }
+
+  /** Scoring runs, newest first. */
+  async listRuns(args: PageArgs): Promise<Page<ScoringRun>> {
+    assertPageSize(args.first);
+    const [startedAt, id] = args.after ? decodeCursor('scoring-runs', args.after, 2) : [null, null];
+    const { rows } = await sql<Row>`
+      select * from scoring_run ${startedAt ? sql`where (started_at, id) < (${startedAt}::timestamptz, ${id})` : sql``}
+      order by started_at desc, id desc limit ${args.first + 1}`.execute(this.db);
+    const total = async () => Number((await sql<Row>`select count(*) as n from scoring_run`.execute(this.db)).rows[0].n);
+    return toPage(rows.map(this.toRun), args.first, total, (r) => encodeCursor('scoring-runs', [r.startedAt.toISOString(), r.id]), Boolean(args.after));
+  }
+
+  /** The models of the latest completed run that fitted them. */
+  async latestFits(): Promise<ModelFit[]> {
+    const { rows } = await sql<Row>`
+      select distinct on (m.kind) m.*, m.run_id from score_model m join scoring_run r on r.id = m.run_id
+       where r.status = ${ScoringRunStatus.Completed} order by m.kind, m.fitted_at desc`.execute(this.db);
+    return rows.map(toFit);
+  }
+
+  private async storedFits(runId: string): Promise<ModelFit[]> {
+    const { rows } = await sql<Row>`select * from score_model where run_id = ${runId} order by kind`.execute(this.db);
+    return rows.map(toFit);
+  }
+
+  private async write(scores: ScoreRow[], computedAt: Date, runId: string | null): Promise<number> {
+    if (scores.length === 0) return 0;
+    const { numAffectedRows } = await sql`
+      insert into score_snapshot (id, customer_id, kind, value, band, model_version, reasons, computed_at, run_id)
+      select gen_random_uuid(), s.customer_id, s.kind, s.value, s.band, s."modelVersion", s.reasons, ${computedAt}::timestamptz, ${runId}
+        from jsonb_to_recordset(${JSON.stringify(scores)}::jsonb)
+             as s(customer_id uuid, kind text, value double precision, band text, "modelVersion" text, reasons jsonb)
+      on conflict (run_id, customer_id, kind) do nothing`.execute(this.db);
+    return Number(numAffectedRows ?? 0);
+  }
+}
+
+type ScoreRow = CustomerScore & { customer_id: string };
+
+function attempt<T>(fit: () => T): T | null {
+  try {
+    return fit();
+  } catch (error) {
+    if (error instanceof ScoringException && error.code === ScoringExceptionCode.NotIdentifiable) return null;
+    throw error;
+  }
+}
+
+function toFit(r: Row): ModelFit {
+  return {
+    kind: r.kind,
+    modelVersion: r.model_version,
+    params: r.params,
+    logLikelihood: r.log_likelihood,
+    customers: r.customers,
+    converged: r.converged,
+    fittedAt: r.fitted_at instanceof Date ? r.fitted_at : new Date(r.fitted_at),
+    runId: r.run_id,
+  };
+}
+
+function toRunModels(fits: ModelFit[]): RunModels {
+  const bg = fits.find((f) => f.kind === BGNBD);
+  const gg = fits.find((f) => f.kind === GAMMA_GAMMA);
+  const notFitted = [
+    ...(bg ? [] : [{ kind: BGNBD, reason: 'no repeat purchase in the base: churn risk and CLV need one' }]),
+    ...(gg ? [] : [{ kind: GAMMA_GAMMA, reason: 'fewer than two repeat buyers with different spend: CLV needs them' }]),
+  ];
+  return {
+    models: {
+      bgnbd: bg ? { r: bg.params.r, alpha: bg.params.alpha, a: bg.params.a, b: bg.params.b } : null,
+      gammaGamma: gg ? { p: gg.params.p, q: gg.params.q, gamma: gg.params.gamma } : null,
+    },
+    fits,
+    notFitted,
+  };
+}
+
+/**
+ * Per customer with a purchase up to `asOf` (UTC days; several orders on one day are one
+ * transaction): purchase days, first and last day, revenue, margin, mean repeat spend,
+ * and the mean and spread of the gaps between purchase days.
+ */
+function purchaseAggregates(asOf: string, orderFilter: RawBuilder<unknown>): RawBuilder<unknown> {
+  return sql`
+    with purchase_day as (
+      select o.customer_id, (o.ordered_at at time zone 'UTC')::date as day, sum(o.amount_minor) as amount, sum(coalesce(o.margin_minor, 0)) as margin
+        from customer_order o join customer c on c.id = o.customer_id and c.acquired_at <= ${asOf}::date
+       where o.ordered_at < ((${asOf}::date + 1)::timestamp at time zone 'UTC') and ${orderFilter}
+       group by 1, 2
+    ), gap as (
+      select customer_id, amount, margin, day, day - lag(day) over w as gap_days, row_number() over w as n
+        from purchase_day window w as (partition by customer_id order by day)
+    )
+    select customer_id, count(*)::int as purchase_days, min(day) as first_day, max(day) as last_day,
+           sum(amount)::bigint as revenue_minor, sum(margin)::bigint as margin_minor,
+           avg(amount) filter (where n > 1)::double precision as repeat_spend_minor,
+           case when count(gap_days) >= 2 then avg(gap_days)::double precision end as mean_gap_days,
+           case when count(gap_days) >= 2 then stddev_samp(gap_days)::double precision end as gap_sd_days
+      from gap group by customer_id`;
+}
+
+/** The non-purchase facts of customer `p` as JSON columns: window margin and costs, invoices, complaints, referrals. */
+function factsColumns(asOf: string, policy: ScoringPolicy): RawBuilder<unknown> {
+  const end = sql`((${asOf}::date + 1)::timestamp at time zone 'UTC')`;
+  const windowStart = sql`(((${asOf}::date - ${policy.profitabilityWindowDays}::int) + 1)::timestamp at time zone 'UTC')`;
+  const complaintsFrom = sql`((${asOf}::date - ${policy.persistentIssue.windowDays}::int)::timestamp at time zone 'UTC')`;
+  return sql`
+    (select coalesce(sum(o.margin_minor), 0)::bigint from customer_order o
+      where o.customer_id = p.id and o.ordered_at >= ${windowStart} and o.ordered_at < ${end}) as window_margin,
+    (select coalesce(json_agg(json_build_object('kind', k.kind, 'amountMinor', k.amount)), '[]') from (
+       select ce.kind, sum(ce.amount_minor)::bigint as amount from cost_entry ce
+        where ce.customer_id = p.id and ce.occurred_at > ${asOf}::date - ${policy.profitabilityWindowDays}::int and ce.occurred_at <= ${asOf}::date
+        group by ce.kind) k) as window_costs,
+    (select coalesce(json_agg(json_build_object('dueAt', i.due_at, 'paidAt', i.paid_at)), '[]') from invoice i
+      where i.customer_id = p.id and i.issued_at <= ${asOf}::date) as invoices,
+    (select coalesce(json_agg(json_build_object('topic', cp.topic, 'openedAt', (cp.opened_at at time zone 'UTC')::date,
+         'resolvedAt', (cp.resolved_at at time zone 'UTC')::date, 'reopenedCount', cp.reopened_count)), '[]')
+       from complaint cp where cp.customer_id = p.id and cp.opened_at < ${end} and (cp.opened_at >= ${complaintsFrom} or cp.resolved_at is null)) as complaints,
+    (select coalesce(json_agg(json_build_object('customerId', r.id, 'valueMinor', (
+         select coalesce(sum(o.margin_minor), 0) from customer_order o
+          where o.customer_id = r.id and o.ordered_at >= ${windowStart} and o.ordered_at < ${end}))), '[]')
+       from customer r where r.referrer_id = p.id and r.acquired_at <= ${asOf}::date) as referrals`;
+}
+
+function toFacts(row: Row, asOf: string): CustomerFacts {
+  const money = (v: unknown) => Number(v ?? 0);
+  return {
+    customerId: row.id,
+    asOf,
+    customerSince: row.acquired_at,
+    serviceTier: row.service_tier,
+    purchases:
+      row.purchase_days == null
+        ? null
+        : {
+            purchaseDays: row.purchase_days,
+            firstDay: row.first_day,
+            lastDay: row.last_day,
+            revenueMinor: money(row.revenue_minor),
+            marginMinor: money(row.margin_minor),
+            repeatSpendMinor: row.repeat_spend_minor,
+            meanGapDays: row.mean_gap_days,
+            gapSdDays: row.gap_sd_days,
+          },
+    windowMarginMinor: money(row.window_margin),
+    windowCosts: (row.window_costs as { kind: string; amountMinor: unknown }[]).map((c) => ({ kind: c.kind, amountMinor: money(c.amountMinor) })),
+    invoices: row.invoices,
+    complaints: row.complaints,
+    referrals: (row.referrals as { customerId: string; valueMinor: unknown }[]).map((r) => ({ customerId: r.customerId, valueMinor: money(r.valueMinor) })),
+  };
+}

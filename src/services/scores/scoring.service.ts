@@ -1,0 +1,78 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { sql } from 'kysely';
+import { ScoringException, ScoringExceptionCode, concentration, type ConcentrationScore } from '../../domain/scoring/index.js';
+import { dayNumber } from '../../domain/scoring/dates.js';
+import type { RescorePolicy } from '../../domain/scoring/scoring-policy.js';
+import type { ScoringRun } from '../../entities/index.js';
+import type { Page, PageArgs } from '../common/pagination.js';
+import { customerWhere, type CustomerFilter } from '../customers/customer-query.js';
+import type { RescoreProgressView, ScoringEngine } from './scoring-engine.js';
+import type { ModelFit, ScoringRunService } from './scoring-run.service.js';
+
+/** A scoring run as the database records it and, while it runs, as its workflow reports it. */
+export interface ScoringRunView {
+  id: string;
+  record: ScoringRun | null;
+  progress: RescoreProgressView | null;
+}
+
+export const MAX_CONCENTRATION_MONTHS = 60;
+
+/** What an admin or analyst does with scores: start a rescore, follow runs, read the fitted models and the base's concentration. */
+export class ScoringService {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly runs: ScoringRunService,
+    private readonly engine: ScoringEngine,
+    private readonly rescorePolicy: RescorePolicy,
+  ) {}
+
+  async startRescore(callerId: string, asOf?: string | null): Promise<ScoringRunView> {
+    if (asOf != null) {
+      let day: number;
+      try {
+        day = dayNumber(asOf);
+      } catch {
+        throw new ScoringException(ScoringExceptionCode.InvalidInput, `asOf "${asOf}" is not a date (YYYY-MM-DD)`, { field: 'asOf' });
+      }
+      if (!/^\d{4}-\d{2}-\d{2}$/.test(asOf) || day > dayNumber(new Date())) {
+        throw new ScoringException(ScoringExceptionCode.InvalidInput, `asOf must be a past day as YYYY-MM-DD (got "${asOf}")`, { field: 'asOf' });
+      }
+    }
+    const { runId } = await this.engine.startRescore({ trigger: callerId, asOf: asOf ?? undefined, policy: this.rescorePolicy });
+    return { id: runId, record: await this.runs.findRun(runId), progress: null };
+  }
+
+  async run(id: string): Promise<ScoringRunView | null> {
+    const record = await this.runs.findRun(id);
+    const progress = record?.status === 'completed' ? null : await this.engine.rescoreProgress(id);
+    return record || progress ? { id, record, progress } : null;
+  }
+
+  async listRuns(args: PageArgs): Promise<Page<ScoringRunView>> {
+    const page = await this.runs.listRuns(args);
+    return { ...page, edges: page.edges.map((e) => ({ cursor: e.cursor, node: { id: e.node.id, record: e.node, progress: null } })) };
+  }
+
+  scoreModels(): Promise<ModelFit[]> {
+    return this.runs.latestFits();
+  }
+
+  /**
+   * How concentrated revenue is, month by month over the last `months` full and current
+   * months: top-20% share, Lorenz curve and Gini, for the whole base or the customers
+   * matching a filter (a segment).
+   */
+  async concentration(input: { months: number; filter?: CustomerFilter | null }): Promise<ConcentrationScore> {
+    if (!(Number.isInteger(input.months) && input.months >= 1 && input.months <= MAX_CONCENTRATION_MONTHS)) {
+      throw new ScoringException(ScoringExceptionCode.InvalidInput, `months must be between 1 and ${MAX_CONCENTRATION_MONTHS}`, { field: 'months' });
+    }
+    const { rows } = await sql<{ period: string; customer_id: string; revenue: string }>`
+      select to_char(date_trunc('month', o.ordered_at at time zone 'UTC'), 'YYYY-MM') as period, o.customer_id, sum(o.amount_minor) as revenue
+        from customer_order o join customer c on c.id = o.customer_id
+       where o.ordered_at >= (date_trunc('month', now() at time zone 'UTC') - make_interval(months => ${input.months - 1})) at time zone 'UTC'
+         and ${customerWhere(input.filter ?? {})}
+       group by 1, 2`.execute(this.em.getKysely());
+    return concentration(rows.map((r) => ({ period: r.period, customerId: r.customer_id, revenue: Number(r.revenue) })));
+  }
+}

@@ -1,0 +1,75 @@
+import { ScheduleAlreadyRunning, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { ScoringException, ScoringExceptionCode } from '../domain/scoring/scoring-exception.js';
+import type { RescorePolicy } from '../domain/scoring/scoring-policy.js';
+import type { RescoreProgressView, ScoringEngine } from '../services/scores/scoring-engine.js';
+import type { rescoreCustomerBase } from '../../workflows/index.js';
+import { rescoreProgressQuery } from '../../workflows/rescore.workflow.js';
+import { withinDeadline } from './deadline.js';
+
+/** Rescores run as Temporal workflows, IDs `rescore/<time>` (by hand) or `rescore-nightly-<time>` (by the schedule). */
+export class TemporalScoringEngine implements ScoringEngine {
+  constructor(
+    private readonly client: Client,
+    private readonly taskQueue: string,
+    private readonly callTimeoutMs = 5_000,
+  ) {}
+
+  startRescore(input: { trigger: string; asOf?: string; policy: RescorePolicy }): Promise<{ runId: string }> {
+    return this.reachable(async () => {
+      const workflowId = `rescore/${new Date().toISOString()}`;
+      await this.client.workflow.start<typeof rescoreCustomerBase>('rescoreCustomerBase', {
+        workflowId,
+        taskQueue: this.taskQueue,
+        args: [input],
+        staticSummary: `Rescore of the whole customer base${input.asOf ? ` as of ${input.asOf}` : ''}, started by ${input.trigger}`,
+        staticDetails: `Gathers purchase aggregates in one statement, fits BG/NBD and Gamma-Gamma, then scores ${input.policy.pageSize} customers per step (policy v${input.policy.version}).`,
+      });
+      return { runId: workflowId };
+    });
+  }
+
+  rescoreProgress(runId: string): Promise<RescoreProgressView | null> {
+    return this.reachable(async () => {
+      try {
+        return await this.client.workflow.getHandle(runId).query(rescoreProgressQuery);
+      } catch (error) {
+        if (error instanceof WorkflowNotFoundError) return null;
+        throw error;
+      }
+    });
+  }
+
+  private reachable<T>(call: () => Promise<T>): Promise<T> {
+    return withinDeadline(this.client, this.callTimeoutMs, call, () => new ScoringException(ScoringExceptionCode.EngineUnavailable, 'The scoring engine (Temporal) cannot be reached; try again shortly'));
+  }
+}
+
+/** The schedule that rescores the base every night; one per task queue. */
+export const rescoreScheduleId = (taskQueue: string) => `rescore-nightly/${taskQueue}`;
+
+/**
+ * Creates the nightly rescore schedule, or brings an existing one up to date with the
+ * configured time and policy. Skips a night while the previous run is still going.
+ */
+export async function ensureRescoreSchedule(client: Client, taskQueue: string, cron: string, policy: RescorePolicy): Promise<string> {
+  const scheduleId = rescoreScheduleId(taskQueue);
+  const options = {
+    spec: { cronExpressions: [cron] },
+    action: {
+      type: 'startWorkflow' as const,
+      workflowType: 'rescoreCustomerBase',
+      workflowId: 'rescore-nightly',
+      taskQueue,
+      args: [{ trigger: 'schedule', policy }],
+      staticSummary: 'Nightly rescore of the whole customer base',
+    },
+    policies: { overlap: 'SKIP' as const, catchupWindow: '6 hours' },
+  };
+  try {
+    await client.schedule.create({ scheduleId, ...options });
+  } catch (error) {
+    if (!(error instanceof ScheduleAlreadyRunning)) throw error;
+    await client.schedule.getHandle(scheduleId).update((previous) => ({ ...previous, ...options }));
+  }
+  return scheduleId;
+}

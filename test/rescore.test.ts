@@ -1,0 +1,194 @@
+import { sql, type RawBuilder } from 'kysely';
+import { Role } from '../src/domain/auth/roles.js';
+import { ScoreKind } from '../src/domain/scoring/score-kind.js';
+import { defaultRescorePolicy, type RescorePolicy } from '../src/domain/scoring/scoring-policy.js';
+import { loadDemoDataIfEmpty } from '../src/dev/demo-loader.js';
+import { rescoreScheduleId } from '../src/temporal/temporal-scoring-engine.js';
+import type { rescoreCustomerBase } from '../workflows/index.js';
+import { rescoreProgressQuery } from '../workflows/rescore.workflow.js';
+import {
+  ConcentrationDocument,
+  CustomerScoresDocument,
+  RecordComplaintDocument,
+  ScoreModelsDocument,
+  ScoringRunDocument,
+  ScoringRunsDocument,
+  StartRescoreDocument,
+} from './__generated__/graphql.js';
+import { spawnWorker, startTestStack, type TestStack } from './support/stack.js';
+
+/**
+ * The rescore workflow on the real Temporal dev server and worker processes, over the
+ * demo data set in a real PostgreSQL: through GraphQL, after a worker crash, and on schedule.
+ */
+let stack: TestStack;
+const CUSTOMERS = 300;
+const AS_OF = '2026-11-01';
+
+beforeAll(async () => {
+  stack = await startTestStack({ worker: false });
+  await loadDemoDataIfEmpty(stack.orm.em.fork(), CUSTOMERS);
+}, 60_000);
+afterAll(async () => {
+  await worker?.stop();
+  await stack?.stop();
+});
+
+let worker: Awaited<ReturnType<typeof spawnWorker>> | null = null;
+const workerEnv = () => ({
+  ...process.env,
+  DATABASE_URL: stack.config.databaseUrl,
+  TEMPORAL_ADDRESS: stack.config.temporal.address,
+  TEMPORAL_TASK_QUEUE: stack.config.temporal.taskQueue,
+  WORKER_METRICS_PORT: '0',
+  NODE_ENV: 'test',
+});
+
+async function eventually<T>(fn: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await fn();
+    if (ok(value)) return value;
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms; last value: ${JSON.stringify(value)}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+const query = async <T>(text: RawBuilder<T>) => (await text.execute(stack.orm.em.fork().getKysely())).rows;
+const snapshotStats = async (runId: string) =>
+  (
+    await query(sql<{ snapshots: number; distinct_keys: number; customers: number }>`
+      select count(*)::int as snapshots, count(distinct (customer_id, kind))::int as distinct_keys, count(distinct customer_id)::int as customers
+        from score_snapshot where run_id = ${runId}`)
+  )[0];
+
+describe('rescoring the whole base', () => {
+  beforeAll(async () => {
+    worker = await spawnWorker(workerEnv());
+  }, 60_000);
+
+  it('is started by an admin only, and refuses a day that is not a past date', async () => {
+    for (const role of [Role.Viewer, Role.Marketer, Role.Operator]) {
+      const denied = await stack.gql(StartRescoreDocument, { asOf: AS_OF }, role);
+      expect(denied.errors![0].extensions!.code).toBe('FORBIDDEN');
+    }
+    expect((await stack.gql(StartRescoreDocument, { asOf: AS_OF }, null)).errors![0].extensions!.code).toBe('UNAUTHENTICATED');
+    for (const asOf of ['2026-13-01', 'yesterday', '2999-01-01']) {
+      const bad = await stack.gql(StartRescoreDocument, { asOf }, Role.Admin);
+      expect(bad.errors![0].extensions).toMatchObject({ code: 'VALIDATION', reason: 'SCORING_INVALID_INPUT', field: 'asOf' });
+    }
+    expect((await stack.gql(ScoringRunsDocument, { first: 10 }, Role.Viewer)).data!.scoringRuns.totalCount).toBe(0);
+  });
+
+  it('writes one snapshot per customer and score with reasons, fits the models, and reports progress', async () => {
+    const started = await stack.gql(StartRescoreDocument, { asOf: AS_OF }, Role.Admin);
+    expect(started.errors).toBeUndefined();
+    const runId = started.data!.startRescore.id;
+    expect(runId).toMatch(/^rescore\//);
+
+    const done = await eventually(
+      () => stack.gql(ScoringRunDocument, { id: runId }, Role.Viewer),
+      (r) => r.data?.scoringRun?.phase === 'completed',
+    );
+    const run = done.data!.scoringRun!;
+    expect(run).toMatchObject({ asOf: AS_OF, trigger: expect.stringMatching(/^admin:/), population: CUSTOMERS, customersScored: CUSTOMERS });
+    expect(run.buyers).toBeGreaterThan(CUSTOMERS / 2);
+    const stats = await snapshotStats(runId);
+    expect(stats.snapshots).toBe(run.snapshots);
+    expect(stats.distinct_keys).toBe(stats.snapshots);
+    expect(stats.customers).toBe(CUSTOMERS);
+
+    // Every buyer has all eight scores; every customer at least the ones that need no purchase.
+    const kinds = await query(sql<{ kind: string; n: number }>`select kind, count(*)::int as n from score_snapshot where run_id = ${runId} group by kind order by kind`);
+    expect(Object.fromEntries(kinds.map((k) => [k.kind, k.n]))).toEqual({
+      [ScoreKind.BehaviourChange]: CUSTOMERS,
+      [ScoreKind.ChurnRisk]: run.buyers,
+      [ScoreKind.Clv]: run.buyers,
+      [ScoreKind.PaymentLoyalty]: CUSTOMERS,
+      [ScoreKind.PersistentIssue]: CUSTOMERS,
+      [ScoreKind.Profitability]: CUSTOMERS,
+      [ScoreKind.ReferralValue]: CUSTOMERS,
+      [ScoreKind.Rfm]: CUSTOMERS,
+    });
+
+    const models = (await stack.gql(ScoreModelsDocument, {}, Role.Viewer)).data!.scoreModels;
+    expect(models.map((m) => m.kind).sort()).toEqual(['bgnbd', 'gamma-gamma']);
+    const bgnbd = models.find((m) => m.kind === 'bgnbd')!;
+    // (The synthetic demo base has almost no drop-out, so a and b run off towards the NBD limit; the CDNOW fit converges.)
+    expect(bgnbd).toMatchObject({ runId, customers: run.buyers, converged: expect.any(Boolean) });
+    for (const name of ['r', 'alpha', 'a', 'b']) expect((bgnbd.params as Record<string, number>)[name]).toBeGreaterThan(0);
+    expect(bgnbd.logLikelihood).toBeLessThan(0);
+
+    // The API returns the run's scores with their reasons; a persistent-issue persona shows its topic.
+    const [persistent] = await query(sql<{ customer_id: string }>`
+      select customer_id from score_snapshot where run_id = ${runId} and kind = ${ScoreKind.PersistentIssue} and band = 'persistent' limit 1`);
+    expect(persistent).toBeDefined();
+    const customer = (await stack.gql(CustomerScoresDocument, { id: persistent.customer_id, historyKind: ScoreKind.Rfm }, Role.Viewer)).data!.customer!;
+    const issue = customer.scores.find((s) => s.kind === ScoreKind.PersistentIssue)!;
+    expect(issue.band).toBe('persistent');
+    expect(issue.reasons.join(' ')).toMatch(/complained|times|reopened/);
+    const churn = customer.scores.find((s) => s.kind === ScoreKind.ChurnRisk);
+    if (churn) expect(churn.value).toBeGreaterThanOrEqual(0);
+    expect(customer.scoreHistory[0]).toMatchObject({ kind: ScoreKind.Rfm });
+  }, 120_000);
+
+  it('finishes a run whose worker is killed mid-way, without duplicates, across continue-as-new', async () => {
+    const policy: RescorePolicy = { ...defaultRescorePolicy, pageSize: 10, pagesPerExecution: 4, pageTimeoutSeconds: 3 };
+    const runId = 'rescore/crash-test';
+    const handle = await stack.temporal.client.workflow.start<typeof rescoreCustomerBase>('rescoreCustomerBase', {
+      workflowId: runId,
+      taskQueue: stack.config.temporal.taskQueue,
+      args: [{ trigger: 'test', asOf: AS_OF, policy }],
+    });
+    for (let crash = 0; crash < 2; crash++) {
+      const before = await eventually(
+        () => handle.query(rescoreProgressQuery).catch(() => null),
+        (p) => p !== null && p.phase === 'scoring' && p.pages >= 3 + crash * 8,
+      );
+      worker!.process.kill('SIGKILL');
+      await new Promise((r) => worker!.process.once('exit', r));
+      worker = await spawnWorker(workerEnv());
+      expect(before!.customersScored).toBeLessThan(CUSTOMERS);
+    }
+    const result = await handle.result();
+    expect(result).toMatchObject({ phase: 'completed', customersScored: CUSTOMERS, pages: CUSTOMERS / 10 + 1 });
+    const stats = await snapshotStats(runId);
+    expect(stats.distinct_keys).toBe(stats.snapshots);
+    expect(stats.customers).toBe(CUSTOMERS);
+    // More pages than one execution takes: the run continued as new at least once.
+    expect((await handle.describe()).runId).not.toBe(handle.firstExecutionRunId);
+    const [work] = await query(sql<{ n: number }>`select count(*)::int as n from scoring_work where run_id = ${runId}`);
+    expect(work.n).toBe(0);
+  }, 180_000);
+
+  it('rescores a customer after a complaint at once, with a snapshot of its own', async () => {
+    const [customer] = await query(sql<{ id: string }>`select id from customer order by id limit 1`);
+    const recorded = await stack.gql(RecordComplaintDocument, { input: { customerId: customer.id, topic: 'billing-error', severity: 'High' } }, Role.Operator);
+    expect(recorded.errors).toBeUndefined();
+    const [latest] = await query(sql<{ run_id: string | null; reasons: string[] }>`
+      select run_id, reasons from score_snapshot where customer_id = ${customer.id} and kind = ${ScoreKind.PersistentIssue} order by computed_at desc limit 1`);
+    expect(latest.run_id).toBeNull();
+    const [current] = await query(sql<{ computed_at: string }>`select computed_at from current_score where customer_id = ${customer.id} and kind = ${ScoreKind.PersistentIssue}`);
+    expect(Date.now() - new Date(current.computed_at).getTime()).toBeLessThan(60_000);
+  });
+
+  it('keeps a nightly schedule that starts the rescore workflow', async () => {
+    const schedule = await stack.temporal.client.schedule.getHandle(rescoreScheduleId(stack.config.temporal.taskQueue)).describe();
+    expect(schedule.spec.calendars?.length ?? 0).toBeGreaterThan(0);
+    expect(schedule.action).toMatchObject({ type: 'startWorkflow', workflowType: 'rescoreCustomerBase', taskQueue: stack.config.temporal.taskQueue });
+    expect(schedule.policies.overlap).toBe('SKIP');
+  });
+
+  it('reports revenue concentration for the base and for a segment', async () => {
+    const all = (await stack.gql(ConcentrationDocument, { months: 24 }, Role.Viewer)).data!.concentration;
+    expect(all.periods.length).toBeGreaterThan(1);
+    const latest = all.periods[all.periods.length - 1];
+    expect(latest.topShare).toBeGreaterThan(0.2);
+    expect(latest.topShare).toBeLessThanOrEqual(1);
+    expect(latest.lorenz![latest.lorenz!.length - 1]).toEqual({ populationShare: 1, revenueShare: 1 });
+    const premium = (await stack.gql(ConcentrationDocument, { months: 24, filter: { serviceTier: ['Premium'] } }, Role.Viewer)).data!.concentration;
+    expect(premium.periods[premium.periods.length - 1].customers).toBeLessThan(latest.customers);
+    const bad = await stack.gql(ConcentrationDocument, { months: 0 }, Role.Viewer);
+    expect(bad.errors![0].extensions).toMatchObject({ code: 'VALIDATION', field: 'months' });
+  });
+});
