@@ -1,4 +1,4 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -6,9 +6,8 @@ import path from 'node:path';
 import autocannon from 'autocannon';
 import pg from 'pg';
 import 'reflect-metadata';
-import { createOrm, migrateUp } from '../src/db/orm.js';
-import { startEmbeddedPostgres } from '../src/dev/embedded-postgres.js';
 import { freePort, waitFor } from '../src/dev/ports.js';
+import { startDemoDatabase } from './demo-database.js';
 
 /**
  * `npm run bench:api`: the customer page query (50 customers with latest scores
@@ -64,23 +63,11 @@ async function load(url: string, body: string, headers: Record<string, string>) 
   return { rps: result.requests.average, p99: result.latency.p99, p50: result.latency.p50 };
 }
 
-async function seed(url: string): Promise<void> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  const have = await client.query<{ n: string }>(`select count(*) as n from information_schema.tables where table_name = 'customer'`);
-  const count = Number(have.rows[0].n) ? Number((await client.query<{ n: string }>('select count(*) as n from customer')).rows[0].n) : 0;
-  await client.end();
-  if (count !== customers) {
-    console.error(`seeding ${customers} customers with about ${ordersPerCustomer} orders each...`);
-    const run = spawnSync(node, ['dist/src/bin/demo-data.js', '--customers', String(customers), '--orders-per-customer', String(ordersPerCustomer), '--reset'], {
-      env: { ...process.env, DATABASE_URL: url },
-      stdio: ['ignore', 'inherit', 'inherit'],
-    });
-    if (run.status !== 0) throw new Error('demo data load failed');
-  }
+/** Score snapshots for the page's "latest scores": synthetic ones when no scoring run has written real ones. */
+async function ensureSnapshots(url: string): Promise<void> {
   const c2 = new pg.Client({ connectionString: url });
   await c2.connect();
-  // Until the scoring issue writes real snapshots: two generations of three scores per customer, so "latest" matters.
+  // Two generations of three scores per customer, so "latest" matters.
   if (Number((await c2.query<{ n: string }>('select count(*) as n from score_snapshot')).rows[0].n) === 0) {
     console.error('writing score snapshots...');
     await c2.query(`
@@ -93,14 +80,10 @@ async function seed(url: string): Promise<void> {
   await c2.end();
 }
 
-const dataDir = path.join(root, '.data', 'bench-postgres');
-const pgServer = await startEmbeddedPostgres({ dataDir, port: await freePort(), database: 'bench' });
+const pgServer = await startDemoDatabase(customers, ordersPerCustomer);
 const children: ChildProcess[] = [];
 try {
-  const orm = await createOrm(pgServer.url);
-  await migrateUp(orm);
-  await orm.close();
-  await seed(pgServer.url);
+  await ensureSnapshots(pgServer.url);
 
   const [apiPort, pglPort, floorPort] = [await freePort(), await freePort(), await freePort()];
   children.push(

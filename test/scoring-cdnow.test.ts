@@ -46,7 +46,7 @@ const within = (actual: number, published: number) => expect(Math.abs(actual / p
 it('fits BG/NBD and Gamma-Gamma from the imported transactions to the published estimates', async () => {
   const runs = new ScoringRunService(orm.em.fork(), defaultScoringPolicy);
   await runs.begin({ runId: 'cdnow', trigger: 'test', asOf: '1997-09-30' });
-  expect(await runs.prepare('cdnow')).toEqual({ population: 2357, buyers: 2357 });
+  expect(await runs.prepare('cdnow', 1000)).toMatchObject({ population: 2357, buyers: 2357, pageStarts: [null, expect.any(String), expect.any(String)] });
   const { models, fits } = await runs.fitModels('cdnow');
   const { r, alpha, a, b } = models.bgnbd!;
   within(r, 0.243);

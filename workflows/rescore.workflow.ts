@@ -28,8 +28,7 @@ export interface RescoreProgress {
   buyers: number | null;
   customersScored: number;
   pages: number;
-  /** Where the next page starts (customer ID order); null before the first page. */
-  lastCustomerId: string | null;
+  pagesTotal: number | null;
   models: FittedModels | null;
   notFitted: { kind: string; reason: string }[];
 }
@@ -40,8 +39,8 @@ export interface RescoreInput {
   policy: RescorePolicy;
   /** The day to score (UTC, YYYY-MM-DD); default: today. */
   asOf?: string;
-  /** Carried over by continue-as-new. */
-  resume?: RescoreProgress;
+  /** Carried over by continue-as-new: the progress so far and the pages still to score (by the customer ID each starts after). */
+  resume?: { progress: RescoreProgress; pending: (string | null)[] };
 }
 
 export const rescoreProgressQuery = defineQuery<RescoreProgress>('progress');
@@ -50,7 +49,7 @@ export const rescoreProgressQuery = defineQuery<RescoreProgress>('progress');
 export async function rescoreCustomerBase(input: RescoreInput): Promise<RescoreProgress> {
   const runId = workflowInfo().workflowId;
   const { beginScoringRun, prepareScoringRun, fitScoreModels, scoreCustomerPage, completeScoringRun } = steps(input.policy);
-  const progress: RescoreProgress = input.resume ?? {
+  const progress: RescoreProgress = input.resume?.progress ?? {
     runId,
     asOf: input.asOf ?? new Date().toISOString().slice(0, 10),
     phase: 'starting',
@@ -58,10 +57,11 @@ export async function rescoreCustomerBase(input: RescoreInput): Promise<RescoreP
     buyers: null,
     customersScored: 0,
     pages: 0,
-    lastCustomerId: null,
+    pagesTotal: null,
     models: null,
     notFitted: [],
   };
+  let pending = input.resume?.pending ?? [];
   setHandler(rescoreProgressQuery, () => progress);
 
   if (!input.resume) {
@@ -69,7 +69,9 @@ export async function rescoreCustomerBase(input: RescoreInput): Promise<RescoreP
 
     progress.phase = 'gathering';
     setCurrentDetails(`Gathering purchase aggregates as of ${progress.asOf}`);
-    Object.assign(progress, await prepareScoringRun(runId));
+    const gathered = await prepareScoringRun({ runId, pageSize: input.policy.pageSize });
+    Object.assign(progress, { population: gathered.population, buyers: gathered.buyers, pagesTotal: gathered.pageStarts.length });
+    pending = gathered.pageStarts;
 
     progress.phase = 'fitting';
     setCurrentDetails(`Fitting BG/NBD and Gamma-Gamma on ${progress.buyers} buyers`);
@@ -77,19 +79,22 @@ export async function rescoreCustomerBase(input: RescoreInput): Promise<RescoreP
     progress.phase = 'scoring';
   }
 
+  // Pages are independent: a few at a time, as the policy allows.
   let pagesThisExecution = 0;
-  while (progress.phase === 'scoring') {
-    const page = await scoreCustomerPage({ runId, after: progress.lastCustomerId, limit: input.policy.pageSize, models: progress.models! });
-    progress.customersScored += page.customers;
-    progress.pages += 1;
-    progress.lastCustomerId = page.last ?? progress.lastCustomerId;
+  while (pending.length > 0) {
+    const batch = pending.slice(0, input.policy.pageConcurrency);
+    const pages = await Promise.all(batch.map((after) => scoreCustomerPage({ runId, after, limit: input.policy.pageSize, models: progress.models! })));
+    pending = pending.slice(batch.length);
+    for (const page of pages) progress.customersScored += page.customers;
+    progress.pages += pages.length;
+    pagesThisExecution += pages.length;
     setCurrentDetails(`Scored ${progress.customersScored} of ${progress.population} customers`);
-    if (page.last === null) progress.phase = 'completing';
-    else if (++pagesThisExecution >= input.policy.pagesPerExecution || workflowInfo().continueAsNewSuggested) {
-      await continueAsNew<typeof rescoreCustomerBase>({ ...input, resume: progress });
+    if (pending.length > 0 && (pagesThisExecution >= input.policy.pagesPerExecution || workflowInfo().continueAsNewSuggested)) {
+      await continueAsNew<typeof rescoreCustomerBase>({ ...input, resume: { progress, pending } });
     }
   }
 
+  progress.phase = 'completing';
   await completeScoringRun(runId);
   progress.phase = 'completed';
   setCurrentDetails(`Completed: ${progress.customersScored} customers scored as of ${progress.asOf}`);

@@ -10,8 +10,8 @@ export function createScoringActivities(orm: Orm) {
     async beginScoringRun(input: { runId: string; trigger: string; asOf: string }): Promise<void> {
       await runs().begin(input);
     },
-    prepareScoringRun(runId: string): Promise<{ population: number; buyers: number }> {
-      return runs().prepare(runId);
+    prepareScoringRun(input: { runId: string; pageSize: number }): Promise<{ population: number; buyers: number; pageStarts: (string | null)[] }> {
+      return runs().prepare(input.runId, input.pageSize);
     },
     async fitScoreModels(runId: string): Promise<{ models: FittedModels; notFitted: { kind: string; reason: string }[] }> {
       const { models, notFitted } = await runs().fitModels(runId);

@@ -7,7 +7,6 @@ import { Customer } from './customer.entity.js';
 /** One score of one customer at one time, with the model version and the facts that drove it. */
 @Entity({ tableName: 'score_snapshot' })
 @Index({ properties: ['customer', 'kind', 'computedAt'], name: 'score_snapshot_customer_kind_computed_at_index' })
-@Index({ properties: ['kind', 'value'], name: 'score_snapshot_kind_value_index' })
 // A retried page of a scoring run writes nothing twice.
 @Unique({ properties: ['runId', 'customer', 'kind'], name: 'score_snapshot_run_id_customer_id_kind_unique' })
 // Keeps current_score at the newest snapshot per (customer, kind); function in migration 20261124030000.

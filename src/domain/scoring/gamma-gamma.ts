@@ -115,10 +115,11 @@ export function fitGammaGamma(customers: readonly SpendSummary[], options: Gamma
     for (let i = 0; i < xz.length; i++) total -= pxq[xIndex[i]] * log(gamma + xz[i]);
     return -total;
   };
-  const result = nelderMead(negLL, [start.p, start.q, start.gamma].map(Math.log), { initialStep: 0.5, fTolerance: 1e-9, xTolerance: 1e-7, ...options.optimizer });
+  // Per repeat buyer, so the tolerances do not depend on the size of the base.
+  const result = nelderMead((th) => negLL(th) / used.length, [start.p, start.q, start.gamma].map(Math.log), { initialStep: 0.5, fTolerance: 1e-9, xTolerance: 1e-7, ...options.optimizer });
   return {
     params: toParams(result.x),
-    logLikelihood: -result.fx,
+    logLikelihood: -result.fx * used.length,
     customers: used.length,
     skipped: customers.length - used.length,
     iterations: result.iterations,

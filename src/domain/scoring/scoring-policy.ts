@@ -12,6 +12,8 @@ import { defaultReferralPolicy, type ReferralPolicy } from './referral-value.js'
  */
 export interface ScoringPolicy {
   version: number;
+  /** The purchase models are fitted on at most this many buyers (a seeded random sample beyond it). */
+  fitSampleSize: number;
   /** Profitability and referral value look back this many days (margin, cost to serve). */
   profitabilityWindowDays: number;
   /** CLV: months ahead, and the yearly rate future purchases are discounted by. */
@@ -26,6 +28,7 @@ export interface ScoringPolicy {
 
 export const defaultScoringPolicy: ScoringPolicy = {
   version: 1,
+  fitSampleSize: 25_000,
   profitabilityWindowDays: 365,
   clv: { months: 12, annualDiscountRate: 0.1 },
   churnRisk: defaultChurnRiskPolicy,
@@ -41,6 +44,8 @@ export interface RescorePolicy {
   version: number;
   /** Customers scored per activity call. */
   pageSize: number;
+  /** Pages scored at the same time. */
+  pageConcurrency: number;
   /** Pages per workflow execution before it continues as new (keeps the history short for any base size). */
   pagesPerExecution: number;
   /** How long one page may take before it is retried (on another worker, if this one died). */
@@ -49,4 +54,4 @@ export interface RescorePolicy {
   gatherTimeoutSeconds: number;
 }
 
-export const defaultRescorePolicy: RescorePolicy = { version: 1, pageSize: 1000, pagesPerExecution: 200, pageTimeoutSeconds: 120, gatherTimeoutSeconds: 1800 };
+export const defaultRescorePolicy: RescorePolicy = { version: 1, pageSize: 1000, pageConcurrency: 2, pagesPerExecution: 200, pageTimeoutSeconds: 120, gatherTimeoutSeconds: 1800 };

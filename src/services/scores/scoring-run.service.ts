@@ -41,8 +41,6 @@ export interface RunModels {
 export interface PageResult {
   customers: number;
   snapshots: number;
-  /** The last customer ID of the page; null when the base is done. */
-  last: string | null;
 }
 
 const BGNBD = 'bgnbd';
@@ -76,8 +74,11 @@ export class ScoringRunService {
     return this.getRun(input.runId);
   }
 
-  /** Purchase aggregates and RFM ranks of every customer acquired by the run's day, in one statement over all orders. */
-  async prepare(runId: string): Promise<{ population: number; buyers: number }> {
+  /**
+   * Purchase aggregates and RFM ranks of every customer acquired by the run's day, in one
+   * statement over all orders; and where each page of `pageSize` customers (by ID) starts.
+   */
+  async prepare(runId: string, pageSize: number): Promise<{ population: number; buyers: number; pageStarts: (string | null)[] }> {
     const run = await this.getRun(runId);
     const done = await sql`select 1 from scoring_work where run_id = ${runId} limit 1`.execute(this.db);
     if (done.rows.length === 0) {
@@ -96,7 +97,10 @@ export class ScoringRunService {
         population = (select count(*) from customer where acquired_at <= ${run.asOf}::date),
         buyers = (select count(*) from scoring_work where run_id = ${runId})
       where id = ${runId} returning population, buyers`.execute(this.db);
-    return { population: rows[0].population, buyers: rows[0].buyers };
+    const starts = await sql<Row>`
+      select id from (select id, row_number() over (order by id) as n from customer where acquired_at <= ${run.asOf}::date) c
+       where n % ${pageSize} = 0 and n < ${rows[0].population} order by id`.execute(this.db);
+    return { population: rows[0].population, buyers: rows[0].buyers, pageStarts: [null, ...starts.rows.map((r) => r.id as string)] };
   }
 
   /** BG/NBD on every buyer's (x, t_x, T) in weeks; Gamma-Gamma on repeat buyers' mean spend. Fitted once per run. */
@@ -104,9 +108,11 @@ export class ScoringRunService {
     const run = await this.getRun(runId);
     const stored = await this.storedFits(runId);
     if (stored.length === 0) {
+      // A seeded sample on a large base: the estimates barely move, the fit takes seconds.
       const { rows } = await sql<Row>`
         select purchase_days - 1 as x, (last_day - first_day) as tx_days, (${run.asOf}::date - first_day) as t_days, repeat_spend_minor
-          from scoring_work where run_id = ${runId}`.execute(this.db);
+          from scoring_work where run_id = ${runId}
+         order by md5(${runId} || customer_id::text) limit ${this.policy.fitSampleSize}`.execute(this.db);
       const fits: Omit<ModelFit, 'runId' | 'fittedAt'>[] = [];
       const summaries = rows.map((r) => ({ x: r.x, tx: r.tx_days / 7, T: r.t_days / 7 }));
       const bg = attempt(() => fitBgNbd(summaries));
@@ -122,7 +128,7 @@ export class ScoringRunService {
     return toRunModels(await this.storedFits(runId));
   }
 
-  /** Scores the next page of customers (by ID) and writes their snapshots; a retried page writes nothing twice. */
+  /** Scores the page of customers (by ID) after `after` and writes their snapshots; a retried page writes nothing twice. */
   async scorePage(input: { runId: string; after: string | null; limit: number; models: FittedModels }): Promise<PageResult> {
     const run = await this.getRun(input.runId);
     const page = sql`select c.id, c.service_tier, c.acquired_at from customer c
@@ -142,7 +148,7 @@ export class ScoringRunService {
       for (const s of scoreCustomer(facts, input.models, this.policy)) scores.push({ customer_id: row.id, ...s });
     }
     const snapshots = await this.write(scores, run.startedAt, input.runId);
-    return { customers: rows.length, snapshots, last: rows.length < input.limit ? null : rows[rows.length - 1].id };
+    return { customers: rows.length, snapshots };
   }
 
   /** Counts what the run wrote, marks it completed and drops its work rows. */

@@ -1,0 +1,171 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import 'reflect-metadata';
+import { fitBgNbd } from '../src/domain/scoring/bgnbd.js';
+import { defaultRescorePolicy } from '../src/domain/scoring/scoring-policy.js';
+import { summarizeTransactions } from '../src/domain/scoring/summarize-transactions.js';
+import { freePort } from '../src/dev/ports.js';
+import { ensureTemporalCli, startTemporalDevServer } from '../src/dev/temporal-dev-server.js';
+import { connectTemporal } from '../src/temporal/client.js';
+import type { rescoreCustomerBase } from '../workflows/index.js';
+import { rescoreProgressQuery, type RescorePhase } from '../workflows/rescore.workflow.js';
+import { startDemoDatabase } from './demo-database.js';
+
+/**
+ * `npm run bench:scoring`: a full rescore of the demo base (default 100k customers, ~2M
+ * orders) by the rescore workflow on a Temporal dev server and a worker process, against
+ * the floor of one bare aggregate scan of the same orders; and the BG/NBD fit on the
+ * CDNOW master file. Results go to BENCHMARKS.md.
+ *
+ * Options (env): BENCH_CUSTOMERS (100000), BENCH_ORDERS_PER_CUSTOMER (20), BENCH_RUNS (3, floor and fit).
+ */
+const customers = Number(process.env.BENCH_CUSTOMERS ?? 100_000);
+const ordersPerCustomer = Number(process.env.BENCH_ORDERS_PER_CUSTOMER ?? 20);
+const runs = Number(process.env.BENCH_RUNS ?? 3);
+const AS_OF = '2026-11-01';
+const root = process.cwd();
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const seconds = (ms: number) => (ms / 1000).toFixed(1);
+
+async function timed(fn: () => Promise<unknown> | unknown): Promise<number> {
+  const started = performance.now();
+  await fn();
+  return performance.now() - started;
+}
+
+/** The floor: the per-customer purchase aggregates over all orders, as bare as SQL gets (no days, no windows, no writes). */
+async function floorScan(url: string): Promise<number> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const times: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      times.push(
+        await timed(() =>
+          client.query(`select customer_id, count(*), min(ordered_at), max(ordered_at), sum(amount_minor), sum(margin_minor)
+                          from customer_order where ordered_at < '${AS_OF}'::date + 1 group by customer_id`),
+        ),
+      );
+    }
+    return median(times);
+  } finally {
+    await client.end();
+  }
+}
+
+/** BG/NBD on the CDNOW master file (23,570 customers, calibration to its last day), summarising included. */
+function cdnowFit(): { ms: number; customers: number } {
+  const lines = readFileSync(path.join(root, 'test/fixtures/cdnow/CDNOW_master.txt'), 'utf8').trim().split(/\r?\n/).slice(1);
+  const transactions = lines.map((line) => {
+    const [id, day, , dollars] = line.trim().split(/\s+/);
+    return { customerId: id, date: `${day.slice(0, 4)}-${day.slice(4, 6)}-${day.slice(6, 8)}`, amount: Number(dollars) };
+  });
+  const times: number[] = [];
+  let fitted = 0;
+  for (let i = 0; i < runs; i++) {
+    const started = performance.now();
+    const summaries = summarizeTransactions(transactions, { calibrationEnd: '1998-06-30' });
+    fitted = fitBgNbd(summaries).customers;
+    times.push(performance.now() - started);
+  }
+  return { ms: median(times), customers: fitted };
+}
+
+const db = await startDemoDatabase(customers, ordersPerCustomer);
+const children: ChildProcess[] = [];
+let temporalServer: Awaited<ReturnType<typeof startTemporalDevServer>> | null = null;
+try {
+  const client = new pg.Client({ connectionString: db.url });
+  await client.connect();
+  await client.query('analyze');
+  const orders = Number((await client.query<{ n: string }>('select count(*) as n from customer_order')).rows[0].n);
+  await client.end();
+
+  console.error('timing the floor (bare aggregate scan)...');
+  const floorMs = await floorScan(db.url);
+
+  const binary = ensureTemporalCli(path.resolve('.cache'), (m) => console.error(m));
+  temporalServer = await startTemporalDevServer({ binary, port: await freePort(), uiPort: null });
+  const taskQueue = 'bench-scoring';
+  const worker = spawn(process.execPath, ['dist/src/bin/worker.js'], {
+    env: { ...process.env, DATABASE_URL: db.url, TEMPORAL_ADDRESS: temporalServer.address, TEMPORAL_TASK_QUEUE: taskQueue, WORKER_METRICS_PORT: '0', RESCORE_SCHEDULE: 'off', LOG_LEVEL: 'info' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  children.push(worker);
+  await new Promise<void>((resolve, reject) => {
+    worker.stdout!.on('data', (d: Buffer) => d.toString().includes('"worker polling"') && resolve());
+    worker.once('exit', (code) => reject(new Error(`worker exited with ${code}`)));
+  });
+
+  console.error(`rescoring ${customers} customers (${orders} orders)...`);
+  const temporal = await connectTemporal(temporalServer.address, 'default');
+  const runId = `rescore/bench-${Date.now()}`;
+  const started = performance.now();
+  const handle = await temporal.client.workflow.start<typeof rescoreCustomerBase>('rescoreCustomerBase', {
+    workflowId: runId,
+    taskQueue,
+    args: [{ trigger: 'bench', asOf: AS_OF, policy: defaultRescorePolicy }],
+  });
+  // Phase boundaries from the progress query, to show where the time goes.
+  const phaseStart = new Map<RescorePhase, number>();
+  const poll = setInterval(() => {
+    handle
+      .query(rescoreProgressQuery)
+      .then((p) => {
+        if (!phaseStart.has(p.phase)) phaseStart.set(p.phase, performance.now() - started);
+      })
+      .catch(() => undefined);
+  }, 200);
+  const result = await handle.result();
+  const rescoreMs = performance.now() - started;
+  clearInterval(poll);
+  await temporal.close();
+  const rss = worker.pid ? Number(readFileSync(`/proc/${worker.pid}/status`, 'utf8').match(/VmHWM:\s+(\d+)/)?.[1] ?? 0) / 1024 : 0;
+
+  console.error('timing the BG/NBD fit on CDNOW master...');
+  const cdnow = cdnowFit();
+
+  const at = (phase: RescorePhase) => phaseStart.get(phase);
+  const phases = (['gathering', 'fitting', 'scoring', 'completing'] as RescorePhase[])
+    .map((p, i, all) => {
+      const from = at(p);
+      const to = i + 1 < all.length ? at(all[i + 1]) : rescoreMs;
+      return from !== undefined && to !== undefined ? `${p} ${seconds(to - from)} s` : null;
+    })
+    .filter(Boolean)
+    .join(', ');
+  const ratio = rescoreMs / floorMs;
+  const table = [
+    '| measurement | time | ratio to the floor |',
+    '|---|---|---|',
+    `| floor: one bare aggregate scan of the orders (median of ${runs}) | ${seconds(floorMs)} s | 1.0x |`,
+    `| full rescore, rescore workflow, ${result.customersScored} customers, ${result.pages} pages | ${seconds(rescoreMs)} s | ${ratio.toFixed(1)}x |`,
+    `| BG/NBD fit on CDNOW master, ${cdnow.customers} customers (median of ${runs}) | ${seconds(cdnow.ms)} s | |`,
+  ].join('\n');
+  const section = `## Scoring (bench:scoring)
+
+Run ${new Date().toISOString().slice(0, 10)} on this ${os.cpus().length}-core machine (shared, noisy: compare ratios, not absolute numbers).
+Command: \`npm run bench:scoring\` (BENCH_CUSTOMERS=${customers}, BENCH_ORDERS_PER_CUSTOMER=${ordersPerCustomer}: ${orders} orders; one embedded PostgreSQL 18, a Temporal dev server, one worker process; policy page size ${defaultRescorePolicy.pageSize}).
+The rescore writes 6 to 8 snapshots per customer (RFM, churn risk, CLV, behaviour change, profitability, payment loyalty, referral value, persistent issue) with reasons.
+
+${table}
+
+Where the rescore's time goes (from the workflow's progress query): ${phases}. Worker peak RSS ${rss.toFixed(0)} MB.
+
+Targets: full rescore <= 60 s: ${rescoreMs <= 60_000 ? 'met' : 'not met'}; <= 3x the floor: ${ratio <= 3 ? 'met' : 'not met'} (${ratio.toFixed(1)}x).
+`;
+  const file = path.join(root, 'BENCHMARKS.md');
+  const current = existsSync(file) ? await readFile(file, 'utf8') : '# Benchmarks\n\nEach section is written by its benchmark script; rerun the command to refresh it.\n';
+  const marker = /## Scoring \(bench:scoring\)[\s\S]*?(?=\n## |$)/;
+  await writeFile(file, marker.test(current) ? current.replace(marker, section.trimEnd() + '\n') : `${current.trimEnd()}\n\n${section}`);
+  console.log(section);
+} finally {
+  for (const c of children) c.kill('SIGTERM');
+  await temporalServer?.stop();
+  await db.stop();
+}
