@@ -1,3 +1,4 @@
 // Every workflow the worker runs; the worker bundles this file.
 export { welcomeCheck } from './welcome-check.workflow.js';
 export { rescoreCustomerBase } from './rescore.workflow.js';
+export { fairReminder } from './fair-reminder.workflow.js';

@@ -8,5 +8,6 @@ import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/commo
 export const CustomerIdKey = defineSearchAttributeKey('CustomerId', SearchAttributeType.KEYWORD);
 export const PlaybookKey = defineSearchAttributeKey('Playbook', SearchAttributeType.KEYWORD);
 export const PlaybookStepKey = defineSearchAttributeKey('PlaybookStep', SearchAttributeType.KEYWORD);
+export const LoyaltyBandKey = defineSearchAttributeKey('LoyaltyBand', SearchAttributeType.KEYWORD);
 
-export const allSearchAttributeKeys = [CustomerIdKey, PlaybookKey, PlaybookStepKey];
+export const allSearchAttributeKeys = [CustomerIdKey, PlaybookKey, PlaybookStepKey, LoyaltyBandKey];

@@ -27,7 +27,7 @@ export interface ApiDeps {
   orm: Orm;
   temporal: TemporalClient;
   logger: Logger;
-  policies?: PlaybookPolicies;
+  policies?: Partial<PlaybookPolicies>;
   limits?: QueryLimits;
   /** Headers pre-filled in GraphiQL (the development key printed by `npm start`). */
   ideHeaders?: Record<string, string>;

@@ -21,21 +21,22 @@ export interface Engines {
 }
 
 /** The domain services for one unit of work (one GraphQL request, one activity call). */
-export function createServices(em: EntityManager, engines: Engines, policies: PlaybookPolicies = defaultPolicies) {
+export function createServices(em: EntityManager, engines: Engines, policies: Partial<PlaybookPolicies> = {}) {
   const audit = new AuditService();
   const customers = new CustomerService(em, audit);
   const runs = new PlaybookRunService(em);
   const scoringRuns = new ScoringRunService(em, defaultScoringPolicy);
+  const invoices = new InvoiceService(em, audit, scoringRuns, engines.playbooks);
   return {
     customers,
     orders: new OrderService(em),
-    invoices: new InvoiceService(em, audit, scoringRuns),
+    invoices,
     complaints: new ComplaintService(em, audit, scoringRuns),
     scores: new ScoreService(em),
     scoring: new ScoringService(em, scoringRuns, engines.scoring, defaultRescorePolicy),
     imports: new ImportService(em.config.get('clientUrl')!),
     runs,
-    playbooks: new PlaybookService(customers, runs, engines.playbooks, policies),
+    playbooks: new PlaybookService(customers, invoices, runs, engines.playbooks, { ...defaultPolicies, ...policies }),
   };
 }
 

@@ -45,7 +45,7 @@ export interface TestStack {
  * One test file's own world on the shared servers: a fresh, migrated database,
  * its own task queue, a real worker process and the API in process.
  */
-export async function startTestStack(options: { worker?: boolean; policies?: PlaybookPolicies } = {}): Promise<TestStack> {
+export async function startTestStack(options: { worker?: boolean; policies?: Partial<PlaybookPolicies> } = {}): Promise<TestStack> {
   const db = await createTestDatabase();
   const taskQueue = `test-${randomBytes(4).toString('hex')}`;
   const metricsPort = options.worker === false ? 0 : await freePort();

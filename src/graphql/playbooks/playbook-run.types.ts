@@ -3,6 +3,7 @@ import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { PlaybookRunStatus } from '../../entities/index.js';
 import { connectionOf } from '../common/connection.js';
 import type { PlaybookRunView } from '../../services/playbooks/playbook.service.js';
+import type { FairReminderState } from '../../domain/playbooks/fair-reminder.js';
 
 registerEnumType(PlaybookRunStatus, { name: 'PlaybookRunStatus' });
 
@@ -32,6 +33,18 @@ export class PlaybookRunType {
   @Field(() => Int, { nullable: true, description: 'Version of the policy the run follows' })
   policyVersion!: number | null;
 
+  @Field(() => String, { nullable: true, description: 'Fair reminders: the payment-loyalty band the run follows (loyal payers pay no fees)' })
+  loyaltyBand!: string | null;
+
+  @Field(() => Int, { nullable: true, description: 'Fair reminders: reminders sent so far' })
+  remindersSent!: number | null;
+
+  @Field(() => Int, { nullable: true, description: 'Fair reminders: fees charged, minor units' })
+  feesChargedMinor!: number | null;
+
+  @Field(() => Int, { nullable: true, description: 'Fair reminders: fees the standard schedule would have charged but this payer was spared, minor units' })
+  feesWaivedMinor!: number | null;
+
   @Field(() => Date, { nullable: true })
   startedAt!: Date | null;
 
@@ -40,6 +53,7 @@ export class PlaybookRunType {
 
   static from(view: PlaybookRunView): PlaybookRunType {
     const { record, state } = view;
+    const fairReminder = state && 'remindersSent' in state ? (state as FairReminderState) : null;
     return {
       workflowId: view.workflowId,
       playbook: view.playbook,
@@ -49,6 +63,10 @@ export class PlaybookRunType {
       outcome: state?.outcome ?? record?.outcome ?? null,
       deadline: state?.deadline ? new Date(state.deadline) : null,
       policyVersion: state?.policyVersion ?? null,
+      loyaltyBand: fairReminder?.loyaltyBand ?? null,
+      remindersSent: fairReminder?.remindersSent ?? null,
+      feesChargedMinor: fairReminder?.feesChargedMinor ?? null,
+      feesWaivedMinor: fairReminder?.feesWaivedMinor ?? null,
       startedAt: record?.startedAt ?? null,
       finishedAt: record?.finishedAt ?? null,
     };

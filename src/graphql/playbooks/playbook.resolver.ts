@@ -26,6 +26,19 @@ export class PlaybookResolver {
     return PlaybookRunType.from(await ctx.services.playbooks.confirmWelcome(customerId));
   }
 
+  @Allow(Role.Viewer)
+  @Query(() => PlaybookRunType, { nullable: true, description: "The invoice's fair-reminder run, or null if none was started" })
+  async fairReminder(@Arg('invoiceId', () => ID) invoiceId: string, @Ctx() ctx: GraphQLContext): Promise<PlaybookRunType | null> {
+    const view = await ctx.services.playbooks.findFairReminder(invoiceId);
+    return view && PlaybookRunType.from(view);
+  }
+
+  @Allow(Role.Operator)
+  @Mutation(() => PlaybookRunType, { description: 'Starts fair reminders for an overdue invoice (loyal payers: friendly, fee-free); a second call returns the same run' })
+  async startFairReminder(@Arg('invoiceId', () => ID) invoiceId: string, @Ctx() ctx: GraphQLContext): Promise<PlaybookRunType> {
+    return PlaybookRunType.from(await ctx.services.playbooks.startFairReminder(invoiceId));
+  }
+
   /** Runs come from the live view (with customerId) or straight from the database record. */
   @FieldResolver(() => ID)
   customerId(@Root() run: PlaybookRunType | PlaybookRun): string {

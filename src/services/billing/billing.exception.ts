@@ -5,6 +5,8 @@ export enum BillingExceptionCode {
   InvoiceAlreadyPaid = 'INVOICE_ALREADY_PAID',
   InvalidPayment = 'PAYMENT_INVALID',
   PaymentRefTaken = 'PAYMENT_REF_TAKEN',
+  /** Reminders are for invoices past their due day. */
+  InvoiceNotOverdue = 'INVOICE_NOT_OVERDUE',
 }
 
 const kinds: Record<BillingExceptionCode, FailureKind> = {
@@ -12,6 +14,7 @@ const kinds: Record<BillingExceptionCode, FailureKind> = {
   [BillingExceptionCode.InvoiceAlreadyPaid]: 'CONFLICT',
   [BillingExceptionCode.InvalidPayment]: 'VALIDATION',
   [BillingExceptionCode.PaymentRefTaken]: 'CONFLICT',
+  [BillingExceptionCode.InvoiceNotOverdue]: 'VALIDATION',
 };
 
 export class BillingException extends DomainException<BillingExceptionCode> {

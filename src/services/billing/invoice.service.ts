@@ -8,6 +8,8 @@ import { BillingException, BillingExceptionCode } from './billing.exception.js';
 import { isUuid } from '../../domain/ids.js';
 import { ScoreKind } from '../../domain/scoring/score-kind.js';
 import type { ScoringRunService } from '../scores/scoring-run.service.js';
+import { fairReminderWorkflowId } from '../../domain/playbooks/fair-reminder.js';
+import type { PlaybookEngine } from '../playbooks/playbook-engine.js';
 
 /** A payment changes the customer's payment loyalty: rescored at once, so a reminder run sees the new band. */
 const AFFECTED = new Set([ScoreKind.PaymentLoyalty]);
@@ -29,6 +31,7 @@ export class InvoiceService {
     private readonly em: EntityManager,
     private readonly audit: AuditService,
     private readonly scoring: ScoringRunService,
+    private readonly playbooks: Pick<PlaybookEngine, 'paymentReceived'>,
   ) {
     this.pager = new ChildPager(em, Invoice, {
       tag: 'invoices',
@@ -38,6 +41,12 @@ export class InvoiceService {
       orderType: 'date',
       orderProperty: 'issuedAt',
     });
+  }
+
+  async get(id: string): Promise<Invoice> {
+    const invoice = isUuid(id) ? await this.em.findOne(Invoice, { id }) : null;
+    if (!invoice) throw new BillingException(BillingExceptionCode.InvoiceNotFound, `No invoice with ID ${id}`, { invoiceId: id });
+    return invoice;
   }
 
   forCustomer(customerId: string, args: PageArgs): Promise<Page<Invoice>> {
@@ -80,6 +89,8 @@ export class InvoiceService {
     });
     // Committed either way; if the rescore fails, the nightly run catches up.
     await this.scoring.rescoreCustomer(paid.customer.id, AFFECTED).catch(() => undefined);
+    // A reminder run for the invoice ends at once; if the signal is lost, the run sees the payment before its next reminder.
+    if (paid.paidAt) await this.playbooks.paymentReceived(fairReminderWorkflowId(paid.customer.id, paid.id)).catch(() => false);
     return paid;
   }
 }

@@ -1,3 +1,4 @@
+import type { FairReminderPolicy, FairReminderState } from '../../domain/playbooks/fair-reminder.js';
 import type { WelcomeCheckPolicy, WelcomeCheckState } from '../../domain/playbooks/welcome-check.js';
 
 /**
@@ -11,4 +12,10 @@ export interface PlaybookEngine {
   welcomeCheckState(workflowId: string): Promise<WelcomeCheckState | null>;
   /** False when the run does not exist or has already finished. */
   confirmWelcome(workflowId: string): Promise<boolean>;
+
+  /** Starts the fair-reminder run of an overdue invoice, or returns the one already running. */
+  startFairReminder(input: { customerId: string; invoiceId: string; policy: FairReminderPolicy }): Promise<{ workflowId: string }>;
+  fairReminderState(workflowId: string): Promise<FairReminderState | null>;
+  /** Tells a running reminder run that its invoice is paid; false when none runs. */
+  paymentReceived(workflowId: string): Promise<boolean>;
 }

@@ -1,0 +1,38 @@
+import { randomUUID } from 'node:crypto';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { MessageChannel, MessagePurpose, OutboxMessage } from '../../entities/index.js';
+
+export interface OutgoingMessage {
+  /** `<workflow id>/<step>`: the same step of the same run never writes a second message. */
+  idempotencyKey: string;
+  customerId: string;
+  channel: MessageChannel;
+  purpose: MessagePurpose;
+  template: string;
+  /** IDs and amounts for the template; the delivery worker looks up names and addresses. */
+  payload: Record<string, unknown>;
+}
+
+/** Messages to customers go to the outbox first, inside the transaction of the change they belong to. */
+export class OutboxService {
+  /** True when the message is new; false when this key was written before (a retried or replayed step). */
+  async enqueue(em: EntityManager, message: OutgoingMessage): Promise<boolean> {
+    const result = await em
+      .createQueryBuilder(OutboxMessage)
+      .insert({
+        id: randomUUID(),
+        idempotencyKey: message.idempotencyKey,
+        customer: message.customerId,
+        channel: message.channel,
+        purpose: message.purpose,
+        template: message.template,
+        payload: message.payload,
+        createdAt: new Date(),
+        attempts: 0,
+      })
+      .onConflict('idempotencyKey')
+      .ignore()
+      .execute('run');
+    return result.affectedRows === 1;
+  }
+}

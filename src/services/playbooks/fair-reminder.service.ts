@@ -1,0 +1,86 @@
+import { LockMode } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { FeeDecision, LoyaltyBand } from '../../domain/guards/fairness.js';
+import { ScoreKind } from '../../domain/scoring/score-kind.js';
+import { Invoice, MessageChannel, MessagePurpose } from '../../entities/index.js';
+import type { AuditService } from '../audit/audit.service.js';
+import { BillingException, BillingExceptionCode } from '../billing/billing.exception.js';
+import type { OutboxService } from '../outbox/outbox.service.js';
+import type { ScoringRunService } from '../scores/scoring-run.service.js';
+
+const LOYALTY_ONLY = new Set([ScoreKind.PaymentLoyalty]);
+const BANDS: LoyaltyBand[] = ['loyal', 'regular', 'at-risk', 'new'];
+
+export interface ReminderContext {
+  customerId: string;
+  loyaltyBand: LoyaltyBand;
+  paid: boolean;
+}
+
+/** The side effects of a fair-reminder run; each is idempotent per run and step, as activities may be retried. */
+export class FairReminderService {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly scoring: ScoringRunService,
+    private readonly outbox: OutboxService,
+    private readonly audit: AuditService,
+  ) {}
+
+  /** The invoice's state and the customer's payment-loyalty band, rescored now so the run starts from today's record. */
+  async context(invoiceId: string): Promise<ReminderContext> {
+    const invoice = await this.em.findOne(Invoice, { id: invoiceId });
+    if (!invoice) throw new BillingException(BillingExceptionCode.InvoiceNotFound, `No invoice with ID ${invoiceId}`, { invoiceId });
+    const scores = await this.scoring.rescoreCustomer(invoice.customer.id, LOYALTY_ONLY);
+    const band = scores.find((s) => s.kind === ScoreKind.PaymentLoyalty)?.band as LoyaltyBand | undefined;
+    return { customerId: invoice.customer.id, loyaltyBand: band && BANDS.includes(band) ? band : 'new', paid: Boolean(invoice.paidAt) };
+  }
+
+  /**
+   * Sends the n-th reminder and books its fee (charged, or waived and recorded), in one
+   * transaction with the outbox message: a retried step sends and books nothing twice.
+   * An invoice paid meanwhile gets no reminder (the payment signal may still be on its way).
+   */
+  async sendReminder(input: { workflowId: string; invoiceId: string; reminderNumber: number; template: string; fee: FeeDecision }): Promise<{ sent: boolean; paid: boolean }> {
+    return this.em.transactional(async (em) => {
+      const invoice = await em.findOneOrFail(Invoice, { id: input.invoiceId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      if (invoice.paidAt) return { sent: false, paid: true };
+      const sent = await this.outbox.enqueue(em, {
+        idempotencyKey: `${input.workflowId}/reminder-${input.reminderNumber}`,
+        customerId: invoice.customer.id,
+        channel: MessageChannel.Email,
+        purpose: MessagePurpose.Service,
+        template: input.template,
+        payload: { invoiceId: invoice.id, reminderNumber: input.reminderNumber, feeMinor: input.fee.chargedMinor },
+      });
+      if (sent) {
+        const before = { remindersSent: invoice.remindersSent, feeChargedMinor: invoice.feeChargedMinor, feeWaivedMinor: invoice.feeWaivedMinor };
+        invoice.remindersSent = Math.max(invoice.remindersSent, input.reminderNumber);
+        invoice.feeChargedMinor += input.fee.chargedMinor;
+        invoice.feeWaivedMinor += input.fee.waivedMinor;
+        this.audit.record(em, {
+          actor: `playbook:${input.workflowId}`,
+          action: 'invoice.reminder',
+          entityType: 'invoice',
+          entityId: invoice.id,
+          before,
+          after: { remindersSent: invoice.remindersSent, feeChargedMinor: invoice.feeChargedMinor, feeWaivedMinor: invoice.feeWaivedMinor, reason: input.fee.reason },
+        });
+      }
+      return { sent, paid: false };
+    });
+  }
+
+  /** A call task for a person, a hand-over to collections, or a thank-you: one per run and step. */
+  async sendMessage(input: { workflowId: string; step: string; invoiceId: string; customerId: string; channel: MessageChannel; template: string }): Promise<boolean> {
+    return this.em.transactional((em) =>
+      this.outbox.enqueue(em, {
+        idempotencyKey: `${input.workflowId}/${input.step}`,
+        customerId: input.customerId,
+        channel: input.channel,
+        purpose: MessagePurpose.Service,
+        template: input.template,
+        payload: { invoiceId: input.invoiceId },
+      }),
+    );
+  }
+}

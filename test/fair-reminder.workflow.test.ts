@@ -1,0 +1,149 @@
+import { sql } from 'kysely';
+import { Role } from '../src/domain/auth/roles.js';
+import { fairReminderPolicy, fairReminderWorkflowId, type FairReminderPolicy } from '../src/domain/playbooks/fair-reminder.js';
+import { seconds } from '../src/domain/policies/duration.js';
+import { defaultScoringPolicy } from '../src/domain/scoring/scoring-policy.js';
+import { Customer, Invoice, PlaybookRun } from '../src/entities/index.js';
+import { AuditService } from '../src/services/audit/audit.service.js';
+import { OutboxService } from '../src/services/outbox/outbox.service.js';
+import { FairReminderService } from '../src/services/playbooks/fair-reminder.service.js';
+import { ScoringRunService } from '../src/services/scores/scoring-run.service.js';
+import { FairReminderDocument, RecordPaymentDocument, StartFairReminderDocument } from './__generated__/graphql.js';
+import { startTestStack, type TestStack } from './support/stack.js';
+
+/**
+ * The fair-reminder playbook on the real Temporal dev server and a worker process, through
+ * GraphQL, with the policy's waits shortened to seconds (days in production).
+ */
+const policy: FairReminderPolicy = {
+  ...fairReminderPolicy,
+  version: 3,
+  loyalSchedule: [
+    { waitMs: 0, action: 'reminder', template: 'reminder-friendly' },
+    { waitMs: seconds(2), action: 'reminder', template: 'reminder-gentle' },
+    { waitMs: seconds(30), action: 'call', template: 'call-personal' },
+  ],
+  standardSchedule: [
+    { waitMs: 0, action: 'reminder', template: 'reminder-standard-1' },
+    { waitMs: seconds(1), action: 'reminder', template: 'reminder-standard-2' },
+    { waitMs: seconds(1), action: 'reminder', template: 'reminder-standard-3' },
+    { waitMs: seconds(1), action: 'handover', template: 'collections-handover' },
+  ],
+};
+
+let stack: TestStack;
+beforeAll(async () => {
+  stack = await startTestStack({ policies: { fairReminder: policy } });
+}, 90_000);
+afterAll(() => stack?.stop());
+
+const DAY = 86_400_000;
+const day = (offsetDays: number) => new Date(Date.now() + offsetDays * DAY).toISOString().slice(0, 10);
+
+/** A customer of two years with `history` settled monthly invoices (paid on time or 10 days late) and one invoice due `overdueDays` ago. */
+async function payer(name: string, history: Array<'on-time' | 'late'>, overdueDays = 5): Promise<{ customerId: string; invoiceId: string }> {
+  const em = stack.orm.em.fork();
+  const customer = em.create(Customer, { name, email: `${name.toLowerCase()}@example.com`, acquiredAt: day(-730) });
+  history.forEach((kind, i) => {
+    const due = -30 * (history.length - i) - overdueDays;
+    em.create(Invoice, { customer, issuedAt: day(due - 14), dueAt: day(due), amountMinor: 5_000, paidAt: day(kind === 'on-time' ? due - 2 : due + 10) });
+  });
+  const open = em.create(Invoice, { customer, issuedAt: day(-overdueDays - 14), dueAt: day(-overdueDays), amountMinor: 7_500, paidAt: null });
+  await em.flush();
+  return { customerId: customer.id, invoiceId: open.id };
+}
+
+async function eventually<T>(fn: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await fn();
+    if (ok(value)) return value;
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms; last value: ${JSON.stringify(value)}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+const outbox = async (workflowId: string) =>
+  (
+    await sql<{ idempotency_key: string; channel: string; purpose: string; template: string }>`
+      select idempotency_key, channel, purpose, template from outbox_message where idempotency_key like ${`${workflowId}/%`} order by created_at, idempotency_key`.execute(
+      stack.orm.em.fork().getKysely(),
+    )
+  ).rows.map((m) => ({ ...m, step: m.idempotency_key.slice(workflowId.length + 1) }));
+const invoice = (id: string) => stack.orm.em.fork().findOneOrFail(Invoice, { id });
+const state = (invoiceId: string) => stack.gql(FairReminderDocument, { invoiceId }, Role.Viewer).then((r) => r.data?.fairReminder ?? null);
+
+it('reminds a loyal payer without fees, records the waived fee, and ends with a thank-you when they pay', async () => {
+  const { customerId, invoiceId } = await payer('Loyal', Array(8).fill('on-time'));
+  const started = await stack.gql(StartFairReminderDocument, { invoiceId }, Role.Operator);
+  expect(started.errors).toBeUndefined();
+  const workflowId = fairReminderWorkflowId(customerId, invoiceId);
+  expect(started.data!.startFairReminder).toMatchObject({ workflowId, playbook: 'fair-reminder', customerId });
+
+  // Two friendly reminders, then the run waits for the call step.
+  const waiting = await eventually(() => state(invoiceId), (s) => s?.remindersSent === 2 && s.step === 'waiting');
+  expect(waiting).toMatchObject({ loyaltyBand: 'loyal', feesChargedMinor: 0, feesWaivedMinor: 500, policyVersion: 3 });
+
+  const paid = await stack.gql(RecordPaymentDocument, { input: { invoiceId, amountMinor: 7_500 } }, Role.Operator);
+  expect(paid.errors).toBeUndefined();
+  const done = await eventually(() => state(invoiceId), (s) => s?.step === 'done');
+  expect(done).toMatchObject({ outcome: 'paid', status: 'Completed' });
+
+  expect((await outbox(workflowId)).map((m) => [m.step, m.template, m.purpose])).toEqual([
+    ['reminder-1', 'reminder-friendly', 'service'],
+    ['reminder-2', 'reminder-gentle', 'service'],
+    ['thank-you', 'thank-you-payment', 'service'],
+  ]);
+  expect(await invoice(invoiceId)).toMatchObject({ remindersSent: 2, feeChargedMinor: 0, feeWaivedMinor: 500 });
+  expect(await stack.orm.em.fork().findOneOrFail(PlaybookRun, { workflowId })).toMatchObject({ outcome: 'paid' });
+}, 60_000);
+
+it('gives an unreliable payer the standard schedule with the policy fees, then hands over to collections', async () => {
+  const { customerId, invoiceId } = await payer('Late', ['late', 'late', 'late', 'on-time', 'late']);
+  await stack.gql(StartFairReminderDocument, { invoiceId }, Role.Admin);
+  const workflowId = fairReminderWorkflowId(customerId, invoiceId);
+  const done = await eventually(() => state(invoiceId), (s) => s?.step === 'done');
+  expect(done).toMatchObject({ outcome: 'handed-over', loyaltyBand: 'at-risk', remindersSent: 3, feesChargedMinor: 1_500, feesWaivedMinor: 0 });
+  expect((await outbox(workflowId)).map((m) => [m.step, m.channel])).toEqual([
+    ['reminder-1', 'email'],
+    ['reminder-2', 'email'],
+    ['reminder-3', 'email'],
+    ['handover', 'letter'],
+  ]);
+  expect(await invoice(invoiceId)).toMatchObject({ remindersSent: 3, feeChargedMinor: 1_500, feeWaivedMinor: 0 });
+  const audit = await sql<{ n: number }>`select count(*)::int as n from audit_entry where action = 'invoice.reminder' and entity_id = ${invoiceId}`.execute(stack.orm.em.fork().getKysely());
+  expect(audit.rows[0].n).toBe(3);
+}, 60_000);
+
+it('runs once per invoice however often it is triggered, and only for overdue, unpaid invoices of the right roles', async () => {
+  const { invoiceId } = await payer('Twice', Array(8).fill('on-time'));
+  const [a, b] = await Promise.all([stack.gql(StartFairReminderDocument, { invoiceId }, Role.Operator), stack.gql(StartFairReminderDocument, { invoiceId }, Role.Operator)]);
+  expect(a.data!.startFairReminder.workflowId).toBe(b.data!.startFairReminder.workflowId);
+  await eventually(() => state(invoiceId), (s) => (s?.remindersSent ?? 0) >= 1);
+  expect(await stack.orm.em.fork().count(PlaybookRun, { workflowId: a.data!.startFairReminder.workflowId })).toBe(1);
+
+  const notDue = await payer('Early', ['on-time'], -3);
+  expect((await stack.gql(StartFairReminderDocument, { invoiceId: notDue.invoiceId }, Role.Operator)).errors![0].extensions).toMatchObject({ code: 'VALIDATION', reason: 'INVOICE_NOT_OVERDUE' });
+  const settled = await payer('Settled', ['on-time']);
+  await stack.gql(RecordPaymentDocument, { input: { invoiceId: settled.invoiceId, amountMinor: 7_500 } }, Role.Operator);
+  expect((await stack.gql(StartFairReminderDocument, { invoiceId: settled.invoiceId }, Role.Operator)).errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'INVOICE_ALREADY_PAID' });
+  for (const role of [Role.Viewer, Role.Marketer]) {
+    expect((await stack.gql(StartFairReminderDocument, { invoiceId }, role)).errors![0].extensions!.code).toBe('FORBIDDEN');
+  }
+  expect((await stack.gql(StartFairReminderDocument, { invoiceId: '00000000-0000-4000-8000-000000000000' }, Role.Operator)).errors![0].extensions).toMatchObject({ code: 'NOT_FOUND' });
+}, 60_000);
+
+it('books a reminder and its fee once when the step is retried, and sends none for an invoice paid meanwhile', async () => {
+  const { invoiceId } = await payer('Retry', ['late', 'late', 'late']);
+  const em = stack.orm.em.fork();
+  const reminders = new FairReminderService(em, new ScoringRunService(em, defaultScoringPolicy), new OutboxService(), new AuditService());
+  const step = { workflowId: 'fair-reminder/retry-test', invoiceId, reminderNumber: 2, template: 'reminder-standard-2', fee: { chargedMinor: 500, waivedMinor: 0, reason: 'standard fee for reminder 2' } };
+  expect(await reminders.sendReminder(step)).toEqual({ sent: true, paid: false });
+  expect(await reminders.sendReminder(step)).toEqual({ sent: false, paid: false });
+  expect(await invoice(invoiceId)).toMatchObject({ remindersSent: 2, feeChargedMinor: 500 });
+  expect(await outbox('fair-reminder/retry-test')).toHaveLength(1);
+
+  await stack.gql(RecordPaymentDocument, { input: { invoiceId, amountMinor: 7_500 } }, Role.Operator);
+  expect(await reminders.sendReminder({ ...step, reminderNumber: 3 })).toEqual({ sent: false, paid: true });
+  expect(await outbox('fair-reminder/retry-test')).toHaveLength(1);
+});

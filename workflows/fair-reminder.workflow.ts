@@ -1,0 +1,109 @@
+import { condition, defineQuery, defineSignal, proxyActivities, setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import type { FairReminderActivities } from '../src/activities/fair-reminder.activities.js';
+import type { PlaybookRunActivities } from '../src/activities/playbook-run.activities.js';
+import {
+  FAIR_REMINDER,
+  feeFor,
+  outcomeAfterSchedule,
+  reminderSchedule,
+  type FairReminderOutcome,
+  type FairReminderPolicy,
+  type FairReminderState,
+  type FairReminderStep,
+} from '../src/domain/playbooks/fair-reminder.js';
+import type { MessageChannel } from '../src/entities/outbox-message.entity.js';
+import { LoyaltyBandKey, PlaybookStepKey } from './search-attributes.js';
+
+const { recordRunStarted, recordRunOutcome, loadReminderContext, sendReminder, sendReminderMessage } = proxyActivities<PlaybookRunActivities & FairReminderActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
+});
+
+// Channels by name: the workflow bundle must not load the entity module (MikroORM).
+const EMAIL = 'email' as MessageChannel;
+const CALL = 'call' as MessageChannel;
+const LETTER = 'letter' as MessageChannel;
+
+export interface FairReminderInput {
+  customerId: string;
+  invoiceId: string;
+  policy: FairReminderPolicy;
+}
+
+/** The invoice was paid in full: the run ends at once. */
+export const paymentReceivedSignal = defineSignal('paymentReceived');
+export const fairReminderStateQuery = defineQuery<FairReminderState>('state');
+
+export async function fairReminder({ customerId, invoiceId, policy }: FairReminderInput): Promise<FairReminderOutcome> {
+  const { workflowId } = workflowInfo();
+  const state: FairReminderState = {
+    customerId,
+    invoiceId,
+    step: 'starting',
+    loyaltyBand: null,
+    remindersSent: 0,
+    feesChargedMinor: 0,
+    feesWaivedMinor: 0,
+    paid: false,
+    outcome: null,
+    policyVersion: policy.version,
+    deadline: null,
+  };
+  setHandler(fairReminderStateQuery, () => state);
+  setHandler(paymentReceivedSignal, () => {
+    state.paid = true;
+  });
+  const enter = (step: FairReminderStep, details: string) => {
+    state.step = step;
+    upsertSearchAttributes([{ key: PlaybookStepKey, value: step }]);
+    setCurrentDetails(details);
+  };
+  const finish = async (outcome: FairReminderOutcome, details: string) => {
+    await recordRunOutcome({ workflowId, outcome });
+    state.outcome = outcome;
+    state.deadline = null;
+    enter('done', details);
+    return outcome;
+  };
+
+  await recordRunStarted({ workflowId, playbook: FAIR_REMINDER, customerId });
+  const context = await loadReminderContext(invoiceId);
+  state.loyaltyBand = context.loyaltyBand;
+  upsertSearchAttributes([{ key: LoyaltyBandKey, value: context.loyaltyBand }]);
+  if (context.paid) return finish('already-paid', 'The invoice was paid before the first reminder');
+
+  const schedule = reminderSchedule(policy, context.loyaltyBand);
+  for (const step of schedule) {
+    // Wait the step's time; a payment ends the wait, and the run, at once.
+    if (step.waitMs > 0) {
+      state.deadline = new Date(Date.now() + step.waitMs).toISOString();
+      enter('waiting', `Waiting until ${state.deadline} before the next step (${step.action})`);
+      await condition(() => state.paid, step.waitMs);
+    }
+    if (state.paid) break;
+    if (step.action === 'reminder') {
+      const reminderNumber = state.remindersSent + 1;
+      const fee = feeFor(policy, context.loyaltyBand, reminderNumber);
+      enter('reminding', `Reminder ${reminderNumber} (${step.template}): fee ${fee.chargedMinor}, waived ${fee.waivedMinor}`);
+      const result = await sendReminder({ workflowId, invoiceId, reminderNumber, template: step.template, fee });
+      if (result.paid) state.paid = true;
+      if (state.paid) break;
+      state.remindersSent = reminderNumber;
+      state.feesChargedMinor += fee.chargedMinor;
+      state.feesWaivedMinor += fee.waivedMinor;
+    } else if (step.action === 'call') {
+      enter('calling', 'A person calls the customer');
+      await sendReminderMessage({ workflowId, step: 'call', invoiceId, customerId, channel: CALL, template: step.template });
+    } else {
+      enter('handing-over', 'Handed over to collections');
+      await sendReminderMessage({ workflowId, step: 'handover', invoiceId, customerId, channel: LETTER, template: step.template });
+    }
+  }
+
+  if (!state.paid) return finish(outcomeAfterSchedule(schedule), state.step === 'calling' ? 'A person follows up by phone' : 'Handed over to collections');
+  if (policy.fees.feeFreeBands.includes(context.loyaltyBand)) {
+    enter('thanking', 'Thanking a loyal payer');
+    await sendReminderMessage({ workflowId, step: 'thank-you', invoiceId, customerId, channel: EMAIL, template: 'thank-you-payment' });
+  }
+  return finish('paid', 'Paid');
+}
