@@ -6,6 +6,7 @@ import { Migration20261124030000_current_score } from './Migration20261124030000
 import { Migration20261124040000_customer_name_sort } from './Migration20261124040000_customer_name_sort.js';
 import { Migration20261125000000_scoring_runs } from './Migration20261125000000_scoring_runs.js';
 import { Migration20261125010000_snapshot_indexes } from './Migration20261125010000_snapshot_indexes.js';
+import { Migration20261125020000_outbox_delivery } from './Migration20261125020000_outbox_delivery.js';
 
 /** Every migration in order; listed explicitly so compiled and bundled builds find them without globbing. */
 export const migrationsList: MigrationObject[] = [
@@ -16,4 +17,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261124040000_customer_name_sort', class: Migration20261124040000_customer_name_sort },
   { name: 'Migration20261125000000_scoring_runs', class: Migration20261125000000_scoring_runs },
   { name: 'Migration20261125010000_snapshot_indexes', class: Migration20261125010000_snapshot_indexes },
+  { name: 'Migration20261125020000_outbox_delivery', class: Migration20261125020000_outbox_delivery },
 ];

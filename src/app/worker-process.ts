@@ -5,6 +5,7 @@ import { defaultRescorePolicy } from '../domain/scoring/scoring-policy.js';
 import { connectTemporal } from '../temporal/client.js';
 import { ensureRescoreSchedule } from '../temporal/temporal-scoring-engine.js';
 import { createWorker, installTemporalRuntime } from '../temporal/worker.js';
+import { createSender, startDeliveryLoop } from './delivery-loop.js';
 
 /**
  * One Temporal worker polling the task queue. The Temporal runtime shuts it down
@@ -23,11 +24,13 @@ export async function startWorkerProcess(config: AppConfig, logger: Logger, opts
       await temporal.close();
     }
   }
+  const delivery = config.delivery.channel === 'off' ? null : startDeliveryLoop(orm, createSender(config.delivery), config.delivery.intervalMs, logger);
   const done = worker.run().finally(async () => {
+    await delivery?.stop();
     await connection.close();
     await orm.close();
   });
-  logger.info({ taskQueue: config.temporal.taskQueue, namespace: config.temporal.namespace }, 'worker polling');
+  logger.info({ taskQueue: config.temporal.taskQueue, namespace: config.temporal.namespace, messages: config.delivery.channel }, 'worker polling');
   return {
     done,
     async stop() {

@@ -15,6 +15,11 @@ export interface AppConfig {
     introspection: boolean;
   };
   workerMetricsPort: number;
+  /** How the worker delivers outbox messages: to a JSON-lines file (development), over SMTP, or not at all. */
+  delivery:
+    | { channel: 'off' }
+    | { channel: 'log'; file: string; intervalMs: number }
+    | { channel: 'smtp'; smtpUrl: string; from: string; teamAddress: string; intervalMs: number };
   /** Cron expression (UTC) of the nightly rescore schedule the worker keeps; null: no schedule. */
   rescoreSchedule: string | null;
   logLevel: string;
@@ -46,6 +51,17 @@ function bool(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean 
   throw new ConfigError(`${name} must be true or false, got "${raw}"`);
 }
 
+function delivery(env: NodeJS.ProcessEnv): AppConfig['delivery'] {
+  const channel = env.MESSAGE_CHANNEL || 'log';
+  const intervalMs = int(env, 'DELIVERY_INTERVAL_MS', 2_000);
+  if (channel === 'off') return { channel };
+  if (channel === 'log') return { channel, file: env.MESSAGE_LOG_FILE || '.data/messages.log', intervalMs };
+  if (channel === 'smtp') {
+    return { channel, smtpUrl: required(env, 'SMTP_URL'), from: required(env, 'MESSAGE_FROM'), teamAddress: required(env, 'MESSAGE_TEAM_ADDRESS'), intervalMs };
+  }
+  throw new ConfigError(`MESSAGE_CHANNEL must be log, smtp or off, got "${channel}"`);
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const nodeEnv = env.NODE_ENV === 'production' || env.NODE_ENV === 'test' ? env.NODE_ENV : 'development';
   const production = nodeEnv === 'production';
@@ -64,6 +80,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       introspection: bool(env, 'GRAPHQL_INTROSPECTION', !production),
     },
     workerMetricsPort: int(env, 'WORKER_METRICS_PORT', 9464),
+    delivery: delivery(env),
     rescoreSchedule: env.RESCORE_SCHEDULE === 'off' ? null : env.RESCORE_SCHEDULE || '0 2 * * *',
     logLevel: env.LOG_LEVEL || (nodeEnv === 'test' ? 'warn' : 'info'),
     apiKeys: env.API_KEYS || '',

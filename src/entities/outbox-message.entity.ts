@@ -20,7 +20,13 @@ export enum MessagePurpose {
 
 /** Every message to a customer, written once per playbook step; the unique key makes retries harmless. */
 @Entity({ tableName: 'outbox_message' })
-@Index({ properties: ['sentAt', 'createdAt'], name: 'outbox_message_unsent_index', expression: 'create index "outbox_message_unsent_index" on "outbox_message" ("created_at") where "sent_at" is null' })
+@Index({
+  properties: ['sentAt', 'createdAt'],
+  name: 'outbox_message_unsent_index',
+  expression: 'create index "outbox_message_unsent_index" on "outbox_message" ("created_at") where "sent_at" is null and "suppressed_at" is null',
+})
+// The contact budget counts a customer's recent marketing messages.
+@Index({ properties: ['customer', 'purpose', 'sentAt'], name: 'outbox_message_customer_id_purpose_sent_at_index' })
 export class OutboxMessage {
   [OptionalProps]?: 'attempts' | 'createdAt';
 
@@ -52,6 +58,17 @@ export class OutboxMessage {
 
   @Property({ type: 'timestamptz', nullable: true })
   sentAt?: Date | null;
+
+  /** Held until then (quiet hours in the customer's time zone, or a retry after a failed attempt). */
+  @Property({ type: 'timestamptz', nullable: true })
+  sendAfter?: Date | null;
+
+  /** Not sent, and never will be: a guard said no (no consent, contact budget, open complaint). */
+  @Property({ type: 'timestamptz', nullable: true })
+  suppressedAt?: Date | null;
+
+  @Property({ type: 'text', nullable: true })
+  suppressedReason?: string | null;
 
   @Property({ type: 'integer' })
   attempts: number = 0;

@@ -1,0 +1,40 @@
+import { money } from '../scoring/format.js';
+
+/**
+ * What each playbook message says. Reminders to loyal payers are friendly and personal,
+ * never threatening; no template for a loyal payer mentions a fee.
+ */
+export interface RenderedText {
+  subject: string;
+  text: string;
+}
+
+type Payload = Record<string, unknown>;
+type Template = (name: string, payload: Payload) => RenderedText;
+
+const invoiceRef = (p: Payload) => String(p.invoiceId ?? '').slice(0, 8);
+const fee = (p: Payload) => (Number(p.feeMinor) > 0 ? ` A reminder fee of ${money(Number(p.feeMinor))} applies.` : '');
+
+export const templates: Record<string, Template> = {
+  'reminder-friendly': (name, p) => ({
+    subject: 'A quick note about your invoice',
+    text: `Hello ${name},\n\nthank you for being with us for so long. It looks like invoice ${invoiceRef(p)} slipped through; this happens to everyone. Could you take a look when you have a moment? If anything is unclear, just reply to this message.\n\nKind regards`,
+  }),
+  'reminder-gentle': (name, p) => ({
+    subject: 'Invoice still open: can we help?',
+    text: `Hello ${name},\n\ninvoice ${invoiceRef(p)} is still open. If something is wrong with it, or the timing is difficult, tell us and we will find a way together.\n\nKind regards`,
+  }),
+  'reminder-standard-1': (name, p) => ({ subject: 'Payment reminder', text: `Hello ${name},\n\ninvoice ${invoiceRef(p)} is overdue. Please pay it soon.${fee(p)}\n\nKind regards` }),
+  'reminder-standard-2': (name, p) => ({ subject: 'Second payment reminder', text: `Hello ${name},\n\ninvoice ${invoiceRef(p)} is still unpaid.${fee(p)}\n\nKind regards` }),
+  'reminder-standard-3': (name, p) => ({ subject: 'Final payment reminder', text: `Hello ${name},\n\ninvoice ${invoiceRef(p)} is still unpaid. Without payment we will pass it to collections.${fee(p)}\n\nKind regards` }),
+  'collections-handover': (name, p) => ({ subject: 'Invoice passed to collections', text: `Hello ${name},\n\ninvoice ${invoiceRef(p)} has been passed to our collections partner.\n\nKind regards` }),
+  'call-personal': (name, p) => ({ subject: `Call ${name} about invoice ${invoiceRef(p)}`, text: `A loyal customer's invoice ${invoiceRef(p)} is still open after two friendly reminders. Please call personally and ask how we can help; no fees, no pressure.` }),
+  'thank-you-payment': (name) => ({ subject: 'Thank you', text: `Hello ${name},\n\nwe received your payment, thank you, and thank you for your loyalty.\n\nKind regards` }),
+};
+
+/** The text of a message; an unknown template is a programming error the delivery records as a failure. */
+export function renderMessage(template: string, customerName: string, payload: Payload): RenderedText {
+  const render = templates[template];
+  if (!render) throw new Error(`no message template "${template}"`);
+  return render(customerName, payload);
+}

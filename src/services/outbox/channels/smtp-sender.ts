@@ -1,0 +1,33 @@
+import nodemailer, { type Transporter } from 'nodemailer';
+import type { MessageSender, RenderedMessage } from '../message-sender.js';
+
+/**
+ * E-mail through an SMTP server (nodemailer). Call tasks and letters go to the team's own
+ * address (`teamAddress`) instead of the customer: a person acts on them.
+ */
+export class SmtpSender implements MessageSender {
+  private readonly transport: Transporter;
+
+  constructor(
+    smtpUrl: string,
+    private readonly from: string,
+    private readonly teamAddress: string,
+  ) {
+    this.transport = nodemailer.createTransport(smtpUrl);
+  }
+
+  async send(message: RenderedMessage): Promise<void> {
+    const toCustomer = message.channel === 'email';
+    await this.transport.sendMail({
+      from: this.from,
+      to: toCustomer ? `"${message.to.name.replace(/"/g, '')}" <${message.to.email}>` : this.teamAddress,
+      subject: toCustomer ? message.subject : `[${message.channel}] ${message.subject}`,
+      text: toCustomer ? message.text : `${message.text}\n\nCustomer: ${message.to.name}, ${message.to.phone ?? 'no phone'}, ${message.to.email}`,
+      messageId: `<${message.idempotencyKey.replace(/[^A-Za-z0-9.-]/g, '.')}@retention.local>`,
+    });
+  }
+
+  async close(): Promise<void> {
+    this.transport.close();
+  }
+}

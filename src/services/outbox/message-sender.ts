@@ -1,0 +1,17 @@
+import type { MessageChannel } from '../../entities/index.js';
+
+/** A message ready for a gateway: who, how, what, and the key a gateway can deduplicate on. */
+export interface RenderedMessage {
+  /** The outbox idempotency key, also sent as the e-mail's Message-ID: a resend after a crash is recognisable. */
+  idempotencyKey: string;
+  channel: MessageChannel;
+  to: { name: string; email: string; phone: string | null };
+  subject: string;
+  text: string;
+}
+
+/** A way out to customers (an e-mail gateway, SMS, a call list); a failure is thrown and retried later. */
+export interface MessageSender {
+  send(message: RenderedMessage): Promise<void>;
+  close?(): Promise<void>;
+}

@@ -1,0 +1,133 @@
+import type { AddressInfo } from 'node:net';
+import { SMTPServer } from 'smtp-server';
+import { createOrm, migrateUp, type Orm } from '../src/db/orm.js';
+import { Complaint, ComplaintSeverity, Customer, MessageChannel, MessagePurpose, OutboxMessage } from '../src/entities/index.js';
+import { SmtpSender } from '../src/services/outbox/channels/smtp-sender.js';
+import { DeliveryService } from '../src/services/outbox/delivery.service.js';
+import { OutboxService } from '../src/services/outbox/outbox.service.js';
+import { createTestDatabase } from './support/database.js';
+
+/**
+ * Outbox delivery through the real SMTP channel (nodemailer) to a local SMTP server
+ * (smtp-server), with the contact guard applied at the moment of sending.
+ */
+let orm: Orm;
+let db: Awaited<ReturnType<typeof createTestDatabase>>;
+let smtp: SMTPServer;
+let sender: SmtpSender;
+const received: Array<{ to: string[]; raw: string }> = [];
+
+beforeAll(async () => {
+  db = await createTestDatabase('delivery');
+  orm = await createOrm(db.url);
+  await migrateUp(orm);
+  smtp = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS'],
+    logger: false,
+    onRcptTo(address, _session, callback) {
+      callback(address.address.startsWith('bounce') ? new Error('mailbox unavailable') : undefined);
+    },
+    onData(stream, session, callback) {
+      const chunks: Buffer[] = [];
+      stream.on('data', (c: Buffer) => chunks.push(c));
+      stream.on('end', () => {
+        received.push({ to: session.envelope.rcptTo.map((r) => r.address), raw: Buffer.concat(chunks).toString() });
+        callback();
+      });
+    },
+  });
+  await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
+  const { port } = smtp.server.address() as AddressInfo;
+  sender = new SmtpSender(`smtp://127.0.0.1:${port}`, 'Retention <care@example.com>', 'team@example.com');
+});
+afterAll(async () => {
+  await sender?.close();
+  await new Promise<void>((resolve) => (smtp ? smtp.close(() => resolve()) : resolve()));
+  await orm?.close();
+  await db?.drop();
+});
+beforeEach(() => {
+  received.length = 0;
+});
+
+let n = 0;
+async function customer(over: Partial<Pick<Customer, 'timeZone' | 'marketingConsent' | 'email'>> = {}): Promise<string> {
+  const em = orm.em.fork();
+  n++;
+  const c = em.create(Customer, { name: `Customer ${n}`, email: over.email ?? `c${n}@example.com`, acquiredAt: '2025-01-01', timeZone: over.timeZone ?? 'UTC', marketingConsent: over.marketingConsent ?? false });
+  await em.flush();
+  return c.id;
+}
+
+async function enqueue(customerId: string, key: string, purpose = MessagePurpose.Service, channel = MessageChannel.Email): Promise<void> {
+  const em = orm.em.fork();
+  await em.transactional((tx) => new OutboxService().enqueue(tx, { idempotencyKey: key, customerId, channel, purpose, template: 'reminder-friendly', payload: { invoiceId: 'abcdef12' } }));
+}
+
+const message = (key: string) => orm.em.fork().findOneOrFail(OutboxMessage, { idempotencyKey: key });
+const deliver = (now: Date) => new DeliveryService(orm.em.fork(), sender).deliverDue(now);
+const noon = new Date('2026-11-24T12:00:00Z');
+
+it('sends a due message once, with its key as the Message-ID, and never again', async () => {
+  const id = await customer({ email: 'ada@example.com' });
+  await enqueue(id, 'run-1/reminder-1');
+  expect(await deliver(noon)).toMatchObject({ sent: 1 });
+  expect(received).toHaveLength(1);
+  expect(received[0].to).toEqual(['ada@example.com']);
+  expect(received[0].raw).toMatch(/Message-ID: <run-1.reminder-1@retention\.local>/i);
+  expect(received[0].raw).toMatch(/Subject: A quick note about your invoice/);
+  expect(await message('run-1/reminder-1')).toMatchObject({ sentAt: noon, attempts: 1 });
+  await enqueue(id, 'run-1/reminder-1'); // the step retried: no second row
+  expect(await deliver(new Date(noon.getTime() + 60_000))).toMatchObject({ sent: 0 });
+  expect(received).toHaveLength(1);
+});
+
+it('holds a message during quiet hours in the customer\'s time zone and sends it when they end', async () => {
+  const id = await customer({ timeZone: 'Asia/Tokyo' });
+  await enqueue(id, 'run-2/reminder-1');
+  const lateInTokyo = new Date('2026-11-24T14:00:00Z'); // 23:00 in Tokyo
+  expect(await deliver(lateInTokyo)).toMatchObject({ deferred: 1, sent: 0 });
+  expect((await message('run-2/reminder-1')).sendAfter).toEqual(new Date('2026-11-24T23:00:00Z')); // 08:00 in Tokyo
+  expect(await deliver(new Date('2026-11-24T22:00:00Z'))).toMatchObject({ sent: 0, deferred: 0 });
+  expect(await deliver(new Date('2026-11-24T23:01:00Z'))).toMatchObject({ sent: 1 });
+  expect(received).toHaveLength(1);
+});
+
+it('suppresses marketing without consent, beyond the contact budget, and while a complaint is open; service messages still go', async () => {
+  const optedOut = await customer({ marketingConsent: false });
+  await enqueue(optedOut, 'offer-1/send', MessagePurpose.Marketing);
+  await enqueue(optedOut, 'reminder-9/send', MessagePurpose.Service);
+  const consenting = await customer({ marketingConsent: true });
+  for (const k of [1, 2, 3, 4]) await enqueue(consenting, `campaign-${k}/send`, MessagePurpose.Marketing);
+  const complaining = await customer({ marketingConsent: true });
+  const em = orm.em.fork();
+  em.create(Complaint, { customer: complaining, topic: 'billing-error', severity: ComplaintSeverity.High, openedAt: new Date('2026-11-20T00:00:00Z') });
+  await em.flush();
+  await enqueue(complaining, 'offer-2/send', MessagePurpose.Marketing);
+
+  expect(await deliver(noon)).toEqual({ sent: 4, deferred: 0, suppressed: 3, failed: 0 });
+  expect(await message('offer-1/send')).toMatchObject({ sentAt: null, suppressedReason: expect.stringMatching(/^no-consent/) });
+  expect(await message('reminder-9/send')).toMatchObject({ sentAt: noon });
+  expect(await message('campaign-4/send')).toMatchObject({ sentAt: null, suppressedReason: expect.stringMatching(/^budget-exhausted: 3 of 3/) });
+  expect(await message('offer-2/send')).toMatchObject({ suppressedReason: expect.stringMatching(/^open-complaint/) });
+});
+
+it('keeps a message whose gateway refuses it, with the error, and tries again later', async () => {
+  const id = await customer({ email: 'bounce@example.com' });
+  await enqueue(id, 'run-3/reminder-1');
+  expect(await deliver(noon)).toMatchObject({ failed: 1, sent: 0 });
+  const failed = await message('run-3/reminder-1');
+  expect(failed).toMatchObject({ sentAt: null, attempts: 1, lastError: expect.stringMatching(/mailbox unavailable/) });
+  expect(failed.sendAfter!.getTime()).toBe(noon.getTime() + 60_000);
+  expect(await deliver(new Date(noon.getTime() + 30_000))).toMatchObject({ failed: 0 });
+});
+
+it('sends call tasks to the team, and each message once when two workers deliver at the same time', async () => {
+  const ids = await Promise.all([1, 2, 3, 4, 5, 6].map(() => customer()));
+  await Promise.all(ids.map((id, i) => enqueue(id, `run-4/${i}`, MessagePurpose.Service, i === 0 ? MessageChannel.Call : MessageChannel.Email)));
+  const [a, b] = await Promise.all([deliver(noon), deliver(noon)]);
+  expect(a.sent + b.sent).toBe(6);
+  expect(received).toHaveLength(6);
+  expect(received.filter((m) => m.to[0] === 'team@example.com')).toHaveLength(1);
+});
