@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { Role } from '../src/domain/auth/roles.js';
 import { fairReminderPolicy, fairReminderWorkflowId, type FairReminderPolicy } from '../src/domain/playbooks/fair-reminder.js';
+import { triggerPolicy } from '../src/domain/playbooks/triggers.js';
 import { seconds } from '../src/domain/policies/duration.js';
 import { defaultScoringPolicy } from '../src/domain/scoring/scoring-policy.js';
 import { Customer, Invoice, PlaybookRun } from '../src/entities/index.js';
@@ -8,6 +9,8 @@ import { AuditService } from '../src/services/audit/audit.service.js';
 import { OutboxService } from '../src/services/outbox/outbox.service.js';
 import { FairReminderService } from '../src/services/playbooks/fair-reminder.service.js';
 import { ScoringRunService } from '../src/services/scores/scoring-run.service.js';
+import { playbookTriggersScheduleId } from '../src/temporal/schedules.js';
+import type { playbookTriggers } from '../workflows/index.js';
 import { FairReminderDocument, RecordPaymentDocument, StartFairReminderDocument } from './__generated__/graphql.js';
 import { startTestStack, type TestStack } from './support/stack.js';
 
@@ -147,3 +150,21 @@ it('books a reminder and its fee once when the step is retried, and sends none f
   expect(await reminders.sendReminder({ ...step, reminderNumber: 3 })).toEqual({ sent: false, paid: true });
   expect(await outbox('fair-reminder/retry-test')).toHaveLength(1);
 });
+
+it('starts fair reminders by itself for overdue invoices, once each, from the scheduled trigger sweep', async () => {
+  const a = await payer('SweepA', Array(8).fill('on-time'), 3);
+  const b = await payer('SweepB', ['late', 'late', 'late'], 10);
+  const notYet = await payer('SweepC', ['on-time'], -2);
+  const sweep = (id: string) =>
+    stack.temporal.client.workflow.execute<typeof playbookTriggers>('playbookTriggers', { workflowId: id, taskQueue: stack.config.temporal.taskQueue, args: [{ policy: { ...triggerPolicy, pageSize: 2 } }] });
+  const first = await sweep('playbook-triggers/test-1');
+  expect(first.started).toBeGreaterThanOrEqual(2);
+  const runs = (customerId: string, invoiceId: string) => stack.orm.em.fork().count(PlaybookRun, { workflowId: fairReminderWorkflowId(customerId, invoiceId) });
+  expect(await runs(a.customerId, a.invoiceId)).toBe(1);
+  expect(await runs(b.customerId, b.invoiceId)).toBe(1);
+  expect(await runs(notYet.customerId, notYet.invoiceId)).toBe(0);
+  expect(await sweep('playbook-triggers/test-2')).toEqual({ started: 0 });
+
+  const schedule = await stack.temporal.client.schedule.getHandle(playbookTriggersScheduleId(stack.config.temporal.taskQueue)).describe();
+  expect(schedule.action).toMatchObject({ type: 'startWorkflow', workflowType: 'playbookTriggers' });
+}, 60_000);

@@ -3,7 +3,7 @@ import { Role } from '../src/domain/auth/roles.js';
 import { ScoreKind } from '../src/domain/scoring/score-kind.js';
 import { defaultRescorePolicy, type RescorePolicy } from '../src/domain/scoring/scoring-policy.js';
 import { loadDemoDataIfEmpty } from '../src/dev/demo-loader.js';
-import { rescoreScheduleId } from '../src/temporal/temporal-scoring-engine.js';
+import { rescoreScheduleId } from '../src/temporal/schedules.js';
 import type { rescoreCustomerBase } from '../workflows/index.js';
 import { rescoreProgressQuery } from '../workflows/rescore.workflow.js';
 import {

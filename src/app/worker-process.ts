@@ -3,7 +3,8 @@ import { createOrm } from '../db/orm.js';
 import type { Logger } from '../logger.js';
 import { defaultRescorePolicy } from '../domain/scoring/scoring-policy.js';
 import { connectTemporal } from '../temporal/client.js';
-import { ensureRescoreSchedule } from '../temporal/temporal-scoring-engine.js';
+import { triggerPolicy } from '../domain/playbooks/triggers.js';
+import { ensurePlaybookTriggersSchedule, ensureRescoreSchedule } from '../temporal/schedules.js';
 import { createWorker, installTemporalRuntime } from '../temporal/worker.js';
 import { createSender, startDeliveryLoop } from './delivery-loop.js';
 
@@ -14,19 +15,21 @@ import { createSender, startDeliveryLoop } from './delivery-loop.js';
 export async function startWorkerProcess(config: AppConfig, logger: Logger, opts: { handleSignals?: boolean } = {}) {
   installTemporalRuntime(logger, config.workerMetricsPort, { handleSignals: opts.handleSignals });
   const orm = await createOrm(config.databaseUrl);
-  const { worker, connection } = await createWorker(config.temporal, orm);
+  const temporal = await connectTemporal(config.temporal.address, config.temporal.namespace);
+  const { worker, connection } = await createWorker(config.temporal, orm, temporal.client);
+  const { taskQueue } = config.temporal;
   if (config.rescoreSchedule) {
-    const temporal = await connectTemporal(config.temporal.address, config.temporal.namespace);
-    try {
-      const scheduleId = await ensureRescoreSchedule(temporal.client, config.temporal.taskQueue, config.rescoreSchedule, defaultRescorePolicy);
-      logger.info({ scheduleId, cron: config.rescoreSchedule }, 'rescore schedule in place');
-    } finally {
-      await temporal.close();
-    }
+    const scheduleId = await ensureRescoreSchedule(temporal.client, taskQueue, config.rescoreSchedule, defaultRescorePolicy);
+    logger.info({ scheduleId, cron: config.rescoreSchedule }, 'rescore schedule in place');
+  }
+  if (config.triggersSchedule) {
+    const scheduleId = await ensurePlaybookTriggersSchedule(temporal.client, taskQueue, config.triggersSchedule, triggerPolicy);
+    logger.info({ scheduleId, cron: config.triggersSchedule }, 'playbook trigger schedule in place');
   }
   const delivery = config.delivery.channel === 'off' ? null : startDeliveryLoop(orm, createSender(config.delivery), config.delivery.intervalMs, logger);
   const done = worker.run().finally(async () => {
     await delivery?.stop();
+    await temporal.close();
     await connection.close();
     await orm.close();
   });

@@ -22,6 +22,8 @@ export interface AppConfig {
     | { channel: 'smtp'; smtpUrl: string; from: string; teamAddress: string; intervalMs: number };
   /** Cron expression (UTC) of the nightly rescore schedule the worker keeps; null: no schedule. */
   rescoreSchedule: string | null;
+  /** Cron expression (UTC) of the playbook trigger sweep; null: none. */
+  triggersSchedule: string | null;
   logLevel: string;
   /** Raw `role:key` pairs; parsed and checked by the auth module. */
   apiKeys: string;
@@ -82,6 +84,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     workerMetricsPort: int(env, 'WORKER_METRICS_PORT', 9464),
     delivery: delivery(env),
     rescoreSchedule: env.RESCORE_SCHEDULE === 'off' ? null : env.RESCORE_SCHEDULE || '0 2 * * *',
+    triggersSchedule: env.PLAYBOOK_TRIGGERS_SCHEDULE === 'off' ? null : env.PLAYBOOK_TRIGGERS_SCHEDULE || '0 6 * * *',
     logLevel: env.LOG_LEVEL || (nodeEnv === 'test' ? 'warn' : 'info'),
     apiKeys: env.API_KEYS || '',
   };

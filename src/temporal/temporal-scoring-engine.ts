@@ -1,4 +1,4 @@
-import { ScheduleAlreadyRunning, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { ScoringException, ScoringExceptionCode } from '../domain/scoring/scoring-exception.js';
 import type { RescorePolicy } from '../domain/scoring/scoring-policy.js';
 import type { RescoreProgressView, ScoringEngine } from '../services/scores/scoring-engine.js';
@@ -42,34 +42,4 @@ export class TemporalScoringEngine implements ScoringEngine {
   private reachable<T>(call: () => Promise<T>): Promise<T> {
     return withinDeadline(this.client, this.callTimeoutMs, call, () => new ScoringException(ScoringExceptionCode.EngineUnavailable, 'The scoring engine (Temporal) cannot be reached; try again shortly'));
   }
-}
-
-/** The schedule that rescores the base every night; one per task queue. */
-export const rescoreScheduleId = (taskQueue: string) => `rescore-nightly/${taskQueue}`;
-
-/**
- * Creates the nightly rescore schedule, or brings an existing one up to date with the
- * configured time and policy. Skips a night while the previous run is still going.
- */
-export async function ensureRescoreSchedule(client: Client, taskQueue: string, cron: string, policy: RescorePolicy): Promise<string> {
-  const scheduleId = rescoreScheduleId(taskQueue);
-  const options = {
-    spec: { cronExpressions: [cron] },
-    action: {
-      type: 'startWorkflow' as const,
-      workflowType: 'rescoreCustomerBase',
-      workflowId: 'rescore-nightly',
-      taskQueue,
-      args: [{ trigger: 'schedule', policy }],
-      staticSummary: 'Nightly rescore of the whole customer base',
-    },
-    policies: { overlap: 'SKIP' as const, catchupWindow: '6 hours' },
-  };
-  try {
-    await client.schedule.create({ scheduleId, ...options });
-  } catch (error) {
-    if (!(error instanceof ScheduleAlreadyRunning)) throw error;
-    await client.schedule.getHandle(scheduleId).update((previous) => ({ ...previous, ...options }));
-  }
-  return scheduleId;
 }

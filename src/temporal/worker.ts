@@ -1,5 +1,8 @@
 import { NativeConnection, Runtime, Worker, makeTelemetryFilterString } from '@temporalio/worker';
+import type { Client } from '@temporalio/client';
 import { createActivities } from '../activities/index.js';
+import { TemporalPlaybookEngine } from './temporal-playbook-engine.js';
+import { TemporalScoringEngine } from './temporal-scoring-engine.js';
 import type { Orm } from '../db/orm.js';
 import type { Logger } from '../logger.js';
 import { PinoTemporalLogger } from './temporal-logger.js';
@@ -31,13 +34,17 @@ export interface WorkerSettings {
   taskQueue: string;
 }
 
-export async function createWorker(settings: WorkerSettings, orm: Orm): Promise<{ worker: Worker; connection: NativeConnection }> {
+/** The worker; its activities reach Temporal (to start playbooks) through `client`. */
+export async function createWorker(settings: WorkerSettings, orm: Orm, client: Client): Promise<{ worker: Worker; connection: NativeConnection }> {
   const connection = await NativeConnection.connect({ address: settings.address });
   const worker = await Worker.create({
     connection,
     namespace: settings.namespace,
     taskQueue: settings.taskQueue,
-    activities: createActivities(orm),
+    activities: createActivities(orm, {
+      playbooks: new TemporalPlaybookEngine(client, settings.taskQueue),
+      scoring: new TemporalScoringEngine(client, settings.taskQueue),
+    }),
     ...(hasPrebuiltBundle() ? { workflowBundle: { codePath: prebuiltBundlePath } } : { workflowsPath }),
     shutdownGraceTime: '10 seconds',
   });

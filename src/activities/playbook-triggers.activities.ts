@@ -1,0 +1,21 @@
+import type { Orm } from '../db/orm.js';
+import { createServices, type Engines } from '../services/index.js';
+import { PlaybookTriggerService } from '../services/playbooks/playbook-triggers.service.js';
+
+/** The trigger sweep's steps: find candidates, start their playbooks (idempotent by run ID). */
+export function createPlaybookTriggerActivities(orm: Orm, engines: Engines) {
+  const triggers = () => {
+    const em = orm.em.fork();
+    return new PlaybookTriggerService(em, createServices(em, engines).playbooks);
+  };
+  return {
+    findOverdueInvoices(input: { after: string | null; limit: number; minDaysOverdue: number }): Promise<string[]> {
+      return triggers().overdueInvoices(input);
+    },
+    startFairReminders(invoiceIds: string[]): Promise<{ started: number; skipped: number }> {
+      return triggers().startFairReminders(invoiceIds);
+    },
+  };
+}
+
+export type PlaybookTriggerActivities = ReturnType<typeof createPlaybookTriggerActivities>;

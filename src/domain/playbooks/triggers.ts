@@ -1,0 +1,15 @@
+/**
+ * When playbooks start by themselves. The trigger sweep runs on a schedule, after the
+ * nightly rescore, and starts the matching playbook for every customer a trigger finds;
+ * run IDs say what they are for, so a customer is never enrolled twice for one trigger.
+ */
+export interface TriggerPolicy {
+  version: number;
+  /** An invoice this many days past its due day, still unpaid, starts fair reminders. */
+  minDaysOverdue: number;
+  /** Candidates per activity call, and calls per workflow execution before it continues as new. */
+  pageSize: number;
+  pagesPerExecution: number;
+}
+
+export const triggerPolicy: TriggerPolicy = { version: 1, minDaysOverdue: 1, pageSize: 200, pagesPerExecution: 100 };

@@ -1,0 +1,44 @@
+import { ScheduleAlreadyRunning, type Client, type ScheduleOptionsStartWorkflowAction, type Workflow } from '@temporalio/client';
+import type { TriggerPolicy } from '../domain/playbooks/triggers.js';
+import type { RescorePolicy } from '../domain/scoring/scoring-policy.js';
+
+/** The schedules the worker keeps (one per task queue): the nightly rescore, then the playbook trigger sweep. */
+export const rescoreScheduleId = (taskQueue: string) => `rescore-nightly/${taskQueue}`;
+export const playbookTriggersScheduleId = (taskQueue: string) => `playbook-triggers/${taskQueue}`;
+
+export function ensureRescoreSchedule(client: Client, taskQueue: string, cron: string, policy: RescorePolicy): Promise<string> {
+  return ensureSchedule(client, rescoreScheduleId(taskQueue), cron, {
+    type: 'startWorkflow',
+    workflowType: 'rescoreCustomerBase',
+    workflowId: 'rescore-nightly',
+    taskQueue,
+    args: [{ trigger: 'schedule', policy }],
+    staticSummary: 'Nightly rescore of the whole customer base',
+  });
+}
+
+export function ensurePlaybookTriggersSchedule(client: Client, taskQueue: string, cron: string, policy: TriggerPolicy): Promise<string> {
+  return ensureSchedule(client, playbookTriggersScheduleId(taskQueue), cron, {
+    type: 'startWorkflow',
+    workflowType: 'playbookTriggers',
+    workflowId: 'playbook-triggers',
+    taskQueue,
+    args: [{ policy }],
+    staticSummary: 'Starts the playbooks whose triggers fired (overdue invoices: fair reminders)',
+  });
+}
+
+/**
+ * Creates the schedule, or brings an existing one up to date with the configured time and
+ * policy. A run still going when the next one is due makes the next one skip.
+ */
+async function ensureSchedule(client: Client, scheduleId: string, cron: string, action: ScheduleOptionsStartWorkflowAction<Workflow>): Promise<string> {
+  const options = { spec: { cronExpressions: [cron] }, action, policies: { overlap: 'SKIP' as const, catchupWindow: '6 hours' } };
+  try {
+    await client.schedule.create({ scheduleId, ...options });
+  } catch (error) {
+    if (!(error instanceof ScheduleAlreadyRunning)) throw error;
+    await client.schedule.getHandle(scheduleId).update((previous) => ({ ...previous, ...options }));
+  }
+  return scheduleId;
+}
