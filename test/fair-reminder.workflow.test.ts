@@ -12,6 +12,7 @@ import { ScoringRunService } from '../src/services/scores/scoring-run.service.js
 import { playbookTriggersScheduleId } from '../src/temporal/schedules.js';
 import type { playbookTriggers } from '../workflows/index.js';
 import { FairReminderDocument, RecordPaymentDocument, StartFairReminderDocument } from './__generated__/graphql.js';
+import { recordHistory } from './support/histories.js';
 import { startTestStack, type TestStack } from './support/stack.js';
 
 /**
@@ -99,6 +100,7 @@ it('reminds a loyal payer without fees, records the waived fee, and ends with a 
   ]);
   expect(await invoice(invoiceId)).toMatchObject({ remindersSent: 2, feeChargedMinor: 0, feeWaivedMinor: 500 });
   expect(await stack.orm.em.fork().findOneOrFail(PlaybookRun, { workflowId })).toMatchObject({ outcome: 'paid' });
+  await recordHistory(workflowId, 'fair-reminder-loyal-paid');
 }, 60_000);
 
 it('gives an unreliable payer the standard schedule with the policy fees, then hands over to collections', async () => {
@@ -116,6 +118,7 @@ it('gives an unreliable payer the standard schedule with the policy fees, then h
   expect(await invoice(invoiceId)).toMatchObject({ remindersSent: 3, feeChargedMinor: 1_500, feeWaivedMinor: 0 });
   const audit = await sql<{ n: number }>`select count(*)::int as n from audit_entry where action = 'invoice.reminder' and entity_id = ${invoiceId}`.execute(stack.orm.em.fork().getKysely());
   expect(audit.rows[0].n).toBe(3);
+  await recordHistory(workflowId, 'fair-reminder-standard-handed-over');
 }, 60_000);
 
 it('runs once per invoice however often it is triggered, and only for overdue, unpaid invoices of the right roles', async () => {

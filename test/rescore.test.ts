@@ -15,6 +15,7 @@ import {
   ScoringRunsDocument,
   StartRescoreDocument,
 } from './__generated__/graphql.js';
+import { recordHistory } from './support/histories.js';
 import { spawnWorker, startTestStack, type TestStack } from './support/stack.js';
 
 /**
@@ -130,6 +131,7 @@ describe('rescoring the whole base', () => {
     const churn = customer.scores.find((s) => s.kind === ScoreKind.ChurnRisk);
     if (churn) expect(churn.value).toBeGreaterThanOrEqual(0);
     expect(customer.scoreHistory[0]).toMatchObject({ kind: ScoreKind.Rfm });
+    await recordHistory(runId, 'rescore-small-base');
   }, 120_000);
 
   it('finishes a run whose worker is killed mid-way, without duplicates, across continue-as-new', async () => {

@@ -3,6 +3,7 @@ import { Role } from '../src/domain/auth/roles.js';
 import { seconds } from '../src/domain/policies/duration.js';
 import { welcomeCheckWorkflowId } from '../src/domain/playbooks/welcome-check.js';
 import { ConfirmWelcomeDocument, StartWelcomeCheckDocument, WelcomeCheckDocument } from './__generated__/graphql.js';
+import { recordHistory } from './support/histories.js';
 import { startTestStack, type TestStack } from './support/stack.js';
 
 /**
@@ -60,6 +61,7 @@ it('starts through GraphQL, ends at once on the confirmation signal, and records
   );
   expect(done.data!.welcomeCheck).toMatchObject({ status: 'Completed', outcome: 'confirmed' });
   expect(await stack.temporal.client.workflow.getHandle(workflowId).result()).toBe('confirmed');
+  await recordHistory(workflowId, 'welcome-check-confirmed');
 
   const row = await record(workflowId);
   expect(row).toMatchObject({ playbook: 'welcome-check', status: PlaybookRunStatus.Completed, outcome: 'confirmed' });

@@ -1,0 +1,20 @@
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+
+/**
+ * Histories of real runs, recorded by the workflow tests (`npm run histories:record`) and
+ * kept in the repository, replay against today's workflow bundle. A change to a workflow
+ * that running workflows could not follow (a reordered activity, a removed timer) fails
+ * here: such changes need `patched()` or a new workflow version.
+ */
+const replay = (dir: string) => {
+  const run = spawnSync(process.execPath, [path.resolve('dist/test/support/replay-histories.js'), dir], { encoding: 'utf8', timeout: 120_000 });
+  return { status: run.status, results: run.stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { file: string; ok: boolean; error?: string }), stderr: run.stderr };
+};
+
+it('replays every recorded playbook history against the current workflow code', () => {
+  const { status, results, stderr } = replay(path.resolve('test/histories'));
+  expect(results.map((r) => r.file)).toEqual(expect.arrayContaining(['fair-reminder-loyal-paid.json', 'fair-reminder-standard-handed-over.json', 'rescore-small-base.json', 'welcome-check-confirmed.json']));
+  expect(results.filter((r) => !r.ok)).toEqual([]);
+  expect({ status, stderr: status ? stderr : '' }).toEqual({ status: 0, stderr: '' });
+});
