@@ -7,6 +7,7 @@ import { Migration20261124040000_customer_name_sort } from './Migration202611240
 import { Migration20261125000000_scoring_runs } from './Migration20261125000000_scoring_runs.js';
 import { Migration20261125010000_snapshot_indexes } from './Migration20261125010000_snapshot_indexes.js';
 import { Migration20261125020000_outbox_delivery } from './Migration20261125020000_outbox_delivery.js';
+import { Migration20261125030000_fix_case } from './Migration20261125030000_fix_case.js';
 
 /** Every migration in order; listed explicitly so compiled and bundled builds find them without globbing. */
 export const migrationsList: MigrationObject[] = [
@@ -18,4 +19,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261125000000_scoring_runs', class: Migration20261125000000_scoring_runs },
   { name: 'Migration20261125010000_snapshot_indexes', class: Migration20261125010000_snapshot_indexes },
   { name: 'Migration20261125020000_outbox_delivery', class: Migration20261125020000_outbox_delivery },
+  { name: 'Migration20261125030000_fix_case', class: Migration20261125030000_fix_case },
 ];

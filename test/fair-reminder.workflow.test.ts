@@ -161,12 +161,12 @@ it('starts fair reminders by itself for overdue invoices, once each, from the sc
   const sweep = (id: string) =>
     stack.temporal.client.workflow.execute<typeof playbookTriggers>('playbookTriggers', { workflowId: id, taskQueue: stack.config.temporal.taskQueue, args: [{ policy: { ...triggerPolicy, pageSize: 2 } }] });
   const first = await sweep('playbook-triggers/test-1');
-  expect(first.started).toBeGreaterThanOrEqual(2);
+  expect(first['overdue-invoice']).toBeGreaterThanOrEqual(2);
   const runs = (customerId: string, invoiceId: string) => stack.orm.em.fork().count(PlaybookRun, { workflowId: fairReminderWorkflowId(customerId, invoiceId) });
   expect(await runs(a.customerId, a.invoiceId)).toBe(1);
   expect(await runs(b.customerId, b.invoiceId)).toBe(1);
   expect(await runs(notYet.customerId, notYet.invoiceId)).toBe(0);
-  expect(await sweep('playbook-triggers/test-2')).toEqual({ started: 0 });
+  expect(await sweep('playbook-triggers/test-2')).toEqual({ 'overdue-invoice': 0, 'persistent-issue': 0 });
 
   const schedule = await stack.temporal.client.schedule.getHandle(playbookTriggersScheduleId(stack.config.temporal.taskQueue)).describe();
   expect(schedule.action).toMatchObject({ type: 'startWorkflow', workflowType: 'playbookTriggers' });

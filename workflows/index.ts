@@ -3,3 +3,4 @@ export { welcomeCheck } from './welcome-check.workflow.js';
 export { rescoreCustomerBase } from './rescore.workflow.js';
 export { fairReminder } from './fair-reminder.workflow.js';
 export { playbookTriggers } from './playbook-triggers.workflow.js';
+export { fixIssue } from './fix-issue.workflow.js';

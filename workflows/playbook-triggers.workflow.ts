@@ -1,33 +1,50 @@
 import { continueAsNew, proxyActivities, setCurrentDetails } from '@temporalio/workflow';
 import type { PlaybookTriggerActivities } from '../src/activities/playbook-triggers.activities.js';
-import type { TriggerPolicy } from '../src/domain/playbooks/triggers.js';
+import { triggerKinds, type TriggerKind, type TriggerPolicy } from '../src/domain/playbooks/triggers.js';
 
-const { findOverdueInvoices, startFairReminders } = proxyActivities<PlaybookTriggerActivities>({
+const { findOverdueInvoices, startFairReminders, findPersistentIssues, startFixIssues } = proxyActivities<PlaybookTriggerActivities>({
   startToCloseTimeout: '5 minutes',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
 });
 
 export interface PlaybookTriggersInput {
   policy: TriggerPolicy;
-  /** Carried over by continue-as-new. */
-  after?: string | null;
-  started?: number;
+  /** Carried over by continue-as-new: the trigger being swept, where it stands, what was started. */
+  at?: { trigger: TriggerKind; after: string | null };
+  started?: Partial<Record<TriggerKind, number>>;
 }
 
-/** The trigger sweep: every overdue, unpaid invoice without a reminder run gets one. */
-export async function playbookTriggers(input: PlaybookTriggersInput): Promise<{ started: number }> {
-  const { policy } = input;
-  let after = input.after ?? null;
-  let started = input.started ?? 0;
-  for (let page = 0; page < policy.pagesPerExecution; page++) {
+/** One page of candidates of a trigger, their playbooks started; `next` is null when the trigger is done. */
+async function sweepPage(trigger: TriggerKind, after: string | null, policy: TriggerPolicy): Promise<{ started: number; next: string | null }> {
+  if (trigger === 'overdue-invoice') {
     const invoiceIds = await findOverdueInvoices({ after, limit: policy.pageSize, minDaysOverdue: policy.minDaysOverdue });
-    if (invoiceIds.length === 0) {
-      setCurrentDetails(`Done: fair reminders started for ${started} overdue invoices`);
-      return { started };
-    }
-    started += (await startFairReminders(invoiceIds)).started;
-    after = invoiceIds[invoiceIds.length - 1];
-    setCurrentDetails(`Fair reminders started for ${started} overdue invoices so far`);
+    if (invoiceIds.length === 0) return { started: 0, next: null };
+    return { started: (await startFairReminders(invoiceIds)).started, next: invoiceIds[invoiceIds.length - 1] };
   }
-  return continueAsNew<typeof playbookTriggers>({ policy, after, started });
+  const issues = await findPersistentIssues({ after, limit: policy.pageSize, policy });
+  if (issues.length === 0) return { started: 0, next: null };
+  const last = issues[issues.length - 1];
+  return { started: (await startFixIssues(issues)).started, next: JSON.stringify([last.customerId, last.topic]) };
+}
+
+/**
+ * The trigger sweep: overdue, unpaid invoices get fair reminders; persistent issues of
+ * customers at risk or of value get fixed. Each candidate once (run IDs say what for).
+ */
+export async function playbookTriggers(input: PlaybookTriggersInput): Promise<Partial<Record<TriggerKind, number>>> {
+  const { policy } = input;
+  const started = { ...input.started };
+  let pages = 0;
+  for (const trigger of triggerKinds.slice(input.at ? triggerKinds.indexOf(input.at.trigger) : 0)) {
+    let after = input.at?.trigger === trigger ? input.at.after : null;
+    for (;;) {
+      if (pages++ >= policy.pagesPerExecution) return continueAsNew<typeof playbookTriggers>({ policy, at: { trigger, after }, started });
+      const page = await sweepPage(trigger, after, policy);
+      started[trigger] = (started[trigger] ?? 0) + page.started;
+      setCurrentDetails(`Started: ${JSON.stringify(started)}`);
+      if (page.next === null) break;
+      after = page.next;
+    }
+  }
+  return started;
 }

@@ -1,4 +1,6 @@
 import type { Orm } from '../db/orm.js';
+import type { TriggerPolicy } from '../domain/playbooks/triggers.js';
+import { defaultScoringPolicy } from '../domain/scoring/scoring-policy.js';
 import { createServices, type Engines } from '../services/index.js';
 import { PlaybookTriggerService } from '../services/playbooks/playbook-triggers.service.js';
 
@@ -14,6 +16,12 @@ export function createPlaybookTriggerActivities(orm: Orm, engines: Engines) {
     },
     startFairReminders(invoiceIds: string[]): Promise<{ started: number; skipped: number }> {
       return triggers().startFairReminders(invoiceIds);
+    },
+    findPersistentIssues(input: { after: string | null; limit: number; policy: TriggerPolicy }): Promise<{ customerId: string; topic: string }[]> {
+      return triggers().persistentIssues({ ...input, issue: defaultScoringPolicy.persistentIssue });
+    },
+    startFixIssues(issues: { customerId: string; topic: string }[]): Promise<{ started: number; skipped: number }> {
+      return triggers().startFixIssues(issues);
     },
   };
 }

@@ -1,14 +1,17 @@
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
-import type { QueryDefinition } from '@temporalio/common';
+import type { QueryDefinition, SignalDefinition } from '@temporalio/common';
+import { FAIR_REMINDER, fairReminderWorkflowId, type FairReminderPolicy, type FairReminderState } from '../domain/playbooks/fair-reminder.js';
+import { FIX_ISSUE, fixIssueWorkflowId, type FixIssuePolicy, type FixIssueState } from '../domain/playbooks/fix-issue.js';
 import { welcomeCheckWorkflowId, WELCOME_CHECK, type WelcomeCheckPolicy, type WelcomeCheckState } from '../domain/playbooks/welcome-check.js';
 import type { PlaybookEngine } from '../services/playbooks/playbook-engine.js';
-import { withinDeadline } from './deadline.js';
 import { PlaybookException, PlaybookExceptionCode } from '../services/playbooks/playbook.exception.js';
+import { fairReminderStateQuery, paymentReceivedSignal } from '../../workflows/fair-reminder.workflow.js';
+import { fixIssueStateQuery, issueResolvedSignal } from '../../workflows/fix-issue.workflow.js';
 import { CustomerIdKey, LoyaltyBandKey, PlaybookKey, PlaybookStepKey } from '../../workflows/search-attributes.js';
 import { welcomeCheckStateQuery, welcomeConfirmedSignal } from '../../workflows/welcome-check.workflow.js';
-import type { fairReminder, welcomeCheck } from '../../workflows/index.js';
-import { fairReminderStateQuery, paymentReceivedSignal } from '../../workflows/fair-reminder.workflow.js';
-import { FAIR_REMINDER, fairReminderWorkflowId, type FairReminderPolicy, type FairReminderState } from '../domain/playbooks/fair-reminder.js';
+import { withinDeadline } from './deadline.js';
+
+const days = (ms: number) => `${Math.round(ms / 86_400_000)} days`;
 
 /** The playbook engine on Temporal: one workflow per customer and trigger, IDs that say what they are. */
 export class TemporalPlaybookEngine implements PlaybookEngine {
@@ -20,76 +23,74 @@ export class TemporalPlaybookEngine implements PlaybookEngine {
   ) {}
 
   startWelcomeCheck({ customerId, policy }: { customerId: string; policy: WelcomeCheckPolicy }) {
-    return this.reachable(() => this.start(customerId, policy));
-  }
-
-  private async start(customerId: string, policy: WelcomeCheckPolicy) {
-    const workflowId = welcomeCheckWorkflowId(customerId);
-    try {
-      const handle = await this.client.workflow.start<typeof welcomeCheck>('welcomeCheck', {
-        workflowId,
-        taskQueue: this.taskQueue,
-        args: [{ customerId, policy }],
-        // A second trigger for the same customer joins the run under way; a finished run is not repeated.
-        workflowIdConflictPolicy: 'USE_EXISTING',
-        workflowIdReusePolicy: 'REJECT_DUPLICATE',
-        typedSearchAttributes: [
-          { key: CustomerIdKey, value: customerId },
-          { key: PlaybookKey, value: WELCOME_CHECK },
-          { key: PlaybookStepKey, value: 'starting' },
-        ],
-        staticSummary: `Welcome check for customer ${customerId}`,
-        staticDetails: `Waits up to ${Math.round(policy.waitForConfirmationMs / 3_600_000)} h (policy v${policy.version}) for the customer's confirmation, then records the outcome.`,
-      });
-      return { workflowId: handle.workflowId };
-    } catch (error) {
-      if (error instanceof WorkflowExecutionAlreadyStartedError) return { workflowId };
-      throw error;
-    }
+    return this.start('welcomeCheck', welcomeCheckWorkflowId(customerId), [{ customerId, policy }], {
+      customerId,
+      playbook: WELCOME_CHECK,
+      summary: `Welcome check for customer ${customerId}`,
+      details: `Waits up to ${Math.round(policy.waitForConfirmationMs / 3_600_000)} h (policy v${policy.version}) for the customer's confirmation, then records the outcome.`,
+    });
   }
 
   welcomeCheckState(workflowId: string): Promise<WelcomeCheckState | null> {
-    return this.reachable(async () => {
-      try {
-        return await this.client.workflow.getHandle(workflowId).query(welcomeCheckStateQuery);
-      } catch (error) {
-        if (error instanceof WorkflowNotFoundError) return null;
-        throw error;
-      }
-    });
+    return this.query(workflowId, welcomeCheckStateQuery);
   }
 
   confirmWelcome(workflowId: string): Promise<boolean> {
-    return this.reachable(async () => {
-      try {
-        await this.client.workflow.getHandle(workflowId).signal(welcomeConfirmedSignal);
-        return true;
-      } catch (error) {
-        if (error instanceof WorkflowNotFoundError) return false;
-        throw error;
-      }
-    });
+    return this.signal(workflowId, welcomeConfirmedSignal);
   }
 
   startFairReminder({ customerId, invoiceId, policy }: { customerId: string; invoiceId: string; policy: FairReminderPolicy }) {
+    return this.start('fairReminder', fairReminderWorkflowId(customerId, invoiceId), [{ customerId, invoiceId, policy }], {
+      customerId,
+      playbook: FAIR_REMINDER,
+      summary: `Fair reminders for invoice ${invoiceId} of customer ${customerId}`,
+      details: `Loyal payers: ${policy.loyalSchedule.map((s) => s.action).join(', ')}, no fees. Others: ${policy.standardSchedule.map((s) => s.action).join(', ')}, fees by policy. A payment ends the run (policy v${policy.version}).`,
+    });
+  }
+
+  fairReminderState(workflowId: string): Promise<FairReminderState | null> {
+    return this.query(workflowId, fairReminderStateQuery);
+  }
+
+  paymentReceived(workflowId: string): Promise<boolean> {
+    return this.signal(workflowId, paymentReceivedSignal);
+  }
+
+  startFixIssue({ customerId, topic, policy }: { customerId: string; topic: string; policy: FixIssuePolicy }) {
+    return this.start('fixIssue', fixIssueWorkflowId(customerId, topic), [{ customerId, topic, policy }], {
+      customerId,
+      playbook: FIX_ISSUE,
+      summary: `Fix the persistent issue "${topic}" of customer ${customerId}`,
+      details: `A fix case with an owner; escalates every ${days(policy.fixDeadlineMs)} without a fix (${policy.escalationChain.join(', ')}); checks back ${days(policy.checkBackAfterMs)} after the fix (policy v${policy.version}).`,
+    });
+  }
+
+  fixIssueState(workflowId: string): Promise<FixIssueState | null> {
+    return this.query(workflowId, fixIssueStateQuery);
+  }
+
+  issueResolved(workflowId: string): Promise<boolean> {
+    return this.signal(workflowId, issueResolvedSignal);
+  }
+
+  /** Starts a run, or returns the one running under the same ID; a finished run is not repeated. */
+  private start(workflowType: string, workflowId: string, args: unknown[], about: { customerId: string; playbook: string; summary: string; details: string }) {
     return this.reachable(async () => {
-      const workflowId = fairReminderWorkflowId(customerId, invoiceId);
       try {
-        await this.client.workflow.start<typeof fairReminder>('fairReminder', {
+        await this.client.workflow.start(workflowType, {
           workflowId,
           taskQueue: this.taskQueue,
-          args: [{ customerId, invoiceId, policy }],
-          // One run per overdue invoice: a second trigger joins it; a finished run is not repeated.
+          args,
           workflowIdConflictPolicy: 'USE_EXISTING',
           workflowIdReusePolicy: 'REJECT_DUPLICATE',
           typedSearchAttributes: [
-            { key: CustomerIdKey, value: customerId },
-            { key: PlaybookKey, value: FAIR_REMINDER },
+            { key: CustomerIdKey, value: about.customerId },
+            { key: PlaybookKey, value: about.playbook },
             { key: PlaybookStepKey, value: 'starting' },
             { key: LoyaltyBandKey, value: 'unknown' },
           ],
-          staticSummary: `Fair reminders for invoice ${invoiceId} of customer ${customerId}`,
-          staticDetails: `Loyal payers: ${policy.loyalSchedule.map((s) => s.action).join(', ')}, no fees. Others: ${policy.standardSchedule.map((s) => s.action).join(', ')}, fees by policy. A payment ends the run (policy v${policy.version}).`,
+          staticSummary: about.summary,
+          staticDetails: about.details,
         });
       } catch (error) {
         if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
@@ -98,29 +99,29 @@ export class TemporalPlaybookEngine implements PlaybookEngine {
     });
   }
 
-  fairReminderState(workflowId: string): Promise<FairReminderState | null> {
-    return this.reachable(() => this.queryOrNull(workflowId, fairReminderStateQuery));
-  }
-
-  paymentReceived(workflowId: string): Promise<boolean> {
+  /** A run's state; null when no such run exists. */
+  private query<T>(workflowId: string, query: QueryDefinition<T>): Promise<T | null> {
     return this.reachable(async () => {
       try {
-        await this.client.workflow.getHandle(workflowId).signal(paymentReceivedSignal);
+        return await this.client.workflow.getHandle(workflowId).query(query);
+      } catch (error) {
+        if (error instanceof WorkflowNotFoundError) return null;
+        throw error;
+      }
+    });
+  }
+
+  /** False when the run does not exist or has already finished. */
+  private signal(workflowId: string, signal: SignalDefinition): Promise<boolean> {
+    return this.reachable(async () => {
+      try {
+        await this.client.workflow.getHandle(workflowId).signal(signal);
         return true;
       } catch (error) {
         if (error instanceof WorkflowNotFoundError) return false;
         throw error;
       }
     });
-  }
-
-  private async queryOrNull<T>(workflowId: string, query: QueryDefinition<T>): Promise<T | null> {
-    try {
-      return await this.client.workflow.getHandle(workflowId).query(query);
-    } catch (error) {
-      if (error instanceof WorkflowNotFoundError) return null;
-      throw error;
-    }
   }
 
   private reachable<T>(call: () => Promise<T>): Promise<T> {

@@ -13,6 +13,7 @@ type Payload = Record<string, unknown>;
 type Template = (name: string, payload: Payload) => RenderedText;
 
 const invoiceRef = (p: Payload) => String(p.invoiceId ?? '').slice(0, 8);
+const topicLabel = (p: Payload) => String(p.topic ?? '').replace(/-/g, ' ');
 const fee = (p: Payload) => (Number(p.feeMinor) > 0 ? ` A reminder fee of ${money(Number(p.feeMinor))} applies.` : '');
 
 export const templates: Record<string, Template> = {
@@ -29,6 +30,14 @@ export const templates: Record<string, Template> = {
   'reminder-standard-3': (name, p) => ({ subject: 'Final payment reminder', text: `Hello ${name},\n\ninvoice ${invoiceRef(p)} is still unpaid. Without payment we will pass it to collections.${fee(p)}\n\nKind regards` }),
   'collections-handover': (name, p) => ({ subject: 'Invoice passed to collections', text: `Hello ${name},\n\ninvoice ${invoiceRef(p)} has been passed to our collections partner.\n\nKind regards` }),
   'call-personal': (name, p) => ({ subject: `Call ${name} about invoice ${invoiceRef(p)}`, text: `A loyal customer's invoice ${invoiceRef(p)} is still open after two friendly reminders. Please call personally and ask how we can help; no fees, no pressure.` }),
+  'issue-acknowledged': (name, p) => ({
+    subject: 'We are on it',
+    text: `Hello ${name},\n\nyou have told us about "${topicLabel(p)}" more than once, and that is once too often. A team now owns the problem and works on a fix; we will tell you when it is done.\n\nKind regards`,
+  }),
+  'fix-case-opened': (name, p) => ({ subject: `Fix case for ${name}: ${topicLabel(p)}`, text: `A persistent issue ("${topicLabel(p)}") is now yours (${String(p.owner)}). Fix the cause, then mark it resolved.` }),
+  'fix-case-escalated': (name, p) => ({ subject: `Escalated (level ${String(p.escalations)}): ${topicLabel(p)} for ${name}`, text: `The fix for "${topicLabel(p)}" missed its deadline and is now with ${String(p.owner)}.` }),
+  'issue-check-back': (name, p) => ({ subject: 'Is it fixed for you?', text: `Hello ${name},\n\nwe fixed "${topicLabel(p)}" a while ago. Does it work for you now? A short reply is enough.\n\nKind regards` }),
+  'issue-gesture': (name) => ({ subject: 'A small thank-you for your patience', text: `Hello ${name},\n\nthank you for staying with us through the trouble. Your next order is on us up to the usual goodwill amount.\n\nKind regards` }),
   'thank-you-payment': (name) => ({ subject: 'Thank you', text: `Hello ${name},\n\nwe received your payment, thank you, and thank you for your loyalty.\n\nKind regards` }),
 };
 

@@ -7,9 +7,21 @@ export interface TriggerPolicy {
   version: number;
   /** An invoice this many days past its due day, still unpaid, starts fair reminders. */
   minDaysOverdue: number;
+  /** A persistent issue starts the fix-issue playbook for a customer who is at risk or valuable. */
+  fixIssue: { riskBands: string[]; valuableSegments: string[] };
   /** Candidates per activity call, and calls per workflow execution before it continues as new. */
   pageSize: number;
   pagesPerExecution: number;
 }
 
-export const triggerPolicy: TriggerPolicy = { version: 1, minDaysOverdue: 1, pageSize: 200, pagesPerExecution: 100 };
+export const triggerPolicy: TriggerPolicy = {
+  version: 1,
+  minDaysOverdue: 1,
+  fixIssue: { riskBands: ['medium', 'high'], valuableSegments: ['Champions', 'Loyal', 'Potential loyalist', 'At risk', "Can't lose them"] },
+  pageSize: 200,
+  pagesPerExecution: 100,
+};
+
+/** The triggers the sweep checks, in this order. */
+export type TriggerKind = 'overdue-invoice' | 'persistent-issue';
+export const triggerKinds: TriggerKind[] = ['overdue-invoice', 'persistent-issue'];

@@ -4,6 +4,7 @@ import { PlaybookRunStatus } from '../../entities/index.js';
 import { connectionOf } from '../common/connection.js';
 import type { PlaybookRunView } from '../../services/playbooks/playbook.service.js';
 import type { FairReminderState } from '../../domain/playbooks/fair-reminder.js';
+import type { FixIssueState } from '../../domain/playbooks/fix-issue.js';
 
 registerEnumType(PlaybookRunStatus, { name: 'PlaybookRunStatus' });
 
@@ -45,6 +46,15 @@ export class PlaybookRunType {
   @Field(() => Int, { nullable: true, description: 'Fair reminders: fees the standard schedule would have charged but this payer was spared, minor units' })
   feesWaivedMinor!: number | null;
 
+  @Field(() => String, { nullable: true, description: 'Fix issue: the complaint topic' })
+  topic!: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Fix issue: who owns the fix case now' })
+  owner!: string | null;
+
+  @Field(() => Int, { nullable: true, description: 'Fix issue: deadlines missed so far (each one escalated)' })
+  escalations!: number | null;
+
   @Field(() => Date, { nullable: true })
   startedAt!: Date | null;
 
@@ -54,6 +64,7 @@ export class PlaybookRunType {
   static from(view: PlaybookRunView): PlaybookRunType {
     const { record, state } = view;
     const fairReminder = state && 'remindersSent' in state ? (state as FairReminderState) : null;
+    const fixIssue = state && 'escalations' in state ? (state as FixIssueState) : null;
     return {
       workflowId: view.workflowId,
       playbook: view.playbook,
@@ -67,6 +78,9 @@ export class PlaybookRunType {
       remindersSent: fairReminder?.remindersSent ?? null,
       feesChargedMinor: fairReminder?.feesChargedMinor ?? null,
       feesWaivedMinor: fairReminder?.feesWaivedMinor ?? null,
+      topic: fixIssue?.topic ?? null,
+      owner: fixIssue?.owner ?? null,
+      escalations: fixIssue?.escalations ?? null,
       startedAt: record?.startedAt ?? null,
       finishedAt: record?.finishedAt ?? null,
     };

@@ -39,6 +39,25 @@ export class PlaybookResolver {
     return PlaybookRunType.from(await ctx.services.playbooks.startFairReminder(invoiceId));
   }
 
+  @Allow(Role.Viewer)
+  @Query(() => PlaybookRunType, { nullable: true, description: "The fix-issue run for a customer's complaint topic, or null if none was started" })
+  async fixIssue(@Arg('customerId', () => ID) customerId: string, @Arg('topic') topic: string, @Ctx() ctx: GraphQLContext): Promise<PlaybookRunType | null> {
+    const view = await ctx.services.playbooks.findFixIssue(customerId, topic);
+    return view && PlaybookRunType.from(view);
+  }
+
+  @Allow(Role.Operator)
+  @Mutation(() => PlaybookRunType, { description: 'Starts fixing a persistent issue (fix case with an owner, escalation, check-back); a second call returns the same run' })
+  async startFixIssue(@Arg('customerId', () => ID) customerId: string, @Arg('topic') topic: string, @Ctx() ctx: GraphQLContext): Promise<PlaybookRunType> {
+    return PlaybookRunType.from(await ctx.services.playbooks.startFixIssue(customerId, topic));
+  }
+
+  @Allow(Role.Operator)
+  @Mutation(() => PlaybookRunType, { description: 'The owner fixed the cause: escalation stops, the customer is asked later whether the fix holds' })
+  async resolveIssue(@Arg('customerId', () => ID) customerId: string, @Arg('topic') topic: string, @Ctx() ctx: GraphQLContext): Promise<PlaybookRunType> {
+    return PlaybookRunType.from(await ctx.services.playbooks.resolveIssue(customerId, topic));
+  }
+
   /** Runs come from the live view (with customerId) or straight from the database record. */
   @FieldResolver(() => ID)
   customerId(@Root() run: PlaybookRunType | PlaybookRun): string {

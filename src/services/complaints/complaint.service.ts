@@ -7,6 +7,7 @@ import type { Page, PageArgs } from '../common/pagination.js';
 import { CustomerException, CustomerExceptionCode } from '../customers/customer.exception.js';
 import { assertCustomerId } from '../customers/customer.service.js';
 import { ComplaintException, ComplaintExceptionCode } from './complaint.exception.js';
+import { isTopicKey } from '../../domain/complaints/topic.js';
 import { isUuid } from '../../domain/ids.js';
 import { ScoreKind } from '../../domain/scoring/score-kind.js';
 import type { ScoringRunService } from '../scores/scoring-run.service.js';
@@ -15,7 +16,6 @@ import type { ScoringRunService } from '../scores/scoring-run.service.js';
 const AFFECTED = new Set([ScoreKind.PersistentIssue]);
 
 /** Topics are normalised keys ("delivery-delay") so repeated complaints group together. */
-const TOPIC = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 
 export interface ComplaintInput {
   customerId: string;
@@ -52,7 +52,7 @@ export class ComplaintService {
   async record(input: ComplaintInput, actor: string): Promise<Complaint> {
     assertCustomerId(input.customerId);
     const topic = input.topic.trim().toLowerCase();
-    if (!TOPIC.test(topic)) {
+    if (!isTopicKey(topic)) {
       throw new ComplaintException(ComplaintExceptionCode.InvalidInput, 'topic must be a key of lowercase words joined by hyphens, e.g. "delivery-delay"', { field: 'topic' });
     }
     if (input.openedAt && input.openedAt.getTime() > Date.now() + 60_000) {

@@ -1,15 +1,11 @@
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { FeeDecision, LoyaltyBand } from '../../domain/guards/fairness.js';
-import { ScoreKind } from '../../domain/scoring/score-kind.js';
 import { Invoice, MessageChannel, MessagePurpose } from '../../entities/index.js';
 import type { AuditService } from '../audit/audit.service.js';
 import { BillingException, BillingExceptionCode } from '../billing/billing.exception.js';
 import type { OutboxService } from '../outbox/outbox.service.js';
 import type { ScoringRunService } from '../scores/scoring-run.service.js';
-
-const LOYALTY_ONLY = new Set([ScoreKind.PaymentLoyalty]);
-const BANDS: LoyaltyBand[] = ['loyal', 'regular', 'at-risk', 'new'];
 
 export interface ReminderContext {
   customerId: string;
@@ -30,9 +26,7 @@ export class FairReminderService {
   async context(invoiceId: string): Promise<ReminderContext> {
     const invoice = await this.em.findOne(Invoice, { id: invoiceId });
     if (!invoice) throw new BillingException(BillingExceptionCode.InvoiceNotFound, `No invoice with ID ${invoiceId}`, { invoiceId });
-    const scores = await this.scoring.rescoreCustomer(invoice.customer.id, LOYALTY_ONLY);
-    const band = scores.find((s) => s.kind === ScoreKind.PaymentLoyalty)?.band as LoyaltyBand | undefined;
-    return { customerId: invoice.customer.id, loyaltyBand: band && BANDS.includes(band) ? band : 'new', paid: Boolean(invoice.paidAt) };
+    return { customerId: invoice.customer.id, loyaltyBand: await this.scoring.loyaltyBandNow(invoice.customer.id), paid: Boolean(invoice.paidAt) };
   }
 
   /**

@@ -1,4 +1,5 @@
 import type { FairReminderPolicy, FairReminderState } from '../../domain/playbooks/fair-reminder.js';
+import type { FixIssuePolicy, FixIssueState } from '../../domain/playbooks/fix-issue.js';
 import type { WelcomeCheckPolicy, WelcomeCheckState } from '../../domain/playbooks/welcome-check.js';
 
 /**
@@ -18,4 +19,10 @@ export interface PlaybookEngine {
   fairReminderState(workflowId: string): Promise<FairReminderState | null>;
   /** Tells a running reminder run that its invoice is paid; false when none runs. */
   paymentReceived(workflowId: string): Promise<boolean>;
+
+  /** Starts fixing a customer's persistent issue with a topic, or returns the run already under way. */
+  startFixIssue(input: { customerId: string; topic: string; policy: FixIssuePolicy }): Promise<{ workflowId: string }>;
+  fixIssueState(workflowId: string): Promise<FixIssueState | null>;
+  /** Tells the run its issue is fixed; false when none runs. */
+  issueResolved(workflowId: string): Promise<boolean>;
 }

@@ -2,6 +2,9 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql } from 'kysely';
 import { DomainException } from '../../domain/errors/domain-exception.js';
 import { FAIR_REMINDER } from '../../domain/playbooks/fair-reminder.js';
+import { FIX_ISSUE } from '../../domain/playbooks/fix-issue.js';
+import type { TriggerPolicy } from '../../domain/playbooks/triggers.js';
+import type { PersistentIssuePolicy } from '../../domain/scoring/persistent-issue.js';
 import type { PlaybookService } from './playbook.service.js';
 
 /** Finds the customers a trigger applies to, and starts their playbooks. */
@@ -22,17 +25,52 @@ export class PlaybookTriggerService {
     return rows.map((r) => r.id);
   }
 
+  /**
+   * Customers with a persistent issue (the same topic complained about `minComplaints` times,
+   * or reopened, within the window) who are at risk or valuable by their current scores, and
+   * have no fix-issue run for that topic yet; keyset by (customer, topic).
+   */
+  async persistentIssues(input: { after: string | null; limit: number; policy: TriggerPolicy; issue: PersistentIssuePolicy }): Promise<{ customerId: string; topic: string }[]> {
+    const [afterCustomer, afterTopic] = input.after ? (JSON.parse(input.after) as [string, string]) : [null, null];
+    const { rows } = await sql<{ customer_id: string; topic: string }>`
+      select cp.customer_id, cp.topic from complaint cp
+       where cp.opened_at > now() - make_interval(days => ${input.issue.windowDays})
+         ${afterCustomer ? sql`and (cp.customer_id, cp.topic) > (${afterCustomer}::uuid, ${afterTopic})` : sql``}
+       group by cp.customer_id, cp.topic
+      having (count(*) >= ${input.issue.minComplaints} or sum(cp.reopened_count) >= ${input.issue.minReopens})
+         and exists (select 1 from current_score s where s.customer_id = cp.customer_id
+                      and ((s.kind = 'churn-risk' and s.band = any(${input.policy.fixIssue.riskBands}::text[]))
+                        or (s.kind = 'rfm' and s.band = any(${input.policy.fixIssue.valuableSegments}::text[]))))
+         and not exists (select 1 from playbook_run r where r.workflow_id = ${FIX_ISSUE + '/'} || cp.customer_id || '/' || cp.topic)
+       order by cp.customer_id, cp.topic limit ${input.limit}`.execute(this.em.getKysely());
+    return rows.map((r) => ({ customerId: r.customer_id, topic: r.topic }));
+  }
+
+  async startFixIssues(issues: { customerId: string; topic: string }[]): Promise<{ started: number; skipped: number }> {
+    let started = 0;
+    for (const { customerId, topic } of issues) {
+      if (await this.skipOnDomainError(() => this.playbooks.startFixIssue(customerId, topic))) started++;
+    }
+    return { started, skipped: issues.length - started };
+  }
+
   /** Starts fair reminders for each invoice; one paid or changed meanwhile is skipped, not an error. */
   async startFairReminders(invoiceIds: string[]): Promise<{ started: number; skipped: number }> {
     let started = 0;
     for (const id of invoiceIds) {
-      try {
-        await this.playbooks.startFairReminder(id);
-        started++;
-      } catch (error) {
-        if (!(error instanceof DomainException) || error.kind === 'UNAVAILABLE') throw error;
-      }
+      if (await this.skipOnDomainError(() => this.playbooks.startFairReminder(id))) started++;
     }
     return { started, skipped: invoiceIds.length - started };
+  }
+
+  /** True when started; false when the candidate no longer qualifies (a domain error other than an outage). */
+  private async skipOnDomainError(start: () => Promise<unknown>): Promise<boolean> {
+    try {
+      await start();
+      return true;
+    } catch (error) {
+      if (!(error instanceof DomainException) || error.kind === 'UNAVAILABLE') throw error;
+      return false;
+    }
   }
 }

@@ -4,12 +4,14 @@ export enum PlaybookExceptionCode {
   RunNotFound = 'PLAYBOOK_RUN_NOT_FOUND',
   RunAlreadyFinished = 'PLAYBOOK_RUN_ALREADY_FINISHED',
   EngineUnavailable = 'PLAYBOOK_ENGINE_UNAVAILABLE',
+  InvalidInput = 'PLAYBOOK_INVALID_INPUT',
 }
 
 const kinds: Record<PlaybookExceptionCode, FailureKind> = {
   [PlaybookExceptionCode.RunNotFound]: 'NOT_FOUND',
   [PlaybookExceptionCode.RunAlreadyFinished]: 'CONFLICT',
   [PlaybookExceptionCode.EngineUnavailable]: 'UNAVAILABLE',
+  [PlaybookExceptionCode.InvalidInput]: 'VALIDATION',
 };
 
 export class PlaybookException extends DomainException<PlaybookExceptionCode> {

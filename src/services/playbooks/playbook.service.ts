@@ -1,4 +1,6 @@
+import { isTopicKey } from '../../domain/complaints/topic.js';
 import { FAIR_REMINDER, fairReminderPolicy, fairReminderWorkflowId, type FairReminderPolicy } from '../../domain/playbooks/fair-reminder.js';
+import { FIX_ISSUE, fixIssuePolicy, fixIssueWorkflowId, type FixIssuePolicy } from '../../domain/playbooks/fix-issue.js';
 import { welcomeCheckPolicy, welcomeCheckWorkflowId, WELCOME_CHECK, type WelcomeCheckPolicy } from '../../domain/playbooks/welcome-check.js';
 import { BillingException, BillingExceptionCode } from '../billing/billing.exception.js';
 import type { InvoiceService } from '../billing/invoice.service.js';
@@ -11,9 +13,10 @@ import type { PlaybookRunService } from './playbook-run.service.js';
 export interface PlaybookPolicies {
   welcomeCheck: WelcomeCheckPolicy;
   fairReminder: FairReminderPolicy;
+  fixIssue: FixIssuePolicy;
 }
 
-export const defaultPolicies: PlaybookPolicies = { welcomeCheck: welcomeCheckPolicy, fairReminder: fairReminderPolicy };
+export const defaultPolicies: PlaybookPolicies = { welcomeCheck: welcomeCheckPolicy, fairReminder: fairReminderPolicy, fixIssue: fixIssuePolicy };
 
 /** What every playbook's live state says, whatever else it holds. */
 export interface PlaybookRunState {
@@ -91,8 +94,45 @@ export class PlaybookService {
     return { workflowId, playbook: FAIR_REMINDER, customerId, record, state };
   }
 
+  /** Starts fixing a customer's persistent issue; a second call for the same topic returns the same run. */
+  async startFixIssue(customerId: string, topic: string): Promise<PlaybookRunView> {
+    await this.customers.get(customerId);
+    assertTopic(topic);
+    const { workflowId } = await this.engine.startFixIssue({ customerId, topic, policy: this.policies.fixIssue });
+    return this.fixIssueRun(customerId, workflowId);
+  }
+
+  /** The owner fixed the cause: the run stops escalating and checks back with the customer later. */
+  async resolveIssue(customerId: string, topic: string): Promise<PlaybookRunView> {
+    await this.customers.get(customerId);
+    assertTopic(topic);
+    const workflowId = fixIssueWorkflowId(customerId, topic);
+    const state = await this.engine.fixIssueState(workflowId);
+    if (!state) throw new PlaybookException(PlaybookExceptionCode.RunNotFound, `No fix-issue run for "${topic}" of customer ${customerId}`, { customerId, topic });
+    if (state.resolved || state.step === 'done' || !(await this.engine.issueResolved(workflowId))) {
+      throw new PlaybookException(PlaybookExceptionCode.RunAlreadyFinished, `The issue "${topic}" of customer ${customerId} is already resolved`, { customerId, topic });
+    }
+    return this.fixIssueRun(customerId, workflowId);
+  }
+
+  async findFixIssue(customerId: string, topic: string): Promise<PlaybookRunView | null> {
+    await this.customers.get(customerId);
+    assertTopic(topic);
+    const view = await this.fixIssueRun(customerId, fixIssueWorkflowId(customerId, topic));
+    return view.state || view.record ? view : null;
+  }
+
+  private async fixIssueRun(customerId: string, workflowId: string): Promise<PlaybookRunView> {
+    const [record, state] = await Promise.all([this.runs.findByWorkflowId(workflowId), this.engine.fixIssueState(workflowId)]);
+    return { workflowId, playbook: FIX_ISSUE, customerId, record, state };
+  }
+
   private async welcomeCheckRun(customerId: string, workflowId: string): Promise<PlaybookRunView> {
     const [record, state] = await Promise.all([this.runs.findByWorkflowId(workflowId), this.engine.welcomeCheckState(workflowId)]);
     return { workflowId, playbook: WELCOME_CHECK, customerId, record, state };
   }
+}
+
+function assertTopic(topic: string): void {
+  if (!isTopicKey(topic)) throw new PlaybookException(PlaybookExceptionCode.InvalidInput, `"${topic}" is not a complaint topic key (lowercase words joined by hyphens)`, { field: 'topic' });
 }

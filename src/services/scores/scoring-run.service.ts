@@ -10,14 +10,17 @@ import {
   type CustomerFacts,
   type CustomerScore,
   type FittedModels,
-  type ScoreKind,
   type ScoringPolicy,
 } from '../../domain/scoring/index.js';
+import type { LoyaltyBand } from '../../domain/guards/fairness.js';
+import { ScoreKind } from '../../domain/scoring/score-kind.js';
 import { ScoringRun, ScoringRunStatus } from '../../entities/index.js';
 import { assertPageSize, decodeCursor, encodeCursor, toPage, type Page, type PageArgs } from '../common/pagination.js';
 import { rowMapper } from '../common/read-model.js';
 
 type Row = Record<string, any>;
+
+const LOYALTY_BANDS: LoyaltyBand[] = ['loyal', 'regular', 'at-risk', 'new'];
 
 /** A fitted model as the run stores and the API shows it. */
 export interface ModelFit {
@@ -177,6 +180,13 @@ export class ScoringRunService {
     const scores = scoreCustomer(toFacts(rows[0], asOf), toRunModels(await this.latestFits()).models, this.policy, kinds);
     await this.write(scores.map((s) => ({ customer_id: customerId, ...s })), new Date(), null);
     return scores;
+  }
+
+  /** The customer's payment-loyalty band as of today (rescored now); `new` without a score. */
+  async loyaltyBandNow(customerId: string): Promise<LoyaltyBand> {
+    const scores = await this.rescoreCustomer(customerId, new Set([ScoreKind.PaymentLoyalty]));
+    const band = scores.find((s) => s.kind === ScoreKind.PaymentLoyalty)?.band;
+    return band && LOYALTY_BANDS.includes(band as LoyaltyBand) ? (band as LoyaltyBand) : 'new';
   }
 
   getRun = async (runId: string): Promise<ScoringRun> => {

@@ -1,0 +1,4 @@
+/** A complaint topic is a key of lowercase words joined by hyphens ("delivery-delay"): the same problem has one name. */
+export const TOPIC_KEY = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
+
+export const isTopicKey = (topic: string): boolean => TOPIC_KEY.test(topic);

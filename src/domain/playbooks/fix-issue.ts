@@ -1,0 +1,64 @@
+import { days } from '../policies/duration.js';
+import type { LoyaltyBand } from '../guards/fairness.js';
+
+/**
+ * Fix persistent issues before the customer churns: the same complaint for the third time
+ * is a fault in the service, not a difficult customer. A fix case gets an owner, the
+ * customer hears at once that it is being worked on, every missed deadline escalates one
+ * level up, and after the fix someone checks back. A loyal customer gets a gesture.
+ */
+export const FIX_ISSUE = 'fix-issue';
+
+export interface FixIssuePolicy {
+  version: number;
+  /** Who owns a fix case first, per complaint topic (default: `defaultOwner`), and who it escalates to, level by level. */
+  owners: Record<string, string>;
+  defaultOwner: string;
+  escalationChain: string[];
+  /** Time to fix before each escalation. */
+  fixDeadlineMs: number;
+  /** After the fix, wait this long, then ask the customer whether it holds. */
+  checkBackAfterMs: number;
+  /** Bands that get a gesture for the trouble. */
+  gestureBands: LoyaltyBand[];
+}
+
+export const fixIssuePolicy: FixIssuePolicy = {
+  version: 1,
+  owners: { 'delivery-delay': 'logistics', 'billing-error': 'billing', 'product-defect': 'quality', 'app-login': 'it-support' },
+  defaultOwner: 'customer-care',
+  escalationChain: ['team-lead', 'head-of-service', 'management'],
+  fixDeadlineMs: days(5),
+  checkBackAfterMs: days(14),
+  gestureBands: ['loyal'],
+};
+
+export type FixIssueStep = 'starting' | 'opening-case' | 'awaiting-fix' | 'escalating' | 'awaiting-check-back' | 'checking-back' | 'done';
+export type FixIssueOutcome = 'fixed' | 'fixed-with-gesture';
+
+export interface FixIssueState {
+  customerId: string;
+  topic: string;
+  step: FixIssueStep;
+  owner: string | null;
+  escalations: number;
+  resolved: boolean;
+  outcome: FixIssueOutcome | null;
+  policyVersion: number;
+  deadline: string | null;
+}
+
+/** One run per customer and topic: a second trigger for the same problem joins the first. */
+export function fixIssueWorkflowId(customerId: string, topic: string): string {
+  return `${FIX_ISSUE}/${customerId}/${topic}`;
+}
+
+export function firstOwner(policy: FixIssuePolicy, topic: string): string {
+  return policy.owners[topic] ?? policy.defaultOwner;
+}
+
+/** Who owns the case after `escalations` missed deadlines (the top of the chain keeps it). */
+export function ownerAfter(policy: FixIssuePolicy, topic: string, escalations: number): string {
+  if (escalations === 0) return firstOwner(policy, topic);
+  return policy.escalationChain[Math.min(escalations, policy.escalationChain.length) - 1] ?? firstOwner(policy, topic);
+}

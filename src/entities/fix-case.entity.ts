@@ -1,0 +1,46 @@
+import 'reflect-metadata';
+import { OptionalProps, type Rel } from '@mikro-orm/core';
+import { Entity, Enum, Index, ManyToOne, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
+import { randomUUID } from 'node:crypto';
+import { Customer } from './customer.entity.js';
+
+export enum FixCaseStatus {
+  Open = 'open',
+  Resolved = 'resolved',
+}
+
+/** A persistent issue someone owns until it is fixed; written by the fix-issue playbook. */
+@Entity({ tableName: 'fix_case' })
+export class FixCase {
+  [OptionalProps]?: 'status' | 'escalations' | 'resolvedAt';
+
+  @PrimaryKey({ type: 'uuid' })
+  id: string = randomUUID();
+
+  /** The fix-issue run that opened it: one case per run. */
+  @Property({ type: 'text', unique: true })
+  workflowId!: string;
+
+  @Index()
+  @ManyToOne({ entity: () => Customer, deleteRule: 'cascade' })
+  customer!: Rel<Customer>;
+
+  @Property({ type: 'text' })
+  topic!: string;
+
+  /** The team or role responsible now (rises with each escalation). */
+  @Property({ type: 'text' })
+  owner!: string;
+
+  @Enum({ items: () => FixCaseStatus, nativeEnumName: 'fix_case_status' })
+  status: FixCaseStatus = FixCaseStatus.Open;
+
+  @Property({ type: 'integer' })
+  escalations: number = 0;
+
+  @Property({ type: 'timestamptz' })
+  openedAt!: Date;
+
+  @Property({ type: 'timestamptz', nullable: true })
+  resolvedAt?: Date | null;
+}

@@ -1,0 +1,58 @@
+import { randomUUID } from 'node:crypto';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { LoyaltyBand } from '../../domain/guards/fairness.js';
+import { FixCase, FixCaseStatus, MessageChannel, MessagePurpose } from '../../entities/index.js';
+import type { OutboxService } from '../outbox/outbox.service.js';
+import type { ScoringRunService } from '../scores/scoring-run.service.js';
+
+/** The fix-issue playbook's side effects: the fix case and its messages, each once per run and step. */
+export class FixIssueService {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly scoring: ScoringRunService,
+    private readonly outbox: OutboxService,
+  ) {}
+
+  loyaltyBand(customerId: string): Promise<LoyaltyBand> {
+    return this.scoring.loyaltyBandNow(customerId);
+  }
+
+  /** Opens the case with its owner, gives the owner the task, and tells the customer it is being worked on. */
+  async openCase(input: { workflowId: string; customerId: string; topic: string; owner: string }): Promise<void> {
+    await this.em.transactional(async (em) => {
+      await em
+        .createQueryBuilder(FixCase)
+        .insert({ id: randomUUID(), workflowId: input.workflowId, customer: input.customerId, topic: input.topic, owner: input.owner, status: FixCaseStatus.Open, escalations: 0, openedAt: new Date() })
+        .onConflict('workflowId')
+        .ignore()
+        .execute('run');
+      const payload = { topic: input.topic, owner: input.owner };
+      await this.message(em, input, 'fix-case-opened', MessageChannel.Call, 'fix-case-opened', payload);
+      await this.message(em, input, 'acknowledged', MessageChannel.Email, 'issue-acknowledged', payload);
+    });
+  }
+
+  /** A missed deadline: the case moves one level up, and the new owner hears why. */
+  async escalate(input: { workflowId: string; customerId: string; topic: string; escalations: number; owner: string }): Promise<void> {
+    await this.em.transactional(async (em) => {
+      await em.nativeUpdate(FixCase, { workflowId: input.workflowId, escalations: { $lt: input.escalations } }, { escalations: input.escalations, owner: input.owner });
+      await this.message(em, input, `escalation-${input.escalations}`, MessageChannel.Call, 'fix-case-escalated', { topic: input.topic, owner: input.owner, escalations: input.escalations });
+    });
+  }
+
+  async resolveCase(workflowId: string): Promise<void> {
+    await this.em.nativeUpdate(FixCase, { workflowId, status: FixCaseStatus.Open }, { status: FixCaseStatus.Resolved, resolvedAt: new Date() });
+  }
+
+  /** After the fix: ask whether it holds; a loyal customer also gets a gesture for the trouble. */
+  async checkBack(input: { workflowId: string; customerId: string; topic: string; gesture: boolean }): Promise<void> {
+    await this.em.transactional(async (em) => {
+      await this.message(em, input, 'check-back', MessageChannel.Email, 'issue-check-back', { topic: input.topic });
+      if (input.gesture) await this.message(em, input, 'gesture', MessageChannel.Email, 'issue-gesture', { topic: input.topic });
+    });
+  }
+
+  private message(em: EntityManager, run: { workflowId: string; customerId: string }, step: string, channel: MessageChannel, template: string, payload: Record<string, unknown>) {
+    return this.outbox.enqueue(em, { idempotencyKey: `${run.workflowId}/${step}`, customerId: run.customerId, channel, purpose: MessagePurpose.Service, template, payload });
+  }
+}

@@ -1,0 +1,113 @@
+import { sql } from 'kysely';
+import { Role } from '../src/domain/auth/roles.js';
+import { fixIssuePolicy, fixIssueWorkflowId, type FixIssuePolicy } from '../src/domain/playbooks/fix-issue.js';
+import { triggerPolicy } from '../src/domain/playbooks/triggers.js';
+import { seconds } from '../src/domain/policies/duration.js';
+import { Complaint, ComplaintSeverity, Customer, FixCase, Invoice, PlaybookRun, ScoreSnapshot } from '../src/entities/index.js';
+import type { playbookTriggers } from '../workflows/index.js';
+import { FixIssueDocument, ResolveIssueDocument, StartFixIssueDocument } from './__generated__/graphql.js';
+import { recordHistory } from './support/histories.js';
+import { startTestStack, type TestStack } from './support/stack.js';
+
+/** The fix-issue playbook on the real Temporal dev server, deadlines shortened to seconds. */
+const policy: FixIssuePolicy = { ...fixIssuePolicy, version: 2, fixDeadlineMs: seconds(1.5), checkBackAfterMs: seconds(1) };
+
+let stack: TestStack;
+beforeAll(async () => {
+  stack = await startTestStack({ policies: { fixIssue: policy } });
+}, 90_000);
+afterAll(() => stack?.stop());
+
+const DAY = 86_400_000;
+const day = (offset: number) => new Date(Date.now() + offset * DAY).toISOString().slice(0, 10);
+
+async function customer(name: string, opts: { loyal?: boolean; complaints?: number; topic?: string; risk?: string } = {}): Promise<string> {
+  const em = stack.orm.em.fork();
+  const c = em.create(Customer, { name, email: `${name.toLowerCase()}@example.com`, acquiredAt: day(-730) });
+  // A loyal payer: eight monthly invoices, all paid early.
+  if (opts.loyal) for (let i = 1; i <= 8; i++) em.create(Invoice, { customer: c, issuedAt: day(-30 * i - 14), dueAt: day(-30 * i), amountMinor: 5_000, paidAt: day(-30 * i - 2) });
+  for (let i = 0; i < (opts.complaints ?? 0); i++) em.create(Complaint, { customer: c, topic: opts.topic ?? 'billing-error', severity: ComplaintSeverity.Medium, openedAt: new Date(Date.now() - (10 + i * 7) * DAY) });
+  if (opts.risk) em.create(ScoreSnapshot, { customer: c, kind: 'churn-risk', value: 0.7, band: opts.risk, modelVersion: 'test', computedAt: new Date(), reasons: ['test'] });
+  await em.flush();
+  return c.id;
+}
+
+async function eventually<T>(fn: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await fn();
+    if (ok(value)) return value;
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms; last value: ${JSON.stringify(value)}`);
+    await new Promise((r) => setTimeout(r, 150));
+  }
+}
+
+const state = (customerId: string, topic: string) => stack.gql(FixIssueDocument, { customerId, topic }, Role.Viewer).then((r) => r.data?.fixIssue ?? null);
+const outbox = async (workflowId: string) =>
+  (await sql<{ idempotency_key: string; template: string; channel: string }>`select idempotency_key, template, channel from outbox_message where idempotency_key like ${`${workflowId}/%`} order by idempotency_key`.execute(stack.orm.em.fork().getKysely())).rows.map(
+    (m) => [m.idempotency_key.slice(workflowId.length + 1), m.template, m.channel],
+  );
+
+it('opens a fix case with an owner, tells the customer, escalates a missed deadline, and checks back after the fix', async () => {
+  const customerId = await customer('Bea');
+  const started = await stack.gql(StartFixIssueDocument, { customerId, topic: 'billing-error' }, Role.Operator);
+  expect(started.errors).toBeUndefined();
+  const workflowId = fixIssueWorkflowId(customerId, 'billing-error');
+
+  const escalated = await eventually(() => state(customerId, 'billing-error'), (s) => (s?.escalations ?? 0) >= 1 && s?.step === 'awaiting-fix');
+  expect(escalated).toMatchObject({ owner: 'team-lead', topic: 'billing-error', policyVersion: 2 });
+  const resolved = await stack.gql(ResolveIssueDocument, { customerId, topic: 'billing-error' }, Role.Operator);
+  expect(resolved.errors).toBeUndefined();
+  const done = await eventually(() => state(customerId, 'billing-error'), (s) => s?.step === 'done');
+  expect(done).toMatchObject({ outcome: 'fixed', status: 'Completed' });
+
+  const escalations = done!.escalations!;
+  const messages = await outbox(workflowId);
+  expect(messages).toEqual(
+    expect.arrayContaining([
+      ['acknowledged', 'issue-acknowledged', 'email'],
+      ['fix-case-opened', 'fix-case-opened', 'call'],
+      ['escalation-1', 'fix-case-escalated', 'call'],
+      ['check-back', 'issue-check-back', 'email'],
+    ]),
+  );
+  expect(messages).toHaveLength(3 + escalations);
+  expect(messages.map((m) => m[0])).not.toContain('gesture');
+  expect(await stack.orm.em.fork().findOneOrFail(FixCase, { workflowId })).toMatchObject({ status: 'resolved', escalations, topic: 'billing-error' });
+  await recordHistory(workflowId, 'fix-issue-escalated-fixed');
+
+  const again = await stack.gql(ResolveIssueDocument, { customerId, topic: 'billing-error' }, Role.Operator);
+  expect(again.errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'PLAYBOOK_RUN_ALREADY_FINISHED' });
+}, 60_000);
+
+it('gives a loyal customer a gesture for the trouble', async () => {
+  const customerId = await customer('Cem', { loyal: true });
+  await stack.gql(StartFixIssueDocument, { customerId, topic: 'delivery-delay' }, Role.Admin);
+  await eventually(() => state(customerId, 'delivery-delay'), (s) => s?.step === 'awaiting-fix');
+  expect((await state(customerId, 'delivery-delay'))!.owner).toBe('logistics');
+  await stack.gql(ResolveIssueDocument, { customerId, topic: 'delivery-delay' }, Role.Operator);
+  const done = await eventually(() => state(customerId, 'delivery-delay'), (s) => s?.step === 'done');
+  expect(done).toMatchObject({ outcome: 'fixed-with-gesture', escalations: 0 });
+  expect((await outbox(fixIssueWorkflowId(customerId, 'delivery-delay'))).map((m) => m[0])).toEqual(['acknowledged', 'check-back', 'fix-case-opened', 'gesture']);
+}, 60_000);
+
+it('is started by the trigger sweep for a persistent issue of a customer at risk, once', async () => {
+  const atRisk = await customer('Dan', { complaints: 3, topic: 'app-login', risk: 'high' });
+  const calm = await customer('Eve', { complaints: 3, topic: 'app-login', risk: 'low' });
+  const twice = await customer('Fay', { complaints: 2, topic: 'app-login', risk: 'high' });
+  const sweep = (id: string) => stack.temporal.client.workflow.execute<typeof playbookTriggers>('playbookTriggers', { workflowId: id, taskQueue: stack.config.temporal.taskQueue, args: [{ policy: triggerPolicy }] });
+  expect(await sweep('playbook-triggers/fix-1')).toMatchObject({ 'persistent-issue': 1 });
+  const runs = (customerId: string) => stack.orm.em.fork().count(PlaybookRun, { workflowId: fixIssueWorkflowId(customerId, 'app-login') });
+  expect([await runs(atRisk), await runs(calm), await runs(twice)]).toEqual([1, 0, 0]);
+  expect(await sweep('playbook-triggers/fix-2')).toMatchObject({ 'persistent-issue': 0 });
+}, 60_000);
+
+it('refuses bad input and callers without the role', async () => {
+  const customerId = await customer('Gus');
+  expect((await stack.gql(StartFixIssueDocument, { customerId, topic: 'Not A Topic' }, Role.Operator)).errors![0].extensions).toMatchObject({ code: 'VALIDATION', field: 'topic' });
+  expect((await stack.gql(ResolveIssueDocument, { customerId, topic: 'app-login' }, Role.Operator)).errors![0].extensions).toMatchObject({ code: 'NOT_FOUND' });
+  for (const role of [Role.Viewer, Role.Marketer]) {
+    expect((await stack.gql(StartFixIssueDocument, { customerId, topic: 'app-login' }, role)).errors![0].extensions!.code).toBe('FORBIDDEN');
+    expect((await stack.gql(ResolveIssueDocument, { customerId, topic: 'app-login' }, role)).errors![0].extensions!.code).toBe('FORBIDDEN');
+  }
+});
