@@ -166,7 +166,7 @@ it('starts fair reminders by itself for overdue invoices, once each, from the sc
   expect(await runs(a.customerId, a.invoiceId)).toBe(1);
   expect(await runs(b.customerId, b.invoiceId)).toBe(1);
   expect(await runs(notYet.customerId, notYet.invoiceId)).toBe(0);
-  expect(await sweep('playbook-triggers/test-2')).toEqual({ 'overdue-invoice': 0, 'persistent-issue': 0 });
+  expect(await sweep('playbook-triggers/test-2')).toMatchObject({ 'overdue-invoice': 0, 'persistent-issue': 0 });
 
   const schedule = await stack.temporal.client.schedule.getHandle(playbookTriggersScheduleId(stack.config.temporal.taskQueue)).describe();
   expect(schedule.action).toMatchObject({ type: 'startWorkflow', workflowType: 'playbookTriggers' });

@@ -4,3 +4,4 @@ export { rescoreCustomerBase } from './rescore.workflow.js';
 export { fairReminder } from './fair-reminder.workflow.js';
 export { playbookTriggers } from './playbook-triggers.workflow.js';
 export { fixIssue } from './fix-issue.workflow.js';
+export { accountReview } from './account-review.workflow.js';

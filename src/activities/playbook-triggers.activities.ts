@@ -23,6 +23,12 @@ export function createPlaybookTriggerActivities(orm: Orm, engines: Engines) {
     startFixIssues(issues: { customerId: string; topic: string }[]): Promise<{ started: number; skipped: number }> {
       return triggers().startFixIssues(issues);
     },
+    findLossMakingAccounts(input: { after: string | null; limit: number; policy: TriggerPolicy }): Promise<string[]> {
+      return triggers().lossMakingAccounts(input);
+    },
+    startAccountReviews(customerIds: string[]): Promise<{ started: number; skipped: number }> {
+      return triggers().startAccountReviews(customerIds);
+    },
   };
 }
 

@@ -13,6 +13,7 @@ export * from './scoring-work.entity.js';
 export * from './campaign.entity.js';
 export * from './playbook-run.entity.js';
 export * from './fix-case.entity.js';
+export * from './customer-export.entity.js';
 export * from './outbox-message.entity.js';
 export * from './audit-entry.entity.js';
 
@@ -28,6 +29,7 @@ import { OutboxMessage } from './outbox-message.entity.js';
 import { Payment } from './payment.entity.js';
 import { PlaybookRun } from './playbook-run.entity.js';
 import { FixCase } from './fix-case.entity.js';
+import { CustomerExport } from './customer-export.entity.js';
 import { ScoreSnapshot } from './score-snapshot.entity.js';
 import { CurrentScore } from './current-score.entity.js';
 import { ScoreModel } from './score-model.entity.js';
@@ -35,4 +37,4 @@ import { ScoringRun } from './scoring-run.entity.js';
 import { ScoringWork } from './scoring-work.entity.js';
 
 /** Every entity the ORM knows. */
-export const allEntities = [Customer, Order, Invoice, Payment, Complaint, CostEntry, Offer, ScoreSnapshot, CurrentScore, ScoringRun, ScoreModel, ScoringWork, Campaign, PlaybookRun, FixCase, OutboxMessage, AuditEntry];
+export const allEntities = [Customer, Order, Invoice, Payment, Complaint, CostEntry, Offer, ScoreSnapshot, CurrentScore, ScoringRun, ScoreModel, ScoringWork, Campaign, PlaybookRun, FixCase, CustomerExport, OutboxMessage, AuditEntry];

@@ -1,10 +1,12 @@
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import type { QueryDefinition, SignalDefinition } from '@temporalio/common';
+import { ACCOUNT_REVIEW, accountReviewWorkflowId, type AccountReviewPolicy, type AccountReviewState, type OffboardingDecision } from '../domain/playbooks/account-review.js';
 import { FAIR_REMINDER, fairReminderWorkflowId, type FairReminderPolicy, type FairReminderState } from '../domain/playbooks/fair-reminder.js';
 import { FIX_ISSUE, fixIssueWorkflowId, type FixIssuePolicy, type FixIssueState } from '../domain/playbooks/fix-issue.js';
 import { welcomeCheckWorkflowId, WELCOME_CHECK, type WelcomeCheckPolicy, type WelcomeCheckState } from '../domain/playbooks/welcome-check.js';
 import type { PlaybookEngine } from '../services/playbooks/playbook-engine.js';
 import { PlaybookException, PlaybookExceptionCode } from '../services/playbooks/playbook.exception.js';
+import { accountReviewStateQuery, decideOffboardingUpdate, proposalAnsweredSignal } from '../../workflows/account-review.workflow.js';
 import { fairReminderStateQuery, paymentReceivedSignal } from '../../workflows/fair-reminder.workflow.js';
 import { fixIssueStateQuery, issueResolvedSignal } from '../../workflows/fix-issue.workflow.js';
 import { CustomerIdKey, LoyaltyBandKey, PlaybookKey, PlaybookStepKey } from '../../workflows/search-attributes.js';
@@ -73,8 +75,52 @@ export class TemporalPlaybookEngine implements PlaybookEngine {
     return this.signal(workflowId, issueResolvedSignal);
   }
 
-  /** Starts a run, or returns the one running under the same ID; a finished run is not repeated. */
-  private start(workflowType: string, workflowId: string, args: unknown[], about: { customerId: string; playbook: string; summary: string; details: string }) {
+  startAccountReview({ customerId, policy }: { customerId: string; policy: AccountReviewPolicy }) {
+    return this.start(
+      'accountReview',
+      accountReviewWorkflowId(customerId),
+      [{ customerId, policy }],
+      {
+        customerId,
+        playbook: ACCOUNT_REVIEW,
+        summary: `Review of the loss-making account of customer ${customerId}`,
+        details: `Proposes a cheaper service or a fitting offer, scores again after ${days(policy.reviewAfterMs)}; offboarding only with a person's approval, then ${days(policy.noticeMs)} notice (policy v${policy.version}).`,
+      },
+      // A later review of the same customer may follow a finished one (the trigger keeps a cooldown).
+      'ALLOW_DUPLICATE',
+    );
+  }
+
+  accountReviewState(workflowId: string): Promise<AccountReviewState | null> {
+    return this.query(workflowId, accountReviewStateQuery);
+  }
+
+  answerProposal(workflowId: string, accepted: boolean): Promise<boolean> {
+    return this.signal(workflowId, proposalAnsweredSignal, { accepted });
+  }
+
+  decideOffboarding(workflowId: string, decision: OffboardingDecision): Promise<AccountReviewState | null> {
+    return this.reachable(async () => {
+      try {
+        return await this.client.workflow.getHandle(workflowId).executeUpdate(decideOffboardingUpdate, { args: [decision] });
+      } catch (error) {
+        if (error instanceof WorkflowNotFoundError) return null;
+        if (error instanceof WorkflowUpdateFailedError) {
+          throw new PlaybookException(PlaybookExceptionCode.DecisionRefused, `The decision was refused: ${error.cause?.message ?? error.message}`, { workflowId });
+        }
+        throw error;
+      }
+    });
+  }
+
+  /** Starts a run, or returns the one running under the same ID; by default a finished run is not repeated. */
+  private start(
+    workflowType: string,
+    workflowId: string,
+    args: unknown[],
+    about: { customerId: string; playbook: string; summary: string; details: string },
+    reuse: 'REJECT_DUPLICATE' | 'ALLOW_DUPLICATE' = 'REJECT_DUPLICATE',
+  ) {
     return this.reachable(async () => {
       try {
         await this.client.workflow.start(workflowType, {
@@ -82,7 +128,7 @@ export class TemporalPlaybookEngine implements PlaybookEngine {
           taskQueue: this.taskQueue,
           args,
           workflowIdConflictPolicy: 'USE_EXISTING',
-          workflowIdReusePolicy: 'REJECT_DUPLICATE',
+          workflowIdReusePolicy: reuse,
           typedSearchAttributes: [
             { key: CustomerIdKey, value: about.customerId },
             { key: PlaybookKey, value: about.playbook },
@@ -112,10 +158,10 @@ export class TemporalPlaybookEngine implements PlaybookEngine {
   }
 
   /** False when the run does not exist or has already finished. */
-  private signal(workflowId: string, signal: SignalDefinition): Promise<boolean> {
+  private signal<Args extends unknown[]>(workflowId: string, signal: SignalDefinition<Args>, ...args: Args): Promise<boolean> {
     return this.reachable(async () => {
       try {
-        await this.client.workflow.getHandle(workflowId).signal(signal);
+        await this.client.workflow.getHandle(workflowId).signal(signal, ...args);
         return true;
       } catch (error) {
         if (error instanceof WorkflowNotFoundError) return false;

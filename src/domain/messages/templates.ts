@@ -14,6 +14,10 @@ type Template = (name: string, payload: Payload) => RenderedText;
 
 const invoiceRef = (p: Payload) => String(p.invoiceId ?? '').slice(0, 8);
 const topicLabel = (p: Payload) => String(p.topic ?? '').replace(/-/g, ' ');
+const proposalText = (p: Payload) => {
+  const proposal = p.proposal as { kind?: string; tier?: string; offerCode?: string } | undefined;
+  return proposal?.kind === 'tier-change' ? `our ${proposal.tier} service` : `offer ${proposal?.offerCode ?? ''}`;
+};
 const fee = (p: Payload) => (Number(p.feeMinor) > 0 ? ` A reminder fee of ${money(Number(p.feeMinor))} applies.` : '');
 
 export const templates: Record<string, Template> = {
@@ -38,6 +42,15 @@ export const templates: Record<string, Template> = {
   'fix-case-escalated': (name, p) => ({ subject: `Escalated (level ${String(p.escalations)}): ${topicLabel(p)} for ${name}`, text: `The fix for "${topicLabel(p)}" missed its deadline and is now with ${String(p.owner)}.` }),
   'issue-check-back': (name, p) => ({ subject: 'Is it fixed for you?', text: `Hello ${name},\n\nwe fixed "${topicLabel(p)}" a while ago. Does it work for you now? A short reply is enough.\n\nKind regards` }),
   'issue-gesture': (name) => ({ subject: 'A small thank-you for your patience', text: `Hello ${name},\n\nthank you for staying with us through the trouble. Your next order is on us up to the usual goodwill amount.\n\nKind regards` }),
+  'account-proposal': (name, p) => ({ subject: 'A better fit for how you use our service', text: `Hello ${name},\n\nwe looked at how you use our service and think this fits you better: ${proposalText(p)}. Reply to accept, or tell us what you need.\n\nKind regards` }),
+  'account-proposal-confirmed': (name, p) => ({ subject: 'Done: your change', text: `Hello ${name},\n\nas agreed: ${proposalText(p)}. Thank you.\n\nKind regards` }),
+  'offboarding-notice': (name, p) => ({
+    subject: 'Our contract will end',
+    text: `Hello ${name},\n\nwe have decided to end our contract on ${String(p.noticeEndsAt ?? '').slice(0, 10)}. Until then everything continues as usual. We will help you switch, send a final invoice, and give you all your data.\n\nKind regards`,
+  }),
+  'offboarding-switch-help': (name) => ({ subject: 'Help with switching', text: `Hello ${name},\n\nhere is what you need to move to another provider; reply and a person will help you with every step.\n\nKind regards` }),
+  'offboarding-final-invoice': (name) => ({ subject: `Final invoice for ${name}`, text: 'The notice period has ended: please issue the final invoice (no closing fees).' }),
+  'offboarding-data-export': (name, p) => ({ subject: 'Your data', text: `Hello ${name},\n\nyour data export (${String(p.exportId ?? '')}) is ready. Thank you for the time with us.\n\nKind regards` }),
   'thank-you-payment': (name) => ({ subject: 'Thank you', text: `Hello ${name},\n\nwe received your payment, thank you, and thank you for your loyalty.\n\nKind regards` }),
 };
 

@@ -9,6 +9,8 @@ export interface TriggerPolicy {
   minDaysOverdue: number;
   /** A persistent issue starts the fix-issue playbook for a customer who is at risk or valuable. */
   fixIssue: { riskBands: string[]; valuableSegments: string[] };
+  /** A loss-making account (profitability band) starts an account review, unless one ran within the cooldown. */
+  accountReviewCooldownDays: number;
   /** Candidates per activity call, and calls per workflow execution before it continues as new. */
   pageSize: number;
   pagesPerExecution: number;
@@ -18,10 +20,11 @@ export const triggerPolicy: TriggerPolicy = {
   version: 1,
   minDaysOverdue: 1,
   fixIssue: { riskBands: ['medium', 'high'], valuableSegments: ['Champions', 'Loyal', 'Potential loyalist', 'At risk', "Can't lose them"] },
+  accountReviewCooldownDays: 180,
   pageSize: 200,
   pagesPerExecution: 100,
 };
 
 /** The triggers the sweep checks, in this order. */
-export type TriggerKind = 'overdue-invoice' | 'persistent-issue';
-export const triggerKinds: TriggerKind[] = ['overdue-invoice', 'persistent-issue'];
+export type TriggerKind = 'overdue-invoice' | 'persistent-issue' | 'loss-making';
+export const triggerKinds: TriggerKind[] = ['overdue-invoice', 'persistent-issue', 'loss-making'];

@@ -61,6 +61,8 @@ export interface CustomerScore {
   band: string | null;
   reasons: string[];
   modelVersion: string;
+  /** Model-specific facts a playbook acts on (profitability: the cheaper tier it suggests). */
+  details?: Record<string, unknown>;
 }
 
 /** (x, t_x, T) in weeks, as the BG/NBD model takes it. */
@@ -72,8 +74,8 @@ export function purchaseSummary(p: PurchaseFacts, asOf: DateLike): PurchaseSumma
 export function scoreCustomer(f: CustomerFacts, models: FittedModels, policy: ScoringPolicy, kinds?: ReadonlySet<ScoreKind>): CustomerScore[] {
   const wanted = (kind: ScoreKind) => !kinds || kinds.has(kind);
   const out: CustomerScore[] = [];
-  const push = (kind: ScoreKind, s: { value: number | null; band?: string | null; reasons: string[]; modelVersion: string }) =>
-    out.push({ kind, value: s.value, band: s.band ?? null, reasons: s.reasons, modelVersion: s.modelVersion });
+  const push = (kind: ScoreKind, s: { value: number | null; band?: string | null; reasons: string[]; modelVersion: string }, details?: Record<string, unknown>) =>
+    out.push({ kind, value: s.value, band: s.band ?? null, reasons: s.reasons, modelVersion: s.modelVersion, ...(details ? { details } : {}) });
   const p = f.purchases;
   const today = dayNumber(f.asOf);
 
@@ -114,13 +116,11 @@ export function scoreCustomer(f: CustomerFacts, models: FittedModels, policy: Sc
   if (wanted(ScoreKind.Profitability)) {
     const tierFee = policy.serviceTiers.tiers.find((t) => t.tier === f.serviceTier)?.annualFeeMarginMinor ?? 0;
     const windowFee = Math.round((tierFee * policy.profitabilityWindowDays) / 365);
-    push(
-      ScoreKind.Profitability,
-      profitability(
-        { marginMinor: f.windowMarginMinor + windowFee, costs: f.windowCosts, currentTier: f.serviceTier, windowLabel: `the last ${policy.profitabilityWindowDays} days` },
-        policy.serviceTiers,
-      ),
+    const score = profitability(
+      { marginMinor: f.windowMarginMinor + windowFee, costs: f.windowCosts, currentTier: f.serviceTier, windowLabel: `the last ${policy.profitabilityWindowDays} days` },
+      policy.serviceTiers,
     );
+    push(ScoreKind.Profitability, score, { suggestedTier: score.suggestion?.tier ?? null });
   }
   if (wanted(ScoreKind.PaymentLoyalty)) push(ScoreKind.PaymentLoyalty, paymentLoyalty({ customerSince: f.customerSince, invoices: f.invoices, asOf: f.asOf }, policy.paymentLoyalty));
   if (wanted(ScoreKind.PersistentIssue)) push(ScoreKind.PersistentIssue, persistentIssues(f.complaints, f.asOf, policy.persistentIssue));

@@ -1,10 +1,11 @@
 import 'reflect-metadata';
-import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { Field, Float, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { PlaybookRunStatus } from '../../entities/index.js';
 import { connectionOf } from '../common/connection.js';
 import type { PlaybookRunView } from '../../services/playbooks/playbook.service.js';
 import type { FairReminderState } from '../../domain/playbooks/fair-reminder.js';
 import type { FixIssueState } from '../../domain/playbooks/fix-issue.js';
+import type { AccountReviewState } from '../../domain/playbooks/account-review.js';
 
 registerEnumType(PlaybookRunStatus, { name: 'PlaybookRunStatus' });
 
@@ -55,6 +56,24 @@ export class PlaybookRunType {
   @Field(() => Int, { nullable: true, description: 'Fix issue: deadlines missed so far (each one escalated)' })
   escalations!: number | null;
 
+  @Field(() => String, { nullable: true, description: 'Account review: what was proposed (a cheaper tier or an offer) and why' })
+  proposal!: string | null;
+
+  @Field(() => String, { nullable: true, description: "Account review: the customer's answer (accepted, declined)" })
+  answer!: string | null;
+
+  @Field(() => Float, { nullable: true, description: 'Account review: profitability at the last review, minor units' })
+  profitabilityMinor!: number | null;
+
+  @Field(() => Boolean, { nullable: true, description: 'Account review: whether offboarding was approved (null: no decision)' })
+  offboardingApproved!: boolean | null;
+
+  @Field(() => String, { nullable: true, description: 'Account review: who decided on offboarding, and why' })
+  decidedBy!: string | null;
+
+  @Field(() => String, { nullable: true })
+  decisionReason!: string | null;
+
   @Field(() => Date, { nullable: true })
   startedAt!: Date | null;
 
@@ -65,6 +84,7 @@ export class PlaybookRunType {
     const { record, state } = view;
     const fairReminder = state && 'remindersSent' in state ? (state as FairReminderState) : null;
     const fixIssue = state && 'escalations' in state ? (state as FixIssueState) : null;
+    const review = state && 'proposal' in state ? (state as AccountReviewState) : null;
     return {
       workflowId: view.workflowId,
       playbook: view.playbook,
@@ -81,6 +101,12 @@ export class PlaybookRunType {
       topic: fixIssue?.topic ?? null,
       owner: fixIssue?.owner ?? null,
       escalations: fixIssue?.escalations ?? null,
+      proposal: review?.proposal ? `${review.proposal.kind}: ${review.proposal.reason}` : null,
+      answer: review?.answer ?? null,
+      profitabilityMinor: review?.profitabilityMinor ?? null,
+      offboardingApproved: review?.decision?.approve ?? null,
+      decidedBy: review?.decision?.decidedBy ?? null,
+      decisionReason: review?.decision?.reason ?? null,
       startedAt: record?.startedAt ?? null,
       finishedAt: record?.finishedAt ?? null,
     };

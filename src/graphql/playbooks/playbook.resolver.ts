@@ -58,6 +58,36 @@ export class PlaybookResolver {
     return PlaybookRunType.from(await ctx.services.playbooks.resolveIssue(customerId, topic));
   }
 
+  @Allow(Role.Viewer)
+  @Query(() => PlaybookRunType, { nullable: true, description: "The customer's account review, or null if none was started" })
+  async accountReview(@Arg('customerId', () => ID) customerId: string, @Ctx() ctx: GraphQLContext): Promise<PlaybookRunType | null> {
+    const view = await ctx.services.playbooks.findAccountReview(customerId);
+    return view && PlaybookRunType.from(view);
+  }
+
+  @Allow(Role.Operator)
+  @Mutation(() => PlaybookRunType, { description: 'Starts the review of a loss-making account (proposal first; offboarding only with approval)' })
+  async startAccountReview(@Arg('customerId', () => ID) customerId: string, @Ctx() ctx: GraphQLContext): Promise<PlaybookRunType> {
+    return PlaybookRunType.from(await ctx.services.playbooks.startAccountReview(customerId));
+  }
+
+  @Allow(Role.Operator)
+  @Mutation(() => PlaybookRunType, { description: "Records the customer's answer to the review's proposal" })
+  async answerAccountProposal(@Arg('customerId', () => ID) customerId: string, @Arg('accepted') accepted: boolean, @Ctx() ctx: GraphQLContext): Promise<PlaybookRunType> {
+    return PlaybookRunType.from(await ctx.services.playbooks.answerAccountProposal(customerId, accepted));
+  }
+
+  @Allow(Role.Admin)
+  @Mutation(() => PlaybookRunType, { description: 'Approves or rejects offboarding a loss-making account (recorded with the caller); CONFLICT unless the review awaits it' })
+  async decideOffboarding(
+    @Arg('customerId', () => ID) customerId: string,
+    @Arg('approve') approve: boolean,
+    @Arg('reason') reason: string,
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<PlaybookRunType> {
+    return PlaybookRunType.from(await ctx.services.playbooks.decideOffboarding(customerId, { approve, reason }, ctx.caller!.id));
+  }
+
   /** Runs come from the live view (with customerId) or straight from the database record. */
   @FieldResolver(() => ID)
   customerId(@Root() run: PlaybookRunType | PlaybookRun): string {

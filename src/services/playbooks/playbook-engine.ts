@@ -1,3 +1,4 @@
+import type { AccountReviewPolicy, AccountReviewState, OffboardingDecision } from '../../domain/playbooks/account-review.js';
 import type { FairReminderPolicy, FairReminderState } from '../../domain/playbooks/fair-reminder.js';
 import type { FixIssuePolicy, FixIssueState } from '../../domain/playbooks/fix-issue.js';
 import type { WelcomeCheckPolicy, WelcomeCheckState } from '../../domain/playbooks/welcome-check.js';
@@ -25,4 +26,12 @@ export interface PlaybookEngine {
   fixIssueState(workflowId: string): Promise<FixIssueState | null>;
   /** Tells the run its issue is fixed; false when none runs. */
   issueResolved(workflowId: string): Promise<boolean>;
+
+  /** Starts the review of a loss-making account, or returns the one under way. */
+  startAccountReview(input: { customerId: string; policy: AccountReviewPolicy }): Promise<{ workflowId: string }>;
+  accountReviewState(workflowId: string): Promise<AccountReviewState | null>;
+  /** The customer's answer to the proposal; false when no run exists. */
+  answerProposal(workflowId: string, accepted: boolean): Promise<boolean>;
+  /** A person's offboarding decision, through an update the run validates; null when no run exists. */
+  decideOffboarding(workflowId: string, decision: OffboardingDecision): Promise<AccountReviewState | null>;
 }

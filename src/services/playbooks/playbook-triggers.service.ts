@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql } from 'kysely';
 import { DomainException } from '../../domain/errors/domain-exception.js';
+import { ACCOUNT_REVIEW } from '../../domain/playbooks/account-review.js';
 import { FAIR_REMINDER } from '../../domain/playbooks/fair-reminder.js';
 import { FIX_ISSUE } from '../../domain/playbooks/fix-issue.js';
 import type { TriggerPolicy } from '../../domain/playbooks/triggers.js';
@@ -52,6 +53,26 @@ export class PlaybookTriggerService {
       if (await this.skipOnDomainError(() => this.playbooks.startFixIssue(customerId, topic))) started++;
     }
     return { started, skipped: issues.length - started };
+  }
+
+  /** Active customers whose current profitability is loss-making, without a review running or finished within the cooldown. */
+  async lossMakingAccounts(input: { after: string | null; limit: number; policy: TriggerPolicy }): Promise<string[]> {
+    const { rows } = await sql<{ id: string }>`
+      select c.id from current_score s join customer c on c.id = s.customer_id
+       where s.kind = 'profitability' and s.band = 'loss-making' and c.status = 'active'
+         ${input.after ? sql`and c.id > ${input.after}::uuid` : sql``}
+         and not exists (select 1 from playbook_run r where r.customer_id = c.id and r.playbook = ${ACCOUNT_REVIEW}
+                          and (r.status = 'running' or r.finished_at > now() - make_interval(days => ${input.policy.accountReviewCooldownDays})))
+       order by c.id limit ${input.limit}`.execute(this.em.getKysely());
+    return rows.map((r) => r.id);
+  }
+
+  async startAccountReviews(customerIds: string[]): Promise<{ started: number; skipped: number }> {
+    let started = 0;
+    for (const id of customerIds) {
+      if (await this.skipOnDomainError(() => this.playbooks.startAccountReview(id))) started++;
+    }
+    return { started, skipped: customerIds.length - started };
   }
 
   /** Starts fair reminders for each invoice; one paid or changed meanwhile is skipped, not an error. */

@@ -5,6 +5,8 @@ export enum PlaybookExceptionCode {
   RunAlreadyFinished = 'PLAYBOOK_RUN_ALREADY_FINISHED',
   EngineUnavailable = 'PLAYBOOK_ENGINE_UNAVAILABLE',
   InvalidInput = 'PLAYBOOK_INVALID_INPUT',
+  /** An update the run does not accept now (e.g. an offboarding decision while none is awaited). */
+  DecisionRefused = 'PLAYBOOK_DECISION_REFUSED',
 }
 
 const kinds: Record<PlaybookExceptionCode, FailureKind> = {
@@ -12,6 +14,7 @@ const kinds: Record<PlaybookExceptionCode, FailureKind> = {
   [PlaybookExceptionCode.RunAlreadyFinished]: 'CONFLICT',
   [PlaybookExceptionCode.EngineUnavailable]: 'UNAVAILABLE',
   [PlaybookExceptionCode.InvalidInput]: 'VALIDATION',
+  [PlaybookExceptionCode.DecisionRefused]: 'CONFLICT',
 };
 
 export class PlaybookException extends DomainException<PlaybookExceptionCode> {

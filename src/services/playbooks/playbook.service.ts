@@ -1,4 +1,5 @@
 import { isTopicKey } from '../../domain/complaints/topic.js';
+import { ACCOUNT_REVIEW, accountReviewPolicy, accountReviewWorkflowId, type AccountReviewPolicy } from '../../domain/playbooks/account-review.js';
 import { FAIR_REMINDER, fairReminderPolicy, fairReminderWorkflowId, type FairReminderPolicy } from '../../domain/playbooks/fair-reminder.js';
 import { FIX_ISSUE, fixIssuePolicy, fixIssueWorkflowId, type FixIssuePolicy } from '../../domain/playbooks/fix-issue.js';
 import { welcomeCheckPolicy, welcomeCheckWorkflowId, WELCOME_CHECK, type WelcomeCheckPolicy } from '../../domain/playbooks/welcome-check.js';
@@ -14,9 +15,10 @@ export interface PlaybookPolicies {
   welcomeCheck: WelcomeCheckPolicy;
   fairReminder: FairReminderPolicy;
   fixIssue: FixIssuePolicy;
+  accountReview: AccountReviewPolicy;
 }
 
-export const defaultPolicies: PlaybookPolicies = { welcomeCheck: welcomeCheckPolicy, fairReminder: fairReminderPolicy, fixIssue: fixIssuePolicy };
+export const defaultPolicies: PlaybookPolicies = { welcomeCheck: welcomeCheckPolicy, fairReminder: fairReminderPolicy, fixIssue: fixIssuePolicy, accountReview: accountReviewPolicy };
 
 /** What every playbook's live state says, whatever else it holds. */
 export interface PlaybookRunState {
@@ -125,6 +127,46 @@ export class PlaybookService {
   private async fixIssueRun(customerId: string, workflowId: string): Promise<PlaybookRunView> {
     const [record, state] = await Promise.all([this.runs.findByWorkflowId(workflowId), this.engine.fixIssueState(workflowId)]);
     return { workflowId, playbook: FIX_ISSUE, customerId, record, state };
+  }
+
+  /** Starts the review of a loss-making account; a second call while it runs returns the same run. */
+  async startAccountReview(customerId: string): Promise<PlaybookRunView> {
+    await this.customers.get(customerId);
+    const { workflowId } = await this.engine.startAccountReview({ customerId, policy: this.policies.accountReview });
+    return this.accountReviewRun(customerId, workflowId);
+  }
+
+  /** Records the customer's answer to the proposal the review made. */
+  async answerAccountProposal(customerId: string, accepted: boolean): Promise<PlaybookRunView> {
+    await this.customers.get(customerId);
+    const workflowId = accountReviewWorkflowId(customerId);
+    const state = await this.engine.accountReviewState(workflowId);
+    if (!state) throw new PlaybookException(PlaybookExceptionCode.RunNotFound, `No account review for customer ${customerId}`, { customerId });
+    if (state.step !== 'awaiting-answer' || !(await this.engine.answerProposal(workflowId, accepted))) {
+      throw new PlaybookException(PlaybookExceptionCode.DecisionRefused, `The account review of customer ${customerId} is not waiting for an answer (step ${state.step})`, { customerId, step: state.step });
+    }
+    return this.accountReviewRun(customerId, workflowId);
+  }
+
+  /** A person's decision on offboarding, recorded with their ID and reason; the run refuses it unless it awaits one. */
+  async decideOffboarding(customerId: string, decision: { approve: boolean; reason: string }, decidedBy: string): Promise<PlaybookRunView> {
+    await this.customers.get(customerId);
+    if (!decision.reason.trim()) throw new PlaybookException(PlaybookExceptionCode.InvalidInput, 'An offboarding decision needs a reason', { field: 'reason' });
+    const workflowId = accountReviewWorkflowId(customerId);
+    const state = await this.engine.decideOffboarding(workflowId, { approve: decision.approve, reason: decision.reason.trim(), decidedBy });
+    if (!state) throw new PlaybookException(PlaybookExceptionCode.RunNotFound, `No account review for customer ${customerId}`, { customerId });
+    return this.accountReviewRun(customerId, workflowId);
+  }
+
+  async findAccountReview(customerId: string): Promise<PlaybookRunView | null> {
+    await this.customers.get(customerId);
+    const view = await this.accountReviewRun(customerId, accountReviewWorkflowId(customerId));
+    return view.state || view.record ? view : null;
+  }
+
+  private async accountReviewRun(customerId: string, workflowId: string): Promise<PlaybookRunView> {
+    const [record, state] = await Promise.all([this.runs.findByWorkflowId(workflowId), this.engine.accountReviewState(workflowId)]);
+    return { workflowId, playbook: ACCOUNT_REVIEW, customerId, record, state };
   }
 
   private async welcomeCheckRun(customerId: string, workflowId: string): Promise<PlaybookRunView> {

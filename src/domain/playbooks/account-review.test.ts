@@ -1,0 +1,17 @@
+import { accountReviewWorkflowId, decisionProblem, type AccountReviewState } from './account-review.js';
+
+const state = (step: AccountReviewState['step']): AccountReviewState => ({ customerId: 'c', step, proposal: null, answer: null, profitabilityMinor: -100, decision: null, outcome: null, policyVersion: 1, deadline: null });
+
+describe('account review', () => {
+  it('takes an offboarding decision only while one is awaited, from a named person with a reason', () => {
+    const ok = { approve: true, decidedBy: 'admin:1', reason: 'loss-making after two offers' };
+    expect(decisionProblem(state('awaiting-approval'), ok)).toBeNull();
+    expect(decisionProblem(state('awaiting-answer'), ok)).toMatch(/not awaiting/);
+    expect(decisionProblem(state('awaiting-approval'), { ...ok, decidedBy: ' ' })).toMatch(/person/);
+    expect(decisionProblem(state('awaiting-approval'), { ...ok, reason: '' })).toMatch(/reason/);
+  });
+
+  it('names a run by customer', () => {
+    expect(accountReviewWorkflowId('c-1')).toBe('account-review/c-1');
+  });
+});

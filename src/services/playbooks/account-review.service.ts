@@ -1,0 +1,124 @@
+import { randomUUID } from 'node:crypto';
+import { LockMode } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { bestOfferForExistingCustomer } from '../../domain/guards/fairness.js';
+import type { OffboardingDecision, Proposal } from '../../domain/playbooks/account-review.js';
+import { ScoreKind } from '../../domain/scoring/score-kind.js';
+import { Complaint, Customer, CustomerExport, CustomerStatus, Invoice, MessageChannel, MessagePurpose, Offer, Order, ServiceTier } from '../../entities/index.js';
+import type { AuditService } from '../audit/audit.service.js';
+import type { OutboxService } from '../outbox/outbox.service.js';
+import type { ScoringRunService } from '../scores/scoring-run.service.js';
+
+const PROFITABILITY = new Set([ScoreKind.Profitability]);
+
+/** The account-review playbook's side effects; each is idempotent per run and step. */
+export class AccountReviewService {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly scoring: ScoringRunService,
+    private readonly outbox: OutboxService,
+    private readonly audit: AuditService,
+  ) {}
+
+  /** Profitability over the last year, rescored now, with the cheaper tier the model suggests. */
+  async profitability(customerId: string): Promise<{ valueMinor: number; suggestedTier: string | null }> {
+    const [score] = await this.scoring.rescoreCustomer(customerId, PROFITABILITY);
+    return { valueMinor: score?.value ?? 0, suggestedTier: (score?.details?.suggestedTier as string | null | undefined) ?? null };
+  }
+
+  /** Puts a cheaper service concept to the customer, or else the best offer an existing customer gets today. */
+  async propose(input: { workflowId: string; customerId: string }): Promise<Proposal> {
+    const { suggestedTier } = await this.profitability(input.customerId);
+    let proposal: Proposal;
+    if (suggestedTier) {
+      proposal = { kind: 'tier-change', tier: suggestedTier, reason: `the ${suggestedTier} service fits how the account is used and costs less to serve` };
+    } else {
+      const today = new Date().toISOString().slice(0, 10);
+      const offers = await this.em.find(Offer, { discountPercent: { $ne: null } });
+      const best = bestOfferForExistingCustomer(
+        offers.map((o) => ({ code: o.code, audience: o.audience, discountPercent: o.discountPercent ?? 0, validFrom: o.validFrom, validUntil: o.validUntil })),
+        today,
+      );
+      proposal = best ? { kind: 'offer', offerCode: best.code, reason: `offer ${best.code} (${best.discountPercent}%) adds value to the account` } : { kind: 'none', reason: 'no cheaper tier or fitting offer today' };
+    }
+    if (proposal.kind !== 'none') {
+      await this.em.transactional((em) => this.message(em, input, 'proposal', MessageChannel.Email, 'account-proposal', { proposal }));
+    }
+    return proposal;
+  }
+
+  /** The customer said yes: a tier change takes effect (audited); an offer is confirmed. */
+  async apply(input: { workflowId: string; customerId: string; proposal: Proposal }): Promise<void> {
+    await this.em.transactional(async (em) => {
+      if (input.proposal.kind === 'tier-change') {
+        const customer = await em.findOneOrFail(Customer, { id: input.customerId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+        const tier = input.proposal.tier as ServiceTier;
+        if (customer.serviceTier !== tier) {
+          this.audit.record(em, { actor: `playbook:${input.workflowId}`, action: 'customer.service-tier', entityType: 'customer', entityId: customer.id, before: { serviceTier: customer.serviceTier }, after: { serviceTier: tier } });
+          customer.serviceTier = tier;
+        }
+      }
+      await this.message(em, input, 'proposal-confirmed', MessageChannel.Email, 'account-proposal-confirmed', { proposal: input.proposal });
+    });
+  }
+
+  /** Approved offboarding begins: notice to the customer, with help to switch; the approver is recorded. */
+  async startOffboarding(input: { workflowId: string; customerId: string; decision: OffboardingDecision; noticeEndsAt: string }): Promise<void> {
+    await this.em.transactional(async (em) => {
+      const customer = await em.findOneOrFail(Customer, { id: input.customerId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      if (customer.status === CustomerStatus.Active) {
+        this.audit.record(em, {
+          actor: input.decision.decidedBy,
+          action: 'customer.offboarding',
+          entityType: 'customer',
+          entityId: customer.id,
+          before: { status: customer.status },
+          after: { status: CustomerStatus.Offboarding, reason: input.decision.reason, workflowId: input.workflowId },
+        });
+        customer.status = CustomerStatus.Offboarding;
+      }
+      await this.message(em, input, 'notice', MessageChannel.Email, 'offboarding-notice', { noticeEndsAt: input.noticeEndsAt });
+      await this.message(em, input, 'switch-help', MessageChannel.Email, 'offboarding-switch-help', {});
+    });
+  }
+
+  /** At the end of the notice: the final invoice is due from billing, the customer gets their data, the account closes. */
+  async completeOffboarding(input: { workflowId: string; customerId: string; decision: OffboardingDecision }): Promise<void> {
+    await this.em.transactional(async (em) => {
+      const customer = await em.findOneOrFail(Customer, { id: input.customerId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      const exportId = randomUUID();
+      const inserted = await em
+        .createQueryBuilder(CustomerExport)
+        .insert({ id: exportId, workflowId: input.workflowId, customer: customer.id, document: await this.exportDocument(em, customer), createdAt: new Date() })
+        .onConflict('workflowId')
+        .ignore()
+        .execute('run');
+      if (customer.status !== CustomerStatus.Offboarded) {
+        this.audit.record(em, { actor: input.decision.decidedBy, action: 'customer.offboarded', entityType: 'customer', entityId: customer.id, before: { status: customer.status }, after: { status: CustomerStatus.Offboarded } });
+        customer.status = CustomerStatus.Offboarded;
+      }
+      await this.message(em, input, 'final-invoice', MessageChannel.Call, 'offboarding-final-invoice', {});
+      if (inserted.affectedRows === 1) await this.message(em, input, 'data-export', MessageChannel.Email, 'offboarding-data-export', { exportId });
+    });
+  }
+
+  /** The customer's data as they gave and generated it. */
+  private async exportDocument(em: EntityManager, customer: Customer): Promise<Record<string, unknown>> {
+    const [orders, invoices, complaints] = await Promise.all([
+      em.find(Order, { customer }, { orderBy: { orderedAt: 'asc' } }),
+      em.find(Invoice, { customer }, { orderBy: { issuedAt: 'asc' } }),
+      em.find(Complaint, { customer }, { orderBy: { openedAt: 'asc' } }),
+    ]);
+    return {
+      exportedAt: new Date().toISOString(),
+      customer: { id: customer.id, name: customer.name, email: customer.email, phone: customer.phone ?? null, timeZone: customer.timeZone, serviceTier: customer.serviceTier, acquiredAt: customer.acquiredAt, marketingConsent: customer.marketingConsent },
+      orders: orders.map((o) => ({ orderedAt: o.orderedAt.toISOString(), amountMinor: o.amountMinor, reference: o.externalRef ?? null })),
+      invoices: invoices.map((i) => ({ issuedAt: i.issuedAt, dueAt: i.dueAt, amountMinor: i.amountMinor, paidAt: i.paidAt ?? null })),
+      complaints: complaints.map((c) => ({ topic: c.topic, openedAt: c.openedAt.toISOString(), resolvedAt: c.resolvedAt?.toISOString() ?? null, summary: c.summary ?? null })),
+    };
+  }
+
+  private message(em: EntityManager, run: { workflowId: string; customerId: string }, step: string, channel: MessageChannel, template: string, payload: Record<string, unknown>) {
+    return this.outbox.enqueue(em, { idempotencyKey: `${run.workflowId}/${step}`, customerId: run.customerId, channel, purpose: MessagePurpose.Service, template, payload });
+  }
+}

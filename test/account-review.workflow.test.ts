@@ -1,0 +1,108 @@
+import { sql } from 'kysely';
+import { Role } from '../src/domain/auth/roles.js';
+import { accountReviewPolicy, accountReviewWorkflowId, type AccountReviewPolicy } from '../src/domain/playbooks/account-review.js';
+import { triggerPolicy } from '../src/domain/playbooks/triggers.js';
+import { seconds } from '../src/domain/policies/duration.js';
+import { CostEntry, CostKind, Customer, CustomerExport, CustomerStatus, Order, PlaybookRun, ScoreSnapshot, ServiceTier } from '../src/entities/index.js';
+import type { playbookTriggers } from '../workflows/index.js';
+import { AccountReviewDocument, AnswerAccountProposalDocument, DecideOffboardingDocument, StartAccountReviewDocument } from './__generated__/graphql.js';
+import { recordHistory } from './support/histories.js';
+import { startTestStack, type TestStack } from './support/stack.js';
+
+/** The account-review playbook on the real Temporal dev server, its waits shortened to seconds. */
+const policy: AccountReviewPolicy = { ...accountReviewPolicy, version: 4, answerWaitMs: seconds(20), reviewAfterMs: seconds(1), approvalWaitMs: seconds(20), noticeMs: seconds(1) };
+
+let stack: TestStack;
+beforeAll(async () => {
+  stack = await startTestStack({ policies: { accountReview: policy } });
+}, 90_000);
+afterAll(() => stack?.stop());
+
+const DAY = 86_400_000;
+
+/** A premium customer whose support costs exceed what the account earns (or not, with `profitable`). */
+async function account(name: string, opts: { profitable?: boolean; lossBand?: boolean } = {}): Promise<string> {
+  const em = stack.orm.em.fork();
+  const c = em.create(Customer, { name, email: `${name.toLowerCase()}@example.com`, acquiredAt: '2024-01-01', serviceTier: ServiceTier.Premium });
+  for (let i = 1; i <= 4; i++) em.create(Order, { customer: c, orderedAt: new Date(Date.now() - i * 60 * DAY), amountMinor: 10_000, marginMinor: 2_500 });
+  em.create(CostEntry, { customer: c, occurredAt: new Date(Date.now() - 30 * DAY).toISOString().slice(0, 10), kind: CostKind.SupportMinutes, amountMinor: opts.profitable ? 1_000 : 30_000 });
+  if (opts.lossBand) em.create(ScoreSnapshot, { customer: c, kind: 'profitability', value: -14_000, band: 'loss-making', modelVersion: 'test', computedAt: new Date(), reasons: ['test'] });
+  await em.flush();
+  return c.id;
+}
+
+async function eventually<T>(fn: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await fn();
+    if (ok(value)) return value;
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms; last value: ${JSON.stringify(value)}`);
+    await new Promise((r) => setTimeout(r, 150));
+  }
+}
+
+const review = (customerId: string) => stack.gql(AccountReviewDocument, { customerId }, Role.Viewer).then((r) => r.data?.accountReview ?? null);
+const outboxSteps = async (workflowId: string) =>
+  (await sql<{ key: string }>`select idempotency_key as key from outbox_message where idempotency_key like ${`${workflowId}/%`} order by idempotency_key`.execute(stack.orm.em.fork().getKysely())).rows.map((r) =>
+    r.key.slice(workflowId.length + 1),
+  );
+
+it('proposes a cheaper tier first, and offboards a still loss-making account only after an admin approves, with notice and the data export', async () => {
+  const customerId = await account('Ivo');
+  const workflowId = accountReviewWorkflowId(customerId);
+  expect((await stack.gql(StartAccountReviewDocument, { customerId }, Role.Operator)).errors).toBeUndefined();
+
+  const proposed = await eventually(() => review(customerId), (s) => s?.step === 'awaiting-answer');
+  expect(proposed!.proposal).toMatch(/^tier-change: the basic service/);
+  expect(proposed!.profitabilityMinor).toBeLessThan(0);
+  expect((await stack.gql(AnswerAccountProposalDocument, { customerId, accepted: true }, Role.Operator)).errors).toBeUndefined();
+
+  // The tier change does not remove last year's support costs: still loss-making at the review.
+  const awaiting = await eventually(() => review(customerId), (s) => s?.step === 'awaiting-approval');
+  expect(awaiting).toMatchObject({ answer: 'accepted', offboardingApproved: null });
+  expect(await stack.orm.em.fork().findOneOrFail(Customer, { id: customerId })).toMatchObject({ serviceTier: 'basic', status: 'active' });
+
+  expect((await stack.gql(DecideOffboardingDocument, { customerId, approve: true, reason: 'still loss-making' }, Role.Operator)).errors![0].extensions!.code).toBe('FORBIDDEN');
+  expect((await stack.gql(DecideOffboardingDocument, { customerId, approve: true, reason: ' ' }, Role.Admin)).errors![0].extensions).toMatchObject({ code: 'VALIDATION', field: 'reason' });
+  const decided = await stack.gql(DecideOffboardingDocument, { customerId, approve: true, reason: 'loss-making after a cheaper tier' }, Role.Admin);
+  expect(decided.errors).toBeUndefined();
+  expect(decided.data!.decideOffboarding).toMatchObject({ offboardingApproved: true, decidedBy: expect.stringMatching(/^admin:/), decisionReason: 'loss-making after a cheaper tier' });
+
+  const done = await eventually(() => review(customerId), (s) => s?.step === 'done');
+  expect(done).toMatchObject({ outcome: 'offboarded', status: 'Completed' });
+  expect(await stack.orm.em.fork().findOneOrFail(Customer, { id: customerId })).toMatchObject({ status: CustomerStatus.Offboarded });
+  const exported = await stack.orm.em.fork().findOneOrFail(CustomerExport, { workflowId });
+  expect((exported.document as { orders: unknown[] }).orders).toHaveLength(4);
+  expect(await outboxSteps(workflowId)).toEqual(['data-export', 'final-invoice', 'notice', 'proposal', 'proposal-confirmed', 'switch-help']);
+  const audit = await sql<{ action: string; actor: string }>`select action, actor from audit_entry where entity_id = ${customerId} order by action`.execute(stack.orm.em.fork().getKysely());
+  expect(audit.rows.map((a) => a.action)).toEqual(expect.arrayContaining(['customer.service-tier', 'customer.offboarding', 'customer.offboarded']));
+  expect(audit.rows.find((a) => a.action === 'customer.offboarding')!.actor).toMatch(/^admin:/);
+  await recordHistory(workflowId, 'account-review-offboarded');
+}, 90_000);
+
+it('refuses a decision nobody asked for, and keeps the account when a person says no', async () => {
+  const customerId = await account('Jo');
+  await stack.gql(StartAccountReviewDocument, { customerId }, Role.Operator);
+  await eventually(() => review(customerId), (s) => s?.step === 'awaiting-answer');
+  const early = await stack.gql(DecideOffboardingDocument, { customerId, approve: true, reason: 'too early' }, Role.Admin);
+  expect(early.errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'PLAYBOOK_DECISION_REFUSED' });
+  await stack.gql(AnswerAccountProposalDocument, { customerId, accepted: false }, Role.Operator);
+  await eventually(() => review(customerId), (s) => s?.step === 'awaiting-approval');
+  expect((await stack.gql(AnswerAccountProposalDocument, { customerId, accepted: true }, Role.Operator)).errors![0].extensions).toMatchObject({ code: 'CONFLICT' });
+  await stack.gql(DecideOffboardingDocument, { customerId, approve: false, reason: 'long-standing customer, try again next year' }, Role.Admin);
+  const done = await eventually(() => review(customerId), (s) => s?.step === 'done');
+  expect(done).toMatchObject({ outcome: 'kept-by-decision', answer: 'declined', offboardingApproved: false });
+  expect(await stack.orm.em.fork().findOneOrFail(Customer, { id: customerId })).toMatchObject({ status: 'active', serviceTier: 'premium' });
+}, 60_000);
+
+it('ends at once for a profitable account, and the sweep reviews a loss-making one once', async () => {
+  const fine = await account('Kim', { profitable: true });
+  await stack.gql(StartAccountReviewDocument, { customerId: fine }, Role.Operator);
+  expect(await eventually(() => review(fine), (s) => s?.step === 'done')).toMatchObject({ outcome: 'turned-around' });
+
+  const losing = await account('Lou', { lossBand: true });
+  const sweep = (id: string) => stack.temporal.client.workflow.execute<typeof playbookTriggers>('playbookTriggers', { workflowId: id, taskQueue: stack.config.temporal.taskQueue, args: [{ policy: triggerPolicy }] });
+  expect(await sweep('playbook-triggers/review-1')).toMatchObject({ 'loss-making': 1 });
+  expect(await stack.orm.em.fork().count(PlaybookRun, { workflowId: accountReviewWorkflowId(losing) })).toBe(1);
+  expect(await sweep('playbook-triggers/review-2')).toMatchObject({ 'loss-making': 0 });
+}, 60_000);

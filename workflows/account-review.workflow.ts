@@ -1,0 +1,100 @@
+import { condition, defineQuery, defineSignal, defineUpdate, proxyActivities, setCurrentDetails, setHandler, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import type { AccountReviewActivities } from '../src/activities/account-review.activities.js';
+import type { PlaybookRunActivities } from '../src/activities/playbook-run.activities.js';
+import {
+  ACCOUNT_REVIEW,
+  decisionProblem,
+  type AccountReviewOutcome,
+  type AccountReviewPolicy,
+  type AccountReviewState,
+  type AccountReviewStep,
+  type OffboardingDecision,
+} from '../src/domain/playbooks/account-review.js';
+import { PlaybookStepKey } from './search-attributes.js';
+
+const { recordRunStarted, recordRunOutcome, reviewProfitability, proposeAccountChange, applyAccountChange, startOffboarding, completeOffboarding } = proxyActivities<
+  PlaybookRunActivities & AccountReviewActivities
+>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
+});
+
+export interface AccountReviewInput {
+  customerId: string;
+  policy: AccountReviewPolicy;
+}
+
+/** The customer's answer to the proposal (recorded by a person on their behalf, or by a front end). */
+export const proposalAnsweredSignal = defineSignal<[{ accepted: boolean }]>('proposalAnswered');
+/** A person decides on offboarding; refused unless the review awaits exactly that. */
+export const decideOffboardingUpdate = defineUpdate<AccountReviewState, [OffboardingDecision]>('decideOffboarding');
+export const accountReviewStateQuery = defineQuery<AccountReviewState>('state');
+
+export async function accountReview({ customerId, policy }: AccountReviewInput): Promise<AccountReviewOutcome> {
+  const { workflowId } = workflowInfo();
+  const state: AccountReviewState = { customerId, step: 'starting', proposal: null, answer: null, profitabilityMinor: null, decision: null, outcome: null, policyVersion: policy.version, deadline: null };
+  setHandler(accountReviewStateQuery, () => state);
+  setHandler(proposalAnsweredSignal, ({ accepted }) => {
+    if (state.step === 'awaiting-answer') state.answer = accepted ? 'accepted' : 'declined';
+  });
+  setHandler(
+    decideOffboardingUpdate,
+    (decision) => {
+      state.decision = decision;
+      return state;
+    },
+    {
+      validator: (decision) => {
+        const problem = decisionProblem(state, decision);
+        if (problem) throw new Error(problem);
+      },
+    },
+  );
+  const enter = (step: AccountReviewStep, details: string, waitMs?: number) => {
+    state.step = step;
+    state.deadline = waitMs === undefined ? null : new Date(Date.now() + waitMs).toISOString();
+    upsertSearchAttributes([{ key: PlaybookStepKey, value: step }]);
+    setCurrentDetails(details);
+  };
+  const finish = async (outcome: AccountReviewOutcome, details: string) => {
+    await recordRunOutcome({ workflowId, outcome });
+    state.outcome = outcome;
+    enter('done', details);
+    return outcome;
+  };
+
+  await recordRunStarted({ workflowId, playbook: ACCOUNT_REVIEW, customerId });
+  enter('reviewing', 'Scoring the account');
+  state.profitabilityMinor = (await reviewProfitability(customerId)).valueMinor;
+  if (state.profitabilityMinor >= 0) return finish('turned-around', 'The account is profitable: nothing to change');
+
+  // First a cheaper service concept or a fitting offer, never a goodbye.
+  enter('proposing', 'Looking for a cheaper service concept or a fitting offer');
+  state.proposal = await proposeAccountChange({ workflowId, customerId });
+  if (state.proposal.kind !== 'none') {
+    enter('awaiting-answer', `Proposed: ${state.proposal.reason}`, policy.answerWaitMs);
+    await condition(() => state.answer !== null, policy.answerWaitMs);
+    if (state.answer === 'accepted') {
+      enter('applying', 'The customer accepted the proposal');
+      await applyAccountChange({ workflowId, customerId, proposal: state.proposal });
+    }
+  }
+
+  enter('awaiting-review', 'Giving the change time before scoring again', policy.reviewAfterMs);
+  await sleep(policy.reviewAfterMs);
+  enter('reviewing', 'Scoring the account again');
+  state.profitabilityMinor = (await reviewProfitability(customerId)).valueMinor;
+  if (state.profitabilityMinor >= 0) return finish('turned-around', 'Profitable again after the change');
+
+  // Still loss-making: only a person may decide to part ways.
+  enter('awaiting-approval', 'Still loss-making: waiting for a person to decide on offboarding', policy.approvalWaitMs);
+  await condition(() => state.decision !== null, policy.approvalWaitMs);
+  if (!state.decision) return finish('kept-no-decision', 'No decision within the time: the account stays');
+  if (!state.decision.approve) return finish('kept-by-decision', `Kept by ${state.decision.decidedBy}: ${state.decision.reason}`);
+
+  enter('offboarding', `Offboarding approved by ${state.decision.decidedBy}: notice given`, policy.noticeMs);
+  await startOffboarding({ workflowId, customerId, decision: state.decision, noticeEndsAt: state.deadline! });
+  await sleep(policy.noticeMs);
+  await completeOffboarding({ workflowId, customerId, decision: state.decision });
+  return finish('offboarded', `Offboarded with notice, final invoice and data export (approved by ${state.decision.decidedBy})`);
+}
