@@ -5,3 +5,4 @@ export { fairReminder } from './fair-reminder.workflow.js';
 export { playbookTriggers } from './playbook-triggers.workflow.js';
 export { fixIssue } from './fix-issue.workflow.js';
 export { accountReview } from './account-review.workflow.js';
+export { appreciation } from './appreciation.workflow.js';

@@ -2,7 +2,7 @@ import { continueAsNew, proxyActivities, setCurrentDetails } from '@temporalio/w
 import type { PlaybookTriggerActivities } from '../src/activities/playbook-triggers.activities.js';
 import { triggerKinds, type TriggerKind, type TriggerPolicy } from '../src/domain/playbooks/triggers.js';
 
-const { findOverdueInvoices, startFairReminders, findPersistentIssues, startFixIssues, findLossMakingAccounts, startAccountReviews } = proxyActivities<PlaybookTriggerActivities>({
+const { findOverdueInvoices, startFairReminders, findPersistentIssues, startFixIssues, findLossMakingAccounts, startAccountReviews, findSilentLoyalCustomers, startAppreciations } = proxyActivities<PlaybookTriggerActivities>({
   startToCloseTimeout: '5 minutes',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
 });
@@ -21,6 +21,11 @@ async function sweepPage(trigger: TriggerKind, after: string | null, policy: Tri
     if (invoiceIds.length === 0) return { started: 0, next: null };
     return { started: (await startFairReminders(invoiceIds)).started, next: invoiceIds[invoiceIds.length - 1] };
   }
+  if (trigger === 'silent-loyal') {
+    const customerIds = await findSilentLoyalCustomers({ after, limit: policy.pageSize });
+    if (customerIds.length === 0) return { started: 0, next: null };
+    return { started: (await startAppreciations(customerIds)).started, next: customerIds[customerIds.length - 1] };
+  }
   if (trigger === 'loss-making') {
     const customerIds = await findLossMakingAccounts({ after, limit: policy.pageSize, policy });
     if (customerIds.length === 0) return { started: 0, next: null };
@@ -34,7 +39,8 @@ async function sweepPage(trigger: TriggerKind, after: string | null, policy: Tri
 
 /**
  * The trigger sweep: overdue, unpaid invoices get fair reminders; persistent issues of
- * customers at risk or of value get fixed; loss-making accounts get reviewed. Each
+ * customers at risk or of value get fixed; loss-making accounts get reviewed; silent
+ * loyal customers get thanked. Each
  * candidate once (run IDs say what for).
  */
 export async function playbookTriggers(input: PlaybookTriggersInput): Promise<Partial<Record<TriggerKind, number>>> {

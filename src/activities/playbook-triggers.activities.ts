@@ -1,4 +1,5 @@
 import type { Orm } from '../db/orm.js';
+import { appreciationPolicy } from '../domain/playbooks/appreciation.js';
 import type { TriggerPolicy } from '../domain/playbooks/triggers.js';
 import { defaultScoringPolicy } from '../domain/scoring/scoring-policy.js';
 import { createServices, type Engines } from '../services/index.js';
@@ -28,6 +29,12 @@ export function createPlaybookTriggerActivities(orm: Orm, engines: Engines) {
     },
     startAccountReviews(customerIds: string[]): Promise<{ started: number; skipped: number }> {
       return triggers().startAccountReviews(customerIds);
+    },
+    findSilentLoyalCustomers(input: { after: string | null; limit: number }): Promise<string[]> {
+      return triggers().silentLoyalCustomers({ ...input, policy: appreciationPolicy });
+    },
+    startAppreciations(customerIds: string[]): Promise<{ started: number; skipped: number }> {
+      return triggers().startAppreciations(customerIds);
     },
   };
 }

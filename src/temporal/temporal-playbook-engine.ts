@@ -1,11 +1,13 @@
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import type { QueryDefinition, SignalDefinition } from '@temporalio/common';
 import { ACCOUNT_REVIEW, accountReviewWorkflowId, type AccountReviewPolicy, type AccountReviewState, type OffboardingDecision } from '../domain/playbooks/account-review.js';
+import { APPRECIATION, appreciationWorkflowId, type AppreciationPolicy, type AppreciationState } from '../domain/playbooks/appreciation.js';
 import { FAIR_REMINDER, fairReminderWorkflowId, type FairReminderPolicy, type FairReminderState } from '../domain/playbooks/fair-reminder.js';
 import { FIX_ISSUE, fixIssueWorkflowId, type FixIssuePolicy, type FixIssueState } from '../domain/playbooks/fix-issue.js';
 import { welcomeCheckWorkflowId, WELCOME_CHECK, type WelcomeCheckPolicy, type WelcomeCheckState } from '../domain/playbooks/welcome-check.js';
 import type { PlaybookEngine } from '../services/playbooks/playbook-engine.js';
 import { PlaybookException, PlaybookExceptionCode } from '../services/playbooks/playbook.exception.js';
+import { appreciationStateQuery } from '../../workflows/appreciation.workflow.js';
 import { accountReviewStateQuery, decideOffboardingUpdate, proposalAnsweredSignal } from '../../workflows/account-review.workflow.js';
 import { fairReminderStateQuery, paymentReceivedSignal } from '../../workflows/fair-reminder.workflow.js';
 import { fixIssueStateQuery, issueResolvedSignal } from '../../workflows/fix-issue.workflow.js';
@@ -111,6 +113,19 @@ export class TemporalPlaybookEngine implements PlaybookEngine {
         throw error;
       }
     });
+  }
+
+  startAppreciation({ customerId, year, policy }: { customerId: string; year: number; policy: AppreciationPolicy }) {
+    return this.start('appreciation', appreciationWorkflowId(customerId, year), [{ customerId, policy }], {
+      customerId,
+      playbook: APPRECIATION,
+      summary: `Thank-you for silent loyal customer ${customerId} (${year})`,
+      details: `A thank-you with at least the best offer new customers get now (policy v${policy.version}).`,
+    });
+  }
+
+  appreciationState(workflowId: string): Promise<AppreciationState | null> {
+    return this.query(workflowId, appreciationStateQuery);
   }
 
   /** Starts a run, or returns the one running under the same ID; by default a finished run is not repeated. */

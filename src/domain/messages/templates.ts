@@ -51,6 +51,10 @@ export const templates: Record<string, Template> = {
   'offboarding-switch-help': (name) => ({ subject: 'Help with switching', text: `Hello ${name},\n\nhere is what you need to move to another provider; reply and a person will help you with every step.\n\nKind regards` }),
   'offboarding-final-invoice': (name) => ({ subject: `Final invoice for ${name}`, text: 'The notice period has ended: please issue the final invoice (no closing fees).' }),
   'offboarding-data-export': (name, p) => ({ subject: 'Your data', text: `Hello ${name},\n\nyour data export (${String(p.exportId ?? '')}) is ready. Thank you for the time with us.\n\nKind regards` }),
+  appreciation: (name, p) => ({
+    subject: 'Thank you for being with us',
+    text: `Hello ${name},\n\nyou have been with us for years and never made a fuss: thank you.${p.offerCode ? ` As a thank-you, offer ${String(p.offerCode)} (${String(p.discountPercent)}% off) is yours, at least as good as anything we offer new customers.` : ''}\n\nKind regards`,
+  }),
   'thank-you-payment': (name) => ({ subject: 'Thank you', text: `Hello ${name},\n\nwe received your payment, thank you, and thank you for your loyalty.\n\nKind regards` }),
 };
 

@@ -26,5 +26,5 @@ export const triggerPolicy: TriggerPolicy = {
 };
 
 /** The triggers the sweep checks, in this order. */
-export type TriggerKind = 'overdue-invoice' | 'persistent-issue' | 'loss-making';
-export const triggerKinds: TriggerKind[] = ['overdue-invoice', 'persistent-issue', 'loss-making'];
+export type TriggerKind = 'overdue-invoice' | 'persistent-issue' | 'loss-making' | 'silent-loyal';
+export const triggerKinds: TriggerKind[] = ['overdue-invoice', 'persistent-issue', 'loss-making', 'silent-loyal'];

@@ -74,6 +74,9 @@ export class PlaybookRunType {
   @Field(() => String, { nullable: true })
   decisionReason!: string | null;
 
+  @Field(() => String, { nullable: true, description: 'Appreciation: the offer the customer was thanked with' })
+  offerCode!: string | null;
+
   @Field(() => Date, { nullable: true })
   startedAt!: Date | null;
 
@@ -107,6 +110,7 @@ export class PlaybookRunType {
       offboardingApproved: review?.decision?.approve ?? null,
       decidedBy: review?.decision?.decidedBy ?? null,
       decisionReason: review?.decision?.reason ?? null,
+      offerCode: state && 'offerCode' in state ? ((state as { offerCode: string | null }).offerCode ?? null) : null,
       startedAt: record?.startedAt ?? null,
       finishedAt: record?.finishedAt ?? null,
     };

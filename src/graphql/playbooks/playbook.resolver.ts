@@ -88,6 +88,19 @@ export class PlaybookResolver {
     return PlaybookRunType.from(await ctx.services.playbooks.decideOffboarding(customerId, { approve, reason }, ctx.caller!.id));
   }
 
+  @Allow(Role.Viewer)
+  @Query(() => PlaybookRunType, { nullable: true, description: "This year's thank-you run for the customer, or null" })
+  async appreciation(@Arg('customerId', () => ID) customerId: string, @Ctx() ctx: GraphQLContext): Promise<PlaybookRunType | null> {
+    const view = await ctx.services.playbooks.findAppreciation(customerId);
+    return view && PlaybookRunType.from(view);
+  }
+
+  @Allow(Role.Marketer, Role.Operator)
+  @Mutation(() => PlaybookRunType, { description: 'Thanks a loyal customer with at least the best offer new customers get (once a year)' })
+  async startAppreciation(@Arg('customerId', () => ID) customerId: string, @Ctx() ctx: GraphQLContext): Promise<PlaybookRunType> {
+    return PlaybookRunType.from(await ctx.services.playbooks.startAppreciation(customerId));
+  }
+
   /** Runs come from the live view (with customerId) or straight from the database record. */
   @FieldResolver(() => ID)
   customerId(@Root() run: PlaybookRunType | PlaybookRun): string {

@@ -1,3 +1,4 @@
+import type { AppreciationPolicy, AppreciationState } from '../../domain/playbooks/appreciation.js';
 import type { AccountReviewPolicy, AccountReviewState, OffboardingDecision } from '../../domain/playbooks/account-review.js';
 import type { FairReminderPolicy, FairReminderState } from '../../domain/playbooks/fair-reminder.js';
 import type { FixIssuePolicy, FixIssueState } from '../../domain/playbooks/fix-issue.js';
@@ -34,4 +35,8 @@ export interface PlaybookEngine {
   answerProposal(workflowId: string, accepted: boolean): Promise<boolean>;
   /** A person's offboarding decision, through an update the run validates; null when no run exists. */
   decideOffboarding(workflowId: string, decision: OffboardingDecision): Promise<AccountReviewState | null>;
+
+  /** Thanks a silent loyal customer, once per year. */
+  startAppreciation(input: { customerId: string; year: number; policy: AppreciationPolicy }): Promise<{ workflowId: string }>;
+  appreciationState(workflowId: string): Promise<AppreciationState | null>;
 }

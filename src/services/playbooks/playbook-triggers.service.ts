@@ -2,6 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql } from 'kysely';
 import { DomainException } from '../../domain/errors/domain-exception.js';
 import { ACCOUNT_REVIEW } from '../../domain/playbooks/account-review.js';
+import { APPRECIATION, type AppreciationPolicy } from '../../domain/playbooks/appreciation.js';
 import { FAIR_REMINDER } from '../../domain/playbooks/fair-reminder.js';
 import { FIX_ISSUE } from '../../domain/playbooks/fix-issue.js';
 import type { TriggerPolicy } from '../../domain/playbooks/triggers.js';
@@ -71,6 +72,28 @@ export class PlaybookTriggerService {
     let started = 0;
     for (const id of customerIds) {
       if (await this.skipOnDomainError(() => this.playbooks.startAccountReview(id))) started++;
+    }
+    return { started, skipped: customerIds.length - started };
+  }
+
+  /** Long-standing customers in a loyal payment band, not contacted for a while, not yet thanked this year. */
+  async silentLoyalCustomers(input: { after: string | null; limit: number; policy: AppreciationPolicy }): Promise<string[]> {
+    const year = new Date().getUTCFullYear();
+    const { rows } = await sql<{ id: string }>`
+      select c.id from current_score s join customer c on c.id = s.customer_id
+       where s.kind = 'payment-loyalty' and s.band = any(${input.policy.loyaltyBands}::text[]) and c.status = 'active'
+         and c.acquired_at <= current_date - ${input.policy.minTenureDays}::int
+         ${input.after ? sql`and c.id > ${input.after}::uuid` : sql``}
+         and not exists (select 1 from outbox_message m where m.customer_id = c.id and m.created_at > now() - make_interval(days => ${input.policy.silentDays}))
+         and not exists (select 1 from playbook_run r where r.workflow_id = ${APPRECIATION + '/'} || c.id || ${'/' + year})
+       order by c.id limit ${input.limit}`.execute(this.em.getKysely());
+    return rows.map((r) => r.id);
+  }
+
+  async startAppreciations(customerIds: string[]): Promise<{ started: number; skipped: number }> {
+    let started = 0;
+    for (const id of customerIds) {
+      if (await this.skipOnDomainError(() => this.playbooks.startAppreciation(id))) started++;
     }
     return { started, skipped: customerIds.length - started };
   }

@@ -1,4 +1,5 @@
 import { isTopicKey } from '../../domain/complaints/topic.js';
+import { APPRECIATION, appreciationPolicy, appreciationWorkflowId, type AppreciationPolicy } from '../../domain/playbooks/appreciation.js';
 import { ACCOUNT_REVIEW, accountReviewPolicy, accountReviewWorkflowId, type AccountReviewPolicy } from '../../domain/playbooks/account-review.js';
 import { FAIR_REMINDER, fairReminderPolicy, fairReminderWorkflowId, type FairReminderPolicy } from '../../domain/playbooks/fair-reminder.js';
 import { FIX_ISSUE, fixIssuePolicy, fixIssueWorkflowId, type FixIssuePolicy } from '../../domain/playbooks/fix-issue.js';
@@ -16,9 +17,10 @@ export interface PlaybookPolicies {
   fairReminder: FairReminderPolicy;
   fixIssue: FixIssuePolicy;
   accountReview: AccountReviewPolicy;
+  appreciation: AppreciationPolicy;
 }
 
-export const defaultPolicies: PlaybookPolicies = { welcomeCheck: welcomeCheckPolicy, fairReminder: fairReminderPolicy, fixIssue: fixIssuePolicy, accountReview: accountReviewPolicy };
+export const defaultPolicies: PlaybookPolicies = { welcomeCheck: welcomeCheckPolicy, fairReminder: fairReminderPolicy, fixIssue: fixIssuePolicy, accountReview: accountReviewPolicy, appreciation: appreciationPolicy };
 
 /** What every playbook's live state says, whatever else it holds. */
 export interface PlaybookRunState {
@@ -167,6 +169,24 @@ export class PlaybookService {
   private async accountReviewRun(customerId: string, workflowId: string): Promise<PlaybookRunView> {
     const [record, state] = await Promise.all([this.runs.findByWorkflowId(workflowId), this.engine.accountReviewState(workflowId)]);
     return { workflowId, playbook: ACCOUNT_REVIEW, customerId, record, state };
+  }
+
+  /** Thanks a silent loyal customer (once per calendar year); a second call returns the same run. */
+  async startAppreciation(customerId: string): Promise<PlaybookRunView> {
+    await this.customers.get(customerId);
+    const { workflowId } = await this.engine.startAppreciation({ customerId, year: new Date().getUTCFullYear(), policy: this.policies.appreciation });
+    return this.appreciationRun(customerId, workflowId);
+  }
+
+  async findAppreciation(customerId: string): Promise<PlaybookRunView | null> {
+    await this.customers.get(customerId);
+    const view = await this.appreciationRun(customerId, appreciationWorkflowId(customerId, new Date().getUTCFullYear()));
+    return view.state || view.record ? view : null;
+  }
+
+  private async appreciationRun(customerId: string, workflowId: string): Promise<PlaybookRunView> {
+    const [record, state] = await Promise.all([this.runs.findByWorkflowId(workflowId), this.engine.appreciationState(workflowId)]);
+    return { workflowId, playbook: APPRECIATION, customerId, record, state };
   }
 
   private async welcomeCheckRun(customerId: string, workflowId: string): Promise<PlaybookRunView> {

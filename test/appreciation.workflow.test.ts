@@ -1,0 +1,60 @@
+import { sql } from 'kysely';
+import { Role } from '../src/domain/auth/roles.js';
+import { appreciationWorkflowId } from '../src/domain/playbooks/appreciation.js';
+import { triggerPolicy } from '../src/domain/playbooks/triggers.js';
+import { Customer, MessageChannel, MessagePurpose, Offer, OfferAudience, OutboxMessage, PlaybookRun, ScoreSnapshot } from '../src/entities/index.js';
+import type { playbookTriggers } from '../workflows/index.js';
+import { AppreciationDocument, StartAppreciationDocument } from './__generated__/graphql.js';
+import { startTestStack, type TestStack } from './support/stack.js';
+
+/** Thanking silent loyal customers, on the real Temporal dev server. */
+let stack: TestStack;
+beforeAll(async () => {
+  stack = await startTestStack();
+  const em = stack.orm.em.fork();
+  em.create(Offer, { code: 'WELCOME20', name: 'Welcome', audience: OfferAudience.NewCustomers, discountPercent: 20, validFrom: '2020-01-01' });
+  em.create(Offer, { code: 'THANKS10', name: 'Thanks', audience: OfferAudience.ExistingCustomers, discountPercent: 10, validFrom: '2020-01-01' });
+  await em.flush();
+}, 90_000);
+afterAll(() => stack?.stop());
+
+const DAY = 86_400_000;
+async function customer(name: string, opts: { tenureDays: number; band: string; contactedDaysAgo?: number }): Promise<string> {
+  const em = stack.orm.em.fork();
+  const c = em.create(Customer, { name, email: `${name.toLowerCase()}@example.com`, acquiredAt: new Date(Date.now() - opts.tenureDays * DAY).toISOString().slice(0, 10), marketingConsent: true });
+  em.create(ScoreSnapshot, { customer: c, kind: 'payment-loyalty', value: 1, band: opts.band, modelVersion: 'test', computedAt: new Date(), reasons: ['test'] });
+  if (opts.contactedDaysAgo !== undefined) {
+    em.create(OutboxMessage, { idempotencyKey: `old/${name}`, customer: c, channel: MessageChannel.Email, purpose: MessagePurpose.Service, template: 'reminder-friendly', payload: {}, createdAt: new Date(Date.now() - opts.contactedDaysAgo * DAY) });
+  }
+  await em.flush();
+  return c.id;
+}
+
+const year = new Date().getUTCFullYear();
+const runs = (customerId: string) => stack.orm.em.fork().count(PlaybookRun, { workflowId: appreciationWorkflowId(customerId, year) });
+
+it('thanks silent loyal customers from the sweep, once a year, with at least the best new-customer offer', async () => {
+  const silent = await customer('Quiet', { tenureDays: 1200, band: 'loyal', contactedDaysAgo: 200 });
+  const recent = await customer('Recent', { tenureDays: 1200, band: 'loyal', contactedDaysAgo: 10 });
+  const young = await customer('Young', { tenureDays: 300, band: 'loyal' });
+  const late = await customer('Late', { tenureDays: 1200, band: 'at-risk' });
+  const sweep = (id: string) => stack.temporal.client.workflow.execute<typeof playbookTriggers>('playbookTriggers', { workflowId: id, taskQueue: stack.config.temporal.taskQueue, args: [{ policy: triggerPolicy }] });
+  expect(await sweep('playbook-triggers/thanks-1')).toMatchObject({ 'silent-loyal': 1 });
+  expect([await runs(silent), await runs(recent), await runs(young), await runs(late)]).toEqual([1, 0, 0, 0]);
+
+  const run = await stack.temporal.client.workflow.getHandle(appreciationWorkflowId(silent, year)).result();
+  expect(run).toBe('thanked');
+  const messages = await sql<{ template: string; purpose: string; payload: { offerCode: string } }>`
+    select template, purpose, payload from outbox_message where customer_id = ${silent} and template = 'appreciation'`.execute(stack.orm.em.fork().getKysely());
+  // The new-customer offer (20%) beats the existing-customer one (10%): the loyal customer gets it too.
+  expect(messages.rows).toEqual([{ template: 'appreciation', purpose: 'marketing', payload: { offerCode: 'WELCOME20', discountPercent: 20 } }]);
+  expect(await sweep('playbook-triggers/thanks-2')).toMatchObject({ 'silent-loyal': 0 });
+}, 60_000);
+
+it('can be started by a marketer, and shows the offer', async () => {
+  const id = await customer('Hand', { tenureDays: 900, band: 'loyal' });
+  expect((await stack.gql(StartAppreciationDocument, { customerId: id }, Role.Viewer)).errors![0].extensions!.code).toBe('FORBIDDEN');
+  expect((await stack.gql(StartAppreciationDocument, { customerId: id }, Role.Marketer)).errors).toBeUndefined();
+  await stack.temporal.client.workflow.getHandle(appreciationWorkflowId(id, year)).result();
+  expect((await stack.gql(AppreciationDocument, { customerId: id }, Role.Viewer)).data!.appreciation).toMatchObject({ step: 'done', outcome: 'thanked', offerCode: 'WELCOME20' });
+}, 60_000);

@@ -1,0 +1,38 @@
+import { defineQuery, proxyActivities, setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import type { AppreciationActivities } from '../src/activities/appreciation.activities.js';
+import type { PlaybookRunActivities } from '../src/activities/playbook-run.activities.js';
+import { APPRECIATION, type AppreciationOutcome, type AppreciationPolicy, type AppreciationState } from '../src/domain/playbooks/appreciation.js';
+import { PlaybookStepKey } from './search-attributes.js';
+
+const { recordRunStarted, recordRunOutcome, thankLoyalCustomer } = proxyActivities<PlaybookRunActivities & AppreciationActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
+});
+
+export interface AppreciationInput {
+  customerId: string;
+  policy: AppreciationPolicy;
+}
+
+export const appreciationStateQuery = defineQuery<AppreciationState>('state');
+
+/** A thank-you to a silent loyal customer, with at least the best offer new customers get now. */
+export async function appreciation({ customerId, policy }: AppreciationInput): Promise<AppreciationOutcome> {
+  const { workflowId } = workflowInfo();
+  const state: AppreciationState = { customerId, step: 'starting', offerCode: null, outcome: null, policyVersion: policy.version, deadline: null };
+  setHandler(appreciationStateQuery, () => state);
+  const enter = (step: AppreciationState['step'], details: string) => {
+    state.step = step;
+    upsertSearchAttributes([{ key: PlaybookStepKey, value: step }]);
+    setCurrentDetails(details);
+  };
+
+  await recordRunStarted({ workflowId, playbook: APPRECIATION, customerId });
+  enter('thanking', 'Thanking a loyal customer who has not heard from us in a while');
+  const { offerCode, matchedNewCustomerOffer } = await thankLoyalCustomer({ workflowId, customerId });
+  state.offerCode = offerCode;
+  await recordRunOutcome({ workflowId, outcome: 'thanked' });
+  state.outcome = 'thanked';
+  enter('done', offerCode ? `Thanked with offer ${offerCode}${matchedNewCustomerOffer ? ' (the best new-customer offer)' : ''}` : 'Thanked');
+  return 'thanked';
+}
