@@ -9,6 +9,7 @@ import { Migration20261125010000_snapshot_indexes } from './Migration20261125010
 import { Migration20261125020000_outbox_delivery } from './Migration20261125020000_outbox_delivery.js';
 import { Migration20261125030000_fix_case } from './Migration20261125030000_fix_case.js';
 import { Migration20261125040000_customer_export } from './Migration20261125040000_customer_export.js';
+import { Migration20261125050000_campaign_member } from './Migration20261125050000_campaign_member.js';
 
 /** Every migration in order; listed explicitly so compiled and bundled builds find them without globbing. */
 export const migrationsList: MigrationObject[] = [
@@ -22,4 +23,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261125020000_outbox_delivery', class: Migration20261125020000_outbox_delivery },
   { name: 'Migration20261125030000_fix_case', class: Migration20261125030000_fix_case },
   { name: 'Migration20261125040000_customer_export', class: Migration20261125040000_customer_export },
+  { name: 'Migration20261125050000_campaign_member', class: Migration20261125050000_campaign_member },
 ];

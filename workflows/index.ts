@@ -6,3 +6,4 @@ export { playbookTriggers } from './playbook-triggers.workflow.js';
 export { fixIssue } from './fix-issue.workflow.js';
 export { accountReview } from './account-review.workflow.js';
 export { appreciation } from './appreciation.workflow.js';
+export { campaign } from './campaign.workflow.js';

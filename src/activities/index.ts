@@ -3,6 +3,7 @@ import type { Engines } from '../services/index.js';
 import { createPlaybookTriggerActivities } from './playbook-triggers.activities.js';
 import { createAccountReviewActivities } from './account-review.activities.js';
 import { createAppreciationActivities } from './appreciation.activities.js';
+import { createCampaignActivities } from './campaign.activities.js';
 import { createFairReminderActivities } from './fair-reminder.activities.js';
 import { createFixIssueActivities } from './fix-issue.activities.js';
 import { createPlaybookRunActivities } from './playbook-run.activities.js';
@@ -10,7 +11,7 @@ import { createScoringActivities } from './scoring.activities.js';
 
 /** Every activity the worker registers. */
 export function createActivities(orm: Orm, engines: Engines) {
-  return { ...createPlaybookRunActivities(orm), ...createScoringActivities(orm), ...createFairReminderActivities(orm), ...createFixIssueActivities(orm), ...createAccountReviewActivities(orm), ...createAppreciationActivities(orm), ...createPlaybookTriggerActivities(orm, engines) };
+  return { ...createPlaybookRunActivities(orm), ...createScoringActivities(orm), ...createFairReminderActivities(orm), ...createFixIssueActivities(orm), ...createAccountReviewActivities(orm), ...createAppreciationActivities(orm), ...createPlaybookTriggerActivities(orm, engines), ...createCampaignActivities(orm, engines) };
 }
 
 export type Activities = ReturnType<typeof createActivities>;

@@ -11,6 +11,7 @@ export * from './scoring-run.entity.js';
 export * from './score-model.entity.js';
 export * from './scoring-work.entity.js';
 export * from './campaign.entity.js';
+export * from './campaign-member.entity.js';
 export * from './playbook-run.entity.js';
 export * from './fix-case.entity.js';
 export * from './customer-export.entity.js';
@@ -19,6 +20,7 @@ export * from './audit-entry.entity.js';
 
 import { AuditEntry } from './audit-entry.entity.js';
 import { Campaign } from './campaign.entity.js';
+import { CampaignMember } from './campaign-member.entity.js';
 import { Complaint } from './complaint.entity.js';
 import { CostEntry } from './cost-entry.entity.js';
 import { Customer } from './customer.entity.js';
@@ -37,4 +39,4 @@ import { ScoringRun } from './scoring-run.entity.js';
 import { ScoringWork } from './scoring-work.entity.js';
 
 /** Every entity the ORM knows. */
-export const allEntities = [Customer, Order, Invoice, Payment, Complaint, CostEntry, Offer, ScoreSnapshot, CurrentScore, ScoringRun, ScoreModel, ScoringWork, Campaign, PlaybookRun, FixCase, CustomerExport, OutboxMessage, AuditEntry];
+export const allEntities = [Customer, Order, Invoice, Payment, Complaint, CostEntry, Offer, ScoreSnapshot, CurrentScore, ScoringRun, ScoreModel, ScoringWork, Campaign, CampaignMember, PlaybookRun, FixCase, CustomerExport, OutboxMessage, AuditEntry];

@@ -3,6 +3,7 @@ import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphq
 import { buildSchema } from 'type-graphql';
 import { authChecker } from './auth/allow.js';
 import { InvoiceResolver } from './billing/invoice.resolver.js';
+import { CampaignResolver } from './campaigns/campaign.resolver.js';
 import { ComplaintResolver } from './complaints/complaint.resolver.js';
 import { CustomerResolver } from './customers/customer.resolver.js';
 import { ImportResolver } from './import/import.resolver.js';
@@ -10,7 +11,7 @@ import { ImportRowsResolver } from './import/import-rows.resolver.js';
 import { PlaybookResolver } from './playbooks/playbook.resolver.js';
 import { ScoringResolver } from './scores/scoring.resolver.js';
 
-export const resolvers = [CustomerResolver, ComplaintResolver, InvoiceResolver, ImportResolver, ImportRowsResolver, PlaybookResolver, ScoringResolver] as const;
+export const resolvers = [CustomerResolver, ComplaintResolver, InvoiceResolver, ImportResolver, ImportRowsResolver, PlaybookResolver, ScoringResolver, CampaignResolver] as const;
 
 export function createSchema(): Promise<GraphQLSchema> {
   return buildSchema({ resolvers, authChecker, validate: true });

@@ -14,6 +14,7 @@ import { createSchema } from '../graphql/schema.js';
 import type { Logger } from '../logger.js';
 import { ApiKeyVerifier } from '../services/auth/api-keys.js';
 import { createServices } from '../services/index.js';
+import { TemporalCampaignEngine } from '../temporal/temporal-campaign-engine.js';
 import { TemporalScoringEngine } from '../temporal/temporal-scoring-engine.js';
 import type { PlaybookPolicies } from '../services/playbooks/playbook.service.js';
 import type { TemporalClient } from '../temporal/client.js';
@@ -49,6 +50,7 @@ export async function createApi(deps: ApiDeps): Promise<Api> {
   const engines = {
     playbooks: new TemporalPlaybookEngine(temporal.client, config.temporal.taskQueue),
     scoring: new TemporalScoringEngine(temporal.client, config.temporal.taskQueue),
+    campaigns: new TemporalCampaignEngine(temporal.client, config.temporal.taskQueue),
   };
   const metrics = createApiMetrics();
 

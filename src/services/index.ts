@@ -10,6 +10,8 @@ import { PlaybookRunService } from './playbooks/playbook-run.service.js';
 import { PlaybookService, defaultPolicies, type PlaybookPolicies } from './playbooks/playbook.service.js';
 import { defaultRescorePolicy, defaultScoringPolicy } from '../domain/scoring/scoring-policy.js';
 import type { ScoringEngine } from './scores/scoring-engine.js';
+import type { CampaignEngine } from './campaigns/campaign-engine.js';
+import { CampaignService } from './campaigns/campaign.service.js';
 import { ScoringRunService } from './scores/scoring-run.service.js';
 import { ScoringService } from './scores/scoring.service.js';
 import { ScoreService } from './scores/score.service.js';
@@ -18,6 +20,7 @@ import { ScoreService } from './scores/score.service.js';
 export interface Engines {
   playbooks: PlaybookEngine;
   scoring: ScoringEngine;
+  campaigns: CampaignEngine;
 }
 
 /** The domain services for one unit of work (one GraphQL request, one activity call). */
@@ -36,6 +39,7 @@ export function createServices(em: EntityManager, engines: Engines, policies: Pa
     scoring: new ScoringService(em, scoringRuns, engines.scoring, defaultRescorePolicy),
     imports: new ImportService(em.config.get('clientUrl')!),
     runs,
+    campaigns: new CampaignService(em, engines.campaigns, { ...defaultPolicies, ...policies }.campaign, audit),
     playbooks: new PlaybookService(customers, invoices, runs, engines.playbooks, { ...defaultPolicies, ...policies }),
   };
 }

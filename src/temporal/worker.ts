@@ -2,6 +2,7 @@ import { NativeConnection, Runtime, Worker, makeTelemetryFilterString } from '@t
 import type { Client } from '@temporalio/client';
 import { createActivities } from '../activities/index.js';
 import { TemporalPlaybookEngine } from './temporal-playbook-engine.js';
+import { TemporalCampaignEngine } from './temporal-campaign-engine.js';
 import { TemporalScoringEngine } from './temporal-scoring-engine.js';
 import type { Orm } from '../db/orm.js';
 import type { Logger } from '../logger.js';
@@ -44,6 +45,7 @@ export async function createWorker(settings: WorkerSettings, orm: Orm, client: C
     activities: createActivities(orm, {
       playbooks: new TemporalPlaybookEngine(client, settings.taskQueue),
       scoring: new TemporalScoringEngine(client, settings.taskQueue),
+      campaigns: new TemporalCampaignEngine(client, settings.taskQueue),
     }),
     ...(hasPrebuiltBundle() ? { workflowBundle: { codePath: prebuiltBundlePath } } : { workflowsPath }),
     shutdownGraceTime: '10 seconds',

@@ -1,3 +1,4 @@
+import { campaignPolicy, type CampaignPolicy } from '../../domain/campaigns/campaign.js';
 import { isTopicKey } from '../../domain/complaints/topic.js';
 import { APPRECIATION, appreciationPolicy, appreciationWorkflowId, type AppreciationPolicy } from '../../domain/playbooks/appreciation.js';
 import { ACCOUNT_REVIEW, accountReviewPolicy, accountReviewWorkflowId, type AccountReviewPolicy } from '../../domain/playbooks/account-review.js';
@@ -18,9 +19,10 @@ export interface PlaybookPolicies {
   fixIssue: FixIssuePolicy;
   accountReview: AccountReviewPolicy;
   appreciation: AppreciationPolicy;
+  campaign: CampaignPolicy;
 }
 
-export const defaultPolicies: PlaybookPolicies = { welcomeCheck: welcomeCheckPolicy, fairReminder: fairReminderPolicy, fixIssue: fixIssuePolicy, accountReview: accountReviewPolicy, appreciation: appreciationPolicy };
+export const defaultPolicies: PlaybookPolicies = { welcomeCheck: welcomeCheckPolicy, fairReminder: fairReminderPolicy, fixIssue: fixIssuePolicy, accountReview: accountReviewPolicy, appreciation: appreciationPolicy, campaign: campaignPolicy };
 
 /** What every playbook's live state says, whatever else it holds. */
 export interface PlaybookRunState {

@@ -1,0 +1,22 @@
+import type { Orm } from '../db/orm.js';
+import type { CampaignRunStatus } from '../domain/campaigns/campaign.js';
+import { CampaignEnrolmentService, type EnrolmentPage } from '../services/campaigns/campaign-enrolment.service.js';
+import { createServices, type Engines } from '../services/index.js';
+
+/** The campaign run's steps: enrol a page, record the status; thin calls into the service. */
+export function createCampaignActivities(orm: Orm, engines: Engines) {
+  const enrolment = () => {
+    const em = orm.em.fork();
+    return new CampaignEnrolmentService(em, createServices(em, engines).playbooks);
+  };
+  return {
+    enrolCampaignPage(input: { campaignId: string; after: string | null; limit: number }): Promise<EnrolmentPage> {
+      return enrolment().enrolPage(input);
+    },
+    recordCampaignStatus(input: { campaignId: string; status: CampaignRunStatus }): Promise<void> {
+      return enrolment().recordStatus(input.campaignId, input.status);
+    },
+  };
+}
+
+export type CampaignActivities = ReturnType<typeof createCampaignActivities>;

@@ -1,0 +1,63 @@
+import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Role } from '../../domain/auth/roles.js';
+import { Allow } from '../auth/allow.js';
+import { PageArgs, pageComplexity } from '../common/connection.js';
+import type { GraphQLContext } from '../context.js';
+import { CampaignConnection, CampaignGroupOutcomeType, CampaignPreviewType, CampaignType, CreateCampaignInput } from './campaign.types.js';
+
+@Resolver(() => CampaignType)
+export class CampaignResolver {
+  @Allow(Role.Viewer)
+  @Query(() => CampaignType, { nullable: true })
+  async campaign(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<CampaignType | null> {
+    const view = await ctx.services.campaigns.find(id);
+    return view && CampaignType.from(view);
+  }
+
+  @Allow(Role.Viewer)
+  @Query(() => CampaignConnection, { description: 'Campaigns, newest first', complexity: pageComplexity })
+  async campaigns(@Args() { first, after }: PageArgs, @Ctx() ctx: GraphQLContext): Promise<CampaignConnection> {
+    const page = await ctx.services.campaigns.list({ first, after });
+    return { ...page, edges: page.edges.map((e) => ({ cursor: e.cursor, node: CampaignType.from({ campaign: e.node, progress: null }) })) };
+  }
+
+  @Allow(Role.Marketer)
+  @Mutation(() => CampaignType, { description: 'A draft campaign: one playbook for one segment, with a holdout; preview it, then launch; audited' })
+  async createCampaign(@Arg('input') input: CreateCampaignInput, @Ctx() ctx: GraphQLContext): Promise<CampaignType> {
+    return CampaignType.from({ campaign: await ctx.services.campaigns.create(input, ctx.caller!.id), progress: null });
+  }
+
+  @Allow(Role.Marketer)
+  @Mutation(() => CampaignType, { description: 'Starts enrolment; launching again joins the run already going (each customer once)' })
+  async launchCampaign(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<CampaignType> {
+    return CampaignType.from(await ctx.services.campaigns.launch(id, ctx.caller!.id));
+  }
+
+  @Allow(Role.Marketer)
+  @Mutation(() => CampaignType, { description: 'Holds enrolment between pages' })
+  async pauseCampaign(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<CampaignType> {
+    return CampaignType.from(await ctx.services.campaigns.pause(id, ctx.caller!.id));
+  }
+
+  @Allow(Role.Marketer)
+  @Mutation(() => CampaignType)
+  async resumeCampaign(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<CampaignType> {
+    return CampaignType.from(await ctx.services.campaigns.resume(id, ctx.caller!.id));
+  }
+
+  @Allow(Role.Marketer)
+  @Mutation(() => CampaignType, { description: 'Stops enrolment; runs already started go on' })
+  async cancelCampaign(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<CampaignType> {
+    return CampaignType.from(await ctx.services.campaigns.cancel(id, ctx.caller!.id));
+  }
+
+  @FieldResolver(() => CampaignPreviewType, { description: 'Dry run on the current data: who would enter, what they would be sent' })
+  preview(@Root() campaign: CampaignType, @Ctx() ctx: GraphQLContext): Promise<CampaignPreviewType> {
+    return ctx.services.campaigns.preview(campaign.id);
+  }
+
+  @FieldResolver(() => [CampaignGroupOutcomeType], { description: 'Treated against holdout since enrolment: retention, revenue, on-time payment' })
+  async outcome(@Root() campaign: CampaignType, @Ctx() ctx: GraphQLContext): Promise<CampaignGroupOutcomeType[]> {
+    return (await ctx.services.campaigns.outcome(campaign.id)).map(CampaignGroupOutcomeType.from);
+  }
+}

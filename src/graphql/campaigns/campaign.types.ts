@@ -1,0 +1,155 @@
+import 'reflect-metadata';
+import { Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { CampaignStatus } from '../../entities/index.js';
+import type { CampaignView, GroupOutcome } from '../../services/campaigns/campaign.service.js';
+import { connectionOf } from '../common/connection.js';
+import { CustomerFilterInput } from '../customers/customer.types.js';
+
+registerEnumType(CampaignStatus, { name: 'CampaignStatus' });
+
+@InputType()
+export class CreateCampaignInput {
+  @Field()
+  name!: string;
+
+  @Field({ description: 'The playbook to launch: appreciation or welcome-check' })
+  playbook!: string;
+
+  @Field(() => CustomerFilterInput, { description: 'Who enters: the same filters as the customers query' })
+  filter!: CustomerFilterInput;
+
+  @Field(() => Int, { defaultValue: 10, description: 'Share of the segment kept as a holdout group (0 to 50)' })
+  holdoutPercent!: number;
+}
+
+@ObjectType('CampaignProgress', { simpleResolvers: true })
+export class CampaignProgressType {
+  @Field({ description: 'running, paused, cancelled or completed' })
+  status!: string;
+
+  @Field(() => Int)
+  enrolled!: number;
+
+  @Field(() => Int)
+  treated!: number;
+
+  @Field(() => Int)
+  holdout!: number;
+
+  @Field(() => Int, { description: 'Playbook runs started for treated customers' })
+  runsStarted!: number;
+}
+
+@ObjectType('CampaignGroupOutcome', { simpleResolvers: true, description: 'One group of the campaign since enrolment: the holdout shows what would have happened anyway' })
+export class CampaignGroupOutcomeType {
+  @Field({ description: 'treated or holdout' })
+  group!: string;
+
+  @Field(() => Int)
+  members!: number;
+
+  @Field(() => Int, { description: 'Members who ordered again after enrolment' })
+  retained!: number;
+
+  @Field(() => Float, { nullable: true, description: 'retained / members' })
+  retentionRate!: number | null;
+
+  @Field(() => Float, { description: 'Revenue since enrolment, minor units' })
+  revenueMinor!: number;
+
+  @Field(() => Float, { nullable: true })
+  revenuePerMemberMinor!: number | null;
+
+  @Field(() => Int, { description: 'Invoices due since enrolment' })
+  invoicesDue!: number;
+
+  @Field(() => Float, { nullable: true, description: 'Share of them paid by their due day' })
+  onTimePaymentRate!: number | null;
+
+  static from(o: GroupOutcome): CampaignGroupOutcomeType {
+    return {
+      ...o,
+      retentionRate: o.members ? o.retained / o.members : null,
+      revenuePerMemberMinor: o.members ? o.revenueMinor / o.members : null,
+      onTimePaymentRate: o.invoicesDue ? o.invoicesPaidOnTime / o.invoicesDue : null,
+    };
+  }
+}
+
+@ObjectType('CampaignPreviewCustomer', { simpleResolvers: true })
+export class CampaignPreviewCustomerType {
+  @Field(() => ID)
+  id!: string;
+
+  @Field()
+  name!: string;
+}
+
+@ObjectType('CampaignPreview', { simpleResolvers: true, description: 'A dry run: who would enter and what they would be sent' })
+export class CampaignPreviewType {
+  @Field(() => Int)
+  customers!: number;
+
+  @Field(() => Int)
+  treated!: number;
+
+  @Field(() => Int)
+  holdout!: number;
+
+  @Field(() => Int, { description: 'Messages the treated customers would be sent (marketing only with consent)' })
+  messages!: number;
+
+  @Field(() => [CampaignPreviewCustomerType], { description: 'The first treated customers' })
+  sample!: CampaignPreviewCustomerType[];
+}
+
+@ObjectType('Campaign', { simpleResolvers: true })
+export class CampaignType {
+  @Field(() => ID)
+  id!: string;
+
+  @Field()
+  name!: string;
+
+  @Field()
+  playbook!: string;
+
+  @Field(() => CampaignStatus)
+  status!: CampaignStatus;
+
+  @Field(() => Int)
+  holdoutPercent!: number;
+
+  @Field()
+  createdBy!: string;
+
+  @Field()
+  createdAt!: Date;
+
+  @Field(() => Date, { nullable: true })
+  launchedAt!: Date | null;
+
+  @Field(() => Date, { nullable: true })
+  finishedAt!: Date | null;
+
+  @Field(() => CampaignProgressType, { nullable: true, description: 'Live progress from the campaign run (null for a draft)' })
+  progress!: CampaignProgressType | null;
+
+  static from({ campaign, progress }: CampaignView): CampaignType {
+    return {
+      id: campaign.id,
+      name: campaign.name,
+      playbook: campaign.playbook,
+      status: campaign.status,
+      holdoutPercent: campaign.holdoutPercent,
+      createdBy: campaign.createdBy,
+      createdAt: campaign.createdAt,
+      launchedAt: campaign.launchedAt ?? null,
+      finishedAt: campaign.finishedAt ?? null,
+      progress,
+    };
+  }
+}
+
+export const CampaignConnection = connectionOf(CampaignType, 'Campaign');
+export type CampaignConnection = InstanceType<typeof CampaignConnection>;

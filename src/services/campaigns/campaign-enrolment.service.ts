@@ -1,0 +1,72 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { sql } from 'kysely';
+import type { CampaignRunStatus } from '../../domain/campaigns/campaign.js';
+import { APPRECIATION } from '../../domain/playbooks/appreciation.js';
+import { Campaign } from '../../entities/index.js';
+import { customerWhere, type CustomerFilter } from '../customers/customer-query.js';
+import type { PlaybookService } from '../playbooks/playbook.service.js';
+import { CampaignException, CampaignExceptionCode } from './campaign.exception.js';
+
+export interface EnrolmentPage {
+  enrolled: number;
+  treated: number;
+  holdout: number;
+  runsStarted: number;
+  /** The last customer ID of the page; null when the segment is done. */
+  last: string | null;
+}
+
+/** The holdout draw: a hash of campaign and customer, so a re-enrolment lands in the same group. */
+export const holdoutDraw = (campaignId: string) => sql<boolean>`abs(hashtext(${campaignId} || c.id::text)) % 100 < cmp.holdout_percent`;
+
+/**
+ * Enrols the campaign's segment page by page: each customer once (the member row's primary
+ * key), holdout or treated by a stable draw, and the treated ones into the playbook, by the
+ * playbook's own run ID, so a retried page or a second campaign never starts a second run.
+ */
+export class CampaignEnrolmentService {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly playbooks: PlaybookService,
+  ) {}
+
+  async enrolPage(input: { campaignId: string; after: string | null; limit: number }): Promise<EnrolmentPage> {
+    const campaign = await this.em.findOne(Campaign, { id: input.campaignId });
+    if (!campaign) throw new CampaignException(CampaignExceptionCode.NotFound, `No campaign ${input.campaignId}`, { id: input.campaignId });
+    const db = this.em.getKysely();
+    const page = (
+      await sql<{ id: string }>`
+        select c.id from customer c where c.status = 'active' and ${customerWhere(campaign.segment as CustomerFilter)}
+          ${input.after ? sql`and c.id > ${input.after}::uuid` : sql``}
+        order by c.id limit ${input.limit}`.execute(db)
+    ).rows.map((r) => r.id);
+    if (page.length === 0) return { enrolled: 0, treated: 0, holdout: 0, runsStarted: 0, last: null };
+    await sql`
+      insert into campaign_member (campaign_id, customer_id, "group", enrolled_at)
+      select cmp.id, c.id, (case when ${holdoutDraw(input.campaignId)} then 'holdout' else 'treated' end)::campaign_group, now()
+        from campaign cmp cross join customer c
+       where cmp.id = ${input.campaignId}::uuid and c.id = any(${page}::uuid[])
+      on conflict do nothing`.execute(db);
+    const members = (
+      await sql<{ customer_id: string; group: string; workflow_id: string | null }>`
+        select customer_id, "group", workflow_id from campaign_member where campaign_id = ${input.campaignId}::uuid and customer_id = any(${page}::uuid[])`.execute(db)
+    ).rows;
+    let runsStarted = 0;
+    for (const m of members.filter((m) => m.group === 'treated' && !m.workflow_id)) {
+      const run = campaign.playbook === APPRECIATION ? await this.playbooks.startAppreciation(m.customer_id) : await this.playbooks.startWelcomeCheck(m.customer_id);
+      await sql`update campaign_member set workflow_id = ${run.workflowId} where campaign_id = ${input.campaignId}::uuid and customer_id = ${m.customer_id}::uuid`.execute(db);
+      runsStarted++;
+    }
+    const treated = members.filter((m) => m.group === 'treated').length;
+    return { enrolled: members.length, treated, holdout: members.length - treated, runsStarted, last: page.length < input.limit ? null : page[page.length - 1] };
+  }
+
+  /** The campaign's status as its run moves; launch and finish times are kept from the first time they were set. */
+  async recordStatus(campaignId: string, status: CampaignRunStatus): Promise<void> {
+    await sql`
+      update campaign set status = ${status}::campaign_status,
+             launched_at = coalesce(launched_at, now()),
+             finished_at = case when ${status} in ('completed', 'cancelled') then coalesce(finished_at, now()) end
+       where id = ${campaignId}::uuid`.execute(this.em.getKysely());
+  }
+}

@@ -1,0 +1,20 @@
+import { DomainException, type FailureKind } from '../../domain/errors/domain-exception.js';
+
+export enum CampaignExceptionCode {
+  NotFound = 'CAMPAIGN_NOT_FOUND',
+  InvalidInput = 'CAMPAIGN_INVALID_INPUT',
+  /** Launch, pause, resume or cancel in a state that does not allow it. */
+  WrongState = 'CAMPAIGN_WRONG_STATE',
+}
+
+const kinds: Record<CampaignExceptionCode, FailureKind> = {
+  [CampaignExceptionCode.NotFound]: 'NOT_FOUND',
+  [CampaignExceptionCode.InvalidInput]: 'VALIDATION',
+  [CampaignExceptionCode.WrongState]: 'CONFLICT',
+};
+
+export class CampaignException extends DomainException<CampaignExceptionCode> {
+  get kind(): FailureKind {
+    return kinds[this.code];
+  }
+}

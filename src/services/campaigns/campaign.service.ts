@@ -1,0 +1,163 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { sql } from 'kysely';
+import { campaignPlaybooks, MAX_HOLDOUT_PERCENT, type CampaignPolicy, type CampaignProgress } from '../../domain/campaigns/campaign.js';
+import { isUuid } from '../../domain/ids.js';
+import { Campaign, CampaignStatus } from '../../entities/index.js';
+import type { AuditService } from '../audit/audit.service.js';
+import { assertPageSize, decodeCursor, encodeCursor, toPage, type Page, type PageArgs } from '../common/pagination.js';
+import { customerWhere, type CustomerFilter } from '../customers/customer-query.js';
+import type { CampaignEngine } from './campaign-engine.js';
+import { holdoutDraw } from './campaign-enrolment.service.js';
+import { CampaignException, CampaignExceptionCode } from './campaign.exception.js';
+
+export interface CampaignPreview {
+  /** Active customers in the segment now. */
+  customers: number;
+  treated: number;
+  holdout: number;
+  /** Messages the treated customers would be sent (marketing only to those with consent). */
+  messages: number;
+  sample: { id: string; name: string }[];
+}
+
+export interface GroupOutcome {
+  group: 'treated' | 'holdout';
+  members: number;
+  /** Members who ordered again after they were enrolled. */
+  retained: number;
+  revenueMinor: number;
+  /** Invoices due since enrolment, and how many of them were paid by their due day. */
+  invoicesDue: number;
+  invoicesPaidOnTime: number;
+}
+
+export interface CampaignView {
+  campaign: Campaign;
+  progress: CampaignProgress | null;
+}
+
+/** Marketers' campaigns: create a draft, preview it (dry run), launch, pause, resume, cancel, and compare the groups. */
+export class CampaignService {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly engine: CampaignEngine,
+    private readonly policy: CampaignPolicy,
+    private readonly audit: AuditService,
+  ) {}
+
+  async create(input: { name: string; playbook: string; filter: CustomerFilter; holdoutPercent: number }, createdBy: string): Promise<Campaign> {
+    const name = input.name.trim();
+    if (!name) throw new CampaignException(CampaignExceptionCode.InvalidInput, 'A campaign needs a name', { field: 'name' });
+    if (!campaignPlaybooks[input.playbook]) {
+      throw new CampaignException(CampaignExceptionCode.InvalidInput, `Campaigns can launch ${Object.keys(campaignPlaybooks).join(', ')}, not "${input.playbook}"`, { field: 'playbook' });
+    }
+    if (!(Number.isInteger(input.holdoutPercent) && input.holdoutPercent >= 0 && input.holdoutPercent <= MAX_HOLDOUT_PERCENT)) {
+      throw new CampaignException(CampaignExceptionCode.InvalidInput, `holdoutPercent must be a whole number from 0 to ${MAX_HOLDOUT_PERCENT}`, { field: 'holdoutPercent' });
+    }
+    return this.em.transactional(async (em) => {
+      const campaign = em.create(Campaign, { name, playbook: input.playbook, segment: { ...input.filter }, holdoutPercent: input.holdoutPercent, createdBy });
+      this.audit.record(em, { actor: createdBy, action: 'campaign.create', entityType: 'campaign', entityId: campaign.id, after: { name, playbook: input.playbook, segment: campaign.segment, holdoutPercent: input.holdoutPercent } });
+      return campaign;
+    });
+  }
+
+  /** Who would enter and what they would be sent, without sending anything. */
+  async preview(id: string): Promise<CampaignPreview> {
+    const campaign = await this.get(id);
+    const { marketing, messagesPerRun } = campaignPlaybooks[campaign.playbook];
+    const [counts] = (
+      await sql<{ customers: number; holdout: number; consenting_treated: number }>`
+        select count(*)::int as customers, count(*) filter (where ${holdoutDraw(id)})::int as holdout,
+               count(*) filter (where not ${holdoutDraw(id)} and c.marketing_consent)::int as consenting_treated
+          from campaign cmp cross join customer c
+         where cmp.id = ${id}::uuid and c.status = 'active' and ${customerWhere(campaign.segment as CustomerFilter)}`.execute(this.em.getKysely())
+    ).rows;
+    const treated = counts.customers - counts.holdout;
+    const sample = (
+      await sql<{ id: string; name: string }>`
+        select c.id, c.name from campaign cmp cross join customer c
+         where cmp.id = ${id}::uuid and c.status = 'active' and ${customerWhere(campaign.segment as CustomerFilter)} and not ${holdoutDraw(id)}
+         order by c.id limit 10`.execute(this.em.getKysely())
+    ).rows;
+    return { customers: counts.customers, treated, holdout: counts.holdout, messages: (marketing ? counts.consenting_treated : treated) * messagesPerRun, sample };
+  }
+
+  /** Starts enrolment; launching again joins the run already going. */
+  async launch(id: string, actor: string): Promise<CampaignView> {
+    const campaign = await this.get(id);
+    if (campaign.status === CampaignStatus.Completed || campaign.status === CampaignStatus.Cancelled) {
+      throw new CampaignException(CampaignExceptionCode.WrongState, `Campaign ${id} has ${campaign.status}`, { id, status: campaign.status });
+    }
+    await this.engine.start(id, this.policy);
+    if (campaign.status === CampaignStatus.Draft) {
+      await this.em.transactional(async (em) => {
+        this.audit.record(em, { actor, action: 'campaign.launch', entityType: 'campaign', entityId: id, before: { status: campaign.status }, after: { status: CampaignStatus.Running } });
+      });
+    }
+    return this.view(id);
+  }
+
+  pause(id: string, actor: string): Promise<CampaignView> {
+    return this.steer(id, actor, 'pause', (engine) => engine.pause(id));
+  }
+
+  resume(id: string, actor: string): Promise<CampaignView> {
+    return this.steer(id, actor, 'resume', (engine) => engine.resume(id));
+  }
+
+  cancel(id: string, actor: string): Promise<CampaignView> {
+    return this.steer(id, actor, 'cancel', (engine) => engine.cancel(id));
+  }
+
+  async view(id: string): Promise<CampaignView> {
+    const campaign = await this.get(id);
+    const progress = campaign.status === CampaignStatus.Draft ? null : await this.engine.progress(id);
+    return { campaign, progress };
+  }
+
+  async find(id: string): Promise<CampaignView | null> {
+    if (!isUuid(id) || !(await this.em.count(Campaign, { id }))) return null;
+    return this.view(id);
+  }
+
+  async list(args: PageArgs): Promise<Page<Campaign>> {
+    assertPageSize(args.first);
+    const [createdAt, id] = args.after ? decodeCursor('campaigns', args.after, 2) : [null, null];
+    const rows = await this.em.find(Campaign, createdAt ? { $or: [{ createdAt: { $lt: new Date(createdAt as string) } }, { createdAt: new Date(createdAt as string), id: { $lt: id as string } }] } : {}, {
+      orderBy: { createdAt: 'desc', id: 'desc' },
+      limit: args.first + 1,
+    });
+    return toPage(rows, args.first, () => this.em.count(Campaign), (c) => encodeCursor('campaigns', [c.createdAt.toISOString(), c.id]), Boolean(args.after));
+  }
+
+  /** Treated against holdout since enrolment: did they stay, buy, pay on time? */
+  async outcome(id: string): Promise<GroupOutcome[]> {
+    const { rows } = await sql<{ group: 'treated' | 'holdout'; members: number; retained: number; revenue: string; due: number; on_time: number }>`
+      select m."group", count(*)::int as members,
+             count(*) filter (where exists (select 1 from customer_order o where o.customer_id = m.customer_id and o.ordered_at > m.enrolled_at))::int as retained,
+             coalesce(sum((select sum(o.amount_minor) from customer_order o where o.customer_id = m.customer_id and o.ordered_at > m.enrolled_at)), 0) as revenue,
+             coalesce(sum((select count(*) from invoice i where i.customer_id = m.customer_id and i.due_at > m.enrolled_at::date and i.due_at <= current_date)), 0)::int as due,
+             coalesce(sum((select count(*) from invoice i where i.customer_id = m.customer_id and i.due_at > m.enrolled_at::date and i.due_at <= current_date and i.paid_at <= i.due_at)), 0)::int as on_time
+        from campaign_member m where m.campaign_id = ${id}::uuid group by m."group" order by m."group" desc`.execute(this.em.getKysely());
+    return rows.map((r) => ({ group: r.group, members: r.members, retained: r.retained, revenueMinor: Number(r.revenue), invoicesDue: r.due, invoicesPaidOnTime: r.on_time }));
+  }
+
+  private async steer(id: string, actor: string, action: 'pause' | 'resume' | 'cancel', signal: (engine: CampaignEngine) => Promise<boolean>): Promise<CampaignView> {
+    const campaign = await this.get(id);
+    const progress = campaign.status === CampaignStatus.Draft ? null : await this.engine.progress(id);
+    const allowed = { pause: ['running'], resume: ['paused'], cancel: ['running', 'paused'] }[action];
+    if (!progress || !allowed.includes(progress.status) || !(await signal(this.engine))) {
+      throw new CampaignException(CampaignExceptionCode.WrongState, `Campaign ${id} cannot ${action} while ${progress?.status ?? campaign.status}`, { id, status: progress?.status ?? campaign.status });
+    }
+    await this.em.transactional(async (em) => {
+      this.audit.record(em, { actor, action: `campaign.${action}`, entityType: 'campaign', entityId: id, before: { status: progress.status } });
+    });
+    return this.view(id);
+  }
+
+  private async get(id: string): Promise<Campaign> {
+    const campaign = isUuid(id) ? await this.em.findOne(Campaign, { id }) : null;
+    if (!campaign) throw new CampaignException(CampaignExceptionCode.NotFound, `No campaign ${id}`, { id });
+    return campaign;
+  }
+}

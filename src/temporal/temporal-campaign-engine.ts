@@ -1,0 +1,75 @@
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type { SignalDefinition } from '@temporalio/common';
+import { campaignWorkflowId, type CampaignPolicy, type CampaignProgress } from '../domain/campaigns/campaign.js';
+import type { CampaignEngine } from '../services/campaigns/campaign-engine.js';
+import { PlaybookException, PlaybookExceptionCode } from '../services/playbooks/playbook.exception.js';
+import { campaignProgressQuery, cancelCampaignSignal, pauseCampaignSignal, resumeCampaignSignal } from '../../workflows/campaign.workflow.js';
+import { withinDeadline } from './deadline.js';
+
+/** Campaigns as Temporal workflows, one per campaign (`campaign/<id>`). */
+export class TemporalCampaignEngine implements CampaignEngine {
+  constructor(
+    private readonly client: Client,
+    private readonly taskQueue: string,
+    private readonly callTimeoutMs = 5_000,
+  ) {}
+
+  start(campaignId: string, policy: CampaignPolicy): Promise<{ workflowId: string }> {
+    return this.reachable(async () => {
+      const workflowId = campaignWorkflowId(campaignId);
+      try {
+        await this.client.workflow.start('campaign', {
+          workflowId,
+          taskQueue: this.taskQueue,
+          args: [{ campaignId, policy }],
+          workflowIdConflictPolicy: 'USE_EXISTING',
+          workflowIdReusePolicy: 'REJECT_DUPLICATE',
+          staticSummary: `Campaign ${campaignId}`,
+          staticDetails: `Enrols the segment ${policy.pageSize} customers every ${Math.round(policy.pageIntervalMs / 1000)} s, keeping a random holdout; signals pause, resume, cancel (policy v${policy.version}).`,
+        });
+      } catch (error) {
+        if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+      }
+      return { workflowId };
+    });
+  }
+
+  progress(campaignId: string): Promise<CampaignProgress | null> {
+    return this.reachable(async () => {
+      try {
+        return await this.client.workflow.getHandle(campaignWorkflowId(campaignId)).query(campaignProgressQuery);
+      } catch (error) {
+        if (error instanceof WorkflowNotFoundError) return null;
+        throw error;
+      }
+    });
+  }
+
+  pause(campaignId: string) {
+    return this.signal(campaignId, pauseCampaignSignal);
+  }
+
+  resume(campaignId: string) {
+    return this.signal(campaignId, resumeCampaignSignal);
+  }
+
+  cancel(campaignId: string) {
+    return this.signal(campaignId, cancelCampaignSignal);
+  }
+
+  private signal(campaignId: string, signal: SignalDefinition): Promise<boolean> {
+    return this.reachable(async () => {
+      try {
+        await this.client.workflow.getHandle(campaignWorkflowId(campaignId)).signal(signal);
+        return true;
+      } catch (error) {
+        if (error instanceof WorkflowNotFoundError) return false;
+        throw error;
+      }
+    });
+  }
+
+  private reachable<T>(call: () => Promise<T>): Promise<T> {
+    return withinDeadline(this.client, this.callTimeoutMs, call, () => new PlaybookException(PlaybookExceptionCode.EngineUnavailable, 'The playbook engine (Temporal) cannot be reached; try again shortly', {}));
+  }
+}

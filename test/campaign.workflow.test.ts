@@ -1,0 +1,135 @@
+import { sql, type RawBuilder } from 'kysely';
+import { Role } from '../src/domain/auth/roles.js';
+import { campaignPolicy, campaignWorkflowId, type CampaignPolicy } from '../src/domain/campaigns/campaign.js';
+import { loadDemoDataIfEmpty } from '../src/dev/demo-loader.js';
+import { CampaignDocument, CampaignsDocument, CancelCampaignDocument, CreateCampaignDocument, LaunchCampaignDocument, PauseCampaignDocument, ResumeCampaignDocument } from './__generated__/graphql.js';
+import { recordHistory } from './support/histories.js';
+import { spawnWorker, startTestStack, type TestStack } from './support/stack.js';
+
+/**
+ * Campaigns on the real Temporal dev server and worker processes over 300 demo customers:
+ * preview, launch (twice), pause, resume, cancel, the holdout, and a worker killed mid-run.
+ */
+const policy: CampaignPolicy = { ...campaignPolicy, pageSize: 15, pageIntervalMs: 200, pageTimeoutSeconds: 3 };
+
+let stack: TestStack;
+let worker: Awaited<ReturnType<typeof spawnWorker>> | null = null;
+const workerEnv = () => ({
+  ...process.env,
+  DATABASE_URL: stack.config.databaseUrl,
+  TEMPORAL_ADDRESS: stack.config.temporal.address,
+  TEMPORAL_TASK_QUEUE: stack.config.temporal.taskQueue,
+  WORKER_METRICS_PORT: '0',
+  MESSAGE_CHANNEL: 'off',
+  NODE_ENV: 'test',
+});
+
+beforeAll(async () => {
+  stack = await startTestStack({ worker: false, policies: { campaign: policy } });
+  await loadDemoDataIfEmpty(stack.orm.em.fork(), 300);
+  worker = await spawnWorker(workerEnv());
+}, 90_000);
+afterAll(async () => {
+  await worker?.stop();
+  await stack?.stop();
+});
+
+async function eventually<T>(fn: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 90_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await fn();
+    if (ok(value)) return value;
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms; last value: ${JSON.stringify(value)}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+const rows = async <T>(q: RawBuilder<T>) => (await q.execute(stack.orm.em.fork().getKysely())).rows;
+const campaign = (id: string) => stack.gql(CampaignDocument, { id }, Role.Viewer).then((r) => r.data!.campaign!);
+/** While no worker runs, the progress query has nobody to answer it (UNAVAILABLE): null then. */
+const campaignOrNull = (id: string) => stack.gql(CampaignDocument, { id }, Role.Viewer).then((r) => r.data?.campaign ?? null);
+const create = async (name: string, playbook: string, serviceTier: Array<'Basic' | 'Standard' | 'Premium'>) => {
+  const created = await stack.gql(CreateCampaignDocument, { input: { name, playbook, filter: { serviceTier }, holdoutPercent: 20 } }, Role.Marketer);
+  expect(created.errors).toBeUndefined();
+  return created.data!.createCampaign;
+};
+
+/** Every treated member got exactly one thank-you and one run; the holdout got nothing. */
+async function expectExactlyOnce(campaignId: string) {
+  const members = await rows(sql<{ group: string; messages: number; runs: number }>`
+    select m."group",
+           (select count(*) from outbox_message o where o.customer_id = m.customer_id and o.template = 'appreciation')::int as messages,
+           (select count(*) from playbook_run r where r.customer_id = m.customer_id and r.playbook = 'appreciation')::int as runs
+      from campaign_member m where m.campaign_id = ${campaignId}::uuid`);
+  const treated = members.filter((m) => m.group === 'treated');
+  const holdout = members.filter((m) => m.group === 'holdout');
+  expect(treated.length).toBeGreaterThan(0);
+  expect(holdout.length).toBeGreaterThan(0);
+  expect(treated.filter((m) => m.messages !== 1 || m.runs !== 1)).toEqual([]);
+  expect(holdout.filter((m) => m.messages !== 0 || m.runs !== 0)).toEqual([]);
+  return { treated: treated.length, holdout: holdout.length };
+}
+
+it('previews a segment, enrols each customer once when launched twice, and keeps the holdout free of messages', async () => {
+  const draft = await create('Thank standard customers', 'appreciation', ['Standard']);
+  const [segment] = await rows(sql<{ n: number; consenting: number }>`select count(*)::int as n, count(*) filter (where marketing_consent)::int as consenting from customer where service_tier = 'standard' and status = 'active'`);
+  expect(draft.status).toBe('Draft');
+  expect(draft.preview.customers).toBe(segment.n);
+  expect(draft.preview.treated + draft.preview.holdout).toBe(segment.n);
+  expect(draft.preview.holdout / segment.n).toBeGreaterThan(0.05);
+  expect(draft.preview.holdout / segment.n).toBeLessThan(0.4);
+  expect(draft.preview.messages).toBeLessThanOrEqual(draft.preview.treated);
+  expect(draft.preview.messages).toBeLessThanOrEqual(segment.consenting);
+  expect(draft.preview.sample.length).toBeGreaterThan(0);
+
+  const [a, b] = await Promise.all([stack.gql(LaunchCampaignDocument, { id: draft.id }, Role.Marketer), stack.gql(LaunchCampaignDocument, { id: draft.id }, Role.Marketer)]);
+  expect([a.errors, b.errors]).toEqual([undefined, undefined]);
+  const done = await eventually(() => campaign(draft.id), (c) => c.status === 'Completed');
+  expect(done.progress).toMatchObject({ status: 'completed', enrolled: segment.n, treated: draft.preview.treated, holdout: draft.preview.holdout });
+  await eventually(() => rows(sql<{ n: number }>`select count(*)::int as n from playbook_run where playbook = 'appreciation' and status = 'running'`), (r) => r[0].n === 0);
+  expect(await expectExactlyOnce(draft.id)).toEqual({ treated: draft.preview.treated, holdout: draft.preview.holdout });
+  expect(done.outcome.map((o) => o.group).sort()).toEqual(['holdout', 'treated']);
+  expect(done.outcome.find((o) => o.group === 'treated')!.members).toBe(draft.preview.treated);
+  expect((await stack.gql(LaunchCampaignDocument, { id: draft.id }, Role.Marketer)).errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'CAMPAIGN_WRONG_STATE' });
+  await recordHistory(campaignWorkflowId(draft.id), 'campaign-completed');
+}, 150_000);
+
+it('pauses, resumes and cancels', async () => {
+  const draft = await create('Welcome again', 'welcome-check', ['Basic', 'Premium', 'Standard']);
+  await stack.gql(LaunchCampaignDocument, { id: draft.id }, Role.Marketer);
+  await eventually(() => campaign(draft.id), (c) => (c.progress?.enrolled ?? 0) >= 30);
+  expect((await stack.gql(PauseCampaignDocument, { id: draft.id }, Role.Marketer)).errors).toBeUndefined();
+  const paused = await eventually(() => campaign(draft.id), (c) => c.status === 'Paused');
+  await new Promise((r) => setTimeout(r, 1_000));
+  expect((await campaign(draft.id)).progress!.enrolled).toBe(paused.progress!.enrolled);
+  expect((await stack.gql(PauseCampaignDocument, { id: draft.id }, Role.Marketer)).errors![0].extensions).toMatchObject({ code: 'CONFLICT' });
+
+  await stack.gql(ResumeCampaignDocument, { id: draft.id }, Role.Marketer);
+  await eventually(() => campaign(draft.id), (c) => c.progress!.enrolled > paused.progress!.enrolled);
+  await stack.gql(CancelCampaignDocument, { id: draft.id }, Role.Marketer);
+  const cancelled = await eventually(() => campaign(draft.id), (c) => c.status === 'Cancelled');
+  expect(cancelled.progress!.enrolled).toBeLessThan(300);
+  expect(cancelled.finishedAt).not.toBeNull();
+  expect((await stack.gql(ResumeCampaignDocument, { id: draft.id }, Role.Marketer)).errors![0].extensions).toMatchObject({ code: 'CONFLICT' });
+  for (const role of [Role.Viewer, Role.Operator]) {
+    expect((await stack.gql(LaunchCampaignDocument, { id: draft.id }, role)).errors![0].extensions!.code).toBe('FORBIDDEN');
+  }
+  const bad = await stack.gql(CreateCampaignDocument, { input: { name: 'x', playbook: 'offboarding', filter: {}, holdoutPercent: 10 } }, Role.Marketer);
+  expect(bad.errors![0].extensions).toMatchObject({ code: 'VALIDATION', field: 'playbook' });
+  expect((await stack.gql(CampaignsDocument, { first: 10 }, Role.Viewer)).data!.campaigns.totalCount).toBeGreaterThanOrEqual(2);
+}, 120_000);
+
+it('sends every treated customer exactly one message while the worker is killed again and again', async () => {
+  const draft = await create('Thank basic and premium customers', 'appreciation', ['Basic', 'Premium']);
+  await stack.gql(LaunchCampaignDocument, { id: draft.id }, Role.Marketer);
+  for (const atLeast of [20, 60, 100]) {
+    await eventually(() => campaignOrNull(draft.id), (c) => (c?.progress?.enrolled ?? 0) >= Math.min(atLeast, draft.preview.customers - 10));
+    worker!.process.kill('SIGKILL');
+    await new Promise((r) => worker!.process.once('exit', r));
+    worker = await spawnWorker(workerEnv());
+  }
+  const done = await eventually(() => campaignOrNull(draft.id), (c) => c?.status === 'Completed', 150_000);
+  expect(done!.progress!.enrolled).toBe(draft.preview.customers);
+  await eventually(() => rows(sql<{ n: number }>`select count(*)::int as n from playbook_run where playbook = 'appreciation' and status = 'running'`), (r) => r[0].n === 0, 120_000);
+  expect(await expectExactlyOnce(draft.id)).toEqual({ treated: draft.preview.treated, holdout: draft.preview.holdout });
+}, 300_000);

@@ -1,0 +1,72 @@
+import { condition, continueAsNew, defineQuery, defineSignal, proxyActivities, setCurrentDetails, setHandler, workflowInfo } from '@temporalio/workflow';
+import type { CampaignActivities } from '../src/activities/campaign.activities.js';
+import type { CampaignPolicy, CampaignProgress, CampaignRunStatus } from '../src/domain/campaigns/campaign.js';
+
+export interface CampaignInput {
+  campaignId: string;
+  policy: CampaignPolicy;
+  /** Carried over by continue-as-new. */
+  progress?: CampaignProgress;
+}
+
+export const pauseCampaignSignal = defineSignal('pause');
+export const resumeCampaignSignal = defineSignal('resume');
+export const cancelCampaignSignal = defineSignal('cancel');
+export const campaignProgressQuery = defineQuery<CampaignProgress>('progress');
+
+/**
+ * Enrols a campaign's segment page by page at the policy's rate, until the segment is
+ * done or a person cancels; pausing holds it between pages. Each page is idempotent, so
+ * a restart (or a second launch, which joins this run) enrols nobody twice.
+ */
+export async function campaign({ campaignId, policy, progress: carried }: CampaignInput): Promise<CampaignProgress> {
+  const { enrolCampaignPage, recordCampaignStatus } = proxyActivities<CampaignActivities>({
+    startToCloseTimeout: policy.pageTimeoutSeconds * 1000,
+    retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
+  });
+  const progress: CampaignProgress = carried ?? { campaignId, status: 'running', enrolled: 0, treated: 0, holdout: 0, runsStarted: 0, pages: 0, after: null };
+  setHandler(campaignProgressQuery, () => progress);
+  setHandler(pauseCampaignSignal, () => {
+    if (progress.status === 'running') progress.status = 'paused';
+  });
+  setHandler(resumeCampaignSignal, () => {
+    if (progress.status === 'paused') progress.status = 'running';
+  });
+  setHandler(cancelCampaignSignal, () => {
+    if (progress.status === 'running' || progress.status === 'paused') progress.status = 'cancelled';
+  });
+  if (!carried) await recordCampaignStatus({ campaignId, status: 'running' });
+
+  let pagesThisExecution = 0;
+  for (;;) {
+    if (progress.status === 'paused') {
+      await recordCampaignStatus({ campaignId, status: 'paused' });
+      setCurrentDetails(`Paused after ${progress.enrolled} customers`);
+      await condition(() => progress.status !== 'paused');
+      // (Signals change the status while the workflow waits.)
+      if ((progress.status as CampaignRunStatus) === 'running') await recordCampaignStatus({ campaignId, status: 'running' });
+    }
+    if (progress.status === 'cancelled') break;
+
+    const page = await enrolCampaignPage({ campaignId, after: progress.after, limit: policy.pageSize });
+    progress.enrolled += page.enrolled;
+    progress.treated += page.treated;
+    progress.holdout += page.holdout;
+    progress.runsStarted += page.runsStarted;
+    progress.pages += 1;
+    setCurrentDetails(`Enrolled ${progress.enrolled} (${progress.treated} treated, ${progress.holdout} holdout)`);
+    if (page.last === null) {
+      if (progress.status === 'running') progress.status = 'completed';
+      break;
+    }
+    progress.after = page.last;
+    if (++pagesThisExecution >= policy.pagesPerExecution || workflowInfo().continueAsNewSuggested) {
+      await continueAsNew<typeof campaign>({ campaignId, policy, progress });
+    }
+    // The rate limit; a cancel or pause does not wait for it.
+    await condition(() => progress.status !== 'running', policy.pageIntervalMs);
+  }
+  await recordCampaignStatus({ campaignId, status: progress.status });
+  setCurrentDetails(`${progress.status === 'completed' ? 'Completed' : 'Cancelled'}: ${progress.enrolled} enrolled`);
+  return progress;
+}
