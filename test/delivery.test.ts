@@ -131,3 +131,13 @@ it('sends call tasks to the team, and each message once when two workers deliver
   expect(received).toHaveLength(6);
   expect(received.filter((m) => m.to[0] === 'team@example.com')).toHaveLength(1);
 });
+
+it('stops marketing at once when the customer opts out after the message was written, and still sends service messages', async () => {
+  const id = await customer({ marketingConsent: true });
+  await enqueue(id, 'campaign-9/send', MessagePurpose.Marketing);
+  await enqueue(id, 'reminder-10/send', MessagePurpose.Service);
+  await orm.em.fork().nativeUpdate(Customer, { id }, { marketingConsent: false });
+  expect(await deliver(noon)).toMatchObject({ sent: 1, suppressed: 1 });
+  expect(await message('campaign-9/send')).toMatchObject({ sentAt: null, suppressedReason: expect.stringMatching(/^no-consent/) });
+  expect(await message('reminder-10/send')).toMatchObject({ sentAt: noon });
+});

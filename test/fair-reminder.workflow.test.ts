@@ -11,7 +11,7 @@ import { FairReminderService } from '../src/services/playbooks/fair-reminder.ser
 import { ScoringRunService } from '../src/services/scores/scoring-run.service.js';
 import { playbookTriggersScheduleId } from '../src/temporal/schedules.js';
 import type { playbookTriggers } from '../workflows/index.js';
-import { FairReminderDocument, RecordPaymentDocument, StartFairReminderDocument } from './__generated__/graphql.js';
+import { FairReminderDocument, FairnessReportDocument, RecordPaymentDocument, StartFairReminderDocument } from './__generated__/graphql.js';
 import { recordHistory } from './support/histories.js';
 import { startTestStack, type TestStack } from './support/stack.js';
 
@@ -171,3 +171,17 @@ it('starts fair reminders by itself for overdue invoices, once each, from the sc
   const schedule = await stack.temporal.client.schedule.getHandle(playbookTriggersScheduleId(stack.config.temporal.taskQueue)).describe();
   expect(schedule.action).toMatchObject({ type: 'startWorkflow', workflowType: 'playbookTriggers' });
 }, 60_000);
+
+it('reports per loyalty band what was charged, waived and sent: loyal payers pay no fees', async () => {
+  const since = new Date(Date.now() - 365 * DAY).toISOString().slice(0, 10);
+  const report = (await stack.gql(FairnessReportDocument, { since }, Role.Viewer)).data!.fairnessReport;
+  const band = (name: string) => report.find((b) => b.band === name)!;
+  // (Bands are today's: the first test's loyal payer paid late and is "regular" now, with the fee they were spared.)
+  expect(band('loyal')).toMatchObject({ feesChargedMinor: 0 });
+  expect(report.reduce((s, b) => s + b.feesWaivedMinor, 0)).toBeGreaterThanOrEqual(500);
+  expect(band('regular')).toMatchObject({ feesChargedMinor: 0 });
+  expect(band('at-risk').feesChargedMinor).toBeGreaterThanOrEqual(1_500);
+  expect(band('at-risk').feesWaivedMinor).toBe(0);
+  expect(report.reduce((s, b) => s + b.customers, 0)).toBe(await stack.orm.em.fork().count(Customer, {}));
+  expect((await stack.gql(FairnessReportDocument, { since: 'last year' }, Role.Viewer)).errors![0].extensions).toMatchObject({ code: 'VALIDATION', field: 'since' });
+});

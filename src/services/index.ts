@@ -15,6 +15,7 @@ import { CampaignService } from './campaigns/campaign.service.js';
 import { ScoringRunService } from './scores/scoring-run.service.js';
 import { ScoringService } from './scores/scoring.service.js';
 import { ScoreService } from './scores/score.service.js';
+import { FairnessReportService } from './reports/fairness-report.service.js';
 
 /** The durable workflow engine behind playbooks and rescores (Temporal in production and tests). */
 export interface Engines {
@@ -36,6 +37,7 @@ export function createServices(em: EntityManager, engines: Engines, policies: Pa
     invoices,
     complaints: new ComplaintService(em, audit, scoringRuns),
     scores: new ScoreService(em),
+    fairness: new FairnessReportService(em),
     scoring: new ScoringService(em, scoringRuns, engines.scoring, defaultRescorePolicy),
     imports: new ImportService(em.config.get('clientUrl')!),
     runs,

@@ -1,0 +1,43 @@
+import { Arg, Ctx, Field, Float, Int, ObjectType, Query, Resolver } from 'type-graphql';
+import { Role } from '../../domain/auth/roles.js';
+import { Allow } from '../auth/allow.js';
+import type { GraphQLContext } from '../context.js';
+
+@ObjectType('FairnessBand', { simpleResolvers: true, description: 'What one payment-loyalty band was offered, charged and sent' })
+export class FairnessBandType {
+  @Field({ description: 'loyal, regular, at-risk, new, or unscored' })
+  band!: string;
+
+  @Field(() => Int)
+  customers!: number;
+
+  @Field(() => Int, { description: 'Offers put to them (thank-you offers, account proposals)' })
+  offers!: number;
+
+  @Field(() => Int)
+  remindersSent!: number;
+
+  @Field(() => Float, { description: 'Reminder fees charged, minor units' })
+  feesChargedMinor!: number;
+
+  @Field(() => Float, { description: 'Reminder fees the standard schedule would have charged but this band was spared, minor units' })
+  feesWaivedMinor!: number;
+
+  @Field(() => Int)
+  messagesSent!: number;
+
+  @Field(() => Int)
+  marketingMessagesSent!: number;
+
+  @Field(() => Int, { description: 'Messages a guard held back (no consent, contact budget, open complaint)' })
+  messagesSuppressed!: number;
+}
+
+@Resolver()
+export class FairnessReportResolver {
+  @Allow(Role.Viewer)
+  @Query(() => [FairnessBandType], { description: 'Per payment-loyalty band: offers, reminders, fees charged and waived, messages, since a day' })
+  fairnessReport(@Arg('since', { description: 'YYYY-MM-DD: invoices due and messages written from this day' }) since: string, @Ctx() ctx: GraphQLContext): Promise<FairnessBandType[]> {
+    return ctx.services.fairness.byLoyaltyBand(since);
+  }
+}

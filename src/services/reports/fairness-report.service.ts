@@ -1,0 +1,66 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { sql } from 'kysely';
+import { ScoringException, ScoringExceptionCode } from '../../domain/scoring/scoring-exception.js';
+
+export interface FairnessBand {
+  /** Payment-loyalty band (`unscored` for customers without one). */
+  band: string;
+  customers: number;
+  /** Offers put to customers of the band (thank-you offers, account proposals). */
+  offers: number;
+  remindersSent: number;
+  feesChargedMinor: number;
+  feesWaivedMinor: number;
+  messagesSent: number;
+  marketingMessagesSent: number;
+  /** Messages a guard held back (no consent, contact budget, open complaint). */
+  messagesSuppressed: number;
+}
+
+/**
+ * What each loyalty band was offered, charged and sent, side by side: loyalty has to pay
+ * off, so the loyal band should see fewer fees, more waived, and no fewer offers.
+ */
+export class FairnessReportService {
+  constructor(private readonly em: EntityManager) {}
+
+  async byLoyaltyBand(since: string): Promise<FairnessBand[]> {
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(since) || Number.isNaN(Date.parse(since))) {
+      throw new ScoringException(ScoringExceptionCode.InvalidInput, `since must be a date YYYY-MM-DD (got "${since}")`, { field: 'since' });
+    }
+    const { rows } = await sql<Record<string, string | number>>`
+      with band as (
+        select c.id as customer_id, coalesce(s.band, 'unscored') as band
+          from customer c left join current_score s on s.customer_id = c.id and s.kind = 'payment-loyalty'
+      ), invoices as (
+        select b.band, sum(i.reminders_sent) as reminders, sum(i.fee_charged_minor) as charged, sum(i.fee_waived_minor) as waived
+          from invoice i join band b on b.customer_id = i.customer_id
+         where i.due_at >= ${since}::date group by b.band
+      ), messages as (
+        select b.band,
+               count(*) filter (where m.template in ('appreciation', 'account-proposal')) as offers,
+               count(*) filter (where m.sent_at is not null) as sent,
+               count(*) filter (where m.sent_at is not null and m.purpose = 'marketing') as marketing,
+               count(*) filter (where m.suppressed_at is not null) as suppressed
+          from outbox_message m join band b on b.customer_id = m.customer_id
+         where m.created_at >= ${since}::date group by b.band
+      )
+      select b.band, count(*)::int as customers,
+             coalesce(max(ms.offers), 0)::int as offers, coalesce(max(iv.reminders), 0)::int as reminders,
+             coalesce(max(iv.charged), 0)::bigint as charged, coalesce(max(iv.waived), 0)::bigint as waived,
+             coalesce(max(ms.sent), 0)::int as sent, coalesce(max(ms.marketing), 0)::int as marketing, coalesce(max(ms.suppressed), 0)::int as suppressed
+        from band b left join invoices iv on iv.band = b.band left join messages ms on ms.band = b.band
+       group by b.band order by b.band`.execute(this.em.getKysely());
+    return rows.map((r) => ({
+      band: String(r.band),
+      customers: Number(r.customers),
+      offers: Number(r.offers),
+      remindersSent: Number(r.reminders),
+      feesChargedMinor: Number(r.charged),
+      feesWaivedMinor: Number(r.waived),
+      messagesSent: Number(r.sent),
+      marketingMessagesSent: Number(r.marketing),
+      messagesSuppressed: Number(r.suppressed),
+    }));
+  }
+}
