@@ -91,6 +91,9 @@ it('previews a segment, enrols each customer once when launched twice, and keeps
   expect(done.outcome.map((o) => o.group).sort()).toEqual(['holdout', 'treated']);
   expect(done.outcome.find((o) => o.group === 'treated')!.members).toBe(draft.preview.treated);
   expect((await stack.gql(LaunchCampaignDocument, { id: draft.id }, Role.Marketer)).errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'CAMPAIGN_WRONG_STATE' });
+  // Operators find the campaign's runs in the Temporal UI by its ID.
+  const tagged = await eventually(() => stack.temporal.client.workflow.count(`CampaignId = "${draft.id}"`), (c) => c.count === done.progress!.runsStarted, 30_000);
+  expect(tagged.count).toBe(draft.preview.treated);
   await recordHistory(campaignWorkflowId(draft.id), 'campaign-completed');
 }, 150_000);
 

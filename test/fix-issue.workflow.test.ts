@@ -99,6 +99,9 @@ it('is started by the trigger sweep for a persistent issue of a customer at risk
   expect(await sweep('playbook-triggers/fix-1')).toMatchObject({ 'persistent-issue': 1 });
   const runs = (customerId: string) => stack.orm.em.fork().count(PlaybookRun, { workflowId: fixIssueWorkflowId(customerId, 'app-login') });
   expect([await runs(atRisk), await runs(calm), await runs(twice)]).toEqual([1, 0, 0]);
+  // The run carries the customer's risk band for the Temporal UI's search.
+  const query = `RiskBand = "high" AND Playbook = "fix-issue" AND CustomerId = "${atRisk}"`;
+  expect((await eventually(() => stack.temporal.client.workflow.count(query), (c) => c.count === 1, 15_000)).count).toBe(1);
   expect(await sweep('playbook-triggers/fix-2')).toMatchObject({ 'persistent-issue': 0 });
 }, 60_000);
 

@@ -9,5 +9,8 @@ export const CustomerIdKey = defineSearchAttributeKey('CustomerId', SearchAttrib
 export const PlaybookKey = defineSearchAttributeKey('Playbook', SearchAttributeType.KEYWORD);
 export const PlaybookStepKey = defineSearchAttributeKey('PlaybookStep', SearchAttributeType.KEYWORD);
 export const LoyaltyBandKey = defineSearchAttributeKey('LoyaltyBand', SearchAttributeType.KEYWORD);
+export const RiskBandKey = defineSearchAttributeKey('RiskBand', SearchAttributeType.KEYWORD);
+/** Set on runs a campaign started. */
+export const CampaignIdKey = defineSearchAttributeKey('CampaignId', SearchAttributeType.KEYWORD);
 
-export const allSearchAttributeKeys = [CustomerIdKey, PlaybookKey, PlaybookStepKey, LoyaltyBandKey];
+export const allSearchAttributeKeys = [CustomerIdKey, PlaybookKey, PlaybookStepKey, LoyaltyBandKey, RiskBandKey, CampaignIdKey];

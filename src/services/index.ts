@@ -30,19 +30,20 @@ export function createServices(em: EntityManager, engines: Engines, policies: Pa
   const customers = new CustomerService(em, audit);
   const runs = new PlaybookRunService(em);
   const scoringRuns = new ScoringRunService(em, defaultScoringPolicy);
+  const scores = new ScoreService(em);
   const invoices = new InvoiceService(em, audit, scoringRuns, engines.playbooks);
   return {
     customers,
     orders: new OrderService(em),
     invoices,
     complaints: new ComplaintService(em, audit, scoringRuns),
-    scores: new ScoreService(em),
+    scores,
     fairness: new FairnessReportService(em),
     scoring: new ScoringService(em, scoringRuns, engines.scoring, defaultRescorePolicy),
     imports: new ImportService(em.config.get('clientUrl')!),
     runs,
     campaigns: new CampaignService(em, engines.campaigns, { ...defaultPolicies, ...policies }.campaign, audit),
-    playbooks: new PlaybookService(customers, invoices, runs, engines.playbooks, { ...defaultPolicies, ...policies }),
+    playbooks: new PlaybookService(customers, invoices, runs, scores, engines.playbooks, { ...defaultPolicies, ...policies }),
   };
 }
 

@@ -5,13 +5,13 @@ import { APPRECIATION, appreciationWorkflowId, type AppreciationPolicy, type App
 import { FAIR_REMINDER, fairReminderWorkflowId, type FairReminderPolicy, type FairReminderState } from '../domain/playbooks/fair-reminder.js';
 import { FIX_ISSUE, fixIssueWorkflowId, type FixIssuePolicy, type FixIssueState } from '../domain/playbooks/fix-issue.js';
 import { welcomeCheckWorkflowId, WELCOME_CHECK, type WelcomeCheckPolicy, type WelcomeCheckState } from '../domain/playbooks/welcome-check.js';
-import type { PlaybookEngine } from '../services/playbooks/playbook-engine.js';
+import type { PlaybookEngine, RunTags } from '../services/playbooks/playbook-engine.js';
 import { PlaybookException, PlaybookExceptionCode } from '../services/playbooks/playbook.exception.js';
 import { appreciationStateQuery } from '../../workflows/appreciation.workflow.js';
 import { accountReviewStateQuery, decideOffboardingUpdate, proposalAnsweredSignal } from '../../workflows/account-review.workflow.js';
 import { fairReminderStateQuery, paymentReceivedSignal } from '../../workflows/fair-reminder.workflow.js';
 import { fixIssueStateQuery, issueResolvedSignal } from '../../workflows/fix-issue.workflow.js';
-import { CustomerIdKey, LoyaltyBandKey, PlaybookKey, PlaybookStepKey } from '../../workflows/search-attributes.js';
+import { CampaignIdKey, CustomerIdKey, LoyaltyBandKey, PlaybookKey, PlaybookStepKey, RiskBandKey } from '../../workflows/search-attributes.js';
 import { welcomeCheckStateQuery, welcomeConfirmedSignal } from '../../workflows/welcome-check.workflow.js';
 import { withinDeadline } from './deadline.js';
 
@@ -26,9 +26,10 @@ export class TemporalPlaybookEngine implements PlaybookEngine {
     private readonly callTimeoutMs = 5_000,
   ) {}
 
-  startWelcomeCheck({ customerId, policy }: { customerId: string; policy: WelcomeCheckPolicy }) {
+  startWelcomeCheck({ customerId, policy, tags }: { customerId: string; policy: WelcomeCheckPolicy; tags: RunTags }) {
     return this.start('welcomeCheck', welcomeCheckWorkflowId(customerId), [{ customerId, policy }], {
       customerId,
+      tags,
       playbook: WELCOME_CHECK,
       summary: `Welcome check for customer ${customerId}`,
       details: `Waits up to ${Math.round(policy.waitForConfirmationMs / 3_600_000)} h (policy v${policy.version}) for the customer's confirmation, then records the outcome.`,
@@ -43,9 +44,10 @@ export class TemporalPlaybookEngine implements PlaybookEngine {
     return this.signal(workflowId, welcomeConfirmedSignal);
   }
 
-  startFairReminder({ customerId, invoiceId, policy }: { customerId: string; invoiceId: string; policy: FairReminderPolicy }) {
+  startFairReminder({ customerId, invoiceId, policy, tags }: { customerId: string; invoiceId: string; policy: FairReminderPolicy; tags: RunTags }) {
     return this.start('fairReminder', fairReminderWorkflowId(customerId, invoiceId), [{ customerId, invoiceId, policy }], {
       customerId,
+      tags,
       playbook: FAIR_REMINDER,
       summary: `Fair reminders for invoice ${invoiceId} of customer ${customerId}`,
       details: `Loyal payers: ${policy.loyalSchedule.map((s) => s.action).join(', ')}, no fees. Others: ${policy.standardSchedule.map((s) => s.action).join(', ')}, fees by policy. A payment ends the run (policy v${policy.version}).`,
@@ -60,9 +62,10 @@ export class TemporalPlaybookEngine implements PlaybookEngine {
     return this.signal(workflowId, paymentReceivedSignal);
   }
 
-  startFixIssue({ customerId, topic, policy }: { customerId: string; topic: string; policy: FixIssuePolicy }) {
+  startFixIssue({ customerId, topic, policy, tags }: { customerId: string; topic: string; policy: FixIssuePolicy; tags: RunTags }) {
     return this.start('fixIssue', fixIssueWorkflowId(customerId, topic), [{ customerId, topic, policy }], {
       customerId,
+      tags,
       playbook: FIX_ISSUE,
       summary: `Fix the persistent issue "${topic}" of customer ${customerId}`,
       details: `A fix case with an owner; escalates every ${days(policy.fixDeadlineMs)} without a fix (${policy.escalationChain.join(', ')}); checks back ${days(policy.checkBackAfterMs)} after the fix (policy v${policy.version}).`,
@@ -77,13 +80,14 @@ export class TemporalPlaybookEngine implements PlaybookEngine {
     return this.signal(workflowId, issueResolvedSignal);
   }
 
-  startAccountReview({ customerId, policy }: { customerId: string; policy: AccountReviewPolicy }) {
+  startAccountReview({ customerId, policy, tags }: { customerId: string; policy: AccountReviewPolicy; tags: RunTags }) {
     return this.start(
       'accountReview',
       accountReviewWorkflowId(customerId),
       [{ customerId, policy }],
       {
         customerId,
+        tags,
         playbook: ACCOUNT_REVIEW,
         summary: `Review of the loss-making account of customer ${customerId}`,
         details: `Proposes a cheaper service or a fitting offer, scores again after ${days(policy.reviewAfterMs)}; offboarding only with a person's approval, then ${days(policy.noticeMs)} notice (policy v${policy.version}).`,
@@ -115,9 +119,10 @@ export class TemporalPlaybookEngine implements PlaybookEngine {
     });
   }
 
-  startAppreciation({ customerId, year, policy }: { customerId: string; year: number; policy: AppreciationPolicy }) {
+  startAppreciation({ customerId, year, policy, tags }: { customerId: string; year: number; policy: AppreciationPolicy; tags: RunTags }) {
     return this.start('appreciation', appreciationWorkflowId(customerId, year), [{ customerId, policy }], {
       customerId,
+      tags,
       playbook: APPRECIATION,
       summary: `Thank-you for silent loyal customer ${customerId} (${year})`,
       details: `A thank-you with at least the best offer new customers get now (policy v${policy.version}).`,
@@ -133,7 +138,7 @@ export class TemporalPlaybookEngine implements PlaybookEngine {
     workflowType: string,
     workflowId: string,
     args: unknown[],
-    about: { customerId: string; playbook: string; summary: string; details: string },
+    about: { customerId: string; tags: RunTags; playbook: string; summary: string; details: string },
     reuse: 'REJECT_DUPLICATE' | 'ALLOW_DUPLICATE' = 'REJECT_DUPLICATE',
   ) {
     return this.reachable(async () => {
@@ -149,6 +154,8 @@ export class TemporalPlaybookEngine implements PlaybookEngine {
             { key: PlaybookKey, value: about.playbook },
             { key: PlaybookStepKey, value: 'starting' },
             { key: LoyaltyBandKey, value: 'unknown' },
+            { key: RiskBandKey, value: about.tags.riskBand ?? 'unscored' },
+            ...(about.tags.campaignId ? [{ key: CampaignIdKey, value: about.tags.campaignId }] : []),
           ],
           staticSummary: about.summary,
           staticDetails: about.details,

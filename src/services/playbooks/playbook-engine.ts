@@ -4,32 +4,40 @@ import type { FairReminderPolicy, FairReminderState } from '../../domain/playboo
 import type { FixIssuePolicy, FixIssueState } from '../../domain/playbooks/fix-issue.js';
 import type { WelcomeCheckPolicy, WelcomeCheckState } from '../../domain/playbooks/welcome-check.js';
 
+/** What a run is tagged with in Temporal's search attributes, besides customer, playbook and step. */
+export interface RunTags {
+  /** The customer's churn-risk band when the run starts. */
+  riskBand: string | null;
+  /** The campaign that enrolled the customer. */
+  campaignId?: string | null;
+}
+
 /**
  * What the playbook service needs from a durable workflow engine. The Temporal
  * implementation lives in src/temporal/; services never see Temporal types.
  */
 export interface PlaybookEngine {
   /** Starts the run, or returns the one already running for this customer. */
-  startWelcomeCheck(input: { customerId: string; policy: WelcomeCheckPolicy }): Promise<{ workflowId: string }>;
+  startWelcomeCheck(input: { customerId: string; policy: WelcomeCheckPolicy; tags: RunTags }): Promise<{ workflowId: string }>;
   /** Null when no such run exists. */
   welcomeCheckState(workflowId: string): Promise<WelcomeCheckState | null>;
   /** False when the run does not exist or has already finished. */
   confirmWelcome(workflowId: string): Promise<boolean>;
 
   /** Starts the fair-reminder run of an overdue invoice, or returns the one already running. */
-  startFairReminder(input: { customerId: string; invoiceId: string; policy: FairReminderPolicy }): Promise<{ workflowId: string }>;
+  startFairReminder(input: { customerId: string; invoiceId: string; policy: FairReminderPolicy; tags: RunTags }): Promise<{ workflowId: string }>;
   fairReminderState(workflowId: string): Promise<FairReminderState | null>;
   /** Tells a running reminder run that its invoice is paid; false when none runs. */
   paymentReceived(workflowId: string): Promise<boolean>;
 
   /** Starts fixing a customer's persistent issue with a topic, or returns the run already under way. */
-  startFixIssue(input: { customerId: string; topic: string; policy: FixIssuePolicy }): Promise<{ workflowId: string }>;
+  startFixIssue(input: { customerId: string; topic: string; policy: FixIssuePolicy; tags: RunTags }): Promise<{ workflowId: string }>;
   fixIssueState(workflowId: string): Promise<FixIssueState | null>;
   /** Tells the run its issue is fixed; false when none runs. */
   issueResolved(workflowId: string): Promise<boolean>;
 
   /** Starts the review of a loss-making account, or returns the one under way. */
-  startAccountReview(input: { customerId: string; policy: AccountReviewPolicy }): Promise<{ workflowId: string }>;
+  startAccountReview(input: { customerId: string; policy: AccountReviewPolicy; tags: RunTags }): Promise<{ workflowId: string }>;
   accountReviewState(workflowId: string): Promise<AccountReviewState | null>;
   /** The customer's answer to the proposal; false when no run exists. */
   answerProposal(workflowId: string, accepted: boolean): Promise<boolean>;
@@ -37,6 +45,6 @@ export interface PlaybookEngine {
   decideOffboarding(workflowId: string, decision: OffboardingDecision): Promise<AccountReviewState | null>;
 
   /** Thanks a silent loyal customer, once per year. */
-  startAppreciation(input: { customerId: string; year: number; policy: AppreciationPolicy }): Promise<{ workflowId: string }>;
+  startAppreciation(input: { customerId: string; year: number; policy: AppreciationPolicy; tags: RunTags }): Promise<{ workflowId: string }>;
   appreciationState(workflowId: string): Promise<AppreciationState | null>;
 }

@@ -9,7 +9,9 @@ import { BillingException, BillingExceptionCode } from '../billing/billing.excep
 import type { InvoiceService } from '../billing/invoice.service.js';
 import type { PlaybookRun } from '../../entities/index.js';
 import type { CustomerService } from '../customers/customer.service.js';
-import type { PlaybookEngine } from './playbook-engine.js';
+import type { PlaybookEngine, RunTags } from './playbook-engine.js';
+import { ScoreKind } from '../../domain/scoring/score-kind.js';
+import type { ScoreService } from '../scores/score.service.js';
 import { PlaybookException, PlaybookExceptionCode } from './playbook.exception.js';
 import type { PlaybookRunService } from './playbook-run.service.js';
 
@@ -47,13 +49,14 @@ export class PlaybookService {
     private readonly customers: CustomerService,
     private readonly invoices: InvoiceService,
     private readonly runs: PlaybookRunService,
+    private readonly scores: ScoreService,
     private readonly engine: PlaybookEngine,
     private readonly policies: PlaybookPolicies = defaultPolicies,
   ) {}
 
-  async startWelcomeCheck(customerId: string): Promise<PlaybookRunView> {
+  async startWelcomeCheck(customerId: string, options: { campaignId?: string } = {}): Promise<PlaybookRunView> {
     await this.customers.get(customerId);
-    const { workflowId } = await this.engine.startWelcomeCheck({ customerId, policy: this.policies.welcomeCheck });
+    const { workflowId } = await this.engine.startWelcomeCheck({ customerId, policy: this.policies.welcomeCheck, tags: await this.tags(customerId, options) });
     return this.welcomeCheckRun(customerId, workflowId);
   }
 
@@ -84,7 +87,7 @@ export class PlaybookService {
     if (invoice.paidAt) throw new BillingException(BillingExceptionCode.InvoiceAlreadyPaid, `Invoice ${invoiceId} was paid on ${invoice.paidAt}`, { invoiceId });
     const today = new Date().toISOString().slice(0, 10);
     if (invoice.dueAt >= today) throw new BillingException(BillingExceptionCode.InvoiceNotOverdue, `Invoice ${invoiceId} is due on ${invoice.dueAt}: not overdue yet`, { invoiceId, dueAt: invoice.dueAt });
-    const { workflowId } = await this.engine.startFairReminder({ customerId: invoice.customer.id, invoiceId, policy: this.policies.fairReminder });
+    const { workflowId } = await this.engine.startFairReminder({ customerId: invoice.customer.id, invoiceId, policy: this.policies.fairReminder, tags: await this.tags(invoice.customer.id) });
     return this.fairReminderRun(invoice.customer.id, workflowId);
   }
 
@@ -104,7 +107,7 @@ export class PlaybookService {
   async startFixIssue(customerId: string, topic: string): Promise<PlaybookRunView> {
     await this.customers.get(customerId);
     assertTopic(topic);
-    const { workflowId } = await this.engine.startFixIssue({ customerId, topic, policy: this.policies.fixIssue });
+    const { workflowId } = await this.engine.startFixIssue({ customerId, topic, policy: this.policies.fixIssue, tags: await this.tags(customerId) });
     return this.fixIssueRun(customerId, workflowId);
   }
 
@@ -136,7 +139,7 @@ export class PlaybookService {
   /** Starts the review of a loss-making account; a second call while it runs returns the same run. */
   async startAccountReview(customerId: string): Promise<PlaybookRunView> {
     await this.customers.get(customerId);
-    const { workflowId } = await this.engine.startAccountReview({ customerId, policy: this.policies.accountReview });
+    const { workflowId } = await this.engine.startAccountReview({ customerId, policy: this.policies.accountReview, tags: await this.tags(customerId) });
     return this.accountReviewRun(customerId, workflowId);
   }
 
@@ -174,9 +177,9 @@ export class PlaybookService {
   }
 
   /** Thanks a silent loyal customer (once per calendar year); a second call returns the same run. */
-  async startAppreciation(customerId: string): Promise<PlaybookRunView> {
+  async startAppreciation(customerId: string, options: { campaignId?: string } = {}): Promise<PlaybookRunView> {
     await this.customers.get(customerId);
-    const { workflowId } = await this.engine.startAppreciation({ customerId, year: new Date().getUTCFullYear(), policy: this.policies.appreciation });
+    const { workflowId } = await this.engine.startAppreciation({ customerId, year: new Date().getUTCFullYear(), policy: this.policies.appreciation, tags: await this.tags(customerId, options) });
     return this.appreciationRun(customerId, workflowId);
   }
 
@@ -189,6 +192,11 @@ export class PlaybookService {
   private async appreciationRun(customerId: string, workflowId: string): Promise<PlaybookRunView> {
     const [record, state] = await Promise.all([this.runs.findByWorkflowId(workflowId), this.engine.appreciationState(workflowId)]);
     return { workflowId, playbook: APPRECIATION, customerId, record, state };
+  }
+
+  /** Search-attribute tags of a new run: today's churn-risk band, and the campaign that enrolled the customer. */
+  private async tags(customerId: string, options: { campaignId?: string } = {}): Promise<RunTags> {
+    return { riskBand: await this.scores.currentBand(customerId, ScoreKind.ChurnRisk), campaignId: options.campaignId ?? null };
   }
 
   private async welcomeCheckRun(customerId: string, workflowId: string): Promise<PlaybookRunView> {

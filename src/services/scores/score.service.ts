@@ -54,6 +54,12 @@ export class ScoreService {
     return this.history.load(JSON.stringify([customerId, kind, limit]));
   }
 
+  /** The band of a customer's current score of one kind; null when unscored. */
+  async currentBand(customerId: string, kind: string): Promise<string | null> {
+    const { rows } = await sql<{ band: string | null }>`select band from current_score where customer_id = ${customerId}::uuid and kind = ${kind}`.execute(this.em.getKysely());
+    return rows[0]?.band ?? null;
+  }
+
   /** The newest snapshot of each score of a customer (batched across a page of customers). */
   latestFor(customerId: string): Promise<ScoreSnapshot[]> {
     return this.latest.load(customerId);
