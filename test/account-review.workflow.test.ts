@@ -4,7 +4,7 @@ import { accountReviewPolicy, accountReviewWorkflowId, type AccountReviewPolicy 
 import { triggerPolicy } from '../src/domain/playbooks/triggers.js';
 import { seconds } from '../src/domain/policies/duration.js';
 import { CostEntry, CostKind, Customer, CustomerExport, CustomerStatus, Order, PlaybookRun, ScoreSnapshot, ServiceTier } from '../src/entities/index.js';
-import type { playbookTriggers } from '../workflows/index.js';
+import type { accountReview, playbookTriggers } from '../workflows/index.js';
 import { AccountReviewDocument, AnswerAccountProposalDocument, DecideOffboardingDocument, StartAccountReviewDocument } from './__generated__/graphql.js';
 import { recordHistory } from './support/histories.js';
 import { startTestStack, type TestStack } from './support/stack.js';
@@ -105,4 +105,21 @@ it('ends at once for a profitable account, and the sweep reviews a loss-making o
   expect(await sweep('playbook-triggers/review-1')).toMatchObject({ 'loss-making': 1 });
   expect(await stack.orm.em.fork().count(PlaybookRun, { workflowId: accountReviewWorkflowId(losing) })).toBe(1);
   expect(await sweep('playbook-triggers/review-2')).toMatchObject({ 'loss-making': 0 });
+}, 60_000);
+
+it('keeps the account when nothing fits to propose and nobody decides in time', async () => {
+  const em = stack.orm.em.fork();
+  // A basic-tier account: no cheaper tier, and no offers exist.
+  const c = em.create(Customer, { name: 'Max', email: 'max@example.com', acquiredAt: '2024-01-01', serviceTier: ServiceTier.Basic });
+  em.create(CostEntry, { customer: c, occurredAt: new Date(Date.now() - 30 * DAY).toISOString().slice(0, 10), kind: CostKind.SupportMinutes, amountMinor: 30_000 });
+  await em.flush();
+  const outcome = await stack.temporal.client.workflow.execute<typeof accountReview>('accountReview', {
+    workflowId: accountReviewWorkflowId(c.id),
+    taskQueue: stack.config.temporal.taskQueue,
+    args: [{ customerId: c.id, policy: { ...policy, approvalWaitMs: seconds(1) } }],
+  });
+  expect(outcome).toBe('kept-no-decision');
+  expect(await review(c.id)).toMatchObject({ proposal: expect.stringMatching(/^none: /), answer: null, offboardingApproved: null });
+  expect(await outboxSteps(accountReviewWorkflowId(c.id))).toEqual([]);
+  expect(await stack.orm.em.fork().findOneOrFail(Customer, { id: c.id })).toMatchObject({ status: 'active' });
 }, 60_000);

@@ -10,7 +10,7 @@ import { OutboxService } from '../src/services/outbox/outbox.service.js';
 import { FairReminderService } from '../src/services/playbooks/fair-reminder.service.js';
 import { ScoringRunService } from '../src/services/scores/scoring-run.service.js';
 import { playbookTriggersScheduleId } from '../src/temporal/schedules.js';
-import type { playbookTriggers } from '../workflows/index.js';
+import type { fairReminder, playbookTriggers } from '../workflows/index.js';
 import { FairReminderDocument, FairnessReportDocument, RecordPaymentDocument, StartFairReminderDocument } from './__generated__/graphql.js';
 import { recordHistory } from './support/histories.js';
 import { startTestStack, type TestStack } from './support/stack.js';
@@ -185,3 +185,32 @@ it('reports per loyalty band what was charged, waived and sent: loyal payers pay
   expect(report.reduce((s, b) => s + b.customers, 0)).toBe(await stack.orm.em.fork().count(Customer, {}));
   expect((await stack.gql(FairnessReportDocument, { since: 'last year' }, Role.Viewer)).errors![0].extensions).toMatchObject({ code: 'VALIDATION', field: 'since' });
 });
+
+it('ends with a call for a loyal payer who does not pay, and at once for an invoice already paid', async () => {
+  const short: FairReminderPolicy = {
+    ...policy,
+    loyalSchedule: [
+      { waitMs: 0, action: 'reminder', template: 'reminder-friendly' },
+      { waitMs: seconds(0.5), action: 'reminder', template: 'reminder-gentle' },
+      { waitMs: seconds(0.5), action: 'call', template: 'call-personal' },
+    ],
+  };
+  const start = (customerId: string, invoiceId: string) =>
+    stack.temporal.client.workflow.execute<typeof fairReminder>('fairReminder', {
+      workflowId: fairReminderWorkflowId(customerId, invoiceId),
+      taskQueue: stack.config.temporal.taskQueue,
+      args: [{ customerId, invoiceId, policy: short }],
+    });
+  const loyal = await payer('Silent', Array(8).fill('on-time'));
+  expect(await start(loyal.customerId, loyal.invoiceId)).toBe('call-scheduled');
+  expect((await outbox(fairReminderWorkflowId(loyal.customerId, loyal.invoiceId))).map((m) => [m.step, m.channel])).toEqual([
+    ['reminder-1', 'email'],
+    ['reminder-2', 'email'],
+    ['call', 'call'],
+  ]);
+
+  const paid = await payer('Prompt', Array(8).fill('on-time'));
+  await stack.gql(RecordPaymentDocument, { input: { invoiceId: paid.invoiceId, amountMinor: 7_500 } }, Role.Operator);
+  expect(await start(paid.customerId, paid.invoiceId)).toBe('already-paid');
+  expect(await outbox(fairReminderWorkflowId(paid.customerId, paid.invoiceId))).toEqual([]);
+}, 60_000);

@@ -5,7 +5,7 @@ import { triggerPolicy } from '../src/domain/playbooks/triggers.js';
 import { seconds } from '../src/domain/policies/duration.js';
 import { Complaint, ComplaintSeverity, Customer, FixCase, Invoice, PlaybookRun, ScoreSnapshot } from '../src/entities/index.js';
 import type { playbookTriggers } from '../workflows/index.js';
-import { FixIssueDocument, ResolveIssueDocument, StartFixIssueDocument } from './__generated__/graphql.js';
+import { CancelPlaybookRunDocument, FixIssueDocument, ResolveIssueDocument, StartFixIssueDocument } from './__generated__/graphql.js';
 import { recordHistory } from './support/histories.js';
 import { startTestStack, type TestStack } from './support/stack.js';
 
@@ -114,3 +114,20 @@ it('refuses bad input and callers without the role', async () => {
     expect((await stack.gql(ResolveIssueDocument, { customerId, topic: 'app-login' }, role)).errors![0].extensions!.code).toBe('FORBIDDEN');
   }
 });
+
+it('is cancelled by an operator with a reason: the run records it and ends', async () => {
+  const customerId = await customer('Hal');
+  await stack.gql(StartFixIssueDocument, { customerId, topic: 'rude-support' }, Role.Operator);
+  const workflowId = fixIssueWorkflowId(customerId, 'rude-support');
+  await eventually(() => state(customerId, 'rude-support'), (s) => s?.step === 'awaiting-fix');
+  expect((await stack.gql(CancelPlaybookRunDocument, { workflowId, reason: 'duplicate of a case in the CRM' }, Role.Viewer)).errors![0].extensions!.code).toBe('FORBIDDEN');
+  expect((await stack.gql(CancelPlaybookRunDocument, { workflowId, reason: ' ' }, Role.Operator)).errors![0].extensions).toMatchObject({ code: 'VALIDATION', field: 'reason' });
+  const cancelled = await stack.gql(CancelPlaybookRunDocument, { workflowId, reason: 'duplicate of a case in the CRM' }, Role.Operator);
+  expect(cancelled.errors).toBeUndefined();
+  await eventually(() => stack.orm.em.fork().findOneOrFail(PlaybookRun, { workflowId }), (r) => r.outcome === 'cancelled');
+  expect((await stack.temporal.client.workflow.getHandle(workflowId).describe()).status.name).toBe('CANCELLED');
+  const audit = await sql<{ actor: string; after: { reason: string } }>`select actor, after from audit_entry where action = 'playbook.cancel' and entity_id = ${workflowId}`.execute(stack.orm.em.fork().getKysely());
+  expect(audit.rows).toEqual([{ actor: expect.stringMatching(/^operator:/), after: { reason: 'duplicate of a case in the CRM' } }]);
+  expect((await stack.gql(CancelPlaybookRunDocument, { workflowId, reason: 'again' }, Role.Operator)).errors![0].extensions).toMatchObject({ code: 'CONFLICT' });
+  expect((await stack.gql(CancelPlaybookRunDocument, { workflowId: 'fix-issue/nope/nope', reason: 'x' }, Role.Operator)).errors![0].extensions).toMatchObject({ code: 'NOT_FOUND' });
+}, 60_000);

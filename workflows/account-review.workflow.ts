@@ -10,6 +10,7 @@ import {
   type AccountReviewStep,
   type OffboardingDecision,
 } from '../src/domain/playbooks/account-review.js';
+import { recordingCancellation } from './cancellation.js';
 import { PlaybookStepKey } from './search-attributes.js';
 
 const { recordRunStarted, recordRunOutcome, reviewProfitability, proposeAccountChange, applyAccountChange, startOffboarding, completeOffboarding } = proxyActivities<
@@ -30,7 +31,11 @@ export const proposalAnsweredSignal = defineSignal<[{ accepted: boolean }]>('pro
 export const decideOffboardingUpdate = defineUpdate<AccountReviewState, [OffboardingDecision]>('decideOffboarding');
 export const accountReviewStateQuery = defineQuery<AccountReviewState>('state');
 
-export async function accountReview({ customerId, policy }: AccountReviewInput): Promise<AccountReviewOutcome> {
+export async function accountReview(input: AccountReviewInput): Promise<AccountReviewOutcome> {
+  return recordingCancellation(workflowInfo().workflowId, () => accountReviewSteps(input));
+}
+
+async function accountReviewSteps({ customerId, policy }: AccountReviewInput): Promise<AccountReviewOutcome> {
   const { workflowId } = workflowInfo();
   const state: AccountReviewState = { customerId, step: 'starting', proposal: null, answer: null, profitabilityMinor: null, decision: null, outcome: null, policyVersion: policy.version, deadline: null };
   setHandler(accountReviewStateQuery, () => state);

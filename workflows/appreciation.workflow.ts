@@ -2,6 +2,7 @@ import { defineQuery, proxyActivities, setCurrentDetails, setHandler, upsertSear
 import type { AppreciationActivities } from '../src/activities/appreciation.activities.js';
 import type { PlaybookRunActivities } from '../src/activities/playbook-run.activities.js';
 import { APPRECIATION, type AppreciationOutcome, type AppreciationPolicy, type AppreciationState } from '../src/domain/playbooks/appreciation.js';
+import { recordingCancellation } from './cancellation.js';
 import { PlaybookStepKey } from './search-attributes.js';
 
 const { recordRunStarted, recordRunOutcome, thankLoyalCustomer } = proxyActivities<PlaybookRunActivities & AppreciationActivities>({
@@ -17,7 +18,11 @@ export interface AppreciationInput {
 export const appreciationStateQuery = defineQuery<AppreciationState>('state');
 
 /** A thank-you to a silent loyal customer, with at least the best offer new customers get now. */
-export async function appreciation({ customerId, policy }: AppreciationInput): Promise<AppreciationOutcome> {
+export async function appreciation(input: AppreciationInput): Promise<AppreciationOutcome> {
+  return recordingCancellation(workflowInfo().workflowId, () => appreciationSteps(input));
+}
+
+async function appreciationSteps({ customerId, policy }: AppreciationInput): Promise<AppreciationOutcome> {
   const { workflowId } = workflowInfo();
   const state: AppreciationState = { customerId, step: 'starting', offerCode: null, outcome: null, policyVersion: policy.version, deadline: null };
   setHandler(appreciationStateQuery, () => state);

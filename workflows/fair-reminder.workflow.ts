@@ -12,6 +12,7 @@ import {
   type FairReminderStep,
 } from '../src/domain/playbooks/fair-reminder.js';
 import type { MessageChannel } from '../src/entities/outbox-message.entity.js';
+import { recordingCancellation } from './cancellation.js';
 import { LoyaltyBandKey, PlaybookStepKey } from './search-attributes.js';
 
 const { recordRunStarted, recordRunOutcome, loadReminderContext, sendReminder, sendReminderMessage } = proxyActivities<PlaybookRunActivities & FairReminderActivities>({
@@ -34,7 +35,11 @@ export interface FairReminderInput {
 export const paymentReceivedSignal = defineSignal('paymentReceived');
 export const fairReminderStateQuery = defineQuery<FairReminderState>('state');
 
-export async function fairReminder({ customerId, invoiceId, policy }: FairReminderInput): Promise<FairReminderOutcome> {
+export async function fairReminder(input: FairReminderInput): Promise<FairReminderOutcome> {
+  return recordingCancellation(workflowInfo().workflowId, () => fairReminderSteps(input));
+}
+
+async function fairReminderSteps({ customerId, invoiceId, policy }: FairReminderInput): Promise<FairReminderOutcome> {
   const { workflowId } = workflowInfo();
   const state: FairReminderState = {
     customerId,

@@ -2,6 +2,7 @@ import { condition, defineQuery, defineSignal, proxyActivities, setCurrentDetail
 import type { FixIssueActivities } from '../src/activities/fix-issue.activities.js';
 import type { PlaybookRunActivities } from '../src/activities/playbook-run.activities.js';
 import { FIX_ISSUE, firstOwner, ownerAfter, type FixIssueOutcome, type FixIssuePolicy, type FixIssueState, type FixIssueStep } from '../src/domain/playbooks/fix-issue.js';
+import { recordingCancellation } from './cancellation.js';
 import { LoyaltyBandKey, PlaybookStepKey } from './search-attributes.js';
 
 const { recordRunStarted, recordRunOutcome, loadLoyaltyBand, openFixCase, escalateFixCase, resolveFixCase, checkBackOnFix } = proxyActivities<PlaybookRunActivities & FixIssueActivities>({
@@ -19,7 +20,11 @@ export interface FixIssueInput {
 export const issueResolvedSignal = defineSignal('issueResolved');
 export const fixIssueStateQuery = defineQuery<FixIssueState>('state');
 
-export async function fixIssue({ customerId, topic, policy }: FixIssueInput): Promise<FixIssueOutcome> {
+export async function fixIssue(input: FixIssueInput): Promise<FixIssueOutcome> {
+  return recordingCancellation(workflowInfo().workflowId, () => fixIssueSteps(input));
+}
+
+async function fixIssueSteps({ customerId, topic, policy }: FixIssueInput): Promise<FixIssueOutcome> {
   const { workflowId } = workflowInfo();
   const state: FixIssueState = { customerId, topic, step: 'starting', owner: null, escalations: 0, resolved: false, outcome: null, policyVersion: policy.version, deadline: null };
   setHandler(fixIssueStateQuery, () => state);

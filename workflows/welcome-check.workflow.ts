@@ -8,6 +8,7 @@ import {
   type WelcomeCheckState,
   type WelcomeCheckStep,
 } from '../src/domain/playbooks/welcome-check.js';
+import { recordingCancellation } from './cancellation.js';
 import { PlaybookStepKey } from './search-attributes.js';
 
 const { recordRunStarted, recordRunOutcome } = proxyActivities<PlaybookRunActivities>({
@@ -24,7 +25,11 @@ export interface WelcomeCheckInput {
 export const welcomeConfirmedSignal = defineSignal('welcomeConfirmed');
 export const welcomeCheckStateQuery = defineQuery<WelcomeCheckState>('state');
 
-export async function welcomeCheck({ customerId, policy }: WelcomeCheckInput): Promise<WelcomeCheckOutcome> {
+export async function welcomeCheck(input: WelcomeCheckInput): Promise<WelcomeCheckOutcome> {
+  return recordingCancellation(workflowInfo().workflowId, () => welcomeCheckSteps(input));
+}
+
+async function welcomeCheckSteps({ customerId, policy }: WelcomeCheckInput): Promise<WelcomeCheckOutcome> {
   const { workflowId } = workflowInfo();
   const state: WelcomeCheckState = { customerId, step: 'starting', confirmed: false, outcome: null, policyVersion: policy.version, deadline: null };
   setHandler(welcomeCheckStateQuery, () => state);

@@ -133,6 +133,20 @@ export class TemporalPlaybookEngine implements PlaybookEngine {
     return this.query(workflowId, appreciationStateQuery);
   }
 
+  cancelRun(workflowId: string): Promise<boolean> {
+    return this.reachable(async () => {
+      const handle = this.client.workflow.getHandle(workflowId);
+      try {
+        if ((await handle.describe()).status.name !== 'RUNNING') return false;
+        await handle.cancel();
+        return true;
+      } catch (error) {
+        if (error instanceof WorkflowNotFoundError) return false;
+        throw error;
+      }
+    });
+  }
+
   /** Starts a run, or returns the one running under the same ID; by default a finished run is not repeated. */
   private start(
     workflowType: string,

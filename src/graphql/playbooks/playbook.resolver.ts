@@ -101,6 +101,12 @@ export class PlaybookResolver {
     return PlaybookRunType.from(await ctx.services.playbooks.startAppreciation(customerId));
   }
 
+  @Allow(Role.Operator)
+  @Mutation(() => PlaybookRunType, { description: 'Stops a running playbook run (Temporal cancellation); the run records "cancelled"; audited with the reason' })
+  async cancelPlaybookRun(@Arg('workflowId') workflowId: string, @Arg('reason') reason: string, @Ctx() ctx: GraphQLContext): Promise<PlaybookRunType> {
+    return PlaybookRunType.from(await ctx.services.playbooks.cancelRun(workflowId, reason, ctx.caller!.id));
+  }
+
   /** Runs come from the live view (with customerId) or straight from the database record. */
   @FieldResolver(() => ID)
   customerId(@Root() run: PlaybookRunType | PlaybookRun): string {

@@ -47,4 +47,7 @@ export interface PlaybookEngine {
   /** Thanks a silent loyal customer, once per year. */
   startAppreciation(input: { customerId: string; year: number; policy: AppreciationPolicy; tags: RunTags }): Promise<{ workflowId: string }>;
   appreciationState(workflowId: string): Promise<AppreciationState | null>;
+
+  /** Asks a run to stop (Temporal cancellation; the run records the outcome); false when it is not running. */
+  cancelRun(workflowId: string): Promise<boolean>;
 }

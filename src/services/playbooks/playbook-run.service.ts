@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { PlaybookRun, PlaybookRunStatus } from '../../entities/index.js';
+import { AuditService } from '../audit/audit.service.js';
 import { ChildPager } from '../common/child-pages.js';
 import type { Page, PageArgs } from '../common/pagination.js';
 
@@ -46,6 +47,13 @@ export class PlaybookRunService {
       { workflowId: input.workflowId, status: PlaybookRunStatus.Running },
       { status: PlaybookRunStatus.Completed, outcome: input.outcome, finishedAt: new Date() },
     );
+  }
+
+  /** Who asked to cancel a run, and why (the run records the outcome itself). */
+  async recordCancelRequest(workflowId: string, actor: string, reason: string): Promise<void> {
+    await this.em.transactional(async (em) => {
+      new AuditService().record(em, { actor, action: 'playbook.cancel', entityType: 'playbook_run', entityId: workflowId, after: { reason } });
+    });
   }
 
   findByWorkflowId(workflowId: string): Promise<PlaybookRun | null> {

@@ -7,7 +7,7 @@ import { FIX_ISSUE, fixIssuePolicy, fixIssueWorkflowId, type FixIssuePolicy } fr
 import { welcomeCheckPolicy, welcomeCheckWorkflowId, WELCOME_CHECK, type WelcomeCheckPolicy } from '../../domain/playbooks/welcome-check.js';
 import { BillingException, BillingExceptionCode } from '../billing/billing.exception.js';
 import type { InvoiceService } from '../billing/invoice.service.js';
-import type { PlaybookRun } from '../../entities/index.js';
+import { PlaybookRunStatus, type PlaybookRun } from '../../entities/index.js';
 import type { CustomerService } from '../customers/customer.service.js';
 import type { PlaybookEngine, RunTags } from './playbook-engine.js';
 import { ScoreKind } from '../../domain/scoring/score-kind.js';
@@ -192,6 +192,18 @@ export class PlaybookService {
   private async appreciationRun(customerId: string, workflowId: string): Promise<PlaybookRunView> {
     const [record, state] = await Promise.all([this.runs.findByWorkflowId(workflowId), this.engine.appreciationState(workflowId)]);
     return { workflowId, playbook: APPRECIATION, customerId, record, state };
+  }
+
+  /** An operator stops a playbook run (with a reason, audited); the run records "cancelled" as its outcome. */
+  async cancelRun(workflowId: string, reason: string, actor: string): Promise<PlaybookRunView> {
+    if (!reason.trim()) throw new PlaybookException(PlaybookExceptionCode.InvalidInput, 'Cancelling a run needs a reason', { field: 'reason' });
+    const record = await this.runs.findByWorkflowId(workflowId);
+    if (!record) throw new PlaybookException(PlaybookExceptionCode.RunNotFound, `No playbook run ${workflowId}`, { workflowId });
+    if (record.status !== PlaybookRunStatus.Running || !(await this.engine.cancelRun(workflowId))) {
+      throw new PlaybookException(PlaybookExceptionCode.RunAlreadyFinished, `Playbook run ${workflowId} has already finished`, { workflowId });
+    }
+    await this.runs.recordCancelRequest(workflowId, actor, reason.trim());
+    return { workflowId, playbook: record.playbook, customerId: record.customer.id, record, state: null };
   }
 
   /** Search-attribute tags of a new run: today's churn-risk band, and the campaign that enrolled the customer. */
