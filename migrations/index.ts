@@ -10,6 +10,7 @@ import { Migration20261125020000_outbox_delivery } from './Migration202611250200
 import { Migration20261125030000_fix_case } from './Migration20261125030000_fix_case.js';
 import { Migration20261125040000_customer_export } from './Migration20261125040000_customer_export.js';
 import { Migration20261125050000_campaign_member } from './Migration20261125050000_campaign_member.js';
+import { Migration20261125060000_scoring_work_window_margin } from './Migration20261125060000_scoring_work_window_margin.js';
 
 /** Every migration in order; listed explicitly so compiled and bundled builds find them without globbing. */
 export const migrationsList: MigrationObject[] = [
@@ -24,4 +25,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261125030000_fix_case', class: Migration20261125030000_fix_case },
   { name: 'Migration20261125040000_customer_export', class: Migration20261125040000_customer_export },
   { name: 'Migration20261125050000_campaign_member', class: Migration20261125050000_campaign_member },
+  { name: 'Migration20261125060000_scoring_work_window_margin', class: Migration20261125060000_scoring_work_window_margin },
 ];

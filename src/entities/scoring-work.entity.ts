@@ -41,6 +41,10 @@ export class ScoringWork {
   @Property({ type: 'double', nullable: true })
   gapSdDays?: number | null;
 
+  /** Order margin inside the profitability window. */
+  @Property({ type: 'bigint' })
+  windowMarginMinor!: string;
+
   /** Buyers with a strictly worse / an equal recency, frequency, monetary value (mid-rank quintiles). */
   @Property({ type: 'integer' })
   rBelow!: number;

@@ -28,7 +28,7 @@ export interface ScoringPolicy {
 
 export const defaultScoringPolicy: ScoringPolicy = {
   version: 1,
-  fitSampleSize: 25_000,
+  fitSampleSize: 10_000,
   profitabilityWindowDays: 365,
   clv: { months: 12, annualDiscountRate: 0.1 },
   churnRisk: defaultChurnRiskPolicy,

@@ -87,13 +87,13 @@ export class ScoringRunService {
     if (done.rows.length === 0) {
       await sql`
         insert into scoring_work (run_id, customer_id, purchase_days, first_day, last_day, revenue_minor, margin_minor,
-                                  repeat_spend_minor, mean_gap_days, gap_sd_days, r_below, r_equal, f_below, f_equal, m_below, m_equal)
+                                  repeat_spend_minor, mean_gap_days, gap_sd_days, window_margin_minor, r_below, r_equal, f_below, f_equal, m_below, m_equal)
         select ${runId}, b.*,
                -- Strictly worse and equal buyers per dimension: recency ranks better for a later last purchase.
                (rank() over (order by last_day) - 1)::int, (count(*) over (partition by last_day))::int,
                (rank() over (order by purchase_days) - 1)::int, (count(*) over (partition by purchase_days))::int,
                (rank() over (order by revenue_minor) - 1)::int, (count(*) over (partition by revenue_minor))::int
-          from (${purchaseAggregates(run.asOf, sql`true`)}) b`.execute(this.db);
+          from (${purchaseAggregates(run.asOf, sql`true`, this.policy)}) b`.execute(this.db);
     }
     const { rows } = await sql<Row>`
       update scoring_run set
@@ -140,7 +140,7 @@ export class ScoringRunService {
     const { rows } = await sql<Row>`
       select p.id, p.service_tier, p.acquired_at::text as acquired_at, w.purchase_days, w.first_day::text as first_day, w.last_day::text as last_day,
              w.revenue_minor, w.margin_minor, w.repeat_spend_minor, w.mean_gap_days, w.gap_sd_days,
-             w.r_below, w.r_equal, w.f_below, w.f_equal, w.m_below, w.m_equal, ${factsColumns(run.asOf, this.policy)}
+             w.r_below, w.r_equal, w.f_below, w.f_equal, w.m_below, w.m_equal, ${factsColumns(run.asOf, this.policy, input.runId)}
         from (${page}) p left join scoring_work w on w.run_id = ${input.runId} and w.customer_id = p.id
        order by p.id`.execute(this.db);
     const buyers = run.buyers ?? 0;
@@ -173,8 +173,8 @@ export class ScoringRunService {
     const asOf = new Date().toISOString().slice(0, 10);
     const { rows } = await sql<Row>`
       select p.id, p.service_tier, p.acquired_at::text as acquired_at, a.purchase_days, a.first_day::text as first_day, a.last_day::text as last_day,
-             a.revenue_minor, a.margin_minor, a.repeat_spend_minor, a.mean_gap_days, a.gap_sd_days, ${factsColumns(asOf, this.policy)}
-        from customer p left join (${purchaseAggregates(asOf, sql`o.customer_id = ${customerId}::uuid`)}) a on a.customer_id = p.id
+             a.revenue_minor, a.margin_minor, a.repeat_spend_minor, a.mean_gap_days, a.gap_sd_days, ${factsColumns(asOf, this.policy, null)}
+        from customer p left join (${purchaseAggregates(asOf, sql`o.customer_id = ${customerId}::uuid`, this.policy)}) a on a.customer_id = p.id
        where p.id = ${customerId}::uuid and p.acquired_at <= ${asOf}::date`.execute(this.db);
     if (rows.length === 0) return [];
     const scores = scoreCustomer(toFacts(rows[0], asOf), toRunModels(await this.latestFits()).models, this.policy, kinds);
@@ -280,9 +280,10 @@ function toRunModels(fits: ModelFit[]): RunModels {
 /**
  * Per customer with a purchase up to `asOf` (UTC days; several orders on one day are one
  * transaction): purchase days, first and last day, revenue, margin, mean repeat spend,
- * and the mean and spread of the gaps between purchase days.
+ * the mean and spread of the gaps between purchase days, and the margin inside the
+ * profitability window.
  */
-function purchaseAggregates(asOf: string, orderFilter: RawBuilder<unknown>): RawBuilder<unknown> {
+function purchaseAggregates(asOf: string, orderFilter: RawBuilder<unknown>, policy: ScoringPolicy): RawBuilder<unknown> {
   return sql`
     with purchase_day as (
       select o.customer_id, (o.ordered_at at time zone 'UTC')::date as day, sum(o.amount_minor) as amount, sum(coalesce(o.margin_minor, 0)) as margin
@@ -297,18 +298,26 @@ function purchaseAggregates(asOf: string, orderFilter: RawBuilder<unknown>): Raw
            sum(amount)::bigint as revenue_minor, sum(margin)::bigint as margin_minor,
            avg(amount) filter (where n > 1)::double precision as repeat_spend_minor,
            case when count(gap_days) >= 2 then avg(gap_days)::double precision end as mean_gap_days,
-           case when count(gap_days) >= 2 then stddev_samp(gap_days)::double precision end as gap_sd_days
+           case when count(gap_days) >= 2 then stddev_samp(gap_days)::double precision end as gap_sd_days,
+           coalesce(sum(margin) filter (where day > ${asOf}::date - ${policy.profitabilityWindowDays}::int), 0)::bigint as window_margin_minor
       from gap group by customer_id`;
 }
 
-/** The non-purchase facts of customer `p` as JSON columns: window margin and costs, invoices, complaints, referrals. */
-function factsColumns(asOf: string, policy: ScoringPolicy): RawBuilder<unknown> {
+/**
+ * The other facts of customer `p`: window margin and costs, invoices, complaints and
+ * referrals (JSON). Within a run, margins come from the run's work rows (`w`); for a
+ * single customer, from the orders.
+ */
+function factsColumns(asOf: string, policy: ScoringPolicy, runId: string | null): RawBuilder<unknown> {
   const end = sql`((${asOf}::date + 1)::timestamp at time zone 'UTC')`;
   const windowStart = sql`(((${asOf}::date - ${policy.profitabilityWindowDays}::int) + 1)::timestamp at time zone 'UTC')`;
   const complaintsFrom = sql`((${asOf}::date - ${policy.persistentIssue.windowDays}::int)::timestamp at time zone 'UTC')`;
+  const windowMargin = (customer: RawBuilder<unknown>) =>
+    runId
+      ? sql`(select coalesce(max(x.window_margin_minor), 0) from scoring_work x where x.run_id = ${runId} and x.customer_id = ${customer})`
+      : sql`(select coalesce(sum(o.margin_minor), 0) from customer_order o where o.customer_id = ${customer} and o.ordered_at >= ${windowStart} and o.ordered_at < ${end})`;
   return sql`
-    (select coalesce(sum(o.margin_minor), 0)::bigint from customer_order o
-      where o.customer_id = p.id and o.ordered_at >= ${windowStart} and o.ordered_at < ${end}) as window_margin,
+    ${windowMargin(sql`p.id`)}::bigint as window_margin,
     (select coalesce(json_agg(json_build_object('kind', k.kind, 'amountMinor', k.amount)), '[]') from (
        select ce.kind, sum(ce.amount_minor)::bigint as amount from cost_entry ce
         where ce.customer_id = p.id and ce.occurred_at > ${asOf}::date - ${policy.profitabilityWindowDays}::int and ce.occurred_at <= ${asOf}::date
@@ -318,9 +327,7 @@ function factsColumns(asOf: string, policy: ScoringPolicy): RawBuilder<unknown> 
     (select coalesce(json_agg(json_build_object('topic', cp.topic, 'openedAt', (cp.opened_at at time zone 'UTC')::date,
          'resolvedAt', (cp.resolved_at at time zone 'UTC')::date, 'reopenedCount', cp.reopened_count)), '[]')
        from complaint cp where cp.customer_id = p.id and cp.opened_at < ${end} and (cp.opened_at >= ${complaintsFrom} or cp.resolved_at is null)) as complaints,
-    (select coalesce(json_agg(json_build_object('customerId', r.id, 'valueMinor', (
-         select coalesce(sum(o.margin_minor), 0) from customer_order o
-          where o.customer_id = r.id and o.ordered_at >= ${windowStart} and o.ordered_at < ${end}))), '[]')
+    (select coalesce(json_agg(json_build_object('customerId', r.id, 'valueMinor', ${windowMargin(sql`r.id`)})), '[]')
        from customer r where r.referrer_id = p.id and r.acquired_at <= ${asOf}::date) as referrals`;
 }
 
