@@ -143,7 +143,7 @@ try {
 
 Run ${new Date().toISOString().slice(0, 10)} on this ${os.cpus().length}-core machine (shared, noisy: compare ratios, not absolute numbers).
 Command: \`npm run bench:api\` (BENCH_CUSTOMERS=${customers}, BENCH_ORDERS_PER_CUSTOMER=${ordersPerCustomer}, ${duration} s per target after a 5 s warm-up, ${connections} connections, autocannon in the benchmark process, each server its own process, one embedded PostgreSQL 18).
-Query: 50 newest customers, each with its latest scores and last 5 orders. Data: the demo generator's customers, orders, invoices and payments; score snapshots are synthetic (3 kinds, 2 generations per customer) until the scoring issue writes real ones.
+Query: 50 newest customers, each with its latest scores and last 5 orders. Data: the demo generator's customers, orders, invoices and payments; score snapshots from \`npm run bench:scoring\` runs on the same database (or, on a database it never scored, synthetic ones: 3 kinds, 2 generations per customer).
 
 ${table}
 

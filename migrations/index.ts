@@ -11,6 +11,7 @@ import { Migration20261125030000_fix_case } from './Migration20261125030000_fix_
 import { Migration20261125040000_customer_export } from './Migration20261125040000_customer_export.js';
 import { Migration20261125050000_campaign_member } from './Migration20261125050000_campaign_member.js';
 import { Migration20261125060000_scoring_work_window_margin } from './Migration20261125060000_scoring_work_window_margin.js';
+import { Migration20261125070000_current_score_snapshot } from './Migration20261125070000_current_score_snapshot.js';
 
 /** Every migration in order; listed explicitly so compiled and bundled builds find them without globbing. */
 export const migrationsList: MigrationObject[] = [
@@ -26,4 +27,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261125040000_customer_export', class: Migration20261125040000_customer_export },
   { name: 'Migration20261125050000_campaign_member', class: Migration20261125050000_campaign_member },
   { name: 'Migration20261125060000_scoring_work_window_margin', class: Migration20261125060000_scoring_work_window_margin },
+  { name: 'Migration20261125070000_current_score_snapshot', class: Migration20261125070000_current_score_snapshot },
 ];

@@ -26,4 +26,8 @@ export class CurrentScore {
 
   @Property({ type: 'timestamptz' })
   computedAt!: Date;
+
+  /** The snapshot this is the newest of (its reasons and model version). */
+  @Property({ type: 'uuid' })
+  snapshotId!: string;
 }

@@ -15,10 +15,11 @@ export class ScoreService {
   constructor(private readonly em: EntityManager) {
     const toModel = rowMapper(em, ScoreSnapshot);
     this.latest = new DataLoader(async (customerIds) => {
+      // current_score points at each newest snapshot: read by key, whatever the history's length.
       const { rows } = await sql<Record<string, unknown>>`
-        select distinct on (customer_id, kind) * from score_snapshot
-        where customer_id = any(${[...customerIds]}::uuid[])
-        order by customer_id, kind, computed_at desc`.execute(this.em.getKysely());
+        select s.* from current_score cs join score_snapshot s on s.id = cs.snapshot_id
+         where cs.customer_id = any(${[...customerIds]}::uuid[])
+         order by cs.customer_id, cs.kind`.execute(this.em.getKysely());
       const byCustomer = new Map<string, ScoreSnapshot[]>();
       for (const row of rows) {
         const snapshot = toModel(row);
