@@ -123,3 +123,21 @@ it('keeps the account when nothing fits to propose and nobody decides in time', 
   expect(await outboxSteps(accountReviewWorkflowId(c.id))).toEqual([]);
   expect(await stack.orm.em.fork().findOneOrFail(Customer, { id: c.id })).toMatchObject({ status: 'active' });
 }, 60_000);
+
+it('scores again after the review period when the customer does not answer, and ends when the account turned around', async () => {
+  const customerId = await account('Nia');
+  const handle = await stack.temporal.client.workflow.start<typeof accountReview>('accountReview', {
+    workflowId: accountReviewWorkflowId(customerId),
+    taskQueue: stack.config.temporal.taskQueue,
+    args: [{ customerId, policy: { ...policy, answerWaitMs: seconds(1), reviewAfterMs: seconds(4) } }],
+  });
+  await eventually(() => review(customerId), (s) => s?.step === 'awaiting-review');
+  // Meanwhile the customer bought a lot: by the review the account earns more than it costs.
+  const em = stack.orm.em.fork();
+  em.create(Order, { customer: customerId, orderedAt: new Date(Date.now() - DAY), amountMinor: 200_000, marginMinor: 50_000 });
+  await em.flush();
+  expect(await handle.result()).toBe('turned-around');
+  expect(await review(customerId)).toMatchObject({ answer: null, proposal: expect.stringMatching(/^tier-change: /), offboardingApproved: null });
+  expect((await review(customerId))!.profitabilityMinor).toBeGreaterThan(0);
+  expect(await outboxSteps(accountReviewWorkflowId(customerId))).toEqual(['proposal']);
+}, 60_000);

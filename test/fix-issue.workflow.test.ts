@@ -5,7 +5,7 @@ import { triggerPolicy } from '../src/domain/playbooks/triggers.js';
 import { seconds } from '../src/domain/policies/duration.js';
 import { Complaint, ComplaintSeverity, Customer, FixCase, Invoice, PlaybookRun, ScoreSnapshot } from '../src/entities/index.js';
 import type { playbookTriggers } from '../workflows/index.js';
-import { CancelPlaybookRunDocument, FixIssueDocument, ResolveIssueDocument, StartFixIssueDocument } from './__generated__/graphql.js';
+import { CancelPlaybookRunDocument, CustomerPlaybookRunsDocument, FixIssueDocument, ResolveIssueDocument, StartFixIssueDocument } from './__generated__/graphql.js';
 import { recordHistory } from './support/histories.js';
 import { startTestStack, type TestStack } from './support/stack.js';
 
@@ -56,6 +56,9 @@ it('opens a fix case with an owner, tells the customer, escalates a missed deadl
 
   const escalated = await eventually(() => state(customerId, 'billing-error'), (s) => (s?.escalations ?? 0) >= 1 && s?.step === 'awaiting-fix');
   expect(escalated).toMatchObject({ owner: 'team-lead', topic: 'billing-error', policyVersion: 2 });
+  // The customer's runs, from PostgreSQL, with each run's live step from Temporal.
+  const runs = (await stack.gql(CustomerPlaybookRunsDocument, { customerId }, Role.Viewer)).data!.customer!.playbookRuns.edges.map((e) => e.node);
+  expect(runs).toEqual([{ workflowId, playbook: 'fix-issue', status: 'Running', step: 'awaiting-fix', outcome: null }]);
   const resolved = await stack.gql(ResolveIssueDocument, { customerId, topic: 'billing-error' }, Role.Operator);
   expect(resolved.errors).toBeUndefined();
   const done = await eventually(() => state(customerId, 'billing-error'), (s) => s?.step === 'done');

@@ -11,6 +11,7 @@ import { appreciationStateQuery } from '../../workflows/appreciation.workflow.js
 import { accountReviewStateQuery, decideOffboardingUpdate, proposalAnsweredSignal } from '../../workflows/account-review.workflow.js';
 import { fairReminderStateQuery, paymentReceivedSignal } from '../../workflows/fair-reminder.workflow.js';
 import { fixIssueStateQuery, issueResolvedSignal } from '../../workflows/fix-issue.workflow.js';
+import { anyPlaybookStateQuery } from '../../workflows/playbook-state.js';
 import { CampaignIdKey, CustomerIdKey, LoyaltyBandKey, PlaybookKey, PlaybookStepKey, RiskBandKey } from '../../workflows/search-attributes.js';
 import { welcomeCheckStateQuery, welcomeConfirmedSignal } from '../../workflows/welcome-check.workflow.js';
 import { withinDeadline } from './deadline.js';
@@ -131,6 +132,10 @@ export class TemporalPlaybookEngine implements PlaybookEngine {
 
   appreciationState(workflowId: string): Promise<AppreciationState | null> {
     return this.query(workflowId, appreciationStateQuery);
+  }
+
+  runState(workflowId: string) {
+    return this.query(workflowId, anyPlaybookStateQuery);
   }
 
   cancelRun(workflowId: string): Promise<boolean> {

@@ -23,7 +23,6 @@ export class PlaybookRunType {
   @Field(() => PlaybookRunStatus)
   status!: PlaybookRunStatus;
 
-  @Field(() => String, { nullable: true, description: 'Current step of the workflow' })
   step!: string | null;
 
   @Field(() => String, { nullable: true })

@@ -112,4 +112,11 @@ export class PlaybookResolver {
   customerId(@Root() run: PlaybookRunType | PlaybookRun): string {
     return 'customerId' in run ? run.customerId : run.customer.id;
   }
+
+  /** A database record's current step comes from its workflow (Temporal), asked only when a client wants it. */
+  @FieldResolver(() => String, { nullable: true, description: 'Current step of the workflow' })
+  async step(@Root() run: PlaybookRunType | PlaybookRun, @Ctx() ctx: GraphQLContext): Promise<string | null> {
+    if ('step' in run) return run.step;
+    return (await ctx.services.playbooks.liveState(run.workflowId))?.step ?? null;
+  }
 }

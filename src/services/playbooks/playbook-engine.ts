@@ -50,4 +50,7 @@ export interface PlaybookEngine {
 
   /** Asks a run to stop (Temporal cancellation; the run records the outcome); false when it is not running. */
   cancelRun(workflowId: string): Promise<boolean>;
+
+  /** Step, outcome and deadline of any playbook run (they all answer the \`state\` query); null when unknown. */
+  runState(workflowId: string): Promise<{ step: string; outcome: string | null; deadline: string | null; policyVersion: number } | null>;
 }

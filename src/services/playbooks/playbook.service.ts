@@ -206,6 +206,11 @@ export class PlaybookService {
     return { workflowId, playbook: record.playbook, customerId: record.customer.id, record, state: null };
   }
 
+  /** The live state of any playbook run (every playbook answers the same `state` query); null when unknown. */
+  liveState(workflowId: string): Promise<PlaybookRunState | null> {
+    return this.engine.runState(workflowId);
+  }
+
   /** Search-attribute tags of a new run: today's churn-risk band, and the campaign that enrolled the customer. */
   private async tags(customerId: string, options: { campaignId?: string } = {}): Promise<RunTags> {
     return { riskBand: await this.scores.currentBand(customerId, ScoreKind.ChurnRisk), campaignId: options.campaignId ?? null };
