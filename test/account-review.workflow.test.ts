@@ -3,7 +3,7 @@ import { Role } from '../src/domain/auth/roles.js';
 import { accountReviewPolicy, accountReviewWorkflowId, type AccountReviewPolicy } from '../src/domain/playbooks/account-review.js';
 import { triggerPolicy } from '../src/domain/playbooks/triggers.js';
 import { seconds } from '../src/domain/policies/duration.js';
-import { CostEntry, CostKind, Customer, CustomerExport, CustomerStatus, Order, PlaybookRun, ScoreSnapshot, ServiceTier } from '../src/entities/index.js';
+import { CostEntry, CostKind, Customer, CustomerExport, CustomerStatus, Offer, OfferAudience, Order, PlaybookRun, ScoreSnapshot, ServiceTier } from '../src/entities/index.js';
 import type { accountReview, playbookTriggers } from '../workflows/index.js';
 import { AccountReviewDocument, AnswerAccountProposalDocument, DecideOffboardingDocument, StartAccountReviewDocument } from './__generated__/graphql.js';
 import { recordHistory } from './support/histories.js';
@@ -122,6 +122,22 @@ it('keeps the account when nothing fits to propose and nobody decides in time', 
   expect(await review(c.id)).toMatchObject({ proposal: expect.stringMatching(/^none: /), answer: null, offboardingApproved: null });
   expect(await outboxSteps(accountReviewWorkflowId(c.id))).toEqual([]);
   expect(await stack.orm.em.fork().findOneOrFail(Customer, { id: c.id })).toMatchObject({ status: 'active' });
+}, 60_000);
+
+it('proposes the best existing-customer offer when no cheaper tier helps, and confirms it when accepted', async () => {
+  const em = stack.orm.em.fork();
+  em.create(Offer, { code: 'LOYAL15', name: 'Loyalty', audience: OfferAudience.ExistingCustomers, discountPercent: 15, validFrom: '2020-01-01' });
+  const c = em.create(Customer, { name: 'Ola', email: 'ola@example.com', acquiredAt: '2024-01-01', serviceTier: ServiceTier.Basic });
+  em.create(CostEntry, { customer: c, occurredAt: new Date(Date.now() - 30 * DAY).toISOString().slice(0, 10), kind: CostKind.SupportMinutes, amountMinor: 30_000 });
+  await em.flush();
+  await stack.gql(StartAccountReviewDocument, { customerId: c.id }, Role.Operator);
+  expect(await eventually(() => review(c.id), (s) => s?.step === 'awaiting-answer')).toMatchObject({ proposal: expect.stringMatching(/^offer: offer LOYAL15/) });
+  await stack.gql(AnswerAccountProposalDocument, { customerId: c.id, accepted: true }, Role.Operator);
+  await eventually(() => review(c.id), (s) => s?.step === 'awaiting-approval');
+  expect(await outboxSteps(accountReviewWorkflowId(c.id))).toEqual(['proposal', 'proposal-confirmed']);
+  expect(await stack.orm.em.fork().findOneOrFail(Customer, { id: c.id })).toMatchObject({ serviceTier: 'basic' });
+  await stack.gql(DecideOffboardingDocument, { customerId: c.id, approve: false, reason: 'give the offer time' }, Role.Admin);
+  expect(await eventually(() => review(c.id), (s) => s?.step === 'done')).toMatchObject({ outcome: 'kept-by-decision' });
 }, 60_000);
 
 it('scores again after the review period when the customer does not answer, and ends when the account turned around', async () => {

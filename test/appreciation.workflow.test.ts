@@ -5,6 +5,7 @@ import { triggerPolicy } from '../src/domain/playbooks/triggers.js';
 import { Customer, MessageChannel, MessagePurpose, Offer, OfferAudience, OutboxMessage, PlaybookRun, ScoreSnapshot } from '../src/entities/index.js';
 import type { playbookTriggers } from '../workflows/index.js';
 import { AppreciationDocument, StartAppreciationDocument } from './__generated__/graphql.js';
+import { recordHistory } from './support/histories.js';
 import { startTestStack, type TestStack } from './support/stack.js';
 
 /** Thanking silent loyal customers, on the real Temporal dev server. */
@@ -49,6 +50,7 @@ it('thanks silent loyal customers from the sweep, once a year, with at least the
   // The new-customer offer (20%) beats the existing-customer one (10%): the loyal customer gets it too.
   expect(messages.rows).toEqual([{ template: 'appreciation', purpose: 'marketing', payload: { offerCode: 'WELCOME20', discountPercent: 20 } }]);
   expect(await sweep('playbook-triggers/thanks-2')).toMatchObject({ 'silent-loyal': 0 });
+  await recordHistory(appreciationWorkflowId(silent, year), 'appreciation-thanked');
 }, 60_000);
 
 it('can be started by a marketer, and shows the offer', async () => {

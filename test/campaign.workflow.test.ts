@@ -10,7 +10,8 @@ import { spawnWorker, startTestStack, type TestStack } from './support/stack.js'
  * Campaigns on the real Temporal dev server and worker processes over 300 demo customers:
  * preview, launch (twice), pause, resume, cancel, the holdout, and a worker killed mid-run.
  */
-const policy: CampaignPolicy = { ...campaignPolicy, pageSize: 15, pageIntervalMs: 200, pageTimeoutSeconds: 3 };
+// Five pages per workflow execution: every campaign here continues as new several times.
+const policy: CampaignPolicy = { ...campaignPolicy, pageSize: 15, pageIntervalMs: 200, pageTimeoutSeconds: 3, pagesPerExecution: 5 };
 
 let stack: TestStack;
 let worker: Awaited<ReturnType<typeof spawnWorker>> | null = null;
@@ -86,6 +87,9 @@ it('previews a segment, enrols each customer once when launched twice, and keeps
   expect([a.errors, b.errors]).toEqual([undefined, undefined]);
   const done = await eventually(() => campaign(draft.id), (c) => c.status === 'Completed');
   expect(done.progress).toMatchObject({ status: 'completed', enrolled: segment.n, treated: draft.preview.treated, holdout: draft.preview.holdout });
+  // Several executions of one campaign run: it continued as new along the way.
+  const executions = await eventually(() => stack.temporal.client.workflow.count(`WorkflowId = "${campaignWorkflowId(draft.id)}"`), (c) => c.count > 1, 30_000);
+  expect(executions.count).toBeGreaterThan(1);
   await eventually(() => rows(sql<{ n: number }>`select count(*)::int as n from playbook_run where playbook = 'appreciation' and status = 'running'`), (r) => r[0].n === 0);
   expect(await expectExactlyOnce(draft.id)).toEqual({ treated: draft.preview.treated, holdout: draft.preview.holdout });
   expect(done.outcome.map((o) => o.group).sort()).toEqual(['holdout', 'treated']);
