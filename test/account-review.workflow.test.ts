@@ -6,6 +6,7 @@ import { seconds } from '../src/domain/policies/duration.js';
 import { CostEntry, CostKind, Customer, CustomerExport, CustomerStatus, Offer, OfferAudience, Order, PlaybookRun, ScoreSnapshot, ServiceTier } from '../src/entities/index.js';
 import type { accountReview, playbookTriggers } from '../workflows/index.js';
 import { AccountReviewDocument, AnswerAccountProposalDocument, DecideOffboardingDocument, StartAccountReviewDocument } from './__generated__/graphql.js';
+import { eventually } from './support/eventually.js';
 import { recordHistory } from './support/histories.js';
 import { startTestStack, type TestStack } from './support/stack.js';
 
@@ -31,15 +32,6 @@ async function account(name: string, opts: { profitable?: boolean; lossBand?: bo
   return c.id;
 }
 
-async function eventually<T>(fn: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await fn();
-    if (ok(value)) return value;
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms; last value: ${JSON.stringify(value)}`);
-    await new Promise((r) => setTimeout(r, 150));
-  }
-}
 
 const review = (customerId: string) => stack.gql(AccountReviewDocument, { customerId }, Role.Viewer).then((r) => r.data?.accountReview ?? null);
 const outboxSteps = async (workflowId: string) =>

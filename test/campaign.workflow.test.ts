@@ -4,7 +4,10 @@ import { campaignPolicy, campaignWorkflowId, type CampaignPolicy } from '../src/
 import { loadDemoDataIfEmpty } from '../src/dev/demo-loader.js';
 import { CampaignDocument, CampaignsDocument, CancelCampaignDocument, CreateCampaignDocument, LaunchCampaignDocument, PauseCampaignDocument, ResumeCampaignDocument } from './__generated__/graphql.js';
 import { recordHistory } from './support/histories.js';
+import { eventually as eventuallyWithin } from './support/eventually.js';
 import { spawnWorker, startTestStack, type TestStack } from './support/stack.js';
+
+const eventually = <T>(fn: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 90_000) => eventuallyWithin(fn, ok, timeoutMs);
 
 /**
  * Campaigns on the real Temporal dev server and worker processes over 300 demo customers:
@@ -35,15 +38,6 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-async function eventually<T>(fn: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 90_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await fn();
-    if (ok(value)) return value;
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms; last value: ${JSON.stringify(value)}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 const rows = async <T>(q: RawBuilder<T>) => (await q.execute(stack.orm.em.fork().getKysely())).rows;
 const campaign = (id: string) => stack.gql(CampaignDocument, { id }, Role.Viewer).then((r) => r.data!.campaign!);

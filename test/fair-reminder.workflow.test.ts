@@ -12,6 +12,7 @@ import { ScoringRunService } from '../src/services/scores/scoring-run.service.js
 import { playbookTriggersScheduleId } from '../src/temporal/schedules.js';
 import type { fairReminder, playbookTriggers } from '../workflows/index.js';
 import { FairReminderDocument, FairnessReportDocument, RecordPaymentDocument, StartFairReminderDocument } from './__generated__/graphql.js';
+import { eventually } from './support/eventually.js';
 import { recordHistory } from './support/histories.js';
 import { startTestStack, type TestStack } from './support/stack.js';
 
@@ -57,15 +58,6 @@ async function payer(name: string, history: Array<'on-time' | 'late'>, overdueDa
   return { customerId: customer.id, invoiceId: open.id };
 }
 
-async function eventually<T>(fn: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await fn();
-    if (ok(value)) return value;
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms; last value: ${JSON.stringify(value)}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 const outbox = async (workflowId: string) =>
   (

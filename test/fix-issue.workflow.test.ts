@@ -6,6 +6,7 @@ import { seconds } from '../src/domain/policies/duration.js';
 import { Complaint, ComplaintSeverity, Customer, FixCase, Invoice, PlaybookRun, ScoreSnapshot } from '../src/entities/index.js';
 import type { playbookTriggers } from '../workflows/index.js';
 import { CancelPlaybookRunDocument, CustomerPlaybookRunsDocument, FixIssueDocument, ResolveIssueDocument, StartFixIssueDocument } from './__generated__/graphql.js';
+import { eventually } from './support/eventually.js';
 import { recordHistory } from './support/histories.js';
 import { startTestStack, type TestStack } from './support/stack.js';
 
@@ -32,15 +33,6 @@ async function customer(name: string, opts: { loyal?: boolean; complaints?: numb
   return c.id;
 }
 
-async function eventually<T>(fn: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await fn();
-    if (ok(value)) return value;
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms; last value: ${JSON.stringify(value)}`);
-    await new Promise((r) => setTimeout(r, 150));
-  }
-}
 
 const state = (customerId: string, topic: string) => stack.gql(FixIssueDocument, { customerId, topic }, Role.Viewer).then((r) => r.data?.fixIssue ?? null);
 const outbox = async (workflowId: string) =>

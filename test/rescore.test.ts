@@ -16,7 +16,10 @@ import {
   StartRescoreDocument,
 } from './__generated__/graphql.js';
 import { recordHistory } from './support/histories.js';
+import { eventually as eventuallyWithin } from './support/eventually.js';
 import { spawnWorker, startTestStack, type TestStack } from './support/stack.js';
+
+const eventually = <T>(fn: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 60_000) => eventuallyWithin(fn, ok, timeoutMs);
 
 /**
  * The rescore workflow on the real Temporal dev server and worker processes, over the
@@ -45,15 +48,6 @@ const workerEnv = () => ({
   NODE_ENV: 'test',
 });
 
-async function eventually<T>(fn: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await fn();
-    if (ok(value)) return value;
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms; last value: ${JSON.stringify(value)}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 const query = async <T>(text: RawBuilder<T>) => (await text.execute(stack.orm.em.fork().getKysely())).rows;
 const snapshotStats = async (runId: string) =>

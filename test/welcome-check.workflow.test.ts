@@ -4,7 +4,10 @@ import { seconds } from '../src/domain/policies/duration.js';
 import { welcomeCheckWorkflowId } from '../src/domain/playbooks/welcome-check.js';
 import { ConfirmWelcomeDocument, StartWelcomeCheckDocument, WelcomeCheckDocument } from './__generated__/graphql.js';
 import { recordHistory } from './support/histories.js';
+import { eventually as eventuallyWithin } from './support/eventually.js';
 import { startTestStack, type TestStack } from './support/stack.js';
+
+const eventually = <T>(fn: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 20_000) => eventuallyWithin(fn, ok, timeoutMs);
 
 /**
  * The slice playbook end to end: GraphQL -> service -> Temporal dev server ->
@@ -26,15 +29,6 @@ async function newCustomer(name: string): Promise<string> {
   return customer.id;
 }
 
-async function eventually<T>(fn: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await fn();
-    if (ok(value)) return value;
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms; last value: ${JSON.stringify(value)}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 const record = (workflowId: string) => stack.orm.em.fork().findOne(PlaybookRun, { workflowId });
 
