@@ -1,10 +1,11 @@
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import type { SignalDefinition } from '@temporalio/common';
 import { campaignWorkflowId, type CampaignPolicy, type CampaignProgress } from '../domain/campaigns/campaign.js';
 import type { CampaignEngine } from '../services/campaigns/campaign-engine.js';
 import { PlaybookException, PlaybookExceptionCode } from '../services/playbooks/playbook.exception.js';
 import { campaignProgressQuery, cancelCampaignSignal, pauseCampaignSignal, resumeCampaignSignal } from '../../workflows/campaign.workflow.js';
 import { withinDeadline } from './deadline.js';
+import { queryOrNull, signalOrFalse } from './workflow-calls.js';
 
 /** Campaigns as Temporal workflows, one per campaign (`campaign/<id>`). */
 export class TemporalCampaignEngine implements CampaignEngine {
@@ -35,14 +36,7 @@ export class TemporalCampaignEngine implements CampaignEngine {
   }
 
   progress(campaignId: string): Promise<CampaignProgress | null> {
-    return this.reachable(async () => {
-      try {
-        return await this.client.workflow.getHandle(campaignWorkflowId(campaignId)).query(campaignProgressQuery);
-      } catch (error) {
-        if (error instanceof WorkflowNotFoundError) return null;
-        throw error;
-      }
-    });
+    return this.reachable(() => queryOrNull(this.client, campaignWorkflowId(campaignId), campaignProgressQuery));
   }
 
   pause(campaignId: string) {
@@ -58,15 +52,7 @@ export class TemporalCampaignEngine implements CampaignEngine {
   }
 
   private signal(campaignId: string, signal: SignalDefinition): Promise<boolean> {
-    return this.reachable(async () => {
-      try {
-        await this.client.workflow.getHandle(campaignWorkflowId(campaignId)).signal(signal);
-        return true;
-      } catch (error) {
-        if (error instanceof WorkflowNotFoundError) return false;
-        throw error;
-      }
-    });
+    return this.reachable(() => signalOrFalse(this.client, campaignWorkflowId(campaignId), signal));
   }
 
   private reachable<T>(call: () => Promise<T>): Promise<T> {

@@ -15,6 +15,7 @@ import { anyPlaybookStateQuery } from '../../workflows/playbook-state.js';
 import { CampaignIdKey, CustomerIdKey, LoyaltyBandKey, PlaybookKey, PlaybookStepKey, RiskBandKey } from '../../workflows/search-attributes.js';
 import { welcomeCheckStateQuery, welcomeConfirmedSignal } from '../../workflows/welcome-check.workflow.js';
 import { withinDeadline } from './deadline.js';
+import { queryOrNull, signalOrFalse } from './workflow-calls.js';
 
 const days = (ms: number) => `${Math.round(ms / 86_400_000)} days`;
 
@@ -186,29 +187,12 @@ export class TemporalPlaybookEngine implements PlaybookEngine {
     });
   }
 
-  /** A run's state; null when no such run exists. */
   private query<T>(workflowId: string, query: QueryDefinition<T>): Promise<T | null> {
-    return this.reachable(async () => {
-      try {
-        return await this.client.workflow.getHandle(workflowId).query(query);
-      } catch (error) {
-        if (error instanceof WorkflowNotFoundError) return null;
-        throw error;
-      }
-    });
+    return this.reachable(() => queryOrNull(this.client, workflowId, query));
   }
 
-  /** False when the run does not exist or has already finished. */
   private signal<Args extends unknown[]>(workflowId: string, signal: SignalDefinition<Args>, ...args: Args): Promise<boolean> {
-    return this.reachable(async () => {
-      try {
-        await this.client.workflow.getHandle(workflowId).signal(signal, ...args);
-        return true;
-      } catch (error) {
-        if (error instanceof WorkflowNotFoundError) return false;
-        throw error;
-      }
-    });
+    return this.reachable(() => signalOrFalse(this.client, workflowId, signal, ...args));
   }
 
   private reachable<T>(call: () => Promise<T>): Promise<T> {

@@ -1,10 +1,11 @@
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { ScoringException, ScoringExceptionCode } from '../domain/scoring/scoring-exception.js';
 import type { RescorePolicy } from '../domain/scoring/scoring-policy.js';
 import type { RescoreProgressView, ScoringEngine } from '../services/scores/scoring-engine.js';
 import type { rescoreCustomerBase } from '../../workflows/index.js';
 import { rescoreProgressQuery } from '../../workflows/rescore.workflow.js';
 import { withinDeadline } from './deadline.js';
+import { queryOrNull } from './workflow-calls.js';
 
 /** Rescores run as Temporal workflows, IDs `rescore/<time>` (by hand) or `rescore-nightly-<time>` (by the schedule). */
 export class TemporalScoringEngine implements ScoringEngine {
@@ -29,14 +30,7 @@ export class TemporalScoringEngine implements ScoringEngine {
   }
 
   rescoreProgress(runId: string): Promise<RescoreProgressView | null> {
-    return this.reachable(async () => {
-      try {
-        return await this.client.workflow.getHandle(runId).query(rescoreProgressQuery);
-      } catch (error) {
-        if (error instanceof WorkflowNotFoundError) return null;
-        throw error;
-      }
-    });
+    return this.reachable(() => queryOrNull(this.client, runId, rescoreProgressQuery));
   }
 
   private reachable<T>(call: () => Promise<T>): Promise<T> {

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { Field, InputType, Int, ObjectType } from 'type-graphql';
 import { columnField, type ImportKind } from '../../domain/import/import-spec.js';
 import type { ImportReport } from '../../services/import/import.service.js';
-import { ImportKindEnum, ImportModeEnum } from './import.types.js';
+import { ImportCounts } from './import.types.js';
 
 /*
  * One input type per import kind for the bulk mutations (importCustomers, importOrders, ...):
@@ -103,31 +103,7 @@ export class ImportRowsErrorType {
 }
 
 @ObjectType('ImportRowsReport', { simpleResolvers: true })
-export class ImportRowsReportType {
-  @Field(() => ImportKindEnum)
-  kind!: string;
-
-  @Field(() => ImportModeEnum)
-  mode!: string;
-
-  @Field(() => Int)
-  rowsRead!: number;
-
-  @Field(() => Int)
-  inserted!: number;
-
-  @Field(() => Int)
-  updated!: number;
-
-  @Field(() => Int, { description: 'Rows with at least one error' })
-  rejected!: number;
-
-  @Field({ description: 'False when nothing was written' })
-  written!: boolean;
-
-  @Field(() => Int)
-  errorCount!: number;
-
+export class ImportRowsReportType extends ImportCounts {
   @Field(() => [ImportRowsErrorType], { description: 'The first 1,000 errors in row order' })
   errors!: ImportRowsErrorType[];
 

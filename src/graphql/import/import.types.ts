@@ -49,8 +49,9 @@ export class ImportRowErrorType {
   message!: string;
 }
 
-@ObjectType('ImportReport', { simpleResolvers: true })
-export class ImportReportType {
+/** The counts both import reports give (CSV text and typed rows). */
+@ObjectType({ simpleResolvers: true })
+export abstract class ImportCounts {
   @Field(() => ImportKindEnum)
   kind!: string;
 
@@ -74,7 +75,10 @@ export class ImportReportType {
 
   @Field(() => Int)
   errorCount!: number;
+}
 
+@ObjectType('ImportReport', { simpleResolvers: true })
+export class ImportReportType extends ImportCounts {
   @Field(() => [ImportRowErrorType], { description: 'The first 1,000 errors in line order' })
   errors!: ImportRowErrorType[];
 }

@@ -35,4 +35,14 @@ export class OutboxService {
       .execute('run');
     return result.affectedRows === 1;
   }
+
+  /** A playbook step's message, keyed `<workflow id>/<step>`; service messages unless said otherwise. */
+  enqueueStep(
+    em: EntityManager,
+    run: { workflowId: string; customerId: string },
+    step: string,
+    message: { channel: MessageChannel; template: string; payload: Record<string, unknown>; purpose?: MessagePurpose },
+  ): Promise<boolean> {
+    return this.enqueue(em, { idempotencyKey: `${run.workflowId}/${step}`, customerId: run.customerId, purpose: MessagePurpose.Service, ...message });
+  }
 }

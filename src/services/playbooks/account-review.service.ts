@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { bestOfferForExistingCustomer } from '../../domain/guards/fairness.js';
 import type { OffboardingDecision, Proposal } from '../../domain/playbooks/account-review.js';
 import { ScoreKind } from '../../domain/scoring/score-kind.js';
-import { Complaint, Customer, CustomerExport, CustomerStatus, Invoice, MessageChannel, MessagePurpose, Offer, Order, ServiceTier } from '../../entities/index.js';
+import { Complaint, Customer, CustomerExport, CustomerStatus, Invoice, MessageChannel, Order, ServiceTier } from '../../entities/index.js';
 import type { AuditService } from '../audit/audit.service.js';
+import { OfferService } from '../offers/offer.service.js';
 import type { OutboxService } from '../outbox/outbox.service.js';
 import type { ScoringRunService } from '../scores/scoring-run.service.js';
 
@@ -33,16 +33,11 @@ export class AccountReviewService {
     if (suggestedTier) {
       proposal = { kind: 'tier-change', tier: suggestedTier, reason: `the ${suggestedTier} service fits how the account is used and costs less to serve` };
     } else {
-      const today = new Date().toISOString().slice(0, 10);
-      const offers = await this.em.find(Offer, { discountPercent: { $ne: null } });
-      const best = bestOfferForExistingCustomer(
-        offers.map((o) => ({ code: o.code, audience: o.audience, discountPercent: o.discountPercent ?? 0, validFrom: o.validFrom, validUntil: o.validUntil })),
-        today,
-      );
+      const { best } = await new OfferService(this.em).bestForExistingCustomer(new Date().toISOString().slice(0, 10));
       proposal = best ? { kind: 'offer', offerCode: best.code, reason: `offer ${best.code} (${best.discountPercent}%) adds value to the account` } : { kind: 'none', reason: 'no cheaper tier or fitting offer today' };
     }
     if (proposal.kind !== 'none') {
-      await this.em.transactional((em) => this.message(em, input, 'proposal', MessageChannel.Email, 'account-proposal', { proposal }));
+      await this.em.transactional((em) => this.outbox.enqueueStep(em, input, 'proposal', { channel: MessageChannel.Email, template: 'account-proposal', payload: { proposal } }));
     }
     return proposal;
   }
@@ -58,7 +53,7 @@ export class AccountReviewService {
           customer.serviceTier = tier;
         }
       }
-      await this.message(em, input, 'proposal-confirmed', MessageChannel.Email, 'account-proposal-confirmed', { proposal: input.proposal });
+      await this.outbox.enqueueStep(em, input, 'proposal-confirmed', { channel: MessageChannel.Email, template: 'account-proposal-confirmed', payload: { proposal: input.proposal } });
     });
   }
 
@@ -77,8 +72,8 @@ export class AccountReviewService {
         });
         customer.status = CustomerStatus.Offboarding;
       }
-      await this.message(em, input, 'notice', MessageChannel.Email, 'offboarding-notice', { noticeEndsAt: input.noticeEndsAt });
-      await this.message(em, input, 'switch-help', MessageChannel.Email, 'offboarding-switch-help', {});
+      await this.outbox.enqueueStep(em, input, 'notice', { channel: MessageChannel.Email, template: 'offboarding-notice', payload: { noticeEndsAt: input.noticeEndsAt } });
+      await this.outbox.enqueueStep(em, input, 'switch-help', { channel: MessageChannel.Email, template: 'offboarding-switch-help', payload: {} });
     });
   }
 
@@ -97,8 +92,8 @@ export class AccountReviewService {
         this.audit.record(em, { actor: input.decision.decidedBy, action: 'customer.offboarded', entityType: 'customer', entityId: customer.id, before: { status: customer.status }, after: { status: CustomerStatus.Offboarded } });
         customer.status = CustomerStatus.Offboarded;
       }
-      await this.message(em, input, 'final-invoice', MessageChannel.Call, 'offboarding-final-invoice', {});
-      if (inserted.affectedRows === 1) await this.message(em, input, 'data-export', MessageChannel.Email, 'offboarding-data-export', { exportId });
+      await this.outbox.enqueueStep(em, input, 'final-invoice', { channel: MessageChannel.Call, template: 'offboarding-final-invoice', payload: {} });
+      if (inserted.affectedRows === 1) await this.outbox.enqueueStep(em, input, 'data-export', { channel: MessageChannel.Email, template: 'offboarding-data-export', payload: { exportId } });
     });
   }
 
@@ -118,7 +113,4 @@ export class AccountReviewService {
     };
   }
 
-  private message(em: EntityManager, run: { workflowId: string; customerId: string }, step: string, channel: MessageChannel, template: string, payload: Record<string, unknown>) {
-    return this.outbox.enqueue(em, { idempotencyKey: `${run.workflowId}/${step}`, customerId: run.customerId, channel, purpose: MessagePurpose.Service, template, payload });
-  }
 }

@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { offersForExistingCustomer } from '../../domain/guards/fairness.js';
-import { MessageChannel, MessagePurpose, Offer } from '../../entities/index.js';
+import { MessageChannel, MessagePurpose } from '../../entities/index.js';
+import { OfferService } from '../offers/offer.service.js';
 import type { OutboxService } from '../outbox/outbox.service.js';
 
 /** The appreciation playbook's side effect: one thank-you with the best offer, once per run. */
@@ -12,17 +12,9 @@ export class AppreciationService {
 
   /** Thanks the customer with the best offer an existing customer gets today, never less than what new customers get. */
   async thank(input: { workflowId: string; customerId: string }): Promise<{ offerCode: string | null; matchedNewCustomerOffer: boolean }> {
-    const today = new Date().toISOString().slice(0, 10);
-    const offers = await this.em.find(Offer, { discountPercent: { $ne: null } });
-    const { offers: entitled, matchedNewCustomerOffer } = offersForExistingCustomer(
-      offers.map((o) => ({ code: o.code, audience: o.audience, discountPercent: o.discountPercent ?? 0, validFrom: o.validFrom, validUntil: o.validUntil })),
-      today,
-    );
-    const best = [...entitled].sort((a, b) => b.discountPercent - a.discountPercent || a.code.localeCompare(b.code))[0] ?? null;
+    const { best, matchedNewCustomerOffer } = await new OfferService(this.em).bestForExistingCustomer(new Date().toISOString().slice(0, 10));
     await this.em.transactional((em) =>
-      this.outbox.enqueue(em, {
-        idempotencyKey: `${input.workflowId}/thank-you`,
-        customerId: input.customerId,
+      this.outbox.enqueueStep(em, input, 'thank-you', {
         channel: MessageChannel.Email,
         purpose: MessagePurpose.Marketing,
         template: 'appreciation',

@@ -1,7 +1,7 @@
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { FeeDecision, LoyaltyBand } from '../../domain/guards/fairness.js';
-import { Invoice, MessageChannel, MessagePurpose } from '../../entities/index.js';
+import { Invoice, MessageChannel } from '../../entities/index.js';
 import type { AuditService } from '../audit/audit.service.js';
 import { BillingException, BillingExceptionCode } from '../billing/billing.exception.js';
 import type { OutboxService } from '../outbox/outbox.service.js';
@@ -38,11 +38,8 @@ export class FairReminderService {
     return this.em.transactional(async (em) => {
       const invoice = await em.findOneOrFail(Invoice, { id: input.invoiceId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
       if (invoice.paidAt) return { sent: false, paid: true };
-      const sent = await this.outbox.enqueue(em, {
-        idempotencyKey: `${input.workflowId}/reminder-${input.reminderNumber}`,
-        customerId: invoice.customer.id,
+      const sent = await this.outbox.enqueueStep(em, { workflowId: input.workflowId, customerId: invoice.customer.id }, `reminder-${input.reminderNumber}`, {
         channel: MessageChannel.Email,
-        purpose: MessagePurpose.Service,
         template: input.template,
         payload: { invoiceId: invoice.id, reminderNumber: input.reminderNumber, feeMinor: input.fee.chargedMinor },
       });
@@ -66,15 +63,6 @@ export class FairReminderService {
 
   /** A call task for a person, a hand-over to collections, or a thank-you: one per run and step. */
   async sendMessage(input: { workflowId: string; step: string; invoiceId: string; customerId: string; channel: MessageChannel; template: string }): Promise<boolean> {
-    return this.em.transactional((em) =>
-      this.outbox.enqueue(em, {
-        idempotencyKey: `${input.workflowId}/${input.step}`,
-        customerId: input.customerId,
-        channel: input.channel,
-        purpose: MessagePurpose.Service,
-        template: input.template,
-        payload: { invoiceId: input.invoiceId },
-      }),
-    );
+    return this.em.transactional((em) => this.outbox.enqueueStep(em, input, input.step, { channel: input.channel, template: input.template, payload: { invoiceId: input.invoiceId } }));
   }
 }

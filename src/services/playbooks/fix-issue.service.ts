@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { LoyaltyBand } from '../../domain/guards/fairness.js';
-import { FixCase, FixCaseStatus, MessageChannel, MessagePurpose } from '../../entities/index.js';
+import { FixCase, FixCaseStatus, MessageChannel } from '../../entities/index.js';
 import type { OutboxService } from '../outbox/outbox.service.js';
 import type { ScoringRunService } from '../scores/scoring-run.service.js';
 
@@ -27,8 +27,8 @@ export class FixIssueService {
         .ignore()
         .execute('run');
       const payload = { topic: input.topic, owner: input.owner };
-      await this.message(em, input, 'fix-case-opened', MessageChannel.Call, 'fix-case-opened', payload);
-      await this.message(em, input, 'acknowledged', MessageChannel.Email, 'issue-acknowledged', payload);
+      await this.outbox.enqueueStep(em, input, 'fix-case-opened', { channel: MessageChannel.Call, template: 'fix-case-opened', payload });
+      await this.outbox.enqueueStep(em, input, 'acknowledged', { channel: MessageChannel.Email, template: 'issue-acknowledged', payload });
     });
   }
 
@@ -36,7 +36,7 @@ export class FixIssueService {
   async escalate(input: { workflowId: string; customerId: string; topic: string; escalations: number; owner: string }): Promise<void> {
     await this.em.transactional(async (em) => {
       await em.nativeUpdate(FixCase, { workflowId: input.workflowId, escalations: { $lt: input.escalations } }, { escalations: input.escalations, owner: input.owner });
-      await this.message(em, input, `escalation-${input.escalations}`, MessageChannel.Call, 'fix-case-escalated', { topic: input.topic, owner: input.owner, escalations: input.escalations });
+      await this.outbox.enqueueStep(em, input, `escalation-${input.escalations}`, { channel: MessageChannel.Call, template: 'fix-case-escalated', payload: { topic: input.topic, owner: input.owner, escalations: input.escalations } });
     });
   }
 
@@ -47,12 +47,9 @@ export class FixIssueService {
   /** After the fix: ask whether it holds; a loyal customer also gets a gesture for the trouble. */
   async checkBack(input: { workflowId: string; customerId: string; topic: string; gesture: boolean }): Promise<void> {
     await this.em.transactional(async (em) => {
-      await this.message(em, input, 'check-back', MessageChannel.Email, 'issue-check-back', { topic: input.topic });
-      if (input.gesture) await this.message(em, input, 'gesture', MessageChannel.Email, 'issue-gesture', { topic: input.topic });
+      await this.outbox.enqueueStep(em, input, 'check-back', { channel: MessageChannel.Email, template: 'issue-check-back', payload: { topic: input.topic } });
+      if (input.gesture) await this.outbox.enqueueStep(em, input, 'gesture', { channel: MessageChannel.Email, template: 'issue-gesture', payload: { topic: input.topic } });
     });
   }
 
-  private message(em: EntityManager, run: { workflowId: string; customerId: string }, step: string, channel: MessageChannel, template: string, payload: Record<string, unknown>) {
-    return this.outbox.enqueue(em, { idempotencyKey: `${run.workflowId}/${step}`, customerId: run.customerId, channel, purpose: MessagePurpose.Service, template, payload });
-  }
 }

@@ -49,11 +49,7 @@ export class PlaybookTriggerService {
   }
 
   async startFixIssues(issues: { customerId: string; topic: string }[]): Promise<{ started: number; skipped: number }> {
-    let started = 0;
-    for (const { customerId, topic } of issues) {
-      if (await this.skipOnDomainError(() => this.playbooks.startFixIssue(customerId, topic))) started++;
-    }
-    return { started, skipped: issues.length - started };
+    return this.startEach(issues, ({ customerId, topic }) => this.playbooks.startFixIssue(customerId, topic));
   }
 
   /** Active customers whose current profitability is loss-making, without a review running or finished within the cooldown. */
@@ -69,11 +65,7 @@ export class PlaybookTriggerService {
   }
 
   async startAccountReviews(customerIds: string[]): Promise<{ started: number; skipped: number }> {
-    let started = 0;
-    for (const id of customerIds) {
-      if (await this.skipOnDomainError(() => this.playbooks.startAccountReview(id))) started++;
-    }
-    return { started, skipped: customerIds.length - started };
+    return this.startEach(customerIds, (id) => this.playbooks.startAccountReview(id));
   }
 
   /** Long-standing customers in a loyal payment band, not contacted for a while, not yet thanked this year. */
@@ -91,30 +83,25 @@ export class PlaybookTriggerService {
   }
 
   async startAppreciations(customerIds: string[]): Promise<{ started: number; skipped: number }> {
-    let started = 0;
-    for (const id of customerIds) {
-      if (await this.skipOnDomainError(() => this.playbooks.startAppreciation(id))) started++;
-    }
-    return { started, skipped: customerIds.length - started };
+    return this.startEach(customerIds, (id) => this.playbooks.startAppreciation(id));
   }
 
   /** Starts fair reminders for each invoice; one paid or changed meanwhile is skipped, not an error. */
   async startFairReminders(invoiceIds: string[]): Promise<{ started: number; skipped: number }> {
-    let started = 0;
-    for (const id of invoiceIds) {
-      if (await this.skipOnDomainError(() => this.playbooks.startFairReminder(id))) started++;
-    }
-    return { started, skipped: invoiceIds.length - started };
+    return this.startEach(invoiceIds, (id) => this.playbooks.startFairReminder(id));
   }
 
-  /** True when started; false when the candidate no longer qualifies (a domain error other than an outage). */
-  private async skipOnDomainError(start: () => Promise<unknown>): Promise<boolean> {
-    try {
-      await start();
-      return true;
-    } catch (error) {
-      if (!(error instanceof DomainException) || error.kind === 'UNAVAILABLE') throw error;
-      return false;
+  /** Starts a playbook for each candidate; one that no longer qualifies (a domain error other than an outage) is skipped. */
+  private async startEach<T>(candidates: T[], start: (candidate: T) => Promise<unknown>): Promise<{ started: number; skipped: number }> {
+    let started = 0;
+    for (const candidate of candidates) {
+      try {
+        await start(candidate);
+        started++;
+      } catch (error) {
+        if (!(error instanceof DomainException) || error.kind === 'UNAVAILABLE') throw error;
+      }
     }
+    return { started, skipped: candidates.length - started };
   }
 }

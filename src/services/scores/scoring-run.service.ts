@@ -317,7 +317,7 @@ function factsColumns(asOf: string, policy: ScoringPolicy, runId: string | null)
       ? sql`(select coalesce(max(x.window_margin_minor), 0) from scoring_work x where x.run_id = ${runId} and x.customer_id = ${customer})`
       : sql`(select coalesce(sum(o.margin_minor), 0) from customer_order o where o.customer_id = ${customer} and o.ordered_at >= ${windowStart} and o.ordered_at < ${end})`;
   return sql`
-    ${windowMargin(sql`p.id`)}::bigint as window_margin,
+    ${runId ? sql`coalesce(w.window_margin_minor, 0)` : windowMargin(sql`p.id`)}::bigint as window_margin,
     (select coalesce(json_agg(json_build_object('kind', k.kind, 'amountMinor', k.amount)), '[]') from (
        select ce.kind, sum(ce.amount_minor)::bigint as amount from cost_entry ce
         where ce.customer_id = p.id and ce.occurred_at > ${asOf}::date - ${policy.profitabilityWindowDays}::int and ce.occurred_at <= ${asOf}::date

@@ -1,0 +1,23 @@
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type { QueryDefinition, SignalDefinition } from '@temporalio/common';
+
+/** A run's answer to a query; null when no such run exists. */
+export async function queryOrNull<T>(client: Client, workflowId: string, query: QueryDefinition<T>): Promise<T | null> {
+  try {
+    return await client.workflow.getHandle(workflowId).query(query);
+  } catch (error) {
+    if (error instanceof WorkflowNotFoundError) return null;
+    throw error;
+  }
+}
+
+/** Signals a run; false when it does not exist or has already finished. */
+export async function signalOrFalse<Args extends unknown[]>(client: Client, workflowId: string, signal: SignalDefinition<Args>, ...args: Args): Promise<boolean> {
+  try {
+    await client.workflow.getHandle(workflowId).signal(signal, ...args);
+    return true;
+  } catch (error) {
+    if (error instanceof WorkflowNotFoundError) return false;
+    throw error;
+  }
+}
