@@ -12,6 +12,7 @@ import { Migration20261125040000_customer_export } from './Migration202611250400
 import { Migration20261125050000_campaign_member } from './Migration20261125050000_campaign_member.js';
 import { Migration20261125060000_scoring_work_window_margin } from './Migration20261125060000_scoring_work_window_margin.js';
 import { Migration20261125070000_current_score_snapshot } from './Migration20261125070000_current_score_snapshot.js';
+import { Migration20261201000000_scoring_page } from './Migration20261201000000_scoring_page.js';
 
 /** Every migration in order; listed explicitly so compiled and bundled builds find them without globbing. */
 export const migrationsList: MigrationObject[] = [
@@ -28,4 +29,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261125050000_campaign_member', class: Migration20261125050000_campaign_member },
   { name: 'Migration20261125060000_scoring_work_window_margin', class: Migration20261125060000_scoring_work_window_margin },
   { name: 'Migration20261125070000_current_score_snapshot', class: Migration20261125070000_current_score_snapshot },
+  { name: 'Migration20261201000000_scoring_page', class: Migration20261201000000_scoring_page },
 ];

@@ -1,7 +1,8 @@
 import { sql, type RawBuilder } from 'kysely';
 import { Role } from '../src/domain/auth/roles.js';
 import { ScoreKind } from '../src/domain/scoring/score-kind.js';
-import { defaultRescorePolicy, type RescorePolicy } from '../src/domain/scoring/scoring-policy.js';
+import { defaultRescorePolicy, defaultScoringPolicy, type RescorePolicy } from '../src/domain/scoring/scoring-policy.js';
+import { ScoringRunService } from '../src/services/scores/scoring-run.service.js';
 import { loadDemoDataIfEmpty } from '../src/dev/demo-loader.js';
 import { rescoreScheduleId } from '../src/temporal/schedules.js';
 import type { rescoreCustomerBase } from '../workflows/index.js';
@@ -156,6 +157,30 @@ describe('rescoring the whole base', () => {
     const [work] = await query(sql<{ n: number }>`select count(*)::int as n from scoring_work where run_id = ${runId}`);
     expect(work.n).toBe(0);
   }, 180_000);
+
+  it('writes a page retried after it committed, or twice at once, only once, and completes with its totals', async () => {
+    const runs = () => new ScoringRunService(stack.orm.em.fork(), defaultScoringPolicy);
+    const runId = 'rescore/page-retry';
+    await runs().begin({ runId, trigger: 'test', asOf: AS_OF });
+    const { pageStarts } = await runs().prepare(runId, 100);
+    const { models } = await runs().fitModels(runId);
+    const page = { runId, after: pageStarts[1], limit: 100, models };
+    // Two deliveries of the same activity at once, then a third after both committed.
+    const results = await Promise.all([runs().scorePage(page), runs().scorePage(page)]);
+    results.push(await runs().scorePage(page));
+    expect(results[0].customers).toBe(100);
+    expect(results[0].snapshots).toBeGreaterThan(100 * 6);
+    for (const r of results) expect(r).toEqual(results[0]);
+    const stats = await snapshotStats(runId);
+    expect(stats).toEqual({ snapshots: results[0].snapshots, distinct_keys: results[0].snapshots, customers: 100 });
+
+    const completed = await runs().complete(runId);
+    expect(completed).toMatchObject({ status: 'completed', scoredCustomers: 100, snapshots: results[0].snapshots });
+    // Completing again (a retried activity) keeps the totals, though the page ledger is gone.
+    expect(await runs().complete(runId)).toMatchObject({ scoredCustomers: 100, snapshots: results[0].snapshots });
+    const [left] = await query(sql<{ n: number }>`select (select count(*) from scoring_page where run_id = ${runId}) + (select count(*) from scoring_work where run_id = ${runId})::int as n`);
+    expect(Number(left.n)).toBe(0);
+  });
 
   it('rescores a customer after a complaint at once, with a snapshot of its own', async () => {
     const [customer] = await query(sql<{ id: string }>`select id from customer order by id limit 1`);

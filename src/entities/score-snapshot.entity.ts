@@ -1,14 +1,12 @@
 import 'reflect-metadata';
 import { type Rel } from '@mikro-orm/core';
-import { Entity, Index, ManyToOne, PrimaryKey, Property, Trigger, Unique } from '@mikro-orm/decorators/legacy';
-import { randomUUID } from 'node:crypto';
+import { Entity, Index, ManyToOne, PrimaryKey, Property, Trigger } from '@mikro-orm/decorators/legacy';
+import { v7 as uuidv7 } from 'uuid';
 import { Customer } from './customer.entity.js';
 
 /** One score of one customer at one time, with the model version and the facts that drove it. */
 @Entity({ tableName: 'score_snapshot' })
 @Index({ properties: ['customer', 'kind', 'computedAt'], name: 'score_snapshot_customer_kind_computed_at_index' })
-// A retried page of a scoring run writes nothing twice.
-@Unique({ properties: ['runId', 'customer', 'kind'], name: 'score_snapshot_run_id_customer_id_kind_unique' })
 // Keeps current_score at the newest snapshot per (customer, kind); function in migration 20261124030000.
 @Trigger({
   name: 'score_snapshot_current_insert',
@@ -18,8 +16,9 @@ import { Customer } from './customer.entity.js';
   expression: `create trigger score_snapshot_current_insert after insert on score_snapshot referencing new table as new_snapshots for each statement execute function refresh_current_score()`,
 })
 export class ScoreSnapshot {
+  /** Time-ordered (UUIDv7): a run's hundreds of thousands of new snapshots append to the key's index instead of landing all over it. */
   @PrimaryKey({ type: 'uuid' })
-  id: string = randomUUID();
+  id: string = uuidv7();
 
   @ManyToOne({ entity: () => Customer, deleteRule: 'cascade' })
   customer!: Rel<Customer>;
@@ -46,7 +45,7 @@ export class ScoreSnapshot {
   @Property({ type: 'jsonb' })
   reasons!: string[];
 
-  /** The scoring run that wrote it (null for a rescore after an event). */
+  /** The scoring run that wrote it (null for a rescore after an event); scoring_page keeps a run's pages from being written twice. */
   @Property({ type: 'text', nullable: true })
   runId?: string | null;
 }

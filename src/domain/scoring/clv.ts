@@ -19,7 +19,7 @@
  *   With d = 0 this telescopes to m · E[M] · E[Y(periods·L)].
  * - The value is in the unit of the spend amounts (zbar).
  */
-import { BGNBD_MODEL_VERSION, conditionalExpectedTransactions, probabilityAlive, type BgNbdParams, type PurchaseSummary } from './bgnbd.js';
+import { BGNBD_MODEL_VERSION, conditionalExpectedTransactionsAt, probabilityAlive, type BgNbdParams, type PurchaseSummary } from './bgnbd.js';
 import { fmt, pct } from './format.js';
 import { conditionalExpectedSpend, GAMMA_GAMMA_MODEL_VERSION, type GammaGammaParams } from './gamma-gamma.js';
 import type { ScoreResult } from './score.js';
@@ -83,10 +83,15 @@ export function customerLifetimeValue(
 
   const spend = conditionalExpectedSpend(gammaGamma, customer);
   const perPeriod: ClvPeriod[] = [];
+  const cumulativeAt = conditionalExpectedTransactionsAt(
+    bgnbd,
+    customer,
+    Array.from({ length: periods }, (_, i) => (i + 1) * periodLength),
+  );
   let previous = 0;
   let value = 0;
   for (let i = 1; i <= periods; i++) {
-    const cumulative = conditionalExpectedTransactions(bgnbd, customer, i * periodLength);
+    const cumulative = cumulativeAt[i - 1];
     const expectedTransactions = cumulative - previous;
     previous = cumulative;
     const discountedValue = (margin * spend * expectedTransactions) / Math.pow(1 + discountRate, i);

@@ -10,6 +10,13 @@ export type DateLike = string | Date;
 const MS_PER_DAY = 86_400_000;
 const ISO_DAY = /^(\d{4})-(\d{2})-(\d{2})/;
 
+/**
+ * Parsed days by their text: a rescore reads the same few thousand dates (due, paid,
+ * purchase days) millions of times. Bounded, so a long-lived worker does not grow it forever.
+ */
+const parsedDays = new Map<string, number>();
+const PARSED_DAYS_LIMIT = 100_000;
+
 /** Days since 1970-01-01 (UTC) of the calendar day of `d`; throws on an invalid date. */
 export function dayNumber(d: DateLike): number {
   if (d instanceof Date) {
@@ -17,6 +24,18 @@ export function dayNumber(d: DateLike): number {
     if (Number.isNaN(ms)) throw new RangeError('invalid date');
     return Math.floor(ms / MS_PER_DAY);
   }
+  // Only the leading YYYY-MM-DD counts, so timestamps of one day share an entry.
+  const key = d.length > 10 ? d.slice(0, 10) : d;
+  let day = parsedDays.get(key);
+  if (day === undefined) {
+    day = parseDay(key);
+    if (parsedDays.size >= PARSED_DAYS_LIMIT) parsedDays.clear();
+    parsedDays.set(key, day);
+  }
+  return day;
+}
+
+function parseDay(d: string): number {
   const m = ISO_DAY.exec(d);
   if (!m) throw new RangeError(`invalid date "${d}" (expected YYYY-MM-DD)`);
   const [y, mo, da] = [Number(m[1]), Number(m[2]), Number(m[3])];

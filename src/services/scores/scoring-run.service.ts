@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { v7 as uuidv7 } from 'uuid';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql, type RawBuilder } from 'kysely';
 import {
@@ -133,6 +134,9 @@ export class ScoringRunService {
 
   /** Scores the page of customers (by ID) after `after` and writes their snapshots; a retried page writes nothing twice. */
   async scorePage(input: { runId: string; after: string | null; limit: number; models: FittedModels }): Promise<PageResult> {
+    const startsAfter = input.after ?? '';
+    const done = await this.scoredPage(this.em, input.runId, startsAfter);
+    if (done) return done;
     const run = await this.getRun(input.runId);
     const page = sql`select c.id, c.service_tier, c.acquired_at from customer c
                       where c.acquired_at <= ${run.asOf}::date ${input.after ? sql`and c.id > ${input.after}::uuid` : sql``}
@@ -150,17 +154,33 @@ export class ScoringRunService {
       if (facts.purchases) facts.ranks = { r: { below: row.r_below, equal: row.r_equal }, f: { below: row.f_below, equal: row.f_equal }, m: { below: row.m_below, equal: row.m_equal }, buyers };
       for (const s of scoreCustomer(facts, input.models, this.policy)) scores.push({ customer_id: row.id, ...s });
     }
-    const snapshots = await this.write(scores, run.startedAt, input.runId);
-    return { customers: rows.length, snapshots };
+    const result = { customers: rows.length, snapshots: scores.length };
+    // The ledger row and the snapshots commit together; a concurrent retry of the page waits on the row, then finds it.
+    return this.em.transactional(async (em) => {
+      const claimed = await sql`insert into scoring_page (run_id, starts_after, customers, snapshots, scored_at)
+                                values (${input.runId}, ${startsAfter}, ${result.customers}, ${result.snapshots}, now())
+                                on conflict do nothing returning run_id`.execute(em.getKysely());
+      if (claimed.rows.length === 0) return (await this.scoredPage(em, input.runId, startsAfter))!;
+      await this.write(em, scores, run.startedAt, input.runId);
+      return result;
+    });
   }
 
-  /** Counts what the run wrote, marks it completed and drops its work rows. */
+  private async scoredPage(em: EntityManager, runId: string, startsAfter: string): Promise<PageResult | null> {
+    const { rows } = await sql<PageResult>`select customers, snapshots from scoring_page where run_id = ${runId} and starts_after = ${startsAfter}`.execute(em.getKysely());
+    return rows[0] ?? null;
+  }
+
+  /** Sums what the run's pages wrote, marks it completed and drops its work rows and page ledger. */
   async complete(runId: string): Promise<ScoringRun> {
-    await sql`update scoring_run r set status = 'completed', finished_at = coalesce(r.finished_at, now()),
-                scored_customers = s.customers, snapshots = s.snapshots
-              from (select count(distinct customer_id)::int as customers, count(*)::int as snapshots from score_snapshot where run_id = ${runId}) s
-              where r.id = ${runId}`.execute(this.db);
-    await sql`delete from scoring_work where run_id = ${runId}`.execute(this.db);
+    await this.em.transactional(async (em) => {
+      const db = em.getKysely();
+      await sql`update scoring_run r set status = 'completed', finished_at = now(), scored_customers = s.customers, snapshots = s.snapshots
+                from (select coalesce(sum(customers), 0)::int as customers, coalesce(sum(snapshots), 0)::int as snapshots from scoring_page where run_id = ${runId}) s
+                where r.id = ${runId} and r.status <> 'completed'`.execute(db);
+      await sql`delete from scoring_work where run_id = ${runId}`.execute(db);
+      await sql`delete from scoring_page where run_id = ${runId}`.execute(db);
+    });
     return this.getRun(runId);
   }
 
@@ -178,7 +198,7 @@ export class ScoringRunService {
        where p.id = ${customerId}::uuid and p.acquired_at <= ${asOf}::date`.execute(this.db);
     if (rows.length === 0) return [];
     const scores = scoreCustomer(toFacts(rows[0], asOf), toRunModels(await this.latestFits()).models, this.policy, kinds);
-    await this.write(scores.map((s) => ({ customer_id: customerId, ...s })), new Date(), null);
+    await this.write(this.em, scores.map((s) => ({ customer_id: customerId, ...s })), new Date(), null);
     return scores;
   }
 
@@ -224,15 +244,14 @@ export class ScoringRunService {
     return rows.map(toFit);
   }
 
-  private async write(scores: ScoreRow[], computedAt: Date, runId: string | null): Promise<number> {
-    if (scores.length === 0) return 0;
-    const { numAffectedRows } = await sql`
+  private async write(em: EntityManager, scores: ScoreRow[], computedAt: Date, runId: string | null): Promise<void> {
+    if (scores.length === 0) return;
+    const rows = scores.map(({ customer_id, kind, value, band, reasons, modelVersion }) => ({ id: uuidv7(), customer_id, kind, value, band, reasons, modelVersion }));
+    await sql`
       insert into score_snapshot (id, customer_id, kind, value, band, model_version, reasons, computed_at, run_id)
-      select gen_random_uuid(), s.customer_id, s.kind, s.value, s.band, s."modelVersion", s.reasons, ${computedAt}::timestamptz, ${runId}
-        from jsonb_to_recordset(${JSON.stringify(scores)}::jsonb)
-             as s(customer_id uuid, kind text, value double precision, band text, "modelVersion" text, reasons jsonb)
-      on conflict (run_id, customer_id, kind) do nothing`.execute(this.db);
-    return Number(numAffectedRows ?? 0);
+      select s.id, s.customer_id, s.kind, s.value, s.band, s."modelVersion", s.reasons, ${computedAt}::timestamptz, ${runId}
+        from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
+             as s(id uuid, customer_id uuid, kind text, value double precision, band text, "modelVersion" text, reasons jsonb)`.execute(em.getKysely());
   }
 }
 
