@@ -16,19 +16,21 @@ import { startDemoDatabase } from './demo-database.js';
  * the servers run as their own processes. Results go to BENCHMARKS.md.
  *
  * Options (env): BENCH_CUSTOMERS (100000), BENCH_ORDERS_PER_CUSTOMER (20),
- * BENCH_DURATION seconds per target (20), BENCH_CONNECTIONS (10).
+ * BENCH_DURATION seconds per target (20), BENCH_CONNECTIONS (10), BENCH_LIST (1; 0 skips the list queries
+ * and leaves BENCHMARKS.md as it is: for trying a change).
  */
 const customers = Number(process.env.BENCH_CUSTOMERS ?? 100_000);
 const ordersPerCustomer = Number(process.env.BENCH_ORDERS_PER_CUSTOMER ?? 20);
 const duration = Number(process.env.BENCH_DURATION ?? 20);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 10);
+const withLists = process.env.BENCH_LIST !== '0';
 const node = process.execPath;
 const root = process.cwd();
 
 const API_KEY = 'bench-viewer-key-0123456789';
 const OUR_QUERY = `query BenchPage { customers(first: 50) { edges { node { id name email scores { kind value band } orders(first: 5) { edges { node { id orderedAt amountMinor } } } } } } }`;
-// PostGraphile's generated names for the same page; scores: the newest snapshots (it has no "latest per kind").
-const PGL_QUERY = `query BenchPage { allCustomers(first: 50, orderBy: [CREATED_AT_DESC, PRIMARY_KEY_DESC]) { edges { node { rowId name email scoreSnapshotsByCustomerId(first: 3, orderBy: [COMPUTED_AT_DESC]) { nodes { kind value band } } customerOrdersByCustomerId(first: 5, orderBy: [ORDERED_AT_DESC, PRIMARY_KEY_DESC]) { edges { node { rowId orderedAt amountMinor } } } } } } }`;
+// PostGraphile's generated names for the same page; latest scores: the current_score rows (one per kind, kept by a trigger), as ours.
+const PGL_QUERY = `query BenchPage { allCustomers(first: 50, orderBy: [CREATED_AT_DESC, PRIMARY_KEY_DESC]) { edges { node { rowId name email currentScoresByCustomerId(orderBy: [PRIMARY_KEY_ASC]) { nodes { kind value band } } customerOrdersByCustomerId(first: 5, orderBy: [ORDERED_AT_DESC, PRIMARY_KEY_DESC]) { edges { node { rowId orderedAt amountMinor } } } } } } }`;
 
 function start(name: string, args: string[], env: NodeJS.ProcessEnv): ChildProcess {
   const child = spawn(node, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -80,6 +82,62 @@ async function ensureSnapshots(url: string): Promise<void> {
   await c2.end();
 }
 
+type Target = { name: string; url: string; body: string; headers: Record<string, string> };
+type Measured = { rps: number; p50: number; p99: number };
+
+/** The list screens' other queries, on our API only: each filter and sort must stay fast at this size. */
+async function listQueryResults(api: Target): Promise<Array<Measured & { label: string }>> {
+  const listQueries: Array<[string, string]> = [
+    ['sort by revenue', '{ customers(first: 50, sort: {field: Revenue, direction: Desc}) { edges { node { id } } } }'],
+    ['sort by churn-risk score', '{ customers(first: 50, sort: {field: Score, scoreKind: ChurnRisk, direction: Desc}) { edges { node { id } } } }'],
+    ['sort by name', '{ customers(first: 50, sort: {field: Name, direction: Asc}) { edges { node { id } } } }'],
+    ['filter: risk band high', '{ customers(first: 50, filter: {riskBand: ["high"]}) { edges { node { id } } } }'],
+    ['filter: text search + count', '{ customers(first: 50, filter: {search: "anna"}) { totalCount edges { node { id } } } }'],
+    ['filter: open complaint + count', '{ customers(first: 50, filter: {hasOpenComplaint: true}) { totalCount edges { node { id } } } }'],
+  ];
+  const listResults = [];
+  for (const [label, query] of listQueries) {
+    console.error(`loading our API with "${label}"...`);
+    listResults.push({ label, ...(await load(api.url, JSON.stringify({ query }), api.headers)) });
+  }
+  return listResults;
+}
+
+/** Writes (or replaces) this benchmark's section of BENCHMARKS.md. */
+async function writeSection(results: Array<Target & Measured>, listResults: Array<Measured & { label: string }>): Promise<void> {
+  const [ours, pgl, floor] = results;
+  const listTable = [
+    '| query (50 customers) | requests/s | p50 ms | p99 ms |',
+    '|---|---|---|---|',
+    ...listResults.map((r) => `| ${r.label} | ${r.rps.toFixed(0)} | ${r.p50} | ${r.p99} |`),
+  ].join('\n');
+  const table = [
+    '| target | requests/s | p50 ms | p99 ms | throughput vs PostGraphile | throughput vs pg floor |',
+    '|---|---|---|---|---|---|',
+    ...results.map((r) => `| ${r.name} | ${r.rps.toFixed(0)} | ${r.p50} | ${r.p99} | ${(r.rps / pgl.rps).toFixed(2)}x | ${(r.rps / floor.rps).toFixed(2)}x |`),
+  ].join('\n');
+  const section = `## API read: customer page (bench:api)
+
+Run ${new Date().toISOString().slice(0, 10)} on this ${os.cpus().length}-core machine (shared, noisy: compare ratios, not absolute numbers).
+Command: \`npm run bench:api\` (BENCH_CUSTOMERS=${customers}, BENCH_ORDERS_PER_CUSTOMER=${ordersPerCustomer}, ${duration} s per target after a 5 s warm-up, ${connections} connections, autocannon in the benchmark process, each server its own process, one embedded PostgreSQL 18).
+Query: 50 newest customers, each with its latest scores (one per kind: kind, value, band) and last 5 orders; PostGraphile reads the latest scores from the same current_score rows. Data: the demo generator's customers, orders, invoices and payments; score snapshots from \`npm run bench:scoring\` runs on the same database (or, on a database it never scored, synthetic ones: 3 kinds, 2 generations per customer).
+
+${table}
+
+Target: the API at or above PostGraphile's throughput: ${ours.rps >= pgl.rps ? 'met' : 'not met'} (${(ours.rps / pgl.rps).toFixed(2)}x).
+
+Other list queries on the same data, our API only (same load settings):
+
+${listTable}
+`;
+  const file = path.join(root, 'BENCHMARKS.md');
+  const current = existsSync(file) ? await readFile(file, 'utf8') : '# Benchmarks\n\nEach section is written by its benchmark script; rerun the command to refresh it.\n';
+  const marker = /## API read: customer page \(bench:api\)[\s\S]*?(?=\n## |$)/;
+  await writeFile(file, marker.test(current) ? current.replace(marker, section.trimEnd() + '\n') : `${current.trimEnd()}\n\n${section}`);
+  console.log(table);
+  console.log(listTable);
+}
+
 const pgServer = await startDemoDatabase(customers, ordersPerCustomer);
 const children: ChildProcess[] = [];
 try {
@@ -101,7 +159,7 @@ try {
     }),
     start('pg-floor', ['dist/bench/pg-floor-server.js'], { DATABASE_URL: pgServer.url, PORT: String(floorPort) }),
   );
-  const targets: Array<{ name: string; url: string; body: string; headers: Record<string, string> }> = [
+  const targets: Target[] = [
     { name: 'retention API (Apollo + type-graphql + MikroORM)', url: `http://127.0.0.1:${apiPort}/graphql`, body: JSON.stringify({ query: OUR_QUERY }), headers: { authorization: `Bearer ${API_KEY}` } },
     { name: 'PostGraphile 5 (amber preset)', url: `http://127.0.0.1:${pglPort}/graphql`, body: JSON.stringify({ query: PGL_QUERY }), headers: {} },
     { name: 'raw pg floor (one SQL statement, no GraphQL)', url: `http://127.0.0.1:${floorPort}/`, body: '{}', headers: {} },
@@ -114,52 +172,10 @@ try {
     results.push({ ...t, ...(await load(t.url, t.body, t.headers)) });
   }
   const [ours, pgl, floor] = results;
-
-  // The list screens' other queries, on our API only: each filter and sort must stay fast at this size.
-  const listQueries: Array<[string, string]> = [
-    ['sort by revenue', '{ customers(first: 50, sort: {field: Revenue, direction: Desc}) { edges { node { id } } } }'],
-    ['sort by churn-risk score', '{ customers(first: 50, sort: {field: Score, scoreKind: ChurnRisk, direction: Desc}) { edges { node { id } } } }'],
-    ['sort by name', '{ customers(first: 50, sort: {field: Name, direction: Asc}) { edges { node { id } } } }'],
-    ['filter: risk band high', '{ customers(first: 50, filter: {riskBand: ["high"]}) { edges { node { id } } } }'],
-    ['filter: text search + count', '{ customers(first: 50, filter: {search: "anna"}) { totalCount edges { node { id } } } }'],
-    ['filter: open complaint + count', '{ customers(first: 50, filter: {hasOpenComplaint: true}) { totalCount edges { node { id } } } }'],
-  ];
-  const listResults = [];
-  for (const [label, query] of listQueries) {
-    console.error(`loading our API with "${label}"...`);
-    listResults.push({ label, ...(await load(targets[0].url, JSON.stringify({ query }), targets[0].headers)) });
-  }
-  const listTable = [
-    '| query (50 customers) | requests/s | p50 ms | p99 ms |',
-    '|---|---|---|---|',
-    ...listResults.map((r) => `| ${r.label} | ${r.rps.toFixed(0)} | ${r.p50} | ${r.p99} |`),
-  ].join('\n');
-  const table = [
-    '| target | requests/s | p50 ms | p99 ms | throughput vs PostGraphile | throughput vs pg floor |',
-    '|---|---|---|---|---|---|',
-    ...results.map((r) => `| ${r.name} | ${r.rps.toFixed(0)} | ${r.p50} | ${r.p99} | ${(r.rps / pgl.rps).toFixed(2)}x | ${(r.rps / floor.rps).toFixed(2)}x |`),
-  ].join('\n');
-  const section = `## API read: customer page (bench:api)
-
-Run ${new Date().toISOString().slice(0, 10)} on this ${os.cpus().length}-core machine (shared, noisy: compare ratios, not absolute numbers).
-Command: \`npm run bench:api\` (BENCH_CUSTOMERS=${customers}, BENCH_ORDERS_PER_CUSTOMER=${ordersPerCustomer}, ${duration} s per target after a 5 s warm-up, ${connections} connections, autocannon in the benchmark process, each server its own process, one embedded PostgreSQL 18).
-Query: 50 newest customers, each with its latest scores and last 5 orders. Data: the demo generator's customers, orders, invoices and payments; score snapshots from \`npm run bench:scoring\` runs on the same database (or, on a database it never scored, synthetic ones: 3 kinds, 2 generations per customer).
-
-${table}
-
-Target: the API at or above PostGraphile's throughput: ${ours.rps >= pgl.rps ? 'met' : 'not met'} (${(ours.rps / pgl.rps).toFixed(2)}x).
-
-Other list queries on the same data, our API only (same load settings):
-
-${listTable}
-`;
-  const file = path.join(root, 'BENCHMARKS.md');
-  const current = existsSync(file) ? await readFile(file, 'utf8') : '# Benchmarks\n\nEach section is written by its benchmark script; rerun the command to refresh it.\n';
-  const marker = /## API read: customer page \(bench:api\)[\s\S]*?(?=\n## |$)/;
-  await writeFile(file, marker.test(current) ? current.replace(marker, section.trimEnd() + '\n') : `${current.trimEnd()}\n\n${section}`);
-  console.log(table);
-  console.log(listTable);
-  console.log(`ours/postgraphile ${(ours.rps / pgl.rps).toFixed(2)}x, ours/floor ${(ours.rps / floor.rps).toFixed(2)}x`);
+  const ratios = `ours/postgraphile ${(ours.rps / pgl.rps).toFixed(2)}x, ours/floor ${(ours.rps / floor.rps).toFixed(2)}x`;
+  if (withLists) await writeSection(results, await listQueryResults(targets[0]));
+  else for (const r of results) console.log(`${r.name}: ${r.rps.toFixed(0)} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms`);
+  console.log(ratios);
 } finally {
   for (const c of children) c.kill('SIGTERM');
   await pgServer.stop();

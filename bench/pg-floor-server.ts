@@ -10,8 +10,8 @@ const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 10 }
 const PAGE = `
   select json_build_object('data', json_build_object('customers', json_build_object('edges', coalesce(json_agg(json_build_object('node', json_build_object(
     'id', c.id, 'name', c.name, 'email', c.email,
-    'scores', (select coalesce(json_agg(json_build_object('kind', s.kind, 'value', s.value, 'band', s.band)), '[]')
-               from (select distinct on (kind) kind, value, band from score_snapshot where customer_id = c.id order by kind, computed_at desc) s),
+    'scores', (select coalesce(json_agg(json_build_object('kind', s.kind, 'value', s.value, 'band', s.band) order by s.kind), '[]')
+               from current_score s where s.customer_id = c.id),
     'orders', json_build_object('edges', (select coalesce(json_agg(json_build_object('node', json_build_object('id', o.id, 'orderedAt', o.ordered_at, 'amountMinor', o.amount_minor))), '[]')
                from (select id, ordered_at, amount_minor from customer_order where customer_id = c.id order by ordered_at desc, id desc limit 5) o))
   )) order by c.created_at desc, c.id desc), '[]')))) as body

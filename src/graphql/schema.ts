@@ -10,9 +10,10 @@ import { ImportResolver } from './import/import.resolver.js';
 import { ImportRowsResolver } from './import/import-rows.resolver.js';
 import { PlaybookResolver } from './playbooks/playbook.resolver.js';
 import { FairnessReportResolver } from './reports/fairness-report.resolver.js';
+import { ScoreResolver } from './scores/score.resolver.js';
 import { ScoringResolver } from './scores/scoring.resolver.js';
 
-export const resolvers = [CustomerResolver, ComplaintResolver, InvoiceResolver, ImportResolver, ImportRowsResolver, PlaybookResolver, ScoringResolver, CampaignResolver, FairnessReportResolver] as const;
+export const resolvers = [CustomerResolver, ComplaintResolver, InvoiceResolver, ImportResolver, ImportRowsResolver, PlaybookResolver, ScoreResolver, ScoringResolver, CampaignResolver, FairnessReportResolver] as const;
 
 export function createSchema(): Promise<GraphQLSchema> {
   return buildSchema({ resolvers, authChecker, validate: true });

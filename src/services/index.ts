@@ -27,14 +27,15 @@ export interface Engines {
 /** The domain services for one unit of work (one GraphQL request, one activity call). */
 export function createServices(em: EntityManager, engines: Engines, policies: Partial<PlaybookPolicies> = {}) {
   const audit = new AuditService();
-  const customers = new CustomerService(em, audit);
+  const scores = new ScoreService(em);
+  const orders = new OrderService(em);
+  const customers = new CustomerService(em, audit, scores, orders);
   const runs = new PlaybookRunService(em);
   const scoringRuns = new ScoringRunService(em, defaultScoringPolicy);
-  const scores = new ScoreService(em);
   const invoices = new InvoiceService(em, audit, scoringRuns, engines.playbooks);
   return {
     customers,
-    orders: new OrderService(em),
+    orders,
     invoices,
     complaints: new ComplaintService(em, audit, scoringRuns),
     scores,

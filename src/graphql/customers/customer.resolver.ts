@@ -1,7 +1,9 @@
-import { Arg, Args, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Arg, Args, Ctx, FieldResolver, ID, Info, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { Role } from '../../domain/auth/roles.js';
 import type { Customer, PlaybookRun } from '../../entities/index.js';
 import type { Page } from '../../services/common/pagination.js';
+import type { ScoreView } from '../../services/scores/score.service.js';
 import { Allow } from '../auth/allow.js';
 import { NestedPageArgs, pageComplexity } from '../common/connection.js';
 import type { GraphQLContext } from '../context.js';
@@ -10,6 +12,7 @@ import { ComplaintConnection } from '../complaints/complaint.types.js';
 import { OrderConnection } from '../orders/order.types.js';
 import { PlaybookRunConnection } from '../playbooks/playbook-run.types.js';
 import { ScoreType } from '../scores/score.types.js';
+import { customerPageIncludes } from './customer-page-includes.js';
 import { CustomerConnection, CustomersArgs, CustomerType, UpdateCustomerInput } from './customer.types.js';
 
 // Nested page arguments skip class-validator: per parent it would run once per row of the page,
@@ -18,8 +21,8 @@ import { CustomerConnection, CustomersArgs, CustomerType, UpdateCustomerInput } 
 export class CustomerResolver {
   @Allow(Role.Viewer)
   @Query(() => CustomerConnection, { description: 'Customers, filtered and sorted (default: newest first)', complexity: pageComplexity })
-  customers(@Args() { first, after, filter, sort }: CustomersArgs, @Ctx() ctx: GraphQLContext): Promise<CustomerConnection> {
-    return ctx.services.customers.list({ first, after, filter, sort });
+  customers(@Args() { first, after, filter, sort }: CustomersArgs, @Ctx() ctx: GraphQLContext, @Info() info: GraphQLResolveInfo): Promise<CustomerConnection> {
+    return ctx.services.customers.list({ first, after, filter, sort }, customerPageIncludes(info));
   }
 
   @Allow(Role.Viewer)
@@ -60,7 +63,7 @@ export class CustomerResolver {
   }
 
   @FieldResolver(() => [ScoreType], { description: 'The latest value of each score' })
-  scores(@Root() customer: Customer, @Ctx() ctx: GraphQLContext): Promise<ScoreType[]> {
+  scores(@Root() customer: Customer, @Ctx() ctx: GraphQLContext): Promise<ScoreView[]> {
     return ctx.services.scores.latestFor(customer.id);
   }
 
@@ -70,7 +73,7 @@ export class CustomerResolver {
     @Arg('kind', { description: 'rfm, churn-risk, clv, profitability, payment-loyalty, behaviour-change, referral-value, persistent-issue' }) kind: string,
     @Arg('last', () => Int, { defaultValue: 10, description: 'How many, 1 to 100' }) last: number,
     @Ctx() ctx: GraphQLContext,
-  ): Promise<ScoreType[]> {
+  ): Promise<ScoreView[]> {
     return ctx.services.scores.historyFor(customer.id, kind, last);
   }
 

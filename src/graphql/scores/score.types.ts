@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { Field, Float, ObjectType } from 'type-graphql';
 
+/** A score's value; its reasons and model version come from score.resolver.ts, read only when asked for. */
 @ObjectType('Score', { simpleResolvers: true, description: 'The latest value of one score, with the facts behind it' })
 export class ScoreType {
   @Field({ description: 'rfm, churn-risk, clv, profitability, payment-loyalty, ...' })
@@ -11,12 +12,6 @@ export class ScoreType {
 
   @Field(() => String, { nullable: true, description: 'Named band or segment, e.g. "Champions"' })
   band?: string | null;
-
-  @Field(() => [String], { description: 'Plain-language reasons, e.g. "last purchase 140 days ago"' })
-  reasons!: string[];
-
-  @Field()
-  modelVersion!: string;
 
   @Field()
   computedAt!: Date;

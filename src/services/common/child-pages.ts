@@ -1,7 +1,7 @@
 import DataLoader from 'dataloader';
 import type { EntityClass } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import { assertPageSize, decodeCursor, encodeCursor, toPage, type Page, type PageArgs } from './pagination.js';
 import { rowMapper } from './read-model.js';
 
@@ -54,6 +54,27 @@ export class ChildPager<T extends { id: string }> {
     return this.pages.load({ parentId, first: args.first, after: args.after ?? null });
   }
 
+  /**
+   * The page of the parent `parentId` (a column of the caller's query) as one JSON column,
+   * so a parent list reads its children in its own statement; null for arguments `page`
+   * refuses, which then reports them on the field as usual.
+   */
+  pageColumn(parentId: RawBuilder<unknown>, args: PageArgs): RawBuilder<unknown> | null {
+    try {
+      assertPageSize(args.first);
+      const order = sql.ref(`t.${this.spec.orderColumn}`);
+      return sql`(select coalesce(json_agg(row_to_json(t) order by ${order} desc, t.id desc), '[]') from (${this.pageOf(parentId, args.first, args.after ?? null)}) t)`;
+    } catch {
+      return null;
+    }
+  }
+
+  /** Takes a page read with `pageColumn`, so `page` with the same arguments reads nothing. */
+  prime(parentId: string, args: PageArgs, rows: Record<string, unknown>[]): void {
+    const key = { parentId, first: args.first, after: args.after ?? null };
+    this.pages.prime(key, this.toPageOf(parentId, rows.map(this.toModel), key.first, key.after));
+  }
+
   private async loadPages(keys: readonly Key[]): Promise<Page<T>[]> {
     // Parents asking for the same page shape share one statement.
     const groups = new Map<string, Key[]>();
@@ -63,35 +84,39 @@ export class ChildPager<T extends { id: string }> {
       [...groups.values()].map(async (group) => {
         const { first, after } = group[0];
         const rowsByParent = await this.fetch([...new Set(group.map((k) => k.parentId))], first, after);
-        for (const { parentId } of group) {
-          const page = toPage(rowsByParent.get(parentId) ?? [], first, () => this.counts.load(parentId), (node) => this.cursorOf(node), Boolean(after));
-          pages.set(`${parentId}|${shapeOf(group[0])}`, page);
-        }
+        for (const { parentId } of group) pages.set(`${parentId}|${shapeOf(group[0])}`, this.toPageOf(parentId, rowsByParent.get(parentId) ?? [], first, after));
       }),
     );
     return keys.map((k) => pages.get(`${k.parentId}|${shapeOf(k)}`)!);
   }
 
-  private async fetch(parentIds: string[], first: number, after: string | null): Promise<Map<string, T[]>> {
+  private toPageOf(parentId: string, nodes: T[], first: number, after: string | null): Page<T> {
+    return toPage(nodes, first, () => this.counts.load(parentId), (node) => this.cursorOf(node), Boolean(after));
+  }
+
+  /** One parent's newest `first + 1` rows after the cursor, from its (parent, order column) index. */
+  private pageOf(parentId: RawBuilder<unknown>, first: number, after: string | null): RawBuilder<unknown> {
     const { spec } = this;
-    const parent = sql.ref(`t.${spec.parentColumn}`);
     const order = sql.ref(`t.${spec.orderColumn}`);
     let cursorCondition = sql<boolean>`true`;
     if (after) {
       const [value, id] = decodeCursor(spec.tag, after, 2) as [string, string];
       cursorCondition = sql<boolean>`(${order}, t.id) < (${value}::${sql.raw(spec.orderType)}, ${id}::uuid)`;
     }
+    return sql`
+      select * from ${sql.table(spec.table)} t
+      where ${sql.ref(`t.${spec.parentColumn}`)} = ${parentId} and ${cursorCondition}
+      order by ${order} desc, t.id desc
+      limit ${first + 1}`;
+  }
+
+  private async fetch(parentIds: string[], first: number, after: string | null): Promise<Map<string, T[]>> {
     const { rows } = await sql<Record<string, unknown>>`
       select t.* from unnest(${parentIds}::uuid[]) as p(id)
-      cross join lateral (
-        select * from ${sql.table(spec.table)} t
-        where ${parent} = p.id and ${cursorCondition}
-        order by ${order} desc, t.id desc
-        limit ${first + 1}
-      ) t`.execute(this.em.getKysely());
+      cross join lateral (${this.pageOf(sql`p.id`, first, after)}) t`.execute(this.em.getKysely());
     const byParent = new Map<string, T[]>();
     for (const row of rows) {
-      const parentId = row[spec.parentColumn] as string;
+      const parentId = row[this.spec.parentColumn] as string;
       byParent.set(parentId, [...(byParent.get(parentId) ?? []), this.toModel(row)]);
     }
     return byParent;

@@ -5,6 +5,8 @@ import { sql, type RawBuilder } from 'kysely';
 import { isEmail, isTimeZone, normaliseEmail } from '../../domain/customers/contact.js';
 import { Customer } from '../../entities/index.js';
 import { AuditService, changedFields } from '../audit/audit.service.js';
+import type { OrderService } from '../orders/order.service.js';
+import type { ScoreService } from '../scores/score.service.js';
 import { ChildPager } from '../common/child-pages.js';
 import { assertPageSize, decodeCursor, encodeCursor, toPage, type Page, type PageArgs } from '../common/pagination.js';
 import { rowMapper } from '../common/read-model.js';
@@ -30,6 +32,13 @@ export interface CustomerContactPatch {
 
 const CONTACT_FIELDS = ['name', 'email', 'phone', 'timeZone', 'marketingConsent'] as const;
 
+/** What to read with each customer of a list page, in the page's own statement. */
+export interface CustomerPageIncludes {
+  scores?: boolean;
+  /** One page of each customer's orders. */
+  orders?: PageArgs | null;
+}
+
 export class CustomerService {
   private readonly byId: DataLoader<string, Customer | null>;
   private readonly referrals: ChildPager<Customer>;
@@ -38,6 +47,8 @@ export class CustomerService {
   constructor(
     private readonly em: EntityManager,
     private readonly audit: AuditService,
+    private readonly scores: ScoreService,
+    private readonly orders: OrderService,
   ) {
     this.toModel = rowMapper(em, Customer);
     this.byId = new DataLoader(async (ids) => {
@@ -54,14 +65,24 @@ export class CustomerService {
     });
   }
 
-  /** Customers matching a filter, in the given order, as a cursor page (one statement; a second for totalCount). */
-  async list(args: PageArgs & { filter?: CustomerFilter | null; sort?: CustomerSort | null }): Promise<Page<Customer>> {
+  /**
+   * Customers matching a filter, in the given order, as a cursor page: one statement, which
+   * also reads the included scores and orders of each customer on the page (a second
+   * statement for totalCount, only when asked for).
+   */
+  async list(args: PageArgs & { filter?: CustomerFilter | null; sort?: CustomerSort | null }, includes: CustomerPageIncludes = {}): Promise<Page<Customer>> {
     assertPageSize(args.first);
     const sort = args.sort ?? defaultCustomerSort;
     const where = customerWhere(args.filter ?? {});
     const db = this.em.getKysely();
     const key = customerSortKey(sort);
-    const { rows, cursorOf } = key ? await this.byExpression(key, sort, where, args) : await this.byScore(sort, where, args);
+    const ordersColumn = includes.orders ? this.orders.pageColumn(sql`c.id`, includes.orders) : null;
+    const columns = [
+      ...(includes.scores ? [sql`${this.scores.latestColumn(sql`c.id`)} as _scores`] : []),
+      ...(ordersColumn ? [sql`${ordersColumn} as _orders`] : []),
+    ];
+    const extra = columns.length ? sql`, ${sql.join(columns)}` : sql``;
+    const { rows, cursorOf } = key ? await this.byExpression(key, sort, where, args, extra) : await this.byScore(sort, where, args, extra);
     // Counting the whole filtered list costs a scan: only when the client asks for totalCount.
     let total: Promise<number> | undefined;
     const totalCount = () => (total ??= sql<{ n: string }>`select count(*) as n from customer c where ${where}`.execute(db).then((r) => Number(r.rows[0].n)));
@@ -69,13 +90,15 @@ export class CustomerService {
     const customers = rows.map((row) => {
       const customer = this.toModel(row);
       cursors.set(customer, cursorOf(row));
+      if (row._scores) this.scores.primeLatest(customer.id, row._scores as Record<string, unknown>[]);
+      if (row._orders) this.orders.primeForCustomer(customer.id, includes.orders!, row._orders as Record<string, unknown>[]);
       return customer;
     });
     return toPage(customers, args.first, totalCount, (c) => cursors.get(c)!, Boolean(args.after));
   }
 
   /** Keyset page over a sort expression on the customer row (creation, name, tenure, revenue). */
-  private async byExpression(key: SortKey, sort: CustomerSort, where: RawBuilder<boolean>, args: PageArgs) {
+  private async byExpression(key: SortKey, sort: CustomerSort, where: RawBuilder<boolean>, args: PageArgs, extra: RawBuilder<unknown>) {
     const tag = customerSortTag(sort);
     const dir = sql.raw(sort.direction);
     let after = sql<boolean>`true`;
@@ -85,7 +108,7 @@ export class CustomerService {
       after = sql<boolean>`(${key.expr}, c.id) ${op} (${value}::${sql.raw(key.type)}, ${id}::uuid)`;
     }
     const { rows } = await sql<Row>`
-      select c.*, ${key.expr}::text as _sort from customer c
+      select c.*, ${key.expr}::text as _sort ${extra} from customer c
       where ${where} and ${after}
       order by ${key.expr} ${dir}, c.id ${dir}
       limit ${args.first + 1}`.execute(this.em.getKysely());
@@ -98,7 +121,7 @@ export class CustomerService {
    * without a value of it (by ID), so unscored customers come last in either direction. The
    * cursor says which part it is in.
    */
-  private async byScore(sort: CustomerSort, where: RawBuilder<boolean>, args: PageArgs) {
+  private async byScore(sort: CustomerSort, where: RawBuilder<boolean>, args: PageArgs, extra: RawBuilder<unknown>) {
     const kind = sort.scoreKind ?? ScoreKind.ChurnRisk;
     const tag = customerSortTag(sort);
     const dir = sql.raw(sort.direction);
@@ -117,7 +140,7 @@ export class CustomerService {
     const db = this.em.getKysely();
     const scored = (
       await sql<Row>`
-        select c.*, 1 as _part, cs.value::text as _value_text
+        select c.*, 1 as _part, cs.value::text as _value_text ${extra}
           from current_score cs join customer c on c.id = cs.customer_id
          where cs.kind = ${kind} and cs.value is not null and ${where} and ${scoredAfter}
          order by cs.value ${dir}, cs.customer_id ${dir} limit ${limit}`.execute(db)
@@ -127,7 +150,7 @@ export class CustomerService {
       scored.length < limit
         ? (
             await sql<Row>`
-              select c.*, 2 as _part, null as _value_text from customer c
+              select c.*, 2 as _part, null as _value_text ${extra} from customer c
                where ${where} and ${unscoredAfter}
                  and not exists (select 1 from current_score x where x.customer_id = c.id and x.kind = ${kind} and x.value is not null)
                order by c.id ${dir} limit ${limit - scored.length}`.execute(db)

@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import type { RawBuilder } from 'kysely';
 import { Order } from '../../entities/index.js';
 import { ChildPager } from '../common/child-pages.js';
 import type { Page, PageArgs } from '../common/pagination.js';
@@ -20,5 +21,14 @@ export class OrderService {
   /** A customer's orders, newest first (batched across a page of customers). */
   forCustomer(customerId: string, args: PageArgs): Promise<Page<Order>> {
     return this.pager.page(customerId, args);
+  }
+
+  /** The orders page of the customer `customerId` (a column of a customers query) as JSON, for `primeForCustomer`; null for refused arguments. */
+  pageColumn(customerId: RawBuilder<unknown>, args: PageArgs): RawBuilder<unknown> | null {
+    return this.pager.pageColumn(customerId, args);
+  }
+
+  primeForCustomer(customerId: string, args: PageArgs, rows: Record<string, unknown>[]): void {
+    this.pager.prime(customerId, args, rows);
   }
 }

@@ -1,31 +1,45 @@
 import DataLoader from 'dataloader';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { sql } from 'kysely';
-import { ScoreSnapshot } from '../../entities/index.js';
+import { sql, type RawBuilder } from 'kysely';
+import { CurrentScore, ScoreSnapshot } from '../../entities/index.js';
 import { PaginationException, PaginationExceptionCode } from '../common/pagination.js';
 import { rowMapper } from '../common/read-model.js';
 
 export const MAX_SCORE_HISTORY = 100;
 
+/** A score as a customer's page shows it: the current value (from current_score) or one snapshot of its history. */
+export type ScoreView = CurrentScore | ScoreSnapshot;
+
+/** The current_score columns a customer's latest scores are read from. */
+const latestColumns = sql`cs.customer_id, cs.kind, cs.value, cs.band, cs.computed_at, cs.snapshot_id`;
+
 export class ScoreService {
-  private readonly latest: DataLoader<string, ScoreSnapshot[]>;
+  private readonly latest: DataLoader<string, CurrentScore[]>;
   /** Keyed by customer, kind and length; one statement per kind and length asked for in a request. */
   private readonly history: DataLoader<string, ScoreSnapshot[]>;
+  /** Reasons and model version live on the snapshot: read only when a client asks for them. */
+  private readonly snapshots: DataLoader<string, ScoreSnapshot | null>;
+  private readonly toCurrent: (row: Record<string, unknown>) => CurrentScore;
 
   constructor(private readonly em: EntityManager) {
-    const toModel = rowMapper(em, ScoreSnapshot);
+    const toSnapshot = rowMapper(em, ScoreSnapshot);
+    this.toCurrent = rowMapper(em, CurrentScore);
     this.latest = new DataLoader(async (customerIds) => {
-      // current_score points at each newest snapshot: read by key, whatever the history's length.
+      // current_score holds each newest value: read by key, whatever the history's length.
       const { rows } = await sql<Record<string, unknown>>`
-        select s.* from current_score cs join score_snapshot s on s.id = cs.snapshot_id
-         where cs.customer_id = any(${[...customerIds]}::uuid[])
+        select ${latestColumns} from current_score cs where cs.customer_id = any(${[...customerIds]}::uuid[])
          order by cs.customer_id, cs.kind`.execute(this.em.getKysely());
-      const byCustomer = new Map<string, ScoreSnapshot[]>();
+      const byCustomer = new Map<string, CurrentScore[]>();
       for (const row of rows) {
-        const snapshot = toModel(row);
-        byCustomer.set(snapshot.customer.id, [...(byCustomer.get(snapshot.customer.id) ?? []), snapshot]);
+        const score = this.toCurrent(row);
+        byCustomer.set(score.customer.id, [...(byCustomer.get(score.customer.id) ?? []), score]);
       }
       return customerIds.map((id) => byCustomer.get(id) ?? []);
+    });
+    this.snapshots = new DataLoader(async (ids) => {
+      const { rows } = await sql<Record<string, unknown>>`select * from score_snapshot where id = any(${[...ids]}::uuid[])`.execute(this.em.getKysely());
+      const byId = new Map(rows.map((row) => [row.id as string, toSnapshot(row)]));
+      return ids.map((id) => byId.get(id) ?? null);
     });
     this.history = new DataLoader(async (keys) => {
       const wanted = keys.map((k) => JSON.parse(k) as [string, string, number]);
@@ -38,7 +52,7 @@ export class ScoreService {
           cross join lateral (select * from score_snapshot where customer_id = c.id and kind = ${kind} order by computed_at desc limit ${limit}) s
           order by s.customer_id, s.computed_at desc`.execute(this.em.getKysely());
         for (const row of rows) {
-          const snapshot = toModel(row);
+          const snapshot = toSnapshot(row);
           const key = JSON.stringify([snapshot.customer.id, kind, limit]);
           found.set(key, [...(found.get(key) ?? []), snapshot]);
         }
@@ -61,8 +75,29 @@ export class ScoreService {
     return rows[0]?.band ?? null;
   }
 
-  /** The newest snapshot of each score of a customer (batched across a page of customers). */
-  latestFor(customerId: string): Promise<ScoreSnapshot[]> {
+  /** The newest value of each score of a customer, by kind (batched across a page of customers). */
+  latestFor(customerId: string): Promise<CurrentScore[]> {
     return this.latest.load(customerId);
+  }
+
+  /** The facts behind a score and the model that computed it (batched: one statement for a page's scores). */
+  async explain(score: ScoreView): Promise<{ reasons: string[]; modelVersion: string }> {
+    if ('reasons' in score) return score;
+    const snapshot = await this.snapshots.load(score.snapshotId);
+    // current_score only ever points at a written snapshot; a missing one is a fault, not an empty explanation.
+    if (!snapshot) throw new Error(`score snapshot ${score.snapshotId} of customer ${score.customer.id} is missing`);
+    return snapshot;
+  }
+
+  /** The latest scores of the customer `customerId` (a column of the caller's query) as one JSON column, for `primeLatest`. */
+  latestColumn(customerId: RawBuilder<unknown>): RawBuilder<unknown> {
+    return sql`(select coalesce(json_agg(json_build_object('customer_id', cs.customer_id, 'kind', cs.kind, 'value', cs.value, 'band', cs.band,
+                  'computed_at', cs.computed_at, 'snapshot_id', cs.snapshot_id) order by cs.kind), '[]')
+                from current_score cs where cs.customer_id = ${customerId})`;
+  }
+
+  /** Takes a customer's latest scores read with `latestColumn` (in the customers page's statement), so `latestFor` reads nothing. */
+  primeLatest(customerId: string, rows: Record<string, unknown>[]): void {
+    this.latest.prime(customerId, rows.map(this.toCurrent));
   }
 }

@@ -1,0 +1,17 @@
+import { Ctx, FieldResolver, Resolver, Root } from 'type-graphql';
+import type { ScoreView } from '../../services/scores/score.service.js';
+import type { GraphQLContext } from '../context.js';
+import { ScoreType } from './score.types.js';
+
+@Resolver(() => ScoreType)
+export class ScoreResolver {
+  @FieldResolver(() => [String], { description: 'Plain-language reasons, e.g. "last purchase 140 days ago"' })
+  async reasons(@Root() score: ScoreView, @Ctx() ctx: GraphQLContext): Promise<string[]> {
+    return (await ctx.services.scores.explain(score)).reasons;
+  }
+
+  @FieldResolver(() => String)
+  async modelVersion(@Root() score: ScoreView, @Ctx() ctx: GraphQLContext): Promise<string> {
+    return (await ctx.services.scores.explain(score)).modelVersion;
+  }
+}
