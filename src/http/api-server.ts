@@ -20,6 +20,7 @@ import type { PlaybookPolicies } from '../services/playbooks/playbook.service.js
 import type { TemporalClient } from '../temporal/client.js';
 import { TemporalPlaybookEngine } from '../temporal/temporal-playbook-engine.js';
 import { graphiqlRouter } from './graphiql.js';
+import { jitExecutor } from './jit-executor.js';
 import { createApiMetrics } from './metrics.js';
 import { checkReadiness } from './readiness.js';
 
@@ -60,7 +61,8 @@ export async function createApi(deps: ApiDeps): Promise<Api> {
   const schema = await createSchema();
   const limits = deps.limits ?? defaultQueryLimits;
   const apollo = new ApolloServer<GraphQLContext>({
-    schema,
+    // The schema, run by compiled operations (graphql-jit).
+    gateway: jitExecutor(schema),
     validationRules: [depthLimitRule(limits)],
     introspection: config.api.introspection,
     // Our own SIGINT/SIGTERM handlers drain and close in order (src/bin/api.ts, npm start).

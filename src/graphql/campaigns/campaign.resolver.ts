@@ -1,4 +1,5 @@
 import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { mapPage } from '../../services/common/pagination.js';
 import { Role } from '../../domain/auth/roles.js';
 import { Allow } from '../auth/allow.js';
 import { PageArgs, pageComplexity } from '../common/connection.js';
@@ -18,7 +19,7 @@ export class CampaignResolver {
   @Query(() => CampaignConnection, { description: 'Campaigns, newest first', complexity: pageComplexity })
   async campaigns(@Args() { first, after }: PageArgs, @Ctx() ctx: GraphQLContext): Promise<CampaignConnection> {
     const page = await ctx.services.campaigns.list({ first, after });
-    return { ...page, edges: page.edges.map((e) => ({ cursor: e.cursor, node: CampaignType.from({ campaign: e.node, progress: null }) })) };
+    return mapPage(page, (campaign) => CampaignType.from({ campaign, progress: null }));
   }
 
   @Allow(Role.Marketer)

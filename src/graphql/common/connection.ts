@@ -23,8 +23,9 @@ export function connectionOf<T extends object>(nodeType: ClassType<T>, name: str
     @Field(() => PageInfo)
     pageInfo!: PageInfo;
 
-    @Field(() => Int, { description: 'Number of items in the whole list (all pages)' })
-    totalCount!: number | (() => Promise<number>);
+    // A resolver (not simple): the count is a promise started only when this field is read.
+    @Field(() => Int, { simple: false, description: 'Number of items in the whole list (all pages)' })
+    totalCount!: number | Promise<number>;
   }
   return Connection;
 }

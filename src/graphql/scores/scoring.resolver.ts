@@ -1,4 +1,5 @@
 import { Arg, Args, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
+import { mapPage } from '../../services/common/pagination.js';
 import { Role } from '../../domain/auth/roles.js';
 import { Allow } from '../auth/allow.js';
 import { PageArgs, pageComplexity } from '../common/connection.js';
@@ -23,7 +24,7 @@ export class ScoringResolver {
   @Query(() => ScoringRunConnection, { description: 'Scoring runs, newest first', complexity: pageComplexity })
   async scoringRuns(@Args() { first, after }: PageArgs, @Ctx() ctx: GraphQLContext): Promise<ScoringRunConnection> {
     const page = await ctx.services.scoring.listRuns({ first, after });
-    return { ...page, edges: page.edges.map((e) => ({ cursor: e.cursor, node: ScoringRunType.from(e.node) })) };
+    return mapPage(page, ScoringRunType.from);
   }
 
   @Allow(Role.Viewer)

@@ -6,8 +6,8 @@ export const MAX_PAGE_SIZE = 100;
 export interface Page<T> {
   edges: { node: T; cursor: string }[];
   pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
-  /** A number, or a function computing it only when a client asks for it (GraphQL calls it). */
-  totalCount: number | (() => Promise<number>);
+  /** Counted when read: a getter, so a page whose client never asks for it costs no count. */
+  readonly totalCount: number | Promise<number>;
 }
 
 export interface PageArgs {
@@ -54,7 +54,7 @@ export function decodeCursor(tag: string, cursor: string, length: number): unkno
 }
 
 /** Builds a page from rows fetched with `limit first + 1` (the extra row only says there is more). */
-export function toPage<T>(rows: T[], first: number, totalCount: Page<T>['totalCount'], cursorOf: (row: T) => string, hasPreviousPage: boolean): Page<T> {
+export function toPage<T>(rows: T[], first: number, count: number | (() => Promise<number>), cursorOf: (row: T) => string, hasPreviousPage: boolean): Page<T> {
   const nodes = rows.slice(0, first);
   // An edge's cursor is encoded only when read: most clients only read endCursor.
   const edges = nodes.map((node) => ({
@@ -71,6 +71,24 @@ export function toPage<T>(rows: T[], first: number, totalCount: Page<T>['totalCo
       startCursor: nodes.length ? cursorOf(nodes[0]) : null,
       endCursor: nodes.length ? cursorOf(nodes[nodes.length - 1]) : null,
     },
-    totalCount,
+    get totalCount() {
+      return typeof count === 'number' ? count : count();
+    },
+  };
+}
+
+/** The same page with each node mapped (to its GraphQL view), cursors and count still computed only when read. */
+export function mapPage<T, U>(page: Page<T>, map: (node: T) => U): Page<U> {
+  return {
+    edges: page.edges.map((edge) => ({
+      node: map(edge.node),
+      get cursor() {
+        return edge.cursor;
+      },
+    })),
+    pageInfo: page.pageInfo,
+    get totalCount() {
+      return page.totalCount;
+    },
   };
 }

@@ -4,7 +4,7 @@ import { ScoringException, ScoringExceptionCode, concentration, type Concentrati
 import { dayNumber } from '../../domain/scoring/dates.js';
 import type { RescorePolicy } from '../../domain/scoring/scoring-policy.js';
 import type { ScoringRun } from '../../entities/index.js';
-import type { Page, PageArgs } from '../common/pagination.js';
+import { mapPage, type Page, type PageArgs } from '../common/pagination.js';
 import { customerWhere, type CustomerFilter } from '../customers/customer-query.js';
 import type { RescoreProgressView, ScoringEngine } from './scoring-engine.js';
 import type { ModelFit, ScoringRunService } from './scoring-run.service.js';
@@ -51,7 +51,7 @@ export class ScoringService {
 
   async listRuns(args: PageArgs): Promise<Page<ScoringRunView>> {
     const page = await this.runs.listRuns(args);
-    return { ...page, edges: page.edges.map((e) => ({ cursor: e.cursor, node: { id: e.node.id, record: e.node, progress: null } })) };
+    return mapPage(page, (record) => ({ id: record.id, record, progress: null }));
   }
 
   scoreModels(): Promise<ModelFit[]> {
