@@ -56,7 +56,7 @@ export function decodeCursor(tag: string, cursor: string, length: number): unkno
 /** Builds a page from rows fetched with `limit first + 1` (the extra row only says there is more). */
 export function toPage<T>(rows: T[], first: number, count: number | (() => Promise<number>), cursorOf: (row: T) => string, hasPreviousPage: boolean): Page<T> {
   const nodes = rows.slice(0, first);
-  // An edge's cursor is encoded only when read: most clients only read endCursor.
+  // Cursors are encoded only when read: most clients read endCursor only, many no cursor at all.
   const edges = nodes.map((node) => ({
     node,
     get cursor() {
@@ -68,8 +68,12 @@ export function toPage<T>(rows: T[], first: number, count: number | (() => Promi
     pageInfo: {
       hasNextPage: rows.length > first,
       hasPreviousPage,
-      startCursor: nodes.length ? cursorOf(nodes[0]) : null,
-      endCursor: nodes.length ? cursorOf(nodes[nodes.length - 1]) : null,
+      get startCursor() {
+        return nodes.length ? cursorOf(nodes[0]) : null;
+      },
+      get endCursor() {
+        return nodes.length ? cursorOf(nodes[nodes.length - 1]) : null;
+      },
     },
     get totalCount() {
       return typeof count === 'number' ? count : count();
