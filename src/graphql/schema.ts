@@ -12,11 +12,12 @@ import { PlaybookResolver } from './playbooks/playbook.resolver.js';
 import { FairnessReportResolver } from './reports/fairness-report.resolver.js';
 import { ScoreResolver } from './scores/score.resolver.js';
 import { ScoringResolver } from './scores/scoring.resolver.js';
+import { validateArgs } from './validate-args.js';
 
 export const resolvers = [CustomerResolver, ComplaintResolver, InvoiceResolver, ImportResolver, ImportRowsResolver, PlaybookResolver, ScoreResolver, ScoringResolver, CampaignResolver, FairnessReportResolver] as const;
 
 export function createSchema(): Promise<GraphQLSchema> {
-  return buildSchema({ resolvers, authChecker, validate: true });
+  return buildSchema({ resolvers, authChecker, validateFn: validateArgs });
 }
 
 /** The SDL checked in at schema/schema.graphql, sorted so diffs stay readable. */

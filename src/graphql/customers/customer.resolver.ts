@@ -15,8 +15,7 @@ import { ScoreType } from '../scores/score.types.js';
 import { customerPageIncludes } from './customer-page-includes.js';
 import { CustomerConnection, CustomersArgs, CustomerType, UpdateCustomerInput } from './customer.types.js';
 
-// Nested page arguments skip class-validator: per parent it would run once per row of the page,
-// and the services check page sizes themselves (VALIDATION / INVALID_PAGE_SIZE).
+// Nested page arguments are checked by the services, not class-validator (see validate-args.ts).
 @Resolver(() => CustomerType)
 export class CustomerResolver {
   @Allow(Role.Viewer)
@@ -38,22 +37,22 @@ export class CustomerResolver {
   }
 
   @FieldResolver(() => OrderConnection, { description: 'Newest first', complexity: pageComplexity })
-  orders(@Root() customer: Customer, @Args({ validate: false }) args: NestedPageArgs, @Ctx() ctx: GraphQLContext): Promise<OrderConnection> {
+  orders(@Root() customer: Customer, @Args() args: NestedPageArgs, @Ctx() ctx: GraphQLContext): Promise<OrderConnection> {
     return ctx.services.orders.forCustomer(customer.id, args);
   }
 
   @FieldResolver(() => InvoiceConnection, { description: 'Newest first', complexity: pageComplexity })
-  invoices(@Root() customer: Customer, @Args({ validate: false }) args: NestedPageArgs, @Ctx() ctx: GraphQLContext): Promise<InvoiceConnection> {
+  invoices(@Root() customer: Customer, @Args() args: NestedPageArgs, @Ctx() ctx: GraphQLContext): Promise<InvoiceConnection> {
     return ctx.services.invoices.forCustomer(customer.id, args);
   }
 
   @FieldResolver(() => ComplaintConnection, { description: 'Newest first', complexity: pageComplexity })
-  complaints(@Root() customer: Customer, @Args({ validate: false }) args: NestedPageArgs, @Ctx() ctx: GraphQLContext): Promise<ComplaintConnection> {
+  complaints(@Root() customer: Customer, @Args() args: NestedPageArgs, @Ctx() ctx: GraphQLContext): Promise<ComplaintConnection> {
     return ctx.services.complaints.forCustomer(customer.id, args);
   }
 
   @FieldResolver(() => CustomerConnection, { description: 'Customers this one brought in, newest first', complexity: pageComplexity })
-  referrals(@Root() customer: Customer, @Args({ validate: false }) args: NestedPageArgs, @Ctx() ctx: GraphQLContext): Promise<CustomerConnection> {
+  referrals(@Root() customer: Customer, @Args() args: NestedPageArgs, @Ctx() ctx: GraphQLContext): Promise<CustomerConnection> {
     return ctx.services.customers.referralsOf(customer.id, args);
   }
 
@@ -78,7 +77,7 @@ export class CustomerResolver {
   }
 
   @FieldResolver(() => PlaybookRunConnection, { description: 'Playbook runs, newest first', complexity: pageComplexity })
-  playbookRuns(@Root() customer: Customer, @Args({ validate: false }) args: NestedPageArgs, @Ctx() ctx: GraphQLContext): Promise<Page<PlaybookRun>> {
+  playbookRuns(@Root() customer: Customer, @Args() args: NestedPageArgs, @Ctx() ctx: GraphQLContext): Promise<Page<PlaybookRun>> {
     return ctx.services.runs.forCustomer(customer.id, args);
   }
 }
