@@ -1,12 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
-import path from 'node:path';
 import autocannon from 'autocannon';
 import pg from 'pg';
 import 'reflect-metadata';
 import { freePort, waitFor } from '../src/dev/ports.js';
+import { writeBenchmarkSection } from './benchmarks-file.js';
 import { startDemoDatabase } from './demo-database.js';
 
 /**
@@ -25,7 +23,6 @@ const duration = Number(process.env.BENCH_DURATION ?? 20);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 10);
 const withLists = process.env.BENCH_LIST !== '0';
 const node = process.execPath;
-const root = process.cwd();
 
 const API_KEY = 'bench-viewer-key-0123456789';
 const OUR_QUERY = `query BenchPage { customers(first: 50) { edges { node { id name email scores { kind value band } orders(first: 5) { edges { node { id orderedAt amountMinor } } } } } } }`;
@@ -130,10 +127,7 @@ Other list queries on the same data, our API only (same load settings):
 
 ${listTable}
 `;
-  const file = path.join(root, 'BENCHMARKS.md');
-  const current = existsSync(file) ? await readFile(file, 'utf8') : '# Benchmarks\n\nEach section is written by its benchmark script; rerun the command to refresh it.\n';
-  const marker = /## API read: customer page \(bench:api\)[\s\S]*?(?=\n## |$)/;
-  await writeFile(file, marker.test(current) ? current.replace(marker, section.trimEnd() + '\n') : `${current.trimEnd()}\n\n${section}`);
+  await writeBenchmarkSection(section);
   console.log(table);
   console.log(listTable);
 }

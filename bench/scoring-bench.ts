@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -13,6 +12,7 @@ import { ensureTemporalCli, startTemporalDevServer } from '../src/dev/temporal-d
 import { connectTemporal } from '../src/temporal/client.js';
 import type { rescoreCustomerBase } from '../workflows/index.js';
 import { rescoreProgressQuery, type RescorePhase } from '../workflows/rescore.workflow.js';
+import { writeBenchmarkSection } from './benchmarks-file.js';
 import { startDemoDatabase } from './demo-database.js';
 
 /**
@@ -159,10 +159,7 @@ Where the rescore's time goes (from the workflow's progress query): ${phases}. W
 
 Targets: full rescore <= 60 s: ${rescoreMs <= 60_000 ? 'met' : 'not met'}; <= 3x the floor: ${ratio <= 3 ? 'met' : 'not met'} (${ratio.toFixed(1)}x).
 `;
-  const file = path.join(root, 'BENCHMARKS.md');
-  const current = existsSync(file) ? await readFile(file, 'utf8') : '# Benchmarks\n\nEach section is written by its benchmark script; rerun the command to refresh it.\n';
-  const marker = /## Scoring \(bench:scoring\)[\s\S]*?(?=\n## |$)/;
-  await writeFile(file, marker.test(current) ? current.replace(marker, section.trimEnd() + '\n') : `${current.trimEnd()}\n\n${section}`);
+  await writeBenchmarkSection(section);
   console.log(section);
 } finally {
   for (const c of children) c.kill('SIGTERM');
