@@ -12,11 +12,14 @@ import { ensureTemporalCli, startTemporalDevServer } from '../dev/temporal-dev-s
 import { createLogger } from '../logger.js';
 import { connectTemporal } from '../temporal/client.js';
 import { registerSearchAttributes } from '../temporal/search-attributes.js';
+import { TemporalScoringEngine } from '../temporal/temporal-scoring-engine.js';
+import { defaultRescorePolicy } from '../domain/scoring/scoring-policy.js';
 
 /**
  * `npm start`: the whole system on one machine. PostgreSQL and Temporal are
  * started here unless DATABASE_URL / TEMPORAL_ADDRESS point elsewhere; then
- * migrations, demo data, one worker and the API. Ctrl-C stops what it started.
+ * migrations, demo data (scored by a first rescore), one worker and the API.
+ * Ctrl-C stops what it started.
  */
 const env = process.env;
 const dataDir = path.resolve(env.DATA_DIR ?? '.data');
@@ -75,19 +78,25 @@ try {
   }
 
   const orm = await createOrm(config.databaseUrl);
+  let loaded = 0;
   try {
     const applied = await migrateUp(orm);
-    const loaded = await loadDemoDataIfEmpty(orm.em.fork());
+    loaded = await loadDemoDataIfEmpty(orm.em.fork());
     log.info({ migrations: applied, demoCustomers: loaded }, 'database ready');
   } finally {
     await orm.close();
   }
   const temporal = await connectTemporal(config.temporal.address, config.temporal.namespace);
   await registerSearchAttributes(temporal.connection, config.temporal.namespace);
-  await temporal.close();
 
   const worker = await startWorkerProcess(config, createLogger(config.logLevel, 'worker'), { handleSignals: false });
   stops.push(['worker', worker.stop]);
+  if (loaded > 0) {
+    // Fresh demo data is scored at once, so scores, segments and risk bands show from the start (the nightly schedule keeps them current).
+    const { runId } = await new TemporalScoringEngine(temporal.client, config.temporal.taskQueue).startRescore({ trigger: 'npm start (new demo data)', policy: defaultRescorePolicy });
+    log.info({ runId }, 'scoring the demo data');
+  }
+  await temporal.close();
   const api = await startApiProcess(config, createLogger(config.logLevel, 'api'), devKeys ? { Authorization: `Bearer ${devKeys.admin}` } : undefined);
   stops.push(['API', api.stop]);
 
