@@ -104,3 +104,27 @@ it('answers UNAVAILABLE, not an internal error, when Temporal cannot be reached'
     await db.drop();
   }
 });
+
+it('answers introspection and serves the IDE only where configured (both off in production)', async () => {
+  const introspect = (url: string) =>
+    fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer test-viewer-key-0123456789' },
+      body: JSON.stringify({ query: '{ __schema { queryType { name } } }' }),
+    }).then((r) => r.json() as Promise<{ data?: unknown; errors?: { extensions: { code: string } }[] }>);
+  expect(await introspect(`${base}/graphql`)).toEqual({ data: { __schema: { queryType: { name: 'Query' } } } });
+
+  const config = loadConfig({ ...process.env, DATABASE_URL: pg.url, PORT: '0', NODE_ENV: 'production', API_KEYS: 'viewer:test-viewer-key-0123456789' });
+  expect(config.api).toMatchObject({ introspection: false, ide: false });
+  const closed = await createApi({ config, orm, temporal, logger: createLogger('silent', 'api') });
+  try {
+    const url = (await closed.listen()).url;
+    const refused = await introspect(url);
+    expect(refused.data).toBeUndefined();
+    expect(refused.errors![0].extensions.code).toBe('GRAPHQL_VALIDATION_FAILED');
+    const page = await fetch(url, { headers: { accept: 'text/html' } });
+    expect(await page.text()).not.toMatch(/graphiql/i);
+  } finally {
+    await closed.stop();
+  }
+});
