@@ -86,15 +86,16 @@ export class CustomerService {
     // Counting the whole filtered list costs a scan: only when the client asks for totalCount.
     let total: Promise<number> | undefined;
     const totalCount = () => (total ??= sql<{ n: string }>`select count(*) as n from customer c where ${where}`.execute(db).then((r) => Number(r.rows[0].n)));
-    const cursors = new Map<Customer, string>();
+    // Each customer's row, for its cursor: encoded only if a client reads it.
+    const rowOf = new Map<Customer, Row>();
     const customers = rows.map((row) => {
       const customer = this.toModel(row);
-      cursors.set(customer, cursorOf(row));
+      rowOf.set(customer, row);
       if (row._scores) this.scores.primeLatest(customer.id, row._scores as Record<string, unknown>[]);
       if (row._orders) this.orders.primeForCustomer(customer.id, includes.orders!, row._orders as Record<string, unknown>[]);
       return customer;
     });
-    return toPage(customers, args.first, totalCount, (c) => cursors.get(c)!, Boolean(args.after));
+    return toPage(customers, args.first, totalCount, (c) => cursorOf(rowOf.get(c)!), Boolean(args.after));
   }
 
   /** Keyset page over a sort expression on the customer row (creation, name, tenure, revenue). */
