@@ -26,7 +26,8 @@ import { startDemoDatabase } from './demo-database.js';
 const customers = Number(process.env.BENCH_CUSTOMERS ?? 100_000);
 const ordersPerCustomer = Number(process.env.BENCH_ORDERS_PER_CUSTOMER ?? 20);
 const runs = Number(process.env.BENCH_RUNS ?? 3);
-const AS_OF = '2026-11-01';
+/** The first run scores the base as of this day; each later run the day after the last, as a nightly run would. */
+const FIRST_AS_OF = '2026-11-01';
 const root = process.cwd();
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -39,7 +40,7 @@ async function timed(fn: () => Promise<unknown> | unknown): Promise<number> {
 }
 
 /** The floor: the per-customer purchase aggregates over all orders, as bare as SQL gets (no days, no windows, no writes). */
-async function floorScan(url: string): Promise<number> {
+async function floorScan(url: string, asOf: string): Promise<number> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
@@ -48,7 +49,7 @@ async function floorScan(url: string): Promise<number> {
       times.push(
         await timed(() =>
           client.query(`select customer_id, count(*), min(ordered_at), max(ordered_at), sum(amount_minor), sum(margin_minor)
-                          from customer_order where ordered_at < '${AS_OF}'::date + 1 group by customer_id`),
+                          from customer_order where ordered_at < '${asOf}'::date + 1 group by customer_id`),
         ),
       );
     }
@@ -84,10 +85,16 @@ try {
   await client.connect();
   await client.query('analyze');
   const orders = Number((await client.query<{ n: string }>('select count(*) as n from customer_order')).rows[0].n);
+  // The day after the last benchmark run (never today or later): scores change as they would overnight.
+  const { rows: asOfRows } = await client.query<{ as_of: string }>(
+    `select coalesce(least(max(as_of) + 1, current_date - 1), $1::date)::text as as_of from scoring_run where trigger = 'bench' and status = 'completed'`,
+    [FIRST_AS_OF],
+  );
+  const asOf = asOfRows[0].as_of;
   await client.end();
 
   console.error('timing the floor (bare aggregate scan)...');
-  const floorMs = await floorScan(db.url);
+  const floorMs = await floorScan(db.url, asOf);
 
   const binary = ensureTemporalCli(path.resolve('.cache'), (m) => console.error(m));
   temporalServer = await startTemporalDevServer({ binary, port: await freePort(), uiPort: null });
@@ -109,12 +116,13 @@ try {
   const handle = await temporal.client.workflow.start<typeof rescoreCustomerBase>('rescoreCustomerBase', {
     workflowId: runId,
     taskQueue,
-    args: [{ trigger: 'bench', asOf: AS_OF, policy: defaultRescorePolicy }],
+    args: [{ trigger: 'bench', asOf, policy: defaultRescorePolicy }],
   });
   // Phase boundaries from the progress query, to show where the time goes.
   const phaseStart = new Map<RescorePhase, number>();
+  let polling: Promise<unknown> = Promise.resolve();
   const poll = setInterval(() => {
-    handle
+    polling = handle
       .query(rescoreProgressQuery)
       .then((p) => {
         if (!phaseStart.has(p.phase)) phaseStart.set(p.phase, performance.now() - started);
@@ -124,6 +132,8 @@ try {
   const result = await handle.result();
   const rescoreMs = performance.now() - started;
   clearInterval(poll);
+  // A query still on its way would be retried on a closed connection.
+  await polling;
   await temporal.close();
   const rss = worker.pid ? Number(readFileSync(`/proc/${worker.pid}/status`, 'utf8').match(/VmHWM:\s+(\d+)/)?.[1] ?? 0) / 1024 : 0;
 
@@ -151,7 +161,7 @@ try {
 
 Run ${new Date().toISOString().slice(0, 10)} on this ${os.cpus().length}-core machine (shared, noisy: compare ratios, not absolute numbers).
 Command: \`npm run bench:scoring\` (BENCH_CUSTOMERS=${customers}, BENCH_ORDERS_PER_CUSTOMER=${ordersPerCustomer}: ${orders} orders; one embedded PostgreSQL 18, a Temporal dev server, one worker process; policy page size ${defaultRescorePolicy.pageSize}).
-The rescore writes 6 to 8 snapshots per customer (RFM, churn risk, CLV, behaviour change, profitability, payment loyalty, referral value, persistent issue) with reasons.
+The rescore writes 6 to 8 snapshots per customer (RFM, churn risk, CLV, behaviour change, profitability, payment loyalty, referral value, persistent issue) with reasons. This run scored the base as of ${asOf}: the day after the previous benchmark run on this database (the first scores ${FIRST_AS_OF}), so its scores change from the last ones as a nightly run's would.
 
 ${table}
 

@@ -6,7 +6,8 @@ import { Customer } from './customer.entity.js';
 /**
  * The newest value of each score per customer, kept by a trigger on score_snapshot
  * inserts: the customers list filters and sorts by scores from here instead of
- * searching each customer's snapshot history.
+ * searching each customer's snapshot history. Fill factor 50 (migration
+ * 20261201010000), so a nightly rewrite of an unchanged value stays off the indexes.
  */
 @Entity({ tableName: 'current_score' })
 @Index({ properties: ['kind', 'value'], name: 'current_score_kind_value_index' })
