@@ -3,7 +3,6 @@ import {
   astFromValue,
   getNamedType,
   getNullableType,
-  getOperationAST,
   getVariableValues,
   GraphQLError,
   isInputObjectType,
@@ -40,16 +39,12 @@ export function jitExecutor(schema: GraphQLSchema, options: { compiledOperations
   // Keyed by the operation's text hash and name; bounded, as clients may send any number of distinct operations.
   const compiled = new LRUCache<string, CompiledQuery>({ max: options.compiledOperations ?? 1000 });
 
-  const executor: GatewayExecutor = async ({ document, operationName, queryHash, request, context }) => {
+  const executor: GatewayExecutor = async ({ document, operation, operationName, queryHash, request, context }) => {
     // Variables are checked by graphql-js first, so a wrong one is reported exactly as without the compiler
     // (Apollo turns those errors into BAD_USER_INPUT by their AST nodes, which graphql-jit's errors lack).
-    const operation = getOperationAST(document, operationName ?? undefined);
-    let variables = request.variables ?? {};
-    if (operation) {
-      const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], variables);
-      if (coerced.errors) return { errors: coerced.errors };
-      variables = withInputDefaults(schema, operation, variables);
-    }
+    const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], request.variables ?? {});
+    if (coerced.errors) return { errors: coerced.errors };
+    const variables = withInputDefaults(schema, operation, request.variables ?? {});
     const key = `${queryHash}|${operationName ?? ''}`;
     let query = compiled.get(key);
     if (!query) {

@@ -297,10 +297,11 @@ export function conditionalExpectedTransactionsAt(params: BgNbdParams, c: Purcha
   const { a, b } = params;
   const D = c.x === 0 ? 1 : 1 + Math.exp(logDropOdds(params, c));
   const concentrated = a >= QUADRATURE_MIN_A && betaSpread(a, b + c.x) < 0.02;
+  // Both forms give 0 for a zero horizon; the series is not evaluated there.
   const whileAlive = concentrated
     ? expectedWhileAliveByQuadratureAt(params, c, horizons)
     : horizons.map((t) => (t === 0 ? 0 : expectedWhileAliveBySeries(params, c, t)));
-  return whileAlive.map((e, i) => (horizons[i] === 0 ? 0 : e / D));
+  return whileAlive.map((e) => e / D);
 }
 
 /** Below this a, the drop-out density p^(a-1) is too steep near 0 for a fixed quadrature rule: the series is used. */
