@@ -96,6 +96,33 @@ describe('filters', () => {
     const first = await stack.gql(CustomersDocument, { first: 1, filter }, Role.Viewer);
     expect(first.data!.customers.totalCount).toBe(expectIds(predicate).length);
   });
+  it('follows a customer from band to band as newer scores arrive, never back to an older one', async () => {
+    const em = stack.orm.em.fork();
+    const c = em.create(Customer, { name: 'Band Mover', email: 'mover@example.com', acquiredAt: '2026-01-01', createdAt: day(400) });
+    const churn = (band: string, at: number) => em.create(ScoreSnapshot, { customer: c, kind: ScoreKind.ChurnRisk, value: 0.5, band, modelVersion: 'bgnbd/1', computedAt: day(at), reasons: ['test'] });
+    const newestHigh = async () => (await stack.gql(CustomersDocument, { first: 1, filter: { riskBand: ['high'] } }, Role.Viewer)).data!.customers.edges[0]?.node.id;
+    try {
+      churn('low', 300);
+      await em.flush();
+      expect(await newestHigh()).not.toBe(c.id);
+      churn('high', 310);
+      await em.flush();
+      expect(await newestHigh()).toBe(c.id);
+      // A late-arriving older snapshot does not become current, so the band stays.
+      churn('low', 305);
+      await em.flush();
+      expect(await newestHigh()).toBe(c.id);
+      churn('medium', 320);
+      await em.flush();
+      expect(await newestHigh()).not.toBe(c.id);
+      em.create(ScoreSnapshot, { customer: c, kind: ScoreKind.Rfm, value: 1, band: 'Lost', modelVersion: 'rfm/1', computedAt: day(310), reasons: ['test'] });
+      await em.flush();
+      const lost = await stack.gql(CustomersDocument, { first: 5, filter: { segment: ['Lost'] } }, Role.Viewer);
+      expect(lost.data!.customers.edges.map((e) => e.node.id)).toEqual([c.id]);
+    } finally {
+      await em.nativeDelete(Customer, { id: c.id });
+    }
+  });
 });
 
 describe('sorting, page by page', () => {

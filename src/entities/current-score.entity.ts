@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { type Rel } from '@mikro-orm/core';
-import { Entity, Index, ManyToOne, Property } from '@mikro-orm/decorators/legacy';
+import { Entity, Index, ManyToOne, Property, Trigger } from '@mikro-orm/decorators/legacy';
 import { Customer } from './customer.entity.js';
 
 /**
@@ -12,6 +12,19 @@ import { Customer } from './customer.entity.js';
 @Entity({ tableName: 'current_score' })
 @Index({ properties: ['kind', 'value'], name: 'current_score_kind_value_index' })
 @Index({ properties: ['kind', 'band'], name: 'current_score_kind_band_index' })
+// The customer row carries its churn-risk band and RFM segment for the list's filters; only a change is copied.
+@Trigger({
+  name: 'current_score_band_insert',
+  timing: 'after',
+  events: ['insert'],
+  expression: `create trigger current_score_band_insert after insert on current_score for each row when (new.kind in ('churn-risk', 'rfm')) execute function copy_score_band_to_customer()`,
+})
+@Trigger({
+  name: 'current_score_band_update',
+  timing: 'after',
+  events: ['update'],
+  expression: `create trigger current_score_band_update after update on current_score for each row when (new.kind in ('churn-risk', 'rfm') and old.band is distinct from new.band) execute function copy_score_band_to_customer()`,
+})
 export class CurrentScore {
   @ManyToOne({ entity: () => Customer, primary: true, deleteRule: 'cascade' })
   customer!: Rel<Customer>;

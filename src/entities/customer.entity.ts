@@ -20,6 +20,9 @@ export enum CustomerStatus {
 @Entity({ tableName: 'customer' })
 @Index({ properties: ['createdAt', 'id'], name: 'customer_created_at_id_index' })
 @Index({ properties: ['revenueMinor', 'id'], name: 'customer_revenue_minor_id_index' })
+// Filtering by churn-risk band or RFM segment reads these, newest first, without probing each customer's scores.
+@Index({ properties: ['churnBand', 'createdAt', 'id'], name: 'customer_churn_band_created_at_index' })
+@Index({ properties: ['rfmSegment', 'createdAt', 'id'], name: 'customer_rfm_segment_created_at_index' })
 @Index({ name: 'customer_name_sort_index', expression: `create index "customer_name_sort_index" on "customer" (lower("name"), "id")` })
 // Text search on name and e-mail ("contains", case-insensitive) uses a trigram index.
 @Index({
@@ -73,6 +76,16 @@ export class Customer {
   /** Lifetime order total in minor units, kept current by database triggers on orders; never set by the application. */
   @Property({ type: money(), default: 0 })
   revenueMinor: number = 0;
+
+  /**
+   * The current churn-risk band and RFM segment, copied from current_score by a database
+   * trigger whenever they change (migration 20261201020000); never set by the application.
+   */
+  @Property({ type: 'text', nullable: true })
+  churnBand?: string | null;
+
+  @Property({ type: 'text', nullable: true })
+  rfmSegment?: string | null;
 
   @Property({ type: 'timestamptz' })
   createdAt: Date = new Date();

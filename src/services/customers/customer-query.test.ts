@@ -23,8 +23,14 @@ describe('customerWhere', () => {
   it('passes every value as a parameter, never as SQL text', () => {
     const { sql, parameters } = compile(customerWhere({ status: [CustomerStatus.Active], search: "O'Brien; drop table x", segment: ['At risk'] }));
     expect(sql).not.toContain("O'Brien");
-    expect(parameters).toEqual([['active'], "%o'brien; drop table x%", ScoreKind.Rfm, ['At risk']]);
-    expect(sql).toContain('from current_score cs');
+    expect(parameters).toEqual([['active'], "%o'brien; drop table x%", 'At risk']);
+  });
+
+  it('compares one band with = (so its index serves the list order) and several with any', () => {
+    expect(compile(customerWhere({ riskBand: ['high'] })).sql).toBe('(true and c.churn_band = $1)');
+    const several = compile(customerWhere({ segment: ['Champions', 'Loyal'] }));
+    expect(several.sql).toBe('(true and c.rfm_segment = any($1::text[]))');
+    expect(several.parameters).toEqual([['Champions', 'Loyal']]);
   });
 
   it('narrows by open complaints both ways', () => {

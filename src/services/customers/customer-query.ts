@@ -35,9 +35,13 @@ export interface CustomerSort {
 
 export const defaultCustomerSort: CustomerSort = { field: CustomerSortField.CreatedAt, direction: 'desc' };
 
-/** Customers whose current score of `kind` has one of the bands (current_score is kept by a trigger). */
-const inBands = (kind: ScoreKind, bands: string[]) =>
-  sql`exists (select 1 from current_score cs where cs.customer_id = c.id and cs.kind = ${kind} and cs.band = any(${bands}::text[]))`;
+
+/**
+ * `column = any(values)`, but a plain equality for one value: only that lets PostgreSQL read
+ * a (band, created_at) index in list order instead of filtering the newest customers one by one.
+ */
+const isOneOf = (column: RawBuilder<unknown>, values: string[]) =>
+  values.length === 1 ? sql`${column} = ${values[0]}` : sql`${column} = any(${values}::text[])`;
 
 /** The SQL condition for a filter, on table alias `c`. */
 export function customerWhere(filter: CustomerFilter = {}): RawBuilder<boolean> {
@@ -53,8 +57,9 @@ export function customerWhere(filter: CustomerFilter = {}): RawBuilder<boolean> 
     parts.push(filter.hasOpenComplaint ? open : sql`not ${open}`);
   }
   if (filter.marketingConsent != null) parts.push(sql`c.marketing_consent = ${filter.marketingConsent}`);
-  if (filter.segment?.length) parts.push(inBands(ScoreKind.Rfm, filter.segment));
-  if (filter.riskBand?.length) parts.push(inBands(ScoreKind.ChurnRisk, filter.riskBand));
+  // Copies of the current RFM and churn-risk bands on the customer row, kept by triggers on current_score.
+  if (filter.segment?.length) parts.push(isOneOf(sql`c.rfm_segment`, filter.segment));
+  if (filter.riskBand?.length) parts.push(isOneOf(sql`c.churn_band`, filter.riskBand));
   if (filter.acquiredFrom) parts.push(sql`c.acquired_at >= ${filter.acquiredFrom}::date`);
   if (filter.acquiredTo) parts.push(sql`c.acquired_at <= ${filter.acquiredTo}::date`);
   return sql<boolean>`(${sql.join(parts, sql` and `)})`;
