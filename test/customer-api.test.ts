@@ -6,6 +6,7 @@ import {
   CustomerOrderWindowsDocument,
   CustomerOverviewPageDocument,
   CustomerScoresDocument,
+  CustomerSlimPageBesideOneDocument,
   CustomersDocument,
   type CustomerFilterInput,
   type CustomerSortInput,
@@ -218,6 +219,25 @@ describe('nested fields', () => {
     // The newest of two snapshots is the latest score, with its own reasons.
     const first = await stack.gql(CustomerScoresDocument, { id: customers[0].id, historyKind: ScoreKind.Rfm }, Role.Viewer);
     expect(first.data!.customer!.scores.find((s) => s.kind === ScoreKind.Rfm)).toMatchObject({ value: 0, reasons: ['test'], modelVersion: 'rfm/1' });
+  });
+
+  it('reads only the selected columns for a page, without serving them to a fuller selection of the same data', async () => {
+    const c = customers[59]; // the newest: on the page, 3 orders, no scores
+    const scored = customers[44];
+    for (const id of [c.id, scored.id]) {
+      const { result: r, statements } = await countStatements(() => stack.gql(CustomerSlimPageBesideOneDocument, { first: 20, id }, Role.Viewer));
+      expect(r.errors).toBeUndefined();
+      const full = (await stack.gql(CustomerOrdersDocument, { id, first: 3 }, Role.Viewer)).data!.customer!.orders.edges.map((e) => e.node);
+      // Every order of the fixture has a margin of 100.
+      expect(full.length).toBeGreaterThan(1);
+      expect(r.data!.customer!.orders.edges.map((e) => e.node)).toEqual(full.map(({ id, orderedAt, amountMinor }) => ({ id, orderedAt, amountMinor, marginMinor: 100 })));
+      const scores = (await stack.gql(CustomerScoresDocument, { id, historyKind: ScoreKind.Rfm }, Role.Viewer)).data!.customer!.scores;
+      expect(r.data!.customer!.scores).toEqual(scores.map(({ kind, value, band, computedAt, modelVersion }) => ({ kind, value, band, computedAt, modelVersion })));
+      // The page's own statement names the columns it reads: no e-mail, margin or score time.
+      const page = statements.find((s) => s.includes('_orders'))!;
+      expect(page).not.toMatch(/c\.\*|"email"|margin_minor|computed_at/);
+    }
+    expect((await stack.gql(CustomerScoresDocument, { id: scored.id, historyKind: ScoreKind.Rfm }, Role.Viewer)).data!.customer!.scores.length).toBeGreaterThan(0);
   });
 
   it('reads two different windows on the orders of each customer, one of them batched', async () => {

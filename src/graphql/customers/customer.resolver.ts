@@ -12,6 +12,7 @@ import { ComplaintConnection } from '../complaints/complaint.types.js';
 import { OrderConnection } from '../orders/order.types.js';
 import { PlaybookRunConnection } from '../playbooks/playbook-run.types.js';
 import { ScoreType } from '../scores/score.types.js';
+import { selectedFields } from '../common/selection.js';
 import { customerPageIncludes } from './customer-page-includes.js';
 import { CustomerConnection, CustomersArgs, CustomerType, UpdateCustomerInput } from './customer.types.js';
 
@@ -37,8 +38,8 @@ export class CustomerResolver {
   }
 
   @FieldResolver(() => OrderConnection, { description: 'Newest first', complexity: pageComplexity })
-  orders(@Root() customer: Customer, @Args() args: NestedPageArgs, @Ctx() ctx: GraphQLContext): Promise<OrderConnection> {
-    return ctx.services.orders.forCustomer(customer.id, args);
+  orders(@Root() customer: Customer, @Args() args: NestedPageArgs, @Ctx() ctx: GraphQLContext, @Info() info: GraphQLResolveInfo): Promise<OrderConnection> {
+    return ctx.services.orders.forCustomer(customer.id, args, selectedFields(info, 'edges', 'node'));
   }
 
   @FieldResolver(() => InvoiceConnection, { description: 'Newest first', complexity: pageComplexity })
@@ -62,8 +63,8 @@ export class CustomerResolver {
   }
 
   @FieldResolver(() => [ScoreType], { description: 'The latest value of each score' })
-  scores(@Root() customer: Customer, @Ctx() ctx: GraphQLContext): Promise<ScoreView[]> {
-    return ctx.services.scores.latestFor(customer.id);
+  scores(@Root() customer: Customer, @Ctx() ctx: GraphQLContext, @Info() info: GraphQLResolveInfo): Promise<ScoreView[]> {
+    return ctx.services.scores.latestFor(customer.id, selectedFields(info));
   }
 
   @FieldResolver(() => [ScoreType], { description: 'Earlier values of one score, newest first' })

@@ -3,7 +3,7 @@ import type { EntityClass } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql, type RawBuilder } from 'kysely';
 import { assertPageSize, decodeCursor, encodeCursor, toPage, type Page, type PageArgs } from './pagination.js';
-import { rowMapper } from './read-model.js';
+import { projection, rowMapper, selectColumns } from './read-model.js';
 
 /** A list of child rows per parent (a customer's orders, invoices, ...), newest first. */
 export interface ChildListSpec {
@@ -22,9 +22,19 @@ interface Key {
   parentId: string;
   first: number;
   after: string | null;
+  /** The properties read (see `projection`); null for all. */
+  properties: readonly string[] | null;
 }
 
-const shapeOf = (k: Key) => `${k.first}|${k.after ?? ''}`;
+// One array per sort key for the life of the process: projections are cached by its identity.
+const keyProperties = new Map<string, readonly string[]>();
+function keyPropertiesOf(orderProperty: string): readonly string[] {
+  let properties = keyProperties.get(orderProperty);
+  if (!properties) keyProperties.set(orderProperty, (properties = ['id', orderProperty]));
+  return properties;
+}
+
+const shapeOf = (k: Key) => `${k.first}|${k.after ?? ''}|${k.properties?.join(',') ?? '*'}`;
 
 /**
  * Pages of children for many parents in one SQL statement (a lateral join that
@@ -37,41 +47,45 @@ export class ChildPager<T extends { id: string }> {
   private readonly pages: DataLoader<Key, Page<T>, string>;
   private readonly counts: DataLoader<string, number>;
   private readonly toModel: (row: Record<string, unknown>) => T;
+  /** What every page reads, whatever the fields: the ID and sort key its cursors are made of. */
+  private readonly keyProperties: readonly string[];
 
   constructor(
     private readonly em: EntityManager,
-    entity: EntityClass<T>,
+    private readonly entity: EntityClass<T>,
     private readonly spec: ChildListSpec,
   ) {
     this.toModel = rowMapper(em, entity);
+    this.keyProperties = keyPropertiesOf(spec.orderProperty);
     this.pages = new DataLoader((keys) => this.loadPages(keys), { cacheKeyFn: (k) => `${k.parentId}|${shapeOf(k)}` });
     this.counts = new DataLoader((parentIds) => this.loadCounts(parentIds));
   }
 
-  page(parentId: string, args: PageArgs): Promise<Page<T>> {
+  /** One parent's page; with `fields`, its children have only those properties (and their ID and sort key, for cursors). */
+  page(parentId: string, args: PageArgs, fields?: readonly string[]): Promise<Page<T>> {
     assertPageSize(args.first);
     if (args.after) decodeCursor(this.spec.tag, args.after, 2);
-    return this.pages.load({ parentId, first: args.first, after: args.after ?? null });
+    return this.pages.load({ parentId, first: args.first, after: args.after ?? null, properties: this.projection(fields) });
   }
 
   /**
    * The page of the parent `parentId` (a column of the caller's query) as one JSON column,
    * so a parent list reads its children in its own statement; null for arguments `page`
-   * refuses, which then reports them on the field as usual.
+   * refuses, which then reports them on the field as usual. `fields` as for `page`.
    */
-  pageColumn(parentId: RawBuilder<unknown>, args: PageArgs): RawBuilder<unknown> | null {
+  pageColumn(parentId: RawBuilder<unknown>, args: PageArgs, fields?: readonly string[]): RawBuilder<unknown> | null {
     try {
       assertPageSize(args.first);
       const order = sql.ref(`t.${this.spec.orderColumn}`);
-      return sql`(select coalesce(json_agg(row_to_json(t) order by ${order} desc, t.id desc), '[]') from (${this.pageOf(parentId, args.first, args.after ?? null)}) t)`;
+      return sql`(select coalesce(json_agg(row_to_json(t) order by ${order} desc, t.id desc), '[]') from (${this.pageOf(parentId, args.first, args.after ?? null, this.projection(fields))}) t)`;
     } catch {
       return null;
     }
   }
 
-  /** Takes a page read with `pageColumn`, so `page` with the same arguments reads nothing. */
-  prime(parentId: string, args: PageArgs, rows: Record<string, unknown>[]): void {
-    const key = { parentId, first: args.first, after: args.after ?? null };
+  /** Takes a page read with `pageColumn`, so `page` with the same arguments and fields reads nothing. */
+  prime(parentId: string, args: PageArgs, fields: readonly string[] | undefined, rows: Record<string, unknown>[]): void {
+    const key = { parentId, first: args.first, after: args.after ?? null, properties: this.projection(fields) };
     this.pages.prime(key, this.toPageOf(parentId, rows.map(this.toModel), key.first, key.after));
   }
 
@@ -82,8 +96,8 @@ export class ChildPager<T extends { id: string }> {
     const pages = new Map<string, Page<T>>();
     await Promise.all(
       [...groups.values()].map(async (group) => {
-        const { first, after } = group[0];
-        const rowsByParent = await this.fetch([...new Set(group.map((k) => k.parentId))], first, after);
+        const { first, after, properties } = group[0];
+        const rowsByParent = await this.fetch([...new Set(group.map((k) => k.parentId))], first, after, properties);
         for (const { parentId } of group) pages.set(`${parentId}|${shapeOf(group[0])}`, this.toPageOf(parentId, rowsByParent.get(parentId) ?? [], first, after));
       }),
     );
@@ -95,7 +109,7 @@ export class ChildPager<T extends { id: string }> {
   }
 
   /** One parent's newest `first + 1` rows after the cursor, from its (parent, order column) index. */
-  private pageOf(parentId: RawBuilder<unknown>, first: number, after: string | null): RawBuilder<unknown> {
+  private pageOf(parentId: RawBuilder<unknown>, first: number, after: string | null, properties: readonly string[] | null): RawBuilder<unknown> {
     const { spec } = this;
     const order = sql.ref(`t.${spec.orderColumn}`);
     let cursorCondition = sql<boolean>`true`;
@@ -104,19 +118,19 @@ export class ChildPager<T extends { id: string }> {
       cursorCondition = sql<boolean>`(${order}, t.id) < (${value}::${sql.raw(spec.orderType)}, ${id}::uuid)`;
     }
     return sql`
-      select * from ${sql.table(spec.table)} t
+      select ${selectColumns(this.em, this.entity, 't', properties)} from ${sql.table(spec.table)} t
       where ${sql.ref(`t.${spec.parentColumn}`)} = ${parentId} and ${cursorCondition}
       order by ${order} desc, t.id desc
       limit ${first + 1}`;
   }
 
-  private async fetch(parentIds: string[], first: number, after: string | null): Promise<Map<string, T[]>> {
+  private async fetch(parentIds: string[], first: number, after: string | null, properties: readonly string[] | null): Promise<Map<string, T[]>> {
     const { rows } = await sql<Record<string, unknown>>`
-      select t.* from unnest(${parentIds}::uuid[]) as p(id)
-      cross join lateral (${this.pageOf(sql`p.id`, first, after)}) t`.execute(this.em.getKysely());
+      select p.id as _parent, t.* from unnest(${parentIds}::uuid[]) as p(id)
+      cross join lateral (${this.pageOf(sql`p.id`, first, after, properties)}) t`.execute(this.em.getKysely());
     const byParent = new Map<string, T[]>();
     for (const row of rows) {
-      const parentId = row[this.spec.parentColumn] as string;
+      const parentId = row._parent as string;
       byParent.set(parentId, [...(byParent.get(parentId) ?? []), this.toModel(row)]);
     }
     return byParent;
@@ -130,6 +144,11 @@ export class ChildPager<T extends { id: string }> {
       group by 1`.execute(this.em.getKysely());
     const counts = new Map(rows.map((r) => [r.parent, Number(r.n)]));
     return parentIds.map((id) => counts.get(id) ?? 0);
+  }
+
+  /** The properties read for `fields`: with the ID and sort key a cursor needs. */
+  private projection(fields: readonly string[] | undefined): readonly string[] | null {
+    return projection(this.em, this.entity, fields, this.keyProperties);
   }
 
   private cursorOf(entity: T): string {

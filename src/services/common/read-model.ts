@@ -1,5 +1,6 @@
 import type { EntityClass, EntityProperty } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { sql, type RawBuilder } from 'kysely';
 
 /**
  * Maps raw rows of set-based read queries to plain objects shaped like the entity
@@ -39,8 +40,41 @@ function buildMapper<T extends object>(em: EntityManager, entity: EntityClass<T>
     const out: Record<string, unknown> = {};
     for (const { name, column, convert } of columns) {
       const value = row[column];
-      out[name] = value === null || value === undefined ? null : convert(value);
+      // A column the query did not read (see selectColumns) stays unset.
+      if (value !== undefined) out[name] = value === null ? null : convert(value);
     }
     return out as T;
   };
+}
+
+/**
+ * The properties a read needs when a caller reads only `fields` (as the ORM's partial
+ * loading does): those of `fields` and `always` that are columns of the entity, sorted, so
+ * equal needs give equal keys; null (every column) when `fields` is absent. PostgreSQL then
+ * formats, and Node parses, no column a client did not ask for.
+ */
+export function projection<T extends object>(em: EntityManager, entity: EntityClass<T>, fields: readonly string[] | null | undefined, always: readonly string[] = ID): readonly string[] | null {
+  if (!fields) return null;
+  // Asked once per parent on a page with the same arrays (selections are cached, `always` is a constant): computed once.
+  let byEntity = projections.get(fields);
+  if (!byEntity) projections.set(fields, (byEntity = new Map()));
+  let byAlways = byEntity.get(entity);
+  if (!byAlways) byEntity.set(entity, (byAlways = new Map()));
+  let properties = byAlways.get(always);
+  if (!properties) {
+    const wanted = new Set([...always, ...fields]);
+    properties = em.getMetadata().get(entity).props.filter((p) => wanted.has(p.name) && p.fieldNames?.length === 1).map((p) => p.name).sort();
+    byAlways.set(always, properties);
+  }
+  return properties;
+}
+
+const ID = ['id'];
+const projections = new WeakMap<readonly string[], Map<EntityClass<object>, Map<readonly string[], readonly string[]>>>();
+
+/** The select list for a projection on table alias `alias` (`alias.*` for null). */
+export function selectColumns<T extends object>(em: EntityManager, entity: EntityClass<T>, alias: string, properties: readonly string[] | null): RawBuilder<unknown> {
+  if (!properties) return sql.raw(`${alias}.*`);
+  const meta = em.getMetadata().get(entity);
+  return sql.join(properties.map((name) => sql.ref(`${alias}.${meta.properties[name as keyof typeof meta.properties].fieldNames[0]}`)));
 }

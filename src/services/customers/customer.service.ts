@@ -9,7 +9,7 @@ import type { OrderService } from '../orders/order.service.js';
 import type { ScoreService } from '../scores/score.service.js';
 import { ChildPager } from '../common/child-pages.js';
 import { assertPageSize, decodeCursor, encodeCursor, toPage, type Page, type PageArgs } from '../common/pagination.js';
-import { rowMapper } from '../common/read-model.js';
+import { projection, rowMapper, selectColumns } from '../common/read-model.js';
 import { CustomerException, CustomerExceptionCode } from './customer.exception.js';
 import { ScoreKind } from '../../domain/scoring/score-kind.js';
 import { customerSortKey, customerSortTag, customerWhere, defaultCustomerSort, type CustomerFilter, type CustomerSort, type SortKey } from './customer-query.js';
@@ -32,11 +32,14 @@ export interface CustomerContactPatch {
 
 const CONTACT_FIELDS = ['name', 'email', 'phone', 'timeZone', 'marketingConsent'] as const;
 
-/** What to read with each customer of a list page, in the page's own statement. */
+/** What a list page's caller reads of each customer, read in the page's own statement. */
 export interface CustomerPageIncludes {
-  scores?: boolean;
-  /** One page of each customer's orders. */
-  orders?: PageArgs | null;
+  /** The customer properties read (all when absent); the ID always. */
+  fields?: readonly string[];
+  /** The latest scores, with these fields (see ScoreService.latestFor). */
+  scores?: { fields?: readonly string[] } | null;
+  /** One page of each customer's orders, with these properties. */
+  orders?: { page: PageArgs; fields?: readonly string[] } | null;
 }
 
 export class CustomerService {
@@ -76,13 +79,15 @@ export class CustomerService {
     const where = customerWhere(args.filter ?? {});
     const db = this.em.getKysely();
     const key = customerSortKey(sort);
-    const ordersColumn = includes.orders ? this.orders.pageColumn(sql`c.id`, includes.orders) : null;
+    const { scores, orders } = includes;
+    const ordersColumn = orders ? this.orders.pageColumn(sql`c.id`, orders.page, orders.fields) : null;
     const columns = [
-      ...(includes.scores ? [sql`${this.scores.latestColumn(sql`c.id`)} as _scores`] : []),
+      selectColumns(this.em, Customer, 'c', projection(this.em, Customer, includes.fields)),
+      ...(scores ? [sql`${this.scores.latestColumn(sql`c.id`, scores.fields)} as _scores`] : []),
       ...(ordersColumn ? [sql`${ordersColumn} as _orders`] : []),
     ];
-    const extra = columns.length ? sql`, ${sql.join(columns)}` : sql``;
-    const { rows, cursorOf } = key ? await this.byExpression(key, sort, where, args, extra) : await this.byScore(sort, where, args, extra);
+    const select = sql.join(columns);
+    const { rows, cursorOf } = key ? await this.byExpression(key, sort, where, args, select) : await this.byScore(sort, where, args, select);
     // Counting the whole filtered list costs a scan: only when the client asks for totalCount.
     let total: Promise<number> | undefined;
     const totalCount = () => (total ??= sql<{ n: string }>`select count(*) as n from customer c where ${where}`.execute(db).then((r) => Number(r.rows[0].n)));
@@ -91,15 +96,15 @@ export class CustomerService {
     const customers = rows.map((row) => {
       const customer = this.toModel(row);
       rowOf.set(customer, row);
-      if (row._scores) this.scores.primeLatest(customer.id, row._scores as Record<string, unknown>[]);
-      if (row._orders) this.orders.primeForCustomer(customer.id, includes.orders!, row._orders as Record<string, unknown>[]);
+      if (row._scores) this.scores.primeLatest(customer.id, scores!.fields, row._scores as Record<string, unknown>[]);
+      if (row._orders) this.orders.primeForCustomer(customer.id, orders!.page, orders!.fields, row._orders as Record<string, unknown>[]);
       return customer;
     });
     return toPage(customers, args.first, totalCount, (c) => cursorOf(rowOf.get(c)!), Boolean(args.after));
   }
 
   /** Keyset page over a sort expression on the customer row (creation, name, tenure, revenue). */
-  private async byExpression(key: SortKey, sort: CustomerSort, where: RawBuilder<boolean>, args: PageArgs, extra: RawBuilder<unknown>) {
+  private async byExpression(key: SortKey, sort: CustomerSort, where: RawBuilder<boolean>, args: PageArgs, select: RawBuilder<unknown>) {
     const tag = customerSortTag(sort);
     const dir = sql.raw(sort.direction);
     let after = sql<boolean>`true`;
@@ -109,7 +114,7 @@ export class CustomerService {
       after = sql<boolean>`(${key.expr}, c.id) ${op} (${value}::${sql.raw(key.type)}, ${id}::uuid)`;
     }
     const { rows } = await sql<Row>`
-      select c.*, ${key.expr}::text as _sort ${extra} from customer c
+      select ${select}, ${key.expr}::text as _sort from customer c
       where ${where} and ${after}
       order by ${key.expr} ${dir}, c.id ${dir}
       limit ${args.first + 1}`.execute(this.em.getKysely());
@@ -122,7 +127,7 @@ export class CustomerService {
    * without a value of it (by ID), so unscored customers come last in either direction. The
    * cursor says which part it is in.
    */
-  private async byScore(sort: CustomerSort, where: RawBuilder<boolean>, args: PageArgs, extra: RawBuilder<unknown>) {
+  private async byScore(sort: CustomerSort, where: RawBuilder<boolean>, args: PageArgs, select: RawBuilder<unknown>) {
     const kind = sort.scoreKind ?? ScoreKind.ChurnRisk;
     const tag = customerSortTag(sort);
     const dir = sql.raw(sort.direction);
@@ -141,7 +146,7 @@ export class CustomerService {
     const db = this.em.getKysely();
     const scored = (
       await sql<Row>`
-        select c.*, 1 as _part, cs.value::text as _value_text ${extra}
+        select ${select}, 1 as _part, cs.value::text as _value_text
           from current_score cs join customer c on c.id = cs.customer_id
          where cs.kind = ${kind} and cs.value is not null and ${where} and ${scoredAfter}
          order by cs.value ${dir}, cs.customer_id ${dir} limit ${limit}`.execute(db)
@@ -151,7 +156,7 @@ export class CustomerService {
       scored.length < limit
         ? (
             await sql<Row>`
-              select c.*, 2 as _part, null as _value_text ${extra} from customer c
+              select ${select}, 2 as _part, null as _value_text from customer c
                where ${where} and ${unscoredAfter}
                  and not exists (select 1 from current_score x where x.customer_id = c.id and x.kind = ${kind} and x.value is not null)
                order by c.id ${dir} limit ${limit - scored.length}`.execute(db)

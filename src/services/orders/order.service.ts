@@ -18,17 +18,17 @@ export class OrderService {
     });
   }
 
-  /** A customer's orders, newest first (batched across a page of customers). */
-  forCustomer(customerId: string, args: PageArgs): Promise<Page<Order>> {
-    return this.pager.page(customerId, args);
+  /** A customer's orders, newest first (batched across a page of customers); with `fields`, only those properties are read. */
+  forCustomer(customerId: string, args: PageArgs, fields?: readonly string[]): Promise<Page<Order>> {
+    return this.pager.page(customerId, args, fields);
   }
 
   /** The orders page of the customer `customerId` (a column of a customers query) as JSON, for `primeForCustomer`; null for refused arguments. */
-  pageColumn(customerId: RawBuilder<unknown>, args: PageArgs): RawBuilder<unknown> | null {
-    return this.pager.pageColumn(customerId, args);
+  pageColumn(customerId: RawBuilder<unknown>, args: PageArgs, fields?: readonly string[]): RawBuilder<unknown> | null {
+    return this.pager.pageColumn(customerId, args, fields);
   }
 
-  primeForCustomer(customerId: string, args: PageArgs, rows: Record<string, unknown>[]): void {
-    this.pager.prime(customerId, args, rows);
+  primeForCustomer(customerId: string, args: PageArgs, fields: readonly string[] | undefined, rows: Record<string, unknown>[]): void {
+    this.pager.prime(customerId, args, fields, rows);
   }
 }

@@ -3,18 +3,24 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql, type RawBuilder } from 'kysely';
 import { CurrentScore, ScoreSnapshot } from '../../entities/index.js';
 import { PaginationException, PaginationExceptionCode } from '../common/pagination.js';
-import { rowMapper } from '../common/read-model.js';
+import { projection, rowMapper, selectColumns } from '../common/read-model.js';
 
 export const MAX_SCORE_HISTORY = 100;
 
 /** A score as a customer's page shows it: the current value (from current_score) or one snapshot of its history. */
 export type ScoreView = CurrentScore | ScoreSnapshot;
 
-/** The current_score columns a customer's latest scores are read from. */
-const latestColumns = sql`cs.customer_id, cs.kind, cs.value, cs.band, cs.computed_at, cs.snapshot_id`;
+/** A customer's latest scores, with the current_score properties read (null: all). */
+interface LatestKey {
+  customerId: string;
+  properties: readonly string[] | null;
+}
+const KIND = ['kind'];
+const KIND_AND_SNAPSHOT = ['kind', 'snapshotId'];
+const latestKeyOf = (k: LatestKey) => `${k.customerId}|${k.properties?.join(',') ?? '*'}`;
 
 export class ScoreService {
-  private readonly latest: DataLoader<string, CurrentScore[]>;
+  private readonly latest: DataLoader<LatestKey, CurrentScore[], string>;
   /** Keyed by customer, kind and length; one statement per kind and length asked for in a request. */
   private readonly history: DataLoader<string, ScoreSnapshot[]>;
   /** Reasons and model version live on the snapshot: read only when a client asks for them. */
@@ -24,18 +30,24 @@ export class ScoreService {
   constructor(private readonly em: EntityManager) {
     const toSnapshot = rowMapper(em, ScoreSnapshot);
     this.toCurrent = rowMapper(em, CurrentScore);
-    this.latest = new DataLoader(async (customerIds) => {
-      // current_score holds each newest value: read by key, whatever the history's length.
-      const { rows } = await sql<Record<string, unknown>>`
-        select ${latestColumns} from current_score cs where cs.customer_id = any(${[...customerIds]}::uuid[])
-         order by cs.customer_id, cs.kind`.execute(this.em.getKysely());
-      const byCustomer = new Map<string, CurrentScore[]>();
-      for (const row of rows) {
-        const score = this.toCurrent(row);
-        byCustomer.set(score.customer.id, [...(byCustomer.get(score.customer.id) ?? []), score]);
-      }
-      return customerIds.map((id) => byCustomer.get(id) ?? []);
-    });
+    this.latest = new DataLoader(
+      async (keys) => {
+        const found = new Map<string, CurrentScore[]>();
+        const groups = Map.groupBy(keys, (k) => k.properties);
+        for (const [properties, group] of groups) {
+          // current_score holds each newest value: read by key, whatever the history's length.
+          const { rows } = await sql<Record<string, unknown>>`
+            select cs.customer_id as _customer, ${selectColumns(em, CurrentScore, 'cs', properties)} from current_score cs
+             where cs.customer_id = any(${group.map((k) => k.customerId)}::uuid[])
+             order by cs.customer_id, cs.kind`.execute(this.em.getKysely());
+          for (const [customerId, own] of Map.groupBy(rows, (row) => row._customer as string)) {
+            found.set(latestKeyOf({ customerId, properties }), this.toScores(customerId, own));
+          }
+        }
+        return keys.map((k) => found.get(latestKeyOf(k)) ?? []);
+      },
+      { cacheKeyFn: latestKeyOf },
+    );
     this.snapshots = new DataLoader(async (ids) => {
       const { rows } = await sql<Record<string, unknown>>`select * from score_snapshot where id = any(${[...ids]}::uuid[])`.execute(this.em.getKysely());
       const byId = new Map(rows.map((row) => [row.id as string, toSnapshot(row)]));
@@ -75,9 +87,12 @@ export class ScoreService {
     return rows[0]?.band ?? null;
   }
 
-  /** The newest value of each score of a customer, by kind (batched across a page of customers). */
-  latestFor(customerId: string): Promise<CurrentScore[]> {
-    return this.latest.load(customerId);
+  /**
+   * The newest value of each score of a customer, by kind (batched across a page of
+   * customers). With `fields` (of ScoreView), only what those need is read.
+   */
+  latestFor(customerId: string, fields?: readonly string[]): Promise<CurrentScore[]> {
+    return this.latest.load({ customerId, properties: this.latestProperties(fields) });
   }
 
   /** The facts behind a score and the model that computed it (batched: one statement for a page's scores). */
@@ -89,14 +104,30 @@ export class ScoreService {
     return snapshot;
   }
 
-  /** The latest scores of the customer `customerId` (a column of the caller's query) as one JSON column, for `primeLatest`. */
-  latestColumn(customerId: RawBuilder<unknown>): RawBuilder<unknown> {
+  /** The latest scores of the customer `customerId` (a column of the caller's query) as one JSON column, for `primeLatest`; `fields` as for `latestFor`. */
+  latestColumn(customerId: RawBuilder<unknown>, fields?: readonly string[]): RawBuilder<unknown> {
+    const columns = selectColumns(this.em, CurrentScore, 'cs', this.latestProperties(fields));
     // row_to_json costs PostgreSQL half of what json_build_object over the same columns does.
-    return sql`(select coalesce(json_agg(row_to_json(cs) order by cs.kind), '[]') from current_score cs where cs.customer_id = ${customerId})`;
+    return sql`(select coalesce(json_agg(row_to_json(cs) order by cs.kind), '[]') from (select ${columns} from current_score cs where cs.customer_id = ${customerId}) cs)`;
   }
 
-  /** Takes a customer's latest scores read with `latestColumn` (in the customers page's statement), so `latestFor` reads nothing. */
-  primeLatest(customerId: string, rows: Record<string, unknown>[]): void {
-    this.latest.prime(customerId, rows.map(this.toCurrent));
+  /** Takes a customer's latest scores read with `latestColumn` (in the customers page's statement), so `latestFor` with the same fields reads nothing. */
+  primeLatest(customerId: string, fields: readonly string[] | undefined, rows: Record<string, unknown>[]): void {
+    this.latest.prime({ customerId, properties: this.latestProperties(fields) }, this.toScores(customerId, rows));
+  }
+
+  private toScores(customerId: string, rows: Record<string, unknown>[]): CurrentScore[] {
+    const customer = { id: customerId } as CurrentScore['customer'];
+    return rows.map((row) => {
+      const score = this.toCurrent(row);
+      score.customer = customer;
+      return score;
+    });
+  }
+
+  /** The current_score properties that ScoreView fields need: reasons and model version are read from the snapshot it points at. */
+  private latestProperties(fields: readonly string[] | undefined): readonly string[] | null {
+    if (!fields) return null;
+    return projection(this.em, CurrentScore, fields, fields.includes('reasons') || fields.includes('modelVersion') ? KIND_AND_SNAPSHOT : KIND);
   }
 }
