@@ -57,6 +57,8 @@ export async function createApi(deps: ApiDeps): Promise<Api> {
 
   const app = express();
   app.disable('x-powered-by');
+  // GraphQL answers are POSTed, never revalidated: hashing each one for an ETag was wasted work.
+  app.disable('etag');
   const httpServer = http.createServer(app);
   const schema = await createSchema();
   const limits = deps.limits ?? defaultQueryLimits;

@@ -38,7 +38,7 @@ export class CustomerResolver {
   }
 
   @FieldResolver(() => OrderConnection, { description: 'Newest first', complexity: pageComplexity })
-  orders(@Root() customer: Customer, @Args() args: NestedPageArgs, @Ctx() ctx: GraphQLContext, @Info() info: GraphQLResolveInfo): Promise<OrderConnection> {
+  orders(@Root() customer: Customer, @Args() args: NestedPageArgs, @Ctx() ctx: GraphQLContext, @Info() info: GraphQLResolveInfo): OrderConnection | Promise<OrderConnection> {
     return ctx.services.orders.forCustomer(customer.id, args, selectedFields(info, 'edges', 'node'));
   }
 
@@ -63,7 +63,7 @@ export class CustomerResolver {
   }
 
   @FieldResolver(() => [ScoreType], { description: 'The latest value of each score' })
-  scores(@Root() customer: Customer, @Ctx() ctx: GraphQLContext, @Info() info: GraphQLResolveInfo): Promise<ScoreView[]> {
+  scores(@Root() customer: Customer, @Ctx() ctx: GraphQLContext, @Info() info: GraphQLResolveInfo): ScoreView[] | Promise<ScoreView[]> {
     return ctx.services.scores.latestFor(customer.id, selectedFields(info));
   }
 

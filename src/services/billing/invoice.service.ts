@@ -49,7 +49,7 @@ export class InvoiceService {
     return invoice;
   }
 
-  forCustomer(customerId: string, args: PageArgs): Promise<Page<Invoice>> {
+  async forCustomer(customerId: string, args: PageArgs): Promise<Page<Invoice>> {
     return this.pager.page(customerId, args);
   }
 

@@ -35,6 +35,7 @@ function keyPropertiesOf(orderProperty: string): readonly string[] {
 }
 
 const shapeOf = (k: Key) => `${k.first}|${k.after ?? ''}|${k.properties?.join(',') ?? '*'}`;
+const keyOf = (k: Key) => `${k.parentId}|${shapeOf(k)}`;
 
 /**
  * Pages of children for many parents in one SQL statement (a lateral join that
@@ -46,6 +47,8 @@ const shapeOf = (k: Key) => `${k.first}|${k.after ?? ''}|${k.properties?.join(',
 export class ChildPager<T extends { id: string }> {
   private readonly pages: DataLoader<Key, Page<T>, string>;
   private readonly counts: DataLoader<string, number>;
+  /** Pages read by a parent list's own statement: answered at once, without a loader's promise. */
+  private readonly primed = new Map<string, Page<T>>();
   private readonly toModel: (row: Record<string, unknown>) => T;
   /** What every page reads, whatever the fields: the ID and sort key its cursors are made of. */
   private readonly keyProperties: readonly string[];
@@ -57,15 +60,16 @@ export class ChildPager<T extends { id: string }> {
   ) {
     this.toModel = rowMapper(em, entity);
     this.keyProperties = keyPropertiesOf(spec.orderProperty);
-    this.pages = new DataLoader((keys) => this.loadPages(keys), { cacheKeyFn: (k) => `${k.parentId}|${shapeOf(k)}` });
+    this.pages = new DataLoader((keys) => this.loadPages(keys), { cacheKeyFn: keyOf });
     this.counts = new DataLoader((parentIds) => this.loadCounts(parentIds));
   }
 
   /** One parent's page; with `fields`, its children have only those properties (and their ID and sort key, for cursors). */
-  page(parentId: string, args: PageArgs, fields?: readonly string[]): Promise<Page<T>> {
+  page(parentId: string, args: PageArgs, fields?: readonly string[]): Page<T> | Promise<Page<T>> {
     assertPageSize(args.first);
     if (args.after) decodeCursor(this.spec.tag, args.after, 2);
-    return this.pages.load({ parentId, first: args.first, after: args.after ?? null, properties: this.projection(fields) });
+    const key = { parentId, first: args.first, after: args.after ?? null, properties: this.projection(fields) };
+    return this.primed.get(keyOf(key)) ?? this.pages.load(key);
   }
 
   /**
@@ -86,7 +90,7 @@ export class ChildPager<T extends { id: string }> {
   /** Takes a page read with `pageColumn`, so `page` with the same arguments and fields reads nothing. */
   prime(parentId: string, args: PageArgs, fields: readonly string[] | undefined, rows: Record<string, unknown>[]): void {
     const key = { parentId, first: args.first, after: args.after ?? null, properties: this.projection(fields) };
-    this.pages.prime(key, this.toPageOf(parentId, rows.map(this.toModel), key.first, key.after));
+    this.primed.set(keyOf(key), this.toPageOf(parentId, rows.map(this.toModel), key.first, key.after));
   }
 
   private async loadPages(keys: readonly Key[]): Promise<Page<T>[]> {
@@ -98,10 +102,10 @@ export class ChildPager<T extends { id: string }> {
       [...groups.values()].map(async (group) => {
         const { first, after, properties } = group[0];
         const rowsByParent = await this.fetch([...new Set(group.map((k) => k.parentId))], first, after, properties);
-        for (const { parentId } of group) pages.set(`${parentId}|${shapeOf(group[0])}`, this.toPageOf(parentId, rowsByParent.get(parentId) ?? [], first, after));
+        for (const key of group) pages.set(keyOf(key), this.toPageOf(key.parentId, rowsByParent.get(key.parentId) ?? [], first, after));
       }),
     );
-    return keys.map((k) => pages.get(`${k.parentId}|${shapeOf(k)}`)!);
+    return keys.map((k) => pages.get(keyOf(k))!);
   }
 
   private toPageOf(parentId: string, nodes: T[], first: number, after: string | null): Page<T> {

@@ -53,16 +53,22 @@ export function decodeCursor(tag: string, cursor: string, length: number): unkno
   return parsed.slice(1);
 }
 
+/** Cursors are encoded only when read: most clients read endCursor only, many no cursor at all. */
+class Edge<T> {
+  constructor(
+    readonly node: T,
+    private readonly cursorOf: (row: T) => string,
+  ) {}
+
+  get cursor(): string {
+    return this.cursorOf(this.node);
+  }
+}
+
 /** Builds a page from rows fetched with `limit first + 1` (the extra row only says there is more). */
 export function toPage<T>(rows: T[], first: number, count: number | (() => Promise<number>), cursorOf: (row: T) => string, hasPreviousPage: boolean): Page<T> {
   const nodes = rows.slice(0, first);
-  // Cursors are encoded only when read: most clients read endCursor only, many no cursor at all.
-  const edges = nodes.map((node) => ({
-    node,
-    get cursor() {
-      return cursorOf(node);
-    },
-  }));
+  const edges = nodes.map((node) => new Edge(node, cursorOf));
   return {
     edges,
     pageInfo: {

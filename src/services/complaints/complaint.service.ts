@@ -44,7 +44,7 @@ export class ComplaintService {
     });
   }
 
-  forCustomer(customerId: string, args: PageArgs): Promise<Page<Complaint>> {
+  async forCustomer(customerId: string, args: PageArgs): Promise<Page<Complaint>> {
     return this.pager.page(customerId, args);
   }
 

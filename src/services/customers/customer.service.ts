@@ -186,7 +186,7 @@ export class CustomerService {
   }
 
   /** The customers this one brought in, newest first. */
-  referralsOf(customerId: string, args: PageArgs): Promise<Page<Customer>> {
+  async referralsOf(customerId: string, args: PageArgs): Promise<Page<Customer>> {
     return this.referrals.page(customerId, args);
   }
 

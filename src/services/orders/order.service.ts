@@ -19,7 +19,7 @@ export class OrderService {
   }
 
   /** A customer's orders, newest first (batched across a page of customers); with `fields`, only those properties are read. */
-  forCustomer(customerId: string, args: PageArgs, fields?: readonly string[]): Promise<Page<Order>> {
+  forCustomer(customerId: string, args: PageArgs, fields?: readonly string[]): Page<Order> | Promise<Page<Order>> {
     return this.pager.page(customerId, args, fields);
   }
 

@@ -21,7 +21,7 @@ export class PlaybookRunService {
   }
 
   /** A customer's playbook runs, newest first (batched across a page of customers). */
-  forCustomer(customerId: string, args: PageArgs): Promise<Page<PlaybookRun>> {
+  async forCustomer(customerId: string, args: PageArgs): Promise<Page<PlaybookRun>> {
     return this.pager.page(customerId, args);
   }
 

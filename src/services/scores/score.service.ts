@@ -26,6 +26,8 @@ export class ScoreService {
   /** Reasons and model version live on the snapshot: read only when a client asks for them. */
   private readonly snapshots: DataLoader<string, ScoreSnapshot | null>;
   private readonly toCurrent: (row: Record<string, unknown>) => CurrentScore;
+  /** Latest scores read by a customers page's own statement: answered at once, without a loader's promise. */
+  private readonly primedLatest = new Map<string, CurrentScore[]>();
 
   constructor(private readonly em: EntityManager) {
     const toSnapshot = rowMapper(em, ScoreSnapshot);
@@ -91,8 +93,9 @@ export class ScoreService {
    * The newest value of each score of a customer, by kind (batched across a page of
    * customers). With `fields` (of ScoreView), only what those need is read.
    */
-  latestFor(customerId: string, fields?: readonly string[]): Promise<CurrentScore[]> {
-    return this.latest.load({ customerId, properties: this.latestProperties(fields) });
+  latestFor(customerId: string, fields?: readonly string[]): CurrentScore[] | Promise<CurrentScore[]> {
+    const key = { customerId, properties: this.latestProperties(fields) };
+    return this.primedLatest.get(latestKeyOf(key)) ?? this.latest.load(key);
   }
 
   /** The facts behind a score and the model that computed it (batched: one statement for a page's scores). */
@@ -113,7 +116,7 @@ export class ScoreService {
 
   /** Takes a customer's latest scores read with `latestColumn` (in the customers page's statement), so `latestFor` with the same fields reads nothing. */
   primeLatest(customerId: string, fields: readonly string[] | undefined, rows: Record<string, unknown>[]): void {
-    this.latest.prime({ customerId, properties: this.latestProperties(fields) }, this.toScores(customerId, rows));
+    this.primedLatest.set(latestKeyOf({ customerId, properties: this.latestProperties(fields) }), this.toScores(customerId, rows));
   }
 
   private toScores(customerId: string, rows: Record<string, unknown>[]): CurrentScore[] {
