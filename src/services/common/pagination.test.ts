@@ -1,4 +1,4 @@
-import { PaginationException, assertPageSize, decodeCursor, encodeCursor, toPage } from './pagination.js';
+import { PaginationException, assertPageSize, decodeCursor, encodeCursor, toPage, type Page } from './pagination.js';
 
 describe('cursors', () => {
   it('round-trip their sort key', () => {
@@ -27,18 +27,32 @@ describe('page sizes', () => {
 });
 
 describe('toPage', () => {
+  // What a client can read of a page (cursors are getters, encoded when read).
+  const infoOf = ({ pageInfo: p }: Page<number>) => ({ hasNextPage: p.hasNextPage, hasPreviousPage: p.hasPreviousPage, startCursor: p.startCursor, endCursor: p.endCursor });
+
   it('uses the extra row only to say there is a next page', () => {
     const page = toPage([1, 2, 3], 2, 10, (n) => `c${n}`, false);
-    expect(page.edges).toEqual([
+    expect(page.edges.map(({ node, cursor }) => ({ node, cursor }))).toEqual([
       { node: 1, cursor: 'c1' },
       { node: 2, cursor: 'c2' },
     ]);
-    expect(page.pageInfo).toEqual({ hasNextPage: true, hasPreviousPage: false, startCursor: 'c1', endCursor: 'c2' });
+    expect(infoOf(page)).toEqual({ hasNextPage: true, hasPreviousPage: false, startCursor: 'c1', endCursor: 'c2' });
     expect(page.totalCount).toBe(10);
   });
 
   it('ends the list when no extra row came back', () => {
-    expect(toPage([1], 2, 1, String, true).pageInfo).toEqual({ hasNextPage: false, hasPreviousPage: true, startCursor: '1', endCursor: '1' });
-    expect(toPage([], 2, 0, String, false).pageInfo).toEqual({ hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null });
+    expect(infoOf(toPage([1], 2, 1, String, true))).toEqual({ hasNextPage: false, hasPreviousPage: true, startCursor: '1', endCursor: '1' });
+    expect(infoOf(toPage([], 2, 0, String, false))).toEqual({ hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null });
+  });
+
+  it('encodes a cursor only when it is read, and counts only when the count is read', () => {
+    const encoded: number[] = [];
+    let counted = 0;
+    const page = toPage([1, 2, 3], 2, () => Promise.resolve(++counted), (n) => (encoded.push(n), `c${n}`), false);
+    expect(encoded).toEqual([]);
+    expect(page.pageInfo.endCursor).toBe('c2');
+    expect(encoded).toEqual([2]);
+    expect(counted).toBe(0);
+    return expect(page.totalCount).resolves.toBe(1);
   });
 });

@@ -65,26 +65,48 @@ class Edge<T> {
   }
 }
 
+class PageInfo<T> {
+  constructor(
+    private readonly nodes: T[],
+    readonly hasNextPage: boolean,
+    readonly hasPreviousPage: boolean,
+    private readonly cursorOf: (row: T) => string,
+  ) {}
+
+  get startCursor(): string | null {
+    return this.nodes.length ? this.cursorOf(this.nodes[0]) : null;
+  }
+
+  get endCursor(): string | null {
+    return this.nodes.length ? this.cursorOf(this.nodes[this.nodes.length - 1]) : null;
+  }
+}
+
+/** Classes rather than object literals with getters: a customers page builds fifty nested pages. */
+class CursorPage<T> implements Page<T> {
+  readonly edges: Edge<T>[];
+  readonly pageInfo: PageInfo<T>;
+
+  constructor(
+    rows: T[],
+    first: number,
+    private readonly count: number | (() => Promise<number>),
+    cursorOf: (row: T) => string,
+    hasPreviousPage: boolean,
+  ) {
+    const nodes = rows.length > first ? rows.slice(0, first) : rows;
+    this.edges = nodes.map((node) => new Edge(node, cursorOf));
+    this.pageInfo = new PageInfo(nodes, rows.length > first, hasPreviousPage, cursorOf);
+  }
+
+  get totalCount(): number | Promise<number> {
+    return typeof this.count === 'number' ? this.count : this.count();
+  }
+}
+
 /** Builds a page from rows fetched with `limit first + 1` (the extra row only says there is more). */
 export function toPage<T>(rows: T[], first: number, count: number | (() => Promise<number>), cursorOf: (row: T) => string, hasPreviousPage: boolean): Page<T> {
-  const nodes = rows.slice(0, first);
-  const edges = nodes.map((node) => new Edge(node, cursorOf));
-  return {
-    edges,
-    pageInfo: {
-      hasNextPage: rows.length > first,
-      hasPreviousPage,
-      get startCursor() {
-        return nodes.length ? cursorOf(nodes[0]) : null;
-      },
-      get endCursor() {
-        return nodes.length ? cursorOf(nodes[nodes.length - 1]) : null;
-      },
-    },
-    get totalCount() {
-      return typeof count === 'number' ? count : count();
-    },
-  };
+  return new CursorPage(rows, first, count, cursorOf, hasPreviousPage);
 }
 
 /** The same page with each node mapped (to its GraphQL view), cursors and count still computed only when read. */
