@@ -9,6 +9,7 @@ import type { OrderService } from '../orders/order.service.js';
 import type { ScoreService } from '../scores/score.service.js';
 import { ChildPager } from '../common/child-pages.js';
 import { assertPageSize, decodeCursor, encodeCursor, toPage, type Page, type PageArgs } from '../common/pagination.js';
+import { readPrepared } from '../common/prepared.js';
 import { projection, rowMapper, selectColumns } from '../common/read-model.js';
 import { CustomerException, CustomerExceptionCode } from './customer.exception.js';
 import { ScoreKind } from '../../domain/scoring/score-kind.js';
@@ -113,11 +114,14 @@ export class CustomerService {
       const op = sql.raw(sort.direction === 'asc' ? '>' : '<');
       after = sql<boolean>`(${key.expr}, c.id) ${op} (${value}::${sql.raw(key.type)}, ${id}::uuid)`;
     }
-    const { rows } = await sql<Row>`
-      select ${select}, ${key.expr}::text as _sort from customer c
-      where ${where} and ${after}
-      order by ${key.expr} ${dir}, c.id ${dir}
-      limit ${args.first + 1}`.execute(this.em.getKysely());
+    const rows = await readPrepared(
+      this.em,
+      sql<Row>`
+        select ${select}, ${key.expr}::text as _sort from customer c
+        where ${where} and ${after}
+        order by ${key.expr} ${dir}, c.id ${dir}
+        limit ${args.first + 1}`,
+    );
     return { rows, cursorOf: (row: Row) => encodeCursor(tag, [String(row._sort), row.id]) };
   }
 
@@ -143,24 +147,25 @@ export class CustomerService {
       }
     }
     const limit = args.first + 1;
-    const db = this.em.getKysely();
-    const scored = (
-      await sql<Row>`
+    const scored = await readPrepared(
+      this.em,
+      sql<Row>`
         select ${select}, 1 as _part, cs.value::text as _value_text
           from current_score cs join customer c on c.id = cs.customer_id
          where cs.kind = ${kind} and cs.value is not null and ${where} and ${scoredAfter}
-         order by cs.value ${dir}, cs.customer_id ${dir} limit ${limit}`.execute(db)
-    ).rows;
+         order by cs.value ${dir}, cs.customer_id ${dir} limit ${limit}`,
+    );
     // Unscored customers are read only once the scored ones run out.
     const unscored =
       scored.length < limit
-        ? (
-            await sql<Row>`
+        ? await readPrepared(
+            this.em,
+            sql<Row>`
               select ${select}, 2 as _part, null as _value_text from customer c
                where ${where} and ${unscoredAfter}
                  and not exists (select 1 from current_score x where x.customer_id = c.id and x.kind = ${kind} and x.value is not null)
-               order by c.id ${dir} limit ${limit - scored.length}`.execute(db)
-          ).rows
+               order by c.id ${dir} limit ${limit - scored.length}`,
+          )
         : [];
     const rows = [...scored, ...unscored];
     return {
