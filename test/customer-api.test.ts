@@ -154,6 +154,16 @@ describe('sorting, page by page', () => {
     }
   });
 
+  it('sends a list as a prepared statement, named by its shape, not by its values', async () => {
+    const run = (filter: CustomerFilterInput) => countStatements(() => stack.gql(CustomersDocument, { first: 3, filter }, Role.Viewer));
+    const [tierA, tierB, bands] = [await run({ serviceTier: ['Basic'] }), await run({ serviceTier: ['Premium'] }), await run({ riskBand: ['high'] })];
+    const pageName = (r: typeof tierA) => r.names[r.statements.findIndex((s) => s.includes('from customer c'))];
+    expect(pageName(tierA)).toMatch(/^read_/);
+    expect(pageName(tierB)).toBe(pageName(tierA));
+    expect(pageName(bands)).not.toBe(pageName(tierA));
+    expect(tierA.result.data!.customers.edges.map((e) => e.node.id)).not.toEqual(tierB.result.data!.customers.edges.map((e) => e.node.id));
+  });
+
   it('refuses a cursor of another sort order', async () => {
     const page = await stack.gql(CustomersDocument, { first: 2, sort: { field: 'Name', direction: 'Asc' } }, Role.Viewer);
     const r = await stack.gql(CustomersDocument, { first: 2, after: page.data!.customers.pageInfo.endCursor, sort: { field: 'Revenue', direction: 'Asc' } }, Role.Viewer);
