@@ -161,6 +161,8 @@ describe('sorting, page by page', () => {
     expect(pageName(tierA)).toMatch(/^read_/);
     expect(pageName(tierB)).toBe(pageName(tierA));
     expect(pageName(bands)).not.toBe(pageName(tierA));
+    // The page size is part of the shape (a LIMIT parameter keeps PostgreSQL planning every execution).
+    expect(tierA.statements.find((s) => s.includes('from customer c'))).toMatch(/limit 4\s*$/);
     expect(tierA.result.data!.customers.edges.map((e) => e.node.id)).not.toEqual(tierB.result.data!.customers.edges.map((e) => e.node.id));
   });
 
@@ -281,6 +283,10 @@ describe('query limits', () => {
     const { result, statements } = await countStatements(() => stack.gql(CustomerOverviewPageDocument, { first: 100, nested: 100 }, Role.Viewer));
     expect(result.errors![0].extensions).toMatchObject({ code: 'QUERY_TOO_COSTLY' });
     expect(statements).toEqual([]);
+    // Costs are remembered per document and variables: the same document with small pages passes, the large ones stay refused.
+    expect((await stack.gql(CustomerOverviewPageDocument, { first: 5, nested: 2 }, Role.Viewer)).errors).toBeUndefined();
+    const again = await stack.gql(CustomerOverviewPageDocument, { first: 100, nested: 100 }, Role.Viewer);
+    expect(again.errors![0].extensions).toMatchObject({ code: 'QUERY_TOO_COSTLY' });
   });
 
   it('refuses a query nested too deep', async () => {

@@ -1,6 +1,6 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
-import { GraphQLError, type GraphQLSchema } from 'graphql';
+import { GraphQLError, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { fieldExtensionsEstimator, getComplexity, simpleEstimator } from 'graphql-query-complexity';
 
 export interface QueryLimits {
@@ -28,24 +28,35 @@ export function depthLimitRule(limits: QueryLimits) {
   });
 }
 
+/** Apollo keeps one parsed document per query text, so costs are remembered per document, for this many variable sets. */
+const MAX_COSTS_PER_DOCUMENT = 100;
+
 /** Refuses too costly operations once variables are known, before any resolver runs. */
 export function costLimitPlugin(schema: GraphQLSchema, limits: QueryLimits): ApolloServerPlugin {
+  const costs = new WeakMap<DocumentNode, Map<string, number>>();
   return {
     async requestDidStart() {
       return {
         async didResolveOperation({ request, document }) {
-          let cost: number;
-          try {
-            cost = getComplexity({
-              schema,
-              query: document,
-              operationName: request.operationName ?? undefined,
-              variables: request.variables,
-              estimators: [fieldExtensionsEstimator(), simpleEstimator({ defaultComplexity: 1 })],
-            });
-          } catch {
-            // Invalid variables: execution refuses them next, with BAD_USER_INPUT and no resolver run.
-            return;
+          // A front end sends the same few operations with the same few variables: each cost is computed once.
+          const key = `${request.operationName ?? ''}|${JSON.stringify(request.variables ?? {})}`;
+          let known = costs.get(document);
+          if (!known) costs.set(document, (known = new Map()));
+          let cost = known.get(key);
+          if (cost === undefined) {
+            try {
+              cost = getComplexity({
+                schema,
+                query: document,
+                operationName: request.operationName ?? undefined,
+                variables: request.variables,
+                estimators: [fieldExtensionsEstimator(), simpleEstimator({ defaultComplexity: 1 })],
+              });
+            } catch {
+              // Invalid variables: execution refuses them next, with BAD_USER_INPUT and no resolver run.
+              return;
+            }
+            if (known.size < MAX_COSTS_PER_DOCUMENT) known.set(key, cost);
           }
           if (cost > limits.maxCost) {
             throw new GraphQLError(`The query's estimated cost ${cost} exceeds the limit of ${limits.maxCost}; ask for smaller pages or fewer fields`, {

@@ -3,7 +3,7 @@ import type { EntityClass } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql, type RawBuilder } from 'kysely';
 import { assertPageSize, decodeCursor, encodeCursor, toPage, type Page, type PageArgs } from './pagination.js';
-import { projection, rowMapper, selectColumns } from './read-model.js';
+import { projection, projectionKey, rowMapper, selectColumns } from './read-model.js';
 
 /** A list of child rows per parent (a customer's orders, invoices, ...), newest first. */
 export interface ChildListSpec {
@@ -34,7 +34,7 @@ function keyPropertiesOf(orderProperty: string): readonly string[] {
   return properties;
 }
 
-const shapeOf = (k: Key) => `${k.first}|${k.after ?? ''}|${k.properties?.join(',') ?? '*'}`;
+const shapeOf = (k: Key) => `${k.first}|${k.after ?? ''}|${projectionKey(k.properties)}`;
 const keyOf = (k: Key) => `${k.parentId}|${shapeOf(k)}`;
 
 /**
@@ -125,7 +125,7 @@ export class ChildPager<T extends { id: string }> {
       select ${selectColumns(this.em, this.entity, 't', properties)} from ${sql.table(spec.table)} t
       where ${sql.ref(`t.${spec.parentColumn}`)} = ${parentId} and ${cursorCondition}
       order by ${order} desc, t.id desc
-      limit ${first + 1}`;
+      limit ${sql.lit(first + 1)}`;
   }
 
   private async fetch(parentIds: string[], first: number, after: string | null, properties: readonly string[] | null): Promise<Map<string, T[]>> {

@@ -12,7 +12,9 @@ const names = new Map<string, string>();
  * PostgreSQL parses and plans each shape of it once per connection instead of on every
  * request (planning was a sixth of a customers page's database time). The name is a hash
  * of the SQL text, so the same shape with other values reuses the statement. Shapes past
- * MAX_PREPARED_SHAPES, and reads inside a transaction, run unnamed as before.
+ * MAX_PREPARED_SHAPES, and reads inside a transaction, run unnamed as before. Page sizes
+ * belong in the text as literals (checked integers): with a LIMIT parameter PostgreSQL
+ * never trusts its generic plan and plans every execution anyway.
  */
 export async function readPrepared<R>(em: EntityManager, query: RawBuilder<R>): Promise<R[]> {
   const kysely = em.getKysely();

@@ -82,9 +82,29 @@ export function projection<T extends object>(em: EntityManager, entity: EntityCl
 const ID = ['id'];
 const projections = new WeakMap<readonly string[], Map<EntityClass<object>, Map<readonly string[], readonly string[]>>>();
 
-/** The select list for a projection on table alias `alias` (`alias.*` for null). */
+/** The select list for a projection on table alias `alias` (`alias.*` for null); built once per projection. */
 export function selectColumns<T extends object>(em: EntityManager, entity: EntityClass<T>, alias: string, properties: readonly string[] | null): RawBuilder<unknown> {
   if (!properties) return sql.raw(`${alias}.*`);
+  let byTable = selects.get(properties);
+  if (!byTable) selects.set(properties, (byTable = new Map()));
   const meta = em.getMetadata().get(entity);
-  return sql.join(properties.map((name) => sql.ref(`${alias}.${meta.properties[name as keyof typeof meta.properties].fieldNames[0]}`)));
+  const key = `${meta.className}|${alias}`;
+  let select = byTable.get(key);
+  if (!select) {
+    select = sql.join(properties.map((name) => sql.ref(`${alias}.${meta.properties[name as keyof typeof meta.properties].fieldNames[0]}`)));
+    byTable.set(key, select);
+  }
+  return select;
 }
+
+const selects = new WeakMap<readonly string[], Map<string, RawBuilder<unknown>>>();
+
+/** A projection as part of a cache key ('*' for every column). */
+export function projectionKey(properties: readonly string[] | null): string {
+  if (!properties) return '*';
+  let key = keys.get(properties);
+  if (key === undefined) keys.set(properties, (key = properties.join(',')));
+  return key;
+}
+
+const keys = new WeakMap<readonly string[], string>();

@@ -120,7 +120,7 @@ export class CustomerService {
         select ${select}, ${key.expr}::text as _sort from customer c
         where ${where} and ${after}
         order by ${key.expr} ${dir}, c.id ${dir}
-        limit ${args.first + 1}`,
+        limit ${sql.lit(args.first + 1)}`,
     );
     return { rows, cursorOf: (row: Row) => encodeCursor(tag, [String(row._sort), row.id]) };
   }
@@ -153,7 +153,7 @@ export class CustomerService {
         select ${select}, 1 as _part, cs.value::text as _value_text
           from current_score cs join customer c on c.id = cs.customer_id
          where cs.kind = ${kind} and cs.value is not null and ${where} and ${scoredAfter}
-         order by cs.value ${dir}, cs.customer_id ${dir} limit ${limit}`,
+         order by cs.value ${dir}, cs.customer_id ${dir} limit ${sql.lit(limit)}`,
     );
     // Unscored customers are read only once the scored ones run out.
     const unscored =
@@ -164,7 +164,7 @@ export class CustomerService {
               select ${select}, 2 as _part, null as _value_text from customer c
                where ${where} and ${unscoredAfter}
                  and not exists (select 1 from current_score x where x.customer_id = c.id and x.kind = ${kind} and x.value is not null)
-               order by c.id ${dir} limit ${limit - scored.length}`,
+               order by c.id ${dir} limit ${sql.lit(limit - scored.length)}`,
           )
         : [];
     const rows = [...scored, ...unscored];

@@ -3,7 +3,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql, type RawBuilder } from 'kysely';
 import { CurrentScore, ScoreSnapshot } from '../../entities/index.js';
 import { PaginationException, PaginationExceptionCode } from '../common/pagination.js';
-import { projection, rowMapper, selectColumns } from '../common/read-model.js';
+import { projection, projectionKey, rowMapper, selectColumns } from '../common/read-model.js';
 
 export const MAX_SCORE_HISTORY = 100;
 
@@ -17,7 +17,7 @@ interface LatestKey {
 }
 const KIND = ['kind'];
 const KIND_AND_SNAPSHOT = ['kind', 'snapshotId'];
-const latestKeyOf = (k: LatestKey) => `${k.customerId}|${k.properties?.join(',') ?? '*'}`;
+const latestKeyOf = (k: LatestKey) => `${k.customerId}|${projectionKey(k.properties)}`;
 
 export class ScoreService {
   private readonly latest: DataLoader<LatestKey, CurrentScore[], string>;
