@@ -13,13 +13,18 @@ import { startDemoDatabase } from './demo-database.js';
  * a hand-written SQL floor, each loaded from this process with autocannon while
  * the servers run as their own processes. Results go to BENCHMARKS.md.
  *
+ * The three targets are loaded in interleaved rounds (ours, PostGraphile, floor, ours, ...),
+ * so a slow minute of this shared machine lands on all of them, and the ratio of each round
+ * is reported beside the total.
+ *
  * Options (env): BENCH_CUSTOMERS (100000), BENCH_ORDERS_PER_CUSTOMER (20),
- * BENCH_DURATION seconds per target (20), BENCH_CONNECTIONS (10), BENCH_LIST (1; 0 skips the list queries
- * and leaves BENCHMARKS.md as it is: for trying a change).
+ * BENCH_DURATION seconds per target (20), BENCH_ROUNDS it is split into (4), BENCH_CONNECTIONS (10),
+ * BENCH_LIST (1; 0 skips the list queries and leaves BENCHMARKS.md as it is: for trying a change).
  */
 const customers = Number(process.env.BENCH_CUSTOMERS ?? 100_000);
 const ordersPerCustomer = Number(process.env.BENCH_ORDERS_PER_CUSTOMER ?? 20);
 const duration = Number(process.env.BENCH_DURATION ?? 20);
+const rounds = Number(process.env.BENCH_ROUNDS ?? 4);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 10);
 const withLists = process.env.BENCH_LIST !== '0';
 const node = process.execPath;
@@ -54,12 +59,42 @@ async function ready(url: string, body: string, headers: Record<string, string>)
   );
 }
 
-async function load(url: string, body: string, headers: Record<string, string>) {
-  const opts = { url, method: 'POST' as const, headers: { 'content-type': 'application/json', ...headers }, body, connections };
-  await autocannon({ ...opts, duration: 5 }); // warm-up: JIT, plan caches, pools
-  const result = await autocannon({ ...opts, duration });
-  if (result.non2xx || result.errors) throw new Error(`${url}: ${result.non2xx} non-2xx, ${result.errors} errors`);
-  return { rps: result.requests.average, p99: result.latency.p99, p50: result.latency.p50 };
+type Load = { url: string; body: string; headers: Record<string, string> };
+const loadOptions = ({ url, body, headers }: Load) => ({ url, method: 'POST' as const, headers: { 'content-type': 'application/json', ...headers }, body, connections });
+
+/** Warm-up: JIT, plan caches, pools. */
+async function warm(target: Load): Promise<void> {
+  await autocannon({ ...loadOptions(target), duration: 5 });
+}
+
+async function measure(target: Load, seconds: number): Promise<Measured & { requests: number }> {
+  const result = await autocannon({ ...loadOptions(target), duration: seconds });
+  if (result.non2xx || result.errors) throw new Error(`${target.url}: ${result.non2xx} non-2xx, ${result.errors} errors`);
+  return { rps: result.requests.average, p99: result.latency.p99, p50: result.latency.p50, requests: result.requests.total };
+}
+
+async function load(target: Load): Promise<Measured> {
+  await warm(target);
+  return measure(target, duration);
+}
+
+/** Each target in turn, `rounds` times; throughput over all rounds, latency percentiles as the median of the rounds'. */
+async function loadInterleaved(targets: Target[]): Promise<Array<Measured & { perRound: number[] }>> {
+  for (const t of targets) await warm(t);
+  const samples = targets.map(() => [] as Array<Measured & { requests: number }>);
+  for (let round = 0; round < rounds; round++) {
+    for (const [i, t] of targets.entries()) {
+      console.error(`round ${round + 1}/${rounds}: ${t.name}...`);
+      samples[i].push(await measure(t, duration / rounds));
+    }
+  }
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  return samples.map((rs) => ({
+    rps: rs.reduce((n, r) => n + r.requests, 0) / duration,
+    p50: median(rs.map((r) => r.p50)),
+    p99: median(rs.map((r) => r.p99)),
+    perRound: rs.map((r) => r.rps),
+  }));
 }
 
 /** Score snapshots for the page's "latest scores": synthetic ones when no scoring run has written real ones. */
@@ -95,14 +130,15 @@ async function listQueryResults(api: Target): Promise<Array<Measured & { label: 
   const listResults = [];
   for (const [label, query] of listQueries) {
     console.error(`loading our API with "${label}"...`);
-    listResults.push({ label, ...(await load(api.url, JSON.stringify({ query }), api.headers)) });
+    listResults.push({ label, ...(await load({ ...api, body: JSON.stringify({ query }) })) });
   }
   return listResults;
 }
 
 /** Writes (or replaces) this benchmark's section of BENCHMARKS.md. */
-async function writeSection(results: Array<Target & Measured>, listResults: Array<Measured & { label: string }>): Promise<void> {
+async function writeSection(results: Array<Target & Measured & { perRound: number[] }>, listResults: Array<Measured & { label: string }>): Promise<void> {
   const [ours, pgl, floor] = results;
+  const roundRatios = ours.perRound.map((rps, i) => `${(rps / pgl.perRound[i]).toFixed(2)}x`).join(', ');
   const listTable = [
     '| query (50 customers) | requests/s | p50 ms | p99 ms |',
     '|---|---|---|---|',
@@ -116,10 +152,12 @@ async function writeSection(results: Array<Target & Measured>, listResults: Arra
   const section = `## API read: customer page (bench:api)
 
 Run ${new Date().toISOString().slice(0, 10)} on this ${os.cpus().length}-core machine (shared, noisy: compare ratios, not absolute numbers).
-Command: \`npm run bench:api\` (BENCH_CUSTOMERS=${customers}, BENCH_ORDERS_PER_CUSTOMER=${ordersPerCustomer}, ${duration} s per target after a 5 s warm-up, ${connections} connections, autocannon in the benchmark process, each server its own process, one embedded PostgreSQL 18).
+Command: \`npm run bench:api\` (BENCH_CUSTOMERS=${customers}, BENCH_ORDERS_PER_CUSTOMER=${ordersPerCustomer}, ${duration} s per target after a 5 s warm-up, in ${rounds} interleaved rounds of ${duration / rounds} s (ours, PostGraphile, floor, ours, ...), ${connections} connections, autocannon in the benchmark process, each server its own process, one embedded PostgreSQL 18).
 Query: 50 newest customers, each with its latest scores (one per kind: kind, value, band) and last 5 orders; PostGraphile reads the latest scores from the same current_score rows. Data: the demo generator's customers, orders, invoices and payments; score snapshots from \`npm run bench:scoring\` runs on the same database (or, on a database it never scored, synthetic ones: 3 kinds, 2 generations per customer).
 
 ${table}
+
+Ours / PostGraphile in each round: ${roundRatios}.
 
 Target: the API at or above PostGraphile's throughput: ${ours.rps >= pgl.rps ? 'met' : 'not met'} (${(ours.rps / pgl.rps).toFixed(2)}x).
 
@@ -160,15 +198,12 @@ try {
   ];
   for (const t of targets) await ready(t.url, t.body, t.headers);
 
-  const results = [];
-  for (const t of targets) {
-    console.error(`loading ${t.name} for ${duration} s with ${connections} connections...`);
-    results.push({ ...t, ...(await load(t.url, t.body, t.headers)) });
-  }
+  console.error(`loading each target for ${duration} s in ${rounds} interleaved rounds with ${connections} connections...`);
+  const results = (await loadInterleaved(targets)).map((m, i) => ({ ...targets[i], ...m }));
   const [ours, pgl, floor] = results;
   const ratios = `ours/postgraphile ${(ours.rps / pgl.rps).toFixed(2)}x, ours/floor ${(ours.rps / floor.rps).toFixed(2)}x`;
   if (withLists) await writeSection(results, await listQueryResults(targets[0]));
-  else for (const r of results) console.log(`${r.name}: ${r.rps.toFixed(0)} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms`);
+  else for (const r of results) console.log(`${r.name}: ${r.rps.toFixed(0)} req/s (rounds: ${r.perRound.map((x) => x.toFixed(0)).join(', ')}), p50 ${r.p50} ms, p99 ${r.p99} ms`);
   console.log(ratios);
 } finally {
   for (const c of children) c.kill('SIGTERM');
