@@ -144,7 +144,8 @@ try {
   const phases = (['gathering', 'fitting', 'scoring', 'completing'] as RescorePhase[])
     .map((p, i, all) => {
       const from = at(p);
-      const to = i + 1 < all.length ? at(all[i + 1]) : rescoreMs;
+      // A phase too short for the progress poll to see ends where the next one seen starts.
+      const to = all.slice(i + 1).map(at).find((t) => t !== undefined) ?? rescoreMs;
       return from !== undefined && to !== undefined ? `${p} ${seconds(to - from)} s` : null;
     })
     .filter(Boolean)
