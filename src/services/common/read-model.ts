@@ -27,8 +27,11 @@ export function rowMapper<T extends object>(em: EntityManager, entity: EntityCla
  * text form, a time without offset) goes to the platform's parser.
  */
 export function isIsoWithOffset(value: string): boolean {
-  const sign = value.charCodeAt(value.length - 6);
-  return value.charCodeAt(10) === 84 /* T */ && (value.endsWith('Z') || ((sign === 43 /* + */ || sign === 45) /* - */ && value.charCodeAt(value.length - 3) === 58)) /* : */;
+  if (value[10] !== 'T') return false;
+  if (value.endsWith('Z')) return true;
+  // ...+hh:mm or ...-hh:mm
+  const sign = value[value.length - 6];
+  return (sign === '+' || sign === '-') && value[value.length - 3] === ':';
 }
 
 const mappers = new WeakMap<object, Map<EntityClass<object>, (row: Record<string, unknown>) => object>>();

@@ -155,7 +155,8 @@ export class CustomerService {
          where cs.kind = ${kind} and cs.value is not null and ${where} and ${scoredAfter}
          order by cs.value ${dir}, cs.customer_id ${dir} limit ${sql.lit(limit)}`,
     );
-    // Unscored customers are read only once the scored ones run out.
+    // Unscored customers are read only once the scored ones run out (once per listing: its varying
+    // remainder stays a parameter, so it does not use up prepared shapes).
     const unscored =
       scored.length < limit
         ? await readPrepared(
@@ -164,7 +165,7 @@ export class CustomerService {
               select ${select}, 2 as _part, null as _value_text from customer c
                where ${where} and ${unscoredAfter}
                  and not exists (select 1 from current_score x where x.customer_id = c.id and x.kind = ${kind} and x.value is not null)
-               order by c.id ${dir} limit ${sql.lit(limit - scored.length)}`,
+               order by c.id ${dir} limit ${limit - scored.length}`,
           )
         : [];
     const rows = [...scored, ...unscored];
