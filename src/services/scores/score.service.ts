@@ -35,8 +35,8 @@ export class ScoreService {
     this.latest = new DataLoader(
       async (keys) => {
         const found = new Map<string, CurrentScore[]>();
-        const groups = Map.groupBy(keys, (k) => k.properties);
-        for (const [properties, group] of groups) {
+        for (const group of Map.groupBy(keys, (k) => projectionKey(k.properties)).values()) {
+          const { properties } = group[0];
           // current_score holds each newest value: read by key, whatever the history's length.
           const { rows } = await sql<Record<string, unknown>>`
             select cs.customer_id as _customer, ${selectColumns(em, CurrentScore, 'cs', properties)} from current_score cs
