@@ -54,8 +54,8 @@ export class CampaignEnrolmentService {
     let runsStarted = 0;
     for (const m of members.filter((m) => m.group === 'treated' && !m.workflow_id)) {
       const options = { campaignId: input.campaignId };
-      const run = campaign.playbook === APPRECIATION ? await this.playbooks.startAppreciation(m.customer_id, options) : await this.playbooks.startWelcomeCheck(m.customer_id, options);
-      await sql`update campaign_member set workflow_id = ${run.workflowId} where campaign_id = ${input.campaignId}::uuid and customer_id = ${m.customer_id}::uuid`.execute(db);
+      const workflowId = campaign.playbook === APPRECIATION ? await this.playbooks.launchAppreciation(m.customer_id, options) : await this.playbooks.launchWelcomeCheck(m.customer_id, options);
+      await sql`update campaign_member set workflow_id = ${workflowId} where campaign_id = ${input.campaignId}::uuid and customer_id = ${m.customer_id}::uuid`.execute(db);
       runsStarted++;
     }
     const treated = members.filter((m) => m.group === 'treated').length;

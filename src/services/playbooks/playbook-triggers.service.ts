@@ -49,7 +49,7 @@ export class PlaybookTriggerService {
   }
 
   async startFixIssues(issues: { customerId: string; topic: string }[]): Promise<{ started: number; skipped: number }> {
-    return this.startEach(issues, ({ customerId, topic }) => this.playbooks.startFixIssue(customerId, topic));
+    return this.startEach(issues, ({ customerId, topic }) => this.playbooks.launchFixIssue(customerId, topic));
   }
 
   /** Active customers whose current profitability is loss-making, without a review running or finished within the cooldown. */
@@ -65,7 +65,7 @@ export class PlaybookTriggerService {
   }
 
   async startAccountReviews(customerIds: string[]): Promise<{ started: number; skipped: number }> {
-    return this.startEach(customerIds, (id) => this.playbooks.startAccountReview(id));
+    return this.startEach(customerIds, (id) => this.playbooks.launchAccountReview(id));
   }
 
   /** Long-standing customers in a loyal payment band, not contacted for a while, not yet thanked this year. */
@@ -83,12 +83,12 @@ export class PlaybookTriggerService {
   }
 
   async startAppreciations(customerIds: string[]): Promise<{ started: number; skipped: number }> {
-    return this.startEach(customerIds, (id) => this.playbooks.startAppreciation(id));
+    return this.startEach(customerIds, (id) => this.playbooks.launchAppreciation(id));
   }
 
   /** Starts fair reminders for each invoice; one paid or changed meanwhile is skipped, not an error. */
   async startFairReminders(invoiceIds: string[]): Promise<{ started: number; skipped: number }> {
-    return this.startEach(invoiceIds, (id) => this.playbooks.startFairReminder(id));
+    return this.startEach(invoiceIds, (id) => this.playbooks.launchFairReminder(id));
   }
 
   /** Starts a playbook for each candidate; one that no longer qualifies (a domain error other than an outage) is skipped. */

@@ -55,9 +55,14 @@ export class PlaybookService {
   ) {}
 
   async startWelcomeCheck(customerId: string, options: { campaignId?: string } = {}): Promise<PlaybookRunView> {
+    return this.welcomeCheckRun(customerId, await this.launchWelcomeCheck(customerId, options));
+  }
+
+  /** Starts it (or finds it running) and returns its workflow ID only: for sweeps and campaigns, which do not show the run. */
+  async launchWelcomeCheck(customerId: string, options: { campaignId?: string } = {}): Promise<string> {
     await this.customers.get(customerId);
     const { workflowId } = await this.engine.startWelcomeCheck({ customerId, policy: this.policies.welcomeCheck, tags: await this.tags(customerId, options) });
-    return this.welcomeCheckRun(customerId, workflowId);
+    return workflowId;
   }
 
   async confirmWelcome(customerId: string): Promise<PlaybookRunView> {
@@ -83,12 +88,19 @@ export class PlaybookService {
 
   /** Starts fair reminders for an overdue, unpaid invoice; a second call returns the same run. */
   async startFairReminder(invoiceId: string): Promise<PlaybookRunView> {
+    const { customerId, workflowId } = await this.launchFairReminder(invoiceId);
+    return this.fairReminderRun(customerId, workflowId);
+  }
+
+  /** As startFairReminder, without reading the run back (for the trigger sweep). */
+  async launchFairReminder(invoiceId: string): Promise<{ customerId: string; workflowId: string }> {
     const invoice = await this.invoices.get(invoiceId);
     if (invoice.paidAt) throw new BillingException(BillingExceptionCode.InvoiceAlreadyPaid, `Invoice ${invoiceId} was paid on ${invoice.paidAt}`, { invoiceId });
     const today = new Date().toISOString().slice(0, 10);
     if (invoice.dueAt >= today) throw new BillingException(BillingExceptionCode.InvoiceNotOverdue, `Invoice ${invoiceId} is due on ${invoice.dueAt}: not overdue yet`, { invoiceId, dueAt: invoice.dueAt });
-    const { workflowId } = await this.engine.startFairReminder({ customerId: invoice.customer.id, invoiceId, policy: this.policies.fairReminder, tags: await this.tags(invoice.customer.id) });
-    return this.fairReminderRun(invoice.customer.id, workflowId);
+    const customerId = invoice.customer.id;
+    const { workflowId } = await this.engine.startFairReminder({ customerId, invoiceId, policy: this.policies.fairReminder, tags: await this.tags(customerId) });
+    return { customerId, workflowId };
   }
 
   /** The invoice's fair-reminder run, or null if none was started. */
@@ -105,10 +117,15 @@ export class PlaybookService {
 
   /** Starts fixing a customer's persistent issue; a second call for the same topic returns the same run. */
   async startFixIssue(customerId: string, topic: string): Promise<PlaybookRunView> {
+    return this.fixIssueRun(customerId, await this.launchFixIssue(customerId, topic));
+  }
+
+  /** As startFixIssue, without reading the run back (for the trigger sweep). */
+  async launchFixIssue(customerId: string, topic: string): Promise<string> {
     await this.customers.get(customerId);
     assertTopic(topic);
     const { workflowId } = await this.engine.startFixIssue({ customerId, topic, policy: this.policies.fixIssue, tags: await this.tags(customerId) });
-    return this.fixIssueRun(customerId, workflowId);
+    return workflowId;
   }
 
   /** The owner fixed the cause: the run stops escalating and checks back with the customer later. */
@@ -138,9 +155,14 @@ export class PlaybookService {
 
   /** Starts the review of a loss-making account; a second call while it runs returns the same run. */
   async startAccountReview(customerId: string): Promise<PlaybookRunView> {
+    return this.accountReviewRun(customerId, await this.launchAccountReview(customerId));
+  }
+
+  /** As startAccountReview, without reading the run back (for the trigger sweep). */
+  async launchAccountReview(customerId: string): Promise<string> {
     await this.customers.get(customerId);
     const { workflowId } = await this.engine.startAccountReview({ customerId, policy: this.policies.accountReview, tags: await this.tags(customerId) });
-    return this.accountReviewRun(customerId, workflowId);
+    return workflowId;
   }
 
   /** Records the customer's answer to the proposal the review made. */
@@ -178,9 +200,14 @@ export class PlaybookService {
 
   /** Thanks a silent loyal customer (once per calendar year); a second call returns the same run. */
   async startAppreciation(customerId: string, options: { campaignId?: string } = {}): Promise<PlaybookRunView> {
+    return this.appreciationRun(customerId, await this.launchAppreciation(customerId, options));
+  }
+
+  /** As startAppreciation, without reading the run back (for sweeps and campaigns). */
+  async launchAppreciation(customerId: string, options: { campaignId?: string } = {}): Promise<string> {
     await this.customers.get(customerId);
     const { workflowId } = await this.engine.startAppreciation({ customerId, year: new Date().getUTCFullYear(), policy: this.policies.appreciation, tags: await this.tags(customerId, options) });
-    return this.appreciationRun(customerId, workflowId);
+    return workflowId;
   }
 
   async findAppreciation(customerId: string): Promise<PlaybookRunView | null> {
