@@ -45,7 +45,13 @@ export class ScoringService {
 
   async run(id: string): Promise<ScoringRunView | null> {
     const record = await this.runs.findRun(id);
-    const progress = record?.status === 'completed' ? null : await this.engine.rescoreProgress(id);
+    if (record?.status === 'completed') return { id, record, progress: null };
+    const progress = await this.engine.rescoreProgress(id);
+    // It may have completed between the two reads; the workflow says so only after the record has its totals.
+    if (progress?.phase === 'completed') {
+      const finished = await this.runs.findRun(id);
+      if (finished?.status === 'completed') return { id, record: finished, progress: null };
+    }
     return record || progress ? { id, record, progress } : null;
   }
 
