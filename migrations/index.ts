@@ -15,6 +15,7 @@ import { Migration20261125070000_current_score_snapshot } from './Migration20261
 import { Migration20261201000000_scoring_page } from './Migration20261201000000_scoring_page.js';
 import { Migration20261201010000_current_score_fillfactor } from './Migration20261201010000_current_score_fillfactor.js';
 import { Migration20261201020000_customer_bands } from './Migration20261201020000_customer_bands.js';
+import { Migration20261201030000_invoice_reminder_band } from './Migration20261201030000_invoice_reminder_band.js';
 
 /** Every migration in order; listed explicitly so compiled and bundled builds find them without globbing. */
 export const migrationsList: MigrationObject[] = [
@@ -34,4 +35,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261201000000_scoring_page', class: Migration20261201000000_scoring_page },
   { name: 'Migration20261201010000_current_score_fillfactor', class: Migration20261201010000_current_score_fillfactor },
   { name: 'Migration20261201020000_customer_bands', class: Migration20261201020000_customer_bands },
+  { name: 'Migration20261201030000_invoice_reminder_band', class: Migration20261201030000_invoice_reminder_band },
 ];

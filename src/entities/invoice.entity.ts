@@ -44,6 +44,10 @@ export class Invoice {
   @Property({ type: money() })
   feeWaivedMinor: number = 0;
 
+  /** The payment-loyalty band its reminder fees were decided for (null: no reminder yet); the fairness report counts them under it. */
+  @Property({ type: 'text', nullable: true })
+  reminderLoyaltyBand?: string | null;
+
   @Property({ type: 'timestamptz' })
   createdAt: Date = new Date();
 }

@@ -2,7 +2,7 @@ import { bestOfferForExistingCustomer, mayOffboard, offersForExistingCustomer, r
 
 describe('reminder fees', () => {
   it('charge a loyal payer nothing and record what was waived', () => {
-    expect(reminderFee(reminderFeePolicy, 'loyal', 2)).toEqual({ chargedMinor: 0, waivedMinor: 500, reason: 'no reminder fee for a loyal payer' });
+    expect(reminderFee(reminderFeePolicy, 'loyal', 2)).toEqual({ band: 'loyal', chargedMinor: 0, waivedMinor: 500, reason: 'no reminder fee for a loyal payer' });
   });
 
   it('follow the standard schedule for others', () => {

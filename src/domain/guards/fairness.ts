@@ -15,6 +15,8 @@ export interface ReminderFeePolicy {
 export const reminderFeePolicy: ReminderFeePolicy = { version: 1, feesMinor: [0, 500, 1000], feeFreeBands: ['loyal'] };
 
 export interface FeeDecision {
+  /** The band the fee was decided for: the fairness report counts the fee under it. */
+  band: LoyaltyBand;
   chargedMinor: number;
   /** What the standard schedule would have charged but this customer is spared: recorded, never hidden. */
   waivedMinor: number;
@@ -25,9 +27,9 @@ export interface FeeDecision {
 export function reminderFee(policy: ReminderFeePolicy, band: LoyaltyBand, reminderNumber: number): FeeDecision {
   const standard = policy.feesMinor[Math.min(reminderNumber, policy.feesMinor.length) - 1] ?? 0;
   if (policy.feeFreeBands.includes(band)) {
-    return { chargedMinor: 0, waivedMinor: standard, reason: `no reminder fee for a ${band} payer` };
+    return { band, chargedMinor: 0, waivedMinor: standard, reason: `no reminder fee for a ${band} payer` };
   }
-  return { chargedMinor: standard, waivedMinor: 0, reason: standard ? `standard fee for reminder ${reminderNumber}` : `reminder ${reminderNumber} is free for everyone` };
+  return { band, chargedMinor: standard, waivedMinor: 0, reason: standard ? `standard fee for reminder ${reminderNumber}` : `reminder ${reminderNumber} is free for everyone` };
 }
 
 export interface OfferTerms {

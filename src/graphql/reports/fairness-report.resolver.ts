@@ -3,7 +3,10 @@ import { Role } from '../../domain/auth/roles.js';
 import { Allow } from '../auth/allow.js';
 import type { GraphQLContext } from '../context.js';
 
-@ObjectType('FairnessBand', { simpleResolvers: true, description: 'What one payment-loyalty band was offered, charged and sent' })
+@ObjectType('FairnessBand', {
+  simpleResolvers: true,
+  description: "What one payment-loyalty band was offered, charged and sent: reminders and fees under the band they were decided for, customers and messages under today's band",
+})
 export class FairnessBandType {
   @Field({ description: 'loyal, regular, at-risk, new, or unscored' })
   band!: string;

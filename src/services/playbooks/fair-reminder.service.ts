@@ -48,6 +48,7 @@ export class FairReminderService {
         invoice.remindersSent = Math.max(invoice.remindersSent, input.reminderNumber);
         invoice.feeChargedMinor += input.fee.chargedMinor;
         invoice.feeWaivedMinor += input.fee.waivedMinor;
+        invoice.reminderLoyaltyBand = input.fee.band;
         this.audit.record(em, {
           actor: `playbook:${input.workflowId}`,
           action: 'invoice.reminder',

@@ -2,6 +2,11 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql } from 'kysely';
 import { ScoringException, ScoringExceptionCode } from '../../domain/scoring/scoring-exception.js';
 
+/**
+ * One payment-loyalty band. Customers and messages are counted under their band of today;
+ * reminders and fees under the band they were decided for (a loyal payer's spared fee stays
+ * with "loyal" even if they pay late later).
+ */
 export interface FairnessBand {
   /** Payment-loyalty band (`unscored` for customers without one). */
   band: string;
@@ -33,9 +38,10 @@ export class FairnessReportService {
         select c.id as customer_id, coalesce(s.band, 'unscored') as band
           from customer c left join current_score s on s.customer_id = c.id and s.kind = 'payment-loyalty'
       ), invoices as (
-        select b.band, sum(i.reminders_sent) as reminders, sum(i.fee_charged_minor) as charged, sum(i.fee_waived_minor) as waived
+        -- Fees under the band they were decided for (today's band for an invoice without reminders).
+        select coalesce(i.reminder_loyalty_band, b.band) as band, sum(i.reminders_sent) as reminders, sum(i.fee_charged_minor) as charged, sum(i.fee_waived_minor) as waived
           from invoice i join band b on b.customer_id = i.customer_id
-         where i.due_at >= ${since}::date group by b.band
+         where i.due_at >= ${since}::date group by 1
       ), messages as (
         select b.band,
                count(*) filter (where m.template in ('appreciation', 'account-proposal')) as offers,
@@ -44,13 +50,17 @@ export class FairnessReportService {
                count(*) filter (where m.suppressed_at is not null) as suppressed
           from outbox_message m join band b on b.customer_id = m.customer_id
          where m.created_at >= ${since}::date group by b.band
+      ), customers as (
+        select band, count(*) as n from band group by band
       )
-      select b.band, count(*)::int as customers,
-             coalesce(max(ms.offers), 0)::int as offers, coalesce(max(iv.reminders), 0)::int as reminders,
-             coalesce(max(iv.charged), 0)::bigint as charged, coalesce(max(iv.waived), 0)::bigint as waived,
-             coalesce(max(ms.sent), 0)::int as sent, coalesce(max(ms.marketing), 0)::int as marketing, coalesce(max(ms.suppressed), 0)::int as suppressed
-        from band b left join invoices iv on iv.band = b.band left join messages ms on ms.band = b.band
-       group by b.band order by b.band`.execute(this.em.getKysely());
+      select x.band, coalesce(c.n, 0)::int as customers,
+             coalesce(ms.offers, 0)::int as offers, coalesce(iv.reminders, 0)::int as reminders,
+             coalesce(iv.charged, 0)::bigint as charged, coalesce(iv.waived, 0)::bigint as waived,
+             coalesce(ms.sent, 0)::int as sent, coalesce(ms.marketing, 0)::int as marketing, coalesce(ms.suppressed, 0)::int as suppressed
+        -- A band fees were decided for may have no customers today.
+        from (select band from customers union select band from invoices union select band from messages) x
+        left join customers c on c.band = x.band left join invoices iv on iv.band = x.band left join messages ms on ms.band = x.band
+       order by x.band`.execute(this.em.getKysely());
     return rows.map((r) => ({
       band: String(r.band),
       customers: Number(r.customers),
