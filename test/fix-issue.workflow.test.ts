@@ -120,7 +120,8 @@ it('is cancelled by an operator with a reason: the run records it and ends', asy
   const cancelled = await stack.gql(CancelPlaybookRunDocument, { workflowId, reason: 'duplicate of a case in the CRM' }, Role.Operator);
   expect(cancelled.errors).toBeUndefined();
   await eventually(() => stack.orm.em.fork().findOneOrFail(PlaybookRun, { workflowId }), (r) => r.outcome === 'cancelled');
-  expect((await stack.temporal.client.workflow.getHandle(workflowId).describe()).status.name).toBe('CANCELLED');
+  // The run records its outcome, then ends: the execution's status follows a moment later.
+  await eventually(() => stack.temporal.client.workflow.getHandle(workflowId).describe(), (d) => d.status.name === 'CANCELLED');
   const audit = await sql<{ actor: string; after: { reason: string } }>`select actor, after from audit_entry where action = 'playbook.cancel' and entity_id = ${workflowId}`.execute(stack.orm.em.fork().getKysely());
   expect(audit.rows).toEqual([{ actor: expect.stringMatching(/^operator:/), after: { reason: 'duplicate of a case in the CRM' } }]);
   expect((await stack.gql(CancelPlaybookRunDocument, { workflowId, reason: 'again' }, Role.Operator)).errors![0].extensions).toMatchObject({ code: 'CONFLICT' });
