@@ -1,15 +1,14 @@
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import type { QueryDefinition, SignalDefinition } from '@temporalio/common';
 import { ACCOUNT_REVIEW, accountReviewWorkflowId, type AccountReviewPolicy, type AccountReviewState, type OffboardingDecision } from '../domain/playbooks/account-review.js';
-import { APPRECIATION, appreciationWorkflowId, type AppreciationPolicy, type AppreciationState } from '../domain/playbooks/appreciation.js';
-import { FAIR_REMINDER, fairReminderWorkflowId, type FairReminderPolicy, type FairReminderState } from '../domain/playbooks/fair-reminder.js';
+import { APPRECIATION, appreciationWorkflowId, type AppreciationPolicy } from '../domain/playbooks/appreciation.js';
+import { FAIR_REMINDER, fairReminderWorkflowId, type FairReminderPolicy } from '../domain/playbooks/fair-reminder.js';
 import { FIX_ISSUE, fixIssueWorkflowId, type FixIssuePolicy, type FixIssueState } from '../domain/playbooks/fix-issue.js';
 import { welcomeCheckWorkflowId, WELCOME_CHECK, type WelcomeCheckPolicy, type WelcomeCheckState } from '../domain/playbooks/welcome-check.js';
 import type { PlaybookEngine, RunTags } from '../services/playbooks/playbook-engine.js';
 import { PlaybookException, PlaybookExceptionCode } from '../services/playbooks/playbook.exception.js';
-import { appreciationStateQuery } from '../../workflows/appreciation.workflow.js';
 import { accountReviewStateQuery, decideOffboardingUpdate, proposalAnsweredSignal } from '../../workflows/account-review.workflow.js';
-import { fairReminderStateQuery, paymentReceivedSignal } from '../../workflows/fair-reminder.workflow.js';
+import { paymentReceivedSignal } from '../../workflows/fair-reminder.workflow.js';
 import { fixIssueStateQuery, issueResolvedSignal } from '../../workflows/fix-issue.workflow.js';
 import { anyPlaybookStateQuery } from '../../workflows/playbook-state.js';
 import { CampaignIdKey, CustomerIdKey, LoyaltyBandKey, PlaybookKey, PlaybookStepKey, RiskBandKey } from '../../workflows/search-attributes.js';
@@ -54,10 +53,6 @@ export class TemporalPlaybookEngine implements PlaybookEngine {
       summary: `Fair reminders for invoice ${invoiceId} of customer ${customerId}`,
       details: `Loyal payers: ${policy.loyalSchedule.map((s) => s.action).join(', ')}, no fees. Others: ${policy.standardSchedule.map((s) => s.action).join(', ')}, fees by policy. A payment ends the run (policy v${policy.version}).`,
     });
-  }
-
-  fairReminderState(workflowId: string): Promise<FairReminderState | null> {
-    return this.query(workflowId, fairReminderStateQuery);
   }
 
   paymentReceived(workflowId: string): Promise<boolean> {
@@ -129,10 +124,6 @@ export class TemporalPlaybookEngine implements PlaybookEngine {
       summary: `Thank-you for silent loyal customer ${customerId} (${year})`,
       details: `A thank-you with at least the best offer new customers get now (policy v${policy.version}).`,
     });
-  }
-
-  appreciationState(workflowId: string): Promise<AppreciationState | null> {
-    return this.query(workflowId, appreciationStateQuery);
   }
 
   runState(workflowId: string) {

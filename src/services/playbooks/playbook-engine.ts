@@ -1,6 +1,6 @@
-import type { AppreciationPolicy, AppreciationState } from '../../domain/playbooks/appreciation.js';
+import type { AppreciationPolicy } from '../../domain/playbooks/appreciation.js';
 import type { AccountReviewPolicy, AccountReviewState, OffboardingDecision } from '../../domain/playbooks/account-review.js';
-import type { FairReminderPolicy, FairReminderState } from '../../domain/playbooks/fair-reminder.js';
+import type { FairReminderPolicy } from '../../domain/playbooks/fair-reminder.js';
 import type { FixIssuePolicy, FixIssueState } from '../../domain/playbooks/fix-issue.js';
 import type { WelcomeCheckPolicy, WelcomeCheckState } from '../../domain/playbooks/welcome-check.js';
 
@@ -26,7 +26,6 @@ export interface PlaybookEngine {
 
   /** Starts the fair-reminder run of an overdue invoice, or returns the one already running. */
   startFairReminder(input: { customerId: string; invoiceId: string; policy: FairReminderPolicy; tags: RunTags }): Promise<{ workflowId: string }>;
-  fairReminderState(workflowId: string): Promise<FairReminderState | null>;
   /** Tells a running reminder run that its invoice is paid; false when none runs. */
   paymentReceived(workflowId: string): Promise<boolean>;
 
@@ -46,7 +45,6 @@ export interface PlaybookEngine {
 
   /** Thanks a silent loyal customer, once per year. */
   startAppreciation(input: { customerId: string; year: number; policy: AppreciationPolicy; tags: RunTags }): Promise<{ workflowId: string }>;
-  appreciationState(workflowId: string): Promise<AppreciationState | null>;
 
   /** Asks a run to stop (Temporal cancellation; the run records the outcome); false when it is not running. */
   cancelRun(workflowId: string): Promise<boolean>;

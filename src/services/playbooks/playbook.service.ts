@@ -55,7 +55,7 @@ export class PlaybookService {
   ) {}
 
   async startWelcomeCheck(customerId: string, options: { campaignId?: string } = {}): Promise<PlaybookRunView> {
-    return this.welcomeCheckRun(customerId, await this.launchWelcomeCheck(customerId, options));
+    return this.runView(WELCOME_CHECK, customerId, await this.launchWelcomeCheck(customerId, options));
   }
 
   /** Starts it (or finds it running) and returns its workflow ID only: for sweeps and campaigns, which do not show the run. */
@@ -76,20 +76,20 @@ export class PlaybookService {
         outcome: state.outcome,
       });
     }
-    return this.welcomeCheckRun(customerId, workflowId);
+    return this.runView(WELCOME_CHECK, customerId, workflowId);
   }
 
   /** The customer's welcome check, or null if none was ever started. */
   async findWelcomeCheck(customerId: string): Promise<PlaybookRunView | null> {
     await this.customers.get(customerId);
-    const view = await this.welcomeCheckRun(customerId, welcomeCheckWorkflowId(customerId));
+    const view = await this.runView(WELCOME_CHECK, customerId, welcomeCheckWorkflowId(customerId));
     return view.state || view.record ? view : null;
   }
 
   /** Starts fair reminders for an overdue, unpaid invoice; a second call returns the same run. */
   async startFairReminder(invoiceId: string): Promise<PlaybookRunView> {
     const { customerId, workflowId } = await this.launchFairReminder(invoiceId);
-    return this.fairReminderRun(customerId, workflowId);
+    return this.runView(FAIR_REMINDER, customerId, workflowId);
   }
 
   /** As startFairReminder, without reading the run back (for the trigger sweep). */
@@ -106,18 +106,13 @@ export class PlaybookService {
   /** The invoice's fair-reminder run, or null if none was started. */
   async findFairReminder(invoiceId: string): Promise<PlaybookRunView | null> {
     const invoice = await this.invoices.get(invoiceId);
-    const view = await this.fairReminderRun(invoice.customer.id, fairReminderWorkflowId(invoice.customer.id, invoiceId));
+    const view = await this.runView(FAIR_REMINDER, invoice.customer.id, fairReminderWorkflowId(invoice.customer.id, invoiceId));
     return view.state || view.record ? view : null;
-  }
-
-  private async fairReminderRun(customerId: string, workflowId: string): Promise<PlaybookRunView> {
-    const [record, state] = await Promise.all([this.runs.findByWorkflowId(workflowId), this.engine.fairReminderState(workflowId)]);
-    return { workflowId, playbook: FAIR_REMINDER, customerId, record, state };
   }
 
   /** Starts fixing a customer's persistent issue; a second call for the same topic returns the same run. */
   async startFixIssue(customerId: string, topic: string): Promise<PlaybookRunView> {
-    return this.fixIssueRun(customerId, await this.launchFixIssue(customerId, topic));
+    return this.runView(FIX_ISSUE, customerId, await this.launchFixIssue(customerId, topic));
   }
 
   /** As startFixIssue, without reading the run back (for the trigger sweep). */
@@ -138,24 +133,19 @@ export class PlaybookService {
     if (state.resolved || state.step === 'done' || !(await this.engine.issueResolved(workflowId))) {
       throw new PlaybookException(PlaybookExceptionCode.RunAlreadyFinished, `The issue "${topic}" of customer ${customerId} is already resolved`, { customerId, topic });
     }
-    return this.fixIssueRun(customerId, workflowId);
+    return this.runView(FIX_ISSUE, customerId, workflowId);
   }
 
   async findFixIssue(customerId: string, topic: string): Promise<PlaybookRunView | null> {
     await this.customers.get(customerId);
     assertTopic(topic);
-    const view = await this.fixIssueRun(customerId, fixIssueWorkflowId(customerId, topic));
+    const view = await this.runView(FIX_ISSUE, customerId, fixIssueWorkflowId(customerId, topic));
     return view.state || view.record ? view : null;
-  }
-
-  private async fixIssueRun(customerId: string, workflowId: string): Promise<PlaybookRunView> {
-    const [record, state] = await Promise.all([this.runs.findByWorkflowId(workflowId), this.engine.fixIssueState(workflowId)]);
-    return { workflowId, playbook: FIX_ISSUE, customerId, record, state };
   }
 
   /** Starts the review of a loss-making account; a second call while it runs returns the same run. */
   async startAccountReview(customerId: string): Promise<PlaybookRunView> {
-    return this.accountReviewRun(customerId, await this.launchAccountReview(customerId));
+    return this.runView(ACCOUNT_REVIEW, customerId, await this.launchAccountReview(customerId));
   }
 
   /** As startAccountReview, without reading the run back (for the trigger sweep). */
@@ -174,7 +164,7 @@ export class PlaybookService {
     if (state.step !== 'awaiting-answer' || !(await this.engine.answerProposal(workflowId, accepted))) {
       throw new PlaybookException(PlaybookExceptionCode.DecisionRefused, `The account review of customer ${customerId} is not waiting for an answer (step ${state.step})`, { customerId, step: state.step });
     }
-    return this.accountReviewRun(customerId, workflowId);
+    return this.runView(ACCOUNT_REVIEW, customerId, workflowId);
   }
 
   /** A person's decision on offboarding, recorded with their ID and reason; the run refuses it unless it awaits one. */
@@ -184,23 +174,18 @@ export class PlaybookService {
     const workflowId = accountReviewWorkflowId(customerId);
     const state = await this.engine.decideOffboarding(workflowId, { approve: decision.approve, reason: decision.reason.trim(), decidedBy });
     if (!state) throw new PlaybookException(PlaybookExceptionCode.RunNotFound, `No account review for customer ${customerId}`, { customerId });
-    return this.accountReviewRun(customerId, workflowId);
+    return this.runView(ACCOUNT_REVIEW, customerId, workflowId);
   }
 
   async findAccountReview(customerId: string): Promise<PlaybookRunView | null> {
     await this.customers.get(customerId);
-    const view = await this.accountReviewRun(customerId, accountReviewWorkflowId(customerId));
+    const view = await this.runView(ACCOUNT_REVIEW, customerId, accountReviewWorkflowId(customerId));
     return view.state || view.record ? view : null;
-  }
-
-  private async accountReviewRun(customerId: string, workflowId: string): Promise<PlaybookRunView> {
-    const [record, state] = await Promise.all([this.runs.findByWorkflowId(workflowId), this.engine.accountReviewState(workflowId)]);
-    return { workflowId, playbook: ACCOUNT_REVIEW, customerId, record, state };
   }
 
   /** Thanks a silent loyal customer (once per calendar year); a second call returns the same run. */
   async startAppreciation(customerId: string, options: { campaignId?: string } = {}): Promise<PlaybookRunView> {
-    return this.appreciationRun(customerId, await this.launchAppreciation(customerId, options));
+    return this.runView(APPRECIATION, customerId, await this.launchAppreciation(customerId, options));
   }
 
   /** As startAppreciation, without reading the run back (for sweeps and campaigns). */
@@ -212,13 +197,8 @@ export class PlaybookService {
 
   async findAppreciation(customerId: string): Promise<PlaybookRunView | null> {
     await this.customers.get(customerId);
-    const view = await this.appreciationRun(customerId, appreciationWorkflowId(customerId, new Date().getUTCFullYear()));
+    const view = await this.runView(APPRECIATION, customerId, appreciationWorkflowId(customerId, new Date().getUTCFullYear()));
     return view.state || view.record ? view : null;
-  }
-
-  private async appreciationRun(customerId: string, workflowId: string): Promise<PlaybookRunView> {
-    const [record, state] = await Promise.all([this.runs.findByWorkflowId(workflowId), this.engine.appreciationState(workflowId)]);
-    return { workflowId, playbook: APPRECIATION, customerId, record, state };
   }
 
   /** An operator stops a playbook run (with a reason, audited); the run records "cancelled" as its outcome. */
@@ -243,9 +223,10 @@ export class PlaybookService {
     return { riskBand: await this.scores.currentBand(customerId, ScoreKind.ChurnRisk), campaignId: options.campaignId ?? null };
   }
 
-  private async welcomeCheckRun(customerId: string, workflowId: string): Promise<PlaybookRunView> {
-    const [record, state] = await Promise.all([this.runs.findByWorkflowId(workflowId), this.engine.welcomeCheckState(workflowId)]);
-    return { workflowId, playbook: WELCOME_CHECK, customerId, record, state };
+  /** A run as its page shows it: the database record and the workflow's live state (every playbook answers the same "state" query). */
+  private async runView(playbook: string, customerId: string, workflowId: string): Promise<PlaybookRunView> {
+    const [record, state] = await Promise.all([this.runs.findByWorkflowId(workflowId), this.liveState(workflowId)]);
+    return { workflowId, playbook, customerId, record, state };
   }
 }
 
