@@ -82,8 +82,7 @@ export class PlaybookService {
   /** The customer's welcome check, or null if none was ever started. */
   async findWelcomeCheck(customerId: string): Promise<PlaybookRunView | null> {
     await this.customers.get(customerId);
-    const view = await this.runView(WELCOME_CHECK, customerId, welcomeCheckWorkflowId(customerId));
-    return view.state || view.record ? view : null;
+    return this.existingRun(WELCOME_CHECK, customerId, welcomeCheckWorkflowId(customerId));
   }
 
   /** Starts fair reminders for an overdue, unpaid invoice; a second call returns the same run. */
@@ -106,8 +105,7 @@ export class PlaybookService {
   /** The invoice's fair-reminder run, or null if none was started. */
   async findFairReminder(invoiceId: string): Promise<PlaybookRunView | null> {
     const invoice = await this.invoices.get(invoiceId);
-    const view = await this.runView(FAIR_REMINDER, invoice.customer.id, fairReminderWorkflowId(invoice.customer.id, invoiceId));
-    return view.state || view.record ? view : null;
+    return this.existingRun(FAIR_REMINDER, invoice.customer.id, fairReminderWorkflowId(invoice.customer.id, invoiceId));
   }
 
   /** Starts fixing a customer's persistent issue; a second call for the same topic returns the same run. */
@@ -139,8 +137,7 @@ export class PlaybookService {
   async findFixIssue(customerId: string, topic: string): Promise<PlaybookRunView | null> {
     await this.customers.get(customerId);
     assertTopic(topic);
-    const view = await this.runView(FIX_ISSUE, customerId, fixIssueWorkflowId(customerId, topic));
-    return view.state || view.record ? view : null;
+    return this.existingRun(FIX_ISSUE, customerId, fixIssueWorkflowId(customerId, topic));
   }
 
   /** Starts the review of a loss-making account; a second call while it runs returns the same run. */
@@ -179,8 +176,7 @@ export class PlaybookService {
 
   async findAccountReview(customerId: string): Promise<PlaybookRunView | null> {
     await this.customers.get(customerId);
-    const view = await this.runView(ACCOUNT_REVIEW, customerId, accountReviewWorkflowId(customerId));
-    return view.state || view.record ? view : null;
+    return this.existingRun(ACCOUNT_REVIEW, customerId, accountReviewWorkflowId(customerId));
   }
 
   /** Thanks a silent loyal customer (once per calendar year); a second call returns the same run. */
@@ -197,8 +193,7 @@ export class PlaybookService {
 
   async findAppreciation(customerId: string): Promise<PlaybookRunView | null> {
     await this.customers.get(customerId);
-    const view = await this.runView(APPRECIATION, customerId, appreciationWorkflowId(customerId, new Date().getUTCFullYear()));
-    return view.state || view.record ? view : null;
+    return this.existingRun(APPRECIATION, customerId, appreciationWorkflowId(customerId, new Date().getUTCFullYear()));
   }
 
   /** An operator stops a playbook run (with a reason, audited); the run records "cancelled" as its outcome. */
@@ -221,6 +216,12 @@ export class PlaybookService {
   /** Search-attribute tags of a new run: today's churn-risk band, and the campaign that enrolled the customer. */
   private async tags(customerId: string, options: { campaignId?: string } = {}): Promise<RunTags> {
     return { riskBand: await this.scores.currentBand(customerId, ScoreKind.ChurnRisk), campaignId: options.campaignId ?? null };
+  }
+
+  /** The run with that workflow ID, or null if none was ever started (neither a record nor a workflow). */
+  private async existingRun(playbook: string, customerId: string, workflowId: string): Promise<PlaybookRunView | null> {
+    const view = await this.runView(playbook, customerId, workflowId);
+    return view.state || view.record ? view : null;
   }
 
   /** A run as its page shows it: the database record and the workflow's live state (every playbook answers the same "state" query). */
