@@ -68,7 +68,7 @@ export class ChildPager<T extends { id: string }> {
   page(parentId: string, args: PageArgs, fields?: readonly string[]): Page<T> | Promise<Page<T>> {
     assertPageSize(args.first);
     if (args.after) decodeCursor(this.spec.tag, args.after, 2);
-    const key = { parentId, first: args.first, after: args.after ?? null, properties: this.projection(fields) };
+    const key = this.keyFor(parentId, args, fields);
     return this.primed.get(keyOf(key)) ?? this.pages.load(key);
   }
 
@@ -89,7 +89,7 @@ export class ChildPager<T extends { id: string }> {
 
   /** Takes a page read with `pageColumn`, so `page` with the same arguments and fields reads nothing. */
   prime(parentId: string, args: PageArgs, fields: readonly string[] | undefined, rows: Record<string, unknown>[]): void {
-    const key = { parentId, first: args.first, after: args.after ?? null, properties: this.projection(fields) };
+    const key = this.keyFor(parentId, args, fields);
     this.primed.set(keyOf(key), this.toPageOf(parentId, rows.map(this.toModel), key.first, key.after));
   }
 
@@ -148,6 +148,11 @@ export class ChildPager<T extends { id: string }> {
       group by 1`.execute(this.em.getKysely());
     const counts = new Map(rows.map((r) => [r.parent, Number(r.n)]));
     return parentIds.map((id) => counts.get(id) ?? 0);
+  }
+
+  /** One parent's page as loaded and primed: `page` finds what `prime` stored under the same key. */
+  private keyFor(parentId: string, args: PageArgs, fields: readonly string[] | undefined): Key {
+    return { parentId, first: args.first, after: args.after ?? null, properties: this.projection(fields) };
   }
 
   /** The properties read for `fields`: with the ID and sort key a cursor needs. */

@@ -35,7 +35,6 @@ export interface CustomerSort {
 
 export const defaultCustomerSort: CustomerSort = { field: CustomerSortField.CreatedAt, direction: 'desc' };
 
-
 /**
  * `column = any(values)`, but a plain equality for one value: only that lets PostgreSQL read
  * a (band, created_at) index in list order instead of filtering the newest customers one by one.
