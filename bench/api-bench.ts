@@ -105,10 +105,12 @@ async function ensureSnapshots(url: string): Promise<void> {
   if (Number((await c2.query<{ n: string }>('select count(*) as n from score_snapshot')).rows[0].n) === 0) {
     console.error('writing score snapshots...');
     await c2.query(`
-      insert into score_snapshot (id, customer_id, kind, value, band, model_version, computed_at, reasons)
-      select gen_random_uuid(), c.id, k.kind, random(), case when random() < 0.3 then 'high' else 'low' end, 'bench/1',
-             now() - g.age * interval '1 day', '["benchmark data"]'::jsonb
-      from customer c cross join (values ('rfm'), ('churn-risk'), ('clv')) k(kind) cross join (values (0), (7)) g(age)`);
+      insert into score_snapshot (id, customer_id, computed_at, scores)
+      select gen_random_uuid(), c.id, now() - g.age * interval '1 day',
+             (select jsonb_object_agg(k.kind, jsonb_build_object('value', random(), 'band', case when random() < 0.3 then 'high' else 'low' end,
+                                                               'modelVersion', 'bench/1', 'reasons', '["benchmark data"]'::jsonb))
+                from (values ('rfm'), ('churn-risk'), ('clv')) k(kind) where c.id is not null)
+      from customer c cross join (values (0), (7)) g(age)`);
   }
   await c2.query('analyze');
   await c2.end();

@@ -162,7 +162,7 @@ try {
 
 Run ${new Date().toISOString().slice(0, 10)} on this ${os.cpus().length}-core machine (shared, noisy: compare ratios, not absolute numbers).
 Command: \`npm run bench:scoring\` (BENCH_CUSTOMERS=${customers}, BENCH_ORDERS_PER_CUSTOMER=${ordersPerCustomer}: ${orders} orders; one embedded PostgreSQL 18, a Temporal dev server, one worker process; policy page size ${defaultRescorePolicy.pageSize}).
-The rescore writes 6 to 8 snapshots per customer (RFM, churn risk, CLV, behaviour change, profitability, payment loyalty, referral value, persistent issue) with reasons. This run scored the base as of ${asOf}: the day after the previous benchmark run on this database (the first scores ${FIRST_AS_OF}), so its scores change from the last ones as a nightly run's would.
+The rescore writes one snapshot per customer holding its 6 to 8 scores (RFM, churn risk, CLV, behaviour change, profitability, payment loyalty, referral value, persistent issue), each with its reasons. This run scored the base as of ${asOf}: the day after the previous benchmark run on this database (the first scores ${FIRST_AS_OF}), so its scores change from the last ones as a nightly run's would.
 
 ${table}
 

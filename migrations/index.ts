@@ -16,6 +16,7 @@ import { Migration20261201000000_scoring_page } from './Migration20261201000000_
 import { Migration20261201010000_current_score_fillfactor } from './Migration20261201010000_current_score_fillfactor.js';
 import { Migration20261201020000_customer_bands } from './Migration20261201020000_customer_bands.js';
 import { Migration20261201030000_invoice_reminder_band } from './Migration20261201030000_invoice_reminder_band.js';
+import { Migration20261201040000_score_snapshot_per_customer } from './Migration20261201040000_score_snapshot_per_customer.js';
 
 /** Every migration in order; listed explicitly so compiled and bundled builds find them without globbing. */
 export const migrationsList: MigrationObject[] = [
@@ -36,4 +37,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261201010000_current_score_fillfactor', class: Migration20261201010000_current_score_fillfactor },
   { name: 'Migration20261201020000_customer_bands', class: Migration20261201020000_customer_bands },
   { name: 'Migration20261201030000_invoice_reminder_band', class: Migration20261201030000_invoice_reminder_band },
+  { name: 'Migration20261201040000_score_snapshot_per_customer', class: Migration20261201040000_score_snapshot_per_customer },
 ];

@@ -27,7 +27,7 @@ async function account(name: string, opts: { profitable?: boolean; lossBand?: bo
   const c = em.create(Customer, { name, email: `${name.toLowerCase()}@example.com`, acquiredAt: '2024-01-01', serviceTier: ServiceTier.Premium });
   for (let i = 1; i <= 4; i++) em.create(Order, { customer: c, orderedAt: new Date(Date.now() - i * 60 * DAY), amountMinor: 10_000, marginMinor: 2_500 });
   em.create(CostEntry, { customer: c, occurredAt: new Date(Date.now() - 30 * DAY).toISOString().slice(0, 10), kind: CostKind.SupportMinutes, amountMinor: opts.profitable ? 1_000 : 30_000 });
-  if (opts.lossBand) em.create(ScoreSnapshot, { customer: c, kind: 'profitability', value: -14_000, band: 'loss-making', modelVersion: 'test', computedAt: new Date(), reasons: ['test'] });
+  if (opts.lossBand) em.create(ScoreSnapshot, { customer: c, computedAt: new Date(), scores: { profitability: { value: -14_000, band: 'loss-making', modelVersion: 'test', reasons: ['test'] } } });
   await em.flush();
   return c.id;
 }

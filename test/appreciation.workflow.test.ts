@@ -23,7 +23,7 @@ const DAY = 86_400_000;
 async function customer(name: string, opts: { tenureDays: number; band: string; contactedDaysAgo?: number }): Promise<string> {
   const em = stack.orm.em.fork();
   const c = em.create(Customer, { name, email: `${name.toLowerCase()}@example.com`, acquiredAt: new Date(Date.now() - opts.tenureDays * DAY).toISOString().slice(0, 10), marketingConsent: true });
-  em.create(ScoreSnapshot, { customer: c, kind: 'payment-loyalty', value: 1, band: opts.band, modelVersion: 'test', computedAt: new Date(), reasons: ['test'] });
+  em.create(ScoreSnapshot, { customer: c, computedAt: new Date(), scores: { 'payment-loyalty': { value: 1, band: opts.band, modelVersion: 'test', reasons: ['test'] } } });
   if (opts.contactedDaysAgo !== undefined) {
     em.create(OutboxMessage, { idempotencyKey: `old/${name}`, customer: c, channel: MessageChannel.Email, purpose: MessagePurpose.Service, template: 'reminder-friendly', payload: {}, createdAt: new Date(Date.now() - opts.contactedDaysAgo * DAY) });
   }

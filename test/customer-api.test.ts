@@ -48,13 +48,19 @@ beforeAll(async () => {
     }
     if (i % 5 === 0) em.create(Complaint, { customer: c, topic: 'delivery-delay', severity: ComplaintSeverity.Medium, openedAt: day(250), resolvedAt: i % 10 === 0 ? null : day(251) });
     if (i < 45) {
-      em.create(ScoreSnapshot, { customer: c, kind: ScoreKind.Rfm, value: i, band: segments[i % 3], modelVersion: 'rfm/1', computedAt: day(300), reasons: ['test'] });
-      em.create(ScoreSnapshot, { customer: c, kind: ScoreKind.ChurnRisk, value: (i % 10) / 10, band: i % 10 >= 7 ? 'high' : 'low', modelVersion: 'bgnbd/1', computedAt: day(300), reasons: ['test'] });
+      em.create(ScoreSnapshot, {
+        customer: c,
+        computedAt: day(300),
+        scores: {
+          [ScoreKind.Rfm]: { value: i, band: segments[i % 3], modelVersion: 'rfm/1', reasons: ['test'] },
+          [ScoreKind.ChurnRisk]: { value: (i % 10) / 10, band: i % 10 >= 7 ? 'high' : 'low', modelVersion: 'bgnbd/1', reasons: ['test'] },
+        },
+      });
     }
     if (i % 6 === 0) em.create(PlaybookRun, { customer: c, workflowId: `welcome-check/${c.id}`, playbook: 'welcome-check' });
   }
   // An older snapshot must never count as the latest.
-  em.create(ScoreSnapshot, { customer: customers[0], kind: ScoreKind.Rfm, value: 99, band: 'Lost', modelVersion: 'rfm/1', computedAt: day(10), reasons: ['old'] });
+  em.create(ScoreSnapshot, { customer: customers[0], computedAt: day(10), scores: { [ScoreKind.Rfm]: { value: 99, band: 'Lost', modelVersion: 'rfm/1', reasons: ['old'] } } });
   await em.flush();
 });
 afterAll(() => stack?.stop());
@@ -100,7 +106,7 @@ describe('filters', () => {
   it('follows a customer from band to band as newer scores arrive, never back to an older one', async () => {
     const em = stack.orm.em.fork();
     const c = em.create(Customer, { name: 'Band Mover', email: 'mover@example.com', acquiredAt: '2026-01-01', createdAt: day(400) });
-    const churn = (band: string, at: number) => em.create(ScoreSnapshot, { customer: c, kind: ScoreKind.ChurnRisk, value: 0.5, band, modelVersion: 'bgnbd/1', computedAt: day(at), reasons: ['test'] });
+    const churn = (band: string, at: number) => em.create(ScoreSnapshot, { customer: c, computedAt: day(at), scores: { [ScoreKind.ChurnRisk]: { value: 0.5, band, modelVersion: 'bgnbd/1', reasons: ['test'] } } });
     const newestHigh = async () => (await stack.gql(CustomersDocument, { first: 1, filter: { riskBand: ['high'] } }, Role.Viewer)).data!.customers.edges[0]?.node.id;
     try {
       churn('low', 300);
@@ -116,7 +122,7 @@ describe('filters', () => {
       churn('medium', 320);
       await em.flush();
       expect(await newestHigh()).not.toBe(c.id);
-      em.create(ScoreSnapshot, { customer: c, kind: ScoreKind.Rfm, value: 1, band: 'Lost', modelVersion: 'rfm/1', computedAt: day(310), reasons: ['test'] });
+      em.create(ScoreSnapshot, { customer: c, computedAt: day(310), scores: { [ScoreKind.Rfm]: { value: 1, band: 'Lost', modelVersion: 'rfm/1', reasons: ['test'] } } });
       await em.flush();
       const lost = await stack.gql(CustomersDocument, { first: 5, filter: { segment: ['Lost'] } }, Role.Viewer);
       expect(lost.data!.customers.edges.map((e) => e.node.id)).toEqual([c.id]);
@@ -142,6 +148,33 @@ describe('sorting, page by page', () => {
   ];
   it.each(cases)('%s', async (_name, sort, expected) => {
     expect(await allIds(null, sort)).toEqual(typeof expected === 'function' ? expected() : expected);
+  });
+
+  it('shows each score with the reasons of the newest snapshot holding it, and its history past snapshots of other scores', async () => {
+    const em = stack.orm.em.fork();
+    const c = em.create(Customer, { name: 'History Reader', email: 'history@example.com', acquiredAt: '2026-01-01', createdAt: day(400) });
+    const run = { [ScoreKind.Rfm]: { value: 444, band: 'Loyal', modelVersion: 'rfm/1', reasons: ['rfm at 300'] }, [ScoreKind.ChurnRisk]: { value: 0.2, band: 'low', modelVersion: 'bgnbd/1', reasons: ['churn at 300'] } };
+    em.create(ScoreSnapshot, { customer: c, computedAt: day(300), runId: 'rescore/test', scores: run });
+    // A rescore after an event writes one score only.
+    em.create(ScoreSnapshot, { customer: c, computedAt: day(310), scores: { [ScoreKind.ChurnRisk]: { value: 0.6, band: 'high', modelVersion: 'bgnbd/1', reasons: ['churn at 310'] } } });
+    await em.flush();
+    try {
+      const read = async (kind: string) => (await stack.gql(CustomerScoresDocument, { id: c.id, historyKind: kind }, Role.Viewer)).data!.customer!;
+      const rfm = await read(ScoreKind.Rfm);
+      expect(rfm.scores.map(({ kind, value, band, reasons, modelVersion }) => ({ kind, value, band, reasons, modelVersion }))).toEqual([
+        { kind: ScoreKind.ChurnRisk, value: 0.6, band: 'high', reasons: ['churn at 310'], modelVersion: 'bgnbd/1' },
+        { kind: ScoreKind.Rfm, value: 444, band: 'Loyal', reasons: ['rfm at 300'], modelVersion: 'rfm/1' },
+      ]);
+      expect(rfm.scoreHistory).toEqual([{ kind: ScoreKind.Rfm, value: 444, band: 'Loyal', reasons: ['rfm at 300'], modelVersion: 'rfm/1', computedAt: day(300).toISOString() }]);
+      const churn = await read(ScoreKind.ChurnRisk);
+      expect(churn.scoreHistory.map((h) => [h.value, h.reasons, h.computedAt])).toEqual([
+        [0.6, ['churn at 310'], day(310).toISOString()],
+        [0.2, ['churn at 300'], day(300).toISOString()],
+      ]);
+      expect((await read(ScoreKind.Clv)).scoreHistory).toEqual([]);
+    } finally {
+      await em.nativeDelete(Customer, { id: c.id });
+    }
   });
 
   it('sorts by a score with unscored customers last, in both directions', async () => {

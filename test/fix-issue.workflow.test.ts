@@ -28,7 +28,7 @@ async function customer(name: string, opts: { loyal?: boolean; complaints?: numb
   // A loyal payer: eight monthly invoices, all paid early.
   if (opts.loyal) for (let i = 1; i <= 8; i++) em.create(Invoice, { customer: c, issuedAt: day(-30 * i - 14), dueAt: day(-30 * i), amountMinor: 5_000, paidAt: day(-30 * i - 2) });
   for (let i = 0; i < (opts.complaints ?? 0); i++) em.create(Complaint, { customer: c, topic: opts.topic ?? 'billing-error', severity: ComplaintSeverity.Medium, openedAt: new Date(Date.now() - (10 + i * 7) * DAY) });
-  if (opts.risk) em.create(ScoreSnapshot, { customer: c, kind: 'churn-risk', value: 0.7, band: opts.risk, modelVersion: 'test', computedAt: new Date(), reasons: ['test'] });
+  if (opts.risk) em.create(ScoreSnapshot, { customer: c, computedAt: new Date(), scores: { 'churn-risk': { value: 0.7, band: opts.risk, modelVersion: 'test', reasons: ['test'] } } });
   await em.flush();
   return c.id;
 }

@@ -42,3 +42,60 @@ it('applies them again after a rollback', async () => {
   expect(await orm.migrator.getPending()).toEqual([]);
   expect(await orm.schema.getUpdateSchemaSQL({ wrap: false })).toBe('');
 });
+
+it('groups the snapshots of one customer, time and run into one row and back, keeping current_score on them', async () => {
+  // Back to just before the migration (down stops at, and keeps, the one named).
+  const before = migrationsList[migrationsList.findIndex((m) => m.name === 'Migration20261201040000_score_snapshot_per_customer') - 1].name;
+  const conn = orm.em.getConnection();
+  await orm.migrator.down({ to: before });
+  const [customer] = await conn.execute<{ id: string }[]>(
+    `insert into customer (id, name, email, acquired_at, created_at, updated_at) values (gen_random_uuid(), 'Grouped', 'grouped@example.com', '2026-01-01', now(), now()) returning id`,
+  );
+  // The old shape: one row per score. A run wrote two scores at 10:00, an event one at 11:00.
+  await conn.execute(
+    `insert into score_snapshot (id, customer_id, kind, value, band, model_version, computed_at, reasons, run_id) values
+       ('00000000-0000-7000-8000-000000000001', ?, 'rfm', 444, 'Loyal', 'rfm/1', '2026-11-01T10:00:00Z', '["rfm reason"]', 'rescore/1'),
+       ('00000000-0000-7000-8000-000000000002', ?, 'churn-risk', 0.2, 'low', 'bgnbd/1', '2026-11-01T10:00:00Z', '["churn reason"]', 'rescore/1'),
+       ('00000000-0000-7000-8000-000000000003', ?, 'churn-risk', 0.6, 'high', 'bgnbd/1', '2026-11-01T11:00:00Z', '["later"]', null)`,
+    [customer.id, customer.id, customer.id],
+  );
+  const current = () => conn.execute<{ kind: string; value: number; snapshot_id: string }[]>(`select kind, value, snapshot_id from current_score where customer_id = ? order by kind`, [customer.id]);
+  expect(await current()).toEqual([
+    { kind: 'churn-risk', value: 0.6, snapshot_id: '00000000-0000-7000-8000-000000000003' },
+    { kind: 'rfm', value: 444, snapshot_id: '00000000-0000-7000-8000-000000000001' },
+  ]);
+
+  await orm.migrator.up();
+  const grouped = await conn.execute<{ id: string; run_id: string | null; scores: Record<string, unknown> }[]>(
+    `select id, run_id, scores from score_snapshot where customer_id = ? order by computed_at`,
+    [customer.id],
+  );
+  expect(grouped).toEqual([
+    {
+      id: '00000000-0000-7000-8000-000000000002',
+      run_id: 'rescore/1',
+      scores: {
+        rfm: { value: 444, band: 'Loyal', modelVersion: 'rfm/1', reasons: ['rfm reason'] },
+        'churn-risk': { value: 0.2, band: 'low', modelVersion: 'bgnbd/1', reasons: ['churn reason'] },
+      },
+    },
+    { id: '00000000-0000-7000-8000-000000000003', run_id: null, scores: { 'churn-risk': { value: 0.6, band: 'high', modelVersion: 'bgnbd/1', reasons: ['later'] } } },
+  ]);
+  // The rfm score now points at the row its run's scores share.
+  expect(await current()).toEqual([
+    { kind: 'churn-risk', value: 0.6, snapshot_id: '00000000-0000-7000-8000-000000000003' },
+    { kind: 'rfm', value: 444, snapshot_id: '00000000-0000-7000-8000-000000000002' },
+  ]);
+
+  await orm.migrator.down({ to: before });
+  const split = await conn.execute<{ id: string; kind: string; reasons: string[] }[]>(`select id, kind, reasons from score_snapshot where customer_id = ? order by computed_at, kind`, [customer.id]);
+  expect(split.map((s) => [s.kind, s.reasons])).toEqual([
+    ['churn-risk', ['churn reason']],
+    ['rfm', ['rfm reason']],
+    ['churn-risk', ['later']],
+  ]);
+  const rows = new Map(split.map((s) => [s.id, s.kind]));
+  for (const c of await current()) expect(rows.get(c.snapshot_id)).toBe(c.kind);
+  await orm.migrator.up();
+  expect(await orm.schema.getUpdateSchemaSQL({ wrap: false })).toBe('');
+});

@@ -53,9 +53,11 @@ const workerEnv = () => ({
 const query = async <T>(text: RawBuilder<T>) => (await text.execute(stack.orm.em.fork().getKysely())).rows;
 const snapshotStats = async (runId: string) =>
   (
-    await query(sql<{ snapshots: number; distinct_keys: number; customers: number }>`
-      select count(*)::int as snapshots, count(distinct (customer_id, kind))::int as distinct_keys, count(distinct customer_id)::int as customers
-        from score_snapshot where run_id = ${runId}`)
+    // snapshots: the scores written (one per customer and kind); rows: the snapshot rows (one per customer).
+    await query(sql<{ snapshots: number; distinct_keys: number; customers: number; rows: number }>`
+      select count(*)::int as snapshots, count(distinct (s.customer_id, k.kind))::int as distinct_keys,
+             count(distinct s.customer_id)::int as customers, count(distinct s.id)::int as rows
+        from score_snapshot s cross join jsonb_object_keys(s.scores) as k(kind) where s.run_id = ${runId}`)
   )[0];
 
 describe('rescoring the whole base', () => {
@@ -76,7 +78,7 @@ describe('rescoring the whole base', () => {
     expect((await stack.gql(ScoringRunsDocument, { first: 10 }, Role.Viewer)).data!.scoringRuns.totalCount).toBe(0);
   });
 
-  it('writes one snapshot per customer and score with reasons, fits the models, and reports progress', async () => {
+  it('writes one snapshot per customer holding its scores with reasons, fits the models, and reports progress', async () => {
     const started = await stack.gql(StartRescoreDocument, { asOf: AS_OF }, Role.Admin);
     expect(started.errors).toBeUndefined();
     const runId = started.data!.startRescore.id;
@@ -93,9 +95,11 @@ describe('rescoring the whole base', () => {
     expect(stats.snapshots).toBe(run.snapshots);
     expect(stats.distinct_keys).toBe(stats.snapshots);
     expect(stats.customers).toBe(CUSTOMERS);
+    expect(stats.rows).toBe(CUSTOMERS);
 
     // Every buyer has all eight scores; every customer at least the ones that need no purchase.
-    const kinds = await query(sql<{ kind: string; n: number }>`select kind, count(*)::int as n from score_snapshot where run_id = ${runId} group by kind order by kind`);
+    const kinds = await query(sql<{ kind: string; n: number }>`
+      select k.kind, count(*)::int as n from score_snapshot s cross join jsonb_object_keys(s.scores) as k(kind) where s.run_id = ${runId} group by k.kind order by k.kind`);
     expect(Object.fromEntries(kinds.map((k) => [k.kind, k.n]))).toEqual({
       [ScoreKind.BehaviourChange]: CUSTOMERS,
       [ScoreKind.ChurnRisk]: run.buyers,
@@ -117,7 +121,7 @@ describe('rescoring the whole base', () => {
 
     // The API returns the run's scores with their reasons; a persistent-issue persona shows its topic.
     const [persistent] = await query(sql<{ customer_id: string }>`
-      select customer_id from score_snapshot where run_id = ${runId} and kind = ${ScoreKind.PersistentIssue} and band = 'persistent' limit 1`);
+      select customer_id from score_snapshot where run_id = ${runId} and scores -> ${ScoreKind.PersistentIssue} ->> 'band' = 'persistent' limit 1`);
     expect(persistent).toBeDefined();
     const customer = (await stack.gql(CustomerScoresDocument, { id: persistent.customer_id, historyKind: ScoreKind.Rfm }, Role.Viewer)).data!.customer!;
     const issue = customer.scores.find((s) => s.kind === ScoreKind.PersistentIssue)!;
@@ -152,6 +156,7 @@ describe('rescoring the whole base', () => {
     const stats = await snapshotStats(runId);
     expect(stats.distinct_keys).toBe(stats.snapshots);
     expect(stats.customers).toBe(CUSTOMERS);
+    expect(stats.rows).toBe(CUSTOMERS);
     // More pages than one execution takes: the run continued as new at least once.
     expect((await handle.describe()).runId).not.toBe(handle.firstExecutionRunId);
     const [work] = await query(sql<{ n: number }>`select count(*)::int as n from scoring_work where run_id = ${runId}`);
@@ -172,7 +177,7 @@ describe('rescoring the whole base', () => {
     expect(results[0].snapshots).toBeGreaterThan(100 * 6);
     for (const r of results) expect(r).toEqual(results[0]);
     const stats = await snapshotStats(runId);
-    expect(stats).toEqual({ snapshots: results[0].snapshots, distinct_keys: results[0].snapshots, customers: 100 });
+    expect(stats).toEqual({ snapshots: results[0].snapshots, distinct_keys: results[0].snapshots, customers: 100, rows: 100 });
 
     const completed = await runs().complete(runId);
     expect(completed).toMatchObject({ status: 'completed', scoredCustomers: 100, snapshots: results[0].snapshots });
@@ -186,9 +191,10 @@ describe('rescoring the whole base', () => {
     const [customer] = await query(sql<{ id: string }>`select id from customer order by id limit 1`);
     const recorded = await stack.gql(RecordComplaintDocument, { input: { customerId: customer.id, topic: 'billing-error', severity: 'High' } }, Role.Operator);
     expect(recorded.errors).toBeUndefined();
-    const [latest] = await query(sql<{ run_id: string | null; reasons: string[] }>`
-      select run_id, reasons from score_snapshot where customer_id = ${customer.id} and kind = ${ScoreKind.PersistentIssue} order by computed_at desc limit 1`);
+    const [latest] = await query(sql<{ run_id: string | null; kinds: string[] }>`
+      select run_id, array(select jsonb_object_keys(scores) order by 1) as kinds from score_snapshot where customer_id = ${customer.id} order by computed_at desc limit 1`);
     expect(latest.run_id).toBeNull();
+    expect(latest.kinds).toContain(ScoreKind.PersistentIssue);
     const [current] = await query(sql<{ computed_at: string }>`select computed_at from current_score where customer_id = ${customer.id} and kind = ${ScoreKind.PersistentIssue}`);
     expect(Date.now() - new Date(current.computed_at).getTime()).toBeLessThan(60_000);
   });

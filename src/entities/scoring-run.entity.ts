@@ -41,7 +41,7 @@ export class ScoringRun {
   @Property({ type: 'integer', nullable: true })
   buyers?: number | null;
 
-  /** Set when the run completes: customers with at least one snapshot of the run, and snapshots written. */
+  /** Set when the run completes: customers with a snapshot of the run, and the scores written (one per customer and kind). */
   @Property({ type: 'integer', nullable: true })
   scoredCustomers?: number | null;
 

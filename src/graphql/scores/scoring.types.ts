@@ -30,7 +30,7 @@ export class ScoringRunType {
   @Field(() => Int, { description: 'Customers scored so far' })
   customersScored!: number;
 
-  @Field(() => Int, { nullable: true, description: 'Snapshots written (once completed)' })
+  @Field(() => Int, { nullable: true, description: 'Scores written, one per customer and kind (once completed)' })
   snapshots!: number | null;
 
   @Field(() => Date, { nullable: true })

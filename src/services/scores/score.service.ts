@@ -1,14 +1,21 @@
 import DataLoader from 'dataloader';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql, type RawBuilder } from 'kysely';
-import { CurrentScore, ScoreSnapshot } from '../../entities/index.js';
+import { CurrentScore, ScoreSnapshot, type SnapshotScore } from '../../entities/index.js';
 import { PaginationException, PaginationExceptionCode } from '../common/pagination.js';
 import { projection, projectionKey, rowMapper, selectColumns } from '../common/read-model.js';
 
 export const MAX_SCORE_HISTORY = 100;
 
-/** A score as a customer's page shows it: the current value (from current_score) or one snapshot of its history. */
-export type ScoreView = CurrentScore | ScoreSnapshot;
+/** One score of a customer's history: its entry in a snapshot, with when it was computed. */
+export interface ScoreRecord extends SnapshotScore {
+  customer: { id: string };
+  kind: string;
+  computedAt: Date;
+}
+
+/** A score as a customer's page shows it: the current value (from current_score) or one entry of its history. */
+export type ScoreView = CurrentScore | ScoreRecord;
 
 /** A customer's latest scores, with the current_score properties read (null: all). */
 interface LatestKey {
@@ -22,16 +29,16 @@ const latestKeyOf = (k: LatestKey) => `${k.customerId}|${projectionKey(k.propert
 export class ScoreService {
   private readonly latest: DataLoader<LatestKey, CurrentScore[], string>;
   /** Keyed by customer, kind and length; one statement per kind and length asked for in a request. */
-  private readonly history: DataLoader<string, ScoreSnapshot[]>;
-  /** Reasons and model version live on the snapshot: read only when a client asks for them. */
-  private readonly snapshots: DataLoader<string, ScoreSnapshot | null>;
+  private readonly history: DataLoader<string, ScoreRecord[]>;
+  /** Reasons and model version live on the snapshot (its scores by kind): read only when a client asks for them. */
+  private readonly snapshots: DataLoader<string, Record<string, SnapshotScore> | null>;
   private readonly toCurrent: (row: Record<string, unknown>) => CurrentScore;
   /** Latest scores read by a customers page's own statement: answered at once, without a loader's promise. */
   private readonly primedLatest = new Map<string, CurrentScore[]>();
 
   constructor(private readonly em: EntityManager) {
-    const toSnapshot = rowMapper(em, ScoreSnapshot);
     this.toCurrent = rowMapper(em, CurrentScore);
+    const toSnapshot = rowMapper(em, ScoreSnapshot);
     this.latest = new DataLoader(
       async (keys) => {
         const found = new Map<string, CurrentScore[]>();
@@ -51,24 +58,28 @@ export class ScoreService {
       { cacheKeyFn: latestKeyOf },
     );
     this.snapshots = new DataLoader(async (ids) => {
-      const { rows } = await sql<Record<string, unknown>>`select * from score_snapshot where id = any(${[...ids]}::uuid[])`.execute(this.em.getKysely());
-      const byId = new Map(rows.map((row) => [row.id as string, toSnapshot(row)]));
+      const { rows } = await sql<{ id: string; scores: Record<string, SnapshotScore> }>`
+        select id, scores from score_snapshot where id = any(${[...ids]}::uuid[])`.execute(this.em.getKysely());
+      const byId = new Map(rows.map((row) => [row.id, row.scores]));
       return ids.map((id) => byId.get(id) ?? null);
     });
     this.history = new DataLoader(async (keys) => {
       const wanted = keys.map((k) => JSON.parse(k) as [string, string, number]);
-      const found = new Map<string, ScoreSnapshot[]>();
+      const found = new Map<string, ScoreRecord[]>();
       for (const group of new Set(wanted.map(([, kind, limit]) => JSON.stringify([kind, limit])))) {
         const [kind, limit] = JSON.parse(group) as [string, number];
         const ids = wanted.filter(([, k, l]) => k === kind && l === limit).map(([id]) => id);
+        // The customer's snapshots newest first, skipping those without this kind (a rescore after an event writes a few kinds).
         const { rows } = await sql<Record<string, unknown>>`
-          select s.* from unnest(${ids}::uuid[]) as c(id)
-          cross join lateral (select * from score_snapshot where customer_id = c.id and kind = ${kind} order by computed_at desc limit ${limit}) s
+          select s.customer_id, s.computed_at, s.score from unnest(${ids}::uuid[]) as c(id)
+          cross join lateral (select customer_id, computed_at, scores -> ${kind} as score from score_snapshot
+                               where customer_id = c.id and scores ? ${kind} order by computed_at desc limit ${limit}) s
           order by s.customer_id, s.computed_at desc`.execute(this.em.getKysely());
         for (const row of rows) {
-          const snapshot = toSnapshot(row);
-          const key = JSON.stringify([snapshot.customer.id, kind, limit]);
-          found.set(key, [...(found.get(key) ?? []), snapshot]);
+          const { customer, computedAt } = toSnapshot(row);
+          const key = JSON.stringify([customer.id, kind, limit]);
+          const record: ScoreRecord = { customer, kind, computedAt, ...(row.score as SnapshotScore) };
+          found.set(key, [...(found.get(key) ?? []), record]);
         }
       }
       return keys.map((k) => found.get(k) ?? []);
@@ -76,7 +87,7 @@ export class ScoreService {
   }
 
   /** The last `limit` snapshots of one score of a customer, newest first (batched across a page of customers). */
-  historyFor(customerId: string, kind: string, limit: number): Promise<ScoreSnapshot[]> {
+  historyFor(customerId: string, kind: string, limit: number): Promise<ScoreRecord[]> {
     if (!(Number.isInteger(limit) && limit >= 1 && limit <= MAX_SCORE_HISTORY)) {
       throw new PaginationException(PaginationExceptionCode.InvalidPageSize, `last must be between 1 and ${MAX_SCORE_HISTORY}`, { last: limit });
     }
@@ -101,10 +112,10 @@ export class ScoreService {
   /** The facts behind a score and the model that computed it (batched: one statement for a page's scores). */
   async explain(score: ScoreView): Promise<{ reasons: string[]; modelVersion: string }> {
     if ('reasons' in score) return score;
-    const snapshot = await this.snapshots.load(score.snapshotId);
-    // current_score only ever points at a written snapshot; a missing one is a fault, not an empty explanation.
-    if (!snapshot) throw new Error(`score snapshot ${score.snapshotId} of customer ${score.customer.id} is missing`);
-    return snapshot;
+    const own = (await this.snapshots.load(score.snapshotId))?.[score.kind];
+    // current_score only ever points at a written snapshot holding its kind; a missing one is a fault, not an empty explanation.
+    if (!own) throw new Error(`score snapshot ${score.snapshotId} of customer ${score.customer.id} has no ${score.kind} score`);
+    return own;
   }
 
   /** The latest scores of the customer `customerId` (a column of the caller's query) as one JSON column, for `primeLatest`; `fields` as for `latestFor`. */

@@ -44,6 +44,7 @@ export interface RunModels {
 
 export interface PageResult {
   customers: number;
+  /** Scores written (one per customer and kind). */
   snapshots: number;
 }
 
@@ -54,7 +55,7 @@ const GAMMA_GAMMA = 'gamma-gamma';
  * Rescoring the whole base, step by step, each step idempotent so a workflow can
  * retry or resume any of them: record the run, gather every customer's purchase
  * aggregates and RFM ranks in one set-based statement, fit the purchase models on
- * them, score the base page by page (one snapshot per run, customer and score), and
+ * them, score the base page by page (one snapshot per run and customer, holding its scores), and
  * complete. Also rescoring single customers after events, with the latest models.
  */
 export class ScoringRunService {
@@ -244,14 +245,18 @@ export class ScoringRunService {
     return rows.map(toFit);
   }
 
+  /** One snapshot row per customer with its scores by kind; the trigger on score_snapshot moves current_score along. */
   private async write(em: EntityManager, scores: ScoreRow[], computedAt: Date, runId: string | null): Promise<void> {
     if (scores.length === 0) return;
-    const rows = scores.map(({ customer_id, kind, value, band, reasons, modelVersion }) => ({ id: uuidv7(), customer_id, kind, value, band, reasons, modelVersion }));
+    const rows = [...Map.groupBy(scores, (s) => s.customer_id)].map(([customer_id, own]) => ({
+      id: uuidv7(),
+      customer_id,
+      scores: Object.fromEntries(own.map(({ kind, value, band, modelVersion, reasons }) => [kind, { value, band: band ?? null, modelVersion, reasons }])),
+    }));
     await sql`
-      insert into score_snapshot (id, customer_id, kind, value, band, model_version, reasons, computed_at, run_id)
-      select s.id, s.customer_id, s.kind, s.value, s.band, s."modelVersion", s.reasons, ${computedAt}::timestamptz, ${runId}
-        from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
-             as s(id uuid, customer_id uuid, kind text, value double precision, band text, "modelVersion" text, reasons jsonb)`.execute(em.getKysely());
+      insert into score_snapshot (id, customer_id, computed_at, scores, run_id)
+      select s.id, s.customer_id, ${computedAt}::timestamptz, s.scores, ${runId}
+        from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as s(id uuid, customer_id uuid, scores jsonb)`.execute(em.getKysely());
   }
 }
 
