@@ -21,11 +21,17 @@ import { startDemoDatabase } from './demo-database.js';
  * the floor of one bare aggregate scan of the same orders; and the BG/NBD fit on the
  * CDNOW master file. Results go to BENCHMARKS.md.
  *
- * Options (env): BENCH_CUSTOMERS (100000), BENCH_ORDERS_PER_CUSTOMER (20), BENCH_RUNS (3, floor and fit).
+ * Options (env): BENCH_CUSTOMERS (100000), BENCH_ORDERS_PER_CUSTOMER (20), BENCH_RUNS (3, floor and fit),
+ * BENCH_PAGE_SIZE and BENCH_PAGE_CONCURRENCY (the rescore policy's, to try others).
  */
 const customers = Number(process.env.BENCH_CUSTOMERS ?? 100_000);
 const ordersPerCustomer = Number(process.env.BENCH_ORDERS_PER_CUSTOMER ?? 20);
 const runs = Number(process.env.BENCH_RUNS ?? 3);
+const policy = {
+  ...defaultRescorePolicy,
+  pageSize: Number(process.env.BENCH_PAGE_SIZE ?? defaultRescorePolicy.pageSize),
+  pageConcurrency: Number(process.env.BENCH_PAGE_CONCURRENCY ?? defaultRescorePolicy.pageConcurrency),
+};
 /** The first run scores the base as of this day; each later run the day after the last, as a nightly run would. */
 const FIRST_AS_OF = '2026-11-01';
 const root = process.cwd();
@@ -116,7 +122,7 @@ try {
   const handle = await temporal.client.workflow.start<typeof rescoreCustomerBase>('rescoreCustomerBase', {
     workflowId: runId,
     taskQueue,
-    args: [{ trigger: 'bench', asOf, policy: defaultRescorePolicy }],
+    args: [{ trigger: 'bench', asOf, policy }],
   });
   // Phase boundaries from the progress query, to show where the time goes.
   const phaseStart = new Map<RescorePhase, number>();
@@ -161,7 +167,7 @@ try {
   const section = `## Scoring (bench:scoring)
 
 Run ${new Date().toISOString().slice(0, 10)} on this ${os.cpus().length}-core machine (shared, noisy: compare ratios, not absolute numbers).
-Command: \`npm run bench:scoring\` (BENCH_CUSTOMERS=${customers}, BENCH_ORDERS_PER_CUSTOMER=${ordersPerCustomer}: ${orders} orders; one embedded PostgreSQL 18, a Temporal dev server, one worker process; policy page size ${defaultRescorePolicy.pageSize}).
+Command: \`npm run bench:scoring\` (BENCH_CUSTOMERS=${customers}, BENCH_ORDERS_PER_CUSTOMER=${ordersPerCustomer}: ${orders} orders; one embedded PostgreSQL 18, a Temporal dev server, one worker process; policy page size ${policy.pageSize}, ${policy.pageConcurrency} pages at a time).
 The rescore writes one snapshot per customer holding its 6 to 8 scores (RFM, churn risk, CLV, behaviour change, profitability, payment loyalty, referral value, persistent issue), each with its reasons. This run scored the base as of ${asOf}: the day after the previous benchmark run on this database (the first scores ${FIRST_AS_OF}), so its scores change from the last ones as a nightly run's would.
 
 ${table}

@@ -54,4 +54,4 @@ export interface RescorePolicy {
   gatherTimeoutSeconds: number;
 }
 
-export const defaultRescorePolicy: RescorePolicy = { version: 1, pageSize: 1000, pageConcurrency: 2, pagesPerExecution: 200, pageTimeoutSeconds: 120, gatherTimeoutSeconds: 1800 };
+export const defaultRescorePolicy: RescorePolicy = { version: 2, pageSize: 2000, pageConcurrency: 2, pagesPerExecution: 200, pageTimeoutSeconds: 120, gatherTimeoutSeconds: 1800 };
