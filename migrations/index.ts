@@ -17,6 +17,7 @@ import { Migration20261201010000_current_score_fillfactor } from './Migration202
 import { Migration20261201020000_customer_bands } from './Migration20261201020000_customer_bands.js';
 import { Migration20261201030000_invoice_reminder_band } from './Migration20261201030000_invoice_reminder_band.js';
 import { Migration20261201040000_score_snapshot_per_customer } from './Migration20261201040000_score_snapshot_per_customer.js';
+import { Migration20261201050000_order_index_include } from './Migration20261201050000_order_index_include.js';
 
 /** Every migration in order; listed explicitly so compiled and bundled builds find them without globbing. */
 export const migrationsList: MigrationObject[] = [
@@ -38,4 +39,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261201020000_customer_bands', class: Migration20261201020000_customer_bands },
   { name: 'Migration20261201030000_invoice_reminder_band', class: Migration20261201030000_invoice_reminder_band },
   { name: 'Migration20261201040000_score_snapshot_per_customer', class: Migration20261201040000_score_snapshot_per_customer },
+  { name: 'Migration20261201050000_order_index_include', class: Migration20261201050000_order_index_include },
 ];

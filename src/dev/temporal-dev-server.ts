@@ -13,6 +13,8 @@ export interface TemporalDevServer {
   address: string;
   uiUrl: string | null;
   startedHere: boolean;
+  /** The server's process, when started here (benchmarks count its CPU time). */
+  pid: number | null;
   stop(): Promise<void>;
 }
 
@@ -74,7 +76,7 @@ export async function startTemporalDevServer(opts: {
   const address = `127.0.0.1:${opts.port}`;
   const uiUrl = opts.uiPort ? `http://127.0.0.1:${opts.uiPort}` : null;
   if (await isPortOpen(opts.port)) {
-    if (await isTemporalServer(address)) return { address, uiUrl, startedHere: false, stop: async () => undefined };
+    if (await isTemporalServer(address)) return { address, uiUrl, startedHere: false, pid: null, stop: async () => undefined };
     throw new Error(`Port ${opts.port} is held by a program that is not a Temporal server. Stop it, or set TEMPORAL_PORT, or set TEMPORAL_ADDRESS.`);
   }
   if (opts.uiPort && (await isPortOpen(opts.uiPort))) {
@@ -115,6 +117,7 @@ export async function startTemporalDevServer(opts: {
     address,
     uiUrl,
     startedHere: true,
+    pid: child.pid ?? null,
     stop: () =>
       new Promise<void>((resolve) => {
         if (exited) return resolve();
