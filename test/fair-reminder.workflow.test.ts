@@ -4,7 +4,7 @@ import { fairReminderPolicy, fairReminderWorkflowId, type FairReminderPolicy } f
 import { triggerPolicy } from '../src/domain/playbooks/triggers.js';
 import { seconds } from '../src/domain/policies/duration.js';
 import { defaultScoringPolicy } from '../src/domain/scoring/scoring-policy.js';
-import { Customer, Invoice, PlaybookRun } from '../src/entities/index.js';
+import { Customer, Invoice, MessageChannel, MessagePurpose, PlaybookRun, ScoreSnapshot } from '../src/entities/index.js';
 import { AuditService } from '../src/services/audit/audit.service.js';
 import { OutboxService } from '../src/services/outbox/outbox.service.js';
 import { FairReminderService } from '../src/services/playbooks/fair-reminder.service.js';
@@ -176,6 +176,28 @@ it('reports per loyalty band what was charged, waived and sent: loyal payers pay
   expect(band('at-risk').feesWaivedMinor).toBe(0);
   expect(report.reduce((s, b) => s + b.customers, 0)).toBe(await stack.orm.em.fork().count(Customer, {}));
   expect((await stack.gql(FairnessReportDocument, { since: 'last year' }, Role.Viewer)).errors![0].extensions).toMatchObject({ code: 'VALIDATION', field: 'since' });
+});
+
+it('counts a message under the loyalty band it was written for, not the one its customer has today', async () => {
+  const since = new Date(Date.now() - DAY).toISOString().slice(0, 10);
+  const sentByBand = async () => new Map((await stack.gql(FairnessReportDocument, { since }, Role.Viewer)).data!.fairnessReport.map((b) => [b.band, b.messagesSent]));
+  const before = await sentByBand();
+  const em = stack.orm.em.fork();
+  const customer = em.create(Customer, { name: 'Band Keeper', email: 'band-keeper@example.com', acquiredAt: day(-730) });
+  const loyalty = (band: string, at: Date) => em.create(ScoreSnapshot, { customer, computedAt: at, scores: { 'payment-loyalty': { value: 1, band, modelVersion: 'test', reasons: ['test'] } } });
+  const send = async (key: string) => {
+    await new OutboxService().enqueue(em, { idempotencyKey: key, customerId: customer.id, channel: MessageChannel.Email, purpose: MessagePurpose.Service, template: 'test', payload: {} });
+    await sql`update outbox_message set sent_at = now() where idempotency_key = ${key}`.execute(em.getKysely());
+  };
+  loyalty('loyal', new Date(Date.now() - 60_000));
+  await em.flush();
+  await send('band-keeper/1');
+  loyalty('at-risk', new Date());
+  await em.flush();
+  await send('band-keeper/2');
+  const after = await sentByBand();
+  const added = (band: string) => (after.get(band) ?? 0) - (before.get(band) ?? 0);
+  expect([added('loyal'), added('at-risk')]).toEqual([1, 1]);
 });
 
 it('ends with a call for a loyal payer who does not pay, and at once for an invoice already paid', async () => {

@@ -75,4 +75,8 @@ export class OutboxMessage {
 
   @Property({ type: 'text', nullable: true })
   lastError?: string | null;
+
+  /** The customer's payment-loyalty band when the message was written (null: unscored then, or written before it was kept); the fairness report counts the message under it. */
+  @Property({ type: 'text', nullable: true })
+  loyaltyBand?: string | null;
 }

@@ -5,7 +5,7 @@ import type { GraphQLContext } from '../context.js';
 
 @ObjectType('FairnessBand', {
   simpleResolvers: true,
-  description: "What one payment-loyalty band was offered, charged and sent: reminders and fees under the band they were decided for, customers and messages under today's band",
+  description: "What one payment-loyalty band was offered, charged and sent: reminders, fees, offers and messages under the band they were decided for, customers under today's band",
 })
 export class FairnessBandType {
   @Field({ description: 'loyal, regular, at-risk, new, or unscored' })

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { raw } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { MessageChannel, MessagePurpose, OutboxMessage } from '../../entities/index.js';
 
@@ -29,6 +30,8 @@ export class OutboxService {
         payload: message.payload,
         createdAt: new Date(),
         attempts: 0,
+        // The band the message was decided under, for the fairness report: read in the same statement.
+        loyaltyBand: raw(`(select band from current_score where customer_id = ? and kind = 'payment-loyalty')`, [message.customerId]),
       })
       .onConflict('idempotencyKey')
       .ignore()

@@ -3,9 +3,9 @@ import { sql } from 'kysely';
 import { ScoringException, ScoringExceptionCode } from '../../domain/scoring/scoring-exception.js';
 
 /**
- * One payment-loyalty band. Customers and messages are counted under their band of today;
- * reminders and fees under the band they were decided for (a loyal payer's spared fee stays
- * with "loyal" even if they pay late later).
+ * One payment-loyalty band. Customers are counted under their band of today; reminders,
+ * fees, offers and messages under the band they were decided for (a loyal payer's spared fee
+ * or thank-you stays with "loyal" even if they pay late later).
  */
 export interface FairnessBand {
   /** Payment-loyalty band (`unscored` for customers without one). */
@@ -43,13 +43,14 @@ export class FairnessReportService {
           from invoice i join band b on b.customer_id = i.customer_id
          where i.due_at >= ${since}::date group by 1
       ), messages as (
-        select b.band,
+        -- Messages under the band they were written for (today's band for those written before it was kept).
+        select coalesce(m.loyalty_band, b.band) as band,
                count(*) filter (where m.template in ('appreciation', 'account-proposal')) as offers,
                count(*) filter (where m.sent_at is not null) as sent,
                count(*) filter (where m.sent_at is not null and m.purpose = 'marketing') as marketing,
                count(*) filter (where m.suppressed_at is not null) as suppressed
           from outbox_message m join band b on b.customer_id = m.customer_id
-         where m.created_at >= ${since}::date group by b.band
+         where m.created_at >= ${since}::date group by 1
       ), customers as (
         select band, count(*) as n from band group by band
       )
@@ -57,7 +58,7 @@ export class FairnessReportService {
              coalesce(ms.offers, 0)::int as offers, coalesce(iv.reminders, 0)::int as reminders,
              coalesce(iv.charged, 0)::bigint as charged, coalesce(iv.waived, 0)::bigint as waived,
              coalesce(ms.sent, 0)::int as sent, coalesce(ms.marketing, 0)::int as marketing, coalesce(ms.suppressed, 0)::int as suppressed
-        -- A band fees were decided for may have no customers today.
+        -- A band fees or messages were decided for may have no customers today.
         from (select band from customers union select band from invoices union select band from messages) x
         left join customers c on c.band = x.band left join invoices iv on iv.band = x.band left join messages ms on ms.band = x.band
        order by x.band`.execute(this.em.getKysely());
