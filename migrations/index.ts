@@ -19,6 +19,7 @@ import { Migration20261201030000_invoice_reminder_band } from './Migration202612
 import { Migration20261201040000_score_snapshot_per_customer } from './Migration20261201040000_score_snapshot_per_customer.js';
 import { Migration20261201050000_order_index_include } from './Migration20261201050000_order_index_include.js';
 import { Migration20261201060000_outbox_loyalty_band } from './Migration20261201060000_outbox_loyalty_band.js';
+import { Migration20261201070000_scoring_invoice_work } from './Migration20261201070000_scoring_invoice_work.js';
 
 /** Every migration in order; listed explicitly so compiled and bundled builds find them without globbing. */
 export const migrationsList: MigrationObject[] = [
@@ -42,4 +43,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261201040000_score_snapshot_per_customer', class: Migration20261201040000_score_snapshot_per_customer },
   { name: 'Migration20261201050000_order_index_include', class: Migration20261201050000_order_index_include },
   { name: 'Migration20261201060000_outbox_loyalty_band', class: Migration20261201060000_outbox_loyalty_band },
+  { name: 'Migration20261201070000_scoring_invoice_work', class: Migration20261201070000_scoring_invoice_work },
 ];

@@ -1,5 +1,6 @@
 import { sql, type RawBuilder } from 'kysely';
 import { Role } from '../src/domain/auth/roles.js';
+import { paymentLoyalty } from '../src/domain/scoring/payment-loyalty.js';
 import { ScoreKind } from '../src/domain/scoring/score-kind.js';
 import { defaultRescorePolicy, defaultScoringPolicy, type RescorePolicy } from '../src/domain/scoring/scoring-policy.js';
 import { ScoringRunService } from '../src/services/scores/scoring-run.service.js';
@@ -97,6 +98,20 @@ describe('rescoring the whole base', () => {
     expect(stats.customers).toBe(CUSTOMERS);
     expect(stats.rows).toBe(CUSTOMERS);
 
+    // Payment loyalty from the invoices the run gathered in bulk equals the model on each customer's invoices read one by one.
+    const sample = await query(sql<{ id: string; acquired_at: string; score: { value: number | null; band: string; reasons: string[] } }>`
+      select c.id, c.acquired_at::text as acquired_at, s.scores -> ${ScoreKind.PaymentLoyalty} as score
+        from score_snapshot s join customer c on c.id = s.customer_id where s.run_id = ${runId} order by c.id limit 40`);
+    let withInvoices = 0;
+    for (const customer of sample) {
+      const invoices = await query(sql<{ dueAt: string; paidAt: string | null }>`
+        select due_at::text as "dueAt", paid_at::text as "paidAt" from invoice where customer_id = ${customer.id} and issued_at <= ${AS_OF}::date`);
+      if (invoices.length > 0) withInvoices++;
+      const expected = paymentLoyalty({ customerSince: customer.acquired_at, invoices, asOf: AS_OF }, defaultScoringPolicy.paymentLoyalty);
+      expect({ id: customer.id, ...customer.score }).toMatchObject({ id: customer.id, value: expected.value, band: expected.band, reasons: expected.reasons });
+    }
+    expect(withInvoices).toBeGreaterThan(20);
+
     // Every buyer has all eight scores; every customer at least the ones that need no purchase.
     const kinds = await query(sql<{ kind: string; n: number }>`
       select k.kind, count(*)::int as n from score_snapshot s cross join jsonb_object_keys(s.scores) as k(kind) where s.run_id = ${runId} group by k.kind order by k.kind`);
@@ -168,6 +183,13 @@ describe('rescoring the whole base', () => {
     const runId = 'rescore/page-retry';
     await runs().begin({ runId, trigger: 'test', asOf: AS_OF });
     const { pageStarts } = await runs().prepare(runId, 100);
+    const workRows = () => query(sql<{ purchases: number; invoices: number }>`
+      select (select count(*) from scoring_work where run_id = ${runId})::int as purchases, (select count(*) from scoring_invoice_work where run_id = ${runId})::int as invoices`);
+    const [gathered] = await workRows();
+    expect(gathered.invoices).toBeGreaterThan(CUSTOMERS / 2);
+    // Gathering again (a retried activity) writes nothing twice.
+    expect((await runs().prepare(runId, 100)).pageStarts).toEqual(pageStarts);
+    expect(await workRows()).toEqual([gathered]);
     const { models } = await runs().fitModels(runId);
     const page = { runId, after: pageStarts[1], limit: 100, models };
     // Two deliveries of the same activity at once, then a third after both committed.
@@ -183,7 +205,8 @@ describe('rescoring the whole base', () => {
     expect(completed).toMatchObject({ status: 'completed', scoredCustomers: 100, snapshots: results[0].snapshots });
     // Completing again (a retried activity) keeps the totals, though the page ledger is gone.
     expect(await runs().complete(runId)).toMatchObject({ scoredCustomers: 100, snapshots: results[0].snapshots });
-    const [left] = await query(sql<{ n: number }>`select (select count(*) from scoring_page where run_id = ${runId}) + (select count(*) from scoring_work where run_id = ${runId})::int as n`);
+    const [left] = await query(sql<{ n: number }>`select (select count(*) from scoring_page where run_id = ${runId}) + (select count(*) from scoring_work where run_id = ${runId})
+                                                        + (select count(*) from scoring_invoice_work where run_id = ${runId})::int as n`);
     expect(Number(left.n)).toBe(0);
   });
 

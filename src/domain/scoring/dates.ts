@@ -1,11 +1,12 @@
 /**
  * Calendar helpers for the scoring models. Dates are calendar days in UTC:
- * either ISO strings `YYYY-MM-DD` (or full ISO timestamps) or `Date` objects,
- * of which only the UTC calendar day counts. No time zones, no clock: the caller
- * always passes "today" (`asOf`) explicitly, so every score is reproducible.
+ * ISO strings `YYYY-MM-DD` (or full ISO timestamps), `Date` objects, of which
+ * only the UTC calendar day counts, or day numbers (whole days since 1970-01-01,
+ * as a rescore reads them in bulk). No time zones, no clock: the caller always
+ * passes "today" (`asOf`) explicitly, so every score is reproducible.
  */
 
-export type DateLike = string | Date;
+export type DateLike = string | Date | number;
 
 const MS_PER_DAY = 86_400_000;
 const ISO_DAY = /^(\d{4})-(\d{2})-(\d{2})/;
@@ -19,6 +20,10 @@ const PARSED_DAYS_LIMIT = 100_000;
 
 /** Days since 1970-01-01 (UTC) of the calendar day of `d`; throws on an invalid date. */
 export function dayNumber(d: DateLike): number {
+  if (typeof d === 'number') {
+    if (!Number.isSafeInteger(d)) throw new RangeError(`invalid day number ${d}`);
+    return d;
+  }
   if (d instanceof Date) {
     const ms = d.getTime();
     if (Number.isNaN(ms)) throw new RangeError('invalid date');

@@ -27,9 +27,17 @@ describe('calendar days', () => {
     expect(dayNumber('2025-01-01T10:00:00Z')).toBe(dayNumber('2025-01-01'));
   });
 
+  it('takes day numbers as they are (a rescore reads them in bulk)', () => {
+    expect(dayNumber(0)).toBe(dayNumber('1970-01-01'));
+    expect(dayNumber(20089)).toBe(dayNumber('2025-01-01'));
+    expect(daysBetween(dayNumber('1997-01-01'), '1997-09-30')).toBe(272);
+  });
+
   it('refuses invalid dates', () => {
     expect(() => dayNumber('2025-02-30')).toThrow(RangeError);
     expect(() => dayNumber('yesterday')).toThrow(RangeError);
     expect(() => dayNumber(new Date(NaN))).toThrow(RangeError);
+    expect(() => dayNumber(1.5)).toThrow(RangeError);
+    expect(() => dayNumber(NaN)).toThrow(RangeError);
   });
 });

@@ -1,3 +1,4 @@
+import { dayNumber } from './dates.js';
 import { defaultPaymentLoyaltyPolicy, paymentLoyalty, type InvoiceRecord } from './payment-loyalty.js';
 import { ScoringException } from './scoring-exception.js';
 
@@ -20,6 +21,13 @@ describe('payment loyalty', () => {
       'no late payment in the last 12 months',
     ]);
     expect(s.modelVersion).toBe('payment-loyalty/1;policy=1');
+  });
+
+  it('scores invoices given as day numbers (as a rescore reads them) exactly as given as dates', () => {
+    const invoices = [...monthly(2023, 1, [-2, 0, 5, -1, 12, 0, 0, -3]), ...monthly(2024, 12, [null])];
+    const asDays = invoices.map((i) => ({ dueAt: dayNumber(i.dueAt), paidAt: i.paidAt === null ? null : dayNumber(i.paidAt) }));
+    const input = { customerSince: '2022-12-01', asOf: '2025-01-20' };
+    expect(paymentLoyalty({ ...input, invoices: asDays })).toEqual(paymentLoyalty({ ...input, invoices }));
   });
 
   it('keeps a loyal payer loyal while one invoice is freshly overdue (the fair reminder is about it), and names it', () => {

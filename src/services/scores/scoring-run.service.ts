@@ -81,22 +81,33 @@ export class ScoringRunService {
 
   /**
    * Purchase aggregates and RFM ranks of every customer acquired by the run's day, in one
-   * statement over all orders; and where each page of `pageSize` customers (by ID) starts.
+   * statement over all orders, and their invoices, in one over all invoices: side by side on
+   * two connections, each written whole or not at all, so a retry does only what is missing.
+   * And where each page of `pageSize` customers (by ID) starts.
    */
   async prepare(runId: string, pageSize: number): Promise<{ population: number; buyers: number; pageStarts: (string | null)[] }> {
     const run = await this.getRun(runId);
-    const done = await sql`select 1 from scoring_work where run_id = ${runId} limit 1`.execute(this.db);
-    if (done.rows.length === 0) {
-      await sql`
-        insert into scoring_work (run_id, customer_id, purchase_days, first_day, last_day, revenue_minor, margin_minor,
-                                  repeat_spend_minor, mean_gap_days, gap_sd_days, window_margin_minor, r_below, r_equal, f_below, f_equal, m_below, m_equal)
-        select ${runId}, b.*,
-               -- Strictly worse and equal buyers per dimension: recency ranks better for a later last purchase.
-               (rank() over (order by last_day) - 1)::int, (count(*) over (partition by last_day))::int,
-               (rank() over (order by purchase_days) - 1)::int, (count(*) over (partition by purchase_days))::int,
-               (rank() over (order by revenue_minor) - 1)::int, (count(*) over (partition by revenue_minor))::int
-          from (${purchaseAggregates(run.asOf, sql`true`, this.policy)}) b`.execute(this.db);
-    }
+    const { rows: gathered } = await sql<{ purchases: boolean; invoices: boolean }>`
+      select exists (select 1 from scoring_work where run_id = ${runId}) as purchases,
+             exists (select 1 from scoring_invoice_work where run_id = ${runId}) as invoices`.execute(this.db);
+    await Promise.all([
+      !gathered[0].purchases &&
+        sql`
+          insert into scoring_work (run_id, customer_id, purchase_days, first_day, last_day, revenue_minor, margin_minor,
+                                    repeat_spend_minor, mean_gap_days, gap_sd_days, window_margin_minor, r_below, r_equal, f_below, f_equal, m_below, m_equal)
+          select ${runId}, b.*,
+                 -- Strictly worse and equal buyers per dimension: recency ranks better for a later last purchase.
+                 (rank() over (order by last_day) - 1)::int, (count(*) over (partition by last_day))::int,
+                 (rank() over (order by purchase_days) - 1)::int, (count(*) over (partition by purchase_days))::int,
+                 (rank() over (order by revenue_minor) - 1)::int, (count(*) over (partition by revenue_minor))::int
+            from (${purchaseAggregates(run.asOf, sql`true`, this.policy)}) b`.execute(this.db),
+      !gathered[0].invoices &&
+        sql`
+          insert into scoring_invoice_work (run_id, customer_id, invoices)
+          select ${runId}, i.customer_id, ${invoiceDays(sql`i`)}
+            from invoice i join customer c on c.id = i.customer_id and c.acquired_at <= ${run.asOf}::date
+           where i.issued_at <= ${run.asOf}::date group by i.customer_id`.execute(this.db),
+    ]);
     const { rows } = await sql<Row>`
       update scoring_run set
         population = (select count(*) from customer where acquired_at <= ${run.asOf}::date),
@@ -145,8 +156,10 @@ export class ScoringRunService {
     const { rows } = await sql<Row>`
       select p.id, p.service_tier, p.acquired_at::text as acquired_at, w.purchase_days, w.first_day::text as first_day, w.last_day::text as last_day,
              w.revenue_minor, w.margin_minor, w.repeat_spend_minor, w.mean_gap_days, w.gap_sd_days,
-             w.r_below, w.r_equal, w.f_below, w.f_equal, w.m_below, w.m_equal, ${factsColumns(run.asOf, this.policy, input.runId)}
+             w.r_below, w.r_equal, w.f_below, w.f_equal, w.m_below, w.m_equal, coalesce(iw.invoices, '[]') as invoices,
+             ${factsColumns(run.asOf, this.policy, input.runId)}
         from (${page}) p left join scoring_work w on w.run_id = ${input.runId} and w.customer_id = p.id
+             left join scoring_invoice_work iw on iw.run_id = ${input.runId} and iw.customer_id = p.id
        order by p.id`.execute(this.db);
     const buyers = run.buyers ?? 0;
     const scores: ScoreRow[] = [];
@@ -172,7 +185,7 @@ export class ScoringRunService {
     return rows[0] ?? null;
   }
 
-  /** Sums what the run's pages wrote, marks it completed and drops its work rows and page ledger. */
+  /** Sums what the run's pages wrote, marks it completed and drops its work rows (purchases, invoices) and page ledger. */
   async complete(runId: string): Promise<ScoringRun> {
     await this.em.transactional(async (em) => {
       const db = em.getKysely();
@@ -180,6 +193,7 @@ export class ScoringRunService {
                 from (select coalesce(sum(customers), 0)::int as customers, coalesce(sum(snapshots), 0)::int as snapshots from scoring_page where run_id = ${runId}) s
                 where r.id = ${runId} and r.status <> 'completed'`.execute(db);
       await sql`delete from scoring_work where run_id = ${runId}`.execute(db);
+      await sql`delete from scoring_invoice_work where run_id = ${runId}`.execute(db);
       await sql`delete from scoring_page where run_id = ${runId}`.execute(db);
     });
     return this.getRun(runId);
@@ -194,7 +208,9 @@ export class ScoringRunService {
     const asOf = new Date().toISOString().slice(0, 10);
     const { rows } = await sql<Row>`
       select p.id, p.service_tier, p.acquired_at::text as acquired_at, a.purchase_days, a.first_day::text as first_day, a.last_day::text as last_day,
-             a.revenue_minor, a.margin_minor, a.repeat_spend_minor, a.mean_gap_days, a.gap_sd_days, ${factsColumns(asOf, this.policy, null)}
+             a.revenue_minor, a.margin_minor, a.repeat_spend_minor, a.mean_gap_days, a.gap_sd_days,
+             (select ${invoiceDays(sql`i`)} from invoice i where i.customer_id = p.id and i.issued_at <= ${asOf}::date) as invoices,
+             ${factsColumns(asOf, this.policy, null)}
         from customer p left join (${purchaseAggregates(asOf, sql`o.customer_id = ${customerId}::uuid`, this.policy)}) a on a.customer_id = p.id
        where p.id = ${customerId}::uuid and p.acquired_at <= ${asOf}::date`.execute(this.db);
     if (rows.length === 0) return [];
@@ -328,9 +344,9 @@ function purchaseAggregates(asOf: string, orderFilter: RawBuilder<unknown>, poli
 }
 
 /**
- * The other facts of customer `p`: window margin and costs, invoices, complaints and
- * referrals (JSON). Within a run, margins come from the run's work rows (`w`); for a
- * single customer, from the orders.
+ * The other facts of customer `p`: window margin and costs, complaints and referrals
+ * (JSON). Within a run, margins come from the run's work rows (`w`); for a single
+ * customer, from the orders. (Invoices: from the run's invoice work rows, or `invoiceDays`.)
  */
 function factsColumns(asOf: string, policy: ScoringPolicy, runId: string | null): RawBuilder<unknown> {
   const end = sql`((${asOf}::date + 1)::timestamp at time zone 'UTC')`;
@@ -346,13 +362,20 @@ function factsColumns(asOf: string, policy: ScoringPolicy, runId: string | null)
        select ce.kind, sum(ce.amount_minor)::bigint as amount from cost_entry ce
         where ce.customer_id = p.id and ce.occurred_at > ${asOf}::date - ${policy.profitabilityWindowDays}::int and ce.occurred_at <= ${asOf}::date
         group by ce.kind) k) as window_costs,
-    (select coalesce(json_agg(json_build_object('dueAt', i.due_at, 'paidAt', i.paid_at)), '[]') from invoice i
-      where i.customer_id = p.id and i.issued_at <= ${asOf}::date) as invoices,
     (select coalesce(json_agg(json_build_object('topic', cp.topic, 'openedAt', (cp.opened_at at time zone 'UTC')::date,
          'resolvedAt', (cp.resolved_at at time zone 'UTC')::date, 'reopenedCount', cp.reopened_count)), '[]')
        from complaint cp where cp.customer_id = p.id and cp.opened_at < ${end} and (cp.opened_at >= ${complaintsFrom} or cp.resolved_at is null)) as complaints,
     (select coalesce(json_agg(json_build_object('customerId', r.id, 'valueMinor', ${windowMargin(sql`r.id`)})), '[]')
        from customer r where r.referrer_id = p.id and r.acquired_at <= ${asOf}::date) as referrals`;
+}
+
+/**
+ * A customer's invoices `i` (aggregated) as `[[due day, paid day or null], ...]` day numbers;
+ * '[]' without any. (An integer array made JSON once per customer: json_agg over 2M invoices
+ * took twice as long.)
+ */
+function invoiceDays(i: RawBuilder<unknown>): RawBuilder<unknown> {
+  return sql`coalesce(array_to_json(array_agg(array[${i}.due_at - date '1970-01-01', ${i}.paid_at - date '1970-01-01'])), '[]')`;
 }
 
 function toFacts(row: Row, asOf: string): CustomerFacts {
@@ -377,7 +400,7 @@ function toFacts(row: Row, asOf: string): CustomerFacts {
           },
     windowMarginMinor: money(row.window_margin),
     windowCosts: (row.window_costs as { kind: string; amountMinor: unknown }[]).map((c) => ({ kind: c.kind, amountMinor: money(c.amountMinor) })),
-    invoices: row.invoices,
+    invoices: (row.invoices as [number, number | null][]).map(([dueAt, paidAt]) => ({ dueAt, paidAt })),
     complaints: row.complaints,
     referrals: (row.referrals as { customerId: string; valueMinor: unknown }[]).map((r) => ({ customerId: r.customerId, valueMinor: money(r.valueMinor) })),
   };
