@@ -54,9 +54,10 @@ const GAMMA_GAMMA = 'gamma-gamma';
 /**
  * Rescoring the whole base, step by step, each step idempotent so a workflow can
  * retry or resume any of them: record the run, gather every customer's purchase
- * aggregates and RFM ranks in one set-based statement, fit the purchase models on
- * them, score the base page by page (one snapshot per run and customer, holding its scores), and
- * complete. Also rescoring single customers after events, with the latest models.
+ * aggregates and RFM ranks in one set-based statement (and their invoices in another),
+ * fit the purchase models on them, score the base page by page (one snapshot per run
+ * and customer, holding its scores), and complete. Also rescoring single customers
+ * after events, with the latest models.
  */
 export class ScoringRunService {
   private readonly toRun: (row: Row) => ScoringRun;
