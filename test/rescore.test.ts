@@ -210,6 +210,13 @@ describe('rescoring the whole base', () => {
     expect(Number(left.n)).toBe(0);
   });
 
+  it('reports a rescore after an event that fails instead of failing the event', async () => {
+    const failures: { error: unknown; customerId: string }[] = [];
+    const runs = new ScoringRunService(stack.orm.em.fork(), defaultScoringPolicy, (error, customerId) => failures.push({ error, customerId }));
+    await expect(runs.rescoreAfterEvent('not-a-customer-id', new Set([ScoreKind.PersistentIssue]))).resolves.toBeUndefined();
+    expect(failures).toEqual([{ error: expect.any(Error), customerId: 'not-a-customer-id' }]);
+  });
+
   it('rescores a customer after a complaint at once, with a snapshot of its own', async () => {
     const [customer] = await query(sql<{ id: string }>`select id from customer order by id limit 1`);
     const recorded = await stack.gql(RecordComplaintDocument, { input: { customerId: customer.id, topic: 'billing-error', severity: 'High' } }, Role.Operator);

@@ -82,10 +82,12 @@ export async function createApi(deps: ApiDeps): Promise<Api> {
   });
   await apollo.start();
 
+  const reportRescoreFailure = (error: unknown, customerId: string) =>
+    logger.warn({ err: error, customerId }, 'rescoring a customer after a complaint or payment failed; the nightly rescore will bring the scores up to date');
   const contextFor = async (authorization?: string): Promise<GraphQLContext> => {
     // A wrong key fails the whole request, before any resolver runs.
     const caller = keys.verify(authorization);
-    return { caller, services: createServices(orm.em.fork(), engines, deps.policies) };
+    return { caller, services: createServices(orm.em.fork(), engines, deps.policies, reportRescoreFailure) };
   };
 
   app.get('/healthz', (_req, res) => {

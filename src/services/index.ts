@@ -12,7 +12,7 @@ import { defaultRescorePolicy, defaultScoringPolicy } from '../domain/scoring/sc
 import type { ScoringEngine } from './scores/scoring-engine.js';
 import type { CampaignEngine } from './campaigns/campaign-engine.js';
 import { CampaignService } from './campaigns/campaign.service.js';
-import { ScoringRunService } from './scores/scoring-run.service.js';
+import { ScoringRunService, type RescoreFailureReporter } from './scores/scoring-run.service.js';
 import { ScoringService } from './scores/scoring.service.js';
 import { ScoreService } from './scores/score.service.js';
 import { FairnessReportService } from './reports/fairness-report.service.js';
@@ -24,14 +24,17 @@ export interface Engines {
   campaigns: CampaignEngine;
 }
 
-/** The domain services for one unit of work (one GraphQL request, one activity call). */
-export function createServices(em: EntityManager, engines: Engines, policies: Partial<PlaybookPolicies> = {}) {
+/**
+ * The domain services for one unit of work (one GraphQL request, one activity call);
+ * `onRescoreFailed` hears of a rescore after an event that failed (the API logs it).
+ */
+export function createServices(em: EntityManager, engines: Engines, policies: Partial<PlaybookPolicies> = {}, onRescoreFailed?: RescoreFailureReporter) {
   const audit = new AuditService();
   const scores = new ScoreService(em);
   const orders = new OrderService(em);
   const customers = new CustomerService(em, audit, scores, orders);
   const runs = new PlaybookRunService(em);
-  const scoringRuns = new ScoringRunService(em, defaultScoringPolicy);
+  const scoringRuns = new ScoringRunService(em, defaultScoringPolicy, onRescoreFailed);
   const invoices = new InvoiceService(em, audit, scoringRuns, engines.playbooks);
   return {
     customers,

@@ -87,8 +87,7 @@ export class InvoiceService {
       });
       return invoice;
     });
-    // Committed either way; if the rescore fails, the nightly run catches up.
-    await this.scoring.rescoreCustomer(paid.customer.id, AFFECTED).catch(() => undefined);
+    await this.scoring.rescoreAfterEvent(paid.customer.id, AFFECTED);
     // A reminder run for the invoice ends at once; if the signal is lost, the run sees the payment before its next reminder.
     if (paid.paidAt) await this.playbooks.paymentReceived(fairReminderWorkflowId(paid.customer.id, paid.id)).catch(() => false);
     return paid;

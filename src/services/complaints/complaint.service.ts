@@ -78,7 +78,7 @@ export class ComplaintService {
       });
       return complaint;
     });
-    await rescoreAfter(this.scoring, input.customerId);
+    await this.scoring.rescoreAfterEvent(input.customerId, AFFECTED);
     return recorded;
   }
 
@@ -97,12 +97,7 @@ export class ComplaintService {
       this.audit.record(em, { actor, action: 'complaint.resolve', entityType: 'complaint', entityId: id, before: { resolvedAt: null }, after: { resolvedAt: resolvedAt.toISOString() } });
       return complaint;
     });
-    await rescoreAfter(this.scoring, resolved.customer.id);
+    await this.scoring.rescoreAfterEvent(resolved.customer.id, AFFECTED);
     return resolved;
   }
-}
-
-/** The change is committed either way; if the rescore fails, the nightly run catches up. */
-async function rescoreAfter(scoring: ScoringRunService, customerId: string): Promise<void> {
-  await scoring.rescoreCustomer(customerId, AFFECTED).catch(() => undefined);
 }

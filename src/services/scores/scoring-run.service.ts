@@ -65,6 +65,8 @@ export class ScoringRunService {
   constructor(
     private readonly em: EntityManager,
     private readonly policy: ScoringPolicy,
+    /** Told when a rescore after an event fails (the caller's change stands; the nightly run catches up). */
+    private readonly onRescoreFailed: RescoreFailureReporter = () => undefined,
   ) {
     this.toRun = rowMapper(em, ScoringRun);
   }
@@ -220,6 +222,19 @@ export class ScoringRunService {
     return scores;
   }
 
+  /**
+   * `rescoreCustomer` after an event (a complaint, a payment) whose change is already
+   * committed: a failure does not undo or fail that change; it is reported, and the next
+   * nightly run brings the scores up to date.
+   */
+  async rescoreAfterEvent(customerId: string, kinds: ReadonlySet<ScoreKind>): Promise<void> {
+    try {
+      await this.rescoreCustomer(customerId, kinds);
+    } catch (error) {
+      this.onRescoreFailed(error, customerId);
+    }
+  }
+
   /** The customer's payment-loyalty band as of today (rescored now); `new` without a score. */
   async loyaltyBandNow(customerId: string): Promise<LoyaltyBand> {
     const scores = await this.rescoreCustomer(customerId, new Set([ScoreKind.PaymentLoyalty]));
@@ -278,6 +293,8 @@ export class ScoringRunService {
 }
 
 type ScoreRow = CustomerScore & { customer_id: string };
+
+export type RescoreFailureReporter = (error: unknown, customerId: string) => void;
 
 function attempt<T>(fit: () => T): T | null {
   try {
