@@ -7,8 +7,7 @@ import 'reflect-metadata';
 import { fitBgNbd } from '../src/domain/scoring/bgnbd.js';
 import { defaultRescorePolicy } from '../src/domain/scoring/scoring-policy.js';
 import { summarizeTransactions } from '../src/domain/scoring/summarize-transactions.js';
-import { freePort } from '../src/dev/ports.js';
-import { ensureTemporalCli, startTemporalDevServer } from '../src/dev/temporal-dev-server.js';
+import { ensureTemporalCli, startTemporalDevServerOnFreePorts, type TemporalDevServer } from '../src/dev/temporal-dev-server.js';
 import { connectTemporal } from '../src/temporal/client.js';
 import type { rescoreCustomerBase } from '../workflows/index.js';
 import { rescoreProgressQuery, type RescorePhase } from '../workflows/rescore.workflow.js';
@@ -88,7 +87,7 @@ function cdnowFit(): { ms: number; customers: number } {
 
 const db = await startDemoDatabase(customers, ordersPerCustomer);
 const children: ChildProcess[] = [];
-let temporalServer: Awaited<ReturnType<typeof startTemporalDevServer>> | null = null;
+let temporalServer: TemporalDevServer | null = null;
 try {
   const client = new pg.Client({ connectionString: db.url });
   await client.connect();
@@ -112,7 +111,7 @@ try {
   const floorCpu = (treeCpuSeconds(postgresPid) - floorCpuBefore) / runs;
 
   const binary = ensureTemporalCli(path.resolve('.cache'), (m) => console.error(m));
-  temporalServer = await startTemporalDevServer({ binary, port: await freePort(), uiPort: null });
+  temporalServer = await startTemporalDevServerOnFreePorts({ binary, ui: false });
   const taskQueue = 'bench-scoring';
   const worker = spawn(process.execPath, ['dist/src/bin/worker.js'], {
     env: { ...process.env, DATABASE_URL: db.url, TEMPORAL_ADDRESS: temporalServer.address, TEMPORAL_TASK_QUEUE: taskQueue, WORKER_METRICS_PORT: '0', RESCORE_SCHEDULE: 'off', PLAYBOOK_TRIGGERS_SCHEDULE: 'off', MESSAGE_CHANNEL: 'off', LOG_LEVEL: 'info' },

@@ -2,8 +2,7 @@ import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { chromium, type Browser } from 'playwright-core';
 import { FAIR_REMINDER, fairReminderPolicy, fairReminderWorkflowId } from '../src/domain/playbooks/fair-reminder.js';
-import { freePort } from '../src/dev/ports.js';
-import { ensureTemporalCli, startTemporalDevServer, type TemporalDevServer } from '../src/dev/temporal-dev-server.js';
+import { ensureTemporalCli, startTemporalDevServerOnFreePorts, type TemporalDevServer } from '../src/dev/temporal-dev-server.js';
 import { connectTemporal, type TemporalClient } from '../src/temporal/client.js';
 import { registerSearchAttributes } from '../src/temporal/search-attributes.js';
 import { CustomerIdKey, LoyaltyBandKey, PlaybookKey, PlaybookStepKey } from '../workflows/search-attributes.js';
@@ -19,7 +18,7 @@ let browser: Browser;
 
 beforeAll(async () => {
   const executablePath = ensureChromium();
-  server = await startTemporalDevServer({ binary: ensureTemporalCli(path.resolve('.cache')), port: await freePort(), uiPort: await freePort() });
+  server = await startTemporalDevServerOnFreePorts({ binary: ensureTemporalCli(path.resolve('.cache')), ui: true });
   temporal = await connectTemporal(server.address, 'default');
   await registerSearchAttributes(temporal.connection, 'default');
   browser = await chromium.launch({ executablePath, args: ['--no-sandbox', '--disable-dev-shm-usage'] });

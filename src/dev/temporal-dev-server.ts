@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
-import { isPortOpen, waitFor } from './ports.js';
+import { freePort, isPortOpen, waitFor } from './ports.js';
 
 /** The newest Temporal CLI tag that `go install pkg@version` accepts (no replace directives). */
 export const TEMPORAL_CLI_VERSION = 'v1.5.1';
@@ -62,6 +62,27 @@ async function isTemporalServer(address: string): Promise<boolean> {
 }
 
 /**
+ * A dev server on ports the OS reports free (tests and benchmarks, which start several
+ * servers side by side). A port can be taken between that report and the server binding
+ * it, by this or one of the server's own randomly chosen ports: a server that stops while
+ * starting is tried again on new ports, up to `attempts` times.
+ */
+export async function startTemporalDevServerOnFreePorts(opts: { binary: string; ui: boolean; attempts?: number; log?: (msg: string) => void }): Promise<TemporalDevServer> {
+  const attempts = opts.attempts ?? 3;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startTemporalDevServer({ binary: opts.binary, port: await freePort(), uiPort: opts.ui ? await freePort() : null, log: opts.log });
+    } catch (error) {
+      if (attempt >= attempts || !(error instanceof DevServerStartError)) throw error;
+      opts.log?.(`the Temporal dev server stopped while starting (attempt ${attempt} of ${attempts}); trying new ports`);
+    }
+  }
+}
+
+/** The dev server process ended before it answered. */
+export class DevServerStartError extends Error {}
+
+/**
  * A real Temporal server (`temporal server start-dev`: SQLite persistence, UI built in).
  * A server already answering on the port (a second `npm start`) is reused.
  */
@@ -95,17 +116,20 @@ export async function startTemporalDevServer(opts: {
   child.once('exit', (code, signal) => {
     exited = `exit ${code ?? signal}`;
   });
-  const output: string[] = [];
+  // The first chunks (where a panic says why) and the last ones, for the error if it stops.
+  const head: string[] = [];
+  const tail: string[] = [];
   const keep = (chunk: Buffer) => {
-    output.push(chunk.toString());
-    if (output.length > 50) output.shift();
+    if (head.length < 10) return head.push(chunk.toString());
+    tail.push(chunk.toString());
+    if (tail.length > 40) tail.shift();
   };
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
 
   try {
     await waitFor(async () => {
-      if (exited) throw new Error(`temporal server start-dev stopped (${exited}):\n${output.join('')}`);
+      if (exited) throw new DevServerStartError(`temporal server start-dev stopped (${exited}):\n${head.join('')}${tail.length ? `\n...\n${tail.join('')}` : ''}`);
       return isTemporalServer(address);
     }, 'the Temporal dev server', 90_000, 300);
   } catch (error) {

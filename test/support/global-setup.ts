@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { startEmbeddedPostgres } from '../../src/dev/embedded-postgres.js';
 import { freePort } from '../../src/dev/ports.js';
-import { ensureTemporalCli, startTemporalDevServer } from '../../src/dev/temporal-dev-server.js';
+import { ensureTemporalCli, startTemporalDevServerOnFreePorts } from '../../src/dev/temporal-dev-server.js';
 import { connectTemporal } from '../../src/temporal/client.js';
 import { registerSearchAttributes } from '../../src/temporal/search-attributes.js';
 
@@ -25,7 +25,7 @@ export default async function globalSetup(): Promise<void> {
   }
   if (!process.env.TEMPORAL_ADDRESS) {
     const binary = ensureTemporalCli(path.resolve('.cache'), (m) => console.log(m));
-    const temporal = await startTemporalDevServer({ binary, port: await freePort(), uiPort: null });
+    const temporal = await startTemporalDevServerOnFreePorts({ binary, ui: false, log: (m) => console.log(m) });
     stops.push(temporal.stop);
     process.env.TEMPORAL_ADDRESS = temporal.address;
   }
