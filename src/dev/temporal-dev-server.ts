@@ -120,9 +120,12 @@ export async function startTemporalDevServer(opts: {
   const head: string[] = [];
   const tail: string[] = [];
   const keep = (chunk: Buffer) => {
-    if (head.length < 10) return head.push(chunk.toString());
-    tail.push(chunk.toString());
-    if (tail.length > 40) tail.shift();
+    if (head.length < 10) {
+      head.push(chunk.toString());
+    } else {
+      tail.push(chunk.toString());
+      if (tail.length > 40) tail.shift();
+    }
   };
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
