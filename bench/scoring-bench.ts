@@ -176,7 +176,8 @@ try {
   await temporal.close();
   const rss = worker.pid ? Number(readFileSync(`/proc/${worker.pid}/status`, 'utf8').match(/VmHWM:\s+(\d+)/)?.[1] ?? 0) / 1024 : 0;
   // The run of median wall time stands for all of them.
-  const typical = [...done].sort((a, b) => a.ms - b.ms)[Math.floor(done.length / 2)];
+  const typicalMs = median(done.map((r) => r.ms));
+  const typical = done.find((r) => r.ms === typicalMs)!;
   const { cpu, cpuTotal, phases, result } = typical;
   const rescoreMs = typical.ms;
 
