@@ -1,9 +1,11 @@
 import type { Orm } from '../db/orm.js';
 import type { FittedModels } from '../domain/scoring/index.js';
+import type { HistoryTier } from '../domain/scoring/score-history.js';
 import { defaultScoringPolicy } from '../domain/scoring/scoring-policy.js';
+import { ScoreHistoryService } from '../services/scores/score-history.service.js';
 import { ScoringRunService, type PageResult } from '../services/scores/scoring-run.service.js';
 
-/** The rescore workflow's steps; thin calls into the scoring-run service, each safe to retry. */
+/** The rescore and history-thinning workflows' steps; thin calls into the scoring services, each safe to retry. */
 export function createScoringActivities(orm: Orm) {
   const runs = () => new ScoringRunService(orm.em.fork(), defaultScoringPolicy);
   return {
@@ -23,6 +25,11 @@ export function createScoringActivities(orm: Orm) {
     async completeScoringRun(runId: string): Promise<{ scoredCustomers: number; snapshots: number }> {
       const run = await runs().complete(runId);
       return { scoredCustomers: run.scoredCustomers ?? 0, snapshots: run.snapshots ?? 0 };
+    },
+    /** Thins the tier's next whole period that is old enough; null when none is. */
+    async thinScoreHistoryPeriod(tier: HistoryTier): Promise<{ tier: string; from: string; to: string; deleted: number; kept: number } | null> {
+      const period = await new ScoreHistoryService(orm.em.fork()).thinNextPeriod(tier);
+      return period && { ...period, from: period.from.toISOString(), to: period.to.toISOString() };
     },
   };
 }

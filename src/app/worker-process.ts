@@ -1,10 +1,11 @@
 import type { AppConfig } from '../config/config.js';
 import { createOrm } from '../db/orm.js';
 import type { Logger } from '../logger.js';
+import { defaultScoreHistoryPolicy } from '../domain/scoring/score-history.js';
 import { defaultRescorePolicy } from '../domain/scoring/scoring-policy.js';
 import { connectTemporal } from '../temporal/client.js';
 import { triggerPolicy } from '../domain/playbooks/triggers.js';
-import { ensurePlaybookTriggersSchedule, ensureRescoreSchedule } from '../temporal/schedules.js';
+import { ensurePlaybookTriggersSchedule, ensureRescoreSchedule, ensureScoreHistorySchedule } from '../temporal/schedules.js';
 import { createWorker, installTemporalRuntime } from '../temporal/worker.js';
 import { createSender, startDeliveryLoop } from './delivery-loop.js';
 
@@ -21,6 +22,10 @@ export async function startWorkerProcess(config: AppConfig, logger: Logger, opts
   if (config.rescoreSchedule) {
     const scheduleId = await ensureRescoreSchedule(temporal.client, taskQueue, config.rescoreSchedule, defaultRescorePolicy);
     logger.info({ scheduleId, cron: config.rescoreSchedule }, 'rescore schedule in place');
+  }
+  if (config.scoreHistorySchedule) {
+    const scheduleId = await ensureScoreHistorySchedule(temporal.client, taskQueue, config.scoreHistorySchedule, defaultScoreHistoryPolicy);
+    logger.info({ scheduleId, cron: config.scoreHistorySchedule }, 'score history schedule in place');
   }
   if (config.triggersSchedule) {
     const scheduleId = await ensurePlaybookTriggersSchedule(temporal.client, taskQueue, config.triggersSchedule, triggerPolicy);

@@ -22,6 +22,8 @@ export interface AppConfig {
     | { channel: 'smtp'; smtpUrl: string; from: string; teamAddress: string; intervalMs: number };
   /** Cron expression (UTC) of the nightly rescore schedule the worker keeps; null: no schedule. */
   rescoreSchedule: string | null;
+  /** Cron expression (UTC) of the score history's thinning; null: none. */
+  scoreHistorySchedule: string | null;
   /** Cron expression (UTC) of the playbook trigger sweep; null: none. */
   triggersSchedule: string | null;
   logLevel: string;
@@ -84,6 +86,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     workerMetricsPort: int(env, 'WORKER_METRICS_PORT', 9464),
     delivery: delivery(env),
     rescoreSchedule: env.RESCORE_SCHEDULE === 'off' ? null : env.RESCORE_SCHEDULE || '0 2 * * *',
+    scoreHistorySchedule: env.SCORE_HISTORY_SCHEDULE === 'off' ? null : env.SCORE_HISTORY_SCHEDULE || '0 4 * * *',
     triggersSchedule: env.PLAYBOOK_TRIGGERS_SCHEDULE === 'off' ? null : env.PLAYBOOK_TRIGGERS_SCHEDULE || '0 6 * * *',
     logLevel: env.LOG_LEVEL || (nodeEnv === 'test' ? 'warn' : 'info'),
     apiKeys: env.API_KEYS || '',

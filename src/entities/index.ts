@@ -12,6 +12,7 @@ export * from './score-model.entity.js';
 export * from './scoring-work.entity.js';
 export * from './scoring-invoice-work.entity.js';
 export * from './scoring-page.entity.js';
+export * from './score-history-thinning.entity.js';
 export * from './campaign.entity.js';
 export * from './campaign-member.entity.js';
 export * from './playbook-run.entity.js';
@@ -39,8 +40,9 @@ import { CurrentScore } from './current-score.entity.js';
 import { ScoreModel } from './score-model.entity.js';
 import { ScoringRun } from './scoring-run.entity.js';
 import { ScoringPage } from './scoring-page.entity.js';
+import { ScoreHistoryThinning } from './score-history-thinning.entity.js';
 import { ScoringWork } from './scoring-work.entity.js';
 import { ScoringInvoiceWork } from './scoring-invoice-work.entity.js';
 
 /** Every entity the ORM knows. */
-export const allEntities = [Customer, Order, Invoice, Payment, Complaint, CostEntry, Offer, ScoreSnapshot, CurrentScore, ScoringRun, ScoreModel, ScoringWork, ScoringInvoiceWork, ScoringPage, Campaign, CampaignMember, PlaybookRun, FixCase, CustomerExport, OutboxMessage, AuditEntry];
+export const allEntities = [Customer, Order, Invoice, Payment, Complaint, CostEntry, Offer, ScoreSnapshot, CurrentScore, ScoringRun, ScoreModel, ScoringWork, ScoringInvoiceWork, ScoringPage, ScoreHistoryThinning, Campaign, CampaignMember, PlaybookRun, FixCase, CustomerExport, OutboxMessage, AuditEntry];

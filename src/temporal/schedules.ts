@@ -1,9 +1,11 @@
 import { ScheduleAlreadyRunning, type Client, type ScheduleOptionsStartWorkflowAction, type Workflow } from '@temporalio/client';
 import type { TriggerPolicy } from '../domain/playbooks/triggers.js';
+import type { ScoreHistoryPolicy } from '../domain/scoring/score-history.js';
 import type { RescorePolicy } from '../domain/scoring/scoring-policy.js';
 
-/** The schedules the worker keeps (one per task queue): the nightly rescore, then the playbook trigger sweep. */
+/** The schedules the worker keeps (one per task queue): the nightly rescore, the score history's thinning, then the playbook trigger sweep. */
 export const rescoreScheduleId = (taskQueue: string) => `rescore-nightly/${taskQueue}`;
+export const scoreHistoryScheduleId = (taskQueue: string) => `score-history/${taskQueue}`;
 export const playbookTriggersScheduleId = (taskQueue: string) => `playbook-triggers/${taskQueue}`;
 
 export function ensureRescoreSchedule(client: Client, taskQueue: string, cron: string, policy: RescorePolicy): Promise<string> {
@@ -14,6 +16,17 @@ export function ensureRescoreSchedule(client: Client, taskQueue: string, cron: s
     taskQueue,
     args: [{ trigger: 'schedule', policy }],
     staticSummary: 'Nightly rescore of the whole customer base',
+  });
+}
+
+export function ensureScoreHistorySchedule(client: Client, taskQueue: string, cron: string, policy: ScoreHistoryPolicy): Promise<string> {
+  return ensureSchedule(client, scoreHistoryScheduleId(taskQueue), cron, {
+    type: 'startWorkflow',
+    workflowType: 'thinScoreHistory',
+    workflowId: 'score-history',
+    taskQueue,
+    args: [{ policy }],
+    staticSummary: 'Thins score history older than 90 days to one snapshot per customer, kind and week (monthly after two years)',
   });
 }
 

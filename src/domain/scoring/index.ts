@@ -20,4 +20,5 @@ export { nelderMead, type NelderMeadOptions, type NelderMeadResult } from './opt
 export { lgamma, lbeta, hyp2f1 } from './special-functions.js';
 export * from './score-kind.js';
 export * from './scoring-policy.js';
+export * from './score-history.js';
 export * from './customer-scores.js';

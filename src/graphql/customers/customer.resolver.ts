@@ -67,7 +67,9 @@ export class CustomerResolver {
     return ctx.services.scores.latestFor(customer.id, selectedFields(info));
   }
 
-  @FieldResolver(() => [ScoreType], { description: 'Earlier values of one score, newest first' })
+  @FieldResolver(() => [ScoreType], {
+    description: 'Earlier values of one score, newest first: each one of the last 90 days, then the last of each week (of each month after two years)',
+  })
   scoreHistory(
     @Root() customer: Customer,
     @Arg('kind', { description: 'rfm, churn-risk, clv, profitability, payment-loyalty, behaviour-change, referral-value, persistent-issue' }) kind: string,

@@ -1,0 +1,119 @@
+import { sql, type RawBuilder } from 'kysely';
+import { Role } from '../src/domain/auth/roles.js';
+import { defaultScoreHistoryPolicy } from '../src/domain/scoring/score-history.js';
+import { loadDemoDataIfEmpty } from '../src/dev/demo-loader.js';
+import { scoreHistoryScheduleId } from '../src/temporal/schedules.js';
+import type { thinScoreHistory } from '../workflows/index.js';
+import { ScoreHistoryDocument } from './__generated__/graphql.js';
+import { recordHistory } from './support/histories.js';
+import { startTestStack, type TestStack } from './support/stack.js';
+
+/**
+ * The score history's thinning on the real Temporal dev server, a worker process and a
+ * real PostgreSQL: snapshots older than 90 days thinned to the newest per customer, kind
+ * and week, older than two years per month, read back through GraphQL.
+ */
+let stack: TestStack;
+const DAY = 86_400_000;
+const now = Date.now();
+const utcMidnight = (ms: number) => Math.floor(ms / DAY) * DAY;
+// Monday 00:00 UTC of the week holding `ms` (1970-01-01 was a Thursday).
+const monday = (ms: number) => utcMidnight(ms) - ((Math.floor(ms / DAY) + 3) % 7) * DAY;
+const firstOfMonth = (ms: number) => Date.UTC(new Date(ms).getUTCFullYear(), new Date(ms).getUTCMonth(), 1);
+
+// Two whole weeks well past the 90 days, a month past the two years, and the last days.
+const week = monday(now - 120 * DAY);
+const weekBefore = week - 7 * DAY;
+const oldMonth = firstOfMonth(now - 800 * DAY);
+const recent = [utcMidnight(now - 11 * DAY), utcMidnight(now - 10 * DAY)];
+const at = (ms: number, hour = 2) => new Date(ms + hour * 3_600_000);
+
+const query = async <T>(text: RawBuilder<T>) => (await text.execute(stack.orm.em.fork().getKysely())).rows;
+const iso = (d: Date) => d.toISOString();
+
+/** Snapshots of one customer at the given times, each holding the given kinds; their IDs in time order. */
+async function insertSnapshots(customerId: string, times: Date[], kinds: string[], runId: string | null): Promise<string[]> {
+  const scores = JSON.stringify(Object.fromEntries(kinds.map((kind) => [kind, { value: 1, band: 'b', modelVersion: 'test/1', reasons: ['a reason'] }])));
+  const rows = await query(sql<{ id: string; computed_at: string }>`
+    insert into score_snapshot (id, customer_id, computed_at, scores, run_id)
+    select gen_random_uuid(), ${customerId}::uuid, t, ${scores}::jsonb, ${runId} from unnest(${times.map(iso)}::timestamptz[]) as t
+    returning id, computed_at`);
+  return rows.sort((x, y) => Date.parse(x.computed_at) - Date.parse(y.computed_at)).map((r) => r.id);
+}
+
+const remaining = async (customerId: string) =>
+  (
+    await query(sql<{ computed_at: string; kinds: string[] }>`
+      select computed_at, array(select jsonb_object_keys(scores) order by 1) as kinds from score_snapshot where customer_id = ${customerId}::uuid order by computed_at`)
+  ).map((r) => `${iso(new Date(r.computed_at))} ${r.kinds.join(',')}`);
+
+const thin = (workflowId: string, periodsPerExecution = defaultScoreHistoryPolicy.periodsPerExecution) =>
+  stack.temporal.client.workflow.execute<typeof thinScoreHistory>('thinScoreHistory', {
+    workflowId,
+    taskQueue: stack.config.temporal.taskQueue,
+    args: [{ policy: { ...defaultScoreHistoryPolicy, periodsPerExecution } }],
+  });
+
+let a: string;
+let b: string;
+beforeAll(async () => {
+  stack = await startTestStack();
+  await loadDemoDataIfEmpty(stack.orm.em.fork(), 2);
+  [a, b] = (await query(sql<{ id: string }>`select id from customer order by id`)).map((r) => r.id);
+}, 60_000);
+afterAll(() => stack?.stop());
+
+const days = (from: number, count: number, hour = 2) => Array.from({ length: count }, (_, i) => at(from + i * DAY, hour));
+const both = ['churn-risk', 'rfm'];
+
+it('thins snapshots older than 90 days to the newest per customer, kind and week, and older than two years per month', async () => {
+  // Customer A: nightly runs in two old weeks, a complaint's rescore (one kind) mid-week, two runs in a month two years back, two recent runs.
+  await insertSnapshots(a, days(weekBefore, 7), both, 'run');
+  await insertSnapshots(a, days(week, 7), both, 'run');
+  await insertSnapshots(a, [at(week + 2 * DAY, 15)], ['persistent-issue'], null);
+  await insertSnapshots(a, [at(oldMonth), at(oldMonth + 9 * DAY)], both, 'run');
+  await insertSnapshots(a, recent.map((d) => at(d)), both, 'run');
+  // Customer B: one old week, its current RFM score pointing at an older snapshot of it than the newest.
+  const bWeek = await insertSnapshots(b, days(week, 7), ['rfm'], 'run');
+  await query(sql`update current_score set snapshot_id = ${bWeek[1]}::uuid where customer_id = ${b}::uuid and kind = 'rfm'`);
+
+  const totals = await thin('score-history-first-pass', 25);
+
+  // Every whole week from the oldest snapshot's to the one before the 90 days' cutoff; every month before the two years' cutoff.
+  const weeks = (monday(now - 90 * DAY) - monday(oldMonth)) / (7 * DAY);
+  const monthIndex = (ms: number) => new Date(ms).getUTCFullYear() * 12 + new Date(ms).getUTCMonth();
+  const months = monthIndex(now - 730 * DAY) - monthIndex(oldMonth);
+  expect(totals).toEqual({ periods: weeks + months, deleted: 6 + 6 + 1 + 5 });
+  expect(await remaining(a)).toEqual([
+    `${iso(at(oldMonth + 9 * DAY))} churn-risk,rfm`,
+    `${iso(at(weekBefore + 6 * DAY))} churn-risk,rfm`,
+    `${iso(at(week + 2 * DAY, 15))} persistent-issue`,
+    `${iso(at(week + 6 * DAY))} churn-risk,rfm`,
+    ...recent.map((d) => `${iso(at(d))} churn-risk,rfm`),
+  ]);
+  // B keeps the snapshot its current score points at beside the week's newest.
+  expect(await remaining(b)).toEqual([`${iso(at(week + DAY))} rfm`, `${iso(at(week + 6 * DAY))} rfm`]);
+  const progress = await query(sql<{ tier: string; thinned_until: string }>`select tier, thinned_until from score_history_thinning order by tier`);
+  expect(progress.map((p) => [p.tier, iso(new Date(p.thinned_until))])).toEqual([
+    ['month-after-730d', iso(new Date(firstOfMonth(now - 730 * DAY)))],
+    ['week-after-90d', iso(new Date(monday(now - 90 * DAY)))],
+  ]);
+
+  // The API's history is the thinned one, newest first.
+  const history = async (kind: string) => (await stack.gql(ScoreHistoryDocument, { id: a, kind, last: 100 }, Role.Viewer)).data!.customer!.scoreHistory.map((s) => s.computedAt);
+  expect(await history('rfm')).toEqual([...recent.map((d) => iso(at(d))).reverse(), iso(at(week + 6 * DAY)), iso(at(weekBefore + 6 * DAY)), iso(at(oldMonth + 9 * DAY))]);
+  expect(await history('persistent-issue')).toEqual([iso(at(week + 2 * DAY, 15))]);
+  await recordHistory('score-history-first-pass', 'score-history-thinned');
+}, 120_000);
+
+it('finds nothing to thin on the next pass, and leaves the history as it was', async () => {
+  const before = [await remaining(a), await remaining(b)];
+  expect(await thin('score-history-second-pass')).toEqual({ periods: 0, deleted: 0 });
+  expect([await remaining(a), await remaining(b)]).toEqual(before);
+});
+
+it('is kept as a daily schedule by the worker', async () => {
+  const schedule = await stack.temporal.client.schedule.getHandle(scoreHistoryScheduleId(stack.config.temporal.taskQueue)).describe();
+  expect(schedule.action).toMatchObject({ type: 'startWorkflow', workflowType: 'thinScoreHistory', taskQueue: stack.config.temporal.taskQueue });
+  expect(schedule.policies.overlap).toBe('SKIP');
+});
