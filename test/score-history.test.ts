@@ -67,8 +67,9 @@ const days = (from: number, count: number, hour = 2) => Array.from({ length: cou
 const both = ['churn-risk', 'rfm'];
 
 it('thins snapshots older than 90 days to the newest per customer, kind and week, and older than two years per month', async () => {
-  // Customer A: nightly runs in two old weeks, a complaint's rescore (one kind) mid-week, two runs in a month two years back, two recent runs.
+  // Customer A: nightly runs in two old weeks, one-kind rescores after events (mid-week; after the week's last run), two runs in a month two years back, two recent runs.
   await insertSnapshots(a, days(weekBefore, 7), both, 'run');
+  await insertSnapshots(a, [at(weekBefore + 6 * DAY, 15)], ['rfm'], null);
   await insertSnapshots(a, days(week, 7), both, 'run');
   await insertSnapshots(a, [at(week + 2 * DAY, 15)], ['persistent-issue'], null);
   await insertSnapshots(a, [at(oldMonth), at(oldMonth + 9 * DAY)], both, 'run');
@@ -87,6 +88,7 @@ it('thins snapshots older than 90 days to the newest per customer, kind and week
   expect(await remaining(a)).toEqual([
     `${iso(at(oldMonth + 9 * DAY))} churn-risk,rfm`,
     `${iso(at(weekBefore + 6 * DAY))} churn-risk,rfm`,
+    `${iso(at(weekBefore + 6 * DAY, 15))} rfm`,
     `${iso(at(week + 2 * DAY, 15))} persistent-issue`,
     `${iso(at(week + 6 * DAY))} churn-risk,rfm`,
     ...recent.map((d) => `${iso(at(d))} churn-risk,rfm`),
@@ -99,10 +101,17 @@ it('thins snapshots older than 90 days to the newest per customer, kind and week
     ['week-after-90d', iso(new Date(monday(now - 90 * DAY)))],
   ]);
 
-  // The API's history is the thinned one, newest first.
+  // The API's history is the thinned one, newest first; a snapshot kept for one of its scores keeps the others too.
   const history = async (kind: string) => (await stack.gql(ScoreHistoryDocument, { id: a, kind, last: 100 }, Role.Viewer)).data!.customer!.scoreHistory.map((s) => s.computedAt);
-  expect(await history('rfm')).toEqual([...recent.map((d) => iso(at(d))).reverse(), iso(at(week + 6 * DAY)), iso(at(weekBefore + 6 * DAY)), iso(at(oldMonth + 9 * DAY))]);
+  expect(await history('rfm')).toEqual([...recent.map((d) => iso(at(d))).reverse(), iso(at(week + 6 * DAY)), iso(at(weekBefore + 6 * DAY, 15)), iso(at(weekBefore + 6 * DAY)), iso(at(oldMonth + 9 * DAY))]);
+  expect(await history('churn-risk')).toEqual([...recent.map((d) => iso(at(d))).reverse(), iso(at(week + 6 * DAY)), iso(at(weekBefore + 6 * DAY)), iso(at(oldMonth + 9 * DAY))]);
   expect(await history('persistent-issue')).toEqual([iso(at(week + 2 * DAY, 15))]);
+  // Paging back through it: the newest three, then those before the oldest of them.
+  const page = async (before: string | null) => (await stack.gql(ScoreHistoryDocument, { id: a, kind: 'rfm', last: 3, before }, Role.Viewer)).data!.customer!.scoreHistory.map((s) => s.computedAt);
+  const newest = await page(null);
+  expect([...newest, ...(await page(newest[2]))]).toEqual(await history('rfm'));
+  const bad = await stack.gql(ScoreHistoryDocument, { id: a, kind: 'rfm', last: 3, before: 'last week' }, Role.Viewer);
+  expect(bad.errors![0].extensions!.code).toBe('BAD_USER_INPUT');
   await recordHistory('score-history-first-pass', 'score-history-thinned');
 }, 120_000);
 

@@ -74,9 +74,10 @@ export class CustomerResolver {
     @Root() customer: Customer,
     @Arg('kind', { description: 'rfm, churn-risk, clv, profitability, payment-loyalty, behaviour-change, referral-value, persistent-issue' }) kind: string,
     @Arg('last', () => Int, { defaultValue: 10, description: 'How many, 1 to 100' }) last: number,
+    @Arg('before', () => Date, { nullable: true, description: 'Only values computed before this time: the oldest computedAt of the last page, to page further back' }) before: Date | null,
     @Ctx() ctx: GraphQLContext,
   ): Promise<ScoreView[]> {
-    return ctx.services.scores.historyFor(customer.id, kind, last);
+    return ctx.services.scores.historyFor(customer.id, kind, last, before);
   }
 
   @FieldResolver(() => PlaybookRunConnection, { description: 'Playbook runs, newest first', complexity: pageComplexity })

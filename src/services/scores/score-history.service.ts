@@ -39,18 +39,21 @@ export class ScoreHistoryService {
         : (await sql<{ oldest: string | null }>`select min(computed_at) as oldest from score_snapshot where computed_at < ${thinningCutoff(tier, now)}`.execute(db)).rows[0].oldest;
       const period = nextPeriodToThin(tier, toDate(thinnedUntil), toDate(oldest), now);
       if (!period) return null;
+      // A week of a large base is hundreds of thousands of snapshots: sort them in memory, not on disk.
+      await sql`set local work_mem = '256MB'`.execute(db);
       const { rows } = await sql<{ deleted: number; kept: number }>`
-        with period as (
-          select id, customer_id, computed_at, scores from score_snapshot where computed_at >= ${period.from} and computed_at < ${period.to}
+        with period as materialized (
+          select id, customer_id, computed_at, array(select jsonb_object_keys(scores)) as kinds
+            from score_snapshot where computed_at >= ${period.from} and computed_at < ${period.to}
+        ), candidates as (
+          -- Of a customer's snapshots with the same kinds (most of them: nightly runs), only the newest can be kept.
+          select distinct on (customer_id, kinds) id, customer_id, computed_at, kinds from period order by customer_id, kinds, computed_at desc, id desc
         ), keepers as (
-          select distinct on (p.customer_id, k.kind) p.id
-            from period p cross join jsonb_object_keys(p.scores) as k(kind)
-           order by p.customer_id, k.kind, p.computed_at desc, p.id desc
+          select distinct on (c.customer_id, k.kind) c.id from candidates c cross join unnest(c.kinds) as k(kind) order by c.customer_id, k.kind, c.computed_at desc, c.id desc
         ), deleted as (
-          delete from score_snapshot s using period p
-           where s.id = p.id
-             and not exists (select 1 from keepers k where k.id = p.id)
-             and not exists (select 1 from current_score c where c.snapshot_id = p.id)
+          delete from score_snapshot s
+           where s.computed_at >= ${period.from} and s.computed_at < ${period.to}
+             and s.id in (select id from period except select id from keepers except select snapshot_id from current_score)
           returning s.id
         )
         select (select count(*) from deleted)::int as deleted, ((select count(*) from period) - (select count(*) from deleted))::int as kept`.execute(db);

@@ -64,20 +64,21 @@ export class ScoreService {
       return ids.map((id) => byId.get(id) ?? null);
     });
     this.history = new DataLoader(async (keys) => {
-      const wanted = keys.map((k) => JSON.parse(k) as [string, string, number]);
+      const wanted = keys.map((k) => JSON.parse(k) as [string, string, number, string | null]);
       const found = new Map<string, ScoreRecord[]>();
-      for (const group of new Set(wanted.map(([, kind, limit]) => JSON.stringify([kind, limit])))) {
-        const [kind, limit] = JSON.parse(group) as [string, number];
-        const ids = wanted.filter(([, k, l]) => k === kind && l === limit).map(([id]) => id);
+      for (const group of new Set(wanted.map(([, kind, limit, before]) => JSON.stringify([kind, limit, before])))) {
+        const [kind, limit, before] = JSON.parse(group) as [string, number, string | null];
+        const ids = wanted.filter(([, k, l, b]) => k === kind && l === limit && b === before).map(([id]) => id);
         // The customer's snapshots newest first, skipping those without this kind (a rescore after an event writes a few kinds).
         const { rows } = await sql<Record<string, unknown>>`
           select s.customer_id, s.computed_at, s.score from unnest(${ids}::uuid[]) as c(id)
           cross join lateral (select customer_id, computed_at, scores -> ${kind} as score from score_snapshot
-                               where customer_id = c.id and scores ? ${kind} order by computed_at desc limit ${limit}) s
+                               where customer_id = c.id and scores ? ${kind} ${before ? sql`and computed_at < ${before}::timestamptz` : sql``}
+                               order by computed_at desc limit ${limit}) s
           order by s.customer_id, s.computed_at desc`.execute(this.em.getKysely());
         for (const row of rows) {
           const { customer, computedAt } = toSnapshot(row);
-          const key = JSON.stringify([customer.id, kind, limit]);
+          const key = JSON.stringify([customer.id, kind, limit, before]);
           const record: ScoreRecord = { customer, kind, computedAt, ...(row.score as SnapshotScore) };
           found.set(key, [...(found.get(key) ?? []), record]);
         }
@@ -86,12 +87,15 @@ export class ScoreService {
     });
   }
 
-  /** The last `limit` snapshots of one score of a customer, newest first (batched across a page of customers). */
-  historyFor(customerId: string, kind: string, limit: number): Promise<ScoreRecord[]> {
+  /**
+   * The last `limit` snapshots of one score of a customer, newest first, computed before
+   * `before` when given (to page further back); batched across a page of customers.
+   */
+  historyFor(customerId: string, kind: string, limit: number, before: Date | null = null): Promise<ScoreRecord[]> {
     if (!(Number.isInteger(limit) && limit >= 1 && limit <= MAX_SCORE_HISTORY)) {
       throw new PaginationException(PaginationExceptionCode.InvalidPageSize, `last must be between 1 and ${MAX_SCORE_HISTORY}`, { last: limit });
     }
-    return this.history.load(JSON.stringify([customerId, kind, limit]));
+    return this.history.load(JSON.stringify([customerId, kind, limit, before?.toISOString() ?? null]));
   }
 
   /** The band of a customer's current score of one kind; null when unscored. */
