@@ -15,7 +15,7 @@ export interface ThinScoreHistoryInput {
 }
 
 /**
- * Thins old score history, tier by tier (weekly after 90 days, then monthly), one whole
+ * Thins old score history, tier by tier (by default weekly after 90 days, then monthly), one whole
  * period per step, oldest first, until no period is old enough. Nightly, that is one new
  * week now and then; the first pass over years of history continues as new as it goes.
  */

@@ -26,7 +26,7 @@ export function ensureScoreHistorySchedule(client: Client, taskQueue: string, cr
     workflowId: 'score-history',
     taskQueue,
     args: [{ policy }],
-    staticSummary: 'Thins score history older than 90 days to one snapshot per customer, kind and week (monthly after two years)',
+    staticSummary: `Thins score history: ${policy.tiers.map((t) => `older than ${t.olderThanDays} days to one snapshot per customer, kind and ${t.keepOnePer}`).join('; ')}`,
   });
 }
 
