@@ -9,6 +9,7 @@ import { rescoreScheduleId } from '../src/temporal/schedules.js';
 import type { rescoreCustomerBase } from '../workflows/index.js';
 import { rescoreProgressQuery } from '../workflows/rescore.workflow.js';
 import {
+  CancelRescoreDocument,
   ConcentrationDocument,
   CustomerScoresDocument,
   RecordComplaintDocument,
@@ -177,6 +178,48 @@ describe('rescoring the whole base', () => {
     const [work] = await query(sql<{ n: number }>`select count(*)::int as n from scoring_work where run_id = ${runId}`);
     expect(work.n).toBe(0);
   }, 180_000);
+
+  it('ends a run an admin cancels as cancelled: the pages it scored stand, its work rows go', async () => {
+    const policy: RescorePolicy = { ...defaultRescorePolicy, pageSize: 3, pageConcurrency: 2 };
+    const runId = 'rescore/cancel-test';
+    const handle = await stack.temporal.client.workflow.start<typeof rescoreCustomerBase>('rescoreCustomerBase', {
+      workflowId: runId,
+      taskQueue: stack.config.temporal.taskQueue,
+      args: [{ trigger: 'test', asOf: AS_OF, policy }],
+    });
+    await eventually(
+      () => handle.query(rescoreProgressQuery).catch(() => null),
+      (p) => p !== null && p.phase === 'scoring' && p.pages >= 2,
+    );
+    for (const role of [Role.Viewer, Role.Marketer, Role.Operator]) {
+      expect((await stack.gql(CancelRescoreDocument, { id: runId }, role)).errors![0].extensions!.code).toBe('FORBIDDEN');
+    }
+    expect((await stack.gql(CancelRescoreDocument, { id: 'rescore/no-such-run' }, Role.Admin)).errors![0].extensions).toMatchObject({ code: 'NOT_FOUND', reason: 'SCORING_RUN_NOT_FOUND' });
+    const cancelling = await stack.gql(CancelRescoreDocument, { id: runId }, Role.Admin);
+    // Its pages in flight are written first: still scoring, or already cancelled.
+    expect(cancelling.data!.cancelRescore.id).toBe(runId);
+    expect(['scoring', 'cancelled']).toContain(cancelling.data!.cancelRescore.phase);
+    await expect(handle.result()).rejects.toMatchObject({ cause: { name: 'CancelledFailure' } });
+    expect((await stack.gql(CancelRescoreDocument, { id: runId }, Role.Admin)).errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'SCORING_RUN_ALREADY_FINISHED' });
+    const [audit] = await query(sql<{ actor: string; action: string }>`select actor, action from audit_entry where entity_id = ${runId}`);
+    expect(audit).toMatchObject({ action: 'scoring-run.cancel' });
+
+    const [run] = await query(sql<{ status: string; scored_customers: number; snapshots: number; finished_at: string | null }>`
+      select status, scored_customers, snapshots, finished_at from scoring_run where id = ${runId}`);
+    const stats = await snapshotStats(runId);
+    expect(run).toMatchObject({ status: 'cancelled', scored_customers: stats.customers, snapshots: stats.snapshots });
+    expect(run.finished_at).not.toBeNull();
+    // Stopped part-way: whole pages written, each customer once.
+    expect(stats.customers).toBeGreaterThanOrEqual(6);
+    expect(stats.customers).toBeLessThan(CUSTOMERS);
+    expect(stats.customers % 3).toBe(0);
+    expect(stats.rows).toBe(stats.customers);
+    const [left] = await query(sql<{ n: number }>`select ((select count(*) from scoring_page where run_id = ${runId}) + (select count(*) from scoring_work where run_id = ${runId})
+                                                        + (select count(*) from scoring_invoice_work where run_id = ${runId}))::int as n`);
+    expect(left.n).toBe(0);
+    const view = (await stack.gql(ScoringRunDocument, { id: runId }, Role.Viewer)).data!.scoringRun!;
+    expect(view).toMatchObject({ phase: 'cancelled', customersScored: stats.customers, snapshots: stats.snapshots });
+  }, 120_000);
 
   it('writes a page retried after it committed, or twice at once, only once, and completes with its totals', async () => {
     const runs = () => new ScoringRunService(stack.orm.em.fork(), defaultScoringPolicy);

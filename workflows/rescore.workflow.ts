@@ -1,24 +1,26 @@
-import { continueAsNew, defineQuery, proxyActivities, setCurrentDetails, setHandler, workflowInfo } from '@temporalio/workflow';
+import { ActivityCancellationType, CancellationScope, continueAsNew, defineQuery, isCancellation, proxyActivities, setCurrentDetails, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { ScoringActivities } from '../src/activities/scoring.activities.js';
 import type { FittedModels } from '../src/domain/scoring/customer-scores.js';
 import type { RescorePolicy } from '../src/domain/scoring/scoring-policy.js';
 
 /** The run's steps, with the time each may take from the policy. */
 function steps(policy: RescorePolicy) {
-  const retry = { initialInterval: '1 second', maximumInterval: '1 minute' };
-  const short = proxyActivities<ScoringActivities>({ startToCloseTimeout: '1 minute', retry });
-  const gather = proxyActivities<ScoringActivities>({ startToCloseTimeout: policy.gatherTimeoutSeconds * 1000, retry });
-  const page = proxyActivities<ScoringActivities>({ startToCloseTimeout: policy.pageTimeoutSeconds * 1000, retry });
+  // On cancellation, a step under way finishes first, so nothing it writes lands after the run has been cleaned up.
+  const common = { retry: { initialInterval: '1 second', maximumInterval: '1 minute' }, cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED };
+  const short = proxyActivities<ScoringActivities>({ ...common, startToCloseTimeout: '1 minute' });
+  const gather = proxyActivities<ScoringActivities>({ ...common, startToCloseTimeout: policy.gatherTimeoutSeconds * 1000 });
+  const page = proxyActivities<ScoringActivities>({ ...common, startToCloseTimeout: policy.pageTimeoutSeconds * 1000 });
   return {
     beginScoringRun: short.beginScoringRun,
     prepareScoringRun: gather.prepareScoringRun,
     fitScoreModels: gather.fitScoreModels,
     scoreCustomerPage: page.scoreCustomerPage,
     completeScoringRun: short.completeScoringRun,
+    cancelScoringRun: short.cancelScoringRun,
   };
 }
 
-export type RescorePhase = 'starting' | 'gathering' | 'fitting' | 'scoring' | 'completing' | 'completed';
+export type RescorePhase = 'starting' | 'gathering' | 'fitting' | 'scoring' | 'completing' | 'completed' | 'cancelled';
 
 export interface RescoreProgress {
   runId: string;
@@ -45,10 +47,13 @@ export interface RescoreInput {
 
 export const rescoreProgressQuery = defineQuery<RescoreProgress>('progress');
 
-/** Rescores the whole base: gather aggregates, fit the models, score page by page, complete. */
+/**
+ * Rescores the whole base: gather aggregates, fit the models, score page by page, complete.
+ * Cancelled by an operator, it keeps the pages scored so far and ends the run as cancelled.
+ */
 export async function rescoreCustomerBase(input: RescoreInput): Promise<RescoreProgress> {
   const runId = workflowInfo().workflowId;
-  const { beginScoringRun, prepareScoringRun, fitScoreModels, scoreCustomerPage, completeScoringRun } = steps(input.policy);
+  const { beginScoringRun, prepareScoringRun, fitScoreModels, scoreCustomerPage, completeScoringRun, cancelScoringRun } = steps(input.policy);
   const progress: RescoreProgress = input.resume?.progress ?? {
     runId,
     asOf: input.asOf ?? new Date().toISOString().slice(0, 10),
@@ -64,39 +69,56 @@ export async function rescoreCustomerBase(input: RescoreInput): Promise<RescoreP
   let pending = input.resume?.pending ?? [];
   setHandler(rescoreProgressQuery, () => progress);
 
-  if (!input.resume) {
-    await beginScoringRun({ runId, trigger: input.trigger, asOf: progress.asOf });
+  try {
+    if (!input.resume) {
+      await beginScoringRun({ runId, trigger: input.trigger, asOf: progress.asOf });
 
-    progress.phase = 'gathering';
-    setCurrentDetails(`Gathering purchase aggregates as of ${progress.asOf}`);
-    const gathered = await prepareScoringRun({ runId, pageSize: input.policy.pageSize });
-    Object.assign(progress, { population: gathered.population, buyers: gathered.buyers, pagesTotal: gathered.pageStarts.length });
-    pending = gathered.pageStarts;
+      progress.phase = 'gathering';
+      setCurrentDetails(`Gathering purchase aggregates as of ${progress.asOf}`);
+      const gathered = await prepareScoringRun({ runId, pageSize: input.policy.pageSize });
+      Object.assign(progress, { population: gathered.population, buyers: gathered.buyers, pagesTotal: gathered.pageStarts.length });
+      pending = gathered.pageStarts;
 
-    progress.phase = 'fitting';
-    setCurrentDetails(`Fitting BG/NBD and Gamma-Gamma on ${progress.buyers} buyers`);
-    Object.assign(progress, await fitScoreModels(runId));
-    progress.phase = 'scoring';
-  }
-
-  // Pages are independent: a few at a time, as the policy allows.
-  let pagesThisExecution = 0;
-  while (pending.length > 0) {
-    const batch = pending.slice(0, input.policy.pageConcurrency);
-    const pages = await Promise.all(batch.map((after) => scoreCustomerPage({ runId, after, limit: input.policy.pageSize, models: progress.models! })));
-    pending = pending.slice(batch.length);
-    for (const page of pages) progress.customersScored += page.customers;
-    progress.pages += pages.length;
-    pagesThisExecution += pages.length;
-    setCurrentDetails(`Scored ${progress.customersScored} of ${progress.population} customers`);
-    if (pending.length > 0 && (pagesThisExecution >= input.policy.pagesPerExecution || workflowInfo().continueAsNewSuggested)) {
-      await continueAsNew<typeof rescoreCustomerBase>({ ...input, resume: { progress, pending } });
+      progress.phase = 'fitting';
+      setCurrentDetails(`Fitting BG/NBD and Gamma-Gamma on ${progress.buyers} buyers`);
+      Object.assign(progress, await fitScoreModels(runId));
+      progress.phase = 'scoring';
     }
-  }
 
-  progress.phase = 'completing';
-  await completeScoringRun(runId);
-  progress.phase = 'completed';
-  setCurrentDetails(`Completed: ${progress.customersScored} customers scored as of ${progress.asOf}`);
-  return progress;
+    // Pages are independent: a few at a time, as the policy allows; all of a batch settle before a cancellation ends the run.
+    let pagesThisExecution = 0;
+    while (pending.length > 0) {
+      const batch = pending.slice(0, input.policy.pageConcurrency);
+      const pages = settled(await Promise.allSettled(batch.map((after) => scoreCustomerPage({ runId, after, limit: input.policy.pageSize, models: progress.models! }))));
+      pending = pending.slice(batch.length);
+      for (const page of pages) progress.customersScored += page.customers;
+      progress.pages += pages.length;
+      pagesThisExecution += pages.length;
+      setCurrentDetails(`Scored ${progress.customersScored} of ${progress.population} customers`);
+      if (pending.length > 0 && (pagesThisExecution >= input.policy.pagesPerExecution || workflowInfo().continueAsNewSuggested)) {
+        await continueAsNew<typeof rescoreCustomerBase>({ ...input, resume: { progress, pending } });
+      }
+    }
+
+    progress.phase = 'completing';
+    await completeScoringRun(runId);
+    progress.phase = 'completed';
+    setCurrentDetails(`Completed: ${progress.customersScored} customers scored as of ${progress.asOf}`);
+    return progress;
+  } catch (error) {
+    if (!isCancellation(error)) throw error;
+    // Cancelled by an operator (Temporal UI or CLI): the pages scored so far stand; the run is ended and its work rows dropped.
+    await CancellationScope.nonCancellable(() => cancelScoringRun(runId));
+    progress.phase = 'cancelled';
+    setCurrentDetails(`Cancelled: ${progress.customersScored} customers scored as of ${progress.asOf}`);
+    throw error;
+  }
+}
+
+/** The values of settled promises, or the first failure. */
+function settled<T>(results: PromiseSettledResult<T>[]): T[] {
+  return results.map((r) => {
+    if (r.status === 'rejected') throw r.reason;
+    return r.value;
+  });
 }

@@ -26,6 +26,10 @@ export function createScoringActivities(orm: Orm) {
       const run = await runs().complete(runId);
       return { scoredCustomers: run.scoredCustomers ?? 0, snapshots: run.snapshots ?? 0 };
     },
+    /** Ends a cancelled run: its totals so far, its work rows dropped. */
+    async cancelScoringRun(runId: string): Promise<void> {
+      await runs().cancel(runId);
+    },
     /** Thins the tier's next whole period that is old enough; null when none is. */
     async thinScoreHistoryPeriod(tier: HistoryTier): Promise<{ tier: string; from: string; to: string; deleted: number; kept: number } | null> {
       const period = await new ScoreHistoryService(orm.em.fork()).thinNextPeriod(tier);

@@ -5,6 +5,8 @@ import { Entity, Enum, Index, PrimaryKey, Property } from '@mikro-orm/decorators
 export enum ScoringRunStatus {
   Running = 'running',
   Completed = 'completed',
+  /** Stopped by an operator before its last page: the pages it scored stand. */
+  Cancelled = 'cancelled',
 }
 
 /** One rescore of the whole customer base; written only by the rescore workflow's activities. */

@@ -43,7 +43,7 @@ export function createServices(em: EntityManager, engines: Engines, policies: Pa
     complaints: new ComplaintService(em, audit, scoringRuns),
     scores,
     fairness: new FairnessReportService(em),
-    scoring: new ScoringService(em, scoringRuns, engines.scoring, defaultRescorePolicy),
+    scoring: new ScoringService(em, scoringRuns, engines.scoring, defaultRescorePolicy, audit),
     imports: new ImportService(em.config.get('clientUrl')!),
     runs,
     campaigns: new CampaignService(em, engines.campaigns, { ...defaultPolicies, ...policies }.campaign, audit),

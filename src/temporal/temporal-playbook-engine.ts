@@ -14,7 +14,7 @@ import { anyPlaybookStateQuery } from '../../workflows/playbook-state.js';
 import { CampaignIdKey, CustomerIdKey, LoyaltyBandKey, PlaybookKey, PlaybookStepKey, RiskBandKey } from '../../workflows/search-attributes.js';
 import { welcomeCheckStateQuery, welcomeConfirmedSignal } from '../../workflows/welcome-check.workflow.js';
 import { withinDeadline } from './deadline.js';
-import { queryOrNull, signalOrFalse } from './workflow-calls.js';
+import { cancelIfRunning, queryOrNull, signalOrFalse } from './workflow-calls.js';
 
 const days = (ms: number) => `${Math.round(ms / 86_400_000)} days`;
 
@@ -131,17 +131,7 @@ export class TemporalPlaybookEngine implements PlaybookEngine {
   }
 
   cancelRun(workflowId: string): Promise<boolean> {
-    return this.reachable(async () => {
-      const handle = this.client.workflow.getHandle(workflowId);
-      try {
-        if ((await handle.describe()).status.name !== 'RUNNING') return false;
-        await handle.cancel();
-        return true;
-      } catch (error) {
-        if (error instanceof WorkflowNotFoundError) return false;
-        throw error;
-      }
-    });
+    return this.reachable(() => cancelIfRunning(this.client, workflowId));
   }
 
   /** Starts a run, or returns the one running under the same ID; by default a finished run is not repeated. */

@@ -5,7 +5,7 @@ import type { RescoreProgressView, ScoringEngine } from '../services/scores/scor
 import type { rescoreCustomerBase } from '../../workflows/index.js';
 import { rescoreProgressQuery } from '../../workflows/rescore.workflow.js';
 import { withinDeadline } from './deadline.js';
-import { queryOrNull } from './workflow-calls.js';
+import { cancelIfRunning, queryOrNull } from './workflow-calls.js';
 
 /** Rescores run as Temporal workflows, IDs `rescore/<time>` (by hand) or `rescore-nightly-<time>` (by the schedule). */
 export class TemporalScoringEngine implements ScoringEngine {
@@ -31,6 +31,10 @@ export class TemporalScoringEngine implements ScoringEngine {
 
   rescoreProgress(runId: string): Promise<RescoreProgressView | null> {
     return this.reachable(() => queryOrNull(this.client, runId, rescoreProgressQuery));
+  }
+
+  cancelRescore(runId: string): Promise<boolean> {
+    return this.reachable(() => cancelIfRunning(this.client, runId));
   }
 
   private reachable<T>(call: () => Promise<T>): Promise<T> {

@@ -21,3 +21,16 @@ export async function signalOrFalse<Args extends unknown[]>(client: Client, work
     throw error;
   }
 }
+
+/** Requests cancellation of a running run (its workflow decides how to wind down); false when it does not exist or has already finished. */
+export async function cancelIfRunning(client: Client, workflowId: string): Promise<boolean> {
+  const handle = client.workflow.getHandle(workflowId);
+  try {
+    if ((await handle.describe()).status.name !== 'RUNNING') return false;
+    await handle.cancel();
+    return true;
+  } catch (error) {
+    if (error instanceof WorkflowNotFoundError) return false;
+    throw error;
+  }
+}

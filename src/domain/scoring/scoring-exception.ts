@@ -6,6 +6,8 @@ export enum ScoringExceptionCode {
   /** The data cannot identify the model's parameters (e.g. no repeat purchases at all). */
   NotIdentifiable = 'SCORING_NOT_IDENTIFIABLE',
   RunNotFound = 'SCORING_RUN_NOT_FOUND',
+  /** A run that has completed or was cancelled cannot be cancelled. */
+  RunAlreadyFinished = 'SCORING_RUN_ALREADY_FINISHED',
   /** The workflow engine that runs rescores cannot be reached. */
   EngineUnavailable = 'SCORING_ENGINE_UNAVAILABLE',
 }
@@ -14,6 +16,7 @@ const kinds: Record<ScoringExceptionCode, FailureKind> = {
   [ScoringExceptionCode.InvalidInput]: 'VALIDATION',
   [ScoringExceptionCode.NotIdentifiable]: 'VALIDATION',
   [ScoringExceptionCode.RunNotFound]: 'NOT_FOUND',
+  [ScoringExceptionCode.RunAlreadyFinished]: 'CONFLICT',
   [ScoringExceptionCode.EngineUnavailable]: 'UNAVAILABLE',
 };
 

@@ -14,6 +14,12 @@ export class ScoringResolver {
     return ctx.services.scoring.startRescore(ctx.caller!.id, asOf).then(ScoringRunType.from);
   }
 
+  @Allow(Role.Admin)
+  @Mutation(() => ScoringRunType, { description: 'Stops a rescore under way: the pages scored so far stand, and the run ends as cancelled once the pages in flight are written' })
+  cancelRescore(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<ScoringRunType> {
+    return ctx.services.scoring.cancelRescore(ctx.caller!.id, id).then(ScoringRunType.from);
+  }
+
   @Allow(Role.Viewer)
   @Query(() => ScoringRunType, { nullable: true, description: 'One scoring run with its progress; null when unknown' })
   scoringRun(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<ScoringRunType | null> {

@@ -18,7 +18,7 @@ export class ScoringRunType {
   @Field(() => String, { nullable: true, description: 'The day scored (UTC)' })
   asOf!: string | null;
 
-  @Field({ description: 'starting, gathering, fitting, scoring, completing or completed' })
+  @Field({ description: 'starting, gathering, fitting, scoring, completing, completed, or cancelled (by an operator; the pages scored until then stand)' })
   phase!: string;
 
   @Field(() => Int, { nullable: true, description: 'Customers acquired by asOf' })
@@ -30,7 +30,7 @@ export class ScoringRunType {
   @Field(() => Int, { description: 'Customers scored so far' })
   customersScored!: number;
 
-  @Field(() => Int, { nullable: true, description: 'Scores written, one per customer and kind (once completed)' })
+  @Field(() => Int, { nullable: true, description: 'Scores written, one per customer and kind (once completed or cancelled)' })
   snapshots!: number | null;
 
   @Field(() => Date, { nullable: true })
@@ -44,7 +44,7 @@ export class ScoringRunType {
       id,
       trigger: record?.trigger ?? null,
       asOf: record?.asOf ?? progress?.asOf ?? null,
-      phase: record?.status === 'completed' ? 'completed' : (progress?.phase ?? 'starting'),
+      phase: record && record.status !== 'running' ? record.status : (progress?.phase ?? 'starting'),
       population: record?.population ?? progress?.population ?? null,
       buyers: record?.buyers ?? progress?.buyers ?? null,
       customersScored: record?.scoredCustomers ?? progress?.customersScored ?? 0,

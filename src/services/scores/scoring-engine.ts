@@ -19,4 +19,6 @@ export interface ScoringEngine {
   startRescore(input: { trigger: string; asOf?: string; policy: RescorePolicy }): Promise<{ runId: string }>;
   /** Live progress of a run; null when the engine does not know it (any more). */
   rescoreProgress(runId: string): Promise<RescoreProgressView | null>;
+  /** Asks a running rescore to stop; false when it is not running (finished, or unknown). */
+  cancelRescore(runId: string): Promise<boolean>;
 }

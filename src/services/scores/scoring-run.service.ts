@@ -189,12 +189,25 @@ export class ScoringRunService {
   }
 
   /** Sums what the run's pages wrote, marks it completed and drops its work rows (purchases, invoices) and page ledger. */
-  async complete(runId: string): Promise<ScoringRun> {
+  complete(runId: string): Promise<ScoringRun> {
+    return this.finish(runId, ScoringRunStatus.Completed);
+  }
+
+  /**
+   * Ends a run stopped before its last page (cancelled by an operator): what its pages
+   * wrote stays (each page's snapshots are whole scores), its totals say how far it got,
+   * and its work rows go, as after completing.
+   */
+  cancel(runId: string): Promise<ScoringRun> {
+    return this.finish(runId, ScoringRunStatus.Cancelled);
+  }
+
+  private async finish(runId: string, status: ScoringRunStatus): Promise<ScoringRun> {
     await this.em.transactional(async (em) => {
       const db = em.getKysely();
-      await sql`update scoring_run r set status = 'completed', finished_at = now(), scored_customers = s.customers, snapshots = s.snapshots
+      await sql`update scoring_run r set status = ${status}::scoring_run_status, finished_at = now(), scored_customers = s.customers, snapshots = s.snapshots
                 from (select coalesce(sum(customers), 0)::int as customers, coalesce(sum(snapshots), 0)::int as snapshots from scoring_page where run_id = ${runId}) s
-                where r.id = ${runId} and r.status <> 'completed'`.execute(db);
+                where r.id = ${runId} and r.status = 'running'`.execute(db);
       await sql`delete from scoring_work where run_id = ${runId}`.execute(db);
       await sql`delete from scoring_invoice_work where run_id = ${runId}`.execute(db);
       await sql`delete from scoring_page where run_id = ${runId}`.execute(db);

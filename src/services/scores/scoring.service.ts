@@ -3,7 +3,8 @@ import { sql } from 'kysely';
 import { ScoringException, ScoringExceptionCode, concentration, type ConcentrationScore } from '../../domain/scoring/index.js';
 import { dayNumber } from '../../domain/scoring/dates.js';
 import type { RescorePolicy } from '../../domain/scoring/scoring-policy.js';
-import type { ScoringRun } from '../../entities/index.js';
+import type { AuditService } from '../audit/audit.service.js';
+import { ScoringRunStatus, type ScoringRun } from '../../entities/index.js';
 import { mapPage, type Page, type PageArgs } from '../common/pagination.js';
 import { customerWhere, type CustomerFilter } from '../customers/customer-query.js';
 import type { RescoreProgressView, ScoringEngine } from './scoring-engine.js';
@@ -25,6 +26,7 @@ export class ScoringService {
     private readonly runs: ScoringRunService,
     private readonly engine: ScoringEngine,
     private readonly rescorePolicy: RescorePolicy,
+    private readonly audit: AuditService,
   ) {}
 
   async startRescore(callerId: string, asOf?: string | null): Promise<ScoringRunView> {
@@ -43,9 +45,25 @@ export class ScoringService {
     return { id: runId, record: await this.runs.findRun(runId), progress: null };
   }
 
+  /**
+   * An admin stops a rescore under way (as the Temporal UI's cancel does): the pages scored
+   * so far stand, and the run ends as cancelled once the pages in flight are written. Audited.
+   */
+  async cancelRescore(callerId: string, id: string): Promise<ScoringRunView> {
+    const record = await this.runs.findRun(id);
+    if (!record) throw new ScoringException(ScoringExceptionCode.RunNotFound, `No scoring run ${id}`, { id });
+    if (record.status !== ScoringRunStatus.Running || !(await this.engine.cancelRescore(id))) {
+      throw new ScoringException(ScoringExceptionCode.RunAlreadyFinished, `Scoring run ${id} has already finished`, { id });
+    }
+    this.audit.record(this.em, { actor: callerId, action: 'scoring-run.cancel', entityType: 'scoring_run', entityId: id, before: { status: record.status } });
+    await this.em.flush();
+    return { id, record, progress: await this.engine.rescoreProgress(id) };
+  }
+
   async run(id: string): Promise<ScoringRunView | null> {
     const record = await this.runs.findRun(id);
-    if (record?.status === 'completed') return { id, record, progress: null };
+    // A finished run's record says all; its workflow may be gone.
+    if (record && record.status !== ScoringRunStatus.Running) return { id, record, progress: null };
     const progress = await this.engine.rescoreProgress(id);
     // It may have completed between the two reads; the workflow says so only after the record has its totals.
     if (progress?.phase === 'completed') {
