@@ -100,14 +100,16 @@ it('groups the snapshots of one customer, time and run into one row and back, ke
   expect(await orm.schema.getUpdateSchemaSQL({ wrap: false })).toBe('');
 });
 
-it('rolls a cancelled scoring run back to running, as it stayed before runs could be cancelled', async () => {
+it('rolls cancelled and abandoned scoring runs back to running, as they stayed before', async () => {
   const before = migrationsList[migrationsList.findIndex((m) => m.name === 'Migration20261202010000_scoring_run_cancelled') - 1].name;
   const conn = orm.em.getConnection();
   await conn.execute(
-    `insert into scoring_run (id, trigger, as_of, status, started_at) values ('rescore/cancelled', 'test', '2026-11-01', 'cancelled', now()), ('rescore/completed', 'test', '2026-11-01', 'completed', now())`,
+    `insert into scoring_run (id, trigger, as_of, status, started_at) values ('rescore/abandoned', 'test', '2026-11-01', 'abandoned', now()), ('rescore/cancelled', 'test', '2026-11-01', 'cancelled', now()),
+            ('rescore/completed', 'test', '2026-11-01', 'completed', now())`,
   );
   await orm.migrator.down({ to: before });
   expect(await conn.execute(`select id, status from scoring_run order by id`)).toEqual([
+    { id: 'rescore/abandoned', status: 'running' },
     { id: 'rescore/cancelled', status: 'running' },
     { id: 'rescore/completed', status: 'completed' },
   ]);

@@ -221,6 +221,37 @@ describe('rescoring the whole base', () => {
     expect(view).toMatchObject({ phase: 'cancelled', customersScored: stats.customers, snapshots: stats.snapshots });
   }, 120_000);
 
+  it('ends a run whose workflow was terminated as abandoned when the next run begins', async () => {
+    const policy: RescorePolicy = { ...defaultRescorePolicy, pageSize: 3 };
+    const runId = 'rescore/terminate-test';
+    const handle = await stack.temporal.client.workflow.start<typeof rescoreCustomerBase>('rescoreCustomerBase', {
+      workflowId: runId,
+      taskQueue: stack.config.temporal.taskQueue,
+      args: [{ trigger: 'test', asOf: AS_OF, policy }],
+    });
+    await eventually(
+      () => handle.query(rescoreProgressQuery).catch(() => null),
+      (p) => p !== null && p.phase === 'scoring' && p.pages >= 2,
+    );
+    // Terminated, the workflow runs no code of its own: the run stays "running" until the next one begins.
+    await handle.terminate('test: an operator terminates the run');
+    expect((await stack.gql(ScoringRunDocument, { id: runId }, Role.Viewer)).data!.scoringRun!.phase).not.toBe('abandoned');
+    const next = (await stack.gql(StartRescoreDocument, { asOf: AS_OF }, Role.Admin)).data!.startRescore;
+    const ended = await eventually(
+      () => stack.gql(ScoringRunDocument, { id: runId }, Role.Viewer),
+      (r) => r.data?.scoringRun?.phase === 'abandoned',
+    );
+    const stats = await snapshotStats(runId);
+    expect(ended.data!.scoringRun).toMatchObject({ customersScored: stats.customers, snapshots: stats.snapshots });
+    expect(stats.customers).toBeGreaterThanOrEqual(6);
+    const [left] = await query(sql<{ n: number }>`select ((select count(*) from scoring_page where run_id = ${runId}) + (select count(*) from scoring_work where run_id = ${runId})
+                                                        + (select count(*) from scoring_invoice_work where run_id = ${runId}))::int as n`);
+    expect(left.n).toBe(0);
+    // The run that found it carries on as usual.
+    await stack.temporal.client.workflow.getHandle(next.id).result();
+    expect((await stack.gql(ScoringRunDocument, { id: next.id }, Role.Viewer)).data!.scoringRun!.phase).toBe('completed');
+  }, 120_000);
+
   it('writes a page retried after it committed, or twice at once, only once, and completes with its totals', async () => {
     const runs = () => new ScoringRunService(stack.orm.em.fork(), defaultScoringPolicy);
     const runId = 'rescore/page-retry';

@@ -11,7 +11,7 @@ import { createScoringActivities } from './scoring.activities.js';
 
 /** Every activity the worker registers. */
 export function createActivities(orm: Orm, engines: Engines) {
-  return { ...createPlaybookRunActivities(orm), ...createScoringActivities(orm), ...createFairReminderActivities(orm), ...createFixIssueActivities(orm), ...createAccountReviewActivities(orm), ...createAppreciationActivities(orm), ...createPlaybookTriggerActivities(orm, engines), ...createCampaignActivities(orm, engines) };
+  return { ...createPlaybookRunActivities(orm), ...createScoringActivities(orm, engines), ...createFairReminderActivities(orm), ...createFixIssueActivities(orm), ...createAccountReviewActivities(orm), ...createAppreciationActivities(orm), ...createPlaybookTriggerActivities(orm, engines), ...createCampaignActivities(orm, engines) };
 }
 
 export type Activities = ReturnType<typeof createActivities>;

@@ -1,4 +1,5 @@
 import type { Orm } from '../db/orm.js';
+import { createServices, type Engines } from '../services/index.js';
 import type { FittedModels } from '../domain/scoring/index.js';
 import type { HistoryTier } from '../domain/scoring/score-history.js';
 import { defaultScoringPolicy } from '../domain/scoring/scoring-policy.js';
@@ -6,11 +7,13 @@ import { ScoreHistoryService } from '../services/scores/score-history.service.js
 import { ScoringRunService, type PageResult } from '../services/scores/scoring-run.service.js';
 
 /** The rescore and history-thinning workflows' steps; thin calls into the scoring services, each safe to retry. */
-export function createScoringActivities(orm: Orm) {
+export function createScoringActivities(orm: Orm, engines: Engines) {
   const runs = () => new ScoringRunService(orm.em.fork(), defaultScoringPolicy);
   return {
+    /** Records the run, and ends earlier runs whose workflows ended without completing them. */
     async beginScoringRun(input: { runId: string; trigger: string; asOf: string }): Promise<void> {
       await runs().begin(input);
+      await createServices(orm.em.fork(), engines).scoring.endAbandonedRuns();
     },
     prepareScoringRun(input: { runId: string; pageSize: number }): Promise<{ population: number; buyers: number; pageStarts: (string | null)[] }> {
       return runs().prepare(input.runId, input.pageSize);

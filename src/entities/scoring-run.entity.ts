@@ -7,6 +7,8 @@ export enum ScoringRunStatus {
   Completed = 'completed',
   /** Stopped by an operator before its last page: the pages it scored stand. */
   Cancelled = 'cancelled',
+  /** Its workflow ended without completing it (terminated, failed): the pages it scored stand. */
+  Abandoned = 'abandoned',
 }
 
 /** One rescore of the whole customer base; written only by the rescore workflow's activities. */

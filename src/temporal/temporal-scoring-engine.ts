@@ -1,4 +1,4 @@
-import type { Client } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { ScoringException, ScoringExceptionCode } from '../domain/scoring/scoring-exception.js';
 import type { RescorePolicy } from '../domain/scoring/scoring-policy.js';
 import type { RescoreProgressView, ScoringEngine } from '../services/scores/scoring-engine.js';
@@ -35,6 +35,17 @@ export class TemporalScoringEngine implements ScoringEngine {
 
   cancelRescore(runId: string): Promise<boolean> {
     return this.reachable(() => cancelIfRunning(this.client, runId));
+  }
+
+  isRescoreRunning(runId: string): Promise<boolean> {
+    return this.reachable(async () => {
+      try {
+        return (await this.client.workflow.getHandle(runId).describe()).status.name === 'RUNNING';
+      } catch (error) {
+        if (error instanceof WorkflowNotFoundError) return false;
+        throw error;
+      }
+    });
   }
 
   private reachable<T>(call: () => Promise<T>): Promise<T> {

@@ -18,7 +18,9 @@ export class ScoringRunType {
   @Field(() => String, { nullable: true, description: 'The day scored (UTC)' })
   asOf!: string | null;
 
-  @Field({ description: 'starting, gathering, fitting, scoring, completing, completed, or cancelled (by an operator; the pages scored until then stand)' })
+  @Field({
+    description: 'starting, gathering, fitting, scoring, completing, completed, cancelled (by an operator) or abandoned (its workflow terminated or failed); the pages scored by a cancelled or abandoned run stand',
+  })
   phase!: string;
 
   @Field(() => Int, { nullable: true, description: 'Customers acquired by asOf' })
@@ -30,7 +32,7 @@ export class ScoringRunType {
   @Field(() => Int, { description: 'Customers scored so far' })
   customersScored!: number;
 
-  @Field(() => Int, { nullable: true, description: 'Scores written, one per customer and kind (once completed or cancelled)' })
+  @Field(() => Int, { nullable: true, description: 'Scores written, one per customer and kind (once the run has ended)' })
   snapshots!: number | null;
 
   @Field(() => Date, { nullable: true })

@@ -21,4 +21,6 @@ export interface ScoringEngine {
   rescoreProgress(runId: string): Promise<RescoreProgressView | null>;
   /** Asks a running rescore to stop; false when it is not running (finished, or unknown). */
   cancelRescore(runId: string): Promise<boolean>;
+  /** Whether the run's workflow is still running (false: it ended, or the engine does not know it). */
+  isRescoreRunning(runId: string): Promise<boolean>;
 }

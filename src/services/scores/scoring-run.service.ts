@@ -202,6 +202,17 @@ export class ScoringRunService {
     return this.finish(runId, ScoringRunStatus.Cancelled);
   }
 
+  /** Ends a run whose workflow ended without completing it (terminated, failed), as `cancel` does. */
+  abandon(runId: string): Promise<ScoringRun> {
+    return this.finish(runId, ScoringRunStatus.Abandoned);
+  }
+
+  /** IDs of the runs recorded as running. */
+  async runningRunIds(): Promise<string[]> {
+    const { rows } = await sql<{ id: string }>`select id from scoring_run where status = 'running' order by started_at`.execute(this.db);
+    return rows.map((r) => r.id);
+  }
+
   private async finish(runId: string, status: ScoringRunStatus): Promise<ScoringRun> {
     await this.em.transactional(async (em) => {
       const db = em.getKysely();

@@ -60,6 +60,21 @@ export class ScoringService {
     return { id, record, progress: await this.engine.rescoreProgress(id) };
   }
 
+  /**
+   * Runs recorded as running whose workflow has ended without completing them (terminated
+   * in the Temporal UI, failed) are ended as abandoned: totals so far, work rows dropped.
+   * Each rescore does this as it begins. Returns their IDs.
+   */
+  async endAbandonedRuns(): Promise<string[]> {
+    const abandoned: string[] = [];
+    for (const id of await this.runs.runningRunIds()) {
+      if (await this.engine.isRescoreRunning(id)) continue;
+      await this.runs.abandon(id);
+      abandoned.push(id);
+    }
+    return abandoned;
+  }
+
   async run(id: string): Promise<ScoringRunView | null> {
     const record = await this.runs.findRun(id);
     // A finished run's record says all; its workflow may be gone.
