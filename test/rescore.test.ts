@@ -62,6 +62,27 @@ const snapshotStats = async (runId: string) =>
         from score_snapshot s cross join jsonb_object_keys(s.scores) as k(kind) where s.run_id = ${runId}`)
   )[0];
 
+/** A run of pages of three customers, once it has scored two of them (well before its last). */
+async function startSmallRun(runId: string) {
+  const handle = await stack.temporal.client.workflow.start<typeof rescoreCustomerBase>('rescoreCustomerBase', {
+    workflowId: runId,
+    taskQueue: stack.config.temporal.taskQueue,
+    args: [{ trigger: 'test', asOf: AS_OF, policy: { ...defaultRescorePolicy, pageSize: 3 } }],
+  });
+  await eventually(
+    () => handle.query(rescoreProgressQuery).catch(() => null),
+    (p) => p !== null && p.phase === 'scoring' && p.pages >= 2,
+  );
+  return handle;
+}
+
+/** A run's rows in the work tables and the page ledger. */
+const workRowsLeft = async (runId: string) =>
+  (
+    await query(sql<{ n: number }>`select ((select count(*) from scoring_page where run_id = ${runId}) + (select count(*) from scoring_work where run_id = ${runId})
+                                          + (select count(*) from scoring_invoice_work where run_id = ${runId}))::int as n`)
+  )[0].n;
+
 describe('rescoring the whole base', () => {
   beforeAll(async () => {
     worker = await spawnWorker(workerEnv());
@@ -180,17 +201,8 @@ describe('rescoring the whole base', () => {
   }, 180_000);
 
   it('ends a run an admin cancels as cancelled: the pages it scored stand, its work rows go', async () => {
-    const policy: RescorePolicy = { ...defaultRescorePolicy, pageSize: 3, pageConcurrency: 2 };
     const runId = 'rescore/cancel-test';
-    const handle = await stack.temporal.client.workflow.start<typeof rescoreCustomerBase>('rescoreCustomerBase', {
-      workflowId: runId,
-      taskQueue: stack.config.temporal.taskQueue,
-      args: [{ trigger: 'test', asOf: AS_OF, policy }],
-    });
-    await eventually(
-      () => handle.query(rescoreProgressQuery).catch(() => null),
-      (p) => p !== null && p.phase === 'scoring' && p.pages >= 2,
-    );
+    const handle = await startSmallRun(runId);
     for (const role of [Role.Viewer, Role.Marketer, Role.Operator]) {
       expect((await stack.gql(CancelRescoreDocument, { id: runId }, role)).errors![0].extensions!.code).toBe('FORBIDDEN');
     }
@@ -214,25 +226,14 @@ describe('rescoring the whole base', () => {
     expect(stats.customers).toBeLessThan(CUSTOMERS);
     expect(stats.customers % 3).toBe(0);
     expect(stats.rows).toBe(stats.customers);
-    const [left] = await query(sql<{ n: number }>`select ((select count(*) from scoring_page where run_id = ${runId}) + (select count(*) from scoring_work where run_id = ${runId})
-                                                        + (select count(*) from scoring_invoice_work where run_id = ${runId}))::int as n`);
-    expect(left.n).toBe(0);
+    expect(await workRowsLeft(runId)).toBe(0);
     const view = (await stack.gql(ScoringRunDocument, { id: runId }, Role.Viewer)).data!.scoringRun!;
     expect(view).toMatchObject({ phase: 'cancelled', customersScored: stats.customers, snapshots: stats.snapshots });
   }, 120_000);
 
   it('ends a run whose workflow was terminated as abandoned when the next run begins', async () => {
-    const policy: RescorePolicy = { ...defaultRescorePolicy, pageSize: 3 };
     const runId = 'rescore/terminate-test';
-    const handle = await stack.temporal.client.workflow.start<typeof rescoreCustomerBase>('rescoreCustomerBase', {
-      workflowId: runId,
-      taskQueue: stack.config.temporal.taskQueue,
-      args: [{ trigger: 'test', asOf: AS_OF, policy }],
-    });
-    await eventually(
-      () => handle.query(rescoreProgressQuery).catch(() => null),
-      (p) => p !== null && p.phase === 'scoring' && p.pages >= 2,
-    );
+    const handle = await startSmallRun(runId);
     // Terminated, the workflow runs no code of its own: the run stays "running" until the next one begins.
     await handle.terminate('test: an operator terminates the run');
     expect((await stack.gql(ScoringRunDocument, { id: runId }, Role.Viewer)).data!.scoringRun!.phase).not.toBe('abandoned');
@@ -244,9 +245,7 @@ describe('rescoring the whole base', () => {
     const stats = await snapshotStats(runId);
     expect(ended.data!.scoringRun).toMatchObject({ customersScored: stats.customers, snapshots: stats.snapshots });
     expect(stats.customers).toBeGreaterThanOrEqual(6);
-    const [left] = await query(sql<{ n: number }>`select ((select count(*) from scoring_page where run_id = ${runId}) + (select count(*) from scoring_work where run_id = ${runId})
-                                                        + (select count(*) from scoring_invoice_work where run_id = ${runId}))::int as n`);
-    expect(left.n).toBe(0);
+    expect(await workRowsLeft(runId)).toBe(0);
     // The run that found it carries on as usual.
     await stack.temporal.client.workflow.getHandle(next.id).result();
     expect((await stack.gql(ScoringRunDocument, { id: next.id }, Role.Viewer)).data!.scoringRun!.phase).toBe('completed');
