@@ -1,4 +1,4 @@
-/** The scores the platform keeps per customer (one snapshot row per score, time and model version). */
+/** The scores the platform keeps per customer (a snapshot holds them by kind, each with its model version). */
 export enum ScoreKind {
   Rfm = 'rfm',
   ChurnRisk = 'churn-risk',
