@@ -5,6 +5,7 @@ import pg from 'pg';
 import 'reflect-metadata';
 import { freePort, waitFor } from '../src/dev/ports.js';
 import { writeBenchmarkSection } from './benchmarks-file.js';
+import { median } from './measure.js';
 import { startDemoDatabase } from './demo-database.js';
 
 /**
@@ -88,7 +89,6 @@ async function loadInterleaved(targets: Target[]): Promise<Array<Measured & { pe
       samples[i].push(await measure(t, duration / rounds));
     }
   }
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   return samples.map((rs) => ({
     rps: rs.reduce((n, r) => n + r.requests, 0) / duration,
     p50: median(rs.map((r) => r.p50)),

@@ -6,6 +6,7 @@ import { createOrm } from '../src/db/orm.js';
 import { ScoreHistoryService, type ThinnedPeriod } from '../src/services/scores/score-history.service.js';
 import type { HistoryTier } from '../src/domain/scoring/score-history.js';
 import { writeBenchmarkSection } from './benchmarks-file.js';
+import { median, timed } from './measure.js';
 import { startDemoDatabase } from './demo-database.js';
 
 /**
@@ -22,16 +23,9 @@ import { startDemoDatabase } from './demo-database.js';
 const customers = Number(process.env.BENCH_CUSTOMERS ?? 100_000);
 const ordersPerCustomer = Number(process.env.BENCH_ORDERS_PER_CUSTOMER ?? 20);
 const DAY = 86_400_000;
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const seconds = (ms: number) => (ms / 1000).toFixed(2);
 
 class RollBack extends Error {}
-
-async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; value: T }> {
-  const started = performance.now();
-  const value = await fn();
-  return { ms: performance.now() - started, value };
-}
 
 const db = await startDemoDatabase(customers, ordersPerCustomer);
 const orm = await createOrm(db.url);

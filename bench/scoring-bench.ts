@@ -12,6 +12,7 @@ import { connectTemporal } from '../src/temporal/client.js';
 import type { rescoreCustomerBase } from '../workflows/index.js';
 import { rescoreProgressQuery, type RescorePhase } from '../workflows/rescore.workflow.js';
 import { writeBenchmarkSection } from './benchmarks-file.js';
+import { median, timed } from './measure.js';
 import { startDemoDatabase } from './demo-database.js';
 import { postmasterPid, treeCpuSeconds } from './process-cpu.js';
 
@@ -38,14 +39,7 @@ const policy = {
 const FIRST_AS_OF = '2026-11-01';
 const root = process.cwd();
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const seconds = (ms: number) => (ms / 1000).toFixed(1);
-
-async function timed(fn: () => Promise<unknown> | unknown): Promise<number> {
-  const started = performance.now();
-  await fn();
-  return performance.now() - started;
-}
 
 /** The floor: the per-customer purchase aggregates over all orders, as bare as SQL gets (no days, no windows, no writes). */
 async function floorScan(url: string, asOf: string): Promise<number> {
@@ -54,12 +48,11 @@ async function floorScan(url: string, asOf: string): Promise<number> {
   try {
     const times: number[] = [];
     for (let i = 0; i < runs; i++) {
-      times.push(
-        await timed(() =>
-          client.query(`select customer_id, count(*), min(ordered_at), max(ordered_at), sum(amount_minor), sum(margin_minor)
-                          from customer_order where ordered_at < '${asOf}'::date + 1 group by customer_id`),
-        ),
+      const { ms } = await timed(() =>
+        client.query(`select customer_id, count(*), min(ordered_at), max(ordered_at), sum(amount_minor), sum(margin_minor)
+                        from customer_order where ordered_at < '${asOf}'::date + 1 group by customer_id`),
       );
+      times.push(ms);
     }
     return median(times);
   } finally {
