@@ -1,11 +1,11 @@
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { ScoringException, ScoringExceptionCode } from '../domain/scoring/scoring-exception.js';
 import type { RescorePolicy } from '../domain/scoring/scoring-policy.js';
 import type { RescoreProgressView, ScoringEngine } from '../services/scores/scoring-engine.js';
 import type { rescoreCustomerBase } from '../../workflows/index.js';
 import { rescoreProgressQuery } from '../../workflows/rescore.workflow.js';
 import { withinDeadline } from './deadline.js';
-import { cancelIfRunning, queryOrNull } from './workflow-calls.js';
+import { cancelIfRunning, isRunning, queryOrNull } from './workflow-calls.js';
 
 /** Rescores run as Temporal workflows, IDs `rescore/<time>` (by hand) or `rescore-nightly-<time>` (by the schedule). */
 export class TemporalScoringEngine implements ScoringEngine {
@@ -38,14 +38,7 @@ export class TemporalScoringEngine implements ScoringEngine {
   }
 
   isRescoreRunning(runId: string): Promise<boolean> {
-    return this.reachable(async () => {
-      try {
-        return (await this.client.workflow.getHandle(runId).describe()).status.name === 'RUNNING';
-      } catch (error) {
-        if (error instanceof WorkflowNotFoundError) return false;
-        throw error;
-      }
-    });
+    return this.reachable(() => isRunning(this.client, runId));
   }
 
   private reachable<T>(call: () => Promise<T>): Promise<T> {

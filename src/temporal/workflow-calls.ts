@@ -22,12 +22,21 @@ export async function signalOrFalse<Args extends unknown[]>(client: Client, work
   }
 }
 
+/** Whether the run is running now (false: it has ended, or it does not exist). */
+export async function isRunning(client: Client, workflowId: string): Promise<boolean> {
+  try {
+    return (await client.workflow.getHandle(workflowId).describe()).status.name === 'RUNNING';
+  } catch (error) {
+    if (error instanceof WorkflowNotFoundError) return false;
+    throw error;
+  }
+}
+
 /** Requests cancellation of a running run (its workflow decides how to wind down); false when it does not exist or has already finished. */
 export async function cancelIfRunning(client: Client, workflowId: string): Promise<boolean> {
-  const handle = client.workflow.getHandle(workflowId);
+  if (!(await isRunning(client, workflowId))) return false;
   try {
-    if ((await handle.describe()).status.name !== 'RUNNING') return false;
-    await handle.cancel();
+    await client.workflow.getHandle(workflowId).cancel();
     return true;
   } catch (error) {
     if (error instanceof WorkflowNotFoundError) return false;
