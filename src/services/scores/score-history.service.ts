@@ -12,15 +12,15 @@ export interface ThinnedPeriod {
   kept: number;
 }
 
+// Timestamps come from the driver as text.
+const toDate = (at: string | null) => (at === null ? null : new Date(at));
+
 /**
  * Thins old score history, one whole period at a time (see domain/scoring/score-history.ts):
  * of each customer's snapshots in the period, those that are the newest holding one of
  * their kinds stay; so does any snapshot a current score points at. The period's
  * deletions and the tier's progress commit together.
  */
-// Timestamps come from the driver as text.
-const toDate = (at: string | null) => (at === null ? null : new Date(at));
-
 export class ScoreHistoryService {
   constructor(private readonly em: EntityManager) {}
 
