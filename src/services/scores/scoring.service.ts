@@ -80,10 +80,10 @@ export class ScoringService {
     // A finished run's record says all; its workflow may be gone.
     if (record && record.status !== ScoringRunStatus.Running) return { id, record, progress: null };
     const progress = await this.engine.rescoreProgress(id);
-    // It may have completed between the two reads; the workflow says so only after the record has its totals.
-    if (progress?.phase === 'completed') {
+    // It may have ended (completed or cancelled) between the two reads; the workflow says so only after the record has its totals.
+    if (progress?.phase === 'completed' || progress?.phase === 'cancelled') {
       const finished = await this.runs.findRun(id);
-      if (finished?.status === 'completed') return { id, record: finished, progress: null };
+      if (finished && finished.status !== ScoringRunStatus.Running) return { id, record: finished, progress: null };
     }
     return record || progress ? { id, record, progress } : null;
   }
