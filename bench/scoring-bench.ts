@@ -91,7 +91,7 @@ try {
   const nextAsOf = async () =>
     (
       await client.query<{ as_of: string }>(
-        `select coalesce(least(max(as_of) + 1, current_date - 1), $1::date)::text as as_of from scoring_run where trigger = 'bench' and status = 'completed'`,
+        `select (case when max(as_of) is null then $1::date else least(max(as_of) + 1, current_date - 1) end)::text as as_of from scoring_run where trigger = 'bench' and status = 'completed'`,
         [FIRST_AS_OF],
       )
     ).rows[0].as_of;
