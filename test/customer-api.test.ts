@@ -9,6 +9,7 @@ import {
   CustomerSlimPageBesideOneDocument,
   CustomersDocument,
   type CustomerFilterInput,
+  type ScoreKind as ApiScoreKind,
   type CustomerSortInput,
   type CustomersQuery,
 } from './__generated__/graphql.js';
@@ -159,19 +160,19 @@ describe('sorting, page by page', () => {
     em.create(ScoreSnapshot, { customer: c, computedAt: day(310), scores: { [ScoreKind.ChurnRisk]: { value: 0.6, band: 'high', modelVersion: 'bgnbd/1', reasons: ['churn at 310'] } } });
     await em.flush();
     try {
-      const read = async (kind: string) => (await stack.gql(CustomerScoresDocument, { id: c.id, historyKind: kind }, Role.Viewer)).data!.customer!;
-      const rfm = await read(ScoreKind.Rfm);
+      const read = async (kind: ApiScoreKind) => (await stack.gql(CustomerScoresDocument, { id: c.id, historyKind: kind }, Role.Viewer)).data!.customer!;
+      const rfm = await read('Rfm');
       expect(rfm.scores.map(({ kind, value, band, reasons, modelVersion }) => ({ kind, value, band, reasons, modelVersion }))).toEqual([
-        { kind: ScoreKind.ChurnRisk, value: 0.6, band: 'high', reasons: ['churn at 310'], modelVersion: 'bgnbd/1' },
-        { kind: ScoreKind.Rfm, value: 444, band: 'Loyal', reasons: ['rfm at 300'], modelVersion: 'rfm/1' },
+        { kind: 'ChurnRisk', value: 0.6, band: 'high', reasons: ['churn at 310'], modelVersion: 'bgnbd/1' },
+        { kind: 'Rfm', value: 444, band: 'Loyal', reasons: ['rfm at 300'], modelVersion: 'rfm/1' },
       ]);
-      expect(rfm.scoreHistory).toEqual([{ kind: ScoreKind.Rfm, value: 444, band: 'Loyal', reasons: ['rfm at 300'], modelVersion: 'rfm/1', computedAt: day(300).toISOString() }]);
-      const churn = await read(ScoreKind.ChurnRisk);
+      expect(rfm.scoreHistory).toEqual([{ kind: 'Rfm', value: 444, band: 'Loyal', reasons: ['rfm at 300'], modelVersion: 'rfm/1', computedAt: day(300).toISOString() }]);
+      const churn = await read('ChurnRisk');
       expect(churn.scoreHistory.map((h) => [h.value, h.reasons, h.computedAt])).toEqual([
         [0.6, ['churn at 310'], day(310).toISOString()],
         [0.2, ['churn at 300'], day(300).toISOString()],
       ]);
-      expect((await read(ScoreKind.Clv)).scoreHistory).toEqual([]);
+      expect((await read('Clv')).scoreHistory).toEqual([]);
     } finally {
       await em.nativeDelete(Customer, { id: c.id });
     }
@@ -223,7 +224,7 @@ describe('nested fields', () => {
       expect(node.playbookRuns.totalCount).toBe(i % 6 === 0 ? 1 : 0);
       expect(node.referrer?.id ?? null).toBe(i >= 50 ? customers[i - 50].id : null);
       expect(node.referrals.totalCount).toBe(i < 10 ? 1 : 0);
-      const rfm = node.scores.find((s) => s.kind === 'rfm');
+      const rfm = node.scores.find((s) => s.kind === 'Rfm');
       expect(rfm?.band ?? null).toBe(i < 45 ? segments[i % 3] : null);
     }
   });
@@ -256,14 +257,14 @@ describe('nested fields', () => {
       expect(node.orders.edges.map(({ node: { id, orderedAt, amountMinor } }) => ({ id, orderedAt, amountMinor }))).toEqual(ownOrders.edges.map((e) => e.node));
       expect(node.orders.totalCount).toBe(ownOrders.totalCount);
       expect(node.orders.pageInfo).toEqual({ hasNextPage: ownOrders.pageInfo.hasNextPage, endCursor: ownOrders.pageInfo.endCursor });
-      const scores = (await stack.gql(CustomerScoresDocument, { id: node.id, historyKind: ScoreKind.Rfm }, Role.Viewer)).data!.customer!.scores;
+      const scores = (await stack.gql(CustomerScoresDocument, { id: node.id, historyKind: 'Rfm' }, Role.Viewer)).data!.customer!.scores;
       expect(node.scores).toEqual(scores.map(({ kind, value, band, reasons, computedAt }) => ({ kind, value, band, reasons, computedAt })));
       if (scores.length > 0) scored++;
     }
     expect(scored).toBeGreaterThan(0);
     // The newest of two snapshots is the latest score, with its own reasons.
-    const first = await stack.gql(CustomerScoresDocument, { id: customers[0].id, historyKind: ScoreKind.Rfm }, Role.Viewer);
-    expect(first.data!.customer!.scores.find((s) => s.kind === ScoreKind.Rfm)).toMatchObject({ value: 0, reasons: ['test'], modelVersion: 'rfm/1' });
+    const first = await stack.gql(CustomerScoresDocument, { id: customers[0].id, historyKind: 'Rfm' }, Role.Viewer);
+    expect(first.data!.customer!.scores.find((s) => s.kind === 'Rfm')).toMatchObject({ value: 0, reasons: ['test'], modelVersion: 'rfm/1' });
   });
 
   it('reads only the selected columns for a page, without serving them to a fuller selection of the same data', async () => {
@@ -276,13 +277,13 @@ describe('nested fields', () => {
       // Every order of the fixture has a margin of 100.
       expect(full.length).toBeGreaterThan(1);
       expect(r.data!.customer!.orders.edges.map((e) => e.node)).toEqual(full.map(({ id, orderedAt, amountMinor }) => ({ id, orderedAt, amountMinor, marginMinor: 100 })));
-      const scores = (await stack.gql(CustomerScoresDocument, { id, historyKind: ScoreKind.Rfm }, Role.Viewer)).data!.customer!.scores;
+      const scores = (await stack.gql(CustomerScoresDocument, { id, historyKind: 'Rfm' }, Role.Viewer)).data!.customer!.scores;
       expect(r.data!.customer!.scores).toEqual(scores.map(({ kind, value, band, computedAt, modelVersion }) => ({ kind, value, band, computedAt, modelVersion })));
       // The page's own statement names the columns it reads: no e-mail, margin or score time.
       const page = statements.find((s) => s.includes('_orders'))!;
       expect(page).not.toMatch(/c\.\*|"email"|margin_minor|computed_at/);
     }
-    expect((await stack.gql(CustomerScoresDocument, { id: scored.id, historyKind: ScoreKind.Rfm }, Role.Viewer)).data!.customer!.scores.length).toBeGreaterThan(0);
+    expect((await stack.gql(CustomerScoresDocument, { id: scored.id, historyKind: 'Rfm' }, Role.Viewer)).data!.customer!.scores.length).toBeGreaterThan(0);
   });
 
   it('reads two different windows on the orders of each customer, one of them batched', async () => {

@@ -4,7 +4,7 @@ import { defaultScoreHistoryPolicy } from '../src/domain/scoring/score-history.j
 import { loadDemoDataIfEmpty } from '../src/dev/demo-loader.js';
 import { scoreHistoryScheduleId } from '../src/temporal/schedules.js';
 import type { thinScoreHistory } from '../workflows/index.js';
-import { ScoreHistoryDocument } from './__generated__/graphql.js';
+import { ScoreHistoryDocument, type ScoreKind as ApiScoreKind } from './__generated__/graphql.js';
 import { recordHistory } from './support/histories.js';
 import { startTestStack, type TestStack } from './support/stack.js';
 
@@ -102,16 +102,19 @@ it('thins snapshots older than 90 days to the newest per customer, kind and week
   ]);
 
   // The API's history is the thinned one, newest first; a snapshot kept for one of its scores keeps the others too.
-  const history = async (kind: string) => (await stack.gql(ScoreHistoryDocument, { id: a, kind, last: 100 }, Role.Viewer)).data!.customer!.scoreHistory.map((s) => s.computedAt);
-  expect(await history('rfm')).toEqual([...recent.map((d) => iso(at(d))).reverse(), iso(at(week + 6 * DAY)), iso(at(weekBefore + 6 * DAY, 15)), iso(at(weekBefore + 6 * DAY)), iso(at(oldMonth + 9 * DAY))]);
-  expect(await history('churn-risk')).toEqual([...recent.map((d) => iso(at(d))).reverse(), iso(at(week + 6 * DAY)), iso(at(weekBefore + 6 * DAY)), iso(at(oldMonth + 9 * DAY))]);
-  expect(await history('persistent-issue')).toEqual([iso(at(week + 2 * DAY, 15))]);
+  const history = async (kind: ApiScoreKind) => (await stack.gql(ScoreHistoryDocument, { id: a, kind, last: 100 }, Role.Viewer)).data!.customer!.scoreHistory.map((s) => s.computedAt);
+  expect(await history('Rfm')).toEqual([...recent.map((d) => iso(at(d))).reverse(), iso(at(week + 6 * DAY)), iso(at(weekBefore + 6 * DAY, 15)), iso(at(weekBefore + 6 * DAY)), iso(at(oldMonth + 9 * DAY))]);
+  expect(await history('ChurnRisk')).toEqual([...recent.map((d) => iso(at(d))).reverse(), iso(at(week + 6 * DAY)), iso(at(weekBefore + 6 * DAY)), iso(at(oldMonth + 9 * DAY))]);
+  expect(await history('PersistentIssue')).toEqual([iso(at(week + 2 * DAY, 15))]);
   // Paging back through it: the newest three, then those before the oldest of them.
-  const page = async (before: string | null) => (await stack.gql(ScoreHistoryDocument, { id: a, kind: 'rfm', last: 3, before }, Role.Viewer)).data!.customer!.scoreHistory.map((s) => s.computedAt);
+  const page = async (before: string | null) => (await stack.gql(ScoreHistoryDocument, { id: a, kind: 'Rfm', last: 3, before }, Role.Viewer)).data!.customer!.scoreHistory.map((s) => s.computedAt);
   const newest = await page(null);
-  expect([...newest, ...(await page(newest[2]))]).toEqual(await history('rfm'));
-  const bad = await stack.gql(ScoreHistoryDocument, { id: a, kind: 'rfm', last: 3, before: 'last week' }, Role.Viewer);
+  expect([...newest, ...(await page(newest[2]))]).toEqual(await history('Rfm'));
+  const bad = await stack.gql(ScoreHistoryDocument, { id: a, kind: 'Rfm', last: 3, before: 'last week' }, Role.Viewer);
   expect(bad.errors![0].extensions!.code).toBe('BAD_USER_INPUT');
+  // A score that does not exist is refused, not answered with an empty history.
+  const unknown = await stack.gql(ScoreHistoryDocument, { id: a, kind: 'churn-risk' as ApiScoreKind, last: 3 }, Role.Viewer);
+  expect(unknown.errors![0].extensions!.code).toBe('BAD_USER_INPUT');
   await recordHistory('score-history-first-pass', 'score-history-thinned');
 }, 120_000);
 

@@ -1,6 +1,7 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import { Arg, Args, Ctx, FieldResolver, ID, Info, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { Role } from '../../domain/auth/roles.js';
+import { ScoreKind } from '../../domain/scoring/score-kind.js';
 import type { Customer, PlaybookRun } from '../../entities/index.js';
 import type { Page } from '../../services/common/pagination.js';
 import type { ScoreView } from '../../services/scores/score.service.js';
@@ -72,7 +73,7 @@ export class CustomerResolver {
   })
   scoreHistory(
     @Root() customer: Customer,
-    @Arg('kind', { description: 'rfm, churn-risk, clv, profitability, payment-loyalty, behaviour-change, referral-value, persistent-issue' }) kind: string,
+    @Arg('kind', () => ScoreKind) kind: ScoreKind,
     @Arg('last', () => Int, { defaultValue: 10, description: 'How many, 1 to 100' }) last: number,
     @Arg('before', () => Date, { nullable: true, description: 'Only values computed before this time: the oldest computedAt of the last page, to page further back' }) before: Date | null,
     @Ctx() ctx: GraphQLContext,

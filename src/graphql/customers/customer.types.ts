@@ -10,7 +10,6 @@ import { PageArgs, connectionOf } from '../common/connection.js';
 registerEnumType(ServiceTier, { name: 'ServiceTier', description: 'The service concept a customer is on' });
 registerEnumType(CustomerStatus, { name: 'CustomerStatus' });
 registerEnumType(CustomerSortField, { name: 'CustomerSortField' });
-registerEnumType(ScoreKind, { name: 'ScoreKind' });
 
 export enum SortDirection {
   Asc = 'asc',

@@ -1,3 +1,4 @@
+import { LocalDateResolver } from 'graphql-scalars';
 import { Arg, Args, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
 import { mapPage } from '../../services/common/pagination.js';
 import { Role } from '../../domain/auth/roles.js';
@@ -10,7 +11,7 @@ import { ConcentrationArgs, ConcentrationReportType, ScoreModelType, ScoringRunC
 export class ScoringResolver {
   @Allow(Role.Admin)
   @Mutation(() => ScoringRunType, { description: 'Starts a rescore of the whole base now (the nightly schedule runs one too); follow it with scoringRun(id)' })
-  startRescore(@Arg('asOf', () => String, { nullable: true, description: 'Day to score, YYYY-MM-DD (default: today)' }) asOf: string | null, @Ctx() ctx: GraphQLContext): Promise<ScoringRunType> {
+  startRescore(@Arg('asOf', () => LocalDateResolver, { nullable: true, description: 'Day to score (default: today)' }) asOf: string | null, @Ctx() ctx: GraphQLContext): Promise<ScoringRunType> {
     return ctx.services.scoring.startRescore(ctx.caller!.id, asOf).then(ScoringRunType.from);
   }
 

@@ -1,11 +1,30 @@
 import 'reflect-metadata';
-import { GraphQLJSONObject } from 'graphql-scalars';
-import { ArgsType, Field, Float, ID, Int, ObjectType } from 'type-graphql';
+import { GraphQLJSONObject, LocalDateResolver } from 'graphql-scalars';
+import { ArgsType, Field, Float, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import type { ConcentrationScore } from '../../domain/scoring/concentration.js';
 import type { ModelFit } from '../../services/scores/scoring-run.service.js';
 import type { ScoringRunView } from '../../services/scores/scoring.service.js';
 import { connectionOf } from '../common/connection.js';
 import { CustomerFilterInput } from '../customers/customer.types.js';
+
+/** Where a scoring run stands: its workflow's phase while it runs, then how it ended. */
+export enum ScoringRunPhase {
+  Starting = 'starting',
+  Gathering = 'gathering',
+  Fitting = 'fitting',
+  Scoring = 'scoring',
+  Completing = 'completing',
+  Completed = 'completed',
+  Cancelled = 'cancelled',
+  Abandoned = 'abandoned',
+}
+registerEnumType(ScoringRunPhase, {
+  name: 'ScoringRunPhase',
+  valuesConfig: {
+    Cancelled: { description: 'Stopped by an operator; the pages it scored stand' },
+    Abandoned: { description: 'Its workflow was terminated or failed; ended by the next rescore, the pages it scored stand' },
+  },
+});
 
 @ObjectType('ScoringRun', { simpleResolvers: true, description: 'One rescore of the whole base: its record in the database and, while it runs, its live progress in Temporal' })
 export class ScoringRunType {
@@ -15,13 +34,11 @@ export class ScoringRunType {
   @Field(() => String, { nullable: true, description: '"schedule" or the admin who started it' })
   trigger!: string | null;
 
-  @Field(() => String, { nullable: true, description: 'The day scored (UTC)' })
+  @Field(() => LocalDateResolver, { nullable: true, description: 'The day scored (UTC)' })
   asOf!: string | null;
 
-  @Field({
-    description: 'starting, gathering, fitting, scoring, completing, completed, cancelled (by an operator) or abandoned (its workflow terminated or failed); the pages scored by a cancelled or abandoned run stand',
-  })
-  phase!: string;
+  @Field(() => ScoringRunPhase)
+  phase!: ScoringRunPhase;
 
   @Field(() => Int, { nullable: true, description: 'Customers acquired by asOf' })
   population!: number | null;
@@ -46,7 +63,7 @@ export class ScoringRunType {
       id,
       trigger: record?.trigger ?? null,
       asOf: record?.asOf ?? progress?.asOf ?? null,
-      phase: record && record.status !== 'running' ? record.status : (progress?.phase ?? 'starting'),
+      phase: (record && record.status !== 'running' ? record.status : (progress?.phase ?? 'starting')) as ScoringRunPhase,
       population: record?.population ?? progress?.population ?? null,
       buyers: record?.buyers ?? progress?.buyers ?? null,
       customersScored: record?.scoredCustomers ?? progress?.customersScored ?? 0,

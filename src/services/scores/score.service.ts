@@ -1,6 +1,7 @@
 import DataLoader from 'dataloader';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql, type RawBuilder } from 'kysely';
+import type { ScoreKind } from '../../domain/scoring/score-kind.js';
 import { CurrentScore, ScoreSnapshot, type SnapshotScore } from '../../entities/index.js';
 import { PaginationException, PaginationExceptionCode } from '../common/pagination.js';
 import { projection, projectionKey, rowMapper, selectColumns } from '../common/read-model.js';
@@ -10,7 +11,7 @@ export const MAX_SCORE_HISTORY = 100;
 /** One score of a customer's history: its entry in a snapshot, with when it was computed. */
 export interface ScoreRecord extends SnapshotScore {
   customer: { id: string };
-  kind: string;
+  kind: ScoreKind;
   computedAt: Date;
 }
 
@@ -64,10 +65,10 @@ export class ScoreService {
       return ids.map((id) => byId.get(id) ?? null);
     });
     this.history = new DataLoader(async (keys) => {
-      const wanted = keys.map((k) => JSON.parse(k) as [string, string, number, string | null]);
+      const wanted = keys.map((k) => JSON.parse(k) as [string, ScoreKind, number, string | null]);
       const found = new Map<string, ScoreRecord[]>();
       for (const group of new Set(wanted.map(([, kind, limit, before]) => JSON.stringify([kind, limit, before])))) {
-        const [kind, limit, before] = JSON.parse(group) as [string, number, string | null];
+        const [kind, limit, before] = JSON.parse(group) as [ScoreKind, number, string | null];
         const ids = wanted.filter(([, k, l, b]) => k === kind && l === limit && b === before).map(([id]) => id);
         // The customer's snapshots newest first, skipping those without this kind (a rescore after an event writes a few kinds).
         const { rows } = await sql<Record<string, unknown>>`
@@ -91,7 +92,7 @@ export class ScoreService {
    * The last `limit` snapshots of one score of a customer, newest first, computed before
    * `before` when given (to page further back); batched across a page of customers.
    */
-  historyFor(customerId: string, kind: string, limit: number, before: Date | null = null): Promise<ScoreRecord[]> {
+  historyFor(customerId: string, kind: ScoreKind, limit: number, before: Date | null = null): Promise<ScoreRecord[]> {
     if (!(Number.isInteger(limit) && limit >= 1 && limit <= MAX_SCORE_HISTORY)) {
       throw new PaginationException(PaginationExceptionCode.InvalidPageSize, `last must be between 1 and ${MAX_SCORE_HISTORY}`, { last: limit });
     }
