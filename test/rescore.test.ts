@@ -1,5 +1,6 @@
 import { sql, type RawBuilder } from 'kysely';
 import { Role } from '../src/domain/auth/roles.js';
+import { monthPeriods } from '../src/domain/scoring/concentration.js';
 import { paymentLoyalty } from '../src/domain/scoring/payment-loyalty.js';
 import { ScoreKind } from '../src/domain/scoring/score-kind.js';
 import { defaultRescorePolicy, defaultScoringPolicy, type RescorePolicy } from '../src/domain/scoring/scoring-policy.js';
@@ -313,13 +314,17 @@ describe('rescoring the whole base', () => {
 
   it('reports revenue concentration for the base and for a segment', async () => {
     const all = (await stack.gql(ConcentrationDocument, { months: 24 }, Role.Viewer)).data!.concentration;
-    expect(all.periods.length).toBeGreaterThan(1);
-    const latest = all.periods[all.periods.length - 1];
+    // Every month of the window, the current one last, those without orders too.
+    expect(all.periods.map((p) => p.period)).toEqual(monthPeriods(new Date(), 24));
+    const withRevenue = all.periods.filter((p) => p.topShare !== null);
+    expect(withRevenue.length).toBeGreaterThan(1);
+    const latest = withRevenue[withRevenue.length - 1];
+    expect(all.value).toBe(latest.topShare);
     expect(latest.topShare).toBeGreaterThan(0.2);
     expect(latest.topShare).toBeLessThanOrEqual(1);
     expect(latest.lorenz![latest.lorenz!.length - 1]).toEqual({ populationShare: 1, revenueShare: 1 });
     const premium = (await stack.gql(ConcentrationDocument, { months: 24, filter: { serviceTier: ['Premium'] } }, Role.Viewer)).data!.concentration;
-    expect(premium.periods[premium.periods.length - 1].customers).toBeLessThan(latest.customers);
+    expect(premium.periods.find((p) => p.period === latest.period)!.customers).toBeLessThan(latest.customers);
     const bad = await stack.gql(ConcentrationDocument, { months: 0 }, Role.Viewer);
     expect(bad.errors![0].extensions).toMatchObject({ code: 'VALIDATION', field: 'months' });
   });

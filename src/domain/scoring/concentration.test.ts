@@ -1,4 +1,4 @@
-import { concentration, concentrationOf, type PeriodRevenue } from './concentration.js';
+import { concentration, concentrationOf, monthPeriods, type PeriodRevenue } from './concentration.js';
 import { ScoringException } from './scoring-exception.js';
 
 describe('concentrationOf', () => {
@@ -78,7 +78,7 @@ describe('concentration over time', () => {
     expect(s.reasons[0]).toMatch(/^2025-Q2: the top 20% of customers brought 33% of revenue \(Gini 0\.\d\d, 10 customers\)$/);
     expect(s.reasons[1]).toMatch(/^2025-Q1: the top 20% of customers brought 60% of revenue/);
     expect(s.reasons[2]).toBe('2024-Q4: the top 20% of customers brought 80%');
-    expect(s.modelVersion).toBe('concentration/1;policy=1');
+    expect(s.modelVersion).toBe('concentration/2;policy=1');
   });
 
   it('sums several rows of a customer in a period and bands by the policy', () => {
@@ -100,6 +100,37 @@ describe('concentration over time', () => {
     const s = concentration([{ period: '2025-01', customerId: 'a', revenue: 0 }]);
     expect(s.value).toBeNull();
     expect(s.band).toBeUndefined();
-    expect(s.reasons).toEqual(['2025-01: no revenue']);
+    expect(s.reasons).toEqual(['no revenue in 2025-01']);
+    expect(concentration([], { periods: ['2025-01', '2025-02'] }).reasons).toEqual(['no revenue in 2025-01 to 2025-02']);
+  });
+
+  it('reports every period asked for, and heads with the latest one that has revenue', () => {
+    const s = concentration(
+      [
+        ...[60, 10, 10, 10, 10].map((revenue, i) => ({ period: '2025-01', customerId: `c${i}`, revenue })),
+        ...[20, 20, 20, 20, 20].map((revenue, i) => ({ period: '2025-03', customerId: `c${i}`, revenue })),
+      ],
+      { periods: ['2024-12', '2025-01', '2025-02', '2025-03', '2025-04', '2025-05'] },
+    );
+    const share = (x: number | null) => (x === null ? null : Math.round(x * 1000) / 1000);
+    expect(s.periods.map((p) => [p.period, p.customers, p.totalRevenue, share(p.topShare)])).toEqual([
+      ['2024-12', 0, 0, null],
+      ['2025-01', 5, 100, 0.6],
+      ['2025-02', 0, 0, null],
+      ['2025-03', 5, 100, 0.2],
+      ['2025-04', 0, 0, null],
+      ['2025-05', 0, 0, null],
+    ]);
+    expect(s.value).toBeCloseTo(0.2, 12);
+    expect(s.band).toBe('low');
+    expect(s.reasons[0]).toBe('no revenue in 2025-04 to 2025-05');
+    expect(s.reasons[1]).toMatch(/^2025-03: the top 20% of customers brought 20% of revenue/);
+    expect(s.reasons[2]).toMatch(/^2025-01: the top 20% of customers brought 60% of revenue/);
+    expect(s.reasons).toHaveLength(3);
+  });
+
+  it('names the months of a window, oldest first, across a year boundary', () => {
+    expect(monthPeriods(new Date('2026-02-28T23:59:59Z'), 4)).toEqual(['2025-11', '2025-12', '2026-01', '2026-02']);
+    expect(monthPeriods(new Date('2026-12-01T00:00:00Z'), 1)).toEqual(['2026-12']);
   });
 });

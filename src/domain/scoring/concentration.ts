@@ -18,13 +18,15 @@
  *   (0 for equal values and for a single customer; (n-1)/n when one customer has
  *   everything), equal to 1 - 2·(area under the Lorenz curve).
  * - A period without revenue (no customers or all zero) has no shares: topShare,
- *   gini and lorenz are null.
+ *   gini and lorenz are null. Periods passed in `options.periods` are reported even
+ *   without any row, so a chart's time axis has no gaps.
+ * - The headline value and band are those of the latest period with revenue.
  */
 import { fmt, pct } from './format.js';
 import type { ScoreResult } from './score.js';
 import { invalidInput } from './scoring-exception.js';
 
-export const CONCENTRATION_MODEL_VERSION = 'concentration/1';
+export const CONCENTRATION_MODEL_VERSION = 'concentration/2';
 
 export interface PeriodRevenue {
   /** A sortable period label ("2025-Q4", "2025-11"). */
@@ -53,6 +55,8 @@ export interface ConcentrationOptions {
   topFraction?: number;
   /** Most points per Lorenz curve (default 101). */
   maxLorenzPoints?: number;
+  /** Periods to report even where no row falls (e.g. every month of the window asked for). */
+  periods?: readonly string[];
 }
 
 /** Concentration of one population's revenues. */
@@ -98,7 +102,7 @@ export function concentrationOf(revenues: readonly number[], options: Concentrat
 }
 
 export interface ConcentrationScore extends ScoreResult<number | null> {
-  /** Top share of the latest period. */
+  /** Top share of the latest period with revenue. */
   value: number | null;
   band?: 'high' | 'medium' | 'low';
   periods: PeriodConcentration[];
@@ -113,6 +117,13 @@ export interface ConcentrationPolicy {
 
 export const defaultConcentrationPolicy: ConcentrationPolicy = { version: 1, highAtLeast: 0.8, mediumAtLeast: 0.6 };
 
+/** The labels (YYYY-MM, UTC) of the `count` months up to and including the month of `today`, oldest first. */
+export function monthPeriods(today: Date, count: number): string[] {
+  const year = today.getUTCFullYear();
+  const month = today.getUTCMonth();
+  return Array.from({ length: count }, (_, i) => new Date(Date.UTC(year, month - (count - 1 - i), 1)).toISOString().slice(0, 7));
+}
+
 /** Concentration per period (sorted by label) and the trend, for the whole customer base. */
 export function concentration(rows: readonly PeriodRevenue[], options: ConcentrationOptions = {}, policy: ConcentrationPolicy = defaultConcentrationPolicy): ConcentrationScore {
   const topFraction = options.topFraction ?? 0.2;
@@ -122,28 +133,27 @@ export function concentration(rows: readonly PeriodRevenue[], options: Concentra
     if (!customers) byPeriod.set(r.period, (customers = new Map()));
     customers.set(r.customerId, (customers.get(r.customerId) ?? 0) + r.revenue);
   }
-  const periods = [...byPeriod.keys()]
+  const periods = [...new Set([...(options.periods ?? []), ...byPeriod.keys()])]
     .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
-    .map((period) => ({ period, ...concentrationOf([...byPeriod.get(period)!.values()], options) }));
+    .map((period) => ({ period, ...concentrationOf([...(byPeriod.get(period)?.values() ?? [])], options) }));
   const modelVersion = `${CONCENTRATION_MODEL_VERSION};policy=${policy.version}`;
+  if (periods.length === 0) return { value: null, periods, reasons: ['no revenue data'], modelVersion };
+  const span = (from: PeriodConcentration, to: PeriodConcentration) => (from === to ? from.period : `${from.period} to ${to.period}`);
+  const withRevenue = periods.filter((p) => p.topShare !== null);
+  const latest = withRevenue[withRevenue.length - 1];
+  if (!latest) return { value: null, periods, reasons: [`no revenue in ${span(periods[0], periods[periods.length - 1])}`], modelVersion };
   const top = `top ${pct(topFraction)} of customers`;
   const reasons: string[] = [];
-  const latest = periods[periods.length - 1];
-  if (!latest) return { value: null, periods, reasons: ['no revenue data'], modelVersion };
-  for (const p of periods.slice(-2).reverse()) {
-    reasons.push(
-      p.topShare === null
-        ? `${p.period}: no revenue`
-        : `${p.period}: the ${top} brought ${pct(p.topShare)} of revenue (Gini ${fmt(p.gini!, 2)}, ${p.customers} customer${p.customers === 1 ? '' : 's'})`,
-    );
+  // The newest periods may have no revenue yet (a month just begun, a small segment): say so, then show the latest with revenue.
+  const after = periods.slice(periods.indexOf(latest) + 1);
+  if (after.length) reasons.push(`no revenue in ${span(after[0], after[after.length - 1])}`);
+  for (const p of withRevenue.slice(-2).reverse()) {
+    reasons.push(`${p.period}: the ${top} brought ${pct(p.topShare!)} of revenue (Gini ${fmt(p.gini!, 2)}, ${p.customers} customer${p.customers === 1 ? '' : 's'})`);
   }
-  const first = periods.find((p) => p.topShare !== null);
-  if (first && latest.topShare !== null && first !== latest && first !== periods[periods.length - 2]) {
-    reasons.push(`${first.period}: the ${top} brought ${pct(first.topShare!)}`);
-  }
-  const clamped = periods.reduce((s, p) => s + p.negativeClamped, 0);
+  const first = withRevenue[0];
+  if (withRevenue.length > 2) reasons.push(`${first.period}: the ${top} brought ${pct(first.topShare!)}`);
+  const clamped = periods.reduce((sum, p) => sum + p.negativeClamped, 0);
   if (clamped) reasons.push(`${clamped} negative net revenue${clamped === 1 ? '' : 's'} counted as 0`);
-  if (latest.topShare === null) return { value: null, periods, reasons, modelVersion };
-  const band = latest.topShare >= policy.highAtLeast ? 'high' : latest.topShare >= policy.mediumAtLeast ? 'medium' : 'low';
+  const band = latest.topShare! >= policy.highAtLeast ? 'high' : latest.topShare! >= policy.mediumAtLeast ? 'medium' : 'low';
   return { value: latest.topShare, band, periods, reasons, modelVersion };
 }

@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql } from 'kysely';
-import { ScoringException, ScoringExceptionCode, concentration, type ConcentrationScore } from '../../domain/scoring/index.js';
+import { ScoringException, ScoringExceptionCode, concentration, monthPeriods, type ConcentrationScore } from '../../domain/scoring/index.js';
 import { dayNumber } from '../../domain/scoring/dates.js';
 import type { RescorePolicy } from '../../domain/scoring/scoring-policy.js';
 import type { AuditService } from '../audit/audit.service.js';
@@ -106,12 +106,17 @@ export class ScoringService {
     if (!(Number.isInteger(input.months) && input.months >= 1 && input.months <= MAX_CONCENTRATION_MONTHS)) {
       throw new ScoringException(ScoringExceptionCode.InvalidInput, `months must be between 1 and ${MAX_CONCENTRATION_MONTHS}`, { field: 'months' });
     }
+    // Every month of the window is reported, those without orders too, so a chart has no gaps.
+    const periods = monthPeriods(new Date(), input.months);
     const { rows } = await sql<{ period: string; customer_id: string; revenue: string }>`
       select to_char(date_trunc('month', o.ordered_at at time zone 'UTC'), 'YYYY-MM') as period, o.customer_id, sum(o.amount_minor) as revenue
         from customer_order o join customer c on c.id = o.customer_id
-       where o.ordered_at >= (date_trunc('month', now() at time zone 'UTC') - make_interval(months => ${input.months - 1})) at time zone 'UTC'
+       where o.ordered_at >= (${`${periods[0]}-01`}::date)::timestamp at time zone 'UTC'
          and ${customerWhere(input.filter ?? {})}
        group by 1, 2`.execute(this.em.getKysely());
-    return concentration(rows.map((r) => ({ period: r.period, customerId: r.customer_id, revenue: Number(r.revenue) })));
+    return concentration(
+      rows.map((r) => ({ period: r.period, customerId: r.customer_id, revenue: Number(r.revenue) })),
+      { periods },
+    );
   }
 }
