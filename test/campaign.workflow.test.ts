@@ -117,7 +117,12 @@ it('pauses, resumes and cancels', async () => {
   }
   const bad = await stack.gql(CreateCampaignDocument, { input: { name: 'x', playbook: 'offboarding', filter: {}, holdoutPercent: 10 } }, Role.Marketer);
   expect(bad.errors![0].extensions).toMatchObject({ code: 'VALIDATION', field: 'playbook' });
-  expect((await stack.gql(CampaignsDocument, { first: 10 }, Role.Viewer)).data!.campaigns.totalCount).toBeGreaterThanOrEqual(2);
+  const before = (await stack.gql(CampaignsDocument, { first: 10 }, Role.Viewer)).data!.campaigns.totalCount;
+  expect(before).toBeGreaterThanOrEqual(2);
+  // A misspelt segment would reach nobody: refused, and no draft is left behind.
+  const typo = await stack.gql(CreateCampaignDocument, { input: { name: 'x', playbook: 'appreciation', filter: { segment: ['Champion'] }, holdoutPercent: 10 } }, Role.Marketer);
+  expect(typo.errors![0].extensions).toMatchObject({ code: 'VALIDATION', reason: 'CUSTOMER_INVALID_INPUT', field: 'filter.segment' });
+  expect((await stack.gql(CampaignsDocument, { first: 10 }, Role.Viewer)).data!.campaigns.totalCount).toBe(before);
 }, 120_000);
 
 it('sends every treated customer exactly one message while the worker is killed again and again', async () => {

@@ -127,6 +127,11 @@ describe('filters', () => {
       await em.flush();
       const lost = await stack.gql(CustomersDocument, { first: 5, filter: { segment: ['Lost'] } }, Role.Viewer);
       expect(lost.data!.customers.edges.map((e) => e.node.id)).toEqual([c.id]);
+      // A band no score has is a typo, not an empty segment.
+      for (const filter of [{ segment: ['lost'] }, { riskBand: ['hihg'] }]) {
+        const refused = await stack.gql(CustomersDocument, { first: 5, filter }, Role.Viewer);
+        expect(refused.errors![0].extensions).toMatchObject({ code: 'VALIDATION', reason: 'CUSTOMER_INVALID_INPUT', field: `filter.${Object.keys(filter)[0]}` });
+      }
     } finally {
       await em.nativeDelete(Customer, { id: c.id });
     }

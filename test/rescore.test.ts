@@ -325,6 +325,8 @@ describe('rescoring the whole base', () => {
     expect(latest.lorenz![latest.lorenz!.length - 1]).toEqual({ populationShare: 1, revenueShare: 1 });
     const premium = (await stack.gql(ConcentrationDocument, { months: 24, filter: { serviceTier: ['Premium'] } }, Role.Viewer)).data!.concentration;
     expect(premium.periods.find((p) => p.period === latest.period)!.customers).toBeLessThan(latest.customers);
+    const typo = await stack.gql(ConcentrationDocument, { months: 3, filter: { segment: ['Champs'] } }, Role.Viewer);
+    expect(typo.errors![0].extensions).toMatchObject({ code: 'VALIDATION', field: 'filter.segment' });
     const bad = await stack.gql(ConcentrationDocument, { months: 0 }, Role.Viewer);
     expect(bad.errors![0].extensions).toMatchObject({ code: 'VALIDATION', field: 'months' });
   });

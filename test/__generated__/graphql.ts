@@ -33,11 +33,11 @@ export type CustomerFilterInput = {
   acquiredTo?: string | null | undefined;
   hasOpenComplaint?: boolean | null | undefined;
   marketingConsent?: boolean | null | undefined;
-  /** Bands of the latest churn-risk score, e.g. "high" */
+  /** Bands of the latest churn-risk score: low, medium, high */
   riskBand?: Array<string> | null | undefined;
   /** Case-insensitive text contained in name or e-mail address */
   search?: string | null | undefined;
-  /** RFM segments of the latest RFM score, e.g. "Champions", "At risk" */
+  /** RFM segments of the latest RFM score (its band): Champions, Loyal, Potential loyalist, New, Promising, Need attention, About to sleep, At risk, Can't lose them, Hibernating, Lost */
   segment?: Array<string> | null | undefined;
   serviceTier?: Array<ServiceTier> | null | undefined;
   status?: Array<CustomerStatus> | null | undefined;

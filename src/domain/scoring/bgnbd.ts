@@ -405,7 +405,10 @@ export interface ChurnRiskPolicy {
 
 export const defaultChurnRiskPolicy: ChurnRiskPolicy = { version: 1, horizon: 13, unit: 'week', highRiskAtLeast: 0.5, mediumRiskAtLeast: 0.25 };
 
-export type ChurnRiskBand = 'low' | 'medium' | 'high';
+/** The bands a churn-risk score takes (and the customers filter accepts), lowest risk first. */
+export const CHURN_RISK_BANDS = ['low', 'medium', 'high'] as const;
+
+export type ChurnRiskBand = (typeof CHURN_RISK_BANDS)[number];
 
 export interface ChurnRiskScore extends ScoreResult {
   /** 1 - P(alive). */

@@ -22,18 +22,22 @@ import { invalidInput } from './scoring-exception.js';
 
 export const RFM_MODEL_VERSION = 'rfm-quintile/1';
 
-export type RfmSegment =
-  | 'Champions'
-  | 'Loyal'
-  | 'Potential loyalist'
-  | 'New'
-  | 'Promising'
-  | 'Need attention'
-  | 'About to sleep'
-  | 'At risk'
-  | "Can't lose them"
-  | 'Hibernating'
-  | 'Lost';
+/** The segment names an RFM score's band takes (and the customers filter accepts). */
+export const RFM_SEGMENTS = [
+  'Champions',
+  'Loyal',
+  'Potential loyalist',
+  'New',
+  'Promising',
+  'Need attention',
+  'About to sleep',
+  'At risk',
+  "Can't lose them",
+  'Hibernating',
+  'Lost',
+] as const;
+
+export type RfmSegment = (typeof RFM_SEGMENTS)[number];
 
 /**
  * Segment by R (rows, 5 = bought most recently) and FM (columns 1..5, 5 = buys

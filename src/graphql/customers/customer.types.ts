@@ -2,6 +2,8 @@ import 'reflect-metadata';
 import { IsOptional, Matches, MaxLength } from 'class-validator';
 import { LocalDateResolver } from 'graphql-scalars';
 import { ArgsType, Field, ID, InputType, ObjectType, registerEnumType } from 'type-graphql';
+import { CHURN_RISK_BANDS } from '../../domain/scoring/bgnbd.js';
+import { RFM_SEGMENTS } from '../../domain/scoring/rfm.js';
 import { ScoreKind } from '../../domain/scoring/score-kind.js';
 import { CustomerStatus, ServiceTier } from '../../entities/index.js';
 import { CustomerSortField } from '../../services/customers/customer-query.js';
@@ -75,10 +77,10 @@ export class CustomerFilterInput {
   @Field(() => Boolean, { nullable: true })
   marketingConsent?: boolean | null;
 
-  @Field(() => [String], { nullable: true, description: 'RFM segments of the latest RFM score, e.g. "Champions", "At risk"' })
+  @Field(() => [String], { nullable: true, description: `RFM segments of the latest RFM score (its band): ${RFM_SEGMENTS.join(', ')}` })
   segment?: string[] | null;
 
-  @Field(() => [String], { nullable: true, description: 'Bands of the latest churn-risk score, e.g. "high"' })
+  @Field(() => [String], { nullable: true, description: `Bands of the latest churn-risk score: ${CHURN_RISK_BANDS.join(', ')}` })
   riskBand?: string[] | null;
 
   @Field(() => LocalDateResolver, { nullable: true })

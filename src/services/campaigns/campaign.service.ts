@@ -5,7 +5,7 @@ import { isUuid } from '../../domain/ids.js';
 import { Campaign, CampaignStatus } from '../../entities/index.js';
 import type { AuditService } from '../audit/audit.service.js';
 import { assertPageSize, decodeCursor, encodeCursor, toPage, type Page, type PageArgs } from '../common/pagination.js';
-import { customerWhere, type CustomerFilter } from '../customers/customer-query.js';
+import { assertCustomerFilter, customerWhere, type CustomerFilter } from '../customers/customer-query.js';
 import type { CampaignEngine } from './campaign-engine.js';
 import { holdoutDraw } from './campaign-enrolment.service.js';
 import { CampaignException, CampaignExceptionCode } from './campaign.exception.js';
@@ -54,6 +54,7 @@ export class CampaignService {
     if (!(Number.isInteger(input.holdoutPercent) && input.holdoutPercent >= 0 && input.holdoutPercent <= MAX_HOLDOUT_PERCENT)) {
       throw new CampaignException(CampaignExceptionCode.InvalidInput, `holdoutPercent must be a whole number from 0 to ${MAX_HOLDOUT_PERCENT}`, { field: 'holdoutPercent' });
     }
+    assertCustomerFilter(input.filter);
     return this.em.transactional(async (em) => {
       const campaign = em.create(Campaign, { name, playbook: input.playbook, segment: { ...input.filter }, holdoutPercent: input.holdoutPercent, createdBy });
       this.audit.record(em, { actor: createdBy, action: 'campaign.create', entityType: 'campaign', entityId: campaign.id, after: { name, playbook: input.playbook, segment: campaign.segment, holdoutPercent: input.holdoutPercent } });

@@ -2,6 +2,7 @@ import { Kysely, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler, D
 import { CustomerStatus } from '../../entities/index.js';
 import { ScoreKind } from '../../domain/scoring/score-kind.js';
 import { CustomerSortField, customerSortKey, customerSortTag, customerWhere, escapeLike } from './customer-query.js';
+import { CustomerException, CustomerExceptionCode } from './customer.exception.js';
 
 // Compiles SQL without a database, to check what the filters and sorts produce.
 const db = new Kysely<unknown>({
@@ -31,6 +32,26 @@ describe('customerWhere', () => {
     const several = compile(customerWhere({ segment: ['Champions', 'Loyal'] }));
     expect(several.sql).toBe('(true and c.rfm_segment = any($1::text[]))');
     expect(several.parameters).toEqual([['Champions', 'Loyal']]);
+  });
+
+  it('refuses a segment or risk band that does not exist, naming the ones that do', () => {
+    const refused = (filter: Parameters<typeof customerWhere>[0]) => {
+      try {
+        customerWhere(filter);
+      } catch (error) {
+        return error as CustomerException;
+      }
+      throw new Error('not refused');
+    };
+    const segment = refused({ segment: ['Champions', 'Champignons'] });
+    expect(segment).toBeInstanceOf(CustomerException);
+    expect(segment.code).toBe(CustomerExceptionCode.InvalidInput);
+    expect(segment.details).toEqual({ field: 'filter.segment' });
+    expect(segment.message).toMatch(/^Unknown segment "Champignons"; one of: Champions, Loyal, .*Can't lose them, Hibernating, Lost$/);
+    expect(refused({ riskBand: ['hihg'] }).details).toEqual({ field: 'filter.riskBand' });
+    // Bands are the stored spellings, as scores show them.
+    expect(() => customerWhere({ riskBand: ['High'] })).toThrow(CustomerException);
+    expect(() => customerWhere({ segment: ["Can't lose them", 'At risk'], riskBand: ['low', 'medium', 'high'] })).not.toThrow();
   });
 
   it('narrows by open complaints both ways', () => {

@@ -1,6 +1,9 @@
 import { sql, type RawBuilder } from 'kysely';
 import type { CustomerStatus, ServiceTier } from '../../entities/index.js';
+import { CHURN_RISK_BANDS } from '../../domain/scoring/bgnbd.js';
+import { RFM_SEGMENTS } from '../../domain/scoring/rfm.js';
 import { ScoreKind } from '../../domain/scoring/score-kind.js';
+import { CustomerException, CustomerExceptionCode } from './customer.exception.js';
 
 /** Who to list; every field narrows the list (AND). */
 export interface CustomerFilter {
@@ -42,8 +45,24 @@ export const defaultCustomerSort: CustomerSort = { field: CustomerSortField.Crea
 const isOneOf = (column: RawBuilder<unknown>, values: string[]) =>
   values.length === 1 ? sql`${column} = ${values[0]}` : sql`${column} = any(${values}::text[])`;
 
-/** The SQL condition for a filter, on table alias `c`. */
+/**
+ * Refuses a filter naming a segment or risk band that does not exist: a typo would
+ * otherwise match nobody, and a campaign on it would quietly reach no one.
+ */
+export function assertCustomerFilter(filter: CustomerFilter): void {
+  const check = (field: string, values: readonly string[] | null | undefined, known: readonly string[]) => {
+    const unknown = values?.filter((v) => !known.includes(v)) ?? [];
+    if (unknown.length) {
+      throw new CustomerException(CustomerExceptionCode.InvalidInput, `Unknown ${field} ${unknown.map((v) => `"${v}"`).join(', ')}; one of: ${known.join(', ')}`, { field: `filter.${field}` });
+    }
+  };
+  check('segment', filter.segment, RFM_SEGMENTS);
+  check('riskBand', filter.riskBand, CHURN_RISK_BANDS);
+}
+
+/** The SQL condition for a filter, on table alias `c`; refuses an unknown segment or risk band. */
 export function customerWhere(filter: CustomerFilter = {}): RawBuilder<boolean> {
+  assertCustomerFilter(filter);
   const parts: RawBuilder<unknown>[] = [sql`true`];
   if (filter.status?.length) parts.push(sql`c.status = any(${filter.status}::customer_status[])`);
   if (filter.serviceTier?.length) parts.push(sql`c.service_tier = any(${filter.serviceTier}::service_tier[])`);
