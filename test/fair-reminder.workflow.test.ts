@@ -175,7 +175,7 @@ it('reports per loyalty band what was charged, waived and sent: loyal payers pay
   expect(band('at-risk').feesChargedMinor).toBeGreaterThanOrEqual(1_500);
   expect(band('at-risk').feesWaivedMinor).toBe(0);
   expect(report.reduce((s, b) => s + b.customers, 0)).toBe(await stack.orm.em.fork().count(Customer, {}));
-  expect((await stack.gql(FairnessReportDocument, { since: 'last year' }, Role.Viewer)).errors![0].extensions).toMatchObject({ code: 'VALIDATION', field: 'since' });
+  expect((await stack.gql(FairnessReportDocument, { since: 'last year' }, Role.Viewer)).errors![0].extensions!.code).toBe('BAD_USER_INPUT');
 });
 
 it('counts a message under the loyalty band it was written for, not the one its customer has today', async () => {

@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { SafeIntResolver } from 'graphql-scalars';
 import { Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { CampaignStatus } from '../../entities/index.js';
 import type { CampaignView, GroupOutcome } from '../../services/campaigns/campaign.service.js';
@@ -54,7 +55,7 @@ export class CampaignGroupOutcomeType {
   @Field(() => Float, { nullable: true, description: 'retained / members' })
   retentionRate!: number | null;
 
-  @Field(() => Float, { description: 'Revenue since enrolment, minor units' })
+  @Field(() => SafeIntResolver, { description: 'Revenue since enrolment, minor units' })
   revenueMinor!: number;
 
   @Field(() => Float, { nullable: true })

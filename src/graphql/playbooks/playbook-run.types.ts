@@ -1,5 +1,6 @@
 import 'reflect-metadata';
-import { Field, Float, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { SafeIntResolver } from 'graphql-scalars';
+import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { PlaybookRunStatus } from '../../entities/index.js';
 import { connectionOf } from '../common/connection.js';
 import type { PlaybookRunView } from '../../services/playbooks/playbook.service.js';
@@ -40,10 +41,10 @@ export class PlaybookRunType {
   @Field(() => Int, { nullable: true, description: 'Fair reminders: reminders sent so far' })
   remindersSent!: number | null;
 
-  @Field(() => Int, { nullable: true, description: 'Fair reminders: fees charged, minor units' })
+  @Field(() => SafeIntResolver, { nullable: true, description: 'Fair reminders: fees charged, minor units' })
   feesChargedMinor!: number | null;
 
-  @Field(() => Int, { nullable: true, description: 'Fair reminders: fees the standard schedule would have charged but this payer was spared, minor units' })
+  @Field(() => SafeIntResolver, { nullable: true, description: 'Fair reminders: fees the standard schedule would have charged but this payer was spared, minor units' })
   feesWaivedMinor!: number | null;
 
   @Field(() => String, { nullable: true, description: 'Fix issue: the complaint topic' })
@@ -61,7 +62,7 @@ export class PlaybookRunType {
   @Field(() => String, { nullable: true, description: "Account review: the customer's answer (accepted, declined)" })
   answer!: string | null;
 
-  @Field(() => Float, { nullable: true, description: 'Account review: profitability at the last review, minor units' })
+  @Field(() => SafeIntResolver, { nullable: true, description: 'Account review: profitability at the last review, minor units' })
   profitabilityMinor!: number | null;
 
   @Field(() => Boolean, { nullable: true, description: 'Account review: whether offboarding was approved (null: no decision)' })

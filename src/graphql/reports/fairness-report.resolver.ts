@@ -1,4 +1,5 @@
-import { Arg, Ctx, Field, Float, Int, ObjectType, Query, Resolver } from 'type-graphql';
+import { LocalDateResolver, SafeIntResolver } from 'graphql-scalars';
+import { Arg, Ctx, Field, Int, ObjectType, Query, Resolver } from 'type-graphql';
 import { Role } from '../../domain/auth/roles.js';
 import { Allow } from '../auth/allow.js';
 import type { GraphQLContext } from '../context.js';
@@ -20,10 +21,10 @@ export class FairnessBandType {
   @Field(() => Int)
   remindersSent!: number;
 
-  @Field(() => Float, { description: 'Reminder fees charged, minor units' })
+  @Field(() => SafeIntResolver, { description: 'Reminder fees charged, minor units' })
   feesChargedMinor!: number;
 
-  @Field(() => Float, { description: 'Reminder fees the standard schedule would have charged but this band was spared, minor units' })
+  @Field(() => SafeIntResolver, { description: 'Reminder fees the standard schedule would have charged but this band was spared, minor units' })
   feesWaivedMinor!: number;
 
   @Field(() => Int)
@@ -40,7 +41,7 @@ export class FairnessBandType {
 export class FairnessReportResolver {
   @Allow(Role.Viewer)
   @Query(() => [FairnessBandType], { description: 'Per payment-loyalty band: offers, reminders, fees charged and waived, messages, since a day' })
-  fairnessReport(@Arg('since', { description: 'YYYY-MM-DD: invoices due and messages written from this day' }) since: string, @Ctx() ctx: GraphQLContext): Promise<FairnessBandType[]> {
+  fairnessReport(@Arg('since', () => LocalDateResolver, { description: 'Invoices due and messages written from this day' }) since: string, @Ctx() ctx: GraphQLContext): Promise<FairnessBandType[]> {
     return ctx.services.fairness.byLoyaltyBand(since);
   }
 }

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { GraphQLJSONObject, LocalDateResolver } from 'graphql-scalars';
+import { GraphQLJSONObject, LocalDateResolver, SafeIntResolver } from 'graphql-scalars';
 import { ArgsType, Field, Float, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import type { ConcentrationScore } from '../../domain/scoring/concentration.js';
 import type { ModelFit } from '../../services/scores/scoring-run.service.js';
@@ -121,7 +121,7 @@ export class ConcentrationPeriodType {
   @Field(() => Int, { description: 'Customers with revenue in the month' })
   customers!: number;
 
-  @Field(() => Float, { description: 'Revenue in minor units' })
+  @Field(() => SafeIntResolver, { description: 'Revenue in minor units' })
   totalRevenue!: number;
 
   @Field(() => Float, { nullable: true, description: 'Revenue share of the top 20% of customers' })
