@@ -65,7 +65,9 @@ describe('updateCustomer', () => {
     const tz = await stack.gql(UpdateCustomerDocument, { id: c.id, input: { timeZone: 'Mars/Olympus' } }, Role.Operator);
     expect(tz.errors![0].extensions).toMatchObject({ code: 'VALIDATION', field: 'timeZone' });
     const phone = await stack.gql(UpdateCustomerDocument, { id: c.id, input: { phone: 'call me maybe' } }, Role.Operator);
-    expect(phone.errors![0].extensions).toMatchObject({ code: 'VALIDATION', reason: 'INVALID_ARGUMENT' });
+    expect(phone.errors![0].extensions).toMatchObject({ code: 'VALIDATION', reason: 'INVALID_ARGUMENT', field: 'phone' });
+    expect(phone.errors![0].message).toBe('phone may hold digits, spaces and + ( ) / - only');
+    expect(phone.errors![0].extensions).not.toHaveProperty('fields.0.target');
   });
 
   it('normalises the e-mail address and writes no audit entry when nothing changes', async () => {

@@ -1,4 +1,5 @@
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import type { ValidationError } from 'class-validator';
 import { ArgumentValidationError } from 'type-graphql';
 import { DomainException } from '../domain/errors/domain-exception.js';
 import type { Logger } from '../logger.js';
@@ -20,15 +21,12 @@ export function createErrorFormatter(logger: Logger, exposeInternals: boolean) {
       };
     }
     if (original instanceof ArgumentValidationError) {
+      const fields = argumentProblems(original.extensions.validationErrors);
       return {
-        message: 'Input is not valid',
+        message: fields.flatMap((f) => f.messages).join('; ') || 'Input is not valid',
         locations: formatted.locations,
         path: formatted.path,
-        extensions: {
-          code: 'VALIDATION',
-          reason: 'INVALID_ARGUMENT',
-          fields: original.extensions.validationErrors,
-        },
+        extensions: { code: 'VALIDATION', reason: 'INVALID_ARGUMENT', field: fields[0]?.field, fields },
       };
     }
     // Parse, validation and variable errors from graphql-js / Apollo carry their own codes.
@@ -46,4 +44,17 @@ function rootCause(error: unknown): unknown {
   let current = error;
   while (current instanceof GraphQLError && current.originalError) current = current.originalError;
   return current;
+}
+
+/**
+ * The broken rules of arguments, as the offending field (a dotted path inside an input
+ * object) and its messages: what a client shows next to the field, without the validator's
+ * internals (it echoes the whole input back as `target`).
+ */
+export function argumentProblems(errors: readonly ValidationError[], parent = ''): { field: string; messages: string[] }[] {
+  return errors.flatMap((e) => {
+    const field = parent ? `${parent}.${e.property}` : e.property;
+    const own = Object.values(e.constraints ?? {});
+    return [...(own.length ? [{ field, messages: own }] : []), ...argumentProblems(e.children ?? [], field)];
+  });
 }
