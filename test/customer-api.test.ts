@@ -96,6 +96,10 @@ describe('filters', () => {
     ['marketing consent', { marketingConsent: false }, (_c, i) => i % 4 === 0],
     ['RFM segment (latest score only)', { segment: ['At risk'] }, (_c, i) => i < 45 && i % 3 === 2],
     ['risk band', { riskBand: ['high'] }, (_c, i) => i < 45 && i % 10 >= 7],
+    ['a score within a value range', { scores: [{ kind: 'ChurnRisk', min: 0.3, max: 0.5 }] }, (_c, i) => i < 45 && [3, 4, 5].includes(i % 10)],
+    ['a score in a band', { scores: [{ kind: 'Rfm', bands: ['At risk', 'Lost'] }] }, (_c, i) => i < 45 && i % 3 === 2],
+    ['several scores, all holding', { scores: [{ kind: 'ChurnRisk', bands: ['high'] }, { kind: 'Rfm', min: 20 }] }, (_c, i) => i >= 20 && i < 45 && i % 10 >= 7],
+    ['having a score at all', { scores: [{ kind: 'Rfm' }] }, (_c, i) => i < 45],
     ['acquired between', { acquiredFrom: '2026-01-11', acquiredTo: '2026-01-20' }, (_c, i) => i >= 10 && i <= 19],
     ['combined', { serviceTier: ['Basic'], marketingConsent: true, search: 'anna' }, (_c, i) => i % 3 === 0 && i % 4 !== 0 && i % 2 === 1],
   ];
@@ -128,9 +132,14 @@ describe('filters', () => {
       const lost = await stack.gql(CustomersDocument, { first: 5, filter: { segment: ['Lost'] } }, Role.Viewer);
       expect(lost.data!.customers.edges.map((e) => e.node.id)).toEqual([c.id]);
       // A band no score has is a typo, not an empty segment.
-      for (const filter of [{ segment: ['lost'] }, { riskBand: ['hihg'] }]) {
+      const typos: [CustomerFilterInput, string][] = [
+        [{ segment: ['lost'] }, 'filter.segment'],
+        [{ riskBand: ['hihg'] }, 'filter.riskBand'],
+        [{ scores: [{ kind: 'PaymentLoyalty', bands: ['Loyal'] }] }, 'filter.scores.0.bands'],
+      ];
+      for (const [filter, field] of typos) {
         const refused = await stack.gql(CustomersDocument, { first: 5, filter }, Role.Viewer);
-        expect(refused.errors![0].extensions).toMatchObject({ code: 'VALIDATION', reason: 'CUSTOMER_INVALID_INPUT', field: `filter.${Object.keys(filter)[0]}` });
+        expect(refused.errors![0].extensions).toMatchObject({ code: 'VALIDATION', reason: 'CUSTOMER_INVALID_INPUT', field });
       }
     } finally {
       await em.nativeDelete(Customer, { id: c.id });

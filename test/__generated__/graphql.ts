@@ -35,6 +35,8 @@ export type CustomerFilterInput = {
   marketingConsent?: boolean | null | undefined;
   /** Bands of the latest churn-risk score: low, medium, high */
   riskBand?: Array<string> | null | undefined;
+  /** Conditions on current scores, all of which must hold; a customer without that score does not match */
+  scores?: Array<ScoreFilterInput> | null | undefined;
   /** Case-insensitive text contained in name or e-mail address */
   search?: string | null | undefined;
   /** RFM segments of the latest RFM score (its band): Champions, Loyal, Potential loyalist, New, Promising, Need attention, About to sleep, At risk, Can't lose them, Hibernating, Lost */
@@ -105,6 +107,17 @@ export type RecordPaymentInput = {
   invoiceId: string | number;
   /** Day of payment; today when omitted */
   paidAt?: string | null | undefined;
+};
+
+/** Customers whose current score of this kind has one of the bands and a value within min..max (each optional) */
+export type ScoreFilterInput = {
+  /** Any of these bands. Rfm: Champions, Loyal, Potential loyalist, New, Promising, Need attention, About to sleep, At risk, Can't lose them, Hibernating, Lost; ChurnRisk: low, medium, high; Profitability: profitable, loss-making; PaymentLoyalty: loyal, regular, at-risk, new; BehaviourChange: in-rhythm, later-than-usual, overdue, not-enough-history; ReferralValue: none, referrer, ambassador; PersistentIssue: none, persistent (Clv has none) */
+  bands?: Array<string> | null | undefined;
+  kind: ScoreKind;
+  /** Value at most this */
+  max?: number | null | undefined;
+  /** Value at least this */
+  min?: number | null | undefined;
 };
 
 /** The scores kept per customer */

@@ -2,7 +2,10 @@
  * Fairness rules every playbook obeys: loyalty has to work in both directions.
  */
 
-export type LoyaltyBand = 'loyal' | 'regular' | 'at-risk' | 'new';
+/** The payment-loyalty bands, most loyal first. */
+export const LOYALTY_BANDS = ['loyal', 'regular', 'at-risk', 'new'] as const;
+
+export type LoyaltyBand = (typeof LOYALTY_BANDS)[number];
 
 export interface ReminderFeePolicy {
   version: number;

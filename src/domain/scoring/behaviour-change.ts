@@ -35,7 +35,9 @@ export interface BehaviourChangePolicy {
 
 export const defaultBehaviourChangePolicy: BehaviourChangePolicy = { version: 1, minGaps: 2, laterThanUsualAt: 1, overdueAt: 2, minSpreadShare: 0.25, minSpreadDays: 1 };
 
-export type BehaviourChangeBand = 'in-rhythm' | 'later-than-usual' | 'overdue' | 'not-enough-history';
+export const BEHAVIOUR_CHANGE_BANDS = ['in-rhythm', 'later-than-usual', 'overdue', 'not-enough-history'] as const;
+
+export type BehaviourChangeBand = (typeof BEHAVIOUR_CHANGE_BANDS)[number];
 
 export interface BehaviourChangeScore extends ScoreResult<number | null> {
   band: BehaviourChangeBand;

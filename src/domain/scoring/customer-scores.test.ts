@@ -1,5 +1,6 @@
 import { purchaseSummary, scoreCustomer, type CustomerFacts } from './customer-scores.js';
 import { rankedRfm, scoreRfm } from './rfm.js';
+import { SCORE_BANDS } from './score-bands.js';
 import { ScoreKind } from './score-kind.js';
 import { defaultScoringPolicy } from './scoring-policy.js';
 
@@ -37,6 +38,16 @@ describe('scoreCustomer', () => {
       expect(s.reasons.length).toBeGreaterThan(0);
       expect(s.modelVersion).toMatch(/\//);
     }
+  });
+
+  it('gives only bands the customers filter knows (SCORE_BANDS), buyers and non-buyers alike', () => {
+    const scored = [facts(), facts({ purchases: null, ranks: undefined }), facts({ windowCosts: [], invoices: [{ dueAt: '2025-01-10', paidAt: '2025-01-05' }] })].flatMap((f) =>
+      scoreCustomer(f, models, defaultScoringPolicy),
+    );
+    for (const s of scored) {
+      if (s.band !== null) expect(SCORE_BANDS[s.kind]).toContain(s.band);
+    }
+    expect(scored.filter((s) => s.kind === ScoreKind.Clv).every((s) => s.band === null)).toBe(true);
   });
 
   it('measures the purchase history in weeks up to asOf', () => {

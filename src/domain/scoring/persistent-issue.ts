@@ -44,9 +44,11 @@ export interface PersistentTopic {
   openedDates: string[];
 }
 
+export const PERSISTENT_ISSUE_BANDS = ['none', 'persistent'] as const;
+
 export interface PersistentIssueScore extends ScoreResult {
   value: number;
-  band: 'persistent' | 'none';
+  band: (typeof PERSISTENT_ISSUE_BANDS)[number];
   topics: PersistentTopic[];
 }
 

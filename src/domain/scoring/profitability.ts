@@ -80,10 +80,12 @@ export interface TierSuggestion {
   reasoning: string[];
 }
 
+export const PROFITABILITY_BANDS = ['profitable', 'loss-making'] as const;
+
 export interface ProfitabilityScore extends ScoreResult {
   /** Margin minus cost to serve, minor units. */
   value: number;
-  band: 'profitable' | 'loss-making';
+  band: (typeof PROFITABILITY_BANDS)[number];
   marginMinor: number;
   costMinor: number;
   drivers: CostDriver[];

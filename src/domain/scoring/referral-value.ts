@@ -27,10 +27,12 @@ export interface ReferredCustomer {
   valueMinor: number;
 }
 
+export const REFERRAL_BANDS = ['none', 'referrer', 'ambassador'] as const;
+
 export interface ReferralValueScore extends ScoreResult {
   /** Sum of the referred customers' values, minor units. */
   value: number;
-  band: 'none' | 'referrer' | 'ambassador';
+  band: (typeof REFERRAL_BANDS)[number];
   count: number;
   /** Referred customers, highest value first (ties by id). */
   referrals: ReferredCustomer[];

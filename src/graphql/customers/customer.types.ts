@@ -1,9 +1,10 @@
 import 'reflect-metadata';
 import { IsOptional, Matches, MaxLength } from 'class-validator';
 import { LocalDateResolver } from 'graphql-scalars';
-import { ArgsType, Field, ID, InputType, ObjectType, registerEnumType } from 'type-graphql';
+import { ArgsType, Field, Float, ID, InputType, ObjectType, registerEnumType } from 'type-graphql';
 import { CHURN_RISK_BANDS } from '../../domain/scoring/bgnbd.js';
 import { RFM_SEGMENTS } from '../../domain/scoring/rfm.js';
+import { SCORE_BANDS } from '../../domain/scoring/score-bands.js';
 import { ScoreKind } from '../../domain/scoring/score-kind.js';
 import { CustomerStatus, ServiceTier } from '../../entities/index.js';
 import { CustomerSortField } from '../../services/customers/customer-query.js';
@@ -58,6 +59,26 @@ export class CustomerType {
 export const CustomerConnection = connectionOf(CustomerType, 'Customer');
 export type CustomerConnection = InstanceType<typeof CustomerConnection>;
 
+const bandsByKind = Object.entries(ScoreKind)
+  .filter(([, kind]) => SCORE_BANDS[kind].length > 0)
+  .map(([name, kind]) => `${name}: ${SCORE_BANDS[kind].join(', ')}`)
+  .join('; ');
+
+@InputType({ description: 'Customers whose current score of this kind has one of the bands and a value within min..max (each optional)' })
+export class ScoreFilterInput {
+  @Field(() => ScoreKind)
+  kind!: ScoreKind;
+
+  @Field(() => [String], { nullable: true, description: `Any of these bands. ${bandsByKind} (Clv has none)` })
+  bands?: string[] | null;
+
+  @Field(() => Float, { nullable: true, description: 'Value at least this' })
+  min?: number | null;
+
+  @Field(() => Float, { nullable: true, description: 'Value at most this' })
+  max?: number | null;
+}
+
 @InputType({ description: 'Every field given narrows the list (AND)' })
 export class CustomerFilterInput {
   @Field(() => [CustomerStatus], { nullable: true })
@@ -82,6 +103,9 @@ export class CustomerFilterInput {
 
   @Field(() => [String], { nullable: true, description: `Bands of the latest churn-risk score: ${CHURN_RISK_BANDS.join(', ')}` })
   riskBand?: string[] | null;
+
+  @Field(() => [ScoreFilterInput], { nullable: true, description: 'Conditions on current scores, all of which must hold; a customer without that score does not match' })
+  scores?: ScoreFilterInput[] | null;
 
   @Field(() => LocalDateResolver, { nullable: true })
   acquiredFrom?: string | null;

@@ -54,6 +54,35 @@ describe('customerWhere', () => {
     expect(() => customerWhere({ segment: ["Can't lose them", 'At risk'], riskBand: ['low', 'medium', 'high'] })).not.toThrow();
   });
 
+  it('narrows by current scores, each condition an exists on current_score with its values as parameters', () => {
+    const { sql, parameters } = compile(
+      customerWhere({ scores: [{ kind: ScoreKind.PaymentLoyalty, bands: ['loyal'] }, { kind: ScoreKind.Clv, min: 50_000 }, { kind: ScoreKind.ChurnRisk, min: 0.25, max: 0.5, bands: ['medium', 'high'] }] }),
+    );
+    expect(sql).toBe(
+      '(true and exists (select 1 from current_score s where s.customer_id = c.id and s.kind = $1 and s.band = $2)' +
+        ' and exists (select 1 from current_score s where s.customer_id = c.id and s.kind = $3 and s.value >= $4)' +
+        ' and exists (select 1 from current_score s where s.customer_id = c.id and s.kind = $5 and s.band = any($6::text[]) and s.value >= $7 and s.value <= $8))',
+    );
+    expect(parameters).toEqual(['payment-loyalty', 'loyal', 'clv', 50_000, 'churn-risk', ['medium', 'high'], 0.25, 0.5]);
+  });
+
+  it('refuses score conditions that cannot hold', () => {
+    const fieldOf = (scores: NonNullable<Parameters<typeof customerWhere>[0]>['scores']) => {
+      try {
+        customerWhere({ scores });
+      } catch (error) {
+        return (error as CustomerException).details.field;
+      }
+      return null;
+    };
+    expect(fieldOf([{ kind: ScoreKind.Rfm, bands: ['Champions'] }, { kind: ScoreKind.PaymentLoyalty, bands: ['loyal', 'Loyal'] }])).toBe('filter.scores.1.bands');
+    expect(fieldOf([{ kind: ScoreKind.Clv, bands: ['high'] }])).toBe('filter.scores.0.bands');
+    expect(fieldOf([{ kind: ScoreKind.Clv, min: 10, max: 5 }])).toBe('filter.scores.0.min');
+    expect(fieldOf([{ kind: ScoreKind.Clv, max: Number.NaN }])).toBe('filter.scores.0.max');
+    expect(fieldOf(Array.from({ length: 9 }, () => ({ kind: ScoreKind.Clv })))).toBe('filter.scores');
+    expect(fieldOf([{ kind: ScoreKind.Clv, min: 5, max: 5 }, { kind: ScoreKind.Profitability, bands: ['loss-making'] }])).toBeNull();
+  });
+
   it('narrows by open complaints both ways', () => {
     expect(compile(customerWhere({ hasOpenComplaint: true })).sql).toMatch(/and exists \(select 1 from complaint/);
     expect(compile(customerWhere({ hasOpenComplaint: false })).sql).toMatch(/and not exists \(select 1 from complaint/);

@@ -2,6 +2,7 @@ import { sql, type RawBuilder } from 'kysely';
 import type { CustomerStatus, ServiceTier } from '../../entities/index.js';
 import { CHURN_RISK_BANDS } from '../../domain/scoring/bgnbd.js';
 import { RFM_SEGMENTS } from '../../domain/scoring/rfm.js';
+import { SCORE_BANDS } from '../../domain/scoring/score-bands.js';
 import { ScoreKind } from '../../domain/scoring/score-kind.js';
 import { CustomerException, CustomerExceptionCode } from './customer.exception.js';
 
@@ -17,9 +18,22 @@ export interface CustomerFilter {
   segment?: string[] | null;
   /** Churn-risk bands (latest churn-risk score's band), e.g. "high". */
   riskBand?: string[] | null;
+  /** Conditions on current scores, all of which must hold. */
+  scores?: ScoreCondition[] | null;
   acquiredFrom?: string | null;
   acquiredTo?: string | null;
 }
+
+/** A customer whose current score of `kind` has one of `bands` and a value within [min, max] (each optional). */
+export interface ScoreCondition {
+  kind: ScoreKind;
+  bands?: string[] | null;
+  min?: number | null;
+  max?: number | null;
+}
+
+/** One condition per score kind is all a filter needs. */
+export const MAX_SCORE_CONDITIONS = Object.keys(SCORE_BANDS).length;
 
 export enum CustomerSortField {
   CreatedAt = 'createdAt',
@@ -46,18 +60,40 @@ const isOneOf = (column: RawBuilder<unknown>, values: string[]) =>
   values.length === 1 ? sql`${column} = ${values[0]}` : sql`${column} = any(${values}::text[])`;
 
 /**
- * Refuses a filter naming a segment or risk band that does not exist: a typo would
- * otherwise match nobody, and a campaign on it would quietly reach no one.
+ * Refuses a filter naming a segment or band that does not exist (a typo would otherwise
+ * match nobody, and a campaign on it would quietly reach no one), and score conditions
+ * that cannot hold.
  */
 export function assertCustomerFilter(filter: CustomerFilter): void {
-  const check = (field: string, values: readonly string[] | null | undefined, known: readonly string[]) => {
+  const invalid = (field: string, message: string) => new CustomerException(CustomerExceptionCode.InvalidInput, message, { field: `filter.${field}` });
+  const check = (field: string, values: readonly string[] | null | undefined, known: readonly string[], what = field) => {
     const unknown = values?.filter((v) => !known.includes(v)) ?? [];
-    if (unknown.length) {
-      throw new CustomerException(CustomerExceptionCode.InvalidInput, `Unknown ${field} ${unknown.map((v) => `"${v}"`).join(', ')}; one of: ${known.join(', ')}`, { field: `filter.${field}` });
-    }
+    if (unknown.length) throw invalid(field, `Unknown ${what} ${unknown.map((v) => `"${v}"`).join(', ')}; one of: ${known.join(', ')}`);
   };
   check('segment', filter.segment, RFM_SEGMENTS);
   check('riskBand', filter.riskBand, CHURN_RISK_BANDS);
+  const conditions = filter.scores ?? [];
+  if (conditions.length > MAX_SCORE_CONDITIONS) throw invalid('scores', `At most ${MAX_SCORE_CONDITIONS} score conditions`);
+  conditions.forEach((c, i) => {
+    const at = `scores.${i}`;
+    if (c.bands?.length) {
+      if (SCORE_BANDS[c.kind].length === 0) throw invalid(`${at}.bands`, `The ${c.kind} score has no bands; filter it by min and max`);
+      check(`${at}.bands`, c.bands, SCORE_BANDS[c.kind], `${c.kind} band`);
+    }
+    for (const bound of ['min', 'max'] as const) {
+      if (c[bound] != null && !Number.isFinite(c[bound])) throw invalid(`${at}.${bound}`, `${bound} must be a finite number`);
+    }
+    if (c.min != null && c.max != null && c.min > c.max) throw invalid(`${at}.min`, `min (${c.min}) is above max (${c.max})`);
+  });
+}
+
+/** Customers whose current score of the condition's kind meets it (current_score's key finds it; its (kind, band) and (kind, value) indexes serve selective ones). */
+function scoreMeets(c: ScoreCondition): RawBuilder<unknown> {
+  const parts: RawBuilder<unknown>[] = [sql`s.customer_id = c.id`, sql`s.kind = ${c.kind}`];
+  if (c.bands?.length) parts.push(isOneOf(sql`s.band`, c.bands));
+  if (c.min != null) parts.push(sql`s.value >= ${c.min}`);
+  if (c.max != null) parts.push(sql`s.value <= ${c.max}`);
+  return sql`exists (select 1 from current_score s where ${sql.join(parts, sql` and `)})`;
 }
 
 /** The SQL condition for a filter, on table alias `c`; refuses an unknown segment or risk band. */
@@ -78,6 +114,7 @@ export function customerWhere(filter: CustomerFilter = {}): RawBuilder<boolean> 
   // Copies of the current RFM and churn-risk bands on the customer row, kept by triggers on current_score.
   if (filter.segment?.length) parts.push(isOneOf(sql`c.rfm_segment`, filter.segment));
   if (filter.riskBand?.length) parts.push(isOneOf(sql`c.churn_band`, filter.riskBand));
+  for (const condition of filter.scores ?? []) parts.push(scoreMeets(condition));
   if (filter.acquiredFrom) parts.push(sql`c.acquired_at >= ${filter.acquiredFrom}::date`);
   if (filter.acquiredTo) parts.push(sql`c.acquired_at <= ${filter.acquiredTo}::date`);
   return sql<boolean>`(${sql.join(parts, sql` and `)})`;

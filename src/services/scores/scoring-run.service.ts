@@ -13,15 +13,13 @@ import {
   type FittedModels,
   type ScoringPolicy,
 } from '../../domain/scoring/index.js';
-import type { LoyaltyBand } from '../../domain/guards/fairness.js';
+import { LOYALTY_BANDS, type LoyaltyBand } from '../../domain/guards/fairness.js';
 import { ScoreKind } from '../../domain/scoring/score-kind.js';
 import { ScoringRun, ScoringRunStatus } from '../../entities/index.js';
 import { assertPageSize, decodeCursor, encodeCursor, toPage, type Page, type PageArgs } from '../common/pagination.js';
 import { rowMapper } from '../common/read-model.js';
 
 type Row = Record<string, any>;
-
-const LOYALTY_BANDS: LoyaltyBand[] = ['loyal', 'regular', 'at-risk', 'new'];
 
 /** A fitted model as the run stores and the API shows it. */
 export interface ModelFit {

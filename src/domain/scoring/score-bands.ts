@@ -1,0 +1,20 @@
+import { LOYALTY_BANDS } from '../guards/fairness.js';
+import { BEHAVIOUR_CHANGE_BANDS } from './behaviour-change.js';
+import { CHURN_RISK_BANDS } from './bgnbd.js';
+import { PERSISTENT_ISSUE_BANDS } from './persistent-issue.js';
+import { PROFITABILITY_BANDS } from './profitability.js';
+import { REFERRAL_BANDS } from './referral-value.js';
+import { RFM_SEGMENTS } from './rfm.js';
+import { ScoreKind } from './score-kind.js';
+
+/** The bands each score can take (what the customers filter accepts); CLV is a value without bands. */
+export const SCORE_BANDS: Readonly<Record<ScoreKind, readonly string[]>> = {
+  [ScoreKind.Rfm]: RFM_SEGMENTS,
+  [ScoreKind.ChurnRisk]: CHURN_RISK_BANDS,
+  [ScoreKind.Clv]: [],
+  [ScoreKind.Profitability]: PROFITABILITY_BANDS,
+  [ScoreKind.PaymentLoyalty]: LOYALTY_BANDS,
+  [ScoreKind.BehaviourChange]: BEHAVIOUR_CHANGE_BANDS,
+  [ScoreKind.ReferralValue]: REFERRAL_BANDS,
+  [ScoreKind.PersistentIssue]: PERSISTENT_ISSUE_BANDS,
+};
