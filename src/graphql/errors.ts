@@ -17,7 +17,7 @@ export function createErrorFormatter(logger: Logger, exposeInternals: boolean) {
         message: original.message,
         locations: formatted.locations,
         path: formatted.path,
-        extensions: { code: original.kind, reason: original.code, ...original.details },
+        extensions: { ...original.details, code: original.kind, reason: original.code },
       };
     }
     if (original instanceof ArgumentValidationError) {

@@ -9,12 +9,13 @@ import { CustomerResolver } from './customers/customer.resolver.js';
 import { ImportResolver } from './import/import.resolver.js';
 import { ImportRowsResolver } from './import/import-rows.resolver.js';
 import { PlaybookResolver } from './playbooks/playbook.resolver.js';
+import { OfferResolver } from './offers/offer.resolver.js';
 import { FairnessReportResolver } from './reports/fairness-report.resolver.js';
 import { ScoreResolver } from './scores/score.resolver.js';
 import { ScoringResolver } from './scores/scoring.resolver.js';
 import { validateArgs } from './validate-args.js';
 
-export const resolvers = [CustomerResolver, ComplaintResolver, InvoiceResolver, ImportResolver, ImportRowsResolver, PlaybookResolver, ScoreResolver, ScoringResolver, CampaignResolver, FairnessReportResolver] as const;
+export const resolvers = [CustomerResolver, ComplaintResolver, InvoiceResolver, ImportResolver, ImportRowsResolver, PlaybookResolver, ScoreResolver, ScoringResolver, CampaignResolver, OfferResolver, FairnessReportResolver] as const;
 
 export function createSchema(): Promise<GraphQLSchema> {
   return buildSchema({ resolvers, authChecker, validateFn: validateArgs });

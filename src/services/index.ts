@@ -16,6 +16,7 @@ import { ScoringRunService, type RescoreFailureReporter } from './scores/scoring
 import { ScoringService } from './scores/scoring.service.js';
 import { ScoreService } from './scores/score.service.js';
 import { FairnessReportService } from './reports/fairness-report.service.js';
+import { OfferService } from './offers/offer.service.js';
 
 /** The durable workflow engine behind playbooks and rescores (Temporal in production and tests). */
 export interface Engines {
@@ -43,6 +44,7 @@ export function createServices(em: EntityManager, engines: Engines, policies: Pa
     complaints: new ComplaintService(em, audit, scoringRuns),
     scores,
     fairness: new FairnessReportService(em),
+    offers: new OfferService(em, audit),
     scoring: new ScoringService(em, scoringRuns, engines.scoring, defaultRescorePolicy, audit),
     imports: new ImportService(em.config.get('clientUrl')!),
     runs,

@@ -1,10 +1,44 @@
+import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { bestOfferForExistingCustomer, offersForExistingCustomer, type OfferTerms } from '../../domain/guards/fairness.js';
-import { Offer } from '../../entities/index.js';
+import { isUuid } from '../../domain/ids.js';
+import { Offer, OfferAudience, type ServiceTier } from '../../entities/index.js';
+import { AuditService } from '../audit/audit.service.js';
+import { assertPageSize, decodeCursor, encodeCursor, toPage, type Page, type PageArgs } from '../common/pagination.js';
+import { OfferException, OfferExceptionCode } from './offer.exception.js';
 
-/** The offers playbooks may make, through the fairness rule: an existing customer never gets less than a new one. */
+export interface OfferInput {
+  code: string;
+  name: string;
+  description?: string | null;
+  audience: OfferAudience;
+  discountPercent?: number | null;
+  serviceTier?: ServiceTier | null;
+  /** YYYY-MM-DD, first and last day it can be made (open-ended without validUntil). */
+  validFrom: string;
+  validUntil?: string | null;
+}
+
+export interface OfferListArgs extends PageArgs {
+  /** Only offers valid on this day (YYYY-MM-DD). */
+  activeOn?: string | null;
+  audience?: OfferAudience[] | null;
+}
+
+/** Codes are what a customer types or a message quotes: short, upper case, letters, digits, - and _. */
+const CODE = /^[A-Z0-9][A-Z0-9_-]{1,39}$/;
+const today = () => new Date().toISOString().slice(0, 10);
+
+/**
+ * What the company offers, to whom and when: marketers create and end offers; the
+ * playbooks make them through the fairness rule (an existing customer never gets less
+ * than a new one), so a new-customer deal is matched for existing customers from its first day.
+ */
 export class OfferService {
-  constructor(private readonly em: EntityManager) {}
+  constructor(
+    private readonly em: EntityManager,
+    private readonly audit = new AuditService(),
+  ) {}
 
   /** The best discount offer an existing customer gets on `day`, and the new-customer offer it matches, if any. */
   async bestForExistingCustomer(day: string): Promise<{ best: OfferTerms | null; matchedNewCustomerOffer: OfferTerms | null }> {
@@ -12,5 +46,67 @@ export class OfferService {
       (o): OfferTerms => ({ code: o.code, audience: o.audience, discountPercent: o.discountPercent ?? 0, validFrom: o.validFrom, validUntil: o.validUntil }),
     );
     return { best: bestOfferForExistingCustomer(offers, day), matchedNewCustomerOffer: offersForExistingCustomer(offers, day).matchedNewCustomerOffer };
+  }
+
+  /** Offers, latest first (by first day, then code), optionally only those valid on a day or for some audiences. */
+  async list(args: OfferListArgs): Promise<Page<Offer>> {
+    assertPageSize(args.first);
+    const where: Record<string, unknown>[] = [];
+    if (args.activeOn) where.push({ validFrom: { $lte: args.activeOn } }, { $or: [{ validUntil: null }, { validUntil: { $gte: args.activeOn } }] });
+    if (args.audience?.length) where.push({ audience: { $in: args.audience } });
+    const [validFrom, code] = args.after ? (decodeCursor('offers', args.after, 2) as [string, string]) : [null, null];
+    const after = validFrom ? [{ $or: [{ validFrom: { $lt: validFrom } }, { validFrom, code: { $gt: code } }] }] : [];
+    const rows = await this.em.find(Offer, { $and: [...where, ...after] }, { orderBy: { validFrom: 'desc', code: 'asc' }, limit: args.first + 1 });
+    return toPage(rows, args.first, () => this.em.count(Offer, { $and: where }), (o) => encodeCursor('offers', [o.validFrom, o.code]), Boolean(args.after));
+  }
+
+  /** A new offer; its code is unique (CONFLICT otherwise). Audited. */
+  async create(input: OfferInput, actor: string): Promise<Offer> {
+    const invalid = (field: string, message: string) => new OfferException(OfferExceptionCode.InvalidInput, message, { field });
+    const code = input.code.trim().toUpperCase();
+    if (!CODE.test(code)) throw invalid('code', 'code must be 2 to 40 letters, digits, - or _, e.g. "LOYAL10"');
+    const name = input.name.trim();
+    if (!name || name.length > 200) throw invalid('name', 'name must be 1 to 200 characters');
+    const discount = input.discountPercent ?? null;
+    if (discount !== null && !(Number.isInteger(discount) && discount >= 1 && discount <= 100)) throw invalid('discountPercent', 'discountPercent must be a whole number from 1 to 100');
+    if (discount === null && !input.serviceTier) throw invalid('discountPercent', 'An offer is a discount, a change of service tier, or both: give discountPercent or serviceTier');
+    if (input.validUntil && input.validUntil < input.validFrom) throw invalid('validUntil', 'validUntil must not be before validFrom');
+    try {
+      return await this.em.transactional(async (em) => {
+        if (await em.count(Offer, { code })) throw new OfferException(OfferExceptionCode.CodeTaken, `An offer with code ${code} exists`, { field: 'code', offerCode: code });
+        const offer = em.create(Offer, {
+          code,
+          name,
+          description: input.description?.trim() || null,
+          audience: input.audience,
+          discountPercent: discount,
+          serviceTier: input.serviceTier ?? null,
+          validFrom: input.validFrom,
+          validUntil: input.validUntil ?? null,
+        });
+        this.audit.record(em, { actor, action: 'offer.create', entityType: 'offer', entityId: offer.id, after: { code, audience: offer.audience, discountPercent: discount, serviceTier: offer.serviceTier, validFrom: offer.validFrom, validUntil: offer.validUntil } });
+        return offer;
+      });
+    } catch (error) {
+      // Two marketers creating the same code at once: the unique index decides.
+      if (error instanceof UniqueConstraintViolationException) throw new OfferException(OfferExceptionCode.CodeTaken, `An offer with code ${code} exists`, { field: 'code', offerCode: code });
+      throw error;
+    }
+  }
+
+  /** Withdraws an offer: its last day becomes `on` (default today); one already ending by then is a CONFLICT. Audited. */
+  async end(id: string, actor: string, on: string = today()): Promise<Offer> {
+    if (!isUuid(id)) throw new OfferException(OfferExceptionCode.NotFound, `"${id}" is not an offer ID`, { id });
+    return this.em.transactional(async (em) => {
+      const offer = await em.findOne(Offer, { id });
+      if (!offer) throw new OfferException(OfferExceptionCode.NotFound, `No offer with ID ${id}`, { id });
+      if (offer.validUntil && offer.validUntil <= on) {
+        throw new OfferException(OfferExceptionCode.AlreadyEnded, `Offer ${offer.code} already ends on ${offer.validUntil}`, { id, validUntil: offer.validUntil });
+      }
+      if (on < offer.validFrom) throw new OfferException(OfferExceptionCode.InvalidInput, `Offer ${offer.code} starts on ${offer.validFrom}; it cannot end before`, { field: 'on' });
+      this.audit.record(em, { actor, action: 'offer.end', entityType: 'offer', entityId: id, before: { validUntil: offer.validUntil ?? null }, after: { validUntil: on } });
+      offer.validUntil = on;
+      return offer;
+    });
   }
 }

@@ -1,0 +1,28 @@
+import { LocalDateResolver } from 'graphql-scalars';
+import { Arg, Args, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
+import { Role } from '../../domain/auth/roles.js';
+import { Allow } from '../auth/allow.js';
+import { pageComplexity } from '../common/connection.js';
+import type { GraphQLContext } from '../context.js';
+import { CreateOfferInput, OfferConnection, OffersArgs, OfferType } from './offer.types.js';
+
+@Resolver(() => OfferType)
+export class OfferResolver {
+  @Allow(Role.Viewer)
+  @Query(() => OfferConnection, { description: 'Offers, latest first day first (then by code)', complexity: pageComplexity })
+  offers(@Args() args: OffersArgs, @Ctx() ctx: GraphQLContext): Promise<OfferConnection> {
+    return ctx.services.offers.list(args);
+  }
+
+  @Allow(Role.Marketer)
+  @Mutation(() => OfferType, { description: 'A new offer; a new-customer offer is matched for existing customers from its first day; audited' })
+  createOffer(@Arg('input') input: CreateOfferInput, @Ctx() ctx: GraphQLContext): Promise<OfferType> {
+    return ctx.services.offers.create(input, ctx.caller!.id);
+  }
+
+  @Allow(Role.Marketer)
+  @Mutation(() => OfferType, { description: 'Withdraws an offer: its last day becomes `on` (default today); audited' })
+  endOffer(@Arg('id', () => ID) id: string, @Arg('on', () => LocalDateResolver, { nullable: true }) on: string | null, @Ctx() ctx: GraphQLContext): Promise<OfferType> {
+    return ctx.services.offers.end(id, ctx.caller!.id, on ?? undefined);
+  }
+}

@@ -1,0 +1,82 @@
+import 'reflect-metadata';
+import { LocalDateResolver } from 'graphql-scalars';
+import { ArgsType, Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { OfferAudience, ServiceTier } from '../../entities/index.js';
+import { PageArgs, connectionOf } from '../common/connection.js';
+
+registerEnumType(OfferAudience, {
+  name: 'OfferAudience',
+  description: 'Whom an offer is for; whatever new customers get, existing ones are offered at least as much (fairness rule)',
+});
+
+@ObjectType('Offer', { simpleResolvers: true, description: 'Something the company offers, to whom and when' })
+export class OfferType {
+  @Field(() => ID)
+  id!: string;
+
+  @Field({ description: 'Unique, upper case, e.g. "LOYAL10"' })
+  code!: string;
+
+  @Field()
+  name!: string;
+
+  @Field(() => String, { nullable: true })
+  description?: string | null;
+
+  @Field(() => OfferAudience)
+  audience!: OfferAudience;
+
+  @Field(() => Int, { nullable: true, description: 'Discount in percent, when it is a price reduction' })
+  discountPercent?: number | null;
+
+  @Field(() => ServiceTier, { nullable: true, description: 'The tier it moves a customer to, when it is a change of service' })
+  serviceTier?: ServiceTier | null;
+
+  @Field(() => LocalDateResolver, { description: 'First day it can be made' })
+  validFrom!: string;
+
+  @Field(() => LocalDateResolver, { nullable: true, description: 'Last day it can be made; null: until ended' })
+  validUntil?: string | null;
+
+  @Field()
+  createdAt!: Date;
+}
+
+export const OfferConnection = connectionOf(OfferType, 'Offer');
+export type OfferConnection = InstanceType<typeof OfferConnection>;
+
+@ArgsType()
+export class OffersArgs extends PageArgs {
+  @Field(() => LocalDateResolver, { nullable: true, description: 'Only offers that can be made on this day' })
+  activeOn?: string | null;
+
+  @Field(() => [OfferAudience], { nullable: true, description: 'Only offers for these audiences' })
+  audience?: OfferAudience[] | null;
+}
+
+@InputType({ description: 'A discount, a change of service tier, or both' })
+export class CreateOfferInput {
+  @Field({ description: '2 to 40 letters, digits, - or _; stored upper case' })
+  code!: string;
+
+  @Field()
+  name!: string;
+
+  @Field(() => String, { nullable: true })
+  description?: string | null;
+
+  @Field(() => OfferAudience)
+  audience!: OfferAudience;
+
+  @Field(() => Int, { nullable: true, description: '1 to 100' })
+  discountPercent?: number | null;
+
+  @Field(() => ServiceTier, { nullable: true })
+  serviceTier?: ServiceTier | null;
+
+  @Field(() => LocalDateResolver)
+  validFrom!: string;
+
+  @Field(() => LocalDateResolver, { nullable: true })
+  validUntil?: string | null;
+}

@@ -1,0 +1,103 @@
+import { Role } from '../src/domain/auth/roles.js';
+import { AuditEntry, Offer } from '../src/entities/index.js';
+import { OfferService } from '../src/services/offers/offer.service.js';
+import { CreateOfferDocument, EndOfferDocument, OffersDocument, type CreateOfferInput, type OffersQuery, type OffersQueryVariables } from './__generated__/graphql.js';
+import { startTestStack, type TestStack } from './support/stack.js';
+
+/** Marketers manage offers through GraphQL; playbooks make them through the fairness rule. */
+let stack: TestStack;
+const em = () => stack.orm.em.fork();
+
+beforeAll(async () => {
+  stack = await startTestStack({ worker: false });
+});
+afterAll(() => stack?.stop());
+
+const input = (over: Partial<CreateOfferInput> = {}): CreateOfferInput => ({
+  code: 'loyal10',
+  name: '10% loyalty discount',
+  audience: 'ExistingCustomers',
+  discountPercent: 10,
+  validFrom: '2026-01-01',
+  ...over,
+});
+const create = (over: Partial<CreateOfferInput> = {}, role: Role | null = Role.Marketer) => stack.gql(CreateOfferDocument, { input: input(over) }, role);
+const offerCount = () => em().count(Offer);
+
+it('is created by a marketer or an admin only, upper-cased and audited', async () => {
+  for (const role of [Role.Viewer, Role.Operator]) expect((await create({}, role)).errors![0].extensions!.code).toBe('FORBIDDEN');
+  expect((await create({}, null)).errors![0].extensions!.code).toBe('UNAUTHENTICATED');
+  expect(await offerCount()).toBe(0);
+
+  const created = await create();
+  expect(created.errors).toBeUndefined();
+  expect(created.data!.createOffer).toMatchObject({ code: 'LOYAL10', audience: 'ExistingCustomers', discountPercent: 10, serviceTier: null, validFrom: '2026-01-01', validUntil: null });
+  const [audit] = await em().find(AuditEntry, { entityId: created.data!.createOffer.id });
+  expect(audit).toMatchObject({ action: 'offer.create', entityType: 'offer', after: { code: 'LOYAL10', audience: 'existing', discountPercent: 10 } });
+  expect(audit.actor).toMatch(/^marketer:/);
+  expect((await create({ code: 'TIER-SWITCH', discountPercent: null, serviceTier: 'Basic', audience: 'Everyone' }, Role.Admin)).data!.createOffer.serviceTier).toBe('Basic');
+});
+
+it('refuses bad input and a taken code, and writes nothing', async () => {
+  const before = await offerCount();
+  const cases: [Partial<CreateOfferInput>, string, string][] = [
+    [{ code: 'x' }, 'VALIDATION', 'code'],
+    [{ code: 'TEN PERCENT' }, 'VALIDATION', 'code'],
+    [{ name: '  ' }, 'VALIDATION', 'name'],
+    [{ discountPercent: 0 }, 'VALIDATION', 'discountPercent'],
+    [{ discountPercent: 101 }, 'VALIDATION', 'discountPercent'],
+    [{ discountPercent: null, serviceTier: null }, 'VALIDATION', 'discountPercent'],
+    [{ validUntil: '2025-12-31' }, 'VALIDATION', 'validUntil'],
+    [{ code: 'Loyal10' }, 'CONFLICT', 'code'],
+  ];
+  for (const [over, code, field] of cases) {
+    expect((await create({ code: 'NEW-ONE', ...over })).errors![0].extensions).toMatchObject({ code, field });
+  }
+  expect((await create({ validFrom: 'soon' })).errors![0].extensions!.code).toBe('BAD_USER_INPUT');
+  expect(await offerCount()).toBe(before);
+});
+
+it('lists offers latest first day first, page by page, by the day they can be made and by audience', async () => {
+  await create({ code: 'WELCOME30', audience: 'NewCustomers', discountPercent: 30, validFrom: '2026-03-01', validUntil: '2026-03-31' });
+  await create({ code: 'SPRING5', audience: 'Everyone', discountPercent: 5, validFrom: '2026-04-01', validUntil: '2026-04-30' });
+  const codes = async (vars: OffersQueryVariables) => {
+    const all: string[] = [];
+    let after: string | null = null;
+    for (;;) {
+      const page: OffersQuery['offers'] = (await stack.gql(OffersDocument, { first: 2, ...vars, after }, Role.Viewer)).data!.offers;
+      all.push(...page.edges.map((e) => e.node.code));
+      if (!page.pageInfo.hasNextPage) return { all, total: page.totalCount };
+      after = page.pageInfo.endCursor!;
+    }
+  };
+  expect(await codes({})).toEqual({ all: ['SPRING5', 'WELCOME30', 'LOYAL10', 'TIER-SWITCH'], total: 4 });
+  expect(await codes({ activeOn: '2026-03-31' })).toEqual({ all: ['WELCOME30', 'LOYAL10', 'TIER-SWITCH'], total: 3 });
+  expect(await codes({ activeOn: '2026-04-01', audience: ['NewCustomers', 'Everyone'] })).toEqual({ all: ['SPRING5', 'TIER-SWITCH'], total: 2 });
+  expect((await stack.gql(OffersDocument, { first: 101 }, Role.Viewer)).errors![0].extensions).toMatchObject({ code: 'VALIDATION', field: 'first' });
+});
+
+it('is matched for existing customers from its first day: a better new-customer deal becomes what they are offered', async () => {
+  const service = new OfferService(em());
+  expect((await service.bestForExistingCustomer('2026-02-01')).best?.code).toBe('LOYAL10');
+  const on = await service.bestForExistingCustomer('2026-03-15');
+  expect(on.best).toMatchObject({ code: 'WELCOME30', discountPercent: 30 });
+  expect(on.matchedNewCustomerOffer?.code).toBe('WELCOME30');
+});
+
+it('is ended by a marketer: its last day set, audited; ending it again or before it starts is refused', async () => {
+  const offer = (await create({ code: 'AUTUMN15', discountPercent: 15, validFrom: '2026-09-01' })).data!.createOffer;
+  expect((await stack.gql(EndOfferDocument, { id: offer.id, on: '2026-09-30' }, Role.Operator)).errors![0].extensions!.code).toBe('FORBIDDEN');
+  expect((await stack.gql(EndOfferDocument, { id: offer.id, on: '2026-08-31' }, Role.Marketer)).errors![0].extensions).toMatchObject({ code: 'VALIDATION', field: 'on' });
+  const ended = await stack.gql(EndOfferDocument, { id: offer.id, on: '2026-09-30' }, Role.Marketer);
+  expect(ended.data!.endOffer.validUntil).toBe('2026-09-30');
+  expect((await stack.gql(EndOfferDocument, { id: offer.id, on: '2026-10-15' }, Role.Marketer)).errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'OFFER_ALREADY_ENDED' });
+  // Ending it earlier than planned is allowed: a mistake found before its last day.
+  expect((await stack.gql(EndOfferDocument, { id: offer.id, on: '2026-09-10' }, Role.Marketer)).data!.endOffer.validUntil).toBe('2026-09-10');
+  const audits = await em().find(AuditEntry, { entityId: offer.id, action: 'offer.end' }, { orderBy: { at: 'asc' } });
+  expect(audits.map((a) => [a.before, a.after])).toEqual([
+    [{ validUntil: null }, { validUntil: '2026-09-30' }],
+    [{ validUntil: '2026-09-30' }, { validUntil: '2026-09-10' }],
+  ]);
+  expect((await stack.gql(EndOfferDocument, { id: '00000000-0000-4000-8000-000000000000' }, Role.Marketer)).errors![0].extensions).toMatchObject({ code: 'NOT_FOUND', reason: 'OFFER_NOT_FOUND' });
+  expect((await stack.gql(EndOfferDocument, { id: 'nope' }, Role.Marketer)).errors![0].extensions!.code).toBe('NOT_FOUND');
+});
