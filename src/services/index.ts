@@ -17,6 +17,7 @@ import { ScoringService } from './scores/scoring.service.js';
 import { ScoreService } from './scores/score.service.js';
 import { FairnessReportService } from './reports/fairness-report.service.js';
 import { OfferService } from './offers/offer.service.js';
+import { MessageHistoryService } from './outbox/message-history.service.js';
 
 /** The durable workflow engine behind playbooks and rescores (Temporal in production and tests). */
 export interface Engines {
@@ -45,6 +46,7 @@ export function createServices(em: EntityManager, engines: Engines, policies: Pa
     scores,
     fairness: new FairnessReportService(em),
     offers: new OfferService(em, audit),
+    messages: new MessageHistoryService(em),
     scoring: new ScoringService(em, scoringRuns, engines.scoring, defaultRescorePolicy, audit),
     imports: new ImportService(em.config.get('clientUrl')!),
     runs,

@@ -11,6 +11,7 @@ import type { GraphQLContext } from '../context.js';
 import { InvoiceConnection } from '../billing/invoice.types.js';
 import { ComplaintConnection } from '../complaints/complaint.types.js';
 import { OrderConnection } from '../orders/order.types.js';
+import { MessageConnection } from '../messages/message.types.js';
 import { PlaybookRunConnection } from '../playbooks/playbook-run.types.js';
 import { ScoreType } from '../scores/score.types.js';
 import { selectedFields } from '../common/selection.js';
@@ -51,6 +52,11 @@ export class CustomerResolver {
   @FieldResolver(() => ComplaintConnection, { description: 'Newest first', complexity: pageComplexity })
   complaints(@Root() customer: Customer, @Args() args: NestedPageArgs, @Ctx() ctx: GraphQLContext): Promise<ComplaintConnection> {
     return ctx.services.complaints.forCustomer(customer.id, args);
+  }
+
+  @FieldResolver(() => MessageConnection, { description: 'What the playbooks sent the customer (or a team about them), and what a guard held back; newest first', complexity: pageComplexity })
+  messages(@Root() customer: Customer, @Args() args: NestedPageArgs, @Ctx() ctx: GraphQLContext): Promise<MessageConnection> {
+    return ctx.services.messages.forCustomer(customer, args);
   }
 
   @FieldResolver(() => CustomerConnection, { description: 'Customers this one brought in, newest first', complexity: pageComplexity })

@@ -1,0 +1,21 @@
+import { messageStatus } from './message-status.js';
+
+const now = new Date('2026-12-01T12:00:00Z');
+const later = new Date('2026-12-01T20:00:00Z');
+
+describe('messageStatus', () => {
+  it('says sent or suppressed whatever else happened before', () => {
+    expect(messageStatus({ sentAt: now, attempts: 2, lastError: 'timeout', sendAfter: later }, now)).toBe('sent');
+    expect(messageStatus({ suppressedAt: now, attempts: 0, sendAfter: later }, now)).toBe('suppressed');
+  });
+
+  it('tells a refused message waiting for its retry from one held for quiet hours', () => {
+    expect(messageStatus({ attempts: 1, lastError: '550 mailbox unavailable', sendAfter: later }, now)).toBe('failing');
+    expect(messageStatus({ attempts: 0, sendAfter: later }, now)).toBe('held');
+  });
+
+  it('is pending when nothing holds it back', () => {
+    expect(messageStatus({ attempts: 0 }, now)).toBe('pending');
+    expect(messageStatus({ attempts: 0, sendAfter: new Date('2026-12-01T08:00:00Z') }, now)).toBe('pending');
+  });
+});

@@ -1,0 +1,23 @@
+/** Where an outbox message stands, as a customer's message history shows it. */
+export type MessageStatus = 'sent' | 'suppressed' | 'failing' | 'held' | 'pending';
+
+export interface MessageProgress {
+  sentAt?: Date | null;
+  suppressedAt?: Date | null;
+  sendAfter?: Date | null;
+  attempts: number;
+  lastError?: string | null;
+}
+
+/**
+ * Sent; suppressed by a guard (never to be sent); failing (the channel refused it, retried
+ * with back-off); held (quiet hours in the customer's time zone); or pending (waits for
+ * the next delivery round).
+ */
+export function messageStatus(m: MessageProgress, now: Date): MessageStatus {
+  if (m.sentAt) return 'sent';
+  if (m.suppressedAt) return 'suppressed';
+  if (m.attempts > 0 && m.lastError) return 'failing';
+  if (m.sendAfter && m.sendAfter > now) return 'held';
+  return 'pending';
+}

@@ -1,0 +1,76 @@
+import 'reflect-metadata';
+import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import type { MessageStatus as Status } from '../../domain/messages/message-status.js';
+import { MessageChannel, MessagePurpose } from '../../entities/index.js';
+import { connectionOf } from '../common/connection.js';
+
+registerEnumType(MessageChannel, { name: 'MessageChannel', description: 'E-mail, SMS, letter, or a call task for a person' });
+registerEnumType(MessagePurpose, { name: 'MessagePurpose', description: 'Service messages go despite a marketing opt-out; marketing needs consent and fits the contact budget' });
+
+export enum MessageStatus {
+  Sent = 'sent',
+  Suppressed = 'suppressed',
+  Failing = 'failing',
+  Held = 'held',
+  Pending = 'pending',
+}
+registerEnumType(MessageStatus, {
+  name: 'MessageStatus',
+  valuesConfig: {
+    Suppressed: { description: 'A guard said no (no consent, contact budget, open complaint): never sent' },
+    Failing: { description: 'The channel refused it; retried with back-off' },
+    Held: { description: "Held for quiet hours in the customer's time zone" },
+    Pending: { description: 'Waits for the next delivery round' },
+  },
+});
+
+@ObjectType('Message', { simpleResolvers: true, description: 'A message a playbook wrote to the customer (or about them, to a team), and where it stands' })
+export class MessageType {
+  @Field(() => ID)
+  id!: string;
+
+  @Field({ description: "The playbook run's workflow ID and step that wrote it: one message per run and step" })
+  key!: string;
+
+  @Field(() => MessageChannel)
+  channel!: MessageChannel;
+
+  @Field(() => MessagePurpose)
+  purpose!: MessagePurpose;
+
+  @Field()
+  template!: string;
+
+  @Field(() => String, { nullable: true, description: "Subject as rendered for the customer's name; null when the template is no longer known" })
+  subject!: string | null;
+
+  @Field(() => String, { nullable: true })
+  text!: string | null;
+
+  @Field(() => MessageStatus)
+  status!: Status;
+
+  @Field()
+  createdAt!: Date;
+
+  @Field(() => Date, { nullable: true })
+  sentAt!: Date | null;
+
+  @Field(() => Date, { nullable: true, description: 'Held until then (quiet hours, or the next retry)' })
+  sendAfter!: Date | null;
+
+  @Field(() => String, { nullable: true, description: 'Why a guard suppressed it' })
+  suppressedReason!: string | null;
+
+  @Field(() => Int)
+  attempts!: number;
+
+  @Field(() => String, { nullable: true, description: "The channel's last refusal" })
+  lastError!: string | null;
+
+  @Field(() => String, { nullable: true, description: "The customer's payment-loyalty band when it was written (the fairness report counts it there)" })
+  loyaltyBand!: string | null;
+}
+
+export const MessageConnection = connectionOf(MessageType, 'Message');
+export type MessageConnection = InstanceType<typeof MessageConnection>;

@@ -1,0 +1,74 @@
+import { Role } from '../src/domain/auth/roles.js';
+import { Customer, MessageChannel, MessagePurpose, OutboxMessage } from '../src/entities/index.js';
+import { OutboxService } from '../src/services/outbox/outbox.service.js';
+import { CustomerMessagesDocument, CustomerMessagesPageDocument } from './__generated__/graphql.js';
+import { startTestStack, type TestStack } from './support/stack.js';
+
+/** A customer's message history: what the playbooks wrote, rendered for them, and where each message stands. */
+let stack: TestStack;
+let customer: Customer;
+const em = () => stack.orm.em.fork();
+const HOUR = 3_600_000;
+
+beforeAll(async () => {
+  stack = await startTestStack({ worker: false });
+  const e = em();
+  customer = e.create(Customer, { name: 'Grace Hopper', email: 'grace@example.com', acquiredAt: '2020-01-01', marketingConsent: false });
+  await e.flush();
+  const outbox = new OutboxService();
+  const run = { workflowId: `fair-reminder/${customer.id}/inv-1`, customerId: customer.id };
+  // Written one after another, as a run's steps would be; then each moved to where a delivery round would leave it.
+  const steps: [string, string, MessagePurpose, Partial<OutboxMessage>][] = [
+    ['reminder-1', 'reminder-friendly', MessagePurpose.Service, { sentAt: new Date() }],
+    ['reminder-2', 'reminder-gentle', MessagePurpose.Service, { attempts: 1, lastError: '451 try again later', sendAfter: new Date(Date.now() + HOUR) }],
+    ['thanks', 'appreciation', MessagePurpose.Marketing, { suppressedAt: new Date(), suppressedReason: 'no marketing consent' }],
+    ['call', 'call-personal', MessagePurpose.Service, { sendAfter: new Date(Date.now() + 8 * HOUR) }],
+    ['later', 'thank-you-payment', MessagePurpose.Service, {}],
+    ['renamed', 'a-template-since-removed', MessagePurpose.Service, {}],
+  ];
+  for (const [i, [step, template, purpose, state]] of steps.entries()) {
+    const e2 = em();
+    await outbox.enqueueStep(e2, run, step, { channel: step === 'call' ? MessageChannel.Call : MessageChannel.Email, template, purpose, payload: { invoiceId: 'abcdef1234', offerCode: 'LOYAL10', discountPercent: 10 } });
+    await e2.nativeUpdate(OutboxMessage, { idempotencyKey: `${run.workflowId}/${step}` }, { ...state, createdAt: new Date(Date.UTC(2026, 10, 1, 9, i)) });
+  }
+});
+afterAll(() => stack?.stop());
+
+it('lists what was written to the customer, newest first, rendered for them, with where each message stands', async () => {
+  const r = await stack.gql(CustomerMessagesDocument, { id: customer.id, first: 10 }, Role.Viewer);
+  expect(r.errors).toBeUndefined();
+  const messages = r.data!.customer!.messages;
+  expect(messages.totalCount).toBe(6);
+  expect(messages.edges.map((e) => [e.node.key.split('/').pop(), e.node.status])).toEqual([
+    ['renamed', 'Pending'],
+    ['later', 'Pending'],
+    ['call', 'Held'],
+    ['thanks', 'Suppressed'],
+    ['reminder-2', 'Failing'],
+    ['reminder-1', 'Sent'],
+  ]);
+  const [renamed, , call, thanks, failing, sent] = messages.edges.map((e) => e.node);
+  expect(sent).toMatchObject({ channel: 'Email', purpose: 'Service', template: 'reminder-friendly', subject: 'A quick note about your invoice' });
+  expect(sent.text).toMatch(/^Hello Grace Hopper,/);
+  expect(sent.text).toContain('invoice abcdef12');
+  expect(thanks).toMatchObject({ purpose: 'Marketing', suppressedReason: 'no marketing consent', sentAt: null });
+  expect(failing).toMatchObject({ attempts: 1, lastError: '451 try again later' });
+  expect(call).toMatchObject({ channel: 'Call', subject: 'Call Grace Hopper about invoice abcdef12' });
+  expect(renamed).toMatchObject({ template: 'a-template-since-removed', subject: null, text: null });
+});
+
+it('pages through the history', async () => {
+  const first = (await stack.gql(CustomerMessagesDocument, { id: customer.id, first: 4 }, Role.Viewer)).data!.customer!.messages;
+  expect(first.pageInfo.hasNextPage).toBe(true);
+  const rest = (await stack.gql(CustomerMessagesDocument, { id: customer.id, first: 4, after: first.pageInfo.endCursor }, Role.Viewer)).data!.customer!.messages;
+  expect(rest.pageInfo.hasNextPage).toBe(false);
+  expect([...first.edges, ...rest.edges].map((e) => e.node.id)).toEqual(
+    (await em().find(OutboxMessage, { customer: customer.id }, { orderBy: { createdAt: 'desc' } })).map((m) => m.id),
+  );
+});
+
+it('renders for the right name in a customers page that did not ask for names', async () => {
+  const page = (await stack.gql(CustomerMessagesPageDocument, { first: 10, filter: { search: 'grace@' } }, Role.Viewer)).data!.customers;
+  expect(page.edges).toHaveLength(1);
+  expect(page.edges[0].node.messages.edges.map((e) => e.node.subject)).toContain('Call Grace Hopper about invoice abcdef12');
+});
