@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { OptionalProps } from '@mikro-orm/core';
 import { Entity, Index, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
-import { randomUUID } from 'node:crypto';
+import { v7 as uuidv7 } from 'uuid';
 
 /** Who did what, when; written in the same transaction as the change it records. */
 @Entity({ tableName: 'audit_entry' })
@@ -9,8 +9,9 @@ import { randomUUID } from 'node:crypto';
 export class AuditEntry {
   [OptionalProps]?: 'at';
 
+  /** Time-ordered (UUIDv7): entries of one millisecond still list in the order they were written. */
   @PrimaryKey({ type: 'uuid' })
-  id: string = randomUUID();
+  id: string = uuidv7();
 
   @Index()
   @Property({ type: 'timestamptz' })

@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { AuditService } from './audit/audit.service.js';
+import { AuditLogService } from './audit/audit-log.service.js';
 import { InvoiceService } from './billing/invoice.service.js';
 import { ComplaintService } from './complaints/complaint.service.js';
 import { ImportService } from './import/import.service.js';
@@ -47,6 +48,7 @@ export function createServices(em: EntityManager, engines: Engines, policies: Pa
     fairness: new FairnessReportService(em),
     offers: new OfferService(em, audit),
     messages: new MessageHistoryService(em),
+    auditLog: new AuditLogService(em),
     scoring: new ScoringService(em, scoringRuns, engines.scoring, defaultRescorePolicy, audit),
     imports: new ImportService(em.config.get('clientUrl')!),
     runs,

@@ -1,0 +1,49 @@
+import 'reflect-metadata';
+import { GraphQLJSONObject } from 'graphql-scalars';
+import { ArgsType, Field, ID, ObjectType } from 'type-graphql';
+import { PageArgs, connectionOf } from '../common/connection.js';
+
+@ObjectType('AuditEntry', { simpleResolvers: true, description: 'Who did what, when: written in the same transaction as the change' })
+export class AuditEntryType {
+  @Field(() => ID)
+  id!: string;
+
+  @Field()
+  at!: Date;
+
+  @Field({ description: "The caller's role and key fingerprint, or the system component" })
+  actor!: string;
+
+  @Field({ description: 'e.g. customer.update, offer.create, campaign.launch' })
+  action!: string;
+
+  @Field()
+  entityType!: string;
+
+  @Field(() => String, { nullable: true })
+  entityId?: string | null;
+
+  @Field(() => GraphQLJSONObject, { nullable: true, description: 'The changed fields before' })
+  before?: Record<string, unknown> | null;
+
+  @Field(() => GraphQLJSONObject, { nullable: true, description: 'The changed fields after' })
+  after?: Record<string, unknown> | null;
+}
+
+export const AuditEntryConnection = connectionOf(AuditEntryType, 'AuditEntry');
+export type AuditEntryConnection = InstanceType<typeof AuditEntryConnection>;
+
+@ArgsType()
+export class AuditEntriesArgs extends PageArgs {
+  @Field(() => String, { nullable: true, description: 'customer, offer, campaign, complaint, invoice, scoring_run, ...' })
+  entityType?: string | null;
+
+  @Field(() => String, { nullable: true })
+  entityId?: string | null;
+
+  @Field(() => String, { nullable: true })
+  actor?: string | null;
+
+  @Field(() => String, { nullable: true })
+  action?: string | null;
+}
