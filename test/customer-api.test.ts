@@ -8,6 +8,7 @@ import {
   CustomerScoresDocument,
   CustomerSlimPageBesideOneDocument,
   CustomersDocument,
+  ScoreDistributionDocument,
   type CustomerFilterInput,
   type ScoreKind as ApiScoreKind,
   type CustomerSortInput,
@@ -83,6 +84,40 @@ const expectIds = (predicate: (c: Customer, i: number) => boolean) =>
     .filter(predicate)
     .map((c) => c.id)
     .sort();
+
+describe('score distribution', () => {
+  const median = (values: number[]) => {
+    const v = [...values].sort((a, b) => a - b);
+    return v.length % 2 ? v[(v.length - 1) / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+  };
+
+  it('counts the customers per band of each score, with mean and median, for the base and a segment', async () => {
+    const scored = customers.map((_c, i) => i).filter((i) => i < 45);
+    const churn = scored.map((i) => (i % 10) / 10);
+    const report = (await stack.gql(ScoreDistributionDocument, {}, Role.Viewer)).data!.scoreDistribution;
+    expect(report.population).toBe(60);
+    const byKind = new Map(report.scores.map((s) => [s.kind, s]));
+    expect(byKind.get('ChurnRisk')!.customers).toBe(45);
+    expect(byKind.get('ChurnRisk')!.average).toBeCloseTo(churn.reduce((a, b) => a + b, 0) / 45, 12);
+    expect(byKind.get('ChurnRisk')!.median).toBeCloseTo(median(churn), 12);
+    expect(byKind.get('ChurnRisk')!.bands.map((b) => [b.band, b.customers])).toEqual([
+      ['low', scored.filter((i) => i % 10 < 7).length],
+      ['medium', 0],
+      ['high', scored.filter((i) => i % 10 >= 7).length],
+    ]);
+    // The newest RFM score counts, not customer 0's older one.
+    const rfm = byKind.get('Rfm')!;
+    expect(rfm.bands.find((b) => b.band === 'Lost')!.customers).toBe(0);
+    expect(rfm.bands.find((b) => b.band === 'At risk')).toEqual({ band: 'At risk', customers: 15, share: 15 / 45 });
+    expect(byKind.get('Clv')).toEqual({ kind: 'Clv', customers: 0, average: null, median: null, bands: [] });
+
+    const premium = (await stack.gql(ScoreDistributionDocument, { filter: { serviceTier: ['Premium'] } }, Role.Viewer)).data!.scoreDistribution;
+    const inPremium = scored.filter((i) => i % 3 === 2);
+    expect(premium.population).toBe(20);
+    expect(premium.scores.find((s) => s.kind === 'Rfm')!.customers).toBe(inPremium.length);
+    expect(premium.scores.find((s) => s.kind === 'ChurnRisk')!.median).toBeCloseTo(median(inPremium.map((i) => (i % 10) / 10)), 12);
+  });
+});
 
 describe('filters', () => {
   const cases: Array<[string, CustomerFilterInput, (c: Customer, i: number) => boolean]> = [

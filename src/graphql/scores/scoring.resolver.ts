@@ -5,7 +5,7 @@ import { Role } from '../../domain/auth/roles.js';
 import { Allow } from '../auth/allow.js';
 import { PageArgs, pageComplexity } from '../common/connection.js';
 import type { GraphQLContext } from '../context.js';
-import { ConcentrationArgs, ConcentrationReportType, ScoreModelType, ScoringRunConnection, ScoringRunType } from './scoring.types.js';
+import { ConcentrationArgs, ConcentrationReportType, ScoreDistributionArgs, ScoreDistributionReportType, ScoreModelType, ScoringRunConnection, ScoringRunType } from './scoring.types.js';
 
 @Resolver()
 export class ScoringResolver {
@@ -38,6 +38,12 @@ export class ScoringResolver {
   @Query(() => [ScoreModelType], { description: 'The purchase models (BG/NBD, Gamma-Gamma) of the latest completed run, with fit quality' })
   scoreModels(@Ctx() ctx: GraphQLContext): Promise<ScoreModelType[]> {
     return ctx.services.scoring.scoreModels();
+  }
+
+  @Allow(Role.Viewer)
+  @Query(() => ScoreDistributionReportType, { description: 'Customers per band of every score, with mean and median values; for the whole base or a segment' })
+  scoreDistribution(@Args() { filter }: ScoreDistributionArgs, @Ctx() ctx: GraphQLContext): Promise<ScoreDistributionReportType> {
+    return ctx.services.scoring.distribution({ filter });
   }
 
   @Allow(Role.Viewer)

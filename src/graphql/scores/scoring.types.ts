@@ -4,6 +4,7 @@ import { ArgsType, Field, Float, ID, Int, ObjectType, registerEnumType } from 't
 import type { ConcentrationScore } from '../../domain/scoring/concentration.js';
 import type { ModelFit } from '../../services/scores/scoring-run.service.js';
 import type { ScoringRunView } from '../../services/scores/scoring.service.js';
+import { ScoreKind } from '../../domain/scoring/score-kind.js';
 import { connectionOf } from '../common/connection.js';
 import { CustomerFilterInput } from '../customers/customer.types.js';
 
@@ -154,6 +155,51 @@ export class ConcentrationReportType {
   static from(score: ConcentrationScore): ConcentrationReportType {
     return { value: score.value, band: score.band ?? null, reasons: score.reasons, modelVersion: score.modelVersion, periods: score.periods };
   }
+}
+
+@ObjectType('ScoreBandCount', { simpleResolvers: true })
+export class ScoreBandCountType {
+  @Field()
+  band!: string;
+
+  @Field(() => Int)
+  customers!: number;
+
+  @Field(() => Float, { description: 'Of the customers with this score (0..1)' })
+  share!: number;
+}
+
+@ObjectType('ScoreDistribution', { simpleResolvers: true, description: 'One score across the base or a segment' })
+export class ScoreDistributionType {
+  @Field(() => ScoreKind)
+  kind!: ScoreKind;
+
+  @Field(() => Int, { description: 'Customers with this score' })
+  customers!: number;
+
+  @Field(() => Float, { nullable: true, description: 'Mean of their values (those with a value)' })
+  average!: number | null;
+
+  @Field(() => Float, { nullable: true })
+  median!: number | null;
+
+  @Field(() => [ScoreBandCountType], { description: 'Every band the score can take, in order, empty ones too (none for Clv)' })
+  bands!: ScoreBandCountType[];
+}
+
+@ObjectType('ScoreDistributionReport', { simpleResolvers: true, description: 'The customer base (or a segment) by its current scores: an X-ray in one query' })
+export class ScoreDistributionReportType {
+  @Field(() => Int, { description: 'Customers in the base or segment' })
+  population!: number;
+
+  @Field(() => [ScoreDistributionType])
+  scores!: ScoreDistributionType[];
+}
+
+@ArgsType()
+export class ScoreDistributionArgs {
+  @Field(() => CustomerFilterInput, { nullable: true, description: 'A segment: the same filters as the customers query' })
+  filter?: CustomerFilterInput | null;
 }
 
 @ArgsType()

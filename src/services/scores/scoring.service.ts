@@ -1,6 +1,8 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql } from 'kysely';
 import { ScoringException, ScoringExceptionCode, concentration, monthPeriods, type ConcentrationScore } from '../../domain/scoring/index.js';
+import { scoreDistribution, type BandCountRow, type ScoreDistribution } from '../../domain/scoring/score-distribution.js';
+import type { ScoreKind } from '../../domain/scoring/score-kind.js';
 import { dayNumber } from '../../domain/scoring/dates.js';
 import type { RescorePolicy } from '../../domain/scoring/scoring-policy.js';
 import type { AuditService } from '../audit/audit.service.js';
@@ -95,6 +97,23 @@ export class ScoringService {
 
   scoreModels(): Promise<ModelFit[]> {
     return this.runs.latestFits();
+  }
+
+  /**
+   * The base (or a segment) by its current scores: per score, customers per band and the
+   * values' mean and median, and how many customers the segment holds.
+   */
+  async distribution(input: { filter?: CustomerFilter | null }): Promise<{ population: number; scores: ScoreDistribution[] }> {
+    const db = this.em.getKysely();
+    const where = customerWhere(input.filter ?? {});
+    const { rows } = await sql<BandCountRow>`
+      select s.kind, s.band, count(*)::int as customers, count(s.value)::int as valued, coalesce(sum(s.value), 0)::float8 as "valueSum"
+        from current_score s join customer c on c.id = s.customer_id where ${where} group by 1, 2`.execute(db);
+    const { rows: medians } = await sql<{ kind: ScoreKind; median: number }>`
+      select s.kind, percentile_cont(0.5) within group (order by s.value) as median
+        from current_score s join customer c on c.id = s.customer_id where ${where} and s.value is not null group by 1`.execute(db);
+    const { rows: population } = await sql<{ n: number }>`select count(*)::int as n from customer c where ${where}`.execute(db);
+    return { population: population[0].n, scores: scoreDistribution(rows, new Map(medians.map((m) => [m.kind, m.median]))) };
   }
 
   /**

@@ -1,0 +1,48 @@
+import { scoreDistribution } from './score-distribution.js';
+import { ScoreKind } from './score-kind.js';
+
+describe('scoreDistribution', () => {
+  const rows = [
+    { kind: ScoreKind.ChurnRisk, band: 'high', customers: 10, valued: 10, valueSum: 7 },
+    { kind: ScoreKind.ChurnRisk, band: 'low', customers: 30, valued: 30, valueSum: 3 },
+    { kind: ScoreKind.BehaviourChange, band: 'not-enough-history', customers: 5, valued: 0, valueSum: 0 },
+    { kind: ScoreKind.BehaviourChange, band: 'overdue', customers: 15, valued: 15, valueSum: 45 },
+    { kind: ScoreKind.Clv, band: null, customers: 4, valued: 4, valueSum: 1000 },
+  ];
+  const medians = new Map([[ScoreKind.ChurnRisk, 0.1], [ScoreKind.Clv, 200]]);
+  const byKind = new Map(scoreDistribution(rows, medians).map((d) => [d.kind, d]));
+
+  it('lists every score, every band in its own order with its share, empty ones too', () => {
+    expect([...byKind.keys()]).toEqual(Object.values(ScoreKind));
+    expect(byKind.get(ScoreKind.ChurnRisk)).toEqual({
+      kind: ScoreKind.ChurnRisk,
+      customers: 40,
+      average: 0.25,
+      median: 0.1,
+      bands: [
+        { band: 'low', customers: 30, share: 0.75 },
+        { band: 'medium', customers: 0, share: 0 },
+        { band: 'high', customers: 10, share: 0.25 },
+      ],
+    });
+  });
+
+  it('averages only the customers with a value, and gives a score without bands none', () => {
+    expect(byKind.get(ScoreKind.BehaviourChange)).toMatchObject({ customers: 20, average: 3, median: null });
+    expect(byKind.get(ScoreKind.Clv)).toMatchObject({ customers: 4, average: 250, median: 200, bands: [] });
+  });
+
+  it('has no values and zero shares for a score nobody has yet', () => {
+    expect(byKind.get(ScoreKind.ReferralValue)).toEqual({
+      kind: ScoreKind.ReferralValue,
+      customers: 0,
+      average: null,
+      median: null,
+      bands: [
+        { band: 'none', customers: 0, share: 0 },
+        { band: 'referrer', customers: 0, share: 0 },
+        { band: 'ambassador', customers: 0, share: 0 },
+      ],
+    });
+  });
+});

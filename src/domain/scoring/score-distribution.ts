@@ -1,0 +1,46 @@
+import { SCORE_BANDS } from './score-bands.js';
+import { ScoreKind } from './score-kind.js';
+
+/** Customers of one score kind and band (null: scored without a band): how many, how many have a value, and its sum. */
+export interface BandCountRow {
+  kind: ScoreKind;
+  band: string | null;
+  customers: number;
+  valued: number;
+  valueSum: number;
+}
+
+export interface ScoreDistribution {
+  kind: ScoreKind;
+  /** Customers with this score (of `population`). */
+  customers: number;
+  /** Mean and median of their values (null when none has a value). */
+  average: number | null;
+  median: number | null;
+  /** Every band the score can take, in its own order, those without customers too, so a chart stays put. */
+  bands: { band: string; customers: number; share: number }[];
+}
+
+/**
+ * The base's X-ray in one view: per score, how many customers fall in each band and
+ * what the values look like. `medians` comes from the database (an ordered aggregate),
+ * the counts from `rows`; shares are of the customers with that score.
+ */
+export function scoreDistribution(rows: readonly BandCountRow[], medians: ReadonlyMap<ScoreKind, number | null>): ScoreDistribution[] {
+  return Object.values(ScoreKind).map((kind) => {
+    const own = rows.filter((r) => r.kind === kind);
+    const customers = own.reduce((sum, r) => sum + r.customers, 0);
+    const valued = own.reduce((n, r) => n + r.valued, 0);
+    const sum = own.reduce((s, r) => s + r.valueSum, 0);
+    return {
+      kind,
+      customers,
+      average: valued ? sum / valued : null,
+      median: medians.get(kind) ?? null,
+      bands: SCORE_BANDS[kind].map((band) => {
+        const n = own.find((r) => r.band === band)?.customers ?? 0;
+        return { band, customers: n, share: customers ? n / customers : 0 };
+      }),
+    };
+  });
+}
