@@ -1,7 +1,7 @@
 import { Kysely, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler, DummyDriver } from 'kysely';
 import { CustomerStatus } from '../../entities/index.js';
 import { ScoreKind } from '../../domain/scoring/score-kind.js';
-import { CustomerSortField, customerSortKey, customerSortTag, customerWhere, escapeLike } from './customer-query.js';
+import { CustomerSortField, assertCustomerFilter, customerSortKey, customerSortTag, customerWhere, escapeLike } from './customer-query.js';
 import { CustomerException, CustomerExceptionCode } from './customer.exception.js';
 
 // Compiles SQL without a database, to check what the filters and sorts produce.
@@ -35,9 +35,9 @@ describe('customerWhere', () => {
   });
 
   it('refuses a segment or risk band that does not exist, naming the ones that do', () => {
-    const refused = (filter: Parameters<typeof customerWhere>[0]) => {
+    const refused = (filter: Parameters<typeof assertCustomerFilter>[0]) => {
       try {
-        customerWhere(filter);
+        assertCustomerFilter(filter);
       } catch (error) {
         return error as CustomerException;
       }
@@ -50,8 +50,8 @@ describe('customerWhere', () => {
     expect(segment.message).toMatch(/^Unknown segment "Champignons"; one of: Champions, Loyal, .*Can't lose them, Hibernating, Lost$/);
     expect(refused({ riskBand: ['hihg'] }).details).toEqual({ field: 'filter.riskBand' });
     // Bands are the stored spellings, as scores show them.
-    expect(() => customerWhere({ riskBand: ['High'] })).toThrow(CustomerException);
-    expect(() => customerWhere({ segment: ["Can't lose them", 'At risk'], riskBand: ['low', 'medium', 'high'] })).not.toThrow();
+    expect(() => assertCustomerFilter({ riskBand: ['High'] })).toThrow(CustomerException);
+    expect(() => assertCustomerFilter({ segment: ["Can't lose them", 'At risk'], riskBand: ['low', 'medium', 'high'] })).not.toThrow();
   });
 
   it('narrows by current scores, each condition an exists on current_score with its values as parameters', () => {
@@ -67,9 +67,9 @@ describe('customerWhere', () => {
   });
 
   it('refuses score conditions that cannot hold', () => {
-    const fieldOf = (scores: NonNullable<Parameters<typeof customerWhere>[0]>['scores']) => {
+    const fieldOf = (scores: NonNullable<Parameters<typeof assertCustomerFilter>[0]>['scores']) => {
       try {
-        customerWhere({ scores });
+        assertCustomerFilter({ scores });
       } catch (error) {
         return (error as CustomerException).details.field;
       }

@@ -96,9 +96,11 @@ function scoreMeets(c: ScoreCondition): RawBuilder<unknown> {
   return sql`exists (select 1 from current_score s where ${sql.join(parts, sql` and `)})`;
 }
 
-/** The SQL condition for a filter, on table alias `c`; refuses an unknown segment or risk band. */
+/**
+ * The SQL condition for a filter, on table alias `c`. Filters from clients go through
+ * `assertCustomerFilter` first; a campaign's stored one is used as it was accepted.
+ */
 export function customerWhere(filter: CustomerFilter = {}): RawBuilder<boolean> {
-  assertCustomerFilter(filter);
   const parts: RawBuilder<unknown>[] = [sql`true`];
   if (filter.status?.length) parts.push(sql`c.status = any(${filter.status}::customer_status[])`);
   if (filter.serviceTier?.length) parts.push(sql`c.service_tier = any(${filter.serviceTier}::service_tier[])`);

@@ -8,7 +8,7 @@ import type { RescorePolicy } from '../../domain/scoring/scoring-policy.js';
 import type { AuditService } from '../audit/audit.service.js';
 import { ScoringRunStatus, type ScoringRun } from '../../entities/index.js';
 import { mapPage, type Page, type PageArgs } from '../common/pagination.js';
-import { customerWhere, type CustomerFilter } from '../customers/customer-query.js';
+import { assertCustomerFilter, customerWhere, type CustomerFilter } from '../customers/customer-query.js';
 import type { RescoreProgressView, ScoringEngine } from './scoring-engine.js';
 import type { ModelFit, ScoringRunService } from './scoring-run.service.js';
 
@@ -105,6 +105,7 @@ export class ScoringService {
    */
   async distribution(input: { filter?: CustomerFilter | null }): Promise<{ population: number; scores: ScoreDistribution[] }> {
     const db = this.em.getKysely();
+    assertCustomerFilter(input.filter ?? {});
     const where = customerWhere(input.filter ?? {});
     const { rows } = await sql<BandCountRow>`
       select s.kind, s.band, count(*)::int as customers, count(s.value)::int as valued, coalesce(sum(s.value), 0)::float8 as "valueSum"
@@ -125,6 +126,7 @@ export class ScoringService {
     if (!(Number.isInteger(input.months) && input.months >= 1 && input.months <= MAX_CONCENTRATION_MONTHS)) {
       throw new ScoringException(ScoringExceptionCode.InvalidInput, `months must be between 1 and ${MAX_CONCENTRATION_MONTHS}`, { field: 'months' });
     }
+    assertCustomerFilter(input.filter ?? {});
     // Every month of the window is reported, those without orders too, so a chart has no gaps.
     const periods = monthPeriods(new Date(), input.months);
     const { rows } = await sql<{ period: string; customer_id: string; revenue: string }>`
