@@ -8,7 +8,7 @@ import { once } from 'node:events';
 import 'reflect-metadata';
 import { graphql } from 'graphql';
 import { Query, Resolver, buildSchema } from 'type-graphql';
-import { AuditEntry, Complaint, CostEntry, Customer, Invoice, Order, Payment } from '../src/entities/index.js';
+import { AuditEntry, Complaint, CostEntry, Customer, Invoice, Offer, Order, Payment } from '../src/entities/index.js';
 import { ImportService, MAX_IMPORT_ROWS, type ImportOptions } from '../src/services/import/import.service.js';
 import { ImportException, ImportExceptionCode } from '../src/services/import/import.exception.js';
 import { Role } from '../src/domain/auth/roles.js';
@@ -49,6 +49,7 @@ it('imports the example files in order, with references between them', async () 
     ['payments', 'payments.csv', 2],
     ['complaints', 'complaints.csv', 2],
     ['costs', 'costs.csv', 2],
+    ['offers', 'offers.csv', 4],
   ] as const) {
     const report = await run(kind, await example(file));
     expect(report).toMatchObject({ kind, rowsRead: n, inserted: n, updated: 0, errorCount: 0, written: true });
@@ -65,6 +66,7 @@ it('imports the example files in order, with references between them', async () 
   expect((await em().findOneOrFail(Invoice, { externalRef: 'INV-3' })).paidAt).toBe('2026-03-28');
   expect(await em().findOneOrFail(Complaint, { externalRef: 'CMP-2' })).toMatchObject({ topic: 'delivery-delay', severity: 'high', resolvedAt: null, reopenedCount: 1 });
   expect(await em().findOneOrFail(CostEntry, { externalRef: 'CST-1' })).toMatchObject({ kind: 'support_minutes', amountMinor: 2400, quantity: 30 });
+  expect(await em().findOneOrFail(Offer, { code: 'STANDARD-SWITCH' })).toMatchObject({ name: 'Same service, standard tier, 20% cheaper', audience: 'existing', discountPercent: 20, serviceTier: 'standard', validUntil: null });
   const audit = await em().find(AuditEntry, { action: 'import.orders' });
   expect(audit[0].after).toMatchObject({ rowsRead: 4, inserted: 4 });
 });
@@ -175,6 +177,35 @@ it('refuses a cost quantity that is not a number instead of dropping it', async 
   const report = await run('costs', 'cost_ref,customer_ref,occurred_at,kind,amount,quantity\nQ-1,K-1,2026-01-01,return,5,lots\nQ-2,K-1,2026-01-01,return,5,1.5\n', partial);
   expect(report.errors).toEqual([{ line: 2, field: 'quantity', message: '"lots" is not a number (at most 6 decimals)' }]);
   expect(await em().findOneOrFail(CostEntry, { externalRef: 'Q-2' })).toMatchObject({ quantity: 1.5 });
+});
+
+it('imports offers by code, upper-cased, under the rules createOffer keeps, and updates only the columns a re-import has', async () => {
+  const csv = [
+    'code,name,audience,discount_percent,service_tier,valid_from,valid_until',
+    'spring5,Spring,all,5,,2026-03-01,2026-03-31',
+    'x,Bad code,all,5,,2026-01-01,',
+    'ZERO,Zero,all,0,,2026-01-01,',
+    'NOTHING,Nothing,all,,,2026-01-01,',
+    'BACKWARDS,Backwards,all,5,,2026-02-01,2026-01-01',
+    'Spring5,Again,all,5,,2026-03-01,',
+    'PARTY,Party,everyone,5,,2026-01-01,',
+    '',
+  ].join('\n');
+  const report = await run('offers', csv, partial);
+  expect(report.errors.map((e) => [e.line, e.field, e.message])).toEqual([
+    [3, 'code', '"x" is not a code of 2 to 40 letters, digits, - or _'],
+    [4, 'discount_percent', 'must be from 1 to 100'],
+    [5, 'discount_percent', 'an offer needs discount_percent, service_tier or both'],
+    [6, 'valid_until', 'is before valid_from'],
+    [7, 'code', 'repeats the reference of line 2'],
+    [8, 'audience', '"everyone" is not one of new, existing, all'],
+  ]);
+  expect(report).toMatchObject({ inserted: 1, rejected: 6 });
+  expect(await em().findOneOrFail(Offer, { code: 'SPRING5' })).toMatchObject({ name: 'Spring', audience: 'all', discountPercent: 5, validFrom: '2026-03-01', validUntil: '2026-03-31' });
+  // A file without the discount and tier columns renames the offer and keeps its discount.
+  const renamed = await run('offers', 'code,name,audience,valid_from\nspring5,Spring sale,all,2026-03-01\n');
+  expect(renamed).toMatchObject({ updated: 1, errorCount: 0 });
+  expect(await em().findOneOrFail(Offer, { code: 'SPRING5' })).toMatchObject({ name: 'Spring sale', discountPercent: 5, validUntil: '2026-03-31' });
 });
 
 it('names the line a record starts on when quoted fields span lines, and refuses a line with a NUL character alone', async () => {

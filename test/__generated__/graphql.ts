@@ -90,6 +90,7 @@ export type ImportKind =
   | 'Costs'
   | 'Customers'
   | 'Invoices'
+  | 'Offers'
   | 'Orders'
   | 'Payments';
 

@@ -18,12 +18,14 @@ export interface ColumnSpec {
   values?: readonly string[];
 }
 
-export type ImportKind = 'customers' | 'orders' | 'invoices' | 'payments' | 'complaints' | 'costs';
+export type ImportKind = 'customers' | 'orders' | 'invoices' | 'payments' | 'complaints' | 'costs' | 'offers';
 
 export interface ImportSpec {
   kind: ImportKind;
   /** The column holding the source system's reference; re-imports match on it. */
   refColumn: string;
+  /** The reference is matched upper-cased (offer codes: "loyal10" is LOYAL10). */
+  refUpperCase?: boolean;
   columns: readonly ColumnSpec[];
 }
 
@@ -97,6 +99,21 @@ export const importSpecs: Record<ImportKind, ImportSpec> = {
       col('kind', 'enum', true, ['support_minutes', 'return', 'discount', 'reminder', 'other']),
       col('amount', 'money', true),
       col('quantity', 'number'),
+    ],
+  },
+  offers: {
+    kind: 'offers',
+    refColumn: 'code',
+    refUpperCase: true,
+    columns: [
+      col('code', 'ref', true),
+      col('name', 'text', true),
+      col('description', 'text'),
+      col('audience', 'enum', true, ['new', 'existing', 'all']),
+      col('discount_percent', 'int'),
+      col('service_tier', 'enum', false, ['basic', 'standard', 'premium']),
+      col('valid_from', 'date', true),
+      col('valid_until', 'date'),
     ],
   },
 };

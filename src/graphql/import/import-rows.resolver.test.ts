@@ -58,6 +58,7 @@ const typeOf: Record<ImportKind, string> = {
   payments: 'PaymentImportRow',
   complaints: 'ComplaintImportRow',
   costs: 'CostImportRow',
+  offers: 'OfferImportRow',
 };
 
 it.each(Object.keys(typeOf) as ImportKind[])('%s rows have one string field per CSV column, required where the column is', (kind) => {
@@ -67,7 +68,7 @@ it.each(Object.keys(typeOf) as ImportKind[])('%s rows have one string field per 
 });
 
 it('has one mutation per kind, registered in the API schema beside importCsv', async () => {
-  expect(Object.keys(schema.getMutationType()!.getFields()).sort()).toEqual(['importComplaints', 'importCosts', 'importCustomers', 'importInvoices', 'importOrders', 'importPayments']);
+  expect(Object.keys(schema.getMutationType()!.getFields()).sort()).toEqual(['importComplaints', 'importCosts', 'importCustomers', 'importInvoices', 'importOffers', 'importOrders', 'importPayments']);
   expect(resolvers).toContain(ImportRowsResolver);
 });
 

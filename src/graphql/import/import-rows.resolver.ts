@@ -10,6 +10,7 @@ import {
   CustomerImportRow,
   ImportRowsReportType,
   InvoiceImportRow,
+  OfferImportRow,
   OrderImportRow,
   PaymentImportRow,
 } from './import-rows.types.js';
@@ -81,6 +82,16 @@ export class ImportRowsResolver {
     @Ctx() ctx: GraphQLContext,
   ): Promise<ImportRowsReportType> {
     return importRows('costs', rows, mode, ctx);
+  }
+
+  @Allow(Role.Admin)
+  @Mutation(() => ImportRowsReportType, { description: `Imports offers by code (a new-customer offer is matched for existing customers from its first day). ${listed}` })
+  importOffers(
+    @Arg('rows', () => [OfferImportRow]) rows: OfferImportRow[],
+    @Arg('mode', () => ImportModeEnum, modeArg) mode: ImportModeEnum,
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<ImportRowsReportType> {
+    return importRows('offers', rows, mode, ctx);
   }
 }
 

@@ -80,6 +80,18 @@ export class CostImportRow {
   @Field(() => String, { nullable: true }) quantity?: string | null;
 }
 
+@InputType({ description: 'An offer row of a bulk import (columns of offers.csv)' })
+export class OfferImportRow {
+  @Field({ description: '2 to 40 letters, digits, - or _; stored upper case; re-imports match on it' }) code!: string;
+  @Field() name!: string;
+  @Field(() => String, { nullable: true }) description?: string | null;
+  @Field({ description: 'new, existing or all' }) audience!: string;
+  @Field(() => String, { nullable: true, description: '1 to 100; an offer needs this, serviceTier or both' }) discountPercent?: string | null;
+  @Field(() => String, { nullable: true, description: 'basic, standard or premium' }) serviceTier?: string | null;
+  @Field({ description: 'YYYY-MM-DD' }) validFrom!: string;
+  @Field(() => String, { nullable: true, description: 'YYYY-MM-DD, not before validFrom; empty: open-ended' }) validUntil?: string | null;
+}
+
 /** The input class of each kind (the spec test walks this). */
 export const importRowTypes: Record<ImportKind, new () => object> = {
   customers: CustomerImportRow,
@@ -88,6 +100,7 @@ export const importRowTypes: Record<ImportKind, new () => object> = {
   payments: PaymentImportRow,
   complaints: ComplaintImportRow,
   costs: CostImportRow,
+  offers: OfferImportRow,
 };
 
 @ObjectType('ImportRowsError', { simpleResolvers: true })

@@ -9,6 +9,7 @@ export enum ImportKindEnum {
   Payments = 'payments',
   Complaints = 'complaints',
   Costs = 'costs',
+  Offers = 'offers',
 }
 registerEnumType(ImportKindEnum, { name: 'ImportKind' });
 

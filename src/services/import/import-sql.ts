@@ -19,8 +19,8 @@ export function timeZoneTableSql(spec: ImportSpec): string | null {
   return `create temp table ${TIME_ZONE_TABLE} on commit drop as select distinct unnest($1::text[]) as name`;
 }
 
-/** Every (row, field, message) problem, as one statement; written into import_errors. */
-export function validationSql(spec: ImportSpec): string {
+/** Every (row, field, message) problem, as one statement; written into import_errors. `header`: the columns the file has. */
+export function validationSql(spec: ImportSpec, header: Set<string>): string {
   const checks: string[] = [`select row_no, null::text as field, _shape_error as message from import_stage s where _shape_error is not null`];
   const ok = `s._shape_error is null`;
   for (const c of spec.columns) {
@@ -33,8 +33,9 @@ export function validationSql(spec: ImportSpec): string {
     }
   }
   // A reference may appear once per file: later lines repeating it are refused.
+  const ref = spec.refUpperCase ? `upper(btrim(${spec.refColumn}))` : `btrim(${spec.refColumn})`;
   checks.push(
-    `select row_no, '${spec.refColumn}', 'repeats the reference of line ' || first_row from (select row_no, min(row_no) over (partition by btrim(${spec.refColumn})) as first_row from import_stage where ${spec.refColumn} is not null and btrim(${spec.refColumn}) <> '') d where row_no <> first_row`,
+    `select row_no, '${spec.refColumn}', 'repeats the reference of line ' || first_row from (select row_no, min(row_no) over (partition by ${ref}) as first_row from import_stage where ${spec.refColumn} is not null and btrim(${spec.refColumn}) <> '') d where row_no <> first_row`,
   );
   const validDate = (c: string) => `${v(c)} ~ '^\\d{4}-\\d{2}-\\d{2}' and pg_input_is_valid(${v(c)}, 'timestamptz')`;
   if (spec.columns.some((c) => c.name === 'customer_ref') && spec.kind !== 'customers') {
@@ -57,6 +58,17 @@ export function validationSql(spec: ImportSpec): string {
   }
   if (spec.kind === 'complaints') {
     checks.push(`select row_no, 'resolved_at', 'is before opened_at' from import_stage s where ${ok} and ${validDate('resolved_at')} and ${validDate('opened_at')} and ${ts('resolved_at')} < ${ts('opened_at')}`);
+  }
+  if (spec.kind === 'offers') {
+    // The same rules as createOffer: a code customers can type, a discount or a tier change, an end not before the start.
+    checks.push(
+      `select row_no, 'code', '"' || left(btrim(s.code), 60) || '" is not a code of 2 to 40 letters, digits, - or _' from import_stage s where ${ok} and ${v('code')} is not null and upper(btrim(s.code)) !~ '^[A-Z0-9][A-Z0-9_-]{1,39}$'`,
+      `select row_no, 'discount_percent', 'must be from 1 to 100' from import_stage s where ${ok} and case when ${v('discount_percent')} ~ '^\\d{1,9}$' then ${v('discount_percent')}::int not between 1 and 100 else false end`,
+      // What the offer will hold: a column the file does not have keeps a stored offer's value.
+      `select row_no, 'discount_percent', 'an offer needs discount_percent, service_tier or both' from import_stage s left join offer old on old.code = upper(btrim(s.code))
+        where ${ok} and ${header.has('discount_percent') ? v('discount_percent') : 'old.discount_percent'} is null and ${header.has('service_tier') ? v('service_tier') : 'old.service_tier'} is null`,
+      `select row_no, 'valid_until', 'is before valid_from' from import_stage s where ${ok} and ${validDate('valid_until')} and ${validDate('valid_from')} and ${v('valid_until')}::date < ${v('valid_from')}::date`,
+    );
   }
   return `create temp table import_errors on commit drop as ${checks.join('\nunion all\n')}`;
 }
@@ -245,6 +257,26 @@ export function upsertSql(spec: ImportSpec, header: Set<string>): string[] {
             ],
             header,
             'cost_entry',
+          )}`),
+      ];
+    case 'offers':
+      return [
+        counted(`insert into offer (id, code, name, description, audience, discount_percent, service_tier, valid_from, valid_until, created_at)
+          select gen_random_uuid(), upper(btrim(s.code)), btrim(s.name), ${v('description')}, lower(btrim(s.audience))::offer_audience,
+                 ${v('discount_percent')}::int, lower(${v('service_tier')})::service_tier, ${v('valid_from')}::date, ${v('valid_until')}::date, now()
+          from import_stage s where ${good}
+          on conflict (code) do update set ${setClause(
+            [
+              ['name', null],
+              ['description', 'description'],
+              ['audience', null],
+              ['discount_percent', 'discount_percent'],
+              ['service_tier', 'service_tier'],
+              ['valid_from', null],
+              ['valid_until', 'valid_until'],
+            ],
+            header,
+            'offer',
           )}`),
       ];
   }

@@ -182,7 +182,7 @@ export class ImportService {
 
       const timeZones = timeZoneTableSql(spec);
       if (timeZones) await client.query(timeZones, [[...timeZoneNames()]]);
-      await client.query(validationSql(spec));
+      await client.query(validationSql(spec, new Set(header)));
       const followUps = followUpChecks(spec, new Set(header));
       if (followUps.length && (await client.query('select 1 from import_errors limit 1')).rowCount) {
         await client.query('analyze import_errors');
