@@ -4,6 +4,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../config/config.js';
 import { DomainException } from '../domain/errors/domain-exception.js';
+import { importSpecs } from '../domain/import/import-spec.js';
 import { ImportException, ImportExceptionCode } from '../services/import/import.exception.js';
 import { ImportService } from '../services/import/import.service.js';
 
@@ -13,7 +14,7 @@ import { ImportService } from '../services/import/import.service.js';
  * 0 all rows imported; 1 rows or the file refused (with --partial the good rows are
  * written anyway); 2 wrong usage, no DATABASE_URL, or no such file.
  */
-const usage = 'usage: npm run import -- <customers|orders|invoices|payments|complaints|costs> <file.csv> [--partial]';
+const usage = `usage: npm run import -- <${Object.keys(importSpecs).join('|')}> <file.csv> [--partial]`;
 
 function fail(exitCode: number, message: string | Record<string, unknown>): never {
   console.error(typeof message === 'string' ? message : JSON.stringify(message));
