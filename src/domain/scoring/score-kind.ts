@@ -9,3 +9,6 @@ export enum ScoreKind {
   ReferralValue = 'referral-value',
   PersistentIssue = 'persistent-issue',
 }
+
+/** The kind as clients name it (the enum's key, e.g. PaymentLoyalty), for messages to them. */
+export const scoreKindName = (kind: ScoreKind): string => Object.entries(ScoreKind).find(([, value]) => value === kind)?.[0] ?? kind;

@@ -77,6 +77,7 @@ describe('customerWhere', () => {
     };
     expect(fieldOf([{ kind: ScoreKind.Rfm, bands: ['Champions'] }, { kind: ScoreKind.PaymentLoyalty, bands: ['loyal', 'Loyal'] }])).toBe('filter.scores.1.bands');
     expect(fieldOf([{ kind: ScoreKind.Clv, bands: ['high'] }])).toBe('filter.scores.0.bands');
+    expect(() => assertCustomerFilter({ scores: [{ kind: ScoreKind.PaymentLoyalty, bands: ['Loyal'] }] })).toThrow('Unknown PaymentLoyalty band "Loyal"; one of: loyal, regular, at-risk, new');
     expect(fieldOf([{ kind: ScoreKind.Clv, min: 10, max: 5 }])).toBe('filter.scores.0.min');
     expect(fieldOf([{ kind: ScoreKind.Clv, max: Number.NaN }])).toBe('filter.scores.0.max');
     expect(fieldOf(Array.from({ length: 9 }, () => ({ kind: ScoreKind.Clv })))).toBe('filter.scores');

@@ -3,7 +3,7 @@ import type { CustomerStatus, ServiceTier } from '../../entities/index.js';
 import { CHURN_RISK_BANDS } from '../../domain/scoring/bgnbd.js';
 import { RFM_SEGMENTS } from '../../domain/scoring/rfm.js';
 import { SCORE_BANDS } from '../../domain/scoring/score-bands.js';
-import { ScoreKind } from '../../domain/scoring/score-kind.js';
+import { ScoreKind, scoreKindName } from '../../domain/scoring/score-kind.js';
 import { CustomerException, CustomerExceptionCode } from './customer.exception.js';
 
 /** Who to list; every field narrows the list (AND). */
@@ -77,8 +77,8 @@ export function assertCustomerFilter(filter: CustomerFilter): void {
   conditions.forEach((c, i) => {
     const at = `scores.${i}`;
     if (c.bands?.length) {
-      if (SCORE_BANDS[c.kind].length === 0) throw invalid(`${at}.bands`, `The ${c.kind} score has no bands; filter it by min and max`);
-      check(`${at}.bands`, c.bands, SCORE_BANDS[c.kind], `${c.kind} band`);
+      if (SCORE_BANDS[c.kind].length === 0) throw invalid(`${at}.bands`, `${scoreKindName(c.kind)} has no bands; filter it by min and max`);
+      check(`${at}.bands`, c.bands, SCORE_BANDS[c.kind], `${scoreKindName(c.kind)} band`);
     }
     for (const bound of ['min', 'max'] as const) {
       if (c[bound] != null && !Number.isFinite(c[bound])) throw invalid(`${at}.${bound}`, `${bound} must be a finite number`);
