@@ -123,6 +123,12 @@ it('pauses, resumes and cancels', async () => {
   const typo = await stack.gql(CreateCampaignDocument, { input: { name: 'x', playbook: 'appreciation', filter: { segment: ['Champion'] }, holdoutPercent: 10 } }, Role.Marketer);
   expect(typo.errors![0].extensions).toMatchObject({ code: 'VALIDATION', reason: 'CUSTOMER_INVALID_INPUT', field: 'filter.segment' });
   expect((await stack.gql(CampaignsDocument, { first: 10 }, Role.Viewer)).data!.campaigns.totalCount).toBe(before);
+  // Newest first, one page at a time, as the whole list.
+  const all = (await stack.gql(CampaignsDocument, { first: 10 }, Role.Viewer)).data!.campaigns.edges.map((e) => e.node.id);
+  const first = (await stack.gql(CampaignsDocument, { first: 1 }, Role.Viewer)).data!.campaigns;
+  const second = (await stack.gql(CampaignsDocument, { first: 1, after: first.pageInfo.endCursor }, Role.Viewer)).data!.campaigns;
+  expect([first.edges[0].node.id, second.edges[0].node.id]).toEqual(all.slice(0, 2));
+  expect(first.pageInfo.hasNextPage).toBe(true);
 }, 120_000);
 
 it('sends every treated customer exactly one message while the worker is killed again and again', async () => {

@@ -4,7 +4,8 @@ import { campaignPlaybooks, MAX_HOLDOUT_PERCENT, type CampaignPolicy, type Campa
 import { isUuid } from '../../domain/ids.js';
 import { Campaign, CampaignStatus } from '../../entities/index.js';
 import type { AuditService } from '../audit/audit.service.js';
-import { assertPageSize, decodeCursor, encodeCursor, toPage, type Page, type PageArgs } from '../common/pagination.js';
+import type { Page, PageArgs } from '../common/pagination.js';
+import { keysetPage } from '../common/keyset-page.js';
 import { assertCustomerFilter, customerWhere, type CustomerFilter } from '../customers/customer-query.js';
 import type { CampaignEngine } from './campaign-engine.js';
 import { holdoutDraw } from './campaign-enrolment.service.js';
@@ -121,14 +122,9 @@ export class CampaignService {
     return this.view(id);
   }
 
-  async list(args: PageArgs): Promise<Page<Campaign>> {
-    assertPageSize(args.first);
-    const [createdAt, id] = args.after ? decodeCursor('campaigns', args.after, 2) : [null, null];
-    const rows = await this.em.find(Campaign, createdAt ? { $or: [{ createdAt: { $lt: new Date(createdAt as string) } }, { createdAt: new Date(createdAt as string), id: { $lt: id as string } }] } : {}, {
-      orderBy: { createdAt: 'desc', id: 'desc' },
-      limit: args.first + 1,
-    });
-    return toPage(rows, args.first, () => this.em.count(Campaign), (c) => encodeCursor('campaigns', [c.createdAt.toISOString(), c.id]), Boolean(args.after));
+  /** Campaigns, newest first. */
+  list(args: PageArgs): Promise<Page<Campaign>> {
+    return keysetPage(this.em, Campaign, { tag: 'campaigns', where: {}, key: { property: 'createdAt', direction: 'desc', time: true }, tiebreaker: { property: 'id', direction: 'desc' } }, args);
   }
 
   /** Treated against holdout since enrolment: did they stay, buy, pay on time? */

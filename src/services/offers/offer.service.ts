@@ -1,10 +1,11 @@
-import { UniqueConstraintViolationException } from '@mikro-orm/core';
+import { UniqueConstraintViolationException, type FilterQuery } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { bestOfferForExistingCustomer, offersForExistingCustomer, type OfferTerms } from '../../domain/guards/fairness.js';
 import { isUuid } from '../../domain/ids.js';
 import { Offer, OfferAudience, type ServiceTier } from '../../entities/index.js';
 import { AuditService } from '../audit/audit.service.js';
-import { assertPageSize, decodeCursor, encodeCursor, toPage, type Page, type PageArgs } from '../common/pagination.js';
+import { keysetPage } from '../common/keyset-page.js';
+import type { Page, PageArgs } from '../common/pagination.js';
 import { OfferException, OfferExceptionCode } from './offer.exception.js';
 
 export interface OfferInput {
@@ -49,15 +50,11 @@ export class OfferService {
   }
 
   /** Offers, latest first (by first day, then code), optionally only those valid on a day or for some audiences. */
-  async list(args: OfferListArgs): Promise<Page<Offer>> {
-    assertPageSize(args.first);
-    const where: Record<string, unknown>[] = [];
+  list(args: OfferListArgs): Promise<Page<Offer>> {
+    const where: FilterQuery<Offer>[] = [];
     if (args.activeOn) where.push({ validFrom: { $lte: args.activeOn } }, { $or: [{ validUntil: null }, { validUntil: { $gte: args.activeOn } }] });
     if (args.audience?.length) where.push({ audience: { $in: args.audience } });
-    const [validFrom, code] = args.after ? (decodeCursor('offers', args.after, 2) as [string, string]) : [null, null];
-    const after = validFrom ? [{ $or: [{ validFrom: { $lt: validFrom } }, { validFrom, code: { $gt: code } }] }] : [];
-    const rows = await this.em.find(Offer, { $and: [...where, ...after] }, { orderBy: { validFrom: 'desc', code: 'asc' }, limit: args.first + 1 });
-    return toPage(rows, args.first, () => this.em.count(Offer, { $and: where }), (o) => encodeCursor('offers', [o.validFrom, o.code]), Boolean(args.after));
+    return keysetPage(this.em, Offer, { tag: 'offers', where: { $and: where }, key: { property: 'validFrom', direction: 'desc' }, tiebreaker: { property: 'code', direction: 'asc' } }, args);
   }
 
   /** A new offer; its code is unique (CONFLICT otherwise). Audited. */
