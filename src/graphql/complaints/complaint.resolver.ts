@@ -1,11 +1,17 @@
-import { Arg, Ctx, ID, Mutation, Resolver } from 'type-graphql';
+import { Arg, Args, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
 import { Role } from '../../domain/auth/roles.js';
 import { Allow } from '../auth/allow.js';
 import type { GraphQLContext } from '../context.js';
-import { ComplaintType, RecordComplaintInput } from './complaint.types.js';
+import { ComplaintTopicType, ComplaintTopicsArgs, ComplaintType, RecordComplaintInput } from './complaint.types.js';
 
 @Resolver(() => ComplaintType)
 export class ComplaintResolver {
+  @Allow(Role.Viewer)
+  @Query(() => [ComplaintTopicType], { description: 'Complaints by topic since a day, most complained about first; for the base or a segment' })
+  complaintTopics(@Args() { since, filter }: ComplaintTopicsArgs, @Ctx() ctx: GraphQLContext): Promise<ComplaintTopicType[]> {
+    return ctx.services.complaints.topics({ since, filter });
+  }
+
   @Allow(Role.Operator)
   @Mutation(() => ComplaintType, { description: 'Records a complaint as it comes in; audited' })
   recordComplaint(@Arg('input') input: RecordComplaintInput, @Ctx() ctx: GraphQLContext): Promise<ComplaintType> {

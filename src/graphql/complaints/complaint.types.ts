@@ -1,11 +1,51 @@
 import 'reflect-metadata';
 import { IsOptional, MaxLength } from 'class-validator';
-import { SafeIntResolver } from 'graphql-scalars';
-import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { LocalDateResolver, SafeIntResolver } from 'graphql-scalars';
+import { ArgsType, Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { ComplaintSeverity } from '../../entities/index.js';
 import { connectionOf } from '../common/connection.js';
+import { CustomerFilterInput } from '../customers/customer.types.js';
 
 registerEnumType(ComplaintSeverity, { name: 'ComplaintSeverity' });
+
+@ObjectType('ComplaintTopic', { simpleResolvers: true, description: 'One complaint topic across the base or a segment: where fixing pays most' })
+export class ComplaintTopicType {
+  @Field()
+  topic!: string;
+
+  @Field(() => Int)
+  complaints!: number;
+
+  @Field(() => Int, { description: 'Customers who complained about it' })
+  customers!: number;
+
+  @Field(() => Int, { description: 'Not resolved yet' })
+  open!: number;
+
+  @Field(() => Int, { description: 'Reopened at least once' })
+  reopened!: number;
+
+  @Field(() => Int, { description: 'High or critical' })
+  severe!: number;
+
+  @Field(() => Int, { description: 'Pointing at a product defect' })
+  productDefects!: number;
+
+  @Field(() => SafeIntResolver, { description: 'Cost of handling them, minor units' })
+  handlingCostMinor!: number;
+
+  @Field(() => Float, { nullable: true, description: 'Median days from opened to resolved, of the resolved ones' })
+  medianDaysToResolve!: number | null;
+}
+
+@ArgsType()
+export class ComplaintTopicsArgs {
+  @Field(() => LocalDateResolver, { description: 'Complaints opened from this day' })
+  since!: string;
+
+  @Field(() => CustomerFilterInput, { nullable: true, description: 'A segment: the same filters as the customers query' })
+  filter?: CustomerFilterInput | null;
+}
 
 @ObjectType('Complaint', { simpleResolvers: true, description: 'A complaint or support case' })
 export class ComplaintType {

@@ -1,10 +1,12 @@
 import { LockMode } from '@mikro-orm/core';
+import { sql } from 'kysely';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Complaint, ComplaintSeverity, Customer } from '../../entities/index.js';
 import type { AuditService } from '../audit/audit.service.js';
 import { ChildPager } from '../common/child-pages.js';
 import type { Page, PageArgs } from '../common/pagination.js';
 import { CustomerException, CustomerExceptionCode } from '../customers/customer.exception.js';
+import { assertCustomerFilter, customerWhere, type CustomerFilter } from '../customers/customer-query.js';
 import { assertCustomerId } from '../customers/customer.service.js';
 import { ComplaintException, ComplaintExceptionCode } from './complaint.exception.js';
 import { isTopicKey } from '../../domain/complaints/topic.js';
@@ -24,6 +26,21 @@ export interface ComplaintInput {
   summary?: string | null;
   openedAt?: Date | null;
   productDefect?: boolean | null;
+}
+
+/** One complaint topic across the base (or a segment) since a day: what to fix first. */
+export interface ComplaintTopic {
+  topic: string;
+  complaints: number;
+  customers: number;
+  open: number;
+  reopened: number;
+  /** High or critical. */
+  severe: number;
+  productDefects: number;
+  handlingCostMinor: number;
+  /** Of the resolved ones; null when none is resolved. */
+  medianDaysToResolve: number | null;
 }
 
 export class ComplaintService {
@@ -46,6 +63,40 @@ export class ComplaintService {
 
   async forCustomer(customerId: string, args: PageArgs): Promise<Page<Complaint>> {
     return this.pager.page(customerId, args);
+  }
+
+  /**
+   * Complaints by topic since a day, most complained about first: every complaint is
+   * information about what to fix, and a topic many customers share (or that keeps being
+   * reopened, or points at a product defect) is where fixing pays most.
+   */
+  async topics(input: { since: string; filter?: CustomerFilter | null }): Promise<ComplaintTopic[]> {
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(input.since) || Number.isNaN(Date.parse(input.since))) {
+      throw new ComplaintException(ComplaintExceptionCode.InvalidInput, `since must be a date YYYY-MM-DD (got "${input.since}")`, { field: 'since' });
+    }
+    assertCustomerFilter(input.filter ?? {});
+    const { rows } = await sql<Record<string, string | number | null>>`
+      select k.topic, count(*)::int as complaints, count(distinct k.customer_id)::int as customers,
+             count(*) filter (where k.resolved_at is null)::int as open,
+             count(*) filter (where k.reopened_count > 0)::int as reopened,
+             count(*) filter (where k.severity in ('high', 'critical'))::int as severe,
+             count(*) filter (where k.product_defect)::int as product_defects,
+             coalesce(sum(k.handling_cost_minor), 0)::bigint as handling_cost_minor,
+             (percentile_cont(0.5) within group (order by extract(epoch from k.resolved_at - k.opened_at) / 86400) filter (where k.resolved_at is not null))::float8 as median_days
+        from complaint k join customer c on c.id = k.customer_id
+       where k.opened_at >= (${input.since}::date)::timestamp at time zone 'UTC' and ${customerWhere(input.filter ?? {})}
+       group by k.topic order by complaints desc, k.topic`.execute(this.em.getKysely());
+    return rows.map((r) => ({
+      topic: String(r.topic),
+      complaints: Number(r.complaints),
+      customers: Number(r.customers),
+      open: Number(r.open),
+      reopened: Number(r.reopened),
+      severe: Number(r.severe),
+      productDefects: Number(r.product_defects),
+      handlingCostMinor: Number(r.handling_cost_minor),
+      medianDaysToResolve: r.median_days === null ? null : Number(r.median_days),
+    }));
   }
 
   /** A complaint is information about what to fix: record it as soon as it comes in. */

@@ -1,0 +1,46 @@
+import { Role } from '../src/domain/auth/roles.js';
+import { Complaint, ComplaintSeverity, Customer, ServiceTier } from '../src/entities/index.js';
+import { ComplaintTopicsDocument } from './__generated__/graphql.js';
+import { startTestStack, type TestStack } from './support/stack.js';
+
+/** Complaints as information: which topics to fix first, across the base or a segment. */
+let stack: TestStack;
+const DAY = 86_400_000;
+const at = (day: string, plusDays = 0) => new Date(Date.parse(`${day}T09:00:00Z`) + plusDays * DAY);
+
+beforeAll(async () => {
+  stack = await startTestStack({ worker: false });
+  const em = stack.orm.em.fork();
+  const [ada, alan, grace] = [
+    ['Ada', ServiceTier.Premium],
+    ['Alan', ServiceTier.Basic],
+    ['Grace', ServiceTier.Basic],
+  ].map(([name, serviceTier]) => em.create(Customer, { name: name as string, email: `${name}@example.com`.toLowerCase(), acquiredAt: '2024-01-01', serviceTier: serviceTier as ServiceTier }));
+  const complaint = (customer: Customer, topic: string, opened: string, resolvedAfterDays: number | null, more: Partial<Complaint> = {}) =>
+    em.create(Complaint, { customer, topic, severity: ComplaintSeverity.Medium, openedAt: at(opened), resolvedAt: resolvedAfterDays === null ? null : at(opened, resolvedAfterDays), ...more });
+  complaint(ada, 'delivery-delay', '2026-10-01', 2, { handlingCostMinor: 1_500 });
+  complaint(ada, 'delivery-delay', '2026-10-10', 4, { reopenedCount: 1, handlingCostMinor: 2_500 });
+  complaint(alan, 'delivery-delay', '2026-10-12', null, { severity: ComplaintSeverity.High });
+  complaint(grace, 'broken-hinge', '2026-10-15', 10, { productDefect: true, severity: ComplaintSeverity.Critical, handlingCostMinor: 9_000 });
+  complaint(grace, 'delivery-delay', '2026-08-01', 1);
+  await em.flush();
+});
+afterAll(() => stack?.stop());
+
+it('counts complaints by topic since a day, most complained about first, with what makes each urgent', async () => {
+  const r = await stack.gql(ComplaintTopicsDocument, { since: '2026-09-01' }, Role.Viewer);
+  expect(r.errors).toBeUndefined();
+  expect(r.data!.complaintTopics).toEqual([
+    { topic: 'delivery-delay', complaints: 3, customers: 2, open: 1, reopened: 1, severe: 1, productDefects: 0, handlingCostMinor: 4_000, medianDaysToResolve: 3 },
+    { topic: 'broken-hinge', complaints: 1, customers: 1, open: 0, reopened: 0, severe: 1, productDefects: 1, handlingCostMinor: 9_000, medianDaysToResolve: 10 },
+  ]);
+});
+
+it('narrows to a segment, and refuses a malformed day', async () => {
+  const basic = (await stack.gql(ComplaintTopicsDocument, { since: '2026-01-01', filter: { serviceTier: ['Basic'] } }, Role.Viewer)).data!.complaintTopics;
+  expect(basic.map((t) => [t.topic, t.complaints, t.customers])).toEqual([
+    ['delivery-delay', 2, 2],
+    ['broken-hinge', 1, 1],
+  ]);
+  expect((await stack.gql(ComplaintTopicsDocument, { since: 'last month' }, Role.Viewer)).errors![0].extensions!.code).toBe('BAD_USER_INPUT');
+});
