@@ -84,10 +84,9 @@ it('is matched for existing customers from its first day: a better new-customer 
   expect(on.matchedNewCustomerOffer?.code).toBe('WELCOME30');
 });
 
-it('is ended by a marketer: its last day set, audited; ending it again or before it starts is refused', async () => {
+it('is ended by a marketer: its last day set, audited; ending it again by then is refused', async () => {
   const offer = (await create({ code: 'AUTUMN15', discountPercent: 15, validFrom: '2026-09-01' })).data!.createOffer;
   expect((await stack.gql(EndOfferDocument, { id: offer.id, on: '2026-09-30' }, Role.Operator)).errors![0].extensions!.code).toBe('FORBIDDEN');
-  expect((await stack.gql(EndOfferDocument, { id: offer.id, on: '2026-08-31' }, Role.Marketer)).errors![0].extensions).toMatchObject({ code: 'VALIDATION', field: 'on' });
   const ended = await stack.gql(EndOfferDocument, { id: offer.id, on: '2026-09-30' }, Role.Marketer);
   expect(ended.data!.endOffer.validUntil).toBe('2026-09-30');
   expect((await stack.gql(EndOfferDocument, { id: offer.id, on: '2026-10-15' }, Role.Marketer)).errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'OFFER_ALREADY_ENDED' });
@@ -100,4 +99,12 @@ it('is ended by a marketer: its last day set, audited; ending it again or before
   ]);
   expect((await stack.gql(EndOfferDocument, { id: '00000000-0000-4000-8000-000000000000' }, Role.Marketer)).errors![0].extensions).toMatchObject({ code: 'NOT_FOUND', reason: 'OFFER_NOT_FOUND' });
   expect((await stack.gql(EndOfferDocument, { id: 'nope' }, Role.Marketer)).errors![0].extensions!.code).toBe('NOT_FOUND');
+});
+
+it('withdraws an offer before its first day: it is never made', async () => {
+  const winter = (await create({ code: 'WINTER20', audience: 'NewCustomers', discountPercent: 20, validFrom: '2026-12-01' })).data!.createOffer;
+  expect((await stack.gql(EndOfferDocument, { id: winter.id, on: '2026-11-20' }, Role.Marketer)).data!.endOffer.validUntil).toBe('2026-11-20');
+  const codesOn = async (day: string) => (await stack.gql(OffersDocument, { first: 50, activeOn: day }, Role.Viewer)).data!.offers.edges.map((e) => e.node.code);
+  for (const day of ['2026-11-20', '2026-12-01', '2026-12-15']) expect(await codesOn(day)).not.toContain('WINTER20');
+  expect((await new OfferService(em()).bestForExistingCustomer('2026-12-15')).best?.code).not.toBe('WINTER20');
 });

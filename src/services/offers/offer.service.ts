@@ -91,7 +91,10 @@ export class OfferService {
     }
   }
 
-  /** Withdraws an offer: its last day becomes `on` (default today); one already ending by then is a CONFLICT. Audited. */
+  /**
+   * Withdraws an offer: its last day becomes `on` (default today); one already ending by
+   * then is a CONFLICT. An offer ended before its first day is never made. Audited.
+   */
   async end(id: string, actor: string, on: string = today()): Promise<Offer> {
     if (!isUuid(id)) throw new OfferException(OfferExceptionCode.NotFound, `"${id}" is not an offer ID`, { id });
     return this.em.transactional(async (em) => {
@@ -100,7 +103,6 @@ export class OfferService {
       if (offer.validUntil && offer.validUntil <= on) {
         throw new OfferException(OfferExceptionCode.AlreadyEnded, `Offer ${offer.code} already ends on ${offer.validUntil}`, { id, validUntil: offer.validUntil });
       }
-      if (on < offer.validFrom) throw new OfferException(OfferExceptionCode.InvalidInput, `Offer ${offer.code} starts on ${offer.validFrom}; it cannot end before`, { field: 'on' });
       this.audit.record(em, { actor, action: 'offer.end', entityType: 'offer', entityId: id, before: { validUntil: offer.validUntil ?? null }, after: { validUntil: on } });
       offer.validUntil = on;
       return offer;
