@@ -50,6 +50,17 @@ function parseDay(d: string): number {
   return ms / MS_PER_DAY;
 }
 
+/** Whether `text` is exactly a calendar day `YYYY-MM-DD` that exists (no 2026-02-30). */
+export function isCalendarDay(text: string): boolean {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(text)) return false;
+  try {
+    parseDay(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Whole calendar days from `from` to `to` (negative when `to` is earlier). */
 export const daysBetween = (from: DateLike, to: DateLike): number => dayNumber(to) - dayNumber(from);
 

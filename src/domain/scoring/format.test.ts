@@ -1,4 +1,4 @@
-import { dayNumber, daysBetween, isoDay } from './dates.js';
+import { dayNumber, daysBetween, isCalendarDay, isoDay } from './dates.js';
 import { fmt, money, pct } from './format.js';
 
 describe('formatting for reasons', () => {
@@ -39,5 +39,10 @@ describe('calendar days', () => {
     expect(() => dayNumber(new Date(NaN))).toThrow(RangeError);
     expect(() => dayNumber(1.5)).toThrow(RangeError);
     expect(() => dayNumber(NaN)).toThrow(RangeError);
+  });
+
+  it('tells an exact calendar day (what date inputs take) from anything else', () => {
+    expect(isCalendarDay('2024-02-29')).toBe(true);
+    for (const text of ['2025-02-29', '2026-02-30', '2026-13-01', '2026-11-30T10:00:00Z', ' 2026-11-30', 'yesterday', '']) expect(isCalendarDay(text)).toBe(false);
   });
 });

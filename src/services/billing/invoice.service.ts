@@ -6,6 +6,7 @@ import { ChildPager } from '../common/child-pages.js';
 import type { Page, PageArgs } from '../common/pagination.js';
 import { BillingException, BillingExceptionCode } from './billing.exception.js';
 import { isUuid } from '../../domain/ids.js';
+import { isCalendarDay } from '../../domain/scoring/dates.js';
 import { ScoreKind } from '../../domain/scoring/score-kind.js';
 import type { ScoringRunService } from '../scores/scoring-run.service.js';
 import { fairReminderWorkflowId } from '../../domain/playbooks/fair-reminder.js';
@@ -13,8 +14,6 @@ import type { PlaybookEngine } from '../playbooks/playbook-engine.js';
 
 /** A payment changes the customer's payment loyalty: rescored at once, so a reminder run sees the new band. */
 const AFFECTED = new Set([ScoreKind.PaymentLoyalty]);
-
-const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 export interface PaymentInput {
   invoiceId: string;
@@ -63,7 +62,7 @@ export class InvoiceService {
       throw new BillingException(BillingExceptionCode.InvalidPayment, 'amountMinor must be a positive whole number of minor units', { field: 'amountMinor' });
     }
     const paidAt = input.paidAt ?? new Date().toISOString().slice(0, 10);
-    if (!DATE.test(paidAt) || Number.isNaN(Date.parse(paidAt))) {
+    if (!isCalendarDay(paidAt)) {
       throw new BillingException(BillingExceptionCode.InvalidPayment, 'paidAt must be a date (YYYY-MM-DD)', { field: 'paidAt' });
     }
     const paid = await this.em.transactional(async (em) => {

@@ -11,6 +11,7 @@ import { assertCustomerId } from '../customers/customer.service.js';
 import { ComplaintException, ComplaintExceptionCode } from './complaint.exception.js';
 import { isTopicKey } from '../../domain/complaints/topic.js';
 import { isUuid } from '../../domain/ids.js';
+import { isCalendarDay } from '../../domain/scoring/dates.js';
 import { ScoreKind } from '../../domain/scoring/score-kind.js';
 import type { ScoringRunService } from '../scores/scoring-run.service.js';
 
@@ -71,7 +72,7 @@ export class ComplaintService {
    * reopened, or points at a product defect) is where fixing pays most.
    */
   async topics(input: { since: string; filter?: CustomerFilter | null }): Promise<ComplaintTopic[]> {
-    if (!/^\d{4}-\d{2}-\d{2}$/.test(input.since) || Number.isNaN(Date.parse(input.since))) {
+    if (!isCalendarDay(input.since)) {
       throw new ComplaintException(ComplaintExceptionCode.InvalidInput, `since must be a date YYYY-MM-DD (got "${input.since}")`, { field: 'since' });
     }
     assertCustomerFilter(input.filter ?? {});

@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql } from 'kysely';
+import { isCalendarDay } from '../../domain/scoring/dates.js';
 import { ScoringException, ScoringExceptionCode } from '../../domain/scoring/scoring-exception.js';
 
 /**
@@ -30,7 +31,7 @@ export class FairnessReportService {
   constructor(private readonly em: EntityManager) {}
 
   async byLoyaltyBand(since: string): Promise<FairnessBand[]> {
-    if (!/^\d{4}-\d{2}-\d{2}$/.test(since) || Number.isNaN(Date.parse(since))) {
+    if (!isCalendarDay(since)) {
       throw new ScoringException(ScoringExceptionCode.InvalidInput, `since must be a date YYYY-MM-DD (got "${since}")`, { field: 'since' });
     }
     const { rows } = await sql<Record<string, string | number>>`

@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import { ScoringException, ScoringExceptionCode, concentration, monthPeriods, type ConcentrationScore } from '../../domain/scoring/index.js';
 import { scoreDistribution, type BandCountRow, type ScoreDistribution } from '../../domain/scoring/score-distribution.js';
 import type { ScoreKind } from '../../domain/scoring/score-kind.js';
-import { dayNumber } from '../../domain/scoring/dates.js';
+import { dayNumber, isCalendarDay } from '../../domain/scoring/dates.js';
 import type { RescorePolicy } from '../../domain/scoring/scoring-policy.js';
 import type { AuditService } from '../audit/audit.service.js';
 import { ScoringRunStatus, type ScoringRun } from '../../entities/index.js';
@@ -33,13 +33,8 @@ export class ScoringService {
 
   async startRescore(callerId: string, asOf?: string | null): Promise<ScoringRunView> {
     if (asOf != null) {
-      let day: number;
-      try {
-        day = dayNumber(asOf);
-      } catch {
-        throw new ScoringException(ScoringExceptionCode.InvalidInput, `asOf "${asOf}" is not a date (YYYY-MM-DD)`, { field: 'asOf' });
-      }
-      if (!/^\d{4}-\d{2}-\d{2}$/.test(asOf) || day > dayNumber(new Date())) {
+      if (!isCalendarDay(asOf)) throw new ScoringException(ScoringExceptionCode.InvalidInput, `asOf "${asOf}" is not a date (YYYY-MM-DD)`, { field: 'asOf' });
+      if (dayNumber(asOf) > dayNumber(new Date())) {
         throw new ScoringException(ScoringExceptionCode.InvalidInput, `asOf must be a past day as YYYY-MM-DD (got "${asOf}")`, { field: 'asOf' });
       }
     }
