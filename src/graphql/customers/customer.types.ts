@@ -2,8 +2,6 @@ import 'reflect-metadata';
 import { IsOptional, Matches, MaxLength } from 'class-validator';
 import { LocalDateResolver } from 'graphql-scalars';
 import { ArgsType, Field, Float, ID, InputType, ObjectType, registerEnumType } from 'type-graphql';
-import { CHURN_RISK_BANDS } from '../../domain/scoring/bgnbd.js';
-import { RFM_SEGMENTS } from '../../domain/scoring/rfm.js';
 import { SCORE_BANDS } from '../../domain/scoring/score-bands.js';
 import { ScoreKind } from '../../domain/scoring/score-kind.js';
 import { CustomerStatus, ServiceTier } from '../../entities/index.js';
@@ -98,10 +96,10 @@ export class CustomerFilterInput {
   @Field(() => Boolean, { nullable: true })
   marketingConsent?: boolean | null;
 
-  @Field(() => [String], { nullable: true, description: `RFM segments of the latest RFM score (its band): ${RFM_SEGMENTS.join(', ')}` })
+  @Field(() => [String], { nullable: true, description: `RFM segments of the latest RFM score (its band): ${SCORE_BANDS[ScoreKind.Rfm].join(', ')}` })
   segment?: string[] | null;
 
-  @Field(() => [String], { nullable: true, description: `Bands of the latest churn-risk score: ${CHURN_RISK_BANDS.join(', ')}` })
+  @Field(() => [String], { nullable: true, description: `Bands of the latest churn-risk score: ${SCORE_BANDS[ScoreKind.ChurnRisk].join(', ')}` })
   riskBand?: string[] | null;
 
   @Field(() => [ScoreFilterInput], { nullable: true, description: 'Conditions on current scores, all of which must hold; a customer without that score does not match' })

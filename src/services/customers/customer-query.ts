@@ -1,7 +1,5 @@
 import { sql, type RawBuilder } from 'kysely';
 import type { CustomerStatus, ServiceTier } from '../../entities/index.js';
-import { CHURN_RISK_BANDS } from '../../domain/scoring/bgnbd.js';
-import { RFM_SEGMENTS } from '../../domain/scoring/rfm.js';
 import { SCORE_BANDS } from '../../domain/scoring/score-bands.js';
 import { ScoreKind, scoreKindName } from '../../domain/scoring/score-kind.js';
 import { CustomerException, CustomerExceptionCode } from './customer.exception.js';
@@ -70,8 +68,8 @@ export function assertCustomerFilter(filter: CustomerFilter): void {
     const unknown = values?.filter((v) => !known.includes(v)) ?? [];
     if (unknown.length) throw invalid(field, `Unknown ${what} ${unknown.map((v) => `"${v}"`).join(', ')}; one of: ${known.join(', ')}`);
   };
-  check('segment', filter.segment, RFM_SEGMENTS);
-  check('riskBand', filter.riskBand, CHURN_RISK_BANDS);
+  check('segment', filter.segment, SCORE_BANDS[ScoreKind.Rfm]);
+  check('riskBand', filter.riskBand, SCORE_BANDS[ScoreKind.ChurnRisk]);
   const conditions = filter.scores ?? [];
   if (conditions.length > MAX_SCORE_CONDITIONS) throw invalid('scores', `At most ${MAX_SCORE_CONDITIONS} score conditions`);
   conditions.forEach((c, i) => {
