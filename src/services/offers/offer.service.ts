@@ -70,7 +70,6 @@ export class OfferService {
     if (input.validUntil && input.validUntil < input.validFrom) throw invalid('validUntil', 'validUntil must not be before validFrom');
     try {
       return await this.em.transactional(async (em) => {
-        if (await em.count(Offer, { code })) throw new OfferException(OfferExceptionCode.CodeTaken, `An offer with code ${code} exists`, { field: 'code', offerCode: code });
         const offer = em.create(Offer, {
           code,
           name,
@@ -85,7 +84,7 @@ export class OfferService {
         return offer;
       });
     } catch (error) {
-      // Two marketers creating the same code at once: the unique index decides.
+      // The unique index decides, also between two marketers creating the same code at once.
       if (error instanceof UniqueConstraintViolationException) throw new OfferException(OfferExceptionCode.CodeTaken, `An offer with code ${code} exists`, { field: 'code', offerCode: code });
       throw error;
     }
