@@ -47,7 +47,7 @@ export function createServices(em: EntityManager, engines: Engines, policies: Pa
     scores,
     fairness: new FairnessReportService(em),
     offers: new OfferService(em, audit),
-    messages: new MessageHistoryService(em),
+    messages: new MessageHistoryService(em, customers),
     auditLog: new AuditLogService(em),
     scoring: new ScoringService(em, scoringRuns, engines.scoring, defaultRescorePolicy, audit),
     imports: new ImportService(em.config.get('clientUrl')!),

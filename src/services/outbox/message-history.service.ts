@@ -1,11 +1,10 @@
-import DataLoader from 'dataloader';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { sql } from 'kysely';
 import { messageStatus, type MessageStatus } from '../../domain/messages/message-status.js';
 import { renderMessage } from '../../domain/messages/templates.js';
 import { OutboxMessage } from '../../entities/index.js';
 import { ChildPager } from '../common/child-pages.js';
 import { mapPage, type Page, type PageArgs } from '../common/pagination.js';
+import type { CustomerService } from '../customers/customer.service.js';
 
 /** One message as a customer's history shows it: what was (or will be) sent, and where it stands. */
 export interface MessageView {
@@ -31,15 +30,11 @@ export interface MessageView {
 /** What the playbooks have sent a customer (and what a guard held back): the outbox, newest first, batched over a page of customers. */
 export class MessageHistoryService {
   private readonly pager: ChildPager<OutboxMessage>;
-  /** Names of customers whose row was read without it (a page reads only the fields a client selected). */
-  private readonly names: DataLoader<string, string>;
 
-  constructor(em: EntityManager) {
-    this.names = new DataLoader(async (ids) => {
-      const { rows } = await sql<{ id: string; name: string }>`select id, name from customer where id = any(${[...ids]}::uuid[])`.execute(em.getKysely());
-      const byId = new Map(rows.map((r) => [r.id, r.name]));
-      return ids.map((id) => byId.get(id) ?? '');
-    });
+  constructor(
+    em: EntityManager,
+    private readonly customers: CustomerService,
+  ) {
     this.pager = new ChildPager(em, OutboxMessage, {
       tag: 'messages',
       table: 'outbox_message',
@@ -53,7 +48,8 @@ export class MessageHistoryService {
   /** The customer's messages with their texts as rendered for this customer's name. */
   async forCustomer(customer: { id: string; name?: string }, args: PageArgs): Promise<Page<MessageView>> {
     const now = new Date();
-    const [page, name] = await Promise.all([this.pager.page(customer.id, args), customer.name ?? this.names.load(customer.id)]);
+    // A customers page reads only the fields its client selected: the name may have to be read (batched) here.
+    const [page, name] = await Promise.all([this.pager.page(customer.id, args), customer.name ?? this.customers.find(customer.id).then((c) => c?.name ?? '')]);
     return mapPage(page, (m) => {
       const { subject, text } = rendered(m, name);
       return {
