@@ -2,7 +2,18 @@ import { sql, type RawBuilder } from 'kysely';
 import { Role } from '../src/domain/auth/roles.js';
 import { campaignPolicy, campaignWorkflowId, type CampaignPolicy } from '../src/domain/campaigns/campaign.js';
 import { loadDemoDataIfEmpty } from '../src/dev/demo-loader.js';
-import { CampaignDocument, CampaignsDocument, CancelCampaignDocument, CreateCampaignDocument, LaunchCampaignDocument, PauseCampaignDocument, ResumeCampaignDocument } from './__generated__/graphql.js';
+import {
+  CampaignDocument,
+  CampaignsDocument,
+  CancelCampaignDocument,
+  CreateCampaignDocument,
+  LaunchCampaignDocument,
+  PauseCampaignDocument,
+  ResumeCampaignDocument,
+  ScoringRunDocument,
+  StartRescoreDocument,
+  type Playbook,
+} from './__generated__/graphql.js';
 import { recordHistory } from './support/histories.js';
 import { eventually as eventuallyWithin } from './support/eventually.js';
 import { spawnWorker, startTestStack, type TestStack } from './support/stack.js';
@@ -43,7 +54,7 @@ const rows = async <T>(q: RawBuilder<T>) => (await q.execute(stack.orm.em.fork()
 const campaign = (id: string) => stack.gql(CampaignDocument, { id }, Role.Viewer).then((r) => r.data!.campaign!);
 /** While no worker runs, the progress query has nobody to answer it (UNAVAILABLE): null then. */
 const campaignOrNull = (id: string) => stack.gql(CampaignDocument, { id }, Role.Viewer).then((r) => r.data?.campaign ?? null);
-const create = async (name: string, playbook: string, serviceTier: Array<'Basic' | 'Standard' | 'Premium'>) => {
+const create = async (name: string, playbook: Playbook, serviceTier: Array<'Basic' | 'Standard' | 'Premium'>) => {
   const created = await stack.gql(CreateCampaignDocument, { input: { name, playbook, filter: { serviceTier }, holdoutPercent: 20 } }, Role.Marketer);
   expect(created.errors).toBeUndefined();
   return created.data!.createCampaign;
@@ -66,7 +77,7 @@ async function expectExactlyOnce(campaignId: string) {
 }
 
 it('previews a segment, enrols each customer once when launched twice, and keeps the holdout free of messages', async () => {
-  const draft = await create('Thank standard customers', 'appreciation', ['Standard']);
+  const draft = await create('Thank standard customers', 'Appreciation', ['Standard']);
   const [segment] = await rows(sql<{ n: number; consenting: number }>`select count(*)::int as n, count(*) filter (where marketing_consent)::int as consenting from customer where service_tier = 'standard' and status = 'active'`);
   expect(draft.status).toBe('Draft');
   expect(draft.preview.customers).toBe(segment.n);
@@ -80,7 +91,7 @@ it('previews a segment, enrols each customer once when launched twice, and keeps
   const [a, b] = await Promise.all([stack.gql(LaunchCampaignDocument, { id: draft.id }, Role.Marketer), stack.gql(LaunchCampaignDocument, { id: draft.id }, Role.Marketer)]);
   expect([a.errors, b.errors]).toEqual([undefined, undefined]);
   const done = await eventually(() => campaign(draft.id), (c) => c.status === 'Completed');
-  expect(done.progress).toMatchObject({ status: 'completed', enrolled: segment.n, treated: draft.preview.treated, holdout: draft.preview.holdout });
+  expect(done.progress).toMatchObject({ status: 'Completed', enrolled: segment.n, treated: draft.preview.treated, holdout: draft.preview.holdout });
   // Several executions of one campaign run: it continued as new along the way.
   const executions = await eventually(() => stack.temporal.client.workflow.count(`WorkflowId = "${campaignWorkflowId(draft.id)}"`), (c) => c.count > 1, 30_000);
   expect(executions.count).toBeGreaterThan(1);
@@ -96,7 +107,7 @@ it('previews a segment, enrols each customer once when launched twice, and keeps
 }, 150_000);
 
 it('pauses, resumes and cancels', async () => {
-  const draft = await create('Welcome again', 'welcome-check', ['Basic', 'Premium', 'Standard']);
+  const draft = await create('Welcome again', 'WelcomeCheck', ['Basic', 'Premium', 'Standard']);
   await stack.gql(LaunchCampaignDocument, { id: draft.id }, Role.Marketer);
   await eventually(() => campaign(draft.id), (c) => (c.progress?.enrolled ?? 0) >= 30);
   expect((await stack.gql(PauseCampaignDocument, { id: draft.id }, Role.Marketer)).errors).toBeUndefined();
@@ -115,12 +126,13 @@ it('pauses, resumes and cancels', async () => {
   for (const role of [Role.Viewer, Role.Operator]) {
     expect((await stack.gql(LaunchCampaignDocument, { id: draft.id }, role)).errors![0].extensions!.code).toBe('FORBIDDEN');
   }
-  const bad = await stack.gql(CreateCampaignDocument, { input: { name: 'x', playbook: 'offboarding', filter: {}, holdoutPercent: 10 } }, Role.Marketer);
+  // Fair reminders follow an overdue invoice, not a segment.
+  const bad = await stack.gql(CreateCampaignDocument, { input: { name: 'x', playbook: 'FairReminder', filter: {}, holdoutPercent: 10 } }, Role.Marketer);
   expect(bad.errors![0].extensions).toMatchObject({ code: 'VALIDATION', field: 'playbook' });
   const before = (await stack.gql(CampaignsDocument, { first: 10 }, Role.Viewer)).data!.campaigns.totalCount;
   expect(before).toBeGreaterThanOrEqual(2);
   // A misspelt segment would reach nobody: refused, and no draft is left behind.
-  const typo = await stack.gql(CreateCampaignDocument, { input: { name: 'x', playbook: 'appreciation', filter: { segment: ['Champion'] }, holdoutPercent: 10 } }, Role.Marketer);
+  const typo = await stack.gql(CreateCampaignDocument, { input: { name: 'x', playbook: 'Appreciation', filter: { segment: ['Champion'] }, holdoutPercent: 10 } }, Role.Marketer);
   expect(typo.errors![0].extensions).toMatchObject({ code: 'VALIDATION', reason: 'CUSTOMER_INVALID_INPUT', field: 'filter.segment' });
   expect((await stack.gql(CampaignsDocument, { first: 10 }, Role.Viewer)).data!.campaigns.totalCount).toBe(before);
   // Newest first, one page at a time, as the whole list.
@@ -132,7 +144,7 @@ it('pauses, resumes and cancels', async () => {
 }, 120_000);
 
 it('sends every treated customer exactly one message while the worker is killed again and again', async () => {
-  const draft = await create('Thank basic and premium customers', 'appreciation', ['Basic', 'Premium']);
+  const draft = await create('Thank basic and premium customers', 'Appreciation', ['Basic', 'Premium']);
   await stack.gql(LaunchCampaignDocument, { id: draft.id }, Role.Marketer);
   for (const atLeast of [20, 60, 100]) {
     await eventually(() => campaignOrNull(draft.id), (c) => (c?.progress?.enrolled ?? 0) >= Math.min(atLeast, draft.preview.customers - 10));
@@ -145,3 +157,61 @@ it('sends every treated customer exactly one message while the worker is killed 
   await eventually(() => rows(sql<{ n: number }>`select count(*)::int as n from playbook_run where playbook = 'appreciation' and status = 'running'`), (r) => r[0].n === 0, 120_000);
   expect(await expectExactlyOnce(draft.id)).toEqual({ treated: draft.preview.treated, holdout: draft.preview.holdout });
 }, 300_000);
+
+it('enrols only the loss-making accounts of a segment into account reviews, and its persistent issues into one fix per topic', async () => {
+  // Ten more customers with the same complaint three times this month, the first four with two such topics.
+  await rows(sql`
+    insert into complaint (id, customer_id, topic, severity, opened_at, created_at)
+    select gen_random_uuid(), c.id, t.topic, 'medium', now() - make_interval(days => 3 * k), now()
+      from (select id, row_number() over (order by id) as n from customer where status = 'active' order by id limit 10) c
+      cross join (values ('late-delivery'), ('billing-error')) t(topic) cross join generate_series(1, 3) k
+     where t.topic = 'late-delivery' or c.n <= 4`);
+  // The two playbooks' own conditions are on current scores: score the demo base as of today first.
+  const today = new Date().toISOString().slice(0, 10);
+  const rescore = await stack.gql(StartRescoreDocument, { asOf: today }, Role.Admin);
+  expect(rescore.errors).toBeUndefined();
+  await eventually(() => stack.gql(ScoringRunDocument, { id: rescore.data!.startRescore.id }, Role.Viewer), (r) => r.data?.scoringRun?.phase === 'Completed');
+  const band = (kind: string, value: string) => sql<boolean>`exists (select 1 from current_score s where s.customer_id = c.id and s.kind = ${kind} and s.band = ${value})`;
+  const [base] = await rows(sql<{ loss_making: number; persistent: number }>`
+    select count(*) filter (where ${band('profitability', 'loss-making')})::int as loss_making, count(*) filter (where ${band('persistent-issue', 'persistent')})::int as persistent
+      from customer c where c.status = 'active'`);
+  expect(base.loss_making).toBeGreaterThan(2);
+  expect(base.persistent).toBeGreaterThanOrEqual(10);
+  const tiers: Array<'Basic' | 'Standard' | 'Premium'> = ['Basic', 'Standard', 'Premium'];
+
+  const review = await create('Review loss-making accounts', 'AccountReview', tiers);
+  expect(review).toMatchObject({ playbook: 'AccountReview', preview: { customers: base.loss_making, messages: review.preview.treated } });
+  await stack.gql(LaunchCampaignDocument, { id: review.id }, Role.Marketer);
+  const reviewed = await eventually(() => campaign(review.id), (c) => c.status === 'Completed');
+  expect(reviewed.progress).toMatchObject({ status: 'Completed', enrolled: base.loss_making, treated: review.preview.treated, runsStarted: review.preview.treated });
+  // Nobody profitable entered; each treated member has its review, tagged with the campaign, the holdout none.
+  const reviewMembers = await rows(sql<{ group: string; loss_making: boolean; runs: number }>`
+    select m."group", ${band('profitability', 'loss-making')} as loss_making,
+           (select count(*) from playbook_run r where r.customer_id = m.customer_id and r.playbook = 'account-review')::int as runs
+      from campaign_member m join customer c on c.id = m.customer_id where m.campaign_id = ${review.id}::uuid`);
+  expect(reviewMembers.filter((m) => !m.loss_making)).toEqual([]);
+  await eventually(
+    () => rows(sql<{ n: number }>`select count(*)::int as n from playbook_run r join campaign_member m on m.customer_id = r.customer_id where m.campaign_id = ${review.id}::uuid and r.playbook = 'account-review'`),
+    (r) => r[0].n === review.preview.treated,
+  );
+  expect((await stack.temporal.client.workflow.count(`CampaignId = "${review.id}" AND Playbook = "account-review"`)).count).toBe(review.preview.treated);
+  expect(reviewMembers.filter((m) => m.group === 'holdout' && m.runs > 0)).toEqual([]);
+
+  const fix = await create('Fix persistent issues', 'FixIssue', tiers);
+  expect(fix.preview.customers).toBe(base.persistent);
+  // One acknowledgement per persistent topic of each treated customer.
+  expect(fix.preview.treated).toBeGreaterThan(0);
+  expect(fix.preview.messages).toBeGreaterThanOrEqual(fix.preview.treated);
+  await stack.gql(LaunchCampaignDocument, { id: fix.id }, Role.Marketer);
+  const fixed = await eventually(() => campaign(fix.id), (c) => c.status === 'Completed');
+  expect(fixed.progress).toMatchObject({ enrolled: base.persistent, treated: fix.preview.treated, runsStarted: fix.preview.messages });
+  const runs = await eventually(
+    () => rows(sql<{ group: string; runs: number; topics: number }>`
+      select m."group", (select count(*) from playbook_run r where r.customer_id = m.customer_id and r.playbook = 'fix-issue')::int as runs,
+             (select s.value from current_score s where s.customer_id = m.customer_id and s.kind = 'persistent-issue')::int as topics
+        from campaign_member m where m.campaign_id = ${fix.id}::uuid`),
+    (members) => members.filter((m) => m.group === 'treated').every((m) => m.runs === m.topics),
+  );
+  expect(runs.filter((m) => m.group === 'holdout' && m.runs > 0)).toEqual([]);
+  expect((await stack.temporal.client.workflow.count(`CampaignId = "${fix.id}" AND Playbook = "fix-issue"`)).count).toBe(fix.preview.messages);
+}, 180_000);

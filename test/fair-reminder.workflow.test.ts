@@ -74,7 +74,7 @@ it('reminds a loyal payer without fees, records the waived fee, and ends with a 
   const started = await stack.gql(StartFairReminderDocument, { invoiceId }, Role.Operator);
   expect(started.errors).toBeUndefined();
   const workflowId = fairReminderWorkflowId(customerId, invoiceId);
-  expect(started.data!.startFairReminder).toMatchObject({ workflowId, playbook: 'fair-reminder', customerId });
+  expect(started.data!.startFairReminder).toMatchObject({ workflowId, playbook: 'FairReminder', customerId });
 
   // Two friendly reminders, then the run waits for the call step.
   const waiting = await eventually(() => state(invoiceId), (s) => s?.remindersSent === 2 && s.step === 'waiting');

@@ -50,7 +50,7 @@ it('opens a fix case with an owner, tells the customer, escalates a missed deadl
   expect(escalated).toMatchObject({ owner: 'team-lead', topic: 'billing-error', policyVersion: 2 });
   // The customer's runs, from PostgreSQL, with each run's live step from Temporal.
   const runs = (await stack.gql(CustomerPlaybookRunsDocument, { customerId }, Role.Viewer)).data!.customer!.playbookRuns.edges.map((e) => e.node);
-  expect(runs).toEqual([{ workflowId, playbook: 'fix-issue', status: 'Running', step: 'awaiting-fix', outcome: null }]);
+  expect(runs).toEqual([{ workflowId, playbook: 'FixIssue', status: 'Running', step: 'awaiting-fix', outcome: null }]);
   const resolved = await stack.gql(ResolveIssueDocument, { customerId, topic: 'billing-error' }, Role.Operator);
   expect(resolved.errors).toBeUndefined();
   const done = await eventually(() => state(customerId, 'billing-error'), (s) => s?.step === 'done');

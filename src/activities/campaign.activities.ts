@@ -1,5 +1,6 @@
 import type { Orm } from '../db/orm.js';
 import type { CampaignRunStatus } from '../domain/campaigns/campaign.js';
+import { defaultScoringPolicy } from '../domain/scoring/scoring-policy.js';
 import { CampaignEnrolmentService, type EnrolmentPage } from '../services/campaigns/campaign-enrolment.service.js';
 import { createServices, type Engines } from '../services/index.js';
 
@@ -7,7 +8,7 @@ import { createServices, type Engines } from '../services/index.js';
 export function createCampaignActivities(orm: Orm, engines: Engines) {
   const enrolment = () => {
     const em = orm.em.fork();
-    return new CampaignEnrolmentService(em, createServices(em, engines).playbooks);
+    return new CampaignEnrolmentService(em, createServices(em, engines).playbooks, defaultScoringPolicy.persistentIssue);
   };
   return {
     enrolCampaignPage(input: { campaignId: string; after: string | null; limit: number }): Promise<EnrolmentPage> {

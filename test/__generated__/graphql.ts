@@ -23,8 +23,8 @@ export type CreateCampaignInput = {
   /** Share of the segment kept as a holdout group (0 to 50) */
   holdoutPercent?: number;
   name: string;
-  /** The playbook to launch: appreciation or welcome-check */
-  playbook: string;
+  /** The playbook to launch: Appreciation, WelcomeCheck, AccountReview (loss-making accounts of the segment) or FixIssue (customers of the segment with a persistent issue) */
+  playbook: Playbook;
 };
 
 /** A discount, a change of service tier, or both */
@@ -128,6 +128,13 @@ export type OfferAudience =
   | 'ExistingCustomers'
   | 'NewCustomers';
 
+export type Playbook =
+  | 'AccountReview'
+  | 'Appreciation'
+  | 'FairReminder'
+  | 'FixIssue'
+  | 'WelcomeCheck';
+
 export type PlaybookRunStatus =
   | 'Completed'
   | 'Running';
@@ -226,49 +233,49 @@ export type RecordPaymentMutationVariables = Exact<{
 
 export type RecordPaymentMutation = { recordPayment: { id: string, amountMinor: unknown, paidAt: string | null } };
 
-export type CampaignFieldsFragment = { id: string, name: string, playbook: string, status: CampaignStatus, holdoutPercent: number, createdBy: string, launchedAt: string | null, finishedAt: string | null, progress: { status: string, enrolled: number, treated: number, holdout: number, runsStarted: number } | null };
+export type CampaignFieldsFragment = { id: string, name: string, playbook: Playbook, status: CampaignStatus, holdoutPercent: number, createdBy: string, launchedAt: string | null, finishedAt: string | null, progress: { status: CampaignStatus, enrolled: number, treated: number, holdout: number, runsStarted: number } | null };
 
 export type CreateCampaignMutationVariables = Exact<{
   input: CreateCampaignInput;
 }>;
 
 
-export type CreateCampaignMutation = { createCampaign: { id: string, name: string, playbook: string, status: CampaignStatus, holdoutPercent: number, createdBy: string, launchedAt: string | null, finishedAt: string | null, preview: { customers: number, treated: number, holdout: number, messages: number, sample: Array<{ id: string, name: string }> }, progress: { status: string, enrolled: number, treated: number, holdout: number, runsStarted: number } | null } };
+export type CreateCampaignMutation = { createCampaign: { id: string, name: string, playbook: Playbook, status: CampaignStatus, holdoutPercent: number, createdBy: string, launchedAt: string | null, finishedAt: string | null, preview: { customers: number, treated: number, holdout: number, messages: number, sample: Array<{ id: string, name: string }> }, progress: { status: CampaignStatus, enrolled: number, treated: number, holdout: number, runsStarted: number } | null } };
 
 export type LaunchCampaignMutationVariables = Exact<{
   id: string | number;
 }>;
 
 
-export type LaunchCampaignMutation = { launchCampaign: { id: string, name: string, playbook: string, status: CampaignStatus, holdoutPercent: number, createdBy: string, launchedAt: string | null, finishedAt: string | null, progress: { status: string, enrolled: number, treated: number, holdout: number, runsStarted: number } | null } };
+export type LaunchCampaignMutation = { launchCampaign: { id: string, name: string, playbook: Playbook, status: CampaignStatus, holdoutPercent: number, createdBy: string, launchedAt: string | null, finishedAt: string | null, progress: { status: CampaignStatus, enrolled: number, treated: number, holdout: number, runsStarted: number } | null } };
 
 export type PauseCampaignMutationVariables = Exact<{
   id: string | number;
 }>;
 
 
-export type PauseCampaignMutation = { pauseCampaign: { id: string, name: string, playbook: string, status: CampaignStatus, holdoutPercent: number, createdBy: string, launchedAt: string | null, finishedAt: string | null, progress: { status: string, enrolled: number, treated: number, holdout: number, runsStarted: number } | null } };
+export type PauseCampaignMutation = { pauseCampaign: { id: string, name: string, playbook: Playbook, status: CampaignStatus, holdoutPercent: number, createdBy: string, launchedAt: string | null, finishedAt: string | null, progress: { status: CampaignStatus, enrolled: number, treated: number, holdout: number, runsStarted: number } | null } };
 
 export type ResumeCampaignMutationVariables = Exact<{
   id: string | number;
 }>;
 
 
-export type ResumeCampaignMutation = { resumeCampaign: { id: string, name: string, playbook: string, status: CampaignStatus, holdoutPercent: number, createdBy: string, launchedAt: string | null, finishedAt: string | null, progress: { status: string, enrolled: number, treated: number, holdout: number, runsStarted: number } | null } };
+export type ResumeCampaignMutation = { resumeCampaign: { id: string, name: string, playbook: Playbook, status: CampaignStatus, holdoutPercent: number, createdBy: string, launchedAt: string | null, finishedAt: string | null, progress: { status: CampaignStatus, enrolled: number, treated: number, holdout: number, runsStarted: number } | null } };
 
 export type CancelCampaignMutationVariables = Exact<{
   id: string | number;
 }>;
 
 
-export type CancelCampaignMutation = { cancelCampaign: { id: string, name: string, playbook: string, status: CampaignStatus, holdoutPercent: number, createdBy: string, launchedAt: string | null, finishedAt: string | null, progress: { status: string, enrolled: number, treated: number, holdout: number, runsStarted: number } | null } };
+export type CancelCampaignMutation = { cancelCampaign: { id: string, name: string, playbook: Playbook, status: CampaignStatus, holdoutPercent: number, createdBy: string, launchedAt: string | null, finishedAt: string | null, progress: { status: CampaignStatus, enrolled: number, treated: number, holdout: number, runsStarted: number } | null } };
 
 export type CampaignQueryVariables = Exact<{
   id: string | number;
 }>;
 
 
-export type CampaignQuery = { campaign: { id: string, name: string, playbook: string, status: CampaignStatus, holdoutPercent: number, createdBy: string, launchedAt: string | null, finishedAt: string | null, outcome: Array<{ group: string, members: number, retained: number, retentionRate: number | null, revenueMinor: unknown, invoicesDue: number, onTimePaymentRate: number | null }>, progress: { status: string, enrolled: number, treated: number, holdout: number, runsStarted: number } | null } | null };
+export type CampaignQuery = { campaign: { id: string, name: string, playbook: Playbook, status: CampaignStatus, holdoutPercent: number, createdBy: string, launchedAt: string | null, finishedAt: string | null, outcome: Array<{ group: string, members: number, retained: number, retentionRate: number | null, revenueMinor: unknown, invoicesDue: number, onTimePaymentRate: number | null }>, progress: { status: CampaignStatus, enrolled: number, treated: number, holdout: number, runsStarted: number } | null } | null };
 
 export type CampaignsQueryVariables = Exact<{
   first?: number | null | undefined;
@@ -276,7 +283,7 @@ export type CampaignsQueryVariables = Exact<{
 }>;
 
 
-export type CampaignsQuery = { campaigns: { totalCount: number, edges: Array<{ node: { id: string, name: string, playbook: string, status: CampaignStatus, holdoutPercent: number, createdBy: string, launchedAt: string | null, finishedAt: string | null, progress: { status: string, enrolled: number, treated: number, holdout: number, runsStarted: number } | null } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
+export type CampaignsQuery = { campaigns: { totalCount: number, edges: Array<{ node: { id: string, name: string, playbook: Playbook, status: CampaignStatus, holdoutPercent: number, createdBy: string, launchedAt: string | null, finishedAt: string | null, progress: { status: CampaignStatus, enrolled: number, treated: number, holdout: number, runsStarted: number } | null } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
 
 export type RecordComplaintMutationVariables = Exact<{
   input: RecordComplaintInput;
@@ -326,7 +333,7 @@ export type CustomerOverviewPageQueryVariables = Exact<{
 }>;
 
 
-export type CustomerOverviewPageQuery = { customers: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: Array<{ node: { id: string, name: string, scores: Array<{ kind: ScoreKind, value: number | null, band: string | null, reasons: Array<string>, computedAt: string }>, orders: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: Array<{ node: { id: string, orderedAt: string, amountMinor: unknown, marginMinor: unknown } }> }, invoices: { totalCount: number, edges: Array<{ node: { id: string, dueAt: string, paidAt: string | null, amountMinor: unknown } }> }, complaints: { totalCount: number, edges: Array<{ node: { id: string, topic: string, severity: ComplaintSeverity, resolvedAt: string | null } }> }, referrer: { id: string, name: string } | null, referrals: { totalCount: number, edges: Array<{ node: { id: string, name: string } }> }, playbookRuns: { totalCount: number, edges: Array<{ node: { workflowId: string, playbook: string, customerId: string, status: PlaybookRunStatus, outcome: string | null } }> } } }> } };
+export type CustomerOverviewPageQuery = { customers: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: Array<{ node: { id: string, name: string, scores: Array<{ kind: ScoreKind, value: number | null, band: string | null, reasons: Array<string>, computedAt: string }>, orders: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: Array<{ node: { id: string, orderedAt: string, amountMinor: unknown, marginMinor: unknown } }> }, invoices: { totalCount: number, edges: Array<{ node: { id: string, dueAt: string, paidAt: string | null, amountMinor: unknown } }> }, complaints: { totalCount: number, edges: Array<{ node: { id: string, topic: string, severity: ComplaintSeverity, resolvedAt: string | null } }> }, referrer: { id: string, name: string } | null, referrals: { totalCount: number, edges: Array<{ node: { id: string, name: string } }> }, playbookRuns: { totalCount: number, edges: Array<{ node: { workflowId: string, playbook: Playbook, customerId: string, status: PlaybookRunStatus, outcome: string | null } }> } } }> } };
 
 export type CustomerOrdersQueryVariables = Exact<{
   id: string | number;
@@ -412,46 +419,46 @@ export type EndOfferMutationVariables = Exact<{
 
 export type EndOfferMutation = { endOffer: { id: string, code: string, name: string, description: string | null, audience: OfferAudience, discountPercent: number | null, serviceTier: ServiceTier | null, validFrom: string, validUntil: string | null } };
 
-export type PlaybookRunFieldsFragment = { workflowId: string, playbook: string, customerId: string, status: PlaybookRunStatus, step: string | null, outcome: string | null, deadline: string | null, policyVersion: number | null, startedAt: string | null, finishedAt: string | null };
+export type PlaybookRunFieldsFragment = { workflowId: string, playbook: Playbook, customerId: string, status: PlaybookRunStatus, step: string | null, outcome: string | null, deadline: string | null, policyVersion: number | null, startedAt: string | null, finishedAt: string | null };
 
 export type StartWelcomeCheckMutationVariables = Exact<{
   customerId: string | number;
 }>;
 
 
-export type StartWelcomeCheckMutation = { startWelcomeCheck: { workflowId: string, playbook: string, customerId: string, status: PlaybookRunStatus, step: string | null, outcome: string | null, deadline: string | null, policyVersion: number | null, startedAt: string | null, finishedAt: string | null } };
+export type StartWelcomeCheckMutation = { startWelcomeCheck: { workflowId: string, playbook: Playbook, customerId: string, status: PlaybookRunStatus, step: string | null, outcome: string | null, deadline: string | null, policyVersion: number | null, startedAt: string | null, finishedAt: string | null } };
 
 export type ConfirmWelcomeMutationVariables = Exact<{
   customerId: string | number;
 }>;
 
 
-export type ConfirmWelcomeMutation = { confirmWelcome: { workflowId: string, playbook: string, customerId: string, status: PlaybookRunStatus, step: string | null, outcome: string | null, deadline: string | null, policyVersion: number | null, startedAt: string | null, finishedAt: string | null } };
+export type ConfirmWelcomeMutation = { confirmWelcome: { workflowId: string, playbook: Playbook, customerId: string, status: PlaybookRunStatus, step: string | null, outcome: string | null, deadline: string | null, policyVersion: number | null, startedAt: string | null, finishedAt: string | null } };
 
 export type WelcomeCheckQueryVariables = Exact<{
   customerId: string | number;
 }>;
 
 
-export type WelcomeCheckQuery = { welcomeCheck: { workflowId: string, playbook: string, customerId: string, status: PlaybookRunStatus, step: string | null, outcome: string | null, deadline: string | null, policyVersion: number | null, startedAt: string | null, finishedAt: string | null } | null };
+export type WelcomeCheckQuery = { welcomeCheck: { workflowId: string, playbook: Playbook, customerId: string, status: PlaybookRunStatus, step: string | null, outcome: string | null, deadline: string | null, policyVersion: number | null, startedAt: string | null, finishedAt: string | null } | null };
 
-export type FairReminderFieldsFragment = { loyaltyBand: string | null, remindersSent: number | null, feesChargedMinor: unknown, feesWaivedMinor: unknown, workflowId: string, playbook: string, customerId: string, status: PlaybookRunStatus, step: string | null, outcome: string | null, deadline: string | null, policyVersion: number | null, startedAt: string | null, finishedAt: string | null };
+export type FairReminderFieldsFragment = { loyaltyBand: string | null, remindersSent: number | null, feesChargedMinor: unknown, feesWaivedMinor: unknown, workflowId: string, playbook: Playbook, customerId: string, status: PlaybookRunStatus, step: string | null, outcome: string | null, deadline: string | null, policyVersion: number | null, startedAt: string | null, finishedAt: string | null };
 
 export type StartFairReminderMutationVariables = Exact<{
   invoiceId: string | number;
 }>;
 
 
-export type StartFairReminderMutation = { startFairReminder: { loyaltyBand: string | null, remindersSent: number | null, feesChargedMinor: unknown, feesWaivedMinor: unknown, workflowId: string, playbook: string, customerId: string, status: PlaybookRunStatus, step: string | null, outcome: string | null, deadline: string | null, policyVersion: number | null, startedAt: string | null, finishedAt: string | null } };
+export type StartFairReminderMutation = { startFairReminder: { loyaltyBand: string | null, remindersSent: number | null, feesChargedMinor: unknown, feesWaivedMinor: unknown, workflowId: string, playbook: Playbook, customerId: string, status: PlaybookRunStatus, step: string | null, outcome: string | null, deadline: string | null, policyVersion: number | null, startedAt: string | null, finishedAt: string | null } };
 
 export type FairReminderQueryVariables = Exact<{
   invoiceId: string | number;
 }>;
 
 
-export type FairReminderQuery = { fairReminder: { loyaltyBand: string | null, remindersSent: number | null, feesChargedMinor: unknown, feesWaivedMinor: unknown, workflowId: string, playbook: string, customerId: string, status: PlaybookRunStatus, step: string | null, outcome: string | null, deadline: string | null, policyVersion: number | null, startedAt: string | null, finishedAt: string | null } | null };
+export type FairReminderQuery = { fairReminder: { loyaltyBand: string | null, remindersSent: number | null, feesChargedMinor: unknown, feesWaivedMinor: unknown, workflowId: string, playbook: Playbook, customerId: string, status: PlaybookRunStatus, step: string | null, outcome: string | null, deadline: string | null, policyVersion: number | null, startedAt: string | null, finishedAt: string | null } | null };
 
-export type FixIssueFieldsFragment = { topic: string | null, owner: string | null, escalations: number | null, workflowId: string, playbook: string, customerId: string, status: PlaybookRunStatus, step: string | null, outcome: string | null, deadline: string | null, policyVersion: number | null, startedAt: string | null, finishedAt: string | null };
+export type FixIssueFieldsFragment = { topic: string | null, owner: string | null, escalations: number | null, workflowId: string, playbook: Playbook, customerId: string, status: PlaybookRunStatus, step: string | null, outcome: string | null, deadline: string | null, policyVersion: number | null, startedAt: string | null, finishedAt: string | null };
 
 export type StartFixIssueMutationVariables = Exact<{
   customerId: string | number;
@@ -459,7 +466,7 @@ export type StartFixIssueMutationVariables = Exact<{
 }>;
 
 
-export type StartFixIssueMutation = { startFixIssue: { topic: string | null, owner: string | null, escalations: number | null, workflowId: string, playbook: string, customerId: string, status: PlaybookRunStatus, step: string | null, outcome: string | null, deadline: string | null, policyVersion: number | null, startedAt: string | null, finishedAt: string | null } };
+export type StartFixIssueMutation = { startFixIssue: { topic: string | null, owner: string | null, escalations: number | null, workflowId: string, playbook: Playbook, customerId: string, status: PlaybookRunStatus, step: string | null, outcome: string | null, deadline: string | null, policyVersion: number | null, startedAt: string | null, finishedAt: string | null } };
 
 export type ResolveIssueMutationVariables = Exact<{
   customerId: string | number;
@@ -467,7 +474,7 @@ export type ResolveIssueMutationVariables = Exact<{
 }>;
 
 
-export type ResolveIssueMutation = { resolveIssue: { topic: string | null, owner: string | null, escalations: number | null, workflowId: string, playbook: string, customerId: string, status: PlaybookRunStatus, step: string | null, outcome: string | null, deadline: string | null, policyVersion: number | null, startedAt: string | null, finishedAt: string | null } };
+export type ResolveIssueMutation = { resolveIssue: { topic: string | null, owner: string | null, escalations: number | null, workflowId: string, playbook: Playbook, customerId: string, status: PlaybookRunStatus, step: string | null, outcome: string | null, deadline: string | null, policyVersion: number | null, startedAt: string | null, finishedAt: string | null } };
 
 export type FixIssueQueryVariables = Exact<{
   customerId: string | number;
@@ -475,16 +482,16 @@ export type FixIssueQueryVariables = Exact<{
 }>;
 
 
-export type FixIssueQuery = { fixIssue: { topic: string | null, owner: string | null, escalations: number | null, workflowId: string, playbook: string, customerId: string, status: PlaybookRunStatus, step: string | null, outcome: string | null, deadline: string | null, policyVersion: number | null, startedAt: string | null, finishedAt: string | null } | null };
+export type FixIssueQuery = { fixIssue: { topic: string | null, owner: string | null, escalations: number | null, workflowId: string, playbook: Playbook, customerId: string, status: PlaybookRunStatus, step: string | null, outcome: string | null, deadline: string | null, policyVersion: number | null, startedAt: string | null, finishedAt: string | null } | null };
 
-export type AccountReviewFieldsFragment = { proposal: string | null, answer: string | null, profitabilityMinor: unknown, offboardingApproved: boolean | null, decidedBy: string | null, decisionReason: string | null, workflowId: string, playbook: string, customerId: string, status: PlaybookRunStatus, step: string | null, outcome: string | null, deadline: string | null, policyVersion: number | null, startedAt: string | null, finishedAt: string | null };
+export type AccountReviewFieldsFragment = { proposal: string | null, answer: string | null, profitabilityMinor: unknown, offboardingApproved: boolean | null, decidedBy: string | null, decisionReason: string | null, workflowId: string, playbook: Playbook, customerId: string, status: PlaybookRunStatus, step: string | null, outcome: string | null, deadline: string | null, policyVersion: number | null, startedAt: string | null, finishedAt: string | null };
 
 export type StartAccountReviewMutationVariables = Exact<{
   customerId: string | number;
 }>;
 
 
-export type StartAccountReviewMutation = { startAccountReview: { proposal: string | null, answer: string | null, profitabilityMinor: unknown, offboardingApproved: boolean | null, decidedBy: string | null, decisionReason: string | null, workflowId: string, playbook: string, customerId: string, status: PlaybookRunStatus, step: string | null, outcome: string | null, deadline: string | null, policyVersion: number | null, startedAt: string | null, finishedAt: string | null } };
+export type StartAccountReviewMutation = { startAccountReview: { proposal: string | null, answer: string | null, profitabilityMinor: unknown, offboardingApproved: boolean | null, decidedBy: string | null, decisionReason: string | null, workflowId: string, playbook: Playbook, customerId: string, status: PlaybookRunStatus, step: string | null, outcome: string | null, deadline: string | null, policyVersion: number | null, startedAt: string | null, finishedAt: string | null } };
 
 export type AnswerAccountProposalMutationVariables = Exact<{
   customerId: string | number;
@@ -492,7 +499,7 @@ export type AnswerAccountProposalMutationVariables = Exact<{
 }>;
 
 
-export type AnswerAccountProposalMutation = { answerAccountProposal: { proposal: string | null, answer: string | null, profitabilityMinor: unknown, offboardingApproved: boolean | null, decidedBy: string | null, decisionReason: string | null, workflowId: string, playbook: string, customerId: string, status: PlaybookRunStatus, step: string | null, outcome: string | null, deadline: string | null, policyVersion: number | null, startedAt: string | null, finishedAt: string | null } };
+export type AnswerAccountProposalMutation = { answerAccountProposal: { proposal: string | null, answer: string | null, profitabilityMinor: unknown, offboardingApproved: boolean | null, decidedBy: string | null, decisionReason: string | null, workflowId: string, playbook: Playbook, customerId: string, status: PlaybookRunStatus, step: string | null, outcome: string | null, deadline: string | null, policyVersion: number | null, startedAt: string | null, finishedAt: string | null } };
 
 export type DecideOffboardingMutationVariables = Exact<{
   customerId: string | number;
@@ -501,28 +508,28 @@ export type DecideOffboardingMutationVariables = Exact<{
 }>;
 
 
-export type DecideOffboardingMutation = { decideOffboarding: { proposal: string | null, answer: string | null, profitabilityMinor: unknown, offboardingApproved: boolean | null, decidedBy: string | null, decisionReason: string | null, workflowId: string, playbook: string, customerId: string, status: PlaybookRunStatus, step: string | null, outcome: string | null, deadline: string | null, policyVersion: number | null, startedAt: string | null, finishedAt: string | null } };
+export type DecideOffboardingMutation = { decideOffboarding: { proposal: string | null, answer: string | null, profitabilityMinor: unknown, offboardingApproved: boolean | null, decidedBy: string | null, decisionReason: string | null, workflowId: string, playbook: Playbook, customerId: string, status: PlaybookRunStatus, step: string | null, outcome: string | null, deadline: string | null, policyVersion: number | null, startedAt: string | null, finishedAt: string | null } };
 
 export type AccountReviewQueryVariables = Exact<{
   customerId: string | number;
 }>;
 
 
-export type AccountReviewQuery = { accountReview: { proposal: string | null, answer: string | null, profitabilityMinor: unknown, offboardingApproved: boolean | null, decidedBy: string | null, decisionReason: string | null, workflowId: string, playbook: string, customerId: string, status: PlaybookRunStatus, step: string | null, outcome: string | null, deadline: string | null, policyVersion: number | null, startedAt: string | null, finishedAt: string | null } | null };
+export type AccountReviewQuery = { accountReview: { proposal: string | null, answer: string | null, profitabilityMinor: unknown, offboardingApproved: boolean | null, decidedBy: string | null, decisionReason: string | null, workflowId: string, playbook: Playbook, customerId: string, status: PlaybookRunStatus, step: string | null, outcome: string | null, deadline: string | null, policyVersion: number | null, startedAt: string | null, finishedAt: string | null } | null };
 
 export type StartAppreciationMutationVariables = Exact<{
   customerId: string | number;
 }>;
 
 
-export type StartAppreciationMutation = { startAppreciation: { offerCode: string | null, workflowId: string, playbook: string, customerId: string, status: PlaybookRunStatus, step: string | null, outcome: string | null, deadline: string | null, policyVersion: number | null, startedAt: string | null, finishedAt: string | null } };
+export type StartAppreciationMutation = { startAppreciation: { offerCode: string | null, workflowId: string, playbook: Playbook, customerId: string, status: PlaybookRunStatus, step: string | null, outcome: string | null, deadline: string | null, policyVersion: number | null, startedAt: string | null, finishedAt: string | null } };
 
 export type AppreciationQueryVariables = Exact<{
   customerId: string | number;
 }>;
 
 
-export type AppreciationQuery = { appreciation: { offerCode: string | null, workflowId: string, playbook: string, customerId: string, status: PlaybookRunStatus, step: string | null, outcome: string | null, deadline: string | null, policyVersion: number | null, startedAt: string | null, finishedAt: string | null } | null };
+export type AppreciationQuery = { appreciation: { offerCode: string | null, workflowId: string, playbook: Playbook, customerId: string, status: PlaybookRunStatus, step: string | null, outcome: string | null, deadline: string | null, policyVersion: number | null, startedAt: string | null, finishedAt: string | null } | null };
 
 export type CancelPlaybookRunMutationVariables = Exact<{
   workflowId: string;
@@ -530,14 +537,14 @@ export type CancelPlaybookRunMutationVariables = Exact<{
 }>;
 
 
-export type CancelPlaybookRunMutation = { cancelPlaybookRun: { workflowId: string, playbook: string, customerId: string, status: PlaybookRunStatus, step: string | null, outcome: string | null, deadline: string | null, policyVersion: number | null, startedAt: string | null, finishedAt: string | null } };
+export type CancelPlaybookRunMutation = { cancelPlaybookRun: { workflowId: string, playbook: Playbook, customerId: string, status: PlaybookRunStatus, step: string | null, outcome: string | null, deadline: string | null, policyVersion: number | null, startedAt: string | null, finishedAt: string | null } };
 
 export type CustomerPlaybookRunsQueryVariables = Exact<{
   customerId: string | number;
 }>;
 
 
-export type CustomerPlaybookRunsQuery = { customer: { id: string, playbookRuns: { edges: Array<{ node: { workflowId: string, playbook: string, status: PlaybookRunStatus, step: string | null, outcome: string | null } }> } } | null };
+export type CustomerPlaybookRunsQuery = { customer: { id: string, playbookRuns: { edges: Array<{ node: { workflowId: string, playbook: Playbook, status: PlaybookRunStatus, step: string | null, outcome: string | null } }> } } | null };
 
 export type FairnessReportQueryVariables = Exact<{
   since: string;

@@ -1,6 +1,6 @@
 import { seconds } from '../policies/duration.js';
-import { APPRECIATION } from '../playbooks/appreciation.js';
-import { WELCOME_CHECK } from '../playbooks/welcome-check.js';
+import { Playbook, type PlaybookName } from '../playbooks/playbook.js';
+import { ScoreKind } from '../scoring/score-kind.js';
 
 /**
  * Campaigns: a marketer enrols a segment (the customers filter) into one playbook. Each
@@ -20,11 +20,34 @@ export interface CampaignPolicy {
 
 export const campaignPolicy: CampaignPolicy = { version: 1, pageSize: 100, pageIntervalMs: seconds(2), pageTimeoutSeconds: 60, pagesPerExecution: 100 };
 
-/** The playbooks a campaign can launch, and the messages one run sends (for the preview). */
-export const campaignPlaybooks: Record<string, { messagesPerRun: number; marketing: boolean }> = {
-  [APPRECIATION]: { messagesPerRun: 1, marketing: true },
-  [WELCOME_CHECK]: { messagesPerRun: 0, marketing: false },
+/** What a campaign needs to know of a playbook it launches. */
+export interface CampaignPlaybook {
+  /** Messages one run sends the customer first (the preview counts them); marketing ones reach only customers with consent. */
+  messagesPerRun: number;
+  marketing: boolean;
+  /**
+   * The playbook's own condition on current scores, added to the segment before the holdout is
+   * drawn: an account review is for loss-making accounts, fixing issues for persistent ones, so
+   * both groups hold only customers the playbook is meant for.
+   */
+  requires: { kind: ScoreKind; bands: string[] } | null;
+  /** A run per customer (null), or as many as this score's current value: one fix per persistent topic. */
+  runsPerCustomer: ScoreKind | null;
+}
+
+/** The playbooks a campaign can launch; fair reminders follow an invoice, not a segment. */
+export const campaignPlaybooks: Partial<Record<PlaybookName, CampaignPlaybook>> = {
+  [Playbook.Appreciation]: { messagesPerRun: 1, marketing: true, requires: null, runsPerCustomer: null },
+  [Playbook.WelcomeCheck]: { messagesPerRun: 0, marketing: false, requires: null, runsPerCustomer: null },
+  // The proposal of a cheaper service concept or a fitting offer (when one fits).
+  [Playbook.AccountReview]: { messagesPerRun: 1, marketing: false, requires: { kind: ScoreKind.Profitability, bands: ['loss-making'] }, runsPerCustomer: null },
+  // "We are working on it", once per persistent topic.
+  [Playbook.FixIssue]: { messagesPerRun: 1, marketing: false, requires: { kind: ScoreKind.PersistentIssue, bands: ['persistent'] }, runsPerCustomer: ScoreKind.PersistentIssue },
 };
+
+export function campaignPlaybook(playbook: string): CampaignPlaybook | undefined {
+  return Object.hasOwn(campaignPlaybooks, playbook) ? campaignPlaybooks[playbook as PlaybookName] : undefined;
+}
 
 export const MAX_HOLDOUT_PERCENT = 50;
 

@@ -3,6 +3,7 @@ import { SafeIntResolver } from 'graphql-scalars';
 import { Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { CampaignStatus } from '../../entities/index.js';
 import type { CampaignView, GroupOutcome } from '../../services/campaigns/campaign.service.js';
+import { Playbook } from '../../domain/playbooks/playbook.js';
 import { connectionOf } from '../common/connection.js';
 import { CustomerFilterInput } from '../customers/customer.types.js';
 
@@ -13,7 +14,7 @@ export class CreateCampaignInput {
   @Field()
   name!: string;
 
-  @Field({ description: 'The playbook to launch: appreciation or welcome-check' })
+  @Field(() => Playbook, { description: 'The playbook to launch: Appreciation, WelcomeCheck, AccountReview (loss-making accounts of the segment) or FixIssue (customers of the segment with a persistent issue)' })
   playbook!: string;
 
   @Field(() => CustomerFilterInput, { description: 'Who enters: the same filters as the customers query' })
@@ -25,7 +26,7 @@ export class CreateCampaignInput {
 
 @ObjectType('CampaignProgress', { simpleResolvers: true })
 export class CampaignProgressType {
-  @Field({ description: 'running, paused, cancelled or completed' })
+  @Field(() => CampaignStatus, { description: 'Running, Paused, Cancelled or Completed' })
   status!: string;
 
   @Field(() => Int)
@@ -97,7 +98,7 @@ export class CampaignPreviewType {
   @Field(() => Int)
   holdout!: number;
 
-  @Field(() => Int, { description: 'Messages the treated customers would be sent (marketing only with consent)' })
+  @Field(() => Int, { description: 'Messages the treated customers would be sent first (marketing only with consent; fixing issues: one per persistent topic)' })
   messages!: number;
 
   @Field(() => [CampaignPreviewCustomerType], { description: 'The first treated customers' })
@@ -112,7 +113,7 @@ export class CampaignType {
   @Field()
   name!: string;
 
-  @Field()
+  @Field(() => Playbook)
   playbook!: string;
 
   @Field(() => CampaignStatus)

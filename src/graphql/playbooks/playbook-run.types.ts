@@ -3,19 +3,21 @@ import { SafeIntResolver } from 'graphql-scalars';
 import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { PlaybookRunStatus } from '../../entities/index.js';
 import { connectionOf } from '../common/connection.js';
+import { Playbook } from '../../domain/playbooks/playbook.js';
 import type { PlaybookRunView } from '../../services/playbooks/playbook.service.js';
 import type { FairReminderState } from '../../domain/playbooks/fair-reminder.js';
 import type { FixIssueState } from '../../domain/playbooks/fix-issue.js';
 import type { AccountReviewState } from '../../domain/playbooks/account-review.js';
 
 registerEnumType(PlaybookRunStatus, { name: 'PlaybookRunStatus' });
+registerEnumType(Playbook, { name: 'Playbook' });
 
 @ObjectType('PlaybookRun', { simpleResolvers: true, description: "One customer's run of one playbook: its record in the database and its live state in Temporal" })
 export class PlaybookRunType {
   @Field({ description: 'Temporal workflow ID; search for it in the Temporal UI' })
   workflowId!: string;
 
-  @Field()
+  @Field(() => Playbook)
   playbook!: string;
 
   @Field(() => ID)

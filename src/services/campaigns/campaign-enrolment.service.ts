@@ -1,7 +1,8 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { sql } from 'kysely';
-import type { CampaignRunStatus } from '../../domain/campaigns/campaign.js';
-import { APPRECIATION } from '../../domain/playbooks/appreciation.js';
+import { sql, type RawBuilder } from 'kysely';
+import { campaignPlaybook, type CampaignRunStatus } from '../../domain/campaigns/campaign.js';
+import { Playbook } from '../../domain/playbooks/playbook.js';
+import { persistentIssues, type PersistentIssuePolicy } from '../../domain/scoring/persistent-issue.js';
 import { Campaign } from '../../entities/index.js';
 import { customerWhere, type CustomerFilter } from '../customers/customer-query.js';
 import type { PlaybookService } from '../playbooks/playbook.service.js';
@@ -16,6 +17,13 @@ export interface EnrolmentPage {
   last: string | null;
 }
 
+/** Who a campaign reaches: its segment, narrowed to the customers its playbook is meant for (the playbook's own condition). */
+export function campaignAudience(campaign: Campaign): RawBuilder<boolean> {
+  const segment = campaign.segment as CustomerFilter;
+  const requires = campaignPlaybook(campaign.playbook)?.requires;
+  return customerWhere(requires ? { ...segment, scores: [...(segment.scores ?? []), requires] } : segment);
+}
+
 /** The holdout draw: a hash of campaign and customer, so a re-enrolment lands in the same group. */
 export const holdoutDraw = (campaignId: string) => sql<boolean>`abs(hashtext(${campaignId} || c.id::text)) % 100 < cmp.holdout_percent`;
 
@@ -28,6 +36,7 @@ export class CampaignEnrolmentService {
   constructor(
     private readonly em: EntityManager,
     private readonly playbooks: PlaybookService,
+    private readonly issuePolicy: PersistentIssuePolicy,
   ) {}
 
   async enrolPage(input: { campaignId: string; after: string | null; limit: number }): Promise<EnrolmentPage> {
@@ -36,7 +45,7 @@ export class CampaignEnrolmentService {
     const db = this.em.getKysely();
     const page = (
       await sql<{ id: string }>`
-        select c.id from customer c where c.status = 'active' and ${customerWhere(campaign.segment as CustomerFilter)}
+        select c.id from customer c where c.status = 'active' and ${campaignAudience(campaign)}
           ${input.after ? sql`and c.id > ${input.after}::uuid` : sql``}
         order by c.id limit ${input.limit}`.execute(db)
     ).rows.map((r) => r.id);
@@ -53,13 +62,42 @@ export class CampaignEnrolmentService {
     ).rows;
     let runsStarted = 0;
     for (const m of members.filter((m) => m.group === 'treated' && !m.workflow_id)) {
-      const options = { campaignId: input.campaignId };
-      const workflowId = campaign.playbook === APPRECIATION ? await this.playbooks.launchAppreciation(m.customer_id, options) : await this.playbooks.launchWelcomeCheck(m.customer_id, options);
-      await sql`update campaign_member set workflow_id = ${workflowId} where campaign_id = ${input.campaignId}::uuid and customer_id = ${m.customer_id}::uuid`.execute(db);
-      runsStarted++;
+      const workflowIds = await this.launch(campaign.playbook, m.customer_id, input.campaignId);
+      if (!workflowIds.length) continue;
+      await sql`update campaign_member set workflow_id = ${workflowIds[0]} where campaign_id = ${input.campaignId}::uuid and customer_id = ${m.customer_id}::uuid`.execute(db);
+      runsStarted += workflowIds.length;
     }
     const treated = members.filter((m) => m.group === 'treated').length;
     return { enrolled: members.length, treated, holdout: members.length - treated, runsStarted, last: page.length < input.limit ? null : page[page.length - 1] };
+  }
+
+  /**
+   * Starts the member's run (or finds it already going, by its run ID); fixing issues starts one
+   * run per topic that is persistent now, which may be none if the complaints changed since scoring.
+   */
+  private async launch(playbook: string, customerId: string, campaignId: string): Promise<string[]> {
+    const options = { campaignId };
+    switch (playbook) {
+      case Playbook.Appreciation:
+        return [await this.playbooks.launchAppreciation(customerId, options)];
+      case Playbook.WelcomeCheck:
+        return [await this.playbooks.launchWelcomeCheck(customerId, options)];
+      case Playbook.AccountReview:
+        return [await this.playbooks.launchAccountReview(customerId, options)];
+      case Playbook.FixIssue:
+        return Promise.all((await this.persistentTopics(customerId)).map((topic) => this.playbooks.launchFixIssue(customerId, topic, options)));
+      default:
+        throw new CampaignException(CampaignExceptionCode.InvalidInput, `Campaigns cannot launch "${playbook}"`, { field: 'playbook' });
+    }
+  }
+
+  /** The customer's persistent complaint topics today, by the persistent-issue model over their complaints. */
+  private async persistentTopics(customerId: string): Promise<string[]> {
+    const { rows } = await sql<{ topic: string; opened_at: Date; resolved_at: Date | null; reopened_count: number }>`
+      select topic, opened_at, resolved_at, reopened_count from complaint
+       where customer_id = ${customerId}::uuid and (opened_at > now() - make_interval(days => ${this.issuePolicy.windowDays}) or resolved_at is null or resolved_at > now())`.execute(this.em.getKysely());
+    const complaints = rows.map((r) => ({ topic: r.topic, openedAt: r.opened_at, resolvedAt: r.resolved_at, reopenedCount: r.reopened_count }));
+    return persistentIssues(complaints, new Date(), this.issuePolicy).topics.map((t) => t.topic);
   }
 
   /** The campaign's status as its run moves; launch and finish times are kept from the first time they were set. */

@@ -1,14 +1,14 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql } from 'kysely';
-import { campaignPlaybooks, MAX_HOLDOUT_PERCENT, type CampaignPolicy, type CampaignProgress } from '../../domain/campaigns/campaign.js';
+import { campaignPlaybook, campaignPlaybooks, MAX_HOLDOUT_PERCENT, type CampaignPolicy, type CampaignProgress } from '../../domain/campaigns/campaign.js';
 import { isUuid } from '../../domain/ids.js';
 import { Campaign, CampaignStatus } from '../../entities/index.js';
 import type { AuditService } from '../audit/audit.service.js';
 import type { Page, PageArgs } from '../common/pagination.js';
 import { keysetPage } from '../common/keyset-page.js';
-import { assertCustomerFilter, customerWhere, type CustomerFilter } from '../customers/customer-query.js';
+import { assertCustomerFilter, type CustomerFilter } from '../customers/customer-query.js';
 import type { CampaignEngine } from './campaign-engine.js';
-import { holdoutDraw } from './campaign-enrolment.service.js';
+import { campaignAudience, holdoutDraw } from './campaign-enrolment.service.js';
 import { CampaignException, CampaignExceptionCode } from './campaign.exception.js';
 
 export interface CampaignPreview {
@@ -49,7 +49,7 @@ export class CampaignService {
   async create(input: { name: string; playbook: string; filter: CustomerFilter; holdoutPercent: number }, createdBy: string): Promise<Campaign> {
     const name = input.name.trim();
     if (!name) throw new CampaignException(CampaignExceptionCode.InvalidInput, 'A campaign needs a name', { field: 'name' });
-    if (!campaignPlaybooks[input.playbook]) {
+    if (!campaignPlaybook(input.playbook)) {
       throw new CampaignException(CampaignExceptionCode.InvalidInput, `Campaigns can launch ${Object.keys(campaignPlaybooks).join(', ')}, not "${input.playbook}"`, { field: 'playbook' });
     }
     if (!(Number.isInteger(input.holdoutPercent) && input.holdoutPercent >= 0 && input.holdoutPercent <= MAX_HOLDOUT_PERCENT)) {
@@ -66,22 +66,23 @@ export class CampaignService {
   /** Who would enter and what they would be sent, without sending anything. */
   async preview(id: string): Promise<CampaignPreview> {
     const campaign = await this.get(id);
-    const { marketing, messagesPerRun } = campaignPlaybooks[campaign.playbook];
+    const { marketing, messagesPerRun, runsPerCustomer } = campaignPlaybook(campaign.playbook)!;
+    const audience = campaignAudience(campaign);
+    const runs = runsPerCustomer ? sql`coalesce((select s.value from current_score s where s.customer_id = c.id and s.kind = ${runsPerCustomer}), 0)` : sql`1`;
     const [counts] = (
-      await sql<{ customers: number; holdout: number; consenting_treated: number }>`
+      await sql<{ customers: number; holdout: number; runs_reached: number }>`
         select count(*)::int as customers, count(*) filter (where ${holdoutDraw(id)})::int as holdout,
-               count(*) filter (where not ${holdoutDraw(id)} and c.marketing_consent)::int as consenting_treated
+               coalesce(sum(${runs}) filter (where not ${holdoutDraw(id)} ${marketing ? sql`and c.marketing_consent` : sql``}), 0)::int as runs_reached
           from campaign cmp cross join customer c
-         where cmp.id = ${id}::uuid and c.status = 'active' and ${customerWhere(campaign.segment as CustomerFilter)}`.execute(this.em.getKysely())
+         where cmp.id = ${id}::uuid and c.status = 'active' and ${audience}`.execute(this.em.getKysely())
     ).rows;
-    const treated = counts.customers - counts.holdout;
     const sample = (
       await sql<{ id: string; name: string }>`
         select c.id, c.name from campaign cmp cross join customer c
-         where cmp.id = ${id}::uuid and c.status = 'active' and ${customerWhere(campaign.segment as CustomerFilter)} and not ${holdoutDraw(id)}
+         where cmp.id = ${id}::uuid and c.status = 'active' and ${audience} and not ${holdoutDraw(id)}
          order by c.id limit 10`.execute(this.em.getKysely())
     ).rows;
-    return { customers: counts.customers, treated, holdout: counts.holdout, messages: (marketing ? counts.consenting_treated : treated) * messagesPerRun, sample };
+    return { customers: counts.customers, treated: counts.customers - counts.holdout, holdout: counts.holdout, messages: counts.runs_reached * messagesPerRun, sample };
   }
 
   /** Starts enrolment; launching again joins the run already going. */

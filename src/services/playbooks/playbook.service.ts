@@ -113,11 +113,11 @@ export class PlaybookService {
     return this.runView(FIX_ISSUE, customerId, await this.launchFixIssue(customerId, topic));
   }
 
-  /** As startFixIssue, without reading the run back (for the trigger sweep). */
-  async launchFixIssue(customerId: string, topic: string): Promise<string> {
+  /** As startFixIssue, without reading the run back (for the trigger sweep and campaigns). */
+  async launchFixIssue(customerId: string, topic: string, options: { campaignId?: string } = {}): Promise<string> {
     await this.customers.get(customerId);
     assertTopic(topic);
-    const { workflowId } = await this.engine.startFixIssue({ customerId, topic, policy: this.policies.fixIssue, tags: await this.tags(customerId) });
+    const { workflowId } = await this.engine.startFixIssue({ customerId, topic, policy: this.policies.fixIssue, tags: await this.tags(customerId, options) });
     return workflowId;
   }
 
@@ -145,10 +145,10 @@ export class PlaybookService {
     return this.runView(ACCOUNT_REVIEW, customerId, await this.launchAccountReview(customerId));
   }
 
-  /** As startAccountReview, without reading the run back (for the trigger sweep). */
-  async launchAccountReview(customerId: string): Promise<string> {
+  /** As startAccountReview, without reading the run back (for the trigger sweep and campaigns). */
+  async launchAccountReview(customerId: string, options: { campaignId?: string } = {}): Promise<string> {
     await this.customers.get(customerId);
-    const { workflowId } = await this.engine.startAccountReview({ customerId, policy: this.policies.accountReview, tags: await this.tags(customerId) });
+    const { workflowId } = await this.engine.startAccountReview({ customerId, policy: this.policies.accountReview, tags: await this.tags(customerId, options) });
     return workflowId;
   }
 

@@ -1,0 +1,19 @@
+import { Playbook } from '../playbooks/playbook.js';
+import { SCORE_BANDS } from '../scoring/score-bands.js';
+import { campaignPlaybook, campaignPlaybooks } from './campaign.js';
+
+describe('campaign playbooks', () => {
+  it('narrow a segment only by bands their score has (a misspelt band would enrol nobody)', () => {
+    for (const [playbook, { requires }] of Object.entries(campaignPlaybooks)) {
+      if (!requires) continue;
+      expect({ playbook, bands: requires.bands.filter((band) => !SCORE_BANDS[requires.kind].includes(band)) }).toEqual({ playbook, bands: [] });
+    }
+  });
+
+  it('launch the segment playbooks, not fair reminders, which follow an overdue invoice', () => {
+    expect(Object.keys(campaignPlaybooks).sort()).toEqual([Playbook.AccountReview, Playbook.Appreciation, Playbook.FixIssue, Playbook.WelcomeCheck].sort());
+    expect(campaignPlaybook(Playbook.FairReminder)).toBeUndefined();
+    expect(campaignPlaybook('offboarding')).toBeUndefined();
+    expect(campaignPlaybook('constructor')).toBeUndefined();
+  });
+});
