@@ -4,6 +4,7 @@ import { campaignPolicy, campaignWorkflowId, type CampaignPolicy } from '../src/
 import { loadDemoDataIfEmpty } from '../src/dev/demo-loader.js';
 import {
   CampaignDocument,
+  CampaignMembersDocument,
   CampaignsDocument,
   CancelCampaignDocument,
   CreateCampaignDocument,
@@ -12,6 +13,8 @@ import {
   ResumeCampaignDocument,
   ScoringRunDocument,
   StartRescoreDocument,
+  type CampaignMembersQuery,
+  type CampaignMembersQueryVariables,
   type Playbook,
 } from './__generated__/graphql.js';
 import { recordHistory } from './support/histories.js';
@@ -51,6 +54,7 @@ afterAll(async () => {
 
 
 const rows = async <T>(q: RawBuilder<T>) => (await q.execute(stack.orm.em.fork().getKysely())).rows;
+const members = (id: string, page: Omit<CampaignMembersQueryVariables, 'id'>) => stack.gql(CampaignMembersDocument, { id, ...page }, Role.Viewer);
 const campaign = (id: string) => stack.gql(CampaignDocument, { id }, Role.Viewer).then((r) => r.data!.campaign!);
 /** While no worker runs, the progress query has nobody to answer it (UNAVAILABLE): null then. */
 const campaignOrNull = (id: string) => stack.gql(CampaignDocument, { id }, Role.Viewer).then((r) => r.data?.campaign ?? null);
@@ -97,8 +101,8 @@ it('previews a segment, enrols each customer once when launched twice, and keeps
   expect(executions.count).toBeGreaterThan(1);
   await eventually(() => rows(sql<{ n: number }>`select count(*)::int as n from playbook_run where playbook = 'appreciation' and status = 'running'`), (r) => r[0].n === 0);
   expect(await expectExactlyOnce(draft.id)).toEqual({ treated: draft.preview.treated, holdout: draft.preview.holdout });
-  expect(done.outcome.map((o) => o.group).sort()).toEqual(['holdout', 'treated']);
-  expect(done.outcome.find((o) => o.group === 'treated')!.members).toBe(draft.preview.treated);
+  expect(done.outcome.map((o) => o.group).sort()).toEqual(['Holdout', 'Treated']);
+  expect(done.outcome.find((o) => o.group === 'Treated')!.members).toBe(draft.preview.treated);
   expect((await stack.gql(LaunchCampaignDocument, { id: draft.id }, Role.Marketer)).errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'CAMPAIGN_WRONG_STATE' });
   // Operators find the campaign's runs in the Temporal UI by its ID.
   const tagged = await eventually(() => stack.temporal.client.workflow.count(`CampaignId = "${draft.id}"`), (c) => c.count === done.progress!.runsStarted, 30_000);
@@ -185,8 +189,8 @@ it('enrols only the loss-making accounts of a segment into account reviews, and 
   const reviewed = await eventually(() => campaign(review.id), (c) => c.status === 'Completed');
   expect(reviewed.progress).toMatchObject({ status: 'Completed', enrolled: base.loss_making, treated: review.preview.treated, runsStarted: review.preview.treated });
   // Nobody profitable entered; each treated member has its review, tagged with the campaign, the holdout none.
-  const reviewMembers = await rows(sql<{ group: string; loss_making: boolean; runs: number }>`
-    select m."group", ${band('profitability', 'loss-making')} as loss_making,
+  const reviewMembers = await rows(sql<{ customer_id: string; group: string; loss_making: boolean; runs: number }>`
+    select m.customer_id, m."group", ${band('profitability', 'loss-making')} as loss_making,
            (select count(*) from playbook_run r where r.customer_id = m.customer_id and r.playbook = 'account-review')::int as runs
       from campaign_member m join customer c on c.id = m.customer_id where m.campaign_id = ${review.id}::uuid`);
   expect(reviewMembers.filter((m) => !m.loss_making)).toEqual([]);
@@ -196,6 +200,31 @@ it('enrols only the loss-making accounts of a segment into account reviews, and 
   );
   expect((await stack.temporal.client.workflow.count(`CampaignId = "${review.id}" AND Playbook = "account-review"`)).count).toBe(review.preview.treated);
   expect(reviewMembers.filter((m) => m.group === 'holdout' && m.runs > 0)).toEqual([]);
+
+  // The members list, two at a time: everyone once, in enrolment order; each treated member's review waiting for their answer, the holdout without a run.
+  const listAll = async () => {
+    const nodes: NonNullable<CampaignMembersQuery['campaign']>['members']['edges'][number]['node'][] = [];
+    let after: string | null = null;
+    for (;;) {
+      const result: Awaited<ReturnType<typeof members>> = await members(review.id, { first: 2, after });
+      expect(result.errors).toBeUndefined();
+      const page = result.data!.campaign!.members;
+      expect(page.totalCount).toBe(base.loss_making);
+      nodes.push(...page.edges.map((e) => e.node));
+      if (!page.pageInfo.hasNextPage) return nodes;
+      after = page.pageInfo.endCursor;
+    }
+  };
+  const waiting = /^(awaiting-answer|awaiting-review)$/;
+  const listed = await eventually(listAll, (nodes) => nodes.every((m) => m.group === 'Holdout' || waiting.test(m.run?.step ?? '')));
+  expect(listed.map((m) => m.customer.id)).toEqual(reviewMembers.map((m) => m.customer_id).sort());
+  const treatedRuns = listed.filter((m) => m.group === 'Treated').map((m) => m.run);
+  expect(treatedRuns).toHaveLength(review.preview.treated);
+  for (const run of treatedRuns) expect(run).toMatchObject({ playbook: 'AccountReview', status: 'Running', step: expect.stringMatching(waiting) });
+  expect(listed.filter((m) => m.group === 'Holdout').map((m) => m.run)).toEqual(Array(review.preview.holdout).fill(null));
+  const holdout = await members(review.id, { group: 'Holdout', first: 50 });
+  expect(holdout.data!.campaign!.members.totalCount).toBe(review.preview.holdout);
+  expect((await members(review.id, { first: 2, after: 'bm90IGEgY3Vyc29y' })).errors![0].extensions).toMatchObject({ code: 'VALIDATION' });
 
   const fix = await create('Fix persistent issues', 'FixIssue', tiers);
   expect(fix.preview.customers).toBe(base.persistent);

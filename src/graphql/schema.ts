@@ -4,7 +4,7 @@ import { buildSchema } from 'type-graphql';
 import { AuditResolver } from './audit/audit.resolver.js';
 import { authChecker } from './auth/allow.js';
 import { InvoiceResolver } from './billing/invoice.resolver.js';
-import { CampaignResolver } from './campaigns/campaign.resolver.js';
+import { CampaignMemberResolver, CampaignResolver } from './campaigns/campaign.resolver.js';
 import { ComplaintResolver } from './complaints/complaint.resolver.js';
 import { CustomerResolver } from './customers/customer.resolver.js';
 import { ImportResolver } from './import/import.resolver.js';
@@ -16,7 +16,7 @@ import { ScoreResolver } from './scores/score.resolver.js';
 import { ScoringResolver } from './scores/scoring.resolver.js';
 import { validateArgs } from './validate-args.js';
 
-export const resolvers = [CustomerResolver, ComplaintResolver, InvoiceResolver, ImportResolver, ImportRowsResolver, PlaybookResolver, ScoreResolver, ScoringResolver, CampaignResolver, OfferResolver, FairnessReportResolver, AuditResolver] as const;
+export const resolvers = [CustomerResolver, ComplaintResolver, InvoiceResolver, ImportResolver, ImportRowsResolver, PlaybookResolver, ScoreResolver, ScoringResolver, CampaignResolver, CampaignMemberResolver, OfferResolver, FairnessReportResolver, AuditResolver] as const;
 
 export function createSchema(): Promise<GraphQLSchema> {
   return buildSchema({ resolvers, authChecker, validateFn: validateArgs });

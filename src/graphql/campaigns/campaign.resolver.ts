@@ -2,9 +2,11 @@ import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } fr
 import { mapPage } from '../../services/common/pagination.js';
 import { Role } from '../../domain/auth/roles.js';
 import { Allow } from '../auth/allow.js';
-import { PageArgs, pageComplexity } from '../common/connection.js';
+import { NestedPageArgs, PageArgs, pageComplexity } from '../common/connection.js';
+import { CampaignGroup, type Customer } from '../../entities/index.js';
 import type { GraphQLContext } from '../context.js';
-import { CampaignConnection, CampaignGroupOutcomeType, CampaignPreviewType, CampaignType, CreateCampaignInput } from './campaign.types.js';
+import { CustomerType } from '../customers/customer.types.js';
+import { CampaignConnection, CampaignGroupOutcomeType, CampaignMemberConnection, CampaignMemberType, CampaignPreviewType, CampaignType, CreateCampaignInput } from './campaign.types.js';
 
 @Resolver(() => CampaignType)
 export class CampaignResolver {
@@ -57,8 +59,27 @@ export class CampaignResolver {
     return ctx.services.campaigns.preview(campaign.id);
   }
 
+  @FieldResolver(() => CampaignMemberConnection, { description: 'Who was enrolled, in enrolment order (one group, if given), and where each run stands', complexity: pageComplexity })
+  members(
+    @Root() campaign: CampaignType,
+    @Args() args: NestedPageArgs,
+    @Arg('group', () => CampaignGroup, { nullable: true }) group: CampaignGroup | null,
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<CampaignMemberConnection> {
+    return ctx.services.campaigns.members(campaign.id, group ?? null, args);
+  }
+
   @FieldResolver(() => [CampaignGroupOutcomeType], { description: 'Treated against holdout since enrolment: retention, revenue, on-time payment' })
   async outcome(@Root() campaign: CampaignType, @Ctx() ctx: GraphQLContext): Promise<CampaignGroupOutcomeType[]> {
     return (await ctx.services.campaigns.outcome(campaign.id)).map(CampaignGroupOutcomeType.from);
+  }
+}
+
+@Resolver(() => CampaignMemberType)
+export class CampaignMemberResolver {
+  /** Batched with the page's other members (the customer service's loader). */
+  @FieldResolver(() => CustomerType)
+  async customer(@Root() member: CampaignMemberType, @Ctx() ctx: GraphQLContext): Promise<Customer> {
+    return ctx.services.customers.get(member.customerId);
   }
 }

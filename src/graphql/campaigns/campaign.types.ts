@@ -1,13 +1,15 @@
 import 'reflect-metadata';
 import { SafeIntResolver } from 'graphql-scalars';
 import { Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
-import { CampaignStatus } from '../../entities/index.js';
-import type { CampaignView, GroupOutcome } from '../../services/campaigns/campaign.service.js';
+import { CampaignGroup, CampaignStatus, type PlaybookRun } from '../../entities/index.js';
+import type { CampaignMemberView, CampaignView, GroupOutcome } from '../../services/campaigns/campaign.service.js';
 import { Playbook } from '../../domain/playbooks/playbook.js';
 import { connectionOf } from '../common/connection.js';
+import { PlaybookRunType } from '../playbooks/playbook-run.types.js';
 import { CustomerFilterInput } from '../customers/customer.types.js';
 
 registerEnumType(CampaignStatus, { name: 'CampaignStatus' });
+registerEnumType(CampaignGroup, { name: 'CampaignGroup' });
 
 @InputType()
 export class CreateCampaignInput {
@@ -44,7 +46,7 @@ export class CampaignProgressType {
 
 @ObjectType('CampaignGroupOutcome', { simpleResolvers: true, description: 'One group of the campaign since enrolment: the holdout shows what would have happened anyway' })
 export class CampaignGroupOutcomeType {
-  @Field({ description: 'treated or holdout' })
+  @Field(() => CampaignGroup)
   group!: string;
 
   @Field(() => Int)
@@ -152,6 +154,23 @@ export class CampaignType {
     };
   }
 }
+
+@ObjectType('CampaignMember', { simpleResolvers: true, description: 'A customer the campaign enrolled, in the treated or the holdout group' })
+export class CampaignMemberType implements CampaignMemberView {
+  customerId!: string;
+
+  @Field(() => CampaignGroup)
+  group!: CampaignGroup;
+
+  @Field()
+  enrolledAt!: Date;
+
+  @Field(() => PlaybookRunType, { nullable: true, description: 'The run the campaign started (none for the holdout); fixing issues: the first topic\'s, the customer\'s playbookRuns list has all' })
+  run!: PlaybookRun | null;
+}
+
+export const CampaignMemberConnection = connectionOf(CampaignMemberType, 'CampaignMember');
+export type CampaignMemberConnection = InstanceType<typeof CampaignMemberConnection>;
 
 export const CampaignConnection = connectionOf(CampaignType, 'Campaign');
 export type CampaignConnection = InstanceType<typeof CampaignConnection>;

@@ -2,9 +2,9 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql } from 'kysely';
 import { campaignPlaybook, campaignPlaybooks, MAX_HOLDOUT_PERCENT, type CampaignPolicy, type CampaignProgress } from '../../domain/campaigns/campaign.js';
 import { isUuid } from '../../domain/ids.js';
-import { Campaign, CampaignStatus } from '../../entities/index.js';
+import { Campaign, CampaignMember, CampaignStatus, PlaybookRun, type CampaignGroup } from '../../entities/index.js';
 import type { AuditService } from '../audit/audit.service.js';
-import type { Page, PageArgs } from '../common/pagination.js';
+import { assertPageSize, decodeCursor, encodeCursor, PaginationException, PaginationExceptionCode, toPage, type Page, type PageArgs } from '../common/pagination.js';
 import { keysetPage } from '../common/keyset-page.js';
 import { assertCustomerFilter, type CustomerFilter } from '../customers/customer-query.js';
 import type { CampaignEngine } from './campaign-engine.js';
@@ -30,6 +30,15 @@ export interface GroupOutcome {
   /** Invoices due since enrolment, and how many of them were paid by their due day. */
   invoicesDue: number;
   invoicesPaidOnTime: number;
+}
+
+/** One enrolled customer, in enrolment order, with the run the campaign started for them (null for the holdout). */
+export interface CampaignMemberView {
+  customerId: string;
+  group: CampaignGroup;
+  enrolledAt: Date;
+  /** For fixing issues, the run of the first persistent topic; the customer's own runs list has all. */
+  run: PlaybookRun | null;
 }
 
 export interface CampaignView {
@@ -126,6 +135,23 @@ export class CampaignService {
   /** Campaigns, newest first. */
   list(args: PageArgs): Promise<Page<Campaign>> {
     return keysetPage(this.em, Campaign, { tag: 'campaigns', where: {}, key: { property: 'createdAt', direction: 'desc', time: true }, tiebreaker: { property: 'id', direction: 'desc' } }, args);
+  }
+
+  /** Who was enrolled, in enrolment (customer ID) order, optionally one group only, and where each run stands. */
+  async members(id: string, group: CampaignGroup | null, args: PageArgs): Promise<Page<CampaignMemberView>> {
+    assertPageSize(args.first);
+    await this.get(id);
+    const tag = 'campaign-members';
+    const [after] = args.after ? decodeCursor(tag, args.after, 1) : [null];
+    if (after !== null && !(typeof after === 'string' && isUuid(after))) {
+      throw new PaginationException(PaginationExceptionCode.InvalidCursor, 'after is not a cursor of this list', { after: args.after });
+    }
+    const where = { campaign: id, ...(group ? { group } : {}) };
+    const members = await this.em.find(CampaignMember, { ...where, ...(after ? { customer: { $gt: after } } : {}) }, { orderBy: { customer: 'asc' }, limit: args.first + 1 });
+    const workflowIds = members.flatMap((m) => (m.workflowId ? [m.workflowId] : []));
+    const runs = new Map((workflowIds.length ? await this.em.find(PlaybookRun, { workflowId: { $in: workflowIds } }) : []).map((r) => [r.workflowId, r]));
+    const views = members.map((m) => ({ customerId: m.customer.id, group: m.group, enrolledAt: m.enrolledAt, run: (m.workflowId && runs.get(m.workflowId)) || null }));
+    return toPage(views, args.first, () => this.em.count(CampaignMember, where), (m) => encodeCursor(tag, [m.customerId]), Boolean(args.after));
   }
 
   /** Treated against holdout since enrolment: did they stay, buy, pay on time? */
