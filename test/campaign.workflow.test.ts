@@ -94,6 +94,8 @@ it('previews a segment, enrols each customer once when launched twice, and keeps
 
   const [a, b] = await Promise.all([stack.gql(LaunchCampaignDocument, { id: draft.id }, Role.Marketer), stack.gql(LaunchCampaignDocument, { id: draft.id }, Role.Marketer)]);
   expect([a.errors, b.errors]).toEqual([undefined, undefined]);
+  // The launch shows at once, not as a draft until the run's first step records it.
+  for (const launched of [a, b]) expect(['Running', 'Completed']).toContain(launched.data!.launchCampaign.status);
   const done = await eventually(() => campaign(draft.id), (c) => c.status === 'Completed');
   expect(done.progress).toMatchObject({ status: 'Completed', enrolled: segment.n, treated: draft.preview.treated, holdout: draft.preview.holdout });
   // Several executions of one campaign run: it continued as new along the way.

@@ -103,8 +103,11 @@ export class CampaignService {
     await this.engine.start(id, this.policy);
     if (campaign.status === CampaignStatus.Draft) {
       await this.em.transactional(async (em) => {
+        // The run records its status as it moves; this shows the launch at once, unless the run got further first.
+        await em.nativeUpdate(Campaign, { id, status: CampaignStatus.Draft }, { status: CampaignStatus.Running, launchedAt: new Date() });
         this.audit.record(em, { actor, action: 'campaign.launch', entityType: 'campaign', entityId: id, before: { status: campaign.status }, after: { status: CampaignStatus.Running } });
       });
+      await this.em.refresh(campaign);
     }
     return this.view(id);
   }
