@@ -222,7 +222,9 @@ it('enrols only the loss-making accounts of a segment into account reviews, and 
   expect(listed.map((m) => m.customer.id)).toEqual(reviewMembers.map((m) => m.customer_id).sort());
   const treatedRuns = listed.filter((m) => m.group === 'Treated').map((m) => m.run);
   expect(treatedRuns).toHaveLength(review.preview.treated);
-  for (const run of treatedRuns) expect(run).toMatchObject({ playbook: 'AccountReview', status: 'Running', step: expect.stringMatching(waiting) });
+  for (const run of treatedRuns) expect(run).toMatchObject({ playbook: 'AccountReview', status: 'Running', step: expect.stringMatching(waiting), deadline: expect.any(String) });
+  // What each waiting review proposed, from its workflow's live state.
+  for (const run of treatedRuns.filter((r) => r!.step === 'awaiting-answer')) expect(run!.proposal).toMatch(/^(tier-change|offer): /);
   expect(listed.filter((m) => m.group === 'Holdout').map((m) => m.run)).toEqual(Array(review.preview.holdout).fill(null));
   const holdout = await members(review.id, { group: 'Holdout', first: 50 });
   expect(holdout.data!.campaign!.members.totalCount).toBe(review.preview.holdout);

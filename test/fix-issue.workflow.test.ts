@@ -5,7 +5,7 @@ import { triggerPolicy } from '../src/domain/playbooks/triggers.js';
 import { seconds } from '../src/domain/policies/duration.js';
 import { Complaint, ComplaintSeverity, Customer, FixCase, Invoice, PlaybookRun, ScoreSnapshot } from '../src/entities/index.js';
 import type { playbookTriggers } from '../workflows/index.js';
-import { CancelPlaybookRunDocument, CustomerPlaybookRunsDocument, FixIssueDocument, ResolveIssueDocument, StartFixIssueDocument } from './__generated__/graphql.js';
+import { CancelPlaybookRunDocument, CustomerPlaybookRunsDocument, CustomerPlaybookRunsLiveDocument, FixIssueDocument, ResolveIssueDocument, StartFixIssueDocument } from './__generated__/graphql.js';
 import { eventually } from './support/eventually.js';
 import { recordHistory } from './support/histories.js';
 import { startTestStack, type TestStack } from './support/stack.js';
@@ -51,6 +51,10 @@ it('opens a fix case with an owner, tells the customer, escalates a missed deadl
   // The customer's runs, from PostgreSQL, with each run's live step from Temporal.
   const runs = (await stack.gql(CustomerPlaybookRunsDocument, { customerId }, Role.Viewer)).data!.customer!.playbookRuns.edges.map((e) => e.node);
   expect(runs).toEqual([{ workflowId, playbook: 'FixIssue', status: 'Running', step: 'awaiting-fix', outcome: null }]);
+  // Fields of the live state in the list come from the workflow too, not null from the record.
+  const live = (await stack.gql(CustomerPlaybookRunsLiveDocument, { customerId }, Role.Viewer)).data!.customer!.playbookRuns.edges.map((e) => e.node);
+  expect(live).toEqual([{ workflowId, step: expect.any(String), topic: 'billing-error', owner: 'team-lead', escalations: expect.any(Number), deadline: expect.any(String) }]);
+  expect(live[0].escalations!).toBeGreaterThanOrEqual(escalated!.escalations!);
   const resolved = await stack.gql(ResolveIssueDocument, { customerId, topic: 'billing-error' }, Role.Operator);
   expect(resolved.errors).toBeUndefined();
   const done = await eventually(() => state(customerId, 'billing-error'), (s) => s?.step === 'done');

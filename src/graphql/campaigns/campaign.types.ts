@@ -5,7 +5,6 @@ import { CampaignGroup, CampaignStatus, type PlaybookRun } from '../../entities/
 import type { CampaignMemberView, CampaignView, GroupOutcome } from '../../services/campaigns/campaign.service.js';
 import { Playbook } from '../../domain/playbooks/playbook.js';
 import { connectionOf } from '../common/connection.js';
-import { PlaybookRunType } from '../playbooks/playbook-run.types.js';
 import { CustomerFilterInput } from '../customers/customer.types.js';
 
 registerEnumType(CampaignStatus, { name: 'CampaignStatus' });
@@ -165,7 +164,7 @@ export class CampaignMemberType implements CampaignMemberView {
   @Field()
   enrolledAt!: Date;
 
-  @Field(() => PlaybookRunType, { nullable: true, description: 'The run the campaign started (none for the holdout); fixing issues: the first topic\'s, the customer\'s playbookRuns list has all' })
+  /** Resolved by CampaignMemberResolver, with the live state when selected. */
   run!: PlaybookRun | null;
 }
 

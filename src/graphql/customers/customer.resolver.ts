@@ -3,7 +3,7 @@ import { Arg, Args, Ctx, FieldResolver, ID, Info, Int, Mutation, Query, Resolver
 import { Role } from '../../domain/auth/roles.js';
 import { ScoreKind } from '../../domain/scoring/score-kind.js';
 import type { Customer, PlaybookRun } from '../../entities/index.js';
-import type { Page } from '../../services/common/pagination.js';
+import { mapPage, type Page } from '../../services/common/pagination.js';
 import type { ScoreView } from '../../services/scores/score.service.js';
 import { Allow } from '../auth/allow.js';
 import { NestedPageArgs, pageComplexity } from '../common/connection.js';
@@ -12,7 +12,7 @@ import { InvoiceConnection } from '../billing/invoice.types.js';
 import { ComplaintConnection } from '../complaints/complaint.types.js';
 import { OrderConnection } from '../orders/order.types.js';
 import { MessageConnection } from '../messages/message.types.js';
-import { PlaybookRunConnection } from '../playbooks/playbook-run.types.js';
+import { PlaybookRunConnection, runsAsSelected, type PlaybookRunType } from '../playbooks/playbook-run.types.js';
 import { ScoreType } from '../scores/score.types.js';
 import { selectedFields } from '../common/selection.js';
 import { customerPageIncludes } from './customer-page-includes.js';
@@ -87,8 +87,11 @@ export class CustomerResolver {
     return ctx.services.scores.historyFor(customer.id, kind, last, before);
   }
 
-  @FieldResolver(() => PlaybookRunConnection, { description: 'Playbook runs, newest first', complexity: pageComplexity })
-  playbookRuns(@Root() customer: Customer, @Args() args: NestedPageArgs, @Ctx() ctx: GraphQLContext): Promise<Page<PlaybookRun>> {
-    return ctx.services.runs.forCustomer(customer.id, args);
+  @FieldResolver(() => PlaybookRunConnection, { description: 'Playbook runs, newest first; fields of their live state cost one Temporal query per run', complexity: pageComplexity })
+  async playbookRuns(@Root() customer: Customer, @Args() args: NestedPageArgs, @Ctx() ctx: GraphQLContext, @Info() info: GraphQLResolveInfo): Promise<Page<PlaybookRun | PlaybookRunType>> {
+    const page = await ctx.services.runs.forCustomer(customer.id, args);
+    const records = page.edges.map((edge) => edge.node);
+    const runs = await runsAsSelected(records, selectedFields(info, 'edges', 'node'), ctx.services.playbooks);
+    return mapPage(page, (record) => runs[records.indexOf(record)]);
   }
 }

@@ -1,10 +1,10 @@
 import 'reflect-metadata';
 import { SafeIntResolver } from 'graphql-scalars';
 import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
-import { PlaybookRunStatus } from '../../entities/index.js';
+import { PlaybookRunStatus, type PlaybookRun } from '../../entities/index.js';
 import { connectionOf } from '../common/connection.js';
 import { Playbook } from '../../domain/playbooks/playbook.js';
-import type { PlaybookRunView } from '../../services/playbooks/playbook.service.js';
+import type { PlaybookRunView, PlaybookService } from '../../services/playbooks/playbook.service.js';
 import type { FairReminderState } from '../../domain/playbooks/fair-reminder.js';
 import type { FixIssueState } from '../../domain/playbooks/fix-issue.js';
 import type { AccountReviewState } from '../../domain/playbooks/account-review.js';
@@ -117,6 +117,15 @@ export class PlaybookRunType {
       finishedAt: record?.finishedAt ?? null,
     };
   }
+}
+
+/** What a run's database record answers (its step through a resolver of its own); every other field is the workflow's live state. */
+const RECORD_FIELDS = new Set(['__typename', 'workflowId', 'playbook', 'customerId', 'status', 'outcome', 'startedAt', 'finishedAt', 'step']);
+
+/** Runs read from the database, with their live state when the client selected a field of it: then one Temporal query per run. */
+export async function runsAsSelected(records: PlaybookRun[], fields: readonly string[], playbooks: PlaybookService): Promise<(PlaybookRun | PlaybookRunType)[]> {
+  if (fields.every((field) => RECORD_FIELDS.has(field))) return records;
+  return Promise.all(records.map(async (record) => PlaybookRunType.from(await playbooks.withLiveState(record))));
 }
 
 export const PlaybookRunConnection = connectionOf(PlaybookRunType, 'PlaybookRun');

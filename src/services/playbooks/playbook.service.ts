@@ -208,6 +208,11 @@ export class PlaybookService {
     return { workflowId, playbook: record.playbook, customerId: record.customer.id, record, state: null };
   }
 
+  /** A run's database record with its live state, for lists that show where each run stands. */
+  async withLiveState(record: PlaybookRun): Promise<PlaybookRunView> {
+    return { workflowId: record.workflowId, playbook: record.playbook, customerId: record.customer.id, record, state: await this.liveState(record.workflowId) };
+  }
+
   /** The live state of any playbook run (every playbook answers the same `state` query); null when unknown. */
   liveState(workflowId: string): Promise<PlaybookRunState | null> {
     return this.engine.runState(workflowId);
