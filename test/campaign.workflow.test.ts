@@ -247,4 +247,12 @@ it('enrols only the loss-making accounts of a segment into account reviews, and 
   );
   expect(runs.filter((m) => m.group === 'holdout' && m.runs > 0)).toEqual([]);
   expect((await stack.temporal.client.workflow.count(`CampaignId = "${fix.id}" AND Playbook = "fix-issue"`)).count).toBe(fix.preview.messages);
+
+  // The groups compared on what these playbooks should move: profitability (all enrolled reviews were loss-making), complaints since enrolment.
+  for (const group of (await campaign(review.id)).outcome) expect(group.meanProfitabilityMinor).toBeLessThan(0);
+  const [again] = await rows(sql<{ customer_id: string }>`select customer_id from campaign_member where campaign_id = ${fix.id}::uuid and "group" = 'treated' order by customer_id limit 1`);
+  await rows(sql`insert into complaint (id, customer_id, topic, severity, opened_at, created_at) values (gen_random_uuid(), ${again.customer_id}::uuid, 'late-delivery', 'low', now(), now())`);
+  const fixOutcome = (await campaign(fix.id)).outcome;
+  expect(fixOutcome.find((o) => o.group === 'Treated')!.complainedAgain).toBe(1);
+  expect(fixOutcome.find((o) => o.group === 'Holdout')?.complainedAgain ?? 0).toBe(0);
 }, 180_000);

@@ -69,6 +69,12 @@ export class CampaignGroupOutcomeType {
   @Field(() => Float, { nullable: true, description: 'Share of them paid by their due day' })
   onTimePaymentRate!: number | null;
 
+  @Field(() => Int, { description: 'Members who complained again after enrolment (fixing issues should lower it)' })
+  complainedAgain!: number;
+
+  @Field(() => Float, { nullable: true, description: 'Mean current profitability of the scored members, minor units (account reviews should raise it); null if none is scored' })
+  meanProfitabilityMinor!: number | null;
+
   static from(o: GroupOutcome): CampaignGroupOutcomeType {
     return {
       ...o,

@@ -2,6 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql } from 'kysely';
 import { campaignPlaybook, campaignPlaybooks, MAX_HOLDOUT_PERCENT, type CampaignPolicy, type CampaignProgress } from '../../domain/campaigns/campaign.js';
 import { isUuid } from '../../domain/ids.js';
+import { ScoreKind } from '../../domain/scoring/score-kind.js';
 import { Campaign, CampaignMember, CampaignStatus, PlaybookRun, type CampaignGroup } from '../../entities/index.js';
 import type { AuditService } from '../audit/audit.service.js';
 import { assertPageSize, decodeCursor, encodeCursor, PaginationException, PaginationExceptionCode, toPage, type Page, type PageArgs } from '../common/pagination.js';
@@ -30,6 +31,10 @@ export interface GroupOutcome {
   /** Invoices due since enrolment, and how many of them were paid by their due day. */
   invoicesDue: number;
   invoicesPaidOnTime: number;
+  /** Members who complained again after they were enrolled (what fixing issues should lower). */
+  complainedAgain: number;
+  /** Mean current profitability of the scored members, minor units (what account reviews should raise); null if none is scored. */
+  meanProfitabilityMinor: number | null;
 }
 
 /** One enrolled customer, in enrolment order, with the run the campaign started for them (null for the holdout). */
@@ -157,16 +162,18 @@ export class CampaignService {
     return toPage(views, args.first, () => this.em.count(CampaignMember, where), (m) => encodeCursor(tag, [m.customerId]), Boolean(args.after));
   }
 
-  /** Treated against holdout since enrolment: did they stay, buy, pay on time? */
+  /** Treated against holdout since enrolment: did they stay, buy, pay on time, complain again; how profitable are they now? */
   async outcome(id: string): Promise<GroupOutcome[]> {
-    const { rows } = await sql<{ group: 'treated' | 'holdout'; members: number; retained: number; revenue: string; due: number; on_time: number }>`
+    const { rows } = await sql<{ group: 'treated' | 'holdout'; members: number; retained: number; revenue: string; due: number; on_time: number; complained: number; profitability: number | null }>`
       select m."group", count(*)::int as members,
              count(*) filter (where exists (select 1 from customer_order o where o.customer_id = m.customer_id and o.ordered_at > m.enrolled_at))::int as retained,
              coalesce(sum((select sum(o.amount_minor) from customer_order o where o.customer_id = m.customer_id and o.ordered_at > m.enrolled_at)), 0) as revenue,
              coalesce(sum((select count(*) from invoice i where i.customer_id = m.customer_id and i.due_at > m.enrolled_at::date and i.due_at <= current_date)), 0)::int as due,
-             coalesce(sum((select count(*) from invoice i where i.customer_id = m.customer_id and i.due_at > m.enrolled_at::date and i.due_at <= current_date and i.paid_at <= i.due_at)), 0)::int as on_time
+             coalesce(sum((select count(*) from invoice i where i.customer_id = m.customer_id and i.due_at > m.enrolled_at::date and i.due_at <= current_date and i.paid_at <= i.due_at)), 0)::int as on_time,
+             count(*) filter (where exists (select 1 from complaint k where k.customer_id = m.customer_id and k.opened_at > m.enrolled_at))::int as complained,
+             avg((select s.value from current_score s where s.customer_id = m.customer_id and s.kind = ${ScoreKind.Profitability}))::double precision as profitability
         from campaign_member m where m.campaign_id = ${id}::uuid group by m."group" order by m."group" desc`.execute(this.em.getKysely());
-    return rows.map((r) => ({ group: r.group, members: r.members, retained: r.retained, revenueMinor: Number(r.revenue), invoicesDue: r.due, invoicesPaidOnTime: r.on_time }));
+    return rows.map((r) => ({ group: r.group, members: r.members, retained: r.retained, revenueMinor: Number(r.revenue), invoicesDue: r.due, invoicesPaidOnTime: r.on_time, complainedAgain: r.complained, meanProfitabilityMinor: r.profitability }));
   }
 
   private async steer(id: string, actor: string, action: 'pause' | 'resume' | 'cancel', signal: (engine: CampaignEngine) => Promise<boolean>): Promise<CampaignView> {
