@@ -190,6 +190,9 @@ it('enrols only the loss-making accounts of a segment into account reviews, and 
   await stack.gql(LaunchCampaignDocument, { id: review.id }, Role.Marketer);
   const reviewed = await eventually(() => campaign(review.id), (c) => c.status === 'Completed');
   expect(reviewed.progress).toMatchObject({ status: 'Completed', enrolled: base.loss_making, treated: review.preview.treated, runsStarted: review.preview.treated });
+  // Operators see in the Temporal UI which campaign and playbook a run is.
+  const described = await stack.temporal.client.workflow.getHandle(campaignWorkflowId(review.id)).describe();
+  expect(await described.staticSummary()).toBe('Campaign "Review loss-making accounts": account-review for a segment');
   // Nobody profitable entered; each treated member has its review, tagged with the campaign, the holdout none.
   const reviewMembers = await rows(sql<{ customer_id: string; group: string; loss_making: boolean; runs: number }>`
     select m.customer_id, m."group", ${band('profitability', 'loss-making')} as loss_making,

@@ -15,7 +15,7 @@ export class TemporalCampaignEngine implements CampaignEngine {
     private readonly callTimeoutMs = 5_000,
   ) {}
 
-  start(campaignId: string, policy: CampaignPolicy): Promise<{ workflowId: string }> {
+  start({ id: campaignId, name, playbook }: { id: string; name: string; playbook: string }, policy: CampaignPolicy): Promise<{ workflowId: string }> {
     return this.reachable(async () => {
       const workflowId = campaignWorkflowId(campaignId);
       try {
@@ -25,8 +25,9 @@ export class TemporalCampaignEngine implements CampaignEngine {
           args: [{ campaignId, policy }],
           workflowIdConflictPolicy: 'USE_EXISTING',
           workflowIdReusePolicy: 'REJECT_DUPLICATE',
-          staticSummary: `Campaign ${campaignId}`,
-          staticDetails: `Enrols the segment ${policy.pageSize} customers every ${Math.round(policy.pageIntervalMs / 1000)} s, keeping a random holdout; signals pause, resume, cancel (policy v${policy.version}).`,
+          // The marketer's campaign name and the playbook: no customer data.
+          staticSummary: `Campaign "${name}": ${playbook} for a segment`,
+          staticDetails: `Enrols the segment into ${playbook} runs (search CampaignId = "${campaignId}"), ${policy.pageSize} customers every ${Math.round(policy.pageIntervalMs / 1000)} s, keeping a random holdout; signals pause, resume, cancel (policy v${policy.version}).`,
         });
       } catch (error) {
         if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;

@@ -3,7 +3,7 @@ import type { CampaignPolicy, CampaignProgress } from '../../domain/campaigns/ca
 /** What the campaign service needs from the durable workflow engine (Temporal, in src/temporal/). */
 export interface CampaignEngine {
   /** Starts the campaign's enrolment run; a second call joins the run already going. */
-  start(campaignId: string, policy: CampaignPolicy): Promise<{ workflowId: string }>;
+  start(campaign: { id: string; name: string; playbook: string }, policy: CampaignPolicy): Promise<{ workflowId: string }>;
   /** Live progress; null when no run exists. */
   progress(campaignId: string): Promise<CampaignProgress | null>;
   /** False when no run is going. */

@@ -105,7 +105,7 @@ export class CampaignService {
     if (campaign.status === CampaignStatus.Completed || campaign.status === CampaignStatus.Cancelled) {
       throw new CampaignException(CampaignExceptionCode.WrongState, `Campaign ${id} has ${campaign.status}`, { id, status: campaign.status });
     }
-    await this.engine.start(id, this.policy);
+    await this.engine.start(campaign, this.policy);
     if (campaign.status === CampaignStatus.Draft) {
       await this.em.transactional(async (em) => {
         // The run records its status as it moves; this shows the launch at once, unless the run got further first.
