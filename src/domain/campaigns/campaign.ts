@@ -22,7 +22,7 @@ export const campaignPolicy: CampaignPolicy = { version: 1, pageSize: 100, pageI
 
 /** What a campaign needs to know of a playbook it launches. */
 export interface CampaignPlaybook {
-  /** Messages one run sends the customer first (the preview counts them); marketing ones reach only customers with consent. */
+  /** Messages one run sends the customer first, at most (the preview counts them); marketing ones reach only customers with consent. */
   messagesPerRun: number;
   marketing: boolean;
   /**
@@ -39,7 +39,7 @@ export interface CampaignPlaybook {
 export const campaignPlaybooks: Partial<Record<PlaybookName, CampaignPlaybook>> = {
   [Playbook.Appreciation]: { messagesPerRun: 1, marketing: true, requires: null, runsPerCustomer: null },
   [Playbook.WelcomeCheck]: { messagesPerRun: 0, marketing: false, requires: null, runsPerCustomer: null },
-  // The proposal of a cheaper service concept or a fitting offer (when one fits).
+  // The proposal of a cheaper service concept or a fitting offer, when one fits.
   [Playbook.AccountReview]: { messagesPerRun: 1, marketing: false, requires: { kind: ScoreKind.Profitability, bands: ['loss-making'] }, runsPerCustomer: null },
   // "We are working on it", once per persistent topic.
   [Playbook.FixIssue]: { messagesPerRun: 1, marketing: false, requires: { kind: ScoreKind.PersistentIssue, bands: ['persistent'] }, runsPerCustomer: ScoreKind.PersistentIssue },

@@ -105,7 +105,7 @@ export class CampaignPreviewType {
   @Field(() => Int)
   holdout!: number;
 
-  @Field(() => Int, { description: 'Messages the treated customers would be sent first (marketing only with consent; fixing issues: one per persistent topic)' })
+  @Field(() => Int, { description: 'Messages the treated customers would be sent first, at most (marketing only with consent; an account review proposes when a cheaper tier or an offer fits; fixing issues: one per persistent topic)' })
   messages!: number;
 
   @Field(() => [CampaignPreviewCustomerType], { description: 'The first treated customers' })
