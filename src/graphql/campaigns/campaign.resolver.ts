@@ -72,7 +72,7 @@ export class CampaignResolver {
     return ctx.services.campaigns.members(campaign.id, group ?? null, args);
   }
 
-  @FieldResolver(() => [CampaignGroupOutcomeType], { description: 'Treated against holdout since enrolment: retention, revenue, on-time payment' })
+  @FieldResolver(() => [CampaignGroupOutcomeType], { description: 'Treated against holdout since enrolment: retention, revenue, on-time payment, complaints, profitability now' })
   async outcome(@Root() campaign: CampaignType, @Ctx() ctx: GraphQLContext): Promise<CampaignGroupOutcomeType[]> {
     return (await ctx.services.campaigns.outcome(campaign.id)).map(CampaignGroupOutcomeType.from);
   }
