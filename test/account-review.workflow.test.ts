@@ -5,7 +5,7 @@ import { triggerPolicy } from '../src/domain/playbooks/triggers.js';
 import { seconds } from '../src/domain/policies/duration.js';
 import { CostEntry, CostKind, Customer, CustomerExport, CustomerStatus, Offer, OfferAudience, Order, PlaybookRun, ScoreSnapshot, ServiceTier } from '../src/entities/index.js';
 import type { accountReview, playbookTriggers } from '../workflows/index.js';
-import { AccountReviewDocument, AnswerAccountProposalDocument, DecideOffboardingDocument, StartAccountReviewDocument } from './__generated__/graphql.js';
+import { AccountReviewDocument, AnswerAccountProposalDocument, DecideOffboardingDocument, RunningPlaybookRunsDocument, StartAccountReviewDocument } from './__generated__/graphql.js';
 import { eventually } from './support/eventually.js';
 import { recordHistory } from './support/histories.js';
 import { startTestStack, type TestStack } from './support/stack.js';
@@ -51,6 +51,12 @@ it('proposes a cheaper tier first, and offboards a still loss-making account onl
 
   // The tier change does not remove last year's support costs: still loss-making at the review.
   const awaiting = await eventually(() => review(customerId), (s) => s?.step === 'awaiting-approval');
+  // An admin's inbox: the reviews waiting for an offboarding decision, found by their step.
+  const inbox = await eventually(
+    () => stack.gql(RunningPlaybookRunsDocument, { filter: { playbook: 'AccountReview', step: 'awaiting-approval' } }, Role.Viewer),
+    (r) => r.data?.runningPlaybookRuns.edges.some((e) => e.node.workflowId === workflowId) ?? false,
+  );
+  expect(inbox.data!.runningPlaybookRuns.edges.find((e) => e.node.workflowId === workflowId)!.node).toMatchObject({ customerId, step: 'awaiting-approval', status: 'Running' });
   expect(awaiting).toMatchObject({ answer: 'accepted', offboardingApproved: null });
   expect(await stack.orm.em.fork().findOneOrFail(Customer, { id: customerId })).toMatchObject({ serviceTier: 'basic', status: 'active' });
 

@@ -11,11 +11,13 @@ import {
   LaunchCampaignDocument,
   PauseCampaignDocument,
   ResumeCampaignDocument,
+  RunningPlaybookRunsDocument,
   ScoringRunDocument,
   StartRescoreDocument,
   type CampaignMembersQuery,
   type CampaignMembersQueryVariables,
   type Playbook,
+  type RunningPlaybookRunsFilterInput,
 } from './__generated__/graphql.js';
 import { recordHistory } from './support/histories.js';
 import { eventually as eventuallyWithin } from './support/eventually.js';
@@ -164,7 +166,7 @@ it('sends every treated customer exactly one message while the worker is killed 
   expect(await expectExactlyOnce(draft.id)).toEqual({ treated: draft.preview.treated, holdout: draft.preview.holdout });
 }, 300_000);
 
-it('enrols only the loss-making accounts of a segment into account reviews, and its persistent issues into one fix per topic', async () => {
+it('enrols only the loss-making accounts of a segment into account reviews (listed by member and found by their tags), and its persistent issues into one fix per topic', async () => {
   // Ten more customers with the same complaint three times this month, the first four with two such topics.
   await rows(sql`
     insert into complaint (id, customer_id, topic, severity, opened_at, created_at)
@@ -229,6 +231,28 @@ it('enrols only the loss-making accounts of a segment into account reviews, and 
   // What each waiting review proposed, from its workflow's live state.
   for (const run of treatedRuns.filter((r) => r!.step === 'awaiting-answer')) expect(run!.proposal).toMatch(/^(tier-change|offer): /);
   expect(listed.filter((m) => m.group === 'Holdout').map((m) => m.run)).toEqual(Array(review.preview.holdout).fill(null));
+  // Runs under way, found by their tags as in the Temporal UI: this campaign's reviews, two at a time, then those waiting for an answer.
+  const search = (filter: RunningPlaybookRunsFilterInput, page: { first: number; after?: string | null } = { first: 100 }) =>
+    stack.gql(RunningPlaybookRunsDocument, { filter, ...page }, Role.Viewer).then((r) => {
+      expect(r.errors).toBeUndefined();
+      return r.data!.runningPlaybookRuns;
+    });
+  const ofCampaign = { playbook: 'AccountReview', campaignId: review.id } as const;
+  await eventually(() => search(ofCampaign), (found) => found.totalCount === review.preview.treated && found.edges.every((e) => waiting.test(e.node.step ?? '')));
+  const searched: string[] = [];
+  for (let after: string | null = null; ; ) {
+    const page: Awaited<ReturnType<typeof search>> = await search(ofCampaign, { first: 2, after });
+    for (const { node } of page.edges) expect(node).toMatchObject({ playbook: 'AccountReview', status: 'Running', step: expect.stringMatching(waiting), deadline: expect.any(String) });
+    searched.push(...page.edges.map((e) => e.node.workflowId));
+    if (!page.pageInfo.hasNextPage) break;
+    after = page.pageInfo.endCursor;
+  }
+  expect(searched.sort()).toEqual(treatedRuns.map((r) => r!.workflowId).sort());
+  const answering = treatedRuns.filter((r) => r!.step === 'awaiting-answer').length;
+  expect((await search({ ...ofCampaign, step: 'awaiting-answer' })).totalCount).toBe(answering);
+  const refused = await stack.gql(RunningPlaybookRunsDocument, { filter: { step: 'x" OR Playbook != "' } }, Role.Viewer);
+  expect(refused.errors![0].extensions).toMatchObject({ code: 'VALIDATION', field: 'filter.step' });
+
   const holdout = await members(review.id, { group: 'Holdout', first: 50 });
   expect(holdout.data!.campaign!.members.totalCount).toBe(review.preview.holdout);
   expect((await members(review.id, { first: 2, after: 'bm90IGEgY3Vyc29y' })).errors![0].extensions).toMatchObject({ code: 'VALIDATION' });

@@ -5,7 +5,8 @@ import { APPRECIATION, appreciationWorkflowId, type AppreciationPolicy } from '.
 import { FAIR_REMINDER, fairReminderWorkflowId, type FairReminderPolicy } from '../domain/playbooks/fair-reminder.js';
 import { FIX_ISSUE, fixIssueWorkflowId, type FixIssuePolicy, type FixIssueState } from '../domain/playbooks/fix-issue.js';
 import { welcomeCheckWorkflowId, WELCOME_CHECK, type WelcomeCheckPolicy, type WelcomeCheckState } from '../domain/playbooks/welcome-check.js';
-import type { PlaybookEngine, RunTags } from '../services/playbooks/playbook-engine.js';
+import { Playbook } from '../domain/playbooks/playbook.js';
+import type { FoundRun, PlaybookEngine, RunSearch, RunTags } from '../services/playbooks/playbook-engine.js';
 import { PlaybookException, PlaybookExceptionCode } from '../services/playbooks/playbook.exception.js';
 import { accountReviewStateQuery, decideOffboardingUpdate, proposalAnsweredSignal } from '../../workflows/account-review.workflow.js';
 import { paymentReceivedSignal } from '../../workflows/fair-reminder.workflow.js';
@@ -130,6 +131,23 @@ export class TemporalPlaybookEngine implements PlaybookEngine {
     return this.query(workflowId, anyPlaybookStateQuery);
   }
 
+  findRunning(search: RunSearch, offset: number, limit: number): Promise<FoundRun[]> {
+    return this.reachable(async () => {
+      const found: FoundRun[] = [];
+      let position = 0;
+      for await (const run of this.client.workflow.list({ query: runningRunsQuery(search), pageSize: Math.min(offset + limit, 1000) })) {
+        if (position++ < offset) continue;
+        found.push({ workflowId: run.workflowId, playbook: run.typedSearchAttributes.get(PlaybookKey) ?? '', customerId: run.typedSearchAttributes.get(CustomerIdKey) ?? '' });
+        if (found.length === limit) break;
+      }
+      return found;
+    });
+  }
+
+  countRunning(search: RunSearch): Promise<number> {
+    return this.reachable(async () => (await this.client.workflow.count(runningRunsQuery(search))).count);
+  }
+
   cancelRun(workflowId: string): Promise<boolean> {
     return this.reachable(() => cancelIfRunning(this.client, workflowId));
   }
@@ -179,4 +197,22 @@ export class TemporalPlaybookEngine implements PlaybookEngine {
   private reachable<T>(call: () => Promise<T>): Promise<T> {
     return withinDeadline(this.client, this.callTimeoutMs, call, () => new PlaybookException(PlaybookExceptionCode.EngineUnavailable, 'The playbook engine (Temporal) cannot be reached; try again shortly', {}));
   }
+}
+
+/** The search-index query for running playbook runs with these tags; values are IDs and lowercase keys (checked by the service), quoted. */
+function runningRunsQuery(search: RunSearch): string {
+  const quoted = (value: string) => {
+    if (!/^[\w.:-]+$/.test(value)) throw new PlaybookException(PlaybookExceptionCode.InvalidInput, `"${value}" cannot be searched for`, { value });
+    return `"${value}"`;
+  };
+  const parts = ['ExecutionStatus = "Running"', search.playbook ? `${PlaybookKey.name} = ${quoted(search.playbook)}` : `${PlaybookKey.name} IN (${Object.values(Playbook).map(quoted).join(', ')})`];
+  const tags = [
+    [PlaybookStepKey, search.step],
+    [CustomerIdKey, search.customerId],
+    [CampaignIdKey, search.campaignId],
+    [RiskBandKey, search.riskBand],
+    [LoyaltyBandKey, search.loyaltyBand],
+  ] as const;
+  for (const [key, value] of tags) if (value) parts.push(`${key.name} = ${quoted(value)}`);
+  return parts.join(' AND ');
 }

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { SafeIntResolver } from 'graphql-scalars';
-import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { PlaybookRunStatus, type PlaybookRun } from '../../entities/index.js';
 import { connectionOf } from '../common/connection.js';
 import { Playbook } from '../../domain/playbooks/playbook.js';
@@ -117,6 +117,27 @@ export class PlaybookRunType {
       finishedAt: record?.finishedAt ?? null,
     };
   }
+}
+
+@InputType({ description: 'Tags of runs under way, as operators search them in the Temporal UI; each one given must match' })
+export class RunningPlaybookRunsFilterInput {
+  @Field(() => Playbook, { nullable: true })
+  playbook?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'The step a run is at, e.g. awaiting-approval (account reviews waiting for an offboarding decision)' })
+  step?: string | null;
+
+  @Field(() => ID, { nullable: true })
+  customerId?: string | null;
+
+  @Field(() => ID, { nullable: true, description: 'Runs a campaign started' })
+  campaignId?: string | null;
+
+  @Field(() => String, { nullable: true, description: "The customer's churn-risk band when the run started" })
+  riskBand?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Fair reminders: the payment-loyalty band the run follows' })
+  loyaltyBand?: string | null;
 }
 
 /** What a run's database record answers (its step through a resolver of its own); every other field is the workflow's live state. */

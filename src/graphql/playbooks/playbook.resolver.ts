@@ -1,12 +1,27 @@
-import { Arg, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { Role } from '../../domain/auth/roles.js';
 import type { PlaybookRun } from '../../entities/index.js';
 import { Allow } from '../auth/allow.js';
 import type { GraphQLContext } from '../context.js';
-import { PlaybookRunType } from './playbook-run.types.js';
+import { mapPage } from '../../services/common/pagination.js';
+import { PageArgs, pageComplexity } from '../common/connection.js';
+import { PlaybookRunConnection, PlaybookRunType, RunningPlaybookRunsFilterInput } from './playbook-run.types.js';
 
 @Resolver(() => PlaybookRunType)
 export class PlaybookResolver {
+  @Allow(Role.Viewer)
+  @Query(() => PlaybookRunConnection, {
+    description: "Runs under way, newest first, by their tags, each with its live state (one Temporal query per run): e.g. account reviews awaiting an offboarding decision. From Temporal's search index, which is eventually consistent; pages go by position",
+    complexity: pageComplexity,
+  })
+  async runningPlaybookRuns(
+    @Arg('filter', () => RunningPlaybookRunsFilterInput, { nullable: true }) filter: RunningPlaybookRunsFilterInput | null,
+    @Args() args: PageArgs,
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<PlaybookRunConnection> {
+    return mapPage(await ctx.services.playbooks.running(filter ?? {}, args), PlaybookRunType.from);
+  }
+
   @Allow(Role.Viewer)
   @Query(() => PlaybookRunType, { nullable: true, description: "The customer's welcome check, or null if none was started" })
   async welcomeCheck(@Arg('customerId', () => ID) customerId: string, @Ctx() ctx: GraphQLContext): Promise<PlaybookRunType | null> {

@@ -12,6 +12,23 @@ export interface RunTags {
   campaignId?: string | null;
 }
 
+/** The tags runs are searched by (the search attributes operators use in the Temporal UI); each one given must match. */
+export interface RunSearch {
+  playbook?: string | null;
+  step?: string | null;
+  customerId?: string | null;
+  campaignId?: string | null;
+  riskBand?: string | null;
+  loyaltyBand?: string | null;
+}
+
+/** A running run as the engine's search index knows it. */
+export interface FoundRun {
+  workflowId: string;
+  playbook: string;
+  customerId: string;
+}
+
 /**
  * What the playbook service needs from a durable workflow engine. The Temporal
  * implementation lives in src/temporal/; services never see Temporal types.
@@ -48,6 +65,10 @@ export interface PlaybookEngine {
 
   /** Asks a run to stop (Temporal cancellation; the run records the outcome); false when it is not running. */
   cancelRun(workflowId: string): Promise<boolean>;
+
+  /** Runs under way that match, newest first, from position `offset`, at most `limit` (the engine's search index: eventually consistent). */
+  findRunning(search: RunSearch, offset: number, limit: number): Promise<FoundRun[]>;
+  countRunning(search: RunSearch): Promise<number>;
 
   /** Step, outcome and deadline of any playbook run (they all answer the \`state\` query); null when unknown. */
   runState(workflowId: string): Promise<{ step: string; outcome: string | null; deadline: string | null; policyVersion: number } | null>;

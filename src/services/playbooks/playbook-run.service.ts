@@ -59,4 +59,10 @@ export class PlaybookRunService {
   findByWorkflowId(workflowId: string): Promise<PlaybookRun | null> {
     return this.em.findOne(PlaybookRun, { workflowId });
   }
+
+  /** The records of these runs, by workflow ID (a run started a moment ago may have none yet). */
+  async findByWorkflowIds(workflowIds: string[]): Promise<Map<string, PlaybookRun>> {
+    const records = workflowIds.length ? await this.em.find(PlaybookRun, { workflowId: { $in: workflowIds } }) : [];
+    return new Map(records.map((record) => [record.workflowId, record]));
+  }
 }

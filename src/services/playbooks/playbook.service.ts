@@ -1,5 +1,8 @@
 import { campaignPolicy, type CampaignPolicy } from '../../domain/campaigns/campaign.js';
 import { isTopicKey } from '../../domain/complaints/topic.js';
+import { isUuid } from '../../domain/ids.js';
+import { Playbook } from '../../domain/playbooks/playbook.js';
+import { assertPageSize, decodeCursor, encodeCursor, PaginationException, PaginationExceptionCode, toPage, type Page, type PageArgs } from '../common/pagination.js';
 import { APPRECIATION, appreciationPolicy, appreciationWorkflowId, type AppreciationPolicy } from '../../domain/playbooks/appreciation.js';
 import { ACCOUNT_REVIEW, accountReviewPolicy, accountReviewWorkflowId, type AccountReviewPolicy } from '../../domain/playbooks/account-review.js';
 import { FAIR_REMINDER, fairReminderPolicy, fairReminderWorkflowId, type FairReminderPolicy } from '../../domain/playbooks/fair-reminder.js';
@@ -9,7 +12,7 @@ import { BillingException, BillingExceptionCode } from '../billing/billing.excep
 import type { InvoiceService } from '../billing/invoice.service.js';
 import { PlaybookRunStatus, type PlaybookRun } from '../../entities/index.js';
 import type { CustomerService } from '../customers/customer.service.js';
-import type { PlaybookEngine, RunTags } from './playbook-engine.js';
+import type { PlaybookEngine, RunSearch, RunTags } from './playbook-engine.js';
 import { ScoreKind } from '../../domain/scoring/score-kind.js';
 import type { ScoreService } from '../scores/score.service.js';
 import { PlaybookException, PlaybookExceptionCode } from './playbook.exception.js';
@@ -208,6 +211,27 @@ export class PlaybookService {
     return { workflowId, playbook: record.playbook, customerId: record.customer.id, record, state: null };
   }
 
+  /**
+   * Runs under way that carry these tags (as operators search in the Temporal UI), newest
+   * first, each with its record and live state: e.g. the account reviews awaiting an
+   * offboarding decision. The engine's search index is eventually consistent, and pages go
+   * by position, so a run that moved on meanwhile may be skipped or shown twice.
+   */
+  async running(search: RunSearch, args: PageArgs): Promise<Page<PlaybookRunView>> {
+    assertPageSize(args.first);
+    assertRunSearch(search);
+    const tag = 'running-runs';
+    const offset = args.after ? decodeCursor(tag, args.after, 1)[0] : 0;
+    if (!(typeof offset === 'number' && Number.isInteger(offset) && offset >= 0)) throw new PaginationException(PaginationExceptionCode.InvalidCursor, 'after is not a cursor of this list', { after: args.after });
+    const found = await this.engine.findRunning(search, offset, args.first + 1);
+    const records = await this.runs.findByWorkflowIds(found.map((run) => run.workflowId));
+    // (The one beyond the page only says there is a next page: no state asked for it.)
+    const views = await Promise.all(
+      found.map(async ({ workflowId, playbook, customerId }, i) => ({ workflowId, playbook, customerId, record: records.get(workflowId) ?? null, state: i < args.first ? await this.liveState(workflowId) : null })),
+    );
+    return toPage(views, args.first, () => this.engine.countRunning(search), (view) => encodeCursor(tag, [offset + views.indexOf(view) + 1]), offset > 0);
+  }
+
   /** A run's database record with its live state, for lists that show where each run stands. */
   async withLiveState(record: PlaybookRun): Promise<PlaybookRunView> {
     return { workflowId: record.workflowId, playbook: record.playbook, customerId: record.customer.id, record, state: await this.liveState(record.workflowId) };
@@ -233,6 +257,20 @@ export class PlaybookService {
   private async runView(playbook: string, customerId: string, workflowId: string): Promise<PlaybookRunView> {
     const [record, state] = await Promise.all([this.runs.findByWorkflowId(workflowId), this.liveState(workflowId)]);
     return { workflowId, playbook, customerId, record, state };
+  }
+}
+
+/** Search values are IDs, playbook names and lowercase keys (steps and bands), nothing that could change the search. */
+function assertRunSearch(search: RunSearch): void {
+  const invalid = (field: string, message: string) => new PlaybookException(PlaybookExceptionCode.InvalidInput, message, { field: `filter.${field}` });
+  if (search.playbook && !(Object.values(Playbook) as string[]).includes(search.playbook)) throw invalid('playbook', `"${search.playbook}" is not a playbook`);
+  for (const field of ['customerId', 'campaignId'] as const) {
+    const id = search[field];
+    if (id && !isUuid(id)) throw invalid(field, `"${id}" is not an ID`);
+  }
+  for (const field of ['step', 'riskBand', 'loyaltyBand'] as const) {
+    const key = search[field];
+    if (key && !/^[a-z][a-z0-9-]*$/.test(key)) throw invalid(field, `"${key}" is not a ${field === 'step' ? 'step' : 'band'} (lowercase words joined by hyphens)`);
   }
 }
 
