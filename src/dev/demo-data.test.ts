@@ -1,3 +1,4 @@
+import { persistentIssues } from '../domain/scoring/persistent-issue.js';
 import { demoCustomer, demoCustomers, seededRandom, type DemoCustomer } from './demo-data.js';
 
 const asOf = new Date('2026-11-01T00:00:00Z');
@@ -43,14 +44,16 @@ describe('demo data', () => {
     }
   });
 
-  it('gives persistent-issue customers 3+ complaints on one topic within a year', () => {
+  it('gives persistent-issue customers 3+ complaints on one topic in the last 80 days: a persistent issue to the scoring model', () => {
     for (const c of byPersona('persistent-issue')) {
       const topics = new Set(c.complaints.map((k) => k.topic));
       expect(topics.size).toBe(1);
       expect(c.complaints.length).toBeGreaterThanOrEqual(3);
-      const times = c.complaints.map((k) => k.openedAt.getTime());
-      expect(Math.max(...times) - Math.min(...times)).toBeLessThan(365 * DAY);
+      for (const k of c.complaints) expect(asOf.getTime() - k.openedAt.getTime()).toBeLessThanOrEqual(80 * DAY);
+      expect(persistentIssues(c.complaints, asOf).band).toBe('persistent');
     }
+    // Complaints of other customers are one-offs: no other persona is a persistent issue.
+    expect(sample.filter((c) => c.persona !== 'persistent-issue' && persistentIssues(c.complaints, asOf).band === 'persistent')).toEqual([]);
   });
 
   it('makes unprofitable accounts cost more than their margin over the last 12 months', () => {

@@ -3,7 +3,7 @@
  * - loyal (28%): buys regularly, pays every invoice on time
  * - one-late (10%): like loyal, but one invoice was paid late
  * - silent-loyal (10%): customer for 2+ years, on-time payer, never complained, buys quietly
- * - persistent-issue (8%): 3+ complaints on one topic within a year, one of them reopened
+ * - persistent-issue (8%): 3+ complaints on one topic in the last 80 days, one of them reopened
  * - unprofitable (8%): premium tier whose support time, returns and discounts exceed the margin
  * - drifting (14%): bought regularly, then stopped 4-10 months ago
  * - occasional (22%): buys now and then, pays late now and then
@@ -177,8 +177,9 @@ export function demoCustomer(index: number, options: DemoOptions): DemoCustomer 
   // Complaints: persistent issues repeat one topic within a year; silent loyal customers never complain.
   const complaintTimes: Array<[number, string]> = [];
   if (persona === 'persistent-issue') {
+    // Within the last 80 days: a persistent issue by the scoring policy's 90-day window, on the reference day and for ten days after.
     const topic = pick(TOPICS);
-    const start = Math.max(acquired, asOf - 300 * DAY);
+    const start = Math.max(acquired, asOf - 80 * DAY);
     for (let k = 0, count = 3 + Math.floor(random() * 3); k < count; k++) complaintTimes.push([start + between(0, asOf - start - DAY), topic]);
   } else if (persona !== 'silent-loyal' && random() < 0.15) {
     complaintTimes.push([acquired + between(0, asOf - acquired - DAY), pick(TOPICS)]);

@@ -118,8 +118,8 @@ export async function copyDemoData(
 }
 
 /** Loads the demo data set when the database has no customers; returns how many were written. */
-export async function loadDemoDataIfEmpty(em: EntityManager, count = 250): Promise<number> {
+export async function loadDemoDataIfEmpty(em: EntityManager, count = 250, options: Omit<DemoOptions, 'customers'> = {}): Promise<number> {
   if ((await em.count(Customer)) > 0) return 0;
-  await copyDemoData(em.config.get('clientUrl')!, { customers: count });
+  await copyDemoData(em.config.get('clientUrl')!, { ...options, customers: count });
   return count;
 }
