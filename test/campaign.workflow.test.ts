@@ -143,8 +143,10 @@ it('pauses, resumes and cancels', async () => {
   const typo = await stack.gql(CreateCampaignDocument, { input: { name: 'x', playbook: 'Appreciation', filter: { segment: ['Champion'] }, holdoutPercent: 10 } }, Role.Marketer);
   expect(typo.errors![0].extensions).toMatchObject({ code: 'VALIDATION', reason: 'CUSTOMER_INVALID_INPUT', field: 'filter.segment' });
   expect((await stack.gql(CampaignsDocument, { first: 10 }, Role.Viewer)).data!.campaigns.totalCount).toBe(before);
-  // Newest first, one page at a time, as the whole list.
-  const all = (await stack.gql(CampaignsDocument, { first: 10 }, Role.Viewer)).data!.campaigns.edges.map((e) => e.node.id);
+  // Newest first, one page at a time, as the whole list; each with its run's progress.
+  const listed = (await stack.gql(CampaignsDocument, { first: 10 }, Role.Viewer)).data!.campaigns.edges.map((e) => e.node);
+  expect(listed.find((c) => c.id === draft.id)!.progress).toMatchObject({ status: 'Cancelled', enrolled: cancelled.progress!.enrolled });
+  const all = listed.map((c) => c.id);
   const first = (await stack.gql(CampaignsDocument, { first: 1 }, Role.Viewer)).data!.campaigns;
   const second = (await stack.gql(CampaignsDocument, { first: 1, after: first.pageInfo.endCursor }, Role.Viewer)).data!.campaigns;
   expect([first.edges[0].node.id, second.edges[0].node.id]).toEqual(all.slice(0, 2));

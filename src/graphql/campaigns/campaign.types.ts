@@ -141,10 +141,10 @@ export class CampaignType {
   @Field(() => Date, { nullable: true })
   finishedAt!: Date | null;
 
-  @Field(() => CampaignProgressType, { nullable: true, description: 'Live progress from the campaign run (null for a draft)' })
-  progress!: CampaignProgressType | null;
+  /** Live progress when already read (a campaign's own page); otherwise its resolver asks the run. */
+  progress?: CampaignProgressType | null;
 
-  static from({ campaign, progress }: CampaignView): CampaignType {
+  static from({ campaign, progress }: { campaign: CampaignView['campaign']; progress?: CampaignView['progress'] }): CampaignType {
     return {
       id: campaign.id,
       name: campaign.name,

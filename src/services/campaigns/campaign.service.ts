@@ -131,8 +131,12 @@ export class CampaignService {
 
   async view(id: string): Promise<CampaignView> {
     const campaign = await this.get(id);
-    const progress = campaign.status === CampaignStatus.Draft ? null : await this.engine.progress(id);
-    return { campaign, progress };
+    return { campaign, progress: await this.progressOf(campaign) };
+  }
+
+  /** Live progress from the campaign's run; null for a draft (no run yet). */
+  progressOf(campaign: { id: string; status: CampaignStatus }): Promise<CampaignProgress | null> {
+    return campaign.status === CampaignStatus.Draft ? Promise.resolve(null) : this.engine.progress(campaign.id);
   }
 
   async find(id: string): Promise<CampaignView | null> {
@@ -178,7 +182,7 @@ export class CampaignService {
 
   private async steer(id: string, actor: string, action: 'pause' | 'resume' | 'cancel', signal: (engine: CampaignEngine) => Promise<boolean>): Promise<CampaignView> {
     const campaign = await this.get(id);
-    const progress = campaign.status === CampaignStatus.Draft ? null : await this.engine.progress(id);
+    const progress = await this.progressOf(campaign);
     const allowed = { pause: ['running'], resume: ['paused'], cancel: ['running', 'paused'] }[action];
     if (!progress || !allowed.includes(progress.status) || !(await signal(this.engine))) {
       throw new CampaignException(CampaignExceptionCode.WrongState, `Campaign ${id} cannot ${action} while ${progress?.status ?? campaign.status}`, { id, status: progress?.status ?? campaign.status });
