@@ -5,7 +5,7 @@ import { triggerPolicy } from '../src/domain/playbooks/triggers.js';
 import { seconds } from '../src/domain/policies/duration.js';
 import { Complaint, ComplaintSeverity, Customer, FixCase, Invoice, PlaybookRun, ScoreSnapshot } from '../src/entities/index.js';
 import type { playbookTriggers } from '../workflows/index.js';
-import { CancelPlaybookRunDocument, CustomerPlaybookRunsDocument, CustomerPlaybookRunsLiveDocument, FixIssueDocument, ResolveIssueDocument, StartFixIssueDocument } from './__generated__/graphql.js';
+import { CancelPlaybookRunDocument, CustomerPlaybookRunsDocument, CustomerPlaybookRunsLiveDocument, RecordComplaintDocument, FixIssueDocument, ResolveIssueDocument, StartFixIssueDocument } from './__generated__/graphql.js';
 import { eventually } from './support/eventually.js';
 import { recordHistory } from './support/histories.js';
 import { startTestStack, type TestStack } from './support/stack.js';
@@ -102,6 +102,20 @@ it('is started by the trigger sweep for a persistent issue of a customer at risk
   const query = `RiskBand = "high" AND Playbook = "fix-issue" AND CustomerId = "${atRisk}"`;
   expect((await eventually(() => stack.temporal.client.workflow.count(query), (c) => c.count === 1, 15_000)).count).toBe(1);
   expect(await sweep('playbook-triggers/fix-2')).toMatchObject({ 'persistent-issue': 0 });
+}, 60_000);
+
+it('starts at once when a complaint makes an issue persistent for a customer at risk, not for one neither at risk nor valuable', async () => {
+  const atRisk = await customer('Ida', { complaints: 2, topic: 'delivery-delay', risk: 'high' });
+  const calm = await customer('Jon', { complaints: 2, topic: 'delivery-delay', risk: 'low' });
+  const record = (customerId: string) => stack.gql(RecordComplaintDocument, { input: { customerId, topic: 'delivery-delay', severity: 'High' } }, Role.Operator);
+  const runs = (customerId: string) => stack.orm.em.fork().count(PlaybookRun, { workflowId: fixIssueWorkflowId(customerId, 'delivery-delay') });
+  for (const customerId of [atRisk, calm]) expect((await record(customerId)).errors).toBeUndefined();
+  // The third complaint started the fix: no waiting for the next morning's sweep.
+  await eventually(() => state(atRisk, 'delivery-delay'), (s) => s?.step === 'awaiting-fix');
+  expect([await runs(atRisk), await runs(calm)]).toEqual([1, 0]);
+  // A fourth complaint joins the run already going.
+  expect((await record(atRisk)).errors).toBeUndefined();
+  expect(await runs(atRisk)).toBe(1);
 }, 60_000);
 
 it('refuses bad input and callers without the role', async () => {

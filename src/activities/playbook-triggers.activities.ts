@@ -3,14 +3,10 @@ import { appreciationPolicy } from '../domain/playbooks/appreciation.js';
 import type { TriggerPolicy } from '../domain/playbooks/triggers.js';
 import { defaultScoringPolicy } from '../domain/scoring/scoring-policy.js';
 import { createServices, type Engines } from '../services/index.js';
-import { PlaybookTriggerService } from '../services/playbooks/playbook-triggers.service.js';
 
 /** The trigger sweep's steps: find candidates, start their playbooks (idempotent by run ID). */
 export function createPlaybookTriggerActivities(orm: Orm, engines: Engines) {
-  const triggers = () => {
-    const em = orm.em.fork();
-    return new PlaybookTriggerService(em, createServices(em, engines).playbooks);
-  };
+  const triggers = () => createServices(orm.em.fork(), engines).triggers;
   return {
     findOverdueInvoices(input: { after: string | null; limit: number; minDaysOverdue: number }): Promise<string[]> {
       return triggers().overdueInvoices(input);

@@ -82,12 +82,12 @@ export async function createApi(deps: ApiDeps): Promise<Api> {
   });
   await apollo.start();
 
-  const reportRescoreFailure = (error: unknown, customerId: string) =>
-    logger.warn({ err: error, customerId }, 'rescoring a customer after a complaint or payment failed; the nightly rescore will bring the scores up to date');
+  const reportFollowUpFailure = (error: unknown, customerId: string) =>
+    logger.warn({ err: error, customerId }, 'a follow-up of a complaint or payment (rescoring the customer, starting a fix) failed; the nightly rescore and trigger sweep catch up');
   const contextFor = async (authorization?: string): Promise<GraphQLContext> => {
     // A wrong key fails the whole request, before any resolver runs.
     const caller = keys.verify(authorization);
-    return { caller, services: createServices(orm.em.fork(), engines, deps.policies, reportRescoreFailure) };
+    return { caller, services: createServices(orm.em.fork(), engines, deps.policies, reportFollowUpFailure) };
   };
 
   app.get('/healthz', (_req, res) => {

@@ -9,11 +9,12 @@ import { OrderService } from './orders/order.service.js';
 import type { PlaybookEngine } from './playbooks/playbook-engine.js';
 import { PlaybookRunService } from './playbooks/playbook-run.service.js';
 import { PlaybookService, defaultPolicies, type PlaybookPolicies } from './playbooks/playbook.service.js';
+import { PlaybookTriggerService } from './playbooks/playbook-triggers.service.js';
 import { defaultRescorePolicy, defaultScoringPolicy } from '../domain/scoring/scoring-policy.js';
 import type { ScoringEngine } from './scores/scoring-engine.js';
 import type { CampaignEngine } from './campaigns/campaign-engine.js';
 import { CampaignService } from './campaigns/campaign.service.js';
-import { ScoringRunService, type RescoreFailureReporter } from './scores/scoring-run.service.js';
+import { ScoringRunService, type FollowUpFailureReporter } from './scores/scoring-run.service.js';
 import { ScoringService } from './scores/scoring.service.js';
 import { ScoreService } from './scores/score.service.js';
 import { FairnessReportService } from './reports/fairness-report.service.js';
@@ -29,21 +30,24 @@ export interface Engines {
 
 /**
  * The domain services for one unit of work (one GraphQL request, one activity call);
- * `onRescoreFailed` hears of a rescore after an event that failed (the API logs it).
+ * `onFollowUpFailed` hears of a follow-up of a committed event that failed: a rescore after a
+ * complaint or payment, or a fix started by a complaint (the API logs it; the nightly runs catch up).
  */
-export function createServices(em: EntityManager, engines: Engines, policies: Partial<PlaybookPolicies> = {}, onRescoreFailed?: RescoreFailureReporter) {
+export function createServices(em: EntityManager, engines: Engines, policies: Partial<PlaybookPolicies> = {}, onFollowUpFailed?: FollowUpFailureReporter) {
   const audit = new AuditService();
   const scores = new ScoreService(em);
   const orders = new OrderService(em);
   const customers = new CustomerService(em, audit, scores, orders);
   const runs = new PlaybookRunService(em);
-  const scoringRuns = new ScoringRunService(em, defaultScoringPolicy, onRescoreFailed);
+  const scoringRuns = new ScoringRunService(em, defaultScoringPolicy, onFollowUpFailed);
   const invoices = new InvoiceService(em, audit, scoringRuns, engines.playbooks);
+  const playbooks = new PlaybookService(customers, invoices, runs, scores, engines.playbooks, { ...defaultPolicies, ...policies });
+  const triggers = new PlaybookTriggerService(em, playbooks);
   return {
     customers,
     orders,
     invoices,
-    complaints: new ComplaintService(em, audit, scoringRuns),
+    complaints: new ComplaintService(em, audit, scoringRuns, triggers, onFollowUpFailed),
     scores,
     fairness: new FairnessReportService(em),
     offers: new OfferService(em, audit),
@@ -53,7 +57,8 @@ export function createServices(em: EntityManager, engines: Engines, policies: Pa
     imports: new ImportService(em.config.get('clientUrl')!),
     runs,
     campaigns: new CampaignService(em, engines.campaigns, { ...defaultPolicies, ...policies }.campaign, audit),
-    playbooks: new PlaybookService(customers, invoices, runs, scores, engines.playbooks, { ...defaultPolicies, ...policies }),
+    playbooks,
+    triggers,
   };
 }
 

@@ -13,7 +13,10 @@ import { isTopicKey } from '../../domain/complaints/topic.js';
 import { isUuid } from '../../domain/ids.js';
 import { isCalendarDay } from '../../domain/scoring/dates.js';
 import { ScoreKind } from '../../domain/scoring/score-kind.js';
-import type { ScoringRunService } from '../scores/scoring-run.service.js';
+import { triggerPolicy } from '../../domain/playbooks/triggers.js';
+import { defaultScoringPolicy } from '../../domain/scoring/scoring-policy.js';
+import type { PlaybookTriggerService } from '../playbooks/playbook-triggers.service.js';
+import type { FollowUpFailureReporter, ScoringRunService } from '../scores/scoring-run.service.js';
 
 /** A complaint changes whether the customer has a persistent issue: rescored at once, so playbooks see it today. */
 const AFFECTED = new Set([ScoreKind.PersistentIssue]);
@@ -51,6 +54,8 @@ export class ComplaintService {
     private readonly em: EntityManager,
     private readonly audit: AuditService,
     private readonly scoring: ScoringRunService,
+    private readonly triggers: PlaybookTriggerService,
+    private readonly onFollowUpFailed: FollowUpFailureReporter = () => undefined,
   ) {
     this.pager = new ChildPager(em, Complaint, {
       tag: 'complaints',
@@ -131,7 +136,22 @@ export class ComplaintService {
       return complaint;
     });
     await this.scoring.rescoreAfterEvent(input.customerId, AFFECTED);
+    await this.fixIfPersistent(input.customerId);
     return recorded;
+  }
+
+  /**
+   * "Fixed only after they announce they leave" is what this prevents: the complaint that
+   * makes a topic persistent starts its fix now (for a customer at risk or valuable, the
+   * sweep's rule). The complaint is committed either way; a fix that cannot start now is
+   * started by the next trigger sweep.
+   */
+  private async fixIfPersistent(customerId: string): Promise<void> {
+    try {
+      await this.triggers.startFixIssuesOf(customerId, triggerPolicy, defaultScoringPolicy.persistentIssue);
+    } catch (error) {
+      this.onFollowUpFailed(error, customerId);
+    }
   }
 
   async resolve(id: string, actor: string, resolvedAt = new Date()): Promise<Complaint> {

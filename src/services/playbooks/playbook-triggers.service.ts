@@ -30,13 +30,14 @@ export class PlaybookTriggerService {
   /**
    * Customers with a persistent issue (the same topic complained about `minComplaints` times,
    * or reopened, within the window) who are at risk or valuable by their current scores, and
-   * have no fix-issue run for that topic yet; keyset by (customer, topic).
+   * have no fix-issue run for that topic yet; keyset by (customer, topic); one customer's only, if given.
    */
-  async persistentIssues(input: { after: string | null; limit: number; policy: TriggerPolicy; issue: PersistentIssuePolicy }): Promise<{ customerId: string; topic: string }[]> {
+  async persistentIssues(input: { after: string | null; limit: number; policy: TriggerPolicy; issue: PersistentIssuePolicy; customerId?: string }): Promise<{ customerId: string; topic: string }[]> {
     const [afterCustomer, afterTopic] = input.after ? (JSON.parse(input.after) as [string, string]) : [null, null];
     const { rows } = await sql<{ customer_id: string; topic: string }>`
       select cp.customer_id, cp.topic from complaint cp
        where cp.opened_at > now() - make_interval(days => ${input.issue.windowDays})
+         ${input.customerId ? sql`and cp.customer_id = ${input.customerId}::uuid` : sql``}
          ${afterCustomer ? sql`and (cp.customer_id, cp.topic) > (${afterCustomer}::uuid, ${afterTopic})` : sql``}
        group by cp.customer_id, cp.topic
       having (count(*) >= ${input.issue.minComplaints} or sum(cp.reopened_count) >= ${input.issue.minReopens})
@@ -50,6 +51,14 @@ export class PlaybookTriggerService {
 
   async startFixIssues(issues: { customerId: string; topic: string }[]): Promise<{ started: number; skipped: number }> {
     return this.startEach(issues, ({ customerId, topic }) => this.playbooks.launchFixIssue(customerId, topic));
+  }
+
+  /**
+   * A complaint was just recorded: if it made a topic persistent for a customer at risk or
+   * valuable (the sweep's own rule), the fix starts now instead of at the next sweep.
+   */
+  async startFixIssuesOf(customerId: string, policy: TriggerPolicy, issue: PersistentIssuePolicy): Promise<{ started: number; skipped: number }> {
+    return this.startFixIssues(await this.persistentIssues({ after: null, limit: 100, policy, issue, customerId }));
   }
 
   /** Active customers whose current profitability is loss-making, without a review running or finished within the cooldown. */

@@ -64,7 +64,7 @@ export class ScoringRunService {
     private readonly em: EntityManager,
     private readonly policy: ScoringPolicy,
     /** Told when a rescore after an event fails (the caller's change stands; the nightly run catches up). */
-    private readonly onRescoreFailed: RescoreFailureReporter = () => undefined,
+    private readonly onRescoreFailed: FollowUpFailureReporter = () => undefined,
   ) {
     this.toRun = rowMapper(em, ScoringRun);
   }
@@ -316,7 +316,7 @@ export class ScoringRunService {
 
 type ScoreRow = CustomerScore & { customer_id: string };
 
-export type RescoreFailureReporter = (error: unknown, customerId: string) => void;
+export type FollowUpFailureReporter = (error: unknown, customerId: string) => void;
 
 function attempt<T>(fit: () => T): T | null {
   try {
