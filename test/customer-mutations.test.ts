@@ -1,6 +1,6 @@
-import { AuditEntry, Complaint, Customer, Invoice, Payment } from '../src/entities/index.js';
+import { AuditEntry, Complaint, Customer, Invoice, MessageChannel, MessagePurpose, OutboxMessage, Payment } from '../src/entities/index.js';
 import { Role } from '../src/domain/auth/roles.js';
-import { CustomerDocument, RecordComplaintDocument, RecordPaymentDocument, ResolveComplaintDocument, UpdateCustomerDocument } from './__generated__/graphql.js';
+import { CustomerDocument, OptOutDocument, RecordComplaintDocument, RecordPaymentDocument, ResolveComplaintDocument, UpdateCustomerDocument } from './__generated__/graphql.js';
 import { startTestStack, testKeys, type TestStack } from './support/stack.js';
 
 /** Every mutation with every role, its error codes, and its audit trail. */
@@ -88,6 +88,36 @@ describe('updateCustomer', () => {
     const c = await newCustomer();
     const r = await stack.gql(UpdateCustomerDocument, { id: c.id, input: { name: 'X' } }, null);
     expect(r.errors![0].extensions).toMatchObject({ code: 'UNAUTHENTICATED' });
+  });
+});
+
+describe('optOut', () => {
+  it('withdraws consent and holds back the queued marketing messages at once; service messages still go', async () => {
+    const c = await newCustomer();
+    const e = em();
+    await e.nativeUpdate(Customer, { id: c.id }, { marketingConsent: true });
+    const queue = (key: string, purpose: MessagePurpose, sent = false) =>
+      e.create(OutboxMessage, { idempotencyKey: `${key}/${c.id}`, customer: e.getReference(Customer, c.id), channel: MessageChannel.Email, purpose, template: 'appreciation', payload: {}, sentAt: sent ? new Date() : null });
+    queue('thanks', MessagePurpose.Marketing);
+    queue('thanks-sent', MessagePurpose.Marketing, true);
+    queue('reminder', MessagePurpose.Service);
+    await e.flush();
+    for (const role of [Role.Viewer, Role.Marketer]) expect((await stack.gql(OptOutDocument, { customerId: c.id }, role)).errors![0].extensions!.code).toBe('FORBIDDEN');
+
+    const r = await stack.gql(OptOutDocument, { customerId: c.id }, Role.Operator);
+    expect(r.errors).toBeUndefined();
+    expect(r.data!.optOut).toEqual({ id: c.id, marketingConsent: false });
+    const messages = await em().find(OutboxMessage, { customer: c.id }, { orderBy: { idempotencyKey: 'asc' } });
+    expect(messages.map((m) => [m.idempotencyKey.split('/')[0], m.suppressedReason ?? null, m.sentAt ? 'sent' : 'unsent'])).toEqual([
+      ['reminder', null, 'unsent'],
+      ['thanks-sent', null, 'sent'],
+      ['thanks', 'no-consent: the customer opted out', 'unsent'],
+    ]);
+    expect((await audits(c.id)).map((a) => [a.action, a.after])).toEqual([['customer.opt-out', { marketingConsent: false, queuedMarketingHeldBack: 1 }]]);
+    // A second opt-out (a second click on the link) changes nothing and is not an error.
+    expect((await stack.gql(OptOutDocument, { customerId: c.id }, Role.Operator)).data!.optOut.marketingConsent).toBe(false);
+    expect(await audits(c.id)).toHaveLength(1);
+    expect((await stack.gql(OptOutDocument, { customerId: 'abc' }, Role.Operator)).errors![0].extensions).toMatchObject({ code: 'VALIDATION', reason: 'CUSTOMER_INVALID_ID' });
   });
 });
 

@@ -39,6 +39,12 @@ export class CustomerResolver {
     return ctx.services.customers.updateContact(id, input, ctx.caller!.id);
   }
 
+  @Allow(Role.Operator)
+  @Mutation(() => CustomerType, { description: 'The customer opts out of marketing: consent withdrawn and queued marketing messages held back at once; service messages still go. Idempotent; audited' })
+  optOut(@Arg('customerId', () => ID) customerId: string, @Ctx() ctx: GraphQLContext): Promise<CustomerType> {
+    return ctx.services.customers.optOut(customerId, ctx.caller!.id);
+  }
+
   @FieldResolver(() => OrderConnection, { description: 'Newest first', complexity: pageComplexity })
   orders(@Root() customer: Customer, @Args() args: NestedPageArgs, @Ctx() ctx: GraphQLContext, @Info() info: GraphQLResolveInfo): OrderConnection | Promise<OrderConnection> {
     return ctx.services.orders.forCustomer(customer.id, args, selectedFields(info, 'edges', 'node'));

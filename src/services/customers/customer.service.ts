@@ -3,7 +3,7 @@ import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql, type RawBuilder } from 'kysely';
 import { isEmail, isTimeZone, normaliseEmail } from '../../domain/customers/contact.js';
-import { Customer } from '../../entities/index.js';
+import { Customer, MessagePurpose, OutboxMessage } from '../../entities/index.js';
 import { AuditService, changedFields } from '../audit/audit.service.js';
 import type { OrderService } from '../orders/order.service.js';
 import type { ScoreService } from '../scores/score.service.js';
@@ -197,6 +197,25 @@ export class CustomerService {
     return this.referrals.page(customerId, args);
   }
 
+  /**
+   * The customer opts out of marketing (an unsubscribe link, a call): consent is withdrawn and
+   * the marketing messages still queued for them are held back now, so none goes out after
+   * it; service messages (a payment reminder) still go. Idempotent; audited when it changed something.
+   */
+  async optOut(id: string, actor: string): Promise<Customer> {
+    assertCustomerId(id);
+    return this.em.transactional(async (em) => {
+      const customer = await em.findOne(Customer, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      if (!customer) throw new CustomerException(CustomerExceptionCode.NotFound, `No customer with ID ${id}`, { id });
+      const held = await em.nativeUpdate(OutboxMessage, { customer: id, purpose: MessagePurpose.Marketing, sentAt: null, suppressedAt: null }, { suppressedAt: new Date(), suppressedReason: OPTED_OUT });
+      if (customer.marketingConsent || held > 0) {
+        this.audit.record(em, { actor, action: 'customer.opt-out', entityType: 'customer', entityId: id, before: { marketingConsent: customer.marketingConsent }, after: { marketingConsent: false, queuedMarketingHeldBack: held } });
+      }
+      customer.marketingConsent = false;
+      return customer;
+    });
+  }
+
   /** Changes contact data and marketing consent; audited with before and after. */
   async updateContact(id: string, patch: CustomerContactPatch, actor: string): Promise<Customer> {
     const clean = validateContactPatch(patch);
@@ -215,6 +234,9 @@ export class CustomerService {
     });
   }
 }
+
+/** Why a queued marketing message was held back when its customer opted out (the delivery guard's wording). */
+const OPTED_OUT = 'no-consent: the customer opted out';
 
 /** Checks a contact patch field by field; null means "leave as is", except for phone where it clears it. */
 export function validateContactPatch(patch: CustomerContactPatch): Partial<Customer> {
