@@ -56,7 +56,7 @@ export function createServices(em: EntityManager, engines: Engines, policies: Pa
     scoring: new ScoringService(em, scoringRuns, engines.scoring, defaultRescorePolicy, audit),
     imports: new ImportService(em.config.get('clientUrl')!),
     runs,
-    campaigns: new CampaignService(em, engines.campaigns, { ...defaultPolicies, ...policies }.campaign, audit),
+    campaigns: new CampaignService(em, engines.campaigns, { ...defaultPolicies, ...policies }.campaign, audit, runs),
     playbooks,
     triggers,
   };

@@ -3,7 +3,8 @@ import { sql } from 'kysely';
 import { campaignPlaybook, campaignPlaybooks, MAX_HOLDOUT_PERCENT, type CampaignPolicy, type CampaignProgress } from '../../domain/campaigns/campaign.js';
 import { isUuid } from '../../domain/ids.js';
 import { ScoreKind } from '../../domain/scoring/score-kind.js';
-import { Campaign, CampaignMember, CampaignStatus, PlaybookRun, type CampaignGroup } from '../../entities/index.js';
+import { Campaign, CampaignMember, CampaignStatus, type CampaignGroup, type PlaybookRun } from '../../entities/index.js';
+import type { PlaybookRunService } from '../playbooks/playbook-run.service.js';
 import type { AuditService } from '../audit/audit.service.js';
 import { assertPageSize, decodeCursor, encodeCursor, PaginationException, PaginationExceptionCode, toPage, type Page, type PageArgs } from '../common/pagination.js';
 import { keysetPage } from '../common/keyset-page.js';
@@ -58,6 +59,7 @@ export class CampaignService {
     private readonly engine: CampaignEngine,
     private readonly policy: CampaignPolicy,
     private readonly audit: AuditService,
+    private readonly runs: PlaybookRunService,
   ) {}
 
   async create(input: { name: string; playbook: string; filter: CustomerFilter; holdoutPercent: number }, createdBy: string): Promise<Campaign> {
@@ -160,8 +162,7 @@ export class CampaignService {
     }
     const where = { campaign: id, ...(group ? { group } : {}) };
     const members = await this.em.find(CampaignMember, { ...where, ...(after ? { customer: { $gt: after } } : {}) }, { orderBy: { customer: 'asc' }, limit: args.first + 1 });
-    const workflowIds = members.flatMap((m) => (m.workflowId ? [m.workflowId] : []));
-    const runs = new Map((workflowIds.length ? await this.em.find(PlaybookRun, { workflowId: { $in: workflowIds } }) : []).map((r) => [r.workflowId, r]));
+    const runs = await this.runs.findByWorkflowIds(members.flatMap((m) => (m.workflowId ? [m.workflowId] : [])));
     const views = members.map((m) => ({ customerId: m.customer.id, group: m.group, enrolledAt: m.enrolledAt, run: (m.workflowId && runs.get(m.workflowId)) || null }));
     return toPage(views, args.first, () => this.em.count(CampaignMember, where), (m) => encodeCursor(tag, [m.customerId]), Boolean(args.after));
   }
