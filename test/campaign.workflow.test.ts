@@ -2,6 +2,8 @@ import { sql, type RawBuilder } from 'kysely';
 import { Role } from '../src/domain/auth/roles.js';
 import { campaignPolicy, campaignWorkflowId, type CampaignPolicy } from '../src/domain/campaigns/campaign.js';
 import { loadDemoDataIfEmpty } from '../src/dev/demo-loader.js';
+import { defaultScoringPolicy } from '../src/domain/scoring/scoring-policy.js';
+import { CampaignEnrolmentService } from '../src/services/campaigns/campaign-enrolment.service.js';
 import {
   CampaignDocument,
   CampaignMembersDocument,
@@ -21,7 +23,7 @@ import {
 } from './__generated__/graphql.js';
 import { recordHistory } from './support/histories.js';
 import { eventually as eventuallyWithin } from './support/eventually.js';
-import { spawnWorker, startTestStack, type TestStack } from './support/stack.js';
+import { spawnWorker, startTestStack, testKeys, type TestStack } from './support/stack.js';
 
 const eventually = <T>(fn: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 90_000) => eventuallyWithin(fn, ok, timeoutMs);
 
@@ -152,6 +154,21 @@ it('pauses, resumes and cancels', async () => {
   expect([first.edges[0].node.id, second.edges[0].node.id]).toEqual(all.slice(0, 2));
   expect(first.pageInfo.hasNextPage).toBe(true);
 }, 120_000);
+
+it('counts on a retried enrolment page the runs its timed-out first attempt started, and starts none twice', async () => {
+  const draft = await create('Welcome premium', 'WelcomeCheck', ['Premium']);
+  const services = (await stack.api.contextFor(`Bearer ${testKeys[Role.Operator]}`)).services;
+  const enrolment = new CampaignEnrolmentService(stack.orm.em.fork(), services.playbooks, defaultScoringPolicy.persistentIssue);
+  const page = { campaignId: draft.id, after: null, limit: 10 };
+  // The activity's result is lost when it times out; Temporal runs the same page again.
+  const first = await enrolment.enrolPage(page);
+  const again = await new CampaignEnrolmentService(stack.orm.em.fork(), services.playbooks, defaultScoringPolicy.persistentIssue).enrolPage(page);
+  expect(first.treated).toBeGreaterThan(0);
+  expect(again).toEqual(first);
+  expect(again.runsStarted).toBe(again.treated);
+  const [runs] = await rows(sql<{ n: number }>`select count(*)::int as n from campaign_member where campaign_id = ${draft.id}::uuid and workflow_id is not null`);
+  expect(runs.n).toBe(first.treated);
+});
 
 it('sends every treated customer exactly one message while the worker is killed again and again', async () => {
   const draft = await create('Thank basic and premium customers', 'Appreciation', ['Basic', 'Premium']);

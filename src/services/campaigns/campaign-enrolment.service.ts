@@ -60,11 +60,15 @@ export class CampaignEnrolmentService {
       await sql<{ customer_id: string; group: string; workflow_id: string | null }>`
         select customer_id, "group", workflow_id from campaign_member where campaign_id = ${input.campaignId}::uuid and customer_id = any(${page}::uuid[])`.execute(db)
     ).rows;
+    // Every treated member is launched, those of an earlier attempt of this page too: a launch
+    // finds a run already started by its ID, so a retried page starts nothing twice and still
+    // counts the runs its timed-out attempt started.
     let runsStarted = 0;
-    for (const m of members.filter((m) => m.group === 'treated' && !m.workflow_id)) {
+    for (const m of members.filter((m) => m.group === 'treated')) {
       const workflowIds = await this.launch(campaign.playbook, m.customer_id, input.campaignId);
-      if (!workflowIds.length) continue;
-      await sql`update campaign_member set workflow_id = ${workflowIds[0]} where campaign_id = ${input.campaignId}::uuid and customer_id = ${m.customer_id}::uuid`.execute(db);
+      if (workflowIds.length && m.workflow_id !== workflowIds[0]) {
+        await sql`update campaign_member set workflow_id = ${workflowIds[0]} where campaign_id = ${input.campaignId}::uuid and customer_id = ${m.customer_id}::uuid`.execute(db);
+      }
       runsStarted += workflowIds.length;
     }
     const treated = members.filter((m) => m.group === 'treated').length;
