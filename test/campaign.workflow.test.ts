@@ -32,7 +32,8 @@ const eventually = <T>(fn: () => Promise<T>, ok: (value: T) => boolean, timeoutM
  * preview, launch (twice), pause, resume, cancel, the holdout, and a worker killed mid-run.
  */
 // Five pages per workflow execution: every campaign here continues as new several times.
-const policy: CampaignPolicy = { ...campaignPolicy, pageSize: 15, pageIntervalMs: 200, pageTimeoutSeconds: 3, pagesPerExecution: 5 };
+// A killed worker's page is retried once its heartbeat has been silent for 2 s.
+const policy: CampaignPolicy = { ...campaignPolicy, pageSize: 15, pageIntervalMs: 200, heartbeatSeconds: 2, pagesPerExecution: 5 };
 
 let stack: TestStack;
 let worker: Awaited<ReturnType<typeof spawnWorker>> | null = null;

@@ -20,10 +20,14 @@ export const campaignProgressQuery = defineQuery<CampaignProgress>('progress');
  * a restart (or a second launch, which joins this run) enrols nobody twice.
  */
 export async function campaign({ campaignId, policy, progress: carried }: CampaignInput): Promise<CampaignProgress> {
-  const { enrolCampaignPage, recordCampaignStatus } = proxyActivities<CampaignActivities>({
+  const retry = { initialInterval: '1 second', maximumInterval: '1 minute' };
+  const { enrolCampaignPage } = proxyActivities<CampaignActivities>({
     startToCloseTimeout: policy.pageTimeoutSeconds * 1000,
-    retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
+    // (Runs started before the policy had a heartbeat have none.)
+    heartbeatTimeout: policy.heartbeatSeconds ? policy.heartbeatSeconds * 1000 : undefined,
+    retry,
   });
+  const { recordCampaignStatus } = proxyActivities<CampaignActivities>({ startToCloseTimeout: policy.pageTimeoutSeconds * 1000, retry });
   const progress: CampaignProgress = carried ?? { campaignId, status: 'running', enrolled: 0, treated: 0, holdout: 0, runsStarted: 0, pages: 0, after: null };
   setHandler(campaignProgressQuery, () => progress);
   setHandler(pauseCampaignSignal, () => {

@@ -1,3 +1,4 @@
+import { heartbeat } from '@temporalio/activity';
 import type { Orm } from '../db/orm.js';
 import type { CampaignRunStatus } from '../domain/campaigns/campaign.js';
 import { defaultScoringPolicy } from '../domain/scoring/scoring-policy.js';
@@ -12,7 +13,7 @@ export function createCampaignActivities(orm: Orm, engines: Engines) {
   };
   return {
     enrolCampaignPage(input: { campaignId: string; after: string | null; limit: number }): Promise<EnrolmentPage> {
-      return enrolment().enrolPage(input);
+      return enrolment().enrolPage(input, () => heartbeat());
     },
     recordCampaignStatus(input: { campaignId: string; status: CampaignRunStatus }): Promise<void> {
       return enrolment().recordStatus(input.campaignId, input.status);

@@ -12,13 +12,18 @@ export interface CampaignPolicy {
   /** Customers enrolled per step, and the pause between steps: the rate limit. */
   pageSize: number;
   pageIntervalMs: number;
-  /** How long one enrolment step may take before it is retried (on another worker, if this one died). */
+  /** How long one enrolment step may take before it is retried. */
   pageTimeoutSeconds: number;
+  /**
+   * A step reports after each customer it enrols; one silent for this long is taken as lost
+   * (its worker died) and retried on another, however long the whole step may take.
+   */
+  heartbeatSeconds: number;
   /** Steps per workflow execution before it continues as new (any segment size stays within history limits). */
   pagesPerExecution: number;
 }
 
-export const campaignPolicy: CampaignPolicy = { version: 1, pageSize: 100, pageIntervalMs: seconds(2), pageTimeoutSeconds: 60, pagesPerExecution: 100 };
+export const campaignPolicy: CampaignPolicy = { version: 2, pageSize: 100, pageIntervalMs: seconds(2), pageTimeoutSeconds: 600, heartbeatSeconds: 20, pagesPerExecution: 100 };
 
 /** What a campaign needs to know of a playbook it launches. */
 export interface CampaignPlaybook {

@@ -39,7 +39,8 @@ export class CampaignEnrolmentService {
     private readonly issuePolicy: PersistentIssuePolicy,
   ) {}
 
-  async enrolPage(input: { campaignId: string; after: string | null; limit: number }): Promise<EnrolmentPage> {
+  /** `progress` hears of each treated customer done (the step's heartbeat: a step that stops reporting has died). */
+  async enrolPage(input: { campaignId: string; after: string | null; limit: number }, progress: () => void = () => undefined): Promise<EnrolmentPage> {
     const campaign = await this.em.findOne(Campaign, { id: input.campaignId });
     if (!campaign) throw new CampaignException(CampaignExceptionCode.NotFound, `No campaign ${input.campaignId}`, { id: input.campaignId });
     const db = this.em.getKysely();
@@ -70,6 +71,7 @@ export class CampaignEnrolmentService {
         await sql`update campaign_member set workflow_id = ${workflowIds[0]} where campaign_id = ${input.campaignId}::uuid and customer_id = ${m.customer_id}::uuid`.execute(db);
       }
       runsStarted += workflowIds.length;
+      progress();
     }
     const treated = members.filter((m) => m.group === 'treated').length;
     return { enrolled: members.length, treated, holdout: members.length - treated, runsStarted, last: page.length < input.limit ? null : page[page.length - 1] };
