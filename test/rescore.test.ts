@@ -1,4 +1,5 @@
 import { sql, type RawBuilder } from 'kysely';
+import pg from 'pg';
 import { Role } from '../src/domain/auth/roles.js';
 import { monthPeriods } from '../src/domain/scoring/concentration.js';
 import { paymentLoyalty } from '../src/domain/scoring/payment-loyalty.js';
@@ -202,6 +203,33 @@ describe('rescoring the whole base', () => {
     const [work] = await query(sql<{ n: number }>`select count(*)::int as n from scoring_work where run_id = ${runId}`);
     expect(work.n).toBe(0);
   }, 180_000);
+
+  it('gathers again on a new worker within seconds when its worker dies mid-statement, not after the gather timeout', async () => {
+    // Gathering waits on a lock this test holds, the worker dies while it waits, the lock goes.
+    const lock = new pg.Client({ connectionString: stack.config.databaseUrl });
+    await lock.connect();
+    await lock.query('begin; lock table scoring_work in access exclusive mode');
+    const policy: RescorePolicy = { ...defaultRescorePolicy, gatherTimeoutSeconds: 600, gatherHeartbeatSeconds: 2 };
+    const runId = 'rescore/gather-crash-test';
+    const handle = await stack.temporal.client.workflow.start<typeof rescoreCustomerBase>('rescoreCustomerBase', {
+      workflowId: runId,
+      taskQueue: stack.config.temporal.taskQueue,
+      args: [{ trigger: 'test', asOf: AS_OF, policy }],
+    });
+    await eventually(
+      () => query(sql<{ n: number }>`select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock' and query like '%scoring_work%'`),
+      (r) => r[0].n > 0,
+    );
+    worker!.process.kill('SIGKILL');
+    await new Promise((r) => worker!.process.once('exit', r));
+    worker = await spawnWorker(workerEnv());
+    await lock.query('commit');
+    await lock.end();
+    const started = Date.now();
+    expect(await handle.result()).toMatchObject({ phase: 'completed', customersScored: CUSTOMERS });
+    expect(Date.now() - started).toBeLessThan(60_000);
+    expect((await snapshotStats(runId)).customers).toBe(CUSTOMERS);
+  }, 120_000);
 
   it('ends a run an admin cancels as cancelled: the pages it scored stand, its work rows go', async () => {
     const runId = 'rescore/cancel-test';

@@ -8,12 +8,19 @@ function steps(policy: RescorePolicy) {
   // On cancellation, a step under way finishes first, so nothing it writes lands after the run has been cleaned up.
   const common = { retry: { initialInterval: '1 second', maximumInterval: '1 minute' }, cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED };
   const short = proxyActivities<ScoringActivities>({ ...common, startToCloseTimeout: '1 minute' });
-  const gather = proxyActivities<ScoringActivities>({ ...common, startToCloseTimeout: policy.gatherTimeoutSeconds * 1000 });
+  const gather = proxyActivities<ScoringActivities>({
+    ...common,
+    startToCloseTimeout: policy.gatherTimeoutSeconds * 1000,
+    // (Runs started before the policy had a heartbeat have none.)
+    heartbeatTimeout: policy.gatherHeartbeatSeconds ? policy.gatherHeartbeatSeconds * 1000 : undefined,
+  });
+  // Fitting is one stretch of CPU in the worker: it cannot report while it runs.
+  const fit = proxyActivities<ScoringActivities>({ ...common, startToCloseTimeout: policy.gatherTimeoutSeconds * 1000 });
   const page = proxyActivities<ScoringActivities>({ ...common, startToCloseTimeout: policy.pageTimeoutSeconds * 1000 });
   return {
     beginScoringRun: short.beginScoringRun,
     prepareScoringRun: gather.prepareScoringRun,
-    fitScoreModels: gather.fitScoreModels,
+    fitScoreModels: fit.fitScoreModels,
     scoreCustomerPage: page.scoreCustomerPage,
     completeScoringRun: short.completeScoringRun,
     cancelScoringRun: short.cancelScoringRun,

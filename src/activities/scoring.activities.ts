@@ -1,4 +1,5 @@
 import type { Orm } from '../db/orm.js';
+import { heartbeating } from './heartbeating.js';
 import { createServices, type Engines } from '../services/index.js';
 import type { FittedModels } from '../domain/scoring/index.js';
 import type { HistoryTier } from '../domain/scoring/score-history.js';
@@ -16,7 +17,7 @@ export function createScoringActivities(orm: Orm, engines: Engines) {
       await createServices(orm.em.fork(), engines).scoring.endAbandonedRuns();
     },
     prepareScoringRun(input: { runId: string; pageSize: number }): Promise<{ population: number; buyers: number; pageStarts: (string | null)[] }> {
-      return runs().prepare(input.runId, input.pageSize);
+      return heartbeating(runs().prepare(input.runId, input.pageSize));
     },
     async fitScoreModels(runId: string): Promise<{ models: FittedModels; notFitted: { kind: string; reason: string }[] }> {
       const { models, notFitted } = await runs().fitModels(runId);

@@ -52,6 +52,11 @@ export interface RescorePolicy {
   pageTimeoutSeconds: number;
   /** How long gathering the aggregates or fitting the models may take (one statement over all orders). */
   gatherTimeoutSeconds: number;
+  /**
+   * Gathering reports every few seconds while its statements run; one silent for this long
+   * has lost its worker and starts again on another (instead of after the whole gather timeout).
+   */
+  gatherHeartbeatSeconds: number;
 }
 
-export const defaultRescorePolicy: RescorePolicy = { version: 2, pageSize: 2000, pageConcurrency: 2, pagesPerExecution: 200, pageTimeoutSeconds: 120, gatherTimeoutSeconds: 1800 };
+export const defaultRescorePolicy: RescorePolicy = { version: 3, pageSize: 2000, pageConcurrency: 2, pagesPerExecution: 200, pageTimeoutSeconds: 120, gatherTimeoutSeconds: 1800, gatherHeartbeatSeconds: 30 };
