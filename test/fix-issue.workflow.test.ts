@@ -116,6 +116,14 @@ it('starts at once when a complaint makes an issue persistent for a customer at 
   // A fourth complaint joins the run already going.
   expect((await record(atRisk)).errors).toBeUndefined();
   expect(await runs(atRisk)).toBe(1);
+
+  // A complaint still open counts however old it is, as in the persistent-issue score.
+  const oldOpen = await customer('Kim', { complaints: 1, topic: 'app-login', risk: 'high' });
+  await stack.orm.em.fork().nativeUpdate(Complaint, { customer: oldOpen }, { openedAt: new Date(Date.now() - 200 * DAY) });
+  expect((await stack.gql(RecordComplaintDocument, { input: { customerId: oldOpen, topic: 'app-login', severity: 'Low' } }, Role.Operator)).errors).toBeUndefined();
+  expect(await stack.orm.em.fork().count(PlaybookRun, { workflowId: fixIssueWorkflowId(oldOpen, 'app-login') })).toBe(0);
+  expect((await stack.gql(RecordComplaintDocument, { input: { customerId: oldOpen, topic: 'app-login', severity: 'Low' } }, Role.Operator)).errors).toBeUndefined();
+  await eventually(() => state(oldOpen, 'app-login'), (s) => s?.step === 'awaiting-fix');
 }, 60_000);
 
 it('refuses bad input and callers without the role', async () => {

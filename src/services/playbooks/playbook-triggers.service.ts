@@ -29,14 +29,15 @@ export class PlaybookTriggerService {
 
   /**
    * Customers with a persistent issue (the same topic complained about `minComplaints` times,
-   * or reopened, within the window) who are at risk or valuable by their current scores, and
+   * or reopened, within the window; a complaint still open counts however old, as in the
+   * persistent-issue model) who are at risk or valuable by their current scores, and
    * have no fix-issue run for that topic yet; keyset by (customer, topic); one customer's only, if given.
    */
   async persistentIssues(input: { after: string | null; limit: number; policy: TriggerPolicy; issue: PersistentIssuePolicy; customerId?: string }): Promise<{ customerId: string; topic: string }[]> {
     const [afterCustomer, afterTopic] = input.after ? (JSON.parse(input.after) as [string, string]) : [null, null];
     const { rows } = await sql<{ customer_id: string; topic: string }>`
       select cp.customer_id, cp.topic from complaint cp
-       where cp.opened_at > now() - make_interval(days => ${input.issue.windowDays})
+       where (cp.opened_at > now() - make_interval(days => ${input.issue.windowDays}) or cp.resolved_at is null)
          ${input.customerId ? sql`and cp.customer_id = ${input.customerId}::uuid` : sql``}
          ${afterCustomer ? sql`and (cp.customer_id, cp.topic) > (${afterCustomer}::uuid, ${afterTopic})` : sql``}
        group by cp.customer_id, cp.topic
