@@ -9,6 +9,11 @@ import { CancelPlaybookRunDocument, CustomerPlaybookRunsDocument, CustomerPlaybo
 import { eventually } from './support/eventually.js';
 import { recordHistory } from './support/histories.js';
 import { startTestStack, type TestStack } from './support/stack.js';
+import { Client, Connection } from '@temporalio/client';
+import { createServices } from '../src/services/index.js';
+import { TemporalCampaignEngine } from '../src/temporal/temporal-campaign-engine.js';
+import { TemporalPlaybookEngine } from '../src/temporal/temporal-playbook-engine.js';
+import { TemporalScoringEngine } from '../src/temporal/temporal-scoring-engine.js';
 
 /** The fix-issue playbook on the real Temporal dev server, deadlines shortened to seconds. */
 const policy: FixIssuePolicy = { ...fixIssuePolicy, version: 2, fixDeadlineMs: seconds(1.5), checkBackAfterMs: seconds(1) };
@@ -124,6 +129,21 @@ it('starts at once when a complaint makes an issue persistent for a customer at 
   expect(await stack.orm.em.fork().count(PlaybookRun, { workflowId: fixIssueWorkflowId(oldOpen, 'app-login') })).toBe(0);
   expect((await stack.gql(RecordComplaintDocument, { input: { customerId: oldOpen, topic: 'app-login', severity: 'Low' } }, Role.Operator)).errors).toBeUndefined();
   await eventually(() => state(oldOpen, 'app-login'), (s) => s?.step === 'awaiting-fix');
+}, 60_000);
+
+it('keeps the complaint and reports it when the fix cannot start because Temporal cannot be reached', async () => {
+  const customerId = await customer('Lou', { complaints: 2, topic: 'rude-support', risk: 'high' });
+  // A real client pointed where no Temporal server listens.
+  const unreachable = new Client({ connection: Connection.lazy({ address: '127.0.0.1:1' }) });
+  const engines = { playbooks: new TemporalPlaybookEngine(unreachable, 'nowhere', 500), scoring: new TemporalScoringEngine(unreachable, 'nowhere'), campaigns: new TemporalCampaignEngine(unreachable, 'nowhere', 500) };
+  const failures: { error: unknown; customerId: string }[] = [];
+  const services = createServices(stack.orm.em.fork(), engines, {}, (error, id) => failures.push({ error, customerId: id }));
+  const complaint = await services.complaints.record({ customerId, topic: 'rude-support', severity: ComplaintSeverity.High }, 'operator:test');
+  expect(await stack.orm.em.fork().count(Complaint, { id: complaint.id })).toBe(1);
+  expect(failures).toEqual([{ error: expect.objectContaining({ code: 'PLAYBOOK_ENGINE_UNAVAILABLE' }), customerId }]);
+  // The next sweep starts it.
+  expect(await stack.temporal.client.workflow.execute<typeof playbookTriggers>('playbookTriggers', { workflowId: 'playbook-triggers/after-outage', taskQueue: stack.config.temporal.taskQueue, args: [{ policy: triggerPolicy }] })).toMatchObject({ 'persistent-issue': 1 });
+  await eventually(() => state(customerId, 'rude-support'), (s) => s?.step === 'awaiting-fix');
 }, 60_000);
 
 it('refuses bad input and callers without the role', async () => {
