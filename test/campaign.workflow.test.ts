@@ -10,12 +10,14 @@ import {
   CampaignsDocument,
   CancelCampaignDocument,
   CreateCampaignDocument,
+  DiscardCampaignDocument,
   LaunchCampaignDocument,
   PauseCampaignDocument,
   ResumeCampaignDocument,
   RunningPlaybookRunsDocument,
   ScoringRunDocument,
   StartRescoreDocument,
+  UpdateCampaignDocument,
   type CampaignMembersQuery,
   type CampaignMembersQueryVariables,
   type Playbook,
@@ -303,3 +305,34 @@ it('enrols only the loss-making accounts of a segment into account reviews (list
   expect(fixOutcome.find((o) => o.group === 'Treated')!.complainedAgain).toBe(1);
   expect(fixOutcome.find((o) => o.group === 'Holdout')?.complainedAgain ?? 0).toBe(0);
 }, 180_000);
+
+it('lets a marketer change and discard a draft until it is launched, audited', async () => {
+  const draft = await create('Thank standard customers again', 'Appreciation', ['Standard']);
+  const [basic] = await rows(sql<{ n: number }>`select count(*)::int as n from customer where service_tier = 'basic' and status = 'active'`);
+  const changed = await stack.gql(UpdateCampaignDocument, { id: draft.id, input: { name: ' Thank basic customers ', filter: { serviceTier: ['Basic'] }, holdoutPercent: 30 } }, Role.Marketer);
+  expect(changed.errors).toBeUndefined();
+  expect(changed.data!.updateCampaign).toMatchObject({ name: 'Thank basic customers', playbook: 'Appreciation', holdoutPercent: 30, status: 'Draft', preview: { customers: basic.n } });
+  // Refused changes leave the draft as it was.
+  const bad = await stack.gql(UpdateCampaignDocument, { id: draft.id, input: { holdoutPercent: 80 } }, Role.Marketer);
+  expect(bad.errors![0].extensions).toMatchObject({ code: 'VALIDATION', field: 'holdoutPercent' });
+  expect((await stack.gql(UpdateCampaignDocument, { id: draft.id, input: { playbook: 'FairReminder' } }, Role.Marketer)).errors![0].extensions).toMatchObject({ code: 'VALIDATION', field: 'playbook' });
+  for (const role of [Role.Viewer, Role.Operator]) {
+    expect((await stack.gql(UpdateCampaignDocument, { id: draft.id, input: { name: 'x' } }, role)).errors![0].extensions!.code).toBe('FORBIDDEN');
+    expect((await stack.gql(DiscardCampaignDocument, { id: draft.id }, role)).errors![0].extensions!.code).toBe('FORBIDDEN');
+  }
+  expect(await campaign(draft.id)).toMatchObject({ name: 'Thank basic customers', holdoutPercent: 30 });
+  const actions = async (id: string) => (await rows(sql<{ action: string; before: unknown; after: unknown }>`select action, before, after from audit_entry where entity_id = ${id} order by at`)).map((a) => [a.action, a.before, a.after]);
+  expect((await actions(draft.id)).slice(1)).toEqual([['campaign.update', { name: 'Thank standard customers again', segment: { serviceTier: ['standard'] }, holdoutPercent: 20 }, { name: 'Thank basic customers', segment: { serviceTier: ['basic'] }, holdoutPercent: 30 }]]);
+
+  expect((await stack.gql(DiscardCampaignDocument, { id: draft.id }, Role.Marketer)).data!.discardCampaign).toBe(draft.id);
+  expect((await stack.gql(CampaignDocument, { id: draft.id }, Role.Viewer)).data!.campaign).toBeNull();
+  expect((await actions(draft.id)).at(-1)![0]).toBe('campaign.discard');
+  expect((await stack.gql(DiscardCampaignDocument, { id: draft.id }, Role.Marketer)).errors![0].extensions).toMatchObject({ code: 'NOT_FOUND' });
+
+  // Once launched, a campaign has members and runs to account for: neither changed nor discarded.
+  const launched = await create('Welcome standard', 'WelcomeCheck', ['Standard']);
+  await stack.gql(LaunchCampaignDocument, { id: launched.id }, Role.Marketer);
+  expect((await stack.gql(UpdateCampaignDocument, { id: launched.id, input: { holdoutPercent: 5 } }, Role.Marketer)).errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'CAMPAIGN_WRONG_STATE' });
+  expect((await stack.gql(DiscardCampaignDocument, { id: launched.id }, Role.Marketer)).errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'CAMPAIGN_WRONG_STATE' });
+  await eventually(() => campaign(launched.id), (c) => c.status === 'Completed');
+});

@@ -9,7 +9,7 @@ import { selectedFields } from '../common/selection.js';
 import { PlaybookRunType, runsAsSelected } from '../playbooks/playbook-run.types.js';
 import type { GraphQLContext } from '../context.js';
 import { CustomerType } from '../customers/customer.types.js';
-import { CampaignConnection, CampaignGroupOutcomeType, CampaignMemberConnection, CampaignMemberType, CampaignPreviewType, CampaignProgressType, CampaignType, CreateCampaignInput } from './campaign.types.js';
+import { CampaignConnection, CampaignGroupOutcomeType, CampaignMemberConnection, CampaignMemberType, CampaignPreviewType, CampaignProgressType, CampaignType, CreateCampaignInput, UpdateCampaignInput } from './campaign.types.js';
 
 @Resolver(() => CampaignType)
 export class CampaignResolver {
@@ -31,6 +31,18 @@ export class CampaignResolver {
   @Mutation(() => CampaignType, { description: 'A draft campaign: one playbook for one segment, with a holdout; preview it, then launch; audited' })
   async createCampaign(@Arg('input') input: CreateCampaignInput, @Ctx() ctx: GraphQLContext): Promise<CampaignType> {
     return CampaignType.from({ campaign: await ctx.services.campaigns.create(input, ctx.caller!.id), progress: null });
+  }
+
+  @Allow(Role.Marketer)
+  @Mutation(() => CampaignType, { description: 'Changes a draft (name, playbook, segment, holdout); CONFLICT once launched; audited' })
+  async updateCampaign(@Arg('id', () => ID) id: string, @Arg('input') input: UpdateCampaignInput, @Ctx() ctx: GraphQLContext): Promise<CampaignType> {
+    return CampaignType.from({ campaign: await ctx.services.campaigns.update(id, input, ctx.caller!.id), progress: null });
+  }
+
+  @Allow(Role.Marketer)
+  @Mutation(() => ID, { description: 'Throws a draft away and answers its ID; CONFLICT once launched; audited' })
+  discardCampaign(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<string> {
+    return ctx.services.campaigns.discard(id, ctx.caller!.id);
   }
 
   @Allow(Role.Marketer)

@@ -25,6 +25,21 @@ export class CreateCampaignInput {
   holdoutPercent!: number;
 }
 
+@InputType({ description: 'Changes to a draft; fields left out stay as they are' })
+export class UpdateCampaignInput {
+  @Field(() => String, { nullable: true })
+  name?: string | null;
+
+  @Field(() => Playbook, { nullable: true })
+  playbook?: string | null;
+
+  @Field(() => CustomerFilterInput, { nullable: true, description: 'The whole new segment (replaces the old one)' })
+  filter?: CustomerFilterInput | null;
+
+  @Field(() => Int, { nullable: true, description: 'Share of the segment kept as a holdout group (0 to 50)' })
+  holdoutPercent?: number | null;
+}
+
 @ObjectType('CampaignProgress', { simpleResolvers: true })
 export class CampaignProgressType {
   @Field(() => CampaignStatus, { description: 'Running, Paused, Cancelled or Completed' })

@@ -1,3 +1,4 @@
+import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql } from 'kysely';
 import { campaignPlaybook, campaignPlaybooks, MAX_HOLDOUT_PERCENT, type CampaignPolicy, type CampaignProgress } from '../../domain/campaigns/campaign.js';
@@ -5,7 +6,7 @@ import { isUuid } from '../../domain/ids.js';
 import { ScoreKind } from '../../domain/scoring/score-kind.js';
 import { Campaign, CampaignMember, CampaignStatus, type CampaignGroup, type PlaybookRun } from '../../entities/index.js';
 import type { PlaybookRunService } from '../playbooks/playbook-run.service.js';
-import type { AuditService } from '../audit/audit.service.js';
+import { changedFields, type AuditService } from '../audit/audit.service.js';
 import { assertPageSize, decodeCursor, encodeCursor, PaginationException, PaginationExceptionCode, toPage, type Page, type PageArgs } from '../common/pagination.js';
 import { keysetPage } from '../common/keyset-page.js';
 import { assertCustomerFilter, type CustomerFilter } from '../customers/customer-query.js';
@@ -62,20 +63,38 @@ export class CampaignService {
     private readonly runs: PlaybookRunService,
   ) {}
 
-  async create(input: { name: string; playbook: string; filter: CustomerFilter; holdoutPercent: number }, createdBy: string): Promise<Campaign> {
-    const name = input.name.trim();
-    if (!name) throw new CampaignException(CampaignExceptionCode.InvalidInput, 'A campaign needs a name', { field: 'name' });
-    if (!campaignPlaybook(input.playbook)) {
-      throw new CampaignException(CampaignExceptionCode.InvalidInput, `Campaigns can launch ${Object.keys(campaignPlaybooks).join(', ')}, not "${input.playbook}"`, { field: 'playbook' });
-    }
-    if (!(Number.isInteger(input.holdoutPercent) && input.holdoutPercent >= 0 && input.holdoutPercent <= MAX_HOLDOUT_PERCENT)) {
-      throw new CampaignException(CampaignExceptionCode.InvalidInput, `holdoutPercent must be a whole number from 0 to ${MAX_HOLDOUT_PERCENT}`, { field: 'holdoutPercent' });
-    }
-    assertCustomerFilter(input.filter);
+  async create(input: CampaignDraft, createdBy: string): Promise<Campaign> {
+    const draft = checkedDraft(input);
     return this.em.transactional(async (em) => {
-      const campaign = em.create(Campaign, { name, playbook: input.playbook, segment: { ...input.filter }, holdoutPercent: input.holdoutPercent, createdBy });
-      this.audit.record(em, { actor: createdBy, action: 'campaign.create', entityType: 'campaign', entityId: campaign.id, after: { name, playbook: input.playbook, segment: campaign.segment, holdoutPercent: input.holdoutPercent } });
+      const campaign = em.create(Campaign, { name: draft.name, playbook: draft.playbook, segment: { ...draft.filter }, holdoutPercent: draft.holdoutPercent, createdBy });
+      this.audit.record(em, { actor: createdBy, action: 'campaign.create', entityType: 'campaign', entityId: campaign.id, after: draftFields(campaign) });
       return campaign;
+    });
+  }
+
+  /** Changes a draft (a marketer refines the segment after a preview); a field left null stays; a launched campaign is refused. Audited. */
+  async update(id: string, patch: { [K in keyof CampaignDraft]?: CampaignDraft[K] | null }, actor: string): Promise<Campaign> {
+    return this.whileDraft(id, 'change', async (em, campaign) => {
+      const before = draftFields(campaign);
+      const draft = checkedDraft({
+        name: patch.name ?? campaign.name,
+        playbook: patch.playbook ?? campaign.playbook,
+        filter: patch.filter ?? (campaign.segment as CustomerFilter),
+        holdoutPercent: patch.holdoutPercent ?? campaign.holdoutPercent,
+      });
+      em.assign(campaign, { name: draft.name, playbook: draft.playbook, segment: { ...draft.filter }, holdoutPercent: draft.holdoutPercent });
+      const diff = changedFields(before, draftFields(campaign));
+      if (Object.keys(diff.after).length) this.audit.record(em, { actor, action: 'campaign.update', entityType: 'campaign', entityId: id, ...diff });
+      return campaign;
+    });
+  }
+
+  /** Throws a draft away; a launched campaign is refused (it has members and runs to account for). Audited. */
+  async discard(id: string, actor: string): Promise<string> {
+    return this.whileDraft(id, 'be discarded', async (em, campaign) => {
+      this.audit.record(em, { actor, action: 'campaign.discard', entityType: 'campaign', entityId: id, before: draftFields(campaign) });
+      em.remove(campaign);
+      return id;
     });
   }
 
@@ -107,15 +126,23 @@ export class CampaignService {
     if (campaign.status === CampaignStatus.Completed || campaign.status === CampaignStatus.Cancelled) {
       throw new CampaignException(CampaignExceptionCode.WrongState, `Campaign ${id} has ${campaign.status}`, { id, status: campaign.status });
     }
-    await this.engine.start(campaign, this.policy);
-    if (campaign.status === CampaignStatus.Draft) {
-      await this.em.transactional(async (em) => {
-        // The run records its status as it moves; this shows the launch at once, unless the run got further first.
-        await em.nativeUpdate(Campaign, { id, status: CampaignStatus.Draft }, { status: CampaignStatus.Running, launchedAt: new Date() });
-        this.audit.record(em, { actor, action: 'campaign.launch', entityType: 'campaign', entityId: id, before: { status: campaign.status }, after: { status: CampaignStatus.Running } });
-      });
-      await this.em.refresh(campaign);
+    if (campaign.status !== CampaignStatus.Draft) {
+      await this.engine.start(campaign, this.policy);
+      return this.view(id);
     }
+    // The draft's row is locked while its run starts: a change or discard at the same time
+    // comes before the launch or is refused after it, never in between.
+    await this.em.transactional(async (em) => {
+      const locked = await em.findOne(Campaign, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      if (!locked) throw new CampaignException(CampaignExceptionCode.NotFound, `No campaign ${id}`, { id });
+      await this.engine.start(locked, this.policy);
+      // The run records its status as it moves; this shows the launch at once (a second launch finds it running).
+      if (locked.status === CampaignStatus.Draft) {
+        em.assign(locked, { status: CampaignStatus.Running, launchedAt: new Date() });
+        this.audit.record(em, { actor, action: 'campaign.launch', entityType: 'campaign', entityId: id, before: { status: CampaignStatus.Draft }, after: { status: CampaignStatus.Running } });
+      }
+    });
+    await this.em.refresh(campaign);
     return this.view(id);
   }
 
@@ -194,9 +221,46 @@ export class CampaignService {
     return this.view(id);
   }
 
+  /** Runs `change` on the campaign, locked, unless it is no longer a draft (CONFLICT). */
+  private whileDraft<T>(id: string, action: string, change: (em: EntityManager, campaign: Campaign) => Promise<T>): Promise<T> {
+    return this.em.transactional(async (em) => {
+      const campaign = isUuid(id) ? await em.findOne(Campaign, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE }) : null;
+      if (!campaign) throw new CampaignException(CampaignExceptionCode.NotFound, `No campaign ${id}`, { id });
+      if (campaign.status !== CampaignStatus.Draft) {
+        throw new CampaignException(CampaignExceptionCode.WrongState, `Campaign ${id} cannot ${action}: it is ${campaign.status}, no longer a draft`, { id, status: campaign.status });
+      }
+      return change(em, campaign);
+    });
+  }
+
   private async get(id: string): Promise<Campaign> {
     const campaign = isUuid(id) ? await this.em.findOne(Campaign, { id }) : null;
     if (!campaign) throw new CampaignException(CampaignExceptionCode.NotFound, `No campaign ${id}`, { id });
     return campaign;
   }
 }
+
+/** What a marketer sets on a draft. */
+export interface CampaignDraft {
+  name: string;
+  playbook: string;
+  filter: CustomerFilter;
+  holdoutPercent: number;
+}
+
+/** A draft's fields as they must be, on creation and on every change (the name trimmed). */
+function checkedDraft(draft: CampaignDraft): CampaignDraft {
+  const name = draft.name.trim();
+  if (!name) throw new CampaignException(CampaignExceptionCode.InvalidInput, 'A campaign needs a name', { field: 'name' });
+  if (!campaignPlaybook(draft.playbook)) {
+    throw new CampaignException(CampaignExceptionCode.InvalidInput, `Campaigns can launch ${Object.keys(campaignPlaybooks).join(', ')}, not "${draft.playbook}"`, { field: 'playbook' });
+  }
+  if (!(Number.isInteger(draft.holdoutPercent) && draft.holdoutPercent >= 0 && draft.holdoutPercent <= MAX_HOLDOUT_PERCENT)) {
+    throw new CampaignException(CampaignExceptionCode.InvalidInput, `holdoutPercent must be a whole number from 0 to ${MAX_HOLDOUT_PERCENT}`, { field: 'holdoutPercent' });
+  }
+  assertCustomerFilter(draft.filter);
+  return { ...draft, name };
+}
+
+/** What the audit log records of a draft. */
+const draftFields = (c: Campaign) => ({ name: c.name, playbook: c.playbook, segment: c.segment, holdoutPercent: c.holdoutPercent });
