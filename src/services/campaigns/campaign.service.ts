@@ -133,8 +133,7 @@ export class CampaignService {
     // The draft's row is locked while its run starts: a change or discard at the same time
     // comes before the launch or is refused after it, never in between.
     await this.em.transactional(async (em) => {
-      const locked = await em.findOne(Campaign, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
-      if (!locked) throw new CampaignException(CampaignExceptionCode.NotFound, `No campaign ${id}`, { id });
+      const locked = await lockedCampaign(em, id);
       await this.engine.start(locked, this.policy);
       // The run records its status as it moves; this shows the launch at once (a second launch finds it running).
       if (locked.status === CampaignStatus.Draft) {
@@ -224,8 +223,7 @@ export class CampaignService {
   /** Runs `change` on the campaign, locked, unless it is no longer a draft (CONFLICT). */
   private whileDraft<T>(id: string, action: string, change: (em: EntityManager, campaign: Campaign) => Promise<T>): Promise<T> {
     return this.em.transactional(async (em) => {
-      const campaign = isUuid(id) ? await em.findOne(Campaign, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE }) : null;
-      if (!campaign) throw new CampaignException(CampaignExceptionCode.NotFound, `No campaign ${id}`, { id });
+      const campaign = await lockedCampaign(em, id);
       if (campaign.status !== CampaignStatus.Draft) {
         throw new CampaignException(CampaignExceptionCode.WrongState, `Campaign ${id} cannot ${action}: it is ${campaign.status}, no longer a draft`, { id, status: campaign.status });
       }
@@ -238,6 +236,13 @@ export class CampaignService {
     if (!campaign) throw new CampaignException(CampaignExceptionCode.NotFound, `No campaign ${id}`, { id });
     return campaign;
   }
+}
+
+/** The campaign's row, locked for the rest of the transaction (NOT_FOUND without one). */
+async function lockedCampaign(em: EntityManager, id: string): Promise<Campaign> {
+  const campaign = isUuid(id) ? await em.findOne(Campaign, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE }) : null;
+  if (!campaign) throw new CampaignException(CampaignExceptionCode.NotFound, `No campaign ${id}`, { id });
+  return campaign;
 }
 
 /** What a marketer sets on a draft. */

@@ -203,10 +203,8 @@ export class CustomerService {
    * it; service messages (a payment reminder) still go. Idempotent; audited when it changed something.
    */
   async optOut(id: string, actor: string): Promise<Customer> {
-    assertCustomerId(id);
     return this.em.transactional(async (em) => {
-      const customer = await em.findOne(Customer, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
-      if (!customer) throw new CustomerException(CustomerExceptionCode.NotFound, `No customer with ID ${id}`, { id });
+      const customer = await lockedCustomer(em, id);
       const held = await em.nativeUpdate(OutboxMessage, { customer: id, purpose: MessagePurpose.Marketing, sentAt: null, suppressedAt: null }, { suppressedAt: new Date(), suppressedReason: OPTED_OUT });
       if (customer.marketingConsent || held > 0) {
         this.audit.record(em, { actor, action: 'customer.opt-out', entityType: 'customer', entityId: id, before: { marketingConsent: customer.marketingConsent }, after: { marketingConsent: false, queuedMarketingHeldBack: held } });
@@ -220,9 +218,7 @@ export class CustomerService {
   async updateContact(id: string, patch: CustomerContactPatch, actor: string): Promise<Customer> {
     const clean = validateContactPatch(patch);
     return this.em.transactional(async (em) => {
-      assertCustomerId(id);
-      const customer = await em.findOne(Customer, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
-      if (!customer) throw new CustomerException(CustomerExceptionCode.NotFound, `No customer with ID ${id}`, { id });
+      const customer = await lockedCustomer(em, id);
       const before = Object.fromEntries(CONTACT_FIELDS.map((f) => [f, customer[f]]));
       em.assign(customer, clean);
       const after = Object.fromEntries(CONTACT_FIELDS.map((f) => [f, customer[f]]));
@@ -233,6 +229,14 @@ export class CustomerService {
       return customer;
     });
   }
+}
+
+/** The customer's row, locked for the rest of the transaction (VALIDATION for a malformed ID, NOT_FOUND without one). */
+async function lockedCustomer(em: EntityManager, id: string): Promise<Customer> {
+  assertCustomerId(id);
+  const customer = await em.findOne(Customer, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+  if (!customer) throw new CustomerException(CustomerExceptionCode.NotFound, `No customer with ID ${id}`, { id });
+  return customer;
 }
 
 /** Why a queued marketing message was held back when its customer opted out (the delivery guard's wording). */
