@@ -22,6 +22,7 @@ import { Migration20261201060000_outbox_loyalty_band } from './Migration20261201
 import { Migration20261201070000_scoring_invoice_work } from './Migration20261201070000_scoring_invoice_work.js';
 import { Migration20261202000000_score_history_thinning } from './Migration20261202000000_score_history_thinning.js';
 import { Migration20261202010000_scoring_run_cancelled } from './Migration20261202010000_scoring_run_cancelled.js';
+import { Migration20261202020000_complaint_reopened_at } from './Migration20261202020000_complaint_reopened_at.js';
 
 /** Every migration in order; listed explicitly so compiled and bundled builds find them without globbing. */
 export const migrationsList: MigrationObject[] = [
@@ -48,4 +49,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261201070000_scoring_invoice_work', class: Migration20261201070000_scoring_invoice_work },
   { name: 'Migration20261202000000_score_history_thinning', class: Migration20261202000000_score_history_thinning },
   { name: 'Migration20261202010000_scoring_run_cancelled', class: Migration20261202010000_scoring_run_cancelled },
+  { name: 'Migration20261202020000_complaint_reopened_at', class: Migration20261202020000_complaint_reopened_at },
 ];

@@ -5,7 +5,7 @@ import { triggerPolicy } from '../src/domain/playbooks/triggers.js';
 import { seconds } from '../src/domain/policies/duration.js';
 import { CostEntry, CostKind, Customer, CustomerExport, CustomerStatus, Offer, OfferAudience, Order, PlaybookRun, ScoreSnapshot, ServiceTier } from '../src/entities/index.js';
 import type { accountReview, playbookTriggers } from '../workflows/index.js';
-import { AccountReviewDocument, AnswerAccountProposalDocument, DecideOffboardingDocument, RunningPlaybookRunsDocument, StartAccountReviewDocument } from './__generated__/graphql.js';
+import { AccountReviewDocument, AnswerAccountProposalDocument, CustomerPlaybookRunsDocument, DecideOffboardingDocument, RunningPlaybookRunsDocument, StartAccountReviewDocument } from './__generated__/graphql.js';
 import { eventually } from './support/eventually.js';
 import { recordHistory } from './support/histories.js';
 import { startTestStack, type TestStack } from './support/stack.js';
@@ -104,6 +104,33 @@ it('ends at once for a profitable account, and the sweep reviews a loss-making o
   expect(await stack.orm.em.fork().count(PlaybookRun, { workflowId: accountReviewWorkflowId(losing) })).toBe(1);
   expect(await sweep('playbook-triggers/review-2')).toMatchObject({ 'loss-making': 0 });
 }, 60_000);
+
+it('makes a later review, after one has finished, a run of its own: its own ID, record, messages and outcome', async () => {
+  const customerId = await account('Pia');
+  const first = accountReviewWorkflowId(customerId);
+  const decideAfterProposal = async (answer: boolean) => {
+    await eventually(() => review(customerId), (s) => s?.step === 'awaiting-answer');
+    expect((await stack.gql(AnswerAccountProposalDocument, { customerId, accepted: answer }, Role.Operator)).errors).toBeUndefined();
+    await eventually(() => review(customerId), (s) => s?.step === 'awaiting-approval');
+    expect((await stack.gql(DecideOffboardingDocument, { customerId, approve: false, reason: 'keep for now' }, Role.Admin)).errors).toBeUndefined();
+    return eventually(() => review(customerId), (s) => s?.step === 'done');
+  };
+  expect((await stack.gql(StartAccountReviewDocument, { customerId }, Role.Operator)).data!.startAccountReview.workflowId).toBe(first);
+  expect(await decideAfterProposal(false)).toMatchObject({ workflowId: first, outcome: 'kept-by-decision' });
+
+  // The next review (after the sweep's cooldown, or started by hand) proposes again under its own ID.
+  const started = await stack.gql(StartAccountReviewDocument, { customerId }, Role.Operator);
+  expect(started.data!.startAccountReview.workflowId).toBe(`${first}/2`);
+  // A second start while it runs joins it, and the customer's answer and the decision reach it, not the finished one.
+  expect((await stack.gql(StartAccountReviewDocument, { customerId }, Role.Operator)).data!.startAccountReview.workflowId).toBe(`${first}/2`);
+  expect(await decideAfterProposal(true)).toMatchObject({ workflowId: `${first}/2`, outcome: 'kept-by-decision', answer: 'accepted' });
+  expect((await outboxSteps(first)).sort()).toEqual(['2/proposal', '2/proposal-confirmed', 'proposal']);
+  const runs = (await stack.gql(CustomerPlaybookRunsDocument, { customerId }, Role.Viewer)).data!.customer!.playbookRuns.edges.map((e) => e.node);
+  expect(runs).toEqual([
+    { workflowId: `${first}/2`, playbook: 'AccountReview', status: 'Completed', step: 'done', outcome: 'kept-by-decision' },
+    { workflowId: first, playbook: 'AccountReview', status: 'Completed', step: 'done', outcome: 'kept-by-decision' },
+  ]);
+}, 90_000);
 
 it('keeps the account when nothing fits to propose and nobody decides in time', async () => {
   const em = stack.orm.em.fork();

@@ -4,8 +4,8 @@ import { fixIssuePolicy, fixIssueWorkflowId, type FixIssuePolicy } from '../src/
 import { triggerPolicy } from '../src/domain/playbooks/triggers.js';
 import { seconds } from '../src/domain/policies/duration.js';
 import { Complaint, ComplaintSeverity, Customer, FixCase, Invoice, PlaybookRun, ScoreSnapshot } from '../src/entities/index.js';
-import type { playbookTriggers } from '../workflows/index.js';
-import { CancelPlaybookRunDocument, CustomerPlaybookRunsDocument, CustomerPlaybookRunsLiveDocument, RecordComplaintDocument, FixIssueDocument, ResolveIssueDocument, StartFixIssueDocument } from './__generated__/graphql.js';
+import type { fixIssue, playbookTriggers } from '../workflows/index.js';
+import { CancelPlaybookRunDocument, CustomerPlaybookRunsDocument, CustomerPlaybookRunsLiveDocument, RecordComplaintDocument, FixIssueDocument, ReopenComplaintDocument, ResolveComplaintDocument, ResolveIssueDocument, StartFixIssueDocument } from './__generated__/graphql.js';
 import { eventually } from './support/eventually.js';
 import { recordHistory } from './support/histories.js';
 import { startTestStack, type TestStack } from './support/stack.js';
@@ -144,6 +144,89 @@ it('keeps the complaint and reports it when the fix cannot start because Tempora
   // The next sweep starts it.
   expect(await stack.temporal.client.workflow.execute<typeof playbookTriggers>('playbookTriggers', { workflowId: 'playbook-triggers/after-outage', taskQueue: stack.config.temporal.taskQueue, args: [{ policy: triggerPolicy }] })).toMatchObject({ 'persistent-issue': 1 });
   await eventually(() => state(customerId, 'rude-support'), (s) => s?.step === 'awaiting-fix');
+}, 60_000);
+
+it('opens the case again, one level up, when the issue comes back before the check-back', async () => {
+  const customerId = await customer('Mia', { complaints: 3, topic: 'billing-error' });
+  const workflowId = fixIssueWorkflowId(customerId, 'billing-error');
+  // Started as the sweep would, with a check-back far enough away to complain again before it.
+  await stack.temporal.client.workflow.start<typeof fixIssue>('fixIssue', {
+    workflowId,
+    taskQueue: stack.config.temporal.taskQueue,
+    args: [{ customerId, topic: 'billing-error', policy: { ...policy, fixDeadlineMs: seconds(60), checkBackAfterMs: seconds(60) } }],
+  });
+  await eventually(() => state(customerId, 'billing-error'), (s) => s?.step === 'awaiting-fix');
+  const record = () => stack.gql(RecordComplaintDocument, { input: { customerId, topic: 'billing-error', severity: 'Medium' } }, Role.Operator);
+  // A complaint while the fix is being worked on changes nothing.
+  const during = await record();
+  expect(during.errors).toBeUndefined();
+  expect((await stack.gql(ResolveIssueDocument, { customerId, topic: 'billing-error' }, Role.Operator)).errors).toBeUndefined();
+  expect(await eventually(() => state(customerId, 'billing-error'), (s) => s?.step === 'awaiting-check-back')).toMatchObject({ escalations: 0, recurrences: 0 });
+  expect(await stack.orm.em.fork().findOneOrFail(FixCase, { workflowId })).toMatchObject({ status: 'resolved' });
+
+  // Support closed that complaint; the customer says it is still wrong.
+  expect((await stack.gql(ResolveComplaintDocument, { id: during.data!.recordComplaint.id }, Role.Operator)).errors).toBeUndefined();
+  const reopened = await stack.gql(ReopenComplaintDocument, { id: during.data!.recordComplaint.id }, Role.Operator);
+  expect(reopened.data!.reopenComplaint).toMatchObject({ resolvedAt: null, reopenedCount: 1, reopenedAt: expect.any(String) });
+  const back = await eventually(() => state(customerId, 'billing-error'), (s) => s?.recurrences === 1 && s.step === 'awaiting-fix');
+  expect(back).toMatchObject({ workflowId, status: 'Running', escalations: 1, owner: 'team-lead' });
+  expect(await stack.orm.em.fork().findOneOrFail(FixCase, { workflowId })).toMatchObject({ status: 'open', resolvedAt: null, escalations: 1, owner: 'team-lead' });
+  expect((await outbox(workflowId)).filter((m) => m[0].startsWith('recurrence'))).toEqual([
+    ['recurrence-1', 'fix-case-reopened', 'call'],
+    ['recurrence-1-acknowledged', 'issue-reopened', 'email'],
+  ]);
+  // The complaint reached the fix under way instead of starting another.
+  expect(await stack.orm.em.fork().count(PlaybookRun, { customer: customerId })).toBe(1);
+
+  expect((await stack.gql(ResolveIssueDocument, { customerId, topic: 'billing-error' }, Role.Operator)).errors).toBeUndefined();
+  expect(await eventually(() => state(customerId, 'billing-error'), (s) => s?.step === 'awaiting-check-back')).toMatchObject({ recurrences: 1, escalations: 1 });
+  expect(await stack.orm.em.fork().findOneOrFail(FixCase, { workflowId })).toMatchObject({ status: 'resolved' });
+  await stack.temporal.client.workflow.getHandle(workflowId).cancel();
+  await eventually(() => stack.temporal.client.workflow.getHandle(workflowId).describe(), (d) => d.status.name === 'CANCELLED');
+  await recordHistory(workflowId, 'fix-issue-recurred');
+}, 60_000);
+
+it('starts a new fix when the issue comes back after the last one finished, and not before', async () => {
+  const customerId = await customer('Ned', { complaints: 3, topic: 'app-login', risk: 'high' });
+  const first = fixIssueWorkflowId(customerId, 'app-login');
+  expect((await stack.gql(StartFixIssueDocument, { customerId, topic: 'app-login' }, Role.Operator)).data!.startFixIssue.workflowId).toBe(first);
+  await eventually(() => state(customerId, 'app-login'), (s) => s?.step === 'awaiting-fix');
+  await stack.gql(ResolveIssueDocument, { customerId, topic: 'app-login' }, Role.Operator);
+  await eventually(() => state(customerId, 'app-login'), (s) => s?.step === 'done', 20_000);
+
+  // Nothing new since the fix: the sweep leaves it, and starting it again returns the finished run.
+  const sweep = (id: string) => stack.temporal.client.workflow.execute<typeof playbookTriggers>('playbookTriggers', { workflowId: id, taskQueue: stack.config.temporal.taskQueue, args: [{ policy: triggerPolicy }] });
+  expect(await sweep(`playbook-triggers/recur-${customerId}-1`)).toMatchObject({ 'persistent-issue': 0 });
+  expect((await stack.gql(StartFixIssueDocument, { customerId, topic: 'app-login' }, Role.Operator)).data!.startFixIssue).toMatchObject({ workflowId: first, status: 'Completed' });
+
+  // A complaint after the fix: it did not hold, and a new run of its own starts at once.
+  expect((await stack.gql(RecordComplaintDocument, { input: { customerId, topic: 'app-login', severity: 'High' } }, Role.Operator)).errors).toBeUndefined();
+  const second = await eventually(() => state(customerId, 'app-login'), (s) => s?.workflowId === `${first}/2` && s.step === 'awaiting-fix');
+  expect(second).toMatchObject({ escalations: 0, recurrences: 0, owner: 'it-support' });
+  expect((await outbox(`${first}/2`)).map((m) => m[0])).toEqual(['acknowledged', 'fix-case-opened']);
+  expect(await stack.orm.em.fork().count(FixCase, { customer: customerId })).toBe(2);
+  expect(await sweep(`playbook-triggers/recur-${customerId}-2`)).toMatchObject({ 'persistent-issue': 0 });
+  // Resolving acts on the new run.
+  expect((await stack.gql(ResolveIssueDocument, { customerId, topic: 'app-login' }, Role.Operator)).data!.resolveIssue.workflowId).toBe(`${first}/2`);
+}, 60_000);
+
+it('counts a reopened complaint toward a persistent issue, and refuses to reopen one that is open or unknown', async () => {
+  const customerId = await customer('Ona', { risk: 'high' });
+  const recorded = await stack.gql(RecordComplaintDocument, { input: { customerId, topic: 'rude-support', severity: 'Low' } }, Role.Operator);
+  const id = recorded.data!.recordComplaint.id;
+  expect((await stack.gql(ReopenComplaintDocument, { id }, Role.Operator)).errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'COMPLAINT_NOT_RESOLVED' });
+  expect((await stack.gql(ResolveComplaintDocument, { id }, Role.Operator)).errors).toBeUndefined();
+  for (const role of [Role.Viewer, Role.Marketer]) expect((await stack.gql(ReopenComplaintDocument, { id }, role)).errors![0].extensions!.code).toBe('FORBIDDEN');
+  expect((await stack.gql(ReopenComplaintDocument, { id: '00000000-0000-4000-8000-000000000000' }, Role.Operator)).errors![0].extensions!.code).toBe('NOT_FOUND');
+  expect((await stack.gql(ReopenComplaintDocument, { id, reopenedAt: new Date(Date.now() - DAY).toISOString() }, Role.Operator)).errors![0].extensions).toMatchObject({ code: 'VALIDATION', field: 'reopenedAt' });
+  expect(await stack.orm.em.fork().findOneOrFail(Complaint, { id })).toMatchObject({ reopenedCount: 0, resolvedAt: expect.any(Date) });
+
+  // One complaint, reopened once: persistent by the reopen rule, so its fix starts at once.
+  expect((await stack.gql(ReopenComplaintDocument, { id }, Role.Operator)).errors).toBeUndefined();
+  await eventually(() => state(customerId, 'rude-support'), (s) => s?.step === 'awaiting-fix');
+  const audit = await sql<{ before: unknown; after: unknown }>`select before, after from audit_entry where action = 'complaint.reopen' and entity_id = ${id}`.execute(stack.orm.em.fork().getKysely());
+  expect(audit.rows).toEqual([{ before: { resolvedAt: expect.any(String), reopenedCount: 0 }, after: { resolvedAt: null, reopenedCount: 1, reopenedAt: expect.any(String) } }]);
+  expect((await stack.gql(ReopenComplaintDocument, { id }, Role.Operator)).errors![0].extensions).toMatchObject({ reason: 'COMPLAINT_NOT_RESOLVED' });
 }, 60_000);
 
 it('refuses bad input and callers without the role', async () => {

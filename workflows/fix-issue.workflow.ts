@@ -1,11 +1,11 @@
-import { condition, defineQuery, defineSignal, proxyActivities, setCurrentDetails, setHandler, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { condition, defineQuery, defineSignal, proxyActivities, setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { FixIssueActivities } from '../src/activities/fix-issue.activities.js';
 import type { PlaybookRunActivities } from '../src/activities/playbook-run.activities.js';
 import { FIX_ISSUE, firstOwner, ownerAfter, type FixIssueOutcome, type FixIssuePolicy, type FixIssueState, type FixIssueStep } from '../src/domain/playbooks/fix-issue.js';
 import { recordingCancellation } from './cancellation.js';
 import { LoyaltyBandKey, PlaybookStepKey } from './search-attributes.js';
 
-const { recordRunStarted, recordRunOutcome, loadLoyaltyBand, openFixCase, escalateFixCase, resolveFixCase, checkBackOnFix } = proxyActivities<PlaybookRunActivities & FixIssueActivities>({
+const { recordRunStarted, recordRunOutcome, loadLoyaltyBand, openFixCase, escalateFixCase, resolveFixCase, reopenFixCase, checkBackOnFix } = proxyActivities<PlaybookRunActivities & FixIssueActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
 });
@@ -18,6 +18,8 @@ export interface FixIssueInput {
 
 /** The owner fixed the cause. */
 export const issueResolvedSignal = defineSignal('issueResolved');
+/** The customer complained about the topic again (a new or reopened complaint); only a fix waiting for its check-back takes it as not holding. */
+export const issueRecurredSignal = defineSignal('issueRecurred');
 export const fixIssueStateQuery = defineQuery<FixIssueState>('state');
 
 export async function fixIssue(input: FixIssueInput): Promise<FixIssueOutcome> {
@@ -26,15 +28,32 @@ export async function fixIssue(input: FixIssueInput): Promise<FixIssueOutcome> {
 
 async function fixIssueSteps({ customerId, topic, policy }: FixIssueInput): Promise<FixIssueOutcome> {
   const { workflowId } = workflowInfo();
-  const state: FixIssueState = { customerId, topic, step: 'starting', owner: null, escalations: 0, resolved: false, outcome: null, policyVersion: policy.version, deadline: null };
+  const state: FixIssueState = { customerId, topic, step: 'starting', owner: null, escalations: 0, recurrences: 0, resolved: false, outcome: null, policyVersion: policy.version, deadline: null };
+  let recurred = false;
   setHandler(fixIssueStateQuery, () => state);
   setHandler(issueResolvedSignal, () => {
     state.resolved = true;
+  });
+  setHandler(issueRecurredSignal, () => {
+    if (state.step === 'awaiting-check-back') recurred = true;
   });
   const enter = (step: FixIssueStep, details: string) => {
     state.step = step;
     upsertSearchAttributes([{ key: PlaybookStepKey, value: step }]);
     setCurrentDetails(details);
+  };
+
+  // Every missed deadline moves the case one level up; the wait goes on until it is fixed.
+  const untilFixed = async () => {
+    for (;;) {
+      state.deadline = new Date(Date.now() + policy.fixDeadlineMs).toISOString();
+      enter('awaiting-fix', `${state.owner} fixes "${topic}" by ${state.deadline}`);
+      if (await condition(() => state.resolved, policy.fixDeadlineMs)) return;
+      state.escalations += 1;
+      state.owner = ownerAfter(policy, topic, state.escalations);
+      enter('escalating', `Deadline missed: escalated to ${state.owner}`);
+      await escalateFixCase({ workflowId, customerId, topic, escalations: state.escalations, owner: state.owner });
+    }
   };
 
   await recordRunStarted({ workflowId, playbook: FIX_ISSUE, customerId });
@@ -46,22 +65,23 @@ async function fixIssueSteps({ customerId, topic, policy }: FixIssueInput): Prom
   enter('opening-case', `Opening a fix case for "${topic}" owned by ${state.owner}`);
   await openFixCase({ workflowId, customerId, topic, owner: state.owner });
 
-  // Every missed deadline moves the case one level up; the wait goes on until it is fixed.
   for (;;) {
-    state.deadline = new Date(Date.now() + policy.fixDeadlineMs).toISOString();
-    enter('awaiting-fix', `${state.owner} fixes "${topic}" by ${state.deadline}`);
-    if (await condition(() => state.resolved, policy.fixDeadlineMs)) break;
+    await untilFixed();
+    await resolveFixCase(workflowId);
+
+    // Check back once the fix has had time to prove itself; a complaint about it meanwhile means it did not hold.
+    state.deadline = new Date(Date.now() + policy.checkBackAfterMs).toISOString();
+    enter('awaiting-check-back', `Fixed; checking back with the customer on ${state.deadline}`);
+    if (!(await condition(() => recurred, policy.checkBackAfterMs))) break;
+    recurred = false;
+    state.resolved = false;
+    state.recurrences += 1;
     state.escalations += 1;
     state.owner = ownerAfter(policy, topic, state.escalations);
-    enter('escalating', `Deadline missed: escalated to ${state.owner}`);
-    await escalateFixCase({ workflowId, customerId, topic, escalations: state.escalations, owner: state.owner });
+    enter('reopening', `The issue came back: the case is open again, with ${state.owner}`);
+    await reopenFixCase({ workflowId, customerId, topic, recurrences: state.recurrences, escalations: state.escalations, owner: state.owner });
   }
-  await resolveFixCase(workflowId);
 
-  // Check back once the fix has had time to prove itself.
-  state.deadline = new Date(Date.now() + policy.checkBackAfterMs).toISOString();
-  enter('awaiting-check-back', `Fixed; checking back with the customer on ${state.deadline}`);
-  await sleep(policy.checkBackAfterMs);
   const gesture = policy.gestureBands.includes(band);
   enter('checking-back', gesture ? 'Asking whether the fix holds, with a gesture for a loyal customer' : 'Asking whether the fix holds');
   await checkBackOnFix({ workflowId, customerId, topic, gesture });

@@ -47,6 +47,10 @@ export class Complaint {
   @Property({ type: 'integer' })
   reopenedCount: number = 0;
 
+  /** When it was last reopened (resolved, then the customer said it is not); imported counts have no date. */
+  @Property({ type: 'timestamptz', nullable: true })
+  reopenedAt?: Date | null;
+
   @Property({ type: money() })
   handlingCostMinor: number = 0;
 

@@ -1,16 +1,16 @@
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import type { QueryDefinition, SignalDefinition } from '@temporalio/common';
-import { ACCOUNT_REVIEW, accountReviewWorkflowId, type AccountReviewPolicy, type AccountReviewState, type OffboardingDecision } from '../domain/playbooks/account-review.js';
+import { ACCOUNT_REVIEW, type AccountReviewPolicy, type AccountReviewState, type OffboardingDecision } from '../domain/playbooks/account-review.js';
 import { APPRECIATION, appreciationWorkflowId, type AppreciationPolicy } from '../domain/playbooks/appreciation.js';
 import { FAIR_REMINDER, fairReminderWorkflowId, type FairReminderPolicy } from '../domain/playbooks/fair-reminder.js';
-import { FIX_ISSUE, fixIssueWorkflowId, type FixIssuePolicy, type FixIssueState } from '../domain/playbooks/fix-issue.js';
+import { FIX_ISSUE, type FixIssuePolicy, type FixIssueState } from '../domain/playbooks/fix-issue.js';
 import { welcomeCheckWorkflowId, WELCOME_CHECK, type WelcomeCheckPolicy, type WelcomeCheckState } from '../domain/playbooks/welcome-check.js';
 import { Playbook } from '../domain/playbooks/playbook.js';
 import type { FoundRun, PlaybookEngine, RunSearch, RunTags } from '../services/playbooks/playbook-engine.js';
 import { PlaybookException, PlaybookExceptionCode } from '../services/playbooks/playbook.exception.js';
 import { accountReviewStateQuery, decideOffboardingUpdate, proposalAnsweredSignal } from '../../workflows/account-review.workflow.js';
 import { paymentReceivedSignal } from '../../workflows/fair-reminder.workflow.js';
-import { fixIssueStateQuery, issueResolvedSignal } from '../../workflows/fix-issue.workflow.js';
+import { fixIssueStateQuery, issueRecurredSignal, issueResolvedSignal } from '../../workflows/fix-issue.workflow.js';
 import { anyPlaybookStateQuery } from '../../workflows/playbook-state.js';
 import { CampaignIdKey, CustomerIdKey, LoyaltyBandKey, PlaybookKey, PlaybookStepKey, RiskBandKey } from '../../workflows/search-attributes.js';
 import { welcomeCheckStateQuery, welcomeConfirmedSignal } from '../../workflows/welcome-check.workflow.js';
@@ -60,8 +60,8 @@ export class TemporalPlaybookEngine implements PlaybookEngine {
     return this.signal(workflowId, paymentReceivedSignal);
   }
 
-  startFixIssue({ customerId, topic, policy, tags }: { customerId: string; topic: string; policy: FixIssuePolicy; tags: RunTags }) {
-    return this.start('fixIssue', fixIssueWorkflowId(customerId, topic), [{ customerId, topic, policy }], {
+  startFixIssue({ workflowId, customerId, topic, policy, tags }: { workflowId: string; customerId: string; topic: string; policy: FixIssuePolicy; tags: RunTags }) {
+    return this.start('fixIssue', workflowId, [{ customerId, topic, policy }], {
       customerId,
       tags,
       playbook: FIX_ISSUE,
@@ -78,21 +78,18 @@ export class TemporalPlaybookEngine implements PlaybookEngine {
     return this.signal(workflowId, issueResolvedSignal);
   }
 
-  startAccountReview({ customerId, policy, tags }: { customerId: string; policy: AccountReviewPolicy; tags: RunTags }) {
-    return this.start(
-      'accountReview',
-      accountReviewWorkflowId(customerId),
-      [{ customerId, policy }],
-      {
-        customerId,
-        tags,
-        playbook: ACCOUNT_REVIEW,
-        summary: `Review of the loss-making account of customer ${customerId}`,
-        details: `Proposes a cheaper service or a fitting offer, scores again after ${days(policy.reviewAfterMs)}; offboarding only with a person's approval, then ${days(policy.noticeMs)} notice (policy v${policy.version}).`,
-      },
-      // A later review of the same customer may follow a finished one (the trigger keeps a cooldown).
-      'ALLOW_DUPLICATE',
-    );
+  issueRecurred(workflowId: string): Promise<boolean> {
+    return this.signal(workflowId, issueRecurredSignal);
+  }
+
+  startAccountReview({ workflowId, customerId, policy, tags }: { workflowId: string; customerId: string; policy: AccountReviewPolicy; tags: RunTags }) {
+    return this.start('accountReview', workflowId, [{ customerId, policy }], {
+      customerId,
+      tags,
+      playbook: ACCOUNT_REVIEW,
+      summary: `Review of the loss-making account of customer ${customerId}`,
+      details: `Proposes a cheaper service or a fitting offer, scores again after ${days(policy.reviewAfterMs)}; offboarding only with a person's approval, then ${days(policy.noticeMs)} notice (policy v${policy.version}).`,
+    });
   }
 
   accountReviewState(workflowId: string): Promise<AccountReviewState | null> {
@@ -152,14 +149,8 @@ export class TemporalPlaybookEngine implements PlaybookEngine {
     return this.reachable(() => cancelIfRunning(this.client, workflowId));
   }
 
-  /** Starts a run, or returns the one running under the same ID; by default a finished run is not repeated. */
-  private start(
-    workflowType: string,
-    workflowId: string,
-    args: unknown[],
-    about: { customerId: string; tags: RunTags; playbook: string; summary: string; details: string },
-    reuse: 'REJECT_DUPLICATE' | 'ALLOW_DUPLICATE' = 'REJECT_DUPLICATE',
-  ) {
+  /** Starts a run, or returns the one running or finished under the same ID: a run is never repeated under its ID. */
+  private start(workflowType: string, workflowId: string, args: unknown[], about: { customerId: string; tags: RunTags; playbook: string; summary: string; details: string }) {
     return this.reachable(async () => {
       try {
         await this.client.workflow.start(workflowType, {
@@ -167,7 +158,7 @@ export class TemporalPlaybookEngine implements PlaybookEngine {
           taskQueue: this.taskQueue,
           args,
           workflowIdConflictPolicy: 'USE_EXISTING',
-          workflowIdReusePolicy: reuse,
+          workflowIdReusePolicy: 'REJECT_DUPLICATE',
           typedSearchAttributes: [
             { key: CustomerIdKey, value: about.customerId },
             { key: PlaybookKey, value: about.playbook },

@@ -40,6 +40,14 @@ export const templates: Record<string, Template> = {
   }),
   'fix-case-opened': (name, p) => ({ subject: `Fix case for ${name}: ${topicLabel(p)}`, text: `A persistent issue ("${topicLabel(p)}") is now yours (${String(p.owner)}). Fix the cause, then mark it resolved.` }),
   'fix-case-escalated': (name, p) => ({ subject: `Escalated (level ${String(p.escalations)}): ${topicLabel(p)} for ${name}`, text: `The fix for "${topicLabel(p)}" missed its deadline and is now with ${String(p.owner)}.` }),
+  'fix-case-reopened': (name, p) => ({
+    subject: `Reopened: ${topicLabel(p)} for ${name}`,
+    text: `The fix for "${topicLabel(p)}" did not hold: ${name} complained about it again before we checked back. The case is open again and now with ${String(p.owner)}; fix the cause, then mark it resolved.`,
+  }),
+  'issue-reopened': (name, p) => ({
+    subject: 'Still not right: we are back on it',
+    text: `Hello ${name},\n\nthank you for telling us that "${topicLabel(p)}" is still not right. We have reopened the case and a more senior team now owns it; we will tell you when it is fixed for good.\n\nKind regards`,
+  }),
   'issue-check-back': (name, p) => ({ subject: 'Is it fixed for you?', text: `Hello ${name},\n\nwe fixed "${topicLabel(p)}" a while ago. Does it work for you now? A short reply is enough.\n\nKind regards` }),
   'issue-gesture': (name) => ({ subject: 'A small thank-you for your patience', text: `Hello ${name},\n\nthank you for staying with us through the trouble. Your next order is on us up to the usual goodwill amount.\n\nKind regards` }),
   'account-proposal': (name, p) => ({ subject: 'A better fit for how you use our service', text: `Hello ${name},\n\nwe looked at how you use our service and think this fits you better: ${proposalText(p)}. Reply to accept, or tell us what you need.\n\nKind regards` }),

@@ -5,7 +5,9 @@ import type { LoyaltyBand } from '../guards/fairness.js';
  * Fix persistent issues before the customer churns: the same complaint for the third time
  * is a fault in the service, not a difficult customer. A fix case gets an owner, the
  * customer hears at once that it is being worked on, every missed deadline escalates one
- * level up, and after the fix someone checks back. A loyal customer gets a gesture.
+ * level up, and after the fix someone checks back. A loyal customer gets a gesture. If the
+ * issue comes back before the check-back, the fix did not hold: the case opens again, one
+ * level up; once the run has finished, the next complaint about it starts a new run.
  */
 export const FIX_ISSUE = 'fix-issue';
 
@@ -17,7 +19,7 @@ export interface FixIssuePolicy {
   escalationChain: string[];
   /** Time to fix before each escalation. */
   fixDeadlineMs: number;
-  /** After the fix, wait this long, then ask the customer whether it holds. */
+  /** After the fix, wait this long, then ask the customer whether it holds (a complaint about it meanwhile reopens the case). */
   checkBackAfterMs: number;
   /** Bands that get a gesture for the trouble. */
   gestureBands: LoyaltyBand[];
@@ -33,7 +35,7 @@ export const fixIssuePolicy: FixIssuePolicy = {
   gestureBands: ['loyal'],
 };
 
-export type FixIssueStep = 'starting' | 'opening-case' | 'awaiting-fix' | 'escalating' | 'awaiting-check-back' | 'checking-back' | 'done';
+export type FixIssueStep = 'starting' | 'opening-case' | 'awaiting-fix' | 'escalating' | 'awaiting-check-back' | 'reopening' | 'checking-back' | 'done';
 export type FixIssueOutcome = 'fixed' | 'fixed-with-gesture';
 
 export interface FixIssueState {
@@ -42,13 +44,15 @@ export interface FixIssueState {
   step: FixIssueStep;
   owner: string | null;
   escalations: number;
+  /** Times the issue came back after a fix, before the check-back (each reopened the case one level up). */
+  recurrences: number;
   resolved: boolean;
   outcome: FixIssueOutcome | null;
   policyVersion: number;
   deadline: string | null;
 }
 
-/** One run per customer and topic: a second trigger for the same problem joins the first. */
+/** The first run for a customer and topic (later ones, when the issue comes back after it finished, are occurrences of it); a second trigger while one runs joins it. */
 export function fixIssueWorkflowId(customerId: string, topic: string): string {
   return `${FIX_ISSUE}/${customerId}/${topic}`;
 }
@@ -57,7 +61,7 @@ export function firstOwner(policy: FixIssuePolicy, topic: string): string {
   return policy.owners[topic] ?? policy.defaultOwner;
 }
 
-/** Who owns the case after `escalations` missed deadlines (the top of the chain keeps it). */
+/** Who owns the case after `escalations` missed deadlines or fixes that did not hold (the top of the chain keeps it). */
 export function ownerAfter(policy: FixIssuePolicy, topic: string, escalations: number): string {
   if (escalations === 0) return firstOwner(policy, topic);
   return policy.escalationChain[Math.min(escalations, policy.escalationChain.length) - 1] ?? firstOwner(policy, topic);

@@ -27,4 +27,16 @@ export class ComplaintResolver {
   ): Promise<ComplaintType> {
     return ctx.services.complaints.resolve(id, ctx.caller!.id, resolvedAt ?? undefined);
   }
+
+  @Allow(Role.Operator)
+  @Mutation(() => ComplaintType, {
+    description: 'The customer says a resolved complaint is not: open again (now, or at reopenedAt) and counted as reopened; may start a fix, or tell one waiting for its check-back that it did not hold; an open one is a CONFLICT',
+  })
+  reopenComplaint(
+    @Arg('id', () => ID) id: string,
+    @Arg('reopenedAt', () => Date, { nullable: true }) reopenedAt: Date | null,
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<ComplaintType> {
+    return ctx.services.complaints.reopen(id, ctx.caller!.id, reopenedAt ?? undefined);
+  }
 }

@@ -73,6 +73,9 @@ export class ComplaintType {
   @Field(() => Int)
   reopenedCount!: number;
 
+  @Field(() => Date, { nullable: true, description: 'When it was last reopened (none for imported counts)' })
+  reopenedAt?: Date | null;
+
   @Field(() => SafeIntResolver, { description: 'Cost of handling it, in minor units' })
   handlingCostMinor!: number;
 

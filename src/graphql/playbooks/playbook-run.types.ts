@@ -55,8 +55,11 @@ export class PlaybookRunType {
   @Field(() => String, { nullable: true, description: 'Fix issue: who owns the fix case now' })
   owner!: string | null;
 
-  @Field(() => Int, { nullable: true, description: 'Fix issue: deadlines missed so far (each one escalated)' })
+  @Field(() => Int, { nullable: true, description: 'Fix issue: deadlines missed and fixes that did not hold so far (each moved the case one level up)' })
   escalations!: number | null;
+
+  @Field(() => Int, { nullable: true, description: 'Fix issue: times the issue came back after a fix, before the check-back (each reopened the case)' })
+  recurrences!: number | null;
 
   @Field(() => String, { nullable: true, description: 'Account review: what was proposed (a cheaper tier or an offer) and why' })
   proposal!: string | null;
@@ -106,6 +109,7 @@ export class PlaybookRunType {
       topic: fixIssue?.topic ?? null,
       owner: fixIssue?.owner ?? null,
       escalations: fixIssue?.escalations ?? null,
+      recurrences: fixIssue?.recurrences ?? null,
       proposal: review?.proposal ? `${review.proposal.kind}: ${review.proposal.reason}` : null,
       answer: review?.answer ?? null,
       profitabilityMinor: review?.profitabilityMinor ?? null,

@@ -3,12 +3,14 @@ import { DomainException, type FailureKind } from '../../domain/errors/domain-ex
 export enum ComplaintExceptionCode {
   NotFound = 'COMPLAINT_NOT_FOUND',
   AlreadyResolved = 'COMPLAINT_ALREADY_RESOLVED',
+  NotResolved = 'COMPLAINT_NOT_RESOLVED',
   InvalidInput = 'COMPLAINT_INVALID_INPUT',
 }
 
 const kinds: Record<ComplaintExceptionCode, FailureKind> = {
   [ComplaintExceptionCode.NotFound]: 'NOT_FOUND',
   [ComplaintExceptionCode.AlreadyResolved]: 'CONFLICT',
+  [ComplaintExceptionCode.NotResolved]: 'CONFLICT',
   [ComplaintExceptionCode.InvalidInput]: 'VALIDATION',
 };
 

@@ -136,29 +136,28 @@ export class ComplaintService {
       return complaint;
     });
     await this.scoring.rescoreAfterEvent(input.customerId, AFFECTED);
-    await this.fixIfPersistent(input.customerId);
+    await this.followUp(input.customerId, topic);
     return recorded;
   }
 
   /**
    * "Fixed only after they announce they leave" is what this prevents: the complaint that
-   * makes a topic persistent starts its fix now (for a customer at risk or valuable, the
-   * sweep's rule). The complaint is committed either way; a fix that cannot start now is
-   * started by the next trigger sweep.
+   * makes a topic persistent, or brings it back after its fix, starts a fix now (for a
+   * customer at risk or valuable, the sweep's rule), and a fix waiting for its check-back
+   * hears that it did not hold. The complaint is committed either way; a fix that cannot
+   * start now is started by the next trigger sweep.
    */
-  private async fixIfPersistent(customerId: string): Promise<void> {
+  private async followUp(customerId: string, topic: string): Promise<void> {
     try {
-      await this.triggers.startFixIssuesOf(customerId, triggerPolicy, defaultScoringPolicy.persistentIssue);
+      await this.triggers.complaintReceived(customerId, topic, triggerPolicy, defaultScoringPolicy.persistentIssue);
     } catch (error) {
       this.onFollowUpFailed(error, customerId);
     }
   }
 
   async resolve(id: string, actor: string, resolvedAt = new Date()): Promise<Complaint> {
-    if (!isUuid(id)) throw new ComplaintException(ComplaintExceptionCode.NotFound, `"${id}" is not a complaint ID`, { id });
     const resolved = await this.em.transactional(async (em) => {
-      const complaint = await em.findOne(Complaint, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
-      if (!complaint) throw new ComplaintException(ComplaintExceptionCode.NotFound, `No complaint with ID ${id}`, { id });
+      const complaint = await lockedComplaint(em, id);
       if (complaint.resolvedAt) {
         throw new ComplaintException(ComplaintExceptionCode.AlreadyResolved, `Complaint ${id} was resolved at ${complaint.resolvedAt.toISOString()}`, { id });
       }
@@ -172,4 +171,37 @@ export class ComplaintService {
     await this.scoring.rescoreAfterEvent(resolved.customer.id, AFFECTED);
     return resolved;
   }
+
+  /**
+   * The customer says a resolved complaint is not: it is open again and counts as reopened,
+   * so the topic may become persistent (or a fix waiting for its check-back learns it did
+   * not hold) at once, as with a new complaint.
+   */
+  async reopen(id: string, actor: string, reopenedAt = new Date()): Promise<Complaint> {
+    const reopened = await this.em.transactional(async (em) => {
+      const complaint = await lockedComplaint(em, id);
+      if (!complaint.resolvedAt) throw new ComplaintException(ComplaintExceptionCode.NotResolved, `Complaint ${id} is open: only a resolved complaint can be reopened`, { id });
+      if (reopenedAt < complaint.resolvedAt) {
+        throw new ComplaintException(ComplaintExceptionCode.InvalidInput, 'reopenedAt must not be before the complaint was resolved', { field: 'reopenedAt' });
+      }
+      if (reopenedAt.getTime() > Date.now() + 60_000) throw new ComplaintException(ComplaintExceptionCode.InvalidInput, 'reopenedAt must not be in the future', { field: 'reopenedAt' });
+      const before = { resolvedAt: complaint.resolvedAt.toISOString(), reopenedCount: complaint.reopenedCount };
+      complaint.resolvedAt = null;
+      complaint.reopenedCount += 1;
+      complaint.reopenedAt = reopenedAt;
+      this.audit.record(em, { actor, action: 'complaint.reopen', entityType: 'complaint', entityId: id, before, after: { resolvedAt: null, reopenedCount: complaint.reopenedCount, reopenedAt: reopenedAt.toISOString() } });
+      return complaint;
+    });
+    await this.scoring.rescoreAfterEvent(reopened.customer.id, AFFECTED);
+    await this.followUp(reopened.customer.id, reopened.topic);
+    return reopened;
+  }
+}
+
+/** The complaint, locked for this transaction, or NOT_FOUND. */
+async function lockedComplaint(em: EntityManager, id: string): Promise<Complaint> {
+  if (!isUuid(id)) throw new ComplaintException(ComplaintExceptionCode.NotFound, `"${id}" is not a complaint ID`, { id });
+  const complaint = await em.findOne(Complaint, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+  if (!complaint) throw new ComplaintException(ComplaintExceptionCode.NotFound, `No complaint with ID ${id}`, { id });
+  return complaint;
 }

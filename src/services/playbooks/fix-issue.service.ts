@@ -44,6 +44,23 @@ export class FixIssueService {
     await this.em.nativeUpdate(FixCase, { workflowId, status: FixCaseStatus.Open }, { status: FixCaseStatus.Resolved, resolvedAt: new Date() });
   }
 
+  /**
+   * The issue came back before the check-back: the fix did not hold. The case opens again one
+   * level up, its new owner hears why, and the customer hears it is being worked on again.
+   */
+  async reopenCase(input: { workflowId: string; customerId: string; topic: string; recurrences: number; escalations: number; owner: string }): Promise<void> {
+    await this.em.transactional(async (em) => {
+      await em.nativeUpdate(
+        FixCase,
+        { workflowId: input.workflowId, escalations: { $lt: input.escalations } },
+        { status: FixCaseStatus.Open, resolvedAt: null, escalations: input.escalations, owner: input.owner },
+      );
+      const payload = { topic: input.topic, owner: input.owner, recurrences: input.recurrences };
+      await this.outbox.enqueueStep(em, input, `recurrence-${input.recurrences}`, { channel: MessageChannel.Call, template: 'fix-case-reopened', payload });
+      await this.outbox.enqueueStep(em, input, `recurrence-${input.recurrences}-acknowledged`, { channel: MessageChannel.Email, template: 'issue-reopened', payload });
+    });
+  }
+
   /** After the fix: ask whether it holds; a loyal customer also gets a gesture for the trouble. */
   async checkBack(input: { workflowId: string; customerId: string; topic: string; gesture: boolean }): Promise<void> {
     await this.em.transactional(async (em) => {
@@ -51,5 +68,4 @@ export class FixIssueService {
       if (input.gesture) await this.outbox.enqueueStep(em, input, 'gesture', { channel: MessageChannel.Email, template: 'issue-gesture', payload: { topic: input.topic } });
     });
   }
-
 }

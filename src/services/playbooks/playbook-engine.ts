@@ -46,14 +46,16 @@ export interface PlaybookEngine {
   /** Tells a running reminder run that its invoice is paid; false when none runs. */
   paymentReceived(workflowId: string): Promise<boolean>;
 
-  /** Starts fixing a customer's persistent issue with a topic, or returns the run already under way. */
-  startFixIssue(input: { customerId: string; topic: string; policy: FixIssuePolicy; tags: RunTags }): Promise<{ workflowId: string }>;
+  /** Starts the fix-issue run with this ID (the service picks which occurrence); one running or finished under it is returned, not repeated. */
+  startFixIssue(input: { workflowId: string; customerId: string; topic: string; policy: FixIssuePolicy; tags: RunTags }): Promise<{ workflowId: string }>;
   fixIssueState(workflowId: string): Promise<FixIssueState | null>;
   /** Tells the run its issue is fixed; false when none runs. */
   issueResolved(workflowId: string): Promise<boolean>;
+  /** Tells the run the customer complained about its topic again; false when none runs. */
+  issueRecurred(workflowId: string): Promise<boolean>;
 
-  /** Starts the review of a loss-making account, or returns the one under way. */
-  startAccountReview(input: { customerId: string; policy: AccountReviewPolicy; tags: RunTags }): Promise<{ workflowId: string }>;
+  /** Starts the account review with this ID (the service picks which occurrence); one running or finished under it is returned, not repeated. */
+  startAccountReview(input: { workflowId: string; customerId: string; policy: AccountReviewPolicy; tags: RunTags }): Promise<{ workflowId: string }>;
   accountReviewState(workflowId: string): Promise<AccountReviewState | null>;
   /** The customer's answer to the proposal; false when no run exists. */
   answerProposal(workflowId: string, accepted: boolean): Promise<boolean>;

@@ -1,9 +1,25 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { sql, type RawBuilder } from 'kysely';
+import { FIX_ISSUE } from '../../domain/playbooks/fix-issue.js';
 import { PlaybookRun, PlaybookRunStatus } from '../../entities/index.js';
+import { latestOccurrence } from '../../domain/playbooks/occurrence.js';
 import { AuditService } from '../audit/audit.service.js';
 import { ChildPager } from '../common/child-pages.js';
 import type { Page, PageArgs } from '../common/pagination.js';
+
+/**
+ * A fix of a customer's complaint topic is due unless one is under way, or one worked on it
+ * after its last complaint (opened or reopened): so the first fix, and a new one when the
+ * issue comes back after the last fix was resolved (or its run ended without a fix).
+ */
+export function noFixSince(customerId: RawBuilder<unknown>, topic: RawBuilder<unknown>, lastComplaintAt: RawBuilder<unknown>): RawBuilder<boolean> {
+  const base = sql`${FIX_ISSUE + '/'} || ${customerId} || '/' || ${topic}`;
+  return sql<boolean>`not exists (
+    select 1 from playbook_run r left join fix_case fc on fc.workflow_id = r.workflow_id
+     where r.customer_id = ${customerId} and r.playbook = ${FIX_ISSUE} and (r.workflow_id = ${base} or starts_with(r.workflow_id, ${base} || '/'))
+       and (r.status = 'running' or coalesce(fc.resolved_at, r.finished_at) >= ${lastComplaintAt}))`;
+}
 
 /** The database record of playbook runs. Every write is idempotent: activities may be retried. */
 export class PlaybookRunService {
@@ -58,6 +74,20 @@ export class PlaybookRunService {
 
   findByWorkflowId(workflowId: string): Promise<PlaybookRun | null> {
     return this.em.findOne(PlaybookRun, { workflowId });
+  }
+
+  /** The record of the newest run of `base` (the base ID or a later occurrence of it) and its number, or null when none was recorded. */
+  async latestOccurrence(customerId: string, playbook: string, base: string): Promise<{ record: PlaybookRun; occurrence: number } | null> {
+    const records = await this.em.find(PlaybookRun, { customer: customerId, playbook });
+    const latest = latestOccurrence(base, records.map((r) => r.workflowId));
+    return latest ? { record: records.find((r) => r.workflowId === latest.workflowId)!, occurrence: latest.occurrence } : null;
+  }
+
+  /** Whether a fix of the customer's topic is due by the rule of `noFixSince` (none under way, none since its last complaint). */
+  async fixDue(customerId: string, topic: string): Promise<boolean> {
+    const lastComplaint = sql`coalesce((select max(coalesce(k.reopened_at, k.opened_at)) from complaint k where k.customer_id = ${customerId}::uuid and k.topic = ${topic}), '-infinity')`;
+    const { rows } = await sql<{ due: boolean }>`select ${noFixSince(sql`${customerId}::uuid`, sql`${topic}`, lastComplaint)} as due`.execute(this.em.getKysely());
+    return rows[0].due;
   }
 
   /** The records of these runs, by workflow ID (a run started a moment ago may have none yet). */

@@ -4,9 +4,9 @@ import { DomainException } from '../../domain/errors/domain-exception.js';
 import { ACCOUNT_REVIEW } from '../../domain/playbooks/account-review.js';
 import { APPRECIATION, type AppreciationPolicy } from '../../domain/playbooks/appreciation.js';
 import { FAIR_REMINDER } from '../../domain/playbooks/fair-reminder.js';
-import { FIX_ISSUE } from '../../domain/playbooks/fix-issue.js';
 import type { TriggerPolicy } from '../../domain/playbooks/triggers.js';
 import type { PersistentIssuePolicy } from '../../domain/scoring/persistent-issue.js';
+import { noFixSince } from './playbook-run.service.js';
 import type { PlaybookService } from './playbook.service.js';
 
 /** Finds the customers a trigger applies to, and starts their playbooks. */
@@ -45,7 +45,7 @@ export class PlaybookTriggerService {
          and exists (select 1 from current_score s where s.customer_id = cp.customer_id
                       and ((s.kind = 'churn-risk' and s.band = any(${input.policy.fixIssue.riskBands}::text[]))
                         or (s.kind = 'rfm' and s.band = any(${input.policy.fixIssue.valuableSegments}::text[]))))
-         and not exists (select 1 from playbook_run r where r.workflow_id = ${FIX_ISSUE + '/'} || cp.customer_id || '/' || cp.topic)
+         and ${noFixSince(sql.ref('cp.customer_id'), sql.ref('cp.topic'), sql`max(coalesce(cp.reopened_at, cp.opened_at))`)}
        order by cp.customer_id, cp.topic limit ${input.limit}`.execute(this.em.getKysely());
     return rows.map((r) => ({ customerId: r.customer_id, topic: r.topic }));
   }
@@ -55,10 +55,13 @@ export class PlaybookTriggerService {
   }
 
   /**
-   * A complaint was just recorded: if it made a topic persistent for a customer at risk or
-   * valuable (the sweep's own rule), the fix starts now instead of at the next sweep.
+   * A complaint was just recorded or reopened. A fix of its topic waiting for its check-back
+   * hears that it did not hold; if the complaint made the topic persistent (or brought it back
+   * after its last fix) for a customer at risk or valuable (the sweep's own rule), the fix
+   * starts now instead of at the next sweep.
    */
-  async startFixIssuesOf(customerId: string, policy: TriggerPolicy, issue: PersistentIssuePolicy): Promise<{ started: number; skipped: number }> {
+  async complaintReceived(customerId: string, topic: string, policy: TriggerPolicy, issue: PersistentIssuePolicy): Promise<{ started: number; skipped: number }> {
+    await this.playbooks.reportIssueRecurred(customerId, topic);
     return this.startFixIssues(await this.persistentIssues({ after: null, limit: 100, policy, issue, customerId }));
   }
 

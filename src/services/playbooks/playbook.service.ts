@@ -7,6 +7,7 @@ import { APPRECIATION, appreciationPolicy, appreciationWorkflowId, type Apprecia
 import { ACCOUNT_REVIEW, accountReviewPolicy, accountReviewWorkflowId, type AccountReviewPolicy } from '../../domain/playbooks/account-review.js';
 import { FAIR_REMINDER, fairReminderPolicy, fairReminderWorkflowId, type FairReminderPolicy } from '../../domain/playbooks/fair-reminder.js';
 import { FIX_ISSUE, fixIssuePolicy, fixIssueWorkflowId, type FixIssuePolicy } from '../../domain/playbooks/fix-issue.js';
+import { occurrenceWorkflowId } from '../../domain/playbooks/occurrence.js';
 import { welcomeCheckPolicy, welcomeCheckWorkflowId, WELCOME_CHECK, type WelcomeCheckPolicy } from '../../domain/playbooks/welcome-check.js';
 import { BillingException, BillingExceptionCode } from '../billing/billing.exception.js';
 import type { InvoiceService } from '../billing/invoice.service.js';
@@ -111,16 +112,23 @@ export class PlaybookService {
     return this.existingRun(FAIR_REMINDER, invoice.customer.id, fairReminderWorkflowId(invoice.customer.id, invoiceId));
   }
 
-  /** Starts fixing a customer's persistent issue; a second call for the same topic returns the same run. */
+  /** Starts fixing a customer's persistent issue; a second call for the same topic returns the same run, until the issue comes back after it. */
   async startFixIssue(customerId: string, topic: string): Promise<PlaybookRunView> {
     return this.runView(FIX_ISSUE, customerId, await this.launchFixIssue(customerId, topic));
   }
 
-  /** As startFixIssue, without reading the run back (for the trigger sweep and campaigns). */
+  /**
+   * As startFixIssue, without reading the run back (for the trigger sweep and campaigns). The
+   * run under way is joined; a finished one is returned unless the issue came back after it
+   * (a complaint about the topic since its fix), which starts the next occurrence.
+   */
   async launchFixIssue(customerId: string, topic: string, options: { campaignId?: string } = {}): Promise<string> {
     await this.customers.get(customerId);
     assertTopic(topic);
-    const { workflowId } = await this.engine.startFixIssue({ customerId, topic, policy: this.policies.fixIssue, tags: await this.tags(customerId, options) });
+    const base = fixIssueWorkflowId(customerId, topic);
+    const last = await this.runs.latestOccurrence(customerId, FIX_ISSUE, base);
+    const workflowId = last && (await this.runs.fixDue(customerId, topic)) ? occurrenceWorkflowId(base, last.occurrence + 1) : (last?.record.workflowId ?? base);
+    await this.engine.startFixIssue({ workflowId, customerId, topic, policy: this.policies.fixIssue, tags: await this.tags(customerId, options) });
     return workflowId;
   }
 
@@ -128,7 +136,7 @@ export class PlaybookService {
   async resolveIssue(customerId: string, topic: string): Promise<PlaybookRunView> {
     await this.customers.get(customerId);
     assertTopic(topic);
-    const workflowId = fixIssueWorkflowId(customerId, topic);
+    const workflowId = await this.currentRunId(FIX_ISSUE, customerId, fixIssueWorkflowId(customerId, topic));
     const state = await this.engine.fixIssueState(workflowId);
     if (!state) throw new PlaybookException(PlaybookExceptionCode.RunNotFound, `No fix-issue run for "${topic}" of customer ${customerId}`, { customerId, topic });
     if (state.resolved || state.step === 'done' || !(await this.engine.issueResolved(workflowId))) {
@@ -137,28 +145,37 @@ export class PlaybookService {
     return this.runView(FIX_ISSUE, customerId, workflowId);
   }
 
+  /** The customer complained about the topic again: a fix waiting for its check-back reopens (the run ignores it otherwise); false when no fix runs. */
+  async reportIssueRecurred(customerId: string, topic: string): Promise<boolean> {
+    return this.engine.issueRecurred(await this.currentRunId(FIX_ISSUE, customerId, fixIssueWorkflowId(customerId, topic)));
+  }
+
+  /** The newest fix of the topic (a later occurrence when the issue came back after an earlier one). */
   async findFixIssue(customerId: string, topic: string): Promise<PlaybookRunView | null> {
     await this.customers.get(customerId);
     assertTopic(topic);
-    return this.existingRun(FIX_ISSUE, customerId, fixIssueWorkflowId(customerId, topic));
+    return this.existingRun(FIX_ISSUE, customerId, await this.currentRunId(FIX_ISSUE, customerId, fixIssueWorkflowId(customerId, topic)));
   }
 
-  /** Starts the review of a loss-making account; a second call while it runs returns the same run. */
+  /** Starts the review of a loss-making account; a second call while it runs returns the same run, one after it has finished starts the next review. */
   async startAccountReview(customerId: string): Promise<PlaybookRunView> {
     return this.runView(ACCOUNT_REVIEW, customerId, await this.launchAccountReview(customerId));
   }
 
-  /** As startAccountReview, without reading the run back (for the trigger sweep and campaigns). */
+  /** As startAccountReview, without reading the run back (for the trigger sweep, which keeps a cooldown between reviews, and campaigns). */
   async launchAccountReview(customerId: string, options: { campaignId?: string } = {}): Promise<string> {
     await this.customers.get(customerId);
-    const { workflowId } = await this.engine.startAccountReview({ customerId, policy: this.policies.accountReview, tags: await this.tags(customerId, options) });
+    const base = accountReviewWorkflowId(customerId);
+    const last = await this.runs.latestOccurrence(customerId, ACCOUNT_REVIEW, base);
+    const workflowId = last?.record.status === PlaybookRunStatus.Completed ? occurrenceWorkflowId(base, last.occurrence + 1) : (last?.record.workflowId ?? base);
+    await this.engine.startAccountReview({ workflowId, customerId, policy: this.policies.accountReview, tags: await this.tags(customerId, options) });
     return workflowId;
   }
 
   /** Records the customer's answer to the proposal the review made. */
   async answerAccountProposal(customerId: string, accepted: boolean): Promise<PlaybookRunView> {
     await this.customers.get(customerId);
-    const workflowId = accountReviewWorkflowId(customerId);
+    const workflowId = await this.currentRunId(ACCOUNT_REVIEW, customerId, accountReviewWorkflowId(customerId));
     const state = await this.engine.accountReviewState(workflowId);
     if (!state) throw new PlaybookException(PlaybookExceptionCode.RunNotFound, `No account review for customer ${customerId}`, { customerId });
     if (state.step !== 'awaiting-answer' || !(await this.engine.answerProposal(workflowId, accepted))) {
@@ -171,15 +188,16 @@ export class PlaybookService {
   async decideOffboarding(customerId: string, decision: { approve: boolean; reason: string }, decidedBy: string): Promise<PlaybookRunView> {
     await this.customers.get(customerId);
     if (!decision.reason.trim()) throw new PlaybookException(PlaybookExceptionCode.InvalidInput, 'An offboarding decision needs a reason', { field: 'reason' });
-    const workflowId = accountReviewWorkflowId(customerId);
+    const workflowId = await this.currentRunId(ACCOUNT_REVIEW, customerId, accountReviewWorkflowId(customerId));
     const state = await this.engine.decideOffboarding(workflowId, { approve: decision.approve, reason: decision.reason.trim(), decidedBy });
     if (!state) throw new PlaybookException(PlaybookExceptionCode.RunNotFound, `No account review for customer ${customerId}`, { customerId });
     return this.runView(ACCOUNT_REVIEW, customerId, workflowId);
   }
 
+  /** The customer's newest account review. */
   async findAccountReview(customerId: string): Promise<PlaybookRunView | null> {
     await this.customers.get(customerId);
-    return this.existingRun(ACCOUNT_REVIEW, customerId, accountReviewWorkflowId(customerId));
+    return this.existingRun(ACCOUNT_REVIEW, customerId, await this.currentRunId(ACCOUNT_REVIEW, customerId, accountReviewWorkflowId(customerId)));
   }
 
   /** Thanks a silent loyal customer (once per calendar year); a second call returns the same run. */
@@ -245,6 +263,11 @@ export class PlaybookService {
   /** Search-attribute tags of a new run: today's churn-risk band, and the campaign that enrolled the customer. */
   private async tags(customerId: string, options: { campaignId?: string } = {}): Promise<RunTags> {
     return { riskBand: await this.scores.currentBand(customerId, ScoreKind.ChurnRisk), campaignId: options.campaignId ?? null };
+  }
+
+  /** The newest recorded run of `base`, or the base ID itself (a first run started a moment ago has no record yet). */
+  private async currentRunId(playbook: string, customerId: string, base: string): Promise<string> {
+    return (await this.runs.latestOccurrence(customerId, playbook, base))?.record.workflowId ?? base;
   }
 
   /** The run with that workflow ID, or null if none was ever started (neither a record nor a workflow). */
