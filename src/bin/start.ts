@@ -11,6 +11,7 @@ import { isPortOpen } from '../dev/ports.js';
 import { ensureTemporalCli, startTemporalDevServer } from '../dev/temporal-dev-server.js';
 import { createLogger } from '../logger.js';
 import { connectTemporal } from '../temporal/client.js';
+import { sweepPlaybookTriggersNow } from '../temporal/schedules.js';
 import { registerSearchAttributes } from '../temporal/search-attributes.js';
 import { TemporalScoringEngine } from '../temporal/temporal-scoring-engine.js';
 import { defaultRescorePolicy } from '../domain/scoring/scoring-policy.js';
@@ -18,7 +19,8 @@ import { defaultRescorePolicy } from '../domain/scoring/scoring-policy.js';
 /**
  * `npm start`: the whole system on one machine. PostgreSQL and Temporal are
  * started here unless DATABASE_URL / TEMPORAL_ADDRESS point elsewhere; then
- * migrations, demo data (scored by a first rescore), one worker and the API.
+ * migrations, demo data (scored by a first rescore, then a first playbook trigger
+ * sweep), one worker and the API.
  * Ctrl-C stops what it started.
  */
 const env = process.env;
@@ -94,12 +96,22 @@ try {
 
   const worker = await startWorkerProcess(config, createLogger(config.logLevel, 'worker'), { handleSignals: false });
   stops.push(['worker', worker.stop]);
+  let firstDay: Promise<void> = Promise.resolve();
   if (loaded > 0) {
     // Fresh demo data is scored at once, so scores, segments and risk bands show from the start (the nightly schedule keeps them current).
     const { runId } = await new TemporalScoringEngine(temporal.client, config.temporal.taskQueue).startRescore({ trigger: 'npm start (new demo data)', policy: defaultRescorePolicy });
     log.info({ runId }, 'scoring the demo data');
+    // Once scored, the trigger sweep runs once, so the playbooks the demo calls for run today, not after the next morning's sweep.
+    if (config.triggersSchedule) {
+      firstDay = temporal.client.workflow
+        .getHandle(runId)
+        .result()
+        .then(() => sweepPlaybookTriggersNow(temporal.client, config.temporal.taskQueue))
+        .then(() => log.info('demo data scored; the playbook trigger sweep is starting its runs'))
+        .catch((error: unknown) => log.warn({ err: error }, 'the first playbook trigger sweep did not start; its schedule runs it at its time'));
+    }
   }
-  await temporal.close();
+  void firstDay.finally(() => temporal.close());
   const api = await startApiProcess(config, createLogger(config.logLevel, 'api'), devKeys ? { Authorization: `Bearer ${devKeys.admin}` } : undefined);
   stops.push(['API', api.stop]);
 

@@ -37,8 +37,13 @@ export function ensurePlaybookTriggersSchedule(client: Client, taskQueue: string
     workflowId: 'playbook-triggers',
     taskQueue,
     args: [{ policy }],
-    staticSummary: 'Starts the playbooks whose triggers fired (overdue invoices: fair reminders)',
+    staticSummary: 'Starts the playbooks whose triggers fired: fair reminders for overdue invoices, fixes for persistent issues, reviews of loss-making accounts, thank-yous for silent loyal customers',
   });
+}
+
+/** Runs the trigger sweep once now, as if its time had come (its overlap policy still applies). */
+export async function sweepPlaybookTriggersNow(client: Client, taskQueue: string): Promise<void> {
+  await client.schedule.getHandle(playbookTriggersScheduleId(taskQueue)).trigger();
 }
 
 /**
