@@ -23,6 +23,7 @@ import { Migration20261201070000_scoring_invoice_work } from './Migration2026120
 import { Migration20261202000000_score_history_thinning } from './Migration20261202000000_score_history_thinning.js';
 import { Migration20261202010000_scoring_run_cancelled } from './Migration20261202010000_scoring_run_cancelled.js';
 import { Migration20261202020000_complaint_reopened_at } from './Migration20261202020000_complaint_reopened_at.js';
+import { Migration20261202030000_fix_case_queue } from './Migration20261202030000_fix_case_queue.js';
 
 /** Every migration in order; listed explicitly so compiled and bundled builds find them without globbing. */
 export const migrationsList: MigrationObject[] = [
@@ -50,4 +51,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261202000000_score_history_thinning', class: Migration20261202000000_score_history_thinning },
   { name: 'Migration20261202010000_scoring_run_cancelled', class: Migration20261202010000_scoring_run_cancelled },
   { name: 'Migration20261202020000_complaint_reopened_at', class: Migration20261202020000_complaint_reopened_at },
+  { name: 'Migration20261202030000_fix_case_queue', class: Migration20261202030000_fix_case_queue },
 ];

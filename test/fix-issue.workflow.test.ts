@@ -5,7 +5,7 @@ import { triggerPolicy } from '../src/domain/playbooks/triggers.js';
 import { seconds } from '../src/domain/policies/duration.js';
 import { Complaint, ComplaintSeverity, Customer, FixCase, Invoice, PlaybookRun, ScoreSnapshot } from '../src/entities/index.js';
 import type { fixIssue, playbookTriggers } from '../workflows/index.js';
-import { CancelPlaybookRunDocument, CustomerPlaybookRunsDocument, CustomerPlaybookRunsLiveDocument, RecordComplaintDocument, FixIssueDocument, ReopenComplaintDocument, ResolveComplaintDocument, ResolveIssueDocument, StartFixIssueDocument } from './__generated__/graphql.js';
+import { CancelPlaybookRunDocument, CustomerPlaybookRunsDocument, FixCasesDocument, CustomerPlaybookRunsLiveDocument, RecordComplaintDocument, FixIssueDocument, ReopenComplaintDocument, ResolveComplaintDocument, ResolveIssueDocument, StartFixIssueDocument } from './__generated__/graphql.js';
 import { eventually } from './support/eventually.js';
 import { recordHistory } from './support/histories.js';
 import { startTestStack, type TestStack } from './support/stack.js';
@@ -227,6 +227,34 @@ it('counts a reopened complaint toward a persistent issue, and refuses to reopen
   const audit = await sql<{ before: unknown; after: unknown }>`select before, after from audit_entry where action = 'complaint.reopen' and entity_id = ${id}`.execute(stack.orm.em.fork().getKysely());
   expect(audit.rows).toEqual([{ before: { resolvedAt: expect.any(String), reopenedCount: 0 }, after: { resolvedAt: null, reopenedCount: 1, reopenedAt: expect.any(String) } }]);
   expect((await stack.gql(ReopenComplaintDocument, { id }, Role.Operator)).errors![0].extensions).toMatchObject({ reason: 'COMPLAINT_NOT_RESOLVED' });
+}, 60_000);
+
+it("lists a team's fix cases, oldest first, by owner, status and customer", async () => {
+  const customerId = await customer('Pim');
+  for (const topic of ['delivery-delay', 'app-login']) {
+    expect((await stack.gql(StartFixIssueDocument, { customerId, topic }, Role.Operator)).errors).toBeUndefined();
+    await eventually(() => state(customerId, topic), (s) => s?.step === 'awaiting-fix');
+  }
+  const list = (filter: Record<string, unknown>, first = 20, after?: string) => stack.gql(FixCasesDocument, { filter, first, after }, Role.Viewer);
+  const mine = (await list({ customerId, status: 'Open' })).data!.fixCases;
+  expect(mine.totalCount).toBe(2);
+  expect(mine.edges.map((e) => [e.node.topic, e.node.owner, e.node.customer.name])).toEqual([
+    ['delivery-delay', 'logistics', 'Pim'],
+    ['app-login', 'it-support', 'Pim'],
+  ]);
+  const logistics = (await list({ owner: 'logistics', status: 'Open' })).data!.fixCases.edges.map((e) => e.node);
+  expect(logistics.map((c) => c.workflowId)).toContain(fixIssueWorkflowId(customerId, 'delivery-delay'));
+  expect(logistics.every((c) => c.owner === 'logistics' && c.status === 'Open')).toBe(true);
+  // Page by page, in the same order.
+  const first = (await list({ customerId }, 1)).data!.fixCases;
+  expect(first.pageInfo.hasNextPage).toBe(true);
+  const second = (await list({ customerId }, 1, first.pageInfo.endCursor!)).data!.fixCases;
+  expect([first.edges[0].node.topic, second.edges[0].node.topic, second.pageInfo.hasNextPage]).toEqual(['delivery-delay', 'app-login', false]);
+
+  await stack.gql(ResolveIssueDocument, { customerId, topic: 'app-login' }, Role.Operator);
+  await eventually(() => list({ customerId, status: 'Resolved' }), (r) => r.data?.fixCases.totalCount === 1);
+  expect((await list({ owner: 'Not An Owner' })).errors![0].extensions).toMatchObject({ code: 'VALIDATION', field: 'filter.owner' });
+  expect((await list({ customerId: 'nope' })).errors![0].extensions).toMatchObject({ code: 'VALIDATION', field: 'filter.customerId' });
 }, 60_000);
 
 it('refuses bad input and callers without the role', async () => {

@@ -11,6 +11,7 @@ export enum FixCaseStatus {
 
 /** A persistent issue someone owns until it is fixed; written by the fix-issue playbook. */
 @Entity({ tableName: 'fix_case' })
+@Index({ properties: ['status', 'openedAt'], name: 'fix_case_status_opened_at_index' })
 export class FixCase {
   [OptionalProps]?: 'status' | 'escalations' | 'resolvedAt';
 

@@ -7,6 +7,7 @@ import { ImportService } from './import/import.service.js';
 import { CustomerService } from './customers/customer.service.js';
 import { OrderService } from './orders/order.service.js';
 import type { PlaybookEngine } from './playbooks/playbook-engine.js';
+import { FixCaseService } from './playbooks/fix-case.service.js';
 import { PlaybookRunService } from './playbooks/playbook-run.service.js';
 import { PlaybookService, defaultPolicies, type PlaybookPolicies } from './playbooks/playbook.service.js';
 import { PlaybookTriggerService } from './playbooks/playbook-triggers.service.js';
@@ -58,6 +59,7 @@ export function createServices(em: EntityManager, engines: Engines, policies: Pa
     runs,
     campaigns: new CampaignService(em, engines.campaigns, { ...defaultPolicies, ...policies }.campaign, audit, runs),
     playbooks,
+    fixCases: new FixCaseService(em),
     triggers,
   };
 }

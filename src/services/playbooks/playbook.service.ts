@@ -147,7 +147,9 @@ export class PlaybookService {
 
   /** The customer complained about the topic again: a fix waiting for its check-back reopens (the run ignores it otherwise); false when no fix runs. */
   async reportIssueRecurred(customerId: string, topic: string): Promise<boolean> {
-    return this.engine.issueRecurred(await this.currentRunId(FIX_ISSUE, customerId, fixIssueWorkflowId(customerId, topic)));
+    // Only a recorded run can be past its fix (the record is its first step): most complaints need no call to the engine.
+    const last = await this.runs.latestOccurrence(customerId, FIX_ISSUE, fixIssueWorkflowId(customerId, topic));
+    return last?.record.status === PlaybookRunStatus.Running ? this.engine.issueRecurred(last.record.workflowId) : false;
   }
 
   /** The newest fix of the topic (a later occurrence when the issue came back after an earlier one). */

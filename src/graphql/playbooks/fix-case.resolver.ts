@@ -1,0 +1,23 @@
+import { Args, Ctx, FieldResolver, Query, Resolver, Root } from 'type-graphql';
+import { Role } from '../../domain/auth/roles.js';
+import type { Customer, FixCase } from '../../entities/index.js';
+import { Allow } from '../auth/allow.js';
+import { pageComplexity } from '../common/connection.js';
+import type { GraphQLContext } from '../context.js';
+import { CustomerType } from '../customers/customer.types.js';
+import { FixCaseConnection, FixCasesArgs, FixCaseType } from './fix-case.types.js';
+
+@Resolver(() => FixCaseType)
+export class FixCaseResolver {
+  @Allow(Role.Viewer)
+  @Query(() => FixCaseConnection, { description: "Fix cases, oldest first: a team's queue of persistent issues (e.g. owner \"logistics\", status Open)", complexity: pageComplexity })
+  fixCases(@Args() { filter, ...page }: FixCasesArgs, @Ctx() ctx: GraphQLContext): Promise<FixCaseConnection> {
+    return ctx.services.fixCases.list(filter ?? {}, page);
+  }
+
+  /** Batched with the page's other cases (the customer service's loader). */
+  @FieldResolver(() => CustomerType)
+  customer(@Root() fixCase: FixCase, @Ctx() ctx: GraphQLContext): Promise<Customer> {
+    return ctx.services.customers.get(fixCase.customer.id);
+  }
+}

@@ -1,0 +1,54 @@
+import 'reflect-metadata';
+import { ArgsType, Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { FixCaseStatus } from '../../entities/index.js';
+import { connectionOf, PageArgs } from '../common/connection.js';
+
+registerEnumType(FixCaseStatus, { name: 'FixCaseStatus' });
+
+@ObjectType('FixCase', { simpleResolvers: true, description: 'A persistent issue a team owns until it is fixed, opened by the fix-issue playbook' })
+export class FixCaseType {
+  @Field(() => ID)
+  id!: string;
+
+  @Field({ description: 'The fix-issue run that opened it' })
+  workflowId!: string;
+
+  @Field({ description: 'The complaint topic, e.g. "delivery-delay"' })
+  topic!: string;
+
+  @Field({ description: 'The team or role responsible now (rises with each escalation)' })
+  owner!: string;
+
+  @Field(() => FixCaseStatus)
+  status!: FixCaseStatus;
+
+  @Field(() => Int, { description: 'Missed deadlines and fixes that did not hold so far' })
+  escalations!: number;
+
+  @Field()
+  openedAt!: Date;
+
+  @Field(() => Date, { nullable: true, description: 'When the owner marked it fixed (cleared again if the issue came back before the check-back)' })
+  resolvedAt?: Date | null;
+}
+
+@InputType({ description: 'Which fix cases; each one given must match' })
+export class FixCaseFilterInput {
+  @Field(() => String, { nullable: true, description: 'The owner now, e.g. "logistics" or "team-lead"' })
+  owner?: string | null;
+
+  @Field(() => FixCaseStatus, { nullable: true })
+  status?: FixCaseStatus | null;
+
+  @Field(() => ID, { nullable: true })
+  customerId?: string | null;
+}
+
+@ArgsType()
+export class FixCasesArgs extends PageArgs {
+  @Field(() => FixCaseFilterInput, { nullable: true })
+  filter?: FixCaseFilterInput | null;
+}
+
+export const FixCaseConnection = connectionOf(FixCaseType, 'FixCase');
+export type FixCaseConnection = InstanceType<typeof FixCaseConnection>;
