@@ -16,6 +16,8 @@ import {
   ResumeCampaignDocument,
   RunningPlaybookRunsDocument,
   ScoringRunDocument,
+  StartAccountReviewDocument,
+  StartFixIssueDocument,
   StartRescoreDocument,
   UpdateCampaignDocument,
   type CampaignMembersQuery,
@@ -65,8 +67,8 @@ const members = (id: string, page: Omit<CampaignMembersQueryVariables, 'id'>) =>
 const campaign = (id: string) => stack.gql(CampaignDocument, { id }, Role.Viewer).then((r) => r.data!.campaign!);
 /** While no worker runs, the progress query has nobody to answer it (UNAVAILABLE): null then. */
 const campaignOrNull = (id: string) => stack.gql(CampaignDocument, { id }, Role.Viewer).then((r) => r.data?.campaign ?? null);
-const create = async (name: string, playbook: Playbook, serviceTier: Array<'Basic' | 'Standard' | 'Premium'>) => {
-  const created = await stack.gql(CreateCampaignDocument, { input: { name, playbook, filter: { serviceTier }, holdoutPercent: 20 } }, Role.Marketer);
+const create = async (name: string, playbook: Playbook, serviceTier: Array<'Basic' | 'Standard' | 'Premium'>, holdoutPercent: number | null = 20) => {
+  const created = await stack.gql(CreateCampaignDocument, { input: { name, playbook, filter: { serviceTier }, holdoutPercent } }, Role.Marketer);
   expect(created.errors).toBeUndefined();
   return created.data!.createCampaign;
 };
@@ -279,8 +281,17 @@ it('enrols only the loss-making accounts of a segment into account reviews (list
   expect(holdout.data!.campaign!.members.totalCount).toBe(review.preview.holdout);
   expect((await members(review.id, { first: 2, after: 'bm90IGEgY3Vyc29y' })).errors![0].extensions).toMatchObject({ code: 'VALIDATION' });
 
-  const fix = await create('Fix persistent issues', 'FixIssue', tiers);
-  expect(fix.preview.customers).toBe(base.persistent);
+  // A fix is owed to everyone with a persistent issue: nobody is held back to measure it.
+  const withHoldout = await stack.gql(CreateCampaignDocument, { input: { name: 'x', playbook: 'FixIssue', filter: {}, holdoutPercent: 10 } }, Role.Marketer);
+  expect(withHoldout.errors![0].extensions).toMatchObject({ code: 'VALIDATION', field: 'holdoutPercent' });
+  const fix = await create('Fix persistent issues', 'FixIssue', tiers, null);
+  expect(fix).toMatchObject({ holdoutPercent: 0, preview: { customers: base.persistent, holdout: 0, treated: base.persistent } });
+  // One of them already has a fix under way, started by hand: the campaign joins it.
+  const [handled] = await rows(sql<{ id: string }>`
+    select c.id from customer c where c.status = 'active' and ${band('persistent-issue', 'persistent')}
+       and exists (select 1 from complaint k where k.customer_id = c.id and k.topic = 'late-delivery') order by c.id limit 1`);
+  expect((await stack.gql(StartFixIssueDocument, { customerId: handled.id, topic: 'late-delivery' }, Role.Operator)).errors).toBeUndefined();
+  await eventually(() => rows(sql<{ n: number }>`select count(*)::int as n from playbook_run where customer_id = ${handled.id}::uuid and playbook = 'fix-issue'`), (r) => r[0].n === 1);
   // One acknowledgement per persistent topic of each treated customer.
   expect(fix.preview.treated).toBeGreaterThan(0);
   expect(fix.preview.messages).toBeGreaterThanOrEqual(fix.preview.treated);
@@ -292,18 +303,27 @@ it('enrols only the loss-making accounts of a segment into account reviews (list
       select m."group", (select count(*) from playbook_run r where r.customer_id = m.customer_id and r.playbook = 'fix-issue')::int as runs,
              (select s.value from current_score s where s.customer_id = m.customer_id and s.kind = 'persistent-issue')::int as topics
         from campaign_member m where m.campaign_id = ${fix.id}::uuid`),
-    (members) => members.filter((m) => m.group === 'treated').every((m) => m.runs === m.topics),
+    (members) => members.every((m) => m.group === 'treated' && m.runs === m.topics),
   );
-  expect(runs.filter((m) => m.group === 'holdout' && m.runs > 0)).toEqual([]);
-  expect((await stack.temporal.client.workflow.count(`CampaignId = "${fix.id}" AND Playbook = "fix-issue"`)).count).toBe(fix.preview.messages);
+  expect(runs).toHaveLength(base.persistent);
+  // Tagged with the campaign: all its fixes but the one it joined.
+  expect((await stack.temporal.client.workflow.count(`CampaignId = "${fix.id}" AND Playbook = "fix-issue"`)).count).toBe(fix.preview.messages - 1);
 
   // The groups compared on what these playbooks should move: profitability (all enrolled reviews were loss-making), complaints since enrolment.
   for (const group of (await campaign(review.id)).outcome) expect(group.meanProfitabilityMinor).toBeLessThan(0);
   const [again] = await rows(sql<{ customer_id: string }>`select customer_id from campaign_member where campaign_id = ${fix.id}::uuid and "group" = 'treated' order by customer_id limit 1`);
   await rows(sql`insert into complaint (id, customer_id, topic, severity, opened_at, created_at) values (gen_random_uuid(), ${again.customer_id}::uuid, 'late-delivery', 'low', now(), now())`);
   const fixOutcome = (await campaign(fix.id)).outcome;
-  expect(fixOutcome.find((o) => o.group === 'Treated')!.complainedAgain).toBe(1);
-  expect(fixOutcome.find((o) => o.group === 'Holdout')?.complainedAgain ?? 0).toBe(0);
+  expect(fixOutcome).toEqual([expect.objectContaining({ group: 'Treated', complainedAgain: 1, inPlaybookElsewhere: 1 })]);
+  // The reviews' groups: none of the treated joined a review under way; the holdout members that get a review by hand after all are counted.
+  const heldBack = (await members(review.id, { group: 'Holdout', first: 50 })).data!.campaign!.members.edges.map((e) => e.node.customer.id);
+  expect(heldBack).toHaveLength(review.preview.holdout);
+  for (const customerId of heldBack) expect((await stack.gql(StartAccountReviewDocument, { customerId }, Role.Operator)).errors).toBeUndefined();
+  const reviewOutcome = await eventually(
+    async () => (await campaign(review.id)).outcome,
+    (groups) => (groups.find((o) => o.group === 'Holdout')?.inPlaybookElsewhere ?? 0) === heldBack.length,
+  );
+  expect(reviewOutcome.find((o) => o.group === 'Treated')!.inPlaybookElsewhere).toBe(0);
 }, 180_000);
 
 it('lets a marketer change and discard a draft until it is launched, audited', async () => {
@@ -315,6 +335,9 @@ it('lets a marketer change and discard a draft until it is launched, audited', a
   // Refused changes leave the draft as it was.
   const bad = await stack.gql(UpdateCampaignDocument, { id: draft.id, input: { holdoutPercent: 80 } }, Role.Marketer);
   expect(bad.errors![0].extensions).toMatchObject({ code: 'VALIDATION', field: 'holdoutPercent' });
+  // Turned into a fix campaign, it must give up its holdout.
+  const toFix = await stack.gql(UpdateCampaignDocument, { id: draft.id, input: { playbook: 'FixIssue' } }, Role.Marketer);
+  expect(toFix.errors![0].extensions).toMatchObject({ code: 'VALIDATION', field: 'holdoutPercent' });
   expect((await stack.gql(UpdateCampaignDocument, { id: draft.id, input: { playbook: 'FairReminder' } }, Role.Marketer)).errors![0].extensions).toMatchObject({ code: 'VALIDATION', field: 'playbook' });
   for (const role of [Role.Viewer, Role.Operator]) {
     expect((await stack.gql(UpdateCampaignDocument, { id: draft.id, input: { name: 'x' } }, role)).errors![0].extensions!.code).toBe('FORBIDDEN');

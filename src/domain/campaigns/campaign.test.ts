@@ -1,6 +1,6 @@
 import { Playbook } from '../playbooks/playbook.js';
 import { SCORE_BANDS } from '../scoring/score-bands.js';
-import { campaignPlaybook, campaignPlaybooks } from './campaign.js';
+import { campaignPlaybook, campaignPlaybooks, defaultHoldoutPercent } from './campaign.js';
 
 describe('campaign playbooks', () => {
   it('narrow a segment only by bands their score has (a misspelt band would enrol nobody)', () => {
@@ -15,5 +15,11 @@ describe('campaign playbooks', () => {
     expect(campaignPlaybook(Playbook.FairReminder)).toBeUndefined();
     expect(campaignPlaybook('offboarding')).toBeUndefined();
     expect(campaignPlaybook('constructor')).toBeUndefined();
+  });
+
+  it('hold back a tenth by default, and nobody from a fix, which is owed', () => {
+    expect(defaultHoldoutPercent(campaignPlaybook(Playbook.Appreciation)!)).toBe(10);
+    expect(defaultHoldoutPercent(campaignPlaybook(Playbook.AccountReview)!)).toBe(10);
+    expect(defaultHoldoutPercent(campaignPlaybook(Playbook.FixIssue)!)).toBe(0);
   });
 });

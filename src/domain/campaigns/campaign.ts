@@ -38,16 +38,18 @@ export interface CampaignPlaybook {
   requires: { kind: ScoreKind; bands: string[] } | null;
   /** A run per customer (null), or as many as this score's current value: one fix per persistent topic. */
   runsPerCustomer: ScoreKind | null;
+  /** Whether part of the segment may be held back to measure the playbook; a fix is owed to every customer with a persistent issue, so none is. */
+  holdout: boolean;
 }
 
 /** The playbooks a campaign can launch; fair reminders follow an invoice, not a segment. */
 export const campaignPlaybooks: Partial<Record<PlaybookName, CampaignPlaybook>> = {
-  [Playbook.Appreciation]: { messagesPerRun: 1, marketing: true, requires: null, runsPerCustomer: null },
-  [Playbook.WelcomeCheck]: { messagesPerRun: 0, marketing: false, requires: null, runsPerCustomer: null },
+  [Playbook.Appreciation]: { messagesPerRun: 1, marketing: true, requires: null, runsPerCustomer: null, holdout: true },
+  [Playbook.WelcomeCheck]: { messagesPerRun: 0, marketing: false, requires: null, runsPerCustomer: null, holdout: true },
   // The proposal of a cheaper service concept or a fitting offer, when one fits.
-  [Playbook.AccountReview]: { messagesPerRun: 1, marketing: false, requires: { kind: ScoreKind.Profitability, bands: ['loss-making'] }, runsPerCustomer: null },
+  [Playbook.AccountReview]: { messagesPerRun: 1, marketing: false, requires: { kind: ScoreKind.Profitability, bands: ['loss-making'] }, runsPerCustomer: null, holdout: true },
   // "We are working on it", once per persistent topic.
-  [Playbook.FixIssue]: { messagesPerRun: 1, marketing: false, requires: { kind: ScoreKind.PersistentIssue, bands: ['persistent'] }, runsPerCustomer: ScoreKind.PersistentIssue },
+  [Playbook.FixIssue]: { messagesPerRun: 1, marketing: false, requires: { kind: ScoreKind.PersistentIssue, bands: ['persistent'] }, runsPerCustomer: ScoreKind.PersistentIssue, holdout: false },
 };
 
 export function campaignPlaybook(playbook: string): CampaignPlaybook | undefined {
@@ -55,6 +57,11 @@ export function campaignPlaybook(playbook: string): CampaignPlaybook | undefined
 }
 
 export const MAX_HOLDOUT_PERCENT = 50;
+
+/** The holdout a campaign gets when the marketer sets none: a tenth of the segment, or nobody where none may be held back. */
+export function defaultHoldoutPercent(playbook: CampaignPlaybook): number {
+  return playbook.holdout ? 10 : 0;
+}
 
 export type CampaignRunStatus = 'running' | 'paused' | 'cancelled' | 'completed';
 

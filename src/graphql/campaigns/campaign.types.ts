@@ -21,8 +21,8 @@ export class CreateCampaignInput {
   @Field(() => CustomerFilterInput, { description: 'Who enters: the same filters as the customers query' })
   filter!: CustomerFilterInput;
 
-  @Field(() => Int, { defaultValue: 10, description: 'Share of the segment kept as a holdout group (0 to 50)' })
-  holdoutPercent!: number;
+  @Field(() => Int, { nullable: true, description: 'Share of the segment kept as a holdout group (0 to 50); default 10, and 0 for FixIssue, which holds nobody back (a fix is owed)' })
+  holdoutPercent?: number | null;
 }
 
 @InputType({ description: 'Changes to a draft; fields left out stay as they are' })
@@ -89,6 +89,12 @@ export class CampaignGroupOutcomeType {
 
   @Field(() => Float, { nullable: true, description: 'Mean current profitability of the scored members, minor units (account reviews should raise it); null if none is scored' })
   meanProfitabilityMinor!: number | null;
+
+  @Field(() => Int, {
+    description:
+      "Members in a run of the campaign's playbook it did not start (the daily sweep's, or one started by hand) since enrolment: in the holdout they got the playbook anyway, diluting the comparison; in the treated group the campaign joined a run already under way",
+  })
+  inPlaybookElsewhere!: number;
 
   static from(o: GroupOutcome): CampaignGroupOutcomeType {
     return {

@@ -1,7 +1,7 @@
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql } from 'kysely';
-import { campaignPlaybook, campaignPlaybooks, MAX_HOLDOUT_PERCENT, type CampaignPolicy, type CampaignProgress } from '../../domain/campaigns/campaign.js';
+import { campaignPlaybook, campaignPlaybooks, defaultHoldoutPercent, MAX_HOLDOUT_PERCENT, type CampaignPolicy, type CampaignProgress } from '../../domain/campaigns/campaign.js';
 import { isUuid } from '../../domain/ids.js';
 import { ScoreKind } from '../../domain/scoring/score-kind.js';
 import { Campaign, CampaignMember, CampaignStatus, type CampaignGroup, type PlaybookRun } from '../../entities/index.js';
@@ -37,6 +37,12 @@ export interface GroupOutcome {
   complainedAgain: number;
   /** Mean current profitability of the scored members, minor units (what account reviews should raise); null if none is scored. */
   meanProfitabilityMinor: number | null;
+  /**
+   * Members in a run of the campaign's playbook that the campaign did not start (the daily
+   * sweep's, or one started by hand), since enrolment: in the holdout they got the playbook
+   * anyway; in the treated group the campaign joined a run already under way.
+   */
+  inPlaybookElsewhere: number;
 }
 
 /** One enrolled customer, in enrolment order, with the run the campaign started for them (null for the holdout). */
@@ -195,16 +201,28 @@ export class CampaignService {
 
   /** Treated against holdout since enrolment: did they stay, buy, pay on time, complain again; how profitable are they now? */
   async outcome(id: string): Promise<GroupOutcome[]> {
-    const { rows } = await sql<{ group: 'treated' | 'holdout'; members: number; retained: number; revenue: string; due: number; on_time: number; complained: number; profitability: number | null }>`
+    const { rows } = await sql<{ group: 'treated' | 'holdout'; members: number; retained: number; revenue: string; due: number; on_time: number; complained: number; profitability: number | null; elsewhere: number }>`
       select m."group", count(*)::int as members,
              count(*) filter (where exists (select 1 from customer_order o where o.customer_id = m.customer_id and o.ordered_at > m.enrolled_at))::int as retained,
              coalesce(sum((select sum(o.amount_minor) from customer_order o where o.customer_id = m.customer_id and o.ordered_at > m.enrolled_at)), 0) as revenue,
              coalesce(sum((select count(*) from invoice i where i.customer_id = m.customer_id and i.due_at > m.enrolled_at::date and i.due_at <= current_date)), 0)::int as due,
              coalesce(sum((select count(*) from invoice i where i.customer_id = m.customer_id and i.due_at > m.enrolled_at::date and i.due_at <= current_date and i.paid_at <= i.due_at)), 0)::int as on_time,
              count(*) filter (where exists (select 1 from complaint k where k.customer_id = m.customer_id and k.opened_at > m.enrolled_at))::int as complained,
-             avg((select s.value from current_score s where s.customer_id = m.customer_id and s.kind = ${ScoreKind.Profitability}))::double precision as profitability
-        from campaign_member m where m.campaign_id = ${id}::uuid group by m."group" order by m."group" desc`.execute(this.em.getKysely());
-    return rows.map((r) => ({ group: r.group, members: r.members, retained: r.retained, revenueMinor: Number(r.revenue), invoicesDue: r.due, invoicesPaidOnTime: r.on_time, complainedAgain: r.complained, meanProfitabilityMinor: r.profitability }));
+             avg((select s.value from current_score s where s.customer_id = m.customer_id and s.kind = ${ScoreKind.Profitability}))::double precision as profitability,
+             count(*) filter (where exists (select 1 from playbook_run r where r.customer_id = m.customer_id and r.playbook = cmp.playbook
+                                             and (r.status = 'running' or r.finished_at > m.enrolled_at) and (m."group" = 'holdout' or r.started_at < m.enrolled_at)))::int as elsewhere
+        from campaign_member m join campaign cmp on cmp.id = m.campaign_id where m.campaign_id = ${id}::uuid group by m."group" order by m."group" desc`.execute(this.em.getKysely());
+    return rows.map((r) => ({
+      group: r.group,
+      members: r.members,
+      retained: r.retained,
+      revenueMinor: Number(r.revenue),
+      invoicesDue: r.due,
+      invoicesPaidOnTime: r.on_time,
+      complainedAgain: r.complained,
+      meanProfitabilityMinor: r.profitability,
+      inPlaybookElsewhere: r.elsewhere,
+    }));
   }
 
   private async steer(id: string, actor: string, action: 'pause' | 'resume' | 'cancel', signal: (engine: CampaignEngine) => Promise<boolean>): Promise<CampaignView> {
@@ -245,26 +263,28 @@ async function lockedCampaign(em: EntityManager, id: string): Promise<Campaign> 
   return campaign;
 }
 
-/** What a marketer sets on a draft. */
+/** What a marketer sets on a draft; without a holdout, the playbook's default. */
 export interface CampaignDraft {
   name: string;
   playbook: string;
   filter: CustomerFilter;
-  holdoutPercent: number;
+  holdoutPercent?: number | null;
 }
 
-/** A draft's fields as they must be, on creation and on every change (the name trimmed). */
-function checkedDraft(draft: CampaignDraft): CampaignDraft {
+/** A draft's fields as they must be, on creation and on every change (the name trimmed, the holdout set). */
+function checkedDraft(draft: CampaignDraft): CampaignDraft & { holdoutPercent: number } {
+  const invalid = (field: string, message: string) => new CampaignException(CampaignExceptionCode.InvalidInput, message, { field });
   const name = draft.name.trim();
-  if (!name) throw new CampaignException(CampaignExceptionCode.InvalidInput, 'A campaign needs a name', { field: 'name' });
-  if (!campaignPlaybook(draft.playbook)) {
-    throw new CampaignException(CampaignExceptionCode.InvalidInput, `Campaigns can launch ${Object.keys(campaignPlaybooks).join(', ')}, not "${draft.playbook}"`, { field: 'playbook' });
-  }
-  if (!(Number.isInteger(draft.holdoutPercent) && draft.holdoutPercent >= 0 && draft.holdoutPercent <= MAX_HOLDOUT_PERCENT)) {
-    throw new CampaignException(CampaignExceptionCode.InvalidInput, `holdoutPercent must be a whole number from 0 to ${MAX_HOLDOUT_PERCENT}`, { field: 'holdoutPercent' });
+  if (!name) throw invalid('name', 'A campaign needs a name');
+  const playbook = campaignPlaybook(draft.playbook);
+  if (!playbook) throw invalid('playbook', `Campaigns can launch ${Object.keys(campaignPlaybooks).join(', ')}, not "${draft.playbook}"`);
+  const holdoutPercent = draft.holdoutPercent ?? defaultHoldoutPercent(playbook);
+  if (!(Number.isInteger(holdoutPercent) && holdoutPercent >= 0 && holdoutPercent <= MAX_HOLDOUT_PERCENT)) throw invalid('holdoutPercent', `holdoutPercent must be a whole number from 0 to ${MAX_HOLDOUT_PERCENT}`);
+  if (!playbook.holdout && holdoutPercent > 0) {
+    throw invalid('holdoutPercent', `A fix is owed to every customer with a persistent issue: a ${draft.playbook} campaign holds nobody back (holdoutPercent 0)`);
   }
   assertCustomerFilter(draft.filter);
-  return { ...draft, name };
+  return { ...draft, name, holdoutPercent };
 }
 
 /** What the audit log records of a draft. */
