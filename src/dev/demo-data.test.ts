@@ -1,5 +1,6 @@
 import { persistentIssues } from '../domain/scoring/persistent-issue.js';
-import { demoCustomer, demoCustomers, seededRandom, type DemoCustomer } from './demo-data.js';
+import { fitGammaGamma } from '../domain/scoring/gamma-gamma.js';
+import { DEMO_SPEND, demoCustomer, demoCustomers, gammaDraw, seededRandom, type DemoCustomer } from './demo-data.js';
 
 const asOf = new Date('2026-11-01T00:00:00Z');
 const DAY = 86_400_000;
@@ -105,5 +106,28 @@ describe('demo data', () => {
     const m = draws.reduce((a, b) => a + b, 0) / draws.length;
     expect(m).toBeGreaterThan(0.48);
     expect(m).toBeLessThan(0.52);
+  });
+
+  it('draws Gamma variates with the right mean and variance', () => {
+    const random = seededRandom(5);
+    const draws = Array.from({ length: 20_000 }, () => gammaDraw(random, 8, 2));
+    const mean = draws.reduce((a, b) => a + b, 0) / draws.length;
+    const variance = draws.reduce((a, b) => a + (b - mean) ** 2, 0) / (draws.length - 1);
+    expect(mean).toBeCloseTo(4, 1);
+    expect(variance / 2).toBeGreaterThan(0.92);
+    expect(variance / 2).toBeLessThan(1.08);
+    expect(draws.every((d) => d > 0)).toBe(true);
+  });
+
+  it('spends as the Gamma-Gamma model assumes, so its fit on the demo finds the spend model (major units)', () => {
+    const fit = fitGammaGamma(sample.filter((c) => c.orders.length > 0).map((c) => ({ x: c.orders.length, zbar: c.orders.reduce((a, o) => a + o.amountMinor, 0) / c.orders.length / 100 })));
+    expect(fit.converged).toBe(true);
+    expect(fit.params.q / DEMO_SPEND.q).toBeGreaterThan(0.8);
+    expect(fit.params.q / DEMO_SPEND.q).toBeLessThan(1.25);
+    expect(fit.params.p / DEMO_SPEND.p).toBeGreaterThan(0.7);
+    expect(fit.params.p / DEMO_SPEND.p).toBeLessThan(1.4);
+    // The mean spend the fit implies, p γ / (q - 1), against the generator's.
+    const implied = (fit.params.p * fit.params.gamma) / (fit.params.q - 1);
+    expect(implied / ((DEMO_SPEND.p * DEMO_SPEND.gamma) / (DEMO_SPEND.q - 1) / 100)).toBeCloseTo(1, 1);
   });
 });

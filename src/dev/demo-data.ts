@@ -78,6 +78,24 @@ function uuidFrom(random: () => number): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
+/**
+ * A Gamma(shape, rate) draw (Marsaglia and Tsang, 2000) from uniform draws; shape >= 1.
+ * Spend follows the Gamma-Gamma model's own assumptions, so its fit on the demo finds them.
+ */
+export function gammaDraw(random: () => number, shape: number, rate: number): number {
+  const d = shape - 1 / 3;
+  const c = 1 / Math.sqrt(9 * d);
+  for (;;) {
+    // A standard normal by Box-Muller (1 - u keeps the logarithm finite).
+    const z = Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+    const v = (1 + c * z) ** 3;
+    if (v > 0 && Math.log(1 - random()) < 0.5 * z * z + d - d * v + d * Math.log(v)) return (d * v) / rate;
+  }
+}
+
+/** Spend per order, minor units: Gamma(SPEND_P, nu) around each customer's mean p / nu, with nu ~ Gamma(SPEND_Q, SPEND_GAMMA) across customers (mean about 80.00). */
+export const DEMO_SPEND = { p: 8, q: 4, gamma: 3_000 };
+
 /** The customer's own PRNG: the same customer comes out the same in every pass. */
 const customerRandom = (seed: number, index: number) => seededRandom((seed * 0x9e3779b1 + index * 0x85ebca6b) >>> 0);
 
@@ -130,13 +148,13 @@ export function demoCustomer(index: number, options: DemoOptions): DemoCustomer 
   // Purchase rhythm: orders per year by persona; drifting customers stopped a while ago.
   const perYear = { loyal: 8, 'one-late': 8, 'silent-loyal': 5, 'persistent-issue': 6, unprofitable: 6, drifting: 9, occasional: 2 }[persona] * scale;
   const stop = persona === 'drifting' ? asOf - between(120, 300) * DAY : asOf;
-  const meanSpend = between(2_000, 15_000);
+  const nu = gammaDraw(random, DEMO_SPEND.q, DEMO_SPEND.gamma);
   let t = acquired;
   let n = 0;
   while (true) {
     t += (-Math.log(1 - random()) / perYear) * 365 * DAY;
     if (t >= stop) break;
-    const amount = Math.max(100, Math.round(meanSpend * between(0.5, 1.5)));
+    const amount = Math.max(100, Math.round(gammaDraw(random, DEMO_SPEND.p, nu)));
     n++;
     customer.orders.push({
       id: child(),
