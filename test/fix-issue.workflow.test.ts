@@ -204,6 +204,8 @@ it('starts a new fix when the issue comes back after the last one finished, and 
   const second = await eventually(() => state(customerId, 'app-login'), (s) => s?.workflowId === `${first}/2` && s.step === 'awaiting-fix');
   expect(second).toMatchObject({ escalations: 0, recurrences: 0, owner: 'it-support' });
   expect((await outbox(`${first}/2`)).map((m) => m[0])).toEqual(['acknowledged', 'fix-case-opened']);
+  // Operators see in the Temporal UI that it is a second fix.
+  expect(await (await stack.temporal.client.workflow.getHandle(`${first}/2`).describe()).staticSummary()).toBe(`Fix the persistent issue "app-login" of customer ${customerId} again: it came back after an earlier fix`);
   expect(await stack.orm.em.fork().count(FixCase, { customer: customerId })).toBe(2);
   expect(await sweep(`playbook-triggers/recur-${customerId}-2`)).toMatchObject({ 'persistent-issue': 0 });
   // Resolving acts on the new run.

@@ -1,9 +1,9 @@
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import type { QueryDefinition, SignalDefinition } from '@temporalio/common';
-import { ACCOUNT_REVIEW, type AccountReviewPolicy, type AccountReviewState, type OffboardingDecision } from '../domain/playbooks/account-review.js';
+import { ACCOUNT_REVIEW, accountReviewWorkflowId, type AccountReviewPolicy, type AccountReviewState, type OffboardingDecision } from '../domain/playbooks/account-review.js';
 import { APPRECIATION, appreciationWorkflowId, type AppreciationPolicy } from '../domain/playbooks/appreciation.js';
 import { FAIR_REMINDER, fairReminderWorkflowId, type FairReminderPolicy } from '../domain/playbooks/fair-reminder.js';
-import { FIX_ISSUE, type FixIssuePolicy, type FixIssueState } from '../domain/playbooks/fix-issue.js';
+import { FIX_ISSUE, fixIssueWorkflowId, type FixIssuePolicy, type FixIssueState } from '../domain/playbooks/fix-issue.js';
 import { welcomeCheckWorkflowId, WELCOME_CHECK, type WelcomeCheckPolicy, type WelcomeCheckState } from '../domain/playbooks/welcome-check.js';
 import { Playbook } from '../domain/playbooks/playbook.js';
 import type { FoundRun, PlaybookEngine, RunSearch, RunTags } from '../services/playbooks/playbook-engine.js';
@@ -65,7 +65,7 @@ export class TemporalPlaybookEngine implements PlaybookEngine {
       customerId,
       tags,
       playbook: FIX_ISSUE,
-      summary: `Fix the persistent issue "${topic}" of customer ${customerId}`,
+      summary: `Fix the persistent issue "${topic}" of customer ${customerId}${workflowId === fixIssueWorkflowId(customerId, topic) ? '' : ' again: it came back after an earlier fix'}`,
       details: `A fix case with an owner; escalates every ${days(policy.fixDeadlineMs)} without a fix (${policy.escalationChain.join(', ')}); checks back ${days(policy.checkBackAfterMs)} after the fix (policy v${policy.version}).`,
     });
   }
@@ -87,7 +87,7 @@ export class TemporalPlaybookEngine implements PlaybookEngine {
       customerId,
       tags,
       playbook: ACCOUNT_REVIEW,
-      summary: `Review of the loss-making account of customer ${customerId}`,
+      summary: `Review of the loss-making account of customer ${customerId}${workflowId === accountReviewWorkflowId(customerId) ? '' : ' (a later review)'}`,
       details: `Proposes a cheaper service or a fitting offer, scores again after ${days(policy.reviewAfterMs)}; offboarding only with a person's approval, then ${days(policy.noticeMs)} notice (policy v${policy.version}).`,
     });
   }
