@@ -2,9 +2,9 @@ import { sql } from 'kysely';
 import { Role } from '../src/domain/auth/roles.js';
 import { appreciationWorkflowId } from '../src/domain/playbooks/appreciation.js';
 import { triggerPolicy } from '../src/domain/playbooks/triggers.js';
-import { Customer, MessageChannel, MessagePurpose, Offer, OfferAudience, OutboxMessage, PlaybookRun, ScoreSnapshot } from '../src/entities/index.js';
+import { Customer, CustomerStatus, Invoice, MessageChannel, MessagePurpose, Offer, OfferAudience, OutboxMessage, PlaybookRun, ScoreSnapshot } from '../src/entities/index.js';
 import type { playbookTriggers } from '../workflows/index.js';
-import { AppreciationDocument, StartAppreciationDocument } from './__generated__/graphql.js';
+import { AppreciationDocument, StartAccountReviewDocument, StartAppreciationDocument, StartFairReminderDocument, StartWelcomeCheckDocument } from './__generated__/graphql.js';
 import { recordHistory } from './support/histories.js';
 import { startTestStack, type TestStack } from './support/stack.js';
 
@@ -59,4 +59,20 @@ it('can be started by a marketer, and shows the offer', async () => {
   expect((await stack.gql(StartAppreciationDocument, { customerId: id }, Role.Marketer)).errors).toBeUndefined();
   await stack.temporal.client.workflow.getHandle(appreciationWorkflowId(id, year)).result();
   expect((await stack.gql(AppreciationDocument, { customerId: id }, Role.Viewer)).data!.appreciation).toMatchObject({ step: 'done', outcome: 'thanked', offerCode: 'WELCOME20' });
+}, 60_000);
+
+it('thanks, welcomes and reviews only customers who have not left; an overdue invoice of one who has still gets its reminders', async () => {
+  const id = await customer('Gone', { tenureDays: 900, band: 'loyal' });
+  const em = stack.orm.em.fork();
+  await em.nativeUpdate(Customer, { id }, { status: CustomerStatus.Offboarded });
+  const invoice = em.create(Invoice, { customer: id, issuedAt: new Date(Date.now() - 40 * DAY).toISOString().slice(0, 10), dueAt: new Date(Date.now() - 10 * DAY).toISOString().slice(0, 10), amountMinor: 9_900 });
+  await em.flush();
+  const refused = [
+    await stack.gql(StartAppreciationDocument, { customerId: id }, Role.Admin),
+    await stack.gql(StartWelcomeCheckDocument, { customerId: id }, Role.Admin),
+    await stack.gql(StartAccountReviewDocument, { customerId: id }, Role.Admin),
+  ];
+  for (const { errors } of refused) expect(errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'PLAYBOOK_CUSTOMER_OFFBOARDED' });
+  expect(await stack.orm.em.fork().count(PlaybookRun, { customer: id })).toBe(0);
+  expect((await stack.gql(StartFairReminderDocument, { invoiceId: invoice.id }, Role.Operator)).errors).toBeUndefined();
 }, 60_000);

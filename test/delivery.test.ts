@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 import { createOrm, migrateUp, type Orm } from '../src/db/orm.js';
-import { Complaint, ComplaintSeverity, Customer, MessageChannel, MessagePurpose, OutboxMessage } from '../src/entities/index.js';
+import { Complaint, ComplaintSeverity, Customer, CustomerStatus, MessageChannel, MessagePurpose, OutboxMessage } from '../src/entities/index.js';
 import { SmtpSender } from '../src/services/outbox/channels/smtp-sender.js';
 import { DeliveryService } from '../src/services/outbox/delivery.service.js';
 import { OutboxService } from '../src/services/outbox/outbox.service.js';
@@ -140,4 +140,14 @@ it('stops marketing at once when the customer opts out after the message was wri
   expect(await deliver(noon)).toMatchObject({ sent: 1, suppressed: 1 });
   expect(await message('campaign-9/send')).toMatchObject({ sentAt: null, suppressedReason: expect.stringMatching(/^no-consent/) });
   expect(await message('reminder-10/send')).toMatchObject({ sentAt: noon });
+});
+
+it('sends no marketing to a customer who has left, consent or not, and still the service messages (the final invoice)', async () => {
+  const id = await customer({ marketingConsent: true });
+  await enqueue(id, 'appreciation-9/thank-you', MessagePurpose.Marketing);
+  await enqueue(id, 'review-9/final-invoice', MessagePurpose.Service);
+  await orm.em.fork().nativeUpdate(Customer, { id }, { status: CustomerStatus.Offboarded });
+  expect(await deliver(noon)).toMatchObject({ sent: 1, suppressed: 1 });
+  expect(await message('appreciation-9/thank-you')).toMatchObject({ sentAt: null, suppressedReason: expect.stringMatching(/^offboarded: the customer has left/) });
+  expect(await message('review-9/final-invoice')).toMatchObject({ sentAt: noon });
 });

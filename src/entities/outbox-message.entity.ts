@@ -63,7 +63,7 @@ export class OutboxMessage {
   @Property({ type: 'timestamptz', nullable: true })
   sendAfter?: Date | null;
 
-  /** Not sent, and never will be: a guard said no (no consent, contact budget, open complaint). */
+  /** Not sent, and never will be: a guard said no (customer left, no consent, contact budget, open complaint). */
   @Property({ type: 'timestamptz', nullable: true })
   suppressedAt?: Date | null;
 

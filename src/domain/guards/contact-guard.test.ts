@@ -7,7 +7,7 @@ const request = ({ customer, ...over }: Overrides = {}): ContactRequest => ({
   purpose: 'marketing',
   at: noon,
   ...over,
-  customer: { marketingConsent: true, timeZone: 'Europe/Berlin', hasOpenComplaint: false, recentMarketingContacts: [], ...customer },
+  customer: { offboarded: false, marketingConsent: true, timeZone: 'Europe/Berlin', hasOpenComplaint: false, recentMarketingContacts: [], ...customer },
 });
 
 describe('decideContact', () => {
@@ -19,6 +19,11 @@ describe('decideContact', () => {
   it('stops marketing at once without consent (opt-out), but lets service messages through', () => {
     expect(decideContact(contactPolicy, request({ customer: { marketingConsent: false } }))).toMatchObject({ allowed: false, reason: 'no-consent' });
     expect(decideContact(contactPolicy, request({ purpose: 'service', customer: { marketingConsent: false } }))).toMatchObject({ allowed: true });
+  });
+
+  it('sends no marketing to a customer who has left, whatever the consent said; service messages (the final invoice) still go', () => {
+    expect(decideContact(contactPolicy, request({ customer: { offboarded: true } }))).toMatchObject({ allowed: false, reason: 'offboarded' });
+    expect(decideContact(contactPolicy, request({ purpose: 'service', customer: { offboarded: true } }))).toMatchObject({ allowed: true });
   });
 
   it('counts marketing contacts across all playbooks within the period', () => {

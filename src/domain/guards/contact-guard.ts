@@ -27,6 +27,8 @@ export interface ContactRequest {
   /** When the playbook wants to send. */
   at: Date;
   customer: {
+    /** The customer has left (offboarded): no marketing after that, whatever the consent said. */
+    offboarded: boolean;
     marketingConsent: boolean;
     timeZone: string;
     hasOpenComplaint: boolean;
@@ -37,12 +39,12 @@ export interface ContactRequest {
 
 export type ContactDecision =
   | { allowed: true; sendAt: Date; reason: string }
-  | { allowed: false; reason: 'no-consent' | 'budget-exhausted' | 'open-complaint'; detail: string };
+  | { allowed: false; reason: 'offboarded' | 'no-consent' | 'budget-exhausted' | 'open-complaint'; detail: string };
 
 /**
- * May this message go, and when? Service messages (a payment reminder) always go,
- * only outside quiet hours; marketing needs consent and room in the contact budget,
- * which an open complaint shrinks.
+ * May this message go, and when? Service messages (a payment reminder, a final invoice)
+ * always go, only outside quiet hours; marketing needs a customer who has not left,
+ * consent, and room in the contact budget, which an open complaint shrinks.
  */
 export function decideContact(policy: ContactPolicy, request: ContactRequest): ContactDecision {
   const { customer } = request;
@@ -50,6 +52,7 @@ export function decideContact(policy: ContactPolicy, request: ContactRequest): C
   const when = sendAt === request.at ? 'now' : `at ${sendAt.toISOString()} (after quiet hours in ${customer.timeZone})`;
   if (request.purpose === 'service') return { allowed: true, sendAt, reason: `service message, sent ${when}` };
 
+  if (customer.offboarded) return { allowed: false, reason: 'offboarded', detail: 'the customer has left: no marketing after offboarding' };
   if (!customer.marketingConsent) return { allowed: false, reason: 'no-consent', detail: 'the customer has not agreed to marketing contact or opted out' };
   const since = sendAt.getTime() - policy.budgetPeriodMs;
   const used = customer.recentMarketingContacts.filter((t) => t.getTime() > since).length;

@@ -17,7 +17,7 @@ export enum MessageStatus {
 registerEnumType(MessageStatus, {
   name: 'MessageStatus',
   valuesConfig: {
-    Suppressed: { description: 'A guard said no (no consent, contact budget, open complaint): never sent' },
+    Suppressed: { description: 'A guard said no (customer left, no consent, contact budget, open complaint): never sent' },
     Failing: { description: 'The channel refused it; retried with back-off' },
     Held: { description: "Held for quiet hours in the customer's time zone" },
     Pending: { description: 'Waits for the next delivery round' },

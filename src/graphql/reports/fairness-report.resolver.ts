@@ -33,7 +33,7 @@ export class FairnessBandType {
   @Field(() => Int)
   marketingMessagesSent!: number;
 
-  @Field(() => Int, { description: 'Messages a guard held back (no consent, contact budget, open complaint)' })
+  @Field(() => Int, { description: 'Messages a guard held back (customer left, no consent, contact budget, open complaint)' })
   messagesSuppressed!: number;
 }
 

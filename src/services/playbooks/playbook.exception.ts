@@ -7,6 +7,8 @@ export enum PlaybookExceptionCode {
   InvalidInput = 'PLAYBOOK_INVALID_INPUT',
   /** An update the run does not accept now (e.g. an offboarding decision while none is awaited). */
   DecisionRefused = 'PLAYBOOK_DECISION_REFUSED',
+  /** The customer has left: no thank-you, welcome check or account review starts for them. */
+  CustomerOffboarded = 'PLAYBOOK_CUSTOMER_OFFBOARDED',
 }
 
 const kinds: Record<PlaybookExceptionCode, FailureKind> = {
@@ -15,6 +17,7 @@ const kinds: Record<PlaybookExceptionCode, FailureKind> = {
   [PlaybookExceptionCode.EngineUnavailable]: 'UNAVAILABLE',
   [PlaybookExceptionCode.InvalidInput]: 'VALIDATION',
   [PlaybookExceptionCode.DecisionRefused]: 'CONFLICT',
+  [PlaybookExceptionCode.CustomerOffboarded]: 'CONFLICT',
 };
 
 export class PlaybookException extends DomainException<PlaybookExceptionCode> {

@@ -11,7 +11,7 @@ import { occurrenceWorkflowId } from '../../domain/playbooks/occurrence.js';
 import { welcomeCheckPolicy, welcomeCheckWorkflowId, WELCOME_CHECK, type WelcomeCheckPolicy } from '../../domain/playbooks/welcome-check.js';
 import { BillingException, BillingExceptionCode } from '../billing/billing.exception.js';
 import type { InvoiceService } from '../billing/invoice.service.js';
-import { PlaybookRunStatus, type PlaybookRun } from '../../entities/index.js';
+import { CustomerStatus, PlaybookRunStatus, type PlaybookRun } from '../../entities/index.js';
 import type { CustomerService } from '../customers/customer.service.js';
 import type { PlaybookEngine, RunSearch, RunTags } from './playbook-engine.js';
 import { ScoreKind } from '../../domain/scoring/score-kind.js';
@@ -64,7 +64,7 @@ export class PlaybookService {
 
   /** Starts it (or finds it running) and returns its workflow ID only: for sweeps and campaigns, which do not show the run. */
   async launchWelcomeCheck(customerId: string, options: { campaignId?: string } = {}): Promise<string> {
-    await this.customers.get(customerId);
+    await this.stillCustomer(customerId, WELCOME_CHECK);
     const { workflowId } = await this.engine.startWelcomeCheck({ customerId, policy: this.policies.welcomeCheck, tags: await this.tags(customerId, options) });
     return workflowId;
   }
@@ -166,7 +166,7 @@ export class PlaybookService {
 
   /** As startAccountReview, without reading the run back (for the trigger sweep, which keeps a cooldown between reviews, and campaigns). */
   async launchAccountReview(customerId: string, options: { campaignId?: string } = {}): Promise<string> {
-    await this.customers.get(customerId);
+    await this.stillCustomer(customerId, ACCOUNT_REVIEW);
     const base = accountReviewWorkflowId(customerId);
     const last = await this.runs.latestOccurrence(customerId, ACCOUNT_REVIEW, base);
     const workflowId = last?.record.status === PlaybookRunStatus.Completed ? occurrenceWorkflowId(base, last.occurrence + 1) : (last?.record.workflowId ?? base);
@@ -209,7 +209,7 @@ export class PlaybookService {
 
   /** As startAppreciation, without reading the run back (for sweeps and campaigns). */
   async launchAppreciation(customerId: string, options: { campaignId?: string } = {}): Promise<string> {
-    await this.customers.get(customerId);
+    await this.stillCustomer(customerId, APPRECIATION);
     const { workflowId } = await this.engine.startAppreciation({ customerId, year: new Date().getUTCFullYear(), policy: this.policies.appreciation, tags: await this.tags(customerId, options) });
     return workflowId;
   }
@@ -265,6 +265,14 @@ export class PlaybookService {
   /** Search-attribute tags of a new run: today's churn-risk band, and the campaign that enrolled the customer. */
   private async tags(customerId: string, options: { campaignId?: string } = {}): Promise<RunTags> {
     return { riskBand: await this.scores.currentBand(customerId, ScoreKind.ChurnRisk), campaignId: options.campaignId ?? null };
+  }
+
+  /** The customer, unless they have left: thanks, welcome checks and reviews are for customers (reminders and fixes are owed to anyone). */
+  private async stillCustomer(customerId: string, playbook: string): Promise<void> {
+    const customer = await this.customers.get(customerId);
+    if (customer.status === CustomerStatus.Offboarded) {
+      throw new PlaybookException(PlaybookExceptionCode.CustomerOffboarded, `Customer ${customerId} has left (offboarded): no ${playbook} starts for them`, { customerId, playbook });
+    }
   }
 
   /** The newest recorded run of `base`, or the base ID itself (a first run started a moment ago has no record yet). */

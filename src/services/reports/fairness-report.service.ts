@@ -19,7 +19,7 @@ export interface FairnessBand {
   feesWaivedMinor: number;
   messagesSent: number;
   marketingMessagesSent: number;
-  /** Messages a guard held back (no consent, contact budget, open complaint). */
+  /** Messages a guard held back (customer left, no consent, contact budget, open complaint). */
   messagesSuppressed: number;
 }
 
