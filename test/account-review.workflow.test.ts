@@ -51,6 +51,9 @@ it('proposes a cheaper tier first, and offboards a still loss-making account onl
 
   // The tier change does not remove last year's support costs: still loss-making at the review.
   const awaiting = await eventually(() => review(customerId), (s) => s?.step === 'awaiting-approval');
+  // The Temporal UI tells an operator what the decision update takes and when the run accepts it.
+  const metadata = await stack.temporal.client.workflow.getHandle(workflowId).query<{ definition: { updateDefinitions: { name: string; description: string }[] } }>('__temporal_workflow_metadata');
+  expect(metadata.definition.updateDefinitions).toEqual([{ name: 'decideOffboarding', description: expect.stringMatching(/refused unless the run awaits one/) }]);
   // An admin's inbox: the reviews waiting for an offboarding decision, found by their step.
   const inbox = await eventually(
     () => stack.gql(RunningPlaybookRunsDocument, { filter: { playbook: 'AccountReview', step: 'awaiting-approval' } }, Role.Viewer),

@@ -60,6 +60,11 @@ it('opens a fix case with an owner, tells the customer, escalates a missed deadl
   const live = (await stack.gql(CustomerPlaybookRunsLiveDocument, { customerId }, Role.Viewer)).data!.customer!.playbookRuns.edges.map((e) => e.node);
   expect(live).toEqual([{ workflowId, step: expect.any(String), topic: 'billing-error', owner: 'team-lead', escalations: expect.any(Number), deadline: expect.any(String) }]);
   expect(live[0].escalations!).toBeGreaterThanOrEqual(escalated!.escalations!);
+  // The Temporal UI lists what an operator can send the run, and what each does.
+  const metadata = await stack.temporal.client.workflow.getHandle(workflowId).query<{ definition: { signalDefinitions: { name: string; description: string }[]; queryDefinitions: { name: string; description: string }[] } }>('__temporal_workflow_metadata');
+  expect(metadata.definition.signalDefinitions.map((d) => d.name).sort()).toEqual(['issueRecurred', 'issueResolved']);
+  expect(metadata.definition.signalDefinitions.find((d) => d.name === 'issueResolved')!.description).toMatch(/^The owner fixed the cause/);
+  expect(metadata.definition.queryDefinitions.find((d) => d.name === 'state')!.description).toMatch(/owner, escalations/);
   const resolved = await stack.gql(ResolveIssueDocument, { customerId, topic: 'billing-error' }, Role.Operator);
   expect(resolved.errors).toBeUndefined();
   const done = await eventually(() => state(customerId, 'billing-error'), (s) => s?.step === 'done');

@@ -38,10 +38,14 @@ export async function accountReview(input: AccountReviewInput): Promise<AccountR
 async function accountReviewSteps({ customerId, policy }: AccountReviewInput): Promise<AccountReviewOutcome> {
   const { workflowId } = workflowInfo();
   const state: AccountReviewState = { customerId, step: 'starting', proposal: null, answer: null, profitabilityMinor: null, decision: null, outcome: null, policyVersion: policy.version, deadline: null };
-  setHandler(accountReviewStateQuery, () => state);
-  setHandler(proposalAnsweredSignal, ({ accepted }) => {
-    if (state.step === 'awaiting-answer') state.answer = accepted ? 'accepted' : 'declined';
-  });
+  setHandler(accountReviewStateQuery, () => state, { description: 'Step, proposal, answer, profitability at the review, decision and deadline' });
+  setHandler(
+    proposalAnsweredSignal,
+    ({ accepted }) => {
+      if (state.step === 'awaiting-answer') state.answer = accepted ? 'accepted' : 'declined';
+    },
+    { description: "The customer's answer to the proposal, { accepted: true | false }; taken only while the run awaits it" },
+  );
   setHandler(
     decideOffboardingUpdate,
     (decision) => {
@@ -49,6 +53,7 @@ async function accountReviewSteps({ customerId, policy }: AccountReviewInput): P
       return state;
     },
     {
+      description: "A person's offboarding decision, { approve, reason, decidedBy }; refused unless the run awaits one (step awaiting-approval)",
       validator: (decision) => {
         const problem = decisionProblem(state, decision);
         if (problem) throw new Error(problem);

@@ -25,7 +25,7 @@ export async function appreciation(input: AppreciationInput): Promise<Appreciati
 async function appreciationSteps({ customerId, policy }: AppreciationInput): Promise<AppreciationOutcome> {
   const { workflowId } = workflowInfo();
   const state: AppreciationState = { customerId, step: 'starting', offerCode: null, outcome: null, policyVersion: policy.version, deadline: null };
-  setHandler(appreciationStateQuery, () => state);
+  setHandler(appreciationStateQuery, () => state, { description: 'Step, the offer the customer was thanked with, and outcome' });
   const enter = (step: AppreciationState['step'], details: string) => {
     state.step = step;
     upsertSearchAttributes([{ key: PlaybookStepKey, value: step }]);

@@ -29,16 +29,28 @@ export async function campaign({ campaignId, policy, progress: carried }: Campai
   });
   const { recordCampaignStatus } = proxyActivities<CampaignActivities>({ startToCloseTimeout: policy.pageTimeoutSeconds * 1000, retry });
   const progress: CampaignProgress = carried ?? { campaignId, status: 'running', enrolled: 0, treated: 0, holdout: 0, runsStarted: 0, pages: 0, after: null };
-  setHandler(campaignProgressQuery, () => progress);
-  setHandler(pauseCampaignSignal, () => {
-    if (progress.status === 'running') progress.status = 'paused';
-  });
-  setHandler(resumeCampaignSignal, () => {
-    if (progress.status === 'paused') progress.status = 'running';
-  });
-  setHandler(cancelCampaignSignal, () => {
-    if (progress.status === 'running' || progress.status === 'paused') progress.status = 'cancelled';
-  });
+  setHandler(campaignProgressQuery, () => progress, { description: 'Status, customers enrolled (treated, holdout), runs started, pages done' });
+  setHandler(
+    pauseCampaignSignal,
+    () => {
+      if (progress.status === 'running') progress.status = 'paused';
+    },
+    { description: 'Stops enrolling after the current page; the runs already started go on' },
+  );
+  setHandler(
+    resumeCampaignSignal,
+    () => {
+      if (progress.status === 'paused') progress.status = 'running';
+    },
+    { description: 'Enrols again where a pause left off' },
+  );
+  setHandler(
+    cancelCampaignSignal,
+    () => {
+      if (progress.status === 'running' || progress.status === 'paused') progress.status = 'cancelled';
+    },
+    { description: 'Enrols nobody more; the runs already started go on' },
+  );
   if (!carried) await recordCampaignStatus({ campaignId, status: 'running' });
 
   let pagesThisExecution = 0;

@@ -54,10 +54,14 @@ async function fairReminderSteps({ customerId, invoiceId, policy }: FairReminder
     policyVersion: policy.version,
     deadline: null,
   };
-  setHandler(fairReminderStateQuery, () => state);
-  setHandler(paymentReceivedSignal, () => {
-    state.paid = true;
-  });
+  setHandler(fairReminderStateQuery, () => state, { description: 'Step, loyalty band, reminders sent, fees charged and waived, deadline' });
+  setHandler(
+    paymentReceivedSignal,
+    () => {
+      state.paid = true;
+    },
+    { description: 'The invoice is paid: no further reminder; a loyal payer is thanked' },
+  );
   const enter = (step: FairReminderStep, details: string) => {
     state.step = step;
     upsertSearchAttributes([{ key: PlaybookStepKey, value: step }]);

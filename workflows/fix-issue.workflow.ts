@@ -30,13 +30,21 @@ async function fixIssueSteps({ customerId, topic, policy }: FixIssueInput): Prom
   const { workflowId } = workflowInfo();
   const state: FixIssueState = { customerId, topic, step: 'starting', owner: null, escalations: 0, recurrences: 0, resolved: false, outcome: null, policyVersion: policy.version, deadline: null };
   let recurred = false;
-  setHandler(fixIssueStateQuery, () => state);
-  setHandler(issueResolvedSignal, () => {
-    state.resolved = true;
-  });
-  setHandler(issueRecurredSignal, () => {
-    if (state.step === 'awaiting-check-back') recurred = true;
-  });
+  setHandler(fixIssueStateQuery, () => state, { description: 'Step, owner, escalations, recurrences and deadline of the fix case' });
+  setHandler(
+    issueResolvedSignal,
+    () => {
+      state.resolved = true;
+    },
+    { description: 'The owner fixed the cause: no more escalations; the run checks back with the customer later' },
+  );
+  setHandler(
+    issueRecurredSignal,
+    () => {
+      if (state.step === 'awaiting-check-back') recurred = true;
+    },
+    { description: 'The customer complained about the topic again; before the check-back the fix did not hold, and the case opens again one level up' },
+  );
   const enter = (step: FixIssueStep, details: string) => {
     state.step = step;
     upsertSearchAttributes([{ key: PlaybookStepKey, value: step }]);

@@ -74,7 +74,7 @@ export async function rescoreCustomerBase(input: RescoreInput): Promise<RescoreP
     notFitted: [],
   };
   let pending = input.resume?.pending ?? [];
-  setHandler(rescoreProgressQuery, () => progress);
+  setHandler(rescoreProgressQuery, () => progress, { description: 'Phase, customers and pages scored so far (of how many), and the fitted models' });
 
   try {
     if (!input.resume) {

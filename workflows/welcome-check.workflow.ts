@@ -32,10 +32,14 @@ export async function welcomeCheck(input: WelcomeCheckInput): Promise<WelcomeChe
 async function welcomeCheckSteps({ customerId, policy }: WelcomeCheckInput): Promise<WelcomeCheckOutcome> {
   const { workflowId } = workflowInfo();
   const state: WelcomeCheckState = { customerId, step: 'starting', confirmed: false, outcome: null, policyVersion: policy.version, deadline: null };
-  setHandler(welcomeCheckStateQuery, () => state);
-  setHandler(welcomeConfirmedSignal, () => {
-    state.confirmed = true;
-  });
+  setHandler(welcomeCheckStateQuery, () => state, { description: 'Step, whether the customer confirmed, and outcome' });
+  setHandler(
+    welcomeConfirmedSignal,
+    () => {
+      state.confirmed = true;
+    },
+    { description: 'The new customer confirmed all is well' },
+  );
   const enter = (step: WelcomeCheckStep, details: string) => {
     state.step = step;
     upsertSearchAttributes([{ key: PlaybookStepKey, value: step }]);
