@@ -64,7 +64,8 @@ it('imports the example files in order, with references between them', async () 
   expect(await em().findOneOrFail(Invoice, { externalRef: 'INV-2' })).toMatchObject({ amountMinor: 1550, paidAt: '2026-03-20', remindersSent: 1, feeWaivedMinor: 500 });
   // INV-3 (42.00) is covered by its second payment.
   expect((await em().findOneOrFail(Invoice, { externalRef: 'INV-3' })).paidAt).toBe('2026-03-28');
-  expect(await em().findOneOrFail(Complaint, { externalRef: 'CMP-2' })).toMatchObject({ topic: 'delivery-delay', severity: 'high', resolvedAt: null, reopenedCount: 1 });
+  expect(await em().findOneOrFail(Complaint, { externalRef: 'CMP-2' })).toMatchObject({ topic: 'delivery-delay', severity: 'high', resolvedAt: null, reopenedCount: 1, reopenedAt: new Date('2026-04-09T08:30:00Z') });
+  expect((await em().findOneOrFail(Complaint, { externalRef: 'CMP-1' })).reopenedAt).toBeNull();
   expect(await em().findOneOrFail(CostEntry, { externalRef: 'CST-1' })).toMatchObject({ kind: 'support_minutes', amountMinor: 2400, quantity: 30 });
   expect(await em().findOneOrFail(Offer, { code: 'STANDARD-SWITCH' })).toMatchObject({ name: 'Same service, standard tier, 20% cheaper', audience: 'existing', discountPercent: 20, serviceTier: 'standard', validUntil: null });
   const audit = await em().find(AuditEntry, { action: 'import.orders' });
@@ -114,6 +115,8 @@ it('keeps stored values of columns a re-import leaves out', async () => {
 it('checks cross-field rules and references inside the file', async () => {
   const invoices = await run('invoices', 'invoice_ref,customer_ref,issued_at,due_at,amount\nINV-9,CRM-1001,2026-05-10,2026-05-01,10\n');
   expect(invoices.errors).toEqual([{ line: 2, field: 'due_at', message: 'is before issued_at' }]);
+  const complaints = await run('complaints', 'complaint_ref,customer_ref,topic,severity,opened_at,reopened_at\nCMP-9,CRM-1001,app-login,low,2026-05-10T10:00:00Z,2026-05-09T10:00:00Z\n');
+  expect(complaints.errors).toEqual([{ line: 2, field: 'reopened_at', message: 'is before opened_at' }]);
   const customers = await run('customers', 'customer_ref,name,email,referrer_ref,time_zone\nN-1,Neu,neu@example.com,N-2,Mars/Base\nN-2,Zwei,not-an-email,N-1,\n');
   expect(customers.errors.map((e) => [e.line, e.field])).toEqual([
     [2, 'time_zone'],

@@ -135,7 +135,7 @@ export type MessageStatus =
   /** Waits for the next delivery round */
   | 'Pending'
   | 'Sent'
-  /** A guard said no (no consent, contact budget, open complaint): never sent */
+  /** A guard said no (customer left, no consent, contact budget, open complaint): never sent */
   | 'Suppressed';
 
 /** Whom an offer is for; whatever new customers get, existing ones are offered at least as much (fairness rule) */

@@ -84,6 +84,7 @@ export const importSpecs: Record<ImportKind, ImportSpec> = {
       col('opened_at', 'timestamp', true),
       col('resolved_at', 'timestamp'),
       col('reopened_count', 'int'),
+      col('reopened_at', 'timestamp'),
       col('handling_cost', 'money'),
       col('product_defect', 'bool'),
       col('summary', 'text'),

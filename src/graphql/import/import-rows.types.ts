@@ -65,6 +65,7 @@ export class ComplaintImportRow {
   @Field() openedAt!: string;
   @Field(() => String, { nullable: true, description: 'Not before openedAt' }) resolvedAt?: string | null;
   @Field(() => String, { nullable: true }) reopenedCount?: string | null;
+  @Field(() => String, { nullable: true, description: 'When it was last reopened; not before openedAt' }) reopenedAt?: string | null;
   @Field(() => String, { nullable: true }) handlingCost?: string | null;
   @Field(() => String, { nullable: true }) productDefect?: string | null;
   @Field(() => String, { nullable: true }) summary?: string | null;

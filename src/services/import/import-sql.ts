@@ -58,6 +58,7 @@ export function validationSql(spec: ImportSpec, header: Set<string>): string {
   }
   if (spec.kind === 'complaints') {
     checks.push(`select row_no, 'resolved_at', 'is before opened_at' from import_stage s where ${ok} and ${validDate('resolved_at')} and ${validDate('opened_at')} and ${ts('resolved_at')} < ${ts('opened_at')}`);
+    checks.push(`select row_no, 'reopened_at', 'is before opened_at' from import_stage s where ${ok} and ${validDate('reopened_at')} and ${validDate('opened_at')} and ${ts('reopened_at')} < ${ts('opened_at')}`);
   }
   if (spec.kind === 'offers') {
     // The same rules as createOffer: a code customers can type, a discount or a tier change, an end not before the start.
@@ -220,9 +221,9 @@ export function upsertSql(spec: ImportSpec, header: Set<string>): string[] {
       ];
     case 'complaints':
       return [
-        counted(`insert into complaint (id, external_ref, customer_id, topic, severity, summary, opened_at, resolved_at, reopened_count, handling_cost_minor, product_defect, created_at)
+        counted(`insert into complaint (id, external_ref, customer_id, topic, severity, summary, opened_at, resolved_at, reopened_count, reopened_at, handling_cost_minor, product_defect, created_at)
           select gen_random_uuid(), btrim(s.complaint_ref), c.id, lower(btrim(s.topic)), lower(btrim(s.severity))::complaint_severity, ${v('summary')},
-                 ${ts('opened_at')}, ${ts('resolved_at')}, coalesce(${v('reopened_count')}::int, old.reopened_count, 0),
+                 ${ts('opened_at')}, ${ts('resolved_at')}, coalesce(${v('reopened_count')}::int, old.reopened_count, 0), ${ts('reopened_at')},
                  coalesce(${money('handling_cost')}, old.handling_cost_minor, 0), coalesce(${bool('product_defect')}, old.product_defect, false), now()
           from import_stage s join customer c on c.external_ref = btrim(s.customer_ref) ${keepStored('complaint', 'complaint_ref')} where ${good}
           on conflict (external_ref) do update set ${setClause(
@@ -234,6 +235,7 @@ export function upsertSql(spec: ImportSpec, header: Set<string>): string[] {
               ['opened_at', null],
               ['resolved_at', 'resolved_at'],
               ['reopened_count', 'reopened_count'],
+              ['reopened_at', 'reopened_at'],
               ['handling_cost_minor', 'handling_cost'],
               ['product_defect', 'product_defect'],
             ],
