@@ -264,6 +264,28 @@ it("lists a team's fix cases, oldest first, by owner, status and customer", asyn
   expect((await list({ customerId: 'nope' })).errors![0].extensions).toMatchObject({ code: 'VALIDATION', field: 'filter.customerId' });
 }, 60_000);
 
+it('counts an old complaint reopened within the window, in the score and for the fix', async () => {
+  const customerId = await customer('Quin', { risk: 'high' });
+  // Opened 200 days ago, reopened 10 days ago, resolved again 3 days ago (as a CRM export says).
+  const em = stack.orm.em.fork();
+  em.create(Complaint, {
+    customer: customerId,
+    topic: 'app-login',
+    severity: ComplaintSeverity.Medium,
+    openedAt: new Date(Date.now() - 200 * DAY),
+    resolvedAt: new Date(Date.now() - 3 * DAY),
+    reopenedCount: 1,
+    reopenedAt: new Date(Date.now() - 10 * DAY),
+  });
+  await em.flush();
+  // Any complaint of the customer rescores their persistent issues and starts the fixes due.
+  expect((await stack.gql(RecordComplaintDocument, { input: { customerId, topic: 'billing-error', severity: 'Low' } }, Role.Operator)).errors).toBeUndefined();
+  await eventually(() => state(customerId, 'app-login'), (s) => s?.step === 'awaiting-fix');
+  const [score] = (await sql<{ band: string }>`select band from current_score where customer_id = ${customerId}::uuid and kind = 'persistent-issue'`.execute(stack.orm.em.fork().getKysely())).rows;
+  expect(score.band).toBe('persistent');
+  expect(await state(customerId, 'billing-error')).toBeNull();
+}, 60_000);
+
 it('refuses bad input and callers without the role', async () => {
   const customerId = await customer('Gus');
   expect((await stack.gql(StartFixIssueDocument, { customerId, topic: 'Not A Topic' }, Role.Operator)).errors![0].extensions).toMatchObject({ code: 'VALIDATION', field: 'topic' });

@@ -18,7 +18,7 @@ describe('persistent issues', () => {
       { topic: 'delivery-delay', complaints: 3, reopens: 0, openNow: 1, firstOpenedAt: '2025-03-01', lastOpenedAt: '2025-05-20', openedDates: ['2025-03-01', '2025-04-10', '2025-05-20'] },
     ]);
     expect(s.reasons).toEqual(['"delivery-delay": complained about 3 times in the last 90 days (2025-03-01, 2025-04-10, 2025-05-20), 1 still open']);
-    expect(s.modelVersion).toBe('persistent-issue/1;policy=1');
+    expect(s.modelVersion).toBe('persistent-issue/2;policy=1');
   });
 
   it('counts only complaints inside the trailing window (asOf - windowDays, asOf]', () => {
@@ -49,6 +49,18 @@ describe('persistent issues', () => {
       ['wrong-invoice', 1, 2, 0],
     ]);
     expect(s.reasons[1]).toBe('"wrong-invoice": complained about once in the last 90 days (2025-05-01), reopened twice');
+  });
+
+  it('counts a complaint opened before the window that was reopened within it', () => {
+    const oldOne = { topic: 'router', openedAt: '2025-01-10', resolvedAt: '2025-05-15', reopenedCount: 1 };
+    expect(persistentIssues([{ ...oldOne, reopenedAt: '2025-05-01' }], '2025-05-20').topics).toEqual([
+      { topic: 'router', complaints: 1, reopens: 1, openNow: 0, firstOpenedAt: '2025-01-10', lastOpenedAt: '2025-01-10', openedDates: ['2025-01-10'] },
+    ]);
+    // Reopened before the window, or (as at an earlier day) not yet: not current.
+    expect(persistentIssues([{ ...oldOne, reopenedAt: '2025-02-01' }], '2025-05-20').band).toBe('none');
+    expect(persistentIssues([{ ...oldOne, resolvedAt: '2025-01-12', reopenedAt: '2025-05-01' }], '2025-04-20').band).toBe('none');
+    // Without a date, an old resolved complaint stays outside, as before.
+    expect(persistentIssues([oldOne], '2025-05-20').band).toBe('none');
   });
 
   it('follows the policy values N and window', () => {

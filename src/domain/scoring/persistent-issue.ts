@@ -4,17 +4,18 @@
  * `windowDays` days ending at `asOf`.
  *
  * - A complaint is in the window when it was opened in (asOf - windowDays, asOf],
- *   or is still unresolved at asOf (an open complaint is current, however old).
+ *   or is still unresolved at asOf (an open complaint is current, however old), or
+ *   was last reopened in the window (the customer said it is not fixed).
  * - Topics are compared trimmed and case-insensitively ("Delivery-Delay " =
  *   "delivery-delay").
- * - Reopens are the complaints' `reopenedCount` (the data has no reopen dates).
+ * - Reopens are the complaints' `reopenedCount` (imported counts may have no date).
  * - value = number of persistent topics; band "persistent" when there is one, else "none".
  */
 import { dayNumber, isoDay, type DateLike } from './dates.js';
 import { withPolicyVersion, type ScoreResult } from './score.js';
 import { invalidInput } from './scoring-exception.js';
 
-export const PERSISTENT_ISSUE_MODEL_VERSION = 'persistent-issue/1';
+export const PERSISTENT_ISSUE_MODEL_VERSION = 'persistent-issue/2';
 
 export interface PersistentIssuePolicy {
   version: number;
@@ -30,6 +31,8 @@ export interface ComplaintRecord {
   openedAt: DateLike;
   resolvedAt?: DateLike | null;
   reopenedCount?: number;
+  /** When it was last reopened, if known. */
+  reopenedAt?: DateLike | null;
 }
 
 export interface PersistentTopic {
@@ -66,7 +69,8 @@ export function persistentIssues(complaints: readonly ComplaintRecord[], asOf: D
     if (opened > today) continue; // not yet happened at asOf
     const resolved = c.resolvedAt == null ? null : dayNumber(c.resolvedAt);
     const open = resolved === null || resolved > today;
-    if (!(opened > from || open)) continue;
+    const reopened = c.reopenedAt == null ? null : dayNumber(c.reopenedAt);
+    if (!(opened > from || open || (reopened !== null && reopened > from && reopened <= today))) continue;
     const reopens = c.reopenedCount ?? 0;
     if (!(Number.isInteger(reopens) && reopens >= 0)) throw invalidInput(`reopenedCount must be a whole number >= 0 (got ${reopens})`);
     let t = byTopic.get(topic);

@@ -29,7 +29,7 @@ export class PlaybookTriggerService {
 
   /**
    * Customers with a persistent issue (the same topic complained about `minComplaints` times,
-   * or reopened, within the window; a complaint still open counts however old, as in the
+   * or reopened, within the window; a complaint still open, or reopened in the window, counts however old, as in the
    * persistent-issue model) who are at risk or valuable by their current scores, and
    * have no fix-issue run for that topic yet; keyset by (customer, topic); one customer's only, if given.
    */
@@ -37,7 +37,7 @@ export class PlaybookTriggerService {
     const [afterCustomer, afterTopic] = input.after ? (JSON.parse(input.after) as [string, string]) : [null, null];
     const { rows } = await sql<{ customer_id: string; topic: string }>`
       select cp.customer_id, cp.topic from complaint cp
-       where (cp.opened_at > now() - make_interval(days => ${input.issue.windowDays}) or cp.resolved_at is null)
+       where (cp.opened_at > now() - make_interval(days => ${input.issue.windowDays}) or cp.resolved_at is null or cp.reopened_at > now() - make_interval(days => ${input.issue.windowDays}))
          ${input.customerId ? sql`and cp.customer_id = ${input.customerId}::uuid` : sql``}
          ${afterCustomer ? sql`and (cp.customer_id, cp.topic) > (${afterCustomer}::uuid, ${afterTopic})` : sql``}
        group by cp.customer_id, cp.topic

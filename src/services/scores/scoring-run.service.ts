@@ -403,8 +403,9 @@ function factsColumns(asOf: string, policy: ScoringPolicy, runId: string | null)
         where ce.customer_id = p.id and ce.occurred_at > ${asOf}::date - ${policy.profitabilityWindowDays}::int and ce.occurred_at <= ${asOf}::date
         group by ce.kind) k) as window_costs,
     (select coalesce(json_agg(json_build_object('topic', cp.topic, 'openedAt', (cp.opened_at at time zone 'UTC')::date,
-         'resolvedAt', (cp.resolved_at at time zone 'UTC')::date, 'reopenedCount', cp.reopened_count)), '[]')
-       from complaint cp where cp.customer_id = p.id and cp.opened_at < ${end} and (cp.opened_at >= ${complaintsFrom} or cp.resolved_at is null)) as complaints,
+         'resolvedAt', (cp.resolved_at at time zone 'UTC')::date, 'reopenedCount', cp.reopened_count, 'reopenedAt', (cp.reopened_at at time zone 'UTC')::date)), '[]')
+       from complaint cp where cp.customer_id = p.id and cp.opened_at < ${end}
+        and (cp.opened_at >= ${complaintsFrom} or cp.resolved_at is null or cp.reopened_at >= ${complaintsFrom})) as complaints,
     (select coalesce(json_agg(json_build_object('customerId', r.id, 'valueMinor', ${windowMargin(sql`r.id`)})), '[]')
        from customer r where r.referrer_id = p.id and r.acquired_at <= ${asOf}::date) as referrals`;
 }
