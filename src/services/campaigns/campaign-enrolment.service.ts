@@ -4,6 +4,7 @@ import { campaignPlaybook, type CampaignRunStatus } from '../../domain/campaigns
 import { Playbook } from '../../domain/playbooks/playbook.js';
 import { persistentIssues, type PersistentIssuePolicy } from '../../domain/scoring/persistent-issue.js';
 import { Campaign } from '../../entities/index.js';
+import { currentComplaint, windowEndingNow } from '../complaints/current-complaints.js';
 import { customerWhere, type CustomerFilter } from '../customers/customer-query.js';
 import type { PlaybookService } from '../playbooks/playbook.service.js';
 import { CampaignException, CampaignExceptionCode } from './campaign.exception.js';
@@ -99,10 +100,9 @@ export class CampaignEnrolmentService {
 
   /** The customer's persistent complaint topics today, by the persistent-issue model over their complaints. */
   private async persistentTopics(customerId: string): Promise<string[]> {
-    const window = sql`now() - make_interval(days => ${this.issuePolicy.windowDays})`;
     const { rows } = await sql<{ topic: string; opened_at: Date; resolved_at: Date | null; reopened_count: number; reopened_at: Date | null }>`
-      select topic, opened_at, resolved_at, reopened_count, reopened_at from complaint
-       where customer_id = ${customerId}::uuid and (opened_at > ${window} or resolved_at is null or resolved_at > now() or reopened_at > ${window})`.execute(this.em.getKysely());
+      select topic, opened_at, resolved_at, reopened_count, reopened_at from complaint k
+       where customer_id = ${customerId}::uuid and ${currentComplaint('k', windowEndingNow(this.issuePolicy.windowDays))}`.execute(this.em.getKysely());
     const complaints = rows.map((r) => ({ topic: r.topic, openedAt: r.opened_at, resolvedAt: r.resolved_at, reopenedCount: r.reopened_count, reopenedAt: r.reopened_at }));
     return persistentIssues(complaints, new Date(), this.issuePolicy).topics.map((t) => t.topic);
   }

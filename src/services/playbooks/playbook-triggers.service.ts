@@ -6,6 +6,7 @@ import { APPRECIATION, type AppreciationPolicy } from '../../domain/playbooks/ap
 import { FAIR_REMINDER } from '../../domain/playbooks/fair-reminder.js';
 import type { TriggerPolicy } from '../../domain/playbooks/triggers.js';
 import type { PersistentIssuePolicy } from '../../domain/scoring/persistent-issue.js';
+import { currentComplaint, windowEndingNow } from '../complaints/current-complaints.js';
 import { noFixSince } from './playbook-run.service.js';
 import type { PlaybookService } from './playbook.service.js';
 
@@ -37,7 +38,7 @@ export class PlaybookTriggerService {
     const [afterCustomer, afterTopic] = input.after ? (JSON.parse(input.after) as [string, string]) : [null, null];
     const { rows } = await sql<{ customer_id: string; topic: string }>`
       select cp.customer_id, cp.topic from complaint cp
-       where (cp.opened_at > now() - make_interval(days => ${input.issue.windowDays}) or cp.resolved_at is null or cp.reopened_at > now() - make_interval(days => ${input.issue.windowDays}))
+       where ${currentComplaint('cp', windowEndingNow(input.issue.windowDays))}
          ${input.customerId ? sql`and cp.customer_id = ${input.customerId}::uuid` : sql``}
          ${afterCustomer ? sql`and (cp.customer_id, cp.topic) > (${afterCustomer}::uuid, ${afterTopic})` : sql``}
        group by cp.customer_id, cp.topic

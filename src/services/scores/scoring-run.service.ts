@@ -17,6 +17,7 @@ import { LOYALTY_BANDS, type LoyaltyBand } from '../../domain/guards/fairness.js
 import { ScoreKind } from '../../domain/scoring/score-kind.js';
 import { ScoringRun, ScoringRunStatus } from '../../entities/index.js';
 import { assertPageSize, decodeCursor, encodeCursor, toPage, type Page, type PageArgs } from '../common/pagination.js';
+import { currentComplaint } from '../complaints/current-complaints.js';
 import { rowMapper } from '../common/read-model.js';
 
 type Row = Record<string, any>;
@@ -404,8 +405,7 @@ function factsColumns(asOf: string, policy: ScoringPolicy, runId: string | null)
         group by ce.kind) k) as window_costs,
     (select coalesce(json_agg(json_build_object('topic', cp.topic, 'openedAt', (cp.opened_at at time zone 'UTC')::date,
          'resolvedAt', (cp.resolved_at at time zone 'UTC')::date, 'reopenedCount', cp.reopened_count, 'reopenedAt', (cp.reopened_at at time zone 'UTC')::date)), '[]')
-       from complaint cp where cp.customer_id = p.id and cp.opened_at < ${end}
-        and (cp.opened_at >= ${complaintsFrom} or cp.resolved_at is null or cp.reopened_at >= ${complaintsFrom})) as complaints,
+       from complaint cp where cp.customer_id = p.id and cp.opened_at < ${end} and ${currentComplaint('cp', { from: complaintsFrom, to: end })}) as complaints,
     (select coalesce(json_agg(json_build_object('customerId', r.id, 'valueMinor', ${windowMargin(sql`r.id`)})), '[]')
        from customer r where r.referrer_id = p.id and r.acquired_at <= ${asOf}::date) as referrals`;
 }

@@ -1,0 +1,17 @@
+import { sql, type RawBuilder } from 'kysely';
+
+/**
+ * The complaints (table alias `k`) that count toward a persistent issue at a moment, in SQL:
+ * the persistent-issue model's window (src/domain/scoring/persistent-issue.ts) for the
+ * set-based queries that select them. A complaint counts when it was opened in the window,
+ * is still open at its end (however old), or was reopened in the window.
+ */
+export function currentComplaint(k: string, window: { from: RawBuilder<unknown>; to: RawBuilder<unknown> }): RawBuilder<boolean> {
+  const column = (name: string) => sql.ref(`${k}.${name}`);
+  return sql<boolean>`(${column('opened_at')} >= ${window.from} or ${column('resolved_at')} is null or ${column('resolved_at')} >= ${window.to} or ${column('reopened_at')} >= ${window.from})`;
+}
+
+/** The window ending now, `windowDays` long. */
+export function windowEndingNow(windowDays: number): { from: RawBuilder<unknown>; to: RawBuilder<unknown> } {
+  return { from: sql`now() - make_interval(days => ${windowDays})`, to: sql`now()` };
+}
