@@ -114,6 +114,16 @@ it('previews a segment, enrols each customer once when launched twice, and keeps
   expect(await expectExactlyOnce(draft.id)).toEqual({ treated: draft.preview.treated, holdout: draft.preview.holdout });
   expect(done.outcome.map((o) => o.group).sort()).toEqual(['Holdout', 'Treated']);
   expect(done.outcome.find((o) => o.group === 'Treated')!.members).toBe(draft.preview.treated);
+  // Did it work: each rate of the two groups, their difference with its interval and p-value.
+  const group = (name: string) => done.outcome.find((o) => o.group === name)!;
+  const retention = done.comparison.find((c) => c.metric === 'Retention')!;
+  expect(retention).toMatchObject({ treatedRate: group('Treated').retentionRate, holdoutRate: group('Holdout').retentionRate });
+  expect(retention.difference).toBeCloseTo(group('Treated').retentionRate! - group('Holdout').retentionRate!, 12);
+  expect(retention.low!).toBeLessThanOrEqual(retention.difference!);
+  expect(retention.high!).toBeGreaterThanOrEqual(retention.difference!);
+  expect(retention.pValue!).toBeGreaterThanOrEqual(0);
+  expect(retention.pValue!).toBeLessThanOrEqual(1);
+  expect(done.comparison.map((c) => c.metric)).toEqual(['Retention', 'OnTimePayment', 'ComplainedAgain']);
   expect((await stack.gql(LaunchCampaignDocument, { id: draft.id }, Role.Marketer)).errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'CAMPAIGN_WRONG_STATE' });
   // Operators find the campaign's runs in the Temporal UI by its ID.
   const tagged = await eventually(() => stack.temporal.client.workflow.count(`CampaignId = "${draft.id}"`), (c) => c.count === done.progress!.runsStarted, 30_000);
@@ -315,6 +325,8 @@ it('enrols only the loss-making accounts of a segment into account reviews (list
   await rows(sql`insert into complaint (id, customer_id, topic, severity, opened_at, created_at) values (gen_random_uuid(), ${again.customer_id}::uuid, 'late-delivery', 'low', now(), now())`);
   const fixOutcome = (await campaign(fix.id)).outcome;
   expect(fixOutcome).toEqual([expect.objectContaining({ group: 'Treated', complainedAgain: 1, inPlaybookElsewhere: 1 })]);
+  // Without a holdout there is nothing to compare against.
+  expect((await campaign(fix.id)).comparison.find((c) => c.metric === 'ComplainedAgain')).toMatchObject({ treatedRate: 1 / base.persistent, holdoutRate: null, difference: null, pValue: null });
   // The reviews' groups: none of the treated joined a review under way; the holdout members that get a review by hand after all are counted.
   const heldBack = (await members(review.id, { group: 'Holdout', first: 50 })).data!.campaign!.members.edges.map((e) => e.node.customer.id);
   expect(heldBack).toHaveLength(review.preview.holdout);

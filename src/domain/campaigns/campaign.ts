@@ -63,6 +63,16 @@ export function defaultHoldoutPercent(playbook: CampaignPlaybook): number {
   return playbook.holdout ? 10 : 0;
 }
 
+/** The outcomes of a campaign that are rates, compared between its groups. */
+export enum CampaignMetric {
+  /** Members who ordered again since enrolment. */
+  Retention = 'retention',
+  /** Invoices due since enrolment paid by their due day. */
+  OnTimePayment = 'on-time-payment',
+  /** Members who complained again since enrolment (lower is better). */
+  ComplainedAgain = 'complained-again',
+}
+
 export type CampaignRunStatus = 'running' | 'paused' | 'cancelled' | 'completed';
 
 export interface CampaignProgress {

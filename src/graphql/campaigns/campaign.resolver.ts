@@ -9,7 +9,7 @@ import { selectedFields } from '../common/selection.js';
 import { PlaybookRunType, runsAsSelected } from '../playbooks/playbook-run.types.js';
 import type { GraphQLContext } from '../context.js';
 import { CustomerType } from '../customers/customer.types.js';
-import { CampaignConnection, CampaignGroupOutcomeType, CampaignMemberConnection, CampaignMemberType, CampaignPreviewType, CampaignProgressType, CampaignType, CreateCampaignInput, UpdateCampaignInput } from './campaign.types.js';
+import { CampaignComparisonType, CampaignConnection, CampaignGroupOutcomeType, CampaignMemberConnection, CampaignMemberType, CampaignPreviewType, CampaignProgressType, CampaignType, CreateCampaignInput, UpdateCampaignInput } from './campaign.types.js';
 
 @Resolver(() => CampaignType)
 export class CampaignResolver {
@@ -92,6 +92,11 @@ export class CampaignResolver {
   @FieldResolver(() => [CampaignGroupOutcomeType], { description: 'Treated against holdout since enrolment: retention, revenue, on-time payment, complaints, profitability now' })
   async outcome(@Root() campaign: CampaignType, @Ctx() ctx: GraphQLContext): Promise<CampaignGroupOutcomeType[]> {
     return (await ctx.services.campaigns.outcome(campaign.id)).map(CampaignGroupOutcomeType.from);
+  }
+
+  @FieldResolver(() => [CampaignComparisonType], { description: 'Did the playbook work? Retention, on-time payment and complaints since enrolment, treated against holdout, each with a 95% interval and p-value' })
+  comparison(@Root() campaign: CampaignType, @Ctx() ctx: GraphQLContext): Promise<CampaignComparisonType[]> {
+    return ctx.services.campaigns.comparison(campaign.id);
   }
 }
 

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { SafeIntResolver } from 'graphql-scalars';
 import { Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { CampaignGroup, CampaignStatus, type PlaybookRun } from '../../entities/index.js';
+import { CampaignMetric } from '../../domain/campaigns/campaign.js';
 import type { CampaignMemberView, CampaignView, GroupOutcome } from '../../services/campaigns/campaign.service.js';
 import { Playbook } from '../../domain/playbooks/playbook.js';
 import { connectionOf } from '../common/connection.js';
@@ -9,6 +10,14 @@ import { CustomerFilterInput } from '../customers/customer.types.js';
 
 registerEnumType(CampaignStatus, { name: 'CampaignStatus' });
 registerEnumType(CampaignGroup, { name: 'CampaignGroup' });
+registerEnumType(CampaignMetric, {
+  name: 'CampaignMetric',
+  valuesConfig: {
+    Retention: { description: 'Members who ordered again since enrolment' },
+    OnTimePayment: { description: 'Invoices due since enrolment paid by their due day' },
+    ComplainedAgain: { description: 'Members who complained again since enrolment (lower is better)' },
+  },
+});
 
 @InputType()
 export class CreateCampaignInput {
@@ -104,6 +113,30 @@ export class CampaignGroupOutcomeType {
       onTimePaymentRate: o.invoicesDue ? o.invoicesPaidOnTime / o.invoicesDue : null,
     };
   }
+}
+
+@ObjectType('CampaignComparison', { simpleResolvers: true, description: 'One rate, treated against holdout: how large the difference is, and how far chance alone could explain it' })
+export class CampaignComparisonType {
+  @Field(() => CampaignMetric)
+  metric!: CampaignMetric;
+
+  @Field(() => Float, { nullable: true, description: 'null: nobody (or no invoice) in the group' })
+  treatedRate!: number | null;
+
+  @Field(() => Float, { nullable: true })
+  holdoutRate!: number | null;
+
+  @Field(() => Float, { nullable: true, description: 'treatedRate - holdoutRate; null without both groups' })
+  difference!: number | null;
+
+  @Field(() => Float, { nullable: true, description: "Lower end of the difference's 95% interval (Newcombe's hybrid score interval); an interval that holds 0 means chance alone could explain the difference" })
+  low!: number | null;
+
+  @Field(() => Float, { nullable: true, description: "Upper end of the difference's 95% interval" })
+  high!: number | null;
+
+  @Field(() => Float, { nullable: true, description: 'Two-sided p-value of the two-proportion z-test: how likely a difference at least this large would be if the playbook changed nothing' })
+  pValue!: number | null;
 }
 
 @ObjectType('CampaignPreviewCustomer', { simpleResolvers: true })

@@ -1,7 +1,8 @@
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql } from 'kysely';
-import { campaignPlaybook, campaignPlaybooks, defaultHoldoutPercent, MAX_HOLDOUT_PERCENT, type CampaignPolicy, type CampaignProgress } from '../../domain/campaigns/campaign.js';
+import { compareRates, type RateComparison } from '../../domain/campaigns/rate-comparison.js';
+import { CampaignMetric, campaignPlaybook, campaignPlaybooks, defaultHoldoutPercent, MAX_HOLDOUT_PERCENT, type CampaignPolicy, type CampaignProgress } from '../../domain/campaigns/campaign.js';
 import { isUuid } from '../../domain/ids.js';
 import { ScoreKind } from '../../domain/scoring/score-kind.js';
 import { Campaign, CampaignMember, CampaignStatus, type CampaignGroup, type PlaybookRun } from '../../entities/index.js';
@@ -43,6 +44,10 @@ export interface GroupOutcome {
    * anyway; in the treated group the campaign joined a run already under way.
    */
   inPlaybookElsewhere: number;
+}
+
+export interface CampaignComparison extends RateComparison {
+  metric: CampaignMetric;
 }
 
 /** One enrolled customer, in enrolment order, with the run the campaign started for them (null for the holdout). */
@@ -223,6 +228,22 @@ export class CampaignService {
       meanProfitabilityMinor: r.profitability,
       inPlaybookElsewhere: r.elsewhere,
     }));
+  }
+
+  /**
+   * Did the playbook work? Each outcome that is a rate (ordered again, invoices paid on time,
+   * complained again), treated against holdout: the difference with its 95% interval and
+   * p-value. Empty groups give rates without a difference.
+   */
+  async comparison(id: string): Promise<CampaignComparison[]> {
+    const groups = await this.outcome(id);
+    const of = (group: GroupOutcome['group']) => groups.find((g) => g.group === group) ?? { members: 0, retained: 0, invoicesDue: 0, invoicesPaidOnTime: 0, complainedAgain: 0 };
+    const [treated, holdout] = [of('treated'), of('holdout')];
+    return [
+      { metric: CampaignMetric.Retention, ...compareRates({ count: treated.retained, of: treated.members }, { count: holdout.retained, of: holdout.members }) },
+      { metric: CampaignMetric.OnTimePayment, ...compareRates({ count: treated.invoicesPaidOnTime, of: treated.invoicesDue }, { count: holdout.invoicesPaidOnTime, of: holdout.invoicesDue }) },
+      { metric: CampaignMetric.ComplainedAgain, ...compareRates({ count: treated.complainedAgain, of: treated.members }, { count: holdout.complainedAgain, of: holdout.members }) },
+    ];
   }
 
   private async steer(id: string, actor: string, action: 'pause' | 'resume' | 'cancel', signal: (engine: CampaignEngine) => Promise<boolean>): Promise<CampaignView> {

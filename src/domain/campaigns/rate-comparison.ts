@@ -1,0 +1,56 @@
+import { errorFunction } from 'simple-statistics';
+
+/**
+ * Did the playbook work? A rate of the treated group (e.g. customers who ordered again)
+ * against the holdout's, with how far chance alone could explain the difference: the 95%
+ * interval of the difference (Newcombe's hybrid score interval, sound for small groups and
+ * rates near 0 or 1) and the two-sided p-value of the two-proportion z-test.
+ */
+export interface Rate {
+  /** Members (or invoices) for which it happened. */
+  count: number;
+  /** Members (or invoices) it could have happened for. */
+  of: number;
+}
+
+export interface RateComparison {
+  treatedRate: number | null;
+  holdoutRate: number | null;
+  /** treatedRate - holdoutRate. */
+  difference: number | null;
+  /** The 95% interval of the difference; it holds 0 when chance alone could explain it. */
+  low: number | null;
+  high: number | null;
+  /** How likely a difference at least this large would be if the playbook changed nothing. */
+  pValue: number | null;
+}
+
+/** The standard normal quantile of 0.975. */
+const Z95 = 1.959963984540054;
+
+export function compareRates(treated: Rate, holdout: Rate): RateComparison {
+  for (const [group, r] of [['treated', treated], ['holdout', holdout]] as const) {
+    if (!(Number.isInteger(r.count) && Number.isInteger(r.of) && r.count >= 0 && r.count <= r.of)) throw new RangeError(`${group}: count must be a whole number from 0 to of (got ${r.count} of ${r.of})`);
+  }
+  const treatedRate = treated.of ? treated.count / treated.of : null;
+  const holdoutRate = holdout.of ? holdout.count / holdout.of : null;
+  if (treatedRate === null || holdoutRate === null) return { treatedRate, holdoutRate, difference: null, low: null, high: null, pValue: null };
+  const difference = treatedRate - holdoutRate;
+  const [l1, u1] = wilson(treatedRate, treated.of);
+  const [l2, u2] = wilson(holdoutRate, holdout.of);
+  const low = difference - Math.sqrt((treatedRate - l1) ** 2 + (u2 - holdoutRate) ** 2);
+  const high = difference + Math.sqrt((u1 - treatedRate) ** 2 + (holdoutRate - l2) ** 2);
+  const pooled = (treated.count + holdout.count) / (treated.of + holdout.of);
+  const se = Math.sqrt(pooled * (1 - pooled) * (1 / treated.of + 1 / holdout.of));
+  // All or none in both groups: the rates cannot differ.
+  const pValue = se === 0 ? 1 : 1 - errorFunction(Math.abs(difference) / se / Math.SQRT2);
+  return { treatedRate, holdoutRate, difference, low, high, pValue };
+}
+
+/** Wilson's score interval of a rate p over n. */
+function wilson(p: number, n: number): [number, number] {
+  const z2 = Z95 * Z95;
+  const centre = (p + z2 / (2 * n)) / (1 + z2 / n);
+  const half = (Z95 / (1 + z2 / n)) * Math.sqrt((p * (1 - p)) / n + z2 / (4 * n * n));
+  return [centre - half, centre + half];
+}
