@@ -14,11 +14,20 @@ import type { Page, PageArgs } from '../common/pagination.js';
  * issue comes back after the last fix was resolved (or its run ended without a fix).
  */
 export function noFixSince(customerId: RawBuilder<unknown>, topic: RawBuilder<unknown>, lastComplaintAt: RawBuilder<unknown>): RawBuilder<boolean> {
-  const base = sql`${FIX_ISSUE + '/'} || ${customerId} || '/' || ${topic}`;
   return sql<boolean>`not exists (
     select 1 from playbook_run r left join fix_case fc on fc.workflow_id = r.workflow_id
-     where r.customer_id = ${customerId} and r.playbook = ${FIX_ISSUE} and (r.workflow_id = ${base} or starts_with(r.workflow_id, ${base} || '/'))
-       and (r.status = 'running' or coalesce(fc.resolved_at, r.finished_at) >= ${lastComplaintAt}))`;
+     where ${fixRunsOf(customerId, topic)} and (r.status = 'running' or coalesce(fc.resolved_at, r.finished_at) >= ${lastComplaintAt}))`;
+}
+
+/** The topic had a fix before: the company took the issue on, so it sees it through when it comes back. */
+export function fixedBefore(customerId: RawBuilder<unknown>, topic: RawBuilder<unknown>): RawBuilder<boolean> {
+  return sql<boolean>`exists (select 1 from playbook_run r where ${fixRunsOf(customerId, topic)})`;
+}
+
+/** The fix-issue runs (`r`) of a customer's topic: the first one's ID and its later occurrences. */
+function fixRunsOf(customerId: RawBuilder<unknown>, topic: RawBuilder<unknown>): RawBuilder<boolean> {
+  const base = sql`${FIX_ISSUE + '/'} || ${customerId} || '/' || ${topic}`;
+  return sql<boolean>`r.customer_id = ${customerId} and r.playbook = ${FIX_ISSUE} and (r.workflow_id = ${base} or starts_with(r.workflow_id, ${base} || '/'))`;
 }
 
 /** The database record of playbook runs. Every write is idempotent: activities may be retried. */

@@ -7,7 +7,7 @@ import { FAIR_REMINDER } from '../../domain/playbooks/fair-reminder.js';
 import type { TriggerPolicy } from '../../domain/playbooks/triggers.js';
 import type { PersistentIssuePolicy } from '../../domain/scoring/persistent-issue.js';
 import { currentComplaint, windowEndingNow } from '../complaints/current-complaints.js';
-import { noFixSince } from './playbook-run.service.js';
+import { fixedBefore, noFixSince } from './playbook-run.service.js';
 import type { PlaybookService } from './playbook.service.js';
 
 /** Finds the customers a trigger applies to, and starts their playbooks. */
@@ -30,9 +30,11 @@ export class PlaybookTriggerService {
 
   /**
    * Customers with a persistent issue (the same topic complained about `minComplaints` times,
-   * or reopened, within the window; a complaint still open, or reopened in the window, counts however old, as in the
-   * persistent-issue model) who are at risk or valuable by their current scores, and
-   * have no fix-issue run for that topic yet; keyset by (customer, topic); one customer's only, if given.
+   * or reopened, within the window; a complaint still open, or reopened in the window, counts
+   * however old, as in the persistent-issue model) who are at risk or valuable by their current
+   * scores, or whose topic had a fix before (it came back: the company sees it through), and
+   * whose fix is due (none under way, none since the topic's last complaint: `noFixSince`);
+   * keyset by (customer, topic); one customer's only, if given.
    */
   async persistentIssues(input: { after: string | null; limit: number; policy: TriggerPolicy; issue: PersistentIssuePolicy; customerId?: string }): Promise<{ customerId: string; topic: string }[]> {
     const [afterCustomer, afterTopic] = input.after ? (JSON.parse(input.after) as [string, string]) : [null, null];
@@ -43,9 +45,10 @@ export class PlaybookTriggerService {
          ${afterCustomer ? sql`and (cp.customer_id, cp.topic) > (${afterCustomer}::uuid, ${afterTopic})` : sql``}
        group by cp.customer_id, cp.topic
       having (count(*) >= ${input.issue.minComplaints} or sum(cp.reopened_count) >= ${input.issue.minReopens})
-         and exists (select 1 from current_score s where s.customer_id = cp.customer_id
-                      and ((s.kind = 'churn-risk' and s.band = any(${input.policy.fixIssue.riskBands}::text[]))
-                        or (s.kind = 'rfm' and s.band = any(${input.policy.fixIssue.valuableSegments}::text[]))))
+         and (${fixedBefore(sql.ref('cp.customer_id'), sql.ref('cp.topic'))}
+              or exists (select 1 from current_score s where s.customer_id = cp.customer_id
+                          and ((s.kind = 'churn-risk' and s.band = any(${input.policy.fixIssue.riskBands}::text[]))
+                            or (s.kind = 'rfm' and s.band = any(${input.policy.fixIssue.valuableSegments}::text[])))))
          and ${noFixSince(sql.ref('cp.customer_id'), sql.ref('cp.topic'), sql`max(coalesce(cp.reopened_at, cp.opened_at))`)}
        order by cp.customer_id, cp.topic limit ${input.limit}`.execute(this.em.getKysely());
     return rows.map((r) => ({ customerId: r.customer_id, topic: r.topic }));
