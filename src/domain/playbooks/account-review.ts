@@ -63,7 +63,7 @@ export interface AccountReviewState {
   deadline: string | null;
 }
 
-/** One review at a time per customer (a later one may follow after the cooldown). */
+/** The first review of a customer; a later one (after the cooldown) is an occurrence of it, `<base>/2`, ... (occurrence.ts). */
 export function accountReviewWorkflowId(customerId: string): string {
   return `${ACCOUNT_REVIEW}/${customerId}`;
 }
