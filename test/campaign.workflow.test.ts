@@ -73,13 +73,22 @@ const create = async (name: string, playbook: Playbook, serviceTier: Array<'Basi
   return created.data!.createCampaign;
 };
 
-/** Every treated member got exactly one thank-you and one run; the holdout got nothing. */
+/**
+ * Every treated member got exactly one thank-you and one run; the holdout got nothing. A run
+ * records itself in its first activity, a moment after it starts: waited for (a second
+ * message or run would never pass the wait, and fails it).
+ */
 async function expectExactlyOnce(campaignId: string) {
-  const members = await rows(sql<{ group: string; messages: number; runs: number }>`
-    select m."group",
-           (select count(*) from outbox_message o where o.customer_id = m.customer_id and o.template = 'appreciation')::int as messages,
-           (select count(*) from playbook_run r where r.customer_id = m.customer_id and r.playbook = 'appreciation')::int as runs
-      from campaign_member m where m.campaign_id = ${campaignId}::uuid`);
+  const members = await eventually(
+    () =>
+      rows(sql<{ group: string; messages: number; runs: number }>`
+        select m."group",
+               (select count(*) from outbox_message o where o.customer_id = m.customer_id and o.template = 'appreciation')::int as messages,
+               (select count(*) from playbook_run r where r.customer_id = m.customer_id and r.playbook = 'appreciation')::int as runs
+          from campaign_member m where m.campaign_id = ${campaignId}::uuid`),
+    (ms) => ms.every((m) => (m.group === 'treated' ? m.messages === 1 && m.runs === 1 : true)),
+    30_000,
+  );
   const treated = members.filter((m) => m.group === 'treated');
   const holdout = members.filter((m) => m.group === 'holdout');
   expect(treated.length).toBeGreaterThan(0);
