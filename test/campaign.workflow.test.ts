@@ -26,6 +26,7 @@ import {
   type RunningPlaybookRunsFilterInput,
 } from './__generated__/graphql.js';
 import { recordHistory } from './support/histories.js';
+import { countStatements } from './support/statement-counter.js';
 import { eventually as eventuallyWithin } from './support/eventually.js';
 import { spawnWorker, startTestStack, testKeys, type TestStack } from './support/stack.js';
 
@@ -133,6 +134,9 @@ it('previews a segment, enrols each customer once when launched twice, and keeps
   expect(retention.pValue!).toBeGreaterThanOrEqual(0);
   expect(retention.pValue!).toBeLessThanOrEqual(1);
   expect(done.comparison.map((c) => c.metric)).toEqual(['Retention', 'OnTimePayment', 'ComplainedAgain']);
+  // The outcome and the comparison in one request read the groups' aggregate once.
+  const { statements } = await countStatements(() => campaign(draft.id));
+  expect(statements.filter((s) => s.includes('from campaign_member m join campaign cmp'))).toHaveLength(1);
   expect((await stack.gql(LaunchCampaignDocument, { id: draft.id }, Role.Marketer)).errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'CAMPAIGN_WRONG_STATE' });
   // Operators find the campaign's runs in the Temporal UI by its ID.
   const tagged = await eventually(() => stack.temporal.client.workflow.count(`CampaignId = "${draft.id}"`), (c) => c.count === done.progress!.runsStarted, 30_000);

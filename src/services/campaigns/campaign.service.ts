@@ -66,6 +66,8 @@ export interface CampaignView {
 
 /** Marketers' campaigns: create a draft, preview it (dry run), launch, pause, resume, cancel, and compare the groups. */
 export class CampaignService {
+  private readonly outcomes = new Map<string, Promise<GroupOutcome[]>>();
+
   constructor(
     private readonly em: EntityManager,
     private readonly engine: CampaignEngine,
@@ -204,8 +206,18 @@ export class CampaignService {
     return toPage(views, args.first, () => this.em.count(CampaignMember, where), (m) => encodeCursor(tag, [m.customerId]), Boolean(args.after));
   }
 
-  /** Treated against holdout since enrolment: did they stay, buy, pay on time, complain again; how profitable are they now? */
-  async outcome(id: string): Promise<GroupOutcome[]> {
+  /**
+   * Treated against holdout since enrolment: did they stay, buy, pay on time, complain again;
+   * how profitable are they now? Read once per campaign in this unit of work (a request that
+   * asks for the outcome and the comparison runs the aggregate once).
+   */
+  outcome(id: string): Promise<GroupOutcome[]> {
+    let outcome = this.outcomes.get(id);
+    if (!outcome) this.outcomes.set(id, (outcome = this.readOutcome(id)));
+    return outcome;
+  }
+
+  private async readOutcome(id: string): Promise<GroupOutcome[]> {
     const { rows } = await sql<{ group: 'treated' | 'holdout'; members: number; retained: number; revenue: string; due: number; on_time: number; complained: number; profitability: number | null; elsewhere: number }>`
       select m."group", count(*)::int as members,
              count(*) filter (where exists (select 1 from customer_order o where o.customer_id = m.customer_id and o.ordered_at > m.enrolled_at))::int as retained,
