@@ -24,6 +24,7 @@ import { Migration20261202000000_score_history_thinning } from './Migration20261
 import { Migration20261202010000_scoring_run_cancelled } from './Migration20261202010000_scoring_run_cancelled.js';
 import { Migration20261202020000_complaint_reopened_at } from './Migration20261202020000_complaint_reopened_at.js';
 import { Migration20261202030000_fix_case_queue } from './Migration20261202030000_fix_case_queue.js';
+import { Migration20261202040000_customer_erased } from './Migration20261202040000_customer_erased.js';
 
 /** Every migration in order; listed explicitly so compiled and bundled builds find them without globbing. */
 export const migrationsList: MigrationObject[] = [
@@ -52,4 +53,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261202010000_scoring_run_cancelled', class: Migration20261202010000_scoring_run_cancelled },
   { name: 'Migration20261202020000_complaint_reopened_at', class: Migration20261202020000_complaint_reopened_at },
   { name: 'Migration20261202030000_fix_case_queue', class: Migration20261202030000_fix_case_queue },
+  { name: 'Migration20261202040000_customer_erased', class: Migration20261202040000_customer_erased },
 ];

@@ -14,6 +14,8 @@ export enum CustomerStatus {
   Active = 'active',
   Offboarding = 'offboarding',
   Offboarded = 'offboarded',
+  /** The customer's personal data was erased on request (GDPR Art. 17): no contact of any kind, no playbook. */
+  Erased = 'erased',
 }
 
 // The customers list is sorted newest first, with the ID as tie-breaker for stable cursors.

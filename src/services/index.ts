@@ -4,6 +4,7 @@ import { AuditLogService } from './audit/audit-log.service.js';
 import { InvoiceService } from './billing/invoice.service.js';
 import { ComplaintService } from './complaints/complaint.service.js';
 import { ImportService } from './import/import.service.js';
+import { CustomerErasureService } from './customers/customer-erasure.service.js';
 import { CustomerService } from './customers/customer.service.js';
 import { OrderService } from './orders/order.service.js';
 import type { PlaybookEngine } from './playbooks/playbook-engine.js';
@@ -46,6 +47,7 @@ export function createServices(em: EntityManager, engines: Engines, policies: Pa
   const triggers = new PlaybookTriggerService(em, playbooks);
   return {
     customers,
+    erasure: new CustomerErasureService(em, audit),
     orders,
     invoices,
     complaints: new ComplaintService(em, audit, scoringRuns, triggers, onFollowUpFailed),

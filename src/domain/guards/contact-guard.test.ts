@@ -7,7 +7,7 @@ const request = ({ customer, ...over }: Overrides = {}): ContactRequest => ({
   purpose: 'marketing',
   at: noon,
   ...over,
-  customer: { offboarded: false, marketingConsent: true, timeZone: 'Europe/Berlin', hasOpenComplaint: false, recentMarketingContacts: [], ...customer },
+  customer: { erased: false, offboarded: false, marketingConsent: true, timeZone: 'Europe/Berlin', hasOpenComplaint: false, recentMarketingContacts: [], ...customer },
 });
 
 describe('decideContact', () => {
@@ -24,6 +24,12 @@ describe('decideContact', () => {
   it('sends no marketing to a customer who has left, whatever the consent said; service messages (the final invoice) still go', () => {
     expect(decideContact(contactPolicy, request({ customer: { offboarded: true } }))).toMatchObject({ allowed: false, reason: 'offboarded' });
     expect(decideContact(contactPolicy, request({ purpose: 'service', customer: { offboarded: true } }))).toMatchObject({ allowed: true });
+  });
+
+  it('sends nothing at all, not even a service message, to a customer whose data was erased', () => {
+    for (const purpose of ['service', 'marketing'] as const) {
+      expect(decideContact(contactPolicy, request({ purpose, customer: { erased: true } }))).toMatchObject({ allowed: false, reason: 'erased' });
+    }
   });
 
   it('counts marketing contacts across all playbooks within the period', () => {

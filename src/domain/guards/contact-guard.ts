@@ -27,6 +27,8 @@ export interface ContactRequest {
   /** When the playbook wants to send. */
   at: Date;
   customer: {
+    /** The customer's personal data was erased: nobody is left to write to, not even for service. */
+    erased: boolean;
     /** The customer has left (offboarded): no marketing after that, whatever the consent said. */
     offboarded: boolean;
     marketingConsent: boolean;
@@ -39,15 +41,16 @@ export interface ContactRequest {
 
 export type ContactDecision =
   | { allowed: true; sendAt: Date; reason: string }
-  | { allowed: false; reason: 'offboarded' | 'no-consent' | 'budget-exhausted' | 'open-complaint'; detail: string };
+  | { allowed: false; reason: 'erased' | 'offboarded' | 'no-consent' | 'budget-exhausted' | 'open-complaint'; detail: string };
 
 /**
- * May this message go, and when? Service messages (a payment reminder, a final invoice)
- * always go, only outside quiet hours; marketing needs a customer who has not left,
+ * May this message go, and when? Nothing goes to a customer whose data was erased. Service
+ * messages (a payment reminder, a final invoice) always go otherwise, only outside quiet hours; marketing needs a customer who has not left,
  * consent, and room in the contact budget, which an open complaint shrinks.
  */
 export function decideContact(policy: ContactPolicy, request: ContactRequest): ContactDecision {
   const { customer } = request;
+  if (customer.erased) return { allowed: false, reason: 'erased', detail: "the customer's personal data was erased: no contact of any kind" };
   const sendAt = nextSendTime(request.at, customer.timeZone, policy.quietHours);
   const when = sendAt === request.at ? 'now' : `at ${sendAt.toISOString()} (after quiet hours in ${customer.timeZone})`;
   if (request.purpose === 'service') return { allowed: true, sendAt, reason: `service message, sent ${when}` };

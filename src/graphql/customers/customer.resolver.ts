@@ -16,7 +16,7 @@ import { PlaybookRunConnection, runsAsSelected, type PlaybookRunType } from '../
 import { ScoreType } from '../scores/score.types.js';
 import { selectedFields } from '../common/selection.js';
 import { customerPageIncludes } from './customer-page-includes.js';
-import { CustomerConnection, CustomersArgs, CustomerType, UpdateCustomerInput } from './customer.types.js';
+import { CustomerConnection, CustomerErasureType, CustomersArgs, CustomerType, UpdateCustomerInput } from './customer.types.js';
 
 // Nested page arguments are checked by the services, not class-validator (see validate-args.ts).
 @Resolver(() => CustomerType)
@@ -43,6 +43,15 @@ export class CustomerResolver {
   @Mutation(() => CustomerType, { description: 'The customer opts out of marketing: consent withdrawn and queued marketing messages held back at once; service messages still go. Idempotent; audited' })
   optOut(@Arg('customerId', () => ID) customerId: string, @Ctx() ctx: GraphQLContext): Promise<CustomerType> {
     return ctx.services.customers.optOut(customerId, ctx.caller!.id);
+  }
+
+  @Allow(Role.Admin)
+  @Mutation(() => CustomerErasureType, {
+    description:
+      'Erases the customer\'s personal data on request (GDPR Art. 17): contact data, complaint texts, data exports and the audit log\'s copies; queued messages held back. Orders, invoices and scores stay under the ID. CONFLICT while a playbook runs for them. Idempotent; audited',
+  })
+  eraseCustomer(@Arg('id', () => ID) id: string, @Arg('reason', { description: 'Why, e.g. the request it answers' }) reason: string, @Ctx() ctx: GraphQLContext): Promise<CustomerErasureType> {
+    return ctx.services.erasure.erase(id, reason, ctx.caller!.id);
   }
 
   @FieldResolver(() => OrderConnection, { description: 'Newest first', complexity: pageComplexity })

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { IsOptional, Matches, MaxLength } from 'class-validator';
 import { LocalDateResolver } from 'graphql-scalars';
-import { ArgsType, Field, Float, ID, InputType, ObjectType, registerEnumType } from 'type-graphql';
+import { ArgsType, Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { SCORE_BANDS } from '../../domain/scoring/score-bands.js';
 import { ScoreKind } from '../../domain/scoring/score-kind.js';
 import { CustomerStatus, ServiceTier } from '../../entities/index.js';
@@ -9,7 +9,7 @@ import { CustomerSortField } from '../../services/customers/customer-query.js';
 import { PageArgs, connectionOf } from '../common/connection.js';
 
 registerEnumType(ServiceTier, { name: 'ServiceTier', description: 'The service concept a customer is on' });
-registerEnumType(CustomerStatus, { name: 'CustomerStatus' });
+registerEnumType(CustomerStatus, { name: 'CustomerStatus', valuesConfig: { Erased: { description: 'The personal data was erased on request; orders, invoices and scores stay under the ID' } } });
 registerEnumType(CustomerSortField, { name: 'CustomerSortField' });
 
 export enum SortDirection {
@@ -52,6 +52,24 @@ export class CustomerType {
 
   @Field()
   createdAt!: Date;
+}
+
+@ObjectType('CustomerErasure', { simpleResolvers: true, description: 'What erasing a customer\'s personal data took out (all zero when it was erased before)' })
+export class CustomerErasureType {
+  @Field(() => CustomerType)
+  customer!: CustomerType;
+
+  @Field(() => Int, { description: 'Complaints whose free text was deleted (topics and dates stay)' })
+  complaintTextsCleared!: number;
+
+  @Field(() => Int, { description: 'Data exports deleted (made when the customer was offboarded)' })
+  exportsDeleted!: number;
+
+  @Field(() => Int, { description: 'Messages still queued for the customer, held back' })
+  queuedMessagesHeldBack!: number;
+
+  @Field(() => Int, { description: 'Audit entries of earlier contact-data changes whose personal fields were removed' })
+  auditEntriesScrubbed!: number;
 }
 
 export const CustomerConnection = connectionOf(CustomerType, 'Customer');

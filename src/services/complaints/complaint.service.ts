@@ -1,7 +1,7 @@
 import { LockMode } from '@mikro-orm/core';
 import { sql } from 'kysely';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { Complaint, ComplaintSeverity, Customer } from '../../entities/index.js';
+import { Complaint, ComplaintSeverity, Customer, CustomerStatus } from '../../entities/index.js';
 import type { AuditService } from '../audit/audit.service.js';
 import { ChildPager } from '../common/child-pages.js';
 import type { Page, PageArgs } from '../common/pagination.js';
@@ -118,6 +118,7 @@ export class ComplaintService {
     const recorded = await this.em.transactional(async (em) => {
       const customer = await em.findOne(Customer, { id: input.customerId });
       if (!customer) throw new CustomerException(CustomerExceptionCode.NotFound, `No customer with ID ${input.customerId}`, { id: input.customerId });
+      if (customer.status === CustomerStatus.Erased) throw new CustomerException(CustomerExceptionCode.Erased, `The personal data of customer ${input.customerId} was erased: no complaint is recorded for them`, { id: input.customerId });
       const complaint = em.create(Complaint, {
         customer,
         topic,

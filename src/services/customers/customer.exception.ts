@@ -5,6 +5,8 @@ export enum CustomerExceptionCode {
   InvalidId = 'CUSTOMER_INVALID_ID',
   InvalidInput = 'CUSTOMER_INVALID_INPUT',
   EmailTaken = 'CUSTOMER_EMAIL_TAKEN',
+  Erased = 'CUSTOMER_ERASED',
+  PlaybooksRunning = 'CUSTOMER_PLAYBOOKS_RUNNING',
 }
 
 const kinds: Record<CustomerExceptionCode, FailureKind> = {
@@ -12,6 +14,8 @@ const kinds: Record<CustomerExceptionCode, FailureKind> = {
   [CustomerExceptionCode.InvalidId]: 'VALIDATION',
   [CustomerExceptionCode.InvalidInput]: 'VALIDATION',
   [CustomerExceptionCode.EmailTaken]: 'CONFLICT',
+  [CustomerExceptionCode.Erased]: 'CONFLICT',
+  [CustomerExceptionCode.PlaybooksRunning]: 'CONFLICT',
 };
 
 export class CustomerException extends DomainException<CustomerExceptionCode> {

@@ -3,7 +3,7 @@ import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql, type RawBuilder } from 'kysely';
 import { isEmail, isTimeZone, normaliseEmail } from '../../domain/customers/contact.js';
-import { Customer, MessagePurpose, OutboxMessage } from '../../entities/index.js';
+import { Customer, CustomerStatus, MessagePurpose, OutboxMessage } from '../../entities/index.js';
 import { AuditService, changedFields } from '../audit/audit.service.js';
 import type { OrderService } from '../orders/order.service.js';
 import type { ScoreService } from '../scores/score.service.js';
@@ -214,11 +214,12 @@ export class CustomerService {
     });
   }
 
-  /** Changes contact data and marketing consent; audited with before and after. */
+  /** Changes contact data and marketing consent; audited with before and after. Erased data stays erased (CONFLICT). */
   async updateContact(id: string, patch: CustomerContactPatch, actor: string): Promise<Customer> {
     const clean = validateContactPatch(patch);
     return this.em.transactional(async (em) => {
       const customer = await lockedCustomer(em, id);
+      if (customer.status === CustomerStatus.Erased) throw new CustomerException(CustomerExceptionCode.Erased, `The personal data of customer ${id} was erased: it is not entered again`, { id });
       const before = Object.fromEntries(CONTACT_FIELDS.map((f) => [f, customer[f]]));
       em.assign(customer, clean);
       const after = Object.fromEntries(CONTACT_FIELDS.map((f) => [f, customer[f]]));
@@ -232,7 +233,7 @@ export class CustomerService {
 }
 
 /** The customer's row, locked for the rest of the transaction (VALIDATION for a malformed ID, NOT_FOUND without one). */
-async function lockedCustomer(em: EntityManager, id: string): Promise<Customer> {
+export async function lockedCustomer(em: EntityManager, id: string): Promise<Customer> {
   assertCustomerId(id);
   const customer = await em.findOne(Customer, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
   if (!customer) throw new CustomerException(CustomerExceptionCode.NotFound, `No customer with ID ${id}`, { id });

@@ -41,6 +41,7 @@ type DueRow = {
   email: string;
   phone: string | null;
   time_zone: string;
+  erased: boolean;
   offboarded: boolean;
   marketing_consent: boolean;
   has_open_complaint: boolean;
@@ -67,7 +68,7 @@ export class DeliveryService {
       const since = new Date(now.getTime() - this.policy.contact.budgetPeriodMs);
       const rows: DueRow[] = await em.execute(
         `select m.id, m.idempotency_key, m.customer_id, m.channel, m.purpose, m.template, m.payload, m.attempts,
-                c.name, c.email, c.phone, c.time_zone, c.marketing_consent, c.status = 'offboarded' as offboarded,
+                c.name, c.email, c.phone, c.time_zone, c.marketing_consent, c.status = 'erased' as erased, c.status = 'offboarded' as offboarded,
                 exists (select 1 from complaint cp where cp.customer_id = c.id and cp.resolved_at is null) as has_open_complaint,
                 (select array_agg(x.sent_at) from outbox_message x
                   where x.customer_id = m.customer_id and x.purpose = 'marketing' and x.sent_at > ?) as recent_marketing
@@ -86,7 +87,7 @@ export class DeliveryService {
         const decision = decideContact(this.policy.contact, {
           purpose: row.purpose,
           at: now,
-          customer: { offboarded: row.offboarded, marketingConsent: row.marketing_consent, timeZone: row.time_zone, hasOpenComplaint: row.has_open_complaint, recentMarketingContacts: recent },
+          customer: { erased: row.erased, offboarded: row.offboarded, marketingConsent: row.marketing_consent, timeZone: row.time_zone, hasOpenComplaint: row.has_open_complaint, recentMarketingContacts: recent },
         });
         if (!decision.allowed) {
           await em.nativeUpdate(OutboxMessage, { id: row.id }, { suppressedAt: now, suppressedReason: `${decision.reason}: ${decision.detail}` });

@@ -17,11 +17,11 @@ export class PlaybookTriggerService {
     private readonly playbooks: PlaybookService,
   ) {}
 
-  /** Unpaid invoices at least `minDaysOverdue` past due that have no fair-reminder run yet, by ID after `after`. */
+  /** Unpaid invoices at least `minDaysOverdue` past due that have no fair-reminder run yet (of customers not erased), by ID after `after`. */
   async overdueInvoices(input: { after: string | null; limit: number; minDaysOverdue: number }): Promise<string[]> {
     const { rows } = await sql<{ id: string }>`
-      select i.id from invoice i
-       where i.paid_at is null and i.due_at <= current_date - ${input.minDaysOverdue}::int
+      select i.id from invoice i join customer c on c.id = i.customer_id
+       where i.paid_at is null and i.due_at <= current_date - ${input.minDaysOverdue}::int and c.status <> 'erased'
          ${input.after ? sql`and i.id > ${input.after}::uuid` : sql``}
          and not exists (select 1 from playbook_run r where r.workflow_id = ${FAIR_REMINDER + '/'} || i.customer_id || '/' || i.id)
        order by i.id limit ${input.limit}`.execute(this.em.getKysely());
@@ -33,14 +33,14 @@ export class PlaybookTriggerService {
    * or reopened, within the window; a complaint still open, or reopened in the window, counts
    * however old, as in the persistent-issue model) who are at risk or valuable by their current
    * scores, or whose topic had a fix before (it came back: the company sees it through), and
-   * whose fix is due (none under way, none since the topic's last complaint: `noFixSince`);
-   * keyset by (customer, topic); one customer's only, if given.
+   * whose fix is due (none under way, none since the topic's last complaint: `noFixSince`),
+   * unless their data was erased; keyset by (customer, topic); one customer's only, if given.
    */
   async persistentIssues(input: { after: string | null; limit: number; policy: TriggerPolicy; issue: PersistentIssuePolicy; customerId?: string }): Promise<{ customerId: string; topic: string }[]> {
     const [afterCustomer, afterTopic] = input.after ? (JSON.parse(input.after) as [string, string]) : [null, null];
     const { rows } = await sql<{ customer_id: string; topic: string }>`
-      select cp.customer_id, cp.topic from complaint cp
-       where ${currentComplaint('cp', windowEndingNow(input.issue.windowDays))}
+      select cp.customer_id, cp.topic from complaint cp join customer c on c.id = cp.customer_id
+       where ${currentComplaint('cp', windowEndingNow(input.issue.windowDays))} and c.status <> 'erased'
          ${input.customerId ? sql`and cp.customer_id = ${input.customerId}::uuid` : sql``}
          ${afterCustomer ? sql`and (cp.customer_id, cp.topic) > (${afterCustomer}::uuid, ${afterTopic})` : sql``}
        group by cp.customer_id, cp.topic

@@ -9,6 +9,8 @@ export enum PlaybookExceptionCode {
   DecisionRefused = 'PLAYBOOK_DECISION_REFUSED',
   /** The customer has left: no thank-you, welcome check or account review starts for them. */
   CustomerOffboarded = 'PLAYBOOK_CUSTOMER_OFFBOARDED',
+  /** The customer's personal data was erased: no playbook at all starts for them. */
+  CustomerErased = 'PLAYBOOK_CUSTOMER_ERASED',
 }
 
 const kinds: Record<PlaybookExceptionCode, FailureKind> = {
@@ -18,6 +20,7 @@ const kinds: Record<PlaybookExceptionCode, FailureKind> = {
   [PlaybookExceptionCode.InvalidInput]: 'VALIDATION',
   [PlaybookExceptionCode.DecisionRefused]: 'CONFLICT',
   [PlaybookExceptionCode.CustomerOffboarded]: 'CONFLICT',
+  [PlaybookExceptionCode.CustomerErased]: 'CONFLICT',
 };
 
 export class PlaybookException extends DomainException<PlaybookExceptionCode> {

@@ -64,7 +64,7 @@ export class PlaybookService {
 
   /** Starts it (or finds it running) and returns its workflow ID only: for sweeps and campaigns, which do not show the run. */
   async launchWelcomeCheck(customerId: string, options: { campaignId?: string } = {}): Promise<string> {
-    await this.stillCustomer(customerId, WELCOME_CHECK);
+    await this.assertMayStart(customerId, WELCOME_CHECK);
     const { workflowId } = await this.engine.startWelcomeCheck({ customerId, policy: this.policies.welcomeCheck, tags: await this.tags(customerId, options) });
     return workflowId;
   }
@@ -102,6 +102,7 @@ export class PlaybookService {
     const today = new Date().toISOString().slice(0, 10);
     if (invoice.dueAt >= today) throw new BillingException(BillingExceptionCode.InvoiceNotOverdue, `Invoice ${invoiceId} is due on ${invoice.dueAt}: not overdue yet`, { invoiceId, dueAt: invoice.dueAt });
     const customerId = invoice.customer.id;
+    await this.assertMayStart(customerId, FAIR_REMINDER);
     const { workflowId } = await this.engine.startFairReminder({ customerId, invoiceId, policy: this.policies.fairReminder, tags: await this.tags(customerId) });
     return { customerId, workflowId };
   }
@@ -123,7 +124,7 @@ export class PlaybookService {
    * (a complaint about the topic since its fix), which starts the next occurrence.
    */
   async launchFixIssue(customerId: string, topic: string, options: { campaignId?: string } = {}): Promise<string> {
-    await this.customers.get(customerId);
+    await this.assertMayStart(customerId, FIX_ISSUE);
     assertTopic(topic);
     const base = fixIssueWorkflowId(customerId, topic);
     const last = await this.runs.latestOccurrence(customerId, FIX_ISSUE, base);
@@ -166,7 +167,7 @@ export class PlaybookService {
 
   /** As startAccountReview, without reading the run back (for the trigger sweep, which keeps a cooldown between reviews, and campaigns). */
   async launchAccountReview(customerId: string, options: { campaignId?: string } = {}): Promise<string> {
-    await this.stillCustomer(customerId, ACCOUNT_REVIEW);
+    await this.assertMayStart(customerId, ACCOUNT_REVIEW);
     const base = accountReviewWorkflowId(customerId);
     const last = await this.runs.latestOccurrence(customerId, ACCOUNT_REVIEW, base);
     const workflowId = last?.record.status === PlaybookRunStatus.Completed ? occurrenceWorkflowId(base, last.occurrence + 1) : (last?.record.workflowId ?? base);
@@ -209,7 +210,7 @@ export class PlaybookService {
 
   /** As startAppreciation, without reading the run back (for sweeps and campaigns). */
   async launchAppreciation(customerId: string, options: { campaignId?: string } = {}): Promise<string> {
-    await this.stillCustomer(customerId, APPRECIATION);
+    await this.assertMayStart(customerId, APPRECIATION);
     const { workflowId } = await this.engine.startAppreciation({ customerId, year: new Date().getUTCFullYear(), policy: this.policies.appreciation, tags: await this.tags(customerId, options) });
     return workflowId;
   }
@@ -267,10 +268,17 @@ export class PlaybookService {
     return { riskBand: await this.scores.currentBand(customerId, ScoreKind.ChurnRisk), campaignId: options.campaignId ?? null };
   }
 
-  /** The customer, unless they have left: thanks, welcome checks and reviews are for customers (reminders and fixes are owed to anyone). */
-  private async stillCustomer(customerId: string, playbook: string): Promise<void> {
+  /**
+   * Nothing starts for a customer whose personal data was erased (nobody is left to write to);
+   * thanks, welcome checks and reviews are for customers who have not left, while reminders
+   * and fixes are owed to anyone.
+   */
+  private async assertMayStart(customerId: string, playbook: string): Promise<void> {
     const customer = await this.customers.get(customerId);
-    if (customer.status === CustomerStatus.Offboarded) {
+    if (customer.status === CustomerStatus.Erased) {
+      throw new PlaybookException(PlaybookExceptionCode.CustomerErased, `The personal data of customer ${customerId} was erased: no ${playbook} starts for them`, { customerId, playbook });
+    }
+    if (customer.status === CustomerStatus.Offboarded && !OWED_AFTER_LEAVING.has(playbook)) {
       throw new PlaybookException(PlaybookExceptionCode.CustomerOffboarded, `Customer ${customerId} has left (offboarded): no ${playbook} starts for them`, { customerId, playbook });
     }
   }
@@ -292,6 +300,9 @@ export class PlaybookService {
     return { workflowId, playbook, customerId, record, state };
   }
 }
+
+/** Reminders and fixes are owed to a customer who has left, too. */
+const OWED_AFTER_LEAVING = new Set([FAIR_REMINDER, FIX_ISSUE]);
 
 /** Search values are IDs, playbook names and lowercase keys (steps and bands), nothing that could change the search. */
 function assertRunSearch(search: RunSearch): void {

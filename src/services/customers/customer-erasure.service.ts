@@ -1,0 +1,81 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { CustomerStatus, type Customer } from '../../entities/index.js';
+import type { AuditService } from '../audit/audit.service.js';
+import { CustomerException, CustomerExceptionCode } from './customer.exception.js';
+import { lockedCustomer } from './customer.service.js';
+
+/** What identifies a person, as an SQL array: taken out of the customer row and out of the audit log's before/after. */
+const PERSONAL_FIELDS = `array['name', 'email', 'phone', 'timeZone', 'externalRef']`;
+
+/** Why the messages still queued for an erased customer were held back (the delivery guard's wording). */
+const ERASED = "erased: the customer's personal data was erased";
+
+export interface ErasureReport {
+  customer: Customer;
+  complaintTextsCleared: number;
+  exportsDeleted: number;
+  queuedMessagesHeldBack: number;
+  auditEntriesScrubbed: number;
+}
+
+/**
+ * The right to erasure (GDPR Art. 17): what identifies the customer goes, what the business
+ * must keep stays. Name, e-mail address, phone, time zone and CRM reference are replaced or
+ * cleared, complaint texts and data exports deleted, queued messages held back, and the audit
+ * log's record of earlier contact-data changes scrubbed; orders, invoices, payments, scores and
+ * playbook records stay, under the customer's ID alone (workflow histories only ever held IDs).
+ * A customer with a playbook still running is refused (an operator cancels it or lets it
+ * finish first), so no run writes to someone who is gone. All in one transaction; erasing
+ * again changes nothing.
+ */
+export class CustomerErasureService {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly audit: AuditService,
+  ) {}
+
+  async erase(id: string, reason: string, actor: string): Promise<ErasureReport> {
+    const why = reason.trim();
+    if (!why) throw new CustomerException(CustomerExceptionCode.InvalidInput, 'An erasure needs a reason (e.g. the request it answers)', { field: 'reason' });
+    return this.em.transactional(async (em) => {
+      const customer = await lockedCustomer(em, id);
+      const nothing = { customer, complaintTextsCleared: 0, exportsDeleted: 0, queuedMessagesHeldBack: 0, auditEntriesScrubbed: 0 };
+      if (customer.status === CustomerStatus.Erased) return nothing;
+
+      const running: { workflow_id: string }[] = await em.execute(`select workflow_id from playbook_run where customer_id = ? and status = 'running' order by started_at`, [id]);
+      if (running.length > 0) {
+        const workflowIds = running.map((r) => r.workflow_id);
+        throw new CustomerException(CustomerExceptionCode.PlaybooksRunning, `Customer ${id} has playbook runs under way (${workflowIds.join(', ')}): cancel them or let them finish before erasing`, { id, workflowIds });
+      }
+
+      const report: ErasureReport = {
+        ...nothing,
+        complaintTextsCleared: await affected(em, `update complaint set summary = null where customer_id = ? and summary is not null`, [id]),
+        exportsDeleted: await affected(em, `delete from customer_export where customer_id = ?`, [id]),
+        queuedMessagesHeldBack: await affected(em, `update outbox_message set suppressed_at = now(), suppressed_reason = ? where customer_id = ? and sent_at is null and suppressed_at is null`, [ERASED, id]),
+        auditEntriesScrubbed: await affected(
+          em,
+          `update audit_entry set before = before - ${PERSONAL_FIELDS}, after = after - ${PERSONAL_FIELDS}
+            where entity_type = 'customer' and entity_id = ? and (before - ${PERSONAL_FIELDS} is distinct from before or after - ${PERSONAL_FIELDS} is distinct from after)`,
+          [id],
+        ),
+      };
+      const before = { status: customer.status };
+      em.assign(customer, { name: 'Erased customer', email: `erased-${id}@erased.invalid`, phone: null, timeZone: 'UTC', externalRef: null, marketingConsent: false, status: CustomerStatus.Erased });
+      this.audit.record(em, {
+        actor,
+        action: 'customer.erase',
+        entityType: 'customer',
+        entityId: id,
+        before,
+        after: { status: CustomerStatus.Erased, reason: why, complaintTextsCleared: report.complaintTextsCleared, exportsDeleted: report.exportsDeleted, queuedMessagesHeldBack: report.queuedMessagesHeldBack, auditEntriesScrubbed: report.auditEntriesScrubbed },
+      });
+      return report;
+    });
+  }
+}
+
+async function affected(em: EntityManager, statement: string, params: unknown[]): Promise<number> {
+  const result: { affectedRows?: number } = await em.execute(statement, params, 'run');
+  return result.affectedRows ?? 0;
+}

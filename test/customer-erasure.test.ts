@@ -1,0 +1,147 @@
+import { Role } from '../src/domain/auth/roles.js';
+import { welcomeCheckWorkflowId } from '../src/domain/playbooks/welcome-check.js';
+import { AuditEntry, Complaint, ComplaintSeverity, Customer, CustomerExport, Invoice, MessageChannel, MessagePurpose, OutboxMessage, PlaybookRun, PlaybookRunStatus } from '../src/entities/index.js';
+import { createServices } from '../src/services/index.js';
+import { DeliveryService } from '../src/services/outbox/delivery.service.js';
+import type { MessageSender, RenderedMessage } from '../src/services/outbox/message-sender.js';
+import { TemporalCampaignEngine } from '../src/temporal/temporal-campaign-engine.js';
+import { TemporalPlaybookEngine } from '../src/temporal/temporal-playbook-engine.js';
+import { TemporalScoringEngine } from '../src/temporal/temporal-scoring-engine.js';
+import {
+  CancelPlaybookRunDocument,
+  EraseCustomerDocument,
+  RecordComplaintDocument,
+  StartFairReminderDocument,
+  StartWelcomeCheckDocument,
+  UpdateCustomerDocument,
+} from './__generated__/graphql.js';
+import { eventually } from './support/eventually.js';
+import { startTestStack, type TestStack } from './support/stack.js';
+
+/** The right to erasure through GraphQL: what goes, what stays, and what nobody may do afterwards. */
+let stack: TestStack;
+const em = () => stack.orm.em.fork();
+
+beforeAll(async () => {
+  stack = await startTestStack();
+});
+afterAll(() => stack?.stop());
+
+/** A customer with personal data in every place the erasure must reach. */
+async function customerWithHistory(): Promise<{ customer: Customer; invoice: Invoice }> {
+  const e = em();
+  const tag = Math.random().toString(36).slice(2, 8);
+  const customer = e.create(Customer, {
+    name: 'Ada Lovelace',
+    email: `ada.${tag}@example.com`,
+    phone: '+44 20 7946 0000',
+    timeZone: 'Europe/London',
+    externalRef: `crm-${tag}`,
+    marketingConsent: true,
+    acquiredAt: '2024-05-01',
+  });
+  e.create(Complaint, { customer, topic: 'delivery-delay', severity: ComplaintSeverity.Medium, summary: 'Parcel left outside 12 Baker Street again', openedAt: new Date('2026-11-20T10:00:00Z') });
+  e.create(CustomerExport, { workflowId: `account-review/${customer.id}`, customer, document: { name: 'Ada Lovelace', email: customer.email }, createdAt: new Date() });
+  e.create(OutboxMessage, { idempotencyKey: `test/${customer.id}/offer`, customer, channel: MessageChannel.Email, purpose: MessagePurpose.Marketing, template: 'appreciation-thanks', payload: {}, sendAfter: new Date(Date.now() + 3_600_000) });
+  const invoice = e.create(Invoice, { customer, issuedAt: '2026-10-01', dueAt: '2026-10-15', amountMinor: 12_000 });
+  await e.flush();
+  // An earlier change of contact data: the audit log holds the old and new values.
+  const updated = await stack.gql(UpdateCustomerDocument, { id: customer.id, input: { name: 'Ada King', phone: '+44 20 7946 0001' } }, Role.Operator);
+  expect(updated.errors).toBeUndefined();
+  return { customer, invoice };
+}
+
+const runStatus = async (workflowId: string) => (await em().findOne(PlaybookRun, { workflowId }))?.status ?? null;
+
+it('refuses while a playbook runs, then erases personal data in every place and keeps the business records', async () => {
+  const { customer, invoice } = await customerWithHistory();
+  const workflowId = welcomeCheckWorkflowId(customer.id);
+  expect((await stack.gql(StartWelcomeCheckDocument, { customerId: customer.id }, Role.Marketer)).errors).toBeUndefined();
+  await eventually(() => runStatus(workflowId), (s) => s === PlaybookRunStatus.Running, 20_000);
+
+  const refused = await stack.gql(EraseCustomerDocument, { id: customer.id, reason: 'Request by e-mail, ticket 4711' }, Role.Admin);
+  expect(refused.errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'CUSTOMER_PLAYBOOKS_RUNNING', workflowIds: [workflowId] });
+  expect(await em().findOneOrFail(Customer, customer.id)).toMatchObject({ name: 'Ada King', status: 'active' });
+  expect(await em().count(CustomerExport, { customer: customer.id })).toBe(1);
+
+  expect((await stack.gql(CancelPlaybookRunDocument, { workflowId, reason: 'Customer asked to be erased' }, Role.Operator)).errors).toBeUndefined();
+  await eventually(() => runStatus(workflowId), (s) => s !== PlaybookRunStatus.Running, 20_000);
+
+  for (const role of [Role.Viewer, Role.Marketer, Role.Operator]) {
+    const forbidden = await stack.gql(EraseCustomerDocument, { id: customer.id, reason: 'Request' }, role);
+    expect(forbidden.errors![0].extensions).toMatchObject({ code: 'FORBIDDEN', reason: 'AUTH_ROLE_NOT_ALLOWED' });
+  }
+  const noReason = await stack.gql(EraseCustomerDocument, { id: customer.id, reason: '  ' }, Role.Admin);
+  expect(noReason.errors![0].extensions).toMatchObject({ code: 'VALIDATION', reason: 'CUSTOMER_INVALID_INPUT', field: 'reason' });
+  expect((await em().findOneOrFail(Customer, customer.id)).name).toBe('Ada King');
+
+  const erased = await stack.gql(EraseCustomerDocument, { id: customer.id, reason: 'Request by e-mail, ticket 4711' }, Role.Admin);
+  expect(erased.errors).toBeUndefined();
+  expect(erased.data!.eraseCustomer).toMatchObject({
+    customer: { id: customer.id, name: 'Erased customer', email: `erased-${customer.id}@erased.invalid`, phone: null, timeZone: 'UTC', externalRef: null, status: 'Erased', marketingConsent: false },
+    complaintTextsCleared: 1,
+    exportsDeleted: 1,
+    auditEntriesScrubbed: 1,
+  });
+  // The marketing offer queued above, and whatever the welcome check had queued.
+  expect(erased.data!.eraseCustomer.queuedMessagesHeldBack).toBeGreaterThanOrEqual(1);
+
+  const e = em();
+  expect(await e.count(CustomerExport, { customer: customer.id })).toBe(0);
+  const [complaint] = await e.find(Complaint, { customer: customer.id });
+  expect(complaint).toMatchObject({ topic: 'delivery-delay', summary: null });
+  const unsent = await e.find(OutboxMessage, { customer: customer.id, sentAt: null });
+  expect(unsent.map((m) => m.suppressedReason)).toEqual(unsent.map(() => expect.stringMatching(/^(erased|no-consent)/)));
+  expect(unsent.find((m) => m.idempotencyKey === `test/${customer.id}/offer`)!.suppressedReason).toMatch(/^erased: /);
+  // The business records stay under the ID.
+  expect(await e.count(Invoice, { customer: customer.id })).toBe(1);
+  expect(await e.findOne(PlaybookRun, { workflowId })).not.toBeNull();
+
+  // Nothing in the audit log still names or reaches the person; the erasure itself is recorded, with its reason.
+  const entries = await e.find(AuditEntry, { entityId: customer.id }, { orderBy: { at: 'asc' } });
+  expect(JSON.stringify(entries)).not.toMatch(/Ada|Lovelace|King|7946|example\.com|London|crm-/);
+  expect(entries.map((a) => a.action)).toEqual(['customer.update', 'customer.erase']);
+  expect(entries[1]).toMatchObject({ actor: expect.stringMatching(/^admin:/), before: { status: 'active' }, after: { status: 'erased', reason: 'Request by e-mail, ticket 4711', exportsDeleted: 1 } });
+
+  // Erasing again changes nothing and records nothing.
+  const again = await stack.gql(EraseCustomerDocument, { id: customer.id, reason: 'Second request' }, Role.Admin);
+  expect(again.data!.eraseCustomer).toMatchObject({ complaintTextsCleared: 0, exportsDeleted: 0, queuedMessagesHeldBack: 0, auditEntriesScrubbed: 0 });
+  expect(await em().count(AuditEntry, { entityId: customer.id, action: 'customer.erase' })).toBe(1);
+
+  // Nobody enters personal data again, and no playbook starts for them: by hand or by the nightly sweep.
+  const update = await stack.gql(UpdateCustomerDocument, { id: customer.id, input: { name: 'Ada Lovelace' } }, Role.Operator);
+  expect(update.errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'CUSTOMER_ERASED' });
+  const complaintAfter = await stack.gql(RecordComplaintDocument, { input: { customerId: customer.id, topic: 'delivery-delay', severity: 'Low', summary: 'Ada called again' } }, Role.Operator);
+  expect(complaintAfter.errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'CUSTOMER_ERASED' });
+  expect(await em().count(Complaint, { customer: customer.id })).toBe(1);
+  const welcome = await stack.gql(StartWelcomeCheckDocument, { customerId: customer.id }, Role.Marketer);
+  expect(welcome.errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'PLAYBOOK_CUSTOMER_ERASED' });
+  const reminder = await stack.gql(StartFairReminderDocument, { invoiceId: invoice.id }, Role.Operator);
+  expect(reminder.errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'PLAYBOOK_CUSTOMER_ERASED' });
+  const client = stack.temporal.client;
+  const taskQueue = stack.config.temporal.taskQueue;
+  const services = createServices(em(), { playbooks: new TemporalPlaybookEngine(client, taskQueue), scoring: new TemporalScoringEngine(client, taskQueue), campaigns: new TemporalCampaignEngine(client, taskQueue) });
+  expect(await services.triggers.overdueInvoices({ after: null, limit: 100, minDaysOverdue: 1 })).not.toContain(invoice.id);
+}, 90_000);
+
+it('sends nothing, not even a service message, that reaches the outbox after the erasure', async () => {
+  const e = em();
+  const customer = e.create(Customer, { name: 'Grace Hopper', email: `grace.${Math.random()}@example.com`, acquiredAt: '2024-05-01' });
+  await e.flush();
+  expect((await stack.gql(EraseCustomerDocument, { id: customer.id, reason: 'Request' }, Role.Admin)).errors).toBeUndefined();
+  const late = e.create(OutboxMessage, { idempotencyKey: `test/${customer.id}/reminder`, customer: e.getReference(Customer, customer.id), channel: MessageChannel.Email, purpose: MessagePurpose.Service, template: 'reminder-friendly', payload: { invoiceRef: 'INV-1', amountMinor: 1000 } });
+  await e.flush();
+
+  const sent: RenderedMessage[] = [];
+  const gateway: MessageSender = { send: async (message) => void sent.push(message) };
+  await new DeliveryService(em(), gateway).deliverDue();
+  expect(sent.filter((m) => m.idempotencyKey === late.idempotencyKey)).toEqual([]);
+  expect((await em().findOneOrFail(OutboxMessage, late.id)).suppressedReason).toMatch(/^erased: /);
+});
+
+it('reports NOT_FOUND for an unknown customer and VALIDATION for a malformed ID', async () => {
+  const unknown = await stack.gql(EraseCustomerDocument, { id: '00000000-0000-4000-8000-000000000000', reason: 'Request' }, Role.Admin);
+  expect(unknown.errors![0].extensions).toMatchObject({ code: 'NOT_FOUND', reason: 'CUSTOMER_NOT_FOUND' });
+  const malformed = await stack.gql(EraseCustomerDocument, { id: 'ada', reason: 'Request' }, Role.Admin);
+  expect(malformed.errors![0].extensions).toMatchObject({ code: 'VALIDATION', reason: 'CUSTOMER_INVALID_ID' });
+});
