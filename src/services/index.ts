@@ -4,6 +4,7 @@ import { AuditLogService } from './audit/audit-log.service.js';
 import { InvoiceService } from './billing/invoice.service.js';
 import { ComplaintService } from './complaints/complaint.service.js';
 import { ImportService } from './import/import.service.js';
+import { CustomerDataExportService } from './customers/customer-data-export.service.js';
 import { CustomerErasureService } from './customers/customer-erasure.service.js';
 import { CustomerService } from './customers/customer.service.js';
 import { OrderService } from './orders/order.service.js';
@@ -48,6 +49,7 @@ export function createServices(em: EntityManager, engines: Engines, policies: Pa
   return {
     customers,
     erasure: new CustomerErasureService(em, audit),
+    dataExport: new CustomerDataExportService(em, audit),
     orders,
     invoices,
     complaints: new ComplaintService(em, audit, scoringRuns, triggers, onFollowUpFailed),

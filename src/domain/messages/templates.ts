@@ -72,3 +72,9 @@ export function renderMessage(template: string, customerName: string, payload: P
   if (!render) throw new Error(`no message template "${template}"`);
   return render(customerName, payload);
 }
+
+/** The text as the customer read it (or would have), for histories and exports: nulls for a template removed since. */
+export function renderIfKnown(template: string, customerName: string, payload: Payload): { subject: string | null; text: string | null } {
+  const render = templates[template];
+  return render ? render(customerName, payload) : { subject: null, text: null };
+}

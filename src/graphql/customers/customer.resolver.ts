@@ -1,4 +1,5 @@
 import type { GraphQLResolveInfo } from 'graphql';
+import { GraphQLJSONObject } from 'graphql-scalars';
 import { Arg, Args, Ctx, FieldResolver, ID, Info, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { Role } from '../../domain/auth/roles.js';
 import { ScoreKind } from '../../domain/scoring/score-kind.js';
@@ -52,6 +53,15 @@ export class CustomerResolver {
   })
   eraseCustomer(@Arg('id', () => ID) id: string, @Arg('reason', { description: 'Why, e.g. the request it answers' }) reason: string, @Ctx() ctx: GraphQLContext): Promise<CustomerErasureType> {
     return ctx.services.erasure.erase(id, reason, ctx.caller!.id);
+  }
+
+  @Allow(Role.Operator)
+  @Mutation(() => GraphQLJSONObject, {
+    description:
+      'Everything stored about the customer, for a request for access (GDPR Art. 15) or portability (Art. 20): contact data, orders, invoices with payments, complaints, messages, playbook runs and current scores with their reasons. Audited with the reason; the document is not kept',
+  })
+  exportCustomerData(@Arg('id', () => ID) id: string, @Arg('reason', { description: 'Why, e.g. the request it answers' }) reason: string, @Ctx() ctx: GraphQLContext): Promise<Record<string, unknown>> {
+    return ctx.services.dataExport.forRequest(id, reason, ctx.caller!.id);
   }
 
   @FieldResolver(() => OrderConnection, { description: 'Newest first', complexity: pageComplexity })

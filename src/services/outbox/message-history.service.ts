@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { messageStatus, type MessageStatus } from '../../domain/messages/message-status.js';
-import { renderMessage } from '../../domain/messages/templates.js';
+import { renderIfKnown } from '../../domain/messages/templates.js';
 import { OutboxMessage } from '../../entities/index.js';
 import { ChildPager } from '../common/child-pages.js';
 import { mapPage, type Page, type PageArgs } from '../common/pagination.js';
@@ -51,7 +51,7 @@ export class MessageHistoryService {
     // A customers page reads only the fields its client selected: the name may have to be read (batched) here.
     const [page, name] = await Promise.all([this.pager.page(customer.id, args), customer.name ?? this.customers.find(customer.id).then((c) => c?.name ?? '')]);
     return mapPage(page, (m) => {
-      const { subject, text } = rendered(m, name);
+      const { subject, text } = renderIfKnown(m.template, name, m.payload);
       return {
         id: m.id,
         key: m.idempotencyKey,
@@ -70,13 +70,5 @@ export class MessageHistoryService {
         loyaltyBand: m.loyaltyBand ?? null,
       };
     });
-  }
-}
-
-function rendered(m: OutboxMessage, name: string): { subject: string | null; text: string | null } {
-  try {
-    return renderMessage(m.template, name, m.payload);
-  } catch {
-    return { subject: null, text: null };
   }
 }

@@ -3,7 +3,8 @@ import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { OffboardingDecision, Proposal } from '../../domain/playbooks/account-review.js';
 import { ScoreKind } from '../../domain/scoring/score-kind.js';
-import { Complaint, Customer, CustomerExport, CustomerStatus, Invoice, MessageChannel, Order, ServiceTier } from '../../entities/index.js';
+import { Customer, CustomerExport, CustomerStatus, MessageChannel, ServiceTier } from '../../entities/index.js';
+import { customerDocument } from '../customers/customer-data-export.service.js';
 import type { AuditService } from '../audit/audit.service.js';
 import { OfferService } from '../offers/offer.service.js';
 import type { OutboxService } from '../outbox/outbox.service.js';
@@ -84,7 +85,7 @@ export class AccountReviewService {
       const exportId = randomUUID();
       const inserted = await em
         .createQueryBuilder(CustomerExport)
-        .insert({ id: exportId, workflowId: input.workflowId, customer: customer.id, document: await this.exportDocument(em, customer), createdAt: new Date() })
+        .insert({ id: exportId, workflowId: input.workflowId, customer: customer.id, document: await customerDocument(em, customer), createdAt: new Date() })
         .onConflict('workflowId')
         .ignore()
         .execute('run');
@@ -96,21 +97,4 @@ export class AccountReviewService {
       if (inserted.affectedRows === 1) await this.outbox.enqueueStep(em, input, 'data-export', { channel: MessageChannel.Email, template: 'offboarding-data-export', payload: { exportId } });
     });
   }
-
-  /** The customer's data as they gave and generated it. */
-  private async exportDocument(em: EntityManager, customer: Customer): Promise<Record<string, unknown>> {
-    const [orders, invoices, complaints] = await Promise.all([
-      em.find(Order, { customer }, { orderBy: { orderedAt: 'asc' } }),
-      em.find(Invoice, { customer }, { orderBy: { issuedAt: 'asc' } }),
-      em.find(Complaint, { customer }, { orderBy: { openedAt: 'asc' } }),
-    ]);
-    return {
-      exportedAt: new Date().toISOString(),
-      customer: { id: customer.id, name: customer.name, email: customer.email, phone: customer.phone ?? null, timeZone: customer.timeZone, serviceTier: customer.serviceTier, acquiredAt: customer.acquiredAt, marketingConsent: customer.marketingConsent },
-      orders: orders.map((o) => ({ orderedAt: o.orderedAt.toISOString(), amountMinor: o.amountMinor, reference: o.externalRef ?? null })),
-      invoices: invoices.map((i) => ({ issuedAt: i.issuedAt, dueAt: i.dueAt, amountMinor: i.amountMinor, paidAt: i.paidAt ?? null })),
-      complaints: complaints.map((c) => ({ topic: c.topic, openedAt: c.openedAt.toISOString(), resolvedAt: c.resolvedAt?.toISOString() ?? null, summary: c.summary ?? null })),
-    };
-  }
-
 }

@@ -1,6 +1,6 @@
 import { Role } from '../src/domain/auth/roles.js';
 import { welcomeCheckWorkflowId } from '../src/domain/playbooks/welcome-check.js';
-import { AuditEntry, Complaint, ComplaintSeverity, Customer, CustomerExport, Invoice, MessageChannel, MessagePurpose, OutboxMessage, PlaybookRun, PlaybookRunStatus } from '../src/entities/index.js';
+import { AuditEntry, Complaint, ComplaintSeverity, Customer, CustomerExport, Invoice, MessageChannel, MessagePurpose, Order, OutboxMessage, PlaybookRun, PlaybookRunStatus } from '../src/entities/index.js';
 import { createServices } from '../src/services/index.js';
 import { DeliveryService } from '../src/services/outbox/delivery.service.js';
 import type { MessageSender, RenderedMessage } from '../src/services/outbox/message-sender.js';
@@ -10,7 +10,9 @@ import { TemporalScoringEngine } from '../src/temporal/temporal-scoring-engine.j
 import {
   CancelPlaybookRunDocument,
   EraseCustomerDocument,
+  ExportCustomerDataDocument,
   RecordComplaintDocument,
+  RecordPaymentDocument,
   StartFairReminderDocument,
   StartWelcomeCheckDocument,
   UpdateCustomerDocument,
@@ -18,7 +20,7 @@ import {
 import { eventually } from './support/eventually.js';
 import { startTestStack, type TestStack } from './support/stack.js';
 
-/** The right to erasure through GraphQL: what goes, what stays, and what nobody may do afterwards. */
+/** The customer's rights through GraphQL: access to everything stored about them, and erasure (what goes, what stays, what nobody may do afterwards). */
 let stack: TestStack;
 const em = () => stack.orm.em.fork();
 
@@ -52,6 +54,44 @@ async function customerWithHistory(): Promise<{ customer: Customer; invoice: Inv
 }
 
 const runStatus = async (workflowId: string) => (await em().findOne(PlaybookRun, { workflowId }))?.status ?? null;
+
+it('exports everything stored about a customer on request, with the reasons behind their scores, and audits who asked', async () => {
+  const e = em();
+  const customer = e.create(Customer, { name: 'Mary Somerville', email: `mary.${Math.random()}@example.com`, phone: '+44 131 496 0000', acquiredAt: '2024-03-01' });
+  e.create(Order, { customer, orderedAt: new Date('2026-09-01T10:00:00Z'), amountMinor: 4_500, externalRef: 'ORD-1' });
+  const invoice = e.create(Invoice, { customer, issuedAt: '2026-10-01', dueAt: '2026-10-15', amountMinor: 4_500 });
+  await e.flush();
+  expect((await stack.gql(RecordPaymentDocument, { input: { invoiceId: invoice.id, amountMinor: 2_000, paidAt: '2026-10-10' } }, Role.Operator)).errors).toBeUndefined();
+  expect((await stack.gql(RecordComplaintDocument, { input: { customerId: customer.id, topic: 'billing-error', severity: 'Medium', summary: 'Charged twice in October' } }, Role.Operator)).errors).toBeUndefined();
+  expect((await stack.gql(StartWelcomeCheckDocument, { customerId: customer.id }, Role.Marketer)).errors).toBeUndefined();
+  await eventually(() => runStatus(welcomeCheckWorkflowId(customer.id)), (s) => s === PlaybookRunStatus.Running, 20_000);
+
+  for (const role of [Role.Viewer, Role.Marketer]) {
+    const forbidden = await stack.gql(ExportCustomerDataDocument, { id: customer.id, reason: 'Request' }, role);
+    expect(forbidden.errors![0].extensions).toMatchObject({ code: 'FORBIDDEN', reason: 'AUTH_ROLE_NOT_ALLOWED' });
+  }
+  const noReason = await stack.gql(ExportCustomerDataDocument, { id: customer.id, reason: '' }, Role.Operator);
+  expect(noReason.errors![0].extensions).toMatchObject({ code: 'VALIDATION', field: 'reason' });
+
+  const exported = await stack.gql(ExportCustomerDataDocument, { id: customer.id, reason: 'Access request, letter of 1 December' }, Role.Operator);
+  expect(exported.errors).toBeUndefined();
+  const document = exported.data!.exportCustomerData as Record<string, unknown>;
+  expect(document).toMatchObject({
+    customer: { id: customer.id, name: 'Mary Somerville', email: customer.email, phone: '+44 131 496 0000', status: 'active' },
+    orders: [{ orderedAt: '2026-09-01T10:00:00.000Z', amountMinor: 4_500, reference: 'ORD-1' }],
+    invoices: [{ dueAt: '2026-10-15', amountMinor: 4_500, paidAt: null, payments: [{ paidAt: '2026-10-10', amountMinor: 2_000 }] }],
+    complaints: [{ topic: 'billing-error', summary: 'Charged twice in October', resolvedAt: null }],
+    playbookRuns: [{ playbook: 'welcome-check', finishedAt: null }],
+  });
+  // The profiling a customer may ask about: each current score with the facts behind it.
+  const scores = document.scores as { kind: string; reasons: string[]; modelVersion: string }[];
+  expect(scores.find((s) => s.kind === 'persistent-issue')).toMatchObject({ reasons: ['no topic complained about 3 times or reopened in the last 90 days'], modelVersion: expect.any(String) });
+  expect(await em().find(AuditEntry, { entityId: customer.id, action: 'customer.export' })).toEqual([
+    expect.objectContaining({ actor: expect.stringMatching(/^operator:/), after: { reason: 'Access request, letter of 1 December' } }),
+  ]);
+  // Nothing of it is kept.
+  expect(await em().count(CustomerExport, { customer: customer.id })).toBe(0);
+}, 60_000);
 
 it('refuses while a playbook runs, then erases personal data in every place and keeps the business records', async () => {
   const { customer, invoice } = await customerWithHistory();
@@ -116,6 +156,8 @@ it('refuses while a playbook runs, then erases personal data in every place and 
   expect(await em().count(Complaint, { customer: customer.id })).toBe(1);
   const welcome = await stack.gql(StartWelcomeCheckDocument, { customerId: customer.id }, Role.Marketer);
   expect(welcome.errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'PLAYBOOK_CUSTOMER_ERASED' });
+  const exported = await stack.gql(ExportCustomerDataDocument, { id: customer.id, reason: 'Request' }, Role.Operator);
+  expect(exported.errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'CUSTOMER_ERASED' });
   const reminder = await stack.gql(StartFairReminderDocument, { invoiceId: invoice.id }, Role.Operator);
   expect(reminder.errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'PLAYBOOK_CUSTOMER_ERASED' });
   const client = stack.temporal.client;

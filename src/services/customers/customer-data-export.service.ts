@@ -1,0 +1,94 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { renderIfKnown } from '../../domain/messages/templates.js';
+import { Complaint, Customer, CustomerStatus, Invoice, Order, OutboxMessage, Payment, PlaybookRun } from '../../entities/index.js';
+import type { AuditService } from '../audit/audit.service.js';
+import { CustomerException, CustomerExceptionCode } from './customer.exception.js';
+import { assertCustomerId } from './customer.service.js';
+
+/**
+ * Everything stored about a customer, as they gave and generated it, and what the company
+ * made of it: contact data, orders, invoices with payments, complaints, the messages the
+ * playbooks wrote (sent or held back, and why), the playbooks run for them, and their
+ * current scores with the facts behind each (the profiling a customer may ask about).
+ * The offboarding playbook hands it to a leaving customer; an operator answers a request
+ * for access (GDPR Art. 15) or portability (Art. 20) with it at any time.
+ */
+export class CustomerDataExportService {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly audit: AuditService,
+  ) {}
+
+  /** The export for a customer's request, audited with who asked for it and why (the document itself is not kept). */
+  async forRequest(id: string, reason: string, actor: string): Promise<Record<string, unknown>> {
+    assertCustomerId(id);
+    const why = reason.trim();
+    if (!why) throw new CustomerException(CustomerExceptionCode.InvalidInput, 'An export needs a reason (e.g. the request it answers)', { field: 'reason' });
+    return this.em.transactional(async (em) => {
+      const customer = await em.findOne(Customer, { id });
+      if (!customer) throw new CustomerException(CustomerExceptionCode.NotFound, `No customer with ID ${id}`, { id });
+      if (customer.status === CustomerStatus.Erased) throw new CustomerException(CustomerExceptionCode.Erased, `The personal data of customer ${id} was erased: there is nothing personal left to export`, { id });
+      const document = await customerDocument(em, customer);
+      this.audit.record(em, { actor, action: 'customer.export', entityType: 'customer', entityId: id, after: { reason: why } });
+      return document;
+    });
+  }
+}
+
+/** The export document of `customer`, read through `em` (the caller's transaction). */
+export async function customerDocument(em: EntityManager, customer: Customer): Promise<Record<string, unknown>> {
+  const [orders, invoices, payments, complaints, messages, runs, scores] = await Promise.all([
+    em.find(Order, { customer }, { orderBy: { orderedAt: 'asc' } }),
+    em.find(Invoice, { customer }, { orderBy: { issuedAt: 'asc' } }),
+    em.find(Payment, { invoice: { customer } }, { orderBy: { paidAt: 'asc' } }),
+    em.find(Complaint, { customer }, { orderBy: { openedAt: 'asc' } }),
+    em.find(OutboxMessage, { customer }, { orderBy: { createdAt: 'asc' } }),
+    em.find(PlaybookRun, { customer }, { orderBy: { startedAt: 'asc' } }),
+    em.execute<{ kind: string; computed_at: Date; score: { value: number | null; band: string | null; reasons: string[]; modelVersion: string } | null }[]>(
+      `select cs.kind, cs.computed_at, ss.scores -> cs.kind as score
+         from current_score cs join score_snapshot ss on ss.id = cs.snapshot_id
+        where cs.customer_id = ? order by cs.kind`,
+      [customer.id],
+    ),
+  ]);
+  return {
+    exportedAt: new Date().toISOString(),
+    customer: {
+      id: customer.id,
+      name: customer.name,
+      email: customer.email,
+      phone: customer.phone ?? null,
+      timeZone: customer.timeZone,
+      serviceTier: customer.serviceTier,
+      status: customer.status,
+      acquiredAt: customer.acquiredAt,
+      marketingConsent: customer.marketingConsent,
+    },
+    orders: orders.map((o) => ({ orderedAt: o.orderedAt.toISOString(), amountMinor: o.amountMinor, reference: o.externalRef ?? null })),
+    invoices: invoices.map((i) => ({
+      issuedAt: i.issuedAt,
+      dueAt: i.dueAt,
+      amountMinor: i.amountMinor,
+      paidAt: i.paidAt ?? null,
+      payments: payments.filter((p) => p.invoice.id === i.id).map((p) => ({ paidAt: p.paidAt, amountMinor: p.amountMinor })),
+    })),
+    complaints: complaints.map((c) => ({ topic: c.topic, openedAt: c.openedAt.toISOString(), resolvedAt: c.resolvedAt?.toISOString() ?? null, summary: c.summary ?? null })),
+    messages: messages.map((m) => ({
+      writtenAt: m.createdAt.toISOString(),
+      channel: m.channel,
+      purpose: m.purpose,
+      ...renderIfKnown(m.template, customer.name, m.payload),
+      sentAt: m.sentAt?.toISOString() ?? null,
+      heldBack: m.suppressedReason ?? null,
+    })),
+    playbookRuns: runs.map((r) => ({ playbook: r.playbook, startedAt: r.startedAt.toISOString(), finishedAt: r.finishedAt?.toISOString() ?? null, outcome: r.outcome ?? null })),
+    scores: scores.map((s) => ({
+      kind: s.kind,
+      computedAt: new Date(s.computed_at).toISOString(),
+      value: s.score?.value ?? null,
+      band: s.score?.band ?? null,
+      reasons: s.score?.reasons ?? [],
+      modelVersion: s.score?.modelVersion ?? null,
+    })),
+  };
+}
