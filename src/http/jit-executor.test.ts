@@ -67,6 +67,12 @@ describe('operations compiled by graphql-jit behind Apollo', () => {
     expect((await run('query ($job: Job!) { mode(job: $job) }', { job: { name: 'b', mode: 'LENIENT' } })).data).toEqual({ mode: 'b:LENIENT' });
   });
 
+  it('fills in the default of a required variable the client left out, and of its input fields', async () => {
+    expect((await run('query ($job: Job! = { name: "d" }) { mode(job: $job) }')).data).toEqual({ mode: 'd:STRICT' });
+    expect((await run('query ($job: Job! = { name: "d", mode: LENIENT }) { mode(job: $job) }')).data).toEqual({ mode: 'd:LENIENT' });
+    expect((await run('query ($job: Job! = { name: "d" }) { mode(job: $job) }', { job: { name: 'e' } })).data).toEqual({ mode: 'e:STRICT' });
+  });
+
   it('reports a wrong variable as BAD_USER_INPUT, before running anything', async () => {
     const result = await run('query ($job: Job!) { mode(job: $job) }', { job: { mode: 'STRICT' } });
     expect(result.errors![0].extensions!.code).toBe('BAD_USER_INPUT');

@@ -68,9 +68,10 @@ export function jitExecutor(schema: GraphQLSchema, options: { compiledOperations
 }
 
 /**
- * The variables with the defaults of omitted input-object fields written in: graphql-jit
- * applies them only to nullable fields (a required field with a default, such as an
- * import's `mode`, would be refused as missing).
+ * The variables with the defaults written in, of omitted variables (`$first: Int! = 20`) and
+ * of omitted input-object fields: graphql-jit applies them only where the type is nullable
+ * (a required one with a default, such as a page size or an import's `mode`, would be
+ * refused as missing).
  */
 function withInputDefaults(schema: GraphQLSchema, operation: OperationDefinitionNode, variables: Record<string, unknown>): Record<string, unknown> {
   const fill = (value: unknown, type: GraphQLInputType): unknown => {
@@ -94,7 +95,8 @@ function withInputDefaults(schema: GraphQLSchema, operation: OperationDefinition
   for (const definition of operation.variableDefinitions ?? []) {
     const type = typeFromAST(schema, definition.type) as GraphQLInputType | undefined;
     const name = definition.variable.name.value;
-    if (type && isInputObjectType(getNamedType(type)) && name in variables) filled[name] = fill(variables[name], type);
+    if (!(name in variables) && definition.defaultValue) filled[name] = valueFromASTUntyped(definition.defaultValue);
+    if (type && isInputObjectType(getNamedType(type)) && name in filled) filled[name] = fill(filled[name], type);
   }
   return filled;
 }
