@@ -25,6 +25,7 @@ import { Migration20261202010000_scoring_run_cancelled } from './Migration202612
 import { Migration20261202020000_complaint_reopened_at } from './Migration20261202020000_complaint_reopened_at.js';
 import { Migration20261202030000_fix_case_queue } from './Migration20261202030000_fix_case_queue.js';
 import { Migration20261202040000_customer_erased } from './Migration20261202040000_customer_erased.js';
+import { Migration20261202050000_fix_case_confirmed } from './Migration20261202050000_fix_case_confirmed.js';
 
 /** Every migration in order; listed explicitly so compiled and bundled builds find them without globbing. */
 export const migrationsList: MigrationObject[] = [
@@ -54,4 +55,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261202020000_complaint_reopened_at', class: Migration20261202020000_complaint_reopened_at },
   { name: 'Migration20261202030000_fix_case_queue', class: Migration20261202030000_fix_case_queue },
   { name: 'Migration20261202040000_customer_erased', class: Migration20261202040000_customer_erased },
+  { name: 'Migration20261202050000_fix_case_confirmed', class: Migration20261202050000_fix_case_confirmed },
 ];

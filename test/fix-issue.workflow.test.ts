@@ -3,9 +3,9 @@ import { Role } from '../src/domain/auth/roles.js';
 import { fixIssuePolicy, fixIssueWorkflowId, type FixIssuePolicy } from '../src/domain/playbooks/fix-issue.js';
 import { triggerPolicy } from '../src/domain/playbooks/triggers.js';
 import { seconds } from '../src/domain/policies/duration.js';
-import { Complaint, ComplaintSeverity, Customer, FixCase, Invoice, PlaybookRun, ScoreSnapshot } from '../src/entities/index.js';
+import { AuditEntry, Complaint, ComplaintSeverity, Customer, FixCase, Invoice, PlaybookRun, ScoreSnapshot } from '../src/entities/index.js';
 import type { fixIssue, playbookTriggers } from '../workflows/index.js';
-import { CancelPlaybookRunDocument, CustomerPlaybookRunsDocument, FixCasesDocument, CustomerPlaybookRunsLiveDocument, RecordComplaintDocument, FixIssueDocument, ReopenComplaintDocument, ResolveComplaintDocument, ResolveIssueDocument, StartFixIssueDocument } from './__generated__/graphql.js';
+import { CancelPlaybookRunDocument, ConfirmFixHoldsDocument, CustomerPlaybookRunsDocument, FixCasesDocument, CustomerPlaybookRunsLiveDocument, RecordComplaintDocument, FixIssueDocument, ReopenComplaintDocument, ResolveComplaintDocument, ResolveIssueDocument, StartFixIssueDocument } from './__generated__/graphql.js';
 import { eventually } from './support/eventually.js';
 import { recordHistory } from './support/histories.js';
 import { startTestStack, type TestStack } from './support/stack.js';
@@ -168,14 +168,16 @@ it('opens the case again, one level up, when the issue comes back before the che
   expect((await stack.gql(ResolveIssueDocument, { customerId, topic: 'billing-error' }, Role.Operator)).errors).toBeUndefined();
   expect(await eventually(() => state(customerId, 'billing-error'), (s) => s?.step === 'awaiting-check-back')).toMatchObject({ escalations: 0, recurrences: 0 });
   expect(await stack.orm.em.fork().findOneOrFail(FixCase, { workflowId })).toMatchObject({ status: 'resolved' });
+  // The customer first says it works...
+  expect((await stack.gql(ConfirmFixHoldsDocument, { customerId, topic: 'billing-error' }, Role.Operator)).data!.confirmFixHolds.confirmedAt).toEqual(expect.any(String));
 
-  // Support closed that complaint; the customer says it is still wrong.
+  // ...then support closes that complaint, and the customer says it is still wrong.
   expect((await stack.gql(ResolveComplaintDocument, { id: during.data!.recordComplaint.id }, Role.Operator)).errors).toBeUndefined();
   const reopened = await stack.gql(ReopenComplaintDocument, { id: during.data!.recordComplaint.id }, Role.Operator);
   expect(reopened.data!.reopenComplaint).toMatchObject({ resolvedAt: null, reopenedCount: 1, reopenedAt: expect.any(String) });
   const back = await eventually(() => state(customerId, 'billing-error'), (s) => s?.recurrences === 1 && s.step === 'awaiting-fix');
   expect(back).toMatchObject({ workflowId, status: 'Running', escalations: 1, owner: 'team-lead' });
-  expect(await stack.orm.em.fork().findOneOrFail(FixCase, { workflowId })).toMatchObject({ status: 'open', resolvedAt: null, escalations: 1, owner: 'team-lead' });
+  expect(await stack.orm.em.fork().findOneOrFail(FixCase, { workflowId })).toMatchObject({ status: 'open', resolvedAt: null, confirmedAt: null, escalations: 1, owner: 'team-lead' });
   expect((await outbox(workflowId)).filter((m) => m[0].startsWith('recurrence'))).toEqual([
     ['recurrence-1', 'fix-case-reopened', 'call'],
     ['recurrence-1-acknowledged', 'issue-reopened', 'email'],
@@ -189,6 +191,37 @@ it('opens the case again, one level up, when the issue comes back before the che
   await stack.temporal.client.workflow.getHandle(workflowId).cancel();
   await eventually(() => stack.temporal.client.workflow.getHandle(workflowId).describe(), (d) => d.status.name === 'CANCELLED');
   await recordHistory(workflowId, 'fix-issue-recurred');
+}, 60_000);
+
+it('records the customer saying the fix holds: refused while the case is open, then the check-back thanks instead of asking', async () => {
+  const customerId = await customer('Ola');
+  const workflowId = fixIssueWorkflowId(customerId, 'delivery-delay');
+  await stack.temporal.client.workflow.start<typeof fixIssue>('fixIssue', {
+    workflowId,
+    taskQueue: stack.config.temporal.taskQueue,
+    args: [{ customerId, topic: 'delivery-delay', policy: { ...policy, fixDeadlineMs: seconds(60), checkBackAfterMs: seconds(5) } }],
+  });
+  await eventually(() => state(customerId, 'delivery-delay'), (s) => s?.step === 'awaiting-fix');
+  const confirm = (role = Role.Operator, topic = 'delivery-delay') => stack.gql(ConfirmFixHoldsDocument, { customerId, topic }, role);
+  expect((await confirm()).errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'PLAYBOOK_FIX_NOT_DONE', owner: 'logistics' });
+  expect((await confirm(Role.Viewer)).errors![0].extensions).toMatchObject({ code: 'FORBIDDEN' });
+  expect((await confirm(Role.Operator, 'app-login')).errors![0].extensions).toMatchObject({ code: 'NOT_FOUND', reason: 'PLAYBOOK_FIX_CASE_NOT_FOUND' });
+  expect((await confirm(Role.Operator, 'Not A Topic')).errors![0].extensions).toMatchObject({ code: 'VALIDATION', field: 'topic' });
+
+  expect((await stack.gql(ResolveIssueDocument, { customerId, topic: 'delivery-delay' }, Role.Operator)).errors).toBeUndefined();
+  await eventually(() => state(customerId, 'delivery-delay'), (s) => s?.step === 'awaiting-check-back');
+  const confirmed = (await confirm()).data!.confirmFixHolds;
+  expect(confirmed).toMatchObject({ workflowId, status: 'Resolved', confirmedAt: expect.any(String) });
+  // Said twice, recorded once.
+  expect((await confirm()).data!.confirmFixHolds.confirmedAt).toBe(confirmed.confirmedAt);
+  expect(await stack.orm.em.fork().count(AuditEntry, { action: 'fix-case.confirm', entityId: confirmed.id })).toBe(1);
+
+  expect(await eventually(() => state(customerId, 'delivery-delay'), (s) => s?.step === 'done', 20_000)).toMatchObject({ outcome: 'fixed' });
+  expect((await outbox(workflowId)).find((m) => m[0] === 'check-back')).toEqual(['check-back', 'issue-fix-confirmed', 'email']);
+  const listed = await stack.gql(FixCasesDocument, { filter: { customerId } }, Role.Viewer);
+  expect(listed.errors).toBeUndefined();
+  const queue = listed.data!.fixCases.edges.map((e) => e.node);
+  expect(queue).toEqual([expect.objectContaining({ topic: 'delivery-delay', confirmedAt: confirmed.confirmedAt })]);
 }, 60_000);
 
 it('starts a new fix when the issue comes back after the last one finished, and not before, even for a customer neither at risk nor valuable', async () => {

@@ -13,7 +13,7 @@ export enum FixCaseStatus {
 @Entity({ tableName: 'fix_case' })
 @Index({ properties: ['status', 'openedAt'], name: 'fix_case_status_opened_at_index' })
 export class FixCase {
-  [OptionalProps]?: 'status' | 'escalations' | 'resolvedAt';
+  [OptionalProps]?: 'status' | 'escalations' | 'resolvedAt' | 'confirmedAt';
 
   @PrimaryKey({ type: 'uuid' })
   id: string = randomUUID();
@@ -44,4 +44,8 @@ export class FixCase {
 
   @Property({ type: 'timestamptz', nullable: true })
   resolvedAt?: Date | null;
+
+  /** When the customer said the fix holds (their answer to the check-back, or before it); cleared if the issue comes back. */
+  @Property({ type: 'timestamptz', nullable: true })
+  confirmedAt?: Date | null;
 }

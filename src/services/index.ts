@@ -63,7 +63,7 @@ export function createServices(em: EntityManager, engines: Engines, policies: Pa
     runs,
     campaigns: new CampaignService(em, engines.campaigns, { ...defaultPolicies, ...policies }.campaign, audit, runs),
     playbooks,
-    fixCases: new FixCaseService(em),
+    fixCases: new FixCaseService(em, audit),
     triggers,
   };
 }

@@ -49,6 +49,7 @@ export const templates: Record<string, Template> = {
     text: `Hello ${name},\n\nthank you for telling us that "${topicLabel(p)}" is still not right. We have reopened the case and a more senior team now owns it; we will tell you when it is fixed for good.\n\nKind regards`,
   }),
   'issue-check-back': (name, p) => ({ subject: 'Is it fixed for you?', text: `Hello ${name},\n\nwe fixed "${topicLabel(p)}" a while ago. Does it work for you now? A short reply is enough.\n\nKind regards` }),
+  'issue-fix-confirmed': (name, p) => ({ subject: 'Thank you for letting us know', text: `Hello ${name},\n\nthank you for telling us that "${topicLabel(p)}" works for you now. If it ever comes back, reply to this message and we take it up at once.\n\nKind regards` }),
   'issue-gesture': (name) => ({ subject: 'A small thank-you for your patience', text: `Hello ${name},\n\nthank you for staying with us through the trouble. Your next order is on us up to the usual goodwill amount.\n\nKind regards` }),
   'account-proposal': (name, p) => ({ subject: 'A better fit for how you use our service', text: `Hello ${name},\n\nwe looked at how you use our service and think this fits you better: ${proposalText(p)}. Reply to accept, or tell us what you need.\n\nKind regards` }),
   'account-proposal-confirmed': (name, p) => ({ subject: 'Done: your change', text: `Hello ${name},\n\nas agreed: ${proposalText(p)}. Thank you.\n\nKind regards` }),

@@ -1,4 +1,4 @@
-import { Args, Ctx, FieldResolver, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { Role } from '../../domain/auth/roles.js';
 import type { Customer, FixCase } from '../../entities/index.js';
 import { Allow } from '../auth/allow.js';
@@ -13,6 +13,12 @@ export class FixCaseResolver {
   @Query(() => FixCaseConnection, { description: "Fix cases, oldest first: a team's queue of persistent issues (e.g. owner \"logistics\", status Open)", complexity: pageComplexity })
   fixCases(@Args() { filter, ...page }: FixCasesArgs, @Ctx() ctx: GraphQLContext): Promise<FixCaseConnection> {
     return ctx.services.fixCases.list(filter ?? {}, page);
+  }
+
+  @Allow(Role.Operator)
+  @Mutation(() => FixCaseType, { description: 'The customer says the fix of their issue holds: recorded on the newest case of the topic, so the check-back thanks them instead of asking. CONFLICT while the case is open. Idempotent; audited' })
+  confirmFixHolds(@Arg('customerId', () => ID) customerId: string, @Arg('topic') topic: string, @Ctx() ctx: GraphQLContext): Promise<FixCase> {
+    return ctx.services.fixCases.confirm(customerId, topic, ctx.caller!.id);
   }
 
   /** Batched with the page's other cases (the customer service's loader). */

@@ -30,6 +30,9 @@ export class FixCaseType {
 
   @Field(() => Date, { nullable: true, description: 'When the owner marked it fixed (cleared again if the issue came back before the check-back)' })
   resolvedAt?: Date | null;
+
+  @Field(() => Date, { nullable: true, description: 'When the customer said the fix holds (cleared again if the issue came back)' })
+  confirmedAt?: Date | null;
 }
 
 @InputType({ description: 'Which fix cases; each one given must match' })

@@ -1,7 +1,9 @@
-import type { FilterQuery } from '@mikro-orm/core';
+import { LockMode, type FilterQuery } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { isUuid } from '../../domain/ids.js';
-import { FixCase, type FixCaseStatus } from '../../entities/index.js';
+import { isTopicKey } from '../../domain/complaints/topic.js';
+import { FixCase, FixCaseStatus } from '../../entities/index.js';
+import type { AuditService } from '../audit/audit.service.js';
 import { keysetPage } from '../common/keyset-page.js';
 import type { Page, PageArgs } from '../common/pagination.js';
 import { PlaybookException, PlaybookExceptionCode } from './playbook.exception.js';
@@ -15,7 +17,10 @@ export interface FixCaseFilter {
 
 /** The fix cases the fix-issue playbook opened: a team's queue of persistent issues to fix, oldest first. */
 export class FixCaseService {
-  constructor(private readonly em: EntityManager) {}
+  constructor(
+    private readonly em: EntityManager,
+    private readonly audit: AuditService,
+  ) {}
 
   list(filter: FixCaseFilter, args: PageArgs): Promise<Page<FixCase>> {
     const invalid = (field: string, message: string) => new PlaybookException(PlaybookExceptionCode.InvalidInput, message, { field: `filter.${field}` });
@@ -30,5 +35,27 @@ export class FixCaseService {
       where.push({ customer: filter.customerId });
     }
     return keysetPage(this.em, FixCase, { tag: 'fix-cases', where: { $and: where }, key: { property: 'openedAt', direction: 'asc', time: true }, tiebreaker: { property: 'id', direction: 'asc' } }, args);
+  }
+
+  /**
+   * The customer says the fix of their issue holds (answering the check-back, or before it):
+   * recorded on the newest case of the topic, so the check-back thanks them instead of asking.
+   * Idempotent; audited. A case still open is not fixed yet (CONFLICT).
+   */
+  async confirm(customerId: string, topic: string, actor: string): Promise<FixCase> {
+    if (!isUuid(customerId)) throw new PlaybookException(PlaybookExceptionCode.InvalidInput, `"${customerId}" is not a customer ID`, { field: 'customerId' });
+    if (!isTopicKey(topic)) throw new PlaybookException(PlaybookExceptionCode.InvalidInput, 'topic must be a key of lowercase words joined by hyphens, e.g. "delivery-delay"', { field: 'topic' });
+    return this.em.transactional(async (em) => {
+      const fixCase = await em.findOne(FixCase, { customer: customerId, topic }, { orderBy: { openedAt: 'desc' }, lockMode: LockMode.PESSIMISTIC_WRITE });
+      if (!fixCase) throw new PlaybookException(PlaybookExceptionCode.FixCaseNotFound, `No fix case for "${topic}" of customer ${customerId}`, { customerId, topic });
+      if (fixCase.status === FixCaseStatus.Open) {
+        throw new PlaybookException(PlaybookExceptionCode.FixNotDone, `The fix of "${topic}" is not done yet: the case is open with ${fixCase.owner}`, { customerId, topic, owner: fixCase.owner });
+      }
+      if (!fixCase.confirmedAt) {
+        fixCase.confirmedAt = new Date();
+        this.audit.record(em, { actor, action: 'fix-case.confirm', entityType: 'fix_case', entityId: fixCase.id, after: { workflowId: fixCase.workflowId, confirmedAt: fixCase.confirmedAt.toISOString() } });
+      }
+      return fixCase;
+    });
   }
 }

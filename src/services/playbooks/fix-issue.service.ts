@@ -53,7 +53,7 @@ export class FixIssueService {
       await em.nativeUpdate(
         FixCase,
         { workflowId: input.workflowId, escalations: { $lt: input.escalations } },
-        { status: FixCaseStatus.Open, resolvedAt: null, escalations: input.escalations, owner: input.owner },
+        { status: FixCaseStatus.Open, resolvedAt: null, confirmedAt: null, escalations: input.escalations, owner: input.owner },
       );
       const payload = { topic: input.topic, owner: input.owner, recurrences: input.recurrences };
       await this.outbox.enqueueStep(em, input, `recurrence-${input.recurrences}`, { channel: MessageChannel.Call, template: 'fix-case-reopened', payload });
@@ -61,10 +61,14 @@ export class FixIssueService {
     });
   }
 
-  /** After the fix: ask whether it holds; a loyal customer also gets a gesture for the trouble. */
+  /**
+   * After the fix: ask whether it holds, or thank a customer who already said it does (no
+   * question twice); a loyal customer also gets a gesture for the trouble.
+   */
   async checkBack(input: { workflowId: string; customerId: string; topic: string; gesture: boolean }): Promise<void> {
     await this.em.transactional(async (em) => {
-      await this.outbox.enqueueStep(em, input, 'check-back', { channel: MessageChannel.Email, template: 'issue-check-back', payload: { topic: input.topic } });
+      const confirmed = (await em.findOne(FixCase, { workflowId: input.workflowId }))?.confirmedAt != null;
+      await this.outbox.enqueueStep(em, input, 'check-back', { channel: MessageChannel.Email, template: confirmed ? 'issue-fix-confirmed' : 'issue-check-back', payload: { topic: input.topic } });
       if (input.gesture) await this.outbox.enqueueStep(em, input, 'gesture', { channel: MessageChannel.Email, template: 'issue-gesture', payload: { topic: input.topic } });
     });
   }

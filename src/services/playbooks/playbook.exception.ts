@@ -11,6 +11,9 @@ export enum PlaybookExceptionCode {
   CustomerOffboarded = 'PLAYBOOK_CUSTOMER_OFFBOARDED',
   /** The customer's personal data was erased: no playbook at all starts for them. */
   CustomerErased = 'PLAYBOOK_CUSTOMER_ERASED',
+  FixCaseNotFound = 'PLAYBOOK_FIX_CASE_NOT_FOUND',
+  /** The customer says a fix holds that its owner has not made yet. */
+  FixNotDone = 'PLAYBOOK_FIX_NOT_DONE',
 }
 
 const kinds: Record<PlaybookExceptionCode, FailureKind> = {
@@ -21,6 +24,8 @@ const kinds: Record<PlaybookExceptionCode, FailureKind> = {
   [PlaybookExceptionCode.DecisionRefused]: 'CONFLICT',
   [PlaybookExceptionCode.CustomerOffboarded]: 'CONFLICT',
   [PlaybookExceptionCode.CustomerErased]: 'CONFLICT',
+  [PlaybookExceptionCode.FixCaseNotFound]: 'NOT_FOUND',
+  [PlaybookExceptionCode.FixNotDone]: 'CONFLICT',
 };
 
 export class PlaybookException extends DomainException<PlaybookExceptionCode> {
