@@ -1,11 +1,11 @@
 import { LockMode, type FilterQuery } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { isUuid } from '../../domain/ids.js';
-import { isTopicKey } from '../../domain/complaints/topic.js';
 import { FixCase, FixCaseStatus } from '../../entities/index.js';
 import type { AuditService } from '../audit/audit.service.js';
 import { keysetPage } from '../common/keyset-page.js';
 import type { Page, PageArgs } from '../common/pagination.js';
+import { assertTopic } from './playbook-input.js';
 import { PlaybookException, PlaybookExceptionCode } from './playbook.exception.js';
 
 export interface FixCaseFilter {
@@ -44,7 +44,7 @@ export class FixCaseService {
    */
   async confirm(customerId: string, topic: string, actor: string): Promise<FixCase> {
     if (!isUuid(customerId)) throw new PlaybookException(PlaybookExceptionCode.InvalidInput, `"${customerId}" is not a customer ID`, { field: 'customerId' });
-    if (!isTopicKey(topic)) throw new PlaybookException(PlaybookExceptionCode.InvalidInput, 'topic must be a key of lowercase words joined by hyphens, e.g. "delivery-delay"', { field: 'topic' });
+    assertTopic(topic);
     return this.em.transactional(async (em) => {
       const fixCase = await em.findOne(FixCase, { customer: customerId, topic }, { orderBy: { openedAt: 'desc' }, lockMode: LockMode.PESSIMISTIC_WRITE });
       if (!fixCase) throw new PlaybookException(PlaybookExceptionCode.FixCaseNotFound, `No fix case for "${topic}" of customer ${customerId}`, { customerId, topic });

@@ -1,5 +1,4 @@
 import { campaignPolicy, type CampaignPolicy } from '../../domain/campaigns/campaign.js';
-import { isTopicKey } from '../../domain/complaints/topic.js';
 import { isUuid } from '../../domain/ids.js';
 import { Playbook } from '../../domain/playbooks/playbook.js';
 import { assertPageSize, decodeCursor, encodeCursor, PaginationException, PaginationExceptionCode, toPage, type Page, type PageArgs } from '../common/pagination.js';
@@ -17,6 +16,7 @@ import type { PlaybookEngine, RunSearch, RunTags } from './playbook-engine.js';
 import { ScoreKind } from '../../domain/scoring/score-kind.js';
 import type { ScoreService } from '../scores/score.service.js';
 import { PlaybookException, PlaybookExceptionCode } from './playbook.exception.js';
+import { assertTopic } from './playbook-input.js';
 import type { PlaybookRunService } from './playbook-run.service.js';
 
 export interface PlaybookPolicies {
@@ -316,8 +316,4 @@ function assertRunSearch(search: RunSearch): void {
     const key = search[field];
     if (key && !/^[a-z][a-z0-9-]*$/.test(key)) throw invalid(field, `"${key}" is not a ${field === 'step' ? 'step' : 'band'} (lowercase words joined by hyphens)`);
   }
-}
-
-function assertTopic(topic: string): void {
-  if (!isTopicKey(topic)) throw new PlaybookException(PlaybookExceptionCode.InvalidInput, `"${topic}" is not a complaint topic key (lowercase words joined by hyphens)`, { field: 'topic' });
 }
