@@ -9,6 +9,7 @@ import { ComplaintResolver } from './complaints/complaint.resolver.js';
 import { CustomerResolver } from './customers/customer.resolver.js';
 import { ImportResolver } from './import/import.resolver.js';
 import { ImportRowsResolver } from './import/import-rows.resolver.js';
+import { MessageResolver } from './messages/message.resolver.js';
 import { FixCaseResolver } from './playbooks/fix-case.resolver.js';
 import { PlaybookResolver } from './playbooks/playbook.resolver.js';
 import { OfferResolver } from './offers/offer.resolver.js';
@@ -17,7 +18,7 @@ import { ScoreResolver } from './scores/score.resolver.js';
 import { ScoringResolver } from './scores/scoring.resolver.js';
 import { validateArgs } from './validate-args.js';
 
-export const resolvers = [CustomerResolver, ComplaintResolver, InvoiceResolver, ImportResolver, ImportRowsResolver, PlaybookResolver, FixCaseResolver, ScoreResolver, ScoringResolver, CampaignResolver, CampaignMemberResolver, OfferResolver, FairnessReportResolver, AuditResolver] as const;
+export const resolvers = [CustomerResolver, ComplaintResolver, InvoiceResolver, ImportResolver, ImportRowsResolver, PlaybookResolver, FixCaseResolver, ScoreResolver, ScoringResolver, CampaignResolver, CampaignMemberResolver, OfferResolver, FairnessReportResolver, AuditResolver, MessageResolver] as const;
 
 export function createSchema(): Promise<GraphQLSchema> {
   return buildSchema({ resolvers, authChecker, validateFn: validateArgs });

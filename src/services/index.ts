@@ -23,6 +23,7 @@ import { ScoreService } from './scores/score.service.js';
 import { FairnessReportService } from './reports/fairness-report.service.js';
 import { OfferService } from './offers/offer.service.js';
 import { MessageHistoryService } from './outbox/message-history.service.js';
+import { UndeliverableMessageService } from './outbox/undeliverable-message.service.js';
 
 /** The durable workflow engine behind playbooks and rescores (Temporal in production and tests). */
 export interface Engines {
@@ -57,6 +58,7 @@ export function createServices(em: EntityManager, engines: Engines, policies: Pa
     fairness: new FairnessReportService(em),
     offers: new OfferService(em, audit),
     messages: new MessageHistoryService(em, customers),
+    undeliverable: new UndeliverableMessageService(em, audit),
     auditLog: new AuditLogService(em),
     scoring: new ScoringService(em, scoringRuns, engines.scoring, defaultRescorePolicy, audit),
     imports: new ImportService(em.config.get('clientUrl')!),

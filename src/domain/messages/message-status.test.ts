@@ -5,17 +5,22 @@ const later = new Date('2026-12-01T20:00:00Z');
 
 describe('messageStatus', () => {
   it('says sent or suppressed whatever else happened before', () => {
-    expect(messageStatus({ sentAt: now, attempts: 2, lastError: 'timeout', sendAfter: later }, now)).toBe('sent');
-    expect(messageStatus({ suppressedAt: now, attempts: 0, sendAfter: later }, now)).toBe('suppressed');
+    expect(messageStatus({ sentAt: now, attempts: 2, lastError: 'timeout', sendAfter: later }, now, 8)).toBe('sent');
+    expect(messageStatus({ suppressedAt: now, attempts: 0, sendAfter: later }, now, 8)).toBe('suppressed');
   });
 
   it('tells a refused message waiting for its retry from one held for quiet hours', () => {
-    expect(messageStatus({ attempts: 1, lastError: '550 mailbox unavailable', sendAfter: later }, now)).toBe('failing');
-    expect(messageStatus({ attempts: 0, sendAfter: later }, now)).toBe('held');
+    expect(messageStatus({ attempts: 1, lastError: '550 mailbox unavailable', sendAfter: later }, now, 8)).toBe('failing');
+    expect(messageStatus({ attempts: 0, sendAfter: later }, now, 8)).toBe('held');
+  });
+
+  it('gives up on a message the channel refused the last allowed time: it waits for a person', () => {
+    expect(messageStatus({ attempts: 8, lastError: '550 mailbox unavailable', sendAfter: later }, now, 8)).toBe('undeliverable');
+    expect(messageStatus({ attempts: 7, lastError: '550 mailbox unavailable', sendAfter: later }, now, 8)).toBe('failing');
   });
 
   it('is pending when nothing holds it back', () => {
-    expect(messageStatus({ attempts: 0 }, now)).toBe('pending');
-    expect(messageStatus({ attempts: 0, sendAfter: new Date('2026-12-01T08:00:00Z') }, now)).toBe('pending');
+    expect(messageStatus({ attempts: 0 }, now, 8)).toBe('pending');
+    expect(messageStatus({ attempts: 0, sendAfter: new Date('2026-12-01T08:00:00Z') }, now, 8)).toBe('pending');
   });
 });

@@ -1,5 +1,5 @@
 /** Where an outbox message stands, as a customer's message history shows it. */
-export type MessageStatus = 'sent' | 'suppressed' | 'failing' | 'held' | 'pending';
+export type MessageStatus = 'sent' | 'suppressed' | 'undeliverable' | 'failing' | 'held' | 'pending';
 
 export interface MessageProgress {
   sentAt?: Date | null;
@@ -10,13 +10,15 @@ export interface MessageProgress {
 }
 
 /**
- * Sent; suppressed by a guard (never to be sent); failing (the channel refused it, retried
- * with back-off); held (quiet hours in the customer's time zone); or pending (waits for
- * the next delivery round).
+ * Sent; suppressed by a guard or discarded by a person (never to be sent); undeliverable
+ * (the channel refused it `maxAttempts` times: it waits for a person to retry or discard
+ * it); failing (refused, retried with back-off); held (quiet hours in the customer's time
+ * zone); or pending (waits for the next delivery round).
  */
-export function messageStatus(m: MessageProgress, now: Date): MessageStatus {
+export function messageStatus(m: MessageProgress, now: Date, maxAttempts: number): MessageStatus {
   if (m.sentAt) return 'sent';
   if (m.suppressedAt) return 'suppressed';
+  if (m.attempts >= maxAttempts) return 'undeliverable';
   if (m.attempts > 0 && m.lastError) return 'failing';
   if (m.sendAfter && m.sendAfter > now) return 'held';
   return 'pending';

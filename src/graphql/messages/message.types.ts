@@ -10,6 +10,7 @@ registerEnumType(MessagePurpose, { name: 'MessagePurpose', description: 'Service
 export enum MessageStatus {
   Sent = 'sent',
   Suppressed = 'suppressed',
+  Undeliverable = 'undeliverable',
   Failing = 'failing',
   Held = 'held',
   Pending = 'pending',
@@ -17,7 +18,8 @@ export enum MessageStatus {
 registerEnumType(MessageStatus, {
   name: 'MessageStatus',
   valuesConfig: {
-    Suppressed: { description: 'A guard said no (customer left, no consent, contact budget, open complaint): never sent' },
+    Suppressed: { description: 'A guard said no (customer left, no consent, contact budget, open complaint), or a person discarded it: never sent' },
+    Undeliverable: { description: 'The channel refused it until delivery gave up: it waits for a person to retry or discard it' },
     Failing: { description: 'The channel refused it; retried with back-off' },
     Held: { description: "Held for quiet hours in the customer's time zone" },
     Pending: { description: 'Waits for the next delivery round' },
@@ -28,6 +30,9 @@ registerEnumType(MessageStatus, {
 export class MessageType {
   @Field(() => ID)
   id!: string;
+
+  @Field(() => ID)
+  customerId!: string;
 
   @Field({ description: "The playbook run's workflow ID and step that wrote it: one message per run and step" })
   key!: string;

@@ -5,10 +5,12 @@ import { OutboxMessage } from '../../entities/index.js';
 import { ChildPager } from '../common/child-pages.js';
 import { mapPage, type Page, type PageArgs } from '../common/pagination.js';
 import type { CustomerService } from '../customers/customer.service.js';
+import { defaultDeliveryPolicy } from './delivery.service.js';
 
 /** One message as a customer's history shows it: what was (or will be) sent, and where it stands. */
 export interface MessageView {
   id: string;
+  customerId: string;
   /** `<workflow id>/<step>` of the playbook run that wrote it. */
   key: string;
   channel: OutboxMessage['channel'];
@@ -50,25 +52,29 @@ export class MessageHistoryService {
     const now = new Date();
     // A customers page reads only the fields its client selected: the name may have to be read (batched) here.
     const [page, name] = await Promise.all([this.pager.page(customer.id, args), customer.name ?? this.customers.find(customer.id).then((c) => c?.name ?? '')]);
-    return mapPage(page, (m) => {
-      const { subject, text } = renderIfKnown(m.template, name, m.payload);
-      return {
-        id: m.id,
-        key: m.idempotencyKey,
-        channel: m.channel,
-        purpose: m.purpose,
-        template: m.template,
-        subject,
-        text,
-        status: messageStatus(m, now),
-        createdAt: m.createdAt,
-        sentAt: m.sentAt ?? null,
-        sendAfter: m.sendAfter ?? null,
-        suppressedReason: m.suppressedReason ?? null,
-        attempts: m.attempts,
-        lastError: m.lastError ?? null,
-        loyaltyBand: m.loyaltyBand ?? null,
-      };
-    });
+    return mapPage(page, (m) => messageView(m, name, now));
   }
+}
+
+/** The message as histories and queues show it, its texts rendered for the customer's `name`. */
+export function messageView(m: OutboxMessage, name: string, now: Date): MessageView {
+  const { subject, text } = renderIfKnown(m.template, name, m.payload);
+  return {
+    id: m.id,
+    customerId: m.customer.id,
+    key: m.idempotencyKey,
+    channel: m.channel,
+    purpose: m.purpose,
+    template: m.template,
+    subject,
+    text,
+    status: messageStatus(m, now, defaultDeliveryPolicy.maxAttempts),
+    createdAt: m.createdAt,
+    sentAt: m.sentAt ?? null,
+    sendAfter: m.sendAfter ?? null,
+    suppressedReason: m.suppressedReason ?? null,
+    attempts: m.attempts,
+    lastError: m.lastError ?? null,
+    loyaltyBand: m.loyaltyBand ?? null,
+  };
 }

@@ -1,0 +1,36 @@
+import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Role } from '../../domain/auth/roles.js';
+import type { Customer } from '../../entities/index.js';
+import type { MessageView } from '../../services/outbox/message-history.service.js';
+import { Allow } from '../auth/allow.js';
+import { PageArgs, pageComplexity } from '../common/connection.js';
+import type { GraphQLContext } from '../context.js';
+import { CustomerType } from '../customers/customer.types.js';
+import { MessageConnection, MessageType } from './message.types.js';
+
+@Resolver(() => MessageType)
+export class MessageResolver {
+  @Allow(Role.Operator)
+  @Query(() => MessageConnection, { description: 'Messages the channel refused until delivery gave up: they wait for a person to retry or discard them; oldest first', complexity: pageComplexity })
+  undeliverableMessages(@Args() args: PageArgs, @Ctx() ctx: GraphQLContext): Promise<MessageConnection> {
+    return ctx.services.undeliverable.list(args);
+  }
+
+  @Allow(Role.Operator)
+  @Mutation(() => MessageType, { description: 'Sends a refused message again in the next delivery round, with a fresh count of attempts (e.g. after the address was corrected); audited' })
+  retryMessage(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<MessageView> {
+    return ctx.services.undeliverable.retry(id, ctx.caller!.id);
+  }
+
+  @Allow(Role.Operator)
+  @Mutation(() => MessageType, { description: 'Gives a message not yet sent up for good, with a reason: it is never sent; audited' })
+  discardMessage(@Arg('id', () => ID) id: string, @Arg('reason') reason: string, @Ctx() ctx: GraphQLContext): Promise<MessageView> {
+    return ctx.services.undeliverable.discard(id, reason, ctx.caller!.id);
+  }
+
+  /** Batched with the page's other messages (the customer service's loader). */
+  @FieldResolver(() => CustomerType, { description: 'Whom it is to (or about, for a team)' })
+  customer(@Root() message: MessageView, @Ctx() ctx: GraphQLContext): Promise<Customer> {
+    return ctx.services.customers.get(message.customerId);
+  }
+}

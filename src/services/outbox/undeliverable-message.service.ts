@@ -1,0 +1,72 @@
+import { LockMode } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { isUuid } from '../../domain/ids.js';
+import { Customer, OutboxMessage } from '../../entities/index.js';
+import type { AuditService } from '../audit/audit.service.js';
+import { keysetPage } from '../common/keyset-page.js';
+import { mapPage, type Page, type PageArgs } from '../common/pagination.js';
+import { defaultDeliveryPolicy } from './delivery.service.js';
+import { messageView, type MessageView } from './message-history.service.js';
+import { OutboxException, OutboxExceptionCode } from './outbox.exception.js';
+
+/**
+ * The messages the channel refused so often that delivery gave up on them: they wait for a
+ * person, oldest first. Once the cause is mended (a wrong address corrected, the gateway
+ * back), the operator sends one again; or discards it, with a reason. Both audited.
+ */
+export class UndeliverableMessageService {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly audit: AuditService,
+    private readonly maxAttempts = defaultDeliveryPolicy.maxAttempts,
+  ) {}
+
+  async list(args: PageArgs): Promise<Page<MessageView>> {
+    const page = await keysetPage(
+      this.em,
+      OutboxMessage,
+      { tag: 'undeliverable', where: { sentAt: null, suppressedAt: null, attempts: { $gte: this.maxAttempts } }, key: { property: 'createdAt', direction: 'asc', time: true }, tiebreaker: { property: 'id', direction: 'asc' } },
+      args,
+    );
+    const customers = await this.em.find(Customer, { id: { $in: [...new Set(page.edges.map((e) => e.node.customer.id))] } }, { fields: ['name'] });
+    const names = new Map(customers.map((c) => [c.id, c.name]));
+    const now = new Date();
+    return mapPage(page, (m) => messageView(m, names.get(m.customer.id) ?? '', now));
+  }
+
+  /** Sends a refused message again in the next delivery round, with a fresh count of attempts. */
+  async retry(id: string, actor: string): Promise<MessageView> {
+    return this.settle(id, (message, em) => {
+      if (message.attempts === 0) throw new OutboxException(OutboxExceptionCode.NotRefused, `Message ${id} was never refused: it goes in the next delivery round`, { id });
+      this.audit.record(em, { actor, action: 'message.retry', entityType: 'outbox_message', entityId: id, before: { attempts: message.attempts, lastError: message.lastError ?? null }, after: { attempts: 0 } });
+      message.attempts = 0;
+      message.sendAfter = null;
+    });
+  }
+
+  /** Gives a message up for good (it is never sent), with the reason shown where it was suppressed. */
+  async discard(id: string, reason: string, actor: string): Promise<MessageView> {
+    const why = reason.trim();
+    if (!why) throw new OutboxException(OutboxExceptionCode.InvalidInput, 'Discarding a message needs a reason', { field: 'reason' });
+    return this.settle(id, (message, em) => {
+      message.suppressedAt = new Date();
+      message.suppressedReason = `discarded: ${why}`;
+      this.audit.record(em, { actor, action: 'message.discard', entityType: 'outbox_message', entityId: id, after: { reason: why } });
+    });
+  }
+
+  /** Changes a message not yet sent, suppressed or discarded, holding its row against a delivery round. */
+  private async settle(id: string, change: (message: OutboxMessage, em: EntityManager) => void): Promise<MessageView> {
+    if (!isUuid(id)) throw new OutboxException(OutboxExceptionCode.InvalidInput, `"${id}" is not a message ID`, { field: 'id' });
+    return this.em.transactional(async (em) => {
+      const message = await em.findOne(OutboxMessage, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      if (!message) throw new OutboxException(OutboxExceptionCode.NotFound, `No message ${id}`, { id });
+      if (message.sentAt || message.suppressedAt) {
+        throw new OutboxException(OutboxExceptionCode.Settled, `Message ${id} was ${message.sentAt ? 'sent' : 'suppressed'} already`, { id, suppressedReason: message.suppressedReason ?? null });
+      }
+      change(message, em);
+      const customer = await em.findOneOrFail(Customer, { id: message.customer.id }, { fields: ['name'] });
+      return messageView(message, customer.name, new Date());
+    });
+  }
+}

@@ -1,0 +1,112 @@
+import type { AddressInfo } from 'node:net';
+import { SMTPServer } from 'smtp-server';
+import { Role } from '../src/domain/auth/roles.js';
+import { AuditEntry, Customer, MessageChannel, MessagePurpose, OutboxMessage } from '../src/entities/index.js';
+import { SmtpSender } from '../src/services/outbox/channels/smtp-sender.js';
+import { defaultDeliveryPolicy, DeliveryService } from '../src/services/outbox/delivery.service.js';
+import { OutboxService } from '../src/services/outbox/outbox.service.js';
+import { DiscardMessageDocument, RetryMessageDocument, UndeliverableMessagesDocument, UpdateCustomerDocument } from './__generated__/graphql.js';
+import { startTestStack, type TestStack } from './support/stack.js';
+
+/**
+ * The operator's queue of messages delivery gave up on, through GraphQL, with delivery
+ * through the real SMTP channel to a local SMTP server that refuses "bounce" mailboxes.
+ */
+let stack: TestStack;
+let smtp: SMTPServer;
+let sender: SmtpSender;
+const received: string[] = [];
+
+beforeAll(async () => {
+  stack = await startTestStack({ worker: false });
+  smtp = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS'],
+    logger: false,
+    onRcptTo(address, _session, callback) {
+      callback(address.address.startsWith('bounce') ? new Error('mailbox unavailable') : undefined);
+    },
+    onData(stream, session, callback) {
+      stream.on('data', () => undefined);
+      stream.on('end', () => {
+        received.push(...session.envelope.rcptTo.map((r) => r.address));
+        callback();
+      });
+    },
+  });
+  await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
+  sender = new SmtpSender(`smtp://127.0.0.1:${(smtp.server.address() as AddressInfo).port}`, 'Retention <care@example.com>', 'team@example.com');
+});
+afterAll(async () => {
+  await sender?.close();
+  await new Promise<void>((resolve) => (smtp ? smtp.close(() => resolve()) : resolve()));
+  await stack?.stop();
+});
+
+const em = () => stack.orm.em.fork();
+let day = 0;
+/** A delivery round at noon UTC (outside the quiet hours) of the next day: later than every retry the last round scheduled. */
+const deliverLater = () => new DeliveryService(em(), sender).deliverDue(new Date(Date.UTC(2030, 0, 1 + day++, 12)));
+
+async function queued(email: string, key: string): Promise<{ customerId: string; messageId: string }> {
+  const e = em();
+  const customer = e.create(Customer, { name: 'Ada Lovelace', email, acquiredAt: '2025-01-01' });
+  await e.flush();
+  await e.transactional((tx) => new OutboxService().enqueue(tx, { idempotencyKey: key, customerId: customer.id, channel: MessageChannel.Email, purpose: MessagePurpose.Service, template: 'reminder-friendly', payload: { invoiceId: 'abcdef12' } }));
+  return { customerId: customer.id, messageId: (await em().findOneOrFail(OutboxMessage, { idempotencyKey: key })).id };
+}
+
+/** Refused by the channel until delivery gives up on it. */
+async function undeliverable(key: string): Promise<{ customerId: string; messageId: string }> {
+  const queuedMessage = await queued(`bounce.${key.replace(/\W/g, '')}@example.com`, key);
+  for (let round = 0; round < defaultDeliveryPolicy.maxAttempts; round++) await deliverLater();
+  return queuedMessage;
+}
+
+const queue = async () => {
+  const r = await stack.gql(UndeliverableMessagesDocument, { first: 50 }, Role.Operator);
+  expect(r.errors).toBeUndefined();
+  return r.data!.undeliverableMessages.edges.map((e) => e.node);
+};
+
+it('lists what delivery gave up on, and sends one again once its address is corrected', async () => {
+  const { customerId, messageId } = await undeliverable('reminder-a/1');
+  const listed = (await queue()).find((m) => m.id === messageId);
+  expect(listed).toMatchObject({ key: 'reminder-a/1', status: 'Undeliverable', attempts: defaultDeliveryPolicy.maxAttempts, lastError: expect.stringMatching(/mailbox unavailable/), customer: { id: customerId, name: 'Ada Lovelace' } });
+  expect((await stack.gql(UndeliverableMessagesDocument, { first: 50 }, Role.Viewer)).errors![0].extensions).toMatchObject({ code: 'FORBIDDEN' });
+  // Delivery leaves it alone from now on.
+  expect(await deliverLater()).toMatchObject({ sent: 0, failed: 0 });
+
+  expect((await stack.gql(UpdateCustomerDocument, { id: customerId, input: { email: 'ada.fixed@example.com' } }, Role.Operator)).errors).toBeUndefined();
+  const retried = await stack.gql(RetryMessageDocument, { id: messageId }, Role.Operator);
+  expect(retried.errors).toBeUndefined();
+  expect(retried.data!.retryMessage).toMatchObject({ status: 'Pending', attempts: 0, sendAfter: null });
+  expect((await queue()).map((m) => m.id)).not.toContain(messageId);
+  expect(await deliverLater()).toMatchObject({ sent: 1 });
+  expect(received).toContain('ada.fixed@example.com');
+  expect(await em().find(AuditEntry, { entityId: messageId })).toEqual([
+    expect.objectContaining({ action: 'message.retry', actor: expect.stringMatching(/^operator:/), before: { attempts: defaultDeliveryPolicy.maxAttempts, lastError: expect.stringMatching(/mailbox unavailable/) }, after: { attempts: 0 } }),
+  ]);
+
+  const again = await stack.gql(RetryMessageDocument, { id: messageId }, Role.Operator);
+  expect(again.errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'MESSAGE_SETTLED' });
+}, 60_000);
+
+it('discards one for good, with a reason', async () => {
+  const { messageId } = await undeliverable('reminder-b/1');
+  const noReason = await stack.gql(DiscardMessageDocument, { id: messageId, reason: ' ' }, Role.Operator);
+  expect(noReason.errors![0].extensions).toMatchObject({ code: 'VALIDATION', reason: 'MESSAGE_INVALID_INPUT', field: 'reason' });
+  const discarded = await stack.gql(DiscardMessageDocument, { id: messageId, reason: 'customer wrote back by post' }, Role.Operator);
+  expect(discarded.data!.discardMessage).toEqual({ id: messageId, status: 'Suppressed', suppressedReason: 'discarded: customer wrote back by post' });
+  expect((await queue()).map((m) => m.id)).not.toContain(messageId);
+  expect((await stack.gql(RetryMessageDocument, { id: messageId }, Role.Operator)).errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'MESSAGE_SETTLED' });
+  expect(await em().count(AuditEntry, { entityId: messageId, action: 'message.discard' })).toBe(1);
+}, 60_000);
+
+it('refuses to retry a message the channel never refused, an unknown one, and a malformed ID', async () => {
+  const { messageId } = await queued('grace@example.com', 'reminder-c/1');
+  expect((await stack.gql(RetryMessageDocument, { id: messageId }, Role.Operator)).errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'MESSAGE_NOT_REFUSED' });
+  expect((await stack.gql(RetryMessageDocument, { id: '00000000-0000-4000-8000-000000000000' }, Role.Operator)).errors![0].extensions).toMatchObject({ code: 'NOT_FOUND', reason: 'MESSAGE_NOT_FOUND' });
+  expect((await stack.gql(DiscardMessageDocument, { id: 'x', reason: 'r' }, Role.Operator)).errors![0].extensions).toMatchObject({ code: 'VALIDATION', field: 'id' });
+  expect((await stack.gql(RetryMessageDocument, { id: messageId }, Role.Marketer)).errors![0].extensions).toMatchObject({ code: 'FORBIDDEN' });
+});
