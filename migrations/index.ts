@@ -26,6 +26,7 @@ import { Migration20261202020000_complaint_reopened_at } from './Migration202612
 import { Migration20261202030000_fix_case_queue } from './Migration20261202030000_fix_case_queue.js';
 import { Migration20261202040000_customer_erased } from './Migration20261202040000_customer_erased.js';
 import { Migration20261202050000_fix_case_confirmed } from './Migration20261202050000_fix_case_confirmed.js';
+import { Migration20261202060000_campaign_scheduled } from './Migration20261202060000_campaign_scheduled.js';
 
 /** Every migration in order; listed explicitly so compiled and bundled builds find them without globbing. */
 export const migrationsList: MigrationObject[] = [
@@ -56,4 +57,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261202030000_fix_case_queue', class: Migration20261202030000_fix_case_queue },
   { name: 'Migration20261202040000_customer_erased', class: Migration20261202040000_customer_erased },
   { name: 'Migration20261202050000_fix_case_confirmed', class: Migration20261202050000_fix_case_confirmed },
+  { name: 'Migration20261202060000_campaign_scheduled', class: Migration20261202060000_campaign_scheduled },
 ];

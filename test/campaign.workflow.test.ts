@@ -183,6 +183,34 @@ it('pauses, resumes and cancels', async () => {
   expect(first.pageInfo.hasNextPage).toBe(true);
 }, 120_000);
 
+it('launches for later: scheduled until its time, then enrols; cancelled before it, enrols nobody', async () => {
+  const launch = (id: string, at: number) => stack.gql(LaunchCampaignDocument, { id, at: new Date(at).toISOString() }, Role.Marketer);
+  // (Welcome checks: the exactly-once checks below count the appreciation runs of their own segments.)
+  const later = await create('Welcome on Monday', 'WelcomeCheck', ['Premium']);
+  expect((await launch(later.id, Date.now() - 60_000)).errors![0].extensions).toMatchObject({ code: 'VALIDATION', field: 'at' });
+  expect((await launch(later.id, Date.now() + 400 * 86_400_000)).errors![0].extensions).toMatchObject({ code: 'VALIDATION', field: 'at' });
+  const at = Date.now() + 4_000;
+  const scheduled = await launch(later.id, at);
+  expect(scheduled.errors).toBeUndefined();
+  expect(scheduled.data!.launchCampaign).toMatchObject({ status: 'Scheduled', scheduledFor: new Date(at).toISOString(), launchedAt: null });
+  expect((await eventually(() => campaign(later.id), (c) => c.progress?.status === 'Scheduled')).progress).toMatchObject({ enrolled: 0 });
+  // Nothing to pause yet, and its start does not move.
+  expect((await stack.gql(PauseCampaignDocument, { id: later.id }, Role.Marketer)).errors![0].extensions).toMatchObject({ code: 'CONFLICT' });
+  expect((await launch(later.id, Date.now() + 3_600_000)).errors![0].extensions).toMatchObject({ code: 'CONFLICT' });
+  const done = await eventually(() => campaign(later.id), (c) => c.status === 'Completed');
+  expect(new Date(done.launchedAt!).getTime()).toBeGreaterThanOrEqual(at);
+  expect(done.progress!.enrolled).toBeGreaterThan(0);
+
+  const never = await create('Welcome next year', 'WelcomeCheck', ['Premium']);
+  expect((await launch(never.id, Date.now() + 3_600_000)).data!.launchCampaign.status).toBe('Scheduled');
+  await eventually(() => campaign(never.id), (c) => c.progress?.status === 'Scheduled');
+  expect((await stack.gql(CancelCampaignDocument, { id: never.id }, Role.Marketer)).errors).toBeUndefined();
+  const cancelled = await eventually(() => campaign(never.id), (c) => c.status === 'Cancelled');
+  expect(cancelled).toMatchObject({ launchedAt: null, finishedAt: expect.any(String), progress: { status: 'Cancelled', enrolled: 0 } });
+  expect(await rows(sql<{ n: number }>`select count(*)::int as n from campaign_member where campaign_id = ${never.id}::uuid`)).toEqual([{ n: 0 }]);
+  await recordHistory(campaignWorkflowId(never.id), 'campaign-scheduled-cancelled');
+}, 120_000);
+
 it('counts on a retried enrolment page the runs its timed-out first attempt started, and starts none twice', async () => {
   const draft = await create('Welcome premium', 'WelcomeCheck', ['Premium']);
   const services = (await stack.api.contextFor(`Bearer ${testKeys[Role.Operator]}`)).services;

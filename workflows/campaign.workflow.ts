@@ -7,6 +7,8 @@ export interface CampaignInput {
   policy: CampaignPolicy;
   /** Carried over by continue-as-new. */
   progress?: CampaignProgress;
+  /** Launched for later: enrolment starts then (ISO time). */
+  startAt?: string;
 }
 
 export const pauseCampaignSignal = defineSignal('pause');
@@ -15,11 +17,11 @@ export const cancelCampaignSignal = defineSignal('cancel');
 export const campaignProgressQuery = defineQuery<CampaignProgress>('progress');
 
 /**
- * Enrols a campaign's segment page by page at the policy's rate, until the segment is
+ * Waits for its start time if launched for later, then enrols a campaign's segment page by page at the policy's rate, until the segment is
  * done or a person cancels; pausing holds it between pages. Each page is idempotent, so
  * a restart (or a second launch, which joins this run) enrols nobody twice.
  */
-export async function campaign({ campaignId, policy, progress: carried }: CampaignInput): Promise<CampaignProgress> {
+export async function campaign({ campaignId, policy, progress: carried, startAt }: CampaignInput): Promise<CampaignProgress> {
   const retry = { initialInterval: '1 second', maximumInterval: '1 minute' };
   const { enrolCampaignPage } = proxyActivities<CampaignActivities>({
     startToCloseTimeout: policy.pageTimeoutSeconds * 1000,
@@ -47,11 +49,22 @@ export async function campaign({ campaignId, policy, progress: carried }: Campai
   setHandler(
     cancelCampaignSignal,
     () => {
-      if (progress.status === 'running' || progress.status === 'paused') progress.status = 'cancelled';
+      if (progress.status === 'scheduled' || progress.status === 'running' || progress.status === 'paused') progress.status = 'cancelled';
     },
-    { description: 'Enrols nobody more; the runs already started go on' },
+    { description: 'Enrols nobody more; the runs already started go on (before a scheduled start: nobody at all)' },
   );
-  if (!carried) await recordCampaignStatus({ campaignId, status: 'running' });
+  if (!carried) {
+    // A launch for later waits for its time; cancelled before it, it enrols nobody.
+    const wait = startAt ? Date.parse(startAt) - Date.now() : 0;
+    if (wait > 0) {
+      progress.status = 'scheduled';
+      await recordCampaignStatus({ campaignId, status: 'scheduled' });
+      setCurrentDetails(`Scheduled: enrolment starts at ${startAt}`);
+      await condition(() => progress.status === 'cancelled', wait);
+      if (progress.status === 'scheduled') progress.status = 'running';
+    }
+    if (progress.status === 'running') await recordCampaignStatus({ campaignId, status: 'running' });
+  }
 
   let pagesThisExecution = 0;
   for (;;) {

@@ -5,6 +5,8 @@ import { randomUUID } from 'node:crypto';
 
 export enum CampaignStatus {
   Draft = 'draft',
+  /** Launched for later: enrolment starts at `scheduledFor`. */
+  Scheduled = 'scheduled',
   Running = 'running',
   Paused = 'paused',
   Completed = 'completed',
@@ -45,6 +47,11 @@ export class Campaign {
   @Property({ type: 'timestamptz' })
   createdAt: Date = new Date();
 
+  /** When enrolment starts, for a campaign launched for later. */
+  @Property({ type: 'timestamptz', nullable: true })
+  scheduledFor?: Date | null;
+
+  /** When enrolment began. */
   @Property({ type: 'timestamptz', nullable: true })
   launchedAt?: Date | null;
 

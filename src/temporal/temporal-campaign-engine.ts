@@ -15,19 +15,19 @@ export class TemporalCampaignEngine implements CampaignEngine {
     private readonly callTimeoutMs = 5_000,
   ) {}
 
-  start({ id: campaignId, name, playbook }: { id: string; name: string; playbook: string }, policy: CampaignPolicy): Promise<{ workflowId: string }> {
+  start({ id: campaignId, name, playbook }: { id: string; name: string; playbook: string }, policy: CampaignPolicy, startAt?: Date | null): Promise<{ workflowId: string }> {
     return this.reachable(async () => {
       const workflowId = campaignWorkflowId(campaignId);
       try {
         await this.client.workflow.start('campaign', {
           workflowId,
           taskQueue: this.taskQueue,
-          args: [{ campaignId, policy }],
+          args: [startAt ? { campaignId, policy, startAt: startAt.toISOString() } : { campaignId, policy }],
           workflowIdConflictPolicy: 'USE_EXISTING',
           workflowIdReusePolicy: 'REJECT_DUPLICATE',
           // The marketer's campaign name and the playbook: no customer data.
           staticSummary: `Campaign "${name}": ${playbook} for a segment`,
-          staticDetails: `Enrols the segment into ${playbook} runs (search CampaignId = "${campaignId}"), ${policy.pageSize} customers every ${Math.round(policy.pageIntervalMs / 1000)} s, keeping a random holdout; signals pause, resume, cancel (policy v${policy.version}).`,
+          staticDetails: `${startAt ? `From ${startAt.toISOString()}, enrols` : 'Enrols'} the segment into ${playbook} runs (search CampaignId = "${campaignId}"), ${policy.pageSize} customers every ${Math.round(policy.pageIntervalMs / 1000)} s, keeping a random holdout; signals pause, resume, cancel${startAt ? ' (before the start: enrols nobody)' : ''} (policy v${policy.version}).`,
         });
       } catch (error) {
         if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;

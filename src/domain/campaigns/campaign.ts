@@ -73,7 +73,10 @@ export enum CampaignMetric {
   ComplainedAgain = 'complained-again',
 }
 
-export type CampaignRunStatus = 'running' | 'paused' | 'cancelled' | 'completed';
+export type CampaignRunStatus = 'scheduled' | 'running' | 'paused' | 'cancelled' | 'completed';
+
+/** How far ahead a campaign may be launched. */
+export const MAX_SCHEDULE_AHEAD_DAYS = 365;
 
 export interface CampaignProgress {
   campaignId: string;

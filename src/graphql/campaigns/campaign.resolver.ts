@@ -1,6 +1,7 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import { Arg, Args, Ctx, FieldResolver, ID, Info, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { mapPage } from '../../services/common/pagination.js';
+import { MAX_SCHEDULE_AHEAD_DAYS } from '../../domain/campaigns/campaign.js';
 import { Role } from '../../domain/auth/roles.js';
 import { Allow } from '../auth/allow.js';
 import { NestedPageArgs, PageArgs, pageComplexity } from '../common/connection.js';
@@ -46,9 +47,15 @@ export class CampaignResolver {
   }
 
   @Allow(Role.Marketer)
-  @Mutation(() => CampaignType, { description: 'Starts enrolment; launching again joins the run already going (each customer once)' })
-  async launchCampaign(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<CampaignType> {
-    return CampaignType.from(await ctx.services.campaigns.launch(id, ctx.caller!.id));
+  @Mutation(() => CampaignType, {
+    description: 'Starts enrolment now, or at `at` (Scheduled until then; a cancel before it enrols nobody); launching again without `at` joins the run already going (each customer once)',
+  })
+  async launchCampaign(
+    @Arg('id', () => ID) id: string,
+    @Arg('at', () => Date, { nullable: true, description: `Start enrolling then (in the future, at most ${MAX_SCHEDULE_AHEAD_DAYS} days ahead) instead of now` }) at: Date | null,
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<CampaignType> {
+    return CampaignType.from(await ctx.services.campaigns.launch(id, ctx.caller!.id, at));
   }
 
   @Allow(Role.Marketer)

@@ -51,7 +51,7 @@ export class UpdateCampaignInput {
 
 @ObjectType('CampaignProgress', { simpleResolvers: true })
 export class CampaignProgressType {
-  @Field(() => CampaignStatus, { description: 'Running, Paused, Cancelled or Completed' })
+  @Field(() => CampaignStatus, { description: 'Scheduled, Running, Paused, Cancelled or Completed' })
   status!: string;
 
   @Field(() => Int)
@@ -189,7 +189,10 @@ export class CampaignType {
   @Field()
   createdAt!: Date;
 
-  @Field(() => Date, { nullable: true })
+  @Field(() => Date, { nullable: true, description: 'When enrolment starts, for a campaign launched for later' })
+  scheduledFor!: Date | null;
+
+  @Field(() => Date, { nullable: true, description: 'When enrolment began' })
   launchedAt!: Date | null;
 
   @Field(() => Date, { nullable: true })
@@ -207,6 +210,7 @@ export class CampaignType {
       holdoutPercent: campaign.holdoutPercent,
       createdBy: campaign.createdBy,
       createdAt: campaign.createdAt,
+      scheduledFor: campaign.scheduledFor ?? null,
       launchedAt: campaign.launchedAt ?? null,
       finishedAt: campaign.finishedAt ?? null,
       progress,

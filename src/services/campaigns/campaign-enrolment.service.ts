@@ -107,11 +107,11 @@ export class CampaignEnrolmentService {
     return persistentIssues(complaints, new Date(), this.issuePolicy).topics.map((t) => t.topic);
   }
 
-  /** The campaign's status as its run moves; launch and finish times are kept from the first time they were set. */
+  /** The campaign's status as its run moves; launch (enrolment begun) and finish times are kept from the first time they were set. */
   async recordStatus(campaignId: string, status: CampaignRunStatus): Promise<void> {
     await sql`
       update campaign set status = ${status}::campaign_status,
-             launched_at = coalesce(launched_at, now()),
+             launched_at = case when ${status} in ('scheduled', 'cancelled') then launched_at else coalesce(launched_at, now()) end,
              finished_at = case when ${status} in ('completed', 'cancelled') then coalesce(finished_at, now()) end
        where id = ${campaignId}::uuid`.execute(this.em.getKysely());
   }

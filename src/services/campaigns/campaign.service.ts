@@ -2,7 +2,8 @@ import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql } from 'kysely';
 import { compareRates, type RateComparison } from '../../domain/campaigns/rate-comparison.js';
-import { CampaignMetric, campaignPlaybook, campaignPlaybooks, defaultHoldoutPercent, MAX_HOLDOUT_PERCENT, type CampaignPolicy, type CampaignProgress } from '../../domain/campaigns/campaign.js';
+import { CampaignMetric, campaignPlaybook, campaignPlaybooks, defaultHoldoutPercent, MAX_HOLDOUT_PERCENT, MAX_SCHEDULE_AHEAD_DAYS, type CampaignPolicy, type CampaignProgress } from '../../domain/campaigns/campaign.js';
+import { days } from '../../domain/policies/duration.js';
 import { isUuid } from '../../domain/ids.js';
 import { ScoreKind } from '../../domain/scoring/score-kind.js';
 import { Campaign, CampaignMember, CampaignStatus, type CampaignGroup, type PlaybookRun } from '../../entities/index.js';
@@ -133,13 +134,19 @@ export class CampaignService {
     return { customers: counts.customers, treated: counts.customers - counts.holdout, holdout: counts.holdout, messages: counts.runs_reached * messagesPerRun, sample };
   }
 
-  /** Starts enrolment; launching again joins the run already going. */
-  async launch(id: string, actor: string): Promise<CampaignView> {
+  /**
+   * Starts enrolment now, or at `at` (launched for later: "scheduled" until then, and a
+   * cancel before it enrols nobody); launching again without a time joins the run already
+   * going or waiting.
+   */
+  async launch(id: string, actor: string, at?: Date | null): Promise<CampaignView> {
+    if (at) assertStartTime(at);
     const campaign = await this.get(id);
     if (campaign.status === CampaignStatus.Completed || campaign.status === CampaignStatus.Cancelled) {
       throw new CampaignException(CampaignExceptionCode.WrongState, `Campaign ${id} has ${campaign.status}`, { id, status: campaign.status });
     }
     if (campaign.status !== CampaignStatus.Draft) {
+      if (at) throw new CampaignException(CampaignExceptionCode.WrongState, `Campaign ${id} was launched already (${campaign.status}): its start cannot move`, { id, status: campaign.status });
       await this.engine.start(campaign, this.policy);
       return this.view(id);
     }
@@ -147,11 +154,12 @@ export class CampaignService {
     // comes before the launch or is refused after it, never in between.
     await this.em.transactional(async (em) => {
       const locked = await lockedCampaign(em, id);
-      await this.engine.start(locked, this.policy);
+      await this.engine.start(locked, this.policy, at);
       // The run records its status as it moves; this shows the launch at once (a second launch finds it running).
       if (locked.status === CampaignStatus.Draft) {
-        em.assign(locked, { status: CampaignStatus.Running, launchedAt: new Date() });
-        this.audit.record(em, { actor, action: 'campaign.launch', entityType: 'campaign', entityId: id, before: { status: CampaignStatus.Draft }, after: { status: CampaignStatus.Running } });
+        const after = at ? { status: CampaignStatus.Scheduled, scheduledFor: at } : { status: CampaignStatus.Running, launchedAt: new Date() };
+        em.assign(locked, after);
+        this.audit.record(em, { actor, action: 'campaign.launch', entityType: 'campaign', entityId: id, before: { status: CampaignStatus.Draft }, after: { status: after.status, scheduledFor: at?.toISOString() ?? null } });
       }
     });
     await this.em.refresh(campaign);
@@ -261,7 +269,7 @@ export class CampaignService {
   private async steer(id: string, actor: string, action: 'pause' | 'resume' | 'cancel', signal: (engine: CampaignEngine) => Promise<boolean>): Promise<CampaignView> {
     const campaign = await this.get(id);
     const progress = await this.progressOf(campaign);
-    const allowed = { pause: ['running'], resume: ['paused'], cancel: ['running', 'paused'] }[action];
+    const allowed = { pause: ['running'], resume: ['paused'], cancel: ['scheduled', 'running', 'paused'] }[action];
     if (!progress || !allowed.includes(progress.status) || !(await signal(this.engine))) {
       throw new CampaignException(CampaignExceptionCode.WrongState, `Campaign ${id} cannot ${action} while ${progress?.status ?? campaign.status}`, { id, status: progress?.status ?? campaign.status });
     }
@@ -294,6 +302,13 @@ async function lockedCampaign(em: EntityManager, id: string): Promise<Campaign> 
   const campaign = isUuid(id) ? await em.findOne(Campaign, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE }) : null;
   if (!campaign) throw new CampaignException(CampaignExceptionCode.NotFound, `No campaign ${id}`, { id });
   return campaign;
+}
+
+/** A later start is in the future, and not too far in it. */
+function assertStartTime(at: Date): void {
+  const invalid = (message: string) => new CampaignException(CampaignExceptionCode.InvalidInput, message, { field: 'at' });
+  if (Number.isNaN(at.getTime()) || at.getTime() <= Date.now()) throw invalid('A campaign launched for later starts in the future; leave `at` out to start now');
+  if (at.getTime() > Date.now() + days(MAX_SCHEDULE_AHEAD_DAYS)) throw invalid(`A campaign can be launched at most ${MAX_SCHEDULE_AHEAD_DAYS} days ahead`);
 }
 
 /** What a marketer sets on a draft; without a holdout, the playbook's default. */
