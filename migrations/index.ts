@@ -27,6 +27,7 @@ import { Migration20261202030000_fix_case_queue } from './Migration2026120203000
 import { Migration20261202040000_customer_erased } from './Migration20261202040000_customer_erased.js';
 import { Migration20261202050000_fix_case_confirmed } from './Migration20261202050000_fix_case_confirmed.js';
 import { Migration20261202060000_campaign_scheduled } from './Migration20261202060000_campaign_scheduled.js';
+import { Migration20261202070000_customer_offboarded_at } from './Migration20261202070000_customer_offboarded_at.js';
 
 /** Every migration in order; listed explicitly so compiled and bundled builds find them without globbing. */
 export const migrationsList: MigrationObject[] = [
@@ -58,4 +59,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261202040000_customer_erased', class: Migration20261202040000_customer_erased },
   { name: 'Migration20261202050000_fix_case_confirmed', class: Migration20261202050000_fix_case_confirmed },
   { name: 'Migration20261202060000_campaign_scheduled', class: Migration20261202060000_campaign_scheduled },
+  { name: 'Migration20261202070000_customer_offboarded_at', class: Migration20261202070000_customer_offboarded_at },
 ];

@@ -71,7 +71,8 @@ it('proposes a cheaper tier first, and offboards a still loss-making account onl
 
   const done = await eventually(() => review(customerId), (s) => s?.step === 'done');
   expect(done).toMatchObject({ outcome: 'offboarded', status: 'Completed' });
-  expect(await stack.orm.em.fork().findOneOrFail(Customer, { id: customerId })).toMatchObject({ status: CustomerStatus.Offboarded });
+  // When they left starts the retention period after which their personal data is erased.
+  expect(await stack.orm.em.fork().findOneOrFail(Customer, { id: customerId })).toMatchObject({ status: CustomerStatus.Offboarded, offboardedAt: expect.any(Date) });
   const exported = await stack.orm.em.fork().findOneOrFail(CustomerExport, { workflowId });
   expect((exported.document as { orders: unknown[] }).orders).toHaveLength(4);
   expect(await outboxSteps(workflowId)).toEqual(['data-export', 'final-invoice', 'notice', 'proposal', 'proposal-confirmed', 'switch-help']);

@@ -1,4 +1,6 @@
+import { sql } from 'kysely';
 import { Role } from '../src/domain/auth/roles.js';
+import { dataRetentionPolicy } from '../src/domain/customers/data-retention.js';
 import { welcomeCheckWorkflowId } from '../src/domain/playbooks/welcome-check.js';
 import { AuditEntry, Complaint, ComplaintSeverity, Customer, CustomerExport, Invoice, MessageChannel, MessagePurpose, Order, OutboxMessage, PlaybookRun, PlaybookRunStatus } from '../src/entities/index.js';
 import { createServices } from '../src/services/index.js';
@@ -7,6 +9,8 @@ import type { MessageSender, RenderedMessage } from '../src/services/outbox/mess
 import { TemporalCampaignEngine } from '../src/temporal/temporal-campaign-engine.js';
 import { TemporalPlaybookEngine } from '../src/temporal/temporal-playbook-engine.js';
 import { TemporalScoringEngine } from '../src/temporal/temporal-scoring-engine.js';
+import { dataRetentionScheduleId } from '../src/temporal/schedules.js';
+import type { eraseExpiredCustomerData } from '../workflows/index.js';
 import {
   CancelPlaybookRunDocument,
   EraseCustomerDocument,
@@ -14,6 +18,7 @@ import {
   RecordComplaintDocument,
   RecordPaymentDocument,
   StartFairReminderDocument,
+  StartFixIssueDocument,
   StartWelcomeCheckDocument,
   UpdateCustomerDocument,
 } from './__generated__/graphql.js';
@@ -187,3 +192,38 @@ it('reports NOT_FOUND for an unknown customer and VALIDATION for a malformed ID'
   const malformed = await stack.gql(EraseCustomerDocument, { id: 'ada', reason: 'Request' }, Role.Admin);
   expect(malformed.errors![0].extensions).toMatchObject({ code: 'VALIDATION', reason: 'CUSTOMER_INVALID_ID' });
 });
+
+it('erases, nightly, the customers who left more than the retention period ago, and only them', async () => {
+  const e = em();
+  const tag = Math.random().toString(36).slice(2, 8);
+  const [longGone, recentlyGone, stillHere, busy] = ['long', 'recent', 'here', 'busy'].map((name) => e.create(Customer, { name: `Customer ${name}`, email: `${name}.${tag}@example.com`, acquiredAt: '2020-01-01' }));
+  await e.flush();
+  const db = stack.orm.em.fork().getKysely();
+  const offboardedAt = async (c: Customer) => (await sql<{ at: string | null }>`select offboarded_at::text as at from customer where id = ${c.id}::uuid`.execute(db)).rows[0].at;
+  // When they left is kept by the database, whoever sets the status (here: as an import would).
+  await sql`update customer set status = 'offboarded' where id in (${longGone.id}::uuid, ${recentlyGone.id}::uuid, ${busy.id}::uuid)`.execute(db);
+  expect(await offboardedAt(recentlyGone)).toEqual(expect.any(String));
+  expect(await offboardedAt(stillHere)).toBeNull();
+  await sql`update customer set status = 'active' where id = ${recentlyGone.id}::uuid`.execute(db);
+  expect(await offboardedAt(recentlyGone)).toBeNull();
+  await sql`update customer set status = 'offboarded' where id = ${recentlyGone.id}::uuid`.execute(db);
+  // Two of them left three and a half years ago; for one of those a fix (owed after leaving) still runs.
+  await sql`update customer set offboarded_at = now() - interval '1300 days' where id in (${longGone.id}::uuid, ${busy.id}::uuid)`.execute(db);
+  expect((await stack.gql(StartFixIssueDocument, { customerId: busy.id, topic: 'billing-error' }, Role.Operator)).errors).toBeUndefined();
+  await eventually(() => runStatus(`fix-issue/${busy.id}/billing-error`), (s) => s === PlaybookRunStatus.Running, 20_000);
+
+  const totals = await stack.temporal.client.workflow.execute<typeof eraseExpiredCustomerData>('eraseExpiredCustomerData', {
+    workflowId: `data-retention/test-${tag}`,
+    taskQueue: stack.config.temporal.taskQueue,
+    args: [{ policy: dataRetentionPolicy }],
+  });
+  expect(totals).toEqual({ erased: 1, skipped: 1 });
+  const status = async (c: Customer) => (await em().findOneOrFail(Customer, c.id)).status;
+  expect([await status(longGone), await status(busy), await status(recentlyGone), await status(stillHere)]).toEqual(['erased', 'offboarded', 'offboarded', 'active']);
+  expect((await em().findOneOrFail(Customer, longGone.id)).name).toBe('Erased customer');
+  expect(await em().findOne(AuditEntry, { entityId: longGone.id, action: 'customer.erase' })).toMatchObject({ actor: 'retention:v1', after: { reason: expect.stringMatching(/^retention period: offboarded more than 1095 days ago/) } });
+
+  // The worker keeps the nightly schedule.
+  const schedule = await stack.temporal.client.schedule.getHandle(dataRetentionScheduleId(stack.config.temporal.taskQueue)).describe();
+  expect(schedule.action).toMatchObject({ type: 'startWorkflow', workflowType: 'eraseExpiredCustomerData', taskQueue: stack.config.temporal.taskQueue });
+}, 60_000);

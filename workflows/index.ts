@@ -8,3 +8,4 @@ export { fixIssue } from './fix-issue.workflow.js';
 export { accountReview } from './account-review.workflow.js';
 export { appreciation } from './appreciation.workflow.js';
 export { campaign } from './campaign.workflow.js';
+export { eraseExpiredCustomerData } from './data-retention.workflow.js';

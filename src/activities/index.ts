@@ -4,6 +4,7 @@ import { createPlaybookTriggerActivities } from './playbook-triggers.activities.
 import { createAccountReviewActivities } from './account-review.activities.js';
 import { createAppreciationActivities } from './appreciation.activities.js';
 import { createCampaignActivities } from './campaign.activities.js';
+import { createDataRetentionActivities } from './data-retention.activities.js';
 import { createFairReminderActivities } from './fair-reminder.activities.js';
 import { createFixIssueActivities } from './fix-issue.activities.js';
 import { createPlaybookRunActivities } from './playbook-run.activities.js';
@@ -11,7 +12,7 @@ import { createScoringActivities } from './scoring.activities.js';
 
 /** Every activity the worker registers. */
 export function createActivities(orm: Orm, engines: Engines) {
-  return { ...createPlaybookRunActivities(orm), ...createScoringActivities(orm, engines), ...createFairReminderActivities(orm), ...createFixIssueActivities(orm), ...createAccountReviewActivities(orm), ...createAppreciationActivities(orm), ...createPlaybookTriggerActivities(orm, engines), ...createCampaignActivities(orm, engines) };
+  return { ...createPlaybookRunActivities(orm), ...createScoringActivities(orm, engines), ...createFairReminderActivities(orm), ...createFixIssueActivities(orm), ...createAccountReviewActivities(orm), ...createAppreciationActivities(orm), ...createPlaybookTriggerActivities(orm, engines), ...createCampaignActivities(orm, engines), ...createDataRetentionActivities(orm) };
 }
 
 export type Activities = ReturnType<typeof createActivities>;

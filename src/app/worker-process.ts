@@ -5,7 +5,8 @@ import { defaultScoreHistoryPolicy } from '../domain/scoring/score-history.js';
 import { defaultRescorePolicy } from '../domain/scoring/scoring-policy.js';
 import { connectTemporal } from '../temporal/client.js';
 import { triggerPolicy } from '../domain/playbooks/triggers.js';
-import { ensurePlaybookTriggersSchedule, ensureRescoreSchedule, ensureScoreHistorySchedule } from '../temporal/schedules.js';
+import { dataRetentionPolicy } from '../domain/customers/data-retention.js';
+import { ensureDataRetentionSchedule, ensurePlaybookTriggersSchedule, ensureRescoreSchedule, ensureScoreHistorySchedule } from '../temporal/schedules.js';
 import { createWorker, installTemporalRuntime } from '../temporal/worker.js';
 import { createSender, startDeliveryLoop } from './delivery-loop.js';
 
@@ -26,6 +27,11 @@ export async function startWorkerProcess(config: AppConfig, logger: Logger, opts
   if (config.scoreHistorySchedule) {
     const scheduleId = await ensureScoreHistorySchedule(temporal.client, taskQueue, config.scoreHistorySchedule, defaultScoreHistoryPolicy);
     logger.info({ scheduleId, cron: config.scoreHistorySchedule }, 'score history schedule in place');
+  }
+  if (config.dataRetention.schedule) {
+    const policy = { ...dataRetentionPolicy, eraseOffboardedAfterDays: config.dataRetention.eraseOffboardedAfterDays };
+    const scheduleId = await ensureDataRetentionSchedule(temporal.client, taskQueue, config.dataRetention.schedule, policy);
+    logger.info({ scheduleId, cron: config.dataRetention.schedule, eraseOffboardedAfterDays: policy.eraseOffboardedAfterDays }, 'data retention schedule in place');
   }
   if (config.triggersSchedule) {
     const scheduleId = await ensurePlaybookTriggersSchedule(temporal.client, taskQueue, config.triggersSchedule, triggerPolicy);

@@ -1,3 +1,5 @@
+import { dataRetentionPolicy } from '../domain/customers/data-retention.js';
+
 /** Runtime configuration, read once from the environment. */
 export interface AppConfig {
   env: 'development' | 'production' | 'test';
@@ -26,6 +28,8 @@ export interface AppConfig {
   scoreHistorySchedule: string | null;
   /** Cron expression (UTC) of the playbook trigger sweep; null: none. */
   triggersSchedule: string | null;
+  /** The retention sweep: its cron expression (UTC; null: none), and the days after offboarding until a customer's personal data is erased. */
+  dataRetention: { schedule: string | null; eraseOffboardedAfterDays: number };
   logLevel: string;
   /** Raw `role:key` pairs; parsed and checked by the auth module. */
   apiKeys: string;
@@ -88,6 +92,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     rescoreSchedule: env.RESCORE_SCHEDULE === 'off' ? null : env.RESCORE_SCHEDULE || '0 2 * * *',
     scoreHistorySchedule: env.SCORE_HISTORY_SCHEDULE === 'off' ? null : env.SCORE_HISTORY_SCHEDULE || '0 4 * * *',
     triggersSchedule: env.PLAYBOOK_TRIGGERS_SCHEDULE === 'off' ? null : env.PLAYBOOK_TRIGGERS_SCHEDULE || '0 6 * * *',
+    dataRetention: {
+      schedule: env.DATA_RETENTION_SCHEDULE === 'off' ? null : env.DATA_RETENTION_SCHEDULE || '0 5 * * *',
+      eraseOffboardedAfterDays: int(env, 'ERASE_OFFBOARDED_AFTER_DAYS', dataRetentionPolicy.eraseOffboardedAfterDays),
+    },
     logLevel: env.LOG_LEVEL || (nodeEnv === 'test' ? 'warn' : 'info'),
     apiKeys: env.API_KEYS || '',
   };

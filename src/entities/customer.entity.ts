@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { OptionalProps, type Rel } from '@mikro-orm/core';
-import { Entity, Enum, Index, ManyToOne, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
+import { Entity, Enum, Index, ManyToOne, PrimaryKey, Property, Trigger } from '@mikro-orm/decorators/legacy';
 import { randomUUID } from 'node:crypto';
 import { money } from './money.js';
 
@@ -31,8 +31,21 @@ export enum CustomerStatus {
   name: 'customer_search_trgm_index',
   expression: `create index "customer_search_trgm_index" on "customer" using gin ((lower("name") || ' ' || lower("email")) gin_trgm_ops)`,
 })
+// When the customer left, whoever sets the status (the account review, an import), for the retention sweep.
+@Trigger({
+  name: 'customer_offboarded_at',
+  timing: 'before',
+  events: ['insert', 'update'],
+  expression: `create trigger customer_offboarded_at before insert or update of status on customer for each row execute function customer_offboarded_at()`,
+})
+// The retention sweep finds customers who left long enough ago.
+@Index({
+  properties: ['offboardedAt'],
+  name: 'customer_offboarded_at_index',
+  expression: `create index "customer_offboarded_at_index" on "customer" ("offboarded_at") where "status" = 'offboarded'`,
+})
 export class Customer {
-  [OptionalProps]?: 'serviceTier' | 'status' | 'marketingConsent' | 'timeZone' | 'revenueMinor' | 'createdAt' | 'updatedAt';
+  [OptionalProps]?: 'serviceTier' | 'status' | 'marketingConsent' | 'timeZone' | 'revenueMinor' | 'offboardedAt' | 'createdAt' | 'updatedAt';
 
   @PrimaryKey({ type: 'uuid' })
   id: string = randomUUID();
@@ -88,6 +101,10 @@ export class Customer {
 
   @Property({ type: 'text', nullable: true })
   rfmSegment?: string | null;
+
+  /** When the customer left (status offboarded), kept by a database trigger (migration 20261202070000); never set by the application. */
+  @Property({ type: 'timestamptz', nullable: true })
+  offboardedAt?: Date | null;
 
   @Property({ type: 'timestamptz' })
   createdAt: Date = new Date();

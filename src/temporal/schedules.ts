@@ -1,12 +1,14 @@
 import { ScheduleAlreadyRunning, type Client, type ScheduleOptionsStartWorkflowAction, type Workflow } from '@temporalio/client';
+import type { DataRetentionPolicy } from '../domain/customers/data-retention.js';
 import type { TriggerPolicy } from '../domain/playbooks/triggers.js';
 import type { ScoreHistoryPolicy } from '../domain/scoring/score-history.js';
 import type { RescorePolicy } from '../domain/scoring/scoring-policy.js';
 
-/** The schedules the worker keeps (one per task queue): the nightly rescore, the score history's thinning, then the playbook trigger sweep. */
+/** The schedules the worker keeps (one per task queue): the nightly rescore, the score history's thinning, the retention sweep, then the playbook trigger sweep. */
 export const rescoreScheduleId = (taskQueue: string) => `rescore-nightly/${taskQueue}`;
 export const scoreHistoryScheduleId = (taskQueue: string) => `score-history/${taskQueue}`;
 export const playbookTriggersScheduleId = (taskQueue: string) => `playbook-triggers/${taskQueue}`;
+export const dataRetentionScheduleId = (taskQueue: string) => `data-retention/${taskQueue}`;
 
 export function ensureRescoreSchedule(client: Client, taskQueue: string, cron: string, policy: RescorePolicy): Promise<string> {
   return ensureSchedule(client, rescoreScheduleId(taskQueue), cron, {
@@ -38,6 +40,17 @@ export function ensurePlaybookTriggersSchedule(client: Client, taskQueue: string
     taskQueue,
     args: [{ policy }],
     staticSummary: 'Starts the playbooks whose triggers fired: fair reminders for overdue invoices, fixes for persistent issues, reviews of loss-making accounts, thank-yous for silent loyal customers',
+  });
+}
+
+export function ensureDataRetentionSchedule(client: Client, taskQueue: string, cron: string, policy: DataRetentionPolicy): Promise<string> {
+  return ensureSchedule(client, dataRetentionScheduleId(taskQueue), cron, {
+    type: 'startWorkflow',
+    workflowType: 'eraseExpiredCustomerData',
+    workflowId: 'data-retention',
+    taskQueue,
+    args: [{ policy }],
+    staticSummary: `Erases the personal data of customers who left more than ${policy.eraseOffboardedAfterDays} days ago`,
   });
 }
 

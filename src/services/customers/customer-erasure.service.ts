@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { retentionReason, type DataRetentionPolicy } from '../../domain/customers/data-retention.js';
 import { CustomerStatus, type Customer } from '../../entities/index.js';
 import type { AuditService } from '../audit/audit.service.js';
 import { CustomerException, CustomerExceptionCode } from './customer.exception.js';
@@ -73,6 +74,35 @@ export class CustomerErasureService {
       return report;
     });
   }
+
+  /**
+   * Erases the customers who left more than the retention period ago, by ID after `after`;
+   * one with a playbook run still under way is left for a later night.
+   */
+  async eraseExpired(input: { after: string | null; policy: DataRetentionPolicy }): Promise<RetentionPage> {
+    const { policy } = input;
+    const ids: { id: string }[] = await this.em.execute(
+      `select id from customer where status = 'offboarded' and offboarded_at < now() - make_interval(days => ?) ${input.after ? 'and id > ?' : ''} order by id limit ?`,
+      input.after ? [policy.eraseOffboardedAfterDays, input.after, policy.pageSize] : [policy.eraseOffboardedAfterDays, policy.pageSize],
+    );
+    let erased = 0;
+    for (const { id } of ids) {
+      try {
+        await this.erase(id, retentionReason(policy), `retention:v${policy.version}`);
+        erased++;
+      } catch (error) {
+        if (!(error instanceof CustomerException && error.code === CustomerExceptionCode.PlaybooksRunning)) throw error;
+      }
+    }
+    return { erased, skipped: ids.length - erased, last: ids.length < policy.pageSize ? null : ids[ids.length - 1].id };
+  }
+}
+
+/** One page of the retention sweep: who was erased, who waits for a playbook run to end (taken on a later night), and where the next page starts. */
+export interface RetentionPage {
+  erased: number;
+  skipped: number;
+  last: string | null;
 }
 
 async function affected(em: EntityManager, statement: string, params: unknown[]): Promise<number> {
