@@ -23,7 +23,7 @@ export interface EraseExpiredCustomerDataInput {
 export async function eraseExpiredCustomerData(input: EraseExpiredCustomerDataInput): Promise<RetentionTotals> {
   const { policy } = input;
   const { eraseExpiredCustomers } = proxyActivities<DataRetentionActivities>({
-    startToCloseTimeout: '10 minutes',
+    startToCloseTimeout: policy.pageTimeoutSeconds * 1000,
     retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
   });
   const totals = input.totals ?? { erased: 0, skipped: 0 };

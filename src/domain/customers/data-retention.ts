@@ -11,6 +11,8 @@ export interface DataRetentionPolicy {
   /** Customers erased per activity call, and calls per workflow execution before it continues as new. */
   pageSize: number;
   pagesPerExecution: number;
+  /** How long one page may take before it is tried again. */
+  pageTimeoutSeconds: number;
 }
 
 export const dataRetentionPolicy: DataRetentionPolicy = {
@@ -18,6 +20,7 @@ export const dataRetentionPolicy: DataRetentionPolicy = {
   eraseOffboardedAfterDays: 3 * 365,
   pageSize: 100,
   pagesPerExecution: 100,
+  pageTimeoutSeconds: 600,
 };
 
 /** The erasure's recorded reason. */
