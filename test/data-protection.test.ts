@@ -227,3 +227,32 @@ it('erases, nightly, the customers who left more than the retention period ago, 
   const schedule = await stack.temporal.client.schedule.getHandle(dataRetentionScheduleId(stack.config.temporal.taskQueue)).describe();
   expect(schedule.action).toMatchObject({ type: 'startWorkflow', workflowType: 'eraseExpiredCustomerData', taskQueue: stack.config.temporal.taskQueue });
 }, 60_000);
+
+it("keeps the customer's name, address and phone out of the playbooks' workflow histories, which operators read in the Temporal UI", async () => {
+  const e = em();
+  const tag = Math.random().toString(36).slice(2, 8);
+  const customer = e.create(Customer, { name: `Hypatia Alexandrina ${tag}`, email: `hypatia.${tag}@example.org`, phone: `+30 21 0000 ${tag.length}${tag.length}`, acquiredAt: '2024-01-01' });
+  e.create(Complaint, { customer, topic: 'app-login', severity: ComplaintSeverity.High, summary: `Hypatia ${tag} cannot log in`, openedAt: new Date() });
+  await e.flush();
+  expect((await stack.gql(StartWelcomeCheckDocument, { customerId: customer.id }, Role.Marketer)).errors).toBeUndefined();
+  expect((await stack.gql(StartFixIssueDocument, { customerId: customer.id, topic: 'app-login' }, Role.Operator)).errors).toBeUndefined();
+  const runs = [welcomeCheckWorkflowId(customer.id), `fix-issue/${customer.id}/app-login`];
+  // Past their first steps: both recorded themselves, and the fix opened its case and wrote to the customer.
+  for (const workflowId of runs) await eventually(() => runStatus(workflowId), (status) => status === PlaybookRunStatus.Running, 20_000);
+  await eventually(() => em().count(OutboxMessage, { idempotencyKey: { $like: `${runs[1]}/%` } }), (n) => n > 0, 20_000);
+
+  for (const workflowId of runs) {
+    const history = await stack.temporal.client.workflow.getHandle(workflowId).fetchHistory();
+    const texts: string[] = [];
+    // Every string and every payload (JSON bytes) anywhere in the history: inputs, results, summaries, search attributes.
+    const walk = (value: unknown): void => {
+      if (typeof value === 'string') texts.push(value);
+      else if (value instanceof Uint8Array) texts.push(Buffer.from(value).toString('utf8'));
+      else if (value && typeof value === 'object') for (const v of Object.values(value)) walk(v);
+    };
+    walk(history);
+    const all = texts.join('\n');
+    expect(all).toContain(customer.id);
+    for (const personal of [customer.name, 'Hypatia', customer.email, customer.phone!]) expect(all).not.toContain(personal);
+  }
+}, 60_000);
