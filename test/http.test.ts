@@ -128,3 +128,32 @@ it('answers introspection and serves the IDE only where configured (both off in 
     await closed.stop();
   }
 });
+
+it('lets browser front ends on the configured origins call it (CORS), and no other origin', async () => {
+  const preflight = (url: string, origin: string) =>
+    fetch(url, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type' } });
+  // Development: any origin (a key is still needed).
+  const open = await preflight(`${base}/graphql`, 'http://localhost:5173');
+  expect(open.status).toBe(204);
+  expect(open.headers.get('access-control-allow-origin')).toBe('*');
+  expect(open.headers.get('access-control-allow-headers')).toMatch(/authorization/);
+
+  const env = { ...process.env, DATABASE_URL: pg.url, PORT: '0', NODE_ENV: 'production', API_KEYS: 'viewer:test-viewer-key-0123456789' };
+  expect(loadConfig(env).api.corsOrigins).toEqual([]);
+  expect(() => loadConfig({ ...env, CORS_ORIGINS: 'https://app.example.com/dashboard' })).toThrow(/CORS_ORIGINS must list origins/);
+  const listed = await createApi({ config: loadConfig({ ...env, CORS_ORIGINS: 'https://app.example.com, https://admin.example.com' }), orm, temporal, logger: createLogger('silent', 'api') });
+  try {
+    const url = (await listed.listen()).url;
+    expect((await preflight(url, 'https://admin.example.com')).headers.get('access-control-allow-origin')).toBe('https://admin.example.com');
+    expect((await preflight(url, 'https://evil.example.net')).headers.get('access-control-allow-origin')).toBeNull();
+    const answered = await fetch(url, {
+      method: 'POST',
+      headers: { origin: 'https://app.example.com', 'content-type': 'application/json', authorization: 'Bearer test-viewer-key-0123456789' },
+      body: JSON.stringify({ query: '{ __typename }' }),
+    });
+    expect(answered.headers.get('access-control-allow-origin')).toBe('https://app.example.com');
+    expect(await answered.json()).toEqual({ data: { __typename: 'Query' } });
+  } finally {
+    await listed.stop();
+  }
+});

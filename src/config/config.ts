@@ -15,6 +15,8 @@ export interface AppConfig {
     /** Serve the offline GraphiQL IDE at GET /graphql. */
     ide: boolean;
     introspection: boolean;
+    /** Browser origins whose pages may call the API (CORS): a list, or any origin (`*`); none by default in production. */
+    corsOrigins: string[] | '*';
   };
   workerMetricsPort: number;
   /** How the worker delivers outbox messages: to a JSON-lines file (development), over SMTP, or not at all. */
@@ -70,6 +72,24 @@ function delivery(env: NodeJS.ProcessEnv): AppConfig['delivery'] {
   throw new ConfigError(`MESSAGE_CHANNEL must be log, smtp or off, got "${channel}"`);
 }
 
+/** CORS_ORIGINS: comma-separated origins (`https://app.example.com`), or `*`; unset: any origin in development, none in production. */
+function corsOrigins(env: NodeJS.ProcessEnv, production: boolean): string[] | '*' {
+  const raw = env.CORS_ORIGINS?.trim();
+  if (!raw) return production ? [] : '*';
+  if (raw === '*') return '*';
+  const origins = raw.split(',').map((o) => o.trim()).filter(Boolean);
+  for (const origin of origins) {
+    let url: URL | null = null;
+    try {
+      url = new URL(origin);
+    } catch {
+      url = null;
+    }
+    if (!url || url.origin !== origin) throw new ConfigError(`CORS_ORIGINS must list origins such as https://app.example.com (scheme, host, port; no path), got "${origin}"`);
+  }
+  return origins;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const nodeEnv = env.NODE_ENV === 'production' || env.NODE_ENV === 'test' ? env.NODE_ENV : 'development';
   const production = nodeEnv === 'production';
@@ -86,6 +106,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       port: int(env, 'PORT', 4000),
       ide: bool(env, 'GRAPHQL_IDE', !production),
       introspection: bool(env, 'GRAPHQL_INTROSPECTION', !production),
+      corsOrigins: corsOrigins(env, production),
     },
     workerMetricsPort: int(env, 'WORKER_METRICS_PORT', 9464),
     delivery: delivery(env),

@@ -4,6 +4,7 @@ import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
+import cors from 'cors';
 import express from 'express';
 import type { AppConfig } from '../config/config.js';
 import type { Orm } from '../db/orm.js';
@@ -100,6 +101,8 @@ export async function createApi(deps: ApiDeps): Promise<Api> {
   app.get('/metrics', async (_req, res) => {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
+  // Front ends on other origins call the API from the browser with their key in the Authorization header (no cookies).
+  app.use('/graphql', cors({ origin: config.api.corsOrigins, allowedHeaders: ['authorization', 'content-type', 'apollo-require-preflight'], methods: ['GET', 'POST'], maxAge: 600 }));
   if (config.api.ide) app.use(graphiqlRouter({ endpoint: '/graphql', headers: deps.ideHeaders }));
   app.use(
     '/graphql',
