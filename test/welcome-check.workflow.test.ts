@@ -3,6 +3,10 @@ import { Role } from '../src/domain/auth/roles.js';
 import { seconds } from '../src/domain/policies/duration.js';
 import { welcomeCheckWorkflowId } from '../src/domain/playbooks/welcome-check.js';
 import { ConfirmWelcomeDocument, StartWelcomeCheckDocument, WelcomeCheckDocument } from './__generated__/graphql.js';
+import { createServices } from '../src/services/index.js';
+import { TemporalCampaignEngine } from '../src/temporal/temporal-campaign-engine.js';
+import { TemporalPlaybookEngine } from '../src/temporal/temporal-playbook-engine.js';
+import { TemporalScoringEngine } from '../src/temporal/temporal-scoring-engine.js';
 import { recordHistory } from './support/histories.js';
 import { eventually as eventuallyWithin } from './support/eventually.js';
 import { startTestStack, type TestStack } from './support/stack.js';
@@ -137,4 +141,16 @@ describe('refusals', () => {
     const result = await stack.gql(ConfirmWelcomeDocument, { customerId }, Role.Operator);
     expect(result.errors![0].extensions).toMatchObject({ code: 'NOT_FOUND', reason: 'PLAYBOOK_RUN_NOT_FOUND' });
   });
+});
+
+it('answers a start that no worker has picked up yet with the run, its step unknown, instead of UNAVAILABLE', async () => {
+  const customerId = await newCustomer('Noor');
+  const client = stack.temporal.client;
+  // A task queue no worker polls: as when every worker is down.
+  const engines = { playbooks: new TemporalPlaybookEngine(client, 'nobody-polls-this', 500), scoring: new TemporalScoringEngine(client, 'nobody-polls-this'), campaigns: new TemporalCampaignEngine(client, 'nobody-polls-this', 500) };
+  const view = await createServices(stack.orm.em.fork(), engines).playbooks.startWelcomeCheck(customerId);
+  expect(view).toMatchObject({ workflowId: welcomeCheckWorkflowId(customerId), record: null, state: null });
+  const handle = client.workflow.getHandle(view.workflowId);
+  expect((await handle.describe()).status.name).toBe('RUNNING');
+  await handle.terminate('test over');
 });

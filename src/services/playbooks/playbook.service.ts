@@ -59,7 +59,7 @@ export class PlaybookService {
   ) {}
 
   async startWelcomeCheck(customerId: string, options: { campaignId?: string } = {}): Promise<PlaybookRunView> {
-    return this.runView(WELCOME_CHECK, customerId, await this.launchWelcomeCheck(customerId, options));
+    return this.runView(WELCOME_CHECK, customerId, await this.launchWelcomeCheck(customerId, options), { justStarted: true });
   }
 
   /** Starts it (or finds it running) and returns its workflow ID only: for sweeps and campaigns, which do not show the run. */
@@ -92,7 +92,7 @@ export class PlaybookService {
   /** Starts fair reminders for an overdue, unpaid invoice; a second call returns the same run. */
   async startFairReminder(invoiceId: string): Promise<PlaybookRunView> {
     const { customerId, workflowId } = await this.launchFairReminder(invoiceId);
-    return this.runView(FAIR_REMINDER, customerId, workflowId);
+    return this.runView(FAIR_REMINDER, customerId, workflowId, { justStarted: true });
   }
 
   /** As startFairReminder, without reading the run back (for the trigger sweep). */
@@ -115,7 +115,7 @@ export class PlaybookService {
 
   /** Starts fixing a customer's persistent issue; a second call for the same topic returns the same run, until the issue comes back after it. */
   async startFixIssue(customerId: string, topic: string): Promise<PlaybookRunView> {
-    return this.runView(FIX_ISSUE, customerId, await this.launchFixIssue(customerId, topic));
+    return this.runView(FIX_ISSUE, customerId, await this.launchFixIssue(customerId, topic), { justStarted: true });
   }
 
   /**
@@ -162,7 +162,7 @@ export class PlaybookService {
 
   /** Starts the review of a loss-making account; a second call while it runs returns the same run, one after it has finished starts the next review. */
   async startAccountReview(customerId: string): Promise<PlaybookRunView> {
-    return this.runView(ACCOUNT_REVIEW, customerId, await this.launchAccountReview(customerId));
+    return this.runView(ACCOUNT_REVIEW, customerId, await this.launchAccountReview(customerId), { justStarted: true });
   }
 
   /** As startAccountReview, without reading the run back (for the trigger sweep, which keeps a cooldown between reviews, and campaigns). */
@@ -205,7 +205,7 @@ export class PlaybookService {
 
   /** Thanks a silent loyal customer (once per calendar year); a second call returns the same run. */
   async startAppreciation(customerId: string, options: { campaignId?: string } = {}): Promise<PlaybookRunView> {
-    return this.runView(APPRECIATION, customerId, await this.launchAppreciation(customerId, options));
+    return this.runView(APPRECIATION, customerId, await this.launchAppreciation(customerId, options), { justStarted: true });
   }
 
   /** As startAppreciation, without reading the run back (for sweeps and campaigns). */
@@ -294,11 +294,22 @@ export class PlaybookService {
     return view.state || view.record ? view : null;
   }
 
-  /** A run as its page shows it: the database record and the workflow's live state (every playbook answers the same "state" query). */
-  private async runView(playbook: string, customerId: string, workflowId: string): Promise<PlaybookRunView> {
-    const [record, state] = await Promise.all([this.runs.findByWorkflowId(workflowId), this.liveState(workflowId)]);
+  /**
+   * A run as its page shows it: the database record and the workflow's live state (every
+   * playbook answers the same "state" query). A run `justStarted` that no worker has picked
+   * up yet (all of them down or busy) cannot answer: its state is unknown (null), rather
+   * than a start that succeeded answering UNAVAILABLE.
+   */
+  private async runView(playbook: string, customerId: string, workflowId: string, options: { justStarted?: boolean } = {}): Promise<PlaybookRunView> {
+    const live = this.liveState(workflowId);
+    const [record, state] = await Promise.all([this.runs.findByWorkflowId(workflowId), options.justStarted ? live.catch(unknownWhenUnavailable) : live]);
     return { workflowId, playbook, customerId, record, state };
   }
+}
+
+function unknownWhenUnavailable(error: unknown): null {
+  if (error instanceof PlaybookException && error.code === PlaybookExceptionCode.EngineUnavailable) return null;
+  throw error;
 }
 
 /** Reminders and fixes are owed to a customer who has left, too. */
