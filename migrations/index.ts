@@ -28,6 +28,7 @@ import { Migration20261202040000_customer_erased } from './Migration202612020400
 import { Migration20261202050000_fix_case_confirmed } from './Migration20261202050000_fix_case_confirmed.js';
 import { Migration20261202060000_campaign_scheduled } from './Migration20261202060000_campaign_scheduled.js';
 import { Migration20261202070000_customer_offboarded_at } from './Migration20261202070000_customer_offboarded_at.js';
+import { Migration20261202080000_customer_locale } from './Migration20261202080000_customer_locale.js';
 
 /** Every migration in order; listed explicitly so compiled and bundled builds find them without globbing. */
 export const migrationsList: MigrationObject[] = [
@@ -60,4 +61,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261202050000_fix_case_confirmed', class: Migration20261202050000_fix_case_confirmed },
   { name: 'Migration20261202060000_campaign_scheduled', class: Migration20261202060000_campaign_scheduled },
   { name: 'Migration20261202070000_customer_offboarded_at', class: Migration20261202070000_customer_offboarded_at },
+  { name: 'Migration20261202080000_customer_locale', class: Migration20261202080000_customer_locale },
 ];

@@ -72,3 +72,15 @@ it('renders for the right name in a customers page that did not ask for names', 
   expect(page.edges).toHaveLength(1);
   expect(page.edges[0].node.messages.edges.map((e) => e.node.subject)).toContain('Call Grace Hopper about invoice abcdef12');
 });
+
+it("renders each message in the customer's language, as it was sent", async () => {
+  const e = em();
+  const hans = e.create(Customer, { name: 'Hans Meier', email: 'hans@example.com', acquiredAt: '2020-01-01', locale: 'de-DE' });
+  e.create(OutboxMessage, { idempotencyKey: `fair-reminder/${hans.id}/x/reminder-1`, customer: hans, channel: MessageChannel.Email, purpose: MessagePurpose.Service, template: 'reminder-friendly', payload: { invoiceId: 'abcdef12-0000' } });
+  await e.flush();
+  const [message] = (await stack.gql(CustomerMessagesDocument, { id: hans.id, first: 1 }, Role.Viewer)).data!.customer!.messages.edges.map((m) => m.node);
+  expect(message).toMatchObject({ subject: 'Eine kurze Notiz zu Ihrer Rechnung', text: expect.stringMatching(/^Guten Tag Hans Meier,/) });
+  // A customers page that did not ask for the language reads it too.
+  const page = (await stack.gql(CustomerMessagesPageDocument, { first: 10, filter: { search: 'hans@' } }, Role.Viewer)).data!.customers;
+  expect(page.edges[0].node.messages.edges.map((m) => m.node.subject)).toEqual(['Eine kurze Notiz zu Ihrer Rechnung']);
+});

@@ -60,6 +60,16 @@ describe('updateCustomer', () => {
     expect(await audits(c.id)).toEqual([]);
   });
 
+  it('keeps the language as a canonical BCP 47 tag, and refuses anything else', async () => {
+    const c = await newCustomer();
+    const r = await stack.gql(UpdateCustomerDocument, { id: c.id, input: { locale: 'de-at' } }, Role.Operator);
+    expect(r.data!.updateCustomer.locale).toBe('de-AT');
+    expect((await audits(c.id))[0]).toMatchObject({ before: { locale: 'en' }, after: { locale: 'de-AT' } });
+    const bad = await stack.gql(UpdateCustomerDocument, { id: c.id, input: { locale: 'de_AT' } }, Role.Operator);
+    expect(bad.errors![0].extensions).toMatchObject({ code: 'VALIDATION', reason: 'CUSTOMER_INVALID_INPUT', field: 'locale' });
+    expect((await em().findOneOrFail(Customer, c.id)).locale).toBe('de-AT');
+  });
+
   it('refuses an unknown time zone and a malformed phone number', async () => {
     const c = await newCustomer();
     const tz = await stack.gql(UpdateCustomerDocument, { id: c.id, input: { timeZone: 'Mars/Olympus' } }, Role.Operator);

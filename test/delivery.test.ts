@@ -52,10 +52,10 @@ beforeEach(() => {
 });
 
 let n = 0;
-async function customer(over: Partial<Pick<Customer, 'timeZone' | 'marketingConsent' | 'email'>> = {}): Promise<string> {
+async function customer(over: Partial<Pick<Customer, 'timeZone' | 'marketingConsent' | 'email' | 'locale'>> = {}): Promise<string> {
   const em = orm.em.fork();
   n++;
-  const c = em.create(Customer, { name: `Customer ${n}`, email: over.email ?? `c${n}@example.com`, acquiredAt: '2025-01-01', timeZone: over.timeZone ?? 'UTC', marketingConsent: over.marketingConsent ?? false });
+  const c = em.create(Customer, { name: `Customer ${n}`, email: over.email ?? `c${n}@example.com`, acquiredAt: '2025-01-01', timeZone: over.timeZone ?? 'UTC', locale: over.locale ?? 'en', marketingConsent: over.marketingConsent ?? false });
   await em.flush();
   return c.id;
 }
@@ -81,6 +81,17 @@ it('sends a due message once, with its key as the Message-ID, and never again', 
   await enqueue(id, 'run-1/reminder-1'); // the step retried: no second row
   expect(await deliver(new Date(noon.getTime() + 60_000))).toMatchObject({ sent: 0 });
   expect(received).toHaveLength(1);
+});
+
+it("writes to the customer in their language: German for a German speaker, English otherwise", async () => {
+  const german = await customer({ email: 'hans@example.com', locale: 'de-AT' });
+  const french = await customer({ email: 'marie@example.com', locale: 'fr' });
+  await enqueue(german, 'run-de/reminder-1');
+  await enqueue(french, 'run-fr/reminder-1');
+  expect(await deliver(noon)).toMatchObject({ sent: 2 });
+  const to = (address: string) => received.find((m) => m.to.includes(address))!.raw;
+  expect(to('hans@example.com')).toMatch(/Subject: Eine kurze Notiz zu Ihrer Rechnung/);
+  expect(to('marie@example.com')).toMatch(/Subject: A quick note about your invoice/);
 });
 
 it('holds a message during quiet hours in the customer\'s time zone and sends it when they end', async () => {

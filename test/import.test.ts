@@ -176,6 +176,15 @@ it('accepts the time zones the API accepts, and only those', async () => {
   ]);
 });
 
+it('takes the language as a BCP 47 tag, and keeps a stored one when the cell is empty', async () => {
+  const report = await run('customers', 'customer_ref,name,email,locale\nL-1,Lena,l1@example.com,de-AT\nL-2,Lena,l2@example.com,de_AT\nL-3,Lena,l3@example.com,\n', partial);
+  expect(report.errors.map((e) => [e.line, e.field, e.message])).toEqual([[3, 'locale', '"de_AT" is not a language tag (e.g. de or de-AT)']]);
+  const locale = async (ref: string) => (await em().findOneOrFail(Customer, { externalRef: ref })).locale;
+  expect([await locale('L-1'), await locale('L-3')]).toEqual(['de-AT', 'en']);
+  await run('customers', 'customer_ref,name,email,locale\nL-1,Lena,l1@example.com,\n');
+  expect(await locale('L-1')).toBe('de-AT');
+});
+
 it('refuses a cost quantity that is not a number instead of dropping it', async () => {
   const report = await run('costs', 'cost_ref,customer_ref,occurred_at,kind,amount,quantity\nQ-1,K-1,2026-01-01,return,5,lots\nQ-2,K-1,2026-01-01,return,5,1.5\n', partial);
   expect(report.errors).toEqual([{ line: 2, field: 'quantity', message: '"lots" is not a number (at most 6 decimals)' }]);

@@ -37,6 +37,8 @@ const PERSONAS: Array<[Persona, number]> = [
 const FIRST = ['Anna', 'Ben', 'Chloé', 'David', 'Elif', 'Finn', 'Grace', 'Hiro', 'Ines', 'Jonas', 'Kofi', 'Lena', 'Mateo', 'Nora', 'Omar', 'Priya'];
 const LAST = ['Schmidt', 'Okafor', 'Dubois', 'Nakamura', 'Yilmaz', 'García', 'Larsen', 'Novak', 'Rossi', 'Kowalski', 'Haddad', 'Müller'];
 const ZONES = ['Europe/Berlin', 'Europe/London', 'America/New_York', 'Asia/Tokyo', 'Europe/Istanbul'];
+/** The language of a customer in each zone (German in Berlin, so the demo shows messages in both languages). */
+const LOCALE_BY_ZONE: Record<string, string> = { 'Europe/Berlin': 'de', 'Europe/London': 'en-GB' };
 const TOPICS = ['delivery-delay', 'billing-error', 'product-defect', 'app-login', 'rude-support'];
 const DAY = 86_400_000;
 
@@ -56,6 +58,7 @@ export interface DemoCustomer {
   name: string;
   email: string;
   timeZone: string;
+  locale: string;
   serviceTier: 'basic' | 'standard' | 'premium';
   marketingConsent: boolean;
   referrerId: string | null;
@@ -125,6 +128,7 @@ export function demoCustomer(index: number, options: DemoOptions): DemoCustomer 
   const ref = `DEMO-${String(index + 1).padStart(7, '0')}`;
   const referred = index > 0 && random() < 0.1;
   const referrerIndex = referred ? Math.floor(random() * index) : -1;
+  const timeZone = pick(ZONES);
   const customer: DemoCustomer = {
     index,
     persona,
@@ -132,7 +136,8 @@ export function demoCustomer(index: number, options: DemoOptions): DemoCustomer 
     externalRef: ref,
     name: `${first} ${last}`,
     email: `${first}.${last}.${index + 1}@example.com`.toLowerCase().normalize('NFD').replace(/[\u0300-\u036f]/g, ''),
-    timeZone: pick(ZONES),
+    timeZone,
+    locale: LOCALE_BY_ZONE[timeZone] ?? 'en',
     serviceTier: persona === 'unprofitable' ? 'premium' : pick(['basic', 'standard', 'standard', 'premium'] as const),
     marketingConsent: random() < 0.7,
     referrerId: referrerIndex >= 0 ? demoCustomerId(seed, referrerIndex) : null,

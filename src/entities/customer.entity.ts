@@ -45,7 +45,7 @@ export enum CustomerStatus {
   expression: `create index "customer_offboarded_at_index" on "customer" ("offboarded_at") where "status" = 'offboarded'`,
 })
 export class Customer {
-  [OptionalProps]?: 'serviceTier' | 'status' | 'marketingConsent' | 'timeZone' | 'revenueMinor' | 'offboardedAt' | 'createdAt' | 'updatedAt';
+  [OptionalProps]?: 'serviceTier' | 'status' | 'marketingConsent' | 'timeZone' | 'locale' | 'revenueMinor' | 'offboardedAt' | 'createdAt' | 'updatedAt';
 
   @PrimaryKey({ type: 'uuid' })
   id: string = randomUUID();
@@ -67,6 +67,10 @@ export class Customer {
   /** IANA zone, used for quiet hours. */
   @Property({ type: 'text' })
   timeZone: string = 'UTC';
+
+  /** The customer's language, a BCP 47 tag (`de`, `de-AT`): messages are written in it where a translation exists. */
+  @Property({ type: 'text', default: 'en' })
+  locale: string = 'en';
 
   @Index()
   @Enum({ items: () => ServiceTier, nativeEnumName: 'service_tier' })

@@ -1,4 +1,4 @@
-import { isEmail, isTimeZone, normaliseEmail } from './contact.js';
+import { canonicalLocale, isEmail, isTimeZone, LOCALE_PATTERN, normaliseEmail } from './contact.js';
 
 describe('contact rules', () => {
   it('accepts plain e-mail addresses and refuses malformed ones', () => {
@@ -14,5 +14,15 @@ describe('contact rules', () => {
 
   it('normalises e-mail addresses for comparison', () => {
     expect(normaliseEmail('  Ana@Example.COM ')).toBe('ana@example.com');
+  });
+
+  it('takes BCP 47 language tags in their canonical form, and refuses anything else', () => {
+    expect(canonicalLocale('de')).toBe('de');
+    expect(canonicalLocale(' de-at ')).toBe('de-AT');
+    expect(canonicalLocale('EN-gb')).toBe('en-GB');
+    for (const bad of ['', 'de_AT', 'german', 'd', 'de-', '12']) expect(canonicalLocale(bad)).toBeNull();
+    // The import checks the same shape in SQL.
+    expect(new RegExp(LOCALE_PATTERN).test('de-AT')).toBe(true);
+    expect(new RegExp(LOCALE_PATTERN).test('de_AT')).toBe(false);
   });
 });

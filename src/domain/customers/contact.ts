@@ -23,3 +23,18 @@ export function isTimeZone(value: string): boolean {
 export function normaliseEmail(value: string): string {
   return value.trim().toLowerCase();
 }
+
+const LOCALE = /^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/;
+/** A language tag's shape as a regular expression source, for checks run in SQL (the import). */
+export const LOCALE_PATTERN = LOCALE.source;
+
+/** A BCP 47 language tag in its canonical form (`de-at` -> `de-AT`); null for anything else. */
+export function canonicalLocale(value: string): string | null {
+  const tag = value.trim();
+  if (!LOCALE.test(tag)) return null;
+  try {
+    return Intl.getCanonicalLocales(tag)[0] ?? null;
+  } catch {
+    return null;
+  }
+}

@@ -1,11 +1,11 @@
-import { EMAIL_MAX_LENGTH, EMAIL_PATTERN } from '../customers/contact.js';
+import { EMAIL_MAX_LENGTH, EMAIL_PATTERN, LOCALE_PATTERN } from '../customers/contact.js';
 
 /**
  * The CSV formats of the import path, as data: which columns each kind has, their
  * types and whether they are required. Validation SQL and documentation are
  * derived from these specs, so the three cannot drift apart.
  */
-export type ColumnType = 'text' | 'email' | 'date' | 'timestamp' | 'money' | 'signed-money' | 'int' | 'number' | 'bool' | 'enum' | 'timezone' | 'ref';
+export type ColumnType = 'text' | 'email' | 'date' | 'timestamp' | 'money' | 'signed-money' | 'int' | 'number' | 'bool' | 'enum' | 'timezone' | 'locale' | 'ref';
 
 /** The temporary table the import fills with the time zones the application accepts (isTimeZone). */
 export const TIME_ZONE_TABLE = 'import_time_zone';
@@ -41,6 +41,7 @@ export const importSpecs: Record<ImportKind, ImportSpec> = {
       col('email', 'email', true),
       col('phone', 'text'),
       col('time_zone', 'timezone'),
+      col('locale', 'locale'),
       col('service_tier', 'enum', false, ['basic', 'standard', 'premium']),
       col('status', 'enum', false, ['active', 'offboarding', 'offboarded']),
       col('marketing_consent', 'bool'),
@@ -165,6 +166,8 @@ export function valueCheck(column: ColumnSpec): { badWhen: string; message: stri
     case 'timezone':
       // The application's list (Intl), not PostgreSQL's: quiet hours are computed with Intl.
       return { badWhen: `not exists (select 1 from ${TIME_ZONE_TABLE} z where z.name = v)`, message: 'is not an IANA time zone (e.g. Europe/Berlin)' };
+    case 'locale':
+      return { badWhen: `v !~ '${LOCALE_PATTERN}'`, message: 'is not a language tag (e.g. de or de-AT)' };
     case 'ref':
       return { badWhen: `length(v) > 200`, message: 'is longer than 200 characters' };
     case 'text':

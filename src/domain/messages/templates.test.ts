@@ -1,4 +1,5 @@
 import { fairReminderPolicy } from '../playbooks/fair-reminder.js';
+import { germanTemplates } from './templates.de.js';
 import { renderMessage, templates } from './templates.js';
 
 describe('message templates', () => {
@@ -19,5 +20,34 @@ describe('message templates', () => {
     expect(renderMessage('reminder-standard-2', 'Bob', { invoiceId: 'x', feeMinor: 500 }).text).toMatch(/fee of 5\.00/);
     expect(renderMessage('reminder-standard-1', 'Bob', { invoiceId: 'x', feeMinor: 0 }).text).not.toMatch(/fee/);
     expect(() => renderMessage('nope', 'Bob', {})).toThrow(/no message template/);
+  });
+});
+
+/** Messages to the company's teams: they stay in the company's language whatever the customer's is. */
+const teamTemplates = ['call-personal', 'fix-case-opened', 'fix-case-escalated', 'fix-case-reopened', 'offboarding-final-invoice'];
+
+describe("messages in the customer's language", () => {
+  it('has every message to customers in German, and nothing that is not also in English', () => {
+    expect(Object.keys(germanTemplates).sort()).toEqual(Object.keys(templates).filter((t) => !teamTemplates.includes(t)).sort());
+  });
+
+  it('writes in German to a customer whose language is German, whatever the region', () => {
+    for (const locale of ['de', 'de-AT', 'DE-ch']) {
+      expect(renderMessage('reminder-friendly', 'Ada', { invoiceId: 'abcdef12-0000' }, locale)).toMatchObject({ subject: 'Eine kurze Notiz zu Ihrer Rechnung', text: expect.stringMatching(/^Guten Tag Ada,\n\n.*Rechnung abcdef12/s) });
+    }
+  });
+
+  it('writes in English in any other language, and to the teams always in English', () => {
+    expect(renderMessage('reminder-friendly', 'Ada', { invoiceId: 'x' }, 'fr').subject).toBe('A quick note about your invoice');
+    expect(renderMessage('call-personal', 'Ada', { invoiceId: 'x' }, 'de').subject).toBe('Call Ada about invoice x');
+  });
+
+  it('never mentions fees, dunning or collections to a loyal payer in German either', () => {
+    for (const step of fairReminderPolicy.loyalSchedule.filter((s) => s.action === 'reminder')) {
+      const { subject, text } = renderMessage(step.template, 'Ada', { invoiceId: 'abcdef12-0000', feeMinor: 500 }, 'de');
+      expect(`${subject} ${text}`).not.toMatch(/gebühr|mahn|inkasso|letzte|überfällig/i);
+    }
+    expect(renderMessage('reminder-standard-2', 'Bob', { invoiceId: 'x', feeMinor: 1250 }, 'de').text).toMatch(/Mahngebühr von 12,50 an/);
+    expect(renderMessage('reminder-standard-1', 'Bob', { invoiceId: 'x', feeMinor: 0 }, 'de').text).not.toMatch(/gebühr/i);
   });
 });

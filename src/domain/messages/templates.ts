@@ -1,16 +1,19 @@
 import { money } from '../scoring/format.js';
+import { germanTemplates } from './templates.de.js';
 
 /**
- * What each playbook message says. Reminders to loyal payers are friendly and personal,
- * never threatening; no template for a loyal payer mentions a fee.
+ * What each playbook message says, in English (the default, and the company's language for
+ * messages to its teams); messages to customers also in German (templates.de.ts), chosen by
+ * the customer's language. Reminders to loyal payers are friendly and personal, never
+ * threatening; no template for a loyal payer mentions a fee.
  */
 export interface RenderedText {
   subject: string;
   text: string;
 }
 
-type Payload = Record<string, unknown>;
-type Template = (name: string, payload: Payload) => RenderedText;
+export type Payload = Record<string, unknown>;
+export type Template = (name: string, payload: Payload) => RenderedText;
 
 const invoiceRef = (p: Payload) => String(p.invoiceId ?? '').slice(0, 8);
 const topicLabel = (p: Payload) => String(p.topic ?? '').replace(/-/g, ' ');
@@ -67,15 +70,24 @@ export const templates: Record<string, Template> = {
   'thank-you-payment': (name) => ({ subject: 'Thank you', text: `Hello ${name},\n\nwe received your payment, thank you, and thank you for your loyalty.\n\nKind regards` }),
 };
 
-/** The text of a message; an unknown template is a programming error the delivery records as a failure. */
-export function renderMessage(template: string, customerName: string, payload: Payload): RenderedText {
-  const render = templates[template];
+/** Messages to customers by language (the primary subtag of their language tag); English for any other. */
+const byLanguage: Record<string, Record<string, Template>> = { de: germanTemplates };
+
+/** The template in the customer's language, else in English; undefined for a template no language has. */
+function templateFor(template: string, locale: string): Template | undefined {
+  const language = locale.split('-')[0].toLowerCase();
+  return byLanguage[language]?.[template] ?? templates[template];
+}
+
+/** The text of a message in the customer's language (`locale`, a BCP 47 tag); an unknown template is a programming error the delivery records as a failure. */
+export function renderMessage(template: string, customerName: string, payload: Payload, locale = 'en'): RenderedText {
+  const render = templateFor(template, locale);
   if (!render) throw new Error(`no message template "${template}"`);
   return render(customerName, payload);
 }
 
 /** The text as the customer read it (or would have), for histories and exports: nulls for a template removed since. */
-export function renderIfKnown(template: string, customerName: string, payload: Payload): { subject: string | null; text: string | null } {
-  const render = templates[template];
+export function renderIfKnown(template: string, customerName: string, payload: Payload, locale = 'en'): { subject: string | null; text: string | null } {
+  const render = templateFor(template, locale);
   return render ? render(customerName, payload) : { subject: null, text: null };
 }

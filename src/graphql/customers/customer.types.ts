@@ -38,6 +38,9 @@ export class CustomerType {
   @Field({ description: 'IANA time zone, used for quiet hours' })
   timeZone!: string;
 
+  @Field({ description: 'Language, a BCP 47 tag (e.g. "de", "de-AT"): messages are written in it where a translation exists (German), else in English' })
+  locale!: string;
+
   @Field(() => ServiceTier)
   serviceTier!: ServiceTier;
 
@@ -170,6 +173,9 @@ export class UpdateCustomerInput {
 
   @Field(() => String, { nullable: true, description: 'IANA time zone, e.g. "Europe/Berlin"' })
   timeZone?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Language, a BCP 47 tag, e.g. "de" or "de-AT"' })
+  locale?: string | null;
 
   @Field(() => Boolean, { nullable: true })
   marketingConsent?: boolean | null;

@@ -19,6 +19,7 @@ export class CustomerImportRow {
   @Field() email!: string;
   @Field(() => String, { nullable: true }) phone?: string | null;
   @Field(() => String, { nullable: true, description: 'IANA zone, default UTC' }) timeZone?: string | null;
+  @Field(() => String, { nullable: true, description: 'Language, a BCP 47 tag (de, de-AT), default en' }) locale?: string | null;
   @Field(() => String, { nullable: true, description: 'basic, standard (default) or premium' }) serviceTier?: string | null;
   @Field(() => String, { nullable: true, description: 'active (default), offboarding or offboarded' }) status?: string | null;
   @Field(() => String, { nullable: true, description: 'true/false/1/0/yes/no' }) marketingConsent?: string | null;

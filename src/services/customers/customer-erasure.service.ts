@@ -6,7 +6,7 @@ import { CustomerException, CustomerExceptionCode } from './customer.exception.j
 import { lockedCustomer } from './customer.service.js';
 
 /** What identifies a person, as an SQL array: taken out of the customer row and out of the audit log's before/after. */
-const PERSONAL_FIELDS = `array['name', 'email', 'phone', 'timeZone', 'externalRef']`;
+const PERSONAL_FIELDS = `array['name', 'email', 'phone', 'timeZone', 'locale', 'externalRef']`;
 
 /** Why the messages still queued for an erased customer were held back (the delivery guard's wording). */
 const ERASED = "erased: the customer's personal data was erased";
@@ -21,7 +21,7 @@ export interface ErasureReport {
 
 /**
  * The right to erasure (GDPR Art. 17): what identifies the customer goes, what the business
- * must keep stays. Name, e-mail address, phone, time zone and CRM reference are replaced or
+ * must keep stays. Name, e-mail address, phone, time zone, language and CRM reference are replaced or
  * cleared, complaint texts and data exports deleted, queued messages held back, and the audit
  * log's record of earlier contact-data changes scrubbed; orders, invoices, payments, scores and
  * playbook records stay, under the customer's ID alone (workflow histories only ever held IDs).
@@ -62,7 +62,7 @@ export class CustomerErasureService {
         ),
       };
       const before = { status: customer.status };
-      em.assign(customer, { name: 'Erased customer', email: `erased-${id}@erased.invalid`, phone: null, timeZone: 'UTC', externalRef: null, marketingConsent: false, status: CustomerStatus.Erased });
+      em.assign(customer, { name: 'Erased customer', email: `erased-${id}@erased.invalid`, phone: null, timeZone: 'UTC', locale: 'en', externalRef: null, marketingConsent: false, status: CustomerStatus.Erased });
       this.audit.record(em, {
         actor,
         action: 'customer.erase',

@@ -2,7 +2,7 @@ import DataLoader from 'dataloader';
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql, type RawBuilder } from 'kysely';
-import { isEmail, isTimeZone, normaliseEmail } from '../../domain/customers/contact.js';
+import { canonicalLocale, isEmail, isTimeZone, normaliseEmail } from '../../domain/customers/contact.js';
 import { Customer, CustomerStatus, MessagePurpose, OutboxMessage } from '../../entities/index.js';
 import { AuditService, changedFields } from '../audit/audit.service.js';
 import type { OrderService } from '../orders/order.service.js';
@@ -28,10 +28,11 @@ export interface CustomerContactPatch {
   email?: string | null;
   phone?: string | null;
   timeZone?: string | null;
+  locale?: string | null;
   marketingConsent?: boolean | null;
 }
 
-const CONTACT_FIELDS = ['name', 'email', 'phone', 'timeZone', 'marketingConsent'] as const;
+const CONTACT_FIELDS = ['name', 'email', 'phone', 'timeZone', 'locale', 'marketingConsent'] as const;
 
 /** What a list page's caller reads of each customer, read in the page's own statement. */
 export interface CustomerPageIncludes {
@@ -260,6 +261,11 @@ export function validateContactPatch(patch: CustomerContactPatch): Partial<Custo
   if (patch.timeZone != null) {
     if (!isTimeZone(patch.timeZone)) throw invalid('timeZone', `"${patch.timeZone}" is not an IANA time zone`);
     clean.timeZone = patch.timeZone;
+  }
+  if (patch.locale != null) {
+    const locale = canonicalLocale(patch.locale);
+    if (!locale) throw invalid('locale', `"${patch.locale}" is not a language tag (e.g. "de" or "de-AT")`);
+    clean.locale = locale;
   }
   if (patch.marketingConsent != null) clean.marketingConsent = patch.marketingConsent;
   return clean;

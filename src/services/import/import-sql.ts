@@ -126,9 +126,10 @@ export function upsertSql(spec: ImportSpec, header: Set<string>): string[] {
   switch (spec.kind) {
     case 'customers':
       return [
-        counted(`insert into customer (id, external_ref, name, email, phone, time_zone, service_tier, status, marketing_consent, acquired_at, created_at, updated_at)
+        counted(`insert into customer (id, external_ref, name, email, phone, time_zone, locale, service_tier, status, marketing_consent, acquired_at, created_at, updated_at)
           select gen_random_uuid(), btrim(s.customer_ref), btrim(s.name), lower(btrim(s.email)), ${v('phone')},
                  coalesce(${v('time_zone')}, old.time_zone, 'UTC'),
+                 coalesce(${v('locale')}, old.locale, 'en'),
                  coalesce(lower(${v('service_tier')})::service_tier, old.service_tier, 'standard'),
                  coalesce(lower(${v('status')})::customer_status, old.status, 'active'),
                  coalesce(${bool('marketing_consent')}, old.marketing_consent, false),
@@ -140,6 +141,7 @@ export function upsertSql(spec: ImportSpec, header: Set<string>): string[] {
               ['email', null],
               ['phone', 'phone'],
               ['time_zone', 'time_zone'],
+              ['locale', 'locale'],
               ['service_tier', 'service_tier'],
               ['status', 'status'],
               ['marketing_consent', 'marketing_consent'],

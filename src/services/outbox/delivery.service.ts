@@ -41,6 +41,7 @@ type DueRow = {
   email: string;
   phone: string | null;
   time_zone: string;
+  locale: string;
   erased: boolean;
   offboarded: boolean;
   marketing_consent: boolean;
@@ -68,7 +69,7 @@ export class DeliveryService {
       const since = new Date(now.getTime() - this.policy.contact.budgetPeriodMs);
       const rows: DueRow[] = await em.execute(
         `select m.id, m.idempotency_key, m.customer_id, m.channel, m.purpose, m.template, m.payload, m.attempts,
-                c.name, c.email, c.phone, c.time_zone, c.marketing_consent, c.status = 'erased' as erased, c.status = 'offboarded' as offboarded,
+                c.name, c.email, c.phone, c.time_zone, c.locale, c.marketing_consent, c.status = 'erased' as erased, c.status = 'offboarded' as offboarded,
                 exists (select 1 from complaint cp where cp.customer_id = c.id and cp.resolved_at is null) as has_open_complaint,
                 (select array_agg(x.sent_at) from outbox_message x
                   where x.customer_id = m.customer_id and x.purpose = 'marketing' and x.sent_at > ?) as recent_marketing
@@ -100,7 +101,7 @@ export class DeliveryService {
           continue;
         }
         try {
-          const { subject, text } = renderMessage(row.template, row.name, row.payload);
+          const { subject, text } = renderMessage(row.template, row.name, row.payload, row.locale);
           await this.sender.send({ idempotencyKey: row.idempotency_key, channel: row.channel, to: { name: row.name, email: row.email, phone: row.phone }, subject, text });
           await em.nativeUpdate(OutboxMessage, { id: row.id }, { sentAt: now, attempts: row.attempts + 1, lastError: null });
           if (row.purpose === MessagePurpose.Marketing) sentMarketing.set(row.customer_id, [...(sentMarketing.get(row.customer_id) ?? []), now]);

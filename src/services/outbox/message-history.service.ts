@@ -47,18 +47,28 @@ export class MessageHistoryService {
     });
   }
 
-  /** The customer's messages with their texts as rendered for this customer's name. */
-  async forCustomer(customer: { id: string; name?: string }, args: PageArgs): Promise<Page<MessageView>> {
+  /** The customer's messages with their texts as rendered for this customer (name and language). */
+  async forCustomer(customer: { id: string; name?: string; locale?: string }, args: PageArgs): Promise<Page<MessageView>> {
     const now = new Date();
-    // A customers page reads only the fields its client selected: the name may have to be read (batched) here.
-    const [page, name] = await Promise.all([this.pager.page(customer.id, args), customer.name ?? this.customers.find(customer.id).then((c) => c?.name ?? '')]);
-    return mapPage(page, (m) => messageView(m, name, now));
+    // A customers page reads only the fields its client selected: name and language may have to be read (batched) here.
+    const reader =
+      customer.name !== undefined && customer.locale !== undefined
+        ? { name: customer.name, locale: customer.locale }
+        : this.customers.find(customer.id).then((c) => ({ name: c?.name ?? '', locale: c?.locale ?? 'en' }));
+    const [page, readBy] = await Promise.all([this.pager.page(customer.id, args), reader]);
+    return mapPage(page, (m) => messageView(m, readBy, now));
   }
 }
 
-/** The message as histories and queues show it, its texts rendered for the customer's `name`. */
-export function messageView(m: OutboxMessage, name: string, now: Date): MessageView {
-  const { subject, text } = renderIfKnown(m.template, name, m.payload);
+/** Whom a message's text is rendered for: their name, in their language. */
+export interface Reader {
+  name: string;
+  locale: string;
+}
+
+/** The message as histories and queues show it, its texts rendered for its `reader`. */
+export function messageView(m: OutboxMessage, reader: Reader, now: Date): MessageView {
+  const { subject, text } = renderIfKnown(m.template, reader.name, m.payload, reader.locale);
   return {
     id: m.id,
     customerId: m.customer.id,

@@ -28,10 +28,10 @@ export class UndeliverableMessageService {
       { tag: 'undeliverable', where: { sentAt: null, suppressedAt: null, attempts: { $gte: this.maxAttempts } }, key: { property: 'createdAt', direction: 'asc', time: true }, tiebreaker: { property: 'id', direction: 'asc' } },
       args,
     );
-    const customers = await this.em.find(Customer, { id: { $in: [...new Set(page.edges.map((e) => e.node.customer.id))] } }, { fields: ['name'] });
-    const names = new Map(customers.map((c) => [c.id, c.name]));
+    const customers = await this.em.find(Customer, { id: { $in: [...new Set(page.edges.map((e) => e.node.customer.id))] } }, { fields: ['name', 'locale'] });
+    const readers = new Map(customers.map((c) => [c.id, { name: c.name, locale: c.locale }]));
     const now = new Date();
-    return mapPage(page, (m) => messageView(m, names.get(m.customer.id) ?? '', now));
+    return mapPage(page, (m) => messageView(m, readers.get(m.customer.id) ?? { name: '', locale: 'en' }, now));
   }
 
   /** Sends a refused message again in the next delivery round, with a fresh count of attempts. */
@@ -65,8 +65,8 @@ export class UndeliverableMessageService {
         throw new OutboxException(OutboxExceptionCode.Settled, `Message ${id} was ${message.sentAt ? 'sent' : 'suppressed'} already`, { id, suppressedReason: message.suppressedReason ?? null });
       }
       change(message, em);
-      const customer = await em.findOneOrFail(Customer, { id: message.customer.id }, { fields: ['name'] });
-      return messageView(message, customer.name, new Date());
+      const customer = await em.findOneOrFail(Customer, { id: message.customer.id }, { fields: ['name', 'locale'] });
+      return messageView(message, customer, new Date());
     });
   }
 }

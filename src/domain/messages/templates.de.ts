@@ -1,0 +1,71 @@
+import type { Payload, Template } from './templates.js';
+
+/**
+ * The messages to customers in German. Messages to the company's teams (call tasks, fix
+ * cases, the final invoice) are not here: they stay in the company's language (English).
+ * As in English, no text for a loyal payer mentions a fee, a dunning notice or collections.
+ */
+const invoiceRef = (p: Payload) => String(p.invoiceId ?? '').slice(0, 8);
+const topicLabel = (p: Payload) => String(p.topic ?? '').replace(/-/g, ' ');
+const amount = (minor: number) => new Intl.NumberFormat('de-DE', { minimumFractionDigits: 2, maximumFractionDigits: 2 }).format(minor / 100);
+const fee = (p: Payload) => (Number(p.feeMinor) > 0 ? ` Es fällt eine Mahngebühr von ${amount(Number(p.feeMinor))} an.` : '');
+const proposalText = (p: Payload) => {
+  const proposal = p.proposal as { kind?: string; tier?: string; offerCode?: string } | undefined;
+  return proposal?.kind === 'tier-change' ? `unser Service „${proposal.tier}“` : `das Angebot ${proposal?.offerCode ?? ''}`;
+};
+const hello = (name: string) => `Guten Tag ${name},\n\n`;
+const regards = '\n\nFreundliche Grüße';
+
+export const germanTemplates: Record<string, Template> = {
+  'reminder-friendly': (name, p) => ({
+    subject: 'Eine kurze Notiz zu Ihrer Rechnung',
+    text: `${hello(name)}danke, dass Sie schon so lange bei uns sind. Die Rechnung ${invoiceRef(p)} ist wohl untergegangen; das passiert jedem. Könnten Sie bei Gelegenheit einen Blick darauf werfen? Wenn etwas unklar ist, antworten Sie einfach auf diese Nachricht.${regards}`,
+  }),
+  'reminder-gentle': (name, p) => ({
+    subject: 'Rechnung noch offen: Können wir helfen?',
+    text: `${hello(name)}die Rechnung ${invoiceRef(p)} ist noch offen. Wenn etwas daran nicht stimmt oder der Zeitpunkt gerade schwierig ist, sagen Sie es uns, und wir finden gemeinsam einen Weg.${regards}`,
+  }),
+  'reminder-standard-1': (name, p) => ({ subject: 'Zahlungserinnerung', text: `${hello(name)}die Rechnung ${invoiceRef(p)} ist überfällig. Bitte begleichen Sie sie bald.${fee(p)}${regards}` }),
+  'reminder-standard-2': (name, p) => ({ subject: 'Zweite Zahlungserinnerung', text: `${hello(name)}die Rechnung ${invoiceRef(p)} ist noch nicht bezahlt.${fee(p)}${regards}` }),
+  'reminder-standard-3': (name, p) => ({
+    subject: 'Letzte Zahlungserinnerung',
+    text: `${hello(name)}die Rechnung ${invoiceRef(p)} ist noch nicht bezahlt. Ohne Zahlung übergeben wir sie an ein Inkassounternehmen.${fee(p)}${regards}`,
+  }),
+  'collections-handover': (name, p) => ({ subject: 'Rechnung an Inkasso übergeben', text: `${hello(name)}die Rechnung ${invoiceRef(p)} wurde an unseren Inkassopartner übergeben.${regards}` }),
+  'issue-acknowledged': (name, p) => ({
+    subject: 'Wir kümmern uns darum',
+    text: `${hello(name)}Sie haben uns mehr als einmal von „${topicLabel(p)}“ berichtet, und das ist einmal zu oft. Ein Team ist jetzt für das Problem zuständig und arbeitet an einer Lösung; wir sagen Ihnen Bescheid, sobald sie da ist.${regards}`,
+  }),
+  'issue-reopened': (name, p) => ({
+    subject: 'Immer noch nicht in Ordnung: Wir sind wieder dran',
+    text: `${hello(name)}danke, dass Sie uns gesagt haben, dass „${topicLabel(p)}“ immer noch nicht in Ordnung ist. Wir haben den Fall wieder geöffnet, und ein erfahreneres Team ist jetzt zuständig; wir sagen Ihnen Bescheid, wenn es endgültig behoben ist.${regards}`,
+  }),
+  'issue-check-back': (name, p) => ({ subject: 'Ist es für Sie behoben?', text: `${hello(name)}wir haben „${topicLabel(p)}“ vor einiger Zeit behoben. Funktioniert es jetzt für Sie? Eine kurze Antwort genügt.${regards}` }),
+  'issue-fix-confirmed': (name, p) => ({
+    subject: 'Danke für Ihre Rückmeldung',
+    text: `${hello(name)}danke, dass Sie uns gesagt haben, dass „${topicLabel(p)}“ jetzt funktioniert. Sollte es je wiederkommen, antworten Sie auf diese Nachricht, und wir kümmern uns sofort darum.${regards}`,
+  }),
+  'issue-gesture': (name) => ({
+    subject: 'Ein kleines Dankeschön für Ihre Geduld',
+    text: `${hello(name)}danke, dass Sie uns trotz der Schwierigkeiten treu geblieben sind. Ihre nächste Bestellung geht bis zum üblichen Kulanzbetrag auf uns.${regards}`,
+  }),
+  'account-proposal': (name, p) => ({
+    subject: 'Was besser zu Ihrer Nutzung passt',
+    text: `${hello(name)}wir haben uns angesehen, wie Sie unseren Service nutzen, und glauben, dass dies besser zu Ihnen passt: ${proposalText(p)}. Antworten Sie, um es anzunehmen, oder sagen Sie uns, was Sie brauchen.${regards}`,
+  }),
+  'account-proposal-confirmed': (name, p) => ({ subject: 'Erledigt: Ihre Änderung', text: `${hello(name)}wie vereinbart: ${proposalText(p)}. Vielen Dank.${regards}` }),
+  'offboarding-notice': (name, p) => ({
+    subject: 'Unser Vertrag endet',
+    text: `${hello(name)}wir haben entschieden, unseren Vertrag zum ${String(p.noticeEndsAt ?? '').slice(0, 10)} zu beenden. Bis dahin läuft alles wie gewohnt weiter. Wir helfen Ihnen beim Wechsel, schicken eine Schlussrechnung und geben Ihnen alle Ihre Daten.${regards}`,
+  }),
+  'offboarding-switch-help': (name) => ({
+    subject: 'Hilfe beim Wechsel',
+    text: `${hello(name)}hier ist, was Sie für den Wechsel zu einem anderen Anbieter brauchen; antworten Sie, und eine Person hilft Ihnen bei jedem Schritt.${regards}`,
+  }),
+  'offboarding-data-export': (name, p) => ({ subject: 'Ihre Daten', text: `${hello(name)}Ihr Datenexport (${String(p.exportId ?? '')}) ist bereit. Danke für die gemeinsame Zeit.${regards}` }),
+  appreciation: (name, p) => ({
+    subject: 'Danke, dass Sie bei uns sind',
+    text: `${hello(name)}Sie sind seit Jahren bei uns und haben nie Aufhebens gemacht: danke.${p.offerCode ? ` Als Dankeschön gehört Ihnen das Angebot ${String(p.offerCode)} (${String(p.discountPercent)} % Rabatt), mindestens so gut wie alles, was wir Neukunden anbieten.` : ''}${regards}`,
+  }),
+  'thank-you-payment': (name) => ({ subject: 'Vielen Dank', text: `${hello(name)}wir haben Ihre Zahlung erhalten, vielen Dank, und danke für Ihre Treue.${regards}` }),
+};
