@@ -2,7 +2,7 @@ import { Customer, PlaybookRun, PlaybookRunStatus } from '../src/entities/index.
 import { Role } from '../src/domain/auth/roles.js';
 import { seconds } from '../src/domain/policies/duration.js';
 import { welcomeCheckWorkflowId } from '../src/domain/playbooks/welcome-check.js';
-import { ConfirmWelcomeDocument, StartWelcomeCheckDocument, WelcomeCheckDocument } from './__generated__/graphql.js';
+import { ConfirmWelcomeDocument, CustomerPlaybookRunsLiveDocument, RunningPlaybookRunsDocument, StartWelcomeCheckDocument, WelcomeCheckDocument } from './__generated__/graphql.js';
 import { createServices } from '../src/services/index.js';
 import { TemporalCampaignEngine } from '../src/temporal/temporal-campaign-engine.js';
 import { TemporalPlaybookEngine } from '../src/temporal/temporal-playbook-engine.js';
@@ -152,5 +152,16 @@ it('answers a start that no worker has picked up yet with the run, its step unkn
   expect(view).toMatchObject({ workflowId: welcomeCheckWorkflowId(customerId), record: null, state: null });
   const handle = client.workflow.getHandle(view.workflowId);
   expect((await handle.describe()).status.name).toBe('RUNNING');
+
+  // The operators' list of runs under way is this deployment's (its task queue): once the search index has the run, it still is not in it.
+  await eventually(() => client.workflow.count(`CustomerId = "${customerId}"`), (c) => c.count === 1);
+  expect((await stack.gql(RunningPlaybookRunsDocument, { filter: { customerId } }, Role.Viewer)).data!.runningPlaybookRuns.totalCount).toBe(0);
+  // In a list, a run that cannot answer shows no live state, instead of failing the customer's page.
+  const e = stack.orm.em.fork();
+  e.create(PlaybookRun, { workflowId: view.workflowId, playbook: 'welcome-check', customer: e.getReference(Customer, customerId) });
+  await e.flush();
+  const page = await stack.gql(CustomerPlaybookRunsLiveDocument, { customerId }, Role.Viewer);
+  expect(page.errors).toBeUndefined();
+  expect(page.data!.customer!.playbookRuns.edges.map((edge) => edge.node)).toEqual([expect.objectContaining({ workflowId: view.workflowId, step: null })]);
   await handle.terminate('test over');
-});
+}, 30_000);

@@ -132,7 +132,7 @@ export class TemporalPlaybookEngine implements PlaybookEngine {
     return this.reachable(async () => {
       const found: FoundRun[] = [];
       let position = 0;
-      for await (const run of this.client.workflow.list({ query: runningRunsQuery(search), pageSize: Math.min(offset + limit, 1000) })) {
+      for await (const run of this.client.workflow.list({ query: runningRunsQuery(search, this.taskQueue), pageSize: Math.min(offset + limit, 1000) })) {
         if (position++ < offset) continue;
         found.push({ workflowId: run.workflowId, playbook: run.typedSearchAttributes.get(PlaybookKey) ?? '', customerId: run.typedSearchAttributes.get(CustomerIdKey) ?? '' });
         if (found.length === limit) break;
@@ -142,7 +142,7 @@ export class TemporalPlaybookEngine implements PlaybookEngine {
   }
 
   countRunning(search: RunSearch): Promise<number> {
-    return this.reachable(async () => (await this.client.workflow.count(runningRunsQuery(search))).count);
+    return this.reachable(async () => (await this.client.workflow.count(runningRunsQuery(search, this.taskQueue))).count);
   }
 
   cancelRun(workflowId: string): Promise<boolean> {
@@ -177,8 +177,15 @@ export class TemporalPlaybookEngine implements PlaybookEngine {
     });
   }
 
+  /** A run's answer to a query; a run that cannot answer (no worker polls its queue, its query failed) is UNAVAILABLE, like an unreachable engine. */
   private query<T>(workflowId: string, query: QueryDefinition<T>): Promise<T | null> {
-    return this.reachable(() => queryOrNull(this.client, workflowId, query));
+    return this.reachable(async () => {
+      try {
+        return await queryOrNull(this.client, workflowId, query);
+      } catch (error) {
+        throw new PlaybookException(PlaybookExceptionCode.EngineUnavailable, `Playbook run ${workflowId} cannot answer now (${(error as Error).message}); try again shortly`, { workflowId });
+      }
+    });
   }
 
   private signal<Args extends unknown[]>(workflowId: string, signal: SignalDefinition<Args>, ...args: Args): Promise<boolean> {
@@ -191,12 +198,13 @@ export class TemporalPlaybookEngine implements PlaybookEngine {
 }
 
 /** The search-index query for running playbook runs with these tags; values are IDs and lowercase keys (checked by the service), quoted. */
-function runningRunsQuery(search: RunSearch): string {
+/** The visibility query for runs under way with these tags, on this deployment's task queue (a namespace may hold others). */
+function runningRunsQuery(search: RunSearch, taskQueue: string): string {
   const quoted = (value: string) => {
     if (!/^[\w.:-]+$/.test(value)) throw new PlaybookException(PlaybookExceptionCode.InvalidInput, `"${value}" cannot be searched for`, { value });
     return `"${value}"`;
   };
-  const parts = ['ExecutionStatus = "Running"', search.playbook ? `${PlaybookKey.name} = ${quoted(search.playbook)}` : `${PlaybookKey.name} IN (${Object.values(Playbook).map(quoted).join(', ')})`];
+  const parts = ['ExecutionStatus = "Running"', `TaskQueue = ${quoted(taskQueue)}`, search.playbook ? `${PlaybookKey.name} = ${quoted(search.playbook)}` : `${PlaybookKey.name} IN (${Object.values(Playbook).map(quoted).join(', ')})`];
   const tags = [
     [PlaybookStepKey, search.step],
     [CustomerIdKey, search.customerId],

@@ -248,14 +248,19 @@ export class PlaybookService {
     const records = await this.runs.findByWorkflowIds(found.map((run) => run.workflowId));
     // (The one beyond the page only says there is a next page: no state asked for it.)
     const views = await Promise.all(
-      found.map(async ({ workflowId, playbook, customerId }, i) => ({ workflowId, playbook, customerId, record: records.get(workflowId) ?? null, state: i < args.first ? await this.liveState(workflowId) : null })),
+      found.map(async ({ workflowId, playbook, customerId }, i) => ({ workflowId, playbook, customerId, record: records.get(workflowId) ?? null, state: i < args.first ? await this.liveStateInList(workflowId) : null })),
     );
     return toPage(views, args.first, () => this.engine.countRunning(search), (view) => encodeCursor(tag, [offset + views.indexOf(view) + 1]), offset > 0);
   }
 
   /** A run's database record with its live state, for lists that show where each run stands. */
   async withLiveState(record: PlaybookRun): Promise<PlaybookRunView> {
-    return { workflowId: record.workflowId, playbook: record.playbook, customerId: record.customer.id, record, state: await this.liveState(record.workflowId) };
+    return { workflowId: record.workflowId, playbook: record.playbook, customerId: record.customer.id, record, state: await this.liveStateInList(record.workflowId) };
+  }
+
+  /** In a list, a run that cannot answer now (its worker down or busy) shows no live state instead of failing the whole list. */
+  private liveStateInList(workflowId: string): Promise<PlaybookRunState | null> {
+    return this.liveState(workflowId).catch(unknownWhenUnavailable);
   }
 
   /** The live state of any playbook run (every playbook answers the same `state` query); null when unknown. */
