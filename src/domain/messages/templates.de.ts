@@ -1,12 +1,10 @@
-import type { Payload, Template } from './templates.js';
+import { invoiceRef, topicLabel, type Payload, type Template } from './template.js';
 
 /**
  * The messages to customers in German. Messages to the company's teams (call tasks, fix
  * cases, the final invoice) are not here: they stay in the company's language (English).
  * As in English, no text for a loyal payer mentions a fee, a dunning notice or collections.
  */
-const invoiceRef = (p: Payload) => String(p.invoiceId ?? '').slice(0, 8);
-const topicLabel = (p: Payload) => String(p.topic ?? '').replace(/-/g, ' ');
 const amount = (minor: number) => new Intl.NumberFormat('de-DE', { minimumFractionDigits: 2, maximumFractionDigits: 2 }).format(minor / 100);
 const fee = (p: Payload) => (Number(p.feeMinor) > 0 ? ` Es fällt eine Mahngebühr von ${amount(Number(p.feeMinor))} an.` : '');
 const proposalText = (p: Payload) => {

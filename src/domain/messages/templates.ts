@@ -1,5 +1,12 @@
 import { money } from '../scoring/format.js';
+import { invoiceRef, topicLabel, type Payload, type RenderedText, type Template } from './template.js';
 import { germanTemplates } from './templates.de.js';
+
+const proposalText = (p: Payload) => {
+  const proposal = p.proposal as { kind?: string; tier?: string; offerCode?: string } | undefined;
+  return proposal?.kind === 'tier-change' ? `our ${proposal.tier} service` : `offer ${proposal?.offerCode ?? ''}`;
+};
+const fee = (p: Payload) => (Number(p.feeMinor) > 0 ? ` A reminder fee of ${money(Number(p.feeMinor))} applies.` : '');
 
 /**
  * What each playbook message says, in English (the default, and the company's language for
@@ -7,22 +14,6 @@ import { germanTemplates } from './templates.de.js';
  * the customer's language. Reminders to loyal payers are friendly and personal, never
  * threatening; no template for a loyal payer mentions a fee.
  */
-export interface RenderedText {
-  subject: string;
-  text: string;
-}
-
-export type Payload = Record<string, unknown>;
-export type Template = (name: string, payload: Payload) => RenderedText;
-
-const invoiceRef = (p: Payload) => String(p.invoiceId ?? '').slice(0, 8);
-const topicLabel = (p: Payload) => String(p.topic ?? '').replace(/-/g, ' ');
-const proposalText = (p: Payload) => {
-  const proposal = p.proposal as { kind?: string; tier?: string; offerCode?: string } | undefined;
-  return proposal?.kind === 'tier-change' ? `our ${proposal.tier} service` : `offer ${proposal?.offerCode ?? ''}`;
-};
-const fee = (p: Payload) => (Number(p.feeMinor) > 0 ? ` A reminder fee of ${money(Number(p.feeMinor))} applies.` : '');
-
 export const templates: Record<string, Template> = {
   'reminder-friendly': (name, p) => ({
     subject: 'A quick note about your invoice',

@@ -1,0 +1,14 @@
+/** What a message template is, in any language, and the payload fields every language shows alike. */
+export interface RenderedText {
+  subject: string;
+  text: string;
+}
+
+/** IDs and amounts a playbook step wrote with its message; names and addresses come from the customer at rendering. */
+export type Payload = Record<string, unknown>;
+export type Template = (name: string, payload: Payload) => RenderedText;
+
+/** An invoice as a customer recognises it: the start of its ID. */
+export const invoiceRef = (p: Payload) => String(p.invoiceId ?? '').slice(0, 8);
+/** A complaint topic key as words ("delivery-delay" -> "delivery delay"). */
+export const topicLabel = (p: Payload) => String(p.topic ?? '').replace(/-/g, ' ');
