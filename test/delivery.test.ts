@@ -1,11 +1,9 @@
-import type { AddressInfo } from 'node:net';
-import { SMTPServer } from 'smtp-server';
 import { createOrm, migrateUp, type Orm } from '../src/db/orm.js';
 import { Complaint, ComplaintSeverity, Customer, CustomerStatus, MessageChannel, MessagePurpose, OutboxMessage } from '../src/entities/index.js';
-import { SmtpSender } from '../src/services/outbox/channels/smtp-sender.js';
 import { DeliveryService } from '../src/services/outbox/delivery.service.js';
 import { OutboxService } from '../src/services/outbox/outbox.service.js';
 import { createTestDatabase } from './support/database.js';
+import { startLocalSmtp, type ReceivedMail } from './support/smtp.js';
 
 /**
  * Outbox delivery through the real SMTP channel (nodemailer) to a local SMTP server
@@ -13,37 +11,18 @@ import { createTestDatabase } from './support/database.js';
  */
 let orm: Orm;
 let db: Awaited<ReturnType<typeof createTestDatabase>>;
-let smtp: SMTPServer;
-let sender: SmtpSender;
-const received: Array<{ to: string[]; raw: string }> = [];
+let smtp: Awaited<ReturnType<typeof startLocalSmtp>>;
+let received: ReceivedMail[];
 
 beforeAll(async () => {
   db = await createTestDatabase('delivery');
   orm = await createOrm(db.url);
   await migrateUp(orm);
-  smtp = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
-    logger: false,
-    onRcptTo(address, _session, callback) {
-      callback(address.address.startsWith('bounce') ? new Error('mailbox unavailable') : undefined);
-    },
-    onData(stream, session, callback) {
-      const chunks: Buffer[] = [];
-      stream.on('data', (c: Buffer) => chunks.push(c));
-      stream.on('end', () => {
-        received.push({ to: session.envelope.rcptTo.map((r) => r.address), raw: Buffer.concat(chunks).toString() });
-        callback();
-      });
-    },
-  });
-  await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
-  const { port } = smtp.server.address() as AddressInfo;
-  sender = new SmtpSender(`smtp://127.0.0.1:${port}`, 'Retention <care@example.com>', 'team@example.com');
+  smtp = await startLocalSmtp();
+  received = smtp.received;
 });
 afterAll(async () => {
-  await sender?.close();
-  await new Promise<void>((resolve) => (smtp ? smtp.close(() => resolve()) : resolve()));
+  await smtp?.stop();
   await orm?.close();
   await db?.drop();
 });
@@ -66,7 +45,7 @@ async function enqueue(customerId: string, key: string, purpose = MessagePurpose
 }
 
 const message = (key: string) => orm.em.fork().findOneOrFail(OutboxMessage, { idempotencyKey: key });
-const deliver = (now: Date) => new DeliveryService(orm.em.fork(), sender).deliverDue(now);
+const deliver = (now: Date) => new DeliveryService(orm.em.fork(), smtp.sender).deliverDue(now);
 const noon = new Date('2026-11-24T12:00:00Z');
 
 it('sends a due message once, with its key as the Message-ID, and never again', async () => {

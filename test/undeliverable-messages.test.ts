@@ -1,11 +1,9 @@
-import type { AddressInfo } from 'node:net';
-import { SMTPServer } from 'smtp-server';
 import { Role } from '../src/domain/auth/roles.js';
 import { AuditEntry, Customer, MessageChannel, MessagePurpose, OutboxMessage } from '../src/entities/index.js';
-import { SmtpSender } from '../src/services/outbox/channels/smtp-sender.js';
 import { defaultDeliveryPolicy, DeliveryService } from '../src/services/outbox/delivery.service.js';
 import { OutboxService } from '../src/services/outbox/outbox.service.js';
 import { DiscardMessageDocument, RetryMessageDocument, UndeliverableMessagesDocument, UpdateCustomerDocument } from './__generated__/graphql.js';
+import { startLocalSmtp } from './support/smtp.js';
 import { startTestStack, type TestStack } from './support/stack.js';
 
 /**
@@ -13,40 +11,21 @@ import { startTestStack, type TestStack } from './support/stack.js';
  * through the real SMTP channel to a local SMTP server that refuses "bounce" mailboxes.
  */
 let stack: TestStack;
-let smtp: SMTPServer;
-let sender: SmtpSender;
-const received: string[] = [];
+let smtp: Awaited<ReturnType<typeof startLocalSmtp>>;
 
 beforeAll(async () => {
   stack = await startTestStack({ worker: false });
-  smtp = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
-    logger: false,
-    onRcptTo(address, _session, callback) {
-      callback(address.address.startsWith('bounce') ? new Error('mailbox unavailable') : undefined);
-    },
-    onData(stream, session, callback) {
-      stream.on('data', () => undefined);
-      stream.on('end', () => {
-        received.push(...session.envelope.rcptTo.map((r) => r.address));
-        callback();
-      });
-    },
-  });
-  await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
-  sender = new SmtpSender(`smtp://127.0.0.1:${(smtp.server.address() as AddressInfo).port}`, 'Retention <care@example.com>', 'team@example.com');
+  smtp = await startLocalSmtp();
 });
 afterAll(async () => {
-  await sender?.close();
-  await new Promise<void>((resolve) => (smtp ? smtp.close(() => resolve()) : resolve()));
+  await smtp?.stop();
   await stack?.stop();
 });
 
 const em = () => stack.orm.em.fork();
 let day = 0;
 /** A delivery round at noon UTC (outside the quiet hours) of the next day: later than every retry the last round scheduled. */
-const deliverLater = () => new DeliveryService(em(), sender).deliverDue(new Date(Date.UTC(2030, 0, 1 + day++, 12)));
+const deliverLater = () => new DeliveryService(em(), smtp.sender).deliverDue(new Date(Date.UTC(2030, 0, 1 + day++, 12)));
 
 async function queued(email: string, key: string): Promise<{ customerId: string; messageId: string }> {
   const e = em();
@@ -83,7 +62,7 @@ it('lists what delivery gave up on, and sends one again once its address is corr
   expect(retried.data!.retryMessage).toMatchObject({ status: 'Pending', attempts: 0, sendAfter: null });
   expect((await queue()).map((m) => m.id)).not.toContain(messageId);
   expect(await deliverLater()).toMatchObject({ sent: 1 });
-  expect(received).toContain('ada.fixed@example.com');
+  expect(smtp.received.flatMap((m) => m.to)).toContain('ada.fixed@example.com');
   expect(await em().find(AuditEntry, { entityId: messageId })).toEqual([
     expect.objectContaining({ action: 'message.retry', actor: expect.stringMatching(/^operator:/), before: { attempts: defaultDeliveryPolicy.maxAttempts, lastError: expect.stringMatching(/mailbox unavailable/) }, after: { attempts: 0 } }),
   ]);
