@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { Role } from '../src/domain/auth/roles.js';
 import { dataRetentionPolicy } from '../src/domain/customers/data-retention.js';
 import { welcomeCheckWorkflowId } from '../src/domain/playbooks/welcome-check.js';
-import { AuditEntry, Complaint, ComplaintSeverity, Customer, CustomerExport, Invoice, MessageChannel, MessagePurpose, Order, OutboxMessage, PlaybookRun, PlaybookRunStatus } from '../src/entities/index.js';
+import { AuditEntry, Campaign, CampaignGroup, CampaignMember, Complaint, ComplaintSeverity, Customer, CustomerExport, FixCase, Invoice, MessageChannel, MessagePurpose, Order, OutboxMessage, PlaybookRun, PlaybookRunStatus } from '../src/entities/index.js';
 import { createServices } from '../src/services/index.js';
 import { DeliveryService } from '../src/services/outbox/delivery.service.js';
 import type { MessageSender, RenderedMessage } from '../src/services/outbox/message-sender.js';
@@ -62,14 +62,19 @@ const runStatus = async (workflowId: string) => (await em().findOne(PlaybookRun,
 
 it('exports everything stored about a customer on request, with the reasons behind their scores, and audits who asked', async () => {
   const e = em();
-  const customer = e.create(Customer, { name: 'Mary Somerville', email: `mary.${Math.random()}@example.com`, phone: '+44 131 496 0000', acquiredAt: '2024-03-01' });
+  const referrer = e.create(Customer, { name: 'William Somerville', email: `william.${Math.random()}@example.com`, acquiredAt: '2023-01-01' });
+  const customer = e.create(Customer, { name: 'Mary Somerville', email: `mary.${Math.random()}@example.com`, phone: '+44 131 496 0000', acquiredAt: '2024-03-01', referrer });
   e.create(Order, { customer, orderedAt: new Date('2026-09-01T10:00:00Z'), amountMinor: 4_500, externalRef: 'ORD-1' });
+  const campaign = e.create(Campaign, { name: 'Autumn thanks', playbook: 'appreciation', segment: {}, createdBy: 'marketer:test' });
+  e.create(CampaignMember, { campaign, customer, group: CampaignGroup.Holdout, enrolledAt: new Date('2026-11-01T09:00:00Z') });
   const invoice = e.create(Invoice, { customer, issuedAt: '2026-10-01', dueAt: '2026-10-15', amountMinor: 4_500 });
   await e.flush();
   expect((await stack.gql(RecordPaymentDocument, { input: { invoiceId: invoice.id, amountMinor: 2_000, paidAt: '2026-10-10' } }, Role.Operator)).errors).toBeUndefined();
   expect((await stack.gql(RecordComplaintDocument, { input: { customerId: customer.id, topic: 'billing-error', severity: 'Medium', summary: 'Charged twice in October' } }, Role.Operator)).errors).toBeUndefined();
   expect((await stack.gql(StartWelcomeCheckDocument, { customerId: customer.id }, Role.Marketer)).errors).toBeUndefined();
+  expect((await stack.gql(StartFixIssueDocument, { customerId: customer.id, topic: 'billing-error' }, Role.Operator)).errors).toBeUndefined();
   await eventually(() => runStatus(welcomeCheckWorkflowId(customer.id)), (s) => s === PlaybookRunStatus.Running, 20_000);
+  await eventually(() => em().count(FixCase, { customer: customer.id }), (n) => n === 1, 20_000);
 
   for (const role of [Role.Viewer, Role.Marketer]) {
     const forbidden = await stack.gql(ExportCustomerDataDocument, { id: customer.id, reason: 'Request' }, role);
@@ -86,7 +91,10 @@ it('exports everything stored about a customer on request, with the reasons behi
     orders: [{ orderedAt: '2026-09-01T10:00:00.000Z', amountMinor: 4_500, reference: 'ORD-1' }],
     invoices: [{ dueAt: '2026-10-15', amountMinor: 4_500, paidAt: null, payments: [{ paidAt: '2026-10-10', amountMinor: 2_000 }] }],
     complaints: [{ topic: 'billing-error', summary: 'Charged twice in October', resolvedAt: null }],
-    playbookRuns: [{ playbook: 'welcome-check', finishedAt: null }],
+    fixCases: [{ topic: 'billing-error', owner: 'billing', status: 'open', resolvedAt: null }],
+    campaigns: [{ campaign: 'Autumn thanks', playbook: 'appreciation', group: 'holdout', enrolledAt: '2026-11-01T09:00:00.000Z' }],
+    referredBy: referrer.id,
+    playbookRuns: expect.arrayContaining([expect.objectContaining({ playbook: 'welcome-check', finishedAt: null }), expect.objectContaining({ playbook: 'fix-issue', finishedAt: null })]),
   });
   // The profiling a customer may ask about: each current score with the facts behind it.
   const scores = document.scores as { kind: string; reasons: string[]; modelVersion: string }[];

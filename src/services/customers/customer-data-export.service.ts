@@ -1,15 +1,16 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { renderIfKnown } from '../../domain/messages/templates.js';
-import { Complaint, Customer, CustomerStatus, Invoice, Order, OutboxMessage, Payment, PlaybookRun } from '../../entities/index.js';
+import { CampaignMember, Complaint, Customer, CustomerStatus, FixCase, Invoice, Order, OutboxMessage, Payment, PlaybookRun } from '../../entities/index.js';
 import type { AuditService } from '../audit/audit.service.js';
 import { CustomerException, CustomerExceptionCode } from './customer.exception.js';
 import { assertCustomerId } from './customer.service.js';
 
 /**
  * Everything stored about a customer, as they gave and generated it, and what the company
- * made of it: contact data, orders, invoices with payments, complaints, the messages the
- * playbooks wrote (sent or held back, and why), the playbooks run for them, and their
- * current scores with the facts behind each (the profiling a customer may ask about).
+ * made of it: contact data, who referred them, orders, invoices with payments, complaints
+ * and the fix cases opened for them, the messages the playbooks wrote (sent or held back,
+ * and why), the campaigns and playbooks that included them, and their current scores with
+ * the facts behind each (the profiling a customer may ask about).
  * The offboarding playbook hands it to a leaving customer; an operator answers a request
  * for access (GDPR Art. 15) or portability (Art. 20) with it at any time.
  */
@@ -37,13 +38,15 @@ export class CustomerDataExportService {
 
 /** The export document of `customer`, read through `em` (the caller's transaction). */
 export async function customerDocument(em: EntityManager, customer: Customer): Promise<Record<string, unknown>> {
-  const [orders, invoices, payments, complaints, messages, runs, scores] = await Promise.all([
+  const [orders, invoices, payments, complaints, fixCases, messages, runs, campaigns, scores] = await Promise.all([
     em.find(Order, { customer }, { orderBy: { orderedAt: 'asc' } }),
     em.find(Invoice, { customer }, { orderBy: { issuedAt: 'asc' } }),
     em.find(Payment, { invoice: { customer } }, { orderBy: { paidAt: 'asc' } }),
     em.find(Complaint, { customer }, { orderBy: { openedAt: 'asc' } }),
+    em.find(FixCase, { customer }, { orderBy: { openedAt: 'asc' } }),
     em.find(OutboxMessage, { customer }, { orderBy: { createdAt: 'asc' } }),
     em.find(PlaybookRun, { customer }, { orderBy: { startedAt: 'asc' } }),
+    em.find(CampaignMember, { customer }, { orderBy: { enrolledAt: 'asc' }, populate: ['campaign'] }),
     em.execute<{ kind: string; computed_at: Date; score: { value: number | null; band: string | null; reasons: string[]; modelVersion: string } | null }[]>(
       `select cs.kind, cs.computed_at, ss.scores -> cs.kind as score
          from current_score cs join score_snapshot ss on ss.id = cs.snapshot_id
@@ -74,6 +77,7 @@ export async function customerDocument(em: EntityManager, customer: Customer): P
       payments: payments.filter((p) => p.invoice.id === i.id).map((p) => ({ paidAt: p.paidAt, amountMinor: p.amountMinor })),
     })),
     complaints: complaints.map((c) => ({ topic: c.topic, openedAt: c.openedAt.toISOString(), resolvedAt: c.resolvedAt?.toISOString() ?? null, summary: c.summary ?? null })),
+    fixCases: fixCases.map((f) => ({ topic: f.topic, owner: f.owner, status: f.status, openedAt: f.openedAt.toISOString(), resolvedAt: f.resolvedAt?.toISOString() ?? null, confirmedAt: f.confirmedAt?.toISOString() ?? null })),
     messages: messages.map((m) => ({
       writtenAt: m.createdAt.toISOString(),
       channel: m.channel,
@@ -82,6 +86,8 @@ export async function customerDocument(em: EntityManager, customer: Customer): P
       sentAt: m.sentAt?.toISOString() ?? null,
       heldBack: m.suppressedReason ?? null,
     })),
+    campaigns: campaigns.map((m) => ({ campaign: m.campaign.name, playbook: m.campaign.playbook, group: m.group, enrolledAt: m.enrolledAt.toISOString() })),
+    referredBy: customer.referrer?.id ?? null,
     playbookRuns: runs.map((r) => ({ playbook: r.playbook, startedAt: r.startedAt.toISOString(), finishedAt: r.finishedAt?.toISOString() ?? null, outcome: r.outcome ?? null })),
     scores: scores.map((s) => ({
       kind: s.kind,
