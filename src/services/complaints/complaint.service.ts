@@ -1,13 +1,13 @@
 import { LockMode } from '@mikro-orm/core';
 import { sql } from 'kysely';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { Complaint, ComplaintSeverity, Customer, CustomerStatus } from '../../entities/index.js';
+import { Complaint, ComplaintSeverity, CustomerStatus } from '../../entities/index.js';
 import type { AuditService } from '../audit/audit.service.js';
 import { ChildPager } from '../common/child-pages.js';
 import type { Page, PageArgs } from '../common/pagination.js';
 import { CustomerException, CustomerExceptionCode } from '../customers/customer.exception.js';
 import { assertCustomerFilter, customerWhere, type CustomerFilter } from '../customers/customer-query.js';
-import { assertCustomerId } from '../customers/customer.service.js';
+import { assertCustomerId, storedCustomer } from '../customers/customer.service.js';
 import { ComplaintException, ComplaintExceptionCode } from './complaint.exception.js';
 import { isTopicKey } from '../../domain/complaints/topic.js';
 import { isUuid } from '../../domain/ids.js';
@@ -116,8 +116,7 @@ export class ComplaintService {
       throw new ComplaintException(ComplaintExceptionCode.InvalidInput, 'openedAt must not be in the future', { field: 'openedAt' });
     }
     const recorded = await this.em.transactional(async (em) => {
-      const customer = await em.findOne(Customer, { id: input.customerId });
-      if (!customer) throw new CustomerException(CustomerExceptionCode.NotFound, `No customer with ID ${input.customerId}`, { id: input.customerId });
+      const customer = await storedCustomer(em, input.customerId);
       if (customer.status === CustomerStatus.Erased) throw new CustomerException(CustomerExceptionCode.Erased, `The personal data of customer ${input.customerId} was erased: no complaint is recorded for them`, { id: input.customerId });
       const complaint = em.create(Complaint, {
         customer,

@@ -3,7 +3,7 @@ import { renderIfKnown } from '../../domain/messages/templates.js';
 import { CampaignMember, Complaint, Customer, CustomerStatus, FixCase, Invoice, Order, OutboxMessage, Payment, PlaybookRun } from '../../entities/index.js';
 import type { AuditService } from '../audit/audit.service.js';
 import { CustomerException, CustomerExceptionCode } from './customer.exception.js';
-import { assertCustomerId } from './customer.service.js';
+import { storedCustomer } from './customer.service.js';
 
 /**
  * Everything stored about a customer, as they gave and generated it, and what the company
@@ -22,12 +22,10 @@ export class CustomerDataExportService {
 
   /** The export for a customer's request, audited with who asked for it and why (the document itself is not kept). */
   async forRequest(id: string, reason: string, actor: string): Promise<Record<string, unknown>> {
-    assertCustomerId(id);
     const why = reason.trim();
     if (!why) throw new CustomerException(CustomerExceptionCode.InvalidInput, 'An export needs a reason (e.g. the request it answers)', { field: 'reason' });
     return this.em.transactional(async (em) => {
-      const customer = await em.findOne(Customer, { id });
-      if (!customer) throw new CustomerException(CustomerExceptionCode.NotFound, `No customer with ID ${id}`, { id });
+      const customer = await storedCustomer(em, id);
       if (customer.status === CustomerStatus.Erased) throw new CustomerException(CustomerExceptionCode.Erased, `The personal data of customer ${id} was erased: there is nothing personal left to export`, { id });
       const document = await customerDocument(em, customer);
       this.audit.record(em, { actor, action: 'customer.export', entityType: 'customer', entityId: id, after: { reason: why } });

@@ -233,12 +233,17 @@ export class CustomerService {
   }
 }
 
-/** The customer's row, locked for the rest of the transaction (VALIDATION for a malformed ID, NOT_FOUND without one). */
-export async function lockedCustomer(em: EntityManager, id: string): Promise<Customer> {
+/** The customer's row, read through `em` (VALIDATION for a malformed ID, NOT_FOUND without one); locked for the rest of the transaction with `lock`. */
+export async function storedCustomer(em: EntityManager, id: string, options: { lock?: boolean } = {}): Promise<Customer> {
   assertCustomerId(id);
-  const customer = await em.findOne(Customer, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+  const customer = await em.findOne(Customer, { id }, options.lock ? { lockMode: LockMode.PESSIMISTIC_WRITE } : {});
   if (!customer) throw new CustomerException(CustomerExceptionCode.NotFound, `No customer with ID ${id}`, { id });
   return customer;
+}
+
+/** The customer's row, locked for the rest of the transaction. */
+export function lockedCustomer(em: EntityManager, id: string): Promise<Customer> {
+  return storedCustomer(em, id, { lock: true });
 }
 
 /** Why a queued marketing message was held back when its customer opted out (the delivery guard's wording). */

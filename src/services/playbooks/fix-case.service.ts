@@ -5,6 +5,7 @@ import { FixCase, FixCaseStatus } from '../../entities/index.js';
 import type { AuditService } from '../audit/audit.service.js';
 import { keysetPage } from '../common/keyset-page.js';
 import type { Page, PageArgs } from '../common/pagination.js';
+import { assertCustomerId } from '../customers/customer.service.js';
 import { assertTopic } from './playbook-input.js';
 import { PlaybookException, PlaybookExceptionCode } from './playbook.exception.js';
 
@@ -43,7 +44,7 @@ export class FixCaseService {
    * Idempotent; audited. A case still open is not fixed yet (CONFLICT).
    */
   async confirm(customerId: string, topic: string, actor: string): Promise<FixCase> {
-    if (!isUuid(customerId)) throw new PlaybookException(PlaybookExceptionCode.InvalidInput, `"${customerId}" is not a customer ID`, { field: 'customerId' });
+    assertCustomerId(customerId);
     assertTopic(topic);
     return this.em.transactional(async (em) => {
       const fixCase = await em.findOne(FixCase, { customer: customerId, topic }, { orderBy: { openedAt: 'desc' }, lockMode: LockMode.PESSIMISTIC_WRITE });

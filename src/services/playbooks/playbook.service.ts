@@ -248,18 +248,22 @@ export class PlaybookService {
     const records = await this.runs.findByWorkflowIds(found.map((run) => run.workflowId));
     // (The one beyond the page only says there is a next page: no state asked for it.)
     const views = await Promise.all(
-      found.map(async ({ workflowId, playbook, customerId }, i) => ({ workflowId, playbook, customerId, record: records.get(workflowId) ?? null, state: i < args.first ? await this.liveStateInList(workflowId) : null })),
+      found.map(async ({ workflowId, playbook, customerId }, i) => ({ workflowId, playbook, customerId, record: records.get(workflowId) ?? null, state: i < args.first ? await this.liveStateOrUnknown(workflowId) : null })),
     );
     return toPage(views, args.first, () => this.engine.countRunning(search), (view) => encodeCursor(tag, [offset + views.indexOf(view) + 1]), offset > 0);
   }
 
   /** A run's database record with its live state, for lists that show where each run stands. */
   async withLiveState(record: PlaybookRun): Promise<PlaybookRunView> {
-    return { workflowId: record.workflowId, playbook: record.playbook, customerId: record.customer.id, record, state: await this.liveStateInList(record.workflowId) };
+    return { workflowId: record.workflowId, playbook: record.playbook, customerId: record.customer.id, record, state: await this.liveStateOrUnknown(record.workflowId) };
   }
 
-  /** In a list, a run that cannot answer now (its worker down or busy) shows no live state instead of failing the whole list. */
-  private liveStateInList(workflowId: string): Promise<PlaybookRunState | null> {
+  /**
+   * The live state, or null (unknown) when the run cannot answer now (its worker down or
+   * busy): a list shows such a run without it instead of failing whole, and a start that
+   * succeeded answers with its run instead of UNAVAILABLE.
+   */
+  private liveStateOrUnknown(workflowId: string): Promise<PlaybookRunState | null> {
     return this.liveState(workflowId).catch(unknownWhenUnavailable);
   }
 
@@ -301,13 +305,11 @@ export class PlaybookService {
 
   /**
    * A run as its page shows it: the database record and the workflow's live state (every
-   * playbook answers the same "state" query). A run `justStarted` that no worker has picked
-   * up yet (all of them down or busy) cannot answer: its state is unknown (null), rather
-   * than a start that succeeded answering UNAVAILABLE.
+   * playbook answers the same "state" query); a run `justStarted` that no worker has picked
+   * up yet shows its state as unknown.
    */
   private async runView(playbook: string, customerId: string, workflowId: string, options: { justStarted?: boolean } = {}): Promise<PlaybookRunView> {
-    const live = this.liveState(workflowId);
-    const [record, state] = await Promise.all([this.runs.findByWorkflowId(workflowId), options.justStarted ? live.catch(unknownWhenUnavailable) : live]);
+    const [record, state] = await Promise.all([this.runs.findByWorkflowId(workflowId), options.justStarted ? this.liveStateOrUnknown(workflowId) : this.liveState(workflowId)]);
     return { workflowId, playbook, customerId, record, state };
   }
 }
