@@ -78,15 +78,17 @@ async function storedIds(): Promise<{ byName: Record<string, string>; idFor: (op
   const offerId = await one(sql`select id from offer limit 1`);
   const created = await stack.gql(documents.CreateCampaignDocument, { input: { name: 'Smoke', playbook: 'Appreciation', filter: { serviceTier: ['Premium'] } } }, Role.Marketer);
   const campaignId = created.data!.createCampaign.id;
-  const ids: Record<string, string | undefined> = { customerId, invoiceId, complaintId, offerId, campaignId };
+  const segment = await stack.gql(documents.CreateSegmentDocument, { input: { name: 'Smoke', filter: { riskBand: ['high'] } } }, Role.Marketer);
+  const segmentId = segment.data!.createSegment.id;
+  const ids: Record<string, string | undefined> = { customerId, invoiceId, complaintId, offerId, campaignId, segmentId };
   const byName = Object.fromEntries(Object.entries(ids).filter((e): e is [string, string] => e[1] !== undefined));
   const idFor = (operation: string) =>
-    /Campaign/.test(operation) ? campaignId : /Complaint/.test(operation) ? complaintId : /Offer/.test(operation) ? offerId : /Customer|OptOut/.test(operation) ? customerId : undefined;
+    /Segment/.test(operation) ? segmentId : /Campaign/.test(operation) ? campaignId : /Complaint/.test(operation) ? complaintId : /Offer/.test(operation) ? offerId : /Customer|OptOut/.test(operation) ? customerId : undefined;
   return { byName, idFor };
 }
 
 /** Reads first, then changes, and last what ends a thing (erasing the customer, discarding the campaign), so each reaches as far as it can. */
-const rank = (operation: OperationDefinitionNode) => (operation.operation === 'query' ? 0 : /^(Erase|Discard|Cancel)/.test(operation.name?.value ?? '') ? 2 : 1);
+const rank = (operation: OperationDefinitionNode) => (operation.operation === 'query' ? 0 : /^(Erase|Discard|Cancel|Delete)/.test(operation.name?.value ?? '') ? 2 : 1);
 
 it('runs every document without an internal error', async () => {
   const { byName, idFor } = await storedIds();

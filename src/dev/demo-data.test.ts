@@ -1,6 +1,7 @@
 import { persistentIssues } from '../domain/scoring/persistent-issue.js';
 import { fitGammaGamma } from '../domain/scoring/gamma-gamma.js';
-import { DEMO_SPEND, demoCustomer, demoCustomers, gammaDraw, seededRandom, type DemoCustomer } from './demo-data.js';
+import { assertCustomerFilter, storedFilter, type CustomerFilter } from '../services/customers/customer-query.js';
+import { DEMO_SPEND, demoCustomer, demoCustomers, demoSegments, gammaDraw, seededRandom, type DemoCustomer } from './demo-data.js';
 
 const asOf = new Date('2026-11-01T00:00:00Z');
 const DAY = 86_400_000;
@@ -129,5 +130,12 @@ describe('demo data', () => {
     // The mean spend the fit implies, p γ / (q - 1), against the generator's.
     const implied = (fit.params.p * fit.params.gamma) / (fit.params.q - 1);
     expect(implied / ((DEMO_SPEND.p * DEMO_SPEND.gamma) / (DEMO_SPEND.q - 1) / 100)).toBeCloseTo(1, 1);
+  });
+
+  it('saves segments with filters the customers query accepts, in the form they are stored', () => {
+    for (const { filter } of demoSegments()) {
+      expect(() => assertCustomerFilter(filter as CustomerFilter)).not.toThrow();
+      expect(storedFilter(filter as CustomerFilter)).toEqual(filter);
+    }
   });
 });

@@ -258,3 +258,24 @@ export function demoOffers(asOf = new Date('2026-11-01T00:00:00Z')) {
     { code: 'BASIC-SELF-SERVICE', name: 'Self-service basic tier', audience: 'all', discountPercent: 35, serviceTier: 'basic', validFrom: day(-30), validUntil: null },
   ] as const;
 }
+
+/** Saved segments a marketing team would keep: who to look after first, in the stored filter's form. */
+export function demoSegments() {
+  return [
+    {
+      name: 'Loyal payers at risk',
+      description: 'Pay on time, but their buying has slowed: thank them before they drift away',
+      filter: { status: ['active'], riskBand: ['high', 'medium'], scores: [{ kind: 'payment-loyalty', bands: ['loyal'] }] },
+    },
+    {
+      name: 'Loss-making accounts',
+      description: 'Cost more to serve than they bring: propose a better-fitting service, never drop them abruptly',
+      filter: { status: ['active'], scores: [{ kind: 'profitability', bands: ['loss-making'] }] },
+    },
+    {
+      name: 'Persistent issues',
+      description: 'The same complaint again and again: fix it before they leave',
+      filter: { status: ['active'], scores: [{ kind: 'persistent-issue', bands: ['persistent'] }] },
+    },
+  ];
+}

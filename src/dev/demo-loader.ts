@@ -4,7 +4,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { Customer } from '../entities/index.js';
-import { demoCustomers, demoOffers, type DemoCustomer, type DemoOptions } from './demo-data.js';
+import { demoCustomers, demoOffers, demoSegments, type DemoCustomer, type DemoOptions } from './demo-data.js';
 
 /** A value in COPY's text format. */
 function field(value: unknown): string {
@@ -54,7 +54,7 @@ const tables: TableSpec[] = [
 ];
 
 /** All tables the demo data fills, children first (for --reset). */
-export const demoTables = ['payment', 'invoice', 'customer_order', 'complaint', 'cost_entry', 'score_snapshot', 'playbook_run', 'outbox_message', 'customer', 'offer'];
+export const demoTables = ['payment', 'invoice', 'customer_order', 'complaint', 'cost_entry', 'score_snapshot', 'playbook_run', 'outbox_message', 'customer', 'offer', 'segment'];
 
 /**
  * Writes the demo data with COPY, one table at a time in foreign-key order, in one
@@ -104,6 +104,15 @@ export async function copyDemoData(
       );
     }
     counts.offer = offers.length;
+    const segments = demoSegments();
+    for (const g of segments) {
+      await client.query(
+        `insert into segment (id, name, description, filter, created_by, created_at, updated_at)
+         values (gen_random_uuid(), $1, $2, $3, 'demo', now(), now()) on conflict (lower(name)) do nothing`,
+        [g.name, g.description, JSON.stringify(g.filter)],
+      );
+    }
+    counts.segment = segments.length;
     await client.query('commit');
     // As autovacuum would soon after a bulk load: statistics for the planner, and the visibility
     // map that lets the rescore's pass over the orders read their index alone.

@@ -1,7 +1,8 @@
 import 'reflect-metadata';
-import { OptionalProps } from '@mikro-orm/core';
-import { Entity, Enum, Index, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
+import { OptionalProps, type Rel } from '@mikro-orm/core';
+import { Entity, Enum, Index, ManyToOne, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
 import { randomUUID } from 'node:crypto';
+import { Segment } from './segment.entity.js';
 
 export enum CampaignStatus {
   Draft = 'draft',
@@ -31,6 +32,10 @@ export class Campaign {
   /** The customer filter that defines who enters (same shape as the customers query's filter). */
   @Property({ type: 'jsonb' })
   segment!: Record<string, unknown>;
+
+  /** The saved segment the filter was copied from, if any (the copy stays when the segment changes or goes). */
+  @ManyToOne({ entity: () => Segment, nullable: true, deleteRule: 'set null' })
+  sourceSegment?: Rel<Segment> | null;
 
   @Index()
   @Enum({ items: () => CampaignStatus, nativeEnumName: 'campaign_status' })

@@ -13,6 +13,7 @@ export * from './scoring-work.entity.js';
 export * from './scoring-invoice-work.entity.js';
 export * from './scoring-page.entity.js';
 export * from './score-history-thinning.entity.js';
+export * from './segment.entity.js';
 export * from './campaign.entity.js';
 export * from './campaign-member.entity.js';
 export * from './playbook-run.entity.js';
@@ -23,6 +24,7 @@ export * from './audit-entry.entity.js';
 
 import { AuditEntry } from './audit-entry.entity.js';
 import { Campaign } from './campaign.entity.js';
+import { Segment } from './segment.entity.js';
 import { CampaignMember } from './campaign-member.entity.js';
 import { Complaint } from './complaint.entity.js';
 import { CostEntry } from './cost-entry.entity.js';
@@ -45,4 +47,4 @@ import { ScoringWork } from './scoring-work.entity.js';
 import { ScoringInvoiceWork } from './scoring-invoice-work.entity.js';
 
 /** Every entity the ORM knows. */
-export const allEntities = [Customer, Order, Invoice, Payment, Complaint, CostEntry, Offer, ScoreSnapshot, CurrentScore, ScoringRun, ScoreModel, ScoringWork, ScoringInvoiceWork, ScoringPage, ScoreHistoryThinning, Campaign, CampaignMember, PlaybookRun, FixCase, CustomerExport, OutboxMessage, AuditEntry];
+export const allEntities = [Customer, Order, Invoice, Payment, Complaint, CostEntry, Offer, ScoreSnapshot, CurrentScore, ScoringRun, ScoreModel, ScoringWork, ScoringInvoiceWork, ScoringPage, ScoreHistoryThinning, Segment, Campaign, CampaignMember, PlaybookRun, FixCase, CustomerExport, OutboxMessage, AuditEntry];

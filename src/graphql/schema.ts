@@ -16,9 +16,10 @@ import { OfferResolver } from './offers/offer.resolver.js';
 import { FairnessReportResolver } from './reports/fairness-report.resolver.js';
 import { ScoreResolver } from './scores/score.resolver.js';
 import { ScoringResolver } from './scores/scoring.resolver.js';
+import { SegmentResolver } from './segments/segment.resolver.js';
 import { validateArgs } from './validate-args.js';
 
-export const resolvers = [CustomerResolver, ComplaintResolver, InvoiceResolver, ImportResolver, ImportRowsResolver, PlaybookResolver, FixCaseResolver, ScoreResolver, ScoringResolver, CampaignResolver, CampaignMemberResolver, OfferResolver, FairnessReportResolver, AuditResolver, MessageResolver] as const;
+export const resolvers = [CustomerResolver, ComplaintResolver, InvoiceResolver, ImportResolver, ImportRowsResolver, PlaybookResolver, FixCaseResolver, ScoreResolver, ScoringResolver, SegmentResolver, CampaignResolver, CampaignMemberResolver, OfferResolver, FairnessReportResolver, AuditResolver, MessageResolver] as const;
 
 export function createSchema(): Promise<GraphQLSchema> {
   return buildSchema({ resolvers, authChecker, validateFn: validateArgs });

@@ -17,6 +17,7 @@ import { defaultRescorePolicy, defaultScoringPolicy } from '../domain/scoring/sc
 import type { ScoringEngine } from './scores/scoring-engine.js';
 import type { CampaignEngine } from './campaigns/campaign-engine.js';
 import { CampaignService } from './campaigns/campaign.service.js';
+import { SegmentService } from './segments/segment.service.js';
 import { ScoringRunService, type FollowUpFailureReporter } from './scores/scoring-run.service.js';
 import { ScoringService } from './scores/scoring.service.js';
 import { ScoreService } from './scores/score.service.js';
@@ -63,6 +64,7 @@ export function createServices(em: EntityManager, engines: Engines, policies: Pa
     scoring: new ScoringService(em, scoringRuns, engines.scoring, defaultRescorePolicy, audit),
     imports: new ImportService(em.config.get('clientUrl')!),
     runs,
+    segments: new SegmentService(em, audit),
     campaigns: new CampaignService(em, engines.campaigns, { ...defaultPolicies, ...policies }.campaign, audit, runs),
     playbooks,
     fixCases: new FixCaseService(em, audit),

@@ -10,6 +10,7 @@ import { selectedFields } from '../common/selection.js';
 import { PlaybookRunType, runsAsSelected } from '../playbooks/playbook-run.types.js';
 import type { GraphQLContext } from '../context.js';
 import { CustomerType } from '../customers/customer.types.js';
+import { SegmentType } from '../segments/segment.types.js';
 import { CampaignComparisonType, CampaignConnection, CampaignGroupOutcomeType, CampaignMemberConnection, CampaignMemberType, CampaignPreviewType, CampaignProgressType, CampaignType, CreateCampaignInput, UpdateCampaignInput } from './campaign.types.js';
 
 @Resolver(() => CampaignType)
@@ -79,6 +80,12 @@ export class CampaignResolver {
   @FieldResolver(() => CampaignProgressType, { nullable: true, description: 'Live progress from the campaign run (null for a draft); in a list, one Temporal query per campaign' })
   progress(@Root() campaign: CampaignType, @Ctx() ctx: GraphQLContext): CampaignProgressType | null | Promise<CampaignProgressType | null> {
     return campaign.progress !== undefined ? campaign.progress : ctx.services.campaigns.progressOf(campaign);
+  }
+
+  @FieldResolver(() => SegmentType, { nullable: true, description: 'The saved segment its filter was copied from (null when given directly, or the segment was deleted); the segment may have changed since' })
+  async segment(@Root() campaign: CampaignType, @Ctx() ctx: GraphQLContext): Promise<SegmentType | null> {
+    const segment = campaign.segmentId ? await ctx.services.segments.find(campaign.segmentId) : null;
+    return segment && SegmentType.from(segment);
   }
 
   @FieldResolver(() => CampaignPreviewType, { description: 'Dry run on the current data: who would enter, what they would be sent' })

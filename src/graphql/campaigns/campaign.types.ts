@@ -6,7 +6,7 @@ import { CampaignMetric } from '../../domain/campaigns/campaign.js';
 import type { CampaignMemberView, CampaignView, GroupOutcome } from '../../services/campaigns/campaign.service.js';
 import { Playbook } from '../../domain/playbooks/playbook.js';
 import { connectionOf } from '../common/connection.js';
-import { CustomerFilterInput } from '../customers/customer.types.js';
+import { CustomerFilterInput, CustomerFilterType } from '../customers/customer.types.js';
 
 registerEnumType(CampaignStatus, { name: 'CampaignStatus' });
 registerEnumType(CampaignGroup, { name: 'CampaignGroup' });
@@ -27,8 +27,11 @@ export class CreateCampaignInput {
   @Field(() => Playbook, { description: 'The playbook to launch: Appreciation, WelcomeCheck, AccountReview (loss-making accounts of the segment) or FixIssue (customers of the segment with a persistent issue)' })
   playbook!: string;
 
-  @Field(() => CustomerFilterInput, { description: 'Who enters: the same filters as the customers query' })
-  filter!: CustomerFilterInput;
+  @Field(() => CustomerFilterInput, { nullable: true, description: 'Who enters: the same filters as the customers query; or give segmentId' })
+  filter?: CustomerFilterInput | null;
+
+  @Field(() => ID, { nullable: true, description: 'Who enters: a saved segment, its filter copied as it stands now; or give filter' })
+  segmentId?: string | null;
 
   @Field(() => Int, { nullable: true, description: 'Share of the segment kept as a holdout group (0 to 50); default 10, and 0 for FixIssue, which holds nobody back (a fix is owed)' })
   holdoutPercent?: number | null;
@@ -44,6 +47,9 @@ export class UpdateCampaignInput {
 
   @Field(() => CustomerFilterInput, { nullable: true, description: 'The whole new segment (replaces the old one)' })
   filter?: CustomerFilterInput | null;
+
+  @Field(() => ID, { nullable: true, description: "A saved segment whose filter replaces the old one (its current definition; also to take up a change made to the campaign's segment)" })
+  segmentId?: string | null;
 
   @Field(() => Int, { nullable: true, description: 'Share of the segment kept as a holdout group (0 to 50)' })
   holdoutPercent?: number | null;
@@ -180,6 +186,12 @@ export class CampaignType {
   @Field(() => CampaignStatus)
   status!: CampaignStatus;
 
+  @Field(() => CustomerFilterType, { description: 'Who enters: the filter the campaign was made with (copied from its saved segment, if it came from one)' })
+  filter!: CustomerFilterType;
+
+  /** The saved segment the filter was copied from; resolved by CampaignResolver. */
+  segmentId!: string | null;
+
   @Field(() => Int)
   holdoutPercent!: number;
 
@@ -207,6 +219,8 @@ export class CampaignType {
       name: campaign.name,
       playbook: campaign.playbook,
       status: campaign.status,
+      filter: campaign.segment as CustomerFilterType,
+      segmentId: campaign.sourceSegment?.id ?? null,
       holdoutPercent: campaign.holdoutPercent,
       createdBy: campaign.createdBy,
       createdAt: campaign.createdAt,

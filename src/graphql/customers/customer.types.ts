@@ -133,6 +133,54 @@ export class CustomerFilterInput {
   acquiredTo?: string | null;
 }
 
+@ObjectType('ScoreFilter', { simpleResolvers: true, description: 'A condition on a current score, as kept by a saved segment or a campaign' })
+export class ScoreFilterType {
+  @Field(() => ScoreKind)
+  kind!: ScoreKind;
+
+  @Field(() => [String], { nullable: true })
+  bands?: string[] | null;
+
+  @Field(() => Float, { nullable: true })
+  min?: number | null;
+
+  @Field(() => Float, { nullable: true })
+  max?: number | null;
+}
+
+@ObjectType('CustomerFilter', { simpleResolvers: true, description: 'Who belongs to a saved segment or a campaign: the conditions of CustomerFilterInput that were given' })
+export class CustomerFilterType {
+  @Field(() => [CustomerStatus], { nullable: true })
+  status?: CustomerStatus[] | null;
+
+  @Field(() => [ServiceTier], { nullable: true })
+  serviceTier?: ServiceTier[] | null;
+
+  @Field(() => String, { nullable: true })
+  search?: string | null;
+
+  @Field(() => Boolean, { nullable: true })
+  hasOpenComplaint?: boolean | null;
+
+  @Field(() => Boolean, { nullable: true })
+  marketingConsent?: boolean | null;
+
+  @Field(() => [String], { nullable: true, description: 'RFM segments' })
+  segment?: string[] | null;
+
+  @Field(() => [String], { nullable: true })
+  riskBand?: string[] | null;
+
+  @Field(() => [ScoreFilterType], { nullable: true })
+  scores?: ScoreFilterType[] | null;
+
+  @Field(() => LocalDateResolver, { nullable: true })
+  acquiredFrom?: string | null;
+
+  @Field(() => LocalDateResolver, { nullable: true })
+  acquiredTo?: string | null;
+}
+
 @InputType()
 export class CustomerSortInput {
   @Field(() => CustomerSortField)

@@ -6,7 +6,8 @@ import { CampaignMetric, campaignPlaybook, campaignPlaybooks, defaultHoldoutPerc
 import { days } from '../../domain/policies/duration.js';
 import { isUuid } from '../../domain/ids.js';
 import { ScoreKind } from '../../domain/scoring/score-kind.js';
-import { Campaign, CampaignMember, CampaignStatus, type CampaignGroup, type PlaybookRun } from '../../entities/index.js';
+import { Campaign, CampaignMember, CampaignStatus, type CampaignGroup, type PlaybookRun, type Segment } from '../../entities/index.js';
+import { lockedSegment } from '../segments/segment.service.js';
 import type { PlaybookRunService } from '../playbooks/playbook-run.service.js';
 import { changedFields, type AuditService } from '../audit/audit.service.js';
 import { assertPageSize, decodeCursor, encodeCursor, PaginationException, PaginationExceptionCode, toPage, type Page, type PageArgs } from '../common/pagination.js';
@@ -77,26 +78,33 @@ export class CampaignService {
     private readonly runs: PlaybookRunService,
   ) {}
 
-  async create(input: CampaignDraft, createdBy: string): Promise<Campaign> {
-    const draft = checkedDraft(input);
+  /** A draft for a filter given here or copied from a saved segment (`segmentId`). Audited. */
+  async create(input: CampaignDraftInput, createdBy: string): Promise<Campaign> {
     return this.em.transactional(async (em) => {
-      const campaign = em.create(Campaign, { name: draft.name, playbook: draft.playbook, segment: { ...draft.filter }, holdoutPercent: draft.holdoutPercent, createdBy });
+      const audience = await draftAudience(em, input);
+      if (!audience) throw new CampaignException(CampaignExceptionCode.InvalidInput, 'A campaign needs a filter or a saved segment (segmentId)', { field: 'filter' });
+      const draft = checkedDraft({ ...input, filter: audience.filter });
+      const campaign = em.create(Campaign, { name: draft.name, playbook: draft.playbook, segment: { ...draft.filter }, sourceSegment: audience.source, holdoutPercent: draft.holdoutPercent, createdBy });
       this.audit.record(em, { actor: createdBy, action: 'campaign.create', entityType: 'campaign', entityId: campaign.id, after: draftFields(campaign) });
       return campaign;
     });
   }
 
-  /** Changes a draft (a marketer refines the segment after a preview); a field left null stays; a launched campaign is refused. Audited. */
-  async update(id: string, patch: { [K in keyof CampaignDraft]?: CampaignDraft[K] | null }, actor: string): Promise<Campaign> {
+  /**
+   * Changes a draft (a marketer refines the segment after a preview); a field left null stays;
+   * a new filter or saved segment replaces the old one; a launched campaign is refused. Audited.
+   */
+  async update(id: string, patch: { [K in keyof CampaignDraftInput]?: CampaignDraftInput[K] | null }, actor: string): Promise<Campaign> {
     return this.whileDraft(id, 'change', async (em, campaign) => {
       const before = draftFields(campaign);
+      const audience = (await draftAudience(em, patch)) ?? { filter: campaign.segment as CustomerFilter, source: campaign.sourceSegment ?? null };
       const draft = checkedDraft({
         name: patch.name ?? campaign.name,
         playbook: patch.playbook ?? campaign.playbook,
-        filter: patch.filter ?? (campaign.segment as CustomerFilter),
+        filter: audience.filter,
         holdoutPercent: patch.holdoutPercent ?? campaign.holdoutPercent,
       });
-      em.assign(campaign, { name: draft.name, playbook: draft.playbook, segment: { ...draft.filter }, holdoutPercent: draft.holdoutPercent });
+      em.assign(campaign, { name: draft.name, playbook: draft.playbook, segment: { ...draft.filter }, sourceSegment: audience.source, holdoutPercent: draft.holdoutPercent });
       const diff = changedFields(before, draftFields(campaign));
       if (Object.keys(diff.after).length) this.audit.record(em, { actor, action: 'campaign.update', entityType: 'campaign', entityId: id, ...diff });
       return campaign;
@@ -193,9 +201,9 @@ export class CampaignService {
     return this.view(id);
   }
 
-  /** Campaigns, newest first. */
-  list(args: PageArgs): Promise<Page<Campaign>> {
-    return keysetPage(this.em, Campaign, { tag: 'campaigns', where: {}, key: { property: 'createdAt', direction: 'desc', time: true }, tiebreaker: { property: 'id', direction: 'desc' } }, args);
+  /** Campaigns, newest first; those made from one saved segment, if given. */
+  list(args: PageArgs, segmentId?: string): Promise<Page<Campaign>> {
+    return keysetPage(this.em, Campaign, { tag: 'campaigns', where: segmentId ? { sourceSegment: segmentId } : {}, key: { property: 'createdAt', direction: 'desc', time: true }, tiebreaker: { property: 'id', direction: 'desc' } }, args);
   }
 
   /** Who was enrolled, in enrolment (customer ID) order, optionally one group only, and where each run stands. */
@@ -319,6 +327,22 @@ export interface CampaignDraft {
   holdoutPercent?: number | null;
 }
 
+/** A draft as a marketer asks for it: who enters given as a filter or as a saved segment, one of them. */
+export interface CampaignDraftInput extends Omit<CampaignDraft, 'filter'> {
+  filter?: CustomerFilter | null;
+  segmentId?: string | null;
+}
+
+/** Who enters, from the filter or the saved segment given (copied as it stands now); null when neither is. */
+async function draftAudience(em: EntityManager, input: { filter?: CustomerFilter | null; segmentId?: string | null }): Promise<{ filter: CustomerFilter; source: Segment | null } | null> {
+  if (input.filter && input.segmentId) throw new CampaignException(CampaignExceptionCode.InvalidInput, 'Give a filter or a saved segment (segmentId), not both', { field: 'segmentId' });
+  if (input.segmentId) {
+    const segment = await lockedSegment(em, input.segmentId);
+    return { filter: segment.filter as CustomerFilter, source: segment };
+  }
+  return input.filter ? { filter: input.filter, source: null } : null;
+}
+
 /** A draft's fields as they must be, on creation and on every change (the name trimmed, the holdout set). */
 function checkedDraft(draft: CampaignDraft): CampaignDraft & { holdoutPercent: number } {
   const invalid = (field: string, message: string) => new CampaignException(CampaignExceptionCode.InvalidInput, message, { field });
@@ -336,4 +360,4 @@ function checkedDraft(draft: CampaignDraft): CampaignDraft & { holdoutPercent: n
 }
 
 /** What the audit log records of a draft. */
-const draftFields = (c: Campaign) => ({ name: c.name, playbook: c.playbook, segment: c.segment, holdoutPercent: c.holdoutPercent });
+const draftFields = (c: Campaign) => ({ name: c.name, playbook: c.playbook, segment: c.segment, segmentId: c.sourceSegment?.id ?? null, holdoutPercent: c.holdoutPercent });

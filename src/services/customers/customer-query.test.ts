@@ -1,7 +1,7 @@
 import { Kysely, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler, DummyDriver } from 'kysely';
 import { CustomerStatus } from '../../entities/index.js';
 import { ScoreKind } from '../../domain/scoring/score-kind.js';
-import { CustomerSortField, assertCustomerFilter, customerSortKey, customerSortTag, customerWhere, escapeLike } from './customer-query.js';
+import { CustomerSortField, assertCustomerFilter, customerSortKey, customerSortTag, customerWhere, escapeLike, storedFilter } from './customer-query.js';
 import { CustomerException, CustomerExceptionCode } from './customer.exception.js';
 
 // Compiles SQL without a database, to check what the filters and sorts produce.
@@ -104,4 +104,18 @@ describe('customer sort', () => {
 
 it('escapes LIKE wildcards in search text', () => {
   expect(escapeLike('50%_off\\')).toBe('50\\%\\_off\\\\');
+});
+
+describe('storedFilter', () => {
+  it('keeps only the conditions given, in one order, so equal filters are stored alike', () => {
+    const a = storedFilter({ search: '  anna ', status: [CustomerStatus.Active], segment: [], riskBand: null, marketingConsent: false, scores: [{ max: 10, kind: ScoreKind.Clv, bands: null }] });
+    const b = storedFilter({ scores: [{ kind: ScoreKind.Clv, max: 10 }], marketingConsent: false, status: [CustomerStatus.Active], search: 'anna' });
+    expect(a).toEqual({ status: ['active'], search: 'anna', marketingConsent: false, scores: [{ kind: ScoreKind.Clv, max: 10 }] });
+    expect(JSON.stringify(a)).toBe(JSON.stringify(b));
+  });
+
+  it('leaves out a blank search and keeps a zero bound', () => {
+    expect(storedFilter({ search: '   ', scores: [{ kind: ScoreKind.Profitability, min: 0 }] })).toEqual({ scores: [{ kind: ScoreKind.Profitability, min: 0 }] });
+    expect(storedFilter({})).toEqual({});
+  });
 });

@@ -95,6 +95,21 @@ function scoreMeets(c: ScoreCondition): RawBuilder<unknown> {
 }
 
 /**
+ * A filter as it is kept (a saved segment): only the conditions given, in a fixed order, so
+ * two equal filters are stored and compared alike whatever order or nulls they came with.
+ */
+export function storedFilter(filter: CustomerFilter): CustomerFilter {
+  const kept = (value: unknown) => value != null && !(Array.isArray(value) && value.length === 0) && value !== '';
+  const compact = <T extends object>(o: T, keys: readonly (keyof T)[]): T => Object.fromEntries(keys.filter((k) => kept(o[k])).map((k) => [k, o[k]])) as T;
+  const search = filter.search?.trim();
+  const stored = compact({ ...filter, search }, FILTER_FIELDS);
+  if (stored.scores) stored.scores = stored.scores.map((c) => compact(c, ['kind', 'bands', 'min', 'max']));
+  return stored;
+}
+
+const FILTER_FIELDS = ['status', 'serviceTier', 'search', 'hasOpenComplaint', 'marketingConsent', 'segment', 'riskBand', 'scores', 'acquiredFrom', 'acquiredTo'] as const satisfies readonly (keyof CustomerFilter)[];
+
+/**
  * The SQL condition for a filter, on table alias `c`. Filters from clients go through
  * `assertCustomerFilter` first; a campaign's stored one is used as it was accepted.
  */

@@ -1,0 +1,82 @@
+import type { GraphQLResolveInfo } from 'graphql';
+import { LocalDateResolver } from 'graphql-scalars';
+import { Arg, Args, Ctx, FieldResolver, ID, Info, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Role } from '../../domain/auth/roles.js';
+import { mapPage } from '../../services/common/pagination.js';
+import type { CustomerFilter } from '../../services/customers/customer-query.js';
+import { Allow } from '../auth/allow.js';
+import { NestedPageArgs, PageArgs, pageComplexity } from '../common/connection.js';
+import type { GraphQLContext } from '../context.js';
+import { CampaignConnection, CampaignType } from '../campaigns/campaign.types.js';
+import { ComplaintTopicType } from '../complaints/complaint.types.js';
+import { customerPageIncludes } from '../customers/customer-page-includes.js';
+import { CustomerConnection } from '../customers/customer.types.js';
+import { ConcentrationReportType, ScoreDistributionReportType } from '../scores/scoring.types.js';
+import { CreateSegmentInput, SegmentConnection, SegmentCustomersArgs, SegmentType, UpdateSegmentInput } from './segment.types.js';
+
+/** What a report on a segment costs in a query: a pass over the segment's customers (a page of segments with reports adds up). */
+const REPORT_COMPLEXITY = 100;
+const filterOf = (segment: SegmentType) => segment.filter as CustomerFilter;
+
+@Resolver(() => SegmentType)
+export class SegmentResolver {
+  @Allow(Role.Viewer)
+  @Query(() => SegmentType, { nullable: true, description: 'One saved segment, or null when the ID is unknown' })
+  async segment(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<SegmentType | null> {
+    const segment = await ctx.services.segments.find(id);
+    return segment && SegmentType.from(segment);
+  }
+
+  @Allow(Role.Viewer)
+  @Query(() => SegmentConnection, { description: 'Saved segments, by name', complexity: pageComplexity })
+  async segments(@Args() { first, after }: PageArgs, @Ctx() ctx: GraphQLContext): Promise<SegmentConnection> {
+    return mapPage(await ctx.services.segments.list({ first, after }), SegmentType.from);
+  }
+
+  @Allow(Role.Marketer)
+  @Mutation(() => SegmentType, { description: 'Saves a segment under a name unique whatever its case (CONFLICT otherwise); audited' })
+  async createSegment(@Arg('input') input: CreateSegmentInput, @Ctx() ctx: GraphQLContext): Promise<SegmentType> {
+    return SegmentType.from(await ctx.services.segments.create(input, ctx.caller!.id));
+  }
+
+  @Allow(Role.Marketer)
+  @Mutation(() => SegmentType, { description: 'Renames a segment, or changes its description or filter; campaigns made from it keep the filter they copied; audited' })
+  async updateSegment(@Arg('id', () => ID) id: string, @Arg('input') input: UpdateSegmentInput, @Ctx() ctx: GraphQLContext): Promise<SegmentType> {
+    return SegmentType.from(await ctx.services.segments.update(id, input, ctx.caller!.id));
+  }
+
+  @Allow(Role.Marketer)
+  @Mutation(() => ID, { description: 'Deletes a segment and answers its ID; campaigns made from it keep the filter they copied; audited' })
+  deleteSegment(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<string> {
+    return ctx.services.segments.delete(id, ctx.caller!.id);
+  }
+
+  @FieldResolver(() => CustomerConnection, { description: 'Who belongs now (totalCount: how many), sorted as the customers query', complexity: pageComplexity })
+  customers(@Root() segment: SegmentType, @Args() { first, after, sort }: SegmentCustomersArgs, @Ctx() ctx: GraphQLContext, @Info() info: GraphQLResolveInfo): Promise<CustomerConnection> {
+    return ctx.services.customers.list({ first, after, sort, filter: filterOf(segment) }, customerPageIncludes(info));
+  }
+
+  @FieldResolver(() => ScoreDistributionReportType, { description: "The segment's customers per band of every score", complexity: REPORT_COMPLEXITY })
+  scoreDistribution(@Root() segment: SegmentType, @Ctx() ctx: GraphQLContext): Promise<ScoreDistributionReportType> {
+    return ctx.services.scoring.distribution({ filter: filterOf(segment) });
+  }
+
+  @FieldResolver(() => ConcentrationReportType, { description: "How much of the segment's revenue comes from its top 20%, month by month", complexity: REPORT_COMPLEXITY })
+  concentration(
+    @Root() segment: SegmentType,
+    @Arg('months', () => Int, { defaultValue: 12, description: 'Months back, the current one included (1 to 60)' }) months: number,
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<ConcentrationReportType> {
+    return ctx.services.scoring.concentration({ months, filter: filterOf(segment) }).then(ConcentrationReportType.from);
+  }
+
+  @FieldResolver(() => [ComplaintTopicType], { description: "The segment's complaints by topic since a day, most complained about first", complexity: REPORT_COMPLEXITY })
+  complaintTopics(@Root() segment: SegmentType, @Arg('since', () => LocalDateResolver, { description: 'Complaints opened from this day' }) since: string, @Ctx() ctx: GraphQLContext): Promise<ComplaintTopicType[]> {
+    return ctx.services.complaints.topics({ since, filter: filterOf(segment) });
+  }
+
+  @FieldResolver(() => CampaignConnection, { description: 'Campaigns made from this segment, newest first', complexity: pageComplexity })
+  async campaigns(@Root() segment: SegmentType, @Args() { first, after }: NestedPageArgs, @Ctx() ctx: GraphQLContext): Promise<CampaignConnection> {
+    return mapPage(await ctx.services.campaigns.list({ first, after }, segment.id), (campaign) => CampaignType.from({ campaign }));
+  }
+}

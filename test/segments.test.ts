@@ -1,0 +1,180 @@
+import { Role } from '../src/domain/auth/roles.js';
+import { AuditEntry, Campaign, Complaint, ComplaintSeverity, Customer, Order, Segment, ServiceTier } from '../src/entities/index.js';
+import {
+  CreateCampaignDocument,
+  CreateSegmentDocument,
+  DeleteSegmentDocument,
+  SegmentDocument,
+  SegmentReportsDocument,
+  SegmentsDocument,
+  UpdateCampaignDocument,
+  UpdateSegmentDocument,
+  type CreateSegmentInput,
+  type SegmentsQuery,
+} from './__generated__/graphql.js';
+import { startTestStack, type TestStack } from './support/stack.js';
+
+/** Marketers save segments, see who is in them and how they fare, and make campaigns from them. */
+let stack: TestStack;
+const em = () => stack.orm.em.fork();
+const premium: string[] = [];
+
+beforeAll(async () => {
+  stack = await startTestStack({ worker: false });
+  const fork = em();
+  // Three premium customers (two with consent to marketing) and two standard ones; orders and complaints for the reports.
+  const month = new Date();
+  month.setUTCDate(1);
+  for (let i = 0; i < 5; i++) {
+    const tier = i < 3 ? ServiceTier.Premium : ServiceTier.Standard;
+    const c = fork.create(Customer, { name: `Segment customer ${i}`, email: `seg${i}@example.com`, acquiredAt: '2024-01-01', serviceTier: tier, marketingConsent: i !== 1, createdAt: new Date(Date.UTC(2026, 0, 1, 0, 0, i)) });
+    if (tier === ServiceTier.Premium) premium.push(c.id);
+    fork.create(Order, { customer: c, orderedAt: month, amountMinor: (i + 1) * 10_000 });
+    fork.create(Complaint, { customer: c, topic: i < 3 ? 'slow-support' : 'billing-error', severity: ComplaintSeverity.Medium, openedAt: new Date() });
+  }
+  await fork.flush();
+});
+afterAll(() => stack?.stop());
+
+const input = (over: Partial<CreateSegmentInput> = {}): CreateSegmentInput => ({
+  name: 'Premium customers',
+  description: 'Everyone on the premium tier',
+  filter: { serviceTier: ['Premium'], riskBand: null, segment: [] },
+  ...over,
+});
+const create = (over: Partial<CreateSegmentInput> = {}, role: Role | null = Role.Marketer) => stack.gql(CreateSegmentDocument, { input: input(over) }, role);
+const segmentCount = () => em().count(Segment);
+
+it('is saved by a marketer or an admin only, with the conditions given, and audited', async () => {
+  for (const role of [Role.Viewer, Role.Operator]) expect((await create({}, role)).errors![0].extensions!.code).toBe('FORBIDDEN');
+  expect((await create({}, null)).errors![0].extensions!.code).toBe('UNAUTHENTICATED');
+  expect(await segmentCount()).toBe(0);
+
+  const created = await create({ name: '  Premium customers ' });
+  expect(created.errors).toBeUndefined();
+  const segment = created.data!.createSegment;
+  // Only the conditions given are kept: the null and the empty list are left out.
+  expect(segment).toMatchObject({ name: 'Premium customers', description: 'Everyone on the premium tier', createdBy: expect.stringMatching(/^marketer:/) });
+  expect(segment.filter).toEqual({ status: null, serviceTier: ['Premium'], search: null, hasOpenComplaint: null, marketingConsent: null, segment: null, riskBand: null, scores: null, acquiredFrom: null, acquiredTo: null });
+  const [audit] = await em().find(AuditEntry, { entityId: segment.id });
+  expect(audit).toMatchObject({ action: 'segment.create', entityType: 'segment', after: { name: 'Premium customers', filter: { serviceTier: ['premium'] } } });
+});
+
+it('refuses bad input and a name taken in any case, and writes nothing', async () => {
+  const before = await segmentCount();
+  const cases: [Partial<CreateSegmentInput>, string, string, string][] = [
+    [{ name: '   ' }, 'VALIDATION', 'SEGMENT_INVALID_INPUT', 'name'],
+    [{ name: 'x'.repeat(101) }, 'VALIDATION', 'SEGMENT_INVALID_INPUT', 'name'],
+    [{ name: 'Long', description: 'y'.repeat(1001) }, 'VALIDATION', 'SEGMENT_INVALID_INPUT', 'description'],
+    [{ name: 'Typo', filter: { segment: ['Champion'] } }, 'VALIDATION', 'CUSTOMER_INVALID_INPUT', 'filter.segment'],
+    [{ name: 'Upside down', filter: { scores: [{ kind: 'Clv', min: 10, max: 1 }] } }, 'VALIDATION', 'CUSTOMER_INVALID_INPUT', 'filter.scores.0.min'],
+    [{ name: 'PREMIUM customers' }, 'CONFLICT', 'SEGMENT_NAME_TAKEN', 'name'],
+  ];
+  for (const [over, code, reason, field] of cases) {
+    expect((await create(over)).errors![0].extensions).toMatchObject({ code, reason, field });
+  }
+  expect(await segmentCount()).toBe(before);
+});
+
+it('shows who is in it now, sorted as asked, and its reports', async () => {
+  const id = (await create({ name: 'Premium with consent', filter: { serviceTier: ['Premium'], marketingConsent: true } })).data!.createSegment.id;
+  const result = await stack.gql(SegmentDocument, { id, first: 10, sort: { field: 'Name', direction: 'Asc' } }, Role.Viewer);
+  expect(result.errors).toBeUndefined();
+  const { customers } = result.data!.segment!;
+  expect(customers.totalCount).toBe(2);
+  expect(customers.edges.map((e) => e.node.name)).toEqual(['Segment customer 0', 'Segment customer 2']);
+
+  const reports = await stack.gql(SegmentReportsDocument, { id, since: '2020-01-01', months: 1 }, Role.Viewer);
+  expect(reports.errors).toBeUndefined();
+  const segment = reports.data!.segment!;
+  expect(segment.scoreDistribution.population).toBe(2);
+  expect(segment.complaintTopics).toEqual([{ topic: 'slow-support', complaints: 2, customers: 2 }]);
+  // Two customers with 10,000 and 30,000 this month: the top 20% is 0.4 of the larger one, 0.4 x 3/4
+  // (the whole base of five, 10,000 to 50,000, would give 1/3).
+  expect(segment.concentration.value).toBeCloseTo(0.3, 5);
+
+  // Bad arguments of its nested fields are refused with the same codes as the top-level queries.
+  const bad = await stack.gql(SegmentReportsDocument, { id, since: '2020-01-01', months: 0 }, Role.Viewer);
+  expect(bad.errors![0].extensions).toMatchObject({ code: 'VALIDATION', field: 'months' });
+  expect((await stack.gql(SegmentDocument, { id: '00000000-0000-4000-8000-000000000000' }, Role.Viewer)).data!.segment).toBeNull();
+  expect((await stack.gql(SegmentDocument, { id: 'nope' }, Role.Viewer)).data!.segment).toBeNull();
+});
+
+it('lists segments by name, page by page, with their sizes', async () => {
+  const names: string[] = [];
+  let after: string | null = null;
+  for (;;) {
+    const page: SegmentsQuery['segments'] = (await stack.gql(SegmentsDocument, { first: 1, after }, Role.Viewer)).data!.segments;
+    names.push(...page.edges.map((e) => `${e.node.name}: ${e.node.customers.totalCount}`));
+    if (!page.pageInfo.hasNextPage) break;
+    after = page.pageInfo.endCursor!;
+  }
+  expect(names).toEqual(['Premium customers: 3', 'Premium with consent: 2']);
+});
+
+it('is changed by a marketer: the new conditions apply at once, the change is audited, a taken name refused', async () => {
+  const id = (await create({ name: 'Standard customers', filter: { serviceTier: ['Standard'] } })).data!.createSegment.id;
+  expect((await stack.gql(UpdateSegmentDocument, { id, input: { name: 'x' } }, Role.Viewer)).errors![0].extensions!.code).toBe('FORBIDDEN');
+  expect((await stack.gql(UpdateSegmentDocument, { id, input: { name: 'premium CUSTOMERS' } }, Role.Marketer)).errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'SEGMENT_NAME_TAKEN' });
+
+  const updated = await stack.gql(UpdateSegmentDocument, { id, input: { filter: { serviceTier: ['Standard', 'Premium'], marketingConsent: false }, description: '' } }, Role.Marketer);
+  expect(updated.errors).toBeUndefined();
+  expect(updated.data!.updateSegment).toMatchObject({ name: 'Standard customers', description: null, filter: { serviceTier: ['Standard', 'Premium'], marketingConsent: false } });
+  expect((await stack.gql(SegmentDocument, { id }, Role.Viewer)).data!.segment!.customers.totalCount).toBe(1);
+
+  // A change that changes nothing is not audited.
+  await stack.gql(UpdateSegmentDocument, { id, input: { filter: { marketingConsent: false, serviceTier: ['Standard', 'Premium'] } } }, Role.Marketer);
+  const audits = await em().find(AuditEntry, { entityId: id, action: 'segment.update' });
+  expect(audits.map((a) => [a.before, a.after])).toEqual([
+    [
+      { description: 'Everyone on the premium tier', filter: { serviceTier: ['standard'] } },
+      { description: null, filter: { serviceTier: ['standard', 'premium'], marketingConsent: false } },
+    ],
+  ]);
+  expect((await stack.gql(UpdateSegmentDocument, { id: '00000000-0000-4000-8000-000000000000', input: { name: 'y' } }, Role.Marketer)).errors![0].extensions).toMatchObject({ code: 'NOT_FOUND', reason: 'SEGMENT_NOT_FOUND' });
+});
+
+it('makes campaigns: the filter is copied, so a later change or deletion of the segment moves no campaign', async () => {
+  const segment = (await create({ name: 'Premium for thanks', filter: { serviceTier: ['Premium'] } })).data!.createSegment;
+  const campaign = await stack.gql(CreateCampaignDocument, { input: { name: 'Thank premium', playbook: 'Appreciation', segmentId: segment.id } }, Role.Marketer);
+  expect(campaign.errors).toBeUndefined();
+  const draft = campaign.data!.createCampaign;
+  expect(draft.segment).toEqual({ id: segment.id, name: 'Premium for thanks' });
+  expect(draft.filter.serviceTier).toEqual(['Premium']);
+  expect(draft.preview.customers).toBe(3);
+  const [audit] = await em().find(AuditEntry, { entityId: draft.id, action: 'campaign.create' });
+  expect(audit.after).toMatchObject({ segment: { serviceTier: ['premium'] }, segmentId: segment.id });
+
+  // The segment is narrowed: the draft keeps its copy until a marketer takes up the change.
+  await stack.gql(UpdateSegmentDocument, { id: segment.id, input: { filter: { serviceTier: ['Premium'], marketingConsent: true } } }, Role.Marketer);
+  const listed = await stack.gql(SegmentDocument, { id: segment.id }, Role.Viewer);
+  expect(listed.data!.segment!.campaigns.edges.map((e) => e.node.id)).toEqual([draft.id]);
+  expect((await em().findOneOrFail(Campaign, draft.id)).segment).toEqual({ serviceTier: ['premium'] });
+  const takenUp = await stack.gql(UpdateCampaignDocument, { id: draft.id, input: { segmentId: segment.id } }, Role.Marketer);
+  expect(takenUp.data!.updateCampaign.filter).toMatchObject({ serviceTier: ['Premium'], marketingConsent: true });
+
+  // A filter given directly replaces the segment's: the campaign no longer comes from it.
+  const own = await stack.gql(UpdateCampaignDocument, { id: draft.id, input: { filter: { serviceTier: ['Standard'] } } }, Role.Marketer);
+  expect(own.data!.updateCampaign).toMatchObject({ segment: null, filter: { serviceTier: ['Standard'] } });
+  await stack.gql(UpdateCampaignDocument, { id: draft.id, input: { segmentId: segment.id } }, Role.Marketer);
+
+  // Deleted: the campaign keeps its filter and forgets where it came from.
+  expect((await stack.gql(DeleteSegmentDocument, { id: segment.id }, Role.Viewer)).errors![0].extensions!.code).toBe('FORBIDDEN');
+  expect((await stack.gql(DeleteSegmentDocument, { id: segment.id }, Role.Marketer)).data!.deleteSegment).toBe(segment.id);
+  const kept = await em().findOneOrFail(Campaign, draft.id);
+  expect(kept.segment).toEqual({ serviceTier: ['premium'], marketingConsent: true });
+  expect(kept.sourceSegment).toBeNull();
+  const [deleted] = await em().find(AuditEntry, { entityId: segment.id, action: 'segment.delete' });
+  expect(deleted.before).toMatchObject({ name: 'Premium for thanks' });
+  expect((await stack.gql(DeleteSegmentDocument, { id: segment.id }, Role.Marketer)).errors![0].extensions).toMatchObject({ code: 'NOT_FOUND', reason: 'SEGMENT_NOT_FOUND' });
+});
+
+it('refuses a campaign with both a filter and a segment, with neither, or with an unknown segment, and writes nothing', async () => {
+  const segmentId = (await create({ name: 'Anyone', filter: {} })).data!.createSegment.id;
+  const before = await em().count(Campaign);
+  const attempt = (extra: Record<string, unknown>) => stack.gql(CreateCampaignDocument, { input: { name: 'x', playbook: 'Appreciation', ...extra } }, Role.Marketer);
+  expect((await attempt({ segmentId, filter: {} })).errors![0].extensions).toMatchObject({ code: 'VALIDATION', reason: 'CAMPAIGN_INVALID_INPUT', field: 'segmentId' });
+  expect((await attempt({})).errors![0].extensions).toMatchObject({ code: 'VALIDATION', reason: 'CAMPAIGN_INVALID_INPUT', field: 'filter' });
+  expect((await attempt({ segmentId: '00000000-0000-4000-8000-000000000000' })).errors![0].extensions).toMatchObject({ code: 'NOT_FOUND', reason: 'SEGMENT_NOT_FOUND', field: 'segmentId' });
+  expect(await em().count(Campaign)).toBe(before);
+});
