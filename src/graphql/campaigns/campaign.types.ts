@@ -6,7 +6,7 @@ import { CampaignMetric } from '../../domain/campaigns/campaign.js';
 import type { CampaignMemberView, CampaignView, GroupOutcome } from '../../services/campaigns/campaign.service.js';
 import { Playbook } from '../../domain/playbooks/playbook.js';
 import { connectionOf } from '../common/connection.js';
-import { CustomerFilterInput, CustomerFilterType } from '../customers/customer.types.js';
+import { CustomerFilterType } from '../customers/customer.types.js';
 
 registerEnumType(CampaignStatus, { name: 'CampaignStatus' });
 registerEnumType(CampaignGroup, { name: 'CampaignGroup' });
@@ -27,8 +27,8 @@ export class CreateCampaignInput {
   @Field(() => Playbook, { description: 'The playbook to launch: Appreciation, WelcomeCheck, AccountReview (loss-making accounts of the segment) or FixIssue (customers of the segment with a persistent issue)' })
   playbook!: string;
 
-  @Field(() => CustomerFilterInput, { nullable: true, description: 'Who enters: the same filters as the customers query; or give segmentId' })
-  filter?: CustomerFilterInput | null;
+  @Field(() => CustomerFilterType, { nullable: true, description: 'Who enters: the same filters as the customers query; or give segmentId' })
+  filter?: CustomerFilterType | null;
 
   @Field(() => ID, { nullable: true, description: 'Who enters: a saved segment, its filter copied as it stands now; or give filter' })
   segmentId?: string | null;
@@ -45,8 +45,8 @@ export class UpdateCampaignInput {
   @Field(() => Playbook, { nullable: true })
   playbook?: string | null;
 
-  @Field(() => CustomerFilterInput, { nullable: true, description: 'The whole new segment (replaces the old one)' })
-  filter?: CustomerFilterInput | null;
+  @Field(() => CustomerFilterType, { nullable: true, description: 'The whole new segment (replaces the old one)' })
+  filter?: CustomerFilterType | null;
 
   @Field(() => ID, { nullable: true, description: "A saved segment whose filter replaces the old one (its current definition; also to take up a change made to the campaign's segment)" })
   segmentId?: string | null;

@@ -4,7 +4,7 @@ import { LocalDateResolver, SafeIntResolver } from 'graphql-scalars';
 import { ArgsType, Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { ComplaintSeverity } from '../../entities/index.js';
 import { connectionOf } from '../common/connection.js';
-import { CustomerFilterInput } from '../customers/customer.types.js';
+import { CustomerFilterType } from '../customers/customer.types.js';
 
 registerEnumType(ComplaintSeverity, { name: 'ComplaintSeverity' });
 
@@ -43,8 +43,8 @@ export class ComplaintTopicsArgs {
   @Field(() => LocalDateResolver, { description: 'Complaints opened from this day' })
   since!: string;
 
-  @Field(() => CustomerFilterInput, { nullable: true, description: 'A segment: the same filters as the customers query' })
-  filter?: CustomerFilterInput | null;
+  @Field(() => CustomerFilterType, { nullable: true, description: 'A segment: the same filters as the customers query' })
+  filter?: CustomerFilterType | null;
 }
 
 @ObjectType('Complaint', { simpleResolvers: true, description: 'A complaint or support case' })

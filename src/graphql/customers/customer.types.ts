@@ -83,8 +83,10 @@ const bandsByKind = Object.entries(ScoreKind)
   .map(([name, kind]) => `${name}: ${SCORE_BANDS[kind].join(', ')}`)
   .join('; ');
 
-@InputType({ description: 'Customers whose current score of this kind has one of the bands and a value within min..max (each optional)' })
-export class ScoreFilterInput {
+// One class for both directions: what a client gives, and what a saved segment or a campaign shows it keeps.
+@ObjectType('ScoreFilter', { simpleResolvers: true, description: 'A condition on a current score, as a saved segment or a campaign keeps it' })
+@InputType('ScoreFilterInput', { description: 'Customers whose current score of this kind has one of the bands and a value within min..max (each optional)' })
+export class ScoreFilterType {
   @Field(() => ScoreKind)
   kind!: ScoreKind;
 
@@ -98,8 +100,9 @@ export class ScoreFilterInput {
   max?: number | null;
 }
 
-@InputType({ description: 'Every field given narrows the list (AND)' })
-export class CustomerFilterInput {
+@ObjectType('CustomerFilter', { simpleResolvers: true, description: 'Who belongs to a saved segment or a campaign: the conditions that were given' })
+@InputType('CustomerFilterInput', { description: 'Every field given narrows the list (AND)' })
+export class CustomerFilterType {
   @Field(() => [CustomerStatus], { nullable: true })
   status?: CustomerStatus[] | null;
 
@@ -123,55 +126,7 @@ export class CustomerFilterInput {
   @Field(() => [String], { nullable: true, description: `Bands of the latest churn-risk score: ${SCORE_BANDS[ScoreKind.ChurnRisk].join(', ')}` })
   riskBand?: string[] | null;
 
-  @Field(() => [ScoreFilterInput], { nullable: true, description: 'Conditions on current scores, all of which must hold; a customer without that score does not match' })
-  scores?: ScoreFilterInput[] | null;
-
-  @Field(() => LocalDateResolver, { nullable: true })
-  acquiredFrom?: string | null;
-
-  @Field(() => LocalDateResolver, { nullable: true })
-  acquiredTo?: string | null;
-}
-
-@ObjectType('ScoreFilter', { simpleResolvers: true, description: 'A condition on a current score, as kept by a saved segment or a campaign' })
-export class ScoreFilterType {
-  @Field(() => ScoreKind)
-  kind!: ScoreKind;
-
-  @Field(() => [String], { nullable: true })
-  bands?: string[] | null;
-
-  @Field(() => Float, { nullable: true })
-  min?: number | null;
-
-  @Field(() => Float, { nullable: true })
-  max?: number | null;
-}
-
-@ObjectType('CustomerFilter', { simpleResolvers: true, description: 'Who belongs to a saved segment or a campaign: the conditions of CustomerFilterInput that were given' })
-export class CustomerFilterType {
-  @Field(() => [CustomerStatus], { nullable: true })
-  status?: CustomerStatus[] | null;
-
-  @Field(() => [ServiceTier], { nullable: true })
-  serviceTier?: ServiceTier[] | null;
-
-  @Field(() => String, { nullable: true })
-  search?: string | null;
-
-  @Field(() => Boolean, { nullable: true })
-  hasOpenComplaint?: boolean | null;
-
-  @Field(() => Boolean, { nullable: true })
-  marketingConsent?: boolean | null;
-
-  @Field(() => [String], { nullable: true, description: 'RFM segments' })
-  segment?: string[] | null;
-
-  @Field(() => [String], { nullable: true })
-  riskBand?: string[] | null;
-
-  @Field(() => [ScoreFilterType], { nullable: true })
+  @Field(() => [ScoreFilterType], { nullable: true, description: 'Conditions on current scores, all of which must hold; a customer without that score does not match' })
   scores?: ScoreFilterType[] | null;
 
   @Field(() => LocalDateResolver, { nullable: true })
@@ -195,8 +150,8 @@ export class CustomerSortInput {
 
 @ArgsType()
 export class CustomersArgs extends PageArgs {
-  @Field(() => CustomerFilterInput, { nullable: true })
-  filter?: CustomerFilterInput | null;
+  @Field(() => CustomerFilterType, { nullable: true })
+  filter?: CustomerFilterType | null;
 
   @Field(() => CustomerSortInput, { nullable: true, description: 'Default: newest first' })
   sort?: CustomerSortInput | null;

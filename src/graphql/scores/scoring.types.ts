@@ -6,7 +6,7 @@ import type { ModelFit } from '../../services/scores/scoring-run.service.js';
 import type { ScoringRunView } from '../../services/scores/scoring.service.js';
 import { ScoreKind } from '../../domain/scoring/score-kind.js';
 import { connectionOf } from '../common/connection.js';
-import { CustomerFilterInput } from '../customers/customer.types.js';
+import { CustomerFilterType } from '../customers/customer.types.js';
 
 /** Where a scoring run stands: its workflow's phase while it runs, then how it ended. */
 export enum ScoringRunPhase {
@@ -198,8 +198,8 @@ export class ScoreDistributionReportType {
 
 @ArgsType()
 export class ScoreDistributionArgs {
-  @Field(() => CustomerFilterInput, { nullable: true, description: 'A segment: the same filters as the customers query' })
-  filter?: CustomerFilterInput | null;
+  @Field(() => CustomerFilterType, { nullable: true, description: 'A segment: the same filters as the customers query' })
+  filter?: CustomerFilterType | null;
 }
 
 @ArgsType()
@@ -207,6 +207,6 @@ export class ConcentrationArgs {
   @Field(() => Int, { defaultValue: 12, description: 'Months back, the current one included (1 to 60)' })
   months!: number;
 
-  @Field(() => CustomerFilterInput, { nullable: true, description: 'A segment: the same filters as the customers query' })
-  filter?: CustomerFilterInput | null;
+  @Field(() => CustomerFilterType, { nullable: true, description: 'A segment: the same filters as the customers query' })
+  filter?: CustomerFilterType | null;
 }

@@ -3,7 +3,7 @@ import { ArgsType, Field, ID, InputType, ObjectType } from 'type-graphql';
 import type { Segment } from '../../entities/index.js';
 import { MAX_SEGMENT_DESCRIPTION, MAX_SEGMENT_NAME } from '../../services/segments/segment.service.js';
 import { NestedPageArgs, connectionOf } from '../common/connection.js';
-import { CustomerFilterInput, CustomerFilterType, CustomerSortInput } from '../customers/customer.types.js';
+import { CustomerFilterType, CustomerSortInput } from '../customers/customer.types.js';
 
 @ObjectType('Segment', { simpleResolvers: true, description: 'A saved segment: a named customer filter for previews, reports and campaigns' })
 export class SegmentType {
@@ -41,8 +41,8 @@ export class CreateSegmentInput {
   @Field(() => String, { nullable: true, description: `At most ${MAX_SEGMENT_DESCRIPTION} characters` })
   description?: string | null;
 
-  @Field(() => CustomerFilterInput, { description: 'Who belongs: the same filters as the customers query' })
-  filter!: CustomerFilterInput;
+  @Field(() => CustomerFilterType, { description: 'Who belongs: the same filters as the customers query' })
+  filter!: CustomerFilterType;
 }
 
 @InputType({ description: 'Changes to a segment; fields left out stay as they are (an empty description clears it). Campaigns made from it keep the filter they copied' })
@@ -53,8 +53,8 @@ export class UpdateSegmentInput {
   @Field(() => String, { nullable: true })
   description?: string | null;
 
-  @Field(() => CustomerFilterInput, { nullable: true, description: 'The whole new filter (replaces the old one)' })
-  filter?: CustomerFilterInput | null;
+  @Field(() => CustomerFilterType, { nullable: true, description: 'The whole new filter (replaces the old one)' })
+  filter?: CustomerFilterType | null;
 }
 
 @ArgsType()
