@@ -14,6 +14,7 @@ import { costLimitPlugin, defaultQueryLimits, depthLimitRule, type QueryLimits }
 import { createSchema } from '../graphql/schema.js';
 import type { Logger } from '../logger.js';
 import { ApiKeyVerifier } from '../services/auth/api-keys.js';
+import { storedApiKeys } from '../services/auth/api-key.service.js';
 import { createServices } from '../services/index.js';
 import { TemporalCampaignEngine } from '../temporal/temporal-campaign-engine.js';
 import { TemporalScoringEngine } from '../temporal/temporal-scoring-engine.js';
@@ -24,6 +25,9 @@ import { graphiqlRouter } from './graphiql.js';
 import { jitExecutor } from './jit-executor.js';
 import { createApiMetrics } from './metrics.js';
 import { checkReadiness } from './readiness.js';
+
+/** How long an issued key's state is remembered: a revocation reaches every API process within it. */
+const API_KEY_CACHE_MS = 10_000;
 
 export interface ApiDeps {
   config: AppConfig;
@@ -47,8 +51,8 @@ export interface Api {
 
 export async function createApi(deps: ApiDeps): Promise<Api> {
   const { config, orm, temporal, logger } = deps;
-  const keys = new ApiKeyVerifier(config.apiKeys);
-  if (keys.size === 0) logger.warn('API_KEYS is empty: every GraphQL operation will be refused');
+  const keys = new ApiKeyVerifier(config.apiKeys, storedApiKeys(orm.em), API_KEY_CACHE_MS, (error) => logger.warn({ err: error }, 'noting when an API key was last used failed'));
+  if (keys.size === 0) logger.warn('API_KEYS is empty: only keys issued through issueApiKey open the API (issuing one needs an admin key)');
   const engines = {
     playbooks: new TemporalPlaybookEngine(temporal.client, config.temporal.taskQueue),
     scoring: new TemporalScoringEngine(temporal.client, config.temporal.taskQueue),
@@ -87,7 +91,7 @@ export async function createApi(deps: ApiDeps): Promise<Api> {
     logger.warn({ err: error, customerId }, 'a follow-up of a complaint or payment (rescoring the customer, starting a fix) failed; the nightly rescore and trigger sweep catch up');
   const contextFor = async (authorization?: string): Promise<GraphQLContext> => {
     // A wrong key fails the whole request, before any resolver runs.
-    const caller = keys.verify(authorization);
+    const caller = await keys.verify(authorization);
     return { caller, services: createServices(orm.em.fork(), engines, deps.policies, reportFollowUpFailure) };
   };
 

@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { AuditService } from './audit/audit.service.js';
 import { AuditLogService } from './audit/audit-log.service.js';
+import { ApiKeyService } from './auth/api-key.service.js';
 import { InvoiceService } from './billing/invoice.service.js';
 import { ComplaintService } from './complaints/complaint.service.js';
 import { ImportService } from './import/import.service.js';
@@ -61,6 +62,7 @@ export function createServices(em: EntityManager, engines: Engines, policies: Pa
     messages: new MessageHistoryService(em, customers),
     undeliverable: new UndeliverableMessageService(em, audit),
     auditLog: new AuditLogService(em),
+    apiKeys: new ApiKeyService(em, audit),
     scoring: new ScoringService(em, scoringRuns, engines.scoring, defaultRescorePolicy, audit),
     imports: new ImportService(em.config.get('clientUrl')!),
     runs,

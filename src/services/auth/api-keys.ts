@@ -16,17 +16,43 @@ interface KeyEntry {
   fingerprint: string;
 }
 
-const digest = (key: string) => createHash('sha256').update(key).digest();
+/** A key an admin issued (see ApiKeyService), as the verifier needs it. */
+export interface StoredApiKey {
+  id: string;
+  role: Role;
+  expiresAt: Date | null;
+  revokedAt: Date | null;
+}
+
+/** Where issued keys are looked up by the SHA-256 digest of their secret (hex). */
+export interface StoredApiKeys {
+  find(digest: string): Promise<StoredApiKey | null>;
+  /** Notes that the key was used (the store may write it at most once in a while). */
+  touch(id: string): Promise<void>;
+}
+
+export const digestOf = (key: string) => createHash('sha256').update(key).digest();
+const fingerprintOf = (digest: Buffer) => digest.toString('hex').slice(0, 8);
 const MIN_KEY_LENGTH = 16;
+/** Issued keys looked up at once, at most; beyond it the cache starts again. */
+const MAX_CACHED_KEYS = 10_000;
 
 /**
- * API keys from configuration (`role:key,role:key`). Only SHA-256 digests are
- * kept in memory and compared in constant time.
+ * API keys from configuration (`role:key,role:key`) and, when a store is given, keys an
+ * admin issued. Only SHA-256 digests are kept; configured keys are compared in constant
+ * time; an issued key is looked up by its digest and remembered for `cacheMs`, so a
+ * revocation reaches every API process within that time.
  */
 export class ApiKeyVerifier {
   private readonly entries: KeyEntry[];
+  private readonly cache = new Map<string, { key: StoredApiKey; until: number }>();
 
-  constructor(spec: string) {
+  constructor(
+    spec: string,
+    private readonly stored: StoredApiKeys | null = null,
+    private readonly cacheMs = 10_000,
+    private readonly onTouchFailed: (error: unknown) => void = () => undefined,
+  ) {
     this.entries = spec
       .split(',')
       .map((s) => s.trim())
@@ -37,23 +63,41 @@ export class ApiKeyVerifier {
         const key = pair.slice(sep + 1);
         if (sep < 1 || !isRole(role)) throw new Error(`API_KEYS: "${pair.slice(0, Math.max(sep, 0))}" is not a role (viewer, marketer, operator, admin)`);
         if (key.length < MIN_KEY_LENGTH) throw new Error(`API_KEYS: the ${role} key is shorter than ${MIN_KEY_LENGTH} characters`);
-        const d = digest(key);
-        return { role, digest: d, fingerprint: d.toString('hex').slice(0, 8) };
+        const d = digestOf(key);
+        return { role, digest: d, fingerprint: fingerprintOf(d) };
       });
   }
 
+  /** How many keys the configuration holds. */
   get size(): number {
     return this.entries.length;
   }
 
   /** The caller behind an `Authorization` header; null when there is none; an error for a wrong one. */
-  verify(authorization: string | undefined): Caller | null {
+  async verify(authorization: string | undefined, now = new Date()): Promise<Caller | null> {
     if (!authorization) return null;
     const match = /^Bearer\s+(\S+)$/i.exec(authorization.trim());
     if (!match) throw new AuthException(AuthExceptionCode.MalformedCredentials, 'Authorization must be "Bearer <api key>"');
-    const given = digest(match[1]);
+    const given = digestOf(match[1]);
     const entry = this.entries.find((e) => timingSafeEqual(e.digest, given));
-    if (!entry) throw new AuthException(AuthExceptionCode.UnknownKey, 'The API key is not valid');
-    return { role: entry.role, id: `${entry.role}:${entry.fingerprint}` };
+    if (entry) return { role: entry.role, id: `${entry.role}:${entry.fingerprint}` };
+    const issued = await this.issued(given.toString('hex'), now);
+    if (!issued) throw new AuthException(AuthExceptionCode.UnknownKey, 'The API key is not valid');
+    if (issued.revokedAt) throw new AuthException(AuthExceptionCode.KeyRevoked, 'The API key was revoked');
+    if (issued.expiresAt && issued.expiresAt <= now) throw new AuthException(AuthExceptionCode.KeyExpired, 'The API key has expired');
+    return { role: issued.role, id: `${issued.role}:${fingerprintOf(given)}` };
+  }
+
+  private async issued(digest: string, now: Date): Promise<StoredApiKey | null> {
+    if (!this.stored) return null;
+    const cached = this.cache.get(digest);
+    if (cached && cached.until > now.getTime()) return cached.key;
+    const key = await this.stored.find(digest);
+    // Unknown keys are not remembered: one issued a moment later works at once.
+    if (!key) return null;
+    if (this.cache.size >= MAX_CACHED_KEYS) this.cache.clear();
+    this.cache.set(digest, { key, until: now.getTime() + this.cacheMs });
+    if (!key.revokedAt) this.stored.touch(key.id).catch(this.onTouchFailed);
+    return key;
   }
 }

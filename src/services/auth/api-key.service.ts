@@ -1,0 +1,95 @@
+import { LockMode, UniqueConstraintViolationException } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { randomBytes } from 'node:crypto';
+import { sql } from 'kysely';
+import type { Role } from '../../domain/auth/roles.js';
+import { isUuid } from '../../domain/ids.js';
+import { ApiKey } from '../../entities/index.js';
+import type { AuditService } from '../audit/audit.service.js';
+import { keysetPage } from '../common/keyset-page.js';
+import type { Page, PageArgs } from '../common/pagination.js';
+import { digestOf, type StoredApiKeys } from './api-keys.js';
+import { AuthException, AuthExceptionCode } from './auth.exception.js';
+
+export interface ApiKeyInput {
+  name: string;
+  role: Role;
+  expiresAt?: Date | null;
+}
+
+/** A key just issued: the secret is in this answer only. */
+export interface IssuedApiKey {
+  key: ApiKey;
+  secret: string;
+}
+
+export const MAX_KEY_NAME = 100;
+/** The secret's prefix says what it is, e.g. to secret scanners. */
+const SECRET_PREFIX = 'rk_';
+/** Short form of a key's digest: what the audit log names a caller by (`role:fingerprint`). */
+export const fingerprint = (key: ApiKey) => key.digest.slice(0, 8);
+
+/**
+ * Keys admins issue to front ends and services, and revoke (a leaked key, a team that
+ * left) without a restart; the keys in API_KEYS stay for bootstrapping. Audited.
+ */
+export class ApiKeyService {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly audit: AuditService,
+  ) {}
+
+  /** Issued keys, newest first; the revoked ones only when asked for. */
+  list(args: PageArgs & { includeRevoked?: boolean | null }): Promise<Page<ApiKey>> {
+    return keysetPage(this.em, ApiKey, { tag: 'api-keys', where: args.includeRevoked ? {} : { revokedAt: null }, key: { property: 'createdAt', direction: 'desc', time: true }, tiebreaker: { property: 'id', direction: 'desc' } }, args);
+  }
+
+  /** A new key with a random 256-bit secret, answered once; its name is unique (CONFLICT otherwise). */
+  async issue(input: ApiKeyInput, actor: string, now = new Date()): Promise<IssuedApiKey> {
+    const invalid = (field: string, message: string) => new AuthException(AuthExceptionCode.InvalidInput, message, { field });
+    const name = input.name.trim();
+    if (!name || name.length > MAX_KEY_NAME) throw invalid('name', `A key's name is 1 to ${MAX_KEY_NAME} characters, e.g. "web front end"`);
+    if (input.expiresAt && !(input.expiresAt.getTime() > now.getTime())) throw invalid('expiresAt', 'expiresAt must be in the future');
+    const secret = `${SECRET_PREFIX}${randomBytes(32).toString('base64url')}`;
+    try {
+      return await this.em.transactional(async (em) => {
+        const key = em.create(ApiKey, { name, role: input.role, digest: digestOf(secret).toString('hex'), createdBy: actor, expiresAt: input.expiresAt ?? null });
+        this.audit.record(em, { actor, action: 'api-key.issue', entityType: 'api-key', entityId: key.id, after: { name, role: key.role, fingerprint: fingerprint(key), expiresAt: key.expiresAt?.toISOString() ?? null } });
+        return { key, secret };
+      });
+    } catch (error) {
+      if (error instanceof UniqueConstraintViolationException) throw new AuthException(AuthExceptionCode.NameTaken, `A key named "${name}" exists`, { field: 'name', name });
+      throw error;
+    }
+  }
+
+  /** Revokes a key: refused from then on (within the verifier's cache time in other API processes). Revoking it again changes nothing. */
+  async revoke(id: string, actor: string): Promise<ApiKey> {
+    return this.em.transactional(async (em) => {
+      const key = isUuid(id) ? await em.findOne(ApiKey, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE }) : null;
+      if (!key) throw new AuthException(AuthExceptionCode.KeyNotFound, `No API key ${id}`, { id });
+      if (!key.revokedAt) {
+        em.assign(key, { revokedAt: new Date(), revokedBy: actor });
+        this.audit.record(em, { actor, action: 'api-key.revoke', entityType: 'api-key', entityId: id, before: { revokedAt: null }, after: { name: key.name, fingerprint: fingerprint(key), revokedAt: key.revokedAt!.toISOString() } });
+      }
+      return key;
+    });
+  }
+}
+
+/** Issued keys for the API's verifier, read from PostgreSQL. */
+export function storedApiKeys(em: EntityManager): StoredApiKeys {
+  const db = () => em.fork().getKysely();
+  return {
+    async find(digest) {
+      const { rows } = await sql<{ id: string; role: Role; expiresAt: Date | string | null; revokedAt: Date | string | null }>`
+        select id, role, expires_at as "expiresAt", revoked_at as "revokedAt" from api_key where digest = ${digest}`.execute(db());
+      // Timestamps may come back as text from the ORM's connection.
+      const time = (value: Date | string | null) => (value === null ? null : new Date(value));
+      return rows[0] ? { ...rows[0], expiresAt: time(rows[0].expiresAt), revokedAt: time(rows[0].revokedAt) } : null;
+    },
+    async touch(id) {
+      await sql`update api_key set last_used_at = now() where id = ${id}::uuid and (last_used_at is null or last_used_at < now() - interval '1 minute')`.execute(db());
+    },
+  };
+}

@@ -1,0 +1,68 @@
+import { Role } from '../../domain/auth/roles.js';
+import { ApiKeyVerifier, digestOf, type StoredApiKey, type StoredApiKeys } from './api-keys.js';
+import { AuthExceptionCode } from './auth.exception.js';
+
+/** Issued keys in memory, counting look-ups (the real store is PostgreSQL, tested in test/api-keys.test.ts). */
+function memoryStore(keys: Record<string, StoredApiKey>) {
+  const byDigest = new Map(Object.entries(keys).map(([secret, key]) => [digestOf(secret).toString('hex'), key]));
+  const store = { finds: 0, touched: [] as string[] };
+  const stored: StoredApiKeys = {
+    find: async (digest) => {
+      store.finds++;
+      return byDigest.get(digest) ?? null;
+    },
+    touch: async (id) => {
+      store.touched.push(id);
+    },
+  };
+  return { store, stored };
+}
+
+const code = (promise: Promise<unknown>) => promise.then(() => null, (e: { code: string }) => e.code);
+const t0 = new Date('2026-12-02T10:00:00Z');
+const later = (ms: number) => new Date(t0.getTime() + ms);
+
+describe('ApiKeyVerifier', () => {
+  it('knows the configured keys by role and fingerprint, and no other', async () => {
+    const verifier = new ApiKeyVerifier('viewer:viewer-key-0123456789, admin:admin-key-0123456789');
+    expect(verifier.size).toBe(2);
+    expect(await verifier.verify('Bearer admin-key-0123456789')).toEqual({ role: Role.Admin, id: `admin:${digestOf('admin-key-0123456789').toString('hex').slice(0, 8)}` });
+    expect(await verifier.verify(undefined)).toBeNull();
+    expect(await code(verifier.verify('Bearer someone-elses-key-0123'))).toBe(AuthExceptionCode.UnknownKey);
+    expect(await code(verifier.verify('Basic dXNlcjpwYXNz'))).toBe(AuthExceptionCode.MalformedCredentials);
+  });
+
+  it('refuses a configuration with an unknown role or a short key', () => {
+    expect(() => new ApiKeyVerifier('root:0123456789abcdef')).toThrow(/not a role/);
+    expect(() => new ApiKeyVerifier('viewer:short')).toThrow(/shorter than 16/);
+  });
+
+  it('accepts an issued key, remembers it for the cache time, and notes its use once per look-up', async () => {
+    const { store, stored } = memoryStore({ rk_issued: { id: 'k1', role: Role.Marketer, expiresAt: null, revokedAt: null } });
+    const verifier = new ApiKeyVerifier('', stored, 10_000);
+    expect(await verifier.verify('Bearer rk_issued', t0)).toMatchObject({ role: Role.Marketer, id: expect.stringMatching(/^marketer:[0-9a-f]{8}$/) });
+    await verifier.verify('Bearer rk_issued', later(9_000));
+    expect(store.finds).toBe(1);
+    await verifier.verify('Bearer rk_issued', later(10_001));
+    expect(store.finds).toBe(2);
+    expect(store.touched).toEqual(['k1', 'k1']);
+  });
+
+  it('refuses a revoked or expired key with its own reason, and asks again for an unknown one', async () => {
+    const { store, stored } = memoryStore({
+      rk_revoked: { id: 'k2', role: Role.Admin, expiresAt: null, revokedAt: t0 },
+      rk_expiring: { id: 'k3', role: Role.Viewer, expiresAt: later(5_000), revokedAt: null },
+    });
+    const verifier = new ApiKeyVerifier('', stored);
+    expect(await code(verifier.verify('Bearer rk_revoked', t0))).toBe(AuthExceptionCode.KeyRevoked);
+    expect(await code(verifier.verify('Bearer rk_expiring', t0))).toBeNull();
+    // Expiry is checked on every request, also while the key is remembered.
+    expect(await code(verifier.verify('Bearer rk_expiring', later(5_000)))).toBe(AuthExceptionCode.KeyExpired);
+    const before = store.finds;
+    expect(await code(verifier.verify('Bearer rk_unknown', t0))).toBe(AuthExceptionCode.UnknownKey);
+    expect(await code(verifier.verify('Bearer rk_unknown', t0))).toBe(AuthExceptionCode.UnknownKey);
+    expect(store.finds).toBe(before + 2);
+    // A revoked key's use is not noted.
+    expect(store.touched).toEqual(['k3']);
+  });
+});

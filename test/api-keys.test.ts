@@ -1,0 +1,107 @@
+import { print } from 'graphql';
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { Role } from '../src/domain/auth/roles.js';
+import { ApiKey, AuditEntry } from '../src/entities/index.js';
+import { ApiKeysDocument, CreateSegmentDocument, IssueApiKeyDocument, RevokeApiKeyDocument, SegmentsDocument, type IssueApiKeyInput } from './__generated__/graphql.js';
+import { eventually } from './support/eventually.js';
+import { startTestStack, type GraphQLResult, type TestStack } from './support/stack.js';
+
+/** Admins issue keys to front ends and revoke them without a restart; the API takes them over HTTP. */
+let stack: TestStack;
+let url: string;
+const em = () => stack.orm.em.fork();
+
+beforeAll(async () => {
+  stack = await startTestStack({ worker: false });
+  ({ url } = await stack.api.listen());
+});
+afterAll(() => stack?.stop());
+
+/** A typed document over HTTP with an issued key's secret. */
+async function withSecret<TData, TVars>(secret: string, doc: TypedDocumentNode<TData, TVars>, variables: TVars): Promise<GraphQLResult<TData>> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${secret}` },
+    body: JSON.stringify({ query: print(doc), variables }),
+  });
+  return (await response.json()) as GraphQLResult<TData>;
+}
+const issue = (input: IssueApiKeyInput, role: Role | null = Role.Admin) => stack.gql(IssueApiKeyDocument, { input }, role);
+
+it('is issued by an admin only: the secret once, its digest kept, audited', async () => {
+  for (const role of [Role.Viewer, Role.Marketer, Role.Operator]) expect((await issue({ name: 'web', role: 'Viewer' }, role)).errors![0].extensions!.code).toBe('FORBIDDEN');
+  expect(await em().count(ApiKey)).toBe(0);
+
+  const issued = await issue({ name: ' web front end ', role: 'Marketer' });
+  expect(issued.errors).toBeUndefined();
+  const { apiKey, secret } = issued.data!.issueApiKey;
+  expect(secret).toMatch(/^rk_[A-Za-z0-9_-]{43}$/);
+  expect(apiKey).toMatchObject({ name: 'web front end', role: 'Marketer', fingerprint: expect.stringMatching(/^[0-9a-f]{8}$/), createdBy: expect.stringMatching(/^admin:/), expiresAt: null, revokedAt: null, lastUsedAt: null });
+  const row = await em().findOneOrFail(ApiKey, apiKey.id);
+  expect(JSON.stringify(row)).not.toContain(secret);
+  const [audit] = await em().find(AuditEntry, { entityId: apiKey.id });
+  expect(audit).toMatchObject({ action: 'api-key.issue', after: { name: 'web front end', role: 'marketer', fingerprint: apiKey.fingerprint } });
+  expect(JSON.stringify(audit)).not.toContain(secret);
+});
+
+it('opens the API with its role, names its caller in the audit log by its fingerprint, and notes when it was used', async () => {
+  const { apiKey, secret } = (await issue({ name: 'campaign tool', role: 'Marketer' })).data!.issueApiKey;
+  const created = await withSecret(secret, CreateSegmentDocument, { input: { name: 'Made with an issued key', filter: {} } });
+  expect(created.errors).toBeUndefined();
+  expect(created.data!.createSegment.createdBy).toBe(`marketer:${apiKey.fingerprint}`);
+  // A marketer's key does not issue keys.
+  expect((await withSecret(secret, IssueApiKeyDocument, { input: { name: 'escalate', role: 'Admin' } })).errors![0].extensions).toMatchObject({ code: 'FORBIDDEN' });
+  const used = await eventually(() => em().findOneOrFail(ApiKey, apiKey.id), (k) => k.lastUsedAt != null);
+  expect(used.lastUsedAt!.getTime()).toBeGreaterThan(Date.now() - 60_000);
+});
+
+it('refuses bad input and a taken name, and writes nothing', async () => {
+  const before = await em().count(ApiKey);
+  const cases: [IssueApiKeyInput, string, string, string][] = [
+    [{ name: '  ', role: 'Viewer' }, 'VALIDATION', 'AUTH_INVALID_INPUT', 'name'],
+    [{ name: 'x'.repeat(101), role: 'Viewer' }, 'VALIDATION', 'AUTH_INVALID_INPUT', 'name'],
+    [{ name: 'past', role: 'Viewer', expiresAt: '2020-01-01T00:00:00.000Z' }, 'VALIDATION', 'AUTH_INVALID_INPUT', 'expiresAt'],
+    [{ name: 'web front end', role: 'Viewer' }, 'CONFLICT', 'AUTH_KEY_NAME_TAKEN', 'name'],
+  ];
+  for (const [input, code, reason, field] of cases) expect((await issue(input)).errors![0].extensions).toMatchObject({ code, reason, field });
+  expect(await em().count(ApiKey)).toBe(before);
+});
+
+it('is refused once it expires', async () => {
+  const expiresAt = new Date(Date.now() + 1_500).toISOString();
+  const { secret } = (await issue({ name: 'short-lived', role: 'Viewer', expiresAt })).data!.issueApiKey;
+  expect((await withSecret(secret, SegmentsDocument, {})).errors).toBeUndefined();
+  await new Promise((r) => setTimeout(r, 1_600));
+  expect((await withSecret(secret, SegmentsDocument, {})).errors![0].extensions).toMatchObject({ code: 'UNAUTHENTICATED', reason: 'AUTH_KEY_EXPIRED' });
+});
+
+it('is revoked by an admin without a restart: refused at once if not used lately, within 10 s if it was; idempotent; audited', async () => {
+  const fresh = (await issue({ name: 'never used', role: 'Viewer' })).data!.issueApiKey;
+  const busy = (await issue({ name: 'busy reporting job', role: 'Viewer' })).data!.issueApiKey;
+  expect((await withSecret(busy.secret, SegmentsDocument, {})).errors).toBeUndefined();
+
+  expect((await stack.gql(RevokeApiKeyDocument, { id: busy.apiKey.id }, Role.Operator)).errors![0].extensions!.code).toBe('FORBIDDEN');
+  for (const { apiKey } of [fresh, busy]) {
+    const revoked = await stack.gql(RevokeApiKeyDocument, { id: apiKey.id }, Role.Admin);
+    expect(revoked.data!.revokeApiKey).toMatchObject({ revokedAt: expect.any(String), revokedBy: expect.stringMatching(/^admin:/) });
+  }
+  expect((await withSecret(fresh.secret, SegmentsDocument, {})).errors![0].extensions).toMatchObject({ code: 'UNAUTHENTICATED', reason: 'AUTH_KEY_REVOKED' });
+  await eventually(
+    () => withSecret(busy.secret, SegmentsDocument, {}),
+    (r) => r.errors?.[0].extensions?.reason === 'AUTH_KEY_REVOKED',
+    12_000,
+    500,
+  );
+
+  const again = await stack.gql(RevokeApiKeyDocument, { id: fresh.apiKey.id }, Role.Admin);
+  expect(again.data!.revokeApiKey.revokedAt).toBe((await em().findOneOrFail(ApiKey, fresh.apiKey.id)).revokedAt!.toISOString());
+  expect(await em().count(AuditEntry, { entityId: fresh.apiKey.id, action: 'api-key.revoke' })).toBe(1);
+  expect((await stack.gql(RevokeApiKeyDocument, { id: '00000000-0000-4000-8000-000000000000' }, Role.Admin)).errors![0].extensions).toMatchObject({ code: 'NOT_FOUND', reason: 'AUTH_KEY_NOT_FOUND' });
+});
+
+it('lists the issued keys newest first, the revoked ones when asked for', async () => {
+  const names = async (includeRevoked: boolean) => (await stack.gql(ApiKeysDocument, { first: 50, includeRevoked }, Role.Admin)).data!.apiKeys.edges.map((e) => e.node.name);
+  expect(await names(false)).toEqual(['short-lived', 'campaign tool', 'web front end']);
+  expect(await names(true)).toEqual(['busy reporting job', 'never used', 'short-lived', 'campaign tool', 'web front end']);
+  expect((await stack.gql(ApiKeysDocument, {}, Role.Operator)).errors![0].extensions!.code).toBe('FORBIDDEN');
+});
