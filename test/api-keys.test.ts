@@ -2,7 +2,7 @@ import { print } from 'graphql';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { Role } from '../src/domain/auth/roles.js';
 import { ApiKey, AuditEntry } from '../src/entities/index.js';
-import { ApiKeysDocument, CreateSegmentDocument, IssueApiKeyDocument, RevokeApiKeyDocument, SegmentsDocument, type IssueApiKeyInput } from './__generated__/graphql.js';
+import { ApiKeysDocument, CreateSegmentDocument, IssueApiKeyDocument, MeDocument, RevokeApiKeyDocument, SegmentsDocument, type IssueApiKeyInput } from './__generated__/graphql.js';
 import { eventually } from './support/eventually.js';
 import { startTestStack, type GraphQLResult, type TestStack } from './support/stack.js';
 
@@ -46,6 +46,8 @@ it('is issued by an admin only: the secret once, its digest kept, audited', asyn
 
 it('opens the API with its role, names its caller in the audit log by its fingerprint, and notes when it was used', async () => {
   const { apiKey, secret } = (await issue({ name: 'campaign tool', role: 'Marketer' })).data!.issueApiKey;
+  // What a front end asks first, to show the user only what they may do.
+  expect((await withSecret(secret, MeDocument, {})).data!.me).toEqual({ id: `marketer:${apiKey.fingerprint}`, role: 'Marketer', grants: ['Marketer', 'Viewer'] });
   const created = await withSecret(secret, CreateSegmentDocument, { input: { name: 'Made with an issued key', filter: {} } });
   expect(created.errors).toBeUndefined();
   expect(created.data!.createSegment.createdBy).toBe(`marketer:${apiKey.fingerprint}`);

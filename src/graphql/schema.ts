@@ -1,7 +1,8 @@
 import 'reflect-metadata';
 import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
 import { buildSchema } from 'type-graphql';
-import { ApiKeyResolver } from './api-keys/api-key.resolver.js';
+import { ApiKeyResolver } from './auth/api-key.resolver.js';
+import { CallerResolver } from './auth/caller.resolver.js';
 import { AuditResolver } from './audit/audit.resolver.js';
 import { authChecker } from './auth/allow.js';
 import { InvoiceResolver } from './billing/invoice.resolver.js';
@@ -20,7 +21,7 @@ import { ScoringResolver } from './scores/scoring.resolver.js';
 import { SegmentResolver } from './segments/segment.resolver.js';
 import { validateArgs } from './validate-args.js';
 
-export const resolvers = [CustomerResolver, ComplaintResolver, InvoiceResolver, ImportResolver, ImportRowsResolver, PlaybookResolver, FixCaseResolver, ScoreResolver, ScoringResolver, SegmentResolver, CampaignResolver, CampaignMemberResolver, OfferResolver, FairnessReportResolver, AuditResolver, ApiKeyResolver, MessageResolver] as const;
+export const resolvers = [CustomerResolver, ComplaintResolver, InvoiceResolver, ImportResolver, ImportRowsResolver, PlaybookResolver, FixCaseResolver, ScoreResolver, ScoringResolver, SegmentResolver, CampaignResolver, CampaignMemberResolver, OfferResolver, FairnessReportResolver, AuditResolver, ApiKeyResolver, CallerResolver, MessageResolver] as const;
 
 export function createSchema(): Promise<GraphQLSchema> {
   return buildSchema({ resolvers, authChecker, validateFn: validateArgs });

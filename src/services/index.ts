@@ -8,6 +8,7 @@ import { ImportService } from './import/import.service.js';
 import { CustomerDataExportService } from './customers/customer-data-export.service.js';
 import { CustomerErasureService } from './customers/customer-erasure.service.js';
 import { CustomerService } from './customers/customer.service.js';
+import { CustomerTimelineService } from './customers/customer-timeline.service.js';
 import { OrderService } from './orders/order.service.js';
 import type { PlaybookEngine } from './playbooks/playbook-engine.js';
 import { FixCaseService } from './playbooks/fix-case.service.js';
@@ -51,6 +52,7 @@ export function createServices(em: EntityManager, engines: Engines, policies: Pa
   const triggers = new PlaybookTriggerService(em, playbooks);
   return {
     customers,
+    timeline: new CustomerTimelineService(em),
     erasure: new CustomerErasureService(em, audit),
     dataExport: new CustomerDataExportService(em, audit),
     orders,

@@ -1,4 +1,4 @@
-import { Role, isRole, roleAllows } from './roles.js';
+import { Role, grantedRoles, isRole, roleAllows } from './roles.js';
 
 describe('roleAllows', () => {
   it('lets admin do everything', () => {
@@ -24,5 +24,14 @@ describe('roleAllows', () => {
   it('recognises only the four roles', () => {
     expect(isRole('operator')).toBe(true);
     expect(isRole('root')).toBe(false);
+  });
+});
+
+describe('grantedRoles', () => {
+  it('names exactly the roles whose operations the caller may call', () => {
+    for (const role of Object.values(Role)) {
+      for (const required of Object.values(Role)) expect(grantedRoles(role).includes(required)).toBe(roleAllows(role, [required]));
+    }
+    expect(grantedRoles(Role.Marketer)).toEqual([Role.Marketer, Role.Viewer]);
   });
 });

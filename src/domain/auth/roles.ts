@@ -22,3 +22,8 @@ export function roleAllows(role: Role, required: readonly Role[]): boolean {
   if (required.length === 0) return false;
   return required.some((r) => grants[role].includes(r));
 }
+
+/** The roles whose operations a caller with `role` may call (what a front end shows them). */
+export function grantedRoles(role: Role): readonly Role[] {
+  return grants[role];
+}

@@ -17,6 +17,7 @@ import { PlaybookRunConnection, runsAsSelected, type PlaybookRunType } from '../
 import { ScoreType } from '../scores/score.types.js';
 import { selectedFields } from '../common/selection.js';
 import { customerPageIncludes } from './customer-page-includes.js';
+import { CustomerEventConnection, TimelineArgs } from './customer-event.types.js';
 import { CustomerConnection, CustomerErasureType, CustomersArgs, CustomerType, UpdateCustomerInput } from './customer.types.js';
 
 // Nested page arguments are checked by the services, not class-validator (see validate-args.ts).
@@ -62,6 +63,14 @@ export class CustomerResolver {
   })
   exportCustomerData(@Arg('id', () => ID) id: string, @Arg('reason', { description: 'Why, e.g. the request it answers' }) reason: string, @Ctx() ctx: GraphQLContext): Promise<Record<string, unknown>> {
     return ctx.services.dataExport.forRequest(id, reason, ctx.caller!.id);
+  }
+
+  @FieldResolver(() => CustomerEventConnection, {
+    description: 'Everything that happened with the customer in one list, newest first: orders, invoices issued and paid, complaints opened and resolved, messages sent, playbook runs started and ended',
+    complexity: pageComplexity,
+  })
+  timeline(@Root() customer: Customer, @Args() { first, after, kinds }: TimelineArgs, @Ctx() ctx: GraphQLContext): Promise<CustomerEventConnection> {
+    return ctx.services.timeline.forCustomer(customer.id, { first, after, kinds });
   }
 
   @FieldResolver(() => OrderConnection, { description: 'Newest first', complexity: pageComplexity })

@@ -1,14 +1,10 @@
 import 'reflect-metadata';
-import { ArgsType, Field, ID, InputType, ObjectType, registerEnumType } from 'type-graphql';
+import { ArgsType, Field, ID, InputType, ObjectType } from 'type-graphql';
 import { Role } from '../../domain/auth/roles.js';
 import type { ApiKey } from '../../entities/index.js';
 import { fingerprint, MAX_KEY_NAME } from '../../services/auth/api-key.service.js';
 import { PageArgs, connectionOf } from '../common/connection.js';
-
-registerEnumType(Role, {
-  name: 'Role',
-  description: 'What a caller may do: Viewer reads; Marketer and Operator also read; Admin may do everything',
-});
+import './auth.types.js';
 
 @ObjectType('ApiKey', { simpleResolvers: true, description: 'An API key an admin issued (its secret is never shown again)' })
 export class ApiKeyType {

@@ -1,7 +1,7 @@
 import { Arg, Args, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
 import { Role } from '../../domain/auth/roles.js';
 import { mapPage } from '../../services/common/pagination.js';
-import { Allow } from '../auth/allow.js';
+import { Allow } from './allow.js';
 import { pageComplexity } from '../common/connection.js';
 import type { GraphQLContext } from '../context.js';
 import { ApiKeyConnection, ApiKeysArgs, ApiKeyType, IssueApiKeyInput, IssuedApiKeyType } from './api-key.types.js';

@@ -1,0 +1,28 @@
+import { CustomerEventKind, eventSummary, type CustomerEventFacts } from './timeline.js';
+
+const facts = (kind: CustomerEventKind, over: Partial<CustomerEventFacts> = {}): CustomerEventFacts => ({ kind, ref: '1a2b3c4d-0000-4000-8000-000000000000', amountMinor: null, detail: null, extra: null, ...over });
+
+describe('eventSummary', () => {
+  it('says what happened in a line, with amounts in major units', () => {
+    expect(eventSummary(facts(CustomerEventKind.OrderPlaced, { amountMinor: 123_456 }))).toBe('Ordered for 1,234.56');
+    expect(eventSummary(facts(CustomerEventKind.InvoiceIssued, { amountMinor: 8_900, detail: '2026-11-30' }))).toBe('Invoiced: invoice 1a2b3c4d (89.00), due 2026-11-30');
+    expect(eventSummary(facts(CustomerEventKind.ComplaintOpened, { detail: 'delivery-delay', extra: 'high' }))).toBe('Complained about delivery delay (high)');
+    expect(eventSummary(facts(CustomerEventKind.ComplaintResolved, { detail: 'delivery-delay' }))).toBe('Complaint about delivery delay resolved');
+    expect(eventSummary(facts(CustomerEventKind.PlaybookStarted, { detail: 'fair-reminder' }))).toBe('Fair reminder started');
+    expect(eventSummary(facts(CustomerEventKind.PlaybookFinished, { detail: 'fair-reminder', extra: 'paid' }))).toBe('Fair reminder ended: paid');
+    expect(eventSummary(facts(CustomerEventKind.PlaybookFinished, { detail: 'welcome-check' }))).toBe('Welcome check ended');
+  });
+
+  it('tells a payment on time from a late one', () => {
+    const paid = (daysLate: number) => eventSummary(facts(CustomerEventKind.InvoicePaid, { amountMinor: 8_900, detail: String(daysLate) }));
+    expect(paid(-2)).toBe('Paid invoice 1a2b3c4d (89.00) on time');
+    expect(paid(0)).toBe('Paid invoice 1a2b3c4d (89.00) on time');
+    expect(paid(1)).toBe('Paid invoice 1a2b3c4d (89.00) 1 day late');
+    expect(paid(12)).toBe('Paid invoice 1a2b3c4d (89.00) 12 days late');
+  });
+
+  it('names a message by its channel and the subject the customer read, or its template when that is gone', () => {
+    expect(eventSummary(facts(CustomerEventKind.MessageSent, { detail: 'reminder-friendly', extra: 'email', subject: 'A quick note about your invoice' }))).toBe('E-mail: A quick note about your invoice');
+    expect(eventSummary(facts(CustomerEventKind.MessageSent, { detail: 'old-template', extra: 'call', subject: null }))).toBe('Call task: old template');
+  });
+});

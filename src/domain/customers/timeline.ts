@@ -1,0 +1,59 @@
+import { money } from '../scoring/format.js';
+
+/** What happened with a customer, as their timeline lists it. */
+export enum CustomerEventKind {
+  OrderPlaced = 'order-placed',
+  InvoiceIssued = 'invoice-issued',
+  InvoicePaid = 'invoice-paid',
+  ComplaintOpened = 'complaint-opened',
+  ComplaintResolved = 'complaint-resolved',
+  MessageSent = 'message-sent',
+  PlaybookStarted = 'playbook-started',
+  PlaybookFinished = 'playbook-finished',
+}
+
+/** The facts of one event, as gathered from its table (see CustomerTimelineService). */
+export interface CustomerEventFacts {
+  kind: CustomerEventKind;
+  /** The order, invoice, complaint or message ID, or the playbook run's workflow ID. */
+  ref: string;
+  amountMinor: number | null;
+  /** Due day of an issued invoice; days late of a paid one; complaint topic; message template; playbook. */
+  detail: string | null;
+  /** Complaint severity; message channel; a finished playbook's outcome. */
+  extra: string | null;
+  /** A sent message's subject, as the customer read it (null when its template is gone). */
+  subject?: string | null;
+}
+
+const words = (key: string | null) => (key ?? '').replace(/-/g, ' ');
+const capitalised = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
+const invoice = (f: CustomerEventFacts) => `invoice ${f.ref.slice(0, 8)} (${money(f.amountMinor ?? 0)})`;
+const channels: Record<string, string> = { email: 'E-mail', sms: 'SMS', letter: 'Letter', call: 'Call task' };
+
+function paidWhen(daysLate: number): string {
+  if (daysLate <= 0) return 'on time';
+  return `${daysLate} day${daysLate === 1 ? '' : 's'} late`;
+}
+
+/** One line a person reads in the customer's timeline ("Paid invoice 1a2b3c4d (89.00) 3 days late"). */
+export function eventSummary(f: CustomerEventFacts): string {
+  switch (f.kind) {
+    case CustomerEventKind.OrderPlaced:
+      return `Ordered for ${money(f.amountMinor ?? 0)}`;
+    case CustomerEventKind.InvoiceIssued:
+      return `Invoiced: ${invoice(f)}, due ${f.detail}`;
+    case CustomerEventKind.InvoicePaid:
+      return `Paid ${invoice(f)} ${paidWhen(Number(f.detail))}`;
+    case CustomerEventKind.ComplaintOpened:
+      return `Complained about ${words(f.detail)}${f.extra ? ` (${f.extra})` : ''}`;
+    case CustomerEventKind.ComplaintResolved:
+      return `Complaint about ${words(f.detail)} resolved`;
+    case CustomerEventKind.MessageSent:
+      return `${channels[f.extra ?? ''] ?? capitalised(words(f.extra))}: ${f.subject ?? words(f.detail)}`;
+    case CustomerEventKind.PlaybookStarted:
+      return `${capitalised(words(f.detail))} started`;
+    case CustomerEventKind.PlaybookFinished:
+      return `${capitalised(words(f.detail))} ended${f.extra ? `: ${words(f.extra)}` : ''}`;
+  }
+}

@@ -1,0 +1,34 @@
+import 'reflect-metadata';
+import { SafeIntResolver } from 'graphql-scalars';
+import { ArgsType, Field, ObjectType, registerEnumType } from 'type-graphql';
+import { CustomerEventKind } from '../../domain/customers/timeline.js';
+import { NestedPageArgs, connectionOf } from '../common/connection.js';
+
+registerEnumType(CustomerEventKind, { name: 'CustomerEventKind', description: 'What happened with a customer' });
+
+@ObjectType('CustomerEvent', { simpleResolvers: true, description: 'One thing that happened with a customer, as their timeline lists it' })
+export class CustomerEventType {
+  @Field()
+  at!: Date;
+
+  @Field(() => CustomerEventKind)
+  kind!: CustomerEventKind;
+
+  @Field({ description: 'The order, invoice, complaint or message ID; for playbook runs the workflow ID (as the Temporal UI shows it)' })
+  ref!: string;
+
+  @Field({ description: 'What happened, in a line, e.g. "Paid invoice 1a2b3c4d (89.00) 3 days late"' })
+  summary!: string;
+
+  @Field(() => SafeIntResolver, { nullable: true, description: 'Order or invoice amount, minor units' })
+  amountMinor!: number | null;
+}
+
+@ArgsType()
+export class TimelineArgs extends NestedPageArgs {
+  @Field(() => [CustomerEventKind], { nullable: true, description: 'Only these kinds (default: all)' })
+  kinds?: CustomerEventKind[] | null;
+}
+
+export const CustomerEventConnection = connectionOf(CustomerEventType, 'CustomerEvent');
+export type CustomerEventConnection = InstanceType<typeof CustomerEventConnection>;

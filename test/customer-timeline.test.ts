@@ -1,0 +1,106 @@
+import { Role } from '../src/domain/auth/roles.js';
+import { Complaint, ComplaintSeverity, Customer, Invoice, MessageChannel, MessagePurpose, Order, OutboxMessage, PlaybookRun, PlaybookRunStatus } from '../src/entities/index.js';
+import { CustomersWithTimelinesDocument, CustomerTimelineDocument, type CustomerEventKind, type CustomerTimelineQuery } from './__generated__/graphql.js';
+import { countStatements } from './support/statement-counter.js';
+import { startTestStack, type TestStack } from './support/stack.js';
+
+/** A customer page shows everything that happened with the customer in one list, newest first. */
+let stack: TestStack;
+let anna: Customer;
+const at = (iso: string) => new Date(iso);
+
+beforeAll(async () => {
+  stack = await startTestStack({ worker: false });
+  const em = stack.orm.em.fork();
+  anna = em.create(Customer, { name: 'Anna Schmidt', email: 'anna@example.com', acquiredAt: '2025-01-01', locale: 'de' });
+  em.create(Order, { customer: anna, orderedAt: at('2026-10-01T09:00:00Z'), amountMinor: 12_000 });
+  const invoice = em.create(Invoice, { customer: anna, issuedAt: '2026-10-02', dueAt: '2026-10-16', amountMinor: 12_000, paidAt: '2026-10-19' });
+  em.create(Complaint, { customer: anna, topic: 'delivery-delay', severity: ComplaintSeverity.High, openedAt: at('2026-10-05T10:00:00Z'), resolvedAt: at('2026-10-07T10:00:00Z') });
+  em.create(PlaybookRun, { workflowId: `fair-reminder/${anna.id}/${invoice.id}`, playbook: 'fair-reminder', customer: anna, startedAt: at('2026-10-17T06:00:00Z'), finishedAt: at('2026-10-19T12:00:00Z'), status: PlaybookRunStatus.Completed, outcome: 'paid' });
+  em.create(OutboxMessage, {
+    idempotencyKey: `fair-reminder/${anna.id}/${invoice.id}/friendly`,
+    customer: anna,
+    channel: MessageChannel.Email,
+    purpose: MessagePurpose.Service,
+    template: 'reminder-friendly',
+    payload: { invoiceId: invoice.id },
+    sentAt: at('2026-10-17T08:00:00Z'),
+  });
+  // Queued, not sent: not in the timeline yet.
+  em.create(OutboxMessage, { idempotencyKey: 'queued', customer: anna, channel: MessageChannel.Email, purpose: MessagePurpose.Service, template: 'reminder-gentle', payload: {} });
+  // More customers with an order each, for the batching check.
+  for (let i = 0; i < 12; i++) {
+    const c = em.create(Customer, { name: `Other ${i}`, email: `other${i}@example.com`, acquiredAt: '2025-01-01' });
+    em.create(Order, { customer: c, orderedAt: at(`2026-09-${String(i + 1).padStart(2, '0')}T12:00:00Z`), amountMinor: 1_000 * (i + 1) });
+  }
+  await em.flush();
+});
+afterAll(() => stack?.stop());
+
+type Timeline = NonNullable<CustomerTimelineQuery['customer']>['timeline'];
+const timeline = async (vars: { first?: number; after?: string | null; kinds?: CustomerEventKind[] }) => {
+  const result = await stack.gql(CustomerTimelineDocument, { id: anna.id, ...vars }, Role.Viewer);
+  expect(result.errors).toBeUndefined();
+  return result.data!.customer!.timeline as Timeline;
+};
+
+it('lists every event newest first, each in a line, the message as the customer read it', async () => {
+  const all = await timeline({ first: 20 });
+  expect(all.totalCount).toBe(8);
+  expect(all.edges.map((e) => [e.node.kind, e.node.summary])).toEqual([
+    ['PlaybookFinished', 'Fair reminder ended: paid'],
+    ['InvoicePaid', `Paid invoice ${all.edges[1].node.ref.slice(0, 8)} (120.00) 3 days late`],
+    ['MessageSent', 'E-mail: Eine kurze Notiz zu Ihrer Rechnung'],
+    ['PlaybookStarted', 'Fair reminder started'],
+    ['ComplaintResolved', 'Complaint about delivery delay resolved'],
+    ['ComplaintOpened', 'Complained about delivery delay (high)'],
+    ['InvoiceIssued', `Invoiced: invoice ${all.edges[1].node.ref.slice(0, 8)} (120.00), due 2026-10-16`],
+    ['OrderPlaced', 'Ordered for 120.00'],
+  ]);
+  expect(all.edges[0].node.ref).toBe(all.edges[3].node.ref);
+  expect(all.edges[0].node.ref).toMatch(/^fair-reminder\//);
+  expect(all.edges[7].node).toMatchObject({ at: '2026-10-01T09:00:00.000Z', amountMinor: 12_000 });
+  expect(all.pageInfo.hasNextPage).toBe(false);
+});
+
+it('pages through the same list, and filters it by kind', async () => {
+  const seen: string[] = [];
+  let after: string | null = null;
+  let pages = 0;
+  do {
+    const page: Timeline = await timeline({ first: 3, after });
+    seen.push(...page.edges.map((e) => e.node.kind));
+    after = page.pageInfo.hasNextPage ? page.pageInfo.endCursor! : null;
+    pages++;
+  } while (after);
+  expect(pages).toBe(3);
+  expect(seen).toEqual((await timeline({ first: 20 })).edges.map((e) => e.node.kind));
+
+  const money = await timeline({ first: 20, kinds: ['OrderPlaced', 'InvoicePaid'] });
+  expect(money.totalCount).toBe(2);
+  expect(money.edges.map((e) => e.node.kind)).toEqual(['InvoicePaid', 'OrderPlaced']);
+});
+
+it('refuses a page size out of range and a cursor of another list', async () => {
+  const tooMany = await stack.gql(CustomerTimelineDocument, { id: anna.id, first: 101 }, Role.Viewer);
+  expect(tooMany.errors![0].extensions).toMatchObject({ code: 'VALIDATION', reason: 'INVALID_PAGE_SIZE' });
+  const foreign = await stack.gql(CustomerTimelineDocument, { id: anna.id, first: 3, after: Buffer.from(JSON.stringify(['orders', 'x', 'y'])).toString('base64url') }, Role.Viewer);
+  expect(foreign.errors![0].extensions).toMatchObject({ code: 'VALIDATION' });
+});
+
+it('reads the timelines of a page of customers in one statement, whatever its size', async () => {
+  const page = (first: number) =>
+    countStatements(async () => {
+      const r = await stack.gql(CustomersWithTimelinesDocument, { first, events: 2 }, Role.Viewer);
+      expect(r.errors).toBeUndefined();
+      return r.data!.customers.edges;
+    });
+  const small = await page(3);
+  const large = await page(13);
+  expect(large.statements.length).toBe(small.statements.length);
+  const annaRow = large.result.find((e) => e.node.id === anna.id)!;
+  expect(annaRow.node.timeline.totalCount).toBe(8);
+  expect(annaRow.node.timeline.edges.map((e) => e.node.kind)).toEqual(['PlaybookFinished', 'InvoicePaid']);
+  const others = large.result.filter((e) => e.node.id !== anna.id);
+  expect(others.every((e) => e.node.timeline.totalCount === 1 && e.node.timeline.edges[0].node.summary.startsWith('Ordered for'))).toBe(true);
+});
