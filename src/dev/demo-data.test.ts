@@ -138,4 +138,8 @@ describe('demo data', () => {
       expect(storedFilter(filter as CustomerFilter)).toEqual(filter);
     }
   });
+
+  it('books no cost before the customer joined', () => {
+    for (const c of sample) for (const k of c.costs) expect(k.occurredAt >= c.acquiredAt).toBe(true);
+  });
 });

@@ -234,7 +234,8 @@ export function demoCustomer(index: number, options: DemoOptions): DemoCustomer 
     customer.costs.push({
       id: child(),
       externalRef: `${ref}-K${k + 1}`,
-      occurredAt: isoDay(asOf - between(1, 360) * DAY),
+      // Within the last year, and not before the customer joined.
+      occurredAt: isoDay(Math.max(acquired, asOf - between(1, 360) * DAY)),
       kind,
       amountMinor: amount,
       quantity: kind === 'support_minutes' ? Math.round(amount / 80) : null,

@@ -242,7 +242,7 @@ export type RunningPlaybookRunsFilterInput = {
 
 /** Customers whose current score of this kind has one of the bands and a value within min..max (each optional) */
 export type ScoreFilterInput = {
-  /** Any of these bands. Rfm: Champions, Loyal, Potential loyalist, New, Promising, Need attention, About to sleep, At risk, Can't lose them, Hibernating, Lost; ChurnRisk: low, medium, high; Profitability: profitable, loss-making; PaymentLoyalty: loyal, regular, at-risk, new; BehaviourChange: in-rhythm, later-than-usual, overdue, not-enough-history; ReferralValue: none, referrer, ambassador; PersistentIssue: none, persistent (Clv has none) */
+  /** Any of these bands. Rfm: Champions, Loyal, Potential loyalist, New, Promising, Need attention, About to sleep, At risk, Can't lose them, Hibernating, Lost; ChurnRisk: low, medium, high; Profitability: profitable, loss-making, too-new; PaymentLoyalty: loyal, regular, at-risk, new; BehaviourChange: in-rhythm, later-than-usual, overdue, not-enough-history; ReferralValue: none, referrer, ambassador; PersistentIssue: none, persistent (Clv has none) */
   bands?: Array<string> | null | undefined;
   kind: ScoreKind;
   /** Value at most this */

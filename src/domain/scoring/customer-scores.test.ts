@@ -64,6 +64,10 @@ describe('scoreCustomer', () => {
     const profit = scores.find((s) => s.kind === ScoreKind.Profitability)!;
     // 10,000 margin + 2,000 standard-tier fee margin - 25,000 support.
     expect(profit).toMatchObject({ value: -13_000, band: 'loss-making' });
+    // The same account two months after joining: too new to be judged (no account review for a newcomer).
+    const newcomer = scoreCustomer(facts({ customerSince: '2026-09-01' }), models, defaultScoringPolicy).find((s) => s.kind === ScoreKind.Profitability)!;
+    expect(newcomer).toMatchObject({ value: -13_000, band: 'too-new', details: { suggestedTier: null } });
+    expect(newcomer.reasons.at(-1)).toBe('a customer for 61 days only: what getting started costs is not judged before 90 days');
   });
 
   it('scores a customer without purchases only where no purchase is needed', () => {

@@ -117,7 +117,14 @@ export function scoreCustomer(f: CustomerFacts, models: FittedModels, policy: Sc
     const tierFee = policy.serviceTiers.tiers.find((t) => t.tier === f.serviceTier)?.annualFeeMarginMinor ?? 0;
     const windowFee = Math.round((tierFee * policy.profitabilityWindowDays) / 365);
     const score = profitability(
-      { marginMinor: f.windowMarginMinor + windowFee, costs: f.windowCosts, currentTier: f.serviceTier, windowLabel: `the last ${policy.profitabilityWindowDays} days` },
+      {
+        marginMinor: f.windowMarginMinor + windowFee,
+        costs: f.windowCosts,
+        currentTier: f.serviceTier,
+        windowLabel: `the last ${policy.profitabilityWindowDays} days`,
+        tenureDays: today - dayNumber(f.customerSince),
+        minTenureDays: policy.profitabilityMinTenureDays,
+      },
       policy.serviceTiers,
     );
     push(ScoreKind.Profitability, score, { suggestedTier: score.suggestion?.tier ?? null });

@@ -38,7 +38,7 @@ describe('profitability', () => {
       'margin 500.00 minus cost to serve 200.00 over the last 12 months: 300.00',
       'cost drivers: support minutes 150.00 (75%), return 40.00 (20%), reminder 10.00 (5%)',
     ]);
-    expect(s.modelVersion).toBe('profitability/1;policy=4');
+    expect(s.modelVersion).toBe('profitability/2;policy=4');
   });
 
   it('suggests the richest cheaper tier that breaks even, with the reasoning', () => {
@@ -88,5 +88,21 @@ describe('profitability', () => {
     expect(() => profitability({ marginMinor: 0, costs: [], currentTier: 'gold' }, policy)).toThrow(ScoringException);
     expect(() => profitability({ marginMinor: NaN, costs: [], currentTier: 'basic' }, policy)).toThrow(ScoringException);
     expect(() => profitability({ marginMinor: 0, costs: [{ kind: 'x', amountMinor: Infinity }], currentTier: 'basic' }, policy)).toThrow(ScoringException);
+  });
+
+  it('does not judge a newcomer on a loss: too new, no suggestion, until the policy\'s days have passed', () => {
+    const input = { marginMinor: 0, costs: [{ kind: 'support_minutes', amountMinor: 2_565 }], currentTier: 'premium', minTenureDays: 90 };
+    const newcomer = profitability({ ...input, tenureDays: 1 }, policy);
+    expect(newcomer.value).toBe(-2_565);
+    expect(newcomer.band).toBe('too-new');
+    expect(newcomer.suggestion).toBeNull();
+    expect(newcomer.reasons.at(-1)).toBe('a customer for 1 day only: what getting started costs is not judged before 90 days');
+    expect(profitability({ ...input, tenureDays: 89 }, policy).band).toBe('too-new');
+    const settled = profitability({ ...input, tenureDays: 90 }, policy);
+    expect(settled.band).toBe('loss-making');
+    expect(settled.reasons.at(-1)).toMatch(/^no cheaper service concept turns this around/);
+    // A profitable newcomer is simply profitable; without a tenure, nothing is held back.
+    expect(profitability({ ...input, marginMinor: 5_000, tenureDays: 1 }, policy).band).toBe('profitable');
+    expect(profitability({ marginMinor: 0, costs: input.costs, currentTier: 'premium' }, policy).band).toBe('loss-making');
   });
 });

@@ -17,6 +17,8 @@
  * Projection for another tier t from the current tier c:
  *   margin_t = margin - fee_c + fee_t
  *   cost_t(kind) = cost(kind) · share_t(kind) / share_c(kind)   (unchanged where share_c = 0)
+ * A customer who joined less than `minTenureDays` ago is not judged on a loss (band
+ * `too-new`, no suggestion): their costs of getting started come before their purchases.
  * The suggestion is the richest cheaper tier (lower level) that makes the result
  * >= 0; if none does, the cheaper tier with the best projected result, if it is
  * better than today; otherwise none (look for an offer instead).
@@ -25,7 +27,7 @@ import { money, pct } from './format.js';
 import { withPolicyVersion, type ScoreResult } from './score.js';
 import { invalidInput } from './scoring-exception.js';
 
-export const PROFITABILITY_MODEL_VERSION = 'profitability/1';
+export const PROFITABILITY_MODEL_VERSION = 'profitability/2';
 
 export interface TierTerms {
   tier: string;
@@ -62,6 +64,13 @@ export interface ProfitabilityInput {
   currentTier: string;
   /** For reasons ("the last 12 months"). */
   windowLabel?: string;
+  /**
+   * Days the customer has been with us, and how many days a loss is not judged after they
+   * joined: what getting started costs (set-up, early support) before the first purchases
+   * is an investment, not a loss-making account (band `too-new`).
+   */
+  tenureDays?: number;
+  minTenureDays?: number;
   currency?: string;
 }
 
@@ -80,7 +89,7 @@ export interface TierSuggestion {
   reasoning: string[];
 }
 
-export const PROFITABILITY_BANDS = ['profitable', 'loss-making'] as const;
+export const PROFITABILITY_BANDS = ['profitable', 'loss-making', 'too-new'] as const;
 
 export interface ProfitabilityScore extends ScoreResult {
   /** Margin minus cost to serve, minor units. */
@@ -89,7 +98,7 @@ export interface ProfitabilityScore extends ScoreResult {
   marginMinor: number;
   costMinor: number;
   drivers: CostDriver[];
-  /** Only for a loss-making result. */
+  /** Only for a loss-making result (not for one too new to judge). */
   suggestion: TierSuggestion | null;
 }
 
@@ -116,9 +125,12 @@ export function profitability(input: ProfitabilityInput, policy: ServiceTierPoli
   const reasons = [`margin ${m(marginMinor)} minus cost to serve ${m(costMinor)} over ${window}: ${m(value)}`];
   const top = drivers.filter((d) => d.amountMinor > 0).slice(0, 3);
   if (top.length) reasons.push(`cost drivers: ${top.map((d) => `${kindLabel(d.kind)} ${m(d.amountMinor)} (${pct(d.share)})`).join(', ')}`);
-  const band = value >= 0 ? 'profitable' : 'loss-making';
+  const tooNew = value < 0 && input.tenureDays !== undefined && input.minTenureDays !== undefined && input.tenureDays < input.minTenureDays;
+  const band = value >= 0 ? 'profitable' : tooNew ? 'too-new' : 'loss-making';
   let suggestion: TierSuggestion | null = null;
-  if (value < 0) {
+  if (tooNew) {
+    reasons.push(`a customer for ${input.tenureDays} day${input.tenureDays === 1 ? '' : 's'} only: what getting started costs is not judged before ${input.minTenureDays} days`);
+  } else if (value < 0) {
     suggestion = suggestTier(input, current, byKind, value, policy, m);
     if (suggestion) reasons.push(`a cheaper service concept helps: ${suggestion.tier} (${suggestion.reasoning.join('; ')})`);
     else reasons.push('no cheaper service concept turns this around: look for a fitting offer (cross-sell) instead');

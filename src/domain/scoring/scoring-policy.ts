@@ -16,6 +16,8 @@ export interface ScoringPolicy {
   fitSampleSize: number;
   /** Profitability and referral value look back this many days (margin, cost to serve). */
   profitabilityWindowDays: number;
+  /** A loss is not judged in a customer's first days (profitability band `too-new`): no account review for a newcomer. */
+  profitabilityMinTenureDays: number;
   /** CLV: months ahead, and the yearly rate future purchases are discounted by. */
   clv: { months: number; annualDiscountRate: number };
   churnRisk: ChurnRiskPolicy;
@@ -27,9 +29,10 @@ export interface ScoringPolicy {
 }
 
 export const defaultScoringPolicy: ScoringPolicy = {
-  version: 1,
+  version: 2,
   fitSampleSize: 10_000,
   profitabilityWindowDays: 365,
+  profitabilityMinTenureDays: 90,
   clv: { months: 12, annualDiscountRate: 0.1 },
   churnRisk: defaultChurnRiskPolicy,
   behaviourChange: defaultBehaviourChangePolicy,
