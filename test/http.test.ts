@@ -7,7 +7,7 @@ import { startEmbeddedPostgres, type LocalPostgres } from '../src/dev/embedded-p
 import { freePort } from '../src/dev/ports.js';
 import { createApi, type Api } from '../src/http/api-server.js';
 import { createLogger } from '../src/logger.js';
-import { Customer } from '../src/entities/index.js';
+import { Customer, FixCase, MessageChannel, MessagePurpose, OutboxMessage, PlaybookRun, ScoringRun, ScoringRunStatus } from '../src/entities/index.js';
 import { connectTemporal, type TemporalClient } from '../src/temporal/client.js';
 import { createTestDatabase } from './support/database.js';
 
@@ -55,6 +55,43 @@ it('serves Prometheus metrics, counting GraphQL operations', async () => {
   expect(text).toContain('process_cpu_user_seconds_total');
 });
 
+it('tells operators, in its metrics, whether delivery keeps up, when the last rescore finished and how much work is open', async () => {
+  const metric = (text: string, name: string) => Number(new RegExp(`^${name.replace(/[{}]/g, '\\$&')} (\\S+)$`, 'm').exec(text)?.[1]);
+  const scrape = async () => (await fetch(`${base}/metrics`)).text();
+  const empty = await scrape();
+  expect(metric(empty, 'retention_outbox_messages{state="due"}')).toBe(0);
+  expect(metric(empty, 'retention_rescore_last_completed_timestamp_seconds')).toBe(0);
+
+  const em = orm.em.fork();
+  const customer = em.create(Customer, { name: 'Ops Check', email: 'ops@example.com', acquiredAt: '2026-01-01' });
+  const message = (key: string, over: Partial<OutboxMessage>) =>
+    em.create(OutboxMessage, { idempotencyKey: key, customer, channel: MessageChannel.Email, purpose: MessagePurpose.Service, template: 'reminder-friendly', payload: {}, ...over });
+  const tenMinutesAgo = new Date(Date.now() - 600_000);
+  message('due-old', { createdAt: tenMinutesAgo });
+  message('due-new', {});
+  message('quiet-hours', { sendAfter: new Date(Date.now() + 3_600_000) });
+  message('refused', { attempts: 8, lastError: 'mailbox unavailable' });
+  message('sent', { sentAt: new Date() });
+  const finishedAt = new Date('2026-12-01T02:10:00Z');
+  em.create(ScoringRun, { id: '00000000-0000-4000-8000-00000000a001', asOf: '2026-12-01', trigger: 'schedule', status: ScoringRunStatus.Completed, startedAt: new Date('2026-12-01T02:00:00Z'), finishedAt });
+  em.create(PlaybookRun, { workflowId: `fair-reminder/${customer.id}/x`, playbook: 'fair-reminder', customer });
+  em.create(PlaybookRun, { workflowId: `welcome-check/${customer.id}`, playbook: 'welcome-check', customer });
+  em.create(FixCase, { workflowId: `fix-issue/${customer.id}/billing`, customer, topic: 'billing', owner: 'billing-team', openedAt: new Date() });
+  await em.flush();
+  // Past the one-second reuse of a scrape's reading.
+  await new Promise((r) => setTimeout(r, 1_100));
+
+  const text = await scrape();
+  expect(metric(text, 'retention_outbox_messages{state="due"}')).toBe(2);
+  expect(metric(text, 'retention_outbox_messages{state="deferred"}')).toBe(1);
+  expect(metric(text, 'retention_outbox_messages{state="undeliverable"}')).toBe(1);
+  expect(metric(text, 'retention_outbox_oldest_due_message_seconds')).toBeGreaterThanOrEqual(600);
+  expect(metric(text, 'retention_rescore_last_completed_timestamp_seconds')).toBe(finishedAt.getTime() / 1000);
+  expect(metric(text, 'retention_fix_cases_open')).toBe(1);
+  expect(metric(text, 'retention_playbook_runs_running{playbook="fair-reminder"}')).toBe(1);
+  expect(metric(text, 'retention_playbook_runs_running{playbook="welcome-check"}')).toBe(1);
+});
+
 it('serves GraphiQL with its assets from the project itself, not a CDN', async () => {
   const page = await fetch(`${base}/graphql`, { headers: { accept: 'text/html' } });
   expect(page.status).toBe(200);
@@ -78,6 +115,9 @@ it('is ready while PostgreSQL and Temporal answer, and not ready once PostgreSQL
   expect(body.checks.database.ok).toBe(false);
   expect(body.checks.database.reason).toEqual(expect.any(String));
   expect(body.checks.temporal).toEqual({ ok: true });
+  // Metrics still answer without the database (the operations gauges keep their last values).
+  await new Promise((r) => setTimeout(r, 1_100));
+  expect((await fetch(`${base}/metrics`)).status).toBe(200);
 });
 
 it('answers UNAVAILABLE, not an internal error, when Temporal cannot be reached', async () => {

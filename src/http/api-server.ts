@@ -16,6 +16,7 @@ import type { Logger } from '../logger.js';
 import { ApiKeyVerifier } from '../services/auth/api-keys.js';
 import { storedApiKeys } from '../services/auth/api-key.service.js';
 import { createServices } from '../services/index.js';
+import { OperationsStatusService } from '../services/operations/operations-status.service.js';
 import { TemporalCampaignEngine } from '../temporal/temporal-campaign-engine.js';
 import { TemporalScoringEngine } from '../temporal/temporal-scoring-engine.js';
 import type { PlaybookPolicies } from '../services/playbooks/playbook.service.js';
@@ -58,7 +59,10 @@ export async function createApi(deps: ApiDeps): Promise<Api> {
     scoring: new TemporalScoringEngine(temporal.client, config.temporal.taskQueue),
     campaigns: new TemporalCampaignEngine(temporal.client, config.temporal.taskQueue),
   };
-  const metrics = createApiMetrics();
+  const metrics = createApiMetrics(
+    () => new OperationsStatusService(orm.em.fork()).status(),
+    (error) => logger.warn({ err: error }, 'reading the operations status for /metrics failed'),
+  );
 
   const app = express();
   app.disable('x-powered-by');

@@ -1,10 +1,16 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { OperationsStatus } from '../services/operations/operations-status.service.js';
 
-/** Prometheus metrics of the API process, served at GET /metrics. */
-export function createApiMetrics() {
+/**
+ * Prometheus metrics of the API process, served at GET /metrics: its own operations, and the
+ * operations status of the whole deployment read from the database (`status`), so operators
+ * can alert on stalled delivery, a missed nightly rescore or piling-up work.
+ */
+export function createApiMetrics(status?: () => Promise<OperationsStatus>, onStatusFailed: (error: unknown) => void = () => undefined) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  if (status) operationsGauges(registry, status, onStatusFailed);
   const operations = new Counter({
     name: 'graphql_operations_total',
     help: 'GraphQL operations by name, type and result',
@@ -32,4 +38,44 @@ export function createApiMetrics() {
     },
   };
   return { registry, plugin };
+}
+
+/** The status is read once per scrape (the gauges share it); a failed read leaves them as they were. */
+function operationsGauges(registry: Registry, status: () => Promise<OperationsStatus>, onFailed: (error: unknown) => void): void {
+  let current: { at: number; read: Promise<OperationsStatus | null> } | null = null;
+  const read = () => {
+    if (!current || Date.now() - current.at > 1_000) {
+      current = {
+        at: Date.now(),
+        read: status().catch((error: unknown) => {
+          onFailed(error);
+          return null;
+        }),
+      };
+    }
+    return current.read;
+  };
+  const gauge = <L extends string>(name: string, help: string, labelNames: readonly L[], set: (g: Gauge<L>, s: OperationsStatus) => void) =>
+    new Gauge<L>({
+      name,
+      help,
+      labelNames,
+      registers: [registry],
+      async collect() {
+        const s = await read();
+        if (s) set(this, s);
+      },
+    });
+  gauge('retention_outbox_messages', 'Unsent messages: due now, deferred (quiet hours, contact budget, retry back-off), undeliverable (waiting for a person)', ['state'], (g, s) => {
+    g.set({ state: 'due' }, s.dueMessages);
+    g.set({ state: 'deferred' }, s.deferredMessages);
+    g.set({ state: 'undeliverable' }, s.undeliverableMessages);
+  });
+  gauge('retention_outbox_oldest_due_message_seconds', 'How long the oldest message due now has waited (0 without one): growing means delivery stalls', [], (g, s) => g.set(s.oldestDueMessageSeconds));
+  gauge('retention_rescore_last_completed_timestamp_seconds', 'When the latest completed rescore finished (Unix time; 0 before the first)', [], (g, s) => g.set((s.lastRescoreCompletedAt?.getTime() ?? 0) / 1000));
+  gauge('retention_fix_cases_open', 'Fix cases open (persistent issues someone owns)', [], (g, s) => g.set(s.openFixCases));
+  gauge('retention_playbook_runs_running', 'Playbook runs under way, by playbook', ['playbook'], (g, s) => {
+    g.reset();
+    for (const { playbook, runs } of s.runningPlaybookRuns) g.set({ playbook }, runs);
+  });
 }

@@ -1,0 +1,53 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { sql } from 'kysely';
+import { defaultDeliveryPolicy } from '../outbox/delivery.service.js';
+
+/** What operators alert on: is delivery keeping up, did the nightly rescore run, how much work is open. */
+export interface OperationsStatus {
+  /** Messages waiting to be sent now (delivery keeps this near zero). */
+  dueMessages: number;
+  /** How long the oldest of them has waited; 0 without one (a growing value: delivery stalls). */
+  oldestDueMessageSeconds: number;
+  /** Held until later (quiet hours, contact budget, a retry's back-off). */
+  deferredMessages: number;
+  /** Refused so often that delivery gave up: they wait for a person (undeliverableMessages). */
+  undeliverableMessages: number;
+  /** When the latest completed rescore finished; null before the first. */
+  lastRescoreCompletedAt: Date | null;
+  openFixCases: number;
+  runningPlaybookRuns: { playbook: string; runs: number }[];
+}
+
+/** Reads the operations status in two statements (for metrics scraped every few seconds). */
+export class OperationsStatusService {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly maxAttempts = defaultDeliveryPolicy.maxAttempts,
+  ) {}
+
+  async status(now = new Date()): Promise<OperationsStatus> {
+    const db = this.em.getKysely();
+    // The unsent messages, read through the outbox's partial index of them.
+    const unsent = sql`from outbox_message where sent_at is null and suppressed_at is null`;
+    const due = sql`attempts < ${this.maxAttempts} and (send_after is null or send_after <= ${now})`;
+    const [counts] = (
+      await sql<{ due: string; oldest: string | null; deferred: string; undeliverable: string; last_rescore: Date | string | null; open_fix_cases: string }>`
+        select (select count(*) ${unsent} and ${due}) as due,
+               (select extract(epoch from ${now}::timestamptz - min(coalesce(send_after, created_at))) ${unsent} and ${due}) as oldest,
+               (select count(*) ${unsent} and attempts < ${this.maxAttempts} and send_after > ${now}) as deferred,
+               (select count(*) ${unsent} and attempts >= ${this.maxAttempts}) as undeliverable,
+               (select max(finished_at) from scoring_run where status = 'completed') as last_rescore,
+               (select count(*) from fix_case where status = 'open') as open_fix_cases`.execute(db)
+    ).rows;
+    const runs = (await sql<{ playbook: string; runs: string }>`select playbook, count(*) as runs from playbook_run where status = 'running' group by 1 order by 1`.execute(db)).rows;
+    return {
+      dueMessages: Number(counts.due),
+      oldestDueMessageSeconds: Math.max(0, Number(counts.oldest ?? 0)),
+      deferredMessages: Number(counts.deferred),
+      undeliverableMessages: Number(counts.undeliverable),
+      lastRescoreCompletedAt: counts.last_rescore === null ? null : new Date(counts.last_rescore),
+      openFixCases: Number(counts.open_fix_cases),
+      runningPlaybookRuns: runs.map((r) => ({ playbook: r.playbook, runs: Number(r.runs) })),
+    };
+  }
+}
