@@ -11,7 +11,7 @@ import { FairReminderService } from '../src/services/playbooks/fair-reminder.ser
 import { ScoringRunService } from '../src/services/scores/scoring-run.service.js';
 import { playbookTriggersScheduleId } from '../src/temporal/schedules.js';
 import type { fairReminder, playbookTriggers } from '../workflows/index.js';
-import { FairReminderDocument, FairnessReportDocument, RecordPaymentDocument, StartFairReminderDocument } from './__generated__/graphql.js';
+import { FairReminderDocument, FairnessReportDocument, PromiseToPayDocument, RecordPaymentDocument, StartFairReminderDocument } from './__generated__/graphql.js';
 import { eventually } from './support/eventually.js';
 import { recordHistory } from './support/histories.js';
 import { startTestStack, type TestStack } from './support/stack.js';
@@ -34,6 +34,8 @@ const policy: FairReminderPolicy = {
     { waitMs: seconds(1), action: 'reminder', template: 'reminder-standard-3' },
     { waitMs: seconds(1), action: 'handover', template: 'collections-handover' },
   ],
+  // A grace of minus one day: a promise holds until its day begins, so one for today has lapsed at once.
+  promise: { maxDaysAhead: 30, graceDays: -1 },
 };
 
 let stack: TestStack;
@@ -111,6 +113,47 @@ it('gives an unreliable payer the standard schedule with the policy fees, then h
   const audit = await sql<{ n: number }>`select count(*)::int as n from audit_entry where action = 'invoice.reminder' and entity_id = ${invoiceId}`.execute(stack.orm.em.fork().getKysely());
   expect(audit.rows[0].n).toBe(3);
   await recordHistory(workflowId, 'fair-reminder-standard-handed-over');
+}, 60_000);
+
+it('holds the reminders while a promise to pay stands, for any payer, and takes no promise it cannot keep', async () => {
+  const { customerId, invoiceId } = await payer('Promiser', ['late', 'late', 'late', 'on-time', 'late']);
+  const promise = (until: string, role = Role.Operator) => stack.gql(PromiseToPayDocument, { invoiceId, until }, role);
+  expect((await promise(day(3))).errors![0].extensions).toMatchObject({ code: 'NOT_FOUND', reason: 'PLAYBOOK_RUN_NOT_FOUND' });
+  await stack.gql(StartFairReminderDocument, { invoiceId }, Role.Operator);
+  await eventually(() => state(invoiceId), (s) => s?.remindersSent === 1);
+
+  // The standard schedule would send two more reminders and hand over within seconds: the promise holds it.
+  expect((await promise(day(3), Role.Viewer)).errors![0].extensions!.code).toBe('FORBIDDEN');
+  const promised = await promise(day(3));
+  expect(promised.errors).toBeUndefined();
+  expect(promised.data!.promiseToPay).toMatchObject({ promisedUntil: day(3), brokenPromises: 0 });
+  const held = await eventually(() => state(invoiceId), (s) => s?.step === 'promised');
+  expect(new Date(held!.deadline!).toISOString()).toBe(`${day(3)}T00:00:00.000Z`);
+  // A later promise moves the hold; one for a day passed or too far ahead is refused with the run's reason.
+  expect((await promise(day(5))).data!.promiseToPay.promisedUntil).toBe(day(5));
+  expect((await promise(day(-1))).errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'PLAYBOOK_PROMISE_REFUSED' });
+  expect((await promise(day(31))).errors![0].message).toMatch(/at most 30 days ahead/);
+  await new Promise((r) => setTimeout(r, 3_000));
+  expect(await state(invoiceId)).toMatchObject({ step: 'promised', remindersSent: 1, promisedUntil: day(5) });
+
+  // They pay as promised: the run ends at once; nothing more was sent, so no fee was charged (the first reminder has none).
+  await stack.gql(RecordPaymentDocument, { input: { invoiceId, amountMinor: 7_500 } }, Role.Operator);
+  const done = await eventually(() => state(invoiceId), (s) => s?.step === 'done');
+  expect(done).toMatchObject({ outcome: 'paid', remindersSent: 1, feesChargedMinor: 0, brokenPromises: 0 });
+  expect((await outbox(fairReminderWorkflowId(customerId, invoiceId))).map((m) => m.step)).toEqual(['reminder-1']);
+  expect((await promise(day(3))).errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'PLAYBOOK_RUN_ALREADY_FINISHED' });
+  await recordHistory(fairReminderWorkflowId(customerId, invoiceId), 'fair-reminder-promise-kept');
+}, 60_000);
+
+it('lets the schedule go on when a promise lapses unpaid, and counts it as broken', async () => {
+  const { invoiceId } = await payer('Forgetful', ['late', 'late', 'late', 'on-time', 'late']);
+  await stack.gql(StartFairReminderDocument, { invoiceId }, Role.Operator);
+  await eventually(() => state(invoiceId), (s) => s?.remindersSent === 1);
+  // Today's promise has lapsed at once under this file's policy: the next step comes on time.
+  expect((await stack.gql(PromiseToPayDocument, { invoiceId, until: day(0) }, Role.Operator)).errors).toBeUndefined();
+  const done = await eventually(() => state(invoiceId), (s) => s?.step === 'done');
+  expect(done).toMatchObject({ outcome: 'handed-over', remindersSent: 3, brokenPromises: 1, promisedUntil: null });
+  await recordHistory(done!.workflowId, 'fair-reminder-promise-broken');
 }, 60_000);
 
 it('runs once per invoice however often it is triggered, and only for overdue, unpaid invoices of the right roles', async () => {

@@ -10,6 +10,8 @@ import { createLogger } from '../src/logger.js';
 import { Customer, FixCase, MessageChannel, MessagePurpose, OutboxMessage, PlaybookRun, ScoringRun, ScoringRunStatus } from '../src/entities/index.js';
 import { connectTemporal, type TemporalClient } from '../src/temporal/client.js';
 import { createTestDatabase } from './support/database.js';
+import { OperationsStatusDocument } from './__generated__/graphql.js';
+import { print } from 'graphql';
 
 /**
  * Health, readiness, metrics and the offline IDE, on a PostgreSQL of this file's
@@ -24,7 +26,7 @@ let base: string;
 beforeAll(async () => {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'retention-readyz-'));
   pg = await startEmbeddedPostgres({ dataDir: path.join(dir, 'data'), port: await freePort(), database: 'readyz' });
-  const config = loadConfig({ ...process.env, DATABASE_URL: pg.url, PORT: '0', NODE_ENV: 'test', GRAPHQL_IDE: 'true', API_KEYS: 'viewer:test-viewer-key-0123456789' });
+  const config = loadConfig({ ...process.env, DATABASE_URL: pg.url, PORT: '0', NODE_ENV: 'test', GRAPHQL_IDE: 'true', API_KEYS: 'viewer:test-viewer-key-0123456789,operator:test-operator-key-0123456789' });
   orm = await createOrm(config.databaseUrl, { pool: { min: 0, max: 2, idleTimeoutMillis: 100 } });
   await migrateUp(orm);
   temporal = await connectTemporal(config.temporal.address, config.temporal.namespace);
@@ -55,7 +57,7 @@ it('serves Prometheus metrics, counting GraphQL operations', async () => {
   expect(text).toContain('process_cpu_user_seconds_total');
 });
 
-it('tells operators, in its metrics, whether delivery keeps up, when the last rescore finished and how much work is open', async () => {
+it('tells operators, in its metrics and through GraphQL, whether delivery keeps up, when the last rescore finished and how much work is open', async () => {
   const metric = (text: string, name: string) => Number(new RegExp(`^${name.replace(/[{}]/g, '\\$&')} (\\S+)$`, 'm').exec(text)?.[1]);
   const scrape = async () => (await fetch(`${base}/metrics`)).text();
   const empty = await scrape();
@@ -90,6 +92,24 @@ it('tells operators, in its metrics, whether delivery keeps up, when the last re
   expect(metric(text, 'retention_fix_cases_open')).toBe(1);
   expect(metric(text, 'retention_playbook_runs_running{playbook="fair-reminder"}')).toBe(1);
   expect(metric(text, 'retention_playbook_runs_running{playbook="welcome-check"}')).toBe(1);
+
+  // The same figures for an operator's dashboard, through GraphQL.
+  const ask = (key: string) =>
+    fetch(`${base}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body: JSON.stringify({ query: print(OperationsStatusDocument) }) }).then((r) => r.json() as Promise<any>);
+  const { data } = await ask('test-operator-key-0123456789');
+  expect(data.operationsStatus).toMatchObject({
+    dueMessages: 2,
+    deferredMessages: 1,
+    undeliverableMessages: 1,
+    lastRescoreCompletedAt: finishedAt.toISOString(),
+    openFixCases: 1,
+    runningPlaybookRuns: [
+      { playbook: 'fair-reminder', runs: 1 },
+      { playbook: 'welcome-check', runs: 1 },
+    ],
+  });
+  expect(data.operationsStatus.oldestDueMessageSeconds).toBeGreaterThanOrEqual(600);
+  expect((await ask('test-viewer-key-0123456789')).errors[0].extensions.code).toBe('FORBIDDEN');
 });
 
 it('serves GraphiQL with its assets from the project itself, not a CDN', async () => {

@@ -1,11 +1,15 @@
-import { condition, defineQuery, defineSignal, proxyActivities, setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { condition, defineQuery, defineSignal, defineUpdate, proxyActivities, setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { FairReminderActivities } from '../src/activities/fair-reminder.activities.js';
 import type { PlaybookRunActivities } from '../src/activities/playbook-run.activities.js';
 import {
   FAIR_REMINDER,
   feeFor,
   outcomeAfterSchedule,
+  paymentPromisePolicy,
+  promiseEndsAt,
+  promiseProblem,
   reminderSchedule,
+  type PaymentPromise,
   type FairReminderOutcome,
   type FairReminderPolicy,
   type FairReminderState,
@@ -34,6 +38,8 @@ export interface FairReminderInput {
 /** The invoice was paid in full: the run ends at once. */
 export const paymentReceivedSignal = defineSignal('paymentReceived');
 export const fairReminderStateQuery = defineQuery<FairReminderState>('state');
+/** The customer promised to pay by a day: nothing more is sent until it (and its grace days) have passed. */
+export const promiseToPayUpdate = defineUpdate<FairReminderState, [PaymentPromise]>('promiseToPay');
 
 export async function fairReminder(input: FairReminderInput): Promise<FairReminderOutcome> {
   return recordingCancellation(workflowInfo().workflowId, () => fairReminderSteps(input));
@@ -53,7 +59,10 @@ async function fairReminderSteps({ customerId, invoiceId, policy }: FairReminder
     outcome: null,
     policyVersion: policy.version,
     deadline: null,
+    promisedUntil: null,
+    brokenPromises: 0,
   };
+  const promisePolicy = policy.promise ?? paymentPromisePolicy;
   setHandler(fairReminderStateQuery, () => state, { description: 'Step, loyalty band, reminders sent, fees charged and waived, deadline' });
   setHandler(
     paymentReceivedSignal,
@@ -61,6 +70,20 @@ async function fairReminderSteps({ customerId, invoiceId, policy }: FairReminder
       state.paid = true;
     },
     { description: 'The invoice is paid: no further reminder; a loyal payer is thanked' },
+  );
+  setHandler(
+    promiseToPayUpdate,
+    (promise) => {
+      state.promisedUntil = promise.until;
+      return state;
+    },
+    {
+      description: 'The customer promised to pay by { until: YYYY-MM-DD, recordedBy }: no reminder until that day and the grace days have passed; refused once paid or ended',
+      validator: (promise) => {
+        const problem = promiseProblem(state, promise.until, new Date().toISOString().slice(0, 10), promisePolicy);
+        if (problem) throw new Error(problem);
+      },
+    },
   );
   const enter = (step: FairReminderStep, details: string) => {
     state.step = step;
@@ -73,6 +96,20 @@ async function fairReminderSteps({ customerId, invoiceId, policy }: FairReminder
     state.deadline = null;
     enter('done', details);
     return outcome;
+  };
+
+  // A promise to pay holds the next step until the promised day and its grace days have passed (a later promise moves it).
+  const holdWhilePromised = async () => {
+    while (!state.paid && state.promisedUntil !== null && Date.now() < promiseEndsAt(state.promisedUntil, promisePolicy)) {
+      const promised = state.promisedUntil;
+      state.deadline = new Date(promiseEndsAt(promised, promisePolicy)).toISOString();
+      enter('promised', `Promised to pay by ${promised}: nothing is sent before ${state.deadline}`);
+      await condition(() => state.paid || state.promisedUntil !== promised, promiseEndsAt(promised, promisePolicy) - Date.now());
+    }
+    if (state.promisedUntil !== null && !state.paid) {
+      state.brokenPromises += 1;
+      state.promisedUntil = null;
+    }
   };
 
   await recordRunStarted({ workflowId, playbook: FAIR_REMINDER, customerId });
@@ -89,6 +126,7 @@ async function fairReminderSteps({ customerId, invoiceId, policy }: FairReminder
       enter('waiting', `Waiting until ${state.deadline} before the next step (${step.action})`);
       await condition(() => state.paid, step.waitMs);
     }
+    await holdWhilePromised();
     if (state.paid) break;
     if (step.action === 'reminder') {
       const reminderNumber = state.remindersSent + 1;

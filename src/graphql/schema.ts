@@ -16,12 +16,13 @@ import { FixCaseResolver } from './playbooks/fix-case.resolver.js';
 import { PlaybookResolver } from './playbooks/playbook.resolver.js';
 import { OfferResolver } from './offers/offer.resolver.js';
 import { FairnessReportResolver } from './reports/fairness-report.resolver.js';
+import { OperationsStatusResolver } from './reports/operations-status.resolver.js';
 import { ScoreResolver } from './scores/score.resolver.js';
 import { ScoringResolver } from './scores/scoring.resolver.js';
 import { SegmentResolver } from './segments/segment.resolver.js';
 import { validateArgs } from './validate-args.js';
 
-export const resolvers = [CustomerResolver, ComplaintResolver, InvoiceResolver, ImportResolver, ImportRowsResolver, PlaybookResolver, FixCaseResolver, ScoreResolver, ScoringResolver, SegmentResolver, CampaignResolver, CampaignMemberResolver, OfferResolver, FairnessReportResolver, AuditResolver, ApiKeyResolver, CallerResolver, MessageResolver] as const;
+export const resolvers = [CustomerResolver, ComplaintResolver, InvoiceResolver, ImportResolver, ImportRowsResolver, PlaybookResolver, FixCaseResolver, ScoreResolver, ScoringResolver, SegmentResolver, CampaignResolver, CampaignMemberResolver, OfferResolver, FairnessReportResolver, OperationsStatusResolver, AuditResolver, ApiKeyResolver, CallerResolver, MessageResolver] as const;
 
 export function createSchema(): Promise<GraphQLSchema> {
   return buildSchema({ resolvers, authChecker, validateFn: validateArgs });

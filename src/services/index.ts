@@ -24,6 +24,7 @@ import { ScoringRunService, type FollowUpFailureReporter } from './scores/scorin
 import { ScoringService } from './scores/scoring.service.js';
 import { ScoreService } from './scores/score.service.js';
 import { FairnessReportService } from './reports/fairness-report.service.js';
+import { OperationsStatusService } from './operations/operations-status.service.js';
 import { OfferService } from './offers/offer.service.js';
 import { MessageHistoryService } from './outbox/message-history.service.js';
 import { UndeliverableMessageService } from './outbox/undeliverable-message.service.js';
@@ -60,6 +61,7 @@ export function createServices(em: EntityManager, engines: Engines, policies: Pa
     complaints: new ComplaintService(em, audit, scoringRuns, triggers, onFollowUpFailed),
     scores,
     fairness: new FairnessReportService(em),
+    operations: new OperationsStatusService(em),
     offers: new OfferService(em, audit),
     messages: new MessageHistoryService(em, customers),
     undeliverable: new UndeliverableMessageService(em, audit),

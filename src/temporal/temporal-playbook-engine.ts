@@ -1,15 +1,15 @@
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
-import type { QueryDefinition, SignalDefinition } from '@temporalio/common';
+import type { QueryDefinition, SignalDefinition, UpdateDefinition } from '@temporalio/common';
 import { ACCOUNT_REVIEW, accountReviewWorkflowId, type AccountReviewPolicy, type AccountReviewState, type OffboardingDecision } from '../domain/playbooks/account-review.js';
 import { APPRECIATION, appreciationWorkflowId, type AppreciationPolicy } from '../domain/playbooks/appreciation.js';
-import { FAIR_REMINDER, fairReminderWorkflowId, type FairReminderPolicy } from '../domain/playbooks/fair-reminder.js';
+import { FAIR_REMINDER, fairReminderWorkflowId, type FairReminderPolicy, type FairReminderState, type PaymentPromise } from '../domain/playbooks/fair-reminder.js';
 import { FIX_ISSUE, fixIssueWorkflowId, type FixIssuePolicy, type FixIssueState } from '../domain/playbooks/fix-issue.js';
 import { welcomeCheckWorkflowId, WELCOME_CHECK, type WelcomeCheckPolicy, type WelcomeCheckState } from '../domain/playbooks/welcome-check.js';
 import { Playbook } from '../domain/playbooks/playbook.js';
 import type { FoundRun, PlaybookEngine, RunSearch, RunTags } from '../services/playbooks/playbook-engine.js';
 import { PlaybookException, PlaybookExceptionCode } from '../services/playbooks/playbook.exception.js';
 import { accountReviewStateQuery, decideOffboardingUpdate, proposalAnsweredSignal } from '../../workflows/account-review.workflow.js';
-import { paymentReceivedSignal } from '../../workflows/fair-reminder.workflow.js';
+import { paymentReceivedSignal, promiseToPayUpdate } from '../../workflows/fair-reminder.workflow.js';
 import { fixIssueStateQuery, issueRecurredSignal, issueResolvedSignal } from '../../workflows/fix-issue.workflow.js';
 import { anyPlaybookStateQuery } from '../../workflows/playbook-state.js';
 import { CampaignIdKey, CustomerIdKey, LoyaltyBandKey, PlaybookKey, PlaybookStepKey, RiskBandKey } from '../../workflows/search-attributes.js';
@@ -60,6 +60,10 @@ export class TemporalPlaybookEngine implements PlaybookEngine {
     return this.signal(workflowId, paymentReceivedSignal);
   }
 
+  promiseToPay(workflowId: string, promise: PaymentPromise): Promise<FairReminderState | null> {
+    return this.update(workflowId, promiseToPayUpdate, [promise], PlaybookExceptionCode.PromiseRefused, 'The promise was not taken');
+  }
+
   startFixIssue({ workflowId, customerId, topic, policy, tags }: { workflowId: string; customerId: string; topic: string; policy: FixIssuePolicy; tags: RunTags }) {
     return this.start('fixIssue', workflowId, [{ customerId, topic, policy }], {
       customerId,
@@ -101,17 +105,7 @@ export class TemporalPlaybookEngine implements PlaybookEngine {
   }
 
   decideOffboarding(workflowId: string, decision: OffboardingDecision): Promise<AccountReviewState | null> {
-    return this.reachable(async () => {
-      try {
-        return await this.client.workflow.getHandle(workflowId).executeUpdate(decideOffboardingUpdate, { args: [decision] });
-      } catch (error) {
-        if (error instanceof WorkflowNotFoundError) return null;
-        if (error instanceof WorkflowUpdateFailedError) {
-          throw new PlaybookException(PlaybookExceptionCode.DecisionRefused, `The decision was refused: ${error.cause?.message ?? error.message}`, { workflowId });
-        }
-        throw error;
-      }
-    });
+    return this.update(workflowId, decideOffboardingUpdate, [decision], PlaybookExceptionCode.DecisionRefused, 'The decision was refused');
   }
 
   startAppreciation({ customerId, year, policy, tags }: { customerId: string; year: number; policy: AppreciationPolicy; tags: RunTags }) {
@@ -184,6 +178,19 @@ export class TemporalPlaybookEngine implements PlaybookEngine {
         return await queryOrNull(this.client, workflowId, query);
       } catch (error) {
         throw new PlaybookException(PlaybookExceptionCode.EngineUnavailable, `Playbook run ${workflowId} cannot answer now (${(error as Error).message}); try again shortly`, { workflowId });
+      }
+    });
+  }
+
+  /** A run's answer to an update; null when there is no run; what its validator refuses is a CONFLICT with the run's reason. */
+  private update<T, Args extends [unknown, ...unknown[]]>(workflowId: string, update: UpdateDefinition<T, Args>, args: Args, refused: PlaybookExceptionCode, what: string): Promise<T | null> {
+    return this.reachable(async () => {
+      try {
+        return await this.client.workflow.getHandle(workflowId).executeUpdate(update, { args });
+      } catch (error) {
+        if (error instanceof WorkflowNotFoundError) return null;
+        if (error instanceof WorkflowUpdateFailedError) throw new PlaybookException(refused, `${what}: ${error.cause?.message ?? error.message}`, { workflowId });
+        throw error;
       }
     });
   }

@@ -1,4 +1,4 @@
-import { fairReminderPolicy, fairReminderWorkflowId, feeFor, outcomeAfterSchedule, reminderSchedule } from './fair-reminder.js';
+import { fairReminderPolicy, fairReminderWorkflowId, feeFor, outcomeAfterSchedule, paymentPromisePolicy, promiseEndsAt, promiseProblem, reminderSchedule } from './fair-reminder.js';
 
 describe('fair reminder policy', () => {
   it('gives loyal payers the friendly schedule that ends with a person calling, and others the standard one', () => {
@@ -21,5 +21,26 @@ describe('fair reminder policy', () => {
 
   it('names a run by customer and invoice: one run per overdue invoice', () => {
     expect(fairReminderWorkflowId('c-1', 'i-9')).toBe('fair-reminder/c-1/i-9');
+  });
+});
+
+describe('promises to pay', () => {
+  const running = { paid: false, outcome: null };
+  const policy = { maxDaysAhead: 30, graceDays: 2 };
+
+  it('are taken for today up to the policy\'s days ahead, while the run waits for its money', () => {
+    expect(promiseProblem(running, '2026-12-02', '2026-12-02', policy)).toBeNull();
+    expect(promiseProblem(running, '2027-01-01', '2026-12-02', policy)).toBeNull();
+    expect(promiseProblem(running, '2027-01-02', '2026-12-02', policy)).toBe('a promise reaches at most 30 days ahead');
+    expect(promiseProblem(running, '2026-12-01', '2026-12-02', policy)).toBe('2026-12-01 has passed');
+    expect(promiseProblem(running, '2026-02-30', '2026-02-01', policy)).toBe('"2026-02-30" is not a day (YYYY-MM-DD)');
+    expect(promiseProblem(running, 'soon', '2026-12-02', policy)).toBe('"soon" is not a day (YYYY-MM-DD)');
+    expect(promiseProblem({ paid: true, outcome: null }, '2026-12-10', '2026-12-02', policy)).toBe('the invoice is paid');
+    expect(promiseProblem({ paid: false, outcome: 'call-scheduled' }, '2026-12-10', '2026-12-02', policy)).toBe('the reminder run has ended');
+  });
+
+  it('hold the reminders until the promised day and its grace days have passed', () => {
+    expect(new Date(promiseEndsAt('2026-12-10', policy)).toISOString()).toBe('2026-12-13T00:00:00.000Z');
+    expect(fairReminderPolicy.promise).toEqual(paymentPromisePolicy);
   });
 });

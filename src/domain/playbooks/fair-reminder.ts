@@ -1,12 +1,15 @@
 import { reminderFee, reminderFeePolicy, type FeeDecision, type LoyaltyBand, type ReminderFeePolicy } from '../guards/fairness.js';
 import { days } from '../policies/duration.js';
+import { isCalendarDay } from '../scoring/dates.js';
 
 /**
  * Fair reminders: an overdue invoice is a question, not an accusation. A customer in the
  * loyal payment band gets a friendly, personal reminder without a fee, a gentle second one
  * later, then a person calls. Everyone else gets the standard schedule, whose fees come
  * from the fee policy. A payment ends the run at once; loyal payers are thanked. Every
- * fee a loyal payer is spared is recorded as waived.
+ * fee a loyal payer is spared is recorded as waived. A customer who promises to pay by a
+ * day gets nothing more until that day and a few days' grace have passed, whatever their
+ * band; a promise that lapses unpaid lets the schedule go on, and is counted.
  */
 export const FAIR_REMINDER = 'fair-reminder';
 
@@ -20,6 +23,14 @@ export interface ReminderStep {
   template: string;
 }
 
+/** How far a promise to pay may reach, and how long after the promised day the reminders still wait. */
+export interface PaymentPromisePolicy {
+  maxDaysAhead: number;
+  graceDays: number;
+}
+
+export const paymentPromisePolicy: PaymentPromisePolicy = { maxDaysAhead: 30, graceDays: 2 };
+
 export interface FairReminderPolicy {
   /** Bump when a change must not affect runs already under way. */
   version: number;
@@ -27,10 +38,12 @@ export interface FairReminderPolicy {
   loyalSchedule: ReminderStep[];
   standardSchedule: ReminderStep[];
   fees: ReminderFeePolicy;
+  /** Absent in runs started before promises to pay were taken: they use `paymentPromisePolicy`. */
+  promise?: PaymentPromisePolicy;
 }
 
 export const fairReminderPolicy: FairReminderPolicy = {
-  version: 1,
+  version: 2,
   loyalSchedule: [
     { waitMs: 0, action: 'reminder', template: 'reminder-friendly' },
     { waitMs: days(7), action: 'reminder', template: 'reminder-gentle' },
@@ -43,9 +56,10 @@ export const fairReminderPolicy: FairReminderPolicy = {
     { waitMs: days(14), action: 'handover', template: 'collections-handover' },
   ],
   fees: reminderFeePolicy,
+  promise: paymentPromisePolicy,
 };
 
-export type FairReminderStep = 'starting' | 'waiting' | 'reminding' | 'calling' | 'handing-over' | 'thanking' | 'done';
+export type FairReminderStep = 'starting' | 'waiting' | 'promised' | 'reminding' | 'calling' | 'handing-over' | 'thanking' | 'done';
 export type FairReminderOutcome = 'paid' | 'already-paid' | 'call-scheduled' | 'handed-over';
 
 export interface FairReminderState {
@@ -61,6 +75,17 @@ export interface FairReminderState {
   policyVersion: number;
   /** When the current wait ends (ISO time). */
   deadline: string | null;
+  /** The day the customer promised to pay by, while that promise holds the reminders. */
+  promisedUntil: string | null;
+  /** Promises that lapsed unpaid. */
+  brokenPromises: number;
+}
+
+/** A customer's promise to pay by a day (YYYY-MM-DD), as a person recorded it. */
+export interface PaymentPromise {
+  until: string;
+  /** The caller who recorded it (an ID, not personal data). */
+  recordedBy: string;
 }
 
 export function fairReminderWorkflowId(customerId: string, invoiceId: string): string {
@@ -80,4 +105,21 @@ export function feeFor(policy: FairReminderPolicy, band: LoyaltyBand, reminderNu
 /** How the run ends when the schedule runs out without a payment. */
 export function outcomeAfterSchedule(schedule: ReminderStep[]): FairReminderOutcome {
   return schedule[schedule.length - 1]?.action === 'handover' ? 'handed-over' : 'call-scheduled';
+}
+
+const DAY_MS = 86_400_000;
+
+/** Why the run cannot take this promise on `today` (null when it can). */
+export function promiseProblem(state: Pick<FairReminderState, 'paid' | 'outcome'>, until: string, today: string, policy: PaymentPromisePolicy): string | null {
+  if (state.outcome !== null) return 'the reminder run has ended';
+  if (state.paid) return 'the invoice is paid';
+  if (!isCalendarDay(until)) return `"${until}" is not a day (YYYY-MM-DD)`;
+  if (until < today) return `${until} has passed`;
+  if ((Date.parse(`${until}T00:00:00Z`) - Date.parse(`${today}T00:00:00Z`)) / DAY_MS > policy.maxDaysAhead) return `a promise reaches at most ${policy.maxDaysAhead} days ahead`;
+  return null;
+}
+
+/** When a promise stops holding the reminders (epoch ms): the end of the promised day, plus the grace days (UTC). */
+export function promiseEndsAt(until: string, policy: PaymentPromisePolicy): number {
+  return Date.parse(`${until}T00:00:00Z`) + (1 + policy.graceDays) * DAY_MS;
 }

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { SafeIntResolver } from 'graphql-scalars';
+import { LocalDateResolver, SafeIntResolver } from 'graphql-scalars';
 import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { PlaybookRunStatus, type PlaybookRun } from '../../entities/index.js';
 import { connectionOf } from '../common/connection.js';
@@ -48,6 +48,12 @@ export class PlaybookRunType {
 
   @Field(() => SafeIntResolver, { nullable: true, description: 'Fair reminders: fees the standard schedule would have charged but this payer was spared, minor units' })
   feesWaivedMinor!: number | null;
+
+  @Field(() => LocalDateResolver, { nullable: true, description: 'Fair reminders: the day the customer promised to pay by, while that promise holds the reminders' })
+  promisedUntil!: string | null;
+
+  @Field(() => Int, { nullable: true, description: 'Fair reminders: promises to pay that lapsed unpaid' })
+  brokenPromises!: number | null;
 
   @Field(() => String, { nullable: true, description: 'Fix issue: the complaint topic' })
   topic!: string | null;
@@ -106,6 +112,9 @@ export class PlaybookRunType {
       remindersSent: fairReminder?.remindersSent ?? null,
       feesChargedMinor: fairReminder?.feesChargedMinor ?? null,
       feesWaivedMinor: fairReminder?.feesWaivedMinor ?? null,
+      // Runs started before promises were taken have neither field.
+      promisedUntil: fairReminder?.promisedUntil ?? null,
+      brokenPromises: fairReminder ? (fairReminder.brokenPromises ?? 0) : null,
       topic: fixIssue?.topic ?? null,
       owner: fixIssue?.owner ?? null,
       escalations: fixIssue?.escalations ?? null,

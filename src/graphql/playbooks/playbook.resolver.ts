@@ -1,3 +1,4 @@
+import { LocalDateResolver } from 'graphql-scalars';
 import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { Role } from '../../domain/auth/roles.js';
 import type { PlaybookRun } from '../../entities/index.js';
@@ -52,6 +53,15 @@ export class PlaybookResolver {
   @Mutation(() => PlaybookRunType, { description: 'Starts fair reminders for an overdue invoice (loyal payers: friendly, fee-free); a second call returns the same run' })
   async startFairReminder(@Arg('invoiceId', () => ID) invoiceId: string, @Ctx() ctx: GraphQLContext): Promise<PlaybookRunType> {
     return PlaybookRunType.from(await ctx.services.playbooks.startFairReminder(invoiceId));
+  }
+
+  @Allow(Role.Operator)
+  @Mutation(() => PlaybookRunType, {
+    description:
+      "The customer promised to pay the invoice by `until` (today up to 30 days ahead): its reminder run sends nothing more until that day and 2 days' grace have passed; a later promise moves it. PLAYBOOK_PROMISE_REFUSED for a day passed or too far ahead, PLAYBOOK_RUN_ALREADY_FINISHED once the run ended",
+  })
+  async promiseToPay(@Arg('invoiceId', () => ID) invoiceId: string, @Arg('until', () => LocalDateResolver) until: string, @Ctx() ctx: GraphQLContext): Promise<PlaybookRunType> {
+    return PlaybookRunType.from(await ctx.services.playbooks.promiseToPay(invoiceId, until, ctx.caller!.id));
   }
 
   @Allow(Role.Viewer)

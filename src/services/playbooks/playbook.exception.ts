@@ -7,6 +7,8 @@ export enum PlaybookExceptionCode {
   InvalidInput = 'PLAYBOOK_INVALID_INPUT',
   /** An update the run does not accept now (e.g. an offboarding decision while none is awaited). */
   DecisionRefused = 'PLAYBOOK_DECISION_REFUSED',
+  /** A promise to pay the reminder run does not take (a day passed or too far ahead, the invoice paid, the run ended). */
+  PromiseRefused = 'PLAYBOOK_PROMISE_REFUSED',
   /** The customer has left: no thank-you, welcome check or account review starts for them. */
   CustomerOffboarded = 'PLAYBOOK_CUSTOMER_OFFBOARDED',
   /** The customer's personal data was erased: no playbook at all starts for them. */
@@ -22,6 +24,7 @@ const kinds: Record<PlaybookExceptionCode, FailureKind> = {
   [PlaybookExceptionCode.EngineUnavailable]: 'UNAVAILABLE',
   [PlaybookExceptionCode.InvalidInput]: 'VALIDATION',
   [PlaybookExceptionCode.DecisionRefused]: 'CONFLICT',
+  [PlaybookExceptionCode.PromiseRefused]: 'CONFLICT',
   [PlaybookExceptionCode.CustomerOffboarded]: 'CONFLICT',
   [PlaybookExceptionCode.CustomerErased]: 'CONFLICT',
   [PlaybookExceptionCode.FixCaseNotFound]: 'NOT_FOUND',

@@ -113,6 +113,19 @@ export class PlaybookService {
     return this.existingRun(FAIR_REMINDER, invoice.customer.id, fairReminderWorkflowId(invoice.customer.id, invoiceId));
   }
 
+  /** The customer promised to pay the invoice by `until`: its reminder run holds until then and its grace days (the run refuses a day passed or too far ahead). */
+  async promiseToPay(invoiceId: string, until: string, recordedBy: string): Promise<PlaybookRunView> {
+    const invoice = await this.invoices.get(invoiceId);
+    const customerId = invoice.customer.id;
+    const workflowId = fairReminderWorkflowId(customerId, invoiceId);
+    const state = await this.engine.promiseToPay(workflowId, { until, recordedBy });
+    if (!state) {
+      if (await this.runs.findByWorkflowId(workflowId)) throw new PlaybookException(PlaybookExceptionCode.RunAlreadyFinished, `The reminder run for invoice ${invoiceId} has ended`, { invoiceId });
+      throw new PlaybookException(PlaybookExceptionCode.RunNotFound, `No reminder run for invoice ${invoiceId}`, { invoiceId });
+    }
+    return this.runView(FAIR_REMINDER, customerId, workflowId);
+  }
+
   /** Starts fixing a customer's persistent issue; a second call for the same topic returns the same run, until the issue comes back after it. */
   async startFixIssue(customerId: string, topic: string): Promise<PlaybookRunView> {
     return this.runView(FIX_ISSUE, customerId, await this.launchFixIssue(customerId, topic), { justStarted: true });

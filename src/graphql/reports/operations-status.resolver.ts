@@ -1,0 +1,47 @@
+import { Ctx, Field, Int, ObjectType, Query, Resolver } from 'type-graphql';
+import { Role } from '../../domain/auth/roles.js';
+import { Allow } from '../auth/allow.js';
+import type { GraphQLContext } from '../context.js';
+
+@ObjectType('PlaybookRunCount', { simpleResolvers: true })
+export class PlaybookRunCountType {
+  @Field({ description: 'The playbook, as run records name it (e.g. fair-reminder)' })
+  playbook!: string;
+
+  @Field(() => Int)
+  runs!: number;
+}
+
+@ObjectType('OperationsStatus', { simpleResolvers: true, description: 'Is delivery keeping up, did the nightly rescore run, how much work is open (the same figures as the /metrics gauges)' })
+export class OperationsStatusType {
+  @Field(() => Int, { description: 'Messages waiting to be sent now (delivery keeps this near zero)' })
+  dueMessages!: number;
+
+  @Field(() => Int, { description: 'How long the oldest of them has waited, seconds (0 without one): growing means delivery stalls' })
+  oldestDueMessageSeconds!: number;
+
+  @Field(() => Int, { description: 'Held until later: quiet hours, contact budget, a retry back-off' })
+  deferredMessages!: number;
+
+  @Field(() => Int, { description: 'Refused so often that delivery gave up: see undeliverableMessages' })
+  undeliverableMessages!: number;
+
+  @Field(() => Date, { nullable: true, description: 'When the latest completed rescore finished; null before the first' })
+  lastRescoreCompletedAt!: Date | null;
+
+  @Field(() => Int)
+  openFixCases!: number;
+
+  @Field(() => [PlaybookRunCountType], { description: 'Runs under way, by playbook' })
+  runningPlaybookRuns!: PlaybookRunCountType[];
+}
+
+@Resolver()
+export class OperationsStatusResolver {
+  @Allow(Role.Operator)
+  @Query(() => OperationsStatusType, { description: "The deployment's operations status, for an operator's dashboard" })
+  async operationsStatus(@Ctx() ctx: GraphQLContext): Promise<OperationsStatusType> {
+    const status = await ctx.services.operations.status();
+    return { ...status, oldestDueMessageSeconds: Math.round(status.oldestDueMessageSeconds) };
+  }
+}
