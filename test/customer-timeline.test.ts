@@ -1,5 +1,5 @@
 import { Role } from '../src/domain/auth/roles.js';
-import { Complaint, ComplaintSeverity, Customer, Invoice, MessageChannel, MessagePurpose, Order, OutboxMessage, PlaybookRun, PlaybookRunStatus } from '../src/entities/index.js';
+import { Complaint, ComplaintSeverity, Customer, Invoice, MessageChannel, MessagePurpose, Order, OutboxMessage, PlaybookRun, PlaybookRunStatus, ScoreSnapshot } from '../src/entities/index.js';
 import { CustomersWithTimelinesDocument, CustomerTimelineDocument, type CustomerEventKind, type CustomerTimelineQuery } from './__generated__/graphql.js';
 import { countStatements } from './support/statement-counter.js';
 import { startTestStack, type TestStack } from './support/stack.js';
@@ -26,6 +26,11 @@ beforeAll(async () => {
     payload: { invoiceId: invoice.id },
     sentAt: at('2026-10-17T08:00:00Z'),
   });
+  // Nightly scores: the churn-risk band and the RFM segment move on the third night; payment loyalty never does.
+  const score = (band: string | null) => ({ value: null, band, modelVersion: 'test/1', reasons: [] });
+  em.create(ScoreSnapshot, { customer: anna, computedAt: at('2026-10-18T02:00:00Z'), scores: { 'churn-risk': score('low'), rfm: score('Loyal'), 'payment-loyalty': score('loyal') } });
+  em.create(ScoreSnapshot, { customer: anna, computedAt: at('2026-10-19T02:00:00Z'), scores: { 'churn-risk': score('low'), 'payment-loyalty': score('loyal') } });
+  em.create(ScoreSnapshot, { customer: anna, computedAt: at('2026-10-20T02:00:00Z'), scores: { 'churn-risk': score('high'), rfm: score('At risk'), 'payment-loyalty': score('loyal') } });
   // Queued, not sent: not in the timeline yet.
   em.create(OutboxMessage, { idempotencyKey: 'queued', customer: anna, channel: MessageChannel.Email, purpose: MessagePurpose.Service, template: 'reminder-gentle', payload: {} });
   // More customers with an order each, for the batching check.
@@ -46,20 +51,22 @@ const timeline = async (vars: { first?: number; after?: string | null; kinds?: C
 
 it('lists every event newest first, each in a line, the message as the customer read it', async () => {
   const all = await timeline({ first: 20 });
-  expect(all.totalCount).toBe(8);
+  expect(all.totalCount).toBe(10);
   expect(all.edges.map((e) => [e.node.kind, e.node.summary])).toEqual([
+    ['ScoreBandChanged', 'RFM segment: Loyal → At risk'],
+    ['ScoreBandChanged', 'Churn risk: low → high'],
     ['PlaybookFinished', 'Fair reminder ended: paid'],
-    ['InvoicePaid', `Paid invoice ${all.edges[1].node.ref.slice(0, 8)} (120.00) 3 days late`],
+    ['InvoicePaid', `Paid invoice ${all.edges[3].node.ref.slice(0, 8)} (120.00) 3 days late`],
     ['MessageSent', 'E-mail: Eine kurze Notiz zu Ihrer Rechnung'],
     ['PlaybookStarted', 'Fair reminder started'],
     ['ComplaintResolved', 'Complaint about delivery delay resolved'],
     ['ComplaintOpened', 'Complained about delivery delay (high)'],
-    ['InvoiceIssued', `Invoiced: invoice ${all.edges[1].node.ref.slice(0, 8)} (120.00), due 2026-10-16`],
+    ['InvoiceIssued', `Invoiced: invoice ${all.edges[3].node.ref.slice(0, 8)} (120.00), due 2026-10-16`],
     ['OrderPlaced', 'Ordered for 120.00'],
   ]);
-  expect(all.edges[0].node.ref).toBe(all.edges[3].node.ref);
-  expect(all.edges[0].node.ref).toMatch(/^fair-reminder\//);
-  expect(all.edges[7].node).toMatchObject({ at: '2026-10-01T09:00:00.000Z', amountMinor: 12_000 });
+  expect(all.edges[2].node.ref).toBe(all.edges[5].node.ref);
+  expect(all.edges[2].node.ref).toMatch(/^fair-reminder\//);
+  expect(all.edges[9].node).toMatchObject({ at: '2026-10-01T09:00:00.000Z', amountMinor: 12_000 });
   expect(all.pageInfo.hasNextPage).toBe(false);
 });
 
@@ -73,7 +80,7 @@ it('pages through the same list, and filters it by kind', async () => {
     after = page.pageInfo.hasNextPage ? page.pageInfo.endCursor! : null;
     pages++;
   } while (after);
-  expect(pages).toBe(3);
+  expect(pages).toBe(4);
   expect(seen).toEqual((await timeline({ first: 20 })).edges.map((e) => e.node.kind));
 
   const money = await timeline({ first: 20, kinds: ['OrderPlaced', 'InvoicePaid'] });
@@ -99,8 +106,8 @@ it('reads the timelines of a page of customers in one statement, whatever its si
   const large = await page(13);
   expect(large.statements.length).toBe(small.statements.length);
   const annaRow = large.result.find((e) => e.node.id === anna.id)!;
-  expect(annaRow.node.timeline.totalCount).toBe(8);
-  expect(annaRow.node.timeline.edges.map((e) => e.node.kind)).toEqual(['PlaybookFinished', 'InvoicePaid']);
+  expect(annaRow.node.timeline.totalCount).toBe(10);
+  expect(annaRow.node.timeline.edges.map((e) => e.node.kind)).toEqual(['ScoreBandChanged', 'ScoreBandChanged']);
   const others = large.result.filter((e) => e.node.id !== anna.id);
   expect(others.every((e) => e.node.timeline.totalCount === 1 && e.node.timeline.edges[0].node.summary.startsWith('Ordered for'))).toBe(true);
 });

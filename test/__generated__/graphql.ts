@@ -74,7 +74,8 @@ export type CustomerEventKind =
   | 'MessageSent'
   | 'OrderPlaced'
   | 'PlaybookFinished'
-  | 'PlaybookStarted';
+  | 'PlaybookStarted'
+  | 'ScoreBandChanged';
 
 /** Every field given narrows the list (AND) */
 export type CustomerFilterInput = {

@@ -10,7 +10,19 @@ export enum CustomerEventKind {
   MessageSent = 'message-sent',
   PlaybookStarted = 'playbook-started',
   PlaybookFinished = 'playbook-finished',
+  /** A score's band moved: churn risk, RFM segment, payment loyalty, profitability, persistent issue. */
+  ScoreBandChanged = 'score-band-changed',
 }
+
+/** The scores whose band moves make a customer's story (behaviour change moves too often to tell it). */
+export const TIMELINE_SCORE_KINDS = ['churn-risk', 'rfm', 'payment-loyalty', 'profitability', 'persistent-issue'] as const;
+const scoreLabels: Record<(typeof TIMELINE_SCORE_KINDS)[number], string> = {
+  'churn-risk': 'Churn risk',
+  rfm: 'RFM segment',
+  'payment-loyalty': 'Payment loyalty',
+  profitability: 'Profitability',
+  'persistent-issue': 'Persistent issue',
+};
 
 /** The facts of one event, as gathered from its table (see CustomerTimelineService). */
 export interface CustomerEventFacts {
@@ -18,10 +30,12 @@ export interface CustomerEventFacts {
   /** The order, invoice, complaint or message ID, or the playbook run's workflow ID. */
   ref: string;
   amountMinor: number | null;
-  /** Due day of an issued invoice; days late of a paid one; complaint topic; message template; playbook. */
+  /** Due day of an issued invoice; days late of a paid one; complaint topic; message template; playbook; score kind. */
   detail: string | null;
-  /** Complaint severity; message channel; a finished playbook's outcome. */
+  /** Complaint severity; message channel; a finished playbook's outcome; a score's new band. */
   extra: string | null;
+  /** A score's band before the change. */
+  previous?: string | null;
   /** A sent message's subject, as the customer read it (null when its template is gone). */
   subject?: string | null;
 }
@@ -55,5 +69,7 @@ export function eventSummary(f: CustomerEventFacts): string {
       return `${capitalised(words(f.detail))} started`;
     case CustomerEventKind.PlaybookFinished:
       return `${capitalised(words(f.detail))} ended${f.extra ? `: ${words(f.extra)}` : ''}`;
+    case CustomerEventKind.ScoreBandChanged:
+      return `${scoreLabels[f.detail as keyof typeof scoreLabels] ?? capitalised(words(f.detail))}: ${f.previous ?? 'none'} → ${f.extra ?? 'none'}`;
   }
 }

@@ -14,7 +14,7 @@ export class CustomerEventType {
   @Field(() => CustomerEventKind)
   kind!: CustomerEventKind;
 
-  @Field({ description: 'The order, invoice, complaint or message ID; for playbook runs the workflow ID (as the Temporal UI shows it)' })
+  @Field({ description: 'The order, invoice, complaint or message ID; for playbook runs the workflow ID (as the Temporal UI shows it); for a score band change `<snapshot ID>/<score kind>`' })
   ref!: string;
 
   @Field({ description: 'What happened, in a line, e.g. "Paid invoice 1a2b3c4d (89.00) 3 days late"' })

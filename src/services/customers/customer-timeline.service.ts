@@ -1,7 +1,7 @@
 import DataLoader from 'dataloader';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { sql } from 'kysely';
-import { CustomerEventKind, eventSummary, type CustomerEventFacts } from '../../domain/customers/timeline.js';
+import { sql, type RawBuilder } from 'kysely';
+import { CustomerEventKind, eventSummary, TIMELINE_SCORE_KINDS, type CustomerEventFacts } from '../../domain/customers/timeline.js';
 import { renderIfKnown } from '../../domain/messages/templates.js';
 import { assertPageSize, decodeCursor, encodeCursor, toPage, type Page, type PageArgs } from '../common/pagination.js';
 
@@ -29,13 +29,19 @@ interface EventRow {
   kind: CustomerEventKind;
   at: Date | string;
   ref: string;
-  amount: string | number | null;
-  detail: string | null;
-  extra: string | null;
-  payload: Record<string, unknown> | null;
-  /** A message's reader: the customer's name and language, to render its subject as they read it. */
-  reader_name: string | null;
-  reader_locale: string | null;
+  facts: EventFacts;
+}
+
+/** What each source writes of an event (see `sources`). */
+interface EventFacts {
+  amountMinor?: number | string | null;
+  detail?: string | null;
+  extra?: string | null;
+  previous?: string | null;
+  /** A message's payload and reader (the customer's name and language), to render its subject as they read it. */
+  payload?: Record<string, unknown> | null;
+  readerName?: string | null;
+  readerLocale?: string | null;
 }
 
 const TAG = 'timeline';
@@ -43,22 +49,46 @@ const ALL_KINDS = Object.values(CustomerEventKind);
 const kindsOf = (args: TimelineArgs) => (args.kinds?.length ? [...new Set(args.kinds)].sort() : ALL_KINDS);
 const shapeOf = (k: Key) => `${k.first}|${k.after ?? ''}|${k.kinds.join(',')}`;
 
-/** Every event of the given customers, from the tables that record them (each read by its customer index). */
-function events(ids: readonly string[]) {
-  const of = sql`customer_id = any(${ids}::uuid[])`;
-  const K = CustomerEventKind;
-  return sql`
-    select customer_id, ${K.OrderPlaced}::text as kind, ordered_at as at, id::text as ref, amount_minor as amount, null::text as detail, null::text as extra,
-           null::jsonb as payload, null::text as reader_name, null::text as reader_locale
-      from customer_order where ${of}
-    union all select customer_id, ${K.InvoiceIssued}, issued_at::timestamp at time zone 'UTC', id::text, amount_minor, due_at::text, null, null, null, null from invoice where ${of}
-    union all select customer_id, ${K.InvoicePaid}, paid_at::timestamp at time zone 'UTC', id::text, amount_minor, (paid_at - due_at)::text, null, null, null, null from invoice where ${of} and paid_at is not null
-    union all select customer_id, ${K.ComplaintOpened}, opened_at, id::text, null, topic, severity::text, null, null, null from complaint where ${of}
-    union all select customer_id, ${K.ComplaintResolved}, resolved_at, id::text, null, topic, null, null, null, null from complaint where ${of} and resolved_at is not null
-    union all select m.customer_id, ${K.MessageSent}, m.sent_at, m.id::text, null, m.template, m.channel::text, m.payload, c.name, c.locale
-      from outbox_message m join customer c on c.id = m.customer_id where m.customer_id = any(${ids}::uuid[]) and m.sent_at is not null
-    union all select customer_id, ${K.PlaybookStarted}, started_at, workflow_id, null, playbook, null, null, null, null from playbook_run where ${of}
-    union all select customer_id, ${K.PlaybookFinished}, finished_at, workflow_id, null, playbook, outcome, null, null, null from playbook_run where ${of} and finished_at is not null`;
+const K = CustomerEventKind;
+
+/**
+ * Where each kind of event comes from, as (customer_id, at, ref, facts): the table that
+ * records it, read by its customer index (`of` selects the customers).
+ */
+const sources: Record<CustomerEventKind, (of: RawBuilder<boolean>) => RawBuilder<unknown>> = {
+  [K.OrderPlaced]: (of) => sql`select customer_id, ordered_at as at, id::text as ref, jsonb_build_object('amountMinor', amount_minor) as facts from customer_order where ${of}`,
+  [K.InvoiceIssued]: (of) =>
+    sql`select customer_id, issued_at::timestamp at time zone 'UTC' as at, id::text as ref, jsonb_build_object('amountMinor', amount_minor, 'detail', due_at) as facts from invoice where ${of}`,
+  [K.InvoicePaid]: (of) =>
+    sql`select customer_id, paid_at::timestamp at time zone 'UTC' as at, id::text as ref, jsonb_build_object('amountMinor', amount_minor, 'detail', (paid_at - due_at)::text) as facts
+          from invoice where ${of} and paid_at is not null`,
+  [K.ComplaintOpened]: (of) => sql`select customer_id, opened_at as at, id::text as ref, jsonb_build_object('detail', topic, 'extra', severity) as facts from complaint where ${of}`,
+  [K.ComplaintResolved]: (of) => sql`select customer_id, resolved_at as at, id::text as ref, jsonb_build_object('detail', topic) as facts from complaint where ${of} and resolved_at is not null`,
+  [K.MessageSent]: (of) =>
+    sql`select customer_id, m.sent_at as at, m.id::text as ref,
+               jsonb_build_object('detail', m.template, 'extra', m.channel, 'payload', m.payload, 'readerName', c.name, 'readerLocale', c.locale) as facts
+          from outbox_message m join customer c on c.id = m.customer_id where ${of} and m.sent_at is not null`,
+  [K.PlaybookStarted]: (of) => sql`select customer_id, started_at as at, workflow_id as ref, jsonb_build_object('detail', playbook) as facts from playbook_run where ${of}`,
+  [K.PlaybookFinished]: (of) =>
+    sql`select customer_id, finished_at as at, workflow_id as ref, jsonb_build_object('detail', playbook, 'extra', outcome) as facts from playbook_run where ${of} and finished_at is not null`,
+  // A band unlike the one the customer's previous snapshot with that score held (its first band is no change).
+  [K.ScoreBandChanged]: (of) =>
+    sql`select customer_id, at, ref, jsonb_build_object('detail', score_kind, 'extra', band, 'previous', previous) as facts from (
+          select s.customer_id, s.computed_at as at, s.id::text || '/' || k.kind as ref, k.kind as score_kind, s.scores -> k.kind ->> 'band' as band,
+                 lag(s.scores -> k.kind ->> 'band') over (partition by s.customer_id, k.kind order by s.computed_at, s.id) as previous,
+                 row_number() over (partition by s.customer_id, k.kind order by s.computed_at, s.id) as n
+            from score_snapshot s cross join unnest(${TIMELINE_SCORE_KINDS}::text[]) as k(kind)
+           where ${of} and s.scores ? k.kind
+        ) b where n > 1 and band is distinct from previous`,
+};
+
+/** The events of these kinds of the given customers. */
+function events(ids: readonly string[], kinds: readonly CustomerEventKind[]) {
+  const of = sql<boolean>`customer_id = any(${ids}::uuid[])`;
+  return sql.join(
+    kinds.map((kind) => sql`select e.customer_id, ${kind}::text as kind, e.at, e.ref, e.facts from (${sources[kind](of)}) e`),
+    sql` union all `,
+  );
 }
 
 /**
@@ -110,8 +140,8 @@ export class CustomerTimelineService {
     const { rows } = await sql<EventRow>`
       select * from (
         select e.*, row_number() over (partition by e.customer_id order by e.at desc, e.kind desc, e.ref desc) as n
-          from (${events(group.map((k) => k.customerId))}) e
-         where e.kind = any(${kinds}::text[]) and ${beyond}
+          from (${events(group.map((k) => k.customerId), kinds)}) e
+         where ${beyond}
       ) r
       where r.n <= ${first + 1}
       order by r.customer_id, r.at desc, r.kind desc, r.ref desc`.execute(this.em.getKysely());
@@ -128,7 +158,7 @@ export class CustomerTimelineService {
       [...kindSets.entries()].map(async ([set, kinds]) => {
         const ids = keys.filter((k) => k.kinds.join(',') === set).map((k) => k.customerId);
         const { rows } = await sql<{ customer_id: string; n: string }>`
-          select customer_id, count(*) as n from (${events(ids)}) e where e.kind = any(${kinds}::text[]) group by 1`.execute(this.em.getKysely());
+          select customer_id, count(*) as n from (${events(ids, kinds)}) e group by 1`.execute(this.em.getKysely());
         for (const row of rows) counts.set(`${row.customer_id}|${set}`, Number(row.n));
       }),
     );
@@ -138,7 +168,15 @@ export class CustomerTimelineService {
 
 /** An event as the timeline shows it; a message's subject rendered for its reader, in their language. */
 function toEvent(row: EventRow): CustomerEvent {
-  const facts: CustomerEventFacts = { kind: row.kind, ref: row.ref, amountMinor: row.amount === null ? null : Number(row.amount), detail: row.detail, extra: row.extra };
-  if (row.kind === CustomerEventKind.MessageSent) facts.subject = renderIfKnown(row.detail ?? '', row.reader_name ?? '', row.payload ?? {}, row.reader_locale ?? undefined).subject;
+  const f = row.facts;
+  const facts: CustomerEventFacts = {
+    kind: row.kind,
+    ref: row.ref,
+    amountMinor: f.amountMinor == null ? null : Number(f.amountMinor),
+    detail: f.detail ?? null,
+    extra: f.extra ?? null,
+    previous: f.previous ?? null,
+  };
+  if (row.kind === CustomerEventKind.MessageSent) facts.subject = renderIfKnown(f.detail ?? '', f.readerName ?? '', f.payload ?? {}, f.readerLocale ?? undefined).subject;
   return { ...facts, customerId: row.customer_id, at: new Date(row.at), summary: eventSummary(facts) };
 }
