@@ -36,7 +36,7 @@ export class SegmentService {
     });
   }
 
-  /** Segments by name (batched: the segments of a page of campaigns cost one statement). */
+  /** A segment by its ID, or null (batched: the segments of a page of campaigns cost one statement). */
   find(id: string): Promise<Segment | null> {
     return this.byId.load(id);
   }
