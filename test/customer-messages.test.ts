@@ -1,7 +1,7 @@
 import { Role } from '../src/domain/auth/roles.js';
 import { Customer, MessageChannel, MessagePurpose, OutboxMessage } from '../src/entities/index.js';
 import { OutboxService } from '../src/services/outbox/outbox.service.js';
-import { CustomerMessagesDocument, CustomerMessagesPageDocument } from './__generated__/graphql.js';
+import { CustomerMessagesDocument, CustomerMessagesPageDocument, MessageTemplatesDocument } from './__generated__/graphql.js';
 import { startTestStack, type TestStack } from './support/stack.js';
 
 /** A customer's message history: what the playbooks wrote, rendered for them, and where each message stands. */
@@ -83,4 +83,15 @@ it("renders each message in the customer's language, as it was sent", async () =
   // A customers page that did not ask for the language reads it too.
   const page = (await stack.gql(CustomerMessagesPageDocument, { first: 10, filter: { search: 'hans@' } }, Role.Viewer)).data!.customers;
   expect(page.edges[0].node.messages.edges.map((m) => m.node.subject)).toEqual(['Eine kurze Notiz zu Ihrer Rechnung']);
+});
+
+it('shows every message the playbooks write, with an example, in the language asked for where it is written in it', async () => {
+  const result = await stack.gql(MessageTemplatesDocument, { language: 'de-AT' }, Role.Viewer);
+  expect(result.errors).toBeUndefined();
+  const byKey = new Map(result.data!.messageTemplates.map((t) => [t.key, t]));
+  expect(byKey.get('reminder-friendly')).toMatchObject({ playbook: 'fair-reminder', audience: 'customer', language: 'de', subject: 'Eine kurze Notiz zu Ihrer Rechnung', text: expect.stringMatching(/^Guten Tag Alex Example,/) });
+  // A task for the company's people stays in English.
+  expect(byKey.get('call-personal')).toMatchObject({ audience: 'team', language: 'en', subject: expect.stringMatching(/^Call Alex Example about invoice [0-9a-f]{8}$/) });
+  expect((await stack.gql(MessageTemplatesDocument, {}, Role.Viewer)).data!.messageTemplates.every((t) => t.language === 'en')).toBe(true);
+  expect((await stack.gql(MessageTemplatesDocument, {}, null)).errors![0].extensions!.code).toBe('UNAUTHENTICATED');
 });

@@ -27,6 +27,7 @@ import { FairnessReportService } from './reports/fairness-report.service.js';
 import { OperationsStatusService } from './operations/operations-status.service.js';
 import { OfferService } from './offers/offer.service.js';
 import { MessageHistoryService } from './outbox/message-history.service.js';
+import { MessageCatalogueService } from './outbox/message-catalogue.service.js';
 import { UndeliverableMessageService } from './outbox/undeliverable-message.service.js';
 
 /** The durable workflow engine behind playbooks and rescores (Temporal in production and tests). */
@@ -64,6 +65,7 @@ export function createServices(em: EntityManager, engines: Engines, policies: Pa
     operations: new OperationsStatusService(em),
     offers: new OfferService(em, audit),
     messages: new MessageHistoryService(em, customers),
+    messageCatalogue: new MessageCatalogueService(),
     undeliverable: new UndeliverableMessageService(em, audit),
     auditLog: new AuditLogService(em),
     apiKeys: new ApiKeyService(em, audit),

@@ -1,6 +1,7 @@
 import { fairReminderPolicy } from '../playbooks/fair-reminder.js';
+import { templateCatalogue } from './catalogue.js';
 import { germanTemplates } from './templates.de.js';
-import { renderMessage, templates } from './templates.js';
+import { messageLanguage, renderMessage, templates } from './templates.js';
 
 describe('message templates', () => {
   it('has a template for every step of every reminder schedule, and the thank-you', () => {
@@ -24,7 +25,7 @@ describe('message templates', () => {
 });
 
 /** Messages to the company's teams: they stay in the company's language whatever the customer's is. */
-const teamTemplates = ['call-personal', 'fix-case-opened', 'fix-case-escalated', 'fix-case-reopened', 'offboarding-final-invoice'];
+const teamTemplates = Object.keys(templateCatalogue).filter((t) => templateCatalogue[t].audience === 'team');
 
 describe("messages in the customer's language", () => {
   it('has every message to customers in German, and nothing that is not also in English', () => {
@@ -35,6 +36,12 @@ describe("messages in the customer's language", () => {
     for (const locale of ['de', 'de-AT', 'DE-ch']) {
       expect(renderMessage('reminder-friendly', 'Ada', { invoiceId: 'abcdef12-0000' }, locale)).toMatchObject({ subject: 'Eine kurze Notiz zu Ihrer Rechnung', text: expect.stringMatching(/^Guten Tag Ada,\n\n.*Rechnung abcdef12/s) });
     }
+  });
+
+  it('says which language a message is written in for a reader', () => {
+    expect(messageLanguage('reminder-friendly', 'de-AT')).toBe('de');
+    expect(messageLanguage('reminder-friendly', 'fr')).toBe('en');
+    expect(messageLanguage('call-personal', 'de')).toBe('en');
   });
 
   it('writes in English in any other language, and to the teams always in English', () => {
@@ -49,5 +56,21 @@ describe("messages in the customer's language", () => {
     }
     expect(renderMessage('reminder-standard-2', 'Bob', { invoiceId: 'x', feeMinor: 1250 }, 'de').text).toMatch(/Mahngebühr von 12,50 an/);
     expect(renderMessage('reminder-standard-1', 'Bob', { invoiceId: 'x', feeMinor: 0 }, 'de').text).not.toMatch(/gebühr/i);
+  });
+});
+
+describe('the template catalogue', () => {
+  it('knows every template, and no other', () => {
+    expect(Object.keys(templateCatalogue).sort()).toEqual(Object.keys(templates).sort());
+  });
+
+  it('renders every example in every language it is written in, with nothing missing', () => {
+    for (const [key, entry] of Object.entries(templateCatalogue)) {
+      for (const locale of entry.audience === 'customer' ? ['en', 'de'] : ['en']) {
+        const { subject, text } = renderMessage(key, 'Alex Example', entry.example, locale);
+        expect(`${subject}\n${text}`).not.toMatch(/undefined|null|NaN|\[object Object\]|""|„“| {2}|\( *\)/);
+        expect(subject.trim().length).toBeGreaterThan(0);
+      }
+    }
   });
 });

@@ -64,10 +64,15 @@ export const templates: Record<string, Template> = {
 /** Messages to customers by language (the primary subtag of their language tag); English for any other. */
 const byLanguage: Record<string, Record<string, Template>> = { de: germanTemplates };
 
+/** The language a message of `template` is written in for a reader of `locale`: theirs where a translation exists, else English. */
+export function messageLanguage(template: string, locale: string): string {
+  const language = locale.split('-')[0].toLowerCase();
+  return byLanguage[language]?.[template] ? language : 'en';
+}
+
 /** The template in the customer's language, else in English; undefined for a template no language has. */
 function templateFor(template: string, locale: string): Template | undefined {
-  const language = locale.split('-')[0].toLowerCase();
-  return byLanguage[language]?.[template] ?? templates[template];
+  return byLanguage[messageLanguage(template, locale)]?.[template] ?? templates[template];
 }
 
 /** The text of a message in the customer's language (`locale`, a BCP 47 tag); an unknown template is a programming error the delivery records as a failure. */

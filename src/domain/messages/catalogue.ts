@@ -1,0 +1,42 @@
+import type { Payload } from './template.js';
+
+/** Who reads a message: the customer (in their language), or one of the company's teams (a task, in the company's language). */
+export type MessageAudience = 'customer' | 'team';
+
+/** Where a template is used and who reads it, with a payload as its playbook writes one (for previews and tests). */
+export interface TemplateEntry {
+  playbook: string;
+  audience: MessageAudience;
+  example: Payload;
+}
+
+const invoice = { invoiceId: '3f2a9c1e-5b7d-4e21-9a0b-6c8d2e4f1a37' };
+const issue = { topic: 'delivery-delay', owner: 'logistics' };
+const tierChange = { proposal: { kind: 'tier-change', tier: 'standard', reason: 'the standard service fits how the account is used and costs less to serve' } };
+
+/** Every message template the playbooks write. */
+export const templateCatalogue: Readonly<Record<string, TemplateEntry>> = {
+  'reminder-friendly': { playbook: 'fair-reminder', audience: 'customer', example: invoice },
+  'reminder-gentle': { playbook: 'fair-reminder', audience: 'customer', example: invoice },
+  'call-personal': { playbook: 'fair-reminder', audience: 'team', example: invoice },
+  'reminder-standard-1': { playbook: 'fair-reminder', audience: 'customer', example: { ...invoice, feeMinor: 0 } },
+  'reminder-standard-2': { playbook: 'fair-reminder', audience: 'customer', example: { ...invoice, feeMinor: 500 } },
+  'reminder-standard-3': { playbook: 'fair-reminder', audience: 'customer', example: { ...invoice, feeMinor: 1000 } },
+  'collections-handover': { playbook: 'fair-reminder', audience: 'customer', example: invoice },
+  'thank-you-payment': { playbook: 'fair-reminder', audience: 'customer', example: invoice },
+  'fix-case-opened': { playbook: 'fix-issue', audience: 'team', example: issue },
+  'issue-acknowledged': { playbook: 'fix-issue', audience: 'customer', example: issue },
+  'fix-case-escalated': { playbook: 'fix-issue', audience: 'team', example: { ...issue, owner: 'operations-lead', escalations: 1 } },
+  'fix-case-reopened': { playbook: 'fix-issue', audience: 'team', example: { ...issue, recurrences: 1 } },
+  'issue-reopened': { playbook: 'fix-issue', audience: 'customer', example: { ...issue, recurrences: 1 } },
+  'issue-check-back': { playbook: 'fix-issue', audience: 'customer', example: { topic: issue.topic } },
+  'issue-fix-confirmed': { playbook: 'fix-issue', audience: 'customer', example: { topic: issue.topic } },
+  'issue-gesture': { playbook: 'fix-issue', audience: 'customer', example: { topic: issue.topic } },
+  'account-proposal': { playbook: 'account-review', audience: 'customer', example: tierChange },
+  'account-proposal-confirmed': { playbook: 'account-review', audience: 'customer', example: tierChange },
+  'offboarding-notice': { playbook: 'account-review', audience: 'customer', example: { noticeEndsAt: '2027-01-31T00:00:00.000Z' } },
+  'offboarding-switch-help': { playbook: 'account-review', audience: 'customer', example: {} },
+  'offboarding-final-invoice': { playbook: 'account-review', audience: 'team', example: {} },
+  'offboarding-data-export': { playbook: 'account-review', audience: 'customer', example: { exportId: '9b1c7e2a-4d3f-4a8b-b6e5-0f2d1c3a4b5e' } },
+  appreciation: { playbook: 'appreciation', audience: 'customer', example: { offerCode: 'LOYAL10', discountPercent: 10 } },
+};
