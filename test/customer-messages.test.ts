@@ -1,7 +1,8 @@
 import { Role } from '../src/domain/auth/roles.js';
-import { Customer, MessageChannel, MessagePurpose, OutboxMessage } from '../src/entities/index.js';
+import { Complaint, ComplaintSeverity, Customer, MessageChannel, MessagePurpose, OutboxMessage } from '../src/entities/index.js';
 import { OutboxService } from '../src/services/outbox/outbox.service.js';
-import { CustomerMessagesDocument, CustomerMessagesPageDocument, MessageTemplatesDocument } from './__generated__/graphql.js';
+import { CustomerContactStatusDocument, CustomerMessagesDocument, CustomerMessagesPageDocument, CustomersContactStatusDocument, MessageTemplatesDocument } from './__generated__/graphql.js';
+import { countStatements } from './support/statement-counter.js';
 import { startTestStack, type TestStack } from './support/stack.js';
 
 /** A customer's message history: what the playbooks wrote, rendered for them, and where each message stands. */
@@ -94,4 +95,35 @@ it('shows every message the playbooks write, with an example, in the language as
   expect(byKey.get('call-personal')).toMatchObject({ audience: 'team', language: 'en', subject: expect.stringMatching(/^Call Alex Example about invoice [0-9a-f]{8}$/) });
   expect((await stack.gql(MessageTemplatesDocument, {}, Role.Viewer)).data!.messageTemplates.every((t) => t.language === 'en')).toBe(true);
   expect((await stack.gql(MessageTemplatesDocument, {}, null)).errors![0].extensions!.code).toBe('UNAUTHENTICATED');
+});
+
+it("tells what may be sent to a customer now and why not: consent, the marketing budget and until when, an open complaint", async () => {
+  const status = async (id: string) => (await stack.gql(CustomerContactStatusDocument, { id }, Role.Viewer)).data!.customer!.contactStatus!;
+  // Grace has not agreed to marketing: reminders still go.
+  expect(await status(customer.id)).toMatchObject({ service: { allowed: true, reason: null }, marketing: { allowed: false, reason: 'no-consent', sendAt: null } });
+
+  const e = em();
+  const fan = e.create(Customer, { name: 'Ada Fan', email: 'ada.fan@example.com', acquiredAt: '2020-01-01', marketingConsent: true, timeZone: 'UTC' });
+  const daysAgo = (n: number) => new Date(Date.now() - n * 86_400_000);
+  for (const [i, sentAt] of [daysAgo(25), daysAgo(12), daysAgo(3)].entries()) {
+    e.create(OutboxMessage, { idempotencyKey: `appreciation/${fan.id}/${i}`, customer: fan, channel: MessageChannel.Email, purpose: MessagePurpose.Marketing, template: 'appreciation', payload: {}, sentAt });
+  }
+  await e.flush();
+  const full = await status(fan.id);
+  expect(full).toMatchObject({ service: { allowed: true }, marketing: { allowed: false, reason: 'budget-exhausted' }, marketingUsed: 3, marketingBudget: 3 });
+  // The first of the three leaves the 30-day period 5 days from now.
+  expect(Math.abs(new Date(full.marketingFreesAt!).getTime() - (daysAgo(25).getTime() + 30 * 86_400_000))).toBeLessThan(60_000);
+
+  const e2 = em();
+  e2.create(Complaint, { customer: e2.getReference(Customer, fan.id), topic: 'billing-error', severity: ComplaintSeverity.Medium, openedAt: new Date() });
+  await e2.flush();
+  expect(await status(fan.id)).toMatchObject({ marketing: { allowed: false, reason: 'open-complaint' }, marketingBudget: 0, marketingFreesAt: null });
+});
+
+it('reads the contact status of a page of customers in one statement', async () => {
+  const page = (first: number) => countStatements(() => stack.gql(CustomersContactStatusDocument, { first }, Role.Viewer));
+  const one = await page(1);
+  const two = await page(2);
+  expect(two.result.data!.customers.edges.every((e) => e.node.contactStatus !== null)).toBe(true);
+  expect(two.statements.length).toBe(one.statements.length);
 });

@@ -28,6 +28,7 @@ import { OperationsStatusService } from './operations/operations-status.service.
 import { OfferService } from './offers/offer.service.js';
 import { MessageHistoryService } from './outbox/message-history.service.js';
 import { MessageCatalogueService } from './outbox/message-catalogue.service.js';
+import { ContactStatusService } from './outbox/contact-status.service.js';
 import { UndeliverableMessageService } from './outbox/undeliverable-message.service.js';
 
 /** The durable workflow engine behind playbooks and rescores (Temporal in production and tests). */
@@ -66,6 +67,7 @@ export function createServices(em: EntityManager, engines: Engines, policies: Pa
     offers: new OfferService(em, audit),
     messages: new MessageHistoryService(em, customers),
     messageCatalogue: new MessageCatalogueService(),
+    contactStatus: new ContactStatusService(em),
     undeliverable: new UndeliverableMessageService(em, audit),
     auditLog: new AuditLogService(em),
     apiKeys: new ApiKeyService(em, audit),

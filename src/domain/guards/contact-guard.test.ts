@@ -1,5 +1,5 @@
 import { days } from '../policies/duration.js';
-import { contactPolicy, decideContact, type ContactRequest } from './contact-guard.js';
+import { contactPolicy, contactStatus, decideContact, type ContactRequest } from './contact-guard.js';
 
 const noon = new Date('2026-06-01T10:00:00Z'); // 12:00 in Berlin
 type Overrides = Partial<Omit<ContactRequest, 'customer'>> & { customer?: Partial<ContactRequest['customer']> };
@@ -55,5 +55,30 @@ describe('decideContact', () => {
   it('explains every decision', () => {
     const d = decideContact(contactPolicy, request({ customer: { recentMarketingContacts: [new Date(noon.getTime() - days(2))] } }));
     expect(d.allowed && d.reason).toBe('marketing contact 2 of 3 in 30 days, sent now');
+  });
+});
+
+describe('contactStatus', () => {
+  const customer = request().customer;
+  const ago = (...d: number[]) => d.map((n) => new Date(noon.getTime() - days(n)));
+
+  it('tells what may go now and how much of the marketing budget is used', () => {
+    const status = contactStatus(contactPolicy, { ...customer, recentMarketingContacts: ago(2, 40) }, noon);
+    expect(status).toMatchObject({ service: { allowed: true }, marketing: { allowed: true }, marketingUsed: 1, marketingBudget: 3, marketingFreesAt: null });
+  });
+
+  it('says when a used-up budget frees a slot: the oldest counted contact leaves the period', () => {
+    const status = contactStatus(contactPolicy, { ...customer, recentMarketingContacts: ago(1, 10, 20) }, noon);
+    expect(status.marketing).toMatchObject({ allowed: false, reason: 'budget-exhausted' });
+    expect(status.marketingFreesAt).toEqual(new Date(noon.getTime() - days(20) + days(30)));
+    // With more contacts than the budget (sent before a policy change), a slot frees when enough have left.
+    expect(contactStatus(contactPolicy, { ...customer, recentMarketingContacts: ago(1, 5, 10, 20) }, noon).marketingFreesAt).toEqual(new Date(noon.getTime() - days(10) + days(30)));
+  });
+
+  it('names no day while something other than the budget holds marketing back', () => {
+    const complaint = contactStatus(contactPolicy, { ...customer, hasOpenComplaint: true, recentMarketingContacts: ago(1) }, noon);
+    expect(complaint).toMatchObject({ marketing: { allowed: false, reason: 'open-complaint' }, marketingBudget: 0, marketingFreesAt: null });
+    const optedOut = contactStatus(contactPolicy, { ...customer, marketingConsent: false }, noon);
+    expect(optedOut).toMatchObject({ service: { allowed: true }, marketing: { allowed: false, reason: 'no-consent' }, marketingFreesAt: null });
   });
 });

@@ -69,3 +69,33 @@ export function decideContact(policy: ContactPolicy, request: ContactRequest): C
   return { allowed: true, sendAt, reason: `marketing contact ${used + 1} of ${budget} in ${period}, sent ${when}` };
 }
 
+
+/** Where a customer stands with the contact guard now: what may go, and while marketing is held by the budget, until when. */
+export interface ContactStatus {
+  service: ContactDecision;
+  marketing: ContactDecision;
+  /** Marketing contacts within the period before the next send time, and how many the period allows (fewer while a complaint is open). */
+  marketingUsed: number;
+  marketingBudget: number;
+  /** While the budget alone holds marketing back: when its oldest counted contact leaves the period. */
+  marketingFreesAt: Date | null;
+}
+
+/** The guard's answer for both purposes at `at`, with the budget behind the marketing one (for people, not for sending). */
+export function contactStatus(policy: ContactPolicy, customer: ContactRequest['customer'], at: Date): ContactStatus {
+  const service = decideContact(policy, { purpose: 'service', at, customer });
+  const marketing = decideContact(policy, { purpose: 'marketing', at, customer });
+  // Counted as decideContact counts: the period before the moment a message would go.
+  const sendAt = nextSendTime(at, customer.timeZone, policy.quietHours);
+  const counted = customer.recentMarketingContacts.filter((t) => t.getTime() > sendAt.getTime() - policy.budgetPeriodMs).sort((a, b) => a.getTime() - b.getTime());
+  const marketingBudget = customer.hasOpenComplaint ? policy.marketingBudgetWithOpenComplaint : policy.marketingBudget;
+  const heldByBudget = !marketing.allowed && marketing.reason === 'budget-exhausted';
+  const freeing = counted[counted.length - marketingBudget];
+  return {
+    service,
+    marketing,
+    marketingUsed: counted.length,
+    marketingBudget,
+    marketingFreesAt: heldByBudget && freeing ? new Date(freeing.getTime() + policy.budgetPeriodMs) : null,
+  };
+}

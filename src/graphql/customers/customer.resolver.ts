@@ -18,6 +18,7 @@ import { ScoreType } from '../scores/score.types.js';
 import { selectedFields } from '../common/selection.js';
 import { customerPageIncludes } from './customer-page-includes.js';
 import { CustomerEventConnection, TimelineArgs } from './customer-event.types.js';
+import { ContactStatusType } from './contact-status.types.js';
 import { CustomerConnection, CustomerErasureType, CustomersArgs, CustomerType, UpdateCustomerInput } from './customer.types.js';
 
 // Nested page arguments are checked by the services, not class-validator (see validate-args.ts).
@@ -63,6 +64,12 @@ export class CustomerResolver {
   })
   exportCustomerData(@Arg('id', () => ID) id: string, @Arg('reason', { description: 'Why, e.g. the request it answers' }) reason: string, @Ctx() ctx: GraphQLContext): Promise<Record<string, unknown>> {
     return ctx.services.dataExport.forRequest(id, reason, ctx.caller!.id);
+  }
+
+  @FieldResolver(() => ContactStatusType, { nullable: true, description: 'What may be sent to the customer now, and why not (batched across a page)' })
+  async contactStatus(@Root() customer: Customer, @Ctx() ctx: GraphQLContext): Promise<ContactStatusType | null> {
+    const status = await ctx.services.contactStatus.forCustomer(customer.id);
+    return status && ContactStatusType.from(status);
   }
 
   @FieldResolver(() => CustomerEventConnection, {

@@ -1,0 +1,60 @@
+import DataLoader from 'dataloader';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { sql } from 'kysely';
+import { contactStatus, type ContactPolicy, type ContactStatus } from '../../domain/guards/contact-guard.js';
+import { defaultDeliveryPolicy } from './delivery.service.js';
+
+interface FactsRow {
+  id: string;
+  erased: boolean;
+  offboarded: boolean;
+  marketing_consent: boolean;
+  time_zone: string;
+  has_open_complaint: boolean;
+  recent_marketing: (Date | string)[] | null;
+}
+
+/**
+ * Where customers stand with the contact guard now (what may go, why not, until when), from
+ * the facts delivery decides on: batched, so a page of customers costs one statement.
+ */
+export class ContactStatusService {
+  private readonly byCustomer: DataLoader<string, ContactStatus | null>;
+
+  constructor(
+    private readonly em: EntityManager,
+    // The policy delivery sends by.
+    private readonly policy: ContactPolicy = defaultDeliveryPolicy.contact,
+  ) {
+    this.byCustomer = new DataLoader((ids) => this.load(ids));
+  }
+
+  forCustomer(customerId: string): Promise<ContactStatus | null> {
+    return this.byCustomer.load(customerId);
+  }
+
+  private async load(ids: readonly string[]): Promise<(ContactStatus | null)[]> {
+    const now = new Date();
+    // A period back from the latest moment a message could go (quiet hours end within a day).
+    const since = new Date(now.getTime() - this.policy.budgetPeriodMs - 86_400_000);
+    const { rows } = await sql<FactsRow>`
+      select c.id, c.status = 'erased' as erased, c.status = 'offboarded' as offboarded, c.marketing_consent, c.time_zone,
+             exists (select 1 from complaint k where k.customer_id = c.id and k.resolved_at is null) as has_open_complaint,
+             (select array_agg(m.sent_at) from outbox_message m where m.customer_id = c.id and m.purpose = 'marketing' and m.sent_at > ${since}) as recent_marketing
+        from customer c where c.id = any(${[...ids]}::uuid[])`.execute(this.em.getKysely());
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    return ids.map((id) => {
+      const r = byId.get(id);
+      if (!r) return null;
+      const customer = {
+        erased: r.erased,
+        offboarded: r.offboarded,
+        marketingConsent: r.marketing_consent,
+        timeZone: r.time_zone,
+        hasOpenComplaint: r.has_open_complaint,
+        recentMarketingContacts: (r.recent_marketing ?? []).map((t) => new Date(t)),
+      };
+      return contactStatus(this.policy, customer, now);
+    });
+  }
+}
