@@ -131,6 +131,9 @@ it('holds the reminders while a promise to pay stands, for any payer, and takes 
   expect(new Date(held!.deadline!).toISOString()).toBe(`${day(3)}T00:00:00.000Z`);
   // A later promise moves the hold; one for a day passed or too far ahead is refused with the run's reason.
   expect((await promise(day(5))).data!.promiseToPay.promisedUntil).toBe(day(5));
+  const audited = await sql<{ after: { until: string } }>`
+    select after from audit_entry where action = 'playbook.promise-to-pay' and entity_id = ${fairReminderWorkflowId(customerId, invoiceId)} order by at`.execute(stack.orm.em.fork().getKysely());
+  expect(audited.rows.map((r) => r.after.until)).toEqual([day(3), day(5)]);
   expect((await promise(day(-1))).errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'PLAYBOOK_PROMISE_REFUSED' });
   expect((await promise(day(31))).errors![0].message).toMatch(/at most 30 days ahead/);
   await new Promise((r) => setTimeout(r, 3_000));

@@ -74,10 +74,10 @@ export class PlaybookRunService {
     );
   }
 
-  /** Who asked to cancel a run, and why (the run records the outcome itself). */
-  async recordCancelRequest(workflowId: string, actor: string, reason: string): Promise<void> {
+  /** Who steered a run by hand, and how: a cancel with its reason, a promise to pay (the run records what follows itself). */
+  async recordSteering(workflowId: string, actor: string, action: 'playbook.cancel' | 'playbook.promise-to-pay', after: Record<string, unknown>): Promise<void> {
     await this.em.transactional(async (em) => {
-      new AuditService().record(em, { actor, action: 'playbook.cancel', entityType: 'playbook_run', entityId: workflowId, after: { reason } });
+      new AuditService().record(em, { actor, action, entityType: 'playbook_run', entityId: workflowId, after });
     });
   }
 

@@ -113,7 +113,7 @@ export class PlaybookService {
     return this.existingRun(FAIR_REMINDER, invoice.customer.id, fairReminderWorkflowId(invoice.customer.id, invoiceId));
   }
 
-  /** The customer promised to pay the invoice by `until`: its reminder run holds until then and its grace days (the run refuses a day passed or too far ahead). */
+  /** The customer promised to pay the invoice by `until`: its reminder run holds until then and its grace days (the run refuses a day passed or too far ahead). Audited. */
   async promiseToPay(invoiceId: string, until: string, recordedBy: string): Promise<PlaybookRunView> {
     const invoice = await this.invoices.get(invoiceId);
     const customerId = invoice.customer.id;
@@ -123,6 +123,7 @@ export class PlaybookService {
       if (await this.runs.findByWorkflowId(workflowId)) throw new PlaybookException(PlaybookExceptionCode.RunAlreadyFinished, `The reminder run for invoice ${invoiceId} has ended`, { invoiceId });
       throw new PlaybookException(PlaybookExceptionCode.RunNotFound, `No reminder run for invoice ${invoiceId}`, { invoiceId });
     }
+    await this.runs.recordSteering(workflowId, recordedBy, 'playbook.promise-to-pay', { invoiceId, until });
     return this.runView(FAIR_REMINDER, customerId, workflowId);
   }
 
@@ -241,7 +242,7 @@ export class PlaybookService {
     if (record.status !== PlaybookRunStatus.Running || !(await this.engine.cancelRun(workflowId))) {
       throw new PlaybookException(PlaybookExceptionCode.RunAlreadyFinished, `Playbook run ${workflowId} has already finished`, { workflowId });
     }
-    await this.runs.recordCancelRequest(workflowId, actor, reason.trim());
+    await this.runs.recordSteering(workflowId, actor, 'playbook.cancel', { reason: reason.trim() });
     return { workflowId, playbook: record.playbook, customerId: record.customer.id, record, state: null };
   }
 
