@@ -201,8 +201,9 @@ it('starts fair reminders by itself for overdue invoices, once each, from the sc
   const first = await sweep('playbook-triggers/test-1');
   expect(first['overdue-invoice']).toBeGreaterThanOrEqual(2);
   const runs = (customerId: string, invoiceId: string) => stack.orm.em.fork().count(PlaybookRun, { workflowId: fairReminderWorkflowId(customerId, invoiceId) });
-  expect(await runs(a.customerId, a.invoiceId)).toBe(1);
-  expect(await runs(b.customerId, b.invoiceId)).toBe(1);
+  // Each run writes its record in its first step, soon after the sweep started it.
+  await eventually(() => runs(a.customerId, a.invoiceId), (n) => n === 1);
+  await eventually(() => runs(b.customerId, b.invoiceId), (n) => n === 1);
   expect(await runs(notYet.customerId, notYet.invoiceId)).toBe(0);
   expect(await sweep('playbook-triggers/test-2')).toMatchObject({ 'overdue-invoice': 0, 'persistent-issue': 0 });
 
