@@ -136,12 +136,14 @@ it('is changed by a marketer: the new conditions apply at once, the change is au
 
 it('makes campaigns: the filter is copied, so a later change or deletion of the segment moves no campaign', async () => {
   const segment = (await create({ name: 'Premium for thanks', filter: { serviceTier: ['Premium'] } })).data!.createSegment;
-  const campaign = await stack.gql(CreateCampaignDocument, { input: { name: 'Thank premium', playbook: 'Appreciation', segmentId: segment.id } }, Role.Marketer);
+  const campaign = await stack.gql(CreateCampaignDocument, { input: { name: 'Thank premium', playbook: 'Appreciation', segmentId: segment.id, holdoutPercent: 0 } }, Role.Marketer);
   expect(campaign.errors).toBeUndefined();
   const draft = campaign.data!.createCampaign;
   expect(draft.segment).toEqual({ id: segment.id, name: 'Premium for thanks' });
   expect(draft.filter.serviceTier).toEqual(['Premium']);
   expect(draft.preview.customers).toBe(3);
+  // A thank-you is marketing: the contact guard holds it back from the one without consent and the two with a complaint open.
+  expect(draft.preview).toMatchObject({ treated: 3, messages: 0, heldBack: [{ reason: 'open-complaint', customers: 2 }, { reason: 'no-consent', customers: 1 }] });
   const [audit] = await em().find(AuditEntry, { entityId: draft.id, action: 'campaign.create' });
   expect(audit.after).toMatchObject({ segment: { serviceTier: ['premium'] }, segmentId: segment.id });
 

@@ -1,5 +1,5 @@
 import { days } from '../policies/duration.js';
-import { contactPolicy, contactStatus, decideContact, type ContactRequest } from './contact-guard.js';
+import { contactPolicy, contactStatus, decideContact, marketingVerdict, type ContactRequest } from './contact-guard.js';
 
 const noon = new Date('2026-06-01T10:00:00Z'); // 12:00 in Berlin
 type Overrides = Partial<Omit<ContactRequest, 'customer'>> & { customer?: Partial<ContactRequest['customer']> };
@@ -80,5 +80,14 @@ describe('contactStatus', () => {
     expect(complaint).toMatchObject({ marketing: { allowed: false, reason: 'open-complaint' }, marketingBudget: 0, marketingFreesAt: null });
     const optedOut = contactStatus(contactPolicy, { ...customer, marketingConsent: false }, noon);
     expect(optedOut).toMatchObject({ service: { allowed: true }, marketing: { allowed: false, reason: 'no-consent' }, marketingFreesAt: null });
+  });
+});
+
+describe('marketingVerdict', () => {
+  it('answers for a group of customers alike in consent, open complaints and contacts this period', () => {
+    expect(marketingVerdict(contactPolicy, { marketingConsent: true, hasOpenComplaint: false, recentContacts: 2 }, noon)).toMatchObject({ allowed: true });
+    expect(marketingVerdict(contactPolicy, { marketingConsent: true, hasOpenComplaint: false, recentContacts: 3 }, noon)).toMatchObject({ allowed: false, reason: 'budget-exhausted' });
+    expect(marketingVerdict(contactPolicy, { marketingConsent: true, hasOpenComplaint: true, recentContacts: 0 }, noon)).toMatchObject({ allowed: false, reason: 'open-complaint' });
+    expect(marketingVerdict(contactPolicy, { marketingConsent: false, hasOpenComplaint: true, recentContacts: 0 }, noon)).toMatchObject({ allowed: false, reason: 'no-consent' });
   });
 });

@@ -99,3 +99,23 @@ export function contactStatus(policy: ContactPolicy, customer: ContactRequest['c
     marketingFreesAt: heldByBudget && freeing ? new Date(freeing.getTime() + policy.budgetPeriodMs) : null,
   };
 }
+
+/**
+ * The marketing answer for any active customer with these facts (for counts over a segment,
+ * grouped by them): `recentContacts` marketing messages sent within the period.
+ */
+export function marketingVerdict(policy: ContactPolicy, facts: { marketingConsent: boolean; hasOpenComplaint: boolean; recentContacts: number }, at: Date): ContactDecision {
+  return decideContact(policy, {
+    purpose: 'marketing',
+    at,
+    customer: {
+      erased: false,
+      offboarded: false,
+      marketingConsent: facts.marketingConsent,
+      timeZone: 'UTC',
+      hasOpenComplaint: facts.hasOpenComplaint,
+      // Sent just now: inside the period whenever the message would go.
+      recentMarketingContacts: Array.from({ length: facts.recentContacts }, () => at),
+    },
+  });
+}

@@ -154,6 +154,15 @@ export class CampaignPreviewCustomerType {
   name!: string;
 }
 
+@ObjectType('CampaignHeldBack', { simpleResolvers: true })
+export class CampaignHeldBackType {
+  @Field({ description: 'no-consent, open-complaint or budget-exhausted' })
+  reason!: string;
+
+  @Field(() => Int)
+  customers!: number;
+}
+
 @ObjectType('CampaignPreview', { simpleResolvers: true, description: 'A dry run: who would enter and what they would be sent' })
 export class CampaignPreviewType {
   @Field(() => Int)
@@ -165,8 +174,14 @@ export class CampaignPreviewType {
   @Field(() => Int)
   holdout!: number;
 
-  @Field(() => Int, { description: 'Messages the treated customers would be sent first, at most (marketing only with consent; an account review proposes when a cheaper tier or an offer fits; fixing issues: one per persistent topic)' })
+  @Field(() => Int, {
+    description:
+      'Messages the treated customers would be sent first, at most (marketing only where the contact guard lets it go now; an account review proposes when a cheaper tier or an offer fits; fixing issues: one per persistent topic)',
+  })
   messages!: number;
+
+  @Field(() => [CampaignHeldBackType], { description: "Treated customers whose marketing message the contact guard would hold back now, by reason (the playbook's runs start; the message is not sent)" })
+  heldBack!: CampaignHeldBackType[];
 
   @Field(() => [CampaignPreviewCustomerType], { description: 'The first treated customers' })
   sample!: CampaignPreviewCustomerType[];

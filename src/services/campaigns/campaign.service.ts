@@ -4,6 +4,8 @@ import { sql } from 'kysely';
 import { compareRates, type RateComparison } from '../../domain/campaigns/rate-comparison.js';
 import { CampaignMetric, campaignPlaybook, campaignPlaybooks, defaultHoldoutPercent, MAX_HOLDOUT_PERCENT, MAX_SCHEDULE_AHEAD_DAYS, type CampaignPolicy, type CampaignProgress } from '../../domain/campaigns/campaign.js';
 import { days } from '../../domain/policies/duration.js';
+import { marketingVerdict } from '../../domain/guards/contact-guard.js';
+import { defaultDeliveryPolicy } from '../outbox/delivery.service.js';
 import { isUuid } from '../../domain/ids.js';
 import { ScoreKind } from '../../domain/scoring/score-kind.js';
 import { Campaign, CampaignMember, CampaignStatus, type CampaignGroup, type PlaybookRun, type Segment } from '../../entities/index.js';
@@ -22,8 +24,10 @@ export interface CampaignPreview {
   customers: number;
   treated: number;
   holdout: number;
-  /** Messages the treated customers would be sent (marketing only to those with consent). */
+  /** Messages the treated customers would be sent (marketing only where the contact guard lets it go now). */
   messages: number;
+  /** Treated customers whose marketing message the contact guard would hold back now, by its reason. */
+  heldBack: { reason: string; customers: number }[];
   sample: { id: string; name: string }[];
 }
 
@@ -125,21 +129,50 @@ export class CampaignService {
     const campaign = await this.get(id);
     const { marketing, messagesPerRun, runsPerCustomer } = campaignPlaybook(campaign.playbook)!;
     const audience = campaignAudience(campaign);
+    const db = this.em.getKysely();
     const runs = runsPerCustomer ? sql`coalesce((select s.value from current_score s where s.customer_id = c.id and s.kind = ${runsPerCustomer}), 0)` : sql`1`;
-    const [counts] = (
-      await sql<{ customers: number; holdout: number; runs_reached: number }>`
-        select count(*)::int as customers, count(*) filter (where ${holdoutDraw(id)})::int as holdout,
-               coalesce(sum(${runs}) filter (where not ${holdoutDraw(id)} ${marketing ? sql`and c.marketing_consent` : sql``}), 0)::int as runs_reached
+    const { contact } = defaultDeliveryPolicy;
+    const since = new Date(Date.now() - contact.budgetPeriodMs);
+    // The treated customers grouped by what the contact guard looks at, so its own rule decides each group.
+    const groups = (
+      await sql<{ holdout: boolean; consent: boolean; open_complaint: boolean; recent: number; customers: number; runs: number }>`
+        select ${holdoutDraw(id)} as holdout, c.marketing_consent as consent,
+               exists (select 1 from complaint k where k.customer_id = c.id and k.resolved_at is null) as open_complaint,
+               least((select count(*) from outbox_message o where o.customer_id = c.id and o.purpose = 'marketing' and o.sent_at > ${since}), ${contact.marketingBudget})::int as recent,
+               count(*)::int as customers, coalesce(sum(${runs}), 0)::int as runs
           from campaign cmp cross join customer c
-         where cmp.id = ${id}::uuid and c.status = 'active' and ${audience}`.execute(this.em.getKysely())
+         where cmp.id = ${id}::uuid and c.status = 'active' and ${audience}
+         group by 1, 2, 3, 4`.execute(db)
     ).rows;
+    const now = new Date();
+    const held = new Map<string, number>();
+    let customers = 0;
+    let holdout = 0;
+    let runsReached = 0;
+    for (const g of groups) {
+      customers += g.customers;
+      if (g.holdout) {
+        holdout += g.customers;
+        continue;
+      }
+      const verdict = marketing ? marketingVerdict(contact, { marketingConsent: g.consent, hasOpenComplaint: g.open_complaint, recentContacts: g.recent }, now) : null;
+      if (verdict && !verdict.allowed) held.set(verdict.reason, (held.get(verdict.reason) ?? 0) + g.customers);
+      else runsReached += g.runs;
+    }
     const sample = (
       await sql<{ id: string; name: string }>`
         select c.id, c.name from campaign cmp cross join customer c
          where cmp.id = ${id}::uuid and c.status = 'active' and ${audience} and not ${holdoutDraw(id)}
-         order by c.id limit 10`.execute(this.em.getKysely())
+         order by c.id limit 10`.execute(db)
     ).rows;
-    return { customers: counts.customers, treated: counts.customers - counts.holdout, holdout: counts.holdout, messages: counts.runs_reached * messagesPerRun, sample };
+    return {
+      customers,
+      treated: customers - holdout,
+      holdout,
+      messages: runsReached * messagesPerRun,
+      heldBack: [...held].map(([reason, n]) => ({ reason, customers: n })).sort((a, b) => b.customers - a.customers || a.reason.localeCompare(b.reason)),
+      sample,
+    };
   }
 
   /**
