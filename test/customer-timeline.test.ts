@@ -1,6 +1,6 @@
 import { Role } from '../src/domain/auth/roles.js';
-import { Complaint, ComplaintSeverity, Customer, Invoice, MessageChannel, MessagePurpose, Order, OutboxMessage, PlaybookRun, PlaybookRunStatus, ScoreSnapshot } from '../src/entities/index.js';
-import { CustomersWithTimelinesDocument, CustomerTimelineDocument, type CustomerEventKind, type CustomerTimelineQuery } from './__generated__/graphql.js';
+import { AuditEntry, Complaint, ComplaintSeverity, Customer, Invoice, MessageChannel, MessagePurpose, Order, OutboxMessage, PlaybookRun, PlaybookRunStatus, ScoreSnapshot } from '../src/entities/index.js';
+import { CustomersWithTimelinesDocument, CustomerTimelineDocument, UpdateCustomerDocument, type CustomerEventKind, type CustomerTimelineQuery } from './__generated__/graphql.js';
 import { countStatements } from './support/statement-counter.js';
 import { startTestStack, type TestStack } from './support/stack.js';
 
@@ -31,6 +31,15 @@ beforeAll(async () => {
   em.create(ScoreSnapshot, { customer: anna, computedAt: at('2026-10-18T02:00:00Z'), scores: { 'churn-risk': score('low'), rfm: score('Loyal'), 'payment-loyalty': score('loyal') } });
   em.create(ScoreSnapshot, { customer: anna, computedAt: at('2026-10-19T02:00:00Z'), scores: { 'churn-risk': score('low'), 'payment-loyalty': score('loyal') } });
   em.create(ScoreSnapshot, { customer: anna, computedAt: at('2026-10-20T02:00:00Z'), scores: { 'churn-risk': score('high'), rfm: score('At risk'), 'payment-loyalty': score('loyal') } });
+  // The customer promised to pay while the reminders ran (as promiseToPay records it).
+  em.create(AuditEntry, {
+    at: at('2026-10-18T10:00:00Z'),
+    actor: 'operator:test',
+    action: 'playbook.promise-to-pay',
+    entityType: 'playbook_run',
+    entityId: `fair-reminder/${anna.id}/${invoice.id}`,
+    after: { invoiceId: invoice.id, until: '2026-10-21' },
+  });
   // Queued, not sent: not in the timeline yet.
   em.create(OutboxMessage, { idempotencyKey: 'queued', customer: anna, channel: MessageChannel.Email, purpose: MessagePurpose.Service, template: 'reminder-gentle', payload: {} });
   // More customers with an order each, for the batching check.
@@ -39,6 +48,8 @@ beforeAll(async () => {
     em.create(Order, { customer: c, orderedAt: at(`2026-09-${String(i + 1).padStart(2, '0')}T12:00:00Z`), amountMinor: 1_000 * (i + 1) });
   }
   await em.flush();
+  // Today she agrees to marketing.
+  expect((await stack.gql(UpdateCustomerDocument, { id: anna.id, input: { marketingConsent: true } }, Role.Operator)).errors).toBeUndefined();
 });
 afterAll(() => stack?.stop());
 
@@ -51,22 +62,25 @@ const timeline = async (vars: { first?: number; after?: string | null; kinds?: C
 
 it('lists every event newest first, each in a line, the message as the customer read it', async () => {
   const all = await timeline({ first: 20 });
-  expect(all.totalCount).toBe(10);
+  expect(all.totalCount).toBe(12);
+  const invoiceRef = all.edges[4].node.ref.slice(0, 8);
   expect(all.edges.map((e) => [e.node.kind, e.node.summary])).toEqual([
+    ['ConsentChanged', 'Agreed to marketing'],
     ['ScoreBandChanged', 'RFM segment: Loyal → At risk'],
     ['ScoreBandChanged', 'Churn risk: low → high'],
     ['PlaybookFinished', 'Fair reminder ended: paid'],
-    ['InvoicePaid', `Paid invoice ${all.edges[3].node.ref.slice(0, 8)} (120.00) 3 days late`],
+    ['InvoicePaid', `Paid invoice ${invoiceRef} (120.00) 3 days late`],
+    ['PaymentPromised', `Promised to pay invoice ${invoiceRef} by 2026-10-21`],
     ['MessageSent', 'E-mail: Eine kurze Notiz zu Ihrer Rechnung'],
     ['PlaybookStarted', 'Fair reminder started'],
     ['ComplaintResolved', 'Complaint about delivery delay resolved'],
     ['ComplaintOpened', 'Complained about delivery delay (high)'],
-    ['InvoiceIssued', `Invoiced: invoice ${all.edges[3].node.ref.slice(0, 8)} (120.00), due 2026-10-16`],
+    ['InvoiceIssued', `Invoiced: invoice ${invoiceRef} (120.00), due 2026-10-16`],
     ['OrderPlaced', 'Ordered for 120.00'],
   ]);
-  expect(all.edges[2].node.ref).toBe(all.edges[5].node.ref);
-  expect(all.edges[2].node.ref).toMatch(/^fair-reminder\//);
-  expect(all.edges[9].node).toMatchObject({ at: '2026-10-01T09:00:00.000Z', amountMinor: 12_000 });
+  expect(all.edges[3].node.ref).toBe(all.edges[7].node.ref);
+  expect(all.edges[3].node.ref).toMatch(/^fair-reminder\//);
+  expect(all.edges[11].node).toMatchObject({ at: '2026-10-01T09:00:00.000Z', amountMinor: 12_000 });
   expect(all.pageInfo.hasNextPage).toBe(false);
 });
 
@@ -106,8 +120,8 @@ it('reads the timelines of a page of customers in one statement, whatever its si
   const large = await page(13);
   expect(large.statements.length).toBe(small.statements.length);
   const annaRow = large.result.find((e) => e.node.id === anna.id)!;
-  expect(annaRow.node.timeline.totalCount).toBe(10);
-  expect(annaRow.node.timeline.edges.map((e) => e.node.kind)).toEqual(['ScoreBandChanged', 'ScoreBandChanged']);
+  expect(annaRow.node.timeline.totalCount).toBe(12);
+  expect(annaRow.node.timeline.edges.map((e) => e.node.kind)).toEqual(['ConsentChanged', 'ScoreBandChanged']);
   const others = large.result.filter((e) => e.node.id !== anna.id);
   expect(others.every((e) => e.node.timeline.totalCount === 1 && e.node.timeline.edges[0].node.summary.startsWith('Ordered for'))).toBe(true);
 });

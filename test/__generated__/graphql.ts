@@ -69,10 +69,12 @@ export type CreateSegmentInput = {
 export type CustomerEventKind =
   | 'ComplaintOpened'
   | 'ComplaintResolved'
+  | 'ConsentChanged'
   | 'InvoiceIssued'
   | 'InvoicePaid'
   | 'MessageSent'
   | 'OrderPlaced'
+  | 'PaymentPromised'
   | 'PlaybookFinished'
   | 'PlaybookStarted'
   | 'ScoreBandChanged';

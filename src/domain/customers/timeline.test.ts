@@ -31,4 +31,10 @@ describe('eventSummary', () => {
     expect(eventSummary(facts(CustomerEventKind.ScoreBandChanged, { detail: 'rfm', previous: 'Loyal', extra: null }))).toBe('RFM segment: Loyal → none');
     expect(eventSummary(facts(CustomerEventKind.ScoreBandChanged, { detail: 'payment-loyalty', previous: 'loyal', extra: 'regular' }))).toBe('Payment loyalty: loyal → regular');
   });
+
+  it('tells a promise to pay and a change of consent', () => {
+    expect(eventSummary(facts(CustomerEventKind.PaymentPromised, { detail: '2026-12-10', extra: '1a2b3c4d-0000-4000-8000-000000000000' }))).toBe('Promised to pay invoice 1a2b3c4d by 2026-12-10');
+    expect(eventSummary(facts(CustomerEventKind.ConsentChanged, { detail: 'true' }))).toBe('Agreed to marketing');
+    expect(eventSummary(facts(CustomerEventKind.ConsentChanged, { detail: 'false' }))).toBe('Withdrew consent to marketing');
+  });
 });

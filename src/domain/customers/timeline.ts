@@ -12,6 +12,10 @@ export enum CustomerEventKind {
   PlaybookFinished = 'playbook-finished',
   /** A score's band moved: churn risk, RFM segment, payment loyalty, profitability, persistent issue. */
   ScoreBandChanged = 'score-band-changed',
+  /** The customer promised to pay an invoice by a day (recorded by a person). */
+  PaymentPromised = 'payment-promised',
+  /** Consent to marketing given or withdrawn. */
+  ConsentChanged = 'consent-changed',
 }
 
 /** The scores whose band moves make a customer's story (behaviour change moves too often to tell it). */
@@ -30,9 +34,9 @@ export interface CustomerEventFacts {
   /** The order, invoice, complaint or message ID, or the playbook run's workflow ID. */
   ref: string;
   amountMinor: number | null;
-  /** Due day of an issued invoice; days late of a paid one; complaint topic; message template; playbook; score kind. */
+  /** Due day of an issued invoice; days late of a paid one; complaint topic; message template; playbook; score kind; promised day; consent (true/false). */
   detail: string | null;
-  /** Complaint severity; message channel; a finished playbook's outcome; a score's new band. */
+  /** Complaint severity; message channel; a finished playbook's outcome; a score's new band; the promised invoice. */
   extra: string | null;
   /** A score's band before the change. */
   previous?: string | null;
@@ -69,6 +73,10 @@ export function eventSummary(f: CustomerEventFacts): string {
       return `${capitalised(words(f.detail))} started`;
     case CustomerEventKind.PlaybookFinished:
       return `${capitalised(words(f.detail))} ended${f.extra ? `: ${words(f.extra)}` : ''}`;
+    case CustomerEventKind.PaymentPromised:
+      return `Promised to pay invoice ${(f.extra ?? '').slice(0, 8)} by ${f.detail}`;
+    case CustomerEventKind.ConsentChanged:
+      return f.detail === 'true' ? 'Agreed to marketing' : 'Withdrew consent to marketing';
     case CustomerEventKind.ScoreBandChanged:
       return `${scoreLabels[f.detail as keyof typeof scoreLabels] ?? capitalised(words(f.detail))}: ${f.previous ?? 'none'} → ${f.extra ?? 'none'}`;
   }

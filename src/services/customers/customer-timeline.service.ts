@@ -55,7 +55,7 @@ const K = CustomerEventKind;
  * Where each kind of event comes from, as (customer_id, at, ref, facts): the table that
  * records it, read by its customer index (`of` selects the customers).
  */
-const sources: Record<CustomerEventKind, (of: RawBuilder<boolean>) => RawBuilder<unknown>> = {
+const sources: Record<CustomerEventKind, (of: RawBuilder<boolean>, ids: readonly string[]) => RawBuilder<unknown>> = {
   [K.OrderPlaced]: (of) => sql`select customer_id, ordered_at as at, id::text as ref, jsonb_build_object('amountMinor', amount_minor) as facts from customer_order where ${of}`,
   [K.InvoiceIssued]: (of) =>
     sql`select customer_id, issued_at::timestamp at time zone 'UTC' as at, id::text as ref, jsonb_build_object('amountMinor', amount_minor, 'detail', due_at) as facts from invoice where ${of}`,
@@ -71,6 +71,15 @@ const sources: Record<CustomerEventKind, (of: RawBuilder<boolean>) => RawBuilder
   [K.PlaybookStarted]: (of) => sql`select customer_id, started_at as at, workflow_id as ref, jsonb_build_object('detail', playbook) as facts from playbook_run where ${of}`,
   [K.PlaybookFinished]: (of) =>
     sql`select customer_id, finished_at as at, workflow_id as ref, jsonb_build_object('detail', playbook, 'extra', outcome) as facts from playbook_run where ${of} and finished_at is not null`,
+  // Steering and consent, as the audit log recorded them (by entity, through its index).
+  [K.PaymentPromised]: (of) =>
+    sql`select customer_id, a.at, a.id::text as ref, jsonb_build_object('detail', a.after ->> 'until', 'extra', a.after ->> 'invoiceId') as facts
+          from playbook_run r join audit_entry a on a.entity_type = 'playbook_run' and a.entity_id = r.workflow_id and a.action = 'playbook.promise-to-pay'
+         where ${of}`,
+  [K.ConsentChanged]: (_of, ids) =>
+    sql`select c.id as customer_id, a.at, a.id::text as ref, jsonb_build_object('detail', a.after ->> 'marketingConsent') as facts
+          from customer c join audit_entry a on a.entity_type = 'customer' and a.entity_id = c.id::text
+         where c.id = any(${ids}::uuid[]) and a.action in ('customer.update', 'customer.opt-out') and a.after ? 'marketingConsent'`,
   // A band unlike the one the customer's previous snapshot with that score held (its first band is no change).
   [K.ScoreBandChanged]: (of) =>
     sql`select customer_id, at, ref, jsonb_build_object('detail', score_kind, 'extra', band, 'previous', previous) as facts from (
@@ -86,7 +95,7 @@ const sources: Record<CustomerEventKind, (of: RawBuilder<boolean>) => RawBuilder
 function events(ids: readonly string[], kinds: readonly CustomerEventKind[]) {
   const of = sql<boolean>`customer_id = any(${ids}::uuid[])`;
   return sql.join(
-    kinds.map((kind) => sql`select e.customer_id, ${kind}::text as kind, e.at, e.ref, e.facts from (${sources[kind](of)}) e`),
+    kinds.map((kind) => sql`select e.customer_id, ${kind}::text as kind, e.at, e.ref, e.facts from (${sources[kind](of, ids)}) e`),
     sql` union all `,
   );
 }
