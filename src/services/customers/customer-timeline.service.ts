@@ -51,59 +51,62 @@ const shapeOf = (k: Key) => `${k.first}|${k.after ?? ''}|${k.kinds.join(',')}`;
 
 const K = CustomerEventKind;
 
+/** Rows of the given customers, by the column that names the customer. */
+const of = (ids: readonly string[], column = 'customer_id') => sql<boolean>`${sql.ref(column)} = any(${ids}::uuid[])`;
+
 /**
  * Where each kind of event comes from, as (customer_id, at, ref, facts): the table that
- * records it, read by its customer index (`of` selects the customers).
+ * records it, read by its customer index.
  */
-const sources: Record<CustomerEventKind, (of: RawBuilder<boolean>, ids: readonly string[]) => RawBuilder<unknown>> = {
-  [K.OrderPlaced]: (of) => sql`select customer_id, ordered_at as at, id::text as ref, jsonb_build_object('amountMinor', amount_minor) as facts from customer_order where ${of}`,
-  [K.InvoiceIssued]: (of) =>
-    sql`select customer_id, issued_at::timestamp at time zone 'UTC' as at, id::text as ref, jsonb_build_object('amountMinor', amount_minor, 'detail', due_at) as facts from invoice where ${of}`,
-  [K.InvoicePaid]: (of) =>
+const sources: Record<CustomerEventKind, (ids: readonly string[]) => RawBuilder<unknown>> = {
+  [K.OrderPlaced]: (ids) => sql`select customer_id, ordered_at as at, id::text as ref, jsonb_build_object('amountMinor', amount_minor) as facts from customer_order where ${of(ids)}`,
+  [K.InvoiceIssued]: (ids) =>
+    sql`select customer_id, issued_at::timestamp at time zone 'UTC' as at, id::text as ref, jsonb_build_object('amountMinor', amount_minor, 'detail', due_at) as facts from invoice where ${of(ids)}`,
+  [K.InvoicePaid]: (ids) =>
     sql`select customer_id, paid_at::timestamp at time zone 'UTC' as at, id::text as ref, jsonb_build_object('amountMinor', amount_minor, 'detail', (paid_at - due_at)::text) as facts
-          from invoice where ${of} and paid_at is not null`,
-  [K.ComplaintOpened]: (of) => sql`select customer_id, opened_at as at, id::text as ref, jsonb_build_object('detail', topic, 'extra', severity) as facts from complaint where ${of}`,
-  [K.ComplaintResolved]: (of) => sql`select customer_id, resolved_at as at, id::text as ref, jsonb_build_object('detail', topic) as facts from complaint where ${of} and resolved_at is not null`,
-  [K.MessageSent]: (of) =>
+          from invoice where ${of(ids)} and paid_at is not null`,
+  [K.ComplaintOpened]: (ids) => sql`select customer_id, opened_at as at, id::text as ref, jsonb_build_object('detail', topic, 'extra', severity) as facts from complaint where ${of(ids)}`,
+  [K.ComplaintResolved]: (ids) => sql`select customer_id, resolved_at as at, id::text as ref, jsonb_build_object('detail', topic) as facts from complaint where ${of(ids)} and resolved_at is not null`,
+  [K.MessageSent]: (ids) =>
     sql`select customer_id, m.sent_at as at, m.id::text as ref,
                jsonb_build_object('detail', m.template, 'extra', m.channel, 'payload', m.payload, 'readerName', c.name, 'readerLocale', c.locale) as facts
-          from outbox_message m join customer c on c.id = m.customer_id where ${of} and m.sent_at is not null`,
-  [K.PlaybookStarted]: (of) => sql`select customer_id, started_at as at, workflow_id as ref, jsonb_build_object('detail', playbook) as facts from playbook_run where ${of}`,
-  [K.PlaybookFinished]: (of) =>
-    sql`select customer_id, finished_at as at, workflow_id as ref, jsonb_build_object('detail', playbook, 'extra', outcome) as facts from playbook_run where ${of} and finished_at is not null`,
+          from outbox_message m join customer c on c.id = m.customer_id where ${of(ids)} and m.sent_at is not null`,
+  [K.PlaybookStarted]: (ids) => sql`select customer_id, started_at as at, workflow_id as ref, jsonb_build_object('detail', playbook) as facts from playbook_run where ${of(ids)}`,
+  [K.PlaybookFinished]: (ids) =>
+    sql`select customer_id, finished_at as at, workflow_id as ref, jsonb_build_object('detail', playbook, 'extra', outcome) as facts from playbook_run where ${of(ids)} and finished_at is not null`,
   // Steering and consent, as the audit log recorded them (by entity, through its index).
-  [K.PaymentPromised]: (of) =>
+  [K.PaymentPromised]: (ids) =>
     sql`select customer_id, a.at, a.id::text as ref, jsonb_build_object('detail', a.after ->> 'until', 'extra', a.after ->> 'invoiceId') as facts
           from playbook_run r join audit_entry a on a.entity_type = 'playbook_run' and a.entity_id = r.workflow_id and a.action = 'playbook.promise-to-pay'
-         where ${of}`,
-  [K.ConsentChanged]: (_of, ids) =>
+         where ${of(ids)}`,
+  [K.ConsentChanged]: (ids) =>
     sql`select c.id as customer_id, a.at, a.id::text as ref, jsonb_build_object('detail', a.after ->> 'marketingConsent') as facts
           from customer c join audit_entry a on a.entity_type = 'customer' and a.entity_id = c.id::text
-         where c.id = any(${ids}::uuid[]) and a.action in ('customer.update', 'customer.opt-out') and a.after ? 'marketingConsent'`,
+         where ${of(ids, 'c.id')} and a.action in ('customer.update', 'customer.opt-out') and a.after ? 'marketingConsent'`,
   // A band unlike the one the customer's previous snapshot with that score held (its first band is no change).
-  [K.ScoreBandChanged]: (of) =>
+  [K.ScoreBandChanged]: (ids) =>
     sql`select customer_id, at, ref, jsonb_build_object('detail', score_kind, 'extra', band, 'previous', previous) as facts from (
           select s.customer_id, s.computed_at as at, s.id::text || '/' || k.kind as ref, k.kind as score_kind, s.scores -> k.kind ->> 'band' as band,
                  lag(s.scores -> k.kind ->> 'band') over (partition by s.customer_id, k.kind order by s.computed_at, s.id) as previous,
                  row_number() over (partition by s.customer_id, k.kind order by s.computed_at, s.id) as n
             from score_snapshot s cross join unnest(${TIMELINE_SCORE_KINDS}::text[]) as k(kind)
-           where ${of} and s.scores ? k.kind
+           where ${of(ids)} and s.scores ? k.kind
         ) b where n > 1 and band is distinct from previous`,
 };
 
 /** The events of these kinds of the given customers. */
 function events(ids: readonly string[], kinds: readonly CustomerEventKind[]) {
-  const of = sql<boolean>`customer_id = any(${ids}::uuid[])`;
   return sql.join(
-    kinds.map((kind) => sql`select e.customer_id, ${kind}::text as kind, e.at, e.ref, e.facts from (${sources[kind](of, ids)}) e`),
+    kinds.map((kind) => sql`select e.customer_id, ${kind}::text as kind, e.at, e.ref, e.facts from (${sources[kind](ids)}) e`),
     sql` union all `,
   );
 }
 
 /**
  * A customer's timeline: orders, invoices issued and paid, complaints opened and resolved,
- * messages sent and playbook runs, newest first in one list, each with a line a person
- * reads, so a customer page needs one connection instead of merging six. Batched: the
+ * messages sent, playbook runs, promises to pay, consent and score band changes, newest
+ * first in one list, each with a line a person reads, so a customer page needs one
+ * connection instead of merging many. Batched: the
  * timelines of a page of customers cost one statement (and one more for their totalCount).
  */
 export class CustomerTimelineService {
