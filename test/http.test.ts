@@ -112,6 +112,25 @@ it('tells operators, in its metrics and through GraphQL, whether delivery keeps 
   expect((await ask('test-viewer-key-0123456789')).errors[0].extensions.code).toBe('FORBIDDEN');
 });
 
+it('limits the requests of one API key per minute, with a GraphQL-shaped 429 that says when to try again', async () => {
+  const config = loadConfig({ ...process.env, DATABASE_URL: pg.url, PORT: '0', NODE_ENV: 'test', RATE_LIMIT_PER_MINUTE: '3', API_KEYS: 'viewer:test-viewer-key-0123456789,operator:test-operator-key-0123456789' });
+  const limited = await createApi({ config, orm, temporal, logger: createLogger('silent', 'api') });
+  const url = (await limited.listen()).url;
+  const ask = (key: string) =>
+    fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body: JSON.stringify({ query: '{ me { role } }' }) });
+  try {
+    for (let i = 0; i < 3; i++) expect((await ask('test-viewer-key-0123456789')).status).toBe(200);
+    const refused = await ask('test-viewer-key-0123456789');
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get('ratelimit-policy')).toMatch(/^3;w=60/);
+    expect(((await refused.json()) as any).errors[0].extensions).toEqual({ code: 'RATE_LIMITED', limitPerMinute: 3 });
+    // Another key has its own allowance.
+    expect((await ask('test-operator-key-0123456789')).status).toBe(200);
+  } finally {
+    await limited.stop();
+  }
+});
+
 it('serves GraphiQL with its assets from the project itself, not a CDN', async () => {
   const page = await fetch(`${base}/graphql`, { headers: { accept: 'text/html' } });
   expect(page.status).toBe(200);

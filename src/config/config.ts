@@ -17,6 +17,8 @@ export interface AppConfig {
     introspection: boolean;
     /** Browser origins whose pages may call the API (CORS): a list, or any origin (`*`); none by default in production. */
     corsOrigins: string[] | '*';
+    /** Requests per minute one API key (or, without one, one client address) may make to /graphql in each API process; 0: no limit. */
+    rateLimitPerMinute: number;
   };
   workerMetricsPort: number;
   /** How the worker delivers outbox messages: to a JSON-lines file (development), over SMTP, or not at all. */
@@ -107,6 +109,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       ide: bool(env, 'GRAPHQL_IDE', !production),
       introspection: bool(env, 'GRAPHQL_INTROSPECTION', !production),
       corsOrigins: corsOrigins(env, production),
+      rateLimitPerMinute: int(env, 'RATE_LIMIT_PER_MINUTE', 1200),
     },
     workerMetricsPort: int(env, 'WORKER_METRICS_PORT', 9464),
     delivery: delivery(env),

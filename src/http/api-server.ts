@@ -23,6 +23,7 @@ import type { PlaybookPolicies } from '../services/playbooks/playbook.service.js
 import type { TemporalClient } from '../temporal/client.js';
 import { TemporalPlaybookEngine } from '../temporal/temporal-playbook-engine.js';
 import { graphiqlRouter } from './graphiql.js';
+import { rateLimitPerKey } from './rate-limit.js';
 import { jitExecutor } from './jit-executor.js';
 import { createApiMetrics } from './metrics.js';
 import { checkReadiness } from './readiness.js';
@@ -112,6 +113,7 @@ export async function createApi(deps: ApiDeps): Promise<Api> {
   // Front ends on other origins call the API from the browser with their key in the Authorization header (no cookies).
   app.use('/graphql', cors({ origin: config.api.corsOrigins, allowedHeaders: ['authorization', 'content-type', 'apollo-require-preflight'], methods: ['GET', 'POST'], maxAge: 600 }));
   if (config.api.ide) app.use(graphiqlRouter({ endpoint: '/graphql', headers: deps.ideHeaders }));
+  if (config.api.rateLimitPerMinute > 0) app.use('/graphql', rateLimitPerKey(config.api.rateLimitPerMinute));
   app.use(
     '/graphql',
     // Room for the CSV text of the importCsv mutation.
