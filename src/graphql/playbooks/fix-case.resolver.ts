@@ -1,3 +1,4 @@
+import { LocalDateResolver } from 'graphql-scalars';
 import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { Role } from '../../domain/auth/roles.js';
 import type { Customer, FixCase } from '../../entities/index.js';
@@ -5,7 +6,7 @@ import { Allow } from '../auth/allow.js';
 import { pageComplexity } from '../common/connection.js';
 import type { GraphQLContext } from '../context.js';
 import { CustomerType } from '../customers/customer.types.js';
-import { FixCaseConnection, FixCasesArgs, FixCaseType } from './fix-case.types.js';
+import { FixCaseConnection, FixCaseOwnerReportType, FixCasesArgs, FixCaseType } from './fix-case.types.js';
 
 @Resolver(() => FixCaseType)
 export class FixCaseResolver {
@@ -13,6 +14,12 @@ export class FixCaseResolver {
   @Query(() => FixCaseConnection, { description: "Fix cases, oldest first: a team's queue of persistent issues (e.g. owner \"logistics\", status Open)", complexity: pageComplexity })
   fixCases(@Args() { filter, ...page }: FixCasesArgs, @Ctx() ctx: GraphQLContext): Promise<FixCaseConnection> {
     return ctx.services.fixCases.list(filter ?? {}, page);
+  }
+
+  @Allow(Role.Viewer)
+  @Query(() => [FixCaseOwnerReportType], { description: 'Per owner, busiest first: cases open now and the oldest one\'s wait, the fixes since a day (how fast, how many the customer confirmed hold) and the cases that escalated' })
+  fixCaseReport(@Arg('since', () => LocalDateResolver, { description: 'Fixes and escalations from this day' }) since: string, @Ctx() ctx: GraphQLContext): Promise<FixCaseOwnerReportType[]> {
+    return ctx.services.fixCases.report(since);
   }
 
   @Allow(Role.Operator)

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { ArgsType, Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { ArgsType, Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { FixCaseStatus } from '../../entities/index.js';
 import { connectionOf, PageArgs } from '../common/connection.js';
 
@@ -55,3 +55,27 @@ export class FixCasesArgs extends PageArgs {
 
 export const FixCaseConnection = connectionOf(FixCaseType, 'FixCase');
 export type FixCaseConnection = InstanceType<typeof FixCaseConnection>;
+
+@ObjectType('FixCaseOwnerReport', { simpleResolvers: true, description: 'How one owner deals with the persistent issues it owns: the queue now, and the fixes since a day' })
+export class FixCaseOwnerReportType {
+  @Field({ description: 'The team or role, e.g. "logistics"' })
+  owner!: string;
+
+  @Field(() => Int, { description: 'Cases open now' })
+  open!: number;
+
+  @Field(() => Float, { nullable: true, description: 'Days the oldest open case has waited' })
+  oldestOpenDays!: number | null;
+
+  @Field(() => Int, { description: 'Cases fixed since the day' })
+  resolved!: number;
+
+  @Field(() => Float, { nullable: true, description: 'Median days from opening to the fix, of those' })
+  medianDaysToResolve!: number | null;
+
+  @Field(() => Int, { description: 'Of those, how many the customer confirmed hold' })
+  confirmedByCustomer!: number;
+
+  @Field(() => Int, { description: 'Cases opened since the day that missed a deadline or came back' })
+  escalated!: number;
+}

@@ -1,5 +1,7 @@
 import { LockMode, type FilterQuery } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { sql, type RawBuilder } from 'kysely';
+import { isCalendarDay } from '../../domain/scoring/dates.js';
 import { isUuid } from '../../domain/ids.js';
 import { FixCase, FixCaseStatus } from '../../entities/index.js';
 import type { AuditService } from '../audit/audit.service.js';
@@ -8,6 +10,20 @@ import type { Page, PageArgs } from '../common/pagination.js';
 import { assertCustomerId } from '../customers/customer.service.js';
 import { assertTopic } from './playbook-input.js';
 import { PlaybookException, PlaybookExceptionCode } from './playbook.exception.js';
+
+/** How one owner (team or role) deals with the persistent issues it owns: what is open, how fast fixes come, how many hold. */
+export interface FixCaseOwnerReport {
+  owner: string;
+  open: number;
+  /** Days the oldest open case has waited; null without one. */
+  oldestOpenDays: number | null;
+  /** Cases fixed since the day, the median days from opening to the fix, and how many of them the customer confirmed hold. */
+  resolved: number;
+  medianDaysToResolve: number | null;
+  confirmedByCustomer: number;
+  /** Cases opened since the day that missed a deadline or came back at least once. */
+  escalated: number;
+}
 
 export interface FixCaseFilter {
   /** The team or role that owns the case now, e.g. "logistics" or "team-lead". */
@@ -36,6 +52,34 @@ export class FixCaseService {
       where.push({ customer: filter.customerId });
     }
     return keysetPage(this.em, FixCase, { tag: 'fix-cases', where: { $and: where }, key: { property: 'openedAt', direction: 'asc', time: true }, tiebreaker: { property: 'id', direction: 'asc' } }, args);
+  }
+
+  /** Per owner, busiest first: the queue now, and the fixes since `since` (YYYY-MM-DD). */
+  async report(since: string): Promise<FixCaseOwnerReport[]> {
+    if (!isCalendarDay(since)) throw new PlaybookException(PlaybookExceptionCode.InvalidInput, `since must be a day YYYY-MM-DD (got "${since}")`, { field: 'since' });
+    const from = sql`${since}::date::timestamp at time zone 'UTC'`;
+    const days = (interval: RawBuilder<unknown>) => sql`extract(epoch from ${interval}) / 86400`;
+    const { rows } = await sql<{ owner: string; open: number; oldest_open_days: number | null; resolved: number; median_days: number | null; confirmed: number; escalated: number }>`
+      select owner,
+             count(*) filter (where status = 'open')::int as open,
+             max(${days(sql`now() - opened_at`)}) filter (where status = 'open')::float8 as oldest_open_days,
+             count(*) filter (where resolved_at >= ${from})::int as resolved,
+             (percentile_cont(0.5) within group (order by ${days(sql`resolved_at - opened_at`)}) filter (where resolved_at >= ${from}))::float8 as median_days,
+             count(*) filter (where resolved_at >= ${from} and confirmed_at is not null)::int as confirmed,
+             count(*) filter (where opened_at >= ${from} and escalations > 0)::int as escalated
+        from fix_case
+       group by owner
+      having count(*) filter (where status = 'open') > 0 or count(*) filter (where resolved_at >= ${from} or opened_at >= ${from}) > 0
+       order by 2 desc, owner`.execute(this.em.getKysely());
+    return rows.map((r) => ({
+      owner: r.owner,
+      open: r.open,
+      oldestOpenDays: r.oldest_open_days,
+      resolved: r.resolved,
+      medianDaysToResolve: r.median_days,
+      confirmedByCustomer: r.confirmed,
+      escalated: r.escalated,
+    }));
   }
 
   /**
