@@ -11,7 +11,7 @@ import { FairReminderService } from '../src/services/playbooks/fair-reminder.ser
 import { ScoringRunService } from '../src/services/scores/scoring-run.service.js';
 import { playbookTriggersScheduleId } from '../src/temporal/schedules.js';
 import type { fairReminder, playbookTriggers } from '../workflows/index.js';
-import { FairReminderDocument, FairnessReportDocument, PromiseToPayDocument, RecordPaymentDocument, StartFairReminderDocument } from './__generated__/graphql.js';
+import { FairReminderDocument, FairnessReportDocument, OperationsStatusDocument, PromiseToPayDocument, RecordPaymentDocument, StartFairReminderDocument } from './__generated__/graphql.js';
 import { eventually } from './support/eventually.js';
 import { recordHistory } from './support/histories.js';
 import { startTestStack, type TestStack } from './support/stack.js';
@@ -275,3 +275,11 @@ it('ends with a call for a loyal payer who does not pay, and at once for an invo
   expect(await start(paid.customerId, paid.invoiceId)).toBe('already-paid');
   expect(await outbox(fairReminderWorkflowId(paid.customerId, paid.invoiceId))).toEqual([]);
 }, 60_000);
+
+it("sees this deployment's worker polling its task queue (operations status)", async () => {
+  const status = await eventually(
+    async () => (await stack.gql(OperationsStatusDocument, {}, Role.Operator)).data!.operationsStatus.workers,
+    (w) => (w?.polling ?? 0) >= 1,
+  );
+  expect(status!.lastPollSecondsAgo).toBeLessThan(120);
+});

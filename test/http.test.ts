@@ -26,7 +26,8 @@ let base: string;
 beforeAll(async () => {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'retention-readyz-'));
   pg = await startEmbeddedPostgres({ dataDir: path.join(dir, 'data'), port: await freePort(), database: 'readyz' });
-  const config = loadConfig({ ...process.env, DATABASE_URL: pg.url, PORT: '0', NODE_ENV: 'test', GRAPHQL_IDE: 'true', API_KEYS: 'viewer:test-viewer-key-0123456789,operator:test-operator-key-0123456789' });
+  // A task queue no worker polls: the operations status must say so.
+  const config = loadConfig({ ...process.env, DATABASE_URL: pg.url, PORT: '0', NODE_ENV: 'test', GRAPHQL_IDE: 'true', TEMPORAL_TASK_QUEUE: `no-worker-${process.pid}`, API_KEYS: 'viewer:test-viewer-key-0123456789,operator:test-operator-key-0123456789' });
   orm = await createOrm(config.databaseUrl, { pool: { min: 0, max: 2, idleTimeoutMillis: 100 } });
   await migrateUp(orm);
   temporal = await connectTemporal(config.temporal.address, config.temporal.namespace);
@@ -109,6 +110,9 @@ it('tells operators, in its metrics and through GraphQL, whether delivery keeps 
     ],
   });
   expect(data.operationsStatus.oldestDueMessageSeconds).toBeGreaterThanOrEqual(600);
+  // Temporal answers, and no worker polls this API's task queue.
+  expect(data.operationsStatus.workers).toEqual({ polling: 0, lastPollSecondsAgo: null });
+  expect(metric(text, 'retention_workers_polling')).toBe(0);
   expect((await ask('test-viewer-key-0123456789')).errors[0].extensions.code).toBe('FORBIDDEN');
 });
 

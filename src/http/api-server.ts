@@ -22,6 +22,7 @@ import { TemporalScoringEngine } from '../temporal/temporal-scoring-engine.js';
 import type { PlaybookPolicies } from '../services/playbooks/playbook.service.js';
 import type { TemporalClient } from '../temporal/client.js';
 import { TemporalPlaybookEngine } from '../temporal/temporal-playbook-engine.js';
+import { TemporalWorkerPresence } from '../temporal/temporal-worker-presence.js';
 import { graphiqlRouter } from './graphiql.js';
 import { rateLimitPerKey } from './rate-limit.js';
 import { jitExecutor } from './jit-executor.js';
@@ -59,9 +60,10 @@ export async function createApi(deps: ApiDeps): Promise<Api> {
     playbooks: new TemporalPlaybookEngine(temporal.client, config.temporal.taskQueue),
     scoring: new TemporalScoringEngine(temporal.client, config.temporal.taskQueue),
     campaigns: new TemporalCampaignEngine(temporal.client, config.temporal.taskQueue),
+    workers: new TemporalWorkerPresence(temporal.client, config.temporal.taskQueue),
   };
   const metrics = createApiMetrics(
-    () => new OperationsStatusService(orm.em.fork()).status(),
+    () => new OperationsStatusService(orm.em.fork(), engines.workers).status(),
     (error) => logger.warn({ err: error }, 'reading the operations status for /metrics failed'),
   );
 

@@ -74,6 +74,12 @@ function operationsGauges(registry: Registry, status: () => Promise<OperationsSt
   gauge('retention_outbox_oldest_due_message_seconds', 'How long the oldest message due now has waited (0 without one): growing means delivery stalls', [], (g, s) => g.set(s.oldestDueMessageSeconds));
   gauge('retention_rescore_last_completed_timestamp_seconds', 'When the latest completed rescore finished (Unix time; 0 before the first)', [], (g, s) => g.set((s.lastRescoreCompletedAt?.getTime() ?? 0) / 1000));
   gauge('retention_fix_cases_open', 'Fix cases open (persistent issues someone owns)', [], (g, s) => g.set(s.openFixCases));
+  gauge('retention_workers_polling', "Workers polling the deployment's task queue (Temporal keeps a poller for a few minutes after its last poll)", [], (g, s) => {
+    if (s.workers) g.set(s.workers.polling);
+  });
+  gauge('retention_worker_last_poll_seconds', 'Seconds since a worker last polled the task queue (growing: no worker takes the work)', [], (g, s) => {
+    if (s.workers?.lastPollSecondsAgo != null) g.set(s.workers.lastPollSecondsAgo);
+  });
   gauge('retention_playbook_runs_running', 'Playbook runs under way, by playbook', ['playbook'], (g, s) => {
     g.reset();
     for (const { playbook, runs } of s.runningPlaybookRuns) g.set({ playbook }, runs);

@@ -24,7 +24,7 @@ import { ScoringRunService, type FollowUpFailureReporter } from './scores/scorin
 import { ScoringService } from './scores/scoring.service.js';
 import { ScoreService } from './scores/score.service.js';
 import { FairnessReportService } from './reports/fairness-report.service.js';
-import { OperationsStatusService } from './operations/operations-status.service.js';
+import { OperationsStatusService, type WorkerPresence } from './operations/operations-status.service.js';
 import { OfferService } from './offers/offer.service.js';
 import { MessageHistoryService } from './outbox/message-history.service.js';
 import { MessageCatalogueService } from './outbox/message-catalogue.service.js';
@@ -36,6 +36,8 @@ export interface Engines {
   playbooks: PlaybookEngine;
   scoring: ScoringEngine;
   campaigns: CampaignEngine;
+  /** The workers taking the work (the API reports them; the worker itself does not need to). */
+  workers?: WorkerPresence;
 }
 
 /**
@@ -63,7 +65,7 @@ export function createServices(em: EntityManager, engines: Engines, policies: Pa
     complaints: new ComplaintService(em, audit, scoringRuns, triggers, onFollowUpFailed),
     scores,
     fairness: new FairnessReportService(em),
-    operations: new OperationsStatusService(em),
+    operations: new OperationsStatusService(em, engines.workers),
     offers: new OfferService(em, audit),
     messages: new MessageHistoryService(em, customers),
     messageCatalogue: new MessageCatalogueService(),

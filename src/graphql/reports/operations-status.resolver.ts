@@ -1,4 +1,4 @@
-import { Ctx, Field, Int, ObjectType, Query, Resolver } from 'type-graphql';
+import { Ctx, Field, Float, Int, ObjectType, Query, Resolver } from 'type-graphql';
 import { Role } from '../../domain/auth/roles.js';
 import { Allow } from '../auth/allow.js';
 import type { GraphQLContext } from '../context.js';
@@ -10,6 +10,15 @@ export class PlaybookRunCountType {
 
   @Field(() => Int)
   runs!: number;
+}
+
+@ObjectType('Workers', { simpleResolvers: true, description: "The workers taking this deployment's work, as Temporal sees them poll its task queue" })
+export class WorkersType {
+  @Field(() => Int, { description: 'Workers that polled recently (Temporal keeps a poller for a few minutes after its last poll)' })
+  polling!: number;
+
+  @Field(() => Float, { nullable: true, description: 'Seconds since the latest poll; null when none was seen' })
+  lastPollSecondsAgo!: number | null;
 }
 
 @ObjectType('OperationsStatus', { simpleResolvers: true, description: 'Is delivery keeping up, did the nightly rescore run, how much work is open (the same figures as the /metrics gauges)' })
@@ -34,6 +43,9 @@ export class OperationsStatusType {
 
   @Field(() => [PlaybookRunCountType], { description: 'Runs under way, by playbook' })
   runningPlaybookRuns!: PlaybookRunCountType[];
+
+  @Field(() => WorkersType, { nullable: true, description: 'Null when Temporal could not be asked' })
+  workers!: WorkersType | null;
 }
 
 @Resolver()

@@ -2,7 +2,19 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql } from 'kysely';
 import { defaultDeliveryPolicy } from '../outbox/delivery.service.js';
 
-/** What operators alert on: is delivery keeping up, did the nightly rescore run, how much work is open. */
+/** The workers taking this deployment's work, as the workflow engine sees them polling its task queue. */
+export interface WorkerPresence {
+  workers(): Promise<Workers>;
+}
+
+export interface Workers {
+  /** Workers that polled the task queue recently (the engine keeps a poller for a few minutes after its last poll). */
+  polling: number;
+  /** How long ago the latest poll was, seconds; null when none was seen. */
+  lastPollSecondsAgo: number | null;
+}
+
+/** What operators alert on: is delivery keeping up, did the nightly rescore run, how much work is open, do workers run. */
 export interface OperationsStatus {
   /** Messages waiting to be sent now (delivery keeps this near zero). */
   dueMessages: number;
@@ -16,16 +28,21 @@ export interface OperationsStatus {
   lastRescoreCompletedAt: Date | null;
   openFixCases: number;
   runningPlaybookRuns: { playbook: string; runs: number }[];
+  /** Null when the engine could not be asked (or this process does not know it). */
+  workers: Workers | null;
 }
 
-/** Reads the operations status in two statements (for metrics scraped every few seconds). */
+/** Reads the operations status in two statements and one question to the workflow engine (for metrics scraped every few seconds). */
 export class OperationsStatusService {
   constructor(
     private readonly em: EntityManager,
+    private readonly presence: WorkerPresence | null = null,
     private readonly maxAttempts = defaultDeliveryPolicy.maxAttempts,
   ) {}
 
   async status(now = new Date()): Promise<OperationsStatus> {
+    // The engine being down must not hide what the database says.
+    const workers = this.presence ? this.presence.workers().catch(() => null) : Promise.resolve(null);
     const db = this.em.getKysely();
     // The unsent messages, read through the outbox's partial index of them.
     const unsent = sql`from outbox_message where sent_at is null and suppressed_at is null`;
@@ -48,6 +65,7 @@ export class OperationsStatusService {
       lastRescoreCompletedAt: counts.last_rescore === null ? null : new Date(counts.last_rescore),
       openFixCases: Number(counts.open_fix_cases),
       runningPlaybookRuns: runs.map((r) => ({ playbook: r.playbook, runs: Number(r.runs) })),
+      workers: await workers,
     };
   }
 }

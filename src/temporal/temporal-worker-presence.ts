@@ -1,0 +1,28 @@
+import type { Client } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
+import type { WorkerPresence, Workers } from '../services/operations/operations-status.service.js';
+
+const { TASK_QUEUE_TYPE_WORKFLOW, TASK_QUEUE_TYPE_ACTIVITY } = temporal.api.enums.v1.TaskQueueType;
+
+/** The workers polling this deployment's task queue, from Temporal's description of it (workflow and activity pollers). */
+export class TemporalWorkerPresence implements WorkerPresence {
+  constructor(
+    private readonly client: Client,
+    private readonly taskQueue: string,
+    private readonly timeoutMs = 3_000,
+  ) {}
+
+  async workers(): Promise<Workers> {
+    const describe = (taskQueueType: temporal.api.enums.v1.TaskQueueType) =>
+      this.client.connection.withDeadline(Date.now() + this.timeoutMs, () =>
+        this.client.workflowService.describeTaskQueue({ namespace: this.client.options.namespace, taskQueue: { name: this.taskQueue }, taskQueueType }),
+      );
+    const answers = await Promise.all([describe(TASK_QUEUE_TYPE_WORKFLOW), describe(TASK_QUEUE_TYPE_ACTIVITY)]);
+    const pollers = answers.flatMap((a) => a.pollers ?? []);
+    const lastSeconds = Math.max(...pollers.map((p) => Number(p.lastAccessTime?.seconds ?? 0)), 0);
+    return {
+      polling: new Set(pollers.map((p) => p.identity)).size,
+      lastPollSecondsAgo: lastSeconds > 0 ? Math.max(0, Date.now() / 1000 - lastSeconds) : null,
+    };
+  }
+}
