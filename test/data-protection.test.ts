@@ -15,6 +15,8 @@ import {
   CancelPlaybookRunDocument,
   EraseCustomerDocument,
   ExportCustomerDataDocument,
+  OptOutDocument,
+  PromiseToPayDocument,
   RecordComplaintDocument,
   RecordPaymentDocument,
   StartFairReminderDocument,
@@ -75,6 +77,13 @@ it('exports everything stored about a customer on request, with the reasons behi
   expect((await stack.gql(StartFixIssueDocument, { customerId: customer.id, topic: 'billing-error' }, Role.Operator)).errors).toBeUndefined();
   await eventually(() => runStatus(welcomeCheckWorkflowId(customer.id)), (s) => s === PlaybookRunStatus.Running, 20_000);
   await eventually(() => em().count(FixCase, { customer: customer.id }), (n) => n === 1, 20_000);
+  // She agreed to marketing, then opted out: both belong to what is stored about her.
+  expect((await stack.gql(UpdateCustomerDocument, { id: customer.id, input: { marketingConsent: true } }, Role.Operator)).errors).toBeUndefined();
+  expect((await stack.gql(OptOutDocument, { customerId: customer.id }, Role.Operator)).errors).toBeUndefined();
+  // Reminded of the rest of the invoice, she promised to pay it.
+  const until = new Date(Date.now() + 3 * 86_400_000).toISOString().slice(0, 10);
+  expect((await stack.gql(StartFairReminderDocument, { invoiceId: invoice.id }, Role.Operator)).errors).toBeUndefined();
+  expect((await stack.gql(PromiseToPayDocument, { invoiceId: invoice.id, until }, Role.Operator)).errors).toBeUndefined();
 
   for (const role of [Role.Viewer, Role.Marketer]) {
     const forbidden = await stack.gql(ExportCustomerDataDocument, { id: customer.id, reason: 'Request' }, role);
@@ -94,6 +103,11 @@ it('exports everything stored about a customer on request, with the reasons behi
     fixCases: [{ topic: 'billing-error', owner: 'billing', status: 'open', resolvedAt: null }],
     campaigns: [{ campaign: 'Autumn thanks', playbook: 'appreciation', group: 'holdout', enrolledAt: '2026-11-01T09:00:00.000Z' }],
     referredBy: referrer.id,
+    consentHistory: [
+      { marketingConsent: true, how: 'changed' },
+      { marketingConsent: false, how: 'opted out' },
+    ],
+    paymentPromises: [{ invoiceId: invoice.id, until }],
     playbookRuns: expect.arrayContaining([expect.objectContaining({ playbook: 'welcome-check', finishedAt: null }), expect.objectContaining({ playbook: 'fix-issue', finishedAt: null })]),
   });
   // The profiling a customer may ask about: each current score with the facts behind it.

@@ -36,7 +36,7 @@ export class CustomerDataExportService {
 
 /** The export document of `customer`, read through `em` (the caller's transaction). */
 export async function customerDocument(em: EntityManager, customer: Customer): Promise<Record<string, unknown>> {
-  const [orders, invoices, payments, complaints, fixCases, messages, runs, campaigns, scores] = await Promise.all([
+  const [orders, invoices, payments, complaints, fixCases, messages, runs, campaigns, scores, consent, promises] = await Promise.all([
     em.find(Order, { customer }, { orderBy: { orderedAt: 'asc' } }),
     em.find(Invoice, { customer }, { orderBy: { issuedAt: 'asc' } }),
     em.find(Payment, { invoice: { customer } }, { orderBy: { paidAt: 'asc' } }),
@@ -49,6 +49,18 @@ export async function customerDocument(em: EntityManager, customer: Customer): P
       `select cs.kind, cs.computed_at, ss.scores -> cs.kind as score
          from current_score cs join score_snapshot ss on ss.id = cs.snapshot_id
         where cs.customer_id = ? order by cs.kind`,
+      [customer.id],
+    ),
+    // Consent given and withdrawn, and promises to pay, as the audit log recorded them.
+    em.execute<{ at: Date; action: string; consent: boolean }[]>(
+      `select at, action, (after ->> 'marketingConsent')::boolean as consent from audit_entry
+        where entity_type = 'customer' and entity_id = ? and action in ('customer.update', 'customer.opt-out') and after ->> 'marketingConsent' is not null order by at`,
+      [customer.id],
+    ),
+    em.execute<{ at: Date; until: string; invoice_id: string }[]>(
+      `select a.at, a.after ->> 'until' as until, a.after ->> 'invoiceId' as invoice_id
+         from playbook_run r join audit_entry a on a.entity_type = 'playbook_run' and a.entity_id = r.workflow_id and a.action = 'playbook.promise-to-pay'
+        where r.customer_id = ? order by a.at`,
       [customer.id],
     ),
   ]);
@@ -84,6 +96,8 @@ export async function customerDocument(em: EntityManager, customer: Customer): P
       sentAt: m.sentAt?.toISOString() ?? null,
       heldBack: m.suppressedReason ?? null,
     })),
+    consentHistory: consent.map((c) => ({ at: new Date(c.at).toISOString(), marketingConsent: c.consent, how: c.action === 'customer.opt-out' ? 'opted out' : 'changed' })),
+    paymentPromises: promises.map((p) => ({ recordedAt: new Date(p.at).toISOString(), invoiceId: p.invoice_id, until: p.until })),
     campaigns: campaigns.map((m) => ({ campaign: m.campaign.name, playbook: m.campaign.playbook, group: m.group, enrolledAt: m.enrolledAt.toISOString() })),
     referredBy: customer.referrer?.id ?? null,
     playbookRuns: runs.map((r) => ({ playbook: r.playbook, startedAt: r.startedAt.toISOString(), finishedAt: r.finishedAt?.toISOString() ?? null, outcome: r.outcome ?? null })),
