@@ -1,8 +1,10 @@
 import type { Client } from '@temporalio/client';
-import { temporal } from '@temporalio/proto';
+import proto from '@temporalio/proto';
 import type { WorkerPresence, Workers } from '../services/operations/operations-status.service.js';
 
-const { TASK_QUEUE_TYPE_WORKFLOW, TASK_QUEUE_TYPE_ACTIVITY } = temporal.api.enums.v1.TaskQueueType;
+// A CommonJS module: Node's ESM loader gives it as one default export.
+type TaskQueueType = proto.temporal.api.enums.v1.TaskQueueType;
+const { TASK_QUEUE_TYPE_WORKFLOW, TASK_QUEUE_TYPE_ACTIVITY } = proto.temporal.api.enums.v1.TaskQueueType;
 
 /** The workers polling this deployment's task queue, from Temporal's description of it (workflow and activity pollers). */
 export class TemporalWorkerPresence implements WorkerPresence {
@@ -13,7 +15,7 @@ export class TemporalWorkerPresence implements WorkerPresence {
   ) {}
 
   async workers(): Promise<Workers> {
-    const describe = (taskQueueType: temporal.api.enums.v1.TaskQueueType) =>
+    const describe = (taskQueueType: TaskQueueType) =>
       this.client.connection.withDeadline(Date.now() + this.timeoutMs, () =>
         this.client.workflowService.describeTaskQueue({ namespace: this.client.options.namespace, taskQueue: { name: this.taskQueue }, taskQueueType }),
       );
