@@ -5,6 +5,7 @@ import { compareRates, type RateComparison } from '../../domain/campaigns/rate-c
 import { CampaignMetric, campaignPlaybook, campaignPlaybooks, defaultHoldoutPercent, MAX_HOLDOUT_PERCENT, MAX_SCHEDULE_AHEAD_DAYS, type CampaignPolicy, type CampaignProgress } from '../../domain/campaigns/campaign.js';
 import { days } from '../../domain/policies/duration.js';
 import { marketingVerdict } from '../../domain/guards/contact-guard.js';
+import { hasOpenComplaint, marketingCountSince } from '../customers/customer-facts.js';
 import { defaultDeliveryPolicy } from '../outbox/delivery.service.js';
 import { isUuid } from '../../domain/ids.js';
 import { ScoreKind } from '../../domain/scoring/score-kind.js';
@@ -137,8 +138,8 @@ export class CampaignService {
     const groups = (
       await sql<{ holdout: boolean; consent: boolean; open_complaint: boolean; recent: number; customers: number; runs: number }>`
         select ${holdoutDraw(id)} as holdout, c.marketing_consent as consent,
-               exists (select 1 from complaint k where k.customer_id = c.id and k.resolved_at is null) as open_complaint,
-               least((select count(*) from outbox_message o where o.customer_id = c.id and o.purpose = 'marketing' and o.sent_at > ${since}), ${contact.marketingBudget})::int as recent,
+               ${hasOpenComplaint('c.id')} as open_complaint,
+               least(${marketingCountSince('c.id', since)}, ${contact.marketingBudget})::int as recent,
                count(*)::int as customers, coalesce(sum(${runs}), 0)::int as runs
           from campaign cmp cross join customer c
          where cmp.id = ${id}::uuid and c.status = 'active' and ${audience}

@@ -3,6 +3,7 @@ import type { CustomerStatus, ServiceTier } from '../../entities/index.js';
 import { SCORE_BANDS } from '../../domain/scoring/score-bands.js';
 import { ScoreKind, scoreKindName } from '../../domain/scoring/score-kind.js';
 import { CustomerException, CustomerExceptionCode } from './customer.exception.js';
+import { hasOpenComplaint } from './customer-facts.js';
 
 /** Who to list; every field narrows the list (AND). */
 export interface CustomerFilter {
@@ -122,7 +123,7 @@ export function customerWhere(filter: CustomerFilter = {}): RawBuilder<boolean> 
     parts.push(sql`(lower(c.name) || ' ' || lower(c.email)) like ${`%${escapeLike(filter.search.trim().toLowerCase())}%`}`);
   }
   if (filter.hasOpenComplaint != null) {
-    const open = sql`exists (select 1 from complaint k where k.customer_id = c.id and k.resolved_at is null)`;
+    const open = hasOpenComplaint('c.id');
     parts.push(filter.hasOpenComplaint ? open : sql`not ${open}`);
   }
   if (filter.marketingConsent != null) parts.push(sql`c.marketing_consent = ${filter.marketingConsent}`);

@@ -2,6 +2,7 @@ import DataLoader from 'dataloader';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql } from 'kysely';
 import { contactStatus, type ContactPolicy, type ContactStatus } from '../../domain/guards/contact-guard.js';
+import { hasOpenComplaint, marketingSentSince } from '../customers/customer-facts.js';
 import { defaultDeliveryPolicy } from './delivery.service.js';
 
 interface FactsRow {
@@ -39,8 +40,7 @@ export class ContactStatusService {
     const since = new Date(now.getTime() - this.policy.budgetPeriodMs - 86_400_000);
     const { rows } = await sql<FactsRow>`
       select c.id, c.status = 'erased' as erased, c.status = 'offboarded' as offboarded, c.marketing_consent, c.time_zone,
-             exists (select 1 from complaint k where k.customer_id = c.id and k.resolved_at is null) as has_open_complaint,
-             (select array_agg(m.sent_at) from outbox_message m where m.customer_id = c.id and m.purpose = 'marketing' and m.sent_at > ${since}) as recent_marketing
+             ${hasOpenComplaint('c.id')} as has_open_complaint, ${marketingSentSince('c.id', since)} as recent_marketing
         from customer c where c.id = any(${[...ids]}::uuid[])`.execute(this.em.getKysely());
     const byId = new Map(rows.map((r) => [r.id, r]));
     return ids.map((id) => {

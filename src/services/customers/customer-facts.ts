@@ -1,0 +1,15 @@
+import { sql, type RawBuilder } from 'kysely';
+
+/**
+ * Facts about a customer as SQL on their row (`customer` names its id column): whether a
+ * complaint is open (the customers filter, the contact guard), and the marketing messages
+ * sent since a time (the contact budget). Delivery's own due-message query reads the same.
+ */
+export const hasOpenComplaint = (customer: string): RawBuilder<boolean> =>
+  sql<boolean>`exists (select 1 from complaint k where k.customer_id = ${sql.ref(customer)} and k.resolved_at is null)`;
+
+export const marketingSentSince = (customer: string, since: Date): RawBuilder<Date[] | null> =>
+  sql<Date[] | null>`(select array_agg(m.sent_at) from outbox_message m where m.customer_id = ${sql.ref(customer)} and m.purpose = 'marketing' and m.sent_at > ${since})`;
+
+export const marketingCountSince = (customer: string, since: Date): RawBuilder<number> =>
+  sql<number>`(select count(*) from outbox_message m where m.customer_id = ${sql.ref(customer)} and m.purpose = 'marketing' and m.sent_at > ${since})`;
