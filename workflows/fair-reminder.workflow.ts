@@ -102,9 +102,10 @@ async function fairReminderSteps({ customerId, invoiceId, policy }: FairReminder
   const holdWhilePromised = async () => {
     while (!state.paid && state.promisedUntil !== null && Date.now() < promiseEndsAt(state.promisedUntil, promisePolicy)) {
       const promised = state.promisedUntil;
-      state.deadline = new Date(promiseEndsAt(promised, promisePolicy)).toISOString();
+      const endsAt = promiseEndsAt(promised, promisePolicy);
+      state.deadline = new Date(endsAt).toISOString();
       enter('promised', `Promised to pay by ${promised}: nothing is sent before ${state.deadline}`);
-      await condition(() => state.paid || state.promisedUntil !== promised, promiseEndsAt(promised, promisePolicy) - Date.now());
+      await condition(() => state.paid || state.promisedUntil !== promised, endsAt - Date.now());
     }
     if (state.promisedUntil !== null && !state.paid) {
       state.brokenPromises += 1;

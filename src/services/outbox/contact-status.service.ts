@@ -36,8 +36,8 @@ export class ContactStatusService {
 
   private async load(ids: readonly string[]): Promise<(ContactStatus | null)[]> {
     const now = new Date();
-    // A period back from the latest moment a message could go (quiet hours end within a day).
-    const since = new Date(now.getTime() - this.policy.budgetPeriodMs - 86_400_000);
+    // A message goes now or later (quiet hours), so no contact the guard counts is older than a period before now.
+    const since = new Date(now.getTime() - this.policy.budgetPeriodMs);
     const { rows } = await sql<FactsRow>`
       select c.id, c.status = 'erased' as erased, c.status = 'offboarded' as offboarded, c.marketing_consent, c.time_zone,
              ${hasOpenComplaint('c.id')} as has_open_complaint, ${marketingSentSince('c.id', since)} as recent_marketing

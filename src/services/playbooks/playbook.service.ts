@@ -124,7 +124,7 @@ export class PlaybookService {
       throw new PlaybookException(PlaybookExceptionCode.RunNotFound, `No reminder run for invoice ${invoiceId}`, { invoiceId });
     }
     await this.runs.recordSteering(workflowId, recordedBy, 'playbook.promise-to-pay', { invoiceId, until });
-    return this.runView(FAIR_REMINDER, customerId, workflowId);
+    return this.runView(FAIR_REMINDER, customerId, workflowId, { state });
   }
 
   /** Starts fixing a customer's persistent issue; a second call for the same topic returns the same run, until the issue comes back after it. */
@@ -208,7 +208,7 @@ export class PlaybookService {
     const workflowId = await this.currentRunId(ACCOUNT_REVIEW, customerId, accountReviewWorkflowId(customerId));
     const state = await this.engine.decideOffboarding(workflowId, { approve: decision.approve, reason: decision.reason.trim(), decidedBy });
     if (!state) throw new PlaybookException(PlaybookExceptionCode.RunNotFound, `No account review for customer ${customerId}`, { customerId });
-    return this.runView(ACCOUNT_REVIEW, customerId, workflowId);
+    return this.runView(ACCOUNT_REVIEW, customerId, workflowId, { state });
   }
 
   /** The customer's newest account review. */
@@ -322,8 +322,10 @@ export class PlaybookService {
    * playbook answers the same "state" query); a run `justStarted` that no worker has picked
    * up yet shows its state as unknown.
    */
-  private async runView(playbook: string, customerId: string, workflowId: string, options: { justStarted?: boolean } = {}): Promise<PlaybookRunView> {
-    const [record, state] = await Promise.all([this.runs.findByWorkflowId(workflowId), options.justStarted ? this.liveStateOrUnknown(workflowId) : this.liveState(workflowId)]);
+  private async runView(playbook: string, customerId: string, workflowId: string, options: { justStarted?: boolean; state?: PlaybookRunState } = {}): Promise<PlaybookRunView> {
+    // A state the run just answered an update with is not asked for again.
+    const live = options.state ? Promise.resolve(options.state) : options.justStarted ? this.liveStateOrUnknown(workflowId) : this.liveState(workflowId);
+    const [record, state] = await Promise.all([this.runs.findByWorkflowId(workflowId), live]);
     return { workflowId, playbook, customerId, record, state };
   }
 }
