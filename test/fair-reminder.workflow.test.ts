@@ -269,6 +269,7 @@ it('ends with a call for a loyal payer who does not pay, and at once for an invo
     ['reminder-2', 'email'],
     ['call', 'call'],
   ]);
+  await recordHistory(fairReminderWorkflowId(loyal.customerId, loyal.invoiceId), 'fair-reminder-loyal-called');
 
   const paid = await payer('Prompt', Array(8).fill('on-time'));
   await stack.gql(RecordPaymentDocument, { input: { invoiceId: paid.invoiceId, amountMinor: 7_500 } }, Role.Operator);
