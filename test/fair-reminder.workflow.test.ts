@@ -247,35 +247,59 @@ it('counts a message under the loyalty band it was written for, not the one its 
   expect([added('loyal'), added('at-risk')]).toEqual([1, 1]);
 });
 
-it('ends with a call for a loyal payer who does not pay, and at once for an invoice already paid', async () => {
-  const short: FairReminderPolicy = {
-    ...policy,
-    loyalSchedule: [
-      { waitMs: 0, action: 'reminder', template: 'reminder-friendly' },
-      { waitMs: seconds(0.5), action: 'reminder', template: 'reminder-gentle' },
-      { waitMs: seconds(0.5), action: 'call', template: 'call-personal' },
-    ],
-  };
-  const start = (customerId: string, invoiceId: string) =>
-    stack.temporal.client.workflow.execute<typeof fairReminder>('fairReminder', {
+it('after the call, waits for a loyal payer\'s payment, takes a promise made on the call, and else asks a person to decide', async () => {
+  const loyalSchedule = (followUpAfter: number): FairReminderPolicy['loyalSchedule'] => [
+    { waitMs: 0, action: 'reminder', template: 'reminder-friendly' },
+    { waitMs: seconds(0.5), action: 'reminder', template: 'reminder-gentle' },
+    { waitMs: seconds(0.5), action: 'call', template: 'call-personal' },
+    { waitMs: followUpAfter, action: 'follow-up', template: 'call-follow-up' },
+  ];
+  const start = (customerId: string, invoiceId: string, followUpAfter: number) =>
+    stack.temporal.client.workflow.start<typeof fairReminder>('fairReminder', {
       workflowId: fairReminderWorkflowId(customerId, invoiceId),
       taskQueue: stack.config.temporal.taskQueue,
-      args: [{ customerId, invoiceId, policy: short }],
+      args: [{ customerId, invoiceId, policy: { ...policy, loyalSchedule: loyalSchedule(followUpAfter) } }],
     });
-  const loyal = await payer('Silent', Array(8).fill('on-time'));
-  expect(await start(loyal.customerId, loyal.invoiceId)).toBe('call-scheduled');
-  expect((await outbox(fairReminderWorkflowId(loyal.customerId, loyal.invoiceId))).map((m) => [m.step, m.channel])).toEqual([
-    ['reminder-1', 'email'],
-    ['reminder-2', 'email'],
-    ['call', 'call'],
-  ]);
-  await recordHistory(fairReminderWorkflowId(loyal.customerId, loyal.invoiceId), 'fair-reminder-loyal-called');
 
+  // Nobody pays: after the time given, a person decides how to go on; no fee, no collections letter.
+  const silent = await payer('Silent', Array(8).fill('on-time'));
+  expect(await (await start(silent.customerId, silent.invoiceId, seconds(0.5))).result()).toBe('follow-up-requested');
+  const silentId = fairReminderWorkflowId(silent.customerId, silent.invoiceId);
+  expect((await outbox(silentId)).map((m) => [m.step, m.channel, m.template])).toEqual([
+    ['reminder-1', 'email', 'reminder-friendly'],
+    ['reminder-2', 'email', 'reminder-gentle'],
+    ['call', 'call', 'call-personal'],
+    ['follow-up', 'call', 'call-follow-up'],
+  ]);
+  expect(await invoice(silent.invoiceId)).toMatchObject({ feeChargedMinor: 0 });
+  expect(await state(silent.invoiceId)).toMatchObject({ outcome: 'follow-up-requested', step: 'done', feesChargedMinor: 0 });
+  await recordHistory(silentId, 'fair-reminder-loyal-follow-up');
+
+  // On the call they promise to pay: the run takes it and holds the follow-up; they pay and are thanked.
+  const caller = await payer('Caller', Array(8).fill('on-time'));
+  const run = await start(caller.customerId, caller.invoiceId, seconds(60));
+  const callerId = fairReminderWorkflowId(caller.customerId, caller.invoiceId);
+  await eventually(() => outbox(callerId), (messages) => messages.some((m) => m.step === 'call'));
+  const promised = await stack.gql(PromiseToPayDocument, { invoiceId: caller.invoiceId, until: day(4) }, Role.Operator);
+  expect(promised.errors).toBeUndefined();
+  // The follow-up waits for the promised day (and its grace) as well as for its own time.
+  expect(promised.data!.promiseToPay).toMatchObject({ promisedUntil: day(4), remindersSent: 2, step: 'waiting', outcome: null });
+  await stack.gql(RecordPaymentDocument, { input: { invoiceId: caller.invoiceId, amountMinor: 7_500 } }, Role.Operator);
+  expect(await run.result()).toBe('paid');
+  expect((await outbox(callerId)).map((m) => m.step)).toEqual(['reminder-1', 'reminder-2', 'call', 'thank-you']);
+}, 60_000);
+
+it('ends at once for an invoice already paid', async () => {
   const paid = await payer('Prompt', Array(8).fill('on-time'));
   await stack.gql(RecordPaymentDocument, { input: { invoiceId: paid.invoiceId, amountMinor: 7_500 } }, Role.Operator);
-  expect(await start(paid.customerId, paid.invoiceId)).toBe('already-paid');
+  const outcome = await stack.temporal.client.workflow.execute<typeof fairReminder>('fairReminder', {
+    workflowId: fairReminderWorkflowId(paid.customerId, paid.invoiceId),
+    taskQueue: stack.config.temporal.taskQueue,
+    args: [{ customerId: paid.customerId, invoiceId: paid.invoiceId, policy }],
+  });
+  expect(outcome).toBe('already-paid');
   expect(await outbox(fairReminderWorkflowId(paid.customerId, paid.invoiceId))).toEqual([]);
-}, 60_000);
+});
 
 it("sees this deployment's worker polling its task queue (operations status)", async () => {
   const status = await eventually(

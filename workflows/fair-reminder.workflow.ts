@@ -29,6 +29,12 @@ const EMAIL = 'email' as MessageChannel;
 const CALL = 'call' as MessageChannel;
 const LETTER = 'letter' as MessageChannel;
 
+/** What the operator reads when the schedule ran out unpaid, by the last step taken. */
+const endedUnpaid: Partial<Record<FairReminderStep, string>> = {
+  calling: 'A person follows up by phone',
+  'following-up': 'Unpaid after the call: a person decides how to go on (no fee, no collections letter)',
+};
+
 export interface FairReminderInput {
   customerId: string;
   invoiceId: string;
@@ -142,13 +148,16 @@ async function fairReminderSteps({ customerId, invoiceId, policy }: FairReminder
     } else if (step.action === 'call') {
       enter('calling', 'A person calls the customer');
       await sendReminderMessage({ workflowId, step: 'call', invoiceId, customerId, channel: CALL, template: step.template });
+    } else if (step.action === 'follow-up') {
+      enter('following-up', 'Still unpaid after the call: a person decides how to go on');
+      await sendReminderMessage({ workflowId, step: 'follow-up', invoiceId, customerId, channel: CALL, template: step.template });
     } else {
       enter('handing-over', 'Handed over to collections');
       await sendReminderMessage({ workflowId, step: 'handover', invoiceId, customerId, channel: LETTER, template: step.template });
     }
   }
 
-  if (!state.paid) return finish(outcomeAfterSchedule(schedule), state.step === 'calling' ? 'A person follows up by phone' : 'Handed over to collections');
+  if (!state.paid) return finish(outcomeAfterSchedule(schedule), endedUnpaid[state.step] ?? 'Handed over to collections');
   if (policy.fees.feeFreeBands.includes(context.loyaltyBand)) {
     enter('thanking', 'Thanking a loyal payer');
     await sendReminderMessage({ workflowId, step: 'thank-you', invoiceId, customerId, channel: EMAIL, template: 'thank-you-payment' });

@@ -19,6 +19,7 @@ export const templateCatalogue: Readonly<Record<string, TemplateEntry>> = {
   'reminder-friendly': { playbook: 'fair-reminder', audience: 'customer', example: invoice },
   'reminder-gentle': { playbook: 'fair-reminder', audience: 'customer', example: invoice },
   'call-personal': { playbook: 'fair-reminder', audience: 'team', example: invoice },
+  'call-follow-up': { playbook: 'fair-reminder', audience: 'team', example: invoice },
   'reminder-standard-1': { playbook: 'fair-reminder', audience: 'customer', example: { ...invoice, feeMinor: 0 } },
   'reminder-standard-2': { playbook: 'fair-reminder', audience: 'customer', example: { ...invoice, feeMinor: 500 } },
   'reminder-standard-3': { playbook: 'fair-reminder', audience: 'customer', example: { ...invoice, feeMinor: 1000 } },

@@ -28,6 +28,10 @@ export const templates: Record<string, Template> = {
   'reminder-standard-3': (name, p) => ({ subject: 'Final payment reminder', text: `Hello ${name},\n\ninvoice ${invoiceRef(p)} is still unpaid. Without payment we will pass it to collections.${fee(p)}\n\nKind regards` }),
   'collections-handover': (name, p) => ({ subject: 'Invoice passed to collections', text: `Hello ${name},\n\ninvoice ${invoiceRef(p)} has been passed to our collections partner.\n\nKind regards` }),
   'call-personal': (name, p) => ({ subject: `Call ${name} about invoice ${invoiceRef(p)}`, text: `A loyal customer's invoice ${invoiceRef(p)} is still open after two friendly reminders. Please call personally and ask how we can help; no fees, no pressure.` }),
+  'call-follow-up': (name, p) => ({
+    subject: `Still unpaid after the call: ${name}, invoice ${invoiceRef(p)}`,
+    text: `A loyal customer's invoice ${invoiceRef(p)} is still open after the personal call and the time given to pay. Please decide with them how to go on (another call, a payment plan, or the standard process); nothing has been charged and no collections letter has gone out.`,
+  }),
   'issue-acknowledged': (name, p) => ({
     subject: 'We are on it',
     text: `Hello ${name},\n\nyou have told us about "${topicLabel(p)}" more than once, and that is once too often. A team now owns the problem and works on a fix; we will tell you when it is done.\n\nKind regards`,

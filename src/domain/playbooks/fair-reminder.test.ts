@@ -1,12 +1,14 @@
 import { fairReminderPolicy, fairReminderWorkflowId, feeFor, outcomeAfterSchedule, paymentPromisePolicy, promiseEndsAt, promiseProblem, reminderSchedule } from './fair-reminder.js';
 
 describe('fair reminder policy', () => {
-  it('gives loyal payers the friendly schedule that ends with a person calling, and others the standard one', () => {
-    expect(reminderSchedule(fairReminderPolicy, 'loyal').map((s) => s.action)).toEqual(['reminder', 'reminder', 'call']);
+  it('gives loyal payers the friendly schedule (a person calls, and decides if it stays unpaid), and others the standard one', () => {
+    expect(reminderSchedule(fairReminderPolicy, 'loyal').map((s) => s.action)).toEqual(['reminder', 'reminder', 'call', 'follow-up']);
     for (const band of ['regular', 'at-risk', 'new'] as const) {
       expect(reminderSchedule(fairReminderPolicy, band).map((s) => s.action)).toEqual(['reminder', 'reminder', 'reminder', 'handover']);
     }
-    expect(outcomeAfterSchedule(reminderSchedule(fairReminderPolicy, 'loyal'))).toBe('call-scheduled');
+    expect(outcomeAfterSchedule(reminderSchedule(fairReminderPolicy, 'loyal'))).toBe('follow-up-requested');
+    // Runs started before the follow-up step existed end with the call.
+    expect(outcomeAfterSchedule(reminderSchedule(fairReminderPolicy, 'loyal').slice(0, 3))).toBe('call-scheduled');
     expect(outcomeAfterSchedule(reminderSchedule(fairReminderPolicy, 'regular'))).toBe('handed-over');
   });
 

@@ -9,11 +9,14 @@ import { isCalendarDay } from '../scoring/dates.js';
  * from the fee policy. A payment ends the run at once; loyal payers are thanked. Every
  * fee a loyal payer is spared is recorded as waived. A customer who promises to pay by a
  * day gets nothing more until that day and a few days' grace have passed, whatever their
- * band; a promise that lapses unpaid lets the schedule go on, and is counted.
+ * band; a promise that lapses unpaid lets the schedule go on, and is counted. After the call
+ * a loyal payer's run still waits for the payment (and takes a promise made on the call);
+ * unpaid after that, a person decides how to go on: never a fee or a collections letter by
+ * itself.
  */
 export const FAIR_REMINDER = 'fair-reminder';
 
-export type ReminderAction = 'reminder' | 'call' | 'handover';
+export type ReminderAction = 'reminder' | 'call' | 'follow-up' | 'handover';
 
 export interface ReminderStep {
   /** Wait before this step (after the previous one; the first counts from the start of the run). */
@@ -43,11 +46,13 @@ export interface FairReminderPolicy {
 }
 
 export const fairReminderPolicy: FairReminderPolicy = {
-  version: 2,
+  version: 3,
   loyalSchedule: [
     { waitMs: 0, action: 'reminder', template: 'reminder-friendly' },
     { waitMs: days(7), action: 'reminder', template: 'reminder-gentle' },
     { waitMs: days(7), action: 'call', template: 'call-personal' },
+    // Time to pay after the call (or to keep a promise made on it), then a person decides.
+    { waitMs: days(14), action: 'follow-up', template: 'call-follow-up' },
   ],
   standardSchedule: [
     { waitMs: 0, action: 'reminder', template: 'reminder-standard-1' },
@@ -59,8 +64,8 @@ export const fairReminderPolicy: FairReminderPolicy = {
   promise: paymentPromisePolicy,
 };
 
-export type FairReminderStep = 'starting' | 'waiting' | 'promised' | 'reminding' | 'calling' | 'handing-over' | 'thanking' | 'done';
-export type FairReminderOutcome = 'paid' | 'already-paid' | 'call-scheduled' | 'handed-over';
+export type FairReminderStep = 'starting' | 'waiting' | 'promised' | 'reminding' | 'calling' | 'following-up' | 'handing-over' | 'thanking' | 'done';
+export type FairReminderOutcome = 'paid' | 'already-paid' | 'call-scheduled' | 'follow-up-requested' | 'handed-over';
 
 export interface FairReminderState {
   customerId: string;
@@ -104,7 +109,8 @@ export function feeFor(policy: FairReminderPolicy, band: LoyaltyBand, reminderNu
 
 /** How the run ends when the schedule runs out without a payment. */
 export function outcomeAfterSchedule(schedule: ReminderStep[]): FairReminderOutcome {
-  return schedule[schedule.length - 1]?.action === 'handover' ? 'handed-over' : 'call-scheduled';
+  const last = schedule[schedule.length - 1]?.action;
+  return last === 'handover' ? 'handed-over' : last === 'follow-up' ? 'follow-up-requested' : 'call-scheduled';
 }
 
 const DAY_MS = 86_400_000;
