@@ -7,13 +7,14 @@ import { expressMiddleware } from '@as-integrations/express5';
 import cors from 'cors';
 import express from 'express';
 import type { AppConfig } from '../config/config.js';
+import { listenToChannel } from '../db/notifications.js';
 import type { Orm } from '../db/orm.js';
 import type { GraphQLContext } from '../graphql/context.js';
 import { createErrorFormatter } from '../graphql/errors.js';
 import { costLimitPlugin, defaultQueryLimits, depthLimitRule, type QueryLimits } from '../graphql/limits.js';
 import { createSchema } from '../graphql/schema.js';
 import type { Logger } from '../logger.js';
-import { ApiKeyVerifier } from '../services/auth/api-keys.js';
+import { API_KEY_REVOKED_CHANNEL, ApiKeyVerifier } from '../services/auth/api-keys.js';
 import { storedApiKeys } from '../services/auth/api-key.service.js';
 import { createServices } from '../services/index.js';
 import { OperationsStatusService } from '../services/operations/operations-status.service.js';
@@ -29,7 +30,7 @@ import { jitExecutor } from './jit-executor.js';
 import { createApiMetrics } from './metrics.js';
 import { checkReadiness } from './readiness.js';
 
-/** How long an issued key's state is remembered: a revocation reaches every API process within it. */
+/** How long an issued key's state is remembered: a revocation not heard of (no listening connection) works within it. */
 const API_KEY_CACHE_MS = 10_000;
 
 export interface ApiDeps {
@@ -55,6 +56,11 @@ export interface Api {
 export async function createApi(deps: ApiDeps): Promise<Api> {
   const { config, orm, temporal, logger } = deps;
   const keys = new ApiKeyVerifier(config.apiKeys, storedApiKeys(orm.em), API_KEY_CACHE_MS, (error) => logger.warn({ err: error }, 'noting when an API key was last used failed'));
+  const revocations = listenToChannel(config.databaseUrl, API_KEY_REVOKED_CHANNEL, {
+    onMessage: (digest) => keys.forget(digest),
+    onListening: () => keys.forgetAll(),
+    onError: (error) => logger.warn({ err: error }, `listening for API key revocations failed; revoked keys stop working within ${API_KEY_CACHE_MS / 1000} s`),
+  });
   if (keys.size === 0) logger.warn('API_KEYS is empty: only keys issued through issueApiKey open the API (issuing one needs an admin key)');
   const engines = {
     playbooks: new TemporalPlaybookEngine(temporal.client, config.temporal.taskQueue),
@@ -137,6 +143,9 @@ export async function createApi(deps: ApiDeps): Promise<Api> {
         });
       }),
     // Stops taking requests, lets those in flight finish, then closes.
-    stop: () => apollo.stop(),
+    async stop() {
+      await apollo.stop();
+      await revocations.close();
+    },
   };
 }

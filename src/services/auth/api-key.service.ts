@@ -8,7 +8,7 @@ import { ApiKey } from '../../entities/index.js';
 import type { AuditService } from '../audit/audit.service.js';
 import { keysetPage } from '../common/keyset-page.js';
 import type { Page, PageArgs } from '../common/pagination.js';
-import { digestOf, type StoredApiKeys } from './api-keys.js';
+import { API_KEY_REVOKED_CHANNEL, digestOf, type StoredApiKeys } from './api-keys.js';
 import { AuthException, AuthExceptionCode } from './auth.exception.js';
 
 export interface ApiKeyInput {
@@ -63,7 +63,7 @@ export class ApiKeyService {
     }
   }
 
-  /** Revokes a key: refused from then on (within the verifier's cache time in other API processes). Revoking it again changes nothing. */
+  /** Revokes a key: refused from then on, in every API process that hears of it (else within the verifier's cache time). Revoking it again changes nothing. */
   async revoke(id: string, actor: string): Promise<ApiKey> {
     return this.em.transactional(async (em) => {
       const key = isUuid(id) ? await em.findOne(ApiKey, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE }) : null;
@@ -71,6 +71,8 @@ export class ApiKeyService {
       if (!key.revokedAt) {
         em.assign(key, { revokedAt: new Date(), revokedBy: actor });
         this.audit.record(em, { actor, action: 'api-key.revoke', entityType: 'api-key', entityId: id, before: { revokedAt: null }, after: { name: key.name, fingerprint: fingerprint(key), revokedAt: key.revokedAt!.toISOString() } });
+        // Delivered to the listening API processes when this transaction commits.
+        await sql`select pg_notify(${API_KEY_REVOKED_CHANNEL}, ${key.digest})`.execute(em.getKysely());
       }
       return key;
     });

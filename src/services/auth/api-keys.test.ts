@@ -48,6 +48,20 @@ describe('ApiKeyVerifier', () => {
     expect(store.touched).toEqual(['k1', 'k1']);
   });
 
+  it('asks again for a key it was told changed, or for every key after it may have missed a change', async () => {
+    const { store, stored } = memoryStore({ rk_a: { id: 'a', role: Role.Viewer, expiresAt: null, revokedAt: null }, rk_b: { id: 'b', role: Role.Viewer, expiresAt: null, revokedAt: null } });
+    const verifier = new ApiKeyVerifier('', stored, 10_000);
+    const use = (...secrets: string[]) => Promise.all(secrets.map((s) => verifier.verify(`Bearer ${s}`, t0)));
+    await use('rk_a', 'rk_b');
+    expect(store.finds).toBe(2);
+    verifier.forget(digestOf('rk_a').toString('hex'));
+    await use('rk_a', 'rk_b');
+    expect(store.finds).toBe(3);
+    verifier.forgetAll();
+    await use('rk_a', 'rk_b');
+    expect(store.finds).toBe(5);
+  });
+
   it('refuses a revoked or expired key with its own reason, and asks again for an unknown one', async () => {
     const { store, stored } = memoryStore({
       rk_revoked: { id: 'k2', role: Role.Admin, expiresAt: null, revokedAt: t0 },

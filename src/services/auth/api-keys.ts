@@ -37,11 +37,15 @@ const MIN_KEY_LENGTH = 16;
 /** Issued keys looked up at once, at most; beyond it the cache starts again. */
 const MAX_CACHED_KEYS = 10_000;
 
+/** The PostgreSQL channel on which a revocation names the key's digest (hex), at its commit. */
+export const API_KEY_REVOKED_CHANNEL = 'api_key_revoked';
+
 /**
  * API keys from configuration (`role:key,role:key`) and, when a store is given, keys an
  * admin issued. Only SHA-256 digests are kept; configured keys are compared in constant
- * time; an issued key is looked up by its digest and remembered for `cacheMs`, so a
- * revocation reaches every API process within that time.
+ * time; an issued key is looked up by its digest and remembered for `cacheMs`. A revoked
+ * key is forgotten as soon as the revocation is heard of (`forget`); `cacheMs` bounds how
+ * long it can still work where it is not heard of.
  */
 export class ApiKeyVerifier {
   private readonly entries: KeyEntry[];
@@ -86,6 +90,16 @@ export class ApiKeyVerifier {
     if (issued.revokedAt) throw new AuthException(AuthExceptionCode.KeyRevoked, 'The API key was revoked');
     if (issued.expiresAt && issued.expiresAt <= now) throw new AuthException(AuthExceptionCode.KeyExpired, 'The API key has expired');
     return { role: issued.role, id: `${issued.role}:${fingerprintOf(given)}` };
+  }
+
+  /** An issued key changed (revoked): asked again at its next use. */
+  forget(digest: string): void {
+    this.cache.delete(digest);
+  }
+
+  /** Every issued key asked again at its next use (revocations may have been missed). */
+  forgetAll(): void {
+    this.cache.clear();
   }
 
   private async issued(digest: string, now: Date): Promise<StoredApiKey | null> {

@@ -1,0 +1,81 @@
+import pg from 'pg';
+
+export interface ChannelListener {
+  /** Resolves once the first LISTEN is in place (or the first attempt failed). */
+  ready: Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface ListenOptions {
+  /** A notification's payload. */
+  onMessage: (payload: string) => void;
+  /** Listening (again): notifications sent while nobody listened are lost, so what they would have said must be assumed. */
+  onListening: () => void;
+  onError: (error: unknown) => void;
+  /** Longest pause between reconnection attempts (default 30 s). */
+  maxRetryMs?: number;
+}
+
+/**
+ * PostgreSQL LISTEN on one channel over its own connection (NOTIFY reaches every process
+ * listening, at the notifying transaction's commit), reconnecting with a growing pause
+ * when the connection is lost.
+ */
+export function listenToChannel(databaseUrl: string, channel: string, options: ListenOptions): ChannelListener {
+  const maxRetryMs = options.maxRetryMs ?? 30_000;
+  let client: pg.Client | null = null;
+  let closed = false;
+  let retryMs = 1_000;
+  let retry: NodeJS.Timeout | undefined;
+  let settle: () => void = () => undefined;
+  const ready = new Promise<void>((resolve) => (settle = resolve));
+
+  const reconnectLater = () => {
+    if (closed || retry) return;
+    retry = setTimeout(() => {
+      retry = undefined;
+      void connect();
+    }, retryMs);
+    retryMs = Math.min(retryMs * 2, maxRetryMs);
+  };
+  // A connection lost (or never made) is reported once, then replaced after a pause.
+  const lost = (gone: pg.Client, error: unknown) => {
+    if (client !== gone) return;
+    client = null;
+    options.onError(error);
+    gone.end().catch(() => undefined);
+    reconnectLater();
+  };
+  const connect = async () => {
+    const next = new pg.Client({ connectionString: databaseUrl, application_name: `listen:${channel}` });
+    client = next;
+    next.on('notification', (message) => {
+      if (message.channel === channel && message.payload !== undefined) options.onMessage(message.payload);
+    });
+    next.on('error', (error) => lost(next, error));
+    next.on('end', () => lost(next, new Error(`the connection listening on ${channel} ended`)));
+    try {
+      await next.connect();
+      await next.query(`listen ${pg.escapeIdentifier(channel)}`);
+      retryMs = 1_000;
+      options.onListening();
+    } catch (error) {
+      lost(next, error);
+    } finally {
+      settle();
+    }
+  };
+  void connect();
+
+  return {
+    ready,
+    async close() {
+      closed = true;
+      clearTimeout(retry);
+      const last = client;
+      client = null;
+      await last?.end().catch(() => undefined);
+      settle();
+    },
+  };
+}
