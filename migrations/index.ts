@@ -31,6 +31,7 @@ import { Migration20261202070000_customer_offboarded_at } from './Migration20261
 import { Migration20261202080000_customer_locale } from './Migration20261202080000_customer_locale.js';
 import { Migration20261202090000_segment } from './Migration20261202090000_segment.js';
 import { Migration20261202100000_api_key } from './Migration20261202100000_api_key.js';
+import { Migration20261202110000_score_band_change } from './Migration20261202110000_score_band_change.js';
 
 /** Every migration in order; listed explicitly so compiled and bundled builds find them without globbing. */
 export const migrationsList: MigrationObject[] = [
@@ -66,4 +67,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261202080000_customer_locale', class: Migration20261202080000_customer_locale },
   { name: 'Migration20261202090000_segment', class: Migration20261202090000_segment },
   { name: 'Migration20261202100000_api_key', class: Migration20261202100000_api_key },
+  { name: 'Migration20261202110000_score_band_change', class: Migration20261202110000_score_band_change },
 ];

@@ -26,11 +26,16 @@ beforeAll(async () => {
     payload: { invoiceId: invoice.id },
     sentAt: at('2026-10-17T08:00:00Z'),
   });
-  // Nightly scores: the churn-risk band and the RFM segment move on the third night; payment loyalty never does.
+  // Nightly scores, one scoring at a time: the churn-risk band and the RFM segment move on the third night; payment loyalty never does.
   const score = (band: string | null) => ({ value: null, band, modelVersion: 'test/1', reasons: [] });
-  em.create(ScoreSnapshot, { customer: anna, computedAt: at('2026-10-18T02:00:00Z'), scores: { 'churn-risk': score('low'), rfm: score('Loyal'), 'payment-loyalty': score('loyal') } });
-  em.create(ScoreSnapshot, { customer: anna, computedAt: at('2026-10-19T02:00:00Z'), scores: { 'churn-risk': score('low'), 'payment-loyalty': score('loyal') } });
-  em.create(ScoreSnapshot, { customer: anna, computedAt: at('2026-10-20T02:00:00Z'), scores: { 'churn-risk': score('high'), rfm: score('At risk'), 'payment-loyalty': score('loyal') } });
+  for (const [night, scores] of [
+    ['2026-10-18', { 'churn-risk': score('low'), rfm: score('Loyal'), 'payment-loyalty': score('loyal') }],
+    ['2026-10-19', { 'churn-risk': score('low'), 'payment-loyalty': score('loyal') }],
+    ['2026-10-20', { 'churn-risk': score('high'), rfm: score('At risk'), 'payment-loyalty': score('loyal') }],
+  ] as const) {
+    em.create(ScoreSnapshot, { customer: anna, computedAt: at(`${night}T02:00:00Z`), scores });
+    await em.flush();
+  }
   // The customer promised to pay while the reminders ran (as promiseToPay records it).
   em.create(AuditEntry, {
     at: at('2026-10-18T10:00:00Z'),
@@ -124,4 +129,23 @@ it('reads the timelines of a page of customers in one statement, whatever its si
   expect(annaRow.node.timeline.edges.map((e) => e.node.kind)).toEqual(['ConsentChanged', 'ScoreBandChanged']);
   const others = large.result.filter((e) => e.node.id !== anna.id);
   expect(others.every((e) => e.node.timeline.totalCount === 1 && e.node.timeline.edges[0].node.summary.startsWith('Ordered for'))).toBe(true);
+});
+
+it('keeps a band that came and went after the snapshots that showed it were thinned away', async () => {
+  const em = stack.orm.em.fork();
+  const ben = em.create(Customer, { name: 'Ben Okafor', email: 'ben@example.com', acquiredAt: '2025-01-01' });
+  const risk = (band: string) => ({ 'churn-risk': { value: null, band, modelVersion: 'test/1', reasons: [] } });
+  const nights = [];
+  for (const [night, band] of [['2026-10-01', 'low'], ['2026-10-02', 'high'], ['2026-10-03', 'low']]) {
+    nights.push(em.create(ScoreSnapshot, { customer: ben, computedAt: at(`${night}T02:00:00Z`), scores: risk(band) }));
+    await em.flush();
+  }
+  // History thinning keeps one snapshot of the week: the night of high risk is gone from the snapshots.
+  await em.nativeDelete(ScoreSnapshot, { id: { $in: [nights[0].id, nights[1].id] } });
+  const result = await stack.gql(CustomerTimelineDocument, { id: ben.id, first: 10, kinds: ['ScoreBandChanged'] }, Role.Viewer);
+  expect(result.errors).toBeUndefined();
+  expect(result.data!.customer!.timeline.edges.map((e) => [e.node.at, e.node.summary])).toEqual([
+    ['2026-10-03T02:00:00.000Z', 'Churn risk: high → low'],
+    ['2026-10-02T02:00:00.000Z', 'Churn risk: low → high'],
+  ]);
 });

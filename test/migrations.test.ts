@@ -116,3 +116,31 @@ it('rolls cancelled and abandoned scoring runs back to running, as they stayed b
   await orm.migrator.up();
   expect(await orm.schema.getUpdateSchemaSQL({ wrap: false })).toBe('');
 });
+
+it("copies the band changes the kept snapshots show, once, and records new ones as they happen", async () => {
+  const before = migrationsList[migrationsList.findIndex((m) => m.name === 'Migration20261202110000_score_band_change') - 1].name;
+  const conn = orm.em.getConnection();
+  await orm.migrator.down({ to: before });
+  const [customer] = await conn.execute<{ id: string }[]>(
+    `insert into customer (id, name, email, acquired_at, created_at, updated_at) values (gen_random_uuid(), 'Banded', 'banded@example.com', '2026-01-01', now(), now()) returning id`,
+  );
+  const snapshot = (night: string, churnBand: string, rfm: string | null) =>
+    conn.execute(`insert into score_snapshot (id, customer_id, computed_at, scores) values (gen_random_uuid(), ?, ?, ?)`, [
+      customer.id,
+      `${night}T02:00:00Z`,
+      JSON.stringify({ 'churn-risk': { value: 0.1, band: churnBand, modelVersion: 'm', reasons: [] }, ...(rfm ? { rfm: { value: 1, band: rfm, modelVersion: 'm', reasons: [] } } : {}) }),
+    ]);
+  await snapshot('2026-11-01', 'low', 'Loyal');
+  await snapshot('2026-11-02', 'high', null);
+  await snapshot('2026-11-03', 'high', 'At risk');
+  await orm.migrator.up();
+  const changes = () => conn.execute(`select kind, to_char(changed_at at time zone 'UTC', 'YYYY-MM-DD') as day, previous, band from score_band_change where customer_id = ? order by changed_at, kind`, [customer.id]);
+  expect(await changes()).toEqual([
+    { kind: 'churn-risk', day: '2026-11-02', previous: 'low', band: 'high' },
+    { kind: 'rfm', day: '2026-11-03', previous: 'Loyal', band: 'At risk' },
+  ]);
+  // From now on the trigger records them; an unchanged band is no change.
+  await snapshot('2026-11-04', 'medium', 'At risk');
+  expect((await changes()).slice(2)).toEqual([{ kind: 'churn-risk', day: '2026-11-04', previous: 'high', band: 'medium' }]);
+  expect(await orm.schema.getUpdateSchemaSQL({ wrap: false })).toBe('');
+});

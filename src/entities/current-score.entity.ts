@@ -25,6 +25,13 @@ import { Customer } from './customer.entity.js';
   events: ['update'],
   expression: `create trigger current_score_band_update after update on current_score for each row when (new.kind in ('churn-risk', 'rfm') and old.band is distinct from new.band) execute function copy_score_band_to_customer()`,
 })
+// Every band that moves is kept as it happens (score_band_change), for the customer's timeline.
+@Trigger({
+  name: 'current_score_band_change',
+  timing: 'after',
+  events: ['update'],
+  expression: `create trigger current_score_band_change after update on current_score for each row when (old.band is distinct from new.band) execute function record_score_band_change()`,
+})
 export class CurrentScore {
   @ManyToOne({ entity: () => Customer, primary: true, deleteRule: 'cascade' })
   customer!: Rel<Customer>;

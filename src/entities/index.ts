@@ -7,6 +7,7 @@ export * from './cost-entry.entity.js';
 export * from './offer.entity.js';
 export * from './score-snapshot.entity.js';
 export * from './current-score.entity.js';
+export * from './score-band-change.entity.js';
 export * from './scoring-run.entity.js';
 export * from './score-model.entity.js';
 export * from './scoring-work.entity.js';
@@ -41,6 +42,7 @@ import { FixCase } from './fix-case.entity.js';
 import { CustomerExport } from './customer-export.entity.js';
 import { ScoreSnapshot } from './score-snapshot.entity.js';
 import { CurrentScore } from './current-score.entity.js';
+import { ScoreBandChange } from './score-band-change.entity.js';
 import { ScoreModel } from './score-model.entity.js';
 import { ScoringRun } from './scoring-run.entity.js';
 import { ScoringPage } from './scoring-page.entity.js';
@@ -49,4 +51,4 @@ import { ScoringWork } from './scoring-work.entity.js';
 import { ScoringInvoiceWork } from './scoring-invoice-work.entity.js';
 
 /** Every entity the ORM knows. */
-export const allEntities = [Customer, Order, Invoice, Payment, Complaint, CostEntry, Offer, ScoreSnapshot, CurrentScore, ScoringRun, ScoreModel, ScoringWork, ScoringInvoiceWork, ScoringPage, ScoreHistoryThinning, Segment, Campaign, CampaignMember, PlaybookRun, FixCase, CustomerExport, OutboxMessage, AuditEntry, ApiKey];
+export const allEntities = [Customer, Order, Invoice, Payment, Complaint, CostEntry, Offer, ScoreSnapshot, CurrentScore, ScoreBandChange, ScoringRun, ScoreModel, ScoringWork, ScoringInvoiceWork, ScoringPage, ScoreHistoryThinning, Segment, Campaign, CampaignMember, PlaybookRun, FixCase, CustomerExport, OutboxMessage, AuditEntry, ApiKey];

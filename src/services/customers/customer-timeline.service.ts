@@ -83,15 +83,10 @@ const sources: Record<CustomerEventKind, (ids: readonly string[]) => RawBuilder<
     sql`select c.id as customer_id, a.at, a.id::text as ref, jsonb_build_object('detail', a.after ->> 'marketingConsent') as facts
           from customer c join audit_entry a on a.entity_type = 'customer' and a.entity_id = c.id::text
          where ${of(ids, 'c.id')} and a.action in ('customer.update', 'customer.opt-out') and a.after ? 'marketingConsent'`,
-  // A band unlike the one the customer's previous snapshot with that score held (its first band is no change).
+  // Bands as they moved (recorded when current_score changed; a customer's first band is no change).
   [K.ScoreBandChanged]: (ids) =>
-    sql`select customer_id, at, ref, jsonb_build_object('detail', score_kind, 'extra', band, 'previous', previous) as facts from (
-          select s.customer_id, s.computed_at as at, s.id::text || '/' || k.kind as ref, k.kind as score_kind, s.scores -> k.kind ->> 'band' as band,
-                 lag(s.scores -> k.kind ->> 'band') over (partition by s.customer_id, k.kind order by s.computed_at, s.id) as previous,
-                 row_number() over (partition by s.customer_id, k.kind order by s.computed_at, s.id) as n
-            from score_snapshot s cross join unnest(${TIMELINE_SCORE_KINDS}::text[]) as k(kind)
-           where ${of(ids)} and s.scores ? k.kind
-        ) b where n > 1 and band is distinct from previous`,
+    sql`select customer_id, changed_at as at, snapshot_id::text || '/' || kind as ref, jsonb_build_object('detail', kind, 'extra', band, 'previous', previous) as facts
+          from score_band_change where ${of(ids)} and kind = any(${TIMELINE_SCORE_KINDS}::text[])`,
 };
 
 /** The events of these kinds of the given customers. */
