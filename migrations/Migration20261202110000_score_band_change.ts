@@ -14,6 +14,7 @@ export class Migration20261202110000_score_band_change extends Migration {
     this.addSql(
       `create table "score_band_change" ("customer_id" uuid not null, "kind" text not null, "changed_at" timestamptz not null, "band" text null, "previous" text null, "snapshot_id" uuid not null, primary key ("customer_id", "kind", "changed_at"));`,
     );
+    this.addSql(`create index "score_band_change_kind_changed_at_customer_id_index" on "score_band_change" ("kind", "changed_at", "customer_id");`);
     this.addSql(`alter table "score_band_change" add constraint "score_band_change_customer_id_foreign" foreign key ("customer_id") references "customer" ("id") on delete cascade;`);
     this.addSql(`
       insert into score_band_change (customer_id, kind, changed_at, band, previous, snapshot_id)

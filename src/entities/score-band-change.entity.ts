@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { type Rel } from '@mikro-orm/core';
-import { Entity, ManyToOne, Property } from '@mikro-orm/decorators/legacy';
+import { Entity, Index, ManyToOne, Property } from '@mikro-orm/decorators/legacy';
 import { Customer } from './customer.entity.js';
 
 /**
@@ -10,6 +10,8 @@ import { Customer } from './customer.entity.js';
  * 20261202110000). Scores, not personal data: it stays when a customer's data is erased.
  */
 @Entity({ tableName: 'score_band_change' })
+// Who moved across the base, newest first (scoreBandChanges); the key serves one customer's timeline.
+@Index({ properties: ['kind', 'changedAt', 'customer'], name: 'score_band_change_kind_changed_at_customer_id_index' })
 export class ScoreBandChange {
   @ManyToOne({ entity: () => Customer, primary: true, deleteRule: 'cascade' })
   customer!: Rel<Customer>;

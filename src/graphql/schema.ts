@@ -19,11 +19,12 @@ import { OfferResolver } from './offers/offer.resolver.js';
 import { FairnessReportResolver } from './reports/fairness-report.resolver.js';
 import { OperationsStatusResolver } from './reports/operations-status.resolver.js';
 import { ScoreResolver } from './scores/score.resolver.js';
+import { ScoreBandChangeResolver } from './scores/score-band-change.resolver.js';
 import { ScoringResolver } from './scores/scoring.resolver.js';
 import { SegmentResolver } from './segments/segment.resolver.js';
 import { validateArgs } from './validate-args.js';
 
-export const resolvers = [CustomerResolver, ComplaintResolver, InvoiceResolver, ImportResolver, ImportRowsResolver, PlaybookResolver, FixCaseResolver, ScoreResolver, ScoringResolver, SegmentResolver, CampaignResolver, CampaignMemberResolver, OfferResolver, FairnessReportResolver, OperationsStatusResolver, AuditResolver, ApiKeyResolver, CallerResolver, MessageResolver, MessageTemplateResolver] as const;
+export const resolvers = [CustomerResolver, ComplaintResolver, InvoiceResolver, ImportResolver, ImportRowsResolver, PlaybookResolver, FixCaseResolver, ScoreResolver, ScoringResolver, ScoreBandChangeResolver, SegmentResolver, CampaignResolver, CampaignMemberResolver, OfferResolver, FairnessReportResolver, OperationsStatusResolver, AuditResolver, ApiKeyResolver, CallerResolver, MessageResolver, MessageTemplateResolver] as const;
 
 export function createSchema(): Promise<GraphQLSchema> {
   return buildSchema({ resolvers, authChecker, validateFn: validateArgs });

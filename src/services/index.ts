@@ -21,6 +21,7 @@ import type { CampaignEngine } from './campaigns/campaign-engine.js';
 import { CampaignService } from './campaigns/campaign.service.js';
 import { SegmentService } from './segments/segment.service.js';
 import { ScoringRunService, type FollowUpFailureReporter } from './scores/scoring-run.service.js';
+import { ScoreBandChangeService } from './scores/score-band-change.service.js';
 import { ScoringService } from './scores/scoring.service.js';
 import { ScoreService } from './scores/score.service.js';
 import { FairnessReportService } from './reports/fairness-report.service.js';
@@ -74,6 +75,7 @@ export function createServices(em: EntityManager, engines: Engines, policies: Pa
     auditLog: new AuditLogService(em),
     apiKeys: new ApiKeyService(em, audit),
     scoring: new ScoringService(em, scoringRuns, engines.scoring, defaultRescorePolicy, audit),
+    bandChanges: new ScoreBandChangeService(em),
     imports: new ImportService(em.config.get('clientUrl')!),
     runs,
     segments: new SegmentService(em, audit),

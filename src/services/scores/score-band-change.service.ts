@@ -1,0 +1,78 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { sql } from 'kysely';
+import { SCORE_BANDS } from '../../domain/scoring/score-bands.js';
+import { ScoreKind, scoreKindName } from '../../domain/scoring/score-kind.js';
+import { isCalendarDay } from '../../domain/scoring/dates.js';
+import { ScoringException, ScoringExceptionCode } from '../../domain/scoring/scoring-exception.js';
+import { assertPageSize, decodeCursor, encodeCursor, toPage, type Page, type PageArgs } from '../common/pagination.js';
+import { assertCustomerFilter, customerWhere, type CustomerFilter } from '../customers/customer-query.js';
+
+/** Which moves of one score to list: since a day, optionally only from or to some bands, for the whole base or a segment. */
+export interface BandChangeQuery {
+  kind: ScoreKind;
+  /** First day (YYYY-MM-DD, UTC). */
+  since: string;
+  from?: string[] | null;
+  to?: string[] | null;
+  /** Only each customer's latest move of this score: the band they are in now. */
+  latestOnly?: boolean | null;
+  filter?: CustomerFilter | null;
+}
+
+/** A customer's score moved from one band to another when a scoring ran. */
+export interface BandChange {
+  customerId: string;
+  kind: ScoreKind;
+  previous: string | null;
+  band: string | null;
+  changedAt: Date;
+}
+
+const TAG = 'band-changes';
+
+/**
+ * Who moved between bands across the base ("became high churn risk this week", "no longer
+ * a loyal payer"): the moves current_score recorded as scorings ran, newest first. What a
+ * retention team looks at each morning, and what a segment of today's bands cannot show.
+ */
+export class ScoreBandChangeService {
+  constructor(private readonly em: EntityManager) {}
+
+  async list(query: BandChangeQuery, args: PageArgs): Promise<Page<BandChange>> {
+    assertPageSize(args.first);
+    assertBandChangeQuery(query);
+    const [at, customerId] = args.after ? decodeCursor(TAG, args.after, 2) : [null, null];
+    const db = this.em.getKysely();
+    const where = sql.join(
+      [
+        sql`b.kind = ${query.kind}`,
+        sql`b.changed_at >= ${query.since}::date::timestamp at time zone 'UTC'`,
+        query.from?.length ? sql`b.previous = any(${query.from}::text[])` : sql`true`,
+        query.to?.length ? sql`b.band = any(${query.to}::text[])` : sql`true`,
+        query.latestOnly ? sql`not exists (select 1 from score_band_change later where later.customer_id = b.customer_id and later.kind = b.kind and later.changed_at > b.changed_at)` : sql`true`,
+        query.filter ? sql`exists (select 1 from customer c where c.id = b.customer_id and ${customerWhere(query.filter)})` : sql`true`,
+      ],
+      sql` and `,
+    );
+    const { rows } = await sql<{ customer_id: string; previous: string | null; band: string | null; changed_at: Date }>`
+      select b.customer_id, b.previous, b.band, b.changed_at from score_band_change b
+       where ${where} ${at ? sql`and (b.changed_at, b.customer_id) < (${at}::timestamptz, ${customerId}::uuid)` : sql``}
+       order by b.changed_at desc, b.customer_id desc limit ${args.first + 1}`.execute(db);
+    const changes = rows.map((r) => ({ customerId: r.customer_id, kind: query.kind, previous: r.previous, band: r.band, changedAt: new Date(r.changed_at) }));
+    const total = async () => (await sql<{ n: number }>`select count(*)::int as n from score_band_change b where ${where}`.execute(db)).rows[0].n;
+    return toPage(changes, args.first, total, (c) => encodeCursor(TAG, [c.changedAt.toISOString(), c.customerId]), Boolean(args.after));
+  }
+}
+
+/** Refuses a score without bands, a day that is not one, and bands the score does not have (a typo would list nobody). */
+export function assertBandChangeQuery(query: BandChangeQuery): void {
+  const invalid = (field: string, message: string) => new ScoringException(ScoringExceptionCode.InvalidInput, message, { field });
+  const known = SCORE_BANDS[query.kind];
+  if (known.length === 0) throw invalid('kind', `${scoreKindName(query.kind)} has no bands`);
+  if (!isCalendarDay(query.since)) throw invalid('since', `since must be a day YYYY-MM-DD (got "${query.since}")`);
+  for (const field of ['from', 'to'] as const) {
+    const unknown = query[field]?.filter((band) => !known.includes(band)) ?? [];
+    if (unknown.length) throw invalid(field, `Unknown ${scoreKindName(query.kind)} band ${unknown.map((b) => `"${b}"`).join(', ')}; one of: ${known.join(', ')}`);
+  }
+  if (query.filter) assertCustomerFilter(query.filter);
+}

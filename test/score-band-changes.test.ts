@@ -1,0 +1,82 @@
+import { Role } from '../src/domain/auth/roles.js';
+import { Customer, ScoreSnapshot, ServiceTier } from '../src/entities/index.js';
+import { ScoreBandChangesDocument, type ScoreBandChangesQueryVariables } from './__generated__/graphql.js';
+import { countStatements } from './support/statement-counter.js';
+import { startTestStack, type TestStack } from './support/stack.js';
+
+/** A retention team's morning question: who moved between bands lately, across the base or a segment. */
+let stack: TestStack;
+
+beforeAll(async () => {
+  stack = await startTestStack({ worker: false });
+  const em = stack.orm.em.fork();
+  // Churn-risk bands per night (one scoring a night, as the nightly rescore writes them).
+  const nights = ['2026-11-01', '2026-11-02', '2026-11-03', '2026-11-04'];
+  const bands: Record<string, [ServiceTier, string[]]> = {
+    Ada: [ServiceTier.Premium, ['low', 'high', 'high', 'high']],
+    Ben: [ServiceTier.Basic, ['low', 'low', 'high', 'low']],
+    Cem: [ServiceTier.Basic, ['medium', 'medium', 'medium', 'high']],
+    Dora: [ServiceTier.Basic, ['high', 'high', 'high', 'medium']],
+    Eve: [ServiceTier.Basic, ['low', 'low', 'low', 'low']],
+  };
+  // IDs in name order: within a night the list goes by customer ID, descending.
+  const customers = Object.entries(bands).map(([name, [serviceTier]], i) =>
+    em.create(Customer, { id: `00000000-0000-4000-8000-00000000000${i + 1}`, name, email: `${name.toLowerCase()}@example.com`, acquiredAt: '2025-01-01', serviceTier }),
+  );
+  await em.flush();
+  for (const [i, night] of nights.entries()) {
+    for (const c of customers) {
+      em.create(ScoreSnapshot, { customer: c, computedAt: new Date(`${night}T02:00:00Z`), scores: { 'churn-risk': { value: null, band: bands[c.name][1][i], modelVersion: 'test/1', reasons: [] } } });
+    }
+    await em.flush();
+  }
+});
+afterAll(() => stack?.stop());
+
+const changes = async (vars: Partial<ScoreBandChangesQueryVariables>, role: Role | null = Role.Viewer) => {
+  const result = await stack.gql(ScoreBandChangesDocument, { kind: 'ChurnRisk', since: '2026-11-01', first: 20, ...vars }, role);
+  expect(result.errors).toBeUndefined();
+  return result.data!.scoreBandChanges;
+};
+const moves = (page: Awaited<ReturnType<typeof changes>>) => page.edges.map((e) => `${e.node.customer.name} ${e.node.changedAt.slice(5, 10)} ${e.node.previous}→${e.node.band}`);
+
+it('lists every move of a score across the base, newest first', async () => {
+  const all = await changes({});
+  expect(moves(all)).toEqual(['Dora 11-04 high→medium', 'Cem 11-04 medium→high', 'Ben 11-04 high→low', 'Ben 11-03 low→high', 'Ada 11-02 low→high']);
+  expect(all.totalCount).toBe(5);
+  // From a day on only.
+  expect((await changes({ since: '2026-11-03' })).totalCount).toBe(4);
+});
+
+it('narrows to moves into or out of bands, to the band customers are in now, and to a segment', async () => {
+  expect(moves(await changes({ to: ['high'] }))).toEqual(['Cem 11-04 medium→high', 'Ben 11-03 low→high', 'Ada 11-02 low→high']);
+  expect(moves(await changes({ from: ['high'] }))).toEqual(['Dora 11-04 high→medium', 'Ben 11-04 high→low']);
+  // Ben went back to low: still at high risk are Ada and Cem.
+  expect(moves(await changes({ to: ['high'], latestOnly: true }))).toEqual(['Cem 11-04 medium→high', 'Ada 11-02 low→high']);
+  expect(moves(await changes({ to: ['high'], filter: { serviceTier: ['Premium'] } }))).toEqual(['Ada 11-02 low→high']);
+});
+
+it('pages through the list with cursors', async () => {
+  const seen: string[] = [];
+  let after: string | null = null;
+  do {
+    const page: Awaited<ReturnType<typeof changes>> = await changes({ first: 2, after });
+    seen.push(...moves(page));
+    after = page.pageInfo.hasNextPage ? page.pageInfo.endCursor! : null;
+  } while (after);
+  expect(seen).toEqual(moves(await changes({})));
+});
+
+it('reads the customers of a page together', async () => {
+  const statements = async (first: number) => (await countStatements(() => changes({ first }))).statements.length;
+  expect(await statements(5)).toBe(await statements(1));
+});
+
+it('refuses a score without bands, an unknown band and a wrong filter, with the field', async () => {
+  const refused = async (vars: Partial<ScoreBandChangesQueryVariables>) =>
+    (await stack.gql(ScoreBandChangesDocument, { kind: 'ChurnRisk', since: '2026-11-01', ...vars }, Role.Viewer)).errors![0].extensions;
+  expect(await refused({ kind: 'Clv' })).toMatchObject({ code: 'VALIDATION', reason: 'SCORING_INVALID_INPUT', field: 'kind' });
+  expect(await refused({ to: ['hgih'] })).toMatchObject({ code: 'VALIDATION', reason: 'SCORING_INVALID_INPUT', field: 'to' });
+  expect(await refused({ filter: { riskBand: ['severe'] } })).toMatchObject({ code: 'VALIDATION', field: 'filter.riskBand' });
+  expect((await stack.gql(ScoreBandChangesDocument, { kind: 'ChurnRisk', since: '2026-11-01' }, null)).errors![0].extensions!.code).toBe('UNAUTHENTICATED');
+});
