@@ -1,6 +1,6 @@
 import { Role } from '../src/domain/auth/roles.js';
 import { Customer, ScoreSnapshot, ServiceTier } from '../src/entities/index.js';
-import { ScoreBandChangesDocument, type ScoreBandChangesQueryVariables } from './__generated__/graphql.js';
+import { CreateSegmentDocument, CustomersDocument, ScoreBandChangesDocument, type ScoreBandChangesQueryVariables } from './__generated__/graphql.js';
 import { countStatements } from './support/statement-counter.js';
 import { startTestStack, type TestStack } from './support/stack.js';
 
@@ -79,4 +79,37 @@ it('refuses a score without bands, an unknown band and a wrong filter, with the 
   expect(await refused({ to: ['hgih'] })).toMatchObject({ code: 'VALIDATION', reason: 'SCORING_INVALID_INPUT', field: 'to' });
   expect(await refused({ filter: { riskBand: ['severe'] } })).toMatchObject({ code: 'VALIDATION', field: 'filter.riskBand' });
   expect((await stack.gql(ScoreBandChangesDocument, { kind: 'ChurnRisk', since: '2026-11-01' }, null)).errors![0].extensions!.code).toBe('UNAUTHENTICATED');
+});
+
+it('finds the customers who moved lately as a filter, for a segment a campaign can enrol', async () => {
+  const em = stack.orm.em.fork();
+  const daysAgo = (days: number) => new Date(Date.now() - days * 86_400_000);
+  const loyalty = (band: string) => ({ 'payment-loyalty': { value: null, band, modelVersion: 'test/1', reasons: [] } });
+  // Fay stopped being a loyal payer two days ago; Gus three weeks ago; Hal is still loyal.
+  const history: Record<string, [number, string][]> = { Fay: [[30, 'loyal'], [2, 'regular']], Gus: [[40, 'loyal'], [21, 'regular']], Hal: [[30, 'loyal'], [2, 'loyal']] };
+  for (const [name, nights] of Object.entries(history)) {
+    const customer = em.create(Customer, { name, email: `${name.toLowerCase()}@example.com`, acquiredAt: '2024-01-01' });
+    for (const [days, band] of nights) {
+      em.create(ScoreSnapshot, { customer, computedAt: daysAgo(days), scores: loyalty(band) });
+      await em.flush();
+    }
+  }
+  const bandMoved = (withinDays: number) => ({ kind: 'PaymentLoyalty' as const, from: ['loyal'], withinDays });
+  const names = async (withinDays: number) => {
+    const result = await stack.gql(CustomersDocument, { first: 20, filter: { bandMoved: bandMoved(withinDays) } }, Role.Viewer);
+    expect(result.errors).toBeUndefined();
+    return result.data!.customers.edges.map((e) => e.node.name).sort();
+  };
+  expect(await names(7)).toEqual(['Fay']);
+  expect(await names(30)).toEqual(['Fay', 'Gus']);
+
+  // Kept as given in a saved segment: "stopped being loyal this week" stays relative to each day.
+  const saved = await stack.gql(CreateSegmentDocument, { input: { name: 'No longer loyal this week', filter: { bandMoved: bandMoved(7) } } }, Role.Marketer);
+  expect(saved.errors).toBeUndefined();
+  expect(saved.data!.createSegment.filter.bandMoved).toEqual({ kind: 'PaymentLoyalty', from: ['loyal'], to: null, withinDays: 7 });
+
+  const refused = async (filter: object) => (await stack.gql(CustomersDocument, { first: 5, filter }, Role.Viewer)).errors![0].extensions;
+  expect(await refused({ bandMoved: { kind: 'Clv', withinDays: 7 } })).toMatchObject({ code: 'VALIDATION', field: 'filter.bandMoved.kind' });
+  expect(await refused({ bandMoved: { kind: 'PaymentLoyalty', to: ['disloyal'], withinDays: 7 } })).toMatchObject({ code: 'VALIDATION', field: 'filter.bandMoved.to' });
+  expect(await refused({ bandMoved: { kind: 'PaymentLoyalty', withinDays: 0 } })).toMatchObject({ code: 'VALIDATION', field: 'filter.bandMoved.withinDays' });
 });

@@ -5,7 +5,7 @@ import { PERSISTENT_ISSUE_BANDS } from './persistent-issue.js';
 import { PROFITABILITY_BANDS } from './profitability.js';
 import { REFERRAL_BANDS } from './referral-value.js';
 import { RFM_SEGMENTS } from './rfm.js';
-import { ScoreKind } from './score-kind.js';
+import { ScoreKind, scoreKindName } from './score-kind.js';
 
 /** The bands each score can take (what the customers filter accepts); CLV is a value without bands. */
 export const SCORE_BANDS: Readonly<Record<ScoreKind, readonly string[]>> = {
@@ -18,3 +18,11 @@ export const SCORE_BANDS: Readonly<Record<ScoreKind, readonly string[]>> = {
   [ScoreKind.ReferralValue]: REFERRAL_BANDS,
   [ScoreKind.PersistentIssue]: PERSISTENT_ISSUE_BANDS,
 };
+
+/** Why these bands cannot be bands of the score (a score without bands, or a misspelt band), or null when they can. */
+export function bandsProblem(kind: ScoreKind, bands: readonly string[]): string | null {
+  const known = SCORE_BANDS[kind];
+  if (known.length === 0) return `${scoreKindName(kind)} has no bands`;
+  const unknown = bands.filter((band) => !known.includes(band));
+  return unknown.length ? `Unknown ${scoreKindName(kind)} band ${unknown.map((b) => `"${b}"`).join(', ')}; one of: ${known.join(', ')}` : null;
+}

@@ -5,7 +5,7 @@ import { ArgsType, Field, Float, ID, InputType, Int, ObjectType, registerEnumTyp
 import { SCORE_BANDS } from '../../domain/scoring/score-bands.js';
 import { ScoreKind } from '../../domain/scoring/score-kind.js';
 import { CustomerStatus, ServiceTier } from '../../entities/index.js';
-import { CustomerSortField } from '../../services/customers/customer-query.js';
+import { CustomerSortField, MAX_BAND_MOVE_DAYS } from '../../services/customers/customer-query.js';
 import { PageArgs, connectionOf } from '../common/connection.js';
 
 registerEnumType(ServiceTier, { name: 'ServiceTier', description: 'The service concept a customer is on' });
@@ -100,6 +100,22 @@ export class ScoreFilterType {
   max?: number | null;
 }
 
+@ObjectType('BandMoveFilter', { simpleResolvers: true, description: 'A condition on a recent move between bands, as a saved segment or a campaign keeps it' })
+@InputType('BandMoveFilterInput', { description: 'Customers whose score of this kind moved out of one of `from` into one of `to` (each optional) within the last `withinDays` days, e.g. became high churn risk this week' })
+export class BandMoveFilterType {
+  @Field(() => ScoreKind, { description: 'A score with bands (not Clv)' })
+  kind!: ScoreKind;
+
+  @Field(() => [String], { nullable: true, description: 'Out of any of these bands' })
+  from?: string[] | null;
+
+  @Field(() => [String], { nullable: true, description: 'Into any of these bands' })
+  to?: string[] | null;
+
+  @Field(() => Int, { description: `Days back from now, 1 to ${MAX_BAND_MOVE_DAYS}: relative, so a saved segment keeps meaning "lately"` })
+  withinDays!: number;
+}
+
 @ObjectType('CustomerFilter', { simpleResolvers: true, description: 'Who belongs to a saved segment or a campaign: the conditions that were given' })
 @InputType('CustomerFilterInput', { description: 'Every field given narrows the list (AND)' })
 export class CustomerFilterType {
@@ -134,6 +150,9 @@ export class CustomerFilterType {
 
   @Field(() => LocalDateResolver, { nullable: true })
   acquiredTo?: string | null;
+
+  @Field(() => BandMoveFilterType, { nullable: true, description: 'A recent move between bands of a score' })
+  bandMoved?: BandMoveFilterType | null;
 }
 
 @InputType()

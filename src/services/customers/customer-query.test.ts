@@ -54,6 +54,15 @@ describe('customerWhere', () => {
     expect(() => assertCustomerFilter({ segment: ["Can't lose them", 'At risk'], riskBand: ['low', 'medium', 'high'] })).not.toThrow();
   });
 
+  it('narrows to customers whose score moved lately, an exists on score_band_change with its values as parameters', () => {
+    const { sql, parameters } = compile(customerWhere({ bandMoved: { kind: ScoreKind.ChurnRisk, from: ['low'], to: ['high'], withinDays: 7 } }));
+    expect(sql).toBe(
+      '(true and exists (select 1 from score_band_change b where b.customer_id = c.id and b.kind = $1 and b.changed_at >= now() - make_interval(days => $2::int) and b.previous = any($3::text[]) and b.band = any($4::text[])))',
+    );
+    expect(parameters).toEqual(['churn-risk', 7, ['low'], ['high']]);
+    expect(storedFilter({ bandMoved: { kind: ScoreKind.ChurnRisk, from: null, to: ['high'], withinDays: 7 } })).toEqual({ bandMoved: { kind: 'churn-risk', to: ['high'], withinDays: 7 } });
+  });
+
   it('narrows by current scores, each condition an exists on current_score with its values as parameters', () => {
     const { sql, parameters } = compile(
       customerWhere({ scores: [{ kind: ScoreKind.PaymentLoyalty, bands: ['loyal'] }, { kind: ScoreKind.Clv, min: 50_000 }, { kind: ScoreKind.ChurnRisk, min: 0.25, max: 0.5, bands: ['medium', 'high'] }] }),

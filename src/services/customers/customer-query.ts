@@ -1,7 +1,7 @@
 import { sql, type RawBuilder } from 'kysely';
 import type { CustomerStatus, ServiceTier } from '../../entities/index.js';
-import { SCORE_BANDS } from '../../domain/scoring/score-bands.js';
-import { ScoreKind, scoreKindName } from '../../domain/scoring/score-kind.js';
+import { bandsProblem, SCORE_BANDS } from '../../domain/scoring/score-bands.js';
+import { ScoreKind } from '../../domain/scoring/score-kind.js';
 import { CustomerException, CustomerExceptionCode } from './customer.exception.js';
 import { hasOpenComplaint } from './customer-facts.js';
 
@@ -21,7 +21,24 @@ export interface CustomerFilter {
   scores?: ScoreCondition[] | null;
   acquiredFrom?: string | null;
   acquiredTo?: string | null;
+  /** Customers whose score moved between bands lately ("became high churn risk this week"). */
+  bandMoved?: BandMoveCondition | null;
 }
+
+/**
+ * A customer whose score of `kind` moved out of one of `from` into one of `to` (each
+ * optional) in the last `withinDays` days: relative, so a saved segment keeps meaning
+ * "lately" as the days pass.
+ */
+export interface BandMoveCondition {
+  kind: ScoreKind;
+  from?: string[] | null;
+  to?: string[] | null;
+  withinDays: number;
+}
+
+/** How far back a band move may be looked for (a year and a day). */
+export const MAX_BAND_MOVE_DAYS = 366;
 
 /** A customer whose current score of `kind` has one of `bands` and a value within [min, max] (each optional). */
 export interface ScoreCondition {
@@ -76,14 +93,26 @@ export function assertCustomerFilter(filter: CustomerFilter): void {
   conditions.forEach((c, i) => {
     const at = `scores.${i}`;
     if (c.bands?.length) {
-      if (SCORE_BANDS[c.kind].length === 0) throw invalid(`${at}.bands`, `${scoreKindName(c.kind)} has no bands; filter it by min and max`);
-      check(`${at}.bands`, c.bands, SCORE_BANDS[c.kind], `${scoreKindName(c.kind)} band`);
+      const problem = bandsProblem(c.kind, c.bands);
+      if (problem) throw invalid(`${at}.bands`, SCORE_BANDS[c.kind].length ? problem : `${problem}; filter it by min and max`);
     }
     for (const bound of ['min', 'max'] as const) {
       if (c[bound] != null && !Number.isFinite(c[bound])) throw invalid(`${at}.${bound}`, `${bound} must be a finite number`);
     }
     if (c.min != null && c.max != null && c.min > c.max) throw invalid(`${at}.min`, `min (${c.min}) is above max (${c.max})`);
   });
+  if (filter.bandMoved) {
+    const { kind, from, to, withinDays } = filter.bandMoved;
+    const noBands = bandsProblem(kind, []);
+    if (noBands) throw invalid('bandMoved.kind', noBands);
+    for (const [field, bands] of [['from', from], ['to', to]] as const) {
+      const problem = bandsProblem(kind, bands ?? []);
+      if (problem) throw invalid(`bandMoved.${field}`, problem);
+    }
+    if (!(Number.isInteger(withinDays) && withinDays >= 1 && withinDays <= MAX_BAND_MOVE_DAYS)) {
+      throw invalid('bandMoved.withinDays', `withinDays must be a whole number of days from 1 to ${MAX_BAND_MOVE_DAYS}`);
+    }
+  }
 }
 
 /** Customers whose current score of the condition's kind meets it (current_score's key finds it; its (kind, band) and (kind, value) indexes serve selective ones). */
@@ -93,6 +122,14 @@ function scoreMeets(c: ScoreCondition): RawBuilder<unknown> {
   if (c.min != null) parts.push(sql`s.value >= ${c.min}`);
   if (c.max != null) parts.push(sql`s.value <= ${c.max}`);
   return sql`exists (select 1 from current_score s where ${sql.join(parts, sql` and `)})`;
+}
+
+/** Customers with a recorded move of the condition's score (score_band_change's key finds a customer's). */
+function bandMoved(m: BandMoveCondition): RawBuilder<unknown> {
+  const parts: RawBuilder<unknown>[] = [sql`b.customer_id = c.id`, sql`b.kind = ${m.kind}`, sql`b.changed_at >= now() - make_interval(days => ${m.withinDays}::int)`];
+  if (m.from?.length) parts.push(sql`b.previous = any(${m.from}::text[])`);
+  if (m.to?.length) parts.push(sql`b.band = any(${m.to}::text[])`);
+  return sql`exists (select 1 from score_band_change b where ${sql.join(parts, sql` and `)})`;
 }
 
 /**
@@ -105,10 +142,11 @@ export function storedFilter(filter: CustomerFilter): CustomerFilter {
   const search = filter.search?.trim();
   const stored = compact({ ...filter, search }, FILTER_FIELDS);
   if (stored.scores) stored.scores = stored.scores.map((c) => compact(c, ['kind', 'bands', 'min', 'max']));
+  if (stored.bandMoved) stored.bandMoved = compact(stored.bandMoved, ['kind', 'from', 'to', 'withinDays']);
   return stored;
 }
 
-const FILTER_FIELDS = ['status', 'serviceTier', 'search', 'hasOpenComplaint', 'marketingConsent', 'segment', 'riskBand', 'scores', 'acquiredFrom', 'acquiredTo'] as const satisfies readonly (keyof CustomerFilter)[];
+const FILTER_FIELDS = ['status', 'serviceTier', 'search', 'hasOpenComplaint', 'marketingConsent', 'segment', 'riskBand', 'scores', 'acquiredFrom', 'acquiredTo', 'bandMoved'] as const satisfies readonly (keyof CustomerFilter)[];
 
 /**
  * The SQL condition for a filter, on table alias `c`. Filters from clients go through
@@ -133,6 +171,7 @@ export function customerWhere(filter: CustomerFilter = {}): RawBuilder<boolean> 
   for (const condition of filter.scores ?? []) parts.push(scoreMeets(condition));
   if (filter.acquiredFrom) parts.push(sql`c.acquired_at >= ${filter.acquiredFrom}::date`);
   if (filter.acquiredTo) parts.push(sql`c.acquired_at <= ${filter.acquiredTo}::date`);
+  if (filter.bandMoved) parts.push(bandMoved(filter.bandMoved));
   return sql<boolean>`(${sql.join(parts, sql` and `)})`;
 }
 

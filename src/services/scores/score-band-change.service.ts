@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql } from 'kysely';
-import { SCORE_BANDS } from '../../domain/scoring/score-bands.js';
-import { ScoreKind, scoreKindName } from '../../domain/scoring/score-kind.js';
+import { bandsProblem } from '../../domain/scoring/score-bands.js';
+import type { ScoreKind } from '../../domain/scoring/score-kind.js';
 import { isCalendarDay } from '../../domain/scoring/dates.js';
 import { ScoringException, ScoringExceptionCode } from '../../domain/scoring/scoring-exception.js';
 import { assertPageSize, decodeCursor, encodeCursor, toPage, type Page, type PageArgs } from '../common/pagination.js';
@@ -67,12 +67,12 @@ export class ScoreBandChangeService {
 /** Refuses a score without bands, a day that is not one, and bands the score does not have (a typo would list nobody). */
 export function assertBandChangeQuery(query: BandChangeQuery): void {
   const invalid = (field: string, message: string) => new ScoringException(ScoringExceptionCode.InvalidInput, message, { field });
-  const known = SCORE_BANDS[query.kind];
-  if (known.length === 0) throw invalid('kind', `${scoreKindName(query.kind)} has no bands`);
+  const noBands = bandsProblem(query.kind, []);
+  if (noBands) throw invalid('kind', noBands);
   if (!isCalendarDay(query.since)) throw invalid('since', `since must be a day YYYY-MM-DD (got "${query.since}")`);
   for (const field of ['from', 'to'] as const) {
-    const unknown = query[field]?.filter((band) => !known.includes(band)) ?? [];
-    if (unknown.length) throw invalid(field, `Unknown ${scoreKindName(query.kind)} band ${unknown.map((b) => `"${b}"`).join(', ')}; one of: ${known.join(', ')}`);
+    const problem = bandsProblem(query.kind, query[field] ?? []);
+    if (problem) throw invalid(field, problem);
   }
   if (query.filter) assertCustomerFilter(query.filter);
 }
