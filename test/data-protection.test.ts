@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { Role } from '../src/domain/auth/roles.js';
 import { dataRetentionPolicy } from '../src/domain/customers/data-retention.js';
 import { welcomeCheckWorkflowId } from '../src/domain/playbooks/welcome-check.js';
-import { AuditEntry, Campaign, CampaignGroup, CampaignMember, Complaint, ComplaintSeverity, Customer, CustomerExport, FixCase, Invoice, MessageChannel, MessagePurpose, Order, OutboxMessage, PlaybookRun, PlaybookRunStatus } from '../src/entities/index.js';
+import { AuditEntry, Campaign, CampaignGroup, CampaignMember, Complaint, ComplaintSeverity, Customer, CustomerExport, FixCase, Invoice, MessageChannel, MessagePurpose, Order, OutboxMessage, PlaybookRun, PlaybookRunStatus, ScoreSnapshot } from '../src/entities/index.js';
 import { createServices } from '../src/services/index.js';
 import { DeliveryService } from '../src/services/outbox/delivery.service.js';
 import type { MessageSender, RenderedMessage } from '../src/services/outbox/message-sender.js';
@@ -85,6 +85,13 @@ it('exports everything stored about a customer on request, with the reasons behi
   expect((await stack.gql(StartFairReminderDocument, { invoiceId: invoice.id }, Role.Operator)).errors).toBeUndefined();
   expect((await stack.gql(PromiseToPayDocument, { invoiceId: invoice.id, until }, Role.Operator)).errors).toBeUndefined();
 
+  // Her churn risk moved from low to high between two nightly scorings.
+  for (const [computedAt, band] of [['2026-11-20T02:00:00Z', 'low'], ['2026-11-21T02:00:00Z', 'high']] as const) {
+    const nightly = em();
+    nightly.create(ScoreSnapshot, { customer: nightly.getReference(Customer, customer.id), computedAt: new Date(computedAt), scores: { 'churn-risk': { value: null, band, modelVersion: 'test/1', reasons: [] } } });
+    await nightly.flush();
+  }
+
   for (const role of [Role.Viewer, Role.Marketer]) {
     const forbidden = await stack.gql(ExportCustomerDataDocument, { id: customer.id, reason: 'Request' }, role);
     expect(forbidden.errors![0].extensions).toMatchObject({ code: 'FORBIDDEN', reason: 'AUTH_ROLE_NOT_ALLOWED' });
@@ -108,6 +115,7 @@ it('exports everything stored about a customer on request, with the reasons behi
       { marketingConsent: false, how: 'opted out' },
     ],
     paymentPromises: [{ invoiceId: invoice.id, until }],
+    scoreBandChanges: [{ kind: 'churn-risk', changedAt: '2026-11-21T02:00:00.000Z', from: 'low', to: 'high' }],
     playbookRuns: expect.arrayContaining([expect.objectContaining({ playbook: 'welcome-check', finishedAt: null }), expect.objectContaining({ playbook: 'fix-issue', finishedAt: null })]),
   });
   // The profiling a customer may ask about: each current score with the facts behind it.

@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { renderIfKnown } from '../../domain/messages/templates.js';
-import { CampaignMember, Complaint, Customer, CustomerStatus, FixCase, Invoice, Order, OutboxMessage, Payment, PlaybookRun } from '../../entities/index.js';
+import { CampaignMember, Complaint, Customer, CustomerStatus, FixCase, Invoice, Order, OutboxMessage, Payment, PlaybookRun, ScoreBandChange } from '../../entities/index.js';
 import type { AuditService } from '../audit/audit.service.js';
 import { CustomerException, CustomerExceptionCode } from './customer.exception.js';
 import { storedCustomer } from './customer.service.js';
@@ -10,7 +10,7 @@ import { storedCustomer } from './customer.service.js';
  * made of it: contact data, who referred them, orders, invoices with payments, complaints
  * and the fix cases opened for them, the messages the playbooks wrote (sent or held back,
  * and why), the campaigns and playbooks that included them, and their current scores with
- * the facts behind each (the profiling a customer may ask about).
+ * the facts behind each and how their bands moved (the profiling a customer may ask about).
  * The offboarding playbook hands it to a leaving customer; an operator answers a request
  * for access (GDPR Art. 15) or portability (Art. 20) with it at any time.
  */
@@ -36,7 +36,7 @@ export class CustomerDataExportService {
 
 /** The export document of `customer`, read through `em` (the caller's transaction). */
 export async function customerDocument(em: EntityManager, customer: Customer): Promise<Record<string, unknown>> {
-  const [orders, invoices, payments, complaints, fixCases, messages, runs, campaigns, scores, consent, promises] = await Promise.all([
+  const [orders, invoices, payments, complaints, fixCases, messages, runs, campaigns, scores, bandChanges, consent, promises] = await Promise.all([
     em.find(Order, { customer }, { orderBy: { orderedAt: 'asc' } }),
     em.find(Invoice, { customer }, { orderBy: { issuedAt: 'asc' } }),
     em.find(Payment, { invoice: { customer } }, { orderBy: { paidAt: 'asc' } }),
@@ -51,6 +51,7 @@ export async function customerDocument(em: EntityManager, customer: Customer): P
         where cs.customer_id = ? order by cs.kind`,
       [customer.id],
     ),
+    em.find(ScoreBandChange, { customer }, { orderBy: { changedAt: 'asc', kind: 'asc' } }),
     // Consent given and withdrawn, and promises to pay, as the audit log recorded them.
     em.execute<{ at: Date; action: string; consent: boolean }[]>(
       `select at, action, (after ->> 'marketingConsent')::boolean as consent from audit_entry
@@ -109,5 +110,6 @@ export async function customerDocument(em: EntityManager, customer: Customer): P
       reasons: s.score?.reasons ?? [],
       modelVersion: s.score?.modelVersion ?? null,
     })),
+    scoreBandChanges: bandChanges.map((b) => ({ kind: b.kind, changedAt: b.changedAt.toISOString(), from: b.previous ?? null, to: b.band ?? null })),
   };
 }
