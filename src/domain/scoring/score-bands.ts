@@ -26,3 +26,14 @@ export function bandsProblem(kind: ScoreKind, bands: readonly string[]): string 
   const unknown = bands.filter((band) => !known.includes(band));
   return unknown.length ? `Unknown ${scoreKindName(kind)} band ${unknown.map((b) => `"${b}"`).join(', ')}; one of: ${known.join(', ')}` : null;
 }
+
+/** What is wrong with a move between a score's bands (the field and why), or null: the score must have bands, and `from` and `to` be some of them. */
+export function bandMoveProblem(move: { kind: ScoreKind; from?: readonly string[] | null; to?: readonly string[] | null }): { field: 'kind' | 'from' | 'to'; message: string } | null {
+  const noBands = bandsProblem(move.kind, []);
+  if (noBands) return { field: 'kind', message: noBands };
+  for (const field of ['from', 'to'] as const) {
+    const problem = bandsProblem(move.kind, move[field] ?? []);
+    if (problem) return { field, message: problem };
+  }
+  return null;
+}

@@ -1,6 +1,6 @@
 import { sql, type RawBuilder } from 'kysely';
 import type { CustomerStatus, ServiceTier } from '../../entities/index.js';
-import { bandsProblem, SCORE_BANDS } from '../../domain/scoring/score-bands.js';
+import { bandMoveProblem, bandsProblem, SCORE_BANDS } from '../../domain/scoring/score-bands.js';
 import { ScoreKind } from '../../domain/scoring/score-kind.js';
 import { CustomerException, CustomerExceptionCode } from './customer.exception.js';
 import { hasOpenComplaint } from './customer-facts.js';
@@ -102,13 +102,9 @@ export function assertCustomerFilter(filter: CustomerFilter): void {
     if (c.min != null && c.max != null && c.min > c.max) throw invalid(`${at}.min`, `min (${c.min}) is above max (${c.max})`);
   });
   if (filter.bandMoved) {
-    const { kind, from, to, withinDays } = filter.bandMoved;
-    const noBands = bandsProblem(kind, []);
-    if (noBands) throw invalid('bandMoved.kind', noBands);
-    for (const [field, bands] of [['from', from], ['to', to]] as const) {
-      const problem = bandsProblem(kind, bands ?? []);
-      if (problem) throw invalid(`bandMoved.${field}`, problem);
-    }
+    const { withinDays } = filter.bandMoved;
+    const problem = bandMoveProblem(filter.bandMoved);
+    if (problem) throw invalid(`bandMoved.${problem.field}`, problem.message);
     if (!(Number.isInteger(withinDays) && withinDays >= 1 && withinDays <= MAX_BAND_MOVE_DAYS)) {
       throw invalid('bandMoved.withinDays', `withinDays must be a whole number of days from 1 to ${MAX_BAND_MOVE_DAYS}`);
     }

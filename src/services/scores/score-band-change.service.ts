@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql } from 'kysely';
-import { bandsProblem } from '../../domain/scoring/score-bands.js';
+import { bandMoveProblem } from '../../domain/scoring/score-bands.js';
 import type { ScoreKind } from '../../domain/scoring/score-kind.js';
 import { isCalendarDay } from '../../domain/scoring/dates.js';
 import { ScoringException, ScoringExceptionCode } from '../../domain/scoring/scoring-exception.js';
@@ -67,12 +67,8 @@ export class ScoreBandChangeService {
 /** Refuses a score without bands, a day that is not one, and bands the score does not have (a typo would list nobody). */
 export function assertBandChangeQuery(query: BandChangeQuery): void {
   const invalid = (field: string, message: string) => new ScoringException(ScoringExceptionCode.InvalidInput, message, { field });
-  const noBands = bandsProblem(query.kind, []);
-  if (noBands) throw invalid('kind', noBands);
+  const problem = bandMoveProblem(query);
+  if (problem) throw invalid(problem.field, problem.message);
   if (!isCalendarDay(query.since)) throw invalid('since', `since must be a day YYYY-MM-DD (got "${query.since}")`);
-  for (const field of ['from', 'to'] as const) {
-    const problem = bandsProblem(query.kind, query[field] ?? []);
-    if (problem) throw invalid(field, problem);
-  }
   if (query.filter) assertCustomerFilter(query.filter);
 }
