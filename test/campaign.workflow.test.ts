@@ -2,6 +2,7 @@ import { sql, type RawBuilder } from 'kysely';
 import { Role } from '../src/domain/auth/roles.js';
 import { campaignPolicy, campaignWorkflowId, type CampaignPolicy } from '../src/domain/campaigns/campaign.js';
 import { loadDemoDataIfEmpty } from '../src/dev/demo-loader.js';
+import { Customer } from '../src/entities/index.js';
 import { defaultScoringPolicy } from '../src/domain/scoring/scoring-policy.js';
 import { CampaignEnrolmentService } from '../src/services/campaigns/campaign-enrolment.service.js';
 import {
@@ -38,7 +39,8 @@ const eventually = <T>(fn: () => Promise<T>, ok: (value: T) => boolean, timeoutM
  */
 // Five pages per workflow execution: every campaign here continues as new several times.
 // A killed worker's page is retried once its heartbeat has been silent for 2 s.
-const policy: CampaignPolicy = { ...campaignPolicy, pageSize: 15, pageIntervalMs: 200, heartbeatSeconds: 2, pagesPerExecution: 5 };
+// A repeating campaign's day lasts a second here.
+const policy: CampaignPolicy = { ...campaignPolicy, pageSize: 15, pageIntervalMs: 200, heartbeatSeconds: 2, pagesPerExecution: 5, repeatDayMs: 1_000 };
 
 let stack: TestStack;
 let worker: Awaited<ReturnType<typeof spawnWorker>> | null = null;
@@ -412,3 +414,59 @@ it('lets a marketer change and discard a draft until it is launched, audited', a
   expect((await stack.gql(DiscardCampaignDocument, { id: launched.id }, Role.Marketer)).errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'CAMPAIGN_WRONG_STATE' });
   await eventually(() => campaign(launched.id), (c) => c.status === 'Completed');
 });
+
+it('repeats: each pass enrols only the customers new to the segment, each once; a pause holds it between passes, a cancel ends it', async () => {
+  const tag = `repeat${Math.random().toString(36).slice(2, 8)}`;
+  const newcomers = async (names: string[]) => {
+    const em = stack.orm.em.fork();
+    for (const name of names) em.create(Customer, { name, email: `${name.toLowerCase()}.${tag}@example.com`, acquiredAt: '2024-01-01' });
+    await em.flush();
+  };
+  await newcomers(['Ann', 'Bob', 'Cid']);
+  const tooOften = await stack.gql(CreateCampaignDocument, { input: { name: 'x', playbook: 'Appreciation', filter: { search: tag }, repeatEveryDays: 91 } }, Role.Marketer);
+  expect(tooOften.errors![0].extensions).toMatchObject({ code: 'VALIDATION', field: 'repeatEveryDays' });
+  const created = await stack.gql(CreateCampaignDocument, { input: { name: 'Thank newcomers every other day', playbook: 'Appreciation', filter: { search: tag }, holdoutPercent: 0, repeatEveryDays: 3 } }, Role.Marketer);
+  expect(created.errors).toBeUndefined();
+  const { id } = created.data!.createCampaign;
+  expect(created.data!.createCampaign.repeatEveryDays).toBe(3);
+  await stack.gql(LaunchCampaignDocument, { id }, Role.Marketer);
+
+  // The first pass enrols the three, then waits for the next one; the campaign runs on.
+  const first = await eventually(() => campaign(id), (c) => c.progress?.enrolled === 3 && c.progress.nextPassAt !== null);
+  expect(first).toMatchObject({ status: 'Running', finishedAt: null, progress: { status: 'Running', pass: 1 } });
+  await newcomers(['Dee', 'Eve']);
+  const second = await eventually(() => campaign(id), (c) => (c.progress?.pass ?? 0) >= 2 && c.progress!.enrolled === 5);
+  expect(second.progress).toMatchObject({ treated: 5, holdout: 0 });
+  const byName = async () =>
+    Object.fromEntries(
+      (await rows(sql<{ name: string; pass: number }>`select c.name, m.pass from campaign_member m join customer c on c.id = m.customer_id where m.campaign_id = ${id}::uuid`)).map((m) => [m.name, m.pass]),
+    );
+  const passes = await byName();
+  expect(Object.keys(passes).sort()).toEqual(['Ann', 'Bob', 'Cid', 'Dee', 'Eve']);
+  expect([passes.Ann, passes.Bob, passes.Cid]).toEqual([1, 1, 1]);
+  expect(passes.Dee).toBeGreaterThan(1);
+  // One thank-you and one run each, whichever pass enrolled them.
+  await eventually(
+    () =>
+      rows(sql<{ messages: number; runs: number }>`
+        select (select count(*) from outbox_message o where o.customer_id = m.customer_id and o.template = 'appreciation')::int as messages,
+               (select count(*) from playbook_run r where r.customer_id = m.customer_id and r.playbook = 'appreciation')::int as runs
+          from campaign_member m where m.campaign_id = ${id}::uuid`),
+    (ms) => ms.length === 5 && ms.every((m) => m.messages === 1 && m.runs === 1),
+  );
+
+  // Paused while it waits: the record says so at once, and no pass runs until resumed.
+  expect((await stack.gql(PauseCampaignDocument, { id }, Role.Marketer)).errors).toBeUndefined();
+  await eventually(() => campaign(id), (c) => c.status === 'Paused');
+  await newcomers(['Fox']);
+  await new Promise((r) => setTimeout(r, 4_000));
+  expect(Object.keys(await byName())).not.toContain('Fox');
+  await stack.gql(ResumeCampaignDocument, { id }, Role.Marketer);
+  await eventually(() => byName(), (m) => m.Fox !== undefined);
+
+  expect((await stack.gql(CancelCampaignDocument, { id }, Role.Marketer)).errors).toBeUndefined();
+  const cancelled = await eventually(() => campaign(id), (c) => c.status === 'Cancelled');
+  expect(cancelled.finishedAt).not.toBeNull();
+  expect(cancelled.progress).toMatchObject({ status: 'Cancelled', enrolled: 6 });
+  await recordHistory(campaignWorkflowId(id), 'campaign-repeating-cancelled');
+}, 120_000);

@@ -1,6 +1,7 @@
 import { condition, continueAsNew, defineQuery, defineSignal, proxyActivities, setCurrentDetails, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { CampaignActivities } from '../src/activities/campaign.activities.js';
 import type { CampaignPolicy, CampaignProgress, CampaignRunStatus } from '../src/domain/campaigns/campaign.js';
+import { days } from '../src/domain/policies/duration.js';
 
 export interface CampaignInput {
   campaignId: string;
@@ -9,6 +10,8 @@ export interface CampaignInput {
   progress?: CampaignProgress;
   /** Launched for later: enrolment starts then (ISO time). */
   startAt?: string;
+  /** Goes over the segment again every so many days until cancelled, enrolling newcomers. */
+  repeatEveryDays?: number | null;
 }
 
 export const pauseCampaignSignal = defineSignal('pause');
@@ -19,9 +22,11 @@ export const campaignProgressQuery = defineQuery<CampaignProgress>('progress');
 /**
  * Waits for its start time if launched for later, then enrols a campaign's segment page by page at the policy's rate, until the segment is
  * done or a person cancels; pausing holds it between pages. Each page is idempotent, so
- * a restart (or a second launch, which joins this run) enrols nobody twice.
+ * a restart (or a second launch, which joins this run) enrols nobody twice. A repeating
+ * campaign then waits its interval and goes over the segment again, enrolling only the
+ * customers who have newly entered it, until a person cancels.
  */
-export async function campaign({ campaignId, policy, progress: carried, startAt }: CampaignInput): Promise<CampaignProgress> {
+export async function campaign({ campaignId, policy, progress: carried, startAt, repeatEveryDays }: CampaignInput): Promise<CampaignProgress> {
   const retry = { initialInterval: '1 second', maximumInterval: '1 minute' };
   const { enrolCampaignPage } = proxyActivities<CampaignActivities>({
     startToCloseTimeout: policy.pageTimeoutSeconds * 1000,
@@ -66,6 +71,17 @@ export async function campaign({ campaignId, policy, progress: carried, startAt 
     if (progress.status === 'running') await recordCampaignStatus({ campaignId, status: 'running' });
   }
 
+  // (Signals change the status while the workflow waits.)
+  const cancelled = () => (progress.status as CampaignRunStatus) === 'cancelled';
+  // Waits until `at` or a cancel; a pause or resume meanwhile reaches the campaign's record at once.
+  const waitUntil = async (at: number) => {
+    let recorded: CampaignRunStatus = 'running';
+    while (!cancelled() && Date.now() < at) {
+      if (progress.status !== recorded) await recordCampaignStatus({ campaignId, status: (recorded = progress.status) });
+      await condition(() => progress.status !== recorded, at - Date.now());
+    }
+  };
+
   let pagesThisExecution = 0;
   for (;;) {
     if (progress.status === 'paused') {
@@ -77,7 +93,7 @@ export async function campaign({ campaignId, policy, progress: carried, startAt 
     }
     if (progress.status === 'cancelled') break;
 
-    const page = await enrolCampaignPage({ campaignId, after: progress.after, limit: policy.pageSize });
+    const page = await enrolCampaignPage({ campaignId, after: progress.after, limit: policy.pageSize, ...(progress.pass ? { pass: progress.pass } : {}) });
     progress.enrolled += page.enrolled;
     progress.treated += page.treated;
     progress.holdout += page.holdout;
@@ -85,12 +101,23 @@ export async function campaign({ campaignId, policy, progress: carried, startAt 
     progress.pages += 1;
     setCurrentDetails(`Enrolled ${progress.enrolled} (${progress.treated} treated, ${progress.holdout} holdout)`);
     if (page.last === null) {
-      if (progress.status === 'running') progress.status = 'completed';
+      if (repeatEveryDays && !cancelled()) {
+        // The segment is done for now: the next pass after the interval (a pause holds it, a cancel ends the campaign).
+        const pass = progress.pass ?? 1;
+        const nextPassAt = Date.now() + repeatEveryDays * (policy.repeatDayMs ?? days(1));
+        progress.nextPassAt = new Date(nextPassAt).toISOString();
+        setCurrentDetails(`Pass ${pass} done, ${progress.enrolled} enrolled in all; the next pass starts at ${progress.nextPassAt}`);
+        await waitUntil(nextPassAt);
+        if (cancelled()) break;
+        await continueAsNew<typeof campaign>({ campaignId, policy, repeatEveryDays, progress: { ...progress, after: null, pass: pass + 1, nextPassAt: null } });
+      }
+      // A pause that came during the last page does not matter: the segment is done.
+      if (!cancelled()) progress.status = 'completed';
       break;
     }
     progress.after = page.last;
     if (++pagesThisExecution >= policy.pagesPerExecution || workflowInfo().continueAsNewSuggested) {
-      await continueAsNew<typeof campaign>({ campaignId, policy, progress });
+      await continueAsNew<typeof campaign>({ campaignId, policy, progress, repeatEveryDays });
     }
     // The rate limit; a cancel or pause does not wait for it.
     await condition(() => progress.status !== 'running', policy.pageIntervalMs);

@@ -12,7 +12,7 @@ export function createCampaignActivities(orm: Orm, engines: Engines) {
     return new CampaignEnrolmentService(em, createServices(em, engines).playbooks, defaultScoringPolicy.persistentIssue);
   };
   return {
-    enrolCampaignPage(input: { campaignId: string; after: string | null; limit: number }): Promise<EnrolmentPage> {
+    enrolCampaignPage(input: { campaignId: string; after: string | null; limit: number; pass?: number }): Promise<EnrolmentPage> {
       return enrolment().enrolPage(input, () => heartbeat());
     },
     recordCampaignStatus(input: { campaignId: string; status: CampaignRunStatus }): Promise<void> {

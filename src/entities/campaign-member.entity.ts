@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { type Rel } from '@mikro-orm/core';
+import { OptionalProps, type Rel } from '@mikro-orm/core';
 import { Entity, Enum, Index, ManyToOne, Property } from '@mikro-orm/decorators/legacy';
 import { Campaign } from './campaign.entity.js';
 import { Customer } from './customer.entity.js';
@@ -13,6 +13,8 @@ export enum CampaignGroup {
 @Entity({ tableName: 'campaign_member' })
 @Index({ properties: ['customer'], name: 'campaign_member_customer_id_index' })
 export class CampaignMember {
+  [OptionalProps]?: 'pass';
+
   @ManyToOne({ entity: () => Campaign, primary: true, deleteRule: 'cascade' })
   campaign!: Rel<Campaign>;
 
@@ -24,6 +26,10 @@ export class CampaignMember {
 
   @Property({ type: 'timestamptz' })
   enrolledAt!: Date;
+
+  /** The pass over the segment that enrolled them (a repeating campaign's; 1 for one that runs once). */
+  @Property({ type: 'integer', default: 1 })
+  pass: number = 1;
 
   /** The playbook run a treated customer got (null for the holdout). */
   @Property({ type: 'text', nullable: true })

@@ -62,4 +62,8 @@ export class Campaign {
 
   @Property({ type: 'timestamptz', nullable: true })
   finishedAt?: Date | null;
+
+  /** Goes over its segment again every so many days until cancelled, enrolling newcomers (null: once). */
+  @Property({ type: 'integer', nullable: true })
+  repeatEveryDays?: number | null;
 }

@@ -1,7 +1,7 @@
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import type { SignalDefinition } from '@temporalio/common';
 import { campaignWorkflowId, type CampaignPolicy, type CampaignProgress } from '../domain/campaigns/campaign.js';
-import type { CampaignEngine } from '../services/campaigns/campaign-engine.js';
+import type { CampaignEngine, CampaignToStart } from '../services/campaigns/campaign-engine.js';
 import { PlaybookException, PlaybookExceptionCode } from '../services/playbooks/playbook.exception.js';
 import { campaignProgressQuery, cancelCampaignSignal, pauseCampaignSignal, resumeCampaignSignal } from '../../workflows/campaign.workflow.js';
 import { withinDeadline } from './deadline.js';
@@ -15,19 +15,19 @@ export class TemporalCampaignEngine implements CampaignEngine {
     private readonly callTimeoutMs = 5_000,
   ) {}
 
-  start({ id: campaignId, name, playbook }: { id: string; name: string; playbook: string }, policy: CampaignPolicy, startAt?: Date | null): Promise<{ workflowId: string }> {
+  start({ id: campaignId, name, playbook, repeatEveryDays }: CampaignToStart, policy: CampaignPolicy, startAt?: Date | null): Promise<{ workflowId: string }> {
     return this.reachable(async () => {
       const workflowId = campaignWorkflowId(campaignId);
       try {
         await this.client.workflow.start('campaign', {
           workflowId,
           taskQueue: this.taskQueue,
-          args: [startAt ? { campaignId, policy, startAt: startAt.toISOString() } : { campaignId, policy }],
+          args: [{ campaignId, policy, ...(startAt ? { startAt: startAt.toISOString() } : {}), ...(repeatEveryDays ? { repeatEveryDays } : {}) }],
           workflowIdConflictPolicy: 'USE_EXISTING',
           workflowIdReusePolicy: 'REJECT_DUPLICATE',
           // The marketer's campaign name and the playbook: no customer data.
-          staticSummary: `Campaign "${name}": ${playbook} for a segment`,
-          staticDetails: `${startAt ? `From ${startAt.toISOString()}, enrols` : 'Enrols'} the segment into ${playbook} runs (search CampaignId = "${campaignId}"), ${policy.pageSize} customers every ${Math.round(policy.pageIntervalMs / 1000)} s, keeping a random holdout; signals pause, resume, cancel${startAt ? ' (before the start: enrols nobody)' : ''} (policy v${policy.version}).`,
+          staticSummary: `Campaign "${name}": ${playbook} for a segment${repeatEveryDays ? `, every ${repeatEveryDays} days` : ''}`,
+          staticDetails: `${startAt ? `From ${startAt.toISOString()}, enrols` : 'Enrols'} the segment into ${playbook} runs (search CampaignId = "${campaignId}"), ${policy.pageSize} customers every ${Math.round(policy.pageIntervalMs / 1000)} s, keeping a random holdout; ${repeatEveryDays ? `; goes over the segment again every ${repeatEveryDays} days, enrolling newcomers, until cancelled` : ''}; signals pause, resume, cancel${startAt ? ' (before the start: enrols nobody)' : ''} (policy v${policy.version}).`,
         });
       } catch (error) {
         if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;

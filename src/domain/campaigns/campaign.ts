@@ -1,11 +1,13 @@
-import { seconds } from '../policies/duration.js';
+import { days, seconds } from '../policies/duration.js';
 import { Playbook, type PlaybookName } from '../playbooks/playbook.js';
 import { ScoreKind } from '../scoring/score-kind.js';
 
 /**
  * Campaigns: a marketer enrols a segment (the customers filter) into one playbook. Each
  * customer is enrolled once, in pages at a bounded rate; a random holdout group gets
- * nothing, so the playbook's effect can be measured against it.
+ * nothing, so the playbook's effect can be measured against it. A repeating campaign goes
+ * over its segment again every few days until cancelled and enrols whoever has newly
+ * entered it (e.g. "became high churn risk this week"), each customer still once.
  */
 export interface CampaignPolicy {
   version: number;
@@ -21,9 +23,14 @@ export interface CampaignPolicy {
   heartbeatSeconds: number;
   /** Steps per workflow execution before it continues as new (any segment size stays within history limits). */
   pagesPerExecution: number;
+  /** The day of a repeating campaign's interval (absent in runs started before campaigns repeated). */
+  repeatDayMs?: number;
 }
 
-export const campaignPolicy: CampaignPolicy = { version: 2, pageSize: 100, pageIntervalMs: seconds(2), pageTimeoutSeconds: 600, heartbeatSeconds: 20, pagesPerExecution: 100 };
+export const campaignPolicy: CampaignPolicy = { version: 3, pageSize: 100, pageIntervalMs: seconds(2), pageTimeoutSeconds: 600, heartbeatSeconds: 20, pagesPerExecution: 100, repeatDayMs: days(1) };
+
+/** The longest interval of a repeating campaign. */
+export const MAX_REPEAT_EVERY_DAYS = 90;
 
 /** What a campaign needs to know of a playbook it launches. */
 export interface CampaignPlaybook {
@@ -89,6 +96,10 @@ export interface CampaignProgress {
   pages: number;
   /** Where the next page starts (customer ID order). */
   after: string | null;
+  /** A repeating campaign's pass over its segment (1 for a campaign that runs once; absent in runs started before campaigns repeated). */
+  pass?: number;
+  /** When a repeating campaign's next pass starts, while it waits for it (ISO time). */
+  nextPassAt?: string | null;
 }
 
 export function campaignWorkflowId(campaignId: string): string {

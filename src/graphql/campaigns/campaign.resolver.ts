@@ -79,7 +79,7 @@ export class CampaignResolver {
 
   @FieldResolver(() => CampaignProgressType, { nullable: true, description: 'Live progress from the campaign run (null for a draft); in a list, one Temporal query per campaign' })
   progress(@Root() campaign: CampaignType, @Ctx() ctx: GraphQLContext): CampaignProgressType | null | Promise<CampaignProgressType | null> {
-    return campaign.progress !== undefined ? campaign.progress : ctx.services.campaigns.progressOf(campaign);
+    return campaign.progress !== undefined ? campaign.progress : ctx.services.campaigns.progressOf(campaign).then((progress) => progress && CampaignProgressType.from(progress));
   }
 
   @FieldResolver(() => SegmentType, { nullable: true, description: 'The saved segment its filter was copied from (null when given directly, or the segment was deleted); the segment may have changed since' })

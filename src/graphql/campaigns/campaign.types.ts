@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { SafeIntResolver } from 'graphql-scalars';
 import { Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { CampaignGroup, CampaignStatus, type PlaybookRun } from '../../entities/index.js';
-import { CampaignMetric } from '../../domain/campaigns/campaign.js';
+import { CampaignMetric, MAX_REPEAT_EVERY_DAYS, type CampaignProgress } from '../../domain/campaigns/campaign.js';
 import type { CampaignMemberView, CampaignView, GroupOutcome } from '../../services/campaigns/campaign.service.js';
 import { Playbook } from '../../domain/playbooks/playbook.js';
 import { connectionOf } from '../common/connection.js';
@@ -18,6 +18,8 @@ registerEnumType(CampaignMetric, {
     ComplainedAgain: { description: 'Members who complained again since enrolment (lower is better)' },
   },
 });
+
+const REPEAT_DESCRIPTION = `Go over the segment again every so many days (1 to ${MAX_REPEAT_EVERY_DAYS}) until cancelled, enrolling the customers who have newly entered it (e.g. a segment of those who became high churn risk this week); each customer still once`;
 
 @InputType()
 export class CreateCampaignInput {
@@ -35,6 +37,9 @@ export class CreateCampaignInput {
 
   @Field(() => Int, { nullable: true, description: 'Share of the segment kept as a holdout group (0 to 50); default 10, and 0 for FixIssue, which holds nobody back (a fix is owed)' })
   holdoutPercent?: number | null;
+
+  @Field(() => Int, { nullable: true, description: REPEAT_DESCRIPTION })
+  repeatEveryDays?: number | null;
 }
 
 @InputType({ description: 'Changes to a draft; fields left out stay as they are' })
@@ -53,6 +58,9 @@ export class UpdateCampaignInput {
 
   @Field(() => Int, { nullable: true, description: 'Share of the segment kept as a holdout group (0 to 50)' })
   holdoutPercent?: number | null;
+
+  @Field(() => Int, { nullable: true, description: `${REPEAT_DESCRIPTION}; 0 makes it run once` })
+  repeatEveryDays?: number | null;
 }
 
 @ObjectType('CampaignProgress', { simpleResolvers: true })
@@ -71,6 +79,16 @@ export class CampaignProgressType {
 
   @Field(() => Int, { description: 'Playbook runs started for treated customers' })
   runsStarted!: number;
+
+  @Field(() => Int, { description: "The pass over the segment (a repeating campaign's; 1 for one that runs once)" })
+  pass!: number;
+
+  @Field(() => Date, { nullable: true, description: "When a repeating campaign's next pass starts, while it waits for it" })
+  nextPassAt!: Date | null;
+
+  static from(progress: CampaignProgress): CampaignProgressType {
+    return { ...progress, pass: progress.pass ?? 1, nextPassAt: progress.nextPassAt ? new Date(progress.nextPassAt) : null };
+  }
 }
 
 @ObjectType('CampaignGroupOutcome', { simpleResolvers: true, description: 'One group of the campaign since enrolment: the holdout shows what would have happened anyway' })
@@ -210,6 +228,9 @@ export class CampaignType {
   @Field(() => Int)
   holdoutPercent!: number;
 
+  @Field(() => Int, { nullable: true, description: 'Goes over its segment again every so many days until cancelled (null: once)' })
+  repeatEveryDays!: number | null;
+
   @Field()
   createdBy!: string;
 
@@ -237,12 +258,13 @@ export class CampaignType {
       filter: campaign.segment as CustomerFilterType,
       segmentId: campaign.sourceSegment?.id ?? null,
       holdoutPercent: campaign.holdoutPercent,
+      repeatEveryDays: campaign.repeatEveryDays ?? null,
       createdBy: campaign.createdBy,
       createdAt: campaign.createdAt,
       scheduledFor: campaign.scheduledFor ?? null,
       launchedAt: campaign.launchedAt ?? null,
       finishedAt: campaign.finishedAt ?? null,
-      progress,
+      progress: progress && CampaignProgressType.from(progress),
     };
   }
 }
@@ -256,6 +278,9 @@ export class CampaignMemberType implements CampaignMemberView {
 
   @Field()
   enrolledAt!: Date;
+
+  @Field(() => Int, { description: "The pass over the segment that enrolled them (a repeating campaign's)" })
+  pass!: number;
 
   /** Resolved by CampaignMemberResolver, with the live state when selected. */
   run!: PlaybookRun | null;

@@ -40,8 +40,12 @@ export class CampaignEnrolmentService {
     private readonly issuePolicy: PersistentIssuePolicy,
   ) {}
 
-  /** `progress` hears of each treated customer done (the step's heartbeat: a step that stops reporting has died). */
-  async enrolPage(input: { campaignId: string; after: string | null; limit: number }, progress: () => void = () => undefined): Promise<EnrolmentPage> {
+  /**
+   * `progress` hears of each treated customer done (the step's heartbeat: a step that stops reporting has died).
+   * A repeating campaign's later passes (`pass` 2, 3, ...) pass over the members of earlier ones.
+   */
+  async enrolPage(input: { campaignId: string; after: string | null; limit: number; pass?: number }, progress: () => void = () => undefined): Promise<EnrolmentPage> {
+    const pass = input.pass ?? 1;
     const campaign = await this.em.findOne(Campaign, { id: input.campaignId });
     if (!campaign) throw new CampaignException(CampaignExceptionCode.NotFound, `No campaign ${input.campaignId}`, { id: input.campaignId });
     const db = this.em.getKysely();
@@ -49,12 +53,13 @@ export class CampaignEnrolmentService {
       await sql<{ id: string }>`
         select c.id from customer c where c.status = 'active' and ${campaignAudience(campaign)}
           ${input.after ? sql`and c.id > ${input.after}::uuid` : sql``}
+          ${pass > 1 ? sql`and not exists (select 1 from campaign_member m where m.campaign_id = ${input.campaignId}::uuid and m.customer_id = c.id and m.pass < ${pass})` : sql``}
         order by c.id limit ${input.limit}`.execute(db)
     ).rows.map((r) => r.id);
     if (page.length === 0) return { enrolled: 0, treated: 0, holdout: 0, runsStarted: 0, last: null };
     await sql`
-      insert into campaign_member (campaign_id, customer_id, "group", enrolled_at)
-      select cmp.id, c.id, (case when ${holdoutDraw(input.campaignId)} then 'holdout' else 'treated' end)::campaign_group, now()
+      insert into campaign_member (campaign_id, customer_id, "group", enrolled_at, pass)
+      select cmp.id, c.id, (case when ${holdoutDraw(input.campaignId)} then 'holdout' else 'treated' end)::campaign_group, now(), ${pass}::int
         from campaign cmp cross join customer c
        where cmp.id = ${input.campaignId}::uuid and c.id = any(${page}::uuid[])
       on conflict do nothing`.execute(db);

@@ -2,7 +2,7 @@ import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql } from 'kysely';
 import { compareRates, type RateComparison } from '../../domain/campaigns/rate-comparison.js';
-import { CampaignMetric, campaignPlaybook, campaignPlaybooks, defaultHoldoutPercent, MAX_HOLDOUT_PERCENT, MAX_SCHEDULE_AHEAD_DAYS, type CampaignPolicy, type CampaignProgress } from '../../domain/campaigns/campaign.js';
+import { CampaignMetric, campaignPlaybook, campaignPlaybooks, defaultHoldoutPercent, MAX_HOLDOUT_PERCENT, MAX_REPEAT_EVERY_DAYS, MAX_SCHEDULE_AHEAD_DAYS, type CampaignPolicy, type CampaignProgress } from '../../domain/campaigns/campaign.js';
 import { days } from '../../domain/policies/duration.js';
 import { marketingVerdict } from '../../domain/guards/contact-guard.js';
 import { hasOpenComplaint, marketingCountSince } from '../customers/customer-facts.js';
@@ -62,6 +62,8 @@ export interface CampaignMemberView {
   customerId: string;
   group: CampaignGroup;
   enrolledAt: Date;
+  /** The pass over the segment that enrolled them (a repeating campaign's). */
+  pass: number;
   /** For fixing issues, the run of the first persistent topic; the customer's own runs list has all. */
   run: PlaybookRun | null;
 }
@@ -89,7 +91,7 @@ export class CampaignService {
       const audience = await draftAudience(em, input);
       if (!audience) throw new CampaignException(CampaignExceptionCode.InvalidInput, 'A campaign needs a filter or a saved segment (segmentId)', { field: 'filter' });
       const draft = checkedDraft({ ...input, filter: audience.filter });
-      const campaign = em.create(Campaign, { name: draft.name, playbook: draft.playbook, segment: { ...draft.filter }, sourceSegment: audience.source, holdoutPercent: draft.holdoutPercent, createdBy });
+      const campaign = em.create(Campaign, { name: draft.name, playbook: draft.playbook, segment: { ...draft.filter }, sourceSegment: audience.source, holdoutPercent: draft.holdoutPercent, repeatEveryDays: draft.repeatEveryDays, createdBy });
       this.audit.record(em, { actor: createdBy, action: 'campaign.create', entityType: 'campaign', entityId: campaign.id, after: draftFields(campaign) });
       return campaign;
     });
@@ -108,8 +110,9 @@ export class CampaignService {
         playbook: patch.playbook ?? campaign.playbook,
         filter: audience.filter,
         holdoutPercent: patch.holdoutPercent ?? campaign.holdoutPercent,
+        repeatEveryDays: patch.repeatEveryDays ?? campaign.repeatEveryDays,
       });
-      em.assign(campaign, { name: draft.name, playbook: draft.playbook, segment: { ...draft.filter }, sourceSegment: audience.source, holdoutPercent: draft.holdoutPercent });
+      em.assign(campaign, { name: draft.name, playbook: draft.playbook, segment: { ...draft.filter }, sourceSegment: audience.source, holdoutPercent: draft.holdoutPercent, repeatEveryDays: draft.repeatEveryDays });
       const diff = changedFields(before, draftFields(campaign));
       if (Object.keys(diff.after).length) this.audit.record(em, { actor, action: 'campaign.update', entityType: 'campaign', entityId: id, ...diff });
       return campaign;
@@ -252,7 +255,7 @@ export class CampaignService {
     const where = { campaign: id, ...(group ? { group } : {}) };
     const members = await this.em.find(CampaignMember, { ...where, ...(after ? { customer: { $gt: after } } : {}) }, { orderBy: { customer: 'asc' }, limit: args.first + 1 });
     const runs = await this.runs.findByWorkflowIds(members.flatMap((m) => (m.workflowId ? [m.workflowId] : [])));
-    const views = members.map((m) => ({ customerId: m.customer.id, group: m.group, enrolledAt: m.enrolledAt, run: (m.workflowId && runs.get(m.workflowId)) || null }));
+    const views = members.map((m) => ({ customerId: m.customer.id, group: m.group, enrolledAt: m.enrolledAt, pass: m.pass, run: (m.workflowId && runs.get(m.workflowId)) || null }));
     return toPage(views, args.first, () => this.em.count(CampaignMember, where), (m) => encodeCursor(tag, [m.customerId]), Boolean(args.after));
   }
 
@@ -359,6 +362,8 @@ export interface CampaignDraft {
   playbook: string;
   filter: CustomerFilter;
   holdoutPercent?: number | null;
+  /** Go over the segment again every so many days until cancelled (1 to 90); 0 or none: once. */
+  repeatEveryDays?: number | null;
 }
 
 /** A draft as a marketer asks for it: who enters given as a filter or as a saved segment, one of them. */
@@ -378,7 +383,7 @@ async function draftAudience(em: EntityManager, input: { filter?: CustomerFilter
 }
 
 /** A draft's fields as they must be, on creation and on every change (the name trimmed, the holdout set). */
-function checkedDraft(draft: CampaignDraft): CampaignDraft & { holdoutPercent: number } {
+function checkedDraft(draft: CampaignDraft): CampaignDraft & { holdoutPercent: number; repeatEveryDays: number | null } {
   const invalid = (field: string, message: string) => new CampaignException(CampaignExceptionCode.InvalidInput, message, { field });
   const name = draft.name.trim();
   if (!name) throw invalid('name', 'A campaign needs a name');
@@ -389,9 +394,13 @@ function checkedDraft(draft: CampaignDraft): CampaignDraft & { holdoutPercent: n
   if (!playbook.holdout && holdoutPercent > 0) {
     throw invalid('holdoutPercent', `A fix is owed to every customer with a persistent issue: a ${draft.playbook} campaign holds nobody back (holdoutPercent 0)`);
   }
+  const repeatEveryDays = draft.repeatEveryDays || null;
+  if (repeatEveryDays !== null && !(Number.isInteger(repeatEveryDays) && repeatEveryDays >= 1 && repeatEveryDays <= MAX_REPEAT_EVERY_DAYS)) {
+    throw invalid('repeatEveryDays', `repeatEveryDays must be a whole number of days from 1 to ${MAX_REPEAT_EVERY_DAYS} (0: once)`);
+  }
   assertCustomerFilter(draft.filter);
-  return { ...draft, name, holdoutPercent };
+  return { ...draft, name, holdoutPercent, repeatEveryDays };
 }
 
 /** What the audit log records of a draft. */
-const draftFields = (c: Campaign) => ({ name: c.name, playbook: c.playbook, segment: c.segment, segmentId: c.sourceSegment?.id ?? null, holdoutPercent: c.holdoutPercent });
+const draftFields = (c: Campaign) => ({ name: c.name, playbook: c.playbook, segment: c.segment, segmentId: c.sourceSegment?.id ?? null, holdoutPercent: c.holdoutPercent, repeatEveryDays: c.repeatEveryDays ?? null });
