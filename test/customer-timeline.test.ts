@@ -1,5 +1,5 @@
 import { Role } from '../src/domain/auth/roles.js';
-import { AuditEntry, Complaint, ComplaintSeverity, Customer, Invoice, MessageChannel, MessagePurpose, Order, OutboxMessage, PlaybookRun, PlaybookRunStatus, ScoreSnapshot } from '../src/entities/index.js';
+import { AuditEntry, Campaign, CampaignGroup, CampaignMember, Complaint, ComplaintSeverity, Customer, Invoice, MessageChannel, MessagePurpose, Order, OutboxMessage, PlaybookRun, PlaybookRunStatus, ScoreSnapshot } from '../src/entities/index.js';
 import { CustomersWithTimelinesDocument, CustomerTimelineDocument, UpdateCustomerDocument, type CustomerEventKind, type CustomerTimelineQuery } from './__generated__/graphql.js';
 import { countStatements } from './support/statement-counter.js';
 import { startTestStack, type TestStack } from './support/stack.js';
@@ -148,4 +148,17 @@ it('keeps a band that came and went after the snapshots that showed it were thin
     ['2026-10-03T02:00:00.000Z', 'Churn risk: high → low'],
     ['2026-10-02T02:00:00.000Z', 'Churn risk: low → high'],
   ]);
+});
+
+it('shows the campaigns the customer was enrolled in, treated or held out', async () => {
+  const em = stack.orm.em.fork();
+  const cleo = em.create(Customer, { name: 'Cleo Novak', email: 'cleo@example.com', acquiredAt: '2025-01-01' });
+  for (const [name, group, day] of [['Autumn thanks', CampaignGroup.Treated, '2026-10-01'], ['Winter thanks', CampaignGroup.Holdout, '2026-11-01']] as const) {
+    const campaign = em.create(Campaign, { name, playbook: 'appreciation', segment: {}, createdBy: 'marketer:test' });
+    em.create(CampaignMember, { campaign, customer: cleo, group, enrolledAt: new Date(`${day}T09:00:00Z`) });
+  }
+  await em.flush();
+  const result = await stack.gql(CustomerTimelineDocument, { id: cleo.id, first: 10, kinds: ['CampaignEnrolled'] }, Role.Viewer);
+  expect(result.errors).toBeUndefined();
+  expect(result.data!.customer!.timeline.edges.map((e) => e.node.summary)).toEqual(['Enrolled in campaign "Winter thanks" (holdout: no playbook, to measure it)', 'Enrolled in campaign "Autumn thanks"']);
 });

@@ -81,6 +81,7 @@ export type CreateSegmentInput = {
 
 /** What happened with a customer */
 export type CustomerEventKind =
+  | 'CampaignEnrolled'
   | 'ComplaintOpened'
   | 'ComplaintResolved'
   | 'ConsentChanged'

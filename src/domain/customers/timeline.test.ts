@@ -28,6 +28,8 @@ describe('eventSummary', () => {
 
   it('tells a score\'s band moving, from what to what', () => {
     expect(eventSummary(facts(CustomerEventKind.ScoreBandChanged, { detail: 'churn-risk', previous: 'low', extra: 'high' }))).toBe('Churn risk: low → high');
+    expect(eventSummary(facts(CustomerEventKind.CampaignEnrolled, { detail: 'Autumn thanks', extra: 'treated' }))).toBe('Enrolled in campaign "Autumn thanks"');
+    expect(eventSummary(facts(CustomerEventKind.CampaignEnrolled, { detail: 'Autumn thanks', extra: 'holdout' }))).toBe('Enrolled in campaign "Autumn thanks" (holdout: no playbook, to measure it)');
     expect(eventSummary(facts(CustomerEventKind.ScoreBandChanged, { detail: 'rfm', previous: 'Loyal', extra: null }))).toBe('RFM segment: Loyal → none');
     expect(eventSummary(facts(CustomerEventKind.ScoreBandChanged, { detail: 'payment-loyalty', previous: 'loyal', extra: 'regular' }))).toBe('Payment loyalty: loyal → regular');
   });

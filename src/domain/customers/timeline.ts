@@ -16,6 +16,8 @@ export enum CustomerEventKind {
   PaymentPromised = 'payment-promised',
   /** Consent to marketing given or withdrawn. */
   ConsentChanged = 'consent-changed',
+  /** Enrolled in a campaign, treated or held out (why a playbook ran, or why none did). */
+  CampaignEnrolled = 'campaign-enrolled',
 }
 
 /** The scores whose band moves make a customer's story (behaviour change moves too often to tell it). */
@@ -34,9 +36,9 @@ export interface CustomerEventFacts {
   /** The order, invoice, complaint or message ID, or the playbook run's workflow ID. */
   ref: string;
   amountMinor: number | null;
-  /** Due day of an issued invoice; days late of a paid one; complaint topic; message template; playbook; score kind; promised day; consent (true/false). */
+  /** Due day of an issued invoice; days late of a paid one; complaint topic; message template; playbook; score kind; promised day; consent (true/false); campaign name. */
   detail: string | null;
-  /** Complaint severity; message channel; a finished playbook's outcome; a score's new band; the promised invoice. */
+  /** Complaint severity; message channel; a finished playbook's outcome; a score's new band; the promised invoice; the campaign group. */
   extra: string | null;
   /** A score's band before the change. */
   previous?: string | null;
@@ -77,6 +79,8 @@ export function eventSummary(f: CustomerEventFacts): string {
       return `Promised to pay invoice ${(f.extra ?? '').slice(0, 8)} by ${f.detail}`;
     case CustomerEventKind.ConsentChanged:
       return f.detail === 'true' ? 'Agreed to marketing' : 'Withdrew consent to marketing';
+    case CustomerEventKind.CampaignEnrolled:
+      return `Enrolled in campaign "${f.detail}"${f.extra === 'holdout' ? ' (holdout: no playbook, to measure it)' : ''}`;
     case CustomerEventKind.ScoreBandChanged:
       return `${scoreLabels[f.detail as keyof typeof scoreLabels] ?? capitalised(words(f.detail))}: ${f.previous ?? 'none'} → ${f.extra ?? 'none'}`;
   }

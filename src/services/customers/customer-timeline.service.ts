@@ -83,6 +83,9 @@ const sources: Record<CustomerEventKind, (ids: readonly string[]) => RawBuilder<
     sql`select c.id as customer_id, a.at, a.id::text as ref, jsonb_build_object('detail', a.after ->> 'marketingConsent') as facts
           from customer c join audit_entry a on a.entity_type = 'customer' and a.entity_id = c.id::text
          where ${of(ids, 'c.id')} and a.action in ('customer.update', 'customer.opt-out') and a.after ? 'marketingConsent'`,
+  [K.CampaignEnrolled]: (ids) =>
+    sql`select m.customer_id, m.enrolled_at as at, m.campaign_id::text as ref, jsonb_build_object('detail', cmp.name, 'extra', m."group") as facts
+          from campaign_member m join campaign cmp on cmp.id = m.campaign_id where ${of(ids, 'm.customer_id')}`,
   // Bands as they moved (recorded when current_score changed; a customer's first band is no change).
   [K.ScoreBandChanged]: (ids) =>
     sql`select customer_id, changed_at as at, snapshot_id::text || '/' || kind as ref, jsonb_build_object('detail', kind, 'extra', band, 'previous', previous) as facts
@@ -99,7 +102,7 @@ function events(ids: readonly string[], kinds: readonly CustomerEventKind[]) {
 
 /**
  * A customer's timeline: orders, invoices issued and paid, complaints opened and resolved,
- * messages sent, playbook runs, promises to pay, consent and score band changes, newest
+ * messages sent, playbook runs, campaigns, promises to pay, consent and score band changes, newest
  * first in one list, each with a line a person reads, so a customer page needs one
  * connection instead of merging many. Batched: the
  * timelines of a page of customers cost one statement (and one more for their totalCount).
