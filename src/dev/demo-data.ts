@@ -278,5 +278,10 @@ export function demoSegments() {
       description: 'The same complaint again and again: fix it before they leave',
       filter: { status: ['active'], scores: [{ kind: 'persistent-issue', bands: ['persistent'] }] },
     },
+    {
+      name: 'Became high churn risk this week',
+      description: 'Their churn risk turned high in the last 7 days: a repeating campaign reaches each of them early (empty until a nightly rescore has moved someone)',
+      filter: { status: ['active'], bandMoved: { kind: 'churn-risk', to: ['high'], withinDays: 7 } },
+    },
   ];
 }
