@@ -1,4 +1,5 @@
 import { sql, type RawBuilder } from 'kysely';
+import pg from 'pg';
 import { Role } from '../src/domain/auth/roles.js';
 import { campaignPolicy, campaignWorkflowId, type CampaignPolicy } from '../src/domain/campaigns/campaign.js';
 import { loadDemoDataIfEmpty } from '../src/dev/demo-loader.js';
@@ -470,3 +471,29 @@ it('repeats: each pass enrols only the customers new to the segment, each once; 
   expect(cancelled.progress).toMatchObject({ status: 'Cancelled', enrolled: 6 });
   await recordHistory(campaignWorkflowId(id), 'campaign-repeating-cancelled');
 }, 120_000);
+
+it('completes when a pause comes while its last page is being enrolled (the segment is done: nothing is left to resume)', async () => {
+  const tag = `lastpage${Math.random().toString(36).slice(2, 8)}`;
+  const em = stack.orm.em.fork();
+  const customers = ['Gil', 'Hana'].map((name) => em.create(Customer, { name, email: `${name.toLowerCase()}.${tag}@example.com`, acquiredAt: '2024-01-01' }));
+  await em.flush();
+  const created = await stack.gql(CreateCampaignDocument, { input: { name: 'Two customers', playbook: 'WelcomeCheck', filter: { search: tag } } }, Role.Marketer);
+  const { id } = created.data!.createCampaign;
+  // Holding one customer's row keeps the page's member insert (its foreign-key check) waiting: the page is under way.
+  const blocker = new pg.Client(stack.config.databaseUrl);
+  await blocker.connect();
+  try {
+    await blocker.query('begin');
+    await blocker.query('select 1 from customer where id = $1 for update', [customers[0].id]);
+    await stack.gql(LaunchCampaignDocument, { id }, Role.Marketer);
+    await eventually(() => rows(sql<{ n: number }>`select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock' and query like '%campaign_member%'`), ([r]) => r.n > 0, 20_000);
+    expect((await stack.gql(PauseCampaignDocument, { id }, Role.Marketer)).errors).toBeUndefined();
+    await eventually(() => campaign(id), (c) => c.progress?.status === 'Paused', 20_000);
+  } finally {
+    await blocker.query('rollback');
+    await blocker.end();
+  }
+  const done = await eventually(() => campaign(id), (c) => c.status === 'Completed', 30_000);
+  expect(done.progress).toMatchObject({ status: 'Completed', enrolled: 2 });
+  expect(done.finishedAt).not.toBeNull();
+});
