@@ -10,6 +10,7 @@ import { createLogger } from '../src/logger.js';
 import { Customer, FixCase, MessageChannel, MessagePurpose, OutboxMessage, PlaybookRun, ScoringRun, ScoringRunStatus } from '../src/entities/index.js';
 import { connectTemporal, type TemporalClient } from '../src/temporal/client.js';
 import { createTestDatabase } from './support/database.js';
+import { eventually } from './support/eventually.js';
 import { OperationsStatusDocument } from './__generated__/graphql.js';
 import { print } from 'graphql';
 
@@ -150,6 +151,10 @@ it('is ready while PostgreSQL and Temporal answer, and not ready once PostgreSQL
   expect(up.status).toBe(200);
   expect(await up.json()).toEqual({ ready: true, checks: { database: { ok: true }, temporal: { ok: true } } });
 
+  // This process hears API key revocations at once while its listening connection stands.
+  const revocationsHeard = async () => /^retention_api_key_revocations_listening (\d)$/m.exec(await (await fetch(`${base}/metrics`)).text())?.[1];
+  expect(await eventually(revocationsHeard, (v) => v === '1')).toBe('1');
+
   await pg.stop();
   const down = await fetch(`${base}/readyz`);
   expect(down.status).toBe(503);
@@ -158,9 +163,10 @@ it('is ready while PostgreSQL and Temporal answer, and not ready once PostgreSQL
   expect(body.checks.database.ok).toBe(false);
   expect(body.checks.database.reason).toEqual(expect.any(String));
   expect(body.checks.temporal).toEqual({ ok: true });
-  // Metrics still answer without the database (the operations gauges keep their last values).
+  // Metrics still answer without the database (the operations gauges keep their last values), and say revocations are not heard now.
   await new Promise((r) => setTimeout(r, 1_100));
   expect((await fetch(`${base}/metrics`)).status).toBe(200);
+  expect(await eventually(revocationsHeard, (v) => v === '0')).toBe('0');
 });
 
 it('answers UNAVAILABLE, not an internal error, when Temporal cannot be reached', async () => {

@@ -3,6 +3,8 @@ import pg from 'pg';
 export interface ChannelListener {
   /** Resolves once the first LISTEN is in place (or the first attempt failed). */
   ready: Promise<void>;
+  /** Whether LISTEN is in place now (false while the connection is lost and being made again). */
+  readonly listening: boolean;
   close(): Promise<void>;
 }
 
@@ -24,6 +26,7 @@ export interface ListenOptions {
 export function listenToChannel(databaseUrl: string, channel: string, options: ListenOptions): ChannelListener {
   const maxRetryMs = options.maxRetryMs ?? 30_000;
   let client: pg.Client | null = null;
+  let listening = false;
   let closed = false;
   let retryMs = 1_000;
   let retry: NodeJS.Timeout | undefined;
@@ -42,6 +45,7 @@ export function listenToChannel(databaseUrl: string, channel: string, options: L
   const lost = (gone: pg.Client, error: unknown) => {
     if (client !== gone) return;
     client = null;
+    listening = false;
     options.onError(error);
     gone.end().catch(() => undefined);
     reconnectLater();
@@ -58,6 +62,7 @@ export function listenToChannel(databaseUrl: string, channel: string, options: L
       await next.connect();
       await next.query(`listen ${pg.escapeIdentifier(channel)}`);
       retryMs = 1_000;
+      listening = true;
       options.onListening();
     } catch (error) {
       lost(next, error);
@@ -69,8 +74,12 @@ export function listenToChannel(databaseUrl: string, channel: string, options: L
 
   return {
     ready,
+    get listening() {
+      return listening;
+    },
     async close() {
       closed = true;
+      listening = false;
       clearTimeout(retry);
       const last = client;
       client = null;

@@ -68,10 +68,11 @@ export async function createApi(deps: ApiDeps): Promise<Api> {
     campaigns: new TemporalCampaignEngine(temporal.client, config.temporal.taskQueue),
     workers: new TemporalWorkerPresence(temporal.client, config.temporal.taskQueue),
   };
-  const metrics = createApiMetrics(
-    () => new OperationsStatusService(orm.em.fork(), engines.workers).status(),
-    (error) => logger.warn({ err: error }, 'reading the operations status for /metrics failed'),
-  );
+  const metrics = createApiMetrics({
+    status: () => new OperationsStatusService(orm.em.fork(), engines.workers).status(),
+    onStatusFailed: (error) => logger.warn({ err: error }, 'reading the operations status for /metrics failed'),
+    revocationsHeard: () => revocations.listening,
+  });
 
   const app = express();
   app.disable('x-powered-by');

@@ -7,10 +7,21 @@ import type { OperationsStatus } from '../services/operations/operations-status.
  * operations status of the whole deployment read from the database (`status`), so operators
  * can alert on stalled delivery, a missed nightly rescore or piling-up work.
  */
-export function createApiMetrics(status?: () => Promise<OperationsStatus>, onStatusFailed: (error: unknown) => void = () => undefined) {
+export function createApiMetrics(options: { status?: () => Promise<OperationsStatus>; onStatusFailed?: (error: unknown) => void; revocationsHeard?: () => boolean } = {}) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
-  if (status) operationsGauges(registry, status, onStatusFailed);
+  if (options.status) operationsGauges(registry, options.status, options.onStatusFailed ?? (() => undefined));
+  const { revocationsHeard } = options;
+  if (revocationsHeard) {
+    new Gauge({
+      name: 'retention_api_key_revocations_listening',
+      help: '1 while this API process hears API key revocations at once; 0 while its listening connection is down (a revoked key may work here for up to 10 s)',
+      registers: [registry],
+      collect() {
+        this.set(revocationsHeard() ? 1 : 0);
+      },
+    });
+  }
   const operations = new Counter({
     name: 'graphql_operations_total',
     help: 'GraphQL operations by name, type and result',
