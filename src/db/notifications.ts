@@ -1,8 +1,6 @@
 import pg from 'pg';
 
 export interface ChannelListener {
-  /** Resolves once the first LISTEN is in place (or the first attempt failed). */
-  ready: Promise<void>;
   /** Whether LISTEN is in place now (false while the connection is lost and being made again). */
   readonly listening: boolean;
   close(): Promise<void>;
@@ -30,8 +28,6 @@ export function listenToChannel(databaseUrl: string, channel: string, options: L
   let closed = false;
   let retryMs = 1_000;
   let retry: NodeJS.Timeout | undefined;
-  let settle: () => void = () => undefined;
-  const ready = new Promise<void>((resolve) => (settle = resolve));
 
   const reconnectLater = () => {
     if (closed || retry) return;
@@ -61,19 +57,18 @@ export function listenToChannel(databaseUrl: string, channel: string, options: L
     try {
       await next.connect();
       await next.query(`listen ${pg.escapeIdentifier(channel)}`);
+      // Closed meanwhile: nothing more to hear.
+      if (client !== next) return void next.end().catch(() => undefined);
       retryMs = 1_000;
       listening = true;
       options.onListening();
     } catch (error) {
       lost(next, error);
-    } finally {
-      settle();
     }
   };
   void connect();
 
   return {
-    ready,
     get listening() {
       return listening;
     },
@@ -84,7 +79,6 @@ export function listenToChannel(databaseUrl: string, channel: string, options: L
       const last = client;
       client = null;
       await last?.end().catch(() => undefined);
-      settle();
     },
   };
 }
