@@ -78,6 +78,9 @@ it('refuses a score without bands, an unknown band and a wrong filter, with the 
   expect(await refused({ kind: 'Clv' })).toMatchObject({ code: 'VALIDATION', reason: 'SCORING_INVALID_INPUT', field: 'kind' });
   expect(await refused({ to: ['hgih'] })).toMatchObject({ code: 'VALIDATION', reason: 'SCORING_INVALID_INPUT', field: 'to' });
   expect(await refused({ filter: { riskBand: ['severe'] } })).toMatchObject({ code: 'VALIDATION', field: 'filter.riskBand' });
+  // A cursor of this list whose values were tampered with.
+  const forged = Buffer.from(JSON.stringify(['band-changes', 'not a time', 'not an id'])).toString('base64url');
+  expect(await refused({ after: forged })).toMatchObject({ code: 'VALIDATION', reason: 'INVALID_CURSOR' });
   expect((await stack.gql(ScoreBandChangesDocument, { kind: 'ChurnRisk', since: '2026-11-01' }, null)).errors![0].extensions!.code).toBe('UNAUTHENTICATED');
 });
 

@@ -13,7 +13,7 @@ import { Campaign, CampaignMember, CampaignStatus, type CampaignGroup, type Play
 import { lockedSegment } from '../segments/segment.service.js';
 import type { PlaybookRunService } from '../playbooks/playbook-run.service.js';
 import { changedFields, type AuditService } from '../audit/audit.service.js';
-import { assertPageSize, decodeCursor, encodeCursor, PaginationException, PaginationExceptionCode, toPage, type Page, type PageArgs } from '../common/pagination.js';
+import { assertPageSize, decodeCursor, encodeCursor, toPage, type Page, type PageArgs } from '../common/pagination.js';
 import { keysetPage } from '../common/keyset-page.js';
 import { assertCustomerFilter, type CustomerFilter } from '../customers/customer-query.js';
 import type { CampaignEngine } from './campaign-engine.js';
@@ -248,10 +248,7 @@ export class CampaignService {
     assertPageSize(args.first);
     await this.get(id);
     const tag = 'campaign-members';
-    const [after] = args.after ? decodeCursor(tag, args.after, 1) : [null];
-    if (after !== null && !(typeof after === 'string' && isUuid(after))) {
-      throw new PaginationException(PaginationExceptionCode.InvalidCursor, 'after is not a cursor of this list', { after: args.after });
-    }
+    const [after] = args.after ? (decodeCursor(tag, args.after, ['uuid']) as [string]) : [null];
     const where = { campaign: id, ...(group ? { group } : {}) };
     const members = await this.em.find(CampaignMember, { ...where, ...(after ? { customer: { $gt: after } } : {}) }, { orderBy: { customer: 'asc' }, limit: args.first + 1 });
     const runs = await this.runs.findByWorkflowIds(members.flatMap((m) => (m.workflowId ? [m.workflowId] : [])));

@@ -2,7 +2,7 @@ import DataLoader from 'dataloader';
 import type { EntityClass } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql, type RawBuilder } from 'kysely';
-import { assertPageSize, decodeCursor, encodeCursor, toPage, type Page, type PageArgs } from './pagination.js';
+import { assertPageSize, decodeCursor, encodeCursor, toPage, type CursorPart, type Page, type PageArgs } from './pagination.js';
 import { projection, projectionKey, rowMapper, selectColumns } from './read-model.js';
 
 /** A list of child rows per parent (a customer's orders, invoices, ...), newest first. */
@@ -17,6 +17,9 @@ export interface ChildListSpec {
   /** Entity property holding the order column's value (for cursors). */
   orderProperty: string;
 }
+
+/** A child list's cursor: its order column's value, then the row's ID. */
+const cursorParts = (spec: ChildListSpec): CursorPart[] => [spec.orderType === 'date' ? 'day' : 'time', 'uuid'];
 
 interface Key {
   parentId: string;
@@ -67,7 +70,7 @@ export class ChildPager<T extends { id: string }> {
   /** One parent's page; with `fields`, its children have only those properties (and their ID and sort key, for cursors). */
   page(parentId: string, args: PageArgs, fields?: readonly string[]): Page<T> | Promise<Page<T>> {
     assertPageSize(args.first);
-    if (args.after) decodeCursor(this.spec.tag, args.after, 2);
+    if (args.after) decodeCursor(this.spec.tag, args.after, cursorParts(this.spec));
     const key = this.keyFor(parentId, args, fields);
     return this.primed.get(keyOf(key)) ?? this.pages.load(key);
   }
@@ -118,7 +121,7 @@ export class ChildPager<T extends { id: string }> {
     const order = sql.ref(`t.${spec.orderColumn}`);
     let cursorCondition = sql<boolean>`true`;
     if (after) {
-      const [value, id] = decodeCursor(spec.tag, after, 2) as [string, string];
+      const [value, id] = decodeCursor(spec.tag, after, cursorParts(spec)) as [string, string];
       cursorCondition = sql<boolean>`(${order}, t.id) < (${value}::${sql.raw(spec.orderType)}, ${id}::uuid)`;
     }
     return sql`

@@ -1,13 +1,17 @@
 import type { EntityName, FilterQuery } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { assertPageSize, decodeCursor, encodeCursor, toPage, type Page, type PageArgs } from './pagination.js';
+import { assertPageSize, decodeCursor, encodeCursor, toPage, type CursorPart, type Page, type PageArgs } from './pagination.js';
 
 /** One key of a list's order: the property, its direction, and whether it is a time (kept in cursors as ISO text). */
 export interface KeysetKey<T> {
   property: keyof T & string;
   direction: 'asc' | 'desc';
   time?: boolean;
+  /** What its cursor part must be, when not a time: default text, a UUID for `id`. */
+  cursor?: CursorPart;
 }
+
+const cursorPart = <T>(k: KeysetKey<T>): CursorPart => (k.time ? 'time' : (k.cursor ?? (k.property === 'id' ? 'uuid' : 'text')));
 
 /**
  * A page of a root list (campaigns, offers, audit entries) ordered by `key`, then by the
@@ -30,7 +34,7 @@ export async function keysetPage<T extends object>(
   };
   let after = {} as FilterQuery<T>;
   if (args.after) {
-    const [a, b] = decodeCursor(tag, args.after, 2);
+    const [a, b] = decodeCursor(tag, args.after, [cursorPart(key), cursorPart(tiebreaker)]);
     after = {
       $or: [{ [key.property]: { [beyond(key)]: fromCursor(key, a) } }, { [key.property]: fromCursor(key, a), [tiebreaker.property]: { [beyond(tiebreaker)]: fromCursor(tiebreaker, b) } }],
     } as FilterQuery<T>;

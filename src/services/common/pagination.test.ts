@@ -3,18 +3,36 @@ import { PaginationException, assertPageSize, decodeCursor, encodeCursor, toPage
 describe('cursors', () => {
   it('round-trip their sort key', () => {
     const cursor = encodeCursor('customers:name:asc', ['Zoë', 'id-1']);
-    expect(decodeCursor('customers:name:asc', cursor, 2)).toEqual(['Zoë', 'id-1']);
+    expect(decodeCursor('customers:name:asc', cursor, ['text', 'text'])).toEqual(['Zoë', 'id-1']);
+  });
+
+  it('are refused when a part is not what the list keeps there (a forged or damaged cursor)', () => {
+    const id = '6d9996de-b6b8-4fb1-ba6a-38a5534c301d';
+    const ok = (parts: unknown[], kinds: Parameters<typeof decodeCursor>[2]) => () => decodeCursor('l', encodeCursor('l', parts), kinds);
+    expect(ok(['2026-12-02T08:13:28.639Z', id], ['time', 'uuid'])).not.toThrow();
+    expect(ok(['2026-12-02 08:13:28.639123+00', id], ['time', 'uuid'])).not.toThrow();
+    expect(ok(['2026-02-28', '42', 7], ['day', 'integer', 'integer'])).not.toThrow();
+    for (const [parts, kinds] of [
+      [['yesterday', id], ['time', 'uuid']],
+      [['1', id], ['time', 'uuid']],
+      [['2026-12-02T08:13:28Z', 'nope'], ['time', 'uuid']],
+      [['2026-02-30'], ['day']],
+      [['4.5'], ['integer']],
+      [[null], ['text']],
+    ] as const) {
+      expect(ok([...parts], kinds)).toThrow(PaginationException);
+    }
   });
 
   it('are refused for another list or sort order', () => {
     const cursor = encodeCursor('customers:name:asc', ['Zoë', 'id-1']);
-    expect(() => decodeCursor('customers:revenue:desc', cursor, 2)).toThrow(PaginationException);
-    expect(() => decodeCursor('customers:name:asc', cursor, 3)).toThrow(PaginationException);
+    expect(() => decodeCursor('customers:revenue:desc', cursor, ['text', 'text'])).toThrow(PaginationException);
+    expect(() => decodeCursor('customers:name:asc', cursor, ['text', 'text', 'text'])).toThrow(PaginationException);
   });
 
   it('are refused when not base64 JSON', () => {
-    expect(() => decodeCursor('x', 'not-a-cursor', 1)).toThrow(/not a cursor/);
-    expect(() => decodeCursor('x', Buffer.from('{"a":1}').toString('base64url'), 1)).toThrow(PaginationException);
+    expect(() => decodeCursor('x', 'not-a-cursor', ['any'])).toThrow(/not a cursor/);
+    expect(() => decodeCursor('x', Buffer.from('{"a":1}').toString('base64url'), ['any'])).toThrow(PaginationException);
   });
 });
 

@@ -1,4 +1,6 @@
 import { DomainException, type FailureKind } from '../../domain/errors/domain-exception.js';
+import { isUuid } from '../../domain/ids.js';
+import { isCalendarDay } from '../../domain/scoring/dates.js';
 
 export const MAX_PAGE_SIZE = 100;
 
@@ -40,18 +42,36 @@ export function encodeCursor(tag: string, key: readonly unknown[]): string {
   return Buffer.from(JSON.stringify([tag, ...key])).toString('base64url');
 }
 
-export function decodeCursor(tag: string, cursor: string, length: number): unknown[] {
+/**
+ * What each part of a list's cursor is. Checked when a cursor comes back, so a forged or
+ * damaged one is refused as a cursor (VALIDATION) instead of failing in SQL.
+ */
+export type CursorPart = 'time' | 'day' | 'uuid' | 'integer' | 'text' | 'any';
+
+const TIME = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}(:?\d{2})?)?$/;
+const partOk: Record<CursorPart, (value: unknown) => boolean> = {
+  time: (v) => typeof v === 'string' && TIME.test(v) && Number.isFinite(Date.parse(v)),
+  day: (v) => typeof v === 'string' && isCalendarDay(v),
+  uuid: (v) => typeof v === 'string' && isUuid(v),
+  integer: (v) => (typeof v === 'number' && Number.isSafeInteger(v)) || (typeof v === 'string' && /^-?\d{1,18}$/.test(v)),
+  text: (v) => typeof v === 'string',
+  any: () => true,
+};
+
+export function decodeCursor(tag: string, cursor: string, parts: readonly CursorPart[]): unknown[] {
   let parsed: unknown;
   try {
     parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
   } catch {
     parsed = null;
   }
-  if (!Array.isArray(parsed) || parsed[0] !== tag || parsed.length !== length + 1) {
-    throw new PaginationException(PaginationExceptionCode.InvalidCursor, 'after is not a cursor of this list and sort order', { after: cursor });
+  if (!Array.isArray(parsed) || parsed[0] !== tag || parsed.length !== parts.length + 1 || !parts.every((part, i) => partOk[part](parsed[i + 1]))) {
+    throw invalidCursor(cursor);
   }
   return parsed.slice(1);
 }
+
+export const invalidCursor = (cursor: string) => new PaginationException(PaginationExceptionCode.InvalidCursor, 'after is not a cursor of this list and sort order', { after: cursor });
 
 /** Cursors are encoded only when read: most clients read endCursor only, many no cursor at all. */
 class Edge<T> {

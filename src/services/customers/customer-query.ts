@@ -2,6 +2,7 @@ import { sql, type RawBuilder } from 'kysely';
 import type { CustomerStatus, ServiceTier } from '../../entities/index.js';
 import { bandMoveProblem, bandsProblem, SCORE_BANDS } from '../../domain/scoring/score-bands.js';
 import { ScoreKind } from '../../domain/scoring/score-kind.js';
+import type { CursorPart } from '../common/pagination.js';
 import { CustomerException, CustomerExceptionCode } from './customer.exception.js';
 import { hasOpenComplaint } from './customer-facts.js';
 
@@ -176,6 +177,8 @@ export interface SortKey {
   expr: RawBuilder<unknown>;
   /** SQL type the cursor's text value is cast back to. */
   type: string;
+  /** What that value must look like when a cursor comes back. */
+  cursor: CursorPart;
 }
 
 /** Names the list and its order inside cursors, so a cursor of another order is refused. */
@@ -187,14 +190,14 @@ export function customerSortTag(sort: CustomerSort): string {
 export function customerSortKey(sort: CustomerSort): SortKey | null {
   switch (sort.field) {
     case CustomerSortField.CreatedAt:
-      return { expr: sql`c.created_at`, type: 'timestamptz' };
+      return { expr: sql`c.created_at`, type: 'timestamptz', cursor: 'time' };
     case CustomerSortField.Name:
-      return { expr: sql`lower(c.name)`, type: 'text' };
+      return { expr: sql`lower(c.name)`, type: 'text', cursor: 'text' };
     case CustomerSortField.AcquiredAt:
-      return { expr: sql`c.acquired_at`, type: 'date' };
+      return { expr: sql`c.acquired_at`, type: 'date', cursor: 'day' };
     case CustomerSortField.Revenue:
       // Kept current by triggers on orders, indexed with the ID for keyset paging.
-      return { expr: sql`c.revenue_minor`, type: 'bigint' };
+      return { expr: sql`c.revenue_minor`, type: 'bigint', cursor: 'integer' };
     case CustomerSortField.Score:
       return null;
   }

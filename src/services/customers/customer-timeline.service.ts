@@ -45,6 +45,8 @@ interface EventFacts {
 }
 
 const TAG = 'timeline';
+/** An event's time, kind and reference. */
+const CURSOR = ['time', 'text', 'text'] as const;
 const ALL_KINDS = Object.values(CustomerEventKind);
 const kindsOf = (args: TimelineArgs) => (args.kinds?.length ? [...new Set(args.kinds)].sort() : ALL_KINDS);
 const shapeOf = (k: Key) => `${k.first}|${k.after ?? ''}|${k.kinds.join(',')}`;
@@ -118,7 +120,7 @@ export class CustomerTimelineService {
 
   forCustomer(customerId: string, args: TimelineArgs): Promise<Page<CustomerEvent>> {
     assertPageSize(args.first);
-    if (args.after) decodeCursor(TAG, args.after, 3);
+    if (args.after) decodeCursor(TAG, args.after, CURSOR);
     return this.pages.load({ customerId, first: args.first, after: args.after ?? null, kinds: kindsOf(args) });
   }
 
@@ -144,7 +146,7 @@ export class CustomerTimelineService {
     const { first, after, kinds } = group[0];
     let beyond = sql`true`;
     if (after) {
-      const [at, kind, ref] = decodeCursor(TAG, after, 3) as [string, string, string];
+      const [at, kind, ref] = decodeCursor(TAG, after, CURSOR) as [string, string, string];
       beyond = sql`(e.at, e.kind, e.ref) < (${at}::timestamptz, ${kind}, ${ref})`;
     }
     const { rows } = await sql<EventRow>`

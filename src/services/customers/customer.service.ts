@@ -8,7 +8,7 @@ import { AuditService, changedFields } from '../audit/audit.service.js';
 import type { OrderService } from '../orders/order.service.js';
 import type { ScoreService } from '../scores/score.service.js';
 import { ChildPager } from '../common/child-pages.js';
-import { assertPageSize, decodeCursor, encodeCursor, toPage, type Page, type PageArgs } from '../common/pagination.js';
+import { assertPageSize, decodeCursor, encodeCursor, invalidCursor, toPage, type Page, type PageArgs } from '../common/pagination.js';
 import { readPrepared } from '../common/prepared.js';
 import { projection, rowMapper, selectColumns } from '../common/read-model.js';
 import { CustomerException, CustomerExceptionCode } from './customer.exception.js';
@@ -112,7 +112,7 @@ export class CustomerService {
     const dir = sql.raw(sort.direction);
     let after = sql<boolean>`true`;
     if (args.after) {
-      const [value, id] = decodeCursor(tag, args.after, 2) as [string, string];
+      const [value, id] = decodeCursor(tag, args.after, [key.cursor, 'uuid']) as [string, string];
       const op = sql.raw(sort.direction === 'asc' ? '>' : '<');
       after = sql<boolean>`(${key.expr}, c.id) ${op} (${value}::${sql.raw(key.type)}, ${id}::uuid)`;
     }
@@ -141,7 +141,9 @@ export class CustomerService {
     let scoredAfter = sql<boolean>`true`;
     let unscoredAfter = sql<boolean>`true`;
     if (args.after) {
-      const [part, value, id] = decodeCursor(tag, args.after, 3) as ['scored' | 'unscored', string | null, string];
+      const [part, value, id] = decodeCursor(tag, args.after, ['text', 'any', 'uuid']) as ['scored' | 'unscored', string | null, string];
+      // A scored customer's cursor holds the score's value, an unscored one's none.
+      if (!(part === 'scored' ? typeof value === 'string' && Number.isFinite(Number(value)) : part === 'unscored')) throw invalidCursor(args.after);
       if (part === 'scored') scoredAfter = sql<boolean>`(cs.value, cs.customer_id) ${op} (${value}::double precision, ${id}::uuid)`;
       else {
         scoredAfter = sql<boolean>`false`;

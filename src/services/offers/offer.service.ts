@@ -54,7 +54,7 @@ export class OfferService {
     const where: FilterQuery<Offer>[] = [];
     if (args.activeOn) where.push({ validFrom: { $lte: args.activeOn } }, { $or: [{ validUntil: null }, { validUntil: { $gte: args.activeOn } }] });
     if (args.audience?.length) where.push({ audience: { $in: args.audience } });
-    return keysetPage(this.em, Offer, { tag: 'offers', where: { $and: where }, key: { property: 'validFrom', direction: 'desc' }, tiebreaker: { property: 'code', direction: 'asc' } }, args);
+    return keysetPage(this.em, Offer, { tag: 'offers', where: { $and: where }, key: { property: 'validFrom', direction: 'desc', cursor: 'day' }, tiebreaker: { property: 'code', direction: 'asc' } }, args);
   }
 
   /** A new offer; its code is unique (CONFLICT otherwise). Audited. */

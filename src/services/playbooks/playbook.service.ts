@@ -1,7 +1,7 @@
 import { campaignPolicy, type CampaignPolicy } from '../../domain/campaigns/campaign.js';
 import { isUuid } from '../../domain/ids.js';
 import { Playbook } from '../../domain/playbooks/playbook.js';
-import { assertPageSize, decodeCursor, encodeCursor, PaginationException, PaginationExceptionCode, toPage, type Page, type PageArgs } from '../common/pagination.js';
+import { assertPageSize, decodeCursor, encodeCursor, invalidCursor, toPage, type Page, type PageArgs } from '../common/pagination.js';
 import { APPRECIATION, appreciationPolicy, appreciationWorkflowId, type AppreciationPolicy } from '../../domain/playbooks/appreciation.js';
 import { ACCOUNT_REVIEW, accountReviewPolicy, accountReviewWorkflowId, type AccountReviewPolicy } from '../../domain/playbooks/account-review.js';
 import { FAIR_REMINDER, fairReminderPolicy, fairReminderWorkflowId, type FairReminderPolicy } from '../../domain/playbooks/fair-reminder.js';
@@ -256,8 +256,8 @@ export class PlaybookService {
     assertPageSize(args.first);
     assertRunSearch(search);
     const tag = 'running-runs';
-    const offset = args.after ? decodeCursor(tag, args.after, 1)[0] : 0;
-    if (!(typeof offset === 'number' && Number.isInteger(offset) && offset >= 0)) throw new PaginationException(PaginationExceptionCode.InvalidCursor, 'after is not a cursor of this list', { after: args.after });
+    const offset = args.after ? Number(decodeCursor(tag, args.after, ['integer'])[0]) : 0;
+    if (offset < 0) throw invalidCursor(args.after!);
     const found = await this.engine.findRunning(search, offset, args.first + 1);
     const records = await this.runs.findByWorkflowIds(found.map((run) => run.workflowId));
     // (The one beyond the page only says there is a next page: no state asked for it.)

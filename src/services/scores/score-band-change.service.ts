@@ -41,7 +41,7 @@ export class ScoreBandChangeService {
   async list(query: BandChangeQuery, args: PageArgs): Promise<Page<BandChange>> {
     assertPageSize(args.first);
     assertBandChangeQuery(query);
-    const [at, customerId] = args.after ? decodeCursor(TAG, args.after, 2) : [null, null];
+    const [at, customerId] = args.after ? decodeCursor(TAG, args.after, ['time', 'uuid']) : [null, null];
     const db = this.em.getKysely();
     const where = sql.join(
       [
@@ -65,7 +65,7 @@ export class ScoreBandChangeService {
 }
 
 /** Refuses a score without bands, a day that is not one, and bands the score does not have (a typo would list nobody). */
-export function assertBandChangeQuery(query: BandChangeQuery): void {
+function assertBandChangeQuery(query: BandChangeQuery): void {
   const invalid = (field: string, message: string) => new ScoringException(ScoringExceptionCode.InvalidInput, message, { field });
   const problem = bandMoveProblem(query);
   if (problem) throw invalid(problem.field, problem.message);

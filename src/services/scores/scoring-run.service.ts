@@ -279,7 +279,7 @@ export class ScoringRunService {
   /** Scoring runs, newest first. */
   async listRuns(args: PageArgs): Promise<Page<ScoringRun>> {
     assertPageSize(args.first);
-    const [startedAt, id] = args.after ? decodeCursor('scoring-runs', args.after, 2) : [null, null];
+    const [startedAt, id] = args.after ? decodeCursor('scoring-runs', args.after, ['time', 'text']) : [null, null];
     const { rows } = await sql<Row>`
       select * from scoring_run ${startedAt ? sql`where (started_at, id) < (${startedAt}::timestamptz, ${id})` : sql``}
       order by started_at desc, id desc limit ${args.first + 1}`.execute(this.db);

@@ -1,0 +1,54 @@
+import { Role } from '../src/domain/auth/roles.js';
+import { Customer } from '../src/entities/index.js';
+import {
+  AuditEntriesDocument,
+  CustomerOrdersDocument,
+  CustomersDocument,
+  CustomerTimelineDocument,
+  FixCasesDocument,
+  OffersDocument,
+  RunningPlaybookRunsDocument,
+  ScoreBandChangesDocument,
+  ScoringRunsDocument,
+  SegmentsDocument,
+  UndeliverableMessagesDocument,
+} from './__generated__/graphql.js';
+import { startTestStack, type TestStack } from './support/stack.js';
+
+/**
+ * A cursor that a client changed or damaged (the right list, values of the wrong kind) is
+ * refused as a cursor, VALIDATION / INVALID_CURSOR, on every list: never an internal error
+ * from PostgreSQL failing to read the value.
+ */
+let stack: TestStack;
+let customerId: string;
+beforeAll(async () => {
+  stack = await startTestStack({ worker: false });
+  const em = stack.orm.em.fork();
+  customerId = em.create(Customer, { name: 'Cursor Case', email: 'cursor@example.com', acquiredAt: '2025-01-01' }).id;
+  await em.flush();
+});
+afterAll(() => stack?.stop());
+
+const forge = (...parts: unknown[]) => Buffer.from(JSON.stringify(parts)).toString('base64url');
+
+it('refuses forged cursors on every list with its code, not an internal error', async () => {
+  const cases: [string, Promise<{ errors?: readonly { extensions?: Record<string, unknown> }[] }>][] = [
+    ['customers by creation', stack.gql(CustomersDocument, { first: 5, after: forge('customers:createdAt:desc', 'yesterday', 'nope') }, Role.Viewer)],
+    ['customers by tenure', stack.gql(CustomersDocument, { first: 5, sort: { field: 'AcquiredAt', direction: 'Asc' }, after: forge('customers:acquiredAt:asc', '2026-02-30', customerId) }, Role.Viewer)],
+    ['customers by revenue', stack.gql(CustomersDocument, { first: 5, sort: { field: 'Revenue' }, after: forge('customers:revenue:desc', '12.5', customerId) }, Role.Viewer)],
+    ['customers by score', stack.gql(CustomersDocument, { first: 5, sort: { field: 'Score', scoreKind: 'Clv' }, after: forge('customers:score:clv:desc', 'scored', 'high', customerId) }, Role.Viewer)],
+    ["a customer's orders", stack.gql(CustomerOrdersDocument, { id: customerId, first: 5, after: forge('orders', 'soon', customerId) }, Role.Viewer)],
+    ["a customer's timeline", stack.gql(CustomerTimelineDocument, { id: customerId, first: 5, after: forge('timeline', 42, 'order-placed', 'x') }, Role.Viewer)],
+    ['band moves', stack.gql(ScoreBandChangesDocument, { kind: 'ChurnRisk', since: '2026-01-01', after: forge('band-changes', '2026-12-01T00:00:00Z', 'nope') }, Role.Viewer)],
+    ['scoring runs', stack.gql(ScoringRunsDocument, { first: 5, after: forge('scoring-runs', 'last night', 'rescore/1') }, Role.Viewer)],
+    ['audit entries', stack.gql(AuditEntriesDocument, { first: 5, after: forge('audit', '2026-12-01T00:00:00Z', 'nope') }, Role.Admin)],
+    ['offers', stack.gql(OffersDocument, { first: 5, after: forge('offers', 'spring', 'CODE') }, Role.Viewer)],
+    ['segments', stack.gql(SegmentsDocument, { first: 5, after: forge('segments', 'A', 'nope') }, Role.Viewer)],
+    ['fix cases', stack.gql(FixCasesDocument, { first: 5, after: forge('fix-cases', 'x', customerId) }, Role.Viewer)],
+    ['undeliverable messages', stack.gql(UndeliverableMessagesDocument, { first: 5, after: forge('undeliverable', '2026-12-01T00:00:00Z', 7) }, Role.Operator)],
+    ['running playbook runs', stack.gql(RunningPlaybookRunsDocument, { first: 5, after: forge('running-runs', 'ten') }, Role.Viewer)],
+  ];
+  const codes = await Promise.all(cases.map(async ([list, result]) => [list, (await result).errors?.[0]?.extensions?.reason ?? 'accepted']));
+  expect(codes).toEqual(cases.map(([list]) => [list, 'INVALID_CURSOR']));
+});
