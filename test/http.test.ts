@@ -3,8 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../src/config/config.js';
 import { createOrm, migrateUp, type Orm } from '../src/db/orm.js';
-import { startEmbeddedPostgres, type LocalPostgres } from '../src/dev/embedded-postgres.js';
-import { freePort } from '../src/dev/ports.js';
+import { startEmbeddedPostgresOnFreePort, type LocalPostgres } from '../src/dev/embedded-postgres.js';
 import { createApi, type Api } from '../src/http/api-server.js';
 import { createLogger } from '../src/logger.js';
 import { Customer, FixCase, MessageChannel, MessagePurpose, OutboxMessage, PlaybookRun, ScoringRun, ScoringRunStatus } from '../src/entities/index.js';
@@ -26,7 +25,7 @@ let base: string;
 
 beforeAll(async () => {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'retention-readyz-'));
-  pg = await startEmbeddedPostgres({ dataDir: path.join(dir, 'data'), port: await freePort(), database: 'readyz' });
+  pg = await startEmbeddedPostgresOnFreePort({ dataDir: path.join(dir, 'data'), database: 'readyz' });
   // A task queue no worker polls: the operations status must say so.
   const config = loadConfig({ ...process.env, DATABASE_URL: pg.url, PORT: '0', NODE_ENV: 'test', GRAPHQL_IDE: 'true', TEMPORAL_TASK_QUEUE: `no-worker-${process.pid}`, API_KEYS: 'viewer:test-viewer-key-0123456789,operator:test-operator-key-0123456789' });
   orm = await createOrm(config.databaseUrl, { pool: { min: 0, max: 2, idleTimeoutMillis: 100 } });

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { chmod, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
-import { isPortOpen } from './ports.js';
+import { freePort, isPortOpen } from './ports.js';
 
 export interface LocalPostgres {
   url: string;
@@ -63,6 +63,7 @@ export async function startEmbeddedPostgres(opts: { dataDir: string; port: numbe
   await mkdir(path.dirname(opts.dataDir), { recursive: true });
   // As root, PostgreSQL runs as a dedicated user that must be able to enter the parent folder.
   if (process.getuid?.() === 0) await chmod(path.dirname(opts.dataDir), 0o755);
+  const logTail: string[] = [];
   const instance = new EmbeddedPostgres({
     databaseDir: opts.dataDir,
     port: opts.port,
@@ -72,11 +73,32 @@ export async function startEmbeddedPostgres(opts: { dataDir: string; port: numbe
     // PostgreSQL refuses to run as root; the package then runs it as a dedicated user.
     createPostgresUser: true,
     postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200'],
-    onLog: () => undefined,
+    // The server's last words, for the error when it exits before it is ready.
+    onLog: (message) => void logTail.push(...message.split('\n').filter(Boolean)),
     onError: (e) => opts.log?.(String(e)),
   });
   if (!existsSync(path.join(opts.dataDir, 'PG_VERSION'))) await instance.initialise();
-  await instance.start();
+  try {
+    await instance.start();
+  } catch (error) {
+    throw new Error(`PostgreSQL did not start on port ${opts.port}: ${error instanceof Error ? error.message : logTail.slice(-3).join(' | ') || 'it exited'}`);
+  }
   await ensureDatabase(adminUrl, opts.database);
   return { url, startedHere: true, stop: () => instance.stop() };
+}
+
+/**
+ * An embedded PostgreSQL on a port free right now, for tests: another process may take
+ * the port before the server binds it (outgoing connections use the same range), so a
+ * start that fails is tried again on another port.
+ */
+export async function startEmbeddedPostgresOnFreePort(opts: { dataDir: string; database: string; attempts?: number }): Promise<LocalPostgres> {
+  const attempts = opts.attempts ?? 3;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startEmbeddedPostgres({ dataDir: opts.dataDir, database: opts.database, port: await freePort() });
+    } catch (error) {
+      if (attempt >= attempts) throw error;
+    }
+  }
 }

@@ -1,8 +1,7 @@
 import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { startEmbeddedPostgres } from '../../src/dev/embedded-postgres.js';
-import { freePort } from '../../src/dev/ports.js';
+import { startEmbeddedPostgresOnFreePort } from '../../src/dev/embedded-postgres.js';
 import { ensureTemporalCli, startTemporalDevServerOnFreePorts } from '../../src/dev/temporal-dev-server.js';
 import { connectTemporal } from '../../src/temporal/client.js';
 import { registerSearchAttributes } from '../../src/temporal/search-attributes.js';
@@ -19,7 +18,7 @@ export default async function globalSetup(): Promise<void> {
 
   if (!process.env.DATABASE_URL) {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'retention-test-pg-'));
-    const pg = await startEmbeddedPostgres({ dataDir: path.join(dir, 'data'), port: await freePort(), database: 'postgres' });
+    const pg = await startEmbeddedPostgresOnFreePort({ dataDir: path.join(dir, 'data'), database: 'postgres' });
     stops.push(pg.stop);
     process.env.DATABASE_URL = pg.url;
   }
