@@ -81,11 +81,11 @@ try {
 
   const orm = await createOrm(config.databaseUrl);
   let loaded = 0;
+  // The demo's history ends today, so recent purchases, overdue invoices and open issues are recent now; with
+  // about 20 purchases each, customers have a rhythm, so the churn model sees the drifting ones' silence as risk.
+  const today = new Date(`${new Date().toISOString().slice(0, 10)}T00:00:00Z`);
   try {
     const applied = await migrateUp(orm);
-    // The demo's history ends today, so recent purchases, overdue invoices and open issues are recent now; with
-    // about 20 purchases each, customers have a rhythm, so the churn model sees the drifting ones' silence as risk.
-    const today = new Date(`${new Date().toISOString().slice(0, 10)}T00:00:00Z`);
     loaded = await loadDemoDataIfEmpty(orm.em.fork(), 250, { asOf: today, ordersPerCustomer: 20 });
     log.info({ migrations: applied, demoCustomers: loaded }, 'database ready');
   } finally {
@@ -98,18 +98,23 @@ try {
   stops.push(['worker', worker.stop]);
   let firstDay: Promise<void> = Promise.resolve();
   if (loaded > 0) {
-    // Fresh demo data is scored at once, so scores, segments and risk bands show from the start (the nightly schedule keeps them current).
-    const { runId } = await new TemporalScoringEngine(temporal.client, config.temporal.taskQueue).startRescore({ trigger: 'npm start (new demo data)', policy: defaultRescorePolicy });
-    log.info({ runId }, 'scoring the demo data');
-    // Once scored, the trigger sweep runs once, so the playbooks the demo calls for run today, not after the next morning's sweep.
-    if (config.triggersSchedule) {
-      firstDay = temporal.client.workflow
-        .getHandle(runId)
-        .result()
-        .then(() => sweepPlaybookTriggersNow(temporal.client, config.temporal.taskQueue))
-        .then(() => log.info('demo data scored; the playbook trigger sweep is starting its runs'))
-        .catch((error: unknown) => log.warn({ err: error }, 'the first playbook trigger sweep did not start; its schedule runs it at its time'));
-    }
+    // Fresh demo data is scored at once, so scores, segments and risk bands show from the start (the nightly schedule
+    // keeps them current): first as of a week ago, then as of today, so the week's band moves show too (scoreBandChanges,
+    // the customer timeline, the saved "moved this week" segment), as they would after a week of nightly runs.
+    const scoring = new TemporalScoringEngine(temporal.client, config.temporal.taskQueue);
+    const weekAgo = new Date(today.getTime() - 7 * 86_400_000).toISOString().slice(0, 10);
+    firstDay = (async () => {
+      for (const asOf of [weekAgo, today.toISOString().slice(0, 10)]) {
+        const { runId } = await scoring.startRescore({ trigger: 'npm start (new demo data)', asOf, policy: defaultRescorePolicy });
+        log.info({ runId, asOf }, 'scoring the demo data');
+        await temporal.client.workflow.getHandle(runId).result();
+      }
+      // Once scored, the trigger sweep runs once, so the playbooks the demo calls for run today, not after the next morning's sweep.
+      if (config.triggersSchedule) {
+        await sweepPlaybookTriggersNow(temporal.client, config.temporal.taskQueue);
+        log.info('demo data scored; the playbook trigger sweep is starting its runs');
+      }
+    })().catch((error: unknown) => log.warn({ err: error }, 'scoring the demo data or its first trigger sweep did not finish; the schedules run them at their time'));
   }
   void firstDay.finally(() => temporal.close());
   const api = await startApiProcess(config, createLogger(config.logLevel, 'api'), devKeys ? { Authorization: `Bearer ${devKeys.admin}` } : undefined);
