@@ -135,6 +135,56 @@ it('limits the requests of one API key per minute, with a GraphQL-shaped 429 tha
   }
 });
 
+it('answers a wrong API key with HTTP 401 and WWW-Authenticate, not a server error', async () => {
+  const response = await fetch(`${base}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: 'Bearer not-a-key-anybody-issued' },
+    body: JSON.stringify({ query: '{ me { role } }' }),
+  });
+  expect(response.status).toBe(401);
+  expect(response.headers.get('www-authenticate')).toBe('Bearer');
+  const body = (await response.json()) as any;
+  expect(body.errors).toEqual([{ message: 'The API key is not valid', extensions: { code: 'UNAUTHENTICATED', reason: 'AUTH_UNKNOWN_KEY' } }]);
+});
+
+it('refuses an address for the rest of the minute after too many wrong keys; keys that work are not counted', async () => {
+  const config = loadConfig({ ...process.env, DATABASE_URL: pg.url, PORT: '0', NODE_ENV: 'test', AUTH_FAILURES_PER_MINUTE: '3', TRUST_PROXY: 'loopback', API_KEYS: 'viewer:test-viewer-key-0123456789' });
+  const limited = await createApi({ config, orm, temporal, logger: createLogger('silent', 'api') });
+  const url = (await limited.listen()).url;
+  // Behind a trusted proxy (here: loopback), the client is the address the proxy names.
+  const ask = (key: string, client: string) =>
+    fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}`, 'x-forwarded-for': client }, body: JSON.stringify({ query: '{ me { role } }' }) });
+  try {
+    for (let i = 0; i < 5; i++) expect((await ask('test-viewer-key-0123456789', '203.0.113.7')).status).toBe(200);
+    for (let i = 0; i < 3; i++) expect((await ask(`guessed-key-number-${i}-000000`, '203.0.113.7')).status).toBe(401);
+    const refused = await ask('guessed-key-number-3-000000', '203.0.113.7');
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(((await refused.json()) as any).errors[0].extensions).toEqual({ code: 'RATE_LIMITED', reason: 'TOO_MANY_FAILED_AUTHENTICATIONS', limitPerMinute: 3 });
+    // The address is refused whatever key it sends now; another client behind the same proxy is not.
+    expect((await ask('test-viewer-key-0123456789', '203.0.113.7')).status).toBe(429);
+    expect((await ask('test-viewer-key-0123456789', '198.51.100.4')).status).toBe(200);
+  } finally {
+    await limited.stop();
+  }
+});
+
+it('does not let a client name its own address unless a proxy is trusted', async () => {
+  const config = loadConfig({ ...process.env, DATABASE_URL: pg.url, PORT: '0', NODE_ENV: 'test', AUTH_FAILURES_PER_MINUTE: '2', API_KEYS: 'viewer:test-viewer-key-0123456789' });
+  const limited = await createApi({ config, orm, temporal, logger: createLogger('silent', 'api') });
+  const url = (await limited.listen()).url;
+  const ask = (client: string) =>
+    fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer guessed-key-0000000000', 'x-forwarded-for': client }, body: JSON.stringify({ query: '{ me { role } }' }) });
+  try {
+    expect((await ask('192.0.2.1')).status).toBe(401);
+    expect((await ask('192.0.2.2')).status).toBe(401);
+    // A made-up X-Forwarded-For does not buy a fresh allowance: all three came from this connection's address.
+    expect((await ask('192.0.2.3')).status).toBe(429);
+  } finally {
+    await limited.stop();
+  }
+});
+
 it('serves GraphiQL with its assets from the project itself, not a CDN', async () => {
   const page = await fetch(`${base}/graphql`, { headers: { accept: 'text/html' } });
   expect(page.status).toBe(200);

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { dataRetentionPolicy } from '../domain/customers/data-retention.js';
 
 /** Runtime configuration, read once from the environment. */
@@ -19,6 +20,10 @@ export interface AppConfig {
     corsOrigins: string[] | '*';
     /** Requests per minute one API key (or, without one, one client address) may make to /graphql in each API process; 0: no limit. */
     rateLimitPerMinute: number;
+    /** Requests with a wrong API key one client address may make per minute in each API process before it is refused for the rest of the minute; 0: no limit. */
+    authFailuresPerMinute: number;
+    /** Express's `trust proxy`: which proxies in front of the API may name the client's address (X-Forwarded-For); false: none. */
+    trustProxy: boolean | number | string[];
   };
   workerMetricsPort: number;
   /** How the worker delivers outbox messages: to a JSON-lines file (development), over SMTP, or not at all. */
@@ -92,6 +97,27 @@ function corsOrigins(env: NodeJS.ProcessEnv, production: boolean): string[] | '*
   return origins;
 }
 
+/**
+ * TRUST_PROXY: how many proxies stand in front of the API (`1`), or which ones (`loopback`,
+ * `uniquelocal`, addresses or subnets such as `10.0.0.0/8`, comma-separated); unset: none, so
+ * a client cannot name its own address (the per-address limits count the connection's).
+ * Trusting every proxy (`true`) would let any client pick the address it is counted under.
+ */
+function trustProxy(raw: string | undefined): boolean | number | string[] {
+  const value = raw?.trim();
+  if (!value || value === 'false') return false;
+  if (/^\d+$/.test(value)) return Number(value);
+  const named = ['loopback', 'linklocal', 'uniquelocal'];
+  const entries = value.split(',').map((e) => e.trim()).filter(Boolean);
+  for (const entry of entries) {
+    const [address, bits, ...rest] = entry.split('/');
+    const validBits = bits === undefined || (/^\d+$/.test(bits) && Number(bits) <= (isIP(address) === 6 ? 128 : 32));
+    if (!named.includes(entry) && (!isIP(address) || !validBits || rest.length > 0))
+      throw new ConfigError(`TRUST_PROXY must be a number of proxies or a list of loopback, linklocal, uniquelocal, addresses or subnets, got "${entry}"`);
+  }
+  return entries;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const nodeEnv = env.NODE_ENV === 'production' || env.NODE_ENV === 'test' ? env.NODE_ENV : 'development';
   const production = nodeEnv === 'production';
@@ -110,6 +136,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       introspection: bool(env, 'GRAPHQL_INTROSPECTION', !production),
       corsOrigins: corsOrigins(env, production),
       rateLimitPerMinute: int(env, 'RATE_LIMIT_PER_MINUTE', 1200),
+      authFailuresPerMinute: int(env, 'AUTH_FAILURES_PER_MINUTE', 30),
+      trustProxy: trustProxy(env.TRUST_PROXY),
     },
     workerMetricsPort: int(env, 'WORKER_METRICS_PORT', 9464),
     delivery: delivery(env),

@@ -39,6 +39,20 @@ export function createErrorFormatter(logger: Logger, exposeInternals: boolean) {
   };
 }
 
+/**
+ * A failure of the context function fails the whole request, before any resolver runs:
+ * a wrong API key answers HTTP 401 with `WWW-Authenticate: Bearer` (Apollo would answer
+ * 500, which monitors and clients read as the server's fault); its body is formatted as
+ * above.
+ */
+export function contextFailure(error: unknown): unknown {
+  if (!(error instanceof DomainException) || error.kind !== 'UNAUTHENTICATED') return error;
+  return new GraphQLError(error.message, {
+    originalError: error,
+    extensions: { http: { status: 401, headers: new Map([['www-authenticate', 'Bearer']]) } },
+  });
+}
+
 /** The error a resolver or the context function threw, under graphql-js's and Apollo's wrappers. */
 function rootCause(error: unknown): unknown {
   let current = error;

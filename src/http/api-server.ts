@@ -10,7 +10,7 @@ import type { AppConfig } from '../config/config.js';
 import { listenToChannel } from '../db/notifications.js';
 import type { Orm } from '../db/orm.js';
 import type { GraphQLContext } from '../graphql/context.js';
-import { createErrorFormatter } from '../graphql/errors.js';
+import { contextFailure, createErrorFormatter } from '../graphql/errors.js';
 import { costLimitPlugin, defaultQueryLimits, depthLimitRule, type QueryLimits } from '../graphql/limits.js';
 import { createSchema } from '../graphql/schema.js';
 import type { Logger } from '../logger.js';
@@ -25,7 +25,7 @@ import type { TemporalClient } from '../temporal/client.js';
 import { TemporalPlaybookEngine } from '../temporal/temporal-playbook-engine.js';
 import { TemporalWorkerPresence } from '../temporal/temporal-worker-presence.js';
 import { graphiqlRouter } from './graphiql.js';
-import { rateLimitPerKey } from './rate-limit.js';
+import { limitFailedAuthentications, rateLimitPerKey } from './rate-limit.js';
 import { jitExecutor } from './jit-executor.js';
 import { createApiMetrics } from './metrics.js';
 import { checkReadiness } from './readiness.js';
@@ -75,6 +75,8 @@ export async function createApi(deps: ApiDeps): Promise<Api> {
   });
 
   const app = express();
+  // Behind a proxy, the client's address (counted by the per-address limits) is the one the trusted proxies name.
+  app.set('trust proxy', config.api.trustProxy);
   app.disable('x-powered-by');
   // GraphQL answers are POSTed, never revalidated: hashing each one for an ETag was wasted work.
   app.disable('etag');
@@ -105,7 +107,9 @@ export async function createApi(deps: ApiDeps): Promise<Api> {
     logger.warn({ err: error, customerId }, 'a follow-up of a complaint or payment (rescoring the customer, starting a fix) failed; the nightly rescore and trigger sweep catch up');
   const contextFor = async (authorization?: string): Promise<GraphQLContext> => {
     // A wrong key fails the whole request, before any resolver runs.
-    const caller = await keys.verify(authorization);
+    const caller = await keys.verify(authorization).catch((error: unknown) => {
+      throw contextFailure(error);
+    });
     return { caller, services: createServices(orm.em.fork(), engines, deps.policies, reportFollowUpFailure) };
   };
 
@@ -122,6 +126,7 @@ export async function createApi(deps: ApiDeps): Promise<Api> {
   // Front ends on other origins call the API from the browser with their key in the Authorization header (no cookies).
   app.use('/graphql', cors({ origin: config.api.corsOrigins, allowedHeaders: ['authorization', 'content-type', 'apollo-require-preflight'], methods: ['GET', 'POST'], maxAge: 600 }));
   if (config.api.ide) app.use(graphiqlRouter({ endpoint: '/graphql', headers: deps.ideHeaders }));
+  if (config.api.authFailuresPerMinute > 0) app.use('/graphql', limitFailedAuthentications(config.api.authFailuresPerMinute));
   if (config.api.rateLimitPerMinute > 0) app.use('/graphql', rateLimitPerKey(config.api.rateLimitPerMinute));
   app.use(
     '/graphql',

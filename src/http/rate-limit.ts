@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { RequestHandler } from 'express';
-import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
+import { type AugmentedRequest, ipKeyGenerator, rateLimit } from 'express-rate-limit';
 
 /**
  * At most `perMinute` requests a minute per API key (a runaway front end cannot starve the
@@ -21,6 +21,38 @@ export function rateLimitPerKey(perMinute: number): RequestHandler {
     handler: (_req, res) => {
       res.status(429).json({
         errors: [{ message: `Too many requests: at most ${perMinute} a minute for one API key; try again after the Retry-After seconds`, extensions: { code: 'RATE_LIMITED', limitPerMinute: perMinute } }],
+      });
+    },
+  });
+}
+
+/**
+ * At most `perMinute` requests with a wrong API key (HTTP 401) a minute from one client
+ * address; beyond it the address is refused for the rest of the minute, whatever key it
+ * sends: guessing keys is slow, and a flood of made-up keys (each looked up in
+ * PostgreSQL) is cut short. Requests that authenticate are not counted.
+ */
+export function limitFailedAuthentications(perMinute: number): RequestHandler {
+  return rateLimit({
+    windowMs: 60_000,
+    limit: perMinute,
+    // The per-key limit's RateLimit headers are the ones clients plan by; this one only says when to come back.
+    standardHeaders: false,
+    legacyHeaders: false,
+    keyGenerator: (req) => `auth-failures:${ipKeyGenerator(req.ip ?? '')}`,
+    skipSuccessfulRequests: true,
+    requestPropertyName: 'authFailures',
+    requestWasSuccessful: (_req, res) => res.statusCode !== 401,
+    handler: (req, res) => {
+      const resetTime = (req as AugmentedRequest).authFailures?.resetTime;
+      if (resetTime) res.setHeader('Retry-After', Math.max(1, Math.ceil((resetTime.getTime() - Date.now()) / 1000)));
+      res.status(429).json({
+        errors: [
+          {
+            message: `Too many requests with a wrong API key from this address: at most ${perMinute} a minute; try again after the Retry-After seconds`,
+            extensions: { code: 'RATE_LIMITED', reason: 'TOO_MANY_FAILED_AUTHENTICATIONS', limitPerMinute: perMinute },
+          },
+        ],
       });
     },
   });
