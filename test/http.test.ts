@@ -147,6 +147,23 @@ it('answers a wrong API key with HTTP 401 and WWW-Authenticate, not a server err
   expect(body.errors).toEqual([{ message: 'The API key is not valid', extensions: { code: 'UNAUTHENTICATED', reason: 'AUTH_UNKNOWN_KEY' } }]);
 });
 
+it('answers a body it cannot read in the shape of GraphQL errors with a code, not an HTML page with a stack trace', async () => {
+  const post = (body: string, contentType = 'application/json') =>
+    fetch(`${base}/graphql`, { method: 'POST', headers: { 'content-type': contentType, authorization: 'Bearer test-viewer-key-0123456789' }, body });
+  const broken = await post('{"query": ');
+  expect(broken.status).toBe(400);
+  expect(broken.headers.get('content-type')).toMatch(/^application\/json/);
+  expect(await broken.json()).toEqual({ errors: [{ message: 'The request body is not valid JSON', extensions: { code: 'BAD_REQUEST', reason: 'INVALID_JSON' } }] });
+
+  const tooLarge = await post(JSON.stringify({ query: `{ me { role } } # ${'x'.repeat(12 * 1024 * 1024)}` }));
+  expect(tooLarge.status).toBe(413);
+  expect(((await tooLarge.json()) as any).errors[0].extensions).toEqual({ code: 'BAD_REQUEST', reason: 'REQUEST_TOO_LARGE', limitBytes: 12 * 1024 * 1024 });
+
+  const wrongCharset = await post('{"query": "{ me { role } }"}', 'application/json; charset=latin-9');
+  expect(wrongCharset.status).toBe(415);
+  expect(((await wrongCharset.json()) as any).errors[0].extensions).toEqual({ code: 'BAD_REQUEST', reason: 'UNREADABLE_REQUEST' });
+});
+
 it('refuses an address for the rest of the minute after too many wrong keys; keys that work are not counted', async () => {
   const config = loadConfig({ ...process.env, DATABASE_URL: pg.url, PORT: '0', NODE_ENV: 'test', AUTH_FAILURES_PER_MINUTE: '3', TRUST_PROXY: 'loopback', API_KEYS: 'viewer:test-viewer-key-0123456789' });
   const limited = await createApi({ config, orm, temporal, logger: createLogger('silent', 'api') });

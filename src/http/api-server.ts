@@ -27,11 +27,14 @@ import { TemporalWorkerPresence } from '../temporal/temporal-worker-presence.js'
 import { graphiqlRouter } from './graphiql.js';
 import { limitFailedAuthentications, rateLimitPerKey } from './rate-limit.js';
 import { jitExecutor } from './jit-executor.js';
+import { graphqlRequestErrors } from './request-errors.js';
 import { createApiMetrics } from './metrics.js';
 import { checkReadiness } from './readiness.js';
 
 /** How long an issued key's state is remembered: a revocation not heard of (no listening connection) works within it. */
 const API_KEY_CACHE_MS = 10_000;
+/** The largest request body /graphql reads: room for the CSV text of the importCsv mutation. */
+const MAX_BODY_BYTES = 12 * 1024 * 1024;
 
 export interface ApiDeps {
   config: AppConfig;
@@ -130,9 +133,9 @@ export async function createApi(deps: ApiDeps): Promise<Api> {
   if (config.api.rateLimitPerMinute > 0) app.use('/graphql', rateLimitPerKey(config.api.rateLimitPerMinute));
   app.use(
     '/graphql',
-    // Room for the CSV text of the importCsv mutation.
-    express.json({ limit: '12mb' }),
+    express.json({ limit: MAX_BODY_BYTES }),
     expressMiddleware(apollo, { context: ({ req }) => contextFor(req.headers.authorization) }),
+    graphqlRequestErrors(logger, MAX_BODY_BYTES),
   );
 
   return {

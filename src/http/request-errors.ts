@@ -1,0 +1,30 @@
+import type { ErrorRequestHandler } from 'express';
+import type { Logger } from '../logger.js';
+
+/** What body-parser says about a request it could not read (`type`), and the HTTP status it chose. */
+interface BodyError {
+  type?: string;
+  status?: number;
+  limit?: number;
+}
+
+/**
+ * A request to /graphql whose body cannot be read (not JSON, too large, an encoding we
+ * do not take) is answered in GraphQL's shape with a code, as every other failure is,
+ * instead of Express's HTML page with a stack trace. Anything else that reaches here is
+ * unexpected: logged, and reported without internals.
+ */
+export function graphqlRequestErrors(logger: Logger, maxBodyBytes: number): ErrorRequestHandler {
+  return (error: unknown, _req, res, next) => {
+    if (res.headersSent) return next(error);
+    const { type, status } = (error ?? {}) as BodyError;
+    const answer = (httpStatus: number, message: string, extensions: Record<string, unknown>) => res.status(httpStatus).json({ errors: [{ message, extensions }] });
+    if (type === 'entity.parse.failed') return answer(400, 'The request body is not valid JSON', { code: 'BAD_REQUEST', reason: 'INVALID_JSON' });
+    if (type === 'entity.too.large')
+      return answer(413, `The request body is larger than ${maxBodyBytes} bytes`, { code: 'BAD_REQUEST', reason: 'REQUEST_TOO_LARGE', limitBytes: maxBodyBytes });
+    if (typeof status === 'number' && status >= 400 && status < 500)
+      return answer(status, 'The request body cannot be read', { code: 'BAD_REQUEST', reason: 'UNREADABLE_REQUEST' });
+    logger.error({ err: error }, 'unexpected error while handling an HTTP request');
+    return answer(500, 'Internal server error', { code: 'INTERNAL_SERVER_ERROR' });
+  };
+}
