@@ -1,12 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import os from 'node:os';
-import autocannon from 'autocannon';
 import pg from 'pg';
 import 'reflect-metadata';
-import { freePort, waitFor } from '../src/dev/ports.js';
+import { freePort } from '../src/dev/ports.js';
 import { writeBenchmarkSection } from './benchmarks-file.js';
-import { median } from './measure.js';
 import { startDemoDatabase } from './demo-database.js';
+import { loadInterleaved, loadOne, ready, startProcess, type Measured, type Target } from './http-load.js';
 
 /**
  * `npm run bench:api`: the customer page query (50 customers with latest scores
@@ -28,74 +27,11 @@ const duration = Number(process.env.BENCH_DURATION ?? 20);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 4);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 10);
 const withLists = process.env.BENCH_LIST !== '0';
-const node = process.execPath;
 
 const API_KEY = 'bench-viewer-key-0123456789';
 const OUR_QUERY = `query BenchPage { customers(first: 50) { edges { node { id name email scores { kind value band } orders(first: 5) { edges { node { id orderedAt amountMinor } } } } } } }`;
 // PostGraphile's generated names for the same page; latest scores: the current_score rows (one per kind, kept by a trigger), as ours.
 const PGL_QUERY = `query BenchPage { allCustomers(first: 50, orderBy: [CREATED_AT_DESC, PRIMARY_KEY_DESC]) { edges { node { rowId name email currentScoresByCustomerId(orderBy: [PRIMARY_KEY_ASC]) { nodes { kind value band } } customerOrdersByCustomerId(first: 5, orderBy: [ORDERED_AT_DESC, PRIMARY_KEY_DESC]) { edges { node { rowId orderedAt amountMinor } } } } } } }`;
-
-function start(name: string, args: string[], env: NodeJS.ProcessEnv): ChildProcess {
-  const child = spawn(node, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stderr!.on('data', (d: Buffer) => process.stderr.write(`[${name}] ${d}`));
-  return child;
-}
-
-async function ready(url: string, body: string, headers: Record<string, string>): Promise<void> {
-  await waitFor(
-    async () => {
-      try {
-        const r = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
-        const json = (await r.json()) as { errors?: unknown; data?: unknown };
-        if (json.errors) throw new Error(`${url}: ${JSON.stringify(json.errors).slice(0, 500)}`);
-        return r.ok;
-      } catch (error) {
-        if (error instanceof Error && error.message.startsWith(url)) throw error;
-        return false;
-      }
-    },
-    url,
-    120_000,
-    500,
-  );
-}
-
-type Load = { url: string; body: string; headers: Record<string, string> };
-const loadOptions = ({ url, body, headers }: Load) => ({ url, method: 'POST' as const, headers: { 'content-type': 'application/json', ...headers }, body, connections });
-
-/** Warm-up: JIT, plan caches, pools. */
-async function warm(target: Load): Promise<void> {
-  await autocannon({ ...loadOptions(target), duration: 5 });
-}
-
-async function measure(target: Load, seconds: number): Promise<Measured & { requests: number }> {
-  const result = await autocannon({ ...loadOptions(target), duration: seconds });
-  if (result.non2xx || result.errors) throw new Error(`${target.url}: ${result.non2xx} non-2xx, ${result.errors} errors`);
-  return { rps: result.requests.average, p99: result.latency.p99, p50: result.latency.p50, requests: result.requests.total };
-}
-
-async function load(target: Load): Promise<Measured> {
-  await warm(target);
-  return measure(target, duration);
-}
-
-/** Each target in turn, `rounds` times; throughput over all rounds, latency percentiles as the median of the rounds'. */
-async function loadInterleaved(targets: Target[]): Promise<Array<Measured & { perRound: number[] }>> {
-  for (const t of targets) await warm(t);
-  const samples = targets.map(() => [] as Array<Measured & { requests: number }>);
-  for (let round = 0; round < rounds; round++) {
-    for (const [i, t] of targets.entries()) {
-      console.error(`round ${round + 1}/${rounds}: ${t.name}...`);
-      samples[i].push(await measure(t, duration / rounds));
-    }
-  }
-  return samples.map((rs) => ({
-    rps: rs.reduce((n, r) => n + r.requests, 0) / duration,
-    p50: median(rs.map((r) => r.p50)),
-    p99: median(rs.map((r) => r.p99)),
-    perRound: rs.map((r) => r.rps),
-  }));
-}
 
 /** Score snapshots for the page's "latest scores": synthetic ones when no scoring run has written real ones. */
 async function ensureSnapshots(url: string): Promise<void> {
@@ -116,8 +52,6 @@ async function ensureSnapshots(url: string): Promise<void> {
   await c2.end();
 }
 
-type Target = { name: string; url: string; body: string; headers: Record<string, string> };
-type Measured = { rps: number; p50: number; p99: number };
 
 /** The list screens' other queries, on our API only: each filter and sort must stay fast at this size. */
 async function listQueryResults(api: Target): Promise<Array<Measured & { label: string }>> {
@@ -132,7 +66,7 @@ async function listQueryResults(api: Target): Promise<Array<Measured & { label: 
   const listResults = [];
   for (const [label, query] of listQueries) {
     console.error(`loading our API with "${label}"...`);
-    listResults.push({ label, ...(await load({ ...api, body: JSON.stringify({ query }) })) });
+    listResults.push({ label, ...(await loadOne({ ...api, body: JSON.stringify({ query }) }, { connections }, duration)) });
   }
   return listResults;
 }
@@ -154,7 +88,7 @@ async function writeSection(results: Array<Target & Measured & { perRound: numbe
   const section = `## API read: customer page (bench:api)
 
 Run ${new Date().toISOString().slice(0, 10)} on this ${os.cpus().length}-core machine (shared, noisy: compare ratios, not absolute numbers).
-Command: \`npm run bench:api\` (BENCH_CUSTOMERS=${customers}, BENCH_ORDERS_PER_CUSTOMER=${ordersPerCustomer}, ${duration} s per target after a 5 s warm-up, in ${rounds} interleaved rounds of ${duration / rounds} s (ours, PostGraphile, floor, ours, ...), ${connections} connections, autocannon in the benchmark process, each server its own process, one embedded PostgreSQL 18).
+Command: \`npm run bench:api\` (BENCH_CUSTOMERS=${customers}, BENCH_ORDERS_PER_CUSTOMER=${ordersPerCustomer}, ${duration} s per target after a 5 s warm-up, in ${rounds} interleaved rounds of ${duration / rounds} s (ours, PostGraphile, floor, ours, ...), ${connections} connections, autocannon in the benchmark process, each server its own process, one embedded PostgreSQL 18; our API counts its rate limits in PostgreSQL, as by default: see bench:rate-limit for that cost).
 Query: 50 newest customers, each with its latest scores (one per kind: kind, value, band) and last 5 orders; PostGraphile reads the latest scores from the same current_score rows. Data: the demo generator's customers, orders, invoices and payments; score snapshots from \`npm run bench:scoring\` runs on the same database (or, on a database it never scored, synthetic ones: 3 kinds, 2 generations per customer).
 
 ${table}
@@ -179,7 +113,7 @@ try {
 
   const [apiPort, pglPort, floorPort] = [await freePort(), await freePort(), await freePort()];
   children.push(
-    start('api', ['dist/src/bin/api.js'], {
+    startProcess('api', ['dist/src/bin/api.js'], {
       DATABASE_URL: pgServer.url,
       PORT: String(apiPort),
       NODE_ENV: 'production',
@@ -189,21 +123,21 @@ try {
       RATE_LIMIT_PER_MINUTE: '100000000',
       TEMPORAL_ADDRESS: '127.0.0.1:1',
     }),
-    start('postgraphile', ['node_modules/postgraphile/dist/cli-run.js', '-P', 'postgraphile/presets/amber', '-c', pgServer.url, '-s', 'public', '-p', String(pglPort), '-n', '127.0.0.1'], {
+    startProcess('postgraphile', ['node_modules/postgraphile/dist/cli-run.js', '-P', 'postgraphile/presets/amber', '-c', pgServer.url, '-s', 'public', '-p', String(pglPort), '-n', '127.0.0.1'], {
       NODE_ENV: 'production',
       GRAPHILE_ENV: 'production',
     }),
-    start('pg-floor', ['dist/bench/pg-floor-server.js'], { DATABASE_URL: pgServer.url, PORT: String(floorPort) }),
+    startProcess('pg-floor', ['dist/bench/pg-floor-server.js'], { DATABASE_URL: pgServer.url, PORT: String(floorPort) }),
   );
   const targets: Target[] = [
     { name: 'retention API (Apollo + type-graphql + MikroORM)', url: `http://127.0.0.1:${apiPort}/graphql`, body: JSON.stringify({ query: OUR_QUERY }), headers: { authorization: `Bearer ${API_KEY}` } },
     { name: 'PostGraphile 5 (amber preset)', url: `http://127.0.0.1:${pglPort}/graphql`, body: JSON.stringify({ query: PGL_QUERY }), headers: {} },
     { name: 'raw pg floor (one SQL statement, no GraphQL)', url: `http://127.0.0.1:${floorPort}/`, body: '{}', headers: {} },
   ];
-  for (const t of targets) await ready(t.url, t.body, t.headers);
+  for (const t of targets) await ready(t);
 
   console.error(`loading each target for ${duration} s in ${rounds} interleaved rounds with ${connections} connections...`);
-  const results = (await loadInterleaved(targets)).map((m, i) => ({ ...targets[i], ...m }));
+  const results = (await loadInterleaved(targets, { connections }, duration, rounds)).map((m, i) => ({ ...targets[i], ...m }));
   const [ours, pgl, floor] = results;
   const ratios = `ours/postgraphile ${(ours.rps / pgl.rps).toFixed(2)}x, ours/floor ${(ours.rps / floor.rps).toFixed(2)}x`;
   if (withLists) await writeSection(results, await listQueryResults(targets[0]));

@@ -33,6 +33,7 @@ import { Migration20261202090000_segment } from './Migration20261202090000_segme
 import { Migration20261202100000_api_key } from './Migration20261202100000_api_key.js';
 import { Migration20261202110000_score_band_change } from './Migration20261202110000_score_band_change.js';
 import { Migration20261202120000_campaign_repeat } from './Migration20261202120000_campaign_repeat.js';
+import { Migration20261202130000_rate_limit_hit } from './Migration20261202130000_rate_limit_hit.js';
 
 /** Every migration in order; listed explicitly so compiled and bundled builds find them without globbing. */
 export const migrationsList: MigrationObject[] = [
@@ -70,4 +71,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261202100000_api_key', class: Migration20261202100000_api_key },
   { name: 'Migration20261202110000_score_band_change', class: Migration20261202110000_score_band_change },
   { name: 'Migration20261202120000_campaign_repeat', class: Migration20261202120000_campaign_repeat },
+  { name: 'Migration20261202130000_rate_limit_hit', class: Migration20261202130000_rate_limit_hit },
 ];

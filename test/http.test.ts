@@ -116,7 +116,11 @@ it('tells operators, in its metrics and through GraphQL, whether delivery keeps 
   expect((await ask('test-viewer-key-0123456789')).errors[0].extensions.code).toBe('FORBIDDEN');
 });
 
+// The limits count in PostgreSQL, shared by API processes: each test of a limit starts from no counts.
+const forgetCounts = () => orm.em.getConnection().execute('delete from rate_limit_hit');
+
 it('limits the requests of one API key per minute, with a GraphQL-shaped 429 that says when to try again', async () => {
+  await forgetCounts();
   const config = loadConfig({ ...process.env, DATABASE_URL: pg.url, PORT: '0', NODE_ENV: 'test', RATE_LIMIT_PER_MINUTE: '3', API_KEYS: 'viewer:test-viewer-key-0123456789,operator:test-operator-key-0123456789' });
   const limited = await createApi({ config, orm, temporal, logger: createLogger('silent', 'api') });
   const url = (await limited.listen()).url;
@@ -132,6 +136,34 @@ it('limits the requests of one API key per minute, with a GraphQL-shaped 429 tha
     expect((await ask('test-operator-key-0123456789')).status).toBe(200);
   } finally {
     await limited.stop();
+  }
+});
+
+it('holds one limit across API processes, counted in PostgreSQL; with RATE_LIMIT_STORE=memory each process counts alone', async () => {
+  await forgetCounts();
+  const start = async (store: string) => {
+    const config = loadConfig({ ...process.env, DATABASE_URL: pg.url, PORT: '0', NODE_ENV: 'test', RATE_LIMIT_PER_MINUTE: '4', RATE_LIMIT_STORE: store, API_KEYS: 'viewer:test-viewer-key-0123456789' });
+    const started = await createApi({ config, orm, temporal, logger: createLogger('silent', 'api') });
+    return { api: started, url: (await started.listen()).url };
+  };
+  const ask = (url: string) =>
+    fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer test-viewer-key-0123456789' }, body: JSON.stringify({ query: '{ me { role } }' }) }).then((r) => r.status);
+  const shared = [await start('postgres'), await start('postgres')];
+  const alone = [await start('memory'), await start('memory')];
+  try {
+    // The processes share their counts every 200 ms: these requests come slower than that.
+    const askShared = async (i: number) => {
+      const status = await ask(shared[i].url);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      return status;
+    };
+    expect([await askShared(0), await askShared(1), await askShared(0), await askShared(1)]).toEqual([200, 200, 200, 200]);
+    expect([await askShared(0), await askShared(1)]).toEqual([429, 429]);
+    // Each memory-counting process allows the 4 on its own.
+    for (let i = 0; i < 4; i++) expect([await ask(alone[0].url), await ask(alone[1].url)]).toEqual([200, 200]);
+    expect(await ask(alone[0].url)).toBe(429);
+  } finally {
+    for (const { api: started } of [...shared, ...alone]) await started.stop();
   }
 });
 
@@ -165,6 +197,7 @@ it('answers a body it cannot read in the shape of GraphQL errors with a code, no
 });
 
 it('refuses an address for the rest of the minute after too many wrong keys; keys that work are not counted', async () => {
+  await forgetCounts();
   const config = loadConfig({ ...process.env, DATABASE_URL: pg.url, PORT: '0', NODE_ENV: 'test', AUTH_FAILURES_PER_MINUTE: '3', TRUST_PROXY: 'loopback', API_KEYS: 'viewer:test-viewer-key-0123456789' });
   const limited = await createApi({ config, orm, temporal, logger: createLogger('silent', 'api') });
   const url = (await limited.listen()).url;
@@ -187,6 +220,7 @@ it('refuses an address for the rest of the minute after too many wrong keys; key
 });
 
 it('does not let a client name its own address unless a proxy is trusted', async () => {
+  await forgetCounts();
   const config = loadConfig({ ...process.env, DATABASE_URL: pg.url, PORT: '0', NODE_ENV: 'test', AUTH_FAILURES_PER_MINUTE: '2', API_KEYS: 'viewer:test-viewer-key-0123456789' });
   const limited = await createApi({ config, orm, temporal, logger: createLogger('silent', 'api') });
   const url = (await limited.listen()).url;

@@ -18,9 +18,11 @@ export interface AppConfig {
     introspection: boolean;
     /** Browser origins whose pages may call the API (CORS): a list, or any origin (`*`); none by default in production. */
     corsOrigins: string[] | '*';
-    /** Requests per minute one API key (or, without one, one client address) may make to /graphql in each API process; 0: no limit. */
+    /** Requests per minute one API key (or, without one, one client address) may make to /graphql; 0: no limit. */
     rateLimitPerMinute: number;
-    /** Requests with a wrong API key one client address may make per minute in each API process before it is refused for the rest of the minute; 0: no limit. */
+    /** Where the limits count: in PostgreSQL, shared by every API process (default), or in each process's memory. */
+    rateLimitStore: 'postgres' | 'memory';
+    /** Requests with a wrong API key one client address may make per minute before it is refused for the rest of the minute; 0: no limit. */
     authFailuresPerMinute: number;
     /** Express's `trust proxy`: which proxies in front of the API may name the client's address (X-Forwarded-For); false: none. */
     trustProxy: boolean | number | string[];
@@ -66,6 +68,13 @@ function bool(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean 
   if (['1', 'true', 'yes'].includes(raw.toLowerCase())) return true;
   if (['0', 'false', 'no'].includes(raw.toLowerCase())) return false;
   throw new ConfigError(`${name} must be true or false, got "${raw}"`);
+}
+
+function oneOf<T extends string>(env: NodeJS.ProcessEnv, name: string, choices: readonly T[], fallback: T): T {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if ((choices as readonly string[]).includes(raw)) return raw as T;
+  throw new ConfigError(`${name} must be ${choices.join(' or ')}, got "${raw}"`);
 }
 
 function delivery(env: NodeJS.ProcessEnv): AppConfig['delivery'] {
@@ -137,6 +146,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       corsOrigins: corsOrigins(env, production),
       rateLimitPerMinute: int(env, 'RATE_LIMIT_PER_MINUTE', 1200),
       authFailuresPerMinute: int(env, 'AUTH_FAILURES_PER_MINUTE', 30),
+      rateLimitStore: oneOf(env, 'RATE_LIMIT_STORE', ['postgres', 'memory'] as const, 'postgres'),
       trustProxy: trustProxy(env.TRUST_PROXY),
     },
     workerMetricsPort: int(env, 'WORKER_METRICS_PORT', 9464),

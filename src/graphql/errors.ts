@@ -46,12 +46,15 @@ export function createErrorFormatter(logger: Logger, exposeInternals: boolean) {
  * above.
  */
 export function contextFailure(error: unknown): unknown {
-  if (!(error instanceof DomainException) || error.kind !== 'UNAUTHENTICATED') return error;
+  if (!isUnauthenticated(error)) return error;
   return new GraphQLError(error.message, {
     originalError: error,
     extensions: { http: { status: 401, headers: new Map([['www-authenticate', 'Bearer']]) } },
   });
 }
+
+/** A request refused for its credentials (a wrong, revoked or expired key): HTTP 401. */
+export const isUnauthenticated = (error: unknown): error is DomainException => error instanceof DomainException && error.kind === 'UNAUTHENTICATED';
 
 /** The error a resolver or the context function threw, under graphql-js's and Apollo's wrappers. */
 function rootCause(error: unknown): unknown {

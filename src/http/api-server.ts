@@ -10,7 +10,7 @@ import type { AppConfig } from '../config/config.js';
 import { listenToChannel } from '../db/notifications.js';
 import type { Orm } from '../db/orm.js';
 import type { GraphQLContext } from '../graphql/context.js';
-import { contextFailure, createErrorFormatter } from '../graphql/errors.js';
+import { contextFailure, createErrorFormatter, isUnauthenticated } from '../graphql/errors.js';
 import { costLimitPlugin, defaultQueryLimits, depthLimitRule, type QueryLimits } from '../graphql/limits.js';
 import { createSchema } from '../graphql/schema.js';
 import type { Logger } from '../logger.js';
@@ -28,6 +28,7 @@ import { graphiqlRouter } from './graphiql.js';
 import { limitFailedAuthentications, rateLimitPerKey } from './rate-limit.js';
 import { jitExecutor } from './jit-executor.js';
 import { graphqlRequestErrors } from './request-errors.js';
+import { PostgresRateLimitStore } from './rate-limit-store.js';
 import { createApiMetrics } from './metrics.js';
 import { checkReadiness } from './readiness.js';
 
@@ -108,9 +109,19 @@ export async function createApi(deps: ApiDeps): Promise<Api> {
 
   const reportFollowUpFailure = (error: unknown, customerId: string) =>
     logger.warn({ err: error, customerId }, 'a follow-up of a complaint or payment (rescoring the customer, starting a fix) failed; the nightly rescore and trigger sweep catch up');
-  const contextFor = async (authorization?: string): Promise<GraphQLContext> => {
-    // A wrong key fails the whole request, before any resolver runs.
-    const caller = await keys.verify(authorization).catch((error: unknown) => {
+  // The limits hold across API processes when counted in PostgreSQL (each limit its own store, as express-rate-limit asks).
+  const rateLimitStores: PostgresRateLimitStore[] = [];
+  const rateLimitStore = () => {
+    if (config.api.rateLimitStore === 'memory') return undefined;
+    const store = new PostgresRateLimitStore(() => orm.em.fork().getKysely(), (error) => logger.warn({ err: error }, 'sharing rate-limit counts through PostgreSQL failed; this process counts alone until it works again'));
+    rateLimitStores.push(store);
+    return store;
+  };
+  const authFailures = config.api.authFailuresPerMinute > 0 ? limitFailedAuthentications(config.api.authFailuresPerMinute, { store: rateLimitStore(), logger }) : null;
+  const contextFor = async (authorization?: string, request?: express.Request): Promise<GraphQLContext> => {
+    // A wrong key fails the whole request, before any resolver runs; over HTTP it counts against the address's limit of wrong keys.
+    const caller = await keys.verify(authorization).catch(async (error: unknown) => {
+      if (request && authFailures && isUnauthenticated(error)) await authFailures.recordFailure(request);
       throw contextFailure(error);
     });
     return { caller, services: createServices(orm.em.fork(), engines, deps.policies, reportFollowUpFailure) };
@@ -129,12 +140,12 @@ export async function createApi(deps: ApiDeps): Promise<Api> {
   // Front ends on other origins call the API from the browser with their key in the Authorization header (no cookies).
   app.use('/graphql', cors({ origin: config.api.corsOrigins, allowedHeaders: ['authorization', 'content-type', 'apollo-require-preflight'], methods: ['GET', 'POST'], maxAge: 600 }));
   if (config.api.ide) app.use(graphiqlRouter({ endpoint: '/graphql', headers: deps.ideHeaders }));
-  if (config.api.authFailuresPerMinute > 0) app.use('/graphql', limitFailedAuthentications(config.api.authFailuresPerMinute));
-  if (config.api.rateLimitPerMinute > 0) app.use('/graphql', rateLimitPerKey(config.api.rateLimitPerMinute));
+  if (authFailures) app.use('/graphql', authFailures.refuseOverLimit);
+  if (config.api.rateLimitPerMinute > 0) app.use('/graphql', rateLimitPerKey(config.api.rateLimitPerMinute, { store: rateLimitStore(), logger }));
   app.use(
     '/graphql',
     express.json({ limit: MAX_BODY_BYTES }),
-    expressMiddleware(apollo, { context: ({ req }) => contextFor(req.headers.authorization) }),
+    expressMiddleware(apollo, { context: ({ req }) => contextFor(req.headers.authorization, req) }),
     graphqlRequestErrors(logger, MAX_BODY_BYTES),
   );
 
@@ -155,6 +166,7 @@ export async function createApi(deps: ApiDeps): Promise<Api> {
     async stop() {
       await apollo.stop();
       await revocations.close();
+      await Promise.all(rateLimitStores.map((store) => store.shutdown()));
     },
   };
 }

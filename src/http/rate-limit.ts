@@ -1,6 +1,23 @@
 import { createHash } from 'node:crypto';
-import type { RequestHandler } from 'express';
-import { type AugmentedRequest, ipKeyGenerator, rateLimit } from 'express-rate-limit';
+import type { Request, RequestHandler } from 'express';
+import { ipKeyGenerator, MemoryStore, type Options, rateLimit, type Store } from 'express-rate-limit';
+import type { Logger } from '../logger.js';
+
+/** Where a limit counts (a store shared by the API processes; without one, this process's memory) and who hears of its failures. */
+export interface Counting {
+  store?: Store;
+  logger: Logger;
+}
+
+const countingOptions = ({ store, logger }: Counting) => ({
+  store,
+  // The count failing (PostgreSQL away) lets the request through; it fails or not on its own.
+  passOnStoreError: true,
+  logger: {
+    error: (error: unknown) => logger.warn({ err: error }, 'counting a request against its rate limit failed; it was let through'),
+    warn: (error: unknown) => logger.warn({ err: error }, 'rate limit configuration'),
+  },
+});
 
 /**
  * At most `perMinute` requests a minute per API key (a runaway front end cannot starve the
@@ -8,9 +25,10 @@ import { type AugmentedRequest, ipKeyGenerator, rateLimit } from 'express-rate-l
  * digest, so no secret is kept. Over the limit: 429 with a GraphQL-shaped error and the
  * standard RateLimit headers saying when to try again.
  */
-export function rateLimitPerKey(perMinute: number): RequestHandler {
+export function rateLimitPerKey(perMinute: number, counting: Counting): RequestHandler {
   return rateLimit({
     windowMs: 60_000,
+    ...countingOptions(counting),
     limit: perMinute,
     standardHeaders: 'draft-7',
     legacyHeaders: false,
@@ -26,34 +44,49 @@ export function rateLimitPerKey(perMinute: number): RequestHandler {
   });
 }
 
+/** The limit on wrong API keys: a middleware that refuses an address over it, and the count of one more. */
+export interface FailedAuthenticationLimit {
+  refuseOverLimit: RequestHandler;
+  /** Counts a request refused for its key (before its 401 is sent, so the next request sees it). */
+  recordFailure(req: Request): Promise<void>;
+}
+
 /**
  * At most `perMinute` requests with a wrong API key (HTTP 401) a minute from one client
  * address; beyond it the address is refused for the rest of the minute, whatever key it
  * sends: guessing keys is slow, and a flood of made-up keys (each looked up in
- * PostgreSQL) is cut short. Requests that authenticate are not counted.
+ * PostgreSQL) is cut short. Only a request refused for its key counts (express-rate-limit's
+ * `skipSuccessfulRequests` would also count each request the client gave up on before its
+ * answer), so the check and the count use the store directly.
  */
-export function limitFailedAuthentications(perMinute: number): RequestHandler {
-  return rateLimit({
-    windowMs: 60_000,
-    limit: perMinute,
-    // The per-key limit's RateLimit headers are the ones clients plan by; this one only says when to come back.
-    standardHeaders: false,
-    legacyHeaders: false,
-    keyGenerator: (req) => `auth-failures:${ipKeyGenerator(req.ip ?? '')}`,
-    skipSuccessfulRequests: true,
-    requestPropertyName: 'authFailures',
-    requestWasSuccessful: (_req, res) => res.statusCode !== 401,
-    handler: (req, res) => {
-      const resetTime = (req as AugmentedRequest).authFailures?.resetTime;
-      if (resetTime) res.setHeader('Retry-After', Math.max(1, Math.ceil((resetTime.getTime() - Date.now()) / 1000)));
-      res.status(429).json({
-        errors: [
-          {
-            message: `Too many requests with a wrong API key from this address: at most ${perMinute} a minute; try again after the Retry-After seconds`,
-            extensions: { code: 'RATE_LIMITED', reason: 'TOO_MANY_FAILED_AUTHENTICATIONS', limitPerMinute: perMinute },
-          },
-        ],
-      });
+export function limitFailedAuthentications(perMinute: number, { store = new MemoryStore(), logger }: Counting): FailedAuthenticationLimit {
+  const windowMs = 60_000;
+  void store.init?.({ windowMs } as Options);
+  const keyOf = (req: Request) => `auth-failures:${ipKeyGenerator(req.ip ?? '')}`;
+  const failed = (error: unknown) => logger.warn({ err: error }, 'counting wrong API keys failed; the request was let through');
+  return {
+    refuseOverLimit: (req, res, next) => {
+      Promise.resolve(store.get?.(keyOf(req)))
+        .then((seen) => {
+          if (!seen || seen.totalHits < perMinute) return next();
+          const seconds = seen.resetTime ? Math.max(1, Math.ceil((seen.resetTime.getTime() - Date.now()) / 1000)) : windowMs / 1000;
+          res.setHeader('Retry-After', seconds);
+          res.status(429).json({
+            errors: [
+              {
+                message: `Too many requests with a wrong API key from this address: at most ${perMinute} a minute; try again after the Retry-After seconds`,
+                extensions: { code: 'RATE_LIMITED', reason: 'TOO_MANY_FAILED_AUTHENTICATIONS', limitPerMinute: perMinute },
+              },
+            ],
+          });
+        })
+        .catch((error: unknown) => {
+          failed(error);
+          next();
+        });
     },
-  });
+    recordFailure: async (req) => {
+      await Promise.resolve(store.increment(keyOf(req))).catch(failed);
+    },
+  };
 }
