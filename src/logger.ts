@@ -1,8 +1,13 @@
-import { pino, type Logger } from 'pino';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { pino, type DestinationStream, type Logger } from 'pino';
 
-/** One structured JSON logger for the API, the worker and (through the Temporal runtime) the workflows. */
-export function createLogger(level: string, name: string): Logger {
-  return pino({ name, level, base: { service: name } });
+/** What each log line written while the API serves one request carries: the request's ID (set by src/http/request-log.ts). */
+export const requestLogContext = new AsyncLocalStorage<{ requestId: string }>();
+
+/** One structured JSON logger for the API, the worker and (through the Temporal runtime) the workflows; lines go to stdout unless told. */
+export function createLogger(level: string, name: string, destination?: DestinationStream): Logger {
+  const options = { name, level, base: { service: name }, mixin: () => requestLogContext.getStore() ?? {} };
+  return destination ? pino(options, destination) : pino(options);
 }
 
 export type { Logger };

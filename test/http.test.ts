@@ -22,6 +22,8 @@ let orm: Orm;
 let temporal: TemporalClient;
 let api: Api;
 let base: string;
+/** What the API logged, line by line. */
+const logLines: Array<Record<string, unknown>> = [];
 
 beforeAll(async () => {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'retention-readyz-'));
@@ -31,7 +33,7 @@ beforeAll(async () => {
   orm = await createOrm(config.databaseUrl, { pool: { min: 0, max: 2, idleTimeoutMillis: 100 } });
   await migrateUp(orm);
   temporal = await connectTemporal(config.temporal.address, config.temporal.namespace);
-  api = await createApi({ config, orm, temporal, logger: createLogger('silent', 'api') });
+  api = await createApi({ config, orm, temporal, logger: createLogger('info', 'api', { write: (line: string) => void logLines.push(JSON.parse(line)) }) });
   base = (await api.listen()).url.replace(/\/graphql$/, '');
 });
 afterAll(async () => {
@@ -45,6 +47,29 @@ it('is alive', async () => {
   const response = await fetch(`${base}/healthz`);
   expect(response.status).toBe(200);
   expect(await response.json()).toEqual({ status: 'ok' });
+});
+
+it('gives each request an ID, in its answer and in every line logged while serving it, and logs one line per request', async () => {
+  const probe = (requestId?: string) =>
+    fetch(`${base}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer test-viewer-key-0123456789', ...(requestId ? { 'x-request-id': requestId } : {}) },
+      body: JSON.stringify({ query: 'query WhoAsks($x: String) { customers(first: 1, filter: { search: $x }) { totalCount } }', operationName: 'WhoAsks', variables: { x: 'not for the log' } }),
+    });
+  // The front end's own ID is kept; one that is not plain is replaced by a new one.
+  expect((await probe('front-end-42.a')).headers.get('x-request-id')).toBe('front-end-42.a');
+  const replaced = (await probe('two words\n')).headers.get('x-request-id');
+  expect(replaced).toMatch(/^[0-9a-f-]{36}$/);
+  const wrongKey = await fetch(`${base}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer not-a-key-anybody-issued' }, body: '{"query":"{ me { role } }"}' });
+  const lines = () => logLines.filter((l) => l.msg === 'request');
+  await eventually(async () => lines(), (ls) => ls.length >= 3);
+  expect(lines().find((l) => l.requestId === 'front-end-42.a')).toEqual(
+    expect.objectContaining({ level: 30, method: 'POST', path: '/graphql', operation: 'WhoAsks', status: 200, ms: expect.any(Number), service: 'api' }),
+  );
+  expect(lines().find((l) => l.requestId === replaced)).toEqual(expect.objectContaining({ status: 200 }));
+  // A refused request is a warning; nothing logged carries the variables or the key.
+  expect(lines().find((l) => l.requestId === wrongKey.headers.get('x-request-id'))).toEqual(expect.objectContaining({ level: 40, status: 401 }));
+  expect(JSON.stringify(logLines)).not.toMatch(/not for the log|not-a-key-anybody-issued|test-viewer-key/);
 });
 
 it('serves Prometheus metrics, counting GraphQL operations', async () => {
@@ -263,6 +288,15 @@ it('is ready while PostgreSQL and Temporal answer, and not ready once PostgreSQL
   expect(body.checks.database.ok).toBe(false);
   expect(body.checks.database.reason).toEqual(expect.any(String));
   expect(body.checks.temporal).toEqual({ ok: true });
+  // An unexpected failure (here: no database) is logged with the ID its answer names.
+  const failed = await fetch(`${base}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: 'Bearer test-viewer-key-0123456789' },
+    body: JSON.stringify({ query: '{ customers(first: 1) { totalCount } }' }),
+  });
+  expect(((await failed.json()) as any).errors[0].extensions.code).toBe('INTERNAL_SERVER_ERROR');
+  const failedId = failed.headers.get('x-request-id');
+  expect(logLines.find((l) => l.msg === 'unexpected error in a GraphQL operation' && l.requestId === failedId)).toEqual(expect.objectContaining({ level: 50 }));
   // Metrics still answer without the database (the operations gauges keep their last values), and say revocations are not heard now.
   await new Promise((r) => setTimeout(r, 1_100));
   expect((await fetch(`${base}/metrics`)).status).toBe(200);
@@ -341,6 +375,8 @@ it('lets browser front ends on the configured origins call it (CORS), and no oth
       body: JSON.stringify({ query: '{ __typename }' }),
     });
     expect(answered.headers.get('access-control-allow-origin')).toBe('https://app.example.com');
+    // The page may read the request's ID and, when limited, when to try again.
+    expect(answered.headers.get('access-control-expose-headers')).toBe('x-request-id,ratelimit,ratelimit-policy,retry-after');
     expect(await answered.json()).toEqual({ data: { __typename: 'Query' } });
   } finally {
     await listed.stop();

@@ -28,6 +28,7 @@ import { graphiqlRouter } from './graphiql.js';
 import { limitFailedAuthentications, rateLimitPerKey } from './rate-limit.js';
 import { jitExecutor } from './jit-executor.js';
 import { graphqlRequestErrors } from './request-errors.js';
+import { requestLog } from './request-log.js';
 import { PostgresRateLimitStore } from './rate-limit-store.js';
 import { createApiMetrics } from './metrics.js';
 import { checkReadiness } from './readiness.js';
@@ -137,8 +138,9 @@ export async function createApi(deps: ApiDeps): Promise<Api> {
   app.get('/metrics', async (_req, res) => {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
+  app.use('/graphql', requestLog(logger));
   // Front ends on other origins call the API from the browser with their key in the Authorization header (no cookies).
-  app.use('/graphql', cors({ origin: config.api.corsOrigins, allowedHeaders: ['authorization', 'content-type', 'apollo-require-preflight'], methods: ['GET', 'POST'], maxAge: 600 }));
+  app.use('/graphql', cors({ origin: config.api.corsOrigins, allowedHeaders: ['authorization', 'content-type', 'apollo-require-preflight', 'x-request-id'], exposedHeaders: ['x-request-id', 'ratelimit', 'ratelimit-policy', 'retry-after'], methods: ['GET', 'POST'], maxAge: 600 }));
   if (config.api.ide) app.use(graphiqlRouter({ endpoint: '/graphql', headers: deps.ideHeaders }));
   if (authFailures) app.use('/graphql', authFailures.refuseOverLimit);
   if (config.api.rateLimitPerMinute > 0) app.use('/graphql', rateLimitPerKey(config.api.rateLimitPerMinute, { store: rateLimitStore(), logger }));

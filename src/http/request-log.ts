@@ -1,0 +1,37 @@
+import { AsyncResource } from 'node:async_hooks';
+import { randomUUID } from 'node:crypto';
+import type { RequestHandler } from 'express';
+import { requestLogContext, type Logger } from '../logger.js';
+
+/** An ID a caller may choose for its request (a proxy's or the front end's), as long as it is short and plain. */
+const GIVEN_ID = /^[\w.:-]{1,128}$/;
+
+/**
+ * Each request gets an ID, the caller's `X-Request-Id` when it gives a plain one, else a
+ * new UUID: answered in `X-Request-Id` and carried by every log line written while it is
+ * served (an unexpected error's too), so a front end's report of a failed request leads to
+ * its lines. When it is answered, one line says what it was (the GraphQL operation's name,
+ * never its variables), how it ended and how long it took: info, warn for 4xx, error for 5xx.
+ */
+export function requestLog(logger: Logger): RequestHandler {
+  return (req, res, next) => {
+    const given = req.get('x-request-id');
+    const requestId = given && GIVEN_ID.test(given) ? given : randomUUID();
+    res.setHeader('x-request-id', requestId);
+    const started = performance.now();
+    requestLogContext.run({ requestId }, () => {
+      res.once(
+        'finish',
+        AsyncResource.bind(() => {
+          const status = res.statusCode;
+          const operation = typeof req.body?.operationName === 'string' ? req.body.operationName : undefined;
+          const line = { method: req.method, path: req.baseUrl || req.path, operation, status, ms: Math.round(performance.now() - started) };
+          if (status >= 500) logger.error(line, 'request');
+          else if (status >= 400) logger.warn(line, 'request');
+          else logger.info(line, 'request');
+        }),
+      );
+      next();
+    });
+  };
+}
