@@ -72,7 +72,7 @@ try {
   await writeBenchmarkSection(`## API rate limits: counted in PostgreSQL (bench:rate-limit)
 
 Run ${new Date().toISOString().slice(0, 10)} on this ${os.cpus().length}-core machine (shared, noisy: compare ratios, not absolute numbers).
-Command: \`npm run bench:rate-limit\` (the bench:api database: BENCH_CUSTOMERS=${customers}, BENCH_ORDERS_PER_CUSTOMER=${ordersPerCustomer}; three API processes, one per way of counting, loaded ${duration} s each per query after a 5 s warm-up, in ${rounds} interleaved rounds, ${connections} connections, one API key).
+Command: \`npm run bench:rate-limit\` (BENCH_CUSTOMERS=${customers}, BENCH_ORDERS_PER_CUSTOMER=${ordersPerCustomer}: the bench:api database; BENCH_DURATION=${duration}; three API processes, one per way of counting, loaded ${duration} s each per query after a 5 s warm-up, in ${rounds} interleaved rounds, ${connections} connections, one API key).
 Counting in PostgreSQL is what makes a limit hold across API processes (each counts in memory and shares its counts through an unlogged table every 200 ms, one statement for all keys); in memory each process counts alone.
 
 ${table}

@@ -76,7 +76,7 @@ export async function createApi(deps: ApiDeps): Promise<Api> {
   const metrics = createApiMetrics({
     status: () => new OperationsStatusService(orm.em.fork(), engines.workers).status(),
     onStatusFailed: (error) => logger.warn({ err: error }, 'reading the operations status for /metrics failed'),
-    revocationsHeard: () => revocations.listening,
+    revocations: { heard: () => revocations.listening, cacheMs: API_KEY_CACHE_MS },
   });
 
   const app = express();

@@ -7,18 +7,25 @@ import type { OperationsStatus } from '../services/operations/operations-status.
  * operations status of the whole deployment read from the database (`status`), so operators
  * can alert on stalled delivery, a missed nightly rescore or piling-up work.
  */
-export function createApiMetrics(options: { status?: () => Promise<OperationsStatus>; onStatusFailed?: (error: unknown) => void; revocationsHeard?: () => boolean } = {}) {
+export function createApiMetrics(
+  options: {
+    status?: () => Promise<OperationsStatus>;
+    onStatusFailed?: (error: unknown) => void;
+    /** Whether revocations are heard now, and how long a key is trusted without hearing of one. */
+    revocations?: { heard: () => boolean; cacheMs: number };
+  } = {},
+) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   if (options.status) operationsGauges(registry, options.status, options.onStatusFailed ?? (() => undefined));
-  const { revocationsHeard } = options;
-  if (revocationsHeard) {
+  const { revocations } = options;
+  if (revocations) {
     new Gauge({
       name: 'retention_api_key_revocations_listening',
-      help: '1 while this API process hears API key revocations at once; 0 while its listening connection is down (a revoked key may work here for up to 10 s)',
+      help: `1 while this API process hears API key revocations at once; 0 while its listening connection is down (a revoked key may work here for up to ${revocations.cacheMs / 1000} s)`,
       registers: [registry],
       collect() {
-        this.set(revocationsHeard() ? 1 : 0);
+        this.set(revocations.heard() ? 1 : 0);
       },
     });
   }
