@@ -65,6 +65,9 @@ it('proposes a cheaper tier first, and offboards a still loss-making account onl
 
   expect((await stack.gql(DecideOffboardingDocument, { customerId, approve: true, reason: 'still loss-making' }, Role.Operator)).errors![0].extensions!.code).toBe('FORBIDDEN');
   expect((await stack.gql(DecideOffboardingDocument, { customerId, approve: true, reason: ' ' }, Role.Admin)).errors![0].extensions).toMatchObject({ code: 'VALIDATION', field: 'reason' });
+  // A reason goes into the run's history: a paragraph, not a document.
+  const essay = await stack.gql(DecideOffboardingDocument, { customerId, approve: true, reason: 'x'.repeat(1001) }, Role.Admin);
+  expect(essay.errors![0]).toMatchObject({ message: 'A reason is at most 1000 characters (this one has 1001)', extensions: { code: 'VALIDATION', reason: 'PLAYBOOK_INVALID_INPUT', field: 'reason' } });
   const decided = await stack.gql(DecideOffboardingDocument, { customerId, approve: true, reason: 'loss-making after a cheaper tier' }, Role.Admin);
   expect(decided.errors).toBeUndefined();
   expect(decided.data!.decideOffboarding).toMatchObject({ offboardingApproved: true, decidedBy: expect.stringMatching(/^admin:/), decisionReason: 'loss-making after a cheaper tier' });

@@ -98,6 +98,8 @@ it('exports everything stored about a customer on request, with the reasons behi
   }
   const noReason = await stack.gql(ExportCustomerDataDocument, { id: customer.id, reason: '' }, Role.Operator);
   expect(noReason.errors![0].extensions).toMatchObject({ code: 'VALIDATION', field: 'reason' });
+  const essay = await stack.gql(ExportCustomerDataDocument, { id: customer.id, reason: 'x'.repeat(1001) }, Role.Operator);
+  expect(essay.errors![0].extensions).toMatchObject({ code: 'VALIDATION', reason: 'CUSTOMER_INVALID_INPUT', field: 'reason' });
 
   const exported = await stack.gql(ExportCustomerDataDocument, { id: customer.id, reason: 'Access request, letter of 1 December' }, Role.Operator);
   expect(exported.errors).toBeUndefined();

@@ -48,6 +48,7 @@ it('refuses bad input and a taken code, and writes nothing', async () => {
     [{ discountPercent: 101 }, 'VALIDATION', 'discountPercent'],
     [{ discountPercent: null, serviceTier: null }, 'VALIDATION', 'discountPercent'],
     [{ validUntil: '2025-12-31' }, 'VALIDATION', 'validUntil'],
+    [{ description: 'x'.repeat(1001) }, 'VALIDATION', 'description'],
     [{ code: 'Loyal10' }, 'CONFLICT', 'code'],
   ];
   for (const [over, code, field] of cases) {

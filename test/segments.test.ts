@@ -177,6 +177,7 @@ it('refuses a campaign with both a filter and a segment, with neither, or with a
   const attempt = (extra: Record<string, unknown>) => stack.gql(CreateCampaignDocument, { input: { name: 'x', playbook: 'Appreciation', ...extra } }, Role.Marketer);
   expect((await attempt({ segmentId, filter: {} })).errors![0].extensions).toMatchObject({ code: 'VALIDATION', reason: 'CAMPAIGN_INVALID_INPUT', field: 'segmentId' });
   expect((await attempt({})).errors![0].extensions).toMatchObject({ code: 'VALIDATION', reason: 'CAMPAIGN_INVALID_INPUT', field: 'filter' });
+  expect((await attempt({ segmentId, name: 'x'.repeat(101) })).errors![0].extensions).toMatchObject({ code: 'VALIDATION', reason: 'CAMPAIGN_INVALID_INPUT', field: 'name' });
   expect((await attempt({ segmentId: '00000000-0000-4000-8000-000000000000' })).errors![0].extensions).toMatchObject({ code: 'NOT_FOUND', reason: 'SEGMENT_NOT_FOUND', field: 'segmentId' });
   expect(await em().count(Campaign)).toBe(before);
 });

@@ -32,6 +32,9 @@ export const campaignPolicy: CampaignPolicy = { version: 3, pageSize: 100, pageI
 /** The longest interval of a repeating campaign. */
 export const MAX_REPEAT_EVERY_DAYS = 90;
 
+/** A campaign's name: a label in lists and in the Temporal UI's run summaries, not a description. */
+export const MAX_CAMPAIGN_NAME = 100;
+
 /** What a campaign needs to know of a playbook it launches. */
 export interface CampaignPlaybook {
   /** Messages one run sends the customer first, at most (the preview counts them); marketing ones reach only customers with consent. */

@@ -2,7 +2,7 @@ import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql } from 'kysely';
 import { compareRates, type RateComparison } from '../../domain/campaigns/rate-comparison.js';
-import { CampaignMetric, campaignPlaybook, campaignPlaybooks, defaultHoldoutPercent, MAX_HOLDOUT_PERCENT, MAX_REPEAT_EVERY_DAYS, MAX_SCHEDULE_AHEAD_DAYS, type CampaignPolicy, type CampaignProgress } from '../../domain/campaigns/campaign.js';
+import { CampaignMetric, campaignPlaybook, campaignPlaybooks, defaultHoldoutPercent, MAX_CAMPAIGN_NAME, MAX_HOLDOUT_PERCENT, MAX_REPEAT_EVERY_DAYS, MAX_SCHEDULE_AHEAD_DAYS, type CampaignPolicy, type CampaignProgress } from '../../domain/campaigns/campaign.js';
 import { days } from '../../domain/policies/duration.js';
 import { marketingVerdict } from '../../domain/guards/contact-guard.js';
 import { hasOpenComplaint, marketingCountSince } from '../customers/customer-facts.js';
@@ -383,7 +383,7 @@ async function draftAudience(em: EntityManager, input: { filter?: CustomerFilter
 function checkedDraft(draft: CampaignDraft): CampaignDraft & { holdoutPercent: number; repeatEveryDays: number | null } {
   const invalid = (field: string, message: string) => new CampaignException(CampaignExceptionCode.InvalidInput, message, { field });
   const name = draft.name.trim();
-  if (!name) throw invalid('name', 'A campaign needs a name');
+  if (!name || name.length > MAX_CAMPAIGN_NAME) throw invalid('name', `A campaign's name is 1 to ${MAX_CAMPAIGN_NAME} characters`);
   const playbook = campaignPlaybook(draft.playbook);
   if (!playbook) throw invalid('playbook', `Campaigns can launch ${Object.keys(campaignPlaybooks).join(', ')}, not "${draft.playbook}"`);
   const holdoutPercent = draft.holdoutPercent ?? defaultHoldoutPercent(playbook);

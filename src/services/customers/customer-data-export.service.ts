@@ -4,6 +4,7 @@ import { CampaignMember, Complaint, Customer, CustomerStatus, FixCase, Invoice, 
 import type { AuditService } from '../audit/audit.service.js';
 import { CustomerException, CustomerExceptionCode } from './customer.exception.js';
 import { storedCustomer } from './customer.service.js';
+import { reasonProblem } from '../../domain/text.js';
 
 /**
  * Everything stored about a customer, as they gave and generated it, and what the company
@@ -23,7 +24,8 @@ export class CustomerDataExportService {
   /** The export for a customer's request, audited with who asked for it and why (the document itself is not kept). */
   async forRequest(id: string, reason: string, actor: string): Promise<Record<string, unknown>> {
     const why = reason.trim();
-    if (!why) throw new CustomerException(CustomerExceptionCode.InvalidInput, 'An export needs a reason (e.g. the request it answers)', { field: 'reason' });
+    const problem = reasonProblem(why, 'An export needs a reason (e.g. the request it answers)');
+    if (problem) throw new CustomerException(CustomerExceptionCode.InvalidInput, problem, { field: 'reason' });
     return this.em.transactional(async (em) => {
       const customer = await storedCustomer(em, id);
       if (customer.status === CustomerStatus.Erased) throw new CustomerException(CustomerExceptionCode.Erased, `The personal data of customer ${id} was erased: there is nothing personal left to export`, { id });

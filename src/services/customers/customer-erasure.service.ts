@@ -4,6 +4,7 @@ import { CustomerStatus, type Customer } from '../../entities/index.js';
 import type { AuditService } from '../audit/audit.service.js';
 import { CustomerException, CustomerExceptionCode } from './customer.exception.js';
 import { lockedCustomer } from './customer.service.js';
+import { reasonProblem } from '../../domain/text.js';
 
 /** What identifies a person, as an SQL array: taken out of the customer row and out of the audit log's before/after. */
 const PERSONAL_FIELDS = `array['name', 'email', 'phone', 'timeZone', 'locale', 'externalRef']`;
@@ -37,7 +38,8 @@ export class CustomerErasureService {
 
   async erase(id: string, reason: string, actor: string): Promise<ErasureReport> {
     const why = reason.trim();
-    if (!why) throw new CustomerException(CustomerExceptionCode.InvalidInput, 'An erasure needs a reason (e.g. the request it answers)', { field: 'reason' });
+    const problem = reasonProblem(why, 'An erasure needs a reason (e.g. the request it answers)');
+    if (problem) throw new CustomerException(CustomerExceptionCode.InvalidInput, problem, { field: 'reason' });
     return this.em.transactional(async (em) => {
       const customer = await lockedCustomer(em, id);
       const nothing = { customer, complaintTextsCleared: 0, exportsDeleted: 0, queuedMessagesHeldBack: 0, auditEntriesScrubbed: 0 };

@@ -28,6 +28,8 @@ export interface OfferListArgs extends PageArgs {
 
 /** Codes are what a customer types or a message quotes: short, upper case, letters, digits, - and _. */
 const CODE = /^[A-Z0-9][A-Z0-9_-]{1,39}$/;
+/** An offer's description: what a customer reads about it in a message, a paragraph at most. */
+export const MAX_OFFER_DESCRIPTION = 1000;
 const today = () => new Date().toISOString().slice(0, 10);
 
 /**
@@ -67,13 +69,15 @@ export class OfferService {
     const discount = input.discountPercent ?? null;
     if (discount !== null && !(Number.isInteger(discount) && discount >= 1 && discount <= 100)) throw invalid('discountPercent', 'discountPercent must be a whole number from 1 to 100');
     if (discount === null && !input.serviceTier) throw invalid('discountPercent', 'An offer is a discount, a change of service tier, or both: give discountPercent or serviceTier');
+    const description = input.description?.trim() || null;
+    if (description && description.length > MAX_OFFER_DESCRIPTION) throw invalid('description', `description must be at most ${MAX_OFFER_DESCRIPTION} characters`);
     if (input.validUntil && input.validUntil < input.validFrom) throw invalid('validUntil', 'validUntil must not be before validFrom');
     try {
       return await this.em.transactional(async (em) => {
         const offer = em.create(Offer, {
           code,
           name,
-          description: input.description?.trim() || null,
+          description,
           audience: input.audience,
           discountPercent: discount,
           serviceTier: input.serviceTier ?? null,

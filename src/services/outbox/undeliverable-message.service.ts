@@ -8,6 +8,7 @@ import { mapPage, type Page, type PageArgs } from '../common/pagination.js';
 import { defaultDeliveryPolicy } from './delivery.service.js';
 import { messageView, type MessageView } from './message-history.service.js';
 import { OutboxException, OutboxExceptionCode } from './outbox.exception.js';
+import { reasonProblem } from '../../domain/text.js';
 
 /**
  * The messages the channel refused so often that delivery gave up on them: they wait for a
@@ -47,7 +48,8 @@ export class UndeliverableMessageService {
   /** Gives a message up for good (it is never sent), with the reason shown where it was suppressed. */
   async discard(id: string, reason: string, actor: string): Promise<MessageView> {
     const why = reason.trim();
-    if (!why) throw new OutboxException(OutboxExceptionCode.InvalidInput, 'Discarding a message needs a reason', { field: 'reason' });
+    const problem = reasonProblem(why, 'Discarding a message needs a reason');
+    if (problem) throw new OutboxException(OutboxExceptionCode.InvalidInput, problem, { field: 'reason' });
     return this.settle(id, (message, em) => {
       message.suppressedAt = new Date();
       message.suppressedReason = `discarded: ${why}`;

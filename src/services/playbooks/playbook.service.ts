@@ -18,6 +18,7 @@ import type { ScoreService } from '../scores/score.service.js';
 import { PlaybookException, PlaybookExceptionCode } from './playbook.exception.js';
 import { assertTopic } from './playbook-input.js';
 import type { PlaybookRunService } from './playbook-run.service.js';
+import { reasonProblem } from '../../domain/text.js';
 
 export interface PlaybookPolicies {
   welcomeCheck: WelcomeCheckPolicy;
@@ -204,7 +205,8 @@ export class PlaybookService {
   /** A person's decision on offboarding, recorded with their ID and reason; the run refuses it unless it awaits one. */
   async decideOffboarding(customerId: string, decision: { approve: boolean; reason: string }, decidedBy: string): Promise<PlaybookRunView> {
     await this.customers.get(customerId);
-    if (!decision.reason.trim()) throw new PlaybookException(PlaybookExceptionCode.InvalidInput, 'An offboarding decision needs a reason', { field: 'reason' });
+    const problem = reasonProblem(decision.reason, 'An offboarding decision needs a reason');
+    if (problem) throw new PlaybookException(PlaybookExceptionCode.InvalidInput, problem, { field: 'reason' });
     const workflowId = await this.currentRunId(ACCOUNT_REVIEW, customerId, accountReviewWorkflowId(customerId));
     const state = await this.engine.decideOffboarding(workflowId, { approve: decision.approve, reason: decision.reason.trim(), decidedBy });
     if (!state) throw new PlaybookException(PlaybookExceptionCode.RunNotFound, `No account review for customer ${customerId}`, { customerId });
@@ -236,7 +238,8 @@ export class PlaybookService {
 
   /** An operator stops a playbook run (with a reason, audited); the run records "cancelled" as its outcome. */
   async cancelRun(workflowId: string, reason: string, actor: string): Promise<PlaybookRunView> {
-    if (!reason.trim()) throw new PlaybookException(PlaybookExceptionCode.InvalidInput, 'Cancelling a run needs a reason', { field: 'reason' });
+    const problem = reasonProblem(reason, 'Cancelling a run needs a reason');
+    if (problem) throw new PlaybookException(PlaybookExceptionCode.InvalidInput, problem, { field: 'reason' });
     const record = await this.runs.findByWorkflowId(workflowId);
     if (!record) throw new PlaybookException(PlaybookExceptionCode.RunNotFound, `No playbook run ${workflowId}`, { workflowId });
     if (record.status !== PlaybookRunStatus.Running || !(await this.engine.cancelRun(workflowId))) {

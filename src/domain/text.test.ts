@@ -1,0 +1,11 @@
+import { MAX_REASON, reasonProblem } from './text.js';
+
+it('takes a reason of one to MAX_REASON characters, trimmed', () => {
+  expect(reasonProblem('  customer asked by letter  ', 'needs a reason')).toBeNull();
+  expect(reasonProblem(`${'x'.repeat(MAX_REASON)}   `, 'needs a reason')).toBeNull();
+});
+
+it('says what is wrong with an empty or a too long reason', () => {
+  expect(reasonProblem(' \n ', 'An erasure needs a reason')).toBe('An erasure needs a reason');
+  expect(reasonProblem('x'.repeat(MAX_REASON + 1), 'needs a reason')).toBe(`A reason is at most ${MAX_REASON} characters (this one has ${MAX_REASON + 1})`);
+});

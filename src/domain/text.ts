@@ -1,0 +1,14 @@
+/**
+ * The longest reason a person may give (for an erasure, an export, a cancelled run, an
+ * offboarding decision, a discarded message): it is kept in the audit log and, for a run,
+ * in its workflow history, so it is a paragraph, not a document.
+ */
+export const MAX_REASON = 1000;
+
+/** What is wrong with a reason (empty once trimmed: `whenEmpty`, or longer than MAX_REASON), or null. */
+export function reasonProblem(reason: string, whenEmpty: string): string | null {
+  const text = reason.trim();
+  if (!text) return whenEmpty;
+  if (text.length > MAX_REASON) return `A reason is at most ${MAX_REASON} characters (this one has ${text.length})`;
+  return null;
+}
