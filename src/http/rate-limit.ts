@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Request, RequestHandler } from 'express';
-import { ipKeyGenerator, MemoryStore, type Options, rateLimit, type Store } from 'express-rate-limit';
+import { type ClientRateLimitInfo, ipKeyGenerator, MemoryStore, type Options, rateLimit, type Store } from 'express-rate-limit';
 import type { Logger } from '../logger.js';
 
 /** Where a limit counts (a store shared by the API processes; without one, this process's memory) and who hears of its failures. */
@@ -15,7 +15,7 @@ const countingOptions = ({ store, logger }: Counting) => ({
   passOnStoreError: true,
   logger: {
     error: (error: unknown) => logger.warn({ err: error }, 'counting a request against its rate limit failed; it was let through'),
-    warn: (error: unknown) => logger.warn({ err: error }, 'rate limit configuration'),
+    warn: (error: unknown) => logger.warn({ err: error }, 'express-rate-limit warns about its configuration'),
   },
 });
 
@@ -63,27 +63,27 @@ export function limitFailedAuthentications(perMinute: number, { store = new Memo
   const windowMs = 60_000;
   void store.init?.({ windowMs } as Options);
   const keyOf = (req: Request) => `auth-failures:${ipKeyGenerator(req.ip ?? '')}`;
-  const failed = (error: unknown) => logger.warn({ err: error }, 'counting wrong API keys failed; the request was let through');
+  const failed = (error: unknown) => logger.warn({ err: error }, 'counting wrong API keys failed');
   return {
-    refuseOverLimit: (req, res, next) => {
-      Promise.resolve(store.get?.(keyOf(req)))
-        .then((seen) => {
-          if (!seen || seen.totalHits < perMinute) return next();
-          const seconds = seen.resetTime ? Math.max(1, Math.ceil((seen.resetTime.getTime() - Date.now()) / 1000)) : windowMs / 1000;
-          res.setHeader('Retry-After', seconds);
-          res.status(429).json({
-            errors: [
-              {
-                message: `Too many requests with a wrong API key from this address: at most ${perMinute} a minute; try again after the Retry-After seconds`,
-                extensions: { code: 'RATE_LIMITED', reason: 'TOO_MANY_FAILED_AUTHENTICATIONS', limitPerMinute: perMinute },
-              },
-            ],
-          });
-        })
-        .catch((error: unknown) => {
-          failed(error);
-          next();
-        });
+    refuseOverLimit: async (req, res, next) => {
+      let seen: ClientRateLimitInfo | undefined;
+      try {
+        seen = await store.get?.(keyOf(req));
+      } catch (error) {
+        // Not knowing the count lets the request through: its key is still checked.
+        failed(error);
+      }
+      if (!seen || seen.totalHits < perMinute) return next();
+      const seconds = seen.resetTime ? Math.max(1, Math.ceil((seen.resetTime.getTime() - Date.now()) / 1000)) : windowMs / 1000;
+      res.setHeader('Retry-After', seconds);
+      res.status(429).json({
+        errors: [
+          {
+            message: `Too many requests with a wrong API key from this address: at most ${perMinute} a minute; try again after the Retry-After seconds`,
+            extensions: { code: 'RATE_LIMITED', reason: 'TOO_MANY_FAILED_AUTHENTICATIONS', limitPerMinute: perMinute },
+          },
+        ],
+      });
     },
     recordFailure: async (req) => {
       await Promise.resolve(store.increment(keyOf(req))).catch(failed);
