@@ -141,8 +141,12 @@ it('tells operators, in its metrics and through GraphQL, whether delivery keeps 
   expect((await ask('test-viewer-key-0123456789')).errors[0].extensions.code).toBe('FORBIDDEN');
 });
 
-// The limits count in PostgreSQL, shared by API processes: each test of a limit starts from no counts.
-const forgetCounts = () => orm.em.getConnection().execute('delete from rate_limit_hit');
+// The limits count in PostgreSQL, shared by API processes: each test of a limit starts from no counts,
+// once the other APIs of this file have shared what they counted last (every 200 ms).
+const forgetCounts = async () => {
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  await orm.em.getConnection().execute('delete from rate_limit_hit');
+};
 
 it('limits the requests of one API key per minute, with a GraphQL-shaped 429 that says when to try again', async () => {
   await forgetCounts();
@@ -165,14 +169,15 @@ it('limits the requests of one API key per minute, with a GraphQL-shaped 429 tha
 });
 
 it('holds one limit across API processes, counted in PostgreSQL; with RATE_LIMIT_STORE=memory each process counts alone', async () => {
+  // A key of its own: the other APIs of this file share their counts of theirs every 200 ms.
   await forgetCounts();
   const start = async (store: string) => {
-    const config = loadConfig({ ...process.env, DATABASE_URL: pg.url, PORT: '0', NODE_ENV: 'test', RATE_LIMIT_PER_MINUTE: '4', RATE_LIMIT_STORE: store, API_KEYS: 'viewer:test-viewer-key-0123456789' });
+    const config = loadConfig({ ...process.env, DATABASE_URL: pg.url, PORT: '0', NODE_ENV: 'test', RATE_LIMIT_PER_MINUTE: '4', RATE_LIMIT_STORE: store, API_KEYS: 'viewer:shared-limit-key-0123456789' });
     const started = await createApi({ config, orm, temporal, logger: createLogger('silent', 'api') });
     return { api: started, url: (await started.listen()).url };
   };
   const ask = (url: string) =>
-    fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer test-viewer-key-0123456789' }, body: JSON.stringify({ query: '{ me { role } }' }) }).then((r) => r.status);
+    fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer shared-limit-key-0123456789' }, body: JSON.stringify({ query: '{ me { role } }' }) }).then((r) => r.status);
   const shared = [await start('postgres'), await start('postgres')];
   const alone = [await start('memory'), await start('memory')];
   try {

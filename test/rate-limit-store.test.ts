@@ -21,9 +21,15 @@ afterAll(async () => {
 
 /** A store that shares only when told (sync), so the test decides when the processes hear of each other. */
 const storeWithWindow = (windowMs: number) => {
-  const store = new PostgresRateLimitStore(() => orm.em.fork().getKysely(), (error) => {
-    throw error;
-  }, 3_600_000);
+  const store = new PostgresRateLimitStore(
+    () => orm.em.fork().getKysely(),
+    {
+      syncFailed: (error) => {
+        throw error;
+      },
+    },
+    3_600_000,
+  );
   store.init({ windowMs } as Options);
   stores.push(store);
   return store;
@@ -95,10 +101,35 @@ it('deletes the rows of ended windows', async () => {
 });
 
 it('shares its counts on its own, every so often', async () => {
-  const store = new PostgresRateLimitStore(() => orm.em.fork().getKysely(), undefined, 50);
+  const store = new PostgresRateLimitStore(() => orm.em.fork().getKysely(), {}, 50);
   store.init({ windowMs: 60_000 } as Options);
   stores.push(store);
   store.increment('key:by-itself');
   await new Promise((resolve) => setTimeout(resolve, 300));
   expect((await rows()).find((r) => r.key === 'key:by-itself')?.hits).toBe(1);
+});
+
+it('reports a failing database once, counts alone meanwhile, and shares what it counted once the database works again', async () => {
+  let down = true;
+  const reports: string[] = [];
+  const store = new PostgresRateLimitStore(
+    () => {
+      if (down) throw new Error('connection refused');
+      return orm.em.fork().getKysely();
+    },
+    { syncFailed: (error) => reports.push(`failed: ${(error as Error).message}`), syncWorksAgain: () => reports.push('works again') },
+    3_600_000,
+  );
+  store.init({ windowMs: 60_000 } as Options);
+  stores.push(store);
+  store.increment('key:outage');
+  await store.sync();
+  store.increment('key:outage');
+  await store.sync();
+  expect(reports).toEqual(['failed: connection refused']);
+  expect(store.get('key:outage')?.totalHits).toBe(2);
+  down = false;
+  await store.sync();
+  expect(reports).toEqual(['failed: connection refused', 'works again']);
+  expect((await rows()).find((r) => r.key === 'key:outage')?.hits).toBe(2);
 });

@@ -114,7 +114,10 @@ export async function createApi(deps: ApiDeps): Promise<Api> {
   const rateLimitStores: PostgresRateLimitStore[] = [];
   const rateLimitStore = () => {
     if (config.api.rateLimitStore === 'memory') return undefined;
-    const store = new PostgresRateLimitStore(() => orm.em.fork().getKysely(), (error) => logger.warn({ err: error }, 'sharing rate-limit counts through PostgreSQL failed; this process counts alone until it works again'));
+    const store = new PostgresRateLimitStore(() => orm.em.fork().getKysely(), {
+      syncFailed: (error) => logger.warn({ err: error }, 'sharing rate-limit counts through PostgreSQL failed; this process counts alone until it works again'),
+      syncWorksAgain: () => logger.info('sharing rate-limit counts through PostgreSQL works again'),
+    });
     rateLimitStores.push(store);
     return store;
   };

@@ -25,9 +25,12 @@ export class PostgresRateLimitStore implements Store {
   private syncing: Promise<void> = Promise.resolve();
   private lastSweep = Date.now();
 
+  /** Whether the last sync failed: a failing database is reported once, not every `syncMs`. */
+  private failing = false;
+
   constructor(
     private readonly db: () => Kysely<unknown>,
-    private readonly onSyncFailed: (error: unknown) => void = () => undefined,
+    private readonly report: { syncFailed?: (error: unknown) => void; syncWorksAgain?: () => void } = {},
     private readonly syncMs = 200,
   ) {}
 
@@ -58,9 +61,24 @@ export class PostgresRateLimitStore implements Store {
     await sql`delete from rate_limit_hit where key = ${key}`.execute(this.db());
   }
 
-  /** Adds this process's counts to the shared ones and hears the others' (one sync at a time; a failed one is tried again at the next). */
+  /**
+   * Adds this process's counts to the shared ones and hears the others' (one sync at a time).
+   * While the database fails, each process counts alone and its counts wait for the next sync
+   * that works.
+   */
   sync(): Promise<void> {
-    this.syncing = this.syncing.then(() => this.syncOnce().catch(this.onSyncFailed));
+    this.syncing = this.syncing.then(() =>
+      this.syncOnce().then(
+        () => {
+          if (this.failing) this.report.syncWorksAgain?.();
+          this.failing = false;
+        },
+        (error: unknown) => {
+          if (!this.failing) this.report.syncFailed?.(error);
+          this.failing = true;
+        },
+      ),
+    );
     return this.syncing;
   }
 
