@@ -64,11 +64,13 @@ it('gives each request an ID, in its answer and in every line logged while servi
   const lines = () => logLines.filter((l) => l.msg === 'request');
   await eventually(async () => lines(), (ls) => ls.length >= 3);
   expect(lines().find((l) => l.requestId === 'front-end-42.a')).toEqual(
-    expect.objectContaining({ level: 30, method: 'POST', path: '/graphql', operation: 'WhoAsks', status: 200, ms: expect.any(Number), service: 'api' }),
+    expect.objectContaining({ level: 30, method: 'POST', path: '/graphql', operation: 'WhoAsks', caller: expect.stringMatching(/^viewer:[0-9a-f]{8}$/), status: 200, ms: expect.any(Number), service: 'api' }),
   );
   expect(lines().find((l) => l.requestId === replaced)).toEqual(expect.objectContaining({ status: 200 }));
   // A refused request is a warning; nothing logged carries the variables or the key.
-  expect(lines().find((l) => l.requestId === wrongKey.headers.get('x-request-id'))).toEqual(expect.objectContaining({ level: 40, status: 401 }));
+  const refused = lines().find((l) => l.requestId === wrongKey.headers.get('x-request-id'));
+  expect(refused).toEqual(expect.objectContaining({ level: 40, status: 401 }));
+  expect(refused).not.toHaveProperty('caller');
   expect(JSON.stringify(logLines)).not.toMatch(/not for the log|not-a-key-anybody-issued|test-viewer-key/);
 });
 

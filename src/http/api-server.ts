@@ -128,6 +128,8 @@ export async function createApi(deps: ApiDeps): Promise<Api> {
       if (request && authFailures && isUnauthenticated(error)) await authFailures.recordFailure(request);
       throw contextFailure(error);
     });
+    // The access log names who asked (role and key fingerprint, as the audit log does).
+    if (request?.res && caller) request.res.locals.caller = caller.id;
     return { caller, services: createServices(orm.em.fork(), engines, deps.policies, reportFollowUpFailure) };
   };
 

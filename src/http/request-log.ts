@@ -11,7 +11,8 @@ const GIVEN_ID = /^[\w.:-]{1,128}$/;
  * new UUID: answered in `X-Request-Id` and carried by every log line written while it is
  * served (an unexpected error's too), so a front end's report of a failed request leads to
  * its lines. When it is answered, one line says what it was (the GraphQL operation's name,
- * never its variables), how it ended and how long it took: info, warn for 4xx, error for 5xx.
+ * never its variables), who asked (`res.locals.caller`, set once the key is known), how it
+ * ended and how long it took: info, warn for 4xx, error for 5xx.
  */
 export function requestLog(logger: Logger): RequestHandler {
   return (req, res, next) => {
@@ -25,7 +26,8 @@ export function requestLog(logger: Logger): RequestHandler {
         AsyncResource.bind(() => {
           const status = res.statusCode;
           const operation = typeof req.body?.operationName === 'string' ? req.body.operationName : undefined;
-          const line = { method: req.method, path: req.baseUrl || req.path, operation, status, ms: Math.round(performance.now() - started) };
+          const caller = typeof res.locals.caller === 'string' ? res.locals.caller : undefined;
+          const line = { method: req.method, path: req.baseUrl || req.path, operation, caller, status, ms: Math.round(performance.now() - started) };
           if (status >= 500) logger.error(line, 'request');
           else if (status >= 400) logger.warn(line, 'request');
           else logger.info(line, 'request');
