@@ -1,4 +1,4 @@
-import { concentration, concentrationOf, monthPeriods, type PeriodRevenue } from './concentration.js';
+import { concentration, concentrationByPeriod, concentrationOf, monthPeriods, type PeriodRevenue } from './concentration.js';
 import { ScoringException } from './scoring-exception.js';
 
 describe('concentrationOf', () => {
@@ -127,6 +127,27 @@ describe('concentration over time', () => {
     expect(s.reasons[1]).toMatch(/^2025-03: the top 20% of customers brought 20% of revenue/);
     expect(s.reasons[2]).toMatch(/^2025-01: the top 20% of customers brought 60% of revenue/);
     expect(s.reasons).toHaveLength(3);
+  });
+
+  it('gives the same from the revenues of each period, one per customer, as a database sums them', () => {
+    const rows: PeriodRevenue[] = [
+      { period: '2025-02', customerId: 'a', revenue: 30 },
+      { period: '2025-02', customerId: 'a', revenue: 10 },
+      { period: '2025-02', customerId: 'b', revenue: 5 },
+      { period: '2025-01', customerId: 'c', revenue: 80 },
+      { period: '2025-01', customerId: 'd', revenue: -3 },
+    ];
+    const byPeriod = new Map([
+      ['2025-02', [5, 40]],
+      ['2025-01', [80, -3]],
+    ]);
+    const options = { periods: ['2024-12', '2025-01', '2025-02'] };
+    expect(concentrationByPeriod(byPeriod, options)).toEqual(concentration(rows, options));
+    expect(concentrationByPeriod(byPeriod, options).periods.map((p) => [p.period, p.customers, p.totalRevenue, p.negativeClamped])).toEqual([
+      ['2024-12', 0, 0, 0],
+      ['2025-01', 2, 80, 1],
+      ['2025-02', 2, 45, 0],
+    ]);
   });
 
   it('names the months of a window, oldest first, across a year boundary', () => {

@@ -126,16 +126,25 @@ export function monthPeriods(today: Date, count: number): string[] {
 
 /** Concentration per period (sorted by label) and the trend, for the whole customer base. */
 export function concentration(rows: readonly PeriodRevenue[], options: ConcentrationOptions = {}, policy: ConcentrationPolicy = defaultConcentrationPolicy): ConcentrationScore {
-  const topFraction = options.topFraction ?? 0.2;
   const byPeriod = new Map<string, Map<string, number>>();
   for (const r of rows) {
     let customers = byPeriod.get(r.period);
     if (!customers) byPeriod.set(r.period, (customers = new Map()));
     customers.set(r.customerId, (customers.get(r.customerId) ?? 0) + r.revenue);
   }
-  const periods = [...new Set([...(options.periods ?? []), ...byPeriod.keys()])]
+  return concentrationByPeriod(new Map([...byPeriod].map(([period, customers]) => [period, [...customers.values()]])), options, policy);
+}
+
+/** As `concentration`, from each period's revenues, one per customer (summed already, as a database returns them). */
+export function concentrationByPeriod(
+  revenues: ReadonlyMap<string, readonly number[]>,
+  options: ConcentrationOptions = {},
+  policy: ConcentrationPolicy = defaultConcentrationPolicy,
+): ConcentrationScore {
+  const topFraction = options.topFraction ?? 0.2;
+  const periods = [...new Set([...(options.periods ?? []), ...revenues.keys()])]
     .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
-    .map((period) => ({ period, ...concentrationOf([...(byPeriod.get(period)?.values() ?? [])], options) }));
+    .map((period) => ({ period, ...concentrationOf(revenues.get(period) ?? [], options) }));
   const modelVersion = `${CONCENTRATION_MODEL_VERSION};policy=${policy.version}`;
   if (periods.length === 0) return { value: null, periods, reasons: ['no revenue data'], modelVersion };
   const span = (from: PeriodConcentration, to: PeriodConcentration) => (from === to ? from.period : `${from.period} to ${to.period}`);

@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql } from 'kysely';
-import { ScoringException, ScoringExceptionCode, concentration, monthPeriods, type ConcentrationScore } from '../../domain/scoring/index.js';
+import { ScoringException, ScoringExceptionCode, concentrationByPeriod, monthPeriods, type ConcentrationScore } from '../../domain/scoring/index.js';
 import { scoreDistribution, type BandCountRow, type ScoreDistribution } from '../../domain/scoring/score-distribution.js';
 import type { ScoreKind } from '../../domain/scoring/score-kind.js';
 import { dayNumber, isCalendarDay } from '../../domain/scoring/dates.js';
@@ -124,15 +124,15 @@ export class ScoringService {
     assertCustomerFilter(input.filter ?? {});
     // Every month of the window is reported, those without orders too, so a chart has no gaps.
     const periods = monthPeriods(new Date(), input.months);
-    const { rows } = await sql<{ period: string; customer_id: string; revenue: string }>`
-      select to_char(date_trunc('month', o.ordered_at at time zone 'UTC'), 'YYYY-MM') as period, o.customer_id, sum(o.amount_minor) as revenue
-        from customer_order o join customer c on c.id = o.customer_id
-       where o.ordered_at >= (${`${periods[0]}-01`}::date)::timestamp at time zone 'UTC'
-         and ${customerWhere(input.filter ?? {})}
-       group by 1, 2`.execute(this.em.getKysely());
-    return concentration(
-      rows.map((r) => ({ period: r.period, customerId: r.customer_id, revenue: Number(r.revenue) })),
-      { periods },
-    );
+    // Each month's customers' revenues as one array: grouped by the month's timestamp (labelled once per month, not per order).
+    const { rows } = await sql<{ period: string; revenues: number[] }>`
+      select to_char(month, 'YYYY-MM') as period, array_agg(revenue) as revenues
+        from (select date_trunc('month', o.ordered_at at time zone 'UTC') as month, sum(o.amount_minor)::float8 as revenue
+                from customer_order o join customer c on c.id = o.customer_id
+               where o.ordered_at >= (${`${periods[0]}-01`}::date)::timestamp at time zone 'UTC'
+                 and ${customerWhere(input.filter ?? {})}
+               group by 1, o.customer_id) per_customer
+       group by month`.execute(this.em.getKysely());
+    return concentrationByPeriod(new Map(rows.map((r) => [r.period, r.revenues])), { periods });
   }
 }
