@@ -1,8 +1,8 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { pino, type DestinationStream, type Logger } from 'pino';
 
-/** What each log line written while the API serves one request carries: the request's ID (set by src/http/request-log.ts). */
-export const requestLogContext = new AsyncLocalStorage<{ requestId: string }>();
+/** What each log line written while the API serves one request carries: its ID, and its GraphQL operation's name once known (src/http/request-log.ts). */
+export const requestLogContext = new AsyncLocalStorage<{ requestId: string; operation?: string }>();
 
 /** One structured JSON logger for the API, the worker and (through the Temporal runtime) the workflows; lines go to stdout unless told. */
 export function createLogger(level: string, name: string, destination?: DestinationStream): Logger {

@@ -61,8 +61,11 @@ it('gives each request an ID, in its answer and in every line logged while servi
   const replaced = (await probe('two words\n')).headers.get('x-request-id');
   expect(replaced).toMatch(/^[0-9a-f-]{36}$/);
   const wrongKey = await fetch(`${base}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer not-a-key-anybody-issued' }, body: '{"query":"{ me { role } }"}' });
+  // A named operation is named in the log whether or not the client sends operationName.
+  const unnamedInBody = await fetch(`${base}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer test-viewer-key-0123456789' }, body: '{"query":"query MyRole { me { role } }"}' });
   const lines = () => logLines.filter((l) => l.msg === 'request');
-  await eventually(async () => lines(), (ls) => ls.length >= 3);
+  await eventually(async () => lines(), (ls) => ls.length >= 4);
+  expect(lines().find((l) => l.requestId === unnamedInBody.headers.get('x-request-id'))).toEqual(expect.objectContaining({ operation: 'MyRole', status: 200 }));
   expect(lines().find((l) => l.requestId === 'front-end-42.a')).toEqual(
     expect.objectContaining({ level: 30, method: 'POST', path: '/graphql', operation: 'WhoAsks', caller: expect.stringMatching(/^viewer:[0-9a-f]{8}$/), status: 200, ms: expect.any(Number), service: 'api' }),
   );

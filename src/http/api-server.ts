@@ -28,7 +28,7 @@ import { graphiqlRouter } from './graphiql.js';
 import { limitFailedAuthentications, rateLimitPerKey } from './rate-limit.js';
 import { jitExecutor } from './jit-executor.js';
 import { graphqlRequestErrors } from './request-errors.js';
-import { requestLog } from './request-log.js';
+import { requestLog, requestLogPlugin } from './request-log.js';
 import { PostgresRateLimitStore } from './rate-limit-store.js';
 import { createApiMetrics } from './metrics.js';
 import { checkReadiness } from './readiness.js';
@@ -104,6 +104,7 @@ export async function createApi(deps: ApiDeps): Promise<Api> {
       ApolloServerPluginCacheControlDisabled(),
       costLimitPlugin(schema, limits),
       metrics.plugin,
+      requestLogPlugin,
     ],
   });
   await apollo.start();

@@ -1,5 +1,6 @@
 import { AsyncResource } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
+import type { ApolloServerPlugin } from '@apollo/server';
 import type { RequestHandler } from 'express';
 import { requestLogContext, type Logger } from '../logger.js';
 
@@ -10,8 +11,8 @@ const GIVEN_ID = /^[\w.:-]{1,128}$/;
  * Each request gets an ID, the caller's `X-Request-Id` when it gives a plain one, else a
  * new UUID: answered in `X-Request-Id` and carried by every log line written while it is
  * served (an unexpected error's too), so a front end's report of a failed request leads to
- * its lines. When it is answered, one line says what it was (the GraphQL operation's name,
- * never its variables), who asked (`res.locals.caller`, set once the key is known), how it
+ * its lines, and, once the document is parsed, the GraphQL operation's name
+ * (`requestLogPlugin`). When it is answered, one line says what it was (never its variables), who asked (`res.locals.caller`, set once the key is known), how it
  * ended and how long it took: info, warn for 4xx, error for 5xx.
  */
 export function requestLog(logger: Logger): RequestHandler {
@@ -25,9 +26,8 @@ export function requestLog(logger: Logger): RequestHandler {
         'finish',
         AsyncResource.bind(() => {
           const status = res.statusCode;
-          const operation = typeof req.body?.operationName === 'string' ? req.body.operationName : undefined;
           const caller = typeof res.locals.caller === 'string' ? res.locals.caller : undefined;
-          const line = { method: req.method, path: req.baseUrl || req.path, operation, caller, status, ms: Math.round(performance.now() - started) };
+          const line = { method: req.method, path: req.baseUrl || req.path, caller, status, ms: Math.round(performance.now() - started) };
           if (status >= 500) logger.error(line, 'request');
           else if (status >= 400) logger.warn(line, 'request');
           else logger.info(line, 'request');
@@ -37,3 +37,15 @@ export function requestLog(logger: Logger): RequestHandler {
     });
   };
 }
+
+/** Names the request's GraphQL operation (as the document does, whether or not the client sent `operationName`) in its log lines. */
+export const requestLogPlugin: ApolloServerPlugin = {
+  async requestDidStart() {
+    return {
+      async didResolveOperation({ operationName }) {
+        const context = requestLogContext.getStore();
+        if (context && operationName) context.operation = operationName;
+      },
+    };
+  },
+};
