@@ -101,7 +101,8 @@ export class PostgresRateLimitStore implements Store {
     const now = Date.now();
     for (const [key, c] of this.counts) if (c.windowEnd <= now) this.counts.delete(key);
     const active = [...this.counts].map(([key, count]) => ({ key, count, hits: count.pending }));
-    const counted = active.filter((a) => a.hits !== 0);
+    // In key order, so processes sharing keys lock their rows in the same order (no deadlock).
+    const counted = active.filter((a) => a.hits !== 0).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     // Keys this process counted nothing for since its last sync: only the others' counts are heard.
     const heard = active.filter((a) => a.hits === 0);
     const totals = new Map<string, number>();

@@ -11,9 +11,10 @@ const GIVEN_ID = /^[\w.:-]{1,128}$/;
  * Each request gets an ID, the caller's `X-Request-Id` when it gives a plain one, else a
  * new UUID: answered in `X-Request-Id` and carried by every log line written while it is
  * served (an unexpected error's too), so a front end's report of a failed request leads to
- * its lines, and, once the document is parsed, the GraphQL operation's name
- * (`requestLogPlugin`). When it is answered, one line says what it was (never its variables), who asked (`res.locals.caller`, set once the key is known), how it
- * ended and how long it took: info, warn for 4xx, error for 5xx.
+ * its lines; once the document is parsed they name its GraphQL operation too
+ * (`requestLogPlugin`). When it is answered, one line says who asked (`res.locals.caller`,
+ * set once the key is known), how it ended and how long it took, never its variables:
+ * info, warn for 4xx, error for 5xx.
  */
 export function requestLog(logger: Logger): RequestHandler {
   return (req, res, next) => {
