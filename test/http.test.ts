@@ -88,6 +88,23 @@ it('serves Prometheus metrics, counting GraphQL operations', async () => {
   expect(text).toContain('process_cpu_user_seconds_total');
 });
 
+it('serves /metrics only to a scraper with the METRICS_TOKEN, when one is set', async () => {
+  const config = loadConfig({ ...process.env, DATABASE_URL: pg.url, PORT: '0', NODE_ENV: 'test', METRICS_TOKEN: 'scrape-token-0123456789', API_KEYS: 'viewer:test-viewer-key-0123456789' });
+  const guarded = await createApi({ config, orm, temporal, logger: createLogger('silent', 'api') });
+  const metricsUrl = (await guarded.listen()).url.replace(/\/graphql$/, '/metrics');
+  try {
+    const open = await fetch(metricsUrl);
+    expect(open.status).toBe(401);
+    expect(open.headers.get('www-authenticate')).toBe('Bearer');
+    expect((await fetch(metricsUrl, { headers: { authorization: 'Bearer test-viewer-key-0123456789' } })).status).toBe(401);
+    const scraped = await fetch(metricsUrl, { headers: { authorization: 'Bearer scrape-token-0123456789' } });
+    expect(scraped.status).toBe(200);
+    expect(await scraped.text()).toContain('process_cpu_user_seconds_total');
+  } finally {
+    await guarded.stop();
+  }
+});
+
 it('tells operators, in its metrics and through GraphQL, whether delivery keeps up, when the last rescore finished and how much work is open', async () => {
   const metric = (text: string, name: string) => Number(new RegExp(`^${name.replace(/[{}]/g, '\\$&')} (\\S+)$`, 'm').exec(text)?.[1]);
   const scrape = async () => (await fetch(`${base}/metrics`)).text();

@@ -26,3 +26,12 @@ describe('AUTH_FAILURES_PER_MINUTE', () => {
     expect(() => loadConfig({ ...base, AUTH_FAILURES_PER_MINUTE: '-1' })).toThrow(/AUTH_FAILURES_PER_MINUTE must be a non-negative integer/);
   });
 });
+
+describe('METRICS_TOKEN', () => {
+  it('is none unless set, and at least 16 characters without spaces when set', () => {
+    expect(loadConfig(base).api.metricsToken).toBeNull();
+    expect(loadConfig({ ...base, METRICS_TOKEN: ' scrape-token-0123456789 ' }).api.metricsToken).toBe('scrape-token-0123456789');
+    expect(() => loadConfig({ ...base, METRICS_TOKEN: 'short' })).toThrow(/METRICS_TOKEN must be 16 characters or more/);
+    expect(() => loadConfig({ ...base, METRICS_TOKEN: 'has a space 0123456789' })).toThrow(/without spaces/);
+  });
+});

@@ -24,6 +24,8 @@ export interface AppConfig {
     rateLimitStore: 'postgres' | 'memory';
     /** Requests with a wrong API key one client address may make per minute before it is refused for the rest of the minute; 0: no limit. */
     authFailuresPerMinute: number;
+    /** A bearer token Prometheus sends to read GET /metrics; null: /metrics is open (keep the port internal). */
+    metricsToken: string | null;
     /** Express's `trust proxy`: which proxies in front of the API may name the client's address (X-Forwarded-For); false: none. */
     trustProxy: boolean | number | string[];
   };
@@ -127,6 +129,14 @@ function trustProxy(raw: string | undefined): boolean | number | string[] {
   return entries;
 }
 
+/** METRICS_TOKEN: the bearer token GET /metrics asks for (16 characters or more); unset: none asked for. */
+function metricsToken(raw: string | undefined): string | null {
+  const token = raw?.trim();
+  if (!token) return null;
+  if (token.length < 16 || /\s/.test(token)) throw new ConfigError('METRICS_TOKEN must be 16 characters or more, without spaces');
+  return token;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const nodeEnv = env.NODE_ENV === 'production' || env.NODE_ENV === 'test' ? env.NODE_ENV : 'development';
   const production = nodeEnv === 'production';
@@ -148,6 +158,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       authFailuresPerMinute: int(env, 'AUTH_FAILURES_PER_MINUTE', 30),
       rateLimitStore: oneOf(env, 'RATE_LIMIT_STORE', ['postgres', 'memory'] as const, 'postgres'),
       trustProxy: trustProxy(env.TRUST_PROXY),
+      metricsToken: metricsToken(env.METRICS_TOKEN),
     },
     workerMetricsPort: int(env, 'WORKER_METRICS_PORT', 9464),
     delivery: delivery(env),

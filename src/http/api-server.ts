@@ -30,7 +30,7 @@ import { jitExecutor } from './jit-executor.js';
 import { graphqlRequestErrors } from './request-errors.js';
 import { requestLog, requestLogPlugin } from './request-log.js';
 import { PostgresRateLimitStore } from './rate-limit-store.js';
-import { createApiMetrics } from './metrics.js';
+import { createApiMetrics, metricsAccess } from './metrics.js';
 import { checkReadiness } from './readiness.js';
 
 /** How long an issued key's state is remembered: a revocation not heard of (no listening connection) works within it. */
@@ -141,7 +141,8 @@ export async function createApi(deps: ApiDeps): Promise<Api> {
     const readiness = await checkReadiness(orm, temporal.connection);
     res.status(readiness.ready ? 200 : 503).json(readiness);
   });
-  app.get('/metrics', async (_req, res) => {
+  if (!config.api.metricsToken && config.env === 'production') logger.warn('METRICS_TOKEN is not set: GET /metrics answers anyone who reaches the API port');
+  app.get('/metrics', metricsAccess(config.api.metricsToken), async (_req, res) => {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
   app.use('/graphql', requestLog(logger));

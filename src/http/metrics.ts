@@ -1,4 +1,6 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { ApolloServerPlugin } from '@apollo/server';
+import type { RequestHandler } from 'express';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { OperationsStatus } from '../services/operations/operations-status.service.js';
 
@@ -102,4 +104,18 @@ function operationsGauges(registry: Registry, status: () => Promise<OperationsSt
     g.reset();
     for (const { playbook, runs } of s.runningPlaybookRuns) g.set({ playbook }, runs);
   });
+}
+
+/**
+ * Who may read GET /metrics: with a token, only a scraper that sends it as a bearer token
+ * (compared in constant time; 401 otherwise); without one, anyone who reaches the port, so
+ * the port stays internal.
+ */
+export function metricsAccess(token: string | null): RequestHandler {
+  const digest = (value: string) => createHash('sha256').update(value).digest();
+  const expected = token ? digest(`Bearer ${token}`) : null;
+  return (req, res, next) => {
+    if (!expected || timingSafeEqual(digest(req.get('authorization') ?? ''), expected)) return next();
+    res.status(401).setHeader('www-authenticate', 'Bearer').type('text/plain').send('GET /metrics needs the METRICS_TOKEN as a bearer token\n');
+  };
 }
