@@ -22,6 +22,8 @@ let orm: Orm;
 let temporal: TemporalClient;
 let api: Api;
 let base: string;
+/** A metric's value in Prometheus' text format (`name{labels}` as written there). */
+const metric = (text: string, name: string) => Number(new RegExp(`^${name.replace(/[{}]/g, '\\$&')} (\\S+)$`, 'm').exec(text)?.[1]);
 /** What the API logged, line by line. */
 const logLines: Array<Record<string, unknown>> = [];
 
@@ -106,7 +108,6 @@ it('serves /metrics only to a scraper with the METRICS_TOKEN, when one is set', 
 });
 
 it('tells operators, in its metrics and through GraphQL, whether delivery keeps up, when the last rescore finished and how much work is open', async () => {
-  const metric = (text: string, name: string) => Number(new RegExp(`^${name.replace(/[{}]/g, '\\$&')} (\\S+)$`, 'm').exec(text)?.[1]);
   const scrape = async () => (await fetch(`${base}/metrics`)).text();
   const empty = await scrape();
   expect(metric(empty, 'retention_outbox_messages{state="due"}')).toBe(0);
@@ -229,6 +230,10 @@ it('answers a wrong API key with HTTP 401 and WWW-Authenticate, not a server err
   expect(response.headers.get('www-authenticate')).toBe('Bearer');
   const body = (await response.json()) as any;
   expect(body.errors).toEqual([{ message: 'The API key is not valid', extensions: { code: 'UNAUTHENTICATED', reason: 'AUTH_UNKNOWN_KEY' } }]);
+  // Operators see refused requests in the metrics, beside the answered ones (an alert on a wave of wrong keys).
+  const text = await (await fetch(`${base}/metrics`)).text();
+  expect(metric(text, 'retention_api_responses_total{status="401"}')).toBeGreaterThanOrEqual(1);
+  expect(metric(text, 'retention_api_responses_total{status="200"}')).toBeGreaterThanOrEqual(1);
 });
 
 it('answers a body it cannot read in the shape of GraphQL errors with a code, not an HTML page with a stack trace', async () => {

@@ -145,7 +145,7 @@ export async function createApi(deps: ApiDeps): Promise<Api> {
   app.get('/metrics', metricsAccess(config.api.metricsToken), async (_req, res) => {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
-  app.use('/graphql', requestLog(logger));
+  app.use('/graphql', requestLog(logger), metrics.countResponses);
   // Front ends on other origins call the API from the browser with their key in the Authorization header (no cookies).
   app.use('/graphql', cors({ origin: config.api.corsOrigins, allowedHeaders: ['authorization', 'content-type', 'apollo-require-preflight', 'x-request-id'], exposedHeaders: ['x-request-id', 'ratelimit', 'ratelimit-policy', 'retry-after'], methods: ['GET', 'POST'], maxAge: 600 }));
   if (config.api.ide) app.use(graphiqlRouter({ endpoint: '/graphql', headers: deps.ideHeaders }));

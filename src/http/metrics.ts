@@ -45,6 +45,18 @@ export function createApiMetrics(
     registers: [registry],
   });
 
+  // Every answer of /graphql by status, those refused before GraphQL runs too (401 wrong key, 429 limits, 4xx bodies).
+  const responses = new Counter({
+    name: 'retention_api_responses_total',
+    help: 'Answers of /graphql by HTTP status, including requests refused before any GraphQL ran (401: wrong API key, 429: rate limits)',
+    labelNames: ['status'] as const,
+    registers: [registry],
+  });
+  const countResponses: RequestHandler = (_req, res, next) => {
+    res.once('finish', () => responses.inc({ status: String(res.statusCode) }));
+    next();
+  };
+
   const plugin: ApolloServerPlugin = {
     async requestDidStart() {
       const end = duration.startTimer();
@@ -57,7 +69,7 @@ export function createApiMetrics(
       };
     },
   };
-  return { registry, plugin };
+  return { registry, plugin, countResponses };
 }
 
 /** The status is read once per scrape (the gauges share it); a failed read leaves them as they were. */
