@@ -37,7 +37,7 @@ export async function startWorkerProcess(config: AppConfig, logger: Logger, opts
     const scheduleId = await ensurePlaybookTriggersSchedule(temporal.client, taskQueue, config.triggersSchedule, triggerPolicy);
     logger.info({ scheduleId, cron: config.triggersSchedule }, 'playbook trigger schedule in place');
   }
-  const delivery = config.delivery.channel === 'off' ? null : startDeliveryLoop(orm, createSender(config.delivery), config.delivery.intervalMs, logger);
+  const delivery = config.delivery.channel === 'off' ? null : startDeliveryLoop(orm, createSender(config.delivery), config.delivery.intervalMs, config.unsubscribe, logger);
   const done = worker.run().finally(async () => {
     await delivery?.stop();
     await temporal.close();

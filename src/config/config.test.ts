@@ -35,3 +35,37 @@ describe('METRICS_TOKEN', () => {
     expect(() => loadConfig({ ...base, METRICS_TOKEN: 'has a space 0123456789' })).toThrow(/without spaces/);
   });
 });
+
+describe('PUBLIC_URL and UNSUBSCRIBE_SECRET (the unsubscribe links of marketing e-mail)', () => {
+  const smtp = { SMTP_URL: 'smtps://u:p@smtp.example.com', MESSAGE_FROM: 'care@example.com', MESSAGE_TEAM_ADDRESS: 'team@example.com' };
+  const secret = 'k'.repeat(32);
+
+  it("outside production, points at the API's own address and signs with a development key unless told", () => {
+    const links = loadConfig({ ...base, PORT: '4100' }).unsubscribe!;
+    expect(links.publicUrl).toBe('http://127.0.0.1:4100');
+    expect(links.secrets).toHaveLength(1);
+    expect(links.secrets[0].length).toBeGreaterThanOrEqual(32);
+  });
+
+  it('takes a public URL (a path too, no trailing slash kept) and several secrets while rotating, the first one signing', () => {
+    const links = loadConfig({ ...base, NODE_ENV: 'production', ...smtp, PUBLIC_URL: 'https://example.com/retention/', UNSUBSCRIBE_SECRET: `${secret}, ${'o'.repeat(40)}` }).unsubscribe!;
+    expect(links).toEqual({ publicUrl: 'https://example.com/retention', secrets: [secret, 'o'.repeat(40)] });
+  });
+
+  it('in production, needs both to send e-mail, over HTTPS; without SMTP it leaves the links out', () => {
+    expect(() => loadConfig({ ...base, NODE_ENV: 'production', MESSAGE_CHANNEL: 'smtp', ...smtp })).toThrow(/PUBLIC_URL and UNSUBSCRIBE_SECRET must be set to send e-mail in production/);
+    expect(() => loadConfig({ ...base, NODE_ENV: 'production', MESSAGE_CHANNEL: 'smtp', ...smtp, PUBLIC_URL: 'https://example.com' })).toThrow(/must be set/);
+    expect(() => loadConfig({ ...base, NODE_ENV: 'production', MESSAGE_CHANNEL: 'smtp', ...smtp, PUBLIC_URL: 'http://example.com', UNSUBSCRIBE_SECRET: secret })).toThrow(/PUBLIC_URL must be https:\/\/ in production/);
+    expect(loadConfig({ ...base, NODE_ENV: 'production', MESSAGE_CHANNEL: 'log' }).unsubscribe).toBeNull();
+  });
+
+  it.each([
+    [{ PUBLIC_URL: 'example.com' }, /PUBLIC_URL must be an http\(s\) URL/],
+    [{ PUBLIC_URL: 'ftp://example.com' }, /PUBLIC_URL must be an http\(s\) URL/],
+    [{ PUBLIC_URL: 'https://example.com/?a=1' }, /PUBLIC_URL must be an http\(s\) URL/],
+    [{ UNSUBSCRIBE_SECRET: 'short' }, /UNSUBSCRIBE_SECRET must be 32 characters or more/],
+    [{ UNSUBSCRIBE_SECRET: `${secret},` }, /UNSUBSCRIBE_SECRET must be 32 characters or more/],
+  ])('refuses %p', (env, message) => {
+    expect(() => loadConfig({ ...base, ...env })).toThrow(message);
+  });
+});

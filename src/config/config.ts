@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { dataRetentionPolicy } from '../domain/customers/data-retention.js';
+import type { UnsubscribeLinks } from '../domain/messages/unsubscribe-link.js';
 
 /** Runtime configuration, read once from the environment. */
 export interface AppConfig {
@@ -35,6 +36,8 @@ export interface AppConfig {
     | { channel: 'off' }
     | { channel: 'log'; file: string; intervalMs: number }
     | { channel: 'smtp'; smtpUrl: string; from: string; teamAddress: string; intervalMs: number };
+  /** The one-click unsubscribe links of marketing messages (the worker signs them, the API reads them); null: none (no marketing e-mail goes out). */
+  unsubscribe: UnsubscribeLinks | null;
   /** Cron expression (UTC) of the nightly rescore schedule the worker keeps; null: no schedule. */
   rescoreSchedule: string | null;
   /** Cron expression (UTC) of the score history's thinning; null: none. */
@@ -137,9 +140,41 @@ function metricsToken(raw: string | undefined): string | null {
   return token;
 }
 
+/** Signs unsubscribe links outside production when UNSUBSCRIBE_SECRET is not set: the demo's links work, and nothing real depends on it. */
+const DEVELOPMENT_UNSUBSCRIBE_SECRET = 'development-only-unsubscribe-secret-never-in-production';
+
+/**
+ * PUBLIC_URL: where customers reach the API (the unsubscribe links point there); UNSUBSCRIBE_SECRET:
+ * the key that signs the links, 32 characters or more, a comma-separated list while rotating
+ * (the first signs, all are accepted). Outside production both have defaults (the API's own
+ * address, a development key). In production, e-mail over SMTP needs both, over HTTPS (mail
+ * clients offer one-click unsubscribe only for an https link); without SMTP they may be left out.
+ */
+function unsubscribe(env: NodeJS.ProcessEnv, production: boolean, channel: AppConfig['delivery']['channel'], apiAddress: string): UnsubscribeLinks | null {
+  const rawUrl = env.PUBLIC_URL?.trim();
+  const rawSecrets = env.UNSUBSCRIBE_SECRET?.trim();
+  if (production && (!rawUrl || !rawSecrets)) {
+    if (channel === 'smtp') throw new ConfigError('PUBLIC_URL and UNSUBSCRIBE_SECRET must be set to send e-mail in production: every marketing e-mail carries an unsubscribe link');
+    return null;
+  }
+  let url: URL | null = null;
+  try {
+    url = new URL(rawUrl || apiAddress);
+  } catch {
+    url = null;
+  }
+  if (!url || !['http:', 'https:'].includes(url.protocol) || url.search || url.hash) throw new ConfigError(`PUBLIC_URL must be an http(s) URL without query, such as https://retention.example.com, got "${rawUrl}"`);
+  if (production && url.protocol !== 'https:') throw new ConfigError(`PUBLIC_URL must be https:// in production (mail clients offer one-click unsubscribe only over HTTPS), got "${rawUrl}"`);
+  const secrets = rawSecrets ? rawSecrets.split(',').map((s) => s.trim()) : [DEVELOPMENT_UNSUBSCRIBE_SECRET];
+  if (secrets.some((s) => s.length < 32 || /\s/.test(s))) throw new ConfigError('UNSUBSCRIBE_SECRET must be 32 characters or more, without spaces (several: comma-separated)');
+  return { publicUrl: url.href.replace(/\/+$/, ''), secrets };
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const nodeEnv = env.NODE_ENV === 'production' || env.NODE_ENV === 'test' ? env.NODE_ENV : 'development';
   const production = nodeEnv === 'production';
+  const api = { host: env.HOST || (production ? '0.0.0.0' : '127.0.0.1'), port: int(env, 'PORT', 4000) };
+  const messages = delivery(env);
   return {
     env: nodeEnv,
     databaseUrl: required(env, 'DATABASE_URL'),
@@ -149,8 +184,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       taskQueue: env.TEMPORAL_TASK_QUEUE || 'retention',
     },
     api: {
-      host: env.HOST || (production ? '0.0.0.0' : '127.0.0.1'),
-      port: int(env, 'PORT', 4000),
+      ...api,
       ide: bool(env, 'GRAPHQL_IDE', !production),
       introspection: bool(env, 'GRAPHQL_INTROSPECTION', !production),
       corsOrigins: corsOrigins(env, production),
@@ -161,7 +195,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       metricsToken: metricsToken(env.METRICS_TOKEN),
     },
     workerMetricsPort: int(env, 'WORKER_METRICS_PORT', 9464),
-    delivery: delivery(env),
+    delivery: messages,
+    unsubscribe: unsubscribe(env, production, messages.channel, `http://${api.host === '0.0.0.0' ? '127.0.0.1' : api.host}:${api.port}`),
     rescoreSchedule: env.RESCORE_SCHEDULE === 'off' ? null : env.RESCORE_SCHEDULE || '0 2 * * *',
     scoreHistorySchedule: env.SCORE_HISTORY_SCHEDULE === 'off' ? null : env.SCORE_HISTORY_SCHEDULE || '0 4 * * *',
     triggersSchedule: env.PLAYBOOK_TRIGGERS_SCHEDULE === 'off' ? null : env.PLAYBOOK_TRIGGERS_SCHEDULE || '0 6 * * *',

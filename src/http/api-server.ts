@@ -16,6 +16,7 @@ import { createSchema } from '../graphql/schema.js';
 import type { Logger } from '../logger.js';
 import { API_KEY_REVOKED_CHANNEL, ApiKeyVerifier } from '../services/auth/api-keys.js';
 import { storedApiKeys } from '../services/auth/api-key.service.js';
+import { UNSUBSCRIBE_ACTOR, UNSUBSCRIBE_PATH } from '../domain/messages/unsubscribe-link.js';
 import { createServices } from '../services/index.js';
 import { OperationsStatusService } from '../services/operations/operations-status.service.js';
 import { TemporalCampaignEngine } from '../temporal/temporal-campaign-engine.js';
@@ -32,6 +33,7 @@ import { requestLog, requestLogPlugin } from './request-log.js';
 import { PostgresRateLimitStore } from './rate-limit-store.js';
 import { createApiMetrics, metricsAccess } from './metrics.js';
 import { checkReadiness } from './readiness.js';
+import { unsubscribeRouter } from './unsubscribe-page.js';
 
 /** How long an issued key's state is remembered: a revocation not heard of (no listening connection) works within it. */
 const API_KEY_CACHE_MS = 10_000;
@@ -145,6 +147,13 @@ export async function createApi(deps: ApiDeps): Promise<Api> {
   app.get('/metrics', metricsAccess(config.api.metricsToken), async (_req, res) => {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
+  if (config.unsubscribe) {
+    const optOut = async (customerId: string) => {
+      await createServices(orm.em.fork(), engines, deps.policies, reportFollowUpFailure).customers.optOut(customerId, UNSUBSCRIBE_ACTOR);
+    };
+    app.use(UNSUBSCRIBE_PATH, requestLog(logger));
+    app.use(unsubscribeRouter({ secrets: config.unsubscribe.secrets, optOut, logger }));
+  }
   app.use('/graphql', requestLog(logger), metrics.countResponses);
   // Front ends on other origins call the API from the browser with their key in the Authorization header (no cookies).
   app.use('/graphql', cors({ origin: config.api.corsOrigins, allowedHeaders: ['authorization', 'content-type', 'apollo-require-preflight', 'x-request-id'], exposedHeaders: ['x-request-id', 'ratelimit', 'ratelimit-policy', 'retry-after'], methods: ['GET', 'POST'], maxAge: 600 }));

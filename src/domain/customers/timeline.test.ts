@@ -38,5 +38,6 @@ describe('eventSummary', () => {
     expect(eventSummary(facts(CustomerEventKind.PaymentPromised, { detail: '2026-12-10', extra: '1a2b3c4d-0000-4000-8000-000000000000' }))).toBe('Promised to pay invoice 1a2b3c4d by 2026-12-10');
     expect(eventSummary(facts(CustomerEventKind.ConsentChanged, { detail: 'true' }))).toBe('Agreed to marketing');
     expect(eventSummary(facts(CustomerEventKind.ConsentChanged, { detail: 'false' }))).toBe('Withdrew consent to marketing');
+    expect(eventSummary(facts(CustomerEventKind.ConsentChanged, { detail: 'false', extra: 'unsubscribe-link' }))).toBe('Withdrew consent to marketing (through the link in a message)');
   });
 });

@@ -38,7 +38,7 @@ export interface CustomerEventFacts {
   amountMinor: number | null;
   /** Due day of an issued invoice; days late of a paid one; complaint topic; message template; playbook; score kind; promised day; consent (true/false); campaign name. */
   detail: string | null;
-  /** Complaint severity; message channel; a finished playbook's outcome; a score's new band; the promised invoice; the campaign group. */
+  /** Complaint severity; message channel; a finished playbook's outcome; a score's new band; the promised invoice; the campaign group; `unsubscribe-link` for consent withdrawn through it. */
   extra: string | null;
   /** A score's band before the change. */
   previous?: string | null;
@@ -78,7 +78,8 @@ export function eventSummary(f: CustomerEventFacts): string {
     case CustomerEventKind.PaymentPromised:
       return `Promised to pay invoice ${(f.extra ?? '').slice(0, 8)} by ${f.detail}`;
     case CustomerEventKind.ConsentChanged:
-      return f.detail === 'true' ? 'Agreed to marketing' : 'Withdrew consent to marketing';
+      if (f.detail === 'true') return 'Agreed to marketing';
+      return f.extra === 'unsubscribe-link' ? 'Withdrew consent to marketing (through the link in a message)' : 'Withdrew consent to marketing';
     case CustomerEventKind.CampaignEnrolled:
       return `Enrolled in campaign "${f.detail}"${f.extra === 'holdout' ? ' (holdout: no playbook, to measure it)' : ''}`;
     case CustomerEventKind.ScoreBandChanged:

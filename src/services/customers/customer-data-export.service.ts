@@ -1,10 +1,17 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { renderIfKnown } from '../../domain/messages/templates.js';
+import { UNSUBSCRIBE_ACTOR } from '../../domain/messages/unsubscribe-link.js';
 import { CampaignMember, Complaint, Customer, CustomerStatus, FixCase, Invoice, Order, OutboxMessage, Payment, PlaybookRun, ScoreBandChange } from '../../entities/index.js';
 import type { AuditService } from '../audit/audit.service.js';
 import { CustomerException, CustomerExceptionCode } from './customer.exception.js';
 import { storedCustomer } from './customer.service.js';
 import { reasonProblem } from '../../domain/text.js';
+
+/** How a consent change came about, in the customer's words: their own click on a message's link, an opt-out taken for them, or a change of their data. */
+function consentChangedHow(change: { action: string; actor: string }): string {
+  if (change.actor === UNSUBSCRIBE_ACTOR) return 'unsubscribed through the link in a message';
+  return change.action === 'customer.opt-out' ? 'opted out' : 'changed';
+}
 
 /**
  * Everything stored about a customer, as they gave and generated it, and what the company
@@ -55,8 +62,8 @@ export async function customerDocument(em: EntityManager, customer: Customer): P
     ),
     em.find(ScoreBandChange, { customer }, { orderBy: { changedAt: 'asc', kind: 'asc' } }),
     // Consent given and withdrawn, and promises to pay, as the audit log recorded them.
-    em.execute<{ at: Date; action: string; consent: boolean }[]>(
-      `select at, action, (after ->> 'marketingConsent')::boolean as consent from audit_entry
+    em.execute<{ at: Date; action: string; actor: string; consent: boolean }[]>(
+      `select at, action, actor, (after ->> 'marketingConsent')::boolean as consent from audit_entry
         where entity_type = 'customer' and entity_id = ? and action in ('customer.update', 'customer.opt-out') and after ->> 'marketingConsent' is not null order by at`,
       [customer.id],
     ),
@@ -99,7 +106,7 @@ export async function customerDocument(em: EntityManager, customer: Customer): P
       sentAt: m.sentAt?.toISOString() ?? null,
       heldBack: m.suppressedReason ?? null,
     })),
-    consentHistory: consent.map((c) => ({ at: new Date(c.at).toISOString(), marketingConsent: c.consent, how: c.action === 'customer.opt-out' ? 'opted out' : 'changed' })),
+    consentHistory: consent.map((c) => ({ at: new Date(c.at).toISOString(), marketingConsent: c.consent, how: consentChangedHow(c) })),
     paymentPromises: promises.map((p) => ({ recordedAt: new Date(p.at).toISOString(), invoiceId: p.invoice_id, until: p.until })),
     campaigns: campaigns.map((m) => ({ campaign: m.campaign.name, playbook: m.campaign.playbook, group: m.group, enrolledAt: m.enrolledAt.toISOString() })),
     referredBy: customer.referrer?.id ?? null,

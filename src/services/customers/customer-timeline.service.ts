@@ -3,6 +3,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql, type RawBuilder } from 'kysely';
 import { CustomerEventKind, eventSummary, TIMELINE_SCORE_KINDS, type CustomerEventFacts } from '../../domain/customers/timeline.js';
 import { renderIfKnown } from '../../domain/messages/templates.js';
+import { UNSUBSCRIBE_ACTOR } from '../../domain/messages/unsubscribe-link.js';
 import { assertPageSize, decodeCursor, encodeCursor, toPage, type Page, type PageArgs } from '../common/pagination.js';
 
 /** One thing that happened with a customer, newest first in their timeline. */
@@ -82,7 +83,8 @@ const sources: Record<CustomerEventKind, (ids: readonly string[]) => RawBuilder<
           from playbook_run r join audit_entry a on a.entity_type = 'playbook_run' and a.entity_id = r.workflow_id and a.action = 'playbook.promise-to-pay'
          where ${of(ids)}`,
   [K.ConsentChanged]: (ids) =>
-    sql`select c.id as customer_id, a.at, a.id::text as ref, jsonb_build_object('detail', a.after ->> 'marketingConsent') as facts
+    sql`select c.id as customer_id, a.at, a.id::text as ref,
+               jsonb_build_object('detail', a.after ->> 'marketingConsent', 'extra', case when a.actor = ${UNSUBSCRIBE_ACTOR} then 'unsubscribe-link' end) as facts
           from customer c join audit_entry a on a.entity_type = 'customer' and a.entity_id = c.id::text
          where ${of(ids, 'c.id')} and a.action in ('customer.update', 'customer.opt-out') and a.after ? 'marketingConsent'`,
   [K.CampaignEnrolled]: (ids) =>

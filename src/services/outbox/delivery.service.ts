@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { contactPolicy as defaultContactPolicy, decideContact, type ContactPolicy } from '../../domain/guards/contact-guard.js';
-import { renderMessage } from '../../domain/messages/templates.js';
+import { messageLanguage, renderMessage } from '../../domain/messages/templates.js';
+import { unsubscribeUrl, withUnsubscribeFooter, type UnsubscribeLinks } from '../../domain/messages/unsubscribe-link.js';
 import { MessagePurpose, OutboxMessage, type MessageChannel } from '../../entities/index.js';
 import type { MessageSender } from './message-sender.js';
 
@@ -62,6 +63,8 @@ export class DeliveryService {
     private readonly em: EntityManager,
     private readonly sender: MessageSender,
     private readonly policy: DeliveryPolicy = defaultDeliveryPolicy,
+    /** Where marketing messages' unsubscribe links point; null: sent without one (only where no marketing e-mail goes out). */
+    private readonly unsubscribe: UnsubscribeLinks | null = null,
   ) {}
 
   async deliverDue(now: Date = new Date()): Promise<DeliveryRound> {
@@ -102,7 +105,15 @@ export class DeliveryService {
         }
         try {
           const { subject, text } = renderMessage(row.template, row.name, row.payload, row.locale);
-          await this.sender.send({ idempotencyKey: row.idempotency_key, channel: row.channel, to: { name: row.name, email: row.email, phone: row.phone }, subject, text });
+          const link = row.purpose === MessagePurpose.Marketing && this.unsubscribe ? unsubscribeUrl(this.unsubscribe, row.customer_id) : undefined;
+          await this.sender.send({
+            idempotencyKey: row.idempotency_key,
+            channel: row.channel,
+            to: { name: row.name, email: row.email, phone: row.phone },
+            subject,
+            text: link ? withUnsubscribeFooter(text, link, messageLanguage(row.template, row.locale)) : text,
+            unsubscribeUrl: link,
+          });
           await em.nativeUpdate(OutboxMessage, { id: row.id }, { sentAt: now, attempts: row.attempts + 1, lastError: null });
           if (row.purpose === MessagePurpose.Marketing) sentMarketing.set(row.customer_id, [...(sentMarketing.get(row.customer_id) ?? []), now]);
           round.sent++;

@@ -8,6 +8,8 @@ export interface RenderedMessage {
   to: { name: string; email: string; phone: string | null };
   subject: string;
   text: string;
+  /** Marketing only: the reader's one-click unsubscribe link (also at the end of `text`). */
+  unsubscribeUrl?: string;
 }
 
 /** A way out to customers (an e-mail gateway, SMS, a call list); a failure is thrown and retried later. */

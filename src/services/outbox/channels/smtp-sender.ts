@@ -24,6 +24,8 @@ export class SmtpSender implements MessageSender {
       subject: toCustomer ? message.subject : `[${message.channel}] ${message.subject}`,
       text: toCustomer ? message.text : `${message.text}\n\nCustomer: ${message.to.name}, ${message.to.phone ?? 'no phone'}, ${message.to.email}`,
       messageId: `<${message.idempotencyKey.replace(/[^A-Za-z0-9.-]/g, '.')}@retention.local>`,
+      // Mail clients show their own "Unsubscribe" button for it and POST to the link (RFC 2369, RFC 8058 one-click).
+      ...(toCustomer && message.unsubscribeUrl ? { list: { unsubscribe: message.unsubscribeUrl }, headers: { 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' } } : {}),
     });
   }
 

@@ -1,0 +1,76 @@
+import express, { type Request, type Response, type Router } from 'express';
+import { customerOfUnsubscribeToken, UNSUBSCRIBE_PATH } from '../domain/messages/unsubscribe-link.js';
+import type { Logger } from '../logger.js';
+
+type Language = 'en' | 'de';
+type PageKind = 'confirm' | 'done' | 'invalid' | 'failed';
+
+const texts: Record<Language, Record<PageKind, { title: string; body: string; button?: string }>> = {
+  en: {
+    confirm: { title: 'Unsubscribe', body: 'Receive no more marketing messages from us? Messages about your contract and invoices will still reach you.', button: 'Unsubscribe' },
+    done: { title: 'You are unsubscribed', body: 'You will receive no more marketing messages from us. Messages about your contract and invoices will still reach you.' },
+    invalid: { title: 'This link does not work', body: 'The link is incomplete or was not made by us. Please use the whole link from the message, or reply to the message and we will unsubscribe you.' },
+    failed: { title: 'Something went wrong', body: 'We could not unsubscribe you just now. Please try again in a few minutes, or reply to the message and we will do it for you.' },
+  },
+  de: {
+    confirm: { title: 'Abmelden', body: 'Keine Werbenachrichten mehr von uns erhalten? Nachrichten zu Ihrem Vertrag und Ihren Rechnungen erreichen Sie weiterhin.', button: 'Abmelden' },
+    done: { title: 'Sie sind abgemeldet', body: 'Sie erhalten keine Werbenachrichten mehr von uns. Nachrichten zu Ihrem Vertrag und Ihren Rechnungen erreichen Sie weiterhin.' },
+    invalid: { title: 'Dieser Link funktioniert nicht', body: 'Der Link ist unvollständig oder stammt nicht von uns. Bitte verwenden Sie den ganzen Link aus der Nachricht, oder antworten Sie auf die Nachricht, dann melden wir Sie ab.' },
+    failed: { title: 'Etwas ist schiefgegangen', body: 'Wir konnten Sie gerade nicht abmelden. Bitte versuchen Sie es in ein paar Minuten noch einmal, oder antworten Sie auf die Nachricht, dann erledigen wir es für Sie.' },
+  },
+};
+
+const statusOf: Record<PageKind, number> = { confirm: 200, done: 200, invalid: 400, failed: 503 };
+
+/**
+ * The page behind the unsubscribe link of every marketing message. Opening the link (GET)
+ * only asks, because mail scanners open links too; the button, or a mail client's own
+ * "Unsubscribe" (a POST of `List-Unsubscribe=One-Click`, RFC 8058), withdraws the customer's
+ * marketing consent at once, with no login: the signed link is the proof. Pages are in the
+ * browser's language (English or German) and name no customer, so a forwarded message
+ * shows nothing about its reader.
+ */
+export function unsubscribeRouter(options: { secrets: readonly string[]; optOut: (customerId: string) => Promise<void>; logger: Logger }): Router {
+  const router = express.Router();
+  router.get(UNSUBSCRIBE_PATH, (req, res) => {
+    const customerId = customerOfUnsubscribeToken(options.secrets, req.query.token);
+    page(req, res, customerId ? 'confirm' : 'invalid');
+  });
+  router.post(UNSUBSCRIBE_PATH, express.urlencoded({ extended: false, limit: '1kb' }), async (req, res) => {
+    const customerId = customerOfUnsubscribeToken(options.secrets, req.query.token);
+    if (!customerId) return page(req, res, 'invalid');
+    try {
+      await options.optOut(customerId);
+      page(req, res, 'done');
+    } catch (error) {
+      options.logger.error({ err: error, customerId }, 'unsubscribing through a message link failed');
+      page(req, res, 'failed');
+    }
+  });
+  return router;
+}
+
+function page(req: Request, res: Response, kind: PageKind): void {
+  const language: Language = req.acceptsLanguages('en', 'de') === 'de' ? 'de' : 'en';
+  const text = texts[language][kind];
+  // The token stays in the form's target only; it is checked before it is written there.
+  const form = text.button
+    ? `<form method="post" action="${UNSUBSCRIBE_PATH}?token=${encodeURIComponent(String(req.query.token))}"><input type="hidden" name="List-Unsubscribe" value="One-Click"><button type="submit">${text.button}</button></form>`
+    : '';
+  res
+    .status(statusOf[kind])
+    .set({
+      'cache-control': 'no-store',
+      // The link is the customer's key to this page: never sent on to another site, never indexed.
+      'referrer-policy': 'no-referrer',
+      'x-robots-tag': 'noindex',
+      'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
+      'content-language': language,
+    })
+    .type('html')
+    .send(
+      `<!doctype html><html lang="${language}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${text.title}</title>` +
+        '<style>body{font-family:system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem;line-height:1.5}button{font-size:1rem;padding:.5rem 1.5rem}</style></head>' +
+        `<body><h1>${text.title}</h1><p>${text.body}</p>${form}</body></html>`,
+    );
+}
