@@ -93,6 +93,10 @@ it('shows every message the playbooks write, with an example, in the language as
   expect(byKey.get('reminder-friendly')).toMatchObject({ playbook: 'fair-reminder', audience: 'customer', language: 'de', subject: 'Eine kurze Notiz zu Ihrer Rechnung', text: expect.stringMatching(/^Guten Tag Alex Example,/) });
   // A task for the company's people stays in English.
   expect(byKey.get('call-personal')).toMatchObject({ audience: 'team', language: 'en', subject: expect.stringMatching(/^Call Alex Example about invoice [0-9a-f]{8}$/) });
+  // Marketing is shown with the unsubscribe link delivery adds, in the message's language; service messages without one.
+  expect(byKey.get('appreciation')).toMatchObject({ purpose: 'Marketing', language: 'de', text: expect.stringMatching(/Wenn Sie keine solchen Nachrichten mehr erhalten möchten: https:\/\/retention\.example\.com\/unsubscribe\?token=…$/) });
+  expect([...byKey.values()].filter((t) => t.purpose === 'Marketing').map((t) => t.key)).toEqual(['appreciation']);
+  expect(byKey.get('reminder-friendly')!.text).not.toContain('unsubscribe');
   expect((await stack.gql(MessageTemplatesDocument, {}, Role.Viewer)).data!.messageTemplates.every((t) => t.language === 'en')).toBe(true);
   expect((await stack.gql(MessageTemplatesDocument, {}, null)).errors![0].extensions!.code).toBe('UNAUTHENTICATED');
 });

@@ -1,3 +1,4 @@
+import type { MessagePurposeKind } from '../guards/contact-guard.js';
 import type { Payload } from './template.js';
 
 /** Who reads a message: the customer (in their language), or one of the company's teams (a task, in the company's language). */
@@ -8,6 +9,8 @@ export interface TemplateEntry {
   playbook: string;
   audience: MessageAudience;
   example: Payload;
+  /** Marketing needs consent, fits the contact budget and ends with the unsubscribe link; service (the default) goes regardless. */
+  purpose?: MessagePurposeKind;
 }
 
 const invoice = { invoiceId: '3f2a9c1e-5b7d-4e21-9a0b-6c8d2e4f1a37' };
@@ -39,5 +42,5 @@ export const templateCatalogue: Readonly<Record<string, TemplateEntry>> = {
   'offboarding-switch-help': { playbook: 'account-review', audience: 'customer', example: {} },
   'offboarding-final-invoice': { playbook: 'account-review', audience: 'team', example: {} },
   'offboarding-data-export': { playbook: 'account-review', audience: 'customer', example: { exportId: '9b1c7e2a-4d3f-4a8b-b6e5-0f2d1c3a4b5e' } },
-  appreciation: { playbook: 'appreciation', audience: 'customer', example: { offerCode: 'LOYAL10', discountPercent: 10 } },
+  appreciation: { playbook: 'appreciation', audience: 'customer', purpose: 'marketing', example: { offerCode: 'LOYAL10', discountPercent: 10 } },
 };

@@ -1,5 +1,6 @@
 import { Arg, Ctx, Field, ObjectType, Query, Resolver } from 'type-graphql';
 import { Role } from '../../domain/auth/roles.js';
+import { MessagePurpose } from '../../entities/index.js';
 import { Allow } from '../auth/allow.js';
 import type { GraphQLContext } from '../context.js';
 
@@ -13,6 +14,9 @@ export class MessageTemplateType {
 
   @Field({ description: 'customer, or team (a task for a person, always in English)' })
   audience!: string;
+
+  @Field(() => MessagePurpose, { description: 'Marketing needs consent, fits the contact budget and ends with the unsubscribe link (shown); service messages go regardless' })
+  purpose!: MessagePurpose;
 
   @Field({ description: 'The language shown: the one asked for where the message is written in it, else en' })
   language!: string;

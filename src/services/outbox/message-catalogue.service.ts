@@ -1,10 +1,13 @@
 import { templateCatalogue, type MessageAudience } from '../../domain/messages/catalogue.js';
 import { messageLanguage, renderMessage } from '../../domain/messages/templates.js';
+import { withUnsubscribeFooter } from '../../domain/messages/unsubscribe-link.js';
+import { MessagePurpose } from '../../entities/index.js';
 
 export interface TemplatePreview {
   key: string;
   playbook: string;
   audience: MessageAudience;
+  purpose: MessagePurpose;
   /** The language it is shown in: the one asked for where the template is written in it, else English. */
   language: string;
   subject: string;
@@ -13,6 +16,8 @@ export interface TemplatePreview {
 
 /** A name for previews that is no one's. */
 const EXAMPLE_NAME = 'Alex Example';
+/** Where a marketing message's own unsubscribe link stands in a preview. */
+const EXAMPLE_UNSUBSCRIBE_URL = 'https://retention.example.com/unsubscribe?token=…';
 
 /**
  * What the playbooks write, for the people who answer for it (marketing, legal, translators):
@@ -22,7 +27,11 @@ export class MessageCatalogueService {
   templates(locale: string): TemplatePreview[] {
     return Object.entries(templateCatalogue).map(([key, entry]) => {
       const language = messageLanguage(key, locale);
-      return { key, playbook: entry.playbook, audience: entry.audience, language, ...renderMessage(key, EXAMPLE_NAME, entry.example, language) };
+      const { subject, text } = renderMessage(key, EXAMPLE_NAME, entry.example, language);
+      // Marketing is shown as its reader gets it: with the unsubscribe link delivery adds.
+      return entry.purpose === 'marketing'
+        ? { key, playbook: entry.playbook, audience: entry.audience, purpose: MessagePurpose.Marketing, language, subject, text: withUnsubscribeFooter(text, EXAMPLE_UNSUBSCRIBE_URL, language) }
+        : { key, playbook: entry.playbook, audience: entry.audience, purpose: MessagePurpose.Service, language, subject, text };
     });
   }
 }
