@@ -6,7 +6,14 @@ export const requestLogContext = new AsyncLocalStorage<{ requestId: string; oper
 
 /** One structured JSON logger for the API, the worker and (through the Temporal runtime) the workflows; lines go to stdout unless told. */
 export function createLogger(level: string, name: string, destination?: DestinationStream): Logger {
-  const options = { name, level, base: { service: name }, mixin: () => requestLogContext.getStore() ?? {} };
+  const options = {
+    name,
+    level,
+    base: { service: name },
+    mixin: () => requestLogContext.getStore() ?? {},
+    // Errors keep their type, message and stack under either key: ours log `err`, the Temporal SDK `error` (a failed activity's cause).
+    serializers: { err: pino.stdSerializers.err, error: pino.stdSerializers.err },
+  };
   return destination ? pino(options, destination) : pino(options);
 }
 

@@ -1,3 +1,4 @@
+import './require-node.js';
 import 'reflect-metadata';
 import { loadConfig } from '../config/config.js';
 import { createLogger } from '../logger.js';

@@ -1,3 +1,4 @@
+import './require-node.js';
 import 'reflect-metadata';
 import { createOrm } from '../db/orm.js';
 

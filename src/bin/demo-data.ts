@@ -1,3 +1,4 @@
+import './require-node.js';
 import 'reflect-metadata';
 import { parseArgs } from 'node:util';
 import pg from 'pg';

@@ -1,3 +1,4 @@
+import './require-node.js';
 import { writeFile } from 'node:fs/promises';
 import { createSchema, printSdl } from '../graphql/schema.js';
 

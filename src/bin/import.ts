@@ -1,3 +1,4 @@
+import './require-node.js';
 import { createReadStream, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';

@@ -1,3 +1,4 @@
+import './require-node.js';
 import { parseArgs } from 'node:util';
 import { DomainException } from '../domain/errors/domain-exception.js';
 import { fitOrdersFile, OrdersFileExceptionCode, parseDay } from '../services/scores/orders-file-fit.js';

@@ -1,3 +1,4 @@
+import './require-node.js';
 import 'reflect-metadata';
 import path from 'node:path';
 import { startApiProcess } from '../app/api-process.js';
