@@ -71,6 +71,8 @@ try {
   }
   const devKeys = env.API_KEYS ? null : await devApiKeys(dataDir);
   if (devKeys) env.API_KEYS = apiKeysSpec(devKeys);
+  // What the playbooks send is written beside the rest of this machine's data, to read instead of an inbox.
+  env.MESSAGE_LOG_FILE ??= path.join(dataDir, 'messages.log');
 
   const config = loadConfig();
   if (await isPortOpen(config.api.port, config.api.host === '0.0.0.0' ? '127.0.0.1' : config.api.host)) {
@@ -127,6 +129,7 @@ try {
     `  GraphQL API + GraphiQL: ${api.url}`,
     temporalUi ? `  Temporal UI:            ${temporalUi}` : `  Temporal:               ${config.temporal.address}`,
     `  Health:                 ${api.url.replace('/graphql', '/readyz')}`,
+    ...(config.delivery.channel === 'log' ? [`  Messages sent:          ${config.delivery.file} (JSON lines; marketing ends with its unsubscribe link)`] : []),
     devKeys ? `  Dev API keys (also in ${path.join(dataDir, 'dev-api-keys.json')}):` : '  API keys: from API_KEYS',
     ...(devKeys ? Object.entries(devKeys).map(([role, key]) => `    ${role.padEnd(9)} ${key}`) : []),
     'Press Ctrl-C to stop.',

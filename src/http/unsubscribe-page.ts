@@ -53,10 +53,8 @@ export function unsubscribeRouter(options: { secrets: readonly string[]; optOut:
 function page(req: Request, res: Response, kind: PageKind): void {
   const language: Language = req.acceptsLanguages('en', 'de') === 'de' ? 'de' : 'en';
   const text = texts[language][kind];
-  // The token stays in the form's target only; it is checked before it is written there.
-  const form = text.button
-    ? `<form method="post" action="${UNSUBSCRIBE_PATH}?token=${encodeURIComponent(String(req.query.token))}"><input type="hidden" name="List-Unsubscribe" value="One-Click"><button type="submit">${text.button}</button></form>`
-    : '';
+  // The button posts to the page's own address (no action): the link as sent, whatever path a proxy puts before it.
+  const form = text.button ? `<form method="post"><input type="hidden" name="List-Unsubscribe" value="One-Click"><button type="submit">${text.button}</button></form>` : '';
   res
     .status(statusOf[kind])
     .set({

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import os from 'node:os';
 import path from 'node:path';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import type { GraphQLFormattedError } from 'graphql';
@@ -57,6 +58,8 @@ export async function startTestStack(options: { worker?: boolean; policies?: Par
     NODE_ENV: 'test',
     WORKER_METRICS_PORT: String(metricsPort),
     PORT: '0',
+    // The worker's deliveries go to a file of this test's own, not the project's .data.
+    MESSAGE_LOG_FILE: path.join(os.tmpdir(), `retention-messages-${taskQueue}.log`),
   };
   const config = loadConfig(env);
   const orm = await createOrm(config.databaseUrl);
