@@ -1,4 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import { Role } from '../src/domain/auth/roles.js';
+import { unsubscribeUrl } from '../src/domain/messages/unsubscribe-link.js';
 import { AuditEntry, Customer, MessageChannel, MessagePurpose, OutboxMessage } from '../src/entities/index.js';
 import { defaultDeliveryPolicy, DeliveryService } from '../src/services/outbox/delivery.service.js';
 import { OutboxService } from '../src/services/outbox/outbox.service.js';
@@ -127,6 +129,9 @@ it('refuses a link it did not sign, or one for another customer, and changes nob
   const link = new URL(linkIn(mailTo(`reader${n - 1}@example.com`))!);
   const [, mac] = link.searchParams.get('token')!.split('.');
   const forged = `${base}/unsubscribe?token=${bystander.replace(/-/g, '')}.${mac}`;
+  // Signed right, but for nobody stored here.
+  const nobody = unsubscribeUrl({ publicUrl: base, secrets: stack.config.unsubscribe!.secrets }, randomUUID());
+  expect((await oneClick(nobody)).status).toBe(400);
   for (const url of [forged, `${base}/unsubscribe?token=nonsense`, `${base}/unsubscribe`, `${base}/unsubscribe?token=${encodeURIComponent('"><script>x</script>')}`]) {
     const opened = await fetch(url);
     expect(opened.status).toBe(400);

@@ -17,6 +17,7 @@ import type { Logger } from '../logger.js';
 import { API_KEY_REVOKED_CHANNEL, ApiKeyVerifier } from '../services/auth/api-keys.js';
 import { storedApiKeys } from '../services/auth/api-key.service.js';
 import { UNSUBSCRIBE_ACTOR, UNSUBSCRIBE_PATH } from '../domain/messages/unsubscribe-link.js';
+import { CustomerException, CustomerExceptionCode } from '../services/customers/customer.exception.js';
 import { createServices } from '../services/index.js';
 import { OperationsStatusService } from '../services/operations/operations-status.service.js';
 import { TemporalCampaignEngine } from '../temporal/temporal-campaign-engine.js';
@@ -149,7 +150,13 @@ export async function createApi(deps: ApiDeps): Promise<Api> {
   });
   if (config.unsubscribe) {
     const optOut = async (customerId: string) => {
-      await createServices(orm.em.fork(), engines, deps.policies, reportFollowUpFailure).customers.optOut(customerId, UNSUBSCRIBE_ACTOR);
+      try {
+        await createServices(orm.em.fork(), engines, deps.policies, reportFollowUpFailure).customers.optOut(customerId, UNSUBSCRIBE_ACTOR);
+        return true;
+      } catch (error) {
+        if (error instanceof CustomerException && error.code === CustomerExceptionCode.NotFound) return false;
+        throw error;
+      }
     };
     app.use(UNSUBSCRIBE_PATH, requestLog(logger));
     app.use(unsubscribeRouter({ secrets: config.unsubscribe.secrets, optOut, logger }));

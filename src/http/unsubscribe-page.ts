@@ -30,7 +30,12 @@ const statusOf: Record<PageKind, number> = { confirm: 200, done: 200, invalid: 4
  * browser's language (English or German) and name no customer, so a forwarded message
  * shows nothing about its reader.
  */
-export function unsubscribeRouter(options: { secrets: readonly string[]; optOut: (customerId: string) => Promise<void>; logger: Logger }): Router {
+export function unsubscribeRouter(options: {
+  secrets: readonly string[];
+  /** Withdraws the customer's consent; false when there is no such customer (a link of another installation sharing the secret). */
+  optOut: (customerId: string) => Promise<boolean>;
+  logger: Logger;
+}): Router {
   const router = express.Router();
   router.get(UNSUBSCRIBE_PATH, (req, res) => {
     const customerId = customerOfUnsubscribeToken(options.secrets, req.query.token);
@@ -40,8 +45,7 @@ export function unsubscribeRouter(options: { secrets: readonly string[]; optOut:
     const customerId = customerOfUnsubscribeToken(options.secrets, req.query.token);
     if (!customerId) return page(req, res, 'invalid');
     try {
-      await options.optOut(customerId);
-      page(req, res, 'done');
+      page(req, res, (await options.optOut(customerId)) ? 'done' : 'invalid');
     } catch (error) {
       options.logger.error({ err: error, customerId }, 'unsubscribing through a message link failed');
       page(req, res, 'failed');
