@@ -96,13 +96,17 @@ it('imports the good rows and reports the bad ones with good-rows mode', async (
   expect(await em().findOneOrFail(Order, { externalRef: 'GOOD-1' })).toMatchObject({ amountMinor: 1300, marginMinor: 200 });
 });
 
-it('updates on re-import instead of duplicating, also for orders without a reference', async () => {
+it('updates on re-import instead of duplicating, also for orders without a reference, and leaves rows as stored alone', async () => {
   const orders = await em().count(Order);
   const customers = await em().count(Customer);
-  expect(await run('orders', await example('orders.csv'))).toMatchObject({ inserted: 0, updated: 4 });
+  const xmin = async (table: string) => (await em().execute<Array<{ v: string }>>(`select string_agg(xmin::text, ',' order by id) as v from ${table}`))[0].v;
+  const versions = await xmin('customer_order');
+  expect(await run('orders', await example('orders.csv'))).toMatchObject({ inserted: 0, updated: 0, unchanged: 4 });
   expect(await em().count(Order)).toBe(orders);
+  // Not even rewritten: no row has a new version.
+  expect(await xmin('customer_order')).toBe(versions);
   const changed = (await example('customers.csv')).replace('Grace Hopper', 'Rear Admiral Grace Hopper');
-  expect(await run('customers', changed)).toMatchObject({ inserted: 0, updated: 3 });
+  expect(await run('customers', changed)).toMatchObject({ inserted: 0, updated: 1, unchanged: 2 });
   expect(await em().count(Customer)).toBe(customers);
   expect((await em().findOneOrFail(Customer, { externalRef: 'CRM-1003' })).name).toBe('Rear Admiral Grace Hopper');
 });
@@ -145,7 +149,8 @@ it('keeps tenure, tier, status, consent and time zone when a re-import leaves th
   const fresh = { timeZone: 'UTC', serviceTier: 'standard', status: 'active', marketingConsent: false, acquiredAt: today };
   expect(await em().findOneOrFail(Customer, { externalRef: 'K-2' }, { populate: ['referrer'] })).toMatchObject({ ...fresh, referrer: { externalRef: 'K-1' } });
 
-  expect(await run('customers', header + 'K-1,Kim,kim@example.com,,,,,,,\nK-2,Kai,kai@example.com,,,,,,,\n')).toMatchObject({ inserted: 0, updated: 2 });
+  // K-1 loses its phone; K-2 only its referrer, a link set after the rows and not counted as an update.
+  expect(await run('customers', header + 'K-1,Kim,kim@example.com,,,,,,,\nK-2,Kai,kai@example.com,,,,,,,\n')).toMatchObject({ inserted: 0, updated: 1, unchanged: 1 });
   expect(await em().findOneOrFail(Customer, { externalRef: 'K-1' })).toMatchObject({ ...kept, phone: null });
   expect(await em().findOneOrFail(Customer, { externalRef: 'K-2' })).toMatchObject({ ...fresh, referrer: null });
 
@@ -246,7 +251,7 @@ it('marks an invoice paid on the day its payments first cover it, and leaves it 
   expect((await em().findOneOrFail(Invoice, { externalRef: 'INV-P' })).paidAt).toBeNull();
   // The same file again plus two payments: the first line matches the stored payment (derived reference).
   const report = await run('payments', 'invoice_ref,paid_at,amount\nINV-P,2026-02-03,30\nINV-P,2026-02-20,70\nINV-P,2026-02-10,40\n');
-  expect(report).toMatchObject({ inserted: 2, updated: 1 });
+  expect(report).toMatchObject({ inserted: 2, updated: 0, unchanged: 1 });
   expect(await em().count(Payment, { invoice: { externalRef: 'INV-P' } })).toBe(3);
   // 30 (02-03) + 40 (02-10) = 70 < 100; + 70 (02-20) covers it.
   expect((await em().findOneOrFail(Invoice, { externalRef: 'INV-P' })).paidAt).toBe('2026-02-20');
@@ -261,7 +266,7 @@ it('audits an import that writes, and only those', async () => {
   const entries = await em().find(AuditEntry, { action: 'import.orders' }, { orderBy: { at: 'desc' } });
   expect(entries).toHaveLength(before + 1);
   expect(entries[0]).toMatchObject({ actor: 'admin:abc', entityType: 'orders' });
-  expect(entries[0].after).toMatchObject({ source: 'bad-orders.csv', mode: 'good-rows', inserted: 0, updated: 1, rejected: 7 });
+  expect(entries[0].after).toMatchObject({ source: 'bad-orders.csv', mode: 'good-rows', inserted: 0, updated: 0, unchanged: 1, rejected: 7 });
 });
 
 describe('importRows (the GraphQL bulk path)', () => {
@@ -366,7 +371,7 @@ it('streams a large file through the CLI, with progress, and re-imports it witho
   expect(await em().count(Order)).toBe(before + rows);
   // Re-importing the same file (no order_ref: derived references) adds nothing.
   const again = cli(['orders', file]);
-  expect(JSON.parse(again.stdout)).toMatchObject({ inserted: 0, updated: rows });
+  expect(JSON.parse(again.stdout)).toMatchObject({ inserted: 0, updated: 0, unchanged: rows });
   expect(await em().count(Order)).toBe(before + rows);
   await writeFile(file, '');
 }, 180_000);

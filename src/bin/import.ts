@@ -65,7 +65,7 @@ try {
   });
   const peakMb = Math.round(process.resourceUsage().maxRSS / 1024);
   process.stderr.write(
-    `\n${kind}: ${report.written ? `${report.inserted} inserted, ${report.updated} updated` : 'nothing written'}, ${report.rejected} rows refused; ${seconds()} s, peak memory ${peakMb} MB\n`,
+    `\n${kind}: ${report.written ? `${report.inserted} inserted, ${report.updated} updated, ${report.unchanged} unchanged` : 'nothing written'}, ${report.rejected} rows refused; ${seconds()} s, peak memory ${peakMb} MB\n`,
   );
   console.log(JSON.stringify(report, null, 2));
   process.exit(report.errorCount > 0 ? 1 : 0);

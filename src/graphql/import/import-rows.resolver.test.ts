@@ -48,7 +48,7 @@ beforeAll(async () => {
 });
 beforeEach(() => {
   calls.length = 0;
-  answer = { kind: 'customers', mode: 'all-or-nothing', source: 'graphql', rowsRead: 2, inserted: 1, updated: 0, rejected: 1, written: true, errorCount: 1, errors: [{ line: 2, field: 'marketing_consent', message: '"maybe" is not true or false' }] };
+  answer = { kind: 'customers', mode: 'all-or-nothing', source: 'graphql', rowsRead: 2, inserted: 1, updated: 0, unchanged: 0, rejected: 1, written: true, errorCount: 1, errors: [{ line: 2, field: 'marketing_consent', message: '"maybe" is not true or false' }] };
 });
 
 const typeOf: Record<ImportKind, string> = {

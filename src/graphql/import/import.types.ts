@@ -65,8 +65,11 @@ export abstract class ImportCounts {
   @Field(() => Int)
   inserted!: number;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: 'Rows matched by their reference whose values changed' })
   updated!: number;
+
+  @Field(() => Int, { description: 'Rows matched by their reference with every value as stored: left alone' })
+  unchanged!: number;
 
   @Field(() => Int, { description: 'Rows with at least one error' })
   rejected!: number;

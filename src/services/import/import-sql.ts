@@ -107,9 +107,16 @@ export function followUpChecks(spec: ImportSpec, header: Set<string>): string[] 
 /** Rows without any error. */
 const good = `s._shape_error is null and not exists (select 1 from import_errors e where e.row_no = s.row_no)`;
 
-/** Keeps a column's stored value when the file does not carry that column. */
-function setClause(columns: Array<[target: string, source: string | null]>, present: Set<string>, table: string): string {
-  return columns.map(([target, source]) => `${target} = ${source === null || present.has(source) ? `excluded.${target}` : `${table}.${target}`}`).join(', ');
+/**
+ * Keeps a column's stored value when the file does not carry that column, and leaves a row
+ * whose values are all as stored alone: a nightly re-import of a whole export rewrites only
+ * what changed (no new row versions, index entries or revenue refresh for the rest).
+ */
+function setClause(columns: Array<[target: string, source: string | null]>, present: Set<string>, table: string, alsoSet = ''): string {
+  const taken = columns.filter(([, source]) => source === null || present.has(source)).map(([target]) => target);
+  const kept = columns.filter(([target]) => !taken.includes(target)).map(([target]) => `${target} = ${table}.${target}`);
+  const assignments = [...taken.map((target) => `${target} = excluded.${target}`), ...kept, ...(alsoSet ? [alsoSet] : [])].join(', ');
+  return `${assignments} where (${taken.map((t) => `${table}.${t}`).join(', ')}) is distinct from (${taken.map((t) => `excluded.${t}`).join(', ')})`;
 }
 
 /**
@@ -119,6 +126,7 @@ function setClause(columns: Array<[target: string, source: string | null]>, pres
  */
 const keepStored = (table: string, refColumn: string) => `left join ${table} old on old.external_ref = btrim(s.${refColumn})`;
 
+/** Counts what an upsert did: rows left as they were (set clause's condition false) return nothing and are counted by the caller. */
 const counted = (insert: string) => `with up as (${insert} returning (xmax = 0) as inserted) select count(*) filter (where inserted) as inserted, count(*) filter (where not inserted) as updated from up`;
 
 /** Inserts new rows and updates those whose reference exists; returns counts. */
@@ -149,7 +157,8 @@ export function upsertSql(spec: ImportSpec, header: Set<string>): string[] {
             ],
             header,
             'customer',
-          )}, updated_at = now()`),
+            'updated_at = now()',
+          )}`),
         // Referrers may be new in the same file: linked once all customers exist; an empty cell clears the link.
         ...(header.has('referrer_ref')
           ? [
@@ -207,7 +216,15 @@ export function upsertSql(spec: ImportSpec, header: Set<string>): string[] {
                    row_number() over (partition by btrim(s.invoice_ref), btrim(s.paid_at), btrim(s.amount) order by s.row_no))),
                  i.id, ${v('paid_at')}::date, ${money('amount')}, now()
           from import_stage s join invoice i on i.external_ref = btrim(s.invoice_ref) where ${good}
-          on conflict (external_ref) do update set invoice_id = excluded.invoice_id, paid_at = excluded.paid_at, amount_minor = excluded.amount_minor`),
+          on conflict (external_ref) do update set ${setClause(
+            [
+              ['invoice_id', null],
+              ['paid_at', null],
+              ['amount_minor', null],
+            ],
+            header,
+            'payment',
+          )}`),
         // An invoice counts as paid on the day its payments first cover its amount.
         `update invoice i set paid_at = x.covered_at
          from (

@@ -24,7 +24,10 @@ export interface ImportReport {
   source: string;
   rowsRead: number;
   inserted: number;
+  /** Rows matched by their reference whose values changed. */
   updated: number;
+  /** Rows matched by their reference with every value as stored: left alone. */
+  unchanged: number;
   /** Rows with at least one error. */
   rejected: number;
   /** False when nothing was written (all-or-nothing with errors). */
@@ -35,6 +38,7 @@ export interface ImportReport {
 }
 
 export const MAX_LISTED_ERRORS = 1000;
+const COPY_BATCH_CHARS = 64 * 1024;
 /** The most rows importRows (the GraphQL bulk mutations) takes in one call; files go through importCsv, which streams. */
 export const MAX_IMPORT_ROWS = 10_000;
 
@@ -92,6 +96,15 @@ export class ImportService {
       let header: string[] | null = null;
       let positions: number[] = [];
       let rowsRead = 0;
+      // COPY lines go out in batches of about 64 KB: one message per row cost more than parsing it.
+      let batch = '';
+      const add = (line: string, done: (error?: Error | null, data?: string) => void) => {
+        batch += line;
+        if (batch.length < COPY_BATCH_CHARS) return done();
+        const full = batch;
+        batch = '';
+        done(null, full);
+      };
       const toCopy = new Transform({
         objectMode: true,
         transform: (chunk: { record: string[]; info: { lines: number } }, _enc, done) => {
@@ -107,10 +120,11 @@ export class ImportService {
           if (rowsRead % 50_000 === 0) options.onProgress?.(rowsRead);
           const line = recordStartLine(info.lines, record);
           if (record.length !== header.length) {
-            return done(null, copyField(String(line)) + '\t' + copyField(`has ${record.length} fields, the header has ${header.length}`) + '\t\\N'.repeat(spec.columns.length) + '\n');
+            return add(copyField(String(line)) + '\t' + copyField(`has ${record.length} fields, the header has ${header.length}`) + '\t\\N'.repeat(spec.columns.length) + '\n', done);
           }
-          done(null, copyLine(line, positions.map((i) => (i < 0 ? null : record[i]))));
+          add(copyLine(line, positions.map((i) => (i < 0 ? null : record[i]))), done);
         },
+        flush: (done) => done(null, batch || undefined),
       });
       try {
         await pipeline(
@@ -148,7 +162,7 @@ export class ImportService {
     }
     const header = [...new Set(rows.flatMap((row) => Object.keys(row).filter((k) => row[k] !== undefined)))];
     if (rows.length === 0) {
-      return { kind: spec.kind, mode: options.mode, source: options.source, rowsRead: 0, inserted: 0, updated: 0, rejected: 0, written: false, errorCount: 0, errors: [] };
+      return { kind: spec.kind, mode: options.mode, source: options.source, rowsRead: 0, inserted: 0, updated: 0, unchanged: 0, rejected: 0, written: false, errorCount: 0, errors: [] };
     }
     const known = new Set(spec.columns.map((c) => c.name));
     const problems = [...header.filter((k) => !known.has(k) && known.has(k.trim().toLowerCase())).map((k) => `unknown column "${k}"`), ...headerProblems(spec, header)];
@@ -194,7 +208,7 @@ export class ImportService {
       const errors = (
         await client.query<{ row_no: number; field: string | null; message: string }>(`select row_no, field, message from import_errors order by row_no, field nulls first, message limit ${MAX_LISTED_ERRORS}`)
       ).rows.map((e) => ({ line: e.row_no, field: e.field, message: e.message }));
-      const report: ImportReport = { kind: spec.kind, mode: options.mode, source: options.source, rowsRead, inserted: 0, updated: 0, rejected, written: false, errorCount, errors };
+      const report: ImportReport = { kind: spec.kind, mode: options.mode, source: options.source, rowsRead, inserted: 0, updated: 0, unchanged: 0, rejected, written: false, errorCount, errors };
 
       if (errorCount > 0 && options.mode === 'all-or-nothing') {
         await client.query('rollback');
@@ -210,9 +224,10 @@ export class ImportService {
         }
       }
       report.written = true;
+      report.unchanged = rowsRead - rejected - report.inserted - report.updated;
       await client.query(
         `insert into audit_entry (id, at, actor, action, entity_type, entity_id, before, after) values (gen_random_uuid(), now(), $1, $2, $3, null, null, $4)`,
-        [options.actor, `import.${spec.kind}`, spec.kind, JSON.stringify({ source: options.source, mode: options.mode, rowsRead, inserted: report.inserted, updated: report.updated, rejected })],
+        [options.actor, `import.${spec.kind}`, spec.kind, JSON.stringify({ source: options.source, mode: options.mode, rowsRead, inserted: report.inserted, updated: report.updated, unchanged: report.unchanged, rejected })],
       );
       await client.query('commit');
       return report;
