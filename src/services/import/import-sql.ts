@@ -129,8 +129,27 @@ const keepStored = (table: string, refColumn: string) => `left join ${table} old
 /** Counts what an upsert did: rows left as they were (set clause's condition false) return nothing and are counted by the caller. */
 const counted = (insert: string) => `with up as (${insert} returning (xmax = 0) as inserted) select count(*) filter (where inserted) as inserted, count(*) filter (where not inserted) as updated from up`;
 
-/** Inserts new rows and updates those whose reference exists; returns counts. */
-export function upsertSql(spec: ImportSpec, header: Set<string>): string[] {
+/**
+ * The reference of a row without one (an order, a payment): `derived:` and an md5 of what
+ * identifies it, with how often that has occurred so far in the file, so re-importing the
+ * same file matches the same rows. Counting the occurrences sorts the whole file: it is left
+ * out when every row has its reference (`derive` false). The "C" collation only makes that
+ * sort cheaper: equal stays equal, and the order within a group is the file's.
+ */
+function refOrDerived(refColumn: string, identity: string[], derive: boolean): string {
+  if (!derive) return v(refColumn);
+  const parts = identity.map((c) => `btrim(s.${c})`);
+  return `coalesce(${v(refColumn)}, 'derived:' || md5(${parts.join(" || '|' || ")} || '|' ||
+                   row_number() over (partition by ${parts.map((p) => `${p} collate "C"`).join(', ')} order by s.row_no)))`;
+}
+
+/** Whether some row of a kind whose references may be derived (orders, payments) leaves its reference out: then `upsertSql` derives them. */
+export function missingRefSql(spec: ImportSpec): string | null {
+  return spec.kind === 'orders' || spec.kind === 'payments' ? `select exists (select 1 from import_stage s where ${v(spec.refColumn)} is null) as missing` : null;
+}
+
+/** Inserts new rows and updates those whose reference exists; returns counts. `deriveRefs`: some row has no reference (see `missingRefSql`). */
+export function upsertSql(spec: ImportSpec, header: Set<string>, deriveRefs = true): string[] {
   switch (spec.kind) {
     case 'customers':
       return [
@@ -170,10 +189,7 @@ export function upsertSql(spec: ImportSpec, header: Set<string>): string[] {
     case 'orders':
       return [
         counted(`insert into customer_order (id, external_ref, customer_id, ordered_at, amount_minor, margin_minor, created_at)
-          select gen_random_uuid(),
-                 coalesce(${v('order_ref')}, 'derived:' || md5(btrim(s.customer_ref) || '|' || btrim(s.ordered_at) || '|' || btrim(s.amount) || '|' ||
-                   row_number() over (partition by btrim(s.customer_ref), btrim(s.ordered_at), btrim(s.amount) order by s.row_no))),
-                 c.id, ${ts('ordered_at')}, ${money('amount')}, case when ${v('margin')} is null then null else ${money('margin')} end, now()
+          select gen_random_uuid(), ${refOrDerived('order_ref', ['customer_ref', 'ordered_at', 'amount'], deriveRefs)}, c.id, ${ts('ordered_at')}, ${money('amount')}, case when ${v('margin')} is null then null else ${money('margin')} end, now()
           from import_stage s join customer c on c.external_ref = btrim(s.customer_ref) where ${good}
           on conflict (external_ref) do update set ${setClause(
             [
@@ -211,10 +227,7 @@ export function upsertSql(spec: ImportSpec, header: Set<string>): string[] {
     case 'payments':
       return [
         counted(`insert into payment (id, external_ref, invoice_id, paid_at, amount_minor, created_at)
-          select gen_random_uuid(),
-                 coalesce(${v('payment_ref')}, 'derived:' || md5(btrim(s.invoice_ref) || '|' || btrim(s.paid_at) || '|' || btrim(s.amount) || '|' ||
-                   row_number() over (partition by btrim(s.invoice_ref), btrim(s.paid_at), btrim(s.amount) order by s.row_no))),
-                 i.id, ${v('paid_at')}::date, ${money('amount')}, now()
+          select gen_random_uuid(), ${refOrDerived('payment_ref', ['invoice_ref', 'paid_at', 'amount'], deriveRefs)}, i.id, ${v('paid_at')}::date, ${money('amount')}, now()
           from import_stage s join invoice i on i.external_ref = btrim(s.invoice_ref) where ${good}
           on conflict (external_ref) do update set ${setClause(
             [

@@ -6,7 +6,7 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { timeZoneNames } from '../../domain/customers/contact.js';
 import { headerProblems, importSpecs, isImportKind, recordStartLine, type ImportKind, type ImportSpec } from '../../domain/import/import-spec.js';
 import { ImportException, ImportExceptionCode } from './import.exception.js';
-import { followUpChecks, stageTableSql, timeZoneTableSql, upsertSql, validationSql } from './import-sql.js';
+import { followUpChecks, missingRefSql, stageTableSql, timeZoneTableSql, upsertSql, validationSql } from './import-sql.js';
 
 export type ImportMode = 'all-or-nothing' | 'good-rows';
 
@@ -186,8 +186,9 @@ export class ImportService {
     await client.connect();
     try {
       await client.query('begin');
-      // Times without a zone in the file are UTC.
+      // Times without a zone in the file are UTC; sorts and hashes over a large file stay in memory.
       await client.query(`set local timezone = 'UTC'`);
+      await client.query(`set local work_mem = '64MB'`);
       await client.query(stageTableSql(spec));
       const { header, rowsRead } = await stage(client);
       options.onProgress?.(rowsRead);
@@ -216,7 +217,9 @@ export class ImportService {
       }
       // The merge skips refused rows with an anti-join on import_errors: give the planner its size.
       if (errorCount > 0) await client.query('analyze import_errors');
-      for (const statement of upsertSql(spec, new Set(header))) {
+      const missingRef = missingRefSql(spec);
+      const deriveRefs = missingRef === null || Boolean((await client.query<{ missing: boolean }>(missingRef)).rows[0].missing);
+      for (const statement of upsertSql(spec, new Set(header), deriveRefs)) {
         const { rows } = await client.query<{ inserted?: string; updated?: string }>(statement);
         if (rows[0]?.inserted !== undefined) {
           report.inserted += Number(rows[0].inserted);
