@@ -3,7 +3,7 @@ import 'reflect-metadata';
 import path from 'node:path';
 import { startApiProcess } from '../app/api-process.js';
 import { startWorkerProcess } from '../app/worker-process.js';
-import { loadConfig } from '../config/config.js';
+import { loadConfig, localAddress } from '../config/config.js';
 import { createOrm, migrateUp } from '../db/orm.js';
 import { loadDemoDataIfEmpty } from '../dev/demo-loader.js';
 import { apiKeysSpec, devApiKeys } from '../dev/dev-api-keys.js';
@@ -75,7 +75,7 @@ try {
   env.MESSAGE_LOG_FILE ??= path.join(dataDir, 'messages.log');
 
   const config = loadConfig();
-  if (await isPortOpen(config.api.port, config.api.host === '0.0.0.0' ? '127.0.0.1' : config.api.host)) {
+  if (await isPortOpen(config.api.port, localAddress(config.api.host))) {
     throw new Error(`Port ${config.api.port} (GraphQL API) is already in use (another npm start?). Stop it or set PORT.`);
   }
   if (config.workerMetricsPort && (await isPortOpen(config.workerMetricsPort))) {

@@ -100,12 +100,7 @@ function corsOrigins(env: NodeJS.ProcessEnv, production: boolean): string[] | '*
   if (raw === '*') return '*';
   const origins = raw.split(',').map((o) => o.trim()).filter(Boolean);
   for (const origin of origins) {
-    let url: URL | null = null;
-    try {
-      url = new URL(origin);
-    } catch {
-      url = null;
-    }
+    const url = URL.parse(origin);
     if (!url || url.origin !== origin) throw new ConfigError(`CORS_ORIGINS must list origins such as https://app.example.com (scheme, host, port; no path), got "${origin}"`);
   }
   return origins;
@@ -140,6 +135,9 @@ function metricsToken(raw: string | undefined): string | null {
   return token;
 }
 
+/** The address a client on this machine reaches a server bound to `host` at (all interfaces: loopback). */
+export const localAddress = (host: string) => (host === '0.0.0.0' ? '127.0.0.1' : host);
+
 /** Signs unsubscribe links outside production when UNSUBSCRIBE_SECRET is not set: the demo's links work, and nothing real depends on it. */
 const DEVELOPMENT_UNSUBSCRIBE_SECRET = 'development-only-unsubscribe-secret-never-in-production';
 
@@ -157,12 +155,7 @@ function unsubscribe(env: NodeJS.ProcessEnv, production: boolean, channel: AppCo
     if (channel === 'smtp') throw new ConfigError('PUBLIC_URL and UNSUBSCRIBE_SECRET must be set to send e-mail in production: every marketing e-mail carries an unsubscribe link');
     return null;
   }
-  let url: URL | null = null;
-  try {
-    url = new URL(rawUrl || apiAddress);
-  } catch {
-    url = null;
-  }
+  const url = URL.parse(rawUrl || apiAddress);
   if (!url || !['http:', 'https:'].includes(url.protocol) || url.search || url.hash) throw new ConfigError(`PUBLIC_URL must be an http(s) URL without query, such as https://retention.example.com, got "${rawUrl}"`);
   if (production && url.protocol !== 'https:') throw new ConfigError(`PUBLIC_URL must be https:// in production (mail clients offer one-click unsubscribe only over HTTPS), got "${rawUrl}"`);
   const secrets = rawSecrets ? rawSecrets.split(',').map((s) => s.trim()) : [DEVELOPMENT_UNSUBSCRIBE_SECRET];
@@ -196,7 +189,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     },
     workerMetricsPort: int(env, 'WORKER_METRICS_PORT', 9464),
     delivery: messages,
-    unsubscribe: unsubscribe(env, production, messages.channel, `http://${api.host === '0.0.0.0' ? '127.0.0.1' : api.host}:${api.port}`),
+    unsubscribe: unsubscribe(env, production, messages.channel, `http://${localAddress(api.host)}:${api.port}`),
     rescoreSchedule: env.RESCORE_SCHEDULE === 'off' ? null : env.RESCORE_SCHEDULE || '0 2 * * *',
     scoreHistorySchedule: env.SCORE_HISTORY_SCHEDULE === 'off' ? null : env.SCORE_HISTORY_SCHEDULE || '0 4 * * *',
     triggersSchedule: env.PLAYBOOK_TRIGGERS_SCHEDULE === 'off' ? null : env.PLAYBOOK_TRIGGERS_SCHEDULE || '0 6 * * *',

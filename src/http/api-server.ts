@@ -6,7 +6,7 @@ import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDi
 import { expressMiddleware } from '@as-integrations/express5';
 import cors from 'cors';
 import express from 'express';
-import type { AppConfig } from '../config/config.js';
+import { localAddress, type AppConfig } from '../config/config.js';
 import { listenToChannel } from '../db/notifications.js';
 import type { Orm } from '../db/orm.js';
 import type { GraphQLContext } from '../graphql/context.js';
@@ -183,8 +183,7 @@ export async function createApi(deps: ApiDeps): Promise<Api> {
         httpServer.once('error', reject);
         httpServer.listen(config.api.port, config.api.host, () => {
           const { port } = httpServer.address() as AddressInfo;
-          const host = config.api.host === '0.0.0.0' ? '127.0.0.1' : config.api.host;
-          resolve({ url: `http://${host}:${port}/graphql`, port });
+          resolve({ url: `http://${localAddress(config.api.host)}:${port}/graphql`, port });
         });
       }),
     // Stops taking requests, lets those in flight finish, then closes.

@@ -108,14 +108,13 @@ export function followUpChecks(spec: ImportSpec, header: Set<string>): string[] 
 const good = `s._shape_error is null and not exists (select 1 from import_errors e where e.row_no = s.row_no)`;
 
 /**
- * Keeps a column's stored value when the file does not carry that column, and leaves a row
- * whose values are all as stored alone: a nightly re-import of a whole export rewrites only
- * what changed (no new row versions, index entries or revenue refresh for the rest).
+ * Sets the columns the file carries (a column it leaves out keeps its stored value), and
+ * leaves a row whose values are all as stored alone: a nightly re-import of a whole export
+ * rewrites only what changed (no new row versions, index entries or revenue refresh for the rest).
  */
 function setClause(columns: Array<[target: string, source: string | null]>, present: Set<string>, table: string, alsoSet = ''): string {
   const taken = columns.filter(([, source]) => source === null || present.has(source)).map(([target]) => target);
-  const kept = columns.filter(([target]) => !taken.includes(target)).map(([target]) => `${target} = ${table}.${target}`);
-  const assignments = [...taken.map((target) => `${target} = excluded.${target}`), ...kept, ...(alsoSet ? [alsoSet] : [])].join(', ');
+  const assignments = [...taken.map((target) => `${target} = excluded.${target}`), ...(alsoSet ? [alsoSet] : [])].join(', ');
   return `${assignments} where (${taken.map((t) => `${table}.${t}`).join(', ')}) is distinct from (${taken.map((t) => `excluded.${t}`).join(', ')})`;
 }
 

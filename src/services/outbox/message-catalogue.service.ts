@@ -28,10 +28,17 @@ export class MessageCatalogueService {
     return Object.entries(templateCatalogue).map(([key, entry]) => {
       const language = messageLanguage(key, locale);
       const { subject, text } = renderMessage(key, EXAMPLE_NAME, entry.example, language);
-      // Marketing is shown as its reader gets it: with the unsubscribe link delivery adds.
-      return entry.purpose === 'marketing'
-        ? { key, playbook: entry.playbook, audience: entry.audience, purpose: MessagePurpose.Marketing, language, subject, text: withUnsubscribeFooter(text, EXAMPLE_UNSUBSCRIBE_URL, language) }
-        : { key, playbook: entry.playbook, audience: entry.audience, purpose: MessagePurpose.Service, language, subject, text };
+      const marketing = entry.purpose === 'marketing';
+      return {
+        key,
+        playbook: entry.playbook,
+        audience: entry.audience,
+        purpose: marketing ? MessagePurpose.Marketing : MessagePurpose.Service,
+        language,
+        subject,
+        // Marketing is shown as its reader gets it: with the unsubscribe link delivery adds.
+        text: marketing ? withUnsubscribeFooter(text, EXAMPLE_UNSUBSCRIBE_URL, language) : text,
+      };
     });
   }
 }
