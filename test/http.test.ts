@@ -45,6 +45,13 @@ afterAll(async () => {
   await pg?.stop();
 });
 
+/** An API of its own over this file's database, with `settings` over the test defaults; its URL once it listens. */
+async function startApi(settings: Record<string, string>): Promise<{ api: Api; url: string }> {
+  const config = loadConfig({ ...process.env, DATABASE_URL: pg.url, PORT: '0', NODE_ENV: 'test', API_KEYS: 'viewer:test-viewer-key-0123456789', ...settings });
+  const started = await createApi({ config, orm, temporal, logger: createLogger('silent', 'api') });
+  return { api: started, url: (await started.listen()).url };
+}
+
 it('is alive', async () => {
   const response = await fetch(`${base}/healthz`);
   expect(response.status).toBe(200);
@@ -91,9 +98,8 @@ it('serves Prometheus metrics, counting GraphQL operations', async () => {
 });
 
 it('serves /metrics only to a scraper with the METRICS_TOKEN, when one is set', async () => {
-  const config = loadConfig({ ...process.env, DATABASE_URL: pg.url, PORT: '0', NODE_ENV: 'test', METRICS_TOKEN: 'scrape-token-0123456789', API_KEYS: 'viewer:test-viewer-key-0123456789' });
-  const guarded = await createApi({ config, orm, temporal, logger: createLogger('silent', 'api') });
-  const metricsUrl = (await guarded.listen()).url.replace(/\/graphql$/, '/metrics');
+  const { api: guarded, url } = await startApi({ METRICS_TOKEN: 'scrape-token-0123456789' });
+  const metricsUrl = url.replace(/\/graphql$/, '/metrics');
   try {
     const open = await fetch(metricsUrl);
     expect(open.status).toBe(401);
@@ -173,9 +179,7 @@ const forgetCounts = async () => {
 
 it('limits the requests of one API key per minute, with a GraphQL-shaped 429 that says when to try again', async () => {
   await forgetCounts();
-  const config = loadConfig({ ...process.env, DATABASE_URL: pg.url, PORT: '0', NODE_ENV: 'test', RATE_LIMIT_PER_MINUTE: '3', API_KEYS: 'viewer:test-viewer-key-0123456789,operator:test-operator-key-0123456789' });
-  const limited = await createApi({ config, orm, temporal, logger: createLogger('silent', 'api') });
-  const url = (await limited.listen()).url;
+  const { api: limited, url } = await startApi({ RATE_LIMIT_PER_MINUTE: '3', API_KEYS: 'viewer:test-viewer-key-0123456789,operator:test-operator-key-0123456789' });
   const ask = (key: string) =>
     fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body: JSON.stringify({ query: '{ me { role } }' }) });
   try {
@@ -194,11 +198,7 @@ it('limits the requests of one API key per minute, with a GraphQL-shaped 429 tha
 it('holds one limit across API processes, counted in PostgreSQL; with RATE_LIMIT_STORE=memory each process counts alone', async () => {
   // A key of its own: the other APIs of this file share their counts of theirs every 200 ms.
   await forgetCounts();
-  const start = async (store: string) => {
-    const config = loadConfig({ ...process.env, DATABASE_URL: pg.url, PORT: '0', NODE_ENV: 'test', RATE_LIMIT_PER_MINUTE: '4', RATE_LIMIT_STORE: store, API_KEYS: 'viewer:shared-limit-key-0123456789' });
-    const started = await createApi({ config, orm, temporal, logger: createLogger('silent', 'api') });
-    return { api: started, url: (await started.listen()).url };
-  };
+  const start = (store: string) => startApi({ RATE_LIMIT_PER_MINUTE: '4', RATE_LIMIT_STORE: store, API_KEYS: 'viewer:shared-limit-key-0123456789' });
   const ask = (url: string) =>
     fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer shared-limit-key-0123456789' }, body: JSON.stringify({ query: '{ me { role } }' }) }).then((r) => r.status);
   const shared = [await start('postgres'), await start('postgres')];
@@ -255,9 +255,7 @@ it('answers a body it cannot read in the shape of GraphQL errors with a code, no
 
 it('refuses an address for the rest of the minute after too many wrong keys; keys that work are not counted', async () => {
   await forgetCounts();
-  const config = loadConfig({ ...process.env, DATABASE_URL: pg.url, PORT: '0', NODE_ENV: 'test', AUTH_FAILURES_PER_MINUTE: '3', TRUST_PROXY: 'loopback', API_KEYS: 'viewer:test-viewer-key-0123456789' });
-  const limited = await createApi({ config, orm, temporal, logger: createLogger('silent', 'api') });
-  const url = (await limited.listen()).url;
+  const { api: limited, url } = await startApi({ AUTH_FAILURES_PER_MINUTE: '3', TRUST_PROXY: 'loopback' });
   // Behind a trusted proxy (here: loopback), the client is the address the proxy names.
   const ask = (key: string, client: string) =>
     fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}`, 'x-forwarded-for': client }, body: JSON.stringify({ query: '{ me { role } }' }) });
@@ -278,9 +276,7 @@ it('refuses an address for the rest of the minute after too many wrong keys; key
 
 it('does not let a client name its own address unless a proxy is trusted', async () => {
   await forgetCounts();
-  const config = loadConfig({ ...process.env, DATABASE_URL: pg.url, PORT: '0', NODE_ENV: 'test', AUTH_FAILURES_PER_MINUTE: '2', API_KEYS: 'viewer:test-viewer-key-0123456789' });
-  const limited = await createApi({ config, orm, temporal, logger: createLogger('silent', 'api') });
-  const url = (await limited.listen()).url;
+  const { api: limited, url } = await startApi({ AUTH_FAILURES_PER_MINUTE: '2' });
   const ask = (client: string) =>
     fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer guessed-key-0000000000', 'x-forwarded-for': client }, body: JSON.stringify({ query: '{ me { role } }' }) });
   try {
