@@ -149,10 +149,15 @@ it('keeps tenure, tier, status, consent and time zone when a re-import leaves th
   const fresh = { timeZone: 'UTC', serviceTier: 'standard', status: 'active', marketingConsent: false, acquiredAt: today };
   expect(await em().findOneOrFail(Customer, { externalRef: 'K-2' }, { populate: ['referrer'] })).toMatchObject({ ...fresh, referrer: { externalRef: 'K-1' } });
 
-  // K-1 loses its phone; K-2 only its referrer, a link set after the rows and not counted as an update.
-  expect(await run('customers', header + 'K-1,Kim,kim@example.com,,,,,,,\nK-2,Kai,kai@example.com,,,,,,,\n')).toMatchObject({ inserted: 0, updated: 1, unchanged: 1 });
+  // K-1 loses its phone; K-2 only its referrer (a link set after the rows): both are updates.
+  expect(await run('customers', header + 'K-1,Kim,kim@example.com,,,,,,,\nK-2,Kai,kai@example.com,,,,,,,\n')).toMatchObject({ inserted: 0, updated: 2, unchanged: 0 });
   expect(await em().findOneOrFail(Customer, { externalRef: 'K-1' })).toMatchObject({ ...kept, phone: null });
   expect(await em().findOneOrFail(Customer, { externalRef: 'K-2' })).toMatchObject({ ...fresh, referrer: null });
+  // K-2 gains a phone and its referrer back: one update, counted once; the same file again changes nothing.
+  const relinked = header + 'K-1,Kim,kim@example.com,,,,,,,\nK-2,Kai,kai@example.com,+49 30 2,,,,,K-1,\n';
+  expect(await run('customers', relinked)).toMatchObject({ inserted: 0, updated: 1, unchanged: 1 });
+  expect(await run('customers', relinked)).toMatchObject({ inserted: 0, updated: 0, unchanged: 2 });
+  expect(await em().findOneOrFail(Customer, { externalRef: 'K-2' }, { populate: ['referrer'] })).toMatchObject({ phone: '+49 30 2', referrer: { externalRef: 'K-1' } });
 
   await run('invoices', 'invoice_ref,customer_ref,issued_at,due_at,amount,reminders_sent,fee_charged,fee_waived\nINV-K,K-1,2026-01-01,2026-01-15,50,2,5.00,1.50\n');
   await run('invoices', 'invoice_ref,customer_ref,issued_at,due_at,amount,reminders_sent,fee_charged,fee_waived\nINV-K,K-1,2026-01-01,2026-01-15,55,,,\n');

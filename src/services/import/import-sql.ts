@@ -178,10 +178,17 @@ export function upsertSql(spec: ImportSpec, header: Set<string>, deriveRefs = tr
             'updated_at = now()',
           )}`),
         // Referrers may be new in the same file: linked once all customers exist; an empty cell clears the link.
+        // A customer whose referrer is all that changed counts as updated (a row the upsert wrote this transaction already does).
         ...(header.has('referrer_ref')
           ? [
-              `update customer c set referrer_id = r.id from import_stage s left join customer r on r.external_ref = ${v('referrer_ref')}
-               where ${good} and c.external_ref = btrim(s.customer_ref) and c.referrer_id is distinct from r.id`,
+              `with relink as (
+                 select c.id, r.id as referrer_id, c.xmin = pg_current_xact_id()::xid as counted
+                 from import_stage s join customer c on c.external_ref = btrim(s.customer_ref) left join customer r on r.external_ref = ${v('referrer_ref')}
+                 where ${good} and c.referrer_id is distinct from r.id
+               ), linked as (
+                 update customer c set referrer_id = l.referrer_id, updated_at = now() from relink l where c.id = l.id returning l.counted
+               )
+               select 0 as inserted, count(*) filter (where not counted) as updated from linked`,
             ]
           : []),
       ];

@@ -221,10 +221,8 @@ export class ImportService {
       const deriveRefs = missingRef === null || Boolean((await client.query<{ missing: boolean }>(missingRef)).rows[0].missing);
       for (const statement of upsertSql(spec, new Set(header), deriveRefs)) {
         const { rows } = await client.query<{ inserted?: string; updated?: string }>(statement);
-        if (rows[0]?.inserted !== undefined) {
-          report.inserted += Number(rows[0].inserted);
-          report.updated += Number(rows[0].updated);
-        }
+        report.inserted += Number(rows[0]?.inserted ?? 0);
+        report.updated += Number(rows[0]?.updated ?? 0);
       }
       report.written = true;
       report.unchanged = rowsRead - rejected - report.inserted - report.updated;
