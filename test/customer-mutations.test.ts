@@ -178,6 +178,9 @@ describe('recordComplaint and resolveComplaint', () => {
       .recordComplaint.id;
     const early = await stack.gql(ResolveComplaintDocument, { id, resolvedAt: '2026-05-01T00:00:00Z' }, Role.Operator);
     expect(early.errors![0].extensions).toMatchObject({ code: 'VALIDATION', field: 'resolvedAt' });
+    const later = await stack.gql(ResolveComplaintDocument, { id, resolvedAt: new Date(Date.now() + 86_400_000).toISOString() }, Role.Operator);
+    expect(later.errors![0]).toMatchObject({ message: 'resolvedAt must not be in the future', extensions: { code: 'VALIDATION', field: 'resolvedAt' } });
+    expect((await em().findOneOrFail(Complaint, id)).resolvedAt).toBeNull();
     const noCustomer = await stack.gql(RecordComplaintDocument, { input: { customerId: '00000000-0000-4000-8000-000000000000', topic: 'x', severity: 'Low' } }, Role.Operator);
     expect(noCustomer.errors![0].extensions).toMatchObject({ code: 'NOT_FOUND', reason: 'CUSTOMER_NOT_FOUND' });
     const noComplaint = await stack.gql(ResolveComplaintDocument, { id: '00000000-0000-4000-8000-000000000000' }, Role.Operator);
@@ -215,10 +218,22 @@ describe('recordPayment', () => {
     ]);
   });
 
-  it('refuses a non-positive amount, a bad date and an unknown invoice', async () => {
+  it('counts a payment recorded late on the day it was paid, as the payments import does', async () => {
+    const invoice = await newInvoice(await newCustomer(), 8_000);
+    await stack.gql(RecordPaymentDocument, { input: { invoiceId: invoice.id, amountMinor: 5_000, paidAt: '2026-10-10' } }, Role.Operator);
+    // Recorded now, paid on the 5th: 40 + 50 covered the 80 on the 10th.
+    const late = await stack.gql(RecordPaymentDocument, { input: { invoiceId: invoice.id, amountMinor: 4_000, paidAt: '2026-10-05' } }, Role.Operator);
+    expect(late.data!.recordPayment.paidAt).toBe('2026-10-10');
+  });
+
+  it('refuses a non-positive amount, a bad date, a future or pre-invoice date and an unknown invoice', async () => {
     const invoice = await newInvoice(await newCustomer());
     const zero = await stack.gql(RecordPaymentDocument, { input: { invoiceId: invoice.id, amountMinor: 0 } }, Role.Operator);
     expect(zero.errors![0].extensions).toMatchObject({ code: 'VALIDATION', reason: 'PAYMENT_INVALID', field: 'amountMinor' });
+    const future = await stack.gql(RecordPaymentDocument, { input: { invoiceId: invoice.id, amountMinor: 5, paidAt: '2030-01-01' } }, Role.Operator);
+    expect(future.errors![0]).toMatchObject({ message: 'paidAt must not be in the future', extensions: { code: 'VALIDATION', reason: 'PAYMENT_INVALID', field: 'paidAt' } });
+    const beforeIssue = await stack.gql(RecordPaymentDocument, { input: { invoiceId: invoice.id, amountMinor: 5, paidAt: '2026-09-30' } }, Role.Operator);
+    expect(beforeIssue.errors![0]).toMatchObject({ message: 'paidAt must not be before the invoice was issued (2026-10-01)', extensions: { code: 'VALIDATION', field: 'paidAt' } });
     const date = await stack.gql(RecordPaymentDocument, { input: { invoiceId: invoice.id, amountMinor: 5, paidAt: '2026-13-45' } }, Role.Operator);
     expect(date.errors![0].extensions!.code).toBe('BAD_USER_INPUT');
     expect(date.errors![0].message).toMatch(/paidAt/);

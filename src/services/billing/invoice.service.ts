@@ -5,6 +5,7 @@ import type { AuditService } from '../audit/audit.service.js';
 import { ChildPager } from '../common/child-pages.js';
 import type { Page, PageArgs } from '../common/pagination.js';
 import { BillingException, BillingExceptionCode } from './billing.exception.js';
+import { latestDayNow, paidOn } from '../../domain/billing/paid-day.js';
 import { isUuid } from '../../domain/ids.js';
 import { isCalendarDay } from '../../domain/scoring/dates.js';
 import { ScoreKind } from '../../domain/scoring/score-kind.js';
@@ -53,8 +54,9 @@ export class InvoiceService {
   }
 
   /**
-   * Records a payment. The invoice counts as paid on the day its payments first
-   * cover its amount. Paying a settled invoice is a conflict, not a silent extra payment.
+   * Records a payment, dated neither in the future nor before the invoice. The invoice
+   * counts as paid on the day its payments, in date order, first cover its amount, as an
+   * import of the payments would say. Paying a settled invoice is a conflict, not a silent extra payment.
    */
   async recordPayment(input: PaymentInput, actor: string): Promise<Invoice> {
     if (!isUuid(input.invoiceId)) throw new BillingException(BillingExceptionCode.InvoiceNotFound, `"${input.invoiceId}" is not an invoice ID`, { field: 'invoiceId' });
@@ -65,6 +67,7 @@ export class InvoiceService {
     if (!isCalendarDay(paidAt)) {
       throw new BillingException(BillingExceptionCode.InvalidPayment, 'paidAt must be a date (YYYY-MM-DD)', { field: 'paidAt' });
     }
+    if (paidAt > latestDayNow()) throw new BillingException(BillingExceptionCode.InvalidPayment, 'paidAt must not be in the future', { field: 'paidAt' });
     const paid = await this.em.transactional(async (em) => {
       const invoice = await em.findOne(Invoice, { id: input.invoiceId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
       if (!invoice) throw new BillingException(BillingExceptionCode.InvoiceNotFound, `No invoice with ID ${input.invoiceId}`, { invoiceId: input.invoiceId });
@@ -72,10 +75,13 @@ export class InvoiceService {
       if (input.externalRef && (await em.count(Payment, { externalRef: input.externalRef }))) {
         throw new BillingException(BillingExceptionCode.PaymentRefTaken, `A payment with reference ${input.externalRef} exists`, { field: 'externalRef' });
       }
+      if (paidAt < invoice.issuedAt) {
+        throw new BillingException(BillingExceptionCode.InvalidPayment, `paidAt must not be before the invoice was issued (${invoice.issuedAt})`, { field: 'paidAt' });
+      }
       const previous = await em.find(Payment, { invoice });
       const payment = em.create(Payment, { invoice, amountMinor: input.amountMinor, paidAt, externalRef: input.externalRef ?? null });
       const paidSoFar = previous.reduce((sum, p) => sum + p.amountMinor, 0) + payment.amountMinor;
-      if (paidSoFar >= invoice.amountMinor) invoice.paidAt = paidAt;
+      invoice.paidAt = paidOn([...previous, payment], invoice.amountMinor);
       this.audit.record(em, {
         actor,
         action: 'invoice.payment',

@@ -164,6 +164,8 @@ export class ComplaintService {
       if (resolvedAt < complaint.openedAt) {
         throw new ComplaintException(ComplaintExceptionCode.InvalidInput, 'resolvedAt must not be before the complaint was opened', { field: 'resolvedAt' });
       }
+      // A resolution in the future could never be reopened (a reopening is neither before it nor in the future).
+      if (resolvedAt.getTime() > Date.now() + 60_000) throw new ComplaintException(ComplaintExceptionCode.InvalidInput, 'resolvedAt must not be in the future', { field: 'resolvedAt' });
       complaint.resolvedAt = resolvedAt;
       this.audit.record(em, { actor, action: 'complaint.resolve', entityType: 'complaint', entityId: id, before: { resolvedAt: null }, after: { resolvedAt: resolvedAt.toISOString() } });
       return complaint;

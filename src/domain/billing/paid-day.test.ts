@@ -1,0 +1,33 @@
+import { latestDayNow, paidOn } from './paid-day.js';
+
+describe('paidOn', () => {
+  it('is the day the payments in date order first cover the amount', () => {
+    expect(paidOn([{ paidAt: '2026-10-05', amountMinor: 4_000 }, { paidAt: '2026-10-20', amountMinor: 6_000 }], 10_000)).toBe('2026-10-20');
+  });
+
+  it('counts a payment recorded late on the day it was paid', () => {
+    // Recorded last, paid first: 40 on the 5th and 50 on the 10th cover 80 on the 10th, before the 30 of the 20th.
+    const payments = [
+      { paidAt: '2026-10-10', amountMinor: 5_000 },
+      { paidAt: '2026-10-20', amountMinor: 3_000 },
+      { paidAt: '2026-10-05', amountMinor: 4_000 },
+    ];
+    expect(paidOn(payments, 8_000)).toBe('2026-10-10');
+  });
+
+  it('is null while the payments fall short, and for none', () => {
+    expect(paidOn([{ paidAt: '2026-10-05', amountMinor: 9_999 }], 10_000)).toBeNull();
+    expect(paidOn([], 10_000)).toBeNull();
+  });
+
+  it('takes an overpayment as covering', () => {
+    expect(paidOn([{ paidAt: '2026-10-05', amountMinor: 12_000 }], 10_000)).toBe('2026-10-05');
+  });
+});
+
+describe('latestDayNow', () => {
+  it('is the calendar day 14 hours ahead of UTC', () => {
+    expect(latestDayNow(new Date('2026-12-02T09:59:00Z'))).toBe('2026-12-02');
+    expect(latestDayNow(new Date('2026-12-02T10:00:00Z'))).toBe('2026-12-03');
+  });
+});

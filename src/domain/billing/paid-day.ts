@@ -1,0 +1,27 @@
+/** A payment towards an invoice: the calendar day it was paid (YYYY-MM-DD) and its amount in minor units. */
+export interface PaymentFact {
+  paidAt: string;
+  amountMinor: number;
+}
+
+/**
+ * The day an invoice counts as paid: the day its payments, in date order, first cover its
+ * amount (a payment recorded late but dated early counts on its own day); null while they
+ * do not cover it. The payments import applies the same rule in SQL.
+ */
+export function paidOn(payments: readonly PaymentFact[], amountMinor: number): string | null {
+  let paid = 0;
+  for (const payment of [...payments].sort((a, b) => a.paidAt.localeCompare(b.paidAt))) {
+    paid += payment.amountMinor;
+    if (paid >= amountMinor) return payment.paidAt;
+  }
+  return null;
+}
+
+/**
+ * The latest calendar day anywhere on earth now (UTC+14): a payment, an order or a
+ * complaint dated after it has not happened yet.
+ */
+export function latestDayNow(now = new Date()): string {
+  return new Date(now.getTime() + 14 * 3_600_000).toISOString().slice(0, 10);
+}
