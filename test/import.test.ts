@@ -117,14 +117,30 @@ it('keeps stored values of columns a re-import leaves out', async () => {
 });
 
 it('checks cross-field rules and references inside the file', async () => {
-  const invoices = await run('invoices', 'invoice_ref,customer_ref,issued_at,due_at,amount\nINV-9,CRM-1001,2026-05-10,2026-05-01,10\n');
-  expect(invoices.errors).toEqual([{ line: 2, field: 'due_at', message: 'is before issued_at' }]);
+  const invoices = await run('invoices', 'invoice_ref,customer_ref,issued_at,due_at,amount,paid_at\nINV-9,CRM-1001,2026-05-10,2026-05-01,10,\nINV-10,CRM-1001,2026-05-10,2026-05-24,10,2026-05-09\n');
+  expect(invoices.errors).toEqual([
+    { line: 2, field: 'due_at', message: 'is before issued_at' },
+    { line: 3, field: 'paid_at', message: 'is before issued_at' },
+  ]);
+  // Dates of what has happened may be today anywhere on earth, not later.
+  const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
+  const orders = await run('orders', `customer_ref,ordered_at,amount\nCRM-1001,2030-01-01T10:00:00Z,5\nCRM-1001,${day(2)},5\nCRM-1001,${day(0)}T00:00:00Z,5\n`);
+  expect(orders.errors).toEqual([
+    { line: 2, field: 'ordered_at', message: 'is in the future' },
+    { line: 3, field: 'ordered_at', message: 'is in the future' },
+  ]);
   const complaints = await run('complaints', 'complaint_ref,customer_ref,topic,severity,opened_at,reopened_at\nCMP-9,CRM-1001,app-login,low,2026-05-10T10:00:00Z,2026-05-09T10:00:00Z\n');
   expect(complaints.errors).toEqual([{ line: 2, field: 'reopened_at', message: 'is before opened_at' }]);
-  const customers = await run('customers', 'customer_ref,name,email,referrer_ref,time_zone\nN-1,Neu,neu@example.com,N-2,Mars/Base\nN-2,Zwei,not-an-email,N-1,\n');
-  expect(customers.errors.map((e) => [e.line, e.field])).toEqual([
-    [2, 'time_zone'],
-    [3, 'email'],
+  const customers = await run(
+    'customers',
+    `customer_ref,name,email,referrer_ref,time_zone,acquired_at\nN-1,Neu,neu@example.com,N-2,Mars/Base,\nN-2,Zwei,not-an-email,N-1,,\n,Drei,drei@example.com,,,\nN-4,Vier,vier@example.com,,,${day(2)}\n`,
+  );
+  // Line 4 has no reference: it is required, and not "a customer cannot refer themselves".
+  expect(customers.errors.map((e) => [e.line, e.field, e.message])).toEqual([
+    [2, 'time_zone', '"Mars/Base" is not an IANA time zone (e.g. Europe/Berlin)'],
+    [3, 'email', '"not-an-email" is not an e-mail address'],
+    [4, 'customer_ref', 'is required'],
+    [5, 'acquired_at', 'is in the future'],
   ]);
 });
 
@@ -137,6 +153,7 @@ it('refuses a file whose header is not the kind’s, and an unknown kind', async
   expect(payments.errors).toEqual([
     { line: 2, field: 'invoice_ref', message: 'unknown invoice "INV-404"' },
     { line: 3, field: 'amount', message: 'must be more than 0' },
+    { line: 3, field: 'paid_at', message: 'is before the invoice was issued (2026-01-05)' },
   ]);
 });
 
@@ -262,10 +279,13 @@ it('marks an invoice paid on the day its payments first cover it, and leaves it 
   expect((await em().findOneOrFail(Invoice, { externalRef: 'INV-P' })).paidAt).toBe('2026-02-20');
 });
 
-it('audits an import that writes, and only those', async () => {
+it('audits an import that is applied, and only those', async () => {
   const audits = () => em().count(AuditEntry, { action: 'import.orders' });
   const before = await audits();
   await run('orders', await example('bad-orders.csv'));
+  expect(await audits()).toBe(before);
+  // A header alone is nothing to apply, as an empty list of rows is.
+  expect(await run('orders', 'customer_ref,ordered_at,amount\n')).toMatchObject({ rowsRead: 0, written: false });
   expect(await audits()).toBe(before);
   await run('orders', await example('bad-orders.csv'), { ...partial, actor: 'admin:abc', source: 'bad-orders.csv' });
   const entries = await em().find(AuditEntry, { action: 'import.orders' }, { orderBy: { at: 'desc' } });

@@ -16,6 +16,8 @@ export interface ColumnSpec {
   required: boolean;
   /** Allowed values of an enum column (compared case-insensitively). */
   values?: readonly string[];
+  /** A date or time of something that has happened: refused when later than the latest clock on earth now (UTC+14). */
+  past?: boolean;
 }
 
 export type ImportKind = 'customers' | 'orders' | 'invoices' | 'payments' | 'complaints' | 'costs' | 'offers';
@@ -30,6 +32,8 @@ export interface ImportSpec {
 }
 
 const col = (name: string, type: ColumnType, required = false, values?: readonly string[]): ColumnSpec => ({ name, type, required, values });
+/** A date or time column of something that has happened. */
+const happened = (name: string, type: 'date' | 'timestamp', required = false): ColumnSpec => ({ name, type, required, past: true });
 
 export const importSpecs: Record<ImportKind, ImportSpec> = {
   customers: {
@@ -46,13 +50,13 @@ export const importSpecs: Record<ImportKind, ImportSpec> = {
       col('status', 'enum', false, ['active', 'offboarding', 'offboarded']),
       col('marketing_consent', 'bool'),
       col('referrer_ref', 'ref'),
-      col('acquired_at', 'date'),
+      happened('acquired_at', 'date'),
     ],
   },
   orders: {
     kind: 'orders',
     refColumn: 'order_ref',
-    columns: [col('customer_ref', 'ref', true), col('ordered_at', 'timestamp', true), col('amount', 'money', true), col('margin', 'signed-money'), col('order_ref', 'ref')],
+    columns: [col('customer_ref', 'ref', true), happened('ordered_at', 'timestamp', true), col('amount', 'money', true), col('margin', 'signed-money'), col('order_ref', 'ref')],
   },
   invoices: {
     kind: 'invoices',
@@ -63,7 +67,7 @@ export const importSpecs: Record<ImportKind, ImportSpec> = {
       col('issued_at', 'date', true),
       col('due_at', 'date', true),
       col('amount', 'money', true),
-      col('paid_at', 'date'),
+      happened('paid_at', 'date'),
       col('reminders_sent', 'int'),
       col('fee_charged', 'money'),
       col('fee_waived', 'money'),
@@ -72,7 +76,7 @@ export const importSpecs: Record<ImportKind, ImportSpec> = {
   payments: {
     kind: 'payments',
     refColumn: 'payment_ref',
-    columns: [col('invoice_ref', 'ref', true), col('paid_at', 'date', true), col('amount', 'money', true), col('payment_ref', 'ref')],
+    columns: [col('invoice_ref', 'ref', true), happened('paid_at', 'date', true), col('amount', 'money', true), col('payment_ref', 'ref')],
   },
   complaints: {
     kind: 'complaints',
@@ -82,10 +86,10 @@ export const importSpecs: Record<ImportKind, ImportSpec> = {
       col('customer_ref', 'ref', true),
       col('topic', 'text', true),
       col('severity', 'enum', true, ['low', 'medium', 'high', 'critical']),
-      col('opened_at', 'timestamp', true),
-      col('resolved_at', 'timestamp'),
+      happened('opened_at', 'timestamp', true),
+      happened('resolved_at', 'timestamp'),
       col('reopened_count', 'int'),
-      col('reopened_at', 'timestamp'),
+      happened('reopened_at', 'timestamp'),
       col('handling_cost', 'money'),
       col('product_defect', 'bool'),
       col('summary', 'text'),
@@ -97,7 +101,7 @@ export const importSpecs: Record<ImportKind, ImportSpec> = {
     columns: [
       col('cost_ref', 'ref', true),
       col('customer_ref', 'ref', true),
-      col('occurred_at', 'date', true),
+      happened('occurred_at', 'date', true),
       col('kind', 'enum', true, ['support_minutes', 'return', 'discount', 'reminder', 'other']),
       col('amount', 'money', true),
       col('quantity', 'number'),

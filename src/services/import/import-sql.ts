@@ -23,6 +23,7 @@ export function timeZoneTableSql(spec: ImportSpec): string | null {
 export function validationSql(spec: ImportSpec, header: Set<string>): string {
   const checks: string[] = [`select row_no, null::text as field, _shape_error as message from import_stage s where _shape_error is not null`];
   const ok = `s._shape_error is null`;
+  const validDate = (c: string) => `${v(c)} ~ '^\\d{4}-\\d{2}-\\d{2}' and pg_input_is_valid(${v(c)}, 'timestamptz')`;
   for (const c of spec.columns) {
     if (c.required) checks.push(`select row_no, '${c.name}', 'is required' from import_stage s where ${ok} and ${v(c.name)} is null`);
     const check = valueCheck(c);
@@ -32,12 +33,15 @@ export function validationSql(spec: ImportSpec, header: Set<string>): string {
       );
     }
   }
+  // What has happened is not dated after the latest clock on earth now (UTC+14; a date without a time is its midnight UTC).
+  for (const c of spec.columns.filter((c) => c.past)) {
+    checks.push(`select row_no, '${c.name}', 'is in the future' from import_stage s where ${ok} and ${validDate(c.name)} and ${ts(c.name)} >= date_trunc('day', now() + interval '14 hours') + interval '1 day'`);
+  }
   // A reference may appear once per file: later lines repeating it are refused.
   const ref = spec.refUpperCase ? `upper(btrim(${spec.refColumn}))` : `btrim(${spec.refColumn})`;
   checks.push(
     `select row_no, '${spec.refColumn}', 'repeats the reference of line ' || first_row from (select row_no, min(row_no) over (partition by ${ref}) as first_row from import_stage where ${spec.refColumn} is not null and btrim(${spec.refColumn}) <> '') d where row_no <> first_row`,
   );
-  const validDate = (c: string) => `${v(c)} ~ '^\\d{4}-\\d{2}-\\d{2}' and pg_input_is_valid(${v(c)}, 'timestamptz')`;
   if (spec.columns.some((c) => c.name === 'customer_ref') && spec.kind !== 'customers') {
     checks.push(`select row_no, 'customer_ref', 'unknown customer "' || left(btrim(s.customer_ref), 60) || '"' from import_stage s where ${ok} and ${v('customer_ref')} is not null and not exists (select 1 from customer c where c.external_ref = btrim(s.customer_ref))`);
   }
@@ -46,15 +50,17 @@ export function validationSql(spec: ImportSpec, header: Set<string>): string {
       `select row_no, 'referrer_ref', 'unknown customer "' || left(btrim(s.referrer_ref), 60) || '"' from import_stage s where ${ok} and ${v('referrer_ref')} is not null
          and not exists (select 1 from customer c where c.external_ref = btrim(s.referrer_ref))
          and not exists (select 1 from import_stage o where btrim(o.customer_ref) = btrim(s.referrer_ref))`,
-      `select row_no, 'referrer_ref', 'a customer cannot refer themselves' from import_stage s where ${ok} and btrim(s.referrer_ref) = btrim(s.customer_ref)`,
+      `select row_no, 'referrer_ref', 'a customer cannot refer themselves' from import_stage s where ${ok} and ${v('referrer_ref')} = ${v('customer_ref')}`,
     );
   }
   if (spec.kind === 'payments') {
     checks.push(`select row_no, 'invoice_ref', 'unknown invoice "' || left(btrim(s.invoice_ref), 60) || '"' from import_stage s where ${ok} and ${v('invoice_ref')} is not null and not exists (select 1 from invoice i where i.external_ref = btrim(s.invoice_ref))`);
+    checks.push(`select row_no, 'paid_at', 'is before the invoice was issued (' || i.issued_at || ')' from import_stage s join invoice i on i.external_ref = btrim(s.invoice_ref) where ${ok} and ${validDate('paid_at')} and ${v('paid_at')}::date < i.issued_at`);
     checks.push(`select row_no, 'amount', 'must be more than 0' from import_stage s where ${ok} and ${v('amount')} ~ '^\\d{1,13}(\\.\\d{1,2})?$' and ${v('amount')}::numeric = 0`);
   }
   if (spec.kind === 'invoices') {
     checks.push(`select row_no, 'due_at', 'is before issued_at' from import_stage s where ${ok} and ${validDate('due_at')} and ${validDate('issued_at')} and ${v('due_at')}::date < ${v('issued_at')}::date`);
+    checks.push(`select row_no, 'paid_at', 'is before issued_at' from import_stage s where ${ok} and ${validDate('paid_at')} and ${validDate('issued_at')} and ${v('paid_at')}::date < ${v('issued_at')}::date`);
   }
   if (spec.kind === 'complaints') {
     checks.push(`select row_no, 'resolved_at', 'is before opened_at' from import_stage s where ${ok} and ${validDate('resolved_at')} and ${validDate('opened_at')} and ${ts('resolved_at')} < ${ts('opened_at')}`);

@@ -211,7 +211,8 @@ export class ImportService {
       ).rows.map((e) => ({ line: e.row_no, field: e.field, message: e.message }));
       const report: ImportReport = { kind: spec.kind, mode: options.mode, source: options.source, rowsRead, inserted: 0, updated: 0, unchanged: 0, rejected, written: false, errorCount, errors };
 
-      if (errorCount > 0 && options.mode === 'all-or-nothing') {
+      // A file of only a header, like an empty list of rows, writes nothing and leaves no audit entry.
+      if (rowsRead === 0 || (errorCount > 0 && options.mode === 'all-or-nothing')) {
         await client.query('rollback');
         return report;
       }
