@@ -74,6 +74,10 @@ it('refuses bad input and a name taken in any case, and writes nothing', async (
     expect((await create(over)).errors![0].extensions).toMatchObject({ code, reason, field });
   }
   expect(await segmentCount()).toBe(before);
+  // A hundred characters as people count them: 100 emoji are 200 UTF-16 units, and fit.
+  const emoji = await create({ name: '🌱'.repeat(100) });
+  expect(emoji.errors).toBeUndefined();
+  await stack.gql(DeleteSegmentDocument, { id: emoji.data!.createSegment.id }, Role.Marketer);
 });
 
 it('shows who is in it now, sorted as asked, and its reports', async () => {

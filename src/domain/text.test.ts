@@ -1,4 +1,4 @@
-import { MAX_REASON, reasonProblem } from './text.js';
+import { characterCount, MAX_REASON, reasonProblem } from './text.js';
 
 it('takes a reason of one to MAX_REASON characters, trimmed', () => {
   expect(reasonProblem('  customer asked by letter  ', 'needs a reason')).toBeNull();
@@ -8,4 +8,11 @@ it('takes a reason of one to MAX_REASON characters, trimmed', () => {
 it('says what is wrong with an empty or a too long reason', () => {
   expect(reasonProblem(' \n ', 'An erasure needs a reason')).toBe('An erasure needs a reason');
   expect(reasonProblem('x'.repeat(MAX_REASON + 1), 'needs a reason')).toBe(`A reason is at most ${MAX_REASON} characters (this one has ${MAX_REASON + 1})`);
+});
+
+it('counts an emoji or a letter beyond the Basic Multilingual Plane as one character, as its writer does', () => {
+  expect(characterCount('Grüße 👋𝔄')).toBe(8);
+  expect('Grüße 👋𝔄'.length).toBe(10);
+  expect(reasonProblem('👋'.repeat(MAX_REASON), 'needs a reason')).toBeNull();
+  expect(reasonProblem('👋'.repeat(MAX_REASON + 1), 'needs a reason')).toBe(`A reason is at most ${MAX_REASON} characters (this one has ${MAX_REASON + 1})`);
 });

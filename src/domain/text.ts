@@ -5,10 +5,19 @@
  */
 export const MAX_REASON = 1000;
 
+/**
+ * How many characters a text has as its writer counts them: code points, so an emoji or a
+ * letter outside the Basic Multilingual Plane is one, not the two UTF-16 units of `length`.
+ */
+export function characterCount(text: string): number {
+  return [...text].length;
+}
+
 /** What is wrong with a reason (empty once trimmed: `whenEmpty`, or longer than MAX_REASON), or null. */
 export function reasonProblem(reason: string, whenEmpty: string): string | null {
   const text = reason.trim();
   if (!text) return whenEmpty;
-  if (text.length > MAX_REASON) return `A reason is at most ${MAX_REASON} characters (this one has ${text.length})`;
+  const length = characterCount(text);
+  if (length > MAX_REASON) return `A reason is at most ${MAX_REASON} characters (this one has ${length})`;
   return null;
 }

@@ -27,6 +27,15 @@ test('a token for another customer, a changed MAC or anything malformed is refus
   expect(() => unsubscribeToken(secret, 'not-a-customer')).toThrow('not a customer ID');
 });
 
+test('only the spelling this system writes is its link: the unused low bits of the last character must be zero', () => {
+  const token = unsubscribeToken(secret, customer);
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+  const last = alphabet.indexOf(token.at(-1)!);
+  expect(last % 4).toBe(0);
+  // The same 128 bits, written with other low bits: decodes to the same MAC, but is not the link sent.
+  for (const low of [1, 2, 3]) expect(customerOfUnsubscribeToken([secret], token.slice(0, -1) + alphabet[last + low])).toBeNull();
+});
+
 test('the link points at the public URL, and the footer says in the message language why it came and how to stop it', () => {
   const url = unsubscribeUrl({ publicUrl: 'https://retention.example.com', secrets: [secret, other] }, customer);
   expect(url).toBe(`https://retention.example.com/unsubscribe?token=${unsubscribeToken(secret, customer)}`);

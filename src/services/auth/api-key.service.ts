@@ -10,6 +10,7 @@ import { keysetPage } from '../common/keyset-page.js';
 import type { Page, PageArgs } from '../common/pagination.js';
 import { API_KEY_REVOKED_CHANNEL, digestOf, type StoredApiKeys } from './api-keys.js';
 import { AuthException, AuthExceptionCode } from './auth.exception.js';
+import { characterCount } from '../../domain/text.js';
 
 export interface ApiKeyInput {
   name: string;
@@ -48,7 +49,7 @@ export class ApiKeyService {
   async issue(input: ApiKeyInput, actor: string, now = new Date()): Promise<IssuedApiKey> {
     const invalid = (field: string, message: string) => new AuthException(AuthExceptionCode.InvalidInput, message, { field });
     const name = input.name.trim();
-    if (!name || name.length > MAX_KEY_NAME) throw invalid('name', `A key's name is 1 to ${MAX_KEY_NAME} characters, e.g. "web front end"`);
+    if (!name || characterCount(name) > MAX_KEY_NAME) throw invalid('name', `A key's name is 1 to ${MAX_KEY_NAME} characters, e.g. "web front end"`);
     if (input.expiresAt && !(input.expiresAt.getTime() > now.getTime())) throw invalid('expiresAt', 'expiresAt must be in the future');
     const secret = `${SECRET_PREFIX}${randomBytes(32).toString('base64url')}`;
     try {

@@ -19,6 +19,7 @@ import { assertCustomerFilter, type CustomerFilter } from '../customers/customer
 import type { CampaignEngine } from './campaign-engine.js';
 import { campaignAudience, holdoutDraw } from './campaign-enrolment.service.js';
 import { CampaignException, CampaignExceptionCode } from './campaign.exception.js';
+import { characterCount } from '../../domain/text.js';
 
 export interface CampaignPreview {
   /** Active customers in the segment now. */
@@ -383,7 +384,7 @@ async function draftAudience(em: EntityManager, input: { filter?: CustomerFilter
 function checkedDraft(draft: CampaignDraft): CampaignDraft & { holdoutPercent: number; repeatEveryDays: number | null } {
   const invalid = (field: string, message: string) => new CampaignException(CampaignExceptionCode.InvalidInput, message, { field });
   const name = draft.name.trim();
-  if (!name || name.length > MAX_CAMPAIGN_NAME) throw invalid('name', `A campaign's name is 1 to ${MAX_CAMPAIGN_NAME} characters`);
+  if (!name || characterCount(name) > MAX_CAMPAIGN_NAME) throw invalid('name', `A campaign's name is 1 to ${MAX_CAMPAIGN_NAME} characters`);
   const playbook = campaignPlaybook(draft.playbook);
   if (!playbook) throw invalid('playbook', `Campaigns can launch ${Object.keys(campaignPlaybooks).join(', ')}, not "${draft.playbook}"`);
   const holdoutPercent = draft.holdoutPercent ?? defaultHoldoutPercent(playbook);

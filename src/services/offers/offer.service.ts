@@ -7,6 +7,7 @@ import { AuditService } from '../audit/audit.service.js';
 import { keysetPage } from '../common/keyset-page.js';
 import type { Page, PageArgs } from '../common/pagination.js';
 import { OfferException, OfferExceptionCode } from './offer.exception.js';
+import { characterCount } from '../../domain/text.js';
 
 export interface OfferInput {
   code: string;
@@ -65,12 +66,12 @@ export class OfferService {
     const code = input.code.trim().toUpperCase();
     if (!CODE.test(code)) throw invalid('code', 'code must be 2 to 40 letters, digits, - or _, e.g. "LOYAL10"');
     const name = input.name.trim();
-    if (!name || name.length > 200) throw invalid('name', 'name must be 1 to 200 characters');
+    if (!name || characterCount(name) > 200) throw invalid('name', 'name must be 1 to 200 characters');
     const discount = input.discountPercent ?? null;
     if (discount !== null && !(Number.isInteger(discount) && discount >= 1 && discount <= 100)) throw invalid('discountPercent', 'discountPercent must be a whole number from 1 to 100');
     if (discount === null && !input.serviceTier) throw invalid('discountPercent', 'An offer is a discount, a change of service tier, or both: give discountPercent or serviceTier');
     const description = input.description?.trim() || null;
-    if (description && description.length > MAX_OFFER_DESCRIPTION) throw invalid('description', `description must be at most ${MAX_OFFER_DESCRIPTION} characters`);
+    if (description && characterCount(description) > MAX_OFFER_DESCRIPTION) throw invalid('description', `description must be at most ${MAX_OFFER_DESCRIPTION} characters`);
     if (input.validUntil && input.validUntil < input.validFrom) throw invalid('validUntil', 'validUntil must not be before validFrom');
     try {
       return await this.em.transactional(async (em) => {

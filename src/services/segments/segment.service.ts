@@ -8,6 +8,7 @@ import { keysetPage } from '../common/keyset-page.js';
 import type { Page, PageArgs } from '../common/pagination.js';
 import { assertCustomerFilter, storedFilter, type CustomerFilter } from '../customers/customer-query.js';
 import { SegmentException, SegmentExceptionCode } from './segment.exception.js';
+import { characterCount } from '../../domain/text.js';
 
 export interface SegmentInput {
   name: string;
@@ -113,9 +114,9 @@ export async function lockedSegment(em: EntityManager, id: string, mode: LockMod
 function checkedSegment(input: SegmentInput): { name: string; description: string | null; filter: Record<string, unknown> } {
   const invalid = (field: string, message: string) => new SegmentException(SegmentExceptionCode.InvalidInput, message, { field });
   const name = input.name.trim();
-  if (!name || name.length > MAX_SEGMENT_NAME) throw invalid('name', `A segment's name is 1 to ${MAX_SEGMENT_NAME} characters`);
+  if (!name || characterCount(name) > MAX_SEGMENT_NAME) throw invalid('name', `A segment's name is 1 to ${MAX_SEGMENT_NAME} characters`);
   const description = input.description?.trim() || null;
-  if (description && description.length > MAX_SEGMENT_DESCRIPTION) throw invalid('description', `A description is at most ${MAX_SEGMENT_DESCRIPTION} characters`);
+  if (description && characterCount(description) > MAX_SEGMENT_DESCRIPTION) throw invalid('description', `A description is at most ${MAX_SEGMENT_DESCRIPTION} characters`);
   assertCustomerFilter(input.filter);
   return { name, description, filter: { ...storedFilter(input.filter) } };
 }
