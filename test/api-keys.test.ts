@@ -67,6 +67,7 @@ it('refuses bad input and a taken name, and writes nothing', async () => {
     [{ name: 'x'.repeat(101), role: 'Viewer' }, 'VALIDATION', 'AUTH_INVALID_INPUT', 'name'],
     [{ name: 'past', role: 'Viewer', expiresAt: '2020-01-01T00:00:00.000Z' }, 'VALIDATION', 'AUTH_INVALID_INPUT', 'expiresAt'],
     [{ name: 'web front end', role: 'Viewer' }, 'CONFLICT', 'AUTH_KEY_NAME_TAKEN', 'name'],
+    [{ name: 'Web Front End', role: 'Viewer' }, 'CONFLICT', 'AUTH_KEY_NAME_TAKEN', 'name'],
   ];
   for (const [input, code, reason, field] of cases) expect((await issue(input)).errors![0].extensions).toMatchObject({ code, reason, field });
   expect(await em().count(ApiKey)).toBe(before);
@@ -114,6 +115,11 @@ it('is revoked by an admin without a restart, at once in every API process; idem
     await other.stop();
   }
 
+  // A revoked key's name is free for the key that replaces it.
+  const successor = await issue({ name: 'Never Used', role: 'Viewer' });
+  expect(successor.errors).toBeUndefined();
+  expect((await issue({ name: 'never used', role: 'Viewer' })).errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'AUTH_KEY_NAME_TAKEN' });
+
   const again = await stack.gql(RevokeApiKeyDocument, { id: fresh.apiKey.id }, Role.Admin);
   expect(again.data!.revokeApiKey.revokedAt).toBe((await em().findOneOrFail(ApiKey, fresh.apiKey.id)).revokedAt!.toISOString());
   expect(await em().count(AuditEntry, { entityId: fresh.apiKey.id, action: 'api-key.revoke' })).toBe(1);
@@ -122,7 +128,7 @@ it('is revoked by an admin without a restart, at once in every API process; idem
 
 it('lists the issued keys newest first, the revoked ones when asked for', async () => {
   const names = async (includeRevoked: boolean) => (await stack.gql(ApiKeysDocument, { first: 50, includeRevoked }, Role.Admin)).data!.apiKeys.edges.map((e) => e.node.name);
-  expect(await names(false)).toEqual(['short-lived', 'campaign tool', 'web front end']);
-  expect(await names(true)).toEqual(['revoked after a reconnect', 'busy reporting job', 'never used', 'short-lived', 'campaign tool', 'web front end']);
+  expect(await names(false)).toEqual(['Never Used', 'short-lived', 'campaign tool', 'web front end']);
+  expect(await names(true)).toEqual(['Never Used', 'revoked after a reconnect', 'busy reporting job', 'never used', 'short-lived', 'campaign tool', 'web front end']);
   expect((await stack.gql(ApiKeysDocument, {}, Role.Operator)).errors![0].extensions!.code).toBe('FORBIDDEN');
 });

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { OptionalProps } from '@mikro-orm/core';
-import { Entity, Enum, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
+import { Entity, Enum, PrimaryKey, Property, Unique } from '@mikro-orm/decorators/legacy';
 import { randomUUID } from 'node:crypto';
 import { Role } from '../domain/auth/roles.js';
 
@@ -9,6 +9,8 @@ import { Role } from '../domain/auth/roles.js';
  * secret is kept (the secret is shown once); revoked or expired, it opens nothing.
  */
 @Entity({ tableName: 'api_key' })
+// A name tells the keys in use apart, in any case; a revoked key's name is free for its successor.
+@Unique({ name: 'api_key_name_unique', expression: 'create unique index "api_key_name_unique" on "api_key" (lower("name")) where "revoked_at" is null' })
 export class ApiKey {
   [OptionalProps]?: 'createdAt';
 
@@ -16,7 +18,7 @@ export class ApiKey {
   id: string = randomUUID();
 
   /** Who or what holds it, e.g. "web front end". */
-  @Property({ type: 'text', unique: true })
+  @Property({ type: 'text' })
   name!: string;
 
   @Enum({ items: () => Role, nativeEnumName: 'api_key_role' })

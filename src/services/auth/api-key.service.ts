@@ -45,7 +45,7 @@ export class ApiKeyService {
     return keysetPage(this.em, ApiKey, { tag: 'api-keys', where: args.includeRevoked ? {} : { revokedAt: null }, key: { property: 'createdAt', direction: 'desc', time: true }, tiebreaker: { property: 'id', direction: 'desc' } }, args);
   }
 
-  /** A new key with a random 256-bit secret, answered once; its name is unique (CONFLICT otherwise). */
+  /** A new key with a random 256-bit secret, answered once; its name is unique among the keys in use, in any case (CONFLICT otherwise). */
   async issue(input: ApiKeyInput, actor: string, now = new Date()): Promise<IssuedApiKey> {
     const invalid = (field: string, message: string) => new AuthException(AuthExceptionCode.InvalidInput, message, { field });
     const name = input.name.trim();
@@ -59,7 +59,7 @@ export class ApiKeyService {
         return { key, secret };
       });
     } catch (error) {
-      if (error instanceof UniqueConstraintViolationException) throw new AuthException(AuthExceptionCode.NameTaken, `A key named "${name}" exists`, { field: 'name', name });
+      if (error instanceof UniqueConstraintViolationException) throw new AuthException(AuthExceptionCode.NameTaken, `A key in use is named "${name}" (names are compared in any case)`, { field: 'name', name });
       throw error;
     }
   }
