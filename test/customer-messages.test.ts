@@ -90,7 +90,7 @@ it('shows every message the playbooks write, with an example, in the language as
   const result = await stack.gql(MessageTemplatesDocument, { language: 'de-AT' }, Role.Viewer);
   expect(result.errors).toBeUndefined();
   const byKey = new Map(result.data!.messageTemplates.map((t) => [t.key, t]));
-  expect(byKey.get('reminder-friendly')).toMatchObject({ playbook: 'fair-reminder', audience: 'customer', language: 'de', subject: 'Eine kurze Notiz zu Ihrer Rechnung', text: expect.stringMatching(/^Guten Tag Alex Example,/) });
+  expect(byKey.get('reminder-friendly')).toMatchObject({ playbook: 'FairReminder', audience: 'customer', language: 'de', subject: 'Eine kurze Notiz zu Ihrer Rechnung', text: expect.stringMatching(/^Guten Tag Alex Example,/) });
   // A task for the company's people stays in English.
   expect(byKey.get('call-personal')).toMatchObject({ audience: 'team', language: 'en', subject: expect.stringMatching(/^Call Alex Example about invoice [0-9a-f]{8}$/) });
   // Marketing is shown with the unsubscribe link delivery adds, in the message's language; service messages without one.

@@ -159,8 +159,8 @@ it('tells operators, in its metrics and through GraphQL, whether delivery keeps 
     lastRescoreCompletedAt: finishedAt.toISOString(),
     openFixCases: 1,
     runningPlaybookRuns: [
-      { playbook: 'fair-reminder', runs: 1 },
-      { playbook: 'welcome-check', runs: 1 },
+      { playbook: 'FairReminder', runs: 1 },
+      { playbook: 'WelcomeCheck', runs: 1 },
     ],
   });
   expect(data.operationsStatus.oldestDueMessageSeconds).toBeGreaterThanOrEqual(600);

@@ -666,7 +666,7 @@ export type MessageTemplatesQueryVariables = Exact<{
 }>;
 
 
-export type MessageTemplatesQuery = { messageTemplates: Array<{ key: string, playbook: string, audience: string, purpose: MessagePurpose, language: string, subject: string, text: string }> };
+export type MessageTemplatesQuery = { messageTemplates: Array<{ key: string, playbook: Playbook, audience: string, purpose: MessagePurpose, language: string, subject: string, text: string }> };
 
 export type OfferFieldsFragment = { id: string, code: string, name: string, description: string | null, audience: OfferAudience, discountPercent: number | null, serviceTier: ServiceTier | null, validFrom: string, validUntil: string | null };
 
@@ -880,7 +880,7 @@ export type FairnessReportQuery = { fairnessReport: Array<{ band: string, custom
 export type OperationsStatusQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type OperationsStatusQuery = { operationsStatus: { dueMessages: number, oldestDueMessageSeconds: number, deferredMessages: number, undeliverableMessages: number, lastRescoreCompletedAt: string | null, openFixCases: number, runningPlaybookRuns: Array<{ playbook: string, runs: number }>, workers: { polling: number, lastPollSecondsAgo: number | null } | null } };
+export type OperationsStatusQuery = { operationsStatus: { dueMessages: number, oldestDueMessageSeconds: number, deferredMessages: number, undeliverableMessages: number, lastRescoreCompletedAt: string | null, openFixCases: number, runningPlaybookRuns: Array<{ playbook: Playbook, runs: number }>, workers: { polling: number, lastPollSecondsAgo: number | null } | null } };
 
 export type ScoringRunFieldsFragment = { id: string, trigger: string | null, asOf: string | null, phase: ScoringRunPhase, population: number | null, buyers: number | null, customersScored: number, snapshots: number | null, startedAt: string | null, finishedAt: string | null };
 

@@ -1,5 +1,6 @@
 import { Arg, Ctx, Field, ObjectType, Query, Resolver } from 'type-graphql';
 import { Role } from '../../domain/auth/roles.js';
+import { Playbook } from '../../domain/playbooks/playbook.js';
 import { MessagePurpose } from '../../entities/index.js';
 import { Allow } from '../auth/allow.js';
 import type { GraphQLContext } from '../context.js';
@@ -9,7 +10,7 @@ export class MessageTemplateType {
   @Field()
   key!: string;
 
-  @Field({ description: 'The playbook that writes it, e.g. fair-reminder' })
+  @Field(() => Playbook, { description: 'The playbook that writes it' })
   playbook!: string;
 
   @Field({ description: 'customer, or team (a task for a person, always in English)' })

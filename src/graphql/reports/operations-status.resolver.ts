@@ -1,11 +1,12 @@
 import { Ctx, Field, Float, Int, ObjectType, Query, Resolver } from 'type-graphql';
 import { Role } from '../../domain/auth/roles.js';
+import { Playbook } from '../../domain/playbooks/playbook.js';
 import { Allow } from '../auth/allow.js';
 import type { GraphQLContext } from '../context.js';
 
 @ObjectType('PlaybookRunCount', { simpleResolvers: true })
 export class PlaybookRunCountType {
-  @Field({ description: 'The playbook, as run records name it (e.g. fair-reminder)' })
+  @Field(() => Playbook)
   playbook!: string;
 
   @Field(() => Int)
