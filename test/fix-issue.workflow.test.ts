@@ -5,7 +5,7 @@ import { triggerPolicy } from '../src/domain/playbooks/triggers.js';
 import { seconds } from '../src/domain/policies/duration.js';
 import { AuditEntry, Complaint, ComplaintSeverity, Customer, FixCase, Invoice, PlaybookRun, ScoreSnapshot } from '../src/entities/index.js';
 import type { fixIssue, playbookTriggers } from '../workflows/index.js';
-import { CancelPlaybookRunDocument, ConfirmFixHoldsDocument, CustomerPlaybookRunsDocument, FixCasesDocument, CustomerPlaybookRunsLiveDocument, RecordComplaintDocument, FixIssueDocument, ReopenComplaintDocument, ResolveComplaintDocument, ResolveIssueDocument, StartFixIssueDocument } from './__generated__/graphql.js';
+import { CancelPlaybookRunDocument, ConfirmFixHoldsDocument, CustomerPlaybookRunsDocument, FixCasesDocument, CustomerPlaybookRunsLiveDocument, OperationsStatusDocument, RecordComplaintDocument, FixIssueDocument, ReopenComplaintDocument, ResolveComplaintDocument, ResolveIssueDocument, StartFixIssueDocument } from './__generated__/graphql.js';
 import { eventually } from './support/eventually.js';
 import { recordHistory } from './support/histories.js';
 import { startTestStack, type TestStack } from './support/stack.js';
@@ -330,11 +330,15 @@ it('refuses bad input and callers without the role', async () => {
   }
 });
 
-it('is cancelled by an operator with a reason: the run records it and ends', async () => {
+it('is cancelled by an operator with a reason: the run records it, closes its open case, and ends as cancelled', async () => {
   const customerId = await customer('Hal');
   await stack.gql(StartFixIssueDocument, { customerId, topic: 'rude-support' }, Role.Operator);
   const workflowId = fixIssueWorkflowId(customerId, 'rude-support');
   await eventually(() => state(customerId, 'rude-support'), (s) => s?.step === 'awaiting-fix');
+  const openCases = async () => (await stack.gql(OperationsStatusDocument, {}, Role.Operator)).data!.operationsStatus.openFixCases;
+  const openBefore = await openCases();
+  const queue = (status: 'Open' | 'Cancelled') => stack.gql(FixCasesDocument, { filter: { customerId, status } }, Role.Viewer).then((r) => r.data!.fixCases.edges.map((e) => e.node.workflowId));
+  expect(await queue('Open')).toEqual([workflowId]);
   expect((await stack.gql(CancelPlaybookRunDocument, { workflowId, reason: 'duplicate of a case in the CRM' }, Role.Viewer)).errors![0].extensions!.code).toBe('FORBIDDEN');
   expect((await stack.gql(CancelPlaybookRunDocument, { workflowId, reason: ' ' }, Role.Operator)).errors![0].extensions).toMatchObject({ code: 'VALIDATION', field: 'reason' });
   const cancelled = await stack.gql(CancelPlaybookRunDocument, { workflowId, reason: 'duplicate of a case in the CRM' }, Role.Operator);
@@ -342,8 +346,27 @@ it('is cancelled by an operator with a reason: the run records it and ends', asy
   await eventually(() => stack.orm.em.fork().findOneOrFail(PlaybookRun, { workflowId }), (r) => r.outcome === 'cancelled');
   // The run records its outcome, then ends: the execution's status follows a moment later.
   await eventually(() => stack.temporal.client.workflow.getHandle(workflowId).describe(), (d) => d.status.name === 'CANCELLED');
+  // The case leaves the team's queue and the count of open cases, closed as cancelled.
+  expect(await stack.orm.em.fork().findOneOrFail(FixCase, { workflowId })).toMatchObject({ status: 'cancelled', resolvedAt: null });
+  expect(await queue('Open')).toEqual([]);
+  expect(await queue('Cancelled')).toEqual([workflowId]);
+  expect(await openCases()).toBe(openBefore - 1);
+  // It reads back as cancelled, at the step it was cancelled at, alone and in the customer's list.
+  expect(await state(customerId, 'rude-support')).toMatchObject({ status: 'Cancelled', step: 'awaiting-fix', outcome: 'cancelled', finishedAt: expect.any(String) });
+  const runs = (await stack.gql(CustomerPlaybookRunsDocument, { customerId }, Role.Viewer)).data!.customer!.playbookRuns.edges.map((e) => e.node);
+  expect(runs).toEqual([{ workflowId, playbook: 'FixIssue', status: 'Cancelled', step: 'awaiting-fix', outcome: 'cancelled' }]);
   const audit = await sql<{ actor: string; after: { reason: string } }>`select actor, after from audit_entry where action = 'playbook.cancel' and entity_id = ${workflowId}`.execute(stack.orm.em.fork().getKysely());
   expect(audit.rows).toEqual([{ actor: expect.stringMatching(/^operator:/), after: { reason: 'duplicate of a case in the CRM' } }]);
+  await recordHistory(workflowId, 'fix-issue-cancelled');
   expect((await stack.gql(CancelPlaybookRunDocument, { workflowId, reason: 'again' }, Role.Operator)).errors![0].extensions).toMatchObject({ code: 'CONFLICT' });
   expect((await stack.gql(CancelPlaybookRunDocument, { workflowId: 'fix-issue/nope/nope', reason: 'x' }, Role.Operator)).errors![0].extensions).toMatchObject({ code: 'NOT_FOUND' });
+}, 60_000);
+
+it('reads back as terminated when an operator terminates it in the Temporal UI, which no run can record', async () => {
+  const customerId = await customer('Ivo');
+  await stack.gql(StartFixIssueDocument, { customerId, topic: 'app-login' }, Role.Operator);
+  const workflowId = fixIssueWorkflowId(customerId, 'app-login');
+  await eventually(() => state(customerId, 'app-login'), (s) => s?.step === 'awaiting-fix');
+  await stack.temporal.client.workflow.getHandle(workflowId).terminate('test');
+  expect(await state(customerId, 'app-login')).toMatchObject({ status: 'Terminated', step: 'awaiting-fix', outcome: null });
 }, 60_000);

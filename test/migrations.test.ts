@@ -144,3 +144,39 @@ it("copies the band changes the kept snapshots show, once, and records new ones 
   expect((await changes()).slice(2)).toEqual([{ kind: 'churn-risk', day: '2026-11-04', previous: 'high', band: 'medium' }]);
   expect(await orm.schema.getUpdateSchemaSQL({ wrap: false })).toBe('');
 });
+
+it('ends runs cancelled before as cancelled and closes their fix cases still open, and rolls both back as they stood', async () => {
+  const before = migrationsList[migrationsList.findIndex((m) => m.name === 'Migration20261202140000_cancelled_runs') - 1].name;
+  const conn = orm.em.getConnection();
+  await orm.migrator.down({ to: before });
+  const [customer] = await conn.execute<{ id: string }[]>(
+    `insert into customer (id, name, email, acquired_at, created_at, updated_at) values (gen_random_uuid(), 'Cancelled', 'cancelled@example.com', '2026-01-01', now(), now()) returning id`,
+  );
+  const run = (workflowId: string, status: string, outcome: string | null, fixCase: string) =>
+    conn
+      .execute(`insert into playbook_run (id, workflow_id, playbook, customer_id, status, outcome, started_at) values (gen_random_uuid(), ?, 'fix-issue', ?, ?, ?, now())`, [workflowId, customer.id, status, outcome])
+      .then(() =>
+        conn.execute(`insert into fix_case (id, workflow_id, customer_id, topic, owner, status, opened_at) values (gen_random_uuid(), ?, ?, 'billing-error', 'billing', ?, now())`, [workflowId, customer.id, fixCase]),
+      );
+  await run('fix-issue/cancelled-open', 'completed', 'cancelled', 'open');
+  await run('fix-issue/cancelled-resolved', 'completed', 'cancelled', 'resolved');
+  await run('fix-issue/fixed', 'completed', 'fixed', 'resolved');
+  await run('fix-issue/running', 'running', null, 'open');
+  const statuses = () => conn.execute(`select r.workflow_id, r.status as run, c.status as case from playbook_run r join fix_case c using (workflow_id) where r.customer_id = ? order by 1`, [customer.id]);
+  await orm.migrator.up();
+  expect(await statuses()).toEqual([
+    { workflow_id: 'fix-issue/cancelled-open', run: 'cancelled', case: 'cancelled' },
+    { workflow_id: 'fix-issue/cancelled-resolved', run: 'cancelled', case: 'resolved' },
+    { workflow_id: 'fix-issue/fixed', run: 'completed', case: 'resolved' },
+    { workflow_id: 'fix-issue/running', run: 'running', case: 'open' },
+  ]);
+  expect(await orm.schema.getUpdateSchemaSQL({ wrap: false })).toBe('');
+  await orm.migrator.down({ to: before });
+  expect(await statuses()).toEqual([
+    { workflow_id: 'fix-issue/cancelled-open', run: 'completed', case: 'open' },
+    { workflow_id: 'fix-issue/cancelled-resolved', run: 'completed', case: 'resolved' },
+    { workflow_id: 'fix-issue/fixed', run: 'completed', case: 'resolved' },
+    { workflow_id: 'fix-issue/running', run: 'running', case: 'open' },
+  ]);
+  await orm.migrator.up();
+});

@@ -1,5 +1,6 @@
 import { CancellationScope, isCancellation, proxyActivities } from '@temporalio/workflow';
 import type { PlaybookRunActivities } from '../src/activities/playbook-run.activities.js';
+import { CANCELLED_OUTCOME } from '../src/domain/playbooks/run-status.js';
 
 const { recordRunOutcome } = proxyActivities<PlaybookRunActivities>({
   startToCloseTimeout: '30 seconds',
@@ -14,7 +15,7 @@ export async function recordingCancellation<T>(workflowId: string, playbook: () 
   try {
     return await playbook();
   } catch (error) {
-    if (isCancellation(error)) await CancellationScope.nonCancellable(() => recordRunOutcome({ workflowId, outcome: 'cancelled' }));
+    if (isCancellation(error)) await CancellationScope.nonCancellable(() => recordRunOutcome({ workflowId, outcome: CANCELLED_OUTCOME }));
     throw error;
   }
 }

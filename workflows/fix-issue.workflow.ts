@@ -1,11 +1,11 @@
-import { condition, defineQuery, defineSignal, proxyActivities, setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { CancellationScope, condition, defineQuery, defineSignal, isCancellation, patched, proxyActivities, setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { FixIssueActivities } from '../src/activities/fix-issue.activities.js';
 import type { PlaybookRunActivities } from '../src/activities/playbook-run.activities.js';
 import { FIX_ISSUE, firstOwner, ownerAfter, type FixIssueOutcome, type FixIssuePolicy, type FixIssueState, type FixIssueStep } from '../src/domain/playbooks/fix-issue.js';
 import { recordingCancellation } from './cancellation.js';
 import { LoyaltyBandKey, PlaybookStepKey } from './search-attributes.js';
 
-const { recordRunStarted, recordRunOutcome, loadLoyaltyBand, openFixCase, escalateFixCase, resolveFixCase, reopenFixCase, checkBackOnFix } = proxyActivities<PlaybookRunActivities & FixIssueActivities>({
+const { recordRunStarted, recordRunOutcome, loadLoyaltyBand, openFixCase, escalateFixCase, resolveFixCase, reopenFixCase, cancelFixCase, checkBackOnFix } = proxyActivities<PlaybookRunActivities & FixIssueActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
 });
@@ -23,7 +23,21 @@ export const issueRecurredSignal = defineSignal('issueRecurred');
 export const fixIssueStateQuery = defineQuery<FixIssueState>('state');
 
 export async function fixIssue(input: FixIssueInput): Promise<FixIssueOutcome> {
-  return recordingCancellation(workflowInfo().workflowId, () => fixIssueSteps(input));
+  const { workflowId } = workflowInfo();
+  return recordingCancellation(workflowId, () => closingCaseOnCancel(workflowId, () => fixIssueSteps(input)));
+}
+
+/**
+ * A cancelled run closes its case if still open, so it leaves the team's queue instead of
+ * waiting there for good (runs cancelled before this change, replayed, did not).
+ */
+async function closingCaseOnCancel<T>(workflowId: string, steps: () => Promise<T>): Promise<T> {
+  try {
+    return await steps();
+  } catch (error) {
+    if (isCancellation(error) && patched('fix-case-closed-on-cancel')) await CancellationScope.nonCancellable(() => cancelFixCase(workflowId));
+    throw error;
+  }
 }
 
 async function fixIssueSteps({ customerId, topic, policy }: FixIssueInput): Promise<FixIssueOutcome> {

@@ -24,6 +24,9 @@ export function createFixIssueActivities(orm: Orm) {
     resolveFixCase(workflowId: string): Promise<void> {
       return cases().resolveCase(workflowId);
     },
+    cancelFixCase(workflowId: string): Promise<void> {
+      return cases().cancelCase(workflowId);
+    },
     reopenFixCase(input: { workflowId: string; customerId: string; topic: string; recurrences: number; escalations: number; owner: string }): Promise<void> {
       return cases().reopenCase(input);
     },

@@ -51,6 +51,8 @@ try {
       port: Number(env.PGPORT ?? 54329),
       database: 'retention',
       log: (m) => log.warn(m),
+      // Stopped last, below: the worker still writes while it drains.
+      handleSignals: false,
     });
     if (pg.startedHere) stops.push(['PostgreSQL', pg.stop]);
     log.info({ url: pg.url.replace(/:[^:@]+@/, ':***@') }, pg.startedHere ? 'embedded PostgreSQL started' : 'reusing running PostgreSQL');

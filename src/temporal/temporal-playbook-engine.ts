@@ -1,4 +1,4 @@
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client, type WorkflowExecutionStatusName } from '@temporalio/client';
 import type { QueryDefinition, SignalDefinition, UpdateDefinition } from '@temporalio/common';
 import { ACCOUNT_REVIEW, accountReviewWorkflowId, type AccountReviewPolicy, type AccountReviewState, type OffboardingDecision } from '../domain/playbooks/account-review.js';
 import { APPRECIATION, appreciationWorkflowId, type AppreciationPolicy } from '../domain/playbooks/appreciation.js';
@@ -6,6 +6,7 @@ import { FAIR_REMINDER, fairReminderWorkflowId, type FairReminderPolicy, type Fa
 import { FIX_ISSUE, fixIssueWorkflowId, type FixIssuePolicy, type FixIssueState } from '../domain/playbooks/fix-issue.js';
 import { welcomeCheckWorkflowId, WELCOME_CHECK, type WelcomeCheckPolicy, type WelcomeCheckState } from '../domain/playbooks/welcome-check.js';
 import { Playbook } from '../domain/playbooks/playbook.js';
+import { RunStatus } from '../domain/playbooks/run-status.js';
 import type { FoundRun, PlaybookEngine, RunSearch, RunTags } from '../services/playbooks/playbook-engine.js';
 import { PlaybookException, PlaybookExceptionCode } from '../services/playbooks/playbook.exception.js';
 import { accountReviewStateQuery, decideOffboardingUpdate, proposalAnsweredSignal } from '../../workflows/account-review.workflow.js';
@@ -15,9 +16,23 @@ import { anyPlaybookStateQuery } from '../../workflows/playbook-state.js';
 import { CampaignIdKey, CustomerIdKey, LoyaltyBandKey, PlaybookKey, PlaybookStepKey, RiskBandKey } from '../../workflows/search-attributes.js';
 import { welcomeCheckStateQuery, welcomeConfirmedSignal } from '../../workflows/welcome-check.workflow.js';
 import { withinDeadline } from './deadline.js';
-import { cancelIfRunning, queryOrNull, signalOrFalse } from './workflow-calls.js';
+import { cancelIfRunning, executionStatus, queryOrNull, signalOrFalse } from './workflow-calls.js';
 
 const days = (ms: number) => `${Math.round(ms / 86_400_000)} days`;
+
+/**
+ * Temporal's execution status as the run's: a paused run is still under way, and a playbook
+ * never continues as new (its one execution is the run); any other it cannot tell (null).
+ */
+const RUN_STATUS: Partial<Record<WorkflowExecutionStatusName, RunStatus>> = {
+  RUNNING: RunStatus.Running,
+  PAUSED: RunStatus.Running,
+  COMPLETED: RunStatus.Completed,
+  CANCELLED: RunStatus.Cancelled,
+  FAILED: RunStatus.Failed,
+  TERMINATED: RunStatus.Terminated,
+  TIMED_OUT: RunStatus.TimedOut,
+};
 
 /** The playbook engine on Temporal: one workflow per customer and trigger, IDs that say what they are. */
 export class TemporalPlaybookEngine implements PlaybookEngine {
@@ -118,8 +133,9 @@ export class TemporalPlaybookEngine implements PlaybookEngine {
     });
   }
 
-  runState(workflowId: string) {
-    return this.query(workflowId, anyPlaybookStateQuery);
+  async runState(workflowId: string) {
+    const [state, execution] = await Promise.all([this.query(workflowId, anyPlaybookStateQuery), this.reachable(() => executionStatus(this.client, workflowId))]);
+    return state && { ...state, status: (execution && RUN_STATUS[execution]) || null };
   }
 
   findRunning(search: RunSearch, offset: number, limit: number): Promise<FoundRun[]> {

@@ -1,4 +1,4 @@
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client, type WorkflowExecutionStatusName } from '@temporalio/client';
 import type { QueryDefinition, SignalDefinition } from '@temporalio/common';
 
 /** A run's answer to a query; null when no such run exists. */
@@ -22,14 +22,19 @@ export async function signalOrFalse<Args extends unknown[]>(client: Client, work
   }
 }
 
-/** Whether the run is running now (false: it has ended, or it does not exist). */
-export async function isRunning(client: Client, workflowId: string): Promise<boolean> {
+/** Whether the run is running now, or how it ended; null when it does not exist. */
+export async function executionStatus(client: Client, workflowId: string): Promise<WorkflowExecutionStatusName | null> {
   try {
-    return (await client.workflow.getHandle(workflowId).describe()).status.name === 'RUNNING';
+    return (await client.workflow.getHandle(workflowId).describe()).status.name;
   } catch (error) {
-    if (error instanceof WorkflowNotFoundError) return false;
+    if (error instanceof WorkflowNotFoundError) return null;
     throw error;
   }
+}
+
+/** Whether the run is running now (false: it has ended, or it does not exist). */
+export async function isRunning(client: Client, workflowId: string): Promise<boolean> {
+  return (await executionStatus(client, workflowId)) === 'RUNNING';
 }
 
 /** Requests cancellation of a running run (its workflow decides how to wind down); false when it does not exist or has already finished. */

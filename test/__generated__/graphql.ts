@@ -144,6 +144,8 @@ export type FixCaseFilterInput = {
 };
 
 export type FixCaseStatus =
+  /** Its run was cancelled before the fix; who and why: the audit log of the run */
+  | 'Cancelled'
   | 'Open'
   | 'Resolved';
 
@@ -214,9 +216,18 @@ export type Playbook =
   | 'FixIssue'
   | 'WelcomeCheck';
 
+/** Whether a run is under way, or how it ended */
 export type PlaybookRunStatus =
+  /** An operator cancelled it (Temporal UI or cancelPlaybookRun); who and why: the audit log */
+  | 'Cancelled'
   | 'Completed'
-  | 'Running';
+  /** It stopped on an error it could not get past */
+  | 'Failed'
+  | 'Running'
+  /** An operator terminated it in the Temporal UI: it stopped at once, without recording an outcome */
+  | 'Terminated'
+  /** It ran out of the time Temporal allowed it */
+  | 'TimedOut';
 
 export type RecordComplaintInput = {
   customerId: string | number;

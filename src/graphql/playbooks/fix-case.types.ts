@@ -3,7 +3,7 @@ import { ArgsType, Field, Float, ID, InputType, Int, ObjectType, registerEnumTyp
 import { FixCaseStatus } from '../../entities/index.js';
 import { connectionOf, PageArgs } from '../common/connection.js';
 
-registerEnumType(FixCaseStatus, { name: 'FixCaseStatus' });
+registerEnumType(FixCaseStatus, { name: 'FixCaseStatus', valuesConfig: { Cancelled: { description: 'Its run was cancelled before the fix; who and why: the audit log of the run' } } });
 
 @ObjectType('FixCase', { simpleResolvers: true, description: 'A persistent issue a team owns until it is fixed, opened by the fix-issue playbook' })
 export class FixCaseType {

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { LocalDateResolver, SafeIntResolver } from 'graphql-scalars';
 import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { PlaybookRunStatus, type PlaybookRun } from '../../entities/index.js';
+import { RunStatus } from '../../domain/playbooks/run-status.js';
 import { connectionOf } from '../common/connection.js';
 import { Playbook } from '../../domain/playbooks/playbook.js';
 import type { PlaybookRunView, PlaybookService } from '../../services/playbooks/playbook.service.js';
@@ -9,7 +10,16 @@ import type { FairReminderState } from '../../domain/playbooks/fair-reminder.js'
 import type { FixIssueState } from '../../domain/playbooks/fix-issue.js';
 import type { AccountReviewState } from '../../domain/playbooks/account-review.js';
 
-registerEnumType(PlaybookRunStatus, { name: 'PlaybookRunStatus' });
+registerEnumType(RunStatus, {
+  name: 'PlaybookRunStatus',
+  description: 'Whether a run is under way, or how it ended',
+  valuesConfig: {
+    Cancelled: { description: 'An operator cancelled it (Temporal UI or cancelPlaybookRun); who and why: the audit log' },
+    Failed: { description: 'It stopped on an error it could not get past' },
+    Terminated: { description: 'An operator terminated it in the Temporal UI: it stopped at once, without recording an outcome' },
+    TimedOut: { description: 'It ran out of the time Temporal allowed it' },
+  },
+});
 registerEnumType(Playbook, { name: 'Playbook' });
 
 @ObjectType('PlaybookRun', { simpleResolvers: true, description: "One customer's run of one playbook: its record in the database and its live state in Temporal" })
@@ -23,8 +33,8 @@ export class PlaybookRunType {
   @Field(() => ID)
   customerId!: string;
 
-  @Field(() => PlaybookRunStatus)
-  status!: PlaybookRunStatus;
+  @Field(() => RunStatus)
+  status!: RunStatus;
 
   step!: string | null;
 
@@ -103,7 +113,7 @@ export class PlaybookRunType {
       workflowId: view.workflowId,
       playbook: view.playbook,
       customerId: view.customerId,
-      status: state?.step === 'done' ? PlaybookRunStatus.Completed : (record?.status ?? PlaybookRunStatus.Running),
+      status: statusOf(view),
       step: state?.step ?? null,
       outcome: state?.outcome ?? record?.outcome ?? null,
       deadline: state?.deadline ? new Date(state.deadline) : null,
@@ -130,6 +140,22 @@ export class PlaybookRunType {
       finishedAt: record?.finishedAt ?? null,
     };
   }
+}
+
+/** What a run recorded of its end (the same values). */
+const RECORDED: Record<PlaybookRunStatus, RunStatus> = {
+  [PlaybookRunStatus.Running]: RunStatus.Running,
+  [PlaybookRunStatus.Completed]: RunStatus.Completed,
+  [PlaybookRunStatus.Cancelled]: RunStatus.Cancelled,
+};
+
+/**
+ * How the run ended, by the engine or by the run's record (written as the run's last act,
+ * a moment before the engine says so); else it is under way, unless at its last step.
+ */
+function statusOf({ record, state }: PlaybookRunView): RunStatus {
+  const ended = [state?.status, record && RECORDED[record.status]].find((status) => status && status !== RunStatus.Running);
+  return ended ?? (state?.step === 'done' ? RunStatus.Completed : RunStatus.Running);
 }
 
 @InputType({ description: 'Tags of runs under way, as operators search them in the Temporal UI; each one given must match' })

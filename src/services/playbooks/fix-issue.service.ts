@@ -44,6 +44,11 @@ export class FixIssueService {
     await this.em.nativeUpdate(FixCase, { workflowId, status: FixCaseStatus.Open }, { status: FixCaseStatus.Resolved, resolvedAt: new Date() });
   }
 
+  /** The run was cancelled before the fix: a case still open leaves its team's queue as cancelled (a fixed one stays fixed). */
+  async cancelCase(workflowId: string): Promise<void> {
+    await this.em.nativeUpdate(FixCase, { workflowId, status: FixCaseStatus.Open }, { status: FixCaseStatus.Cancelled });
+  }
+
   /**
    * The issue came back before the check-back: the fix did not hold. The case opens again one
    * level up, its new owner hears why, and the customer hears it is being worked on again.

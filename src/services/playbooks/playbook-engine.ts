@@ -2,6 +2,7 @@ import type { AppreciationPolicy } from '../../domain/playbooks/appreciation.js'
 import type { AccountReviewPolicy, AccountReviewState, OffboardingDecision } from '../../domain/playbooks/account-review.js';
 import type { FairReminderPolicy, FairReminderState, PaymentPromise } from '../../domain/playbooks/fair-reminder.js';
 import type { FixIssuePolicy, FixIssueState } from '../../domain/playbooks/fix-issue.js';
+import type { RunStatus } from '../../domain/playbooks/run-status.js';
 import type { WelcomeCheckPolicy, WelcomeCheckState } from '../../domain/playbooks/welcome-check.js';
 
 /** What a run is tagged with in Temporal's search attributes, besides customer, playbook and step. */
@@ -74,6 +75,6 @@ export interface PlaybookEngine {
   findRunning(search: RunSearch, offset: number, limit: number): Promise<FoundRun[]>;
   countRunning(search: RunSearch): Promise<number>;
 
-  /** Step, outcome and deadline of any playbook run (they all answer the \`state\` query); null when unknown. */
-  runState(workflowId: string): Promise<{ step: string; outcome: string | null; deadline: string | null; policyVersion: number } | null>;
+  /** Step, outcome and deadline of any playbook run (they all answer the \`state\` query), and whether it runs or how it ended (null: the engine cannot tell); null when unknown. */
+  runState(workflowId: string): Promise<{ step: string; outcome: string | null; deadline: string | null; policyVersion: number; status: RunStatus | null } | null>;
 }

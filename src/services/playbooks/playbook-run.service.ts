@@ -4,6 +4,7 @@ import { sql, type RawBuilder } from 'kysely';
 import { FIX_ISSUE } from '../../domain/playbooks/fix-issue.js';
 import { PlaybookRun, PlaybookRunStatus } from '../../entities/index.js';
 import { latestOccurrence } from '../../domain/playbooks/occurrence.js';
+import { CANCELLED_OUTCOME } from '../../domain/playbooks/run-status.js';
 import { AuditService } from '../audit/audit.service.js';
 import { ChildPager } from '../common/child-pages.js';
 import type { Page, PageArgs } from '../common/pagination.js';
@@ -66,12 +67,10 @@ export class PlaybookRunService {
       .execute();
   }
 
+  /** The run's end: cancelled when an operator cancelled it, completed otherwise. */
   async recordOutcome(input: { workflowId: string; outcome: string }): Promise<void> {
-    await this.em.nativeUpdate(
-      PlaybookRun,
-      { workflowId: input.workflowId, status: PlaybookRunStatus.Running },
-      { status: PlaybookRunStatus.Completed, outcome: input.outcome, finishedAt: new Date() },
-    );
+    const status = input.outcome === CANCELLED_OUTCOME ? PlaybookRunStatus.Cancelled : PlaybookRunStatus.Completed;
+    await this.em.nativeUpdate(PlaybookRun, { workflowId: input.workflowId, status: PlaybookRunStatus.Running }, { status, outcome: input.outcome, finishedAt: new Date() });
   }
 
   /** Who steered a run by hand, and how: a cancel with its reason, a promise to pay (the run records what follows itself). */

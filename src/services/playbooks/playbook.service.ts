@@ -7,6 +7,7 @@ import { ACCOUNT_REVIEW, accountReviewPolicy, accountReviewWorkflowId, type Acco
 import { FAIR_REMINDER, fairReminderPolicy, fairReminderWorkflowId, type FairReminderPolicy } from '../../domain/playbooks/fair-reminder.js';
 import { FIX_ISSUE, fixIssuePolicy, fixIssueWorkflowId, type FixIssuePolicy } from '../../domain/playbooks/fix-issue.js';
 import { occurrenceWorkflowId } from '../../domain/playbooks/occurrence.js';
+import type { RunStatus } from '../../domain/playbooks/run-status.js';
 import { welcomeCheckPolicy, welcomeCheckWorkflowId, WELCOME_CHECK, type WelcomeCheckPolicy } from '../../domain/playbooks/welcome-check.js';
 import { BillingException, BillingExceptionCode } from '../billing/billing.exception.js';
 import type { InvoiceService } from '../billing/invoice.service.js';
@@ -37,6 +38,8 @@ export interface PlaybookRunState {
   outcome: string | null;
   deadline: string | null;
   policyVersion: number;
+  /** The engine's word: running, or how it ended (not in a state a run answered an update with). */
+  status?: RunStatus | null;
 }
 
 export interface PlaybookRunView {
@@ -185,7 +188,7 @@ export class PlaybookService {
     await this.assertMayStart(customerId, ACCOUNT_REVIEW);
     const base = accountReviewWorkflowId(customerId);
     const last = await this.runs.latestOccurrence(customerId, ACCOUNT_REVIEW, base);
-    const workflowId = last?.record.status === PlaybookRunStatus.Completed ? occurrenceWorkflowId(base, last.occurrence + 1) : (last?.record.workflowId ?? base);
+    const workflowId = last && last.record.status !== PlaybookRunStatus.Running ? occurrenceWorkflowId(base, last.occurrence + 1) : (last?.record.workflowId ?? base);
     await this.engine.startAccountReview({ workflowId, customerId, policy: this.policies.accountReview, tags: await this.tags(customerId, options) });
     return workflowId;
   }
