@@ -12,6 +12,13 @@ export interface QueryLimits {
 
 export const defaultQueryLimits: QueryLimits = { maxDepth: 12, maxCost: 25_000 };
 
+/**
+ * What a report costs in a query (scoreDistribution, concentration, complaintTopics, fairnessReport,
+ * fixCaseReport, operationsStatus, and a segment's reports): a pass over the base or a segment,
+ * not a field read from a row; aliases or a page of segments with reports add up.
+ */
+export const REPORT_COMPLEXITY = 100;
+
 /** Refuses too deep queries while validating, before any resolver runs. */
 export function depthLimitRule(limits: QueryLimits) {
   return maxDepthRule({
