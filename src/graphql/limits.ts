@@ -1,4 +1,5 @@
 import type { ApolloServerPlugin } from '@apollo/server';
+import { ApolloServerErrorCode } from '@apollo/server/errors';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import { GraphQLError, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { fieldExtensionsEstimator, getComplexity, simpleEstimator } from 'graphql-query-complexity';
@@ -66,8 +67,9 @@ export function costLimitPlugin(schema: GraphQLSchema, limits: QueryLimits): Apo
             if (known.size < MAX_COSTS_PER_DOCUMENT) known.set(key, cost);
           }
           if (cost > limits.maxCost) {
+            // Refused as the depth limit is: the document is not acceptable, and the reason says why.
             throw new GraphQLError(`The query's estimated cost ${cost} exceeds the limit of ${limits.maxCost}; ask for smaller pages or fewer fields`, {
-              extensions: { code: 'QUERY_TOO_COSTLY', cost, maxCost: limits.maxCost, http: { status: 400 } },
+              extensions: { code: ApolloServerErrorCode.GRAPHQL_VALIDATION_FAILED, reason: 'QUERY_TOO_COSTLY', cost, maxCost: limits.maxCost, http: { status: 400 } },
             });
           }
         },
