@@ -99,6 +99,9 @@ it('shows every message the playbooks write, with an example, in the language as
   expect(byKey.get('reminder-friendly')!.text).not.toContain('unsubscribe');
   expect((await stack.gql(MessageTemplatesDocument, {}, Role.Viewer)).data!.messageTemplates.every((t) => t.language === 'en')).toBe(true);
   expect((await stack.gql(MessageTemplatesDocument, {}, null)).errors![0].extensions!.code).toBe('UNAUTHENTICATED');
+  // A malformed tag is refused, as for a customer's locale; a well-formed one the messages are not written in shows English.
+  expect((await stack.gql(MessageTemplatesDocument, { language: '!!' }, Role.Viewer)).errors![0].extensions).toMatchObject({ code: 'VALIDATION', reason: 'INVALID_ARGUMENT', field: 'language' });
+  expect((await stack.gql(MessageTemplatesDocument, { language: 'fr-CA' }, Role.Viewer)).data!.messageTemplates.every((t) => t.language === 'en')).toBe(true);
 });
 
 it("tells what may be sent to a customer now and why not: consent, the marketing budget and until when, an open complaint", async () => {

@@ -91,7 +91,7 @@ describe('updateCustomer', () => {
     const unknown = await stack.gql(UpdateCustomerDocument, { id: '00000000-0000-4000-8000-000000000000', input: { name: 'X' } }, Role.Admin);
     expect(unknown.errors![0].extensions).toMatchObject({ code: 'NOT_FOUND', reason: 'CUSTOMER_NOT_FOUND' });
     const malformed = await stack.gql(UpdateCustomerDocument, { id: 'abc', input: { name: 'X' } }, Role.Admin);
-    expect(malformed.errors![0].extensions).toMatchObject({ code: 'VALIDATION', reason: 'CUSTOMER_INVALID_ID' });
+    expect(malformed.errors![0].extensions).toMatchObject({ code: 'VALIDATION', reason: 'INVALID_ARGUMENT', field: 'id' });
   });
 
   it('refuses a caller without credentials', async () => {
@@ -127,7 +127,7 @@ describe('optOut', () => {
     // A second opt-out (a second click on the link) changes nothing and is not an error.
     expect((await stack.gql(OptOutDocument, { customerId: c.id }, Role.Operator)).data!.optOut.marketingConsent).toBe(false);
     expect(await audits(c.id)).toHaveLength(1);
-    expect((await stack.gql(OptOutDocument, { customerId: 'abc' }, Role.Operator)).errors![0].extensions).toMatchObject({ code: 'VALIDATION', reason: 'CUSTOMER_INVALID_ID' });
+    expect((await stack.gql(OptOutDocument, { customerId: 'abc' }, Role.Operator)).errors![0].extensions).toMatchObject({ code: 'VALIDATION', reason: 'INVALID_ARGUMENT', field: 'customerId' });
   });
 });
 

@@ -95,7 +95,7 @@ describe('customer query', () => {
 
   it('rejects a malformed ID with VALIDATION', async () => {
     const result = await stack.gql(CustomerDocument, { id: 'abc' }, Role.Viewer);
-    expect(result.errors![0].extensions).toMatchObject({ code: 'VALIDATION', reason: 'CUSTOMER_INVALID_ID' });
+    expect(result.errors![0].extensions).toMatchObject({ code: 'VALIDATION', reason: 'INVALID_ARGUMENT', field: 'id' });
   });
 });
 

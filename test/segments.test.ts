@@ -101,7 +101,7 @@ it('shows who is in it now, sorted as asked, and its reports', async () => {
   const bad = await stack.gql(SegmentReportsDocument, { id, since: '2020-01-01', months: 0 }, Role.Viewer);
   expect(bad.errors![0].extensions).toMatchObject({ code: 'VALIDATION', field: 'months' });
   expect((await stack.gql(SegmentDocument, { id: '00000000-0000-4000-8000-000000000000' }, Role.Viewer)).data!.segment).toBeNull();
-  expect((await stack.gql(SegmentDocument, { id: 'nope' }, Role.Viewer)).data!.segment).toBeNull();
+  expect((await stack.gql(SegmentDocument, { id: 'nope' }, Role.Viewer)).errors![0].extensions).toMatchObject({ code: 'VALIDATION', field: 'id' });
 });
 
 it('lists segments by name, page by page, with their sizes', async () => {

@@ -1,4 +1,5 @@
 import type { ApolloServerPlugin } from '@apollo/server';
+import { ApolloServerErrorCode } from '@apollo/server/errors';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import { GraphQLError, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { fieldExtensionsEstimator, getComplexity, simpleEstimator } from 'graphql-query-complexity';
@@ -11,6 +12,13 @@ export interface QueryLimits {
 }
 
 export const defaultQueryLimits: QueryLimits = { maxDepth: 12, maxCost: 25_000 };
+
+/**
+ * What a report costs in a query (scoreDistribution, concentration, complaintTopics, fairnessReport,
+ * fixCaseReport, operationsStatus, and a segment's reports): a pass over the base or a segment,
+ * not a field read from a row; aliases or a page of segments with reports add up.
+ */
+export const REPORT_COMPLEXITY = 100;
 
 /** Refuses too deep queries while validating, before any resolver runs. */
 export function depthLimitRule(limits: QueryLimits) {
@@ -59,8 +67,9 @@ export function costLimitPlugin(schema: GraphQLSchema, limits: QueryLimits): Apo
             if (known.size < MAX_COSTS_PER_DOCUMENT) known.set(key, cost);
           }
           if (cost > limits.maxCost) {
+            // Refused as the depth limit is: the document is not acceptable, and the reason says why.
             throw new GraphQLError(`The query's estimated cost ${cost} exceeds the limit of ${limits.maxCost}; ask for smaller pages or fewer fields`, {
-              extensions: { code: 'QUERY_TOO_COSTLY', cost, maxCost: limits.maxCost, http: { status: 400 } },
+              extensions: { code: ApolloServerErrorCode.GRAPHQL_VALIDATION_FAILED, reason: 'QUERY_TOO_COSTLY', cost, maxCost: limits.maxCost, http: { status: 400 } },
             });
           }
         },

@@ -10,6 +10,7 @@ import { localAddress, type AppConfig } from '../config/config.js';
 import { listenToChannel } from '../db/notifications.js';
 import type { Orm } from '../db/orm.js';
 import type { GraphQLContext } from '../graphql/context.js';
+import { argumentChecksPlugin } from '../graphql/argument-checks.js';
 import { contextFailure, createErrorFormatter, isUnauthenticated } from '../graphql/errors.js';
 import { costLimitPlugin, defaultQueryLimits, depthLimitRule, type QueryLimits } from '../graphql/limits.js';
 import { createSchema } from '../graphql/schema.js';
@@ -106,6 +107,7 @@ export async function createApi(deps: ApiDeps): Promise<Api> {
       // No HTTP caching of GraphQL responses here; without it no plugin wraps every field resolver.
       ApolloServerPluginCacheControlDisabled(),
       costLimitPlugin(schema, limits),
+      argumentChecksPlugin(schema),
       metrics.plugin,
       requestLogPlugin,
     ],

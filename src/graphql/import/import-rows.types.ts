@@ -1,18 +1,21 @@
 import 'reflect-metadata';
-import { Field, InputType, Int, ObjectType } from 'type-graphql';
+import { Extensions, Field, InputType, Int, ObjectType } from 'type-graphql';
 import { columnField, type ImportKind } from '../../domain/import/import-spec.js';
 import type { ImportReport } from '../../services/import/import.service.js';
+import { NUL_REFUSED_PER_ROW } from '../argument-checks.js';
 import { ImportCounts } from './import.types.js';
 
 /*
  * One input type per import kind for the bulk mutations (importCustomers, importOrders, ...):
  * every field a string, named like its CSV column in camelCase (docs/import.md), required
  * exactly where the column is. The values are checked by the import, not by GraphQL, so
- * that every bad row is reported by index and field instead of failing the whole request.
+ * that every bad row is reported by index and field instead of failing the whole request
+ * (a NUL character too).
  * A test checks these classes against the import specs.
  */
 
 @InputType({ description: 'A customer row of a bulk import (columns of customers.csv)' })
+@Extensions(NUL_REFUSED_PER_ROW)
 export class CustomerImportRow {
   @Field() customerRef!: string;
   @Field() name!: string;
@@ -28,6 +31,7 @@ export class CustomerImportRow {
 }
 
 @InputType({ description: 'An order row of a bulk import (columns of orders.csv)' })
+@Extensions(NUL_REFUSED_PER_ROW)
 export class OrderImportRow {
   @Field() customerRef!: string;
   @Field({ description: 'YYYY-MM-DD (midnight UTC) or an ISO time' }) orderedAt!: string;
@@ -37,6 +41,7 @@ export class OrderImportRow {
 }
 
 @InputType({ description: 'An invoice row of a bulk import (columns of invoices.csv)' })
+@Extensions(NUL_REFUSED_PER_ROW)
 export class InvoiceImportRow {
   @Field() invoiceRef!: string;
   @Field() customerRef!: string;
@@ -50,6 +55,7 @@ export class InvoiceImportRow {
 }
 
 @InputType({ description: 'A payment row of a bulk import (columns of payments.csv)' })
+@Extensions(NUL_REFUSED_PER_ROW)
 export class PaymentImportRow {
   @Field({ description: 'A stored invoice' }) invoiceRef!: string;
   @Field() paidAt!: string;
@@ -58,6 +64,7 @@ export class PaymentImportRow {
 }
 
 @InputType({ description: 'A complaint row of a bulk import (columns of complaints.csv)' })
+@Extensions(NUL_REFUSED_PER_ROW)
 export class ComplaintImportRow {
   @Field() complaintRef!: string;
   @Field() customerRef!: string;
@@ -73,6 +80,7 @@ export class ComplaintImportRow {
 }
 
 @InputType({ description: 'A cost row of a bulk import (columns of costs.csv)' })
+@Extensions(NUL_REFUSED_PER_ROW)
 export class CostImportRow {
   @Field() costRef!: string;
   @Field() customerRef!: string;
@@ -83,6 +91,7 @@ export class CostImportRow {
 }
 
 @InputType({ description: 'An offer row of a bulk import (columns of offers.csv)' })
+@Extensions(NUL_REFUSED_PER_ROW)
 export class OfferImportRow {
   @Field({ description: '2 to 40 letters, digits, - or _; stored upper case; re-imports match on it' }) code!: string;
   @Field() name!: string;

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { MaxLength } from 'class-validator';
-import { Field, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { Extensions, Field, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { NUL_REFUSED_PER_ROW } from '../argument-checks.js';
 
 export enum ImportKindEnum {
   Customers = 'customers',
@@ -26,6 +27,7 @@ registerEnumType(ImportModeEnum, {
 export const MAX_IMPORT_CSV_CHARS = 5_000_000;
 
 @InputType()
+@Extensions(NUL_REFUSED_PER_ROW)
 export class ImportCsvInput {
   @Field(() => ImportKindEnum)
   kind!: ImportKindEnum;

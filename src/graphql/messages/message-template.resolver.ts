@@ -1,5 +1,7 @@
-import { Arg, Ctx, Field, ObjectType, Query, Resolver } from 'type-graphql';
+import { ValidateBy } from 'class-validator';
+import { Args, ArgsType, Ctx, Field, ObjectType, Query, Resolver } from 'type-graphql';
 import { Role } from '../../domain/auth/roles.js';
+import { canonicalLocale } from '../../domain/customers/contact.js';
 import { Playbook } from '../../domain/playbooks/playbook.js';
 import { MessagePurpose } from '../../entities/index.js';
 import { Allow } from '../auth/allow.js';
@@ -29,11 +31,22 @@ export class MessageTemplateType {
   text!: string;
 }
 
+@ArgsType()
+class MessageTemplatesArgs {
+  // Malformed (VALIDATION) as a customer's locale would be; a well-formed language without its own texts is shown in English.
+  @Field({ defaultValue: 'en', description: 'A BCP 47 tag, e.g. "de"; a language the messages are not written in shows English' })
+  @ValidateBy({
+    name: 'isLanguageTag',
+    validator: { validate: (value: unknown) => typeof value === 'string' && canonicalLocale(value) !== null, defaultMessage: () => 'language must be a BCP 47 language tag, e.g. "de" or "de-AT"' },
+  })
+  language!: string;
+}
+
 @Resolver()
 export class MessageTemplateResolver {
   @Allow(Role.Viewer)
   @Query(() => [MessageTemplateType], { description: 'Every message the playbooks write, with an example, for marketing, legal and translators to read before customers do' })
-  messageTemplates(@Arg('language', { defaultValue: 'en', description: 'A BCP 47 tag, e.g. "de"' }) language: string, @Ctx() ctx: GraphQLContext): MessageTemplateType[] {
+  messageTemplates(@Args() { language }: MessageTemplatesArgs, @Ctx() ctx: GraphQLContext): MessageTemplateType[] {
     return ctx.services.messageCatalogue.templates(language);
   }
 }

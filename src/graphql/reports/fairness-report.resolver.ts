@@ -2,6 +2,7 @@ import { LocalDateResolver, SafeIntResolver } from 'graphql-scalars';
 import { Arg, Ctx, Field, Int, ObjectType, Query, Resolver } from 'type-graphql';
 import { Role } from '../../domain/auth/roles.js';
 import { Allow } from '../auth/allow.js';
+import { REPORT_COMPLEXITY } from '../limits.js';
 import type { GraphQLContext } from '../context.js';
 
 @ObjectType('FairnessBand', {
@@ -40,7 +41,7 @@ export class FairnessBandType {
 @Resolver()
 export class FairnessReportResolver {
   @Allow(Role.Viewer)
-  @Query(() => [FairnessBandType], { description: 'Per payment-loyalty band: offers, reminders, fees charged and waived, messages, since a day' })
+  @Query(() => [FairnessBandType], { description: 'Per payment-loyalty band: offers, reminders, fees charged and waived, messages, since a day', complexity: REPORT_COMPLEXITY })
   fairnessReport(@Arg('since', () => LocalDateResolver, { description: 'Invoices due and messages written from this day' }) since: string, @Ctx() ctx: GraphQLContext): Promise<FairnessBandType[]> {
     return ctx.services.fairness.byLoyaltyBand(since);
   }

@@ -2,6 +2,7 @@ import { Ctx, Field, Float, Int, ObjectType, Query, Resolver } from 'type-graphq
 import { Role } from '../../domain/auth/roles.js';
 import { Playbook } from '../../domain/playbooks/playbook.js';
 import { Allow } from '../auth/allow.js';
+import { REPORT_COMPLEXITY } from '../limits.js';
 import type { GraphQLContext } from '../context.js';
 
 @ObjectType('PlaybookRunCount', { simpleResolvers: true })
@@ -52,7 +53,7 @@ export class OperationsStatusType {
 @Resolver()
 export class OperationsStatusResolver {
   @Allow(Role.Operator)
-  @Query(() => OperationsStatusType, { description: "The deployment's operations status, for an operator's dashboard" })
+  @Query(() => OperationsStatusType, { description: "The deployment's operations status, for an operator's dashboard", complexity: REPORT_COMPLEXITY })
   async operationsStatus(@Ctx() ctx: GraphQLContext): Promise<OperationsStatusType> {
     const status = await ctx.services.operations.status();
     return { ...status, oldestDueMessageSeconds: Math.round(status.oldestDueMessageSeconds) };

@@ -1,8 +1,10 @@
 import { LocalDateResolver } from 'graphql-scalars';
-import { Arg, Args, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
+import { Arg, Args, Ctx, Extensions, ID, Mutation, Query, Resolver } from 'type-graphql';
 import { mapPage } from '../../services/common/pagination.js';
 import { Role } from '../../domain/auth/roles.js';
+import { WORKFLOW_ID_ARGS } from '../argument-checks.js';
 import { Allow } from '../auth/allow.js';
+import { REPORT_COMPLEXITY } from '../limits.js';
 import { PageArgs, pageComplexity } from '../common/connection.js';
 import type { GraphQLContext } from '../context.js';
 import { ConcentrationArgs, ConcentrationReportType, ScoreDistributionArgs, ScoreDistributionReportType, ScoreModelType, ScoringRunConnection, ScoringRunType } from './scoring.types.js';
@@ -16,12 +18,14 @@ export class ScoringResolver {
   }
 
   @Allow(Role.Admin)
+  @Extensions(WORKFLOW_ID_ARGS)
   @Mutation(() => ScoringRunType, { description: 'Stops a rescore under way: the pages scored so far stand, and the run ends as cancelled once the pages in flight are written' })
   cancelRescore(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<ScoringRunType> {
     return ctx.services.scoring.cancelRescore(ctx.caller!.id, id).then(ScoringRunType.from);
   }
 
   @Allow(Role.Viewer)
+  @Extensions(WORKFLOW_ID_ARGS)
   @Query(() => ScoringRunType, { nullable: true, description: 'One scoring run with its progress; null when unknown' })
   scoringRun(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<ScoringRunType | null> {
     return ctx.services.scoring.run(id).then((view) => view && ScoringRunType.from(view));
@@ -41,13 +45,13 @@ export class ScoringResolver {
   }
 
   @Allow(Role.Viewer)
-  @Query(() => ScoreDistributionReportType, { description: 'Customers per band of every score, with mean and median values; for the whole base or a segment' })
+  @Query(() => ScoreDistributionReportType, { description: 'Customers per band of every score, with mean and median values; for the whole base or a segment', complexity: REPORT_COMPLEXITY })
   scoreDistribution(@Args() { filter }: ScoreDistributionArgs, @Ctx() ctx: GraphQLContext): Promise<ScoreDistributionReportType> {
     return ctx.services.scoring.distribution({ filter });
   }
 
   @Allow(Role.Viewer)
-  @Query(() => ConcentrationReportType, { description: 'Revenue concentration per month: top-20% share, Lorenz curve, Gini; for the whole base or a segment' })
+  @Query(() => ConcentrationReportType, { description: 'Revenue concentration per month: top-20% share, Lorenz curve, Gini; for the whole base or a segment', complexity: REPORT_COMPLEXITY })
   concentration(@Args() { months, filter }: ConcentrationArgs, @Ctx() ctx: GraphQLContext): Promise<ConcentrationReportType> {
     return ctx.services.scoring.concentration({ months, filter }).then(ConcentrationReportType.from);
   }

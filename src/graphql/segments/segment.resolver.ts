@@ -7,6 +7,7 @@ import type { CustomerFilter } from '../../services/customers/customer-query.js'
 import { Allow } from '../auth/allow.js';
 import { NestedPageArgs, PageArgs, pageComplexity } from '../common/connection.js';
 import type { GraphQLContext } from '../context.js';
+import { REPORT_COMPLEXITY } from '../limits.js';
 import { CampaignConnection, CampaignType } from '../campaigns/campaign.types.js';
 import { ComplaintTopicType } from '../complaints/complaint.types.js';
 import { customerPageIncludes } from '../customers/customer-page-includes.js';
@@ -14,8 +15,6 @@ import { CustomerConnection } from '../customers/customer.types.js';
 import { ConcentrationReportType, ScoreDistributionReportType } from '../scores/scoring.types.js';
 import { CreateSegmentInput, SegmentConnection, SegmentCustomersArgs, SegmentType, UpdateSegmentInput } from './segment.types.js';
 
-/** What a report on a segment costs in a query: a pass over the segment's customers (a page of segments with reports adds up). */
-const REPORT_COMPLEXITY = 100;
 const filterOf = (segment: SegmentType) => segment.filter as CustomerFilter;
 
 @Resolver(() => SegmentType)

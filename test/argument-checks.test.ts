@@ -1,0 +1,96 @@
+import { AuditEntry, Campaign, Customer, Invoice, Offer, Payment, Segment } from '../src/entities/index.js';
+import { Role } from '../src/domain/auth/roles.js';
+import {
+  CampaignDocument,
+  CancelPlaybookRunDocument,
+  CreateCampaignDocument,
+  CreateOfferDocument,
+  CreateSegmentDocument,
+  CustomerDocument,
+  CustomersDocument,
+  ExportCustomerDataDocument,
+  ImportCsvDocument,
+  RecordPaymentDocument,
+  RetryMessageDocument,
+  ScoringRunDocument,
+  SegmentDocument,
+  UpdateCustomerDocument,
+} from './__generated__/graphql.js';
+import { countStatements } from './support/statement-counter.js';
+import { startTestStack, type TestStack } from './support/stack.js';
+
+/** What every field answers for a malformed ID or a NUL character, whatever its service. */
+let stack: TestStack;
+let customer: Customer;
+let invoice: Invoice;
+const em = () => stack.orm.em.fork();
+const UNKNOWN = '00000000-0000-4000-8000-000000000000';
+
+beforeAll(async () => {
+  stack = await startTestStack({ worker: false });
+  const e = em();
+  customer = e.create(Customer, { name: 'Ada Lovelace', email: 'ada@example.com', acquiredAt: '2024-05-01' });
+  invoice = e.create(Invoice, { customer, issuedAt: '2026-10-01', dueAt: '2026-10-15', amountMinor: 10_000 });
+  await e.flush();
+});
+afterAll(() => stack?.stop());
+
+/** Refused as a whole, before any resolver ran: VALIDATION naming the argument, and no data. */
+const refusedFor = (field: string) => ({ errors: [expect.objectContaining({ extensions: expect.objectContaining({ code: 'VALIDATION', reason: 'INVALID_ARGUMENT', field }) })] });
+
+describe('a NUL character in a text argument', () => {
+  it('is refused with VALIDATION naming the argument, before anything reaches PostgreSQL, and nothing is written', async () => {
+    const nul = 'a\u0000b';
+    const requests: [string, () => Promise<unknown>][] = [
+      ['input.name', () => stack.gql(UpdateCustomerDocument, { id: customer.id, input: { name: nul } }, Role.Operator)],
+      ['input.name', () => stack.gql(CreateSegmentDocument, { input: { name: nul, filter: {} } }, Role.Marketer)],
+      ['input.description', () => stack.gql(CreateSegmentDocument, { input: { name: 'Fine', description: nul, filter: {} } }, Role.Marketer)],
+      ['input.name', () => stack.gql(CreateCampaignDocument, { input: { name: nul, playbook: 'Appreciation', filter: {} } }, Role.Marketer)],
+      ['reason', () => stack.gql(ExportCustomerDataDocument, { id: customer.id, reason: nul }, Role.Operator)],
+      ['input.name', () => stack.gql(CreateOfferDocument, { input: { name: nul, code: 'NUL-1', audience: 'Everyone', validFrom: '2026-01-01' } }, Role.Marketer)],
+      ['reason', () => stack.gql(CancelPlaybookRunDocument, { workflowId: `welcome-check/${customer.id}`, reason: nul }, Role.Operator)],
+      ['filter.search', () => stack.gql(CustomersDocument, { first: 5, filter: { search: nul } }, Role.Viewer)],
+    ];
+    for (const [field, request] of requests) {
+      const { result, statements } = await countStatements(request);
+      expect(result).toEqual(refusedFor(field));
+      expect(statements).toEqual([]);
+    }
+    expect((await em().findOneOrFail(Customer, customer.id)).name).toBe('Ada Lovelace');
+    expect([await em().count(Segment), await em().count(Campaign), await em().count(Offer), await em().count(AuditEntry)]).toEqual([0, 0, 0, 0]);
+  });
+
+  it('in an imported file refuses that row alone, as the import reports bad rows', async () => {
+    const csv = 'customer_ref,name,email\nNUL-1,Bad\u0000Name,bad@example.com\nNUL-2,Good Name,good@example.com\n';
+    const r = await stack.gql(ImportCsvDocument, { input: { kind: 'Customers', csv, mode: 'GoodRows' } }, Role.Admin);
+    expect(r.errors).toBeUndefined();
+    expect(r.data!.importCsv).toMatchObject({ inserted: 1, rejected: 1, errors: [{ line: 2, field: null, message: 'contains a NUL character' }] });
+  });
+});
+
+describe('IDs', () => {
+  it('a malformed one is VALIDATION naming the argument, wherever it is used', async () => {
+    expect(await stack.gql(CustomerDocument, { id: 'abc' }, Role.Viewer)).toEqual(refusedFor('id'));
+    expect(await stack.gql(CampaignDocument, { id: 'nope' }, Role.Viewer)).toEqual(refusedFor('id'));
+    expect(await stack.gql(SegmentDocument, { id: 'nope' }, Role.Viewer)).toEqual(refusedFor('id'));
+    expect(await stack.gql(CreateCampaignDocument, { input: { name: 'C', playbook: 'Appreciation', segmentId: 'not-a-uuid' } }, Role.Marketer)).toEqual(refusedFor('input.segmentId'));
+    expect(await stack.gql(RecordPaymentDocument, { input: { invoiceId: 'nope', amountMinor: 100 } }, Role.Operator)).toEqual(refusedFor('input.invoiceId'));
+    expect(await stack.gql(RetryMessageDocument, { id: 'nope' }, Role.Operator)).toEqual(refusedFor('id'));
+    expect(await em().count(Payment)).toBe(0);
+  });
+
+  it('an unknown well-formed one is NOT_FOUND, or null from a lookup query', async () => {
+    expect((await stack.gql(CustomerDocument, { id: UNKNOWN }, Role.Viewer)).data!.customer).toBeNull();
+    expect((await stack.gql(CampaignDocument, { id: UNKNOWN }, Role.Viewer)).data!.campaign).toBeNull();
+    const notFound = async (request: Promise<{ errors?: readonly { extensions?: Record<string, unknown> }[] }>) => (await request).errors![0].extensions;
+    expect(await notFound(stack.gql(CreateCampaignDocument, { input: { name: 'C', playbook: 'Appreciation', segmentId: UNKNOWN } }, Role.Marketer))).toMatchObject({ code: 'NOT_FOUND', reason: 'SEGMENT_NOT_FOUND' });
+    expect(await notFound(stack.gql(RecordPaymentDocument, { input: { invoiceId: UNKNOWN, amountMinor: 100 } }, Role.Operator))).toMatchObject({ code: 'NOT_FOUND' });
+    expect(await notFound(stack.gql(RetryMessageDocument, { id: UNKNOWN }, Role.Operator))).toMatchObject({ code: 'NOT_FOUND', reason: 'MESSAGE_NOT_FOUND' });
+    // A known one still works.
+    expect((await stack.gql(RecordPaymentDocument, { input: { invoiceId: invoice.id, amountMinor: 100 } }, Role.Operator)).errors).toBeUndefined();
+  });
+
+  it("a scoring run's is its workflow ID, taken as given", async () => {
+    expect(await stack.gql(ScoringRunDocument, { id: 'rescore/no-such-run' }, Role.Viewer)).toEqual({ data: { scoringRun: null } });
+  });
+});
