@@ -39,9 +39,15 @@ async function customer(over: Partial<Pick<Customer, 'timeZone' | 'marketingCons
   return c.id;
 }
 
-async function enqueue(customerId: string, key: string, purpose = MessagePurpose.Service, channel = MessageChannel.Email): Promise<void> {
+async function enqueue(
+  customerId: string,
+  key: string,
+  purpose = MessagePurpose.Service,
+  channel = MessageChannel.Email,
+  message: { template?: string; payload?: Record<string, unknown> } = {},
+): Promise<void> {
   const em = orm.em.fork();
-  await em.transactional((tx) => new OutboxService().enqueue(tx, { idempotencyKey: key, customerId, channel, purpose, template: 'reminder-friendly', payload: { invoiceId: 'abcdef12' } }));
+  await em.transactional((tx) => new OutboxService().enqueue(tx, { idempotencyKey: key, customerId, channel, purpose, template: 'reminder-friendly', payload: { invoiceId: 'abcdef12' }, ...message }));
 }
 
 const message = (key: string) => orm.em.fork().findOneOrFail(OutboxMessage, { idempotencyKey: key });
@@ -140,4 +146,16 @@ it('sends no marketing to a customer who has left, consent or not, and still the
   expect(await deliver(noon)).toMatchObject({ sent: 1, suppressed: 1 });
   expect(await message('appreciation-9/thank-you')).toMatchObject({ sentAt: null, suppressedReason: expect.stringMatching(/^offboarded: the customer has left/) });
   expect(await message('review-9/final-invoice')).toMatchObject({ sentAt: noon });
+});
+
+it("sends a task for the company's team at once, even in the customer's quiet hours; the message to the customer waits", async () => {
+  const id = await customer({ timeZone: 'Asia/Tokyo' });
+  const issue = { topic: 'delivery-delay', owner: 'logistics' };
+  await enqueue(id, 'fix-9/fix-case-opened', MessagePurpose.Service, MessageChannel.Call, { template: 'fix-case-opened', payload: issue });
+  await enqueue(id, 'fix-9/issue-acknowledged', MessagePurpose.Service, MessageChannel.Email, { template: 'issue-acknowledged', payload: issue });
+  const lateInTokyo = new Date('2026-11-24T14:00:00Z'); // 23:00 in Tokyo
+  expect(await deliver(lateInTokyo)).toMatchObject({ sent: 1, deferred: 1 });
+  expect(await message('fix-9/fix-case-opened')).toMatchObject({ sentAt: lateInTokyo, sendAfter: null });
+  expect(received.map((m) => m.to)).toEqual([['team@example.com']]);
+  expect((await message('fix-9/issue-acknowledged')).sendAfter).toEqual(new Date('2026-11-24T23:00:00Z'));
 });

@@ -44,3 +44,8 @@ export const templateCatalogue: Readonly<Record<string, TemplateEntry>> = {
   'offboarding-data-export': { playbook: 'account-review', audience: 'customer', example: { exportId: '9b1c7e2a-4d3f-4a8b-b6e5-0f2d1c3a4b5e' } },
   appreciation: { playbook: 'appreciation', audience: 'customer', purpose: 'marketing', example: { offerCode: 'LOYAL10', discountPercent: 10 } },
 };
+
+/** Who reads a message of `template`: the customer unless the catalogue says it is a team's task (a template since removed counts as the customer's). */
+export function audienceOf(template: string): MessageAudience {
+  return templateCatalogue[template]?.audience ?? 'customer';
+}

@@ -1,5 +1,5 @@
 import { fairReminderPolicy } from '../playbooks/fair-reminder.js';
-import { templateCatalogue } from './catalogue.js';
+import { audienceOf, templateCatalogue } from './catalogue.js';
 import { germanTemplates } from './templates.de.js';
 import { messageLanguage, renderMessage, templates } from './templates.js';
 
@@ -72,5 +72,9 @@ describe('the template catalogue', () => {
         expect(subject.trim().length).toBeGreaterThan(0);
       }
     }
+  });
+
+  it("tells a team's task from a message to the customer; a template since removed counts as the customer's", () => {
+    expect(['fix-case-opened', 'call-personal', 'reminder-friendly', 'a-template-since-removed'].map(audienceOf)).toEqual(['team', 'team', 'customer', 'customer']);
   });
 });

@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { contactPolicy as defaultContactPolicy, decideContact, type ContactPolicy } from '../../domain/guards/contact-guard.js';
+import { audienceOf } from '../../domain/messages/catalogue.js';
 import { messageLanguage, renderMessage } from '../../domain/messages/templates.js';
 import { unsubscribeUrl, withUnsubscribeFooter, type UnsubscribeLinks } from '../../domain/messages/unsubscribe-link.js';
 import { MessagePurpose, OutboxMessage, type MessageChannel } from '../../entities/index.js';
@@ -54,7 +55,8 @@ type DueRow = {
  * Sends what the playbooks wrote to the outbox, through the configured channel, obeying
  * the contact guard at the moment of sending: an opt-out stops marketing at once (service
  * messages still go), the contact budget is counted across all playbooks, and nothing
- * goes out during quiet hours in the customer's time zone. Rows are locked while they
+ * goes out to a customer during quiet hours in their time zone (a task for the company's
+ * team goes at once). Rows are locked while they
  * are handled (`skip locked`), so several workers never send the same message; a message
  * is marked sent in the same transaction, and its key travels as the e-mail Message-ID.
  */
@@ -90,6 +92,7 @@ export class DeliveryService {
         const recent = [...(row.recent_marketing ?? []).map((t) => new Date(t)), ...(sentMarketing.get(row.customer_id) ?? [])];
         const decision = decideContact(this.policy.contact, {
           purpose: row.purpose,
+          audience: audienceOf(row.template),
           at: now,
           customer: { erased: row.erased, offboarded: row.offboarded, marketingConsent: row.marketing_consent, timeZone: row.time_zone, hasOpenComplaint: row.has_open_complaint, recentMarketingContacts: recent },
         });
