@@ -34,6 +34,7 @@ import { Migration20261202100000_api_key } from './Migration20261202100000_api_k
 import { Migration20261202110000_score_band_change } from './Migration20261202110000_score_band_change.js';
 import { Migration20261202120000_campaign_repeat } from './Migration20261202120000_campaign_repeat.js';
 import { Migration20261202130000_rate_limit_hit } from './Migration20261202130000_rate_limit_hit.js';
+import { Migration20261203000000_outbox_invoice } from './Migration20261203000000_outbox_invoice.js';
 
 /** Every migration in order; listed explicitly so compiled and bundled builds find them without globbing. */
 export const migrationsList: MigrationObject[] = [
@@ -72,4 +73,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261202110000_score_band_change', class: Migration20261202110000_score_band_change },
   { name: 'Migration20261202120000_campaign_repeat', class: Migration20261202120000_campaign_repeat },
   { name: 'Migration20261202130000_rate_limit_hit', class: Migration20261202130000_rate_limit_hit },
+  { name: 'Migration20261203000000_outbox_invoice', class: Migration20261203000000_outbox_invoice },
 ];

@@ -1,5 +1,6 @@
 import { createOrm, migrateUp, type Orm } from '../src/db/orm.js';
-import { Complaint, ComplaintSeverity, Customer, CustomerStatus, MessageChannel, MessagePurpose, OutboxMessage } from '../src/entities/index.js';
+import { INVOICE_PAID } from '../src/domain/messages/catalogue.js';
+import { Complaint, ComplaintSeverity, Customer, CustomerStatus, Invoice, MessageChannel, MessagePurpose, OutboxMessage } from '../src/entities/index.js';
 import { DeliveryService } from '../src/services/outbox/delivery.service.js';
 import { OutboxService } from '../src/services/outbox/outbox.service.js';
 import { createTestDatabase } from './support/database.js';
@@ -44,7 +45,7 @@ async function enqueue(
   key: string,
   purpose = MessagePurpose.Service,
   channel = MessageChannel.Email,
-  message: { template?: string; payload?: Record<string, unknown> } = {},
+  message: { template?: string; payload?: Record<string, unknown>; invoiceId?: string } = {},
 ): Promise<void> {
   const em = orm.em.fork();
   await em.transactional((tx) => new OutboxService().enqueue(tx, { idempotencyKey: key, customerId, channel, purpose, template: 'reminder-friendly', payload: { invoiceId: 'abcdef12' }, ...message }));
@@ -158,4 +159,23 @@ it("sends a task for the company's team at once, even in the customer's quiet ho
   expect(await message('fix-9/fix-case-opened')).toMatchObject({ sentAt: lateInTokyo, sendAfter: null });
   expect(received.map((m) => m.to)).toEqual([['team@example.com']]);
   expect((await message('fix-9/issue-acknowledged')).sendAfter).toEqual(new Date('2026-11-24T23:00:00Z'));
+});
+
+it('holds back for good a reminder held for quiet hours whose invoice was paid meanwhile, by whatever path; the thank-you still goes', async () => {
+  const id = await customer({ timeZone: 'Asia/Tokyo', email: 'kenji@example.com' });
+  const em = orm.em.fork();
+  const invoice = em.create(Invoice, { customer: em.getReference(Customer, id), issuedAt: '2026-11-01', dueAt: '2026-11-15', amountMinor: 7_500 });
+  await em.flush();
+  const about = { payload: { invoiceId: invoice.id }, invoiceId: invoice.id };
+  await enqueue(id, 'fair-9/reminder-1', MessagePurpose.Service, MessageChannel.Email, { template: 'reminder-standard-1', ...about });
+  await enqueue(id, 'fair-9/thank-you', MessagePurpose.Service, MessageChannel.Email, { template: 'thank-you-payment', ...about });
+  expect(await deliver(new Date('2026-11-24T14:00:00Z'))).toMatchObject({ deferred: 2, sent: 0 });
+
+  // Paid by a path that does not hold the reminder back itself: delivery refuses it.
+  await orm.em.fork().nativeUpdate(Invoice, { id: invoice.id }, { paidAt: '2026-11-24' });
+  const morning = new Date('2026-11-24T23:01:00Z');
+  expect(await deliver(morning)).toMatchObject({ suppressed: 1 });
+  expect(await message('fair-9/reminder-1')).toMatchObject({ sentAt: null, suppressedAt: morning, suppressedReason: INVOICE_PAID });
+  expect(await message('fair-9/thank-you')).toMatchObject({ sentAt: morning });
+  expect(received.filter((m) => m.to.includes('kenji@example.com')).map((m) => m.raw.match(/Subject: (.*)/)?.[1])).toEqual(['Thank you']);
 });
