@@ -1,5 +1,6 @@
 import { createOrm, migrateUp, type Orm } from '../src/db/orm.js';
-import { Complaint, ComplaintSeverity, Customer, CustomerStatus, MessageChannel, MessagePurpose, OutboxMessage } from '../src/entities/index.js';
+import { INVOICE_PAID } from '../src/domain/messages/catalogue.js';
+import { Complaint, ComplaintSeverity, Customer, CustomerStatus, Invoice, MessageChannel, MessagePurpose, OutboxMessage } from '../src/entities/index.js';
 import { DeliveryService } from '../src/services/outbox/delivery.service.js';
 import { OutboxService } from '../src/services/outbox/outbox.service.js';
 import { createTestDatabase } from './support/database.js';
@@ -39,9 +40,15 @@ async function customer(over: Partial<Pick<Customer, 'timeZone' | 'marketingCons
   return c.id;
 }
 
-async function enqueue(customerId: string, key: string, purpose = MessagePurpose.Service, channel = MessageChannel.Email): Promise<void> {
+async function enqueue(
+  customerId: string,
+  key: string,
+  purpose = MessagePurpose.Service,
+  channel = MessageChannel.Email,
+  message: { template?: string; payload?: Record<string, unknown>; invoiceId?: string } = {},
+): Promise<void> {
   const em = orm.em.fork();
-  await em.transactional((tx) => new OutboxService().enqueue(tx, { idempotencyKey: key, customerId, channel, purpose, template: 'reminder-friendly', payload: { invoiceId: 'abcdef12' } }));
+  await em.transactional((tx) => new OutboxService().enqueue(tx, { idempotencyKey: key, customerId, channel, purpose, template: 'reminder-friendly', payload: { invoiceId: 'abcdef12' }, ...message }));
 }
 
 const message = (key: string) => orm.em.fork().findOneOrFail(OutboxMessage, { idempotencyKey: key });
@@ -140,4 +147,35 @@ it('sends no marketing to a customer who has left, consent or not, and still the
   expect(await deliver(noon)).toMatchObject({ sent: 1, suppressed: 1 });
   expect(await message('appreciation-9/thank-you')).toMatchObject({ sentAt: null, suppressedReason: expect.stringMatching(/^offboarded: the customer has left/) });
   expect(await message('review-9/final-invoice')).toMatchObject({ sentAt: noon });
+});
+
+it("sends a task for the company's team at once, even in the customer's quiet hours; the message to the customer waits", async () => {
+  const id = await customer({ timeZone: 'Asia/Tokyo' });
+  const issue = { topic: 'delivery-delay', owner: 'logistics' };
+  await enqueue(id, 'fix-9/fix-case-opened', MessagePurpose.Service, MessageChannel.Call, { template: 'fix-case-opened', payload: issue });
+  await enqueue(id, 'fix-9/issue-acknowledged', MessagePurpose.Service, MessageChannel.Email, { template: 'issue-acknowledged', payload: issue });
+  const lateInTokyo = new Date('2026-11-24T14:00:00Z'); // 23:00 in Tokyo
+  expect(await deliver(lateInTokyo)).toMatchObject({ sent: 1, deferred: 1 });
+  expect(await message('fix-9/fix-case-opened')).toMatchObject({ sentAt: lateInTokyo, sendAfter: null });
+  expect(received.map((m) => m.to)).toEqual([['team@example.com']]);
+  expect((await message('fix-9/issue-acknowledged')).sendAfter).toEqual(new Date('2026-11-24T23:00:00Z'));
+});
+
+it('holds back for good a reminder held for quiet hours whose invoice was paid meanwhile, by whatever path; the thank-you still goes', async () => {
+  const id = await customer({ timeZone: 'Asia/Tokyo', email: 'kenji@example.com' });
+  const em = orm.em.fork();
+  const invoice = em.create(Invoice, { customer: em.getReference(Customer, id), issuedAt: '2026-11-01', dueAt: '2026-11-15', amountMinor: 7_500 });
+  await em.flush();
+  const about = { payload: { invoiceId: invoice.id }, invoiceId: invoice.id };
+  await enqueue(id, 'fair-9/reminder-1', MessagePurpose.Service, MessageChannel.Email, { template: 'reminder-standard-1', ...about });
+  await enqueue(id, 'fair-9/thank-you', MessagePurpose.Service, MessageChannel.Email, { template: 'thank-you-payment', ...about });
+  expect(await deliver(new Date('2026-11-24T14:00:00Z'))).toMatchObject({ deferred: 2, sent: 0 });
+
+  // Paid by a path that does not hold the reminder back itself: delivery refuses it.
+  await orm.em.fork().nativeUpdate(Invoice, { id: invoice.id }, { paidAt: '2026-11-24' });
+  const morning = new Date('2026-11-24T23:01:00Z');
+  expect(await deliver(morning)).toMatchObject({ suppressed: 1 });
+  expect(await message('fair-9/reminder-1')).toMatchObject({ sentAt: null, suppressedAt: morning, suppressedReason: INVOICE_PAID });
+  expect(await message('fair-9/thank-you')).toMatchObject({ sentAt: morning });
+  expect(received.filter((m) => m.to.includes('kenji@example.com')).map((m) => m.raw.match(/Subject: (.*)/)?.[1])).toEqual(['Thank you']);
 });

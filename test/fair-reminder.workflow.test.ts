@@ -4,14 +4,17 @@ import { fairReminderPolicy, fairReminderWorkflowId, type FairReminderPolicy } f
 import { triggerPolicy } from '../src/domain/playbooks/triggers.js';
 import { seconds } from '../src/domain/policies/duration.js';
 import { defaultScoringPolicy } from '../src/domain/scoring/scoring-policy.js';
+import { INVOICE_PAID } from '../src/domain/messages/catalogue.js';
 import { Customer, Invoice, MessageChannel, MessagePurpose, PlaybookRun, ScoreSnapshot } from '../src/entities/index.js';
 import { AuditService } from '../src/services/audit/audit.service.js';
+import { DeliveryService, defaultDeliveryPolicy } from '../src/services/outbox/delivery.service.js';
+import type { RenderedMessage } from '../src/services/outbox/message-sender.js';
 import { OutboxService } from '../src/services/outbox/outbox.service.js';
 import { FairReminderService } from '../src/services/playbooks/fair-reminder.service.js';
 import { ScoringRunService } from '../src/services/scores/scoring-run.service.js';
 import { playbookTriggersScheduleId } from '../src/temporal/schedules.js';
 import type { fairReminder, playbookTriggers } from '../workflows/index.js';
-import { FairReminderDocument, FairnessReportDocument, OperationsStatusDocument, PromiseToPayDocument, RecordPaymentDocument, StartFairReminderDocument } from './__generated__/graphql.js';
+import { CustomerMessagesDocument, FairReminderDocument, FairnessReportDocument, OperationsStatusDocument, PromiseToPayDocument, RecordPaymentDocument, StartFairReminderDocument } from './__generated__/graphql.js';
 import { eventually } from './support/eventually.js';
 import { recordHistory } from './support/histories.js';
 import { startTestStack, type TestStack } from './support/stack.js';
@@ -287,6 +290,42 @@ it('after the call, waits for a loyal payer\'s payment, takes a promise made on 
   await stack.gql(RecordPaymentDocument, { input: { invoiceId: caller.invoiceId, amountMinor: 7_500 } }, Role.Operator);
   expect(await run.result()).toBe('paid');
   expect((await outbox(callerId)).map((m) => m.step)).toEqual(['reminder-1', 'reminder-2', 'call', 'thank-you']);
+}, 60_000);
+
+/** A time zone where it is 02:00 now, deep in quiet hours (until 08:00). Etc/GMT signs are reversed: Etc/GMT-9 is UTC+9, Tokyo's. */
+function zoneAtTwoInTheMorning(now: Date): string {
+  const offset = ((2 - now.getUTCHours() + 36) % 24) - 12;
+  return offset === 0 ? 'Etc/GMT' : `Etc/GMT${offset > 0 ? '-' : '+'}${Math.abs(offset)}`;
+}
+
+it('holds back a reminder waiting for the end of quiet hours once the invoice is paid, and still thanks the loyal payer', async () => {
+  const { customerId, invoiceId } = await payer('Night', Array(8).fill('on-time'));
+  await stack.orm.em.fork().nativeUpdate(Customer, { id: customerId }, { timeZone: zoneAtTwoInTheMorning(new Date()) });
+  const workflowId = fairReminderWorkflowId(customerId, invoiceId);
+  const messages = async () => (await stack.gql(CustomerMessagesDocument, { id: customerId, first: 10 }, Role.Viewer)).data!.customer!.messages.edges.map((e) => e.node);
+  await stack.gql(StartFairReminderDocument, { invoiceId }, Role.Operator);
+  // The worker's delivery holds the first reminder until 08:00 in the customer's time zone.
+  await eventually(messages, (m) => m.some((x) => x.key === `${workflowId}/reminder-1` && x.status === 'Held'));
+
+  expect((await stack.gql(RecordPaymentDocument, { input: { invoiceId, amountMinor: 7_500 } }, Role.Operator)).errors).toBeUndefined();
+  expect(await eventually(() => state(invoiceId), (s) => s?.step === 'done')).toMatchObject({ outcome: 'paid' });
+  // The thank-you waits for the morning too.
+  await eventually(messages, (m) => m.some((x) => x.template === 'thank-you-payment' && x.status === 'Held'));
+
+  // Delivery after quiet hours (round after round, as the worker does) sends the thank-you, and no reminder.
+  const sent: RenderedMessage[] = [];
+  const delivery = new DeliveryService(stack.orm.em.fork(), { send: async (m) => void sent.push(m) });
+  const morning = new Date(Date.now() + 7 * 3_600_000);
+  for (let full = true; full; ) {
+    const round = await delivery.deliverDue(morning);
+    full = round.sent + round.deferred + round.suppressed + round.failed === defaultDeliveryPolicy.batchSize;
+  }
+  expect(sent.filter((m) => m.idempotencyKey.startsWith(workflowId)).map((m) => m.idempotencyKey)).toEqual([`${workflowId}/thank-you`]);
+  const history = await messages();
+  const reminders = history.filter((m) => m.template.startsWith('reminder-'));
+  expect(reminders.length).toBeGreaterThanOrEqual(1);
+  for (const reminder of reminders) expect(reminder).toMatchObject({ status: 'Suppressed', sentAt: null, suppressedReason: INVOICE_PAID });
+  expect(history.find((m) => m.template === 'thank-you-payment')).toMatchObject({ status: 'Sent', suppressedReason: null });
 }, 60_000);
 
 it('ends at once for an invoice already paid', async () => {

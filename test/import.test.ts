@@ -8,7 +8,9 @@ import { once } from 'node:events';
 import 'reflect-metadata';
 import { graphql } from 'graphql';
 import { Query, Resolver, buildSchema } from 'type-graphql';
-import { AuditEntry, Complaint, CostEntry, Customer, Invoice, Offer, Order, Payment } from '../src/entities/index.js';
+import { INVOICE_PAID } from '../src/domain/messages/catalogue.js';
+import { AuditEntry, Complaint, CostEntry, Customer, Invoice, MessageChannel, MessagePurpose, Offer, Order, OutboxMessage, Payment } from '../src/entities/index.js';
+import { OutboxService } from '../src/services/outbox/outbox.service.js';
 import { ImportService, MAX_IMPORT_ROWS, type ImportOptions } from '../src/services/import/import.service.js';
 import { ImportException, ImportExceptionCode } from '../src/services/import/import.exception.js';
 import { Role } from '../src/domain/auth/roles.js';
@@ -277,6 +279,22 @@ it('marks an invoice paid on the day its payments first cover it, and leaves it 
   expect(await em().count(Payment, { invoice: { externalRef: 'INV-P' } })).toBe(3);
   // 30 (02-03) + 40 (02-10) = 70 < 100; + 70 (02-20) covers it.
   expect((await em().findOneOrFail(Invoice, { externalRef: 'INV-P' })).paidAt).toBe('2026-02-20');
+});
+
+it('holds back the reminders still queued for an invoice once the payments file pays it in full, and not the thank-you', async () => {
+  await run('invoices', 'invoice_ref,customer_ref,issued_at,due_at,amount\nINV-R,K-1,2026-02-01,2026-02-15,100\n');
+  const invoice = await em().findOneOrFail(Invoice, { externalRef: 'INV-R' });
+  for (const [step, template] of [['reminder-1', 'reminder-standard-1'], ['thank-you', 'thank-you-payment']]) {
+    await em().transactional((tx) =>
+      new OutboxService().enqueue(tx, { idempotencyKey: `fair-reminder/${invoice.id}/${step}`, customerId: invoice.customer.id, channel: MessageChannel.Email, purpose: MessagePurpose.Service, template, payload: { invoiceId: invoice.id }, invoiceId: invoice.id }),
+    );
+  }
+  const message = (step: string) => em().findOneOrFail(OutboxMessage, { idempotencyKey: `fair-reminder/${invoice.id}/${step}` });
+  await run('payments', 'invoice_ref,paid_at,amount\nINV-R,2026-02-20,40\n');
+  expect(await message('reminder-1')).toMatchObject({ suppressedAt: null });
+  await run('payments', 'invoice_ref,paid_at,amount\nINV-R,2026-02-21,60\n');
+  expect(await message('reminder-1')).toMatchObject({ sentAt: null, suppressedReason: INVOICE_PAID });
+  expect(await message('thank-you')).toMatchObject({ suppressedAt: null });
 });
 
 it('audits an import that is applied, and only those', async () => {

@@ -180,3 +180,31 @@ it('ends runs cancelled before as cancelled and closes their fix cases still ope
   ]);
   await orm.migrator.up();
 });
+
+it('gives the outbox messages written before it the invoice their payload names', async () => {
+  const before = migrationsList[migrationsList.findIndex((m) => m.name === 'Migration20261203000000_outbox_invoice') - 1].name;
+  const conn = orm.em.getConnection();
+  await orm.migrator.down({ to: before });
+  const [customer] = await conn.execute<{ id: string }[]>(
+    `insert into customer (id, name, email, acquired_at, created_at, updated_at) values (gen_random_uuid(), 'Reminded', 'reminded@example.com', '2026-01-01', now(), now()) returning id`,
+  );
+  const [invoice] = await conn.execute<{ id: string }[]>(
+    `insert into invoice (id, customer_id, issued_at, due_at, amount_minor, created_at) values (gen_random_uuid(), ?, '2026-11-01', '2026-11-15', 7500, now()) returning id`,
+    [customer.id],
+  );
+  const message = (key: string, payload: object) =>
+    conn.execute(`insert into outbox_message (id, idempotency_key, customer_id, channel, purpose, template, payload, created_at) values (gen_random_uuid(), ?, ?, 'email', 'service', 'reminder-friendly', ?, now())`, [
+      key,
+      customer.id,
+      JSON.stringify(payload),
+    ]);
+  await message('old/reminder-1', { invoiceId: invoice.id });
+  await message('old/gone', { invoiceId: '00000000-0000-4000-8000-000000000000' });
+  await message('old/other', { topic: 'delivery-delay' });
+  await orm.migrator.up();
+  expect(await conn.execute(`select idempotency_key, invoice_id from outbox_message where customer_id = ? order by idempotency_key`, [customer.id])).toEqual([
+    { idempotency_key: 'old/gone', invoice_id: null },
+    { idempotency_key: 'old/other', invoice_id: null },
+    { idempotency_key: 'old/reminder-1', invoice_id: invoice.id },
+  ]);
+});

@@ -3,6 +3,7 @@ import { OptionalProps, type Rel } from '@mikro-orm/core';
 import { Entity, Enum, Index, ManyToOne, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
 import { randomUUID } from 'node:crypto';
 import { Customer } from './customer.entity.js';
+import { Invoice } from './invoice.entity.js';
 
 export enum MessageChannel {
   Email = 'email',
@@ -41,6 +42,11 @@ export class OutboxMessage {
   @ManyToOne({ entity: () => Customer, deleteRule: 'cascade' })
   customer!: Rel<Customer>;
 
+  /** The invoice the message is about (fair reminders); a message chasing its payment is held back once it is paid. */
+  @Index()
+  @ManyToOne({ entity: () => Invoice, nullable: true, deleteRule: 'set null' })
+  invoice?: Rel<Invoice> | null;
+
   @Enum({ items: () => MessageChannel, nativeEnumName: 'message_channel' })
   channel!: MessageChannel;
 
@@ -63,7 +69,7 @@ export class OutboxMessage {
   @Property({ type: 'timestamptz', nullable: true })
   sendAfter?: Date | null;
 
-  /** Not sent, and never will be: a guard said no (customer left, no consent, contact budget, open complaint). */
+  /** Not sent, and never will be: a guard said no (customer left, no consent, contact budget, open complaint, invoice paid meanwhile). */
   @Property({ type: 'timestamptz', nullable: true })
   suppressedAt?: Date | null;
 

@@ -198,7 +198,7 @@ export type MessageStatus =
   /** Waits for the next delivery round */
   | 'Pending'
   | 'Sent'
-  /** A guard said no (customer left, no consent, contact budget, open complaint), or a person discarded it: never sent */
+  /** A guard said no (customer left, no consent, contact budget, open complaint, its invoice paid meanwhile), or a person discarded it: never sent */
   | 'Suppressed'
   /** The channel refused it until delivery gave up: it waits for a person to retry or discard it */
   | 'Undeliverable';

@@ -44,12 +44,23 @@ describe('decideContact', () => {
     expect(decideContact(contactPolicy, request({ purpose: 'service', customer: { hasOpenComplaint: true } }))).toMatchObject({ allowed: true });
   });
 
-  it('moves any message out of the customer’s quiet hours', () => {
+  it('moves any message to the customer out of their quiet hours', () => {
     const late = new Date('2026-06-01T20:30:00Z'); // 22:30 in Berlin
     for (const purpose of ['service', 'marketing'] as const) {
       const d = decideContact(contactPolicy, request({ purpose, at: late }));
       expect(d).toMatchObject({ allowed: true, sendAt: new Date('2026-06-02T06:00:00Z') });
     }
+  });
+
+  it("sends a task for the company's team at once, whatever the customer's quiet hours, consent or budget; nothing about an erased customer", () => {
+    const lateInTokyo = new Date('2026-06-01T14:00:00Z'); // 23:00 in Tokyo
+    const tokyo = { timeZone: 'Asia/Tokyo', marketingConsent: false, hasOpenComplaint: true, recentMarketingContacts: [days(1), days(2), days(3)].map((ago) => new Date(lateInTokyo.getTime() - ago)) };
+    for (const purpose of ['service', 'marketing'] as const) {
+      expect(decideContact(contactPolicy, request({ purpose, audience: 'team', at: lateInTokyo, customer: tokyo }))).toMatchObject({ allowed: true, sendAt: lateInTokyo });
+    }
+    // The same message to the customer waits for 08:00 in Tokyo.
+    expect(decideContact(contactPolicy, request({ purpose: 'service', audience: 'customer', at: lateInTokyo, customer: tokyo }))).toMatchObject({ allowed: true, sendAt: new Date('2026-06-01T23:00:00Z') });
+    expect(decideContact(contactPolicy, request({ purpose: 'service', audience: 'team', customer: { erased: true } }))).toMatchObject({ allowed: false, reason: 'erased' });
   });
 
   it('explains every decision', () => {

@@ -1,3 +1,4 @@
+import type { MessageAudience } from '../messages/catalogue.js';
 import { days } from '../policies/duration.js';
 import { nextSendTime, type QuietHours } from './quiet-hours.js';
 
@@ -24,6 +25,8 @@ export type MessagePurposeKind = 'service' | 'marketing';
 
 export interface ContactRequest {
   purpose: MessagePurposeKind;
+  /** Who reads the message: the customer (when absent), or one of the company's teams (a task about the customer). */
+  audience?: MessageAudience;
   /** When the playbook wants to send. */
   at: Date;
   customer: {
@@ -44,13 +47,16 @@ export type ContactDecision =
   | { allowed: false; reason: 'erased' | 'offboarded' | 'no-consent' | 'budget-exhausted' | 'open-complaint'; detail: string };
 
 /**
- * May this message go, and when? Nothing goes to a customer whose data was erased. Service
- * messages (a payment reminder, a final invoice) always go otherwise, only outside quiet hours; marketing needs a customer who has not left,
- * consent, and room in the contact budget, which an open complaint shrinks.
+ * May this message go, and when? Nothing goes to a customer whose data was erased. A task for
+ * the company's own team goes at once otherwise: quiet hours and the contact budget protect
+ * the customer, not the staff (a fix deadline is already running). Service messages (a
+ * payment reminder, a final invoice) always go, only outside quiet hours; marketing needs a
+ * customer who has not left, consent, and room in the contact budget, which an open complaint shrinks.
  */
 export function decideContact(policy: ContactPolicy, request: ContactRequest): ContactDecision {
   const { customer } = request;
   if (customer.erased) return { allowed: false, reason: 'erased', detail: "the customer's personal data was erased: no contact of any kind" };
+  if (request.audience === 'team') return { allowed: true, sendAt: request.at, reason: "a task for the company's team, sent now (quiet hours and the contact budget are the customer's)" };
   const sendAt = nextSendTime(request.at, customer.timeZone, policy.quietHours);
   const when = sendAt === request.at ? 'now' : `at ${sendAt.toISOString()} (after quiet hours in ${customer.timeZone})`;
   if (request.purpose === 'service') return { allowed: true, sendAt, reason: `service message, sent ${when}` };

@@ -11,6 +11,8 @@ export interface TemplateEntry {
   example: Payload;
   /** Marketing needs consent, fits the contact budget and ends with the unsubscribe link; service (the default) goes regardless. */
   purpose?: MessagePurposeKind;
+  /** Chases payment of its invoice: once the invoice is paid, it is held back for good if not sent yet. */
+  untilPaid?: true;
 }
 
 const invoice = { invoiceId: '3f2a9c1e-5b7d-4e21-9a0b-6c8d2e4f1a37' };
@@ -19,14 +21,14 @@ const tierChange = { proposal: { kind: 'tier-change', tier: 'standard', reason: 
 
 /** Every message template the playbooks write. */
 export const templateCatalogue: Readonly<Record<string, TemplateEntry>> = {
-  'reminder-friendly': { playbook: 'fair-reminder', audience: 'customer', example: invoice },
-  'reminder-gentle': { playbook: 'fair-reminder', audience: 'customer', example: invoice },
-  'call-personal': { playbook: 'fair-reminder', audience: 'team', example: invoice },
-  'call-follow-up': { playbook: 'fair-reminder', audience: 'team', example: invoice },
-  'reminder-standard-1': { playbook: 'fair-reminder', audience: 'customer', example: { ...invoice, feeMinor: 0 } },
-  'reminder-standard-2': { playbook: 'fair-reminder', audience: 'customer', example: { ...invoice, feeMinor: 500 } },
-  'reminder-standard-3': { playbook: 'fair-reminder', audience: 'customer', example: { ...invoice, feeMinor: 1000 } },
-  'collections-handover': { playbook: 'fair-reminder', audience: 'customer', example: invoice },
+  'reminder-friendly': { playbook: 'fair-reminder', audience: 'customer', untilPaid: true, example: invoice },
+  'reminder-gentle': { playbook: 'fair-reminder', audience: 'customer', untilPaid: true, example: invoice },
+  'call-personal': { playbook: 'fair-reminder', audience: 'team', untilPaid: true, example: invoice },
+  'call-follow-up': { playbook: 'fair-reminder', audience: 'team', untilPaid: true, example: invoice },
+  'reminder-standard-1': { playbook: 'fair-reminder', audience: 'customer', untilPaid: true, example: { ...invoice, feeMinor: 0 } },
+  'reminder-standard-2': { playbook: 'fair-reminder', audience: 'customer', untilPaid: true, example: { ...invoice, feeMinor: 500 } },
+  'reminder-standard-3': { playbook: 'fair-reminder', audience: 'customer', untilPaid: true, example: { ...invoice, feeMinor: 1000 } },
+  'collections-handover': { playbook: 'fair-reminder', audience: 'customer', untilPaid: true, example: invoice },
   'thank-you-payment': { playbook: 'fair-reminder', audience: 'customer', example: invoice },
   'fix-case-opened': { playbook: 'fix-issue', audience: 'team', example: issue },
   'issue-acknowledged': { playbook: 'fix-issue', audience: 'customer', example: issue },
@@ -44,3 +46,14 @@ export const templateCatalogue: Readonly<Record<string, TemplateEntry>> = {
   'offboarding-data-export': { playbook: 'account-review', audience: 'customer', example: { exportId: '9b1c7e2a-4d3f-4a8b-b6e5-0f2d1c3a4b5e' } },
   appreciation: { playbook: 'appreciation', audience: 'customer', purpose: 'marketing', example: { offerCode: 'LOYAL10', discountPercent: 10 } },
 };
+
+/** The templates that chase payment of an invoice (reminders, call tasks, the hand-over to collections); not the thank-you. */
+export const untilPaidTemplates: readonly string[] = Object.keys(templateCatalogue).filter((key) => templateCatalogue[key].untilPaid);
+
+/** Why a message chasing an invoice was held back once the invoice was paid (as the message history shows it). */
+export const INVOICE_PAID = 'invoice-paid: the invoice was paid; nothing chasing it goes out after payment';
+
+/** Who reads a message of `template`: the customer unless the catalogue says it is a team's task (a template since removed counts as the customer's). */
+export function audienceOf(template: string): MessageAudience {
+  return templateCatalogue[template]?.audience ?? 'customer';
+}

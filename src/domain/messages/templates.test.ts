@@ -1,5 +1,5 @@
 import { fairReminderPolicy } from '../playbooks/fair-reminder.js';
-import { templateCatalogue } from './catalogue.js';
+import { audienceOf, templateCatalogue, untilPaidTemplates } from './catalogue.js';
 import { germanTemplates } from './templates.de.js';
 import { messageLanguage, renderMessage, templates } from './templates.js';
 
@@ -72,5 +72,14 @@ describe('the template catalogue', () => {
         expect(subject.trim().length).toBeGreaterThan(0);
       }
     }
+  });
+
+  it('stops every fair-reminder message chasing the invoice once it is paid, and never the thank-you', () => {
+    const fairReminder = Object.keys(templateCatalogue).filter((key) => templateCatalogue[key].playbook === 'fair-reminder');
+    expect([...untilPaidTemplates].sort()).toEqual(fairReminder.filter((key) => key !== 'thank-you-payment').sort());
+  });
+
+  it("tells a team's task from a message to the customer; a template since removed counts as the customer's", () => {
+    expect(['fix-case-opened', 'call-personal', 'reminder-friendly', 'a-template-since-removed'].map(audienceOf)).toEqual(['team', 'team', 'customer', 'customer']);
   });
 });

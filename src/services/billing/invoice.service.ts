@@ -1,6 +1,6 @@
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { Invoice, Payment } from '../../entities/index.js';
+import { Invoice, OutboxMessage, Payment } from '../../entities/index.js';
 import type { AuditService } from '../audit/audit.service.js';
 import { ChildPager } from '../common/child-pages.js';
 import type { Page, PageArgs } from '../common/pagination.js';
@@ -11,6 +11,7 @@ import { isCalendarDay } from '../../domain/scoring/dates.js';
 import { ScoreKind } from '../../domain/scoring/score-kind.js';
 import type { ScoringRunService } from '../scores/scoring-run.service.js';
 import { fairReminderWorkflowId } from '../../domain/playbooks/fair-reminder.js';
+import { INVOICE_PAID, untilPaidTemplates } from '../../domain/messages/catalogue.js';
 import type { PlaybookEngine } from '../playbooks/playbook-engine.js';
 
 /** A payment changes the customer's payment loyalty: rescored at once, so a reminder run sees the new band. */
@@ -57,6 +58,8 @@ export class InvoiceService {
    * Records a payment, dated neither in the future nor before the invoice. The invoice
    * counts as paid on the day its payments, in date order, first cover its amount, as an
    * import of the payments would say. Paying a settled invoice is a conflict, not a silent extra payment.
+   * Reminders for it still queued (held for quiet hours, retried) are held back in the same
+   * transaction, so none goes out after payment; a thank-you written later still goes.
    */
   async recordPayment(input: PaymentInput, actor: string): Promise<Invoice> {
     if (!isUuid(input.invoiceId)) throw new BillingException(BillingExceptionCode.InvoiceNotFound, `"${input.invoiceId}" is not an invoice ID`, { field: 'invoiceId' });
@@ -82,13 +85,16 @@ export class InvoiceService {
       const payment = em.create(Payment, { invoice, amountMinor: input.amountMinor, paidAt, externalRef: input.externalRef ?? null });
       const paidSoFar = previous.reduce((sum, p) => sum + p.amountMinor, 0) + payment.amountMinor;
       invoice.paidAt = paidOn([...previous, payment], invoice.amountMinor);
+      const heldBack = invoice.paidAt
+        ? await em.nativeUpdate(OutboxMessage, { invoice: invoice.id, template: { $in: [...untilPaidTemplates] }, sentAt: null, suppressedAt: null }, { suppressedAt: new Date(), suppressedReason: INVOICE_PAID })
+        : 0;
       this.audit.record(em, {
         actor,
         action: 'invoice.payment',
         entityType: 'invoice',
         entityId: invoice.id,
         before: { paidAt: null, paidMinor: paidSoFar - payment.amountMinor },
-        after: { paidAt: invoice.paidAt ?? null, paidMinor: paidSoFar, paymentId: payment.id },
+        after: { paidAt: invoice.paidAt ?? null, paidMinor: paidSoFar, paymentId: payment.id, queuedRemindersHeldBack: heldBack },
       });
       return invoice;
     });

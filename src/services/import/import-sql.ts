@@ -1,4 +1,5 @@
 import { TIME_ZONE_TABLE, valueCheck, type ImportSpec } from '../../domain/import/import-spec.js';
+import { INVOICE_PAID, untilPaidTemplates } from '../../domain/messages/catalogue.js';
 
 /**
  * SQL for one import, over the temporary table `import_stage` (row_no, _shape_error,
@@ -153,6 +154,14 @@ export function missingRefSql(spec: ImportSpec): string | null {
   return spec.kind === 'orders' || spec.kind === 'payments' ? `select exists (select 1 from import_stage s where ${v(spec.refColumn)} is null) as missing` : null;
 }
 
+const literal = (text: string) => `'${text.replace(/'/g, "''")}'`;
+
+/** The reminders still queued for the file's invoices that are paid now are held back, as `recordPayment` does (delivery would refuse them too). */
+const holdBackPaidReminders = `update outbox_message m set suppressed_at = now(), suppressed_reason = ${literal(INVOICE_PAID)}
+  from invoice i
+  where i.id = m.invoice_id and i.paid_at is not null and i.external_ref in (select btrim(invoice_ref) from import_stage)
+    and m.sent_at is null and m.suppressed_at is null and m.template in (${untilPaidTemplates.map(literal).join(', ')})`;
+
 /** Inserts new rows and updates those whose reference exists; returns counts. `deriveRefs`: some row has no reference (see `missingRefSql`). */
 export function upsertSql(spec: ImportSpec, header: Set<string>, deriveRefs = true): string[] {
   switch (spec.kind) {
@@ -235,6 +244,7 @@ export function upsertSql(spec: ImportSpec, header: Set<string>, deriveRefs = tr
             header,
             'invoice',
           )}`),
+        holdBackPaidReminders,
       ];
     case 'payments':
       return [
@@ -262,6 +272,7 @@ export function upsertSql(spec: ImportSpec, header: Set<string>, deriveRefs = tr
            ) r group by invoice_id
          ) x
          where i.id = x.invoice_id and x.covered_at is not null and i.paid_at is distinct from x.covered_at`,
+        holdBackPaidReminders,
       ];
     case 'complaints':
       return [

@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { contactPolicy as defaultContactPolicy, decideContact, type ContactPolicy } from '../../domain/guards/contact-guard.js';
+import { audienceOf, INVOICE_PAID, untilPaidTemplates } from '../../domain/messages/catalogue.js';
 import { messageLanguage, renderMessage } from '../../domain/messages/templates.js';
 import { unsubscribeUrl, withUnsubscribeFooter, type UnsubscribeLinks } from '../../domain/messages/unsubscribe-link.js';
 import { MessagePurpose, OutboxMessage, type MessageChannel } from '../../entities/index.js';
@@ -48,13 +49,16 @@ type DueRow = {
   marketing_consent: boolean;
   has_open_complaint: boolean;
   recent_marketing: string[] | null;
+  /** It chases payment of an invoice that has been paid since it was written. */
+  invoice_paid: boolean;
 };
 
 /**
  * Sends what the playbooks wrote to the outbox, through the configured channel, obeying
  * the contact guard at the moment of sending: an opt-out stops marketing at once (service
  * messages still go), the contact budget is counted across all playbooks, and nothing
- * goes out during quiet hours in the customer's time zone. Rows are locked while they
+ * goes out to a customer during quiet hours in their time zone (a task for the company's
+ * team goes at once), and nothing chasing an invoice goes once it is paid. Rows are locked while they
  * are handled (`skip locked`), so several workers never send the same message; a message
  * is marked sent in the same transaction, and its key travels as the e-mail Message-ID.
  */
@@ -75,21 +79,30 @@ export class DeliveryService {
                 c.name, c.email, c.phone, c.time_zone, c.locale, c.marketing_consent, c.status = 'erased' as erased, c.status = 'offboarded' as offboarded,
                 exists (select 1 from complaint cp where cp.customer_id = c.id and cp.resolved_at is null) as has_open_complaint,
                 (select array_agg(x.sent_at) from outbox_message x
-                  where x.customer_id = m.customer_id and x.purpose = 'marketing' and x.sent_at > ?) as recent_marketing
+                  where x.customer_id = m.customer_id and x.purpose = 'marketing' and x.sent_at > ?) as recent_marketing,
+                coalesce(m.template in (?) and i.paid_at is not null, false) as invoice_paid
            from outbox_message m join customer c on c.id = m.customer_id
+                left join invoice i on i.id = m.invoice_id
           where m.sent_at is null and m.suppressed_at is null and (m.send_after is null or m.send_after <= ?) and m.attempts < ?
           order by m.created_at
           limit ?
           for update of m skip locked`,
-        [since, now, this.policy.maxAttempts, this.policy.batchSize],
+        [since, [...untilPaidTemplates], now, this.policy.maxAttempts, this.policy.batchSize],
       );
       const round: DeliveryRound = { sent: 0, deferred: 0, suppressed: 0, failed: 0 };
       // Marketing sent in this round counts against the budget of the next message to the same customer.
       const sentMarketing = new Map<string, Date[]>();
       for (const row of rows) {
+        // The invoice was paid while the message waited (whichever way it was paid): held back for good.
+        if (row.invoice_paid) {
+          await em.nativeUpdate(OutboxMessage, { id: row.id }, { suppressedAt: now, suppressedReason: INVOICE_PAID });
+          round.suppressed++;
+          continue;
+        }
         const recent = [...(row.recent_marketing ?? []).map((t) => new Date(t)), ...(sentMarketing.get(row.customer_id) ?? [])];
         const decision = decideContact(this.policy.contact, {
           purpose: row.purpose,
+          audience: audienceOf(row.template),
           at: now,
           customer: { erased: row.erased, offboarded: row.offboarded, marketingConsent: row.marketing_consent, timeZone: row.time_zone, hasOpenComplaint: row.has_open_complaint, recentMarketingContacts: recent },
         });

@@ -12,6 +12,8 @@ export interface OutgoingMessage {
   template: string;
   /** IDs and amounts for the template; the delivery worker looks up names and addresses. */
   payload: Record<string, unknown>;
+  /** The invoice the message is about, if any: a message chasing its payment is held back once it is paid. */
+  invoiceId?: string | null;
 }
 
 /** Messages to customers go to the outbox first, inside the transaction of the change they belong to. */
@@ -24,6 +26,7 @@ export class OutboxService {
         id: randomUUID(),
         idempotencyKey: message.idempotencyKey,
         customer: message.customerId,
+        invoice: message.invoiceId ?? null,
         channel: message.channel,
         purpose: message.purpose,
         template: message.template,
@@ -44,7 +47,7 @@ export class OutboxService {
     em: EntityManager,
     run: { workflowId: string; customerId: string },
     step: string,
-    message: { channel: MessageChannel; template: string; payload: Record<string, unknown>; purpose?: MessagePurpose },
+    message: { channel: MessageChannel; template: string; payload: Record<string, unknown>; purpose?: MessagePurpose; invoiceId?: string },
   ): Promise<boolean> {
     return this.enqueue(em, { idempotencyKey: `${run.workflowId}/${step}`, customerId: run.customerId, purpose: MessagePurpose.Service, ...message });
   }

@@ -41,6 +41,7 @@ export class FairReminderService {
       const sent = await this.outbox.enqueueStep(em, { workflowId: input.workflowId, customerId: invoice.customer.id }, `reminder-${input.reminderNumber}`, {
         channel: MessageChannel.Email,
         template: input.template,
+        invoiceId: invoice.id,
         payload: { invoiceId: invoice.id, reminderNumber: input.reminderNumber, feeMinor: input.fee.chargedMinor },
       });
       if (sent) {
@@ -64,6 +65,6 @@ export class FairReminderService {
 
   /** A call task for a person, a hand-over to collections, or a thank-you: one per run and step. */
   async sendMessage(input: { workflowId: string; step: string; invoiceId: string; customerId: string; channel: MessageChannel; template: string }): Promise<boolean> {
-    return this.em.transactional((em) => this.outbox.enqueueStep(em, input, input.step, { channel: input.channel, template: input.template, payload: { invoiceId: input.invoiceId } }));
+    return this.em.transactional((em) => this.outbox.enqueueStep(em, input, input.step, { channel: input.channel, template: input.template, invoiceId: input.invoiceId, payload: { invoiceId: input.invoiceId } }));
   }
 }
