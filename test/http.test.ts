@@ -236,6 +236,16 @@ it('answers a wrong API key with HTTP 401 and WWW-Authenticate, not a server err
   expect(metric(text, 'retention_api_responses_total{status="200"}')).toBeGreaterThanOrEqual(1);
 });
 
+it('answers a malformed ID with HTTP 200 and a VALIDATION error, as every broken argument rule, so front ends read it as a GraphQL error', async () => {
+  const response = await fetch(`${base}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: 'Bearer test-viewer-key-0123456789' },
+    body: JSON.stringify({ query: 'query ($id: ID!) { customer(id: $id) { id } }', variables: { id: 'nope' } }),
+  });
+  expect(response.status).toBe(200);
+  expect(((await response.json()) as any).errors[0].extensions).toMatchObject({ code: 'VALIDATION', reason: 'INVALID_ARGUMENT', field: 'id' });
+});
+
 it('answers a body it cannot read in the shape of GraphQL errors with a code, not an HTML page with a stack trace', async () => {
   const post = (body: string, contentType = 'application/json') =>
     fetch(`${base}/graphql`, { method: 'POST', headers: { 'content-type': contentType, authorization: 'Bearer test-viewer-key-0123456789' }, body });

@@ -103,11 +103,12 @@ export function argumentChecksPlugin(schema: GraphQLSchema): ApolloServerPlugin 
           const fragments = document.definitions.filter((d) => d.kind === Kind.FRAGMENT_DEFINITION);
           const found = argumentProblemsOf(schema, operation, fragments, request.variables);
           if (!found.length) return;
-          // Shaped by the error formatter as every broken argument rule is (VALIDATION, INVALID_ARGUMENT, field, fields).
+          // Shaped by the error formatter as every broken argument rule is (VALIDATION, INVALID_ARGUMENT, field, fields),
+          // and answered with HTTP 200 as those are: a front end reads it as a GraphQL error, not as a failed request.
           throw new GraphQLError('Input is not valid', {
             nodes: [...new Set(found.map((b) => b.node))],
             originalError: new ArgumentValidationError(found.map((b) => b.error)),
-            extensions: { http: { status: 400 } },
+            extensions: { http: { status: 200 } },
           });
         },
       };
