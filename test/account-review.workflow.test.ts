@@ -1,3 +1,4 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql } from 'kysely';
 import { Role } from '../src/domain/auth/roles.js';
 import { accountReviewPolicy, accountReviewWorkflowId, type AccountReviewPolicy } from '../src/domain/playbooks/account-review.js';
@@ -5,7 +6,7 @@ import { triggerPolicy } from '../src/domain/playbooks/triggers.js';
 import { seconds } from '../src/domain/policies/duration.js';
 import { CostEntry, CostKind, Customer, CustomerExport, CustomerStatus, Offer, OfferAudience, Order, PlaybookRun, ScoreSnapshot, ServiceTier } from '../src/entities/index.js';
 import type { accountReview, playbookTriggers } from '../workflows/index.js';
-import { AccountReviewDocument, AnswerAccountProposalDocument, CustomerPlaybookRunsDocument, DecideOffboardingDocument, RunningPlaybookRunsDocument, StartAccountReviewDocument } from './__generated__/graphql.js';
+import { AccountReviewDocument, AnswerAccountProposalDocument, AuditEntriesDocument, CancelPlaybookRunDocument, CustomerPlaybookRunsDocument, DecideOffboardingDocument, RunningPlaybookRunsDocument, StartAccountReviewDocument } from './__generated__/graphql.js';
 import { eventually } from './support/eventually.js';
 import { recordHistory } from './support/histories.js';
 import { startTestStack, type TestStack } from './support/stack.js';
@@ -21,17 +22,21 @@ afterAll(() => stack?.stop());
 
 const DAY = 86_400_000;
 
-/** A premium customer whose support costs exceed what the account earns (or not, with `profitable`). */
-async function account(name: string, opts: { profitable?: boolean; lossBand?: boolean } = {}): Promise<string> {
+/** A premium customer whose support costs exceed what the account earns (or not, with `profitable`); `band` is its profitability band as last scored (none: not scored yet). */
+async function account(name: string, opts: { profitable?: boolean; band?: string } = {}): Promise<string> {
   const em = stack.orm.em.fork();
   const c = em.create(Customer, { name, email: `${name.toLowerCase()}@example.com`, acquiredAt: '2024-01-01', serviceTier: ServiceTier.Premium });
   for (let i = 1; i <= 4; i++) em.create(Order, { customer: c, orderedAt: new Date(Date.now() - i * 60 * DAY), amountMinor: 10_000, marginMinor: 2_500 });
   em.create(CostEntry, { customer: c, occurredAt: new Date(Date.now() - 30 * DAY).toISOString().slice(0, 10), kind: CostKind.SupportMinutes, amountMinor: opts.profitable ? 1_000 : 30_000 });
-  if (opts.lossBand) em.create(ScoreSnapshot, { customer: c, computedAt: new Date(), scores: { profitability: { value: -14_000, band: 'loss-making', modelVersion: 'test', reasons: ['test'] } } });
+  if (opts.band) scored(em, c, opts.band);
   await em.flush();
   return c.id;
 }
 
+/** The account's profitability band as the nightly scoring left it. */
+function scored(em: EntityManager, customer: Customer, band: string): void {
+  em.create(ScoreSnapshot, { customer, computedAt: new Date(), scores: { profitability: { value: band === 'loss-making' ? -14_000 : 0, band, modelVersion: 'test', reasons: ['test'] } } });
+}
 
 const review = (customerId: string) => stack.gql(AccountReviewDocument, { customerId }, Role.Viewer).then((r) => r.data?.accountReview ?? null);
 const outboxSteps = async (workflowId: string) =>
@@ -40,7 +45,7 @@ const outboxSteps = async (workflowId: string) =>
   );
 
 it('proposes a cheaper tier first, and offboards a still loss-making account only after an admin approves, with notice and the data export', async () => {
-  const customerId = await account('Ivo');
+  const customerId = await account('Ivo', { band: 'loss-making' });
   const workflowId = accountReviewWorkflowId(customerId);
   expect((await stack.gql(StartAccountReviewDocument, { customerId }, Role.Operator)).errors).toBeUndefined();
 
@@ -86,7 +91,7 @@ it('proposes a cheaper tier first, and offboards a still loss-making account onl
 }, 90_000);
 
 it('refuses a decision nobody asked for, and keeps the account when a person says no', async () => {
-  const customerId = await account('Jo');
+  const customerId = await account('Jo', { band: 'loss-making' });
   await stack.gql(StartAccountReviewDocument, { customerId }, Role.Operator);
   await eventually(() => review(customerId), (s) => s?.step === 'awaiting-answer');
   const early = await stack.gql(DecideOffboardingDocument, { customerId, approve: true, reason: 'too early' }, Role.Admin);
@@ -101,11 +106,12 @@ it('refuses a decision nobody asked for, and keeps the account when a person say
 }, 60_000);
 
 it('ends at once for a profitable account, and the sweep reviews a loss-making one once', async () => {
-  const fine = await account('Kim', { profitable: true });
+  // Scored loss-making last night; profitable by the time the review scores it again.
+  const fine = await account('Kim', { profitable: true, band: 'loss-making' });
   await stack.gql(StartAccountReviewDocument, { customerId: fine }, Role.Operator);
   expect(await eventually(() => review(fine), (s) => s?.step === 'done')).toMatchObject({ outcome: 'turned-around' });
 
-  const losing = await account('Lou', { lossBand: true });
+  const losing = await account('Lou', { band: 'loss-making' });
   const sweep = (id: string) => stack.temporal.client.workflow.execute<typeof playbookTriggers>('playbookTriggers', { workflowId: id, taskQueue: stack.config.temporal.taskQueue, args: [{ policy: triggerPolicy }] });
   expect(await sweep('playbook-triggers/review-1')).toMatchObject({ 'loss-making': 1 });
   expect(await stack.orm.em.fork().count(PlaybookRun, { workflowId: accountReviewWorkflowId(losing) })).toBe(1);
@@ -113,7 +119,7 @@ it('ends at once for a profitable account, and the sweep reviews a loss-making o
 }, 60_000);
 
 it('makes a later review, after one has finished, a run of its own: its own ID, record, messages and outcome', async () => {
-  const customerId = await account('Pia');
+  const customerId = await account('Pia', { band: 'loss-making' });
   const first = accountReviewWorkflowId(customerId);
   const decideAfterProposal = async (answer: boolean) => {
     await eventually(() => review(customerId), (s) => s?.step === 'awaiting-answer');
@@ -125,7 +131,8 @@ it('makes a later review, after one has finished, a run of its own: its own ID, 
   expect((await stack.gql(StartAccountReviewDocument, { customerId }, Role.Operator)).data!.startAccountReview.workflowId).toBe(first);
   expect(await decideAfterProposal(false)).toMatchObject({ workflowId: first, outcome: 'kept-by-decision' });
 
-  // The next review (after the sweep's cooldown, or started by hand) proposes again under its own ID.
+  // The next review, after the cooldown (by the sweep or by hand), proposes again under its own ID.
+  await stack.orm.em.fork().nativeUpdate(PlaybookRun, { workflowId: first }, { finishedAt: new Date(Date.now() - (triggerPolicy.accountReviewCooldownDays + 1) * DAY) });
   const started = await stack.gql(StartAccountReviewDocument, { customerId }, Role.Operator);
   expect(started.data!.startAccountReview.workflowId).toBe(`${first}/2`);
   // A second start while it runs joins it, and the customer's answer and the decision reach it, not the finished one.
@@ -160,6 +167,7 @@ it('proposes the best existing-customer offer when no cheaper tier helps, and co
   const em = stack.orm.em.fork();
   em.create(Offer, { code: 'LOYAL15', name: 'Loyalty', audience: OfferAudience.ExistingCustomers, discountPercent: 15, validFrom: '2020-01-01' });
   const c = em.create(Customer, { name: 'Ola', email: 'ola@example.com', acquiredAt: '2024-01-01', serviceTier: ServiceTier.Basic });
+  scored(em, c, 'loss-making');
   em.create(CostEntry, { customer: c, occurredAt: new Date(Date.now() - 30 * DAY).toISOString().slice(0, 10), kind: CostKind.SupportMinutes, amountMinor: 30_000 });
   await em.flush();
   await stack.gql(StartAccountReviewDocument, { customerId: c.id }, Role.Operator);
@@ -188,4 +196,39 @@ it('scores again after the review period when the customer does not answer, and 
   expect(await review(customerId)).toMatchObject({ answer: null, proposal: expect.stringMatching(/^tier-change: /), offboardingApproved: null });
   expect((await review(customerId))!.profitabilityMinor).toBeGreaterThan(0);
   expect(await outboxSteps(accountReviewWorkflowId(customerId))).toEqual(['proposal']);
+}, 60_000);
+
+it('refuses a review by hand for an account that is not loss-making, or within 180 days of the last one (a cancelled one too), and audits each start', async () => {
+  const newcomer = await account('Quy', { band: 'too-new' });
+  const refused = await stack.gql(StartAccountReviewDocument, { customerId: newcomer }, Role.Operator);
+  expect(refused.errors![0]).toMatchObject({
+    message: `No account-review for customer ${newcomer}: the account's profitability band is "too-new", not "loss-making": a review is for loss-making accounts`,
+    extensions: { code: 'CONFLICT', reason: 'PLAYBOOK_NOT_ELIGIBLE', customerId: newcomer, playbook: 'account-review' },
+  });
+  const unscored = await account('Ros');
+  expect((await stack.gql(StartAccountReviewDocument, { customerId: unscored }, Role.Operator)).errors![0].message).toMatch(/no profitability score yet/);
+  expect(await stack.orm.em.fork().count(PlaybookRun, { customer: { $in: [newcomer, unscored] } })).toBe(0);
+
+  const customerId = await account('Sol', { band: 'loss-making' });
+  const workflowId = accountReviewWorkflowId(customerId);
+  expect((await stack.gql(StartAccountReviewDocument, { customerId }, Role.Operator)).errors).toBeUndefined();
+  await eventually(() => review(customerId), (s) => s?.step === 'awaiting-answer');
+  expect((await stack.gql(AnswerAccountProposalDocument, { customerId, accepted: false }, Role.Operator)).errors).toBeUndefined();
+  expect((await stack.gql(CancelPlaybookRunDocument, { workflowId, reason: 'customer on the phone, handled there' }, Role.Operator)).errors).toBeUndefined();
+  await eventually(() => stack.orm.em.fork().findOneOrFail(PlaybookRun, { workflowId }), (r) => r.outcome === 'cancelled');
+  const again = await stack.gql(StartAccountReviewDocument, { customerId }, Role.Operator);
+  const today = new Date().toISOString().slice(0, 10);
+  expect(again.errors![0]).toMatchObject({ message: expect.stringContaining(`the last account review ended ${today}; the next one may start after 180 days`), extensions: { code: 'CONFLICT', reason: 'PLAYBOOK_NOT_ELIGIBLE' } });
+  expect(await stack.orm.em.fork().count(PlaybookRun, { customer: customerId })).toBe(1);
+  expect(await outboxSteps(workflowId)).toEqual(['proposal']);
+
+  // Every mutation of the run is in the audit log, with who did it; the refused start is not.
+  const audit = await stack.gql(AuditEntriesDocument, { entityType: 'playbook_run', entityId: workflowId }, Role.Admin);
+  expect(audit.data!.auditEntries.edges.map((e) => [e.node.action, e.node.after])).toEqual([
+    ['playbook.cancel', { reason: 'customer on the phone, handled there' }],
+    ['playbook.answer-proposal', { customerId, accepted: false }],
+    ['playbook.start', { playbook: 'account-review', customerId }],
+  ]);
+  for (const { node } of audit.data!.auditEntries.edges) expect(node.actor).toMatch(/^operator:/);
+  expect((await stack.gql(AuditEntriesDocument, { entityType: 'playbook_run', entityId: `${workflowId}/2` }, Role.Admin)).data!.auditEntries.totalCount).toBe(0);
 }, 60_000);

@@ -4,7 +4,7 @@ import { appreciationWorkflowId } from '../src/domain/playbooks/appreciation.js'
 import { triggerPolicy } from '../src/domain/playbooks/triggers.js';
 import { Customer, CustomerStatus, Invoice, MessageChannel, MessagePurpose, Offer, OfferAudience, OutboxMessage, PlaybookRun, ScoreSnapshot } from '../src/entities/index.js';
 import type { playbookTriggers } from '../workflows/index.js';
-import { AppreciationDocument, StartAccountReviewDocument, StartAppreciationDocument, StartFairReminderDocument, StartWelcomeCheckDocument } from './__generated__/graphql.js';
+import { AppreciationDocument, AuditEntriesDocument, StartAccountReviewDocument, StartAppreciationDocument, StartFairReminderDocument, StartWelcomeCheckDocument } from './__generated__/graphql.js';
 import { recordHistory } from './support/histories.js';
 import { startTestStack, type TestStack } from './support/stack.js';
 
@@ -75,4 +75,30 @@ it('thanks, welcomes and reviews only customers who have not left; an overdue in
   for (const { errors } of refused) expect(errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'PLAYBOOK_CUSTOMER_OFFBOARDED' });
   expect(await stack.orm.em.fork().count(PlaybookRun, { customer: id })).toBe(0);
   expect((await stack.gql(StartFairReminderDocument, { invoiceId: invoice.id }, Role.Operator)).errors).toBeUndefined();
+}, 60_000);
+
+it('refuses to thank by hand a customer of two months, or one not in the loyal band, and audits who thanked', async () => {
+  const newcomer = await customer('Fresh', { tenureDays: 61, band: 'new' });
+  const since = new Date(Date.now() - 61 * DAY).toISOString().slice(0, 10);
+  expect((await stack.gql(StartAppreciationDocument, { customerId: newcomer }, Role.Marketer)).errors![0]).toMatchObject({
+    message: `No appreciation for customer ${newcomer}: customer for 61 days (since ${since}); appreciation needs 730 (2 years)`,
+    extensions: { code: 'CONFLICT', reason: 'PLAYBOOK_NOT_ELIGIBLE', customerId: newcomer, playbook: 'appreciation' },
+  });
+  const late = await customer('Tardy', { tenureDays: 1200, band: 'at-risk' });
+  expect((await stack.gql(StartAppreciationDocument, { customerId: late }, Role.Marketer)).errors![0]).toMatchObject({
+    message: `No appreciation for customer ${late}: payment-loyalty band is "at-risk"; appreciation is for "loyal"`,
+    extensions: { code: 'CONFLICT', reason: 'PLAYBOOK_NOT_ELIGIBLE' },
+  });
+  expect([await runs(newcomer), await runs(late)]).toEqual([0, 0]);
+  expect(await stack.orm.em.fork().count(OutboxMessage, { customer: { $in: [newcomer, late] } })).toBe(0);
+
+  const fond = await customer('Fond', { tenureDays: 800, band: 'loyal' });
+  const workflowId = appreciationWorkflowId(fond, year);
+  expect((await stack.gql(StartAppreciationDocument, { customerId: fond }, Role.Marketer)).data!.startAppreciation.workflowId).toBe(workflowId);
+  const audit = await stack.gql(AuditEntriesDocument, { entityType: 'playbook_run', entityId: workflowId }, Role.Admin);
+  expect(audit.data!.auditEntries.edges.map((e) => e.node)).toEqual([
+    expect.objectContaining({ actor: expect.stringMatching(/^marketer:/), action: 'playbook.start', after: { playbook: 'appreciation', customerId: fond, year } }),
+  ]);
+  expect((await stack.gql(AuditEntriesDocument, { action: 'playbook.start', entityId: appreciationWorkflowId(newcomer, year) }, Role.Admin)).data!.auditEntries.totalCount).toBe(0);
+  await stack.temporal.client.workflow.getHandle(workflowId).result();
 }, 60_000);

@@ -19,6 +19,8 @@ import {
   PromiseToPayDocument,
   RecordComplaintDocument,
   RecordPaymentDocument,
+  ReopenComplaintDocument,
+  ResolveComplaintDocument,
   StartFairReminderDocument,
   StartFixIssueDocument,
   StartWelcomeCheckDocument,
@@ -72,7 +74,10 @@ it('exports everything stored about a customer on request, with the reasons behi
   const invoice = e.create(Invoice, { customer, issuedAt: '2026-10-01', dueAt: '2026-10-15', amountMinor: 4_500 });
   await e.flush();
   expect((await stack.gql(RecordPaymentDocument, { input: { invoiceId: invoice.id, amountMinor: 2_000, paidAt: '2026-10-10' } }, Role.Operator)).errors).toBeUndefined();
-  expect((await stack.gql(RecordComplaintDocument, { input: { customerId: customer.id, topic: 'billing-error', severity: 'Medium', summary: 'Charged twice in October' } }, Role.Operator)).errors).toBeUndefined();
+  const complaint = await stack.gql(RecordComplaintDocument, { input: { customerId: customer.id, topic: 'billing-error', severity: 'Medium', summary: 'Charged twice in October' } }, Role.Operator);
+  // Closed too early, and reopened: a persistent issue, so its fix may start.
+  expect((await stack.gql(ResolveComplaintDocument, { id: complaint.data!.recordComplaint.id }, Role.Operator)).errors).toBeUndefined();
+  expect((await stack.gql(ReopenComplaintDocument, { id: complaint.data!.recordComplaint.id }, Role.Operator)).errors).toBeUndefined();
   expect((await stack.gql(StartWelcomeCheckDocument, { customerId: customer.id }, Role.Marketer)).errors).toBeUndefined();
   expect((await stack.gql(StartFixIssueDocument, { customerId: customer.id, topic: 'billing-error' }, Role.Operator)).errors).toBeUndefined();
   await eventually(() => runStatus(welcomeCheckWorkflowId(customer.id)), (s) => s === PlaybookRunStatus.Running, 20_000);
@@ -117,12 +122,15 @@ it('exports everything stored about a customer on request, with the reasons behi
       { marketingConsent: false, how: 'opted out' },
     ],
     paymentPromises: [{ invoiceId: invoice.id, until }],
-    scoreBandChanges: [{ kind: 'churn-risk', changedAt: '2026-11-21T02:00:00.000Z', from: 'low', to: 'high' }],
+    scoreBandChanges: [
+      { kind: 'churn-risk', changedAt: '2026-11-21T02:00:00.000Z', from: 'low', to: 'high' },
+      { kind: 'persistent-issue', changedAt: expect.any(String), from: 'none', to: 'persistent' },
+    ],
     playbookRuns: expect.arrayContaining([expect.objectContaining({ playbook: 'welcome-check', finishedAt: null }), expect.objectContaining({ playbook: 'fix-issue', finishedAt: null })]),
   });
   // The profiling a customer may ask about: each current score with the facts behind it.
   const scores = document.scores as { kind: string; reasons: string[]; modelVersion: string }[];
-  expect(scores.find((s) => s.kind === 'persistent-issue')).toMatchObject({ reasons: ['no topic complained about 3 times or reopened in the last 90 days'], modelVersion: expect.any(String) });
+  expect(scores.find((s) => s.kind === 'persistent-issue')).toMatchObject({ reasons: [expect.stringMatching(/^"billing-error": complained about once in the last 90 days \(.*\), reopened once, 1 still open$/)], modelVersion: expect.any(String) });
   expect(await em().find(AuditEntry, { entityId: customer.id, action: 'customer.export' })).toEqual([
     expect.objectContaining({ actor: expect.stringMatching(/^operator:/), after: { reason: 'Access request, letter of 1 December' } }),
   ]);
@@ -229,6 +237,8 @@ it('erases, nightly, the customers who left more than the retention period ago, 
   const e = em();
   const tag = Math.random().toString(36).slice(2, 8);
   const [longGone, recentlyGone, stillHere, busy] = ['long', 'recent', 'here', 'busy'].map((name) => e.create(Customer, { name: `Customer ${name}`, email: `${name}.${tag}@example.com`, acquiredAt: '2020-01-01' }));
+  // The busy one's complaint, reopened: the persistent issue whose fix is owed after leaving.
+  e.create(Complaint, { customer: busy, topic: 'billing-error', severity: ComplaintSeverity.Medium, openedAt: new Date(), reopenedCount: 1, reopenedAt: new Date() });
   await e.flush();
   const db = stack.orm.em.fork().getKysely();
   const offboardedAt = async (c: Customer) => (await sql<{ at: string | null }>`select offboarded_at::text as at from customer where id = ${c.id}::uuid`.execute(db)).rows[0].at;
@@ -264,7 +274,7 @@ it("keeps the customer's name, address and phone out of the playbooks' workflow 
   const e = em();
   const tag = Math.random().toString(36).slice(2, 8);
   const customer = e.create(Customer, { name: `Hypatia Alexandrina ${tag}`, email: `hypatia.${tag}@example.org`, phone: `+30 21 0000 ${tag.length}${tag.length}`, acquiredAt: '2024-01-01' });
-  e.create(Complaint, { customer, topic: 'app-login', severity: ComplaintSeverity.High, summary: `Hypatia ${tag} cannot log in`, openedAt: new Date() });
+  e.create(Complaint, { customer, topic: 'app-login', severity: ComplaintSeverity.High, summary: `Hypatia ${tag} cannot log in`, openedAt: new Date(), reopenedCount: 1, reopenedAt: new Date() });
   await e.flush();
   expect((await stack.gql(StartWelcomeCheckDocument, { customerId: customer.id }, Role.Marketer)).errors).toBeUndefined();
   expect((await stack.gql(StartFixIssueDocument, { customerId: customer.id, topic: 'app-login' }, Role.Operator)).errors).toBeUndefined();

@@ -5,7 +5,7 @@ import { triggerPolicy } from '../src/domain/playbooks/triggers.js';
 import { seconds } from '../src/domain/policies/duration.js';
 import { AuditEntry, Complaint, ComplaintSeverity, Customer, FixCase, Invoice, PlaybookRun, ScoreSnapshot } from '../src/entities/index.js';
 import type { fixIssue, playbookTriggers } from '../workflows/index.js';
-import { CancelPlaybookRunDocument, ConfirmFixHoldsDocument, CustomerPlaybookRunsDocument, FixCasesDocument, CustomerPlaybookRunsLiveDocument, OperationsStatusDocument, RecordComplaintDocument, FixIssueDocument, ReopenComplaintDocument, ResolveComplaintDocument, ResolveIssueDocument, StartFixIssueDocument } from './__generated__/graphql.js';
+import { AuditEntriesDocument, CancelPlaybookRunDocument, ConfirmFixHoldsDocument, CustomerPlaybookRunsDocument, FixCasesDocument, CustomerPlaybookRunsLiveDocument, RecordComplaintDocument, FixIssueDocument, OperationsStatusDocument, ReopenComplaintDocument, ResolveComplaintDocument, ResolveIssueDocument, StartFixIssueDocument } from './__generated__/graphql.js';
 import { eventually } from './support/eventually.js';
 import { recordHistory } from './support/histories.js';
 import { startTestStack, type TestStack } from './support/stack.js';
@@ -27,12 +27,15 @@ afterAll(() => stack?.stop());
 const DAY = 86_400_000;
 const day = (offset: number) => new Date(Date.now() + offset * DAY).toISOString().slice(0, 10);
 
-async function customer(name: string, opts: { loyal?: boolean; complaints?: number; topic?: string; risk?: string } = {}): Promise<string> {
+/** A customer with `complaints` complaints (still open) about each of `topics` (default billing-error), the first 10 days ago, then a week apart. */
+async function customer(name: string, opts: { loyal?: boolean; complaints?: number; topic?: string; topics?: string[]; risk?: string } = {}): Promise<string> {
   const em = stack.orm.em.fork();
   const c = em.create(Customer, { name, email: `${name.toLowerCase()}@example.com`, acquiredAt: day(-730) });
   // A loyal payer: eight monthly invoices, all paid early.
   if (opts.loyal) for (let i = 1; i <= 8; i++) em.create(Invoice, { customer: c, issuedAt: day(-30 * i - 14), dueAt: day(-30 * i), amountMinor: 5_000, paidAt: day(-30 * i - 2) });
-  for (let i = 0; i < (opts.complaints ?? 0); i++) em.create(Complaint, { customer: c, topic: opts.topic ?? 'billing-error', severity: ComplaintSeverity.Medium, openedAt: new Date(Date.now() - (10 + i * 7) * DAY) });
+  for (const topic of opts.topics ?? [opts.topic ?? 'billing-error']) {
+    for (let i = 0; i < (opts.complaints ?? 0); i++) em.create(Complaint, { customer: c, topic, severity: ComplaintSeverity.Medium, openedAt: new Date(Date.now() - (10 + i * 7) * DAY) });
+  }
   if (opts.risk) em.create(ScoreSnapshot, { customer: c, computedAt: new Date(), scores: { 'churn-risk': { value: 0.7, band: opts.risk, modelVersion: 'test', reasons: ['test'] } } });
   await em.flush();
   return c.id;
@@ -46,7 +49,7 @@ const outbox = async (workflowId: string) =>
   );
 
 it('opens a fix case with an owner, tells the customer, escalates a missed deadline, and checks back after the fix', async () => {
-  const customerId = await customer('Bea');
+  const customerId = await customer('Bea', { complaints: 3 });
   const started = await stack.gql(StartFixIssueDocument, { customerId, topic: 'billing-error' }, Role.Operator);
   expect(started.errors).toBeUndefined();
   const workflowId = fixIssueWorkflowId(customerId, 'billing-error');
@@ -87,10 +90,16 @@ it('opens a fix case with an owner, tells the customer, escalates a missed deadl
 
   const again = await stack.gql(ResolveIssueDocument, { customerId, topic: 'billing-error' }, Role.Operator);
   expect(again.errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'PLAYBOOK_RUN_ALREADY_FINISHED' });
+  // Who started and who resolved it are in the audit log; the refused second resolve is not.
+  const audit = await stack.gql(AuditEntriesDocument, { entityType: 'playbook_run', entityId: workflowId }, Role.Admin);
+  expect(audit.data!.auditEntries.edges.map((e) => [e.node.action, e.node.actor.split(':')[0], e.node.after])).toEqual([
+    ['playbook.resolve-issue', 'operator', { customerId, topic: 'billing-error' }],
+    ['playbook.start', 'operator', { playbook: 'fix-issue', customerId, topic: 'billing-error' }],
+  ]);
 }, 60_000);
 
 it('gives a loyal customer a gesture for the trouble', async () => {
-  const customerId = await customer('Cem', { loyal: true });
+  const customerId = await customer('Cem', { loyal: true, complaints: 3, topic: 'delivery-delay' });
   await stack.gql(StartFixIssueDocument, { customerId, topic: 'delivery-delay' }, Role.Admin);
   await eventually(() => state(customerId, 'delivery-delay'), (s) => s?.step === 'awaiting-fix');
   expect((await state(customerId, 'delivery-delay'))!.owner).toBe('logistics');
@@ -271,7 +280,7 @@ it('counts a reopened complaint toward a persistent issue, and refuses to reopen
 }, 60_000);
 
 it("lists a team's fix cases, oldest first, by owner, status and customer", async () => {
-  const customerId = await customer('Pim');
+  const customerId = await customer('Pim', { complaints: 3, topics: ['delivery-delay', 'app-login'] });
   for (const topic of ['delivery-delay', 'app-login']) {
     expect((await stack.gql(StartFixIssueDocument, { customerId, topic }, Role.Operator)).errors).toBeUndefined();
     await eventually(() => state(customerId, topic), (s) => s?.step === 'awaiting-fix');
@@ -331,7 +340,7 @@ it('refuses bad input and callers without the role', async () => {
 });
 
 it('is cancelled by an operator with a reason: the run records it, closes its open case, and ends as cancelled', async () => {
-  const customerId = await customer('Hal');
+  const customerId = await customer('Hal', { complaints: 3, topic: 'rude-support' });
   await stack.gql(StartFixIssueDocument, { customerId, topic: 'rude-support' }, Role.Operator);
   const workflowId = fixIssueWorkflowId(customerId, 'rude-support');
   await eventually(() => state(customerId, 'rude-support'), (s) => s?.step === 'awaiting-fix');
@@ -341,6 +350,15 @@ it('is cancelled by an operator with a reason: the run records it, closes its op
   expect(await queue('Open')).toEqual([workflowId]);
   expect((await stack.gql(CancelPlaybookRunDocument, { workflowId, reason: 'duplicate of a case in the CRM' }, Role.Viewer)).errors![0].extensions!.code).toBe('FORBIDDEN');
   expect((await stack.gql(CancelPlaybookRunDocument, { workflowId, reason: ' ' }, Role.Operator)).errors![0].extensions).toMatchObject({ code: 'VALIDATION', field: 'reason' });
+  // The audit entry and the cancel go together: a reason the audit log cannot take cancels nothing...
+  const cancels = () => stack.orm.em.fork().count(AuditEntry, { action: 'playbook.cancel', entityId: workflowId });
+  expect((await stack.gql(CancelPlaybookRunDocument, { workflowId, reason: 'dup\u0000licate' }, Role.Operator)).errors).toHaveLength(1);
+  // ...and a cancel Temporal does not take leaves no entry.
+  const unreachable = new Client({ connection: Connection.lazy({ address: '127.0.0.1:1' }) });
+  const offline = createServices(stack.orm.em.fork(), { playbooks: new TemporalPlaybookEngine(unreachable, 'nowhere', 500), scoring: new TemporalScoringEngine(unreachable, 'nowhere'), campaigns: new TemporalCampaignEngine(unreachable, 'nowhere', 500) });
+  await expect(offline.playbooks.cancelRun(workflowId, 'duplicate', 'operator:test')).rejects.toMatchObject({ code: 'PLAYBOOK_ENGINE_UNAVAILABLE' });
+  expect(await cancels()).toBe(0);
+  expect((await stack.temporal.client.workflow.getHandle(workflowId).describe()).status.name).toBe('RUNNING');
   const cancelled = await stack.gql(CancelPlaybookRunDocument, { workflowId, reason: 'duplicate of a case in the CRM' }, Role.Operator);
   expect(cancelled.errors).toBeUndefined();
   await eventually(() => stack.orm.em.fork().findOneOrFail(PlaybookRun, { workflowId }), (r) => r.outcome === 'cancelled');
@@ -357,16 +375,34 @@ it('is cancelled by an operator with a reason: the run records it, closes its op
   expect(runs).toEqual([{ workflowId, playbook: 'FixIssue', status: 'Cancelled', step: 'awaiting-fix', outcome: 'cancelled' }]);
   const audit = await sql<{ actor: string; after: { reason: string } }>`select actor, after from audit_entry where action = 'playbook.cancel' and entity_id = ${workflowId}`.execute(stack.orm.em.fork().getKysely());
   expect(audit.rows).toEqual([{ actor: expect.stringMatching(/^operator:/), after: { reason: 'duplicate of a case in the CRM' } }]);
+  expect(await cancels()).toBe(1);
   await recordHistory(workflowId, 'fix-issue-cancelled');
   expect((await stack.gql(CancelPlaybookRunDocument, { workflowId, reason: 'again' }, Role.Operator)).errors![0].extensions).toMatchObject({ code: 'CONFLICT' });
   expect((await stack.gql(CancelPlaybookRunDocument, { workflowId: 'fix-issue/nope/nope', reason: 'x' }, Role.Operator)).errors![0].extensions).toMatchObject({ code: 'NOT_FOUND' });
 }, 60_000);
 
 it('reads back as terminated when an operator terminates it in the Temporal UI, which no run can record', async () => {
-  const customerId = await customer('Ivo');
+  const customerId = await customer('Ivo', { complaints: 3, topic: 'app-login' });
   await stack.gql(StartFixIssueDocument, { customerId, topic: 'app-login' }, Role.Operator);
   const workflowId = fixIssueWorkflowId(customerId, 'app-login');
   await eventually(() => state(customerId, 'app-login'), (s) => s?.step === 'awaiting-fix');
   await stack.temporal.client.workflow.getHandle(workflowId).terminate('test');
   expect(await state(customerId, 'app-login')).toMatchObject({ status: 'Terminated', step: 'awaiting-fix', outcome: null });
 }, 60_000);
+
+it('refuses to fix by hand an issue that is not persistent: nobody is told they complained more than once when they did not', async () => {
+  const never = await customer('Ray');
+  expect((await stack.gql(StartFixIssueDocument, { customerId: never, topic: 'delivery-delay' }, Role.Operator)).errors![0]).toMatchObject({
+    message: `No fix-issue for customer ${never}: no persistent issue on topic "delivery-delay": 0 complaints and 0 reopens in the last 90 days (it takes 3 complaints or 1 reopen)`,
+    extensions: { code: 'CONFLICT', reason: 'PLAYBOOK_NOT_ELIGIBLE', customerId: never, playbook: 'fix-issue', topic: 'delivery-delay' },
+  });
+  // Two complaints are not three; a third complaint about another topic does not count.
+  const twice = await customer('Sam', { complaints: 2, topic: 'delivery-delay' });
+  const em = stack.orm.em.fork();
+  em.create(Complaint, { customer: twice, topic: 'app-login', severity: ComplaintSeverity.Low, openedAt: new Date() });
+  await em.flush();
+  expect((await stack.gql(StartFixIssueDocument, { customerId: twice, topic: 'delivery-delay' }, Role.Operator)).errors![0].message).toMatch(/: 2 complaints and 0 reopens in the last 90 days/);
+  expect(await stack.orm.em.fork().count(PlaybookRun, { customer: { $in: [never, twice] } })).toBe(0);
+  expect(await stack.orm.em.fork().count(FixCase, { customer: { $in: [never, twice] } })).toBe(0);
+  expect(await stack.orm.em.fork().count(AuditEntry, { action: 'playbook.start', entityId: { $in: [fixIssueWorkflowId(never, 'delivery-delay'), fixIssueWorkflowId(twice, 'delivery-delay')] } })).toBe(0);
+});

@@ -148,7 +148,7 @@ it('answers a start that no worker has picked up yet with the run, its step unkn
   const client = stack.temporal.client;
   // A task queue no worker polls: as when every worker is down.
   const engines = { playbooks: new TemporalPlaybookEngine(client, 'nobody-polls-this', 500), scoring: new TemporalScoringEngine(client, 'nobody-polls-this'), campaigns: new TemporalCampaignEngine(client, 'nobody-polls-this', 500) };
-  const view = await createServices(stack.orm.em.fork(), engines).playbooks.startWelcomeCheck(customerId);
+  const view = await createServices(stack.orm.em.fork(), engines).playbooks.startWelcomeCheck(customerId, 'operator:test');
   expect(view).toMatchObject({ workflowId: welcomeCheckWorkflowId(customerId), record: null, state: null });
   const handle = client.workflow.getHandle(view.workflowId);
   expect((await handle.describe()).status.name).toBe('RUNNING');

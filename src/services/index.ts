@@ -12,6 +12,7 @@ import { CustomerTimelineService } from './customers/customer-timeline.service.j
 import { OrderService } from './orders/order.service.js';
 import type { PlaybookEngine } from './playbooks/playbook-engine.js';
 import { FixCaseService } from './playbooks/fix-case.service.js';
+import { PlaybookEligibilityService } from './playbooks/playbook-eligibility.service.js';
 import { PlaybookRunService } from './playbooks/playbook-run.service.js';
 import { PlaybookService, defaultPolicies, type PlaybookPolicies } from './playbooks/playbook.service.js';
 import { PlaybookTriggerService } from './playbooks/playbook-triggers.service.js';
@@ -54,7 +55,7 @@ export function createServices(em: EntityManager, engines: Engines, policies: Pa
   const runs = new PlaybookRunService(em);
   const scoringRuns = new ScoringRunService(em, defaultScoringPolicy, onFollowUpFailed);
   const invoices = new InvoiceService(em, audit, scoringRuns, engines.playbooks);
-  const playbooks = new PlaybookService(customers, invoices, runs, scores, engines.playbooks, { ...defaultPolicies, ...policies });
+  const playbooks = new PlaybookService(customers, invoices, runs, scores, engines.playbooks, new PlaybookEligibilityService(em, scores), { ...defaultPolicies, ...policies });
   const triggers = new PlaybookTriggerService(em, playbooks);
   return {
     customers,

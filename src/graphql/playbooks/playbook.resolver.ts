@@ -33,13 +33,13 @@ export class PlaybookResolver {
   @Allow(Role.Marketer, Role.Operator)
   @Mutation(() => PlaybookRunType, { description: 'Starts the welcome check for a customer; a second call returns the same run' })
   async startWelcomeCheck(@Arg('customerId', () => ID) customerId: string, @Ctx() ctx: GraphQLContext): Promise<PlaybookRunType> {
-    return PlaybookRunType.from(await ctx.services.playbooks.startWelcomeCheck(customerId));
+    return PlaybookRunType.from(await ctx.services.playbooks.startWelcomeCheck(customerId, ctx.caller!.id));
   }
 
   @Allow(Role.Operator)
   @Mutation(() => PlaybookRunType, { description: 'Records that the customer confirmed their onboarding; ends the wait at once' })
   async confirmWelcome(@Arg('customerId', () => ID) customerId: string, @Ctx() ctx: GraphQLContext): Promise<PlaybookRunType> {
-    return PlaybookRunType.from(await ctx.services.playbooks.confirmWelcome(customerId));
+    return PlaybookRunType.from(await ctx.services.playbooks.confirmWelcome(customerId, ctx.caller!.id));
   }
 
   @Allow(Role.Viewer)
@@ -52,7 +52,7 @@ export class PlaybookResolver {
   @Allow(Role.Operator)
   @Mutation(() => PlaybookRunType, { description: 'Starts fair reminders for an overdue invoice (loyal payers: friendly, fee-free); a second call returns the same run' })
   async startFairReminder(@Arg('invoiceId', () => ID) invoiceId: string, @Ctx() ctx: GraphQLContext): Promise<PlaybookRunType> {
-    return PlaybookRunType.from(await ctx.services.playbooks.startFairReminder(invoiceId));
+    return PlaybookRunType.from(await ctx.services.playbooks.startFairReminder(invoiceId, ctx.caller!.id));
   }
 
   @Allow(Role.Operator)
@@ -72,15 +72,17 @@ export class PlaybookResolver {
   }
 
   @Allow(Role.Operator)
-  @Mutation(() => PlaybookRunType, { description: 'Starts fixing a persistent issue (fix case with an owner, escalation, check-back); a second call returns the same run' })
+  @Mutation(() => PlaybookRunType, { description:
+      'Starts fixing a persistent issue (fix case with an owner, escalation, check-back); CONFLICT/PLAYBOOK_NOT_ELIGIBLE, with the reason, unless the topic is persistent (3 complaints or a reopen within 90 days); a second call returns the same run',
+  })
   async startFixIssue(@Arg('customerId', () => ID) customerId: string, @Arg('topic') topic: string, @Ctx() ctx: GraphQLContext): Promise<PlaybookRunType> {
-    return PlaybookRunType.from(await ctx.services.playbooks.startFixIssue(customerId, topic));
+    return PlaybookRunType.from(await ctx.services.playbooks.startFixIssue(customerId, topic, ctx.caller!.id));
   }
 
   @Allow(Role.Operator)
   @Mutation(() => PlaybookRunType, { description: 'The owner fixed the cause: escalation stops, the customer is asked later whether the fix holds' })
   async resolveIssue(@Arg('customerId', () => ID) customerId: string, @Arg('topic') topic: string, @Ctx() ctx: GraphQLContext): Promise<PlaybookRunType> {
-    return PlaybookRunType.from(await ctx.services.playbooks.resolveIssue(customerId, topic));
+    return PlaybookRunType.from(await ctx.services.playbooks.resolveIssue(customerId, topic, ctx.caller!.id));
   }
 
   @Allow(Role.Viewer)
@@ -91,15 +93,17 @@ export class PlaybookResolver {
   }
 
   @Allow(Role.Operator)
-  @Mutation(() => PlaybookRunType, { description: 'Starts the review of a loss-making account (proposal first; offboarding only with approval)' })
+  @Mutation(() => PlaybookRunType, { description:
+      'Starts the review of a loss-making account (proposal first; offboarding only with approval); CONFLICT/PLAYBOOK_NOT_ELIGIBLE, with the reason, unless its profitability band is loss-making and no review ended within the last 180 days',
+  })
   async startAccountReview(@Arg('customerId', () => ID) customerId: string, @Ctx() ctx: GraphQLContext): Promise<PlaybookRunType> {
-    return PlaybookRunType.from(await ctx.services.playbooks.startAccountReview(customerId));
+    return PlaybookRunType.from(await ctx.services.playbooks.startAccountReview(customerId, ctx.caller!.id));
   }
 
   @Allow(Role.Operator)
   @Mutation(() => PlaybookRunType, { description: "Records the customer's answer to the review's proposal" })
   async answerAccountProposal(@Arg('customerId', () => ID) customerId: string, @Arg('accepted') accepted: boolean, @Ctx() ctx: GraphQLContext): Promise<PlaybookRunType> {
-    return PlaybookRunType.from(await ctx.services.playbooks.answerAccountProposal(customerId, accepted));
+    return PlaybookRunType.from(await ctx.services.playbooks.answerAccountProposal(customerId, accepted, ctx.caller!.id));
   }
 
   @Allow(Role.Admin)
@@ -121,9 +125,11 @@ export class PlaybookResolver {
   }
 
   @Allow(Role.Marketer, Role.Operator)
-  @Mutation(() => PlaybookRunType, { description: 'Thanks a loyal customer with at least the best offer new customers get (once a year)' })
+  @Mutation(() => PlaybookRunType, { description:
+      'Thanks a loyal customer with at least the best offer new customers get (once a year); CONFLICT/PLAYBOOK_NOT_ELIGIBLE, with the reason, unless a customer for 2 years or more in the loyal payment band',
+  })
   async startAppreciation(@Arg('customerId', () => ID) customerId: string, @Ctx() ctx: GraphQLContext): Promise<PlaybookRunType> {
-    return PlaybookRunType.from(await ctx.services.playbooks.startAppreciation(customerId));
+    return PlaybookRunType.from(await ctx.services.playbooks.startAppreciation(customerId, ctx.caller!.id));
   }
 
   @Allow(Role.Operator)

@@ -31,6 +31,9 @@ function fixRunsOf(customerId: RawBuilder<unknown>, topic: RawBuilder<unknown>):
   return sql<boolean>`r.customer_id = ${customerId} and r.playbook = ${FIX_ISSUE} and (r.workflow_id = ${base} or starts_with(r.workflow_id, ${base} || '/'))`;
 }
 
+/** What a person did to a run by hand, as the audit log names it. */
+export type PlaybookAction = 'playbook.start' | 'playbook.confirm-welcome' | 'playbook.promise-to-pay' | 'playbook.resolve-issue' | 'playbook.answer-proposal' | 'playbook.decide-offboarding' | 'playbook.cancel';
+
 /** The database record of playbook runs. Every write is idempotent: activities may be retried. */
 export class PlaybookRunService {
   private readonly pager: ChildPager<PlaybookRun>;
@@ -73,10 +76,17 @@ export class PlaybookRunService {
     await this.em.nativeUpdate(PlaybookRun, { workflowId: input.workflowId, status: PlaybookRunStatus.Running }, { status, outcome: input.outcome, finishedAt: new Date() });
   }
 
-  /** Who steered a run by hand, and how: a cancel with its reason, a promise to pay (the run records what follows itself). */
-  async recordSteering(workflowId: string, actor: string, action: 'playbook.cancel' | 'playbook.promise-to-pay', after: Record<string, unknown>): Promise<void> {
-    await this.em.transactional(async (em) => {
-      new AuditService().record(em, { actor, action, entityType: 'playbook_run', entityId: workflowId, after });
+  /**
+   * A person's mutation of a run, audited together with it: the entry is written first, in a
+   * transaction, and `act` (the call to the engine) runs before the commit. An entry that
+   * cannot be written stops the mutation before it reaches the run; a call the run refuses or
+   * the engine cannot take (`act` throws) takes the entry back.
+   */
+  async audited<T>(entry: { actor: string; action: PlaybookAction; workflowId: string; after: Record<string, unknown> }, act: () => Promise<T>): Promise<T> {
+    return this.em.transactional(async (em) => {
+      new AuditService().record(em, { actor: entry.actor, action: entry.action, entityType: 'playbook_run', entityId: entry.workflowId, after: entry.after });
+      await em.flush();
+      return act();
     });
   }
 

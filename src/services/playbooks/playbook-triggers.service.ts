@@ -10,7 +10,12 @@ import { currentComplaint, windowEndingNow } from '../complaints/current-complai
 import { fixedBefore, noFixSince } from './playbook-run.service.js';
 import type { PlaybookService } from './playbook.service.js';
 
-/** Finds the customers a trigger applies to, and starts their playbooks. */
+/**
+ * Finds the customers a trigger applies to, and starts their playbooks. The queries are the
+ * eligibility rules of src/domain/playbooks/eligibility.ts for many customers at once, from the
+ * same policy values; each start checks its customer by those rules again (a start by hand is
+ * checked the same way), so one that no longer qualifies is skipped.
+ */
 export class PlaybookTriggerService {
   constructor(
     private readonly em: EntityManager,

@@ -13,6 +13,8 @@ export enum PlaybookExceptionCode {
   CustomerOffboarded = 'PLAYBOOK_CUSTOMER_OFFBOARDED',
   /** The customer's personal data was erased: no playbook at all starts for them. */
   CustomerErased = 'PLAYBOOK_CUSTOMER_ERASED',
+  /** The playbook is not for this customer now (its eligibility rules: a persistent issue, a loss-making account past the cooldown, years of loyalty). */
+  NotEligible = 'PLAYBOOK_NOT_ELIGIBLE',
   FixCaseNotFound = 'PLAYBOOK_FIX_CASE_NOT_FOUND',
   /** The customer says a fix holds that its owner has not made yet. */
   FixNotDone = 'PLAYBOOK_FIX_NOT_DONE',
@@ -27,6 +29,7 @@ const kinds: Record<PlaybookExceptionCode, FailureKind> = {
   [PlaybookExceptionCode.PromiseRefused]: 'CONFLICT',
   [PlaybookExceptionCode.CustomerOffboarded]: 'CONFLICT',
   [PlaybookExceptionCode.CustomerErased]: 'CONFLICT',
+  [PlaybookExceptionCode.NotEligible]: 'CONFLICT',
   [PlaybookExceptionCode.FixCaseNotFound]: 'NOT_FOUND',
   [PlaybookExceptionCode.FixNotDone]: 'CONFLICT',
 };

@@ -8,16 +8,20 @@ import { FAIR_REMINDER, fairReminderPolicy, fairReminderWorkflowId, type FairRem
 import { FIX_ISSUE, fixIssuePolicy, fixIssueWorkflowId, type FixIssuePolicy } from '../../domain/playbooks/fix-issue.js';
 import { occurrenceWorkflowId } from '../../domain/playbooks/occurrence.js';
 import type { RunStatus } from '../../domain/playbooks/run-status.js';
+import { triggerPolicy, type TriggerPolicy } from '../../domain/playbooks/triggers.js';
 import { welcomeCheckPolicy, welcomeCheckWorkflowId, WELCOME_CHECK, type WelcomeCheckPolicy } from '../../domain/playbooks/welcome-check.js';
 import { BillingException, BillingExceptionCode } from '../billing/billing.exception.js';
 import type { InvoiceService } from '../billing/invoice.service.js';
-import { CustomerStatus, PlaybookRunStatus, type PlaybookRun } from '../../entities/index.js';
+import { CustomerStatus, PlaybookRunStatus, type Customer, type PlaybookRun } from '../../entities/index.js';
 import type { CustomerService } from '../customers/customer.service.js';
 import type { PlaybookEngine, RunSearch, RunTags } from './playbook-engine.js';
+import type { PersistentIssuePolicy } from '../../domain/scoring/persistent-issue.js';
 import { ScoreKind } from '../../domain/scoring/score-kind.js';
+import { defaultScoringPolicy } from '../../domain/scoring/scoring-policy.js';
 import type { ScoreService } from '../scores/score.service.js';
 import { PlaybookException, PlaybookExceptionCode } from './playbook.exception.js';
 import { assertTopic } from './playbook-input.js';
+import type { PlaybookEligibilityService } from './playbook-eligibility.service.js';
 import type { PlaybookRunService } from './playbook-run.service.js';
 import { reasonProblem } from '../../domain/text.js';
 
@@ -28,9 +32,22 @@ export interface PlaybookPolicies {
   accountReview: AccountReviewPolicy;
   appreciation: AppreciationPolicy;
   campaign: CampaignPolicy;
+  /** The sweep's triggers: a start by hand keeps the same cooldown between account reviews. */
+  triggers: TriggerPolicy;
+  /** What makes an issue persistent, for a fix started by hand (the score's and the sweep's rule). */
+  persistentIssue: PersistentIssuePolicy;
 }
 
-export const defaultPolicies: PlaybookPolicies = { welcomeCheck: welcomeCheckPolicy, fairReminder: fairReminderPolicy, fixIssue: fixIssuePolicy, accountReview: accountReviewPolicy, appreciation: appreciationPolicy, campaign: campaignPolicy };
+export const defaultPolicies: PlaybookPolicies = {
+  welcomeCheck: welcomeCheckPolicy,
+  fairReminder: fairReminderPolicy,
+  fixIssue: fixIssuePolicy,
+  accountReview: accountReviewPolicy,
+  appreciation: appreciationPolicy,
+  campaign: campaignPolicy,
+  triggers: triggerPolicy,
+  persistentIssue: defaultScoringPolicy.persistentIssue,
+};
 
 /** What every playbook's live state says, whatever else it holds. */
 export interface PlaybookRunState {
@@ -52,6 +69,25 @@ export interface PlaybookRunView {
   state: PlaybookRunState | null;
 }
 
+/**
+ * Who starts a run without a person (whose starts are audited): the trigger sweep, or a
+ * campaign (`campaignId`). A campaign's audience is its segment narrowed by the playbook's
+ * own condition (campaignPlaybooks' `requires`) and its enrolment retries a page that fails,
+ * so its starts are not held to the eligibility rules here; a person's and the sweep's are.
+ */
+export interface LaunchOptions {
+  campaignId?: string;
+}
+
+/** A run about to start: its ID, what the audit entry of a start by hand records, and the engine's call that starts it (or finds it started). */
+interface PendingRun {
+  playbook: string;
+  workflowId: string;
+  customerId: string;
+  details: Record<string, unknown>;
+  start: () => Promise<unknown>;
+}
+
 export class PlaybookService {
   constructor(
     private readonly customers: CustomerService,
@@ -59,31 +95,40 @@ export class PlaybookService {
     private readonly runs: PlaybookRunService,
     private readonly scores: ScoreService,
     private readonly engine: PlaybookEngine,
+    private readonly eligibility: PlaybookEligibilityService,
     private readonly policies: PlaybookPolicies = defaultPolicies,
   ) {}
 
-  async startWelcomeCheck(customerId: string, options: { campaignId?: string } = {}): Promise<PlaybookRunView> {
-    return this.runView(WELCOME_CHECK, customerId, await this.launchWelcomeCheck(customerId, options), { justStarted: true });
+  async startWelcomeCheck(customerId: string, actor: string): Promise<PlaybookRunView> {
+    return this.startByHand(await this.pendingWelcomeCheck(customerId), actor);
   }
 
   /** Starts it (or finds it running) and returns its workflow ID only: for sweeps and campaigns, which do not show the run. */
-  async launchWelcomeCheck(customerId: string, options: { campaignId?: string } = {}): Promise<string> {
-    await this.assertMayStart(customerId, WELCOME_CHECK);
-    const { workflowId } = await this.engine.startWelcomeCheck({ customerId, policy: this.policies.welcomeCheck, tags: await this.tags(customerId, options) });
-    return workflowId;
+  async launchWelcomeCheck(customerId: string, options: LaunchOptions = {}): Promise<string> {
+    return launch(await this.pendingWelcomeCheck(customerId, options));
   }
 
-  async confirmWelcome(customerId: string): Promise<PlaybookRunView> {
+  private async pendingWelcomeCheck(customerId: string, options: LaunchOptions = {}): Promise<PendingRun> {
+    await this.assertMayStart(customerId, WELCOME_CHECK);
+    const tags = await this.tags(customerId, options);
+    return { playbook: WELCOME_CHECK, workflowId: welcomeCheckWorkflowId(customerId), customerId, details: {}, start: () => this.engine.startWelcomeCheck({ customerId, policy: this.policies.welcomeCheck, tags }) };
+  }
+
+  /** The customer confirmed their onboarding (audited). */
+  async confirmWelcome(customerId: string, actor: string): Promise<PlaybookRunView> {
     await this.customers.get(customerId);
     const workflowId = welcomeCheckWorkflowId(customerId);
     const state = await this.engine.welcomeCheckState(workflowId);
     if (!state) throw new PlaybookException(PlaybookExceptionCode.RunNotFound, `No welcome check runs for customer ${customerId}`, { customerId });
-    if (state.step === 'done' || !(await this.engine.confirmWelcome(workflowId))) {
-      throw new PlaybookException(PlaybookExceptionCode.RunAlreadyFinished, `The welcome check of customer ${customerId} has already finished`, {
+    const finished = () =>
+      new PlaybookException(PlaybookExceptionCode.RunAlreadyFinished, `The welcome check of customer ${customerId} has already finished`, {
         customerId,
         outcome: state.outcome,
       });
-    }
+    if (state.step === 'done') throw finished();
+    await this.runs.audited({ actor, action: 'playbook.confirm-welcome', workflowId, after: { customerId } }, async () => {
+      if (!(await this.engine.confirmWelcome(workflowId))) throw finished();
+    });
     return this.runView(WELCOME_CHECK, customerId, workflowId);
   }
 
@@ -94,21 +139,31 @@ export class PlaybookService {
   }
 
   /** Starts fair reminders for an overdue, unpaid invoice; a second call returns the same run. */
-  async startFairReminder(invoiceId: string): Promise<PlaybookRunView> {
-    const { customerId, workflowId } = await this.launchFairReminder(invoiceId);
-    return this.runView(FAIR_REMINDER, customerId, workflowId, { justStarted: true });
+  async startFairReminder(invoiceId: string, actor: string): Promise<PlaybookRunView> {
+    return this.startByHand(await this.pendingFairReminder(invoiceId), actor);
   }
 
   /** As startFairReminder, without reading the run back (for the trigger sweep). */
   async launchFairReminder(invoiceId: string): Promise<{ customerId: string; workflowId: string }> {
+    const run = await this.pendingFairReminder(invoiceId);
+    return { customerId: run.customerId, workflowId: await launch(run) };
+  }
+
+  private async pendingFairReminder(invoiceId: string): Promise<PendingRun> {
     const invoice = await this.invoices.get(invoiceId);
     if (invoice.paidAt) throw new BillingException(BillingExceptionCode.InvoiceAlreadyPaid, `Invoice ${invoiceId} was paid on ${invoice.paidAt}`, { invoiceId });
     const today = new Date().toISOString().slice(0, 10);
     if (invoice.dueAt >= today) throw new BillingException(BillingExceptionCode.InvoiceNotOverdue, `Invoice ${invoiceId} is due on ${invoice.dueAt}: not overdue yet`, { invoiceId, dueAt: invoice.dueAt });
     const customerId = invoice.customer.id;
     await this.assertMayStart(customerId, FAIR_REMINDER);
-    const { workflowId } = await this.engine.startFairReminder({ customerId, invoiceId, policy: this.policies.fairReminder, tags: await this.tags(customerId) });
-    return { customerId, workflowId };
+    const tags = await this.tags(customerId);
+    return {
+      playbook: FAIR_REMINDER,
+      workflowId: fairReminderWorkflowId(customerId, invoiceId),
+      customerId,
+      details: { invoiceId },
+      start: () => this.engine.startFairReminder({ customerId, invoiceId, policy: this.policies.fairReminder, tags }),
+    };
   }
 
   /** The invoice's fair-reminder run, or null if none was started. */
@@ -122,18 +177,21 @@ export class PlaybookService {
     const invoice = await this.invoices.get(invoiceId);
     const customerId = invoice.customer.id;
     const workflowId = fairReminderWorkflowId(customerId, invoiceId);
-    const state = await this.engine.promiseToPay(workflowId, { until, recordedBy });
-    if (!state) {
+    const state = await this.runs.audited({ actor: recordedBy, action: 'playbook.promise-to-pay', workflowId, after: { invoiceId, until } }, async () => {
+      const taken = await this.engine.promiseToPay(workflowId, { until, recordedBy });
+      if (taken) return taken;
       if (await this.runs.findByWorkflowId(workflowId)) throw new PlaybookException(PlaybookExceptionCode.RunAlreadyFinished, `The reminder run for invoice ${invoiceId} has ended`, { invoiceId });
       throw new PlaybookException(PlaybookExceptionCode.RunNotFound, `No reminder run for invoice ${invoiceId}`, { invoiceId });
-    }
-    await this.runs.recordSteering(workflowId, recordedBy, 'playbook.promise-to-pay', { invoiceId, until });
+    });
     return this.runView(FAIR_REMINDER, customerId, workflowId, { state });
   }
 
-  /** Starts fixing a customer's persistent issue; a second call for the same topic returns the same run, until the issue comes back after it. */
-  async startFixIssue(customerId: string, topic: string): Promise<PlaybookRunView> {
-    return this.runView(FIX_ISSUE, customerId, await this.launchFixIssue(customerId, topic), { justStarted: true });
+  /**
+   * Starts fixing a customer's persistent issue (PLAYBOOK_NOT_ELIGIBLE for a topic that is not
+   * persistent); a second call for the same topic returns the same run, until the issue comes back after it.
+   */
+  async startFixIssue(customerId: string, topic: string, actor: string): Promise<PlaybookRunView> {
+    return this.startByHand(await this.pendingFixIssue(customerId, topic), actor);
   }
 
   /**
@@ -141,26 +199,35 @@ export class PlaybookService {
    * run under way is joined; a finished one is returned unless the issue came back after it
    * (a complaint about the topic since its fix), which starts the next occurrence.
    */
-  async launchFixIssue(customerId: string, topic: string, options: { campaignId?: string } = {}): Promise<string> {
+  async launchFixIssue(customerId: string, topic: string, options: LaunchOptions = {}): Promise<string> {
+    return launch(await this.pendingFixIssue(customerId, topic, options));
+  }
+
+  private async pendingFixIssue(customerId: string, topic: string, options: LaunchOptions = {}): Promise<PendingRun> {
     await this.assertMayStart(customerId, FIX_ISSUE);
     assertTopic(topic);
     const base = fixIssueWorkflowId(customerId, topic);
     const last = await this.runs.latestOccurrence(customerId, FIX_ISSUE, base);
-    const workflowId = last && (await this.runs.fixDue(customerId, topic)) ? occurrenceWorkflowId(base, last.occurrence + 1) : (last?.record.workflowId ?? base);
-    await this.engine.startFixIssue({ workflowId, customerId, topic, policy: this.policies.fixIssue, tags: await this.tags(customerId, options) });
-    return workflowId;
+    // A new run (not the one joined, which tells the customer nothing new) is for a persistent issue only.
+    const next = !last ? base : (await this.runs.fixDue(customerId, topic)) ? occurrenceWorkflowId(base, last.occurrence + 1) : null;
+    if (next && !options.campaignId) await this.eligibility.assertFixIssue(customerId, topic, this.policies.persistentIssue);
+    const workflowId = next ?? last!.record.workflowId;
+    const tags = await this.tags(customerId, options);
+    return { playbook: FIX_ISSUE, workflowId, customerId, details: { topic }, start: () => this.engine.startFixIssue({ workflowId, customerId, topic, policy: this.policies.fixIssue, tags }) };
   }
 
-  /** The owner fixed the cause: the run stops escalating and checks back with the customer later. */
-  async resolveIssue(customerId: string, topic: string): Promise<PlaybookRunView> {
+  /** The owner fixed the cause: the run stops escalating and checks back with the customer later (audited). */
+  async resolveIssue(customerId: string, topic: string, actor: string): Promise<PlaybookRunView> {
     await this.customers.get(customerId);
     assertTopic(topic);
     const workflowId = await this.currentRunId(FIX_ISSUE, customerId, fixIssueWorkflowId(customerId, topic));
     const state = await this.engine.fixIssueState(workflowId);
     if (!state) throw new PlaybookException(PlaybookExceptionCode.RunNotFound, `No fix-issue run for "${topic}" of customer ${customerId}`, { customerId, topic });
-    if (state.resolved || state.step === 'done' || !(await this.engine.issueResolved(workflowId))) {
-      throw new PlaybookException(PlaybookExceptionCode.RunAlreadyFinished, `The issue "${topic}" of customer ${customerId} is already resolved`, { customerId, topic });
-    }
+    const resolved = () => new PlaybookException(PlaybookExceptionCode.RunAlreadyFinished, `The issue "${topic}" of customer ${customerId} is already resolved`, { customerId, topic });
+    if (state.resolved || state.step === 'done') throw resolved();
+    await this.runs.audited({ actor, action: 'playbook.resolve-issue', workflowId, after: { customerId, topic } }, async () => {
+      if (!(await this.engine.issueResolved(workflowId))) throw resolved();
+    });
     return this.runView(FIX_ISSUE, customerId, workflowId);
   }
 
@@ -178,41 +245,60 @@ export class PlaybookService {
     return this.existingRun(FIX_ISSUE, customerId, await this.currentRunId(FIX_ISSUE, customerId, fixIssueWorkflowId(customerId, topic)));
   }
 
-  /** Starts the review of a loss-making account; a second call while it runs returns the same run, one after it has finished starts the next review. */
-  async startAccountReview(customerId: string): Promise<PlaybookRunView> {
-    return this.runView(ACCOUNT_REVIEW, customerId, await this.launchAccountReview(customerId), { justStarted: true });
+  /**
+   * Starts the review of a loss-making account (PLAYBOOK_NOT_ELIGIBLE otherwise, or within the
+   * cooldown after the last review); a second call while it runs returns the same run.
+   */
+  async startAccountReview(customerId: string, actor: string): Promise<PlaybookRunView> {
+    return this.startByHand(await this.pendingAccountReview(customerId), actor);
   }
 
-  /** As startAccountReview, without reading the run back (for the trigger sweep, which keeps a cooldown between reviews, and campaigns). */
-  async launchAccountReview(customerId: string, options: { campaignId?: string } = {}): Promise<string> {
+  /** As startAccountReview, without reading the run back (for the trigger sweep and campaigns). */
+  async launchAccountReview(customerId: string, options: LaunchOptions = {}): Promise<string> {
+    return launch(await this.pendingAccountReview(customerId, options));
+  }
+
+  private async pendingAccountReview(customerId: string, options: LaunchOptions = {}): Promise<PendingRun> {
     await this.assertMayStart(customerId, ACCOUNT_REVIEW);
     const base = accountReviewWorkflowId(customerId);
     const last = await this.runs.latestOccurrence(customerId, ACCOUNT_REVIEW, base);
-    const workflowId = last && last.record.status !== PlaybookRunStatus.Running ? occurrenceWorkflowId(base, last.occurrence + 1) : (last?.record.workflowId ?? base);
-    await this.engine.startAccountReview({ workflowId, customerId, policy: this.policies.accountReview, tags: await this.tags(customerId, options) });
-    return workflowId;
+    let workflowId = last?.record.workflowId ?? base;
+    // The review under way is joined; a new one (the first, or the next once the last has ended) must be due.
+    if (last?.record.status !== PlaybookRunStatus.Running) {
+      if (last) workflowId = occurrenceWorkflowId(base, last.occurrence + 1);
+      if (!options.campaignId) await this.eligibility.assertAccountReview(customerId, last?.record.finishedAt ?? null, this.policies.triggers.accountReviewCooldownDays);
+    }
+    const tags = await this.tags(customerId, options);
+    return { playbook: ACCOUNT_REVIEW, workflowId, customerId, details: {}, start: () => this.engine.startAccountReview({ workflowId, customerId, policy: this.policies.accountReview, tags }) };
   }
 
-  /** Records the customer's answer to the proposal the review made. */
-  async answerAccountProposal(customerId: string, accepted: boolean): Promise<PlaybookRunView> {
+  /** Records the customer's answer to the proposal the review made (audited). */
+  async answerAccountProposal(customerId: string, accepted: boolean, actor: string): Promise<PlaybookRunView> {
     await this.customers.get(customerId);
     const workflowId = await this.currentRunId(ACCOUNT_REVIEW, customerId, accountReviewWorkflowId(customerId));
     const state = await this.engine.accountReviewState(workflowId);
     if (!state) throw new PlaybookException(PlaybookExceptionCode.RunNotFound, `No account review for customer ${customerId}`, { customerId });
-    if (state.step !== 'awaiting-answer' || !(await this.engine.answerProposal(workflowId, accepted))) {
-      throw new PlaybookException(PlaybookExceptionCode.DecisionRefused, `The account review of customer ${customerId} is not waiting for an answer (step ${state.step})`, { customerId, step: state.step });
-    }
+    const refused = () =>
+      new PlaybookException(PlaybookExceptionCode.DecisionRefused, `The account review of customer ${customerId} is not waiting for an answer (step ${state.step})`, { customerId, step: state.step });
+    if (state.step !== 'awaiting-answer') throw refused();
+    await this.runs.audited({ actor, action: 'playbook.answer-proposal', workflowId, after: { customerId, accepted } }, async () => {
+      if (!(await this.engine.answerProposal(workflowId, accepted))) throw refused();
+    });
     return this.runView(ACCOUNT_REVIEW, customerId, workflowId);
   }
 
-  /** A person's decision on offboarding, recorded with their ID and reason; the run refuses it unless it awaits one. */
+  /** A person's decision on offboarding, recorded with their ID and reason (audited); the run refuses it unless it awaits one. */
   async decideOffboarding(customerId: string, decision: { approve: boolean; reason: string }, decidedBy: string): Promise<PlaybookRunView> {
     await this.customers.get(customerId);
     const problem = reasonProblem(decision.reason, 'An offboarding decision needs a reason');
     if (problem) throw new PlaybookException(PlaybookExceptionCode.InvalidInput, problem, { field: 'reason' });
     const workflowId = await this.currentRunId(ACCOUNT_REVIEW, customerId, accountReviewWorkflowId(customerId));
-    const state = await this.engine.decideOffboarding(workflowId, { approve: decision.approve, reason: decision.reason.trim(), decidedBy });
-    if (!state) throw new PlaybookException(PlaybookExceptionCode.RunNotFound, `No account review for customer ${customerId}`, { customerId });
+    const reason = decision.reason.trim();
+    const state = await this.runs.audited({ actor: decidedBy, action: 'playbook.decide-offboarding', workflowId, after: { customerId, approve: decision.approve, reason } }, async () => {
+      const decided = await this.engine.decideOffboarding(workflowId, { approve: decision.approve, reason, decidedBy });
+      if (!decided) throw new PlaybookException(PlaybookExceptionCode.RunNotFound, `No account review for customer ${customerId}`, { customerId });
+      return decided;
+    });
     return this.runView(ACCOUNT_REVIEW, customerId, workflowId, { state });
   }
 
@@ -222,16 +308,24 @@ export class PlaybookService {
     return this.existingRun(ACCOUNT_REVIEW, customerId, await this.currentRunId(ACCOUNT_REVIEW, customerId, accountReviewWorkflowId(customerId)));
   }
 
-  /** Thanks a silent loyal customer (once per calendar year); a second call returns the same run. */
-  async startAppreciation(customerId: string, options: { campaignId?: string } = {}): Promise<PlaybookRunView> {
-    return this.runView(APPRECIATION, customerId, await this.launchAppreciation(customerId, options), { justStarted: true });
+  /** Thanks a loyal customer of long standing (once per calendar year; PLAYBOOK_NOT_ELIGIBLE for anyone else); a second call returns the same run. */
+  async startAppreciation(customerId: string, actor: string): Promise<PlaybookRunView> {
+    return this.startByHand(await this.pendingAppreciation(customerId), actor);
   }
 
   /** As startAppreciation, without reading the run back (for sweeps and campaigns). */
-  async launchAppreciation(customerId: string, options: { campaignId?: string } = {}): Promise<string> {
-    await this.assertMayStart(customerId, APPRECIATION);
-    const { workflowId } = await this.engine.startAppreciation({ customerId, year: new Date().getUTCFullYear(), policy: this.policies.appreciation, tags: await this.tags(customerId, options) });
-    return workflowId;
+  async launchAppreciation(customerId: string, options: LaunchOptions = {}): Promise<string> {
+    return launch(await this.pendingAppreciation(customerId, options));
+  }
+
+  private async pendingAppreciation(customerId: string, options: LaunchOptions = {}): Promise<PendingRun> {
+    const customer = await this.assertMayStart(customerId, APPRECIATION);
+    const year = new Date().getUTCFullYear();
+    const workflowId = appreciationWorkflowId(customerId, year);
+    // This year's thank-you, once started, is returned as it is.
+    if (!options.campaignId && !(await this.runs.findByWorkflowId(workflowId))) await this.eligibility.assertAppreciation(customer, this.policies.appreciation);
+    const tags = await this.tags(customerId, options);
+    return { playbook: APPRECIATION, workflowId, customerId, details: { year }, start: () => this.engine.startAppreciation({ customerId, year, policy: this.policies.appreciation, tags }) };
   }
 
   async findAppreciation(customerId: string): Promise<PlaybookRunView | null> {
@@ -245,10 +339,11 @@ export class PlaybookService {
     if (problem) throw new PlaybookException(PlaybookExceptionCode.InvalidInput, problem, { field: 'reason' });
     const record = await this.runs.findByWorkflowId(workflowId);
     if (!record) throw new PlaybookException(PlaybookExceptionCode.RunNotFound, `No playbook run ${workflowId}`, { workflowId });
-    if (record.status !== PlaybookRunStatus.Running || !(await this.engine.cancelRun(workflowId))) {
-      throw new PlaybookException(PlaybookExceptionCode.RunAlreadyFinished, `Playbook run ${workflowId} has already finished`, { workflowId });
-    }
-    await this.runs.recordSteering(workflowId, actor, 'playbook.cancel', { reason: reason.trim() });
+    const finished = () => new PlaybookException(PlaybookExceptionCode.RunAlreadyFinished, `Playbook run ${workflowId} has already finished`, { workflowId });
+    if (record.status !== PlaybookRunStatus.Running) throw finished();
+    await this.runs.audited({ actor, action: 'playbook.cancel', workflowId, after: { reason: reason.trim() } }, async () => {
+      if (!(await this.engine.cancelRun(workflowId))) throw finished();
+    });
     return { workflowId, playbook: record.playbook, customerId: record.customer.id, record, state: null };
   }
 
@@ -302,7 +397,7 @@ export class PlaybookService {
    * thanks, welcome checks and reviews are for customers who have not left, while reminders
    * and fixes are owed to anyone.
    */
-  private async assertMayStart(customerId: string, playbook: string): Promise<void> {
+  private async assertMayStart(customerId: string, playbook: string): Promise<Customer> {
     const customer = await this.customers.get(customerId);
     if (customer.status === CustomerStatus.Erased) {
       throw new PlaybookException(PlaybookExceptionCode.CustomerErased, `The personal data of customer ${customerId} was erased: no ${playbook} starts for them`, { customerId, playbook });
@@ -310,6 +405,13 @@ export class PlaybookService {
     if (customer.status === CustomerStatus.Offboarded && !OWED_AFTER_LEAVING.has(playbook)) {
       throw new PlaybookException(PlaybookExceptionCode.CustomerOffboarded, `Customer ${customerId} has left (offboarded): no ${playbook} starts for them`, { customerId, playbook });
     }
+    return customer;
+  }
+
+  /** A person starts the run (or finds it started), audited as `playbook.start` of its workflow ID; answers with the run. */
+  private async startByHand(run: PendingRun, actor: string): Promise<PlaybookRunView> {
+    await this.runs.audited({ actor, action: 'playbook.start', workflowId: run.workflowId, after: { playbook: run.playbook, customerId: run.customerId, ...run.details } }, run.start);
+    return this.runView(run.playbook, run.customerId, run.workflowId, { justStarted: true });
   }
 
   /** The newest recorded run of `base`, or the base ID itself (a first run started a moment ago has no record yet). */
@@ -334,6 +436,12 @@ export class PlaybookService {
     const [record, state] = await Promise.all([this.runs.findByWorkflowId(workflowId), live]);
     return { workflowId, playbook, customerId, record, state };
   }
+}
+
+/** Starts the run (or finds it started) and gives its workflow ID: for sweeps and campaigns, which do not show the run. */
+async function launch(run: PendingRun): Promise<string> {
+  await run.start();
+  return run.workflowId;
 }
 
 function unknownWhenUnavailable(error: unknown): null {

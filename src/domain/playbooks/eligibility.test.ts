@@ -1,0 +1,44 @@
+import { defaultPersistentIssuePolicy } from '../scoring/persistent-issue.js';
+import { appreciationPolicy } from './appreciation.js';
+import { accountReviewProblem, appreciationProblem, fixIssueProblem } from './eligibility.js';
+import { triggerPolicy } from './triggers.js';
+
+describe('playbook eligibility', () => {
+  const asOf = '2026-12-02';
+  const complaint = (topic: string, openedAt: string, more: { resolvedAt?: string; reopenedCount?: number; reopenedAt?: string } = {}) => ({ topic, openedAt, resolvedAt: openedAt, ...more });
+
+  it('fixes only a persistent topic: three complaints, or a reopen, in the window (an open one however old)', () => {
+    const three = ['2026-11-01', '2026-11-10', '2026-11-20'].map((d) => complaint('delivery-delay', d));
+    expect(fixIssueProblem('delivery-delay', three, asOf, defaultPersistentIssuePolicy)).toBeNull();
+    expect(fixIssueProblem('delivery-delay', [complaint('app-login', '2026-11-01', { reopenedCount: 1, reopenedAt: '2026-11-05' })], asOf, defaultPersistentIssuePolicy)).toBe(
+      'no persistent issue on topic "delivery-delay": 0 complaints and 0 reopens in the last 90 days (it takes 3 complaints or 1 reopen)',
+    );
+    expect(fixIssueProblem('app-login', [complaint('app-login', '2026-11-01', { reopenedCount: 1, reopenedAt: '2026-11-05' })], asOf, defaultPersistentIssuePolicy)).toBeNull();
+    // Two in the window and one long before it (resolved) are not three; an old one still open counts.
+    const old = complaint('delivery-delay', '2026-01-10');
+    expect(fixIssueProblem('delivery-delay', [...three.slice(1), old], asOf, defaultPersistentIssuePolicy)).toMatch(/: 2 complaints and 0 reopens in the last 90 days/);
+    expect(fixIssueProblem('delivery-delay', [...three.slice(1), { ...old, resolvedAt: null }], asOf, defaultPersistentIssuePolicy)).toBeNull();
+  });
+
+  it('reviews only a loss-making account, and at most once within the cooldown', () => {
+    const now = new Date('2026-12-02T12:00:00Z');
+    const cooldown = triggerPolicy.accountReviewCooldownDays;
+    expect(accountReviewProblem({ profitabilityBand: 'loss-making', lastReviewEndedAt: null }, now, cooldown)).toBeNull();
+    expect(accountReviewProblem({ profitabilityBand: 'too-new', lastReviewEndedAt: null }, now, cooldown)).toBe(
+      'the account\'s profitability band is "too-new", not "loss-making": a review is for loss-making accounts',
+    );
+    expect(accountReviewProblem({ profitabilityBand: null, lastReviewEndedAt: null }, now, cooldown)).toMatch(/no profitability score yet/);
+    expect(accountReviewProblem({ profitabilityBand: 'loss-making', lastReviewEndedAt: new Date('2026-12-02T11:59:39Z') }, now, cooldown)).toBe(
+      'the last account review ended 2026-12-02; the next one may start after 180 days (from 2027-05-31)',
+    );
+    expect(accountReviewProblem({ profitabilityBand: 'loss-making', lastReviewEndedAt: new Date('2026-06-05T11:59:00Z') }, now, cooldown)).toBeNull();
+  });
+
+  it('thanks only customers of two years or more in a loyal payment band', () => {
+    expect(appreciationProblem({ acquiredAt: '2024-12-02', loyaltyBand: 'loyal' }, asOf, appreciationPolicy)).toBeNull();
+    expect(appreciationProblem({ acquiredAt: '2026-10-02', loyaltyBand: 'new' }, asOf, appreciationPolicy)).toBe('customer for 61 days (since 2026-10-02); appreciation needs 730 (2 years)');
+    expect(appreciationProblem({ acquiredAt: '2024-12-03', loyaltyBand: 'loyal' }, asOf, appreciationPolicy)).toMatch(/^customer for 729 days/);
+    expect(appreciationProblem({ acquiredAt: '2020-01-01', loyaltyBand: 'at-risk' }, asOf, appreciationPolicy)).toBe('payment-loyalty band is "at-risk"; appreciation is for "loyal"');
+    expect(appreciationProblem({ acquiredAt: '2020-01-01', loyaltyBand: null }, asOf, appreciationPolicy)).toMatch(/not scored yet/);
+  });
+});

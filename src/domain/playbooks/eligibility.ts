@@ -1,0 +1,51 @@
+import { persistentIssues, type ComplaintRecord, type PersistentIssuePolicy } from '../scoring/persistent-issue.js';
+import { dayNumber, isoDay, type DateLike } from '../scoring/dates.js';
+import { days } from '../policies/duration.js';
+import type { AppreciationPolicy } from './appreciation.js';
+
+/**
+ * Who a playbook's message is true of. The trigger sweep selects customers by these rules in
+ * SQL, from the same policy values (playbook-triggers.service.ts); a run started by hand is
+ * checked against them here, so nobody is told of a persistent issue they never had, thanked
+ * for years they were not with us, or sent a second proposal within the cooldown. Each rule
+ * says why a customer is not eligible, or null when they are.
+ */
+
+/** Fixing an issue: the topic is persistent now (complaints or reopens in the window, as the persistent-issue score counts them). */
+export function fixIssueProblem(topic: string, complaints: readonly ComplaintRecord[], asOf: DateLike, policy: PersistentIssuePolicy): string | null {
+  // The model lists only persistent topics; counted from one complaint up, it gives this topic's numbers too.
+  const counted = persistentIssues(
+    complaints.filter((c) => c.topic.trim().toLowerCase() === topic),
+    asOf,
+    { ...policy, minComplaints: 1 },
+  ).topics[0];
+  const [complained, reopens] = [counted?.complaints ?? 0, counted?.reopens ?? 0];
+  if (complained >= policy.minComplaints || reopens >= policy.minReopens) return null;
+  return `no persistent issue on topic "${topic}": ${complained} complaint${complained === 1 ? '' : 's'} and ${reopens} reopen${reopens === 1 ? '' : 's'} in the last ${policy.windowDays} days (it takes ${policy.minComplaints} complaints or ${policy.minReopens} reopen${policy.minReopens === 1 ? '' : 's'})`;
+}
+
+/** An account review: the account's profitability band (last scored) is loss-making, and no review ended within the cooldown. */
+export function accountReviewProblem(account: { profitabilityBand: string | null; lastReviewEndedAt: Date | null }, now: Date, cooldownDays: number): string | null {
+  if (account.profitabilityBand !== 'loss-making') {
+    return account.profitabilityBand === null
+      ? 'the account has no profitability score yet: a review is for loss-making accounts'
+      : `the account's profitability band is "${account.profitabilityBand}", not "loss-making": a review is for loss-making accounts`;
+  }
+  const ended = account.lastReviewEndedAt;
+  if (ended && now.getTime() - ended.getTime() < days(cooldownDays)) {
+    return `the last account review ended ${isoDay(dayNumber(ended))}; the next one may start after ${cooldownDays} days (from ${new Date(ended.getTime() + days(cooldownDays)).toISOString().slice(0, 10)})`;
+  }
+  return null;
+}
+
+/** A thank-you for loyalty: a customer for at least the policy's tenure, in a loyal payment band (last scored). */
+export function appreciationProblem(customer: { acquiredAt: string; loyaltyBand: string | null }, today: DateLike, policy: AppreciationPolicy): string | null {
+  const tenureDays = dayNumber(today) - dayNumber(customer.acquiredAt);
+  if (tenureDays < policy.minTenureDays) {
+    return `customer for ${tenureDays} days (since ${customer.acquiredAt}); appreciation needs ${policy.minTenureDays} (${Math.round(policy.minTenureDays / 365)} years)`;
+  }
+  if (!customer.loyaltyBand || !policy.loyaltyBands.includes(customer.loyaltyBand)) {
+    return `payment-loyalty band is ${customer.loyaltyBand ? `"${customer.loyaltyBand}"` : 'not scored yet'}; appreciation is for ${policy.loyaltyBands.map((b) => `"${b}"`).join(', ')}`;
+  }
+  return null;
+}

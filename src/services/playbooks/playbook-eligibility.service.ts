@@ -1,0 +1,44 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { sql } from 'kysely';
+import { ACCOUNT_REVIEW } from '../../domain/playbooks/account-review.js';
+import { APPRECIATION, type AppreciationPolicy } from '../../domain/playbooks/appreciation.js';
+import { accountReviewProblem, appreciationProblem, fixIssueProblem } from '../../domain/playbooks/eligibility.js';
+import { FIX_ISSUE } from '../../domain/playbooks/fix-issue.js';
+import { ScoreKind } from '../../domain/scoring/score-kind.js';
+import type { PersistentIssuePolicy } from '../../domain/scoring/persistent-issue.js';
+import type { Customer } from '../../entities/index.js';
+import type { ScoreService } from '../scores/score.service.js';
+import { PlaybookException, PlaybookExceptionCode } from './playbook.exception.js';
+
+/**
+ * Checks one customer against a playbook's eligibility rules (src/domain/playbooks/eligibility.ts),
+ * from the facts the trigger sweep selects by: complaints, current score bands, earlier runs.
+ * Refuses with PLAYBOOK_NOT_ELIGIBLE and the reason.
+ */
+export class PlaybookEligibilityService {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly scores: ScoreService,
+  ) {}
+
+  async assertFixIssue(customerId: string, topic: string, policy: PersistentIssuePolicy): Promise<void> {
+    const { rows } = await sql<{ opened_at: Date; resolved_at: Date | null; reopened_count: number; reopened_at: Date | null }>`
+      select opened_at, resolved_at, reopened_count, reopened_at from complaint where customer_id = ${customerId}::uuid and topic = ${topic}`.execute(this.em.getKysely());
+    const complaints = rows.map((r) => ({ topic, openedAt: r.opened_at, resolvedAt: r.resolved_at, reopenedCount: r.reopened_count, reopenedAt: r.reopened_at }));
+    refuse(FIX_ISSUE, customerId, fixIssueProblem(topic, complaints, new Date(), policy), { topic });
+  }
+
+  async assertAccountReview(customerId: string, lastReviewEndedAt: Date | null, cooldownDays: number): Promise<void> {
+    const profitabilityBand = await this.scores.currentBand(customerId, ScoreKind.Profitability);
+    refuse(ACCOUNT_REVIEW, customerId, accountReviewProblem({ profitabilityBand, lastReviewEndedAt }, new Date(), cooldownDays));
+  }
+
+  async assertAppreciation(customer: Customer, policy: AppreciationPolicy): Promise<void> {
+    const loyaltyBand = await this.scores.currentBand(customer.id, ScoreKind.PaymentLoyalty);
+    refuse(APPRECIATION, customer.id, appreciationProblem({ acquiredAt: customer.acquiredAt, loyaltyBand }, new Date(), policy));
+  }
+}
+
+function refuse(playbook: string, customerId: string, problem: string | null, details: Record<string, unknown> = {}): void {
+  if (problem) throw new PlaybookException(PlaybookExceptionCode.NotEligible, `No ${playbook} for customer ${customerId}: ${problem}`, { customerId, playbook, ...details });
+}
