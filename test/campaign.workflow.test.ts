@@ -2,6 +2,7 @@ import { sql, type RawBuilder } from 'kysely';
 import pg from 'pg';
 import { Role } from '../src/domain/auth/roles.js';
 import { campaignPolicy, campaignWorkflowId, type CampaignPolicy } from '../src/domain/campaigns/campaign.js';
+import { appreciationPolicy } from '../src/domain/playbooks/appreciation.js';
 import { loadDemoDataIfEmpty } from '../src/dev/demo-loader.js';
 import { Customer } from '../src/entities/index.js';
 import { defaultScoringPolicy } from '../src/domain/scoring/scoring-policy.js';
@@ -67,6 +68,8 @@ afterAll(async () => {
 
 
 const rows = async <T>(q: RawBuilder<T>) => (await q.execute(stack.orm.em.fork().getKysely())).rows;
+/** Customers a thank-you for years with us is true of. */
+const twoYears = sql<boolean>`c.acquired_at <= current_date - ${appreciationPolicy.minTenureDays}::int`;
 const members = (id: string, page: Omit<CampaignMembersQueryVariables, 'id'>) => stack.gql(CampaignMembersDocument, { id, ...page }, Role.Viewer);
 const campaign = (id: string) => stack.gql(CampaignDocument, { id }, Role.Viewer).then((r) => r.data!.campaign!);
 /** While no worker runs, the progress query has nobody to answer it (UNAVAILABLE): null then. */
@@ -104,7 +107,13 @@ async function expectExactlyOnce(campaignId: string) {
 
 it('previews a segment, enrols each customer once when launched twice, and keeps the holdout free of messages', async () => {
   const draft = await create('Thank standard customers', 'Appreciation', ['Standard']);
-  const [segment] = await rows(sql<{ n: number; consenting: number }>`select count(*)::int as n, count(*) filter (where marketing_consent)::int as consenting from customer where service_tier = 'standard' and status = 'active'`);
+  // A thank-you for years with us reaches the segment's customers of two years and more, none younger.
+  const [segment] = await rows(
+    sql<{ n: number; consenting: number; younger: number }>`select count(*) filter (where ${twoYears})::int as n, count(*) filter (where marketing_consent and ${twoYears})::int as consenting,
+                                                                   count(*) filter (where not ${twoYears})::int as younger
+                                                              from customer c where service_tier = 'standard' and status = 'active'`,
+  );
+  expect(segment.younger).toBeGreaterThan(0);
   expect(draft.status).toBe('Draft');
   expect(draft.preview.customers).toBe(segment.n);
   expect(draft.preview.treated + draft.preview.holdout).toBe(segment.n);
@@ -264,12 +273,16 @@ it('enrols only the loss-making accounts of a segment into account reviews (list
   expect(base.loss_making).toBeGreaterThan(2);
   expect(base.persistent).toBeGreaterThanOrEqual(10);
   const tiers: Array<'Basic' | 'Standard' | 'Premium'> = ['Basic', 'Standard', 'Premium'];
+  // One loss-making account had its review ten days ago: no second proposal within the cooldown.
+  const [reviewed10DaysAgo] = await rows(sql<{ id: string }>`select c.id from customer c where c.status = 'active' and ${band('profitability', 'loss-making')} order by c.id limit 1`);
+  await rows(sql`insert into playbook_run (id, workflow_id, playbook, customer_id, status, outcome, started_at, finished_at)
+                 values (gen_random_uuid(), ${`account-review/${reviewed10DaysAgo.id}`}, 'account-review', ${reviewed10DaysAgo.id}::uuid, 'completed', 'accepted', now() - interval '40 days', now() - interval '10 days')`);
 
   const review = await create('Review loss-making accounts', 'AccountReview', tiers);
-  expect(review).toMatchObject({ playbook: 'AccountReview', preview: { customers: base.loss_making, messages: review.preview.treated } });
+  expect(review).toMatchObject({ playbook: 'AccountReview', preview: { customers: base.loss_making - 1, messages: review.preview.treated } });
   await stack.gql(LaunchCampaignDocument, { id: review.id }, Role.Marketer);
   const reviewed = await eventually(() => campaign(review.id), (c) => c.status === 'Completed');
-  expect(reviewed.progress).toMatchObject({ status: 'Completed', enrolled: base.loss_making, treated: review.preview.treated, runsStarted: review.preview.treated });
+  expect(reviewed.progress).toMatchObject({ status: 'Completed', enrolled: base.loss_making - 1, treated: review.preview.treated, runsStarted: review.preview.treated });
   // Operators see in the Temporal UI which campaign and playbook a run is.
   const described = await stack.temporal.client.workflow.getHandle(campaignWorkflowId(review.id)).describe();
   expect(await described.staticSummary()).toBe('Campaign "Review loss-making accounts": account-review for a segment');
@@ -279,6 +292,7 @@ it('enrols only the loss-making accounts of a segment into account reviews (list
            (select count(*) from playbook_run r where r.customer_id = m.customer_id and r.playbook = 'account-review')::int as runs
       from campaign_member m join customer c on c.id = m.customer_id where m.campaign_id = ${review.id}::uuid`);
   expect(reviewMembers.filter((m) => !m.loss_making)).toEqual([]);
+  expect(reviewMembers.map((m) => m.customer_id)).not.toContain(reviewed10DaysAgo.id);
   await eventually(
     () => rows(sql<{ n: number }>`select count(*)::int as n from playbook_run r join campaign_member m on m.customer_id = r.customer_id where m.campaign_id = ${review.id}::uuid and r.playbook = 'account-review'`),
     (r) => r[0].n === review.preview.treated,
@@ -294,7 +308,7 @@ it('enrols only the loss-making accounts of a segment into account reviews (list
       const result: Awaited<ReturnType<typeof members>> = await members(review.id, { first: 2, after });
       expect(result.errors).toBeUndefined();
       const page = result.data!.campaign!.members;
-      expect(page.totalCount).toBe(base.loss_making);
+      expect(page.totalCount).toBe(base.loss_making - 1);
       nodes.push(...page.edges.map((e) => e.node));
       if (!page.pageInfo.hasNextPage) return nodes;
       after = page.pageInfo.endCursor;
@@ -384,7 +398,7 @@ it('enrols only the loss-making accounts of a segment into account reviews (list
 
 it('lets a marketer change and discard a draft until it is launched, audited', async () => {
   const draft = await create('Thank standard customers again', 'Appreciation', ['Standard']);
-  const [basic] = await rows(sql<{ n: number }>`select count(*)::int as n from customer where service_tier = 'basic' and status = 'active'`);
+  const [basic] = await rows(sql<{ n: number }>`select count(*)::int as n from customer c where service_tier = 'basic' and status = 'active' and ${twoYears}`);
   const changed = await stack.gql(UpdateCampaignDocument, { id: draft.id, input: { name: ' Thank basic customers ', filter: { serviceTier: ['Basic'] }, holdoutPercent: 30 } }, Role.Marketer);
   expect(changed.errors).toBeUndefined();
   expect(changed.data!.updateCampaign).toMatchObject({ name: 'Thank basic customers', playbook: 'Appreciation', holdoutPercent: 30, status: 'Draft', preview: { customers: basic.n } });

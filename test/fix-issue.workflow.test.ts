@@ -174,8 +174,14 @@ it('opens the case again, one level up, when the issue comes back before the che
   // A complaint while the fix is being worked on changes nothing.
   const during = await record();
   expect(during.errors).toBeUndefined();
-  expect((await stack.gql(ResolveIssueDocument, { customerId, topic: 'billing-error' }, Role.Operator)).errors).toBeUndefined();
+  // The topic as a person may type it: the same key as the complaints'.
+  expect((await stack.gql(ResolveIssueDocument, { customerId, topic: ' Billing-Error ' }, Role.Operator)).errors).toBeUndefined();
   expect(await eventually(() => state(customerId, 'billing-error'), (s) => s?.step === 'awaiting-check-back')).toMatchObject({ escalations: 0, recurrences: 0 });
+  // Resolving it again says so, not that the run has ended: it has a check-back to make.
+  expect((await stack.gql(ResolveIssueDocument, { customerId, topic: 'billing-error' }, Role.Operator)).errors![0]).toMatchObject({
+    message: expect.stringContaining('is already resolved; the run checks back with the customer (step awaiting-check-back)'),
+    extensions: { code: 'CONFLICT', reason: 'PLAYBOOK_ISSUE_ALREADY_RESOLVED' },
+  });
   expect(await stack.orm.em.fork().findOneOrFail(FixCase, { workflowId })).toMatchObject({ status: 'resolved' });
   // The customer first says it works...
   expect((await stack.gql(ConfirmFixHoldsDocument, { customerId, topic: 'billing-error' }, Role.Operator)).data!.confirmFixHolds.confirmedAt).toEqual(expect.any(String));

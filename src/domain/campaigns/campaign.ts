@@ -1,5 +1,7 @@
 import { days, seconds } from '../policies/duration.js';
+import { appreciationPolicy } from '../playbooks/appreciation.js';
 import { Playbook, type PlaybookName } from '../playbooks/playbook.js';
+import { triggerPolicy } from '../playbooks/triggers.js';
 import { ScoreKind } from '../scoring/score-kind.js';
 
 /**
@@ -46,6 +48,10 @@ export interface CampaignPlaybook {
    * both groups hold only customers the playbook is meant for.
    */
   requires: { kind: ScoreKind; bands: string[] } | null;
+  /** Customers for at least this many days only (a thank-you for years with us is true of them alone); null: any. */
+  minTenureDays: number | null;
+  /** Not within this many days after the customer's last run of the playbook ended (a second proposal so soon is not fair); null: no gap. */
+  cooldownDays: number | null;
   /** A run per customer (null), or as many as this score's current value: one fix per persistent topic. */
   runsPerCustomer: ScoreKind | null;
   /** Whether part of the segment may be held back to measure the playbook; a fix is owed to every customer with a persistent issue, so none is. */
@@ -54,12 +60,29 @@ export interface CampaignPlaybook {
 
 /** The playbooks a campaign can launch; fair reminders follow an invoice, not a segment. */
 export const campaignPlaybooks: Partial<Record<PlaybookName, CampaignPlaybook>> = {
-  [Playbook.Appreciation]: { messagesPerRun: 1, marketing: true, requires: null, runsPerCustomer: null, holdout: true },
-  [Playbook.WelcomeCheck]: { messagesPerRun: 0, marketing: false, requires: null, runsPerCustomer: null, holdout: true },
-  // The proposal of a cheaper service concept or a fitting offer, when one fits.
-  [Playbook.AccountReview]: { messagesPerRun: 1, marketing: false, requires: { kind: ScoreKind.Profitability, bands: ['loss-making'] }, runsPerCustomer: null, holdout: true },
+  // "You have been with us for years": true of the segment's customers of that tenure only; whom of them to thank is the marketer's choice (no loyalty band required).
+  [Playbook.Appreciation]: {
+    messagesPerRun: 1,
+    marketing: true,
+    requires: null,
+    minTenureDays: appreciationPolicy.minTenureDays,
+    cooldownDays: null,
+    runsPerCustomer: null,
+    holdout: true,
+  },
+  [Playbook.WelcomeCheck]: { messagesPerRun: 0, marketing: false, requires: null, minTenureDays: null, cooldownDays: null, runsPerCustomer: null, holdout: true },
+  // The proposal of a cheaper service concept or a fitting offer, when one fits; not again within the cooldown.
+  [Playbook.AccountReview]: {
+    messagesPerRun: 1,
+    marketing: false,
+    requires: { kind: ScoreKind.Profitability, bands: ['loss-making'] },
+    minTenureDays: null,
+    cooldownDays: triggerPolicy.accountReviewCooldownDays,
+    runsPerCustomer: null,
+    holdout: true,
+  },
   // "We are working on it", once per persistent topic.
-  [Playbook.FixIssue]: { messagesPerRun: 1, marketing: false, requires: { kind: ScoreKind.PersistentIssue, bands: ['persistent'] }, runsPerCustomer: ScoreKind.PersistentIssue, holdout: false },
+  [Playbook.FixIssue]: { messagesPerRun: 1, marketing: false, requires: { kind: ScoreKind.PersistentIssue, bands: ['persistent'] }, minTenureDays: null, cooldownDays: null, runsPerCustomer: ScoreKind.PersistentIssue, holdout: false },
 };
 
 export function campaignPlaybook(playbook: string): CampaignPlaybook | undefined {

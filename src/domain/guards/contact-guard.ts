@@ -1,4 +1,4 @@
-import type { MessageAudience } from '../messages/catalogue.js';
+import type { MessageAudience, MessagePurposeKind } from '../messages/catalogue.js';
 import { days } from '../policies/duration.js';
 import { nextSendTime, type QuietHours } from './quiet-hours.js';
 
@@ -21,7 +21,6 @@ export const contactPolicy: ContactPolicy = {
   quietHours: { startHour: 21, endHour: 8 },
 };
 
-export type MessagePurposeKind = 'service' | 'marketing';
 
 export interface ContactRequest {
   purpose: MessagePurposeKind;

@@ -1,5 +1,7 @@
-import type { MessagePurposeKind } from '../guards/contact-guard.js';
 import type { Payload } from './template.js';
+
+/** Marketing needs consent and fits the contact budget; service messages go regardless. */
+export type MessagePurposeKind = 'service' | 'marketing';
 
 /** Who reads a message: the customer (in their language), or one of the company's teams (a task, in the company's language). */
 export type MessageAudience = 'customer' | 'team';

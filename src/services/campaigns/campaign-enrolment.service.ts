@@ -2,6 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql, type RawBuilder } from 'kysely';
 import { campaignPlaybook, type CampaignRunStatus } from '../../domain/campaigns/campaign.js';
 import { Playbook } from '../../domain/playbooks/playbook.js';
+import { days } from '../../domain/policies/duration.js';
 import { persistentIssues, type PersistentIssuePolicy } from '../../domain/scoring/persistent-issue.js';
 import { Campaign } from '../../entities/index.js';
 import { currentComplaint, windowEndingNow } from '../complaints/current-complaints.js';
@@ -18,11 +19,25 @@ export interface EnrolmentPage {
   last: string | null;
 }
 
-/** Who a campaign reaches: its segment, narrowed to the customers its playbook is meant for (the playbook's own condition). */
-export function campaignAudience(campaign: Campaign): RawBuilder<boolean> {
+/**
+ * Who a campaign reaches: its segment, narrowed to the customers its playbook is meant for
+ * (the playbook's own conditions, as the trigger sweep and a start by hand apply them), before
+ * the holdout is drawn, so both groups hold only such customers.
+ */
+export function campaignAudience(campaign: Campaign, now = new Date()): RawBuilder<boolean> {
   const segment = campaign.segment as CustomerFilter;
-  const requires = campaignPlaybook(campaign.playbook)?.requires;
-  return customerWhere(requires ? { ...segment, scores: [...(segment.scores ?? []), requires] } : segment);
+  const playbook = campaignPlaybook(campaign.playbook);
+  const filter: CustomerFilter = { ...segment };
+  if (playbook?.requires) filter.scores = [...(segment.scores ?? []), playbook.requires];
+  if (playbook?.minTenureDays) {
+    const latest = new Date(now.getTime() - days(playbook.minTenureDays)).toISOString().slice(0, 10);
+    filter.acquiredTo = segment.acquiredTo && segment.acquiredTo < latest ? segment.acquiredTo : latest;
+  }
+  const cooldown = playbook?.cooldownDays
+    ? sql`and not exists (select 1 from playbook_run r where r.customer_id = c.id and r.playbook = ${campaign.playbook}
+                          and r.finished_at > ${now}::timestamptz - make_interval(days => ${playbook.cooldownDays}))`
+    : sql``;
+  return sql<boolean>`(${customerWhere(filter)} ${cooldown})`;
 }
 
 /** The holdout draw: a hash of campaign and customer, so a re-enrolment lands in the same group. */

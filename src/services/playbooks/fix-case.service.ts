@@ -8,7 +8,7 @@ import type { AuditService } from '../audit/audit.service.js';
 import { keysetPage } from '../common/keyset-page.js';
 import type { Page, PageArgs } from '../common/pagination.js';
 import { assertCustomerId } from '../customers/customer.service.js';
-import { assertTopic } from './playbook-input.js';
+import { topicKey } from './playbook-input.js';
 import { PlaybookException, PlaybookExceptionCode } from './playbook.exception.js';
 
 /** How one owner (team or role) deals with the persistent issues it owns: what is open, how fast fixes come, how many hold. */
@@ -89,7 +89,7 @@ export class FixCaseService {
    */
   async confirm(customerId: string, topic: string, actor: string): Promise<FixCase> {
     assertCustomerId(customerId);
-    assertTopic(topic);
+    topic = topicKey(topic);
     return this.em.transactional(async (em) => {
       const fixCase = await em.findOne(FixCase, { customer: customerId, topic }, { orderBy: { openedAt: 'desc' }, lockMode: LockMode.PESSIMISTIC_WRITE });
       if (!fixCase) throw new PlaybookException(PlaybookExceptionCode.FixCaseNotFound, `No fix case for "${topic}" of customer ${customerId}`, { customerId, topic });

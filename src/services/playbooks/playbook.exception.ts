@@ -15,6 +15,8 @@ export enum PlaybookExceptionCode {
   CustomerErased = 'PLAYBOOK_CUSTOMER_ERASED',
   /** The playbook is not for this customer now (its eligibility rules: a persistent issue, a loss-making account past the cooldown, years of loyalty). */
   NotEligible = 'PLAYBOOK_NOT_ELIGIBLE',
+  /** The owner already reported the fix; the run now checks back with the customer. */
+  IssueAlreadyResolved = 'PLAYBOOK_ISSUE_ALREADY_RESOLVED',
   FixCaseNotFound = 'PLAYBOOK_FIX_CASE_NOT_FOUND',
   /** The customer says a fix holds that its owner has not made yet. */
   FixNotDone = 'PLAYBOOK_FIX_NOT_DONE',
@@ -30,6 +32,7 @@ const kinds: Record<PlaybookExceptionCode, FailureKind> = {
   [PlaybookExceptionCode.CustomerOffboarded]: 'CONFLICT',
   [PlaybookExceptionCode.CustomerErased]: 'CONFLICT',
   [PlaybookExceptionCode.NotEligible]: 'CONFLICT',
+  [PlaybookExceptionCode.IssueAlreadyResolved]: 'CONFLICT',
   [PlaybookExceptionCode.FixCaseNotFound]: 'NOT_FOUND',
   [PlaybookExceptionCode.FixNotDone]: 'CONFLICT',
 };

@@ -20,7 +20,7 @@ import { ScoreKind } from '../../domain/scoring/score-kind.js';
 import { defaultScoringPolicy } from '../../domain/scoring/scoring-policy.js';
 import type { ScoreService } from '../scores/score.service.js';
 import { PlaybookException, PlaybookExceptionCode } from './playbook.exception.js';
-import { assertTopic } from './playbook-input.js';
+import { topicKey } from './playbook-input.js';
 import type { PlaybookEligibilityService } from './playbook-eligibility.service.js';
 import type { PlaybookRunService } from './playbook-run.service.js';
 import { reasonProblem } from '../../domain/text.js';
@@ -71,9 +71,9 @@ export interface PlaybookRunView {
 
 /**
  * Who starts a run without a person (whose starts are audited): the trigger sweep, or a
- * campaign (`campaignId`). A campaign's audience is its segment narrowed by the playbook's
- * own condition (campaignPlaybooks' `requires`) and its enrolment retries a page that fails,
- * so its starts are not held to the eligibility rules here; a person's and the sweep's are.
+ * campaign (`campaignId`). A campaign's audience is its segment narrowed by the same rules
+ * (campaignPlaybooks' conditions, in SQL) before the holdout is drawn, and its enrolment
+ * retries a page that fails, so its starts are not checked again here; a person's and the sweep's are.
  */
 export interface LaunchOptions {
   campaignId?: string;
@@ -205,7 +205,7 @@ export class PlaybookService {
 
   private async pendingFixIssue(customerId: string, topic: string, options: LaunchOptions = {}): Promise<PendingRun> {
     await this.assertMayStart(customerId, FIX_ISSUE);
-    assertTopic(topic);
+    topic = topicKey(topic);
     const base = fixIssueWorkflowId(customerId, topic);
     const last = await this.runs.latestOccurrence(customerId, FIX_ISSUE, base);
     // A new run (not the one joined, which tells the customer nothing new) is for a persistent issue only.
@@ -219,14 +219,23 @@ export class PlaybookService {
   /** The owner fixed the cause: the run stops escalating and checks back with the customer later (audited). */
   async resolveIssue(customerId: string, topic: string, actor: string): Promise<PlaybookRunView> {
     await this.customers.get(customerId);
-    assertTopic(topic);
+    topic = topicKey(topic);
     const workflowId = await this.currentRunId(FIX_ISSUE, customerId, fixIssueWorkflowId(customerId, topic));
     const state = await this.engine.fixIssueState(workflowId);
     if (!state) throw new PlaybookException(PlaybookExceptionCode.RunNotFound, `No fix-issue run for "${topic}" of customer ${customerId}`, { customerId, topic });
-    const resolved = () => new PlaybookException(PlaybookExceptionCode.RunAlreadyFinished, `The issue "${topic}" of customer ${customerId} is already resolved`, { customerId, topic });
-    if (state.resolved || state.step === 'done') throw resolved();
+    // A cancelled run stopped where it was: the engine refuses the signal, and it counts as ended.
+    const ended = () =>
+      new PlaybookException(PlaybookExceptionCode.RunAlreadyFinished, `The fix-issue run for "${topic}" of customer ${customerId} has ended${state.outcome ? ` (${state.outcome})` : ''}`, { customerId, topic, workflowId });
+    if (state.step === 'done') throw ended();
+    if (state.resolved) {
+      throw new PlaybookException(PlaybookExceptionCode.IssueAlreadyResolved, `The issue "${topic}" of customer ${customerId} is already resolved; the run checks back with the customer (step ${state.step})`, {
+        customerId,
+        topic,
+        step: state.step,
+      });
+    }
     await this.runs.audited({ actor, action: 'playbook.resolve-issue', workflowId, after: { customerId, topic } }, async () => {
-      if (!(await this.engine.issueResolved(workflowId))) throw resolved();
+      if (!(await this.engine.issueResolved(workflowId))) throw ended();
     });
     return this.runView(FIX_ISSUE, customerId, workflowId);
   }
@@ -241,7 +250,7 @@ export class PlaybookService {
   /** The newest fix of the topic (a later occurrence when the issue came back after an earlier one). */
   async findFixIssue(customerId: string, topic: string): Promise<PlaybookRunView | null> {
     await this.customers.get(customerId);
-    assertTopic(topic);
+    topic = topicKey(topic);
     return this.existingRun(FIX_ISSUE, customerId, await this.currentRunId(FIX_ISSUE, customerId, fixIssueWorkflowId(customerId, topic)));
   }
 
