@@ -21,7 +21,6 @@ export const contactPolicy: ContactPolicy = {
   quietHours: { startHour: 21, endHour: 8 },
 };
 
-
 export interface ContactRequest {
   purpose: MessagePurposeKind;
   /** Who reads the message: the customer (when absent), or one of the company's teams (a task about the customer). */
