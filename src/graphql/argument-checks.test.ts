@@ -27,6 +27,8 @@ describe('argumentProblemsOf', () => {
     // An ID given as a number is coerced to its text first, which is no UUID either.
     expect(problems('query($id: ID!) { campaign(id: $id) { id } }', { id: 42 })).toEqual([['campaign', 'id', ['id is not an ID (a UUID)']]]);
     expect(problems(`{ customer(id: "${ID}") { id } campaign(id: "${ID.toUpperCase()}") { id } }`)).toEqual([]);
+    // A variable's default in the document counts as sent.
+    expect(problems('query($id: ID = "abc") { customer(id: $id) { id } }')).toEqual([['customer', 'id', ['id is not an ID (a UUID)']]]);
   });
 
   it('takes the workflow IDs of scoring runs as given', () => {
@@ -43,6 +45,10 @@ describe('argumentProblemsOf', () => {
       ['customers', 'filter.scores.0.bands.1', ['filter.scores.0.bands.1 contains a NUL character']],
     ]);
     expect(problems('{ customers(filter: { search: "a" }) { totalCount } }')).toEqual([]);
+    // One value where a list is expected is a list of one, as GraphQL takes it.
+    expect(problems('query($scores: [ScoreFilterInput!]) { customers(filter: { scores: $scores }) { totalCount } }', { scores: { kind: 'Rfm', bands: 'x\u0000' } })).toEqual([
+      ['customers', 'filter.scores.0.bands.0', ['filter.scores.0.bands.0 contains a NUL character']],
+    ]);
   });
 
   it('leaves a NUL in import rows to the import, which refuses such a row alone', () => {

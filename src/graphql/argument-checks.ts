@@ -3,17 +3,20 @@ import { ValidationError } from 'class-validator';
 import {
   getArgumentValues,
   getNamedType,
-  getVariableValues,
   GraphQLError,
   isInputObjectType,
+  isInputType,
   isListType,
   isNonNullType,
   Kind,
+  typeFromAST,
   TypeInfo,
+  valueFromAST,
   visit,
   visitWithTypeInfo,
   type DefinitionNode,
   type FieldNode,
+  type GraphQLInputObjectType,
   type GraphQLInputType,
   type GraphQLSchema,
   type OperationDefinitionNode,
@@ -45,9 +48,16 @@ interface Broken {
  * otherwise surface as a database error, or as a different answer in each service.
  */
 export function argumentProblemsOf(schema: GraphQLSchema, operation: OperationDefinitionNode, fragments: readonly DefinitionNode[], variables: Record<string, unknown> | undefined): Broken[] {
-  const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], variables ?? {});
-  // Variables that do not fit their types: execution refuses them next, with BAD_USER_INPUT and no resolver run.
-  if (coerced.errors) return [];
+  // The variables as sent, with the defaults their definitions give: not coerced here (execution coerces them once,
+  // and a bulk import's 10,000 rows cost ~100 ms a coercion); values that do not fit their types are left to execution.
+  const given: Record<string, unknown> = { ...variables };
+  for (const definition of operation.variableDefinitions ?? []) {
+    const name = definition.variable.name.value;
+    if (given[name] === undefined && definition.defaultValue) {
+      const type = typeFromAST(schema, definition.type);
+      if (type && isInputType(type)) given[name] = valueFromAST(definition.defaultValue, type);
+    }
+  }
   const typeInfo = new TypeInfo(schema);
   const broken: Broken[] = [];
   const document = { kind: Kind.DOCUMENT, definitions: [operation, ...fragments] } as const;
@@ -59,35 +69,64 @@ export function argumentProblemsOf(schema: GraphQLSchema, operation: OperationDe
         if (!field?.args.length) return;
         let values: Record<string, unknown>;
         try {
-          values = getArgumentValues(field, node, coerced.coerced);
+          values = getArgumentValues(field, node, given);
         } catch {
           return; // A value graphql-js itself refuses, reported by execution.
         }
-        const uuidIds = !field.extensions?.workflowIdArgs;
-        for (const arg of field.args) {
-          for (const error of problems(values[arg.name], arg.type, arg.name, { uuidIds, nulAllowed: false })) broken.push({ node, error });
-        }
+        const rules = { uuidIds: !field.extensions?.workflowIdArgs, nulAllowed: false };
+        const errors: ValidationError[] = [];
+        for (const arg of field.args) collectProblems(values[arg.name], arg.type, arg.name, rules, errors);
+        for (const error of errors) broken.push({ node, error });
       },
     }),
   );
   return broken;
 }
 
-function* problems(value: unknown, type: GraphQLInputType, path: string, rules: { uuidIds: boolean; nulAllowed: boolean }): Generator<ValidationError> {
-  if (value == null) return;
-  if (isNonNullType(type)) return yield* problems(value, type.ofType, path, rules);
+interface Rules {
+  uuidIds: boolean;
+  nulAllowed: boolean;
+}
+
+const rulesInside = (type: GraphQLInputObjectType, rules: Rules): Rules => (type.extensions?.nulRefusedPerRow && !rules.nulAllowed ? { ...rules, nulAllowed: true } : rules);
+
+/** Per input type and rules: whether any value inside it could break one (an import row holds no ID and may hold a NUL: its 10,000 rows are not walked). */
+const mayBreakCache = new WeakMap<GraphQLInputObjectType, Map<string, boolean>>();
+function mayBreak(type: GraphQLInputType, rules: Rules): boolean {
+  const named = getNamedType(type);
+  if (!isInputObjectType(named)) return !rules.nulAllowed || (named.name === 'ID' && rules.uuidIds);
+  const key = `${rules.uuidIds}/${rules.nulAllowed}`;
+  const known = mayBreakCache.get(named) ?? new Map<string, boolean>();
+  mayBreakCache.set(named, known);
+  if (!known.has(key)) {
+    known.set(key, false); // An input type that holds itself: its other fields decide.
+    const inner = rulesInside(named, rules);
+    known.set(key, Object.values(named.getFields()).some((f) => mayBreak(f.type, inner)));
+  }
+  return known.get(key)!;
+}
+
+function collectProblems(value: unknown, type: GraphQLInputType, path: string, rules: Rules, errors: ValidationError[]): void {
+  if (value == null || !mayBreak(type, rules)) return;
+  if (isNonNullType(type)) return collectProblems(value, type.ofType, path, rules, errors);
   if (isListType(type)) {
-    for (const [i, item] of (value as unknown[]).entries()) yield* problems(item, type.ofType, `${path}.${i}`, rules);
+    // A single value where a list is expected is a list of one, as GraphQL coerces it.
+    if (!Array.isArray(value)) return collectProblems(value, type.ofType, `${path}.0`, rules, errors);
+    for (let i = 0; i < value.length; i++) collectProblems(value[i], type.ofType, `${path}.${i}`, rules, errors);
     return;
   }
   if (isInputObjectType(type)) {
-    const inner = { ...rules, nulAllowed: rules.nulAllowed || Boolean(type.extensions?.nulRefusedPerRow) };
-    for (const [name, field] of Object.entries(type.getFields())) yield* problems((value as Record<string, unknown>)[name], field.type, `${path}.${name}`, inner);
+    if (typeof value !== 'object') return;
+    const inner = rulesInside(type, rules);
+    for (const [name, field] of Object.entries(type.getFields())) collectProblems((value as Record<string, unknown>)[name], field.type, `${path}.${name}`, inner, errors);
     return;
   }
-  if (typeof value !== 'string') return;
-  if (getNamedType(type).name === 'ID' && rules.uuidIds && !isUuid(value)) yield broken(path, { isId: `${path} is not an ID (a UUID)` });
-  else if (!rules.nulAllowed && value.includes('\0')) yield broken(path, { noNul: `${path} contains a NUL character` });
+  const isId = type.name === 'ID';
+  // An ID may be sent as a number, which GraphQL takes as its text.
+  const text = typeof value === 'string' ? value : isId && typeof value === 'number' ? String(value) : null;
+  if (text === null) return;
+  if (isId && rules.uuidIds && !isUuid(text)) errors.push(broken(path, { isId: `${path} is not an ID (a UUID)` }));
+  else if (!rules.nulAllowed && text.includes('\0')) errors.push(broken(path, { noNul: `${path} contains a NUL character` }));
 }
 
 const broken = (property: string, constraints: Record<string, string>) => Object.assign(new ValidationError(), { property, constraints, children: [] });
