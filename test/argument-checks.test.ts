@@ -86,8 +86,9 @@ describe('IDs', () => {
     expect(await notFound(stack.gql(CreateCampaignDocument, { input: { name: 'C', playbook: 'Appreciation', segmentId: UNKNOWN } }, Role.Marketer))).toMatchObject({ code: 'NOT_FOUND', reason: 'SEGMENT_NOT_FOUND' });
     expect(await notFound(stack.gql(RecordPaymentDocument, { input: { invoiceId: UNKNOWN, amountMinor: 100 } }, Role.Operator))).toMatchObject({ code: 'NOT_FOUND' });
     expect(await notFound(stack.gql(RetryMessageDocument, { id: UNKNOWN }, Role.Operator))).toMatchObject({ code: 'NOT_FOUND', reason: 'MESSAGE_NOT_FOUND' });
-    // A known one still works.
+    // A known one still works, in capitals too (a UUID is case-insensitive).
     expect((await stack.gql(RecordPaymentDocument, { input: { invoiceId: invoice.id, amountMinor: 100 } }, Role.Operator)).errors).toBeUndefined();
+    expect((await stack.gql(CustomerDocument, { id: customer.id.toUpperCase() }, Role.Viewer)).data!.customer).toMatchObject({ id: customer.id, name: 'Ada Lovelace' });
   });
 
   it("a scoring run's is its workflow ID, taken as given", async () => {

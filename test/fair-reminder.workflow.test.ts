@@ -5,6 +5,7 @@ import { triggerPolicy } from '../src/domain/playbooks/triggers.js';
 import { seconds } from '../src/domain/policies/duration.js';
 import { defaultScoringPolicy } from '../src/domain/scoring/scoring-policy.js';
 import { INVOICE_PAID } from '../src/domain/messages/catalogue.js';
+import { RUN_CANCELLED } from '../src/domain/playbooks/run-status.js';
 import { Customer, Invoice, MessageChannel, MessagePurpose, PlaybookRun, ScoreSnapshot } from '../src/entities/index.js';
 import { AuditService } from '../src/services/audit/audit.service.js';
 import { DeliveryService, defaultDeliveryPolicy } from '../src/services/outbox/delivery.service.js';
@@ -14,7 +15,7 @@ import { FairReminderService } from '../src/services/playbooks/fair-reminder.ser
 import { ScoringRunService } from '../src/services/scores/scoring-run.service.js';
 import { playbookTriggersScheduleId } from '../src/temporal/schedules.js';
 import type { fairReminder, playbookTriggers } from '../workflows/index.js';
-import { CustomerMessagesDocument, FairReminderDocument, FairnessReportDocument, OperationsStatusDocument, PromiseToPayDocument, RecordPaymentDocument, StartFairReminderDocument } from './__generated__/graphql.js';
+import { CancelPlaybookRunDocument, CustomerMessagesDocument, FairReminderDocument, FairnessReportDocument, OperationsStatusDocument, PromiseToPayDocument, RecordPaymentDocument, StartFairReminderDocument } from './__generated__/graphql.js';
 import { eventually } from './support/eventually.js';
 import { recordHistory } from './support/histories.js';
 import { startTestStack, type TestStack } from './support/stack.js';
@@ -333,6 +334,19 @@ it('holds back a reminder waiting for the end of quiet hours once the invoice is
   expect(reminders.length).toBeGreaterThanOrEqual(1);
   for (const reminder of reminders) expect(reminder).toMatchObject({ status: 'Suppressed', sentAt: null, suppressedReason: INVOICE_PAID });
   expect(history.find((m) => m.template === 'thank-you-payment')).toMatchObject({ status: 'Sent', suppressedReason: null });
+}, 60_000);
+
+it('sends nothing more once an operator cancels it: a reminder waiting for the end of quiet hours is held back', async () => {
+  const { customerId, invoiceId } = await payer('Dispute', Array(8).fill('on-time'));
+  await stack.orm.em.fork().nativeUpdate(Customer, { id: customerId }, { timeZone: zoneAtTwoInTheMorning(new Date()) });
+  const workflowId = fairReminderWorkflowId(customerId, invoiceId);
+  const messages = async () => (await stack.gql(CustomerMessagesDocument, { id: customerId, first: 10 }, Role.Viewer)).data!.customer!.messages.edges.map((e) => e.node);
+  await stack.gql(StartFairReminderDocument, { invoiceId }, Role.Operator);
+  await eventually(messages, (m) => m.some((x) => x.key === `${workflowId}/reminder-1` && x.status === 'Held'));
+  expect((await stack.gql(CancelPlaybookRunDocument, { workflowId, reason: 'The customer disputes the invoice' }, Role.Operator)).errors).toBeUndefined();
+  expect(await eventually(() => state(invoiceId), (s) => s?.status === 'Cancelled')).toMatchObject({ outcome: 'cancelled' });
+  const held = await eventually(messages, (m) => m.some((x) => x.key === `${workflowId}/reminder-1` && x.status === 'Suppressed'));
+  expect(held.find((x) => x.key === `${workflowId}/reminder-1`)).toMatchObject({ sentAt: null, suppressedReason: RUN_CANCELLED });
 }, 60_000);
 
 it('ends at once for an invoice already paid', async () => {

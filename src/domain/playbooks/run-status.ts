@@ -14,3 +14,6 @@ export enum RunStatus {
 
 /** The outcome a run records when an operator cancels it (Temporal UI or GraphQL). */
 export const CANCELLED_OUTCOME = 'cancelled';
+
+/** Why a cancelled run's queued messages were held back (as the message history shows it). */
+export const RUN_CANCELLED = 'run-cancelled: its playbook run was cancelled; it sends nothing more';

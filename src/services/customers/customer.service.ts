@@ -58,7 +58,8 @@ export class CustomerService {
     this.toModel = rowMapper(em, Customer);
     this.byId = new DataLoader(async (ids) => {
       const found = await em.find(Customer, { id: { $in: [...ids] } });
-      return ids.map((id) => found.find((c) => c.id === id) ?? null);
+      // An ID may be written in capitals (a UUID is case-insensitive); PostgreSQL answers it in lower case.
+      return ids.map((id) => found.find((c) => c.id === id.toLowerCase()) ?? null);
     });
     this.referrals = new ChildPager(em, Customer, {
       tag: 'referrals',

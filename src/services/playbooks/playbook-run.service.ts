@@ -4,7 +4,7 @@ import { sql, type RawBuilder } from 'kysely';
 import { FIX_ISSUE } from '../../domain/playbooks/fix-issue.js';
 import { PlaybookRun, PlaybookRunStatus } from '../../entities/index.js';
 import { latestOccurrence } from '../../domain/playbooks/occurrence.js';
-import { CANCELLED_OUTCOME } from '../../domain/playbooks/run-status.js';
+import { CANCELLED_OUTCOME, RUN_CANCELLED } from '../../domain/playbooks/run-status.js';
 import { AuditService } from '../audit/audit.service.js';
 import { ChildPager } from '../common/child-pages.js';
 import type { Page, PageArgs } from '../common/pagination.js';
@@ -70,20 +70,42 @@ export class PlaybookRunService {
       .execute();
   }
 
-  /** The run's end: cancelled when an operator cancelled it, completed otherwise. */
+  /**
+   * The run's end: cancelled when an operator cancelled it, completed otherwise. A cancelled
+   * run sends nothing more: its messages still queued (held for quiet hours, retried) are held
+   * back, as the run's steps key them (`<workflow id>/<step>`).
+   */
   async recordOutcome(input: { workflowId: string; outcome: string }): Promise<void> {
     const status = input.outcome === CANCELLED_OUTCOME ? PlaybookRunStatus.Cancelled : PlaybookRunStatus.Completed;
-    await this.em.nativeUpdate(PlaybookRun, { workflowId: input.workflowId, status: PlaybookRunStatus.Running }, { status, outcome: input.outcome, finishedAt: new Date() });
+    await this.em.transactional(async (em) => {
+      await em.nativeUpdate(PlaybookRun, { workflowId: input.workflowId, status: PlaybookRunStatus.Running }, { status, outcome: input.outcome, finishedAt: new Date() });
+      if (status !== PlaybookRunStatus.Cancelled) return;
+      await em.execute(
+        `update outbox_message m set suppressed_at = now(), suppressed_reason = ?
+           from playbook_run r
+          where r.workflow_id = ? and m.customer_id = r.customer_id and starts_with(m.idempotency_key, r.workflow_id || '/')
+            and m.sent_at is null and m.suppressed_at is null`,
+        [RUN_CANCELLED, input.workflowId],
+        'run',
+      );
+    });
   }
 
   /**
    * A person's mutation of a run, audited together with it: the entry is written first, in a
    * transaction, and `act` (the call to the engine) runs before the commit. An entry that
    * cannot be written stops the mutation before it reaches the run; a call the run refuses or
-   * the engine cannot take (`act` throws) takes the entry back.
+   * the engine cannot take (`act` throws) takes the entry back. With `once`, the action is
+   * taken at most once per run: requests at the same moment wait on the run's record, and one
+   * that finds the action already recorded is refused with `once()`'s error.
    */
-  async audited<T>(entry: { actor: string; action: PlaybookAction; workflowId: string; after: Record<string, unknown> }, act: () => Promise<T>): Promise<T> {
+  async audited<T>(entry: { actor: string; action: PlaybookAction; workflowId: string; after: Record<string, unknown> }, act: () => Promise<T>, once?: () => Error): Promise<T> {
     return this.em.transactional(async (em) => {
+      if (once) {
+        await em.execute(`select 1 from playbook_run where workflow_id = ? for update`, [entry.workflowId]);
+        const [taken] = await em.execute<{ n: number }[]>(`select count(*)::int as n from audit_entry where entity_type = 'playbook_run' and entity_id = ? and action = ?`, [entry.workflowId, entry.action]);
+        if (taken.n > 0) throw once();
+      }
       new AuditService().record(em, { actor: entry.actor, action: entry.action, entityType: 'playbook_run', entityId: entry.workflowId, after: entry.after });
       await em.flush();
       return act();

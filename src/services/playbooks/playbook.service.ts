@@ -350,9 +350,15 @@ export class PlaybookService {
     if (!record) throw new PlaybookException(PlaybookExceptionCode.RunNotFound, `No playbook run ${workflowId}`, { workflowId });
     const finished = () => new PlaybookException(PlaybookExceptionCode.RunAlreadyFinished, `Playbook run ${workflowId} has already finished`, { workflowId });
     if (record.status !== PlaybookRunStatus.Running) throw finished();
-    await this.runs.audited({ actor, action: 'playbook.cancel', workflowId, after: { reason: reason.trim() } }, async () => {
-      if (!(await this.engine.cancelRun(workflowId))) throw finished();
-    });
+    // Two operators cancelling at once: one cancel, one entry; the other is told the run is ending.
+    const cancelling = () => new PlaybookException(PlaybookExceptionCode.RunAlreadyFinished, `Playbook run ${workflowId} is already being cancelled`, { workflowId });
+    await this.runs.audited(
+      { actor, action: 'playbook.cancel', workflowId, after: { reason: reason.trim() } },
+      async () => {
+        if (!(await this.engine.cancelRun(workflowId))) throw finished();
+      },
+      cancelling,
+    );
     return { workflowId, playbook: record.playbook, customerId: record.customer.id, record, state: null };
   }
 
@@ -418,7 +424,12 @@ export class PlaybookService {
   }
 
   /** A person starts the run (or finds it started), audited as `playbook.start` of its workflow ID; answers with the run. */
+  /**
+   * A start by a person, audited. A run already recorded (under way, or ended and not due again)
+   * is answered as it is: nothing starts, so nothing is audited.
+   */
   private async startByHand(run: PendingRun, actor: string): Promise<PlaybookRunView> {
+    if (await this.runs.findByWorkflowId(run.workflowId)) return this.runView(run.playbook, run.customerId, run.workflowId);
     await this.runs.audited({ actor, action: 'playbook.start', workflowId: run.workflowId, after: { playbook: run.playbook, customerId: run.customerId, ...run.details } }, run.start);
     return this.runView(run.playbook, run.customerId, run.workflowId, { justStarted: true });
   }
