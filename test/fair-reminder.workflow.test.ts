@@ -306,14 +306,19 @@ function zoneAtTwoInTheMorning(now: Date): string {
   return offset === 0 ? 'Etc/GMT' : `Etc/GMT${offset > 0 ? '-' : '+'}${Math.abs(offset)}`;
 }
 
-it('holds back a reminder waiting for the end of quiet hours once the invoice is paid, and still thanks the loyal payer', async () => {
-  const { customerId, invoiceId } = await payer('Night', Array(8).fill('on-time'));
+/** A loyal payer's reminder run started at 02:00 in their time zone: the worker's delivery holds the first reminder until 08:00 there. */
+async function reminderHeldForTheNight(name: string) {
+  const { customerId, invoiceId } = await payer(name, Array(8).fill('on-time'));
   await stack.orm.em.fork().nativeUpdate(Customer, { id: customerId }, { timeZone: zoneAtTwoInTheMorning(new Date()) });
   const workflowId = fairReminderWorkflowId(customerId, invoiceId);
   const messages = async () => (await stack.gql(CustomerMessagesDocument, { id: customerId, first: 10 }, Role.Viewer)).data!.customer!.messages.edges.map((e) => e.node);
   await stack.gql(StartFairReminderDocument, { invoiceId }, Role.Operator);
-  // The worker's delivery holds the first reminder until 08:00 in the customer's time zone.
   await eventually(messages, (m) => m.some((x) => x.key === `${workflowId}/reminder-1` && x.status === 'Held'));
+  return { invoiceId, workflowId, messages };
+}
+
+it('holds back a reminder waiting for the end of quiet hours once the invoice is paid, and still thanks the loyal payer', async () => {
+  const { invoiceId, workflowId, messages } = await reminderHeldForTheNight('Night');
 
   expect((await stack.gql(RecordPaymentDocument, { input: { invoiceId, amountMinor: 7_500 } }, Role.Operator)).errors).toBeUndefined();
   expect(await eventually(() => state(invoiceId), (s) => s?.step === 'done')).toMatchObject({ outcome: 'paid' });
@@ -337,12 +342,7 @@ it('holds back a reminder waiting for the end of quiet hours once the invoice is
 }, 60_000);
 
 it('sends nothing more once an operator cancels it: a reminder waiting for the end of quiet hours is held back', async () => {
-  const { customerId, invoiceId } = await payer('Dispute', Array(8).fill('on-time'));
-  await stack.orm.em.fork().nativeUpdate(Customer, { id: customerId }, { timeZone: zoneAtTwoInTheMorning(new Date()) });
-  const workflowId = fairReminderWorkflowId(customerId, invoiceId);
-  const messages = async () => (await stack.gql(CustomerMessagesDocument, { id: customerId, first: 10 }, Role.Viewer)).data!.customer!.messages.edges.map((e) => e.node);
-  await stack.gql(StartFairReminderDocument, { invoiceId }, Role.Operator);
-  await eventually(messages, (m) => m.some((x) => x.key === `${workflowId}/reminder-1` && x.status === 'Held'));
+  const { invoiceId, workflowId, messages } = await reminderHeldForTheNight('Dispute');
   expect((await stack.gql(CancelPlaybookRunDocument, { workflowId, reason: 'The customer disputes the invoice' }, Role.Operator)).errors).toBeUndefined();
   expect(await eventually(() => state(invoiceId), (s) => s?.status === 'Cancelled')).toMatchObject({ outcome: 'cancelled' });
   const held = await eventually(messages, (m) => m.some((x) => x.key === `${workflowId}/reminder-1` && x.status === 'Suppressed'));

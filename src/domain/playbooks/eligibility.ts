@@ -1,5 +1,5 @@
 import { persistentIssues, type ComplaintRecord, type PersistentIssuePolicy } from '../scoring/persistent-issue.js';
-import { dayNumber, isoDay, type DateLike } from '../scoring/dates.js';
+import { dayNumber, type DateLike } from '../scoring/dates.js';
 import { days } from '../policies/duration.js';
 import type { AppreciationPolicy } from './appreciation.js';
 
@@ -33,7 +33,8 @@ export function accountReviewProblem(account: { profitabilityBand: string | null
   }
   const ended = account.lastReviewEndedAt;
   if (ended && now.getTime() - ended.getTime() < days(cooldownDays)) {
-    return `the last account review ended ${isoDay(dayNumber(ended))}; the next one may start after ${cooldownDays} days (from ${new Date(ended.getTime() + days(cooldownDays)).toISOString().slice(0, 10)})`;
+    const day = (at: Date) => at.toISOString().slice(0, 10);
+    return `the last account review ended ${day(ended)}; the next one may start after ${cooldownDays} days (from ${day(new Date(ended.getTime() + days(cooldownDays)))})`;
   }
   return null;
 }
