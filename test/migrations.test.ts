@@ -19,6 +19,18 @@ const tables = async () =>
     (r) => r.table_name,
   );
 
+
+/** The migration applied just before `name`: where a test rolls back to, to write rows as they stood before it. */
+const migrationBefore = (name: string) => migrationsList[migrationsList.findIndex((m) => m.name === name) - 1].name;
+
+/** A customer row written with plain SQL (the entities may not fit the schema a test rolled back to); its ID. */
+const insertCustomer = async (name: string) =>
+  (
+    await orm.em
+      .getConnection()
+      .execute<{ id: string }[]>(`insert into customer (id, name, email, acquired_at, created_at, updated_at) values (gen_random_uuid(), ?, ?, '2026-01-01', now(), now()) returning id`, [name, `${name.toLowerCase()}@example.com`])
+  )[0].id;
+
 it('applies every migration to an empty database, matching the entities exactly', async () => {
   expect(await tables()).toEqual([]);
   const applied = await orm.migrator.up();
@@ -45,21 +57,19 @@ it('applies them again after a rollback', async () => {
 
 it('groups the snapshots of one customer, time and run into one row and back, keeping current_score on them', async () => {
   // Back to just before the migration (down stops at, and keeps, the one named).
-  const before = migrationsList[migrationsList.findIndex((m) => m.name === 'Migration20261201040000_score_snapshot_per_customer') - 1].name;
+  const before = migrationBefore('Migration20261201040000_score_snapshot_per_customer');
   const conn = orm.em.getConnection();
   await orm.migrator.down({ to: before });
-  const [customer] = await conn.execute<{ id: string }[]>(
-    `insert into customer (id, name, email, acquired_at, created_at, updated_at) values (gen_random_uuid(), 'Grouped', 'grouped@example.com', '2026-01-01', now(), now()) returning id`,
-  );
+  const customerId = await insertCustomer('Grouped');
   // The old shape: one row per score. A run wrote two scores at 10:00, an event one at 11:00.
   await conn.execute(
     `insert into score_snapshot (id, customer_id, kind, value, band, model_version, computed_at, reasons, run_id) values
        ('00000000-0000-7000-8000-000000000001', ?, 'rfm', 444, 'Loyal', 'rfm/1', '2026-11-01T10:00:00Z', '["rfm reason"]', 'rescore/1'),
        ('00000000-0000-7000-8000-000000000002', ?, 'churn-risk', 0.2, 'low', 'bgnbd/1', '2026-11-01T10:00:00Z', '["churn reason"]', 'rescore/1'),
        ('00000000-0000-7000-8000-000000000003', ?, 'churn-risk', 0.6, 'high', 'bgnbd/1', '2026-11-01T11:00:00Z', '["later"]', null)`,
-    [customer.id, customer.id, customer.id],
+    [customerId, customerId, customerId],
   );
-  const current = () => conn.execute<{ kind: string; value: number; snapshot_id: string }[]>(`select kind, value, snapshot_id from current_score where customer_id = ? order by kind`, [customer.id]);
+  const current = () => conn.execute<{ kind: string; value: number; snapshot_id: string }[]>(`select kind, value, snapshot_id from current_score where customer_id = ? order by kind`, [customerId]);
   expect(await current()).toEqual([
     { kind: 'churn-risk', value: 0.6, snapshot_id: '00000000-0000-7000-8000-000000000003' },
     { kind: 'rfm', value: 444, snapshot_id: '00000000-0000-7000-8000-000000000001' },
@@ -68,7 +78,7 @@ it('groups the snapshots of one customer, time and run into one row and back, ke
   await orm.migrator.up();
   const grouped = await conn.execute<{ id: string; run_id: string | null; scores: Record<string, unknown> }[]>(
     `select id, run_id, scores from score_snapshot where customer_id = ? order by computed_at`,
-    [customer.id],
+    [customerId],
   );
   expect(grouped).toEqual([
     {
@@ -88,7 +98,7 @@ it('groups the snapshots of one customer, time and run into one row and back, ke
   ]);
 
   await orm.migrator.down({ to: before });
-  const split = await conn.execute<{ id: string; kind: string; reasons: string[] }[]>(`select id, kind, reasons from score_snapshot where customer_id = ? order by computed_at, kind`, [customer.id]);
+  const split = await conn.execute<{ id: string; kind: string; reasons: string[] }[]>(`select id, kind, reasons from score_snapshot where customer_id = ? order by computed_at, kind`, [customerId]);
   expect(split.map((s) => [s.kind, s.reasons])).toEqual([
     ['churn-risk', ['churn reason']],
     ['rfm', ['rfm reason']],
@@ -101,7 +111,7 @@ it('groups the snapshots of one customer, time and run into one row and back, ke
 });
 
 it('rolls cancelled and abandoned scoring runs back to running, as they stayed before', async () => {
-  const before = migrationsList[migrationsList.findIndex((m) => m.name === 'Migration20261202010000_scoring_run_cancelled') - 1].name;
+  const before = migrationBefore('Migration20261202010000_scoring_run_cancelled');
   const conn = orm.em.getConnection();
   await conn.execute(
     `insert into scoring_run (id, trigger, as_of, status, started_at) values ('rescore/abandoned', 'test', '2026-11-01', 'abandoned', now()), ('rescore/cancelled', 'test', '2026-11-01', 'cancelled', now()),
@@ -118,15 +128,13 @@ it('rolls cancelled and abandoned scoring runs back to running, as they stayed b
 });
 
 it("copies the band changes the kept snapshots show, once, and records new ones as they happen", async () => {
-  const before = migrationsList[migrationsList.findIndex((m) => m.name === 'Migration20261202110000_score_band_change') - 1].name;
+  const before = migrationBefore('Migration20261202110000_score_band_change');
   const conn = orm.em.getConnection();
   await orm.migrator.down({ to: before });
-  const [customer] = await conn.execute<{ id: string }[]>(
-    `insert into customer (id, name, email, acquired_at, created_at, updated_at) values (gen_random_uuid(), 'Banded', 'banded@example.com', '2026-01-01', now(), now()) returning id`,
-  );
+  const customerId = await insertCustomer('Banded');
   const snapshot = (night: string, churnBand: string, rfm: string | null) =>
     conn.execute(`insert into score_snapshot (id, customer_id, computed_at, scores) values (gen_random_uuid(), ?, ?, ?)`, [
-      customer.id,
+      customerId,
       `${night}T02:00:00Z`,
       JSON.stringify({ 'churn-risk': { value: 0.1, band: churnBand, modelVersion: 'm', reasons: [] }, ...(rfm ? { rfm: { value: 1, band: rfm, modelVersion: 'm', reasons: [] } } : {}) }),
     ]);
@@ -134,7 +142,7 @@ it("copies the band changes the kept snapshots show, once, and records new ones 
   await snapshot('2026-11-02', 'high', null);
   await snapshot('2026-11-03', 'high', 'At risk');
   await orm.migrator.up();
-  const changes = () => conn.execute(`select kind, to_char(changed_at at time zone 'UTC', 'YYYY-MM-DD') as day, previous, band from score_band_change where customer_id = ? order by changed_at, kind`, [customer.id]);
+  const changes = () => conn.execute(`select kind, to_char(changed_at at time zone 'UTC', 'YYYY-MM-DD') as day, previous, band from score_band_change where customer_id = ? order by changed_at, kind`, [customerId]);
   expect(await changes()).toEqual([
     { kind: 'churn-risk', day: '2026-11-02', previous: 'low', band: 'high' },
     { kind: 'rfm', day: '2026-11-03', previous: 'Loyal', band: 'At risk' },
@@ -146,23 +154,21 @@ it("copies the band changes the kept snapshots show, once, and records new ones 
 });
 
 it('ends runs cancelled before as cancelled and closes their fix cases still open, and rolls both back as they stood', async () => {
-  const before = migrationsList[migrationsList.findIndex((m) => m.name === 'Migration20261202140000_cancelled_runs') - 1].name;
+  const before = migrationBefore('Migration20261202140000_cancelled_runs');
   const conn = orm.em.getConnection();
   await orm.migrator.down({ to: before });
-  const [customer] = await conn.execute<{ id: string }[]>(
-    `insert into customer (id, name, email, acquired_at, created_at, updated_at) values (gen_random_uuid(), 'Cancelled', 'cancelled@example.com', '2026-01-01', now(), now()) returning id`,
-  );
+  const customerId = await insertCustomer('Cancelled');
   const run = (workflowId: string, status: string, outcome: string | null, fixCase: string) =>
     conn
-      .execute(`insert into playbook_run (id, workflow_id, playbook, customer_id, status, outcome, started_at) values (gen_random_uuid(), ?, 'fix-issue', ?, ?, ?, now())`, [workflowId, customer.id, status, outcome])
+      .execute(`insert into playbook_run (id, workflow_id, playbook, customer_id, status, outcome, started_at) values (gen_random_uuid(), ?, 'fix-issue', ?, ?, ?, now())`, [workflowId, customerId, status, outcome])
       .then(() =>
-        conn.execute(`insert into fix_case (id, workflow_id, customer_id, topic, owner, status, opened_at) values (gen_random_uuid(), ?, ?, 'billing-error', 'billing', ?, now())`, [workflowId, customer.id, fixCase]),
+        conn.execute(`insert into fix_case (id, workflow_id, customer_id, topic, owner, status, opened_at) values (gen_random_uuid(), ?, ?, 'billing-error', 'billing', ?, now())`, [workflowId, customerId, fixCase]),
       );
   await run('fix-issue/cancelled-open', 'completed', 'cancelled', 'open');
   await run('fix-issue/cancelled-resolved', 'completed', 'cancelled', 'resolved');
   await run('fix-issue/fixed', 'completed', 'fixed', 'resolved');
   await run('fix-issue/running', 'running', null, 'open');
-  const statuses = () => conn.execute(`select r.workflow_id, r.status as run, c.status as case from playbook_run r join fix_case c using (workflow_id) where r.customer_id = ? order by 1`, [customer.id]);
+  const statuses = () => conn.execute(`select r.workflow_id, r.status as run, c.status as case from playbook_run r join fix_case c using (workflow_id) where r.customer_id = ? order by 1`, [customerId]);
   await orm.migrator.up();
   expect(await statuses()).toEqual([
     { workflow_id: 'fix-issue/cancelled-open', run: 'cancelled', case: 'cancelled' },
@@ -182,27 +188,25 @@ it('ends runs cancelled before as cancelled and closes their fix cases still ope
 });
 
 it('gives the outbox messages written before it the invoice their payload names', async () => {
-  const before = migrationsList[migrationsList.findIndex((m) => m.name === 'Migration20261203000000_outbox_invoice') - 1].name;
+  const before = migrationBefore('Migration20261203000000_outbox_invoice');
   const conn = orm.em.getConnection();
   await orm.migrator.down({ to: before });
-  const [customer] = await conn.execute<{ id: string }[]>(
-    `insert into customer (id, name, email, acquired_at, created_at, updated_at) values (gen_random_uuid(), 'Reminded', 'reminded@example.com', '2026-01-01', now(), now()) returning id`,
-  );
+  const customerId = await insertCustomer('Reminded');
   const [invoice] = await conn.execute<{ id: string }[]>(
     `insert into invoice (id, customer_id, issued_at, due_at, amount_minor, created_at) values (gen_random_uuid(), ?, '2026-11-01', '2026-11-15', 7500, now()) returning id`,
-    [customer.id],
+    [customerId],
   );
   const message = (key: string, payload: object) =>
     conn.execute(`insert into outbox_message (id, idempotency_key, customer_id, channel, purpose, template, payload, created_at) values (gen_random_uuid(), ?, ?, 'email', 'service', 'reminder-friendly', ?, now())`, [
       key,
-      customer.id,
+      customerId,
       JSON.stringify(payload),
     ]);
   await message('old/reminder-1', { invoiceId: invoice.id });
   await message('old/gone', { invoiceId: '00000000-0000-4000-8000-000000000000' });
   await message('old/other', { topic: 'delivery-delay' });
   await orm.migrator.up();
-  expect(await conn.execute(`select idempotency_key, invoice_id from outbox_message where customer_id = ? order by idempotency_key`, [customer.id])).toEqual([
+  expect(await conn.execute(`select idempotency_key, invoice_id from outbox_message where customer_id = ? order by idempotency_key`, [customerId])).toEqual([
     { idempotency_key: 'old/gone', invoice_id: null },
     { idempotency_key: 'old/other', invoice_id: null },
     { idempotency_key: 'old/reminder-1', invoice_id: invoice.id },
