@@ -107,7 +107,7 @@ try {
   temporalServer = await startTemporalDevServerOnFreePorts({ binary, ui: false });
   const taskQueue = 'bench-scoring';
   const worker = spawn(process.execPath, ['dist/src/bin/worker.js'], {
-    env: { ...process.env, DATABASE_URL: db.url, TEMPORAL_ADDRESS: temporalServer.address, TEMPORAL_TASK_QUEUE: taskQueue, WORKER_METRICS_PORT: '0', RESCORE_SCHEDULE: 'off', PLAYBOOK_TRIGGERS_SCHEDULE: 'off', MESSAGE_CHANNEL: 'off', LOG_LEVEL: 'info' },
+    env: { ...process.env, DATABASE_URL: db.url, TEMPORAL_ADDRESS: temporalServer.address, TEMPORAL_TASK_QUEUE: taskQueue, WORKER_METRICS_PORT: '0', RESCORE_SCHEDULE: 'off', PLAYBOOK_TRIGGERS_SCHEDULE: 'off', RUN_RECONCILIATION_SCHEDULE: 'off', MESSAGE_CHANNEL: 'off', LOG_LEVEL: 'info' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   children.push(worker);

@@ -9,3 +9,4 @@ export { accountReview } from './account-review.workflow.js';
 export { appreciation } from './appreciation.workflow.js';
 export { campaign } from './campaign.workflow.js';
 export { eraseExpiredCustomerData } from './data-retention.workflow.js';
+export { reconcilePlaybookRuns } from './run-reconciliation.workflow.js';

@@ -12,7 +12,7 @@ import { createScoringActivities } from './scoring.activities.js';
 
 /** Every activity the worker registers. */
 export function createActivities(orm: Orm, engines: Engines) {
-  return { ...createPlaybookRunActivities(orm), ...createScoringActivities(orm, engines), ...createFairReminderActivities(orm), ...createFixIssueActivities(orm), ...createAccountReviewActivities(orm), ...createAppreciationActivities(orm), ...createPlaybookTriggerActivities(orm, engines), ...createCampaignActivities(orm, engines), ...createDataRetentionActivities(orm) };
+  return { ...createPlaybookRunActivities(orm, engines), ...createScoringActivities(orm, engines), ...createFairReminderActivities(orm), ...createFixIssueActivities(orm), ...createAccountReviewActivities(orm), ...createAppreciationActivities(orm), ...createPlaybookTriggerActivities(orm, engines), ...createCampaignActivities(orm, engines), ...createDataRetentionActivities(orm) };
 }
 
 export type Activities = ReturnType<typeof createActivities>;

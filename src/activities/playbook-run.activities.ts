@@ -1,8 +1,9 @@
 import type { Orm } from '../db/orm.js';
+import { createServices, type Engines } from '../services/index.js';
 import { PlaybookRunService } from '../services/playbooks/playbook-run.service.js';
 
 /** Activities that keep the playbook-run record in PostgreSQL; thin calls into the service. */
-export function createPlaybookRunActivities(orm: Orm) {
+export function createPlaybookRunActivities(orm: Orm, engines: Engines) {
   const runs = () => new PlaybookRunService(orm.em.fork());
   return {
     async recordRunStarted(input: { workflowId: string; playbook: string; customerId: string }): Promise<void> {
@@ -10,6 +11,10 @@ export function createPlaybookRunActivities(orm: Orm) {
     },
     async recordRunOutcome(input: { workflowId: string; outcome: string }): Promise<void> {
       await runs().recordOutcome(input);
+    },
+    /** Records the end of runs that ended in the engine without recording it (terminated, failed, timed out). */
+    recordRunsEndedInEngine(): Promise<string[]> {
+      return createServices(orm.em.fork(), engines).runReconciliation.recordRunsEndedInEngine();
     },
   };
 }

@@ -6,7 +6,7 @@ import { defaultRescorePolicy } from '../domain/scoring/scoring-policy.js';
 import { connectTemporal } from '../temporal/client.js';
 import { triggerPolicy } from '../domain/playbooks/triggers.js';
 import { dataRetentionPolicy } from '../domain/customers/data-retention.js';
-import { ensureDataRetentionSchedule, ensurePlaybookTriggersSchedule, ensureRescoreSchedule, ensureScoreHistorySchedule } from '../temporal/schedules.js';
+import { ensureDataRetentionSchedule, ensurePlaybookTriggersSchedule, ensureRescoreSchedule, ensureRunReconciliationSchedule, ensureScoreHistorySchedule } from '../temporal/schedules.js';
 import { createWorker, installTemporalRuntime } from '../temporal/worker.js';
 import { createSender, startDeliveryLoop } from './delivery-loop.js';
 
@@ -36,6 +36,10 @@ export async function startWorkerProcess(config: AppConfig, logger: Logger, opts
   if (config.triggersSchedule) {
     const scheduleId = await ensurePlaybookTriggersSchedule(temporal.client, taskQueue, config.triggersSchedule, triggerPolicy);
     logger.info({ scheduleId, cron: config.triggersSchedule }, 'playbook trigger schedule in place');
+  }
+  if (config.runReconciliationSchedule) {
+    const scheduleId = await ensureRunReconciliationSchedule(temporal.client, taskQueue, config.runReconciliationSchedule);
+    logger.info({ scheduleId, cron: config.runReconciliationSchedule }, 'run reconciliation schedule in place');
   }
   const delivery = config.delivery.channel === 'off' ? null : startDeliveryLoop(orm, createSender(config.delivery), config.delivery.intervalMs, config.unsubscribe, logger);
   const done = worker.run().finally(async () => {

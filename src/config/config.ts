@@ -44,6 +44,8 @@ export interface AppConfig {
   scoreHistorySchedule: string | null;
   /** Cron expression (UTC) of the playbook trigger sweep; null: none. */
   triggersSchedule: string | null;
+  /** Cron expression (UTC) of recording the end of runs terminated in the Temporal UI, failed or timed out; null: none. */
+  runReconciliationSchedule: string | null;
   /** The retention sweep: its cron expression (UTC; null: none), and the days after offboarding until a customer's personal data is erased. */
   dataRetention: { schedule: string | null; eraseOffboardedAfterDays: number };
   logLevel: string;
@@ -193,6 +195,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     rescoreSchedule: env.RESCORE_SCHEDULE === 'off' ? null : env.RESCORE_SCHEDULE || '0 2 * * *',
     scoreHistorySchedule: env.SCORE_HISTORY_SCHEDULE === 'off' ? null : env.SCORE_HISTORY_SCHEDULE || '0 4 * * *',
     triggersSchedule: env.PLAYBOOK_TRIGGERS_SCHEDULE === 'off' ? null : env.PLAYBOOK_TRIGGERS_SCHEDULE || '0 6 * * *',
+    runReconciliationSchedule: env.RUN_RECONCILIATION_SCHEDULE === 'off' ? null : env.RUN_RECONCILIATION_SCHEDULE || '*/5 * * * *',
     dataRetention: {
       schedule: env.DATA_RETENTION_SCHEDULE === 'off' ? null : env.DATA_RETENTION_SCHEDULE || '0 5 * * *',
       eraseOffboardedAfterDays: int(env, 'ERASE_OFFBOARDED_AFTER_DAYS', dataRetentionPolicy.eraseOffboardedAfterDays),

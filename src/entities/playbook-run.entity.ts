@@ -5,11 +5,17 @@ import { randomUUID } from 'node:crypto';
 import { Campaign } from './campaign.entity.js';
 import { Customer } from './customer.entity.js';
 
-/** How a run recorded its end (or not yet); see RunStatus for what only the engine knows. */
+/**
+ * How a run ended (or not yet): it records completed or cancelled itself; failed, terminated
+ * (in the Temporal UI) and timed out are recorded for it from the engine, a few minutes later.
+ */
 export enum PlaybookRunStatus {
   Running = 'running',
   Completed = 'completed',
   Cancelled = 'cancelled',
+  Failed = 'failed',
+  Terminated = 'terminated',
+  TimedOut = 'timed-out',
 }
 
 /** Where one customer's run of one playbook stands; written only by the workflow's activities. */

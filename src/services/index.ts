@@ -16,6 +16,7 @@ import { PlaybookEligibilityService } from './playbooks/playbook-eligibility.ser
 import { PlaybookRunService } from './playbooks/playbook-run.service.js';
 import { PlaybookService, defaultPolicies, type PlaybookPolicies } from './playbooks/playbook.service.js';
 import { PlaybookTriggerService } from './playbooks/playbook-triggers.service.js';
+import { RunReconciliationService } from './playbooks/run-reconciliation.service.js';
 import { defaultRescorePolicy, defaultScoringPolicy } from '../domain/scoring/scoring-policy.js';
 import type { ScoringEngine } from './scores/scoring-engine.js';
 import type { CampaignEngine } from './campaigns/campaign-engine.js';
@@ -79,6 +80,7 @@ export function createServices(em: EntityManager, engines: Engines, policies: Pa
     bandChanges: new ScoreBandChangeService(em),
     imports: new ImportService(em.config.get('clientUrl')!),
     runs,
+    runReconciliation: new RunReconciliationService(runs, engines.playbooks),
     segments: new SegmentService(em, audit),
     campaigns: new CampaignService(em, engines.campaigns, { ...defaultPolicies, ...policies }.campaign, audit, runs),
     playbooks,

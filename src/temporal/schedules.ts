@@ -4,11 +4,12 @@ import type { TriggerPolicy } from '../domain/playbooks/triggers.js';
 import type { ScoreHistoryPolicy } from '../domain/scoring/score-history.js';
 import type { RescorePolicy } from '../domain/scoring/scoring-policy.js';
 
-/** The schedules the worker keeps (one per task queue): the nightly rescore, the score history's thinning, the retention sweep, then the playbook trigger sweep. */
+/** The schedules the worker keeps (one per task queue): the nightly rescore, the score history's thinning, the retention sweep, the playbook trigger sweep, and the record of runs that ended in the engine. */
 export const rescoreScheduleId = (taskQueue: string) => `rescore-nightly/${taskQueue}`;
 export const scoreHistoryScheduleId = (taskQueue: string) => `score-history/${taskQueue}`;
 export const playbookTriggersScheduleId = (taskQueue: string) => `playbook-triggers/${taskQueue}`;
 export const dataRetentionScheduleId = (taskQueue: string) => `data-retention/${taskQueue}`;
+export const runReconciliationScheduleId = (taskQueue: string) => `run-reconciliation/${taskQueue}`;
 
 export function ensureRescoreSchedule(client: Client, taskQueue: string, cron: string, policy: RescorePolicy): Promise<string> {
   return ensureSchedule(client, rescoreScheduleId(taskQueue), cron, {
@@ -51,6 +52,17 @@ export function ensureDataRetentionSchedule(client: Client, taskQueue: string, c
     taskQueue,
     args: [{ policy }],
     staticSummary: `Erases the personal data of customers who left more than ${policy.eraseOffboardedAfterDays} days ago`,
+  });
+}
+
+export function ensureRunReconciliationSchedule(client: Client, taskQueue: string, cron: string): Promise<string> {
+  return ensureSchedule(client, runReconciliationScheduleId(taskQueue), cron, {
+    type: 'startWorkflow',
+    workflowType: 'reconcilePlaybookRuns',
+    workflowId: 'run-reconciliation',
+    taskQueue,
+    args: [],
+    staticSummary: 'Records the end of playbook runs terminated in the Temporal UI (or failed, or timed out): they send nothing more and close their fix case',
   });
 }
 

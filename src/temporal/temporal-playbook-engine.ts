@@ -6,8 +6,8 @@ import { FAIR_REMINDER, fairReminderWorkflowId, type FairReminderPolicy, type Fa
 import { FIX_ISSUE, fixIssueWorkflowId, type FixIssuePolicy, type FixIssueState } from '../domain/playbooks/fix-issue.js';
 import { welcomeCheckWorkflowId, WELCOME_CHECK, type WelcomeCheckPolicy, type WelcomeCheckState } from '../domain/playbooks/welcome-check.js';
 import { Playbook } from '../domain/playbooks/playbook.js';
-import { RunStatus } from '../domain/playbooks/run-status.js';
-import type { FoundRun, PlaybookEngine, RunSearch, RunTags } from '../services/playbooks/playbook-engine.js';
+import { RunStatus, type EndedInEngine } from '../domain/playbooks/run-status.js';
+import type { EndedRun, FoundRun, HowEnded, PlaybookEngine, RunSearch, RunTags } from '../services/playbooks/playbook-engine.js';
 import { PlaybookException, PlaybookExceptionCode } from '../services/playbooks/playbook.exception.js';
 import { accountReviewStateQuery, decideOffboardingUpdate, proposalAnsweredSignal } from '../../workflows/account-review.workflow.js';
 import { paymentReceivedSignal, promiseToPayUpdate } from '../../workflows/fair-reminder.workflow.js';
@@ -17,6 +17,9 @@ import { CampaignIdKey, CustomerIdKey, LoyaltyBandKey, PlaybookKey, PlaybookStep
 import { welcomeCheckStateQuery, welcomeConfirmedSignal } from '../../workflows/welcome-check.workflow.js';
 import { withinDeadline } from './deadline.js';
 import { cancelIfRunning, executionStatus, queryOrNull, signalOrFalse } from './workflow-calls.js';
+
+/** gRPC's NOT_FOUND: no run under this ID. */
+const grpcNotFound = 5;
 
 const days = (ms: number) => `${Math.round(ms / 86_400_000)} days`;
 
@@ -155,6 +158,38 @@ export class TemporalPlaybookEngine implements PlaybookEngine {
     return this.reachable(async () => (await this.client.workflow.count(runningRunsQuery(search, this.taskQueue))).count);
   }
 
+  findEndedInEngine(since: Date): Promise<EndedRun[]> {
+    return this.reachable(async () => {
+      const ended: EndedRun[] = [];
+      const query = `ExecutionStatus IN ("Failed", "Terminated", "TimedOut") AND StartTime >= "${since.toISOString()}" AND ${playbookRunsQuery(this.taskQueue)}`;
+      for await (const run of this.client.workflow.list({ query, pageSize: 1000 })) {
+        const status = RUN_STATUS[run.status.name] as EndedInEngine;
+        ended.push({ workflowId: run.workflowId, status, closedAt: run.closeTime ?? new Date() });
+      }
+      return ended;
+    });
+  }
+
+  howEnded(workflowId: string): Promise<HowEnded | null> {
+    return this.reachable(async () => {
+      const { namespace } = this.client.options;
+      try {
+        // The run's last event says how it closed: one event, read from the end of its history.
+        const { history } = await this.client.workflowService.getWorkflowExecutionHistoryReverse({ namespace, execution: { workflowId }, maximumPageSize: 1 });
+        const last = history?.events?.[0];
+        const terminated = last?.workflowExecutionTerminatedEventAttributes;
+        if (terminated) return { reason: terminated.reason || null, by: terminated.identity || null };
+        const failed = last?.workflowExecutionFailedEventAttributes;
+        if (failed) return { reason: failed.failure?.message || null, by: null };
+        if (last?.workflowExecutionTimedOutEventAttributes) return { reason: 'it ran longer than its execution timeout', by: null };
+        return null;
+      } catch (error) {
+        if ((error as { code?: number }).code === grpcNotFound) return null;
+        throw error;
+      }
+    });
+  }
+
   cancelRun(workflowId: string): Promise<boolean> {
     return this.reachable(() => cancelIfRunning(this.client, workflowId));
   }
@@ -220,14 +255,20 @@ export class TemporalPlaybookEngine implements PlaybookEngine {
   }
 }
 
-/** The search-index query for running playbook runs with these tags; values are IDs and lowercase keys (checked by the service), quoted. */
-/** The visibility query for runs under way with these tags, on this deployment's task queue (a namespace may hold others). */
+/** A value of a visibility query: IDs and lowercase keys (checked by the service), quoted. */
+function quoted(value: string): string {
+  if (!/^[\w.:-]+$/.test(value)) throw new PlaybookException(PlaybookExceptionCode.InvalidInput, `"${value}" cannot be searched for`, { value });
+  return `"${value}"`;
+}
+
+/** The visibility query for this deployment's playbook runs (a namespace may hold other task queues, and this one other workflows), of one playbook or any. */
+function playbookRunsQuery(taskQueue: string, playbook?: string | null): string {
+  return `TaskQueue = ${quoted(taskQueue)} AND ${PlaybookKey.name} ${playbook ? `= ${quoted(playbook)}` : `IN (${Object.values(Playbook).map(quoted).join(', ')})`}`;
+}
+
+/** The visibility query for runs under way with these tags. */
 function runningRunsQuery(search: RunSearch, taskQueue: string): string {
-  const quoted = (value: string) => {
-    if (!/^[\w.:-]+$/.test(value)) throw new PlaybookException(PlaybookExceptionCode.InvalidInput, `"${value}" cannot be searched for`, { value });
-    return `"${value}"`;
-  };
-  const parts = ['ExecutionStatus = "Running"', `TaskQueue = ${quoted(taskQueue)}`, search.playbook ? `${PlaybookKey.name} = ${quoted(search.playbook)}` : `${PlaybookKey.name} IN (${Object.values(Playbook).map(quoted).join(', ')})`];
+  const parts = ['ExecutionStatus = "Running"', playbookRunsQuery(taskQueue, search.playbook)];
   const tags = [
     [PlaybookStepKey, search.step],
     [CustomerIdKey, search.customerId],

@@ -17,3 +17,9 @@ export const CANCELLED_OUTCOME = 'cancelled';
 
 /** Why a cancelled run's queued messages were held back (as the message history shows it). */
 export const RUN_CANCELLED = 'run-cancelled: its playbook run was cancelled; it sends nothing more';
+
+/** How a run can end without recording it itself: none of its code runs at such an end. */
+export type EndedInEngine = RunStatus.Failed | RunStatus.Terminated | RunStatus.TimedOut;
+
+/** Why the queued messages of a run that ended in the engine were held back (as the message history shows it). */
+export const runEndedInEngine = (status: EndedInEngine) => `run-${status}: its playbook run was ${status.replace('-', ' ')} in the workflow engine; it sends nothing more`;

@@ -147,6 +147,9 @@ const RECORDED: Record<PlaybookRunStatus, RunStatus> = {
   [PlaybookRunStatus.Running]: RunStatus.Running,
   [PlaybookRunStatus.Completed]: RunStatus.Completed,
   [PlaybookRunStatus.Cancelled]: RunStatus.Cancelled,
+  [PlaybookRunStatus.Failed]: RunStatus.Failed,
+  [PlaybookRunStatus.Terminated]: RunStatus.Terminated,
+  [PlaybookRunStatus.TimedOut]: RunStatus.TimedOut,
 };
 
 /**

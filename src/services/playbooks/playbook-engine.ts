@@ -2,7 +2,7 @@ import type { AppreciationPolicy } from '../../domain/playbooks/appreciation.js'
 import type { AccountReviewPolicy, AccountReviewState, OffboardingDecision } from '../../domain/playbooks/account-review.js';
 import type { FairReminderPolicy, FairReminderState, PaymentPromise } from '../../domain/playbooks/fair-reminder.js';
 import type { FixIssuePolicy, FixIssueState } from '../../domain/playbooks/fix-issue.js';
-import type { RunStatus } from '../../domain/playbooks/run-status.js';
+import type { EndedInEngine, RunStatus } from '../../domain/playbooks/run-status.js';
 import type { WelcomeCheckPolicy, WelcomeCheckState } from '../../domain/playbooks/welcome-check.js';
 
 /** What a run is tagged with in Temporal's search attributes, besides customer, playbook and step. */
@@ -28,6 +28,19 @@ export interface FoundRun {
   workflowId: string;
   playbook: string;
   customerId: string;
+}
+
+/** A run that ended without recording it (none of its code runs at such an end). */
+export interface EndedRun {
+  workflowId: string;
+  status: EndedInEngine;
+  closedAt: Date;
+}
+
+/** How a run ended, as the engine's history says: the reason given and who gave it (a termination), or what failed. */
+export interface HowEnded {
+  reason: string | null;
+  by: string | null;
 }
 
 /**
@@ -74,6 +87,11 @@ export interface PlaybookEngine {
   /** Runs under way that match, newest first, from position `offset`, at most `limit` (the engine's search index: eventually consistent). */
   findRunning(search: RunSearch, offset: number, limit: number): Promise<FoundRun[]>;
   countRunning(search: RunSearch): Promise<number>;
+
+  /** Runs started at `since` or later that failed, were terminated or timed out (the engine's search index: eventually consistent). */
+  findEndedInEngine(since: Date): Promise<EndedRun[]>;
+  /** How the run ended; null when it has not ended or does not exist. */
+  howEnded(workflowId: string): Promise<HowEnded | null>;
 
   /** Step, outcome and deadline of any playbook run (they all answer the \`state\` query), and whether it runs or how it ended (null: the engine cannot tell); null when unknown. */
   runState(workflowId: string): Promise<{ step: string; outcome: string | null; deadline: string | null; policyVersion: number; status: RunStatus | null } | null>;

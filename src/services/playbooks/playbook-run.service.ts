@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql, type RawBuilder } from 'kysely';
 import { FIX_ISSUE } from '../../domain/playbooks/fix-issue.js';
-import { PlaybookRun, PlaybookRunStatus } from '../../entities/index.js';
+import { FixCase, FixCaseStatus, PlaybookRun, PlaybookRunStatus } from '../../entities/index.js';
 import { latestOccurrence } from '../../domain/playbooks/occurrence.js';
-import { CANCELLED_OUTCOME, RUN_CANCELLED } from '../../domain/playbooks/run-status.js';
+import { CANCELLED_OUTCOME, RUN_CANCELLED, runEndedInEngine, type EndedInEngine } from '../../domain/playbooks/run-status.js';
 import { AuditService } from '../audit/audit.service.js';
 import { ChildPager } from '../common/child-pages.js';
 import type { Page, PageArgs } from '../common/pagination.js';
@@ -33,6 +33,13 @@ function fixRunsOf(customerId: RawBuilder<unknown>, topic: RawBuilder<unknown>):
 
 /** What a person did to a run by hand, as the audit log names it. */
 export type PlaybookAction = 'playbook.start' | 'playbook.confirm-welcome' | 'playbook.promise-to-pay' | 'playbook.resolve-issue' | 'playbook.answer-proposal' | 'playbook.decide-offboarding' | 'playbook.cancel';
+
+/** The engine's status of a run that ended there, as its record keeps it. */
+const ENDED_IN_ENGINE: Record<EndedInEngine, PlaybookRunStatus> = {
+  failed: PlaybookRunStatus.Failed,
+  terminated: PlaybookRunStatus.Terminated,
+  'timed-out': PlaybookRunStatus.TimedOut,
+};
 
 /** The database record of playbook runs. Every write is idempotent: activities may be retried. */
 export class PlaybookRunService {
@@ -70,25 +77,62 @@ export class PlaybookRunService {
       .execute();
   }
 
-  /**
-   * The run's end: cancelled when an operator cancelled it, completed otherwise. A cancelled
-   * run sends nothing more: its messages still queued (held for quiet hours, retried) are held
-   * back, as the run's steps key them (`<workflow id>/<step>`).
-   */
+  /** The run's end: cancelled when an operator cancelled it, completed otherwise. A cancelled run sends nothing more: its queued messages are held back. */
   async recordOutcome(input: { workflowId: string; outcome: string }): Promise<void> {
     const status = input.outcome === CANCELLED_OUTCOME ? PlaybookRunStatus.Cancelled : PlaybookRunStatus.Completed;
     await this.em.transactional(async (em) => {
       await em.nativeUpdate(PlaybookRun, { workflowId: input.workflowId, status: PlaybookRunStatus.Running }, { status, outcome: input.outcome, finishedAt: new Date() });
-      if (status !== PlaybookRunStatus.Cancelled) return;
-      await em.execute(
-        `update outbox_message m set suppressed_at = now(), suppressed_reason = ?
-           from playbook_run r
-          where r.workflow_id = ? and m.customer_id = r.customer_id and starts_with(m.idempotency_key, r.workflow_id || '/')
-            and m.sent_at is null and m.suppressed_at is null`,
-        [RUN_CANCELLED, input.workflowId],
-        'run',
-      );
+      if (status === PlaybookRunStatus.Cancelled) await this.holdBackQueuedMessages(em, input.workflowId, RUN_CANCELLED);
     });
+  }
+
+  /**
+   * The end of a run that could not record it (failed, terminated in the Temporal UI, timed
+   * out), taken from the engine: as a cancel, it sends nothing more and its open fix case
+   * leaves the team's queue; audited with the reason the engine kept and who gave it. False
+   * when the record no longer says running (recorded before): nothing changes.
+   */
+  async recordEndedInEngine(input: { workflowId: string; status: EndedInEngine; closedAt: Date; reason: string | null; by: string | null }): Promise<boolean> {
+    return this.em.transactional(async (em) => {
+      const status = ENDED_IN_ENGINE[input.status];
+      const updated = await em.nativeUpdate(PlaybookRun, { workflowId: input.workflowId, status: PlaybookRunStatus.Running }, { status, outcome: status, finishedAt: input.closedAt });
+      if (updated === 0) return false;
+      await this.holdBackQueuedMessages(em, input.workflowId, runEndedInEngine(input.status));
+      await em.nativeUpdate(FixCase, { workflowId: input.workflowId, status: FixCaseStatus.Open }, { status: FixCaseStatus.Cancelled });
+      new AuditService().record(em, {
+        actor: `temporal:${input.by ?? 'unknown'}`,
+        action: 'playbook.ended-in-engine',
+        entityType: 'playbook_run',
+        entityId: input.workflowId,
+        after: { status, reason: input.reason, closedAt: input.closedAt.toISOString() },
+      });
+      return true;
+    });
+  }
+
+  /** Holds back the run's messages still queued (held for quiet hours, retried), as its steps key them (`<workflow id>/<step>`). */
+  private async holdBackQueuedMessages(em: EntityManager, workflowId: string, reason: string): Promise<void> {
+    await em.execute(
+      `update outbox_message m set suppressed_at = now(), suppressed_reason = ?
+         from playbook_run r
+        where r.workflow_id = ? and m.customer_id = r.customer_id and starts_with(m.idempotency_key, r.workflow_id || '/')
+          and m.sent_at is null and m.suppressed_at is null`,
+      [reason, workflowId],
+      'run',
+    );
+  }
+
+  /** When the oldest run still recorded as running started; null when none is. */
+  async oldestRunningStart(): Promise<Date | null> {
+    const [row] = await this.em.execute<{ started_at: Date | null }[]>(`select min(started_at) as started_at from playbook_run where status = 'running'`);
+    return row.started_at ? new Date(row.started_at) : null;
+  }
+
+  /** Which of these runs are still recorded as running. */
+  async stillRunning(workflowIds: string[]): Promise<Set<string>> {
+    if (workflowIds.length === 0) return new Set();
+    const records = await this.em.find(PlaybookRun, { workflowId: { $in: workflowIds }, status: PlaybookRunStatus.Running }, { fields: ['workflowId'] });
+    return new Set(records.map((r) => r.workflowId));
   }
 
   /**

@@ -1,0 +1,116 @@
+import { sql } from 'kysely';
+import { Role } from '../src/domain/auth/roles.js';
+import { fixIssueWorkflowId } from '../src/domain/playbooks/fix-issue.js';
+import { AuditEntry, Complaint, ComplaintSeverity, Customer, FixCase, MessageChannel, MessagePurpose, OutboxMessage, PlaybookRun } from '../src/entities/index.js';
+import { createServices } from '../src/services/index.js';
+import { TemporalCampaignEngine } from '../src/temporal/temporal-campaign-engine.js';
+import { TemporalPlaybookEngine } from '../src/temporal/temporal-playbook-engine.js';
+import { TemporalScoringEngine } from '../src/temporal/temporal-scoring-engine.js';
+import { runReconciliationScheduleId } from '../src/temporal/schedules.js';
+import { CustomerPlaybookRunsDocument, EraseCustomerDocument, FixIssueDocument, OperationsStatusDocument, StartFixIssueDocument } from './__generated__/graphql.js';
+import { eventually } from './support/eventually.js';
+import { recordHistory } from './support/histories.js';
+import { startTestStack, type TestStack } from './support/stack.js';
+
+/** Runs that end in Temporal without running their code (terminated in the UI) get their end recorded, on the real dev server. */
+let stack: TestStack;
+beforeAll(async () => {
+  stack = await startTestStack();
+}, 90_000);
+afterAll(() => stack?.stop());
+
+const DAY = 86_400_000;
+
+/** A customer who complained three times about `topic` (a persistent issue), with a fix run started by an operator; its workflow ID once its case is open. */
+async function customerWithFixRun(name: string, topic: string): Promise<{ customerId: string; workflowId: string }> {
+  const em = stack.orm.em.fork();
+  const customer = em.create(Customer, { name, email: `${name.toLowerCase()}@example.com`, acquiredAt: new Date(Date.now() - 700 * DAY).toISOString().slice(0, 10) });
+  for (let i = 0; i < 3; i++) em.create(Complaint, { customer, topic, severity: ComplaintSeverity.Medium, openedAt: new Date(Date.now() - (10 + i * 7) * DAY) });
+  await em.flush();
+  const started = await stack.gql(StartFixIssueDocument, { customerId: customer.id, topic }, Role.Operator);
+  expect(started.errors).toBeUndefined();
+  const workflowId = fixIssueWorkflowId(customer.id, topic);
+  await eventually(() => stack.orm.em.fork().findOne(FixCase, { workflowId }), (c) => c?.status === 'open');
+  return { customerId: customer.id, workflowId };
+}
+
+const record = (workflowId: string) => stack.orm.em.fork().findOneOrFail(PlaybookRun, { workflowId });
+const runsOf = (customerId: string) => stack.gql(CustomerPlaybookRunsDocument, { customerId }, Role.Viewer).then((r) => r.data!.customer!.playbookRuns.edges.map((e) => e.node));
+const runningFixes = () => stack.gql(OperationsStatusDocument, {}, Role.Operator).then((r) => r.data!.operationsStatus.runningPlaybookRuns.find((p) => p.playbook === 'FixIssue')?.runs ?? 0);
+
+it('records a run terminated in the Temporal UI: it sends nothing more, closes its fix case, stops counting as under way, and is audited with the reason', async () => {
+  const { customerId, workflowId } = await customerWithFixRun('Tara', 'late-delivery');
+  const other = await customerWithFixRun('Uwe', 'late-delivery');
+  // A message the run queued for later, e.g. held for the customer's quiet hours.
+  const em = stack.orm.em.fork();
+  em.create(OutboxMessage, {
+    idempotencyKey: `${workflowId}/update`,
+    customer: customerId,
+    channel: MessageChannel.Email,
+    purpose: MessagePurpose.Service,
+    template: 'issue-acknowledged',
+    payload: { topic: 'late-delivery' },
+    sendAfter: new Date(Date.now() + DAY),
+  });
+  await em.flush();
+  const erase = () => stack.gql(EraseCustomerDocument, { id: customerId, reason: 'request by e-mail' }, Role.Admin);
+  expect((await erase()).errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'CUSTOMER_PLAYBOOKS_RUNNING' });
+  expect(await runningFixes()).toBe(2);
+
+  // An operator terminates it in the Temporal UI: none of the run's code runs.
+  await stack.temporal.client.workflow.getHandle(workflowId).terminate('duplicate of a case in the CRM');
+  // The run's own view asks Temporal and says so at once; its record says running until recorded.
+  expect((await stack.gql(FixIssueDocument, { customerId, topic: 'late-delivery' }, Role.Viewer)).data!.fixIssue).toMatchObject({ status: 'Terminated' });
+  expect((await record(workflowId)).status).toBe('running');
+
+  const engines = { playbooks: new TemporalPlaybookEngine(stack.temporal.client, stack.config.temporal.taskQueue), scoring: new TemporalScoringEngine(stack.temporal.client, stack.config.temporal.taskQueue), campaigns: new TemporalCampaignEngine(stack.temporal.client, stack.config.temporal.taskQueue) };
+  const reconcile = () => createServices(stack.orm.em.fork(), engines).runReconciliation.recordRunsEndedInEngine();
+  // Temporal's search index learns of the termination a moment later (the worker's schedule may record it first).
+  await eventually(async () => (await reconcile(), record(workflowId)), (r) => r.status !== 'running');
+
+  const { closeTime } = await stack.temporal.client.workflow.getHandle(workflowId).describe();
+  expect(await record(workflowId)).toMatchObject({ status: 'terminated', outcome: 'terminated', finishedAt: closeTime });
+  expect(await runsOf(customerId)).toEqual([{ workflowId, playbook: 'FixIssue', status: 'Terminated', step: 'awaiting-fix', outcome: 'terminated' }]);
+  expect(await stack.orm.em.fork().findOneOrFail(FixCase, { workflowId })).toMatchObject({ status: 'cancelled', resolvedAt: null });
+  expect(await stack.orm.em.fork().findOneOrFail(OutboxMessage, { idempotencyKey: `${workflowId}/update` })).toMatchObject({
+    sentAt: null,
+    suppressedReason: 'run-terminated: its playbook run was terminated in the workflow engine; it sends nothing more',
+  });
+  const audit = await stack.orm.em.fork().find(AuditEntry, { action: 'playbook.ended-in-engine', entityId: workflowId });
+  expect(audit.map((a) => [a.actor, a.after])).toEqual([[`temporal:${stack.temporal.client.options.identity}`, { status: 'terminated', reason: 'duplicate of a case in the CRM', closedAt: closeTime!.toISOString() }]]);
+  expect(await runningFixes()).toBe(1);
+  expect((await erase()).errors).toBeUndefined();
+
+  // The other customer's run goes on untouched; a second pass records nothing twice.
+  expect(await reconcile()).toEqual([]);
+  expect(await stack.orm.em.fork().count(AuditEntry, { action: 'playbook.ended-in-engine' })).toBe(1);
+  expect(await record(other.workflowId)).toMatchObject({ status: 'running', finishedAt: null });
+  expect(await stack.orm.em.fork().findOneOrFail(FixCase, { workflowId: other.workflowId })).toMatchObject({ status: 'open' });
+});
+
+it('is done by a schedule the worker keeps, every 5 minutes, and at once when an operator triggers it', async () => {
+  const { workflowId } = await customerWithFixRun('Vera', 'wrong-size');
+  const schedule = stack.temporal.client.schedule.getHandle(runReconciliationScheduleId(stack.config.temporal.taskQueue));
+  const description = await schedule.describe();
+  // Temporal keeps "*/5 * * * *" as a calendar: every fifth minute of every hour.
+  expect(description.spec.calendars).toEqual([expect.objectContaining({ minute: [{ start: 0, end: 59, step: 5 }] })]);
+  expect(description.action).toMatchObject({ type: 'startWorkflow', workflowType: 'reconcilePlaybookRuns' });
+
+  await stack.temporal.client.workflow.getHandle(workflowId).terminate('customer asked us to stop');
+  await eventually(() => new TemporalPlaybookEngine(stack.temporal.client, stack.config.temporal.taskQueue).findEndedInEngine(new Date(Date.now() - DAY)), (ended) => ended.some((r) => r.workflowId === workflowId));
+  await schedule.trigger();
+  expect(await eventually(() => record(workflowId), (r) => r.status !== 'running')).toMatchObject({ status: 'terminated' });
+  const runs = await sql<{ workflow_id: string }>`select entity_id as workflow_id from audit_entry where action = 'playbook.ended-in-engine'`.execute(stack.orm.em.fork().getKysely());
+  expect(runs.rows.map((r) => r.workflow_id)).toContain(workflowId);
+
+  // The reconciliation run that recorded it, kept for the replay test.
+  const recorder = await eventually(
+    async () => {
+      for await (const run of stack.temporal.client.workflow.list({ query: `WorkflowType = "reconcilePlaybookRuns" AND TaskQueue = "${stack.config.temporal.taskQueue}"` }))
+        if ((await stack.temporal.client.workflow.getHandle<() => Promise<string[]>>(run.workflowId).result()).includes(workflowId)) return run.workflowId;
+      return null;
+    },
+    (id) => id !== null,
+  );
+  await recordHistory(recorder!, 'run-reconciliation-recorded');
+});
