@@ -52,13 +52,20 @@ it('proposes a cheaper tier first, and offboards a still loss-making account onl
   const proposed = await eventually(() => review(customerId), (s) => s?.step === 'awaiting-answer');
   expect(proposed!.proposal).toMatch(/^tier-change: the basic service/);
   expect(proposed!.profitabilityMinor).toBeLessThan(0);
-  expect((await stack.gql(AnswerAccountProposalDocument, { customerId, accepted: true }, Role.Operator)).errors).toBeUndefined();
+  // The mutation answers once the run has acted on it: the cheaper tier is in place, the review planned.
+  const answered = await stack.gql(AnswerAccountProposalDocument, { customerId, accepted: true }, Role.Operator);
+  expect(answered.errors).toBeUndefined();
+  expect(answered.data!.answerAccountProposal).toMatchObject({ status: 'Running', step: 'awaiting-review', answer: 'accepted' });
+  expect(await stack.orm.em.fork().findOneOrFail(Customer, { id: customerId })).toMatchObject({ serviceTier: 'basic' });
 
   // The tier change does not remove last year's support costs: still loss-making at the review.
   const awaiting = await eventually(() => review(customerId), (s) => s?.step === 'awaiting-approval');
   // The Temporal UI tells an operator what the decision update takes and when the run accepts it.
   const metadata = await stack.temporal.client.workflow.getHandle(workflowId).query<{ definition: { updateDefinitions: { name: string; description: string }[] } }>('__temporal_workflow_metadata');
-  expect(metadata.definition.updateDefinitions).toEqual([{ name: 'decideOffboarding', description: expect.stringMatching(/refused unless the run awaits one/) }]);
+  expect(metadata.definition.updateDefinitions).toEqual([
+    { name: 'answerProposal', description: expect.stringMatching(/refused unless the run awaits it/) },
+    { name: 'decideOffboarding', description: expect.stringMatching(/refused unless the run awaits one/) },
+  ]);
   // An admin's inbox: the reviews waiting for an offboarding decision, found by their step.
   const inbox = await eventually(
     () => stack.gql(RunningPlaybookRunsDocument, { filter: { playbook: 'AccountReview', step: 'awaiting-approval' } }, Role.Viewer),
@@ -87,7 +94,7 @@ it('proposes a cheaper tier first, and offboards a still loss-making account onl
   const audit = await sql<{ action: string; actor: string }>`select action, actor from audit_entry where entity_id = ${customerId} order by action`.execute(stack.orm.em.fork().getKysely());
   expect(audit.rows.map((a) => a.action)).toEqual(expect.arrayContaining(['customer.service-tier', 'customer.offboarding', 'customer.offboarded']));
   expect(audit.rows.find((a) => a.action === 'customer.offboarding')!.actor).toMatch(/^admin:/);
-  await recordHistory(workflowId, 'account-review-offboarded');
+  await recordHistory(workflowId, 'account-review-offboarded-by-update');
 }, 90_000);
 
 it('refuses a decision nobody asked for, and keeps the account when a person says no', async () => {
@@ -98,7 +105,7 @@ it('refuses a decision nobody asked for, and keeps the account when a person say
   expect(early.errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'PLAYBOOK_DECISION_REFUSED' });
   await stack.gql(AnswerAccountProposalDocument, { customerId, accepted: false }, Role.Operator);
   await eventually(() => review(customerId), (s) => s?.step === 'awaiting-approval');
-  expect((await stack.gql(AnswerAccountProposalDocument, { customerId, accepted: true }, Role.Operator)).errors![0].extensions).toMatchObject({ code: 'CONFLICT' });
+  expect((await stack.gql(AnswerAccountProposalDocument, { customerId, accepted: true }, Role.Operator)).errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'PLAYBOOK_DECISION_REFUSED' });
   await stack.gql(DecideOffboardingDocument, { customerId, approve: false, reason: 'long-standing customer, try again next year' }, Role.Admin);
   const done = await eventually(() => review(customerId), (s) => s?.step === 'done');
   expect(done).toMatchObject({ outcome: 'kept-by-decision', answer: 'declined', offboardingApproved: false });

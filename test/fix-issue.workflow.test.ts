@@ -64,12 +64,16 @@ it('opens a fix case with an owner, tells the customer, escalates a missed deadl
   expect(live).toEqual([{ workflowId, step: expect.any(String), topic: 'billing-error', owner: 'team-lead', escalations: expect.any(Number), deadline: expect.any(String) }]);
   expect(live[0].escalations!).toBeGreaterThanOrEqual(escalated!.escalations!);
   // The Temporal UI lists what an operator can send the run, and what each does.
-  const metadata = await stack.temporal.client.workflow.getHandle(workflowId).query<{ definition: { signalDefinitions: { name: string; description: string }[]; queryDefinitions: { name: string; description: string }[] } }>('__temporal_workflow_metadata');
+  const metadata = await stack.temporal.client.workflow.getHandle(workflowId).query<{ definition: { signalDefinitions: { name: string; description: string }[]; queryDefinitions: { name: string; description: string }[]; updateDefinitions: { name: string }[] } }>('__temporal_workflow_metadata');
   expect(metadata.definition.signalDefinitions.map((d) => d.name).sort()).toEqual(['issueRecurred', 'issueResolved']);
   expect(metadata.definition.signalDefinitions.find((d) => d.name === 'issueResolved')!.description).toMatch(/^The owner fixed the cause/);
   expect(metadata.definition.queryDefinitions.find((d) => d.name === 'state')!.description).toMatch(/owner, escalations/);
+  expect(metadata.definition.updateDefinitions.map((d) => d.name)).toEqual(['resolveIssue']);
+  // The mutation answers once the run has acted on it: the case is closed as fixed and the check-back planned.
   const resolved = await stack.gql(ResolveIssueDocument, { customerId, topic: 'billing-error' }, Role.Operator);
   expect(resolved.errors).toBeUndefined();
+  expect(resolved.data!.resolveIssue).toMatchObject({ status: 'Running', step: 'awaiting-check-back' });
+  expect(await stack.orm.em.fork().findOneOrFail(FixCase, { workflowId })).toMatchObject({ status: 'resolved' });
   const done = await eventually(() => state(customerId, 'billing-error'), (s) => s?.step === 'done');
   expect(done).toMatchObject({ outcome: 'fixed', status: 'Completed' });
 
@@ -86,7 +90,7 @@ it('opens a fix case with an owner, tells the customer, escalates a missed deadl
   expect(messages).toHaveLength(3 + escalations);
   expect(messages.map((m) => m[0])).not.toContain('gesture');
   expect(await stack.orm.em.fork().findOneOrFail(FixCase, { workflowId })).toMatchObject({ status: 'resolved', escalations, topic: 'billing-error' });
-  await recordHistory(workflowId, 'fix-issue-escalated-fixed');
+  await recordHistory(workflowId, 'fix-issue-escalated-fixed-by-update');
 
   const again = await stack.gql(ResolveIssueDocument, { customerId, topic: 'billing-error' }, Role.Operator);
   expect(again.errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'PLAYBOOK_RUN_ALREADY_FINISHED' });
@@ -205,7 +209,7 @@ it('opens the case again, one level up, when the issue comes back before the che
   expect(await stack.orm.em.fork().findOneOrFail(FixCase, { workflowId })).toMatchObject({ status: 'resolved' });
   await stack.temporal.client.workflow.getHandle(workflowId).cancel();
   await eventually(() => stack.temporal.client.workflow.getHandle(workflowId).describe(), (d) => d.status.name === 'CANCELLED');
-  await recordHistory(workflowId, 'fix-issue-recurred');
+  await recordHistory(workflowId, 'fix-issue-recurred-by-update');
 }, 60_000);
 
 it('records the customer saying the fix holds: refused while the case is open, then the check-back thanks instead of asking', async () => {
@@ -372,7 +376,9 @@ it('is cancelled by an operator with a reason: the run records it, closes its op
   ]);
   expect(both.filter((r) => r.errors === undefined)).toHaveLength(1);
   expect(both.find((r) => r.errors)!.errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'PLAYBOOK_RUN_ALREADY_FINISHED' });
-  await eventually(() => stack.orm.em.fork().findOneOrFail(PlaybookRun, { workflowId }), (r) => r.outcome === 'cancelled');
+  // The cancel answers once the run has recorded it.
+  expect(both.find((r) => r.errors === undefined)!.data!.cancelPlaybookRun).toMatchObject({ status: 'Cancelled', outcome: 'cancelled' });
+  expect(await stack.orm.em.fork().findOneOrFail(PlaybookRun, { workflowId })).toMatchObject({ status: 'cancelled', outcome: 'cancelled' });
   // The run records its outcome, then ends: the execution's status follows a moment later.
   await eventually(() => stack.temporal.client.workflow.getHandle(workflowId).describe(), (d) => d.status.name === 'CANCELLED');
   // The case leaves the team's queue and the count of open cases, closed as cancelled.

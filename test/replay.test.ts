@@ -14,7 +14,7 @@ const replay = (dir: string) => {
 
 it('replays every recorded playbook history against the current workflow code', () => {
   const { status, results, stderr } = replay(path.resolve('test/histories'));
-  expect(results.map((r) => r.file)).toEqual(expect.arrayContaining(['account-review-offboarded.json', 'appreciation-thanked.json', 'campaign-completed.json', 'campaign-repeating-cancelled.json', 'fair-reminder-loyal-called.json', 'fair-reminder-loyal-follow-up.json', 'fair-reminder-loyal-paid.json', 'fair-reminder-standard-handed-over.json', 'fix-issue-cancelled.json', 'fix-issue-escalated-fixed.json', 'fix-issue-recurred.json', 'rescore-small-base.json', 'score-history-thinned.json', 'welcome-check-confirmed.json']));
+  expect(results.map((r) => r.file)).toEqual(expect.arrayContaining(['account-review-offboarded.json', 'appreciation-thanked.json', 'campaign-completed.json', 'campaign-repeating-cancelled.json', 'fair-reminder-loyal-called.json', 'fair-reminder-loyal-follow-up.json', 'fair-reminder-loyal-paid.json', 'fair-reminder-standard-handed-over.json', 'fix-issue-cancelled.json', 'fix-issue-escalated-fixed.json', 'fix-issue-recurred.json', 'rescore-small-base.json', 'score-history-thinned.json', 'welcome-check-confirmed.json', 'run-reconciliation-recorded.json', 'welcome-check-confirmed-by-update.json', 'fix-issue-escalated-fixed-by-update.json', 'fix-issue-recurred-by-update.json', 'account-review-offboarded-by-update.json']));
   expect(results.filter((r) => !r.ok)).toEqual([]);
   expect({ status, stderr: status ? stderr : '' }).toEqual({ status: 0, stderr: '' });
 });

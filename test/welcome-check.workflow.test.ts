@@ -36,7 +36,7 @@ async function newCustomer(name: string): Promise<string> {
 
 const record = (workflowId: string) => stack.orm.em.fork().findOne(PlaybookRun, { workflowId });
 
-it('starts through GraphQL, ends at once on the confirmation signal, and records the outcome', async () => {
+it('starts through GraphQL, ends at once on the confirmation, and records the outcome', async () => {
   const customerId = await newCustomer('Ada');
   const started = await stack.gql(StartWelcomeCheckDocument, { customerId }, Role.Marketer);
   expect(started.errors).toBeUndefined();
@@ -50,16 +50,13 @@ it('starts through GraphQL, ends at once on the confirmation signal, and records
   expect(waiting.data!.welcomeCheck).toMatchObject({ status: 'Running', policyVersion: 7, outcome: null });
   expect(new Date(waiting.data!.welcomeCheck!.deadline!).getTime()).toBeGreaterThan(Date.now() - 1000);
 
+  // The mutation answers once the run has acted on it: recorded and done, not as it stood before.
   const confirmed = await stack.gql(ConfirmWelcomeDocument, { customerId }, Role.Operator);
   expect(confirmed.errors).toBeUndefined();
-
-  const done = await eventually(
-    () => stack.gql(WelcomeCheckDocument, { customerId }, Role.Viewer),
-    (r) => r.data?.welcomeCheck?.step === 'done',
-  );
-  expect(done.data!.welcomeCheck).toMatchObject({ status: 'Completed', outcome: 'confirmed' });
+  expect(confirmed.data!.confirmWelcome).toMatchObject({ status: 'Completed', step: 'done', outcome: 'confirmed', finishedAt: expect.any(String) });
+  expect((await stack.gql(WelcomeCheckDocument, { customerId }, Role.Viewer)).data!.welcomeCheck).toMatchObject({ status: 'Completed', outcome: 'confirmed' });
   expect(await stack.temporal.client.workflow.getHandle(workflowId).result()).toBe('confirmed');
-  await recordHistory(workflowId, 'welcome-check-confirmed');
+  await recordHistory(workflowId, 'welcome-check-confirmed-by-update');
 
   const row = await record(workflowId);
   expect(row).toMatchObject({ playbook: 'welcome-check', status: PlaybookRunStatus.Completed, outcome: 'confirmed' });
@@ -68,6 +65,15 @@ it('starts through GraphQL, ends at once on the confirmation signal, and records
   // The run is over: a second confirmation is a conflict, not a silent success.
   const again = await stack.gql(ConfirmWelcomeDocument, { customerId }, Role.Operator);
   expect(again.errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'PLAYBOOK_RUN_ALREADY_FINISHED' });
+});
+
+it('takes the confirmation from an operator in the Temporal UI too (its signal)', async () => {
+  const customerId = await newCustomer('Cai');
+  const workflowId = (await stack.gql(StartWelcomeCheckDocument, { customerId }, Role.Marketer)).data!.startWelcomeCheck.workflowId;
+  await eventually(() => stack.gql(WelcomeCheckDocument, { customerId }, Role.Viewer), (r) => r.data?.welcomeCheck?.step === 'awaiting-confirmation');
+  await stack.temporal.client.workflow.getHandle(workflowId).signal('welcomeConfirmed');
+  expect(await stack.temporal.client.workflow.getHandle(workflowId).result()).toBe('confirmed');
+  expect(await record(workflowId)).toMatchObject({ status: PlaybookRunStatus.Completed, outcome: 'confirmed' });
 });
 
 it('asks a person to follow up when the policy window passes without confirmation', async () => {

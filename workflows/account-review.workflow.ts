@@ -1,8 +1,9 @@
-import { condition, defineQuery, defineSignal, defineUpdate, proxyActivities, setCurrentDetails, setHandler, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, condition, defineQuery, defineSignal, defineUpdate, proxyActivities, setCurrentDetails, setHandler, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { AccountReviewActivities } from '../src/activities/account-review.activities.js';
 import type { PlaybookRunActivities } from '../src/activities/playbook-run.activities.js';
 import {
   ACCOUNT_REVIEW,
+  answerProblem,
   decisionProblem,
   type AccountReviewOutcome,
   type AccountReviewPolicy,
@@ -27,6 +28,8 @@ export interface AccountReviewInput {
 
 /** The customer's answer to the proposal (recorded by a person on their behalf, or by a front end). */
 export const proposalAnsweredSignal = defineSignal<[{ accepted: boolean }]>('proposalAnswered');
+/** The same answer, answered with the run once it has acted on it (applied an accepted change); refused unless an answer is awaited (the API's way). */
+export const answerProposalUpdate = defineUpdate<AccountReviewState, [{ accepted: boolean }]>('answerProposal');
 /** A person decides on offboarding; refused unless the review awaits exactly that. */
 export const decideOffboardingUpdate = defineUpdate<AccountReviewState, [OffboardingDecision]>('decideOffboarding');
 export const accountReviewStateQuery = defineQuery<AccountReviewState>('state');
@@ -45,6 +48,21 @@ async function accountReviewSteps({ customerId, policy }: AccountReviewInput): P
       if (state.step === 'awaiting-answer') state.answer = accepted ? 'accepted' : 'declined';
     },
     { description: "The customer's answer to the proposal, { accepted: true | false }; taken only while the run awaits it" },
+  );
+  setHandler(
+    answerProposalUpdate,
+    async ({ accepted }) => {
+      state.answer = accepted ? 'accepted' : 'declined';
+      await condition(() => state.step !== 'awaiting-answer' && state.step !== 'applying');
+      return state;
+    },
+    {
+      description: "The customer's answer to the proposal, { accepted: true | false }; answers once the run has acted on it; refused unless the run awaits it",
+      validator: (_answer) => {
+        const problem = answerProblem(state);
+        if (problem) throw new Error(problem);
+      },
+    },
   );
   setHandler(
     decideOffboardingUpdate,
@@ -70,6 +88,7 @@ async function accountReviewSteps({ customerId, policy }: AccountReviewInput): P
     await recordRunOutcome({ workflowId, outcome });
     state.outcome = outcome;
     enter('done', details);
+    await condition(allHandlersFinished);
     return outcome;
   };
 

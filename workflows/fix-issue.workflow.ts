@@ -1,7 +1,7 @@
-import { CancellationScope, condition, defineQuery, defineSignal, isCancellation, patched, proxyActivities, setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, CancellationScope, condition, defineQuery, defineSignal, defineUpdate, isCancellation, patched, proxyActivities, setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { FixIssueActivities } from '../src/activities/fix-issue.activities.js';
 import type { PlaybookRunActivities } from '../src/activities/playbook-run.activities.js';
-import { FIX_ISSUE, firstOwner, ownerAfter, type FixIssueOutcome, type FixIssuePolicy, type FixIssueState, type FixIssueStep } from '../src/domain/playbooks/fix-issue.js';
+import { FIX_ISSUE, firstOwner, ownerAfter, resolutionProblem, type FixIssueOutcome, type FixIssuePolicy, type FixIssueState, type FixIssueStep } from '../src/domain/playbooks/fix-issue.js';
 import { recordingCancellation } from './cancellation.js';
 import { LoyaltyBandKey, PlaybookStepKey } from './search-attributes.js';
 
@@ -18,6 +18,8 @@ export interface FixIssueInput {
 
 /** The owner fixed the cause. */
 export const issueResolvedSignal = defineSignal('issueResolved');
+/** The same report, answered with the run once its case is closed as fixed and the check-back planned (the API's way); refused once reported. */
+export const resolveIssueUpdate = defineUpdate<FixIssueState>('resolveIssue');
 /** The customer complained about the topic again (a new or reopened complaint); only a fix waiting for its check-back takes it as not holding. */
 export const issueRecurredSignal = defineSignal('issueRecurred');
 export const fixIssueStateQuery = defineQuery<FixIssueState>('state');
@@ -51,6 +53,21 @@ async function fixIssueSteps({ customerId, topic, policy }: FixIssueInput): Prom
       state.resolved = true;
     },
     { description: 'The owner fixed the cause: no more escalations; the run checks back with the customer later' },
+  );
+  setHandler(
+    resolveIssueUpdate,
+    async () => {
+      state.resolved = true;
+      await condition(() => state.step === 'awaiting-check-back' || state.step === 'done');
+      return state;
+    },
+    {
+      description: 'The owner fixed the cause; answers once the case is closed as fixed and the check-back planned',
+      validator: () => {
+        const problem = resolutionProblem(state);
+        if (problem) throw new Error(problem);
+      },
+    },
   );
   setHandler(
     issueRecurredSignal,
@@ -113,5 +130,6 @@ async function fixIssueSteps({ customerId, topic, policy }: FixIssueInput): Prom
   state.outcome = outcome;
   state.deadline = null;
   enter('done', `Fixed after ${state.escalations} escalation${state.escalations === 1 ? '' : 's'}`);
+  await condition(allHandlersFinished);
   return outcome;
 }

@@ -1,6 +1,7 @@
-import { condition, defineQuery, defineSignal, proxyActivities, setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, condition, defineQuery, defineSignal, defineUpdate, proxyActivities, setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { PlaybookRunActivities } from '../src/activities/playbook-run.activities.js';
 import {
+  confirmationProblem,
   WELCOME_CHECK,
   welcomeCheckOutcome,
   type WelcomeCheckOutcome,
@@ -23,6 +24,8 @@ export interface WelcomeCheckInput {
 
 /** The customer (or a person on their behalf) confirmed that onboarding went well. */
 export const welcomeConfirmedSignal = defineSignal('welcomeConfirmed');
+/** The same confirmation, answered with the run once it has recorded the outcome (the API's way); refused once the run has one or its wait is over. */
+export const confirmWelcomeUpdate = defineUpdate<WelcomeCheckState>('confirmWelcome');
 export const welcomeCheckStateQuery = defineQuery<WelcomeCheckState>('state');
 
 export async function welcomeCheck(input: WelcomeCheckInput): Promise<WelcomeCheckOutcome> {
@@ -39,6 +42,21 @@ async function welcomeCheckSteps({ customerId, policy }: WelcomeCheckInput): Pro
       state.confirmed = true;
     },
     { description: 'The new customer confirmed all is well' },
+  );
+  setHandler(
+    confirmWelcomeUpdate,
+    async () => {
+      state.confirmed = true;
+      await condition(() => state.step === 'done');
+      return state;
+    },
+    {
+      description: 'The new customer confirmed all is well; answers once the run has recorded it',
+      validator: () => {
+        const problem = confirmationProblem(state);
+        if (problem) throw new Error(problem);
+      },
+    },
   );
   const enter = (step: WelcomeCheckStep, details: string) => {
     state.step = step;
@@ -59,5 +77,6 @@ async function welcomeCheckSteps({ customerId, policy }: WelcomeCheckInput): Pro
 
   state.outcome = outcome;
   enter('done', outcome === 'confirmed' ? 'Customer confirmed onboarding' : 'No confirmation: a person follows up');
+  await condition(allHandlersFinished);
   return outcome;
 }

@@ -1,4 +1,4 @@
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client, type WorkflowExecutionStatusName } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowUpdateStage, type Client, type WorkflowExecutionStatusName, type WorkflowHandle, type WorkflowUpdateHandle } from '@temporalio/client';
 import type { QueryDefinition, SignalDefinition, UpdateDefinition } from '@temporalio/common';
 import { ACCOUNT_REVIEW, accountReviewWorkflowId, type AccountReviewPolicy, type AccountReviewState, type OffboardingDecision } from '../domain/playbooks/account-review.js';
 import { APPRECIATION, appreciationWorkflowId, type AppreciationPolicy } from '../domain/playbooks/appreciation.js';
@@ -7,19 +7,22 @@ import { FIX_ISSUE, fixIssueWorkflowId, type FixIssuePolicy, type FixIssueState 
 import { welcomeCheckWorkflowId, WELCOME_CHECK, type WelcomeCheckPolicy, type WelcomeCheckState } from '../domain/playbooks/welcome-check.js';
 import { Playbook } from '../domain/playbooks/playbook.js';
 import { RunStatus, type EndedInEngine } from '../domain/playbooks/run-status.js';
-import type { EndedRun, FoundRun, HowEnded, PlaybookEngine, RunSearch, RunTags } from '../services/playbooks/playbook-engine.js';
+import type { EndedRun, FoundRun, HowEnded, PlaybookEngine, RunSearch, RunTags, Taken } from '../services/playbooks/playbook-engine.js';
 import { PlaybookException, PlaybookExceptionCode } from '../services/playbooks/playbook.exception.js';
-import { accountReviewStateQuery, decideOffboardingUpdate, proposalAnsweredSignal } from '../../workflows/account-review.workflow.js';
+import { accountReviewStateQuery, answerProposalUpdate, decideOffboardingUpdate } from '../../workflows/account-review.workflow.js';
 import { paymentReceivedSignal, promiseToPayUpdate } from '../../workflows/fair-reminder.workflow.js';
-import { fixIssueStateQuery, issueRecurredSignal, issueResolvedSignal } from '../../workflows/fix-issue.workflow.js';
+import { fixIssueStateQuery, issueRecurredSignal, resolveIssueUpdate } from '../../workflows/fix-issue.workflow.js';
 import { anyPlaybookStateQuery } from '../../workflows/playbook-state.js';
 import { CampaignIdKey, CustomerIdKey, LoyaltyBandKey, PlaybookKey, PlaybookStepKey, RiskBandKey } from '../../workflows/search-attributes.js';
-import { welcomeCheckStateQuery, welcomeConfirmedSignal } from '../../workflows/welcome-check.workflow.js';
+import { confirmWelcomeUpdate, welcomeCheckStateQuery } from '../../workflows/welcome-check.workflow.js';
 import { withinDeadline } from './deadline.js';
 import { cancelIfRunning, executionStatus, queryOrNull, signalOrFalse } from './workflow-calls.js';
 
 /** gRPC's NOT_FOUND: no run under this ID. */
 const grpcNotFound = 5;
+
+/** An update is taken once the run's validator accepts it; what the run does with it follows. */
+const taken = { waitForStage: WorkflowUpdateStage.ACCEPTED } as const;
 
 const days = (ms: number) => `${Math.round(ms / 86_400_000)} days`;
 
@@ -44,6 +47,8 @@ export class TemporalPlaybookEngine implements PlaybookEngine {
     private readonly taskQueue: string,
     /** How long an API request waits for Temporal before answering UNAVAILABLE. */
     private readonly callTimeoutMs = 5_000,
+    /** How long a mutation the run took waits for the run to act on it, so its answer shows what it did. */
+    private readonly settleMs = 3_000,
   ) {}
 
   startWelcomeCheck({ customerId, policy, tags }: { customerId: string; policy: WelcomeCheckPolicy; tags: RunTags }) {
@@ -60,8 +65,8 @@ export class TemporalPlaybookEngine implements PlaybookEngine {
     return this.query(workflowId, welcomeCheckStateQuery);
   }
 
-  confirmWelcome(workflowId: string): Promise<boolean> {
-    return this.signal(workflowId, welcomeConfirmedSignal);
+  confirmWelcome(workflowId: string): Promise<Taken | null> {
+    return this.take(workflowId, (run) => run.startUpdate(confirmWelcomeUpdate, taken), PlaybookExceptionCode.RunAlreadyFinished, 'The confirmation was not taken');
   }
 
   startFairReminder({ customerId, invoiceId, policy, tags }: { customerId: string; invoiceId: string; policy: FairReminderPolicy; tags: RunTags }) {
@@ -96,8 +101,8 @@ export class TemporalPlaybookEngine implements PlaybookEngine {
     return this.query(workflowId, fixIssueStateQuery);
   }
 
-  issueResolved(workflowId: string): Promise<boolean> {
-    return this.signal(workflowId, issueResolvedSignal);
+  issueResolved(workflowId: string): Promise<Taken | null> {
+    return this.take(workflowId, (run) => run.startUpdate(resolveIssueUpdate, taken), PlaybookExceptionCode.IssueAlreadyResolved, 'The fix was not taken');
   }
 
   issueRecurred(workflowId: string): Promise<boolean> {
@@ -118,8 +123,8 @@ export class TemporalPlaybookEngine implements PlaybookEngine {
     return this.query(workflowId, accountReviewStateQuery);
   }
 
-  answerProposal(workflowId: string, accepted: boolean): Promise<boolean> {
-    return this.signal(workflowId, proposalAnsweredSignal, { accepted });
+  answerProposal(workflowId: string, accepted: boolean): Promise<Taken | null> {
+    return this.take(workflowId, (run) => run.startUpdate(answerProposalUpdate, { ...taken, args: [{ accepted }] }), PlaybookExceptionCode.DecisionRefused, 'The answer was not taken');
   }
 
   decideOffboarding(workflowId: string, decision: OffboardingDecision): Promise<AccountReviewState | null> {
@@ -190,8 +195,9 @@ export class TemporalPlaybookEngine implements PlaybookEngine {
     });
   }
 
-  cancelRun(workflowId: string): Promise<boolean> {
-    return this.reachable(() => cancelIfRunning(this.client, workflowId));
+  async cancelRun(workflowId: string): Promise<Taken | null> {
+    if (!(await this.reachable(() => cancelIfRunning(this.client, workflowId)))) return null;
+    return { acted: () => this.settle(() => this.client.workflow.getHandle(workflowId).result()) };
   }
 
   /** Starts a run, or returns the one running or finished under the same ID: a run is never repeated under its ID. */
@@ -244,6 +250,37 @@ export class TemporalPlaybookEngine implements PlaybookEngine {
         throw error;
       }
     });
+  }
+
+  /**
+   * A person's input to a run, through an update the run validates: null when there is no
+   * run, the run's reason as a CONFLICT (`refused`) when it does not take it. The update's
+   * handler answers once the run has acted on it.
+   */
+  private async take(workflowId: string, start: (run: WorkflowHandle) => Promise<WorkflowUpdateHandle<unknown>>, refused: PlaybookExceptionCode, what: string): Promise<Taken | null> {
+    const update = await this.reachable(async () => {
+      try {
+        return await start(this.client.workflow.getHandle(workflowId));
+      } catch (error) {
+        if (error instanceof WorkflowNotFoundError) return null;
+        if (error instanceof WorkflowUpdateFailedError) throw new PlaybookException(refused, `${what}: ${error.cause?.message ?? error.message}`, { workflowId });
+        throw error;
+      }
+    });
+    return update && { acted: () => this.settle(() => update.result()) };
+  }
+
+  /** Waits up to `settleMs` for the run to act on what it took; one that takes longer (an activity retrying) shows it on the next read. */
+  private async settle(acted: () => Promise<unknown>): Promise<void> {
+    const patience = new AbortController();
+    const timer = setTimeout(() => patience.abort(), this.settleMs);
+    try {
+      await this.client.withAbortSignal(patience.signal, acted);
+    } catch {
+      // Not acted on within the wait, or ended otherwise (cancelled meanwhile): the run's view says how it stands.
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   private signal<Args extends unknown[]>(workflowId: string, signal: SignalDefinition<Args>, ...args: Args): Promise<boolean> {

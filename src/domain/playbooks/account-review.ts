@@ -68,6 +68,12 @@ export function accountReviewWorkflowId(customerId: string): string {
   return `${ACCOUNT_REVIEW}/${customerId}`;
 }
 
+/** Why the customer's answer to the proposal is refused before it reaches the run (validator of the update): none is awaited. */
+export function answerProblem(state: AccountReviewState): string | null {
+  if (state.step !== 'awaiting-answer' || state.answer !== null) return `the review is at step "${state.step}", not awaiting an answer to a proposal`;
+  return null;
+}
+
 /** Why an offboarding decision is refused before it reaches the run (validator of the update). */
 export function decisionProblem(state: AccountReviewState, decision: OffboardingDecision): string | null {
   if (state.step !== 'awaiting-approval') return `the review is at step "${state.step}", not awaiting an offboarding decision`;

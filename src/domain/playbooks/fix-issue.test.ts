@@ -1,10 +1,22 @@
-import { firstOwner, fixIssuePolicy, fixIssueWorkflowId, ownerAfter } from './fix-issue.js';
+import { firstOwner, fixIssuePolicy, fixIssueWorkflowId, ownerAfter, resolutionProblem, type FixIssueState } from './fix-issue.js';
 
 describe('fix-issue policy', () => {
   it('gives the case to the team of the topic, and one level up at each missed deadline', () => {
     expect(firstOwner(fixIssuePolicy, 'delivery-delay')).toBe('logistics');
     expect(firstOwner(fixIssuePolicy, 'rude-support')).toBe('customer-care');
     expect([0, 1, 2, 3, 4].map((n) => ownerAfter(fixIssuePolicy, 'billing-error', n))).toEqual(['billing', 'team-lead', 'head-of-service', 'management', 'management']);
+  });
+
+  it('takes a reported fix once per time the issue is open, and not after the run ended', () => {
+    const state = (step: FixIssueState['step'], resolved: boolean): FixIssueState => ({ customerId: 'c', topic: 't', step, owner: 'billing', escalations: 0, recurrences: 0, resolved, outcome: null, policyVersion: 1, deadline: null });
+    expect(resolutionProblem(state('awaiting-fix', false))).toBeNull();
+    // Reported during an escalation or before the case is open: the run takes it at its next wait.
+    expect(resolutionProblem(state('escalating', false))).toBeNull();
+    expect(resolutionProblem(state('starting', false))).toBeNull();
+    expect(resolutionProblem(state('awaiting-check-back', true))).toBe('the fix is already reported; the run checks back with the customer (step awaiting-check-back)');
+    // The issue came back: the reopened case takes a new fix.
+    expect(resolutionProblem(state('reopening', false))).toBeNull();
+    expect(resolutionProblem({ ...state('done', true), outcome: 'fixed' })).toBe('the run has ended (fixed)');
   });
 
   it('names a run by customer and topic', () => {

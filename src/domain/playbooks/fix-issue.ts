@@ -66,3 +66,10 @@ export function ownerAfter(policy: FixIssuePolicy, topic: string, escalations: n
   if (escalations === 0) return firstOwner(policy, topic);
   return policy.escalationChain[Math.min(escalations, policy.escalationChain.length) - 1] ?? firstOwner(policy, topic);
 }
+
+/** Why a reported fix is refused before it reaches the run (validator of the update): it has one, or it has ended. */
+export function resolutionProblem(state: FixIssueState): string | null {
+  if (state.step === 'done') return `the run has ended (${state.outcome})`;
+  if (state.resolved) return `the fix is already reported; the run checks back with the customer (step ${state.step})`;
+  return null;
+}

@@ -39,3 +39,10 @@ export function welcomeCheckWorkflowId(customerId: string): string {
 export function welcomeCheckOutcome(confirmed: boolean): WelcomeCheckOutcome {
   return confirmed ? 'confirmed' : 'follow-up-needed';
 }
+
+/** Why a confirmation is refused before it reaches the run (validator of the update): it has one, or its wait is over. */
+export function confirmationProblem(state: WelcomeCheckState): string | null {
+  if (state.confirmed) return 'the customer has already confirmed';
+  if (state.step === 'recording-outcome' || state.step === 'done') return 'its wait for a confirmation is over: a person follows up';
+  return null;
+}

@@ -44,6 +44,15 @@ export interface HowEnded {
 }
 
 /**
+ * A person's input a run took. `acted()` waits a moment for the run to act on it, so the
+ * mutation can answer with what it did; call it after the caller's own transaction, as the
+ * run's steps may write what that transaction holds.
+ */
+export interface Taken {
+  acted(): Promise<void>;
+}
+
+/**
  * What the playbook service needs from a durable workflow engine. The Temporal
  * implementation lives in src/temporal/; services never see Temporal types.
  */
@@ -52,8 +61,8 @@ export interface PlaybookEngine {
   startWelcomeCheck(input: { customerId: string; policy: WelcomeCheckPolicy; tags: RunTags }): Promise<{ workflowId: string }>;
   /** Null when no such run exists. */
   welcomeCheckState(workflowId: string): Promise<WelcomeCheckState | null>;
-  /** False when the run does not exist or has already finished. */
-  confirmWelcome(workflowId: string): Promise<boolean>;
+  /** Takes the customer's confirmation (the run records it); null when no run is under way; RUN_ALREADY_FINISHED when the run does not take it. */
+  confirmWelcome(workflowId: string): Promise<Taken | null>;
 
   /** Starts the fair-reminder run of an overdue invoice, or returns the one already running. */
   startFairReminder(input: { customerId: string; invoiceId: string; policy: FairReminderPolicy; tags: RunTags }): Promise<{ workflowId: string }>;
@@ -65,24 +74,24 @@ export interface PlaybookEngine {
   /** Starts the fix-issue run with this ID (the service picks which occurrence); one running or finished under it is returned, not repeated. */
   startFixIssue(input: { workflowId: string; customerId: string; topic: string; policy: FixIssuePolicy; tags: RunTags }): Promise<{ workflowId: string }>;
   fixIssueState(workflowId: string): Promise<FixIssueState | null>;
-  /** Tells the run its issue is fixed; false when none runs. */
-  issueResolved(workflowId: string): Promise<boolean>;
+  /** Tells the run its issue is fixed (it closes the case and plans the check-back); null when none runs; ISSUE_ALREADY_RESOLVED when it has the fix. */
+  issueResolved(workflowId: string): Promise<Taken | null>;
   /** Tells the run the customer complained about its topic again; false when none runs. */
   issueRecurred(workflowId: string): Promise<boolean>;
 
   /** Starts the account review with this ID (the service picks which occurrence); one running or finished under it is returned, not repeated. */
   startAccountReview(input: { workflowId: string; customerId: string; policy: AccountReviewPolicy; tags: RunTags }): Promise<{ workflowId: string }>;
   accountReviewState(workflowId: string): Promise<AccountReviewState | null>;
-  /** The customer's answer to the proposal; false when no run exists. */
-  answerProposal(workflowId: string, accepted: boolean): Promise<boolean>;
+  /** The customer's answer to the proposal (the run applies an accepted change); null when no run is under way; DECISION_REFUSED when none is awaited. */
+  answerProposal(workflowId: string, accepted: boolean): Promise<Taken | null>;
   /** A person's offboarding decision, through an update the run validates; null when no run exists. */
   decideOffboarding(workflowId: string, decision: OffboardingDecision): Promise<AccountReviewState | null>;
 
   /** Thanks a silent loyal customer, once per year. */
   startAppreciation(input: { customerId: string; year: number; policy: AppreciationPolicy; tags: RunTags }): Promise<{ workflowId: string }>;
 
-  /** Asks a run to stop (Temporal cancellation; the run records the outcome); false when it is not running. */
-  cancelRun(workflowId: string): Promise<boolean>;
+  /** Asks a run to stop (Temporal cancellation; the run records the outcome and ends); null when it is not running. */
+  cancelRun(workflowId: string): Promise<Taken | null>;
 
   /** Runs under way that match, newest first, from position `offset`, at most `limit` (the engine's search index: eventually consistent). */
   findRunning(search: RunSearch, offset: number, limit: number): Promise<FoundRun[]>;

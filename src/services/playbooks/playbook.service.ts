@@ -126,9 +126,8 @@ export class PlaybookService {
         outcome: state.outcome,
       });
     if (state.step === 'done') throw finished();
-    await this.runs.audited({ actor, action: 'playbook.confirm-welcome', workflowId, after: { customerId } }, async () => {
-      if (!(await this.engine.confirmWelcome(workflowId))) throw finished();
-    });
+    const taken = await this.runs.audited({ actor, action: 'playbook.confirm-welcome', workflowId, after: { customerId } }, async () => (await this.engine.confirmWelcome(workflowId)) ?? fail(finished()));
+    await taken.acted();
     return this.runView(WELCOME_CHECK, customerId, workflowId);
   }
 
@@ -234,9 +233,8 @@ export class PlaybookService {
         step: state.step,
       });
     }
-    await this.runs.audited({ actor, action: 'playbook.resolve-issue', workflowId, after: { customerId, topic } }, async () => {
-      if (!(await this.engine.issueResolved(workflowId))) throw ended();
-    });
+    const taken = await this.runs.audited({ actor, action: 'playbook.resolve-issue', workflowId, after: { customerId, topic } }, async () => (await this.engine.issueResolved(workflowId)) ?? fail(ended()));
+    await taken.acted();
     return this.runView(FIX_ISSUE, customerId, workflowId);
   }
 
@@ -290,9 +288,8 @@ export class PlaybookService {
     const refused = () =>
       new PlaybookException(PlaybookExceptionCode.DecisionRefused, `The account review of customer ${customerId} is not waiting for an answer (step ${state.step})`, { customerId, step: state.step });
     if (state.step !== 'awaiting-answer') throw refused();
-    await this.runs.audited({ actor, action: 'playbook.answer-proposal', workflowId, after: { customerId, accepted } }, async () => {
-      if (!(await this.engine.answerProposal(workflowId, accepted))) throw refused();
-    });
+    const taken = await this.runs.audited({ actor, action: 'playbook.answer-proposal', workflowId, after: { customerId, accepted } }, async () => (await this.engine.answerProposal(workflowId, accepted)) ?? fail(refused()));
+    await taken.acted();
     return this.runView(ACCOUNT_REVIEW, customerId, workflowId);
   }
 
@@ -352,14 +349,10 @@ export class PlaybookService {
     if (record.status !== PlaybookRunStatus.Running) throw finished();
     // Two operators cancelling at once: one cancel, one entry; the other is told the run is ending.
     const cancelling = () => new PlaybookException(PlaybookExceptionCode.RunAlreadyFinished, `Playbook run ${workflowId} is already being cancelled`, { workflowId });
-    await this.runs.audited(
-      { actor, action: 'playbook.cancel', workflowId, after: { reason: reason.trim() } },
-      async () => {
-        if (!(await this.engine.cancelRun(workflowId))) throw finished();
-      },
-      cancelling,
-    );
-    return { workflowId, playbook: record.playbook, customerId: record.customer.id, record, state: null };
+    const taken = await this.runs.audited({ actor, action: 'playbook.cancel', workflowId, after: { reason: reason.trim() } }, async () => (await this.engine.cancelRun(workflowId)) ?? fail(finished()), cancelling);
+    // Once the audit entry is committed (it locked the run's record, which the run writes as it ends).
+    await taken.acted();
+    return this.runView(record.playbook, record.customer.id, workflowId);
   }
 
   /**
@@ -484,4 +477,9 @@ function assertRunSearch(search: RunSearch): void {
     const key = search[field];
     if (key && !/^[a-z][a-z0-9-]*$/.test(key)) throw invalid(field, `"${key}" is not a ${field === 'step' ? 'step' : 'band'} (lowercase words joined by hyphens)`);
   }
+}
+
+/** Throws `error`: for `taken ?? fail(...)`. */
+function fail(error: Error): never {
+  throw error;
 }

@@ -1,0 +1,13 @@
+import { confirmationProblem, type WelcomeCheckState } from './welcome-check.js';
+
+const state = (step: WelcomeCheckState['step'], confirmed = false): WelcomeCheckState => ({ customerId: 'c', step, confirmed, outcome: null, policyVersion: 1, deadline: null });
+
+describe('welcome check', () => {
+  it('takes a confirmation once, while it waits for one (or before its wait has begun)', () => {
+    expect(confirmationProblem(state('awaiting-confirmation'))).toBeNull();
+    expect(confirmationProblem(state('starting'))).toBeNull();
+    expect(confirmationProblem(state('awaiting-confirmation', true))).toBe('the customer has already confirmed');
+    expect(confirmationProblem(state('recording-outcome'))).toBe('its wait for a confirmation is over: a person follows up');
+    expect(confirmationProblem(state('done', true))).toBe('the customer has already confirmed');
+  });
+});
