@@ -410,6 +410,17 @@ it('reads back as terminated when an operator terminates it in the Temporal UI, 
   expect(await state(customerId, 'app-login')).toMatchObject({ status: 'Terminated', step: 'awaiting-fix', outcome: null });
 }, 60_000);
 
+it('takes one of two fixes reported at the same moment: the run refuses the other, which leaves no audit entry', async () => {
+  const customerId = await customer('Jan', { complaints: 3, topic: 'slow-refund' });
+  await stack.gql(StartFixIssueDocument, { customerId, topic: 'slow-refund' }, Role.Operator);
+  const workflowId = fixIssueWorkflowId(customerId, 'slow-refund');
+  await eventually(() => state(customerId, 'slow-refund'), (s) => s?.step === 'awaiting-fix');
+  const both = await Promise.all([0, 1].map(() => stack.gql(ResolveIssueDocument, { customerId, topic: 'slow-refund' }, Role.Operator)));
+  expect(both.filter((r) => r.errors === undefined).map((r) => r.data!.resolveIssue.step)).toEqual(['awaiting-check-back']);
+  expect(both.find((r) => r.errors)!.errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'PLAYBOOK_ISSUE_ALREADY_RESOLVED' });
+  expect(await stack.orm.em.fork().count(AuditEntry, { action: 'playbook.resolve-issue', entityId: workflowId })).toBe(1);
+}, 60_000);
+
 it('refuses to fix by hand an issue that is not persistent: nobody is told they complained more than once when they did not', async () => {
   const never = await customer('Ray');
   expect((await stack.gql(StartFixIssueDocument, { customerId: never, topic: 'delivery-delay' }, Role.Operator)).errors![0]).toMatchObject({

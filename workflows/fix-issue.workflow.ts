@@ -1,4 +1,4 @@
-import { allHandlersFinished, CancellationScope, condition, defineQuery, defineSignal, defineUpdate, isCancellation, patched, proxyActivities, setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, ApplicationFailure, CancellationScope, condition, defineQuery, defineSignal, defineUpdate, isCancellation, patched, proxyActivities, setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { FixIssueActivities } from '../src/activities/fix-issue.activities.js';
 import type { PlaybookRunActivities } from '../src/activities/playbook-run.activities.js';
 import { FIX_ISSUE, firstOwner, ownerAfter, resolutionProblem, type FixIssueOutcome, type FixIssuePolicy, type FixIssueState, type FixIssueStep } from '../src/domain/playbooks/fix-issue.js';
@@ -57,6 +57,9 @@ async function fixIssueSteps({ customerId, topic, policy }: FixIssueInput): Prom
   setHandler(
     resolveIssueUpdate,
     async () => {
+      // Reports sent at the same moment pass the validator together: the first one counts.
+      const problem = resolutionProblem(state);
+      if (problem) throw ApplicationFailure.nonRetryable(problem, 'Refused');
       state.resolved = true;
       await condition(() => state.step === 'awaiting-check-back' || state.step === 'done');
       return state;

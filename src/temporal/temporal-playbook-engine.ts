@@ -267,7 +267,11 @@ export class TemporalPlaybookEngine implements PlaybookEngine {
         throw error;
       }
     });
-    return update && { acted: () => this.settle(() => update.result()) };
+    const refusal = (error: unknown) => {
+      // Two inputs at the same moment can both pass the validator; the run's handler takes the first and refuses the other.
+      throw error instanceof WorkflowUpdateFailedError ? new PlaybookException(refused, `${what}: ${error.cause?.message ?? error.message}`, { workflowId }) : error;
+    };
+    return update && { acted: () => this.settle(() => update.result().catch(refusal)) };
   }
 
   /** Waits up to `settleMs` for the run to act on what it took; one that takes longer (an activity retrying) shows it on the next read. */
@@ -276,7 +280,8 @@ export class TemporalPlaybookEngine implements PlaybookEngine {
     const timer = setTimeout(() => patience.abort(), this.settleMs);
     try {
       await this.client.withAbortSignal(patience.signal, acted);
-    } catch {
+    } catch (error) {
+      if (error instanceof PlaybookException) throw error;
       // Not acted on within the wait, or ended otherwise (cancelled meanwhile): the run's view says how it stands.
     } finally {
       clearTimeout(timer);

@@ -45,8 +45,9 @@ export interface HowEnded {
 
 /**
  * A person's input a run took. `acted()` waits a moment for the run to act on it, so the
- * mutation can answer with what it did; call it after the caller's own transaction, as the
- * run's steps may write what that transaction holds.
+ * mutation can answer with what it did, and throws the run's refusal when it took another
+ * input sent at the same moment instead. A cancel's wait belongs after the caller's own
+ * transaction, as the run's last step writes what that transaction holds.
  */
 export interface Taken {
   acted(): Promise<void>;

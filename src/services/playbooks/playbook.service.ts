@@ -126,8 +126,7 @@ export class PlaybookService {
         outcome: state.outcome,
       });
     if (state.step === 'done') throw finished();
-    const taken = await this.runs.audited({ actor, action: 'playbook.confirm-welcome', workflowId, after: { customerId } }, async () => (await this.engine.confirmWelcome(workflowId)) ?? fail(finished()));
-    await taken.acted();
+    await this.runs.audited({ actor, action: 'playbook.confirm-welcome', workflowId, after: { customerId } }, async () => ((await this.engine.confirmWelcome(workflowId)) ?? fail(finished())).acted());
     return this.runView(WELCOME_CHECK, customerId, workflowId);
   }
 
@@ -233,8 +232,7 @@ export class PlaybookService {
         step: state.step,
       });
     }
-    const taken = await this.runs.audited({ actor, action: 'playbook.resolve-issue', workflowId, after: { customerId, topic } }, async () => (await this.engine.issueResolved(workflowId)) ?? fail(ended()));
-    await taken.acted();
+    await this.runs.audited({ actor, action: 'playbook.resolve-issue', workflowId, after: { customerId, topic } }, async () => ((await this.engine.issueResolved(workflowId)) ?? fail(ended())).acted());
     return this.runView(FIX_ISSUE, customerId, workflowId);
   }
 
@@ -288,8 +286,7 @@ export class PlaybookService {
     const refused = () =>
       new PlaybookException(PlaybookExceptionCode.DecisionRefused, `The account review of customer ${customerId} is not waiting for an answer (step ${state.step})`, { customerId, step: state.step });
     if (state.step !== 'awaiting-answer') throw refused();
-    const taken = await this.runs.audited({ actor, action: 'playbook.answer-proposal', workflowId, after: { customerId, accepted } }, async () => (await this.engine.answerProposal(workflowId, accepted)) ?? fail(refused()));
-    await taken.acted();
+    await this.runs.audited({ actor, action: 'playbook.answer-proposal', workflowId, after: { customerId, accepted } }, async () => ((await this.engine.answerProposal(workflowId, accepted)) ?? fail(refused())).acted());
     return this.runView(ACCOUNT_REVIEW, customerId, workflowId);
   }
 
