@@ -44,6 +44,23 @@ const outboxSteps = async (workflowId: string) =>
     r.key.slice(workflowId.length + 1),
   );
 
+it('takes no answer typed wrongly in the Temporal UI: a signal with no payload, "no", or a misspelt key leaves the run waiting (and answerable)', async () => {
+  const customerId = await account('Kit', { band: 'loss-making' });
+  const workflowId = accountReviewWorkflowId(customerId);
+  await stack.gql(StartAccountReviewDocument, { customerId }, Role.Operator);
+  await eventually(() => review(customerId), (s) => s?.step === 'awaiting-answer');
+  const handle = stack.temporal.client.workflow.getHandle(workflowId);
+  for (const typed of [[], [{ accepted: 'no' }], [{ accept: true }]]) await handle.signal('proposalAnswered', ...typed);
+  // The run took each signal (a workflow task completed after the last) and still waits, its tier unchanged.
+  await eventually(() => handle.fetchHistory(), (h) => (h.events ?? []).at(-1)?.workflowTaskCompletedEventAttributes != null && (h.events ?? []).filter((e) => e.workflowExecutionSignaledEventAttributes).length === 3);
+  expect(await review(customerId)).toMatchObject({ step: 'awaiting-answer', answer: null, status: 'Running' });
+  expect(await stack.orm.em.fork().findOneOrFail(Customer, { id: customerId })).toMatchObject({ serviceTier: 'premium' });
+  // An update typed wrongly is refused with the reason.
+  await expect(handle.executeUpdate('answerProposal', { args: [{ accepted: 'no' }] })).rejects.toMatchObject({ cause: { message: 'the answer must be { "accepted": true } or { "accepted": false }' } });
+  const answered = await stack.gql(AnswerAccountProposalDocument, { customerId, accepted: false }, Role.Operator);
+  expect(answered.data!.answerAccountProposal).toMatchObject({ answer: 'declined', step: 'awaiting-review' });
+}, 60_000);
+
 it('proposes a cheaper tier first, and offboards a still loss-making account only after an admin approves, with notice and the data export', async () => {
   const customerId = await account('Ivo', { band: 'loss-making' });
   const workflowId = accountReviewWorkflowId(customerId);

@@ -101,6 +101,24 @@ it('reminds a loyal payer without fees, records the waived fee, and ends with a 
   await recordHistory(workflowId, 'fair-reminder-loyal-paid');
 }, 60_000);
 
+it('goes on when an operator signals a payment the invoice does not show (the customer says they paid): it ends as paid only once the invoice is', async () => {
+  const { customerId, invoiceId } = await payer('Said', Array(8).fill('on-time'));
+  await stack.gql(StartFairReminderDocument, { invoiceId }, Role.Operator);
+  const workflowId = fairReminderWorkflowId(customerId, invoiceId);
+  const waiting = await eventually(() => state(invoiceId), (s) => s?.remindersSent === 2 && s.step === 'waiting');
+
+  await stack.temporal.client.workflow.getHandle(workflowId).signal('paymentReceived');
+  // The run checked the invoice (an activity) and waits on, for the same call step at the same time.
+  const history = () => stack.temporal.client.workflow.getHandle(workflowId).fetchHistory();
+  await eventually(history, (h) => (h.events ?? []).filter((e) => e.activityTaskCompletedEventAttributes).length >= 5);
+  expect(await state(invoiceId)).toMatchObject({ step: 'waiting', status: 'Running', outcome: null, deadline: waiting!.deadline });
+  expect((await outbox(workflowId)).map((m) => m.step)).toEqual(['reminder-1', 'reminder-2']);
+
+  expect((await stack.gql(RecordPaymentDocument, { input: { invoiceId, amountMinor: 7_500 } }, Role.Operator)).errors).toBeUndefined();
+  expect(await eventually(() => state(invoiceId), (s) => s?.step === 'done')).toMatchObject({ outcome: 'paid', status: 'Completed' });
+  await recordHistory(workflowId, 'fair-reminder-payment-signal-checked');
+}, 60_000);
+
 it('gives an unreliable payer the standard schedule with the policy fees, then hands over to collections', async () => {
   const { customerId, invoiceId } = await payer('Late', ['late', 'late', 'late', 'on-time', 'late']);
   await stack.gql(StartFairReminderDocument, { invoiceId }, Role.Admin);

@@ -1,8 +1,8 @@
-import { Customer, PlaybookRun, PlaybookRunStatus } from '../src/entities/index.js';
+import { AuditEntry, Customer, PlaybookRun, PlaybookRunStatus } from '../src/entities/index.js';
 import { Role } from '../src/domain/auth/roles.js';
 import { seconds } from '../src/domain/policies/duration.js';
 import { welcomeCheckWorkflowId } from '../src/domain/playbooks/welcome-check.js';
-import { ConfirmWelcomeDocument, CustomerPlaybookRunsLiveDocument, RunningPlaybookRunsDocument, StartWelcomeCheckDocument, WelcomeCheckDocument } from './__generated__/graphql.js';
+import { ConfirmWelcomeDocument, CustomerPlaybookRunsLiveDocument, EraseCustomerDocument, RunningPlaybookRunsDocument, StartWelcomeCheckDocument, WelcomeCheckDocument } from './__generated__/graphql.js';
 import { createServices } from '../src/services/index.js';
 import { TemporalCampaignEngine } from '../src/temporal/temporal-campaign-engine.js';
 import { TemporalPlaybookEngine } from '../src/temporal/temporal-playbook-engine.js';
@@ -74,6 +74,31 @@ it('takes the confirmation from an operator in the Temporal UI too (its signal)'
   await stack.temporal.client.workflow.getHandle(workflowId).signal('welcomeConfirmed');
   expect(await stack.temporal.client.workflow.getHandle(workflowId).result()).toBe('confirmed');
   expect(await record(workflowId)).toMatchObject({ status: PlaybookRunStatus.Completed, outcome: 'confirmed' });
+});
+
+it('starts one run, audited once, when two people start it at the same moment', async () => {
+  const customerId = await newCustomer('Dua');
+  const both = await Promise.all([Role.Marketer, Role.Operator].map((role) => stack.gql(StartWelcomeCheckDocument, { customerId }, role)));
+  expect(both.map((r) => [r.errors, r.data!.startWelcomeCheck.workflowId])).toEqual([
+    [undefined, welcomeCheckWorkflowId(customerId)],
+    [undefined, welcomeCheckWorkflowId(customerId)],
+  ]);
+  expect(await stack.orm.em.fork().count(AuditEntry, { action: 'playbook.start', entityId: welcomeCheckWorkflowId(customerId) })).toBe(1);
+});
+
+it('never leaves an erased customer with a run: of a start and an erasure at the same moment, one is refused', async () => {
+  for (const name of ['Eli', 'Fay', 'Gus']) {
+    const customerId = await newCustomer(name);
+    const [erase, start] = await Promise.all([
+      stack.gql(EraseCustomerDocument, { id: customerId, reason: 'request by e-mail' }, Role.Admin),
+      stack.gql(StartWelcomeCheckDocument, { customerId }, Role.Marketer),
+    ]);
+    if (erase.errors) expect(erase.errors[0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'CUSTOMER_PLAYBOOKS_RUNNING' });
+    else expect(start.errors?.[0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'PLAYBOOK_CUSTOMER_ERASED' });
+    const customer = await stack.orm.em.fork().findOneOrFail(Customer, { id: customerId });
+    const run = await record(welcomeCheckWorkflowId(customerId));
+    expect([customer.status, run?.status ?? null]).toEqual(erase.errors ? ['active', 'running'] : ['erased', null]);
+  }
 });
 
 it('asks a person to follow up when the policy window passes without confirmation', async () => {
@@ -155,7 +180,8 @@ it('answers a start that no worker has picked up yet with the run, its step unkn
   // A task queue no worker polls: as when every worker is down.
   const engines = { playbooks: new TemporalPlaybookEngine(client, 'nobody-polls-this', 500), scoring: new TemporalScoringEngine(client, 'nobody-polls-this'), campaigns: new TemporalCampaignEngine(client, 'nobody-polls-this', 500) };
   const view = await createServices(stack.orm.em.fork(), engines).playbooks.startWelcomeCheck(customerId, 'operator:test');
-  expect(view).toMatchObject({ workflowId: welcomeCheckWorkflowId(customerId), record: null, state: null });
+  // Its record is written with the start (so an erasure at the same moment sees it); its live state is unknown.
+  expect(view).toMatchObject({ workflowId: welcomeCheckWorkflowId(customerId), record: { status: 'running', playbook: 'welcome-check' }, state: null });
   const handle = client.workflow.getHandle(view.workflowId);
   expect((await handle.describe()).status.name).toBe('RUNNING');
 
@@ -163,9 +189,6 @@ it('answers a start that no worker has picked up yet with the run, its step unkn
   await eventually(() => client.workflow.count(`CustomerId = "${customerId}"`), (c) => c.count === 1);
   expect((await stack.gql(RunningPlaybookRunsDocument, { filter: { customerId } }, Role.Viewer)).data!.runningPlaybookRuns.totalCount).toBe(0);
   // In a list, a run that cannot answer shows no live state, instead of failing the customer's page.
-  const e = stack.orm.em.fork();
-  e.create(PlaybookRun, { workflowId: view.workflowId, playbook: 'welcome-check', customer: e.getReference(Customer, customerId) });
-  await e.flush();
   const page = await stack.gql(CustomerPlaybookRunsLiveDocument, { customerId }, Role.Viewer);
   expect(page.errors).toBeUndefined();
   expect(page.data!.customer!.playbookRuns.edges.map((edge) => edge.node)).toEqual([expect.objectContaining({ workflowId: view.workflowId, step: null })]);

@@ -1,4 +1,4 @@
-import { allHandlersFinished, condition, defineQuery, defineSignal, defineUpdate, proxyActivities, setCurrentDetails, setHandler, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, ApplicationFailure, condition, defineQuery, defineSignal, defineUpdate, log, proxyActivities, setCurrentDetails, setHandler, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { AccountReviewActivities } from '../src/activities/account-review.activities.js';
 import type { PlaybookRunActivities } from '../src/activities/playbook-run.activities.js';
 import {
@@ -44,22 +44,28 @@ async function accountReviewSteps({ customerId, policy }: AccountReviewInput): P
   setHandler(accountReviewStateQuery, () => state, { description: 'Step, proposal, answer, profitability at the review, decision and deadline' });
   setHandler(
     proposalAnsweredSignal,
-    ({ accepted }) => {
-      if (state.step === 'awaiting-answer') state.answer = accepted ? 'accepted' : 'declined';
+    (answer) => {
+      // Sent by hand, a signal that is not { accepted: true | false } (or comes when none is awaited) is no answer: ignored, not guessed.
+      const problem = answerProblem(state, answer);
+      if (problem) return log.warn('proposalAnswered ignored', { problem });
+      state.answer = answer.accepted ? 'accepted' : 'declined';
     },
     { description: "The customer's answer to the proposal, { accepted: true | false }; taken only while the run awaits it" },
   );
   setHandler(
     answerProposalUpdate,
-    async ({ accepted }) => {
-      state.answer = accepted ? 'accepted' : 'declined';
+    async (answer) => {
+      // Answers sent at the same moment pass the validator together: the first one counts.
+      const problem = answerProblem(state, answer);
+      if (problem) throw ApplicationFailure.nonRetryable(problem, 'Refused');
+      state.answer = answer.accepted ? 'accepted' : 'declined';
       await condition(() => state.step !== 'awaiting-answer' && state.step !== 'applying');
       return state;
     },
     {
       description: "The customer's answer to the proposal, { accepted: true | false }; answers once the run has acted on it; refused unless the run awaits it",
-      validator: (_answer) => {
-        const problem = answerProblem(state);
+      validator: (answer) => {
+        const problem = answerProblem(state, answer);
         if (problem) throw new Error(problem);
       },
     },
@@ -67,6 +73,9 @@ async function accountReviewSteps({ customerId, policy }: AccountReviewInput): P
   setHandler(
     decideOffboardingUpdate,
     (decision) => {
+      // Decisions sent at the same moment pass the validator together: the first one counts.
+      const problem = decisionProblem(state, decision);
+      if (problem) throw ApplicationFailure.nonRetryable(problem, 'Refused');
       state.decision = decision;
       return state;
     },

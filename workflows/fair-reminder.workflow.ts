@@ -1,4 +1,4 @@
-import { condition, defineQuery, defineSignal, defineUpdate, proxyActivities, setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { condition, defineQuery, defineSignal, defineUpdate, log, patched, proxyActivities, setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { FairReminderActivities } from '../src/activities/fair-reminder.activities.js';
 import type { PlaybookRunActivities } from '../src/activities/playbook-run.activities.js';
 import {
@@ -41,7 +41,7 @@ export interface FairReminderInput {
   policy: FairReminderPolicy;
 }
 
-/** The invoice was paid in full: the run ends at once. */
+/** The invoice was paid in full: the run ends at once, once the invoice says so (a payment signalled by hand is checked). */
 export const paymentReceivedSignal = defineSignal('paymentReceived');
 export const fairReminderStateQuery = defineQuery<FairReminderState>('state');
 /** The customer promised to pay by a day: nothing more is sent until it (and its grace days) have passed. */
@@ -119,6 +119,16 @@ async function fairReminderSteps({ customerId, invoiceId, policy }: FairReminder
     }
   };
 
+  // A payment signalled by hand (the customer says they paid) ends the run only if the invoice says so; else the run goes on where it was.
+  let paymentChecked = false;
+  const paymentConfirmed = async (): Promise<boolean> => {
+    if (!state.paid || paymentChecked) return state.paid;
+    if (!patched('payment-signal-checked') || (await loadReminderContext(invoiceId)).paid) return (paymentChecked = true);
+    log.warn('paymentReceived ignored: the invoice is not paid', { invoiceId });
+    state.paid = false;
+    return false;
+  };
+
   await recordRunStarted({ workflowId, playbook: FAIR_REMINDER, customerId });
   const context = await loadReminderContext(invoiceId);
   state.loyaltyBand = context.loyaltyBand;
@@ -129,19 +139,22 @@ async function fairReminderSteps({ customerId, invoiceId, policy }: FairReminder
   for (const step of schedule) {
     // Wait the step's time; a payment ends the wait, and the run, at once.
     if (step.waitMs > 0) {
-      state.deadline = new Date(Date.now() + step.waitMs).toISOString();
+      const until = Date.now() + step.waitMs;
+      state.deadline = new Date(until).toISOString();
       enter('waiting', `Waiting until ${state.deadline} before the next step (${step.action})`);
-      await condition(() => state.paid, step.waitMs);
+      do await condition(() => state.paid, until - Date.now());
+      while (state.paid && !(await paymentConfirmed()) && Date.now() < until);
     }
-    await holdWhilePromised();
+    do await holdWhilePromised();
+    while (state.paid && !(await paymentConfirmed()));
     if (state.paid) break;
     if (step.action === 'reminder') {
       const reminderNumber = state.remindersSent + 1;
       const fee = feeFor(policy, context.loyaltyBand, reminderNumber);
       enter('reminding', `Reminder ${reminderNumber} (${step.template}): fee ${fee.chargedMinor}, waived ${fee.waivedMinor}`);
       const result = await sendReminder({ workflowId, invoiceId, reminderNumber, template: step.template, fee });
-      if (result.paid) state.paid = true;
-      if (state.paid) break;
+      if (result.paid) state.paid = paymentChecked = true;
+      if (await paymentConfirmed()) break;
       state.remindersSent = reminderNumber;
       state.feesChargedMinor += fee.chargedMinor;
       state.feesWaivedMinor += fee.waivedMinor;
@@ -157,7 +170,7 @@ async function fairReminderSteps({ customerId, invoiceId, policy }: FairReminder
     }
   }
 
-  if (!state.paid) return finish(outcomeAfterSchedule(schedule), endedUnpaid[state.step] ?? 'Handed over to collections');
+  if (!(await paymentConfirmed())) return finish(outcomeAfterSchedule(schedule), endedUnpaid[state.step] ?? 'Handed over to collections');
   if (policy.fees.feeFreeBands.includes(context.loyaltyBand)) {
     enter('thanking', 'Thanking a loyal payer');
     await sendReminderMessage({ workflowId, step: 'thank-you', invoiceId, customerId, channel: EMAIL, template: 'thank-you-payment' });

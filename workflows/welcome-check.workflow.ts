@@ -1,4 +1,4 @@
-import { allHandlersFinished, condition, defineQuery, defineSignal, defineUpdate, proxyActivities, setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, ApplicationFailure, condition, defineQuery, defineSignal, defineUpdate, proxyActivities, setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { PlaybookRunActivities } from '../src/activities/playbook-run.activities.js';
 import {
   confirmationProblem,
@@ -46,6 +46,9 @@ async function welcomeCheckSteps({ customerId, policy }: WelcomeCheckInput): Pro
   setHandler(
     confirmWelcomeUpdate,
     async () => {
+      // Confirmations sent at the same moment pass the validator together: the first one counts.
+      const problem = confirmationProblem(state);
+      if (problem) throw ApplicationFailure.nonRetryable(problem, 'Refused');
       state.confirmed = true;
       await condition(() => state.step === 'done');
       return state;

@@ -9,13 +9,29 @@ describe('account review', () => {
     expect(decisionProblem(state('awaiting-answer'), ok)).toMatch(/not awaiting/);
     expect(decisionProblem(state('awaiting-approval'), { ...ok, decidedBy: ' ' })).toMatch(/person/);
     expect(decisionProblem(state('awaiting-approval'), { ...ok, reason: '' })).toMatch(/reason/);
+    // Once decided, a second decision (sent at the same moment) is refused.
+    expect(decisionProblem({ ...state('awaiting-approval'), decision: ok }, { ...ok, approve: false })).toMatch(/not awaiting/);
+    // Typed by hand in the Temporal UI: a string is no decision, "false" least of all.
+    const typed = (decision: unknown) => decisionProblem(state('awaiting-approval'), decision as typeof ok);
+    expect(typed({ ...ok, approve: 'false' })).toBe('the decision must say approve: true or false');
+    expect(typed(undefined)).toBe('the decision must say approve: true or false');
+    expect(typed({ approve: true, reason: 'x' })).toMatch(/person/);
+    expect(typed({ approve: true, decidedBy: 'admin:1', reason: 7 })).toMatch(/reason/);
   });
 
   it("takes the customer's answer only while the proposal awaits one, and only once", () => {
-    expect(answerProblem(state('awaiting-answer'))).toBeNull();
-    expect(answerProblem({ ...state('awaiting-answer'), answer: 'accepted' })).toMatch(/not awaiting an answer/);
-    expect(answerProblem(state('awaiting-review'))).toBe('the review is at step "awaiting-review", not awaiting an answer to a proposal');
-    expect(answerProblem(state('proposing'))).toMatch(/not awaiting/);
+    const yes = { accepted: true };
+    expect(answerProblem(state('awaiting-answer'), yes)).toBeNull();
+    expect(answerProblem(state('awaiting-answer'), { accepted: false })).toBeNull();
+    expect(answerProblem({ ...state('awaiting-answer'), answer: 'accepted' }, yes)).toMatch(/not awaiting an answer/);
+    expect(answerProblem(state('awaiting-review'), yes)).toBe('the review is at step "awaiting-review", not awaiting an answer to a proposal');
+    expect(answerProblem(state('proposing'), yes)).toMatch(/not awaiting/);
+  });
+
+  it('takes no answer that is not { accepted: true | false }, as an operator may type one in the Temporal UI', () => {
+    for (const typed of [undefined, null, {}, { accepted: 'no' }, { accepted: 'true' }, { accept: true }, { accepted: 1 }, 'yes']) {
+      expect(answerProblem(state('awaiting-answer'), typed)).toBe('the answer must be { "accepted": true } or { "accepted": false }');
+    }
   });
 
   it('names a run by customer', () => {

@@ -68,16 +68,28 @@ export function accountReviewWorkflowId(customerId: string): string {
   return `${ACCOUNT_REVIEW}/${customerId}`;
 }
 
-/** Why the customer's answer to the proposal is refused before it reaches the run (validator of the update): none is awaited. */
-export function answerProblem(state: AccountReviewState): string | null {
+/** The customer's answer to the proposal, as a signal or update carries it. */
+export interface ProposalAnswer {
+  accepted: boolean;
+}
+
+/**
+ * Why an answer to the proposal is not taken: none is awaited (or one was taken), or it is
+ * not `{ accepted: true | false }` (sent by hand in the Temporal UI: "no" is no answer, and
+ * must never apply a change).
+ */
+export function answerProblem(state: AccountReviewState, answer: unknown): string | null {
+  if (typeof (answer as Partial<ProposalAnswer> | null)?.accepted !== 'boolean') return 'the answer must be { "accepted": true } or { "accepted": false }';
   if (state.step !== 'awaiting-answer' || state.answer !== null) return `the review is at step "${state.step}", not awaiting an answer to a proposal`;
   return null;
 }
 
 /** Why an offboarding decision is refused before it reaches the run (validator of the update). */
 export function decisionProblem(state: AccountReviewState, decision: OffboardingDecision): string | null {
-  if (state.step !== 'awaiting-approval') return `the review is at step "${state.step}", not awaiting an offboarding decision`;
-  if (!decision.decidedBy.trim()) return 'the decision needs the person who made it';
-  if (!decision.reason.trim()) return 'the decision needs a reason';
+  if (state.step !== 'awaiting-approval' || state.decision !== null) return `the review is at step "${state.step}", not awaiting an offboarding decision`;
+  // Sent by hand in the Temporal UI, "false" (a string) must not approve an offboarding.
+  if (typeof decision?.approve !== 'boolean') return 'the decision must say approve: true or false';
+  if (typeof decision.decidedBy !== 'string' || !decision.decidedBy.trim()) return 'the decision needs the person who made it';
+  if (typeof decision.reason !== 'string' || !decision.reason.trim()) return 'the decision needs a reason';
   return null;
 }

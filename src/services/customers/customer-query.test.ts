@@ -93,6 +93,12 @@ describe('customerWhere', () => {
     expect(fieldOf([{ kind: ScoreKind.Clv, min: 5, max: 5 }, { kind: ScoreKind.Profitability, bands: ['loss-making'] }])).toBeNull();
   });
 
+  it('refuses an acquisition window that ends before it begins, and takes one of a single day', () => {
+    expect(() => assertCustomerFilter({ acquiredFrom: '2026-01-01', acquiredTo: '2025-01-01' })).toThrow('acquiredFrom (2026-01-01) is after acquiredTo (2025-01-01)');
+    expect(() => assertCustomerFilter({ acquiredFrom: '2026-01-01', acquiredTo: '2026-01-01' })).not.toThrow();
+    expect(() => assertCustomerFilter({ acquiredFrom: '2026-01-01' })).not.toThrow();
+  });
+
   it('narrows by open complaints both ways', () => {
     expect(compile(customerWhere({ hasOpenComplaint: true })).sql).toMatch(/and exists \(select 1 from complaint/);
     expect(compile(customerWhere({ hasOpenComplaint: false })).sql).toMatch(/and not exists \(select 1 from complaint/);

@@ -88,6 +88,9 @@ export function assertCustomerFilter(filter: CustomerFilter): void {
     if (unknown.length) throw invalid(field, `Unknown ${what} ${unknown.map((v) => `"${v}"`).join(', ')}; one of: ${known.join(', ')}`);
   };
   check('segment', filter.segment, SCORE_BANDS[ScoreKind.Rfm]);
+  if (filter.acquiredFrom && filter.acquiredTo && filter.acquiredFrom > filter.acquiredTo) {
+    throw invalid('acquiredFrom', `acquiredFrom (${filter.acquiredFrom}) is after acquiredTo (${filter.acquiredTo})`);
+  }
   check('riskBand', filter.riskBand, SCORE_BANDS[ScoreKind.ChurnRisk]);
   const conditions = filter.scores ?? [];
   if (conditions.length > MAX_SCORE_CONDITIONS) throw invalid('scores', `At most ${MAX_SCORE_CONDITIONS} score conditions`);

@@ -136,6 +136,29 @@ export class PlaybookRunService {
   }
 
   /**
+   * A person's start of a run: its record and audit entry are written in one transaction that
+   * holds the customer's row (an erasure at the same moment waits, then finds the run under
+   * way; a start after an erasure is refused with `erased()`), and commits once the engine
+   * took the start. False, with nothing started or audited, when the run is already recorded
+   * (a start at the same moment waits for this one's record).
+   */
+  async startByHand(entry: { actor: string; workflowId: string; playbook: string; customerId: string; after: Record<string, unknown> }, start: () => Promise<unknown>, erased: () => Error): Promise<boolean> {
+    return this.em.transactional(async (em) => {
+      const [customer] = await em.execute<{ status: string }[]>(`select status from customer where id = ? for share`, [entry.customerId]);
+      if (customer?.status === 'erased') throw erased();
+      const recorded = await em.execute<{ id: string }[]>(
+        `insert into playbook_run (id, workflow_id, playbook, customer_id, status, started_at) values (?, ?, ?, ?, 'running', now()) on conflict (workflow_id) do nothing returning id`,
+        [randomUUID(), entry.workflowId, entry.playbook, entry.customerId],
+      );
+      if (recorded.length === 0) return false;
+      new AuditService().record(em, { actor: entry.actor, action: 'playbook.start', entityType: 'playbook_run', entityId: entry.workflowId, after: entry.after });
+      await em.flush();
+      await start();
+      return true;
+    });
+  }
+
+  /**
    * A person's mutation of a run, audited together with it: the entry is written first, in a
    * transaction, and `act` (the call to the engine) runs before the commit. An entry that
    * cannot be written stops the mutation before it reaches the run; a call the run refuses or

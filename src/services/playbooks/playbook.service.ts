@@ -405,7 +405,7 @@ export class PlaybookService {
   private async assertMayStart(customerId: string, playbook: string): Promise<Customer> {
     const customer = await this.customers.get(customerId);
     if (customer.status === CustomerStatus.Erased) {
-      throw new PlaybookException(PlaybookExceptionCode.CustomerErased, `The personal data of customer ${customerId} was erased: no ${playbook} starts for them`, { customerId, playbook });
+      throw customerErased(customerId, playbook);
     }
     if (customer.status === CustomerStatus.Offboarded && !OWED_AFTER_LEAVING.has(playbook)) {
       throw new PlaybookException(PlaybookExceptionCode.CustomerOffboarded, `Customer ${customerId} has left (offboarded): no ${playbook} starts for them`, { customerId, playbook });
@@ -413,15 +413,15 @@ export class PlaybookService {
     return customer;
   }
 
-  /** A person starts the run (or finds it started), audited as `playbook.start` of its workflow ID; answers with the run. */
   /**
-   * A start by a person, audited. A run already recorded (under way, or ended and not due again)
-   * is answered as it is: nothing starts, so nothing is audited.
+   * A start by a person, audited as `playbook.start` of its workflow ID; answers with the run.
+   * A run already recorded (under way, or ended and not due again) is answered as it is:
+   * nothing starts, so nothing is audited.
    */
   private async startByHand(run: PendingRun, actor: string): Promise<PlaybookRunView> {
-    if (await this.runs.findByWorkflowId(run.workflowId)) return this.runView(run.playbook, run.customerId, run.workflowId);
-    await this.runs.audited({ actor, action: 'playbook.start', workflowId: run.workflowId, after: { playbook: run.playbook, customerId: run.customerId, ...run.details } }, run.start);
-    return this.runView(run.playbook, run.customerId, run.workflowId, { justStarted: true });
+    const entry = { actor, workflowId: run.workflowId, playbook: run.playbook, customerId: run.customerId, after: { playbook: run.playbook, customerId: run.customerId, ...run.details } };
+    const started = await this.runs.startByHand(entry, run.start, () => customerErased(run.customerId, run.playbook));
+    return this.runView(run.playbook, run.customerId, run.workflowId, { justStarted: started });
   }
 
   /** The newest recorded run of `base`, or the base ID itself (a first run started a moment ago has no record yet). */
@@ -474,6 +474,10 @@ function assertRunSearch(search: RunSearch): void {
     const key = search[field];
     if (key && !/^[a-z][a-z0-9-]*$/.test(key)) throw invalid(field, `"${key}" is not a ${field === 'step' ? 'step' : 'band'} (lowercase words joined by hyphens)`);
   }
+}
+
+function customerErased(customerId: string, playbook: string): PlaybookException {
+  return new PlaybookException(PlaybookExceptionCode.CustomerErased, `The personal data of customer ${customerId} was erased: no ${playbook} starts for them`, { customerId, playbook });
 }
 
 /** Throws `error`: for `taken ?? fail(...)`. */
