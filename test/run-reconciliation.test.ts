@@ -114,3 +114,17 @@ it('is done by a schedule the worker keeps, every 5 minutes, and at once when an
   );
   await recordHistory(recorder!, 'run-reconciliation-recorded');
 });
+
+it('audits a run cancelled in the Temporal UI, naming who cancelled it (the run records the cancel itself, not who made it)', async () => {
+  const { workflowId } = await customerWithFixRun('Wim', 'noisy-fan');
+  await stack.temporal.client.workflow.getHandle(workflowId).cancel();
+  await eventually(() => record(workflowId), (r) => r.status === 'cancelled');
+  const engines = { playbooks: new TemporalPlaybookEngine(stack.temporal.client, stack.config.temporal.taskQueue), scoring: new TemporalScoringEngine(stack.temporal.client, stack.config.temporal.taskQueue), campaigns: new TemporalCampaignEngine(stack.temporal.client, stack.config.temporal.taskQueue) };
+  const reconcile = () => createServices(stack.orm.em.fork(), engines).runReconciliation.recordRunsEndedInEngine();
+  await reconcile();
+  const audit = () => stack.orm.em.fork().find(AuditEntry, { entityId: workflowId, action: { $like: 'playbook.cancel%' } });
+  expect((await audit()).map((a) => [a.action, a.actor])).toEqual([['playbook.cancel-in-engine', `temporal:${stack.temporal.client.options.identity}`]]);
+  // Once is enough; a cancel through the API is audited by the API alone.
+  expect(await reconcile()).not.toContain(workflowId);
+  expect(await audit()).toHaveLength(1);
+});

@@ -179,14 +179,17 @@ export class TemporalPlaybookEngine implements PlaybookEngine {
     return this.reachable(async () => {
       const { namespace } = this.client.options;
       try {
-        // The run's last event says how it closed: one event, read from the end of its history.
-        const { history } = await this.client.workflowService.getWorkflowExecutionHistoryReverse({ namespace, execution: { workflowId }, maximumPageSize: 1 });
-        const last = history?.events?.[0];
-        const terminated = last?.workflowExecutionTerminatedEventAttributes;
-        if (terminated) return { reason: terminated.reason || null, by: terminated.identity || null };
-        const failed = last?.workflowExecutionFailedEventAttributes;
-        if (failed) return { reason: failed.failure?.message || null, by: null };
-        if (last?.workflowExecutionTimedOutEventAttributes) return { reason: 'it ran longer than its execution timeout', by: null };
+        // Read from the end of its history: how it closed, or (a cancelled run's last steps follow it) who asked it to stop.
+        const { history } = await this.client.workflowService.getWorkflowExecutionHistoryReverse({ namespace, execution: { workflowId }, maximumPageSize: 100 });
+        for (const event of history?.events ?? []) {
+          const terminated = event.workflowExecutionTerminatedEventAttributes;
+          if (terminated) return { reason: terminated.reason || null, by: terminated.identity || null };
+          const failed = event.workflowExecutionFailedEventAttributes;
+          if (failed) return { reason: failed.failure?.message || null, by: null };
+          if (event.workflowExecutionTimedOutEventAttributes) return { reason: 'it ran longer than its execution timeout', by: null };
+          const cancelRequested = event.workflowExecutionCancelRequestedEventAttributes;
+          if (cancelRequested) return { reason: cancelRequested.cause || null, by: cancelRequested.identity || null };
+        }
         return null;
       } catch (error) {
         if ((error as { code?: number }).code === grpcNotFound) return null;

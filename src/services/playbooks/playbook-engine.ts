@@ -100,7 +100,7 @@ export interface PlaybookEngine {
 
   /** Runs started at `since` or later that failed, were terminated or timed out (the engine's search index: eventually consistent). */
   findEndedInEngine(since: Date): Promise<EndedRun[]>;
-  /** How the run ended; null when it has not ended or does not exist. */
+  /** How the run ended (for a cancelled one: who asked it to stop, and why); null when it has not ended or does not exist. */
   howEnded(workflowId: string): Promise<HowEnded | null>;
 
   /** Step, outcome and deadline of any playbook run (they all answer the \`state\` query), and whether it runs or how it ended (null: the engine cannot tell); null when unknown. */

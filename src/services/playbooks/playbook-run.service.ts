@@ -122,6 +122,26 @@ export class PlaybookRunService {
     );
   }
 
+  /**
+   * Runs cancelled in the Temporal UI within the last `withinDays` days that the audit log does
+   * not name yet (a cancel through the API is audited before the run can record it).
+   */
+  async cancelledWithoutAudit(withinDays: number): Promise<string[]> {
+    const rows = await this.em.execute<{ workflow_id: string }[]>(
+      `select r.workflow_id from playbook_run r
+        where r.status = 'cancelled' and r.finished_at > now() - make_interval(days => ?)
+          and not exists (select 1 from audit_entry a where a.entity_type = 'playbook_run' and a.entity_id = r.workflow_id and a.action in ('playbook.cancel', 'playbook.cancel-in-engine'))`,
+      [withinDays],
+    );
+    return rows.map((r) => r.workflow_id);
+  }
+
+  /** Audits a cancel made in the Temporal UI, naming who made it (`temporal:<identity>`) and the reason the engine kept. */
+  async auditCancelInEngine(input: { workflowId: string; reason: string | null; by: string | null }): Promise<void> {
+    new AuditService().record(this.em, { actor: `temporal:${input.by ?? 'unknown'}`, action: 'playbook.cancel-in-engine', entityType: 'playbook_run', entityId: input.workflowId, after: { reason: input.reason } });
+    await this.em.flush();
+  }
+
   /** When the oldest run still recorded as running started; null when none is. */
   async oldestRunningStart(): Promise<Date | null> {
     const [row] = await this.em.execute<{ started_at: Date | null }[]>(`select min(started_at) as started_at from playbook_run where status = 'running'`);

@@ -7,11 +7,15 @@ import type { PlaybookRunService } from './playbook-run.service.js';
  */
 const RECORDED_AFTER_START_MS = 86_400_000;
 
+/** How far back cancels made in the Temporal UI are looked for to be audited (the sweep runs every few minutes: a margin for a sweep that was off). */
+const UNAUDITED_CANCEL_DAYS = 7;
+
 /**
  * A run records its own end when it completes or is cancelled. One terminated in the Temporal
  * UI, failed or timed out runs none of its code at the end, so its record would say running
  * for good: it would keep its fix case in the team's queue, send what it had queued, block a
- * new run of its trigger and the customer's erasure. This records those ends from the engine.
+ * new run of its trigger and the customer's erasure. This records those ends from the engine,
+ * and audits who cancelled a run in the Temporal UI (the run records the cancel, not who made it).
  */
 export class RunReconciliationService {
   constructor(
@@ -19,8 +23,21 @@ export class RunReconciliationService {
     private readonly engine: PlaybookEngine,
   ) {}
 
-  /** Records the end of every run that ended in the engine while its record says running; idempotent. The workflow IDs recorded. */
+  /** Records and audits what happened to runs in the engine alone; idempotent. The workflow IDs recorded or audited. */
   async recordRunsEndedInEngine(): Promise<string[]> {
+    return [...(await this.auditCancelsInEngine()), ...(await this.recordEnds())];
+  }
+
+  private async auditCancelsInEngine(): Promise<string[]> {
+    const cancelled = await this.runs.cancelledWithoutAudit(UNAUDITED_CANCEL_DAYS);
+    for (const workflowId of cancelled) {
+      const how = await this.engine.howEnded(workflowId);
+      await this.runs.auditCancelInEngine({ workflowId, reason: how?.reason ?? null, by: how?.by ?? null });
+    }
+    return cancelled;
+  }
+
+  private async recordEnds(): Promise<string[]> {
     const oldest = await this.runs.oldestRunningStart();
     if (!oldest) return [];
     const ended = await this.engine.findEndedInEngine(new Date(oldest.getTime() - RECORDED_AFTER_START_MS));
