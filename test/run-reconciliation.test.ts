@@ -36,6 +36,13 @@ async function customerWithFixRun(name: string, topic: string): Promise<{ custom
 
 const record = (workflowId: string) => stack.orm.em.fork().findOneOrFail(PlaybookRun, { workflowId });
 const runsOf = (customerId: string) => stack.gql(CustomerPlaybookRunsDocument, { customerId }, Role.Viewer).then((r) => r.data!.customer!.playbookRuns.edges.map((e) => e.node));
+/** One pass of the reconciliation, as the worker's schedule runs it (the test calls the service directly, so it knows when it ran). */
+function reconcile(): Promise<string[]> {
+  const { client } = stack.temporal;
+  const { taskQueue } = stack.config.temporal;
+  const engines = { playbooks: new TemporalPlaybookEngine(client, taskQueue), scoring: new TemporalScoringEngine(client, taskQueue), campaigns: new TemporalCampaignEngine(client, taskQueue) };
+  return createServices(stack.orm.em.fork(), engines).runReconciliation.recordRunsEndedInEngine();
+}
 const runningFixes = () => stack.gql(OperationsStatusDocument, {}, Role.Operator).then((r) => r.data!.operationsStatus.runningPlaybookRuns.find((p) => p.playbook === 'FixIssue')?.runs ?? 0);
 
 it('records a run terminated in the Temporal UI: it sends nothing more, closes its fix case, stops counting as under way, and is audited with the reason', async () => {
@@ -63,8 +70,6 @@ it('records a run terminated in the Temporal UI: it sends nothing more, closes i
   expect((await stack.gql(FixIssueDocument, { customerId, topic: 'late-delivery' }, Role.Viewer)).data!.fixIssue).toMatchObject({ status: 'Terminated' });
   expect((await record(workflowId)).status).toBe('running');
 
-  const engines = { playbooks: new TemporalPlaybookEngine(stack.temporal.client, stack.config.temporal.taskQueue), scoring: new TemporalScoringEngine(stack.temporal.client, stack.config.temporal.taskQueue), campaigns: new TemporalCampaignEngine(stack.temporal.client, stack.config.temporal.taskQueue) };
-  const reconcile = () => createServices(stack.orm.em.fork(), engines).runReconciliation.recordRunsEndedInEngine();
   // Temporal's search index learns of the termination a moment later (the worker's schedule may record it first).
   await eventually(async () => (await reconcile(), record(workflowId)), (r) => r.status !== 'running');
 
@@ -119,8 +124,6 @@ it('audits a run cancelled in the Temporal UI, naming who cancelled it (the run 
   const { workflowId } = await customerWithFixRun('Wim', 'noisy-fan');
   await stack.temporal.client.workflow.getHandle(workflowId).cancel();
   await eventually(() => record(workflowId), (r) => r.status === 'cancelled');
-  const engines = { playbooks: new TemporalPlaybookEngine(stack.temporal.client, stack.config.temporal.taskQueue), scoring: new TemporalScoringEngine(stack.temporal.client, stack.config.temporal.taskQueue), campaigns: new TemporalCampaignEngine(stack.temporal.client, stack.config.temporal.taskQueue) };
-  const reconcile = () => createServices(stack.orm.em.fork(), engines).runReconciliation.recordRunsEndedInEngine();
   await reconcile();
   const audit = () => stack.orm.em.fork().find(AuditEntry, { entityId: workflowId, action: { $like: 'playbook.cancel%' } });
   expect((await audit()).map((a) => [a.action, a.actor])).toEqual([['playbook.cancel-in-engine', `temporal:${stack.temporal.client.options.identity}`]]);
