@@ -16,10 +16,7 @@ import { anyPlaybookStateQuery } from '../../workflows/playbook-state.js';
 import { CampaignIdKey, CustomerIdKey, LoyaltyBandKey, PlaybookKey, PlaybookStepKey, RiskBandKey } from '../../workflows/search-attributes.js';
 import { confirmWelcomeUpdate, welcomeCheckStateQuery } from '../../workflows/welcome-check.workflow.js';
 import { withinDeadline } from './deadline.js';
-import { cancelIfRunning, executionStatus, queryOrNull, signalOrFalse } from './workflow-calls.js';
-
-/** gRPC's NOT_FOUND: no run under this ID. */
-const grpcNotFound = 5;
+import { cancelIfRunning, executionStatus, howEnded, queryOrNull, signalOrFalse } from './workflow-calls.js';
 
 /** An update is taken once the run's validator accepts it; what the run does with it follows. */
 const taken = { waitForStage: WorkflowUpdateStage.ACCEPTED } as const;
@@ -176,23 +173,7 @@ export class TemporalPlaybookEngine implements PlaybookEngine {
   }
 
   howEnded(workflowId: string): Promise<HowEnded | null> {
-    return this.reachable(async () => {
-      const { namespace } = this.client.options;
-      try {
-        // The run's last event says how it closed: one event, read from the end of its history.
-        const { history } = await this.client.workflowService.getWorkflowExecutionHistoryReverse({ namespace, execution: { workflowId }, maximumPageSize: 1 });
-        const last = history?.events?.[0];
-        const terminated = last?.workflowExecutionTerminatedEventAttributes;
-        if (terminated) return { reason: terminated.reason || null, by: terminated.identity || null };
-        const failed = last?.workflowExecutionFailedEventAttributes;
-        if (failed) return { reason: failed.failure?.message || null, by: null };
-        if (last?.workflowExecutionTimedOutEventAttributes) return { reason: 'it ran longer than its execution timeout', by: null };
-        return null;
-      } catch (error) {
-        if ((error as { code?: number }).code === grpcNotFound) return null;
-        throw error;
-      }
-    });
+    return this.reachable(() => howEnded(this.client, workflowId));
   }
 
   async cancelRun(workflowId: string): Promise<Taken | null> {
