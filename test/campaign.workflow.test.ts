@@ -54,6 +54,8 @@ const workerEnv = () => ({
   WORKER_METRICS_PORT: '0',
   MESSAGE_CHANNEL: 'off',
   NODE_ENV: 'test',
+  // The tests record campaigns that ended in the engine themselves, when they mean to.
+  RUN_RECONCILIATION_SCHEDULE: 'off',
 });
 
 beforeAll(async () => {
@@ -511,3 +513,77 @@ it('completes when a pause comes while its last page is being enrolled (the segm
   expect(done.progress).toMatchObject({ status: 'Completed', enrolled: 2 });
   expect(done.finishedAt).not.toBeNull();
 });
+
+/** A repeating campaign of two new customers of its own, launched, with both enrolled. */
+async function launchedRepeating(name: string): Promise<string> {
+  const tag = `ended${Math.random().toString(36).slice(2, 8)}`;
+  const em = stack.orm.em.fork();
+  for (const customer of ['Ivo', 'Jan']) em.create(Customer, { name: customer, email: `${customer.toLowerCase()}.${tag}@example.com`, acquiredAt: '2024-01-01' });
+  await em.flush();
+  const created = await stack.gql(CreateCampaignDocument, { input: { name, playbook: 'WelcomeCheck', filter: { search: tag }, repeatEveryDays: 1 } }, Role.Marketer);
+  expect(created.errors).toBeUndefined();
+  const { id } = created.data!.createCampaign;
+  await stack.gql(LaunchCampaignDocument, { id }, Role.Marketer);
+  await eventually(() => campaign(id), (c) => c.status === 'Running' && c.progress?.enrolled === 2);
+  return id;
+}
+
+/** The error a marketer's pause, resume or cancel of the campaign is refused with. */
+const refusal = async (action: 'pause' | 'resume' | 'cancel', id: string) => {
+  const { errors } = await (action === 'pause' ? stack.gql(PauseCampaignDocument, { id }, Role.Marketer) : action === 'resume' ? stack.gql(ResumeCampaignDocument, { id }, Role.Marketer) : stack.gql(CancelCampaignDocument, { id }, Role.Marketer));
+  return errors![0];
+};
+const reconcile = async () => (await stack.api.contextFor(`Bearer ${testKeys[Role.Operator]}`)).services.runReconciliation.recordRunsEndedInEngine();
+const auditOf = async (id: string) => (await rows(sql<{ actor: string; action: string; before: unknown; after: unknown }>`select actor, action, before, after from audit_entry where entity_id = ${id} order by at`)).map((a) => [a.action, a.actor, a.before, a.after]);
+
+it('records a campaign cancelled in the Temporal UI as cancelled, as cancelCampaign does', async () => {
+  const id = await launchedRepeating('Welcome newcomers daily');
+  const handle = stack.temporal.client.workflow.getHandle(campaignWorkflowId(id));
+  await handle.cancel();
+  const cancelled = await eventually(() => campaign(id), (c) => c.status === 'Cancelled', 30_000);
+  expect(cancelled).toMatchObject({ finishedAt: expect.any(String), progress: { status: 'Cancelled', enrolled: 2, nextPassAt: null } });
+  // The run ends as cancelled in Temporal too, once it has recorded it.
+  await expect(handle.result()).rejects.toThrow();
+  const { status, closeTime } = await handle.describe();
+  expect(status.name).toBe('CANCELLED');
+  expect(new Date(cancelled.finishedAt!).getTime()).toBeLessThanOrEqual(closeTime!.getTime());
+  // Nothing left to cancel or pause: said as it is.
+  for (const action of ['cancel', 'pause'] as const) expect((await refusal(action, id)).extensions).toMatchObject({ code: 'CONFLICT', reason: 'CAMPAIGN_WRONG_STATE', status: 'cancelled' });
+  await recordHistory(campaignWorkflowId(id), 'campaign-cancelled-in-engine');
+
+  // A run cancelled so before runs recorded it left its campaign running: the run reconciliation records it, naming who cancelled it.
+  await rows(sql`update campaign set status = 'running', finished_at = null where id = ${id}::uuid`);
+  expect(await reconcile()).toEqual([campaignWorkflowId(id)]);
+  expect(await campaign(id)).toMatchObject({ status: 'Cancelled', finishedAt: closeTime!.toISOString() });
+  expect((await auditOf(id)).at(-1)).toEqual(['campaign.ended-in-engine', `temporal:${stack.temporal.client.options.identity}`, { status: 'running' }, { status: 'cancelled', endedInEngine: 'cancelled', reason: null, closedAt: closeTime!.toISOString() }]);
+}, 120_000);
+
+it('records a campaign whose run was terminated in the Temporal UI: by cancelCampaign, or by the run reconciliation; audited', async () => {
+  const [byMarketer, bySweep] = [await launchedRepeating('Welcome daily, stopped by hand'), await launchedRepeating('Welcome daily, stopped in Temporal')];
+  const closed = async (id: string) => {
+    const handle = stack.temporal.client.workflow.getHandle(campaignWorkflowId(id));
+    await handle.terminate('wrong segment');
+    return (await handle.describe()).closeTime!.toISOString();
+  };
+  const [closedByMarketer, closedBySweep] = [await closed(byMarketer), await closed(bySweep)];
+
+  // Its record still says running and its run's last state too; pause and resume say what happened.
+  for (const action of ['pause', 'resume'] as const) {
+    const refused = await refusal(action, byMarketer);
+    expect(refused.extensions).toMatchObject({ code: 'CONFLICT', reason: 'CAMPAIGN_WRONG_STATE', status: 'terminated' });
+    expect(refused.message).toMatch(/its run was terminated in the workflow engine/);
+  }
+  const cancelled = await stack.gql(CancelCampaignDocument, { id: byMarketer }, Role.Marketer);
+  expect(cancelled.errors).toBeUndefined();
+  expect(cancelled.data!.cancelCampaign).toMatchObject({ status: 'Cancelled', finishedAt: closedByMarketer, progress: { status: 'Cancelled', enrolled: 2, nextPassAt: null } });
+  const ended = (closedAt: string) => ({ status: 'cancelled', endedInEngine: 'terminated', reason: 'wrong segment', closedAt });
+  expect((await auditOf(byMarketer)).at(-1)).toEqual(['campaign.cancel', expect.stringMatching(/^marketer:/), { status: 'running' }, ended(closedByMarketer)]);
+
+  // The other one, nobody cancels: the run reconciliation records it, once.
+  expect(await reconcile()).toEqual([campaignWorkflowId(bySweep)]);
+  expect(await campaign(bySweep)).toMatchObject({ status: 'Cancelled', finishedAt: closedBySweep, progress: { status: 'Cancelled', nextPassAt: null } });
+  expect(await reconcile()).toEqual([]);
+  const sweepEntries = (await auditOf(bySweep)).filter(([action]) => action === 'campaign.ended-in-engine');
+  expect(sweepEntries).toEqual([['campaign.ended-in-engine', `temporal:${stack.temporal.client.options.identity}`, { status: 'running' }, ended(closedBySweep)]]);
+  expect((await refusal('cancel', bySweep)).extensions).toMatchObject({ code: 'CONFLICT', status: 'cancelled' });
+}, 120_000);

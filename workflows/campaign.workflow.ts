@@ -1,4 +1,4 @@
-import { condition, continueAsNew, defineQuery, defineSignal, proxyActivities, setCurrentDetails, setHandler, workflowInfo } from '@temporalio/workflow';
+import { CancellationScope, condition, continueAsNew, defineQuery, defineSignal, isCancellation, patched, proxyActivities, setCurrentDetails, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { CampaignActivities } from '../src/activities/campaign.activities.js';
 import type { CampaignPolicy, CampaignProgress, CampaignRunStatus } from '../src/domain/campaigns/campaign.js';
 import { days } from '../src/domain/policies/duration.js';
@@ -24,7 +24,8 @@ export const campaignProgressQuery = defineQuery<CampaignProgress>('progress');
  * done or a person cancels; pausing holds it between pages. Each page is idempotent, so
  * a restart (or a second launch, which joins this run) enrols nobody twice. A repeating
  * campaign then waits its interval and goes over the segment again, enrolling only the
- * customers who have newly entered it, until a person cancels.
+ * customers who have newly entered it, until a person cancels. Cancelled in the Temporal UI,
+ * it records the cancel as the campaign's, as a marketer's cancel does.
  */
 export async function campaign({ campaignId, policy, progress: carried, startAt, repeatEveryDays }: CampaignInput): Promise<CampaignProgress> {
   const retry = { initialInterval: '1 second', maximumInterval: '1 minute' };
@@ -58,71 +59,82 @@ export async function campaign({ campaignId, policy, progress: carried, startAt,
     },
     { description: 'Enrols nobody more; the runs already started go on (before a scheduled start: nobody at all)' },
   );
-  if (!carried) {
-    // A launch for later waits for its time; cancelled before it, it enrols nobody.
-    const wait = startAt ? Date.parse(startAt) - Date.now() : 0;
-    if (wait > 0) {
-      progress.status = 'scheduled';
-      await recordCampaignStatus({ campaignId, status: 'scheduled' });
-      setCurrentDetails(`Scheduled: enrolment starts at ${startAt}`);
-      await condition(() => progress.status === 'cancelled', wait);
-      if (progress.status === 'scheduled') progress.status = 'running';
-    }
-    if (progress.status === 'running') await recordCampaignStatus({ campaignId, status: 'running' });
-  }
-
-  // (Signals change the status while the workflow waits.)
-  const cancelled = () => (progress.status as CampaignRunStatus) === 'cancelled';
-  // Waits until `at` or a cancel; a pause or resume meanwhile reaches the campaign's record at once.
-  const waitUntil = async (at: number) => {
-    let recorded: CampaignRunStatus = 'running';
-    while (!cancelled() && Date.now() < at) {
-      if (progress.status !== recorded) await recordCampaignStatus({ campaignId, status: (recorded = progress.status) });
-      await condition(() => progress.status !== recorded, at - Date.now());
-    }
-  };
-
-  let pagesThisExecution = 0;
-  for (;;) {
-    if (progress.status === 'paused') {
-      await recordCampaignStatus({ campaignId, status: 'paused' });
-      setCurrentDetails(`Paused after ${progress.enrolled} customers`);
-      await condition(() => progress.status !== 'paused');
-      // (Signals change the status while the workflow waits.)
-      if ((progress.status as CampaignRunStatus) === 'running') await recordCampaignStatus({ campaignId, status: 'running' });
-    }
-    if (progress.status === 'cancelled') break;
-
-    const page = await enrolCampaignPage({ campaignId, after: progress.after, limit: policy.pageSize, ...(progress.pass ? { pass: progress.pass } : {}) });
-    progress.enrolled += page.enrolled;
-    progress.treated += page.treated;
-    progress.holdout += page.holdout;
-    progress.runsStarted += page.runsStarted;
-    progress.pages += 1;
-    setCurrentDetails(`Enrolled ${progress.enrolled} (${progress.treated} treated, ${progress.holdout} holdout)`);
-    if (page.last === null) {
-      if (repeatEveryDays && !cancelled()) {
-        // The segment is done for now: the next pass after the interval (a pause holds it, a cancel ends the campaign).
-        const pass = progress.pass ?? 1;
-        const nextPassAt = Date.now() + repeatEveryDays * (policy.repeatDayMs ?? days(1));
-        progress.nextPassAt = new Date(nextPassAt).toISOString();
-        setCurrentDetails(`Pass ${pass} done, ${progress.enrolled} enrolled in all; the next pass starts at ${progress.nextPassAt}`);
-        await waitUntil(nextPassAt);
-        if (cancelled()) break;
-        await continueAsNew<typeof campaign>({ campaignId, policy, repeatEveryDays, progress: { ...progress, after: null, pass: pass + 1, nextPassAt: null } });
+  try {
+    if (!carried) {
+      // A launch for later waits for its time; cancelled before it, it enrols nobody.
+      const wait = startAt ? Date.parse(startAt) - Date.now() : 0;
+      if (wait > 0) {
+        progress.status = 'scheduled';
+        await recordCampaignStatus({ campaignId, status: 'scheduled' });
+        setCurrentDetails(`Scheduled: enrolment starts at ${startAt}`);
+        await condition(() => progress.status === 'cancelled', wait);
+        if (progress.status === 'scheduled') progress.status = 'running';
       }
-      // A pause that came during the last page does not matter: the segment is done.
-      if (!cancelled()) progress.status = 'completed';
-      break;
+      if (progress.status === 'running') await recordCampaignStatus({ campaignId, status: 'running' });
     }
-    progress.after = page.last;
-    if (++pagesThisExecution >= policy.pagesPerExecution || workflowInfo().continueAsNewSuggested) {
-      await continueAsNew<typeof campaign>({ campaignId, policy, progress, repeatEveryDays });
+
+    // (Signals change the status while the workflow waits.)
+    const cancelled = () => (progress.status as CampaignRunStatus) === 'cancelled';
+    // Waits until `at` or a cancel; a pause or resume meanwhile reaches the campaign's record at once.
+    const waitUntil = async (at: number) => {
+      let recorded: CampaignRunStatus = 'running';
+      while (!cancelled() && Date.now() < at) {
+        if (progress.status !== recorded) await recordCampaignStatus({ campaignId, status: (recorded = progress.status) });
+        await condition(() => progress.status !== recorded, at - Date.now());
+      }
+    };
+
+    let pagesThisExecution = 0;
+    for (;;) {
+      if (progress.status === 'paused') {
+        await recordCampaignStatus({ campaignId, status: 'paused' });
+        setCurrentDetails(`Paused after ${progress.enrolled} customers`);
+        await condition(() => progress.status !== 'paused');
+        // (Signals change the status while the workflow waits.)
+        if ((progress.status as CampaignRunStatus) === 'running') await recordCampaignStatus({ campaignId, status: 'running' });
+      }
+      if (progress.status === 'cancelled') break;
+
+      const page = await enrolCampaignPage({ campaignId, after: progress.after, limit: policy.pageSize, ...(progress.pass ? { pass: progress.pass } : {}) });
+      progress.enrolled += page.enrolled;
+      progress.treated += page.treated;
+      progress.holdout += page.holdout;
+      progress.runsStarted += page.runsStarted;
+      progress.pages += 1;
+      setCurrentDetails(`Enrolled ${progress.enrolled} (${progress.treated} treated, ${progress.holdout} holdout)`);
+      if (page.last === null) {
+        if (repeatEveryDays && !cancelled()) {
+          // The segment is done for now: the next pass after the interval (a pause holds it, a cancel ends the campaign).
+          const pass = progress.pass ?? 1;
+          const nextPassAt = Date.now() + repeatEveryDays * (policy.repeatDayMs ?? days(1));
+          progress.nextPassAt = new Date(nextPassAt).toISOString();
+          setCurrentDetails(`Pass ${pass} done, ${progress.enrolled} enrolled in all; the next pass starts at ${progress.nextPassAt}`);
+          await waitUntil(nextPassAt);
+          if (cancelled()) break;
+          await continueAsNew<typeof campaign>({ campaignId, policy, repeatEveryDays, progress: { ...progress, after: null, pass: pass + 1, nextPassAt: null } });
+        }
+        // A pause that came during the last page does not matter: the segment is done.
+        if (!cancelled()) progress.status = 'completed';
+        break;
+      }
+      progress.after = page.last;
+      if (++pagesThisExecution >= policy.pagesPerExecution || workflowInfo().continueAsNewSuggested) {
+        await continueAsNew<typeof campaign>({ campaignId, policy, progress, repeatEveryDays });
+      }
+      // The rate limit; a cancel or pause does not wait for it.
+      await condition(() => progress.status !== 'running', policy.pageIntervalMs);
     }
-    // The rate limit; a cancel or pause does not wait for it.
-    await condition(() => progress.status !== 'running', policy.pageIntervalMs);
+    await recordCampaignStatus({ campaignId, status: progress.status });
+    setCurrentDetails(`${progress.status === 'completed' ? 'Completed' : 'Cancelled'}: ${progress.enrolled} enrolled`);
+    return progress;
+  } catch (error) {
+    // Cancelled in the Temporal UI (or CLI): recorded as a marketer's cancel is (runs cancelled so before this change, replayed, did not).
+    if (isCancellation(error) && patched('campaign-cancel-recorded')) {
+      progress.status = 'cancelled';
+      progress.nextPassAt = null;
+      await CancellationScope.nonCancellable(() => recordCampaignStatus({ campaignId, status: 'cancelled' }));
+      setCurrentDetails(`Cancelled in the Temporal UI: ${progress.enrolled} enrolled`);
+    }
+    throw error;
   }
-  await recordCampaignStatus({ campaignId, status: progress.status });
-  setCurrentDetails(`${progress.status === 'completed' ? 'Completed' : 'Cancelled'}: ${progress.enrolled} enrolled`);
-  return progress;
 }

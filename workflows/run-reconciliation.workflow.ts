@@ -9,7 +9,8 @@ const { recordRunsEndedInEngine } = proxyActivities<PlaybookRunActivities>({
 /**
  * Every few minutes: playbook runs terminated here in the Temporal UI (or failed, or timed
  * out) cannot record their end themselves; this records it for them, so they send nothing
- * more, close their open fix case, and no longer count as under way.
+ * more, close their open fix case, and no longer count as under way. Campaigns ended so are
+ * recorded as cancelled.
  */
 export async function reconcilePlaybookRuns(): Promise<string[]> {
   const recorded = await recordRunsEndedInEngine();

@@ -58,6 +58,7 @@ export function createServices(em: EntityManager, engines: Engines, policies: Pa
   const invoices = new InvoiceService(em, audit, scoringRuns, engines.playbooks);
   const playbooks = new PlaybookService(customers, invoices, runs, scores, engines.playbooks, new PlaybookEligibilityService(em, scores), { ...defaultPolicies, ...policies });
   const triggers = new PlaybookTriggerService(em, playbooks);
+  const campaigns = new CampaignService(em, engines.campaigns, { ...defaultPolicies, ...policies }.campaign, audit, runs);
   return {
     customers,
     timeline: new CustomerTimelineService(em),
@@ -80,9 +81,9 @@ export function createServices(em: EntityManager, engines: Engines, policies: Pa
     bandChanges: new ScoreBandChangeService(em),
     imports: new ImportService(em.config.get('clientUrl')!),
     runs,
-    runReconciliation: new RunReconciliationService(runs, engines.playbooks),
+    runReconciliation: new RunReconciliationService(runs, engines.playbooks, campaigns),
     segments: new SegmentService(em, audit),
-    campaigns: new CampaignService(em, engines.campaigns, { ...defaultPolicies, ...policies }.campaign, audit, runs),
+    campaigns,
     playbooks,
     fixCases: new FixCaseService(em, audit),
     triggers,

@@ -4,7 +4,7 @@ import type { TriggerPolicy } from '../domain/playbooks/triggers.js';
 import type { ScoreHistoryPolicy } from '../domain/scoring/score-history.js';
 import type { RescorePolicy } from '../domain/scoring/scoring-policy.js';
 
-/** The schedules the worker keeps (one per task queue): the nightly rescore, the score history's thinning, the retention sweep, the playbook trigger sweep, and the record of runs that ended in the engine. */
+/** The schedules the worker keeps (one per task queue): the nightly rescore, the score history's thinning, the retention sweep, the playbook trigger sweep, and the record of runs and campaigns that ended in the engine. */
 export const rescoreScheduleId = (taskQueue: string) => `rescore-nightly/${taskQueue}`;
 export const scoreHistoryScheduleId = (taskQueue: string) => `score-history/${taskQueue}`;
 export const playbookTriggersScheduleId = (taskQueue: string) => `playbook-triggers/${taskQueue}`;
@@ -62,7 +62,7 @@ export function ensureRunReconciliationSchedule(client: Client, taskQueue: strin
     workflowId: 'run-reconciliation',
     taskQueue,
     args: [],
-    staticSummary: 'Records the end of playbook runs terminated in the Temporal UI (or failed, or timed out): they send nothing more and close their fix case',
+    staticSummary: 'Records the end of playbook runs and campaigns terminated in the Temporal UI (or failed, or timed out): runs send nothing more and close their fix case, campaigns end as cancelled',
   });
 }
 

@@ -1,11 +1,19 @@
-import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowExecutionStatusName } from '@temporalio/client';
 import type { SignalDefinition } from '@temporalio/common';
-import { campaignWorkflowId, type CampaignPolicy, type CampaignProgress } from '../domain/campaigns/campaign.js';
-import type { CampaignEngine, CampaignToStart } from '../services/campaigns/campaign-engine.js';
+import { campaignWorkflowId, type CampaignEndInEngine, type CampaignPolicy, type CampaignProgress } from '../domain/campaigns/campaign.js';
+import type { CampaignEndedInEngine, CampaignEngine, CampaignToStart } from '../services/campaigns/campaign-engine.js';
 import { PlaybookException, PlaybookExceptionCode } from '../services/playbooks/playbook.exception.js';
 import { campaignProgressQuery, cancelCampaignSignal, pauseCampaignSignal, resumeCampaignSignal } from '../../workflows/campaign.workflow.js';
 import { withinDeadline } from './deadline.js';
-import { queryOrNull, signalOrFalse } from './workflow-calls.js';
+import { describeOrNull, howEnded, queryOrNull, signalOrFalse } from './workflow-calls.js';
+
+/** Temporal's ends of a campaign run that the run did not record itself (a completed run did). */
+const ENDED_IN_ENGINE: Partial<Record<WorkflowExecutionStatusName, CampaignEndInEngine>> = {
+  CANCELLED: 'cancelled',
+  TERMINATED: 'terminated',
+  FAILED: 'failed',
+  TIMED_OUT: 'timed-out',
+};
 
 /** Campaigns as Temporal workflows, one per campaign (`campaign/<id>`). */
 export class TemporalCampaignEngine implements CampaignEngine {
@@ -50,6 +58,18 @@ export class TemporalCampaignEngine implements CampaignEngine {
 
   cancel(campaignId: string) {
     return this.signal(campaignId, cancelCampaignSignal);
+  }
+
+  endedInEngine(campaignId: string): Promise<CampaignEndedInEngine | null> {
+    return this.reachable(async () => {
+      const workflowId = campaignWorkflowId(campaignId);
+      // The latest execution: one that continued as new goes on in the next.
+      const description = await describeOrNull(this.client, workflowId);
+      const status = description && ENDED_IN_ENGINE[description.status.name];
+      if (!status) return null;
+      const how = await howEnded(this.client, workflowId);
+      return { status, closedAt: description.closeTime ?? new Date(), reason: how?.reason ?? null, by: how?.by ?? null };
+    });
   }
 
   private signal(campaignId: string, signal: SignalDefinition): Promise<boolean> {

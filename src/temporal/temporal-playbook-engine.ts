@@ -16,10 +16,7 @@ import { anyPlaybookStateQuery } from '../../workflows/playbook-state.js';
 import { CampaignIdKey, CustomerIdKey, LoyaltyBandKey, PlaybookKey, PlaybookStepKey, RiskBandKey } from '../../workflows/search-attributes.js';
 import { confirmWelcomeUpdate, welcomeCheckStateQuery } from '../../workflows/welcome-check.workflow.js';
 import { withinDeadline } from './deadline.js';
-import { cancelIfRunning, executionStatus, queryOrNull, signalOrFalse } from './workflow-calls.js';
-
-/** gRPC's NOT_FOUND: no run under this ID. */
-const grpcNotFound = 5;
+import { cancelIfRunning, executionStatus, howEnded, queryOrNull, signalOrFalse } from './workflow-calls.js';
 
 /** An update is taken once the run's validator accepts it; what the run does with it follows. */
 const taken = { waitForStage: WorkflowUpdateStage.ACCEPTED } as const;
@@ -176,26 +173,7 @@ export class TemporalPlaybookEngine implements PlaybookEngine {
   }
 
   howEnded(workflowId: string): Promise<HowEnded | null> {
-    return this.reachable(async () => {
-      const { namespace } = this.client.options;
-      try {
-        // Read from the end of its history: how it closed, or (a cancelled run's last steps follow it) who asked it to stop.
-        const { history } = await this.client.workflowService.getWorkflowExecutionHistoryReverse({ namespace, execution: { workflowId }, maximumPageSize: 100 });
-        for (const event of history?.events ?? []) {
-          const terminated = event.workflowExecutionTerminatedEventAttributes;
-          if (terminated) return { reason: terminated.reason || null, by: terminated.identity || null };
-          const failed = event.workflowExecutionFailedEventAttributes;
-          if (failed) return { reason: failed.failure?.message || null, by: null };
-          if (event.workflowExecutionTimedOutEventAttributes) return { reason: 'it ran longer than its execution timeout', by: null };
-          const cancelRequested = event.workflowExecutionCancelRequestedEventAttributes;
-          if (cancelRequested) return { reason: cancelRequested.cause || null, by: cancelRequested.identity || null };
-        }
-        return null;
-      } catch (error) {
-        if ((error as { code?: number }).code === grpcNotFound) return null;
-        throw error;
-      }
-    });
+    return this.reachable(() => howEnded(this.client, workflowId));
   }
 
   async cancelRun(workflowId: string): Promise<Taken | null> {

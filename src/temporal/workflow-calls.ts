@@ -1,4 +1,4 @@
-import { WorkflowNotFoundError, type Client, type WorkflowExecutionStatusName } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client, type WorkflowExecutionDescription, type WorkflowExecutionStatusName } from '@temporalio/client';
 import type { QueryDefinition, SignalDefinition } from '@temporalio/common';
 
 /** A run's answer to a query; null when no such run exists. */
@@ -22,12 +22,46 @@ export async function signalOrFalse<Args extends unknown[]>(client: Client, work
   }
 }
 
-/** Whether the run is running now, or how it ended; null when it does not exist. */
-export async function executionStatus(client: Client, workflowId: string): Promise<WorkflowExecutionStatusName | null> {
+/** gRPC's NOT_FOUND: no run under this ID. */
+const grpcNotFound = 5;
+
+/** The run as Temporal describes it (status, close time, ...); null when it does not exist. */
+export async function describeOrNull(client: Client, workflowId: string): Promise<WorkflowExecutionDescription | null> {
   try {
-    return (await client.workflow.getHandle(workflowId).describe()).status.name;
+    return await client.workflow.getHandle(workflowId).describe();
   } catch (error) {
     if (error instanceof WorkflowNotFoundError) return null;
+    throw error;
+  }
+}
+
+/** Whether the run is running now, or how it ended; null when it does not exist. */
+export async function executionStatus(client: Client, workflowId: string): Promise<WorkflowExecutionStatusName | null> {
+  return (await describeOrNull(client, workflowId))?.status.name ?? null;
+}
+
+/**
+ * How the run ended, as its last events say: the reason given and who gave it (a termination,
+ * or a cancel request), or what failed; null when it has not ended so or does not exist.
+ */
+export async function howEnded(client: Client, workflowId: string): Promise<{ reason: string | null; by: string | null } | null> {
+  const { namespace } = client.options;
+  try {
+    // Read from the end of its history: the closing event, and a cancel request shortly before it.
+    const { history } = await client.workflowService.getWorkflowExecutionHistoryReverse({ namespace, execution: { workflowId }, maximumPageSize: 20 });
+    const [last, ...before] = history?.events ?? [];
+    const terminated = last?.workflowExecutionTerminatedEventAttributes;
+    if (terminated) return { reason: terminated.reason || null, by: terminated.identity || null };
+    const failed = last?.workflowExecutionFailedEventAttributes;
+    if (failed) return { reason: failed.failure?.message || null, by: null };
+    if (last?.workflowExecutionTimedOutEventAttributes) return { reason: 'it ran longer than its execution timeout', by: null };
+    if (last?.workflowExecutionCanceledEventAttributes) {
+      const request = before.find((event) => event.workflowExecutionCancelRequestedEventAttributes)?.workflowExecutionCancelRequestedEventAttributes;
+      return { reason: request?.cause || null, by: request?.identity || null };
+    }
+    return null;
+  } catch (error) {
+    if ((error as { code?: number }).code === grpcNotFound) return null;
     throw error;
   }
 }

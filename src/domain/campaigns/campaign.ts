@@ -108,6 +108,13 @@ export enum CampaignMetric {
 
 export type CampaignRunStatus = 'scheduled' | 'running' | 'paused' | 'cancelled' | 'completed';
 
+/**
+ * How a campaign's run can end in the workflow engine without recording it: terminated (in
+ * the Temporal UI), failed or timed out, when none of its code runs, or cancelled there by a
+ * run from before runs recorded that.
+ */
+export type CampaignEndInEngine = 'cancelled' | 'terminated' | 'failed' | 'timed-out';
+
 /** How far ahead a campaign may be launched. */
 export const MAX_SCHEDULE_AHEAD_DAYS = 365;
 

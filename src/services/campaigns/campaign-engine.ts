@@ -1,4 +1,4 @@
-import type { CampaignPolicy, CampaignProgress } from '../../domain/campaigns/campaign.js';
+import type { CampaignEndInEngine, CampaignPolicy, CampaignProgress } from '../../domain/campaigns/campaign.js';
 
 /** A campaign as its enrolment run needs it. */
 export interface CampaignToStart {
@@ -7,6 +7,14 @@ export interface CampaignToStart {
   playbook: string;
   /** Again every so many days until cancelled (null: once). */
   repeatEveryDays?: number | null;
+}
+
+/** How a campaign's run ended in the engine: when, the reason given and who gave it (a termination or cancel request), or what failed. */
+export interface CampaignEndedInEngine {
+  status: CampaignEndInEngine;
+  closedAt: Date;
+  reason: string | null;
+  by: string | null;
 }
 
 /** What the campaign service needs from the durable workflow engine (Temporal, in src/temporal/). */
@@ -19,4 +27,6 @@ export interface CampaignEngine {
   pause(campaignId: string): Promise<boolean>;
   resume(campaignId: string): Promise<boolean>;
   cancel(campaignId: string): Promise<boolean>;
+  /** How the run ended if it was cancelled, terminated, failed or timed out in the engine; null while it runs, when it completed, or when none exists. */
+  endedInEngine(campaignId: string): Promise<CampaignEndedInEngine | null>;
 }

@@ -2,7 +2,7 @@ import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql } from 'kysely';
 import { compareRates, type RateComparison } from '../../domain/campaigns/rate-comparison.js';
-import { CampaignMetric, campaignPlaybook, campaignPlaybooks, defaultHoldoutPercent, MAX_CAMPAIGN_NAME, MAX_HOLDOUT_PERCENT, MAX_REPEAT_EVERY_DAYS, MAX_SCHEDULE_AHEAD_DAYS, type CampaignPolicy, type CampaignProgress } from '../../domain/campaigns/campaign.js';
+import { CampaignMetric, campaignPlaybook, campaignPlaybooks, campaignWorkflowId, defaultHoldoutPercent, MAX_CAMPAIGN_NAME, MAX_HOLDOUT_PERCENT, MAX_REPEAT_EVERY_DAYS, MAX_SCHEDULE_AHEAD_DAYS, type CampaignPolicy, type CampaignProgress } from '../../domain/campaigns/campaign.js';
 import { days } from '../../domain/policies/duration.js';
 import { marketingVerdict } from '../../domain/guards/contact-guard.js';
 import { hasOpenComplaint, marketingCountSince } from '../customers/customer-facts.js';
@@ -16,7 +16,7 @@ import { changedFields, type AuditService } from '../audit/audit.service.js';
 import { assertPageSize, decodeCursor, encodeCursor, toPage, type Page, type PageArgs } from '../common/pagination.js';
 import { keysetPage } from '../common/keyset-page.js';
 import { assertCustomerFilter, type CustomerFilter } from '../customers/customer-query.js';
-import type { CampaignEngine } from './campaign-engine.js';
+import type { CampaignEndedInEngine, CampaignEngine } from './campaign-engine.js';
 import { campaignAudience, holdoutDraw } from './campaign-enrolment.service.js';
 import { CampaignException, CampaignExceptionCode } from './campaign.exception.js';
 import { characterCount } from '../../domain/text.js';
@@ -68,6 +68,9 @@ export interface CampaignMemberView {
   /** For fixing issues, the run of the first persistent topic; the customer's own runs list has all. */
   run: PlaybookRun | null;
 }
+
+/** A launched campaign whose enrolment has not ended. */
+const UNDER_WAY: CampaignStatus[] = [CampaignStatus.Scheduled, CampaignStatus.Running, CampaignStatus.Paused];
 
 export interface CampaignView {
   campaign: Campaign;
@@ -229,9 +232,15 @@ export class CampaignService {
     return { campaign, progress: await this.progressOf(campaign) };
   }
 
-  /** Live progress from the campaign's run; null for a draft (no run yet). */
-  progressOf(campaign: { id: string; status: CampaignStatus }): Promise<CampaignProgress | null> {
-    return campaign.status === CampaignStatus.Draft ? Promise.resolve(null) : this.engine.progress(campaign.id);
+  /**
+   * Live progress from the campaign's run; null for a draft (no run yet). A run that ended in
+   * the engine without recording it answers with its last state: the recorded end stands.
+   */
+  async progressOf(campaign: { id: string; status: CampaignStatus }): Promise<CampaignProgress | null> {
+    if (campaign.status === CampaignStatus.Draft) return null;
+    const progress = await this.engine.progress(campaign.id);
+    const ended = campaign.status === CampaignStatus.Completed || campaign.status === CampaignStatus.Cancelled;
+    return progress && ended && progress.status !== campaign.status ? { ...progress, status: campaign.status, nextPassAt: null } : progress;
   }
 
   async find(id: string): Promise<CampaignView | null> {
@@ -309,17 +318,55 @@ export class CampaignService {
     ];
   }
 
+  /**
+   * A campaign whose run ended in the engine without recording it (terminated in the Temporal UI,
+   * failed, timed out, or cancelled there before runs recorded that) would say it runs for good.
+   * Records each such end as a cancel: enrolment has stopped and does not go on; the runs it
+   * started go on. Audited with how the run ended, the reason and who gave it. The campaign
+   * workflow IDs recorded.
+   */
+  async recordEndedInEngine(): Promise<string[]> {
+    const underWay = await this.em.find(Campaign, { status: { $in: UNDER_WAY } }, { fields: ['id'] });
+    const recorded: string[] = [];
+    for (const { id } of underWay) {
+      const end = await this.engine.endedInEngine(id);
+      if (end && (await this.recordEnd(id, end, `temporal:${end.by ?? 'unknown'}`, 'campaign.ended-in-engine'))) recorded.push(campaignWorkflowId(id));
+    }
+    return recorded;
+  }
+
   private async steer(id: string, actor: string, action: 'pause' | 'resume' | 'cancel', signal: (engine: CampaignEngine) => Promise<boolean>): Promise<CampaignView> {
     const campaign = await this.get(id);
     const progress = await this.progressOf(campaign);
     const allowed = { pause: ['running'], resume: ['paused'], cancel: ['scheduled', 'running', 'paused'] }[action];
-    if (!progress || !allowed.includes(progress.status) || !(await signal(this.engine))) {
-      throw new CampaignException(CampaignExceptionCode.WrongState, `Campaign ${id} cannot ${action} while ${progress?.status ?? campaign.status}`, { id, status: progress?.status ?? campaign.status });
+    if (progress && allowed.includes(progress.status) && (await signal(this.engine))) {
+      await this.em.transactional(async (em) => {
+        this.audit.record(em, { actor, action: `campaign.${action}`, entityType: 'campaign', entityId: id, before: { status: progress.status } });
+      });
+      return this.view(id);
     }
-    await this.em.transactional(async (em) => {
-      this.audit.record(em, { actor, action: `campaign.${action}`, entityType: 'campaign', entityId: id, before: { status: progress.status } });
+    // A closed run still answers with its last state and takes no signal: it may have ended in the engine.
+    const end = UNDER_WAY.includes(campaign.status) ? await this.engine.endedInEngine(id) : null;
+    if (end && action === 'cancel') {
+      await this.recordEnd(id, end, actor, 'campaign.cancel');
+      await this.em.refresh(campaign);
+      return this.view(id);
+    }
+    if (end) {
+      throw new CampaignException(CampaignExceptionCode.WrongState, `Campaign ${id} cannot ${action}: its run was ${end.status.replace('-', ' ')} in the workflow engine (cancel it to record that)`, { id, status: end.status });
+    }
+    throw new CampaignException(CampaignExceptionCode.WrongState, `Campaign ${id} cannot ${action} while ${progress?.status ?? campaign.status}`, { id, status: progress?.status ?? campaign.status });
+  }
+
+  /** Records the campaign, if still under way, as cancelled when its run closed in the engine, audited; false when it no longer was. */
+  private recordEnd(id: string, end: CampaignEndedInEngine, actor: string, action: string): Promise<boolean> {
+    return this.em.transactional(async (em) => {
+      const [row] = await em.execute<{ status: CampaignStatus }[]>(`select status from campaign where id = ? for update`, [id]);
+      if (!row || !UNDER_WAY.includes(row.status)) return false;
+      await em.execute(`update campaign set status = 'cancelled', finished_at = coalesce(finished_at, ?) where id = ?`, [end.closedAt, id]);
+      this.audit.record(em, { actor, action, entityType: 'campaign', entityId: id, before: { status: row.status }, after: { status: CampaignStatus.Cancelled, endedInEngine: end.status, reason: end.reason, closedAt: end.closedAt.toISOString() } });
+      return true;
     });
-    return this.view(id);
   }
 
   /** Runs `change` on the campaign, locked, unless it is no longer a draft (CONFLICT). */

@@ -1,3 +1,4 @@
+import type { CampaignService } from '../campaigns/campaign.service.js';
 import type { PlaybookEngine } from './playbook-engine.js';
 import type { PlaybookRunService } from './playbook-run.service.js';
 
@@ -15,17 +16,19 @@ const UNAUDITED_CANCEL_DAYS = 7;
  * UI, failed or timed out runs none of its code at the end, so its record would say running
  * for good: it would keep its fix case in the team's queue, send what it had queued, block a
  * new run of its trigger and the customer's erasure. This records those ends from the engine,
- * and audits who cancelled a run in the Temporal UI (the run records the cancel, not who made it).
+ * and those of campaigns, which would otherwise say running and refuse to be cancelled; and it
+ * audits who cancelled a run in the Temporal UI (the run records the cancel, not who made it).
  */
 export class RunReconciliationService {
   constructor(
     private readonly runs: PlaybookRunService,
     private readonly engine: PlaybookEngine,
+    private readonly campaigns: CampaignService,
   ) {}
 
-  /** Records and audits what happened to runs in the engine alone; idempotent. The workflow IDs recorded or audited. */
+  /** Records and audits what happened to runs and campaigns in the engine alone; idempotent. The workflow IDs recorded or audited. */
   async recordRunsEndedInEngine(): Promise<string[]> {
-    return [...(await this.auditCancelsInEngine()), ...(await this.recordEnds())];
+    return [...(await this.auditCancelsInEngine()), ...(await this.recordPlaybookRunsEnded()), ...(await this.campaigns.recordEndedInEngine())];
   }
 
   private async auditCancelsInEngine(): Promise<string[]> {
@@ -37,7 +40,7 @@ export class RunReconciliationService {
     return cancelled;
   }
 
-  private async recordEnds(): Promise<string[]> {
+  private async recordPlaybookRunsEnded(): Promise<string[]> {
     const oldest = await this.runs.oldestRunningStart();
     if (!oldest) return [];
     const ended = await this.engine.findEndedInEngine(new Date(oldest.getTime() - RECORDED_AFTER_START_MS));
