@@ -4,7 +4,7 @@ import { Role } from '../src/domain/auth/roles.js';
 import { campaignPolicy, campaignWorkflowId, type CampaignPolicy } from '../src/domain/campaigns/campaign.js';
 import { appreciationPolicy } from '../src/domain/playbooks/appreciation.js';
 import { loadDemoDataIfEmpty } from '../src/dev/demo-loader.js';
-import { Customer } from '../src/entities/index.js';
+import { CostEntry, CostKind, Customer, Order, ScoreSnapshot } from '../src/entities/index.js';
 import { defaultScoringPolicy } from '../src/domain/scoring/scoring-policy.js';
 import { CampaignEnrolmentService } from '../src/services/campaigns/campaign-enrolment.service.js';
 import {
@@ -12,6 +12,7 @@ import {
   CampaignMembersDocument,
   CampaignsDocument,
   CancelCampaignDocument,
+  CancelPlaybookRunDocument,
   CreateCampaignDocument,
   DiscardCampaignDocument,
   LaunchCampaignDocument,
@@ -22,6 +23,7 @@ import {
   StartAccountReviewDocument,
   StartFixIssueDocument,
   StartRescoreDocument,
+  StartWelcomeCheckDocument,
   UpdateCampaignDocument,
   type CampaignMembersQuery,
   type CampaignMembersQueryVariables,
@@ -240,6 +242,52 @@ it('counts on a retried enrolment page the runs its timed-out first attempt star
   expect(runs.n).toBe(first.treated);
 });
 
+/** Customers of three years named `<prefix> <n>`, found by a segment that searches the prefix. */
+async function namedCustomers(prefix: string, n: number): Promise<string[]> {
+  const em = stack.orm.em.fork();
+  const created = Array.from({ length: n }, (_, i) => em.create(Customer, { name: `${prefix} ${i}`, email: `${prefix.toLowerCase()}${i}@example.com`, acquiredAt: '2023-06-01' }));
+  await em.flush();
+  return created.map((c) => c.id);
+}
+
+it('leaves out of a welcome campaign who had their welcome check (one per customer ever): its preview and its runs count only those it can start', async () => {
+  const [first, welcomed, third] = await namedCustomers('Oncely', 3);
+  expect((await stack.gql(StartWelcomeCheckDocument, { customerId: welcomed }, Role.Operator)).errors).toBeUndefined();
+  const created = await stack.gql(CreateCampaignDocument, { input: { name: 'Welcome the Oncelys', playbook: 'WelcomeCheck', filter: { search: 'Oncely' }, holdoutPercent: 0 } }, Role.Marketer);
+  expect(created.data!.createCampaign.preview).toMatchObject({ customers: 2, treated: 2 });
+  await stack.gql(LaunchCampaignDocument, { id: created.data!.createCampaign.id }, Role.Marketer);
+  const done = await eventually(() => campaign(created.data!.createCampaign.id), (c) => c.status === 'Completed');
+  expect(done.progress).toMatchObject({ enrolled: 2, treated: 2, runsStarted: 2 });
+  const enrolled = await rows(sql<{ customer_id: string }>`select customer_id from campaign_member where campaign_id = ${created.data!.createCampaign.id}::uuid order by customer_id`);
+  expect(enrolled.map((m) => m.customer_id)).toEqual([first, third].sort());
+});
+
+it('counts as started only the runs a campaign started: a review under way that it joins is its member\'s run, not one it started', async () => {
+  const [underWay] = await namedCustomers('Joiner', 1);
+  const em = stack.orm.em.fork();
+  // Loss-making by its scores and by its figures, so its review waits for the customer's answer to a proposal.
+  em.create(ScoreSnapshot, { customer: underWay, computedAt: new Date(), scores: { profitability: { value: -14_000, band: 'loss-making', modelVersion: 'test', reasons: ['test'] } } });
+  em.create(Order, { customer: underWay, orderedAt: new Date(Date.now() - 60 * 86_400_000), amountMinor: 10_000, marginMinor: 2_500 });
+  em.create(CostEntry, { customer: underWay, occurredAt: new Date(Date.now() - 30 * 86_400_000).toISOString().slice(0, 10), kind: CostKind.SupportMinutes, amountMinor: 30_000 });
+  await em.flush();
+  const started = await stack.gql(StartAccountReviewDocument, { customerId: underWay }, Role.Operator);
+  expect(started.errors).toBeUndefined();
+  const workflowId = started.data!.startAccountReview.workflowId;
+  await eventually(() => stack.temporal.client.workflow.getHandle(workflowId).query<{ step: string }>('state'), (s) => s.step === 'awaiting-answer', 30_000);
+  const created = await stack.gql(CreateCampaignDocument, { input: { name: 'Review the joiner', playbook: 'AccountReview', filter: { search: 'Joiner' }, holdoutPercent: 0 } }, Role.Marketer);
+  const services = (await stack.api.contextFor(`Bearer ${testKeys[Role.Operator]}`)).services;
+  try {
+    const page = await new CampaignEnrolmentService(stack.orm.em.fork(), services.playbooks, defaultScoringPolicy.persistentIssue).enrolPage({ campaignId: created.data!.createCampaign.id, after: null, limit: 10 });
+    expect(page).toMatchObject({ enrolled: 1, treated: 1, runsStarted: 0 });
+    const [member] = await rows(sql<{ workflow_id: string }>`select workflow_id from campaign_member where campaign_id = ${created.data!.createCampaign.id}::uuid`);
+    expect(member.workflow_id).toBe(workflowId);
+  } finally {
+    // Out of the way of the later tests' segments of active customers: its review stopped (audited), the customer gone.
+    expect((await stack.gql(CancelPlaybookRunDocument, { workflowId, reason: 'test over' }, Role.Operator)).errors).toBeUndefined();
+    await rows(sql`update customer set status = 'offboarded', offboarded_at = now() where id = ${underWay}::uuid`);
+  }
+});
+
 it('sends every treated customer exactly one message while the worker is killed again and again', async () => {
   const draft = await create('Thank basic and premium customers', 'Appreciation', ['Basic', 'Premium']);
   await stack.gql(LaunchCampaignDocument, { id: draft.id }, Role.Marketer);
@@ -367,7 +415,8 @@ it('enrols only the loss-making accounts of a segment into account reviews (list
   expect(fix.preview.messages).toBeGreaterThanOrEqual(fix.preview.treated);
   await stack.gql(LaunchCampaignDocument, { id: fix.id }, Role.Marketer);
   const fixed = await eventually(() => campaign(fix.id), (c) => c.status === 'Completed');
-  expect(fixed.progress).toMatchObject({ enrolled: base.persistent, treated: fix.preview.treated, runsStarted: fix.preview.messages });
+  // Runs started: all its fixes but the one it joined.
+  expect(fixed.progress).toMatchObject({ enrolled: base.persistent, treated: fix.preview.treated, runsStarted: fix.preview.messages - 1 });
   const runs = await eventually(
     () => rows(sql<{ group: string; runs: number; topics: number }>`
       select m."group", (select count(*) from playbook_run r where r.customer_id = m.customer_id and r.playbook = 'fix-issue')::int as runs,
@@ -400,7 +449,11 @@ it('enrols only the loss-making accounts of a segment into account reviews (list
 
 it('lets a marketer change and discard a draft until it is launched, audited', async () => {
   const draft = await create('Thank standard customers again', 'Appreciation', ['Standard']);
-  const [basic] = await rows(sql<{ n: number }>`select count(*)::int as n from customer c where service_tier = 'basic' and status = 'active' and ${twoYears}`);
+  // A thank-you is once a year: who had this year's (the earlier tests' campaigns, the sweep) is left out.
+  const [basic] = await rows(
+    sql<{ n: number }>`select count(*)::int as n from customer c where service_tier = 'basic' and status = 'active' and ${twoYears}
+                          and not exists (select 1 from playbook_run r where r.customer_id = c.id and r.playbook = 'appreciation' and r.started_at >= date_trunc('year', now() at time zone 'UTC') at time zone 'UTC')`,
+  );
   const changed = await stack.gql(UpdateCampaignDocument, { id: draft.id, input: { name: ' Thank basic customers ', filter: { serviceTier: ['Basic'] }, holdoutPercent: 30 } }, Role.Marketer);
   expect(changed.errors).toBeUndefined();
   expect(changed.data!.updateCampaign).toMatchObject({ name: 'Thank basic customers', playbook: 'Appreciation', holdoutPercent: 30, status: 'Draft', preview: { customers: basic.n } });

@@ -52,6 +52,8 @@ export interface CampaignPlaybook {
   minTenureDays: number | null;
   /** Not within this many days after the customer's last run of the playbook ended (a second proposal so soon is not fair); null: no gap. */
   cooldownDays: number | null;
+  /** One run per customer ever (a welcome) or per calendar year, UTC (a thank-you): who had theirs is left out; null: as many as the playbook's own rules allow. */
+  once: 'ever' | 'per-year' | null;
   /** A run per customer (null), or as many as this score's current value: one fix per persistent topic. */
   runsPerCustomer: ScoreKind | null;
   /** Whether part of the segment may be held back to measure the playbook; a fix is owed to every customer with a persistent issue, so none is. */
@@ -67,10 +69,11 @@ export const campaignPlaybooks: Partial<Record<PlaybookName, CampaignPlaybook>> 
     requires: null,
     minTenureDays: appreciationPolicy.minTenureDays,
     cooldownDays: null,
+    once: 'per-year',
     runsPerCustomer: null,
     holdout: true,
   },
-  [Playbook.WelcomeCheck]: { messagesPerRun: 0, marketing: false, requires: null, minTenureDays: null, cooldownDays: null, runsPerCustomer: null, holdout: true },
+  [Playbook.WelcomeCheck]: { messagesPerRun: 0, marketing: false, requires: null, minTenureDays: null, cooldownDays: null, once: 'ever', runsPerCustomer: null, holdout: true },
   // The proposal of a cheaper service concept or a fitting offer, when one fits; not again within the cooldown.
   [Playbook.AccountReview]: {
     messagesPerRun: 1,
@@ -78,11 +81,12 @@ export const campaignPlaybooks: Partial<Record<PlaybookName, CampaignPlaybook>> 
     requires: { kind: ScoreKind.Profitability, bands: ['loss-making'] },
     minTenureDays: null,
     cooldownDays: triggerPolicy.accountReviewCooldownDays,
+    once: null,
     runsPerCustomer: null,
     holdout: true,
   },
   // "We are working on it", once per persistent topic.
-  [Playbook.FixIssue]: { messagesPerRun: 1, marketing: false, requires: { kind: ScoreKind.PersistentIssue, bands: ['persistent'] }, minTenureDays: null, cooldownDays: null, runsPerCustomer: ScoreKind.PersistentIssue, holdout: false },
+  [Playbook.FixIssue]: { messagesPerRun: 1, marketing: false, requires: { kind: ScoreKind.PersistentIssue, bands: ['persistent'] }, minTenureDays: null, cooldownDays: null, once: null, runsPerCustomer: ScoreKind.PersistentIssue, holdout: false },
 };
 
 export function campaignPlaybook(playbook: string): CampaignPlaybook | undefined {

@@ -77,7 +77,7 @@ export class CampaignProgressType {
   @Field(() => Int)
   holdout!: number;
 
-  @Field(() => Int, { description: 'Playbook runs started for treated customers' })
+  @Field(() => Int, { description: 'Playbook runs this campaign started for treated customers (a run a customer was already in, e.g. an account review under way, is joined, not counted)' })
   runsStarted!: number;
 
   @Field(() => Int, { description: "The pass over the segment (a repeating campaign's; 1 for one that runs once)" })

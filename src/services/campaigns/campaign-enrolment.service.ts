@@ -37,7 +37,14 @@ export function campaignAudience(campaign: Campaign, now = new Date()): RawBuild
     ? sql`and not exists (select 1 from playbook_run r where r.customer_id = c.id and r.playbook = ${campaign.playbook}
                           and r.finished_at > ${now}::timestamptz - make_interval(days => ${playbook.cooldownDays}))`
     : sql``;
-  return sql<boolean>`(${customerWhere(filter)} ${cooldown})`;
+  // A customer who had theirs (a welcome ever, a thank-you this year) gets no second one: the campaign could only count them.
+  // Its own members stay in: a retried page finds the runs it started.
+  const since = playbook?.once === 'per-year' ? sql`and r.started_at >= date_trunc('year', ${now}::timestamptz at time zone 'UTC') at time zone 'UTC'` : sql``;
+  const once = playbook?.once
+    ? sql`and (not exists (select 1 from playbook_run r where r.customer_id = c.id and r.playbook = ${campaign.playbook} ${since})
+               or exists (select 1 from campaign_member m where m.campaign_id = ${campaign.id}::uuid and m.customer_id = c.id))`
+    : sql``;
+  return sql<boolean>`(${customerWhere(filter)} ${cooldown} ${once})`;
 }
 
 /** The holdout draw: a hash of campaign and customer, so a re-enrolment lands in the same group. */
@@ -79,23 +86,30 @@ export class CampaignEnrolmentService {
        where cmp.id = ${input.campaignId}::uuid and c.id = any(${page}::uuid[])
       on conflict do nothing`.execute(db);
     const members = (
-      await sql<{ customer_id: string; group: string; workflow_id: string | null }>`
-        select customer_id, "group", workflow_id from campaign_member where campaign_id = ${input.campaignId}::uuid and customer_id = any(${page}::uuid[])`.execute(db)
+      await sql<{ customer_id: string; group: string; workflow_id: string | null; enrolled_at: Date }>`
+        select customer_id, "group", workflow_id, enrolled_at from campaign_member where campaign_id = ${input.campaignId}::uuid and customer_id = any(${page}::uuid[])`.execute(db)
     ).rows;
     // Every treated member is launched, those of an earlier attempt of this page too: a launch
     // finds a run already started by its ID, so a retried page starts nothing twice and still
-    // counts the runs its timed-out attempt started.
+    // counts the runs its timed-out attempt started (they started after the member's enrolment).
     let runsStarted = 0;
     for (const m of members.filter((m) => m.group === 'treated')) {
       const workflowIds = await this.launch(campaign.playbook, m.customer_id, input.campaignId);
       if (workflowIds.length && m.workflow_id !== workflowIds[0]) {
         await sql`update campaign_member set workflow_id = ${workflowIds[0]} where campaign_id = ${input.campaignId}::uuid and customer_id = ${m.customer_id}::uuid`.execute(db);
       }
-      runsStarted += workflowIds.length;
+      runsStarted += workflowIds.length - (await this.joined(workflowIds, m.enrolled_at));
       progress();
     }
     const treated = members.filter((m) => m.group === 'treated').length;
     return { enrolled: members.length, treated, holdout: members.length - treated, runsStarted, last: page.length < input.limit ? null : page[page.length - 1] };
+  }
+
+  /** How many of these runs the member was in before the campaign enrolled them (an account review under way): joined, not started by the campaign. */
+  private async joined(workflowIds: string[], enrolledAt: Date): Promise<number> {
+    if (workflowIds.length === 0) return 0;
+    const { rows } = await sql<{ n: number }>`select count(*)::int as n from playbook_run where workflow_id = any(${workflowIds}::text[]) and started_at < ${enrolledAt}`.execute(this.em.getKysely());
+    return rows[0].n;
   }
 
   /**
