@@ -41,8 +41,8 @@ async function ensureSnapshots(url: string): Promise<void> {
   if (Number((await c2.query<{ n: string }>('select count(*) as n from score_snapshot')).rows[0].n) === 0) {
     console.error('writing score snapshots...');
     await c2.query(`
-      insert into score_snapshot (id, customer_id, computed_at, scores)
-      select gen_random_uuid(), c.id, now() - g.age * interval '1 day',
+      insert into score_snapshot (id, customer_id, computed_at, as_of, scores)
+      select gen_random_uuid(), c.id, now() - g.age * interval '1 day', (now() at time zone 'UTC')::date - g.age,
              (select jsonb_object_agg(k.kind, jsonb_build_object('value', random(), 'band', case when random() < 0.3 then 'high' else 'low' end,
                                                                'modelVersion', 'bench/1', 'reasons', '["benchmark data"]'::jsonb))
                 from (values ('rfm'), ('churn-risk'), ('clv')) k(kind) where c.id is not null)

@@ -59,8 +59,8 @@ try {
         if (i === 7) await sql`drop index score_snapshot_computed_at_brin_index`.execute(q);
         console.error(`writing night ${i + 1} of ${nights.length}...`);
         const { ms } = await timed(() =>
-          sql`insert into score_snapshot (id, customer_id, computed_at, scores, run_id)
-              select gen_random_uuid(), customer_id, ${night}, scores, ${`bench-history-${i}`} from night`.execute(q),
+          sql`insert into score_snapshot (id, customer_id, computed_at, as_of, scores, run_id)
+              select gen_random_uuid(), customer_id, ${night}, ${night.toISOString().slice(0, 10)}::date, scores, ${`bench-history-${i}`} from night`.execute(q),
         );
         (i < 7 ? results.withIndex : results.withoutIndex).push(ms);
       }

@@ -38,6 +38,7 @@ import { Migration20261202140000_cancelled_runs } from './Migration2026120214000
 import { Migration20261202190000_api_key_name_in_use } from './Migration20261202190000_api_key_name_in_use.js';
 import { Migration20261203000000_outbox_invoice } from './Migration20261203000000_outbox_invoice.js';
 import { Migration20261204000000_runs_ended_in_engine } from './Migration20261204000000_runs_ended_in_engine.js';
+import { Migration20261204010000_score_as_of } from './Migration20261204010000_score_as_of.js';
 
 /** Every migration in order; listed explicitly so compiled and bundled builds find them without globbing. */
 export const migrationsList: MigrationObject[] = [
@@ -80,4 +81,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261202190000_api_key_name_in_use', class: Migration20261202190000_api_key_name_in_use },
   { name: 'Migration20261203000000_outbox_invoice', class: Migration20261203000000_outbox_invoice },
   { name: 'Migration20261204000000_runs_ended_in_engine', class: Migration20261204000000_runs_ended_in_engine },
+  { name: 'Migration20261204010000_score_as_of', class: Migration20261204010000_score_as_of },
 ];

@@ -132,11 +132,13 @@ it("copies the band changes the kept snapshots show, once, and records new ones 
   const conn = orm.em.getConnection();
   await orm.migrator.down({ to: before });
   const customerId = await insertCustomer('Banded');
-  const snapshot = (night: string, churnBand: string, rfm: string | null) =>
-    conn.execute(`insert into score_snapshot (id, customer_id, computed_at, scores) values (gen_random_uuid(), ?, ?, ?)`, [
+  // Since migration 20261204010000 a snapshot also says the day it is as of (`asOf`).
+  const snapshot = (night: string, churnBand: string, rfm: string | null, asOf?: string) =>
+    conn.execute(`insert into score_snapshot (id, customer_id, computed_at, scores${asOf ? ', as_of' : ''}) values (gen_random_uuid(), ?, ?, ?${asOf ? ', ?' : ''})`, [
       customerId,
       `${night}T02:00:00Z`,
       JSON.stringify({ 'churn-risk': { value: 0.1, band: churnBand, modelVersion: 'm', reasons: [] }, ...(rfm ? { rfm: { value: 1, band: rfm, modelVersion: 'm', reasons: [] } } : {}) }),
+      ...(asOf ? [asOf] : []),
     ]);
   await snapshot('2026-11-01', 'low', 'Loyal');
   await snapshot('2026-11-02', 'high', null);
@@ -148,7 +150,7 @@ it("copies the band changes the kept snapshots show, once, and records new ones 
     { kind: 'rfm', day: '2026-11-03', previous: 'Loyal', band: 'At risk' },
   ]);
   // From now on the trigger records them; an unchanged band is no change.
-  await snapshot('2026-11-04', 'medium', 'At risk');
+  await snapshot('2026-11-04', 'medium', 'At risk', '2026-11-04');
   expect((await changes()).slice(2)).toEqual([{ kind: 'churn-risk', day: '2026-11-04', previous: 'high', band: 'medium' }]);
   expect(await orm.schema.getUpdateSchemaSQL({ wrap: false })).toBe('');
 });
@@ -211,4 +213,70 @@ it('gives the outbox messages written before it the invoice their payload names'
     { idempotency_key: 'old/other', invoice_id: null },
     { idempotency_key: 'old/reminder-1', invoice_id: invoice.id },
   ]);
+});
+
+it('gives each snapshot and current score the day it is as of, after which an earlier day no longer replaces a current score', async () => {
+  const before = migrationBefore('Migration20261204010000_score_as_of');
+  const conn = orm.em.getConnection();
+  await orm.migrator.down({ to: before });
+  const customerId = await insertCustomer('Dated');
+  await conn.execute(
+    `insert into scoring_run (id, trigger, as_of, status, started_at) values ('rescore/11-02', 'schedule', '2026-11-02', 'completed', '2026-11-02T02:00:00Z'),
+            ('rescore/10-31', 'admin', '2026-10-31', 'completed', '2026-11-02T03:00:00Z')`,
+  );
+  const score = (band: string) => ({ value: 1, band, modelVersion: 'm', reasons: [] });
+  const snapshot = (id: string, computedAt: string, runId: string | null, scores: object, asOf?: string) =>
+    conn.execute(`insert into score_snapshot (id, customer_id, computed_at, scores, run_id${asOf ? ', as_of' : ''}) values (?, ?, ?, ?, ?${asOf ? ', ?' : ''})`, [
+      id,
+      customerId,
+      computedAt,
+      JSON.stringify(scores),
+      runId,
+      ...(asOf ? [asOf] : []),
+    ]);
+  // The night of 11-02, a payment rescored after it, and a rescore as of 10-31 of RFM alone, run on 11-02.
+  await snapshot('00000000-0000-7000-8000-0000000000a1', '2026-11-02T02:00:00Z', 'rescore/11-02', { 'churn-risk': score('high'), 'payment-loyalty': score('regular') });
+  await snapshot('00000000-0000-7000-8000-0000000000a2', '2026-11-02T12:00:00Z', null, { 'payment-loyalty': score('loyal') });
+  await snapshot('00000000-0000-7000-8000-0000000000a3', '2026-11-02T03:00:00Z', 'rescore/10-31', { rfm: score('Loyal') });
+
+  await orm.migrator.up();
+  // A run's snapshots are as of its day, a rescore after an event as of the day it ran; a current score as of its snapshot's.
+  const asOfs = () => conn.execute(`select id, to_char(as_of, 'YYYY-MM-DD') as as_of from score_snapshot where customer_id = ? order by id`, [customerId]);
+  expect(await asOfs()).toEqual([
+    { id: '00000000-0000-7000-8000-0000000000a1', as_of: '2026-11-02' },
+    { id: '00000000-0000-7000-8000-0000000000a2', as_of: '2026-11-02' },
+    { id: '00000000-0000-7000-8000-0000000000a3', as_of: '2026-10-31' },
+  ]);
+  const current = () =>
+    conn.execute(`select kind, band, to_char(as_of, 'YYYY-MM-DD') as as_of, snapshot_id from current_score where customer_id = ? order by kind`, [customerId]);
+  const moves = () => conn.execute(`select kind, previous, band from score_band_change where customer_id = ? order by changed_at, kind`, [customerId]);
+  expect(await current()).toEqual([
+    { kind: 'churn-risk', band: 'high', as_of: '2026-11-02', snapshot_id: '00000000-0000-7000-8000-0000000000a1' },
+    { kind: 'payment-loyalty', band: 'loyal', as_of: '2026-11-02', snapshot_id: '00000000-0000-7000-8000-0000000000a2' },
+    { kind: 'rfm', band: 'Loyal', as_of: '2026-10-31', snapshot_id: '00000000-0000-7000-8000-0000000000a3' },
+  ]);
+  const movesBefore = await moves();
+
+  // A rescore as of 11-01, run on 11-03: it replaces only the RFM score as of 10-31, and moves only its band.
+  await snapshot('00000000-0000-7000-8000-0000000000a4', '2026-11-03T10:00:00Z', 'rescore/11-01', { 'churn-risk': score('low'), 'payment-loyalty': score('risky'), rfm: score('At risk') }, '2026-11-01');
+  expect(await current()).toEqual([
+    { kind: 'churn-risk', band: 'high', as_of: '2026-11-02', snapshot_id: '00000000-0000-7000-8000-0000000000a1' },
+    { kind: 'payment-loyalty', band: 'loyal', as_of: '2026-11-02', snapshot_id: '00000000-0000-7000-8000-0000000000a2' },
+    { kind: 'rfm', band: 'At risk', as_of: '2026-11-01', snapshot_id: '00000000-0000-7000-8000-0000000000a4' },
+  ]);
+  expect(await moves()).toEqual([...movesBefore, { kind: 'rfm', previous: 'Loyal', band: 'At risk' }]);
+  // Rescored again as of 11-02 (the same day as the current churn risk), later: it replaces it.
+  await snapshot('00000000-0000-7000-8000-0000000000a5', '2026-11-03T11:00:00Z', 'rescore/11-02b', { 'churn-risk': score('medium') }, '2026-11-02');
+  expect((await current())[0]).toEqual({ kind: 'churn-risk', band: 'medium', as_of: '2026-11-02', snapshot_id: '00000000-0000-7000-8000-0000000000a5' });
+  expect(await orm.schema.getUpdateSchemaSQL({ wrap: false })).toBe('');
+
+  await orm.migrator.down({ to: before });
+  expect(await conn.execute(`select table_name from information_schema.columns where column_name = 'as_of' and table_name in ('score_snapshot', 'current_score')`)).toEqual([]);
+  // Back to the newest computed: the rescore as of 10-31 run last replaces the current scores it holds.
+  await snapshot('00000000-0000-7000-8000-0000000000a6', '2026-11-04T10:00:00Z', 'rescore/10-31', { 'churn-risk': score('low') });
+  expect(await conn.execute(`select band, snapshot_id from current_score where customer_id = ? and kind = 'churn-risk'`, [customerId])).toEqual([
+    { band: 'low', snapshot_id: '00000000-0000-7000-8000-0000000000a6' },
+  ]);
+  await orm.migrator.up();
+  expect(await orm.schema.getUpdateSchemaSQL({ wrap: false })).toBe('');
 });

@@ -78,6 +78,24 @@ async function startSmallRun(runId: string) {
   return handle;
 }
 
+/** A rescore as of `asOf` started through the API, once it has completed. */
+async function completedRescore(asOf: string) {
+  const started = await stack.gql(StartRescoreDocument, { asOf }, Role.Admin);
+  expect(started.errors).toBeUndefined();
+  const done = await eventually(
+    () => stack.gql(ScoringRunDocument, { id: started.data!.startRescore.id }, Role.Viewer),
+    (r) => r.data?.scoringRun?.phase === 'Completed',
+  );
+  return done.data!.scoringRun!;
+}
+
+/** Every customer's current scores (the snapshot each comes from), and every band move recorded. */
+const currentScores = () =>
+  query(sql<{ customer_id: string; kind: string; band: string | null; snapshot_id: string }>`select customer_id, kind, band, snapshot_id from current_score order by customer_id, kind`);
+const bandMoves = () =>
+  query(sql<{ customer_id: string; kind: string; changed_at: Date; previous: string | null; band: string | null }>`
+    select customer_id, kind, changed_at, previous, band from score_band_change order by customer_id, kind, changed_at`);
+
 /** A run's rows in the work tables and the page ledger. */
 const workRowsLeft = async (runId: string) =>
   (
@@ -313,6 +331,53 @@ describe('rescoring the whole base', () => {
                                                         + (select count(*) from scoring_invoice_work where run_id = ${runId})::int as n`);
     expect(Number(left.n)).toBe(0);
   });
+
+  it('keeps the current scores and their bands through a rescore as of an earlier day, whose snapshots stay as history', async () => {
+    // A payment today rescored a customer's payment loyalty, as of today.
+    const [paid] = await query(sql<{ id: string }>`select id from customer order by id desc limit 1`);
+    await new ScoringRunService(stack.orm.em.fork(), defaultScoringPolicy).rescoreCustomer(paid.id, new Set([ScoreKind.PaymentLoyalty]));
+    const current = await currentScores();
+    const moves = await bandMoves();
+
+    const past = await completedRescore('2026-10-01');
+    const stats = await snapshotStats(past.id);
+    expect(stats).toMatchObject({ customers: past.customersScored, snapshots: past.snapshots });
+    expect(stats.customers).toBeGreaterThan(CUSTOMERS / 2);
+    // Its bands differ from the current ones here and there: replacing those would have moved them.
+    const [differing] = await query(sql<{ n: number }>`
+      select count(*)::int as n from score_snapshot s cross join jsonb_each(s.scores) k
+        join current_score cs on cs.customer_id = s.customer_id and cs.kind = k.key
+       where s.run_id = ${past.id} and k.value ->> 'band' is distinct from cs.band`);
+    expect(differing.n).toBeGreaterThan(0);
+    expect(await currentScores()).toEqual(current);
+    expect(await bandMoves()).toEqual(moves);
+  }, 120_000);
+
+  it('replaces the current scores with a rescore as of a later day, recording the bands it moves, but not a score rescored after an event today', async () => {
+    const current = new Map((await currentScores()).map((c) => [`${c.customer_id}/${c.kind}`, c]));
+    const movesBefore = (await bandMoves()).length;
+
+    const later = await completedRescore('2026-11-15');
+    const after = await currentScores();
+    const fromRun = await query(sql<{ customer_id: string; kind: string }>`
+      select cs.customer_id, cs.kind from current_score cs join score_snapshot s on s.id = cs.snapshot_id where s.run_id = ${later.id}`);
+    // Each score it wrote is current now, but the payment loyalty rescored today (the last test's).
+    expect(fromRun.length).toBe(later.snapshots! - 1);
+    const [paid] = await query(sql<{ kind: string; run_id: string | null }>`
+      select cs.kind, s.run_id from current_score cs join score_snapshot s on s.id = cs.snapshot_id
+       where cs.customer_id = (select id from customer order by id desc limit 1) and cs.kind = ${ScoreKind.PaymentLoyalty}`);
+    expect(paid.run_id).toBeNull();
+
+    const moved = after
+      .filter((a) => current.has(`${a.customer_id}/${a.kind}`) && current.get(`${a.customer_id}/${a.kind}`)!.band !== a.band)
+      .map((a) => ({ customer_id: a.customer_id, kind: a.kind, previous: current.get(`${a.customer_id}/${a.kind}`)!.band, band: a.band }));
+    expect(moved.length).toBeGreaterThan(0);
+    const recorded = await query(sql<{ customer_id: string; kind: string; previous: string | null; band: string | null }>`
+      select b.customer_id, b.kind, b.previous, b.band from score_band_change b join score_snapshot s on s.id = b.snapshot_id
+       where s.run_id = ${later.id} order by b.customer_id, b.kind`);
+    expect(recorded).toEqual(moved);
+    expect((await bandMoves()).length).toBe(movesBefore + moved.length);
+  }, 120_000);
 
   it('reports a rescore after an event that fails instead of failing the event', async () => {
     const failures: { error: unknown; customerId: string }[] = [];

@@ -1,6 +1,6 @@
 import { Role } from '../src/domain/auth/roles.js';
 import { Customer, ScoreSnapshot, ServiceTier } from '../src/entities/index.js';
-import { CreateSegmentDocument, CustomersDocument, ScoreBandChangesDocument, type ScoreBandChangesQueryVariables } from './__generated__/graphql.js';
+import { CreateSegmentDocument, CustomerScoresDocument, CustomersDocument, ScoreBandChangesDocument, type ScoreBandChangesQueryVariables } from './__generated__/graphql.js';
 import { countStatements } from './support/statement-counter.js';
 import { startTestStack, type TestStack } from './support/stack.js';
 
@@ -115,4 +115,36 @@ it('finds the customers who moved lately as a filter, for a segment a campaign c
   expect(await refused({ bandMoved: { kind: 'Clv', withinDays: 7 } })).toMatchObject({ code: 'VALIDATION', field: 'filter.bandMoved.kind' });
   expect(await refused({ bandMoved: { kind: 'PaymentLoyalty', to: ['disloyal'], withinDays: 7 } })).toMatchObject({ code: 'VALIDATION', field: 'filter.bandMoved.to' });
   expect(await refused({ bandMoved: { kind: 'PaymentLoyalty', withinDays: 0 } })).toMatchObject({ code: 'VALIDATION', field: 'filter.bandMoved.withinDays' });
+});
+
+it('records no move for a scoring as of an earlier day than the current score, whose values stay as history only', async () => {
+  const em = stack.orm.em.fork();
+  const risk = (band: string) => ({ 'churn-risk': { value: null, band, modelVersion: 'test/1', reasons: [] } });
+  const ivy = em.create(Customer, { name: 'Ivy', email: 'ivy@example.com', acquiredAt: '2025-01-01' });
+  const scored = async (computedAt: string, band: string, asOf?: string) => {
+    em.create(ScoreSnapshot, { customer: ivy, computedAt: new Date(computedAt), asOf, scores: risk(band) });
+    await em.flush();
+  };
+  const ivysMoves = async () => moves(await changes({})).filter((m) => m.startsWith('Ivy '));
+  const ivysRisk = async () => {
+    const result = await stack.gql(CustomerScoresDocument, { id: ivy.id, historyKind: 'ChurnRisk' }, Role.Viewer);
+    expect(result.errors).toBeUndefined();
+    const customer = result.data!.customer!;
+    return { current: customer.scores.find((s) => s.kind === 'ChurnRisk')!.band, history: customer.scoreHistory.map((s) => s.band) };
+  };
+  const highRisk = async () =>
+    (await stack.gql(CustomersDocument, { first: 20, filter: { riskBand: ['high'] } }, Role.Viewer)).data!.customers.edges.some((e) => e.node.name === 'Ivy');
+  // The nights of 11-05 and 11-06.
+  await scored('2026-11-05T02:00:00Z', 'low');
+  await scored('2026-11-06T02:00:00Z', 'high');
+  // An admin rescores as of 11-05 on 11-07: history, not a move back to low.
+  await scored('2026-11-07T10:00:00Z', 'low', '2026-11-05');
+  expect(await ivysMoves()).toEqual(['Ivy 11-06 low→high']);
+  expect(await ivysRisk()).toEqual({ current: 'high', history: ['low', 'high', 'low'] });
+  expect(await highRisk()).toBe(true);
+  // The night of 11-08 (as of a later day) moves it as usual.
+  await scored('2026-11-08T02:00:00Z', 'medium');
+  expect(await ivysMoves()).toEqual(['Ivy 11-08 high→medium', 'Ivy 11-06 low→high']);
+  expect(await ivysRisk()).toEqual({ current: 'medium', history: ['medium', 'low', 'high', 'low'] });
+  expect(await highRisk()).toBe(false);
 });

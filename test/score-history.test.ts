@@ -35,8 +35,8 @@ const iso = (d: Date) => d.toISOString();
 async function insertSnapshots(customerId: string, times: Date[], kinds: string[], runId: string | null): Promise<string[]> {
   const scores = JSON.stringify(Object.fromEntries(kinds.map((kind) => [kind, { value: 1, band: 'b', modelVersion: 'test/1', reasons: ['a reason'] }])));
   const rows = await query(sql<{ id: string; computed_at: string }>`
-    insert into score_snapshot (id, customer_id, computed_at, scores, run_id)
-    select gen_random_uuid(), ${customerId}::uuid, t, ${scores}::jsonb, ${runId} from unnest(${times.map(iso)}::timestamptz[]) as t
+    insert into score_snapshot (id, customer_id, computed_at, as_of, scores, run_id)
+    select gen_random_uuid(), ${customerId}::uuid, t, (t at time zone 'UTC')::date, ${scores}::jsonb, ${runId} from unnest(${times.map(iso)}::timestamptz[]) as t
     returning id, computed_at`);
   return rows.sort((x, y) => Date.parse(x.computed_at) - Date.parse(y.computed_at)).map((r) => r.id);
 }

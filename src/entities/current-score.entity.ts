@@ -4,9 +4,10 @@ import { Entity, Index, ManyToOne, Property, Trigger } from '@mikro-orm/decorato
 import { Customer } from './customer.entity.js';
 
 /**
- * The newest value of each score per customer, kept by a trigger on score_snapshot
- * inserts: the customers list filters and sorts by scores from here instead of
- * searching each customer's snapshot history. Fill factor 50 (migration
+ * The current value of each score per customer: of the latest day scored, the last
+ * computed (a rescore as of a past day does not replace it). Kept by a trigger on
+ * score_snapshot inserts: the customers list filters and sorts by scores from here
+ * instead of searching each customer's snapshot history. Fill factor 50 (migration
  * 20261201010000), so a nightly rewrite of an unchanged value stays off the indexes.
  */
 @Entity({ tableName: 'current_score' })
@@ -48,7 +49,11 @@ export class CurrentScore {
   @Property({ type: 'timestamptz' })
   computedAt!: Date;
 
-  /** The snapshot this is the newest of (its reasons and model version). */
+  /** The day it describes (UTC), as its snapshot's. */
+  @Property({ type: 'date' })
+  asOf!: string;
+
+  /** The snapshot it comes from (its reasons and model version). */
   @Property({ type: 'uuid' })
   snapshotId!: string;
 }

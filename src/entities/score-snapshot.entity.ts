@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { type Rel } from '@mikro-orm/core';
+import { OptionalProps, type Rel } from '@mikro-orm/core';
 import { Entity, Index, ManyToOne, PrimaryKey, Property, Trigger } from '@mikro-orm/decorators/legacy';
 import { v7 as uuidv7 } from 'uuid';
 import { Customer } from './customer.entity.js';
@@ -24,7 +24,7 @@ export interface SnapshotScore {
 @Index({ properties: ['customer', 'computedAt'], name: 'score_snapshot_customer_id_computed_at_index' })
 // Snapshots are written in time order: a block-range index finds a period's for the history thinning at almost no upkeep.
 @Index({ name: 'score_snapshot_computed_at_brin_index', expression: 'create index "score_snapshot_computed_at_brin_index" on "score_snapshot" using brin ("computed_at")' })
-// Keeps current_score at the newest snapshot per (customer, kind); function in migration 20261201040000.
+// Keeps current_score at the snapshot as of the latest day per (customer, kind), the newest of that day; function in migration 20261204010000.
 @Trigger({
   name: 'score_snapshot_current_insert',
   timing: 'after',
@@ -33,6 +33,8 @@ export interface SnapshotScore {
   expression: `create trigger score_snapshot_current_insert after insert on score_snapshot referencing new table as new_snapshots for each statement execute function refresh_current_score()`,
 })
 export class ScoreSnapshot {
+  [OptionalProps]?: 'asOf';
+
   /** Time-ordered (UUIDv7): a run's new snapshots append to the key's index instead of landing all over it. */
   @PrimaryKey({ type: 'uuid' })
   id: string = uuidv7();
@@ -42,6 +44,13 @@ export class ScoreSnapshot {
 
   @Property({ type: 'timestamptz' })
   computedAt!: Date;
+
+  /**
+   * The day the scores describe (UTC): their run's as-of day; for a rescore after an event
+   * (and one written through the ORM without it), the day it was computed.
+   */
+  @Property({ type: 'date', onCreate: (s: ScoreSnapshot) => s.computedAt.toISOString().slice(0, 10) })
+  asOf!: string;
 
   /** The scores written, by kind (rfm, churn-risk, clv, profitability, payment-loyalty, ...). */
   @Property({ type: 'jsonb' })

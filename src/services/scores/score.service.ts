@@ -45,7 +45,7 @@ export class ScoreService {
         const found = new Map<string, CurrentScore[]>();
         for (const group of Map.groupBy(keys, (k) => projectionKey(k.properties)).values()) {
           const { properties } = group[0];
-          // current_score holds each newest value: read by key, whatever the history's length.
+          // current_score holds each current value: read by key, whatever the history's length.
           const { rows } = await sql<Record<string, unknown>>`
             select cs.customer_id as _customer, ${selectColumns(em, CurrentScore, 'cs', properties)} from current_score cs
              where cs.customer_id = any(${group.map((k) => k.customerId)}::uuid[])
@@ -106,7 +106,7 @@ export class ScoreService {
   }
 
   /**
-   * The newest value of each score of a customer, by kind (batched across a page of
+   * The current value of each score of a customer, by kind (batched across a page of
    * customers). With `fields` (of ScoreView), only what those need is read.
    */
   latestFor(customerId: string, fields?: readonly string[]): CurrentScore[] | Promise<CurrentScore[]> {

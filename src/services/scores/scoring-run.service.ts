@@ -177,7 +177,7 @@ export class ScoringRunService {
                                 values (${input.runId}, ${startsAfter}, ${result.customers}, ${result.snapshots}, now())
                                 on conflict do nothing returning run_id`.execute(em.getKysely());
       if (claimed.rows.length === 0) return (await this.scoredPage(em, input.runId, startsAfter))!;
-      await this.write(em, scores, run.startedAt, input.runId);
+      await this.write(em, scores, { computedAt: run.startedAt, asOf: run.asOf, runId: input.runId });
       return result;
     });
   }
@@ -231,7 +231,8 @@ export class ScoringRunService {
    * the customer against the whole base.
    */
   async rescoreCustomer(customerId: string, kinds: ReadonlySet<ScoreKind>): Promise<CustomerScore[]> {
-    const asOf = new Date().toISOString().slice(0, 10);
+    const computedAt = new Date();
+    const asOf = computedAt.toISOString().slice(0, 10);
     const { rows } = await sql<Row>`
       select p.id, p.service_tier, p.acquired_at::text as acquired_at, a.purchase_days, a.first_day::text as first_day, a.last_day::text as last_day,
              a.revenue_minor, a.margin_minor, a.repeat_spend_minor, a.mean_gap_days, a.gap_sd_days,
@@ -241,7 +242,7 @@ export class ScoringRunService {
        where p.id = ${customerId}::uuid and p.acquired_at <= ${asOf}::date`.execute(this.db);
     if (rows.length === 0) return [];
     const scores = scoreCustomer(toFacts(rows[0], asOf), toRunModels(await this.latestFits()).models, this.policy, kinds);
-    await this.write(this.em, scores.map((s) => ({ customer_id: customerId, ...s })), new Date(), null);
+    await this.write(this.em, scores.map((s) => ({ customer_id: customerId, ...s })), { computedAt, asOf, runId: null });
     return scores;
   }
 
@@ -300,8 +301,11 @@ export class ScoringRunService {
     return rows.map(toFit);
   }
 
-  /** One snapshot row per customer with its scores by kind; the trigger on score_snapshot moves current_score along. */
-  private async write(em: EntityManager, scores: ScoreRow[], computedAt: Date, runId: string | null): Promise<void> {
+  /**
+   * One snapshot row per customer with its scores by kind; the trigger on score_snapshot moves
+   * current_score along, but not past a current score as of a later day (a rescore as of a past day adds history only).
+   */
+  private async write(em: EntityManager, scores: ScoreRow[], at: { computedAt: Date; asOf: string; runId: string | null }): Promise<void> {
     if (scores.length === 0) return;
     const rows = [...Map.groupBy(scores, (s) => s.customer_id)].map(([customer_id, own]) => ({
       id: uuidv7(),
@@ -309,8 +313,8 @@ export class ScoringRunService {
       scores: Object.fromEntries(own.map(({ kind, value, band, modelVersion, reasons }) => [kind, { value, band: band ?? null, modelVersion, reasons }])),
     }));
     await sql`
-      insert into score_snapshot (id, customer_id, computed_at, scores, run_id)
-      select s.id, s.customer_id, ${computedAt}::timestamptz, s.scores, ${runId}
+      insert into score_snapshot (id, customer_id, computed_at, as_of, scores, run_id)
+      select s.id, s.customer_id, ${at.computedAt}::timestamptz, ${at.asOf}::date, s.scores, ${at.runId}
         from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as s(id uuid, customer_id uuid, scores jsonb)`.execute(em.getKysely());
   }
 }
