@@ -239,19 +239,18 @@ export class TemporalPlaybookEngine implements PlaybookEngine {
    * handler answers once the run has acted on it.
    */
   private async take(workflowId: string, start: (run: WorkflowHandle) => Promise<WorkflowUpdateHandle<unknown>>, refused: PlaybookExceptionCode, what: string): Promise<Taken | null> {
+    // Refused by the validator, or (two inputs at the same moment both pass it) by the handler, which takes the first.
+    const refusal = (error: unknown) => {
+      throw error instanceof WorkflowUpdateFailedError ? new PlaybookException(refused, `${what}: ${error.cause?.message ?? error.message}`, { workflowId }) : error;
+    };
     const update = await this.reachable(async () => {
       try {
         return await start(this.client.workflow.getHandle(workflowId));
       } catch (error) {
         if (error instanceof WorkflowNotFoundError) return null;
-        if (error instanceof WorkflowUpdateFailedError) throw new PlaybookException(refused, `${what}: ${error.cause?.message ?? error.message}`, { workflowId });
-        throw error;
+        return refusal(error);
       }
     });
-    const refusal = (error: unknown) => {
-      // Two inputs at the same moment can both pass the validator; the run's handler takes the first and refuses the other.
-      throw error instanceof WorkflowUpdateFailedError ? new PlaybookException(refused, `${what}: ${error.cause?.message ?? error.message}`, { workflowId }) : error;
-    };
     return update && { acted: () => this.settle(() => update.result().catch(refusal)) };
   }
 
