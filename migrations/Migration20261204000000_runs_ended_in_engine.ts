@@ -9,7 +9,7 @@ export class Migration20261204000000_runs_ended_in_engine extends Migration {
   override name = 'Migration20261204000000_runs_ended_in_engine';
 
   override up(): void | Promise<void> {
-    for (const value of ['failed', 'terminated', 'timed-out']) this.addSql(`alter type "playbook_run_status" add value if not exists '${value}';`);
+    for (const value of ['failed', 'terminated', 'timed_out']) this.addSql(`alter type "playbook_run_status" add value if not exists '${value}';`);
   }
 
   // Before, such a run was never recorded as ended: it goes back to `running`.
@@ -20,7 +20,7 @@ export class Migration20261204000000_runs_ended_in_engine extends Migration {
       'playbook_run_status',
       ['running', 'completed', 'cancelled'],
       'running',
-      `update "playbook_run" set "status" = 'running', "outcome" = null, "finished_at" = null where "status" in ('failed', 'terminated', 'timed-out');`,
+      `update "playbook_run" set "status" = 'running', "outcome" = null, "finished_at" = null where "status" in ('failed', 'terminated', 'timed_out');`,
     );
   }
 }

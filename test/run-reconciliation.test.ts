@@ -2,7 +2,9 @@ import { sql } from 'kysely';
 import { Role } from '../src/domain/auth/roles.js';
 import { fixIssueWorkflowId } from '../src/domain/playbooks/fix-issue.js';
 import { AuditEntry, Complaint, ComplaintSeverity, Customer, FixCase, MessageChannel, MessagePurpose, OutboxMessage, PlaybookRun } from '../src/entities/index.js';
+import { RunStatus } from '../src/domain/playbooks/run-status.js';
 import { createServices } from '../src/services/index.js';
+import { PlaybookRunService } from '../src/services/playbooks/playbook-run.service.js';
 import { TemporalCampaignEngine } from '../src/temporal/temporal-campaign-engine.js';
 import { TemporalPlaybookEngine } from '../src/temporal/temporal-playbook-engine.js';
 import { TemporalScoringEngine } from '../src/temporal/temporal-scoring-engine.js';
@@ -130,4 +132,22 @@ it('audits a run cancelled in the Temporal UI, naming who cancelled it (the run 
   // Once is enough; a cancel through the API is audited by the API alone.
   expect(await reconcile()).not.toContain(workflowId);
   expect(await audit()).toHaveLength(1);
+});
+
+it('records a run that timed out or failed in the engine under its own status, read back as such', async () => {
+  const em = stack.orm.em.fork();
+  const customer = em.create(Customer, { name: 'Xan', email: 'xan@example.com', acquiredAt: '2024-01-01' });
+  const [timedOut, failed] = ['welcome-check/timed-out-run', 'welcome-check/failed-run'].map((workflowId) => em.create(PlaybookRun, { workflowId, playbook: 'welcome-check', customer }));
+  await em.flush();
+  const runs = new PlaybookRunService(stack.orm.em.fork());
+  const closedAt = new Date('2026-12-01T10:00:00Z');
+  expect(await runs.recordEndedInEngine({ workflowId: timedOut.workflowId, status: RunStatus.TimedOut, closedAt, reason: 'it ran longer than its execution timeout', by: null })).toBe(true);
+  expect(await runs.recordEndedInEngine({ workflowId: failed.workflowId, status: RunStatus.Failed, closedAt, reason: 'boom', by: null })).toBe(true);
+  expect(await record(timedOut.workflowId)).toMatchObject({ status: 'timed_out', outcome: 'timed_out', finishedAt: closedAt });
+  const listed = await stack.gql(CustomerPlaybookRunsDocument, { customerId: customer.id }, Role.Viewer);
+  expect(listed.errors).toBeUndefined();
+  expect((await runsOf(customer.id)).map((r) => [r.workflowId, r.status, r.outcome]).sort()).toEqual([
+    [failed.workflowId, 'Failed', 'failed'],
+    [timedOut.workflowId, 'TimedOut', 'timed_out'],
+  ]);
 });

@@ -15,7 +15,7 @@ export enum PlaybookRunStatus {
   Cancelled = 'cancelled',
   Failed = 'failed',
   Terminated = 'terminated',
-  TimedOut = 'timed-out',
+  TimedOut = 'timed_out',
 }
 
 /** Where one customer's run of one playbook stands; written only by the workflow's activities. */

@@ -224,7 +224,7 @@ export type PlaybookRunStatus =
   /** It stopped on an error it could not get past */
   | 'Failed'
   | 'Running'
-  /** An operator terminated it in the Temporal UI: it stopped at once, without recording an outcome */
+  /** An operator terminated it in the Temporal UI: it stopped at once; its end is recorded for it within minutes (who and why: the audit log) */
   | 'Terminated'
   /** It ran out of the time Temporal allowed it */
   | 'TimedOut';

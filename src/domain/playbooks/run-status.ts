@@ -9,7 +9,8 @@ export enum RunStatus {
   Cancelled = 'cancelled',
   Failed = 'failed',
   Terminated = 'terminated',
-  TimedOut = 'timed-out',
+  // Values as the database keeps them; an underscore, as PostgreSQL enum values become GraphQL names elsewhere (PostGraphile).
+  TimedOut = 'timed_out',
 }
 
 /** The outcome a run records when an operator cancels it (Temporal UI or GraphQL). */
@@ -22,4 +23,4 @@ export const RUN_CANCELLED = 'run-cancelled: its playbook run was cancelled; it 
 export type EndedInEngine = RunStatus.Failed | RunStatus.Terminated | RunStatus.TimedOut;
 
 /** Why the queued messages of a run that ended in the engine were held back (as the message history shows it). */
-export const runEndedInEngine = (status: EndedInEngine) => `run-${status}: its playbook run was ${status.replace('-', ' ')} in the workflow engine; it sends nothing more`;
+export const runEndedInEngine = (status: EndedInEngine) => `run-${status.replace('_', '-')}: its playbook run was ${status.replace('_', ' ')} in the workflow engine; it sends nothing more`;

@@ -16,7 +16,7 @@ registerEnumType(RunStatus, {
   valuesConfig: {
     Cancelled: { description: 'An operator cancelled it (Temporal UI or cancelPlaybookRun); who and why: the audit log' },
     Failed: { description: 'It stopped on an error it could not get past' },
-    Terminated: { description: 'An operator terminated it in the Temporal UI: it stopped at once, without recording an outcome' },
+    Terminated: { description: 'An operator terminated it in the Temporal UI: it stopped at once; its end is recorded for it within minutes (who and why: the audit log)' },
     TimedOut: { description: 'It ran out of the time Temporal allowed it' },
   },
 });
@@ -142,7 +142,7 @@ export class PlaybookRunType {
   }
 }
 
-/** What a run recorded of its end (the same values). */
+/** What a run recorded of its end. */
 const RECORDED: Record<PlaybookRunStatus, RunStatus> = {
   [PlaybookRunStatus.Running]: RunStatus.Running,
   [PlaybookRunStatus.Completed]: RunStatus.Completed,

@@ -38,7 +38,7 @@ export type PlaybookAction = 'playbook.start' | 'playbook.confirm-welcome' | 'pl
 const ENDED_IN_ENGINE: Record<EndedInEngine, PlaybookRunStatus> = {
   failed: PlaybookRunStatus.Failed,
   terminated: PlaybookRunStatus.Terminated,
-  'timed-out': PlaybookRunStatus.TimedOut,
+  timed_out: PlaybookRunStatus.TimedOut,
 };
 
 /** The database record of playbook runs. Every write is idempotent: activities may be retried. */
@@ -95,7 +95,7 @@ export class PlaybookRunService {
   async recordEndedInEngine(input: { workflowId: string; status: EndedInEngine; closedAt: Date; reason: string | null; by: string | null }): Promise<boolean> {
     return this.em.transactional(async (em) => {
       const status = ENDED_IN_ENGINE[input.status];
-      const updated = await em.nativeUpdate(PlaybookRun, { workflowId: input.workflowId, status: PlaybookRunStatus.Running }, { status, outcome: status, finishedAt: input.closedAt });
+      const updated = await em.nativeUpdate(PlaybookRun, { workflowId: input.workflowId, status: PlaybookRunStatus.Running }, { status, outcome: input.status, finishedAt: input.closedAt });
       if (updated === 0) return false;
       await this.holdBackQueuedMessages(em, input.workflowId, runEndedInEngine(input.status));
       await em.nativeUpdate(FixCase, { workflowId: input.workflowId, status: FixCaseStatus.Open }, { status: FixCaseStatus.Cancelled });
