@@ -339,7 +339,7 @@ export class CampaignService {
     const campaign = await this.get(id);
     const progress = await this.progressOf(campaign);
     const allowed = { pause: ['running'], resume: ['paused'], cancel: ['scheduled', 'running', 'paused'] }[action];
-    if (progress && allowed.includes(progress.status) && (await this.steerOnce(id, actor, action, progress.status, signal))) return this.view(id);
+    if (progress && allowed.includes(progress.status) && (await this.steerOnce(campaign, actor, action, allowed, signal))) return this.view(id);
     // A closed run still answers with its last state and takes no signal: it may have ended in the engine.
     const end = UNDER_WAY.includes(campaign.status) ? await this.engine.endedInEngine(id) : null;
     if (end && action === 'cancel') {
@@ -354,23 +354,22 @@ export class CampaignService {
   }
 
   /**
-   * Signals the run with its audit entry, one steering at a time per campaign (its row locked):
-   * the same action sent twice at the same moment is taken once and the other refused, as the
-   * run may not show the first yet. False, with nothing audited, when the run takes no signal.
+   * Signals the run with its audit entry, one steering at a time per campaign (its row locked),
+   * each against the run's state as the one before left it: the same action sent twice at the
+   * same moment is taken once, the other refused. False, with nothing audited, when the run
+   * takes no signal.
    */
-  private steerOnce(id: string, actor: string, action: 'pause' | 'resume' | 'cancel', status: string, signal: (engine: CampaignEngine) => Promise<boolean>): Promise<boolean> {
+  private steerOnce(campaign: Campaign, actor: string, action: 'pause' | 'resume' | 'cancel', allowed: string[], signal: (engine: CampaignEngine) => Promise<boolean>): Promise<boolean> {
     return this.em.transactional(async (em) => {
       // Not `for update`: that would wait for a page being enrolled (its members' foreign keys hold the row for key share).
-      await em.execute(`select 1 from campaign where id = ? for no key update`, [id]);
-      const [last] = await em.execute<{ action: string }[]>(
-        `select action from audit_entry where entity_type = 'campaign' and entity_id = ? and action in ('campaign.pause', 'campaign.resume', 'campaign.cancel') order by at desc limit 1`,
-        [id],
-      );
-      if (last?.action === `campaign.${action}`) {
-        throw new CampaignException(CampaignExceptionCode.WrongState, `Campaign ${id} cannot ${action}: it was just asked to, and takes it once the page being enrolled is done`, { id, status });
+      await em.execute(`select 1 from campaign where id = ? for no key update`, [campaign.id]);
+      // Temporal answers a query after the signals it took: a steering just before this one shows.
+      const progress = await this.progressOf(campaign);
+      if (!progress || !allowed.includes(progress.status)) {
+        throw new CampaignException(CampaignExceptionCode.WrongState, `Campaign ${campaign.id} cannot ${action} while ${progress?.status ?? campaign.status}`, { id: campaign.id, status: progress?.status ?? campaign.status });
       }
       if (!(await signal(this.engine))) return false;
-      this.audit.record(em, { actor, action: `campaign.${action}`, entityType: 'campaign', entityId: id, before: { status } });
+      this.audit.record(em, { actor, action: `campaign.${action}`, entityType: 'campaign', entityId: campaign.id, before: { status: progress.status } });
       return true;
     });
   }
