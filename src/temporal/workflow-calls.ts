@@ -47,19 +47,29 @@ export async function executionStatus(client: Client, workflowId: string): Promi
 export async function howEnded(client: Client, workflowId: string): Promise<{ reason: string | null; by: string | null } | null> {
   const { namespace } = client.options;
   try {
-    // Read from the end of its history: the closing event, and a cancel request shortly before it.
-    const { history } = await client.workflowService.getWorkflowExecutionHistoryReverse({ namespace, execution: { workflowId }, maximumPageSize: 20 });
-    const [last, ...before] = history?.events ?? [];
-    const terminated = last?.workflowExecutionTerminatedEventAttributes;
-    if (terminated) return { reason: terminated.reason || null, by: terminated.identity || null };
-    const failed = last?.workflowExecutionFailedEventAttributes;
-    if (failed) return { reason: failed.failure?.message || null, by: null };
-    if (last?.workflowExecutionTimedOutEventAttributes) return { reason: 'it ran longer than its execution timeout', by: null };
-    if (last?.workflowExecutionCanceledEventAttributes) {
-      const request = before.find((event) => event.workflowExecutionCancelRequestedEventAttributes)?.workflowExecutionCancelRequestedEventAttributes;
-      return { reason: request?.cause || null, by: request?.identity || null };
+    // Read from the end of its history: the closing event, and for a cancel the request before it (the run's last steps, and any retries, lie between).
+    let nextPageToken: Uint8Array | undefined;
+    let cancelled = false;
+    for (let page = 0; page < 10; page++) {
+      const response = await client.workflowService.getWorkflowExecutionHistoryReverse({ namespace, execution: { workflowId }, maximumPageSize: 100, nextPageToken });
+      for (const event of response.history?.events ?? []) {
+        if (cancelled) {
+          const request = event.workflowExecutionCancelRequestedEventAttributes;
+          if (request) return { reason: request.cause || null, by: request.identity || null };
+          continue;
+        }
+        const terminated = event.workflowExecutionTerminatedEventAttributes;
+        if (terminated) return { reason: terminated.reason || null, by: terminated.identity || null };
+        const failed = event.workflowExecutionFailedEventAttributes;
+        if (failed) return { reason: failed.failure?.message || null, by: null };
+        if (event.workflowExecutionTimedOutEventAttributes) return { reason: 'it ran longer than its execution timeout', by: null };
+        if (!event.workflowExecutionCanceledEventAttributes) return null;
+        cancelled = true;
+      }
+      if (!response.nextPageToken?.length) break;
+      nextPageToken = response.nextPageToken;
     }
-    return null;
+    return cancelled ? { reason: null, by: null } : null;
   } catch (error) {
     if ((error as { code?: number }).code === grpcNotFound) return null;
     throw error;
