@@ -337,9 +337,9 @@ export class CampaignService {
 
   private async steer(id: string, actor: string, action: 'pause' | 'resume' | 'cancel', signal: (engine: CampaignEngine) => Promise<boolean>): Promise<CampaignView> {
     const campaign = await this.get(id);
-    const progress = await this.progressOf(campaign);
     const allowed = { pause: ['running'], resume: ['paused'], cancel: ['scheduled', 'running', 'paused'] }[action];
-    if (progress && allowed.includes(progress.status) && (await this.steerOnce(campaign, actor, action, allowed, signal))) return this.view(id);
+    const { taken, progress } = await this.steerOnce(campaign, actor, action, allowed, signal);
+    if (taken) return this.view(id);
     // A closed run still answers with its last state and takes no signal: it may have ended in the engine.
     const end = UNDER_WAY.includes(campaign.status) ? await this.engine.endedInEngine(id) : null;
     if (end && action === 'cancel') {
@@ -356,21 +356,18 @@ export class CampaignService {
   /**
    * Signals the run with its audit entry, one steering at a time per campaign (its row locked),
    * each against the run's state as the one before left it: the same action sent twice at the
-   * same moment is taken once, the other refused. False, with nothing audited, when the run
-   * takes no signal.
+   * same moment is taken once. Not taken, with nothing audited, when the run's state does not
+   * allow it or the run takes no signal; the state read is returned for the caller to explain.
    */
-  private steerOnce(campaign: Campaign, actor: string, action: 'pause' | 'resume' | 'cancel', allowed: string[], signal: (engine: CampaignEngine) => Promise<boolean>): Promise<boolean> {
+  private steerOnce(campaign: Campaign, actor: string, action: 'pause' | 'resume' | 'cancel', allowed: string[], signal: (engine: CampaignEngine) => Promise<boolean>): Promise<{ taken: boolean; progress: CampaignProgress | null }> {
     return this.em.transactional(async (em) => {
       // Not `for update`: that would wait for a page being enrolled (its members' foreign keys hold the row for key share).
       await em.execute(`select 1 from campaign where id = ? for no key update`, [campaign.id]);
       // Temporal answers a query after the signals it took: a steering just before this one shows.
       const progress = await this.progressOf(campaign);
-      if (!progress || !allowed.includes(progress.status)) {
-        throw new CampaignException(CampaignExceptionCode.WrongState, `Campaign ${campaign.id} cannot ${action} while ${progress?.status ?? campaign.status}`, { id: campaign.id, status: progress?.status ?? campaign.status });
-      }
-      if (!(await signal(this.engine))) return false;
+      if (!progress || !allowed.includes(progress.status) || !(await signal(this.engine))) return { taken: false, progress };
       this.audit.record(em, { actor, action: `campaign.${action}`, entityType: 'campaign', entityId: campaign.id, before: { status: progress.status } });
-      return true;
+      return { taken: true, progress };
     });
   }
 
