@@ -148,11 +148,14 @@ it('holds the reminders while a promise to pay stands, for any payer, and takes 
   expect((await promise(day(3), Role.Viewer)).errors![0].extensions!.code).toBe('FORBIDDEN');
   const promised = await promise(day(3));
   expect(promised.errors).toBeUndefined();
-  expect(promised.data!.promiseToPay).toMatchObject({ promisedUntil: day(3), brokenPromises: 0 });
-  const held = await eventually(() => state(invoiceId), (s) => s?.step === 'promised');
-  expect(new Date(held!.deadline!).toISOString()).toBe(`${day(3)}T00:00:00.000Z`);
+  // The answer shows the hold at once: the run was waiting for its next reminder and now waits for the promised day.
+  expect(promised.data!.promiseToPay).toMatchObject({ promisedUntil: day(3), brokenPromises: 0, step: 'promised', outcome: null });
+  expect(new Date(promised.data!.promiseToPay.deadline!).toISOString()).toBe(`${day(3)}T00:00:00.000Z`);
+  expect(await state(invoiceId)).toMatchObject({ step: 'promised', promisedUntil: day(3) });
   // A later promise moves the hold; one for a day passed or too far ahead is refused with the run's reason.
-  expect((await promise(day(5))).data!.promiseToPay.promisedUntil).toBe(day(5));
+  const moved = (await promise(day(5))).data!.promiseToPay;
+  expect(moved).toMatchObject({ promisedUntil: day(5), step: 'promised' });
+  expect(new Date(moved.deadline!).toISOString()).toBe(`${day(5)}T00:00:00.000Z`);
   const audited = await sql<{ after: { until: string } }>`
     select after from audit_entry where action = 'playbook.promise-to-pay' and entity_id = ${fairReminderWorkflowId(customerId, invoiceId)} order by at`.execute(stack.orm.em.fork().getKysely());
   expect(audited.rows.map((r) => r.after.until)).toEqual([day(3), day(5)]);
@@ -167,7 +170,7 @@ it('holds the reminders while a promise to pay stands, for any payer, and takes 
   expect(done).toMatchObject({ outcome: 'paid', remindersSent: 1, feesChargedMinor: 0, brokenPromises: 0 });
   expect((await outbox(fairReminderWorkflowId(customerId, invoiceId))).map((m) => m.step)).toEqual(['reminder-1']);
   expect((await promise(day(3))).errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'PLAYBOOK_RUN_ALREADY_FINISHED' });
-  await recordHistory(fairReminderWorkflowId(customerId, invoiceId), 'fair-reminder-promise-kept');
+  await recordHistory(fairReminderWorkflowId(customerId, invoiceId), 'fair-reminder-promise-held-at-once');
 }, 60_000);
 
 it('lets the schedule go on when a promise lapses unpaid, and counts it as broken', async () => {
@@ -178,7 +181,7 @@ it('lets the schedule go on when a promise lapses unpaid, and counts it as broke
   expect((await stack.gql(PromiseToPayDocument, { invoiceId, until: day(0) }, Role.Operator)).errors).toBeUndefined();
   const done = await eventually(() => state(invoiceId), (s) => s?.step === 'done');
   expect(done).toMatchObject({ outcome: 'handed-over', remindersSent: 3, brokenPromises: 1, promisedUntil: null });
-  await recordHistory(done!.workflowId, 'fair-reminder-promise-broken');
+  await recordHistory(done!.workflowId, 'fair-reminder-promise-lapsed-at-once');
 }, 60_000);
 
 it('runs once per invoice however often it is triggered, and only for overdue, unpaid invoices of the right roles', async () => {
@@ -311,8 +314,9 @@ it('after the call, waits for a loyal payer\'s payment, takes a promise made on 
   await eventually(() => outbox(callerId), (messages) => messages.some((m) => m.step === 'call'));
   const promised = await stack.gql(PromiseToPayDocument, { invoiceId: caller.invoiceId, until: day(4) }, Role.Operator);
   expect(promised.errors).toBeUndefined();
-  // The follow-up waits for the promised day (and its grace) as well as for its own time.
-  expect(promised.data!.promiseToPay).toMatchObject({ promisedUntil: day(4), remindersSent: 2, step: 'waiting', outcome: null });
+  // The follow-up waits for the promised day (and its grace) as well as for its own time: the answer shows the hold.
+  expect(promised.data!.promiseToPay).toMatchObject({ promisedUntil: day(4), remindersSent: 2, step: 'promised', outcome: null });
+  expect(new Date(promised.data!.promiseToPay.deadline!).toISOString()).toBe(`${day(4)}T00:00:00.000Z`);
   await stack.gql(RecordPaymentDocument, { input: { invoiceId: caller.invoiceId, amountMinor: 7_500 } }, Role.Operator);
   expect(await run.result()).toBe('paid');
   expect((await outbox(callerId)).map((m) => m.step)).toEqual(['reminder-1', 'reminder-2', 'call', 'thank-you']);

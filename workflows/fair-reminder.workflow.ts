@@ -79,8 +79,10 @@ async function fairReminderSteps({ customerId, invoiceId, policy }: FairReminder
   );
   setHandler(
     promiseToPayUpdate,
-    (promise) => {
+    async (promise) => {
       state.promisedUntil = promise.until;
+      // In a wait the run takes the hold at once: answer with it (step `promised`, deadline when it ends).
+      if (promiseEndsWait) await condition(() => promiseShown(promise.until));
       return state;
     },
     {
@@ -119,6 +121,12 @@ async function fairReminderSteps({ customerId, invoiceId, policy }: FairReminder
     }
   };
 
+  // A promise made while the run waits for its next step holds it from that moment; runs started before this
+  // (no patch marker) take it when the wait ends, as they did.
+  let promiseEndsWait = false;
+  const promiseShown = (until: string) =>
+    state.paid || state.outcome !== null || state.promisedUntil !== until || (state.step === 'promised' && state.deadline === new Date(promiseEndsAt(until, promisePolicy)).toISOString());
+
   // A payment signalled by hand (the customer says they paid) ends the run only if the invoice says so; else the run goes on where it was.
   let paymentChecked = false;
   const paymentConfirmed = async (): Promise<boolean> => {
@@ -127,6 +135,29 @@ async function fairReminderSteps({ customerId, invoiceId, policy }: FairReminder
     log.warn('paymentReceived ignored: the invoice is not paid', { invoiceId });
     state.paid = false;
     return false;
+  };
+
+  // Nothing is sent before `until`; a payment ends the wait, a promise holds the run (and past `until` if it ends later).
+  const waitForStep = async (until: number, action: string) => {
+    const showWaiting = () => {
+      state.deadline = new Date(until).toISOString();
+      enter('waiting', `Waiting until ${state.deadline} before the next step (${action})`);
+    };
+    showWaiting();
+    if (!patched('promise-holds-wait')) {
+      do await condition(() => state.paid, until - Date.now());
+      while (state.paid && !(await paymentConfirmed()) && Date.now() < until);
+      return;
+    }
+    promiseEndsWait = true;
+    while (Date.now() < until) {
+      await condition(() => state.paid || state.promisedUntil !== null, until - Date.now());
+      if (state.paid && (await paymentConfirmed())) break;
+      if (state.promisedUntil === null) continue;
+      await holdWhilePromised();
+      if (!state.paid && Date.now() < until) showWaiting();
+    }
+    promiseEndsWait = false;
   };
 
   await recordRunStarted({ workflowId, playbook: FAIR_REMINDER, customerId });
@@ -138,13 +169,7 @@ async function fairReminderSteps({ customerId, invoiceId, policy }: FairReminder
   const schedule = reminderSchedule(policy, context.loyaltyBand);
   for (const step of schedule) {
     // Wait the step's time; a payment ends the wait, and the run, at once.
-    if (step.waitMs > 0) {
-      const until = Date.now() + step.waitMs;
-      state.deadline = new Date(until).toISOString();
-      enter('waiting', `Waiting until ${state.deadline} before the next step (${step.action})`);
-      do await condition(() => state.paid, until - Date.now());
-      while (state.paid && !(await paymentConfirmed()) && Date.now() < until);
-    }
+    if (step.waitMs > 0) await waitForStep(Date.now() + step.waitMs, step.action);
     do await holdWhilePromised();
     while (state.paid && !(await paymentConfirmed()));
     if (state.paid) break;
