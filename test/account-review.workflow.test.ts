@@ -4,7 +4,7 @@ import { Role } from '../src/domain/auth/roles.js';
 import { accountReviewPolicy, accountReviewWorkflowId, type AccountReviewPolicy } from '../src/domain/playbooks/account-review.js';
 import { triggerPolicy } from '../src/domain/playbooks/triggers.js';
 import { seconds } from '../src/domain/policies/duration.js';
-import { CostEntry, CostKind, Customer, CustomerExport, CustomerStatus, Offer, OfferAudience, Order, PlaybookRun, ScoreSnapshot, ServiceTier } from '../src/entities/index.js';
+import { AuditEntry, CostEntry, CostKind, Customer, CustomerExport, CustomerStatus, Offer, OfferAudience, Order, PlaybookRun, ScoreSnapshot, ServiceTier } from '../src/entities/index.js';
 import type { accountReview, playbookTriggers } from '../workflows/index.js';
 import { AccountReviewDocument, AnswerAccountProposalDocument, AuditEntriesDocument, CancelPlaybookRunDocument, CustomerPlaybookRunsDocument, DecideOffboardingDocument, RunningPlaybookRunsDocument, StartAccountReviewDocument } from './__generated__/graphql.js';
 import { eventually } from './support/eventually.js';
@@ -123,9 +123,16 @@ it('refuses a decision nobody asked for, and keeps the account when a person say
   await stack.gql(AnswerAccountProposalDocument, { customerId, accepted: false }, Role.Operator);
   await eventually(() => review(customerId), (s) => s?.step === 'awaiting-approval');
   expect((await stack.gql(AnswerAccountProposalDocument, { customerId, accepted: true }, Role.Operator)).errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'PLAYBOOK_DECISION_REFUSED' });
-  await stack.gql(DecideOffboardingDocument, { customerId, approve: false, reason: 'long-standing customer, try again next year' }, Role.Admin);
+  // Two admins decide at the same moment: the run takes one decision, refuses the other, and the audit log has the one taken.
+  const reasons = ['long-standing customer, try again next year', 'keep: a new contract is being negotiated'];
+  const both = await Promise.all(reasons.map((reason) => stack.gql(DecideOffboardingDocument, { customerId, approve: false, reason }, Role.Admin)));
+  const taken = both.filter((r) => r.errors === undefined).map((r) => r.data!.decideOffboarding.decisionReason);
+  expect(taken).toHaveLength(1);
+  expect(both.find((r) => r.errors)!.errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'PLAYBOOK_DECISION_REFUSED' });
+  const audited = await stack.orm.em.fork().find(AuditEntry, { action: 'playbook.decide-offboarding', entityId: accountReviewWorkflowId(customerId) });
+  expect(audited.map((a) => (a.after as { reason: string }).reason)).toEqual(taken);
   const done = await eventually(() => review(customerId), (s) => s?.step === 'done');
-  expect(done).toMatchObject({ outcome: 'kept-by-decision', answer: 'declined', offboardingApproved: false });
+  expect(done).toMatchObject({ outcome: 'kept-by-decision', answer: 'declined', offboardingApproved: false, decisionReason: taken[0] });
   expect(await stack.orm.em.fork().findOneOrFail(Customer, { id: customerId })).toMatchObject({ status: 'active', serviceTier: 'premium' });
 }, 60_000);
 
