@@ -10,6 +10,7 @@ import { AccountReviewDocument, AnswerAccountProposalDocument, AuditEntriesDocum
 import { eventually } from './support/eventually.js';
 import { recordHistory } from './support/histories.js';
 import { startTestStack, type TestStack } from './support/stack.js';
+import { steeringAudited, temporalOperator } from './support/temporal-operator.js';
 
 /** The account-review playbook on the real Temporal dev server, its waits shortened to seconds. */
 const policy: AccountReviewPolicy = { ...accountReviewPolicy, version: 4, answerWaitMs: seconds(20), reviewAfterMs: seconds(1), approvalWaitMs: seconds(20), noticeMs: seconds(1) };
@@ -44,13 +45,20 @@ const outboxSteps = async (workflowId: string) =>
     r.key.slice(workflowId.length + 1),
   );
 
-it('takes no answer typed wrongly in the Temporal UI: a signal with no payload, "no", or a misspelt key leaves the run waiting (and answerable)', async () => {
+it('takes no answer typed wrongly in the Temporal UI: a signal with no payload, "no", or a misspelt key leaves the run waiting (and answerable); each is audited with who sent it', async () => {
   const customerId = await account('Kit', { band: 'loss-making' });
   const workflowId = accountReviewWorkflowId(customerId);
   await stack.gql(StartAccountReviewDocument, { customerId }, Role.Operator);
   await eventually(() => review(customerId), (s) => s?.step === 'awaiting-answer');
-  const handle = stack.temporal.client.workflow.getHandle(workflowId);
+  const handle = temporalOperator(stack).workflow.getHandle(workflowId);
   for (const typed of [[], [{ accepted: 'no' }], [{ accept: true }]]) await handle.signal('proposalAnswered', ...typed);
+  // Each signal is in the audit log, ignored or not: who sent what to the run, from outside the API.
+  const sent = await eventually(() => steeringAudited(stack, workflowId), (audited) => audited.length === 3);
+  expect(sent).toEqual([
+    ['temporal:ops@example.com', 'proposalAnswered', []],
+    ['temporal:ops@example.com', 'proposalAnswered', [{ accepted: 'no' }]],
+    ['temporal:ops@example.com', 'proposalAnswered', [{ accept: true }]],
+  ]);
   // The run took each signal (a workflow task completed after the last) and still waits, its tier unchanged.
   await eventually(() => handle.fetchHistory(), (h) => (h.events ?? []).at(-1)?.workflowTaskCompletedEventAttributes != null && (h.events ?? []).filter((e) => e.workflowExecutionSignaledEventAttributes).length === 3);
   expect(await review(customerId)).toMatchObject({ step: 'awaiting-answer', answer: null, status: 'Running' });
@@ -59,6 +67,8 @@ it('takes no answer typed wrongly in the Temporal UI: a signal with no payload, 
   await expect(handle.executeUpdate('answerProposal', { args: [{ accepted: 'no' }] })).rejects.toMatchObject({ cause: { message: 'the answer must be { "accepted": true } or { "accepted": false }' } });
   const answered = await stack.gql(AnswerAccountProposalDocument, { customerId, accepted: false }, Role.Operator);
   expect(answered.data!.answerAccountProposal).toMatchObject({ answer: 'declined', step: 'awaiting-review' });
+  expect(await steeringAudited(stack, workflowId)).toHaveLength(3);
+  await recordHistory(workflowId, 'account-review-signals-audited');
 }, 60_000);
 
 it('proposes a cheaper tier first, and offboards a still loss-making account only after an admin approves, with notice and the data export', async () => {

@@ -34,6 +34,7 @@ import { recordHistory } from './support/histories.js';
 import { countStatements } from './support/statement-counter.js';
 import { eventually as eventuallyWithin } from './support/eventually.js';
 import { spawnWorker, startTestStack, testKeys, type TestStack } from './support/stack.js';
+import { steeringAudited, temporalOperator } from './support/temporal-operator.js';
 
 const eventually = <T>(fn: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 90_000) => eventuallyWithin(fn, ok, timeoutMs);
 
@@ -613,6 +614,29 @@ it('records a campaign cancelled in the Temporal UI as cancelled, as cancelCampa
   expect(await reconcile()).toEqual([campaignWorkflowId(id)]);
   expect(await campaign(id)).toMatchObject({ status: 'Cancelled', finishedAt: closeTime!.toISOString() });
   expect((await auditOf(id)).at(-1)).toEqual(['campaign.ended-in-engine', `temporal:${stack.temporal.client.options.identity}`, { status: 'running' }, { status: 'cancelled', endedInEngine: 'cancelled', reason: null, closedAt: closeTime!.toISOString() }]);
+}, 120_000);
+
+it('audits a pause and resume an operator sends in the Temporal UI with who sent them, and a marketer\'s through GraphQL once, as the marketer\'s', async () => {
+  const id = await launchedRepeating('Welcome daily, steered in Temporal');
+  const inUi = temporalOperator(stack, 'ops@example.com').workflow.getHandle(campaignWorkflowId(id));
+  await inUi.signal('pause');
+  await eventually(() => campaign(id), (c) => c.status === 'Paused');
+  await inUi.signal('resume');
+  await eventually(() => campaign(id), (c) => c.status === 'Running');
+  expect((await stack.gql(PauseCampaignDocument, { id }, Role.Marketer)).errors).toBeUndefined();
+  await eventually(() => campaign(id), (c) => c.status === 'Paused');
+  await eventually(() => steeringAudited(stack, id), (audited) => audited.length === 2);
+  expect((await stack.gql(CancelCampaignDocument, { id }, Role.Marketer)).errors).toBeUndefined();
+  await eventually(() => campaign(id), (c) => c.status === 'Cancelled');
+  expect(await steeringAudited(stack, id)).toEqual([
+    ['temporal:ops@example.com', 'pause', []],
+    ['temporal:ops@example.com', 'resume', []],
+  ]);
+  expect((await auditOf(id)).filter(([action]) => action === 'campaign.pause' || action === 'campaign.cancel').map(([action, actor]) => [action, actor])).toEqual([
+    ['campaign.pause', expect.stringMatching(/^marketer:/)],
+    ['campaign.cancel', expect.stringMatching(/^marketer:/)],
+  ]);
+  await recordHistory(campaignWorkflowId(id), 'campaign-steered-in-ui-audited');
 }, 120_000);
 
 it('records a campaign whose run was terminated in the Temporal UI: by cancelCampaign, or by the run reconciliation; audited', async () => {

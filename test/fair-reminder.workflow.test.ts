@@ -19,6 +19,7 @@ import { CancelPlaybookRunDocument, CustomerMessagesDocument, FairReminderDocume
 import { eventually } from './support/eventually.js';
 import { recordHistory } from './support/histories.js';
 import { startTestStack, type TestStack } from './support/stack.js';
+import { steeringAudited, temporalOperator } from './support/temporal-operator.js';
 
 /**
  * The fair-reminder playbook on the real Temporal dev server and a worker process, through
@@ -98,6 +99,8 @@ it('reminds a loyal payer without fees, records the waived fee, and ends with a 
   ]);
   expect(await invoice(invoiceId)).toMatchObject({ remindersSent: 2, feeChargedMinor: 0, feeWaivedMinor: 500 });
   expect(await stack.orm.em.fork().findOneOrFail(PlaybookRun, { workflowId })).toMatchObject({ outcome: 'paid' });
+  // The payment's signal came from the platform (audited as the payment): nothing steered the run from outside.
+  expect(await steeringAudited(stack, workflowId)).toEqual([]);
   await recordHistory(workflowId, 'fair-reminder-loyal-paid');
 }, 60_000);
 
@@ -107,16 +110,19 @@ it('goes on when an operator signals a payment the invoice does not show (the cu
   const workflowId = fairReminderWorkflowId(customerId, invoiceId);
   const waiting = await eventually(() => state(invoiceId), (s) => s?.remindersSent === 2 && s.step === 'waiting');
 
-  await stack.temporal.client.workflow.getHandle(workflowId).signal('paymentReceived');
-  // The run checked the invoice (an activity) and waits on, for the same call step at the same time.
+  await temporalOperator(stack).workflow.getHandle(workflowId).signal('paymentReceived');
+  await eventually(() => steeringAudited(stack, workflowId), (audited) => audited.length === 1);
+  // The run audited the signal, checked the invoice (two activities) and waits on, for the same call step at the same time.
   const history = () => stack.temporal.client.workflow.getHandle(workflowId).fetchHistory();
-  await eventually(history, (h) => (h.events ?? []).filter((e) => e.activityTaskCompletedEventAttributes).length >= 5);
+  await eventually(history, (h) => (h.events ?? []).filter((e) => e.activityTaskCompletedEventAttributes).length >= 6);
   expect(await state(invoiceId)).toMatchObject({ step: 'waiting', status: 'Running', outcome: null, deadline: waiting!.deadline });
   expect((await outbox(workflowId)).map((m) => m.step)).toEqual(['reminder-1', 'reminder-2']);
 
   expect((await stack.gql(RecordPaymentDocument, { input: { invoiceId, amountMinor: 7_500 } }, Role.Operator)).errors).toBeUndefined();
   expect(await eventually(() => state(invoiceId), (s) => s?.step === 'done')).toMatchObject({ outcome: 'paid', status: 'Completed' });
-  await recordHistory(workflowId, 'fair-reminder-payment-signal-checked');
+  // The operator's signal is audited with who sent it; the platform's own, when the payment was recorded, is not again.
+  expect(await steeringAudited(stack, workflowId)).toEqual([['temporal:ops@example.com', 'paymentReceived', []]]);
+  await recordHistory(workflowId, 'fair-reminder-payment-signal-audited');
 }, 60_000);
 
 it('gives an unreliable payer the standard schedule with the policy fees, then hands over to collections', async () => {

@@ -10,6 +10,7 @@ import { TemporalScoringEngine } from '../src/temporal/temporal-scoring-engine.j
 import { recordHistory } from './support/histories.js';
 import { eventually as eventuallyWithin } from './support/eventually.js';
 import { startTestStack, type TestStack } from './support/stack.js';
+import { steeringAudited, temporalOperator } from './support/temporal-operator.js';
 
 const eventually = <T>(fn: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 20_000) => eventuallyWithin(fn, ok, timeoutMs);
 
@@ -67,13 +68,16 @@ it('starts through GraphQL, ends at once on the confirmation, and records the ou
   expect(again.errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'PLAYBOOK_RUN_ALREADY_FINISHED' });
 });
 
-it('takes the confirmation from an operator in the Temporal UI too (its signal)', async () => {
+it('takes the confirmation from an operator in the Temporal UI too (its signal), audited with who sent it', async () => {
   const customerId = await newCustomer('Cai');
   const workflowId = (await stack.gql(StartWelcomeCheckDocument, { customerId }, Role.Marketer)).data!.startWelcomeCheck.workflowId;
   await eventually(() => stack.gql(WelcomeCheckDocument, { customerId }, Role.Viewer), (r) => r.data?.welcomeCheck?.step === 'awaiting-confirmation');
-  await stack.temporal.client.workflow.getHandle(workflowId).signal('welcomeConfirmed');
+  await temporalOperator(stack, 'ana@example.com').workflow.getHandle(workflowId).signal('welcomeConfirmed');
   expect(await stack.temporal.client.workflow.getHandle(workflowId).result()).toBe('confirmed');
   expect(await record(workflowId)).toMatchObject({ status: PlaybookRunStatus.Completed, outcome: 'confirmed' });
+  // The run completed once its signal was audited.
+  expect(await steeringAudited(stack, workflowId)).toEqual([['temporal:ana@example.com', 'welcomeConfirmed', []]]);
+  await recordHistory(workflowId, 'welcome-check-confirmed-in-ui-audited');
 });
 
 it('starts one run, audited once, when two people start it at the same moment', async () => {

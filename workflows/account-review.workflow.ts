@@ -13,8 +13,9 @@ import {
 } from '../src/domain/playbooks/account-review.js';
 import { recordingCancellation } from './cancellation.js';
 import { PlaybookStepKey } from './search-attributes.js';
+import { auditSteering } from './steering-audit.js';
 
-const { recordRunStarted, recordRunOutcome, reviewProfitability, proposeAccountChange, applyAccountChange, startOffboarding, completeOffboarding } = proxyActivities<
+const { recordRunStarted, recordRunOutcome, auditSignalsFromOutside, reviewProfitability, proposeAccountChange, applyAccountChange, startOffboarding, completeOffboarding } = proxyActivities<
   PlaybookRunActivities & AccountReviewActivities
 >({
   startToCloseTimeout: '1 minute',
@@ -44,11 +45,12 @@ async function accountReviewSteps({ customerId, policy }: AccountReviewInput): P
   setHandler(accountReviewStateQuery, () => state, { description: 'Step, proposal, answer, profitability at the review, decision and deadline' });
   setHandler(
     proposalAnsweredSignal,
-    (answer) => {
+    async (answer) => {
       // Sent by hand, a signal that is not { accepted: true | false } (or comes when none is awaited) is no answer: ignored, not guessed.
       const problem = answerProblem(state, answer);
-      if (problem) return log.warn('proposalAnswered ignored', { problem });
-      state.answer = answer.accepted ? 'accepted' : 'declined';
+      if (problem) log.warn('proposalAnswered ignored', { problem });
+      else state.answer = answer.accepted ? 'accepted' : 'declined';
+      await auditSteering(auditSignalsFromOutside);
     },
     { description: "The customer's answer to the proposal, { accepted: true | false }; taken only while the run awaits it" },
   );

@@ -1,7 +1,8 @@
-import { CancellationScope, condition, continueAsNew, defineQuery, defineSignal, isCancellation, patched, proxyActivities, setCurrentDetails, setHandler, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, CancellationScope, condition, continueAsNew, defineQuery, defineSignal, isCancellation, patched, proxyActivities, setCurrentDetails, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { CampaignActivities } from '../src/activities/campaign.activities.js';
 import type { CampaignPolicy, CampaignProgress, CampaignRunStatus } from '../src/domain/campaigns/campaign.js';
 import { days } from '../src/domain/policies/duration.js';
+import { auditSteering } from './steering-audit.js';
 
 export interface CampaignInput {
   campaignId: string;
@@ -35,27 +36,31 @@ export async function campaign({ campaignId, policy, progress: carried, startAt,
     heartbeatTimeout: policy.heartbeatSeconds ? policy.heartbeatSeconds * 1000 : undefined,
     retry,
   });
-  const { recordCampaignStatus } = proxyActivities<CampaignActivities>({ startToCloseTimeout: policy.pageTimeoutSeconds * 1000, retry });
+  const { recordCampaignStatus, auditCampaignSignalsFromOutside } = proxyActivities<CampaignActivities>({ startToCloseTimeout: policy.pageTimeoutSeconds * 1000, retry });
+  const audit = (run: { workflowId: string; runId: string }) => auditCampaignSignalsFromOutside({ campaignId, ...run });
   const progress: CampaignProgress = carried ?? { campaignId, status: 'running', enrolled: 0, treated: 0, holdout: 0, runsStarted: 0, pages: 0, after: null };
   setHandler(campaignProgressQuery, () => progress, { description: 'Status, customers enrolled (treated, holdout), runs started, pages done' });
   setHandler(
     pauseCampaignSignal,
-    () => {
+    async () => {
       if (progress.status === 'running') progress.status = 'paused';
+      await auditSteering(audit);
     },
     { description: 'Stops enrolling after the current page; the runs already started go on' },
   );
   setHandler(
     resumeCampaignSignal,
-    () => {
+    async () => {
       if (progress.status === 'paused') progress.status = 'running';
+      await auditSteering(audit);
     },
     { description: 'Enrols again where a pause left off' },
   );
   setHandler(
     cancelCampaignSignal,
-    () => {
+    async () => {
       if (progress.status === 'scheduled' || progress.status === 'running' || progress.status === 'paused') progress.status = 'cancelled';
+      await auditSteering(audit);
     },
     { description: 'Enrols nobody more; the runs already started go on (before a scheduled start: nobody at all)' },
   );
@@ -111,6 +116,7 @@ export async function campaign({ campaignId, policy, progress: carried, startAt,
           setCurrentDetails(`Pass ${pass} done, ${progress.enrolled} enrolled in all; the next pass starts at ${progress.nextPassAt}`);
           await waitUntil(nextPassAt);
           if (cancelled()) break;
+          await condition(allHandlersFinished);
           await continueAsNew<typeof campaign>({ campaignId, policy, repeatEveryDays, progress: { ...progress, after: null, pass: pass + 1, nextPassAt: null } });
         }
         // A pause that came during the last page does not matter: the segment is done.
@@ -119,6 +125,7 @@ export async function campaign({ campaignId, policy, progress: carried, startAt,
       }
       progress.after = page.last;
       if (++pagesThisExecution >= policy.pagesPerExecution || workflowInfo().continueAsNewSuggested) {
+        await condition(allHandlersFinished);
         await continueAsNew<typeof campaign>({ campaignId, policy, progress, repeatEveryDays });
       }
       // The rate limit; a cancel or pause does not wait for it.
@@ -126,6 +133,7 @@ export async function campaign({ campaignId, policy, progress: carried, startAt,
     }
     await recordCampaignStatus({ campaignId, status: progress.status });
     setCurrentDetails(`${progress.status === 'completed' ? 'Completed' : 'Cancelled'}: ${progress.enrolled} enrolled`);
+    await condition(allHandlersFinished);
     return progress;
   } catch (error) {
     // Cancelled in the Temporal UI (or CLI): recorded as a marketer's cancel is (runs cancelled so before this change, replayed, did not).

@@ -1,4 +1,4 @@
-import { condition, defineQuery, defineSignal, defineUpdate, log, patched, proxyActivities, setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, condition, defineQuery, defineSignal, defineUpdate, log, patched, proxyActivities, setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { FairReminderActivities } from '../src/activities/fair-reminder.activities.js';
 import type { PlaybookRunActivities } from '../src/activities/playbook-run.activities.js';
 import {
@@ -18,8 +18,9 @@ import {
 import type { MessageChannel } from '../src/entities/outbox-message.entity.js';
 import { recordingCancellation } from './cancellation.js';
 import { LoyaltyBandKey, PlaybookStepKey } from './search-attributes.js';
+import { auditSteering } from './steering-audit.js';
 
-const { recordRunStarted, recordRunOutcome, loadReminderContext, sendReminder, sendReminderMessage } = proxyActivities<PlaybookRunActivities & FairReminderActivities>({
+const { recordRunStarted, recordRunOutcome, auditSignalsFromOutside, loadReminderContext, sendReminder, sendReminderMessage } = proxyActivities<PlaybookRunActivities & FairReminderActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
 });
@@ -72,8 +73,9 @@ async function fairReminderSteps({ customerId, invoiceId, policy }: FairReminder
   setHandler(fairReminderStateQuery, () => state, { description: 'Step, loyalty band, reminders sent, fees charged and waived, deadline' });
   setHandler(
     paymentReceivedSignal,
-    () => {
+    async () => {
       state.paid = true;
+      await auditSteering(auditSignalsFromOutside);
     },
     { description: 'The invoice is paid: no further reminder; a loyal payer is thanked' },
   );
@@ -103,6 +105,7 @@ async function fairReminderSteps({ customerId, invoiceId, policy }: FairReminder
     state.outcome = outcome;
     state.deadline = null;
     enter('done', details);
+    await condition(allHandlersFinished);
     return outcome;
   };
 

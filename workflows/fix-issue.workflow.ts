@@ -4,8 +4,9 @@ import type { PlaybookRunActivities } from '../src/activities/playbook-run.activ
 import { FIX_ISSUE, firstOwner, ownerAfter, resolutionProblem, type FixIssueOutcome, type FixIssuePolicy, type FixIssueState, type FixIssueStep } from '../src/domain/playbooks/fix-issue.js';
 import { recordingCancellation } from './cancellation.js';
 import { LoyaltyBandKey, PlaybookStepKey } from './search-attributes.js';
+import { auditSteering } from './steering-audit.js';
 
-const { recordRunStarted, recordRunOutcome, loadLoyaltyBand, openFixCase, escalateFixCase, resolveFixCase, reopenFixCase, cancelFixCase, checkBackOnFix } = proxyActivities<PlaybookRunActivities & FixIssueActivities>({
+const { recordRunStarted, recordRunOutcome, auditSignalsFromOutside, loadLoyaltyBand, openFixCase, escalateFixCase, resolveFixCase, reopenFixCase, cancelFixCase, checkBackOnFix } = proxyActivities<PlaybookRunActivities & FixIssueActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
 });
@@ -49,8 +50,9 @@ async function fixIssueSteps({ customerId, topic, policy }: FixIssueInput): Prom
   setHandler(fixIssueStateQuery, () => state, { description: 'Step, owner, escalations, recurrences and deadline of the fix case' });
   setHandler(
     issueResolvedSignal,
-    () => {
+    async () => {
       state.resolved = true;
+      await auditSteering(auditSignalsFromOutside);
     },
     { description: 'The owner fixed the cause: no more escalations; the run checks back with the customer later' },
   );
@@ -74,8 +76,9 @@ async function fixIssueSteps({ customerId, topic, policy }: FixIssueInput): Prom
   );
   setHandler(
     issueRecurredSignal,
-    () => {
+    async () => {
       if (state.step === 'awaiting-check-back') recurred = true;
+      await auditSteering(auditSignalsFromOutside);
     },
     { description: 'The customer complained about the topic again; before the check-back the fix did not hold, and the case opens again one level up' },
   );

@@ -11,8 +11,9 @@ import {
 } from '../src/domain/playbooks/welcome-check.js';
 import { recordingCancellation } from './cancellation.js';
 import { PlaybookStepKey } from './search-attributes.js';
+import { auditSteering } from './steering-audit.js';
 
-const { recordRunStarted, recordRunOutcome } = proxyActivities<PlaybookRunActivities>({
+const { recordRunStarted, recordRunOutcome, auditSignalsFromOutside } = proxyActivities<PlaybookRunActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
 });
@@ -38,8 +39,9 @@ async function welcomeCheckSteps({ customerId, policy }: WelcomeCheckInput): Pro
   setHandler(welcomeCheckStateQuery, () => state, { description: 'Step, whether the customer confirmed, and outcome' });
   setHandler(
     welcomeConfirmedSignal,
-    () => {
+    async () => {
       state.confirmed = true;
+      await auditSteering(auditSignalsFromOutside);
     },
     { description: 'The new customer confirmed all is well' },
   );

@@ -1,4 +1,6 @@
 import type { Orm } from '../db/orm.js';
+import { AuditService } from '../services/audit/audit.service.js';
+import { SteeringAuditService } from '../services/audit/steering-audit.service.js';
 import { createServices, type Engines } from '../services/index.js';
 import { PlaybookRunService } from '../services/playbooks/playbook-run.service.js';
 
@@ -11,6 +13,10 @@ export function createPlaybookRunActivities(orm: Orm, engines: Engines) {
     },
     async recordRunOutcome(input: { workflowId: string; outcome: string }): Promise<void> {
       await runs().recordOutcome(input);
+    },
+    /** Audits the signals an operator sent the run from outside the platform (the Temporal UI), each once. */
+    auditSignalsFromOutside(run: { workflowId: string; runId: string }): Promise<number> {
+      return new SteeringAuditService(orm.em.fork(), new AuditService(), engines.playbooks).auditSignalsFromOutside(run, { entityType: 'playbook_run', entityId: run.workflowId });
     },
     /** Records the end of runs that ended in the engine without recording it (terminated, failed, timed out). */
     recordRunsEndedInEngine(): Promise<string[]> {

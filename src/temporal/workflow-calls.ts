@@ -1,5 +1,7 @@
 import { WorkflowNotFoundError, type Client, type WorkflowExecutionDescription, type WorkflowExecutionStatusName } from '@temporalio/client';
 import type { QueryDefinition, SignalDefinition } from '@temporalio/common';
+import { tsToDate } from '@temporalio/common/lib/time.js';
+import type { SignalFromOutside } from '../services/audit/steering-audit.service.js';
 
 /** A run's answer to a query; null when no such run exists. */
 export async function queryOrNull<T>(client: Client, workflowId: string, query: QueryDefinition<T>): Promise<T | null> {
@@ -9,6 +11,31 @@ export async function queryOrNull<T>(client: Client, workflowId: string, query: 
     if (error instanceof WorkflowNotFoundError) return null;
     throw error;
   }
+}
+
+/** How this platform's own clients name themselves to Temporal (`connectTemporal`). */
+export const PLATFORM_IDENTITY_PREFIX = 'retention-platform:';
+
+/**
+ * The signals a run received from anyone but this platform (an operator in the Temporal UI or
+ * CLI), in the order received, with who sent them (the identity Temporal recorded) and their input.
+ */
+export async function signalsFromOutside(client: Client, workflowId: string, runId: string): Promise<SignalFromOutside[]> {
+  const { events } = await client.workflow.getHandle(workflowId, runId).fetchHistory();
+  const { payloadConverter } = client.options.loadedDataConverter;
+  return (events ?? []).flatMap((event) => {
+    const signal = event.workflowExecutionSignaledEventAttributes;
+    if (!signal || signal.identity?.startsWith(PLATFORM_IDENTITY_PREFIX)) return [];
+    return [
+      {
+        eventId: Number(event.eventId),
+        name: signal.signalName ?? '',
+        by: signal.identity || null,
+        input: (signal.input?.payloads ?? []).map((payload) => payloadConverter.fromPayload(payload)),
+        at: tsToDate(event.eventTime!),
+      },
+    ];
+  });
 }
 
 /** Signals a run; false when it does not exist or has already finished. */
