@@ -133,6 +133,13 @@ it('checks cross-field rules and references inside the file', async () => {
   ]);
   const complaints = await run('complaints', 'complaint_ref,customer_ref,topic,severity,opened_at,reopened_at\nCMP-9,CRM-1001,app-login,low,2026-05-10T10:00:00Z,2026-05-09T10:00:00Z\n');
   expect(complaints.errors).toEqual([{ line: 2, field: 'reopened_at', message: 'is before opened_at' }]);
+  // A topic is a key the playbooks and reports group by, as recordComplaint takes it: "App-Login" is app-login, "app login" no key.
+  const topics = await run('complaints', 'complaint_ref,customer_ref,topic,severity,opened_at\nCMP-10,CRM-1001,App-Login,low,2026-05-10T10:00:00Z\nCMP-11,CRM-1001,app login,low,2026-05-10T10:00:00Z\nCMP-12,CRM-1001,billing_error,low,2026-05-10T10:00:00Z\n');
+  const notAKey = (topic: string) => `"${topic}" is not a topic key (lowercase words joined by hyphens, e.g. delivery-delay)`;
+  expect(topics.errors).toEqual([
+    { line: 3, field: 'topic', message: notAKey('app login') },
+    { line: 4, field: 'topic', message: notAKey('billing_error') },
+  ]);
   const customers = await run(
     'customers',
     `customer_ref,name,email,referrer_ref,time_zone,acquired_at\nN-1,Neu,neu@example.com,N-2,Mars/Base,\nN-2,Zwei,not-an-email,N-1,,\n,Drei,drei@example.com,,,\nN-4,Vier,vier@example.com,,,${day(2)}\n`,

@@ -1,3 +1,4 @@
+import { TOPIC_KEY } from '../complaints/topic.js';
 import { EMAIL_MAX_LENGTH, EMAIL_PATTERN, LOCALE_PATTERN } from '../customers/contact.js';
 
 /**
@@ -5,7 +6,7 @@ import { EMAIL_MAX_LENGTH, EMAIL_PATTERN, LOCALE_PATTERN } from '../customers/co
  * types and whether they are required. Validation SQL and documentation are
  * derived from these specs, so the three cannot drift apart.
  */
-export type ColumnType = 'text' | 'email' | 'date' | 'timestamp' | 'money' | 'signed-money' | 'int' | 'number' | 'bool' | 'enum' | 'timezone' | 'locale' | 'ref';
+export type ColumnType = 'text' | 'email' | 'date' | 'timestamp' | 'money' | 'signed-money' | 'int' | 'number' | 'bool' | 'enum' | 'timezone' | 'locale' | 'ref' | 'topic';
 
 /** The temporary table the import fills with the time zones the application accepts (isTimeZone). */
 export const TIME_ZONE_TABLE = 'import_time_zone';
@@ -84,7 +85,7 @@ export const importSpecs: Record<ImportKind, ImportSpec> = {
     columns: [
       col('complaint_ref', 'ref', true),
       col('customer_ref', 'ref', true),
-      col('topic', 'text', true),
+      col('topic', 'topic', true),
       col('severity', 'enum', true, ['low', 'medium', 'high', 'critical']),
       happened('opened_at', 'timestamp', true),
       happened('resolved_at', 'timestamp'),
@@ -174,6 +175,9 @@ export function valueCheck(column: ColumnSpec): { badWhen: string; message: stri
       return { badWhen: `v !~ '${LOCALE_PATTERN}'`, message: 'is not a language tag (e.g. de or de-AT)' };
     case 'ref':
       return { badWhen: `length(v) > 200`, message: 'is longer than 200 characters' };
+    case 'topic':
+      // As recordComplaint takes it (any case): the playbooks and reports key persistent issues by it.
+      return { badWhen: `length(v) > 100 or lower(v) !~ '${TOPIC_KEY.source}'`, message: 'is not a topic key (lowercase words joined by hyphens, e.g. delivery-delay)' };
     case 'text':
       return null;
   }
