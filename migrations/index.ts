@@ -39,6 +39,7 @@ import { Migration20261202190000_api_key_name_in_use } from './Migration20261202
 import { Migration20261203000000_outbox_invoice } from './Migration20261203000000_outbox_invoice.js';
 import { Migration20261204000000_runs_ended_in_engine } from './Migration20261204000000_runs_ended_in_engine.js';
 import { Migration20261204010000_score_as_of } from './Migration20261204010000_score_as_of.js';
+import { Migration20261205000000_complaint_topic_keys } from './Migration20261205000000_complaint_topic_keys.js';
 
 /** Every migration in order; listed explicitly so compiled and bundled builds find them without globbing. */
 export const migrationsList: MigrationObject[] = [
@@ -82,4 +83,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261203000000_outbox_invoice', class: Migration20261203000000_outbox_invoice },
   { name: 'Migration20261204000000_runs_ended_in_engine', class: Migration20261204000000_runs_ended_in_engine },
   { name: 'Migration20261204010000_score_as_of', class: Migration20261204010000_score_as_of },
+  { name: 'Migration20261205000000_complaint_topic_keys', class: Migration20261205000000_complaint_topic_keys },
 ];

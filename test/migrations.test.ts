@@ -280,3 +280,17 @@ it('gives each snapshot and current score the day it is as of, after which an ea
   await orm.migrator.up();
   expect(await orm.schema.getUpdateSchemaSQL({ wrap: false })).toBe('');
 });
+
+it('turns complaint topics the import took as any text into topic keys, leaving keys as they are', async () => {
+  const before = migrationBefore('Migration20261205000000_complaint_topic_keys');
+  await orm.migrator.down({ to: before });
+  const conn = orm.em.getConnection();
+  const customerId = await insertCustomer('Topo');
+  const topics = ['app login', 'Billing_Error', ' -- wrong  invoice! ', '???', 'delivery-delay'];
+  for (const topic of topics) {
+    await conn.execute(`insert into complaint (id, customer_id, topic, severity, opened_at, created_at) values (gen_random_uuid(), ?, ?, 'low', now(), now())`, [customerId, topic]);
+  }
+  await orm.migrator.up();
+  const stored = await conn.execute<{ topic: string }[]>(`select topic from complaint where customer_id = ?`, [customerId]);
+  expect(stored.map((r) => r.topic).sort()).toEqual(['app-login', 'billing-error', 'delivery-delay', 'other', 'wrong-invoice']);
+});
