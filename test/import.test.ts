@@ -20,7 +20,9 @@ import { ImportRowsResolver } from '../src/graphql/import/import-rows.resolver.j
 import { createLogger } from '../src/logger.js';
 import type { Services } from '../src/services/index.js';
 import { ImportCsvDocument } from './__generated__/graphql.js';
-import { startTestStack, type TestStack } from './support/stack.js';
+import { startTestStack, testKeys, type TestStack } from './support/stack.js';
+import { UNSUBSCRIBE_ACTOR } from '../src/domain/messages/unsubscribe-link.js';
+import { CustomerEventKind } from '../src/domain/customers/timeline.js';
 
 /** The import path on the example files and on generated ones, against a real PostgreSQL. */
 let stack: TestStack;
@@ -448,4 +450,35 @@ describe('importCsv mutation', () => {
     const r = await stack.gql(ImportCsvDocument, { input: { kind: 'Orders', csv: 'a,b\n1,2\n' } }, Role.Admin);
     expect(r.errors![0].extensions).toMatchObject({ code: 'VALIDATION', reason: 'IMPORT_BAD_HEADER' });
   });
+});
+
+it('never gives back marketing consent a customer withdrew here, and audits each consent change it makes', async () => {
+  const customers = (rows: Array<[ref: string, consent: string]>) => `customer_ref,name,email,marketing_consent\n${rows.map(([ref, consent]) => `${ref},${ref},${ref.toLowerCase()}@example.com,${consent}`).join('\n')}\n`;
+  await run('customers', customers([['CONS-1', 'yes'], ['CONS-2', 'yes']]));
+  const [unsubscribed, crm] = await Promise.all(['CONS-1', 'CONS-2'].map((ref) => em().findOneOrFail(Customer, { externalRef: ref })));
+  const services = (await stack.api.contextFor(`Bearer ${testKeys[Role.Operator]}`)).services;
+  // CONS-1 unsubscribes through the link in a message; the CRM export of the next night still says yes.
+  await services.customers.optOut(unsubscribed.id, UNSUBSCRIBE_ACTOR);
+  const nightly = { ...strict, actor: 'cli:crm-sync' };
+  expect(await run('customers', customers([['CONS-1', 'yes'], ['CONS-2', 'yes']]), nightly)).toMatchObject({ updated: 0, errorCount: 0 });
+  expect(await em().findOneOrFail(Customer, { id: unsubscribed.id })).toMatchObject({ marketingConsent: false });
+
+  // Consent the CRM withdrew, the CRM may give back; each change is audited for the customer, as the timeline and data export show.
+  await run('customers', customers([['CONS-2', 'no']]), nightly);
+  expect(await em().findOneOrFail(Customer, { id: crm.id })).toMatchObject({ marketingConsent: false });
+  await run('customers', customers([['CONS-1', 'yes'], ['CONS-2', 'yes']]), nightly);
+  expect(await em().findOneOrFail(Customer, { id: crm.id })).toMatchObject({ marketingConsent: true });
+  const changes = async (id: string) => (await em().find(AuditEntry, { entityId: id, action: 'customer.import-consent' }, { orderBy: { at: 'asc' } })).map((a) => [a.actor, a.before, a.after]);
+  expect(await changes(crm.id)).toEqual([
+    ['cli:crm-sync', { marketingConsent: true }, { marketingConsent: false }],
+    ['cli:crm-sync', { marketingConsent: false }, { marketingConsent: true }],
+  ]);
+  expect(await changes(unsubscribed.id)).toEqual([]);
+  const timeline = await services.timeline.forCustomer(crm.id, { first: 10, kinds: [CustomerEventKind.ConsentChanged] });
+  expect(timeline.edges.map((e) => e.node.summary)).toEqual(["Agreed to marketing (as the company's records say)", "Withdrew consent to marketing (as the company's records say)"]);
+  const exported = (await services.dataExport.forRequest(crm.id, 'test: access request', 'operator:test')) as { consentHistory: Array<{ marketingConsent: boolean; how: string }> };
+  expect(exported.consentHistory.map((c) => [c.marketingConsent, c.how])).toEqual([
+    [false, "taken over from the company's customer records"],
+    [true, "taken over from the company's customer records"],
+  ]);
 });

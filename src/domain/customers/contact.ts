@@ -38,3 +38,6 @@ export function canonicalLocale(value: string): string | null {
     return null;
   }
 }
+
+/** The audit action of a marketing-consent change an import made (the company's CRM export said yes or no). */
+export const IMPORT_CONSENT_ACTION = 'customer.import-consent';

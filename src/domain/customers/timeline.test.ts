@@ -39,5 +39,7 @@ describe('eventSummary', () => {
     expect(eventSummary(facts(CustomerEventKind.ConsentChanged, { detail: 'true' }))).toBe('Agreed to marketing');
     expect(eventSummary(facts(CustomerEventKind.ConsentChanged, { detail: 'false' }))).toBe('Withdrew consent to marketing');
     expect(eventSummary(facts(CustomerEventKind.ConsentChanged, { detail: 'false', extra: 'unsubscribe-link' }))).toBe('Withdrew consent to marketing (through the link in a message)');
+    expect(eventSummary(facts(CustomerEventKind.ConsentChanged, { detail: 'true', extra: 'import' }))).toBe("Agreed to marketing (as the company's records say)");
+    expect(eventSummary(facts(CustomerEventKind.ConsentChanged, { detail: 'false', extra: 'import' }))).toBe("Withdrew consent to marketing (as the company's records say)");
   });
 });

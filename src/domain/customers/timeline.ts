@@ -78,6 +78,7 @@ export function eventSummary(f: CustomerEventFacts): string {
     case CustomerEventKind.PaymentPromised:
       return `Promised to pay invoice ${(f.extra ?? '').slice(0, 8)} by ${f.detail}`;
     case CustomerEventKind.ConsentChanged:
+      if (f.extra === 'import') return f.detail === 'true' ? "Agreed to marketing (as the company's records say)" : "Withdrew consent to marketing (as the company's records say)";
       if (f.detail === 'true') return 'Agreed to marketing';
       return f.extra === 'unsubscribe-link' ? 'Withdrew consent to marketing (through the link in a message)' : 'Withdrew consent to marketing';
     case CustomerEventKind.CampaignEnrolled:

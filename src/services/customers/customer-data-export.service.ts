@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { renderIfKnown } from '../../domain/messages/templates.js';
+import { IMPORT_CONSENT_ACTION } from '../../domain/customers/contact.js';
 import { UNSUBSCRIBE_ACTOR } from '../../domain/messages/unsubscribe-link.js';
 import { CampaignMember, Complaint, Customer, CustomerStatus, FixCase, Invoice, Order, OutboxMessage, Payment, PlaybookRun, ScoreBandChange } from '../../entities/index.js';
 import type { AuditService } from '../audit/audit.service.js';
@@ -10,6 +11,7 @@ import { reasonProblem } from '../../domain/text.js';
 /** How a consent change came about, in the customer's words: their own click on a message's link, an opt-out taken for them, or a change of their data. */
 function consentChangedHow(change: { action: string; actor: string }): string {
   if (change.actor === UNSUBSCRIBE_ACTOR) return 'unsubscribed through the link in a message';
+  if (change.action === IMPORT_CONSENT_ACTION) return "taken over from the company's customer records";
   return change.action === 'customer.opt-out' ? 'opted out' : 'changed';
 }
 
@@ -64,8 +66,8 @@ export async function customerDocument(em: EntityManager, customer: Customer): P
     // Consent given and withdrawn, and promises to pay, as the audit log recorded them.
     em.execute<{ at: Date; action: string; actor: string; consent: boolean }[]>(
       `select at, action, actor, (after ->> 'marketingConsent')::boolean as consent from audit_entry
-        where entity_type = 'customer' and entity_id = ? and action in ('customer.update', 'customer.opt-out') and after ->> 'marketingConsent' is not null order by at`,
-      [customer.id],
+        where entity_type = 'customer' and entity_id = ? and action in ('customer.update', 'customer.opt-out', ?) and after ->> 'marketingConsent' is not null order by at`,
+      [customer.id, IMPORT_CONSENT_ACTION],
     ),
     em.execute<{ at: Date; until: string; invoice_id: string }[]>(
       `select a.at, a.after ->> 'until' as until, a.after ->> 'invoiceId' as invoice_id

@@ -1,5 +1,6 @@
 import { TIME_ZONE_TABLE, valueCheck, type ImportSpec } from '../../domain/import/import-spec.js';
 import { INVOICE_PAID, untilPaidTemplates } from '../../domain/messages/catalogue.js';
+import { IMPORT_CONSENT_ACTION } from '../../domain/customers/contact.js';
 
 /**
  * SQL for one import, over the temporary table `import_stage` (row_no, _shape_error,
@@ -162,18 +163,38 @@ const holdBackPaidReminders = `update outbox_message m set suppressed_at = now()
   where i.id = m.invoice_id and i.paid_at is not null and i.external_ref in (select btrim(invoice_ref) from import_stage)
     and m.sent_at is null and m.suppressed_at is null and m.template in (${untilPaidTemplates.map(literal).join(', ')})`;
 
-/** Inserts new rows and updates those whose reference exists; returns counts. `deriveRefs`: some row has no reference (see `missingRefSql`). */
-export function upsertSql(spec: ImportSpec, header: Set<string>, deriveRefs = true): string[] {
+/**
+ * Whether the customer's last consent change recorded here withdrew it, by themselves or for
+ * them (an opt-out, the unsubscribe link, a person's update), not by an import: such a
+ * withdrawal is not undone by a CRM export that still says yes.
+ */
+const withdrawnHere = (customerId: string) => `coalesce((
+  select a.action <> ${literal(IMPORT_CONSENT_ACTION)} and a.after ->> 'marketingConsent' = 'false' from audit_entry a
+  where a.entity_type = 'customer' and a.entity_id = ${customerId}::text and a.action in ('customer.update', 'customer.opt-out', ${literal(IMPORT_CONSENT_ACTION)}) and a.after ? 'marketingConsent'
+  order by a.at desc limit 1), false)`;
+
+/**
+ * Inserts new rows and updates those whose reference exists; returns counts. `deriveRefs`: some
+ * row has no reference (see `missingRefSql`); `actor`: who imports, for the audit entries of
+ * changes the log keeps one by one (marketing consent).
+ */
+export function upsertSql(spec: ImportSpec, header: Set<string>, deriveRefs = true, actor = 'import'): string[] {
   switch (spec.kind) {
     case 'customers':
       return [
+        // Consent as stored before, to audit each change the file makes (the timeline and the customer's data export show them).
+        ...(header.has('marketing_consent')
+          ? [`create temp table import_consent_before on commit drop as
+                select c.id, c.marketing_consent from import_stage s join customer c on c.external_ref = btrim(s.customer_ref) where ${good}`]
+          : []),
         counted(`insert into customer (id, external_ref, name, email, phone, time_zone, locale, service_tier, status, marketing_consent, acquired_at, created_at, updated_at)
           select gen_random_uuid(), btrim(s.customer_ref), btrim(s.name), lower(btrim(s.email)), ${v('phone')},
                  coalesce(${v('time_zone')}, old.time_zone, 'UTC'),
                  coalesce(${v('locale')}, old.locale, 'en'),
                  coalesce(lower(${v('service_tier')})::service_tier, old.service_tier, 'standard'),
                  coalesce(lower(${v('status')})::customer_status, old.status, 'active'),
-                 coalesce(${bool('marketing_consent')}, old.marketing_consent, false),
+                 case when ${bool('marketing_consent')} and not old.marketing_consent and ${withdrawnHere('old.id')} then false
+                      else coalesce(${bool('marketing_consent')}, old.marketing_consent, false) end,
                  coalesce(${v('acquired_at')}::date, old.acquired_at, current_date), now(), now()
           from import_stage s ${keepStored('customer', 'customer_ref')} where ${good} order by s.row_no
           on conflict (external_ref) do update set ${setClause(
@@ -192,6 +213,12 @@ export function upsertSql(spec: ImportSpec, header: Set<string>, deriveRefs = tr
             'customer',
             'updated_at = now()',
           )}`),
+        ...(header.has('marketing_consent')
+          ? [`insert into audit_entry (id, at, actor, action, entity_type, entity_id, before, after)
+                select gen_random_uuid(), now(), ${literal(actor)}, ${literal(IMPORT_CONSENT_ACTION)}, 'customer', c.id::text,
+                       jsonb_build_object('marketingConsent', b.marketing_consent), jsonb_build_object('marketingConsent', c.marketing_consent)
+                from import_consent_before b join customer c on c.id = b.id where c.marketing_consent <> b.marketing_consent`]
+          : []),
         // Referrers may be new in the same file: linked once all customers exist; an empty cell clears the link.
         // A customer whose referrer is all that changed counts as updated (a row the upsert wrote this transaction already does).
         ...(header.has('referrer_ref')

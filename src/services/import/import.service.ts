@@ -220,7 +220,7 @@ export class ImportService {
       if (errorCount > 0) await client.query('analyze import_errors');
       const missingRef = missingRefSql(spec);
       const deriveRefs = missingRef === null || Boolean((await client.query<{ missing: boolean }>(missingRef)).rows[0].missing);
-      for (const statement of upsertSql(spec, new Set(header), deriveRefs)) {
+      for (const statement of upsertSql(spec, new Set(header), deriveRefs, options.actor)) {
         const { rows } = await client.query<{ inserted?: string; updated?: string }>(statement);
         report.inserted += Number(rows[0]?.inserted ?? 0);
         report.updated += Number(rows[0]?.updated ?? 0);
