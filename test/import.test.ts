@@ -482,3 +482,20 @@ it('never gives back marketing consent a customer withdrew here, and audits each
     [true, "taken over from the company's customer records"],
   ]);
 });
+
+it('keeps an invoice its stored payments cover paid when a re-import leaves its paid_at empty', async () => {
+  await run('invoices', 'invoice_ref,customer_ref,issued_at,due_at,amount\nINV-S,K-1,2026-02-01,2026-02-15,70\n');
+  await run('payments', 'invoice_ref,paid_at,amount\nINV-S,2026-02-10,30\nINV-S,2026-02-12,40\n');
+  const reimport = (amount: string) => run('invoices', `invoice_ref,customer_ref,issued_at,due_at,amount,paid_at\nINV-S,K-1,2026-02-01,2026-02-15,${amount},\n`);
+  expect(await reimport('70')).toMatchObject({ updated: 0, errorCount: 0 });
+  const invoice = await em().findOneOrFail(Invoice, { externalRef: 'INV-S' });
+  expect(invoice.paidAt).toBe('2026-02-12');
+  // So it takes no second payment.
+  const services = (await stack.api.contextFor(`Bearer ${testKeys[Role.Operator]}`)).services;
+  await expect(services.invoices.recordPayment({ invoiceId: invoice.id, amountMinor: 100 }, 'operator:test')).rejects.toMatchObject({ code: 'INVOICE_ALREADY_PAID' });
+  // A corrected amount the payments no longer cover leaves it unpaid; a date in the file is the file's.
+  await reimport('90');
+  expect((await em().findOneOrFail(Invoice, { externalRef: 'INV-S' })).paidAt).toBeNull();
+  await run('invoices', 'invoice_ref,customer_ref,issued_at,due_at,amount,paid_at\nINV-S,K-1,2026-02-01,2026-02-15,90,2026-02-20\n');
+  expect((await em().findOneOrFail(Invoice, { externalRef: 'INV-S' })).paidAt).toBe('2026-02-20');
+});

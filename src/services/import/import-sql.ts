@@ -174,6 +174,15 @@ const withdrawnHere = (customerId: string) => `coalesce((
   order by a.at desc limit 1), false)`;
 
 /**
+ * The day the invoice's stored payments first cover `amount` (null while they do not): a
+ * billing export that leaves an invoice settled some other way without a payment date does
+ * not make it unpaid again (nor open it to a second payment).
+ */
+const coveredOn = (invoiceId: string, amount: string) => `(
+  select min(r.paid_at) filter (where r.running >= ${amount})
+  from (select p.paid_at, sum(p.amount_minor) over (order by p.paid_at, p.id) as running from payment p where p.invoice_id = ${invoiceId}) r)`;
+
+/**
  * Inserts new rows and updates those whose reference exists; returns counts. `deriveRefs`: some
  * row has no reference (see `missingRefSql`); `actor`: who imports, for the audit entries of
  * changes the log keeps one by one (marketing consent).
@@ -253,7 +262,8 @@ export function upsertSql(spec: ImportSpec, header: Set<string>, deriveRefs = tr
     case 'invoices':
       return [
         counted(`insert into invoice (id, external_ref, customer_id, issued_at, due_at, amount_minor, paid_at, reminders_sent, fee_charged_minor, fee_waived_minor, created_at)
-          select gen_random_uuid(), btrim(s.invoice_ref), c.id, ${v('issued_at')}::date, ${v('due_at')}::date, ${money('amount')}, ${v('paid_at')}::date,
+          select gen_random_uuid(), btrim(s.invoice_ref), c.id, ${v('issued_at')}::date, ${v('due_at')}::date, ${money('amount')},
+                 case when ${v('paid_at')} is not null then ${v('paid_at')}::date when old.id is not null then ${coveredOn('old.id', money('amount'))} end,
                  coalesce(${v('reminders_sent')}::int, old.reminders_sent, 0), coalesce(${money('fee_charged')}, old.fee_charged_minor, 0),
                  coalesce(${money('fee_waived')}, old.fee_waived_minor, 0), now()
           from import_stage s join customer c on c.external_ref = btrim(s.customer_ref) ${keepStored('invoice', 'invoice_ref')} where ${good}
