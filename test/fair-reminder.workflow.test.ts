@@ -15,10 +15,12 @@ import { FairReminderService } from '../src/services/playbooks/fair-reminder.ser
 import { ScoringRunService } from '../src/services/scores/scoring-run.service.js';
 import { playbookTriggersScheduleId } from '../src/temporal/schedules.js';
 import type { fairReminder, playbookTriggers } from '../workflows/index.js';
-import { CancelPlaybookRunDocument, CustomerMessagesDocument, FairReminderDocument, FairnessReportDocument, OperationsStatusDocument, PromiseToPayDocument, RecordPaymentDocument, StartFairReminderDocument } from './__generated__/graphql.js';
+import { CancelPlaybookRunDocument, CustomerMessagesDocument, FairReminderDocument, FairnessReportDocument, ImportCsvDocument, OperationsStatusDocument, PromiseToPayDocument, RecordPaymentDocument, StartFairReminderDocument } from './__generated__/graphql.js';
 import { eventually } from './support/eventually.js';
 import { recordHistory } from './support/histories.js';
-import { startTestStack, type TestStack } from './support/stack.js';
+import { startTestStack, testKeys, type TestStack } from './support/stack.js';
+import { Readable } from 'node:stream';
+import { ImportService } from '../src/services/import/import.service.js';
 import { steeringAudited, temporalOperator } from './support/temporal-operator.js';
 
 /**
@@ -375,6 +377,29 @@ it('sends nothing more once an operator cancels it: a reminder waiting for the e
   expect(await eventually(() => state(invoiceId), (s) => s?.status === 'Cancelled')).toMatchObject({ outcome: 'cancelled' });
   const held = await eventually(messages, (m) => m.some((x) => x.key === `${workflowId}/reminder-1` && x.status === 'Suppressed'));
   expect(held.find((x) => x.key === `${workflowId}/reminder-1`)).toMatchObject({ sentAt: null, suppressedReason: RUN_CANCELLED });
+}, 60_000);
+
+it('ends at once when an import pays its invoice: told after an import through GraphQL, or by the run reconciliation after one from the command line', async () => {
+  const importedPayment = async (name: string) => {
+    const { customerId, invoiceId } = await payer(name, Array(8).fill('on-time'));
+    await stack.orm.em.fork().nativeUpdate(Invoice, { id: invoiceId }, { externalRef: `BILL-${name}` });
+    await stack.gql(StartFairReminderDocument, { invoiceId }, Role.Operator);
+    await eventually(() => state(invoiceId), (s) => s?.remindersSent === 2 && s.step === 'waiting');
+    return { workflowId: fairReminderWorkflowId(customerId, invoiceId), invoiceId, csv: `invoice_ref,paid_at,amount\nBILL-${name},${day(0)},75.00\n` };
+  };
+  // The loyal schedule's call is 30 s away: only being told ends the run sooner.
+  const viaApi = await importedPayment('Imported');
+  const imported = await stack.gql(ImportCsvDocument, { input: { kind: 'Payments', csv: viaApi.csv, mode: 'AllOrNothing' } }, Role.Admin);
+  expect(imported.data!.importCsv).toMatchObject({ inserted: 1, written: true });
+  expect(await eventually(() => state(viaApi.invoiceId), (s) => s?.step === 'done', 10_000)).toMatchObject({ outcome: 'paid', status: 'Completed' });
+
+  const viaCli = await importedPayment('Batch');
+  expect(await new ImportService(stack.config.databaseUrl).importCsv('payments', Readable.from([viaCli.csv]), { mode: 'all-or-nothing', actor: 'cli:test', source: 'test' })).toMatchObject({ inserted: 1 });
+  const reconciliation = (await stack.api.contextFor(`Bearer ${testKeys[Role.Operator]}`)).services.runReconciliation;
+  expect(await reconciliation.recordRunsEndedInEngine()).toContain(viaCli.workflowId);
+  expect(await eventually(() => state(viaCli.invoiceId), (s) => s?.step === 'done', 10_000)).toMatchObject({ outcome: 'paid', status: 'Completed' });
+  // Told once: a finished run is not told again.
+  expect(await reconciliation.recordRunsEndedInEngine()).not.toContain(viaCli.workflowId);
 }, 60_000);
 
 it('ends at once for an invoice already paid', async () => {

@@ -59,6 +59,7 @@ export function createServices(em: EntityManager, engines: Engines, policies: Pa
   const playbooks = new PlaybookService(customers, invoices, runs, scores, engines.playbooks, new PlaybookEligibilityService(em, scores), { ...defaultPolicies, ...policies });
   const triggers = new PlaybookTriggerService(em, playbooks);
   const campaigns = new CampaignService(em, engines.campaigns, { ...defaultPolicies, ...policies }.campaign, audit, runs);
+  const runReconciliation = new RunReconciliationService(runs, engines.playbooks, campaigns);
   return {
     customers,
     timeline: new CustomerTimelineService(em),
@@ -79,9 +80,9 @@ export function createServices(em: EntityManager, engines: Engines, policies: Pa
     apiKeys: new ApiKeyService(em, audit),
     scoring: new ScoringService(em, scoringRuns, engines.scoring, defaultRescorePolicy, audit),
     bandChanges: new ScoreBandChangeService(em),
-    imports: new ImportService(em.config.get('clientUrl')!),
+    imports: new ImportService(em.config.get('clientUrl')!, (invoiceIds) => runReconciliation.tellPaidReminders(invoiceIds)),
     runs,
-    runReconciliation: new RunReconciliationService(runs, engines.playbooks, campaigns),
+    runReconciliation,
     segments: new SegmentService(em, audit),
     campaigns,
     playbooks,

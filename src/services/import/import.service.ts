@@ -7,6 +7,7 @@ import { timeZoneNames } from '../../domain/customers/contact.js';
 import { headerProblems, importSpecs, isImportKind, recordStartLine, type ImportKind, type ImportSpec } from '../../domain/import/import-spec.js';
 import { ImportException, ImportExceptionCode } from './import.exception.js';
 import { followUpChecks, missingRefSql, stageTableSql, timeZoneTableSql, upsertSql, validationSql } from './import-sql.js';
+import { FAIR_REMINDER } from '../../domain/playbooks/fair-reminder.js';
 
 export type ImportMode = 'all-or-nothing' | 'good-rows';
 
@@ -87,7 +88,11 @@ interface Staged {
  * nothing; good-rows writes the rest. Needs PostgreSQL >= 16 (pg_input_is_valid).
  */
 export class ImportService {
-  constructor(private readonly databaseUrl: string) {}
+  /** `invoicesPaid` hears, after the commit, of the file's invoices it left paid that have a reminder run under way (to end it now). */
+  constructor(
+    private readonly databaseUrl: string,
+    private readonly invoicesPaid?: (invoiceIds: string[]) => Promise<unknown>,
+  ) {}
 
   /** Imports a CSV file (header line first, the format of `kind`); streams, whatever the size. */
   async importCsv(kind: string, csv: Readable, options: ImportOptions): Promise<ImportReport> {
@@ -231,7 +236,10 @@ export class ImportService {
         `insert into audit_entry (id, at, actor, action, entity_type, entity_id, before, after) values (gen_random_uuid(), now(), $1, $2, $3, null, null, $4)`,
         [options.actor, `import.${spec.kind}`, spec.kind, JSON.stringify({ source: options.source, mode: options.mode, rowsRead, inserted: report.inserted, updated: report.updated, unchanged: report.unchanged, rejected })],
       );
+      const paid = this.invoicesPaid && (spec.kind === 'invoices' || spec.kind === 'payments') ? await paidWithReminderRunning(client) : [];
       await client.query('commit');
+      // Committed: a run not told now sees the payment at the run reconciliation (every few minutes) or its next step.
+      if (paid.length) await this.invoicesPaid!(paid).catch(() => undefined);
       return report;
     } catch (error) {
       await client.query('rollback').catch(() => undefined);
@@ -241,3 +249,15 @@ export class ImportService {
     }
   }
 }
+
+/** The file's invoices that are paid now and whose customer has a reminder run under way. */
+async function paidWithReminderRunning(client: pg.Client): Promise<string[]> {
+  const { rows } = await client.query<{ id: string }>(
+    `select i.id from invoice i
+      where i.paid_at is not null and i.external_ref in (select btrim(invoice_ref) from import_stage)
+        and exists (select 1 from playbook_run r where r.customer_id = i.customer_id and r.playbook = $1 and r.status = 'running')`,
+    [FAIR_REMINDER],
+  );
+  return rows.map((r) => r.id);
+}
+

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql, type RawBuilder } from 'kysely';
+import { FAIR_REMINDER, fairReminderWorkflowId } from '../../domain/playbooks/fair-reminder.js';
 import { FIX_ISSUE } from '../../domain/playbooks/fix-issue.js';
 import { FixCase, FixCaseStatus, PlaybookRun, PlaybookRunStatus } from '../../entities/index.js';
 import { latestOccurrence } from '../../domain/playbooks/occurrence.js';
@@ -146,6 +147,18 @@ export class PlaybookRunService {
   async oldestRunningStart(): Promise<Date | null> {
     const [row] = await this.em.execute<{ started_at: Date | null }[]>(`select min(started_at) as started_at from playbook_run where status = 'running'`);
     return row.started_at ? new Date(row.started_at) : null;
+  }
+
+  /**
+   * Reminder runs under way whose invoice is paid, among `invoiceIds` (all when not given): paid
+   * some way that did not tell the run (an import), so it would wait for its next step to see it.
+   */
+  async remindersOfPaidInvoices(invoiceIds?: string[]): Promise<string[]> {
+    const { rows } = await sql<{ workflow_id: string; customer_id: string; invoice_id: string }>`
+      select r.workflow_id, i.customer_id, i.id as invoice_id
+        from playbook_run r join invoice i on i.customer_id = r.customer_id and i.paid_at is not null
+       where r.playbook = ${FAIR_REMINDER} and r.status = 'running' ${invoiceIds ? sql`and i.id = any(${invoiceIds}::uuid[])` : sql``}`.execute(this.em.getKysely());
+    return rows.filter((r) => r.workflow_id === fairReminderWorkflowId(r.customer_id, r.invoice_id)).map((r) => r.workflow_id);
   }
 
   /** Which of these runs are still recorded as running. */

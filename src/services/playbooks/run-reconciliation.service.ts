@@ -26,9 +26,22 @@ export class RunReconciliationService {
     private readonly campaigns: CampaignService,
   ) {}
 
-  /** Records and audits what happened to runs and campaigns in the engine alone; idempotent. The workflow IDs recorded or audited. */
+  /**
+   * Records and audits what happened to runs and campaigns in the engine alone, and tells reminder
+   * runs of invoices paid without telling them; idempotent. The workflow IDs recorded, audited or told.
+   */
   async recordRunsEndedInEngine(): Promise<string[]> {
-    return [...(await this.auditCancelsInEngine()), ...(await this.recordPlaybookRunsEnded()), ...(await this.campaigns.recordEndedInEngine())];
+    return [...(await this.auditCancelsInEngine()), ...(await this.recordPlaybookRunsEnded()), ...(await this.campaigns.recordEndedInEngine()), ...(await this.tellPaidReminders())];
+  }
+
+  /**
+   * An invoice paid through an import (or any way but recordPayment): its reminder run ends now,
+   * not at its next step days later (it checks the invoice itself). Of these invoices, or all.
+   */
+  async tellPaidReminders(invoiceIds?: string[]): Promise<string[]> {
+    const told: string[] = [];
+    for (const workflowId of await this.runs.remindersOfPaidInvoices(invoiceIds)) if (await this.engine.paymentReceived(workflowId)) told.push(workflowId);
+    return told;
   }
 
   private async auditCancelsInEngine(): Promise<string[]> {
