@@ -586,6 +586,23 @@ async function launchedRepeating(name: string): Promise<string> {
   return id;
 }
 
+it('enrols a member the playbook refuses to start for without a run, instead of failing its page (and the campaign) for ever', async () => {
+  const tag = `refused${Math.random().toString(36).slice(2, 8)}`;
+  const em = stack.orm.em.fork();
+  const customer = em.create(Customer, { name: 'Old Import', email: `old.${tag}@example.com`, acquiredAt: '2024-01-01' });
+  em.create(ScoreSnapshot, { customer, computedAt: new Date(), scores: { 'persistent-issue': { value: 1, band: 'persistent', modelVersion: 'test', reasons: ['test'] } } });
+  await em.flush();
+  // Complaints an earlier version's import stored under a topic that is no key: the fix playbook refuses to start for it.
+  for (let i = 0; i < 3; i++) await rows(sql`insert into complaint (id, customer_id, topic, severity, opened_at, created_at) values (gen_random_uuid(), ${customer.id}::uuid, 'app login', 'low', now() - interval '1 day', now())`);
+  const created = await stack.gql(CreateCampaignDocument, { input: { name: 'Fix, one refused', playbook: 'FixIssue', filter: { search: tag } } }, Role.Marketer);
+  expect(created.errors).toBeUndefined();
+  const { id } = created.data!.createCampaign;
+  await stack.gql(LaunchCampaignDocument, { id }, Role.Marketer);
+  const done = await eventually(() => campaign(id), (c) => c.status === 'Completed', 30_000);
+  expect(done.progress).toMatchObject({ enrolled: 1, treated: 1, runsStarted: 0 });
+  expect(await rows(sql<{ workflow_id: string | null }>`select workflow_id from campaign_member where campaign_id = ${id}::uuid`)).toEqual([{ workflow_id: null }]);
+}, 60_000);
+
 /** The error a marketer's pause, resume or cancel of the campaign is refused with. */
 const refusal = async (action: 'pause' | 'resume' | 'cancel', id: string) => {
   const { errors } = await (action === 'pause' ? stack.gql(PauseCampaignDocument, { id }, Role.Marketer) : action === 'resume' ? stack.gql(ResumeCampaignDocument, { id }, Role.Marketer) : stack.gql(CancelCampaignDocument, { id }, Role.Marketer));

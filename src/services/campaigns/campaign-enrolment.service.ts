@@ -7,6 +7,7 @@ import { persistentIssues, type PersistentIssuePolicy } from '../../domain/scori
 import { Campaign } from '../../entities/index.js';
 import { currentComplaint, windowEndingNow } from '../complaints/current-complaints.js';
 import { customerWhere, type CustomerFilter } from '../customers/customer-query.js';
+import { PlaybookException } from '../playbooks/playbook.exception.js';
 import type { PlaybookService } from '../playbooks/playbook.service.js';
 import { CampaignException, CampaignExceptionCode } from './campaign.exception.js';
 
@@ -94,7 +95,7 @@ export class CampaignEnrolmentService {
     // counts the runs its timed-out attempt started (they started after the member's enrolment).
     let runsStarted = 0;
     for (const m of members.filter((m) => m.group === 'treated')) {
-      const workflowIds = await this.launch(campaign.playbook, m.customer_id, input.campaignId);
+      const workflowIds = await this.launchUnlessRefused(campaign.playbook, m.customer_id, input.campaignId);
       if (workflowIds.length && m.workflow_id !== workflowIds[0]) {
         await sql`update campaign_member set workflow_id = ${workflowIds[0]} where campaign_id = ${input.campaignId}::uuid and customer_id = ${m.customer_id}::uuid`.execute(db);
       }
@@ -110,6 +111,20 @@ export class CampaignEnrolmentService {
     if (workflowIds.length === 0) return 0;
     const { rows } = await sql<{ n: number }>`select count(*)::int as n from playbook_run where workflow_id = any(${workflowIds}::text[]) and started_at < ${enrolledAt}`.execute(this.em.getKysely());
     return rows[0].n;
+  }
+
+  /**
+   * A member the playbook refuses to start for (their customer no longer qualifies, or data it
+   * cannot act on) stays enrolled without a run, as one with nothing to fix does: one member
+   * must not fail the page, and with it the campaign, for ever. An outage still fails the page (retried).
+   */
+  private async launchUnlessRefused(playbook: string, customerId: string, campaignId: string): Promise<string[]> {
+    try {
+      return await this.launch(playbook, customerId, campaignId);
+    } catch (error) {
+      if (!(error instanceof PlaybookException) || error.kind === 'UNAVAILABLE') throw error;
+      return [];
+    }
   }
 
   /**
