@@ -55,9 +55,9 @@ it('takes no answer typed wrongly in the Temporal UI: a signal with no payload, 
   // Each signal is in the audit log, ignored or not: who sent what to the run, from outside the API.
   const sent = await eventually(() => steeringAudited(stack, workflowId), (audited) => audited.length === 3);
   expect(sent).toEqual([
-    ['temporal:ops@example.com', 'proposalAnswered', []],
-    ['temporal:ops@example.com', 'proposalAnswered', [{ accepted: 'no' }]],
-    ['temporal:ops@example.com', 'proposalAnswered', [{ accept: true }]],
+    ['temporal:ops@example.com', 'signal proposalAnswered', []],
+    ['temporal:ops@example.com', 'signal proposalAnswered', [{ accepted: 'no' }]],
+    ['temporal:ops@example.com', 'signal proposalAnswered', [{ accept: true }]],
   ]);
   // The run took each signal (a workflow task completed after the last) and still waits, its tier unchanged.
   await eventually(() => handle.fetchHistory(), (h) => (h.events ?? []).at(-1)?.workflowTaskCompletedEventAttributes != null && (h.events ?? []).filter((e) => e.workflowExecutionSignaledEventAttributes).length === 3);

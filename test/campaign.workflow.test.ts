@@ -646,8 +646,8 @@ it('audits a pause and resume an operator sends in the Temporal UI with who sent
   expect((await stack.gql(CancelCampaignDocument, { id }, Role.Marketer)).errors).toBeUndefined();
   await eventually(() => campaign(id), (c) => c.status === 'Cancelled');
   expect(await steeringAudited(stack, id)).toEqual([
-    ['temporal:ops@example.com', 'pause', []],
-    ['temporal:ops@example.com', 'resume', []],
+    ['temporal:ops@example.com', 'signal pause', []],
+    ['temporal:ops@example.com', 'signal resume', []],
   ]);
   expect((await auditOf(id)).filter(([action]) => action === 'campaign.pause' || action === 'campaign.cancel').map(([action, actor]) => [action, actor])).toEqual([
     ['campaign.pause', expect.stringMatching(/^marketer:/)],

@@ -123,7 +123,7 @@ it('goes on when an operator signals a payment the invoice does not show (the cu
   expect((await stack.gql(RecordPaymentDocument, { input: { invoiceId, amountMinor: 7_500 } }, Role.Operator)).errors).toBeUndefined();
   expect(await eventually(() => state(invoiceId), (s) => s?.step === 'done')).toMatchObject({ outcome: 'paid', status: 'Completed' });
   // The operator's signal is audited with who sent it; the platform's own, when the payment was recorded, is not again.
-  expect(await steeringAudited(stack, workflowId)).toEqual([['temporal:ops@example.com', 'paymentReceived', []]]);
+  expect(await steeringAudited(stack, workflowId)).toEqual([['temporal:ops@example.com', 'signal paymentReceived', []]]);
   await recordHistory(workflowId, 'fair-reminder-payment-signal-audited');
 }, 60_000);
 

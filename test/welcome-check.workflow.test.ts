@@ -57,6 +57,8 @@ it('starts through GraphQL, ends at once on the confirmation, and records the ou
   expect(confirmed.data!.confirmWelcome).toMatchObject({ status: 'Completed', step: 'done', outcome: 'confirmed', finishedAt: expect.any(String) });
   expect((await stack.gql(WelcomeCheckDocument, { customerId }, Role.Viewer)).data!.welcomeCheck).toMatchObject({ status: 'Completed', outcome: 'confirmed' });
   expect(await stack.temporal.client.workflow.getHandle(workflowId).result()).toBe('confirmed');
+  // Audited by the API as playbook.confirm-welcome; the run finds no steering from outside to add.
+  expect(await steeringAudited(stack, workflowId)).toEqual([]);
   await recordHistory(workflowId, 'welcome-check-confirmed-by-update');
 
   const row = await record(workflowId);
@@ -68,7 +70,7 @@ it('starts through GraphQL, ends at once on the confirmation, and records the ou
   expect(again.errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'PLAYBOOK_RUN_ALREADY_FINISHED' });
 });
 
-it('takes the confirmation from an operator in the Temporal UI too (its signal), audited with who sent it', async () => {
+it('takes the confirmation from an operator in the Temporal UI too (its signal or update), audited with who sent it', async () => {
   const customerId = await newCustomer('Cai');
   const workflowId = (await stack.gql(StartWelcomeCheckDocument, { customerId }, Role.Marketer)).data!.startWelcomeCheck.workflowId;
   await eventually(() => stack.gql(WelcomeCheckDocument, { customerId }, Role.Viewer), (r) => r.data?.welcomeCheck?.step === 'awaiting-confirmation');
@@ -76,8 +78,16 @@ it('takes the confirmation from an operator in the Temporal UI too (its signal),
   expect(await stack.temporal.client.workflow.getHandle(workflowId).result()).toBe('confirmed');
   expect(await record(workflowId)).toMatchObject({ status: PlaybookRunStatus.Completed, outcome: 'confirmed' });
   // The run completed once its signal was audited.
-  expect(await steeringAudited(stack, workflowId)).toEqual([['temporal:ana@example.com', 'welcomeConfirmed', []]]);
+  expect(await steeringAudited(stack, workflowId)).toEqual([['temporal:ana@example.com', 'signal welcomeConfirmed', []]]);
   await recordHistory(workflowId, 'welcome-check-confirmed-in-ui-audited');
+
+  // The same by the run's update in the UI: audited as such.
+  const other = await newCustomer('Cid');
+  const otherRun = (await stack.gql(StartWelcomeCheckDocument, { customerId: other }, Role.Marketer)).data!.startWelcomeCheck.workflowId;
+  await eventually(() => stack.gql(WelcomeCheckDocument, { customerId: other }, Role.Viewer), (r) => r.data?.welcomeCheck?.step === 'awaiting-confirmation');
+  expect(await temporalOperator(stack, 'ana@example.com').workflow.getHandle(otherRun).executeUpdate('confirmWelcome')).toMatchObject({ outcome: 'confirmed' });
+  expect(await steeringAudited(stack, otherRun)).toEqual([['temporal:ana@example.com', 'update confirmWelcome', []]]);
+  await recordHistory(otherRun, 'welcome-check-confirmed-by-update-in-ui-audited');
 });
 
 it('starts one run, audited once, when two people start it at the same moment', async () => {

@@ -15,7 +15,7 @@ import { recordingCancellation } from './cancellation.js';
 import { PlaybookStepKey } from './search-attributes.js';
 import { auditSteering } from './steering-audit.js';
 
-const { recordRunStarted, recordRunOutcome, auditSignalsFromOutside, reviewProfitability, proposeAccountChange, applyAccountChange, startOffboarding, completeOffboarding } = proxyActivities<
+const { recordRunStarted, recordRunOutcome, auditSteeringFromOutside, reviewProfitability, proposeAccountChange, applyAccountChange, startOffboarding, completeOffboarding } = proxyActivities<
   PlaybookRunActivities & AccountReviewActivities
 >({
   startToCloseTimeout: '1 minute',
@@ -50,7 +50,7 @@ async function accountReviewSteps({ customerId, policy }: AccountReviewInput): P
       const problem = answerProblem(state, answer);
       if (problem) log.warn('proposalAnswered ignored', { problem });
       else state.answer = answer.accepted ? 'accepted' : 'declined';
-      await auditSteering(auditSignalsFromOutside);
+      await auditSteering(auditSteeringFromOutside);
     },
     { description: "The customer's answer to the proposal, { accepted: true | false }; taken only while the run awaits it" },
   );
@@ -62,6 +62,7 @@ async function accountReviewSteps({ customerId, policy }: AccountReviewInput): P
       if (problem) throw ApplicationFailure.nonRetryable(problem, 'Refused');
       state.answer = answer.accepted ? 'accepted' : 'declined';
       await condition(() => state.step !== 'awaiting-answer' && state.step !== 'applying');
+      await auditSteering(auditSteeringFromOutside);
       return state;
     },
     {
@@ -74,11 +75,12 @@ async function accountReviewSteps({ customerId, policy }: AccountReviewInput): P
   );
   setHandler(
     decideOffboardingUpdate,
-    (decision) => {
+    async (decision) => {
       // Decisions sent at the same moment pass the validator together: the first one counts.
       const problem = decisionProblem(state, decision);
       if (problem) throw ApplicationFailure.nonRetryable(problem, 'Refused');
       state.decision = decision;
+      await auditSteering(auditSteeringFromOutside);
       return state;
     },
     {

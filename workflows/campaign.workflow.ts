@@ -36,8 +36,8 @@ export async function campaign({ campaignId, policy, progress: carried, startAt,
     heartbeatTimeout: policy.heartbeatSeconds ? policy.heartbeatSeconds * 1000 : undefined,
     retry,
   });
-  const { recordCampaignStatus, auditCampaignSignalsFromOutside } = proxyActivities<CampaignActivities>({ startToCloseTimeout: policy.pageTimeoutSeconds * 1000, retry });
-  const audit = (run: { workflowId: string; runId: string }) => auditCampaignSignalsFromOutside({ campaignId, ...run });
+  const { recordCampaignStatus, auditCampaignSteeringFromOutside } = proxyActivities<CampaignActivities>({ startToCloseTimeout: policy.pageTimeoutSeconds * 1000, retry });
+  const audit = (run: { workflowId: string; runId: string }) => auditCampaignSteeringFromOutside({ campaignId, ...run });
   const progress: CampaignProgress = carried ?? { campaignId, status: 'running', enrolled: 0, treated: 0, holdout: 0, runsStarted: 0, pages: 0, after: null };
   setHandler(campaignProgressQuery, () => progress, { description: 'Status, customers enrolled (treated, holdout), runs started, pages done' });
   setHandler(

@@ -20,7 +20,7 @@ import { recordingCancellation } from './cancellation.js';
 import { LoyaltyBandKey, PlaybookStepKey } from './search-attributes.js';
 import { auditSteering } from './steering-audit.js';
 
-const { recordRunStarted, recordRunOutcome, auditSignalsFromOutside, loadReminderContext, sendReminder, sendReminderMessage } = proxyActivities<PlaybookRunActivities & FairReminderActivities>({
+const { recordRunStarted, recordRunOutcome, auditSteeringFromOutside, loadReminderContext, sendReminder, sendReminderMessage } = proxyActivities<PlaybookRunActivities & FairReminderActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
 });
@@ -75,7 +75,7 @@ async function fairReminderSteps({ customerId, invoiceId, policy }: FairReminder
     paymentReceivedSignal,
     async () => {
       state.paid = true;
-      await auditSteering(auditSignalsFromOutside);
+      await auditSteering(auditSteeringFromOutside);
     },
     { description: 'The invoice is paid: no further reminder; a loyal payer is thanked' },
   );
@@ -85,6 +85,7 @@ async function fairReminderSteps({ customerId, invoiceId, policy }: FairReminder
       state.promisedUntil = promise.until;
       // In a wait the run takes the hold at once: answer with it (step `promised`, deadline when it ends).
       if (promiseEndsWait) await condition(() => promiseShown(promise.until));
+      await auditSteering(auditSteeringFromOutside);
       return state;
     },
     {

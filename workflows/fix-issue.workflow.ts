@@ -6,7 +6,7 @@ import { recordingCancellation } from './cancellation.js';
 import { LoyaltyBandKey, PlaybookStepKey } from './search-attributes.js';
 import { auditSteering } from './steering-audit.js';
 
-const { recordRunStarted, recordRunOutcome, auditSignalsFromOutside, loadLoyaltyBand, openFixCase, escalateFixCase, resolveFixCase, reopenFixCase, cancelFixCase, checkBackOnFix } = proxyActivities<PlaybookRunActivities & FixIssueActivities>({
+const { recordRunStarted, recordRunOutcome, auditSteeringFromOutside, loadLoyaltyBand, openFixCase, escalateFixCase, resolveFixCase, reopenFixCase, cancelFixCase, checkBackOnFix } = proxyActivities<PlaybookRunActivities & FixIssueActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
 });
@@ -52,7 +52,7 @@ async function fixIssueSteps({ customerId, topic, policy }: FixIssueInput): Prom
     issueResolvedSignal,
     async () => {
       state.resolved = true;
-      await auditSteering(auditSignalsFromOutside);
+      await auditSteering(auditSteeringFromOutside);
     },
     { description: 'The owner fixed the cause: no more escalations; the run checks back with the customer later' },
   );
@@ -64,6 +64,7 @@ async function fixIssueSteps({ customerId, topic, policy }: FixIssueInput): Prom
       if (problem) throw ApplicationFailure.nonRetryable(problem, 'Refused');
       state.resolved = true;
       await condition(() => state.step === 'awaiting-check-back' || state.step === 'done');
+      await auditSteering(auditSteeringFromOutside);
       return state;
     },
     {
@@ -78,7 +79,7 @@ async function fixIssueSteps({ customerId, topic, policy }: FixIssueInput): Prom
     issueRecurredSignal,
     async () => {
       if (state.step === 'awaiting-check-back') recurred = true;
-      await auditSteering(auditSignalsFromOutside);
+      await auditSteering(auditSteeringFromOutside);
     },
     { description: 'The customer complained about the topic again; before the check-back the fix did not hold, and the case opens again one level up' },
   );

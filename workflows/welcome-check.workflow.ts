@@ -13,7 +13,7 @@ import { recordingCancellation } from './cancellation.js';
 import { PlaybookStepKey } from './search-attributes.js';
 import { auditSteering } from './steering-audit.js';
 
-const { recordRunStarted, recordRunOutcome, auditSignalsFromOutside } = proxyActivities<PlaybookRunActivities>({
+const { recordRunStarted, recordRunOutcome, auditSteeringFromOutside } = proxyActivities<PlaybookRunActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
 });
@@ -41,7 +41,7 @@ async function welcomeCheckSteps({ customerId, policy }: WelcomeCheckInput): Pro
     welcomeConfirmedSignal,
     async () => {
       state.confirmed = true;
-      await auditSteering(auditSignalsFromOutside);
+      await auditSteering(auditSteeringFromOutside);
     },
     { description: 'The new customer confirmed all is well' },
   );
@@ -53,6 +53,7 @@ async function welcomeCheckSteps({ customerId, policy }: WelcomeCheckInput): Pro
       if (problem) throw ApplicationFailure.nonRetryable(problem, 'Refused');
       state.confirmed = true;
       await condition(() => state.step === 'done');
+      await auditSteering(auditSteeringFromOutside);
       return state;
     },
     {

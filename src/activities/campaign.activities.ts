@@ -21,8 +21,8 @@ export function createCampaignActivities(orm: Orm, engines: Engines) {
       return enrolment().recordStatus(input.campaignId, input.status);
     },
     /** Audits a pause, resume or cancel an operator sent from outside the platform (the Temporal UI), each once. */
-    auditCampaignSignalsFromOutside(input: { campaignId: string; workflowId: string; runId: string }): Promise<number> {
-      return new SteeringAuditService(orm.em.fork(), new AuditService(), engines.campaigns).auditSignalsFromOutside(input, { entityType: 'campaign', entityId: input.campaignId });
+    auditCampaignSteeringFromOutside(input: { campaignId: string; workflowId: string; runId: string }): Promise<number> {
+      return new SteeringAuditService(orm.em.fork(), new AuditService(), engines.campaigns).auditSteeringFromOutside(input, { entityType: 'campaign', entityId: input.campaignId });
     },
   };
 }

@@ -15,8 +15,8 @@ export function createPlaybookRunActivities(orm: Orm, engines: Engines) {
       await runs().recordOutcome(input);
     },
     /** Audits the signals an operator sent the run from outside the platform (the Temporal UI), each once. */
-    auditSignalsFromOutside(run: { workflowId: string; runId: string }): Promise<number> {
-      return new SteeringAuditService(orm.em.fork(), new AuditService(), engines.playbooks).auditSignalsFromOutside(run, { entityType: 'playbook_run', entityId: run.workflowId });
+    auditSteeringFromOutside(run: { workflowId: string; runId: string }): Promise<number> {
+      return new SteeringAuditService(orm.em.fork(), new AuditService(), engines.playbooks).auditSteeringFromOutside(run, { entityType: 'playbook_run', entityId: run.workflowId });
     },
     /** Records the end of runs that ended in the engine without recording it (terminated, failed, timed out). */
     recordRunsEndedInEngine(): Promise<string[]> {

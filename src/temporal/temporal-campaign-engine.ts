@@ -5,8 +5,8 @@ import type { CampaignEndedInEngine, CampaignEngine, CampaignToStart } from '../
 import { PlaybookException, PlaybookExceptionCode } from '../services/playbooks/playbook.exception.js';
 import { campaignProgressQuery, cancelCampaignSignal, pauseCampaignSignal, resumeCampaignSignal } from '../../workflows/campaign.workflow.js';
 import { withinDeadline } from './deadline.js';
-import type { SignalFromOutside } from '../services/audit/steering-audit.service.js';
-import { describeOrNull, howEnded, queryOrNull, signalOrFalse, signalsFromOutside } from './workflow-calls.js';
+import type { SteeringFromOutside } from '../services/audit/steering-audit.service.js';
+import { describeOrNull, howEnded, queryOrNull, signalOrFalse, steeringFromOutside } from './workflow-calls.js';
 
 /** Temporal's ends of a campaign run that the run did not record itself (a completed run did). */
 const ENDED_IN_ENGINE: Partial<Record<WorkflowExecutionStatusName, CampaignEndInEngine>> = {
@@ -45,8 +45,8 @@ export class TemporalCampaignEngine implements CampaignEngine {
     });
   }
 
-  signalsFromOutside(workflowId: string, runId: string): Promise<SignalFromOutside[]> {
-    return this.reachable(() => signalsFromOutside(this.client, workflowId, runId));
+  steeringFromOutside(workflowId: string, runId: string): Promise<SteeringFromOutside[]> {
+    return this.reachable(() => steeringFromOutside(this.client, workflowId, runId));
   }
 
   progress(campaignId: string): Promise<CampaignProgress | null> {

@@ -16,8 +16,8 @@ import { anyPlaybookStateQuery } from '../../workflows/playbook-state.js';
 import { CampaignIdKey, CustomerIdKey, LoyaltyBandKey, PlaybookKey, PlaybookStepKey, RiskBandKey } from '../../workflows/search-attributes.js';
 import { confirmWelcomeUpdate, welcomeCheckStateQuery } from '../../workflows/welcome-check.workflow.js';
 import { withinDeadline } from './deadline.js';
-import type { SignalFromOutside } from '../services/audit/steering-audit.service.js';
-import { cancelIfRunning, executionStatus, howEnded, queryOrNull, signalOrFalse, signalsFromOutside } from './workflow-calls.js';
+import type { SteeringFromOutside } from '../services/audit/steering-audit.service.js';
+import { cancelIfRunning, executionStatus, howEnded, queryOrNull, signalOrFalse, steeringFromOutside } from './workflow-calls.js';
 
 /** An update is taken once the run's validator accepts it; what the run does with it follows. */
 const taken = { waitForStage: WorkflowUpdateStage.ACCEPTED } as const;
@@ -177,8 +177,8 @@ export class TemporalPlaybookEngine implements PlaybookEngine {
     return this.reachable(() => howEnded(this.client, workflowId));
   }
 
-  signalsFromOutside(workflowId: string, runId: string): Promise<SignalFromOutside[]> {
-    return this.reachable(() => signalsFromOutside(this.client, workflowId, runId));
+  steeringFromOutside(workflowId: string, runId: string): Promise<SteeringFromOutside[]> {
+    return this.reachable(() => steeringFromOutside(this.client, workflowId, runId));
   }
 
   async cancelRun(workflowId: string): Promise<Taken | null> {

@@ -1,7 +1,7 @@
 import { WorkflowNotFoundError, type Client, type WorkflowExecutionDescription, type WorkflowExecutionStatusName } from '@temporalio/client';
 import type { QueryDefinition, SignalDefinition } from '@temporalio/common';
 import { tsToDate } from '@temporalio/common/lib/time.js';
-import type { SignalFromOutside } from '../services/audit/steering-audit.service.js';
+import type { SteeringFromOutside } from '../services/audit/steering-audit.service.js';
 
 /** A run's answer to a query; null when no such run exists. */
 export async function queryOrNull<T>(client: Client, workflowId: string, query: QueryDefinition<T>): Promise<T | null> {
@@ -17,24 +17,21 @@ export async function queryOrNull<T>(client: Client, workflowId: string, query: 
 export const PLATFORM_IDENTITY_PREFIX = 'retention-platform:';
 
 /**
- * The signals a run received from anyone but this platform (an operator in the Temporal UI or
- * CLI), in the order received, with who sent them (the identity Temporal recorded) and their input.
+ * The signals and updates a run took from anyone but this platform (an operator in the Temporal
+ * UI or CLI), in the order taken, with who sent them (the identity Temporal recorded) and their input.
  */
-export async function signalsFromOutside(client: Client, workflowId: string, runId: string): Promise<SignalFromOutside[]> {
+export async function steeringFromOutside(client: Client, workflowId: string, runId: string): Promise<SteeringFromOutside[]> {
   const { events } = await client.workflow.getHandle(workflowId, runId).fetchHistory();
   const { payloadConverter } = client.options.loadedDataConverter;
-  return (events ?? []).flatMap((event) => {
+  const decoded = (payloads: Array<Parameters<typeof payloadConverter.fromPayload>[0]> | null | undefined) => (payloads ?? []).map((p) => payloadConverter.fromPayload(p));
+  const fromOutside = (identity: string | null | undefined) => !identity?.startsWith(PLATFORM_IDENTITY_PREFIX);
+  return (events ?? []).flatMap((event): SteeringFromOutside[] => {
+    const common = { eventId: Number(event.eventId), at: tsToDate(event.eventTime!) };
     const signal = event.workflowExecutionSignaledEventAttributes;
-    if (!signal || signal.identity?.startsWith(PLATFORM_IDENTITY_PREFIX)) return [];
-    return [
-      {
-        eventId: Number(event.eventId),
-        name: signal.signalName ?? '',
-        by: signal.identity || null,
-        input: (signal.input?.payloads ?? []).map((payload) => payloadConverter.fromPayload(payload)),
-        at: tsToDate(event.eventTime!),
-      },
-    ];
+    if (signal && fromOutside(signal.identity)) return [{ ...common, via: 'signal', name: signal.signalName ?? '', by: signal.identity || null, input: decoded(signal.input?.payloads) }];
+    const update = event.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest;
+    if (update && fromOutside(update.meta?.identity)) return [{ ...common, via: 'update', name: update.input?.name ?? '', by: update.meta?.identity || null, input: decoded(update.input?.args?.payloads) }];
+    return [];
   });
 }
 

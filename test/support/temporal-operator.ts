@@ -7,9 +7,10 @@ export function temporalOperator(stack: TestStack, identity = 'ops@example.com')
   return new Client({ connection: stack.temporal.connection, namespace: stack.config.temporal.namespace, identity });
 }
 
-/** The signals from outside the platform audited for a playbook run or campaign: who sent which signal with what. */
-export async function steeringAudited(stack: TestStack, entityId: string): Promise<Array<[actor: string, signal: string, input: unknown[]]>> {
-  const { rows } = await sql<{ actor: string; after: { signal: string; input: unknown[] } }>`
-    select actor, after from audit_entry where entity_id = ${entityId} and action like '%.signal-in-engine' order by (after->>'eventId')::int`.execute(stack.orm.em.fork().getKysely());
-  return rows.map((r) => [r.actor, r.after.signal, r.after.input]);
+/** The signals and updates from outside the platform audited for a playbook run or campaign: who sent which one with what. */
+export async function steeringAudited(stack: TestStack, entityId: string): Promise<Array<[actor: string, message: string, input: unknown[]]>> {
+  const { rows } = await sql<{ actor: string; after: { signal?: string; update?: string; input: unknown[] } }>`
+    select actor, after from audit_entry where entity_id = ${entityId} and (action like '%.signal-in-engine' or action like '%.update-in-engine')
+     order by (after->>'eventId')::int`.execute(stack.orm.em.fork().getKysely());
+  return rows.map((r) => [r.actor, r.after.signal ? `signal ${r.after.signal}` : `update ${r.after.update}`, r.after.input]);
 }

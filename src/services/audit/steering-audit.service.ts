@@ -2,9 +2,10 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql } from 'kysely';
 import type { AuditService } from './audit.service.js';
 
-/** A signal a run received from outside this platform: an operator steering it in the Temporal UI or CLI. */
-export interface SignalFromOutside {
-  /** Its place in the run's history (one entry per signal, however often this is asked). */
+/** A signal or update a run took from outside this platform: an operator steering it in the Temporal UI or CLI. */
+export interface SteeringFromOutside {
+  via: 'signal' | 'update';
+  /** Its place in the run's history (one audit entry per message, however often this is asked). */
   eventId: number;
   name: string;
   /** Who sent it, as the engine recorded (the UI's or CLI's identity). */
@@ -13,50 +14,50 @@ export interface SignalFromOutside {
   at: Date;
 }
 
-/** Where the signals a run received are read (the workflow engine). */
-export interface SignalSource {
-  signalsFromOutside(workflowId: string, runId: string): Promise<SignalFromOutside[]>;
+/** Where the steering a run took is read (the workflow engine). */
+export interface SteeringSource {
+  steeringFromOutside(workflowId: string, runId: string): Promise<SteeringFromOutside[]>;
 }
 
 /** What was steered: a playbook run (by workflow ID) or a campaign (by its ID). */
 export type SteeredEntity = { entityType: 'playbook_run'; entityId: string } | { entityType: 'campaign'; entityId: string };
 
-const ACTION: Record<SteeredEntity['entityType'], string> = { playbook_run: 'playbook.signal-in-engine', campaign: 'campaign.signal-in-engine' };
+const AUDITED_AS = { playbook_run: 'playbook', campaign: 'campaign' } as const;
 
 /**
  * Operators steer runs in the Temporal UI too (an answer, a fix, a pause), where the API's
- * audit does not see them. A run that takes a signal asks for it to be audited here: each
- * signal from outside the platform once, with who sent it and what it said. (Signals this
- * platform sends are audited by the service that sends them.)
+ * audit does not see them. A run that takes a signal or update asks for it to be audited
+ * here: each one from outside the platform once (`<playbook|campaign>.<signal|update>-in-engine`),
+ * with who sent it and what it said. (What this platform sends is audited by the service that sends it.)
  */
 export class SteeringAuditService {
   constructor(
     private readonly em: EntityManager,
     private readonly audit: AuditService,
-    private readonly source: SignalSource,
+    private readonly source: SteeringSource,
   ) {}
 
-  /** Audits the run's signals from outside not audited yet; the number audited now. */
-  async auditSignalsFromOutside(run: { workflowId: string; runId: string }, steered: SteeredEntity): Promise<number> {
-    const signals = await this.source.signalsFromOutside(run.workflowId, run.runId);
-    if (signals.length === 0) return 0;
-    const action = ACTION[steered.entityType];
+  /** Audits the run's steering from outside not audited yet; the number audited now. */
+  async auditSteeringFromOutside(run: { workflowId: string; runId: string }, steered: SteeredEntity): Promise<number> {
+    const messages = await this.source.steeringFromOutside(run.workflowId, run.runId);
+    if (messages.length === 0) return 0;
+    const actions = (['signal', 'update'] as const).map((via) => `${AUDITED_AS[steered.entityType]}.${via}-in-engine`);
     return this.em.transactional(async (em) => {
       const db = em.getKysely();
-      // Two signals taken at once ask twice: one audits, the other then finds them audited.
+      // Two messages taken at once ask twice: one audits, the other then finds them audited.
       await sql`select pg_advisory_xact_lock(hashtextextended(${`steering:${run.runId}`}, 0))`.execute(db);
       const audited = await sql<{ eventId: number }>`
         select (after->>'eventId')::int as "eventId" from audit_entry
-        where entity_type = ${steered.entityType} and entity_id = ${steered.entityId} and action = ${action} and after->>'runId' = ${run.runId}`.execute(db);
+        where entity_type = ${steered.entityType} and entity_id = ${steered.entityId} and action = any(${actions}::text[]) and after->>'runId' = ${run.runId}`.execute(db);
       const seen = new Set(audited.rows.map((r) => r.eventId));
-      const fresh = signals.filter((s) => !seen.has(s.eventId));
-      for (const signal of fresh) {
+      const fresh = messages.filter((m) => !seen.has(m.eventId));
+      for (const message of fresh) {
         this.audit.record(em, {
-          actor: `temporal:${signal.by ?? 'unknown'}`,
-          action,
+          actor: `temporal:${message.by ?? 'unknown'}`,
+          action: `${AUDITED_AS[steered.entityType]}.${message.via}-in-engine`,
           entityType: steered.entityType,
           entityId: steered.entityId,
-          after: { signal: signal.name, input: signal.input, sentAt: signal.at.toISOString(), workflowId: run.workflowId, runId: run.runId, eventId: signal.eventId },
+          after: { [message.via]: message.name, input: message.input, sentAt: message.at.toISOString(), workflowId: run.workflowId, runId: run.runId, eventId: message.eventId },
         });
       }
       return fresh.length;

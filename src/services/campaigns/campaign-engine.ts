@@ -1,4 +1,4 @@
-import type { SignalSource } from '../audit/steering-audit.service.js';
+import type { SteeringSource } from '../audit/steering-audit.service.js';
 import type { CampaignEndInEngine, CampaignPolicy, CampaignProgress } from '../../domain/campaigns/campaign.js';
 
 /** A campaign as its enrolment run needs it. */
@@ -19,7 +19,7 @@ export interface CampaignEndedInEngine {
 }
 
 /** What the campaign service needs from the durable workflow engine (Temporal, in src/temporal/). */
-export interface CampaignEngine extends SignalSource {
+export interface CampaignEngine extends SteeringSource {
   /** Starts the campaign's enrolment run, enrolling from `startAt` if given; a second call joins the run already going. */
   start(campaign: CampaignToStart, policy: CampaignPolicy, startAt?: Date | null): Promise<{ workflowId: string }>;
   /** Live progress; null when no run exists. */

@@ -4,7 +4,7 @@ import type { FairReminderPolicy, FairReminderState, PaymentPromise } from '../.
 import type { FixIssuePolicy, FixIssueState } from '../../domain/playbooks/fix-issue.js';
 import type { EndedInEngine, RunStatus } from '../../domain/playbooks/run-status.js';
 import type { WelcomeCheckPolicy, WelcomeCheckState } from '../../domain/playbooks/welcome-check.js';
-import type { SignalSource } from '../audit/steering-audit.service.js';
+import type { SteeringSource } from '../audit/steering-audit.service.js';
 
 /** What a run is tagged with in Temporal's search attributes, besides customer, playbook and step. */
 export interface RunTags {
@@ -58,7 +58,7 @@ export interface Taken {
  * What the playbook service needs from a durable workflow engine. The Temporal
  * implementation lives in src/temporal/; services never see Temporal types.
  */
-export interface PlaybookEngine extends SignalSource {
+export interface PlaybookEngine extends SteeringSource {
   /** Starts the run, or returns the one already running for this customer. */
   startWelcomeCheck(input: { customerId: string; policy: WelcomeCheckPolicy; tags: RunTags }): Promise<{ workflowId: string }>;
   /** Null when no such run exists. */
