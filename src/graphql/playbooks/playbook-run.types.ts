@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { LocalDateResolver, SafeIntResolver } from 'graphql-scalars';
+import { LocalDateResolver } from 'graphql-scalars';
 import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { PlaybookRunStatus, type PlaybookRun } from '../../entities/index.js';
 import { RunStatus } from '../../domain/playbooks/run-status.js';
@@ -9,6 +9,7 @@ import type { PlaybookRunView, PlaybookService } from '../../services/playbooks/
 import type { FairReminderState } from '../../domain/playbooks/fair-reminder.js';
 import type { FixIssueState } from '../../domain/playbooks/fix-issue.js';
 import type { AccountReviewState } from '../../domain/playbooks/account-review.js';
+import { MoneyAmount, MoneyTotal } from '../common/money.js';
 
 registerEnumType(RunStatus, {
   name: 'PlaybookRunStatus',
@@ -53,10 +54,10 @@ export class PlaybookRunType {
   @Field(() => Int, { nullable: true, description: 'Fair reminders: reminders sent so far' })
   remindersSent!: number | null;
 
-  @Field(() => SafeIntResolver, { nullable: true, description: 'Fair reminders: fees charged, minor units' })
+  @Field(() => MoneyAmount, { nullable: true, description: 'Fair reminders: fees charged, minor units' })
   feesChargedMinor!: number | null;
 
-  @Field(() => SafeIntResolver, { nullable: true, description: 'Fair reminders: fees the standard schedule would have charged but this payer was spared, minor units' })
+  @Field(() => MoneyAmount, { nullable: true, description: 'Fair reminders: fees the standard schedule would have charged but this payer was spared, minor units' })
   feesWaivedMinor!: number | null;
 
   @Field(() => LocalDateResolver, { nullable: true, description: 'Fair reminders: the day the customer promised to pay by, while that promise holds the reminders' })
@@ -83,7 +84,7 @@ export class PlaybookRunType {
   @Field(() => String, { nullable: true, description: "Account review: the customer's answer (accepted, declined)" })
   answer!: string | null;
 
-  @Field(() => SafeIntResolver, { nullable: true, description: 'Account review: profitability at the last review, minor units' })
+  @Field(() => MoneyTotal, { nullable: true, description: 'Account review: profitability at the last review, minor units (computed from totals: exact up to 2^53 minor units)' })
   profitabilityMinor!: number | null;
 
   @Field(() => Boolean, { nullable: true, description: 'Account review: whether offboarding was approved (null: no decision)' })
