@@ -241,7 +241,7 @@ export type RecordComplaintInput = {
 };
 
 export type RecordPaymentInput = {
-  /** Amount paid in minor units (cents), > 0 */
+  /** Amount paid in minor units (cents), 1 to 999999999999999 (13 integer digits, as the payments import takes) */
   amountMinor: unknown;
   /** Payment reference in the billing system */
   externalRef?: string | null | undefined;

@@ -3,6 +3,7 @@ import { IsOptional, Matches } from 'class-validator';
 import { LocalDateResolver } from 'graphql-scalars';
 import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
 import { connectionOf } from '../common/connection.js';
+import { MAX_AMOUNT_INTEGER_DIGITS, MAX_AMOUNT_MINOR } from '../../domain/money.js';
 import { MoneyAmount } from '../common/money.js';
 
 @ObjectType('Invoice', { simpleResolvers: true })
@@ -43,7 +44,7 @@ export class RecordPaymentInput {
   @Field(() => ID)
   invoiceId!: string;
 
-  @Field(() => MoneyAmount, { description: 'Amount paid in minor units (cents), > 0' })
+  @Field(() => MoneyAmount, { description: `Amount paid in minor units (cents), 1 to ${MAX_AMOUNT_MINOR} (${MAX_AMOUNT_INTEGER_DIGITS} integer digits, as the payments import takes)` })
   amountMinor!: number;
 
   @Field(() => LocalDateResolver, { nullable: true, description: 'Day of payment; today when omitted' })

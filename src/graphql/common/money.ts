@@ -3,7 +3,8 @@ import { Float } from 'type-graphql';
 
 /**
  * Money in the API, always in minor units. One amount (an order, an invoice, a payment, a fee,
- * a complaint's handling cost) is an exact integer: SafeInt.
+ * a complaint's handling cost) is an exact integer: SafeInt, and no amount that comes in is
+ * above MAX_AMOUNT_MINOR (src/domain/money.ts).
  */
 export const MoneyAmount = SafeIntResolver;
 
