@@ -262,12 +262,12 @@ export type RunningPlaybookRunsFilterInput = {
   /** Runs a campaign started */
   campaignId?: string | number | null | undefined;
   customerId?: string | number | null | undefined;
-  /** Fair reminders: the payment-loyalty band the run follows */
+  /** Fair reminders and fixes: the payment-loyalty band the run follows: loyal, regular, at-risk, new, unknown (unknown: not read yet, or another playbook) */
   loyaltyBand?: string | null | undefined;
   playbook?: Playbook | null | undefined;
-  /** The customer's churn-risk band when the run started */
+  /** The customer's churn-risk band when the run started: low, medium, high, unscored */
   riskBand?: string | null | undefined;
-  /** The step a run is at, e.g. awaiting-approval (account reviews waiting for an offboarding decision) */
+  /** The step a run is at, one of its playbook's steps (any playbook's without playbook), e.g. awaiting-approval (account reviews waiting for an offboarding decision) */
   step?: string | null | undefined;
 };
 

@@ -5,6 +5,7 @@ import { PlaybookRunStatus, type PlaybookRun } from '../../entities/index.js';
 import { RunStatus } from '../../domain/playbooks/run-status.js';
 import { connectionOf } from '../common/connection.js';
 import { Playbook } from '../../domain/playbooks/playbook.js';
+import { RUN_LOYALTY_BANDS, RUN_RISK_BANDS, UNKNOWN_LOYALTY_BAND } from '../../domain/playbooks/run-tags.js';
 import type { PlaybookRunView, PlaybookService } from '../../services/playbooks/playbook.service.js';
 import type { FairReminderState } from '../../domain/playbooks/fair-reminder.js';
 import type { FixIssueState } from '../../domain/playbooks/fix-issue.js';
@@ -167,7 +168,7 @@ export class RunningPlaybookRunsFilterInput {
   @Field(() => Playbook, { nullable: true })
   playbook?: string | null;
 
-  @Field(() => String, { nullable: true, description: 'The step a run is at, e.g. awaiting-approval (account reviews waiting for an offboarding decision)' })
+  @Field(() => String, { nullable: true, description: "The step a run is at, one of its playbook's steps (any playbook's without playbook), e.g. awaiting-approval (account reviews waiting for an offboarding decision)" })
   step?: string | null;
 
   @Field(() => ID, { nullable: true })
@@ -176,10 +177,10 @@ export class RunningPlaybookRunsFilterInput {
   @Field(() => ID, { nullable: true, description: 'Runs a campaign started' })
   campaignId?: string | null;
 
-  @Field(() => String, { nullable: true, description: "The customer's churn-risk band when the run started" })
+  @Field(() => String, { nullable: true, description: `The customer's churn-risk band when the run started: ${RUN_RISK_BANDS.join(', ')}` })
   riskBand?: string | null;
 
-  @Field(() => String, { nullable: true, description: 'Fair reminders: the payment-loyalty band the run follows' })
+  @Field(() => String, { nullable: true, description: `Fair reminders and fixes: the payment-loyalty band the run follows: ${RUN_LOYALTY_BANDS.join(', ')} (${UNKNOWN_LOYALTY_BAND}: not read yet, or another playbook)` })
   loyaltyBand?: string | null;
 }
 
