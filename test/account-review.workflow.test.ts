@@ -6,7 +6,17 @@ import { triggerPolicy } from '../src/domain/playbooks/triggers.js';
 import { seconds } from '../src/domain/policies/duration.js';
 import { AuditEntry, CostEntry, CostKind, Customer, CustomerExport, CustomerStatus, Offer, OfferAudience, Order, PlaybookRun, ScoreSnapshot, ServiceTier } from '../src/entities/index.js';
 import type { accountReview, playbookTriggers } from '../workflows/index.js';
-import { AccountReviewDocument, AnswerAccountProposalDocument, AuditEntriesDocument, CancelPlaybookRunDocument, CustomerPlaybookRunsDocument, DecideOffboardingDocument, RunningPlaybookRunsDocument, StartAccountReviewDocument } from './__generated__/graphql.js';
+import {
+  AccountReviewDocument,
+  AnswerAccountProposalDocument,
+  AuditEntriesDocument,
+  CancelPlaybookRunDocument,
+  CustomerPlaybookRunsDocument,
+  DecideOffboardingDocument,
+  RunningPlaybookRunsDocument,
+  StartAccountReviewDocument,
+  type RunningPlaybookRunsFilterInput,
+} from './__generated__/graphql.js';
 import { eventually } from './support/eventually.js';
 import { recordHistory } from './support/histories.js';
 import { startTestStack, type TestStack } from './support/stack.js';
@@ -274,3 +284,18 @@ it('refuses a review by hand for an account that is not loss-making, or within 1
   for (const { node } of audit.data!.auditEntries.edges) expect(node.actor).toMatch(/^operator:/);
   expect((await stack.gql(AuditEntriesDocument, { entityType: 'playbook_run', entityId: `${workflowId}/2` }, Role.Admin)).data!.auditEntries.totalCount).toBe(0);
 }, 60_000);
+
+it("refuses a search of the runs under way by a band or step no run carries, instead of an empty inbox: VALIDATION naming the filter's field", async () => {
+  const search = (filter: RunningPlaybookRunsFilterInput) => stack.gql(RunningPlaybookRunsDocument, { filter }, Role.Viewer).then((r) => r.errors?.[0]);
+  expect(await search({ riskBand: 'bogus' })).toMatchObject({
+    message: 'Unknown churn-risk band "bogus"; one of: low, medium, high, unscored',
+    extensions: { code: 'VALIDATION', reason: 'PLAYBOOK_INVALID_INPUT', field: 'filter.riskBand' },
+  });
+  expect(await search({ playbook: 'AccountReview', step: 'awaiting-approval', riskBand: 'High' })).toMatchObject({ extensions: { code: 'VALIDATION', field: 'filter.riskBand' } });
+  expect(await search({ loyaltyBand: 'loyall' })).toMatchObject({ extensions: { code: 'VALIDATION', field: 'filter.loyaltyBand' } });
+  expect(await search({ playbook: 'AccountReview', step: 'awaiting-aproval' })).toMatchObject({ extensions: { code: 'VALIDATION', field: 'filter.step' } });
+  // A step of another playbook finds no account review either.
+  expect(await search({ playbook: 'AccountReview', step: 'awaiting-confirmation' })).toMatchObject({ extensions: { code: 'VALIDATION', field: 'filter.step' } });
+  // The tags runs do carry are searched.
+  expect(await search({ playbook: 'AccountReview', step: 'awaiting-approval', riskBand: 'unscored', loyaltyBand: 'unknown' })).toBeUndefined();
+});

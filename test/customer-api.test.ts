@@ -9,6 +9,7 @@ import {
   CustomerSlimPageBesideOneDocument,
   CustomersDocument,
   ScoreDistributionDocument,
+  ScoreHistoryDocument,
   type CustomerFilterInput,
   type ScoreKind as ApiScoreKind,
   type CustomerSortInput,
@@ -394,6 +395,19 @@ describe('query limits', () => {
       expect(statements).toEqual([]);
       expect((await raw(`{ ${report} }`, role)).errors).toBeUndefined();
     }
+  });
+
+  it('counts each value of a score history a query asks for, as a page of that size', async () => {
+    // 35 aliases of 100 customers' last 100 churn-risk values: 350,000 scores with reasons.
+    const history = 'scoreHistory(kind: ChurnRisk, last: 100) { value band reasons computedAt }';
+    const many = Array.from({ length: 35 }, (_, i) => `a${i}: customers(first: 100) { edges { node { ${history} } } }`).join(' ');
+    const { result, statements } = await countStatements(() => raw(`{ ${many} }`, Role.Viewer));
+    expect(result.errors?.[0].extensions).toMatchObject({ code: 'GRAPHQL_VALIDATION_FAILED', reason: 'QUERY_TOO_COSTLY' });
+    expect(result.errors![0].extensions!.cost).toBeGreaterThan(35 * 100 * 100);
+    expect(statements).toEqual([]);
+    // One customer's history of 100 values stays well within the limit.
+    const one = await stack.gql(ScoreHistoryDocument, { id: customers[0].id, kind: 'ChurnRisk', last: 100 }, Role.Viewer);
+    expect(one.errors).toBeUndefined();
   });
 
   it('refuses a query nested too deep', async () => {

@@ -226,10 +226,18 @@ describe('recordPayment', () => {
     expect(late.data!.recordPayment.paidAt).toBe('2026-10-10');
   });
 
-  it('refuses a non-positive amount, a bad date, a future or pre-invoice date and an unknown invoice', async () => {
+  it('refuses a non-positive or an oversized amount, a bad date, a future or pre-invoice date and an unknown invoice', async () => {
     const invoice = await newInvoice(await newCustomer());
     const zero = await stack.gql(RecordPaymentDocument, { input: { invoiceId: invoice.id, amountMinor: 0 } }, Role.Operator);
     expect(zero.errors![0].extensions).toMatchObject({ code: 'VALIDATION', reason: 'PAYMENT_INVALID', field: 'amountMinor' });
+    // No more than the payments import takes (13 integer digits): a misplaced decimal point, not a payment.
+    for (const amountMinor of [1_000_000_000_000_000, Number.MAX_SAFE_INTEGER]) {
+      const huge = await stack.gql(RecordPaymentDocument, { input: { invoiceId: invoice.id, amountMinor } }, Role.Operator);
+      expect(huge.errors![0]).toMatchObject({
+        message: 'amountMinor must be at most 999999999999999 minor units (13 integer digits, as the import takes)',
+        extensions: { code: 'VALIDATION', reason: 'PAYMENT_INVALID', field: 'amountMinor' },
+      });
+    }
     const future = await stack.gql(RecordPaymentDocument, { input: { invoiceId: invoice.id, amountMinor: 5, paidAt: '2030-01-01' } }, Role.Operator);
     expect(future.errors![0]).toMatchObject({ message: 'paidAt must not be in the future', extensions: { code: 'VALIDATION', reason: 'PAYMENT_INVALID', field: 'paidAt' } });
     const beforeIssue = await stack.gql(RecordPaymentDocument, { input: { invoiceId: invoice.id, amountMinor: 5, paidAt: '2026-09-30' } }, Role.Operator);

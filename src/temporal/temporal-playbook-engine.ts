@@ -6,6 +6,7 @@ import { FAIR_REMINDER, fairReminderWorkflowId, type FairReminderPolicy, type Fa
 import { FIX_ISSUE, fixIssueWorkflowId, type FixIssuePolicy, type FixIssueState } from '../domain/playbooks/fix-issue.js';
 import { welcomeCheckWorkflowId, WELCOME_CHECK, type WelcomeCheckPolicy, type WelcomeCheckState } from '../domain/playbooks/welcome-check.js';
 import { Playbook } from '../domain/playbooks/playbook.js';
+import { UNKNOWN_LOYALTY_BAND, UNSCORED_RISK_BAND } from '../domain/playbooks/run-tags.js';
 import { RunStatus, type EndedInEngine } from '../domain/playbooks/run-status.js';
 import type { EndedRun, FoundRun, HowEnded, PlaybookEngine, RunSearch, RunTags, Taken } from '../services/playbooks/playbook-engine.js';
 import { PlaybookException, PlaybookExceptionCode } from '../services/playbooks/playbook.exception.js';
@@ -200,8 +201,8 @@ export class TemporalPlaybookEngine implements PlaybookEngine {
             { key: CustomerIdKey, value: about.customerId },
             { key: PlaybookKey, value: about.playbook },
             { key: PlaybookStepKey, value: 'starting' },
-            { key: LoyaltyBandKey, value: 'unknown' },
-            { key: RiskBandKey, value: about.tags.riskBand ?? 'unscored' },
+            { key: LoyaltyBandKey, value: UNKNOWN_LOYALTY_BAND },
+            { key: RiskBandKey, value: about.tags.riskBand ?? UNSCORED_RISK_BAND },
             ...(about.tags.campaignId ? [{ key: CampaignIdKey, value: about.tags.campaignId }] : []),
           ],
           staticSummary: about.summary,

@@ -241,7 +241,7 @@ export type RecordComplaintInput = {
 };
 
 export type RecordPaymentInput = {
-  /** Amount paid in minor units (cents), > 0 */
+  /** Amount paid in minor units (cents), 1 to 999999999999999 (13 integer digits, as the payments import takes) */
   amountMinor: unknown;
   /** Payment reference in the billing system */
   externalRef?: string | null | undefined;
@@ -262,12 +262,12 @@ export type RunningPlaybookRunsFilterInput = {
   /** Runs a campaign started */
   campaignId?: string | number | null | undefined;
   customerId?: string | number | null | undefined;
-  /** Fair reminders: the payment-loyalty band the run follows */
+  /** Fair reminders and fixes: the payment-loyalty band the run follows: loyal, regular, at-risk, new, unknown (unknown: not read yet, or another playbook) */
   loyaltyBand?: string | null | undefined;
   playbook?: Playbook | null | undefined;
-  /** The customer's churn-risk band when the run started */
+  /** The customer's churn-risk band when the run started: low, medium, high, unscored */
   riskBand?: string | null | undefined;
-  /** The step a run is at, e.g. awaiting-approval (account reviews waiting for an offboarding decision) */
+  /** The step a run is at, one of its playbook's steps (any playbook's without playbook), e.g. awaiting-approval (account reviews waiting for an offboarding decision) */
   step?: string | null | undefined;
 };
 
@@ -441,7 +441,7 @@ export type CampaignQueryVariables = Exact<{
 }>;
 
 
-export type CampaignQuery = { campaign: { id: string, name: string, playbook: Playbook, status: CampaignStatus, holdoutPercent: number, repeatEveryDays: number | null, createdBy: string, scheduledFor: string | null, launchedAt: string | null, finishedAt: string | null, outcome: Array<{ group: CampaignGroup, members: number, retained: number, retentionRate: number | null, revenueMinor: unknown, invoicesDue: number, onTimePaymentRate: number | null, complainedAgain: number, meanProfitabilityMinor: number | null, inPlaybookElsewhere: number }>, comparison: Array<{ metric: CampaignMetric, treatedRate: number | null, holdoutRate: number | null, difference: number | null, low: number | null, high: number | null, pValue: number | null }>, filter: { status: Array<CustomerStatus> | null, serviceTier: Array<ServiceTier> | null, search: string | null, hasOpenComplaint: boolean | null, marketingConsent: boolean | null, segment: Array<string> | null, riskBand: Array<string> | null, acquiredFrom: string | null, acquiredTo: string | null, scores: Array<{ kind: ScoreKind, bands: Array<string> | null, min: number | null, max: number | null }> | null, bandMoved: { kind: ScoreKind, from: Array<string> | null, to: Array<string> | null, withinDays: number } | null }, segment: { id: string, name: string } | null, progress: { status: CampaignStatus, enrolled: number, treated: number, holdout: number, runsStarted: number, pass: number, nextPassAt: string | null } | null } | null };
+export type CampaignQuery = { campaign: { id: string, name: string, playbook: Playbook, status: CampaignStatus, holdoutPercent: number, repeatEveryDays: number | null, createdBy: string, scheduledFor: string | null, launchedAt: string | null, finishedAt: string | null, outcome: Array<{ group: CampaignGroup, members: number, retained: number, retentionRate: number | null, revenueMinor: number, invoicesDue: number, onTimePaymentRate: number | null, complainedAgain: number, meanProfitabilityMinor: number | null, inPlaybookElsewhere: number }>, comparison: Array<{ metric: CampaignMetric, treatedRate: number | null, holdoutRate: number | null, difference: number | null, low: number | null, high: number | null, pValue: number | null }>, filter: { status: Array<CustomerStatus> | null, serviceTier: Array<ServiceTier> | null, search: string | null, hasOpenComplaint: boolean | null, marketingConsent: boolean | null, segment: Array<string> | null, riskBand: Array<string> | null, acquiredFrom: string | null, acquiredTo: string | null, scores: Array<{ kind: ScoreKind, bands: Array<string> | null, min: number | null, max: number | null }> | null, bandMoved: { kind: ScoreKind, from: Array<string> | null, to: Array<string> | null, withinDays: number } | null }, segment: { id: string, name: string } | null, progress: { status: CampaignStatus, enrolled: number, treated: number, holdout: number, runsStarted: number, pass: number, nextPassAt: string | null } | null } | null };
 
 export type CampaignsQueryVariables = Exact<{
   first?: number | null | undefined;
@@ -505,7 +505,7 @@ export type ComplaintTopicsQueryVariables = Exact<{
 }>;
 
 
-export type ComplaintTopicsQuery = { complaintTopics: Array<{ topic: string, complaints: number, customers: number, open: number, reopened: number, severe: number, productDefects: number, handlingCostMinor: unknown, medianDaysToResolve: number | null }> };
+export type ComplaintTopicsQuery = { complaintTopics: Array<{ topic: string, complaints: number, customers: number, open: number, reopened: number, severe: number, productDefects: number, handlingCostMinor: number, medianDaysToResolve: number | null }> };
 
 export type CustomersQueryVariables = Exact<{
   first: number;
@@ -779,14 +779,14 @@ export type FixIssueQueryVariables = Exact<{
 
 export type FixIssueQuery = { fixIssue: { topic: string | null, owner: string | null, escalations: number | null, recurrences: number | null, workflowId: string, playbook: Playbook, customerId: string, status: PlaybookRunStatus, step: string | null, outcome: string | null, deadline: string | null, policyVersion: number | null, startedAt: string | null, finishedAt: string | null } | null };
 
-export type AccountReviewFieldsFragment = { proposal: string | null, answer: string | null, profitabilityMinor: unknown, offboardingApproved: boolean | null, decidedBy: string | null, decisionReason: string | null, workflowId: string, playbook: Playbook, customerId: string, status: PlaybookRunStatus, step: string | null, outcome: string | null, deadline: string | null, policyVersion: number | null, startedAt: string | null, finishedAt: string | null };
+export type AccountReviewFieldsFragment = { proposal: string | null, answer: string | null, profitabilityMinor: number | null, offboardingApproved: boolean | null, decidedBy: string | null, decisionReason: string | null, workflowId: string, playbook: Playbook, customerId: string, status: PlaybookRunStatus, step: string | null, outcome: string | null, deadline: string | null, policyVersion: number | null, startedAt: string | null, finishedAt: string | null };
 
 export type StartAccountReviewMutationVariables = Exact<{
   customerId: string | number;
 }>;
 
 
-export type StartAccountReviewMutation = { startAccountReview: { proposal: string | null, answer: string | null, profitabilityMinor: unknown, offboardingApproved: boolean | null, decidedBy: string | null, decisionReason: string | null, workflowId: string, playbook: Playbook, customerId: string, status: PlaybookRunStatus, step: string | null, outcome: string | null, deadline: string | null, policyVersion: number | null, startedAt: string | null, finishedAt: string | null } };
+export type StartAccountReviewMutation = { startAccountReview: { proposal: string | null, answer: string | null, profitabilityMinor: number | null, offboardingApproved: boolean | null, decidedBy: string | null, decisionReason: string | null, workflowId: string, playbook: Playbook, customerId: string, status: PlaybookRunStatus, step: string | null, outcome: string | null, deadline: string | null, policyVersion: number | null, startedAt: string | null, finishedAt: string | null } };
 
 export type AnswerAccountProposalMutationVariables = Exact<{
   customerId: string | number;
@@ -794,7 +794,7 @@ export type AnswerAccountProposalMutationVariables = Exact<{
 }>;
 
 
-export type AnswerAccountProposalMutation = { answerAccountProposal: { proposal: string | null, answer: string | null, profitabilityMinor: unknown, offboardingApproved: boolean | null, decidedBy: string | null, decisionReason: string | null, workflowId: string, playbook: Playbook, customerId: string, status: PlaybookRunStatus, step: string | null, outcome: string | null, deadline: string | null, policyVersion: number | null, startedAt: string | null, finishedAt: string | null } };
+export type AnswerAccountProposalMutation = { answerAccountProposal: { proposal: string | null, answer: string | null, profitabilityMinor: number | null, offboardingApproved: boolean | null, decidedBy: string | null, decisionReason: string | null, workflowId: string, playbook: Playbook, customerId: string, status: PlaybookRunStatus, step: string | null, outcome: string | null, deadline: string | null, policyVersion: number | null, startedAt: string | null, finishedAt: string | null } };
 
 export type DecideOffboardingMutationVariables = Exact<{
   customerId: string | number;
@@ -803,14 +803,14 @@ export type DecideOffboardingMutationVariables = Exact<{
 }>;
 
 
-export type DecideOffboardingMutation = { decideOffboarding: { proposal: string | null, answer: string | null, profitabilityMinor: unknown, offboardingApproved: boolean | null, decidedBy: string | null, decisionReason: string | null, workflowId: string, playbook: Playbook, customerId: string, status: PlaybookRunStatus, step: string | null, outcome: string | null, deadline: string | null, policyVersion: number | null, startedAt: string | null, finishedAt: string | null } };
+export type DecideOffboardingMutation = { decideOffboarding: { proposal: string | null, answer: string | null, profitabilityMinor: number | null, offboardingApproved: boolean | null, decidedBy: string | null, decisionReason: string | null, workflowId: string, playbook: Playbook, customerId: string, status: PlaybookRunStatus, step: string | null, outcome: string | null, deadline: string | null, policyVersion: number | null, startedAt: string | null, finishedAt: string | null } };
 
 export type AccountReviewQueryVariables = Exact<{
   customerId: string | number;
 }>;
 
 
-export type AccountReviewQuery = { accountReview: { proposal: string | null, answer: string | null, profitabilityMinor: unknown, offboardingApproved: boolean | null, decidedBy: string | null, decisionReason: string | null, workflowId: string, playbook: Playbook, customerId: string, status: PlaybookRunStatus, step: string | null, outcome: string | null, deadline: string | null, policyVersion: number | null, startedAt: string | null, finishedAt: string | null } | null };
+export type AccountReviewQuery = { accountReview: { proposal: string | null, answer: string | null, profitabilityMinor: number | null, offboardingApproved: boolean | null, decidedBy: string | null, decisionReason: string | null, workflowId: string, playbook: Playbook, customerId: string, status: PlaybookRunStatus, step: string | null, outcome: string | null, deadline: string | null, policyVersion: number | null, startedAt: string | null, finishedAt: string | null } | null };
 
 export type StartAppreciationMutationVariables = Exact<{
   customerId: string | number;
@@ -886,7 +886,7 @@ export type FairnessReportQueryVariables = Exact<{
 }>;
 
 
-export type FairnessReportQuery = { fairnessReport: Array<{ band: string, customers: number, offers: number, remindersSent: number, feesChargedMinor: unknown, feesWaivedMinor: unknown, messagesSent: number, marketingMessagesSent: number, messagesSuppressed: number }> };
+export type FairnessReportQuery = { fairnessReport: Array<{ band: string, customers: number, offers: number, remindersSent: number, feesChargedMinor: number, feesWaivedMinor: number, messagesSent: number, marketingMessagesSent: number, messagesSuppressed: number }> };
 
 export type OperationsStatusQueryVariables = Exact<{ [key: string]: never; }>;
 
@@ -928,7 +928,7 @@ export type ConcentrationQueryVariables = Exact<{
 }>;
 
 
-export type ConcentrationQuery = { concentration: { value: number | null, band: string | null, reasons: Array<string>, modelVersion: string, periods: Array<{ period: string, customers: number, totalRevenue: unknown, topShare: number | null, gini: number | null, lorenz: Array<{ populationShare: number, revenueShare: number }> | null }> } };
+export type ConcentrationQuery = { concentration: { value: number | null, band: string | null, reasons: Array<string>, modelVersion: string, periods: Array<{ period: string, customers: number, totalRevenue: number, topShare: number | null, gini: number | null, lorenz: Array<{ populationShare: number, revenueShare: number }> | null }> } };
 
 export type CustomerScoresQueryVariables = Exact<{
   id: string | number;

@@ -1,5 +1,6 @@
 import { TOPIC_KEY } from '../complaints/topic.js';
 import { EMAIL_MAX_LENGTH, EMAIL_PATTERN, LOCALE_PATTERN } from '../customers/contact.js';
+import { amountPattern } from '../money.js';
 
 /**
  * The CSV formats of the import path, as data: which columns each kind has, their
@@ -157,9 +158,9 @@ export function valueCheck(column: ColumnSpec): { badWhen: string; message: stri
         message: 'is not a date or ISO time (YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ)',
       };
     case 'money':
-      return { badWhen: `v !~ '^\\d{1,13}(\\.\\d{1,2})?$'`, message: 'is not an amount >= 0 with at most 2 decimals' };
+      return { badWhen: `v !~ '${amountPattern()}'`, message: 'is not an amount >= 0 with at most 2 decimals' };
     case 'signed-money':
-      return { badWhen: `v !~ '^-?\\d{1,13}(\\.\\d{1,2})?$'`, message: 'is not an amount with at most 2 decimals' };
+      return { badWhen: `v !~ '${amountPattern(true)}'`, message: 'is not an amount with at most 2 decimals' };
     case 'int':
       return { badWhen: `v !~ '^\\d{1,9}$'`, message: 'is not a whole number >= 0' };
     case 'number':

@@ -32,16 +32,8 @@ export const accountReviewPolicy: AccountReviewPolicy = {
 /** What is put to the customer: a cheaper service tier, or an offer that fits. */
 export type Proposal = { kind: 'tier-change'; tier: string; reason: string } | { kind: 'offer'; offerCode: string; reason: string } | { kind: 'none'; reason: string };
 
-export type AccountReviewStep =
-  | 'starting'
-  | 'proposing'
-  | 'awaiting-answer'
-  | 'applying'
-  | 'awaiting-review'
-  | 'reviewing'
-  | 'awaiting-approval'
-  | 'offboarding'
-  | 'done';
+export const ACCOUNT_REVIEW_STEPS = ['starting', 'proposing', 'awaiting-answer', 'applying', 'awaiting-review', 'reviewing', 'awaiting-approval', 'offboarding', 'done'] as const;
+export type AccountReviewStep = (typeof ACCOUNT_REVIEW_STEPS)[number];
 export type AccountReviewOutcome = 'turned-around' | 'kept-by-decision' | 'kept-no-decision' | 'offboarded';
 
 export interface OffboardingDecision {

@@ -17,9 +17,12 @@ export const appreciationPolicy: AppreciationPolicy = { version: 1, minTenureDay
 
 export type AppreciationOutcome = 'thanked';
 
+export const APPRECIATION_STEPS = ['starting', 'thanking', 'done'] as const;
+export type AppreciationStep = (typeof APPRECIATION_STEPS)[number];
+
 export interface AppreciationState {
   customerId: string;
-  step: 'starting' | 'thanking' | 'done';
+  step: AppreciationStep;
   offerCode: string | null;
   outcome: AppreciationOutcome | null;
   policyVersion: number;

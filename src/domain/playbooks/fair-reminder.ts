@@ -64,7 +64,8 @@ export const fairReminderPolicy: FairReminderPolicy = {
   promise: paymentPromisePolicy,
 };
 
-export type FairReminderStep = 'starting' | 'waiting' | 'promised' | 'reminding' | 'calling' | 'following-up' | 'handing-over' | 'thanking' | 'done';
+export const FAIR_REMINDER_STEPS = ['starting', 'waiting', 'promised', 'reminding', 'calling', 'following-up', 'handing-over', 'thanking', 'done'] as const;
+export type FairReminderStep = (typeof FAIR_REMINDER_STEPS)[number];
 export type FairReminderOutcome = 'paid' | 'already-paid' | 'call-scheduled' | 'follow-up-requested' | 'handed-over';
 
 export interface FairReminderState {

@@ -35,7 +35,8 @@ export const fixIssuePolicy: FixIssuePolicy = {
   gestureBands: ['loyal'],
 };
 
-export type FixIssueStep = 'starting' | 'opening-case' | 'awaiting-fix' | 'escalating' | 'awaiting-check-back' | 'reopening' | 'checking-back' | 'done';
+export const FIX_ISSUE_STEPS = ['starting', 'opening-case', 'awaiting-fix', 'escalating', 'awaiting-check-back', 'reopening', 'checking-back', 'done'] as const;
+export type FixIssueStep = (typeof FIX_ISSUE_STEPS)[number];
 export type FixIssueOutcome = 'fixed' | 'fixed-with-gesture';
 
 export interface FixIssueState {

@@ -19,7 +19,8 @@ export const welcomeCheckPolicy: WelcomeCheckPolicy = {
   waitForConfirmationMs: days(14),
 };
 
-export type WelcomeCheckStep = 'starting' | 'awaiting-confirmation' | 'recording-outcome' | 'done';
+export const WELCOME_CHECK_STEPS = ['starting', 'awaiting-confirmation', 'recording-outcome', 'done'] as const;
+export type WelcomeCheckStep = (typeof WELCOME_CHECK_STEPS)[number];
 export type WelcomeCheckOutcome = 'confirmed' | 'follow-up-needed';
 
 export interface WelcomeCheckState {

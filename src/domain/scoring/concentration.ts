@@ -43,6 +43,7 @@ export interface LorenzPoint {
 export interface PeriodConcentration {
   period: string;
   customers: number;
+  /** The sum of the revenues (negative ones as 0): exact while it is below 2^53 minor units, the nearest number beyond. */
   totalRevenue: number;
   topShare: number | null;
   gini: number | null;

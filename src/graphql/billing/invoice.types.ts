@@ -1,8 +1,10 @@
 import 'reflect-metadata';
 import { IsOptional, Matches } from 'class-validator';
-import { LocalDateResolver, SafeIntResolver } from 'graphql-scalars';
+import { LocalDateResolver } from 'graphql-scalars';
 import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
 import { connectionOf } from '../common/connection.js';
+import { MAX_AMOUNT_INTEGER_DIGITS, MAX_AMOUNT_MINOR } from '../../domain/money.js';
+import { MoneyAmount } from '../common/money.js';
 
 @ObjectType('Invoice', { simpleResolvers: true })
 export class InvoiceType {
@@ -18,7 +20,7 @@ export class InvoiceType {
   @Field(() => LocalDateResolver)
   dueAt!: string;
 
-  @Field(() => SafeIntResolver, { description: 'Amount in minor units (cents)' })
+  @Field(() => MoneyAmount, { description: 'Amount in minor units (cents)' })
   amountMinor!: number;
 
   @Field(() => LocalDateResolver, { nullable: true, description: 'Day the invoice was paid in full; null while open' })
@@ -27,10 +29,10 @@ export class InvoiceType {
   @Field(() => Int)
   remindersSent!: number;
 
-  @Field(() => SafeIntResolver)
+  @Field(() => MoneyAmount)
   feeChargedMinor!: number;
 
-  @Field(() => SafeIntResolver, { description: 'Fees the policy would have charged but were waived' })
+  @Field(() => MoneyAmount, { description: 'Fees the policy would have charged but were waived' })
   feeWaivedMinor!: number;
 }
 
@@ -42,7 +44,7 @@ export class RecordPaymentInput {
   @Field(() => ID)
   invoiceId!: string;
 
-  @Field(() => SafeIntResolver, { description: 'Amount paid in minor units (cents), > 0' })
+  @Field(() => MoneyAmount, { description: `Amount paid in minor units (cents), 1 to ${MAX_AMOUNT_MINOR} (${MAX_AMOUNT_INTEGER_DIGITS} integer digits, as the payments import takes)` })
   amountMinor!: number;
 
   @Field(() => LocalDateResolver, { nullable: true, description: 'Day of payment; today when omitted' })

@@ -1,5 +1,4 @@
 import 'reflect-metadata';
-import { SafeIntResolver } from 'graphql-scalars';
 import { Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { CampaignGroup, CampaignStatus, type PlaybookRun } from '../../entities/index.js';
 import { CampaignMetric, MAX_REPEAT_EVERY_DAYS, type CampaignProgress } from '../../domain/campaigns/campaign.js';
@@ -7,6 +6,7 @@ import type { CampaignMemberView, CampaignView, GroupOutcome } from '../../servi
 import { Playbook } from '../../domain/playbooks/playbook.js';
 import { connectionOf } from '../common/connection.js';
 import { CustomerFilterType } from '../customers/customer.types.js';
+import { MoneyTotal } from '../common/money.js';
 
 registerEnumType(CampaignStatus, { name: 'CampaignStatus' });
 registerEnumType(CampaignGroup, { name: 'CampaignGroup' });
@@ -105,7 +105,7 @@ export class CampaignGroupOutcomeType {
   @Field(() => Float, { nullable: true, description: 'retained / members' })
   retentionRate!: number | null;
 
-  @Field(() => SafeIntResolver, { description: 'Revenue since enrolment, minor units' })
+  @Field(() => MoneyTotal, { description: 'Revenue since enrolment, minor units (a total: exact up to 2^53 minor units)' })
   revenueMinor!: number;
 
   @Field(() => Float, { nullable: true })

@@ -30,9 +30,14 @@ export function connectionOf<T extends object>(nodeType: ClassType<T>, name: str
   return Connection;
 }
 
+/** Query cost of a list field: what one item costs, times how many the argument `size` asks for (else `fallback`). */
+export const listComplexity =
+  (size: string, fallback: number) =>
+  ({ args, childComplexity }: { args: Record<string, unknown>; childComplexity: number }) =>
+    1 + childComplexity * (typeof args[size] === 'number' ? (args[size] as number) : fallback);
+
 /** Query cost of a connection field: what one node costs, times the page size asked for. */
-export const pageComplexity = ({ args, childComplexity }: { args: Record<string, unknown>; childComplexity: number }) =>
-  1 + childComplexity * (typeof args.first === 'number' ? args.first : 20);
+export const pageComplexity = listComplexity('first', 20);
 
 @ArgsType()
 export class PageArgs {

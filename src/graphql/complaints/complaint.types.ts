@@ -1,10 +1,11 @@
 import 'reflect-metadata';
 import { IsOptional, MaxLength } from 'class-validator';
-import { LocalDateResolver, SafeIntResolver } from 'graphql-scalars';
+import { LocalDateResolver } from 'graphql-scalars';
 import { ArgsType, Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { ComplaintSeverity } from '../../entities/index.js';
 import { connectionOf } from '../common/connection.js';
 import { CustomerFilterType } from '../customers/customer.types.js';
+import { MoneyAmount, MoneyTotal } from '../common/money.js';
 
 registerEnumType(ComplaintSeverity, { name: 'ComplaintSeverity' });
 
@@ -31,7 +32,7 @@ export class ComplaintTopicType {
   @Field(() => Int, { description: 'Pointing at a product defect' })
   productDefects!: number;
 
-  @Field(() => SafeIntResolver, { description: 'Cost of handling them, minor units' })
+  @Field(() => MoneyTotal, { description: 'Cost of handling them, minor units (a total: exact up to 2^53 minor units)' })
   handlingCostMinor!: number;
 
   @Field(() => Float, { nullable: true, description: 'Median days from opened to resolved, of the resolved ones' })
@@ -76,7 +77,7 @@ export class ComplaintType {
   @Field(() => Date, { nullable: true, description: 'When it was last reopened (none for imported counts)' })
   reopenedAt?: Date | null;
 
-  @Field(() => SafeIntResolver, { description: 'Cost of handling it, in minor units' })
+  @Field(() => MoneyAmount, { description: 'Cost of handling it, in minor units' })
   handlingCostMinor!: number;
 
   @Field({ description: 'Points at a defect of the product' })

@@ -1,8 +1,8 @@
 import 'reflect-metadata';
-import { SafeIntResolver } from 'graphql-scalars';
 import { ArgsType, Field, ObjectType, registerEnumType } from 'type-graphql';
 import { CustomerEventKind } from '../../domain/customers/timeline.js';
 import { NestedPageArgs, connectionOf } from '../common/connection.js';
+import { MoneyAmount } from '../common/money.js';
 
 registerEnumType(CustomerEventKind, { name: 'CustomerEventKind', description: 'What happened with a customer' });
 
@@ -20,7 +20,7 @@ export class CustomerEventType {
   @Field({ description: 'What happened, in a line, e.g. "Paid invoice 1a2b3c4d (89.00) 3 days late"' })
   summary!: string;
 
-  @Field(() => SafeIntResolver, { nullable: true, description: 'Order or invoice amount, minor units' })
+  @Field(() => MoneyAmount, { nullable: true, description: 'Order or invoice amount, minor units' })
   amountMinor!: number | null;
 }
 

@@ -7,7 +7,7 @@ import type { Customer, PlaybookRun } from '../../entities/index.js';
 import { mapPage, type Page } from '../../services/common/pagination.js';
 import type { ScoreView } from '../../services/scores/score.service.js';
 import { Allow } from '../auth/allow.js';
-import { NestedPageArgs, pageComplexity } from '../common/connection.js';
+import { listComplexity, NestedPageArgs, pageComplexity } from '../common/connection.js';
 import type { GraphQLContext } from '../context.js';
 import { InvoiceConnection } from '../billing/invoice.types.js';
 import { ComplaintConnection } from '../complaints/complaint.types.js';
@@ -117,6 +117,8 @@ export class CustomerResolver {
 
   @FieldResolver(() => [ScoreType], {
     description: 'Earlier values of one score, newest first: each one of the last 90 days, then the last of each week (of each month after two years)',
+    // Up to `last` values, each with its reasons: costs as a page of that size does.
+    complexity: listComplexity('last', 10),
   })
   scoreHistory(
     @Root() customer: Customer,

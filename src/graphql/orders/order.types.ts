@@ -1,7 +1,7 @@
 import 'reflect-metadata';
-import { SafeIntResolver } from 'graphql-scalars';
 import { Field, ID, ObjectType } from 'type-graphql';
 import { connectionOf } from '../common/connection.js';
+import { MoneyAmount } from '../common/money.js';
 
 @ObjectType('Order', { simpleResolvers: true, description: 'A purchase' })
 export class OrderType {
@@ -14,10 +14,10 @@ export class OrderType {
   @Field()
   orderedAt!: Date;
 
-  @Field(() => SafeIntResolver, { description: 'Amount in minor units (cents)' })
+  @Field(() => MoneyAmount, { description: 'Amount in minor units (cents)' })
   amountMinor!: number;
 
-  @Field(() => SafeIntResolver, { nullable: true, description: 'Contribution margin in minor units, when known' })
+  @Field(() => MoneyAmount, { nullable: true, description: 'Contribution margin in minor units, when known' })
   marginMinor?: number | null;
 }
 

@@ -1,14 +1,16 @@
 import 'reflect-metadata';
-import { LocalDateResolver, SafeIntResolver } from 'graphql-scalars';
+import { LocalDateResolver } from 'graphql-scalars';
 import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { PlaybookRunStatus, type PlaybookRun } from '../../entities/index.js';
 import { RunStatus } from '../../domain/playbooks/run-status.js';
 import { connectionOf } from '../common/connection.js';
 import { Playbook } from '../../domain/playbooks/playbook.js';
+import { RUN_LOYALTY_BANDS, RUN_RISK_BANDS, UNKNOWN_LOYALTY_BAND } from '../../domain/playbooks/run-tags.js';
 import type { PlaybookRunView, PlaybookService } from '../../services/playbooks/playbook.service.js';
 import type { FairReminderState } from '../../domain/playbooks/fair-reminder.js';
 import type { FixIssueState } from '../../domain/playbooks/fix-issue.js';
 import type { AccountReviewState } from '../../domain/playbooks/account-review.js';
+import { MoneyAmount, MoneyTotal } from '../common/money.js';
 
 registerEnumType(RunStatus, {
   name: 'PlaybookRunStatus',
@@ -53,10 +55,10 @@ export class PlaybookRunType {
   @Field(() => Int, { nullable: true, description: 'Fair reminders: reminders sent so far' })
   remindersSent!: number | null;
 
-  @Field(() => SafeIntResolver, { nullable: true, description: 'Fair reminders: fees charged, minor units' })
+  @Field(() => MoneyAmount, { nullable: true, description: 'Fair reminders: fees charged, minor units' })
   feesChargedMinor!: number | null;
 
-  @Field(() => SafeIntResolver, { nullable: true, description: 'Fair reminders: fees the standard schedule would have charged but this payer was spared, minor units' })
+  @Field(() => MoneyAmount, { nullable: true, description: 'Fair reminders: fees the standard schedule would have charged but this payer was spared, minor units' })
   feesWaivedMinor!: number | null;
 
   @Field(() => LocalDateResolver, { nullable: true, description: 'Fair reminders: the day the customer promised to pay by, while that promise holds the reminders' })
@@ -83,7 +85,7 @@ export class PlaybookRunType {
   @Field(() => String, { nullable: true, description: "Account review: the customer's answer (accepted, declined)" })
   answer!: string | null;
 
-  @Field(() => SafeIntResolver, { nullable: true, description: 'Account review: profitability at the last review, minor units' })
+  @Field(() => MoneyTotal, { nullable: true, description: 'Account review: profitability at the last review, minor units (computed from totals: exact up to 2^53 minor units)' })
   profitabilityMinor!: number | null;
 
   @Field(() => Boolean, { nullable: true, description: 'Account review: whether offboarding was approved (null: no decision)' })
@@ -166,7 +168,7 @@ export class RunningPlaybookRunsFilterInput {
   @Field(() => Playbook, { nullable: true })
   playbook?: string | null;
 
-  @Field(() => String, { nullable: true, description: 'The step a run is at, e.g. awaiting-approval (account reviews waiting for an offboarding decision)' })
+  @Field(() => String, { nullable: true, description: "The step a run is at, one of its playbook's steps (any playbook's without playbook), e.g. awaiting-approval (account reviews waiting for an offboarding decision)" })
   step?: string | null;
 
   @Field(() => ID, { nullable: true })
@@ -175,10 +177,10 @@ export class RunningPlaybookRunsFilterInput {
   @Field(() => ID, { nullable: true, description: 'Runs a campaign started' })
   campaignId?: string | null;
 
-  @Field(() => String, { nullable: true, description: "The customer's churn-risk band when the run started" })
+  @Field(() => String, { nullable: true, description: `The customer's churn-risk band when the run started: ${RUN_RISK_BANDS.join(', ')}` })
   riskBand?: string | null;
 
-  @Field(() => String, { nullable: true, description: 'Fair reminders: the payment-loyalty band the run follows' })
+  @Field(() => String, { nullable: true, description: `Fair reminders and fixes: the payment-loyalty band the run follows: ${RUN_LOYALTY_BANDS.join(', ')} (${UNKNOWN_LOYALTY_BAND}: not read yet, or another playbook)` })
   loyaltyBand?: string | null;
 }
 

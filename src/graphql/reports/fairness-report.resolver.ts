@@ -1,9 +1,10 @@
-import { LocalDateResolver, SafeIntResolver } from 'graphql-scalars';
+import { LocalDateResolver } from 'graphql-scalars';
 import { Arg, Ctx, Field, Int, ObjectType, Query, Resolver } from 'type-graphql';
 import { Role } from '../../domain/auth/roles.js';
 import { Allow } from '../auth/allow.js';
 import { REPORT_COMPLEXITY } from '../limits.js';
 import type { GraphQLContext } from '../context.js';
+import { MoneyTotal } from '../common/money.js';
 
 @ObjectType('FairnessBand', {
   simpleResolvers: true,
@@ -22,10 +23,10 @@ export class FairnessBandType {
   @Field(() => Int)
   remindersSent!: number;
 
-  @Field(() => SafeIntResolver, { description: 'Reminder fees charged, minor units' })
+  @Field(() => MoneyTotal, { description: 'Reminder fees charged, minor units (a total: exact up to 2^53 minor units)' })
   feesChargedMinor!: number;
 
-  @Field(() => SafeIntResolver, { description: 'Reminder fees the standard schedule would have charged but this band was spared, minor units' })
+  @Field(() => MoneyTotal, { description: 'Reminder fees the standard schedule would have charged but this band was spared, minor units (a total: exact up to 2^53 minor units)' })
   feesWaivedMinor!: number;
 
   @Field(() => Int)

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { GraphQLJSONObject, LocalDateResolver, SafeIntResolver } from 'graphql-scalars';
+import { GraphQLJSONObject, LocalDateResolver } from 'graphql-scalars';
 import { ArgsType, Field, Float, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import type { ConcentrationScore } from '../../domain/scoring/concentration.js';
 import type { ModelFit } from '../../services/scores/scoring-run.service.js';
@@ -7,6 +7,7 @@ import type { ScoringRunView } from '../../services/scores/scoring.service.js';
 import { ScoreKind } from '../../domain/scoring/score-kind.js';
 import { connectionOf } from '../common/connection.js';
 import { CustomerFilterType } from '../customers/customer.types.js';
+import { MoneyTotal } from '../common/money.js';
 
 /** Where a scoring run stands: its workflow's phase while it runs, then how it ended. */
 export enum ScoringRunPhase {
@@ -122,7 +123,7 @@ export class ConcentrationPeriodType {
   @Field(() => Int, { description: 'Customers with revenue in the month' })
   customers!: number;
 
-  @Field(() => SafeIntResolver, { description: 'Revenue in minor units' })
+  @Field(() => MoneyTotal, { description: 'Revenue in the month, minor units (a total: exact up to 2^53 minor units)' })
   totalRevenue!: number;
 
   @Field(() => Float, { nullable: true, description: 'Revenue share of the top 20% of customers' })

@@ -7,6 +7,7 @@ import type { Page, PageArgs } from '../common/pagination.js';
 import { BillingException, BillingExceptionCode } from './billing.exception.js';
 import { latestDayNow, paidOn } from '../../domain/billing/paid-day.js';
 import { isUuid } from '../../domain/ids.js';
+import { positiveAmountProblem } from '../../domain/money.js';
 import { isCalendarDay } from '../../domain/scoring/dates.js';
 import { ScoreKind } from '../../domain/scoring/score-kind.js';
 import type { ScoringRunService } from '../scores/scoring-run.service.js';
@@ -63,9 +64,9 @@ export class InvoiceService {
    */
   async recordPayment(input: PaymentInput, actor: string): Promise<Invoice> {
     if (!isUuid(input.invoiceId)) throw new BillingException(BillingExceptionCode.InvoiceNotFound, `"${input.invoiceId}" is not an invoice ID`, { field: 'invoiceId' });
-    if (!Number.isSafeInteger(input.amountMinor) || input.amountMinor <= 0) {
-      throw new BillingException(BillingExceptionCode.InvalidPayment, 'amountMinor must be a positive whole number of minor units', { field: 'amountMinor' });
-    }
+    // Bounded as the payments import is: a misplaced decimal point is refused, not booked.
+    const amountProblem = positiveAmountProblem(input.amountMinor);
+    if (amountProblem) throw new BillingException(BillingExceptionCode.InvalidPayment, `amountMinor ${amountProblem}`, { field: 'amountMinor' });
     const paidAt = input.paidAt ?? new Date().toISOString().slice(0, 10);
     if (!isCalendarDay(paidAt)) {
       throw new BillingException(BillingExceptionCode.InvalidPayment, 'paidAt must be a date (YYYY-MM-DD)', { field: 'paidAt' });

@@ -87,7 +87,7 @@ export class ComplaintService {
              count(*) filter (where k.reopened_count > 0)::int as reopened,
              count(*) filter (where k.severity in ('high', 'critical'))::int as severe,
              count(*) filter (where k.product_defect)::int as product_defects,
-             coalesce(sum(k.handling_cost_minor), 0)::bigint as handling_cost_minor,
+             coalesce(sum(k.handling_cost_minor), 0) as handling_cost_minor,
              (percentile_cont(0.5) within group (order by extract(epoch from k.resolved_at - k.opened_at) / 86400) filter (where k.resolved_at is not null))::float8 as median_days
         from complaint k join customer c on c.id = k.customer_id
        where k.opened_at >= (${input.since}::date)::timestamp at time zone 'UTC' and ${customerWhere(input.filter ?? {})}

@@ -1,6 +1,7 @@
 import { TIME_ZONE_TABLE, valueCheck, type ImportSpec } from '../../domain/import/import-spec.js';
 import { INVOICE_PAID, untilPaidTemplates } from '../../domain/messages/catalogue.js';
 import { IMPORT_CONSENT_ACTION } from '../../domain/customers/contact.js';
+import { amountPattern } from '../../domain/money.js';
 
 /**
  * SQL for one import, over the temporary table `import_stage` (row_no, _shape_error,
@@ -58,7 +59,7 @@ export function validationSql(spec: ImportSpec, header: Set<string>): string {
   if (spec.kind === 'payments') {
     checks.push(`select row_no, 'invoice_ref', 'unknown invoice "' || left(btrim(s.invoice_ref), 60) || '"' from import_stage s where ${ok} and ${v('invoice_ref')} is not null and not exists (select 1 from invoice i where i.external_ref = btrim(s.invoice_ref))`);
     checks.push(`select row_no, 'paid_at', 'is before the invoice was issued (' || i.issued_at || ')' from import_stage s join invoice i on i.external_ref = btrim(s.invoice_ref) where ${ok} and ${validDate('paid_at')} and ${v('paid_at')}::date < i.issued_at`);
-    checks.push(`select row_no, 'amount', 'must be more than 0' from import_stage s where ${ok} and ${v('amount')} ~ '^\\d{1,13}(\\.\\d{1,2})?$' and ${v('amount')}::numeric = 0`);
+    checks.push(`select row_no, 'amount', 'must be more than 0' from import_stage s where ${ok} and ${v('amount')} ~ '${amountPattern()}' and ${v('amount')}::numeric = 0`);
   }
   if (spec.kind === 'invoices') {
     checks.push(`select row_no, 'due_at', 'is before issued_at' from import_stage s where ${ok} and ${validDate('due_at')} and ${validDate('issued_at')} and ${v('due_at')}::date < ${v('issued_at')}::date`);

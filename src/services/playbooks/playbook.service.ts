@@ -1,6 +1,6 @@
 import { campaignPolicy, type CampaignPolicy } from '../../domain/campaigns/campaign.js';
 import { isUuid } from '../../domain/ids.js';
-import { Playbook } from '../../domain/playbooks/playbook.js';
+import { runTagSearchProblem } from '../../domain/playbooks/run-tags.js';
 import { assertPageSize, decodeCursor, encodeCursor, invalidCursor, toPage, type Page, type PageArgs } from '../common/pagination.js';
 import { APPRECIATION, appreciationPolicy, appreciationWorkflowId, type AppreciationPolicy } from '../../domain/playbooks/appreciation.js';
 import { ACCOUNT_REVIEW, accountReviewPolicy, accountReviewWorkflowId, type AccountReviewPolicy } from '../../domain/playbooks/account-review.js';
@@ -465,14 +465,11 @@ const OWED_AFTER_LEAVING = new Set([FAIR_REMINDER, FIX_ISSUE]);
 /** Search values are IDs, playbook names and lowercase keys (steps and bands), nothing that could change the search. */
 function assertRunSearch(search: RunSearch): void {
   const invalid = (field: string, message: string) => new PlaybookException(PlaybookExceptionCode.InvalidInput, message, { field: `filter.${field}` });
-  if (search.playbook && !(Object.values(Playbook) as string[]).includes(search.playbook)) throw invalid('playbook', `"${search.playbook}" is not a playbook`);
+  const problem = runTagSearchProblem(search);
+  if (problem) throw invalid(problem.field, problem.message);
   for (const field of ['customerId', 'campaignId'] as const) {
     const id = search[field];
     if (id && !isUuid(id)) throw invalid(field, `"${id}" is not an ID`);
-  }
-  for (const field of ['step', 'riskBand', 'loyaltyBand'] as const) {
-    const key = search[field];
-    if (key && !/^[a-z][a-z0-9-]*$/.test(key)) throw invalid(field, `"${key}" is not a ${field === 'step' ? 'step' : 'band'} (lowercase words joined by hyphens)`);
   }
 }
 

@@ -57,7 +57,7 @@ export class FairnessReportService {
       )
       select x.band, coalesce(c.n, 0)::int as customers,
              coalesce(ms.offers, 0)::int as offers, coalesce(iv.reminders, 0)::int as reminders,
-             coalesce(iv.charged, 0)::bigint as charged, coalesce(iv.waived, 0)::bigint as waived,
+             coalesce(iv.charged, 0) as charged, coalesce(iv.waived, 0) as waived,
              coalesce(ms.sent, 0)::int as sent, coalesce(ms.marketing, 0)::int as marketing, coalesce(ms.suppressed, 0)::int as suppressed
         -- A band fees or messages were decided for may have no customers today.
         from (select band from customers union select band from invoices union select band from messages) x

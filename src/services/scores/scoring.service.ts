@@ -125,9 +125,10 @@ export class ScoringService {
     // Every month of the window is reported, those without orders too, so a chart has no gaps.
     const periods = monthPeriods(new Date(), input.months);
     // Each month's customers' revenues as one array: grouped by the month's timestamp (labelled once per month, not per order).
+    // Summed exactly (numeric); each reaches JS as the nearest number, exact below 2^53 minor units, as the month's total is.
     const { rows } = await sql<{ period: string; revenues: number[] }>`
       select to_char(month, 'YYYY-MM') as period, array_agg(revenue) as revenues
-        from (select date_trunc('month', o.ordered_at at time zone 'UTC') as month, sum(o.amount_minor)::float8 as revenue
+        from (select date_trunc('month', o.ordered_at at time zone 'UTC') as month, sum(o.amount_minor) as revenue
                 from customer_order o join customer c on c.id = o.customer_id
                where o.ordered_at >= (${`${periods[0]}-01`}::date)::timestamp at time zone 'UTC'
                  and ${customerWhere(input.filter ?? {})}
