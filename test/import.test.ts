@@ -322,8 +322,8 @@ it('audits an import that is applied, and only those', async () => {
 describe('importRows (the GraphQL bulk path)', () => {
   it('stages rows like a file: errors by index in the list, all-or-nothing, good-rows', async () => {
     const rows = [
-      { customer_ref: 'K-1', ordered_at: '2026-03-01', amount: '10.00', order_ref: 'ROW-1' },
-      { customer_ref: 'K-1', ordered_at: 'yesterday', amount: '-1', order_ref: 'ROW-2' },
+      { customer_ref: 'K-1', ordered_at: '2026-03-01', amount: '10.00', margin: '1', order_ref: 'ROW-1' },
+      { customer_ref: 'K-1', ordered_at: 'yesterday', amount: '-1', margin: '', order_ref: 'ROW-2' },
       { customer_ref: 'K-1', ordered_at: '2026-03-02T08:00:00+02:00', amount: '7', margin: null, order_ref: 'ROW-3' },
     ];
     const strictRun = await imports.importRows('orders', rows, strict);
@@ -345,7 +345,7 @@ describe('importRows (the GraphQL bulk path)', () => {
     expect(await imports.importRows('orders', [], strict)).toMatchObject({ rowsRead: 0, written: false });
   });
 
-  it('through the GraphQL bulk mutation: fields left out keep stored values, and over 10,000 rows is a VALIDATION error', async () => {
+  it('through the GraphQL bulk mutation: fields left out keep stored values, rows sending different fields and over 10,000 rows are VALIDATION errors', async () => {
     @Resolver()
     class PingResolver {
       @Allow(Role.Viewer)
@@ -365,12 +365,30 @@ describe('importRows (the GraphQL bulk path)', () => {
       });
       return { data: r.data as { importCustomers: { inserted: number; updated: number; errors: unknown[] } } | null, errors: r.errors?.map((e) => format(e.toJSON(), e)) };
     };
-    const ok = await mutate([{ customerRef: 'G-1', name: 'Gee', email: 'gee@example.com', phone: '+1 555', serviceTier: 'premium' }, { customerRef: 'G-2', name: 'Gee', email: 'bad' }]);
+    const ok = await mutate([{ customerRef: 'G-1', name: 'Gee', email: 'gee@example.com', phone: '+1 555', serviceTier: 'premium' }, { customerRef: 'G-2', name: 'Gee', email: 'bad', phone: null, serviceTier: null }]);
     expect(ok.data!.importCustomers).toEqual({ inserted: 0, updated: 0, errors: [{ row: 2, field: 'email', message: '"bad" is not an e-mail address' }] });
     expect(await mutate([{ customerRef: 'G-1', name: 'Gee', email: 'gee@example.com', phone: '+1 555', serviceTier: 'premium' }])).toMatchObject({ data: { importCustomers: { inserted: 1 } } });
     // phone and serviceTier left out: kept; a field sent as null clears a nullable column.
     expect((await mutate([{ customerRef: 'G-1', name: 'Gee Two', email: 'gee@example.com' }])).data!.importCustomers).toMatchObject({ updated: 1 });
     expect(await em().findOneOrFail(Customer, { externalRef: 'G-1' })).toMatchObject({ name: 'Gee Two', phone: '+1 555', serviceTier: 'premium' });
+
+    // A row leaving out a field another row sends would have its stored value cleared: the call is refused, nothing written.
+    const uneven = await mutate([
+      { customerRef: 'G-2', name: 'Gee', email: 'gee2@example.com', phone: '+1 556', marketingConsent: 'yes' },
+      { customerRef: 'G-1', name: 'Gee Three', email: 'gee@example.com', marketingConsent: 'no' },
+    ]);
+    expect(uneven.data).toBeNull();
+    expect(uneven.errors![0].message).toBe('Row 2 leaves out "phone", which row 1 sends: every row must send the same fields (null or "" empties a field)');
+    expect(uneven.errors![0].extensions).toMatchObject({ code: 'VALIDATION', reason: 'IMPORT_ROW_FIELDS_DIFFER', field: 'rows', row: 2, rowField: 'phone' });
+    // Named as the input field, as the caller sent it.
+    const extra = await mutate([
+      { customerRef: 'G-2', name: 'Gee', email: 'gee2@example.com' },
+      { customerRef: 'G-1', name: 'Gee Three', email: 'gee@example.com', marketingConsent: 'no' },
+    ]);
+    expect(extra.errors![0].message).toBe('Row 1 leaves out "marketingConsent", which row 2 sends: every row must send the same fields (null or "" empties a field)');
+    expect(await em().findOneOrFail(Customer, { externalRef: 'G-1' })).toMatchObject({ name: 'Gee Two', phone: '+1 555' });
+    expect(await em().count(Customer, { externalRef: 'G-2' })).toBe(0);
+
     await mutate([{ customerRef: 'G-1', name: 'Gee Two', email: 'gee@example.com', phone: null }]);
     expect(await em().findOneOrFail(Customer, { externalRef: 'G-1' })).toMatchObject({ phone: null, serviceTier: 'premium' });
 

@@ -1,5 +1,5 @@
 import { EMAIL_PATTERN } from '../customers/contact.js';
-import { TIME_ZONE_TABLE, columnField, fieldColumn, headerProblems, importSpecs, isImportKind, recordStartLine, toMinorUnits, valueCheck, type ColumnSpec } from './import-spec.js';
+import { TIME_ZONE_TABLE, columnField, fieldColumn, headerProblems, importSpecs, isImportKind, recordStartLine, toMinorUnits, unevenRow, valueCheck, type ColumnSpec } from './import-spec.js';
 
 const column = (kind: keyof typeof importSpecs, name: string): ColumnSpec => importSpecs[kind].columns.find((c) => c.name === name)!;
 
@@ -54,6 +54,15 @@ describe('import specs', () => {
   it('let money be negative only for the order margin', () => {
     const signed = Object.values(importSpecs).flatMap((s) => s.columns.filter((c) => c.type === 'signed-money').map((c) => `${s.kind}.${c.name}`));
     expect(signed).toEqual(['orders.margin']);
+  });
+});
+
+describe('unevenRow', () => {
+  it('accepts rows that send the same fields, null and empty included, and names the first row that does not', () => {
+    expect(unevenRow([])).toBeNull();
+    expect(unevenRow([{ a: '1', b: null }, { b: '', a: '2', c: undefined }])).toBeNull();
+    expect(unevenRow([{ a: '1', b: '2' }, { a: '1', b: null }, { a: '3' }])).toEqual({ row: 3, field: 'b', sentByFirst: true });
+    expect(unevenRow([{ a: '1' }, { a: '1', b: undefined }, { a: '2', b: '2' }])).toEqual({ row: 3, field: 'b', sentByFirst: false });
   });
 });
 

@@ -144,6 +144,27 @@ export function headerProblems(spec: ImportSpec, header: readonly string[]): str
   return problems;
 }
 
+/** A field `row` sends: a key whose value is not undefined (null or '' is an empty cell, still sent). */
+export const sentFields = (row: Readonly<Record<string, unknown>>) => Object.keys(row).filter((k) => row[k] !== undefined);
+
+/**
+ * The first row (from 1) that does not send the same fields as the first row, and a field
+ * that differs; null when all send the same. Rows given as a list update stored ones like
+ * the lines of a file under one header: a field one row left out while another sent it
+ * would be an empty cell, clearing that row's stored value, so such a list is refused.
+ */
+export function unevenRow(rows: readonly Readonly<Record<string, unknown>>[]): { row: number; field: string; sentByFirst: boolean } | null {
+  if (rows.length === 0) return null;
+  const first = new Set(sentFields(rows[0]));
+  for (let i = 1; i < rows.length; i++) {
+    const sent = sentFields(rows[i]);
+    const extra = sent.find((f) => !first.has(f));
+    if (extra !== undefined) return { row: i + 1, field: extra, sentByFirst: false };
+    if (sent.length < first.size) return { row: i + 1, field: [...first].find((f) => rows[i][f] === undefined)!, sentByFirst: true };
+  }
+  return null;
+}
+
 /** The check, as a condition on the column's trimmed text `v` (never null here), that makes a value bad, and what to say. */
 export function valueCheck(column: ColumnSpec): { badWhen: string; message: string } | null {
   switch (column.type) {
