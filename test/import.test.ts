@@ -411,6 +411,32 @@ it('CLI: prints the report and exits 1 for a file with bad rows, 2 for a missing
   expect(header.stderr).toMatch(/"code":"IMPORT_BAD_HEADER"/);
 });
 
+it('CLI: refuses a file that is not UTF-8, naming the line, and reads it with --encoding', async () => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'import-'));
+  const file = path.join(dir, 'latin.csv');
+  // An Excel export in Windows-1252: é and ü are the single bytes 0xE9 and 0xFC, no UTF-8.
+  await writeFile(file, Buffer.concat([Buffer.from('customer_ref,name,email\nLAT-0,Ann Lee,ann.lee@example.com\nLAT-1,Jos'), Buffer.from([0xe9]), Buffer.from(' M'), Buffer.from([0xfc]), Buffer.from('ller,lat@example.com\n')]));
+  const refused = cli(['customers', file]);
+  expect(refused.status).toBe(1);
+  expect(JSON.parse(refused.stderr.trim())).toEqual({
+    code: 'IMPORT_UNREADABLE_CSV',
+    message: 'Line 3 is not utf-8 text: is the file in another encoding (e.g. windows-1252)?',
+    line: 3,
+    encoding: 'utf-8',
+    hint: "give the file's encoding, e.g. --encoding windows-1252",
+  });
+  expect(await em().count(Customer, { externalRef: { $in: ['LAT-0', 'LAT-1'] } })).toBe(0);
+
+  const read = cli(['customers', file, '--encoding', 'windows-1252']);
+  expect(read.status).toBe(0);
+  expect(JSON.parse(read.stdout)).toMatchObject({ inserted: 2, errorCount: 0 });
+  expect(await em().findOneOrFail(Customer, { externalRef: 'LAT-1' })).toMatchObject({ name: 'José Müller' });
+
+  const unknown = cli(['customers', file, '--encoding', 'klingon']);
+  expect(unknown.status).toBe(2);
+  expect(unknown.stderr).toMatch(/--encoding klingon: The "klingon" encoding is not supported\nusage:/);
+});
+
 it('streams a large file through the CLI, with progress, and re-imports it without duplicates', async () => {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'import-'));
   const file = path.join(dir, 'orders.csv');

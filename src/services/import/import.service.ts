@@ -5,6 +5,7 @@ import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { timeZoneNames } from '../../domain/customers/contact.js';
 import { headerProblems, importSpecs, isImportKind, recordStartLine, sentFields, unevenRow, type ImportKind, type ImportSpec } from '../../domain/import/import-spec.js';
+import { decodeCsv } from './csv-decoding.js';
 import { ImportException, ImportExceptionCode } from './import.exception.js';
 import { followUpChecks, missingRefSql, stageTableSql, timeZoneTableSql, upsertSql, validationSql } from './import-sql.js';
 
@@ -54,6 +55,11 @@ export interface ImportOptions {
   fieldName?: (column: string) => string;
 }
 
+export interface CsvImportOptions extends ImportOptions {
+  /** The file's encoding, a WHATWG label (windows-1252, latin1, ...); UTF-8 by default. Bytes that are no text in it refuse the file. */
+  encoding?: string;
+}
+
 /** One row for importRows: CSV column name -> value; null or '' is an empty cell, a missing (or undefined) key a column left out, as in every row of the list. */
 export type ImportRow = Readonly<Record<string, string | null | undefined>>;
 
@@ -91,8 +97,8 @@ interface Staged {
 export class ImportService {
   constructor(private readonly databaseUrl: string) {}
 
-  /** Imports a CSV file (header line first, the format of `kind`); streams, whatever the size. */
-  async importCsv(kind: string, csv: Readable, options: ImportOptions): Promise<ImportReport> {
+  /** Imports a CSV file (header line first, the format of `kind`; UTF-8 unless `options.encoding` says otherwise); streams, whatever the size. */
+  async importCsv(kind: string, csv: Readable, options: CsvImportOptions): Promise<ImportReport> {
     const spec = specOf(kind);
     return this.run(spec, options, async (client) => {
       let header: string[] | null = null;
@@ -131,6 +137,7 @@ export class ImportService {
       try {
         await pipeline(
           csv,
+          decodeCsv(options.encoding),
           parse({ bom: true, skip_empty_lines: true, relax_column_count: true, info: true }),
           toCopy,
           client.query(copyFrom(`copy import_stage (${stageColumns(spec).join(', ')}) from stdin`)),
