@@ -203,6 +203,23 @@ it('refuses a customer whose referrer is only in the file on a refused line, dow
   expect(await em().findOneOrFail(Customer, { externalRef: 'R-4' }, { populate: ['referrer'] })).toMatchObject({ referrer: { externalRef: 'K-1' } });
 });
 
+it('refuses text longer than the API takes, and phone numbers it would not take', async () => {
+  const a = (n: number) => 'a'.repeat(n);
+  const customers = await run('customers', `customer_ref,name,email,phone\nLEN-1,${a(201)},len1@example.com,+44 20 7946 0001\nLEN-2,${a(200)},len2@example.com,call me maybe\n`);
+  expect(customers.errors).toEqual([
+    { line: 2, field: 'name', message: `"${a(60)}" is longer than 200 characters` },
+    { line: 3, field: 'phone', message: '"call me maybe" is not a phone number (3 to 40 digits, spaces and + ( ) / -)' },
+  ]);
+  const complaints = await run('complaints', `complaint_ref,customer_ref,topic,severity,opened_at,summary\nLEN-C1,CRM-1001,app-login,low,2026-01-01,${a(2001)}\nLEN-C2,CRM-1001,app-login,low,2026-01-01,${a(2000)}\n`);
+  expect(complaints.errors).toEqual([{ line: 2, field: 'summary', message: `"${a(60)}" is longer than 2000 characters` }]);
+  const offers = await run('offers', `code,name,description,audience,discount_percent,valid_from\nLEN-O1,${a(201)},${a(1001)},all,10,2026-01-01\nLEN-O2,${a(200)},${a(1000)},all,10,2026-01-01\n`);
+  expect(offers.errors).toEqual([
+    { line: 2, field: 'description', message: `"${a(60)}" is longer than 1000 characters` },
+    { line: 2, field: 'name', message: `"${a(60)}" is longer than 200 characters` },
+  ]);
+  expect(await em().count(Customer, { externalRef: { $like: 'LEN-%' } })).toBe(0);
+});
+
 it('accepts the time zones the API accepts, and only those', async () => {
   const report = await run('customers', 'customer_ref,name,email,time_zone\nZ-1,Zed,z1@example.com,Europe/Berlin\nZ-2,Zed,z2@example.com,US/Pacific\nZ-3,Zed,z3@example.com,Factory\n');
   // PostgreSQL knows US/Pacific and Factory; the application (Intl, quiet hours) does not.

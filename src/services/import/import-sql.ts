@@ -28,11 +28,9 @@ export function validationSql(spec: ImportSpec, header: Set<string>): string {
   for (const c of spec.columns) {
     if (c.required) checks.push(`select row_no, '${c.name}', 'is required' from import_stage s where ${ok} and ${v(c.name)} is null`);
     const check = valueCheck(c);
-    if (check) {
-      checks.push(
-        `select row_no, '${c.name}', '"' || left(x.v, 60) || '" ${check.message.replace(/'/g, "''")}' from import_stage s, lateral (select btrim(s.${c.name}) as v) x where ${ok} and x.v <> '' and (${check.badWhen})`,
-      );
-    }
+    checks.push(
+      `select row_no, '${c.name}', '"' || left(x.v, 60) || '" ${check.message.replace(/'/g, "''")}' from import_stage s, lateral (select btrim(s.${c.name}) as v) x where ${ok} and x.v <> '' and (${check.badWhen})`,
+    );
   }
   // What has happened is not dated after the latest clock on earth now (UTC+14; a date without a time is its midnight UTC).
   for (const c of spec.columns.filter((c) => c.past)) {
