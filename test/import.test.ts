@@ -144,10 +144,13 @@ it('checks cross-field rules and references inside the file', async () => {
     'customers',
     `customer_ref,name,email,referrer_ref,time_zone,acquired_at\nN-1,Neu,neu@example.com,N-2,Mars/Base,\nN-2,Zwei,not-an-email,N-1,,\n,Drei,drei@example.com,,,\nN-4,Vier,vier@example.com,,,${day(2)}\n`,
   );
-  // Line 4 has no reference: it is required, and not "a customer cannot refer themselves".
+  // Line 4 has no reference: it is required, and not "a customer cannot refer themselves". N-1 and N-2 refer to each other.
+  const circle = (referrer: string) => `refers to "${referrer}", who was referred by this customer, directly or through others: referrals cannot go round in a circle`;
   expect(customers.errors.map((e) => [e.line, e.field, e.message])).toEqual([
+    [2, 'referrer_ref', circle('N-2')],
     [2, 'time_zone', '"Mars/Base" is not an IANA time zone (e.g. Europe/Berlin)'],
     [3, 'email', '"not-an-email" is not an e-mail address'],
+    [3, 'referrer_ref', circle('N-1')],
     [4, 'customer_ref', 'is required'],
     [5, 'acquired_at', 'is in the future'],
   ]);
@@ -219,6 +222,49 @@ it('refuses text longer than the API takes, and phone numbers it would not take'
   ]);
   expect(await em().count(Customer, { externalRef: { $like: 'LEN-%' } })).toBe(0);
 });
+
+it('refuses referral cycles, also longer ones and ones closed through stored customers, and not who refers into one', async () => {
+  const header = 'customer_ref,name,email,referrer_ref\n';
+  const row = (ref: string, referrer = '') => `${ref},Name ${ref},${ref.toLowerCase()}@example.com,${referrer}\n`;
+  const circle = (referrer: string) => `refers to "${referrer}", who was referred by this customer, directly or through others: referrals cannot go round in a circle`;
+  const inFile = await run(
+    'customers',
+    header + row('CYC-1', 'CYC-2') + row('CYC-2', 'CYC-1') + row('CYC-3', 'CYC-4') + row('CYC-4', 'CYC-5') + row('CYC-5', 'CYC-3') + row('CYC-6', 'CYC-1') + row('CYC-7', 'CYC-7') + row('CYC-8', 'CRM-1001'),
+    partial,
+  );
+  expect(inFile.errors).toEqual([
+    { line: 2, field: 'referrer_ref', message: circle('CYC-2') },
+    { line: 3, field: 'referrer_ref', message: circle('CYC-1') },
+    { line: 4, field: 'referrer_ref', message: circle('CYC-4') },
+    { line: 5, field: 'referrer_ref', message: circle('CYC-5') },
+    { line: 6, field: 'referrer_ref', message: circle('CYC-3') },
+    // Behind the cycle: refused only because its referrer is (and is not stored).
+    { line: 7, field: 'referrer_ref', message: 'refers to customer "CYC-1", whose line has errors' },
+    { line: 8, field: 'referrer_ref', message: 'a customer cannot refer themselves' },
+  ]);
+  expect(inFile).toMatchObject({ written: true, inserted: 1 });
+
+  // Stored: ST-1 referred ST-2, who referred ST-3. ST-1 referred by ST-3 would close the circle through the stored two.
+  expect(await run('customers', header + row('ST-1') + row('ST-2', 'ST-1') + row('ST-3', 'ST-2'))).toMatchObject({ inserted: 3 });
+  const throughStored = await run('customers', header + row('ST-1', 'ST-3') + row('ST-4', 'ST-3'), partial);
+  expect(throughStored.errors).toEqual([{ line: 2, field: 'referrer_ref', message: circle('ST-3') }]);
+  expect(throughStored).toMatchObject({ inserted: 1 });
+  // Moving referrals around without closing a circle is fine: ST-2 now refers to ST-4, who refers to ST-3.
+  expect(await run('customers', header + row('ST-2', 'ST-4') + row('ST-3', 'ST-1'))).toMatchObject({ errorCount: 0, updated: 2 });
+  expect((await em().findOneOrFail(Customer, { externalRef: 'ST-1' }, { populate: ['referrer'] })).referrer).toBeNull();
+});
+
+it('checks a long chain of referrals in one list quickly, and the circle that closes it', async () => {
+  // Each row referred by the next one: the order in which a naive walk from every row costs n² steps.
+  const n = 5000;
+  const rows = Array.from({ length: n }, (_, i) => ({ customer_ref: `CH-${i}`, name: `Chain ${i}`, email: `ch${i}@example.com`, referrer_ref: i + 1 < n ? `CH-${i + 1}` : null }));
+  const started = Date.now();
+  const closed = await imports.importRows('customers', [...rows.slice(0, -1), { ...rows[n - 1], referrer_ref: 'CH-0' }], strict);
+  expect(closed).toMatchObject({ written: false, errorCount: n });
+  expect(closed.errors[0]).toEqual({ line: 1, field: 'referrer_ref', message: 'refers to "CH-1", who was referred by this customer, directly or through others: referrals cannot go round in a circle' });
+  expect(await imports.importRows('customers', rows, strict)).toMatchObject({ written: true, inserted: n, errorCount: 0 });
+  expect(Date.now() - started).toBeLessThan(20_000);
+}, 60_000);
 
 it('accepts the time zones the API accepts, and only those', async () => {
   const report = await run('customers', 'customer_ref,name,email,time_zone\nZ-1,Zed,z1@example.com,Europe/Berlin\nZ-2,Zed,z2@example.com,US/Pacific\nZ-3,Zed,z3@example.com,Factory\n');

@@ -7,7 +7,7 @@ import { timeZoneNames } from '../../domain/customers/contact.js';
 import { headerProblems, importSpecs, isImportKind, recordStartLine, sentFields, unevenRow, type ImportKind, type ImportSpec } from '../../domain/import/import-spec.js';
 import { decodeCsv } from './csv-decoding.js';
 import { ImportException, ImportExceptionCode } from './import.exception.js';
-import { followUpChecks, missingRefSql, stageTableSql, timeZoneTableSql, upsertSql, validationSql } from './import-sql.js';
+import { followUpChecks, missingRefSql, referralCycleChecks, stageTableSql, timeZoneTableSql, upsertSql, validationSql } from './import-sql.js';
 
 export type ImportMode = 'all-or-nothing' | 'good-rows';
 
@@ -218,6 +218,7 @@ export class ImportService {
       const timeZones = timeZoneTableSql(spec);
       if (timeZones) await client.query(timeZones, [[...timeZoneNames()]]);
       await client.query(validationSql(spec, new Set(header)));
+      for (const statement of referralCycleChecks(spec, new Set(header))) await client.query(statement);
       const followUps = followUpChecks(spec, new Set(header));
       if (followUps.length && (await client.query('select 1 from import_errors limit 1')).rowCount) {
         await client.query('analyze import_errors');
