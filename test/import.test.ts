@@ -146,10 +146,13 @@ it('checks cross-field rules and references inside the file', async () => {
     'customers',
     `customer_ref,name,email,referrer_ref,time_zone,acquired_at\nN-1,Neu,neu@example.com,N-2,Mars/Base,\nN-2,Zwei,not-an-email,N-1,,\n,Drei,drei@example.com,,,\nN-4,Vier,vier@example.com,,,${day(2)}\n`,
   );
-  // Line 4 has no reference: it is required, and not "a customer cannot refer themselves".
+  // Line 4 has no reference: it is required, and not "a customer cannot refer themselves". N-1 and N-2 refer to each other.
+  const circle = (referrer: string) => `refers to "${referrer}", who was referred by this customer, directly or through others: referrals cannot go round in a circle`;
   expect(customers.errors.map((e) => [e.line, e.field, e.message])).toEqual([
+    [2, 'referrer_ref', circle('N-2')],
     [2, 'time_zone', '"Mars/Base" is not an IANA time zone (e.g. Europe/Berlin)'],
     [3, 'email', '"not-an-email" is not an e-mail address'],
+    [3, 'referrer_ref', circle('N-1')],
     [4, 'customer_ref', 'is required'],
     [5, 'acquired_at', 'is in the future'],
   ]);
@@ -204,6 +207,66 @@ it('refuses a customer whose referrer is only in the file on a refused line, dow
   expect(await em().count(Customer, { externalRef: { $in: ['R-1', 'R-2', 'R-3'] } })).toBe(0);
   expect(await em().findOneOrFail(Customer, { externalRef: 'R-4' }, { populate: ['referrer'] })).toMatchObject({ referrer: { externalRef: 'K-1' } });
 });
+
+it('refuses text longer than the API takes, and phone numbers it would not take', async () => {
+  const a = (n: number) => 'a'.repeat(n);
+  const customers = await run('customers', `customer_ref,name,email,phone\nLEN-1,${a(201)},len1@example.com,+44 20 7946 0001\nLEN-2,${a(200)},len2@example.com,call me maybe\n`);
+  expect(customers.errors).toEqual([
+    { line: 2, field: 'name', message: `"${a(60)}" is longer than 200 characters` },
+    { line: 3, field: 'phone', message: '"call me maybe" is not a phone number (3 to 40 digits, spaces and + ( ) / -)' },
+  ]);
+  const complaints = await run('complaints', `complaint_ref,customer_ref,topic,severity,opened_at,summary\nLEN-C1,CRM-1001,app-login,low,2026-01-01,${a(2001)}\nLEN-C2,CRM-1001,app-login,low,2026-01-01,${a(2000)}\n`);
+  expect(complaints.errors).toEqual([{ line: 2, field: 'summary', message: `"${a(60)}" is longer than 2000 characters` }]);
+  const offers = await run('offers', `code,name,description,audience,discount_percent,valid_from\nLEN-O1,${a(201)},${a(1001)},all,10,2026-01-01\nLEN-O2,${a(200)},${a(1000)},all,10,2026-01-01\n`);
+  expect(offers.errors).toEqual([
+    { line: 2, field: 'description', message: `"${a(60)}" is longer than 1000 characters` },
+    { line: 2, field: 'name', message: `"${a(60)}" is longer than 200 characters` },
+  ]);
+  expect(await em().count(Customer, { externalRef: { $like: 'LEN-%' } })).toBe(0);
+});
+
+it('refuses referral cycles, also longer ones and ones closed through stored customers, and not who refers into one', async () => {
+  const header = 'customer_ref,name,email,referrer_ref\n';
+  const row = (ref: string, referrer = '') => `${ref},Name ${ref},${ref.toLowerCase()}@example.com,${referrer}\n`;
+  const circle = (referrer: string) => `refers to "${referrer}", who was referred by this customer, directly or through others: referrals cannot go round in a circle`;
+  const inFile = await run(
+    'customers',
+    header + row('CYC-1', 'CYC-2') + row('CYC-2', 'CYC-1') + row('CYC-3', 'CYC-4') + row('CYC-4', 'CYC-5') + row('CYC-5', 'CYC-3') + row('CYC-6', 'CYC-1') + row('CYC-7', 'CYC-7') + row('CYC-8', 'CRM-1001'),
+    partial,
+  );
+  expect(inFile.errors).toEqual([
+    { line: 2, field: 'referrer_ref', message: circle('CYC-2') },
+    { line: 3, field: 'referrer_ref', message: circle('CYC-1') },
+    { line: 4, field: 'referrer_ref', message: circle('CYC-4') },
+    { line: 5, field: 'referrer_ref', message: circle('CYC-5') },
+    { line: 6, field: 'referrer_ref', message: circle('CYC-3') },
+    // Behind the cycle: refused only because its referrer is (and is not stored).
+    { line: 7, field: 'referrer_ref', message: 'refers to customer "CYC-1", whose line has errors' },
+    { line: 8, field: 'referrer_ref', message: 'a customer cannot refer themselves' },
+  ]);
+  expect(inFile).toMatchObject({ written: true, inserted: 1 });
+
+  // Stored: ST-1 referred ST-2, who referred ST-3. ST-1 referred by ST-3 would close the circle through the stored two.
+  expect(await run('customers', header + row('ST-1') + row('ST-2', 'ST-1') + row('ST-3', 'ST-2'))).toMatchObject({ inserted: 3 });
+  const throughStored = await run('customers', header + row('ST-1', 'ST-3') + row('ST-4', 'ST-3'), partial);
+  expect(throughStored.errors).toEqual([{ line: 2, field: 'referrer_ref', message: circle('ST-3') }]);
+  expect(throughStored).toMatchObject({ inserted: 1 });
+  // Moving referrals around without closing a circle is fine: ST-2 now refers to ST-4, who refers to ST-3.
+  expect(await run('customers', header + row('ST-2', 'ST-4') + row('ST-3', 'ST-1'))).toMatchObject({ errorCount: 0, updated: 2 });
+  expect((await em().findOneOrFail(Customer, { externalRef: 'ST-1' }, { populate: ['referrer'] })).referrer).toBeNull();
+});
+
+it('checks a long chain of referrals in one list quickly, and the circle that closes it', async () => {
+  // Each row referred by the next one: the order in which a naive walk from every row costs n² steps.
+  const n = 5000;
+  const rows = Array.from({ length: n }, (_, i) => ({ customer_ref: `CH-${i}`, name: `Chain ${i}`, email: `ch${i}@example.com`, referrer_ref: i + 1 < n ? `CH-${i + 1}` : null }));
+  const started = Date.now();
+  const closed = await imports.importRows('customers', [...rows.slice(0, -1), { ...rows[n - 1], referrer_ref: 'CH-0' }], strict);
+  expect(closed).toMatchObject({ written: false, errorCount: n });
+  expect(closed.errors[0]).toEqual({ line: 1, field: 'referrer_ref', message: 'refers to "CH-1", who was referred by this customer, directly or through others: referrals cannot go round in a circle' });
+  expect(await imports.importRows('customers', rows, strict)).toMatchObject({ written: true, inserted: n, errorCount: 0 });
+  expect(Date.now() - started).toBeLessThan(20_000);
+}, 60_000);
 
 it('accepts the time zones the API accepts, and only those', async () => {
   const report = await run('customers', 'customer_ref,name,email,time_zone\nZ-1,Zed,z1@example.com,Europe/Berlin\nZ-2,Zed,z2@example.com,US/Pacific\nZ-3,Zed,z3@example.com,Factory\n');
@@ -324,8 +387,8 @@ it('audits an import that is applied, and only those', async () => {
 describe('importRows (the GraphQL bulk path)', () => {
   it('stages rows like a file: errors by index in the list, all-or-nothing, good-rows', async () => {
     const rows = [
-      { customer_ref: 'K-1', ordered_at: '2026-03-01', amount: '10.00', order_ref: 'ROW-1' },
-      { customer_ref: 'K-1', ordered_at: 'yesterday', amount: '-1', order_ref: 'ROW-2' },
+      { customer_ref: 'K-1', ordered_at: '2026-03-01', amount: '10.00', margin: '1', order_ref: 'ROW-1' },
+      { customer_ref: 'K-1', ordered_at: 'yesterday', amount: '-1', margin: '', order_ref: 'ROW-2' },
       { customer_ref: 'K-1', ordered_at: '2026-03-02T08:00:00+02:00', amount: '7', margin: null, order_ref: 'ROW-3' },
     ];
     const strictRun = await imports.importRows('orders', rows, strict);
@@ -347,7 +410,7 @@ describe('importRows (the GraphQL bulk path)', () => {
     expect(await imports.importRows('orders', [], strict)).toMatchObject({ rowsRead: 0, written: false });
   });
 
-  it('through the GraphQL bulk mutation: fields left out keep stored values, and over 10,000 rows is a VALIDATION error', async () => {
+  it('through the GraphQL bulk mutation: fields left out keep stored values, rows sending different fields and over 10,000 rows are VALIDATION errors', async () => {
     @Resolver()
     class PingResolver {
       @Allow(Role.Viewer)
@@ -367,12 +430,30 @@ describe('importRows (the GraphQL bulk path)', () => {
       });
       return { data: r.data as { importCustomers: { inserted: number; updated: number; errors: unknown[] } } | null, errors: r.errors?.map((e) => format(e.toJSON(), e)) };
     };
-    const ok = await mutate([{ customerRef: 'G-1', name: 'Gee', email: 'gee@example.com', phone: '+1 555', serviceTier: 'premium' }, { customerRef: 'G-2', name: 'Gee', email: 'bad' }]);
+    const ok = await mutate([{ customerRef: 'G-1', name: 'Gee', email: 'gee@example.com', phone: '+1 555', serviceTier: 'premium' }, { customerRef: 'G-2', name: 'Gee', email: 'bad', phone: null, serviceTier: null }]);
     expect(ok.data!.importCustomers).toEqual({ inserted: 0, updated: 0, errors: [{ row: 2, field: 'email', message: '"bad" is not an e-mail address' }] });
     expect(await mutate([{ customerRef: 'G-1', name: 'Gee', email: 'gee@example.com', phone: '+1 555', serviceTier: 'premium' }])).toMatchObject({ data: { importCustomers: { inserted: 1 } } });
     // phone and serviceTier left out: kept; a field sent as null clears a nullable column.
     expect((await mutate([{ customerRef: 'G-1', name: 'Gee Two', email: 'gee@example.com' }])).data!.importCustomers).toMatchObject({ updated: 1 });
     expect(await em().findOneOrFail(Customer, { externalRef: 'G-1' })).toMatchObject({ name: 'Gee Two', phone: '+1 555', serviceTier: 'premium' });
+
+    // A row leaving out a field another row sends would have its stored value cleared: the call is refused, nothing written.
+    const uneven = await mutate([
+      { customerRef: 'G-2', name: 'Gee', email: 'gee2@example.com', phone: '+1 556', marketingConsent: 'yes' },
+      { customerRef: 'G-1', name: 'Gee Three', email: 'gee@example.com', marketingConsent: 'no' },
+    ]);
+    expect(uneven.data).toBeNull();
+    expect(uneven.errors![0].message).toBe('Row 2 leaves out "phone", which row 1 sends: every row must send the same fields (null or "" empties a field)');
+    expect(uneven.errors![0].extensions).toMatchObject({ code: 'VALIDATION', reason: 'IMPORT_ROW_FIELDS_DIFFER', field: 'rows', row: 2, rowField: 'phone' });
+    // Named as the input field, as the caller sent it.
+    const extra = await mutate([
+      { customerRef: 'G-2', name: 'Gee', email: 'gee2@example.com' },
+      { customerRef: 'G-1', name: 'Gee Three', email: 'gee@example.com', marketingConsent: 'no' },
+    ]);
+    expect(extra.errors![0].message).toBe('Row 1 leaves out "marketingConsent", which row 2 sends: every row must send the same fields (null or "" empties a field)');
+    expect(await em().findOneOrFail(Customer, { externalRef: 'G-1' })).toMatchObject({ name: 'Gee Two', phone: '+1 555' });
+    expect(await em().count(Customer, { externalRef: 'G-2' })).toBe(0);
+
     await mutate([{ customerRef: 'G-1', name: 'Gee Two', email: 'gee@example.com', phone: null }]);
     expect(await em().findOneOrFail(Customer, { externalRef: 'G-1' })).toMatchObject({ phone: null, serviceTier: 'premium' });
 
@@ -393,6 +474,32 @@ it('CLI: prints the report and exits 1 for a file with bad rows, 2 for a missing
   const header = cli(['orders', path.resolve('examples/customers.csv')]);
   expect(header.status).toBe(1);
   expect(header.stderr).toMatch(/"code":"IMPORT_BAD_HEADER"/);
+});
+
+it('CLI: refuses a file that is not UTF-8, naming the line, and reads it with --encoding', async () => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'import-'));
+  const file = path.join(dir, 'latin.csv');
+  // An Excel export in Windows-1252: é and ü are the single bytes 0xE9 and 0xFC, no UTF-8.
+  await writeFile(file, Buffer.concat([Buffer.from('customer_ref,name,email\nLAT-0,Ann Lee,ann.lee@example.com\nLAT-1,Jos'), Buffer.from([0xe9]), Buffer.from(' M'), Buffer.from([0xfc]), Buffer.from('ller,lat@example.com\n')]));
+  const refused = cli(['customers', file]);
+  expect(refused.status).toBe(1);
+  expect(JSON.parse(refused.stderr.trim())).toEqual({
+    code: 'IMPORT_UNREADABLE_CSV',
+    message: 'Line 3 is not utf-8 text: is the file in another encoding (e.g. windows-1252)?',
+    line: 3,
+    encoding: 'utf-8',
+    hint: "give the file's encoding, e.g. --encoding windows-1252",
+  });
+  expect(await em().count(Customer, { externalRef: { $in: ['LAT-0', 'LAT-1'] } })).toBe(0);
+
+  const read = cli(['customers', file, '--encoding', 'windows-1252']);
+  expect(read.status).toBe(0);
+  expect(JSON.parse(read.stdout)).toMatchObject({ inserted: 2, errorCount: 0 });
+  expect(await em().findOneOrFail(Customer, { externalRef: 'LAT-1' })).toMatchObject({ name: 'José Müller' });
+
+  const unknown = cli(['customers', file, '--encoding', 'klingon']);
+  expect(unknown.status).toBe(2);
+  expect(unknown.stderr).toMatch(/--encoding klingon: The "klingon" encoding is not supported\nusage:/);
 });
 
 it('streams a large file through the CLI, with progress, and re-imports it without duplicates', async () => {

@@ -7,15 +7,17 @@ import { ConfigError, loadConfig } from '../config/config.js';
 import { DomainException } from '../domain/errors/domain-exception.js';
 import { importSpecs } from '../domain/import/import-spec.js';
 import { ImportException, ImportExceptionCode } from '../services/import/import.exception.js';
+import { csvTextDecoder } from '../services/import/csv-decoding.js';
 import { ImportService } from '../services/import/import.service.js';
 
 /**
- * `npm run import -- <kind> <file.csv> [--partial]`: imports a CRM or billing export
- * into DATABASE_URL. Prints the JSON report on stdout, progress on stderr. Exit codes:
- * 0 all rows imported; 1 rows or the file refused (with --partial the good rows are
- * written anyway); 2 wrong usage, no DATABASE_URL, or no such file.
+ * `npm run import -- <kind> <file.csv> [--partial] [--encoding <label>]`: imports a CRM or
+ * billing export into DATABASE_URL. Prints the JSON report on stdout, progress on stderr.
+ * The file is read as UTF-8 unless --encoding names another (windows-1252, latin1, ...: what
+ * Excel and many CRMs export). Exit codes: 0 all rows imported; 1 rows or the file refused
+ * (with --partial the good rows are written anyway); 2 wrong usage, no DATABASE_URL, or no such file.
  */
-const usage = `usage: npm run import -- <${Object.keys(importSpecs).join('|')}> <file.csv> [--partial]`;
+const usage = `usage: npm run import -- <${Object.keys(importSpecs).join('|')}> <file.csv> [--partial] [--encoding <label, e.g. windows-1252; default utf-8>]`;
 
 function fail(exitCode: number, message: string | Record<string, unknown>): never {
   console.error(typeof message === 'string' ? message : JSON.stringify(message));
@@ -26,12 +28,18 @@ const asJson = (error: DomainException) => ({ code: error.code, message: error.m
 
 let args;
 try {
-  args = parseArgs({ allowPositionals: true, options: { partial: { type: 'boolean', default: false } } });
+  args = parseArgs({ allowPositionals: true, options: { partial: { type: 'boolean', default: false }, encoding: { type: 'string', default: 'utf-8' } } });
 } catch (error) {
   fail(2, `${(error as Error).message}\n${usage}`);
 }
 const [kind, file] = args.positionals;
 if (!kind || !file || args.positionals.length > 2) fail(2, usage);
+const { encoding } = args.values;
+try {
+  csvTextDecoder(encoding);
+} catch (error) {
+  fail(2, `--encoding ${encoding}: ${(error as Error).message}\n${usage}`);
+}
 
 let databaseUrl: string;
 try {
@@ -56,6 +64,7 @@ const seconds = () => ((Date.now() - started) / 1000).toFixed(1);
 try {
   const report = await new ImportService(databaseUrl).importCsv(kind, input, {
     mode: args.values.partial ? 'good-rows' : 'all-or-nothing',
+    encoding,
     actor: `cli:${os.userInfo().username}`,
     source: path.basename(file),
     onProgress: (rows) => {
@@ -71,6 +80,9 @@ try {
   process.exit(report.errorCount > 0 ? 1 : 0);
 } catch (error) {
   process.stderr.write('\n');
+  if (error instanceof ImportException && error.code === ImportExceptionCode.UnreadableCsv && error.details.encoding) {
+    fail(1, { ...asJson(error), hint: 'give the file\'s encoding, e.g. --encoding windows-1252' });
+  }
   if (error instanceof DomainException) fail(1, asJson(error));
   throw error;
 }

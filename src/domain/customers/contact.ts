@@ -4,6 +4,10 @@ const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 /** The e-mail shape as a regular expression source, for checks run in SQL (the import). */
 export const EMAIL_PATTERN = EMAIL.source;
 export const EMAIL_MAX_LENGTH = 254;
+/** The longest name a customer may have (updateCustomer, the import). */
+export const CUSTOMER_NAME_MAX_LENGTH = 200;
+/** A phone number as people write one: digits, spaces and + ( ) / -, 3 to 40 of them (updateCustomer, the import). */
+export const PHONE = /^[+0-9 ()/-]{3,40}$/;
 
 export function isEmail(value: string): boolean {
   return value.length <= EMAIL_MAX_LENGTH && EMAIL.test(value);

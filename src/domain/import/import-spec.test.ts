@@ -1,5 +1,7 @@
-import { EMAIL_PATTERN } from '../customers/contact.js';
-import { TIME_ZONE_TABLE, columnField, fieldColumn, headerProblems, importSpecs, isImportKind, recordStartLine, toMinorUnits, valueCheck, type ColumnSpec } from './import-spec.js';
+import { COMPLAINT_SUMMARY_MAX_LENGTH } from '../complaints/summary.js';
+import { CUSTOMER_NAME_MAX_LENGTH, EMAIL_PATTERN, PHONE } from '../customers/contact.js';
+import { MAX_OFFER_DESCRIPTION, OFFER_NAME_MAX_LENGTH } from '../offers/offer-text.js';
+import { TIME_ZONE_TABLE, columnField, fieldColumn, headerProblems, importSpecs, isImportKind, recordStartLine, toMinorUnits, unevenRow, valueCheck, type ColumnSpec } from './import-spec.js';
 
 const column = (kind: keyof typeof importSpecs, name: string): ColumnSpec => importSpecs[kind].columns.find((c) => c.name === name)!;
 
@@ -21,23 +23,28 @@ describe('import specs', () => {
     expect(isImportKind('payments-and-more')).toBe(false);
   });
 
-  it('give every typed column a check, and none to free text', () => {
-    for (const spec of Object.values(importSpecs)) {
-      for (const c of spec.columns) expect(valueCheck(c) === null).toBe(c.type === 'text');
-    }
-    expect(valueCheck(importSpecs.complaints.columns.find((c) => c.name === 'severity')!)!.message).toBe('is not one of low, medium, high, critical');
+  it('bound every free text by the length the API takes for the same field', () => {
+    const bounds = Object.values(importSpecs).flatMap((s) => s.columns.filter((c) => c.type === 'text').map((c) => [`${s.kind}.${c.name}`, c.maxLength, valueCheck(c)]));
+    expect(bounds).toEqual([
+      ['customers.name', CUSTOMER_NAME_MAX_LENGTH, { badWhen: 'length(v) > 200', message: 'is longer than 200 characters' }],
+      ['complaints.summary', COMPLAINT_SUMMARY_MAX_LENGTH, { badWhen: 'length(v) > 2000', message: 'is longer than 2000 characters' }],
+      ['offers.name', OFFER_NAME_MAX_LENGTH, { badWhen: 'length(v) > 200', message: 'is longer than 200 characters' }],
+      ['offers.description', MAX_OFFER_DESCRIPTION, { badWhen: 'length(v) > 1000', message: 'is longer than 1000 characters' }],
+    ]);
+    expect(valueCheck(column('customers', 'phone')).badWhen).toContain(PHONE.source);
+    expect(valueCheck(column('complaints', 'severity')).message).toBe('is not one of low, medium, high, critical');
   });
 
   it('check e-mail addresses and time zones by the rules the API uses', () => {
-    expect(valueCheck(column('customers', 'email'))!.badWhen).toContain(EMAIL_PATTERN);
-    expect(valueCheck(column('customers', 'email'))!.badWhen).toContain('length(v) > 254');
-    expect(valueCheck(column('customers', 'time_zone'))!.badWhen).toContain(TIME_ZONE_TABLE);
-    expect(valueCheck(column('customers', 'time_zone'))!.badWhen).not.toContain('pg_timezone_names');
+    expect(valueCheck(column('customers', 'email')).badWhen).toContain(EMAIL_PATTERN);
+    expect(valueCheck(column('customers', 'email')).badWhen).toContain('length(v) > 254');
+    expect(valueCheck(column('customers', 'time_zone')).badWhen).toContain(TIME_ZONE_TABLE);
+    expect(valueCheck(column('customers', 'time_zone')).badWhen).not.toContain('pg_timezone_names');
   });
 
   it('check a cost quantity as a number instead of dropping a bad one', () => {
     expect(column('costs', 'quantity').type).toBe('number');
-    expect(valueCheck(column('costs', 'quantity'))).not.toBeNull();
+    expect(valueCheck(column('costs', 'quantity')).message).toBe('is not a number (at most 6 decimals)');
   });
 
   it('require exactly the columns the issue names, and each kind its reference column', () => {
@@ -54,6 +61,15 @@ describe('import specs', () => {
   it('let money be negative only for the order margin', () => {
     const signed = Object.values(importSpecs).flatMap((s) => s.columns.filter((c) => c.type === 'signed-money').map((c) => `${s.kind}.${c.name}`));
     expect(signed).toEqual(['orders.margin']);
+  });
+});
+
+describe('unevenRow', () => {
+  it('accepts rows that send the same fields, null and empty included, and names the first row that does not', () => {
+    expect(unevenRow([])).toBeNull();
+    expect(unevenRow([{ a: '1', b: null }, { b: '', a: '2', c: undefined }])).toBeNull();
+    expect(unevenRow([{ a: '1', b: '2' }, { a: '1', b: null }, { a: '3' }])).toEqual({ row: 3, field: 'b', sentByFirst: true });
+    expect(unevenRow([{ a: '1' }, { a: '1', b: undefined }, { a: '2', b: '2' }])).toEqual({ row: 3, field: 'b', sentByFirst: false });
   });
 });
 

@@ -1,13 +1,15 @@
-import { TOPIC_KEY } from '../complaints/topic.js';
-import { EMAIL_MAX_LENGTH, EMAIL_PATTERN, LOCALE_PATTERN } from '../customers/contact.js';
+import { COMPLAINT_SUMMARY_MAX_LENGTH } from '../complaints/summary.js';
+import { TOPIC_KEY, TOPIC_MAX_LENGTH } from '../complaints/topic.js';
+import { CUSTOMER_NAME_MAX_LENGTH, EMAIL_MAX_LENGTH, EMAIL_PATTERN, LOCALE_PATTERN, PHONE } from '../customers/contact.js';
 import { amountPattern } from '../money.js';
+import { MAX_OFFER_DESCRIPTION, OFFER_NAME_MAX_LENGTH } from '../offers/offer-text.js';
 
 /**
  * The CSV formats of the import path, as data: which columns each kind has, their
  * types and whether they are required. Validation SQL and documentation are
  * derived from these specs, so the three cannot drift apart.
  */
-export type ColumnType = 'text' | 'email' | 'date' | 'timestamp' | 'money' | 'signed-money' | 'int' | 'number' | 'bool' | 'enum' | 'timezone' | 'locale' | 'ref' | 'topic';
+export type ColumnType = 'text' | 'phone' | 'email' | 'date' | 'timestamp' | 'money' | 'signed-money' | 'int' | 'number' | 'bool' | 'enum' | 'timezone' | 'locale' | 'ref' | 'topic';
 
 /** The temporary table the import fills with the time zones the application accepts (isTimeZone). */
 export const TIME_ZONE_TABLE = 'import_time_zone';
@@ -20,6 +22,8 @@ export interface ColumnSpec {
   values?: readonly string[];
   /** A date or time of something that has happened: refused when later than the latest clock on earth now (UTC+14). */
   past?: boolean;
+  /** The most characters of a text column: the API's bound for the same field. */
+  maxLength?: number;
 }
 
 export type ImportKind = 'customers' | 'orders' | 'invoices' | 'payments' | 'complaints' | 'costs' | 'offers';
@@ -34,6 +38,8 @@ export interface ImportSpec {
 }
 
 const col = (name: string, type: ColumnType, required = false, values?: readonly string[]): ColumnSpec => ({ name, type, required, values });
+/** Free text of at most `maxLength` characters, as the API takes it. */
+const text = (name: string, maxLength: number, required = false): ColumnSpec => ({ name, type: 'text', required, maxLength });
 /** A date or time column of something that has happened. */
 const happened = (name: string, type: 'date' | 'timestamp', required = false): ColumnSpec => ({ name, type, required, past: true });
 
@@ -43,9 +49,9 @@ export const importSpecs: Record<ImportKind, ImportSpec> = {
     refColumn: 'customer_ref',
     columns: [
       col('customer_ref', 'ref', true),
-      col('name', 'text', true),
+      text('name', CUSTOMER_NAME_MAX_LENGTH, true),
       col('email', 'email', true),
-      col('phone', 'text'),
+      col('phone', 'phone'),
       col('time_zone', 'timezone'),
       col('locale', 'locale'),
       col('service_tier', 'enum', false, ['basic', 'standard', 'premium']),
@@ -94,7 +100,7 @@ export const importSpecs: Record<ImportKind, ImportSpec> = {
       happened('reopened_at', 'timestamp'),
       col('handling_cost', 'money'),
       col('product_defect', 'bool'),
-      col('summary', 'text'),
+      text('summary', COMPLAINT_SUMMARY_MAX_LENGTH),
     ],
   },
   costs: {
@@ -115,8 +121,8 @@ export const importSpecs: Record<ImportKind, ImportSpec> = {
     refUpperCase: true,
     columns: [
       col('code', 'ref', true),
-      col('name', 'text', true),
-      col('description', 'text'),
+      text('name', OFFER_NAME_MAX_LENGTH, true),
+      text('description', MAX_OFFER_DESCRIPTION),
       col('audience', 'enum', true, ['new', 'existing', 'all']),
       col('discount_percent', 'int'),
       col('service_tier', 'enum', false, ['basic', 'standard', 'premium']),
@@ -145,8 +151,29 @@ export function headerProblems(spec: ImportSpec, header: readonly string[]): str
   return problems;
 }
 
+/** A field `row` sends: a key whose value is not undefined (null or '' is an empty cell, still sent). */
+export const sentFields = (row: Readonly<Record<string, unknown>>) => Object.keys(row).filter((k) => row[k] !== undefined);
+
+/**
+ * The first row (from 1) that does not send the same fields as the first row, and a field
+ * that differs; null when all send the same. Rows given as a list update stored ones like
+ * the lines of a file under one header: a field one row left out while another sent it
+ * would be an empty cell, clearing that row's stored value, so such a list is refused.
+ */
+export function unevenRow(rows: readonly Readonly<Record<string, unknown>>[]): { row: number; field: string; sentByFirst: boolean } | null {
+  if (rows.length === 0) return null;
+  const first = new Set(sentFields(rows[0]));
+  for (let i = 1; i < rows.length; i++) {
+    const sent = sentFields(rows[i]);
+    const extra = sent.find((f) => !first.has(f));
+    if (extra !== undefined) return { row: i + 1, field: extra, sentByFirst: false };
+    if (sent.length < first.size) return { row: i + 1, field: [...first].find((f) => rows[i][f] === undefined)!, sentByFirst: true };
+  }
+  return null;
+}
+
 /** The check, as a condition on the column's trimmed text `v` (never null here), that makes a value bad, and what to say. */
-export function valueCheck(column: ColumnSpec): { badWhen: string; message: string } | null {
+export function valueCheck(column: ColumnSpec): { badWhen: string; message: string } {
   switch (column.type) {
     case 'email':
       return { badWhen: `length(v) > ${EMAIL_MAX_LENGTH} or v !~ '${EMAIL_PATTERN}'`, message: 'is not an e-mail address' };
@@ -178,9 +205,11 @@ export function valueCheck(column: ColumnSpec): { badWhen: string; message: stri
       return { badWhen: `length(v) > 200`, message: 'is longer than 200 characters' };
     case 'topic':
       // As recordComplaint takes it (any case): the playbooks and reports key persistent issues by it.
-      return { badWhen: `length(v) > 100 or lower(v) !~ '${TOPIC_KEY.source}'`, message: 'is not a topic key (lowercase words joined by hyphens, e.g. delivery-delay)' };
+      return { badWhen: `length(v) > ${TOPIC_MAX_LENGTH} or lower(v) !~ '${TOPIC_KEY.source}'`, message: 'is not a topic key (lowercase words joined by hyphens, e.g. delivery-delay)' };
     case 'text':
-      return null;
+      return { badWhen: `length(v) > ${column.maxLength!}`, message: `is longer than ${column.maxLength!} characters` };
+    case 'phone':
+      return { badWhen: `v !~ '${PHONE.source}'`, message: 'is not a phone number (3 to 40 digits, spaces and + ( ) / -)' };
   }
 }
 

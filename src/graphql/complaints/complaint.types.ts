@@ -2,6 +2,8 @@ import 'reflect-metadata';
 import { IsOptional, MaxLength } from 'class-validator';
 import { LocalDateResolver } from 'graphql-scalars';
 import { ArgsType, Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { COMPLAINT_SUMMARY_MAX_LENGTH } from '../../domain/complaints/summary.js';
+import { TOPIC_MAX_LENGTH } from '../../domain/complaints/topic.js';
 import { ComplaintSeverity } from '../../entities/index.js';
 import { connectionOf } from '../common/connection.js';
 import { CustomerFilterType } from '../customers/customer.types.js';
@@ -93,7 +95,7 @@ export class RecordComplaintInput {
   customerId!: string;
 
   @Field({ description: 'Lowercase words joined by hyphens, e.g. "delivery-delay"' })
-  @MaxLength(100)
+  @MaxLength(TOPIC_MAX_LENGTH)
   topic!: string;
 
   @Field(() => ComplaintSeverity)
@@ -101,7 +103,7 @@ export class RecordComplaintInput {
 
   @Field(() => String, { nullable: true })
   @IsOptional()
-  @MaxLength(2000)
+  @MaxLength(COMPLAINT_SUMMARY_MAX_LENGTH)
   summary?: string | null;
 
   @Field(() => Date, { nullable: true, description: 'When the customer complained; now when omitted' })

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { IsOptional, Matches, MaxLength } from 'class-validator';
 import { LocalDateResolver } from 'graphql-scalars';
 import { ArgsType, Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { CUSTOMER_NAME_MAX_LENGTH, EMAIL_MAX_LENGTH, PHONE } from '../../domain/customers/contact.js';
 import { SCORE_BANDS } from '../../domain/scoring/score-bands.js';
 import { ScoreKind } from '../../domain/scoring/score-kind.js';
 import { CustomerStatus, ServiceTier } from '../../entities/index.js';
@@ -180,17 +181,17 @@ export class CustomersArgs extends PageArgs {
 export class UpdateCustomerInput {
   @Field(() => String, { nullable: true })
   @IsOptional()
-  @MaxLength(200)
+  @MaxLength(CUSTOMER_NAME_MAX_LENGTH)
   name?: string | null;
 
   @Field(() => String, { nullable: true })
   @IsOptional()
-  @MaxLength(254)
+  @MaxLength(EMAIL_MAX_LENGTH)
   email?: string | null;
 
   @Field(() => String, { nullable: true })
   @IsOptional()
-  @Matches(/^[+0-9 ()/-]{3,40}$/, { message: 'phone may hold digits, spaces and + ( ) / - only' })
+  @Matches(PHONE, { message: 'phone may hold digits, spaces and + ( ) / - only' })
   phone?: string | null;
 
   @Field(() => String, { nullable: true, description: 'IANA time zone, e.g. "Europe/Berlin"' })

@@ -1,6 +1,6 @@
 import { Arg, Ctx, Mutation, Resolver } from 'type-graphql';
 import { Role } from '../../domain/auth/roles.js';
-import { fieldColumn, type ImportKind } from '../../domain/import/import-spec.js';
+import { columnField, fieldColumn, type ImportKind } from '../../domain/import/import-spec.js';
 import { Allow } from '../auth/allow.js';
 import type { GraphQLContext } from '../context.js';
 import { ImportModeEnum } from './import.types.js';
@@ -16,7 +16,8 @@ import {
 } from './import-rows.types.js';
 
 const modeArg = { defaultValue: ImportModeEnum.AllOrNothing, description: 'AllOrNothing (default) writes nothing when any row has an error' };
-const listed = 'At most 10,000 rows (VALIDATION / IMPORT_TOO_MANY_ROWS beyond); errors name the row by its index from 1. Audited.';
+const listed =
+  'Every row sends the same fields (a field no row sends keeps stored values; null or "" empties one; VALIDATION / IMPORT_ROW_FIELDS_DIFFER otherwise). At most 10,000 rows (VALIDATION / IMPORT_TOO_MANY_ROWS beyond); errors name the row by its index from 1. Audited.';
 
 /**
  * Bulk imports of rows given as GraphQL input (the CLI takes files): each kind runs through
@@ -95,9 +96,9 @@ export class ImportRowsResolver {
   }
 }
 
-/** Input fields -> CSV columns (a field left out stays out: stored values are kept), one service call, report in input terms. */
+/** Input fields -> CSV columns (a field left out stays out: stored values are kept), one service call, report and refusals in input terms. */
 async function importRows(kind: ImportKind, rows: object[], mode: ImportModeEnum, ctx: GraphQLContext): Promise<ImportRowsReportType> {
   const records = rows.map((row) => Object.fromEntries(Object.entries(row).map(([field, value]) => [fieldColumn(field), value as string | null])));
-  const report = await ctx.services.imports.importRows(kind, records, { mode, actor: ctx.caller!.id, source: 'graphql' });
+  const report = await ctx.services.imports.importRows(kind, records, { mode, actor: ctx.caller!.id, source: 'graphql', fieldName: columnField });
   return ImportRowsReportType.from(report);
 }

@@ -30,11 +30,9 @@ export function validationSql(spec: ImportSpec, header: Set<string>): string {
   for (const c of spec.columns) {
     if (c.required) checks.push(`select row_no, '${c.name}', 'is required' from import_stage s where ${ok} and ${v(c.name)} is null`);
     const check = valueCheck(c);
-    if (check) {
-      checks.push(
-        `select row_no, '${c.name}', '"' || left(x.v, 60) || '" ${check.message.replace(/'/g, "''")}' from import_stage s, lateral (select btrim(s.${c.name}) as v) x where ${ok} and x.v <> '' and (${check.badWhen})`,
-      );
-    }
+    checks.push(
+      `select row_no, '${c.name}', '"' || left(x.v, 60) || '" ${check.message.replace(/'/g, "''")}' from import_stage s, lateral (select btrim(s.${c.name}) as v) x where ${ok} and x.v <> '' and (${check.badWhen})`,
+    );
   }
   // What has happened is not dated after the latest clock on earth now (UTC+14; a date without a time is its midnight UTC).
   for (const c of spec.columns.filter((c) => c.past)) {
@@ -110,6 +108,58 @@ export function followUpChecks(spec: ImportSpec, header: Set<string>): string[] 
      select s.row_no, 'referrer_ref', 'refers to customer "' || left(r.ref, 60) || '", whose line has errors'
      from import_stage s join refused r on btrim(s.referrer_ref) = r.ref
      where ${fine('s')} and ${notStored('r.ref')}`,
+  ];
+}
+
+/**
+ * Referral cycles the import would store (A referred by B and B by A, or longer, also through
+ * stored customers): the API keeps none, so each line on such a cycle is refused, as a customer
+ * referring themselves is. Every step is an index lookup, so a file's long chain costs no scan
+ * per link: the links as the import would leave them are gathered (the file's customers, then
+ * their stored referrers up to one in the file or one referred by nobody); every customer whose
+ * chain ends is found from that end; the rest are on or behind a cycle. From each of those a walk
+ * follows the referrers, stopping at a customer whose reference hashes lower than its start's, so
+ * that of a cycle's walks only its lowest one's comes back to its start, around the cycle once.
+ */
+export function referralCycleChecks(spec: ImportSpec, header: Set<string>): string[] {
+  if (spec.kind !== 'customers' || !header.has('referrer_ref')) return [];
+  return [
+    `create index on import_stage (btrim(customer_ref))`,
+    `create temp table import_referral on commit drop as
+     with recursive link(ref, referrer, row_no) as (
+       select btrim(s.customer_ref), ${v('referrer_ref')}, s.row_no from import_stage s where s._shape_error is null and ${v('customer_ref')} is not null
+       union
+       -- A stored referrer the file does not have keeps its own referrer (offset 0: an index lookup each, not a scan per step).
+       select x.ref, x.referrer, null::int from link l
+       cross join lateral (
+         select c.external_ref as ref, r.external_ref as referrer from customer c left join customer r on r.id = c.referrer_id
+         where c.external_ref = l.referrer and not exists (select 1 from import_stage o where btrim(o.customer_ref) = l.referrer) offset 0
+       ) x
+     )
+     select * from link`,
+    `create index on import_referral (referrer)`,
+    `analyze import_referral`,
+    `create temp table import_circling on commit drop as
+     with recursive ends(ref) as (
+       -- Chains that end: at a customer referred by nobody, or by a reference that is no customer (an error of its own).
+       select l.ref from import_referral l where l.referrer is null or not exists (select 1 from import_referral r where r.ref = l.referrer)
+       union
+       select x.ref from ends e cross join lateral (select l.ref from import_referral l where l.referrer = e.ref offset 0) x
+     )
+     select l.* from import_referral l where l.referrer <> l.ref and not exists (select 1 from ends e where e.ref = l.ref)`,
+    `create index on import_circling (ref)`,
+    `insert into import_errors
+     with recursive walk(start, ref) as (
+       select ref, referrer from import_circling
+       union
+       select w.start, x.referrer from walk w
+       cross join lateral (select c.referrer from import_circling c where c.ref = w.ref offset 0) x
+       where w.ref <> w.start and md5(w.ref) > md5(w.start)
+     ), on_cycle as (
+       select distinct w.ref from walk w where exists (select 1 from walk back where back.start = w.start and back.ref = back.start)
+     )
+     select c.row_no, 'referrer_ref', 'refers to "' || left(c.referrer, 60) || '", who was referred by this customer, directly or through others: referrals cannot go round in a circle'
+     from import_circling c where c.row_no is not null and c.ref in (select ref from on_cycle)`,
   ];
 }
 

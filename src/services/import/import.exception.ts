@@ -8,6 +8,7 @@ export enum ImportExceptionCode {
   UnreadableCsv = 'IMPORT_UNREADABLE_CSV',
   FileNotFound = 'IMPORT_FILE_NOT_FOUND',
   TooManyRows = 'IMPORT_TOO_MANY_ROWS',
+  RowFieldsDiffer = 'IMPORT_ROW_FIELDS_DIFFER',
 }
 
 const kinds: Record<ImportExceptionCode, FailureKind> = {
@@ -17,6 +18,7 @@ const kinds: Record<ImportExceptionCode, FailureKind> = {
   [ImportExceptionCode.UnreadableCsv]: 'VALIDATION',
   [ImportExceptionCode.FileNotFound]: 'NOT_FOUND',
   [ImportExceptionCode.TooManyRows]: 'VALIDATION',
+  [ImportExceptionCode.RowFieldsDiffer]: 'VALIDATION',
 };
 
 export class ImportException extends DomainException<ImportExceptionCode> {

@@ -4,9 +4,10 @@ import { parse } from 'csv-parse';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { timeZoneNames } from '../../domain/customers/contact.js';
-import { headerProblems, importSpecs, isImportKind, recordStartLine, type ImportKind, type ImportSpec } from '../../domain/import/import-spec.js';
+import { headerProblems, importSpecs, isImportKind, recordStartLine, sentFields, unevenRow, type ImportKind, type ImportSpec } from '../../domain/import/import-spec.js';
+import { decodeCsv } from './csv-decoding.js';
 import { ImportException, ImportExceptionCode } from './import.exception.js';
-import { followUpChecks, missingRefSql, stageTableSql, timeZoneTableSql, upsertSql, validationSql } from './import-sql.js';
+import { followUpChecks, missingRefSql, referralCycleChecks, stageTableSql, timeZoneTableSql, upsertSql, validationSql } from './import-sql.js';
 import { FAIR_REMINDER } from '../../domain/playbooks/fair-reminder.js';
 
 export type ImportMode = 'all-or-nothing' | 'good-rows';
@@ -51,9 +52,16 @@ export interface ImportOptions {
   source: string;
   /** Called every 50,000 rows while staging, and once with the total. */
   onProgress?: (rowsRead: number) => void;
+  /** How importRows names a column in a refusal (the GraphQL bulk mutations: its input field); the column itself by default. */
+  fieldName?: (column: string) => string;
 }
 
-/** One row for importRows: CSV column name -> value; null or '' is an empty cell, a missing key a column the row leaves out. */
+export interface CsvImportOptions extends ImportOptions {
+  /** The file's encoding, a WHATWG label (windows-1252, latin1, ...); UTF-8 by default. Bytes that are no text in it refuse the file. */
+  encoding?: string;
+}
+
+/** One row for importRows: CSV column name -> value; null or '' is an empty cell, a missing (or undefined) key a column left out, as in every row of the list. */
 export type ImportRow = Readonly<Record<string, string | null | undefined>>;
 
 const copyField = (value: string | null) => (value === null ? '\\N' : value.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r'));
@@ -94,8 +102,8 @@ export class ImportService {
     private readonly invoicesPaid?: (invoiceIds: string[]) => Promise<unknown>,
   ) {}
 
-  /** Imports a CSV file (header line first, the format of `kind`); streams, whatever the size. */
-  async importCsv(kind: string, csv: Readable, options: ImportOptions): Promise<ImportReport> {
+  /** Imports a CSV file (header line first, the format of `kind`; UTF-8 unless `options.encoding` says otherwise); streams, whatever the size. */
+  async importCsv(kind: string, csv: Readable, options: CsvImportOptions): Promise<ImportReport> {
     const spec = specOf(kind);
     return this.run(spec, options, async (client) => {
       let header: string[] | null = null;
@@ -134,6 +142,7 @@ export class ImportService {
       try {
         await pipeline(
           csv,
+          decodeCsv(options.encoding),
           parse({ bom: true, skip_empty_lines: true, relax_column_count: true, info: true }),
           toCopy,
           client.query(copyFrom(`copy import_stage (${stageColumns(spec).join(', ')}) from stdin`)),
@@ -154,8 +163,9 @@ export class ImportService {
 
   /**
    * Imports rows given as objects (the GraphQL bulk mutations), through the same staging,
-   * checks and merge as a file. Keys are CSV column names; a column counts as given when any
-   * row has its key. Errors name the 1-based index of the row in the list as `line`.
+   * checks and merge as a file. Keys are CSV column names, the same in every row (the list's
+   * header: a column no row has keeps stored values); rows with different keys are refused.
+   * Errors name the 1-based index of the row in the list as `line`.
    */
   async importRows(kind: string, rows: readonly ImportRow[], options: ImportOptions): Promise<ImportReport> {
     const spec = specOf(kind);
@@ -165,10 +175,20 @@ export class ImportService {
         max: MAX_IMPORT_ROWS,
       });
     }
-    const header = [...new Set(rows.flatMap((row) => Object.keys(row).filter((k) => row[k] !== undefined)))];
+    const uneven = unevenRow(rows);
+    if (uneven) {
+      const field = (options.fieldName ?? ((column: string) => column))(uneven.field);
+      const [sends, leavesOut] = uneven.sentByFirst ? [1, uneven.row] : [uneven.row, 1];
+      throw new ImportException(
+        ImportExceptionCode.RowFieldsDiffer,
+        `Row ${leavesOut} leaves out "${field}", which row ${sends} sends: every row must send the same fields (null or "" empties a field)`,
+        { field: 'rows', row: uneven.row, rowField: field },
+      );
+    }
     if (rows.length === 0) {
       return { kind: spec.kind, mode: options.mode, source: options.source, rowsRead: 0, inserted: 0, updated: 0, unchanged: 0, rejected: 0, written: false, errorCount: 0, errors: [] };
     }
+    const header = sentFields(rows[0]);
     const known = new Set(spec.columns.map((c) => c.name));
     const problems = [...header.filter((k) => !known.has(k) && known.has(k.trim().toLowerCase())).map((k) => `unknown column "${k}"`), ...headerProblems(spec, header)];
     if (problems.length) throw new ImportException(ImportExceptionCode.BadHeader, `The rows do not have the ${kind} columns: ${problems.join('; ')}`, { problems });
@@ -203,6 +223,7 @@ export class ImportService {
       const timeZones = timeZoneTableSql(spec);
       if (timeZones) await client.query(timeZones, [[...timeZoneNames()]]);
       await client.query(validationSql(spec, new Set(header)));
+      for (const statement of referralCycleChecks(spec, new Set(header))) await client.query(statement);
       const followUps = followUpChecks(spec, new Set(header));
       if (followUps.length && (await client.query('select 1 from import_errors limit 1')).rowCount) {
         await client.query('analyze import_errors');

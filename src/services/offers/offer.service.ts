@@ -8,6 +8,7 @@ import { keysetPage } from '../common/keyset-page.js';
 import type { Page, PageArgs } from '../common/pagination.js';
 import { OfferException, OfferExceptionCode } from './offer.exception.js';
 import { characterCount } from '../../domain/text.js';
+import { MAX_OFFER_DESCRIPTION, OFFER_NAME_MAX_LENGTH } from '../../domain/offers/offer-text.js';
 
 export interface OfferInput {
   code: string;
@@ -29,8 +30,6 @@ export interface OfferListArgs extends PageArgs {
 
 /** Codes are what a customer types or a message quotes: short, upper case, letters, digits, - and _. */
 const CODE = /^[A-Z0-9][A-Z0-9_-]{1,39}$/;
-/** An offer's description: what a customer reads about it in a message, a paragraph at most. */
-export const MAX_OFFER_DESCRIPTION = 1000;
 const today = () => new Date().toISOString().slice(0, 10);
 
 /**
@@ -66,7 +65,7 @@ export class OfferService {
     const code = input.code.trim().toUpperCase();
     if (!CODE.test(code)) throw invalid('code', 'code must be 2 to 40 letters, digits, - or _, e.g. "LOYAL10"');
     const name = input.name.trim();
-    if (!name || characterCount(name) > 200) throw invalid('name', 'name must be 1 to 200 characters');
+    if (!name || characterCount(name) > OFFER_NAME_MAX_LENGTH) throw invalid('name', `name must be 1 to ${OFFER_NAME_MAX_LENGTH} characters`);
     const discount = input.discountPercent ?? null;
     if (discount !== null && !(Number.isInteger(discount) && discount >= 1 && discount <= 100)) throw invalid('discountPercent', 'discountPercent must be a whole number from 1 to 100');
     if (discount === null && !input.serviceTier) throw invalid('discountPercent', 'An offer is a discount, a change of service tier, or both: give discountPercent or serviceTier');
