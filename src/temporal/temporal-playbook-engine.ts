@@ -18,7 +18,7 @@ import { CampaignIdKey, CustomerIdKey, LoyaltyBandKey, PlaybookKey, PlaybookStep
 import { confirmWelcomeUpdate, welcomeCheckStateQuery } from '../../workflows/welcome-check.workflow.js';
 import { withinDeadline } from './deadline.js';
 import type { SteeringFromOutside } from '../services/audit/steering-audit.service.js';
-import { cancelIfRunning, executionStatus, howEnded, queryOrNull, signalOrFalse, steeringFromOutside } from './workflow-calls.js';
+import { cancelIfRunning, executionStatus, howEnded, isRunning, queryOrNull, signalOrFalse, steeringFromOutside } from './workflow-calls.js';
 
 /** An update is taken once the run's validator accepts it; what the run does with it follows. */
 const taken = { waitForStage: WorkflowUpdateStage.ACCEPTED } as const;
@@ -176,6 +176,10 @@ export class TemporalPlaybookEngine implements PlaybookEngine {
 
   howEnded(workflowId: string): Promise<HowEnded | null> {
     return this.reachable(() => howEnded(this.client, workflowId));
+  }
+
+  isRunning(workflowId: string): Promise<boolean> {
+    return this.reachable(() => isRunning(this.client, workflowId));
   }
 
   steeringFromOutside(workflowId: string, runId: string): Promise<SteeringFromOutside[]> {

@@ -103,6 +103,8 @@ export interface PlaybookEngine extends SteeringSource {
   findEndedInEngine(since: Date): Promise<EndedRun[]>;
   /** How the run ended (for a cancelled one: who asked it to stop, and why); null when it has not ended or does not exist. */
   howEnded(workflowId: string): Promise<HowEnded | null>;
+  /** Whether the run is open in the engine (false once it closed, however, or when none exists). */
+  isRunning(workflowId: string): Promise<boolean>;
 
   /** Step, outcome and deadline of any playbook run (they all answer the \`state\` query), and whether it runs or how it ended (null: the engine cannot tell); null when unknown. */
   runState(workflowId: string): Promise<{ step: string; outcome: string | null; deadline: string | null; policyVersion: number; status: RunStatus | null } | null>;

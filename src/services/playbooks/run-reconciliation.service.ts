@@ -46,11 +46,15 @@ export class RunReconciliationService {
 
   private async auditCancelsInEngine(): Promise<string[]> {
     const cancelled = await this.runs.cancelledWithoutAudit(UNAUDITED_CANCEL_DAYS);
+    const audited: string[] = [];
     for (const workflowId of cancelled) {
       const how = await this.engine.howEnded(workflowId);
+      // The run records its cancel just before it closes: the next pass finds who asked for it.
+      if (!how && (await this.engine.isRunning(workflowId))) continue;
       await this.runs.auditCancelInEngine({ workflowId, reason: how?.reason ?? null, by: how?.by ?? null });
+      audited.push(workflowId);
     }
-    return cancelled;
+    return audited;
   }
 
   private async recordPlaybookRunsEnded(): Promise<string[]> {
