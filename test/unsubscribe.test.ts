@@ -6,6 +6,8 @@ import { defaultDeliveryPolicy, DeliveryService } from '../src/services/outbox/d
 import { OutboxService } from '../src/services/outbox/outbox.service.js';
 import { startLocalSmtp, type ReceivedMail } from './support/smtp.js';
 import { startTestStack, type TestStack } from './support/stack.js';
+import { createApi } from '../src/http/api-server.js';
+import { createLogger } from '../src/logger.js';
 import { CustomerTimelineDocument, ExportCustomerDataDocument } from './__generated__/graphql.js';
 
 /**
@@ -154,3 +156,25 @@ it("answers in the browser's language", async () => {
   expect(await done.text()).toContain('Sie sind abgemeldet');
   expect(await consentOf(id)).toBe(false);
 });
+
+it('answers a flood of requests from one address with 429 and a page in its language, before any work', async () => {
+  // An API of its own with a small limit, counted in its memory (the shared count would hold this file's other requests too).
+  const limited = await createApi({ config: { ...stack.config, api: { ...stack.config.api, unsubscribePerMinute: 3, rateLimitStore: 'memory' } }, orm: stack.orm, temporal: stack.temporal, logger: createLogger('silent', 'api') });
+  try {
+    const page = `${(await limited.listen()).url.replace(/\/graphql$/, '')}/unsubscribe?token=nonsense`;
+    for (let i = 0; i < 3; i++) expect((await fetch(page)).status).toBe(400);
+    const refused = await fetch(page, { headers: { 'accept-language': 'de' } });
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(refused.headers.get('content-language')).toBe('de');
+    expect(await refused.text()).toContain('Zu viele Anfragen');
+    // A one-click from the same address is refused too, and changes nobody.
+    const id = await consentingCustomer();
+    const link = unsubscribeUrl({ publicUrl: page.replace(/\/unsubscribe.*$/, ''), secrets: stack.config.unsubscribe!.secrets }, id);
+    expect((await oneClick(link)).status).toBe(429);
+    expect(await consentOf(id)).toBe(true);
+  } finally {
+    await limited.stop();
+  }
+});
+

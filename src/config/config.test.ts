@@ -23,6 +23,8 @@ describe('AUTH_FAILURES_PER_MINUTE', () => {
   it('is 30 unless set; 0 turns the limit off', () => {
     expect(loadConfig(base).api.authFailuresPerMinute).toBe(30);
     expect(loadConfig({ ...base, AUTH_FAILURES_PER_MINUTE: '0' }).api.authFailuresPerMinute).toBe(0);
+    expect(loadConfig(base).api.unsubscribePerMinute).toBe(60);
+    expect(loadConfig({ ...base, UNSUBSCRIBE_REQUESTS_PER_MINUTE: '0' }).api.unsubscribePerMinute).toBe(0);
     expect(() => loadConfig({ ...base, AUTH_FAILURES_PER_MINUTE: '-1' })).toThrow(/AUTH_FAILURES_PER_MINUTE must be a non-negative integer/);
   });
 });

@@ -25,6 +25,8 @@ export interface AppConfig {
     rateLimitStore: 'postgres' | 'memory';
     /** Requests with a wrong API key one client address may make per minute before it is refused for the rest of the minute; 0: no limit. */
     authFailuresPerMinute: number;
+    /** Requests a minute one client address may make to the unsubscribe page (0: no limit). */
+    unsubscribePerMinute: number;
     /** A bearer token Prometheus sends to read GET /metrics; null: /metrics is open (keep the port internal). */
     metricsToken: string | null;
     /** Express's `trust proxy`: which proxies in front of the API may name the client's address (X-Forwarded-For); false: none. */
@@ -185,6 +187,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       corsOrigins: corsOrigins(env, production),
       rateLimitPerMinute: int(env, 'RATE_LIMIT_PER_MINUTE', 1200),
       authFailuresPerMinute: int(env, 'AUTH_FAILURES_PER_MINUTE', 30),
+      unsubscribePerMinute: int(env, 'UNSUBSCRIBE_REQUESTS_PER_MINUTE', 60),
       rateLimitStore: oneOf(env, 'RATE_LIMIT_STORE', ['postgres', 'memory'] as const, 'postgres'),
       trustProxy: trustProxy(env.TRUST_PROXY),
       metricsToken: metricsToken(env.METRICS_TOKEN),

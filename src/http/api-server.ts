@@ -28,14 +28,14 @@ import type { TemporalClient } from '../temporal/client.js';
 import { TemporalPlaybookEngine } from '../temporal/temporal-playbook-engine.js';
 import { TemporalWorkerPresence } from '../temporal/temporal-worker-presence.js';
 import { graphiqlRouter } from './graphiql.js';
-import { limitFailedAuthentications, rateLimitPerKey } from './rate-limit.js';
+import { limitFailedAuthentications, rateLimitPerAddress, rateLimitPerKey } from './rate-limit.js';
 import { jitExecutor } from './jit-executor.js';
 import { graphqlRequestErrors } from './request-errors.js';
 import { requestLog, requestLogPlugin } from './request-log.js';
 import { PostgresRateLimitStore } from './rate-limit-store.js';
 import { createApiMetrics, metricsAccess } from './metrics.js';
 import { checkReadiness } from './readiness.js';
-import { unsubscribeRouter } from './unsubscribe-page.js';
+import { tooManyRequestsPage, unsubscribeRouter } from './unsubscribe-page.js';
 
 /** How long an issued key's state is remembered: a revocation not heard of (no listening connection) works within it. */
 const API_KEY_CACHE_MS = 10_000;
@@ -161,7 +161,9 @@ export async function createApi(deps: ApiDeps): Promise<Api> {
       }
     };
     app.use(UNSUBSCRIBE_PATH, requestLog(logger));
-    app.use(unsubscribeRouter({ secrets: config.unsubscribe.secrets, optOut, logger }));
+    // Public (the signed link is the key): a flood from one address is cut short before any signature check or write.
+    const limit = config.api.unsubscribePerMinute > 0 ? rateLimitPerAddress('unsubscribe', config.api.unsubscribePerMinute, { store: rateLimitStore(), logger }, tooManyRequestsPage) : undefined;
+    app.use(unsubscribeRouter({ secrets: config.unsubscribe.secrets, optOut, logger, limit }));
   }
   app.use('/graphql', requestLog(logger), metrics.countResponses);
   // Front ends on other origins call the API from the browser with their key in the Authorization header (no cookies).

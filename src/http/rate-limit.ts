@@ -44,6 +44,23 @@ export function rateLimitPerKey(perMinute: number, counting: Counting): RequestH
   });
 }
 
+/**
+ * At most `perMinute` requests a minute from one client address to a public page (one without
+ * an API key, such as the unsubscribe link's); over it, `refuse` answers (its Retry-After set).
+ */
+export function rateLimitPerAddress(name: string, perMinute: number, counting: Counting, refuse: RequestHandler): RequestHandler {
+  return rateLimit({
+    windowMs: 60_000,
+    ...countingOptions(counting),
+    limit: perMinute,
+    standardHeaders: 'draft-7',
+    legacyHeaders: false,
+    // Its own keys: the stores of all limits count in one table.
+    keyGenerator: (req) => `${name}:${ipKeyGenerator(req.ip ?? '')}`,
+    handler: refuse,
+  });
+}
+
 /** The limit on wrong API keys: a middleware that refuses an address over it, and the count of one more. */
 export interface FailedAuthenticationLimit {
   refuseOverLimit: RequestHandler;

@@ -1,9 +1,9 @@
-import express, { type Request, type Response, type Router } from 'express';
+import express, { type Request, type RequestHandler, type Response, type Router } from 'express';
 import { customerOfUnsubscribeToken, UNSUBSCRIBE_PATH } from '../domain/messages/unsubscribe-link.js';
 import type { Logger } from '../logger.js';
 
 type Language = 'en' | 'de';
-type PageKind = 'confirm' | 'done' | 'invalid' | 'failed';
+type PageKind = 'confirm' | 'done' | 'invalid' | 'failed' | 'busy';
 
 const texts: Record<Language, Record<PageKind, { title: string; body: string; button?: string }>> = {
   en: {
@@ -11,16 +11,21 @@ const texts: Record<Language, Record<PageKind, { title: string; body: string; bu
     done: { title: 'You are unsubscribed', body: 'You will receive no more marketing messages from us. Messages about your contract and invoices will still reach you.' },
     invalid: { title: 'This link does not work', body: 'The link is incomplete or was not made by us. Please use the whole link from the message, or reply to the message and we will unsubscribe you.' },
     failed: { title: 'Something went wrong', body: 'We could not unsubscribe you just now. Please try again in a few minutes, or reply to the message and we will do it for you.' },
+    busy: { title: 'Too many requests', body: 'This page was asked for too often from your network just now. Please try again in a minute, or reply to the message and we will unsubscribe you.' },
   },
   de: {
     confirm: { title: 'Abmelden', body: 'Keine Werbenachrichten mehr von uns erhalten? Nachrichten zu Ihrem Vertrag und Ihren Rechnungen erreichen Sie weiterhin.', button: 'Abmelden' },
     done: { title: 'Sie sind abgemeldet', body: 'Sie erhalten keine Werbenachrichten mehr von uns. Nachrichten zu Ihrem Vertrag und Ihren Rechnungen erreichen Sie weiterhin.' },
     invalid: { title: 'Dieser Link funktioniert nicht', body: 'Der Link ist unvollständig oder stammt nicht von uns. Bitte verwenden Sie den ganzen Link aus der Nachricht, oder antworten Sie auf die Nachricht, dann melden wir Sie ab.' },
     failed: { title: 'Etwas ist schiefgegangen', body: 'Wir konnten Sie gerade nicht abmelden. Bitte versuchen Sie es in ein paar Minuten noch einmal, oder antworten Sie auf die Nachricht, dann erledigen wir es für Sie.' },
+    busy: { title: 'Zu viele Anfragen', body: 'Diese Seite wurde gerade zu oft aus Ihrem Netz aufgerufen. Bitte versuchen Sie es in einer Minute noch einmal, oder antworten Sie auf die Nachricht, dann melden wir Sie ab.' },
   },
 };
 
-const statusOf: Record<PageKind, number> = { confirm: 200, done: 200, invalid: 400, failed: 503 };
+const statusOf: Record<PageKind, number> = { confirm: 200, done: 200, invalid: 400, failed: 503, busy: 429 };
+
+/** The page for a client over the page's rate limit (a flood of links tried); the limiter has set Retry-After. */
+export const tooManyRequestsPage = (req: Request, res: Response): void => page(req, res, 'busy');
 
 /**
  * The page behind the unsubscribe link of every marketing message. Opening the link (GET)
@@ -35,8 +40,11 @@ export function unsubscribeRouter(options: {
   /** Withdraws the customer's consent; false when there is no such customer (a link of another installation sharing the secret). */
   optOut: (customerId: string) => Promise<boolean>;
   logger: Logger;
+  /** Refuses a client over its limit before the page does any work. */
+  limit?: RequestHandler;
 }): Router {
   const router = express.Router();
+  if (options.limit) router.use(UNSUBSCRIBE_PATH, options.limit);
   router.get(UNSUBSCRIBE_PATH, (req, res) => {
     const customerId = customerOfUnsubscribeToken(options.secrets, req.query.token);
     page(req, res, customerId ? 'confirm' : 'invalid');
