@@ -236,6 +236,16 @@ it('answers a wrong API key with HTTP 401 and WWW-Authenticate, not a server err
   expect(metric(text, 'retention_api_responses_total{status="200"}')).toBeGreaterThanOrEqual(1);
 });
 
+it('answers a request without an API key with HTTP 401 as a whole, as a wrong key, but does not count it as a guess', async () => {
+  const ask = () => fetch(`${base}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ me { role } customers(first: 1) { totalCount } }' }) });
+  const response = await ask();
+  expect(response.status).toBe(401);
+  expect(response.headers.get('www-authenticate')).toBe('Bearer');
+  expect(((await response.json()) as any).errors).toEqual([{ message: 'Send an API key: Authorization: Bearer <key>', extensions: { code: 'UNAUTHENTICATED', reason: 'AUTH_MISSING_CREDENTIALS' } }]);
+  // More than the limit of wrong keys a minute (AUTH_FAILURES_PER_MINUTE, 30 here): none of them is refused with 429.
+  for (let i = 0; i < 31; i++) expect((await ask()).status).toBe(401);
+});
+
 it('answers a malformed ID with HTTP 200 and a VALIDATION error, as every broken argument rule, so front ends read it as a GraphQL error', async () => {
   const response = await fetch(`${base}/graphql`, {
     method: 'POST',

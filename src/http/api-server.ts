@@ -36,6 +36,7 @@ import { PostgresRateLimitStore } from './rate-limit-store.js';
 import { createApiMetrics, metricsAccess } from './metrics.js';
 import { checkReadiness } from './readiness.js';
 import { tooManyRequestsPage, unsubscribeRouter } from './unsubscribe-page.js';
+import { AuthException, AuthExceptionCode } from '../services/auth/auth.exception.js';
 
 /** How long an issued key's state is remembered: a revocation not heard of (no listening connection) works within it. */
 const API_KEY_CACHE_MS = 10_000;
@@ -129,6 +130,8 @@ export async function createApi(deps: ApiDeps): Promise<Api> {
   };
   const authFailures = config.api.authFailuresPerMinute > 0 ? limitFailedAuthentications(config.api.authFailuresPerMinute, { store: rateLimitStore(), logger }) : null;
   const contextFor = async (authorization?: string, request?: express.Request): Promise<GraphQLContext> => {
+    // Over HTTP, a request without a key fails as a whole (401), as one with a wrong key does: every operation needs one.
+    if (request && !authorization) throw contextFailure(new AuthException(AuthExceptionCode.MissingCredentials, 'Send an API key: Authorization: Bearer <key>'));
     // A wrong key fails the whole request, before any resolver runs; over HTTP it counts against the address's limit of wrong keys.
     const caller = await keys.verify(authorization).catch(async (error: unknown) => {
       if (request && authFailures && isUnauthenticated(error)) await authFailures.recordFailure(request);
