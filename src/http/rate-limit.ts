@@ -19,6 +19,10 @@ const countingOptions = ({ store, logger }: Counting) => ({
   },
 });
 
+/** A one-minute window of at most `perMinute` requests per key, with the standard RateLimit headers; over it, `refuse` answers. */
+const perMinuteLimit = (perMinute: number, counting: Counting, keyGenerator: (req: Request) => string, refuse: RequestHandler): RequestHandler =>
+  rateLimit({ windowMs: 60_000, ...countingOptions(counting), limit: perMinute, standardHeaders: 'draft-7', legacyHeaders: false, keyGenerator, handler: refuse });
+
 /**
  * At most `perMinute` requests a minute per API key (a runaway front end cannot starve the
  * others), or per client address for requests without one. Keys are counted by their
@@ -26,21 +30,14 @@ const countingOptions = ({ store, logger }: Counting) => ({
  * standard RateLimit headers saying when to try again.
  */
 export function rateLimitPerKey(perMinute: number, counting: Counting): RequestHandler {
-  return rateLimit({
-    windowMs: 60_000,
-    ...countingOptions(counting),
-    limit: perMinute,
-    standardHeaders: 'draft-7',
-    legacyHeaders: false,
-    keyGenerator: (req) => {
-      const authorization = req.headers.authorization;
-      return authorization ? `key:${createHash('sha256').update(authorization).digest('hex')}` : `ip:${ipKeyGenerator(req.ip ?? '')}`;
-    },
-    handler: (_req, res) => {
-      res.status(429).json({
-        errors: [{ message: `Too many requests: at most ${perMinute} a minute for one API key; try again after the Retry-After seconds`, extensions: { code: 'RATE_LIMITED', limitPerMinute: perMinute } }],
-      });
-    },
+  const keyOf = (req: Request) => {
+    const authorization = req.headers.authorization;
+    return authorization ? `key:${createHash('sha256').update(authorization).digest('hex')}` : `ip:${ipKeyGenerator(req.ip ?? '')}`;
+  };
+  return perMinuteLimit(perMinute, counting, keyOf, (_req, res) => {
+    res.status(429).json({
+      errors: [{ message: `Too many requests: at most ${perMinute} a minute for one API key; try again after the Retry-After seconds`, extensions: { code: 'RATE_LIMITED', limitPerMinute: perMinute } }],
+    });
   });
 }
 
@@ -49,16 +46,8 @@ export function rateLimitPerKey(perMinute: number, counting: Counting): RequestH
  * an API key, such as the unsubscribe link's); over it, `refuse` answers (its Retry-After set).
  */
 export function rateLimitPerAddress(name: string, perMinute: number, counting: Counting, refuse: RequestHandler): RequestHandler {
-  return rateLimit({
-    windowMs: 60_000,
-    ...countingOptions(counting),
-    limit: perMinute,
-    standardHeaders: 'draft-7',
-    legacyHeaders: false,
-    // Its own keys: the stores of all limits count in one table.
-    keyGenerator: (req) => `${name}:${ipKeyGenerator(req.ip ?? '')}`,
-    handler: refuse,
-  });
+  // Its own keys: the stores of all limits count in one table.
+  return perMinuteLimit(perMinute, counting, (req) => `${name}:${ipKeyGenerator(req.ip ?? '')}`, refuse);
 }
 
 /** The limit on wrong API keys: a middleware that refuses an address over it, and the count of one more. */
