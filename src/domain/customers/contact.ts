@@ -45,3 +45,6 @@ export function canonicalLocale(value: string): string | null {
 
 /** The audit action of a marketing-consent change an import made (the company's CRM export said yes or no). */
 export const IMPORT_CONSENT_ACTION = 'customer.import-consent';
+
+/** The audit actions that may change a customer's marketing consent (those whose `after` has `marketingConsent`): the consent's history. */
+export const CONSENT_ACTIONS: readonly string[] = ['customer.update', 'customer.opt-out', IMPORT_CONSENT_ACTION];

@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { renderIfKnown } from '../../domain/messages/templates.js';
-import { IMPORT_CONSENT_ACTION } from '../../domain/customers/contact.js';
+import { CONSENT_ACTIONS, IMPORT_CONSENT_ACTION } from '../../domain/customers/contact.js';
 import { UNSUBSCRIBE_ACTOR } from '../../domain/messages/unsubscribe-link.js';
 import { CampaignMember, Complaint, Customer, CustomerStatus, FixCase, Invoice, Order, OutboxMessage, Payment, PlaybookRun, ScoreBandChange } from '../../entities/index.js';
 import type { AuditService } from '../audit/audit.service.js';
@@ -66,8 +66,8 @@ export async function customerDocument(em: EntityManager, customer: Customer): P
     // Consent given and withdrawn, and promises to pay, as the audit log recorded them.
     em.execute<{ at: Date; action: string; actor: string; consent: boolean }[]>(
       `select at, action, actor, (after ->> 'marketingConsent')::boolean as consent from audit_entry
-        where entity_type = 'customer' and entity_id = ? and action in ('customer.update', 'customer.opt-out', ?) and after ->> 'marketingConsent' is not null order by at`,
-      [customer.id, IMPORT_CONSENT_ACTION],
+        where entity_type = 'customer' and entity_id = ? and action in (?) and after ->> 'marketingConsent' is not null order by at`,
+      [customer.id, [...CONSENT_ACTIONS]],
     ),
     em.execute<{ at: Date; until: string; invoice_id: string }[]>(
       `select a.at, a.after ->> 'until' as until, a.after ->> 'invoiceId' as invoice_id

@@ -3,7 +3,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql, type RawBuilder } from 'kysely';
 import { CustomerEventKind, eventSummary, TIMELINE_SCORE_KINDS, type CustomerEventFacts } from '../../domain/customers/timeline.js';
 import { renderIfKnown } from '../../domain/messages/templates.js';
-import { IMPORT_CONSENT_ACTION } from '../../domain/customers/contact.js';
+import { CONSENT_ACTIONS, IMPORT_CONSENT_ACTION } from '../../domain/customers/contact.js';
 import { UNSUBSCRIBE_ACTOR } from '../../domain/messages/unsubscribe-link.js';
 import { assertPageSize, decodeCursor, encodeCursor, toPage, type Page, type PageArgs } from '../common/pagination.js';
 
@@ -87,7 +87,7 @@ const sources: Record<CustomerEventKind, (ids: readonly string[]) => RawBuilder<
     sql`select c.id as customer_id, a.at, a.id::text as ref,
                jsonb_build_object('detail', a.after ->> 'marketingConsent', 'extra', case when a.actor = ${UNSUBSCRIBE_ACTOR} then 'unsubscribe-link' when a.action = ${IMPORT_CONSENT_ACTION} then 'import' end) as facts
           from customer c join audit_entry a on a.entity_type = 'customer' and a.entity_id = c.id::text
-         where ${of(ids, 'c.id')} and a.action in ('customer.update', 'customer.opt-out', ${IMPORT_CONSENT_ACTION}) and a.after ? 'marketingConsent'`,
+         where ${of(ids, 'c.id')} and a.action = any(${CONSENT_ACTIONS}::text[]) and a.after ? 'marketingConsent'`,
   [K.CampaignEnrolled]: (ids) =>
     sql`select m.customer_id, m.enrolled_at as at, m.campaign_id::text as ref, jsonb_build_object('detail', cmp.name, 'extra', m."group") as facts
           from campaign_member m join campaign cmp on cmp.id = m.campaign_id where ${of(ids, 'm.customer_id')}`,

@@ -1,6 +1,6 @@
 import { TIME_ZONE_TABLE, valueCheck, type ImportSpec } from '../../domain/import/import-spec.js';
 import { INVOICE_PAID, untilPaidTemplates } from '../../domain/messages/catalogue.js';
-import { IMPORT_CONSENT_ACTION } from '../../domain/customers/contact.js';
+import { CONSENT_ACTIONS, IMPORT_CONSENT_ACTION } from '../../domain/customers/contact.js';
 import { amountPattern } from '../../domain/money.js';
 
 /**
@@ -221,7 +221,7 @@ const holdBackPaidReminders = `update outbox_message m set suppressed_at = now()
  */
 const withdrawnHere = (customerId: string) => `coalesce((
   select a.action <> ${literal(IMPORT_CONSENT_ACTION)} and a.after ->> 'marketingConsent' = 'false' from audit_entry a
-  where a.entity_type = 'customer' and a.entity_id = ${customerId}::text and a.action in ('customer.update', 'customer.opt-out', ${literal(IMPORT_CONSENT_ACTION)}) and a.after ? 'marketingConsent'
+  where a.entity_type = 'customer' and a.entity_id = ${customerId}::text and a.action in (${CONSENT_ACTIONS.map(literal).join(', ')}) and a.after ? 'marketingConsent'
   order by a.at desc limit 1), false)`;
 
 /**
