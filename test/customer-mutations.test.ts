@@ -76,7 +76,7 @@ describe('updateCustomer', () => {
     expect(tz.errors![0].extensions).toMatchObject({ code: 'VALIDATION', field: 'timeZone' });
     const phone = await stack.gql(UpdateCustomerDocument, { id: c.id, input: { phone: 'call me maybe' } }, Role.Operator);
     expect(phone.errors![0].extensions).toMatchObject({ code: 'VALIDATION', reason: 'INVALID_ARGUMENT', field: 'phone' });
-    expect(phone.errors![0].message).toBe('phone may hold digits, spaces and + ( ) / - only');
+    expect(phone.errors![0].message).toBe('phone is not a phone number (3 to 40 digits, spaces and + ( ) / -, and an extension such as "ext. 5")');
     expect(phone.errors![0].extensions).not.toHaveProperty('fields.0.target');
   });
 

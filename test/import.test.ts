@@ -213,7 +213,7 @@ it('refuses text longer than the API takes, and phone numbers it would not take'
   const customers = await run('customers', `customer_ref,name,email,phone\nLEN-1,${a(201)},len1@example.com,+44 20 7946 0001\nLEN-2,${a(200)},len2@example.com,call me maybe\n`);
   expect(customers.errors).toEqual([
     { line: 2, field: 'name', message: `"${a(60)}" is longer than 200 characters` },
-    { line: 3, field: 'phone', message: '"call me maybe" is not a phone number (3 to 40 digits, spaces and + ( ) / -)' },
+    { line: 3, field: 'phone', message: '"call me maybe" is not a phone number (3 to 40 digits, spaces and + ( ) / -, and an extension such as "ext. 5")' },
   ]);
   const complaints = await run('complaints', `complaint_ref,customer_ref,topic,severity,opened_at,summary\nLEN-C1,CRM-1001,app-login,low,2026-01-01,${a(2001)}\nLEN-C2,CRM-1001,app-login,low,2026-01-01,${a(2000)}\n`);
   expect(complaints.errors).toEqual([{ line: 2, field: 'summary', message: `"${a(60)}" is longer than 2000 characters` }]);
@@ -223,6 +223,10 @@ it('refuses text longer than the API takes, and phone numbers it would not take'
     { line: 2, field: 'name', message: `"${a(60)}" is longer than 200 characters` },
   ]);
   expect(await em().count(Customer, { externalRef: { $like: 'LEN-%' } })).toBe(0);
+  // PostgreSQL reads the phone rule as the API does: an extension is part of a number.
+  const extension = await run('customers', 'customer_ref,name,email,phone\nLEN-X1,Ann,lenx1@example.com,+49 30 1234567 ext. 5\nLEN-X2,Bo,lenx2@example.com,+49 30 1234567 ext.\n', partial);
+  expect(extension.errors).toEqual([{ line: 3, field: 'phone', message: expect.stringContaining('is not a phone number') }]);
+  expect(await em().findOneOrFail(Customer, { externalRef: 'LEN-X1' })).toMatchObject({ phone: '+49 30 1234567 ext. 5' });
 });
 
 it('refuses referral cycles, also longer ones and ones closed through stored customers, and not who refers into one', async () => {

@@ -1,6 +1,6 @@
 import { COMPLAINT_SUMMARY_MAX_LENGTH } from '../complaints/summary.js';
 import { TOPIC_KEY, TOPIC_MAX_LENGTH } from '../complaints/topic.js';
-import { CUSTOMER_NAME_MAX_LENGTH, EMAIL_MAX_LENGTH, EMAIL_PATTERN, LOCALE_PATTERN, PHONE } from '../customers/contact.js';
+import { CUSTOMER_NAME_MAX_LENGTH, EMAIL_MAX_LENGTH, EMAIL_PATTERN, LOCALE_PATTERN, PHONE, PHONE_RULE } from '../customers/contact.js';
 import { amountPattern } from '../money.js';
 import { MAX_OFFER_DESCRIPTION, OFFER_NAME_MAX_LENGTH } from '../offers/offer-text.js';
 
@@ -209,7 +209,7 @@ export function valueCheck(column: ColumnSpec): { badWhen: string; message: stri
     case 'text':
       return { badWhen: `length(v) > ${column.maxLength!}`, message: `is longer than ${column.maxLength!} characters` };
     case 'phone':
-      return { badWhen: `v !~ '${PHONE.source}'`, message: 'is not a phone number (3 to 40 digits, spaces and + ( ) / -)' };
+      return { badWhen: `v !~ '${PHONE.source}'`, message: `is not a phone number (${PHONE_RULE})` };
   }
 }
 

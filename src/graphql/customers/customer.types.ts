@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { IsOptional, Matches, MaxLength } from 'class-validator';
 import { LocalDateResolver } from 'graphql-scalars';
 import { ArgsType, Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
-import { CUSTOMER_NAME_MAX_LENGTH, EMAIL_MAX_LENGTH, PHONE } from '../../domain/customers/contact.js';
+import { CUSTOMER_NAME_MAX_LENGTH, EMAIL_MAX_LENGTH, PHONE, PHONE_RULE } from '../../domain/customers/contact.js';
 import { SCORE_BANDS } from '../../domain/scoring/score-bands.js';
 import { ScoreKind } from '../../domain/scoring/score-kind.js';
 import { CustomerStatus, ServiceTier } from '../../entities/index.js';
@@ -191,7 +191,7 @@ export class UpdateCustomerInput {
 
   @Field(() => String, { nullable: true })
   @IsOptional()
-  @Matches(PHONE, { message: 'phone may hold digits, spaces and + ( ) / - only' })
+  @Matches(PHONE, { message: `phone is not a phone number (${PHONE_RULE})` })
   phone?: string | null;
 
   @Field(() => String, { nullable: true, description: 'IANA time zone, e.g. "Europe/Berlin"' })
