@@ -42,6 +42,16 @@ describe('payment loyalty', () => {
     expect(later.streak).toBe(0);
     expect(later.lateLast12Months).toBe(1);
     expect(later.band).toBe('regular');
+    // ... and the reasons say it is unpaid, not that it was paid late
+    expect(later.reasons).toEqual([
+      'customer for 2 years 2 months (since 2022-12-01)',
+      'paid 24 of 25 invoices on time (96%)',
+      'the most recent invoice is still unpaid, long overdue',
+      '1 invoice unpaid over 30 days in the last 12 months',
+      'invoice due 2025-01-15 is unpaid, 36 days overdue',
+    ]);
+    const withLatePayment = paymentLoyalty({ customerSince: '2022-12-01', invoices: [...monthly(2024, 6, [0, 4, 0]), ...monthly(2025, 1, [null])], asOf: '2025-02-20' });
+    expect(withLatePayment.reasons).toContain('1 late payment and 1 invoice unpaid over 30 days in the last 12 months');
   });
 
   it('breaks the streak at the most recent late payment and counts late payments of the last 12 months', () => {

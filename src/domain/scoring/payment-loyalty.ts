@@ -10,7 +10,7 @@
  *   overdue for more than `openOverdueCountsAfterDays`. Open overdue invoices are
  *   always named in the reasons.
  * - The streak counts on-time invoices backwards from the most recent counted
- *   one (by due day).
+ *   one (by due day). The reasons tell a late payment from an invoice still unpaid.
  * - value = share of counted invoices paid on time (0..1), null when none counts yet.
  * Bands (first that applies): "new" (tenure below `newCustomerDays` or fewer than
  * `minInvoices` counted invoices), "at-risk", "loyal", "regular".
@@ -80,22 +80,23 @@ export function paymentLoyalty(input: PaymentLoyaltyInput, policy: PaymentLoyalt
   const since = dayNumber(input.customerSince);
   if (since > today) throw invalidInput('customerSince is after asOf');
   const tenureDays = today - since;
-  type Counted = { due: number; onTime: boolean };
+  // `unpaid`: counted as late while still open (overdue for long), which the reasons say as such.
+  type Counted = { due: number; onTime: boolean; unpaid: boolean };
   const counted: Counted[] = [];
   const overdueNow: { due: number; daysOverdue: number }[] = [];
   for (const inv of input.invoices) {
     const due = dayNumber(inv.dueAt);
     const paid = inv.paidAt === null ? null : dayNumber(inv.paidAt);
     if (paid !== null && paid <= today) {
-      counted.push({ due, onTime: paid <= due + policy.graceDays });
+      counted.push({ due, onTime: paid <= due + policy.graceDays, unpaid: false });
       continue;
     }
     const daysOverdue = today - (due + policy.graceDays);
     if (daysOverdue <= 0) continue; // not due yet (or within grace)
     overdueNow.push({ due, daysOverdue });
-    if (daysOverdue > policy.openOverdueCountsAfterDays) counted.push({ due, onTime: false });
+    if (daysOverdue > policy.openOverdueCountsAfterDays) counted.push({ due, onTime: false, unpaid: true });
   }
-  counted.sort((a, b) => a.due - b.due || Number(a.onTime) - Number(b.onTime));
+  counted.sort((a, b) => a.due - b.due || Number(a.onTime) - Number(b.onTime) || Number(a.unpaid) - Number(b.unpaid));
   overdueNow.sort((a, b) => a.due - b.due);
   const onTime = counted.filter((c) => c.onTime).length;
   let streak = 0;
@@ -113,8 +114,17 @@ export function paymentLoyalty(input: PaymentLoyaltyInput, policy: PaymentLoyalt
   if (counted.length === 0) reasons.push('no invoice settled yet');
   else {
     reasons.push(`paid ${onTime} of ${counted.length} invoice${counted.length === 1 ? '' : 's'} on time (${pct(value!)})`);
-    reasons.push(streak === 0 ? 'the most recent invoice was paid late' : `on time for the last ${streak} invoice${streak === 1 ? '' : 's'} in a row`);
-    reasons.push(lateLast12Months === 0 ? 'no late payment in the last 12 months' : `${lateLast12Months} late payment${lateLast12Months === 1 ? '' : 's'} in the last 12 months`);
+    const latest = counted[counted.length - 1];
+    reasons.push(streak > 0 ? `on time for the last ${streak} invoice${streak === 1 ? '' : 's'} in a row` : latest.unpaid ? 'the most recent invoice is still unpaid, long overdue' : 'the most recent invoice was paid late');
+    const unpaidLate = counted.filter((c) => c.unpaid && c.due > today - 365 && c.due <= today).length;
+    const paidLate = lateLast12Months - unpaidLate;
+    if (lateLast12Months === 0) reasons.push('no late payment in the last 12 months');
+    else
+      reasons.push(
+        [paidLate ? `${paidLate} late payment${paidLate === 1 ? '' : 's'}` : '', unpaidLate ? `${unpaidLate} invoice${unpaidLate === 1 ? '' : 's'} unpaid over ${policy.openOverdueCountsAfterDays} days` : '']
+          .filter(Boolean)
+          .join(' and ') + ' in the last 12 months',
+      );
   }
   for (const o of overdueNow) reasons.push(`invoice due ${isoDay(o.due)} is unpaid, ${o.daysOverdue} day${o.daysOverdue === 1 ? '' : 's'} overdue`);
   if (band === 'new') reasons.push(tenureDays < policy.newCustomerDays ? `new: customer for less than ${policy.newCustomerDays} days` : `new: fewer than ${policy.minInvoices} settled invoices`);
