@@ -106,6 +106,19 @@ it('reminds a loyal payer without fees, records the waived fee, and ends with a 
   await recordHistory(workflowId, 'fair-reminder-loyal-paid');
 }, 60_000);
 
+it('keeps a loyal payer on the fee-free schedule when the invoice reaches the platform long overdue: the invoice chased is not counted against them', async () => {
+  // Imported 45 days after its due day: the payment-loyalty score counts it as late (over 30 days), the reminder about it does not.
+  const { customerId, invoiceId } = await payer('Backlog', Array(8).fill('on-time'), 45);
+  expect((await stack.gql(StartFairReminderDocument, { invoiceId }, Role.Operator)).errors).toBeUndefined();
+  const workflowId = fairReminderWorkflowId(customerId, invoiceId);
+  const first = await eventually(() => state(invoiceId), (s) => (s?.remindersSent ?? 0) >= 1);
+  expect(first).toMatchObject({ loyaltyBand: 'loyal', feesChargedMinor: 0 });
+  expect((await outbox(workflowId))[0]).toMatchObject({ step: 'reminder-1', template: 'reminder-friendly' });
+  const stored = await stack.orm.em.fork().findOneOrFail(ScoreSnapshot, { customer: customerId }, { orderBy: { computedAt: 'desc' } });
+  expect(stored.scores).toMatchObject({ 'payment-loyalty': { band: 'regular' } });
+  expect((await stack.gql(CancelPlaybookRunDocument, { workflowId, reason: 'test done' }, Role.Operator)).errors).toBeUndefined();
+}, 60_000);
+
 it('goes on when an operator signals a payment the invoice does not show (the customer says they paid): it ends as paid only once the invoice is', async () => {
   const { customerId, invoiceId } = await payer('Said', Array(8).fill('on-time'));
   await stack.gql(StartFairReminderDocument, { invoiceId }, Role.Operator);

@@ -22,11 +22,15 @@ export class FairReminderService {
     private readonly audit: AuditService,
   ) {}
 
-  /** The invoice's state and the customer's payment-loyalty band, rescored now so the run starts from today's record. */
+  /**
+   * The invoice's state and the customer's payment-loyalty band, rescored now so the run
+   * starts from today's record: the record without this invoice, which is not late payment
+   * until it has been chased.
+   */
   async context(invoiceId: string): Promise<ReminderContext> {
     const invoice = await this.em.findOne(Invoice, { id: invoiceId });
     if (!invoice) throw new BillingException(BillingExceptionCode.InvoiceNotFound, `No invoice with ID ${invoiceId}`, { invoiceId });
-    return { customerId: invoice.customer.id, loyaltyBand: await this.scoring.loyaltyBandNow(invoice.customer.id), paid: Boolean(invoice.paidAt) };
+    return { customerId: invoice.customer.id, loyaltyBand: await this.scoring.loyaltyBandNow(invoice.customer.id, invoice.id), paid: Boolean(invoice.paidAt) };
   }
 
   /**

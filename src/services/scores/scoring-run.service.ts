@@ -14,6 +14,7 @@ import {
   type ScoringPolicy,
 } from '../../domain/scoring/index.js';
 import { LOYALTY_BANDS, type LoyaltyBand } from '../../domain/guards/fairness.js';
+import { paymentLoyalty } from '../../domain/scoring/payment-loyalty.js';
 import { ScoreKind } from '../../domain/scoring/score-kind.js';
 import { ScoringRun, ScoringRunStatus } from '../../entities/index.js';
 import { assertPageSize, decodeCursor, encodeCursor, toPage, type Page, type PageArgs } from '../common/pagination.js';
@@ -259,11 +260,28 @@ export class ScoringRunService {
     }
   }
 
-  /** The customer's payment-loyalty band as of today (rescored now); `new` without a score. */
-  async loyaltyBandNow(customerId: string): Promise<LoyaltyBand> {
+  /**
+   * The customer's payment-loyalty band as of today (rescored now); `new` without a score.
+   * `remindedInvoiceId`: the band a reminder about that invoice goes by, which leaves it out:
+   * an invoice that reaches the platform long overdue (imported late, the sweep paused) has
+   * not been chased yet, so it is no sign of how the customer pays and does not cost a loyal
+   * payer the fee-free schedule. The stored score still counts it.
+   */
+  async loyaltyBandNow(customerId: string, remindedInvoiceId?: string): Promise<LoyaltyBand> {
     const scores = await this.rescoreCustomer(customerId, new Set([ScoreKind.PaymentLoyalty]));
-    const band = scores.find((s) => s.kind === ScoreKind.PaymentLoyalty)?.band;
+    const band = remindedInvoiceId ? await this.loyaltyBandWithout(customerId, remindedInvoiceId) : scores.find((s) => s.kind === ScoreKind.PaymentLoyalty)?.band;
     return band && LOYALTY_BANDS.includes(band as LoyaltyBand) ? (band as LoyaltyBand) : 'new';
+  }
+
+  private async loyaltyBandWithout(customerId: string, invoiceId: string): Promise<string | null> {
+    const asOf = new Date().toISOString().slice(0, 10);
+    const { rows } = await sql<Row>`
+      select p.acquired_at::text as acquired_at,
+             (select ${invoiceDays(sql`i`)} from invoice i where i.customer_id = p.id and i.issued_at <= ${asOf}::date and i.id <> ${invoiceId}::uuid) as invoices
+        from customer p where p.id = ${customerId}::uuid and p.acquired_at <= ${asOf}::date`.execute(this.db);
+    if (rows.length === 0) return null;
+    const invoices = (rows[0].invoices as [number, number | null][]).map(([dueAt, paidAt]) => ({ dueAt, paidAt }));
+    return paymentLoyalty({ customerSince: rows[0].acquired_at, invoices, asOf }, this.policy.paymentLoyalty).band;
   }
 
   getRun = async (runId: string): Promise<ScoringRun> => {
