@@ -17,6 +17,11 @@ import {
   StartAccountReviewDocument,
   type RunningPlaybookRunsFilterInput,
 } from './__generated__/graphql.js';
+import { defaultScoringPolicy } from '../src/domain/scoring/scoring-policy.js';
+import { AuditService } from '../src/services/audit/audit.service.js';
+import { OutboxService } from '../src/services/outbox/outbox.service.js';
+import { AccountReviewService } from '../src/services/playbooks/account-review.service.js';
+import { ScoringRunService } from '../src/services/scores/scoring-run.service.js';
 import { eventually } from './support/eventually.js';
 import { recordHistory } from './support/histories.js';
 import { startTestStack, type TestStack } from './support/stack.js';
@@ -215,21 +220,33 @@ it('keeps the account when nothing fits to propose and nobody decides in time', 
   expect(await stack.orm.em.fork().findOneOrFail(Customer, { id: c.id })).toMatchObject({ status: 'active' });
 }, 60_000);
 
-it('proposes the best existing-customer offer when no cheaper tier helps, and confirms it when accepted', async () => {
+it('proposes the best existing-customer offer when no cheaper tier helps, as marketing to a customer who takes it, and confirms it when accepted', async () => {
   const em = stack.orm.em.fork();
   em.create(Offer, { code: 'LOYAL15', name: 'Loyalty', audience: OfferAudience.ExistingCustomers, discountPercent: 15, validFrom: '2020-01-01' });
-  const c = em.create(Customer, { name: 'Ola', email: 'ola@example.com', acquiredAt: '2024-01-01', serviceTier: ServiceTier.Basic });
-  scored(em, c, 'loss-making');
-  em.create(CostEntry, { customer: c, occurredAt: new Date(Date.now() - 30 * DAY).toISOString().slice(0, 10), kind: CostKind.SupportMinutes, amountMinor: 30_000 });
+  const basic = (name: string, marketingConsent: boolean) => {
+    const customer = em.create(Customer, { name, email: `${name.toLowerCase()}@example.com`, acquiredAt: '2024-01-01', serviceTier: ServiceTier.Basic, marketingConsent });
+    scored(em, customer, 'loss-making');
+    em.create(CostEntry, { customer, occurredAt: new Date(Date.now() - 30 * DAY).toISOString().slice(0, 10), kind: CostKind.SupportMinutes, amountMinor: 30_000 });
+    return customer;
+  };
+  const c = basic('Ola', true);
+  // An offer is marketing: a customer who does not take marketing is offered nothing (and the review goes on to its next look).
+  const silent = basic('Pip', false);
   await em.flush();
   await stack.gql(StartAccountReviewDocument, { customerId: c.id }, Role.Operator);
+  await stack.gql(StartAccountReviewDocument, { customerId: silent.id }, Role.Operator);
   expect(await eventually(() => review(c.id), (s) => s?.step === 'awaiting-answer')).toMatchObject({ proposal: expect.stringMatching(/^offer: offer LOYAL15/) });
+  expect(await eventually(() => review(silent.id), (s) => s?.proposal != null)).toMatchObject({ proposal: 'none: no cheaper tier; an offer is marketing, which the customer does not take' });
+  expect(await outboxSteps(accountReviewWorkflowId(silent.id))).toEqual([]);
+  const purposes = await sql<{ purpose: string }>`select purpose from outbox_message where idempotency_key = ${`${accountReviewWorkflowId(c.id)}/proposal`}`.execute(stack.orm.em.fork().getKysely());
+  expect(purposes.rows).toEqual([{ purpose: 'marketing' }]);
   await stack.gql(AnswerAccountProposalDocument, { customerId: c.id, accepted: true }, Role.Operator);
   await eventually(() => review(c.id), (s) => s?.step === 'awaiting-approval');
   expect(await outboxSteps(accountReviewWorkflowId(c.id))).toEqual(['proposal', 'proposal-confirmed']);
   expect(await stack.orm.em.fork().findOneOrFail(Customer, { id: c.id })).toMatchObject({ serviceTier: 'basic' });
   await stack.gql(DecideOffboardingDocument, { customerId: c.id, approve: false, reason: 'give the offer time' }, Role.Admin);
   expect(await eventually(() => review(c.id), (s) => s?.step === 'done')).toMatchObject({ outcome: 'kept-by-decision' });
+  expect((await stack.gql(CancelPlaybookRunDocument, { workflowId: accountReviewWorkflowId(silent.id), reason: 'test done' }, Role.Operator)).errors).toBeUndefined();
 }, 60_000);
 
 it('scores again after the review period when the customer does not answer, and ends when the account turned around', async () => {
@@ -299,3 +316,20 @@ it("refuses a search of the runs under way by a band or step no run carries, ins
   // The tags runs do carry are searched.
   expect(await search({ playbook: 'AccountReview', step: 'awaiting-approval', riskBand: 'unscored', loyaltyBand: 'unknown' })).toBeUndefined();
 });
+
+it('answers a retried proposal step with the proposal the customer was sent, though the best offer changed meanwhile', async () => {
+  const em = stack.orm.em.fork();
+  const first = em.create(Offer, { code: 'RETRY-A', name: 'First', audience: OfferAudience.ExistingCustomers, discountPercent: 60, validFrom: '2020-01-01' });
+  const c = em.create(Customer, { name: 'Quin', email: 'quin@example.com', acquiredAt: '2024-01-01', serviceTier: ServiceTier.Basic, marketingConsent: true });
+  em.create(CostEntry, { customer: c, occurredAt: new Date(Date.now() - 30 * DAY).toISOString().slice(0, 10), kind: CostKind.SupportMinutes, amountMinor: 30_000 });
+  await em.flush();
+  const reviews = new AccountReviewService(em, new ScoringRunService(em, defaultScoringPolicy), new OutboxService(), new AuditService());
+  const run = { workflowId: `account-review/${c.id}/retry-test`, customerId: c.id };
+  expect(await reviews.propose(run)).toMatchObject({ kind: 'offer', offerCode: 'RETRY-A' });
+  // The attempt failed after writing the message; before the retry the offer ended and a better one began.
+  first.validUntil = '2020-12-31';
+  em.create(Offer, { code: 'RETRY-B', name: 'Second', audience: OfferAudience.ExistingCustomers, discountPercent: 70, validFrom: '2020-01-01' });
+  await em.flush();
+  expect(await reviews.propose(run)).toMatchObject({ kind: 'offer', offerCode: 'RETRY-A' });
+  await em.nativeDelete(Offer, { code: { $in: ['RETRY-A', 'RETRY-B'] } });
+}, 30_000);

@@ -48,7 +48,7 @@ it('thanks silent loyal customers from the sweep, once a year, with at least the
   const messages = await sql<{ template: string; purpose: string; payload: { offerCode: string } }>`
     select template, purpose, payload from outbox_message where customer_id = ${silent} and template = 'appreciation'`.execute(stack.orm.em.fork().getKysely());
   // The new-customer offer (20%) beats the existing-customer one (10%): the loyal customer gets it too.
-  expect(messages.rows).toEqual([{ template: 'appreciation', purpose: 'marketing', payload: { offerCode: 'WELCOME20', discountPercent: 20 } }]);
+  expect(messages.rows).toEqual([{ template: 'appreciation', purpose: 'marketing', payload: { offerCode: 'WELCOME20', discountPercent: 20, matchedNewCustomerOffer: true } }]);
   expect(await sweep('playbook-triggers/thanks-2')).toMatchObject({ 'silent-loyal': 0 });
   await recordHistory(appreciationWorkflowId(silent, year), 'appreciation-thanked');
 }, 60_000);

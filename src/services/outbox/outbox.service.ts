@@ -51,4 +51,14 @@ export class OutboxService {
   ): Promise<boolean> {
     return this.enqueue(em, { idempotencyKey: `${run.workflowId}/${step}`, customerId: run.customerId, purpose: MessagePurpose.Service, ...message });
   }
+
+  /**
+   * `enqueueStep`, answering with the payload the step's message holds: this one when it is
+   * new, else the one written first. A retried step that worked out its message again (an
+   * offer ended, a score moved meanwhile) goes on with what the customer was told.
+   */
+  async enqueueStepOnce(em: EntityManager, run: { workflowId: string; customerId: string }, step: string, message: Parameters<OutboxService['enqueueStep']>[3]): Promise<Record<string, unknown>> {
+    if (await this.enqueueStep(em, run, step, message)) return message.payload;
+    return (await em.findOneOrFail(OutboxMessage, { idempotencyKey: `${run.workflowId}/${step}` }, { fields: ['payload'] })).payload;
+  }
 }

@@ -3,7 +3,7 @@ import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { OffboardingDecision, Proposal } from '../../domain/playbooks/account-review.js';
 import { ScoreKind } from '../../domain/scoring/score-kind.js';
-import { Customer, CustomerExport, CustomerStatus, MessageChannel, ServiceTier } from '../../entities/index.js';
+import { Customer, CustomerExport, CustomerStatus, MessageChannel, MessagePurpose, ServiceTier } from '../../entities/index.js';
 import { customerDocument } from '../customers/customer-data-export.service.js';
 import type { AuditService } from '../audit/audit.service.js';
 import { OfferService } from '../offers/offer.service.js';
@@ -27,20 +27,30 @@ export class AccountReviewService {
     return { valueMinor: score?.value ?? 0, suggestedTier: (score?.details?.suggestedTier as string | null | undefined) ?? null };
   }
 
-  /** Puts a cheaper service concept to the customer, or else the best offer an existing customer gets today. */
+  /**
+   * Puts a cheaper service concept to the customer (a service message about their contract),
+   * or else the best offer an existing customer gets today: an offer is marketing, so it goes
+   * only to a customer who takes marketing, under the contact guard's budget and rules. A
+   * retried step answers with the proposal the customer was sent.
+   */
   async propose(input: { workflowId: string; customerId: string }): Promise<Proposal> {
     const { suggestedTier } = await this.profitability(input.customerId);
-    let proposal: Proposal;
-    if (suggestedTier) {
-      proposal = { kind: 'tier-change', tier: suggestedTier, reason: `the ${suggestedTier} service fits how the account is used and costs less to serve` };
-    } else {
-      const { best } = await new OfferService(this.em).bestForExistingCustomer(new Date().toISOString().slice(0, 10));
-      proposal = best ? { kind: 'offer', offerCode: best.code, reason: `offer ${best.code} (${best.discountPercent}%) adds value to the account` } : { kind: 'none', reason: 'no cheaper tier or fitting offer today' };
-    }
-    if (proposal.kind !== 'none') {
-      await this.em.transactional((em) => this.outbox.enqueueStep(em, input, 'proposal', { channel: MessageChannel.Email, template: 'account-proposal', payload: { proposal } }));
-    }
-    return proposal;
+    return this.em.transactional(async (em) => {
+      const proposal = suggestedTier
+        ? ({ kind: 'tier-change', tier: suggestedTier, reason: `the ${suggestedTier} service fits how the account is used and costs less to serve` } as const)
+        : await this.offerProposal(em, input.customerId);
+      if (proposal.kind === 'none') return proposal;
+      const purpose = proposal.kind === 'offer' ? MessagePurpose.Marketing : MessagePurpose.Service;
+      const sent = await this.outbox.enqueueStepOnce(em, input, 'proposal', { channel: MessageChannel.Email, purpose, template: 'account-proposal', payload: { proposal } });
+      return sent.proposal as Proposal;
+    });
+  }
+
+  private async offerProposal(em: EntityManager, customerId: string): Promise<Proposal> {
+    const customer = await em.findOneOrFail(Customer, { id: customerId }, { fields: ['marketingConsent'] });
+    if (!customer.marketingConsent) return { kind: 'none', reason: 'no cheaper tier; an offer is marketing, which the customer does not take' };
+    const { best } = await new OfferService(em).bestForExistingCustomer(new Date().toISOString().slice(0, 10));
+    return best ? { kind: 'offer', offerCode: best.code, reason: `offer ${best.code} (${best.discountPercent}%) adds value to the account` } : { kind: 'none', reason: 'no cheaper tier or fitting offer today' };
   }
 
   /** The customer said yes: a tier change takes effect (audited); an offer is confirmed. */

@@ -10,17 +10,17 @@ export class AppreciationService {
     private readonly outbox: OutboxService,
   ) {}
 
-  /** Thanks the customer with the best offer an existing customer gets today, never less than what new customers get. */
+  /**
+   * Thanks the customer with the best offer an existing customer gets today, never less than
+   * what new customers get. A retried step answers with the offer the customer was sent.
+   */
   async thank(input: { workflowId: string; customerId: string }): Promise<{ offerCode: string | null; matchedNewCustomerOffer: boolean }> {
     const { best, matchedNewCustomerOffer } = await new OfferService(this.em).bestForExistingCustomer(new Date().toISOString().slice(0, 10));
-    await this.em.transactional((em) =>
-      this.outbox.enqueueStep(em, input, 'thank-you', {
-        channel: MessageChannel.Email,
-        purpose: MessagePurpose.Marketing,
-        template: 'appreciation',
-        payload: { offerCode: best?.code ?? null, discountPercent: best?.discountPercent ?? null },
-      }),
+    const payload = { offerCode: best?.code ?? null, discountPercent: best?.discountPercent ?? null, matchedNewCustomerOffer: matchedNewCustomerOffer !== null };
+    const sent = await this.em.transactional((em) =>
+      this.outbox.enqueueStepOnce(em, input, 'thank-you', { channel: MessageChannel.Email, purpose: MessagePurpose.Marketing, template: 'appreciation', payload }),
     );
-    return { offerCode: best?.code ?? null, matchedNewCustomerOffer: matchedNewCustomerOffer !== null };
+    const matched = typeof sent.matchedNewCustomerOffer === 'boolean' ? sent.matchedNewCustomerOffer : payload.matchedNewCustomerOffer; // written before it said so
+    return { offerCode: (sent.offerCode as string | null) ?? null, matchedNewCustomerOffer: matched };
   }
 }
