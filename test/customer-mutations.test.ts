@@ -1,5 +1,6 @@
 import { AuditEntry, Complaint, Customer, Invoice, MessageChannel, MessagePurpose, OutboxMessage, Payment } from '../src/entities/index.js';
 import { Role } from '../src/domain/auth/roles.js';
+import { dayIn } from '../src/domain/billing/paid-day.js';
 import { CustomerDocument, OptOutDocument, RecordComplaintDocument, RecordPaymentDocument, ResolveComplaintDocument, UpdateCustomerDocument } from './__generated__/graphql.js';
 import { startTestStack, testKeys, type TestStack } from './support/stack.js';
 
@@ -216,6 +217,18 @@ describe('recordPayment', () => {
       expect.objectContaining({ paidAt: null, paidMinor: 4_000 }),
       expect.objectContaining({ paidAt: '2026-10-20', paidMinor: 10_000 }),
     ]);
+  });
+
+  it('dates a payment recorded without a day by the day it is where the customer lives', async () => {
+    // Kiritimati (UTC+14) and Pago Pago (UTC-11) are never on the same day: at least one of them is not on UTC's.
+    for (const timeZone of ['Pacific/Kiritimati', 'Pacific/Pago_Pago']) {
+      const customer = await newCustomer();
+      await em().nativeUpdate(Customer, { id: customer.id }, { timeZone });
+      const invoice = await newInvoice(customer);
+      const before = dayIn(timeZone);
+      const r = await stack.gql(RecordPaymentDocument, { input: { invoiceId: invoice.id, amountMinor: 10_000 } }, Role.Operator);
+      expect([before, dayIn(timeZone)]).toContain(r.data!.recordPayment.paidAt);
+    }
   });
 
   it('counts a payment recorded late on the day it was paid, as the payments import does', async () => {

@@ -246,7 +246,7 @@ export type RecordPaymentInput = {
   /** Payment reference in the billing system */
   externalRef?: string | null | undefined;
   invoiceId: string | number;
-  /** Day of payment; today when omitted */
+  /** Day of payment; when omitted, today in the customer's time zone (a payment on the due day is on time wherever they live) */
   paidAt?: string | null | undefined;
 };
 

@@ -1,4 +1,4 @@
-import { latestDayNow, paidOn } from './paid-day.js';
+import { dayIn, latestDayNow, paidOn } from './paid-day.js';
 
 describe('paidOn', () => {
   it('is the day the payments in date order first cover the amount', () => {
@@ -29,5 +29,14 @@ describe('latestDayNow', () => {
   it('is the calendar day 14 hours ahead of UTC', () => {
     expect(latestDayNow(new Date('2026-12-02T09:59:00Z'))).toBe('2026-12-02');
     expect(latestDayNow(new Date('2026-12-02T10:00:00Z'))).toBe('2026-12-03');
+  });
+});
+
+describe('dayIn', () => {
+  it("is the calendar day in the customer's time zone", () => {
+    const evening = new Date('2026-12-03T00:22:00Z'); // 19:22 on the 2nd in New York
+    expect(dayIn('America/New_York', evening)).toBe('2026-12-02');
+    expect(dayIn('UTC', evening)).toBe('2026-12-03');
+    expect(dayIn('Pacific/Kiritimati', new Date('2026-12-02T10:30:00Z'))).toBe('2026-12-03');
   });
 });

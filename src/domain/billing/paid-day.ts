@@ -25,3 +25,14 @@ export function paidOn(payments: readonly PaymentFact[], amountMinor: number): s
 export function latestDayNow(now = new Date()): string {
   return new Date(now.getTime() + 14 * 3_600_000).toISOString().slice(0, 10);
 }
+
+/**
+ * The calendar day it is now where the customer lives: the day a payment recorded without a
+ * date was made (one made on the due day in the evening in New York is on time, though it is
+ * the next day in UTC).
+ */
+export function dayIn(timeZone: string, now = new Date()): string {
+  const parts = new Intl.DateTimeFormat('en-GB', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(now);
+  const part = (type: string) => parts.find((p) => p.type === type)!.value;
+  return `${part('year')}-${part('month')}-${part('day')}`;
+}

@@ -47,7 +47,7 @@ export class RecordPaymentInput {
   @Field(() => MoneyAmount, { description: `Amount paid in minor units (cents), 1 to ${MAX_AMOUNT_MINOR} (${MAX_AMOUNT_INTEGER_DIGITS} integer digits, as the payments import takes)` })
   amountMinor!: number;
 
-  @Field(() => LocalDateResolver, { nullable: true, description: 'Day of payment; today when omitted' })
+  @Field(() => LocalDateResolver, { nullable: true, description: "Day of payment; when omitted, today in the customer's time zone (a payment on the due day is on time wherever they live)" })
   paidAt?: string | null;
 
   @Field(() => String, { nullable: true, description: 'Payment reference in the billing system' })

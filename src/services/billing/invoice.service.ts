@@ -5,7 +5,7 @@ import type { AuditService } from '../audit/audit.service.js';
 import { ChildPager } from '../common/child-pages.js';
 import type { Page, PageArgs } from '../common/pagination.js';
 import { BillingException, BillingExceptionCode } from './billing.exception.js';
-import { latestDayNow, paidOn } from '../../domain/billing/paid-day.js';
+import { dayIn, latestDayNow, paidOn } from '../../domain/billing/paid-day.js';
 import { isUuid } from '../../domain/ids.js';
 import { positiveAmountProblem } from '../../domain/money.js';
 import { isCalendarDay } from '../../domain/scoring/dates.js';
@@ -67,14 +67,15 @@ export class InvoiceService {
     // Bounded as the payments import is: a misplaced decimal point is refused, not booked.
     const amountProblem = positiveAmountProblem(input.amountMinor);
     if (amountProblem) throw new BillingException(BillingExceptionCode.InvalidPayment, `amountMinor ${amountProblem}`, { field: 'amountMinor' });
-    const paidAt = input.paidAt ?? new Date().toISOString().slice(0, 10);
-    if (!isCalendarDay(paidAt)) {
-      throw new BillingException(BillingExceptionCode.InvalidPayment, 'paidAt must be a date (YYYY-MM-DD)', { field: 'paidAt' });
+    if (input.paidAt != null) {
+      if (!isCalendarDay(input.paidAt)) throw new BillingException(BillingExceptionCode.InvalidPayment, 'paidAt must be a date (YYYY-MM-DD)', { field: 'paidAt' });
+      if (input.paidAt > latestDayNow()) throw new BillingException(BillingExceptionCode.InvalidPayment, 'paidAt must not be in the future', { field: 'paidAt' });
     }
-    if (paidAt > latestDayNow()) throw new BillingException(BillingExceptionCode.InvalidPayment, 'paidAt must not be in the future', { field: 'paidAt' });
     const paid = await this.em.transactional(async (em) => {
-      const invoice = await em.findOne(Invoice, { id: input.invoiceId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      const invoice = await em.findOne(Invoice, { id: input.invoiceId }, { lockMode: LockMode.PESSIMISTIC_WRITE, populate: ['customer'] });
       if (!invoice) throw new BillingException(BillingExceptionCode.InvoiceNotFound, `No invoice with ID ${input.invoiceId}`, { invoiceId: input.invoiceId });
+      // Without a date: today where the customer lives, so paying on the due day is on time in every zone.
+      const paidAt = input.paidAt ?? dayIn(invoice.customer.timeZone);
       if (invoice.paidAt) throw new BillingException(BillingExceptionCode.InvoiceAlreadyPaid, `Invoice ${invoice.id} was paid on ${invoice.paidAt}`, { paidAt: invoice.paidAt });
       if (input.externalRef && (await em.count(Payment, { externalRef: input.externalRef }))) {
         throw new BillingException(BillingExceptionCode.PaymentRefTaken, `A payment with reference ${input.externalRef} exists`, { field: 'externalRef' });
