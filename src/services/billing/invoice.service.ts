@@ -74,8 +74,8 @@ export class InvoiceService {
     const paid = await this.em.transactional(async (em) => {
       const invoice = await em.findOne(Invoice, { id: input.invoiceId }, { lockMode: LockMode.PESSIMISTIC_WRITE, populate: ['customer'] });
       if (!invoice) throw new BillingException(BillingExceptionCode.InvoiceNotFound, `No invoice with ID ${input.invoiceId}`, { invoiceId: input.invoiceId });
-      // Without a date: today where the customer lives, so paying on the due day is on time in every zone.
-      const paidAt = input.paidAt ?? dayIn(invoice.customer.timeZone);
+      // Without a date: today where the customer lives, so paying on the due day is on time in every zone (not before the invoice's own day).
+      const paidAt = input.paidAt ?? [dayIn(invoice.customer.timeZone), invoice.issuedAt].sort()[1];
       if (invoice.paidAt) throw new BillingException(BillingExceptionCode.InvoiceAlreadyPaid, `Invoice ${invoice.id} was paid on ${invoice.paidAt}`, { paidAt: invoice.paidAt });
       if (input.externalRef && (await em.count(Payment, { externalRef: input.externalRef }))) {
         throw new BillingException(BillingExceptionCode.PaymentRefTaken, `A payment with reference ${input.externalRef} exists`, { field: 'externalRef' });
