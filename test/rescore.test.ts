@@ -7,7 +7,9 @@ import { ScoreKind } from '../src/domain/scoring/score-kind.js';
 import { defaultRescorePolicy, defaultScoringPolicy, type RescorePolicy } from '../src/domain/scoring/scoring-policy.js';
 import { ScoringRunService } from '../src/services/scores/scoring-run.service.js';
 import { loadDemoDataIfEmpty } from '../src/dev/demo-loader.js';
-import { rescoreScheduleId } from '../src/temporal/schedules.js';
+import { putSchedulesInPlace } from '../src/app/worker-process.js';
+import { createLogger } from '../src/logger.js';
+import { dataRetentionScheduleId, playbookTriggersScheduleId, rescoreScheduleId, runReconciliationScheduleId } from '../src/temporal/schedules.js';
 import type { rescoreCustomerBase } from '../workflows/index.js';
 import { rescoreProgressQuery } from '../workflows/rescore.workflow.js';
 import {
@@ -403,6 +405,21 @@ describe('rescoring the whole base', () => {
     expect(schedule.spec.calendars?.length ?? 0).toBeGreaterThan(0);
     expect(schedule.action).toMatchObject({ type: 'startWorkflow', workflowType: 'rescoreCustomerBase', taskQueue: stack.config.temporal.taskQueue });
     expect(schedule.policies.overlap).toBe('SKIP');
+  });
+
+  it("deletes a schedule switched off in the configuration, so `off` stops a sweep an earlier start created", async () => {
+    // A deployment of its own (task queue), so this stack's schedules stay as they are.
+    const config = { ...stack.config, temporal: { ...stack.config.temporal, taskQueue: `${stack.config.temporal.taskQueue}-off` } };
+    const logger = createLogger('silent', 'test');
+    const { client } = stack.temporal;
+    const exists = (id: string) => client.schedule.getHandle(id).describe().then(() => true, () => false);
+    await putSchedulesInPlace(client, config, logger);
+    const ids = [rescoreScheduleId, playbookTriggersScheduleId, dataRetentionScheduleId].map((id) => id(config.temporal.taskQueue));
+    expect(await Promise.all(ids.map(exists))).toEqual([true, true, true]);
+    await putSchedulesInPlace(client, { ...config, rescoreSchedule: null, triggersSchedule: null, dataRetention: { ...config.dataRetention, schedule: null } }, logger);
+    expect(await Promise.all(ids.map(exists))).toEqual([false, false, false]);
+    expect(await exists(runReconciliationScheduleId(config.temporal.taskQueue))).toBe(true);
+    await putSchedulesInPlace(client, { ...config, rescoreSchedule: null, scoreHistorySchedule: null, triggersSchedule: null, dataRetention: { ...config.dataRetention, schedule: null }, runReconciliationSchedule: null }, logger);
   });
 
   it('reports revenue concentration for the base and for a segment', async () => {

@@ -1,3 +1,4 @@
+import type { Client } from '@temporalio/client';
 import type { AppConfig } from '../config/config.js';
 import { createOrm } from '../db/orm.js';
 import type { Logger } from '../logger.js';
@@ -6,7 +7,19 @@ import { defaultRescorePolicy } from '../domain/scoring/scoring-policy.js';
 import { connectTemporal } from '../temporal/client.js';
 import { triggerPolicy } from '../domain/playbooks/triggers.js';
 import { dataRetentionPolicy } from '../domain/customers/data-retention.js';
-import { ensureDataRetentionSchedule, ensurePlaybookTriggersSchedule, ensureRescoreSchedule, ensureRunReconciliationSchedule, ensureScoreHistorySchedule } from '../temporal/schedules.js';
+import {
+  dataRetentionScheduleId,
+  ensureDataRetentionSchedule,
+  ensurePlaybookTriggersSchedule,
+  ensureRescoreSchedule,
+  ensureRunReconciliationSchedule,
+  ensureScoreHistorySchedule,
+  playbookTriggersScheduleId,
+  removeSchedule,
+  rescoreScheduleId,
+  runReconciliationScheduleId,
+  scoreHistoryScheduleId,
+} from '../temporal/schedules.js';
 import { createWorker, installTemporalRuntime } from '../temporal/worker.js';
 import { createSender, startDeliveryLoop } from './delivery-loop.js';
 
@@ -19,28 +32,7 @@ export async function startWorkerProcess(config: AppConfig, logger: Logger, opts
   const orm = await createOrm(config.databaseUrl);
   const temporal = await connectTemporal(config.temporal.address, config.temporal.namespace);
   const { worker, connection } = await createWorker(config.temporal, orm, temporal.client);
-  const { taskQueue } = config.temporal;
-  if (config.rescoreSchedule) {
-    const scheduleId = await ensureRescoreSchedule(temporal.client, taskQueue, config.rescoreSchedule, defaultRescorePolicy);
-    logger.info({ scheduleId, cron: config.rescoreSchedule }, 'rescore schedule in place');
-  }
-  if (config.scoreHistorySchedule) {
-    const scheduleId = await ensureScoreHistorySchedule(temporal.client, taskQueue, config.scoreHistorySchedule, defaultScoreHistoryPolicy);
-    logger.info({ scheduleId, cron: config.scoreHistorySchedule }, 'score history schedule in place');
-  }
-  if (config.dataRetention.schedule) {
-    const policy = { ...dataRetentionPolicy, eraseOffboardedAfterDays: config.dataRetention.eraseOffboardedAfterDays };
-    const scheduleId = await ensureDataRetentionSchedule(temporal.client, taskQueue, config.dataRetention.schedule, policy);
-    logger.info({ scheduleId, cron: config.dataRetention.schedule, eraseOffboardedAfterDays: policy.eraseOffboardedAfterDays }, 'data retention schedule in place');
-  }
-  if (config.triggersSchedule) {
-    const scheduleId = await ensurePlaybookTriggersSchedule(temporal.client, taskQueue, config.triggersSchedule, triggerPolicy);
-    logger.info({ scheduleId, cron: config.triggersSchedule }, 'playbook trigger schedule in place');
-  }
-  if (config.runReconciliationSchedule) {
-    const scheduleId = await ensureRunReconciliationSchedule(temporal.client, taskQueue, config.runReconciliationSchedule);
-    logger.info({ scheduleId, cron: config.runReconciliationSchedule }, 'run reconciliation schedule in place');
-  }
+  await putSchedulesInPlace(temporal.client, config, logger);
   const delivery = config.delivery.channel === 'off' ? null : startDeliveryLoop(orm, createSender(config.delivery), config.delivery.intervalMs, config.unsubscribe, logger);
   const done = worker.run().finally(async () => {
     await delivery?.stop();
@@ -56,4 +48,29 @@ export async function startWorkerProcess(config: AppConfig, logger: Logger, opts
       await done;
     },
   };
+}
+
+/**
+ * The deployment's schedules as configured: each one with a time is created or brought up to
+ * date; each one switched `off` is deleted from Temporal, so `off` stops a sweep an earlier
+ * start created (a legal hold on erasure, no automatic playbooks during a migration).
+ */
+export async function putSchedulesInPlace(client: Client, config: AppConfig, logger: Logger): Promise<void> {
+  const { taskQueue } = config.temporal;
+  const retentionPolicy = { ...dataRetentionPolicy, eraseOffboardedAfterDays: config.dataRetention.eraseOffboardedAfterDays };
+  const schedules = [
+    { name: 'rescore', id: rescoreScheduleId(taskQueue), cron: config.rescoreSchedule, ensure: (cron: string) => ensureRescoreSchedule(client, taskQueue, cron, defaultRescorePolicy) },
+    { name: 'score history', id: scoreHistoryScheduleId(taskQueue), cron: config.scoreHistorySchedule, ensure: (cron: string) => ensureScoreHistorySchedule(client, taskQueue, cron, defaultScoreHistoryPolicy) },
+    { name: 'data retention', id: dataRetentionScheduleId(taskQueue), cron: config.dataRetention.schedule, ensure: (cron: string) => ensureDataRetentionSchedule(client, taskQueue, cron, retentionPolicy) },
+    { name: 'playbook trigger', id: playbookTriggersScheduleId(taskQueue), cron: config.triggersSchedule, ensure: (cron: string) => ensurePlaybookTriggersSchedule(client, taskQueue, cron, triggerPolicy) },
+    { name: 'run reconciliation', id: runReconciliationScheduleId(taskQueue), cron: config.runReconciliationSchedule, ensure: (cron: string) => ensureRunReconciliationSchedule(client, taskQueue, cron) },
+  ];
+  for (const schedule of schedules) {
+    if (schedule.cron) {
+      await schedule.ensure(schedule.cron);
+      logger.info({ scheduleId: schedule.id, cron: schedule.cron }, `${schedule.name} schedule in place`);
+    } else if (await removeSchedule(client, schedule.id)) {
+      logger.warn({ scheduleId: schedule.id }, `${schedule.name} schedule switched off: deleted from Temporal`);
+    }
+  }
 }

@@ -1,4 +1,4 @@
-import { ScheduleAlreadyRunning, type Client, type ScheduleOptionsStartWorkflowAction, type Workflow } from '@temporalio/client';
+import { ScheduleAlreadyRunning, ScheduleNotFoundError, type Client, type ScheduleOptionsStartWorkflowAction, type Workflow } from '@temporalio/client';
 import type { DataRetentionPolicy } from '../domain/customers/data-retention.js';
 import type { TriggerPolicy } from '../domain/playbooks/triggers.js';
 import type { ScoreHistoryPolicy } from '../domain/scoring/score-history.js';
@@ -84,4 +84,15 @@ async function ensureSchedule(client: Client, scheduleId: string, cron: string, 
     await client.schedule.getHandle(scheduleId).update((previous) => ({ ...previous, ...options }));
   }
   return scheduleId;
+}
+
+/** Deletes the schedule (switched off in the configuration); false when there was none. */
+export async function removeSchedule(client: Client, scheduleId: string): Promise<boolean> {
+  try {
+    await client.schedule.getHandle(scheduleId).delete();
+    return true;
+  } catch (error) {
+    if (error instanceof ScheduleNotFoundError) return false;
+    throw error;
+  }
 }
