@@ -44,8 +44,11 @@ function parseDay(d: string): number {
   const m = ISO_DAY.exec(d);
   if (!m) throw new RangeError(`invalid date "${d}" (expected YYYY-MM-DD)`);
   const [y, mo, da] = [Number(m[1]), Number(m[2]), Number(m[3])];
-  const ms = Date.UTC(y, mo - 1, da);
-  const back = new Date(ms);
+  // Year 0 is not a day PostgreSQL stores; setUTCFullYear keeps years 1-99 (Date.UTC reads them as 1901-1999).
+  if (y < 1) throw new RangeError(`invalid date "${d}" (years begin at 0001)`);
+  const back = new Date(0);
+  back.setUTCFullYear(y, mo - 1, da);
+  const ms = back.getTime();
   if (back.getUTCFullYear() !== y || back.getUTCMonth() !== mo - 1 || back.getUTCDate() !== da) throw new RangeError(`invalid date "${d}"`);
   return ms / MS_PER_DAY;
 }
