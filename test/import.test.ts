@@ -273,12 +273,11 @@ it('checks a long chain of referrals in one list quickly, and the circle that cl
 }, 60_000);
 
 it('accepts the time zones the API accepts, and only those', async () => {
-  const report = await run('customers', 'customer_ref,name,email,time_zone\nZ-1,Zed,z1@example.com,Europe/Berlin\nZ-2,Zed,z2@example.com,US/Pacific\nZ-3,Zed,z3@example.com,Factory\n');
-  // PostgreSQL knows US/Pacific and Factory; the application (Intl, quiet hours) does not.
-  expect(report.errors.map((e) => [e.line, e.field])).toEqual([
-    [3, 'time_zone'],
-    [4, 'time_zone'],
-  ]);
+  const report = await run('customers', 'customer_ref,name,email,time_zone\nZ-1,Zed,z1@example.com,Europe/Berlin\nZ-2,Zed,z2@example.com,US/Pacific\nZ-3,Zed,z3@example.com,Factory\nZ-4,Zed,z4@example.com,Asia/Kolkata\n', partial);
+  // PostgreSQL knows Factory; the application (Intl, quiet hours) does not. Aliases and current names the runtime lists under another spelling it does.
+  expect(report.errors.map((e) => [e.line, e.field])).toEqual([[4, 'time_zone']]);
+  const zone = async (ref: string) => (await em().findOneOrFail(Customer, { externalRef: ref })).timeZone;
+  expect([await zone('Z-2'), await zone('Z-4')]).toEqual(['US/Pacific', 'Asia/Kolkata']);
 });
 
 it('takes the language as a BCP 47 tag, and keeps a stored one when the cell is empty', async () => {

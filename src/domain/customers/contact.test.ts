@@ -15,6 +15,9 @@ describe('contact rules', () => {
     expect(isTimeZone('Europe/Berlin')).toBe(true);
     expect(isTimeZone('UTC')).toBe(true);
     expect(isTimeZone('Mars/Olympus')).toBe(false);
+    // Current names the runtime lists under an older spelling, and aliases CRM exports use.
+    for (const zone of ['Asia/Kolkata', 'Europe/Kyiv', 'America/Nuuk', 'US/Eastern', 'EST5EDT', 'Asia/Calcutta']) expect(isTimeZone(zone)).toBe(true);
+    for (const zone of ['', '+05:30', 'Europe/Berlinn', 'GMT+99']) expect(isTimeZone(zone)).toBe(false);
   });
 
   it('normalises e-mail addresses for comparison', () => {

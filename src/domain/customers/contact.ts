@@ -20,14 +20,21 @@ export function isEmail(value: string): boolean {
 }
 
 let zones: Set<string> | undefined;
-/** Every time zone name isTimeZone accepts. */
-export function timeZoneNames(): ReadonlySet<string> {
-  return (zones ??= new Set([...Intl.supportedValuesOf('timeZone'), 'UTC', 'Etc/UTC']));
-}
 
-/** An IANA time zone name this runtime knows (quiet hours are computed in it). */
+/**
+ * A time zone name this runtime computes quiet hours in: IANA's current names and the aliases
+ * its data keeps (Asia/Kolkata, Europe/Kyiv, US/Eastern, EST5EDT), as a CRM exports them;
+ * the runtime lists only one spelling of each zone (Asia/Calcutta), so the others are tried.
+ */
 export function isTimeZone(value: string): boolean {
-  return timeZoneNames().has(value);
+  if ((zones ??= new Set([...Intl.supportedValuesOf('timeZone'), 'UTC', 'Etc/UTC'])).has(value)) return true;
+  if (!/^[A-Za-z]/.test(value)) return false; // names, not offsets such as "+05:30"
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: value });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export function normaliseEmail(value: string): string {

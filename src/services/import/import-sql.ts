@@ -16,9 +16,14 @@ export function stageTableSql(spec: ImportSpec): string {
   return `create temp table import_stage (row_no int primary key, _shape_error text, ${spec.columns.map((c) => `${c.name} text`).join(', ')}) on commit drop`;
 }
 
-/** The time zones the application accepts, as a temporary table for the time zone check; takes them as $1 (text[]). */
-export function timeZoneTableSql(spec: ImportSpec): string | null {
-  if (!spec.columns.some((c) => c.type === 'timezone')) return null;
+/** The distinct time zone names the file gives, for the application to check (as `name`); null for a kind without one. */
+export function fileTimeZonesSql(spec: ImportSpec): string | null {
+  const column = spec.columns.find((c) => c.type === 'timezone');
+  return column ? `select distinct ${v(column.name)} as name from import_stage s where ${v(column.name)} is not null` : null;
+}
+
+/** Of those, the ones the application accepts, as a temporary table for the time zone check; takes them as $1 (text[]). */
+export function timeZoneTableSql(): string {
   return `create temp table ${TIME_ZONE_TABLE} on commit drop as select distinct unnest($1::text[]) as name`;
 }
 

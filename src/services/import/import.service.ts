@@ -3,11 +3,11 @@ import { pipeline } from 'node:stream/promises';
 import { parse } from 'csv-parse';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { timeZoneNames } from '../../domain/customers/contact.js';
+import { isTimeZone } from '../../domain/customers/contact.js';
 import { headerProblems, importSpecs, isImportKind, recordStartLine, sentFields, unevenRow, type ImportKind, type ImportSpec } from '../../domain/import/import-spec.js';
 import { decodeCsv } from './csv-decoding.js';
 import { ImportException, ImportExceptionCode } from './import.exception.js';
-import { followUpChecks, missingRefSql, referralCycleChecks, stageTableSql, timeZoneTableSql, upsertSql, validationSql } from './import-sql.js';
+import { fileTimeZonesSql, followUpChecks, missingRefSql, referralCycleChecks, stageTableSql, timeZoneTableSql, upsertSql, validationSql } from './import-sql.js';
 import { FAIR_REMINDER } from '../../domain/playbooks/fair-reminder.js';
 
 export type ImportMode = 'all-or-nothing' | 'good-rows';
@@ -220,8 +220,12 @@ export class ImportService {
       // Autovacuum never analyzes temporary tables: without statistics the planner guesses a few thousand rows.
       await client.query('analyze import_stage');
 
-      const timeZones = timeZoneTableSql(spec);
-      if (timeZones) await client.query(timeZones, [[...timeZoneNames()]]);
+      // Time zones are checked as the API checks them (the runtime knows the name or alias), once per name the file gives.
+      const fileTimeZones = fileTimeZonesSql(spec);
+      if (fileTimeZones) {
+        const names = (await client.query<{ name: string }>(fileTimeZones)).rows.map((r) => r.name);
+        await client.query(timeZoneTableSql(), [names.filter(isTimeZone)]);
+      }
       await client.query(validationSql(spec, new Set(header)));
       for (const statement of referralCycleChecks(spec, new Set(header))) await client.query(statement);
       const followUps = followUpChecks(spec, new Set(header));
