@@ -9,10 +9,11 @@ import type { AuditService } from '../audit/audit.service.js';
 import { OfferService } from '../offers/offer.service.js';
 import type { OutboxService } from '../outbox/outbox.service.js';
 import type { ScoringRunService } from '../scores/scoring-run.service.js';
+import { runStillRunning } from './running-run.js';
 
 const PROFITABILITY = new Set([ScoreKind.Profitability]);
 
-/** The account-review playbook's side effects; each is idempotent per run and step. */
+/** The account-review playbook's side effects; each is idempotent per run and step, and writes nothing once the run no longer runs (`runStillRunning`). */
 export class AccountReviewService {
   constructor(
     private readonly em: EntityManager,
@@ -38,7 +39,7 @@ export class AccountReviewService {
       proposal = best ? { kind: 'offer', offerCode: best.code, reason: `offer ${best.code} (${best.discountPercent}%) adds value to the account` } : { kind: 'none', reason: 'no cheaper tier or fitting offer today' };
     }
     if (proposal.kind !== 'none') {
-      await this.em.transactional((em) => this.outbox.enqueueStep(em, input, 'proposal', { channel: MessageChannel.Email, template: 'account-proposal', payload: { proposal } }));
+      await this.em.transactional(async (em) => (await runStillRunning(em, input.workflowId)) && this.outbox.enqueueStep(em, input, 'proposal', { channel: MessageChannel.Email, template: 'account-proposal', payload: { proposal } }));
     }
     return proposal;
   }
@@ -46,6 +47,7 @@ export class AccountReviewService {
   /** The customer said yes: a tier change takes effect (audited); an offer is confirmed. */
   async apply(input: { workflowId: string; customerId: string; proposal: Proposal }): Promise<void> {
     await this.em.transactional(async (em) => {
+      if (!(await runStillRunning(em, input.workflowId))) return;
       if (input.proposal.kind === 'tier-change') {
         const customer = await em.findOneOrFail(Customer, { id: input.customerId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
         const tier = input.proposal.tier as ServiceTier;
@@ -61,6 +63,7 @@ export class AccountReviewService {
   /** Approved offboarding begins: notice to the customer, with help to switch; the approver is recorded. */
   async startOffboarding(input: { workflowId: string; customerId: string; decision: OffboardingDecision; noticeEndsAt: string }): Promise<void> {
     await this.em.transactional(async (em) => {
+      if (!(await runStillRunning(em, input.workflowId))) return;
       const customer = await em.findOneOrFail(Customer, { id: input.customerId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
       if (customer.status === CustomerStatus.Active) {
         this.audit.record(em, {
@@ -81,6 +84,7 @@ export class AccountReviewService {
   /** At the end of the notice: the final invoice is due from billing, the customer gets their data, the account closes. */
   async completeOffboarding(input: { workflowId: string; customerId: string; decision: OffboardingDecision }): Promise<void> {
     await this.em.transactional(async (em) => {
+      if (!(await runStillRunning(em, input.workflowId))) return;
       const customer = await em.findOneOrFail(Customer, { id: input.customerId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
       const exportId = randomUUID();
       const inserted = await em

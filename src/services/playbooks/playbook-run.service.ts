@@ -88,6 +88,17 @@ export class PlaybookRunService {
   }
 
   /**
+   * An operator's cancel through the platform, recorded in the transaction that audits it once
+   * the engine took it (`audited`, which holds the run's record): the run counts as cancelled
+   * from then on, even before it winds down, so a step of it still under way writes nothing
+   * (`runStillRunning`), and its queued messages are held back at once.
+   */
+  async recordCancelTaken(em: EntityManager, workflowId: string): Promise<void> {
+    const updated = await em.nativeUpdate(PlaybookRun, { workflowId, status: PlaybookRunStatus.Running }, { status: PlaybookRunStatus.Cancelled, outcome: CANCELLED_OUTCOME, finishedAt: new Date() });
+    if (updated > 0) await this.holdBackQueuedMessages(em, workflowId, RUN_CANCELLED);
+  }
+
+  /**
    * The end of a run that could not record it (failed, terminated in the Temporal UI, timed
    * out), taken from the engine: as a cancel, it sends nothing more and its open fix case
    * leaves the team's queue; audited with the reason the engine kept and who gave it. False
@@ -193,13 +204,13 @@ export class PlaybookRunService {
 
   /**
    * A person's mutation of a run, audited together with it: the entry is written first, in a
-   * transaction, and `act` (the call to the engine) runs before the commit. An entry that
+   * transaction, and `act` (the call to the engine, given the transaction) runs before the commit. An entry that
    * cannot be written stops the mutation before it reaches the run; a call the run refuses or
    * the engine cannot take (`act` throws) takes the entry back. With `once`, the action is
    * taken at most once per run: requests at the same moment wait on the run's record, and one
    * that finds the action already recorded is refused with `once()`'s error.
    */
-  async audited<T>(entry: { actor: string; action: PlaybookAction; workflowId: string; after: Record<string, unknown> }, act: () => Promise<T>, once?: () => Error): Promise<T> {
+  async audited<T>(entry: { actor: string; action: PlaybookAction; workflowId: string; after: Record<string, unknown> }, act: (em: EntityManager) => Promise<T>, once?: () => Error): Promise<T> {
     return this.em.transactional(async (em) => {
       if (once) {
         await em.execute(`select 1 from playbook_run where workflow_id = ? for update`, [entry.workflowId]);
@@ -208,7 +219,7 @@ export class PlaybookRunService {
       }
       new AuditService().record(em, { actor: entry.actor, action: entry.action, entityType: 'playbook_run', entityId: entry.workflowId, after: entry.after });
       await em.flush();
-      return act();
+      return act(em);
     });
   }
 
