@@ -11,16 +11,17 @@ import {
   type AccountReviewStep,
   type OffboardingDecision,
 } from '../src/domain/playbooks/account-review.js';
-import { recordingCancellation } from './cancellation.js';
+import { recordingCancellation, sideEffectSteps } from './cancellation.js';
 import { PlaybookStepKey } from './search-attributes.js';
 import { auditSteering } from './steering-audit.js';
 
-const { recordRunStarted, recordRunOutcome, auditSteeringFromOutside, reviewProfitability, proposeAccountChange, applyAccountChange, startOffboarding, completeOffboarding } = proxyActivities<
-  PlaybookRunActivities & AccountReviewActivities
->({
+const activityOptions = {
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
-});
+} as const;
+const { recordRunStarted, recordRunOutcome, auditSteeringFromOutside, reviewProfitability } = proxyActivities<PlaybookRunActivities & AccountReviewActivities>(activityOptions);
+/** The steps that tell the customer or change the account: a cancel lets one under way finish first. */
+const accountSteps = sideEffectSteps<Pick<AccountReviewActivities, 'proposeAccountChange' | 'applyAccountChange' | 'startOffboarding' | 'completeOffboarding'>>(activityOptions);
 
 export interface AccountReviewInput {
   customerId: string;
@@ -41,6 +42,7 @@ export async function accountReview(input: AccountReviewInput): Promise<AccountR
 
 async function accountReviewSteps({ customerId, policy }: AccountReviewInput): Promise<AccountReviewOutcome> {
   const { workflowId } = workflowInfo();
+  const { proposeAccountChange, applyAccountChange, startOffboarding, completeOffboarding } = accountSteps();
   const state: AccountReviewState = { customerId, step: 'starting', proposal: null, answer: null, profitabilityMinor: null, decision: null, outcome: null, policyVersion: policy.version, deadline: null };
   setHandler(accountReviewStateQuery, () => state, { description: 'Step, proposal, answer, profitability at the review, decision and deadline' });
   setHandler(
