@@ -3,12 +3,14 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql, type RawBuilder } from 'kysely';
 import { FAIR_REMINDER, fairReminderWorkflowId } from '../../domain/playbooks/fair-reminder.js';
 import { FIX_ISSUE } from '../../domain/playbooks/fix-issue.js';
+import { ACCOUNT_REVIEW } from '../../domain/playbooks/account-review.js';
 import { FixCase, FixCaseStatus, PlaybookRun, PlaybookRunStatus } from '../../entities/index.js';
 import { latestOccurrence } from '../../domain/playbooks/occurrence.js';
 import { CANCELLED_OUTCOME, RUN_CANCELLED, runEndedInEngine, type EndedInEngine } from '../../domain/playbooks/run-status.js';
 import { AuditService } from '../audit/audit.service.js';
 import { ChildPager } from '../common/child-pages.js';
 import type { Page, PageArgs } from '../common/pagination.js';
+import { withdrawOffboarding } from './offboarding-withdrawal.js';
 
 /**
  * A fix of a customer's complaint topic is due unless one is under way, or one worked on it
@@ -100,8 +102,8 @@ export class PlaybookRunService {
 
   /**
    * The end of a run that could not record it (failed, terminated in the Temporal UI, timed
-   * out), taken from the engine: as a cancel, it sends nothing more and its open fix case
-   * leaves the team's queue; audited with the reason the engine kept and who gave it. False
+   * out), taken from the engine: as a cancel, it sends nothing more, its open fix case leaves
+   * the team's queue and an account review's offboarding under notice is withdrawn; audited with the reason the engine kept and who gave it. False
    * when the record no longer says running (recorded before): nothing changes.
    */
   async recordEndedInEngine(input: { workflowId: string; status: EndedInEngine; closedAt: Date; reason: string | null; by: string | null }): Promise<boolean> {
@@ -111,6 +113,11 @@ export class PlaybookRunService {
       if (updated === 0) return false;
       await this.holdBackQueuedMessages(em, input.workflowId, runEndedInEngine(input.status));
       await em.nativeUpdate(FixCase, { workflowId: input.workflowId, status: FixCaseStatus.Open }, { status: FixCaseStatus.Cancelled });
+      const run = await em.findOneOrFail(PlaybookRun, { workflowId: input.workflowId });
+      if (run.playbook === ACCOUNT_REVIEW) {
+        const reason = input.reason ?? `the run ${input.status.replace('_', ' ')} in the workflow engine`;
+        await withdrawOffboarding(em, new AuditService(), { workflowId: input.workflowId, customerId: run.customer.id, by: `temporal:${input.by ?? 'unknown'}`, reason });
+      }
       new AuditService().record(em, {
         actor: `temporal:${input.by ?? 'unknown'}`,
         action: 'playbook.ended-in-engine',
