@@ -325,6 +325,8 @@ it('answers a retried proposal step with the proposal the customer was sent, tho
   await em.flush();
   const reviews = new AccountReviewService(em, new ScoringRunService(em, defaultScoringPolicy), new OutboxService(), new AuditService());
   const run = { workflowId: `account-review/${c.id}/retry-test`, customerId: c.id };
+  em.create(PlaybookRun, { workflowId: run.workflowId, playbook: 'account-review', customer: c });
+  await em.flush();
   expect(await reviews.propose(run)).toMatchObject({ kind: 'offer', offerCode: 'RETRY-A' });
   // The attempt failed after writing the message; before the retry the offer ended and a better one began.
   first.validUntil = '2020-12-31';

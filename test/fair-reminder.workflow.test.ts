@@ -6,7 +6,7 @@ import { seconds } from '../src/domain/policies/duration.js';
 import { defaultScoringPolicy } from '../src/domain/scoring/scoring-policy.js';
 import { INVOICE_PAID } from '../src/domain/messages/catalogue.js';
 import { RUN_CANCELLED } from '../src/domain/playbooks/run-status.js';
-import { Customer, Invoice, MessageChannel, MessagePurpose, PlaybookRun, ScoreSnapshot } from '../src/entities/index.js';
+import { Customer, Invoice, MessageChannel, MessagePurpose, PlaybookRun, PlaybookRunStatus, ScoreSnapshot } from '../src/entities/index.js';
 import { AuditService } from '../src/services/audit/audit.service.js';
 import { DeliveryService, defaultDeliveryPolicy } from '../src/services/outbox/delivery.service.js';
 import type { RenderedMessage } from '../src/services/outbox/message-sender.js';
@@ -223,15 +223,26 @@ it('runs once per invoice however often it is triggered, and only for overdue, u
   expect((await stack.gql(StartFairReminderDocument, { invoiceId: '00000000-0000-4000-8000-000000000000' }, Role.Operator)).errors![0].extensions).toMatchObject({ code: 'NOT_FOUND' });
 }, 60_000);
 
-it('books a reminder and its fee once when the step is retried, and sends none for an invoice paid meanwhile', async () => {
-  const { invoiceId } = await payer('Retry', ['late', 'late', 'late']);
+it('books a reminder and its fee once when the step is retried, and sends none for an invoice paid meanwhile or once its run has ended', async () => {
+  const { customerId, invoiceId } = await payer('Retry', ['late', 'late', 'late']);
   const em = stack.orm.em.fork();
+  // The step belongs to a run under way (its record, as the run's first step writes it).
+  const run = em.create(PlaybookRun, { workflowId: 'fair-reminder/retry-test', playbook: 'fair-reminder', customer: customerId });
+  await em.flush();
   const reminders = new FairReminderService(em, new ScoringRunService(em, defaultScoringPolicy), new OutboxService(), new AuditService());
   const step = { workflowId: 'fair-reminder/retry-test', invoiceId, reminderNumber: 2, template: 'reminder-standard-2', fee: { band: 'at-risk' as const, chargedMinor: 500, waivedMinor: 0, reason: 'standard fee for reminder 2' } };
   expect(await reminders.sendReminder(step)).toEqual({ sent: true, paid: false });
   expect(await reminders.sendReminder(step)).toEqual({ sent: false, paid: false });
   expect(await invoice(invoiceId)).toMatchObject({ remindersSent: 2, feeChargedMinor: 500, reminderLoyaltyBand: 'at-risk' });
   expect(await outbox('fair-reminder/retry-test')).toHaveLength(1);
+
+  // A run that has ended (cancelled while the step was under way) sends and books nothing more.
+  await em.nativeUpdate(PlaybookRun, { id: run.id }, { status: PlaybookRunStatus.Cancelled });
+  expect(await reminders.sendReminder({ ...step, reminderNumber: 3 })).toEqual({ sent: false, paid: false });
+  expect(await reminders.sendMessage({ workflowId: step.workflowId, step: 'handover', invoiceId, customerId, channel: MessageChannel.Letter, template: 'collections-handover' })).toBe(false);
+  expect(await invoice(invoiceId)).toMatchObject({ remindersSent: 2, feeChargedMinor: 500 });
+  expect(await outbox('fair-reminder/retry-test')).toHaveLength(1);
+  await em.nativeUpdate(PlaybookRun, { id: run.id }, { status: PlaybookRunStatus.Running });
 
   await stack.gql(RecordPaymentDocument, { input: { invoiceId, amountMinor: 7_500 } }, Role.Operator);
   expect(await reminders.sendReminder({ ...step, reminderNumber: 3 })).toEqual({ sent: false, paid: true });

@@ -1,4 +1,4 @@
-import { allHandlersFinished, ApplicationFailure, condition, defineQuery, defineSignal, defineUpdate, log, proxyActivities, setCurrentDetails, setHandler, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, ApplicationFailure, CancellationScope, condition, defineQuery, defineSignal, defineUpdate, isCancellation, log, patched, proxyActivities, setCurrentDetails, setHandler, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { AccountReviewActivities } from '../src/activities/account-review.activities.js';
 import type { PlaybookRunActivities } from '../src/activities/playbook-run.activities.js';
 import {
@@ -11,16 +11,17 @@ import {
   type AccountReviewStep,
   type OffboardingDecision,
 } from '../src/domain/playbooks/account-review.js';
-import { recordingCancellation } from './cancellation.js';
+import { recordingCancellation, sideEffectSteps } from './cancellation.js';
 import { PlaybookStepKey } from './search-attributes.js';
 import { auditSteering } from './steering-audit.js';
 
-const { recordRunStarted, recordRunOutcome, auditSteeringFromOutside, reviewProfitability, proposeAccountChange, applyAccountChange, startOffboarding, completeOffboarding } = proxyActivities<
-  PlaybookRunActivities & AccountReviewActivities
->({
+const activityOptions = {
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
-});
+} as const;
+const { recordRunStarted, recordRunOutcome, auditSteeringFromOutside, reviewProfitability, withdrawOffboarding } = proxyActivities<PlaybookRunActivities & AccountReviewActivities>(activityOptions);
+/** The steps that tell the customer or change the account: a cancel lets one under way finish first. */
+const accountSteps = sideEffectSteps<Pick<AccountReviewActivities, 'proposeAccountChange' | 'applyAccountChange' | 'startOffboarding' | 'completeOffboarding'>>(activityOptions);
 
 export interface AccountReviewInput {
   customerId: string;
@@ -36,11 +37,27 @@ export const decideOffboardingUpdate = defineUpdate<AccountReviewState, [Offboar
 export const accountReviewStateQuery = defineQuery<AccountReviewState>('state');
 
 export async function accountReview(input: AccountReviewInput): Promise<AccountReviewOutcome> {
-  return recordingCancellation(workflowInfo().workflowId, () => accountReviewSteps(input));
+  const { workflowId } = workflowInfo();
+  return recordingCancellation(workflowId, () => withdrawingOffboardingOnCancel(workflowId, input.customerId, () => accountReviewSteps(input)));
+}
+
+/**
+ * A review cancelled during the offboarding notice withdraws the offboarding: the customer is
+ * active again (audited with who cancelled and why), not left `offboarding` for good. Runs
+ * cancelled before this change, replayed, did not.
+ */
+async function withdrawingOffboardingOnCancel<T>(workflowId: string, customerId: string, steps: () => Promise<T>): Promise<T> {
+  try {
+    return await steps();
+  } catch (error) {
+    if (isCancellation(error) && patched('offboarding-withdrawn-on-cancel')) await CancellationScope.nonCancellable(() => withdrawOffboarding({ workflowId, customerId }));
+    throw error;
+  }
 }
 
 async function accountReviewSteps({ customerId, policy }: AccountReviewInput): Promise<AccountReviewOutcome> {
   const { workflowId } = workflowInfo();
+  const { proposeAccountChange, applyAccountChange, startOffboarding, completeOffboarding } = accountSteps();
   const state: AccountReviewState = { customerId, step: 'starting', proposal: null, answer: null, profitabilityMinor: null, decision: null, outcome: null, policyVersion: policy.version, deadline: null };
   setHandler(accountReviewStateQuery, () => state, { description: 'Step, proposal, answer, profitability at the review, decision and deadline' });
   setHandler(

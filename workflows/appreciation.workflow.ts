@@ -2,13 +2,16 @@ import { defineQuery, proxyActivities, setCurrentDetails, setHandler, upsertSear
 import type { AppreciationActivities } from '../src/activities/appreciation.activities.js';
 import type { PlaybookRunActivities } from '../src/activities/playbook-run.activities.js';
 import { APPRECIATION, type AppreciationOutcome, type AppreciationPolicy, type AppreciationState } from '../src/domain/playbooks/appreciation.js';
-import { recordingCancellation } from './cancellation.js';
+import { recordingCancellation, sideEffectSteps } from './cancellation.js';
 import { PlaybookStepKey } from './search-attributes.js';
 
-const { recordRunStarted, recordRunOutcome, thankLoyalCustomer } = proxyActivities<PlaybookRunActivities & AppreciationActivities>({
+const activityOptions = {
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
-});
+} as const;
+const { recordRunStarted, recordRunOutcome } = proxyActivities<PlaybookRunActivities>(activityOptions);
+/** The thank-you: a cancel lets it finish first. */
+const thankingSteps = sideEffectSteps<AppreciationActivities>(activityOptions);
 
 export interface AppreciationInput {
   customerId: string;
@@ -24,6 +27,7 @@ export async function appreciation(input: AppreciationInput): Promise<Appreciati
 
 async function appreciationSteps({ customerId, policy }: AppreciationInput): Promise<AppreciationOutcome> {
   const { workflowId } = workflowInfo();
+  const { thankLoyalCustomer } = thankingSteps();
   const state: AppreciationState = { customerId, step: 'starting', offerCode: null, outcome: null, policyVersion: policy.version, deadline: null };
   setHandler(appreciationStateQuery, () => state, { description: 'Step, the offer the customer was thanked with, and outcome' });
   const enter = (step: AppreciationState['step'], details: string) => {

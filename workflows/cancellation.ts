@@ -1,4 +1,4 @@
-import { CancellationScope, isCancellation, proxyActivities } from '@temporalio/workflow';
+import { ActivityCancellationType, CancellationScope, CancelledFailure, isCancellation, patched, proxyActivities, type ActivityOptions } from '@temporalio/workflow';
 import type { PlaybookRunActivities } from '../src/activities/playbook-run.activities.js';
 import { CANCELLED_OUTCOME } from '../src/domain/playbooks/run-status.js';
 
@@ -18,4 +18,29 @@ export async function recordingCancellation<T>(workflowId: string, playbook: () 
     if (isCancellation(error)) await CancellationScope.nonCancellable(() => recordRunOutcome({ workflowId, outcome: CANCELLED_OUTCOME }));
     throw error;
   }
+}
+
+/**
+ * The steps of a playbook that write to the customer's world (messages, fees, cases, tier or
+ * status). On a cancel, a step under way finishes before the run winds down
+ * (WAIT_CANCELLATION_COMPLETED, as the rescore's steps): what it wrote is then there for the
+ * winding down to hold back or close, and the run does not end with a step still writing.
+ * The run then winds down at once, its state left at the step (not moved on as if it had
+ * gone on). (The step itself writes nothing once the run's record no longer says running:
+ * see `runStillRunning`.) Runs started before this (no marker) are cancelled at once, as they
+ * were. Call the returned function in the workflow, before its first step.
+ */
+export function sideEffectSteps<A>(options: ActivityOptions): () => ReturnType<typeof proxyActivities<A>> {
+  const settling = proxyActivities<A>({ ...options, cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED });
+  const settled = new Proxy(settling, {
+    get:
+      (steps, name) =>
+      async (...args: unknown[]) => {
+        const result = await (steps as Record<string | symbol, (...a: unknown[]) => Promise<unknown>>)[name](...args);
+        if (CancellationScope.current().consideredCancelled) throw new CancelledFailure('The run was cancelled while this step ran; the step settled first');
+        return result;
+      },
+  });
+  const atOnce = proxyActivities<A>(options);
+  return () => (patched('steps-settle-before-cancel') ? settled : atOnce);
 }

@@ -16,14 +16,17 @@ import {
   type FairReminderStep,
 } from '../src/domain/playbooks/fair-reminder.js';
 import type { MessageChannel } from '../src/entities/outbox-message.entity.js';
-import { recordingCancellation } from './cancellation.js';
+import { recordingCancellation, sideEffectSteps } from './cancellation.js';
 import { LoyaltyBandKey, PlaybookStepKey } from './search-attributes.js';
 import { auditSteering } from './steering-audit.js';
 
-const { recordRunStarted, recordRunOutcome, auditSteeringFromOutside, loadReminderContext, sendReminder, sendReminderMessage } = proxyActivities<PlaybookRunActivities & FairReminderActivities>({
+const activityOptions = {
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
-});
+} as const;
+const { recordRunStarted, recordRunOutcome, auditSteeringFromOutside, loadReminderContext } = proxyActivities<PlaybookRunActivities & FairReminderActivities>(activityOptions);
+/** The steps that send or book something: a cancel lets one under way finish first. */
+const reminderSteps = sideEffectSteps<Pick<FairReminderActivities, 'sendReminder' | 'sendReminderMessage'>>(activityOptions);
 
 // Channels by name: the workflow bundle must not load the entity module (MikroORM).
 const EMAIL = 'email' as MessageChannel;
@@ -54,6 +57,7 @@ export async function fairReminder(input: FairReminderInput): Promise<FairRemind
 
 async function fairReminderSteps({ customerId, invoiceId, policy }: FairReminderInput): Promise<FairReminderOutcome> {
   const { workflowId } = workflowInfo();
+  const { sendReminder, sendReminderMessage } = reminderSteps();
   const state: FairReminderState = {
     customerId,
     invoiceId,

@@ -2,14 +2,17 @@ import { allHandlersFinished, ApplicationFailure, CancellationScope, condition, 
 import type { FixIssueActivities } from '../src/activities/fix-issue.activities.js';
 import type { PlaybookRunActivities } from '../src/activities/playbook-run.activities.js';
 import { FIX_ISSUE, firstOwner, ownerAfter, resolutionProblem, type FixIssueOutcome, type FixIssuePolicy, type FixIssueState, type FixIssueStep } from '../src/domain/playbooks/fix-issue.js';
-import { recordingCancellation } from './cancellation.js';
+import { recordingCancellation, sideEffectSteps } from './cancellation.js';
 import { LoyaltyBandKey, PlaybookStepKey } from './search-attributes.js';
 import { auditSteering } from './steering-audit.js';
 
-const { recordRunStarted, recordRunOutcome, auditSteeringFromOutside, loadLoyaltyBand, openFixCase, escalateFixCase, resolveFixCase, reopenFixCase, cancelFixCase, checkBackOnFix } = proxyActivities<PlaybookRunActivities & FixIssueActivities>({
+const activityOptions = {
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
-});
+} as const;
+const { recordRunStarted, recordRunOutcome, auditSteeringFromOutside, loadLoyaltyBand, cancelFixCase } = proxyActivities<PlaybookRunActivities & FixIssueActivities>(activityOptions);
+/** The steps that write the case or tell someone: a cancel lets one under way finish first, so closing the case sees it. */
+const caseSteps = sideEffectSteps<Pick<FixIssueActivities, 'openFixCase' | 'escalateFixCase' | 'resolveFixCase' | 'reopenFixCase' | 'checkBackOnFix'>>(activityOptions);
 
 export interface FixIssueInput {
   customerId: string;
@@ -45,6 +48,7 @@ async function closingCaseOnCancel<T>(workflowId: string, steps: () => Promise<T
 
 async function fixIssueSteps({ customerId, topic, policy }: FixIssueInput): Promise<FixIssueOutcome> {
   const { workflowId } = workflowInfo();
+  const { openFixCase, escalateFixCase, resolveFixCase, reopenFixCase, checkBackOnFix } = caseSteps();
   const state: FixIssueState = { customerId, topic, step: 'starting', owner: null, escalations: 0, recurrences: 0, resolved: false, outcome: null, policyVersion: policy.version, deadline: null };
   let recurred = false;
   setHandler(fixIssueStateQuery, () => state, { description: 'Step, owner, escalations, recurrences and deadline of the fix case' });

@@ -4,6 +4,7 @@ import { defaultScoringPolicy } from '../domain/scoring/scoring-policy.js';
 import { AuditService } from '../services/audit/audit.service.js';
 import { OutboxService } from '../services/outbox/outbox.service.js';
 import { AccountReviewService } from '../services/playbooks/account-review.service.js';
+import { withdrawOffboardingOnCancel } from '../services/playbooks/offboarding-withdrawal.js';
 import { ScoringRunService } from '../services/scores/scoring-run.service.js';
 
 /** The account-review playbook's side effects; thin calls into the service. */
@@ -27,6 +28,10 @@ export function createAccountReviewActivities(orm: Orm) {
     },
     completeOffboarding(input: { workflowId: string; customerId: string; decision: OffboardingDecision }): Promise<void> {
       return reviews().completeOffboarding(input);
+    },
+    /** The review was cancelled: an offboarding it started (notice given) is withdrawn, the customer active again. */
+    withdrawOffboarding(input: { workflowId: string; customerId: string }): Promise<boolean> {
+      return withdrawOffboardingOnCancel(orm.em.fork(), new AuditService(), input);
     },
   };
 }

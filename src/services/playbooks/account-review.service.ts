@@ -9,10 +9,11 @@ import type { AuditService } from '../audit/audit.service.js';
 import { OfferService } from '../offers/offer.service.js';
 import type { OutboxService } from '../outbox/outbox.service.js';
 import type { ScoringRunService } from '../scores/scoring-run.service.js';
+import { runStillRunning } from './running-run.js';
 
 const PROFITABILITY = new Set([ScoreKind.Profitability]);
 
-/** The account-review playbook's side effects; each is idempotent per run and step. */
+/** The account-review playbook's side effects; each is idempotent per run and step, and writes nothing once the run no longer runs (`runStillRunning`). */
 export class AccountReviewService {
   constructor(
     private readonly em: EntityManager,
@@ -36,10 +37,12 @@ export class AccountReviewService {
   async propose(input: { workflowId: string; customerId: string }): Promise<Proposal> {
     const { suggestedTier } = await this.profitability(input.customerId);
     return this.em.transactional(async (em) => {
+      const running = await runStillRunning(em, input.workflowId);
       const proposal = suggestedTier
         ? ({ kind: 'tier-change', tier: suggestedTier, reason: `the ${suggestedTier} service fits how the account is used and costs less to serve` } as const)
         : await this.offerProposal(em, input.customerId);
-      if (proposal.kind === 'none') return proposal;
+      // (A run no longer running proposes nothing to the customer; it is being wound down.)
+      if (proposal.kind === 'none' || !running) return proposal;
       const purpose = proposal.kind === 'offer' ? MessagePurpose.Marketing : MessagePurpose.Service;
       const sent = await this.outbox.enqueueStepOnce(em, input, 'proposal', { channel: MessageChannel.Email, purpose, template: 'account-proposal', payload: { proposal } });
       return sent.proposal as Proposal;
@@ -56,6 +59,7 @@ export class AccountReviewService {
   /** The customer said yes: a tier change takes effect (audited); an offer is confirmed. */
   async apply(input: { workflowId: string; customerId: string; proposal: Proposal }): Promise<void> {
     await this.em.transactional(async (em) => {
+      if (!(await runStillRunning(em, input.workflowId))) return;
       if (input.proposal.kind === 'tier-change') {
         const customer = await em.findOneOrFail(Customer, { id: input.customerId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
         const tier = input.proposal.tier as ServiceTier;
@@ -71,6 +75,7 @@ export class AccountReviewService {
   /** Approved offboarding begins: notice to the customer, with help to switch; the approver is recorded. */
   async startOffboarding(input: { workflowId: string; customerId: string; decision: OffboardingDecision; noticeEndsAt: string }): Promise<void> {
     await this.em.transactional(async (em) => {
+      if (!(await runStillRunning(em, input.workflowId))) return;
       const customer = await em.findOneOrFail(Customer, { id: input.customerId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
       if (customer.status === CustomerStatus.Active) {
         this.audit.record(em, {
@@ -91,6 +96,7 @@ export class AccountReviewService {
   /** At the end of the notice: the final invoice is due from billing, the customer gets their data, the account closes. */
   async completeOffboarding(input: { workflowId: string; customerId: string; decision: OffboardingDecision }): Promise<void> {
     await this.em.transactional(async (em) => {
+      if (!(await runStillRunning(em, input.workflowId))) return;
       const customer = await em.findOneOrFail(Customer, { id: input.customerId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
       const exportId = randomUUID();
       const inserted = await em

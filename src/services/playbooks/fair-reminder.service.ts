@@ -6,6 +6,7 @@ import type { AuditService } from '../audit/audit.service.js';
 import { BillingException, BillingExceptionCode } from '../billing/billing.exception.js';
 import type { OutboxService } from '../outbox/outbox.service.js';
 import type { ScoringRunService } from '../scores/scoring-run.service.js';
+import { runStillRunning } from './running-run.js';
 
 export interface ReminderContext {
   customerId: string;
@@ -36,12 +37,15 @@ export class FairReminderService {
   /**
    * Sends the n-th reminder and books its fee (charged, or waived and recorded), in one
    * transaction with the outbox message: a retried step sends and books nothing twice.
-   * An invoice paid meanwhile gets no reminder (the payment signal may still be on its way).
+   * An invoice paid meanwhile gets no reminder (the payment signal may still be on its way);
+   * nor does one whose run no longer runs (cancelled while the step waited).
    */
   async sendReminder(input: { workflowId: string; invoiceId: string; reminderNumber: number; template: string; fee: FeeDecision }): Promise<{ sent: boolean; paid: boolean }> {
     return this.em.transactional(async (em) => {
       const invoice = await em.findOneOrFail(Invoice, { id: input.invoiceId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
       if (invoice.paidAt) return { sent: false, paid: true };
+      // (After the invoice: a step waiting for it does not hold the run's record, so a cancel meanwhile is seen.)
+      if (!(await runStillRunning(em, input.workflowId))) return { sent: false, paid: false };
       const sent = await this.outbox.enqueueStep(em, { workflowId: input.workflowId, customerId: invoice.customer.id }, `reminder-${input.reminderNumber}`, {
         channel: MessageChannel.Email,
         template: input.template,
@@ -69,6 +73,6 @@ export class FairReminderService {
 
   /** A call task for a person, a hand-over to collections, or a thank-you: one per run and step. */
   async sendMessage(input: { workflowId: string; step: string; invoiceId: string; customerId: string; channel: MessageChannel; template: string }): Promise<boolean> {
-    return this.em.transactional((em) => this.outbox.enqueueStep(em, input, input.step, { channel: input.channel, template: input.template, invoiceId: input.invoiceId, payload: { invoiceId: input.invoiceId } }));
+    return this.em.transactional(async (em) => (await runStillRunning(em, input.workflowId)) && this.outbox.enqueueStep(em, input, input.step, { channel: input.channel, template: input.template, invoiceId: input.invoiceId, payload: { invoiceId: input.invoiceId } }));
   }
 }

@@ -4,8 +4,13 @@ import type { LoyaltyBand } from '../../domain/guards/fairness.js';
 import { FixCase, FixCaseStatus, MessageChannel } from '../../entities/index.js';
 import type { OutboxService } from '../outbox/outbox.service.js';
 import type { ScoringRunService } from '../scores/scoring-run.service.js';
+import { runStillRunning } from './running-run.js';
 
-/** The fix-issue playbook's side effects: the fix case and its messages, each once per run and step. */
+/**
+ * The fix-issue playbook's side effects: the fix case and its messages, each once per run and
+ * step, and none once the run no longer runs (`runStillRunning`); closing the case of a
+ * cancelled run is the exception, as it is the cancel's own step.
+ */
 export class FixIssueService {
   constructor(
     private readonly em: EntityManager,
@@ -20,6 +25,7 @@ export class FixIssueService {
   /** Opens the case with its owner, gives the owner the task, and tells the customer it is being worked on. */
   async openCase(input: { workflowId: string; customerId: string; topic: string; owner: string }): Promise<void> {
     await this.em.transactional(async (em) => {
+      if (!(await runStillRunning(em, input.workflowId))) return;
       await em
         .createQueryBuilder(FixCase)
         .insert({ id: randomUUID(), workflowId: input.workflowId, customer: input.customerId, topic: input.topic, owner: input.owner, status: FixCaseStatus.Open, escalations: 0, openedAt: new Date() })
@@ -35,13 +41,16 @@ export class FixIssueService {
   /** A missed deadline: the case moves one level up, and the new owner hears why. */
   async escalate(input: { workflowId: string; customerId: string; topic: string; escalations: number; owner: string }): Promise<void> {
     await this.em.transactional(async (em) => {
+      if (!(await runStillRunning(em, input.workflowId))) return;
       await em.nativeUpdate(FixCase, { workflowId: input.workflowId, escalations: { $lt: input.escalations } }, { escalations: input.escalations, owner: input.owner });
       await this.outbox.enqueueStep(em, input, `escalation-${input.escalations}`, { channel: MessageChannel.Call, template: 'fix-case-escalated', payload: { topic: input.topic, owner: input.owner, escalations: input.escalations } });
     });
   }
 
   async resolveCase(workflowId: string): Promise<void> {
-    await this.em.nativeUpdate(FixCase, { workflowId, status: FixCaseStatus.Open }, { status: FixCaseStatus.Resolved, resolvedAt: new Date() });
+    await this.em.transactional(async (em) => {
+      if (await runStillRunning(em, workflowId)) await em.nativeUpdate(FixCase, { workflowId, status: FixCaseStatus.Open }, { status: FixCaseStatus.Resolved, resolvedAt: new Date() });
+    });
   }
 
   /** The run was cancelled before the fix: a case still open leaves its team's queue as cancelled (a fixed one stays fixed). */
@@ -55,6 +64,7 @@ export class FixIssueService {
    */
   async reopenCase(input: { workflowId: string; customerId: string; topic: string; recurrences: number; escalations: number; owner: string }): Promise<void> {
     await this.em.transactional(async (em) => {
+      if (!(await runStillRunning(em, input.workflowId))) return;
       await em.nativeUpdate(
         FixCase,
         { workflowId: input.workflowId, escalations: { $lt: input.escalations } },
@@ -72,6 +82,7 @@ export class FixIssueService {
    */
   async checkBack(input: { workflowId: string; customerId: string; topic: string; gesture: boolean }): Promise<void> {
     await this.em.transactional(async (em) => {
+      if (!(await runStillRunning(em, input.workflowId))) return;
       const confirmed = (await em.findOne(FixCase, { workflowId: input.workflowId }))?.confirmedAt != null;
       await this.outbox.enqueueStep(em, input, 'check-back', { channel: MessageChannel.Email, template: confirmed ? 'issue-fix-confirmed' : 'issue-check-back', payload: { topic: input.topic } });
       if (input.gesture) await this.outbox.enqueueStep(em, input, 'gesture', { channel: MessageChannel.Email, template: 'issue-gesture', payload: { topic: input.topic } });

@@ -3,12 +3,14 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql, type RawBuilder } from 'kysely';
 import { FAIR_REMINDER, fairReminderWorkflowId } from '../../domain/playbooks/fair-reminder.js';
 import { FIX_ISSUE } from '../../domain/playbooks/fix-issue.js';
+import { ACCOUNT_REVIEW } from '../../domain/playbooks/account-review.js';
 import { FixCase, FixCaseStatus, PlaybookRun, PlaybookRunStatus } from '../../entities/index.js';
 import { latestOccurrence } from '../../domain/playbooks/occurrence.js';
 import { CANCELLED_OUTCOME, RUN_CANCELLED, runEndedInEngine, type EndedInEngine } from '../../domain/playbooks/run-status.js';
 import { AuditService } from '../audit/audit.service.js';
 import { ChildPager } from '../common/child-pages.js';
 import type { Page, PageArgs } from '../common/pagination.js';
+import { withdrawOffboarding } from './offboarding-withdrawal.js';
 
 /**
  * A fix of a customer's complaint topic is due unless one is under way, or one worked on it
@@ -88,9 +90,20 @@ export class PlaybookRunService {
   }
 
   /**
+   * An operator's cancel through the platform, recorded in the transaction that audits it once
+   * the engine took it (`audited`, which holds the run's record): the run counts as cancelled
+   * from then on, even before it winds down, so a step of it still under way writes nothing
+   * (`runStillRunning`), and its queued messages are held back at once.
+   */
+  async recordCancelTaken(em: EntityManager, workflowId: string): Promise<void> {
+    const updated = await em.nativeUpdate(PlaybookRun, { workflowId, status: PlaybookRunStatus.Running }, { status: PlaybookRunStatus.Cancelled, outcome: CANCELLED_OUTCOME, finishedAt: new Date() });
+    if (updated > 0) await this.holdBackQueuedMessages(em, workflowId, RUN_CANCELLED);
+  }
+
+  /**
    * The end of a run that could not record it (failed, terminated in the Temporal UI, timed
-   * out), taken from the engine: as a cancel, it sends nothing more and its open fix case
-   * leaves the team's queue; audited with the reason the engine kept and who gave it. False
+   * out), taken from the engine: as a cancel, it sends nothing more, its open fix case leaves
+   * the team's queue and an account review's offboarding under notice is withdrawn; audited with the reason the engine kept and who gave it. False
    * when the record no longer says running (recorded before): nothing changes.
    */
   async recordEndedInEngine(input: { workflowId: string; status: EndedInEngine; closedAt: Date; reason: string | null; by: string | null }): Promise<boolean> {
@@ -100,6 +113,11 @@ export class PlaybookRunService {
       if (updated === 0) return false;
       await this.holdBackQueuedMessages(em, input.workflowId, runEndedInEngine(input.status));
       await em.nativeUpdate(FixCase, { workflowId: input.workflowId, status: FixCaseStatus.Open }, { status: FixCaseStatus.Cancelled });
+      const run = await em.findOneOrFail(PlaybookRun, { workflowId: input.workflowId });
+      if (run.playbook === ACCOUNT_REVIEW) {
+        const reason = input.reason ?? `the run ${input.status.replace('_', ' ')} in the workflow engine`;
+        await withdrawOffboarding(em, new AuditService(), { workflowId: input.workflowId, customerId: run.customer.id, by: `temporal:${input.by ?? 'unknown'}`, reason });
+      }
       new AuditService().record(em, {
         actor: `temporal:${input.by ?? 'unknown'}`,
         action: 'playbook.ended-in-engine',
@@ -193,13 +211,13 @@ export class PlaybookRunService {
 
   /**
    * A person's mutation of a run, audited together with it: the entry is written first, in a
-   * transaction, and `act` (the call to the engine) runs before the commit. An entry that
+   * transaction, and `act` (the call to the engine, given the transaction) runs before the commit. An entry that
    * cannot be written stops the mutation before it reaches the run; a call the run refuses or
    * the engine cannot take (`act` throws) takes the entry back. With `once`, the action is
    * taken at most once per run: requests at the same moment wait on the run's record, and one
    * that finds the action already recorded is refused with `once()`'s error.
    */
-  async audited<T>(entry: { actor: string; action: PlaybookAction; workflowId: string; after: Record<string, unknown> }, act: () => Promise<T>, once?: () => Error): Promise<T> {
+  async audited<T>(entry: { actor: string; action: PlaybookAction; workflowId: string; after: Record<string, unknown> }, act: (em: EntityManager) => Promise<T>, once?: () => Error): Promise<T> {
     return this.em.transactional(async (em) => {
       if (once) {
         await em.execute(`select 1 from playbook_run where workflow_id = ? for update`, [entry.workflowId]);
@@ -208,7 +226,7 @@ export class PlaybookRunService {
       }
       new AuditService().record(em, { actor: entry.actor, action: entry.action, entityType: 'playbook_run', entityId: entry.workflowId, after: entry.after });
       await em.flush();
-      return act();
+      return act(em);
     });
   }
 

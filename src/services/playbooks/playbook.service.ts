@@ -1,3 +1,4 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
 import { campaignPolicy, type CampaignPolicy } from '../../domain/campaigns/campaign.js';
 import { isUuid } from '../../domain/ids.js';
 import { runTagSearchProblem } from '../../domain/playbooks/run-tags.js';
@@ -336,7 +337,11 @@ export class PlaybookService {
     return this.existingRun(APPRECIATION, customerId, appreciationWorkflowId(customerId, new Date().getUTCFullYear()));
   }
 
-  /** An operator stops a playbook run (with a reason, audited); the run records "cancelled" as its outcome. */
+  /**
+   * An operator stops a playbook run (with a reason, audited): its record says cancelled once
+   * the engine took the cancel (a step of it under way writes nothing after), and the run winds
+   * down (closes its case, withdraws an offboarding) and ends as cancelled.
+   */
   async cancelRun(workflowId: string, reason: string, actor: string): Promise<PlaybookRunView> {
     const problem = reasonProblem(reason, 'Cancelling a run needs a reason');
     if (problem) throw new PlaybookException(PlaybookExceptionCode.InvalidInput, problem, { field: 'reason' });
@@ -346,7 +351,13 @@ export class PlaybookService {
     if (record.status !== PlaybookRunStatus.Running) throw finished();
     // Two operators cancelling at once: one cancel, one entry; the other is told the run is ending.
     const cancelling = () => new PlaybookException(PlaybookExceptionCode.RunAlreadyFinished, `Playbook run ${workflowId} is already being cancelled`, { workflowId });
-    const taken = await this.runs.audited({ actor, action: 'playbook.cancel', workflowId, after: { reason: reason.trim() } }, async () => (await this.engine.cancelRun(workflowId)) ?? fail(finished()), cancelling);
+    // The record says cancelled as the engine takes the cancel: a step of the run under way writes nothing after it.
+    const cancel = async (em: EntityManager) => {
+      const taken = (await this.engine.cancelRun(workflowId)) ?? fail(finished());
+      await this.runs.recordCancelTaken(em, workflowId);
+      return taken;
+    };
+    const taken = await this.runs.audited({ actor, action: 'playbook.cancel', workflowId, after: { reason: reason.trim() } }, cancel, cancelling);
     // Once the audit entry is committed (it locked the run's record, which the run writes as it ends).
     await taken.acted();
     return this.runView(record.playbook, record.customer.id, workflowId);

@@ -1,0 +1,54 @@
+import { LockMode } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { Customer, CustomerStatus } from '../../entities/index.js';
+import type { AuditService } from '../audit/audit.service.js';
+
+/**
+ * An account review that ends before its offboarding completes (cancelled during the notice,
+ * or terminated or failed in the engine) withdraws the offboarding it started: a customer still
+ * `offboarding` by this run is `active` again, audited as `customer.offboarding-withdrawn` by
+ * whoever ended the run and why. Otherwise the customer would stay `offboarding` for good: no
+ * review, thank-you or campaign takes them, and no retention sweep. Idempotent: a customer not
+ * (or no longer) offboarding by this run is left as they are. True when it withdrew one. In the
+ * transaction that ended the run (or after it: the run's record is taken first, as every step
+ * takes it, then the customer).
+ */
+export async function withdrawOffboarding(em: EntityManager, audit: AuditService, input: { workflowId: string; customerId: string; by: string; reason: string | null }): Promise<boolean> {
+  const customer = await em.findOne(Customer, { id: input.customerId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+  if (customer?.status !== CustomerStatus.Offboarding) return false;
+  // Only the offboarding this run began (a status an import set is not the run's to take back).
+  const [began] = await em.execute<{ n: number }[]>(
+    `select count(*)::int as n from audit_entry where entity_type = 'customer' and entity_id = ? and action = 'customer.offboarding' and after->>'workflowId' = ?`,
+    [customer.id, input.workflowId],
+  );
+  if (began.n === 0) return false;
+  audit.record(em, {
+    actor: input.by,
+    action: 'customer.offboarding-withdrawn',
+    entityType: 'customer',
+    entityId: customer.id,
+    before: { status: customer.status },
+    after: { status: CustomerStatus.Active, reason: input.reason, workflowId: input.workflowId },
+  });
+  customer.status = CustomerStatus.Active;
+  await em.flush();
+  return true;
+}
+
+/**
+ * The cancel of a running account review, as its last step records it: the offboarding it
+ * started is withdrawn, by the operator who cancelled it through the platform and their reason
+ * (the `playbook.cancel` entry), or else by the run itself (a cancel in the Temporal UI; the
+ * run reconciliation audits who made it).
+ */
+export async function withdrawOffboardingOnCancel(em: EntityManager, audit: AuditService, input: { workflowId: string; customerId: string }): Promise<boolean> {
+  return em.transactional(async (tx) => {
+    // The run's record first: a cancel through the API still committing (it holds the record) is waited for, and read.
+    await tx.execute(`select 1 from playbook_run where workflow_id = ? for share`, [input.workflowId]);
+    const [cancel] = await tx.execute<{ actor: string; reason: string | null }[]>(
+      `select actor, after->>'reason' as reason from audit_entry where entity_type = 'playbook_run' and entity_id = ? and action = 'playbook.cancel' order by at desc limit 1`,
+      [input.workflowId],
+    );
+    return withdrawOffboarding(tx, audit, { ...input, by: cancel?.actor ?? `playbook:${input.workflowId}`, reason: cancel?.reason ?? 'the run was cancelled in the workflow engine' });
+  });
+}

@@ -1,0 +1,84 @@
+import { Role } from '../src/domain/auth/roles.js';
+import { accountReviewPolicy, accountReviewWorkflowId, type AccountReviewPolicy } from '../src/domain/playbooks/account-review.js';
+import { seconds } from '../src/domain/policies/duration.js';
+import { AuditEntry, CostEntry, CostKind, Customer, Order, PlaybookRun, ScoreSnapshot, ServiceTier } from '../src/entities/index.js';
+import { AuditService } from '../src/services/audit/audit.service.js';
+import { createServices } from '../src/services/index.js';
+import { withdrawOffboardingOnCancel } from '../src/services/playbooks/offboarding-withdrawal.js';
+import { TemporalCampaignEngine } from '../src/temporal/temporal-campaign-engine.js';
+import { TemporalPlaybookEngine } from '../src/temporal/temporal-playbook-engine.js';
+import { TemporalScoringEngine } from '../src/temporal/temporal-scoring-engine.js';
+import { AccountReviewDocument, CancelPlaybookRunDocument, DecideOffboardingDocument, StartAccountReviewDocument } from './__generated__/graphql.js';
+import { eventually } from './support/eventually.js';
+import { recordHistory } from './support/histories.js';
+import { startTestStack, type TestStack } from './support/stack.js';
+
+/**
+ * An account review that ends during the offboarding notice (cancelled by an operator, or
+ * terminated in the Temporal UI and recorded by the run reconciliation) withdraws the
+ * offboarding: the customer is `active` again, audited with who ended the run and why, instead
+ * of `offboarding` for good (no review, thank-you or campaign would reach them again).
+ */
+const policy: AccountReviewPolicy = { ...accountReviewPolicy, answerWaitMs: seconds(1), reviewAfterMs: seconds(1), approvalWaitMs: seconds(120), noticeMs: seconds(120) };
+
+let stack: TestStack;
+beforeAll(async () => {
+  stack = await startTestStack({ policies: { accountReview: policy } });
+}, 90_000);
+afterAll(() => stack?.stop());
+
+const DAY = 86_400_000;
+
+/** A loss-making account whose review an admin approved offboarding for: the notice is running. */
+async function accountUnderNotice(name: string): Promise<{ customerId: string; workflowId: string }> {
+  const em = stack.orm.em.fork();
+  const c = em.create(Customer, { name, email: `${name.toLowerCase()}@example.com`, acquiredAt: '2024-01-01', serviceTier: ServiceTier.Basic });
+  for (let i = 1; i <= 4; i++) em.create(Order, { customer: c, orderedAt: new Date(Date.now() - i * 60 * DAY), amountMinor: 10_000, marginMinor: 2_500 });
+  em.create(CostEntry, { customer: c, occurredAt: new Date(Date.now() - 30 * DAY).toISOString().slice(0, 10), kind: CostKind.SupportMinutes, amountMinor: 30_000 });
+  em.create(ScoreSnapshot, { customer: c, computedAt: new Date(), scores: { profitability: { value: -14_000, band: 'loss-making', modelVersion: 'test', reasons: ['test'] } } });
+  await em.flush();
+  const customerId = c.id;
+  expect((await stack.gql(StartAccountReviewDocument, { customerId }, Role.Operator)).errors).toBeUndefined();
+  await eventually(() => review(customerId), (s) => s?.step === 'awaiting-approval', 45_000);
+  expect((await stack.gql(DecideOffboardingDocument, { customerId, approve: true, reason: 'still loss-making' }, Role.Admin)).errors).toBeUndefined();
+  await eventually(() => status(customerId), (s) => s === 'offboarding');
+  expect(await review(customerId)).toMatchObject({ step: 'offboarding' });
+  return { customerId, workflowId: accountReviewWorkflowId(customerId) };
+}
+
+const review = (customerId: string) => stack.gql(AccountReviewDocument, { customerId }, Role.Viewer).then((r) => r.data?.accountReview ?? null);
+const status = (customerId: string) => stack.orm.em.fork().findOneOrFail(Customer, { id: customerId }).then((c) => c.status);
+const withdrawals = (customerId: string) =>
+  stack.orm.em
+    .fork()
+    .find(AuditEntry, { entityType: 'customer', entityId: customerId, action: 'customer.offboarding-withdrawn' })
+    .then((entries) => entries.map((e) => ({ actor: e.actor, before: e.before, after: e.after })));
+
+it('an account review cancelled during the offboarding notice sets the customer active again, audited with who cancelled it and why', async () => {
+  const { customerId, workflowId } = await accountUnderNotice('Otto');
+  // The customer turns around during the notice; an operator stops the offboarding.
+  expect((await stack.gql(CancelPlaybookRunDocument, { workflowId, reason: 'the customer upgraded; keep the account' }, Role.Operator)).errors).toBeUndefined();
+  await eventually(() => review(customerId), (s) => s?.status === 'Cancelled');
+  expect(await status(customerId)).toBe('active');
+  expect(await withdrawals(customerId)).toEqual([
+    { actor: expect.stringMatching(/^operator:/), before: { status: 'offboarding' }, after: { status: 'active', reason: 'the customer upgraded; keep the account', workflowId } },
+  ]);
+  // Once only: the customer is no longer offboarding by this run.
+  expect(await withdrawOffboardingOnCancel(stack.orm.em.fork(), new AuditService(), { workflowId, customerId })).toBe(false);
+  expect(await withdrawals(customerId)).toHaveLength(1);
+  await recordHistory(workflowId, 'account-review-cancelled-in-notice');
+}, 120_000);
+
+it('an account review terminated in the Temporal UI during the notice sets the customer active again once the reconciliation records the end', async () => {
+  const { customerId, workflowId } = await accountUnderNotice('Tess');
+  await stack.temporal.client.workflow.getHandle(workflowId).terminate('started for the wrong account');
+  const { client } = stack.temporal;
+  const { taskQueue } = stack.config.temporal;
+  const engines = { playbooks: new TemporalPlaybookEngine(client, taskQueue), scoring: new TemporalScoringEngine(client, taskQueue), campaigns: new TemporalCampaignEngine(client, taskQueue) };
+  const reconcile = () => createServices(stack.orm.em.fork(), engines).runReconciliation.recordRunsEndedInEngine();
+  await eventually(async () => (await reconcile(), stack.orm.em.fork().findOneOrFail(PlaybookRun, { workflowId })), (r) => r.status === 'terminated');
+  expect(await status(customerId)).toBe('active');
+  expect(await withdrawals(customerId)).toEqual([{ actor: expect.stringMatching(/^temporal:/), before: { status: 'offboarding' }, after: { status: 'active', reason: 'started for the wrong account', workflowId } }]);
+  await reconcile();
+  expect(await withdrawals(customerId)).toHaveLength(1);
+}, 120_000);

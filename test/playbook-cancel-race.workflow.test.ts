@@ -1,0 +1,174 @@
+import pg from 'pg';
+import { sql } from 'kysely';
+import { Role } from '../src/domain/auth/roles.js';
+import { fairReminderPolicy, fairReminderWorkflowId, type FairReminderPolicy } from '../src/domain/playbooks/fair-reminder.js';
+import { fixIssuePolicy, fixIssueWorkflowId, type FixIssuePolicy } from '../src/domain/playbooks/fix-issue.js';
+import { seconds } from '../src/domain/policies/duration.js';
+import { Complaint, ComplaintSeverity, Customer, FixCase, Invoice, PlaybookRun } from '../src/entities/index.js';
+import { createServices } from '../src/services/index.js';
+import { TemporalCampaignEngine } from '../src/temporal/temporal-campaign-engine.js';
+import { TemporalPlaybookEngine } from '../src/temporal/temporal-playbook-engine.js';
+import { TemporalScoringEngine } from '../src/temporal/temporal-scoring-engine.js';
+import { CancelPlaybookRunDocument, FairReminderDocument, StartFairReminderDocument, StartFixIssueDocument } from './__generated__/graphql.js';
+import { eventually } from './support/eventually.js';
+import { recordHistory } from './support/histories.js';
+import { startTestStack, type TestStack } from './support/stack.js';
+
+/**
+ * A playbook run cancelled (through the API or in the Temporal UI) or terminated while one of
+ * its steps is under way: that step writes nothing after the run's end is recorded (no message
+ * that is not held back, no fee, no open fix case), and a cancelled run ends only once the step
+ * has settled, so its winding down sees what the step wrote. README: "A cancelled run sends
+ * nothing more". Another database session holds a row for a moment, so the step is still under
+ * way when the cancel comes (as behind a payment being recorded, or a slow database).
+ */
+const policy: FairReminderPolicy = {
+  ...fairReminderPolicy,
+  standardSchedule: [
+    { waitMs: 0, action: 'reminder', template: 'reminder-standard-1' },
+    { waitMs: seconds(3), action: 'reminder', template: 'reminder-standard-2' },
+    { waitMs: seconds(60), action: 'handover', template: 'collections-handover' },
+  ],
+};
+const fixPolicy: FixIssuePolicy = { ...fixIssuePolicy, fixDeadlineMs: seconds(60), checkBackAfterMs: seconds(60) };
+
+let stack: TestStack;
+beforeAll(async () => {
+  stack = await startTestStack({ policies: { fairReminder: policy, fixIssue: fixPolicy } });
+}, 90_000);
+afterAll(() => stack?.stop());
+
+const DAY = 86_400_000;
+const day = (offsetDays: number) => new Date(Date.now() + offsetDays * DAY).toISOString().slice(0, 10);
+const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Another session that holds a row lock until `release()`: a slow statement, as a busy database makes one. */
+async function holdLock(statement: string, params: unknown[]): Promise<{ release(end?: 'commit' | 'rollback'): Promise<void> }> {
+  const client = new pg.Client({ connectionString: stack.config.databaseUrl });
+  await client.connect();
+  await client.query('begin');
+  await client.query(statement, params);
+  return {
+    async release(end = 'commit') {
+      await client.query(end);
+      await client.end();
+    },
+  };
+}
+
+const outbox = async (workflowId: string) =>
+  (
+    await sql<{ key: string; suppressed_at: Date | null; suppressed_reason: string | null }>`
+      select idempotency_key as key, suppressed_at, suppressed_reason from outbox_message where idempotency_key like ${`${workflowId}/%`} order by idempotency_key`.execute(stack.orm.em.fork().getKysely())
+  ).rows.map((m) => ({ step: m.key.slice(workflowId.length + 1), heldBack: m.suppressed_at !== null, reason: m.suppressed_reason }));
+
+const engineStatus = (workflowId: string) => stack.temporal.client.workflow.getHandle(workflowId).describe().then((d) => d.status.name);
+
+/** One pass of the run reconciliation, as the worker's schedule runs it. */
+function reconcile(): Promise<string[]> {
+  const { client } = stack.temporal;
+  const { taskQueue } = stack.config.temporal;
+  const engines = { playbooks: new TemporalPlaybookEngine(client, taskQueue), scoring: new TemporalScoringEngine(client, taskQueue), campaigns: new TemporalCampaignEngine(client, taskQueue) };
+  return createServices(stack.orm.em.fork(), engines).runReconciliation.recordRunsEndedInEngine();
+}
+
+/** A late payer's open invoice (the standard schedule: a fee on the second reminder), its run started and its first reminder sent. */
+async function reminderRunAtFirstReminder(name: string) {
+  const em = stack.orm.em.fork();
+  const customer = em.create(Customer, { name, email: `${name.toLowerCase()}@example.com`, acquiredAt: day(-730) });
+  for (let i = 1; i <= 6; i++) em.create(Invoice, { customer, issuedAt: day(-30 * i - 20), dueAt: day(-30 * i - 5), amountMinor: 5_000, paidAt: day(-30 * i + 5) });
+  const open = em.create(Invoice, { customer, issuedAt: day(-20), dueAt: day(-5), amountMinor: 7_500, paidAt: null });
+  await em.flush();
+  const workflowId = fairReminderWorkflowId(customer.id, open.id);
+  const state = () => stack.gql(FairReminderDocument, { invoiceId: open.id }, Role.Viewer).then((r) => r.data?.fairReminder ?? null);
+  expect((await stack.gql(StartFairReminderDocument, { invoiceId: open.id }, Role.Operator)).errors).toBeUndefined();
+  await eventually(state, (s) => s?.remindersSent === 1 && s.step === 'waiting');
+  return { workflowId, invoiceId: open.id, state };
+}
+
+/** What the reminder run left: messages other than the first reminder that are not held back, and the invoice's fee and count. */
+async function afterReminderRun(workflowId: string, invoiceId: string) {
+  const messages = await outbox(workflowId);
+  const invoice = await stack.orm.em.fork().findOneOrFail(Invoice, { id: invoiceId });
+  return { unsentNotHeldBack: messages.filter((m) => m.step !== 'reminder-1' && !m.heldBack).map((m) => m.step), feeChargedMinor: invoice.feeChargedMinor, remindersSent: invoice.remindersSent };
+}
+
+it('a fair reminder cancelled while its reminder step waits sends no reminder and books no fee after the cancel', async () => {
+  const { workflowId, invoiceId, state } = await reminderRunAtFirstReminder('Race');
+  // The second reminder's step will wait on the invoice row.
+  const lock = await holdLock('select 1 from invoice where id = $1 for update', [invoiceId]);
+  await eventually(state, (s) => s?.step === 'reminding');
+
+  // The operator cancels the run while that step is under way: the record says cancelled at once.
+  expect((await stack.gql(CancelPlaybookRunDocument, { workflowId, reason: 'the customer disputes the invoice' }, Role.Operator)).errors).toBeUndefined();
+  expect(await stack.orm.em.fork().findOneOrFail(PlaybookRun, { workflowId })).toMatchObject({ status: 'cancelled', outcome: 'cancelled' });
+  // The run winds down only once its step has settled.
+  await pause(1_500);
+  expect(await engineStatus(workflowId)).toBe('RUNNING');
+  await lock.release();
+  await eventually(() => engineStatus(workflowId), (s) => s === 'CANCELLED');
+
+  // The step found the run cancelled and wrote nothing: reminder-1 went out before the cancel; no reminder-2, no fee of 500.
+  expect(await afterReminderRun(workflowId, invoiceId)).toEqual({ unsentNotHeldBack: [], feeChargedMinor: 0, remindersSent: 1 });
+  await recordHistory(workflowId, 'fair-reminder-cancelled-mid-step');
+}, 60_000);
+
+it('a fair reminder terminated in the Temporal UI while its reminder step waits sends no reminder and books no fee once the end is recorded', async () => {
+  const { workflowId, invoiceId, state } = await reminderRunAtFirstReminder('Term');
+  const lock = await holdLock('select 1 from invoice where id = $1 for update', [invoiceId]);
+  await eventually(state, (s) => s?.step === 'reminding');
+  // Terminated: none of the run's code runs, but its step goes on in the worker; the reconciliation records the end.
+  await stack.temporal.client.workflow.getHandle(workflowId).terminate('sent by mistake');
+  await eventually(async () => (await reconcile(), stack.orm.em.fork().findOneOrFail(PlaybookRun, { workflowId })), (r) => r.status === 'terminated');
+  await lock.release();
+  await pause(2_000);
+  expect(await afterReminderRun(workflowId, invoiceId)).toEqual({ unsentNotHeldBack: [], feeChargedMinor: 0, remindersSent: 1 });
+}, 60_000);
+
+/** A customer with a persistent issue about `topic`, and another session that holds the fix case's key, so the step that opens the case waits (until `release`). */
+async function fixRunWaitingToOpen(name: string, topic: string) {
+  const em = stack.orm.em.fork();
+  const customer = em.create(Customer, { name, email: `${name.toLowerCase()}@example.com`, acquiredAt: day(-730) });
+  for (let i = 0; i < 3; i++) em.create(Complaint, { customer, topic, severity: ComplaintSeverity.Medium, openedAt: new Date(Date.now() - (i + 1) * DAY) });
+  await em.flush();
+  const workflowId = fixIssueWorkflowId(customer.id, topic);
+  // An uncommitted fix case row of the same workflow ID: the step's insert waits on the unique key (rolled back, it goes through).
+  const lock = await holdLock(`insert into fix_case (id, workflow_id, customer_id, topic, owner, status, escalations, opened_at) values (gen_random_uuid(), $1, $2, $3, 'probe', 'open', 0, now())`, [workflowId, customer.id, topic]);
+  expect((await stack.gql(StartFixIssueDocument, { customerId: customer.id, topic }, Role.Operator)).errors).toBeUndefined();
+  await eventually(() => stack.orm.em.fork().findOne(PlaybookRun, { workflowId }), (r) => r !== null);
+  await pause(1_500);
+  return { workflowId, release: () => lock.release('rollback') };
+}
+
+/** The run's fix cases by status, and its messages that are not held back. */
+async function afterFixRun(workflowId: string) {
+  const cases = await stack.orm.em.fork().find(FixCase, { workflowId });
+  return { cases: cases.map((c) => c.status), openMessages: (await outbox(workflowId)).filter((m) => !m.heldBack).map((m) => m.step) };
+}
+
+it('a fix cancelled through the API while its case is being opened ends with that case closed as cancelled and its messages held back', async () => {
+  const { workflowId, release } = await fixRunWaitingToOpen('Case', 'delivery-delay');
+  // The operator cancels while the step is under way: the cancel waits for the step (it holds the run's record) and follows it.
+  const cancelled = stack.gql(CancelPlaybookRunDocument, { workflowId, reason: 'opened by mistake' }, Role.Operator);
+  await pause(1_000);
+  await release();
+  expect((await cancelled).errors).toBeUndefined();
+  await eventually(() => engineStatus(workflowId), (s) => s === 'CANCELLED');
+  expect(await stack.orm.em.fork().findOneOrFail(PlaybookRun, { workflowId })).toMatchObject({ status: 'cancelled', outcome: 'cancelled' });
+  // The cancelled run's case is closed and its messages held back.
+  expect(await afterFixRun(workflowId)).toEqual({ cases: ['cancelled'], openMessages: [] });
+}, 60_000);
+
+it('a fix cancelled in the Temporal UI while its case is being opened ends once the step settled, with that case closed as cancelled and its messages held back', async () => {
+  const { workflowId, release } = await fixRunWaitingToOpen('Ui', 'billing-error');
+  await stack.temporal.client.workflow.getHandle(workflowId).cancel();
+  await pause(1_500);
+  // The run waits for its step before it winds down: still running, its record too.
+  expect(await engineStatus(workflowId)).toBe('RUNNING');
+  expect((await stack.orm.em.fork().findOneOrFail(PlaybookRun, { workflowId })).status).toBe('running');
+  await release();
+  await eventually(() => engineStatus(workflowId), (s) => s === 'CANCELLED');
+  expect(await stack.orm.em.fork().findOneOrFail(PlaybookRun, { workflowId })).toMatchObject({ status: 'cancelled', outcome: 'cancelled' });
+  expect(await afterFixRun(workflowId)).toEqual({ cases: ['cancelled'], openMessages: [] });
+  await recordHistory(workflowId, 'fix-issue-cancelled-in-ui-mid-step');
+}, 60_000);
