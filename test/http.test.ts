@@ -5,6 +5,7 @@ import { loadConfig } from '../src/config/config.js';
 import { createOrm, migrateUp, type Orm } from '../src/db/orm.js';
 import { startEmbeddedPostgresOnFreePort, type LocalPostgres } from '../src/dev/embedded-postgres.js';
 import { createApi, type Api } from '../src/http/api-server.js';
+import { OPERATION_LABELS } from '../src/http/metrics.js';
 import { createLogger } from '../src/logger.js';
 import { Customer, FixCase, MessageChannel, MessagePurpose, OutboxMessage, PlaybookRun, ScoringRun, ScoringRunStatus } from '../src/entities/index.js';
 import { connectTemporal, type TemporalClient } from '../src/temporal/client.js';
@@ -96,6 +97,24 @@ it('serves Prometheus metrics, counting GraphQL operations', async () => {
   expect(text).toMatch(/graphql_operations_total\{operation="Probe",type="query",result="ok"\} 1/);
   expect(text).toContain('process_cpu_user_seconds_total');
 });
+
+it('keeps the number of metric series bounded whatever operation names clients invent', async () => {
+  const { api: own, url } = await startApi({});
+  const ownBase = url.replace(/\/graphql$/, '');
+  for (let i = 0; i < OPERATION_LABELS + 30; i++) {
+    const response = await fetch(`${ownBase}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer test-viewer-key-0123456789' },
+      body: JSON.stringify({ query: `query probe${i}x${Math.random().toString(36).slice(2)} { me { role } }` }),
+    });
+    expect(response.status).toBe(200);
+  }
+  const text = await (await fetch(`${ownBase}/metrics`)).text();
+  await own.stop();
+  const series = text.split('\n').filter((line) => line.startsWith('graphql_operations_total{'));
+  expect(series.length).toBeLessThanOrEqual(OPERATION_LABELS + 3);
+  expect(text).toMatch(/^graphql_operations_total\{operation="other",type="query",result="ok"\} \d+/m);
+}, 60_000);
 
 it('serves /metrics only to a scraper with the METRICS_TOKEN, when one is set', async () => {
   const { api: guarded, url } = await startApi({ METRICS_TOKEN: 'scrape-token-0123456789' });

@@ -57,12 +57,22 @@ export function createApiMetrics(
     next();
   };
 
+  // Clients name their operations: the first OPERATION_LABELS names get series of their own, later ones count as "other", so no client can grow the series without bound.
+  const named = new Set<string>();
+  const operationLabel = (name: string | null | undefined) => {
+    if (!name) return 'anonymous';
+    if (named.has(name)) return name;
+    if (named.size >= OPERATION_LABELS) return 'other';
+    named.add(name);
+    return name;
+  };
+
   const plugin: ApolloServerPlugin = {
     async requestDidStart() {
       const end = duration.startTimer();
       return {
         async willSendResponse({ operationName, operation, errors }) {
-          const labels = { operation: operationName ?? 'anonymous', type: operation?.operation ?? 'unknown' };
+          const labels = { operation: operationLabel(operationName), type: operation?.operation ?? 'unknown' };
           end(labels);
           operations.inc({ ...labels, result: errors?.length ? 'error' : 'ok' });
         },
@@ -71,6 +81,9 @@ export function createApiMetrics(
   };
   return { registry, plugin, countResponses };
 }
+
+/** How many operation names get series of their own: a front end's documents, with room to spare. */
+export const OPERATION_LABELS = 300;
 
 /** The status is read once per scrape (the gauges share it); a failed read leaves them as they were. */
 function operationsGauges(registry: Registry, status: () => Promise<OperationsStatus>, onFailed: (error: unknown) => void): void {

@@ -9,6 +9,17 @@ import { reasonProblem } from '../../domain/text.js';
 /** What identifies a person, as an SQL array: taken out of the customer row and out of the audit log's before/after. */
 const PERSONAL_FIELDS = `array['name', 'email', 'phone', 'timeZone', 'locale', 'externalRef']`;
 
+/** What a saved search that named the customer becomes: it finds nobody, and names no one. */
+const ERASED_SEARCH = '[erased]';
+
+/**
+ * Whether a saved search (SQL text expression) names the customer of the `who` CTE (name,
+ * e-mail, phone): equal to one of them, or holding the e-mail address. A search for a domain
+ * or a word many share stays.
+ */
+const namesThem = (search: string) => `(lower(btrim(${search})) in (select lower(unnest(array[who.name, who.email, who.phone])) from who) or position((select lower(email) from who) in lower(${search})) > 0)`;
+const WHO = `with who as (select ?::text as name, ?::text as email, ?::text as phone)`;
+
 /** Why the messages still queued for an erased customer were held back (the delivery guard's wording). */
 const ERASED = "erased: the customer's personal data was erased";
 
@@ -56,13 +67,23 @@ export class CustomerErasureService {
         complaintTextsCleared: await affected(em, `update complaint set summary = null where customer_id = ? and summary is not null`, [id]),
         exportsDeleted: await affected(em, `delete from customer_export where customer_id = ?`, [id]),
         queuedMessagesHeldBack: await affected(em, `update outbox_message set suppressed_at = now(), suppressed_reason = ? where customer_id = ? and sent_at is null and suppressed_at is null`, [ERASED, id]),
-        auditEntriesScrubbed: await affected(
-          em,
-          `update audit_entry set before = before - ${PERSONAL_FIELDS}, after = after - ${PERSONAL_FIELDS}
-            where entity_type = 'customer' and entity_id = ? and (before - ${PERSONAL_FIELDS} is distinct from before or after - ${PERSONAL_FIELDS} is distinct from after)`,
-          [id],
-        ),
+        auditEntriesScrubbed:
+          (await affected(
+            em,
+            `update audit_entry set before = before - ${PERSONAL_FIELDS}, after = after - ${PERSONAL_FIELDS}
+              where entity_type = 'customer' and entity_id = ? and (before - ${PERSONAL_FIELDS} is distinct from before or after - ${PERSONAL_FIELDS} is distinct from after)`,
+            [id],
+          )) +
+          // A gateway's refusal names the address it refused: kept on the message and in the audit of its retry.
+          (await affected(
+            em,
+            `update audit_entry a set before = a.before - 'lastError', after = a.after - 'lastError' from outbox_message m
+              where a.entity_type = 'outbox_message' and a.entity_id = m.id::text and m.customer_id = ? and (a.before -> 'lastError' is not null or a.after -> 'lastError' is not null)`,
+            [id],
+          )) +
+          (await this.eraseSavedSearches(em, customer)),
       };
+      await em.execute(`update outbox_message set last_error = null where customer_id = ? and last_error is not null`, [id]);
       const before = { status: customer.status };
       em.assign(customer, { name: 'Erased customer', email: `erased-${id}@erased.invalid`, phone: null, timeZone: 'UTC', locale: 'en', externalRef: null, marketingConsent: false, status: CustomerStatus.Erased });
       this.audit.record(em, {
@@ -75,6 +96,30 @@ export class CustomerErasureService {
       });
       return report;
     });
+  }
+
+  /**
+   * A segment or campaign a marketer saved with a search for this customer (their e-mail
+   * address, say) keeps personal data: its search, and that of its audit entries, becomes
+   * ERASED_SEARCH. Answers how many audit entries it changed.
+   */
+  private async eraseSavedSearches(em: EntityManager, customer: Customer): Promise<number> {
+    const who = [customer.name, customer.email, customer.phone ?? customer.email];
+    await em.execute(`${WHO} update segment set filter = jsonb_set(filter, '{search}', to_jsonb(?::text)) where ${namesThem(`filter ->> 'search'`)}`, [...who, ERASED_SEARCH]);
+    await em.execute(`${WHO} update campaign set segment = jsonb_set(segment, '{search}', to_jsonb(?::text)) where ${namesThem(`segment ->> 'search'`)}`, [...who, ERASED_SEARCH]);
+    let scrubbed = 0;
+    // The audit keeps a segment's filter as `filter`, a campaign's as `segment`.
+    for (const [entityType, key] of [['segment', 'filter'], ['campaign', 'segment']]) {
+      const path = `'{${key},search}'`;
+      const erasedIn = (side: string) => `case when ${namesThem(`${side} #>> ${path}`)} then jsonb_set(${side}, ${path}, to_jsonb(?::text)) else ${side} end`;
+      scrubbed += await affected(
+        em,
+        `${WHO} update audit_entry set before = ${erasedIn('before')}, after = ${erasedIn('after')}
+          where entity_type = ? and (${namesThem(`before #>> ${path}`)} or ${namesThem(`after #>> ${path}`)})`,
+        [...who, ERASED_SEARCH, ERASED_SEARCH, entityType],
+      );
+    }
+    return scrubbed;
   }
 
   /**

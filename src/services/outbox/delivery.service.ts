@@ -1,3 +1,4 @@
+import { refusalText } from '../../domain/messages/refusal-text.js';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { contactPolicy as defaultContactPolicy, decideContact, type ContactPolicy } from '../../domain/guards/contact-guard.js';
 import { audienceOf, INVOICE_PAID, untilPaidTemplates } from '../../domain/messages/catalogue.js';
@@ -132,7 +133,8 @@ export class DeliveryService {
           round.sent++;
         } catch (error) {
           const attempts = row.attempts + 1;
-          await em.nativeUpdate(OutboxMessage, { id: row.id }, { attempts, lastError: (error as Error).message.slice(0, 1000), sendAfter: new Date(now.getTime() + this.policy.retryAfterMs(attempts)) });
+          const lastError = refusalText((error as Error).message, { name: row.name, email: row.email, phone: row.phone });
+          await em.nativeUpdate(OutboxMessage, { id: row.id }, { attempts, lastError, sendAfter: new Date(now.getTime() + this.policy.retryAfterMs(attempts)) });
           round.failed++;
         }
       }

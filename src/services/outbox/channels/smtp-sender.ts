@@ -20,7 +20,8 @@ export class SmtpSender implements MessageSender {
     const toCustomer = message.channel === 'email';
     await this.transport.sendMail({
       from: this.from,
-      to: toCustomer ? `"${message.to.name.replace(/"/g, '')}" <${message.to.email}>` : this.teamAddress,
+      // An address object: nodemailer quotes the name, whatever characters it holds (a trailing backslash broke a hand-built header).
+      to: toCustomer ? { name: message.to.name, address: message.to.email } : this.teamAddress,
       subject: toCustomer ? message.subject : `[${message.channel}] ${message.subject}`,
       text: toCustomer ? message.text : `${message.text}\n\nCustomer: ${message.to.name}, ${message.to.phone ?? 'no phone'}, ${message.to.email}`,
       messageId: `<${message.idempotencyKey.replace(/[^A-Za-z0-9.-]/g, '.')}@retention.local>`,

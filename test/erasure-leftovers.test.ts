@@ -1,0 +1,147 @@
+import type { AddressInfo } from 'node:net';
+import { sql } from 'kysely';
+import { SMTPServer } from 'smtp-server';
+import { Role } from '../src/domain/auth/roles.js';
+import { Customer, MessageChannel, MessagePurpose, OutboxMessage } from '../src/entities/index.js';
+import { SmtpSender } from '../src/services/outbox/channels/smtp-sender.js';
+import { DeliveryService } from '../src/services/outbox/delivery.service.js';
+import { CreateCampaignDocument, CreateSegmentDocument, CustomerMessagesDocument, EraseCustomerDocument, RetryMessageDocument } from './__generated__/graphql.js';
+import { startTestStack, type TestStack } from './support/stack.js';
+
+/**
+ * After eraseCustomer nothing in the database holds the customer's e-mail address (README,
+ * "Erasing a customer's personal data"), also where it travelled as text: a mail server's
+ * refusal, the audit of a retry, a marketer's saved search.
+ */
+let stack: TestStack;
+const em = () => stack.orm.em.fork();
+
+beforeAll(async () => {
+  stack = await startTestStack({ worker: false });
+});
+afterAll(() => stack?.stop());
+
+/** A time zone where it is daytime now, so the quiet-hours guard lets a message go. */
+function daytimeZone(): string {
+  for (const zone of ['UTC', 'Europe/Berlin', 'America/New_York', 'America/Los_Angeles', 'Pacific/Auckland', 'Asia/Tokyo', 'Asia/Kolkata', 'Pacific/Honolulu']) {
+    const hour = Number(new Intl.DateTimeFormat('en-GB', { timeZone: zone, hour: '2-digit', hourCycle: 'h23' }).format(new Date()));
+    if (hour >= 10 && hour < 19) return zone;
+  }
+  throw new Error('no daytime zone found');
+}
+
+/** An SMTP server that refuses a mailbox the way Postfix does: naming the address in its answer. */
+async function refusingSmtp(): Promise<{ sender: SmtpSender; stop(): Promise<void> }> {
+  const smtp = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS'],
+    logger: false,
+    onRcptTo(address, _session, callback) {
+      const error = new Error(`5.1.1 <${address.address}>: Recipient address rejected: User unknown in virtual mailbox table`) as Error & { responseCode: number };
+      error.responseCode = 550;
+      callback(error);
+    },
+  });
+  await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
+  const { port } = smtp.server.address() as AddressInfo;
+  const sender = new SmtpSender(`smtp://127.0.0.1:${port}`, 'Retention <care@example.com>', 'team@example.com');
+  return {
+    sender,
+    async stop() {
+      await sender.close();
+      await new Promise<void>((resolve) => smtp.close(() => resolve()));
+    },
+  };
+}
+
+it('keeps a mail server refusal without the address it names, and erasure leaves no copy of the address in the outbox (last_error) nor in the audit log (message.retry)', async () => {
+  const tag = Math.random().toString(36).slice(2, 8);
+  const email = `ada.lovelace.${tag}@example.com`;
+  const e = em();
+  const customer = e.create(Customer, { name: 'Ada Lovelace', email, timeZone: daytimeZone(), acquiredAt: '2024-05-01' });
+  const message = e.create(OutboxMessage, {
+    idempotencyKey: `test/${customer.id}/reminder`,
+    customer,
+    channel: MessageChannel.Email,
+    purpose: MessagePurpose.Service,
+    template: 'reminder-friendly',
+    payload: { invoiceRef: 'INV-1', amountMinor: 1000 },
+  });
+  await e.flush();
+
+  // The mail server refuses the address; delivery keeps its answer as the message's last error.
+  const smtp = await refusingSmtp();
+  try {
+    const round = await new DeliveryService(em(), smtp.sender).deliverDue();
+    expect(round.failed).toBeGreaterThanOrEqual(1);
+  } finally {
+    await smtp.stop();
+  }
+  const refusal = (await em().findOneOrFail(OutboxMessage, message.id)).lastError!;
+  expect(refusal).toContain('550 5.1.1 <<recipient>>: Recipient address rejected');
+  expect(refusal).not.toContain(email);
+  // One kept before refusals were stored so: the address is in it.
+  await em().nativeUpdate(OutboxMessage, { id: message.id }, { lastError: `550 5.1.1 <${email}>: Recipient address rejected` });
+
+  // An operator retries it (after correcting nothing): the audit log keeps the refusal, address included.
+  const retried = await stack.gql(RetryMessageDocument, { id: message.id }, Role.Operator);
+  expect(retried.errors).toBeUndefined();
+
+  // The customer asks to be erased.
+  const erased = await stack.gql(EraseCustomerDocument, { id: customer.id, reason: 'Erasure request, ticket 1' }, Role.Admin);
+  expect(erased.errors).toBeUndefined();
+  expect(erased.data!.eraseCustomer.customer.email).toBe(`erased-${customer.id}@erased.invalid`);
+
+  // Every table, as text: nothing may still hold the address.
+  const db = stack.orm.em.fork().getKysely();
+  const leftovers: string[] = [];
+  for (const table of ['customer', 'outbox_message', 'audit_entry', 'complaint', 'customer_export', 'fix_case', 'playbook_run', 'campaign', 'segment']) {
+    const { rows } = await sql<{ row: string }>`select t::text as row from ${sql.table(table)} t where t::text like ${`%${email}%`}`.execute(db);
+    for (const r of rows) leftovers.push(`${table}: ${r.row.slice(0, 300)}`);
+  }
+  // And nobody, not even a viewer, reads it back through the customer's messages.
+  const viewed = await stack.gql(CustomerMessagesDocument, { id: customer.id, first: 10 }, Role.Viewer);
+  expect(viewed.errors).toBeUndefined();
+  const seenByViewer = viewed.data!.customer!.messages.edges.map((m) => m.node.lastError).filter((t) => t?.includes(email));
+
+  expect({ leftovers, seenByViewer }).toEqual({ leftovers: [], seenByViewer: [] });
+}, 60_000);
+
+it('erasure leaves no copy of the e-mail address in a saved segment or campaign (and their audit entries) that searched for the customer, and keeps searches others share', async () => {
+  const tag = Math.random().toString(36).slice(2, 8);
+  const email = `grace.hopper.${tag}@example.com`;
+  const e = em();
+  const customer = e.create(Customer, { name: `Grace Hopper ${tag}`, email, acquiredAt: '2024-05-01' });
+  await e.flush();
+  // A marketer keeps a one-person segment, found by e-mail address (the customers filter's search).
+  const saved = await stack.gql(CreateSegmentDocument, { input: { name: `VIP ${tag}`, filter: { search: email } } }, Role.Marketer);
+  expect(saved.errors).toBeUndefined();
+  // A campaign for them, found by name; and a segment of everyone at the domain, which names nobody.
+  const campaign = await stack.gql(CreateCampaignDocument, { input: { name: `Thanks ${tag}`, playbook: 'Appreciation', filter: { search: `grace hopper ${tag}` } } }, Role.Marketer);
+  expect(campaign.errors).toBeUndefined();
+  const domain = await stack.gql(CreateSegmentDocument, { input: { name: `Domain ${tag}`, filter: { search: 'example.com' } } }, Role.Marketer);
+  expect(domain.errors).toBeUndefined();
+
+  const erased = await stack.gql(EraseCustomerDocument, { id: customer.id, reason: 'Erasure request, ticket 2' }, Role.Admin);
+  expect(erased.errors).toBeUndefined();
+
+  const db = stack.orm.em.fork().getKysely();
+  const leftovers: string[] = [];
+  for (const table of ['segment', 'campaign', 'audit_entry']) {
+    const { rows } = await sql<{ row: string }>`select t::text as row from ${sql.table(table)} t where t::text like ${`%${email}%`}`.execute(db);
+    for (const r of rows) leftovers.push(`${table}: ${r.row.slice(0, 200)}`);
+  }
+  for (const table of ['segment', 'campaign', 'audit_entry']) {
+    const { rows } = await sql<{ row: string }>`select t::text as row from ${sql.table(table)} t where lower(t::text) like ${`%grace hopper ${tag}%`}`.execute(db);
+    for (const r of rows) leftovers.push(`${table}: ${r.row.slice(0, 200)}`);
+  }
+  expect(leftovers).toEqual([]);
+  // What they searched for now finds nobody; the search many share stays as it was.
+  const searches = await sql<{ id: string; search: string }>`select id::text, filter ->> 'search' as search from segment where id in (${saved.data!.createSegment.id}, ${domain.data!.createSegment.id})
+    union all select id::text, segment ->> 'search' from campaign where id = ${campaign.data!.createCampaign.id}`.execute(db);
+  expect(Object.fromEntries(searches.rows.map((r) => [r.id, r.search]))).toEqual({
+    [saved.data!.createSegment.id]: '[erased]',
+    [domain.data!.createSegment.id]: 'example.com',
+    [campaign.data!.createCampaign.id]: '[erased]',
+  });
+}, 60_000);

@@ -1,0 +1,21 @@
+import { MessageChannel } from '../src/entities/index.js';
+import { startLocalSmtp } from './support/smtp.js';
+
+/** The SMTP channel against a local SMTP server: the recipient's address is theirs whatever their name holds (quotes, commas, a trailing backslash). */
+it('sends to the customer whatever characters their name holds', async () => {
+  const smtp = await startLocalSmtp();
+  try {
+    for (const name of ['Ada Lovelace', 'Ada Lovelace\\', 'Lovelace, Ada\\', '"Ada" <eve@evil.example>']) {
+      await smtp.sender.send({
+        idempotencyKey: `test/${Math.random()}/step`,
+        channel: MessageChannel.Email,
+        to: { name, email: 'ada@example.com', phone: null },
+        subject: 'Payment reminder',
+        text: 'Hello',
+      });
+    }
+    expect(smtp.received.map((m) => m.to)).toEqual([['ada@example.com'], ['ada@example.com'], ['ada@example.com'], ['ada@example.com']]);
+  } finally {
+    await smtp.stop();
+  }
+});
