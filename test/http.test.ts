@@ -412,6 +412,10 @@ it('answers introspection and serves the IDE only where configured (both off in 
     const refused = await introspect(url);
     expect(refused.data).toBeUndefined();
     expect(refused.errors![0].extensions.code).toBe('GRAPHQL_VALIDATION_FAILED');
+    // Nor does it suggest field names in its errors.
+    const misspelt = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer test-viewer-key-0123456789' }, body: JSON.stringify({ query: '{ customerz { totalCount } }' }) }).then((r) => r.json() as Promise<{ errors: { message: string }[] }>);
+    expect(misspelt.errors[0].message).toMatch(/Cannot query field "customerz"/);
+    expect(misspelt.errors[0].message).not.toMatch(/Did you mean/);
     const page = await fetch(url, { headers: { accept: 'text/html' } });
     expect(await page.text()).not.toMatch(/graphiql/i);
   } finally {

@@ -98,6 +98,8 @@ export async function createApi(deps: ApiDeps): Promise<Api> {
     gateway: jitExecutor(schema),
     validationRules: [depthLimitRule(limits)],
     introspection: config.api.introspection,
+    // Without introspection, no "Did you mean ...?" in errors either: they would read the schema out field by field.
+    hideSchemaDetailsFromClientErrors: !config.api.introspection,
     // Our own SIGINT/SIGTERM handlers drain and close in order (src/bin/api.ts, npm start).
     stopOnTerminationSignals: false,
     includeStacktraceInErrorResponses: config.env !== 'production',
