@@ -144,6 +144,22 @@ it('refuses a link it did not sign, or one for another customer, and changes nob
   expect(await consentOf(id)).toBe(true);
 });
 
+it('answers a body it cannot read (too large, another charset) with its own page and headers, not an error page', async () => {
+  const page = `${base}/unsubscribe?token=whatever`;
+  for (const [headers, body, status] of [
+    [{ 'content-type': 'application/x-www-form-urlencoded' }, `List-Unsubscribe=${'x'.repeat(2_000)}`, 413],
+    [{ 'content-type': 'application/x-www-form-urlencoded; charset=klingon' }, 'List-Unsubscribe=One-Click', 415],
+  ] as const) {
+    const answer = await fetch(page, { method: 'POST', headers: { ...headers, 'accept-language': 'de' }, body });
+    expect(answer.status).toBe(status);
+    expect(answer.headers.get('cache-control')).toBe('no-store');
+    expect(answer.headers.get('content-security-policy')).toContain("default-src 'none'");
+    const text = await answer.text();
+    expect(text).toContain('Diese Anfrage konnte nicht gelesen werden');
+    expect(text).not.toMatch(/at .*\.js:\d+/);
+  }
+});
+
 it("answers in the browser's language", async () => {
   const id = await consentingCustomer('de-DE');
   await enqueue(id, `appreciation/${id}/thank-you`, MessagePurpose.Marketing, 'appreciation');
