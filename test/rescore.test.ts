@@ -282,21 +282,23 @@ describe('rescoring the whole base', () => {
     expect(view).toMatchObject({ phase: 'Cancelled', customersScored: stats.customers, snapshots: stats.snapshots });
   }, 120_000);
 
-  it('ends a run whose workflow was terminated as abandoned when the next run begins', async () => {
+  it('shows a run whose workflow was terminated as abandoned at once (recorded at that read, once), not as still scoring until the next run begins', async () => {
     const runId = 'rescore/terminate-test';
     const handle = await startSmallRun(runId);
-    // Terminated, the workflow runs no code of its own: the run stays "running" until the next one begins.
+    // Terminated, the workflow runs no code of its own; the read that finds it stopped ends the run as abandoned.
     await handle.terminate('test: an operator terminates the run');
-    expect((await stack.gql(ScoringRunDocument, { id: runId }, Role.Viewer)).data!.scoringRun!.phase).not.toBe('Abandoned');
-    const next = (await stack.gql(StartRescoreDocument, { asOf: AS_OF }, Role.Admin)).data!.startRescore;
-    const ended = await eventually(
-      () => stack.gql(ScoringRunDocument, { id: runId }, Role.Viewer),
-      (r) => r.data?.scoringRun?.phase === 'Abandoned',
-    );
+    const ended = (await stack.gql(ScoringRunDocument, { id: runId }, Role.Viewer)).data!.scoringRun!;
     const stats = await snapshotStats(runId);
-    expect(ended.data!.scoringRun).toMatchObject({ customersScored: stats.customers, snapshots: stats.snapshots });
+    expect(ended).toMatchObject({ phase: 'Abandoned', customersScored: stats.customers, snapshots: stats.snapshots });
     expect(stats.customers).toBeGreaterThanOrEqual(6);
     expect(await workRowsLeft(runId)).toBe(0);
+    const [record] = await query(sql<{ status: string; finished_at: Date }>`select status, finished_at from scoring_run where id = ${runId}`);
+    expect(record.status).toBe('abandoned');
+    // Read again, it is the same record: ended once.
+    await new Promise((r) => setTimeout(r, 50));
+    expect((await stack.gql(ScoringRunDocument, { id: runId }, Role.Viewer)).data!.scoringRun).toMatchObject({ phase: 'Abandoned', customersScored: stats.customers, snapshots: stats.snapshots });
+    expect((await query(sql<{ finished_at: Date }>`select finished_at from scoring_run where id = ${runId}`))[0].finished_at).toEqual(record.finished_at);
+    const next = (await stack.gql(StartRescoreDocument, { asOf: AS_OF }, Role.Admin)).data!.startRescore;
     // The run that found it carries on as usual.
     await stack.temporal.client.workflow.getHandle(next.id).result();
     expect((await stack.gql(ScoringRunDocument, { id: next.id }, Role.Viewer)).data!.scoringRun!.phase).toBe('Completed');

@@ -64,8 +64,8 @@ export class TemporalPlaybookEngine implements PlaybookEngine {
     return this.query(workflowId, welcomeCheckStateQuery);
   }
 
-  confirmWelcome(workflowId: string): Promise<Taken | null> {
-    return this.take(workflowId, (run) => run.startUpdate(confirmWelcomeUpdate, taken), PlaybookExceptionCode.RunAlreadyFinished, 'The confirmation was not taken');
+  confirmWelcome(workflowId: string, updateId: string): Promise<Taken | null> {
+    return this.take(workflowId, updateId, (run) => run.startUpdate(confirmWelcomeUpdate, { ...taken, updateId }), PlaybookExceptionCode.RunAlreadyFinished, 'The confirmation was not taken');
   }
 
   startFairReminder({ customerId, invoiceId, policy, tags }: { customerId: string; invoiceId: string; policy: FairReminderPolicy; tags: RunTags }) {
@@ -82,8 +82,8 @@ export class TemporalPlaybookEngine implements PlaybookEngine {
     return this.signal(workflowId, paymentReceivedSignal);
   }
 
-  promiseToPay(workflowId: string, promise: PaymentPromise): Promise<FairReminderState | null> {
-    return this.update(workflowId, promiseToPayUpdate, [promise], PlaybookExceptionCode.PromiseRefused, 'The promise was not taken');
+  promiseToPay(workflowId: string, promise: PaymentPromise, updateId: string): Promise<FairReminderState | null> {
+    return this.update(workflowId, updateId, promiseToPayUpdate, [promise], PlaybookExceptionCode.PromiseRefused, 'The promise was not taken');
   }
 
   startFixIssue({ workflowId, customerId, topic, policy, tags }: { workflowId: string; customerId: string; topic: string; policy: FixIssuePolicy; tags: RunTags }) {
@@ -100,8 +100,8 @@ export class TemporalPlaybookEngine implements PlaybookEngine {
     return this.query(workflowId, fixIssueStateQuery);
   }
 
-  issueResolved(workflowId: string): Promise<Taken | null> {
-    return this.take(workflowId, (run) => run.startUpdate(resolveIssueUpdate, taken), PlaybookExceptionCode.IssueAlreadyResolved, 'The fix was not taken');
+  issueResolved(workflowId: string, updateId: string): Promise<Taken | null> {
+    return this.take(workflowId, updateId, (run) => run.startUpdate(resolveIssueUpdate, { ...taken, updateId }), PlaybookExceptionCode.IssueAlreadyResolved, 'The fix was not taken');
   }
 
   issueRecurred(workflowId: string): Promise<boolean> {
@@ -122,12 +122,12 @@ export class TemporalPlaybookEngine implements PlaybookEngine {
     return this.query(workflowId, accountReviewStateQuery);
   }
 
-  answerProposal(workflowId: string, accepted: boolean): Promise<Taken | null> {
-    return this.take(workflowId, (run) => run.startUpdate(answerProposalUpdate, { ...taken, args: [{ accepted }] }), PlaybookExceptionCode.DecisionRefused, 'The answer was not taken');
+  answerProposal(workflowId: string, accepted: boolean, updateId: string): Promise<Taken | null> {
+    return this.take(workflowId, updateId, (run) => run.startUpdate(answerProposalUpdate, { ...taken, updateId, args: [{ accepted }] }), PlaybookExceptionCode.DecisionRefused, 'The answer was not taken');
   }
 
-  decideOffboarding(workflowId: string, decision: OffboardingDecision): Promise<AccountReviewState | null> {
-    return this.update(workflowId, decideOffboardingUpdate, [decision], PlaybookExceptionCode.DecisionRefused, 'The decision was refused');
+  decideOffboarding(workflowId: string, decision: OffboardingDecision, updateId: string): Promise<AccountReviewState | null> {
+    return this.update(workflowId, updateId, decideOffboardingUpdate, [decision], PlaybookExceptionCode.DecisionRefused, 'The decision was refused');
   }
 
   startAppreciation({ customerId, year, policy, tags }: { customerId: string; year: number; policy: AppreciationPolicy; tags: RunTags }) {
@@ -231,13 +231,13 @@ export class TemporalPlaybookEngine implements PlaybookEngine {
   }
 
   /** A run's answer to an update; null when there is no run; what its validator refuses is a CONFLICT with the run's reason. */
-  private update<T, Args extends [unknown, ...unknown[]]>(workflowId: string, update: UpdateDefinition<T, Args>, args: Args, refused: PlaybookExceptionCode, what: string): Promise<T | null> {
-    return this.reachable(async () => {
+  private update<T, Args extends [unknown, ...unknown[]]>(workflowId: string, updateId: string, update: UpdateDefinition<T, Args>, args: Args, refused: PlaybookExceptionCode, what: string): Promise<T | null> {
+    return this.sending(workflowId, updateId, what, async () => {
       try {
-        return await this.client.workflow.getHandle(workflowId).executeUpdate(update, { args });
+        return await this.client.workflow.getHandle(workflowId).executeUpdate(update, { args, updateId });
       } catch (error) {
         if (error instanceof WorkflowNotFoundError) return null;
-        if (error instanceof WorkflowUpdateFailedError) throw new PlaybookException(refused, `${what}: ${error.cause?.message ?? error.message}`, { workflowId });
+        if (error instanceof WorkflowUpdateFailedError) throw new PlaybookException(refused, `${what}: ${error.cause?.message ?? error.message}`, { workflowId, updateId });
         throw error;
       }
     });
@@ -248,12 +248,12 @@ export class TemporalPlaybookEngine implements PlaybookEngine {
    * run, the run's reason as a CONFLICT (`refused`) when it does not take it. The update's
    * handler answers once the run has acted on it.
    */
-  private async take(workflowId: string, start: (run: WorkflowHandle) => Promise<WorkflowUpdateHandle<unknown>>, refused: PlaybookExceptionCode, what: string): Promise<Taken | null> {
+  private async take(workflowId: string, updateId: string, start: (run: WorkflowHandle) => Promise<WorkflowUpdateHandle<unknown>>, refused: PlaybookExceptionCode, what: string): Promise<Taken | null> {
     // Refused by the validator, or (two inputs at the same moment both pass it) by the handler, which takes the first.
     const refusal = (error: unknown) => {
-      throw error instanceof WorkflowUpdateFailedError ? new PlaybookException(refused, `${what}: ${error.cause?.message ?? error.message}`, { workflowId }) : error;
+      throw error instanceof WorkflowUpdateFailedError ? new PlaybookException(refused, `${what}: ${error.cause?.message ?? error.message}`, { workflowId, updateId }) : error;
     };
-    const update = await this.reachable(async () => {
+    const update = await this.sending(workflowId, updateId, what, async () => {
       try {
         return await start(this.client.workflow.getHandle(workflowId));
       } catch (error) {
@@ -282,9 +282,29 @@ export class TemporalPlaybookEngine implements PlaybookEngine {
     return this.reachable(() => signalOrFalse(this.client, workflowId, signal, ...args));
   }
 
+  /**
+   * Sends a person's input as an update under `updateId` (the same request again joins the same
+   * update). Once sent, a call that runs out of time (or loses the server) does not mean the run
+   * did not take it: Temporal may have admitted it, and the run takes it when a worker next
+   * polls. So it is OUTCOME_UNKNOWN, never "not taken".
+   */
+  private sending<T>(workflowId: string, updateId: string, what: string, call: () => Promise<T>): Promise<T> {
+    return withinDeadline(this.client, this.callTimeoutMs, call, () => outcomeUnknown(workflowId, updateId, what));
+  }
+
   private reachable<T>(call: () => Promise<T>): Promise<T> {
     return withinDeadline(this.client, this.callTimeoutMs, call, () => new PlaybookException(PlaybookExceptionCode.EngineUnavailable, 'The playbook engine (Temporal) cannot be reached; try again shortly', {}));
   }
+}
+
+/** An update Temporal did not answer in time: the run may take it still. */
+function outcomeUnknown(workflowId: string, updateId: string, what: string): PlaybookException {
+  const input = `the ${what.split(' ')[1]}`; // 'The decision was refused': the decision
+  return new PlaybookException(
+    PlaybookExceptionCode.OutcomeUnknown,
+    `Temporal did not confirm in time whether playbook run ${workflowId} took ${input} (update ${updateId}): the run may still take it. Read the run's state before trying again; the same request again joins the same update`,
+    { workflowId, updateId },
+  );
 }
 
 /** A value of a visibility query: IDs and lowercase keys (checked by the service), quoted. */

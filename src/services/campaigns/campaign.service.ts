@@ -9,12 +9,14 @@ import { hasOpenComplaint, marketingCountSince } from '../customers/customer-fac
 import { defaultDeliveryPolicy } from '../outbox/delivery.service.js';
 import { isUuid } from '../../domain/ids.js';
 import { ScoreKind } from '../../domain/scoring/score-kind.js';
-import { Campaign, CampaignMember, CampaignStatus, type CampaignGroup, type PlaybookRun, type Segment } from '../../entities/index.js';
+import { Campaign, CampaignStatus, type CampaignGroup, type Segment } from '../../entities/index.js';
 import { lockedSegment } from '../segments/segment.service.js';
 import type { PlaybookRunService } from '../playbooks/playbook-run.service.js';
 import { changedFields, type AuditService } from '../audit/audit.service.js';
-import { assertPageSize, decodeCursor, encodeCursor, toPage, type Page, type PageArgs } from '../common/pagination.js';
+import type { Page, PageArgs } from '../common/pagination.js';
 import { keysetPage } from '../common/keyset-page.js';
+import { ChildPager } from '../common/child-pages.js';
+import { CampaignMemberPager, type CampaignMemberView } from './campaign-member-pages.js';
 import { assertCustomerFilter, type CustomerFilter } from '../customers/customer-query.js';
 import type { CampaignEndedInEngine, CampaignEngine } from './campaign-engine.js';
 import { campaignAudience, holdoutDraw } from './campaign-enrolment.service.js';
@@ -59,15 +61,7 @@ export interface CampaignComparison extends RateComparison {
 }
 
 /** One enrolled customer, in enrolment order, with the run the campaign started for them (null for the holdout). */
-export interface CampaignMemberView {
-  customerId: string;
-  group: CampaignGroup;
-  enrolledAt: Date;
-  /** The pass over the segment that enrolled them (a repeating campaign's). */
-  pass: number;
-  /** For fixing issues, the run of the first persistent topic; the customer's own runs list has all. */
-  run: PlaybookRun | null;
-}
+export type { CampaignMemberView } from './campaign-member-pages.js';
 
 /** A launched campaign whose enrolment has not ended. */
 const UNDER_WAY: CampaignStatus[] = [CampaignStatus.Scheduled, CampaignStatus.Running, CampaignStatus.Paused];
@@ -80,14 +74,22 @@ export interface CampaignView {
 /** Marketers' campaigns: create a draft, preview it (dry run), launch, pause, resume, cancel, and compare the groups. */
 export class CampaignService {
   private readonly outcomes = new Map<string, Promise<GroupOutcome[]>>();
+  /** A segment's campaigns, batched across a page of segments. */
+  private readonly ofSegment: ChildPager<Campaign>;
+  /** A campaign's members, batched across a page of campaigns. */
+  private readonly memberPages: CampaignMemberPager;
 
   constructor(
     private readonly em: EntityManager,
     private readonly engine: CampaignEngine,
     private readonly policy: CampaignPolicy,
     private readonly audit: AuditService,
-    private readonly runs: PlaybookRunService,
-  ) {}
+    runs: PlaybookRunService,
+  ) {
+    // The same cursors as `list`'s (newest first, then by ID).
+    this.ofSegment = new ChildPager(em, Campaign, { tag: 'campaigns', table: 'campaign', parentColumn: 'source_segment_id', orderColumn: 'created_at', orderType: 'timestamptz', orderProperty: 'createdAt' });
+    this.memberPages = new CampaignMemberPager(em, runs);
+  }
 
   /** A draft for a filter given here or copied from a saved segment (`segmentId`). Audited. */
   async create(input: CampaignDraftInput, createdBy: string): Promise<Campaign> {
@@ -248,22 +250,15 @@ export class CampaignService {
     return this.view(id);
   }
 
-  /** Campaigns, newest first; those made from one saved segment, if given. */
-  list(args: PageArgs, segmentId?: string): Promise<Page<Campaign>> {
+  /** Campaigns, newest first; those made from one saved segment, if given (batched across a page of segments). */
+  async list(args: PageArgs, segmentId?: string): Promise<Page<Campaign>> {
+    if (segmentId) return this.ofSegment.page(segmentId, args);
     return keysetPage(this.em, Campaign, { tag: 'campaigns', where: segmentId ? { sourceSegment: segmentId } : {}, key: { property: 'createdAt', direction: 'desc', time: true }, tiebreaker: { property: 'id', direction: 'desc' } }, args);
   }
 
   /** Who was enrolled, in enrolment (customer ID) order, optionally one group only, and where each run stands. */
-  async members(id: string, group: CampaignGroup | null, args: PageArgs): Promise<Page<CampaignMemberView>> {
-    assertPageSize(args.first);
-    await this.get(id);
-    const tag = 'campaign-members';
-    const [after] = args.after ? (decodeCursor(tag, args.after, ['uuid']) as [string]) : [null];
-    const where = { campaign: id, ...(group ? { group } : {}) };
-    const members = await this.em.find(CampaignMember, { ...where, ...(after ? { customer: { $gt: after } } : {}) }, { orderBy: { customer: 'asc' }, limit: args.first + 1 });
-    const runs = await this.runs.findByWorkflowIds(members.flatMap((m) => (m.workflowId ? [m.workflowId] : [])));
-    const views = members.map((m) => ({ customerId: m.customer.id, group: m.group, enrolledAt: m.enrolledAt, pass: m.pass, run: (m.workflowId && runs.get(m.workflowId)) || null }));
-    return toPage(views, args.first, () => this.em.count(CampaignMember, where), (m) => encodeCursor(tag, [m.customerId]), Boolean(args.after));
+  members(id: string, group: CampaignGroup | null, args: PageArgs): Promise<Page<CampaignMemberView>> {
+    return this.memberPages.page(id, group, args);
   }
 
   /**

@@ -116,7 +116,8 @@ export class ComplaintService {
       throw new ComplaintException(ComplaintExceptionCode.InvalidInput, 'openedAt must not be in the future', { field: 'openedAt' });
     }
     const recorded = await this.em.transactional(async (em) => {
-      const customer = await storedCustomer(em, input.customerId);
+      // Held until the complaint is in: an erasure at the same moment waits and clears its text too, or comes first and it is refused.
+      const customer = await storedCustomer(em, input.customerId, { lock: 'share' });
       if (customer.status === CustomerStatus.Erased) throw new CustomerException(CustomerExceptionCode.Erased, `The personal data of customer ${input.customerId} was erased: no complaint is recorded for them`, { id: input.customerId });
       const complaint = em.create(Complaint, {
         customer,

@@ -72,7 +72,7 @@ export async function customerDocument(em: EntityManager, customer: Customer): P
     em.execute<{ at: Date; until: string; invoice_id: string }[]>(
       `select a.at, a.after ->> 'until' as until, a.after ->> 'invoiceId' as invoice_id
          from playbook_run r join audit_entry a on a.entity_type = 'playbook_run' and a.entity_id = r.workflow_id and a.action = 'playbook.promise-to-pay'
-        where r.customer_id = ? order by a.at`,
+        where r.customer_id = ? and a.after ->> 'outcome' is distinct from 'not-taken' order by a.at`,
       [customer.id],
     ),
   ]);

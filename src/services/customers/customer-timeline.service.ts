@@ -82,7 +82,7 @@ const sources: Record<CustomerEventKind, (ids: readonly string[]) => RawBuilder<
   [K.PaymentPromised]: (ids) =>
     sql`select customer_id, a.at, a.id::text as ref, jsonb_build_object('detail', a.after ->> 'until', 'extra', a.after ->> 'invoiceId') as facts
           from playbook_run r join audit_entry a on a.entity_type = 'playbook_run' and a.entity_id = r.workflow_id and a.action = 'playbook.promise-to-pay'
-         where ${of(ids)}`,
+         where ${of(ids)} and a.after ->> 'outcome' is distinct from 'not-taken'`,
   [K.ConsentChanged]: (ids) =>
     sql`select c.id as customer_id, a.at, a.id::text as ref,
                jsonb_build_object('detail', a.after ->> 'marketingConsent', 'extra', case when a.actor = ${UNSUBSCRIBE_ACTOR} then 'unsubscribe-link' when a.action = ${IMPORT_CONSENT_ACTION} then 'import' end) as facts

@@ -236,10 +236,14 @@ export class CustomerService {
   }
 }
 
-/** The customer's row, read through `em` (VALIDATION for a malformed ID, NOT_FOUND without one); locked for the rest of the transaction with `lock`. */
-export async function storedCustomer(em: EntityManager, id: string, options: { lock?: boolean } = {}): Promise<Customer> {
+/**
+ * The customer's row, read through `em` (VALIDATION for a malformed ID, NOT_FOUND without one); locked for the rest of the
+ * transaction with `lock` (`share`: others may read and share it, but not change it, e.g. erase it, until this commits).
+ */
+export async function storedCustomer(em: EntityManager, id: string, options: { lock?: boolean | 'share' } = {}): Promise<Customer> {
   assertCustomerId(id);
-  const customer = await em.findOne(Customer, { id }, options.lock ? { lockMode: LockMode.PESSIMISTIC_WRITE } : {});
+  const lockMode = options.lock === 'share' ? LockMode.PESSIMISTIC_READ : options.lock ? LockMode.PESSIMISTIC_WRITE : undefined;
+  const customer = await em.findOne(Customer, { id }, lockMode ? { lockMode } : {});
   if (!customer) throw new CustomerException(CustomerExceptionCode.NotFound, `No customer with ID ${id}`, { id });
   return customer;
 }

@@ -28,6 +28,18 @@ export function timeZoneTableSql(): string {
 }
 
 /** Every (row, field, message) problem, as one statement; written into import_errors. `header`: the columns the file has. */
+/**
+ * Complaints carry text about a person, which an erasure clears (and takes the customer's
+ * reference, so the import no longer finds them). The file's customers are held (for share)
+ * before the checks, so an erasure at the same moment either comes first (their lines are then
+ * refused as an unknown customer) or waits until the import is in and clears its texts too; without
+ * it, an erasure between the check and the merge left the imported text with an erased customer.
+ */
+export function customerLockSql(spec: ImportSpec): string | null {
+  if (spec.kind !== 'complaints') return null;
+  return `select 1 from customer c where c.external_ref in (select btrim(s.customer_ref) from import_stage s where s.customer_ref is not null) order by c.id for share of c`;
+}
+
 export function validationSql(spec: ImportSpec, header: Set<string>): string {
   const checks: string[] = [`select row_no, null::text as field, _shape_error as message from import_stage s where _shape_error is not null`];
   const ok = `s._shape_error is null`;

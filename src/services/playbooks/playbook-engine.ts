@@ -59,25 +59,27 @@ export interface Taken {
  * implementation lives in src/temporal/; services never see Temporal types.
  */
 export interface PlaybookEngine extends SteeringSource {
+  // A person's input goes as an update under `updateId`: sent again under the same ID, it joins
+  // the update sent first (taken once). OUTCOME_UNKNOWN when the engine did not say in time whether the run took it.
   /** Starts the run, or returns the one already running for this customer. */
   startWelcomeCheck(input: { customerId: string; policy: WelcomeCheckPolicy; tags: RunTags }): Promise<{ workflowId: string }>;
   /** Null when no such run exists. */
   welcomeCheckState(workflowId: string): Promise<WelcomeCheckState | null>;
   /** Takes the customer's confirmation (the run records it); null when no run is under way; RUN_ALREADY_FINISHED when the run does not take it. */
-  confirmWelcome(workflowId: string): Promise<Taken | null>;
+  confirmWelcome(workflowId: string, updateId: string): Promise<Taken | null>;
 
   /** Starts the fair-reminder run of an overdue invoice, or returns the one already running. */
   startFairReminder(input: { customerId: string; invoiceId: string; policy: FairReminderPolicy; tags: RunTags }): Promise<{ workflowId: string }>;
   /** Tells a running reminder run that its invoice is paid; false when none runs. */
   paymentReceived(workflowId: string): Promise<boolean>;
   /** The customer's promise to pay by a day; the run's state after it, null when no run exists; PROMISE_REFUSED when the run does not take it. */
-  promiseToPay(workflowId: string, promise: PaymentPromise): Promise<FairReminderState | null>;
+  promiseToPay(workflowId: string, promise: PaymentPromise, updateId: string): Promise<FairReminderState | null>;
 
   /** Starts the fix-issue run with this ID (the service picks which occurrence); one running or finished under it is returned, not repeated. */
   startFixIssue(input: { workflowId: string; customerId: string; topic: string; policy: FixIssuePolicy; tags: RunTags }): Promise<{ workflowId: string }>;
   fixIssueState(workflowId: string): Promise<FixIssueState | null>;
   /** Tells the run its issue is fixed (it closes the case and plans the check-back); null when none runs; ISSUE_ALREADY_RESOLVED when it has the fix. */
-  issueResolved(workflowId: string): Promise<Taken | null>;
+  issueResolved(workflowId: string, updateId: string): Promise<Taken | null>;
   /** Tells the run the customer complained about its topic again; false when none runs. */
   issueRecurred(workflowId: string): Promise<boolean>;
 
@@ -85,9 +87,9 @@ export interface PlaybookEngine extends SteeringSource {
   startAccountReview(input: { workflowId: string; customerId: string; policy: AccountReviewPolicy; tags: RunTags }): Promise<{ workflowId: string }>;
   accountReviewState(workflowId: string): Promise<AccountReviewState | null>;
   /** The customer's answer to the proposal (the run applies an accepted change); null when no run is under way; DECISION_REFUSED when none is awaited. */
-  answerProposal(workflowId: string, accepted: boolean): Promise<Taken | null>;
+  answerProposal(workflowId: string, accepted: boolean, updateId: string): Promise<Taken | null>;
   /** A person's offboarding decision, through an update the run validates; null when no run exists. */
-  decideOffboarding(workflowId: string, decision: OffboardingDecision): Promise<AccountReviewState | null>;
+  decideOffboarding(workflowId: string, decision: OffboardingDecision, updateId: string): Promise<AccountReviewState | null>;
 
   /** Thanks a silent loyal customer, once per year. */
   startAppreciation(input: { customerId: string; year: number; policy: AppreciationPolicy; tags: RunTags }): Promise<{ workflowId: string }>;

@@ -230,6 +230,54 @@ export class PlaybookRunService {
     });
   }
 
+  /**
+   * A person's input sent to a run as an update, audited as `audited` does, except when the
+   * engine cannot say in time whether the run took it (`unknown(error)`): the update may be
+   * taken later, so the entry is committed, marked `outcome: "unknown"` with its `updateId`,
+   * and the error rethrown. The same request again (same actor, action and input, while that
+   * entry is the action's newest for the run) is sent under the same update ID, so it joins
+   * the update sent first instead of making a second one, and settles the entry: `taken` when
+   * the run answers with it, `not-taken` when the run refuses it (`refused(error)`: an update
+   * the run took would have been answered instead); no second entry is written.
+   */
+  async auditedUpdate<T>(
+    entry: { actor: string; action: PlaybookAction; workflowId: string; after: Record<string, unknown> },
+    send: (updateId: string) => Promise<T>,
+    outcome: { unknown: (error: unknown) => boolean; refused: (error: unknown) => boolean },
+  ): Promise<T> {
+    const settled = await this.em.transactional(async (em) => {
+      // No lock: requests at the same moment go to the run as they are (it takes the first, refuses the others), and a
+      // retry comes after the answer of the request it repeats. (The run's record must stay free: the run writes it as it acts.)
+      const [newest] = await em.execute<{ id: string; actor: string; after: Record<string, unknown> | null }[]>(
+        `select id, actor, after from audit_entry where entity_type = 'playbook_run' and entity_id = ? and action = ? order by at desc, id desc limit 1`,
+        [entry.workflowId, entry.action],
+      );
+      const { outcome: pendingOutcome, updateId: pendingId, ...pendingInput } = newest?.after ?? {};
+      const pending = pendingOutcome === 'unknown' && newest.actor === entry.actor && sameJson(pendingInput, entry.after) ? { id: newest.id, updateId: String(pendingId) } : null;
+      const updateId = pending?.updateId ?? `${entry.action}/${randomUUID()}`;
+      const own = pending ? null : new AuditService().record(em, { actor: entry.actor, action: entry.action, entityType: 'playbook_run', entityId: entry.workflowId, after: entry.after });
+      await em.flush();
+      const settle = (to: 'taken' | 'not-taken') => em.execute(`update audit_entry set after = after || jsonb_build_object('outcome', ?::text) where id = ?`, [to, pending!.id]);
+      try {
+        const result = await send(updateId);
+        if (pending) await settle('taken');
+        return { result };
+      } catch (error) {
+        if (outcome.unknown(error)) {
+          if (own) await em.execute(`update audit_entry set after = coalesce(after, '{}') || jsonb_build_object('outcome', 'unknown', 'updateId', ?::text) where id = ?`, [updateId, own.id]);
+          return { error };
+        }
+        if (pending && outcome.refused(error)) {
+          await settle('not-taken');
+          return { error };
+        }
+        throw error;
+      }
+    });
+    if ('error' in settled) throw settled.error;
+    return settled.result;
+  }
+
   findByWorkflowId(workflowId: string): Promise<PlaybookRun | null> {
     return this.em.findOne(PlaybookRun, { workflowId });
   }
@@ -253,4 +301,11 @@ export class PlaybookRunService {
     const records = workflowIds.length ? await this.em.find(PlaybookRun, { workflowId: { $in: workflowIds } }) : [];
     return new Map(records.map((record) => [record.workflowId, record]));
   }
+}
+
+/** The same JSON value (key order aside), as jsonb compares. */
+function sameJson(a: unknown, b: unknown): boolean {
+  const canonical = (v: unknown): unknown =>
+    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([x], [y]) => x.localeCompare(y)).map(([k, w]) => [k, canonical(w)])) : Array.isArray(v) ? v.map(canonical) : v;
+  return JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
 }

@@ -4,6 +4,12 @@ export enum PlaybookExceptionCode {
   RunNotFound = 'PLAYBOOK_RUN_NOT_FOUND',
   RunAlreadyFinished = 'PLAYBOOK_RUN_ALREADY_FINISHED',
   EngineUnavailable = 'PLAYBOOK_ENGINE_UNAVAILABLE',
+  /**
+   * A person's input was sent to the run, but Temporal did not answer in time whether the run
+   * took it: the run may still take it. Audited with `outcome: "unknown"`; read the run's
+   * state before trying again (the same request again joins the same update).
+   */
+  OutcomeUnknown = 'PLAYBOOK_OUTCOME_UNKNOWN',
   InvalidInput = 'PLAYBOOK_INVALID_INPUT',
   /** An update the run does not accept now (e.g. an offboarding decision while none is awaited). */
   DecisionRefused = 'PLAYBOOK_DECISION_REFUSED',
@@ -26,6 +32,7 @@ const kinds: Record<PlaybookExceptionCode, FailureKind> = {
   [PlaybookExceptionCode.RunNotFound]: 'NOT_FOUND',
   [PlaybookExceptionCode.RunAlreadyFinished]: 'CONFLICT',
   [PlaybookExceptionCode.EngineUnavailable]: 'UNAVAILABLE',
+  [PlaybookExceptionCode.OutcomeUnknown]: 'UNAVAILABLE',
   [PlaybookExceptionCode.InvalidInput]: 'VALIDATION',
   [PlaybookExceptionCode.DecisionRefused]: 'CONFLICT',
   [PlaybookExceptionCode.PromiseRefused]: 'CONFLICT',

@@ -89,6 +89,16 @@ interface PendingRun {
   start: () => Promise<unknown>;
 }
 
+/**
+ * How a person's input sent to a run ended, for its audit entry: the engine could not say in
+ * time whether the run took it, or the run refused it (its validator or handler, naming the
+ * update; a run not found is not that: it may have taken the update before it ended).
+ */
+const updateOutcome = {
+  unknown: (error: unknown) => error instanceof PlaybookException && error.code === PlaybookExceptionCode.OutcomeUnknown,
+  refused: (error: unknown) => error instanceof PlaybookException && error.kind === 'CONFLICT' && typeof error.details.updateId === 'string',
+};
+
 export class PlaybookService {
   constructor(
     private readonly customers: CustomerService,
@@ -127,7 +137,7 @@ export class PlaybookService {
         outcome: state.outcome,
       });
     if (state.step === 'done') throw finished();
-    await this.runs.audited({ actor, action: 'playbook.confirm-welcome', workflowId, after: { customerId } }, async () => ((await this.engine.confirmWelcome(workflowId)) ?? fail(finished())).acted());
+    await this.runs.auditedUpdate({ actor, action: 'playbook.confirm-welcome', workflowId, after: { customerId } }, async (updateId) => ((await this.engine.confirmWelcome(workflowId, updateId)) ?? fail(finished())).acted(), updateOutcome);
     return this.runView(WELCOME_CHECK, customerId, workflowId);
   }
 
@@ -176,12 +186,12 @@ export class PlaybookService {
     const invoice = await this.invoices.get(invoiceId);
     const customerId = invoice.customer.id;
     const workflowId = fairReminderWorkflowId(customerId, invoiceId);
-    const state = await this.runs.audited({ actor: recordedBy, action: 'playbook.promise-to-pay', workflowId, after: { invoiceId, until } }, async () => {
-      const taken = await this.engine.promiseToPay(workflowId, { until, recordedBy });
+    const state = await this.runs.auditedUpdate({ actor: recordedBy, action: 'playbook.promise-to-pay', workflowId, after: { invoiceId, until } }, async (updateId) => {
+      const taken = await this.engine.promiseToPay(workflowId, { until, recordedBy }, updateId);
       if (taken) return taken;
       if (await this.runs.findByWorkflowId(workflowId)) throw new PlaybookException(PlaybookExceptionCode.RunAlreadyFinished, `The reminder run for invoice ${invoiceId} has ended`, { invoiceId });
       throw new PlaybookException(PlaybookExceptionCode.RunNotFound, `No reminder run for invoice ${invoiceId}`, { invoiceId });
-    });
+    }, updateOutcome);
     return this.runView(FAIR_REMINDER, customerId, workflowId, { state });
   }
 
@@ -233,7 +243,7 @@ export class PlaybookService {
         step: state.step,
       });
     }
-    await this.runs.audited({ actor, action: 'playbook.resolve-issue', workflowId, after: { customerId, topic } }, async () => ((await this.engine.issueResolved(workflowId)) ?? fail(ended())).acted());
+    await this.runs.auditedUpdate({ actor, action: 'playbook.resolve-issue', workflowId, after: { customerId, topic } }, async (updateId) => ((await this.engine.issueResolved(workflowId, updateId)) ?? fail(ended())).acted(), updateOutcome);
     return this.runView(FIX_ISSUE, customerId, workflowId);
   }
 
@@ -287,7 +297,7 @@ export class PlaybookService {
     const refused = () =>
       new PlaybookException(PlaybookExceptionCode.DecisionRefused, `The account review of customer ${customerId} is not waiting for an answer (step ${state.step})`, { customerId, step: state.step });
     if (state.step !== 'awaiting-answer') throw refused();
-    await this.runs.audited({ actor, action: 'playbook.answer-proposal', workflowId, after: { customerId, accepted } }, async () => ((await this.engine.answerProposal(workflowId, accepted)) ?? fail(refused())).acted());
+    await this.runs.auditedUpdate({ actor, action: 'playbook.answer-proposal', workflowId, after: { customerId, accepted } }, async (updateId) => ((await this.engine.answerProposal(workflowId, accepted, updateId)) ?? fail(refused())).acted(), updateOutcome);
     return this.runView(ACCOUNT_REVIEW, customerId, workflowId);
   }
 
@@ -298,11 +308,15 @@ export class PlaybookService {
     if (problem) throw new PlaybookException(PlaybookExceptionCode.InvalidInput, problem, { field: 'reason' });
     const workflowId = await this.currentRunId(ACCOUNT_REVIEW, customerId, accountReviewWorkflowId(customerId));
     const reason = decision.reason.trim();
-    const state = await this.runs.audited({ actor: decidedBy, action: 'playbook.decide-offboarding', workflowId, after: { customerId, approve: decision.approve, reason } }, async () => {
-      const decided = await this.engine.decideOffboarding(workflowId, { approve: decision.approve, reason, decidedBy });
-      if (!decided) throw new PlaybookException(PlaybookExceptionCode.RunNotFound, `No account review for customer ${customerId}`, { customerId });
-      return decided;
-    });
+    const state = await this.runs.auditedUpdate(
+      { actor: decidedBy, action: 'playbook.decide-offboarding', workflowId, after: { customerId, approve: decision.approve, reason } },
+      async (updateId) => {
+        const decided = await this.engine.decideOffboarding(workflowId, { approve: decision.approve, reason, decidedBy }, updateId);
+        if (!decided) throw new PlaybookException(PlaybookExceptionCode.RunNotFound, `No account review for customer ${customerId}`, { customerId });
+        return decided;
+      },
+      updateOutcome,
+    );
     return this.runView(ACCOUNT_REVIEW, customerId, workflowId, { state });
   }
 

@@ -174,6 +174,10 @@ export class ScoringRunService {
     const result = { customers: rows.length, snapshots: scores.length };
     // The ledger row and the snapshots commit together; a concurrent retry of the page waits on the row, then finds it.
     return this.em.transactional(async (em) => {
+      // A run ended meanwhile (abandoned once its workflow was terminated, its work rows dropped) takes no more pages,
+      // so a page still in flight then writes nothing; ending a run waits for a page being written, which it counts.
+      const { rows: open } = await sql`select 1 from scoring_run where id = ${input.runId} and status = 'running' for share`.execute(em.getKysely());
+      if (open.length === 0) return { customers: 0, snapshots: 0 };
       const claimed = await sql`insert into scoring_page (run_id, starts_after, customers, snapshots, scored_at)
                                 values (${input.runId}, ${startsAfter}, ${result.customers}, ${result.snapshots}, now())
                                 on conflict do nothing returning run_id`.execute(em.getKysely());

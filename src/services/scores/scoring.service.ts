@@ -82,6 +82,9 @@ export class ScoringService {
       const finished = await this.runs.findRun(id);
       if (finished && finished.status !== ScoringRunStatus.Running) return { id, record: finished, progress: null };
     }
+    // Recorded as running, but its workflow has stopped without ending it (terminated in the Temporal UI, failed, timed
+    // out: it runs no code of its own any more): it is not scoring. Ended as abandoned now, as the next rescore would (once).
+    if (record && !(await this.engine.isRescoreRunning(id))) return { id, record: await this.runs.abandon(id), progress: null };
     return record || progress ? { id, record, progress } : null;
   }
 

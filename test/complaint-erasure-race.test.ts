@@ -1,0 +1,88 @@
+import { Readable } from 'node:stream';
+import pg from 'pg';
+import { Role } from '../src/domain/auth/roles.js';
+import { Complaint, Customer } from '../src/entities/index.js';
+import { ImportService } from '../src/services/import/import.service.js';
+import { EraseCustomerDocument, RecordComplaintDocument } from './__generated__/graphql.js';
+import { startTestStack, type TestStack } from './support/stack.js';
+
+/**
+ * An erasure clears the complaint texts of its customer (personal data). A complaint recorded
+ * at the same moment, through the API or an import, must not slip in after that: it holds its
+ * customer's row (for share) from its check to its insert, so either it is refused (the erasure
+ * came first) or the erasure waits for it and clears its text too.
+ */
+let stack: TestStack;
+beforeAll(async () => {
+  stack = await startTestStack({ worker: false });
+}, 90_000);
+afterAll(() => stack?.stop());
+
+const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Another session holds the customer's row a moment (an update of the contact data, an opt-out), so that two requests meet on it. */
+async function holdingCustomer(id: string, meanwhile: () => Promise<void>): Promise<void> {
+  const other = new pg.Client({ connectionString: stack.config.databaseUrl });
+  await other.connect();
+  try {
+    await other.query('begin');
+    await other.query('select 1 from customer where id = $1 for update', [id]);
+    await meanwhile();
+    await other.query('commit');
+  } finally {
+    await other.end();
+  }
+}
+
+async function storedAfter(customerId: string) {
+  const after = await stack.orm.em.fork().findOneOrFail(Customer, { id: customerId });
+  const stored = await stack.orm.em.fork().find(Complaint, { customer: customerId });
+  return { status: after.status, summaries: stored.map((c) => c.summary).filter((s) => s !== null) };
+}
+
+it('stores no complaint text for a customer erased while the complaint is recorded: the complaint is refused or its text is erased too', async () => {
+  const em = stack.orm.em.fork();
+  const customer = em.create(Customer, { name: 'Greta Example', email: 'greta@example.com', acquiredAt: '2024-01-01' });
+  await em.flush();
+
+  let erasing!: ReturnType<typeof stack.gql<unknown, Record<string, unknown>>>;
+  let recording!: ReturnType<typeof stack.gql<unknown, Record<string, unknown>>>;
+  await holdingCustomer(customer.id, async () => {
+    erasing = stack.gql(EraseCustomerDocument, { id: customer.id, reason: 'Art. 17 request' }, Role.Admin);
+    await pause(300);
+    recording = stack.gql(
+      RecordComplaintDocument,
+      { input: { customerId: customer.id, topic: 'delivery-delay', severity: 'High', summary: 'Greta Example, Hauptstr. 5: parcel lost again' } },
+      Role.Operator,
+    );
+    await pause(300);
+  });
+  const [erased, recorded] = await Promise.all([erasing, recording]);
+  expect(erased.errors).toBeUndefined();
+  // The erasure came first here: the complaint is refused.
+  expect({ ...(await storedAfter(customer.id)), recordedError: recorded.errors?.[0]?.extensions?.reason ?? null }).toEqual({ status: 'erased', recordedError: 'CUSTOMER_ERASED', summaries: [] });
+}, 60_000);
+
+it('imports no complaint text for a customer erased while the file is imported: the line is refused as an unknown customer', async () => {
+  const em = stack.orm.em.fork();
+  const customer = em.create(Customer, { name: 'Hanna Example', email: 'hanna@example.com', acquiredAt: '2024-01-01', externalRef: 'CRM-ERASE-1' });
+  await em.flush();
+  const imports = new ImportService(stack.config.databaseUrl);
+
+  let erasing!: ReturnType<typeof stack.gql<unknown, Record<string, unknown>>>;
+  let importing!: ReturnType<ImportService['importCsv']>;
+  await holdingCustomer(customer.id, async () => {
+    erasing = stack.gql(EraseCustomerDocument, { id: customer.id, reason: 'Art. 17 request' }, Role.Admin);
+    await pause(300);
+    importing = imports.importCsv(
+      'complaints',
+      Readable.from(['complaint_ref,customer_ref,topic,severity,opened_at,summary\nERASE-C1,CRM-ERASE-1,delivery-delay,high,2026-01-05T10:00:00Z,"Hanna Example, Hauptstr. 7: parcel lost"\n']),
+      { mode: 'good-rows', source: 'crm.csv', actor: 'import:test' },
+    );
+    await pause(500);
+  });
+  const [erased, report] = await Promise.all([erasing, importing]);
+  expect(erased.errors).toBeUndefined();
+  expect(await storedAfter(customer.id)).toEqual({ status: 'erased', summaries: [] });
+  expect(report).toMatchObject({ inserted: 0, rejected: 1, errors: [{ line: 2, field: 'customer_ref', message: 'unknown customer "CRM-ERASE-1"' }] });
+}, 60_000);
