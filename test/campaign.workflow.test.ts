@@ -33,7 +33,7 @@ import {
 import { recordHistory } from './support/histories.js';
 import { countStatements } from './support/statement-counter.js';
 import { eventually as eventuallyWithin } from './support/eventually.js';
-import { spawnWorker, startTestStack, testKeys, type TestStack } from './support/stack.js';
+import { spawnWorker, startTestStack, testKeys, workerEnvOf, type TestStack } from './support/stack.js';
 import { steeringAudited, temporalOperator } from './support/temporal-operator.js';
 
 const eventually = <T>(fn: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 90_000) => eventuallyWithin(fn, ok, timeoutMs);
@@ -49,17 +49,8 @@ const policy: CampaignPolicy = { ...campaignPolicy, pageSize: 15, pageIntervalMs
 
 let stack: TestStack;
 let worker: Awaited<ReturnType<typeof spawnWorker>> | null = null;
-const workerEnv = () => ({
-  ...process.env,
-  DATABASE_URL: stack.config.databaseUrl,
-  TEMPORAL_ADDRESS: stack.config.temporal.address,
-  TEMPORAL_TASK_QUEUE: stack.config.temporal.taskQueue,
-  WORKER_METRICS_PORT: '0',
-  MESSAGE_CHANNEL: 'off',
-  NODE_ENV: 'test',
-  // The tests record campaigns that ended in the engine themselves, when they mean to.
-  RUN_RECONCILIATION_SCHEDULE: 'off',
-});
+// The tests record campaigns that ended in the engine themselves, when they mean to.
+const workerEnv = () => workerEnvOf(stack, { MESSAGE_CHANNEL: 'off', RUN_RECONCILIATION_SCHEDULE: 'off' });
 
 beforeAll(async () => {
   stack = await startTestStack({ worker: false, policies: { campaign: policy } });

@@ -4,7 +4,7 @@ import { seconds } from '../src/domain/policies/duration.js';
 import { AuditEntry, CostEntry, CostKind, Customer, Order, ScoreSnapshot, ServiceTier } from '../src/entities/index.js';
 import { AccountReviewDocument, DecideOffboardingDocument, StartAccountReviewDocument } from './__generated__/graphql.js';
 import { eventually } from './support/eventually.js';
-import { spawnWorker, startTestStack, type TestStack } from './support/stack.js';
+import { spawnWorker, startTestStack, workerEnvOf, type TestStack } from './support/stack.js';
 
 /**
  * A person's input goes to a run as a Temporal update. When no worker takes it in time (a
@@ -17,16 +17,7 @@ const policy: AccountReviewPolicy = { ...accountReviewPolicy, answerWaitMs: seco
 
 let stack: TestStack;
 let worker: Awaited<ReturnType<typeof spawnWorker>> | null = null;
-const workerEnv = () => ({
-  ...process.env,
-  DATABASE_URL: stack.config.databaseUrl,
-  TEMPORAL_ADDRESS: stack.config.temporal.address,
-  TEMPORAL_TASK_QUEUE: stack.config.temporal.taskQueue,
-  WORKER_METRICS_PORT: '0',
-  MESSAGE_CHANNEL: 'off',
-  NODE_ENV: 'test',
-  RUN_RECONCILIATION_SCHEDULE: 'off',
-});
+const workerEnv = () => workerEnvOf(stack, { MESSAGE_CHANNEL: 'off', RUN_RECONCILIATION_SCHEDULE: 'off' });
 beforeAll(async () => {
   stack = await startTestStack({ worker: false, policies: { accountReview: policy } });
   worker = await spawnWorker(workerEnv());

@@ -24,7 +24,7 @@ import {
 } from './__generated__/graphql.js';
 import { recordHistory } from './support/histories.js';
 import { eventually as eventuallyWithin } from './support/eventually.js';
-import { spawnWorker, startTestStack, type TestStack } from './support/stack.js';
+import { spawnWorker, startTestStack, workerEnvOf, type TestStack } from './support/stack.js';
 
 const eventually = <T>(fn: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 60_000) => eventuallyWithin(fn, ok, timeoutMs);
 
@@ -46,14 +46,7 @@ afterAll(async () => {
 });
 
 let worker: Awaited<ReturnType<typeof spawnWorker>> | null = null;
-const workerEnv = () => ({
-  ...process.env,
-  DATABASE_URL: stack.config.databaseUrl,
-  TEMPORAL_ADDRESS: stack.config.temporal.address,
-  TEMPORAL_TASK_QUEUE: stack.config.temporal.taskQueue,
-  WORKER_METRICS_PORT: '0',
-  NODE_ENV: 'test',
-});
+const workerEnv = () => workerEnvOf(stack);
 
 
 const query = async <T>(text: RawBuilder<T>) => (await text.execute(stack.orm.em.fork().getKysely())).rows;

@@ -91,6 +91,19 @@ export async function startTestStack(options: { worker?: boolean; policies?: Par
 }
 
 /** The production worker entry point as a child process, ready once it polls its task queue. */
+/** The environment of a worker process of its own for this stack (its database, Temporal and task queue), with `settings` over it. */
+export function workerEnvOf(stack: TestStack, settings: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    DATABASE_URL: stack.config.databaseUrl,
+    TEMPORAL_ADDRESS: stack.config.temporal.address,
+    TEMPORAL_TASK_QUEUE: stack.config.temporal.taskQueue,
+    WORKER_METRICS_PORT: '0',
+    NODE_ENV: 'test',
+    ...settings,
+  };
+}
+
 export async function spawnWorker(env: NodeJS.ProcessEnv): Promise<{ process: ChildProcess; stop(): Promise<void> }> {
   const child = spawn(process.execPath, [path.resolve('dist/src/bin/worker.js')], {
     env: { ...env, LOG_LEVEL: 'info' },
