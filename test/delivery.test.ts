@@ -2,6 +2,7 @@ import { createOrm, migrateUp, type Orm } from '../src/db/orm.js';
 import { INVOICE_PAID } from '../src/domain/messages/catalogue.js';
 import { Complaint, ComplaintSeverity, Customer, CustomerStatus, Invoice, MessageChannel, MessagePurpose, OutboxMessage } from '../src/entities/index.js';
 import { DeliveryService } from '../src/services/outbox/delivery.service.js';
+import type { MessageSender, RenderedMessage } from '../src/services/outbox/message-sender.js';
 import { OutboxService } from '../src/services/outbox/outbox.service.js';
 import { createTestDatabase } from './support/database.js';
 import { startLocalSmtp, type ReceivedMail } from './support/smtp.js';
@@ -118,6 +119,31 @@ it('keeps a message whose gateway refuses it, with the error, and tries again la
   expect(failed).toMatchObject({ sentAt: null, attempts: 1, lastError: expect.stringMatching(/mailbox unavailable/) });
   expect(failed.sendAfter!.getTime()).toBe(noon.getTime() + 60_000);
   expect(await deliver(new Date(noon.getTime() + 30_000))).toMatchObject({ failed: 0 });
+});
+
+it('records each message sent as soon as it is handed over, so a round cut short (a crash, an outage) sends none of the earlier ones again', async () => {
+  const ids = await Promise.all([1, 2].map(() => customer()));
+  await enqueue(ids[0], 'run-9/first');
+  await enqueue(ids[1], 'run-9/second');
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  const calls: string[] = [];
+  const sender: MessageSender = {
+    async send(message: RenderedMessage) {
+      calls.push(message.idempotencyKey);
+      if (calls.length === 2) await held; // the second hand-over hangs: the round is not over
+      await smtp.sender.send(message);
+    },
+    async close() {},
+  };
+  const round = new DeliveryService(orm.em.fork(), sender).deliverDue(noon);
+  while (calls.length < 2) await new Promise((r) => setTimeout(r, 10));
+  // The first one is on record as sent while the round still runs: a crash now would not send it again.
+  expect((await message('run-9/first')).sentAt).toEqual(noon);
+  expect((await message('run-9/second')).sentAt).toBeNull();
+  release();
+  expect(await round).toMatchObject({ sent: 2 });
+  expect(received.map((m) => m.to[0]).sort()).toEqual([`c${n - 1}@example.com`, `c${n}@example.com`].sort());
 });
 
 it('sends call tasks to the team, and each message once when two workers deliver at the same time', async () => {

@@ -7,8 +7,11 @@ import { unsubscribeUrl, withUnsubscribeFooter, type UnsubscribeLinks } from '..
 import { MessagePurpose, OutboxMessage, type MessageChannel } from '../../entities/index.js';
 import type { MessageSender } from './message-sender.js';
 
+/** A message still to be handled: unsent, not held back, its time come, attempts left (parameters: now, max attempts). */
+const DUE = `m.sent_at is null and m.suppressed_at is null and (m.send_after is null or m.send_after <= ?) and m.attempts < ?`;
+
 export interface DeliveryPolicy {
-  /** Messages taken per round (each round is one transaction holding their rows). */
+  /** Messages looked at per round (each is settled in a transaction of its own). */
   batchSize: number;
   /** After this many failed attempts a message waits for a person (it stays in the outbox with its last error). */
   maxAttempts: number;
@@ -59,9 +62,10 @@ type DueRow = {
  * the contact guard at the moment of sending: an opt-out stops marketing at once (service
  * messages still go), the contact budget is counted across all playbooks, and nothing
  * goes out to a customer during quiet hours in their time zone (a task for the company's
- * team goes at once), and nothing chasing an invoice goes once it is paid. Rows are locked while they
- * are handled (`skip locked`), so several workers never send the same message; a message
- * is marked sent in the same transaction, and its key travels as the e-mail Message-ID.
+ * team goes at once), and nothing chasing an invoice goes once it is paid. A message's row is
+ * locked while it is handled (`skip locked`), so several workers never send the same message; it
+ * is marked sent in its own transaction right after the hand-over, and its key travels as the
+ * e-mail Message-ID.
  */
 export class DeliveryService {
   constructor(
@@ -73,72 +77,89 @@ export class DeliveryService {
   ) {}
 
   async deliverDue(now: Date = new Date()): Promise<DeliveryRound> {
-    return this.em.transactional(async (em) => {
-      const since = new Date(now.getTime() - this.policy.contact.budgetPeriodMs);
-      const rows: DueRow[] = await em.execute(
-        `select m.id, m.idempotency_key, m.customer_id, m.channel, m.purpose, m.template, m.payload, m.attempts,
-                c.name, c.email, c.phone, c.time_zone, c.locale, c.marketing_consent, c.status = 'erased' as erased, c.status = 'offboarded' as offboarded,
-                exists (select 1 from complaint cp where cp.customer_id = c.id and cp.resolved_at is null) as has_open_complaint,
-                (select array_agg(x.sent_at) from outbox_message x
-                  where x.customer_id = m.customer_id and x.purpose = 'marketing' and x.sent_at > ?) as recent_marketing,
-                coalesce(m.template in (?) and i.paid_at is not null, false) as invoice_paid
-           from outbox_message m join customer c on c.id = m.customer_id
-                left join invoice i on i.id = m.invoice_id
-          where m.sent_at is null and m.suppressed_at is null and (m.send_after is null or m.send_after <= ?) and m.attempts < ?
-          order by m.created_at
-          limit ?
-          for update of m skip locked`,
-        [since, [...untilPaidTemplates], now, this.policy.maxAttempts, this.policy.batchSize],
-      );
-      const round: DeliveryRound = { sent: 0, deferred: 0, suppressed: 0, failed: 0 };
-      // Marketing sent in this round counts against the budget of the next message to the same customer.
-      const sentMarketing = new Map<string, Date[]>();
-      for (const row of rows) {
-        // The invoice was paid while the message waited (whichever way it was paid): held back for good.
-        if (row.invoice_paid) {
-          await em.nativeUpdate(OutboxMessage, { id: row.id }, { suppressedAt: now, suppressedReason: INVOICE_PAID });
-          round.suppressed++;
-          continue;
-        }
-        const recent = [...(row.recent_marketing ?? []).map((t) => new Date(t)), ...(sentMarketing.get(row.customer_id) ?? [])];
-        const decision = decideContact(this.policy.contact, {
-          purpose: row.purpose,
-          audience: audienceOf(row.template),
-          at: now,
-          customer: { erased: row.erased, offboarded: row.offboarded, marketingConsent: row.marketing_consent, timeZone: row.time_zone, hasOpenComplaint: row.has_open_complaint, recentMarketingContacts: recent },
-        });
-        if (!decision.allowed) {
-          await em.nativeUpdate(OutboxMessage, { id: row.id }, { suppressedAt: now, suppressedReason: `${decision.reason}: ${decision.detail}` });
-          round.suppressed++;
-          continue;
-        }
-        if (decision.sendAt.getTime() > now.getTime()) {
-          await em.nativeUpdate(OutboxMessage, { id: row.id }, { sendAfter: decision.sendAt });
-          round.deferred++;
-          continue;
-        }
-        try {
-          const { subject, text } = renderMessage(row.template, row.name, row.payload, row.locale);
-          const link = row.purpose === MessagePurpose.Marketing && this.unsubscribe ? unsubscribeUrl(this.unsubscribe, row.customer_id) : undefined;
-          await this.sender.send({
-            idempotencyKey: row.idempotency_key,
-            channel: row.channel,
-            to: { name: row.name, email: row.email, phone: row.phone },
-            subject,
-            text: link ? withUnsubscribeFooter(text, link, messageLanguage(row.template, row.locale)) : text,
-            unsubscribeUrl: link,
-          });
-          await em.nativeUpdate(OutboxMessage, { id: row.id }, { sentAt: now, attempts: row.attempts + 1, lastError: null });
-          if (row.purpose === MessagePurpose.Marketing) sentMarketing.set(row.customer_id, [...(sentMarketing.get(row.customer_id) ?? []), now]);
-          round.sent++;
-        } catch (error) {
-          const attempts = row.attempts + 1;
-          const lastError = refusalText((error as Error).message, { name: row.name, email: row.email, phone: row.phone });
-          await em.nativeUpdate(OutboxMessage, { id: row.id }, { attempts, lastError, sendAfter: new Date(now.getTime() + this.policy.retryAfterMs(attempts)) });
-          round.failed++;
-        }
-      }
-      return round;
+    const round: DeliveryRound = { sent: 0, deferred: 0, suppressed: 0, failed: 0 };
+    // The due messages, oldest first; each is then settled in a transaction of its own.
+    const due: { id: string }[] = await this.em.execute(
+      `select m.id from outbox_message m where ${DUE} order by m.created_at limit ?`,
+      [now, this.policy.maxAttempts, this.policy.batchSize],
+    );
+    for (const { id } of due) {
+      const outcome = await this.em.fork().transactional((em) => this.settle(em, id, now));
+      if (outcome) round[outcome]++;
+    }
+    return round;
+  }
+
+  /**
+   * Sends one message, or holds it back or defers it, and records that in the same short
+   * transaction: a crash or an outage between two messages sends none of them again; only the
+   * one being handed over at that moment may go twice. Null: another worker took it, or it is
+   * no longer due.
+   */
+  private async settle(em: EntityManager, id: string, now: Date): Promise<keyof DeliveryRound | null> {
+    const [taken] = await em.execute<{ customer_id: string }[]>(`select m.customer_id from outbox_message m where m.id = ? and ${DUE} for update skip locked`, [id, now, this.policy.maxAttempts]);
+    if (!taken) return null;
+    // One message to a customer at a time across workers, so the contact budget counts what the others just sent;
+    // a customer held by another change (an import under way) is left to a later round.
+    const [free] = await em.execute(`select 1 from customer where id = ? for no key update skip locked`, [taken.customer_id]);
+    if (!free) return null;
+    const since = new Date(now.getTime() - this.policy.contact.budgetPeriodMs);
+    const [row]: DueRow[] = await em.execute(
+      `select m.id, m.idempotency_key, m.customer_id, m.channel, m.purpose, m.template, m.payload, m.attempts,
+              c.name, c.email, c.phone, c.time_zone, c.locale, c.marketing_consent, c.status = 'erased' as erased, c.status = 'offboarded' as offboarded,
+              exists (select 1 from complaint cp where cp.customer_id = c.id and cp.resolved_at is null) as has_open_complaint,
+              (select array_agg(x.sent_at) from outbox_message x
+                where x.customer_id = m.customer_id and x.purpose = 'marketing' and x.sent_at > ?) as recent_marketing,
+              coalesce(m.template in (?) and i.paid_at is not null, false) as invoice_paid
+         from outbox_message m join customer c on c.id = m.customer_id
+              left join invoice i on i.id = m.invoice_id
+        where m.id = ?`,
+      [since, [...untilPaidTemplates], id],
+    );
+    // The invoice was paid while the message waited (whichever way it was paid): held back for good.
+    if (row.invoice_paid) {
+      await em.nativeUpdate(OutboxMessage, { id }, { suppressedAt: now, suppressedReason: INVOICE_PAID });
+      return 'suppressed';
+    }
+    const decision = decideContact(this.policy.contact, {
+      purpose: row.purpose,
+      audience: audienceOf(row.template),
+      at: now,
+      customer: {
+        erased: row.erased,
+        offboarded: row.offboarded,
+        marketingConsent: row.marketing_consent,
+        timeZone: row.time_zone,
+        hasOpenComplaint: row.has_open_complaint,
+        recentMarketingContacts: (row.recent_marketing ?? []).map((t) => new Date(t)),
+      },
     });
+    if (!decision.allowed) {
+      await em.nativeUpdate(OutboxMessage, { id }, { suppressedAt: now, suppressedReason: `${decision.reason}: ${decision.detail}` });
+      return 'suppressed';
+    }
+    if (decision.sendAt.getTime() > now.getTime()) {
+      await em.nativeUpdate(OutboxMessage, { id }, { sendAfter: decision.sendAt });
+      return 'deferred';
+    }
+    try {
+      const { subject, text } = renderMessage(row.template, row.name, row.payload, row.locale);
+      const link = row.purpose === MessagePurpose.Marketing && this.unsubscribe ? unsubscribeUrl(this.unsubscribe, row.customer_id) : undefined;
+      await this.sender.send({
+        idempotencyKey: row.idempotency_key,
+        channel: row.channel,
+        to: { name: row.name, email: row.email, phone: row.phone },
+        subject,
+        text: link ? withUnsubscribeFooter(text, link, messageLanguage(row.template, row.locale)) : text,
+        unsubscribeUrl: link,
+      });
+      await em.nativeUpdate(OutboxMessage, { id }, { sentAt: now, attempts: row.attempts + 1, lastError: null });
+      return 'sent';
+    } catch (error) {
+      const attempts = row.attempts + 1;
+      const lastError = refusalText((error as Error).message, { name: row.name, email: row.email, phone: row.phone });
+      await em.nativeUpdate(OutboxMessage, { id }, { attempts, lastError, sendAfter: new Date(now.getTime() + this.policy.retryAfterMs(attempts)) });
+      return 'failed';
+    }
   }
 }
