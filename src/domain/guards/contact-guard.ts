@@ -40,9 +40,12 @@ export interface ContactRequest {
   };
 }
 
+/** Why the guard holds a message back: a held-back message's reason begins with one of these (`no-consent: ...`). */
+export const GUARD_REASONS = ['erased', 'offboarded', 'no-consent', 'budget-exhausted', 'open-complaint'] as const;
+
 export type ContactDecision =
   | { allowed: true; sendAt: Date; reason: string }
-  | { allowed: false; reason: 'erased' | 'offboarded' | 'no-consent' | 'budget-exhausted' | 'open-complaint'; detail: string };
+  | { allowed: false; reason: (typeof GUARD_REASONS)[number]; detail: string };
 
 /**
  * May this message go, and when? Nothing goes to a customer whose data was erased. A task for

@@ -51,6 +51,8 @@ export const templateCatalogue: Readonly<Record<string, TemplateEntry>> = {
 
 /** The templates that chase payment of an invoice (reminders, call tasks, the hand-over to collections); not the thank-you. */
 export const untilPaidTemplates: readonly string[] = Object.keys(templateCatalogue).filter((key) => templateCatalogue[key].untilPaid);
+/** The templates of tasks for the company's own teams (a call, a fix case), not messages to the customer. */
+export const teamTemplates: readonly string[] = Object.keys(templateCatalogue).filter((key) => templateCatalogue[key].audience === 'team');
 
 /** Why a message chasing an invoice was held back once the invoice was paid (as the message history shows it). */
 export const INVOICE_PAID = 'invoice-paid: the invoice was paid; nothing chasing it goes out after payment';

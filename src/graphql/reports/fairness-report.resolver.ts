@@ -17,7 +17,7 @@ export class FairnessBandType {
   @Field(() => Int)
   customers!: number;
 
-  @Field(() => Int, { description: 'Offers put to them (thank-you offers, account proposals)' })
+  @Field(() => Int, { description: 'Offers they received: thank-yous with an offer and account proposals, sent (not those queued or held back)' })
   offers!: number;
 
   @Field(() => Int)
@@ -29,13 +29,13 @@ export class FairnessBandType {
   @Field(() => MoneyTotal, { description: 'Reminder fees the standard schedule would have charged but this band was spared, minor units (a total: exact up to 2^53 minor units)' })
   feesWaivedMinor!: number;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: "Messages sent to them (not the tasks for the company's teams about them)" })
   messagesSent!: number;
 
   @Field(() => Int)
   marketingMessagesSent!: number;
 
-  @Field(() => Int, { description: 'Messages a guard held back (customer left, no consent, contact budget, open complaint)' })
+  @Field(() => Int, { description: 'Messages the contact guard held back (customer left or erased, no consent, contact budget, open complaint); not those held back because their run ended or their invoice was paid' })
   messagesSuppressed!: number;
 }
 

@@ -1,5 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql } from 'kysely';
+import { GUARD_REASONS } from '../../domain/guards/contact-guard.js';
+import { teamTemplates } from '../../domain/messages/catalogue.js';
 import { isCalendarDay } from '../../domain/scoring/dates.js';
 import { ScoringException, ScoringExceptionCode } from '../../domain/scoring/scoring-exception.js';
 
@@ -12,14 +14,15 @@ export interface FairnessBand {
   /** Payment-loyalty band (`unscored` for customers without one). */
   band: string;
   customers: number;
-  /** Offers put to customers of the band (thank-you offers, account proposals). */
+  /** Offers the customers of the band received (thank-yous with an offer, account proposals), sent. */
   offers: number;
   remindersSent: number;
   feesChargedMinor: number;
   feesWaivedMinor: number;
+  /** Messages sent to the customers of the band (not the tasks for the company's teams about them). */
   messagesSent: number;
   marketingMessagesSent: number;
-  /** Messages a guard held back (customer left, no consent, contact budget, open complaint). */
+  /** Messages the contact guard held back (customer left or erased, no consent or opted out, contact budget, open complaint); not those held back because their run ended or their invoice was paid. */
   messagesSuppressed: number;
 }
 
@@ -46,12 +49,12 @@ export class FairnessReportService {
       ), messages as (
         -- Messages under the band they were written for (today's band for those written before it was kept).
         select coalesce(m.loyalty_band, b.band) as band,
-               count(*) filter (where m.template in ('appreciation', 'account-proposal')) as offers,
+               count(*) filter (where m.sent_at is not null and (m.template = 'account-proposal' or (m.template = 'appreciation' and m.payload ->> 'offerCode' is not null))) as offers,
                count(*) filter (where m.sent_at is not null) as sent,
                count(*) filter (where m.sent_at is not null and m.purpose = 'marketing') as marketing,
-               count(*) filter (where m.suppressed_at is not null) as suppressed
+               count(*) filter (where split_part(m.suppressed_reason, ':', 1) in (${sql.join(GUARD_REASONS.map((r) => sql`${r}`))})) as suppressed
           from outbox_message m join band b on b.customer_id = m.customer_id
-         where m.created_at >= ${since}::date group by 1
+         where m.created_at >= ${since}::date and m.template not in (${sql.join(teamTemplates.map((t) => sql`${t}`))}) group by 1
       ), customers as (
         select band, count(*) as n from band group by band
       )
