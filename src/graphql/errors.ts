@@ -2,7 +2,10 @@ import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import type { ValidationError } from 'class-validator';
 import { ArgumentValidationError } from 'type-graphql';
 import { DomainException } from '../domain/errors/domain-exception.js';
+import { isDatabaseUnreachable } from '../db/unreachable.js';
 import type { Logger } from '../logger.js';
+
+const DATABASE_UNAVAILABLE = 'The database cannot be reached just now; try again shortly';
 
 /**
  * The one place where failures become GraphQL errors: a domain exception's kind
@@ -32,6 +35,11 @@ export function createErrorFormatter(logger: Logger, exposeInternals: boolean) {
     // Parse, validation and variable errors from graphql-js / Apollo carry their own codes.
     const code = formatted.extensions?.code;
     if (code && code !== 'INTERNAL_SERVER_ERROR') return formatted;
+    // The database gone for a moment is a passing condition to retry, and its address is nobody's business.
+    if (isDatabaseUnreachable(original)) {
+      logger.warn({ err: original, path: formatted.path }, 'the database could not be reached in a GraphQL operation');
+      return { message: DATABASE_UNAVAILABLE, locations: formatted.locations, path: formatted.path, extensions: { code: 'UNAVAILABLE', reason: 'DATABASE_UNAVAILABLE' } };
+    }
 
     logger.error({ err: original, path: formatted.path }, 'unexpected error in a GraphQL operation');
     if (exposeInternals) return formatted;
@@ -46,6 +54,10 @@ export function createErrorFormatter(logger: Logger, exposeInternals: boolean) {
  * above.
  */
 export function contextFailure(error: unknown): unknown {
+  if (isDatabaseUnreachable(error)) {
+    // The API key could not be looked up: the whole request is unavailable (503), not the client's fault.
+    return new GraphQLError(DATABASE_UNAVAILABLE, { originalError: error as Error, extensions: { http: { status: 503, headers: new Map([['retry-after', '5']]) } } });
+  }
   if (!isUnauthenticated(error)) return error;
   return new GraphQLError(error.message, {
     originalError: error,
