@@ -366,6 +366,15 @@ it('is ready while PostgreSQL and Temporal answer, and not ready once PostgreSQL
   expect(JSON.stringify(failure)).not.toMatch(/ECONNREFUSED|127\.0\.0\.1|stacktrace/);
   const failedId = failed.headers.get('x-request-id');
   expect(logLines.find((l) => l.msg === 'the database could not be reached in a GraphQL operation' && l.requestId === failedId)).toEqual(expect.objectContaining({ level: 40 }));
+  // A key issued at run time cannot be looked up now: the whole request is unavailable, not unauthenticated.
+  const unknownKey = await fetch(`${base}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: 'Bearer an-issued-key-not-in-config-0123' },
+    body: JSON.stringify({ query: '{ me { role } }' }),
+  });
+  expect(unknownKey.status).toBe(503);
+  expect(unknownKey.headers.get('retry-after')).toBe('5');
+  expect(((await unknownKey.json()) as any).errors[0]).toMatchObject({ extensions: { code: 'UNAVAILABLE', reason: 'DATABASE_UNAVAILABLE' } });
   // Metrics still answer without the database (the operations gauges keep their last values), and say revocations are not heard now.
   await new Promise((r) => setTimeout(r, 1_100));
   expect((await fetch(`${base}/metrics`)).status).toBe(200);
