@@ -50,7 +50,14 @@ export class TemporalCampaignEngine implements CampaignEngine {
   }
 
   progress(campaignId: string): Promise<CampaignProgress | null> {
-    return this.reachable(() => queryOrNull(this.client, campaignWorkflowId(campaignId), campaignProgressQuery));
+    return this.reachable(async () => {
+      try {
+        return await queryOrNull(this.client, campaignWorkflowId(campaignId), campaignProgressQuery);
+      } catch (error) {
+        // No worker to answer (stopped, deploying): a passing condition, as for playbook runs.
+        throw new PlaybookException(PlaybookExceptionCode.EngineUnavailable, `Campaign ${campaignId} cannot answer now (${(error as Error).message}); try again shortly`, { campaignId });
+      }
+    });
   }
 
   pause(campaignId: string) {

@@ -68,7 +68,8 @@ const UNDER_WAY: CampaignStatus[] = [CampaignStatus.Scheduled, CampaignStatus.Ru
 
 export interface CampaignView {
   campaign: Campaign;
-  progress: CampaignProgress | null;
+  /** Undefined: not read yet (read when asked for, so the campaign's record shows while its run cannot answer). */
+  progress?: CampaignProgress | null;
 }
 
 /** Marketers' campaigns: create a draft, preview it (dry run), launch, pause, resume, cancel, and compare the groups. */
@@ -229,9 +230,9 @@ export class CampaignService {
     return this.steer(id, actor, 'cancel', (engine) => engine.cancel(id));
   }
 
+  /** The campaign's record; its live progress is read when asked for (a mutation that was taken answers so while the run cannot answer). */
   async view(id: string): Promise<CampaignView> {
-    const campaign = await this.get(id);
-    return { campaign, progress: await this.progressOf(campaign) };
+    return { campaign: await this.get(id) };
   }
 
   /**
