@@ -13,6 +13,7 @@ import {
 } from '../src/domain/playbooks/account-review.js';
 import { recordingCancellation, sideEffectSteps } from './cancellation.js';
 import { PlaybookStepKey } from './search-attributes.js';
+import { startingCampaign } from './starting-campaign.js';
 import { auditSteering } from './steering-audit.js';
 
 const activityOptions = {
@@ -122,7 +123,7 @@ async function accountReviewSteps({ customerId, policy }: AccountReviewInput): P
     return outcome;
   };
 
-  await recordRunStarted({ workflowId, playbook: ACCOUNT_REVIEW, customerId });
+  await recordRunStarted({ workflowId, playbook: ACCOUNT_REVIEW, customerId, campaignId: startingCampaign() });
   enter('reviewing', 'Scoring the account');
   state.profitabilityMinor = (await reviewProfitability(customerId)).valueMinor;
   if (state.profitabilityMinor >= 0) return finish('turned-around', 'The account is profitable: nothing to change');

@@ -4,6 +4,7 @@ import type { PlaybookRunActivities } from '../src/activities/playbook-run.activ
 import { APPRECIATION, type AppreciationOutcome, type AppreciationPolicy, type AppreciationState } from '../src/domain/playbooks/appreciation.js';
 import { recordingCancellation, sideEffectSteps } from './cancellation.js';
 import { PlaybookStepKey } from './search-attributes.js';
+import { startingCampaign } from './starting-campaign.js';
 
 const activityOptions = {
   startToCloseTimeout: '30 seconds',
@@ -36,7 +37,7 @@ async function appreciationSteps({ customerId, policy }: AppreciationInput): Pro
     setCurrentDetails(details);
   };
 
-  await recordRunStarted({ workflowId, playbook: APPRECIATION, customerId });
+  await recordRunStarted({ workflowId, playbook: APPRECIATION, customerId, campaignId: startingCampaign() });
   enter('thanking', 'Thanking a loyal customer who has not heard from us in a while');
   const { offerCode, matchedNewCustomerOffer } = await thankLoyalCustomer({ workflowId, customerId });
   state.offerCode = offerCode;

@@ -18,6 +18,7 @@ import {
 import type { MessageChannel } from '../src/entities/outbox-message.entity.js';
 import { recordingCancellation, sideEffectSteps } from './cancellation.js';
 import { LoyaltyBandKey, PlaybookStepKey } from './search-attributes.js';
+import { startingCampaign } from './starting-campaign.js';
 import { auditSteering } from './steering-audit.js';
 
 const activityOptions = {
@@ -168,7 +169,7 @@ async function fairReminderSteps({ customerId, invoiceId, policy }: FairReminder
     promiseEndsWait = false;
   };
 
-  await recordRunStarted({ workflowId, playbook: FAIR_REMINDER, customerId });
+  await recordRunStarted({ workflowId, playbook: FAIR_REMINDER, customerId, campaignId: startingCampaign() });
   const context = await loadReminderContext(invoiceId);
   state.loyaltyBand = context.loyaltyBand;
   upsertSearchAttributes([{ key: LoyaltyBandKey, value: context.loyaltyBand }]);

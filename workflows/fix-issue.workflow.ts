@@ -4,6 +4,7 @@ import type { PlaybookRunActivities } from '../src/activities/playbook-run.activ
 import { FIX_ISSUE, firstOwner, ownerAfter, resolutionProblem, type FixIssueOutcome, type FixIssuePolicy, type FixIssueState, type FixIssueStep } from '../src/domain/playbooks/fix-issue.js';
 import { recordingCancellation, sideEffectSteps } from './cancellation.js';
 import { LoyaltyBandKey, PlaybookStepKey } from './search-attributes.js';
+import { startingCampaign } from './starting-campaign.js';
 import { auditSteering } from './steering-audit.js';
 
 const activityOptions = {
@@ -106,7 +107,7 @@ async function fixIssueSteps({ customerId, topic, policy }: FixIssueInput): Prom
     }
   };
 
-  await recordRunStarted({ workflowId, playbook: FIX_ISSUE, customerId });
+  await recordRunStarted({ workflowId, playbook: FIX_ISSUE, customerId, campaignId: startingCampaign() });
   const band = await loadLoyaltyBand(customerId);
   upsertSearchAttributes([{ key: LoyaltyBandKey, value: band }]);
 

@@ -10,7 +10,7 @@ export const PlaybookKey = defineSearchAttributeKey('Playbook', SearchAttributeT
 export const PlaybookStepKey = defineSearchAttributeKey('PlaybookStep', SearchAttributeType.KEYWORD);
 export const LoyaltyBandKey = defineSearchAttributeKey('LoyaltyBand', SearchAttributeType.KEYWORD);
 export const RiskBandKey = defineSearchAttributeKey('RiskBand', SearchAttributeType.KEYWORD);
-/** Set on runs a campaign started. */
+/** Set on runs a campaign started, by the start that created the run (a campaign that found it under way changes nothing). */
 export const CampaignIdKey = defineSearchAttributeKey('CampaignId', SearchAttributeType.KEYWORD);
 
 export const allSearchAttributeKeys = [CustomerIdKey, PlaybookKey, PlaybookStepKey, LoyaltyBandKey, RiskBandKey, CampaignIdKey];

@@ -11,6 +11,7 @@ import {
 } from '../src/domain/playbooks/welcome-check.js';
 import { recordingCancellation } from './cancellation.js';
 import { PlaybookStepKey } from './search-attributes.js';
+import { startingCampaign } from './starting-campaign.js';
 import { auditSteering } from './steering-audit.js';
 
 const { recordRunStarted, recordRunOutcome, auditSteeringFromOutside } = proxyActivities<PlaybookRunActivities>({
@@ -70,7 +71,7 @@ async function welcomeCheckSteps({ customerId, policy }: WelcomeCheckInput): Pro
     setCurrentDetails(details);
   };
 
-  await recordRunStarted({ workflowId, playbook: WELCOME_CHECK, customerId });
+  await recordRunStarted({ workflowId, playbook: WELCOME_CHECK, customerId, campaignId: startingCampaign() });
 
   // Give the customer the policy's window to confirm; a confirmation ends the wait at once.
   state.deadline = new Date(Date.now() + policy.waitForConfirmationMs).toISOString();

@@ -8,7 +8,8 @@ import { PlaybookRunService } from '../services/playbooks/playbook-run.service.j
 export function createPlaybookRunActivities(orm: Orm, engines: Engines) {
   const runs = () => new PlaybookRunService(orm.em.fork());
   return {
-    async recordRunStarted(input: { workflowId: string; playbook: string; customerId: string }): Promise<void> {
+    /** `campaignId`: the campaign whose start created the run (its `CampaignId` tag); absent in histories of runs started before it was passed. */
+    async recordRunStarted(input: { workflowId: string; playbook: string; customerId: string; campaignId?: string | null }): Promise<void> {
       await runs().recordStarted(input);
     },
     async recordRunOutcome(input: { workflowId: string; outcome: string }): Promise<void> {

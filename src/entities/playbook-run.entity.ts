@@ -38,7 +38,7 @@ export class PlaybookRun {
   @ManyToOne({ entity: () => Customer, deleteRule: 'cascade' })
   customer!: Rel<Customer>;
 
-  /** The campaign that enrolled the customer, if any. */
+  /** The campaign whose start created the run (its `CampaignId` tag), recorded with its start; null for the sweep's and a person's, and for runs recorded before it was. */
   @Index()
   @ManyToOne({ entity: () => Campaign, nullable: true, deleteRule: 'set null' })
   campaign?: Rel<Campaign> | null;

@@ -8,7 +8,7 @@ import { welcomeCheckWorkflowId, WELCOME_CHECK, type WelcomeCheckPolicy, type We
 import { Playbook } from '../domain/playbooks/playbook.js';
 import { UNKNOWN_LOYALTY_BAND, UNSCORED_RISK_BAND } from '../domain/playbooks/run-tags.js';
 import { RunStatus, type EndedInEngine } from '../domain/playbooks/run-status.js';
-import type { EndedRun, FoundRun, HowEnded, PlaybookEngine, RunSearch, RunTags, Taken } from '../services/playbooks/playbook-engine.js';
+import type { EndedRun, FoundRun, HowEnded, LaunchedRun, PlaybookEngine, RunSearch, RunTags, Taken } from '../services/playbooks/playbook-engine.js';
 import { PlaybookException, PlaybookExceptionCode } from '../services/playbooks/playbook.exception.js';
 import { accountReviewStateQuery, answerProposalUpdate, decideOffboardingUpdate } from '../../workflows/account-review.workflow.js';
 import { paymentReceivedSignal, promiseToPayUpdate } from '../../workflows/fair-reminder.workflow.js';
@@ -18,7 +18,7 @@ import { CampaignIdKey, CustomerIdKey, LoyaltyBandKey, PlaybookKey, PlaybookStep
 import { confirmWelcomeUpdate, welcomeCheckStateQuery } from '../../workflows/welcome-check.workflow.js';
 import { withinDeadline } from './deadline.js';
 import type { SteeringFromOutside } from '../services/audit/steering-audit.service.js';
-import { cancelIfRunning, executionStatus, howEnded, isRunning, queryOrNull, signalOrFalse, steeringFromOutside } from './workflow-calls.js';
+import { cancelIfRunning, describeOrNull, executionStatus, howEnded, isRunning, queryOrNull, signalOrFalse, steeringFromOutside } from './workflow-calls.js';
 
 /** An update is taken once the run's validator accepts it; what the run does with it follows. */
 const taken = { waitForStage: WorkflowUpdateStage.ACCEPTED } as const;
@@ -191,9 +191,15 @@ export class TemporalPlaybookEngine implements PlaybookEngine {
     return { acted: () => this.settle(() => this.client.workflow.getHandle(workflowId).result()) };
   }
 
-  /** Starts a run, or returns the one running or finished under the same ID: a run is never repeated under its ID. */
-  private start(workflowType: string, workflowId: string, args: unknown[], about: { customerId: string; tags: RunTags; playbook: string; summary: string; details: string }) {
-    return this.reachable(async () => {
+  /**
+   * Starts a run, or returns the one running or finished under the same ID: a run is never
+   * repeated under its ID. A campaign's start also says which campaign's start created the
+   * run (its `CampaignId` tag, which Temporal set with the start that created it): the start's
+   * answer does not say whether it created the run or found it, so two campaigns enrolling the
+   * customer at once cannot tell otherwise which of them started it.
+   */
+  private start(workflowType: string, workflowId: string, args: unknown[], about: { customerId: string; tags: RunTags; playbook: string; summary: string; details: string }): Promise<LaunchedRun> {
+    return this.reachable(async (): Promise<LaunchedRun> => {
       try {
         await this.client.workflow.start(workflowType, {
           workflowId,
@@ -215,7 +221,9 @@ export class TemporalPlaybookEngine implements PlaybookEngine {
       } catch (error) {
         if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
       }
-      return { workflowId };
+      if (!about.tags.campaignId) return { workflowId };
+      const run = await describeOrNull(this.client, workflowId);
+      return { workflowId, startedByCampaign: run?.typedSearchAttributes.get(CampaignIdKey) ?? null };
     });
   }
 

@@ -118,7 +118,7 @@ export class CampaignResolver {
 export class CampaignMemberResolver {
   @FieldResolver(() => PlaybookRunType, {
     nullable: true,
-    description: "The member's run: the one the campaign started, or one the customer was already in that it joined (its startedAt is before enrolledAt; e.g. an account review under way). None for the holdout; fixing issues: the first topic's, the customer's playbookRuns has all. Fields of its live state cost a Temporal query",
+    description: "The member's run: the one the campaign started, or one it joined: one the customer was already in (e.g. an account review under way), or one another campaign of the playbook started when both enrolled the customer at once. None for the holdout; fixing issues: the first topic's, the customer's playbookRuns has all. Fields of its live state cost a Temporal query",
   })
   async run(@Root() member: CampaignMemberType, @Ctx() ctx: GraphQLContext, @Info() info: GraphQLResolveInfo): Promise<PlaybookRun | PlaybookRunType | null> {
     if (!member.run) return null;

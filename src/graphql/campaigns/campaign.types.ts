@@ -77,7 +77,7 @@ export class CampaignProgressType {
   @Field(() => Int)
   holdout!: number;
 
-  @Field(() => Int, { description: 'Playbook runs this campaign started for treated customers (a run a customer was already in, e.g. an account review under way, is joined, not counted)' })
+  @Field(() => Int, { description: 'Playbook runs this campaign started for treated customers: those its start created. A run a customer was already in (e.g. an account review under way), or one another campaign of the playbook started when both enrolled the customer at once, is joined, not counted: two campaigns\' runs started add up to the runs there are' })
   runsStarted!: number;
 
   @Field(() => Int, { description: "The pass over the segment (a repeating campaign's; 1 for one that runs once)" })
@@ -125,7 +125,7 @@ export class CampaignGroupOutcomeType {
 
   @Field(() => Int, {
     description:
-      "Members in a run of the campaign's playbook it did not start (the daily sweep's, or one started by hand) since enrolment: in the holdout they got the playbook anyway, diluting the comparison; in the treated group the campaign joined a run already under way",
+      "Members in a run of the campaign's playbook it did not start (the daily sweep's, one started by hand, or another campaign's) since enrolment: in the holdout they got the playbook anyway, diluting the comparison; in the treated group the campaign joined a run already under way, or one another campaign started when both enrolled the customer at once",
   })
   inPlaybookElsewhere!: number;
 

@@ -8,6 +8,7 @@ import { Campaign } from '../../entities/index.js';
 import { currentComplaint, windowEndingNow } from '../complaints/current-complaints.js';
 import { customerWhere, type CustomerFilter } from '../customers/customer-query.js';
 import { PlaybookException } from '../playbooks/playbook.exception.js';
+import type { LaunchedRun } from '../playbooks/playbook-engine.js';
 import type { PlaybookService } from '../playbooks/playbook.service.js';
 import { CampaignException, CampaignExceptionCode } from './campaign.exception.js';
 
@@ -87,30 +88,25 @@ export class CampaignEnrolmentService {
        where cmp.id = ${input.campaignId}::uuid and c.id = any(${page}::uuid[])
       on conflict do nothing`.execute(db);
     const members = (
-      await sql<{ customer_id: string; group: string; workflow_id: string | null; enrolled_at: Date }>`
-        select customer_id, "group", workflow_id, enrolled_at from campaign_member where campaign_id = ${input.campaignId}::uuid and customer_id = any(${page}::uuid[])`.execute(db)
+      await sql<{ customer_id: string; group: string; workflow_id: string | null }>`
+        select customer_id, "group", workflow_id from campaign_member where campaign_id = ${input.campaignId}::uuid and customer_id = any(${page}::uuid[])`.execute(db)
     ).rows;
     // Every treated member is launched, those of an earlier attempt of this page too: a launch
     // finds a run already started by its ID, so a retried page starts nothing twice and still
-    // counts the runs its timed-out attempt started (they started after the member's enrolment).
+    // counts the runs its timed-out attempt started. A run counts as started by the campaign
+    // whose start created it (the engine tells): one another campaign's start (enrolling the
+    // customer at the same moment), the sweep's or a person's created is joined, not counted.
     let runsStarted = 0;
     for (const m of members.filter((m) => m.group === 'treated')) {
-      const workflowIds = await this.launchUnlessRefused(campaign.playbook, m.customer_id, input.campaignId);
-      if (workflowIds.length && m.workflow_id !== workflowIds[0]) {
-        await sql`update campaign_member set workflow_id = ${workflowIds[0]} where campaign_id = ${input.campaignId}::uuid and customer_id = ${m.customer_id}::uuid`.execute(db);
+      const runs = await this.launchUnlessRefused(campaign.playbook, m.customer_id, input.campaignId);
+      if (runs.length && m.workflow_id !== runs[0].workflowId) {
+        await sql`update campaign_member set workflow_id = ${runs[0].workflowId} where campaign_id = ${input.campaignId}::uuid and customer_id = ${m.customer_id}::uuid`.execute(db);
       }
-      runsStarted += workflowIds.length - (await this.joined(workflowIds, m.enrolled_at));
+      runsStarted += runs.filter((run) => run.startedByCampaign === input.campaignId).length;
       progress();
     }
     const treated = members.filter((m) => m.group === 'treated').length;
     return { enrolled: members.length, treated, holdout: members.length - treated, runsStarted, last: page.length < input.limit ? null : page[page.length - 1] };
-  }
-
-  /** How many of these runs the member was in before the campaign enrolled them (an account review under way): joined, not started by the campaign. */
-  private async joined(workflowIds: string[], enrolledAt: Date): Promise<number> {
-    if (workflowIds.length === 0) return 0;
-    const { rows } = await sql<{ n: number }>`select count(*)::int as n from playbook_run where workflow_id = any(${workflowIds}::text[]) and started_at < ${enrolledAt}`.execute(this.em.getKysely());
-    return rows[0].n;
   }
 
   /**
@@ -118,7 +114,7 @@ export class CampaignEnrolmentService {
    * cannot act on) stays enrolled without a run, as one with nothing to fix does: one member
    * must not fail the page, and with it the campaign, for ever. An outage still fails the page (retried).
    */
-  private async launchUnlessRefused(playbook: string, customerId: string, campaignId: string): Promise<string[]> {
+  private async launchUnlessRefused(playbook: string, customerId: string, campaignId: string): Promise<LaunchedRun[]> {
     try {
       return await this.launch(playbook, customerId, campaignId);
     } catch (error) {
@@ -131,7 +127,7 @@ export class CampaignEnrolmentService {
    * Starts the member's run (or finds it already going, by its run ID); fixing issues starts one
    * run per topic that is persistent now, which may be none if the complaints changed since scoring.
    */
-  private async launch(playbook: string, customerId: string, campaignId: string): Promise<string[]> {
+  private async launch(playbook: string, customerId: string, campaignId: string): Promise<LaunchedRun[]> {
     const options = { campaignId };
     switch (playbook) {
       case Playbook.Appreciation:

@@ -274,6 +274,9 @@ export class CampaignService {
   }
 
   private async readOutcome(id: string): Promise<GroupOutcome[]> {
+    // A treated member's run the campaign joined: one another campaign's start created (two campaigns enrolling the customer at
+    // once), or the sweep's or a person's; a run recorded before runs named their campaign, by the old rule: started before enrolment.
+    const joinedByMember = sql`(case when r.campaign_id is not null then r.campaign_id <> m.campaign_id else r.started_at < m.enrolled_at end)`;
     const { rows } = await sql<{ group: 'treated' | 'holdout'; members: number; retained: number; revenue: string; due: number; on_time: number; complained: number; profitability: number | null; elsewhere: number }>`
       select m."group", count(*)::int as members,
              count(*) filter (where exists (select 1 from customer_order o where o.customer_id = m.customer_id and o.ordered_at > m.enrolled_at))::int as retained,
@@ -283,7 +286,7 @@ export class CampaignService {
              count(*) filter (where exists (select 1 from complaint k where k.customer_id = m.customer_id and k.opened_at > m.enrolled_at))::int as complained,
              avg((select s.value from current_score s where s.customer_id = m.customer_id and s.kind = ${ScoreKind.Profitability}))::double precision as profitability,
              count(*) filter (where exists (select 1 from playbook_run r where r.customer_id = m.customer_id and r.playbook = cmp.playbook
-                                             and (r.status = 'running' or r.finished_at > m.enrolled_at) and (m."group" = 'holdout' or r.started_at < m.enrolled_at)))::int as elsewhere
+                                             and (r.status = 'running' or r.finished_at > m.enrolled_at) and (m."group" = 'holdout' or ${joinedByMember})))::int as elsewhere
         from campaign_member m join campaign cmp on cmp.id = m.campaign_id where m.campaign_id = ${id}::uuid group by m."group" order by m."group" desc`.execute(this.em.getKysely());
     return rows.map((r) => ({
       group: r.group,

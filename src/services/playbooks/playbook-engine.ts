@@ -14,6 +14,17 @@ export interface RunTags {
   campaignId?: string | null;
 }
 
+/** A run a start created or found under its ID. */
+export interface LaunchedRun {
+  workflowId: string;
+  /**
+   * Told for a start by a campaign (`tags.campaignId`) only: the campaign whose start created
+   * the run (its `CampaignId` tag): this one, or another that enrolled the customer first (at
+   * the same moment, or earlier); null when a start without a campaign did (the sweep's, a person's).
+   */
+  startedByCampaign?: string | null;
+}
+
 /** The tags runs are searched by (the search attributes operators use in the Temporal UI); each one given must match. */
 export interface RunSearch {
   playbook?: string | null;
@@ -62,21 +73,21 @@ export interface PlaybookEngine extends SteeringSource {
   // A person's input goes as an update under `updateId`: sent again under the same ID, it joins
   // the update sent first (taken once). OUTCOME_UNKNOWN when the engine did not say in time whether the run took it.
   /** Starts the run, or returns the one already running for this customer. */
-  startWelcomeCheck(input: { customerId: string; policy: WelcomeCheckPolicy; tags: RunTags }): Promise<{ workflowId: string }>;
+  startWelcomeCheck(input: { customerId: string; policy: WelcomeCheckPolicy; tags: RunTags }): Promise<LaunchedRun>;
   /** Null when no such run exists. */
   welcomeCheckState(workflowId: string): Promise<WelcomeCheckState | null>;
   /** Takes the customer's confirmation (the run records it); null when no run is under way; RUN_ALREADY_FINISHED when the run does not take it. */
   confirmWelcome(workflowId: string, updateId: string): Promise<Taken | null>;
 
   /** Starts the fair-reminder run of an overdue invoice, or returns the one already running. */
-  startFairReminder(input: { customerId: string; invoiceId: string; policy: FairReminderPolicy; tags: RunTags }): Promise<{ workflowId: string }>;
+  startFairReminder(input: { customerId: string; invoiceId: string; policy: FairReminderPolicy; tags: RunTags }): Promise<LaunchedRun>;
   /** Tells a running reminder run that its invoice is paid; false when none runs. */
   paymentReceived(workflowId: string): Promise<boolean>;
   /** The customer's promise to pay by a day; the run's state after it, null when no run exists; PROMISE_REFUSED when the run does not take it. */
   promiseToPay(workflowId: string, promise: PaymentPromise, updateId: string): Promise<FairReminderState | null>;
 
   /** Starts the fix-issue run with this ID (the service picks which occurrence); one running or finished under it is returned, not repeated. */
-  startFixIssue(input: { workflowId: string; customerId: string; topic: string; policy: FixIssuePolicy; tags: RunTags }): Promise<{ workflowId: string }>;
+  startFixIssue(input: { workflowId: string; customerId: string; topic: string; policy: FixIssuePolicy; tags: RunTags }): Promise<LaunchedRun>;
   fixIssueState(workflowId: string): Promise<FixIssueState | null>;
   /** Tells the run its issue is fixed (it closes the case and plans the check-back); null when none runs; ISSUE_ALREADY_RESOLVED when it has the fix. */
   issueResolved(workflowId: string, updateId: string): Promise<Taken | null>;
@@ -84,7 +95,7 @@ export interface PlaybookEngine extends SteeringSource {
   issueRecurred(workflowId: string): Promise<boolean>;
 
   /** Starts the account review with this ID (the service picks which occurrence); one running or finished under it is returned, not repeated. */
-  startAccountReview(input: { workflowId: string; customerId: string; policy: AccountReviewPolicy; tags: RunTags }): Promise<{ workflowId: string }>;
+  startAccountReview(input: { workflowId: string; customerId: string; policy: AccountReviewPolicy; tags: RunTags }): Promise<LaunchedRun>;
   accountReviewState(workflowId: string): Promise<AccountReviewState | null>;
   /** The customer's answer to the proposal (the run applies an accepted change); null when no run is under way; DECISION_REFUSED when none is awaited. */
   answerProposal(workflowId: string, accepted: boolean, updateId: string): Promise<Taken | null>;
@@ -92,7 +103,7 @@ export interface PlaybookEngine extends SteeringSource {
   decideOffboarding(workflowId: string, decision: OffboardingDecision, updateId: string): Promise<AccountReviewState | null>;
 
   /** Thanks a silent loyal customer, once per year. */
-  startAppreciation(input: { customerId: string; year: number; policy: AppreciationPolicy; tags: RunTags }): Promise<{ workflowId: string }>;
+  startAppreciation(input: { customerId: string; year: number; policy: AppreciationPolicy; tags: RunTags }): Promise<LaunchedRun>;
 
   /** Asks a run to stop (Temporal cancellation; the run records the outcome and ends); null when it is not running. */
   cancelRun(workflowId: string): Promise<Taken | null>;

@@ -64,20 +64,20 @@ export class PlaybookRunService {
     return this.pager.page(customerId, args);
   }
 
-  async recordStarted(input: { workflowId: string; playbook: string; customerId: string }): Promise<void> {
-    await this.em
-      .createQueryBuilder(PlaybookRun)
-      .insert({
-        id: randomUUID(),
-        workflowId: input.workflowId,
-        playbook: input.playbook,
-        customer: input.customerId,
-        status: PlaybookRunStatus.Running,
-        startedAt: new Date(),
-      })
-      .onConflict('workflowId')
-      .ignore()
-      .execute();
+  /**
+   * The run's start, recorded by its first step, with the campaign whose start created it (the
+   * run's `CampaignId` tag; none for the sweep's and a person's): a campaign's runs started and
+   * joined count by it. A campaign deleted meanwhile is not named; a record a person's start
+   * wrote first gets the campaign if a campaign's start created the run at the same moment.
+   */
+  async recordStarted(input: { workflowId: string; playbook: string; customerId: string; campaignId?: string | null }): Promise<void> {
+    await this.em.execute(
+      `insert into playbook_run (id, workflow_id, playbook, customer_id, status, started_at, campaign_id)
+       values (?, ?, ?, ?, 'running', now(), (select id from campaign where id = ?::uuid))
+       on conflict (workflow_id) do update set campaign_id = coalesce(playbook_run.campaign_id, excluded.campaign_id)
+        where playbook_run.campaign_id is null and excluded.campaign_id is not null`,
+      [randomUUID(), input.workflowId, input.playbook, input.customerId, input.campaignId ?? null],
+    );
   }
 
   /** The run's end: cancelled when an operator cancelled it, completed otherwise. A cancelled run sends nothing more: its queued messages are held back. */

@@ -15,7 +15,7 @@ import { BillingException, BillingExceptionCode } from '../billing/billing.excep
 import type { InvoiceService } from '../billing/invoice.service.js';
 import { CustomerStatus, PlaybookRunStatus, type Customer, type PlaybookRun } from '../../entities/index.js';
 import type { CustomerService } from '../customers/customer.service.js';
-import type { PlaybookEngine, RunSearch, RunTags } from './playbook-engine.js';
+import type { LaunchedRun, PlaybookEngine, RunSearch, RunTags } from './playbook-engine.js';
 import type { PersistentIssuePolicy } from '../../domain/scoring/persistent-issue.js';
 import { ScoreKind } from '../../domain/scoring/score-kind.js';
 import { defaultScoringPolicy } from '../../domain/scoring/scoring-policy.js';
@@ -86,7 +86,7 @@ interface PendingRun {
   workflowId: string;
   customerId: string;
   details: Record<string, unknown>;
-  start: () => Promise<unknown>;
+  start: () => Promise<LaunchedRun>;
 }
 
 /**
@@ -114,8 +114,8 @@ export class PlaybookService {
     return this.startByHand(await this.pendingWelcomeCheck(customerId), actor);
   }
 
-  /** Starts it (or finds it running) and returns its workflow ID only: for sweeps and campaigns, which do not show the run. */
-  async launchWelcomeCheck(customerId: string, options: LaunchOptions = {}): Promise<string> {
+  /** Starts it (or finds it running) and returns its workflow ID (and to a campaign, which campaign started it): for sweeps and campaigns, which do not show the run. */
+  async launchWelcomeCheck(customerId: string, options: LaunchOptions = {}): Promise<LaunchedRun> {
     return launch(await this.pendingWelcomeCheck(customerId, options));
   }
 
@@ -155,7 +155,7 @@ export class PlaybookService {
   /** As startFairReminder, without reading the run back (for the trigger sweep). */
   async launchFairReminder(invoiceId: string): Promise<{ customerId: string; workflowId: string }> {
     const run = await this.pendingFairReminder(invoiceId);
-    return { customerId: run.customerId, workflowId: await launch(run) };
+    return { customerId: run.customerId, workflowId: (await launch(run)).workflowId };
   }
 
   private async pendingFairReminder(invoiceId: string): Promise<PendingRun> {
@@ -208,7 +208,7 @@ export class PlaybookService {
    * run under way is joined; a finished one is returned unless the issue came back after it
    * (a complaint about the topic since its fix), which starts the next occurrence.
    */
-  async launchFixIssue(customerId: string, topic: string, options: LaunchOptions = {}): Promise<string> {
+  async launchFixIssue(customerId: string, topic: string, options: LaunchOptions = {}): Promise<LaunchedRun> {
     return launch(await this.pendingFixIssue(customerId, topic, options));
   }
 
@@ -270,7 +270,7 @@ export class PlaybookService {
   }
 
   /** As startAccountReview, without reading the run back (for the trigger sweep and campaigns). */
-  async launchAccountReview(customerId: string, options: LaunchOptions = {}): Promise<string> {
+  async launchAccountReview(customerId: string, options: LaunchOptions = {}): Promise<LaunchedRun> {
     return launch(await this.pendingAccountReview(customerId, options));
   }
 
@@ -332,7 +332,7 @@ export class PlaybookService {
   }
 
   /** As startAppreciation, without reading the run back (for sweeps and campaigns). */
-  async launchAppreciation(customerId: string, options: LaunchOptions = {}): Promise<string> {
+  async launchAppreciation(customerId: string, options: LaunchOptions = {}): Promise<LaunchedRun> {
     return launch(await this.pendingAppreciation(customerId, options));
   }
 
@@ -473,10 +473,13 @@ export class PlaybookService {
   }
 }
 
-/** Starts the run (or finds it started) and gives its workflow ID: for sweeps and campaigns, which do not show the run. */
-async function launch(run: PendingRun): Promise<string> {
-  await run.start();
-  return run.workflowId;
+/**
+ * Starts the run (or finds it started) and gives its workflow ID, and to a campaign which
+ * campaign's start created it: for sweeps and campaigns, which do not show the run.
+ */
+async function launch(run: PendingRun): Promise<LaunchedRun> {
+  const launched = await run.start();
+  return { ...launched, workflowId: run.workflowId };
 }
 
 function unknownWhenUnavailable(error: unknown): null {
