@@ -9,10 +9,12 @@ import { TemporalCampaignEngine } from '../src/temporal/temporal-campaign-engine
 import { TemporalPlaybookEngine } from '../src/temporal/temporal-playbook-engine.js';
 import { TemporalScoringEngine } from '../src/temporal/temporal-scoring-engine.js';
 import { runReconciliationScheduleId } from '../src/temporal/schedules.js';
-import { CustomerPlaybookRunsDocument, EraseCustomerDocument, FixIssueDocument, OperationsStatusDocument, StartFixIssueDocument } from './__generated__/graphql.js';
+import proto from '@temporalio/proto';
+import { CancelPlaybookRunDocument, CustomerPlaybookRunsDocument, EraseCustomerDocument, FixCasesDocument, FixIssueDocument, OperationsStatusDocument, ResolveIssueDocument, StartFixIssueDocument } from './__generated__/graphql.js';
 import { eventually } from './support/eventually.js';
 import { recordHistory } from './support/histories.js';
 import { startTestStack, type TestStack } from './support/stack.js';
+import { temporalOperator } from './support/temporal-operator.js';
 
 /** Runs that end in Temporal without running their code (terminated in the UI) get their end recorded, on the real dev server. */
 let stack: TestStack;
@@ -151,4 +153,91 @@ it('records a run that timed out or failed in the engine under its own status, r
     [failed.workflowId, 'Failed', 'failed'],
     [timedOut.workflowId, 'TimedOut', 'timed_out'],
   ]);
+});
+
+/**
+ * What an operator does with `temporal workflow reset` (or Reset in the Temporal UI): the run runs again as a new execution from
+ * the workflow task that ends at `finishEventId` (by default its last one), leaving out updates taken after it when `excludeUpdates`.
+ */
+async function resetInEngine(workflowId: string, reason: string, options: { finishEventId?: EventId; excludeUpdates?: boolean } = {}): Promise<string> {
+  const operator = temporalOperator(stack, 'bob@ops.example.com');
+  const handle = operator.workflow.getHandle(workflowId);
+  const { runId } = await handle.describe();
+  const { events } = await handle.fetchHistory();
+  const finishEventId = options.finishEventId ?? [...events!].reverse().find((e) => e.workflowTaskCompletedEventAttributes)!.eventId;
+  const reset: proto.temporal.api.workflowservice.v1.IResetWorkflowExecutionResponse = await operator.workflowService.resetWorkflowExecution({
+    namespace: stack.config.temporal.namespace,
+    workflowExecution: { workflowId, runId },
+    reason,
+    workflowTaskFinishEventId: finishEventId,
+    requestId: `reset-${Date.now()}`,
+    resetReapplyExcludeTypes: options.excludeUpdates ? [proto.temporal.api.enums.v1.ResetReapplyExcludeType.RESET_REAPPLY_EXCLUDE_TYPE_UPDATE] : [],
+  });
+  return reset.runId!;
+}
+type EventId = proto.temporal.api.history.v1.IHistoryEvent['eventId'];
+const resetAudit = (workflowId: string) => stack.orm.em.fork().find(AuditEntry, { action: 'playbook.reset-in-engine', entityId: workflowId });
+const fixCase = (workflowId: string) => stack.orm.em.fork().findOneOrFail(FixCase, { workflowId });
+
+it('records a terminated run that an operator reset in the Temporal UI as running again: audited, its case open again, its steps write and it can be cancelled', async () => {
+  const { customerId, workflowId } = await customerWithFixRun('Yann', 'broken-hinge');
+  await temporalOperator(stack, 'alice@ops.example.com').workflow.getHandle(workflowId).terminate('terminated by mistake');
+  await eventually(async () => (await reconcile(), record(workflowId)), (r) => r.status === 'terminated');
+  expect(await fixCase(workflowId)).toMatchObject({ status: 'cancelled' });
+
+  // The operator undoes it: the run runs again in Temporal, from its last workflow task (waiting for the fix).
+  const runId = await resetInEngine(workflowId, 'undo the termination');
+  expect((await stack.gql(FixIssueDocument, { customerId, topic: 'broken-hinge' }, Role.Viewer)).data!.fixIssue).toMatchObject({ status: 'Running', step: 'awaiting-fix' });
+  // The fix is reported before the reconciliation came by: the run's step waits (retried) instead of writing nothing.
+  const resolving = stack.gql(ResolveIssueDocument, { customerId, topic: 'broken-hinge' }, Role.Operator);
+
+  const recorded = await eventually(async () => (await reconcile(), record(workflowId)), (r) => r.status === 'running');
+  expect(recorded).toMatchObject({ status: 'running', outcome: null, finishedAt: null });
+  const audit = await resetAudit(workflowId);
+  expect(audit.map((a) => [a.actor, a.after])).toEqual([
+    // Temporal keeps its own name on a reset, not the caller's: who reset it is unknown, the reason is kept.
+    ['temporal:unknown', { runId, reason: 'undo the termination', resetAt: expect.any(String), status: 'running', endUndone: 'terminated' }],
+  ]);
+  // The fix reported meanwhile is taken and written: the case is resolved, not left cancelled.
+  expect((await resolving).errors).toBeUndefined();
+  expect(await eventually(() => fixCase(workflowId), (c) => c.status === 'resolved')).toMatchObject({ status: 'resolved', resolvedAt: expect.any(Date) });
+  expect((await stack.gql(FixIssueDocument, { customerId, topic: 'broken-hinge' }, Role.Viewer)).data!.fixIssue).toMatchObject({ status: 'Running', step: 'awaiting-check-back' });
+
+  // Once: a second pass records nothing; and the run can be cancelled through the API again.
+  expect(await reconcile()).not.toContain(workflowId);
+  expect(await resetAudit(workflowId)).toHaveLength(1);
+  const cancelled = await stack.gql(CancelPlaybookRunDocument, { workflowId, reason: 'the customer moved to another provider' }, Role.Operator);
+  expect(cancelled.errors).toBeUndefined();
+  expect(await record(workflowId)).toMatchObject({ status: 'cancelled', outcome: 'cancelled' });
+  expect(await eventually(() => stack.temporal.client.workflow.getHandle(workflowId).describe(), (d) => d.status.name !== 'RUNNING')).toMatchObject({ status: { name: 'CANCELLED' } });
+});
+
+it('reopens the fix case of a run reset to before a resolution reported by mistake, and the real fix dates it', async () => {
+  const { customerId, workflowId } = await customerWithFixRun('Zoe', 'loose-cable');
+  const handle = stack.temporal.client.workflow.getHandle(workflowId);
+  expect((await stack.gql(ResolveIssueDocument, { customerId, topic: 'loose-cable' }, Role.Operator)).errors).toBeUndefined();
+  const mistaken = await eventually(() => fixCase(workflowId), (c) => c.status === 'resolved');
+
+  // Reset to the workflow task that took the report, leaving the report out: the run waits for the fix again.
+  const { events } = await handle.fetchHistory();
+  const accepted = events!.findIndex((e) => e.workflowExecutionUpdateAcceptedEventAttributes);
+  const taskBefore = events!.slice(0, accepted).reverse().find((e) => e.workflowTaskCompletedEventAttributes)!;
+  const runId = await resetInEngine(workflowId, 'the fix was reported by mistake', { finishEventId: taskBefore.eventId, excludeUpdates: true });
+  expect((await stack.gql(FixIssueDocument, { customerId, topic: 'loose-cable' }, Role.Viewer)).data!.fixIssue).toMatchObject({ status: 'Running', step: 'awaiting-fix' });
+
+  // The case follows the run back: open again, on the team's queue, with no resolution date.
+  await eventually(async () => (await reconcile(), fixCase(workflowId)), (c) => c.status === 'open');
+  expect(await fixCase(workflowId)).toMatchObject({ status: 'open', resolvedAt: null, confirmedAt: null });
+  const queue = await stack.gql(FixCasesDocument, { filter: { customerId, status: 'Open' } }, Role.Viewer);
+  expect(queue.data!.fixCases.edges.map((e) => e.node.workflowId)).toEqual([workflowId]);
+  expect(await record(workflowId)).toMatchObject({ status: 'running' });
+  expect((await resetAudit(workflowId)).map((a) => a.after)).toEqual([{ runId, reason: 'the fix was reported by mistake', resetAt: expect.any(String), status: 'running', fixReopened: true }]);
+  expect(await reconcile()).not.toContain(workflowId);
+
+  // The real fix, reported later, is the one the case keeps.
+  expect((await stack.gql(ResolveIssueDocument, { customerId, topic: 'loose-cable' }, Role.Operator)).errors).toBeUndefined();
+  const fixed = await eventually(() => fixCase(workflowId), (c) => c.status === 'resolved');
+  expect(fixed.resolvedAt!.getTime()).toBeGreaterThan(mistaken.resolvedAt!.getTime());
+  expect(await reconcile()).not.toContain(workflowId);
+  expect(await fixCase(workflowId)).toMatchObject({ status: 'resolved' });
 });

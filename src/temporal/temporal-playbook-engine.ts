@@ -8,7 +8,7 @@ import { welcomeCheckWorkflowId, WELCOME_CHECK, type WelcomeCheckPolicy, type We
 import { Playbook } from '../domain/playbooks/playbook.js';
 import { UNKNOWN_LOYALTY_BAND, UNSCORED_RISK_BAND } from '../domain/playbooks/run-tags.js';
 import { RunStatus, type EndedInEngine } from '../domain/playbooks/run-status.js';
-import type { EndedRun, FoundRun, HowEnded, LaunchedRun, PlaybookEngine, RunSearch, RunTags, Taken } from '../services/playbooks/playbook-engine.js';
+import type { EndedRun, FoundRun, HowEnded, HowReset, LaunchedRun, PlaybookEngine, StartedRun, RunSearch, RunTags, Taken } from '../services/playbooks/playbook-engine.js';
 import { PlaybookException, PlaybookExceptionCode } from '../services/playbooks/playbook.exception.js';
 import { accountReviewStateQuery, answerProposalUpdate, decideOffboardingUpdate } from '../../workflows/account-review.workflow.js';
 import { paymentReceivedSignal, promiseToPayUpdate } from '../../workflows/fair-reminder.workflow.js';
@@ -18,7 +18,7 @@ import { CampaignIdKey, CustomerIdKey, LoyaltyBandKey, PlaybookKey, PlaybookStep
 import { confirmWelcomeUpdate, welcomeCheckStateQuery } from '../../workflows/welcome-check.workflow.js';
 import { withinDeadline } from './deadline.js';
 import type { SteeringFromOutside } from '../services/audit/steering-audit.service.js';
-import { cancelIfRunning, describeOrNull, executionStatus, howEnded, isRunning, queryOrNull, signalOrFalse, steeringFromOutside } from './workflow-calls.js';
+import { cancelIfRunning, describeOrNull, executionStatus, howEnded, howReset, isRunning, queryOrNull, signalOrFalse, steeringFromOutside } from './workflow-calls.js';
 
 /** An update is taken once the run's validator accepts it; what the run does with it follows. */
 const taken = { waitForStage: WorkflowUpdateStage.ACCEPTED } as const;
@@ -164,14 +164,30 @@ export class TemporalPlaybookEngine implements PlaybookEngine {
 
   findEndedInEngine(since: Date): Promise<EndedRun[]> {
     return this.reachable(async () => {
-      const ended: EndedRun[] = [];
+      // A run reset and ended again has an ended execution for each end: the last one counts.
+      const ended = new Map<string, EndedRun>();
       const query = `ExecutionStatus IN ("Failed", "Terminated", "TimedOut") AND StartTime >= "${since.toISOString()}" AND ${playbookRunsQuery(this.taskQueue)}`;
       for await (const run of this.client.workflow.list({ query, pageSize: 1000 })) {
         const status = RUN_STATUS[run.status.name] as EndedInEngine;
-        ended.push({ workflowId: run.workflowId, status, closedAt: run.closeTime ?? new Date() });
+        const closedAt = run.closeTime ?? new Date();
+        const latest = ended.get(run.workflowId);
+        if (!latest || latest.closedAt < closedAt) ended.set(run.workflowId, { workflowId: run.workflowId, status, closedAt });
       }
-      return ended;
+      return [...ended.values()];
     });
+  }
+
+  findRunningStartedSince(since: Date): Promise<StartedRun[]> {
+    return this.reachable(async () => {
+      const started: StartedRun[] = [];
+      const query = `ExecutionStatus = "Running" AND StartTime >= "${since.toISOString()}" AND ${playbookRunsQuery(this.taskQueue)}`;
+      for await (const run of this.client.workflow.list({ query, pageSize: 1000 })) started.push({ workflowId: run.workflowId, runId: run.runId, startedAt: run.startTime });
+      return started;
+    });
+  }
+
+  howReset(workflowId: string, runId: string): Promise<HowReset | null> {
+    return this.reachable(() => howReset(this.client, workflowId, runId));
   }
 
   howEnded(workflowId: string): Promise<HowEnded | null> {

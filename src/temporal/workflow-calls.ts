@@ -1,3 +1,4 @@
+import proto from '@temporalio/proto';
 import { WorkflowNotFoundError, type Client, type WorkflowExecutionDescription, type WorkflowExecutionStatusName } from '@temporalio/client';
 import type { QueryDefinition, SignalDefinition } from '@temporalio/common';
 import { tsToDate } from '@temporalio/common/lib/time.js';
@@ -94,6 +95,41 @@ export async function howEnded(client: Client, workflowId: string): Promise<{ re
       nextPageToken = response.nextPageToken;
     }
     return cancelled ? { reason: null, by: null } : null;
+  } catch (error) {
+    if ((error as { code?: number }).code === grpcNotFound) return null;
+    throw error;
+  }
+}
+
+const { WORKFLOW_TASK_FAILED_CAUSE_RESET_WORKFLOW: RESET_WORKFLOW } = proto.temporal.api.enums.v1.WorkflowTaskFailedCause;
+
+/** The identity Temporal's history service writes on the events it makes itself (a reset's): not who asked for it. */
+const SERVER_IDENTITY = 'history-service';
+
+/**
+ * The reset that started this run of the workflow (`temporal workflow reset`, or Reset in the
+ * Temporal UI): when, the reason given and who gave it, as the run's history keeps them (the
+ * workflow task the reset failed, cause RESET_WORKFLOW, naming this run as the new one); null
+ * when the run was not started by a reset or does not exist. Temporal's server records its own
+ * identity there, not the caller's: `by` is null then.
+ */
+export async function howReset(client: Client, workflowId: string, runId: string): Promise<{ at: Date; reason: string | null; by: string | null } | null> {
+  const { namespace } = client.options;
+  try {
+    let nextPageToken: Uint8Array | undefined;
+    // The reset's event follows the events copied from the run it was reset from: from the start, a page at a time.
+    for (let page = 0; page < 20; page++) {
+      const response = await client.workflowService.getWorkflowExecutionHistory({ namespace, execution: { workflowId, runId }, maximumPageSize: 200, nextPageToken });
+      for (const event of response.history?.events ?? []) {
+        const failed = event.workflowTaskFailedEventAttributes;
+        if (failed?.cause !== RESET_WORKFLOW || failed.newRunId !== runId) continue;
+        const identity = failed.identity && failed.identity !== SERVER_IDENTITY ? failed.identity : null;
+        return { at: tsToDate(event.eventTime!), reason: failed.failure?.message || null, by: identity };
+      }
+      if (!response.nextPageToken?.length) break;
+      nextPageToken = response.nextPageToken;
+    }
+    return null;
   } catch (error) {
     if ((error as { code?: number }).code === grpcNotFound) return null;
     throw error;

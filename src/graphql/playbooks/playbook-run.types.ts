@@ -154,12 +154,17 @@ const RECORDED: Record<PlaybookRunStatus, RunStatus> = {
   [PlaybookRunStatus.TimedOut]: RunStatus.TimedOut,
 };
 
+/** Ends the run reconciliation records from the engine: the engine's to say, so a run reset there since runs again. */
+const ENDED_IN_ENGINE: ReadonlySet<string> = new Set([PlaybookRunStatus.Failed, PlaybookRunStatus.Terminated, PlaybookRunStatus.TimedOut]);
+
 /**
  * How the run ended, by the engine or by the run's record (written as the run's last act,
- * a moment before the engine says so); else it is under way, unless at its last step.
+ * a moment before the engine says so); else it is under way, unless at its last step. An end
+ * recorded from the engine of a run the engine says is running again (reset) does not count.
  */
 function statusOf({ record, state }: PlaybookRunView): RunStatus {
-  const ended = [state?.status, record && RECORDED[record.status]].find((status) => status && status !== RunStatus.Running);
+  const resetSince = state?.status === RunStatus.Running && record != null && ENDED_IN_ENGINE.has(record.status);
+  const ended = [state?.status, record && !resetSince ? RECORDED[record.status] : undefined].find((status) => status && status !== RunStatus.Running);
   return ended ?? (state?.step === 'done' ? RunStatus.Completed : RunStatus.Running);
 }
 

@@ -49,6 +49,21 @@ export interface EndedRun {
   closedAt: Date;
 }
 
+/** A run under way in the engine and when its current execution started there (a reset starts a new one, later than the run's record). */
+export interface StartedRun {
+  workflowId: string;
+  /** The engine's ID of the current execution (a reset gives the run a new one). */
+  runId: string;
+  startedAt: Date;
+}
+
+/** A reset in the engine (Temporal UI or CLI) that made the run run again from an earlier point: when, why and who asked for it (null: the engine did not keep it). */
+export interface HowReset {
+  at: Date;
+  reason: string | null;
+  by: string | null;
+}
+
 /** How a run ended, as the engine's history says: the reason given and who gave it (a termination), or what failed. */
 export interface HowEnded {
   reason: string | null;
@@ -114,6 +129,10 @@ export interface PlaybookEngine extends SteeringSource {
 
   /** Runs started at `since` or later that failed, were terminated or timed out (the engine's search index: eventually consistent). */
   findEndedInEngine(since: Date): Promise<EndedRun[]>;
+  /** Runs under way whose current execution started at `since` or later: started then, or reset then (the engine's search index: eventually consistent). */
+  findRunningStartedSince(since: Date): Promise<StartedRun[]>;
+  /** The reset that started this execution of the run (`runId`); null when it was not started by a reset, or does not exist. */
+  howReset(workflowId: string, runId: string): Promise<HowReset | null>;
   /** How the run ended (for a cancelled one: who asked it to stop, and why); null when it has not ended or does not exist. */
   howEnded(workflowId: string): Promise<HowEnded | null>;
   /** Whether the run is open in the engine (false once it closed, however, or when none exists). */

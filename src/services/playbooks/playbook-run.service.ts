@@ -10,7 +10,9 @@ import { CANCELLED_OUTCOME, RUN_CANCELLED, runEndedInEngine, type EndedInEngine 
 import { AuditService } from '../audit/audit.service.js';
 import { ChildPager } from '../common/child-pages.js';
 import type { Page, PageArgs } from '../common/pagination.js';
+import type { HowReset, StartedRun } from './playbook-engine.js';
 import { withdrawOffboarding } from './offboarding-withdrawal.js';
+import { failIfReset } from './running-run.js';
 
 /**
  * A fix of a customer's complaint topic is due unless one is under way, or one worked on it
@@ -36,6 +38,21 @@ function fixRunsOf(customerId: RawBuilder<unknown>, topic: RawBuilder<unknown>):
 
 /** What a person did to a run by hand, as the audit log names it. */
 export type PlaybookAction = 'playbook.start' | 'playbook.confirm-welcome' | 'playbook.promise-to-pay' | 'playbook.resolve-issue' | 'playbook.answer-proposal' | 'playbook.decide-offboarding' | 'playbook.cancel';
+
+/**
+ * How much earlier than the engine's start of its execution a run may be recorded: a person's
+ * start records the run just before the engine starts it. An execution that started later than
+ * that was started by a reset.
+ */
+const RECORDED_BEFORE_START_MS = 60_000;
+
+/**
+ * SQL: the audit entry `alias` about run `workflowId` (an SQL expression) was written after the
+ * run's last reset was recorded (or the run was never reset): a reset makes the run run again,
+ * so what was done once to it before (a cancel) can be done again.
+ */
+const SINCE_LAST_RESET = (alias: string, workflowId: string) =>
+  `${alias}.at > coalesce((select max(x.at) from audit_entry x where x.entity_type = 'playbook_run' and x.entity_id = ${workflowId} and x.action = 'playbook.reset-in-engine'), '-infinity')`;
 
 /** The engine's status of a run that ended there, as its record keeps it. */
 const ENDED_IN_ENGINE: Record<EndedInEngine, PlaybookRunStatus> = {
@@ -84,6 +101,9 @@ export class PlaybookRunService {
   async recordOutcome(input: { workflowId: string; outcome: string }): Promise<void> {
     const status = input.outcome === CANCELLED_OUTCOME ? PlaybookRunStatus.Cancelled : PlaybookRunStatus.Completed;
     await this.em.transactional(async (em) => {
+      // A run reset after its end was recorded from the engine records its own end once the reconciliation has recorded it running again.
+      const [run] = await em.execute<{ status: string }[]>(`select status from playbook_run where workflow_id = ? for update`, [input.workflowId]);
+      if (run) failIfReset(input.workflowId, run.status);
       await em.nativeUpdate(PlaybookRun, { workflowId: input.workflowId, status: PlaybookRunStatus.Running }, { status, outcome: input.outcome, finishedAt: new Date() });
       if (status === PlaybookRunStatus.Cancelled) await this.holdBackQueuedMessages(em, input.workflowId, RUN_CANCELLED);
     });
@@ -129,6 +149,72 @@ export class PlaybookRunService {
     });
   }
 
+  /**
+   * Of these runs under way in the engine, those whose current execution may have been started
+   * by a reset not audited yet: the record says the run ended (a reset of an ended run, or a
+   * cancel winding down), the execution started well after the record (a run is recorded by its
+   * first step, or just before its start by a person), or, for a fix, after its case was
+   * resolved. With the record's playbook.
+   */
+  async resetCandidates(started: StartedRun[]): Promise<Array<StartedRun & { playbook: string }>> {
+    if (started.length === 0) return [];
+    const { rows } = await sql<{ workflow_id: string; run_id: string; started_at: Date; playbook: string }>`
+      select e.workflow_id, e.run_id, e.started_at, r.playbook
+        from unnest(${started.map((r) => r.workflowId)}::text[], ${started.map((r) => r.runId)}::text[], ${started.map((r) => r.startedAt.toISOString())}::timestamptz[]) as e(workflow_id, run_id, started_at)
+        join playbook_run r on r.workflow_id = e.workflow_id
+        left join fix_case fc on fc.workflow_id = r.workflow_id
+       where (r.status <> 'running' or e.started_at > r.started_at + make_interval(secs => ${RECORDED_BEFORE_START_MS / 1000}) or (fc.status = 'resolved' and e.started_at > fc.resolved_at))
+         and not exists (select 1 from audit_entry a where a.entity_type = 'playbook_run' and a.entity_id = e.workflow_id and a.action = 'playbook.reset-in-engine' and a.after->>'runId' = e.run_id)`.execute(this.em.getKysely());
+    return rows.map((r) => ({ workflowId: r.workflow_id, runId: r.run_id, startedAt: new Date(r.started_at), playbook: r.playbook }));
+  }
+
+  /**
+   * A reset in the Temporal UI or CLI that made the run run again from an earlier point (its
+   * execution `runId`), audited once as `playbook.reset-in-engine` with who reset it and why.
+   * A run whose end was recorded before the reset runs again: its record says running (outcome
+   * and end cleared), so its steps write again and it can be cancelled, and a fix case its end
+   * cancelled is open again. A fix case resolved before the reset opens again (resolved and
+   * confirmed cleared) when the run waits for a fix after it (`awaitsFix`, the run's own state):
+   * the reset undid the resolution, and the next one dates the case. False when audited before.
+   */
+  async recordResetInEngine(input: { workflowId: string; runId: string; reset: HowReset; awaitsFix: boolean }): Promise<boolean> {
+    return this.em.transactional(async (em) => {
+      // The run's record first (as every writer of the run takes it), then its case.
+      const [run] = await em.execute<{ status: PlaybookRunStatus; finished_at: Date | null }[]>(`select status, finished_at from playbook_run where workflow_id = ? for update`, [input.workflowId]);
+      if (!run) return false;
+      const [audited] = await em.execute<{ n: number }[]>(
+        `select count(*)::int as n from audit_entry where entity_type = 'playbook_run' and entity_id = ? and action = 'playbook.reset-in-engine' and after->>'runId' = ?`,
+        [input.workflowId, input.runId],
+      );
+      if (audited.n > 0) return false;
+      // An end recorded after the reset (a cancel of the reset run) is that run's own: it stays.
+      const reopened = run.status !== PlaybookRunStatus.Running && run.finished_at != null && new Date(run.finished_at) <= input.reset.at;
+      if (reopened) {
+        await em.nativeUpdate(PlaybookRun, { workflowId: input.workflowId }, { status: PlaybookRunStatus.Running, outcome: null, finishedAt: null });
+        await em.nativeUpdate(FixCase, { workflowId: input.workflowId, status: FixCaseStatus.Cancelled }, { status: FixCaseStatus.Open });
+      }
+      const caseReopened = input.awaitsFix
+        ? (await em.nativeUpdate(FixCase, { workflowId: input.workflowId, status: FixCaseStatus.Resolved, resolvedAt: { $lte: input.reset.at } }, { status: FixCaseStatus.Open, resolvedAt: null, confirmedAt: null })) > 0
+        : false;
+      new AuditService().record(em, {
+        actor: `temporal:${input.reset.by ?? 'unknown'}`,
+        action: 'playbook.reset-in-engine',
+        entityType: 'playbook_run',
+        entityId: input.workflowId,
+        after: {
+          runId: input.runId,
+          reason: input.reset.reason,
+          resetAt: input.reset.at.toISOString(),
+          status: reopened ? PlaybookRunStatus.Running : run.status,
+          ...(reopened ? { endUndone: run.status } : {}),
+          ...(caseReopened ? { fixReopened: true } : {}),
+        },
+      });
+      await em.flush();
+      return true;
+    });
+  }
+
   /** Holds back the run's messages still queued (held for quiet hours, retried), as its steps key them (`<workflow id>/<step>`). */
   private async holdBackQueuedMessages(em: EntityManager, workflowId: string, reason: string): Promise<void> {
     await em.execute(
@@ -149,7 +235,7 @@ export class PlaybookRunService {
     const rows = await this.em.execute<{ workflow_id: string }[]>(
       `select r.workflow_id from playbook_run r
         where r.status = 'cancelled' and r.finished_at > now() - make_interval(days => ?)
-          and not exists (select 1 from audit_entry a where a.entity_type = 'playbook_run' and a.entity_id = r.workflow_id and a.action in ('playbook.cancel', 'playbook.cancel-in-engine'))`,
+          and not exists (select 1 from audit_entry a where a.entity_type = 'playbook_run' and a.entity_id = r.workflow_id and a.action in ('playbook.cancel', 'playbook.cancel-in-engine') and ${SINCE_LAST_RESET('a', 'r.workflow_id')})`,
       [withinDays],
     );
     return rows.map((r) => r.workflow_id);
@@ -214,14 +300,14 @@ export class PlaybookRunService {
    * transaction, and `act` (the call to the engine, given the transaction) runs before the commit. An entry that
    * cannot be written stops the mutation before it reaches the run; a call the run refuses or
    * the engine cannot take (`act` throws) takes the entry back. With `once`, the action is
-   * taken at most once per run: requests at the same moment wait on the run's record, and one
+   * taken at most once per run (since its last reset): requests at the same moment wait on the run's record, and one
    * that finds the action already recorded is refused with `once()`'s error.
    */
   async audited<T>(entry: { actor: string; action: PlaybookAction; workflowId: string; after: Record<string, unknown> }, act: (em: EntityManager) => Promise<T>, once?: () => Error): Promise<T> {
     return this.em.transactional(async (em) => {
       if (once) {
         await em.execute(`select 1 from playbook_run where workflow_id = ? for update`, [entry.workflowId]);
-        const [taken] = await em.execute<{ n: number }[]>(`select count(*)::int as n from audit_entry where entity_type = 'playbook_run' and entity_id = ? and action = ?`, [entry.workflowId, entry.action]);
+        const [taken] = await em.execute<{ n: number }[]>(`select count(*)::int as n from audit_entry a where entity_type = 'playbook_run' and entity_id = ? and action = ? and ${SINCE_LAST_RESET('a', '?')}`, [entry.workflowId, entry.action, entry.workflowId]);
         if (taken.n > 0) throw once();
       }
       new AuditService().record(em, { actor: entry.actor, action: entry.action, entityType: 'playbook_run', entityId: entry.workflowId, after: entry.after });

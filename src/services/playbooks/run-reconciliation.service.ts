@@ -1,3 +1,4 @@
+import { FIX_ISSUE } from '../../domain/playbooks/fix-issue.js';
 import type { CampaignService } from '../campaigns/campaign.service.js';
 import type { PlaybookEngine } from './playbook-engine.js';
 import type { PlaybookRunService } from './playbook-run.service.js';
@@ -11,6 +12,12 @@ const RECORDED_AFTER_START_MS = 86_400_000;
 /** How far back cancels made in the Temporal UI are looked for to be audited (the sweep runs every few minutes: a margin for a sweep that was off). */
 const UNAUDITED_CANCEL_DAYS = 7;
 
+/** How far back resets made in the Temporal UI or CLI are looked for (as for cancels: a margin for a sweep that was off). */
+const UNRECORDED_RESET_DAYS = 7;
+
+/** The fix-issue steps in which a run waits for its fix (or opens its case, or escalates it): its case is open then. */
+const AWAITING_FIX_STEPS: ReadonlySet<string> = new Set(['starting', 'opening-case', 'awaiting-fix', 'escalating']);
+
 /**
  * A run records its own end when it completes or is cancelled. One terminated in the Temporal
  * UI, failed or timed out runs none of its code at the end, so its record would say running
@@ -18,6 +25,11 @@ const UNAUDITED_CANCEL_DAYS = 7;
  * new run of its trigger and the customer's erasure. This records those ends from the engine,
  * and those of campaigns, which would otherwise say running and refuse to be cancelled; and it
  * audits who cancelled a run in the Temporal UI (the run records the cancel, not who made it).
+ *
+ * A reset in the Temporal UI or CLI makes a run run again from an earlier point (a new
+ * execution of the same workflow ID), none of whose code notices: this audits it, records a
+ * run whose end was recorded as running again, and makes a fix case follow its run back (open
+ * again when the run waits for its fix again).
  */
 export class RunReconciliationService {
   constructor(
@@ -31,7 +43,13 @@ export class RunReconciliationService {
    * runs of invoices paid without telling them; idempotent. The workflow IDs recorded, audited or told.
    */
   async recordRunsEndedInEngine(): Promise<string[]> {
-    return [...(await this.auditCancelsInEngine()), ...(await this.recordPlaybookRunsEnded()), ...(await this.campaigns.recordEndedInEngine()), ...(await this.tellPaidReminders())];
+    return [
+      ...(await this.auditCancelsInEngine()),
+      ...(await this.recordPlaybookRunsEnded()),
+      ...(await this.recordPlaybookRunsReset()),
+      ...(await this.campaigns.recordEndedInEngine()),
+      ...(await this.tellPaidReminders()),
+    ];
   }
 
   /**
@@ -65,7 +83,32 @@ export class RunReconciliationService {
     const recorded: string[] = [];
     for (const run of ended.filter((r) => running.has(r.workflowId))) {
       const how = await this.engine.howEnded(run.workflowId);
+      // Ended, then reset before this pass: it runs again (the reset is recorded below).
+      if (!how && (await this.engine.isRunning(run.workflowId))) continue;
       if (await this.runs.recordEndedInEngine({ ...run, reason: how?.reason ?? null, by: how?.by ?? null })) recorded.push(run.workflowId);
+    }
+    return recorded;
+  }
+
+  /**
+   * Runs reset in the engine within the last days and not recorded yet: each reset is audited
+   * once; an ended run runs again and its fix case follows it (`recordResetInEngine`). A fix's
+   * own state says whether it waits for its fix again; a fix that cannot answer (no worker) is
+   * left to the next pass.
+   */
+  private async recordPlaybookRunsReset(): Promise<string[]> {
+    const started = await this.engine.findRunningStartedSince(new Date(Date.now() - UNRECORDED_RESET_DAYS * 86_400_000));
+    const recorded: string[] = [];
+    for (const run of await this.runs.resetCandidates(started)) {
+      const reset = await this.engine.howReset(run.workflowId, run.runId);
+      if (!reset) continue;
+      let awaitsFix = false;
+      if (run.playbook === FIX_ISSUE) {
+        const state = await this.engine.fixIssueState(run.workflowId).catch(() => null);
+        if (!state) continue;
+        awaitsFix = AWAITING_FIX_STEPS.has(state.step);
+      }
+      if (await this.runs.recordResetInEngine({ workflowId: run.workflowId, runId: run.runId, reset, awaitsFix })) recorded.push(run.workflowId);
     }
     return recorded;
   }

@@ -1,6 +1,9 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { PlaybookRunStatus } from '../../entities/index.js';
 
+/** The statuses the run reconciliation records for a run that ended in the engine, none of whose code ran at its end. */
+const ENDED_IN_ENGINE: ReadonlySet<string> = new Set([PlaybookRunStatus.Terminated, PlaybookRunStatus.Failed, PlaybookRunStatus.TimedOut]);
+
 /**
  * Called by every step of a playbook run that writes to the customer's world (a message, a
  * fee, a fix case, a tier or status change), in the step's transaction before its first
@@ -10,8 +13,28 @@ import { PlaybookRunStatus } from '../../entities/index.js';
  * is being wound down anyway. Whatever ends the run updates that record, so the end and the
  * step take turns: a step that wrote first has its messages held back and its case closed by
  * the end; one that comes after the end writes nothing.
+ *
+ * A run recorded as terminated, failed or timed out had closed in the engine before that was
+ * recorded, so none of its steps can still be taken: a step that comes after is the run's
+ * after a reset (Temporal UI or CLI), which runs it again. It fails, and the engine retries it,
+ * until the run reconciliation (every 5 minutes) records the run as running again; then it
+ * writes as it would have. (A straggler of the closed run fails alike: nothing takes its result.)
  */
 export async function runStillRunning(em: EntityManager, workflowId: string): Promise<boolean> {
   const [run] = await em.execute<{ status: string }[]>(`select status from playbook_run where workflow_id = ? for share`, [workflowId]);
+  if (run) failIfReset(workflowId, run.status);
   return run?.status === PlaybookRunStatus.Running;
+}
+
+/** Throws `RunResetPending` when a run whose record says `status` takes a step: it ended in the engine before that was recorded, so it was reset since (see `runStillRunning`). */
+export function failIfReset(workflowId: string, status: string): void {
+  if (ENDED_IN_ENGINE.has(status)) throw new RunResetPending(workflowId, status);
+}
+
+/** A step of a run reset after its end was recorded from the engine: retried until the record says running again. */
+export class RunResetPending extends Error {
+  constructor(workflowId: string, status: string) {
+    super(`Playbook run ${workflowId} is recorded as ${status.replace('_', ' ')} but takes a step: it was reset in the workflow engine and runs again. The step is retried once the run reconciliation (every 5 minutes) has recorded the run as running again`);
+    this.name = 'RunResetPending';
+  }
 }
