@@ -1,4 +1,4 @@
-import { firstOwner, fixIssuePolicy, fixIssueWorkflowId, ownerAfter, resolutionProblem, type FixIssueState } from './fix-issue.js';
+import { awaitsFix, FIX_ISSUE_STEPS, firstOwner, fixIssuePolicy, fixIssueWorkflowId, ownerAfter, resolutionProblem, type FixIssueState } from './fix-issue.js';
 
 describe('fix-issue policy', () => {
   it('gives the case to the team of the topic, and one level up at each missed deadline', () => {
@@ -21,5 +21,9 @@ describe('fix-issue policy', () => {
 
   it('names a run by customer and topic', () => {
     expect(fixIssueWorkflowId('c-1', 'app-login')).toBe('fix-issue/c-1/app-login');
+  });
+
+  it('says the case is open from the start until the fix is reported, and not while the run checks back', () => {
+    expect(FIX_ISSUE_STEPS.filter(awaitsFix)).toEqual(['starting', 'opening-case', 'awaiting-fix', 'escalating']);
   });
 });

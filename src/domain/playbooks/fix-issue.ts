@@ -37,6 +37,11 @@ export const fixIssuePolicy: FixIssuePolicy = {
 
 export const FIX_ISSUE_STEPS = ['starting', 'opening-case', 'awaiting-fix', 'escalating', 'awaiting-check-back', 'reopening', 'checking-back', 'done'] as const;
 export type FixIssueStep = (typeof FIX_ISSUE_STEPS)[number];
+/** Whether a run at `step` waits for its fix (or opens its case, or escalates it): its case is open then. */
+export function awaitsFix(step: FixIssueStep): boolean {
+  return step === 'starting' || step === 'opening-case' || step === 'awaiting-fix' || step === 'escalating';
+}
+
 export type FixIssueOutcome = 'fixed' | 'fixed-with-gesture';
 
 export interface FixIssueState {

@@ -1,5 +1,5 @@
 import { dayNumber } from './dates.js';
-import { defaultPaymentLoyaltyPolicy, paymentLoyalty, type InvoiceRecord } from './payment-loyalty.js';
+import { defaultPaymentLoyaltyPolicy, paymentLoyalty, withoutInvoices, type InvoiceRecord } from './payment-loyalty.js';
 import { ScoringException } from './scoring-exception.js';
 
 /** Monthly invoices due on the 15th, paid `delays[i]` days after the due day (null: unpaid). */
@@ -99,5 +99,15 @@ describe('payment loyalty', () => {
     expect(s.countedInvoices).toBe(0);
     expect(s.overdueNow).toEqual([{ dueAt: '2025-01-10', daysOverdue: 5 }]);
     expect(() => paymentLoyalty({ customerSince: '2026-01-01', invoices: [], asOf: '2025-01-01' })).toThrow(ScoringException);
+  });
+
+  it('leaves out one invoice per entry, matched by its days whether given as dates or day numbers', () => {
+    const invoices = monthly(2024, 1, [0, 3, 3, null]);
+    const asDays = (i: InvoiceRecord) => ({ dueAt: dayNumber(i.dueAt), paidAt: i.paidAt === null ? null : dayNumber(i.paidAt) });
+    expect(withoutInvoices(invoices, [asDays(invoices[1])])).toEqual([invoices[0], invoices[2], invoices[3]]);
+    expect(withoutInvoices(invoices, [invoices[3]])).toEqual(invoices.slice(0, 3));
+    const twin = { dueAt: invoices[1].dueAt, paidAt: invoices[1].paidAt };
+    expect(withoutInvoices([...invoices, twin], [twin])).toHaveLength(4);
+    expect(withoutInvoices(invoices, [{ dueAt: 0, paidAt: null }])).toEqual(invoices);
   });
 });

@@ -66,6 +66,20 @@ export interface PaymentLoyaltyScore extends ScoreResult<number | null> {
   overdueNow: { dueAt: string; daysOverdue: number }[];
 }
 
+/**
+ * `invoices` without the `leftOut` ones, one taken out per entry. A reminder judges the payer
+ * without the invoice it chases; invoices with the same due and paid days are alike to the model.
+ */
+export function withoutInvoices(invoices: readonly InvoiceRecord[], leftOut: readonly InvoiceRecord[]): InvoiceRecord[] {
+  const day = (d: DateLike | null) => (d === null ? null : dayNumber(d));
+  const rest = [...invoices];
+  for (const out of leftOut) {
+    const at = rest.findIndex((i) => day(i.dueAt) === day(out.dueAt) && day(i.paidAt) === day(out.paidAt));
+    if (at >= 0) rest.splice(at, 1);
+  }
+  return rest;
+}
+
 function tenureText(days: number): string {
   if (days < 60) return `${days} day${days === 1 ? '' : 's'}`;
   const months = Math.floor(days / 30.4375);

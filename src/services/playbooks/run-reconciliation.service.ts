@@ -1,4 +1,4 @@
-import { FIX_ISSUE } from '../../domain/playbooks/fix-issue.js';
+import { FIX_ISSUE, awaitsFix } from '../../domain/playbooks/fix-issue.js';
 import type { CampaignService } from '../campaigns/campaign.service.js';
 import type { PlaybookEngine } from './playbook-engine.js';
 import type { PlaybookRunService } from './playbook-run.service.js';
@@ -14,9 +14,6 @@ const UNAUDITED_CANCEL_DAYS = 7;
 
 /** How far back resets made in the Temporal UI or CLI are looked for (as for cancels: a margin for a sweep that was off). */
 const UNRECORDED_RESET_DAYS = 7;
-
-/** The fix-issue steps in which a run waits for its fix (or opens its case, or escalates it): its case is open then. */
-const AWAITING_FIX_STEPS: ReadonlySet<string> = new Set(['starting', 'opening-case', 'awaiting-fix', 'escalating']);
 
 /**
  * A run records its own end when it completes or is cancelled. One terminated in the Temporal
@@ -102,13 +99,13 @@ export class RunReconciliationService {
     for (const run of await this.runs.resetCandidates(started)) {
       const reset = await this.engine.howReset(run.workflowId, run.runId);
       if (!reset) continue;
-      let awaitsFix = false;
+      let waitsForFix = false;
       if (run.playbook === FIX_ISSUE) {
         const state = await this.engine.fixIssueState(run.workflowId).catch(() => null);
         if (!state) continue;
-        awaitsFix = AWAITING_FIX_STEPS.has(state.step);
+        waitsForFix = awaitsFix(state.step);
       }
-      if (await this.runs.recordResetInEngine({ workflowId: run.workflowId, runId: run.runId, reset, awaitsFix })) recorded.push(run.workflowId);
+      if (await this.runs.recordResetInEngine({ workflowId: run.workflowId, runId: run.runId, reset, awaitsFix: waitsForFix })) recorded.push(run.workflowId);
     }
     return recorded;
   }

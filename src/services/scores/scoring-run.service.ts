@@ -14,7 +14,7 @@ import {
   type ScoringPolicy,
 } from '../../domain/scoring/index.js';
 import { LOYALTY_BANDS, type LoyaltyBand } from '../../domain/guards/fairness.js';
-import { paymentLoyalty } from '../../domain/scoring/payment-loyalty.js';
+import { paymentLoyalty, withoutInvoices } from '../../domain/scoring/payment-loyalty.js';
 import { ScoreKind } from '../../domain/scoring/score-kind.js';
 import { ScoringRun, ScoringRunStatus } from '../../entities/index.js';
 import { assertPageSize, decodeCursor, encodeCursor, toPage, type Page, type PageArgs } from '../common/pagination.js';
@@ -236,19 +236,26 @@ export class ScoringRunService {
    * the customer against the whole base.
    */
   async rescoreCustomer(customerId: string, kinds: ReadonlySet<ScoreKind>): Promise<CustomerScore[]> {
+    return (await this.rescore(customerId, kinds))?.scores ?? [];
+  }
+
+  /** `rescoreCustomer`, handing back the facts it scored from; `leaveOutInvoiceId`'s days come back beside them. */
+  private async rescore(customerId: string, kinds: ReadonlySet<ScoreKind>, leaveOutInvoiceId?: string) {
     const computedAt = new Date();
     const asOf = computedAt.toISOString().slice(0, 10);
     const { rows } = await sql<Row>`
       select p.id, p.service_tier, p.acquired_at::text as acquired_at, a.purchase_days, a.first_day::text as first_day, a.last_day::text as last_day,
              a.revenue_minor, a.margin_minor, a.repeat_spend_minor, a.mean_gap_days, a.gap_sd_days,
              (select ${invoiceDays(sql`i`)} from invoice i where i.customer_id = p.id and i.issued_at <= ${asOf}::date) as invoices,
+             ${leaveOutInvoiceId ? sql`(select ${invoiceDays(sql`i`)} from invoice i where i.id = ${leaveOutInvoiceId}::uuid and i.customer_id = p.id and i.issued_at <= ${asOf}::date)` : sql`'[]'::json`} as left_out,
              ${factsColumns(asOf, this.policy, null)}
         from customer p left join (${purchaseAggregates(asOf, sql`o.customer_id = ${customerId}::uuid`, this.policy)}) a on a.customer_id = p.id
        where p.id = ${customerId}::uuid and p.acquired_at <= ${asOf}::date`.execute(this.db);
-    if (rows.length === 0) return [];
-    const scores = scoreCustomer(toFacts(rows[0], asOf), toRunModels(await this.latestFits()).models, this.policy, kinds);
+    if (rows.length === 0) return null;
+    const facts = toFacts(rows[0], asOf);
+    const scores = scoreCustomer(facts, toRunModels(await this.latestFits()).models, this.policy, kinds);
     await this.write(this.em, scores.map((s) => ({ customer_id: customerId, ...s })), { computedAt, asOf, runId: null });
-    return scores;
+    return { scores, facts, leftOut: (rows[0].left_out as [number, number | null][]).map(([dueAt, paidAt]) => ({ dueAt, paidAt })) };
   }
 
   /**
@@ -272,20 +279,9 @@ export class ScoringRunService {
    * payer the fee-free schedule. The stored score still counts it.
    */
   async loyaltyBandNow(customerId: string, remindedInvoiceId?: string): Promise<LoyaltyBand> {
-    const scores = await this.rescoreCustomer(customerId, new Set([ScoreKind.PaymentLoyalty]));
-    const band = remindedInvoiceId ? await this.loyaltyBandWithout(customerId, remindedInvoiceId) : scores.find((s) => s.kind === ScoreKind.PaymentLoyalty)?.band;
+    const rescored = await this.rescore(customerId, new Set([ScoreKind.PaymentLoyalty]), remindedInvoiceId);
+    const band = rescored && remindedInvoiceId ? paymentLoyalty({ ...rescored.facts, invoices: withoutInvoices(rescored.facts.invoices, rescored.leftOut) }, this.policy.paymentLoyalty).band : rescored?.scores.find((s) => s.kind === ScoreKind.PaymentLoyalty)?.band;
     return band && LOYALTY_BANDS.includes(band as LoyaltyBand) ? (band as LoyaltyBand) : 'new';
-  }
-
-  private async loyaltyBandWithout(customerId: string, invoiceId: string): Promise<string | null> {
-    const asOf = new Date().toISOString().slice(0, 10);
-    const { rows } = await sql<Row>`
-      select p.acquired_at::text as acquired_at,
-             (select ${invoiceDays(sql`i`)} from invoice i where i.customer_id = p.id and i.issued_at <= ${asOf}::date and i.id <> ${invoiceId}::uuid) as invoices
-        from customer p where p.id = ${customerId}::uuid and p.acquired_at <= ${asOf}::date`.execute(this.db);
-    if (rows.length === 0) return null;
-    const invoices = (rows[0].invoices as [number, number | null][]).map(([dueAt, paidAt]) => ({ dueAt, paidAt }));
-    return paymentLoyalty({ customerSince: rows[0].acquired_at, invoices, asOf }, this.policy.paymentLoyalty).band;
   }
 
   getRun = async (runId: string): Promise<ScoringRun> => {
