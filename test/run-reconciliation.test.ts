@@ -9,6 +9,7 @@ import { TemporalCampaignEngine } from '../src/temporal/temporal-campaign-engine
 import { TemporalPlaybookEngine } from '../src/temporal/temporal-playbook-engine.js';
 import { TemporalScoringEngine } from '../src/temporal/temporal-scoring-engine.js';
 import { runReconciliationScheduleId } from '../src/temporal/schedules.js';
+import { howReset } from '../src/temporal/workflow-calls.js';
 import proto from '@temporalio/proto';
 import { CancelPlaybookRunDocument, CustomerPlaybookRunsDocument, EraseCustomerDocument, FixCasesDocument, FixIssueDocument, OperationsStatusDocument, ResolveIssueDocument, StartFixIssueDocument } from './__generated__/graphql.js';
 import { eventually } from './support/eventually.js';
@@ -210,6 +211,16 @@ it('records a terminated run that an operator reset in the Temporal UI as runnin
   expect(cancelled.errors).toBeUndefined();
   expect(await record(workflowId)).toMatchObject({ status: 'cancelled', outcome: 'cancelled' });
   expect(await eventually(() => stack.temporal.client.workflow.getHandle(workflowId).describe(), (d) => d.status.name !== 'RUNNING')).toMatchObject({ status: { name: 'CANCELLED' } });
+});
+
+it('tells a run never reset from one an operator reset, with the reason given', async () => {
+  const { workflowId } = await customerWithFixRun('Nora', 'stuck-zip');
+  const { runId } = await stack.temporal.client.workflow.getHandle(workflowId).describe();
+  expect(await howReset(stack.temporal.client, workflowId, runId)).toBeNull();
+  const resetRunId = await resetInEngine(workflowId, 'replay the case');
+  expect(await howReset(stack.temporal.client, workflowId, resetRunId)).toEqual({ at: expect.any(Date), reason: 'replay the case', by: null });
+  expect(await howReset(stack.temporal.client, workflowId, runId)).toBeNull();
+  await stack.temporal.client.workflow.getHandle(workflowId).terminate('test over');
 });
 
 it('reopens the fix case of a run reset to before a resolution reported by mistake, and the real fix dates it', async () => {

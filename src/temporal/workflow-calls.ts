@@ -111,11 +111,15 @@ const SERVER_IDENTITY = 'history-service';
  * Temporal UI): when, the reason given and who gave it, as the run's history keeps them (the
  * workflow task the reset failed, cause RESET_WORKFLOW, naming this run as the new one); null
  * when the run was not started by a reset or does not exist. Temporal's server records its own
- * identity there, not the caller's: `by` is null then.
+ * identity there, not the caller's: `by` is null then. One call for a run never reset (the
+ * reconciliation asks about candidates every pass until they are recorded).
  */
 export async function howReset(client: Client, workflowId: string, runId: string): Promise<{ at: Date; reason: string | null; by: string | null } | null> {
   const { namespace } = client.options;
   try {
+    // A run never reset says so in its description: its history is read only after a reset.
+    const described = await client.workflowService.describeWorkflowExecution({ namespace, execution: { workflowId, runId } });
+    if (!described.workflowExtendedInfo?.lastResetTime) return null;
     let nextPageToken: Uint8Array | undefined;
     // The reset's event follows the events copied from the run it was reset from: from the start, a page at a time.
     for (let page = 0; page < 20; page++) {
