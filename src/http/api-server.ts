@@ -148,7 +148,7 @@ export async function createApi(deps: ApiDeps): Promise<Api> {
     res.json({ status: 'ok' });
   });
   app.get('/readyz', async (_req, res) => {
-    const readiness = await checkReadiness(orm, temporal.connection);
+    const readiness = await checkReadiness(orm, temporal.connection, logger);
     res.status(readiness.ready ? 200 : 503).json(readiness);
   });
   if (!config.api.metricsToken && config.env === 'production') logger.warn('METRICS_TOKEN is not set: GET /metrics answers anyone who reaches the API port');
