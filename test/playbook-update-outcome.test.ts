@@ -3,6 +3,10 @@ import { accountReviewPolicy, accountReviewWorkflowId, type AccountReviewPolicy 
 import { seconds } from '../src/domain/policies/duration.js';
 import { AuditEntry, CostEntry, CostKind, Customer, Order, ScoreSnapshot, ServiceTier } from '../src/entities/index.js';
 import { AccountReviewDocument, DecideOffboardingDocument, StartAccountReviewDocument } from './__generated__/graphql.js';
+import { createServices } from '../src/services/index.js';
+import { TemporalCampaignEngine } from '../src/temporal/temporal-campaign-engine.js';
+import { TemporalPlaybookEngine } from '../src/temporal/temporal-playbook-engine.js';
+import { TemporalScoringEngine } from '../src/temporal/temporal-scoring-engine.js';
 import { eventually } from './support/eventually.js';
 import { spawnWorker, startTestStack, workerEnvOf, type TestStack } from './support/stack.js';
 
@@ -28,6 +32,59 @@ afterAll(async () => {
 });
 
 const DAY = 86_400_000;
+
+/** A loss-making customer whose account review waits for the offboarding decision. */
+async function reviewAwaitingApproval(name: string): Promise<{ customerId: string; workflowId: string }> {
+  const em = stack.orm.em.fork();
+  const c = em.create(Customer, { name, email: `${name.toLowerCase()}@example.com`, acquiredAt: '2024-01-01', serviceTier: ServiceTier.Basic });
+  for (let i = 1; i <= 4; i++) em.create(Order, { customer: c, orderedAt: new Date(Date.now() - i * 60 * DAY), amountMinor: 10_000, marginMinor: 2_500 });
+  em.create(CostEntry, { customer: c, occurredAt: new Date(Date.now() - 30 * DAY).toISOString().slice(0, 10), kind: CostKind.SupportMinutes, amountMinor: 30_000 });
+  em.create(ScoreSnapshot, { customer: c, computedAt: new Date(), scores: { profitability: { value: -14_000, band: 'loss-making', modelVersion: 'test', reasons: ['test'] } } });
+  await em.flush();
+  expect((await stack.gql(StartAccountReviewDocument, { customerId: c.id }, Role.Operator)).errors).toBeUndefined();
+  await eventually(() => stack.gql(AccountReviewDocument, { customerId: c.id }, Role.Viewer), (r) => r.data?.accountReview?.step === 'awaiting-approval', 45_000);
+  return { customerId: c.id, workflowId: accountReviewWorkflowId(c.id) };
+}
+
+/** The run reconciliation's settling of updates of unknown outcome, for entries of any age. */
+function settleUnknownUpdates(): Promise<string[]> {
+  const { client } = stack.temporal;
+  const { taskQueue } = stack.config.temporal;
+  const engines = { playbooks: new TemporalPlaybookEngine(client, taskQueue), scoring: new TemporalScoringEngine(client, taskQueue), campaigns: new TemporalCampaignEngine(client, taskQueue) };
+  return createServices(stack.orm.em.fork(), engines).runReconciliation.settleUpdatesOfUnknownOutcome(0);
+}
+
+it('settles a decision of unknown outcome nobody retried, as the engine tells: pending while no worker takes it, taken once the run took it; one that never reached the engine as not taken', async () => {
+  const { customerId, workflowId } = await reviewAwaitingApproval('Otto');
+  const decisionAudits = () => stack.orm.em.fork().find(AuditEntry, { entityId: workflowId, action: 'playbook.decide-offboarding' }, { orderBy: { at: 'asc' } });
+  await worker!.stop();
+  worker = null;
+  const decided = await stack.gql(DecideOffboardingDocument, { customerId, approve: true, reason: 'no cheaper tier fits' }, Role.Admin);
+  expect(decided.errors?.[0]?.extensions).toMatchObject({ reason: 'PLAYBOOK_OUTCOME_UNKNOWN' });
+  const updateId = decided.errors![0].extensions!.updateId as string;
+  // A request that gave up before it reached the engine: its update ID is unknown there.
+  const lost = stack.orm.em.fork();
+  lost.create(AuditEntry, { actor: 'admin:lost', action: 'playbook.decide-offboarding', entityType: 'playbook_run', entityId: workflowId, after: { customerId, approve: false, reason: 'lost', outcome: 'unknown', updateId: 'playbook.decide-offboarding/never-sent' }, at: new Date(Date.now() - 60_000) });
+  await lost.flush();
+
+  // No worker: the decision waits in the engine, its entry stays unknown; the lost one is settled as not taken.
+  expect(await settleUnknownUpdates()).toEqual([workflowId]);
+  expect((await decisionAudits()).map((a) => [a.actor, a.after?.outcome])).toEqual([
+    ['admin:lost', 'not-taken'],
+    [expect.stringMatching(/^admin:/), 'unknown'],
+  ]);
+
+  // The worker is back and the run takes the decision: the next pass settles its entry, nobody having retried.
+  worker = await spawnWorker(workerEnv());
+  // (Taken once the run has answered it: while its handler runs, it is still pending.)
+  expect(await eventually(settleUnknownUpdates, (settled) => settled.length > 0, 30_000)).toEqual([workflowId]);
+  expect((await decisionAudits()).map((a) => a.after)).toEqual([
+    { customerId, approve: false, reason: 'lost', outcome: 'not-taken', updateId: 'playbook.decide-offboarding/never-sent' },
+    { customerId, approve: true, reason: 'no cheaper tier fits', outcome: 'taken', updateId },
+  ]);
+  // Settled once: a later pass has nothing to do.
+  expect(await settleUnknownUpdates()).toEqual([]);
+}, 120_000);
 
 it('answers an offboarding decision Temporal did not confirm in time as UNAVAILABLE (outcome unknown) and keeps its audit entry; the run takes it later, and the same request again joins it with one entry', async () => {
   const em = stack.orm.em.fork();

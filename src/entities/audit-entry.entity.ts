@@ -6,6 +6,12 @@ import { v7 as uuidv7 } from 'uuid';
 /** Who did what, when; written in the same transaction as the change it records. */
 @Entity({ tableName: 'audit_entry' })
 @Index({ properties: ['entityType', 'entityId', 'at'], name: 'audit_entry_entity_index' })
+// The few updates whose outcome is still unknown, which the run reconciliation settles on each pass.
+@Index({
+  properties: ['at'],
+  name: 'audit_entry_unknown_outcome_index',
+  expression: `create index "audit_entry_unknown_outcome_index" on "audit_entry" ("at") where "entity_type" = 'playbook_run' and ("after"->>'outcome') = 'unknown'`,
+})
 export class AuditEntry {
   [OptionalProps]?: 'at';
 

@@ -18,7 +18,7 @@ import { CampaignIdKey, CustomerIdKey, LoyaltyBandKey, PlaybookKey, PlaybookStep
 import { confirmWelcomeUpdate, welcomeCheckStateQuery } from '../../workflows/welcome-check.workflow.js';
 import { withinDeadline } from './deadline.js';
 import type { SteeringFromOutside } from '../services/audit/steering-audit.service.js';
-import { cancelIfRunning, describeOrNull, executionStatus, howEnded, howReset, isRunning, queryOrNull, signalOrFalse, steeringFromOutside } from './workflow-calls.js';
+import { cancelIfRunning, describeOrNull, executionStatus, howEnded, howReset, isRunning, queryOrNull, signalOrFalse, steeringFromOutside, updateOutcome } from './workflow-calls.js';
 
 /** An update is taken once the run's validator accepts it; what the run does with it follows. */
 const taken = { waitForStage: WorkflowUpdateStage.ACCEPTED } as const;
@@ -188,6 +188,10 @@ export class TemporalPlaybookEngine implements PlaybookEngine {
 
   howReset(workflowId: string, runId: string): Promise<HowReset | null> {
     return this.reachable(() => howReset(this.client, workflowId, runId));
+  }
+
+  updateOutcome(workflowId: string, updateId: string): Promise<'taken' | 'not-taken' | 'pending'> {
+    return this.reachable(() => updateOutcome(this.client, workflowId, updateId));
   }
 
   howEnded(workflowId: string): Promise<HowEnded | null> {

@@ -140,6 +140,30 @@ export async function howReset(client: Client, workflowId: string, runId: string
   }
 }
 
+const { UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_ADMITTED: ADMITTED } = proto.temporal.api.enums.v1.UpdateWorkflowExecutionLifecycleStage;
+
+/**
+ * What became of an update sent earlier whose answer did not come in time: `taken` (the run
+ * answered it), `not-taken` (the run refused it, or it never reached the run and will not: the
+ * engine does not know it), `pending` (admitted, waiting for a worker).
+ */
+export async function updateOutcome(client: Client, workflowId: string, updateId: string): Promise<'taken' | 'not-taken' | 'pending'> {
+  try {
+    const response = await client.workflowService.pollWorkflowExecutionUpdate({
+      namespace: client.options.namespace,
+      updateRef: { workflowExecution: { workflowId }, updateId },
+      identity: client.options.identity,
+      // The stage it has reached now, without waiting for it to complete (an outcome comes with the answer once the run has answered).
+      waitPolicy: { lifecycleStage: ADMITTED },
+    });
+    if (!response.outcome) return 'pending';
+    return response.outcome.success ? 'taken' : 'not-taken';
+  } catch (error) {
+    if ((error as { code?: number }).code === grpcNotFound) return 'not-taken';
+    throw error;
+  }
+}
+
 /** Whether the run is running now (false: it has ended, or it does not exist). */
 export async function isRunning(client: Client, workflowId: string): Promise<boolean> {
   return (await executionStatus(client, workflowId)) === 'RUNNING';

@@ -133,6 +133,8 @@ export interface PlaybookEngine extends SteeringSource {
   findRunningStartedSince(since: Date): Promise<StartedRun[]>;
   /** The reset that started this execution of the run (`runId`); null when it was not started by a reset, or does not exist. */
   howReset(workflowId: string, runId: string): Promise<HowReset | null>;
+  /** What became of an update sent to the run whose answer did not come in time: taken, not taken (refused, or never reached the run), or still pending. */
+  updateOutcome(workflowId: string, updateId: string): Promise<'taken' | 'not-taken' | 'pending'>;
   /** How the run ended (for a cancelled one: who asked it to stop, and why); null when it has not ended or does not exist. */
   howEnded(workflowId: string): Promise<HowEnded | null>;
   /** Whether the run is open in the engine (false once it closed, however, or when none exists). */

@@ -247,6 +247,23 @@ export class PlaybookRunService {
     await this.em.flush();
   }
 
+  /** Audit entries of updates whose outcome the engine could not tell in time (`auditedUpdate`), older than `minAgeMs`, oldest first. */
+  async updatesOfUnknownOutcome(minAgeMs: number, limit: number): Promise<{ auditId: string; workflowId: string; updateId: string }[]> {
+    const rows = await this.em.execute<{ id: string; entity_id: string; update_id: string }[]>(
+      `select id, entity_id, after->>'updateId' as update_id from audit_entry
+        where after->>'outcome' = 'unknown' and entity_type = 'playbook_run' and at < now() - make_interval(secs => ?)
+        order by at limit ?`,
+      [minAgeMs / 1000, limit],
+    );
+    return rows.map((r) => ({ auditId: r.id, workflowId: r.entity_id, updateId: r.update_id }));
+  }
+
+  /** Settles an update's audit entry still marked unknown: `taken` or `not-taken`, as the engine now says. False when it was settled meanwhile (a retry). */
+  async settleUpdateOutcome(auditId: string, outcome: 'taken' | 'not-taken'): Promise<boolean> {
+    const settled: { affectedRows?: number } = await this.em.execute(`update audit_entry set after = after || jsonb_build_object('outcome', ?::text) where id = ? and after->>'outcome' = 'unknown'`, [outcome, auditId], 'run');
+    return (settled.affectedRows ?? 0) > 0;
+  }
+
   /** When the oldest run still recorded as running started; null when none is. */
   async oldestRunningStart(): Promise<Date | null> {
     const [row] = await this.em.execute<{ started_at: Date | null }[]>(`select min(started_at) as started_at from playbook_run where status = 'running'`);

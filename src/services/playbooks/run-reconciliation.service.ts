@@ -12,6 +12,14 @@ const RECORDED_AFTER_START_MS = 86_400_000;
 /** How far back cancels made in the Temporal UI are looked for to be audited (the sweep runs every few minutes: a margin for a sweep that was off). */
 const UNAUDITED_CANCEL_DAYS = 7;
 
+/**
+ * How old an update of unknown outcome must be before the engine's word on it is taken: a
+ * request that gave up waiting may still reach the engine a moment later.
+ */
+const UNKNOWN_UPDATE_SETTLES_AFTER_MS = 5 * 60_000;
+/** Updates of unknown outcome settled per pass, at most (one engine call each). */
+const UNKNOWN_UPDATES_PER_PASS = 200;
+
 /** How far back resets made in the Temporal UI or CLI are looked for (as for cancels: a margin for a sweep that was off). */
 const UNRECORDED_RESET_DAYS = 7;
 
@@ -22,6 +30,8 @@ const UNRECORDED_RESET_DAYS = 7;
  * new run of its trigger and the customer's erasure. This records those ends from the engine,
  * and those of campaigns, which would otherwise say running and refuse to be cancelled; and it
  * audits who cancelled a run in the Temporal UI (the run records the cancel, not who made it).
+ *
+ * It also settles the audit entries of updates whose outcome the engine could not tell in time.
  *
  * A reset in the Temporal UI or CLI makes a run run again from an earlier point (a new
  * execution of the same workflow ID), none of whose code notices: this audits it, records a
@@ -46,7 +56,23 @@ export class RunReconciliationService {
       ...(await this.recordPlaybookRunsReset()),
       ...(await this.campaigns.recordEndedInEngine()),
       ...(await this.tellPaidReminders()),
+      ...(await this.settleUpdatesOfUnknownOutcome()),
     ];
+  }
+
+  /**
+   * A person's input the engine could not confirm in time is audited as of unknown outcome
+   * (`auditedUpdate`); a retry settles it, and this settles the ones nobody retried, as the
+   * engine now tells: the audit log then says whether the run took the decision, the promise
+   * or the fix. One still waiting for a worker is left to a later pass.
+   */
+  async settleUpdatesOfUnknownOutcome(minAgeMs = UNKNOWN_UPDATE_SETTLES_AFTER_MS): Promise<string[]> {
+    const settled: string[] = [];
+    for (const entry of await this.runs.updatesOfUnknownOutcome(minAgeMs, UNKNOWN_UPDATES_PER_PASS)) {
+      const outcome = await this.engine.updateOutcome(entry.workflowId, entry.updateId);
+      if (outcome !== 'pending' && (await this.runs.settleUpdateOutcome(entry.auditId, outcome))) settled.push(entry.workflowId);
+    }
+    return settled;
   }
 
   /**
