@@ -41,6 +41,7 @@ import { Migration20261204000000_runs_ended_in_engine } from './Migration2026120
 import { Migration20261204010000_score_as_of } from './Migration20261204010000_score_as_of.js';
 import { Migration20261205000000_complaint_topic_keys } from './Migration20261205000000_complaint_topic_keys.js';
 import { Migration20261205010000_audit_unknown_outcome } from './Migration20261205010000_audit_unknown_outcome.js';
+import { Migration20261205020000_scoring_work_margined } from './Migration20261205020000_scoring_work_margined.js';
 
 /** Every migration in order; listed explicitly so compiled and bundled builds find them without globbing. */
 export const migrationsList: MigrationObject[] = [
@@ -86,4 +87,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261204010000_score_as_of', class: Migration20261204010000_score_as_of },
   { name: 'Migration20261205000000_complaint_topic_keys', class: Migration20261205000000_complaint_topic_keys },
   { name: 'Migration20261205010000_audit_unknown_outcome', class: Migration20261205010000_audit_unknown_outcome },
+  { name: 'Migration20261205020000_scoring_work_margined', class: Migration20261205020000_scoring_work_margined },
 ];

@@ -6,6 +6,7 @@ import { paymentLoyalty } from '../src/domain/scoring/payment-loyalty.js';
 import { ScoreKind } from '../src/domain/scoring/score-kind.js';
 import { defaultRescorePolicy, defaultScoringPolicy, type RescorePolicy } from '../src/domain/scoring/scoring-policy.js';
 import { ScoringRunService } from '../src/services/scores/scoring-run.service.js';
+import { CostEntry, CostKind, Customer, Order, ServiceTier } from '../src/entities/index.js';
 import { loadDemoDataIfEmpty } from '../src/dev/demo-loader.js';
 import { putSchedulesInPlace } from '../src/app/worker-process.js';
 import { createLogger } from '../src/logger.js';
@@ -434,5 +435,42 @@ describe('rescoring the whole base', () => {
     expect(typo.errors![0].extensions).toMatchObject({ code: 'VALIDATION', field: 'filter.segment' });
     const bad = await stack.gql(ConcentrationDocument, { months: 0 }, Role.Viewer);
     expect(bad.errors![0].extensions).toMatchObject({ code: 'VALIDATION', field: 'months' });
+  });
+
+  it('scores orders without a recorded margin at the customer\'s own margin share, and leaves an account none of whose orders carries one unjudged, not loss-making', async () => {
+    const em = stack.orm.em.fork();
+    const day = (d: string) => new Date(`${d}T12:00:00Z`);
+    // None of Ada's orders carries a margin; half of Bo's revenue is margin, and one order in the window carries none.
+    const ada = em.create(Customer, { name: 'Ada Nomargin', email: 'ada.nomargin@example.com', acquiredAt: '2025-06-01', serviceTier: ServiceTier.Basic });
+    const bo = em.create(Customer, { name: 'Bo Halfmargin', email: 'bo.halfmargin@example.com', acquiredAt: '2025-06-01', serviceTier: ServiceTier.Basic });
+    for (const d of ['2026-08-10', '2026-09-10', '2026-10-10']) em.create(Order, { customer: ada, orderedAt: day(d), amountMinor: 10_000 });
+    em.create(Order, { customer: bo, orderedAt: day('2025-07-01'), amountMinor: 8_000, marginMinor: 4_000 });
+    em.create(Order, { customer: bo, orderedAt: day('2026-09-01'), amountMinor: 2_000, marginMinor: 1_000 });
+    em.create(Order, { customer: bo, orderedAt: day('2026-10-01'), amountMinor: 6_000 });
+    for (const c of [ada, bo]) em.create(CostEntry, { customer: c, occurredAt: '2026-10-15', kind: CostKind.SupportMinutes, amountMinor: 9_000 });
+    await em.flush();
+
+    const runs = () => new ScoringRunService(stack.orm.em.fork(), defaultScoringPolicy);
+    const runId = 'rescore/margins';
+    await runs().begin({ runId, trigger: 'test', asOf: AS_OF });
+    await runs().prepare(runId, 1000);
+    const { models } = await runs().fitModels(runId);
+    await runs().scorePage({ runId, after: null, limit: 1000, models });
+    const scored = async (customerId: string) =>
+      (await query(sql<{ scores: Record<string, { value: number | null; band: string | null; reasons: string[] }> }>`select scores from score_snapshot where run_id = ${runId} and customer_id = ${customerId}`))[0].scores;
+    const adaScores = await scored(ada.id);
+    expect(adaScores[ScoreKind.Profitability]).toMatchObject({ value: null, band: null, reasons: ['not judged: the orders of the last 365 days (300.00) carry no margin, nor does any earlier order'] });
+    expect(adaScores[ScoreKind.Clv].value).toBeGreaterThan(0);
+    expect(adaScores[ScoreKind.Clv].reasons).toContain('no order carries a margin: valued at revenue');
+    // Bo (basic: no fee margin): 1,000 known margin in the window and 6,000 without one at Bo's own 50% (5,000 of 10,000), minus 9,000 support.
+    const boScores = await scored(bo.id);
+    expect(boScores[ScoreKind.Profitability]).toMatchObject({ value: 1_000 + 3_000 - 9_000, band: 'loss-making' });
+    expect(boScores[ScoreKind.Profitability].reasons[1]).toBe("orders without a recorded margin (60.00) counted at the customer's own margin of 50% of spend");
+    await runs().complete(runId);
+
+    // A rescore after an event reads the same facts: the same scores.
+    const [profitability] = await runs().rescoreCustomer(bo.id, new Set([ScoreKind.Profitability]));
+    expect(profitability).toMatchObject({ value: boScores[ScoreKind.Profitability].value, reasons: boScores[ScoreKind.Profitability].reasons });
+    expect((await runs().rescoreCustomer(ada.id, new Set([ScoreKind.Profitability])))[0]).toMatchObject({ value: null, band: null });
   });
 });

@@ -27,8 +27,13 @@ export class ScoringWork {
   @Property({ type: 'bigint' })
   revenueMinor!: string;
 
+  /** Margin of the orders that carry one. */
   @Property({ type: 'bigint' })
   marginMinor!: string;
+
+  /** Revenue of the orders that carry a margin. */
+  @Property({ type: 'bigint' })
+  marginedRevenueMinor!: string;
 
   /** Mean value of the repeat purchase days (the first excluded), minor units; null without repeats. */
   @Property({ type: 'double', nullable: true })
@@ -41,9 +46,13 @@ export class ScoringWork {
   @Property({ type: 'double', nullable: true })
   gapSdDays?: number | null;
 
-  /** Order margin inside the profitability window. */
+  /** Order margin inside the profitability window (of the orders that carry one). */
   @Property({ type: 'bigint' })
   windowMarginMinor!: string;
+
+  /** Revenue inside the profitability window of orders without a recorded margin. */
+  @Property({ type: 'bigint' })
+  windowUnmarginedMinor!: string;
 
   /** Buyers with a strictly worse / an equal recency, frequency, monetary value (mid-rank quintiles). */
   @Property({ type: 'integer' })

@@ -17,12 +17,14 @@ const facts = (over: Partial<CustomerFacts> = {}): CustomerFacts => ({
     lastDay: '2026-09-06',
     revenueMinor: 50_000,
     marginMinor: 10_000,
+    marginedRevenueMinor: 50_000,
     repeatSpendMinor: 9_000,
     meanGapDays: 61,
     gapSdDays: 5,
   },
   ranks: { r: { below: 5, equal: 1 }, f: { below: 8, equal: 1 }, m: { below: 9, equal: 1 }, buyers: 10 },
   windowMarginMinor: 10_000,
+  windowUnmarginedRevenueMinor: 0,
   windowCosts: [{ kind: 'support_minutes', amountMinor: 25_000 }],
   invoices: [],
   complaints: [],
@@ -58,6 +60,7 @@ describe('scoreCustomer', () => {
     const scores = scoreCustomer(facts(), models, defaultScoringPolicy);
     const clv = scores.find((s) => s.kind === ScoreKind.Clv)!;
     const revenueClv = scoreCustomer(facts({ purchases: { ...facts().purchases!, marginMinor: 50_000 } }), models, defaultScoringPolicy).find((s) => s.kind === ScoreKind.Clv)!;
+    expect(revenueClv.value).toBeGreaterThan(0);
     expect(Number.isInteger(clv.value)).toBe(true);
     // Margin is a fifth of revenue: the margin CLV is a fifth of the revenue CLV.
     expect(clv.value! / revenueClv.value!).toBeCloseTo(0.2, 2);
@@ -75,6 +78,67 @@ describe('scoreCustomer', () => {
     expect(scores.map((s) => s.kind).sort()).toEqual([ScoreKind.BehaviourChange, ScoreKind.PaymentLoyalty, ScoreKind.PersistentIssue, ScoreKind.Profitability, ScoreKind.ReferralValue, ScoreKind.Rfm].sort());
     expect(scores.find((s) => s.kind === ScoreKind.Rfm)).toMatchObject({ value: 0, band: null });
     expect(scores.find((s) => s.kind === ScoreKind.BehaviourChange)).toMatchObject({ value: null, band: 'not-enough-history' });
+  });
+
+  it('values a customer whose orders carry no margin at revenue (CLV) and does not judge their profitability, rather than taking the missing margin for zero', () => {
+    const unmargined = facts({ purchases: { ...facts().purchases!, marginMinor: 0, marginedRevenueMinor: 0 }, windowMarginMinor: 0, windowUnmarginedRevenueMinor: 20_000 });
+    const scores = scoreCustomer(unmargined, models, defaultScoringPolicy);
+    const clv = scores.find((s) => s.kind === ScoreKind.Clv)!;
+    const revenueClv = scoreCustomer(facts({ purchases: { ...facts().purchases!, marginMinor: 50_000 } }), models, defaultScoringPolicy).find((s) => s.kind === ScoreKind.Clv)!;
+    expect(clv.value).toBe(revenueClv.value);
+    expect(clv.reasons.at(-1)).toBe('no order carries a margin: valued at revenue');
+    expect(scores.find((s) => s.kind === ScoreKind.Profitability)).toEqual({
+      kind: ScoreKind.Profitability,
+      value: null,
+      band: null,
+      reasons: ['not judged: the orders of the last 365 days (200.00) carry no margin, nor does any earlier order'],
+      modelVersion: 'profitability/2;policy=1',
+      details: { suggestedTier: null },
+    });
+    // Without orders in the window there is no margin to miss: costs without purchases are a loss.
+    const idle = scoreCustomer(facts({ purchases: { ...facts().purchases!, marginMinor: 0, marginedRevenueMinor: 0 }, windowMarginMinor: 0 }), models, defaultScoringPolicy);
+    expect(idle.find((s) => s.kind === ScoreKind.Profitability)).toMatchObject({ value: 2_000 - 25_000, band: 'loss-making' });
+  });
+
+  it("counts window orders without a margin at the customer's own margin share from the orders that carry one", () => {
+    // A fifth of the margined revenue is margin; 20,000 more in the window carry none: 4,000 margin estimated.
+    const scores = scoreCustomer(facts({ purchases: { ...facts().purchases!, marginedRevenueMinor: 50_000 }, windowUnmarginedRevenueMinor: 20_000 }), models, defaultScoringPolicy);
+    const profit = scores.find((s) => s.kind === ScoreKind.Profitability)!;
+    expect(profit).toMatchObject({ value: 10_000 + 4_000 + 2_000 - 25_000, band: 'loss-making' });
+    expect(profit.reasons.slice(0, 2)).toEqual([
+      'margin 160.00 minus cost to serve 250.00 over the last 365 days: -90.00',
+      "orders without a recorded margin (200.00) counted at the customer's own margin of 20% of spend",
+    ]);
+    // CLV goes by the same share: a fifth of the revenue CLV.
+    const clv = scores.find((s) => s.kind === ScoreKind.Clv)!;
+    const revenueClv = scoreCustomer(facts({ purchases: { ...facts().purchases!, marginMinor: 50_000 } }), models, defaultScoringPolicy).find((s) => s.kind === ScoreKind.Clv)!;
+    expect(clv.value! / revenueClv.value!).toBeCloseTo(0.2, 2);
+  });
+
+  it('gives CLV no value, with the reason, when the spend model fitted on the base has no finite average spend (q <= 1), and scores the rest', () => {
+    const heavyTailed = { ...models, gammaGamma: { p: 7.31, q: 0.883, gamma: 25.5 } };
+    const oneTimeBuyer = facts({ purchases: { ...facts().purchases!, purchaseDays: 1, lastDay: '2026-01-04', repeatSpendMinor: null, meanGapDays: null, gapSdDays: null } });
+    const scores = scoreCustomer(oneTimeBuyer, heavyTailed, defaultScoringPolicy);
+    expect(scores.find((s) => s.kind === ScoreKind.Clv)).toEqual({
+      kind: ScoreKind.Clv,
+      value: null,
+      band: null,
+      reasons: ['not scored: the spend model fitted on the base has no finite average spend for a customer without a repeat purchase (q = 0.88)'],
+      modelVersion: 'clv/1(bgnbd/1+gamma-gamma/1)',
+    });
+    expect(scores.map((s) => s.kind).sort()).toEqual(Object.values(ScoreKind).sort());
+    // A repeat buyer's spend is finite under the same model (p·x + q > 1).
+    expect(scoreCustomer(facts(), heavyTailed, defaultScoringPolicy).find((s) => s.kind === ScoreKind.Clv)!.value).toBeGreaterThan(0);
+  });
+
+  it('prorates the tier fees its cheaper-tier projection swaps to a window shorter than a year', () => {
+    const policy = { ...defaultScoringPolicy, profitabilityWindowDays: 180 };
+    // Premium, no order margin, support 100.00: a 180-day share of the 60.00 fee margin (29.59) against support.
+    const premium = facts({ serviceTier: 'premium', windowMarginMinor: 0, windowCosts: [{ kind: 'support_minutes', amountMinor: 10_000 }] });
+    const profit = scoreCustomer(premium, models, policy).find((s) => s.kind === ScoreKind.Profitability)!;
+    expect(profit).toMatchObject({ value: 2_959 - 10_000, band: 'loss-making', details: { suggestedTier: 'basic' } });
+    // On basic: no fee margin, a quarter of the support cost.
+    expect(profit.reasons.at(-1)).toBe('a cheaper service concept helps: basic (support minutes about 75.00 less; tier fee margin 29.59 less; projected -25.00 instead of -70.41 on premium)');
   });
 
   it('leaves out what the models cannot give, and what was not asked for', () => {

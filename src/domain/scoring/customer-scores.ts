@@ -4,16 +4,19 @@
  * score is computed from what, so the nightly run and a rescore after an event agree.
  */
 import { behaviourChangeFromRhythm } from './behaviour-change.js';
-import { churnRisk, type BgNbdParams, type PurchaseSummary } from './bgnbd.js';
-import { customerLifetimeValue, ratePerPeriod, WEEKS_PER_MONTH } from './clv.js';
+import { BGNBD_MODEL_VERSION, churnRisk, type BgNbdParams, type PurchaseSummary } from './bgnbd.js';
+import { CLV_MODEL_VERSION, customerLifetimeValue, ratePerPeriod, WEEKS_PER_MONTH } from './clv.js';
 import { dayNumber, type DateLike } from './dates.js';
+import { fmt, money, pct } from './format.js';
 import type { GammaGammaParams } from './gamma-gamma.js';
 import { paymentLoyalty, type InvoiceRecord } from './payment-loyalty.js';
 import { persistentIssues, type ComplaintRecord } from './persistent-issue.js';
-import { profitability, type CostEntryInput } from './profitability.js';
+import { profitability, PROFITABILITY_MODEL_VERSION, type CostEntryInput } from './profitability.js';
 import { referralValue, type ReferredCustomer } from './referral-value.js';
 import { rankedRfm, unranked, type RankPosition } from './rfm.js';
 import { ScoreKind } from './score-kind.js';
+import { withPolicyVersion } from './score.js';
+import { ScoringException } from './scoring-exception.js';
 import type { ScoringPolicy } from './scoring-policy.js';
 
 /** A customer's purchases up to asOf, one transaction per purchase day. */
@@ -22,7 +25,10 @@ export interface PurchaseFacts {
   firstDay: DateLike;
   lastDay: DateLike;
   revenueMinor: number;
+  /** Margin of the orders that carry one (an export may leave it out). */
   marginMinor: number;
+  /** Revenue of the orders that carry a margin. */
+  marginedRevenueMinor: number;
   /** Mean value of the repeat purchase days; null without a repeat. */
   repeatSpendMinor: number | null;
   /** Mean and sample spread of the gaps between purchase days; null with fewer than two gaps. */
@@ -39,8 +45,10 @@ export interface CustomerFacts {
   purchases: PurchaseFacts | null;
   /** Where the customer stands among all `buyers` of the base (RFM); absent when not ranked in this pass. */
   ranks?: { r: RankPosition; f: RankPosition; m: RankPosition; buyers: number };
-  /** Order margin inside the policy's profitability window. */
+  /** Order margin inside the policy's profitability window (of the orders that carry one). */
   windowMarginMinor: number;
+  /** Revenue inside the window of orders without a recorded margin. */
+  windowUnmarginedRevenueMinor: number;
   windowCosts: readonly CostEntryInput[];
   invoices: readonly InvoiceRecord[];
   complaints: readonly ComplaintRecord[];
@@ -71,13 +79,28 @@ export function purchaseSummary(p: PurchaseFacts, asOf: DateLike): PurchaseSumma
   return { x: p.purchaseDays - 1, tx: (dayNumber(p.lastDay) - first) / 7, T: (dayNumber(asOf) - first) / 7 };
 }
 
+/**
+ * One customer's scores. A model that cannot score this customer (its fitted parameters give
+ * no finite answer for this history) gives that score no value, with the reason, and the
+ * customer's other scores stand: one customer never stops a page of the nightly run.
+ */
 export function scoreCustomer(f: CustomerFacts, models: FittedModels, policy: ScoringPolicy, kinds?: ReadonlySet<ScoreKind>): CustomerScore[] {
   const wanted = (kind: ScoreKind) => !kinds || kinds.has(kind);
   const out: CustomerScore[] = [];
   const push = (kind: ScoreKind, s: { value: number | null; band?: string | null; reasons: string[]; modelVersion: string }, details?: Record<string, unknown>) =>
     out.push({ kind, value: s.value, band: s.band ?? null, reasons: s.reasons, modelVersion: s.modelVersion, ...(details ? { details } : {}) });
+  const attempt = (kind: ScoreKind, modelVersion: string, score: () => void) => {
+    try {
+      score();
+    } catch (error) {
+      if (!(error instanceof ScoringException || error instanceof RangeError)) throw error;
+      push(kind, { value: null, reasons: [`not scored: ${error.message}`], modelVersion });
+    }
+  };
   const p = f.purchases;
   const today = dayNumber(f.asOf);
+  // The customer's own margin share, from the orders that carry a margin; null when none does.
+  const ownMarginShare = p && p.marginedRevenueMinor > 0 ? p.marginMinor / p.marginedRevenueMinor : null;
 
   if (wanted(ScoreKind.Rfm) && (f.ranks || !p)) {
     const rfm = p
@@ -86,17 +109,26 @@ export function scoreCustomer(f: CustomerFacts, models: FittedModels, policy: Sc
     push(ScoreKind.Rfm, rfm);
   }
   if (p && models.bgnbd) {
+    const bgnbd = models.bgnbd;
     const summary = purchaseSummary(p, f.asOf);
-    if (wanted(ScoreKind.ChurnRisk)) push(ScoreKind.ChurnRisk, churnRisk(models.bgnbd, summary, policy.churnRisk));
-    if (wanted(ScoreKind.Clv) && models.gammaGamma) {
-      const clv = customerLifetimeValue(models.bgnbd, models.gammaGamma, { ...summary, zbar: (p.repeatSpendMinor ?? 0) / 100 }, {
-        periods: policy.clv.months,
-        periodLength: WEEKS_PER_MONTH,
-        discountRate: ratePerPeriod(policy.clv.annualDiscountRate, 12),
-        // Margin CLV where the orders carry margins: what the customer is worth, not what they turn over.
-        marginShare: p.revenueMinor > 0 ? Math.min(1, Math.max(0, p.marginMinor / p.revenueMinor)) : 1,
+    if (wanted(ScoreKind.ChurnRisk)) attempt(ScoreKind.ChurnRisk, `${BGNBD_MODEL_VERSION};policy=${policy.churnRisk.version}`, () => push(ScoreKind.ChurnRisk, churnRisk(bgnbd, summary, policy.churnRisk)));
+    const gammaGamma = models.gammaGamma;
+    if (wanted(ScoreKind.Clv) && gammaGamma) {
+      attempt(ScoreKind.Clv, CLV_MODEL_VERSION, () => {
+        // A heavy-tailed spend model (p·x + q <= 1) has no finite expected spend for so short a history.
+        if (gammaGamma.p * summary.x + gammaGamma.q <= 1) {
+          throw new RangeError(`the spend model fitted on the base has no finite average spend for ${summary.x === 0 ? 'a customer without a repeat purchase' : `${summary.x} repeat purchases`} (q = ${fmt(gammaGamma.q, 2)})`);
+        }
+        const clv = customerLifetimeValue(bgnbd, gammaGamma, { ...summary, zbar: (p.repeatSpendMinor ?? 0) / 100 }, {
+          periods: policy.clv.months,
+          periodLength: WEEKS_PER_MONTH,
+          discountRate: ratePerPeriod(policy.clv.annualDiscountRate, 12),
+          // Margin CLV where the orders carry margins: what the customer is worth, not what they turn over.
+          marginShare: ownMarginShare === null ? 1 : Math.min(1, Math.max(0, ownMarginShare)),
+        });
+        const reasons = ownMarginShare === null ? [...clv.reasons, 'no order carries a margin: valued at revenue'] : clv.reasons;
+        push(ScoreKind.Clv, { ...clv, value: Math.round(clv.value * 100), band: null, reasons });
       });
-      push(ScoreKind.Clv, { ...clv, value: Math.round(clv.value * 100), band: null });
     }
   }
   if (wanted(ScoreKind.BehaviourChange)) {
@@ -113,24 +145,41 @@ export function scoreCustomer(f: CustomerFacts, models: FittedModels, policy: Sc
       ),
     );
   }
-  if (wanted(ScoreKind.Profitability)) {
-    const tierFee = policy.serviceTiers.tiers.find((t) => t.tier === f.serviceTier)?.annualFeeMarginMinor ?? 0;
-    const windowFee = Math.round((tierFee * policy.profitabilityWindowDays) / 365);
-    const score = profitability(
-      {
-        marginMinor: f.windowMarginMinor + windowFee,
-        costs: f.windowCosts,
-        currentTier: f.serviceTier,
-        windowLabel: `the last ${policy.profitabilityWindowDays} days`,
-        tenureDays: today - dayNumber(f.customerSince),
-        minTenureDays: policy.profitabilityMinTenureDays,
-      },
-      policy.serviceTiers,
-    );
-    push(ScoreKind.Profitability, score, { suggestedTier: score.suggestion?.tier ?? null });
-  }
+  if (wanted(ScoreKind.Profitability)) push(ScoreKind.Profitability, ...profitabilityOf(f, ownMarginShare, policy));
   if (wanted(ScoreKind.PaymentLoyalty)) push(ScoreKind.PaymentLoyalty, paymentLoyalty({ customerSince: f.customerSince, invoices: f.invoices, asOf: f.asOf }, policy.paymentLoyalty));
   if (wanted(ScoreKind.PersistentIssue)) push(ScoreKind.PersistentIssue, persistentIssues(f.complaints, f.asOf, policy.persistentIssue));
   if (wanted(ScoreKind.ReferralValue)) push(ScoreKind.ReferralValue, referralValue(f.referrals, { basis: 'margin' }, policy.referral));
   return out;
+}
+
+/**
+ * Margin minus cost to serve over the window, with the current tier's share of its fee. Orders
+ * without a recorded margin count at the customer's own margin share from the orders that carry
+ * one; when none does, the account is not judged (no value, no band): a missing margin is not
+ * a margin of zero, and no account review follows from it.
+ */
+function profitabilityOf(f: CustomerFacts, ownMarginShare: number | null, policy: ScoringPolicy): [{ value: number | null; band: string | null; reasons: string[]; modelVersion: string }, Record<string, unknown>] {
+  const window = `the last ${policy.profitabilityWindowDays} days`;
+  const unmargined = f.windowUnmarginedRevenueMinor;
+  if (unmargined > 0 && ownMarginShare === null) {
+    const reasons = [`not judged: the orders of ${window} (${money(unmargined)}) carry no margin, nor does any earlier order`];
+    return [{ value: null, band: null, reasons, modelVersion: withPolicyVersion(PROFITABILITY_MODEL_VERSION, policy.serviceTiers.version) }, { suggestedTier: null }];
+  }
+  const estimated = ownMarginShare === null ? 0 : Math.round(unmargined * Math.min(1, Math.max(-1, ownMarginShare)));
+  const feeShare = policy.profitabilityWindowDays / 365;
+  const tierFee = policy.serviceTiers.tiers.find((t) => t.tier === f.serviceTier)?.annualFeeMarginMinor ?? 0;
+  const score = profitability(
+    {
+      marginMinor: f.windowMarginMinor + estimated + Math.round(tierFee * feeShare),
+      costs: f.windowCosts,
+      currentTier: f.serviceTier,
+      windowLabel: window,
+      tenureDays: dayNumber(f.asOf) - dayNumber(f.customerSince),
+      minTenureDays: policy.profitabilityMinTenureDays,
+      feeShare,
+    },
+    policy.serviceTiers,
+  );
+  const reasons = unmargined > 0 ? [score.reasons[0], `orders without a recorded margin (${money(unmargined)}) counted at the customer's own margin of ${pct(ownMarginShare!)} of spend`, ...score.reasons.slice(1)] : score.reasons;
+  return [{ ...score, reasons }, { suggestedTier: score.suggestion?.tier ?? null }];
 }

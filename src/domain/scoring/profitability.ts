@@ -71,6 +71,8 @@ export interface ProfitabilityInput {
    */
   tenureDays?: number;
   minTenureDays?: number;
+  /** The share of a year the window covers (its fees are that share of the annual fee); 1 by default. */
+  feeShare?: number;
   currency?: string;
 }
 
@@ -151,8 +153,9 @@ function suggestTier(
     .filter((t) => t.level < current.level)
     .map((t) => {
       const reasoning: string[] = [];
-      let projected = input.marginMinor - current.annualFeeMarginMinor + t.annualFeeMarginMinor;
-      const feeChange = t.annualFeeMarginMinor - current.annualFeeMarginMinor;
+      // The window holds its share of a year's fee: the other tier's fee is swapped in for the same share.
+      const feeChange = (t.annualFeeMarginMinor - current.annualFeeMarginMinor) * (input.feeShare ?? 1);
+      let projected = input.marginMinor + feeChange;
       for (const [kind, amount] of byKind) {
         const from = share(current, kind);
         const projectedCost = from > 0 ? (amount * share(t, kind)) / from : amount;

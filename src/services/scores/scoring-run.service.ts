@@ -96,8 +96,8 @@ export class ScoringRunService {
     await Promise.all([
       !gathered[0].purchases &&
         sql`
-          insert into scoring_work (run_id, customer_id, purchase_days, first_day, last_day, revenue_minor, margin_minor,
-                                    repeat_spend_minor, mean_gap_days, gap_sd_days, window_margin_minor, r_below, r_equal, f_below, f_equal, m_below, m_equal)
+          insert into scoring_work (run_id, customer_id, purchase_days, first_day, last_day, revenue_minor, margin_minor, margined_revenue_minor,
+                                    repeat_spend_minor, mean_gap_days, gap_sd_days, window_margin_minor, window_unmargined_minor, r_below, r_equal, f_below, f_equal, m_below, m_equal)
           select ${runId}, b.*,
                  -- Strictly worse and equal buyers per dimension: recency ranks better for a later last purchase.
                  (rank() over (order by last_day) - 1)::int, (count(*) over (partition by last_day))::int,
@@ -158,7 +158,8 @@ export class ScoringRunService {
                       order by c.id limit ${input.limit}`;
     const { rows } = await sql<Row>`
       select p.id, p.service_tier, p.acquired_at::text as acquired_at, w.purchase_days, w.first_day::text as first_day, w.last_day::text as last_day,
-             w.revenue_minor, w.margin_minor, w.repeat_spend_minor, w.mean_gap_days, w.gap_sd_days,
+             w.revenue_minor, w.margin_minor, w.margined_revenue_minor, w.repeat_spend_minor, w.mean_gap_days, w.gap_sd_days,
+             coalesce(w.window_margin_minor, 0)::bigint as window_margin, coalesce(w.window_unmargined_minor, 0)::bigint as window_unmargined,
              w.r_below, w.r_equal, w.f_below, w.f_equal, w.m_below, w.m_equal, coalesce(iw.invoices, '[]') as invoices,
              ${factsColumns(run.asOf, this.policy, input.runId)}
         from (${page}) p left join scoring_work w on w.run_id = ${input.runId} and w.customer_id = p.id
@@ -245,7 +246,8 @@ export class ScoringRunService {
     const asOf = computedAt.toISOString().slice(0, 10);
     const { rows } = await sql<Row>`
       select p.id, p.service_tier, p.acquired_at::text as acquired_at, a.purchase_days, a.first_day::text as first_day, a.last_day::text as last_day,
-             a.revenue_minor, a.margin_minor, a.repeat_spend_minor, a.mean_gap_days, a.gap_sd_days,
+             a.revenue_minor, a.margin_minor, a.margined_revenue_minor, a.repeat_spend_minor, a.mean_gap_days, a.gap_sd_days,
+             coalesce(a.window_margin_minor, 0)::bigint as window_margin, coalesce(a.window_unmargined_minor, 0)::bigint as window_unmargined,
              (select ${invoiceDays(sql`i`)} from invoice i where i.customer_id = p.id and i.issued_at <= ${asOf}::date) as invoices,
              ${leaveOutInvoiceId ? sql`(select ${invoiceDays(sql`i`)} from invoice i where i.id = ${leaveOutInvoiceId}::uuid and i.customer_id = p.id and i.issued_at <= ${asOf}::date)` : sql`'[]'::json`} as left_out,
              ${factsColumns(asOf, this.policy, null)}
@@ -384,32 +386,36 @@ function toRunModels(fits: ModelFit[]): RunModels {
  * Per customer with a purchase up to `asOf` (UTC days; several orders on one day are one
  * transaction): purchase days, first and last day, revenue, margin, mean repeat spend,
  * the mean and spread of the gaps between purchase days, and the margin inside the
- * profitability window.
+ * profitability window. Margins are those of the orders that carry one (an export may leave
+ * it out), beside the revenue of those orders and of the others in the window.
  */
 function purchaseAggregates(asOf: string, orderFilter: RawBuilder<unknown>, policy: ScoringPolicy): RawBuilder<unknown> {
   return sql`
     with purchase_day as (
-      select o.customer_id, (o.ordered_at at time zone 'UTC')::date as day, sum(o.amount_minor) as amount, sum(coalesce(o.margin_minor, 0)) as margin
+      select o.customer_id, (o.ordered_at at time zone 'UTC')::date as day, sum(o.amount_minor) as amount,
+             coalesce(sum(o.margin_minor), 0) as margin, coalesce(sum(o.amount_minor) filter (where o.margin_minor is null), 0) as unmargined
         from customer_order o join customer c on c.id = o.customer_id and c.acquired_at <= ${asOf}::date
        where o.ordered_at < ((${asOf}::date + 1)::timestamp at time zone 'UTC') and ${orderFilter}
        group by 1, 2
     ), gap as (
-      select customer_id, amount, margin, day, day - lag(day) over w as gap_days, row_number() over w as n
+      select customer_id, amount, margin, unmargined, day, day - lag(day) over w as gap_days, row_number() over w as n
         from purchase_day window w as (partition by customer_id order by day)
     )
     select customer_id, count(*)::int as purchase_days, min(day) as first_day, max(day) as last_day,
-           sum(amount)::bigint as revenue_minor, sum(margin)::bigint as margin_minor,
+           sum(amount)::bigint as revenue_minor, sum(margin)::bigint as margin_minor, (sum(amount) - sum(unmargined))::bigint as margined_revenue_minor,
            avg(amount) filter (where n > 1)::double precision as repeat_spend_minor,
            case when count(gap_days) >= 2 then avg(gap_days)::double precision end as mean_gap_days,
            case when count(gap_days) >= 2 then stddev_samp(gap_days)::double precision end as gap_sd_days,
-           coalesce(sum(margin) filter (where day > ${asOf}::date - ${policy.profitabilityWindowDays}::int), 0)::bigint as window_margin_minor
+           coalesce(sum(margin) filter (where day > ${asOf}::date - ${policy.profitabilityWindowDays}::int), 0)::bigint as window_margin_minor,
+           coalesce(sum(unmargined) filter (where day > ${asOf}::date - ${policy.profitabilityWindowDays}::int), 0)::bigint as window_unmargined_minor
       from gap group by customer_id`;
 }
 
 /**
- * The other facts of customer `p`: window margin and costs, complaints and referrals
- * (JSON). Within a run, margins come from the run's work rows (`w`); for a single
- * customer, from the orders. (Invoices: from the run's invoice work rows, or `invoiceDays`.)
+ * The other facts of customer `p`: window costs, complaints and referrals (JSON). Within a
+ * run, referred customers' margins come from the run's work rows; for a single customer,
+ * from the orders. (Window margins: from the purchase aggregates; invoices: from the run's
+ * invoice work rows, or `invoiceDays`.)
  */
 function factsColumns(asOf: string, policy: ScoringPolicy, runId: string | null): RawBuilder<unknown> {
   const end = sql`((${asOf}::date + 1)::timestamp at time zone 'UTC')`;
@@ -420,7 +426,6 @@ function factsColumns(asOf: string, policy: ScoringPolicy, runId: string | null)
       ? sql`(select coalesce(max(x.window_margin_minor), 0) from scoring_work x where x.run_id = ${runId} and x.customer_id = ${customer})`
       : sql`(select coalesce(sum(o.margin_minor), 0) from customer_order o where o.customer_id = ${customer} and o.ordered_at >= ${windowStart} and o.ordered_at < ${end})`;
   return sql`
-    ${runId ? sql`coalesce(w.window_margin_minor, 0)` : windowMargin(sql`p.id`)}::bigint as window_margin,
     (select coalesce(json_agg(json_build_object('kind', k.kind, 'amountMinor', k.amount)), '[]') from (
        select ce.kind, sum(ce.amount_minor)::bigint as amount from cost_entry ce
         where ce.customer_id = p.id and ce.occurred_at > ${asOf}::date - ${policy.profitabilityWindowDays}::int and ce.occurred_at <= ${asOf}::date
@@ -457,11 +462,13 @@ function toFacts(row: Row, asOf: string): CustomerFacts {
             lastDay: row.last_day,
             revenueMinor: money(row.revenue_minor),
             marginMinor: money(row.margin_minor),
+            marginedRevenueMinor: money(row.margined_revenue_minor),
             repeatSpendMinor: row.repeat_spend_minor,
             meanGapDays: row.mean_gap_days,
             gapSdDays: row.gap_sd_days,
           },
     windowMarginMinor: money(row.window_margin),
+    windowUnmarginedRevenueMinor: money(row.window_unmargined),
     windowCosts: (row.window_costs as { kind: string; amountMinor: unknown }[]).map((c) => ({ kind: c.kind, amountMinor: money(c.amountMinor) })),
     invoices: (row.invoices as [number, number | null][]).map(([dueAt, paidAt]) => ({ dueAt, paidAt })),
     complaints: row.complaints,
