@@ -336,6 +336,10 @@ it('serves GraphiQL with its assets from the project itself, not a CDN', async (
   const assets = [...html.matchAll(/(?:src|href)="(\/graphiql\/[^"]+)"/g)].map((m) => m[1]);
   expect(assets.length).toBe(4);
   for (const asset of assets) expect((await fetch(base + asset)).status).toBe(200);
+  // The page may carry a development key: another origin's script may not read it (no CORS headers on it).
+  const fromElsewhere = await fetch(`${base}/graphql`, { headers: { accept: 'text/html', origin: 'https://evil.example.net' } });
+  expect(fromElsewhere.status).toBe(200);
+  expect(fromElsewhere.headers.get('access-control-allow-origin')).toBeNull();
 });
 
 it('is ready while PostgreSQL and Temporal answer, and not ready once PostgreSQL is down', async () => {

@@ -171,9 +171,14 @@ export async function createApi(deps: ApiDeps): Promise<Api> {
     app.use(unsubscribeRouter({ secrets: config.unsubscribe.secrets, optOut, logger, limit }));
   }
   app.use('/graphql', requestLog(logger), metrics.countResponses);
+  // Before CORS: the page may carry a development key in its headers, which no other origin's script may read.
+  // (GET and HEAD only: a browser's preflight of an API call goes on to CORS.)
+  if (config.api.ide) {
+    const ide = graphiqlRouter({ endpoint: '/graphql', headers: deps.ideHeaders });
+    app.use((req, res, next) => (req.method === 'GET' || req.method === 'HEAD' ? ide(req, res, next) : next()));
+  }
   // Front ends on other origins call the API from the browser with their key in the Authorization header (no cookies).
   app.use('/graphql', cors({ origin: config.api.corsOrigins, allowedHeaders: ['authorization', 'content-type', 'apollo-require-preflight', 'x-request-id'], exposedHeaders: ['x-request-id', 'ratelimit', 'ratelimit-policy', 'retry-after'], methods: ['GET', 'POST'], maxAge: 600 }));
-  if (config.api.ide) app.use(graphiqlRouter({ endpoint: '/graphql', headers: deps.ideHeaders }));
   if (authFailures) app.use('/graphql', authFailures.refuseOverLimit);
   if (config.api.rateLimitPerMinute > 0) app.use('/graphql', rateLimitPerKey(config.api.rateLimitPerMinute, { store: rateLimitStore(), logger }));
   app.use(
