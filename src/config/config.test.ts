@@ -47,6 +47,9 @@ describe('PUBLIC_URL and UNSUBSCRIBE_SECRET (the unsubscribe links of marketing 
     expect(links.publicUrl).toBe('http://127.0.0.1:4100');
     expect(links.secrets).toHaveLength(1);
     expect(links.secrets[0].length).toBeGreaterThanOrEqual(32);
+    // Real e-mail never carries links signed with the development key, which is in the source.
+    expect(() => loadConfig({ ...base, MESSAGE_CHANNEL: 'smtp', ...smtp })).toThrow(/UNSUBSCRIBE_SECRET must be set to send e-mail over SMTP/);
+    expect(loadConfig({ ...base, MESSAGE_CHANNEL: 'smtp', ...smtp, UNSUBSCRIBE_SECRET: secret }).unsubscribe!.secrets).toEqual([secret]);
   });
 
   it('takes a public URL (a path too, no trailing slash kept) and several secrets while rotating, the first one signing', () => {

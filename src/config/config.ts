@@ -142,14 +142,14 @@ function metricsToken(raw: string | undefined): string | null {
 /** The address a client on this machine reaches a server bound to `host` at (all interfaces: loopback). */
 export const localAddress = (host: string) => (host === '0.0.0.0' ? '127.0.0.1' : host);
 
-/** Signs unsubscribe links outside production when UNSUBSCRIBE_SECRET is not set: the demo's links work, and nothing real depends on it. */
+/** Signs unsubscribe links outside production when UNSUBSCRIBE_SECRET is not set and no e-mail goes out over SMTP: the demo's links work, and nothing real depends on it. */
 const DEVELOPMENT_UNSUBSCRIBE_SECRET = 'development-only-unsubscribe-secret-never-in-production';
 
 /**
  * PUBLIC_URL: where customers reach the API (the unsubscribe links point there); UNSUBSCRIBE_SECRET:
  * the key that signs the links, 32 characters or more, a comma-separated list while rotating
  * (the first signs, all are accepted). Outside production both have defaults (the API's own
- * address, a development key). In production, e-mail over SMTP needs both, over HTTPS (mail
+ * address, a development key, though not for e-mail over SMTP). In production, e-mail over SMTP needs both, over HTTPS (mail
  * clients offer one-click unsubscribe only for an https link); without SMTP they may be left out.
  */
 function unsubscribe(env: NodeJS.ProcessEnv, production: boolean, channel: AppConfig['delivery']['channel'], apiAddress: string): UnsubscribeLinks | null {
@@ -162,6 +162,8 @@ function unsubscribe(env: NodeJS.ProcessEnv, production: boolean, channel: AppCo
   const url = URL.parse(rawUrl || apiAddress);
   if (!url || !['http:', 'https:'].includes(url.protocol) || url.search || url.hash) throw new ConfigError(`PUBLIC_URL must be an http(s) URL without query, such as https://retention.example.com, got "${rawUrl}"`);
   if (production && url.protocol !== 'https:') throw new ConfigError(`PUBLIC_URL must be https:// in production (mail clients offer one-click unsubscribe only over HTTPS), got "${rawUrl}"`);
+  // The development key is in the source: links signed with it could be forged, so real e-mail never carries them.
+  if (!rawSecrets && channel === 'smtp') throw new ConfigError('UNSUBSCRIBE_SECRET must be set to send e-mail over SMTP: the development key is public, so anyone could forge its unsubscribe links');
   const secrets = rawSecrets ? rawSecrets.split(',').map((s) => s.trim()) : [DEVELOPMENT_UNSUBSCRIBE_SECRET];
   if (secrets.some((s) => s.length < 32 || /\s/.test(s))) throw new ConfigError('UNSUBSCRIBE_SECRET must be 32 characters or more, without spaces (several: comma-separated)');
   return { publicUrl: url.href.replace(/\/+$/, ''), secrets };
