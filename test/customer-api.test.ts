@@ -410,6 +410,20 @@ describe('query limits', () => {
     expect(one.errors).toBeUndefined();
   });
 
+  it("prices a run's live state as a Temporal query per run, and a campaign's preview, outcome and comparison as reports", async () => {
+    // 100 customers' 80 runs with their step: up to 8,000 Temporal queries.
+    const steps = await countStatements(() => raw('{ customers(first: 100) { edges { node { playbookRuns(first: 80) { edges { node { step deadline } } } } } } }', Role.Viewer));
+    expect(steps.result.errors?.[0].extensions).toMatchObject({ code: 'GRAPHQL_VALIDATION_FAILED', reason: 'QUERY_TOO_COSTLY' });
+    expect(steps.result.errors![0].extensions!.cost).toBeGreaterThan(100 * 80 * 20);
+    expect(steps.statements).toEqual([]);
+    // A page of campaigns, each with a preview, outcome and comparison: three passes over the base each.
+    const campaigns = await countStatements(() => raw('{ campaigns(first: 100) { edges { node { preview { customers } outcome { group } comparison { metric } progress { pass } } } } }', Role.Viewer));
+    expect(campaigns.result.errors?.[0].extensions).toMatchObject({ code: 'GRAPHQL_VALIDATION_FAILED', reason: 'QUERY_TOO_COSTLY' });
+    expect(campaigns.statements).toEqual([]);
+    // Record fields of runs stay cheap: no Temporal query.
+    expect((await raw('{ customers(first: 20) { edges { node { playbookRuns(first: 20) { edges { node { workflowId status } } } } } } }', Role.Viewer)).errors).toBeUndefined();
+  });
+
   it('refuses a query nested too deep', async () => {
     let selection = 'id';
     for (let d = 0; d < 12; d++) selection = `referrer { ${selection} }`;

@@ -20,6 +20,13 @@ export const defaultQueryLimits: QueryLimits = { maxDepth: 12, maxCost: 25_000 }
  */
 export const REPORT_COMPLEXITY = 100;
 
+/**
+ * What a field of a workflow's live state costs (a run's step, deadline, fees, ...; a campaign's
+ * progress): a Temporal query per run, not a column of a row. Counted per field, so a page of
+ * runs asking for several is priced above its one query per run: the safe side.
+ */
+export const LIVE_STATE_COMPLEXITY = 10;
+
 /** Refuses too deep queries while validating, before any resolver runs. */
 export function depthLimitRule(limits: QueryLimits) {
   return maxDepthRule({

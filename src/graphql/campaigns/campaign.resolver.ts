@@ -5,6 +5,7 @@ import { MAX_SCHEDULE_AHEAD_DAYS } from '../../domain/campaigns/campaign.js';
 import { Role } from '../../domain/auth/roles.js';
 import { Allow } from '../auth/allow.js';
 import { NestedPageArgs, PageArgs, pageComplexity } from '../common/connection.js';
+import { LIVE_STATE_COMPLEXITY, REPORT_COMPLEXITY } from '../limits.js';
 import { CampaignGroup, type Customer, type PlaybookRun } from '../../entities/index.js';
 import { selectedFields } from '../common/selection.js';
 import { PlaybookRunType, runsAsSelected } from '../playbooks/playbook-run.types.js';
@@ -77,7 +78,7 @@ export class CampaignResolver {
     return CampaignType.from(await ctx.services.campaigns.cancel(id, ctx.caller!.id));
   }
 
-  @FieldResolver(() => CampaignProgressType, { nullable: true, description: 'Live progress from the campaign run (null for a draft); in a list, one Temporal query per campaign' })
+  @FieldResolver(() => CampaignProgressType, { nullable: true, description: 'Live progress from the campaign run (null for a draft); in a list, one Temporal query per campaign', complexity: LIVE_STATE_COMPLEXITY })
   progress(@Root() campaign: CampaignType, @Ctx() ctx: GraphQLContext): CampaignProgressType | null | Promise<CampaignProgressType | null> {
     return campaign.progress !== undefined ? campaign.progress : ctx.services.campaigns.progressOf(campaign).then((progress) => progress && CampaignProgressType.from(progress));
   }
@@ -88,7 +89,7 @@ export class CampaignResolver {
     return segment && SegmentType.from(segment);
   }
 
-  @FieldResolver(() => CampaignPreviewType, { description: 'Dry run on the current data: who would enter, what they would be sent' })
+  @FieldResolver(() => CampaignPreviewType, { description: 'Dry run on the current data: who would enter, what they would be sent', complexity: REPORT_COMPLEXITY })
   preview(@Root() campaign: CampaignType, @Ctx() ctx: GraphQLContext): Promise<CampaignPreviewType> {
     return ctx.services.campaigns.preview(campaign.id);
   }
@@ -103,12 +104,12 @@ export class CampaignResolver {
     return ctx.services.campaigns.members(campaign.id, group ?? null, args);
   }
 
-  @FieldResolver(() => [CampaignGroupOutcomeType], { description: 'Treated against holdout since enrolment: retention, revenue, on-time payment, complaints, profitability now' })
+  @FieldResolver(() => [CampaignGroupOutcomeType], { description: 'Treated against holdout since enrolment: retention, revenue, on-time payment, complaints, profitability now', complexity: REPORT_COMPLEXITY })
   async outcome(@Root() campaign: CampaignType, @Ctx() ctx: GraphQLContext): Promise<CampaignGroupOutcomeType[]> {
     return (await ctx.services.campaigns.outcome(campaign.id)).map(CampaignGroupOutcomeType.from);
   }
 
-  @FieldResolver(() => [CampaignComparisonType], { description: 'Did the playbook work? Retention, on-time payment and complaints since enrolment, treated against holdout, each with a 95% interval and p-value' })
+  @FieldResolver(() => [CampaignComparisonType], { description: 'Did the playbook work? Retention, on-time payment and complaints since enrolment, treated against holdout, each with a 95% interval and p-value', complexity: REPORT_COMPLEXITY })
   comparison(@Root() campaign: CampaignType, @Ctx() ctx: GraphQLContext): Promise<CampaignComparisonType[]> {
     return ctx.services.campaigns.comparison(campaign.id);
   }

@@ -11,6 +11,7 @@ import type { FairReminderState } from '../../domain/playbooks/fair-reminder.js'
 import type { FixIssueState } from '../../domain/playbooks/fix-issue.js';
 import type { AccountReviewState } from '../../domain/playbooks/account-review.js';
 import { MoneyAmount, MoneyTotal } from '../common/money.js';
+import { LIVE_STATE_COMPLEXITY } from '../limits.js';
 
 registerEnumType(RunStatus, {
   name: 'PlaybookRunStatus',
@@ -43,61 +44,61 @@ export class PlaybookRunType {
   @Field(() => String, { nullable: true })
   outcome!: string | null;
 
-  @Field(() => Date, { nullable: true, description: 'When the current wait ends' })
+  @Field(() => Date, { nullable: true, complexity: LIVE_STATE_COMPLEXITY, description: 'When the current wait ends' })
   deadline!: Date | null;
 
-  @Field(() => Int, { nullable: true, description: 'Version of the policy the run follows' })
+  @Field(() => Int, { nullable: true, complexity: LIVE_STATE_COMPLEXITY, description: 'Version of the policy the run follows' })
   policyVersion!: number | null;
 
-  @Field(() => String, { nullable: true, description: 'Fair reminders: the payment-loyalty band the run follows (loyal payers pay no fees)' })
+  @Field(() => String, { nullable: true, complexity: LIVE_STATE_COMPLEXITY, description: 'Fair reminders: the payment-loyalty band the run follows (loyal payers pay no fees)' })
   loyaltyBand!: string | null;
 
-  @Field(() => Int, { nullable: true, description: 'Fair reminders: reminders sent so far' })
+  @Field(() => Int, { nullable: true, complexity: LIVE_STATE_COMPLEXITY, description: 'Fair reminders: reminders sent so far' })
   remindersSent!: number | null;
 
-  @Field(() => MoneyAmount, { nullable: true, description: 'Fair reminders: fees charged, minor units' })
+  @Field(() => MoneyAmount, { nullable: true, complexity: LIVE_STATE_COMPLEXITY, description: 'Fair reminders: fees charged, minor units' })
   feesChargedMinor!: number | null;
 
-  @Field(() => MoneyAmount, { nullable: true, description: 'Fair reminders: fees the standard schedule would have charged but this payer was spared, minor units' })
+  @Field(() => MoneyAmount, { nullable: true, complexity: LIVE_STATE_COMPLEXITY, description: 'Fair reminders: fees the standard schedule would have charged but this payer was spared, minor units' })
   feesWaivedMinor!: number | null;
 
-  @Field(() => LocalDateResolver, { nullable: true, description: 'Fair reminders: the day the customer promised to pay by, while that promise holds the reminders' })
+  @Field(() => LocalDateResolver, { nullable: true, complexity: LIVE_STATE_COMPLEXITY, description: 'Fair reminders: the day the customer promised to pay by, while that promise holds the reminders' })
   promisedUntil!: string | null;
 
-  @Field(() => Int, { nullable: true, description: 'Fair reminders: promises to pay that lapsed unpaid' })
+  @Field(() => Int, { nullable: true, complexity: LIVE_STATE_COMPLEXITY, description: 'Fair reminders: promises to pay that lapsed unpaid' })
   brokenPromises!: number | null;
 
-  @Field(() => String, { nullable: true, description: 'Fix issue: the complaint topic' })
+  @Field(() => String, { nullable: true, complexity: LIVE_STATE_COMPLEXITY, description: 'Fix issue: the complaint topic' })
   topic!: string | null;
 
-  @Field(() => String, { nullable: true, description: 'Fix issue: who owns the fix case now' })
+  @Field(() => String, { nullable: true, complexity: LIVE_STATE_COMPLEXITY, description: 'Fix issue: who owns the fix case now' })
   owner!: string | null;
 
-  @Field(() => Int, { nullable: true, description: 'Fix issue: deadlines missed and fixes that did not hold so far (each moved the case one level up)' })
+  @Field(() => Int, { nullable: true, complexity: LIVE_STATE_COMPLEXITY, description: 'Fix issue: deadlines missed and fixes that did not hold so far (each moved the case one level up)' })
   escalations!: number | null;
 
-  @Field(() => Int, { nullable: true, description: 'Fix issue: times the issue came back after a fix, before the check-back (each reopened the case)' })
+  @Field(() => Int, { nullable: true, complexity: LIVE_STATE_COMPLEXITY, description: 'Fix issue: times the issue came back after a fix, before the check-back (each reopened the case)' })
   recurrences!: number | null;
 
-  @Field(() => String, { nullable: true, description: 'Account review: what was proposed (a cheaper tier or an offer) and why' })
+  @Field(() => String, { nullable: true, complexity: LIVE_STATE_COMPLEXITY, description: 'Account review: what was proposed (a cheaper tier or an offer) and why' })
   proposal!: string | null;
 
-  @Field(() => String, { nullable: true, description: "Account review: the customer's answer (accepted, declined)" })
+  @Field(() => String, { nullable: true, complexity: LIVE_STATE_COMPLEXITY, description: "Account review: the customer's answer (accepted, declined)" })
   answer!: string | null;
 
-  @Field(() => MoneyTotal, { nullable: true, description: 'Account review: profitability at the last review, minor units (computed from totals: exact up to 2^53 minor units)' })
+  @Field(() => MoneyTotal, { nullable: true, complexity: LIVE_STATE_COMPLEXITY, description: 'Account review: profitability at the last review, minor units (computed from totals: exact up to 2^53 minor units)' })
   profitabilityMinor!: number | null;
 
-  @Field(() => Boolean, { nullable: true, description: 'Account review: whether offboarding was approved (null: no decision)' })
+  @Field(() => Boolean, { nullable: true, complexity: LIVE_STATE_COMPLEXITY, description: 'Account review: whether offboarding was approved (null: no decision)' })
   offboardingApproved!: boolean | null;
 
-  @Field(() => String, { nullable: true, description: 'Account review: who decided on offboarding, and why' })
+  @Field(() => String, { nullable: true, complexity: LIVE_STATE_COMPLEXITY, description: 'Account review: who decided on offboarding, and why' })
   decidedBy!: string | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, complexity: LIVE_STATE_COMPLEXITY })
   decisionReason!: string | null;
 
-  @Field(() => String, { nullable: true, description: 'Appreciation: the offer the customer was thanked with' })
+  @Field(() => String, { nullable: true, complexity: LIVE_STATE_COMPLEXITY, description: 'Appreciation: the offer the customer was thanked with' })
   offerCode!: string | null;
 
   @Field(() => Date, { nullable: true })

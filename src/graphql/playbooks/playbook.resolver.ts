@@ -6,6 +6,7 @@ import { Allow } from '../auth/allow.js';
 import type { GraphQLContext } from '../context.js';
 import { mapPage } from '../../services/common/pagination.js';
 import { PageArgs, pageComplexity } from '../common/connection.js';
+import { LIVE_STATE_COMPLEXITY } from '../limits.js';
 import { PlaybookRunConnection, PlaybookRunType, RunningPlaybookRunsFilterInput } from './playbook-run.types.js';
 
 @Resolver(() => PlaybookRunType)
@@ -145,7 +146,7 @@ export class PlaybookResolver {
   }
 
   /** A database record's current step comes from its workflow (Temporal), asked only when a client wants it. */
-  @FieldResolver(() => String, { nullable: true, description: 'Current step of the workflow' })
+  @FieldResolver(() => String, { nullable: true, description: 'Current step of the workflow', complexity: LIVE_STATE_COMPLEXITY })
   async step(@Root() run: PlaybookRunType | PlaybookRun, @Ctx() ctx: GraphQLContext): Promise<string | null> {
     if ('step' in run) return run.step;
     return (await ctx.services.playbooks.liveState(run.workflowId))?.step ?? null;
