@@ -466,7 +466,7 @@ describe('importRows (the GraphQL bulk path)', () => {
   });
 });
 
-it('CLI: prints the report and exits 1 for a file with bad rows, 2 for a missing file', async () => {
+it('CLI: prints the report and exits 1 for a file with bad rows, 2 for a missing file or an unknown kind', async () => {
   const bad = cli(['orders', path.resolve('examples/bad-orders.csv')]);
   expect(bad.status).toBe(1);
   expect(JSON.parse(bad.stdout)).toMatchObject({ written: false, rejected: 7, errors: expect.arrayContaining([{ line: 3, field: 'customer_ref', message: 'unknown customer "CRM-9999"' }]) });
@@ -477,6 +477,9 @@ it('CLI: prints the report and exits 1 for a file with bad rows, 2 for a missing
   const header = cli(['orders', path.resolve('examples/customers.csv')]);
   expect(header.status).toBe(1);
   expect(header.stderr).toMatch(/"code":"IMPORT_BAD_HEADER"/);
+  const unknown = cli(['refunds', path.resolve('examples/orders.csv')]);
+  expect(unknown.status).toBe(2);
+  expect(unknown.stderr).toMatch(/"refunds" is not an import kind\nusage: npm run import -- <customers\|/);
 });
 
 it('CLI: refuses a file that is not UTF-8, naming the line, and reads it with --encoding', async () => {

@@ -124,6 +124,8 @@ describe('rescoring the whole base', () => {
     expect(started.errors).toBeUndefined();
     const runId = started.data!.startRescore.id;
     expect(runId).toMatch(/^rescore\//);
+    const audited = await query(sql<{ actor: string; action: string; after: unknown }>`select actor, action, after from audit_entry where entity_id = ${runId}`);
+    expect(audited).toEqual([{ actor: expect.stringMatching(/^admin:/), action: 'scoring-run.start', after: { asOf: AS_OF } }]);
 
     const done = await eventually(
       () => stack.gql(ScoringRunDocument, { id: runId }, Role.Viewer),

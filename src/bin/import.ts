@@ -15,7 +15,7 @@ import { ImportService } from '../services/import/import.service.js';
  * billing export into DATABASE_URL. Prints the JSON report on stdout, progress on stderr.
  * The file is read as UTF-8 unless --encoding names another (windows-1252, latin1, ...: what
  * Excel and many CRMs export). Exit codes: 0 all rows imported; 1 rows or the file refused
- * (with --partial the good rows are written anyway); 2 wrong usage, no DATABASE_URL, or no such file.
+ * (with --partial the good rows are written anyway); 2 wrong usage (an unknown kind too), no DATABASE_URL, or no such file.
  */
 const usage = `usage: npm run import -- <${Object.keys(importSpecs).join('|')}> <file.csv> [--partial] [--encoding <label, e.g. windows-1252; default utf-8>]`;
 
@@ -34,6 +34,7 @@ try {
 }
 const [kind, file] = args.positionals;
 if (!kind || !file || args.positionals.length > 2) fail(2, usage);
+if (!Object.hasOwn(importSpecs, kind)) fail(2, `"${kind}" is not an import kind\n${usage}`);
 const { encoding } = args.values;
 try {
   csvTextDecoder(encoding);

@@ -39,6 +39,9 @@ export class ScoringService {
       }
     }
     const { runId } = await this.engine.startRescore({ trigger: callerId, asOf: asOf ?? undefined, policy: this.rescorePolicy });
+    // Audited once the engine took it (the run itself also names who started it, as its trigger).
+    this.audit.record(this.em, { actor: callerId, action: 'scoring-run.start', entityType: 'scoring_run', entityId: runId, after: { asOf: asOf ?? null } });
+    await this.em.flush();
     return { id: runId, record: await this.runs.findRun(runId), progress: null };
   }
 
