@@ -339,7 +339,10 @@ describe('rescoring the whole base', () => {
     const current = await currentScores();
     const moves = await bandMoves();
 
+    const fitsBefore = await new ScoringRunService(stack.orm.em.fork(), defaultScoringPolicy).latestFits();
     const past = await completedRescore('2026-10-01');
+    // Its models are of that day: rescores after an event and scoreModels keep the current day's.
+    expect(await new ScoringRunService(stack.orm.em.fork(), defaultScoringPolicy).latestFits()).toEqual(fitsBefore);
     const stats = await snapshotStats(past.id);
     expect(stats).toMatchObject({ customers: past.customersScored, snapshots: past.snapshots });
     expect(stats.customers).toBeGreaterThan(CUSTOMERS / 2);

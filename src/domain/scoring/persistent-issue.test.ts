@@ -63,6 +63,19 @@ describe('persistent issues', () => {
     expect(persistentIssues([oldOne], '2025-05-20').band).toBe('none');
   });
 
+  it('says apart the complaints of the window and the earlier ones counted because they are still open or were reopened in it', () => {
+    const billing = [
+      { topic: 'billing-error', openedAt: '2026-03-01' },
+      { topic: 'billing-error', openedAt: '2026-11-10', resolvedAt: '2026-11-12' },
+      { topic: 'billing-error', openedAt: '2026-11-20', resolvedAt: '2026-11-21' },
+    ];
+    expect(persistentIssues(billing, '2026-12-01').reasons).toEqual([
+      '"billing-error": complained about twice in the last 90 days (2026-11-10, 2026-11-20), plus an earlier complaint still open or reopened in the last 90 days (2026-03-01), 1 still open',
+    ]);
+    const reopened = [{ topic: 'app-login', openedAt: '2024-01-10', resolvedAt: '2024-01-12', reopenedCount: 1, reopenedAt: '2026-11-20' }];
+    expect(persistentIssues(reopened, '2026-12-01').reasons).toEqual(['"app-login": an earlier complaint still open or reopened in the last 90 days (2024-01-10), reopened once']);
+  });
+
   it('follows the policy values N and window', () => {
     const complaints = [
       { topic: 'noise', openedAt: '2025-05-01', resolvedAt: '2025-05-01' },

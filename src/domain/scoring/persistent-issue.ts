@@ -95,7 +95,14 @@ export function persistentIssues(complaints: readonly ComplaintRecord[], asOf: D
     })
     .sort((a, b) => b.complaints - a.complaints || b.reopens - a.reopens || (a.topic < b.topic ? -1 : 1));
   const reasons = topics.map((t) => {
-    const parts = [`"${t.topic}": complained about ${times(t.complaints)} in the last ${policy.windowDays} days (${t.openedDates.join(', ')})`];
+    // A complaint opened before the window counts while open or once reopened in it: said apart, not as one of the window's.
+    const recent = t.openedDates.filter((d) => dayNumber(d) > from);
+    const earlier = t.openedDates.filter((d) => dayNumber(d) <= from);
+    const said = [
+      recent.length ? `complained about ${times(recent.length)} in the last ${policy.windowDays} days (${recent.join(', ')})` : null,
+      earlier.length ? `${earlier.length === 1 ? 'an earlier complaint' : `${earlier.length} earlier complaints`} still open or reopened in the last ${policy.windowDays} days (${earlier.join(', ')})` : null,
+    ];
+    const parts = [`"${t.topic}": ${said.filter((p) => p !== null).join(', plus ')}`];
     if (t.reopens) parts.push(`reopened ${times(t.reopens)}`);
     if (t.openNow) parts.push(`${t.openNow} still open`);
     return parts.join(', ');

@@ -49,7 +49,7 @@ describe('RFM quintiles', () => {
     const a = scoreRfm(pop)[0];
     expect(a.reasons).toEqual([
       'last purchase 3 days ago (more recent than 80% of customers): R 5',
-      '12 purchases (more than 80% of customers): F 5',
+      'bought on 12 days (more than 80% of customers): F 5',
       'spent 1,234.56 (more than 80% of customers): M 5',
       'segment Champions (R 5, FM 5)',
     ]);

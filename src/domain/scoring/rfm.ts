@@ -187,7 +187,7 @@ export function rankedRfm(c: RfmInput, at: { r: RankPosition; f: RankPosition; m
   const than = (beats: number) => (buyers > 1 ? ` (${beats > 0 ? `more than ${pct(beats)} of customers` : 'not more than any other customer'})` : '');
   const reasons = [
     `last purchase ${days === 1 ? '1 day' : `${days} days`} ago${buyers > 1 ? ` (more recent than ${pct(rq.beats)} of customers)` : ''}: R ${r}`,
-    `${c.frequency} purchase${c.frequency === 1 ? '' : 's'}${than(fq.beats)}: F ${f}`,
+    `bought on ${c.frequency} day${c.frequency === 1 ? '' : 's'}${than(fq.beats)}: F ${f}`,
     `spent ${formatMoney(c.monetary)}${than(mq.beats)}: M ${m}`,
     `segment ${segment} (R ${r}, FM ${fm})`,
   ];

@@ -8,8 +8,9 @@ describe('scoreDistribution', () => {
     { kind: ScoreKind.BehaviourChange, band: 'not-enough-history', customers: 5, valued: 0, valueSum: 0 },
     { kind: ScoreKind.BehaviourChange, band: 'overdue', customers: 15, valued: 15, valueSum: 45 },
     { kind: ScoreKind.Clv, band: null, customers: 4, valued: 4, valueSum: 1000 },
+    { kind: ScoreKind.Rfm, band: 'Champions', customers: 2, valued: 2, valueSum: 1010 },
   ];
-  const medians = new Map([[ScoreKind.ChurnRisk, 0.1], [ScoreKind.Clv, 200]]);
+  const medians = new Map([[ScoreKind.ChurnRisk, 0.1], [ScoreKind.Clv, 200], [ScoreKind.Rfm, 505]]);
   const byKind = new Map(scoreDistribution(rows, medians).map((d) => [d.kind, d]));
 
   it('lists every score, every band in its own order with its share, empty ones too', () => {
@@ -30,6 +31,10 @@ describe('scoreDistribution', () => {
   it('averages only the customers with a value, and gives a score without bands none', () => {
     expect(byKind.get(ScoreKind.BehaviourChange)).toMatchObject({ customers: 20, average: 3, median: null });
     expect(byKind.get(ScoreKind.Clv)).toMatchObject({ customers: 4, average: 250, median: 200, bands: [] });
+  });
+
+  it('gives RFM no mean or median: its values are codes (R·100 + F·10 + M), not amounts', () => {
+    expect(byKind.get(ScoreKind.Rfm)).toMatchObject({ customers: 2, average: null, median: null });
   });
 
   it('has no values and zero shares for a score nobody has yet', () => {

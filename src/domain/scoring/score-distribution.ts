@@ -14,7 +14,7 @@ export interface ScoreDistribution {
   kind: ScoreKind;
   /** Customers with this score (of `population`). */
   customers: number;
-  /** Mean and median of their values (null when none has a value). */
+  /** Mean and median of their values (null when none has a value, and for RFM, whose values are codes such as 455, not amounts). */
   average: number | null;
   median: number | null;
   /** Every band the score can take, in its own order, those without customers too, so a chart stays put. */
@@ -32,11 +32,12 @@ export function scoreDistribution(rows: readonly BandCountRow[], medians: Readon
     const customers = own.reduce((sum, r) => sum + r.customers, 0);
     const valued = own.reduce((n, r) => n + r.valued, 0);
     const sum = own.reduce((s, r) => s + r.valueSum, 0);
+    const measured = valued > 0 && kind !== ScoreKind.Rfm;
     return {
       kind,
       customers,
-      average: valued ? sum / valued : null,
-      median: medians.get(kind) ?? null,
+      average: measured ? sum / valued : null,
+      median: measured ? (medians.get(kind) ?? null) : null,
       bands: SCORE_BANDS[kind].map((band) => {
         const n = own.find((r) => r.band === band)?.customers ?? 0;
         return { band, customers: n, share: customers ? n / customers : 0 };

@@ -178,10 +178,10 @@ export class ScoreDistributionType {
   @Field(() => Int, { description: 'Customers with this score' })
   customers!: number;
 
-  @Field(() => Float, { nullable: true, description: 'Mean of their values (those with a value)' })
+  @Field(() => Float, { nullable: true, description: 'Mean of their values (those with a value); null for Rfm, whose values are codes (R·100 + F·10 + M), not amounts' })
   average!: number | null;
 
-  @Field(() => Float, { nullable: true })
+  @Field(() => Float, { nullable: true, description: 'Median of their values, as average' })
   median!: number | null;
 
   @Field(() => [ScoreBandCountType], { description: 'Every band the score can take, in order, empty ones too (none for Clv)' })

@@ -308,11 +308,12 @@ export class ScoringRunService {
     return toPage(rows.map(this.toRun), args.first, total, (r) => encodeCursor('scoring-runs', [r.startedAt.toISOString(), r.id]), Boolean(args.after));
   }
 
-  /** The models of the latest completed run that fitted them. */
+  /** The models of the completed run of the latest day that fitted them (event rescores and `scoreModels` use them). */
   async latestFits(): Promise<ModelFit[]> {
+    // Latest by the day a run scored as of: a rescore of a past day, run later, fitted the models of that day.
     const { rows } = await sql<Row>`
       select distinct on (m.kind) m.*, m.run_id from score_model m join scoring_run r on r.id = m.run_id
-       where r.status = ${ScoringRunStatus.Completed} order by m.kind, m.fitted_at desc`.execute(this.db);
+       where r.status = ${ScoringRunStatus.Completed} order by m.kind, r.as_of desc, m.fitted_at desc`.execute(this.db);
     return rows.map(toFit);
   }
 
