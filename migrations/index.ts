@@ -42,6 +42,7 @@ import { Migration20261204010000_score_as_of } from './Migration20261204010000_s
 import { Migration20261205000000_complaint_topic_keys } from './Migration20261205000000_complaint_topic_keys.js';
 import { Migration20261205010000_audit_unknown_outcome } from './Migration20261205010000_audit_unknown_outcome.js';
 import { Migration20261205020000_scoring_work_margined } from './Migration20261205020000_scoring_work_margined.js';
+import { Migration20261205030000_millisecond_times } from './Migration20261205030000_millisecond_times.js';
 
 /** Every migration in order; listed explicitly so compiled and bundled builds find them without globbing. */
 export const migrationsList: MigrationObject[] = [
@@ -88,4 +89,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261205000000_complaint_topic_keys', class: Migration20261205000000_complaint_topic_keys },
   { name: 'Migration20261205010000_audit_unknown_outcome', class: Migration20261205010000_audit_unknown_outcome },
   { name: 'Migration20261205020000_scoring_work_margined', class: Migration20261205020000_scoring_work_margined },
+  { name: 'Migration20261205030000_millisecond_times', class: Migration20261205030000_millisecond_times },
 ];

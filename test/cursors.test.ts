@@ -52,3 +52,41 @@ it('refuses forged cursors on every list with its code, not an internal error', 
   const codes = await Promise.all(cases.map(async ([list, result]) => [list, (await result).errors?.[0]?.extensions?.reason ?? 'accepted']));
   expect(codes).toEqual(cases.map(([list]) => [list, 'INVALID_CURSOR']));
 });
+
+it('pages through rows written within one millisecond without skipping any (times are kept to the millisecond)', async () => {
+  // What an import writes in SQL: four orders and five audit entries whose times differ in microseconds only.
+  const db = stack.orm.em.getConnection();
+  const times = ['2026-03-01T10:00:00.123456Z', '2026-03-01T10:00:00.123789Z', '2026-03-01T10:00:00.123001Z', '2026-03-01T10:00:00.123999Z'];
+  for (const at of times) {
+    await db.execute(`insert into customer_order (id, customer_id, ordered_at, amount_minor, created_at) values (gen_random_uuid(), ?, ?::timestamptz, 1000, ?::timestamptz)`, [customerId, at, at]);
+  }
+  for (let i = 0; i < 5; i++) {
+    await db.execute(`insert into audit_entry (id, at, actor, action, entity_type, entity_id) values (gen_random_uuid(), ('2026-03-01T10:00:01.12345' || ?::text || 'Z')::timestamptz, 'import:test', 'customer.consent', 'customer', ?)`, [String(i), customerId]);
+  }
+  /** Every row of a list, a page at a time. */
+  const walk = async (page: (after: string | null) => Promise<{ ids: string[]; next: string | null }>) => {
+    const ids: string[] = [];
+    let after: string | null = null;
+    do {
+      const got = await page(after);
+      ids.push(...got.ids);
+      after = got.next;
+    } while (after);
+    return ids;
+  };
+  const orders = await walk(async (after) => {
+    const page = (await stack.gql(CustomerOrdersDocument, { id: customerId, first: 1, after }, Role.Viewer)).data!.customer!.orders;
+    return { ids: page.edges.map((e) => e.node.id), next: page.pageInfo.hasNextPage ? page.pageInfo.endCursor! : null };
+  });
+  expect(new Set(orders).size).toBe(4);
+  const audit = await walk(async (after) => {
+    const page = (await stack.gql(AuditEntriesDocument, { first: 2, after, entityType: 'customer', entityId: customerId }, Role.Admin)).data!.auditEntries;
+    return { ids: page.edges.map((e) => e.node.id), next: page.pageInfo.hasNextPage ? page.pageInfo.endCursor! : null };
+  });
+  expect(new Set(audit).size).toBe(5);
+  const timeline = await walk(async (after) => {
+    const page = (await stack.gql(CustomerTimelineDocument, { id: customerId, first: 1, after, kinds: ['OrderPlaced'] }, Role.Viewer)).data!.customer!.timeline;
+    return { ids: page.edges.map((e) => e.node.ref), next: page.pageInfo.hasNextPage ? page.pageInfo.endCursor! : null };
+  });
+  expect(new Set(timeline).size).toBe(4);
+});

@@ -31,19 +31,19 @@ export class ApiKey {
   @Property({ type: 'text' })
   createdBy!: string;
 
-  @Property({ type: 'timestamptz' })
+  @Property({ type: 'timestamptz', length: 3 })
   createdAt: Date = new Date();
 
-  @Property({ type: 'timestamptz', nullable: true })
+  @Property({ type: 'timestamptz', length: 3, nullable: true })
   expiresAt?: Date | null;
 
-  @Property({ type: 'timestamptz', nullable: true })
+  @Property({ type: 'timestamptz', length: 3, nullable: true })
   revokedAt?: Date | null;
 
   @Property({ type: 'text', nullable: true })
   revokedBy?: string | null;
 
   /** Roughly when it was last used (written at most once a minute). */
-  @Property({ type: 'timestamptz', nullable: true })
+  @Property({ type: 'timestamptz', length: 3, nullable: true })
   lastUsedAt?: Date | null;
 }

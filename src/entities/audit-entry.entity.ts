@@ -20,7 +20,7 @@ export class AuditEntry {
   id: string = uuidv7();
 
   @Index()
-  @Property({ type: 'timestamptz' })
+  @Property({ type: 'timestamptz', length: 3 })
   at: Date = new Date();
 
   /** The caller's ID (role and key fingerprint) or the system component. */

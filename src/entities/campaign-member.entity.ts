@@ -24,7 +24,7 @@ export class CampaignMember {
   @Enum({ items: () => CampaignGroup, nativeEnumName: 'campaign_group' })
   group!: CampaignGroup;
 
-  @Property({ type: 'timestamptz' })
+  @Property({ type: 'timestamptz', length: 3 })
   enrolledAt!: Date;
 
   /** The pass over the segment that enrolled them (a repeating campaign's; 1 for one that runs once). */

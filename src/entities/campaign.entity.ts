@@ -49,18 +49,18 @@ export class Campaign {
   @Property({ type: 'text' })
   createdBy!: string;
 
-  @Property({ type: 'timestamptz' })
+  @Property({ type: 'timestamptz', length: 3 })
   createdAt: Date = new Date();
 
   /** When enrolment starts, for a campaign launched for later. */
-  @Property({ type: 'timestamptz', nullable: true })
+  @Property({ type: 'timestamptz', length: 3, nullable: true })
   scheduledFor?: Date | null;
 
   /** When enrolment began. */
-  @Property({ type: 'timestamptz', nullable: true })
+  @Property({ type: 'timestamptz', length: 3, nullable: true })
   launchedAt?: Date | null;
 
-  @Property({ type: 'timestamptz', nullable: true })
+  @Property({ type: 'timestamptz', length: 3, nullable: true })
   finishedAt?: Date | null;
 
   /** Goes over its segment again every so many days until cancelled, enrolling newcomers (null: once). */

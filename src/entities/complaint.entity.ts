@@ -38,17 +38,17 @@ export class Complaint {
   @Property({ type: 'text', nullable: true })
   summary?: string | null;
 
-  @Property({ type: 'timestamptz' })
+  @Property({ type: 'timestamptz', length: 3 })
   openedAt!: Date;
 
-  @Property({ type: 'timestamptz', nullable: true })
+  @Property({ type: 'timestamptz', length: 3, nullable: true })
   resolvedAt?: Date | null;
 
   @Property({ type: 'integer' })
   reopenedCount: number = 0;
 
   /** When it was last reopened (resolved, then the customer said it is not); imported counts have no date. */
-  @Property({ type: 'timestamptz', nullable: true })
+  @Property({ type: 'timestamptz', length: 3, nullable: true })
   reopenedAt?: Date | null;
 
   @Property({ type: money() })
@@ -58,6 +58,6 @@ export class Complaint {
   @Property({ type: 'boolean' })
   productDefect: boolean = false;
 
-  @Property({ type: 'timestamptz' })
+  @Property({ type: 'timestamptz', length: 3 })
   createdAt: Date = new Date();
 }

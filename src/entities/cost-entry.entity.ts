@@ -41,6 +41,6 @@ export class CostEntry {
   @Property({ type: 'double', nullable: true })
   quantity?: number | null;
 
-  @Property({ type: 'timestamptz' })
+  @Property({ type: 'timestamptz', length: 3 })
   createdAt: Date = new Date();
 }

@@ -46,7 +46,7 @@ export class CurrentScore {
   @Property({ type: 'text', nullable: true })
   band?: string | null;
 
-  @Property({ type: 'timestamptz' })
+  @Property({ type: 'timestamptz', length: 3 })
   computedAt!: Date;
 
   /** The day it describes (UTC), as its snapshot's. */

@@ -20,6 +20,6 @@ export class CustomerExport {
   @Property({ type: 'jsonb' })
   document!: Record<string, unknown>;
 
-  @Property({ type: 'timestamptz' })
+  @Property({ type: 'timestamptz', length: 3 })
   createdAt!: Date;
 }

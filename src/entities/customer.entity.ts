@@ -107,12 +107,12 @@ export class Customer {
   rfmSegment?: string | null;
 
   /** When the customer left (status offboarded), kept by a database trigger (migration 20261202070000); never set by the application. */
-  @Property({ type: 'timestamptz', nullable: true })
+  @Property({ type: 'timestamptz', length: 3, nullable: true })
   offboardedAt?: Date | null;
 
-  @Property({ type: 'timestamptz' })
+  @Property({ type: 'timestamptz', length: 3 })
   createdAt: Date = new Date();
 
-  @Property({ type: 'timestamptz', onUpdate: () => new Date() })
+  @Property({ type: 'timestamptz', length: 3, onUpdate: () => new Date() })
   updatedAt: Date = new Date();
 }

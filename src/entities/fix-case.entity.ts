@@ -41,13 +41,13 @@ export class FixCase {
   @Property({ type: 'integer' })
   escalations: number = 0;
 
-  @Property({ type: 'timestamptz' })
+  @Property({ type: 'timestamptz', length: 3 })
   openedAt!: Date;
 
-  @Property({ type: 'timestamptz', nullable: true })
+  @Property({ type: 'timestamptz', length: 3, nullable: true })
   resolvedAt?: Date | null;
 
   /** When the customer said the fix holds (their answer to the check-back, or before it); cleared if the issue comes back. */
-  @Property({ type: 'timestamptz', nullable: true })
+  @Property({ type: 'timestamptz', length: 3, nullable: true })
   confirmedAt?: Date | null;
 }

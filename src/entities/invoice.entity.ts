@@ -48,6 +48,6 @@ export class Invoice {
   @Property({ type: 'text', nullable: true })
   reminderLoyaltyBand?: string | null;
 
-  @Property({ type: 'timestamptz' })
+  @Property({ type: 'timestamptz', length: 3 })
   createdAt: Date = new Date();
 }

@@ -45,6 +45,6 @@ export class Offer {
   @Property({ type: 'date', nullable: true })
   validUntil?: string | null;
 
-  @Property({ type: 'timestamptz' })
+  @Property({ type: 'timestamptz', length: 3 })
   createdAt: Date = new Date();
 }

@@ -43,7 +43,7 @@ export class Order {
   @ManyToOne({ entity: () => Customer, deleteRule: 'cascade' })
   customer!: Rel<Customer>;
 
-  @Property({ type: 'timestamptz' })
+  @Property({ type: 'timestamptz', length: 3 })
   orderedAt!: Date;
 
   @Property({ type: money() })
@@ -53,6 +53,6 @@ export class Order {
   @Property({ type: money(), nullable: true })
   marginMinor?: number | null;
 
-  @Property({ type: 'timestamptz' })
+  @Property({ type: 'timestamptz', length: 3 })
   createdAt: Date = new Date();
 }

@@ -59,18 +59,18 @@ export class OutboxMessage {
   @Property({ type: 'jsonb' })
   payload!: Record<string, unknown>;
 
-  @Property({ type: 'timestamptz' })
+  @Property({ type: 'timestamptz', length: 3 })
   createdAt: Date = new Date();
 
-  @Property({ type: 'timestamptz', nullable: true })
+  @Property({ type: 'timestamptz', length: 3, nullable: true })
   sentAt?: Date | null;
 
   /** Held until then (quiet hours in the customer's time zone, or a retry after a failed attempt). */
-  @Property({ type: 'timestamptz', nullable: true })
+  @Property({ type: 'timestamptz', length: 3, nullable: true })
   sendAfter?: Date | null;
 
   /** Not sent, and never will be: a guard said no (customer left, no consent, contact budget, open complaint, invoice paid meanwhile). */
-  @Property({ type: 'timestamptz', nullable: true })
+  @Property({ type: 'timestamptz', length: 3, nullable: true })
   suppressedAt?: Date | null;
 
   @Property({ type: 'text', nullable: true })

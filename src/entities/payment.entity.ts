@@ -26,6 +26,6 @@ export class Payment {
   @Property({ type: money() })
   amountMinor!: number;
 
-  @Property({ type: 'timestamptz' })
+  @Property({ type: 'timestamptz', length: 3 })
   createdAt: Date = new Date();
 }

@@ -49,9 +49,9 @@ export class PlaybookRun {
   @Property({ type: 'text', nullable: true })
   outcome?: string | null;
 
-  @Property({ type: 'timestamptz' })
+  @Property({ type: 'timestamptz', length: 3 })
   startedAt: Date = new Date();
 
-  @Property({ type: 'timestamptz', nullable: true })
+  @Property({ type: 'timestamptz', length: 3, nullable: true })
   finishedAt?: Date | null;
 }

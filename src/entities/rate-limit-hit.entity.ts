@@ -16,6 +16,6 @@ export class RateLimitHit {
   hits!: number;
 
   /** When the window ends and the count starts again. */
-  @Property({ type: 'timestamptz' })
+  @Property({ type: 'timestamptz', length: 3 })
   resetAt!: Date;
 }

@@ -20,7 +20,7 @@ export class ScoreBandChange {
   kind!: string;
 
   /** When the scoring that moved it ran (its snapshot's time). */
-  @Property({ type: 'timestamptz', primary: true })
+  @Property({ type: 'timestamptz', length: 3, primary: true })
   changedAt!: Date;
 
   @Property({ type: 'text', nullable: true })

@@ -13,9 +13,9 @@ export class ScoreHistoryThinning {
   tier!: string;
 
   /** Null until the tier's first period is thinned. */
-  @Property({ type: 'timestamptz', nullable: true })
+  @Property({ type: 'timestamptz', length: 3, nullable: true })
   thinnedUntil!: Date | null;
 
-  @Property({ type: 'timestamptz' })
+  @Property({ type: 'timestamptz', length: 3 })
   updatedAt!: Date;
 }

@@ -36,6 +36,6 @@ export class ScoreModel {
   @Property({ type: 'boolean' })
   converged!: boolean;
 
-  @Property({ type: 'timestamptz' })
+  @Property({ type: 'timestamptz', length: 3 })
   fittedAt!: Date;
 }

@@ -42,7 +42,7 @@ export class ScoreSnapshot {
   @ManyToOne({ entity: () => Customer, deleteRule: 'cascade' })
   customer!: Rel<Customer>;
 
-  @Property({ type: 'timestamptz' })
+  @Property({ type: 'timestamptz', length: 3 })
   computedAt!: Date;
 
   /**

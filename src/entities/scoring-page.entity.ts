@@ -21,6 +21,6 @@ export class ScoringPage {
   @Property({ type: 'integer' })
   snapshots!: number;
 
-  @Property({ type: 'timestamptz' })
+  @Property({ type: 'timestamptz', length: 3 })
   scoredAt!: Date;
 }

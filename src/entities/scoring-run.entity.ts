@@ -32,10 +32,10 @@ export class ScoringRun {
   @Enum({ items: () => ScoringRunStatus, nativeEnumName: 'scoring_run_status' })
   status: ScoringRunStatus = ScoringRunStatus.Running;
 
-  @Property({ type: 'timestamptz' })
+  @Property({ type: 'timestamptz', length: 3 })
   startedAt!: Date;
 
-  @Property({ type: 'timestamptz', nullable: true })
+  @Property({ type: 'timestamptz', length: 3, nullable: true })
   finishedAt?: Date | null;
 
   /** Customers acquired by asOf, and those of them with a purchase. */

@@ -31,9 +31,9 @@ export class Segment {
   @Property({ type: 'text' })
   createdBy!: string;
 
-  @Property({ type: 'timestamptz' })
+  @Property({ type: 'timestamptz', length: 3 })
   createdAt: Date = new Date();
 
-  @Property({ type: 'timestamptz', onUpdate: () => new Date() })
+  @Property({ type: 'timestamptz', length: 3, onUpdate: () => new Date() })
   updatedAt: Date = new Date();
 }
