@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { Role } from '../src/domain/auth/roles.js';
 import { appreciationWorkflowId } from '../src/domain/playbooks/appreciation.js';
 import { triggerPolicy } from '../src/domain/playbooks/triggers.js';
-import { Customer, CustomerStatus, Invoice, MessageChannel, MessagePurpose, Offer, OfferAudience, OutboxMessage, PlaybookRun, ScoreSnapshot } from '../src/entities/index.js';
+import { CostEntry, CostKind, Customer, CustomerStatus, Invoice, MessageChannel, MessagePurpose, Offer, OfferAudience, OutboxMessage, PlaybookRun, ScoreSnapshot, ServiceTier } from '../src/entities/index.js';
 import type { playbookTriggers } from '../workflows/index.js';
 import { AppreciationDocument, AuditEntriesDocument, StartAccountReviewDocument, StartAppreciationDocument, StartFairReminderDocument, StartWelcomeCheckDocument } from './__generated__/graphql.js';
 import { recordHistory } from './support/histories.js';
@@ -15,15 +15,20 @@ beforeAll(async () => {
   const em = stack.orm.em.fork();
   em.create(Offer, { code: 'WELCOME20', name: 'Welcome', audience: OfferAudience.NewCustomers, discountPercent: 20, validFrom: '2020-01-01' });
   em.create(Offer, { code: 'THANKS10', name: 'Thanks', audience: OfferAudience.ExistingCustomers, discountPercent: 10, validFrom: '2020-01-01' });
+  // The biggest discount, for moving to the basic tier: no thank-you for a standard customer.
+  em.create(Offer, { code: 'BASIC-SELF-SERVICE', name: 'Self-service', audience: OfferAudience.Everyone, discountPercent: 35, serviceTier: ServiceTier.Basic, validFrom: '2020-01-01' });
   await em.flush();
 }, 90_000);
 afterAll(() => stack?.stop());
 
 const DAY = 86_400_000;
-async function customer(name: string, opts: { tenureDays: number; band: string; contactedDaysAgo?: number }): Promise<string> {
+async function customer(name: string, opts: { tenureDays: number; band: string; contactedDaysAgo?: number; lossMaking?: boolean }): Promise<string> {
   const em = stack.orm.em.fork();
   const c = em.create(Customer, { name, email: `${name.toLowerCase()}@example.com`, acquiredAt: new Date(Date.now() - opts.tenureDays * DAY).toISOString().slice(0, 10), marketingConsent: true });
-  em.create(ScoreSnapshot, { customer: c, computedAt: new Date(), scores: { 'payment-loyalty': { value: 1, band: opts.band, modelVersion: 'test', reasons: ['test'] } } });
+  const profitability = opts.lossMaking ? { profitability: { value: -28_000, band: 'loss-making', modelVersion: 'test', reasons: ['test'] } } : {};
+  // (What the account review rescores it from: support costs over the standard tier's fee margin.)
+  if (opts.lossMaking) em.create(CostEntry, { customer: c, occurredAt: new Date(Date.now() - 30 * DAY).toISOString().slice(0, 10), kind: CostKind.SupportMinutes, amountMinor: 30_000 });
+  em.create(ScoreSnapshot, { customer: c, computedAt: new Date(), scores: { 'payment-loyalty': { value: 1, band: opts.band, modelVersion: 'test', reasons: ['test'] }, ...profitability } });
   if (opts.contactedDaysAgo !== undefined) {
     em.create(OutboxMessage, { idempotencyKey: `old/${name}`, customer: c, channel: MessageChannel.Email, purpose: MessagePurpose.Service, template: 'reminder-friendly', payload: {}, createdAt: new Date(Date.now() - opts.contactedDaysAgo * DAY) });
   }
@@ -39,15 +44,18 @@ it('thanks silent loyal customers from the sweep, once a year, with at least the
   const recent = await customer('Recent', { tenureDays: 1200, band: 'loyal', contactedDaysAgo: 10 });
   const young = await customer('Young', { tenureDays: 300, band: 'loyal' });
   const late = await customer('Late', { tenureDays: 1200, band: 'at-risk' });
+  // Loyal and silent, but the account loses money: the sweep starts its account review, and no thank-you meets the proposal.
+  const costly = await customer('Costly', { tenureDays: 1200, band: 'loyal', contactedDaysAgo: 200, lossMaking: true });
   const sweep = (id: string) => stack.temporal.client.workflow.execute<typeof playbookTriggers>('playbookTriggers', { workflowId: id, taskQueue: stack.config.temporal.taskQueue, args: [{ policy: triggerPolicy }] });
-  expect(await sweep('playbook-triggers/thanks-1')).toMatchObject({ 'silent-loyal': 1 });
-  expect([await runs(silent), await runs(recent), await runs(young), await runs(late)]).toEqual([1, 0, 0, 0]);
+  expect(await sweep('playbook-triggers/thanks-1')).toMatchObject({ 'silent-loyal': 1, 'loss-making': 1 });
+  expect([await runs(silent), await runs(recent), await runs(young), await runs(late), await runs(costly)]).toEqual([1, 0, 0, 0, 0]);
 
   const run = await stack.temporal.client.workflow.getHandle(appreciationWorkflowId(silent, year)).result();
   expect(run).toBe('thanked');
   const messages = await sql<{ template: string; purpose: string; payload: { offerCode: string } }>`
     select template, purpose, payload from outbox_message where customer_id = ${silent} and template = 'appreciation'`.execute(stack.orm.em.fork().getKysely());
-  // The new-customer offer (20%) beats the existing-customer one (10%): the loyal customer gets it too.
+  // The new-customer offer (20%) beats the existing-customer one (10%): the loyal customer gets it too; the 35% one
+  // would move them from standard to basic, which is no thank-you.
   expect(messages.rows).toEqual([{ template: 'appreciation', purpose: 'marketing', payload: { offerCode: 'WELCOME20', discountPercent: 20, matchedNewCustomerOffer: true } }]);
   expect(await sweep('playbook-triggers/thanks-2')).toMatchObject({ 'silent-loyal': 0 });
   await recordHistory(appreciationWorkflowId(silent, year), 'appreciation-thanked');

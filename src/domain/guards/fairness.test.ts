@@ -37,6 +37,21 @@ describe('offers for existing customers', () => {
   it('give nothing when nothing is valid', () => {
     expect(bestOfferForExistingCustomer(offers, '2020-01-01')).toBeNull();
   });
+
+  it('leave out, when the customer keeps their tier, offers that move them to another: a bigger discount for less service is no thank-you', () => {
+    const withTiers: OfferTerms[] = [
+      ...offers,
+      { code: 'BASIC-SELF-SERVICE', audience: 'all', discountPercent: 35, validFrom: '2026-01-01', serviceTier: 'basic' },
+      { code: 'PREMIUM-UPGRADE', audience: 'new', discountPercent: 40, validFrom: '2026-01-01', serviceTier: 'premium' },
+    ];
+    expect(bestOfferForExistingCustomer(withTiers, '2026-06-01')?.code).toBe('PREMIUM-UPGRADE');
+    // A premium customer: the premium offer keeps their tier, the basic one does not.
+    expect(bestOfferForExistingCustomer(withTiers, '2026-06-01', 'premium')?.code).toBe('PREMIUM-UPGRADE');
+    // A standard customer: neither keeps it; the best of the rest, matched against new customers' offers of the same kind.
+    expect(offersForExistingCustomer(withTiers, '2026-06-01', 'standard')).toMatchObject({ matchedNewCustomerOffer: { code: 'WELCOME30' } });
+    expect(bestOfferForExistingCustomer(withTiers, '2026-06-01', 'standard')?.code).toBe('WELCOME30');
+    expect(bestOfferForExistingCustomer(withTiers, '2026-06-01', 'basic')?.code).toBe('BASIC-SELF-SERVICE');
+  });
 });
 
 describe('offboarding approval', () => {

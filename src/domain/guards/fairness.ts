@@ -42,6 +42,8 @@ export interface OfferTerms {
   discountPercent: number;
   validFrom: string;
   validUntil?: string | null;
+  /** The service tier the offer moves the customer to; none: the customer keeps theirs. */
+  serviceTier?: string | null;
 }
 
 const validOn = (offer: OfferTerms, day: string) => offer.validFrom <= day && (!offer.validUntil || day <= offer.validUntil);
@@ -49,10 +51,12 @@ const validOn = (offer: OfferTerms, day: string) => offer.validFrom <= day && (!
 /**
  * What an existing customer may be offered on `day`: the existing-customer and
  * all-customer offers, plus at least the best offer new customers get now
- * (no offer reserved for new customers that an existing one cannot get).
+ * (no offer reserved for new customers that an existing one cannot get). With `keepingTier`,
+ * only offers that leave the customer on that tier: a thank-you or a cross-sell is not a
+ * downgrade in disguise, and its discount is compared with offers of the same kind.
  */
-export function offersForExistingCustomer(offers: OfferTerms[], day: string): { offers: OfferTerms[]; matchedNewCustomerOffer: OfferTerms | null } {
-  const current = offers.filter((o) => validOn(o, day));
+export function offersForExistingCustomer(offers: OfferTerms[], day: string, keepingTier?: string): { offers: OfferTerms[]; matchedNewCustomerOffer: OfferTerms | null } {
+  const current = offers.filter((o) => validOn(o, day) && (keepingTier === undefined || !o.serviceTier || o.serviceTier === keepingTier));
   const own = current.filter((o) => o.audience !== 'new');
   const bestNew = current.filter((o) => o.audience === 'new').sort((a, b) => b.discountPercent - a.discountPercent || a.code.localeCompare(b.code))[0];
   const bestOwn = Math.max(0, ...own.map((o) => o.discountPercent));
@@ -60,9 +64,9 @@ export function offersForExistingCustomer(offers: OfferTerms[], day: string): { 
   return { offers: matched ? [...own, matched] : own, matchedNewCustomerOffer: matched };
 }
 
-/** The best offer an existing customer gets on `day`, never worse than what a new customer gets. */
-export function bestOfferForExistingCustomer(offers: OfferTerms[], day: string): OfferTerms | null {
-  const { offers: entitled } = offersForExistingCustomer(offers, day);
+/** The best offer an existing customer gets on `day` (of those keeping `keepingTier`, when given), never worse than what a new customer gets. */
+export function bestOfferForExistingCustomer(offers: OfferTerms[], day: string, keepingTier?: string): OfferTerms | null {
+  const { offers: entitled } = offersForExistingCustomer(offers, day, keepingTier);
   return [...entitled].sort((a, b) => b.discountPercent - a.discountPercent || a.code.localeCompare(b.code))[0] ?? null;
 }
 

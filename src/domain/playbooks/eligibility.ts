@@ -39,8 +39,12 @@ export function accountReviewProblem(account: { profitabilityBand: string | null
   return null;
 }
 
-/** A thank-you for loyalty: a customer for at least the policy's tenure, in a loyal payment band (last scored). */
-export function appreciationProblem(customer: { acquiredAt: string; loyaltyBand: string | null }, today: DateLike, policy: AppreciationPolicy): string | null {
+/**
+ * A thank-you for loyalty: a customer for at least the policy's tenure, in a loyal payment band
+ * (last scored), whose account does not lose money (it gets the account review's proposal, and a
+ * thank-you offer on top would deepen the loss).
+ */
+export function appreciationProblem(customer: { acquiredAt: string; loyaltyBand: string | null; profitabilityBand: string | null }, today: DateLike, policy: AppreciationPolicy): string | null {
   const tenureDays = dayNumber(today) - dayNumber(customer.acquiredAt);
   if (tenureDays < policy.minTenureDays) {
     return `customer for ${tenureDays} days (since ${customer.acquiredAt}); appreciation needs ${policy.minTenureDays} (${Math.round(policy.minTenureDays / 365)} years)`;
@@ -48,5 +52,6 @@ export function appreciationProblem(customer: { acquiredAt: string; loyaltyBand:
   if (!customer.loyaltyBand || !policy.loyaltyBands.includes(customer.loyaltyBand)) {
     return `payment-loyalty band is ${customer.loyaltyBand ? `"${customer.loyaltyBand}"` : 'not scored yet'}; appreciation is for ${policy.loyaltyBands.map((b) => `"${b}"`).join(', ')}`;
   }
+  if (customer.profitabilityBand === 'loss-making') return 'the account is loss-making: an account review, not a thank-you offer';
   return null;
 }

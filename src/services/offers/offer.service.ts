@@ -43,12 +43,12 @@ export class OfferService {
     private readonly audit = new AuditService(),
   ) {}
 
-  /** The best discount offer an existing customer gets on `day`, and the new-customer offer it matches, if any. */
-  async bestForExistingCustomer(day: string): Promise<{ best: OfferTerms | null; matchedNewCustomerOffer: OfferTerms | null }> {
+  /** The best discount offer an existing customer gets on `day` (keeping their tier, when given), and the new-customer offer it matches, if any. */
+  async bestForExistingCustomer(day: string, keepingTier?: string): Promise<{ best: OfferTerms | null; matchedNewCustomerOffer: OfferTerms | null }> {
     const offers = (await this.em.find(Offer, { discountPercent: { $ne: null } })).map(
-      (o): OfferTerms => ({ code: o.code, audience: o.audience, discountPercent: o.discountPercent ?? 0, validFrom: o.validFrom, validUntil: o.validUntil }),
+      (o): OfferTerms => ({ code: o.code, audience: o.audience, discountPercent: o.discountPercent ?? 0, validFrom: o.validFrom, validUntil: o.validUntil, serviceTier: o.serviceTier ?? null }),
     );
-    return { best: bestOfferForExistingCustomer(offers, day), matchedNewCustomerOffer: offersForExistingCustomer(offers, day).matchedNewCustomerOffer };
+    return { best: bestOfferForExistingCustomer(offers, day, keepingTier), matchedNewCustomerOffer: offersForExistingCustomer(offers, day, keepingTier).matchedNewCustomerOffer };
   }
 
   /** Offers, latest first (by first day, then code), optionally only those valid on a day or for some audiences. */

@@ -50,9 +50,10 @@ export class AccountReviewService {
   }
 
   private async offerProposal(em: EntityManager, customerId: string): Promise<Proposal> {
-    const customer = await em.findOneOrFail(Customer, { id: customerId }, { fields: ['marketingConsent'] });
+    const customer = await em.findOneOrFail(Customer, { id: customerId }, { fields: ['marketingConsent', 'serviceTier'] });
     if (!customer.marketingConsent) return { kind: 'none', reason: 'no cheaper tier; an offer is marketing, which the customer does not take' };
-    const { best } = await new OfferService(em).bestForExistingCustomer(new Date().toISOString().slice(0, 10));
+    // No cheaper tier helps, so the offer adds to the account as it is: one that changes the tier is not it.
+    const { best } = await new OfferService(em).bestForExistingCustomer(new Date().toISOString().slice(0, 10), customer.serviceTier);
     return best ? { kind: 'offer', offerCode: best.code, reason: `offer ${best.code} (${best.discountPercent}%) adds value to the account` } : { kind: 'none', reason: 'no cheaper tier or fitting offer today' };
   }
 

@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { MessageChannel, MessagePurpose } from '../../entities/index.js';
+import { Customer, MessageChannel, MessagePurpose } from '../../entities/index.js';
 import { OfferService } from '../offers/offer.service.js';
 import type { OutboxService } from '../outbox/outbox.service.js';
 import { runStillRunning } from './running-run.js';
@@ -16,7 +16,9 @@ export class AppreciationService {
    * what new customers get. A retried step answers with the offer the customer was sent.
    */
   async thank(input: { workflowId: string; customerId: string }): Promise<{ offerCode: string | null; matchedNewCustomerOffer: boolean }> {
-    const { best, matchedNewCustomerOffer } = await new OfferService(this.em).bestForExistingCustomer(new Date().toISOString().slice(0, 10));
+    // A thank-you keeps the customer's service: an offer that moves them to another tier is not one.
+    const { serviceTier } = await this.em.findOneOrFail(Customer, { id: input.customerId }, { fields: ['serviceTier'] });
+    const { best, matchedNewCustomerOffer } = await new OfferService(this.em).bestForExistingCustomer(new Date().toISOString().slice(0, 10), serviceTier);
     const payload = { offerCode: best?.code ?? null, discountPercent: best?.discountPercent ?? null, matchedNewCustomerOffer: matchedNewCustomerOffer !== null };
     // (A run no longer running thanks no one; it answers with the offer all the same, as it is being wound down.)
     const sent = await this.em.transactional(async (em) =>

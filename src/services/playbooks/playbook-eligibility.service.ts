@@ -35,7 +35,8 @@ export class PlaybookEligibilityService {
 
   async assertAppreciation(customer: Customer, policy: AppreciationPolicy): Promise<void> {
     const loyaltyBand = await this.scores.currentBand(customer.id, ScoreKind.PaymentLoyalty);
-    refuse(APPRECIATION, customer.id, appreciationProblem({ acquiredAt: customer.acquiredAt, loyaltyBand }, new Date(), policy));
+    const profitabilityBand = await this.scores.currentBand(customer.id, ScoreKind.Profitability);
+    refuse(APPRECIATION, customer.id, appreciationProblem({ acquiredAt: customer.acquiredAt, loyaltyBand, profitabilityBand }, new Date(), policy));
   }
 }
 

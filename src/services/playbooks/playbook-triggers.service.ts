@@ -90,7 +90,11 @@ export class PlaybookTriggerService {
     return this.startEach(customerIds, (id) => this.playbooks.launchAccountReview(id));
   }
 
-  /** Long-standing customers in a loyal payment band, not contacted for a while, not yet thanked this year. */
+  /**
+   * Long-standing customers in a loyal payment band, not contacted for a while, not yet thanked this
+   * year, and in no other playbook: not a loss-making account (the same sweep starts its account
+   * review, whose proposal a thank-you must not meet), nor one with another run under way.
+   */
   async silentLoyalCustomers(input: { after: string | null; limit: number; policy: AppreciationPolicy }): Promise<string[]> {
     const year = new Date().getUTCFullYear();
     const { rows } = await sql<{ id: string }>`
@@ -100,6 +104,8 @@ export class PlaybookTriggerService {
          ${input.after ? sql`and c.id > ${input.after}::uuid` : sql``}
          and not exists (select 1 from outbox_message m where m.customer_id = c.id and m.created_at > now() - make_interval(days => ${input.policy.silentDays}))
          and not exists (select 1 from playbook_run r where r.workflow_id = ${APPRECIATION + '/'} || c.id || ${'/' + year})
+         and not exists (select 1 from current_score p where p.customer_id = c.id and p.kind = 'profitability' and p.band = 'loss-making')
+         and not exists (select 1 from playbook_run r where r.customer_id = c.id and r.status = 'running' and r.playbook <> ${APPRECIATION})
        order by c.id limit ${input.limit}`.execute(this.em.getKysely());
     return rows.map((r) => r.id);
   }
