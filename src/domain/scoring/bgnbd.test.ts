@@ -6,6 +6,7 @@ import {
   churnRisk,
   conditionalExpectedTransactions,
   expectedTransactions,
+  expectedWhileAliveByIntegral,
   expectedWhileAliveByQuadrature,
   expectedWhileAliveBySeries,
   fitBgNbd,
@@ -336,5 +337,96 @@ describe('conditional expectation when drop-out is rare (large a and b)', () => 
     expect(e).toBeLessThan(noDropOut);
     expect(e).toBeGreaterThan(0.95 * noDropOut);
     expect(churnRisk(params, history).expectedTransactions).toBeCloseTo(e, 12);
+  });
+});
+
+describe('conditional expectation when r is large against a + b (the series cancels)', () => {
+  // Reference values: the paper's eq. (10),
+  //   E = (a+b+x-1)/(a-1) · [1 - ((α+T)/(α+T+t))^(r+x) · 2F1(r+x, b+x; a+b+x-1; t/(α+T+t))]
+  //       / (1 + [x > 0] · a/(b+x-1) · ((α+T)/(α+tx))^(r+x)),
+  // evaluated with Python mpmath 1.3.0 (mp.dps = 60, mpmath.hyp2f1; a = 1 taken as a = 1 + 1e-30), printed to 17 digits.
+  // Before the fix the first four gave -165.3, 184,097,766.8, -30,092.6 and -1.0e29.
+  const cases: [BgNbdParams, number, number, number, number, number][] = [
+    [{ r: 150, alpha: 75, a: 1.5, b: 2 }, 0, 0, 0, 52, 4.3497752339648214],
+    [{ r: 300, alpha: 150, a: 0.8, b: 2.4 }, 0, 0, 0, 52, 13.761413373099902],
+    [{ r: 300, alpha: 150, a: 1.5, b: 2 }, 0, 0, 52, 52, 4.2476361507366963],
+    [{ r: 200, alpha: 100, a: 1.5, b: 2 }, 0, 0, 30, 520, 4.7647100913510915],
+    [{ r: 80, alpha: 40, a: 1.5, b: 2 }, 0, 0, 0, 52, 4.3483705095151996],
+    [{ r: 300, alpha: 150, a: 0.8, b: 2.4 }, 3, 20, 39, 52, 1.2868871251408088e-12],
+    [{ r: 150, alpha: 75, a: 0.3, b: 0.2 }, 0, 0, 0, 520, 71.994567997667254],
+    [{ r: 300, alpha: 150, a: 5, b: 0.5 }, 10, 38, 39, 13, 0.95299059172479617],
+    [{ r: 200, alpha: 100, a: 1, b: 1.3 }, 2, 5, 20, 104, 6.0670266414680491e-11],
+  ];
+
+  it.each(cases)('%j x=%p tx=%p T=%p t=%p → %p', (params, x, tx, T, t, expected) => {
+    within(conditionalExpectedTransactions(params, { x, tx, T }, t), expected, 1e-9);
+  });
+
+  it('gives the review’s example (r = 150, α = 75, a = 1.5, b = 2, a purchase today, 52 weeks) to 1e-9', () => {
+    within(conditionalExpectedTransactions({ r: 150, alpha: 75, a: 1.5, b: 2 }, { x: 0, tx: 0, T: 0 }, 52), 4.349775233964821, 1e-9);
+  });
+
+  it('is finite, >= 0 and non-decreasing in t across large r, rates and histories', () => {
+    for (const r of [20, 80, 150, 300, 1000]) {
+      for (const rate of [0.05, 0.5, 2, 7]) {
+        for (const [a, b] of [[0.8, 2.4], [1.5, 2], [0.3, 0.2], [5, 0.5], [0.1, 5], [1, 1.3]]) {
+          for (const c of [{ x: 0, tx: 0, T: 0 }, { x: 0, tx: 0, T: 30 }, { x: 3, tx: 20, T: 39 }, { x: 40, tx: 38, T: 39 }]) {
+            let previous = 0;
+            for (const t of [1, 4.35, 13, 52, 104, 520]) {
+              const e = conditionalExpectedTransactions({ r, alpha: r / rate, a, b }, c, t);
+              expect(Number.isFinite(e)).toBe(true);
+              expect(e).toBeGreaterThanOrEqual(previous * (1 - 1e-12));
+              previous = e;
+            }
+          }
+        }
+      }
+    }
+  });
+
+  it('throws a ScoringException, not a number, where nothing finite can be computed', () => {
+    // A purchase rate of 1e600 per week overflows every form.
+    expect(() => conditionalExpectedTransactions({ r: 1e300, alpha: 1e-300, a: 0.5, b: 2 }, { x: 0, tx: 0, T: 0 }, 52)).toThrow(ScoringException);
+  });
+});
+
+describe('conditional expectation where the series is well-conditioned (CDNOW parameters): unchanged', () => {
+  // mpmath hyp2f1 at 60 digits on eq. (10), as above.
+  const cases: [number, number, number, number, number][] = [
+    [0, 0, 0, 4.35, 0.2114078777060146],
+    [0, 0, 0, 13, 0.53443954109403079],
+    [0, 0, 0, 52, 1.4460505953964037],
+    [0, 0, 0, 104, 2.2028051144016666],
+    [0, 0, 20, 4.35, 0.042177874458217345],
+    [0, 0, 20, 13, 0.120303732186827],
+    [0, 0, 20, 52, 0.41097381942698307],
+    [0, 0, 20, 104, 0.7111156501973065],
+    [1, 1.71, 38.86, 4.35, 0.025960286571309703],
+    [1, 1.71, 38.86, 13, 0.074676165003370616],
+    [1, 1.71, 38.86, 52, 0.25982346486862243],
+    [1, 1.71, 38.86, 104, 0.45277434246839914],
+    [4, 30.7, 38.9, 4.35, 0.30553829167243428],
+    [4, 30.7, 38.9, 13, 0.86744102869118989],
+    [4, 30.7, 38.9, 52, 2.8928241152374257],
+    [4, 30.7, 38.9, 104, 4.867083681302574],
+    [12, 35, 39, 4.35, 0.99458575815443621],
+    [12, 35, 39, 13, 2.7980003014924049],
+    [12, 35, 39, 52, 9.0830149448106076],
+    [12, 35, 39, 104, 14.983732992230304],
+    [30, 38.5, 39, 4.35, 2.8219741581408132],
+    [30, 38.5, 39, 13, 7.9044219390939052],
+    [30, 38.5, 39, 52, 25.354154543698439],
+    [30, 38.5, 39, 104, 41.489250748257976],
+  ];
+
+  it.each(cases)('x=%p tx=%p T=%p t=%p → %p', (x, tx, T, t, expected) => {
+    const c = { x, tx, T };
+    const e = conditionalExpectedTransactions(PUBLISHED, c, t);
+    within(e, expected, 1e-9);
+    // Still the series' number, bit for bit (D as in the code), and the integral agrees with it.
+    const { r, alpha, a, b } = PUBLISHED;
+    const D = x === 0 ? 1 : 1 + Math.exp(Math.log(a) - Math.log(b + x - 1) + (r + x) * (Math.log(alpha + T) - Math.log(alpha + tx)));
+    expect(e).toBe(expectedWhileAliveBySeries(PUBLISHED, c, t) / D);
+    within(expectedWhileAliveByIntegral(PUBLISHED, c, t), expectedWhileAliveBySeries(PUBLISHED, c, t), 1e-12);
   });
 });
