@@ -76,7 +76,7 @@ describe('scoreCustomer', () => {
   it('scores a customer without purchases only where no purchase is needed', () => {
     const scores = scoreCustomer(facts({ purchases: null, ranks: undefined }), models, defaultScoringPolicy);
     expect(scores.map((s) => s.kind).sort()).toEqual([ScoreKind.BehaviourChange, ScoreKind.PaymentLoyalty, ScoreKind.PersistentIssue, ScoreKind.Profitability, ScoreKind.ReferralValue, ScoreKind.Rfm].sort());
-    expect(scores.find((s) => s.kind === ScoreKind.Rfm)).toMatchObject({ value: 0, band: null });
+    expect(scores.find((s) => s.kind === ScoreKind.Rfm)).toMatchObject({ value: null, band: null });
     expect(scores.find((s) => s.kind === ScoreKind.BehaviourChange)).toMatchObject({ value: null, band: 'not-enough-history' });
   });
 

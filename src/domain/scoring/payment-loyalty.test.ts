@@ -20,7 +20,7 @@ describe('payment loyalty', () => {
       'on time for the last 24 invoices in a row',
       'no late payment in the last 12 months',
     ]);
-    expect(s.modelVersion).toBe('payment-loyalty/1;policy=1');
+    expect(s.modelVersion).toBe('payment-loyalty/2;policy=1');
   });
 
   it('scores invoices given as day numbers (as a rescore reads them) exactly as given as dates', () => {
@@ -79,7 +79,7 @@ describe('payment loyalty', () => {
     const graceful = paymentLoyalty({ customerSince: '2020-01-01', invoices, asOf: '2024-09-01' }, { ...defaultPaymentLoyaltyPolicy, version: 2, graceDays: 3 });
     expect(graceful.value).toBe(1);
     expect(graceful.band).toBe('loyal');
-    expect(graceful.modelVersion).toBe('payment-loyalty/1;policy=2');
+    expect(graceful.modelVersion).toBe('payment-loyalty/2;policy=2');
   });
 
   it('calls new customers and customers without a record "new"', () => {
@@ -109,5 +109,19 @@ describe('payment loyalty', () => {
     const twin = { dueAt: invoices[1].dueAt, paidAt: invoices[1].paidAt };
     expect(withoutInvoices([...invoices, twin], [twin])).toHaveLength(4);
     expect(withoutInvoices(invoices, [{ dueAt: 0, paidAt: null }])).toEqual(invoices);
+  });
+
+  it('counts a late payment of the last 12 months by when it was late, not when it was due', () => {
+    // Due 365 days before asOf, paid 19 days late (346 days ago): late within the last 12 months.
+    const asOf = '2025-12-01';
+    const dueDay = new Date(Date.UTC(2024, 11, 1));
+    const paidLate = { dueAt: dueDay, paidAt: new Date(dueDay.getTime() + 19 * 86_400_000) };
+    const onTime = monthly(2025, 1, Array(10).fill(0));
+    const s = paymentLoyalty({ customerSince: '2020-01-01', invoices: [paidLate, ...onTime], asOf });
+    expect(s).toMatchObject({ lateLast12Months: 1, band: 'regular' });
+    expect(s.reasons).toContain('1 late payment in the last 12 months');
+    // Paid late 400 days ago: out of the last 12 months.
+    const older = { dueAt: new Date(dueDay.getTime() - 60 * 86_400_000), paidAt: new Date(dueDay.getTime() - 35 * 86_400_000) };
+    expect(paymentLoyalty({ customerSince: '2020-01-01', invoices: [older, ...onTime], asOf })).toMatchObject({ lateLast12Months: 0 });
   });
 });

@@ -21,7 +21,7 @@ import { pct } from './format.js';
 import { withPolicyVersion, type ScoreResult } from './score.js';
 import { invalidInput } from './scoring-exception.js';
 
-export const PAYMENT_LOYALTY_MODEL_VERSION = 'payment-loyalty/1';
+export const PAYMENT_LOYALTY_MODEL_VERSION = 'payment-loyalty/2';
 
 export interface PaymentLoyaltyPolicy {
   version: number;
@@ -95,27 +95,30 @@ export function paymentLoyalty(input: PaymentLoyaltyInput, policy: PaymentLoyalt
   if (since > today) throw invalidInput('customerSince is after asOf');
   const tenureDays = today - since;
   // `unpaid`: counted as late while still open (overdue for long), which the reasons say as such.
-  type Counted = { due: number; onTime: boolean; unpaid: boolean };
+  // `lateUntil`: the last day it was late (paid that day, or still open today).
+  type Counted = { due: number; onTime: boolean; unpaid: boolean; lateUntil: number };
   const counted: Counted[] = [];
   const overdueNow: { due: number; daysOverdue: number }[] = [];
   for (const inv of input.invoices) {
     const due = dayNumber(inv.dueAt);
     const paid = inv.paidAt === null ? null : dayNumber(inv.paidAt);
     if (paid !== null && paid <= today) {
-      counted.push({ due, onTime: paid <= due + policy.graceDays, unpaid: false });
+      counted.push({ due, onTime: paid <= due + policy.graceDays, unpaid: false, lateUntil: paid });
       continue;
     }
     const daysOverdue = today - (due + policy.graceDays);
     if (daysOverdue <= 0) continue; // not due yet (or within grace)
     overdueNow.push({ due, daysOverdue });
-    if (daysOverdue > policy.openOverdueCountsAfterDays) counted.push({ due, onTime: false, unpaid: true });
+    if (daysOverdue > policy.openOverdueCountsAfterDays) counted.push({ due, onTime: false, unpaid: true, lateUntil: today });
   }
   counted.sort((a, b) => a.due - b.due || Number(a.onTime) - Number(b.onTime) || Number(a.unpaid) - Number(b.unpaid));
   overdueNow.sort((a, b) => a.due - b.due);
   const onTime = counted.filter((c) => c.onTime).length;
   let streak = 0;
   for (let i = counted.length - 1; i >= 0 && counted[i].onTime; i--) streak++;
-  const lateLast12Months = counted.filter((c) => !c.onTime && c.due > today - 365 && c.due <= today).length;
+  // A late payment is of the last 12 months when it was late within them: paid late 346 days ago counts, whenever it was due.
+  const lateWithinYear = (c: Counted) => !c.onTime && c.lateUntil > today - 365;
+  const lateLast12Months = counted.filter(lateWithinYear).length;
   const value = counted.length ? onTime / counted.length : null;
 
   let band: LoyaltyBand;
@@ -130,7 +133,7 @@ export function paymentLoyalty(input: PaymentLoyaltyInput, policy: PaymentLoyalt
     reasons.push(`paid ${onTime} of ${counted.length} invoice${counted.length === 1 ? '' : 's'} on time (${pct(value!)})`);
     const latest = counted[counted.length - 1];
     reasons.push(streak > 0 ? `on time for the last ${streak} invoice${streak === 1 ? '' : 's'} in a row` : latest.unpaid ? 'the most recent invoice is still unpaid, long overdue' : 'the most recent invoice was paid late');
-    const unpaidLate = counted.filter((c) => c.unpaid && c.due > today - 365 && c.due <= today).length;
+    const unpaidLate = counted.filter((c) => c.unpaid && lateWithinYear(c)).length;
     const paidLate = lateLast12Months - unpaidLate;
     if (lateLast12Months === 0) reasons.push('no late payment in the last 12 months');
     else

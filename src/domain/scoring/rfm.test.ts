@@ -38,7 +38,7 @@ describe('RFM quintiles', () => {
 
   it('does not rank customers without a purchase', () => {
     const scores = scoreRfm([customer('never', null, 0, 0), customer('a', 1, 3, 100), customer('b', 50, 1, 10)]);
-    expect(scores[0]).toMatchObject({ customerId: 'never', value: 0, r: null, reasons: ['no purchase yet: not ranked'] });
+    expect(scores[0]).toMatchObject({ customerId: 'never', value: null, r: null, reasons: ['no purchase yet: not ranked'] });
     expect(scores[0].band).toBeUndefined();
     expect(scores[1].r).toBe(4); // 2 buyers: percentiles 0.25 and 0.75
     expect(scores[2].r).toBe(2);

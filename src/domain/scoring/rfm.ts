@@ -80,10 +80,10 @@ export interface RfmInput {
   monetary: number;
 }
 
-export interface RfmScore extends ScoreResult {
+export interface RfmScore extends ScoreResult<number | null> {
   customerId: string;
-  /** R·100 + F·10 + M, e.g. 545; 0 for customers without a purchase. */
-  value: number;
+  /** R·100 + F·10 + M, e.g. 545; null for customers without a purchase (not ranked: they sort with the unscored). */
+  value: number | null;
   band?: RfmSegment;
   r: Quintile | null;
   f: Quintile | null;
@@ -166,7 +166,7 @@ export function scoreRfm(population: readonly RfmInput[], options: RfmOptions = 
 
 /** The RFM score of a customer without a purchase. */
 export function unranked(customerId: string): RfmScore {
-  return { customerId, value: 0, r: null, f: null, m: null, fm: null, reasons: ['no purchase yet: not ranked'], modelVersion: RFM_MODEL_VERSION };
+  return { customerId, value: null, r: null, f: null, m: null, fm: null, reasons: ['no purchase yet: not ranked'], modelVersion: RFM_MODEL_VERSION };
 }
 
 /**

@@ -54,7 +54,8 @@ const partOk: Record<CursorPart, (value: unknown) => boolean> = {
   day: (v) => typeof v === 'string' && isCalendarDay(v),
   uuid: (v) => typeof v === 'string' && isUuid(v),
   integer: (v) => (typeof v === 'number' && Number.isSafeInteger(v)) || (typeof v === 'string' && /^-?\d{1,18}$/.test(v)),
-  text: (v) => typeof v === 'string',
+  // PostgreSQL's text cannot hold NUL.
+  text: (v) => typeof v === 'string' && !v.includes('\0'),
   any: () => true,
 };
 

@@ -18,6 +18,9 @@ import { assertCustomerFilter, customerSortKey, customerSortTag, customerWhere, 
 type Row = Record<string, unknown> & { id: string };
 import { isUuid } from '../../domain/ids.js';
 
+/** A score's value as its cursor holds it (what PostgreSQL reads as double precision; not "", " 1" or "0x10"). */
+const DECIMAL = /^-?\d+(\.\d+)?(e[+-]?\d+)?$/i;
+
 
 export function assertCustomerId(id: string): void {
   if (!isUuid(id)) throw new CustomerException(CustomerExceptionCode.InvalidId, `"${id}" is not a customer ID`, { id });
@@ -144,7 +147,7 @@ export class CustomerService {
     if (args.after) {
       const [part, value, id] = decodeCursor(tag, args.after, ['text', 'any', 'uuid']) as ['scored' | 'unscored', string | null, string];
       // A scored customer's cursor holds the score's value, an unscored one's none.
-      if (!(part === 'scored' ? typeof value === 'string' && Number.isFinite(Number(value)) : part === 'unscored')) throw invalidCursor(args.after);
+      if (!(part === 'scored' ? typeof value === 'string' && DECIMAL.test(value) && Number.isFinite(Number(value)) : part === 'unscored')) throw invalidCursor(args.after);
       if (part === 'scored') scoredAfter = sql<boolean>`(cs.value, cs.customer_id) ${op} (${value}::double precision, ${id}::uuid)`;
       else {
         scoredAfter = sql<boolean>`false`;
