@@ -563,6 +563,15 @@ describe('importCsv mutation', () => {
     const r = await stack.gql(ImportCsvDocument, { input: { kind: 'Orders', csv: 'a,b\n1,2\n' } }, Role.Admin);
     expect(r.errors![0].extensions).toMatchObject({ code: 'VALIDATION', reason: 'IMPORT_BAD_HEADER' });
   });
+  it('rescores the persistent-issue score of the customers whose complaints it wrote, as recordComplaint does', async () => {
+    await run('customers', 'customer_ref,name,email\nPERS-1,Pers Istent,pers@example.com\n');
+    const customer = await em().findOneOrFail(Customer, { externalRef: 'PERS-1' });
+    const day = (daysAgo: number) => new Date(Date.now() - daysAgo * 86_400_000).toISOString();
+    const complaints = `complaint_ref,customer_ref,topic,severity,opened_at\n${[20, 10, 1].map((d, i) => `PERS-C${i},PERS-1,app-login,medium,${day(d)}`).join('\n')}\n`;
+    expect((await stack.gql(ImportCsvDocument, { input: { kind: 'Complaints', csv: complaints } }, Role.Admin)).data!.importCsv).toMatchObject({ written: true, inserted: 3 });
+    const [score] = await em().getConnection().execute<{ value: number; band: string }[]>(`select value, band from current_score where customer_id = ? and kind = 'persistent-issue'`, [customer.id]);
+    expect(score).toMatchObject({ value: 1, band: 'persistent' });
+  });
 });
 
 it('never gives back marketing consent a customer withdrew here, and audits each consent change it makes', async () => {

@@ -80,7 +80,10 @@ export function createServices(em: EntityManager, engines: Engines, policies: Pa
     apiKeys: new ApiKeyService(em, audit),
     scoring: new ScoringService(em, scoringRuns, engines.scoring, defaultRescorePolicy, audit),
     bandChanges: new ScoreBandChangeService(em),
-    imports: new ImportService(em.config.get('clientUrl')!, (invoiceIds) => runReconciliation.tellPaidReminders(invoiceIds)),
+    imports: new ImportService(em.config.get('clientUrl')!, {
+      invoicesPaid: (invoiceIds) => runReconciliation.tellPaidReminders(invoiceIds),
+      customersChanged: (kind, customerIds) => scoringRuns.rescoreAfterImport(kind, customerIds),
+    }),
     runs,
     runReconciliation,
     segments: new SegmentService(em, audit),

@@ -96,10 +96,18 @@ interface Staged {
  * nothing; good-rows writes the rest. Needs PostgreSQL >= 16 (pg_input_is_valid).
  */
 export class ImportService {
-  /** `invoicesPaid` hears, after the commit, of the file's invoices it left paid that have a reminder run under way (to end it now). */
+  /**
+   * After the commit, `followUp.invoicesPaid` hears of the file's invoices it left paid that have a
+   * reminder run under way (to end it now), and `followUp.customersChanged` of the customers whose
+   * complaints, invoices or payments it wrote (to rescore them now), unless there are more than
+   * `RESCORED_AT_ONCE`: then the nightly rescore brings them up to date.
+   */
   constructor(
     private readonly databaseUrl: string,
-    private readonly invoicesPaid?: (invoiceIds: string[]) => Promise<unknown>,
+    private readonly followUp: {
+      invoicesPaid?: (invoiceIds: string[]) => Promise<unknown>;
+      customersChanged?: (kind: 'complaints' | 'invoices' | 'payments', customerIds: string[]) => Promise<unknown>;
+    } = {},
   ) {}
 
   /** Imports a CSV file (header line first, the format of `kind`; UTF-8 unless `options.encoding` says otherwise); streams, whatever the size. */
@@ -263,10 +271,14 @@ export class ImportService {
         `insert into audit_entry (id, at, actor, action, entity_type, entity_id, before, after) values (gen_random_uuid(), now(), $1, $2, $3, null, null, $4)`,
         [options.actor, `import.${spec.kind}`, spec.kind, JSON.stringify({ source: options.source, mode: options.mode, rowsRead, inserted: report.inserted, updated: report.updated, unchanged: report.unchanged, rejected })],
       );
-      const paid = this.invoicesPaid && (spec.kind === 'invoices' || spec.kind === 'payments') ? await paidWithReminderRunning(client) : [];
+      const { invoicesPaid, customersChanged } = this.followUp;
+      const paid = invoicesPaid && (spec.kind === 'invoices' || spec.kind === 'payments') ? await paidWithReminderRunning(client) : [];
+      const changed = customersChanged && (spec.kind === 'complaints' || spec.kind === 'invoices' || spec.kind === 'payments') ? await customersOfFile(client, spec.kind) : [];
       await client.query('commit');
       // Committed: a run not told now sees the payment at the run reconciliation (every few minutes) or its next step.
-      if (paid.length) await this.invoicesPaid!(paid).catch(() => undefined);
+      if (paid.length) await invoicesPaid!(paid).catch(() => undefined);
+      // (A score not rescored now is at the nightly rescore.)
+      if (changed.length && changed.length <= RESCORED_AT_ONCE) await customersChanged!(spec.kind as 'complaints' | 'invoices' | 'payments', changed).catch(() => undefined);
       return report;
     } catch (error) {
       await client.query('rollback').catch(() => undefined);
@@ -275,6 +287,19 @@ export class ImportService {
       await client.end();
     }
   }
+}
+
+/** Customers an import rescores at once, at most; a larger file's are rescored by the nightly run. */
+export const RESCORED_AT_ONCE = 1_000;
+
+/** The customers the file's complaints, invoices or payments belong to (refused rows' too: a rescore changes nothing then). */
+async function customersOfFile(client: pg.Client, kind: 'complaints' | 'invoices' | 'payments'): Promise<string[]> {
+  const { rows } = await client.query<{ id: string }>(
+    kind === 'payments'
+      ? `select distinct i.customer_id as id from invoice i where i.external_ref in (select btrim(invoice_ref) from import_stage) limit ${RESCORED_AT_ONCE + 1}`
+      : `select c.id from customer c where c.external_ref in (select btrim(customer_ref) from import_stage) limit ${RESCORED_AT_ONCE + 1}`,
+  );
+  return rows.map((r) => r.id);
 }
 
 /** The file's invoices that are paid now and whose customer has a reminder run under way. */

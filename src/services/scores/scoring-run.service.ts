@@ -273,6 +273,12 @@ export class ScoringRunService {
     }
   }
 
+  /** After an import of complaints, invoices or payments: the score those move, rescored for each customer as after the event itself. */
+  async rescoreAfterImport(kind: 'complaints' | 'invoices' | 'payments', customerIds: readonly string[]): Promise<void> {
+    const kinds = new Set([kind === 'complaints' ? ScoreKind.PersistentIssue : ScoreKind.PaymentLoyalty]);
+    for (const customerId of customerIds) await this.rescoreAfterEvent(customerId, kinds);
+  }
+
   /**
    * The customer's payment-loyalty band as of today (rescored now); `new` without a score.
    * `remindedInvoiceId`: the band a reminder about that invoice goes by, which leaves it out:
