@@ -88,8 +88,13 @@ it('finds the customers who moved lately as a filter, for a segment a campaign c
   const em = stack.orm.em.fork();
   const daysAgo = (days: number) => new Date(Date.now() - days * 86_400_000);
   const loyalty = (band: string) => ({ 'payment-loyalty': { value: null, band, modelVersion: 'test/1', reasons: [] } });
-  // Fay stopped being a loyal payer two days ago; Gus three weeks ago; Hal is still loyal.
-  const history: Record<string, [number, string][]> = { Fay: [[30, 'loyal'], [2, 'regular']], Gus: [[40, 'loyal'], [21, 'regular']], Hal: [[30, 'loyal'], [2, 'loyal']] };
+  // Fay stopped being a loyal payer two days ago; Gus three weeks ago; Hal is still loyal; Joy stopped three days ago and is loyal again since yesterday.
+  const history: Record<string, [number, string][]> = {
+    Fay: [[30, 'loyal'], [2, 'regular']],
+    Gus: [[40, 'loyal'], [21, 'regular']],
+    Hal: [[30, 'loyal'], [2, 'loyal']],
+    Joy: [[30, 'loyal'], [3, 'regular'], [1, 'loyal']],
+  };
   for (const [name, nights] of Object.entries(history)) {
     const customer = em.create(Customer, { name, email: `${name.toLowerCase()}@example.com`, acquiredAt: '2024-01-01' });
     for (const [days, band] of nights) {
@@ -97,19 +102,21 @@ it('finds the customers who moved lately as a filter, for a segment a campaign c
       await em.flush();
     }
   }
-  const bandMoved = (withinDays: number) => ({ kind: 'PaymentLoyalty' as const, from: ['loyal'], withinDays });
-  const names = async (withinDays: number) => {
-    const result = await stack.gql(CustomersDocument, { first: 20, filter: { bandMoved: bandMoved(withinDays) } }, Role.Viewer);
+  const bandMoved = (withinDays: number, latestOnly?: boolean) => ({ kind: 'PaymentLoyalty' as const, from: ['loyal'], withinDays, latestOnly });
+  const names = async (withinDays: number, latestOnly?: boolean) => {
+    const result = await stack.gql(CustomersDocument, { first: 20, filter: { bandMoved: bandMoved(withinDays, latestOnly) } }, Role.Viewer);
     expect(result.errors).toBeUndefined();
     return result.data!.customers.edges.map((e) => e.node.name).sort();
   };
-  expect(await names(7)).toEqual(['Fay']);
-  expect(await names(30)).toEqual(['Fay', 'Gus']);
+  expect(await names(7)).toEqual(['Fay', 'Joy']);
+  expect(await names(30)).toEqual(['Fay', 'Gus', 'Joy']);
+  // Only their latest move: Joy is loyal again, so not among who stopped being loyal and still is not.
+  expect(await names(7, true)).toEqual(['Fay']);
 
   // Kept as given in a saved segment: "stopped being loyal this week" stays relative to each day.
   const saved = await stack.gql(CreateSegmentDocument, { input: { name: 'No longer loyal this week', filter: { bandMoved: bandMoved(7) } } }, Role.Marketer);
   expect(saved.errors).toBeUndefined();
-  expect(saved.data!.createSegment.filter.bandMoved).toEqual({ kind: 'PaymentLoyalty', from: ['loyal'], to: null, withinDays: 7 });
+  expect(saved.data!.createSegment.filter.bandMoved).toEqual({ kind: 'PaymentLoyalty', from: ['loyal'], to: null, withinDays: 7, latestOnly: null });
 
   const refused = async (filter: object) => (await stack.gql(CustomersDocument, { first: 5, filter }, Role.Viewer)).errors![0].extensions;
   expect(await refused({ bandMoved: { kind: 'Clv', withinDays: 7 } })).toMatchObject({ code: 'VALIDATION', field: 'filter.bandMoved.kind' });

@@ -280,8 +280,8 @@ export function demoSegments() {
     },
     {
       name: 'Became high churn risk this week',
-      description: 'Their churn risk turned high in the last 7 days: a repeating campaign reaches each of them early (empty until a nightly rescore has moved someone)',
-      filter: { status: ['active'], bandMoved: { kind: 'churn-risk', to: ['high'], withinDays: 7 } },
+      description: 'Their churn risk turned high in the last 7 days and still is: a repeating campaign reaches each of them early (empty until a nightly rescore has moved someone)',
+      filter: { status: ['active'], bandMoved: { kind: 'churn-risk', to: ['high'], withinDays: 7, latestOnly: true } },
     },
   ];
 }

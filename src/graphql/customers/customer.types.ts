@@ -115,6 +115,9 @@ export class BandMoveFilterType {
 
   @Field(() => Int, { description: `Days back from now, 1 to ${MAX_BAND_MOVE_DAYS}: relative, so a saved segment keeps meaning "lately"` })
   withinDays!: number;
+
+  @Field(() => Boolean, { nullable: true, description: "Only each customer's latest move of the score: those who have moved back since are left out (who became high risk this week and still is)" })
+  latestOnly?: boolean | null;
 }
 
 @ObjectType('CustomerFilter', { simpleResolvers: true, description: 'Who belongs to a saved segment or a campaign: the conditions that were given' })

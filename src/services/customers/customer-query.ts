@@ -36,6 +36,8 @@ export interface BandMoveCondition {
   from?: string[] | null;
   to?: string[] | null;
   withinDays: number;
+  /** Only a customer's latest move of the score counts: those who have moved back since are out. */
+  latestOnly?: boolean | null;
 }
 
 /** How far back a band move may be looked for (a year and a day). */
@@ -129,6 +131,7 @@ function bandMoved(m: BandMoveCondition): RawBuilder<unknown> {
   const parts: RawBuilder<unknown>[] = [sql`b.customer_id = c.id`, sql`b.kind = ${m.kind}`, sql`b.changed_at >= now() - make_interval(days => ${m.withinDays}::int)`];
   if (m.from?.length) parts.push(sql`b.previous = any(${m.from}::text[])`);
   if (m.to?.length) parts.push(sql`b.band = any(${m.to}::text[])`);
+  if (m.latestOnly) parts.push(sql`not exists (select 1 from score_band_change later where later.customer_id = b.customer_id and later.kind = b.kind and later.changed_at > b.changed_at)`);
   return sql`exists (select 1 from score_band_change b where ${sql.join(parts, sql` and `)})`;
 }
 
@@ -142,7 +145,7 @@ export function storedFilter(filter: CustomerFilter): CustomerFilter {
   const search = filter.search?.trim();
   const stored = compact({ ...filter, search }, FILTER_FIELDS);
   if (stored.scores) stored.scores = stored.scores.map((c) => compact(c, ['kind', 'bands', 'min', 'max']));
-  if (stored.bandMoved) stored.bandMoved = compact(stored.bandMoved, ['kind', 'from', 'to', 'withinDays']);
+  if (stored.bandMoved) stored.bandMoved = compact(stored.bandMoved, ['kind', 'from', 'to', 'withinDays', 'latestOnly']);
   return stored;
 }
 
