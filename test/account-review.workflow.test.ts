@@ -317,6 +317,20 @@ it("refuses a search of the runs under way by a band or step no run carries, ins
   expect(await search({ playbook: 'AccountReview', step: 'awaiting-approval', riskBand: 'unscored', loyaltyBand: 'unknown' })).toBeUndefined();
 });
 
+it("tags a review with the customer's payment-loyalty band when it starts, so the runs of loyal payers can be searched", async () => {
+  const em = stack.orm.em.fork();
+  const customerId = await account('Lou', { band: 'loss-making' });
+  em.create(ScoreSnapshot, { customer: em.getReference(Customer, customerId), computedAt: new Date(), scores: { 'payment-loyalty': { value: 1, band: 'loyal', modelVersion: 'test', reasons: ['test'] } } });
+  await em.flush();
+  expect((await stack.gql(StartAccountReviewDocument, { customerId }, Role.Operator)).errors).toBeUndefined();
+  const found = await eventually(
+    () => stack.gql(RunningPlaybookRunsDocument, { filter: { playbook: 'AccountReview', loyaltyBand: 'loyal' } }, Role.Viewer),
+    (r) => Boolean(r.data?.runningPlaybookRuns.edges.some((e) => e.node.customerId === customerId)),
+  );
+  expect(found.data!.runningPlaybookRuns.edges.map((e) => e.node.customerId)).toContain(customerId);
+  await stack.gql(CancelPlaybookRunDocument, { workflowId: accountReviewWorkflowId(customerId), reason: 'test over' }, Role.Operator);
+});
+
 it('answers a retried proposal step with the proposal the customer was sent, though the best offer changed meanwhile', async () => {
   const em = stack.orm.em.fork();
   const first = em.create(Offer, { code: 'RETRY-A', name: 'First', audience: OfferAudience.ExistingCustomers, discountPercent: 60, validFrom: '2020-01-01' });

@@ -231,7 +231,7 @@ export class TemporalPlaybookEngine implements PlaybookEngine {
             { key: CustomerIdKey, value: about.customerId },
             { key: PlaybookKey, value: about.playbook },
             { key: PlaybookStepKey, value: 'starting' },
-            { key: LoyaltyBandKey, value: UNKNOWN_LOYALTY_BAND },
+            { key: LoyaltyBandKey, value: about.tags.loyaltyBand ?? UNKNOWN_LOYALTY_BAND },
             { key: RiskBandKey, value: about.tags.riskBand ?? UNSCORED_RISK_BAND },
             ...(about.tags.campaignId ? [{ key: CampaignIdKey, value: about.tags.campaignId }] : []),
           ],

@@ -9,7 +9,7 @@ import { WELCOME_CHECK, WELCOME_CHECK_STEPS } from './welcome-check.js';
 
 /** A run's RiskBand tag for a customer without a churn-risk score when it started. */
 export const UNSCORED_RISK_BAND = 'unscored';
-/** A run's LoyaltyBand tag until it has read the customer's band (and for playbooks that never do). */
+/** A run's LoyaltyBand tag for a customer without a payment-loyalty score when it started. */
 export const UNKNOWN_LOYALTY_BAND = 'unknown';
 
 /** The values each tag a run carries can take, as operators and front ends search them. */

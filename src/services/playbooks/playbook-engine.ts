@@ -10,6 +10,8 @@ import type { SteeringSource } from '../audit/steering-audit.service.js';
 export interface RunTags {
   /** The customer's churn-risk band when the run starts. */
   riskBand: string | null;
+  /** The customer's payment-loyalty band when the run starts (a reminder or fix puts the band it goes by once it has read it). */
+  loyaltyBand?: string | null;
   /** The campaign that enrolled the customer. */
   campaignId?: string | null;
 }

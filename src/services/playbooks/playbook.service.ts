@@ -417,9 +417,10 @@ export class PlaybookService {
     return this.engine.runState(workflowId);
   }
 
-  /** Search-attribute tags of a new run: today's churn-risk band, and the campaign that enrolled the customer. */
+  /** Search-attribute tags of a new run: today's churn-risk and payment-loyalty bands, and the campaign that enrolled the customer. */
   private async tags(customerId: string, options: { campaignId?: string } = {}): Promise<RunTags> {
-    return { riskBand: await this.scores.currentBand(customerId, ScoreKind.ChurnRisk), campaignId: options.campaignId ?? null };
+    const [riskBand, loyaltyBand] = await Promise.all([this.scores.currentBand(customerId, ScoreKind.ChurnRisk), this.scores.currentBand(customerId, ScoreKind.PaymentLoyalty)]);
+    return { riskBand, loyaltyBand, campaignId: options.campaignId ?? null };
   }
 
   /**
