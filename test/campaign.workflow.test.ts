@@ -4,7 +4,7 @@ import { Role } from '../src/domain/auth/roles.js';
 import { campaignPolicy, campaignWorkflowId, type CampaignPolicy } from '../src/domain/campaigns/campaign.js';
 import { appreciationPolicy } from '../src/domain/playbooks/appreciation.js';
 import { loadDemoDataIfEmpty } from '../src/dev/demo-loader.js';
-import { CostEntry, CostKind, Customer, Order, ScoreSnapshot } from '../src/entities/index.js';
+import { CostEntry, CostKind, Customer, Order, ScoreSnapshot, ServiceTier } from '../src/entities/index.js';
 import { defaultScoringPolicy } from '../src/domain/scoring/scoring-policy.js';
 import { CampaignEnrolmentService } from '../src/services/campaigns/campaign-enrolment.service.js';
 import {
@@ -55,6 +55,11 @@ const workerEnv = () => workerEnvOf(stack, { MESSAGE_CHANNEL: 'off', RUN_RECONCI
 beforeAll(async () => {
   stack = await startTestStack({ worker: false, policies: { campaign: policy } });
   await loadDemoDataIfEmpty(stack.orm.em.fork(), 300);
+  // Newcomers of every tier beside the demo base: a welcome campaign reaches customers of 90 days or less only.
+  const em = stack.orm.em.fork();
+  const tiers = [ServiceTier.Basic, ServiceTier.Standard, ServiceTier.Premium];
+  for (let i = 0; i < 90; i++) em.create(Customer, { name: `Newcomer ${i}`, email: `newcomer${i}@example.com`, acquiredAt: joinedDaysAgo(5 + (i % 60)), serviceTier: tiers[i % 3] });
+  await em.flush();
   worker = await spawnWorker(workerEnv());
 }, 90_000);
 afterAll(async () => {
@@ -62,6 +67,11 @@ afterAll(async () => {
   await stack?.stop();
 });
 
+
+/** The day `days` days ago: a customer who joined then. */
+function joinedDaysAgo(days: number): string {
+  return new Date(Date.now() - days * 86_400_000).toISOString().slice(0, 10);
+}
 
 const rows = async <T>(q: RawBuilder<T>) => (await q.execute(stack.orm.em.fork().getKysely())).rows;
 /** Customers a thank-you for years with us is true of. */
@@ -238,16 +248,16 @@ it('counts on a retried enrolment page the runs its timed-out first attempt star
   expect(runs.n).toBe(first.treated);
 });
 
-/** Customers of three years named `<prefix> <n>`, found by a segment that searches the prefix. */
-async function namedCustomers(prefix: string, n: number): Promise<string[]> {
+/** Customers named `<prefix> <n>` (of three years, unless they joined at `acquiredAt`), found by a segment that searches the prefix. */
+async function namedCustomers(prefix: string, n: number, acquiredAt = '2023-06-01'): Promise<string[]> {
   const em = stack.orm.em.fork();
-  const created = Array.from({ length: n }, (_, i) => em.create(Customer, { name: `${prefix} ${i}`, email: `${prefix.toLowerCase()}${i}@example.com`, acquiredAt: '2023-06-01' }));
+  const created = Array.from({ length: n }, (_, i) => em.create(Customer, { name: `${prefix} ${i}`, email: `${prefix.toLowerCase()}${i}@example.com`, acquiredAt }));
   await em.flush();
   return created.map((c) => c.id);
 }
 
 it('leaves out of a welcome campaign who had their welcome check (one per customer ever): its preview and its runs count only those it can start', async () => {
-  const [first, welcomed, third] = await namedCustomers('Oncely', 3);
+  const [first, welcomed, third] = await namedCustomers('Oncely', 3, joinedDaysAgo(20));
   expect((await stack.gql(StartWelcomeCheckDocument, { customerId: welcomed }, Role.Operator)).errors).toBeUndefined();
   const created = await stack.gql(CreateCampaignDocument, { input: { name: 'Welcome the Oncelys', playbook: 'WelcomeCheck', filter: { search: 'Oncely' }, holdoutPercent: 0 } }, Role.Marketer);
   expect(created.data!.createCampaign.preview).toMatchObject({ customers: 2, treated: 2 });
@@ -540,7 +550,7 @@ it('repeats: each pass enrols only the customers new to the segment, each once; 
 it('completes when a pause comes while its last page is being enrolled (the segment is done: nothing is left to resume)', async () => {
   const tag = `lastpage${Math.random().toString(36).slice(2, 8)}`;
   const em = stack.orm.em.fork();
-  const customers = ['Gil', 'Hana'].map((name) => em.create(Customer, { name, email: `${name.toLowerCase()}.${tag}@example.com`, acquiredAt: '2024-01-01' }));
+  const customers = ['Gil', 'Hana'].map((name) => em.create(Customer, { name, email: `${name.toLowerCase()}.${tag}@example.com`, acquiredAt: joinedDaysAgo(10) }));
   await em.flush();
   const created = await stack.gql(CreateCampaignDocument, { input: { name: 'Two customers', playbook: 'WelcomeCheck', filter: { search: tag } } }, Role.Marketer);
   const { id } = created.data!.createCampaign;
@@ -567,7 +577,7 @@ it('completes when a pause comes while its last page is being enrolled (the segm
 async function launchedRepeating(name: string): Promise<string> {
   const tag = `ended${Math.random().toString(36).slice(2, 8)}`;
   const em = stack.orm.em.fork();
-  for (const customer of ['Ivo', 'Jan']) em.create(Customer, { name: customer, email: `${customer.toLowerCase()}.${tag}@example.com`, acquiredAt: '2024-01-01' });
+  for (const customer of ['Ivo', 'Jan']) em.create(Customer, { name: customer, email: `${customer.toLowerCase()}.${tag}@example.com`, acquiredAt: joinedDaysAgo(10) });
   await em.flush();
   const created = await stack.gql(CreateCampaignDocument, { input: { name, playbook: 'WelcomeCheck', filter: { search: tag }, repeatEveryDays: 1 } }, Role.Marketer);
   expect(created.errors).toBeUndefined();

@@ -395,7 +395,7 @@ it('answers UNAVAILABLE, not an internal error, when Temporal cannot be reached'
   try {
     const offlineApi = await createApi({ config, orm: ormUp, temporal: offline, logger: createLogger('silent', 'api') });
     const em = ormUp.em.fork();
-    const customer = em.create(Customer, { name: 'Off Line', email: 'off@example.com', acquiredAt: '2026-01-01' });
+    const customer = em.create(Customer, { name: 'Off Line', email: 'off@example.com', acquiredAt: new Date(Date.now() - 30 * 86_400_000).toISOString().slice(0, 10) });
     await em.flush();
     const response = await offlineApi.apollo.executeOperation(
       { query: 'mutation($id: ID!) { startWelcomeCheck(customerId: $id) { workflowId } }', variables: { id: customer.id } },

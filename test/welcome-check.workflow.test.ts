@@ -1,4 +1,4 @@
-import { AuditEntry, Customer, PlaybookRun, PlaybookRunStatus } from '../src/entities/index.js';
+import { AuditEntry, Customer, OutboxMessage, PlaybookRun, PlaybookRunStatus } from '../src/entities/index.js';
 import { Role } from '../src/domain/auth/roles.js';
 import { seconds } from '../src/domain/policies/duration.js';
 import { welcomeCheckWorkflowId } from '../src/domain/playbooks/welcome-check.js';
@@ -23,7 +23,7 @@ let stack: TestStack;
 const waitMs = seconds(3);
 
 beforeAll(async () => {
-  stack = await startTestStack({ policies: { welcomeCheck: { version: 7, waitForConfirmationMs: waitMs } } });
+  stack = await startTestStack({ policies: { welcomeCheck: { version: 7, waitForConfirmationMs: waitMs, newCustomerDays: 90 } } });
 });
 afterAll(() => stack?.stop());
 
@@ -36,6 +36,9 @@ async function newCustomer(name: string): Promise<string> {
 
 
 const record = (workflowId: string) => stack.orm.em.fork().findOne(PlaybookRun, { workflowId });
+/** What the run wrote to the outbox: template and channel, in order. */
+const messages = async (workflowId: string) =>
+  (await stack.orm.em.fork().find(OutboxMessage, { idempotencyKey: { $like: `${workflowId}/%` } }, { orderBy: { createdAt: 'asc' } })).map((m) => [m.template, m.channel]);
 
 it('starts through GraphQL, ends at once on the confirmation, and records the outcome', async () => {
   const customerId = await newCustomer('Ada');
@@ -49,6 +52,8 @@ it('starts through GraphQL, ends at once on the confirmation, and records the ou
     (r) => r.data?.welcomeCheck?.step === 'awaiting-confirmation',
   );
   expect(waiting.data!.welcomeCheck).toMatchObject({ status: 'Running', policyVersion: 7, outcome: null });
+  // The welcome asks whether everything works.
+  expect(await messages(workflowId)).toEqual([['welcome', 'email']]);
   expect(new Date(waiting.data!.welcomeCheck!.deadline!).getTime()).toBeGreaterThan(Date.now() - 1000);
 
   // The mutation answers once the run has acted on it: recorded and done, not as it stood before.
@@ -123,6 +128,21 @@ it('asks a person to follow up when the policy window passes without confirmatio
   expect(await handle.result()).toBe('follow-up-needed');
   expect(Date.now() - startedAt).toBeGreaterThanOrEqual(waitMs - 500);
   expect(await record(handle.workflowId)).toMatchObject({ status: PlaybookRunStatus.Completed, outcome: 'follow-up-needed' });
+  // The follow-up reaches a person: a call task beside the welcome.
+  expect(await messages(handle.workflowId)).toEqual([['welcome', 'email'], ['welcome-follow-up', 'call']]);
+  await recordHistory(handle.workflowId, 'welcome-check-follow-up-call');
+});
+
+it('welcomes newcomers only: a start by hand for a customer of years is refused with the reason', async () => {
+  const em = stack.orm.em.fork();
+  const longStanding = em.create(Customer, { name: 'Old Timer', email: 'old.timer@example.com', acquiredAt: '2021-04-23' });
+  await em.flush();
+  const refused = await stack.gql(StartWelcomeCheckDocument, { customerId: longStanding.id }, Role.Marketer);
+  expect(refused.errors![0]).toMatchObject({
+    message: expect.stringMatching(/a welcome check is for customers of 90 days or less$/),
+    extensions: { code: 'CONFLICT', reason: 'PLAYBOOK_NOT_ELIGIBLE', playbook: 'welcome-check' },
+  });
+  expect(await record(welcomeCheckWorkflowId(longStanding.id))).toBeNull();
 });
 
 it('gives one run per customer when started twice', async () => {

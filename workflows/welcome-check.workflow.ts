@@ -1,5 +1,6 @@
-import { allHandlersFinished, ApplicationFailure, condition, defineQuery, defineSignal, defineUpdate, proxyActivities, setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, ApplicationFailure, condition, defineQuery, defineSignal, defineUpdate, patched, proxyActivities, setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { PlaybookRunActivities } from '../src/activities/playbook-run.activities.js';
+import type { WelcomeCheckActivities } from '../src/activities/welcome-check.activities.js';
 import {
   confirmationProblem,
   WELCOME_CHECK,
@@ -15,6 +16,10 @@ import { startingCampaign } from './starting-campaign.js';
 import { auditSteering } from './steering-audit.js';
 
 const { recordRunStarted, recordRunOutcome, auditSteeringFromOutside } = proxyActivities<PlaybookRunActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
+});
+const { welcomeCustomer, askForWelcomeFollowUp } = proxyActivities<WelcomeCheckActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
 });
@@ -72,6 +77,9 @@ async function welcomeCheckSteps({ customerId, policy }: WelcomeCheckInput): Pro
   };
 
   await recordRunStarted({ workflowId, playbook: WELCOME_CHECK, customerId, campaignId: startingCampaign() });
+  // Runs started before the welcome and the follow-up call existed go on without them.
+  const withMessages = patched('welcome-messages');
+  if (withMessages) await welcomeCustomer({ workflowId, customerId });
 
   // Give the customer the policy's window to confirm; a confirmation ends the wait at once.
   state.deadline = new Date(Date.now() + policy.waitForConfirmationMs).toISOString();
@@ -80,6 +88,8 @@ async function welcomeCheckSteps({ customerId, policy }: WelcomeCheckInput): Pro
 
   const outcome = welcomeCheckOutcome(state.confirmed);
   enter('recording-outcome', `Outcome: ${outcome}`);
+  // Silence is not ignored: a person calls before the customer quietly drifts away.
+  if (withMessages && outcome === 'follow-up-needed') await askForWelcomeFollowUp({ workflowId, customerId });
   await recordRunOutcome({ workflowId, outcome });
 
   state.outcome = outcome;

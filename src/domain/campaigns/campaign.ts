@@ -2,6 +2,7 @@ import { days, seconds } from '../policies/duration.js';
 import { appreciationPolicy } from '../playbooks/appreciation.js';
 import { Playbook, type PlaybookName } from '../playbooks/playbook.js';
 import { triggerPolicy } from '../playbooks/triggers.js';
+import { welcomeCheckPolicy } from '../playbooks/welcome-check.js';
 import { ScoreKind } from '../scoring/score-kind.js';
 
 /**
@@ -50,6 +51,8 @@ export interface CampaignPlaybook {
   requires: { kind: ScoreKind; bands: string[] } | null;
   /** Customers for at least this many days only (a thank-you for years with us is true of them alone); null: any. */
   minTenureDays: number | null;
+  /** Customers for at most this many days only (a welcome is for newcomers); null: any. */
+  maxTenureDays?: number | null;
   /** Not within this many days after the customer's last run of the playbook ended (a second proposal so soon is not fair); null: no gap. */
   cooldownDays: number | null;
   /** One run per customer ever (a welcome) or per calendar year, UTC (a thank-you): who had theirs is left out; null: as many as the playbook's own rules allow. */
@@ -73,7 +76,18 @@ export const campaignPlaybooks: Partial<Record<PlaybookName, CampaignPlaybook>> 
     runsPerCustomer: null,
     holdout: true,
   },
-  [Playbook.WelcomeCheck]: { messagesPerRun: 0, marketing: false, requires: null, minTenureDays: null, cooldownDays: null, once: 'ever', runsPerCustomer: null, holdout: true },
+  // "Welcome: is everything working?": true of newcomers only.
+  [Playbook.WelcomeCheck]: {
+    messagesPerRun: 1,
+    marketing: false,
+    requires: null,
+    minTenureDays: null,
+    maxTenureDays: welcomeCheckPolicy.newCustomerDays,
+    cooldownDays: null,
+    once: 'ever',
+    runsPerCustomer: null,
+    holdout: true,
+  },
   // The proposal of a cheaper service concept or a fitting offer, when one fits; not again within the cooldown.
   [Playbook.AccountReview]: {
     messagesPerRun: 1,

@@ -46,6 +46,8 @@ export const templateCatalogue: Readonly<Record<string, TemplateEntry>> = {
   'offboarding-switch-help': { playbook: 'account-review', audience: 'customer', example: {} },
   'offboarding-final-invoice': { playbook: 'account-review', audience: 'team', example: {} },
   'offboarding-data-export': { playbook: 'account-review', audience: 'customer', example: { exportId: '9b1c7e2a-4d3f-4a8b-b6e5-0f2d1c3a4b5e' } },
+  welcome: { playbook: 'welcome-check', audience: 'customer', example: {} },
+  'welcome-follow-up': { playbook: 'welcome-check', audience: 'team', example: {} },
   appreciation: { playbook: 'appreciation', audience: 'customer', purpose: 'marketing', example: { offerCode: 'LOYAL10', discountPercent: 10 } },
 };
 

@@ -65,5 +65,9 @@ export const germanTemplates: Record<string, Template> = {
     subject: 'Danke, dass Sie bei uns sind',
     text: `${hello(name)}Sie sind seit Jahren bei uns und haben nie Aufhebens gemacht: danke.${p.offerCode ? ` Als Dankeschön gehört Ihnen das Angebot ${String(p.offerCode)} (${String(p.discountPercent)} % Rabatt), mindestens so gut wie alles, was wir Neukunden anbieten.` : ''}${regards}`,
   }),
+  welcome: (name) => ({
+    subject: 'Willkommen: Funktioniert alles für Sie?',
+    text: `${hello(name)}willkommen, und danke, dass Sie sich für uns entschieden haben. Ist alles eingerichtet und funktioniert so, wie Sie es erwartet haben? Eine kurze Antwort genügt; wenn etwas nicht stimmt, sagen Sie es uns, und eine Person kümmert sich mit Ihnen darum.${regards}`,
+  }),
   'thank-you-payment': (name) => ({ subject: 'Vielen Dank', text: `${hello(name)}wir haben Ihre Zahlung erhalten, vielen Dank, und danke für Ihre Treue.${regards}` }),
 };

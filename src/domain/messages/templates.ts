@@ -62,6 +62,14 @@ export const templates: Record<string, Template> = {
     subject: 'Thank you for being with us',
     text: `Hello ${name},\n\nyou have been with us for years and never made a fuss: thank you.${p.offerCode ? ` As a thank-you, offer ${String(p.offerCode)} (${String(p.discountPercent)}% off) is yours, at least as good as anything we offer new customers.` : ''}\n\nKind regards`,
   }),
+  welcome: (name) => ({
+    subject: 'Welcome: is everything working for you?',
+    text: `Hello ${name},\n\nwelcome, and thank you for choosing us. Is everything set up and working as you expected? A short reply is enough; if anything is not right, tell us and a person will sort it out with you.\n\nKind regards`,
+  }),
+  'welcome-follow-up': (name) => ({
+    subject: `Call ${name}: no word since joining`,
+    text: `${name} joined recently and has not confirmed that everything works. Please call and ask how the start went, before a small problem makes them leave quietly.`,
+  }),
   'thank-you-payment': (name) => ({ subject: 'Thank you', text: `Hello ${name},\n\nwe received your payment, thank you, and thank you for your loyalty.\n\nKind regards` }),
 };
 

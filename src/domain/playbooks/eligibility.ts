@@ -2,6 +2,7 @@ import { persistentIssues, type ComplaintRecord, type PersistentIssuePolicy } fr
 import { dayNumber, type DateLike } from '../scoring/dates.js';
 import { days } from '../policies/duration.js';
 import type { AppreciationPolicy } from './appreciation.js';
+import type { WelcomeCheckPolicy } from './welcome-check.js';
 
 /**
  * Who a playbook's message is true of. The trigger sweep selects customers by these rules in
@@ -37,6 +38,12 @@ export function accountReviewProblem(account: { profitabilityBand: string | null
     return `the last account review ended ${day(ended)}; the next one may start after ${cooldownDays} days (from ${day(new Date(ended.getTime() + days(cooldownDays)))})`;
   }
   return null;
+}
+
+/** A welcome is for a newcomer: a customer who joined at most the policy's days ago. */
+export function welcomeCheckProblem(customer: { acquiredAt: string }, today: DateLike, policy: Pick<WelcomeCheckPolicy, 'newCustomerDays'>): string | null {
+  const tenureDays = dayNumber(today) - dayNumber(customer.acquiredAt);
+  return tenureDays > policy.newCustomerDays ? `customer for ${tenureDays} days (since ${customer.acquiredAt}); a welcome check is for customers of ${policy.newCustomerDays} days or less` : null;
 }
 
 /**

@@ -12,11 +12,14 @@ export interface WelcomeCheckPolicy {
   version: number;
   /** How long to wait for the customer's confirmation before a person follows up. */
   waitForConfirmationMs: number;
+  /** Who is welcomed: customers who joined at most this many days ago (a welcome is for newcomers). */
+  newCustomerDays: number;
 }
 
 export const welcomeCheckPolicy: WelcomeCheckPolicy = {
   version: 1,
   waitForConfirmationMs: days(14),
+  newCustomerDays: 90,
 };
 
 export const WELCOME_CHECK_STEPS = ['starting', 'awaiting-confirmation', 'recording-outcome', 'done'] as const;

@@ -35,6 +35,10 @@ export function campaignAudience(campaign: Campaign, now = new Date()): RawBuild
     const latest = new Date(now.getTime() - days(playbook.minTenureDays)).toISOString().slice(0, 10);
     filter.acquiredTo = segment.acquiredTo && segment.acquiredTo < latest ? segment.acquiredTo : latest;
   }
+  if (playbook?.maxTenureDays) {
+    const earliest = new Date(now.getTime() - days(playbook.maxTenureDays)).toISOString().slice(0, 10);
+    filter.acquiredFrom = segment.acquiredFrom && segment.acquiredFrom > earliest ? segment.acquiredFrom : earliest;
+  }
   const cooldown = playbook?.cooldownDays
     ? sql`and not exists (select 1 from playbook_run r where r.customer_id = c.id and r.playbook = ${campaign.playbook}
                           and r.finished_at > ${now}::timestamptz - make_interval(days => ${playbook.cooldownDays}))`

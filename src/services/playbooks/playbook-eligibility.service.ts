@@ -2,7 +2,8 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql } from 'kysely';
 import { ACCOUNT_REVIEW } from '../../domain/playbooks/account-review.js';
 import { APPRECIATION, type AppreciationPolicy } from '../../domain/playbooks/appreciation.js';
-import { accountReviewProblem, appreciationProblem, fixIssueProblem } from '../../domain/playbooks/eligibility.js';
+import { accountReviewProblem, appreciationProblem, fixIssueProblem, welcomeCheckProblem } from '../../domain/playbooks/eligibility.js';
+import { WELCOME_CHECK, type WelcomeCheckPolicy } from '../../domain/playbooks/welcome-check.js';
 import { FIX_ISSUE } from '../../domain/playbooks/fix-issue.js';
 import { ScoreKind } from '../../domain/scoring/score-kind.js';
 import type { PersistentIssuePolicy } from '../../domain/scoring/persistent-issue.js';
@@ -26,6 +27,10 @@ export class PlaybookEligibilityService {
       select opened_at, resolved_at, reopened_count, reopened_at from complaint where customer_id = ${customerId}::uuid and topic = ${topic}`.execute(this.em.getKysely());
     const complaints = rows.map((r) => ({ topic, openedAt: r.opened_at, resolvedAt: r.resolved_at, reopenedCount: r.reopened_count, reopenedAt: r.reopened_at }));
     refuse(FIX_ISSUE, customerId, fixIssueProblem(topic, complaints, new Date(), policy), { topic });
+  }
+
+  assertWelcomeCheck(customer: Customer, policy: WelcomeCheckPolicy): void {
+    refuse(WELCOME_CHECK, customer.id, welcomeCheckProblem(customer, new Date(), policy));
   }
 
   async assertAccountReview(customerId: string, lastReviewEndedAt: Date | null, cooldownDays: number): Promise<void> {

@@ -120,9 +120,12 @@ export class PlaybookService {
   }
 
   private async pendingWelcomeCheck(customerId: string, options: LaunchOptions = {}): Promise<PendingRun> {
-    await this.assertMayStart(customerId, WELCOME_CHECK);
+    const customer = await this.assertMayStart(customerId, WELCOME_CHECK);
+    const workflowId = welcomeCheckWorkflowId(customerId);
+    // A welcome is for a newcomer (a campaign narrows its segment to them); one already started is returned as it is.
+    if (!options.campaignId && !(await this.runs.findByWorkflowId(workflowId))) this.eligibility.assertWelcomeCheck(customer, this.policies.welcomeCheck);
     const tags = await this.tags(customerId, options);
-    return { playbook: WELCOME_CHECK, workflowId: welcomeCheckWorkflowId(customerId), customerId, details: {}, start: () => this.engine.startWelcomeCheck({ customerId, policy: this.policies.welcomeCheck, tags }) };
+    return { playbook: WELCOME_CHECK, workflowId, customerId, details: {}, start: () => this.engine.startWelcomeCheck({ customerId, policy: this.policies.welcomeCheck, tags }) };
   }
 
   /** The customer confirmed their onboarding (audited). */

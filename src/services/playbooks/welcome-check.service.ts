@@ -1,0 +1,28 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { MessageChannel } from '../../entities/index.js';
+import type { OutboxService } from '../outbox/outbox.service.js';
+import { runStillRunning } from './running-run.js';
+
+/** The welcome check's side effects: the welcome that asks whether all works, and a person's call when no answer comes. */
+export class WelcomeCheckService {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly outbox: OutboxService,
+  ) {}
+
+  /** Welcomes the new customer and asks whether everything works (a service message, once per run). */
+  async welcome(input: { workflowId: string; customerId: string }): Promise<void> {
+    await this.em.transactional(async (em) => {
+      if (!(await runStillRunning(em, input.workflowId))) return;
+      await this.outbox.enqueueStep(em, input, 'welcome', { channel: MessageChannel.Email, template: 'welcome', payload: {} });
+    });
+  }
+
+  /** No confirmation within the wait: a task for a person to call the customer (once per run). */
+  async askForFollowUp(input: { workflowId: string; customerId: string }): Promise<void> {
+    await this.em.transactional(async (em) => {
+      if (!(await runStillRunning(em, input.workflowId))) return;
+      await this.outbox.enqueueStep(em, input, 'follow-up', { channel: MessageChannel.Call, template: 'welcome-follow-up', payload: {} });
+    });
+  }
+}
