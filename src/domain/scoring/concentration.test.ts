@@ -154,4 +154,21 @@ describe('concentration over time', () => {
     expect(monthPeriods(new Date('2026-02-28T23:59:59Z'), 4)).toEqual(['2025-11', '2025-12', '2026-01', '2026-02']);
     expect(monthPeriods(new Date('2026-12-01T00:00:00Z'), 1)).toEqual(['2026-12']);
   });
+
+  it('heads with the last complete month, not the month under way, which it reports to date', () => {
+    // November: one customer brings everything of five; December so far: three equal buyers.
+    const byPeriod = new Map([
+      ['2026-11', [100, 0.0001, 0.0001, 0.0001, 0.0001]],
+      ['2026-12', [10, 10, 10]],
+    ]);
+    const score = concentrationByPeriod(byPeriod, { periods: ['2026-11', '2026-12'], partialPeriod: '2026-12' });
+    expect(score.value).toBeCloseTo(1, 5);
+    expect(score.band).toBe('high');
+    expect(score.reasons[0]).toMatch(/^2026-12 \(to date\): the top 20% of customers brought 20% of revenue \(3 customers\)$/);
+    expect(score.reasons[1]).toMatch(/^2026-11: /);
+    // Only the month under way has revenue: it is all there is to say.
+    const early = concentrationByPeriod(new Map([['2026-12', [10, 10, 10]]]), { periods: ['2026-11', '2026-12'], partialPeriod: '2026-12' });
+    expect(early.value).toBeCloseTo(0.2, 5);
+    expect(early.reasons).toContain('2026-12 (to date): the top 20% of customers brought 20% of revenue (Gini 0, 3 customers)');
+  });
 });

@@ -58,6 +58,11 @@ export interface ConcentrationOptions {
   maxLorenzPoints?: number;
   /** Periods to report even where no row falls (e.g. every month of the window asked for). */
   periods?: readonly string[];
+  /**
+   * The period still under way (this month): reported, said to be to date, and not the headline
+   * value or band while an earlier period has revenue (a month of three days says little).
+   */
+  partialPeriod?: string;
 }
 
 /** Concentration of one population's revenues. */
@@ -150,15 +155,18 @@ export function concentrationByPeriod(
   if (periods.length === 0) return { value: null, periods, reasons: ['no revenue data'], modelVersion };
   const span = (from: PeriodConcentration, to: PeriodConcentration) => (from === to ? from.period : `${from.period} to ${to.period}`);
   const withRevenue = periods.filter((p) => p.topShare !== null);
-  const latest = withRevenue[withRevenue.length - 1];
+  const complete = withRevenue.filter((p) => p.period !== options.partialPeriod);
+  const latest = complete.length ? complete[complete.length - 1] : withRevenue[withRevenue.length - 1];
   if (!latest) return { value: null, periods, reasons: [`no revenue in ${span(periods[0], periods[periods.length - 1])}`], modelVersion };
   const top = `top ${pct(topFraction)} of customers`;
   const reasons: string[] = [];
-  // The newest periods may have no revenue yet (a month just begun, a small segment): say so, then show the latest with revenue.
-  const after = periods.slice(periods.indexOf(latest) + 1);
+  // The month under way is said as far as it goes; the newest complete periods may have no revenue yet (a small segment): say so, then show the latest with revenue.
+  const current = withRevenue.find((p) => p.period === options.partialPeriod && p !== latest);
+  if (current) reasons.push(`${current.period} (to date): the ${top} brought ${pct(current.topShare!)} of revenue (${current.customers} customer${current.customers === 1 ? '' : 's'})`);
+  const after = periods.slice(periods.indexOf(latest) + 1).filter((p) => p.period !== options.partialPeriod);
   if (after.length) reasons.push(`no revenue in ${span(after[0], after[after.length - 1])}`);
-  for (const p of withRevenue.slice(-2).reverse()) {
-    reasons.push(`${p.period}: the ${top} brought ${pct(p.topShare!)} of revenue (Gini ${fmt(p.gini!, 2)}, ${p.customers} customer${p.customers === 1 ? '' : 's'})`);
+  for (const p of complete.length ? complete.slice(-2).reverse() : [latest]) {
+    reasons.push(`${p.period}${p.period === options.partialPeriod ? ' (to date)' : ''}: the ${top} brought ${pct(p.topShare!)} of revenue (Gini ${fmt(p.gini!, 2)}, ${p.customers} customer${p.customers === 1 ? '' : 's'})`);
   }
   const first = withRevenue[0];
   if (withRevenue.length > 2) reasons.push(`${first.period}: the ${top} brought ${pct(first.topShare!)}`);

@@ -129,7 +129,10 @@ export class ScoringService {
     }
     assertCustomerFilter(input.filter ?? {});
     // Every month of the window is reported, those without orders too, so a chart has no gaps.
-    const periods = monthPeriods(new Date(), input.months);
+    const now = new Date();
+    const periods = monthPeriods(now, input.months);
+    // Orders dated ahead (an import allows a day) do not open next month.
+    const nextMonth = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1)).toISOString().slice(0, 10);
     // Each month's customers' revenues as one array: grouped by the month's timestamp (labelled once per month, not per order).
     // Summed exactly (numeric); each reaches JS as the nearest number, exact below 2^53 minor units, as the month's total is.
     const { rows } = await sql<{ period: string; revenues: number[] }>`
@@ -137,9 +140,11 @@ export class ScoringService {
         from (select date_trunc('month', o.ordered_at at time zone 'UTC') as month, sum(o.amount_minor) as revenue
                 from customer_order o join customer c on c.id = o.customer_id
                where o.ordered_at >= (${`${periods[0]}-01`}::date)::timestamp at time zone 'UTC'
+                 and o.ordered_at < (${nextMonth}::date)::timestamp at time zone 'UTC'
                  and ${customerWhere(input.filter ?? {})}
                group by 1, o.customer_id) per_customer
        group by month`.execute(this.em.getKysely());
-    return concentrationByPeriod(new Map(rows.map((r) => [r.period, r.revenues])), { periods });
+    // This month is under way: the headline is the last complete month.
+    return concentrationByPeriod(new Map(rows.map((r) => [r.period, r.revenues])), { periods, partialPeriod: periods[periods.length - 1] });
   }
 }
