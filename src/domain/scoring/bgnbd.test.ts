@@ -297,11 +297,20 @@ describe('churn risk score', () => {
     expect(s.modelVersion).toBe('bgnbd/1;policy=2');
   });
 
-  it('says why a customer without repeat purchase is not counted as at risk', () => {
-    const s = churnRisk(PUBLISHED, { x: 0, tx: 0, T: 20 });
-    expect(s.value).toBe(0);
-    expect(s.band).toBe('low');
-    expect(s.reasons.join(' ')).toMatch(/no repeat purchase in the 20 weeks/);
+  it("rates a customer without a repeat purchase by what the silence since has cost: none today, high after 18 months (where P(alive) stays 1)", () => {
+    const firstTime = conditionalExpectedTransactions(PUBLISHED, { x: 0, tx: 0, T: 0 }, 13);
+    const silent = churnRisk(PUBLISHED, { x: 0, tx: 0, T: 78 });
+    expect(silent.probabilityAlive).toBe(1);
+    expect(silent.value).toBeCloseTo(1 - conditionalExpectedTransactions(PUBLISHED, { x: 0, tx: 0, T: 78 }, 13) / firstTime, 12);
+    expect(silent.band).toBe('high');
+    expect(silent.reasons[0]).toBe('no repeat purchase in the 78 weeks since the first purchase');
+    expect(silent.reasons[1]).toMatch(/^expected purchases \d+% below those of a customer who bought for the first time today \(\d+\.\d\d in the next 13 weeks\)$/);
+    expect(silent.modelVersion).toBe('bgnbd/1;policy=2');
+    // At least as risky as a repeat buyer seen 8 weeks ago; none for a purchase today; rising with the silence.
+    expect(silent.value).toBeGreaterThanOrEqual(churnRisk(PUBLISHED, { x: 1, tx: 70, T: 78 }).value);
+    expect(churnRisk(PUBLISHED, { x: 0, tx: 0, T: 0 })).toMatchObject({ value: 0, band: 'low' });
+    const risks = [2, 10, 20, 40].map((T) => churnRisk(PUBLISHED, { x: 0, tx: 0, T }).value);
+    expect([...risks].sort((p, q) => p - q)).toEqual(risks);
   });
 
   it('bands by the policy thresholds', () => {

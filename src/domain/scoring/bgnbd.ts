@@ -544,12 +544,13 @@ export interface ChurnRiskPolicy {
   horizon: number;
   /** Name of the time unit for reasons ("week"). */
   unit: string;
-  /** 1 - P(alive) at or above which the band is "high" / "medium"; below: "low". */
+  /** The risk value at or above which the band is "high" / "medium"; below: "low". */
   highRiskAtLeast: number;
   mediumRiskAtLeast: number;
 }
 
-export const defaultChurnRiskPolicy: ChurnRiskPolicy = { version: 1, horizon: 13, unit: 'week', highRiskAtLeast: 0.5, mediumRiskAtLeast: 0.25 };
+// Version 2: a customer without a repeat purchase is valued by what their silence has cost, not as alive for sure.
+export const defaultChurnRiskPolicy: ChurnRiskPolicy = { version: 2, horizon: 13, unit: 'week', highRiskAtLeast: 0.5, mediumRiskAtLeast: 0.25 };
 
 /** The bands a churn-risk score takes (and the customers filter accepts), lowest risk first. */
 export const CHURN_RISK_BANDS = ['low', 'medium', 'high'] as const;
@@ -557,7 +558,7 @@ export const CHURN_RISK_BANDS = ['low', 'medium', 'high'] as const;
 export type ChurnRiskBand = (typeof CHURN_RISK_BANDS)[number];
 
 export interface ChurnRiskScore extends ScoreResult {
-  /** 1 - P(alive). */
+  /** 1 - P(alive); without a repeat purchase, the share of a first-time buyer's expected purchases the silence since has cost. */
   value: number;
   band: ChurnRiskBand;
   probabilityAlive: number;
@@ -565,20 +566,25 @@ export interface ChurnRiskScore extends ScoreResult {
 }
 
 /**
- * Churn risk from behaviour: value = 1 - P(alive) under fitted BG/NBD
- * parameters, with the expected purchases over the policy's horizon.
+ * Churn risk from behaviour: value = 1 - P(alive) under fitted BG/NBD parameters, with the
+ * expected purchases over the policy's horizon. BG/NBD lets a customer drop out only after a
+ * repeat purchase, so without one P(alive) is 1 however long ago they bought; their risk is
+ * instead how far their silence has cut the purchases expected of them, against a customer
+ * who bought for the first time today: 1 - E[Y(h) | 0, 0, T] / E[Y(h) | 0, 0, 0] (0 for a
+ * purchase today, towards 1 as the silence grows).
  */
 export function churnRisk(params: BgNbdParams, c: PurchaseSummary, policy: ChurnRiskPolicy = defaultChurnRiskPolicy): ChurnRiskScore {
   const alive = probabilityAlive(params, c);
   const expected = conditionalExpectedTransactions(params, c, policy.horizon);
-  const value = 1 - alive;
+  const firstTimeBuyer = c.x === 0 ? conditionalExpectedTransactions(params, { x: 0, tx: 0, T: 0 }, policy.horizon) : 0;
+  const value = c.x > 0 ? 1 - alive : firstTimeBuyer > 0 ? Math.min(1, Math.max(0, 1 - expected / firstTimeBuyer)) : 0;
   const band: ChurnRiskBand = value >= policy.highRiskAtLeast ? 'high' : value >= policy.mediumRiskAtLeast ? 'medium' : 'low';
   const u = (n: number) => `${fmt(n)} ${policy.unit}${n === 1 ? '' : 's'}`;
   const reasons =
     c.x === 0
       ? [
           `no repeat purchase in the ${u(c.T)} since the first purchase`,
-          'without a repeat purchase the model still counts the customer as active (probability 100%); the expected purchases carry the signal',
+          `expected purchases ${pct(value)} below those of a customer who bought for the first time today (${fmt(firstTimeBuyer, 2)} in the next ${u(policy.horizon)})`,
         ]
       : [
           `${c.x} repeat purchase${c.x === 1 ? '' : 's'} in the ${u(c.T)} since the first purchase; the last one ${u(c.T - c.tx)} ago`,
