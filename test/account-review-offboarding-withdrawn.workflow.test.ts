@@ -1,7 +1,7 @@
 import { Role } from '../src/domain/auth/roles.js';
 import { accountReviewPolicy, accountReviewWorkflowId, type AccountReviewPolicy } from '../src/domain/playbooks/account-review.js';
 import { seconds } from '../src/domain/policies/duration.js';
-import { AuditEntry, CostEntry, CostKind, Customer, Order, PlaybookRun, ScoreSnapshot, ServiceTier } from '../src/entities/index.js';
+import { AuditEntry, Customer, PlaybookRun } from '../src/entities/index.js';
 import { AuditService } from '../src/services/audit/audit.service.js';
 import { createServices } from '../src/services/index.js';
 import { withdrawOffboardingOnCancel } from '../src/services/playbooks/offboarding-withdrawal.js';
@@ -9,6 +9,7 @@ import { TemporalCampaignEngine } from '../src/temporal/temporal-campaign-engine
 import { TemporalPlaybookEngine } from '../src/temporal/temporal-playbook-engine.js';
 import { TemporalScoringEngine } from '../src/temporal/temporal-scoring-engine.js';
 import { AccountReviewDocument, CancelPlaybookRunDocument, DecideOffboardingDocument, StartAccountReviewDocument } from './__generated__/graphql.js';
+import { lossMakingAccount } from './support/accounts.js';
 import { eventually } from './support/eventually.js';
 import { recordHistory } from './support/histories.js';
 import { startTestStack, type TestStack } from './support/stack.js';
@@ -27,17 +28,9 @@ beforeAll(async () => {
 }, 90_000);
 afterAll(() => stack?.stop());
 
-const DAY = 86_400_000;
-
 /** A loss-making account whose review an admin approved offboarding for: the notice is running. */
 async function accountUnderNotice(name: string): Promise<{ customerId: string; workflowId: string }> {
-  const em = stack.orm.em.fork();
-  const c = em.create(Customer, { name, email: `${name.toLowerCase()}@example.com`, acquiredAt: '2024-01-01', serviceTier: ServiceTier.Basic });
-  for (let i = 1; i <= 4; i++) em.create(Order, { customer: c, orderedAt: new Date(Date.now() - i * 60 * DAY), amountMinor: 10_000, marginMinor: 2_500 });
-  em.create(CostEntry, { customer: c, occurredAt: new Date(Date.now() - 30 * DAY).toISOString().slice(0, 10), kind: CostKind.SupportMinutes, amountMinor: 30_000 });
-  em.create(ScoreSnapshot, { customer: c, computedAt: new Date(), scores: { profitability: { value: -14_000, band: 'loss-making', modelVersion: 'test', reasons: ['test'] } } });
-  await em.flush();
-  const customerId = c.id;
+  const customerId = await lossMakingAccount(stack.orm.em.fork(), name);
   expect((await stack.gql(StartAccountReviewDocument, { customerId }, Role.Operator)).errors).toBeUndefined();
   await eventually(() => review(customerId), (s) => s?.step === 'awaiting-approval', 45_000);
   expect((await stack.gql(DecideOffboardingDocument, { customerId, approve: true, reason: 'still loss-making' }, Role.Admin)).errors).toBeUndefined();

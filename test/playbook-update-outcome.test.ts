@@ -1,12 +1,13 @@
 import { Role } from '../src/domain/auth/roles.js';
 import { accountReviewPolicy, accountReviewWorkflowId, type AccountReviewPolicy } from '../src/domain/playbooks/account-review.js';
 import { seconds } from '../src/domain/policies/duration.js';
-import { AuditEntry, CostEntry, CostKind, Customer, Order, ScoreSnapshot, ServiceTier } from '../src/entities/index.js';
+import { AuditEntry, Customer } from '../src/entities/index.js';
 import { AccountReviewDocument, DecideOffboardingDocument, StartAccountReviewDocument } from './__generated__/graphql.js';
 import { createServices } from '../src/services/index.js';
 import { TemporalCampaignEngine } from '../src/temporal/temporal-campaign-engine.js';
 import { TemporalPlaybookEngine } from '../src/temporal/temporal-playbook-engine.js';
 import { TemporalScoringEngine } from '../src/temporal/temporal-scoring-engine.js';
+import { lossMakingAccount } from './support/accounts.js';
 import { eventually } from './support/eventually.js';
 import { spawnWorker, startTestStack, workerEnvOf, type TestStack } from './support/stack.js';
 
@@ -31,19 +32,12 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-const DAY = 86_400_000;
-
 /** A loss-making customer whose account review waits for the offboarding decision. */
 async function reviewAwaitingApproval(name: string): Promise<{ customerId: string; workflowId: string }> {
-  const em = stack.orm.em.fork();
-  const c = em.create(Customer, { name, email: `${name.toLowerCase()}@example.com`, acquiredAt: '2024-01-01', serviceTier: ServiceTier.Basic });
-  for (let i = 1; i <= 4; i++) em.create(Order, { customer: c, orderedAt: new Date(Date.now() - i * 60 * DAY), amountMinor: 10_000, marginMinor: 2_500 });
-  em.create(CostEntry, { customer: c, occurredAt: new Date(Date.now() - 30 * DAY).toISOString().slice(0, 10), kind: CostKind.SupportMinutes, amountMinor: 30_000 });
-  em.create(ScoreSnapshot, { customer: c, computedAt: new Date(), scores: { profitability: { value: -14_000, band: 'loss-making', modelVersion: 'test', reasons: ['test'] } } });
-  await em.flush();
-  expect((await stack.gql(StartAccountReviewDocument, { customerId: c.id }, Role.Operator)).errors).toBeUndefined();
-  await eventually(() => stack.gql(AccountReviewDocument, { customerId: c.id }, Role.Viewer), (r) => r.data?.accountReview?.step === 'awaiting-approval', 45_000);
-  return { customerId: c.id, workflowId: accountReviewWorkflowId(c.id) };
+  const customerId = await lossMakingAccount(stack.orm.em.fork(), name);
+  expect((await stack.gql(StartAccountReviewDocument, { customerId }, Role.Operator)).errors).toBeUndefined();
+  await eventually(() => stack.gql(AccountReviewDocument, { customerId }, Role.Viewer), (r) => r.data?.accountReview?.step === 'awaiting-approval', 45_000);
+  return { customerId, workflowId: accountReviewWorkflowId(customerId) };
 }
 
 /** The run reconciliation's settling of updates of unknown outcome, for entries of any age. */
@@ -87,13 +81,7 @@ it('settles a decision of unknown outcome nobody retried, as the engine tells: p
 }, 120_000);
 
 it('answers an offboarding decision Temporal did not confirm in time as UNAVAILABLE (outcome unknown) and keeps its audit entry; the run takes it later, and the same request again joins it with one entry', async () => {
-  const em = stack.orm.em.fork();
-  const c = em.create(Customer, { name: 'Nora', email: 'nora@example.com', acquiredAt: '2024-01-01', serviceTier: ServiceTier.Basic });
-  for (let i = 1; i <= 4; i++) em.create(Order, { customer: c, orderedAt: new Date(Date.now() - i * 60 * DAY), amountMinor: 10_000, marginMinor: 2_500 });
-  em.create(CostEntry, { customer: c, occurredAt: new Date(Date.now() - 30 * DAY).toISOString().slice(0, 10), kind: CostKind.SupportMinutes, amountMinor: 30_000 });
-  em.create(ScoreSnapshot, { customer: c, computedAt: new Date(), scores: { profitability: { value: -14_000, band: 'loss-making', modelVersion: 'test', reasons: ['test'] } } });
-  await em.flush();
-  const customerId = c.id;
+  const customerId = await lossMakingAccount(stack.orm.em.fork(), 'Nora');
   const workflowId = accountReviewWorkflowId(customerId);
   const review = () => stack.gql(AccountReviewDocument, { customerId }, Role.Viewer).then((r) => r.data?.accountReview ?? null);
   const decide = (approve: boolean) => stack.gql(DecideOffboardingDocument, { customerId, approve, reason: 'still loss-making' }, Role.Admin);
