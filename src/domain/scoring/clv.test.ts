@@ -16,6 +16,15 @@ describe('CLV', () => {
     expect(s.perPeriod.reduce((sum, p) => sum + p.expectedTransactions, 0)).toBeCloseTo(s.expectedTransactions, 12);
   });
 
+  it('matches a value computed independently: 12 months at 10% a year for the CDNOW customer (2, 30.43, 38.86), zbar 22.35', () => {
+    // mpmath at 50 digits: Σ_i spend · (E[Y(i·m)] − E[Y((i−1)·m)]) / (1 + d)^i with E[Y] by the paper's eq. 10 (hyp2f1),
+    // spend = p(γ + x·zbar)/(px + q − 1), m = 365.25/12/7 weeks, d = 1.1^(1/12) − 1.
+    const s = customerLifetimeValue(BG, GG, customer, { periods: 12, periodLength: WEEKS_PER_MONTH, discountRate: ratePerPeriod(0.1, 12) });
+    expect(Math.abs(s.value / 36.749154381206525 - 1)).toBeLessThan(1e-9);
+    expect(Math.abs(s.expectedSpend / 24.663713910761155 - 1)).toBeLessThan(1e-12);
+    expect(Math.abs(s.expectedTransactions / 1.5630996522916256 - 1)).toBeLessThan(1e-9);
+  });
+
   it('discounts each period’s value at the end of the period, by hand for two weekly periods', () => {
     const d = 0.01;
     const s = customerLifetimeValue(BG, GG, customer, { periods: 2, periodLength: 1, discountRate: d, marginShare: 0.3 });
