@@ -63,7 +63,8 @@ it('reports the handling cost of a topic and the fees of a band past 2^53 minor 
 
   const fairness = await stack.gql(FairnessReportDocument, { since: today }, Role.Viewer);
   expect(fairness.errors).toBeUndefined();
-  expect(fairness.data!.fairnessReport.find((b) => b.band === 'unscored')).toMatchObject({ feesChargedMinor: TEN_MAX, feesWaivedMinor: TEN_MAX });
+  // (The invoices import rescored the customer's payment loyalty: a customer of today is 'new'.)
+  expect(fairness.data!.fairnessReport.find((b) => b.band === 'new')).toMatchObject({ feesChargedMinor: TEN_MAX, feesWaivedMinor: TEN_MAX });
 });
 
 it("reports a campaign group's revenue past 2^53 minor units", async () => {
