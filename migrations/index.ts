@@ -43,6 +43,7 @@ import { Migration20261205000000_complaint_topic_keys } from './Migration2026120
 import { Migration20261205010000_audit_unknown_outcome } from './Migration20261205010000_audit_unknown_outcome.js';
 import { Migration20261205020000_scoring_work_margined } from './Migration20261205020000_scoring_work_margined.js';
 import { Migration20261205030000_millisecond_times } from './Migration20261205030000_millisecond_times.js';
+import { Migration20261205040000_customer_search_apart } from './Migration20261205040000_customer_search_apart.js';
 
 /** Every migration in order; listed explicitly so compiled and bundled builds find them without globbing. */
 export const migrationsList: MigrationObject[] = [
@@ -90,4 +91,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261205010000_audit_unknown_outcome', class: Migration20261205010000_audit_unknown_outcome },
   { name: 'Migration20261205020000_scoring_work_margined', class: Migration20261205020000_scoring_work_margined },
   { name: 'Migration20261205030000_millisecond_times', class: Migration20261205030000_millisecond_times },
+  { name: 'Migration20261205040000_customer_search_apart', class: Migration20261205040000_customer_search_apart },
 ];

@@ -127,6 +127,7 @@ describe('filters', () => {
     ['search in name', { search: 'person0' }, (_c, i) => i < 10],
     ['search in e-mail', { search: 'SHOP.TEST' }, (_c, i) => i % 3 === 0],
     ['search with a LIKE wildcard as text', { search: '%' }, () => false],
+    ['search across the end of the name and the start of the e-mail finds nobody', { search: 'person01 p1@' }, () => false],
     ['open complaint', { hasOpenComplaint: true }, (_c, i) => i % 10 === 0],
     ['no open complaint', { hasOpenComplaint: false }, (_c, i) => i % 10 !== 0],
     ['marketing consent', { marketingConsent: false }, (_c, i) => i % 4 === 0],

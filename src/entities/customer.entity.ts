@@ -26,10 +26,10 @@ export enum CustomerStatus {
 @Index({ properties: ['churnBand', 'createdAt', 'id'], name: 'customer_churn_band_created_at_index' })
 @Index({ properties: ['rfmSegment', 'createdAt', 'id'], name: 'customer_rfm_segment_created_at_index' })
 @Index({ name: 'customer_name_sort_index', expression: `create index "customer_name_sort_index" on "customer" (lower("name"), "id")` })
-// Text search on name and e-mail ("contains", case-insensitive) uses a trigram index.
+// Text search on name and e-mail ("contains", case-insensitive) uses a trigram index; a line break between the two, so no search matches across them.
 @Index({
   name: 'customer_search_trgm_index',
-  expression: `create index "customer_search_trgm_index" on "customer" using gin ((lower("name") || ' ' || lower("email")) gin_trgm_ops)`,
+  expression: `create index "customer_search_trgm_index" on "customer" using gin ((lower("name") || chr(10) || lower("email")) gin_trgm_ops)`,
 })
 // When the customer left, whoever sets the status (the account review, an import), for the retention sweep.
 @Trigger({

@@ -160,8 +160,8 @@ export function customerWhere(filter: CustomerFilter = {}): RawBuilder<boolean> 
   if (filter.status?.length) parts.push(sql`c.status = any(${filter.status}::customer_status[])`);
   if (filter.serviceTier?.length) parts.push(sql`c.service_tier = any(${filter.serviceTier}::service_tier[])`);
   if (filter.search?.trim()) {
-    // Same expression as the trigram index customer_search_trgm_index.
-    parts.push(sql`(lower(c.name) || ' ' || lower(c.email)) like ${`%${escapeLike(filter.search.trim().toLowerCase())}%`}`);
+    // Same expression as the trigram index customer_search_trgm_index: name and e-mail apart, so "larsen david" finds no David Larsen.
+    parts.push(sql`(lower(c.name) || chr(10) || lower(c.email)) like ${`%${escapeLike(filter.search.trim().toLowerCase())}%`}`);
   }
   if (filter.hasOpenComplaint != null) {
     const open = hasOpenComplaint('c.id');
