@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import { Role } from '../src/domain/auth/roles.js';
 import { fixIssuePolicy, fixIssueWorkflowId, ownerAfter, type FixIssuePolicy } from '../src/domain/playbooks/fix-issue.js';
 import { triggerPolicy } from '../src/domain/playbooks/triggers.js';
+import { defaultPersistentIssuePolicy, persistentIssues } from '../src/domain/scoring/persistent-issue.js';
 import { seconds } from '../src/domain/policies/duration.js';
 import { AuditEntry, Complaint, ComplaintSeverity, Customer, FixCase, Invoice, PlaybookRun, ScoreSnapshot } from '../src/entities/index.js';
 import type { fixIssue, playbookTriggers } from '../workflows/index.js';
@@ -446,4 +447,21 @@ it('refuses to fix by hand an issue that is not persistent: nobody is told they 
   expect(await stack.orm.em.fork().count(PlaybookRun, { customer: { $in: [never, twice] } })).toBe(0);
   expect(await stack.orm.em.fork().count(FixCase, { customer: { $in: [never, twice] } })).toBe(0);
   expect(await stack.orm.em.fork().count(AuditEntry, { action: 'playbook.start', entityId: { $in: [fixIssueWorkflowId(never, 'delivery-delay'), fixIssueWorkflowId(twice, 'delivery-delay')] } })).toBe(0);
+});
+
+it('picks a persistent issue by the same days as the score shows it: a complaint opened on the 90th day back is outside both', async () => {
+  const em = stack.orm.em.fork();
+  const customer = em.create(Customer, { name: 'Edge Day', email: 'edge.day@example.com', acquiredAt: '2024-01-01' });
+  em.create(ScoreSnapshot, { customer, computedAt: new Date(), scores: { 'churn-risk': { value: 0.9, band: 'high', modelVersion: 'test', reasons: ['test'] } } });
+  const today = new Date(new Date().toISOString().slice(0, 10) + 'T00:00:00Z').getTime();
+  // Two complaints this month and one late on the day 90 days back: not in the model's 90 days (today and the 89 before).
+  for (const openedAt of [new Date(today - 90 * 86_400_000 + 23 * 3_600_000), new Date(today - 10 * 86_400_000), new Date(today - 5 * 86_400_000)]) {
+    em.create(Complaint, { customer, topic: 'edge-day', severity: ComplaintSeverity.Low, openedAt, resolvedAt: new Date(openedAt.getTime() + 3_600_000) });
+  }
+  await em.flush();
+  const candidates = await stack.api.contextFor('Bearer test-operator-key-0123456789').then(({ services }) =>
+    services.triggers.persistentIssues({ after: null, limit: 10, policy: triggerPolicy, issue: defaultPersistentIssuePolicy, customerId: customer.id }),
+  );
+  expect(candidates).toEqual([]);
+  expect(persistentIssues((await stack.orm.em.fork().find(Complaint, { customer: customer.id })).map((c) => ({ topic: c.topic, openedAt: c.openedAt, resolvedAt: c.resolvedAt })), new Date()).band).toBe('none');
 });

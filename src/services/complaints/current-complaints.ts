@@ -11,7 +11,7 @@ export function currentComplaint(k: string, window: { from: RawBuilder<unknown>;
   return sql<boolean>`(${column('opened_at')} >= ${window.from} or ${column('resolved_at')} is null or ${column('resolved_at')} >= ${window.to} or ${column('reopened_at')} >= ${window.from})`;
 }
 
-/** The window ending now, `windowDays` long. */
+/** The window ending now: today and the `windowDays - 1` UTC days before, the days the model counts as of today. */
 export function windowEndingNow(windowDays: number): { from: RawBuilder<unknown>; to: RawBuilder<unknown> } {
-  return { from: sql`now() - make_interval(days => ${windowDays})`, to: sql`now()` };
+  return { from: sql`(((now() at time zone 'UTC')::date - ${windowDays}::int + 1)::timestamp at time zone 'UTC')`, to: sql`now()` };
 }
