@@ -77,6 +77,10 @@ it('thins snapshots older than 90 days to the newest per customer, kind and week
   // Customer B: one old week, its current RFM score pointing at an older snapshot of it than the newest.
   const bWeek = await insertSnapshots(b, days(week, 7), ['rfm'], 'run');
   await query(sql`update current_score set snapshot_id = ${bWeek[1]}::uuid where customer_id = ${b}::uuid and kind = 'rfm'`);
+  // And a rescore as of the week before, run late on the week's last day: not the week's point (the nightly of that day is).
+  await query(sql`insert into score_snapshot (id, customer_id, computed_at, as_of, scores, run_id)
+                  values (gen_random_uuid(), ${b}::uuid, ${iso(at(week + 6 * DAY, 20))}::timestamptz, ${iso(new Date(weekBefore)).slice(0, 10)}::date,
+                          '{"rfm": {"value": 1, "band": "b", "modelVersion": "test/1", "reasons": ["backfill"]}}'::jsonb, 'backfill')`);
 
   const totals = await thin('score-history-first-pass', 25);
 
@@ -84,7 +88,7 @@ it('thins snapshots older than 90 days to the newest per customer, kind and week
   const weeks = (monday(now - 90 * DAY) - monday(oldMonth)) / (7 * DAY);
   const monthIndex = (ms: number) => new Date(ms).getUTCFullYear() * 12 + new Date(ms).getUTCMonth();
   const months = monthIndex(now - 730 * DAY) - monthIndex(oldMonth);
-  expect(totals).toEqual({ periods: weeks + months, deleted: 6 + 6 + 1 + 5 });
+  expect(totals).toEqual({ periods: weeks + months, deleted: 6 + 6 + 1 + 5 + 1 });
   expect(await remaining(a)).toEqual([
     `${iso(at(oldMonth + 9 * DAY))} churn-risk,rfm`,
     `${iso(at(weekBefore + 6 * DAY))} churn-risk,rfm`,

@@ -43,13 +43,14 @@ export class ScoreHistoryService {
       await sql`set local work_mem = '256MB'`.execute(db);
       const { rows } = await sql<{ deleted: number; kept: number }>`
         with period as materialized (
-          select id, customer_id, computed_at, array(select jsonb_object_keys(scores)) as kinds
+          select id, customer_id, as_of, computed_at, array(select jsonb_object_keys(scores)) as kinds
             from score_snapshot where computed_at >= ${period.from} and computed_at < ${period.to}
         ), candidates as (
-          -- Of a customer's snapshots with the same kinds (most of them: nightly runs), only the newest can be kept.
-          select distinct on (customer_id, kinds) id, customer_id, computed_at, kinds from period order by customer_id, kinds, computed_at desc, id desc
+          -- Of a customer's snapshots with the same kinds (most of them: nightly runs), only the newest can be kept:
+          -- newest by the day it is as of, so a rescore of a past day run late in the week is not the week's point.
+          select distinct on (customer_id, kinds) id, customer_id, as_of, computed_at, kinds from period order by customer_id, kinds, as_of desc, computed_at desc, id desc
         ), keepers as (
-          select distinct on (c.customer_id, k.kind) c.id from candidates c cross join unnest(c.kinds) as k(kind) order by c.customer_id, k.kind, c.computed_at desc, c.id desc
+          select distinct on (c.customer_id, k.kind) c.id from candidates c cross join unnest(c.kinds) as k(kind) order by c.customer_id, k.kind, c.as_of desc, c.computed_at desc, c.id desc
         ), deleted as (
           delete from score_snapshot s
            where s.computed_at >= ${period.from} and s.computed_at < ${period.to}
