@@ -268,6 +268,19 @@ it('leaves out of a welcome campaign who had their welcome check (one per custom
   expect(enrolled.map((m) => m.customer_id)).toEqual([first, third].sort());
 });
 
+it('thanks no loss-making account: an appreciation campaign leaves it to the account review', async () => {
+  const [lossMaking, fine] = await namedCustomers('Thankworthy', 2);
+  const em = stack.orm.em.fork();
+  em.create(ScoreSnapshot, { customer: lossMaking, computedAt: new Date(), scores: { profitability: { value: -9_000, band: 'loss-making', modelVersion: 'test', reasons: ['test'] } } });
+  await em.flush();
+  const created = await stack.gql(CreateCampaignDocument, { input: { name: 'Thank the thankworthy', playbook: 'Appreciation', filter: { search: 'Thankworthy' }, holdoutPercent: 0 } }, Role.Marketer);
+  expect(created.data!.createCampaign.preview).toMatchObject({ customers: 1, treated: 1 });
+  await stack.gql(LaunchCampaignDocument, { id: created.data!.createCampaign.id }, Role.Marketer);
+  await eventually(() => campaign(created.data!.createCampaign.id), (c) => c.status === 'Completed');
+  const enrolled = await rows(sql<{ customer_id: string }>`select customer_id from campaign_member where campaign_id = ${created.data!.createCampaign.id}::uuid`);
+  expect(enrolled.map((m) => m.customer_id)).toEqual([fine]);
+});
+
 it('counts as started only the runs a campaign started: a review under way that it joins is its member\'s run, not one it started', async () => {
   const [underWay] = await namedCustomers('Joiner', 1);
   const em = stack.orm.em.fork();

@@ -61,6 +61,9 @@ it('starts through GraphQL, ends at once on the confirmation, and records the ou
   expect(confirmed.errors).toBeUndefined();
   expect(confirmed.data!.confirmWelcome).toMatchObject({ status: 'Completed', step: 'done', outcome: 'confirmed', finishedAt: expect.any(String) });
   expect((await stack.gql(WelcomeCheckDocument, { customerId }, Role.Viewer)).data!.welcomeCheck).toMatchObject({ status: 'Completed', outcome: 'confirmed' });
+  // The welcome, not sent yet (no delivery here; in life, held for quiet hours), asks nothing any more: held back.
+  const [welcome] = await stack.orm.em.fork().find(OutboxMessage, { idempotencyKey: `${workflowId}/welcome` });
+  expect(welcome).toMatchObject({ sentAt: null, suppressedReason: expect.stringMatching(/^run-ended: /) });
   expect(await stack.temporal.client.workflow.getHandle(workflowId).result()).toBe('confirmed');
   // Audited by the API as playbook.confirm-welcome; the run finds no steering from outside to add.
   expect(await steeringAudited(stack, workflowId)).toEqual([]);

@@ -49,6 +49,8 @@ export interface CampaignPlaybook {
    * both groups hold only customers the playbook is meant for.
    */
   requires: { kind: ScoreKind; bands: string[] } | null;
+  /** Current score bands the playbook is not for: a loss-making account gets an account review, not a thank-you offer. */
+  excludes?: { kind: ScoreKind; bands: string[] } | null;
   /** Customers for at least this many days only (a thank-you for years with us is true of them alone); null: any. */
   minTenureDays: number | null;
   /** Customers for at most this many days only (a welcome is for newcomers); null: any. */
@@ -70,6 +72,7 @@ export const campaignPlaybooks: Partial<Record<PlaybookName, CampaignPlaybook>> 
     messagesPerRun: 1,
     marketing: true,
     requires: null,
+    excludes: { kind: ScoreKind.Profitability, bands: ['loss-making'] },
     minTenureDays: appreciationPolicy.minTenureDays,
     cooldownDays: null,
     once: 'per-year',

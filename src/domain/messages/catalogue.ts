@@ -15,6 +15,8 @@ export interface TemplateEntry {
   purpose?: MessagePurposeKind;
   /** Chases payment of its invoice: once the invoice is paid, it is held back for good if not sent yet. */
   untilPaid?: true;
+  /** Asks what its run waits for (a confirmation): once the run has ended, it is held back for good if not sent yet. */
+  untilRunEnds?: true;
 }
 
 const invoice = { invoiceId: '3f2a9c1e-5b7d-4e21-9a0b-6c8d2e4f1a37' };
@@ -46,13 +48,15 @@ export const templateCatalogue: Readonly<Record<string, TemplateEntry>> = {
   'offboarding-switch-help': { playbook: 'account-review', audience: 'customer', example: {} },
   'offboarding-final-invoice': { playbook: 'account-review', audience: 'team', example: {} },
   'offboarding-data-export': { playbook: 'account-review', audience: 'customer', example: { exportId: '9b1c7e2a-4d3f-4a8b-b6e5-0f2d1c3a4b5e' } },
-  welcome: { playbook: 'welcome-check', audience: 'customer', example: {} },
+  welcome: { playbook: 'welcome-check', audience: 'customer', untilRunEnds: true, example: {} },
   'welcome-follow-up': { playbook: 'welcome-check', audience: 'team', example: {} },
   appreciation: { playbook: 'appreciation', audience: 'customer', purpose: 'marketing', example: { offerCode: 'LOYAL10', discountPercent: 10 } },
 };
 
 /** The templates that chase payment of an invoice (reminders, call tasks, the hand-over to collections); not the thank-you. */
 export const untilPaidTemplates: readonly string[] = Object.keys(templateCatalogue).filter((key) => templateCatalogue[key].untilPaid);
+/** The templates that ask what their run waits for (a welcome asking whether all works): not sent once the run has ended. */
+export const untilRunEndsTemplates: readonly string[] = Object.keys(templateCatalogue).filter((key) => templateCatalogue[key].untilRunEnds);
 /** The templates of tasks for the company's own teams (a call, a fix case), not messages to the customer. */
 export const teamTemplates: readonly string[] = Object.keys(templateCatalogue).filter((key) => templateCatalogue[key].audience === 'team');
 

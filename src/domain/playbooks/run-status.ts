@@ -16,6 +16,9 @@ export enum RunStatus {
 /** The outcome a run records when an operator cancels it (Temporal UI or GraphQL). */
 export const CANCELLED_OUTCOME = 'cancelled';
 
+/** Why a message asking what its run waited for was held back once the run had ended (the customer answered meanwhile). */
+export const RUN_ENDED = 'run-ended: its playbook run has ended, what it asked is answered';
+
 /** Why a cancelled run's queued messages were held back (as the message history shows it). */
 export const RUN_CANCELLED = 'run-cancelled: its playbook run was cancelled; it sends nothing more';
 

@@ -171,4 +171,15 @@ describe('concentration over time', () => {
     expect(early.value).toBeCloseTo(0.2, 5);
     expect(early.reasons).toContain('2026-12 (to date): the top 20% of customers brought 20% of revenue (Gini 0, 3 customers)');
   });
+
+  it('names each month once in its reasons, the month under way too', () => {
+    const byPeriod = new Map([
+      ['2026-10', [50, 10, 10, 10, 10]],
+      ['2026-11', [100, 1, 1, 1, 1]],
+      ['2026-12', [10, 10, 10]],
+    ]);
+    const months = (reasons: string[]) => reasons.map((r) => r.slice(0, 7));
+    const three = concentrationByPeriod(byPeriod, { periods: ['2026-10', '2026-11', '2026-12'], partialPeriod: '2026-12' });
+    expect(months(three.reasons)).toEqual(['2026-12', '2026-11', '2026-10']);
+  });
 });

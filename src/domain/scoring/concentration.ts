@@ -168,8 +168,9 @@ export function concentrationByPeriod(
   for (const p of complete.length ? complete.slice(-2).reverse() : [latest]) {
     reasons.push(`${p.period}${p.period === options.partialPeriod ? ' (to date)' : ''}: the ${top} brought ${pct(p.topShare!)} of revenue (Gini ${fmt(p.gini!, 2)}, ${p.customers} customer${p.customers === 1 ? '' : 's'})`);
   }
-  const first = withRevenue[0];
-  if (withRevenue.length > 2) reasons.push(`${first.period}: the ${top} brought ${pct(first.topShare!)}`);
+  // The trend: the first month with revenue, unless it is among those just said.
+  const said = complete.length ? complete : [latest];
+  if (said.length > 2) reasons.push(`${said[0].period}: the ${top} brought ${pct(said[0].topShare!)}`);
   const clamped = periods.reduce((sum, p) => sum + p.negativeClamped, 0);
   if (clamped) reasons.push(`${clamped} negative net revenue${clamped === 1 ? '' : 's'} counted as 0`);
   const band = latest.topShare! >= policy.highAtLeast ? 'high' : latest.topShare! >= policy.mediumAtLeast ? 'medium' : 'low';

@@ -67,6 +67,7 @@ describe('scoreCustomer', () => {
     const profit = scores.find((s) => s.kind === ScoreKind.Profitability)!;
     // 10,000 margin + 2,000 standard-tier fee margin - 25,000 support.
     expect(profit).toMatchObject({ value: -13_000, band: 'loss-making' });
+    expect(profit.reasons.slice(0, 2)).toEqual(['margin 120.00 minus cost to serve 250.00 over the last 365 days: -130.00', "the margin includes the standard tier's fee margin of 20.00"]);
     // The same account two months after joining: too new to be judged (no account review for a newcomer).
     const newcomer = scoreCustomer(facts({ customerSince: '2026-09-01' }), models, defaultScoringPolicy).find((s) => s.kind === ScoreKind.Profitability)!;
     expect(newcomer).toMatchObject({ value: -13_000, band: 'too-new', details: { suggestedTier: null } });

@@ -167,10 +167,10 @@ function profitabilityOf(f: CustomerFacts, ownMarginShare: number | null, policy
   }
   const estimated = ownMarginShare === null ? 0 : Math.round(unmargined * Math.min(1, Math.max(-1, ownMarginShare)));
   const feeShare = policy.profitabilityWindowDays / 365;
-  const tierFee = policy.serviceTiers.tiers.find((t) => t.tier === f.serviceTier)?.annualFeeMarginMinor ?? 0;
+  const windowFee = Math.round((policy.serviceTiers.tiers.find((t) => t.tier === f.serviceTier)?.annualFeeMarginMinor ?? 0) * feeShare);
   const score = profitability(
     {
-      marginMinor: f.windowMarginMinor + estimated + Math.round(tierFee * feeShare),
+      marginMinor: f.windowMarginMinor + estimated + windowFee,
       costs: f.windowCosts,
       currentTier: f.serviceTier,
       windowLabel: window,
@@ -180,6 +180,10 @@ function profitabilityOf(f: CustomerFacts, ownMarginShare: number | null, policy
     },
     policy.serviceTiers,
   );
-  const reasons = unmargined > 0 ? [score.reasons[0], `orders without a recorded margin (${money(unmargined)}) counted at the customer's own margin of ${pct(ownMarginShare!)} of spend`, ...score.reasons.slice(1)] : score.reasons;
+  const said = [
+    unmargined > 0 ? `orders without a recorded margin (${money(unmargined)}) counted at the customer's own margin of ${pct(ownMarginShare!)} of spend` : null,
+    windowFee > 0 ? `the margin includes the ${f.serviceTier} tier's fee margin of ${money(windowFee)}` : null,
+  ].filter((r) => r !== null);
+  const reasons = [score.reasons[0], ...said, ...score.reasons.slice(1)];
   return [{ ...score, reasons }, { suggestedTier: score.suggestion?.tier ?? null }];
 }

@@ -50,7 +50,8 @@ export type CursorPart = 'time' | 'day' | 'uuid' | 'integer' | 'text' | 'any';
 
 const TIME = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}(:?\d{2})?)?$/;
 const partOk: Record<CursorPart, (value: unknown) => boolean> = {
-  time: (v) => typeof v === 'string' && TIME.test(v) && Number.isFinite(Date.parse(v)),
+  // A real day (not Feb 30, not year 0, which JavaScript would roll over or PostgreSQL refuse) and a time.
+  time: (v) => typeof v === 'string' && TIME.test(v) && isCalendarDay(v.slice(0, 10)) && Number.isFinite(Date.parse(v)),
   day: (v) => typeof v === 'string' && isCalendarDay(v),
   uuid: (v) => typeof v === 'string' && isUuid(v),
   integer: (v) => (typeof v === 'number' && Number.isSafeInteger(v)) || (typeof v === 'string' && /^-?\d{1,18}$/.test(v)),

@@ -6,7 +6,8 @@ import { FIX_ISSUE } from '../../domain/playbooks/fix-issue.js';
 import { ACCOUNT_REVIEW } from '../../domain/playbooks/account-review.js';
 import { FixCase, FixCaseStatus, PlaybookRun, PlaybookRunStatus } from '../../entities/index.js';
 import { latestOccurrence } from '../../domain/playbooks/occurrence.js';
-import { CANCELLED_OUTCOME, RUN_CANCELLED, runEndedInEngine, type EndedInEngine } from '../../domain/playbooks/run-status.js';
+import { CANCELLED_OUTCOME, RUN_CANCELLED, RUN_ENDED, runEndedInEngine, type EndedInEngine } from '../../domain/playbooks/run-status.js';
+import { untilRunEndsTemplates } from '../../domain/messages/catalogue.js';
 import { AuditService } from '../audit/audit.service.js';
 import { ChildPager } from '../common/child-pages.js';
 import type { Page, PageArgs } from '../common/pagination.js';
@@ -97,7 +98,11 @@ export class PlaybookRunService {
     );
   }
 
-  /** The run's end: cancelled when an operator cancelled it, completed otherwise. A cancelled run sends nothing more: its queued messages are held back. */
+  /**
+   * The run's end: cancelled when an operator cancelled it, completed otherwise. A cancelled run
+   * sends nothing more: its queued messages are held back; a completed one holds back those that
+   * ask what it waited for (a welcome still held for quiet hours when the customer confirmed).
+   */
   async recordOutcome(input: { workflowId: string; outcome: string }): Promise<void> {
     const status = input.outcome === CANCELLED_OUTCOME ? PlaybookRunStatus.Cancelled : PlaybookRunStatus.Completed;
     await this.em.transactional(async (em) => {
@@ -106,6 +111,7 @@ export class PlaybookRunService {
       if (run) failIfReset(input.workflowId, run.status);
       await em.nativeUpdate(PlaybookRun, { workflowId: input.workflowId, status: PlaybookRunStatus.Running }, { status, outcome: input.outcome, finishedAt: new Date() });
       if (status === PlaybookRunStatus.Cancelled) await this.holdBackQueuedMessages(em, input.workflowId, RUN_CANCELLED);
+      else await this.holdBackQueuedMessages(em, input.workflowId, RUN_ENDED, untilRunEndsTemplates);
     });
   }
 
@@ -215,16 +221,14 @@ export class PlaybookRunService {
     });
   }
 
-  /** Holds back the run's messages still queued (held for quiet hours, retried), as its steps key them (`<workflow id>/<step>`). */
-  private async holdBackQueuedMessages(em: EntityManager, workflowId: string, reason: string): Promise<void> {
-    await em.execute(
-      `update outbox_message m set suppressed_at = now(), suppressed_reason = ?
-         from playbook_run r
-        where r.workflow_id = ? and m.customer_id = r.customer_id and starts_with(m.idempotency_key, r.workflow_id || '/')
-          and m.sent_at is null and m.suppressed_at is null`,
-      [reason, workflowId],
-      'run',
-    );
+  /** Holds back the run's messages still queued (held for quiet hours, retried), as its steps key them (`<workflow id>/<step>`); of `templates` only, when given. */
+  private async holdBackQueuedMessages(em: EntityManager, workflowId: string, reason: string, templates?: readonly string[]): Promise<void> {
+    if (templates?.length === 0) return;
+    await sql`
+      update outbox_message m set suppressed_at = now(), suppressed_reason = ${reason}
+        from playbook_run r
+       where r.workflow_id = ${workflowId} and m.customer_id = r.customer_id and starts_with(m.idempotency_key, r.workflow_id || '/')
+         and m.sent_at is null and m.suppressed_at is null ${templates ? sql`and m.template = any(${templates}::text[])` : sql``}`.execute(em.getKysely());
   }
 
   /**
