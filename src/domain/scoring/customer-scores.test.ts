@@ -101,6 +101,12 @@ describe('scoreCustomer', () => {
     expect(idle.find((s) => s.kind === ScoreKind.Profitability)).toMatchObject({ value: 2_000 - 25_000, band: 'loss-making' });
   });
 
+  it('says a negative margin counts as none in CLV, rather than calling it 0% of spend', () => {
+    const losing = scoreCustomer(facts({ purchases: { ...facts().purchases!, marginMinor: -15_000, marginedRevenueMinor: 50_000 } }), models, defaultScoringPolicy).find((s) => s.kind === ScoreKind.Clv)!;
+    expect(losing.value).toBe(0);
+    expect(losing.reasons.at(-1)).toBe("the orders' margin is -30% of spend: their future margin counts as 0");
+  });
+
   it("counts window orders without a margin at the customer's own margin share from the orders that carry one", () => {
     // A fifth of the margined revenue is margin; 20,000 more in the window carry none: 4,000 margin estimated.
     const scores = scoreCustomer(facts({ purchases: { ...facts().purchases!, marginedRevenueMinor: 50_000 }, windowUnmarginedRevenueMinor: 20_000 }), models, defaultScoringPolicy);

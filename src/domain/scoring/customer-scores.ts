@@ -126,7 +126,12 @@ export function scoreCustomer(f: CustomerFacts, models: FittedModels, policy: Sc
           // Margin CLV where the orders carry margins: what the customer is worth, not what they turn over.
           marginShare: ownMarginShare === null ? 1 : Math.min(1, Math.max(0, ownMarginShare)),
         });
-        const reasons = ownMarginShare === null ? [...clv.reasons, 'no order carries a margin: valued at revenue'] : clv.reasons;
+        const reasons =
+          ownMarginShare === null
+            ? [...clv.reasons, 'no order carries a margin: valued at revenue']
+            : ownMarginShare < 0
+              ? [...clv.reasons, `the orders' margin is ${pct(ownMarginShare)} of spend: their future margin counts as 0`]
+              : clv.reasons;
         push(ScoreKind.Clv, { ...clv, value: Math.round(clv.value * 100), band: null, reasons });
       });
     }
