@@ -76,6 +76,8 @@ function joinedDaysAgo(days: number): string {
 const rows = async <T>(q: RawBuilder<T>) => (await q.execute(stack.orm.em.fork().getKysely())).rows;
 /** Customers a thank-you for years with us is true of. */
 const twoYears = sql<boolean>`c.acquired_at <= current_date - ${appreciationPolicy.minTenureDays}::int`;
+/** Those of them a thank-you goes to: not a loss-making account (it gets an account review instead). */
+const thankable = sql<boolean>`${twoYears} and not exists (select 1 from current_score x where x.customer_id = c.id and x.kind = 'profitability' and x.band = 'loss-making')`;
 const members = (id: string, page: Omit<CampaignMembersQueryVariables, 'id'>) => stack.gql(CampaignMembersDocument, { id, ...page }, Role.Viewer);
 const campaign = (id: string) => stack.gql(CampaignDocument, { id }, Role.Viewer).then((r) => r.data!.campaign!);
 /** While no worker runs, the progress query has nobody to answer it (UNAVAILABLE): null then. */
@@ -115,7 +117,7 @@ it('previews a segment, enrols each customer once when launched twice, and keeps
   const draft = await create('Thank standard customers', 'Appreciation', ['Standard']);
   // A thank-you for years with us reaches the segment's customers of two years and more, none younger.
   const [segment] = await rows(
-    sql<{ n: number; consenting: number; younger: number }>`select count(*) filter (where ${twoYears})::int as n, count(*) filter (where marketing_consent and ${twoYears})::int as consenting,
+    sql<{ n: number; consenting: number; younger: number }>`select count(*) filter (where ${thankable})::int as n, count(*) filter (where marketing_consent and ${thankable})::int as consenting,
                                                                    count(*) filter (where not ${twoYears})::int as younger
                                                               from customer c where service_tier = 'standard' and status = 'active'`,
   );
@@ -470,7 +472,7 @@ it('lets a marketer change and discard a draft until it is launched, audited', a
   const draft = await create('Thank standard customers again', 'Appreciation', ['Standard']);
   // A thank-you is once a year: who had this year's (the earlier tests' campaigns, the sweep) is left out.
   const [basic] = await rows(
-    sql<{ n: number }>`select count(*)::int as n from customer c where service_tier = 'basic' and status = 'active' and ${twoYears}
+    sql<{ n: number }>`select count(*)::int as n from customer c where service_tier = 'basic' and status = 'active' and ${thankable}
                           and not exists (select 1 from playbook_run r where r.customer_id = c.id and r.playbook = 'appreciation' and r.started_at >= date_trunc('year', now() at time zone 'UTC') at time zone 'UTC')`,
   );
   const changed = await stack.gql(UpdateCampaignDocument, { id: draft.id, input: { name: ' Thank basic customers ', filter: { serviceTier: ['Basic'] }, holdoutPercent: 30 } }, Role.Marketer);
