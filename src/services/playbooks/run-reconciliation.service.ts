@@ -89,9 +89,10 @@ export class RunReconciliationService {
     const cancelled = await this.runs.cancelledWithoutAudit(UNAUDITED_CANCEL_DAYS);
     const audited: string[] = [];
     for (const workflowId of cancelled) {
+      // The run records its cancel just before it closes: until it has closed, the next pass finds who asked for it.
+      // (Asked first: a history read while it was still closing would not hold the request yet.)
+      if (await this.engine.isRunning(workflowId)) continue;
       const how = await this.engine.howEnded(workflowId);
-      // The run records its cancel just before it closes: the next pass finds who asked for it.
-      if (!how && (await this.engine.isRunning(workflowId))) continue;
       await this.runs.auditCancelInEngine({ workflowId, reason: how?.reason ?? null, by: how?.by ?? null });
       audited.push(workflowId);
     }
