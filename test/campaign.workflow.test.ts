@@ -236,7 +236,11 @@ it('launches for later: scheduled until its time, then enrols; cancelled before 
 }, 120_000);
 
 it('counts on a retried enrolment page the runs its timed-out first attempt started, and starts none twice', async () => {
-  const draft = await create('Welcome premium', 'WelcomeCheck', ['Premium']);
+  // Newcomers of its own: the other welcome campaigns of this file have welcomed some of the shared ones (a welcome is once ever).
+  await namedCustomers('Retried', 12, joinedDaysAgo(15));
+  const created = await stack.gql(CreateCampaignDocument, { input: { name: 'Welcome the retried', playbook: 'WelcomeCheck', filter: { search: 'Retried' }, holdoutPercent: 20 } }, Role.Marketer);
+  expect(created.errors).toBeUndefined();
+  const draft = created.data!.createCampaign;
   const services = (await stack.api.contextFor(`Bearer ${testKeys[Role.Operator]}`)).services;
   const enrolment = new CampaignEnrolmentService(stack.orm.em.fork(), services.playbooks, defaultScoringPolicy.persistentIssue);
   const page = { campaignId: draft.id, after: null, limit: 10 };
