@@ -39,8 +39,7 @@ export class PlaybookEligibilityService {
   }
 
   async assertAppreciation(customer: Customer, policy: AppreciationPolicy): Promise<void> {
-    const loyaltyBand = await this.scores.currentBand(customer.id, ScoreKind.PaymentLoyalty);
-    const profitabilityBand = await this.scores.currentBand(customer.id, ScoreKind.Profitability);
+    const [loyaltyBand, profitabilityBand] = await this.scores.currentBands(customer.id, [ScoreKind.PaymentLoyalty, ScoreKind.Profitability]);
     refuse(APPRECIATION, customer.id, appreciationProblem({ acquiredAt: customer.acquiredAt, loyaltyBand, profitabilityBand }, new Date(), policy));
   }
 }

@@ -422,7 +422,7 @@ export class PlaybookService {
 
   /** Search-attribute tags of a new run: today's churn-risk and payment-loyalty bands, and the campaign that enrolled the customer. */
   private async tags(customerId: string, options: { campaignId?: string } = {}): Promise<RunTags> {
-    const [riskBand, loyaltyBand] = await Promise.all([this.scores.currentBand(customerId, ScoreKind.ChurnRisk), this.scores.currentBand(customerId, ScoreKind.PaymentLoyalty)]);
+    const [riskBand, loyaltyBand] = await this.scores.currentBands(customerId, [ScoreKind.ChurnRisk, ScoreKind.PaymentLoyalty]);
     return { riskBand, loyaltyBand, campaignId: options.campaignId ?? null };
   }
 

@@ -101,8 +101,14 @@ export class ScoreService {
 
   /** The band of a customer's current score of one kind; null when unscored. */
   async currentBand(customerId: string, kind: string): Promise<string | null> {
-    const { rows } = await sql<{ band: string | null }>`select band from current_score where customer_id = ${customerId}::uuid and kind = ${kind}`.execute(this.em.getKysely());
-    return rows[0]?.band ?? null;
+    return (await this.currentBands(customerId, [kind]))[0];
+  }
+
+  /** The bands of a customer's current scores of these kinds, in their order (null: unscored), in one statement. */
+  async currentBands(customerId: string, kinds: readonly string[]): Promise<(string | null)[]> {
+    const { rows } = await sql<{ kind: string; band: string | null }>`
+      select kind, band from current_score where customer_id = ${customerId}::uuid and kind = any(${kinds}::text[])`.execute(this.em.getKysely());
+    return kinds.map((kind) => rows.find((r) => r.kind === kind)?.band ?? null);
   }
 
   /**
