@@ -255,7 +255,9 @@ export class ScoringRunService {
        where p.id = ${customerId}::uuid and p.acquired_at <= ${asOf}::date`.execute(this.db);
     if (rows.length === 0) return null;
     const facts = toFacts(rows[0], asOf);
-    const scores = scoreCustomer(facts, toRunModels(await this.latestFits()).models, this.policy, kinds);
+    // Only churn risk and CLV need the fitted models: a complaint's, a payment's or an import's rescore reads none.
+    const models = kinds.has(ScoreKind.ChurnRisk) || kinds.has(ScoreKind.Clv) ? toRunModels(await this.latestFits()).models : { bgnbd: null, gammaGamma: null };
+    const scores = scoreCustomer(facts, models, this.policy, kinds);
     await this.write(this.em, scores.map((s) => ({ customer_id: customerId, ...s })), { computedAt, asOf, runId: null });
     return { scores, facts, leftOut: (rows[0].left_out as [number, number | null][]).map(([dueAt, paidAt]) => ({ dueAt, paidAt })) };
   }
