@@ -122,8 +122,8 @@ export class PlaybookService {
   private async pendingWelcomeCheck(customerId: string, options: LaunchOptions = {}): Promise<PendingRun> {
     const customer = await this.assertMayStart(customerId, WELCOME_CHECK);
     const workflowId = welcomeCheckWorkflowId(customerId);
-    // A welcome is for a newcomer (a campaign narrows its segment to them); one already started is returned as it is.
-    if (!options.campaignId && !(await this.runs.findByWorkflowId(workflowId))) this.eligibility.assertWelcomeCheck(customer, this.policies.welcomeCheck);
+    // A welcome is for a newcomer.
+    await this.checkUnlessStarted(workflowId, options, () => this.eligibility.assertWelcomeCheck(customer, this.policies.welcomeCheck));
     const tags = await this.tags(customerId, options);
     return { playbook: WELCOME_CHECK, workflowId, customerId, details: {}, start: () => this.engine.startWelcomeCheck({ customerId, policy: this.policies.welcomeCheck, tags }) };
   }
@@ -343,8 +343,7 @@ export class PlaybookService {
     const customer = await this.assertMayStart(customerId, APPRECIATION);
     const year = new Date().getUTCFullYear();
     const workflowId = appreciationWorkflowId(customerId, year);
-    // This year's thank-you, once started, is returned as it is.
-    if (!options.campaignId && !(await this.runs.findByWorkflowId(workflowId))) await this.eligibility.assertAppreciation(customer, this.policies.appreciation);
+    await this.checkUnlessStarted(workflowId, options, () => this.eligibility.assertAppreciation(customer, this.policies.appreciation));
     const tags = await this.tags(customerId, options);
     return { playbook: APPRECIATION, workflowId, customerId, details: { year }, start: () => this.engine.startAppreciation({ customerId, year, policy: this.policies.appreciation, tags }) };
   }
@@ -418,6 +417,15 @@ export class PlaybookService {
   /** The live state of any playbook run (every playbook answers the same `state` query); null when unknown. */
   liveState(workflowId: string): Promise<PlaybookRunState | null> {
     return this.engine.runState(workflowId);
+  }
+
+  /**
+   * Checks a start against the playbook's eligibility rule, unless a campaign starts it (its
+   * segment was narrowed to whom the rule allows) or the run was started before: one run per
+   * customer ever, or per year, is returned as it is.
+   */
+  private async checkUnlessStarted(workflowId: string, options: LaunchOptions, check: () => void | Promise<void>): Promise<void> {
+    if (!options.campaignId && !(await this.runs.findByWorkflowId(workflowId))) await check();
   }
 
   /** Search-attribute tags of a new run: today's churn-risk and payment-loyalty bands, and the campaign that enrolled the customer. */
