@@ -25,6 +25,20 @@ let api: Api;
 let base: string;
 /** A metric's value in Prometheus' text format (`name{labels}` as written there). */
 const metric = (text: string, name: string) => Number(new RegExp(`^${name.replace(/[{}]/g, '\\$&')} (\\S+)$`, 'm').exec(text)?.[1]);
+interface Ask {
+  key?: string;
+  query?: string;
+  operationName?: string;
+  variables?: Record<string, unknown>;
+  headers?: Record<string, string>;
+}
+/** What a client sends: a GraphQL document (`{ me { role } }` unless given), with an API key when given. */
+const askGraphql = (url: string, { key, query = '{ me { role } }', operationName, variables, headers = {} }: Ask = {}) =>
+  fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}), ...headers },
+    body: JSON.stringify({ query, operationName, variables }),
+  });
 /** What the API logged, line by line. */
 const logLines: Array<Record<string, unknown>> = [];
 
@@ -61,18 +75,20 @@ it('is alive', async () => {
 
 it('gives each request an ID, in its answer and in every line logged while serving it, and logs one line per request', async () => {
   const probe = (requestId?: string) =>
-    fetch(`${base}/graphql`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: 'Bearer test-viewer-key-0123456789', ...(requestId ? { 'x-request-id': requestId } : {}) },
-      body: JSON.stringify({ query: 'query WhoAsks($x: String) { customers(first: 1, filter: { search: $x }) { totalCount } }', operationName: 'WhoAsks', variables: { x: 'not for the log' } }),
+    askGraphql(`${base}/graphql`, {
+      key: 'test-viewer-key-0123456789',
+      query: 'query WhoAsks($x: String) { customers(first: 1, filter: { search: $x }) { totalCount } }',
+      operationName: 'WhoAsks',
+      variables: { x: 'not for the log' },
+      headers: requestId ? { 'x-request-id': requestId } : {},
     });
   // The front end's own ID is kept; one that is not plain is replaced by a new one.
   expect((await probe('front-end-42.a')).headers.get('x-request-id')).toBe('front-end-42.a');
   const replaced = (await probe('two words\n')).headers.get('x-request-id');
   expect(replaced).toMatch(/^[0-9a-f-]{36}$/);
-  const wrongKey = await fetch(`${base}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer not-a-key-anybody-issued' }, body: '{"query":"{ me { role } }"}' });
+  const wrongKey = await askGraphql(`${base}/graphql`, { key: 'not-a-key-anybody-issued' });
   // A named operation is named in the log whether or not the client sends operationName.
-  const unnamedInBody = await fetch(`${base}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer test-viewer-key-0123456789' }, body: '{"query":"query MyRole { me { role } }"}' });
+  const unnamedInBody = await askGraphql(`${base}/graphql`, { key: 'test-viewer-key-0123456789', query: 'query MyRole { me { role } }' });
   const lines = () => logLines.filter((l) => l.msg === 'request');
   await eventually(async () => lines(), (ls) => ls.length >= 4);
   expect(lines().find((l) => l.requestId === unnamedInBody.headers.get('x-request-id'))).toEqual(expect.objectContaining({ operation: 'MyRole', status: 200 }));
@@ -88,11 +104,7 @@ it('gives each request an ID, in its answer and in every line logged while servi
 });
 
 it('serves Prometheus metrics, counting GraphQL operations', async () => {
-  await fetch(`${base}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: 'Bearer test-viewer-key-0123456789' },
-    body: JSON.stringify({ query: 'query Probe { customers(first: 1) { totalCount } }', operationName: 'Probe' }),
-  });
+  await askGraphql(`${base}/graphql`, { key: 'test-viewer-key-0123456789', query: 'query Probe { customers(first: 1) { totalCount } }', operationName: 'Probe' });
   const text = await (await fetch(`${base}/metrics`)).text();
   expect(text).toMatch(/graphql_operations_total\{operation="Probe",type="query",result="ok"\} 1/);
   expect(text).toContain('process_cpu_user_seconds_total');
@@ -102,11 +114,7 @@ it('keeps the number of metric series bounded whatever operation names clients i
   const { api: own, url } = await startApi({});
   const ownBase = url.replace(/\/graphql$/, '');
   for (let i = 0; i < OPERATION_LABELS + 30; i++) {
-    const response = await fetch(`${ownBase}/graphql`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: 'Bearer test-viewer-key-0123456789' },
-      body: JSON.stringify({ query: `query probe${i}x${Math.random().toString(36).slice(2)} { me { role } }` }),
-    });
+    const response = await askGraphql(`${ownBase}/graphql`, { key: 'test-viewer-key-0123456789', query: `query probe${i}x${Math.random().toString(36).slice(2)} { me { role } }` });
     expect(response.status).toBe(200);
   }
   const text = await (await fetch(`${ownBase}/metrics`)).text();
@@ -168,8 +176,7 @@ it('tells operators, in its metrics and through GraphQL, whether delivery keeps 
   expect(metric(text, 'retention_playbook_runs_running{playbook="welcome-check"}')).toBe(1);
 
   // The same figures for an operator's dashboard, through GraphQL.
-  const ask = (key: string) =>
-    fetch(`${base}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body: JSON.stringify({ query: print(OperationsStatusDocument) }) }).then((r) => r.json() as Promise<any>);
+  const ask = (key: string) => askGraphql(`${base}/graphql`, { key, query: print(OperationsStatusDocument) }).then((r) => r.json() as Promise<any>);
   const { data } = await ask('test-operator-key-0123456789');
   expect(data.operationsStatus).toMatchObject({
     dueMessages: 2,
@@ -199,8 +206,7 @@ const forgetCounts = async () => {
 it('limits the requests of one API key per minute, with a GraphQL-shaped 429 that says when to try again', async () => {
   await forgetCounts();
   const { api: limited, url } = await startApi({ RATE_LIMIT_PER_MINUTE: '3', API_KEYS: 'viewer:test-viewer-key-0123456789,operator:test-operator-key-0123456789' });
-  const ask = (key: string) =>
-    fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body: JSON.stringify({ query: '{ me { role } }' }) });
+  const ask = (key: string) => askGraphql(url, { key });
   try {
     for (let i = 0; i < 3; i++) expect((await ask('test-viewer-key-0123456789')).status).toBe(200);
     const refused = await ask('test-viewer-key-0123456789');
@@ -218,8 +224,7 @@ it('holds one limit across API processes, counted in PostgreSQL; with RATE_LIMIT
   // A key of its own: the other APIs of this file share their counts of theirs every 200 ms.
   await forgetCounts();
   const start = (store: string) => startApi({ RATE_LIMIT_PER_MINUTE: '4', RATE_LIMIT_STORE: store, API_KEYS: 'viewer:shared-limit-key-0123456789' });
-  const ask = (url: string) =>
-    fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer shared-limit-key-0123456789' }, body: JSON.stringify({ query: '{ me { role } }' }) }).then((r) => r.status);
+  const ask = (url: string) => askGraphql(url, { key: 'shared-limit-key-0123456789' }).then((r) => r.status);
   const shared = [await start('postgres'), await start('postgres')];
   const alone = [await start('memory'), await start('memory')];
   // The limit counts per clock minute: the requests below take about 4 s, so they start where no minute ends among them.
@@ -243,11 +248,7 @@ it('holds one limit across API processes, counted in PostgreSQL; with RATE_LIMIT
 });
 
 it('answers a wrong API key with HTTP 401 and WWW-Authenticate, not a server error', async () => {
-  const response = await fetch(`${base}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: 'Bearer not-a-key-anybody-issued' },
-    body: JSON.stringify({ query: '{ me { role } }' }),
-  });
+  const response = await askGraphql(`${base}/graphql`, { key: 'not-a-key-anybody-issued' });
   expect(response.status).toBe(401);
   expect(response.headers.get('www-authenticate')).toBe('Bearer');
   const body = (await response.json()) as any;
@@ -259,7 +260,7 @@ it('answers a wrong API key with HTTP 401 and WWW-Authenticate, not a server err
 });
 
 it('answers a request without an API key with HTTP 401 as a whole, as a wrong key, but does not count it as a guess', async () => {
-  const ask = () => fetch(`${base}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ me { role } customers(first: 1) { totalCount } }' }) });
+  const ask = () => askGraphql(`${base}/graphql`, { query: '{ me { role } customers(first: 1) { totalCount } }' });
   const response = await ask();
   expect(response.status).toBe(401);
   expect(response.headers.get('www-authenticate')).toBe('Bearer');
@@ -269,11 +270,7 @@ it('answers a request without an API key with HTTP 401 as a whole, as a wrong ke
 });
 
 it('answers a malformed ID with HTTP 200 and a VALIDATION error, as every broken argument rule, so front ends read it as a GraphQL error', async () => {
-  const response = await fetch(`${base}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: 'Bearer test-viewer-key-0123456789' },
-    body: JSON.stringify({ query: 'query ($id: ID!) { customer(id: $id) { id } }', variables: { id: 'nope' } }),
-  });
+  const response = await askGraphql(`${base}/graphql`, { key: 'test-viewer-key-0123456789', query: 'query ($id: ID!) { customer(id: $id) { id } }', variables: { id: 'nope' } });
   expect(response.status).toBe(200);
   expect(((await response.json()) as any).errors[0].extensions).toMatchObject({ code: 'VALIDATION', reason: 'INVALID_ARGUMENT', field: 'id' });
 });
@@ -299,8 +296,7 @@ it('refuses an address for the rest of the minute after too many wrong keys; key
   await forgetCounts();
   const { api: limited, url } = await startApi({ AUTH_FAILURES_PER_MINUTE: '3', TRUST_PROXY: 'loopback' });
   // Behind a trusted proxy (here: loopback), the client is the address the proxy names.
-  const ask = (key: string, client: string) =>
-    fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}`, 'x-forwarded-for': client }, body: JSON.stringify({ query: '{ me { role } }' }) });
+  const ask = (key: string, client: string) => askGraphql(url, { key, headers: { 'x-forwarded-for': client } });
   try {
     for (let i = 0; i < 5; i++) expect((await ask('test-viewer-key-0123456789', '203.0.113.7')).status).toBe(200);
     for (let i = 0; i < 3; i++) expect((await ask(`guessed-key-number-${i}-000000`, '203.0.113.7')).status).toBe(401);
@@ -319,8 +315,7 @@ it('refuses an address for the rest of the minute after too many wrong keys; key
 it('does not let a client name its own address unless a proxy is trusted', async () => {
   await forgetCounts();
   const { api: limited, url } = await startApi({ AUTH_FAILURES_PER_MINUTE: '2' });
-  const ask = (client: string) =>
-    fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer guessed-key-0000000000', 'x-forwarded-for': client }, body: JSON.stringify({ query: '{ me { role } }' }) });
+  const ask = (client: string) => askGraphql(url, { key: 'guessed-key-0000000000', headers: { 'x-forwarded-for': client } });
   try {
     expect((await ask('192.0.2.1')).status).toBe(401);
     expect((await ask('192.0.2.2')).status).toBe(401);
@@ -364,22 +359,14 @@ it('is ready while PostgreSQL and Temporal answer, and not ready once PostgreSQL
   expect(body.checks.database).toEqual({ ok: false, reason: 'unreachable' });
   expect(body.checks.temporal).toEqual({ ok: true });
   // No database: UNAVAILABLE to retry, without the database's address; logged with the ID its answer names.
-  const failed = await fetch(`${base}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: 'Bearer test-viewer-key-0123456789' },
-    body: JSON.stringify({ query: '{ customers(first: 1) { totalCount } }' }),
-  });
+  const failed = await askGraphql(`${base}/graphql`, { key: 'test-viewer-key-0123456789', query: '{ customers(first: 1) { totalCount } }' });
   const failure = ((await failed.json()) as any).errors[0];
   expect(failure).toMatchObject({ message: 'The database cannot be reached just now; try again shortly', extensions: { code: 'UNAVAILABLE', reason: 'DATABASE_UNAVAILABLE' } });
   expect(JSON.stringify(failure)).not.toMatch(/ECONNREFUSED|127\.0\.0\.1|stacktrace/);
   const failedId = failed.headers.get('x-request-id');
   expect(logLines.find((l) => l.msg === 'the database could not be reached in a GraphQL operation' && l.requestId === failedId)).toEqual(expect.objectContaining({ level: 40 }));
   // A key issued at run time cannot be looked up now: the whole request is unavailable, not unauthenticated.
-  const unknownKey = await fetch(`${base}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: 'Bearer an-issued-key-not-in-config-0123' },
-    body: JSON.stringify({ query: '{ me { role } }' }),
-  });
+  const unknownKey = await askGraphql(`${base}/graphql`, { key: 'an-issued-key-not-in-config-0123' });
   expect(unknownKey.status).toBe(503);
   expect(unknownKey.headers.get('retry-after')).toBe('5');
   expect(((await unknownKey.json()) as any).errors[0]).toMatchObject({ extensions: { code: 'UNAVAILABLE', reason: 'DATABASE_UNAVAILABLE' } });

@@ -113,12 +113,16 @@ export function scoreCustomer(f: CustomerFacts, models: FittedModels, policy: Sc
     const summary = purchaseSummary(p, f.asOf);
     if (wanted(ScoreKind.ChurnRisk)) attempt(ScoreKind.ChurnRisk, `${BGNBD_MODEL_VERSION};policy=${policy.churnRisk.version}`, () => push(ScoreKind.ChurnRisk, churnRisk(bgnbd, summary, policy.churnRisk)));
     const gammaGamma = models.gammaGamma;
-    if (wanted(ScoreKind.Clv) && gammaGamma) {
+    if (wanted(ScoreKind.Clv) && gammaGamma && gammaGamma.p * summary.x + gammaGamma.q <= 1) {
+      // A heavy-tailed spend model (p·x + q <= 1) has no finite expected spend for so short a history.
+      const history = summary.x === 0 ? 'a customer without a repeat purchase' : `${summary.x} repeat purchases`;
+      push(ScoreKind.Clv, {
+        value: null,
+        reasons: [`not scored: the spend model fitted on the base has no finite average spend for ${history} (q = ${fmt(gammaGamma.q, 2)})`],
+        modelVersion: CLV_MODEL_VERSION,
+      });
+    } else if (wanted(ScoreKind.Clv) && gammaGamma) {
       attempt(ScoreKind.Clv, CLV_MODEL_VERSION, () => {
-        // A heavy-tailed spend model (p·x + q <= 1) has no finite expected spend for so short a history.
-        if (gammaGamma.p * summary.x + gammaGamma.q <= 1) {
-          throw new RangeError(`the spend model fitted on the base has no finite average spend for ${summary.x === 0 ? 'a customer without a repeat purchase' : `${summary.x} repeat purchases`} (q = ${fmt(gammaGamma.q, 2)})`);
-        }
         const clv = customerLifetimeValue(bgnbd, gammaGamma, { ...summary, zbar: (p.repeatSpendMinor ?? 0) / 100 }, {
           periods: policy.clv.months,
           periodLength: WEEKS_PER_MONTH,
