@@ -1,6 +1,6 @@
 import { createOrm, migrateUp, type Orm } from '../src/db/orm.js';
 import { INVOICE_PAID } from '../src/domain/messages/catalogue.js';
-import { Complaint, ComplaintSeverity, Customer, CustomerStatus, Invoice, MessageChannel, MessagePurpose, OutboxMessage } from '../src/entities/index.js';
+import { Complaint, ComplaintSeverity, Customer, CustomerStatus, FixCase, FixCaseStatus, Invoice, MessageChannel, MessagePurpose, OutboxMessage } from '../src/entities/index.js';
 import { DeliveryService } from '../src/services/outbox/delivery.service.js';
 import type { MessageSender, RenderedMessage } from '../src/services/outbox/message-sender.js';
 import { OutboxService } from '../src/services/outbox/outbox.service.js';
@@ -109,6 +109,25 @@ it('suppresses marketing without consent, beyond the contact budget, and while a
   expect(await message('reminder-9/send')).toMatchObject({ sentAt: noon });
   expect(await message('campaign-4/send')).toMatchObject({ sentAt: null, suppressedReason: expect.stringMatching(/^budget-exhausted: 3 of 3/) });
   expect(await message('offer-2/send')).toMatchObject({ suppressedReason: expect.stringMatching(/^open-complaint/) });
+});
+
+it("sells nothing while a persistent issue is still being fixed (its fix case open), though each complaint ticket behind it was closed", async () => {
+  const fixing = await customer({ marketingConsent: true });
+  const em = orm.em.fork();
+  for (const daysAgo of [20, 15, 10]) {
+    em.create(Complaint, { customer: fixing, topic: 'delivery-delay', severity: ComplaintSeverity.Medium, openedAt: new Date(noon.getTime() - daysAgo * 86_400_000), resolvedAt: new Date(noon.getTime() - (daysAgo - 1) * 86_400_000) });
+  }
+  const fixCase = em.create(FixCase, { workflowId: `fix-issue/${fixing}/delivery-delay`, customer: fixing, topic: 'delivery-delay', owner: 'logistics', openedAt: new Date(noon.getTime() - 9 * 86_400_000) });
+  await em.flush();
+  await enqueue(fixing, 'thanks-while-fixing/send', MessagePurpose.Marketing, MessageChannel.Email, { template: 'appreciation', payload: { offerCode: 'LOYAL15', discountPercent: 15 } });
+  await deliver(noon);
+  expect(await message('thanks-while-fixing/send')).toMatchObject({ sentAt: null, suppressedReason: expect.stringMatching(/^open-complaint: a complaint or the fix of an issue is open/) });
+
+  // Once the fix is done, marketing goes again.
+  await orm.em.fork().nativeUpdate(FixCase, { id: fixCase.id }, { status: FixCaseStatus.Resolved, resolvedAt: noon });
+  await enqueue(fixing, 'thanks-after-the-fix/send', MessagePurpose.Marketing, MessageChannel.Email, { template: 'appreciation', payload: { offerCode: 'LOYAL15', discountPercent: 15 } });
+  await deliver(noon);
+  expect(await message('thanks-after-the-fix/send')).toMatchObject({ sentAt: noon, suppressedReason: null });
 });
 
 it('keeps a message whose gateway refuses it, with the error, and tries again later', async () => {

@@ -7,7 +7,7 @@ const request = ({ customer, ...over }: Overrides = {}): ContactRequest => ({
   purpose: 'marketing',
   at: noon,
   ...over,
-  customer: { erased: false, offboarded: false, marketingConsent: true, timeZone: 'Europe/Berlin', hasOpenComplaint: false, recentMarketingContacts: [], ...customer },
+  customer: { erased: false, offboarded: false, marketingConsent: true, timeZone: 'Europe/Berlin', hasOpenIssue: false, recentMarketingContacts: [], ...customer },
 });
 
 describe('decideContact', () => {
@@ -40,8 +40,8 @@ describe('decideContact', () => {
   });
 
   it('sells nothing while a complaint is open (fix first), yet still sends service messages', () => {
-    expect(decideContact(contactPolicy, request({ customer: { hasOpenComplaint: true } }))).toMatchObject({ allowed: false, reason: 'open-complaint' });
-    expect(decideContact(contactPolicy, request({ purpose: 'service', customer: { hasOpenComplaint: true } }))).toMatchObject({ allowed: true });
+    expect(decideContact(contactPolicy, request({ customer: { hasOpenIssue: true } }))).toMatchObject({ allowed: false, reason: 'open-complaint' });
+    expect(decideContact(contactPolicy, request({ purpose: 'service', customer: { hasOpenIssue: true } }))).toMatchObject({ allowed: true });
   });
 
   it('moves any message to the customer out of their quiet hours', () => {
@@ -54,7 +54,7 @@ describe('decideContact', () => {
 
   it("sends a task for the company's team at once, whatever the customer's quiet hours, consent or budget; nothing about an erased customer", () => {
     const lateInTokyo = new Date('2026-06-01T14:00:00Z'); // 23:00 in Tokyo
-    const tokyo = { timeZone: 'Asia/Tokyo', marketingConsent: false, hasOpenComplaint: true, recentMarketingContacts: [days(1), days(2), days(3)].map((ago) => new Date(lateInTokyo.getTime() - ago)) };
+    const tokyo = { timeZone: 'Asia/Tokyo', marketingConsent: false, hasOpenIssue: true, recentMarketingContacts: [days(1), days(2), days(3)].map((ago) => new Date(lateInTokyo.getTime() - ago)) };
     for (const purpose of ['service', 'marketing'] as const) {
       expect(decideContact(contactPolicy, request({ purpose, audience: 'team', at: lateInTokyo, customer: tokyo }))).toMatchObject({ allowed: true, sendAt: lateInTokyo });
     }
@@ -87,7 +87,7 @@ describe('contactStatus', () => {
   });
 
   it('names no day while something other than the budget holds marketing back', () => {
-    const complaint = contactStatus(contactPolicy, { ...customer, hasOpenComplaint: true, recentMarketingContacts: ago(1) }, noon);
+    const complaint = contactStatus(contactPolicy, { ...customer, hasOpenIssue: true, recentMarketingContacts: ago(1) }, noon);
     expect(complaint).toMatchObject({ marketing: { allowed: false, reason: 'open-complaint' }, marketingBudget: 0, marketingFreesAt: null });
     const optedOut = contactStatus(contactPolicy, { ...customer, marketingConsent: false }, noon);
     expect(optedOut).toMatchObject({ service: { allowed: true }, marketing: { allowed: false, reason: 'no-consent' }, marketingFreesAt: null });
@@ -96,9 +96,9 @@ describe('contactStatus', () => {
 
 describe('marketingVerdict', () => {
   it('answers for a group of customers alike in consent, open complaints and contacts this period', () => {
-    expect(marketingVerdict(contactPolicy, { marketingConsent: true, hasOpenComplaint: false, recentContacts: 2 }, noon)).toMatchObject({ allowed: true });
-    expect(marketingVerdict(contactPolicy, { marketingConsent: true, hasOpenComplaint: false, recentContacts: 3 }, noon)).toMatchObject({ allowed: false, reason: 'budget-exhausted' });
-    expect(marketingVerdict(contactPolicy, { marketingConsent: true, hasOpenComplaint: true, recentContacts: 0 }, noon)).toMatchObject({ allowed: false, reason: 'open-complaint' });
-    expect(marketingVerdict(contactPolicy, { marketingConsent: false, hasOpenComplaint: true, recentContacts: 0 }, noon)).toMatchObject({ allowed: false, reason: 'no-consent' });
+    expect(marketingVerdict(contactPolicy, { marketingConsent: true, hasOpenIssue: false, recentContacts: 2 }, noon)).toMatchObject({ allowed: true });
+    expect(marketingVerdict(contactPolicy, { marketingConsent: true, hasOpenIssue: false, recentContacts: 3 }, noon)).toMatchObject({ allowed: false, reason: 'budget-exhausted' });
+    expect(marketingVerdict(contactPolicy, { marketingConsent: true, hasOpenIssue: true, recentContacts: 0 }, noon)).toMatchObject({ allowed: false, reason: 'open-complaint' });
+    expect(marketingVerdict(contactPolicy, { marketingConsent: false, hasOpenIssue: true, recentContacts: 0 }, noon)).toMatchObject({ allowed: false, reason: 'no-consent' });
   });
 });

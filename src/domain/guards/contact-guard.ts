@@ -7,8 +7,8 @@ export interface ContactPolicy {
   version: number;
   /** Marketing contacts allowed per customer per period, across all playbooks. */
   marketingBudget: number;
-  /** ... and while a complaint is open: fix first, sell later. */
-  marketingBudgetWithOpenComplaint: number;
+  /** ... and while an issue is open (a complaint, or the fix of a persistent issue): fix first, sell later. */
+  marketingBudgetWithOpenIssue: number;
   budgetPeriodMs: number;
   quietHours: QuietHours;
 }
@@ -16,7 +16,7 @@ export interface ContactPolicy {
 export const contactPolicy: ContactPolicy = {
   version: 1,
   marketingBudget: 3,
-  marketingBudgetWithOpenComplaint: 0,
+  marketingBudgetWithOpenIssue: 0,
   budgetPeriodMs: days(30),
   quietHours: { startHour: 21, endHour: 8 },
 };
@@ -34,7 +34,8 @@ export interface ContactRequest {
     offboarded: boolean;
     marketingConsent: boolean;
     timeZone: string;
-    hasOpenComplaint: boolean;
+    /** A complaint is open, or a persistent issue's fix case: the company still owes the customer a fix. */
+    hasOpenIssue: boolean;
     /** When the customer was last sent marketing messages (any playbook). */
     recentMarketingContacts: Date[];
   };
@@ -66,11 +67,11 @@ export function decideContact(policy: ContactPolicy, request: ContactRequest): C
   if (!customer.marketingConsent) return { allowed: false, reason: 'no-consent', detail: 'the customer has not agreed to marketing contact or opted out' };
   const since = sendAt.getTime() - policy.budgetPeriodMs;
   const used = customer.recentMarketingContacts.filter((t) => t.getTime() > since).length;
-  const budget = customer.hasOpenComplaint ? policy.marketingBudgetWithOpenComplaint : policy.marketingBudget;
+  const budget = customer.hasOpenIssue ? policy.marketingBudgetWithOpenIssue : policy.marketingBudget;
   const period = `${Math.round(policy.budgetPeriodMs / days(1))} days`;
   if (used >= budget) {
-    return customer.hasOpenComplaint
-      ? { allowed: false, reason: 'open-complaint', detail: `a complaint is open: ${budget} marketing contacts allowed per ${period}, ${used} used` }
+    return customer.hasOpenIssue
+      ? { allowed: false, reason: 'open-complaint', detail: `a complaint or the fix of an issue is open: ${budget} marketing contacts allowed per ${period}, ${used} used` }
       : { allowed: false, reason: 'budget-exhausted', detail: `${used} of ${budget} marketing contacts per ${period} used` };
   }
   return { allowed: true, sendAt, reason: `marketing contact ${used + 1} of ${budget} in ${period}, sent ${when}` };
@@ -81,7 +82,7 @@ export function decideContact(policy: ContactPolicy, request: ContactRequest): C
 export interface ContactStatus {
   service: ContactDecision;
   marketing: ContactDecision;
-  /** Marketing contacts within the period before the next send time, and how many the period allows (fewer while a complaint is open). */
+  /** Marketing contacts within the period before the next send time, and how many the period allows (fewer while an issue is open). */
   marketingUsed: number;
   marketingBudget: number;
   /** While the budget alone holds marketing back: when its oldest counted contact leaves the period. */
@@ -95,7 +96,7 @@ export function contactStatus(policy: ContactPolicy, customer: ContactRequest['c
   // Counted as decideContact counts: the period before the moment a message would go.
   const sendAt = nextSendTime(at, customer.timeZone, policy.quietHours);
   const counted = customer.recentMarketingContacts.filter((t) => t.getTime() > sendAt.getTime() - policy.budgetPeriodMs).sort((a, b) => a.getTime() - b.getTime());
-  const marketingBudget = customer.hasOpenComplaint ? policy.marketingBudgetWithOpenComplaint : policy.marketingBudget;
+  const marketingBudget = customer.hasOpenIssue ? policy.marketingBudgetWithOpenIssue : policy.marketingBudget;
   const heldByBudget = !marketing.allowed && marketing.reason === 'budget-exhausted';
   const freeing = counted[counted.length - marketingBudget];
   return {
@@ -111,7 +112,7 @@ export function contactStatus(policy: ContactPolicy, customer: ContactRequest['c
  * The marketing answer for any active customer with these facts (for counts over a segment,
  * grouped by them): `recentContacts` marketing messages sent within the period.
  */
-export function marketingVerdict(policy: ContactPolicy, facts: { marketingConsent: boolean; hasOpenComplaint: boolean; recentContacts: number }, at: Date): ContactDecision {
+export function marketingVerdict(policy: ContactPolicy, facts: { marketingConsent: boolean; hasOpenIssue: boolean; recentContacts: number }, at: Date): ContactDecision {
   return decideContact(policy, {
     purpose: 'marketing',
     at,
@@ -120,7 +121,7 @@ export function marketingVerdict(policy: ContactPolicy, facts: { marketingConsen
       offboarded: false,
       marketingConsent: facts.marketingConsent,
       timeZone: 'UTC',
-      hasOpenComplaint: facts.hasOpenComplaint,
+      hasOpenIssue: facts.hasOpenIssue,
       // Sent just now: inside the period whenever the message would go.
       recentMarketingContacts: Array.from({ length: facts.recentContacts }, () => at),
     },

@@ -5,7 +5,7 @@ import { compareRates, type RateComparison } from '../../domain/campaigns/rate-c
 import { CampaignMetric, campaignPlaybook, campaignPlaybooks, campaignWorkflowId, defaultHoldoutPercent, MAX_CAMPAIGN_NAME, MAX_HOLDOUT_PERCENT, MAX_REPEAT_EVERY_DAYS, MAX_SCHEDULE_AHEAD_DAYS, type CampaignPolicy, type CampaignProgress } from '../../domain/campaigns/campaign.js';
 import { days } from '../../domain/policies/duration.js';
 import { marketingVerdict } from '../../domain/guards/contact-guard.js';
-import { hasOpenComplaint, marketingCountSince } from '../customers/customer-facts.js';
+import { hasOpenIssue, marketingCountSince } from '../customers/customer-facts.js';
 import { defaultDeliveryPolicy } from '../outbox/delivery.service.js';
 import { isUuid } from '../../domain/ids.js';
 import { ScoreKind } from '../../domain/scoring/score-kind.js';
@@ -146,9 +146,9 @@ export class CampaignService {
     const since = new Date(Date.now() - contact.budgetPeriodMs);
     // The treated customers grouped by what the contact guard looks at, so its own rule decides each group.
     const groups = (
-      await sql<{ holdout: boolean; consent: boolean; open_complaint: boolean; recent: number; customers: number; runs: number }>`
+      await sql<{ holdout: boolean; consent: boolean; open_issue: boolean; recent: number; customers: number; runs: number }>`
         select ${holdoutDraw(id)} as holdout, c.marketing_consent as consent,
-               ${hasOpenComplaint('c.id')} as open_complaint,
+               ${hasOpenIssue('c.id')} as open_issue,
                least(${marketingCountSince('c.id', since)}, ${contact.marketingBudget})::int as recent,
                count(*)::int as customers, coalesce(sum(${runs}), 0)::int as runs
           from campaign cmp cross join customer c
@@ -166,7 +166,7 @@ export class CampaignService {
         holdout += g.customers;
         continue;
       }
-      const verdict = marketing ? marketingVerdict(contact, { marketingConsent: g.consent, hasOpenComplaint: g.open_complaint, recentContacts: g.recent }, now) : null;
+      const verdict = marketing ? marketingVerdict(contact, { marketingConsent: g.consent, hasOpenIssue: g.open_issue, recentContacts: g.recent }, now) : null;
       if (verdict && !verdict.allowed) held.set(verdict.reason, (held.get(verdict.reason) ?? 0) + g.customers);
       else runsReached += g.runs;
     }

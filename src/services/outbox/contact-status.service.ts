@@ -2,7 +2,7 @@ import DataLoader from 'dataloader';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql } from 'kysely';
 import { contactStatus, type ContactPolicy, type ContactStatus } from '../../domain/guards/contact-guard.js';
-import { hasOpenComplaint, marketingSentSince } from '../customers/customer-facts.js';
+import { hasOpenIssue, marketingSentSince } from '../customers/customer-facts.js';
 import { defaultDeliveryPolicy } from './delivery.service.js';
 
 interface FactsRow {
@@ -11,7 +11,7 @@ interface FactsRow {
   offboarded: boolean;
   marketing_consent: boolean;
   time_zone: string;
-  has_open_complaint: boolean;
+  has_open_issue: boolean;
   recent_marketing: (Date | string)[] | null;
 }
 
@@ -40,7 +40,7 @@ export class ContactStatusService {
     const since = new Date(now.getTime() - this.policy.budgetPeriodMs);
     const { rows } = await sql<FactsRow>`
       select c.id, c.status = 'erased' as erased, c.status = 'offboarded' as offboarded, c.marketing_consent, c.time_zone,
-             ${hasOpenComplaint('c.id')} as has_open_complaint, ${marketingSentSince('c.id', since)} as recent_marketing
+             ${hasOpenIssue('c.id')} as has_open_issue, ${marketingSentSince('c.id', since)} as recent_marketing
         from customer c where c.id = any(${[...ids]}::uuid[])`.execute(this.em.getKysely());
     const byId = new Map(rows.map((r) => [r.id, r]));
     return ids.map((id) => {
@@ -51,7 +51,7 @@ export class ContactStatusService {
         offboarded: r.offboarded,
         marketingConsent: r.marketing_consent,
         timeZone: r.time_zone,
-        hasOpenComplaint: r.has_open_complaint,
+        hasOpenIssue: r.has_open_issue,
         recentMarketingContacts: (r.recent_marketing ?? []).map((t) => new Date(t)),
       };
       return contactStatus(this.policy, customer, now);

@@ -51,7 +51,7 @@ type DueRow = {
   erased: boolean;
   offboarded: boolean;
   marketing_consent: boolean;
-  has_open_complaint: boolean;
+  has_open_issue: boolean;
   recent_marketing: string[] | null;
   /** It chases payment of an invoice that has been paid since it was written. */
   invoice_paid: boolean;
@@ -107,7 +107,8 @@ export class DeliveryService {
     const [row]: DueRow[] = await em.execute(
       `select m.id, m.idempotency_key, m.customer_id, m.channel, m.purpose, m.template, m.payload, m.attempts,
               c.name, c.email, c.phone, c.time_zone, c.locale, c.marketing_consent, c.status = 'erased' as erased, c.status = 'offboarded' as offboarded,
-              exists (select 1 from complaint cp where cp.customer_id = c.id and cp.resolved_at is null) as has_open_complaint,
+              (exists (select 1 from complaint cp where cp.customer_id = c.id and cp.resolved_at is null)
+                or exists (select 1 from fix_case f where f.customer_id = c.id and f.status = 'open')) as has_open_issue,
               (select array_agg(x.sent_at) from outbox_message x
                 where x.customer_id = m.customer_id and x.purpose = 'marketing' and x.sent_at > ?) as recent_marketing,
               coalesce(m.template in (?) and i.paid_at is not null, false) as invoice_paid
@@ -130,7 +131,7 @@ export class DeliveryService {
         offboarded: row.offboarded,
         marketingConsent: row.marketing_consent,
         timeZone: row.time_zone,
-        hasOpenComplaint: row.has_open_complaint,
+        hasOpenIssue: row.has_open_issue,
         recentMarketingContacts: (row.recent_marketing ?? []).map((t) => new Date(t)),
       },
     });
