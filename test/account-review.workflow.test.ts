@@ -4,7 +4,7 @@ import { Role } from '../src/domain/auth/roles.js';
 import { accountReviewPolicy, accountReviewWorkflowId, type AccountReviewPolicy } from '../src/domain/playbooks/account-review.js';
 import { triggerPolicy } from '../src/domain/playbooks/triggers.js';
 import { seconds } from '../src/domain/policies/duration.js';
-import { AuditEntry, CostEntry, CostKind, Customer, CustomerExport, CustomerStatus, Offer, OfferAudience, Order, PlaybookRun, ScoreSnapshot, ServiceTier } from '../src/entities/index.js';
+import { AuditEntry, Complaint, ComplaintSeverity, CostEntry, CostKind, Customer, CustomerExport, CustomerStatus, Offer, OfferAudience, Order, PlaybookRun, ScoreSnapshot, ServiceTier } from '../src/entities/index.js';
 import type { accountReview, playbookTriggers } from '../workflows/index.js';
 import {
   AccountReviewDocument,
@@ -220,7 +220,7 @@ it('keeps the account when nothing fits to propose and nobody decides in time', 
   expect(await stack.orm.em.fork().findOneOrFail(Customer, { id: c.id })).toMatchObject({ status: 'active' });
 }, 60_000);
 
-it('proposes the best existing-customer offer when no cheaper tier helps, as marketing to a customer who takes it, and confirms it when accepted', async () => {
+it('proposes the best existing-customer offer when no cheaper tier helps, as marketing to a customer who takes it and whom the contact guard lets it reach, and confirms it when accepted', async () => {
   const em = stack.orm.em.fork();
   em.create(Offer, { code: 'LOYAL15', name: 'Loyalty', audience: OfferAudience.ExistingCustomers, discountPercent: 15, validFrom: '2020-01-01' });
   const basic = (name: string, marketingConsent: boolean) => {
@@ -232,12 +232,20 @@ it('proposes the best existing-customer offer when no cheaper tier helps, as mar
   const c = basic('Ola', true);
   // An offer is marketing: a customer who does not take marketing is offered nothing (and the review goes on to its next look).
   const silent = basic('Pip', false);
+  // Nor one whose complaint is open: the guard would hold the offer back, and the review would wait for an answer to a proposal never received.
+  const complaining = basic('Quill', true);
+  em.create(Complaint, { customer: complaining, topic: 'billing-error', severity: ComplaintSeverity.Medium, openedAt: new Date(Date.now() - 2 * DAY) });
   await em.flush();
   await stack.gql(StartAccountReviewDocument, { customerId: c.id }, Role.Operator);
   await stack.gql(StartAccountReviewDocument, { customerId: silent.id }, Role.Operator);
+  await stack.gql(StartAccountReviewDocument, { customerId: complaining.id }, Role.Operator);
   expect(await eventually(() => review(c.id), (s) => s?.step === 'awaiting-answer')).toMatchObject({ proposal: expect.stringMatching(/^offer: offer LOYAL15/) });
   expect(await eventually(() => review(silent.id), (s) => s?.proposal != null)).toMatchObject({ proposal: 'none: no cheaper tier; an offer is marketing, which the customer does not take' });
   expect(await outboxSteps(accountReviewWorkflowId(silent.id))).toEqual([]);
+  expect(await eventually(() => review(complaining.id), (s) => s?.proposal != null)).toMatchObject({
+    proposal: expect.stringMatching(/^none: no cheaper tier; an offer is marketing, which the contact guard holds back now \(open-complaint: a complaint or the fix of an issue is open/),
+  });
+  expect(await outboxSteps(accountReviewWorkflowId(complaining.id))).toEqual([]);
   const purposes = await sql<{ purpose: string }>`select purpose from outbox_message where idempotency_key = ${`${accountReviewWorkflowId(c.id)}/proposal`}`.execute(stack.orm.em.fork().getKysely());
   expect(purposes.rows).toEqual([{ purpose: 'marketing' }]);
   await stack.gql(AnswerAccountProposalDocument, { customerId: c.id, accepted: true }, Role.Operator);
@@ -246,7 +254,9 @@ it('proposes the best existing-customer offer when no cheaper tier helps, as mar
   expect(await stack.orm.em.fork().findOneOrFail(Customer, { id: c.id })).toMatchObject({ serviceTier: 'basic' });
   await stack.gql(DecideOffboardingDocument, { customerId: c.id, approve: false, reason: 'give the offer time' }, Role.Admin);
   expect(await eventually(() => review(c.id), (s) => s?.step === 'done')).toMatchObject({ outcome: 'kept-by-decision' });
-  expect((await stack.gql(CancelPlaybookRunDocument, { workflowId: accountReviewWorkflowId(silent.id), reason: 'test done' }, Role.Operator)).errors).toBeUndefined();
+  for (const other of [silent, complaining]) {
+    expect((await stack.gql(CancelPlaybookRunDocument, { workflowId: accountReviewWorkflowId(other.id), reason: 'test done' }, Role.Operator)).errors).toBeUndefined();
+  }
 }, 60_000);
 
 it('scores again after the review period when the customer does not answer, and ends when the account turned around', async () => {

@@ -7,6 +7,7 @@ import { Customer, CustomerExport, CustomerStatus, MessageChannel, MessagePurpos
 import { customerDocument } from '../customers/customer-data-export.service.js';
 import type { AuditService } from '../audit/audit.service.js';
 import { OfferService } from '../offers/offer.service.js';
+import { ContactStatusService } from '../outbox/contact-status.service.js';
 import type { OutboxService } from '../outbox/outbox.service.js';
 import type { ScoringRunService } from '../scores/scoring-run.service.js';
 import { runStillRunning } from './running-run.js';
@@ -30,8 +31,9 @@ export class AccountReviewService {
 
   /**
    * Puts a cheaper service concept to the customer (a service message about their contract),
-   * or else the best offer an existing customer gets today: an offer is marketing, so it goes
-   * only to a customer who takes marketing, under the contact guard's budget and rules. A
+   * or else the best offer an existing customer gets today: an offer is marketing, so it is
+   * proposed only when the contact guard lets marketing reach the customer now (consent, the
+   * budget, no issue open), never one it would hold back while the run waits for an answer. A
    * retried step answers with the proposal the customer was sent.
    */
   async propose(input: { workflowId: string; customerId: string }): Promise<Proposal> {
@@ -52,6 +54,8 @@ export class AccountReviewService {
   private async offerProposal(em: EntityManager, customerId: string): Promise<Proposal> {
     const customer = await em.findOneOrFail(Customer, { id: customerId }, { fields: ['marketingConsent', 'serviceTier'] });
     if (!customer.marketingConsent) return { kind: 'none', reason: 'no cheaper tier; an offer is marketing, which the customer does not take' };
+    const { marketing } = (await new ContactStatusService(em).forCustomer(customerId))!;
+    if (!marketing.allowed) return { kind: 'none', reason: `no cheaper tier; an offer is marketing, which the contact guard holds back now (${marketing.reason}: ${marketing.detail})` };
     // No cheaper tier helps, so the offer adds to the account as it is: one that changes the tier is not it.
     const { best } = await new OfferService(em).bestForExistingCustomer(new Date().toISOString().slice(0, 10), customer.serviceTier);
     return best ? { kind: 'offer', offerCode: best.code, reason: `offer ${best.code} (${best.discountPercent}%) adds value to the account` } : { kind: 'none', reason: 'no cheaper tier or fitting offer today' };
