@@ -1,17 +1,20 @@
 import { sql } from 'kysely';
 import { Role } from '../src/domain/auth/roles.js';
-import { appreciationWorkflowId } from '../src/domain/playbooks/appreciation.js';
+import { appreciationPolicy, appreciationWorkflowId } from '../src/domain/playbooks/appreciation.js';
+import { seconds } from '../src/domain/policies/duration.js';
 import { triggerPolicy } from '../src/domain/playbooks/triggers.js';
-import { CostEntry, CostKind, Customer, CustomerStatus, Invoice, MessageChannel, MessagePurpose, Offer, OfferAudience, OutboxMessage, PlaybookRun, ScoreSnapshot, ServiceTier } from '../src/entities/index.js';
+import { Complaint, ComplaintSeverity, CostEntry, CostKind, Customer, CustomerStatus, Invoice, MessageChannel, MessagePurpose, Offer, OfferAudience, OutboxMessage, PlaybookRun, ScoreSnapshot, ServiceTier } from '../src/entities/index.js';
 import type { playbookTriggers } from '../workflows/index.js';
 import { AppreciationDocument, AuditEntriesDocument, StartAccountReviewDocument, StartAppreciationDocument, StartFairReminderDocument, StartWelcomeCheckDocument } from './__generated__/graphql.js';
+import { eventually } from './support/eventually.js';
 import { recordHistory } from './support/histories.js';
 import { startTestStack, type TestStack } from './support/stack.js';
 
 /** Thanking silent loyal customers, on the real Temporal dev server. */
 let stack: TestStack;
 beforeAll(async () => {
-  stack = await startTestStack();
+  // A thank-you held back for a while asks the guard again every second, for up to a minute.
+  stack = await startTestStack({ policies: { appreciation: { ...appreciationPolicy, waitWhileHeldMs: seconds(60), recheckMs: seconds(1) } } });
   const em = stack.orm.em.fork();
   em.create(Offer, { code: 'WELCOME20', name: 'Welcome', audience: OfferAudience.NewCustomers, discountPercent: 20, validFrom: '2020-01-01' });
   em.create(Offer, { code: 'THANKS10', name: 'Thanks', audience: OfferAudience.ExistingCustomers, discountPercent: 10, validFrom: '2020-01-01' });
@@ -22,9 +25,9 @@ beforeAll(async () => {
 afterAll(() => stack?.stop());
 
 const DAY = 86_400_000;
-async function customer(name: string, opts: { tenureDays: number; band: string; contactedDaysAgo?: number; lossMaking?: boolean }): Promise<string> {
+async function customer(name: string, opts: { tenureDays: number; band: string; contactedDaysAgo?: number; lossMaking?: boolean; marketingConsent?: boolean }): Promise<string> {
   const em = stack.orm.em.fork();
-  const c = em.create(Customer, { name, email: `${name.toLowerCase()}@example.com`, acquiredAt: new Date(Date.now() - opts.tenureDays * DAY).toISOString().slice(0, 10), marketingConsent: true });
+  const c = em.create(Customer, { name, email: `${name.toLowerCase()}@example.com`, acquiredAt: new Date(Date.now() - opts.tenureDays * DAY).toISOString().slice(0, 10), marketingConsent: opts.marketingConsent ?? true });
   const profitability = opts.lossMaking ? { profitability: { value: -28_000, band: 'loss-making', modelVersion: 'test', reasons: ['test'] } } : {};
   // (What the account review rescores it from: support costs over the standard tier's fee margin.)
   if (opts.lossMaking) em.create(CostEntry, { customer: c, occurredAt: new Date(Date.now() - 30 * DAY).toISOString().slice(0, 10), kind: CostKind.SupportMinutes, amountMinor: 30_000 });
@@ -109,4 +112,48 @@ it('refuses to thank by hand a customer of two months, or one not in the loyal b
   ]);
   expect((await stack.gql(AuditEntriesDocument, { action: 'playbook.start', entityId: appreciationWorkflowId(newcomer, year) }, Role.Admin)).data!.auditEntries.totalCount).toBe(0);
   await stack.temporal.client.workflow.getHandle(workflowId).result();
+}, 60_000);
+
+it('waits to thank a customer whose complaint is open until it is resolved (fix first, thank later), and thanks nobody the guard holds back for good', async () => {
+  const complaining = await customer('Waiting', { tenureDays: 1200, band: 'loyal' });
+  const complaint = stack.orm.em.fork().create(Complaint, { customer: complaining, topic: 'delivery-delay', severity: ComplaintSeverity.Low, openedAt: new Date(Date.now() - DAY) });
+  await stack.orm.em.fork().persist(complaint).flush();
+  const thankYous = async (customerId: string) =>
+    (await sql<{ n: number }>`select count(*)::int as n from outbox_message where customer_id = ${customerId} and idempotency_key like 'appreciation/%'`.execute(stack.orm.em.fork().getKysely())).rows[0].n;
+  const view = (customerId: string) => stack.gql(AppreciationDocument, { customerId }, Role.Viewer).then((r) => r.data!.appreciation);
+
+  expect((await stack.gql(StartAppreciationDocument, { customerId: complaining }, Role.Marketer)).errors).toBeUndefined();
+  expect(await eventually(() => view(complaining), (v) => v?.step === 'waiting')).toMatchObject({
+    status: 'Running',
+    outcome: null,
+    heldBack: expect.stringMatching(/^open-complaint: a complaint or the fix of an issue is open/),
+    deadline: expect.any(String),
+  });
+  expect(await thankYous(complaining)).toBe(0);
+
+  await stack.orm.em.fork().nativeUpdate(Complaint, { id: complaint.id }, { resolvedAt: new Date() });
+  expect(await stack.temporal.client.workflow.getHandle(appreciationWorkflowId(complaining, year)).result()).toBe('thanked');
+  expect(await view(complaining)).toMatchObject({ outcome: 'thanked', offerCode: 'WELCOME20', heldBack: null });
+  expect(await thankYous(complaining)).toBe(1);
+  await recordHistory(appreciationWorkflowId(complaining, year), 'appreciation-waited-for-fix');
+
+  // No consent does not pass by itself: the run ends at once, not thanked, and writes nothing.
+  const noConsent = await customer('Unreachable', { tenureDays: 1200, band: 'loyal', marketingConsent: false });
+  expect((await stack.gql(StartAppreciationDocument, { customerId: noConsent }, Role.Marketer)).errors).toBeUndefined();
+  expect(await stack.temporal.client.workflow.getHandle(appreciationWorkflowId(noConsent, year)).result()).toBe('not-thanked');
+  expect(await view(noConsent)).toMatchObject({ status: 'Completed', outcome: 'not-thanked', offerCode: null, heldBack: expect.stringMatching(/^no-consent: /) });
+  expect(await thankYous(noConsent)).toBe(0);
+}, 60_000);
+
+it("counts as silent a customer who was written only tasks for our teams and messages the guard held back, and leaves to the sweep only those who take marketing", async () => {
+  const silent = await customer('Unheard', { tenureDays: 1200, band: 'loyal' });
+  const em = stack.orm.em.fork();
+  em.create(OutboxMessage, { idempotencyKey: `task/${silent}`, customer: silent, channel: MessageChannel.Email, purpose: MessagePurpose.Service, template: 'call-personal', payload: {}, createdAt: new Date(Date.now() - 5 * DAY) });
+  em.create(OutboxMessage, { idempotencyKey: `held/${silent}`, customer: silent, channel: MessageChannel.Email, purpose: MessagePurpose.Marketing, template: 'appreciation', payload: {}, createdAt: new Date(Date.now() - 5 * DAY), suppressedAt: new Date(Date.now() - 5 * DAY), suppressedReason: 'budget-exhausted: test' });
+  await em.flush();
+  const noConsent = await customer('Declined', { tenureDays: 1200, band: 'loyal', marketingConsent: false });
+  const sweep = (id: string) => stack.temporal.client.workflow.execute<typeof playbookTriggers>('playbookTriggers', { workflowId: id, taskQueue: stack.config.temporal.taskQueue, args: [{ policy: triggerPolicy }] });
+  expect(await sweep('playbook-triggers/thanks-unheard')).toMatchObject({ 'silent-loyal': 1 });
+  expect([await runs(silent), await runs(noConsent)]).toEqual([1, 0]);
+  expect(await stack.temporal.client.workflow.getHandle(appreciationWorkflowId(silent, year)).result()).toBe('thanked');
 }, 60_000);

@@ -89,28 +89,41 @@ const create = async (name: string, playbook: Playbook, serviceTier: Array<'Basi
 };
 
 /**
- * Every treated member got exactly one thank-you and one run; the holdout got nothing. A run
+ * Every treated member got one run, and one thank-you unless the contact guard held it back
+ * (no consent: not thanked; an issue open: the run waits); the holdout got nothing. A run
  * records itself in its first activity, a moment after it starts: waited for (a second
  * message or run would never pass the wait, and fails it).
  */
 async function expectExactlyOnce(campaignId: string) {
   const members = await eventually(
     () =>
-      rows(sql<{ group: string; messages: number; runs: number }>`
+      rows(sql<{ group: string; messages: number; runs: number; thanked: number }>`
         select m."group",
                (select count(*) from outbox_message o where o.customer_id = m.customer_id and o.template = 'appreciation')::int as messages,
-               (select count(*) from playbook_run r where r.customer_id = m.customer_id and r.playbook = 'appreciation')::int as runs
+               (select count(*) from playbook_run r where r.customer_id = m.customer_id and r.playbook = 'appreciation')::int as runs,
+               (select count(*) from playbook_run r where r.customer_id = m.customer_id and r.playbook = 'appreciation' and r.outcome = 'thanked')::int as thanked
           from campaign_member m where m.campaign_id = ${campaignId}::uuid`),
-    (ms) => ms.every((m) => (m.group === 'treated' ? m.messages === 1 && m.runs === 1 : true)),
+    (ms) => ms.every((m) => (m.group === 'treated' ? m.runs === 1 && m.messages === m.thanked : true)),
     30_000,
   );
   const treated = members.filter((m) => m.group === 'treated');
   const holdout = members.filter((m) => m.group === 'holdout');
   expect(treated.length).toBeGreaterThan(0);
   expect(holdout.length).toBeGreaterThan(0);
-  expect(treated.filter((m) => m.messages !== 1 || m.runs !== 1)).toEqual([]);
+  expect(treated.filter((m) => m.thanked).length).toBeGreaterThan(0);
+  expect(treated.filter((m) => m.messages !== m.thanked || m.runs !== 1)).toEqual([]);
   expect(holdout.filter((m) => m.messages !== 0 || m.runs !== 0)).toEqual([]);
   return { treated: treated.length, holdout: holdout.length };
+}
+
+/** Every thank-you under way waits for the contact guard (an issue open: fix first, thank later); the rest have ended. */
+async function onlyWaitingThankYous(timeoutMs?: number) {
+  const waitingAgree = async () => {
+    const [running] = await rows(sql<{ n: number }>`select count(*)::int as n from playbook_run where playbook = 'appreciation' and status = 'running'`);
+    const waiting = await stack.temporal.client.workflow.count('Playbook = "appreciation" AND ExecutionStatus = "Running" AND PlaybookStep = "waiting"');
+    return running.n === waiting.count;
+  };
+  await eventually(waitingAgree, (agree) => agree, timeoutMs);
 }
 
 it('previews a segment, enrols each customer once when launched twice, and keeps the holdout free of messages', async () => {
@@ -140,7 +153,7 @@ it('previews a segment, enrols each customer once when launched twice, and keeps
   // Several executions of one campaign run: it continued as new along the way.
   const executions = await eventually(() => stack.temporal.client.workflow.count(`WorkflowId = "${campaignWorkflowId(draft.id)}"`), (c) => c.count > 1, 30_000);
   expect(executions.count).toBeGreaterThan(1);
-  await eventually(() => rows(sql<{ n: number }>`select count(*)::int as n from playbook_run where playbook = 'appreciation' and status = 'running'`), (r) => r[0].n === 0);
+  await onlyWaitingThankYous();
   expect(await expectExactlyOnce(draft.id)).toEqual({ treated: draft.preview.treated, holdout: draft.preview.holdout });
   expect(done.outcome.map((o) => o.group).sort()).toEqual(['Holdout', 'Treated']);
   expect(done.outcome.find((o) => o.group === 'Treated')!.members).toBe(draft.preview.treated);
@@ -324,7 +337,7 @@ it('sends every treated customer exactly one message while the worker is killed 
   }
   const done = await eventually(() => campaignOrNull(draft.id), (c) => c?.status === 'Completed', 150_000);
   expect(done!.progress!.enrolled).toBe(draft.preview.customers);
-  await eventually(() => rows(sql<{ n: number }>`select count(*)::int as n from playbook_run where playbook = 'appreciation' and status = 'running'`), (r) => r[0].n === 0, 120_000);
+  await onlyWaitingThankYous(120_000);
   expect(await expectExactlyOnce(draft.id)).toEqual({ treated: draft.preview.treated, holdout: draft.preview.holdout });
 }, 300_000);
 
@@ -514,7 +527,7 @@ it('repeats: each pass enrols only the customers new to the segment, each once; 
   const tag = `repeat${Math.random().toString(36).slice(2, 8)}`;
   const newcomers = async (names: string[]) => {
     const em = stack.orm.em.fork();
-    for (const name of names) em.create(Customer, { name, email: `${name.toLowerCase()}.${tag}@example.com`, acquiredAt: '2024-01-01' });
+    for (const name of names) em.create(Customer, { name, email: `${name.toLowerCase()}.${tag}@example.com`, acquiredAt: '2024-01-01', marketingConsent: true });
     await em.flush();
   };
   await newcomers(['Ann', 'Bob', 'Cid']);

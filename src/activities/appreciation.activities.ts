@@ -1,10 +1,10 @@
 import type { Orm } from '../db/orm.js';
 import { OutboxService } from '../services/outbox/outbox.service.js';
-import { AppreciationService } from '../services/playbooks/appreciation.service.js';
+import { AppreciationService, type ThankYou } from '../services/playbooks/appreciation.service.js';
 
 export function createAppreciationActivities(orm: Orm) {
   return {
-    thankLoyalCustomer(input: { workflowId: string; customerId: string }): Promise<{ offerCode: string | null; matchedNewCustomerOffer: boolean }> {
+    thankLoyalCustomer(input: { workflowId: string; customerId: string }): Promise<ThankYou> {
       return new AppreciationService(orm.em.fork(), new OutboxService()).thank(input);
     },
   };

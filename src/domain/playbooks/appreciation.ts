@@ -1,3 +1,5 @@
+import { days } from '../policies/duration.js';
+
 /**
  * Appreciation for silent loyal customers: long-standing customers who pay on time and
  * have not heard from the company in months are thanked, with at least the best offer
@@ -11,13 +13,21 @@ export interface AppreciationPolicy {
   minTenureDays: number;
   silentDays: number;
   loyaltyBands: string[];
+  /**
+   * How long a thank-you waits while the contact guard holds marketing back for a while (an
+   * issue open, the budget used up): fix first, thank later. Absent in runs of version 1.
+   */
+  waitWhileHeldMs?: number;
+  /** How often it asks the guard again meanwhile. */
+  recheckMs?: number;
 }
 
-export const appreciationPolicy: AppreciationPolicy = { version: 1, minTenureDays: 730, silentDays: 120, loyaltyBands: ['loyal'] };
+export const appreciationPolicy: AppreciationPolicy = { version: 2, minTenureDays: 730, silentDays: 120, loyaltyBands: ['loyal'], waitWhileHeldMs: days(60), recheckMs: days(1) };
 
-export type AppreciationOutcome = 'thanked';
+/** `not-thanked`: the contact guard held the thank-you back for good (no consent) or past the policy's wait. */
+export type AppreciationOutcome = 'thanked' | 'not-thanked';
 
-export const APPRECIATION_STEPS = ['starting', 'thanking', 'done'] as const;
+export const APPRECIATION_STEPS = ['starting', 'thanking', 'waiting', 'done'] as const;
 export type AppreciationStep = (typeof APPRECIATION_STEPS)[number];
 
 export interface AppreciationState {
@@ -25,8 +35,18 @@ export interface AppreciationState {
   step: AppreciationStep;
   offerCode: string | null;
   outcome: AppreciationOutcome | null;
+  /** Why the contact guard holds the thank-you back (while waiting, and when not thanked). */
+  heldBack?: string | null;
   policyVersion: number;
   deadline: string | null;
+}
+
+/**
+ * Whether a hold of the contact guard passes by itself, so a thank-you is worth waiting for:
+ * an issue gets fixed, the contact budget frees up. No consent, or a customer who left, does not.
+ */
+export function holdPasses(guardReason: string): boolean {
+  return guardReason === 'open-complaint' || guardReason === 'budget-exhausted';
 }
 
 /** At most one thank-you a year per customer. */

@@ -10,6 +10,7 @@ import type { PlaybookRunView, PlaybookService } from '../../services/playbooks/
 import type { FairReminderState } from '../../domain/playbooks/fair-reminder.js';
 import type { FixIssueState } from '../../domain/playbooks/fix-issue.js';
 import type { AccountReviewState } from '../../domain/playbooks/account-review.js';
+import type { AppreciationState } from '../../domain/playbooks/appreciation.js';
 import { MoneyAmount, MoneyTotal } from '../common/money.js';
 import { LIVE_STATE_COMPLEXITY } from '../limits.js';
 
@@ -101,6 +102,9 @@ export class PlaybookRunType {
   @Field(() => String, { nullable: true, complexity: LIVE_STATE_COMPLEXITY, description: 'Appreciation: the offer the customer was thanked with' })
   offerCode!: string | null;
 
+  @Field(() => String, { nullable: true, complexity: LIVE_STATE_COMPLEXITY, description: 'Appreciation: why the contact guard holds the thank-you back (while the run waits, and when it ended not-thanked)' })
+  heldBack!: string | null;
+
   @Field(() => Date, { nullable: true })
   startedAt!: Date | null;
 
@@ -112,6 +116,7 @@ export class PlaybookRunType {
     const fairReminder = state && 'remindersSent' in state ? (state as FairReminderState) : null;
     const fixIssue = state && 'escalations' in state ? (state as FixIssueState) : null;
     const review = state && 'proposal' in state ? (state as AccountReviewState) : null;
+    const appreciation = state && 'offerCode' in state ? (state as AppreciationState) : null;
     return {
       workflowId: view.workflowId,
       playbook: view.playbook,
@@ -138,7 +143,8 @@ export class PlaybookRunType {
       offboardingApproved: review?.decision?.approve ?? null,
       decidedBy: review?.decision?.decidedBy ?? null,
       decisionReason: review?.decision?.reason ?? null,
-      offerCode: state && 'offerCode' in state ? ((state as { offerCode: string | null }).offerCode ?? null) : null,
+      offerCode: appreciation?.offerCode ?? null,
+      heldBack: appreciation?.heldBack ?? null,
       startedAt: record?.startedAt ?? null,
       finishedAt: record?.finishedAt ?? null,
     };

@@ -59,6 +59,11 @@ export class OutboxService {
    */
   async enqueueStepOnce(em: EntityManager, run: { workflowId: string; customerId: string }, step: string, message: Parameters<OutboxService['enqueueStep']>[3]): Promise<Record<string, unknown>> {
     if (await this.enqueueStep(em, run, step, message)) return message.payload;
-    return (await em.findOneOrFail(OutboxMessage, { idempotencyKey: `${run.workflowId}/${step}` }, { fields: ['payload'] })).payload;
+    return (await this.stepPayload(em, run, step))!;
+  }
+
+  /** The payload of a step's message written before (a retried step), or null when it wrote none. */
+  async stepPayload(em: EntityManager, run: { workflowId: string }, step: string): Promise<Record<string, unknown> | null> {
+    return (await em.findOne(OutboxMessage, { idempotencyKey: `${run.workflowId}/${step}` }, { fields: ['payload'] }))?.payload ?? null;
   }
 }

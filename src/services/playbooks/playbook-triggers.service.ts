@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql } from 'kysely';
 import { DomainException } from '../../domain/errors/domain-exception.js';
+import { teamTemplates } from '../../domain/messages/catalogue.js';
 import { ACCOUNT_REVIEW } from '../../domain/playbooks/account-review.js';
 import { APPRECIATION, type AppreciationPolicy } from '../../domain/playbooks/appreciation.js';
 import { FAIR_REMINDER } from '../../domain/playbooks/fair-reminder.js';
@@ -91,7 +92,9 @@ export class PlaybookTriggerService {
   }
 
   /**
-   * Long-standing customers in a loyal payment band, not contacted for a while, not yet thanked this
+   * Long-standing customers in a loyal payment band who have not heard from us for a while (no
+   * message to them written in that time that the guard did not hold back; tasks for our own
+   * teams are not contact), who take marketing (a thank-you carries an offer), not yet thanked this
    * year, and in no other playbook: not a loss-making account (the same sweep starts its account
    * review, whose proposal a thank-you must not meet), nor one with another run under way.
    */
@@ -99,10 +102,11 @@ export class PlaybookTriggerService {
     const year = new Date().getUTCFullYear();
     const { rows } = await sql<{ id: string }>`
       select c.id from current_score s join customer c on c.id = s.customer_id
-       where s.kind = 'payment-loyalty' and s.band = any(${input.policy.loyaltyBands}::text[]) and c.status = 'active'
+       where s.kind = 'payment-loyalty' and s.band = any(${input.policy.loyaltyBands}::text[]) and c.status = 'active' and c.marketing_consent
          and c.acquired_at <= current_date - ${input.policy.minTenureDays}::int
          ${input.after ? sql`and c.id > ${input.after}::uuid` : sql``}
-         and not exists (select 1 from outbox_message m where m.customer_id = c.id and m.created_at > now() - make_interval(days => ${input.policy.silentDays}))
+         and not exists (select 1 from outbox_message m where m.customer_id = c.id and m.created_at > now() - make_interval(days => ${input.policy.silentDays})
+                            and m.suppressed_at is null and m.template not in (${sql.join(teamTemplates.map((t) => sql`${t}`))}))
          and not exists (select 1 from playbook_run r where r.workflow_id = ${APPRECIATION + '/'} || c.id || ${'/' + year})
          and not exists (select 1 from current_score p where p.customer_id = c.id and p.kind = 'profitability' and p.band = 'loss-making')
          and not exists (select 1 from playbook_run r where r.customer_id = c.id and r.status = 'running' and r.playbook <> ${APPRECIATION})
