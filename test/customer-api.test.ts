@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { AuditEntry, Complaint, ComplaintSeverity, Customer, CustomerStatus, Invoice, Order, PlaybookRun, ScoreSnapshot, ServiceTier } from '../src/entities/index.js';
 import { Role } from '../src/domain/auth/roles.js';
 import { ScoreKind } from '../src/domain/scoring/score-kind.js';
@@ -436,6 +437,27 @@ describe('query limits', () => {
     expect(body?.errors?.[0].message).toMatch(/depth limit of 12 exceeded/i);
     expect(body?.errors?.[0].extensions).toMatchObject({ code: 'GRAPHQL_VALIDATION_FAILED', reason: 'QUERY_TOO_DEEP' });
     expect(body?.data).toBeUndefined();
+  });
+
+  it('refuses a request carrying more than 10 mutations, aliases and fragments included, before any of them runs', async () => {
+    const optOuts = (n: number, prefix: string) => Array.from({ length: n }, (_, i) => `${prefix}${i}: optOut(customerId: "${randomUUID()}") { id }`).join(' ');
+    const run = async (query: string) => {
+      const response = await stack.api.apollo.executeOperation({ query }, { contextValue: await stack.api.contextFor('Bearer test-operator-key-0123456789') });
+      return response.body.kind === 'single' ? response.body.singleResult : null;
+    };
+    const before = await stack.orm.em.fork().count(AuditEntry);
+    const tooMany = await run(`mutation { ${optOuts(6, 'a')} ...More } fragment More on Mutation { ${optOuts(5, 'b')} }`);
+    expect(tooMany?.errors).toEqual([
+      expect.objectContaining({
+        message: 'The operation carries 11 mutations; at most 10 go in one request',
+        extensions: expect.objectContaining({ code: 'GRAPHQL_VALIDATION_FAILED', reason: 'TOO_MANY_MUTATIONS', mutations: 11, maxMutations: 10 }),
+      }),
+    ]);
+    expect(tooMany?.data).toBeUndefined();
+    // Ten pass the limit and run (the first stops the rest: no such customer, and optOut answers non-null).
+    const ten = await run(`mutation { ${optOuts(10, 'a')} }`);
+    expect(ten?.errors?.map((e) => e.extensions?.reason)).toEqual(['CUSTOMER_NOT_FOUND']);
+    expect(await stack.orm.em.fork().count(AuditEntry)).toBe(before);
   });
 });
 

@@ -1,7 +1,7 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerErrorCode } from '@apollo/server/errors';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
-import { GraphQLError, type DocumentNode, type GraphQLSchema } from 'graphql';
+import { GraphQLError, Kind, type DocumentNode, type GraphQLSchema, type SelectionSetNode, type ValidationContext, type ValidationRule } from 'graphql';
 import { fieldExtensionsEstimator, getComplexity, simpleEstimator } from 'graphql-query-complexity';
 
 export interface QueryLimits {
@@ -9,9 +9,11 @@ export interface QueryLimits {
   maxDepth: number;
   /** Largest estimated cost: each field 1, connections times the page size asked for. */
   maxCost: number;
+  /** Most mutations one request may carry (aliases included): each is a write, an import or a workflow start, and the rate limit counts a request once. */
+  maxMutations: number;
 }
 
-export const defaultQueryLimits: QueryLimits = { maxDepth: 12, maxCost: 25_000 };
+export const defaultQueryLimits: QueryLimits = { maxDepth: 12, maxCost: 25_000, maxMutations: 10 };
 
 /**
  * What a report costs in a query (scoreDistribution, concentration, complaintTopics, fairnessReport,
@@ -41,6 +43,43 @@ export function depthLimitRule(limits: QueryLimits) {
         ),
     ],
   });
+}
+
+/**
+ * Refuses a mutation operation carrying more root fields than the limit, while validating:
+ * a thousand aliased optOuts or imports in one request would otherwise pass the cost limit
+ * (a mutation costs 1) and the rate limit (one request) alike.
+ */
+export function mutationCountRule(limits: QueryLimits): ValidationRule {
+  return (context: ValidationContext) => ({
+    OperationDefinition(operation) {
+      if (operation.operation !== 'mutation') return;
+      const count = rootFields(context, operation.selectionSet, new Set());
+      if (count > limits.maxMutations) {
+        context.reportError(
+          new GraphQLError(`The operation carries ${count} mutations; at most ${limits.maxMutations} go in one request`, {
+            nodes: [operation],
+            extensions: { reason: 'TOO_MANY_MUTATIONS', mutations: count, maxMutations: limits.maxMutations },
+          }),
+        );
+      }
+    },
+  });
+}
+
+/** Root fields of a selection, through its fragments (each spread once: a cycle is refused by GraphQL's own rules). */
+function rootFields(context: ValidationContext, selectionSet: SelectionSetNode, spread: Set<string>): number {
+  let count = 0;
+  for (const selection of selectionSet.selections) {
+    if (selection.kind === Kind.FIELD) count += selection.name.value === '__typename' ? 0 : 1;
+    else if (selection.kind === Kind.INLINE_FRAGMENT) count += rootFields(context, selection.selectionSet, spread);
+    else if (!spread.has(selection.name.value)) {
+      spread.add(selection.name.value);
+      const fragment = context.getFragment(selection.name.value);
+      if (fragment) count += rootFields(context, fragment.selectionSet, spread);
+    }
+  }
+  return count;
 }
 
 /** Apollo keeps one parsed document per query text, so costs are remembered per document, for this many variable sets. */
