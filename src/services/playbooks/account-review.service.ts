@@ -39,6 +39,9 @@ export class AccountReviewService {
   async propose(input: { workflowId: string; customerId: string }): Promise<Proposal> {
     const { suggestedTier } = await this.profitability(input.customerId);
     return this.em.transactional(async (em) => {
+      // A retried step goes on with what the customer was sent, whatever the guard says now.
+      const written = await this.outbox.stepPayload(em, input, 'proposal');
+      if (written) return written.proposal as Proposal;
       const running = await runStillRunning(em, input.workflowId);
       const proposal = suggestedTier
         ? ({ kind: 'tier-change', tier: suggestedTier, reason: `the ${suggestedTier} service fits how the account is used and costs less to serve` } as const)
