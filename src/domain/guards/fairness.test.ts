@@ -1,4 +1,4 @@
-import { bestOfferForExistingCustomer, mayOffboard, offersForExistingCustomer, reminderFee, reminderFeePolicy, type OfferTerms } from './fairness.js';
+import { bestOfferForExistingCustomer, offersForExistingCustomer, reminderFee, reminderFeePolicy, type OfferTerms } from './fairness.js';
 
 describe('reminder fees', () => {
   it('charge a loyal payer nothing and record what was waived', () => {
@@ -51,14 +51,5 @@ describe('offers for existing customers', () => {
     expect(offersForExistingCustomer(withTiers, '2026-06-01', 'standard')).toMatchObject({ matchedNewCustomerOffer: { code: 'WELCOME30' } });
     expect(bestOfferForExistingCustomer(withTiers, '2026-06-01', 'standard')?.code).toBe('WELCOME30');
     expect(bestOfferForExistingCustomer(withTiers, '2026-06-01', 'basic')?.code).toBe('BASIC-SELF-SERVICE');
-  });
-});
-
-describe('offboarding approval', () => {
-  it('requires a named person and a time', () => {
-    expect(mayOffboard({ approvedBy: 'operator:ab12cd34', approvedAt: new Date() })).toBe(true);
-    expect(mayOffboard({ approvedBy: '  ', approvedAt: new Date() })).toBe(false);
-    expect(mayOffboard({ approvedBy: 'x', approvedAt: new Date('nope') })).toBe(false);
-    expect(mayOffboard(null)).toBe(false);
   });
 });

@@ -69,14 +69,3 @@ export function bestOfferForExistingCustomer(offers: OfferTerms[], day: string, 
   const { offers: entitled } = offersForExistingCustomer(offers, day, keepingTier);
   return [...entitled].sort((a, b) => b.discountPercent - a.discountPercent || a.code.localeCompare(b.code))[0] ?? null;
 }
-
-export interface OffboardingApproval {
-  approvedBy: string;
-  approvedAt: Date;
-  note?: string;
-}
-
-/** Offboarding never happens without a person's recorded approval. */
-export function mayOffboard(approval: OffboardingApproval | null | undefined): approval is OffboardingApproval {
-  return Boolean(approval && approval.approvedBy.trim() && approval.approvedAt instanceof Date && !Number.isNaN(approval.approvedAt.getTime()));
-}
