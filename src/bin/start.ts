@@ -1,5 +1,6 @@
 import './require-node.js';
 import 'reflect-metadata';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { startApiProcess } from '../app/api-process.js';
 import { startWorkerProcess } from '../app/worker-process.js';
@@ -102,7 +103,12 @@ try {
   const worker = await startWorkerProcess(config, createLogger(config.logLevel, 'worker'), { handleSignals: false });
   stops.push(['worker', worker.stop]);
   let firstDay: Promise<void> = Promise.resolve();
-  if (loaded > 0) {
+  // Until the demo's first day is done (scored twice, swept once), a marker names its database: a start stopped
+  // midway finishes it at the next one, instead of leaving week-old scores and no runs until the nightly schedules.
+  const firstDayPending = path.join(dataDir, 'demo-first-day.pending');
+  if (loaded > 0) await writeFile(firstDayPending, config.databaseUrl);
+  const pending = (await readFile(firstDayPending, 'utf8').catch(() => null)) === config.databaseUrl;
+  if (pending) {
     // Fresh demo data is scored at once, so scores, segments and risk bands show from the start (the nightly schedule
     // keeps them current): first as of a week ago, then as of today, so the week's band moves show too (scoreBandChanges,
     // the customer timeline, the saved "moved this week" segment), as they would after a week of nightly runs.
@@ -119,7 +125,8 @@ try {
         await sweepPlaybookTriggersNow(temporal.client, config.temporal.taskQueue);
         log.info('demo data scored; the playbook trigger sweep is starting its runs');
       }
-    })().catch((error: unknown) => log.warn({ err: error }, 'scoring the demo data or its first trigger sweep did not finish; the schedules run them at their time'));
+      await rm(firstDayPending, { force: true });
+    })().catch((error: unknown) => log.warn({ err: error }, 'scoring the demo data or its first trigger sweep did not finish; the next npm start finishes it (the schedules run them at their time meanwhile)'));
   }
   void firstDay.finally(() => temporal.close());
   const api = await startApiProcess(config, createLogger(config.logLevel, 'api'), devKeys ? { Authorization: `Bearer ${devKeys.admin}` } : undefined);
