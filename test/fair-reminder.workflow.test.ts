@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { Role } from '../src/domain/auth/roles.js';
-import { fairReminderPolicy, fairReminderWorkflowId, type FairReminderPolicy } from '../src/domain/playbooks/fair-reminder.js';
+import { fairReminderPolicy, fairReminderWorkflowId, type FairReminderPolicy, type FairReminderState } from '../src/domain/playbooks/fair-reminder.js';
 import { triggerPolicy } from '../src/domain/playbooks/triggers.js';
 import { seconds } from '../src/domain/policies/duration.js';
 import { defaultScoringPolicy } from '../src/domain/scoring/scoring-policy.js';
@@ -21,7 +21,7 @@ import { recordHistory } from './support/histories.js';
 import { startTestStack, testKeys, type TestStack } from './support/stack.js';
 import { Readable } from 'node:stream';
 import { ImportService } from '../src/services/import/import.service.js';
-import { steeringAudited, temporalOperator } from './support/temporal-operator.js';
+import { resetInEngine, steeringAudited, temporalOperator } from './support/temporal-operator.js';
 
 /**
  * The fair-reminder playbook on the real Temporal dev server and a worker process, through
@@ -203,6 +203,23 @@ it('lets the schedule go on when a promise lapses unpaid, and counts it as broke
   const done = await eventually(() => state(invoiceId), (s) => s?.step === 'done');
   expect(done).toMatchObject({ outcome: 'handed-over', remindersSent: 3, brokenPromises: 1, promisedUntil: null });
   await recordHistory(done!.workflowId, 'fair-reminder-promise-lapsed-at-once');
+}, 60_000);
+
+it('takes the promise again when an operator resets the run to its start in the Temporal UI: the reset run holds the reminders as promised', async () => {
+  const { customerId, invoiceId } = await payer('Rewound', ['late', 'late', 'late', 'on-time', 'late']);
+  const workflowId = fairReminderWorkflowId(customerId, invoiceId);
+  await stack.gql(StartFairReminderDocument, { invoiceId }, Role.Operator);
+  await eventually(() => state(invoiceId), (s) => s?.remindersSent === 1);
+  expect((await stack.gql(PromiseToPayDocument, { invoiceId, until: day(3) }, Role.Operator)).errors).toBeUndefined();
+
+  // The reset reapplies the promise (an update) before the run's code has started: the run takes it as it sets its handler.
+  const runId = await resetInEngine(stack, workflowId, 'replay the run', { finishEventId: 'first' });
+  const reset = stack.temporal.client.workflow.getHandle(workflowId, runId);
+  const held = await eventually(() => reset.query<FairReminderState>('state').catch((e: Error) => e.message), (s) => typeof s !== 'string' && s.step === 'promised');
+  expect(held).toMatchObject({ promisedUntil: day(3), deadline: `${day(3)}T00:00:00.000Z`, outcome: null });
+  expect(await state(invoiceId)).toMatchObject({ status: 'Running', step: 'promised', promisedUntil: day(3) });
+  expect((await outbox(workflowId)).map((m) => m.step)).toEqual(['reminder-1']);
+  await recordHistory(workflowId, 'fair-reminder-promise-reset');
 }, 60_000);
 
 it('runs once per invoice however often it is triggered, and only for overdue, unpaid invoices of the right roles', async () => {
