@@ -182,6 +182,9 @@ it('holds the reminders while a promise to pay stands, for any payer, and takes 
   expect(audited.rows.map((r) => r.after.until)).toEqual([day(3), day(5)]);
   expect((await promise(day(-1))).errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'PLAYBOOK_PROMISE_REFUSED' });
   expect((await promise(day(31))).errors![0].message).toMatch(/at most 30 days ahead/);
+  // Typed by hand in the Temporal UI, a day in a list is no day either: the run refuses it and keeps its promise.
+  const typedByHand = temporalOperator(stack).workflow.getHandle(fairReminderWorkflowId(customerId, invoiceId)).executeUpdate('promiseToPay', { args: [{ until: [day(4)], recordedBy: 'ops' }] });
+  await expect(typedByHand).rejects.toMatchObject({ cause: { message: `["${day(4)}"] is not a day (a string YYYY-MM-DD)` } });
   await new Promise((r) => setTimeout(r, 3_000));
   expect(await state(invoiceId)).toMatchObject({ step: 'promised', remindersSent: 1, promisedUntil: day(5) });
 
