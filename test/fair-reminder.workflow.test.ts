@@ -225,6 +225,26 @@ it('takes the promise again when an operator resets the run to its start in the 
   await recordHistory(workflowId, 'fair-reminder-promise-reset');
 }, 60_000);
 
+it('keeps the promise when a reset reapplies it with a payment an operator signalled for the unpaid invoice: the payment is checked, the promise held', async () => {
+  const { customerId, invoiceId } = await payer('Claimant', ['late', 'late', 'late', 'on-time', 'late']);
+  const workflowId = fairReminderWorkflowId(customerId, invoiceId);
+  const run = (runId?: string) => stack.temporal.client.workflow.getHandle(workflowId, runId);
+  await stack.gql(StartFairReminderDocument, { invoiceId }, Role.Operator);
+  await eventually(() => state(invoiceId), (s) => s?.remindersSent === 1);
+  expect((await stack.gql(PromiseToPayDocument, { invoiceId, until: day(3) }, Role.Operator)).errors).toBeUndefined();
+  // The customer says they paid: the run checks the invoice, finds it unpaid and holds on as promised.
+  await temporalOperator(stack).workflow.getHandle(workflowId).signal('paymentReceived');
+  await eventually(() => steeringAudited(stack, workflowId), (audited) => audited.length === 1);
+  await eventually(() => run().query<FairReminderState>('state'), (s) => !s.paid && s.step === 'promised');
+
+  // The reset run takes the signal first (a payment claimed, not checked yet), then the promise: it takes both, as the run did.
+  const runId = await resetInEngine(stack, workflowId, 'replay the run', { finishEventId: 'first' });
+  const held = await eventually(() => run(runId).query<FairReminderState>('state').catch((e: Error) => e.message), (s) => typeof s !== 'string' && s.step === 'promised');
+  expect(held).toMatchObject({ paid: false, promisedUntil: day(3), deadline: `${day(3)}T00:00:00.000Z`, outcome: null });
+  expect((await outbox(workflowId)).map((m) => m.step)).toEqual(['reminder-1']);
+  await recordHistory(workflowId, 'fair-reminder-promise-reset-with-payment-claim');
+}, 60_000);
+
 it('runs once per invoice however often it is triggered, and only for overdue, unpaid invoices of the right roles', async () => {
   const { invoiceId } = await payer('Twice', Array(8).fill('on-time'));
   const [a, b] = await Promise.all([stack.gql(StartFairReminderDocument, { invoiceId }, Role.Operator), stack.gql(StartFairReminderDocument, { invoiceId }, Role.Operator)]);

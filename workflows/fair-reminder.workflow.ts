@@ -166,7 +166,10 @@ async function fairReminderSteps({ customerId, invoiceId, policy }: FairReminder
     {
       description: 'The customer promised to pay by { until: YYYY-MM-DD, recordedBy }: no reminder until that day and the grace days have passed; refused once paid or ended',
       validator: (promise) => {
-        const problem = promiseProblem(state, promise.until, new Date().toISOString().slice(0, 10), promisePolicy);
+        // Only a payment the run has confirmed refuses a promise: one signalled by hand is a claim until the invoice is
+        // checked (a reset reapplies such a signal before the promises; the run goes on holding them if it is unpaid).
+        const paid = state.paid && paymentChecked;
+        const problem = promiseProblem({ paid, outcome: state.outcome }, promise.until, new Date().toISOString().slice(0, 10), promisePolicy);
         if (problem) throw new Error(problem);
       },
     },
