@@ -15,7 +15,7 @@ import { FairReminderService } from '../src/services/playbooks/fair-reminder.ser
 import { ScoringRunService } from '../src/services/scores/scoring-run.service.js';
 import { playbookTriggersScheduleId } from '../src/temporal/schedules.js';
 import type { fairReminder, playbookTriggers } from '../workflows/index.js';
-import { CancelPlaybookRunDocument, CustomerMessagesDocument, FairReminderDocument, FairnessReportDocument, ImportCsvDocument, OperationsStatusDocument, PromiseToPayDocument, RecordPaymentDocument, StartFairReminderDocument } from './__generated__/graphql.js';
+import { CancelPlaybookRunDocument, CustomerMessagesDocument, CustomerTimelineDocument, ExportCustomerDataDocument, FairReminderDocument, FairnessReportDocument, ImportCsvDocument, OperationsStatusDocument, PromiseToPayDocument, RecordPaymentDocument, StartFairReminderDocument } from './__generated__/graphql.js';
 import { eventually } from './support/eventually.js';
 import { recordHistory } from './support/histories.js';
 import { startTestStack, testKeys, type TestStack } from './support/stack.js';
@@ -243,6 +243,33 @@ it('keeps the promise when a reset reapplies it with a payment an operator signa
   expect(held).toMatchObject({ paid: false, promisedUntil: day(3), deadline: `${day(3)}T00:00:00.000Z`, outcome: null });
   expect((await outbox(workflowId)).map((m) => m.step)).toEqual(['reminder-1']);
   await recordHistory(workflowId, 'fair-reminder-promise-reset-with-payment-claim');
+}, 60_000);
+
+it("keeps a promise sent in the Temporal UI in the customer's timeline and data export, as one made through the API, and none the run refused", async () => {
+  const { customerId, invoiceId } = await payer('Dialled', ['late', 'late', 'late', 'on-time', 'late']);
+  const workflowId = fairReminderWorkflowId(customerId, invoiceId);
+  await stack.gql(StartFairReminderDocument, { invoiceId }, Role.Operator);
+  await eventually(() => state(invoiceId), (s) => s?.remindersSent === 1);
+  expect((await stack.gql(PromiseToPayDocument, { invoiceId, until: day(3) }, Role.Operator)).errors).toBeUndefined();
+  const inUi = temporalOperator(stack).workflow.getHandle(workflowId);
+  await inUi.executeUpdate('promiseToPay', { args: [{ until: day(5), recordedBy: 'ops-cli' }] });
+  await expect(inUi.executeUpdate('promiseToPay', { args: [{ until: day(-1), recordedBy: 'ops-cli' }] })).rejects.toMatchObject({ cause: { message: `${day(-1)} has passed` } });
+  expect(await steeringAudited(stack, workflowId)).toEqual([['temporal:ops@example.com', 'update promiseToPay', [{ until: day(5), recordedBy: 'ops-cli' }]]]);
+
+  const timeline = await stack.gql(CustomerTimelineDocument, { id: customerId, first: 10, kinds: ['PaymentPromised'] }, Role.Viewer);
+  const promised = (until: string) => `Promised to pay invoice ${invoiceId.slice(0, 8)} by ${until}`;
+  expect(timeline.data!.customer!.timeline.edges.map((e) => e.node.summary)).toEqual([promised(day(5)), promised(day(3))]);
+  const exported = await stack.gql(ExportCustomerDataDocument, { id: customerId, reason: 'Access request' }, Role.Operator);
+  expect((exported.data!.exportCustomerData as { paymentPromises: unknown[] }).paymentPromises).toEqual([
+    { recordedAt: expect.any(String), invoiceId, until: day(3) },
+    { recordedAt: expect.any(String), invoiceId, until: day(5) },
+  ]);
+
+  // A reset takes both again (Temporal reapplies them, an update without its request: not audited again): still two promises.
+  const runId = await resetInEngine(stack, workflowId, 'replay the run', { finishEventId: 'first' });
+  await eventually(() => stack.temporal.client.workflow.getHandle(workflowId, runId).query<FairReminderState>('state').catch((e: Error) => e.message), (s) => typeof s !== 'string' && s.promisedUntil === day(5) && s.step === 'promised');
+  const again = await stack.gql(CustomerTimelineDocument, { id: customerId, first: 10, kinds: ['PaymentPromised'] }, Role.Viewer);
+  expect(again.data!.customer!.timeline.edges.map((e) => e.node.summary)).toEqual([promised(day(5)), promised(day(3))]);
 }, 60_000);
 
 it('runs once per invoice however often it is triggered, and only for overdue, unpaid invoices of the right roles', async () => {
