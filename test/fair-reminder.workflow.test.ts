@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { Role } from '../src/domain/auth/roles.js';
-import { fairReminderPolicy, fairReminderWorkflowId, type FairReminderPolicy } from '../src/domain/playbooks/fair-reminder.js';
+import { fairReminderPolicy, fairReminderWorkflowId, type FairReminderPolicy, type FairReminderState } from '../src/domain/playbooks/fair-reminder.js';
 import { triggerPolicy } from '../src/domain/playbooks/triggers.js';
 import { seconds } from '../src/domain/policies/duration.js';
 import { defaultScoringPolicy } from '../src/domain/scoring/scoring-policy.js';
@@ -15,13 +15,13 @@ import { FairReminderService } from '../src/services/playbooks/fair-reminder.ser
 import { ScoringRunService } from '../src/services/scores/scoring-run.service.js';
 import { playbookTriggersScheduleId } from '../src/temporal/schedules.js';
 import type { fairReminder, playbookTriggers } from '../workflows/index.js';
-import { CancelPlaybookRunDocument, CustomerMessagesDocument, FairReminderDocument, FairnessReportDocument, ImportCsvDocument, OperationsStatusDocument, PromiseToPayDocument, RecordPaymentDocument, StartFairReminderDocument } from './__generated__/graphql.js';
+import { CancelPlaybookRunDocument, CustomerMessagesDocument, CustomerTimelineDocument, ExportCustomerDataDocument, FairReminderDocument, FairnessReportDocument, ImportCsvDocument, OperationsStatusDocument, PromiseToPayDocument, RecordPaymentDocument, StartFairReminderDocument } from './__generated__/graphql.js';
 import { eventually } from './support/eventually.js';
 import { recordHistory } from './support/histories.js';
 import { startTestStack, testKeys, type TestStack } from './support/stack.js';
 import { Readable } from 'node:stream';
 import { ImportService } from '../src/services/import/import.service.js';
-import { steeringAudited, temporalOperator } from './support/temporal-operator.js';
+import { resetInEngine, steeringAudited, temporalOperator } from './support/temporal-operator.js';
 
 /**
  * The fair-reminder playbook on the real Temporal dev server and a worker process, through
@@ -182,6 +182,9 @@ it('holds the reminders while a promise to pay stands, for any payer, and takes 
   expect(audited.rows.map((r) => r.after.until)).toEqual([day(3), day(5)]);
   expect((await promise(day(-1))).errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'PLAYBOOK_PROMISE_REFUSED' });
   expect((await promise(day(31))).errors![0].message).toMatch(/at most 30 days ahead/);
+  // Typed by hand in the Temporal UI, a day in a list is no day either: the run refuses it and keeps its promise.
+  const typedByHand = temporalOperator(stack).workflow.getHandle(fairReminderWorkflowId(customerId, invoiceId)).executeUpdate('promiseToPay', { args: [{ until: [day(4)], recordedBy: 'ops' }] });
+  await expect(typedByHand).rejects.toMatchObject({ cause: { message: `["${day(4)}"] is not a day (a string YYYY-MM-DD)` } });
   await new Promise((r) => setTimeout(r, 3_000));
   expect(await state(invoiceId)).toMatchObject({ step: 'promised', remindersSent: 1, promisedUntil: day(5) });
 
@@ -203,6 +206,70 @@ it('lets the schedule go on when a promise lapses unpaid, and counts it as broke
   const done = await eventually(() => state(invoiceId), (s) => s?.step === 'done');
   expect(done).toMatchObject({ outcome: 'handed-over', remindersSent: 3, brokenPromises: 1, promisedUntil: null });
   await recordHistory(done!.workflowId, 'fair-reminder-promise-lapsed-at-once');
+}, 60_000);
+
+it('takes the promise again when an operator resets the run to its start in the Temporal UI: the reset run holds the reminders as promised', async () => {
+  const { customerId, invoiceId } = await payer('Rewound', ['late', 'late', 'late', 'on-time', 'late']);
+  const workflowId = fairReminderWorkflowId(customerId, invoiceId);
+  await stack.gql(StartFairReminderDocument, { invoiceId }, Role.Operator);
+  await eventually(() => state(invoiceId), (s) => s?.remindersSent === 1);
+  expect((await stack.gql(PromiseToPayDocument, { invoiceId, until: day(3) }, Role.Operator)).errors).toBeUndefined();
+
+  // The reset reapplies the promise (an update) before the run's code has started: the run takes it as it sets its handler.
+  const runId = await resetInEngine(stack, workflowId, 'replay the run', { finishEventId: 'first' });
+  const reset = stack.temporal.client.workflow.getHandle(workflowId, runId);
+  const held = await eventually(() => reset.query<FairReminderState>('state').catch((e: Error) => e.message), (s) => typeof s !== 'string' && s.step === 'promised');
+  expect(held).toMatchObject({ promisedUntil: day(3), deadline: `${day(3)}T00:00:00.000Z`, outcome: null });
+  expect(await state(invoiceId)).toMatchObject({ status: 'Running', step: 'promised', promisedUntil: day(3) });
+  expect((await outbox(workflowId)).map((m) => m.step)).toEqual(['reminder-1']);
+  await recordHistory(workflowId, 'fair-reminder-promise-reset');
+}, 60_000);
+
+it('keeps the promise when a reset reapplies it with a payment an operator signalled for the unpaid invoice: the payment is checked, the promise held', async () => {
+  const { customerId, invoiceId } = await payer('Claimant', ['late', 'late', 'late', 'on-time', 'late']);
+  const workflowId = fairReminderWorkflowId(customerId, invoiceId);
+  const run = (runId?: string) => stack.temporal.client.workflow.getHandle(workflowId, runId);
+  await stack.gql(StartFairReminderDocument, { invoiceId }, Role.Operator);
+  await eventually(() => state(invoiceId), (s) => s?.remindersSent === 1);
+  expect((await stack.gql(PromiseToPayDocument, { invoiceId, until: day(3) }, Role.Operator)).errors).toBeUndefined();
+  // The customer says they paid: the run checks the invoice, finds it unpaid and holds on as promised.
+  await temporalOperator(stack).workflow.getHandle(workflowId).signal('paymentReceived');
+  await eventually(() => steeringAudited(stack, workflowId), (audited) => audited.length === 1);
+  await eventually(() => run().query<FairReminderState>('state'), (s) => !s.paid && s.step === 'promised');
+
+  // The reset run takes the signal first (a payment claimed, not checked yet), then the promise: it takes both, as the run did.
+  const runId = await resetInEngine(stack, workflowId, 'replay the run', { finishEventId: 'first' });
+  const held = await eventually(() => run(runId).query<FairReminderState>('state').catch((e: Error) => e.message), (s) => typeof s !== 'string' && s.step === 'promised');
+  expect(held).toMatchObject({ paid: false, promisedUntil: day(3), deadline: `${day(3)}T00:00:00.000Z`, outcome: null });
+  expect((await outbox(workflowId)).map((m) => m.step)).toEqual(['reminder-1']);
+  await recordHistory(workflowId, 'fair-reminder-promise-reset-with-payment-claim');
+}, 60_000);
+
+it("keeps a promise sent in the Temporal UI in the customer's timeline and data export, as one made through the API, and none the run refused", async () => {
+  const { customerId, invoiceId } = await payer('Dialled', ['late', 'late', 'late', 'on-time', 'late']);
+  const workflowId = fairReminderWorkflowId(customerId, invoiceId);
+  await stack.gql(StartFairReminderDocument, { invoiceId }, Role.Operator);
+  await eventually(() => state(invoiceId), (s) => s?.remindersSent === 1);
+  expect((await stack.gql(PromiseToPayDocument, { invoiceId, until: day(3) }, Role.Operator)).errors).toBeUndefined();
+  const inUi = temporalOperator(stack).workflow.getHandle(workflowId);
+  await inUi.executeUpdate('promiseToPay', { args: [{ until: day(5), recordedBy: 'ops-cli' }] });
+  await expect(inUi.executeUpdate('promiseToPay', { args: [{ until: day(-1), recordedBy: 'ops-cli' }] })).rejects.toMatchObject({ cause: { message: `${day(-1)} has passed` } });
+  expect(await steeringAudited(stack, workflowId)).toEqual([['temporal:ops@example.com', 'update promiseToPay', [{ until: day(5), recordedBy: 'ops-cli' }]]]);
+
+  const timeline = await stack.gql(CustomerTimelineDocument, { id: customerId, first: 10, kinds: ['PaymentPromised'] }, Role.Viewer);
+  const promised = (until: string) => `Promised to pay invoice ${invoiceId.slice(0, 8)} by ${until}`;
+  expect(timeline.data!.customer!.timeline.edges.map((e) => e.node.summary)).toEqual([promised(day(5)), promised(day(3))]);
+  const exported = await stack.gql(ExportCustomerDataDocument, { id: customerId, reason: 'Access request' }, Role.Operator);
+  expect((exported.data!.exportCustomerData as { paymentPromises: unknown[] }).paymentPromises).toEqual([
+    { recordedAt: expect.any(String), invoiceId, until: day(3) },
+    { recordedAt: expect.any(String), invoiceId, until: day(5) },
+  ]);
+
+  // A reset takes both again (Temporal reapplies them, an update without its request: not audited again): still two promises.
+  const runId = await resetInEngine(stack, workflowId, 'replay the run', { finishEventId: 'first' });
+  await eventually(() => stack.temporal.client.workflow.getHandle(workflowId, runId).query<FairReminderState>('state').catch((e: Error) => e.message), (s) => typeof s !== 'string' && s.promisedUntil === day(5) && s.step === 'promised');
+  const again = await stack.gql(CustomerTimelineDocument, { id: customerId, first: 10, kinds: ['PaymentPromised'] }, Role.Viewer);
+  expect(again.data!.customer!.timeline.edges.map((e) => e.node.summary)).toEqual([promised(day(5)), promised(day(3))]);
 }, 60_000);
 
 it('runs once per invoice however often it is triggered, and only for overdue, unpaid invoices of the right roles', async () => {

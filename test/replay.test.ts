@@ -14,7 +14,48 @@ const replay = (dir: string) => {
 
 it('replays every recorded playbook history against the current workflow code', () => {
   const { status, results, stderr } = replay(path.resolve('test/histories'));
-  expect(results.map((r) => r.file)).toEqual(expect.arrayContaining(['account-review-offboarded.json', 'appreciation-thanked.json', 'campaign-completed.json', 'campaign-repeating-cancelled.json', 'fair-reminder-loyal-called.json', 'fair-reminder-loyal-follow-up.json', 'fair-reminder-loyal-paid.json', 'fair-reminder-standard-handed-over.json', 'fix-issue-cancelled.json', 'fix-issue-escalated-fixed.json', 'fix-issue-recurred.json', 'rescore-small-base.json', 'score-history-thinned.json', 'welcome-check-confirmed.json', 'run-reconciliation-recorded.json', 'welcome-check-confirmed-by-update.json', 'fix-issue-escalated-fixed-by-update.json', 'fix-issue-recurred-by-update.json', 'account-review-offboarded-by-update.json', 'fair-reminder-payment-signal-checked.json', 'campaign-cancelled-in-engine.json', 'campaign-cancelled-in-ui-unrecorded.json', 'fair-reminder-promise-kept.json', 'fair-reminder-promise-broken.json', 'fair-reminder-promise-held-at-once.json', 'fair-reminder-promise-lapsed-at-once.json', 'fair-reminder-payment-signal-audited.json', 'welcome-check-confirmed-in-ui-audited.json', 'welcome-check-confirmed-by-update-in-ui-audited.json', 'account-review-signals-audited.json', 'campaign-steered-in-ui-audited.json', 'fair-reminder-cancelled-mid-step.json', 'fix-issue-cancelled-in-ui-mid-step.json', 'account-review-cancelled-in-notice.json', 'welcome-check-follow-up-call.json', 'appreciation-waited-for-fix.json']));
+  expect(results.map((r) => r.file)).toEqual(
+    expect.arrayContaining([
+      'account-review-offboarded.json',
+      'appreciation-thanked.json',
+      'campaign-completed.json',
+      'campaign-repeating-cancelled.json',
+      'fair-reminder-loyal-called.json',
+      'fair-reminder-loyal-follow-up.json',
+      'fair-reminder-loyal-paid.json',
+      'fair-reminder-standard-handed-over.json',
+      'fix-issue-cancelled.json',
+      'fix-issue-escalated-fixed.json',
+      'fix-issue-recurred.json',
+      'rescore-small-base.json',
+      'score-history-thinned.json',
+      'welcome-check-confirmed.json',
+      'run-reconciliation-recorded.json',
+      'welcome-check-confirmed-by-update.json',
+      'fix-issue-escalated-fixed-by-update.json',
+      'fix-issue-recurred-by-update.json',
+      'account-review-offboarded-by-update.json',
+      'fair-reminder-payment-signal-checked.json',
+      'campaign-cancelled-in-engine.json',
+      'campaign-cancelled-in-ui-unrecorded.json',
+      'fair-reminder-promise-kept.json',
+      'fair-reminder-promise-broken.json',
+      'fair-reminder-promise-held-at-once.json',
+      'fair-reminder-promise-lapsed-at-once.json',
+      'fair-reminder-payment-signal-audited.json',
+      'welcome-check-confirmed-in-ui-audited.json',
+      'welcome-check-confirmed-by-update-in-ui-audited.json',
+      'account-review-signals-audited.json',
+      'campaign-steered-in-ui-audited.json',
+      'fair-reminder-cancelled-mid-step.json',
+      'fix-issue-cancelled-in-ui-mid-step.json',
+      'account-review-cancelled-in-notice.json',
+      'welcome-check-follow-up-call.json',
+      'appreciation-waited-for-fix.json',
+      'fair-reminder-promise-reset.json',
+      'fair-reminder-promise-reset-with-payment-claim.json',
+    ]),
+  );
   expect(results.filter((r) => !r.ok)).toEqual([]);
   expect({ status, stderr: status ? stderr : '' }).toEqual({ status: 0, stderr: '' });
 });

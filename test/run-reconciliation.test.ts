@@ -10,12 +10,11 @@ import { TemporalPlaybookEngine } from '../src/temporal/temporal-playbook-engine
 import { TemporalScoringEngine } from '../src/temporal/temporal-scoring-engine.js';
 import { runReconciliationScheduleId } from '../src/temporal/schedules.js';
 import { howReset } from '../src/temporal/workflow-calls.js';
-import proto from '@temporalio/proto';
 import { CancelPlaybookRunDocument, CustomerPlaybookRunsDocument, EraseCustomerDocument, FixCasesDocument, FixIssueDocument, OperationsStatusDocument, ResolveIssueDocument, StartFixIssueDocument } from './__generated__/graphql.js';
 import { eventually } from './support/eventually.js';
 import { recordHistory } from './support/histories.js';
 import { startTestStack, type TestStack } from './support/stack.js';
-import { temporalOperator } from './support/temporal-operator.js';
+import { resetInEngine, temporalOperator } from './support/temporal-operator.js';
 
 /** Runs that end in Temporal without running their code (terminated in the UI) get their end recorded, on the real dev server. */
 let stack: TestStack;
@@ -156,27 +155,6 @@ it('records a run that timed out or failed in the engine under its own status, r
   ]);
 });
 
-/**
- * What an operator does with `temporal workflow reset` (or Reset in the Temporal UI): the run runs again as a new execution from
- * the workflow task that ends at `finishEventId` (by default its last one), leaving out updates taken after it when `excludeUpdates`.
- */
-async function resetInEngine(workflowId: string, reason: string, options: { finishEventId?: EventId; excludeUpdates?: boolean } = {}): Promise<string> {
-  const operator = temporalOperator(stack, 'bob@ops.example.com');
-  const handle = operator.workflow.getHandle(workflowId);
-  const { runId } = await handle.describe();
-  const { events } = await handle.fetchHistory();
-  const finishEventId = options.finishEventId ?? [...events!].reverse().find((e) => e.workflowTaskCompletedEventAttributes)!.eventId;
-  const reset: proto.temporal.api.workflowservice.v1.IResetWorkflowExecutionResponse = await operator.workflowService.resetWorkflowExecution({
-    namespace: stack.config.temporal.namespace,
-    workflowExecution: { workflowId, runId },
-    reason,
-    workflowTaskFinishEventId: finishEventId,
-    requestId: `reset-${Date.now()}`,
-    resetReapplyExcludeTypes: options.excludeUpdates ? [proto.temporal.api.enums.v1.ResetReapplyExcludeType.RESET_REAPPLY_EXCLUDE_TYPE_UPDATE] : [],
-  });
-  return reset.runId!;
-}
-type EventId = proto.temporal.api.history.v1.IHistoryEvent['eventId'];
 const resetAudit = (workflowId: string) => stack.orm.em.fork().find(AuditEntry, { action: 'playbook.reset-in-engine', entityId: workflowId });
 const fixCase = (workflowId: string) => stack.orm.em.fork().findOneOrFail(FixCase, { workflowId });
 
@@ -187,7 +165,7 @@ it('records a terminated run that an operator reset in the Temporal UI as runnin
   expect(await fixCase(workflowId)).toMatchObject({ status: 'cancelled' });
 
   // The operator undoes it: the run runs again in Temporal, from its last workflow task (waiting for the fix).
-  const runId = await resetInEngine(workflowId, 'undo the termination');
+  const runId = await resetInEngine(stack, workflowId, 'undo the termination');
   expect((await stack.gql(FixIssueDocument, { customerId, topic: 'broken-hinge' }, Role.Viewer)).data!.fixIssue).toMatchObject({ status: 'Running', step: 'awaiting-fix' });
   // The fix is reported before the reconciliation came by: the run's step waits (retried) instead of writing nothing.
   const resolving = stack.gql(ResolveIssueDocument, { customerId, topic: 'broken-hinge' }, Role.Operator);
@@ -217,7 +195,7 @@ it('tells a run never reset from one an operator reset, with the reason given', 
   const { workflowId } = await customerWithFixRun('Nora', 'stuck-zip');
   const { runId } = await stack.temporal.client.workflow.getHandle(workflowId).describe();
   expect(await howReset(stack.temporal.client, workflowId, runId)).toBeNull();
-  const resetRunId = await resetInEngine(workflowId, 'replay the case');
+  const resetRunId = await resetInEngine(stack, workflowId, 'replay the case');
   expect(await howReset(stack.temporal.client, workflowId, resetRunId)).toEqual({ at: expect.any(Date), reason: 'replay the case', by: null });
   expect(await howReset(stack.temporal.client, workflowId, runId)).toBeNull();
   await stack.temporal.client.workflow.getHandle(workflowId).terminate('test over');
@@ -233,7 +211,7 @@ it('reopens the fix case of a run reset to before a resolution reported by mista
   const { events } = await handle.fetchHistory();
   const accepted = events!.findIndex((e) => e.workflowExecutionUpdateAcceptedEventAttributes);
   const taskBefore = events!.slice(0, accepted).reverse().find((e) => e.workflowTaskCompletedEventAttributes)!;
-  const runId = await resetInEngine(workflowId, 'the fix was reported by mistake', { finishEventId: taskBefore.eventId, excludeUpdates: true });
+  const runId = await resetInEngine(stack, workflowId, 'the fix was reported by mistake', { finishEventId: taskBefore.eventId, excludeUpdates: true });
   expect((await stack.gql(FixIssueDocument, { customerId, topic: 'loose-cable' }, Role.Viewer)).data!.fixIssue).toMatchObject({ status: 'Running', step: 'awaiting-fix' });
 
   // The case follows the run back: open again, on the team's queue, with no resolution date.

@@ -75,32 +75,6 @@ async function fairReminderSteps({ customerId, invoiceId, policy }: FairReminder
     brokenPromises: 0,
   };
   const promisePolicy = policy.promise ?? paymentPromisePolicy;
-  setHandler(fairReminderStateQuery, () => state, { description: 'Step, loyalty band, reminders sent, fees charged and waived, deadline' });
-  setHandler(
-    paymentReceivedSignal,
-    async () => {
-      state.paid = true;
-      await auditSteering(auditSteeringFromOutside);
-    },
-    { description: 'The invoice is paid: no further reminder; a loyal payer is thanked' },
-  );
-  setHandler(
-    promiseToPayUpdate,
-    async (promise) => {
-      state.promisedUntil = promise.until;
-      // In a wait the run takes the hold at once: answer with it (step `promised`, deadline when it ends).
-      if (promiseEndsWait) await condition(() => promiseShown(promise.until));
-      await auditSteering(auditSteeringFromOutside);
-      return state;
-    },
-    {
-      description: 'The customer promised to pay by { until: YYYY-MM-DD, recordedBy }: no reminder until that day and the grace days have passed; refused once paid or ended',
-      validator: (promise) => {
-        const problem = promiseProblem(state, promise.until, new Date().toISOString().slice(0, 10), promisePolicy);
-        if (problem) throw new Error(problem);
-      },
-    },
-  );
   const enter = (step: FairReminderStep, details: string) => {
     state.step = step;
     upsertSearchAttributes([{ key: PlaybookStepKey, value: step }]);
@@ -168,6 +142,38 @@ async function fairReminderSteps({ customerId, invoiceId, policy }: FairReminder
     }
     promiseEndsWait = false;
   };
+
+  // Handlers once all they use is declared: a message already in the history when the run starts (one a reset
+  // reapplies, or one sent before the first workflow task) is handled as its handler is set.
+  setHandler(fairReminderStateQuery, () => state, { description: 'Step, loyalty band, reminders sent, fees charged and waived, deadline' });
+  setHandler(
+    paymentReceivedSignal,
+    async () => {
+      state.paid = true;
+      await auditSteering(auditSteeringFromOutside);
+    },
+    { description: 'The invoice is paid: no further reminder; a loyal payer is thanked' },
+  );
+  setHandler(
+    promiseToPayUpdate,
+    async (promise) => {
+      state.promisedUntil = promise.until;
+      // In a wait the run takes the hold at once: answer with it (step `promised`, deadline when it ends).
+      if (promiseEndsWait) await condition(() => promiseShown(promise.until));
+      await auditSteering(auditSteeringFromOutside);
+      return state;
+    },
+    {
+      description: 'The customer promised to pay by { until: YYYY-MM-DD, recordedBy }: no reminder until that day and the grace days have passed; refused once paid or ended',
+      validator: (promise) => {
+        // Only a payment the run has confirmed refuses a promise: one signalled by hand is a claim until the invoice is
+        // checked (a reset reapplies such a signal before the promises; the run goes on holding them if it is unpaid).
+        const paid = state.paid && paymentChecked;
+        const problem = promiseProblem({ paid, outcome: state.outcome }, promise.until, new Date().toISOString().slice(0, 10), promisePolicy);
+        if (problem) throw new Error(problem);
+      },
+    },
+  );
 
   await recordRunStarted({ workflowId, playbook: FAIR_REMINDER, customerId, campaignId: startingCampaign() });
   const context = await loadReminderContext(invoiceId);

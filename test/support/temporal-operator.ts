@@ -1,4 +1,5 @@
 import { Client } from '@temporalio/client';
+import proto from '@temporalio/proto';
 import { sql } from 'kysely';
 import type { TestStack } from './stack.js';
 
@@ -13,4 +14,29 @@ export async function steeringAudited(stack: TestStack, entityId: string): Promi
     select actor, after from audit_entry where entity_id = ${entityId} and (action like '%.signal-in-engine' or action like '%.update-in-engine')
      order by (after->>'eventId')::int`.execute(stack.orm.em.fork().getKysely());
   return rows.map((r) => [r.actor, r.after.signal ? `signal ${r.after.signal}` : `update ${r.after.update}`, r.after.input]);
+}
+
+type EventId = proto.temporal.api.history.v1.IHistoryEvent['eventId'];
+
+/**
+ * What an operator does with `temporal workflow reset` (or Reset in the Temporal UI): the run runs again as a new execution from
+ * the workflow task that ends at `finishEventId` (by default its last one; 'first' as `--type FirstWorkflowTask`), leaving out
+ * updates taken after it when `excludeUpdates`. The new execution's run ID.
+ */
+export async function resetInEngine(stack: TestStack, workflowId: string, reason: string, options: { finishEventId?: EventId | 'first'; excludeUpdates?: boolean } = {}): Promise<string> {
+  const operator = temporalOperator(stack, 'bob@ops.example.com');
+  const handle = operator.workflow.getHandle(workflowId);
+  const { runId } = await handle.describe();
+  const { events } = await handle.fetchHistory();
+  const tasksDone = events!.filter((e) => e.workflowTaskCompletedEventAttributes);
+  const finishEventId = options.finishEventId === 'first' ? tasksDone[0].eventId : (options.finishEventId ?? tasksDone[tasksDone.length - 1].eventId);
+  const reset: proto.temporal.api.workflowservice.v1.IResetWorkflowExecutionResponse = await operator.workflowService.resetWorkflowExecution({
+    namespace: stack.config.temporal.namespace,
+    workflowExecution: { workflowId, runId },
+    reason,
+    workflowTaskFinishEventId: finishEventId,
+    requestId: `reset-${Date.now()}`,
+    resetReapplyExcludeTypes: options.excludeUpdates ? [proto.temporal.api.enums.v1.ResetReapplyExcludeType.RESET_REAPPLY_EXCLUDE_TYPE_UPDATE] : [],
+  });
+  return reset.runId!;
 }

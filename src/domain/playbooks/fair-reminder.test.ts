@@ -37,6 +37,10 @@ describe('promises to pay', () => {
     expect(promiseProblem(running, '2026-12-01', '2026-12-02', policy)).toBe('2026-12-01 has passed');
     expect(promiseProblem(running, '2026-02-30', '2026-02-01', policy)).toBe('"2026-02-30" is not a day (YYYY-MM-DD)');
     expect(promiseProblem(running, 'soon', '2026-12-02', policy)).toBe('"soon" is not a day (YYYY-MM-DD)');
+    // Typed by hand in the Temporal UI: only a string is a day, not a list or number that reads as one.
+    expect(promiseProblem(running, ['2026-12-10'], '2026-12-02', policy)).toBe('["2026-12-10"] is not a day (a string YYYY-MM-DD)');
+    expect(promiseProblem(running, 20261210, '2026-12-02', policy)).toBe('20261210 is not a day (a string YYYY-MM-DD)');
+    expect(promiseProblem(running, undefined, '2026-12-02', policy)).toBe('undefined is not a day (a string YYYY-MM-DD)');
     expect(promiseProblem({ paid: true, outcome: null }, '2026-12-10', '2026-12-02', policy)).toBe('the invoice is paid');
     expect(promiseProblem({ paid: false, outcome: 'call-scheduled' }, '2026-12-10', '2026-12-02', policy)).toBe('the reminder run has ended');
   });

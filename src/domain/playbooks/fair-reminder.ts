@@ -116,10 +116,11 @@ export function outcomeAfterSchedule(schedule: ReminderStep[]): FairReminderOutc
 
 const DAY_MS = 86_400_000;
 
-/** Why the run cannot take this promise on `today` (null when it can). */
-export function promiseProblem(state: Pick<FairReminderState, 'paid' | 'outcome'>, until: string, today: string, policy: PaymentPromisePolicy): string | null {
+/** Why the run cannot take this promise on `today` (null when it can); `until` as sent, typed by hand in the Temporal UI or CLI too. */
+export function promiseProblem(state: Pick<FairReminderState, 'paid' | 'outcome'>, until: unknown, today: string, policy: PaymentPromisePolicy): string | null {
   if (state.outcome !== null) return 'the reminder run has ended';
   if (state.paid) return 'the invoice is paid';
+  if (typeof until !== 'string') return `${JSON.stringify(until) ?? String(until)} is not a day (a string YYYY-MM-DD)`;
   if (!isCalendarDay(until)) return `"${until}" is not a day (YYYY-MM-DD)`;
   if (until < today) return `${until} has passed`;
   if ((Date.parse(`${until}T00:00:00Z`) - Date.parse(`${today}T00:00:00Z`)) / DAY_MS > policy.maxDaysAhead) return `a promise reaches at most ${policy.maxDaysAhead} days ahead`;

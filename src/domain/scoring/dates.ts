@@ -53,9 +53,9 @@ function parseDay(d: string): number {
   return ms / MS_PER_DAY;
 }
 
-/** Whether `text` is exactly a calendar day `YYYY-MM-DD` that exists (no 2026-02-30). */
-export function isCalendarDay(text: string): boolean {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(text)) return false;
+/** Whether `text` is a string that is exactly a calendar day `YYYY-MM-DD` that exists (no 2026-02-30; no ["2026-12-10"], which a pattern would read as one). */
+export function isCalendarDay(text: unknown): text is string {
+  if (typeof text !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(text)) return false;
   try {
     parseDay(text);
     return true;

@@ -6,6 +6,7 @@ import { CampaignMember, Complaint, Customer, CustomerStatus, FixCase, Invoice, 
 import type { AuditService } from '../audit/audit.service.js';
 import { CustomerException, CustomerExceptionCode } from './customer.exception.js';
 import { storedCustomer } from './customer.service.js';
+import { PROMISED_INVOICE, PROMISED_UNTIL, PROMISE_TO_PAY_ENTRY } from './payment-promise-entries.js';
 import { reasonProblem } from '../../domain/text.js';
 
 /** How a consent change came about, in the customer's words: their own click on a message's link, an opt-out taken for them, or a change of their data. */
@@ -70,9 +71,9 @@ export async function customerDocument(em: EntityManager, customer: Customer): P
       [customer.id, [...CONSENT_ACTIONS]],
     ),
     em.execute<{ at: Date; until: string; invoice_id: string }[]>(
-      `select a.at, a.after ->> 'until' as until, a.after ->> 'invoiceId' as invoice_id
-         from playbook_run r join audit_entry a on a.entity_type = 'playbook_run' and a.entity_id = r.workflow_id and a.action = 'playbook.promise-to-pay'
-        where r.customer_id = ? and a.after ->> 'outcome' is distinct from 'not-taken' order by a.at`,
+      `select a.at, ${PROMISED_UNTIL} as until, ${PROMISED_INVOICE} as invoice_id
+         from playbook_run r join audit_entry a on ${PROMISE_TO_PAY_ENTRY}
+        where r.customer_id = ? order by a.at`,
       [customer.id],
     ),
   ]);

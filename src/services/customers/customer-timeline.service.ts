@@ -5,6 +5,7 @@ import { CustomerEventKind, eventSummary, TIMELINE_SCORE_KINDS, type CustomerEve
 import { renderIfKnown } from '../../domain/messages/templates.js';
 import { CONSENT_ACTIONS, IMPORT_CONSENT_ACTION } from '../../domain/customers/contact.js';
 import { UNSUBSCRIBE_ACTOR } from '../../domain/messages/unsubscribe-link.js';
+import { PROMISED_INVOICE, PROMISED_UNTIL, PROMISE_TO_PAY_ENTRY } from './payment-promise-entries.js';
 import { assertPageSize, decodeCursor, encodeCursor, toPage, type Page, type PageArgs } from '../common/pagination.js';
 
 /** One thing that happened with a customer, newest first in their timeline. */
@@ -80,9 +81,9 @@ const sources: Record<CustomerEventKind, (ids: readonly string[]) => RawBuilder<
     sql`select customer_id, finished_at as at, workflow_id as ref, jsonb_build_object('detail', playbook, 'extra', outcome) as facts from playbook_run where ${of(ids)} and finished_at is not null`,
   // Steering and consent, as the audit log recorded them (by entity, through its index).
   [K.PaymentPromised]: (ids) =>
-    sql`select customer_id, a.at, a.id::text as ref, jsonb_build_object('detail', a.after ->> 'until', 'extra', a.after ->> 'invoiceId') as facts
-          from playbook_run r join audit_entry a on a.entity_type = 'playbook_run' and a.entity_id = r.workflow_id and a.action = 'playbook.promise-to-pay'
-         where ${of(ids)} and a.after ->> 'outcome' is distinct from 'not-taken'`,
+    sql`select customer_id, a.at, a.id::text as ref, jsonb_build_object('detail', ${sql.raw(PROMISED_UNTIL)}, 'extra', ${sql.raw(PROMISED_INVOICE)}) as facts
+          from playbook_run r join audit_entry a on ${sql.raw(PROMISE_TO_PAY_ENTRY)}
+         where ${of(ids)}`,
   [K.ConsentChanged]: (ids) =>
     sql`select c.id as customer_id, a.at, a.id::text as ref,
                jsonb_build_object('detail', a.after ->> 'marketingConsent', 'extra', case when a.actor = ${UNSUBSCRIBE_ACTOR} then 'unsubscribe-link' when a.action = ${IMPORT_CONSENT_ACTION} then 'import' end) as facts

@@ -1,0 +1,16 @@
+/**
+ * Promises to pay as the audit log recorded them, in SQL over `playbook_run r` joined to its
+ * `audit_entry a`: made through the API (`playbook.promise-to-pay`, unless the run refused it)
+ * or sent as a `promiseToPay` update in the Temporal UI or CLI (`playbook.update-in-engine`,
+ * audited once the run took it: an update it refused is not in its history). The timeline and
+ * the data export read them alike.
+ */
+export const PROMISE_TO_PAY_ENTRY = `a.entity_type = 'playbook_run' and a.entity_id = r.workflow_id
+  and ((a.action = 'playbook.promise-to-pay' and a.after ->> 'outcome' is distinct from 'not-taken')
+    or (a.action = 'playbook.update-in-engine' and a.after ->> 'update' = 'promiseToPay'))`;
+
+/** The day promised: the API's entry holds it, the update's holds its input ({ until, recordedBy }). */
+export const PROMISED_UNTIL = `coalesce(a.after ->> 'until', a.after -> 'input' -> 0 ->> 'until')`;
+
+/** The invoice: the API's entry names it; an update names its run, `fair-reminder/<customer>/<invoice>` (fairReminderWorkflowId). */
+export const PROMISED_INVOICE = `coalesce(a.after ->> 'invoiceId', split_part(r.workflow_id, '/', 3))`;
