@@ -356,6 +356,28 @@ it('marks an invoice paid on the day its payments first cover it, and leaves it 
   expect((await em().findOneOrFail(Invoice, { externalRef: 'INV-P' })).paidAt).toBe('2026-02-20');
 });
 
+it('marks every invoice paid whose payments cover it when two payments files, or an invoices and a payments file, for it are imported at the same moment', async () => {
+  await run('customers', 'customer_ref,name,email\nPR-1,Pia,pia@example.com\n');
+  const n = 40;
+  const refs = (round: number) => Array.from({ length: n }, (_, i) => `PR-${round}-${i}`);
+  const invoices = (round: number, amount: string) =>
+    'invoice_ref,customer_ref,issued_at,due_at,amount,paid_at\n' + refs(round).map((ref) => `${ref},PR-1,2026-02-01,2026-02-15,${amount},\n`).join('');
+  const payments = (round: number, amount: string, tag: string) =>
+    'invoice_ref,paid_at,amount,payment_ref\n' + refs(round).map((ref) => `${ref},2026-02-20,${amount},${ref}-${tag}\n`).join('');
+  const unpaid = async (round: number) =>
+    (await em().find(Invoice, { externalRef: { $in: refs(round) } })).filter((i) => i.paidAt !== '2026-02-20').map((i) => i.externalRef);
+  for (let round = 0; round < 6; round++) {
+    // Two payments of 60 on 100: each file alone leaves the invoices unpaid, both together pay them.
+    await run('invoices', invoices(round, '100'));
+    await Promise.all([run('payments', payments(round, '60', 'A')), run('payments', payments(round, '60', 'B'))]);
+    expect(await unpaid(round)).toEqual([]);
+    // The amount corrected from 150 to 100 (paid_at empty) while payments of 100 come in: paid either way round.
+    await run('invoices', invoices(100 + round, '150'));
+    await Promise.all([run('invoices', invoices(100 + round, '100')), run('payments', payments(100 + round, '100', 'A'))]);
+    expect(await unpaid(100 + round)).toEqual([]);
+  }
+}, 60_000);
+
 it('holds back the reminders still queued for an invoice once the payments file pays it in full, and not the thank-you', async () => {
   await run('invoices', 'invoice_ref,customer_ref,issued_at,due_at,amount\nINV-R,K-1,2026-02-01,2026-02-15,100\n');
   const invoice = await em().findOneOrFail(Invoice, { externalRef: 'INV-R' });

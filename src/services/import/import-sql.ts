@@ -40,6 +40,18 @@ export function customerLockSql(spec: ImportSpec): string | null {
   return `select 1 from customer c where c.external_ref in (select btrim(s.customer_ref) from import_stage s where s.customer_ref is not null) order by c.id for share of c`;
 }
 
+/**
+ * Whether an invoice is paid is decided from all its stored payments, against its amount. A
+ * payments or invoices import first holds the file's stored invoices (for update, in ID order,
+ * as recordPayment holds its one), so two of them, or one and recordPayment, for one invoice
+ * take turns and the later one counts the earlier one's payments and amount; without it, each
+ * counted only its own, and an invoice its payments covered could stay unpaid.
+ */
+export function invoiceLockSql(spec: ImportSpec): string | null {
+  if (spec.kind !== 'payments' && spec.kind !== 'invoices') return null;
+  return `select 1 from invoice i where i.external_ref in (select btrim(s.invoice_ref) from import_stage s where s.invoice_ref is not null) order by i.id for update of i`;
+}
+
 export function validationSql(spec: ImportSpec, header: Set<string>): string {
   const checks: string[] = [`select row_no, null::text as field, _shape_error as message from import_stage s where _shape_error is not null`];
   const ok = `s._shape_error is null`;
