@@ -1,4 +1,4 @@
-import { UniqueConstraintViolationException, type FilterQuery } from '@mikro-orm/core';
+import { LockMode, UniqueConstraintViolationException, type FilterQuery } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { bestOfferForExistingCustomer, offersForExistingCustomer, type OfferTerms } from '../../domain/guards/fairness.js';
 import { isUuid } from '../../domain/ids.js';
@@ -96,12 +96,13 @@ export class OfferService {
 
   /**
    * Withdraws an offer: its last day becomes `on` (default today); one already ending by
-   * then is a CONFLICT. An offer ended before its first day is never made. Audited.
+   * then is a CONFLICT. An offer ended before its first day is never made. Audited. The row is
+   * held from the check to the write: of two ends at the same moment, the second sees the first's.
    */
   async end(id: string, actor: string, on: string = today()): Promise<Offer> {
     if (!isUuid(id)) throw new OfferException(OfferExceptionCode.NotFound, `"${id}" is not an offer ID`, { id });
     return this.em.transactional(async (em) => {
-      const offer = await em.findOne(Offer, { id });
+      const offer = await em.findOne(Offer, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
       if (!offer) throw new OfferException(OfferExceptionCode.NotFound, `No offer with ID ${id}`, { id });
       if (offer.validUntil && offer.validUntil <= on) {
         throw new OfferException(OfferExceptionCode.AlreadyEnded, `Offer ${offer.code} already ends on ${offer.validUntil}`, { id, validUntil: offer.validUntil });
