@@ -260,6 +260,22 @@ it('refuses referral cycles, also longer ones and ones closed through stored cus
   expect((await em().findOneOrFail(Customer, { externalRef: 'ST-1' }, { populate: ['referrer'] })).referrer).toBeNull();
 });
 
+it('stores no referral circle when two customer files at the same moment each make half of it: one of them is refused', async () => {
+  const header = 'customer_ref,name,email,referrer_ref\n';
+  const n = 50;
+  for (let round = 0; round < 5; round++) {
+    const ref = (side: string, i: number) => `HALF-${round}-${side}${i}`;
+    const rows = (side: string, referrer: (i: number) => string) =>
+      header + Array.from({ length: n }, (_, i) => `${ref(side, i)},Name ${ref(side, i)},${ref(side, i).toLowerCase()}@example.com,${referrer(i)}\n`).join('');
+    await run('customers', rows('X', () => '') + rows('Y', () => '').slice(header.length));
+    const reports = await Promise.all([run('customers', rows('X', (i) => ref('Y', i))), run('customers', rows('Y', (i) => ref('X', i)))]);
+    expect(reports.map((r) => r.written).sort()).toEqual([false, true]);
+    const stored = await em().find(Customer, { externalRef: { $like: `HALF-${round}-%` } }, { populate: ['referrer'] });
+    const circles = stored.filter((c) => c.referrer && stored.find((r) => r.id === c.referrer!.id)?.referrer?.id === c.id);
+    expect(circles.map((c) => c.externalRef)).toEqual([]);
+  }
+}, 60_000);
+
 it('checks a long chain of referrals in one list quickly, and the circle that closes it', async () => {
   // Each row referred by the next one: the order in which a naive walk from every row costs n² steps.
   const n = 5000;

@@ -149,10 +149,14 @@ export function followUpChecks(spec: ImportSpec, header: Set<string>): string[] 
  * chain ends is found from that end; the rest are on or behind a cycle. From each of those a walk
  * follows the referrers, stopping at a customer whose reference hashes lower than its start's, so
  * that of a cycle's walks only its lowest one's comes back to its start, around the cycle once.
+ * Customer imports that set referrers take turns from this check to their commit (only they
+ * change referrals): two at the same moment, each making half of a circle, each saw the stored
+ * referrals without the other's half, and both were stored.
  */
 export function referralCycleChecks(spec: ImportSpec, header: Set<string>): string[] {
   if (spec.kind !== 'customers' || !header.has('referrer_ref')) return [];
   return [
+    `select pg_advisory_xact_lock(hashtextextended('import:referrals', 0))`,
     `create index on import_stage (btrim(customer_ref))`,
     `create temp table import_referral on commit drop as
      with recursive link(ref, referrer, row_no) as (
