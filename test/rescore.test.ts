@@ -254,6 +254,10 @@ describe('rescoring the whole base', () => {
       expect((await stack.gql(CancelRescoreDocument, { id: runId }, role)).errors![0].extensions!.code).toBe('FORBIDDEN');
     }
     expect((await stack.gql(CancelRescoreDocument, { id: 'rescore/no-such-run' }, Role.Admin)).errors![0].extensions).toMatchObject({ code: 'NOT_FOUND', reason: 'SCORING_RUN_NOT_FOUND' });
+    // An ID longer than Temporal's limit names no run: refused, not echoed back.
+    for (const answer of [await stack.gql(CancelRescoreDocument, { id: 'x'.repeat(1001) }, Role.Admin), await stack.gql(ScoringRunDocument, { id: 'x'.repeat(1001) }, Role.Viewer)]) {
+      expect(answer.errors![0]).toMatchObject({ message: 'id must be at most 1000 characters', extensions: { code: 'VALIDATION', reason: 'SCORING_INVALID_INPUT', field: 'id' } });
+    }
     const cancelling = await stack.gql(CancelRescoreDocument, { id: runId }, Role.Admin);
     // Its pages in flight are written first: still scoring, or already cancelled.
     expect(cancelling.data!.cancelRescore.id).toBe(runId);
