@@ -156,6 +156,25 @@ it('checks cross-field rules and references inside the file', async () => {
     [4, 'customer_ref', 'is required'],
     [5, 'acquired_at', 'is in the future'],
   ]);
+  // Nor before 1900 (a year 1 is a typo, and an order of year 1 made its customer "lost"): every date and time column, from 1900-01-01 UTC on.
+  const early = await run('orders', 'customer_ref,ordered_at,amount\nCRM-1001,0001-01-01,5\nCRM-1001,1899-12-31T23:59:59Z,5\nCRM-1001,1900-01-01T01:00:00+02:00,5\nCRM-1001,1900-01-01,5\n', partial);
+  expect(early.errors).toEqual([
+    { line: 2, field: 'ordered_at', message: 'is before 1900-01-01' },
+    { line: 3, field: 'ordered_at', message: 'is before 1900-01-01' },
+    { line: 4, field: 'ordered_at', message: 'is before 1900-01-01' },
+  ]);
+  expect(early).toMatchObject({ inserted: 1 });
+  const earlyFiles: Array<[string, string, string]> = [
+    ['customers', 'customer_ref,name,email,acquired_at\nE-1,Early,early@example.com,1066-10-14\n', 'acquired_at'],
+    ['invoices', 'invoice_ref,customer_ref,issued_at,due_at,amount\nE-INV,CRM-1001,0999-01-01,2026-01-01,10\n', 'issued_at'],
+    ['payments', 'invoice_ref,paid_at,amount\nINV-1,1899-01-01,10\n', 'paid_at'],
+    ['complaints', 'complaint_ref,customer_ref,topic,severity,opened_at\nE-CMP,CRM-1001,app-login,low,0001-01-01T00:00:00Z\n', 'opened_at'],
+    ['costs', 'cost_ref,customer_ref,occurred_at,kind,amount\nE-COST,CRM-1001,1800-05-05,other,1\n', 'occurred_at'],
+    ['offers', 'code,name,audience,discount_percent,valid_from\nEARLY,Early,all,5,0001-01-01\n', 'valid_from'],
+  ];
+  for (const [kind, csv, field] of earlyFiles) {
+    expect((await run(kind, csv)).errors).toContainEqual({ line: 2, field, message: 'is before 1900-01-01' });
+  }
 });
 
 it('refuses a file whose header is not the kind’s, and an unknown kind', async () => {

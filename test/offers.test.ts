@@ -48,6 +48,7 @@ it('refuses bad input and a taken code, and writes nothing', async () => {
     [{ discountPercent: 101 }, 'VALIDATION', 'discountPercent'],
     [{ discountPercent: null, serviceTier: null }, 'VALIDATION', 'discountPercent'],
     [{ validUntil: '2025-12-31' }, 'VALIDATION', 'validUntil'],
+    [{ validFrom: '0001-01-01' }, 'VALIDATION', 'validFrom'],
     [{ description: 'x'.repeat(1001) }, 'VALIDATION', 'description'],
     [{ code: 'Loyal10' }, 'CONFLICT', 'code'],
   ];
@@ -100,6 +101,10 @@ it('is ended by a marketer: its last day set, audited; ending it again by then i
   ]);
   expect((await stack.gql(EndOfferDocument, { id: '00000000-0000-4000-8000-000000000000' }, Role.Marketer)).errors![0].extensions).toMatchObject({ code: 'NOT_FOUND', reason: 'OFFER_NOT_FOUND' });
   expect((await stack.gql(EndOfferDocument, { id: 'nope' }, Role.Marketer)).errors![0].extensions).toMatchObject({ code: 'VALIDATION', field: 'id' });
+  expect((await stack.gql(EndOfferDocument, { id: offer.id, on: '1899-12-31' }, Role.Marketer)).errors![0]).toMatchObject({
+    message: 'on must not be before 1900-01-01',
+    extensions: { code: 'VALIDATION', reason: 'OFFER_INVALID_INPUT', field: 'on' },
+  });
 });
 
 it('takes one of two or three ends sent at the same moment, and audits only what it did', async () => {

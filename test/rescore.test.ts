@@ -116,6 +116,8 @@ describe('rescoring the whole base', () => {
     }
     const future = await stack.gql(StartRescoreDocument, { asOf: '2999-01-01' }, Role.Admin);
     expect(future.errors![0].extensions).toMatchObject({ code: 'VALIDATION', reason: 'SCORING_INVALID_INPUT', field: 'asOf' });
+    const ancient = await stack.gql(StartRescoreDocument, { asOf: '0001-01-01' }, Role.Admin);
+    expect(ancient.errors![0]).toMatchObject({ message: 'asOf must not be before 1900-01-01', extensions: { code: 'VALIDATION', reason: 'SCORING_INVALID_INPUT', field: 'asOf' } });
     expect((await stack.gql(ScoringRunsDocument, { first: 10 }, Role.Viewer)).data!.scoringRuns.totalCount).toBe(0);
   });
 

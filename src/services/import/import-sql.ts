@@ -2,6 +2,7 @@ import { TIME_ZONE_TABLE, valueCheck, type ImportSpec } from '../../domain/impor
 import { INVOICE_PAID, untilPaidTemplates } from '../../domain/messages/catalogue.js';
 import { CONSENT_ACTIONS, IMPORT_CONSENT_ACTION } from '../../domain/customers/contact.js';
 import { amountPattern } from '../../domain/money.js';
+import { EARLIEST_DAY } from '../../domain/earliest-day.js';
 
 /**
  * SQL for one import, over the temporary table `import_stage` (row_no, _shape_error,
@@ -66,6 +67,10 @@ export function validationSql(spec: ImportSpec, header: Set<string>): string {
   // What has happened is not dated after the latest clock on earth now (UTC+14; a date without a time is its midnight UTC).
   for (const c of spec.columns.filter((c) => c.past)) {
     checks.push(`select row_no, '${c.name}', 'is in the future' from import_stage s where ${ok} and ${validDate(c.name)} and ${ts(c.name)} >= date_trunc('day', now() + interval '14 hours') + interval '1 day'`);
+  }
+  // Nor before the earliest business day (UTC): a year 1 is a typo that would drive the scores.
+  for (const c of spec.columns.filter((c) => c.type === 'date' || c.type === 'timestamp')) {
+    checks.push(`select row_no, '${c.name}', 'is before ${EARLIEST_DAY}' from import_stage s where ${ok} and ${validDate(c.name)} and ${ts(c.name)} < timestamptz '${EARLIEST_DAY} 00:00:00+00'`);
   }
   // A reference may appear once per file: later lines repeating it are refused.
   const ref = spec.refUpperCase ? `upper(btrim(${spec.refColumn}))` : `btrim(${spec.refColumn})`;

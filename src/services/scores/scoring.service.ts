@@ -5,6 +5,7 @@ import { scoreDistribution, type BandCountRow, type ScoreDistribution } from '..
 import type { ScoreKind } from '../../domain/scoring/score-kind.js';
 import { dayNumber, isCalendarDay } from '../../domain/scoring/dates.js';
 import { workflowIdProblem } from '../../domain/ids.js';
+import { beforeEarliestDay, tooEarly } from '../../domain/earliest-day.js';
 import type { RescorePolicy } from '../../domain/scoring/scoring-policy.js';
 import type { AuditService } from '../audit/audit.service.js';
 import { ScoringRunStatus, type ScoringRun } from '../../entities/index.js';
@@ -38,6 +39,7 @@ export class ScoringService {
       if (dayNumber(asOf) > dayNumber(new Date())) {
         throw new ScoringException(ScoringExceptionCode.InvalidInput, `asOf must be a past day as YYYY-MM-DD (got "${asOf}")`, { field: 'asOf' });
       }
+      if (beforeEarliestDay(asOf)) throw new ScoringException(ScoringExceptionCode.InvalidInput, tooEarly('asOf'), { field: 'asOf' });
     }
     const { runId } = await this.engine.startRescore({ trigger: callerId, asOf: asOf ?? undefined, policy: this.rescorePolicy });
     // Audited once the engine took it (the run itself also names who started it, as its trigger).
