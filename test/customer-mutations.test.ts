@@ -184,6 +184,10 @@ describe('recordComplaint and resolveComplaint', () => {
     expect((await em().findOneOrFail(Complaint, id)).resolvedAt).toBeNull();
     const noCustomer = await stack.gql(RecordComplaintDocument, { input: { customerId: '00000000-0000-4000-8000-000000000000', topic: 'x', severity: 'Low' } }, Role.Operator);
     expect(noCustomer.errors![0].extensions).toMatchObject({ code: 'NOT_FOUND', reason: 'CUSTOMER_NOT_FOUND' });
+    // A complaint of year 1 is a typo, not history that should drive the scores.
+    const ancient = await stack.gql(RecordComplaintDocument, { input: { customerId: c.id, topic: 'x', severity: 'Low', openedAt: '0001-01-01T00:00:00Z' } }, Role.Operator);
+    expect(ancient.errors![0]).toMatchObject({ message: 'openedAt must not be before 1900-01-01', extensions: { code: 'VALIDATION', reason: 'COMPLAINT_INVALID_INPUT', field: 'openedAt' } });
+    expect(await em().count(Complaint, { customer: c.id })).toBe(1);
     const noComplaint = await stack.gql(ResolveComplaintDocument, { id: '00000000-0000-4000-8000-000000000000' }, Role.Operator);
     expect(noComplaint.errors![0].extensions).toMatchObject({ code: 'NOT_FOUND', reason: 'COMPLAINT_NOT_FOUND' });
   });
@@ -255,6 +259,8 @@ describe('recordPayment', () => {
     expect(future.errors![0]).toMatchObject({ message: 'paidAt must not be in the future', extensions: { code: 'VALIDATION', reason: 'PAYMENT_INVALID', field: 'paidAt' } });
     const beforeIssue = await stack.gql(RecordPaymentDocument, { input: { invoiceId: invoice.id, amountMinor: 5, paidAt: '2026-09-30' } }, Role.Operator);
     expect(beforeIssue.errors![0]).toMatchObject({ message: 'paidAt must not be before the invoice was issued (2026-10-01)', extensions: { code: 'VALIDATION', field: 'paidAt' } });
+    const ancient = await stack.gql(RecordPaymentDocument, { input: { invoiceId: invoice.id, amountMinor: 5, paidAt: '1899-12-31' } }, Role.Operator);
+    expect(ancient.errors![0]).toMatchObject({ message: 'paidAt must not be before 1900-01-01', extensions: { code: 'VALIDATION', reason: 'PAYMENT_INVALID', field: 'paidAt' } });
     const date = await stack.gql(RecordPaymentDocument, { input: { invoiceId: invoice.id, amountMinor: 5, paidAt: '2026-13-45' } }, Role.Operator);
     expect(date.errors![0].extensions!.code).toBe('BAD_USER_INPUT');
     expect(date.errors![0].message).toMatch(/paidAt/);

@@ -354,6 +354,19 @@ it('refuses bad input and callers without the role', async () => {
   const customerId = await customer('Gus');
   expect((await stack.gql(StartFixIssueDocument, { customerId, topic: 'Not A Topic' }, Role.Operator)).errors![0].extensions).toMatchObject({ code: 'VALIDATION', field: 'topic' });
   expect((await stack.gql(ResolveIssueDocument, { customerId, topic: 'app-login' }, Role.Operator)).errors![0].extensions).toMatchObject({ code: 'NOT_FOUND' });
+  // A topic longer than recordComplaint takes, or a workflow ID longer than Temporal's, names nothing: refused, not echoed back.
+  const longTopic = 'a'.repeat(101);
+  for (const answer of [
+    await stack.gql(StartFixIssueDocument, { customerId, topic: longTopic }, Role.Operator),
+    await stack.gql(ResolveIssueDocument, { customerId, topic: longTopic }, Role.Operator),
+    await stack.gql(ConfirmFixHoldsDocument, { customerId, topic: longTopic }, Role.Operator),
+    await stack.gql(FixIssueDocument, { customerId, topic: longTopic }, Role.Viewer),
+  ]) {
+    expect(answer.errors![0]).toMatchObject({ message: 'topic must be at most 100 characters', extensions: { code: 'VALIDATION', reason: 'PLAYBOOK_INVALID_INPUT', field: 'topic' } });
+  }
+  const longId = await stack.gql(CancelPlaybookRunDocument, { workflowId: 'x'.repeat(1001), reason: 'duplicate' }, Role.Operator);
+  expect(longId.errors![0]).toMatchObject({ message: 'workflowId must be at most 1000 characters', extensions: { code: 'VALIDATION', reason: 'PLAYBOOK_INVALID_INPUT', field: 'workflowId' } });
+  expect(JSON.stringify(longId).length).toBeLessThan(1000);
   for (const role of [Role.Viewer, Role.Marketer]) {
     expect((await stack.gql(StartFixIssueDocument, { customerId, topic: 'app-login' }, role)).errors![0].extensions!.code).toBe('FORBIDDEN');
     expect((await stack.gql(ResolveIssueDocument, { customerId, topic: 'app-login' }, role)).errors![0].extensions!.code).toBe('FORBIDDEN');

@@ -156,6 +156,25 @@ it('checks cross-field rules and references inside the file', async () => {
     [4, 'customer_ref', 'is required'],
     [5, 'acquired_at', 'is in the future'],
   ]);
+  // Nor before 1900 (a year 1 is a typo, and an order of year 1 made its customer "lost"): every date and time column, from 1900-01-01 UTC on.
+  const early = await run('orders', 'customer_ref,ordered_at,amount\nCRM-1001,0001-01-01,5\nCRM-1001,1899-12-31T23:59:59Z,5\nCRM-1001,1900-01-01T01:00:00+02:00,5\nCRM-1001,1900-01-01,5\n', partial);
+  expect(early.errors).toEqual([
+    { line: 2, field: 'ordered_at', message: 'is before 1900-01-01' },
+    { line: 3, field: 'ordered_at', message: 'is before 1900-01-01' },
+    { line: 4, field: 'ordered_at', message: 'is before 1900-01-01' },
+  ]);
+  expect(early).toMatchObject({ inserted: 1 });
+  const earlyFiles: Array<[string, string, string]> = [
+    ['customers', 'customer_ref,name,email,acquired_at\nE-1,Early,early@example.com,1066-10-14\n', 'acquired_at'],
+    ['invoices', 'invoice_ref,customer_ref,issued_at,due_at,amount\nE-INV,CRM-1001,0999-01-01,2026-01-01,10\n', 'issued_at'],
+    ['payments', 'invoice_ref,paid_at,amount\nINV-1,1899-01-01,10\n', 'paid_at'],
+    ['complaints', 'complaint_ref,customer_ref,topic,severity,opened_at\nE-CMP,CRM-1001,app-login,low,0001-01-01T00:00:00Z\n', 'opened_at'],
+    ['costs', 'cost_ref,customer_ref,occurred_at,kind,amount\nE-COST,CRM-1001,1800-05-05,other,1\n', 'occurred_at'],
+    ['offers', 'code,name,audience,discount_percent,valid_from\nEARLY,Early,all,5,0001-01-01\n', 'valid_from'],
+  ];
+  for (const [kind, csv, field] of earlyFiles) {
+    expect((await run(kind, csv)).errors).toContainEqual({ line: 2, field, message: 'is before 1900-01-01' });
+  }
 });
 
 it('refuses a file whose header is not the kind’s, and an unknown kind', async () => {
@@ -260,6 +279,22 @@ it('refuses referral cycles, also longer ones and ones closed through stored cus
   expect((await em().findOneOrFail(Customer, { externalRef: 'ST-1' }, { populate: ['referrer'] })).referrer).toBeNull();
 });
 
+it('stores no referral circle when two customer files at the same moment each make half of it: one of them is refused', async () => {
+  const header = 'customer_ref,name,email,referrer_ref\n';
+  const n = 50;
+  for (let round = 0; round < 5; round++) {
+    const ref = (side: string, i: number) => `HALF-${round}-${side}${i}`;
+    const rows = (side: string, referrer: (i: number) => string) =>
+      header + Array.from({ length: n }, (_, i) => `${ref(side, i)},Name ${ref(side, i)},${ref(side, i).toLowerCase()}@example.com,${referrer(i)}\n`).join('');
+    await run('customers', rows('X', () => '') + rows('Y', () => '').slice(header.length));
+    const reports = await Promise.all([run('customers', rows('X', (i) => ref('Y', i))), run('customers', rows('Y', (i) => ref('X', i)))]);
+    expect(reports.map((r) => r.written).sort()).toEqual([false, true]);
+    const stored = await em().find(Customer, { externalRef: { $like: `HALF-${round}-%` } }, { populate: ['referrer'] });
+    const circles = stored.filter((c) => c.referrer && stored.find((r) => r.id === c.referrer!.id)?.referrer?.id === c.id);
+    expect(circles.map((c) => c.externalRef)).toEqual([]);
+  }
+}, 60_000);
+
 it('checks a long chain of referrals in one list quickly, and the circle that closes it', async () => {
   // Each row referred by the next one: the order in which a naive walk from every row costs n² steps.
   const n = 5000;
@@ -355,6 +390,28 @@ it('marks an invoice paid on the day its payments first cover it, and leaves it 
   // 30 (02-03) + 40 (02-10) = 70 < 100; + 70 (02-20) covers it.
   expect((await em().findOneOrFail(Invoice, { externalRef: 'INV-P' })).paidAt).toBe('2026-02-20');
 });
+
+it('marks every invoice paid whose payments cover it when two payments files, or an invoices and a payments file, for it are imported at the same moment', async () => {
+  await run('customers', 'customer_ref,name,email\nPR-1,Pia,pia@example.com\n');
+  const n = 40;
+  const refs = (round: number) => Array.from({ length: n }, (_, i) => `PR-${round}-${i}`);
+  const invoices = (round: number, amount: string) =>
+    'invoice_ref,customer_ref,issued_at,due_at,amount,paid_at\n' + refs(round).map((ref) => `${ref},PR-1,2026-02-01,2026-02-15,${amount},\n`).join('');
+  const payments = (round: number, amount: string, tag: string) =>
+    'invoice_ref,paid_at,amount,payment_ref\n' + refs(round).map((ref) => `${ref},2026-02-20,${amount},${ref}-${tag}\n`).join('');
+  const unpaid = async (round: number) =>
+    (await em().find(Invoice, { externalRef: { $in: refs(round) } })).filter((i) => i.paidAt !== '2026-02-20').map((i) => i.externalRef);
+  for (let round = 0; round < 6; round++) {
+    // Two payments of 60 on 100: each file alone leaves the invoices unpaid, both together pay them.
+    await run('invoices', invoices(round, '100'));
+    await Promise.all([run('payments', payments(round, '60', 'A')), run('payments', payments(round, '60', 'B'))]);
+    expect(await unpaid(round)).toEqual([]);
+    // The amount corrected from 150 to 100 (paid_at empty) while payments of 100 come in: paid either way round.
+    await run('invoices', invoices(100 + round, '150'));
+    await Promise.all([run('invoices', invoices(100 + round, '100')), run('payments', payments(100 + round, '100', 'A'))]);
+    expect(await unpaid(100 + round)).toEqual([]);
+  }
+}, 60_000);
 
 it('holds back the reminders still queued for an invoice once the payments file pays it in full, and not the thank-you', async () => {
   await run('invoices', 'invoice_ref,customer_ref,issued_at,due_at,amount\nINV-R,K-1,2026-02-01,2026-02-15,100\n');

@@ -48,6 +48,7 @@ it('refuses bad input and a taken code, and writes nothing', async () => {
     [{ discountPercent: 101 }, 'VALIDATION', 'discountPercent'],
     [{ discountPercent: null, serviceTier: null }, 'VALIDATION', 'discountPercent'],
     [{ validUntil: '2025-12-31' }, 'VALIDATION', 'validUntil'],
+    [{ validFrom: '0001-01-01' }, 'VALIDATION', 'validFrom'],
     [{ description: 'x'.repeat(1001) }, 'VALIDATION', 'description'],
     [{ code: 'Loyal10' }, 'CONFLICT', 'code'],
   ];
@@ -100,6 +101,33 @@ it('is ended by a marketer: its last day set, audited; ending it again by then i
   ]);
   expect((await stack.gql(EndOfferDocument, { id: '00000000-0000-4000-8000-000000000000' }, Role.Marketer)).errors![0].extensions).toMatchObject({ code: 'NOT_FOUND', reason: 'OFFER_NOT_FOUND' });
   expect((await stack.gql(EndOfferDocument, { id: 'nope' }, Role.Marketer)).errors![0].extensions).toMatchObject({ code: 'VALIDATION', field: 'id' });
+  expect((await stack.gql(EndOfferDocument, { id: offer.id, on: '1899-12-31' }, Role.Marketer)).errors![0]).toMatchObject({
+    message: 'on must not be before 1900-01-01',
+    extensions: { code: 'VALIDATION', reason: 'OFFER_INVALID_INPUT', field: 'on' },
+  });
+});
+
+it('takes one of two or three ends sent at the same moment, and audits only what it did', async () => {
+  const end = (id: string, on: string) => stack.gql(EndOfferDocument, { id, on }, Role.Marketer).then((r) => r.data?.endOffer.validUntil ?? r.errors![0].extensions!.reason);
+  const ends = async (id: string) =>
+    (await em().find(AuditEntry, { entityId: id, action: 'offer.end' })).map((a) => [(a.before as { validUntil: string | null }).validUntil, (a.after as { validUntil: string }).validUntil]);
+  for (let round = 0; round < 5; round++) {
+    const sameDay = (await create({ code: `RACE-SAME-${round}`, validFrom: '2026-11-01' })).data!.createOffer;
+    expect((await Promise.all([1, 2, 3].map(() => end(sameDay.id, '2026-12-05')))).sort()).toEqual(['2026-12-05', 'OFFER_ALREADY_ENDED', 'OFFER_ALREADY_ENDED']);
+    expect(await ends(sameDay.id)).toEqual([[null, '2026-12-05']]);
+    // The earlier last day stands whichever comes first; the later one is refused if the earlier came first.
+    const twoDays = (await create({ code: `RACE-TWO-${round}`, validFrom: '2026-11-01' })).data!.createOffer;
+    const answers = await Promise.all([end(twoDays.id, '2026-12-05'), end(twoDays.id, '2026-12-20')]);
+    expect((await em().findOneOrFail(Offer, { id: twoDays.id })).validUntil).toBe('2026-12-05');
+    expect(await ends(twoDays.id)).toEqual(
+      answers[1] === 'OFFER_ALREADY_ENDED'
+        ? [[null, '2026-12-05']]
+        : [
+            [null, '2026-12-20'],
+            ['2026-12-20', '2026-12-05'],
+          ],
+    );
+  }
 });
 
 it('withdraws an offer before its first day: it is never made', async () => {

@@ -116,6 +116,8 @@ describe('rescoring the whole base', () => {
     }
     const future = await stack.gql(StartRescoreDocument, { asOf: '2999-01-01' }, Role.Admin);
     expect(future.errors![0].extensions).toMatchObject({ code: 'VALIDATION', reason: 'SCORING_INVALID_INPUT', field: 'asOf' });
+    const ancient = await stack.gql(StartRescoreDocument, { asOf: '0001-01-01' }, Role.Admin);
+    expect(ancient.errors![0]).toMatchObject({ message: 'asOf must not be before 1900-01-01', extensions: { code: 'VALIDATION', reason: 'SCORING_INVALID_INPUT', field: 'asOf' } });
     expect((await stack.gql(ScoringRunsDocument, { first: 10 }, Role.Viewer)).data!.scoringRuns.totalCount).toBe(0);
   });
 
@@ -254,6 +256,10 @@ describe('rescoring the whole base', () => {
       expect((await stack.gql(CancelRescoreDocument, { id: runId }, role)).errors![0].extensions!.code).toBe('FORBIDDEN');
     }
     expect((await stack.gql(CancelRescoreDocument, { id: 'rescore/no-such-run' }, Role.Admin)).errors![0].extensions).toMatchObject({ code: 'NOT_FOUND', reason: 'SCORING_RUN_NOT_FOUND' });
+    // An ID longer than Temporal's limit names no run: refused, not echoed back.
+    for (const answer of [await stack.gql(CancelRescoreDocument, { id: 'x'.repeat(1001) }, Role.Admin), await stack.gql(ScoringRunDocument, { id: 'x'.repeat(1001) }, Role.Viewer)]) {
+      expect(answer.errors![0]).toMatchObject({ message: 'id must be at most 1000 characters', extensions: { code: 'VALIDATION', reason: 'SCORING_INVALID_INPUT', field: 'id' } });
+    }
     const cancelling = await stack.gql(CancelRescoreDocument, { id: runId }, Role.Admin);
     // Its pages in flight are written first: still scoring, or already cancelled.
     expect(cancelling.data!.cancelRescore.id).toBe(runId);

@@ -7,6 +7,7 @@ import type { Page, PageArgs } from '../common/pagination.js';
 import { BillingException, BillingExceptionCode } from './billing.exception.js';
 import { dayIn, latestDayNow, paidOn } from '../../domain/billing/paid-day.js';
 import { isUuid } from '../../domain/ids.js';
+import { beforeEarliestDay, tooEarly } from '../../domain/earliest-day.js';
 import { positiveAmountProblem } from '../../domain/money.js';
 import { isCalendarDay } from '../../domain/scoring/dates.js';
 import { ScoreKind } from '../../domain/scoring/score-kind.js';
@@ -70,6 +71,7 @@ export class InvoiceService {
     if (input.paidAt != null) {
       if (!isCalendarDay(input.paidAt)) throw new BillingException(BillingExceptionCode.InvalidPayment, 'paidAt must be a date (YYYY-MM-DD)', { field: 'paidAt' });
       if (input.paidAt > latestDayNow()) throw new BillingException(BillingExceptionCode.InvalidPayment, 'paidAt must not be in the future', { field: 'paidAt' });
+      if (beforeEarliestDay(input.paidAt)) throw new BillingException(BillingExceptionCode.InvalidPayment, tooEarly('paidAt'), { field: 'paidAt' });
     }
     const paid = await this.em.transactional(async (em) => {
       const invoice = await em.findOne(Invoice, { id: input.invoiceId }, { lockMode: LockMode.PESSIMISTIC_WRITE, populate: ['customer'] });

@@ -11,6 +11,7 @@ import { assertCustomerId, storedCustomer } from '../customers/customer.service.
 import { ComplaintException, ComplaintExceptionCode } from './complaint.exception.js';
 import { isTopicKey } from '../../domain/complaints/topic.js';
 import { isUuid } from '../../domain/ids.js';
+import { beforeEarliestDay, tooEarly } from '../../domain/earliest-day.js';
 import { isCalendarDay } from '../../domain/scoring/dates.js';
 import { ScoreKind } from '../../domain/scoring/score-kind.js';
 import { triggerPolicy } from '../../domain/playbooks/triggers.js';
@@ -115,6 +116,7 @@ export class ComplaintService {
     if (input.openedAt && input.openedAt.getTime() > Date.now() + 60_000) {
       throw new ComplaintException(ComplaintExceptionCode.InvalidInput, 'openedAt must not be in the future', { field: 'openedAt' });
     }
+    if (input.openedAt && beforeEarliestDay(input.openedAt)) throw new ComplaintException(ComplaintExceptionCode.InvalidInput, tooEarly('openedAt'), { field: 'openedAt' });
     const recorded = await this.em.transactional(async (em) => {
       // Held until the complaint is in: an erasure at the same moment waits and clears its text too, or comes first and it is refused.
       const customer = await storedCustomer(em, input.customerId, { lock: 'share' });

@@ -2,6 +2,7 @@ import { TIME_ZONE_TABLE, valueCheck, type ImportSpec } from '../../domain/impor
 import { INVOICE_PAID, untilPaidTemplates } from '../../domain/messages/catalogue.js';
 import { CONSENT_ACTIONS, IMPORT_CONSENT_ACTION } from '../../domain/customers/contact.js';
 import { amountPattern } from '../../domain/money.js';
+import { EARLIEST_DAY } from '../../domain/earliest-day.js';
 
 /**
  * SQL for one import, over the temporary table `import_stage` (row_no, _shape_error,
@@ -40,6 +41,18 @@ export function customerLockSql(spec: ImportSpec): string | null {
   return `select 1 from customer c where c.external_ref in (select btrim(s.customer_ref) from import_stage s where s.customer_ref is not null) order by c.id for share of c`;
 }
 
+/**
+ * Whether an invoice is paid is decided from all its stored payments, against its amount. A
+ * payments or invoices import first holds the file's stored invoices (for update, in ID order,
+ * as recordPayment holds its one), so two of them, or one and recordPayment, for one invoice
+ * take turns and the later one counts the earlier one's payments and amount; without it, each
+ * counted only its own, and an invoice its payments covered could stay unpaid.
+ */
+export function invoiceLockSql(spec: ImportSpec): string | null {
+  if (spec.kind !== 'payments' && spec.kind !== 'invoices') return null;
+  return `select 1 from invoice i where i.external_ref in (select btrim(s.invoice_ref) from import_stage s where s.invoice_ref is not null) order by i.id for update of i`;
+}
+
 export function validationSql(spec: ImportSpec, header: Set<string>): string {
   const checks: string[] = [`select row_no, null::text as field, _shape_error as message from import_stage s where _shape_error is not null`];
   const ok = `s._shape_error is null`;
@@ -54,6 +67,10 @@ export function validationSql(spec: ImportSpec, header: Set<string>): string {
   // What has happened is not dated after the latest clock on earth now (UTC+14; a date without a time is its midnight UTC).
   for (const c of spec.columns.filter((c) => c.past)) {
     checks.push(`select row_no, '${c.name}', 'is in the future' from import_stage s where ${ok} and ${validDate(c.name)} and ${ts(c.name)} >= date_trunc('day', now() + interval '14 hours') + interval '1 day'`);
+  }
+  // Nor before the earliest business day (UTC): a year 1 is a typo that would drive the scores.
+  for (const c of spec.columns.filter((c) => c.type === 'date' || c.type === 'timestamp')) {
+    checks.push(`select row_no, '${c.name}', 'is before ${EARLIEST_DAY}' from import_stage s where ${ok} and ${validDate(c.name)} and ${ts(c.name)} < timestamptz '${EARLIEST_DAY} 00:00:00+00'`);
   }
   // A reference may appear once per file: later lines repeating it are refused.
   const ref = spec.refUpperCase ? `upper(btrim(${spec.refColumn}))` : `btrim(${spec.refColumn})`;
@@ -137,10 +154,14 @@ export function followUpChecks(spec: ImportSpec, header: Set<string>): string[] 
  * chain ends is found from that end; the rest are on or behind a cycle. From each of those a walk
  * follows the referrers, stopping at a customer whose reference hashes lower than its start's, so
  * that of a cycle's walks only its lowest one's comes back to its start, around the cycle once.
+ * Customer imports that set referrers take turns from this check to their commit (only they
+ * change referrals): two at the same moment, each making half of a circle, each saw the stored
+ * referrals without the other's half, and both were stored.
  */
 export function referralCycleChecks(spec: ImportSpec, header: Set<string>): string[] {
   if (spec.kind !== 'customers' || !header.has('referrer_ref')) return [];
   return [
+    `select pg_advisory_xact_lock(hashtextextended('import:referrals', 0))`,
     `create index on import_stage (btrim(customer_ref))`,
     `create temp table import_referral on commit drop as
      with recursive link(ref, referrer, row_no) as (

@@ -1,7 +1,8 @@
-import { UniqueConstraintViolationException, type FilterQuery } from '@mikro-orm/core';
+import { LockMode, UniqueConstraintViolationException, type FilterQuery } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { bestOfferForExistingCustomer, offersForExistingCustomer, type OfferTerms } from '../../domain/guards/fairness.js';
 import { isUuid } from '../../domain/ids.js';
+import { beforeEarliestDay, tooEarly } from '../../domain/earliest-day.js';
 import { Offer, OfferAudience, type ServiceTier } from '../../entities/index.js';
 import { AuditService } from '../audit/audit.service.js';
 import { keysetPage } from '../common/keyset-page.js';
@@ -71,6 +72,7 @@ export class OfferService {
     if (discount === null && !input.serviceTier) throw invalid('discountPercent', 'An offer is a discount, a change of service tier, or both: give discountPercent or serviceTier');
     const description = input.description?.trim() || null;
     if (description && characterCount(description) > MAX_OFFER_DESCRIPTION) throw invalid('description', `description must be at most ${MAX_OFFER_DESCRIPTION} characters`);
+    if (beforeEarliestDay(input.validFrom)) throw invalid('validFrom', tooEarly('validFrom'));
     if (input.validUntil && input.validUntil < input.validFrom) throw invalid('validUntil', 'validUntil must not be before validFrom');
     try {
       return await this.em.transactional(async (em) => {
@@ -96,12 +98,14 @@ export class OfferService {
 
   /**
    * Withdraws an offer: its last day becomes `on` (default today); one already ending by
-   * then is a CONFLICT. An offer ended before its first day is never made. Audited.
+   * then is a CONFLICT. An offer ended before its first day is never made. Audited. The row is
+   * held from the check to the write: of two ends at the same moment, the second sees the first's.
    */
   async end(id: string, actor: string, on: string = today()): Promise<Offer> {
     if (!isUuid(id)) throw new OfferException(OfferExceptionCode.NotFound, `"${id}" is not an offer ID`, { id });
+    if (beforeEarliestDay(on)) throw new OfferException(OfferExceptionCode.InvalidInput, tooEarly('on'), { field: 'on' });
     return this.em.transactional(async (em) => {
-      const offer = await em.findOne(Offer, { id });
+      const offer = await em.findOne(Offer, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
       if (!offer) throw new OfferException(OfferExceptionCode.NotFound, `No offer with ID ${id}`, { id });
       if (offer.validUntil && offer.validUntil <= on) {
         throw new OfferException(OfferExceptionCode.AlreadyEnded, `Offer ${offer.code} already ends on ${offer.validUntil}`, { id, validUntil: offer.validUntil });

@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { campaignPolicy, type CampaignPolicy } from '../../domain/campaigns/campaign.js';
-import { isUuid } from '../../domain/ids.js';
+import { isUuid, workflowIdProblem } from '../../domain/ids.js';
 import { runTagSearchProblem } from '../../domain/playbooks/run-tags.js';
 import { assertPageSize, decodeCursor, encodeCursor, invalidCursor, toPage, type Page, type PageArgs } from '../common/pagination.js';
 import { APPRECIATION, appreciationPolicy, appreciationWorkflowId, type AppreciationPolicy } from '../../domain/playbooks/appreciation.js';
@@ -359,6 +359,8 @@ export class PlaybookService {
    * down (closes its case, withdraws an offboarding) and ends as cancelled.
    */
   async cancelRun(workflowId: string, reason: string, actor: string): Promise<PlaybookRunView> {
+    const idProblem = workflowIdProblem(workflowId, 'workflowId');
+    if (idProblem) throw new PlaybookException(PlaybookExceptionCode.InvalidInput, idProblem, { field: 'workflowId' });
     const problem = reasonProblem(reason, 'Cancelling a run needs a reason');
     if (problem) throw new PlaybookException(PlaybookExceptionCode.InvalidInput, problem, { field: 'reason' });
     const record = await this.runs.findByWorkflowId(workflowId);

@@ -4,6 +4,8 @@ import { ScoringException, ScoringExceptionCode, concentrationByPeriod, monthPer
 import { scoreDistribution, type BandCountRow, type ScoreDistribution } from '../../domain/scoring/score-distribution.js';
 import type { ScoreKind } from '../../domain/scoring/score-kind.js';
 import { dayNumber, isCalendarDay } from '../../domain/scoring/dates.js';
+import { workflowIdProblem } from '../../domain/ids.js';
+import { beforeEarliestDay, tooEarly } from '../../domain/earliest-day.js';
 import type { RescorePolicy } from '../../domain/scoring/scoring-policy.js';
 import type { AuditService } from '../audit/audit.service.js';
 import { ScoringRunStatus, type ScoringRun } from '../../entities/index.js';
@@ -37,6 +39,7 @@ export class ScoringService {
       if (dayNumber(asOf) > dayNumber(new Date())) {
         throw new ScoringException(ScoringExceptionCode.InvalidInput, `asOf must be a past day as YYYY-MM-DD (got "${asOf}")`, { field: 'asOf' });
       }
+      if (beforeEarliestDay(asOf)) throw new ScoringException(ScoringExceptionCode.InvalidInput, tooEarly('asOf'), { field: 'asOf' });
     }
     const { runId } = await this.engine.startRescore({ trigger: callerId, asOf: asOf ?? undefined, policy: this.rescorePolicy });
     // Audited once the engine took it (the run itself also names who started it, as its trigger).
@@ -50,6 +53,7 @@ export class ScoringService {
    * so far stand, and the run ends as cancelled once the pages in flight are written. Audited.
    */
   async cancelRescore(callerId: string, id: string): Promise<ScoringRunView> {
+    assertWorkflowId(id);
     const record = await this.runs.findRun(id);
     if (!record) throw new ScoringException(ScoringExceptionCode.RunNotFound, `No scoring run ${id}`, { id });
     if (record.status !== ScoringRunStatus.Running || !(await this.engine.cancelRescore(id))) {
@@ -76,6 +80,7 @@ export class ScoringService {
   }
 
   async run(id: string): Promise<ScoringRunView | null> {
+    assertWorkflowId(id);
     const record = await this.runs.findRun(id);
     // A finished run's record says all; its workflow may be gone.
     if (record && record.status !== ScoringRunStatus.Running) return { id, record, progress: null };
@@ -147,4 +152,10 @@ export class ScoringService {
     // This month is under way: the headline is the last complete month.
     return concentrationByPeriod(new Map(rows.map((r) => [r.period, r.revenues])), { periods, partialPeriod: periods[periods.length - 1] });
   }
+}
+
+/** A scoring run's ID is its workflow's: one longer than Temporal takes names no run. */
+function assertWorkflowId(id: string): void {
+  const problem = workflowIdProblem(id, 'id');
+  if (problem) throw new ScoringException(ScoringExceptionCode.InvalidInput, problem, { field: 'id' });
 }
