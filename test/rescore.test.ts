@@ -408,6 +408,21 @@ describe('rescoring the whole base', () => {
     expect(schedule.policies.overlap).toBe('SKIP');
   });
 
+  it('scores each night a backfill of the nightly schedule starts as of that night, not as of the day it runs', async () => {
+    const schedule = stack.temporal.client.schedule.getHandle(rescoreScheduleId(stack.config.temporal.taskQueue));
+    const today = new Date();
+    // Two nights missed (the schedule runs at 02:00 UTC), backfilled one after the other as an operator does in the Temporal UI.
+    const nights = [3, 2].map((daysAgo) => new Date(Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate() - daysAgo, 2)));
+    await schedule.backfill([{ start: new Date(nights[0].getTime() - 3_600_000), end: new Date(nights[1].getTime() + 3_600_000), overlap: 'BUFFER_ALL' }]);
+    const runs = [];
+    for (const night of nights) {
+      const id = `rescore-nightly-${night.toISOString().replace('.000Z', 'Z')}`;
+      runs.push((await eventually(() => stack.gql(ScoringRunDocument, { id }, Role.Viewer), (r) => r.data?.scoringRun?.phase === 'Completed', 120_000)).data!.scoringRun!);
+    }
+    expect(runs.map((r) => [r.trigger, r.asOf])).toEqual(nights.map((night) => ['schedule', night.toISOString().slice(0, 10)]));
+    await recordHistory(runs[0].id, 'rescore-scheduled-backfilled');
+  }, 300_000);
+
   it("deletes a schedule switched off in the configuration, so `off` stops a sweep an earlier start created", async () => {
     // A deployment of its own (task queue), so this stack's schedules stay as they are.
     const config = { ...stack.config, temporal: { ...stack.config.temporal, taskQueue: `${stack.config.temporal.taskQueue}-off` } };
