@@ -538,6 +538,8 @@ it('repeats: each pass enrols only the customers new to the segment, each once; 
   const { id } = created.data!.createCampaign;
   expect(created.data!.createCampaign.repeatEveryDays).toBe(3);
   await stack.gql(LaunchCampaignDocument, { id }, Role.Marketer);
+  const details = await (await stack.temporal.client.workflow.getHandle(campaignWorkflowId(id)).describe()).staticDetails();
+  expect(details).toMatch(/ s, holding nobody back; goes over the segment again every 3 days, enrolling newcomers, until cancelled; signals pause/);
 
   // The first pass enrols the three, then waits for the next one; the campaign runs on.
   const first = await eventually(() => campaign(id), (c) => c.progress?.enrolled === 3 && c.progress.nextPassAt !== null);
@@ -717,4 +719,48 @@ it('records a campaign whose run was terminated in the Temporal UI: by cancelCam
   const sweepEntries = (await auditOf(bySweep)).filter(([action]) => action === 'campaign.ended-in-engine');
   expect(sweepEntries).toEqual([['campaign.ended-in-engine', `temporal:${stack.temporal.client.options.identity}`, { status: 'running' }, ended(closedBySweep)]]);
   expect((await refusal('cancel', bySweep)).extensions).toMatchObject({ code: 'CONFLICT', status: 'cancelled' });
+}, 120_000);
+
+it('records a campaign reset in the Temporal UI after its termination as running again, audited; until then its run enrols nobody', async () => {
+  const id = await launchedRepeating('Welcome daily, reset in Temporal');
+  const handle = stack.temporal.client.workflow.getHandle(campaignWorkflowId(id));
+  expect(await (await handle.describe()).staticDetails()).toMatch(/ s, keeping a random holdout of 10%; goes over the segment again every 1 days, enrolling newcomers, until cancelled; signals pause/);
+  await handle.terminate('terminated by mistake');
+  await eventually(async () => (await reconcile(), campaign(id)), (c) => c.status === 'Cancelled');
+  const [{ tag }] = await rows(sql<{ tag: string }>`select segment->>'search' as tag from campaign where id = ${id}::uuid`);
+  const em = stack.orm.em.fork();
+  em.create(Customer, { name: 'Kim', email: `kim.${tag}@example.com`, acquiredAt: joinedDaysAgo(3) });
+  await em.flush();
+  const enrolled = async () => (await rows(sql<{ name: string }>`select c.name from campaign_member m join customer c on c.id = m.customer_id where m.campaign_id = ${id}::uuid order by c.name`)).map((m) => m.name);
+
+  // The operator undoes the termination: the run runs again, its next pass (a day is a second here) comes at once,
+  // and enrols nobody while everyone sees the campaign cancelled (its page is retried).
+  const operator = temporalOperator(stack, 'bob@ops.example.com');
+  const { events } = await operator.workflow.getHandle(campaignWorkflowId(id)).fetchHistory();
+  const { runId } = await operator.workflowService.resetWorkflowExecution({
+    namespace: stack.config.temporal.namespace,
+    workflowExecution: { workflowId: campaignWorkflowId(id), runId: (await handle.describe()).runId },
+    reason: 'undo the termination',
+    workflowTaskFinishEventId: [...events!].reverse().find((e) => e.workflowTaskCompletedEventAttributes)!.eventId,
+    requestId: `reset-${Date.now()}`,
+  });
+  await eventually(() => handle.describe(), (d) => d.runId !== runId && d.status.name === 'RUNNING');
+  await new Promise((r) => setTimeout(r, 3_000));
+  expect(await enrolled()).toEqual(['Ivo', 'Jan']);
+  expect(await campaign(id)).toMatchObject({ status: 'Cancelled', progress: { status: 'Cancelled' } });
+  const enrolment = new CampaignEnrolmentService(stack.orm.em.fork(), null!, defaultScoringPolicy.persistentIssue);
+  await expect(enrolment.enrolPage({ campaignId: id, after: null, limit: 10, pass: 9 })).rejects.toMatchObject({ code: 'CAMPAIGN_WRONG_STATE' });
+
+  // The run reconciliation records it running again, audited once; it enrols the newcomer and can be paused and cancelled.
+  expect(await eventually(() => reconcile(), (recorded) => recorded.includes(campaignWorkflowId(id)))).toEqual([campaignWorkflowId(id)]);
+  expect(await campaign(id)).toMatchObject({ status: 'Running', finishedAt: null, progress: { status: 'Running' } });
+  expect((await auditOf(id)).filter(([action]) => action === 'campaign.reset-in-engine')).toEqual([
+    ['campaign.reset-in-engine', 'temporal:unknown', { status: 'cancelled' }, { status: 'running', endUndone: 'cancelled', runId, reason: 'undo the termination', resetAt: expect.any(String) }],
+  ]);
+  expect(await reconcile()).toEqual([]);
+  await eventually(() => enrolled(), (names) => names.includes('Kim'));
+  expect((await stack.gql(PauseCampaignDocument, { id }, Role.Marketer)).errors).toBeUndefined();
+  await eventually(() => campaign(id), (c) => c.status === 'Paused');
+  expect((await stack.gql(CancelCampaignDocument, { id }, Role.Marketer)).errors).toBeUndefined();
+  expect(await eventually(() => campaign(id), (c) => c.status === 'Cancelled')).toMatchObject({ finishedAt: expect.any(String), progress: { status: 'Cancelled', enrolled: 3 } });
 }, 120_000);

@@ -55,6 +55,7 @@ it('replays every recorded playbook history against the current workflow code', 
       'appreciation-waited-for-fix.json',
       'fair-reminder-promise-reset.json',
       'fair-reminder-promise-reset-with-payment-claim.json',
+      'rescore-scheduled-backfilled.json',
     ]),
   );
   expect(results.filter((r) => !r.ok)).toEqual([]);

@@ -284,6 +284,29 @@ describe('rescoring the whole base', () => {
     expect(view).toMatchObject({ phase: 'Cancelled', customersScored: stats.customers, snapshots: stats.snapshots });
   }, 120_000);
 
+  it('takes a cancel sent as soon as a rescore has started, and refuses a second rescore of a day while one is under way', async () => {
+    const day = '2026-10-15';
+    const runOf = (started: { errors?: unknown; data?: { startRescore: { id: string } } | null }) => {
+      expect(started.errors).toBeUndefined();
+      return started.data!.startRescore;
+    };
+    // The ID the start answered names the run at once: cancelled before it has begun to gather.
+    const first = runOf(await stack.gql(StartRescoreDocument, { asOf: day }, Role.Admin));
+    expect(first).toMatchObject({ phase: 'Starting', asOf: day });
+    const cancelled = await stack.gql(CancelRescoreDocument, { id: first.id }, Role.Admin);
+    expect(cancelled.errors).toBeUndefined();
+    await expect(stack.temporal.client.workflow.getHandle(first.id).result()).rejects.toMatchObject({ cause: { name: 'CancelledFailure' } });
+    expect((await stack.gql(ScoringRunDocument, { id: first.id }, Role.Viewer)).data!.scoringRun).toMatchObject({ phase: 'Cancelled', asOf: day });
+
+    // Once it has ended, the day can be rescored again; three admins (or one request's aliases) at the same moment start one rescore.
+    const starts = await Promise.all([0, 1, 2].map(() => stack.gql(StartRescoreDocument, { asOf: day }, Role.Admin)));
+    const [second] = starts.filter((s) => s.errors === undefined).map(runOf);
+    expect(starts.filter((s) => s.errors === undefined)).toHaveLength(1);
+    for (const refused of starts.filter((s) => s.errors)) expect(refused.errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'SCORING_RUN_IN_PROGRESS', id: second.id, asOf: day });
+    expect((await stack.gql(CancelRescoreDocument, { id: second.id }, Role.Admin)).errors).toBeUndefined();
+    await expect(stack.temporal.client.workflow.getHandle(second.id).result()).rejects.toThrow();
+  }, 120_000);
+
   it('shows a run whose workflow was terminated as abandoned at once (recorded at that read, once), not as still scoring until the next run begins', async () => {
     const runId = 'rescore/terminate-test';
     const handle = await startSmallRun(runId);
@@ -413,6 +436,21 @@ describe('rescoring the whole base', () => {
     expect(schedule.action).toMatchObject({ type: 'startWorkflow', workflowType: 'rescoreCustomerBase', taskQueue: stack.config.temporal.taskQueue });
     expect(schedule.policies.overlap).toBe('SKIP');
   });
+
+  it('scores each night a backfill of the nightly schedule starts as of that night, not as of the day it runs', async () => {
+    const schedule = stack.temporal.client.schedule.getHandle(rescoreScheduleId(stack.config.temporal.taskQueue));
+    const today = new Date();
+    // Two nights missed (the schedule runs at 02:00 UTC), backfilled one after the other as an operator does in the Temporal UI.
+    const nights = [3, 2].map((daysAgo) => new Date(Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate() - daysAgo, 2)));
+    await schedule.backfill([{ start: new Date(nights[0].getTime() - 3_600_000), end: new Date(nights[1].getTime() + 3_600_000), overlap: 'BUFFER_ALL' }]);
+    const runs = [];
+    for (const night of nights) {
+      const id = `rescore-nightly-${night.toISOString().replace('.000Z', 'Z')}`;
+      runs.push((await eventually(() => stack.gql(ScoringRunDocument, { id }, Role.Viewer), (r) => r.data?.scoringRun?.phase === 'Completed', 120_000)).data!.scoringRun!);
+    }
+    expect(runs.map((r) => [r.trigger, r.asOf])).toEqual(nights.map((night) => ['schedule', night.toISOString().slice(0, 10)]));
+    await recordHistory(runs[0].id, 'rescore-scheduled-backfilled');
+  }, 300_000);
 
   it("deletes a schedule switched off in the configuration, so `off` stops a sweep an earlier start created", async () => {
     // A deployment of its own (task queue), so this stack's schedules stay as they are.

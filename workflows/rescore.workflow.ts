@@ -1,7 +1,8 @@
-import { ActivityCancellationType, CancellationScope, continueAsNew, defineQuery, isCancellation, proxyActivities, setCurrentDetails, setHandler, workflowInfo } from '@temporalio/workflow';
+import { ActivityCancellationType, CancellationScope, continueAsNew, defineQuery, isCancellation, patched, proxyActivities, setCurrentDetails, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { ScoringActivities } from '../src/activities/scoring.activities.js';
 import type { FittedModels } from '../src/domain/scoring/customer-scores.js';
 import type { RescorePolicy } from '../src/domain/scoring/scoring-policy.js';
+import { ScheduledStartTimeKey } from './search-attributes.js';
 
 /** The run's steps, with the time each may take from the policy. */
 function steps(policy: RescorePolicy) {
@@ -46,7 +47,7 @@ export interface RescoreInput {
   /** `schedule` or the admin who asked for it. */
   trigger: string;
   policy: RescorePolicy;
-  /** The day to score (UTC, YYYY-MM-DD); default: today. */
+  /** The day to score (UTC, YYYY-MM-DD); default: the day the schedule meant it for (a backfilled night too), or today. */
   asOf?: string;
   /** Carried over by continue-as-new: the progress so far and the pages still to score (by the customer ID each starts after). */
   resume?: { progress: RescoreProgress; pending: (string | null)[] };
@@ -63,7 +64,7 @@ export async function rescoreCustomerBase(input: RescoreInput): Promise<RescoreP
   const { beginScoringRun, prepareScoringRun, fitScoreModels, scoreCustomerPage, completeScoringRun, cancelScoringRun } = steps(input.policy);
   const progress: RescoreProgress = input.resume?.progress ?? {
     runId,
-    asOf: input.asOf ?? new Date().toISOString().slice(0, 10),
+    asOf: input.asOf ?? dayToScore(),
     phase: 'starting',
     population: null,
     buyers: null,
@@ -120,6 +121,16 @@ export async function rescoreCustomerBase(input: RescoreInput): Promise<RescoreP
     setCurrentDetails(`Cancelled: ${progress.customersScored} customers scored as of ${progress.asOf}`);
     throw error;
   }
+}
+
+/**
+ * The day a run without one scores: the day of the schedule's time for a run the schedule
+ * started (a night backfilled in the Temporal UI scores that night, not the day it ran), else
+ * today (runs started before this, replayed, scored the day they ran).
+ */
+function dayToScore(): string {
+  const scheduledFor = patched('rescore-scheduled-day') ? workflowInfo().typedSearchAttributes.get(ScheduledStartTimeKey) : undefined;
+  return (scheduledFor ?? new Date()).toISOString().slice(0, 10);
 }
 
 /** The values of settled promises, or the first failure. */

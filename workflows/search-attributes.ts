@@ -13,4 +13,7 @@ export const RiskBandKey = defineSearchAttributeKey('RiskBand', SearchAttributeT
 /** Set on runs a campaign started, by the start that created the run (a campaign that found it under way changes nothing). */
 export const CampaignIdKey = defineSearchAttributeKey('CampaignId', SearchAttributeType.KEYWORD);
 
+/** Temporal's own, on a run a schedule started: the time it was scheduled for (a backfilled one's too). */
+export const ScheduledStartTimeKey = defineSearchAttributeKey('TemporalScheduledStartTime', SearchAttributeType.DATETIME);
+
 export const allSearchAttributeKeys = [CustomerIdKey, PlaybookKey, PlaybookStepKey, LoyaltyBandKey, RiskBandKey, CampaignIdKey];

@@ -14,6 +14,9 @@ export enum CampaignStatus {
   Cancelled = 'cancelled',
 }
 
+/** A launched campaign whose enrolment has ended for good, as recorded. */
+export const ENDED_CAMPAIGN: readonly CampaignStatus[] = [CampaignStatus.Completed, CampaignStatus.Cancelled];
+
 /** A marketer's launch of one playbook for one segment, with a random holdout group. */
 @Entity({ tableName: 'campaign' })
 export class Campaign {

@@ -1,12 +1,12 @@
 import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowExecutionStatusName } from '@temporalio/client';
 import type { SignalDefinition } from '@temporalio/common';
 import { campaignWorkflowId, type CampaignEndInEngine, type CampaignPolicy, type CampaignProgress } from '../domain/campaigns/campaign.js';
-import type { CampaignEndedInEngine, CampaignEngine, CampaignToStart } from '../services/campaigns/campaign-engine.js';
+import type { CampaignEndedInEngine, CampaignEngine, CampaignReset, CampaignToStart } from '../services/campaigns/campaign-engine.js';
 import { PlaybookException, PlaybookExceptionCode } from '../services/playbooks/playbook.exception.js';
 import { campaignProgressQuery, cancelCampaignSignal, pauseCampaignSignal, resumeCampaignSignal } from '../../workflows/campaign.workflow.js';
 import { withinDeadline } from './deadline.js';
 import type { SteeringFromOutside } from '../services/audit/steering-audit.service.js';
-import { describeOrNull, howEnded, queryOrNull, signalOrFalse, steeringFromOutside } from './workflow-calls.js';
+import { describeOrNull, howEnded, howReset, queryOrNull, signalOrFalse, steeringFromOutside } from './workflow-calls.js';
 
 /** Temporal's ends of a campaign run that the run did not record itself (a completed run did). */
 const ENDED_IN_ENGINE: Partial<Record<WorkflowExecutionStatusName, CampaignEndInEngine>> = {
@@ -16,6 +16,8 @@ const ENDED_IN_ENGINE: Partial<Record<WorkflowExecutionStatusName, CampaignEndIn
   TIMED_OUT: 'timed-out',
 };
 
+const CAMPAIGN_PREFIX = campaignWorkflowId('');
+
 /** Campaigns as Temporal workflows, one per campaign (`campaign/<id>`). */
 export class TemporalCampaignEngine implements CampaignEngine {
   constructor(
@@ -24,9 +26,11 @@ export class TemporalCampaignEngine implements CampaignEngine {
     private readonly callTimeoutMs = 5_000,
   ) {}
 
-  start({ id: campaignId, name, playbook, repeatEveryDays }: CampaignToStart, policy: CampaignPolicy, startAt?: Date | null): Promise<{ workflowId: string }> {
+  start({ id: campaignId, name, playbook, holdoutPercent, repeatEveryDays }: CampaignToStart, policy: CampaignPolicy, startAt?: Date | null): Promise<{ workflowId: string }> {
     return this.reachable(async () => {
       const workflowId = campaignWorkflowId(campaignId);
+      const holdout = holdoutPercent ? `keeping a random holdout of ${holdoutPercent}%` : 'holding nobody back';
+      const repeats = repeatEveryDays ? `; goes over the segment again every ${repeatEveryDays} days, enrolling newcomers, until cancelled` : '';
       try {
         await this.client.workflow.start('campaign', {
           workflowId,
@@ -36,7 +40,7 @@ export class TemporalCampaignEngine implements CampaignEngine {
           workflowIdReusePolicy: 'REJECT_DUPLICATE',
           // The marketer's campaign name and the playbook: no customer data.
           staticSummary: `Campaign "${name}": ${playbook} for a segment${repeatEveryDays ? `, every ${repeatEveryDays} days` : ''}`,
-          staticDetails: `${startAt ? `From ${startAt.toISOString()}, enrols` : 'Enrols'} the segment into ${playbook} runs (search CampaignId = "${campaignId}"), ${policy.pageSize} customers every ${Math.round(policy.pageIntervalMs / 1000)} s, keeping a random holdout; ${repeatEveryDays ? `; goes over the segment again every ${repeatEveryDays} days, enrolling newcomers, until cancelled` : ''}; signals pause, resume, cancel${startAt ? ' (before the start: enrols nobody)' : ''} (policy v${policy.version}).`,
+          staticDetails: `${startAt ? `From ${startAt.toISOString()}, enrols` : 'Enrols'} the segment into ${playbook} runs (search CampaignId = "${campaignId}"), ${policy.pageSize} customers every ${Math.round(policy.pageIntervalMs / 1000)} s, ${holdout}${repeats}; signals pause, resume, cancel${startAt ? ' (before the start: enrols nobody)' : ''} (policy v${policy.version}).`,
         });
       } catch (error) {
         if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
@@ -81,6 +85,32 @@ export class TemporalCampaignEngine implements CampaignEngine {
       if (!status) return null;
       const how = await howEnded(this.client, workflowId);
       return { status, closedAt: description.closeTime ?? new Date(), reason: how?.reason ?? null, by: how?.by ?? null };
+    });
+  }
+
+  findRunning(): Promise<string[]> {
+    return this.reachable(async () => {
+      const running: string[] = [];
+      const query = `WorkflowType = "campaign" AND ExecutionStatus = "Running" AND TaskQueue = "${this.taskQueue}"`;
+      for await (const run of this.client.workflow.list({ query, pageSize: 1000 })) {
+        if (run.workflowId.startsWith(CAMPAIGN_PREFIX)) running.push(run.workflowId.slice(CAMPAIGN_PREFIX.length));
+      }
+      return running;
+    });
+  }
+
+  howReset(campaignId: string, since: Date): Promise<CampaignReset | null> {
+    return this.reachable(async () => {
+      const workflowId = campaignWorkflowId(campaignId);
+      // The reset's execution may have continued as new since: each execution open since then, newest first.
+      const query = `WorkflowId = "${workflowId}" AND (ExecutionStatus = "Running" OR CloseTime >= "${since.toISOString()}")`;
+      const runs: Array<{ runId: string; startTime: Date }> = [];
+      for await (const run of this.client.workflow.list({ query, pageSize: 100 })) runs.push({ runId: run.runId, startTime: run.startTime });
+      for (const { runId } of runs.sort((a, b) => b.startTime.getTime() - a.startTime.getTime())) {
+        const reset = await howReset(this.client, workflowId, runId);
+        if (reset) return { ...reset, runId };
+      }
+      return null;
     });
   }
 

@@ -8,6 +8,8 @@ export enum ScoringExceptionCode {
   RunNotFound = 'SCORING_RUN_NOT_FOUND',
   /** A run that has completed or was cancelled cannot be cancelled. */
   RunAlreadyFinished = 'SCORING_RUN_ALREADY_FINISHED',
+  /** A rescore of the same day is under way: one at a time. */
+  RunInProgress = 'SCORING_RUN_IN_PROGRESS',
   /** The workflow engine that runs rescores cannot be reached. */
   EngineUnavailable = 'SCORING_ENGINE_UNAVAILABLE',
 }
@@ -17,6 +19,7 @@ const kinds: Record<ScoringExceptionCode, FailureKind> = {
   [ScoringExceptionCode.NotIdentifiable]: 'VALIDATION',
   [ScoringExceptionCode.RunNotFound]: 'NOT_FOUND',
   [ScoringExceptionCode.RunAlreadyFinished]: 'CONFLICT',
+  [ScoringExceptionCode.RunInProgress]: 'CONFLICT',
   [ScoringExceptionCode.EngineUnavailable]: 'UNAVAILABLE',
 };
 

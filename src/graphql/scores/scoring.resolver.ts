@@ -12,7 +12,7 @@ import { ConcentrationArgs, ConcentrationReportType, ScoreDistributionArgs, Scor
 @Resolver()
 export class ScoringResolver {
   @Allow(Role.Admin)
-  @Mutation(() => ScoringRunType, { description: 'Starts a rescore of the whole base now (the nightly schedule runs one too); follow it with scoringRun(id)' })
+  @Mutation(() => ScoringRunType, { description: 'Starts a rescore of the whole base now (the nightly schedule runs one too); follow it with scoringRun(id). One rescore of a day at a time: CONFLICT while one of that day is under way' })
   startRescore(@Arg('asOf', () => LocalDateResolver, { nullable: true, description: 'Day to score (default: today)' }) asOf: string | null, @Ctx() ctx: GraphQLContext): Promise<ScoringRunType> {
     return ctx.services.scoring.startRescore(ctx.caller!.id, asOf).then(ScoringRunType.from);
   }

@@ -1,11 +1,14 @@
 import type { SteeringSource } from '../audit/steering-audit.service.js';
 import type { CampaignEndInEngine, CampaignPolicy, CampaignProgress } from '../../domain/campaigns/campaign.js';
+import type { HowReset } from '../playbooks/playbook-engine.js';
 
 /** A campaign as its enrolment run needs it. */
 export interface CampaignToStart {
   id: string;
   name: string;
   playbook: string;
+  /** The share held back, percent (0: nobody). */
+  holdoutPercent: number;
   /** Again every so many days until cancelled (null: once). */
   repeatEveryDays?: number | null;
 }
@@ -16,6 +19,11 @@ export interface CampaignEndedInEngine {
   closedAt: Date;
   reason: string | null;
   by: string | null;
+}
+
+/** A reset of a campaign's run in the engine: the execution it started, when, the reason given and who gave it. */
+export interface CampaignReset extends HowReset {
+  runId: string;
 }
 
 /** What the campaign service needs from the durable workflow engine (Temporal, in src/temporal/). */
@@ -30,4 +38,8 @@ export interface CampaignEngine extends SteeringSource {
   cancel(campaignId: string): Promise<boolean>;
   /** How the run ended if it was cancelled, terminated, failed or timed out in the engine; null while it runs, when it completed, or when none exists. */
   endedInEngine(campaignId: string): Promise<CampaignEndedInEngine | null>;
+  /** The IDs of the campaigns whose run is running now. */
+  findRunning(): Promise<string[]>;
+  /** The latest reset (in the Temporal UI or CLI) of the campaign's run among its executions open since `since`; null when none. */
+  howReset(campaignId: string, since: Date): Promise<CampaignReset | null>;
 }

@@ -4,7 +4,7 @@ import { campaignPlaybook, type CampaignRunStatus } from '../../domain/campaigns
 import { Playbook } from '../../domain/playbooks/playbook.js';
 import { days } from '../../domain/policies/duration.js';
 import { persistentIssues, type PersistentIssuePolicy } from '../../domain/scoring/persistent-issue.js';
-import { Campaign } from '../../entities/index.js';
+import { Campaign, ENDED_CAMPAIGN } from '../../entities/index.js';
 import { currentComplaint, windowEndingNow } from '../complaints/current-complaints.js';
 import { customerWhere, type CustomerFilter } from '../customers/customer-query.js';
 import { PlaybookException } from '../playbooks/playbook.exception.js';
@@ -79,6 +79,11 @@ export class CampaignEnrolmentService {
     const pass = input.pass ?? 1;
     const campaign = await this.em.findOne(Campaign, { id: input.campaignId });
     if (!campaign) throw new CampaignException(CampaignExceptionCode.NotFound, `No campaign ${input.campaignId}`, { id: input.campaignId });
+    // Nobody is enrolled by a campaign everyone sees as ended: a run reset in the Temporal UI after its end waits here
+    // (the page retried) until the run reconciliation has recorded it under way again.
+    if (ENDED_CAMPAIGN.includes(campaign.status)) {
+      throw new CampaignException(CampaignExceptionCode.WrongState, `Campaign ${input.campaignId} was recorded ${campaign.status}: it enrols nobody (a run reset in the Temporal UI enrols once the run reconciliation has recorded it under way again)`, { id: input.campaignId, status: campaign.status });
+    }
     const db = this.em.getKysely();
     const page = (
       await sql<{ id: string }>`
@@ -159,12 +164,15 @@ export class CampaignEnrolmentService {
     return persistentIssues(complaints, new Date(), this.issuePolicy).topics.map((t) => t.topic);
   }
 
-  /** The campaign's status as its run moves; launch (enrolment begun) and finish times are kept from the first time they were set. */
+  /**
+   * The campaign's status as its run moves; launch (enrolment begun) and finish times are kept from the first time they were set.
+   * An end recorded stays: a run reset after it is recorded under way again by the run reconciliation alone (audited).
+   */
   async recordStatus(campaignId: string, status: CampaignRunStatus): Promise<void> {
     await sql`
       update campaign set status = ${status}::campaign_status,
              launched_at = case when ${status} in ('scheduled', 'cancelled') then launched_at else coalesce(launched_at, now()) end,
              finished_at = case when ${status} in ('completed', 'cancelled') then coalesce(finished_at, now()) end
-       where id = ${campaignId}::uuid`.execute(this.em.getKysely());
+       where id = ${campaignId}::uuid and status not in ('completed', 'cancelled')`.execute(this.em.getKysely());
   }
 }

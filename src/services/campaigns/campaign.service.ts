@@ -9,7 +9,7 @@ import { hasOpenIssue, marketingCountSince } from '../customers/customer-facts.j
 import { defaultDeliveryPolicy } from '../outbox/delivery.service.js';
 import { isUuid } from '../../domain/ids.js';
 import { ScoreKind } from '../../domain/scoring/score-kind.js';
-import { Campaign, CampaignStatus, type CampaignGroup, type Segment } from '../../entities/index.js';
+import { Campaign, CampaignStatus, ENDED_CAMPAIGN as ENDED, type CampaignGroup, type Segment } from '../../entities/index.js';
 import { lockedSegment } from '../segments/segment.service.js';
 import type { PlaybookRunService } from '../playbooks/playbook-run.service.js';
 import { changedFields, type AuditService } from '../audit/audit.service.js';
@@ -18,7 +18,7 @@ import { keysetPage } from '../common/keyset-page.js';
 import { ChildPager } from '../common/child-pages.js';
 import { CampaignMemberPager, type CampaignMemberView } from './campaign-member-pages.js';
 import { assertCustomerFilter, type CustomerFilter } from '../customers/customer-query.js';
-import type { CampaignEndedInEngine, CampaignEngine } from './campaign-engine.js';
+import type { CampaignEndedInEngine, CampaignEngine, CampaignReset } from './campaign-engine.js';
 import { campaignAudience, holdoutDraw } from './campaign-enrolment.service.js';
 import { CampaignException, CampaignExceptionCode } from './campaign.exception.js';
 import { characterCount } from '../../domain/text.js';
@@ -334,6 +334,29 @@ export class CampaignService {
     return recorded;
   }
 
+  /**
+   * Campaigns recorded as ended (cancelled, completed) whose run runs again: an operator reset
+   * it in the Temporal UI or CLI (to undo a termination, say). Its record follows the run back
+   * to the status the run reports (running, paused or scheduled; `finishedAt` cleared), where a
+   * marketer can pause or cancel it, audited as `campaign.reset-in-engine` with the reset's
+   * reason and time. Until then the run changes nothing (`enrolPage` refuses an ended campaign,
+   * the page is retried; the status it records is not taken). A run that cannot answer now (no
+   * worker), or is winding down to the end recorded, is left to the next pass. The campaign
+   * workflow IDs recorded.
+   */
+  async recordResetInEngine(): Promise<string[]> {
+    const running = (await this.engine.findRunning()).filter(isUuid);
+    if (running.length === 0) return [];
+    const recorded: string[] = [];
+    for (const campaign of await this.em.find(Campaign, { id: { $in: running }, status: { $in: ENDED } }, { fields: ['id', 'finishedAt', 'createdAt'] })) {
+      const progress = await this.engine.progress(campaign.id).catch(() => null);
+      if (!progress || !UNDER_WAY.includes(progress.status as CampaignStatus)) continue;
+      const reset = await this.engine.howReset(campaign.id, campaign.finishedAt ?? campaign.createdAt);
+      if (await this.recordReset(campaign.id, progress.status as CampaignStatus, reset)) recorded.push(campaignWorkflowId(campaign.id));
+    }
+    return recorded;
+  }
+
   private async steer(id: string, actor: string, action: 'pause' | 'resume' | 'cancel', signal: (engine: CampaignEngine) => Promise<boolean>): Promise<CampaignView> {
     const campaign = await this.get(id);
     const allowed = { pause: ['running'], resume: ['paused'], cancel: ['scheduled', 'running', 'paused'] }[action];
@@ -377,6 +400,24 @@ export class CampaignService {
       if (!row || !UNDER_WAY.includes(row.status)) return false;
       await em.execute(`update campaign set status = 'cancelled', finished_at = coalesce(finished_at, ?) where id = ?`, [end.closedAt, id]);
       this.audit.record(em, { actor, action, entityType: 'campaign', entityId: id, before: { status: row.status }, after: { status: CampaignStatus.Cancelled, endedInEngine: end.status, reason: end.reason, closedAt: end.closedAt.toISOString() } });
+      return true;
+    });
+  }
+
+  /** Records the campaign, if still ended, with its reset run's status, audited (what the engine keeps of the reset, if found); false otherwise. */
+  private recordReset(id: string, status: CampaignStatus, reset: CampaignReset | null): Promise<boolean> {
+    return this.em.transactional(async (em) => {
+      const [row] = await em.execute<{ status: CampaignStatus }[]>(`select status from campaign where id = ? for update`, [id]);
+      if (!row || !ENDED.includes(row.status)) return false;
+      await em.execute(`update campaign set status = ?::campaign_status, finished_at = null where id = ?`, [status, id]);
+      this.audit.record(em, {
+        actor: `temporal:${reset?.by ?? 'unknown'}`,
+        action: 'campaign.reset-in-engine',
+        entityType: 'campaign',
+        entityId: id,
+        before: { status: row.status },
+        after: { status, endUndone: row.status, runId: reset?.runId ?? null, reason: reset?.reason ?? null, resetAt: reset?.at.toISOString() ?? null },
+      });
       return true;
     });
   }

@@ -55,6 +55,7 @@ export class RunReconciliationService {
       ...(await this.recordPlaybookRunsEnded()),
       ...(await this.recordPlaybookRunsReset()),
       ...(await this.campaigns.recordEndedInEngine()),
+      ...(await this.campaigns.recordResetInEngine()),
       ...(await this.tellPaidReminders()),
       ...(await this.settleUpdatesOfUnknownOutcome()),
     ];

@@ -212,6 +212,12 @@ export class ScoringRunService {
     return this.finish(runId, ScoringRunStatus.Abandoned);
   }
 
+  /** The runs of this day recorded as running. */
+  async runningRunIdsOf(asOf: string): Promise<string[]> {
+    const { rows } = await sql<{ id: string }>`select id from scoring_run where status = 'running' and as_of = ${asOf}::date order by started_at`.execute(this.db);
+    return rows.map((r) => r.id);
+  }
+
   /** IDs of the runs recorded as running. */
   async runningRunIds(): Promise<string[]> {
     const { rows } = await sql<{ id: string }>`select id from scoring_run where status = 'running' order by started_at`.execute(this.db);

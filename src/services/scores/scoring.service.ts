@@ -33,6 +33,11 @@ export class ScoringService {
     private readonly audit: AuditService,
   ) {}
 
+  /**
+   * Starts a rescore of `asOf` (default today), recorded before this answers, so its ID names a
+   * run at once (`scoringRun`, `cancelRescore`); refused while a rescore of that day is under way
+   * (CONFLICT): a second one would write the same day's scores again. Audited.
+   */
   async startRescore(callerId: string, asOf?: string | null): Promise<ScoringRunView> {
     if (asOf != null) {
       if (!isCalendarDay(asOf)) throw new ScoringException(ScoringExceptionCode.InvalidInput, `asOf "${asOf}" is not a date (YYYY-MM-DD)`, { field: 'asOf' });
@@ -41,11 +46,28 @@ export class ScoringService {
       }
       if (beforeEarliestDay(asOf)) throw new ScoringException(ScoringExceptionCode.InvalidInput, tooEarly('asOf'), { field: 'asOf' });
     }
-    const { runId } = await this.engine.startRescore({ trigger: callerId, asOf: asOf ?? undefined, policy: this.rescorePolicy });
-    // Audited once the engine took it (the run itself also names who started it, as its trigger).
-    this.audit.record(this.em, { actor: callerId, action: 'scoring-run.start', entityType: 'scoring_run', entityId: runId, after: { asOf: asOf ?? null } });
-    await this.em.flush();
+    const day = asOf ?? new Date().toISOString().slice(0, 10);
+    const runId = await this.em.transactional(async (em) => {
+      // One start at a time: two at the same moment (or aliased in one request) see each other's run.
+      await em.execute(`select pg_advisory_xact_lock(hashtext('scoring-run.start'))`);
+      await this.refuseWhileUnderWay(day);
+      const started = await this.engine.startRescore({ trigger: callerId, asOf: day, policy: this.rescorePolicy });
+      // The run records itself as it begins too (the same row): this one is there before the answer.
+      await this.runs.begin({ runId: started.runId, trigger: callerId, asOf: day });
+      // Audited once the engine took it (the run itself also names who started it, as its trigger).
+      this.audit.record(em, { actor: callerId, action: 'scoring-run.start', entityType: 'scoring_run', entityId: started.runId, after: { asOf: asOf ?? null } });
+      return started.runId;
+    });
     return { id: runId, record: await this.runs.findRun(runId), progress: null };
+  }
+
+  /** CONFLICT while a run of the day still runs; one recorded running whose workflow stopped does not count (the next run's start ends it as abandoned). */
+  private async refuseWhileUnderWay(asOf: string): Promise<void> {
+    for (const id of await this.runs.runningRunIdsOf(asOf)) {
+      if (await this.engine.isRescoreRunning(id)) {
+        throw new ScoringException(ScoringExceptionCode.RunInProgress, `Rescore ${id} of ${asOf} is under way: follow it with scoringRun, or cancel it first`, { id, asOf });
+      }
+    }
   }
 
   /**
