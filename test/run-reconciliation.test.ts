@@ -10,12 +10,11 @@ import { TemporalPlaybookEngine } from '../src/temporal/temporal-playbook-engine
 import { TemporalScoringEngine } from '../src/temporal/temporal-scoring-engine.js';
 import { runReconciliationScheduleId } from '../src/temporal/schedules.js';
 import { howReset } from '../src/temporal/workflow-calls.js';
-import proto from '@temporalio/proto';
 import { CancelPlaybookRunDocument, CustomerPlaybookRunsDocument, EraseCustomerDocument, FixCasesDocument, FixIssueDocument, OperationsStatusDocument, ResolveIssueDocument, StartFixIssueDocument } from './__generated__/graphql.js';
 import { eventually } from './support/eventually.js';
 import { recordHistory } from './support/histories.js';
 import { startTestStack, type TestStack } from './support/stack.js';
-import { temporalOperator } from './support/temporal-operator.js';
+import { resetByOperator, temporalOperator, type ResetOptions } from './support/temporal-operator.js';
 
 /** Runs that end in Temporal without running their code (terminated in the UI) get their end recorded, on the real dev server. */
 let stack: TestStack;
@@ -156,27 +155,7 @@ it('records a run that timed out or failed in the engine under its own status, r
   ]);
 });
 
-/**
- * What an operator does with `temporal workflow reset` (or Reset in the Temporal UI): the run runs again as a new execution from
- * the workflow task that ends at `finishEventId` (by default its last one), leaving out updates taken after it when `excludeUpdates`.
- */
-async function resetInEngine(workflowId: string, reason: string, options: { finishEventId?: EventId; excludeUpdates?: boolean } = {}): Promise<string> {
-  const operator = temporalOperator(stack, 'bob@ops.example.com');
-  const handle = operator.workflow.getHandle(workflowId);
-  const { runId } = await handle.describe();
-  const { events } = await handle.fetchHistory();
-  const finishEventId = options.finishEventId ?? [...events!].reverse().find((e) => e.workflowTaskCompletedEventAttributes)!.eventId;
-  const reset: proto.temporal.api.workflowservice.v1.IResetWorkflowExecutionResponse = await operator.workflowService.resetWorkflowExecution({
-    namespace: stack.config.temporal.namespace,
-    workflowExecution: { workflowId, runId },
-    reason,
-    workflowTaskFinishEventId: finishEventId,
-    requestId: `reset-${Date.now()}`,
-    resetReapplyExcludeTypes: options.excludeUpdates ? [proto.temporal.api.enums.v1.ResetReapplyExcludeType.RESET_REAPPLY_EXCLUDE_TYPE_UPDATE] : [],
-  });
-  return reset.runId!;
-}
-type EventId = proto.temporal.api.history.v1.IHistoryEvent['eventId'];
+const resetInEngine = (workflowId: string, reason: string, options?: ResetOptions) => resetByOperator(stack, workflowId, reason, options);
 const resetAudit = (workflowId: string) => stack.orm.em.fork().find(AuditEntry, { action: 'playbook.reset-in-engine', entityId: workflowId });
 const fixCase = (workflowId: string) => stack.orm.em.fork().findOneOrFail(FixCase, { workflowId });
 

@@ -1,4 +1,5 @@
 import { Client } from '@temporalio/client';
+import proto from '@temporalio/proto';
 import { sql } from 'kysely';
 import type { TestStack } from './stack.js';
 
@@ -13,4 +14,36 @@ export async function steeringAudited(stack: TestStack, entityId: string): Promi
     select actor, after from audit_entry where entity_id = ${entityId} and (action like '%.signal-in-engine' or action like '%.update-in-engine')
      order by (after->>'eventId')::int`.execute(stack.orm.em.fork().getKysely());
   return rows.map((r) => [r.actor, r.after.signal ? `signal ${r.after.signal}` : `update ${r.after.update}`, r.after.input]);
+}
+
+type EventId = proto.temporal.api.history.v1.IHistoryEvent['eventId'];
+export interface ResetOptions {
+  /** The workflow task the run runs again from (its completed event); by default its last one. */
+  finishEventId?: EventId;
+  /** Leave out the updates taken after that point (`--reapply-exclude Update`). */
+  excludeUpdates?: boolean;
+  /** Leave out the signals taken after that point (`--reapply-exclude Signal`). */
+  excludeSignals?: boolean;
+}
+
+/**
+ * What an operator does with `temporal workflow reset` (or Reset in the Temporal UI): the run runs again as a new execution from
+ * the workflow task that ends at `finishEventId` (by default its last one). The new execution's run ID.
+ */
+export async function resetByOperator(stack: TestStack, workflowId: string, reason: string, options: ResetOptions = {}): Promise<string> {
+  const operator = temporalOperator(stack, 'bob@ops.example.com');
+  const handle = operator.workflow.getHandle(workflowId);
+  const { runId } = await handle.describe();
+  const { events } = await handle.fetchHistory();
+  const finishEventId = options.finishEventId ?? [...events!].reverse().find((e) => e.workflowTaskCompletedEventAttributes)!.eventId;
+  const { RESET_REAPPLY_EXCLUDE_TYPE_UPDATE, RESET_REAPPLY_EXCLUDE_TYPE_SIGNAL } = proto.temporal.api.enums.v1.ResetReapplyExcludeType;
+  const reset: proto.temporal.api.workflowservice.v1.IResetWorkflowExecutionResponse = await operator.workflowService.resetWorkflowExecution({
+    namespace: stack.config.temporal.namespace,
+    workflowExecution: { workflowId, runId },
+    reason,
+    workflowTaskFinishEventId: finishEventId,
+    requestId: `reset-${Date.now()}`,
+    resetReapplyExcludeTypes: [...(options.excludeUpdates ? [RESET_REAPPLY_EXCLUDE_TYPE_UPDATE] : []), ...(options.excludeSignals ? [RESET_REAPPLY_EXCLUDE_TYPE_SIGNAL] : [])],
+  });
+  return reset.runId!;
 }
