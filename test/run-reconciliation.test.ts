@@ -192,6 +192,20 @@ it('records a terminated run that an operator reset in the Temporal UI as runnin
   expect(await eventually(() => stack.temporal.client.workflow.getHandle(workflowId).describe(), (d) => d.status.name !== 'RUNNING')).toMatchObject({ status: { name: 'CANCELLED' } });
 });
 
+it('audits a reset whose run ended again before the reconciliation came by, once, and leaves its record as the run ended', async () => {
+  const { workflowId } = await customerWithFixRun('Olga', 'bent-frame');
+  const runId = await resetInEngine(workflowId, 'replay the case');
+  // Ended again at once (as a thank-you done again in a second): no pass saw the reset execution under way.
+  await stack.temporal.client.workflow.getHandle(workflowId).terminate('reset the wrong run');
+  const engine = new TemporalPlaybookEngine(stack.temporal.client, stack.config.temporal.taskQueue);
+  await eventually(() => engine.findStartedSince(new Date(Date.now() - DAY)), (runs) => runs.some((r) => r.runId === runId && !r.running));
+  await eventually(async () => (await reconcile(), resetAudit(workflowId)), (entries) => entries.length > 0);
+  expect((await resetAudit(workflowId)).map((a) => [a.actor, a.after])).toEqual([['temporal:unknown', { runId, reason: 'replay the case', resetAt: expect.any(String), status: 'terminated' }]]);
+  expect(await record(workflowId)).toMatchObject({ status: 'terminated', outcome: 'terminated' });
+  expect(await reconcile()).not.toContain(workflowId);
+  expect(await resetAudit(workflowId)).toHaveLength(1);
+});
+
 it('tells a run never reset from one an operator reset, with the reason given', async () => {
   const { workflowId } = await customerWithFixRun('Nora', 'stuck-zip');
   const { runId } = await stack.temporal.client.workflow.getHandle(workflowId).describe();

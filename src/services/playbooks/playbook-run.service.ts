@@ -156,22 +156,27 @@ export class PlaybookRunService {
   }
 
   /**
-   * Of these runs under way in the engine, those whose current execution may have been started
-   * by a reset not audited yet: the record says the run ended (a reset of an ended run, or a
-   * cancel winding down), the execution started well after the record (a run is recorded by its
-   * first step, or just before its start by a person), or, for a fix, after its case was
-   * resolved. With the record's playbook.
+   * Of these executions, those that may have been started by a reset not audited yet: a later
+   * execution of the run than another one listed, or one that started well after the run's
+   * record (a run is recorded by its first step, or just before its start by a person); and,
+   * under way, one whose record says the run ended (a reset of an ended run, or a cancel
+   * winding down) or, for a fix, that started after its case was resolved. (A closed execution
+   * whose record says ended is no candidate by that alone: every run that ended would be one.)
+   * With the record's playbook.
    */
   async resetCandidates(started: StartedRun[]): Promise<Array<StartedRun & { playbook: string }>> {
     if (started.length === 0) return [];
-    const { rows } = await sql<{ workflow_id: string; run_id: string; started_at: Date; playbook: string }>`
-      select e.workflow_id, e.run_id, e.started_at, r.playbook
-        from unnest(${started.map((r) => r.workflowId)}::text[], ${started.map((r) => r.runId)}::text[], ${started.map((r) => r.startedAt.toISOString())}::timestamptz[]) as e(workflow_id, run_id, started_at)
+    const { rows } = await sql<{ workflow_id: string; run_id: string; started_at: Date; running: boolean; playbook: string }>`
+      select e.workflow_id, e.run_id, e.started_at, e.running, r.playbook
+        from (select *, min(started_at) over (partition by workflow_id) as first_started
+                from unnest(${started.map((r) => r.workflowId)}::text[], ${started.map((r) => r.runId)}::text[], ${started.map((r) => r.startedAt.toISOString())}::timestamptz[], ${started.map((r) => r.running)}::boolean[])
+                  as x(workflow_id, run_id, started_at, running)) e
         join playbook_run r on r.workflow_id = e.workflow_id
         left join fix_case fc on fc.workflow_id = r.workflow_id
-       where (r.status <> 'running' or e.started_at > r.started_at + make_interval(secs => ${RECORDED_BEFORE_START_MS / 1000}) or (fc.status = 'resolved' and e.started_at > fc.resolved_at))
+       where (e.started_at > e.first_started or e.started_at > r.started_at + make_interval(secs => ${RECORDED_BEFORE_START_MS / 1000})
+              or (e.running and (r.status <> 'running' or (fc.status = 'resolved' and e.started_at > fc.resolved_at))))
          and not exists (select 1 from audit_entry a where a.entity_type = 'playbook_run' and a.entity_id = e.workflow_id and a.action = 'playbook.reset-in-engine' and a.after->>'runId' = e.run_id)`.execute(this.em.getKysely());
-    return rows.map((r) => ({ workflowId: r.workflow_id, runId: r.run_id, startedAt: new Date(r.started_at), playbook: r.playbook }));
+    return rows.map((r) => ({ workflowId: r.workflow_id, runId: r.run_id, startedAt: new Date(r.started_at), running: r.running, playbook: r.playbook }));
   }
 
   /**
@@ -181,9 +186,12 @@ export class PlaybookRunService {
    * and end cleared), so its steps write again and it can be cancelled, and a fix case its end
    * cancelled is open again. A fix case resolved before the reset opens again (resolved and
    * confirmed cleared) when the run waits for a fix after it (`awaitsFix`, the run's own state):
-   * the reset undid the resolution, and the next one dates the case. False when audited before.
+   * the reset undid the resolution, and the next one dates the case. A reset execution that
+   * closed before this came by (`running` false: a thank-you done again in a second, a reset
+   * run terminated again) is audited alone: its record keeps how the run ended. False when
+   * audited before.
    */
-  async recordResetInEngine(input: { workflowId: string; runId: string; reset: HowReset; awaitsFix: boolean }): Promise<boolean> {
+  async recordResetInEngine(input: { workflowId: string; runId: string; running: boolean; reset: HowReset; awaitsFix: boolean }): Promise<boolean> {
     return this.em.transactional(async (em) => {
       // The run's record first (as every writer of the run takes it), then its case.
       const [run] = await em.execute<{ status: PlaybookRunStatus; finished_at: Date | null }[]>(`select status, finished_at from playbook_run where workflow_id = ? for update`, [input.workflowId]);
@@ -194,7 +202,7 @@ export class PlaybookRunService {
       );
       if (audited.n > 0) return false;
       // An end recorded after the reset (a cancel of the reset run) is that run's own: it stays.
-      const reopened = run.status !== PlaybookRunStatus.Running && run.finished_at != null && new Date(run.finished_at) <= input.reset.at;
+      const reopened = input.running && run.status !== PlaybookRunStatus.Running && run.finished_at != null && new Date(run.finished_at) <= input.reset.at;
       if (reopened) {
         await em.nativeUpdate(PlaybookRun, { workflowId: input.workflowId }, { status: PlaybookRunStatus.Running, outcome: null, finishedAt: null });
         await em.nativeUpdate(FixCase, { workflowId: input.workflowId, status: FixCaseStatus.Cancelled }, { status: FixCaseStatus.Open });
