@@ -13,6 +13,7 @@ import { lossMakingAccount } from './support/accounts.js';
 import { eventually } from './support/eventually.js';
 import { recordHistory } from './support/histories.js';
 import { startTestStack, type TestStack } from './support/stack.js';
+import { zoneAtTwoInTheMorning } from './support/time-zones.js';
 import { resetByOperator } from './support/temporal-operator.js';
 
 /**
@@ -31,8 +32,9 @@ beforeAll(async () => {
 afterAll(() => stack?.stop());
 
 /** A loss-making account whose review an admin approved offboarding for: the notice is running. */
-async function accountUnderNotice(name: string): Promise<{ customerId: string; workflowId: string }> {
+async function accountUnderNotice(name: string, timeZone = 'UTC'): Promise<{ customerId: string; workflowId: string }> {
   const customerId = await lossMakingAccount(stack.orm.em.fork(), name);
+  await stack.orm.em.fork().nativeUpdate(Customer, { id: customerId }, { timeZone });
   expect((await stack.gql(StartAccountReviewDocument, { customerId }, Role.Operator)).errors).toBeUndefined();
   await eventually(() => review(customerId), (s) => s?.step === 'awaiting-approval', 45_000);
   expect((await stack.gql(DecideOffboardingDocument, { customerId, approve: true, reason: 'still loss-making' }, Role.Admin)).errors).toBeUndefined();
@@ -83,7 +85,8 @@ it('an account review terminated in the Temporal UI during the notice sets the c
 }, 120_000);
 
 it('an account review reset after its termination withdrew the offboarding keeps the customer at the end of the notice: nobody is offboarded without notice', async () => {
-  const { customerId, workflowId } = await accountUnderNotice('Rhea');
+  // At night in the customer's time zone: the notice and the switch help wait for the morning.
+  const { customerId, workflowId } = await accountUnderNotice('Rhea', zoneAtTwoInTheMorning(new Date()));
   await stack.temporal.client.workflow.getHandle(workflowId).terminate('terminated by mistake during the notice');
   await eventually(async () => (await reconcile(), record(workflowId)), (r) => r.status === 'terminated');
   expect(await status(customerId)).toBe('active');

@@ -176,7 +176,7 @@ it('records a terminated run that an operator reset in the Temporal UI as runnin
   const audit = await resetAudit(workflowId);
   expect(audit.map((a) => [a.actor, a.after])).toEqual([
     // Temporal keeps its own name on a reset, not the caller's: who reset it is unknown, the reason is kept.
-    ['temporal:unknown', { runId, reason: 'undo the termination', resetAt: expect.any(String), status: 'running', endUndone: 'terminated' }],
+    ['temporal:unknown', { runId, reason: 'undo the termination', resetAt: expect.any(String), status: 'running', endUndone: 'terminated', messagesReleased: ['acknowledged', 'fix-case-opened'] }],
   ]);
   // The fix reported meanwhile is taken and written: the case is resolved, not left cancelled.
   expect((await resolving).errors).toBeUndefined();
@@ -211,7 +211,7 @@ it('tells a run never reset from one an operator reset, with the reason given', 
   const { runId } = await stack.temporal.client.workflow.getHandle(workflowId).describe();
   expect(await howReset(stack.temporal.client, workflowId, runId)).toBeNull();
   const resetRunId = await resetInEngine(workflowId, 'replay the case');
-  expect(await howReset(stack.temporal.client, workflowId, resetRunId)).toEqual({ at: expect.any(Date), reason: 'replay the case', by: null });
+  expect(await howReset(stack.temporal.client, workflowId, resetRunId)).toEqual({ at: expect.any(Date), from: expect.any(Date), reason: 'replay the case', by: null });
   expect(await howReset(stack.temporal.client, workflowId, runId)).toBeNull();
   await stack.temporal.client.workflow.getHandle(workflowId).terminate('test over');
 });

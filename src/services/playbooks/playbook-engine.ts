@@ -64,6 +64,8 @@ export interface StartedRun {
 /** A reset in the engine (Temporal UI or CLI) that made the run run again from an earlier point: when, why and who asked for it (null: the engine did not keep it). */
 export interface HowReset {
   at: Date;
+  /** When the run stood at the point it was reset to (the engine's time of that workflow task): its steps before it are not taken again. */
+  from: Date;
   reason: string | null;
   by: string | null;
 }

@@ -4,15 +4,15 @@ import { sql, type RawBuilder } from 'kysely';
 import { FAIR_REMINDER, fairReminderWorkflowId } from '../../domain/playbooks/fair-reminder.js';
 import { FIX_ISSUE } from '../../domain/playbooks/fix-issue.js';
 import { ACCOUNT_REVIEW } from '../../domain/playbooks/account-review.js';
-import { FixCase, FixCaseStatus, PlaybookRun, PlaybookRunStatus } from '../../entities/index.js';
+import { Customer, FixCase, FixCaseStatus, PlaybookRun, PlaybookRunStatus } from '../../entities/index.js';
 import { latestOccurrence } from '../../domain/playbooks/occurrence.js';
-import { CANCELLED_OUTCOME, RUN_CANCELLED, RUN_ENDED, runEndedInEngine, type EndedInEngine } from '../../domain/playbooks/run-status.js';
-import { untilRunEndsTemplates } from '../../domain/messages/catalogue.js';
+import { CANCELLED_OUTCOME, RUN_CANCELLED, RUN_ENDED, heldBackByRunStop, runEndedInEngine, type EndedInEngine } from '../../domain/playbooks/run-status.js';
+import { offboardingAnnouncementTemplates, untilRunEndsTemplates } from '../../domain/messages/catalogue.js';
 import { AuditService } from '../audit/audit.service.js';
 import { ChildPager } from '../common/child-pages.js';
 import type { Page, PageArgs } from '../common/pagination.js';
 import type { HowReset, StartedRun } from './playbook-engine.js';
-import { withdrawOffboarding } from './offboarding-withdrawal.js';
+import { offboardingStands, withdrawOffboarding } from './offboarding-withdrawal.js';
 import { failIfReset } from './running-run.js';
 
 /**
@@ -54,6 +54,9 @@ const RECORDED_BEFORE_START_MS = 60_000;
  */
 const SINCE_LAST_RESET = (alias: string, workflowId: string) =>
   `${alias}.at > coalesce((select max(x.at) from audit_entry x where x.entity_type = 'playbook_run' and x.entity_id = ${workflowId} and x.action = 'playbook.reset-in-engine'), '-infinity')`;
+
+/** How far the worker's clock (a message's creation) and the engine's (the point a run was reset to) may be apart. */
+const CLOCK_LEEWAY_MS = 1_000;
 
 /** The engine's status of a run that ended there, as its record keeps it. */
 const ENDED_IN_ENGINE: Record<EndedInEngine, PlaybookRunStatus> = {
@@ -183,8 +186,9 @@ export class PlaybookRunService {
    * A reset in the Temporal UI or CLI that made the run run again from an earlier point (its
    * execution `runId`), audited once as `playbook.reset-in-engine` with who reset it and why.
    * A run whose end was recorded before the reset runs again: its record says running (outcome
-   * and end cleared), so its steps write again and it can be cancelled, and a fix case its end
-   * cancelled is open again. A fix case resolved before the reset opens again (resolved and
+   * and end cleared), so its steps write again and it can be cancelled, a fix case its end
+   * cancelled is open again, and the messages its end held back go out after all
+   * (`releaseHeldBackByStop`, named in the entry as `messagesReleased`). A fix case resolved before the reset opens again (resolved and
    * confirmed cleared) when the run waits for a fix after it (`awaitsFix`, the run's own state):
    * the reset undid the resolution, and the next one dates the case. A reset execution that
    * closed before this came by (`running` false: a thank-you done again in a second, a reset
@@ -194,7 +198,10 @@ export class PlaybookRunService {
   async recordResetInEngine(input: { workflowId: string; runId: string; running: boolean; reset: HowReset; awaitsFix: boolean }): Promise<boolean> {
     return this.em.transactional(async (em) => {
       // The run's record first (as every writer of the run takes it), then its case.
-      const [run] = await em.execute<{ status: PlaybookRunStatus; finished_at: Date | null }[]>(`select status, finished_at from playbook_run where workflow_id = ? for update`, [input.workflowId]);
+      const [run] = await em.execute<{ status: PlaybookRunStatus; finished_at: Date | null; playbook: string; customer_id: string }[]>(
+        `select status, finished_at, playbook, customer_id from playbook_run where workflow_id = ? for update`,
+        [input.workflowId],
+      );
       if (!run) return false;
       const [audited] = await em.execute<{ n: number }[]>(
         `select count(*)::int as n from audit_entry where entity_type = 'playbook_run' and entity_id = ? and action = 'playbook.reset-in-engine' and after->>'runId' = ?`,
@@ -207,6 +214,7 @@ export class PlaybookRunService {
         await em.nativeUpdate(PlaybookRun, { workflowId: input.workflowId }, { status: PlaybookRunStatus.Running, outcome: null, finishedAt: null });
         await em.nativeUpdate(FixCase, { workflowId: input.workflowId, status: FixCaseStatus.Cancelled }, { status: FixCaseStatus.Open });
       }
+      const released = reopened ? await this.releaseHeldBackByStop(em, { workflowId: input.workflowId, customerId: run.customer_id, playbook: run.playbook }, input.reset.from) : [];
       const caseReopened = input.awaitsFix
         ? (await em.nativeUpdate(FixCase, { workflowId: input.workflowId, status: FixCaseStatus.Resolved, resolvedAt: { $lte: input.reset.at } }, { status: FixCaseStatus.Open, resolvedAt: null, confirmedAt: null })) > 0
         : false;
@@ -222,11 +230,39 @@ export class PlaybookRunService {
           status: reopened ? PlaybookRunStatus.Running : run.status,
           ...(reopened ? { endUndone: run.status } : {}),
           ...(caseReopened ? { fixReopened: true } : {}),
+          ...(released.length > 0 ? { messagesReleased: released } : {}),
         },
       });
       await em.flush();
       return true;
     });
+  }
+
+  /**
+   * The messages of a run its stop held back (cancelled, failed, terminated, timed out), once a
+   * reset made it run again: released (to go out, unless a guard holds them at delivery) when
+   * a step before the point it was reset to wrote them. The reset run does not take those steps
+   * again and goes on as if they had gone out (waits for an answer to its welcome, keeps the
+   * fee booked with its reminder). Those of later steps stay held back here: a step the reset
+   * run takes again finds its message under its key and releases it then
+   * (`OutboxService.enqueueStep`); one the reset undid (an operator reset to before it to not
+   * take it) must not go out. Before the point by the worker's clock against the engine's,
+   * with a second's leeway for the clocks: a step the very task reset to started is taken
+   * again anyway (that task runs again from the same history). Each is sent once at most (one
+   * row per run and step). An account review's notice and help to switch stay held back when
+   * its offboarding was withdrawn (it stays withdrawn: `offboardingStands`). The steps released.
+   */
+  private async releaseHeldBackByStop(em: EntityManager, run: { workflowId: string; customerId: string; playbook: string }, resetFrom: Date): Promise<string[]> {
+    const customer = run.playbook === ACCOUNT_REVIEW ? await em.findOne(Customer, { id: run.customerId }) : null;
+    const kept = customer && !(await offboardingStands(em, customer, run.workflowId)) ? offboardingAnnouncementTemplates : [];
+    const kysely = em.getKysely();
+    const { rows } = await sql<{ id: string; idempotency_key: string }>`
+      select id, idempotency_key from outbox_message
+       where customer_id = ${run.customerId} and starts_with(idempotency_key, ${run.workflowId + '/'}) and sent_at is null and suppressed_reason = any(${heldBackByRunStop}::text[])
+         and created_at <= ${new Date(resetFrom.getTime() + CLOCK_LEEWAY_MS)} and not (template = any(${kept}::text[]))
+         for update`.execute(kysely);
+    if (rows.length > 0) await sql`update outbox_message set suppressed_at = null, suppressed_reason = null where id = any(${rows.map((r) => r.id)}::uuid[])`.execute(kysely);
+    return rows.map((r) => r.idempotency_key.slice(run.workflowId.length + 1)).sort();
   }
 
   /** Holds back the run's messages still queued (held for quiet hours, retried), as its steps key them (`<workflow id>/<step>`); of `templates` only, when given. */
