@@ -55,7 +55,7 @@ const RECORDED_BEFORE_START_MS = 60_000;
 const SINCE_LAST_RESET = (alias: string, workflowId: string) =>
   `${alias}.at > coalesce((select max(x.at) from audit_entry x where x.entity_type = 'playbook_run' and x.entity_id = ${workflowId} and x.action = 'playbook.reset-in-engine'), '-infinity')`;
 
-/** How far the worker's clock (a message's creation) and the engine's (the point a run was reset to) may be apart. */
+/** How far the worker's clock (a message's creation, a tier change) and the engine's (the point a run was reset to) may be apart. */
 const CLOCK_LEEWAY_MS = 1_000;
 
 /** The engine's status of a run that ended there, as its record keeps it. */
@@ -188,12 +188,13 @@ export class PlaybookRunService {
    * A run whose end was recorded before the reset runs again: its record says running (outcome
    * and end cleared), so its steps write again and it can be cancelled, a fix case its end
    * cancelled is open again, and the messages its end held back go out after all
-   * (`releaseHeldBackByStop`, named in the entry as `messagesReleased`). A fix case resolved before the reset opens again (resolved and
-   * confirmed cleared) when the run waits for a fix after it (`awaitsFix`, the run's own state):
-   * the reset undid the resolution, and the next one dates the case. A reset execution that
-   * closed before this came by (`running` false: a thank-you done again in a second, a reset
-   * run terminated again) is audited alone: its record keeps how the run ended. False when
-   * audited before.
+   * (`releaseHeldBackByStop`, named in the entry as `messagesReleased`). A fix case resolved
+   * before the reset opens again (resolved and confirmed cleared) when the run waits for a fix
+   * after it (`awaitsFix`, the run's own state): the reset undid the resolution, and the next
+   * one dates the case. An account review's tier change after the point reset to stays, named
+   * in the entry (`tierChangeKept`). A reset execution that closed before this came by
+   * (`running` false: a thank-you done again in a second, a reset run terminated again) is
+   * audited alone: its record keeps how the run ended. False when audited before.
    */
   async recordResetInEngine(input: { workflowId: string; runId: string; running: boolean; reset: HowReset; awaitsFix: boolean }): Promise<boolean> {
     return this.em.transactional(async (em) => {
@@ -215,6 +216,7 @@ export class PlaybookRunService {
         await em.nativeUpdate(FixCase, { workflowId: input.workflowId, status: FixCaseStatus.Cancelled }, { status: FixCaseStatus.Open });
       }
       const released = reopened ? await this.releaseHeldBackByStop(em, { workflowId: input.workflowId, customerId: run.customer_id, playbook: run.playbook }, input.reset.from) : [];
+      const tierChangeKept = run.playbook === ACCOUNT_REVIEW ? await this.tierChangeSince(em, { workflowId: input.workflowId, customerId: run.customer_id }, input.reset) : null;
       const caseReopened = input.awaitsFix
         ? (await em.nativeUpdate(FixCase, { workflowId: input.workflowId, status: FixCaseStatus.Resolved, resolvedAt: { $lte: input.reset.at } }, { status: FixCaseStatus.Open, resolvedAt: null, confirmedAt: null })) > 0
         : false;
@@ -231,6 +233,7 @@ export class PlaybookRunService {
           ...(reopened ? { endUndone: run.status } : {}),
           ...(caseReopened ? { fixReopened: true } : {}),
           ...(released.length > 0 ? { messagesReleased: released } : {}),
+          ...(tierChangeKept ? { tierChangeKept } : {}),
         },
       });
       await em.flush();
@@ -263,6 +266,23 @@ export class PlaybookRunService {
          for update`.execute(kysely);
     if (rows.length > 0) await sql`update outbox_message set suppressed_at = null, suppressed_reason = null where id = any(${rows.map((r) => r.id)}::uuid[])`.execute(kysely);
     return rows.map((r) => r.idempotency_key.slice(run.workflowId.length + 1)).sort();
+  }
+
+  /**
+   * The tier change an account review applied after the point it was reset to (a yes the reset
+   * took back, e.g. one recorded by mistake), from and to: not undone, as the customer was told
+   * of it (its confirmation went out) and the reset run may take the same answer again; named
+   * in the reset's entry for a person to settle with the customer. After the point with the
+   * clocks' leeway, so as not to miss one. Null when there is none.
+   */
+  private async tierChangeSince(em: EntityManager, run: { workflowId: string; customerId: string }, reset: HowReset): Promise<{ from: string; to: string } | null> {
+    const [change] = await em.execute<{ from: string; to: string }[]>(
+      `select before->>'serviceTier' as "from", after->>'serviceTier' as "to" from audit_entry
+        where entity_type = 'customer' and entity_id = ? and action = 'customer.service-tier' and actor = ? and at > ? and at <= ?
+        order by at desc limit 1`,
+      [run.customerId, `playbook:${run.workflowId}`, new Date(reset.from.getTime() - CLOCK_LEEWAY_MS), reset.at],
+    );
+    return change ?? null;
   }
 
   /** Holds back the run's messages still queued (held for quiet hours, retried), as its steps key them (`<workflow id>/<step>`); of `templates` only, when given. */
