@@ -1,7 +1,7 @@
 import { Role } from '../src/domain/auth/roles.js';
 import { accountReviewPolicy, accountReviewWorkflowId, type AccountReviewPolicy } from '../src/domain/playbooks/account-review.js';
 import { seconds } from '../src/domain/policies/duration.js';
-import { AuditEntry, Customer, PlaybookRun } from '../src/entities/index.js';
+import { AuditEntry, Customer, CustomerExport, OutboxMessage, PlaybookRun } from '../src/entities/index.js';
 import { AuditService } from '../src/services/audit/audit.service.js';
 import { createServices } from '../src/services/index.js';
 import { withdrawOffboardingOnCancel } from '../src/services/playbooks/offboarding-withdrawal.js';
@@ -13,14 +13,17 @@ import { lossMakingAccount } from './support/accounts.js';
 import { eventually } from './support/eventually.js';
 import { recordHistory } from './support/histories.js';
 import { startTestStack, type TestStack } from './support/stack.js';
+import { zoneAtTwoInTheMorning } from './support/time-zones.js';
+import { resetInEngine } from './support/temporal-operator.js';
 
 /**
  * An account review that ends during the offboarding notice (cancelled by an operator, or
  * terminated in the Temporal UI and recorded by the run reconciliation) withdraws the
  * offboarding: the customer is `active` again, audited with who ended the run and why, instead
- * of `offboarding` for good (no review, thank-you or campaign would reach them again).
+ * of `offboarding` for good (no review, thank-you or campaign would reach them again). A run
+ * reset after such an end runs again, but its withdrawn offboarding stays withdrawn.
  */
-const policy: AccountReviewPolicy = { ...accountReviewPolicy, answerWaitMs: seconds(1), reviewAfterMs: seconds(1), approvalWaitMs: seconds(120), noticeMs: seconds(120) };
+const policy: AccountReviewPolicy = { ...accountReviewPolicy, answerWaitMs: seconds(1), reviewAfterMs: seconds(1), approvalWaitMs: seconds(120), noticeMs: seconds(30) };
 
 let stack: TestStack;
 beforeAll(async () => {
@@ -29,8 +32,9 @@ beforeAll(async () => {
 afterAll(() => stack?.stop());
 
 /** A loss-making account whose review an admin approved offboarding for: the notice is running. */
-async function accountUnderNotice(name: string): Promise<{ customerId: string; workflowId: string }> {
+async function accountUnderNotice(name: string, timeZone = 'UTC'): Promise<{ customerId: string; workflowId: string }> {
   const customerId = await lossMakingAccount(stack.orm.em.fork(), name);
+  await stack.orm.em.fork().nativeUpdate(Customer, { id: customerId }, { timeZone });
   expect((await stack.gql(StartAccountReviewDocument, { customerId }, Role.Operator)).errors).toBeUndefined();
   await eventually(() => review(customerId), (s) => s?.step === 'awaiting-approval', 45_000);
   expect((await stack.gql(DecideOffboardingDocument, { customerId, approve: true, reason: 'still loss-making' }, Role.Admin)).errors).toBeUndefined();
@@ -41,6 +45,14 @@ async function accountUnderNotice(name: string): Promise<{ customerId: string; w
 
 const review = (customerId: string) => stack.gql(AccountReviewDocument, { customerId }, Role.Viewer).then((r) => r.data?.accountReview ?? null);
 const status = (customerId: string) => stack.orm.em.fork().findOneOrFail(Customer, { id: customerId }).then((c) => c.status);
+const record = (workflowId: string) => stack.orm.em.fork().findOneOrFail(PlaybookRun, { workflowId });
+/** One pass of the run reconciliation, as the worker's schedule runs it. */
+function reconcile(): Promise<string[]> {
+  const { client } = stack.temporal;
+  const { taskQueue } = stack.config.temporal;
+  const engines = { playbooks: new TemporalPlaybookEngine(client, taskQueue), scoring: new TemporalScoringEngine(client, taskQueue), campaigns: new TemporalCampaignEngine(client, taskQueue) };
+  return createServices(stack.orm.em.fork(), engines).runReconciliation.recordRunsEndedInEngine();
+}
 const withdrawals = (customerId: string) =>
   stack.orm.em
     .fork()
@@ -65,13 +77,34 @@ it('an account review cancelled during the offboarding notice sets the customer 
 it('an account review terminated in the Temporal UI during the notice sets the customer active again once the reconciliation records the end', async () => {
   const { customerId, workflowId } = await accountUnderNotice('Tess');
   await stack.temporal.client.workflow.getHandle(workflowId).terminate('started for the wrong account');
-  const { client } = stack.temporal;
-  const { taskQueue } = stack.config.temporal;
-  const engines = { playbooks: new TemporalPlaybookEngine(client, taskQueue), scoring: new TemporalScoringEngine(client, taskQueue), campaigns: new TemporalCampaignEngine(client, taskQueue) };
-  const reconcile = () => createServices(stack.orm.em.fork(), engines).runReconciliation.recordRunsEndedInEngine();
-  await eventually(async () => (await reconcile(), stack.orm.em.fork().findOneOrFail(PlaybookRun, { workflowId })), (r) => r.status === 'terminated');
+  await eventually(async () => (await reconcile(), record(workflowId)), (r) => r.status === 'terminated');
   expect(await status(customerId)).toBe('active');
   expect(await withdrawals(customerId)).toEqual([{ actor: expect.stringMatching(/^temporal:/), before: { status: 'offboarding' }, after: { status: 'active', reason: 'started for the wrong account', workflowId } }]);
   await reconcile();
   expect(await withdrawals(customerId)).toHaveLength(1);
 }, 120_000);
+
+it('an account review reset after its termination withdrew the offboarding keeps the customer at the end of the notice: nobody is offboarded without notice', async () => {
+  // At night in the customer's time zone: the notice and the switch help wait for the morning.
+  const { customerId, workflowId } = await accountUnderNotice('Rhea', zoneAtTwoInTheMorning(new Date()));
+  await stack.temporal.client.workflow.getHandle(workflowId).terminate('terminated by mistake during the notice');
+  await eventually(async () => (await reconcile(), record(workflowId)), (r) => r.status === 'terminated');
+  expect(await status(customerId)).toBe('active');
+
+  // The operator undoes the termination: the run waits out the notice again, and finds the offboarding withdrawn at its end.
+  await resetInEngine(stack, workflowId, 'undo the termination');
+  await eventually(async () => (await reconcile(), record(workflowId)), (r) => r.status === 'running');
+  expect(await eventually(() => record(workflowId), (r) => r.status !== 'running', 90_000)).toMatchObject({ status: 'completed', outcome: 'kept-offboarding-withdrawn' });
+  expect(await review(customerId)).toMatchObject({ step: 'done', outcome: 'kept-offboarding-withdrawn' });
+  expect(await status(customerId)).toBe('active');
+  const em = stack.orm.em.fork();
+  expect(await em.count(AuditEntry, { entityType: 'customer', entityId: customerId, action: 'customer.offboarded' })).toBe(0);
+  expect(await em.count(CustomerExport, { workflowId })).toBe(0);
+  // No final invoice, no data export; the notice and the switch help its end held back stay held back.
+  const messages = await em.find(OutboxMessage, { idempotencyKey: { $like: `${workflowId}/%` } }, { orderBy: { template: 'asc' } });
+  expect(messages.map((m) => [m.template, m.sentAt ?? null, m.suppressedReason?.split(':')[0] ?? null])).toEqual([
+    ['offboarding-notice', null, 'run-terminated'],
+    ['offboarding-switch-help', null, 'run-terminated'],
+  ]);
+  await recordHistory(workflowId, 'account-review-reset-offboarding-withdrawn');
+}, 180_000);

@@ -22,10 +22,14 @@ import { AuditService } from '../src/services/audit/audit.service.js';
 import { OutboxService } from '../src/services/outbox/outbox.service.js';
 import { AccountReviewService } from '../src/services/playbooks/account-review.service.js';
 import { ScoringRunService } from '../src/services/scores/scoring-run.service.js';
+import { createServices } from '../src/services/index.js';
+import { TemporalCampaignEngine } from '../src/temporal/temporal-campaign-engine.js';
+import { TemporalPlaybookEngine } from '../src/temporal/temporal-playbook-engine.js';
+import { TemporalScoringEngine } from '../src/temporal/temporal-scoring-engine.js';
 import { eventually } from './support/eventually.js';
 import { recordHistory } from './support/histories.js';
 import { startTestStack, type TestStack } from './support/stack.js';
-import { steeringAudited, temporalOperator } from './support/temporal-operator.js';
+import { resetInEngine, steeringAudited, temporalOperator } from './support/temporal-operator.js';
 
 /** The account-review playbook on the real Temporal dev server, its waits shortened to seconds. */
 const policy: AccountReviewPolicy = { ...accountReviewPolicy, version: 4, answerWaitMs: seconds(20), reviewAfterMs: seconds(1), approvalWaitMs: seconds(20), noticeMs: seconds(1) };
@@ -359,3 +363,31 @@ it('answers a retried proposal step with the proposal the customer was sent, tho
   expect(await reviews.propose(run)).toMatchObject({ kind: 'offer', offerCode: 'RETRY-A' });
   await em.nativeDelete(Offer, { code: { $in: ['RETRY-A', 'RETRY-B'] } });
 }, 30_000);
+
+it('keeps the tier change of a yes that a reset took back, and names it in the reset\'s audit entry', async () => {
+  const customerId = await account('Pia', { band: 'loss-making' });
+  const workflowId = accountReviewWorkflowId(customerId);
+  await stack.gql(StartAccountReviewDocument, { customerId }, Role.Operator);
+  await eventually(() => review(customerId), (s) => s?.step === 'awaiting-answer');
+  const handle = temporalOperator(stack).workflow.getHandle(workflowId);
+  const waiting = [...(await handle.fetchHistory()).events!].reverse().find((e) => e.workflowTaskCompletedEventAttributes)!;
+  // An operator records a yes by mistake in the Temporal UI: the cheaper tier takes effect.
+  await handle.signal('proposalAnswered', { accepted: true });
+  await eventually(() => stack.orm.em.fork().findOneOrFail(Customer, { id: customerId }), (c) => c.serviceTier === ServiceTier.Basic);
+  await eventually(() => review(customerId), (s) => s?.step === 'awaiting-review');
+
+  // Reset to before the answer, leaving the signal out: the run waits for the answer again.
+  const runId = await resetInEngine(stack, workflowId, 'the yes was recorded by mistake', { finishEventId: waiting.eventId, excludeSignals: true });
+  expect(await review(customerId)).toMatchObject({ step: 'awaiting-answer', answer: null });
+  const { client } = stack.temporal;
+  const { taskQueue } = stack.config.temporal;
+  const engines = { playbooks: new TemporalPlaybookEngine(client, taskQueue), scoring: new TemporalScoringEngine(client, taskQueue), campaigns: new TemporalCampaignEngine(client, taskQueue) };
+  const resets = () => stack.orm.em.fork().find(AuditEntry, { action: 'playbook.reset-in-engine', entityId: workflowId });
+  await eventually(async () => (await createServices(stack.orm.em.fork(), engines).runReconciliation.recordRunsEndedInEngine(), resets()), (entries) => entries.length > 0);
+  // Not undone (the customer was told of it): the entry names it for a person to settle with the customer.
+  expect((await resets()).map((a) => a.after)).toEqual([{ runId, reason: 'the yes was recorded by mistake', resetAt: expect.any(String), status: 'running', tierChangeKept: { from: 'premium', to: 'basic' } }]);
+  const answered = await stack.gql(AnswerAccountProposalDocument, { customerId, accepted: false }, Role.Operator);
+  expect(answered.data!.answerAccountProposal).toMatchObject({ answer: 'declined', step: 'awaiting-review' });
+  expect(await stack.orm.em.fork().findOneOrFail(Customer, { id: customerId })).toMatchObject({ serviceTier: 'basic' });
+  await handle.terminate('test over');
+}, 60_000);

@@ -18,6 +18,7 @@ import type { fairReminder, playbookTriggers } from '../workflows/index.js';
 import { CancelPlaybookRunDocument, CustomerMessagesDocument, CustomerTimelineDocument, ExportCustomerDataDocument, FairReminderDocument, FairnessReportDocument, ImportCsvDocument, OperationsStatusDocument, PromiseToPayDocument, RecordPaymentDocument, StartFairReminderDocument } from './__generated__/graphql.js';
 import { eventually } from './support/eventually.js';
 import { recordHistory } from './support/histories.js';
+import { zoneAtTwoInTheMorning } from './support/time-zones.js';
 import { startTestStack, testKeys, type TestStack } from './support/stack.js';
 import { Readable } from 'node:stream';
 import { ImportService } from '../src/services/import/import.service.js';
@@ -441,12 +442,6 @@ it('after the call, waits for a loyal payer\'s payment, takes a promise made on 
   expect(await run.result()).toBe('paid');
   expect((await outbox(callerId)).map((m) => m.step)).toEqual(['reminder-1', 'reminder-2', 'call', 'thank-you']);
 }, 60_000);
-
-/** A time zone where it is 02:00 now, deep in quiet hours (until 08:00). Etc/GMT signs are reversed: Etc/GMT-9 is UTC+9, Tokyo's. */
-function zoneAtTwoInTheMorning(now: Date): string {
-  const offset = ((2 - now.getUTCHours() + 36) % 24) - 12;
-  return offset === 0 ? 'Etc/GMT' : `Etc/GMT${offset > 0 ? '-' : '+'}${Math.abs(offset)}`;
-}
 
 /** A loyal payer's reminder run started at 02:00 in their time zone: the worker's delivery holds the first reminder until 08:00 there. */
 async function reminderHeldForTheNight(name: string) {

@@ -175,7 +175,7 @@ it('records a terminated run that an operator reset in the Temporal UI as runnin
   const audit = await resetAudit(workflowId);
   expect(audit.map((a) => [a.actor, a.after])).toEqual([
     // Temporal keeps its own name on a reset, not the caller's: who reset it is unknown, the reason is kept.
-    ['temporal:unknown', { runId, reason: 'undo the termination', resetAt: expect.any(String), status: 'running', endUndone: 'terminated' }],
+    ['temporal:unknown', { runId, reason: 'undo the termination', resetAt: expect.any(String), status: 'running', endUndone: 'terminated', messagesReleased: ['acknowledged', 'fix-case-opened'] }],
   ]);
   // The fix reported meanwhile is taken and written: the case is resolved, not left cancelled.
   expect((await resolving).errors).toBeUndefined();
@@ -191,12 +191,26 @@ it('records a terminated run that an operator reset in the Temporal UI as runnin
   expect(await eventually(() => stack.temporal.client.workflow.getHandle(workflowId).describe(), (d) => d.status.name !== 'RUNNING')).toMatchObject({ status: { name: 'CANCELLED' } });
 });
 
+it('audits a reset whose run ended again before the reconciliation came by, once, and leaves its record as the run ended', async () => {
+  const { workflowId } = await customerWithFixRun('Olga', 'bent-frame');
+  const runId = await resetInEngine(stack, workflowId, 'replay the case');
+  // Ended again at once (as a thank-you done again in a second): no pass saw the reset execution under way.
+  await stack.temporal.client.workflow.getHandle(workflowId).terminate('reset the wrong run');
+  const engine = new TemporalPlaybookEngine(stack.temporal.client, stack.config.temporal.taskQueue);
+  await eventually(() => engine.findStartedSince(new Date(Date.now() - DAY)), (runs) => runs.some((r) => r.runId === runId && !r.running));
+  await eventually(async () => (await reconcile(), resetAudit(workflowId)), (entries) => entries.length > 0);
+  expect((await resetAudit(workflowId)).map((a) => [a.actor, a.after])).toEqual([['temporal:unknown', { runId, reason: 'replay the case', resetAt: expect.any(String), status: 'terminated' }]]);
+  expect(await record(workflowId)).toMatchObject({ status: 'terminated', outcome: 'terminated' });
+  expect(await reconcile()).not.toContain(workflowId);
+  expect(await resetAudit(workflowId)).toHaveLength(1);
+});
+
 it('tells a run never reset from one an operator reset, with the reason given', async () => {
   const { workflowId } = await customerWithFixRun('Nora', 'stuck-zip');
   const { runId } = await stack.temporal.client.workflow.getHandle(workflowId).describe();
   expect(await howReset(stack.temporal.client, workflowId, runId)).toBeNull();
   const resetRunId = await resetInEngine(stack, workflowId, 'replay the case');
-  expect(await howReset(stack.temporal.client, workflowId, resetRunId)).toEqual({ at: expect.any(Date), reason: 'replay the case', by: null });
+  expect(await howReset(stack.temporal.client, workflowId, resetRunId)).toEqual({ at: expect.any(Date), from: expect.any(Date), reason: 'replay the case', by: null });
   expect(await howReset(stack.temporal.client, workflowId, runId)).toBeNull();
   await stack.temporal.client.workflow.getHandle(workflowId).terminate('test over');
 });

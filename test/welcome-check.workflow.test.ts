@@ -1,16 +1,19 @@
-import { AuditEntry, Customer, OutboxMessage, PlaybookRun, PlaybookRunStatus } from '../src/entities/index.js';
+import { AuditEntry, Customer, MessageChannel, MessagePurpose, OutboxMessage, PlaybookRun, PlaybookRunStatus } from '../src/entities/index.js';
 import { Role } from '../src/domain/auth/roles.js';
 import { seconds } from '../src/domain/policies/duration.js';
 import { welcomeCheckWorkflowId } from '../src/domain/playbooks/welcome-check.js';
 import { ConfirmWelcomeDocument, CustomerPlaybookRunsLiveDocument, EraseCustomerDocument, RunningPlaybookRunsDocument, StartWelcomeCheckDocument, WelcomeCheckDocument } from './__generated__/graphql.js';
 import { createServices } from '../src/services/index.js';
+import { OutboxService } from '../src/services/outbox/outbox.service.js';
+import { WelcomeCheckService } from '../src/services/playbooks/welcome-check.service.js';
 import { TemporalCampaignEngine } from '../src/temporal/temporal-campaign-engine.js';
 import { TemporalPlaybookEngine } from '../src/temporal/temporal-playbook-engine.js';
 import { TemporalScoringEngine } from '../src/temporal/temporal-scoring-engine.js';
 import { recordHistory } from './support/histories.js';
 import { eventually as eventuallyWithin } from './support/eventually.js';
 import { startTestStack, type TestStack } from './support/stack.js';
-import { steeringAudited, temporalOperator } from './support/temporal-operator.js';
+import { zoneAtTwoInTheMorning } from './support/time-zones.js';
+import { resetInEngine, steeringAudited, temporalOperator } from './support/temporal-operator.js';
 
 const eventually = <T>(fn: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 20_000) => eventuallyWithin(fn, ok, timeoutMs);
 
@@ -27,9 +30,9 @@ beforeAll(async () => {
 });
 afterAll(() => stack?.stop());
 
-async function newCustomer(name: string): Promise<string> {
+async function newCustomer(name: string, timeZone = 'UTC'): Promise<string> {
   const em = stack.orm.em.fork();
-  const customer = em.create(Customer, { name, email: `${name.toLowerCase()}@example.com`, acquiredAt: '2026-11-01' });
+  const customer = em.create(Customer, { name, email: `${name.toLowerCase()}@example.com`, acquiredAt: '2026-11-01', timeZone });
   await em.flush();
   return customer.id;
 }
@@ -231,3 +234,56 @@ it('answers a start that no worker has picked up yet with the run, its step unkn
   expect(page.data!.customer!.playbookRuns.edges.map((edge) => edge.node)).toEqual([expect.objectContaining({ workflowId: view.workflowId, step: null })]);
   await handle.terminate('test over');
 }, 30_000);
+
+/** One pass of the run reconciliation, as the worker's schedule runs it. */
+function reconcile(): Promise<string[]> {
+  const { client } = stack.temporal;
+  const { taskQueue } = stack.config.temporal;
+  const engines = { playbooks: new TemporalPlaybookEngine(client, taskQueue), scoring: new TemporalScoringEngine(client, taskQueue), campaigns: new TemporalCampaignEngine(client, taskQueue) };
+  return createServices(stack.orm.em.fork(), engines).runReconciliation.recordRunsEndedInEngine();
+}
+const welcome = (workflowId: string) => stack.orm.em.fork().findOneOrFail(OutboxMessage, { idempotencyKey: `${workflowId}/welcome` });
+
+it('sends the welcome after all when an operator undoes a mistaken termination by a reset: the run does not wait for an answer to a welcome never sent', async () => {
+  const customerId = await newCustomer('Rosa', zoneAtTwoInTheMorning(new Date()));
+  const workflowId = welcomeCheckWorkflowId(customerId);
+  expect((await stack.gql(StartWelcomeCheckDocument, { customerId }, Role.Operator)).errors).toBeUndefined();
+  await eventually(() => stack.gql(WelcomeCheckDocument, { customerId }, Role.Viewer), (r) => r.data?.welcomeCheck?.step === 'awaiting-confirmation');
+  // The welcome is still queued (held for the customer's quiet hours) when the run is terminated by mistake.
+  await temporalOperator(stack).workflow.getHandle(workflowId).terminate('terminated by mistake');
+  await eventually(async () => (await reconcile(), record(workflowId)), (r) => r?.status === 'terminated');
+  expect(await welcome(workflowId)).toMatchObject({ sentAt: null, suppressedReason: expect.stringMatching(/^run-terminated: /) });
+
+  // The operator undoes it: once the reconciliation records the run running again, the welcome is queued again (still for the morning).
+  const runId = await resetInEngine(stack, workflowId, 'undo the termination');
+  await eventually(async () => (await reconcile(), record(workflowId)), (r) => r?.status === 'running');
+  expect(await welcome(workflowId)).toMatchObject({ sentAt: null, suppressedAt: null, suppressedReason: null });
+  const audit = await stack.orm.em.fork().find(AuditEntry, { action: 'playbook.reset-in-engine', entityId: workflowId });
+  expect(audit.map((a) => a.after)).toEqual([{ runId, reason: 'undo the termination', resetAt: expect.any(String), status: 'running', endUndone: 'terminated', messagesReleased: ['welcome'] }]);
+  // One welcome, released once.
+  await reconcile();
+  expect(await messages(workflowId)).toEqual(expect.arrayContaining([['welcome', 'email']]));
+  expect((await messages(workflowId)).filter(([template]) => template === 'welcome')).toHaveLength(1);
+  expect(await stack.orm.em.fork().count(AuditEntry, { action: 'playbook.reset-in-engine', entityId: workflowId })).toBe(1);
+  await temporalOperator(stack).workflow.getHandle(workflowId).terminate('test over');
+}, 60_000);
+
+it('releases the message of a step a reset run takes again when its stop had held it back, and no message a guard held back', async () => {
+  const em = stack.orm.em.fork();
+  const customerId = await newCustomer('Ines');
+  const workflowId = welcomeCheckWorkflowId(customerId);
+  // A run recorded running again after a reset to before its welcome, which its termination had held back.
+  em.create(PlaybookRun, { workflowId, playbook: 'welcome-check', customer: customerId });
+  const held = { customer: customerId, channel: MessageChannel.Email, purpose: MessagePurpose.Service, payload: {}, suppressedAt: new Date() };
+  em.create(OutboxMessage, { ...held, idempotencyKey: `${workflowId}/welcome`, template: 'welcome', suppressedReason: 'run-terminated: its playbook run was terminated in the workflow engine; it sends nothing more' });
+  em.create(OutboxMessage, { ...held, idempotencyKey: `${workflowId}/follow-up`, template: 'welcome-follow-up', suppressedReason: 'no-consent: the customer takes no messages' });
+  await em.flush();
+  const steps = new WelcomeCheckService(stack.orm.em.fork(), new OutboxService());
+  await steps.welcome({ workflowId, customerId });
+  await steps.askForFollowUp({ workflowId, customerId });
+  const rows = await stack.orm.em.fork().find(OutboxMessage, { idempotencyKey: { $like: `${workflowId}/%` } }, { orderBy: { template: 'asc' } });
+  expect(rows.map((m) => [m.template, m.suppressedReason ?? null])).toEqual([
+    ['welcome', null],
+    ['welcome-follow-up', 'no-consent: the customer takes no messages'],
+  ]);
+});

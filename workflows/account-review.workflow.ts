@@ -155,6 +155,8 @@ async function accountReviewSteps({ customerId, policy }: AccountReviewInput): P
   enter('offboarding', `Offboarding approved by ${state.decision.decidedBy}: notice given`, policy.noticeMs);
   await startOffboarding({ workflowId, customerId, decision: state.decision, noticeEndsAt: state.deadline! });
   await sleep(policy.noticeMs);
-  await completeOffboarding({ workflowId, customerId, decision: state.decision });
+  const completion = await completeOffboarding({ workflowId, customerId, decision: state.decision });
+  // A run reset after its end withdrew the offboarding (terminated during the notice) keeps the customer: nobody is offboarded without notice.
+  if (completion === 'withdrawn' && patched('offboarding-kept-when-withdrawn')) return finish('kept-offboarding-withdrawn', 'The offboarding was withdrawn during the notice: the account stays');
   return finish('offboarded', `Offboarded with notice, final invoice and data export (approved by ${state.decision.decidedBy})`);
 }

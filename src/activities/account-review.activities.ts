@@ -1,5 +1,5 @@
 import type { Orm } from '../db/orm.js';
-import type { OffboardingDecision, Proposal } from '../domain/playbooks/account-review.js';
+import type { OffboardingCompletion, OffboardingDecision, Proposal } from '../domain/playbooks/account-review.js';
 import { defaultScoringPolicy } from '../domain/scoring/scoring-policy.js';
 import { AuditService } from '../services/audit/audit.service.js';
 import { OutboxService } from '../services/outbox/outbox.service.js';
@@ -26,7 +26,7 @@ export function createAccountReviewActivities(orm: Orm) {
     startOffboarding(input: { workflowId: string; customerId: string; decision: OffboardingDecision; noticeEndsAt: string }): Promise<void> {
       return reviews().startOffboarding(input);
     },
-    completeOffboarding(input: { workflowId: string; customerId: string; decision: OffboardingDecision }): Promise<void> {
+    completeOffboarding(input: { workflowId: string; customerId: string; decision: OffboardingDecision }): Promise<OffboardingCompletion> {
       return reviews().completeOffboarding(input);
     },
     /** The review was cancelled: an offboarding it started (notice given) is withdrawn, the customer active again. */

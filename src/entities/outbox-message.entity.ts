@@ -69,7 +69,7 @@ export class OutboxMessage {
   @Property({ type: 'timestamptz', length: 3, nullable: true })
   sendAfter?: Date | null;
 
-  /** Not sent, and never will be: a guard said no (customer left, no consent, contact budget, open complaint, invoice paid meanwhile). */
+  /** Not sent: a guard said no, for good (customer left, no consent, contact budget, open complaint, invoice paid meanwhile), or its run stopped (released when a reset makes the run run again). */
   @Property({ type: 'timestamptz', length: 3, nullable: true })
   suppressedAt?: Date | null;
 

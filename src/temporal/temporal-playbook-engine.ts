@@ -177,11 +177,12 @@ export class TemporalPlaybookEngine implements PlaybookEngine {
     });
   }
 
-  findRunningStartedSince(since: Date): Promise<StartedRun[]> {
+  findStartedSince(since: Date): Promise<StartedRun[]> {
     return this.reachable(async () => {
       const started: StartedRun[] = [];
-      const query = `ExecutionStatus = "Running" AND StartTime >= "${since.toISOString()}" AND ${playbookRunsQuery(this.taskQueue)}`;
-      for await (const run of this.client.workflow.list({ query, pageSize: 1000 })) started.push({ workflowId: run.workflowId, runId: run.runId, startedAt: run.startTime });
+      const query = `StartTime >= "${since.toISOString()}" AND ${playbookRunsQuery(this.taskQueue)}`;
+      for await (const run of this.client.workflow.list({ query, pageSize: 1000 }))
+        started.push({ workflowId: run.workflowId, runId: run.runId, startedAt: run.startTime, running: run.status.name === 'RUNNING' });
       return started;
     });
   }

@@ -114,21 +114,27 @@ const SERVER_IDENTITY = 'history-service';
  * identity there, not the caller's: `by` is null then. One call for a run never reset (the
  * reconciliation asks about candidates every pass until they are recorded).
  */
-export async function howReset(client: Client, workflowId: string, runId: string): Promise<{ at: Date; reason: string | null; by: string | null } | null> {
+export async function howReset(client: Client, workflowId: string, runId: string): Promise<{ at: Date; from: Date; reason: string | null; by: string | null } | null> {
   const { namespace } = client.options;
   try {
     // A run never reset says so in its description: its history is read only after a reset.
     const described = await client.workflowService.describeWorkflowExecution({ namespace, execution: { workflowId, runId } });
     if (!described.workflowExtendedInfo?.lastResetTime) return null;
     let nextPageToken: Uint8Array | undefined;
-    // The reset's event follows the events copied from the run it was reset from: from the start, a page at a time.
+    // The reset's event follows the events copied from the run it was reset from (the last of them the
+    // start of the workflow task reset to: `from`): from the start, a page at a time.
+    let previous: Date | null = null;
     for (let page = 0; page < 20; page++) {
       const response = await client.workflowService.getWorkflowExecutionHistory({ namespace, execution: { workflowId, runId }, maximumPageSize: 200, nextPageToken });
       for (const event of response.history?.events ?? []) {
         const failed = event.workflowTaskFailedEventAttributes;
-        if (failed?.cause !== RESET_WORKFLOW || failed.newRunId !== runId) continue;
+        const at = tsToDate(event.eventTime!);
+        if (failed?.cause !== RESET_WORKFLOW || failed.newRunId !== runId) {
+          previous = at;
+          continue;
+        }
         const identity = failed.identity && failed.identity !== SERVER_IDENTITY ? failed.identity : null;
-        return { at: tsToDate(event.eventTime!), reason: failed.failure?.message || null, by: identity };
+        return { at, from: previous ?? at, reason: failed.failure?.message || null, by: identity };
       }
       if (!response.nextPageToken?.length) break;
       nextPageToken = response.nextPageToken;

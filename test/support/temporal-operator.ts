@@ -18,25 +18,34 @@ export async function steeringAudited(stack: TestStack, entityId: string): Promi
 
 type EventId = proto.temporal.api.history.v1.IHistoryEvent['eventId'];
 
+export interface ResetOptions {
+  /** The workflow task the run runs again from (its completed event); by default its last one; 'first' as `--type FirstWorkflowTask`. */
+  finishEventId?: EventId | 'first';
+  /** Leave out the updates taken after that point (`--reapply-exclude Update`). */
+  excludeUpdates?: boolean;
+  /** Leave out the signals taken after that point (`--reapply-exclude Signal`). */
+  excludeSignals?: boolean;
+}
+
 /**
  * What an operator does with `temporal workflow reset` (or Reset in the Temporal UI): the run runs again as a new execution from
- * the workflow task that ends at `finishEventId` (by default its last one; 'first' as `--type FirstWorkflowTask`), leaving out
- * updates taken after it when `excludeUpdates`. The new execution's run ID.
+ * the workflow task that ends at `finishEventId`. The new execution's run ID.
  */
-export async function resetInEngine(stack: TestStack, workflowId: string, reason: string, options: { finishEventId?: EventId | 'first'; excludeUpdates?: boolean } = {}): Promise<string> {
+export async function resetInEngine(stack: TestStack, workflowId: string, reason: string, options: ResetOptions = {}): Promise<string> {
   const operator = temporalOperator(stack, 'bob@ops.example.com');
   const handle = operator.workflow.getHandle(workflowId);
   const { runId } = await handle.describe();
   const { events } = await handle.fetchHistory();
   const tasksDone = events!.filter((e) => e.workflowTaskCompletedEventAttributes);
   const finishEventId = options.finishEventId === 'first' ? tasksDone[0].eventId : (options.finishEventId ?? tasksDone[tasksDone.length - 1].eventId);
+  const { RESET_REAPPLY_EXCLUDE_TYPE_UPDATE, RESET_REAPPLY_EXCLUDE_TYPE_SIGNAL } = proto.temporal.api.enums.v1.ResetReapplyExcludeType;
   const reset: proto.temporal.api.workflowservice.v1.IResetWorkflowExecutionResponse = await operator.workflowService.resetWorkflowExecution({
     namespace: stack.config.temporal.namespace,
     workflowExecution: { workflowId, runId },
     reason,
     workflowTaskFinishEventId: finishEventId,
     requestId: `reset-${Date.now()}`,
-    resetReapplyExcludeTypes: options.excludeUpdates ? [proto.temporal.api.enums.v1.ResetReapplyExcludeType.RESET_REAPPLY_EXCLUDE_TYPE_UPDATE] : [],
+    resetReapplyExcludeTypes: [...(options.excludeUpdates ? [RESET_REAPPLY_EXCLUDE_TYPE_UPDATE] : []), ...(options.excludeSignals ? [RESET_REAPPLY_EXCLUDE_TYPE_SIGNAL] : [])],
   });
   return reset.runId!;
 }

@@ -17,6 +17,8 @@ export interface TemplateEntry {
   untilPaid?: true;
   /** Asks what its run waits for (a confirmation): once the run has ended, it is held back for good if not sent yet. */
   untilRunEnds?: true;
+  /** Announces an offboarding (an account review's notice): never sent for an offboarding withdrawn. */
+  announcesOffboarding?: true;
 }
 
 const invoice = { invoiceId: '3f2a9c1e-5b7d-4e21-9a0b-6c8d2e4f1a37' };
@@ -44,8 +46,8 @@ export const templateCatalogue: Readonly<Record<string, TemplateEntry>> = {
   'issue-gesture': { playbook: 'fix-issue', audience: 'customer', example: { topic: issue.topic } },
   'account-proposal': { playbook: 'account-review', audience: 'customer', example: tierChange },
   'account-proposal-confirmed': { playbook: 'account-review', audience: 'customer', example: tierChange },
-  'offboarding-notice': { playbook: 'account-review', audience: 'customer', example: { noticeEndsAt: '2027-01-31T00:00:00.000Z' } },
-  'offboarding-switch-help': { playbook: 'account-review', audience: 'customer', example: {} },
+  'offboarding-notice': { playbook: 'account-review', audience: 'customer', announcesOffboarding: true, example: { noticeEndsAt: '2027-01-31T00:00:00.000Z' } },
+  'offboarding-switch-help': { playbook: 'account-review', audience: 'customer', announcesOffboarding: true, example: {} },
   'offboarding-final-invoice': { playbook: 'account-review', audience: 'team', example: {} },
   'offboarding-data-export': { playbook: 'account-review', audience: 'customer', example: { exportId: '9b1c7e2a-4d3f-4a8b-b6e5-0f2d1c3a4b5e' } },
   welcome: { playbook: 'welcome-check', audience: 'customer', untilRunEnds: true, example: {} },
@@ -57,6 +59,8 @@ export const templateCatalogue: Readonly<Record<string, TemplateEntry>> = {
 export const untilPaidTemplates: readonly string[] = Object.keys(templateCatalogue).filter((key) => templateCatalogue[key].untilPaid);
 /** The templates that ask what their run waits for (a welcome asking whether all works): not sent once the run has ended. */
 export const untilRunEndsTemplates: readonly string[] = Object.keys(templateCatalogue).filter((key) => templateCatalogue[key].untilRunEnds);
+/** The templates that announce an offboarding (the notice, the help to switch): not sent once it is withdrawn. */
+export const offboardingAnnouncementTemplates: readonly string[] = Object.keys(templateCatalogue).filter((key) => templateCatalogue[key].announcesOffboarding);
 /** The templates of tasks for the company's own teams (a call, a fix case), not messages to the customer. */
 export const teamTemplates: readonly string[] = Object.keys(templateCatalogue).filter((key) => templateCatalogue[key].audience === 'team');
 

@@ -34,7 +34,10 @@ export type Proposal = { kind: 'tier-change'; tier: string; reason: string } | {
 
 export const ACCOUNT_REVIEW_STEPS = ['starting', 'proposing', 'awaiting-answer', 'applying', 'awaiting-review', 'reviewing', 'awaiting-approval', 'offboarding', 'done'] as const;
 export type AccountReviewStep = (typeof ACCOUNT_REVIEW_STEPS)[number];
-export type AccountReviewOutcome = 'turned-around' | 'kept-by-decision' | 'kept-no-decision' | 'offboarded';
+export type AccountReviewOutcome = 'turned-around' | 'kept-by-decision' | 'kept-no-decision' | 'kept-offboarding-withdrawn' | 'offboarded';
+
+/** The end of the notice: the customer offboarded, or the offboarding found withdrawn meanwhile (the run's end withdrew it before a reset made it run again). */
+export type OffboardingCompletion = 'offboarded' | 'withdrawn';
 
 export interface OffboardingDecision {
   approve: boolean;

@@ -27,3 +27,9 @@ export type EndedInEngine = RunStatus.Failed | RunStatus.Terminated | RunStatus.
 
 /** Why the queued messages of a run that ended in the engine were held back (as the message history shows it). */
 export const runEndedInEngine = (status: EndedInEngine) => `run-${status.replace('_', '-')}: its playbook run was ${status.replace('_', ' ')} in the workflow engine; it sends nothing more`;
+
+/**
+ * Why a message was held back by its run's stop (cancelled, failed, terminated, timed out), not
+ * by a guard of its own: a reset that makes the run run again releases such a message.
+ */
+export const heldBackByRunStop: readonly string[] = [RUN_CANCELLED, ...[RunStatus.Failed, RunStatus.Terminated, RunStatus.TimedOut].map((status) => runEndedInEngine(status as EndedInEngine))];

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { raw } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { heldBackByRunStop } from '../../domain/playbooks/run-status.js';
 import { MessageChannel, MessagePurpose, OutboxMessage } from '../../entities/index.js';
 
 export interface OutgoingMessage {
@@ -42,14 +43,23 @@ export class OutboxService {
     return result.affectedRows === 1;
   }
 
-  /** A playbook step's message, keyed `<workflow id>/<step>`; service messages unless said otherwise. */
-  enqueueStep(
+  /**
+   * A playbook step's message, keyed `<workflow id>/<step>`; service messages unless said
+   * otherwise. Called by a step of a running run only (`runStillRunning`), so a message of the
+   * step that its run's stop held back was held back by an end a reset has undone since: the
+   * reset run takes the step again (it was reset to before it) and means it, so the message is
+   * released, to go out as if the run had never stopped (once at most: it is the same row).
+   */
+  async enqueueStep(
     em: EntityManager,
     run: { workflowId: string; customerId: string },
     step: string,
     message: { channel: MessageChannel; template: string; payload: Record<string, unknown>; purpose?: MessagePurpose; invoiceId?: string },
   ): Promise<boolean> {
-    return this.enqueue(em, { idempotencyKey: `${run.workflowId}/${step}`, customerId: run.customerId, purpose: MessagePurpose.Service, ...message });
+    const idempotencyKey = `${run.workflowId}/${step}`;
+    if (await this.enqueue(em, { idempotencyKey, customerId: run.customerId, purpose: MessagePurpose.Service, ...message })) return true;
+    await em.nativeUpdate(OutboxMessage, { idempotencyKey, sentAt: null, suppressedReason: { $in: [...heldBackByRunStop] } }, { suppressedAt: null, suppressedReason: null });
+    return false;
   }
 
   /**

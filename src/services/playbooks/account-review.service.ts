@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { OffboardingDecision, Proposal } from '../../domain/playbooks/account-review.js';
+import type { OffboardingCompletion, OffboardingDecision, Proposal } from '../../domain/playbooks/account-review.js';
 import { ScoreKind } from '../../domain/scoring/score-kind.js';
 import { Customer, CustomerExport, CustomerStatus, MessageChannel, MessagePurpose, ServiceTier } from '../../entities/index.js';
 import { customerDocument } from '../customers/customer-data-export.service.js';
@@ -10,6 +10,7 @@ import { OfferService } from '../offers/offer.service.js';
 import { ContactStatusService } from '../outbox/contact-status.service.js';
 import type { OutboxService } from '../outbox/outbox.service.js';
 import type { ScoringRunService } from '../scores/scoring-run.service.js';
+import { offboardingStands } from './offboarding-withdrawal.js';
 import { runStillRunning } from './running-run.js';
 
 const PROFITABILITY = new Set([ScoreKind.Profitability]);
@@ -101,11 +102,20 @@ export class AccountReviewService {
     });
   }
 
-  /** At the end of the notice: the final invoice is due from billing, the customer gets their data, the account closes. */
-  async completeOffboarding(input: { workflowId: string; customerId: string; decision: OffboardingDecision }): Promise<void> {
-    await this.em.transactional(async (em) => {
-      if (!(await runStillRunning(em, input.workflowId))) return;
+  /**
+   * At the end of the notice: the final invoice is due from billing, the customer gets their
+   * data, the account closes. Only while the customer's offboarding by this run still stands
+   * (`offboardingStands`): one withdrawn meanwhile (the run's end withdrew it, then a reset
+   * made the run run again) is left withdrawn, and the run answers `withdrawn`. A run no longer
+   * running answers `withdrawn` as well: its end withdraws the offboarding.
+   */
+  async completeOffboarding(input: { workflowId: string; customerId: string; decision: OffboardingDecision }): Promise<OffboardingCompletion> {
+    return this.em.transactional(async (em) => {
+      if (!(await runStillRunning(em, input.workflowId))) return 'withdrawn';
       const customer = await em.findOneOrFail(Customer, { id: input.customerId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      // A retry of this step after it committed finds its export: the offboarding is done.
+      const completed = (await em.count(CustomerExport, { workflowId: input.workflowId })) > 0;
+      if (!completed && !(await offboardingStands(em, customer, input.workflowId))) return 'withdrawn';
       const exportId = randomUUID();
       const inserted = await em
         .createQueryBuilder(CustomerExport)
@@ -119,6 +129,7 @@ export class AccountReviewService {
       }
       await this.outbox.enqueueStep(em, input, 'final-invoice', { channel: MessageChannel.Call, template: 'offboarding-final-invoice', payload: {} });
       if (inserted.affectedRows === 1) await this.outbox.enqueueStep(em, input, 'data-export', { channel: MessageChannel.Email, template: 'offboarding-data-export', payload: { exportId } });
+      return 'offboarded';
     });
   }
 }

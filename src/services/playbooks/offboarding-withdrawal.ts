@@ -36,6 +36,22 @@ export async function withdrawOffboarding(em: EntityManager, audit: AuditService
 }
 
 /**
+ * Whether the customer's offboarding still stands for this run at the end of its notice: they
+ * are `offboarding`, and the run's last word on it is not a withdrawal. A run whose end
+ * withdrew the offboarding (terminated during the notice) and that runs again after a reset
+ * finds the customer active, or offboarding again only if it began it again (a reset to before
+ * its start): a withdrawn offboarding stays withdrawn, and nobody is offboarded without notice.
+ */
+export async function offboardingStands(em: EntityManager, customer: Customer, workflowId: string): Promise<boolean> {
+  if (customer.status !== CustomerStatus.Offboarding) return false;
+  const [last] = await em.execute<{ action: string }[]>(
+    `select action from audit_entry where entity_type = 'customer' and entity_id = ? and action in ('customer.offboarding', 'customer.offboarding-withdrawn') and after->>'workflowId' = ? order by at desc, id desc limit 1`,
+    [customer.id, workflowId],
+  );
+  return last?.action !== 'customer.offboarding-withdrawn';
+}
+
+/**
  * The cancel of a running account review, as its last step records it: the offboarding it
  * started is withdrawn, by the operator who cancelled it through the platform and their reason
  * (the `playbook.cancel` entry), or else by the run itself (a cancel in the Temporal UI; the

@@ -51,17 +51,21 @@ export interface EndedRun {
   closedAt: Date;
 }
 
-/** A run under way in the engine and when its current execution started there (a reset starts a new one, later than the run's record). */
+/** An execution of a run in the engine and when it started there (a reset starts a new one, later than the run's first). */
 export interface StartedRun {
   workflowId: string;
-  /** The engine's ID of the current execution (a reset gives the run a new one). */
+  /** The engine's ID of the execution (a reset gives the run a new one). */
   runId: string;
   startedAt: Date;
+  /** Under way; false once it closed (completed, cancelled, failed, terminated, timed out, or reset again). */
+  running: boolean;
 }
 
 /** A reset in the engine (Temporal UI or CLI) that made the run run again from an earlier point: when, why and who asked for it (null: the engine did not keep it). */
 export interface HowReset {
   at: Date;
+  /** When the run stood at the point it was reset to (the engine's time of that workflow task): its steps before it are not taken again. */
+  from: Date;
   reason: string | null;
   by: string | null;
 }
@@ -131,8 +135,12 @@ export interface PlaybookEngine extends SteeringSource {
 
   /** Runs started at `since` or later that failed, were terminated or timed out (the engine's search index: eventually consistent). */
   findEndedInEngine(since: Date): Promise<EndedRun[]>;
-  /** Runs under way whose current execution started at `since` or later: started then, or reset then (the engine's search index: eventually consistent). */
-  findRunningStartedSince(since: Date): Promise<StartedRun[]>;
+  /**
+   * The executions of runs started at `since` or later, under way or closed since: started then,
+   * or reset then (a reset run may have ended before anyone looked). The engine's search index:
+   * eventually consistent.
+   */
+  findStartedSince(since: Date): Promise<StartedRun[]>;
   /** The reset that started this execution of the run (`runId`); null when it was not started by a reset, or does not exist. */
   howReset(workflowId: string, runId: string): Promise<HowReset | null>;
   /** What became of an update sent to the run whose answer did not come in time: taken, not taken (refused, or never reached the run), or still pending. */

@@ -4,15 +4,15 @@ import { sql, type RawBuilder } from 'kysely';
 import { FAIR_REMINDER, fairReminderWorkflowId } from '../../domain/playbooks/fair-reminder.js';
 import { FIX_ISSUE } from '../../domain/playbooks/fix-issue.js';
 import { ACCOUNT_REVIEW } from '../../domain/playbooks/account-review.js';
-import { FixCase, FixCaseStatus, PlaybookRun, PlaybookRunStatus } from '../../entities/index.js';
+import { Customer, FixCase, FixCaseStatus, PlaybookRun, PlaybookRunStatus } from '../../entities/index.js';
 import { latestOccurrence } from '../../domain/playbooks/occurrence.js';
-import { CANCELLED_OUTCOME, RUN_CANCELLED, RUN_ENDED, runEndedInEngine, type EndedInEngine } from '../../domain/playbooks/run-status.js';
-import { untilRunEndsTemplates } from '../../domain/messages/catalogue.js';
+import { CANCELLED_OUTCOME, RUN_CANCELLED, RUN_ENDED, heldBackByRunStop, runEndedInEngine, type EndedInEngine } from '../../domain/playbooks/run-status.js';
+import { offboardingAnnouncementTemplates, untilRunEndsTemplates } from '../../domain/messages/catalogue.js';
 import { AuditService } from '../audit/audit.service.js';
 import { ChildPager } from '../common/child-pages.js';
 import type { Page, PageArgs } from '../common/pagination.js';
 import type { HowReset, StartedRun } from './playbook-engine.js';
-import { withdrawOffboarding } from './offboarding-withdrawal.js';
+import { offboardingStands, withdrawOffboarding } from './offboarding-withdrawal.js';
 import { failIfReset } from './running-run.js';
 
 /**
@@ -54,6 +54,9 @@ const RECORDED_BEFORE_START_MS = 60_000;
  */
 const SINCE_LAST_RESET = (alias: string, workflowId: string) =>
   `${alias}.at > coalesce((select max(x.at) from audit_entry x where x.entity_type = 'playbook_run' and x.entity_id = ${workflowId} and x.action = 'playbook.reset-in-engine'), '-infinity')`;
+
+/** How far the worker's clock (a message's creation, a tier change) and the engine's (the point a run was reset to) may be apart. */
+const CLOCK_LEEWAY_MS = 1_000;
 
 /** The engine's status of a run that ended there, as its record keeps it. */
 const ENDED_IN_ENGINE: Record<EndedInEngine, PlaybookRunStatus> = {
@@ -156,37 +159,50 @@ export class PlaybookRunService {
   }
 
   /**
-   * Of these runs under way in the engine, those whose current execution may have been started
-   * by a reset not audited yet: the record says the run ended (a reset of an ended run, or a
-   * cancel winding down), the execution started well after the record (a run is recorded by its
-   * first step, or just before its start by a person), or, for a fix, after its case was
-   * resolved. With the record's playbook.
+   * Of these executions, those that may have been started by a reset not audited yet: a later
+   * execution of the run than another one listed, or one that started well after the run's
+   * record (a run is recorded by its first step, or just before its start by a person); and,
+   * under way, one whose record says the run ended (a reset of an ended run, or a cancel
+   * winding down) or, for a fix, that started after its case was resolved. (A closed execution
+   * whose record says ended is no candidate by that alone: every run that ended would be one.)
+   * With the record's playbook.
    */
   async resetCandidates(started: StartedRun[]): Promise<Array<StartedRun & { playbook: string }>> {
     if (started.length === 0) return [];
-    const { rows } = await sql<{ workflow_id: string; run_id: string; started_at: Date; playbook: string }>`
-      select e.workflow_id, e.run_id, e.started_at, r.playbook
-        from unnest(${started.map((r) => r.workflowId)}::text[], ${started.map((r) => r.runId)}::text[], ${started.map((r) => r.startedAt.toISOString())}::timestamptz[]) as e(workflow_id, run_id, started_at)
+    const { rows } = await sql<{ workflow_id: string; run_id: string; started_at: Date; running: boolean; playbook: string }>`
+      select e.workflow_id, e.run_id, e.started_at, e.running, r.playbook
+        from (select *, min(started_at) over (partition by workflow_id) as first_started
+                from unnest(${started.map((r) => r.workflowId)}::text[], ${started.map((r) => r.runId)}::text[], ${started.map((r) => r.startedAt.toISOString())}::timestamptz[], ${started.map((r) => r.running)}::boolean[])
+                  as x(workflow_id, run_id, started_at, running)) e
         join playbook_run r on r.workflow_id = e.workflow_id
         left join fix_case fc on fc.workflow_id = r.workflow_id
-       where (r.status <> 'running' or e.started_at > r.started_at + make_interval(secs => ${RECORDED_BEFORE_START_MS / 1000}) or (fc.status = 'resolved' and e.started_at > fc.resolved_at))
+       where (e.started_at > e.first_started or e.started_at > r.started_at + make_interval(secs => ${RECORDED_BEFORE_START_MS / 1000})
+              or (e.running and (r.status <> 'running' or (fc.status = 'resolved' and e.started_at > fc.resolved_at))))
          and not exists (select 1 from audit_entry a where a.entity_type = 'playbook_run' and a.entity_id = e.workflow_id and a.action = 'playbook.reset-in-engine' and a.after->>'runId' = e.run_id)`.execute(this.em.getKysely());
-    return rows.map((r) => ({ workflowId: r.workflow_id, runId: r.run_id, startedAt: new Date(r.started_at), playbook: r.playbook }));
+    return rows.map((r) => ({ workflowId: r.workflow_id, runId: r.run_id, startedAt: new Date(r.started_at), running: r.running, playbook: r.playbook }));
   }
 
   /**
    * A reset in the Temporal UI or CLI that made the run run again from an earlier point (its
    * execution `runId`), audited once as `playbook.reset-in-engine` with who reset it and why.
    * A run whose end was recorded before the reset runs again: its record says running (outcome
-   * and end cleared), so its steps write again and it can be cancelled, and a fix case its end
-   * cancelled is open again. A fix case resolved before the reset opens again (resolved and
-   * confirmed cleared) when the run waits for a fix after it (`awaitsFix`, the run's own state):
-   * the reset undid the resolution, and the next one dates the case. False when audited before.
+   * and end cleared), so its steps write again and it can be cancelled, a fix case its end
+   * cancelled is open again, and the messages its end held back go out after all
+   * (`releaseHeldBackByStop`, named in the entry as `messagesReleased`). A fix case resolved
+   * before the reset opens again (resolved and confirmed cleared) when the run waits for a fix
+   * after it (`awaitsFix`, the run's own state): the reset undid the resolution, and the next
+   * one dates the case. An account review's tier change after the point reset to stays, named
+   * in the entry (`tierChangeKept`). A reset execution that closed before this came by
+   * (`running` false: a thank-you done again in a second, a reset run terminated again) is
+   * audited alone: its record keeps how the run ended. False when audited before.
    */
-  async recordResetInEngine(input: { workflowId: string; runId: string; reset: HowReset; awaitsFix: boolean }): Promise<boolean> {
+  async recordResetInEngine(input: { workflowId: string; runId: string; running: boolean; reset: HowReset; awaitsFix: boolean }): Promise<boolean> {
     return this.em.transactional(async (em) => {
       // The run's record first (as every writer of the run takes it), then its case.
-      const [run] = await em.execute<{ status: PlaybookRunStatus; finished_at: Date | null }[]>(`select status, finished_at from playbook_run where workflow_id = ? for update`, [input.workflowId]);
+      const [run] = await em.execute<{ status: PlaybookRunStatus; finished_at: Date | null; playbook: string; customer_id: string }[]>(
+        `select status, finished_at, playbook, customer_id from playbook_run where workflow_id = ? for update`,
+        [input.workflowId],
+      );
       if (!run) return false;
       const [audited] = await em.execute<{ n: number }[]>(
         `select count(*)::int as n from audit_entry where entity_type = 'playbook_run' and entity_id = ? and action = 'playbook.reset-in-engine' and after->>'runId' = ?`,
@@ -194,11 +210,13 @@ export class PlaybookRunService {
       );
       if (audited.n > 0) return false;
       // An end recorded after the reset (a cancel of the reset run) is that run's own: it stays.
-      const reopened = run.status !== PlaybookRunStatus.Running && run.finished_at != null && new Date(run.finished_at) <= input.reset.at;
+      const reopened = input.running && run.status !== PlaybookRunStatus.Running && run.finished_at != null && new Date(run.finished_at) <= input.reset.at;
       if (reopened) {
         await em.nativeUpdate(PlaybookRun, { workflowId: input.workflowId }, { status: PlaybookRunStatus.Running, outcome: null, finishedAt: null });
         await em.nativeUpdate(FixCase, { workflowId: input.workflowId, status: FixCaseStatus.Cancelled }, { status: FixCaseStatus.Open });
       }
+      const released = reopened ? await this.releaseHeldBackByStop(em, { workflowId: input.workflowId, customerId: run.customer_id, playbook: run.playbook }, input.reset.from) : [];
+      const tierChangeKept = run.playbook === ACCOUNT_REVIEW ? await this.tierChangeSince(em, { workflowId: input.workflowId, customerId: run.customer_id }, input.reset) : null;
       const caseReopened = input.awaitsFix
         ? (await em.nativeUpdate(FixCase, { workflowId: input.workflowId, status: FixCaseStatus.Resolved, resolvedAt: { $lte: input.reset.at } }, { status: FixCaseStatus.Open, resolvedAt: null, confirmedAt: null })) > 0
         : false;
@@ -214,11 +232,57 @@ export class PlaybookRunService {
           status: reopened ? PlaybookRunStatus.Running : run.status,
           ...(reopened ? { endUndone: run.status } : {}),
           ...(caseReopened ? { fixReopened: true } : {}),
+          ...(released.length > 0 ? { messagesReleased: released } : {}),
+          ...(tierChangeKept ? { tierChangeKept } : {}),
         },
       });
       await em.flush();
       return true;
     });
+  }
+
+  /**
+   * The messages of a run its stop held back (cancelled, failed, terminated, timed out), once a
+   * reset made it run again: released (to go out, unless a guard holds them at delivery) when
+   * a step before the point it was reset to wrote them. The reset run does not take those steps
+   * again and goes on as if they had gone out (waits for an answer to its welcome, keeps the
+   * fee booked with its reminder). Those of later steps stay held back here: a step the reset
+   * run takes again finds its message under its key and releases it then
+   * (`OutboxService.enqueueStep`); one the reset undid (an operator reset to before it to not
+   * take it) must not go out. Before the point by the worker's clock against the engine's,
+   * with a second's leeway for the clocks: a step the very task reset to started is taken
+   * again anyway (that task runs again from the same history). Each is sent once at most (one
+   * row per run and step). An account review's notice and help to switch stay held back when
+   * its offboarding was withdrawn (it stays withdrawn: `offboardingStands`). The steps released.
+   */
+  private async releaseHeldBackByStop(em: EntityManager, run: { workflowId: string; customerId: string; playbook: string }, resetFrom: Date): Promise<string[]> {
+    const customer = run.playbook === ACCOUNT_REVIEW ? await em.findOne(Customer, { id: run.customerId }) : null;
+    const kept = customer && !(await offboardingStands(em, customer, run.workflowId)) ? offboardingAnnouncementTemplates : [];
+    const kysely = em.getKysely();
+    const { rows } = await sql<{ id: string; idempotency_key: string }>`
+      select id, idempotency_key from outbox_message
+       where customer_id = ${run.customerId} and starts_with(idempotency_key, ${run.workflowId + '/'}) and sent_at is null and suppressed_reason = any(${heldBackByRunStop}::text[])
+         and created_at <= ${new Date(resetFrom.getTime() + CLOCK_LEEWAY_MS)} and not (template = any(${kept}::text[]))
+         for update`.execute(kysely);
+    if (rows.length > 0) await sql`update outbox_message set suppressed_at = null, suppressed_reason = null where id = any(${rows.map((r) => r.id)}::uuid[])`.execute(kysely);
+    return rows.map((r) => r.idempotency_key.slice(run.workflowId.length + 1)).sort();
+  }
+
+  /**
+   * The tier change an account review applied after the point it was reset to (a yes the reset
+   * took back, e.g. one recorded by mistake), from and to: not undone, as the customer was told
+   * of it (its confirmation went out) and the reset run may take the same answer again; named
+   * in the reset's entry for a person to settle with the customer. After the point with the
+   * clocks' leeway, so as not to miss one. Null when there is none.
+   */
+  private async tierChangeSince(em: EntityManager, run: { workflowId: string; customerId: string }, reset: HowReset): Promise<{ from: string; to: string } | null> {
+    const [change] = await em.execute<{ from: string; to: string }[]>(
+      `select before->>'serviceTier' as "from", after->>'serviceTier' as "to" from audit_entry
+        where entity_type = 'customer' and entity_id = ? and action = 'customer.service-tier' and actor = ? and at > ? and at <= ?
+        order by at desc limit 1`,
+      [run.customerId, `playbook:${run.workflowId}`, new Date(reset.from.getTime() - CLOCK_LEEWAY_MS), reset.at],
+    );
+    return change ?? null;
   }
 
   /** Holds back the run's messages still queued (held for quiet hours, retried), as its steps key them (`<workflow id>/<step>`); of `templates` only, when given. */

@@ -116,24 +116,25 @@ export class RunReconciliationService {
   }
 
   /**
-   * Runs reset in the engine within the last days and not recorded yet: each reset is audited
-   * once; an ended run runs again and its fix case follows it (`recordResetInEngine`). A fix's
-   * own state says whether it waits for its fix again; a fix that cannot answer (no worker) is
-   * left to the next pass.
+   * Runs reset in the engine within the last days and not recorded yet, whether the reset
+   * execution is still under way or already closed: each reset is audited once; an ended run
+   * that runs again is recorded running and its fix case follows it (`recordResetInEngine`). A
+   * fix's own state says whether it waits for its fix again; a fix that cannot answer (no
+   * worker) is left to the next pass.
    */
   private async recordPlaybookRunsReset(): Promise<string[]> {
-    const started = await this.engine.findRunningStartedSince(new Date(Date.now() - UNRECORDED_RESET_DAYS * 86_400_000));
+    const started = await this.engine.findStartedSince(new Date(Date.now() - UNRECORDED_RESET_DAYS * 86_400_000));
     const recorded: string[] = [];
     for (const run of await this.runs.resetCandidates(started)) {
       const reset = await this.engine.howReset(run.workflowId, run.runId);
       if (!reset) continue;
       let waitsForFix = false;
-      if (run.playbook === FIX_ISSUE) {
+      if (run.playbook === FIX_ISSUE && run.running) {
         const state = await this.engine.fixIssueState(run.workflowId).catch(() => null);
         if (!state) continue;
         waitsForFix = awaitsFix(state.step);
       }
-      if (await this.runs.recordResetInEngine({ workflowId: run.workflowId, runId: run.runId, reset, awaitsFix: waitsForFix })) recorded.push(run.workflowId);
+      if (await this.runs.recordResetInEngine({ workflowId: run.workflowId, runId: run.runId, running: run.running, reset, awaitsFix: waitsForFix })) recorded.push(run.workflowId);
     }
     return recorded;
   }
