@@ -1,6 +1,8 @@
+import { startDeliveryLoop } from '../src/app/delivery-loop.js';
 import { createOrm, migrateUp, type Orm } from '../src/db/orm.js';
 import { INVOICE_PAID } from '../src/domain/messages/catalogue.js';
 import { Complaint, ComplaintSeverity, Customer, CustomerStatus, FixCase, FixCaseStatus, Invoice, MessageChannel, MessagePurpose, OutboxMessage } from '../src/entities/index.js';
+import { createLogger } from '../src/logger.js';
 import { DeliveryService } from '../src/services/outbox/delivery.service.js';
 import type { MessageSender, RenderedMessage } from '../src/services/outbox/message-sender.js';
 import { OutboxService } from '../src/services/outbox/outbox.service.js';
@@ -223,4 +225,39 @@ it('holds back for good a reminder held for quiet hours whose invoice was paid m
   expect(await message('fair-9/reminder-1')).toMatchObject({ sentAt: null, suppressedAt: morning, suppressedReason: INVOICE_PAID });
   expect(await message('fair-9/thank-you')).toMatchObject({ sentAt: morning });
   expect(received.filter((m) => m.to.includes('kenji@example.com')).map((m) => m.raw.match(/Subject: (.*)/)?.[1])).toEqual(['Thank you']);
+});
+
+it('gives up on a hand-over the SMTP server does not answer within 10 s: the message failed, to be tried again after the back-off', async () => {
+  const slow = await startLocalSmtp({ answerAfterMs: 15_000 });
+  try {
+    const id = await customer();
+    await enqueue(id, 'run-slow/reminder-1');
+    const started = Date.now();
+    expect(await new DeliveryService(orm.em.fork(), slow.sender).deliverDue(noon)).toMatchObject({ sent: 0, failed: 1 });
+    expect(Date.now() - started).toBeLessThan(12_000);
+    const failed = await message('run-slow/reminder-1');
+    expect(failed).toMatchObject({ sentAt: null, attempts: 1, lastError: expect.stringMatching(/timeout/i) });
+    expect(failed.sendAfter).toEqual(new Date(noon.getTime() + 60_000));
+  } finally {
+    await slow.stop();
+  }
+}, 30_000);
+
+it('stops a round after the message being handed over when the worker stops, leaving the rest for later', async () => {
+  const slow = await startLocalSmtp({ answerAfterMs: 500 });
+  const keys = [1, 2, 3, 4, 5].map((i) => `fix-stop-${i}/fix-case-opened`);
+  for (const key of keys) await enqueue(await customer(), key, MessagePurpose.Service, MessageChannel.Call, { template: 'fix-case-opened', payload: { topic: 'delivery-delay', owner: 'logistics' } });
+  let handedOver = 0;
+  const sender: MessageSender = { send: (m) => (handedOver++, slow.sender.send(m)) };
+  const loop = startDeliveryLoop(orm, sender, 60_000, null, createLogger('silent', 'worker'));
+  try {
+    while (handedOver === 0) await new Promise((r) => setTimeout(r, 10));
+    const stopping = Date.now();
+    await loop.stop();
+    expect(Date.now() - stopping).toBeLessThan(1_500);
+    const unsent = (await Promise.all(keys.map(message))).filter((m) => !m.sentAt);
+    expect(unsent.length).toBeGreaterThanOrEqual(keys.length - 1);
+  } finally {
+    await slow.stop();
+  }
 });

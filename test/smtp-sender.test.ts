@@ -19,3 +19,16 @@ it('sends to the customer whatever characters their name holds', async () => {
     await smtp.stop();
   }
 });
+
+/** A slow gateway: the hand-over gives up when the server stays silent longer than the timeout, which `SMTP_URL` may set. */
+it('gives up waiting for an answer after the timeout a query in the SMTP URL sets', async () => {
+  const smtp = await startLocalSmtp({ answerAfterMs: 5_000, urlQuery: 'socketTimeout=300' });
+  try {
+    const started = Date.now();
+    const sending = smtp.sender.send({ idempotencyKey: 'test/slow/step', channel: MessageChannel.Email, to: { name: 'Ada', email: 'ada@example.com', phone: null }, subject: 'Hello', text: 'Hello' });
+    await expect(sending).rejects.toThrow(/timeout/i);
+    expect(Date.now() - started).toBeLessThan(2_000);
+  } finally {
+    await smtp.stop();
+  }
+});

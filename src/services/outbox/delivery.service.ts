@@ -76,7 +76,8 @@ export class DeliveryService {
     private readonly unsubscribe: UnsubscribeLinks | null = null,
   ) {}
 
-  async deliverDue(now: Date = new Date()): Promise<DeliveryRound> {
+  /** One round; once `stop` is aborted it ends after the message being handed over, leaving the rest to the next worker. */
+  async deliverDue(now: Date = new Date(), stop?: AbortSignal): Promise<DeliveryRound> {
     const round: DeliveryRound = { sent: 0, deferred: 0, suppressed: 0, failed: 0 };
     // The due messages, oldest first; each is then settled in a transaction of its own.
     const due: { id: string }[] = await this.em.execute(
@@ -84,6 +85,7 @@ export class DeliveryService {
       [now, this.policy.maxAttempts, this.policy.batchSize],
     );
     for (const { id } of due) {
+      if (stop?.aborted) break;
       const outcome = await this.em.fork().transactional((em) => this.settle(em, id, now));
       if (outcome) round[outcome]++;
     }
@@ -157,6 +159,9 @@ export class DeliveryService {
       await em.nativeUpdate(OutboxMessage, { id }, { sentAt: now, attempts: row.attempts + 1, lastError: null });
       return 'sent';
     } catch (error) {
+      // A refusal, an unreachable server, or no answer in time (the channel's timeouts): a failed attempt, tried
+      // again after the back-off, so at most once a round. A server that took the message but did not answer in
+      // time may have delivered it: the retry carries the same key (the e-mail's Message-ID), for receivers to drop.
       const attempts = row.attempts + 1;
       const lastError = refusalText((error as Error).message, { name: row.name, email: row.email, phone: row.phone });
       await em.nativeUpdate(OutboxMessage, { id }, { attempts, lastError, sendAfter: new Date(now.getTime() + this.policy.retryAfterMs(attempts)) });

@@ -2,6 +2,13 @@ import nodemailer, { type Transporter } from 'nodemailer';
 import type { MessageSender, RenderedMessage } from '../message-sender.js';
 
 /**
+ * How long a hand-over waits for the SMTP server (milliseconds): to connect, for its greeting,
+ * and for each answer. nodemailer's defaults (2 to 10 minutes) let one slow server hold up every
+ * message behind it and the worker's shutdown; a query in `SMTP_URL` (`?socketTimeout=30000`) overrides them.
+ */
+const SMTP_TIMEOUTS = { connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 10_000 };
+
+/**
  * E-mail through an SMTP server (nodemailer). Call tasks and letters go to the team's own
  * address (`teamAddress`) instead of the customer: a person acts on them.
  */
@@ -13,7 +20,7 @@ export class SmtpSender implements MessageSender {
     private readonly from: string,
     private readonly teamAddress: string,
   ) {
-    this.transport = nodemailer.createTransport(smtpUrl);
+    this.transport = nodemailer.createTransport({ url: smtpUrl, ...SMTP_TIMEOUTS });
   }
 
   async send(message: RenderedMessage): Promise<void> {
