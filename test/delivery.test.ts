@@ -3,7 +3,8 @@ import { createOrm, migrateUp, type Orm } from '../src/db/orm.js';
 import { INVOICE_PAID } from '../src/domain/messages/catalogue.js';
 import { Complaint, ComplaintSeverity, Customer, CustomerStatus, FixCase, FixCaseStatus, Invoice, MessageChannel, MessagePurpose, OutboxMessage } from '../src/entities/index.js';
 import { createLogger } from '../src/logger.js';
-import { DeliveryService } from '../src/services/outbox/delivery.service.js';
+import { messageStatus } from '../src/domain/messages/message-status.js';
+import { defaultDeliveryPolicy, DeliveryService } from '../src/services/outbox/delivery.service.js';
 import type { MessageSender, RenderedMessage } from '../src/services/outbox/message-sender.js';
 import { OutboxService } from '../src/services/outbox/outbox.service.js';
 import { createTestDatabase } from './support/database.js';
@@ -132,14 +133,25 @@ it("sells nothing while a persistent issue is still being fixed (its fix case op
   expect(await message('thanks-after-the-fix/send')).toMatchObject({ sentAt: noon, suppressedReason: null });
 });
 
-it('keeps a message whose gateway refuses it, with the error, and tries again later', async () => {
-  const id = await customer({ email: 'bounce@example.com' });
+it('keeps a message whose gateway refuses it for now (451), with the error, and tries again later', async () => {
+  const id = await customer({ email: 'busy@example.com' });
   await enqueue(id, 'run-3/reminder-1');
   expect(await deliver(noon)).toMatchObject({ failed: 1, sent: 0 });
   const failed = await message('run-3/reminder-1');
-  expect(failed).toMatchObject({ sentAt: null, attempts: 1, lastError: expect.stringMatching(/mailbox unavailable/) });
+  expect(failed).toMatchObject({ sentAt: null, attempts: 1, lastError: expect.stringMatching(/451 <<recipient>>: mailbox busy/) });
   expect(failed.sendAfter!.getTime()).toBe(noon.getTime() + 60_000);
   expect(await deliver(new Date(noon.getTime() + 30_000))).toMatchObject({ failed: 0 });
+  expect(await deliver(new Date(noon.getTime() + 60_000))).toMatchObject({ failed: 1 });
+  expect(await message('run-3/reminder-1')).toMatchObject({ attempts: 2, sendAfter: new Date(noon.getTime() + 3 * 60_000) });
+});
+
+it('gives a message the gateway refuses for good (550 user unknown) to a person at once, with the refusal', async () => {
+  const id = await customer({ email: 'bounce@example.com' });
+  await enqueue(id, 'run-3b/reminder-1');
+  expect(await deliver(noon)).toMatchObject({ failed: 1, sent: 0 });
+  const refused = await message('run-3b/reminder-1');
+  expect(refused).toMatchObject({ sentAt: null, attempts: defaultDeliveryPolicy.maxAttempts, sendAfter: null, lastError: expect.stringMatching(/550 <<recipient>>: mailbox unavailable/) });
+  expect(messageStatus(refused, noon, defaultDeliveryPolicy.maxAttempts)).toBe('undeliverable');
 });
 
 it('records each message sent as soon as it is handed over, so a round cut short (a crash, an outage) sends none of the earlier ones again', async () => {

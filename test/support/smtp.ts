@@ -17,8 +17,9 @@ export interface LocalSmtpOptions {
 }
 
 /**
- * A local SMTP server (smtp-server) that refuses mailboxes starting with "bounce" and keeps
- * what it takes, with the project's real SMTP channel pointed at it.
+ * A local SMTP server (smtp-server) that refuses mailboxes starting with "bounce" for good (550)
+ * and those starting with "busy" for now (451), and keeps what it takes, with the project's real
+ * SMTP channel pointed at it.
  */
 export async function startLocalSmtp(options: LocalSmtpOptions = {}): Promise<{ sender: SmtpSender; received: ReceivedMail[]; stop(): Promise<void> }> {
   const received: ReceivedMail[] = [];
@@ -27,7 +28,10 @@ export async function startLocalSmtp(options: LocalSmtpOptions = {}): Promise<{ 
     disabledCommands: ['STARTTLS'],
     logger: false,
     onRcptTo(address, _session, callback) {
-      callback(address.address.startsWith('bounce') ? new Error('mailbox unavailable') : undefined);
+      // As mail servers do, the refusal names the address.
+      if (address.address.startsWith('bounce')) return callback(Object.assign(new Error(`<${address.address}>: mailbox unavailable`), { responseCode: 550 }));
+      if (address.address.startsWith('busy')) return callback(Object.assign(new Error(`<${address.address}>: mailbox busy, try again later`), { responseCode: 451 }));
+      callback();
     },
     onData(stream, session, callback) {
       const chunks: Buffer[] = [];

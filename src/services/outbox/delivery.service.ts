@@ -5,7 +5,7 @@ import { audienceOf, INVOICE_PAID, untilPaidTemplates } from '../../domain/messa
 import { messageLanguage, renderMessage } from '../../domain/messages/templates.js';
 import { unsubscribeUrl, withUnsubscribeFooter, type UnsubscribeLinks } from '../../domain/messages/unsubscribe-link.js';
 import { MessagePurpose, OutboxMessage, type MessageChannel } from '../../entities/index.js';
-import type { MessageSender } from './message-sender.js';
+import { MessageRefusedError, type MessageSender } from './message-sender.js';
 
 /** A message still to be handled: unsent, not held back, its time come, attempts left (parameters: now, max attempts). */
 const DUE = `m.sent_at is null and m.suppressed_at is null and (m.send_after is null or m.send_after <= ?) and m.attempts < ?`;
@@ -159,11 +159,17 @@ export class DeliveryService {
       await em.nativeUpdate(OutboxMessage, { id }, { sentAt: now, attempts: row.attempts + 1, lastError: null });
       return 'sent';
     } catch (error) {
-      // A refusal, an unreachable server, or no answer in time (the channel's timeouts): a failed attempt, tried
-      // again after the back-off, so at most once a round. A server that took the message but did not answer in
+      const lastError = refusalText((error as Error).message, { name: row.name, email: row.email, phone: row.phone });
+      // Refused for good (an unknown mailbox): asking again only hurts the sender's name, so its attempts are
+      // used up at once and it waits for a person (undeliverable), with the refusal.
+      if (error instanceof MessageRefusedError && error.permanent) {
+        await em.nativeUpdate(OutboxMessage, { id }, { attempts: this.policy.maxAttempts, lastError, sendAfter: null });
+        return 'failed';
+      }
+      // A temporary refusal, an unreachable server, or no answer in time (the channel's timeouts): a failed attempt,
+      // tried again after the back-off, so at most once a round. A server that took the message but did not answer in
       // time may have delivered it: the retry carries the same key (the e-mail's Message-ID), for receivers to drop.
       const attempts = row.attempts + 1;
-      const lastError = refusalText((error as Error).message, { name: row.name, email: row.email, phone: row.phone });
       await em.nativeUpdate(OutboxMessage, { id }, { attempts, lastError, sendAfter: new Date(now.getTime() + this.policy.retryAfterMs(attempts)) });
       return 'failed';
     }
