@@ -1,7 +1,10 @@
+import { startDeliveryLoop } from '../src/app/delivery-loop.js';
 import { createOrm, migrateUp, type Orm } from '../src/db/orm.js';
 import { INVOICE_PAID } from '../src/domain/messages/catalogue.js';
 import { Complaint, ComplaintSeverity, Customer, CustomerStatus, FixCase, FixCaseStatus, Invoice, MessageChannel, MessagePurpose, OutboxMessage } from '../src/entities/index.js';
-import { DeliveryService } from '../src/services/outbox/delivery.service.js';
+import { createLogger } from '../src/logger.js';
+import { messageStatus } from '../src/domain/messages/message-status.js';
+import { defaultDeliveryPolicy, DeliveryService } from '../src/services/outbox/delivery.service.js';
 import type { MessageSender, RenderedMessage } from '../src/services/outbox/message-sender.js';
 import { OutboxService } from '../src/services/outbox/outbox.service.js';
 import { createTestDatabase } from './support/database.js';
@@ -130,14 +133,25 @@ it("sells nothing while a persistent issue is still being fixed (its fix case op
   expect(await message('thanks-after-the-fix/send')).toMatchObject({ sentAt: noon, suppressedReason: null });
 });
 
-it('keeps a message whose gateway refuses it, with the error, and tries again later', async () => {
-  const id = await customer({ email: 'bounce@example.com' });
+it('keeps a message whose gateway refuses it for now (451), with the error, and tries again later', async () => {
+  const id = await customer({ email: 'busy@example.com' });
   await enqueue(id, 'run-3/reminder-1');
   expect(await deliver(noon)).toMatchObject({ failed: 1, sent: 0 });
   const failed = await message('run-3/reminder-1');
-  expect(failed).toMatchObject({ sentAt: null, attempts: 1, lastError: expect.stringMatching(/mailbox unavailable/) });
+  expect(failed).toMatchObject({ sentAt: null, attempts: 1, lastError: expect.stringMatching(/451 <<recipient>>: mailbox busy/) });
   expect(failed.sendAfter!.getTime()).toBe(noon.getTime() + 60_000);
   expect(await deliver(new Date(noon.getTime() + 30_000))).toMatchObject({ failed: 0 });
+  expect(await deliver(new Date(noon.getTime() + 60_000))).toMatchObject({ failed: 1 });
+  expect(await message('run-3/reminder-1')).toMatchObject({ attempts: 2, sendAfter: new Date(noon.getTime() + 3 * 60_000) });
+});
+
+it('gives a message the gateway refuses for good (550 user unknown) to a person at once, with the refusal', async () => {
+  const id = await customer({ email: 'bounce@example.com' });
+  await enqueue(id, 'run-3b/reminder-1');
+  expect(await deliver(noon)).toMatchObject({ failed: 1, sent: 0 });
+  const refused = await message('run-3b/reminder-1');
+  expect(refused).toMatchObject({ sentAt: null, attempts: defaultDeliveryPolicy.maxAttempts, sendAfter: null, lastError: expect.stringMatching(/550 <<recipient>>: mailbox unavailable/) });
+  expect(messageStatus(refused, noon, defaultDeliveryPolicy.maxAttempts)).toBe('undeliverable');
 });
 
 it('records each message sent as soon as it is handed over, so a round cut short (a crash, an outage) sends none of the earlier ones again', async () => {
@@ -223,4 +237,39 @@ it('holds back for good a reminder held for quiet hours whose invoice was paid m
   expect(await message('fair-9/reminder-1')).toMatchObject({ sentAt: null, suppressedAt: morning, suppressedReason: INVOICE_PAID });
   expect(await message('fair-9/thank-you')).toMatchObject({ sentAt: morning });
   expect(received.filter((m) => m.to.includes('kenji@example.com')).map((m) => m.raw.match(/Subject: (.*)/)?.[1])).toEqual(['Thank you']);
+});
+
+it('gives up on a hand-over the SMTP server does not answer within 10 s: the message failed, to be tried again after the back-off', async () => {
+  const slow = await startLocalSmtp({ answerAfterMs: 15_000 });
+  try {
+    const id = await customer();
+    await enqueue(id, 'run-slow/reminder-1');
+    const started = Date.now();
+    expect(await new DeliveryService(orm.em.fork(), slow.sender).deliverDue(noon)).toMatchObject({ sent: 0, failed: 1 });
+    expect(Date.now() - started).toBeLessThan(12_000);
+    const failed = await message('run-slow/reminder-1');
+    expect(failed).toMatchObject({ sentAt: null, attempts: 1, lastError: expect.stringMatching(/timeout/i) });
+    expect(failed.sendAfter).toEqual(new Date(noon.getTime() + 60_000));
+  } finally {
+    await slow.stop();
+  }
+}, 30_000);
+
+it('stops a round after the message being handed over when the worker stops, leaving the rest for later', async () => {
+  const slow = await startLocalSmtp({ answerAfterMs: 500 });
+  const keys = [1, 2, 3, 4, 5].map((i) => `fix-stop-${i}/fix-case-opened`);
+  for (const key of keys) await enqueue(await customer(), key, MessagePurpose.Service, MessageChannel.Call, { template: 'fix-case-opened', payload: { topic: 'delivery-delay', owner: 'logistics' } });
+  let handedOver = 0;
+  const sender: MessageSender = { send: (m) => (handedOver++, slow.sender.send(m)) };
+  const loop = startDeliveryLoop(orm, sender, 60_000, null, createLogger('silent', 'worker'));
+  try {
+    while (handedOver === 0) await new Promise((r) => setTimeout(r, 10));
+    const stopping = Date.now();
+    await loop.stop();
+    expect(Date.now() - stopping).toBeLessThan(1_500);
+    const unsent = (await Promise.all(keys.map(message))).filter((m) => !m.sentAt);
+    expect(unsent.length).toBeGreaterThanOrEqual(keys.length - 1);
+  } finally {
+    await slow.stop();
+  }
 });

@@ -166,6 +166,7 @@ it('tells operators, in its metrics and through GraphQL, whether delivery keeps 
   await new Promise((r) => setTimeout(r, 1_100));
 
   const text = await scrape();
+  expect(metric(text, 'retention_operations_status_up')).toBe(1);
   expect(metric(text, 'retention_outbox_messages{state="due"}')).toBe(2);
   expect(metric(text, 'retention_outbox_messages{state="deferred"}')).toBe(1);
   expect(metric(text, 'retention_outbox_messages{state="undeliverable"}')).toBe(1);
@@ -348,6 +349,11 @@ it('is ready while PostgreSQL and Temporal answer, and not ready once PostgreSQL
   // This process hears API key revocations at once while its listening connection stands.
   const revocationsHeard = async () => /^retention_api_key_revocations_listening (\d)$/m.exec(await (await fetch(`${base}/metrics`)).text())?.[1];
   expect(await eventually(revocationsHeard, (v) => v === '1')).toBe('1');
+  // The operations status is read at each scrape.
+  await new Promise((r) => setTimeout(r, 1_100));
+  const read = await (await fetch(`${base}/metrics`)).text();
+  expect(metric(read, 'retention_operations_status_up')).toBe(1);
+  expect(metric(read, 'retention_outbox_oldest_due_message_seconds')).toBeGreaterThanOrEqual(0);
 
   await pg.stop();
   const down = await fetch(`${base}/readyz`);
@@ -370,9 +376,14 @@ it('is ready while PostgreSQL and Temporal answer, and not ready once PostgreSQL
   expect(unknownKey.status).toBe(503);
   expect(unknownKey.headers.get('retry-after')).toBe('5');
   expect(((await unknownKey.json()) as any).errors[0]).toMatchObject({ extensions: { code: 'UNAVAILABLE', reason: 'DATABASE_UNAVAILABLE' } });
-  // Metrics still answer without the database (the operations gauges keep their last values), and say revocations are not heard now.
+  // Metrics still answer without the database: the operations status could not be read, so its gauges are left out rather than
+  // stale (an alert on them could not fire), and revocations are not heard now.
   await new Promise((r) => setTimeout(r, 1_100));
-  expect((await fetch(`${base}/metrics`)).status).toBe(200);
+  const scraped = await fetch(`${base}/metrics`);
+  expect(scraped.status).toBe(200);
+  const unread = await scraped.text();
+  expect(metric(unread, 'retention_operations_status_up')).toBe(0);
+  expect(unread.match(/^retention_(outbox|rescore|fix_cases|playbook_runs|worker)\w*(\{.*\})? .*$/gm)).toBeNull();
   expect(await eventually(revocationsHeard, (v) => v === '0')).toBe('0');
 });
 

@@ -1,4 +1,6 @@
 import { MessageChannel } from '../src/entities/index.js';
+import { SmtpSender } from '../src/services/outbox/channels/smtp-sender.js';
+import { MessageRefusedError, type RenderedMessage } from '../src/services/outbox/message-sender.js';
 import { startLocalSmtp } from './support/smtp.js';
 
 /** The SMTP channel against a local SMTP server: the recipient's address is theirs whatever their name holds (quotes, commas, a trailing backslash). */
@@ -15,6 +17,38 @@ it('sends to the customer whatever characters their name holds', async () => {
       });
     }
     expect(smtp.received.map((m) => m.to)).toEqual([['ada@example.com'], ['ada@example.com'], ['ada@example.com'], ['ada@example.com']]);
+  } finally {
+    await smtp.stop();
+  }
+});
+
+/** A slow gateway: the hand-over gives up when the server stays silent longer than the timeout, which `SMTP_URL` may set. */
+it('gives up waiting for an answer after the timeout a query in the SMTP URL sets', async () => {
+  const smtp = await startLocalSmtp({ answerAfterMs: 5_000, urlQuery: 'socketTimeout=300' });
+  try {
+    const started = Date.now();
+    const sending = smtp.sender.send({ idempotencyKey: 'test/slow/step', channel: MessageChannel.Email, to: { name: 'Ada', email: 'ada@example.com', phone: null }, subject: 'Hello', text: 'Hello' });
+    await expect(sending).rejects.toThrow(/timeout/i);
+    expect(Date.now() - started).toBeLessThan(2_000);
+  } finally {
+    await smtp.stop();
+  }
+});
+
+/** Delivery gives a message to a person at once only when the server refuses it for good; everything else is tried again. */
+it('tells a refusal for good (5xx) from one for now (4xx) and from a server it cannot reach', async () => {
+  const smtp = await startLocalSmtp();
+  const to = (email: string): RenderedMessage => ({ idempotencyKey: `test/${email}/step`, channel: MessageChannel.Email, to: { name: 'Ada', email, phone: null }, subject: 'Hello', text: 'Hello' });
+  const failure = (sending: Promise<void>) => sending.then(() => null, (error: unknown) => error);
+  try {
+    const forGood = await failure(smtp.sender.send(to('bounce@example.com')));
+    expect(forGood).toBeInstanceOf(MessageRefusedError);
+    expect(forGood).toMatchObject({ permanent: true, message: expect.stringMatching(/550 <bounce@example\.com>: mailbox unavailable/) });
+    expect(await failure(smtp.sender.send(to('busy@example.com')))).toMatchObject({ permanent: false, message: expect.stringMatching(/451 /) });
+    const unreachable = new SmtpSender('smtp://127.0.0.1:1', 'Retention <care@example.com>', 'team@example.com');
+    const noServer = await failure(unreachable.send(to('ada@example.com')));
+    expect(noServer).not.toBeInstanceOf(MessageRefusedError);
+    expect(noServer).toMatchObject({ code: 'ESOCKET' });
   } finally {
     await smtp.stop();
   }

@@ -8,7 +8,7 @@ import { startTestStack, type TestStack } from './support/stack.js';
 
 /**
  * The operator's queue of messages delivery gave up on, through GraphQL, with delivery
- * through the real SMTP channel to a local SMTP server that refuses "bounce" mailboxes.
+ * through the real SMTP channel to a local SMTP server that refuses "bounce" mailboxes for good, "busy" ones for now.
  */
 let stack: TestStack;
 let smtp: Awaited<ReturnType<typeof startLocalSmtp>>;
@@ -35,10 +35,11 @@ async function queued(email: string, key: string): Promise<{ customerId: string;
   return { customerId: customer.id, messageId: (await em().findOneOrFail(OutboxMessage, { idempotencyKey: key })).id };
 }
 
-/** Refused by the channel until delivery gives up on it. */
-async function undeliverable(key: string): Promise<{ customerId: string; messageId: string }> {
-  const queuedMessage = await queued(`bounce.${key.replace(/\W/g, '')}@example.com`, key);
-  for (let round = 0; round < defaultDeliveryPolicy.maxAttempts; round++) await deliverLater();
+/** Refused by the channel until delivery gives up on it: at once when refused for good ("bounce", 550), after every attempt when refused for now ("busy", 451). */
+async function undeliverable(key: string, mailbox: 'bounce' | 'busy' = 'bounce'): Promise<{ customerId: string; messageId: string }> {
+  const queuedMessage = await queued(`${mailbox}.${key.replace(/\W/g, '')}@example.com`, key);
+  const rounds = mailbox === 'busy' ? defaultDeliveryPolicy.maxAttempts : 1;
+  for (let round = 0; round < rounds; round++) await deliverLater();
   return queuedMessage;
 }
 
@@ -72,7 +73,8 @@ it('lists what delivery gave up on, and sends one again once its address is corr
 }, 60_000);
 
 it('discards one for good, with a reason', async () => {
-  const { messageId } = await undeliverable('reminder-b/1');
+  const { messageId } = await undeliverable('reminder-b/1', 'busy');
+  expect((await queue()).find((m) => m.id === messageId)).toMatchObject({ attempts: defaultDeliveryPolicy.maxAttempts, lastError: expect.stringMatching(/451 <<recipient>>: mailbox busy/) });
   const noReason = await stack.gql(DiscardMessageDocument, { id: messageId, reason: ' ' }, Role.Operator);
   expect(noReason.errors![0].extensions).toMatchObject({ code: 'VALIDATION', reason: 'MESSAGE_INVALID_INPUT', field: 'reason' });
   const discarded = await stack.gql(DiscardMessageDocument, { id: messageId, reason: 'customer wrote back by post' }, Role.Operator);

@@ -11,28 +11,31 @@ export function createSender(config: Exclude<AppConfig['delivery'], { channel: '
   return config.channel === 'log' ? new LogSender(config.file) : new SmtpSender(config.smtpUrl, config.from, config.teamAddress);
 }
 
-/** Polls the outbox every `intervalMs` and delivers what is due, round after round while full rounds come back. */
+/**
+ * Polls the outbox every `intervalMs` and delivers what is due, round after round while full rounds come back.
+ * Stopping ends a round after the message being handed over (bounded by the channel's timeouts), not after the round.
+ */
 export function startDeliveryLoop(orm: Orm, sender: MessageSender, intervalMs: number, unsubscribe: UnsubscribeLinks | null, logger: Logger) {
-  let stopped = false;
+  const stopping = new AbortController();
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> = Promise.resolve();
   const tick = async () => {
     try {
       for (;;) {
-        const round = await new DeliveryService(orm.em.fork(), sender, defaultDeliveryPolicy, unsubscribe).deliverDue();
+        const round = await new DeliveryService(orm.em.fork(), sender, defaultDeliveryPolicy, unsubscribe).deliverDue(new Date(), stopping.signal);
         const handled = round.sent + round.deferred + round.suppressed + round.failed;
         if (handled) logger.info(round, 'outbox delivery');
-        if (stopped || handled < defaultDeliveryPolicy.batchSize) break;
+        if (stopping.signal.aborted || handled < defaultDeliveryPolicy.batchSize) break;
       }
     } catch (error) {
       logger.error({ err: error }, 'outbox delivery failed');
     }
-    if (!stopped) timer = setTimeout(() => (running = tick()), intervalMs);
+    if (!stopping.signal.aborted) timer = setTimeout(() => (running = tick()), intervalMs);
   };
   running = tick();
   return {
     async stop() {
-      stopped = true;
+      stopping.abort();
       clearTimeout(timer);
       await running;
       await sender.close?.();

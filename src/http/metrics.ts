@@ -85,7 +85,11 @@ export function createApiMetrics(
 /** How many operation names get series of their own: a front end's documents, with room to spare. */
 export const OPERATION_LABELS = 300;
 
-/** The status is read once per scrape (the gauges share it); a failed read leaves them as they were. */
+/**
+ * The status is read once per scrape (the gauges share it). A failed read (PostgreSQL down) leaves
+ * the gauges out of that scrape, so no stale or zero figure reads as "all well" (the workers' ones
+ * are left out, too, while Temporal cannot be asked), and `retention_operations_status_up` says 0.
+ */
 function operationsGauges(registry: Registry, status: () => Promise<OperationsStatus>, onFailed: (error: unknown) => void): void {
   let current: { at: number; read: Promise<OperationsStatus | null> } | null = null;
   const read = () => {
@@ -107,10 +111,21 @@ function operationsGauges(registry: Registry, status: () => Promise<OperationsSt
       labelNames,
       registers: [registry],
       async collect() {
+        // Only what this scrape read: every series is dropped first (`reset` would set a gauge without labels to 0).
+        if (labelNames.length) this.reset();
+        else this.remove();
         const s = await read();
         if (s) set(this, s);
       },
     });
+  new Gauge({
+    name: 'retention_operations_status_up',
+    help: 'Whether this scrape could read the operations status from the database: 1, or 0 and the operations gauges are left out (not stale)',
+    registers: [registry],
+    async collect() {
+      this.set((await read()) ? 1 : 0);
+    },
+  });
   gauge('retention_outbox_messages', 'Unsent messages: due now, deferred (quiet hours, contact budget, retry back-off), undeliverable (waiting for a person)', ['state'], (g, s) => {
     g.set({ state: 'due' }, s.dueMessages);
     g.set({ state: 'deferred' }, s.deferredMessages);
@@ -126,7 +141,6 @@ function operationsGauges(registry: Registry, status: () => Promise<OperationsSt
     if (s.workers?.lastPollSecondsAgo != null) g.set(s.workers.lastPollSecondsAgo);
   });
   gauge('retention_playbook_runs_running', 'Playbook runs under way, by playbook', ['playbook'], (g, s) => {
-    g.reset();
     for (const { playbook, runs } of s.runningPlaybookRuns) g.set({ playbook }, runs);
   });
 }

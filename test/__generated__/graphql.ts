@@ -202,7 +202,7 @@ export type MessageStatus =
   | 'Sent'
   /** A guard said no (customer left, no consent, contact budget, open complaint, its invoice paid meanwhile), or a person discarded it: never sent */
   | 'Suppressed'
-  /** The channel refused it until delivery gave up: it waits for a person to retry or discard it */
+  /** The channel refused it for good, or until delivery gave up: it waits for a person to retry or discard it */
   | 'Undeliverable';
 
 /** Whom an offer is for; whatever new customers get, existing ones are offered at least as much (fairness rule) */

@@ -8,31 +8,43 @@ export interface ReceivedMail {
   raw: string;
 }
 
+/** How a local SMTP server behaves beyond the usual. */
+export interface LocalSmtpOptions {
+  /** It answers each message (the end of DATA) only after this long, as a slow gateway does. */
+  answerAfterMs?: number;
+  /** A query for the sender's SMTP URL, e.g. its timeouts (`socketTimeout=200`). */
+  urlQuery?: string;
+}
+
 /**
- * A local SMTP server (smtp-server) that refuses mailboxes starting with "bounce" and keeps
- * what it takes, with the project's real SMTP channel pointed at it.
+ * A local SMTP server (smtp-server) that refuses mailboxes starting with "bounce" for good (550)
+ * and those starting with "busy" for now (451), and keeps what it takes, with the project's real
+ * SMTP channel pointed at it.
  */
-export async function startLocalSmtp(): Promise<{ sender: SmtpSender; received: ReceivedMail[]; stop(): Promise<void> }> {
+export async function startLocalSmtp(options: LocalSmtpOptions = {}): Promise<{ sender: SmtpSender; received: ReceivedMail[]; stop(): Promise<void> }> {
   const received: ReceivedMail[] = [];
   const smtp = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS'],
     logger: false,
     onRcptTo(address, _session, callback) {
-      callback(address.address.startsWith('bounce') ? new Error('mailbox unavailable') : undefined);
+      // As mail servers do, the refusal names the address.
+      if (address.address.startsWith('bounce')) return callback(Object.assign(new Error(`<${address.address}>: mailbox unavailable`), { responseCode: 550 }));
+      if (address.address.startsWith('busy')) return callback(Object.assign(new Error(`<${address.address}>: mailbox busy, try again later`), { responseCode: 451 }));
+      callback();
     },
     onData(stream, session, callback) {
       const chunks: Buffer[] = [];
       stream.on('data', (c: Buffer) => chunks.push(c));
       stream.on('end', () => {
         received.push({ to: session.envelope.rcptTo.map((r) => r.address), raw: Buffer.concat(chunks).toString() });
-        callback();
+        setTimeout(callback, options.answerAfterMs ?? 0).unref();
       });
     },
   });
   await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
   const { port } = smtp.server.address() as AddressInfo;
-  const sender = new SmtpSender(`smtp://127.0.0.1:${port}`, 'Retention <care@example.com>', 'team@example.com');
+  const sender = new SmtpSender(`smtp://127.0.0.1:${port}${options.urlQuery ? `?${options.urlQuery}` : ''}`, 'Retention <care@example.com>', 'team@example.com');
   return {
     sender,
     received,

@@ -11,7 +11,7 @@ export interface MessageProgress {
 
 /**
  * Sent; suppressed by a guard or discarded by a person (never to be sent); undeliverable
- * (the channel refused it `maxAttempts` times: it waits for a person to retry or discard
+ * (the channel refused it for good, or `maxAttempts` times: it waits for a person to retry or discard
  * it); failing (refused, retried with back-off); held (quiet hours in the customer's time
  * zone); or pending (waits for the next delivery round).
  */

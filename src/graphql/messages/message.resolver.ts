@@ -11,7 +11,7 @@ import { MessageConnection, MessageType } from './message.types.js';
 @Resolver(() => MessageType)
 export class MessageResolver {
   @Allow(Role.Operator)
-  @Query(() => MessageConnection, { description: 'Messages the channel refused until delivery gave up: they wait for a person to retry or discard them; oldest first', complexity: pageComplexity })
+  @Query(() => MessageConnection, { description: 'Messages the channel refused for good, or until delivery gave up: they wait for a person to retry or discard them; oldest first', complexity: pageComplexity })
   undeliverableMessages(@Args() args: PageArgs, @Ctx() ctx: GraphQLContext): Promise<MessageConnection> {
     return ctx.services.undeliverable.list(args);
   }

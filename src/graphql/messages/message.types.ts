@@ -19,7 +19,7 @@ registerEnumType(MessageStatus, {
   name: 'MessageStatus',
   valuesConfig: {
     Suppressed: { description: 'A guard said no (customer left, no consent, contact budget, open complaint, its invoice paid meanwhile), or a person discarded it: never sent' },
-    Undeliverable: { description: 'The channel refused it until delivery gave up: it waits for a person to retry or discard it' },
+    Undeliverable: { description: 'The channel refused it for good, or until delivery gave up: it waits for a person to retry or discard it' },
     Failing: { description: 'The channel refused it; retried with back-off' },
     Held: { description: "Held for quiet hours in the customer's time zone" },
     Pending: { description: 'Waits for the next delivery round' },

@@ -34,7 +34,7 @@ export class OperationsStatusType {
   @Field(() => Int, { description: 'Held until later: quiet hours, contact budget, a retry back-off' })
   deferredMessages!: number;
 
-  @Field(() => Int, { description: 'Refused so often that delivery gave up: see undeliverableMessages' })
+  @Field(() => Int, { description: 'Refused for good, or so often that delivery gave up: see undeliverableMessages' })
   undeliverableMessages!: number;
 
   @Field(() => Date, { nullable: true, description: 'When the latest completed rescore finished; null before the first' })

@@ -22,7 +22,7 @@ export interface OperationsStatus {
   oldestDueMessageSeconds: number;
   /** Held until later (quiet hours, contact budget, a retry's back-off). */
   deferredMessages: number;
-  /** Refused so often that delivery gave up: they wait for a person (undeliverableMessages). */
+  /** Refused for good, or so often that delivery gave up: they wait for a person (undeliverableMessages). */
   undeliverableMessages: number;
   /** When the latest completed rescore finished; null before the first. */
   lastRescoreCompletedAt: Date | null;

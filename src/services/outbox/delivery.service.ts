@@ -5,7 +5,7 @@ import { audienceOf, INVOICE_PAID, untilPaidTemplates } from '../../domain/messa
 import { messageLanguage, renderMessage } from '../../domain/messages/templates.js';
 import { unsubscribeUrl, withUnsubscribeFooter, type UnsubscribeLinks } from '../../domain/messages/unsubscribe-link.js';
 import { MessagePurpose, OutboxMessage, type MessageChannel } from '../../entities/index.js';
-import type { MessageSender } from './message-sender.js';
+import { MessageRefusedError, type MessageSender } from './message-sender.js';
 
 /** A message still to be handled: unsent, not held back, its time come, attempts left (parameters: now, max attempts). */
 const DUE = `m.sent_at is null and m.suppressed_at is null and (m.send_after is null or m.send_after <= ?) and m.attempts < ?`;
@@ -76,7 +76,8 @@ export class DeliveryService {
     private readonly unsubscribe: UnsubscribeLinks | null = null,
   ) {}
 
-  async deliverDue(now: Date = new Date()): Promise<DeliveryRound> {
+  /** One round; once `stop` is aborted it ends after the message being handed over, leaving the rest to the next worker. */
+  async deliverDue(now: Date = new Date(), stop?: AbortSignal): Promise<DeliveryRound> {
     const round: DeliveryRound = { sent: 0, deferred: 0, suppressed: 0, failed: 0 };
     // The due messages, oldest first; each is then settled in a transaction of its own.
     const due: { id: string }[] = await this.em.execute(
@@ -84,6 +85,7 @@ export class DeliveryService {
       [now, this.policy.maxAttempts, this.policy.batchSize],
     );
     for (const { id } of due) {
+      if (stop?.aborted) break;
       const outcome = await this.em.fork().transactional((em) => this.settle(em, id, now));
       if (outcome) round[outcome]++;
     }
@@ -157,8 +159,17 @@ export class DeliveryService {
       await em.nativeUpdate(OutboxMessage, { id }, { sentAt: now, attempts: row.attempts + 1, lastError: null });
       return 'sent';
     } catch (error) {
-      const attempts = row.attempts + 1;
       const lastError = refusalText((error as Error).message, { name: row.name, email: row.email, phone: row.phone });
+      // Refused for good (an unknown mailbox): asking again only hurts the sender's name, so its attempts are
+      // used up at once and it waits for a person (undeliverable), with the refusal.
+      if (error instanceof MessageRefusedError && error.permanent) {
+        await em.nativeUpdate(OutboxMessage, { id }, { attempts: this.policy.maxAttempts, lastError, sendAfter: null });
+        return 'failed';
+      }
+      // A temporary refusal, an unreachable server, or no answer in time (the channel's timeouts): a failed attempt,
+      // tried again after the back-off, so at most once a round. A server that took the message but did not answer in
+      // time may have delivered it: the retry carries the same key (the e-mail's Message-ID), for receivers to drop.
+      const attempts = row.attempts + 1;
       await em.nativeUpdate(OutboxMessage, { id }, { attempts, lastError, sendAfter: new Date(now.getTime() + this.policy.retryAfterMs(attempts)) });
       return 'failed';
     }

@@ -12,7 +12,25 @@ export interface RenderedMessage {
   unsubscribeUrl?: string;
 }
 
-/** A way out to customers (an e-mail gateway, SMS, a call list); a failure is thrown and retried later. */
+/**
+ * A gateway's answer refusing a message: `permanent` when it will refuse it again whatever the
+ * time (an unknown mailbox), so only a person can help; otherwise it may take it later.
+ */
+export class MessageRefusedError extends Error {
+  constructor(
+    message: string,
+    readonly permanent: boolean,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+    this.name = 'MessageRefusedError';
+  }
+}
+
+/**
+ * A way out to customers (an e-mail gateway, SMS, a call list); a failure is thrown and retried
+ * later, except a permanent `MessageRefusedError`, which waits for a person at once.
+ */
 export interface MessageSender {
   send(message: RenderedMessage): Promise<void>;
   close?(): Promise<void>;

@@ -11,7 +11,7 @@ import { OutboxException, OutboxExceptionCode } from './outbox.exception.js';
 import { reasonProblem } from '../../domain/text.js';
 
 /**
- * The messages the channel refused so often that delivery gave up on them: they wait for a
+ * The messages the channel refused for good, or so often that delivery gave up on them: they wait for a
  * person, oldest first. Once the cause is mended (a wrong address corrected, the gateway
  * back), the operator sends one again; or discards it, with a reason. Both audited.
  */

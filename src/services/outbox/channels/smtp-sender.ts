@@ -1,5 +1,12 @@
 import nodemailer, { type Transporter } from 'nodemailer';
-import type { MessageSender, RenderedMessage } from '../message-sender.js';
+import { MessageRefusedError, type MessageSender, type RenderedMessage } from '../message-sender.js';
+
+/**
+ * How long a hand-over waits for the SMTP server (milliseconds): to connect, for its greeting,
+ * and for each answer. nodemailer's defaults (2 to 10 minutes) let one slow server hold up every
+ * message behind it and the worker's shutdown; a query in `SMTP_URL` (`?socketTimeout=30000`) overrides them.
+ */
+const SMTP_TIMEOUTS = { connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 10_000 };
 
 /**
  * E-mail through an SMTP server (nodemailer). Call tasks and letters go to the team's own
@@ -13,7 +20,7 @@ export class SmtpSender implements MessageSender {
     private readonly from: string,
     private readonly teamAddress: string,
   ) {
-    this.transport = nodemailer.createTransport(smtpUrl);
+    this.transport = nodemailer.createTransport({ url: smtpUrl, ...SMTP_TIMEOUTS });
   }
 
   async send(message: RenderedMessage): Promise<void> {
@@ -27,10 +34,24 @@ export class SmtpSender implements MessageSender {
       messageId: `<${message.idempotencyKey.replace(/[^A-Za-z0-9.-]/g, '.')}@retention.local>`,
       // Mail clients show their own "Unsubscribe" button for it and POST to the link (RFC 2369, RFC 8058 one-click).
       ...(toCustomer && message.unsubscribeUrl ? { list: { unsubscribe: message.unsubscribeUrl }, headers: { 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' } } : {}),
+    }).catch((error: unknown) => {
+      throw refusal(error);
     });
   }
 
   async close(): Promise<void> {
     this.transport.close();
   }
+}
+
+/**
+ * The server's refusal of the recipient or of the message (its answer to RCPT TO or DATA) as a
+ * `MessageRefusedError`: a 5xx is final (RFC 5321: "user unknown"), a 4xx temporary. Anything
+ * else (no connection, no answer in time, a refused login or sender, which concern every message)
+ * is thrown as it is, to be retried.
+ */
+function refusal(error: unknown): unknown {
+  const { responseCode, command } = error as { responseCode?: number; command?: string };
+  if (!responseCode || (command !== 'RCPT TO' && command !== 'DATA')) return error;
+  return new MessageRefusedError((error as Error).message, responseCode >= 500, { cause: error });
 }
