@@ -1,7 +1,7 @@
 import { defineQuery, patched, proxyActivities, setCurrentDetails, setHandler, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { AppreciationActivities } from '../src/activities/appreciation.activities.js';
 import type { PlaybookRunActivities } from '../src/activities/playbook-run.activities.js';
-import { APPRECIATION, holdPasses, type AppreciationOutcome, type AppreciationPolicy, type AppreciationState } from '../src/domain/playbooks/appreciation.js';
+import { APPRECIATION, holdPasses, type AppreciationOutcome, type AppreciationPolicy, type AppreciationState, type ThankYou } from '../src/domain/playbooks/appreciation.js';
 import { recordingCancellation, sideEffectSteps } from './cancellation.js';
 import { PlaybookStepKey } from './search-attributes.js';
 import { startingCampaign } from './starting-campaign.js';
@@ -41,10 +41,12 @@ async function appreciationSteps({ customerId, policy }: AppreciationInput): Pro
     setCurrentDetails(details);
   };
 
-  await recordRunStarted({ workflowId, playbook: APPRECIATION, customerId, campaignId: startingCampaign() });
-  enter('thanking', 'Thanking a loyal customer who has not heard from us in a while');
-  let thanks = await thankLoyalCustomer({ workflowId, customerId });
-  if (patched('thank-you-past-the-guard')) {
+  const thank = async () => {
+    enter('thanking', 'Thanking a loyal customer who has not heard from us in a while');
+    return thankLoyalCustomer({ workflowId, customerId });
+  };
+  /** While the guard's hold passes by itself, within the policy's wait: wait, then try again. */
+  const askAgainWhileHeld = async (thanks: ThankYou): Promise<ThankYou> => {
     const waitUntil = Date.now() + (policy.waitWhileHeldMs ?? 0);
     const recheckMs = policy.recheckMs ?? 0;
     while (thanks.heldBack && holdPasses(thanks.heldBack.reason) && recheckMs > 0 && Date.now() + recheckMs <= waitUntil) {
@@ -53,17 +55,23 @@ async function appreciationSteps({ customerId, policy }: AppreciationInput): Pro
       enter('waiting', `The contact guard holds the thank-you back (${thanks.heldBack.reason}); asking again at ${state.deadline}`);
       await sleep(recheckMs);
       state.deadline = null;
-      enter('thanking', 'Thanking a loyal customer who has not heard from us in a while');
-      thanks = await thankLoyalCustomer({ workflowId, customerId });
+      thanks = await thank();
     }
-    if (thanks.heldBack) {
-      state.heldBack = `${thanks.heldBack.reason}: ${thanks.heldBack.detail}`;
+    return thanks;
+  };
+
+  await recordRunStarted({ workflowId, playbook: APPRECIATION, customerId, campaignId: startingCampaign() });
+  let thanks = await thank();
+  // Fix first, thank later: a thank-you the guard holds back waits for the hold to pass; one it never reaches is no thank-you.
+  if (patched('thank-you-past-the-guard')) {
+    thanks = await askAgainWhileHeld(thanks);
+    state.heldBack = thanks.heldBack ? `${thanks.heldBack.reason}: ${thanks.heldBack.detail}` : null;
+    if (state.heldBack) {
       await recordRunOutcome({ workflowId, outcome: 'not-thanked' });
       state.outcome = 'not-thanked';
       enter('done', `Not thanked: the contact guard holds marketing back (${state.heldBack})`);
       return 'not-thanked';
     }
-    state.heldBack = null;
   }
   const { offerCode, matchedNewCustomerOffer } = thanks;
   state.offerCode = offerCode;

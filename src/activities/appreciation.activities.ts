@@ -1,6 +1,7 @@
 import type { Orm } from '../db/orm.js';
 import { OutboxService } from '../services/outbox/outbox.service.js';
-import { AppreciationService, type ThankYou } from '../services/playbooks/appreciation.service.js';
+import type { ThankYou } from '../domain/playbooks/appreciation.js';
+import { AppreciationService } from '../services/playbooks/appreciation.service.js';
 
 export function createAppreciationActivities(orm: Orm) {
   return {

@@ -27,6 +27,13 @@ export const appreciationPolicy: AppreciationPolicy = { version: 2, minTenureDay
 /** `not-thanked`: the contact guard held the thank-you back for good (no consent) or past the policy's wait. */
 export type AppreciationOutcome = 'thanked' | 'not-thanked';
 
+/** What a thank-you step did: the offer the customer was thanked with, or why the contact guard held it back (nothing written). */
+export interface ThankYou {
+  offerCode: string | null;
+  matchedNewCustomerOffer: boolean;
+  heldBack: { reason: string; detail: string } | null;
+}
+
 export const APPRECIATION_STEPS = ['starting', 'thanking', 'waiting', 'done'] as const;
 export type AppreciationStep = (typeof APPRECIATION_STEPS)[number];
 

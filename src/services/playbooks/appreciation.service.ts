@@ -1,16 +1,10 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import type { ThankYou } from '../../domain/playbooks/appreciation.js';
 import { Customer, MessageChannel, MessagePurpose } from '../../entities/index.js';
 import { OfferService } from '../offers/offer.service.js';
 import { ContactStatusService } from '../outbox/contact-status.service.js';
 import type { OutboxService } from '../outbox/outbox.service.js';
 import { runStillRunning } from './running-run.js';
-
-export interface ThankYou {
-  offerCode: string | null;
-  matchedNewCustomerOffer: boolean;
-  /** The contact guard holds marketing back now, so no thank-you was written: why. */
-  heldBack: { reason: string; detail: string } | null;
-}
 
 /** The appreciation playbook's side effect: one thank-you with the best offer, once per run. */
 export class AppreciationService {
