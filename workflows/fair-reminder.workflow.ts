@@ -15,7 +15,6 @@ import {
   type FairReminderState,
   type FairReminderStep,
 } from '../src/domain/playbooks/fair-reminder.js';
-import type { MessageChannel } from '../src/entities/outbox-message.entity.js';
 import { recordingCancellation, sideEffectSteps } from './cancellation.js';
 import { LoyaltyBandKey, PlaybookStepKey } from './search-attributes.js';
 import { startingCampaign } from './starting-campaign.js';
@@ -29,10 +28,11 @@ const { recordRunStarted, recordRunOutcome, auditSteeringFromOutside, loadRemind
 /** The steps that send or book something: a cancel lets one under way finish first. */
 const reminderSteps = sideEffectSteps<Pick<FairReminderActivities, 'sendReminder' | 'sendReminderMessage'>>(activityOptions);
 
-// Channels by name: the workflow bundle must not load the entity module (MikroORM).
-const EMAIL = 'email' as MessageChannel;
-const CALL = 'call' as MessageChannel;
-const LETTER = 'letter' as MessageChannel;
+/** The channels a reminder step writes to, by name as its activity takes them (the workflow bundle loads no entity module). */
+type Channel = Parameters<FairReminderActivities['sendReminderMessage']>[0]['channel'];
+const EMAIL = 'email' as Channel;
+const CALL = 'call' as Channel;
+const LETTER = 'letter' as Channel;
 
 /** What the operator reads when the schedule ran out unpaid, by the last step taken. */
 const endedUnpaid: Partial<Record<FairReminderStep, string>> = {
