@@ -85,6 +85,19 @@ export function createApiMetrics(
 /** How many operation names get series of their own: a front end's documents, with room to spare. */
 export const OPERATION_LABELS = 300;
 
+/** How long a scrape waits for the operations status before it reports it unread (`retention_operations_status_up 0`). */
+const STATUS_READ_LIMIT_MS = 3_000;
+
+/** `promise`'s value, or a rejection once `ms` have passed without one. */
+function withinTime<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+    timer.unref();
+  });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
+
 /**
  * The status is read once per scrape (the gauges share it). A failed read (PostgreSQL down) leaves
  * the gauges out of that scrape, so no stale or zero figure reads as "all well" (the workers' ones
@@ -92,15 +105,23 @@ export const OPERATION_LABELS = 300;
  */
 function operationsGauges(registry: Registry, status: () => Promise<OperationsStatus>, onFailed: (error: unknown) => void): void {
   let current: { at: number; read: Promise<OperationsStatus | null> } | null = null;
+  // A database that does not answer (hung, cut off) is a failed read within the limit, below any scrape timeout;
+  // while such a read is still pending, scrapes do not start more of them.
+  let pending: Promise<OperationsStatus> | null = null;
   const read = () => {
     if (!current || Date.now() - current.at > 1_000) {
-      current = {
-        at: Date.now(),
-        read: status().catch((error: unknown) => {
-          onFailed(error);
-          return null;
-        }),
-      };
+      const reading =
+        pending ??
+        status().finally(() => {
+          pending = null;
+        });
+      pending = reading;
+      const attempt = withinTime(reading, STATUS_READ_LIMIT_MS).catch((error: unknown) => {
+        onFailed(error);
+        return null;
+      });
+      current = { at: Date.now(), read: attempt };
+      return attempt;
     }
     return current.read;
   };
