@@ -157,3 +157,47 @@ it("counts as silent a customer who was written only tasks for our teams and mes
   expect([await runs(silent), await runs(noConsent)]).toEqual([1, 0]);
   expect(await stack.temporal.client.workflow.getHandle(appreciationWorkflowId(silent, year)).result()).toBe('thanked');
 }, 60_000);
+
+it("re-checks at the thank-you what the start checked: an account that became loss-making while the thank-you waited is not thanked, nor is one another thank-you reached lately; last year's waiting one is the customer's", async () => {
+  const thankYous = async (customerId: string) =>
+    (await sql<{ n: number }>`select count(*)::int as n from outbox_message where customer_id = ${customerId} and template = 'appreciation'`.execute(stack.orm.em.fork().getKysely())).rows[0].n;
+  const complain = async (customerId: string) => {
+    const complaint = stack.orm.em.fork().create(Complaint, { customer: customerId, topic: 'delivery-delay', severity: ComplaintSeverity.Low, openedAt: new Date(Date.now() - DAY) });
+    await stack.orm.em.fork().persist(complaint).flush();
+    return () => stack.orm.em.fork().nativeUpdate(Complaint, { id: complaint.id }, { resolvedAt: new Date() });
+  };
+  const policy = { ...appreciationPolicy, waitWhileHeldMs: seconds(60), recheckMs: seconds(1) };
+  const startRun = (customerId: string, forYear: number) =>
+    stack.temporal.client.workflow.start('appreciation', { workflowId: appreciationWorkflowId(customerId, forYear), taskQueue: stack.config.temporal.taskQueue, args: [{ customerId, policy }] });
+  const waiting = (workflowId: string) => eventually(() => stack.temporal.client.workflow.getHandle(workflowId).query<{ step: string }>('state'), (s) => s.step === 'waiting');
+
+  // Waits for a complaint to be resolved; meanwhile the account turns loss-making (a later rescore).
+  const turned = await customer('Turned', { tenureDays: 1200, band: 'loyal' });
+  const resolveTurned = await complain(turned);
+  expect((await stack.gql(StartAppreciationDocument, { customerId: turned }, Role.Marketer)).errors).toBeUndefined();
+  await waiting(appreciationWorkflowId(turned, year));
+  const em = stack.orm.em.fork();
+  em.create(ScoreSnapshot, { customer: turned, computedAt: new Date(), scores: { profitability: { value: -28_000, band: 'loss-making', modelVersion: 'test', reasons: ['test'] } } });
+  await em.flush();
+  await resolveTurned();
+  expect(await stack.temporal.client.workflow.getHandle(appreciationWorkflowId(turned, year)).result()).toBe('not-thanked');
+  expect((await stack.gql(AppreciationDocument, { customerId: turned }, Role.Viewer)).data!.appreciation).toMatchObject({ outcome: 'not-thanked', heldBack: expect.stringMatching(/^loss-making: /) });
+  expect(await thankYous(turned)).toBe(0);
+
+  // Last year's thank-you still waits: it is the customer's (shown, and a start joins it; the sweep leaves them be) ...
+  const patient = await customer('Patient', { tenureDays: 1200, band: 'loyal' });
+  const resolvePatient = await complain(patient);
+  await startRun(patient, year - 1);
+  await waiting(appreciationWorkflowId(patient, year - 1));
+  expect((await stack.gql(AppreciationDocument, { customerId: patient }, Role.Viewer)).data!.appreciation).toMatchObject({ workflowId: appreciationWorkflowId(patient, year - 1), step: 'waiting' });
+  expect((await stack.gql(StartAppreciationDocument, { customerId: patient }, Role.Marketer)).data!.startAppreciation.workflowId).toBe(appreciationWorkflowId(patient, year - 1));
+  await stack.temporal.client.workflow.execute<typeof playbookTriggers>('playbookTriggers', { workflowId: 'playbook-triggers/thanks-patient', taskQueue: stack.config.temporal.taskQueue, args: [{ policy: triggerPolicy }] });
+  expect(await runs(patient)).toBe(0);
+  // ... and one of this year's all the same (a campaign's by its ID, say) waits beside it: of the two, one thanks.
+  await startRun(patient, year);
+  await waiting(appreciationWorkflowId(patient, year));
+  await resolvePatient();
+  const outcomes = await Promise.all([year - 1, year].map((y) => stack.temporal.client.workflow.getHandle(appreciationWorkflowId(patient, y)).result()));
+  expect(outcomes.sort()).toEqual(['not-thanked', 'thanked']);
+  expect(await thankYous(patient)).toBe(1);
+}, 90_000);

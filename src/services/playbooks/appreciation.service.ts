@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { ThankYou } from '../../domain/playbooks/appreciation.js';
+import { appreciationPolicy, type ThankYou } from '../../domain/playbooks/appreciation.js';
 import { Customer, MessageChannel, MessagePurpose } from '../../entities/index.js';
 import { OfferService } from '../offers/offer.service.js';
 import { ContactStatusService } from '../outbox/contact-status.service.js';
@@ -15,16 +15,29 @@ export class AppreciationService {
 
   /**
    * Thanks the customer with the best offer an existing customer gets today, never less than
-   * what new customers get, when the contact guard lets marketing reach them now; else writes
-   * nothing and says why, for the run to wait or give up. A retried step answers with the
-   * offer the customer was sent.
+   * what new customers get, when the contact guard lets marketing reach them now, their account
+   * does not lose money and no other thank-you reached them lately (one waiting into the new
+   * year meets the next year's); else writes nothing and says why, for the run to wait or give
+   * up. A retried step answers with the offer the customer was sent.
    */
   async thank(input: { workflowId: string; customerId: string }): Promise<ThankYou> {
     return this.em.transactional(async (em) => {
       const written = await this.outbox.stepPayload(em, input, 'thank-you');
       if (written) return thankYou(written);
+      // One thank-you step of the customer's at a time: two runs (last year's still waiting, this year's) cannot both write.
+      await em.execute(`select 1 from customer where id = ? for no key update`, [input.customerId]);
       const { marketing } = (await new ContactStatusService(em).forCustomer(input.customerId))!;
-      if (!marketing.allowed) return { offerCode: null, matchedNewCustomerOffer: false, heldBack: { reason: marketing.reason, detail: marketing.detail } };
+      if (!marketing.allowed) return heldBack(marketing.reason, marketing.detail);
+      // What the run's start checked may have changed while it waited for the guard.
+      const [facts] = await em.execute<{ loss_making: boolean; thanked_at: Date | null }[]>(
+        `select exists (select 1 from current_score s where s.customer_id = c.id and s.kind = 'profitability' and s.band = 'loss-making') as loss_making,
+                (select max(m.created_at) from outbox_message m where m.customer_id = c.id and m.template = 'appreciation' and m.suppressed_at is null
+                    and m.idempotency_key <> ? and m.created_at > now() - make_interval(days => ?)) as thanked_at
+           from customer c where c.id = ?`,
+        [`${input.workflowId}/thank-you`, appreciationPolicy.silentDays, input.customerId],
+      );
+      if (facts.loss_making) return heldBack('loss-making', 'the account became loss-making: an account review, not a thank-you offer');
+      if (facts.thanked_at) return heldBack('thanked-recently', `another thank-you was written on ${new Date(facts.thanked_at).toISOString().slice(0, 10)}`);
       // A thank-you keeps the customer's service: an offer that moves them to another tier is not one.
       const { serviceTier } = await em.findOneOrFail(Customer, { id: input.customerId }, { fields: ['serviceTier'] });
       const { best, matchedNewCustomerOffer } = await new OfferService(em).bestForExistingCustomer(new Date().toISOString().slice(0, 10), serviceTier);
@@ -37,6 +50,8 @@ export class AppreciationService {
     });
   }
 }
+
+const heldBack = (reason: string, detail: string): ThankYou => ({ offerCode: null, matchedNewCustomerOffer: false, heldBack: { reason, detail } });
 
 function thankYou(payload: Record<string, unknown>): ThankYou {
   // Thank-yous written before `matchedNewCustomerOffer` was recorded count as not matched.

@@ -96,7 +96,8 @@ export class PlaybookTriggerService {
    * message to them written in that time that the guard did not hold back; tasks for our own
    * teams are not contact), who take marketing (a thank-you carries an offer), not yet thanked this
    * year, and in no other playbook: not a loss-making account (the same sweep starts its account
-   * review, whose proposal a thank-you must not meet), nor one with another run under way.
+   * review, whose proposal a thank-you must not meet), nor one with another run under way (last
+   * year's thank-you still waiting for the guard included).
    */
   async silentLoyalCustomers(input: { after: string | null; limit: number; policy: AppreciationPolicy }): Promise<string[]> {
     const year = new Date().getUTCFullYear();
@@ -109,7 +110,7 @@ export class PlaybookTriggerService {
                             and m.suppressed_at is null and m.template not in (${sql.join(teamTemplates.map((t) => sql`${t}`))}))
          and not exists (select 1 from playbook_run r where r.workflow_id = ${APPRECIATION + '/'} || c.id || ${'/' + year})
          and not exists (select 1 from current_score p where p.customer_id = c.id and p.kind = 'profitability' and p.band = 'loss-making')
-         and not exists (select 1 from playbook_run r where r.customer_id = c.id and r.status = 'running' and r.playbook <> ${APPRECIATION})
+         and not exists (select 1 from playbook_run r where r.customer_id = c.id and r.status = 'running')
        order by c.id limit ${input.limit}`.execute(this.em.getKysely());
     return rows.map((r) => r.id);
   }

@@ -341,8 +341,7 @@ export class PlaybookService {
 
   private async pendingAppreciation(customerId: string, options: LaunchOptions = {}): Promise<PendingRun> {
     const customer = await this.assertMayStart(customerId, APPRECIATION);
-    const year = new Date().getUTCFullYear();
-    const workflowId = appreciationWorkflowId(customerId, year);
+    const { workflowId, year } = await this.currentAppreciation(customerId);
     await this.checkUnlessStarted(workflowId, options, () => this.eligibility.assertAppreciation(customer, this.policies.appreciation));
     const tags = await this.tags(customerId, options);
     return { playbook: APPRECIATION, workflowId, customerId, details: { year }, start: () => this.engine.startAppreciation({ customerId, year, policy: this.policies.appreciation, tags }) };
@@ -350,7 +349,18 @@ export class PlaybookService {
 
   async findAppreciation(customerId: string): Promise<PlaybookRunView | null> {
     await this.customers.get(customerId);
-    return this.existingRun(APPRECIATION, customerId, appreciationWorkflowId(customerId, new Date().getUTCFullYear()));
+    return this.existingRun(APPRECIATION, customerId, (await this.currentAppreciation(customerId)).workflowId);
+  }
+
+  /**
+   * The customer's thank-you of the year; last year's while it still runs: a thank-you may wait
+   * into the new year for the guard (fix first, thank later), and a second one is not started
+   * next to it (a start joins it).
+   */
+  private async currentAppreciation(customerId: string): Promise<{ workflowId: string; year: number }> {
+    const year = new Date().getUTCFullYear();
+    const lastYears = await this.runs.findByWorkflowId(appreciationWorkflowId(customerId, year - 1));
+    return lastYears?.status === PlaybookRunStatus.Running ? { workflowId: lastYears.workflowId, year: year - 1 } : { workflowId: appreciationWorkflowId(customerId, year), year };
   }
 
   /**
