@@ -7,6 +7,7 @@ import { startWorkerProcess } from '../app/worker-process.js';
 import { loadConfig, localAddress } from '../config/config.js';
 import { createOrm, migrateUp } from '../db/orm.js';
 import { loadDemoDataIfEmpty } from '../dev/demo-loader.js';
+import { Customer } from '../entities/index.js';
 import { apiKeysSpec, devApiKeys } from '../dev/dev-api-keys.js';
 import { startEmbeddedPostgres } from '../dev/embedded-postgres.js';
 import { isPortOpen } from '../dev/ports.js';
@@ -90,8 +91,14 @@ try {
   // The demo's history ends today, so recent purchases, overdue invoices and open issues are recent now; with
   // about 20 purchases each, customers have a rhythm, so the churn model sees the drifting ones' silence as risk.
   const today = new Date(`${new Date().toISOString().slice(0, 10)}T00:00:00Z`);
+  // Until the demo's first day is done (scored twice, swept once), a marker names its database: a start stopped
+  // midway finishes it at the next one, instead of leaving week-old scores (or none) and no runs until the nightly schedules.
+  const firstDayPending = path.join(dataDir, 'demo-first-day.pending');
   try {
     const applied = await migrateUp(orm);
+    // Written before the load: a start stopped right after it (or in it, before its commit) leaves the marker too.
+    const empty = (await orm.em.fork().count(Customer)) === 0;
+    if (empty) await writeFile(firstDayPending, config.databaseUrl);
     loaded = await loadDemoDataIfEmpty(orm.em.fork(), 250, { asOf: today, ordersPerCustomer: 20 });
     log.info({ migrations: applied, demoCustomers: loaded }, 'database ready');
   } finally {
@@ -103,10 +110,6 @@ try {
   const worker = await startWorkerProcess(config, createLogger(config.logLevel, 'worker'), { handleSignals: false });
   stops.push(['worker', worker.stop]);
   let firstDay: Promise<void> = Promise.resolve();
-  // Until the demo's first day is done (scored twice, swept once), a marker names its database: a start stopped
-  // midway finishes it at the next one, instead of leaving week-old scores and no runs until the nightly schedules.
-  const firstDayPending = path.join(dataDir, 'demo-first-day.pending');
-  if (loaded > 0) await writeFile(firstDayPending, config.databaseUrl);
   const pending = (await readFile(firstDayPending, 'utf8').catch(() => null)) === config.databaseUrl;
   if (pending) {
     // Fresh demo data is scored at once, so scores, segments and risk bands show from the start (the nightly schedule
