@@ -35,7 +35,7 @@ it('gives up waiting for an answer after the timeout a query in the SMTP URL set
   }
 });
 
-/** Delivery gives a message to a person at once only when the server refuses it for good; everything else is tried again. */
+/** Delivery gives a message to a person at once only when the server refuses this mailbox for good; everything else is tried again. */
 it('tells a refusal for good (5xx) from one for now (4xx) and from a server it cannot reach', async () => {
   const smtp = await startLocalSmtp();
   const to = (email: string): RenderedMessage => ({ idempotencyKey: `test/${email}/step`, channel: MessageChannel.Email, to: { name: 'Ada', email, phone: null }, subject: 'Hello', text: 'Hello' });
@@ -44,7 +44,10 @@ it('tells a refusal for good (5xx) from one for now (4xx) and from a server it c
     const forGood = await failure(smtp.sender.send(to('bounce@example.com')));
     expect(forGood).toBeInstanceOf(MessageRefusedError);
     expect(forGood).toMatchObject({ permanent: true, message: expect.stringMatching(/550 <bounce@example\.com>: mailbox unavailable/) });
+    expect(await failure(smtp.sender.send(to('unknown@example.com')))).toMatchObject({ permanent: true, message: expect.stringMatching(/550 5\.1\.1 /) });
     expect(await failure(smtp.sender.send(to('busy@example.com')))).toMatchObject({ permanent: false, message: expect.stringMatching(/451 /) });
+    // A refusal by policy (relay denied: a set-up fault, not this mailbox's) is tried again, as it concerns every message.
+    expect(await failure(smtp.sender.send(to('relay@example.com')))).toMatchObject({ permanent: false, message: expect.stringMatching(/554 5\.7\.1 /) });
     const unreachable = new SmtpSender('smtp://127.0.0.1:1', 'Retention <care@example.com>', 'team@example.com');
     const noServer = await failure(unreachable.send(to('ada@example.com')));
     expect(noServer).not.toBeInstanceOf(MessageRefusedError);

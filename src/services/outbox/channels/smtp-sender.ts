@@ -46,12 +46,22 @@ export class SmtpSender implements MessageSender {
 
 /**
  * The server's refusal of the recipient or of the message (its answer to RCPT TO or DATA) as a
- * `MessageRefusedError`: a 5xx is final (RFC 5321: "user unknown"), a 4xx temporary. Anything
- * else (no connection, no answer in time, a refused login or sender, which concern every message)
- * is thrown as it is, to be retried.
+ * `MessageRefusedError`. Final only when it is about this one mailbox: a 5xx whose enhanced
+ * status (RFC 3463) is an addressing or mailbox one (5.1.x: "user unknown"; 5.2.1: disabled),
+ * or, without one, a 550, 551 or 553 to RCPT TO. A refusal by policy (5.7.x: relay denied, DMARC)
+ * concerns every message until the set-up is fixed, so it is temporary, as is every 4xx.
+ * Anything else (no connection, no answer in time, a refused login or sender) is thrown as it
+ * is, to be retried.
  */
 function refusal(error: unknown): unknown {
-  const { responseCode, command } = error as { responseCode?: number; command?: string };
+  const { responseCode, command, response } = error as { responseCode?: number; command?: string; response?: string };
   if (!responseCode || (command !== 'RCPT TO' && command !== 'DATA')) return error;
-  return new MessageRefusedError((error as Error).message, responseCode >= 500, { cause: error });
+  return new MessageRefusedError((error as Error).message, refusedForGood(responseCode, command, response ?? ''), { cause: error });
+}
+
+function refusedForGood(code: number, command: string, response: string): boolean {
+  if (code < 500) return false;
+  const enhanced = /\b5\.(\d{1,3})\.(\d{1,3})\b/.exec(response);
+  if (enhanced) return enhanced[1] === '1' || (enhanced[1] === '2' && enhanced[2] === '1');
+  return command === 'RCPT TO' && [550, 551, 553].includes(code);
 }
