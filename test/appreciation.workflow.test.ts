@@ -5,10 +5,11 @@ import { seconds } from '../src/domain/policies/duration.js';
 import { triggerPolicy } from '../src/domain/playbooks/triggers.js';
 import { Complaint, ComplaintSeverity, CostEntry, CostKind, Customer, CustomerStatus, Invoice, MessageChannel, MessagePurpose, Offer, OfferAudience, OutboxMessage, PlaybookRun, ScoreSnapshot, ServiceTier } from '../src/entities/index.js';
 import type { playbookTriggers } from '../workflows/index.js';
-import { AppreciationDocument, AuditEntriesDocument, StartAccountReviewDocument, StartAppreciationDocument, StartFairReminderDocument, StartWelcomeCheckDocument } from './__generated__/graphql.js';
+import { AppreciationDocument, AuditEntriesDocument, CancelPlaybookRunDocument, StartAccountReviewDocument, StartAppreciationDocument, StartFairReminderDocument, StartWelcomeCheckDocument } from './__generated__/graphql.js';
 import { eventually } from './support/eventually.js';
 import { recordHistory } from './support/histories.js';
 import { startTestStack, type TestStack } from './support/stack.js';
+import { zoneAtNoon, zoneAtTwoInTheMorning } from './support/time-zones.js';
 
 /** Thanking silent loyal customers, on the real Temporal dev server. */
 let stack: TestStack;
@@ -27,7 +28,14 @@ afterAll(() => stack?.stop());
 const DAY = 86_400_000;
 async function customer(name: string, opts: { tenureDays: number; band: string; contactedDaysAgo?: number; lossMaking?: boolean; marketingConsent?: boolean }): Promise<string> {
   const em = stack.orm.em.fork();
-  const c = em.create(Customer, { name, email: `${name.toLowerCase()}@example.com`, acquiredAt: new Date(Date.now() - opts.tenureDays * DAY).toISOString().slice(0, 10), marketingConsent: opts.marketingConsent ?? true });
+  // At midday where they live, so a thank-you goes at once, whenever the test runs.
+  const c = em.create(Customer, {
+    name,
+    email: `${name.toLowerCase()}@example.com`,
+    acquiredAt: new Date(Date.now() - opts.tenureDays * DAY).toISOString().slice(0, 10),
+    marketingConsent: opts.marketingConsent ?? true,
+    timeZone: zoneAtNoon(new Date()),
+  });
   const profitability = opts.lossMaking ? { profitability: { value: -28_000, band: 'loss-making', modelVersion: 'test', reasons: ['test'] } } : {};
   // (What the account review rescores it from: support costs over the standard tier's fee margin.)
   if (opts.lossMaking) em.create(CostEntry, { customer: c, occurredAt: new Date(Date.now() - 30 * DAY).toISOString().slice(0, 10), kind: CostKind.SupportMinutes, amountMinor: 30_000 });
@@ -201,3 +209,17 @@ it("re-checks at the thank-you what the start checked: an account that became lo
   expect(outcomes.sort()).toEqual(['not-thanked', 'thanked']);
   expect(await thankYous(patient)).toBe(1);
 }, 90_000);
+
+it("writes a thank-you when it goes at once: in the customer's quiet hours the run waits for them to end, so no thank-you sits queued through the night for a complaint to stop", async () => {
+  const sleeper = await customer('Sleeper', { tenureDays: 1200, band: 'loyal' });
+  await stack.orm.em.fork().nativeUpdate(Customer, { id: sleeper }, { timeZone: zoneAtTwoInTheMorning(new Date()) });
+  expect((await stack.gql(StartAppreciationDocument, { customerId: sleeper }, Role.Marketer)).errors).toBeUndefined();
+  const view = await eventually(() => stack.gql(AppreciationDocument, { customerId: sleeper }, Role.Viewer).then((r) => r.data!.appreciation), (v) => v?.step === 'waiting');
+  // Quiet hours end at 08:00 local, six hours from 02:00.
+  const hoursAhead = (Date.parse(view!.deadline!) - Date.now()) / 3_600_000;
+  expect(hoursAhead).toBeGreaterThan(5.5);
+  expect(hoursAhead).toBeLessThan(6.5);
+  expect(view).toMatchObject({ status: 'Running', heldBack: null, outcome: null });
+  expect(await stack.orm.em.fork().count(OutboxMessage, { customer: sleeper, template: 'appreciation' })).toBe(0);
+  expect((await stack.gql(CancelPlaybookRunDocument, { workflowId: appreciationWorkflowId(sleeper, year), reason: 'test over' }, Role.Operator)).errors).toBeUndefined();
+}, 60_000);

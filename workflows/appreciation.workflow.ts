@@ -45,19 +45,21 @@ async function appreciationSteps({ customerId, policy }: AppreciationInput): Pro
     enter('thanking', 'Thanking a loyal customer who has not heard from us in a while');
     return thankLoyalCustomer({ workflowId, customerId });
   };
-  /** While the guard's hold passes by itself, within the policy's wait: wait, then try again. */
+  /** While the guard lets it go only later (quiet hours), or its hold passes by itself within the policy's wait: wait, then try again. */
   const askAgainWhileHeld = async (thanks: ThankYou): Promise<ThankYou> => {
     const waitUntil = Date.now() + (policy.waitWhileHeldMs ?? 0);
     const recheckMs = policy.recheckMs ?? 0;
-    while (thanks.heldBack && holdPasses(thanks.heldBack.reason) && recheckMs > 0 && Date.now() + recheckMs <= waitUntil) {
-      state.heldBack = `${thanks.heldBack.reason}: ${thanks.heldBack.detail}`;
-      state.deadline = new Date(Date.now() + recheckMs).toISOString();
-      enter('waiting', `The contact guard holds the thank-you back (${thanks.heldBack.reason}); asking again at ${state.deadline}`);
-      await sleep(recheckMs);
+    for (;;) {
+      const quietUntil = thanks.notBefore ? Date.parse(thanks.notBefore) : null;
+      const held = thanks.heldBack && holdPasses(thanks.heldBack.reason) && recheckMs > 0 && Date.now() + recheckMs <= waitUntil ? thanks.heldBack : null;
+      if (quietUntil === null && !held) return thanks;
+      state.heldBack = held ? `${held.reason}: ${held.detail}` : null;
+      state.deadline = new Date(quietUntil ?? Date.now() + recheckMs).toISOString();
+      enter('waiting', held ? `The contact guard holds the thank-you back (${held.reason}); asking again at ${state.deadline}` : `The customer's quiet hours: thanking at ${state.deadline}`);
+      await sleep(Math.max(1, Date.parse(state.deadline) - Date.now()));
       state.deadline = null;
       thanks = await thank();
     }
-    return thanks;
   };
 
   await recordRunStarted({ workflowId, playbook: APPRECIATION, customerId, campaignId: startingCampaign() });

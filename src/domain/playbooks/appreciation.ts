@@ -32,6 +32,8 @@ export interface ThankYou {
   offerCode: string | null;
   matchedNewCustomerOffer: boolean;
   heldBack: { reason: string; detail: string } | null;
+  /** The guard lets it go only later (the customer's quiet hours): nothing written, to be written then, when it goes at once. */
+  notBefore?: string | null;
 }
 
 export const APPRECIATION_STEPS = ['starting', 'thanking', 'waiting', 'done'] as const;

@@ -17,8 +17,9 @@ export class AppreciationService {
    * Thanks the customer with the best offer an existing customer gets today, never less than
    * what new customers get, when the contact guard lets marketing reach them now, their account
    * does not lose money and no other thank-you reached them lately (one waiting into the new
-   * year meets the next year's); else writes nothing and says why, for the run to wait or give
-   * up. A retried step answers with the offer the customer was sent.
+   * year meets the next year's), and it goes at once (not in their quiet hours: then it says
+   * when); else writes nothing and says why, for the run to wait or give up. A retried step
+   * answers with the offer the customer was sent.
    */
   async thank(input: { workflowId: string; customerId: string }): Promise<ThankYou> {
     return this.em.transactional(async (em) => {
@@ -28,6 +29,8 @@ export class AppreciationService {
       await em.execute(`select 1 from customer where id = ? for no key update`, [input.customerId]);
       const { marketing } = (await new ContactStatusService(em).forCustomer(input.customerId))!;
       if (!marketing.allowed) return heldBack(marketing.reason, marketing.detail);
+      // Written when it goes at once: one left queued through the customer's night could meet a complaint opened by morning.
+      if (marketing.sendAt.getTime() > Date.now() + QUEUED_AT_MOST_MS) return { offerCode: null, matchedNewCustomerOffer: false, heldBack: null, notBefore: marketing.sendAt.toISOString() };
       // What the run's start checked may have changed while it waited for the guard.
       const [facts] = await em.execute<{ loss_making: boolean; thanked_at: Date | null }[]>(
         `select exists (select 1 from current_score s where s.customer_id = c.id and s.kind = 'profitability' and s.band = 'loss-making') as loss_making,
@@ -50,6 +53,9 @@ export class AppreciationService {
     });
   }
 }
+
+/** How long a thank-you may wait in the outbox for its send time: a delivery round or two. */
+const QUEUED_AT_MOST_MS = 60_000;
 
 const heldBack = (reason: string, detail: string): ThankYou => ({ offerCode: null, matchedNewCustomerOffer: false, heldBack: { reason, detail } });
 
