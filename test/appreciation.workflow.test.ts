@@ -4,11 +4,16 @@ import { appreciationPolicy, appreciationWorkflowId } from '../src/domain/playbo
 import { seconds } from '../src/domain/policies/duration.js';
 import { triggerPolicy } from '../src/domain/playbooks/triggers.js';
 import { Complaint, ComplaintSeverity, CostEntry, CostKind, Customer, CustomerStatus, Invoice, MessageChannel, MessagePurpose, Offer, OfferAudience, OutboxMessage, PlaybookRun, ScoreSnapshot, ServiceTier } from '../src/entities/index.js';
+import { createServices } from '../src/services/index.js';
+import { TemporalCampaignEngine } from '../src/temporal/temporal-campaign-engine.js';
+import { TemporalPlaybookEngine } from '../src/temporal/temporal-playbook-engine.js';
+import { TemporalScoringEngine } from '../src/temporal/temporal-scoring-engine.js';
 import type { playbookTriggers } from '../workflows/index.js';
 import { AppreciationDocument, AuditEntriesDocument, CancelPlaybookRunDocument, StartAccountReviewDocument, StartAppreciationDocument, StartFairReminderDocument, StartWelcomeCheckDocument } from './__generated__/graphql.js';
 import { eventually } from './support/eventually.js';
 import { recordHistory } from './support/histories.js';
 import { startTestStack, type TestStack } from './support/stack.js';
+import { resetInEngine } from './support/temporal-operator.js';
 import { zoneAtNoon, zoneAtTwoInTheMorning } from './support/time-zones.js';
 
 /** Thanking silent loyal customers, on the real Temporal dev server. */
@@ -223,3 +228,23 @@ it("writes a thank-you when it goes at once: in the customer's quiet hours the r
   expect(await stack.orm.em.fork().count(OutboxMessage, { customer: sleeper, template: 'appreciation' })).toBe(0);
   expect((await stack.gql(CancelPlaybookRunDocument, { workflowId: appreciationWorkflowId(sleeper, year), reason: 'test over' }, Role.Operator)).errors).toBeUndefined();
 }, 60_000);
+
+it('thanks after all a customer whose thank-you ended not thanked, once an operator reset it and the run reconciliation recorded it running again', async () => {
+  const late = await customer('Late Consent', { tenureDays: 1200, band: 'loyal', marketingConsent: false });
+  const workflowId = appreciationWorkflowId(late, year);
+  expect((await stack.gql(StartAppreciationDocument, { customerId: late }, Role.Marketer)).errors).toBeUndefined();
+  expect(await stack.temporal.client.workflow.getHandle(workflowId).result()).toBe('not-thanked');
+  // The customer gives consent; an operator resets the run to thank them after all.
+  await stack.orm.em.fork().nativeUpdate(Customer, { id: late }, { marketingConsent: true });
+  await resetInEngine(stack, workflowId, 'consent given: thank them after all', { finishEventId: 'first' });
+  // Its record still says completed: the thank-you waits (retried) instead of claiming an offer nobody was sent.
+  await new Promise((resolve) => setTimeout(resolve, 3_000));
+  expect(await stack.orm.em.fork().count(OutboxMessage, { customer: late, template: 'appreciation' })).toBe(0);
+  expect((await stack.gql(AppreciationDocument, { customerId: late }, Role.Viewer)).data!.appreciation).toMatchObject({ step: 'thanking', offerCode: null });
+  const { client } = stack.temporal;
+  const engines = { playbooks: new TemporalPlaybookEngine(client, stack.config.temporal.taskQueue), scoring: new TemporalScoringEngine(client, stack.config.temporal.taskQueue), campaigns: new TemporalCampaignEngine(client, stack.config.temporal.taskQueue) };
+  expect(await createServices(stack.orm.em.fork(), engines).runReconciliation.recordRunsEndedInEngine()).toContain(workflowId);
+  expect(await stack.temporal.client.workflow.getHandle(workflowId).result()).toBe('thanked');
+  expect(await stack.orm.em.fork().count(OutboxMessage, { customer: late, template: 'appreciation' })).toBe(1);
+  expect((await stack.gql(AppreciationDocument, { customerId: late }, Role.Viewer)).data!.appreciation).toMatchObject({ status: 'Completed', outcome: 'thanked', offerCode: 'WELCOME20' });
+}, 90_000);

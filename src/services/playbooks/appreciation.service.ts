@@ -25,6 +25,8 @@ export class AppreciationService {
     return this.em.transactional(async (em) => {
       const written = await this.outbox.stepPayload(em, input, 'thank-you');
       if (written) return thankYou(written);
+      // The run's last step: recorded completed, the run was reset since (it waits until recorded running again); cancelled, it writes nothing.
+      if (!(await runStillRunning(em, input.workflowId, { lastStep: true }))) return heldBack('run-ended', 'the run no longer runs: nothing was written');
       // One thank-you step of the customer's at a time: two runs (last year's still waiting, this year's) cannot both write.
       await em.execute(`select 1 from customer where id = ? for no key update`, [input.customerId]);
       const { marketing } = (await new ContactStatusService(em).forCustomer(input.customerId))!;
@@ -45,11 +47,7 @@ export class AppreciationService {
       const { serviceTier } = await em.findOneOrFail(Customer, { id: input.customerId }, { fields: ['serviceTier'] });
       const { best, matchedNewCustomerOffer } = await new OfferService(em).bestForExistingCustomer(new Date().toISOString().slice(0, 10), serviceTier);
       const payload = { offerCode: best?.code ?? null, discountPercent: best?.discountPercent ?? null, matchedNewCustomerOffer: matchedNewCustomerOffer !== null };
-      // (A run no longer running thanks no one; it answers with the offer all the same, as it is being wound down.)
-      if (await runStillRunning(em, input.workflowId)) {
-        await this.outbox.enqueueStepOnce(em, input, 'thank-you', { channel: MessageChannel.Email, purpose: MessagePurpose.Marketing, template: 'appreciation', payload });
-      }
-      return thankYou(payload);
+      return thankYou(await this.outbox.enqueueStepOnce(em, input, 'thank-you', { channel: MessageChannel.Email, purpose: MessagePurpose.Marketing, template: 'appreciation', payload }));
     });
   }
 }

@@ -20,15 +20,19 @@ const ENDED_IN_ENGINE: ReadonlySet<string> = new Set([PlaybookRunStatus.Terminat
  * until the run reconciliation (every 5 minutes) records the run as running again; then it
  * writes as it would have. (A straggler of the closed run fails alike: nothing takes its result.)
  */
-export async function runStillRunning(em: EntityManager, workflowId: string): Promise<boolean> {
+export async function runStillRunning(em: EntityManager, workflowId: string, options: { lastStep?: boolean } = {}): Promise<boolean> {
   const [run] = await em.execute<{ status: string }[]>(`select status from playbook_run where workflow_id = ? for share`, [workflowId]);
-  if (run) failIfReset(workflowId, run.status);
+  if (run) failIfReset(workflowId, run.status, options.lastStep);
   return run?.status === PlaybookRunStatus.Running;
 }
 
-/** Throws `RunResetPending` when a run whose record says `status` takes a step: it ended in the engine before that was recorded, so it was reset since (see `runStillRunning`). */
-export function failIfReset(workflowId: string, status: string): void {
-  if (ENDED_IN_ENGINE.has(status)) throw new RunResetPending(workflowId, status);
+/**
+ * Throws `RunResetPending` when a run whose record says `status` takes a step: it ended in the
+ * engine before that was recorded, so it was reset since (see `runStillRunning`). So did a run
+ * recorded completed that takes its `lastStep` (one taken only before the run records its outcome).
+ */
+export function failIfReset(workflowId: string, status: string, lastStep = false): void {
+  if (ENDED_IN_ENGINE.has(status) || (lastStep && status === PlaybookRunStatus.Completed)) throw new RunResetPending(workflowId, status);
 }
 
 /** A step of a run reset after its end was recorded from the engine: retried until the record says running again. */
