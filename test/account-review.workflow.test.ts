@@ -4,7 +4,7 @@ import { Role } from '../src/domain/auth/roles.js';
 import { accountReviewPolicy, accountReviewWorkflowId, type AccountReviewPolicy } from '../src/domain/playbooks/account-review.js';
 import { triggerPolicy } from '../src/domain/playbooks/triggers.js';
 import { seconds } from '../src/domain/policies/duration.js';
-import { AuditEntry, Complaint, ComplaintSeverity, CostEntry, CostKind, Customer, CustomerExport, CustomerStatus, Offer, OfferAudience, Order, PlaybookRun, ScoreSnapshot, ServiceTier } from '../src/entities/index.js';
+import { AuditEntry, Complaint, ComplaintSeverity, CostEntry, CostKind, Customer, FixCase, FixCaseStatus, CustomerExport, CustomerStatus, Offer, OfferAudience, Order, PlaybookRun, ScoreSnapshot, ServiceTier } from '../src/entities/index.js';
 import type { accountReview, playbookTriggers } from '../workflows/index.js';
 import {
   AccountReviewDocument,
@@ -177,6 +177,19 @@ it('ends at once for a profitable account, and the sweep reviews a loss-making o
   // The run records itself in its first step, a moment after the sweep started it.
   await eventually(() => stack.orm.em.fork().count(PlaybookRun, { workflowId: accountReviewWorkflowId(losing) }), (n) => n === 1);
   expect(await sweep('playbook-triggers/review-2')).toMatchObject({ 'loss-making': 0 });
+
+  // Fix first: a loss-making account whose persistent issue is being fixed is reviewed once it is fixed, not before.
+  const owed = await account('Ove', { band: 'loss-making' });
+  const em = stack.orm.em.fork();
+  const fixCase = em.create(FixCase, { workflowId: `fix-issue/${owed}/broken-hinge`, customer: owed, topic: 'broken-hinge', owner: 'customer-care', openedAt: new Date() });
+  await em.flush();
+  expect(await sweep('playbook-triggers/review-3')).toMatchObject({ 'loss-making': 0 });
+  expect((await stack.gql(StartAccountReviewDocument, { customerId: owed }, Role.Operator)).errors![0]).toMatchObject({
+    message: `No account-review for customer ${owed}: a persistent issue of theirs is being fixed (a fix case is open): fix first, review the account after`,
+    extensions: { code: 'CONFLICT', reason: 'PLAYBOOK_NOT_ELIGIBLE' },
+  });
+  await stack.orm.em.fork().nativeUpdate(FixCase, { id: fixCase.id }, { status: FixCaseStatus.Resolved, resolvedAt: new Date() });
+  expect(await sweep('playbook-triggers/review-4')).toMatchObject({ 'loss-making': 1 });
 }, 60_000);
 
 it('makes a later review, after one has finished, a run of its own: its own ID, record, messages and outcome', async () => {

@@ -55,6 +55,8 @@ export interface CampaignPlaybook {
   minTenureDays: number | null;
   /** Customers for at most this many days only (a welcome is for newcomers); null: any. */
   maxTenureDays?: number | null;
+  /** Not while a persistent issue of the customer's is being fixed (a fix case open): fix first, review the account after. */
+  notWhileFixing?: boolean;
   /** Not within this many days after the customer's last run of the playbook ended (a second proposal so soon is not fair); null: no gap. */
   cooldownDays: number | null;
   /** One run per customer ever (a welcome) or per calendar year, UTC (a thank-you): who had theirs is left out; null: as many as the playbook's own rules allow. */
@@ -96,6 +98,7 @@ export const campaignPlaybooks: Partial<Record<PlaybookName, CampaignPlaybook>> 
     messagesPerRun: 1,
     marketing: false,
     requires: { kind: ScoreKind.Profitability, bands: ['loss-making'] },
+    notWhileFixing: true,
     minTenureDays: null,
     cooldownDays: triggerPolicy.accountReviewCooldownDays,
     once: null,

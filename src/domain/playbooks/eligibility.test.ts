@@ -23,15 +23,19 @@ describe('playbook eligibility', () => {
   it('reviews only a loss-making account, and at most once within the cooldown', () => {
     const now = new Date('2026-12-02T12:00:00Z');
     const cooldown = triggerPolicy.accountReviewCooldownDays;
-    expect(accountReviewProblem({ profitabilityBand: 'loss-making', lastReviewEndedAt: null }, now, cooldown)).toBeNull();
-    expect(accountReviewProblem({ profitabilityBand: 'too-new', lastReviewEndedAt: null }, now, cooldown)).toBe(
+    expect(accountReviewProblem({ profitabilityBand: 'loss-making', lastReviewEndedAt: null, fixOpen: false }, now, cooldown)).toBeNull();
+    expect(accountReviewProblem({ profitabilityBand: 'too-new', lastReviewEndedAt: null, fixOpen: false }, now, cooldown)).toBe(
       'the account\'s profitability band is "too-new", not "loss-making": a review is for loss-making accounts',
     );
-    expect(accountReviewProblem({ profitabilityBand: null, lastReviewEndedAt: null }, now, cooldown)).toMatch(/no profitability score yet/);
-    expect(accountReviewProblem({ profitabilityBand: 'loss-making', lastReviewEndedAt: new Date('2026-12-02T11:59:39Z') }, now, cooldown)).toBe(
+    expect(accountReviewProblem({ profitabilityBand: null, lastReviewEndedAt: null, fixOpen: false }, now, cooldown)).toMatch(/no profitability score yet/);
+    expect(accountReviewProblem({ profitabilityBand: 'loss-making', lastReviewEndedAt: new Date('2026-12-02T11:59:39Z'), fixOpen: false }, now, cooldown)).toBe(
       'the last account review ended 2026-12-02; the next one may start after 180 days (from 2027-05-31)',
     );
-    expect(accountReviewProblem({ profitabilityBand: 'loss-making', lastReviewEndedAt: new Date('2026-06-05T11:59:00Z') }, now, cooldown)).toBeNull();
+    expect(accountReviewProblem({ profitabilityBand: 'loss-making', lastReviewEndedAt: new Date('2026-06-05T11:59:00Z'), fixOpen: false }, now, cooldown)).toBeNull();
+    // Fix first: while a persistent issue of theirs is being fixed, the losses may be what handling it costs.
+    expect(accountReviewProblem({ profitabilityBand: 'loss-making', lastReviewEndedAt: null, fixOpen: true }, now, cooldown)).toBe(
+      'a persistent issue of theirs is being fixed (a fix case is open): fix first, review the account after',
+    );
   });
 
   it('thanks only customers of two years or more in a loyal payment band', () => {

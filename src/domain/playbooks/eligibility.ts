@@ -25,8 +25,8 @@ export function fixIssueProblem(topic: string, complaints: readonly ComplaintRec
   return `no persistent issue on topic "${topic}": ${complained} complaint${complained === 1 ? '' : 's'} and ${reopens} reopen${reopens === 1 ? '' : 's'} in the last ${policy.windowDays} days (it takes ${policy.minComplaints} complaints or ${policy.minReopens} reopen${policy.minReopens === 1 ? '' : 's'})`;
 }
 
-/** An account review: the account's profitability band (last scored) is loss-making, and no review ended within the cooldown. */
-export function accountReviewProblem(account: { profitabilityBand: string | null; lastReviewEndedAt: Date | null }, now: Date, cooldownDays: number): string | null {
+/** An account review: the account's profitability band (last scored) is loss-making, no review ended within the cooldown, and no fix of theirs is under way. */
+export function accountReviewProblem(account: { profitabilityBand: string | null; lastReviewEndedAt: Date | null; fixOpen: boolean }, now: Date, cooldownDays: number): string | null {
   if (account.profitabilityBand !== 'loss-making') {
     return account.profitabilityBand === null
       ? 'the account has no profitability score yet: a review is for loss-making accounts'
@@ -37,6 +37,8 @@ export function accountReviewProblem(account: { profitabilityBand: string | null
     const day = (at: Date) => at.toISOString().slice(0, 10);
     return `the last account review ended ${day(ended)}; the next one may start after ${cooldownDays} days (from ${day(new Date(ended.getTime() + days(cooldownDays)))})`;
   }
+  // The losses may be what the issue costs to handle: the account is judged once it is fixed.
+  if (account.fixOpen) return 'a persistent issue of theirs is being fixed (a fix case is open): fix first, review the account after';
   return null;
 }
 

@@ -42,6 +42,7 @@ export function campaignAudience(campaign: Campaign, now = new Date()): RawBuild
   const excluded = playbook?.excludes
     ? sql`and not exists (select 1 from current_score x where x.customer_id = c.id and x.kind = ${playbook.excludes.kind} and x.band = any(${playbook.excludes.bands}::text[]))`
     : sql``;
+  const fixFirst = playbook?.notWhileFixing ? sql`and not exists (select 1 from fix_case f where f.customer_id = c.id and f.status = 'open')` : sql``;
   const cooldown = playbook?.cooldownDays
     ? sql`and not exists (select 1 from playbook_run r where r.customer_id = c.id and r.playbook = ${campaign.playbook}
                           and r.finished_at > ${now}::timestamptz - make_interval(days => ${playbook.cooldownDays}))`
@@ -53,7 +54,7 @@ export function campaignAudience(campaign: Campaign, now = new Date()): RawBuild
     ? sql`and (not exists (select 1 from playbook_run r where r.customer_id = c.id and r.playbook = ${campaign.playbook} ${since})
                or exists (select 1 from campaign_member m where m.campaign_id = ${campaign.id}::uuid and m.customer_id = c.id))`
     : sql``;
-  return sql<boolean>`(${customerWhere(filter)} ${excluded} ${cooldown} ${once})`;
+  return sql<boolean>`(${customerWhere(filter)} ${excluded} ${fixFirst} ${cooldown} ${once})`;
 }
 
 /** The holdout draw: a hash of campaign and customer, so a re-enrolment lands in the same group. */

@@ -35,7 +35,8 @@ export class PlaybookEligibilityService {
 
   async assertAccountReview(customerId: string, lastReviewEndedAt: Date | null, cooldownDays: number): Promise<void> {
     const profitabilityBand = await this.scores.currentBand(customerId, ScoreKind.Profitability);
-    refuse(ACCOUNT_REVIEW, customerId, accountReviewProblem({ profitabilityBand, lastReviewEndedAt }, new Date(), cooldownDays));
+    const { rows } = await sql<{ open: boolean }>`select exists (select 1 from fix_case where customer_id = ${customerId}::uuid and status = 'open') as open`.execute(this.em.getKysely());
+    refuse(ACCOUNT_REVIEW, customerId, accountReviewProblem({ profitabilityBand, lastReviewEndedAt, fixOpen: rows[0].open }, new Date(), cooldownDays));
   }
 
   async assertAppreciation(customer: Customer, policy: AppreciationPolicy): Promise<void> {

@@ -75,7 +75,7 @@ export class PlaybookTriggerService {
     return this.startFixIssues(await this.persistentIssues({ after: null, limit: 100, policy, issue, customerId }));
   }
 
-  /** Active customers whose current profitability is loss-making, without a review running or finished within the cooldown. */
+  /** Active customers whose current profitability is loss-making, without a review running or finished within the cooldown, nor a fix of theirs under way (fix first). */
   async lossMakingAccounts(input: { after: string | null; limit: number; policy: TriggerPolicy }): Promise<string[]> {
     const { rows } = await sql<{ id: string }>`
       select c.id from current_score s join customer c on c.id = s.customer_id
@@ -83,6 +83,7 @@ export class PlaybookTriggerService {
          ${input.after ? sql`and c.id > ${input.after}::uuid` : sql``}
          and not exists (select 1 from playbook_run r where r.customer_id = c.id and r.playbook = ${ACCOUNT_REVIEW}
                           and (r.status = 'running' or r.finished_at > now() - make_interval(days => ${input.policy.accountReviewCooldownDays})))
+         and not exists (select 1 from fix_case f where f.customer_id = c.id and f.status = 'open')
        order by c.id limit ${input.limit}`.execute(this.em.getKysely());
     return rows.map((r) => r.id);
   }
