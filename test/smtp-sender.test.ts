@@ -48,6 +48,8 @@ it('tells a refusal for good (5xx) from one for now (4xx) and from a server it c
     expect(await failure(smtp.sender.send(to('busy@example.com')))).toMatchObject({ permanent: false, message: expect.stringMatching(/451 /) });
     // A refusal by policy (relay denied: a set-up fault, not this mailbox's) is tried again, as it concerns every message.
     expect(await failure(smtp.sender.send(to('relay@example.com')))).toMatchObject({ permanent: false, message: expect.stringMatching(/554 5\.7\.1 /) });
+    // An address in the text that reads like an enhanced status (5.1.20.7) is no mailbox refusal.
+    expect(await failure(smtp.sender.send(to('listed@example.com')))).toMatchObject({ permanent: false, message: expect.stringMatching(/554 Client host \[5\.1\.20\.7\]/) });
     const unreachable = new SmtpSender('smtp://127.0.0.1:1', 'Retention <care@example.com>', 'team@example.com');
     const noServer = await failure(unreachable.send(to('ada@example.com')));
     expect(noServer).not.toBeInstanceOf(MessageRefusedError);

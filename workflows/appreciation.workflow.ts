@@ -71,7 +71,7 @@ async function appreciationSteps({ customerId, policy }: AppreciationInput): Pro
     if (state.heldBack) {
       await recordRunOutcome({ workflowId, outcome: 'not-thanked' });
       state.outcome = 'not-thanked';
-      enter('done', `Not thanked: the contact guard holds marketing back (${state.heldBack})`);
+      enter('done', `Not thanked (${state.heldBack})`);
       return 'not-thanked';
     }
   }

@@ -19,7 +19,8 @@ export interface LocalSmtpOptions {
 /**
  * A local SMTP server (smtp-server) that refuses mailboxes starting with "bounce" for good (550),
  * "unknown" with the enhanced status of an unknown user (550 5.1.1), "relay" by policy (554 5.7.1,
- * as a server refusing to relay does) and "busy" for now (451), and keeps what it takes, with the project's real
+ * as a server refusing to relay does), "listed" for the sending host (554, with an address in the
+ * text) and "busy" for now (451), and keeps what it takes, with the project's real
  * SMTP channel pointed at it.
  */
 export async function startLocalSmtp(options: LocalSmtpOptions = {}): Promise<{ sender: SmtpSender; received: ReceivedMail[]; stop(): Promise<void> }> {
@@ -32,6 +33,7 @@ export async function startLocalSmtp(options: LocalSmtpOptions = {}): Promise<{ 
       // As mail servers do, the refusal names the address.
       if (address.address.startsWith('bounce')) return callback(Object.assign(new Error(`<${address.address}>: mailbox unavailable`), { responseCode: 550 }));
       if (address.address.startsWith('unknown')) return callback(Object.assign(new Error(`5.1.1 <${address.address}>: Recipient address rejected: User unknown`), { responseCode: 550 }));
+      if (address.address.startsWith('listed')) return callback(Object.assign(new Error(`Client host [5.1.20.7] blocked using a block list`), { responseCode: 554 }));
       if (address.address.startsWith('relay')) return callback(Object.assign(new Error(`5.7.1 <${address.address}>: Relay access denied`), { responseCode: 554 }));
       if (address.address.startsWith('busy')) return callback(Object.assign(new Error(`<${address.address}>: mailbox busy, try again later`), { responseCode: 451 }));
       callback();

@@ -61,7 +61,8 @@ function refusal(error: unknown): unknown {
 
 function refusedForGood(code: number, command: string, response: string): boolean {
   if (code < 500) return false;
-  const enhanced = /\b5\.(\d{1,3})\.(\d{1,3})\b/.exec(response);
+  // The enhanced status follows the reply code ("550 5.1.1 ..."); one further on (an address in the text) is not it.
+  const enhanced = /^\d{3}[ -]5\.(\d{1,3})\.(\d{1,3})\b/.exec(response);
   if (enhanced) return enhanced[1] === '1' || (enhanced[1] === '2' && enhanced[2] === '1');
   return command === 'RCPT TO' && [550, 551, 553].includes(code);
 }
