@@ -217,13 +217,15 @@ it("re-checks at the thank-you what the start checked: an account that became lo
 
 it("writes a thank-you when it goes at once: in the customer's quiet hours the run waits for them to end, so no thank-you sits queued through the night for a complaint to stop", async () => {
   const sleeper = await customer('Sleeper', { tenureDays: 1200, band: 'loyal' });
-  await stack.orm.em.fork().nativeUpdate(Customer, { id: sleeper }, { timeZone: zoneAtTwoInTheMorning(new Date()) });
+  const timeZone = zoneAtTwoInTheMorning(new Date());
+  await stack.orm.em.fork().nativeUpdate(Customer, { id: sleeper }, { timeZone });
   expect((await stack.gql(StartAppreciationDocument, { customerId: sleeper }, Role.Marketer)).errors).toBeUndefined();
   const view = await eventually(() => stack.gql(AppreciationDocument, { customerId: sleeper }, Role.Viewer).then((r) => r.data!.appreciation), (v) => v?.step === 'waiting');
-  // Quiet hours end at 08:00 local, six hours from 02:00.
-  const hoursAhead = (Date.parse(view!.deadline!) - Date.now()) / 3_600_000;
-  expect(hoursAhead).toBeGreaterThan(5.5);
-  expect(hoursAhead).toBeLessThan(6.5);
+  // Quiet hours end at 08:00 local, some six hours from now (02:xx there).
+  const deadline = new Date(view!.deadline!);
+  expect(new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(deadline)).toBe('08:00');
+  expect(deadline.getTime() - Date.now()).toBeLessThan(6 * 3_600_000);
+  expect(deadline.getTime() - Date.now()).toBeGreaterThan(4.9 * 3_600_000);
   expect(view).toMatchObject({ status: 'Running', heldBack: null, outcome: null });
   expect(await stack.orm.em.fork().count(OutboxMessage, { customer: sleeper, template: 'appreciation' })).toBe(0);
   expect((await stack.gql(CancelPlaybookRunDocument, { workflowId: appreciationWorkflowId(sleeper, year), reason: 'test over' }, Role.Operator)).errors).toBeUndefined();
