@@ -7,6 +7,7 @@ import { persistentIssues, type PersistentIssuePolicy } from '../../domain/scori
 import { Campaign, ENDED_CAMPAIGN } from '../../entities/index.js';
 import { currentComplaint, windowEndingNow } from '../complaints/current-complaints.js';
 import { customerWhere, type CustomerFilter } from '../customers/customer-query.js';
+import { hasOpenFixCase } from '../customers/customer-facts.js';
 import { PlaybookException } from '../playbooks/playbook.exception.js';
 import type { LaunchedRun } from '../playbooks/playbook-engine.js';
 import type { PlaybookService } from '../playbooks/playbook.service.js';
@@ -42,7 +43,7 @@ export function campaignAudience(campaign: Campaign, now = new Date()): RawBuild
   const excluded = playbook?.excludes
     ? sql`and not exists (select 1 from current_score x where x.customer_id = c.id and x.kind = ${playbook.excludes.kind} and x.band = any(${playbook.excludes.bands}::text[]))`
     : sql``;
-  const fixFirst = playbook?.notWhileFixing ? sql`and not exists (select 1 from fix_case f where f.customer_id = c.id and f.status = 'open')` : sql``;
+  const fixFirst = playbook?.notWhileFixing ? sql`and not ${hasOpenFixCase('c.id')}` : sql``;
   const cooldown = playbook?.cooldownDays
     ? sql`and not exists (select 1 from playbook_run r where r.customer_id = c.id and r.playbook = ${campaign.playbook}
                           and r.finished_at > ${now}::timestamptz - make_interval(days => ${playbook.cooldownDays}))`

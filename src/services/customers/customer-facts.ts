@@ -3,17 +3,20 @@ import { sql, type RawBuilder } from 'kysely';
 /**
  * Facts about a customer as SQL on their row (`customer` names its id column): whether a
  * complaint is open (the customers filter, the contact guard), and the marketing messages
- * sent since a time (the contact budget). Delivery's own due-message query reads the same.
+ * sent since a time (the contact budget). Delivery's own due-message query embeds the open-issue fact.
  */
 export const hasOpenComplaint = (customer: string): RawBuilder<boolean> =>
   sql<boolean>`exists (select 1 from complaint k where k.customer_id = ${sql.ref(customer)} and k.resolved_at is null)`;
+
+/** A persistent issue of the customer's is being fixed: a fix case is open (fix first: no account review meanwhile). */
+export const hasOpenFixCase = (customer: string): RawBuilder<boolean> =>
+  sql<boolean>`exists (select 1 from fix_case f where f.customer_id = ${sql.ref(customer)} and f.status = 'open')`;
 
 /**
  * What the contact guard holds marketing back for: a complaint open, or a persistent issue's fix
  * case open though each complaint ticket behind it was closed (fix first, sell later).
  */
-export const hasOpenIssue = (customer: string): RawBuilder<boolean> =>
-  sql<boolean>`(${hasOpenComplaint(customer)} or exists (select 1 from fix_case f where f.customer_id = ${sql.ref(customer)} and f.status = 'open'))`;
+export const hasOpenIssue = (customer: string): RawBuilder<boolean> => sql<boolean>`(${hasOpenComplaint(customer)} or ${hasOpenFixCase(customer)})`;
 
 export const marketingSentSince = (customer: string, since: Date): RawBuilder<Date[] | null> =>
   sql<Date[] | null>`(select array_agg(m.sent_at) from outbox_message m where m.customer_id = ${sql.ref(customer)} and m.purpose = 'marketing' and m.sent_at > ${since})`;

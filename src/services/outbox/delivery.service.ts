@@ -5,6 +5,7 @@ import { audienceOf, INVOICE_PAID, untilPaidTemplates } from '../../domain/messa
 import { messageLanguage, renderMessage } from '../../domain/messages/templates.js';
 import { unsubscribeUrl, withUnsubscribeFooter, type UnsubscribeLinks } from '../../domain/messages/unsubscribe-link.js';
 import { MessagePurpose, OutboxMessage, type MessageChannel } from '../../entities/index.js';
+import { hasOpenIssue } from '../customers/customer-facts.js';
 import { MessageRefusedError, type MessageSender } from './message-sender.js';
 
 /** A message still to be handled: unsent, not held back, its time come, attempts left (parameters: now, max attempts). */
@@ -76,6 +77,9 @@ export class DeliveryService {
     private readonly unsubscribe: UnsubscribeLinks | null = null,
   ) {}
 
+  /** The contact guard's open-issue fact, as contactStatus and the campaign preview read it (plain SQL, no parameters). */
+  private readonly openIssueSql = hasOpenIssue('c.id').compile(this.em.getKysely()).sql;
+
   /** One round; once `stop` is aborted it ends after the message being handed over, leaving the rest to the next worker. */
   async deliverDue(now: Date = new Date(), stop?: AbortSignal): Promise<DeliveryRound> {
     const round: DeliveryRound = { sent: 0, deferred: 0, suppressed: 0, failed: 0 };
@@ -109,8 +113,7 @@ export class DeliveryService {
     const [row]: DueRow[] = await em.execute(
       `select m.id, m.idempotency_key, m.customer_id, m.channel, m.purpose, m.template, m.payload, m.attempts,
               c.name, c.email, c.phone, c.time_zone, c.locale, c.marketing_consent, c.status = 'erased' as erased, c.status = 'offboarded' as offboarded,
-              (exists (select 1 from complaint cp where cp.customer_id = c.id and cp.resolved_at is null)
-                or exists (select 1 from fix_case f where f.customer_id = c.id and f.status = 'open')) as has_open_issue,
+              ${this.openIssueSql} as has_open_issue,
               (select array_agg(x.sent_at) from outbox_message x
                 where x.customer_id = m.customer_id and x.purpose = 'marketing' and x.sent_at > ?) as recent_marketing,
               coalesce(m.template in (?) and i.paid_at is not null, false) as invoice_paid

@@ -9,6 +9,7 @@ import { ScoreKind } from '../../domain/scoring/score-kind.js';
 import type { PersistentIssuePolicy } from '../../domain/scoring/persistent-issue.js';
 import type { Customer } from '../../entities/index.js';
 import type { ScoreService } from '../scores/score.service.js';
+import { hasOpenFixCase } from '../customers/customer-facts.js';
 import { PlaybookException, PlaybookExceptionCode } from './playbook.exception.js';
 
 /**
@@ -35,7 +36,7 @@ export class PlaybookEligibilityService {
 
   async assertAccountReview(customerId: string, lastReviewEndedAt: Date | null, cooldownDays: number): Promise<void> {
     const profitabilityBand = await this.scores.currentBand(customerId, ScoreKind.Profitability);
-    const { rows } = await sql<{ open: boolean }>`select exists (select 1 from fix_case where customer_id = ${customerId}::uuid and status = 'open') as open`.execute(this.em.getKysely());
+    const { rows } = await sql<{ open: boolean }>`select ${hasOpenFixCase('c.id')} as open from customer c where c.id = ${customerId}::uuid`.execute(this.em.getKysely());
     refuse(ACCOUNT_REVIEW, customerId, accountReviewProblem({ profitabilityBand, lastReviewEndedAt, fixOpen: rows[0].open }, new Date(), cooldownDays));
   }
 

@@ -8,6 +8,7 @@ import { FAIR_REMINDER } from '../../domain/playbooks/fair-reminder.js';
 import type { TriggerPolicy } from '../../domain/playbooks/triggers.js';
 import type { PersistentIssuePolicy } from '../../domain/scoring/persistent-issue.js';
 import { currentComplaint, windowEndingNow } from '../complaints/current-complaints.js';
+import { hasOpenFixCase } from '../customers/customer-facts.js';
 import { fixedBefore, noFixSince } from './playbook-run.service.js';
 import type { PlaybookService } from './playbook.service.js';
 
@@ -83,7 +84,7 @@ export class PlaybookTriggerService {
          ${input.after ? sql`and c.id > ${input.after}::uuid` : sql``}
          and not exists (select 1 from playbook_run r where r.customer_id = c.id and r.playbook = ${ACCOUNT_REVIEW}
                           and (r.status = 'running' or r.finished_at > now() - make_interval(days => ${input.policy.accountReviewCooldownDays})))
-         and not exists (select 1 from fix_case f where f.customer_id = c.id and f.status = 'open')
+         and not ${hasOpenFixCase('c.id')}
        order by c.id limit ${input.limit}`.execute(this.em.getKysely());
     return rows.map((r) => r.id);
   }
