@@ -68,6 +68,7 @@ it('refuses bad input and a name taken in any case, and writes nothing', async (
     [{ name: 'Long', description: 'y'.repeat(1001) }, 'VALIDATION', 'SEGMENT_INVALID_INPUT', 'description'],
     [{ name: 'Typo', filter: { segment: ['Champion'] } }, 'VALIDATION', 'CUSTOMER_INVALID_INPUT', 'filter.segment'],
     [{ name: 'Upside down', filter: { scores: [{ kind: 'Clv', min: 10, max: 1 }] } }, 'VALIDATION', 'CUSTOMER_INVALID_INPUT', 'filter.scores.0.min'],
+    [{ name: 'Huge search', filter: { search: 'a'.repeat(201) } }, 'VALIDATION', 'CUSTOMER_INVALID_INPUT', 'filter.search'],
     [{ name: 'PREMIUM customers' }, 'CONFLICT', 'SEGMENT_NAME_TAKEN', 'name'],
   ];
   for (const [over, code, reason, field] of cases) {

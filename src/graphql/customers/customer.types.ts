@@ -6,7 +6,7 @@ import { CUSTOMER_NAME_MAX_LENGTH, EMAIL_MAX_LENGTH, PHONE, PHONE_RULE } from '.
 import { SCORE_BANDS } from '../../domain/scoring/score-bands.js';
 import { ScoreKind } from '../../domain/scoring/score-kind.js';
 import { CustomerStatus, ServiceTier } from '../../entities/index.js';
-import { CustomerSortField, MAX_BAND_MOVE_DAYS } from '../../services/customers/customer-query.js';
+import { CustomerSortField, MAX_BAND_MOVE_DAYS, MAX_SEARCH_LENGTH } from '../../services/customers/customer-query.js';
 import { PageArgs, connectionOf } from '../common/connection.js';
 
 registerEnumType(ServiceTier, { name: 'ServiceTier', description: 'The service concept a customer is on' });
@@ -129,9 +129,7 @@ export class CustomerFilterType {
   @Field(() => [ServiceTier], { nullable: true })
   serviceTier?: ServiceTier[] | null;
 
-  @Field(() => String, { nullable: true, description: 'Case-insensitive text contained in name or e-mail address' })
-  @IsOptional()
-  @MaxLength(200)
+  @Field(() => String, { nullable: true, description: `Case-insensitive text contained in name or e-mail address (at most ${MAX_SEARCH_LENGTH} characters)` })
   search?: string | null;
 
   @Field(() => Boolean, { nullable: true })

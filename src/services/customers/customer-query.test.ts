@@ -54,6 +54,12 @@ describe('customerWhere', () => {
     expect(() => assertCustomerFilter({ segment: ["Can't lose them", 'At risk'], riskBand: ['low', 'medium', 'high'] })).not.toThrow();
   });
 
+  it('refuses a text search longer than 200 characters, counted in characters', () => {
+    expect(() => assertCustomerFilter({ search: 'a'.repeat(200) })).not.toThrow();
+    expect(() => assertCustomerFilter({ search: '😀'.repeat(200) })).not.toThrow();
+    expect(() => assertCustomerFilter({ search: 'a'.repeat(201) })).toThrow(expect.objectContaining({ code: CustomerExceptionCode.InvalidInput, details: { field: 'filter.search' } }));
+  });
+
   it('narrows to customers whose score moved lately, an exists on score_band_change with its values as parameters', () => {
     const { sql, parameters } = compile(customerWhere({ bandMoved: { kind: ScoreKind.ChurnRisk, from: ['low'], to: ['high'], withinDays: 7 } }));
     expect(sql).toBe(

@@ -4,6 +4,7 @@ import { bandMoveProblem, bandsProblem, SCORE_BANDS } from '../../domain/scoring
 import { ScoreKind } from '../../domain/scoring/score-kind.js';
 import type { CursorPart } from '../common/pagination.js';
 import { CustomerException, CustomerExceptionCode } from './customer.exception.js';
+import { characterCount } from '../../domain/text.js';
 import { hasOpenComplaint } from './customer-facts.js';
 
 /** Who to list; every field narrows the list (AND). */
@@ -42,6 +43,8 @@ export interface BandMoveCondition {
 
 /** How far back a band move may be looked for (a year and a day). */
 export const MAX_BAND_MOVE_DAYS = 366;
+/** Longest text search: names and e-mail addresses are shorter, and a longer one would be stored with every segment and campaign that keeps it. */
+export const MAX_SEARCH_LENGTH = 200;
 
 /** A customer whose current score of `kind` has one of `bands` and a value within [min, max] (each optional). */
 export interface ScoreCondition {
@@ -89,6 +92,9 @@ export function assertCustomerFilter(filter: CustomerFilter): void {
     const unknown = values?.filter((v) => !known.includes(v)) ?? [];
     if (unknown.length) throw invalid(field, `Unknown ${what} ${unknown.map((v) => `"${v}"`).join(', ')}; one of: ${known.join(', ')}`);
   };
+  if (filter.search && characterCount(filter.search) > MAX_SEARCH_LENGTH) {
+    throw invalid('search', `search is longer than ${MAX_SEARCH_LENGTH} characters`);
+  }
   check('segment', filter.segment, SCORE_BANDS[ScoreKind.Rfm]);
   if (filter.acquiredFrom && filter.acquiredTo && filter.acquiredFrom > filter.acquiredTo) {
     throw invalid('acquiredFrom', `acquiredFrom (${filter.acquiredFrom}) is after acquiredTo (${filter.acquiredTo})`);
