@@ -288,6 +288,11 @@ it('counts a reopened complaint toward a persistent issue, and refuses to reopen
   const audit = await sql<{ before: unknown; after: unknown }>`select before, after from audit_entry where action = 'complaint.reopen' and entity_id = ${id}`.execute(stack.orm.em.fork().getKysely());
   expect(audit.rows).toEqual([{ before: { resolvedAt: expect.any(String), reopenedCount: 0 }, after: { resolvedAt: null, reopenedCount: 1, reopenedAt: expect.any(String) } }]);
   expect((await stack.gql(ReopenComplaintDocument, { id }, Role.Operator)).errors![0].extensions).toMatchObject({ reason: 'COMPLAINT_NOT_RESOLVED' });
+  // Resolved again only after its reopening: a resolution dated before it is refused, and nothing is written.
+  const { reopenedAt } = await stack.orm.em.fork().findOneOrFail(Complaint, { id });
+  const beforeReopening = new Date(reopenedAt!.getTime() - 60_000).toISOString();
+  expect((await stack.gql(ResolveComplaintDocument, { id, resolvedAt: beforeReopening }, Role.Operator)).errors![0].extensions).toMatchObject({ code: 'VALIDATION', reason: 'COMPLAINT_INVALID_INPUT', field: 'resolvedAt' });
+  expect(await stack.orm.em.fork().findOneOrFail(Complaint, { id })).toMatchObject({ resolvedAt: null, reopenedCount: 1 });
 }, 60_000);
 
 it("lists a team's fix cases, oldest first, by owner, status and customer", async () => {

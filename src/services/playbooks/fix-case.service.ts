@@ -85,7 +85,7 @@ export class FixCaseService {
   /**
    * The customer says the fix of their issue holds (answering the check-back, or before it):
    * recorded on the newest case of the topic, so the check-back thanks them instead of asking.
-   * Idempotent; audited. A case still open is not fixed yet (CONFLICT).
+   * Idempotent; audited. A case still open is not fixed yet, and one cancelled never was (CONFLICT).
    */
   async confirm(customerId: string, topic: string, actor: string): Promise<FixCase> {
     assertCustomerId(customerId);
@@ -95,6 +95,9 @@ export class FixCaseService {
       if (!fixCase) throw new PlaybookException(PlaybookExceptionCode.FixCaseNotFound, `No fix case for "${topic}" of customer ${customerId}`, { customerId, topic });
       if (fixCase.status === FixCaseStatus.Open) {
         throw new PlaybookException(PlaybookExceptionCode.FixNotDone, `The fix of "${topic}" is not done yet: the case is open with ${fixCase.owner}`, { customerId, topic, owner: fixCase.owner });
+      }
+      if (fixCase.status === FixCaseStatus.Cancelled) {
+        throw new PlaybookException(PlaybookExceptionCode.FixNotDone, `The fix of "${topic}" was not done: its case was cancelled`, { customerId, topic, status: fixCase.status });
       }
       if (!fixCase.confirmedAt) {
         fixCase.confirmedAt = new Date();
