@@ -415,6 +415,10 @@ it('is cancelled by an operator with a reason: the run records it, closes its op
   expect(await queue('Open')).toEqual([]);
   expect(await queue('Cancelled')).toEqual([workflowId]);
   expect(await openCases()).toBe(openBefore - 1);
+  // Nothing was fixed: the customer cannot be recorded as saying the fix holds.
+  const confirmed = await stack.gql(ConfirmFixHoldsDocument, { customerId, topic: 'rude-support' }, Role.Operator);
+  expect(confirmed.errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'PLAYBOOK_FIX_NOT_DONE' });
+  expect(await stack.orm.em.fork().findOneOrFail(FixCase, { workflowId })).toMatchObject({ confirmedAt: null });
   // It reads back as cancelled, at the step it was cancelled at, alone and in the customer's list.
   expect(await state(customerId, 'rude-support')).toMatchObject({ status: 'Cancelled', step: 'awaiting-fix', outcome: 'cancelled', finishedAt: expect.any(String) });
   const runs = (await stack.gql(CustomerPlaybookRunsDocument, { customerId }, Role.Viewer)).data!.customer!.playbookRuns.edges.map((e) => e.node);

@@ -167,6 +167,10 @@ export class ComplaintService {
       if (resolvedAt < complaint.openedAt) {
         throw new ComplaintException(ComplaintExceptionCode.InvalidInput, 'resolvedAt must not be before the complaint was opened', { field: 'resolvedAt' });
       }
+      // A reopened complaint is resolved again after its reopening, or the timeline runs backwards.
+      if (complaint.reopenedAt && resolvedAt < complaint.reopenedAt) {
+        throw new ComplaintException(ComplaintExceptionCode.InvalidInput, `resolvedAt must not be before the complaint was reopened (${complaint.reopenedAt.toISOString()})`, { field: 'resolvedAt' });
+      }
       // A resolution in the future could never be reopened (a reopening is neither before it nor in the future).
       if (resolvedAt.getTime() > Date.now() + 60_000) throw new ComplaintException(ComplaintExceptionCode.InvalidInput, 'resolvedAt must not be in the future', { field: 'resolvedAt' });
       complaint.resolvedAt = resolvedAt;
