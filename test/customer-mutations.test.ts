@@ -223,6 +223,18 @@ describe('recordPayment', () => {
     ]);
   });
 
+  it('refuses a payment reference already taken, also by a payment recorded for another invoice at the same moment', async () => {
+    const customer = await newCustomer();
+    for (let round = 0; round < 4; round++) {
+      const externalRef = `PAY-RACE-${round}-${customer.id}`;
+      const invoices = [await newInvoice(customer), await newInvoice(customer)];
+      const both = await Promise.all(invoices.map((invoice) => stack.gql(RecordPaymentDocument, { input: { invoiceId: invoice.id, amountMinor: 10_000, externalRef } }, Role.Operator)));
+      expect(both.filter((r) => r.errors === undefined)).toHaveLength(1);
+      expect(both.find((r) => r.errors)!.errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'PAYMENT_REF_TAKEN', field: 'externalRef' });
+      expect(await em().count(Payment, { externalRef })).toBe(1);
+    }
+  });
+
   it('dates a payment recorded without a day by the day it is where the customer lives', async () => {
     // Kiritimati (UTC+14) and Pago Pago (UTC-11) are never on the same day: at least one of them is not on UTC's.
     for (const timeZone of ['Pacific/Kiritimati', 'Pacific/Pago_Pago']) {

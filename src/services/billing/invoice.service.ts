@@ -1,4 +1,4 @@
-import { LockMode } from '@mikro-orm/core';
+import { LockMode, UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Invoice, OutboxMessage, Payment } from '../../entities/index.js';
 import type { AuditService } from '../audit/audit.service.js';
@@ -73,7 +73,20 @@ export class InvoiceService {
       if (input.paidAt > latestDayNow()) throw new BillingException(BillingExceptionCode.InvalidPayment, 'paidAt must not be in the future', { field: 'paidAt' });
       if (beforeEarliestDay(input.paidAt)) throw new BillingException(BillingExceptionCode.InvalidPayment, tooEarly('paidAt'), { field: 'paidAt' });
     }
-    const paid = await this.em.transactional(async (em) => {
+    const paid = await this.bookPayment(input, actor).catch((error: unknown) => {
+      // The unique index decides between two payments given one reference at the same moment (for two invoices, neither waits for the other's lock).
+      if (error instanceof UniqueConstraintViolationException) throw new BillingException(BillingExceptionCode.PaymentRefTaken, `A payment with reference ${input.externalRef} exists`, { field: 'externalRef' });
+      throw error;
+    });
+    await this.scoring.rescoreAfterEvent(paid.customer.id, AFFECTED);
+    // A reminder run for the invoice ends at once; if the signal is lost, the run sees the payment before its next reminder.
+    if (paid.paidAt) await this.playbooks.paymentReceived(fairReminderWorkflowId(paid.customer.id, paid.id)).catch(() => false);
+    return paid;
+  }
+
+  /** The payment, the invoice's paid day, held-back reminders and the audit entry, in one transaction. */
+  private bookPayment(input: PaymentInput, actor: string): Promise<Invoice> {
+    return this.em.transactional(async (em) => {
       const invoice = await em.findOne(Invoice, { id: input.invoiceId }, { lockMode: LockMode.PESSIMISTIC_WRITE, populate: ['customer'] });
       if (!invoice) throw new BillingException(BillingExceptionCode.InvoiceNotFound, `No invoice with ID ${input.invoiceId}`, { invoiceId: input.invoiceId });
       // Without a date: today where the customer lives, so paying on the due day is on time in every zone (not before the invoice's own day).
@@ -102,9 +115,5 @@ export class InvoiceService {
       });
       return invoice;
     });
-    await this.scoring.rescoreAfterEvent(paid.customer.id, AFFECTED);
-    // A reminder run for the invoice ends at once; if the signal is lost, the run sees the payment before its next reminder.
-    if (paid.paidAt) await this.playbooks.paymentReceived(fairReminderWorkflowId(paid.customer.id, paid.id)).catch(() => false);
-    return paid;
   }
 }
