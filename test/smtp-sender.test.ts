@@ -48,6 +48,9 @@ it('tells a refusal for good (5xx) from one for now (4xx) and from a server it c
     expect(await failure(smtp.sender.send(to('busy@example.com')))).toMatchObject({ permanent: false, message: expect.stringMatching(/451 /) });
     // A refusal by policy (relay denied: a set-up fault, not this mailbox's) is tried again, as it concerns every message.
     expect(await failure(smtp.sender.send(to('relay@example.com')))).toMatchObject({ permanent: false, message: expect.stringMatching(/554 5\.7\.1 /) });
+    // So is one without an enhanced status whose text names the policy, and one about our sender's address (5.1.8), not the recipient's.
+    expect(await failure(smtp.sender.send(to('norelay@example.com')))).toMatchObject({ permanent: false, message: expect.stringMatching(/550 relay not permitted/) });
+    expect(await failure(smtp.sender.send(to('sender@example.com')))).toMatchObject({ permanent: false, message: expect.stringMatching(/550 5\.1\.8 /) });
     // An address in the text that reads like an enhanced status (5.1.20.7) is no mailbox refusal.
     expect(await failure(smtp.sender.send(to('listed@example.com')))).toMatchObject({ permanent: false, message: expect.stringMatching(/554 Client host \[5\.1\.20\.7\]/) });
     const unreachable = new SmtpSender('smtp://127.0.0.1:1', 'Retention <care@example.com>', 'team@example.com');

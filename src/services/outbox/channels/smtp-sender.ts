@@ -2,11 +2,13 @@ import nodemailer, { type Transporter } from 'nodemailer';
 import { MessageRefusedError, type MessageSender, type RenderedMessage } from '../message-sender.js';
 
 /**
- * How long a hand-over waits for the SMTP server (milliseconds): to connect, for its greeting,
- * and for each answer. nodemailer's defaults (2 to 10 minutes) let one slow server hold up every
- * message behind it and the worker's shutdown; a query in `SMTP_URL` (`?socketTimeout=30000`) overrides them.
+ * How long a hand-over waits for the SMTP server (milliseconds): to connect and for its greeting
+ * 10 s, for each answer a minute. nodemailer's defaults (2 to 10 minutes) let one slow server hold
+ * up every message behind it and the worker's shutdown; an answer cut shorter than a content-scanning
+ * server needs to accept a message (after the end of DATA) makes it a failed attempt, and the
+ * message is sent again. A query in `SMTP_URL` (`?socketTimeout=120000`) overrides them.
  */
-const SMTP_TIMEOUTS = { connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 10_000 };
+const SMTP_TIMEOUTS = { connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 60_000 };
 
 /**
  * E-mail through an SMTP server (nodemailer). Call tasks and letters go to the team's own
@@ -47,11 +49,13 @@ export class SmtpSender implements MessageSender {
 /**
  * The server's refusal of the recipient or of the message (its answer to RCPT TO or DATA) as a
  * `MessageRefusedError`. Final only when it is about this one mailbox: a 5xx whose enhanced
- * status (RFC 3463) is an addressing or mailbox one (5.1.x: "user unknown"; 5.2.1: disabled),
- * or, without one, a 550, 551 or 553 to RCPT TO. A refusal by policy (5.7.x: relay denied, DMARC)
- * concerns every message until the set-up is fixed, so it is temporary, as is every 4xx.
- * Anything else (no connection, no answer in time, a refused login or sender) is thrown as it
- * is, to be retried.
+ * status (RFC 3463) is a recipient's addressing or mailbox one (5.1.x: "user unknown", but not
+ * 5.1.7 and 5.1.8, which are about our sender's address; 5.2.1: disabled), or, without one, a
+ * 551 or 553 to RCPT TO, or a 550 to RCPT TO whose text does not name a policy (a 550 is also
+ * "rejected for policy reasons": relay not permitted, sender verify failed). A refusal by policy
+ * (5.7.x: relay denied, DMARC) concerns every message until the set-up is fixed, so it is
+ * temporary, as is every 4xx. Anything else (no connection, no answer in time, a refused login
+ * or sender) is thrown as it is, to be retried.
  */
 function refusal(error: unknown): unknown {
   const { responseCode, command, response } = error as { responseCode?: number; command?: string; response?: string };
@@ -59,10 +63,17 @@ function refusal(error: unknown): unknown {
   return new MessageRefusedError((error as Error).message, refusedForGood(responseCode, command, response ?? ''), { cause: error });
 }
 
+/** Words of a refusal without an enhanced status that make it one by policy or about the sender, not about the mailbox. */
+const POLICY_WORDS = /\b(relay(ing)?|polic(y|ies)|sender|spam|block(ed)?|(black|deny)[- ]?list(ed)?|not permitted|authenticat\w*)\b/i;
+
 function refusedForGood(code: number, command: string, response: string): boolean {
   if (code < 500) return false;
   // The enhanced status follows the reply code ("550 5.1.1 ..."); one further on (an address in the text) is not it.
   const enhanced = /^\d{3}[ -]5\.(\d{1,3})\.(\d{1,3})\b/.exec(response);
-  if (enhanced) return enhanced[1] === '1' || (enhanced[1] === '2' && enhanced[2] === '1');
-  return command === 'RCPT TO' && [550, 551, 553].includes(code);
+  if (enhanced) {
+    const [, subject, detail] = enhanced;
+    return (subject === '1' && detail !== '7' && detail !== '8') || (subject === '2' && detail === '1');
+  }
+  if (command !== 'RCPT TO') return false;
+  return code === 551 || code === 553 || (code === 550 && !POLICY_WORDS.test(response));
 }
