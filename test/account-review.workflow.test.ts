@@ -30,6 +30,7 @@ import { eventually } from './support/eventually.js';
 import { recordHistory } from './support/histories.js';
 import { startTestStack, type TestStack } from './support/stack.js';
 import { resetInEngine, steeringAudited, temporalOperator } from './support/temporal-operator.js';
+import { zoneAtNoon, zoneAtTwoInTheMorning } from './support/time-zones.js';
 
 /** The account-review playbook on the real Temporal dev server, its waits shortened to seconds. */
 const policy: AccountReviewPolicy = { ...accountReviewPolicy, version: 4, answerWaitMs: seconds(20), reviewAfterMs: seconds(1), approvalWaitMs: seconds(20), noticeMs: seconds(1) };
@@ -247,6 +248,8 @@ it('proposes the best existing-customer offer when no cheaper tier helps, as mar
     return customer;
   };
   const c = basic('Ola', true);
+  // Where it is midday: the offer goes at once (in quiet hours the run would wait for them to end).
+  c.timeZone = zoneAtNoon(new Date());
   // An offer is marketing: a customer who does not take marketing is offered nothing (and the review goes on to its next look).
   const silent = basic('Pip', false);
   // Nor one whose complaint is open: the guard would hold the offer back, and the review would wait for an answer to a proposal never received.
@@ -358,10 +361,33 @@ it("tags a review with the customer's payment-loyalty band when it starts, so th
   await stack.gql(CancelPlaybookRunDocument, { workflowId: accountReviewWorkflowId(customerId), reason: 'test over' }, Role.Operator);
 });
 
+it("proposes an offer when it goes at once: in the customer's quiet hours the run waits for them to end, so no offer sits queued through the night for a complaint to stop", async () => {
+  const em = stack.orm.em.fork();
+  em.create(Offer, { code: 'MORNING10', name: 'Morning', audience: OfferAudience.ExistingCustomers, discountPercent: 10, validFrom: '2020-01-01' });
+  const timeZone = zoneAtTwoInTheMorning(new Date());
+  const c = em.create(Customer, { name: 'Nox', email: 'nox@example.com', acquiredAt: '2024-01-01', serviceTier: ServiceTier.Basic, marketingConsent: true, timeZone });
+  scored(em, c, 'loss-making');
+  em.create(CostEntry, { customer: c, occurredAt: new Date(Date.now() - 30 * DAY).toISOString().slice(0, 10), kind: CostKind.SupportMinutes, amountMinor: 30_000 });
+  await em.flush();
+  const workflowId = accountReviewWorkflowId(c.id);
+  expect((await stack.gql(StartAccountReviewDocument, { customerId: c.id }, Role.Operator)).errors).toBeUndefined();
+  const waiting = await eventually(() => review(c.id), (s) => s?.step === 'proposing' && s.deadline !== null);
+  // Quiet hours end at 08:00 local, some six hours from now (02:xx there); nothing is proposed or written before.
+  const deadline = new Date(waiting!.deadline!);
+  expect(new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(deadline)).toBe('08:00');
+  expect(deadline.getTime() - Date.now()).toBeLessThan(6 * 3_600_000);
+  expect(deadline.getTime() - Date.now()).toBeGreaterThan(4.9 * 3_600_000);
+  expect(waiting).toMatchObject({ status: 'Running', proposal: null });
+  expect(await outboxSteps(workflowId)).toEqual([]);
+  expect((await stack.gql(CancelPlaybookRunDocument, { workflowId, reason: 'test over' }, Role.Operator)).errors).toBeUndefined();
+  await recordHistory(workflowId, 'account-review-proposal-after-quiet-hours');
+  await stack.orm.em.fork().nativeDelete(Offer, { code: 'MORNING10' });
+}, 60_000);
+
 it('answers a retried proposal step with the proposal the customer was sent, though the best offer changed meanwhile', async () => {
   const em = stack.orm.em.fork();
   const first = em.create(Offer, { code: 'RETRY-A', name: 'First', audience: OfferAudience.ExistingCustomers, discountPercent: 60, validFrom: '2020-01-01' });
-  const c = em.create(Customer, { name: 'Quin', email: 'quin@example.com', acquiredAt: '2024-01-01', serviceTier: ServiceTier.Basic, marketingConsent: true });
+  const c = em.create(Customer, { name: 'Quin', email: 'quin@example.com', acquiredAt: '2024-01-01', serviceTier: ServiceTier.Basic, marketingConsent: true, timeZone: zoneAtNoon(new Date()) });
   em.create(CostEntry, { customer: c, occurredAt: new Date(Date.now() - 30 * DAY).toISOString().slice(0, 10), kind: CostKind.SupportMinutes, amountMinor: 30_000 });
   await em.flush();
   const reviews = new AccountReviewService(em, new ScoringRunService(em, defaultScoringPolicy), new OutboxService(), new AuditService());

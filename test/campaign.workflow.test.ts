@@ -304,6 +304,8 @@ it('thanks no loss-making account: an appreciation campaign leaves it to the acc
 it('counts as started only the runs a campaign started: a review under way that it joins is its member\'s run, not one it started', async () => {
   const [underWay] = await namedCustomers('Joiner', 1);
   const em = stack.orm.em.fork();
+  // Where it is midday: a proposal goes at once (an offer in quiet hours would wait for them to end).
+  await em.nativeUpdate(Customer, { id: underWay }, { timeZone: zoneAtNoon(new Date()) });
   // Loss-making by its scores and by its figures, so its review waits for the customer's answer to a proposal.
   em.create(ScoreSnapshot, { customer: underWay, computedAt: new Date(), scores: { profitability: { value: -14_000, band: 'loss-making', modelVersion: 'test', reasons: ['test'] } } });
   em.create(Order, { customer: underWay, orderedAt: new Date(Date.now() - 60 * 86_400_000), amountMinor: 10_000, marginMinor: 2_500 });
@@ -403,8 +405,10 @@ it('enrols only the loss-making accounts of a segment into account reviews (list
       after = page.pageInfo.endCursor;
     }
   };
-  const waiting = /^(awaiting-answer|awaiting-review)$/;
-  const listed = await eventually(listAll, (nodes) => nodes.every((m) => m.group === 'Holdout' || waiting.test(m.run?.step ?? '')));
+  // Each review waits: for the customer's answer, for its next look, or (an offer in the customer's quiet hours) to propose in the morning.
+  const waiting = /^(proposing|awaiting-answer|awaiting-review)$/;
+  const settled = (run: { step?: string | null; deadline?: unknown } | null | undefined) => waiting.test(run?.step ?? '') && run?.deadline != null;
+  const listed = await eventually(listAll, (nodes) => nodes.every((m) => m.group === 'Holdout' || settled(m.run)));
   expect(listed.map((m) => m.customer.id)).toEqual(reviewMembers.map((m) => m.customer_id).sort());
   const treatedRuns = listed.filter((m) => m.group === 'Treated').map((m) => m.run);
   expect(treatedRuns).toHaveLength(review.preview.treated);
@@ -419,7 +423,7 @@ it('enrols only the loss-making accounts of a segment into account reviews (list
       return r.data!.runningPlaybookRuns;
     });
   const ofCampaign = { playbook: 'AccountReview', campaignId: review.id } as const;
-  await eventually(() => search(ofCampaign), (found) => found.totalCount === review.preview.treated && found.edges.every((e) => waiting.test(e.node.step ?? '')));
+  await eventually(() => search(ofCampaign), (found) => found.totalCount === review.preview.treated && found.edges.every((e) => settled(e.node)));
   const searched: string[] = [];
   for (let after: string | null = null; ; ) {
     const page: Awaited<ReturnType<typeof search>> = await search(ofCampaign, { first: 2, after });

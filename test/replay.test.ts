@@ -57,6 +57,7 @@ it('replays every recorded playbook history against the current workflow code', 
       'fair-reminder-promise-reset-with-payment-claim.json',
       'rescore-scheduled-backfilled.json',
       'account-review-reset-offboarding-withdrawn.json',
+      'account-review-proposal-after-quiet-hours.json',
     ]),
   );
   expect(results.filter((r) => !r.ok)).toEqual([]);

@@ -130,7 +130,17 @@ async function accountReviewSteps({ customerId, policy }: AccountReviewInput): P
 
   // First a cheaper service concept or a fitting offer, never a goodbye.
   enter('proposing', 'Looking for a cheaper service concept or a fitting offer');
-  state.proposal = await proposeAccountChange({ workflowId, customerId });
+  let proposal = await proposeAccountChange({ workflowId, customerId });
+  // An offer is proposed in the customer's waking hours, so none waits through the night for a complaint to hold it back.
+  if (patched('proposal-after-quiet-hours')) {
+    while (proposal.kind === 'none' && proposal.notBefore) {
+      const waitMs = Math.max(1, Date.parse(proposal.notBefore) - Date.now());
+      enter('proposing', `The customer's quiet hours: proposing at ${proposal.notBefore}`, waitMs);
+      await sleep(waitMs);
+      proposal = await proposeAccountChange({ workflowId, customerId });
+    }
+  }
+  state.proposal = proposal;
   if (state.proposal.kind !== 'none') {
     enter('awaiting-answer', `Proposed: ${state.proposal.reason}`, policy.answerWaitMs);
     await condition(() => state.answer !== null, policy.answerWaitMs);

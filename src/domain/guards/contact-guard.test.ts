@@ -1,5 +1,5 @@
 import { days } from '../policies/duration.js';
-import { contactPolicy, contactStatus, decideContact, marketingVerdict, type ContactRequest } from './contact-guard.js';
+import { contactPolicy, contactStatus, decideContact, marketingVerdict, writeWhenItGoes, type ContactRequest } from './contact-guard.js';
 
 const noon = new Date('2026-06-01T10:00:00Z'); // 12:00 in Berlin
 type Overrides = Partial<Omit<ContactRequest, 'customer'>> & { customer?: Partial<ContactRequest['customer']> };
@@ -66,6 +66,18 @@ describe('decideContact', () => {
   it('explains every decision', () => {
     const d = decideContact(contactPolicy, request({ customer: { recentMarketingContacts: [new Date(noon.getTime() - days(2))] } }));
     expect(d.allowed && d.reason).toBe('marketing contact 2 of 3 in 30 days, sent now');
+  });
+});
+
+describe('writeWhenItGoes', () => {
+  it('names the send time of a marketing message that would wait through quiet hours; none for one that goes now or not at all', () => {
+    const late = new Date('2026-06-01T20:30:00Z'); // 22:30 in Berlin
+    expect(writeWhenItGoes(decideContact(contactPolicy, request({ at: late })), late)).toEqual(new Date('2026-06-02T06:00:00Z'));
+    expect(writeWhenItGoes(decideContact(contactPolicy, request()), noon)).toBeNull();
+    expect(writeWhenItGoes(decideContact(contactPolicy, request({ at: late, customer: { marketingConsent: false } })), late)).toBeNull();
+    // A minute before quiet hours end, it may as well be written now: it goes in the next delivery round or two.
+    const almost = new Date('2026-06-02T05:59:30Z');
+    expect(writeWhenItGoes(decideContact(contactPolicy, request({ at: almost })), almost)).toBeNull();
   });
 });
 

@@ -78,6 +78,19 @@ export function decideContact(policy: ContactPolicy, request: ContactRequest): C
 }
 
 
+/** How long a marketing message may wait in the outbox for its send time: a delivery round or two. */
+export const QUEUED_AT_MOST_MS = 60_000;
+
+/**
+ * When a marketing message the guard lets go only later (the customer's quiet hours) should be
+ * written instead: its send time; null when it goes at once (or not at all). A playbook step
+ * waits for it, as one left queued through the customer's night could meet a complaint opened
+ * by morning and be held back for good while the run counts it as sent.
+ */
+export function writeWhenItGoes(decision: ContactDecision, now: Date): Date | null {
+  return decision.allowed && decision.sendAt.getTime() > now.getTime() + QUEUED_AT_MOST_MS ? decision.sendAt : null;
+}
+
 /** Where a customer stands with the contact guard now: what may go, and while marketing is held by the budget, until when. */
 export interface ContactStatus {
   service: ContactDecision;

@@ -30,7 +30,11 @@ export const accountReviewPolicy: AccountReviewPolicy = {
 };
 
 /** What is put to the customer: a cheaper service tier, or an offer that fits. */
-export type Proposal = { kind: 'tier-change'; tier: string; reason: string } | { kind: 'offer'; offerCode: string; reason: string } | { kind: 'none'; reason: string };
+export type Proposal =
+  | { kind: 'tier-change'; tier: string; reason: string }
+  | { kind: 'offer'; offerCode: string; reason: string }
+  /** No proposal; `notBefore`: not yet, as an offer would wait through the customer's quiet hours (propose again then). */
+  | { kind: 'none'; reason: string; notBefore?: string };
 
 export const ACCOUNT_REVIEW_STEPS = ['starting', 'proposing', 'awaiting-answer', 'applying', 'awaiting-review', 'reviewing', 'awaiting-approval', 'offboarding', 'done'] as const;
 export type AccountReviewStep = (typeof ACCOUNT_REVIEW_STEPS)[number];

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { writeWhenItGoes } from '../../domain/guards/contact-guard.js';
 import type { OffboardingCompletion, OffboardingDecision, Proposal } from '../../domain/playbooks/account-review.js';
 import { ScoreKind } from '../../domain/scoring/score-kind.js';
 import { Customer, CustomerExport, CustomerStatus, MessageChannel, MessagePurpose, ServiceTier } from '../../entities/index.js';
@@ -34,8 +35,9 @@ export class AccountReviewService {
    * Puts a cheaper service concept to the customer (a service message about their contract),
    * or else the best offer an existing customer gets today: an offer is marketing, so it is
    * proposed only when the contact guard lets marketing reach the customer now (consent, the
-   * budget, no issue open), never one it would hold back while the run waits for an answer. A
-   * retried step answers with the proposal the customer was sent.
+   * budget, no issue open), never one it would hold back while the run waits for an answer; in
+   * the customer's quiet hours, not yet (`notBefore`: the run proposes again then). A retried
+   * step answers with the proposal the customer was sent.
    */
   async propose(input: { workflowId: string; customerId: string }): Promise<Proposal> {
     const { suggestedTier } = await this.profitability(input.customerId);
@@ -60,6 +62,8 @@ export class AccountReviewService {
     if (!customer.marketingConsent) return { kind: 'none', reason: 'no cheaper tier; an offer is marketing, which the customer does not take' };
     const { marketing } = (await new ContactStatusService(em).forCustomer(customerId))!;
     if (!marketing.allowed) return { kind: 'none', reason: `no cheaper tier; an offer is marketing, which the contact guard holds back now (${marketing.reason}: ${marketing.detail})` };
+    const later = writeWhenItGoes(marketing, new Date());
+    if (later) return { kind: 'none', reason: "the customer's quiet hours: an offer is proposed when it can go at once", notBefore: later.toISOString() };
     // No cheaper tier helps, so the offer adds to the account as it is: one that changes the tier is not it.
     const { best } = await new OfferService(em).bestForExistingCustomer(new Date().toISOString().slice(0, 10), customer.serviceTier);
     return best ? { kind: 'offer', offerCode: best.code, reason: `offer ${best.code} (${best.discountPercent}%) adds value to the account` } : { kind: 'none', reason: 'no cheaper tier or fitting offer today' };

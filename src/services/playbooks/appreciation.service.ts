@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { writeWhenItGoes } from '../../domain/guards/contact-guard.js';
 import { appreciationPolicy, type ThankYou } from '../../domain/playbooks/appreciation.js';
 import { Customer, MessageChannel, MessagePurpose } from '../../entities/index.js';
 import { OfferService } from '../offers/offer.service.js';
@@ -31,8 +32,8 @@ export class AppreciationService {
       await em.execute(`select 1 from customer where id = ? for no key update`, [input.customerId]);
       const { marketing } = (await new ContactStatusService(em).forCustomer(input.customerId))!;
       if (!marketing.allowed) return heldBack(marketing.reason, marketing.detail);
-      // Written when it goes at once: one left queued through the customer's night could meet a complaint opened by morning.
-      if (marketing.sendAt.getTime() > Date.now() + QUEUED_AT_MOST_MS) return { offerCode: null, matchedNewCustomerOffer: false, heldBack: null, notBefore: marketing.sendAt.toISOString() };
+      const later = writeWhenItGoes(marketing, new Date());
+      if (later) return { offerCode: null, matchedNewCustomerOffer: false, heldBack: null, notBefore: later.toISOString() };
       // What the run's start checked may have changed while it waited for the guard.
       const [facts] = await em.execute<{ loss_making: boolean; thanked_at: Date | null }[]>(
         `select exists (select 1 from current_score s where s.customer_id = c.id and s.kind = 'profitability' and s.band = 'loss-making') as loss_making,
@@ -51,9 +52,6 @@ export class AppreciationService {
     });
   }
 }
-
-/** How long a thank-you may wait in the outbox for its send time: a delivery round or two. */
-const QUEUED_AT_MOST_MS = 60_000;
 
 const heldBack = (reason: string, detail: string): ThankYou => ({ offerCode: null, matchedNewCustomerOffer: false, heldBack: { reason, detail } });
 
