@@ -164,7 +164,39 @@ it('refuses a decision nobody asked for, and keeps the account when a person say
   const done = await eventually(() => review(customerId), (s) => s?.step === 'done');
   expect(done).toMatchObject({ outcome: 'kept-by-decision', answer: 'declined', offboardingApproved: false, decisionReason: taken[0] });
   expect(await stack.orm.em.fork().findOneOrFail(Customer, { id: customerId })).toMatchObject({ status: 'active', serviceTier: 'premium' });
+  // The review has ended: an answer or a decision now is told so, not that no review exists.
+  for (const late of [
+    await stack.gql(DecideOffboardingDocument, { customerId, approve: true, reason: 'too late' }, Role.Admin),
+    await stack.gql(AnswerAccountProposalDocument, { customerId, accepted: true }, Role.Operator),
+  ]) {
+    expect(late.errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'PLAYBOOK_RUN_ALREADY_FINISHED' });
+  }
+  const never = await account('Nev');
+  expect((await stack.gql(DecideOffboardingDocument, { customerId: never, approve: true, reason: 'no review' }, Role.Admin)).errors![0].extensions).toMatchObject({ code: 'NOT_FOUND', reason: 'PLAYBOOK_RUN_NOT_FOUND' });
 }, 60_000);
+
+it('tells an answer sent as the review is cancelled that the run ended, never that it was refused, and then refuses answers and decisions as ended', async () => {
+  for (const name of ['Cal', 'Cy', 'Cato']) {
+    const customerId = await account(name, { band: 'loss-making' });
+    const workflowId = accountReviewWorkflowId(customerId);
+    await stack.gql(StartAccountReviewDocument, { customerId }, Role.Operator);
+    await eventually(() => review(customerId), (s) => s?.step === 'awaiting-answer');
+    const [answer, cancel] = await Promise.all([
+      stack.gql(AnswerAccountProposalDocument, { customerId, accepted: true }, Role.Operator),
+      stack.gql(CancelPlaybookRunDocument, { workflowId, reason: 'duplicate review' }, Role.Operator),
+    ]);
+    expect(cancel.errors).toBeUndefined();
+    if (answer.errors) expect(answer.errors[0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'PLAYBOOK_RUN_ALREADY_FINISHED' });
+    await eventually(() => review(customerId), (s) => s?.status === 'Cancelled');
+    // A cancelled run stays at the step it was cancelled at, yet takes nothing more.
+    for (const late of [
+      await stack.gql(AnswerAccountProposalDocument, { customerId, accepted: false }, Role.Operator),
+      await stack.gql(DecideOffboardingDocument, { customerId, approve: true, reason: 'after the cancel' }, Role.Admin),
+    ]) {
+      expect(late.errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'PLAYBOOK_RUN_ALREADY_FINISHED' });
+    }
+  }
+}, 90_000);
 
 it('ends at once for a profitable account, and the sweep reviews a loss-making one once', async () => {
   // Scored loss-making last night; profitable by the time the review scores it again.

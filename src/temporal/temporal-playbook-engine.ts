@@ -1,5 +1,5 @@
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowUpdateStage, type Client, type WorkflowExecutionStatusName, type WorkflowHandle, type WorkflowUpdateHandle } from '@temporalio/client';
-import type { QueryDefinition, SignalDefinition, UpdateDefinition } from '@temporalio/common';
+import { CancelledFailure, type QueryDefinition, type SignalDefinition, type UpdateDefinition } from '@temporalio/common';
 import { ACCOUNT_REVIEW, accountReviewWorkflowId, type AccountReviewPolicy, type AccountReviewState, type OffboardingDecision } from '../domain/playbooks/account-review.js';
 import { APPRECIATION, appreciationWorkflowId, type AppreciationPolicy } from '../domain/playbooks/appreciation.js';
 import { FAIR_REMINDER, fairReminderWorkflowId, type FairReminderPolicy, type FairReminderState, type PaymentPromise } from '../domain/playbooks/fair-reminder.js';
@@ -290,7 +290,18 @@ export class TemporalPlaybookEngine implements PlaybookEngine {
         return refusal(error);
       }
     });
-    return update && { acted: () => this.settle(() => update.result().catch(refusal)) };
+    // Taken, then the run ended before it acted on it (cancelled at the same moment): that is no refusal of the input, the run is over.
+    const endedMeanwhile = async (error: unknown) => {
+      if (error instanceof WorkflowUpdateFailedError && (error.cause instanceof CancelledFailure || !(await this.running(workflowId)))) {
+        throw new PlaybookException(PlaybookExceptionCode.RunAlreadyFinished, `${what}: the run ended before it acted on it`, { workflowId, updateId });
+      }
+      return refusal(error);
+    };
+    return update && { acted: () => this.settle(() => update.result().catch(endedMeanwhile)) };
+  }
+
+  private async running(workflowId: string): Promise<boolean> {
+    return (await this.client.workflow.getHandle(workflowId).describe()).status.name === 'RUNNING';
   }
 
   /** Waits up to `settleMs` for the run to act on what it took; one that takes longer (an activity retrying) shows it on the next read. */

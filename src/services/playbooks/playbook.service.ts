@@ -297,10 +297,13 @@ export class PlaybookService {
     const workflowId = await this.currentRunId(ACCOUNT_REVIEW, customerId, accountReviewWorkflowId(customerId));
     const state = await this.engine.accountReviewState(workflowId);
     if (!state) throw new PlaybookException(PlaybookExceptionCode.RunNotFound, `No account review for customer ${customerId}`, { customerId });
-    const refused = () =>
-      new PlaybookException(PlaybookExceptionCode.DecisionRefused, `The account review of customer ${customerId} is not waiting for an answer (step ${state.step})`, { customerId, step: state.step });
-    if (state.step !== 'awaiting-answer') throw refused();
-    await this.runs.auditedUpdate({ actor, action: 'playbook.answer-proposal', workflowId, after: { customerId, accepted } }, async (updateId) => ((await this.engine.answerProposal(workflowId, accepted, updateId)) ?? fail(refused())).acted(), updateOutcome);
+    // A cancelled run stopped where it was: the engine refuses the answer, and it counts as ended.
+    const ended = () => new PlaybookException(PlaybookExceptionCode.RunAlreadyFinished, `The account review of customer ${customerId} has ended${state.outcome ? ` (${state.outcome})` : ''}`, { customerId, workflowId });
+    if (state.step === 'done') throw ended();
+    if (state.step !== 'awaiting-answer') {
+      throw new PlaybookException(PlaybookExceptionCode.DecisionRefused, `The account review of customer ${customerId} is not waiting for an answer (step ${state.step})`, { customerId, step: state.step });
+    }
+    await this.runs.auditedUpdate({ actor, action: 'playbook.answer-proposal', workflowId, after: { customerId, accepted } }, async (updateId) => ((await this.engine.answerProposal(workflowId, accepted, updateId)) ?? fail(ended())).acted(), updateOutcome);
     return this.runView(ACCOUNT_REVIEW, customerId, workflowId);
   }
 
@@ -315,8 +318,10 @@ export class PlaybookService {
       { actor: decidedBy, action: 'playbook.decide-offboarding', workflowId, after: { customerId, approve: decision.approve, reason } },
       async (updateId) => {
         const decided = await this.engine.decideOffboarding(workflowId, { approve: decision.approve, reason, decidedBy }, updateId);
-        if (!decided) throw new PlaybookException(PlaybookExceptionCode.RunNotFound, `No account review for customer ${customerId}`, { customerId });
-        return decided;
+        if (decided) return decided;
+        // No run under way: one that ended (a cancelled one stopped where it was), or none ever.
+        if (await this.runs.findByWorkflowId(workflowId)) throw new PlaybookException(PlaybookExceptionCode.RunAlreadyFinished, `The account review of customer ${customerId} has ended`, { customerId, workflowId });
+        throw new PlaybookException(PlaybookExceptionCode.RunNotFound, `No account review for customer ${customerId}`, { customerId });
       },
       updateOutcome,
     );
