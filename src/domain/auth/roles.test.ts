@@ -1,4 +1,4 @@
-import { Role, grantedRoles, isRole, roleAllows } from './roles.js';
+import { Role, grantedRoles, isRole, roleAllows, rolesAllowed } from './roles.js';
 
 describe('roleAllows', () => {
   it('lets admin do everything', () => {
@@ -33,5 +33,14 @@ describe('grantedRoles', () => {
       for (const required of Object.values(Role)) expect(grantedRoles(role).includes(required)).toBe(roleAllows(role, [required]));
     }
     expect(grantedRoles(Role.Marketer)).toEqual([Role.Marketer, Role.Viewer]);
+  });
+});
+
+describe('rolesAllowed', () => {
+  it('names every role that may, admin included, in rank order', () => {
+    expect(rolesAllowed([Role.Marketer])).toEqual([Role.Marketer, Role.Admin]);
+    expect(rolesAllowed([Role.Viewer])).toEqual([Role.Viewer, Role.Marketer, Role.Operator, Role.Admin]);
+    expect(rolesAllowed([Role.Admin])).toEqual([Role.Admin]);
+    expect(rolesAllowed([])).toEqual([]);
   });
 });

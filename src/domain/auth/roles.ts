@@ -23,6 +23,11 @@ export function roleAllows(role: Role, required: readonly Role[]): boolean {
   return required.some((r) => grants[role].includes(r));
 }
 
+/** Every role whose callers may do something that requires one of `required` (admin included), in rank order. */
+export function rolesAllowed(required: readonly Role[]): Role[] {
+  return Object.values(Role).filter((role) => roleAllows(role, required));
+}
+
 /** The roles whose operations a caller with `role` may call (what a front end shows them). */
 export function grantedRoles(role: Role): readonly Role[] {
   return grants[role];

@@ -1,5 +1,5 @@
 import { Authorized, type AuthChecker } from 'type-graphql';
-import { roleAllows, type Role } from '../../domain/auth/roles.js';
+import { Role, roleAllows, rolesAllowed } from '../../domain/auth/roles.js';
 import { AuthException, AuthExceptionCode } from '../../services/auth/api-keys.js';
 import type { GraphQLContext } from '../context.js';
 
@@ -10,7 +10,10 @@ export const Allow = (...roles: Role[]) => Authorized<Role>(...roles);
 export const authChecker: AuthChecker<GraphQLContext, Role> = ({ context }, roles) => {
   if (!context.caller) throw new AuthException(AuthExceptionCode.MissingCredentials, 'Send an API key: Authorization: Bearer <key>');
   if (!roleAllows(context.caller.role, roles)) {
-    throw new AuthException(AuthExceptionCode.RoleNotAllowed, `The ${context.caller.role} role may not do this`, { required: roles });
+    throw new AuthException(AuthExceptionCode.RoleNotAllowed, `The ${context.caller.role} role may not do this`, { required: rolesAllowed(roles).map(roleName) });
   }
   return true;
 };
+
+/** A role as the API's Role enum spells it (`Marketer`), as `me { role grants }` shows it to front ends. */
+const roleName = (role: Role): string => Object.entries(Role).find(([, value]) => value === role)![0];
