@@ -4,7 +4,6 @@ export enum CustomerExceptionCode {
   NotFound = 'CUSTOMER_NOT_FOUND',
   InvalidId = 'CUSTOMER_INVALID_ID',
   InvalidInput = 'CUSTOMER_INVALID_INPUT',
-  EmailTaken = 'CUSTOMER_EMAIL_TAKEN',
   Erased = 'CUSTOMER_ERASED',
   PlaybooksRunning = 'CUSTOMER_PLAYBOOKS_RUNNING',
 }
@@ -13,7 +12,6 @@ const kinds: Record<CustomerExceptionCode, FailureKind> = {
   [CustomerExceptionCode.NotFound]: 'NOT_FOUND',
   [CustomerExceptionCode.InvalidId]: 'VALIDATION',
   [CustomerExceptionCode.InvalidInput]: 'VALIDATION',
-  [CustomerExceptionCode.EmailTaken]: 'CONFLICT',
   [CustomerExceptionCode.Erased]: 'CONFLICT',
   [CustomerExceptionCode.PlaybooksRunning]: 'CONFLICT',
 };
