@@ -95,7 +95,18 @@ it('shows every message the playbooks write, with an example, in the language as
   expect(byKey.get('call-personal')).toMatchObject({ audience: 'team', language: 'en', subject: expect.stringMatching(/^Call Alex Example about invoice [0-9a-f]{8}$/) });
   // Marketing is shown with the unsubscribe link delivery adds, in the message's language; service messages without one.
   expect(byKey.get('appreciation')).toMatchObject({ purpose: 'Marketing', language: 'de', text: expect.stringMatching(/Wenn Sie keine solchen Nachrichten mehr erhalten möchten: https:\/\/retention\.example\.com\/unsubscribe\?token=…$/) });
-  expect([...byKey.values()].filter((t) => t.purpose === 'Marketing').map((t) => t.key)).toEqual(['appreciation']);
+  const marketing = result.data!.messageTemplates.filter((t) => t.purpose === 'Marketing');
+  expect(marketing.map((t) => [t.key, t.variant])).toEqual([
+    ['account-proposal', 'offer'],
+    ['appreciation', null],
+  ]);
+  // An account review's proposal is shown as each goes: a cheaper tier as a service message, an offer as marketing with the link.
+  const proposals = result.data!.messageTemplates.filter((t) => t.key === 'account-proposal');
+  expect(proposals.map((t) => [t.variant, t.purpose])).toEqual([
+    ['tier-change', 'Service'],
+    ['offer', 'Marketing'],
+  ]);
+  expect(proposals[1].text).toMatch(/LOYAL15[\s\S]*https:\/\/retention\.example\.com\/unsubscribe\?token=…$/);
   expect(byKey.get('reminder-friendly')!.text).not.toContain('unsubscribe');
   expect((await stack.gql(MessageTemplatesDocument, {}, Role.Viewer)).data!.messageTemplates.every((t) => t.language === 'en')).toBe(true);
   expect((await stack.gql(MessageTemplatesDocument, {}, null)).errors![0].extensions!.code).toBe('UNAUTHENTICATED');

@@ -13,6 +13,8 @@ export interface TemplateEntry {
   example: Payload;
   /** Marketing needs consent, fits the contact budget and ends with the unsubscribe link; service (the default) goes regardless. */
   purpose?: MessagePurposeKind;
+  /** Written with another purpose when it says something else (a proposal of an offer is marketing, of a cheaper tier service): each shown. */
+  variants?: readonly { variant: string; purpose: MessagePurposeKind; example: Payload }[];
   /** Chases payment of its invoice: once the invoice is paid, it is held back for good if not sent yet. */
   untilPaid?: true;
   /** Asks what its run waits for (a confirmation): once the run has ended, it is held back for good if not sent yet. */
@@ -24,6 +26,12 @@ export interface TemplateEntry {
 const invoice = { invoiceId: '3f2a9c1e-5b7d-4e21-9a0b-6c8d2e4f1a37' };
 const issue = { topic: 'delivery-delay', owner: 'logistics' };
 const tierChange = { proposal: { kind: 'tier-change', tier: 'standard', reason: 'the standard service fits how the account is used and costs less to serve' } };
+const offer = { proposal: { kind: 'offer', offerCode: 'LOYAL15', reason: 'offer LOYAL15 (15%) adds value to the account' } };
+/** An account review proposes a cheaper tier (about the contract: service) or, when none helps, an offer (marketing). */
+const proposals = [
+  { variant: 'tier-change', purpose: 'service', example: tierChange },
+  { variant: 'offer', purpose: 'marketing', example: offer },
+] as const;
 
 /** Every message template the playbooks write. */
 export const templateCatalogue: Readonly<Record<string, TemplateEntry>> = {
@@ -44,8 +52,8 @@ export const templateCatalogue: Readonly<Record<string, TemplateEntry>> = {
   'issue-check-back': { playbook: 'fix-issue', audience: 'customer', example: { topic: issue.topic } },
   'issue-fix-confirmed': { playbook: 'fix-issue', audience: 'customer', example: { topic: issue.topic } },
   'issue-gesture': { playbook: 'fix-issue', audience: 'customer', example: { topic: issue.topic } },
-  'account-proposal': { playbook: 'account-review', audience: 'customer', example: tierChange },
-  'account-proposal-confirmed': { playbook: 'account-review', audience: 'customer', example: tierChange },
+  'account-proposal': { playbook: 'account-review', audience: 'customer', example: tierChange, variants: proposals },
+  'account-proposal-confirmed': { playbook: 'account-review', audience: 'customer', example: tierChange, variants: [proposals[0], { ...proposals[1], purpose: 'service' }] },
   'offboarding-notice': { playbook: 'account-review', audience: 'customer', announcesOffboarding: true, example: { noticeEndsAt: '2027-01-31T00:00:00.000Z' } },
   'offboarding-switch-help': { playbook: 'account-review', audience: 'customer', announcesOffboarding: true, example: {} },
   'offboarding-final-invoice': { playbook: 'account-review', audience: 'team', example: {} },

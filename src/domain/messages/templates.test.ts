@@ -66,10 +66,12 @@ describe('the template catalogue', () => {
 
   it('renders every example in every language it is written in, with nothing missing', () => {
     for (const [key, entry] of Object.entries(templateCatalogue)) {
-      for (const locale of entry.audience === 'customer' ? ['en', 'de'] : ['en']) {
-        const { subject, text } = renderMessage(key, 'Alex Example', entry.example, locale);
-        expect(`${subject}\n${text}`).not.toMatch(/undefined|null|NaN|\[object Object\]|""|„“| {2}|\( *\)/);
-        expect(subject.trim().length).toBeGreaterThan(0);
+      for (const example of [entry.example, ...(entry.variants ?? []).map((v) => v.example)]) {
+        for (const locale of entry.audience === 'customer' ? ['en', 'de'] : ['en']) {
+          const { subject, text } = renderMessage(key, 'Alex Example', example, locale);
+          expect(`${subject}\n${text}`).not.toMatch(/undefined|null|NaN|\[object Object\]|""|„“| {2}|\( *\)/);
+          expect(subject.trim().length).toBeGreaterThan(0);
+        }
       }
     }
   });

@@ -5,6 +5,8 @@ import { MessagePurpose } from '../../entities/index.js';
 
 export interface TemplatePreview {
   key: string;
+  /** Which of the template's variants this is (null for a template with one): `key` and `variant` name a preview. */
+  variant: string | null;
   playbook: string;
   audience: MessageAudience;
   purpose: MessagePurpose;
@@ -25,12 +27,13 @@ const EXAMPLE_UNSUBSCRIBE_URL = 'https://retention.example.com/unsubscribe?token
  */
 export class MessageCatalogueService {
   templates(locale: string): TemplatePreview[] {
-    return Object.entries(templateCatalogue).map(([key, entry]) => {
+    return Object.entries(templateCatalogue).flatMap(([key, entry]) => (entry.variants ?? [{ variant: null, purpose: entry.purpose, example: entry.example }]).map(({ variant, purpose, example }) => {
       const language = messageLanguage(key, locale);
-      const { subject, text } = renderMessage(key, EXAMPLE_NAME, entry.example, language);
-      const marketing = entry.purpose === 'marketing';
+      const { subject, text } = renderMessage(key, EXAMPLE_NAME, example, language);
+      const marketing = purpose === 'marketing';
       return {
         key,
+        variant,
         playbook: entry.playbook,
         audience: entry.audience,
         purpose: marketing ? MessagePurpose.Marketing : MessagePurpose.Service,
@@ -39,6 +42,6 @@ export class MessageCatalogueService {
         // Marketing is shown as its reader gets it: with the unsubscribe link delivery adds.
         text: marketing ? withUnsubscribeFooter(text, EXAMPLE_UNSUBSCRIBE_URL, language) : text,
       };
-    });
+    }));
   }
 }
