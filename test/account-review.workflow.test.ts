@@ -4,7 +4,7 @@ import { Role } from '../src/domain/auth/roles.js';
 import { accountReviewPolicy, accountReviewWorkflowId, type AccountReviewPolicy } from '../src/domain/playbooks/account-review.js';
 import { triggerPolicy } from '../src/domain/playbooks/triggers.js';
 import { seconds } from '../src/domain/policies/duration.js';
-import { AuditEntry, Complaint, ComplaintSeverity, CostEntry, CostKind, Customer, FixCase, FixCaseStatus, CustomerExport, CustomerStatus, Offer, OfferAudience, Order, PlaybookRun, ScoreSnapshot, ServiceTier } from '../src/entities/index.js';
+import { AuditEntry, Complaint, ComplaintSeverity, CostEntry, CostKind, Customer, FixCase, FixCaseStatus, CustomerExport, CustomerStatus, Offer, OfferAudience, Order, OutboxMessage, PlaybookRun, ScoreSnapshot, ServiceTier } from '../src/entities/index.js';
 import type { accountReview, playbookTriggers } from '../workflows/index.js';
 import {
   AccountReviewDocument,
@@ -300,6 +300,13 @@ it('proposes the best existing-customer offer when no cheaper tier helps, as mar
   expect(await outboxSteps(accountReviewWorkflowId(complaining.id))).toEqual([]);
   const purposes = await sql<{ purpose: string }>`select purpose from outbox_message where idempotency_key = ${`${accountReviewWorkflowId(c.id)}/proposal`}`.execute(stack.orm.em.fork().getKysely());
   expect(purposes.rows).toEqual([{ purpose: 'marketing' }]);
+  expect(await review(c.id)).toMatchObject({ heldBack: null });
+  // Had delivery held the offer back (the customer opted out before it went), whoever reads the review sees it never reached them.
+  const proposalKey = `${accountReviewWorkflowId(c.id)}/proposal`;
+  const delivered = await stack.orm.em.fork().findOneOrFail(OutboxMessage, { idempotencyKey: proposalKey });
+  await stack.orm.em.fork().nativeUpdate(OutboxMessage, { id: delivered.id }, { suppressedAt: new Date(), suppressedReason: 'no-consent: the customer opted out' });
+  expect(await review(c.id)).toMatchObject({ proposal: expect.stringMatching(/^offer: /), heldBack: 'no-consent: the customer opted out' });
+  await stack.orm.em.fork().nativeUpdate(OutboxMessage, { id: delivered.id }, { suppressedAt: null, suppressedReason: null });
   await stack.gql(AnswerAccountProposalDocument, { customerId: c.id, accepted: true }, Role.Operator);
   await eventually(() => review(c.id), (s) => s?.step === 'awaiting-approval');
   expect(await outboxSteps(accountReviewWorkflowId(c.id))).toEqual(['proposal', 'proposal-confirmed']);

@@ -102,7 +102,11 @@ export class PlaybookRunType {
   @Field(() => String, { nullable: true, complexity: LIVE_STATE_COMPLEXITY, description: 'Appreciation: the offer the customer was thanked with' })
   offerCode!: string | null;
 
-  @Field(() => String, { nullable: true, complexity: LIVE_STATE_COMPLEXITY, description: 'Appreciation: why the contact guard holds the thank-you back (while the run waits, and when it ended not-thanked)' })
+  @Field(() => String, {
+    nullable: true,
+    complexity: LIVE_STATE_COMPLEXITY,
+    description: "Appreciation: why the contact guard holds the thank-you back (while the run waits, and when it ended not-thanked). Account review: why its proposal never reached the customer (held back at delivery, e.g. an opt-out or a complaint before it went)",
+  })
   heldBack!: string | null;
 
   @Field(() => Date, { nullable: true })
@@ -144,7 +148,7 @@ export class PlaybookRunType {
       decidedBy: review?.decision?.decidedBy ?? null,
       decisionReason: review?.decision?.reason ?? null,
       offerCode: appreciation?.offerCode ?? null,
-      heldBack: appreciation?.heldBack ?? null,
+      heldBack: appreciation?.heldBack ?? state?.proposalHeldBack ?? null,
       startedAt: record?.startedAt ?? null,
       finishedAt: record?.finishedAt ?? null,
     };

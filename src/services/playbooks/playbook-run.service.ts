@@ -4,7 +4,7 @@ import { sql, type RawBuilder } from 'kysely';
 import { FAIR_REMINDER, fairReminderWorkflowId } from '../../domain/playbooks/fair-reminder.js';
 import { FIX_ISSUE } from '../../domain/playbooks/fix-issue.js';
 import { ACCOUNT_REVIEW } from '../../domain/playbooks/account-review.js';
-import { Customer, FixCase, FixCaseStatus, PlaybookRun, PlaybookRunStatus } from '../../entities/index.js';
+import { Customer, FixCase, FixCaseStatus, OutboxMessage, PlaybookRun, PlaybookRunStatus } from '../../entities/index.js';
 import { latestOccurrence } from '../../domain/playbooks/occurrence.js';
 import { CANCELLED_OUTCOME, RUN_CANCELLED, RUN_ENDED, heldBackByRunStop, runEndedInEngine, type EndedInEngine } from '../../domain/playbooks/run-status.js';
 import { offboardingAnnouncementTemplates, untilRunEndsTemplates } from '../../domain/messages/catalogue.js';
@@ -447,6 +447,12 @@ export class PlaybookRunService {
     });
     if ('error' in settled) throw settled.error;
     return settled.result;
+  }
+
+  /** Why the message a run's step wrote was held back at delivery; null when it went, waits to go, or was never written. */
+  async heldBackStepMessage(workflowId: string, step: string): Promise<string | null> {
+    const message = await this.em.findOne(OutboxMessage, { idempotencyKey: `${workflowId}/${step}`, suppressedAt: { $ne: null } }, { fields: ['suppressedReason'] });
+    return message ? (message.suppressedReason ?? 'held back') : null;
   }
 
   findByWorkflowId(workflowId: string): Promise<PlaybookRun | null> {

@@ -4,7 +4,7 @@ import { isUuid, workflowIdProblem } from '../../domain/ids.js';
 import { runTagSearchProblem } from '../../domain/playbooks/run-tags.js';
 import { assertPageSize, decodeCursor, encodeCursor, invalidCursor, toPage, type Page, type PageArgs } from '../common/pagination.js';
 import { APPRECIATION, appreciationPolicy, appreciationWorkflowId, type AppreciationPolicy } from '../../domain/playbooks/appreciation.js';
-import { ACCOUNT_REVIEW, accountReviewPolicy, accountReviewWorkflowId, type AccountReviewPolicy } from '../../domain/playbooks/account-review.js';
+import { ACCOUNT_REVIEW, accountReviewPolicy, accountReviewWorkflowId, type AccountReviewPolicy, type AccountReviewState } from '../../domain/playbooks/account-review.js';
 import { FAIR_REMINDER, fairReminderPolicy, fairReminderWorkflowId, type FairReminderPolicy } from '../../domain/playbooks/fair-reminder.js';
 import { FIX_ISSUE, fixIssuePolicy, fixIssueWorkflowId, type FixIssuePolicy } from '../../domain/playbooks/fix-issue.js';
 import { occurrenceWorkflowId } from '../../domain/playbooks/occurrence.js';
@@ -58,6 +58,8 @@ export interface PlaybookRunState {
   policyVersion: number;
   /** The engine's word: running, or how it ended (not in a state a run answered an update with). */
   status?: RunStatus | null;
+  /** Account review: why its proposal never reached the customer (held back at delivery), from the outbox, not the run. */
+  proposalHeldBack?: string | null;
 }
 
 export interface PlaybookRunView {
@@ -432,8 +434,11 @@ export class PlaybookService {
   }
 
   /** The live state of any playbook run (every playbook answers the same `state` query); null when unknown. */
-  liveState(workflowId: string): Promise<PlaybookRunState | null> {
-    return this.engine.runState(workflowId);
+  async liveState(workflowId: string): Promise<PlaybookRunState | null> {
+    const state = await this.engine.runState(workflowId);
+    // A proposal written but held back at delivery (an opt-out, a complaint before it went) never reached the customer: whoever decides next must see that.
+    const { proposal } = (state ?? {}) as Partial<Pick<AccountReviewState, 'proposal'>>;
+    return state && proposal && proposal.kind !== 'none' ? { ...state, proposalHeldBack: await this.runs.heldBackStepMessage(workflowId, 'proposal') } : state;
   }
 
   /**
