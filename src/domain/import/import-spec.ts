@@ -1,5 +1,5 @@
 import { COMPLAINT_SUMMARY_MAX_LENGTH } from '../complaints/summary.js';
-import { TOPIC_KEY, TOPIC_MAX_LENGTH } from '../complaints/topic.js';
+import { NOT_A_TOPIC_KEY, TOPIC_KEY, TOPIC_MAX_LENGTH } from '../complaints/topic.js';
 import { CUSTOMER_NAME_MAX_LENGTH, EMAIL_MAX_LENGTH, EMAIL_PATTERN, LOCALE_PATTERN, PHONE, PHONE_RULE } from '../customers/contact.js';
 import { amountPattern } from '../money.js';
 import { MAX_OFFER_DESCRIPTION, OFFER_NAME_MAX_LENGTH } from '../offers/offer-text.js';
@@ -205,7 +205,7 @@ export function valueCheck(column: ColumnSpec): { badWhen: string; message: stri
       return { badWhen: `length(v) > 200`, message: 'is longer than 200 characters' };
     case 'topic':
       // As recordComplaint takes it (any case): the playbooks and reports key persistent issues by it.
-      return { badWhen: `length(v) > ${TOPIC_MAX_LENGTH} or lower(v) !~ '${TOPIC_KEY.source}'`, message: 'is not a topic key (lowercase words joined by hyphens, e.g. delivery-delay)' };
+      return { badWhen: `length(v) > ${TOPIC_MAX_LENGTH} or lower(v) !~ '${TOPIC_KEY.source}'`, message: NOT_A_TOPIC_KEY };
     case 'text':
       return { badWhen: `length(v) > ${column.maxLength!}`, message: `is longer than ${column.maxLength!} characters` };
     case 'phone':
