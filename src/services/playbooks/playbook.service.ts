@@ -8,7 +8,7 @@ import { ACCOUNT_REVIEW, accountReviewPolicy, accountReviewWorkflowId, type Acco
 import { FAIR_REMINDER, fairReminderPolicy, fairReminderWorkflowId, type FairReminderPolicy } from '../../domain/playbooks/fair-reminder.js';
 import { FIX_ISSUE, fixIssuePolicy, fixIssueWorkflowId, type FixIssuePolicy } from '../../domain/playbooks/fix-issue.js';
 import { occurrenceWorkflowId } from '../../domain/playbooks/occurrence.js';
-import type { RunStatus } from '../../domain/playbooks/run-status.js';
+import type { PlaybookRunState } from '../../domain/playbooks/run-state.js';
 import { triggerPolicy, type TriggerPolicy } from '../../domain/playbooks/triggers.js';
 import { welcomeCheckPolicy, welcomeCheckWorkflowId, WELCOME_CHECK, type WelcomeCheckPolicy } from '../../domain/playbooks/welcome-check.js';
 import { BillingException, BillingExceptionCode } from '../billing/billing.exception.js';
@@ -49,16 +49,6 @@ export const defaultPolicies: PlaybookPolicies = {
   triggers: triggerPolicy,
   persistentIssue: defaultScoringPolicy.persistentIssue,
 };
-
-/** What every playbook's live state says, whatever else it holds. */
-export interface PlaybookRunState {
-  step: string;
-  outcome: string | null;
-  deadline: string | null;
-  policyVersion: number;
-  /** The engine's word: running, or how it ended (not in a state a run answered an update with). */
-  status?: RunStatus | null;
-}
 
 export interface PlaybookRunView {
   workflowId: string;
