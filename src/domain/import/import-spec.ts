@@ -213,15 +213,6 @@ export function valueCheck(column: ColumnSpec): { badWhen: string; message: stri
   }
 }
 
-/** Minor units (cents) from an amount written with at most two decimals: "12.5" -> 1250. Exact, no floats. */
-export function toMinorUnits(amount: string): number {
-  const match = /^(-?)(\d+)(?:\.(\d{1,2}))?$/.exec(amount.trim());
-  if (!match) throw new Error(`"${amount}" is not an amount`);
-  const [, sign, whole, fraction = ''] = match;
-  const minor = Number(whole) * 100 + Number(fraction.padEnd(2, '0'));
-  return sign ? -minor : minor;
-}
-
 /**
  * The line in the file where a record starts (the header is line 1). csv-parse reports
  * the line a record ends on; a quoted field may span lines.
