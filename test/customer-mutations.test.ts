@@ -175,7 +175,11 @@ describe('recordComplaint and resolveComplaint', () => {
   it('refuses a topic that is not a key, a resolution before the opening, and unknown IDs', async () => {
     const c = await newCustomer();
     const topic = await stack.gql(RecordComplaintDocument, { input: { customerId: c.id, topic: 'it broke!!', severity: 'Low' } }, Role.Operator);
-    expect(topic.errors![0].extensions).toMatchObject({ code: 'VALIDATION', reason: 'COMPLAINT_INVALID_INPUT', field: 'topic' });
+    // The same message as startFixIssue's and the import's for the same topic (one rule, domain/complaints/topic.ts).
+    expect(topic.errors![0]).toMatchObject({
+      message: '"it broke!!" is not a topic key (lowercase words joined by hyphens, e.g. delivery-delay)',
+      extensions: { code: 'VALIDATION', reason: 'COMPLAINT_INVALID_INPUT', field: 'topic' },
+    });
     const id = (await stack.gql(RecordComplaintDocument, { input: { customerId: c.id, topic: 'x', severity: 'Low', openedAt: '2026-06-01T00:00:00Z' } }, Role.Operator)).data!
       .recordComplaint.id;
     const early = await stack.gql(ResolveComplaintDocument, { id, resolvedAt: '2026-05-01T00:00:00Z' }, Role.Operator);

@@ -357,7 +357,10 @@ it('counts an old complaint reopened within the window, in the score and for the
 
 it('refuses bad input and callers without the role', async () => {
   const customerId = await customer('Gus');
-  expect((await stack.gql(StartFixIssueDocument, { customerId, topic: 'Not A Topic' }, Role.Operator)).errors![0].extensions).toMatchObject({ code: 'VALIDATION', field: 'topic' });
+  expect((await stack.gql(StartFixIssueDocument, { customerId, topic: 'Not A Topic' }, Role.Operator)).errors![0]).toMatchObject({
+    message: '"Not A Topic" is not a topic key (lowercase words joined by hyphens, e.g. delivery-delay)',
+    extensions: { code: 'VALIDATION', reason: 'PLAYBOOK_INVALID_INPUT', field: 'topic' },
+  });
   expect((await stack.gql(ResolveIssueDocument, { customerId, topic: 'app-login' }, Role.Operator)).errors![0].extensions).toMatchObject({ code: 'NOT_FOUND' });
   // A topic longer than recordComplaint takes, or a workflow ID longer than Temporal's, names nothing: refused, not echoed back.
   const longTopic = 'a'.repeat(101);

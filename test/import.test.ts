@@ -23,6 +23,7 @@ import { ImportCsvDocument } from './__generated__/graphql.js';
 import { startTestStack, testKeys, type TestStack } from './support/stack.js';
 import { UNSUBSCRIBE_ACTOR } from '../src/domain/messages/unsubscribe-link.js';
 import { CustomerEventKind } from '../src/domain/customers/timeline.js';
+import { OrdersFileExceptionCode, summarizeOrdersFile, type OrdersFileException } from '../src/services/scores/orders-file-fit.js';
 
 /** The import path on the example files and on generated ones, against a real PostgreSQL. */
 let stack: TestStack;
@@ -92,6 +93,31 @@ it('reports every bad row with its line and field, and writes nothing', async ()
   expect(report.errors[1].message).toBe('unknown customer "CRM-9999"');
   expect(await em().count(Order)).toBe(before);
   expect(await em().count(Order, { externalRef: 'GOOD-1' })).toBe(0);
+});
+
+it('refuses the amounts `scores fit` refuses, and only those, on the same line (one rule: domain/money.ts)', async () => {
+  const amounts = ['12.345', '5.001', '12345678901234', '12345678901234567890', '-5', '1,5', 'EUR 12', '1e3', '12', '12.5', '0', '9999999999999.99'];
+  const file = (rows: string[]) => ['customer_ref,ordered_at,amount', ...rows].join('\n') + '\n';
+  const rows = amounts.map((amount, i) => `CRM-1001,2026-01-${String(i + 1).padStart(2, '0')},"${amount}"`);
+  const report = await run('orders', file(rows));
+  const refusedByImport = report.errors.filter((e) => e.field === 'amount').map((e) => e.line);
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'amounts-'));
+  const refusedByFit: number[] = [];
+  for (const [i, row] of rows.entries()) {
+    // One order per file, as fit stops at the first bad row; the line is where it would be in the whole file.
+    const single = path.join(dir, `${i}.csv`);
+    await writeFile(single, file([...rows.slice(0, i).map(() => 'CRM-1001,2026-01-01,1'), row]));
+    const refused = await summarizeOrdersFile(single).then(
+      () => null,
+      (error: unknown) => error,
+    );
+    if (refused) {
+      expect(refused).toMatchObject({ code: OrdersFileExceptionCode.BadRow, details: { column: 'amount' } });
+      refusedByFit.push((refused as OrdersFileException).details.line as number);
+    }
+  }
+  expect(refusedByImport).toEqual([2, 3, 4, 5, 6, 7, 8, 9]);
+  expect(refusedByFit).toEqual(refusedByImport);
 });
 
 it('imports the good rows and reports the bad ones with good-rows mode', async () => {

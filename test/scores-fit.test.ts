@@ -142,6 +142,9 @@ describe('reading an orders file', () => {
     ['an impossible date', 'x,2025-02-29,1', 2, 'ordered_at'],
     ['a time out of range', 'x,2025-02-01T25:00:00Z,1', 2, 'ordered_at'],
     ['a negative amount', 'x,2025-01-01,-5', 2, 'amount'],
+    // The import's amounts (domain/money.ts): at most 2 decimals and 13 integer digits.
+    ['an amount with 3 decimals', 'x,2025-01-01,1\nx,2025-01-02,12.345', 3, 'amount'],
+    ['an amount of 14 integer digits', 'x,2025-01-01,12345678901234', 2, 'amount'],
     ['a decimal comma (one field too many)', 'x,2025-01-01,12,50', 2, null],
     ['an amount with a currency', 'x,2025-01-01,EUR 12', 2, 'amount'],
   ])('refuses %s, naming the line and column', async (_, rows, line, column) => {
@@ -165,6 +168,17 @@ describe('the CLI refuses', () => {
     const run = cli(['fit', await csvFile('bad-in-the-middle.csv', lines.join('\n'))]);
     expect(run.status).toBe(1);
     expect(errorOf(run)).toMatchObject({ code: 'ORDERS_FILE_BAD_ROW', line: 3001, column: 'ordered_at' });
+  });
+
+  it('an amount the import refuses with exit 1, naming its line', async () => {
+    const run = cli(['fit', await csvFile('three-decimals.csv', 'customer_ref,ordered_at,amount\nx,2025-01-01,12.34\nx,2025-01-02,12.345\n')]);
+    expect(run.status).toBe(1);
+    expect(errorOf(run)).toEqual({
+      code: 'ORDERS_FILE_BAD_ROW',
+      message: 'Line 3, column amount: "12.345" is not an amount the import takes (at most 13 digits before the point and 2 after it)',
+      line: 3,
+      column: 'amount',
+    });
   });
 
   it('a missing file with exit 2', () => {

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../config/config.js';
 import { DomainException } from '../domain/errors/domain-exception.js';
+import { asJson, fail } from './cli-errors.js';
 import { importSpecs } from '../domain/import/import-spec.js';
 import { ImportException, ImportExceptionCode } from '../services/import/import.exception.js';
 import { csvTextDecoder } from '../services/import/csv-decoding.js';
@@ -18,13 +19,6 @@ import { ImportService } from '../services/import/import.service.js';
  * (with --partial the good rows are written anyway); 2 wrong usage (an unknown kind too), no DATABASE_URL, or no such file.
  */
 const usage = `usage: npm run import -- <${Object.keys(importSpecs).join('|')}> <file.csv> [--partial] [--encoding <label, e.g. windows-1252; default utf-8>]`;
-
-function fail(exitCode: number, message: string | Record<string, unknown>): never {
-  console.error(typeof message === 'string' ? message : JSON.stringify(message));
-  process.exit(exitCode);
-}
-
-const asJson = (error: DomainException) => ({ code: error.code, message: error.message, ...error.details });
 
 let args;
 try {

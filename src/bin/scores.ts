@@ -1,6 +1,7 @@
 import './require-node.js';
 import { parseArgs } from 'node:util';
 import { DomainException } from '../domain/errors/domain-exception.js';
+import { asJson, fail } from './cli-errors.js';
 import { fitOrdersFile, OrdersFileExceptionCode, parseDay } from '../services/scores/orders-file-fit.js';
 
 /**
@@ -11,13 +12,6 @@ import { fitOrdersFile, OrdersFileExceptionCode, parseDay } from '../services/sc
  * stderr); 2 wrong usage or no such file. See docs/scores-fit.md.
  */
 const usage = 'usage: npm run scores -- fit <orders.csv> [--until YYYY-MM-DD]';
-
-function fail(exitCode: number, message: string | Record<string, unknown>): never {
-  console.error(typeof message === 'string' ? message : JSON.stringify(message));
-  process.exit(exitCode);
-}
-
-const asJson = (error: DomainException) => ({ code: error.code, message: error.message, ...error.details });
 
 let args;
 try {

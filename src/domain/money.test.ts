@@ -1,4 +1,4 @@
-import { amountPattern, MAX_AMOUNT_MINOR, positiveAmountProblem } from './money.js';
+import { amountPattern, MAX_AMOUNT_MINOR, parseMinor, positiveAmountProblem } from './money.js';
 
 it('takes the largest amount an import row takes, and refuses one minor unit more', () => {
   expect(MAX_AMOUNT_MINOR).toBe(999_999_999_999_999);
@@ -18,4 +18,25 @@ it('refuses a payment of nothing, a negative one and a fraction of a minor unit'
 it('lets only a signed pattern take a minus sign', () => {
   expect(new RegExp(amountPattern(true)).test('-12.50')).toBe(true);
   expect(new RegExp(amountPattern()).test('-12.50')).toBe(false);
+});
+
+describe('parseMinor', () => {
+  it('converts an amount the import takes exactly, without floating-point error', () => {
+    expect(parseMinor('12')).toBe(1200);
+    expect(parseMinor('12.5')).toBe(1250);
+    expect(parseMinor('0.07')).toBe(7);
+    expect(parseMinor('19.99')).toBe(1999);
+    expect(parseMinor('0')).toBe(0);
+    expect(parseMinor('9999999999999.99')).toBe(MAX_AMOUNT_MINOR);
+    expect(parseMinor('-3.10', true)).toBe(-310);
+    expect(parseMinor('-0', true)).toBe(0);
+  });
+
+  it('refuses what the import refuses: more than 2 decimals or 13 integer digits, other notations, a sign unless signed', () => {
+    for (const bad of ['', ' 1', '12.345', '10000000000000', '12345678901234567890', '1,5', '1.', '.5', 'EUR 12', '1e3', '+1', '-3.10']) {
+      expect({ bad, minor: parseMinor(bad) }).toEqual({ bad, minor: null });
+      expect(new RegExp(amountPattern()).test(bad)).toBe(false);
+    }
+    expect(parseMinor('12.345', true)).toBeNull();
+  });
 });

@@ -15,6 +15,18 @@ export function amountPattern(signed = false): string {
   return `^${signed ? '-?' : ''}\\d{1,${MAX_AMOUNT_INTEGER_DIGITS}}(\\.\\d{1,2})?$`;
 }
 
+/**
+ * Minor units (cents) of a trimmed amount as the import takes it, exact, without floats: "12.5" -> 1250,
+ * and with `signed` "-3.10" -> -310. Null when the import refuses it: more than 2 decimals or
+ * MAX_AMOUNT_INTEGER_DIGITS integer digits, a decimal comma, a currency, an exponent, a sign unless `signed`.
+ */
+export function parseMinor(amount: string, signed = false): number | null {
+  if (!new RegExp(amountPattern(signed)).test(amount)) return null;
+  const [whole, fraction = ''] = amount.replace('-', '').split('.');
+  const minor = Number(whole) * 100 + Number(fraction.padEnd(2, '0'));
+  return amount.startsWith('-') && minor !== 0 ? -minor : minor;
+}
+
 /** What is wrong with a positive amount in minor units (a payment), or null. */
 export function positiveAmountProblem(amountMinor: number): string | null {
   if (!Number.isSafeInteger(amountMinor) || amountMinor <= 0) return 'must be a positive whole number of minor units';

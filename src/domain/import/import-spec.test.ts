@@ -1,7 +1,7 @@
 import { COMPLAINT_SUMMARY_MAX_LENGTH } from '../complaints/summary.js';
 import { CUSTOMER_NAME_MAX_LENGTH, EMAIL_PATTERN, PHONE } from '../customers/contact.js';
 import { MAX_OFFER_DESCRIPTION, OFFER_NAME_MAX_LENGTH } from '../offers/offer-text.js';
-import { TIME_ZONE_TABLE, columnField, fieldColumn, headerProblems, importSpecs, isImportKind, recordStartLine, toMinorUnits, unevenRow, valueCheck, type ColumnSpec } from './import-spec.js';
+import { TIME_ZONE_TABLE, columnField, fieldColumn, headerProblems, importSpecs, isImportKind, recordStartLine, unevenRow, valueCheck, type ColumnSpec } from './import-spec.js';
 
 const column = (kind: keyof typeof importSpecs, name: string): ColumnSpec => importSpecs[kind].columns.find((c) => c.name === name)!;
 
@@ -91,17 +91,3 @@ describe('GraphQL field names of CSV columns', () => {
   });
 });
 
-describe('toMinorUnits', () => {
-  it('converts exactly, without floating-point error', () => {
-    expect(toMinorUnits('12')).toBe(1200);
-    expect(toMinorUnits('12.5')).toBe(1250);
-    expect(toMinorUnits('0.07')).toBe(7);
-    expect(toMinorUnits('19.99')).toBe(1999);
-    expect(toMinorUnits('-3.10')).toBe(-310);
-    expect(toMinorUnits('1234567890123.45')).toBe(123456789012345);
-  });
-
-  it('refuses what is not an amount', () => {
-    for (const bad of ['', '1.234', '1,5', 'abc', '1e3']) expect(() => toMinorUnits(bad)).toThrow();
-  });
-});

@@ -1,5 +1,5 @@
 import { COMPLAINT_SUMMARY_MAX_LENGTH } from '../complaints/summary.js';
-import { TOPIC_KEY, TOPIC_MAX_LENGTH } from '../complaints/topic.js';
+import { NOT_A_TOPIC_KEY, TOPIC_KEY, TOPIC_MAX_LENGTH } from '../complaints/topic.js';
 import { CUSTOMER_NAME_MAX_LENGTH, EMAIL_MAX_LENGTH, EMAIL_PATTERN, LOCALE_PATTERN, PHONE, PHONE_RULE } from '../customers/contact.js';
 import { amountPattern } from '../money.js';
 import { MAX_OFFER_DESCRIPTION, OFFER_NAME_MAX_LENGTH } from '../offers/offer-text.js';
@@ -205,21 +205,12 @@ export function valueCheck(column: ColumnSpec): { badWhen: string; message: stri
       return { badWhen: `length(v) > 200`, message: 'is longer than 200 characters' };
     case 'topic':
       // As recordComplaint takes it (any case): the playbooks and reports key persistent issues by it.
-      return { badWhen: `length(v) > ${TOPIC_MAX_LENGTH} or lower(v) !~ '${TOPIC_KEY.source}'`, message: 'is not a topic key (lowercase words joined by hyphens, e.g. delivery-delay)' };
+      return { badWhen: `length(v) > ${TOPIC_MAX_LENGTH} or lower(v) !~ '${TOPIC_KEY.source}'`, message: NOT_A_TOPIC_KEY };
     case 'text':
       return { badWhen: `length(v) > ${column.maxLength!}`, message: `is longer than ${column.maxLength!} characters` };
     case 'phone':
       return { badWhen: `v !~ '${PHONE.source}'`, message: `is not a phone number (${PHONE_RULE})` };
   }
-}
-
-/** Minor units (cents) from an amount written with at most two decimals: "12.5" -> 1250. Exact, no floats. */
-export function toMinorUnits(amount: string): number {
-  const match = /^(-?)(\d+)(?:\.(\d{1,2}))?$/.exec(amount.trim());
-  if (!match) throw new Error(`"${amount}" is not an amount`);
-  const [, sign, whole, fraction = ''] = match;
-  const minor = Number(whole) * 100 + Number(fraction.padEnd(2, '0'));
-  return sign ? -minor : minor;
 }
 
 /**

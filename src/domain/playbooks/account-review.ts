@@ -1,4 +1,5 @@
 import { days } from '../policies/duration.js';
+import type { PlaybookStateSummary } from './run-state.js';
 
 /**
  * Unprofitable accounts: "there are no loss-making customers, only loss-making service
@@ -50,7 +51,7 @@ export interface OffboardingDecision {
   reason: string;
 }
 
-export interface AccountReviewState {
+export interface AccountReviewState extends PlaybookStateSummary {
   customerId: string;
   step: AccountReviewStep;
   proposal: Proposal | null;

@@ -1,4 +1,5 @@
 import { days } from '../policies/duration.js';
+import type { PlaybookStateSummary } from './run-state.js';
 
 /**
  * Appreciation for silent loyal customers: long-standing customers who pay on time and
@@ -39,7 +40,7 @@ export interface ThankYou {
 export const APPRECIATION_STEPS = ['starting', 'thanking', 'waiting', 'done'] as const;
 export type AppreciationStep = (typeof APPRECIATION_STEPS)[number];
 
-export interface AppreciationState {
+export interface AppreciationState extends PlaybookStateSummary {
   customerId: string;
   step: AppreciationStep;
   offerCode: string | null;

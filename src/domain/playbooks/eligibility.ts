@@ -1,6 +1,7 @@
 import { persistentIssues, type ComplaintRecord, type PersistentIssuePolicy } from '../scoring/persistent-issue.js';
 import { dayNumber, type DateLike } from '../scoring/dates.js';
 import { days } from '../policies/duration.js';
+import { topicKey } from '../complaints/topic.js';
 import type { AppreciationPolicy } from './appreciation.js';
 import type { WelcomeCheckPolicy } from './welcome-check.js';
 
@@ -16,7 +17,7 @@ import type { WelcomeCheckPolicy } from './welcome-check.js';
 export function fixIssueProblem(topic: string, complaints: readonly ComplaintRecord[], asOf: DateLike, policy: PersistentIssuePolicy): string | null {
   // The model lists only persistent topics; counted from one complaint up, it gives this topic's numbers too.
   const counted = persistentIssues(
-    complaints.filter((c) => c.topic.trim().toLowerCase() === topic),
+    complaints.filter((c) => topicKey(c.topic) === topic),
     asOf,
     { ...policy, minComplaints: 1 },
   ).topics[0];

@@ -1,6 +1,7 @@
 import { reminderFee, reminderFeePolicy, type FeeDecision, type LoyaltyBand, type ReminderFeePolicy } from '../guards/fairness.js';
 import { days } from '../policies/duration.js';
 import { isCalendarDay } from '../scoring/dates.js';
+import type { PlaybookStateSummary } from './run-state.js';
 
 /**
  * Fair reminders: an overdue invoice is a question, not an accusation. A customer in the
@@ -68,7 +69,7 @@ export const FAIR_REMINDER_STEPS = ['starting', 'waiting', 'promised', 'remindin
 export type FairReminderStep = (typeof FAIR_REMINDER_STEPS)[number];
 export type FairReminderOutcome = 'paid' | 'already-paid' | 'call-scheduled' | 'follow-up-requested' | 'handed-over';
 
-export interface FairReminderState {
+export interface FairReminderState extends PlaybookStateSummary {
   customerId: string;
   invoiceId: string;
   step: FairReminderStep;

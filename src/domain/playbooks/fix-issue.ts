@@ -1,5 +1,6 @@
 import { days } from '../policies/duration.js';
 import type { LoyaltyBand } from '../guards/fairness.js';
+import type { PlaybookStateSummary } from './run-state.js';
 
 /**
  * Fix persistent issues before the customer churns: the same complaint for the third time
@@ -44,7 +45,7 @@ export function awaitsFix(step: FixIssueStep): boolean {
 
 export type FixIssueOutcome = 'fixed' | 'fixed-with-gesture';
 
-export interface FixIssueState {
+export interface FixIssueState extends PlaybookStateSummary {
   customerId: string;
   topic: string;
   step: FixIssueStep;

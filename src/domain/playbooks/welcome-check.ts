@@ -1,4 +1,5 @@
 import { days } from '../policies/duration.js';
+import type { PlaybookStateSummary } from './run-state.js';
 
 /**
  * Welcome check: a new customer is welcomed, and the company waits for them to
@@ -26,7 +27,7 @@ export const WELCOME_CHECK_STEPS = ['starting', 'awaiting-confirmation', 'record
 export type WelcomeCheckStep = (typeof WELCOME_CHECK_STEPS)[number];
 export type WelcomeCheckOutcome = 'confirmed' | 'follow-up-needed';
 
-export interface WelcomeCheckState {
+export interface WelcomeCheckState extends PlaybookStateSummary {
   customerId: string;
   step: WelcomeCheckStep;
   confirmed: boolean;

@@ -11,6 +11,7 @@
  * - Reopens are the complaints' `reopenedCount` (imported counts may have no date).
  * - value = number of persistent topics; band "persistent" when there is one, else "none".
  */
+import { topicKey } from '../complaints/topic.js';
 import { dayNumber, isoDay, type DateLike } from './dates.js';
 import { withPolicyVersion, type ScoreResult } from './score.js';
 import { invalidInput } from './scoring-exception.js';
@@ -63,7 +64,7 @@ export function persistentIssues(complaints: readonly ComplaintRecord[], asOf: D
   const from = today - policy.windowDays; // exclusive
   const byTopic = new Map<string, { days: number[]; reopens: number; openNow: number }>();
   for (const c of complaints) {
-    const topic = c.topic.trim().toLowerCase();
+    const topic = topicKey(c.topic);
     if (!topic) throw invalidInput('complaint topic must not be empty');
     const opened = dayNumber(c.openedAt);
     if (opened > today) continue; // not yet happened at asOf

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { Extensions, Field, InputType, Int, ObjectType } from 'type-graphql';
-import { columnField, type ImportKind } from '../../domain/import/import-spec.js';
+import { columnField } from '../../domain/import/import-spec.js';
 import type { ImportReport } from '../../services/import/import.service.js';
 import { NUL_REFUSED_PER_ROW } from '../argument-checks.js';
 import { ImportCounts } from './import.types.js';
@@ -102,17 +102,6 @@ export class OfferImportRow {
   @Field({ description: 'YYYY-MM-DD' }) validFrom!: string;
   @Field(() => String, { nullable: true, description: 'YYYY-MM-DD, not before validFrom; empty: open-ended' }) validUntil?: string | null;
 }
-
-/** The input class of each kind (the spec test walks this). */
-export const importRowTypes: Record<ImportKind, new () => object> = {
-  customers: CustomerImportRow,
-  orders: OrderImportRow,
-  invoices: InvoiceImportRow,
-  payments: PaymentImportRow,
-  complaints: ComplaintImportRow,
-  costs: CostImportRow,
-  offers: OfferImportRow,
-};
 
 @ObjectType('ImportRowsError', { simpleResolvers: true })
 export class ImportRowsErrorType {

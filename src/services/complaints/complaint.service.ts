@@ -9,7 +9,7 @@ import { CustomerException, CustomerExceptionCode } from '../customers/customer.
 import { assertCustomerFilter, customerWhere, type CustomerFilter } from '../customers/customer-query.js';
 import { assertCustomerId, storedCustomer } from '../customers/customer.service.js';
 import { ComplaintException, ComplaintExceptionCode } from './complaint.exception.js';
-import { isTopicKey } from '../../domain/complaints/topic.js';
+import { topicKey, topicProblem } from '../../domain/complaints/topic.js';
 import { isUuid } from '../../domain/ids.js';
 import { beforeEarliestDay, tooEarly } from '../../domain/earliest-day.js';
 import { isCalendarDay } from '../../domain/scoring/dates.js';
@@ -109,10 +109,9 @@ export class ComplaintService {
   /** A complaint is information about what to fix: record it as soon as it comes in. */
   async record(input: ComplaintInput, actor: string): Promise<Complaint> {
     assertCustomerId(input.customerId);
-    const topic = input.topic.trim().toLowerCase();
-    if (!isTopicKey(topic)) {
-      throw new ComplaintException(ComplaintExceptionCode.InvalidInput, 'topic must be a key of lowercase words joined by hyphens, e.g. "delivery-delay"', { field: 'topic' });
-    }
+    const topicRefused = topicProblem(input.topic);
+    if (topicRefused) throw new ComplaintException(ComplaintExceptionCode.InvalidInput, topicRefused, { field: 'topic' });
+    const topic = topicKey(input.topic);
     if (input.openedAt && input.openedAt.getTime() > Date.now() + 60_000) {
       throw new ComplaintException(ComplaintExceptionCode.InvalidInput, 'openedAt must not be in the future', { field: 'openedAt' });
     }

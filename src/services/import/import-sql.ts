@@ -404,6 +404,7 @@ export function upsertSql(spec: ImportSpec, header: Set<string>, deriveRefs = tr
       ];
     case 'complaints':
       return [
+        // The topic under its key, lower(btrim(...)), as topicKey (domain/complaints/topic.ts) stores one.
         counted(`insert into complaint (id, external_ref, customer_id, topic, severity, summary, opened_at, resolved_at, reopened_count, reopened_at, handling_cost_minor, product_defect, created_at)
           select gen_random_uuid(), btrim(s.complaint_ref), c.id, lower(btrim(s.topic)), lower(btrim(s.severity))::complaint_severity, ${v('summary')},
                  ${ts('opened_at')}, ${ts('resolved_at')}, coalesce(${v('reopened_count')}::int, old.reopened_count, 0), ${ts('reopened_at')},

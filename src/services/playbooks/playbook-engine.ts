@@ -2,6 +2,7 @@ import type { AppreciationPolicy } from '../../domain/playbooks/appreciation.js'
 import type { AccountReviewPolicy, AccountReviewState, OffboardingDecision } from '../../domain/playbooks/account-review.js';
 import type { FairReminderPolicy, FairReminderState, PaymentPromise } from '../../domain/playbooks/fair-reminder.js';
 import type { FixIssuePolicy, FixIssueState } from '../../domain/playbooks/fix-issue.js';
+import type { PlaybookRunState } from '../../domain/playbooks/run-state.js';
 import type { EndedInEngine, RunStatus } from '../../domain/playbooks/run-status.js';
 import type { WelcomeCheckPolicy, WelcomeCheckState } from '../../domain/playbooks/welcome-check.js';
 import type { SteeringSource } from '../audit/steering-audit.service.js';
@@ -151,5 +152,5 @@ export interface PlaybookEngine extends SteeringSource {
   isRunning(workflowId: string): Promise<boolean>;
 
   /** Step, outcome and deadline of any playbook run (they all answer the \`state\` query), and whether it runs or how it ended (null: the engine cannot tell); null when unknown. */
-  runState(workflowId: string): Promise<{ step: string; outcome: string | null; deadline: string | null; policyVersion: number; status: RunStatus | null } | null>;
+  runState(workflowId: string): Promise<(PlaybookRunState & { status: RunStatus | null }) | null>;
 }

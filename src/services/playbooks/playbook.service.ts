@@ -8,7 +8,7 @@ import { ACCOUNT_REVIEW, accountReviewPolicy, accountReviewWorkflowId, type Acco
 import { FAIR_REMINDER, fairReminderPolicy, fairReminderWorkflowId, type FairReminderPolicy } from '../../domain/playbooks/fair-reminder.js';
 import { FIX_ISSUE, fixIssuePolicy, fixIssueWorkflowId, type FixIssuePolicy } from '../../domain/playbooks/fix-issue.js';
 import { occurrenceWorkflowId } from '../../domain/playbooks/occurrence.js';
-import type { RunStatus } from '../../domain/playbooks/run-status.js';
+import type { PlaybookRunState } from '../../domain/playbooks/run-state.js';
 import { triggerPolicy, type TriggerPolicy } from '../../domain/playbooks/triggers.js';
 import { welcomeCheckPolicy, welcomeCheckWorkflowId, WELCOME_CHECK, type WelcomeCheckPolicy } from '../../domain/playbooks/welcome-check.js';
 import { BillingException, BillingExceptionCode } from '../billing/billing.exception.js';
@@ -21,10 +21,10 @@ import { ScoreKind } from '../../domain/scoring/score-kind.js';
 import { defaultScoringPolicy } from '../../domain/scoring/scoring-policy.js';
 import type { ScoreService } from '../scores/score.service.js';
 import { PlaybookException, PlaybookExceptionCode } from './playbook.exception.js';
-import { topicKey } from './playbook-input.js';
 import type { PlaybookEligibilityService } from './playbook-eligibility.service.js';
 import type { PlaybookRunService } from './playbook-run.service.js';
 import { reasonProblem } from '../../domain/text.js';
+import { topicKey, topicProblem } from '../../domain/complaints/topic.js';
 
 export interface PlaybookPolicies {
   welcomeCheck: WelcomeCheckPolicy;
@@ -49,18 +49,6 @@ export const defaultPolicies: PlaybookPolicies = {
   triggers: triggerPolicy,
   persistentIssue: defaultScoringPolicy.persistentIssue,
 };
-
-/** What every playbook's live state says, whatever else it holds. */
-export interface PlaybookRunState {
-  step: string;
-  outcome: string | null;
-  deadline: string | null;
-  policyVersion: number;
-  /** The engine's word: running, or how it ended (not in a state a run answered an update with). */
-  status?: RunStatus | null;
-  /** Account review: why its proposal never reached the customer (held back at delivery), from the outbox, not the run. */
-  proposalHeldBack?: string | null;
-}
 
 export interface PlaybookRunView {
   workflowId: string;
@@ -219,7 +207,7 @@ export class PlaybookService {
 
   private async pendingFixIssue(customerId: string, topic: string, options: LaunchOptions = {}): Promise<PendingRun> {
     await this.assertMayStart(customerId, FIX_ISSUE);
-    topic = topicKey(topic);
+    topic = fixIssueTopic(topic);
     const base = fixIssueWorkflowId(customerId, topic);
     const last = await this.runs.latestOccurrence(customerId, FIX_ISSUE, base);
     // A new run (not the one joined, which tells the customer nothing new) is for a persistent issue only.
@@ -233,7 +221,7 @@ export class PlaybookService {
   /** The owner fixed the cause: the run stops escalating and checks back with the customer later (audited). */
   async resolveIssue(customerId: string, topic: string, actor: string): Promise<PlaybookRunView> {
     await this.customers.get(customerId);
-    topic = topicKey(topic);
+    topic = fixIssueTopic(topic);
     const workflowId = await this.currentRunId(FIX_ISSUE, customerId, fixIssueWorkflowId(customerId, topic));
     const state = await this.engine.fixIssueState(workflowId);
     if (!state) throw new PlaybookException(PlaybookExceptionCode.RunNotFound, `No fix-issue run for "${topic}" of customer ${customerId}`, { customerId, topic });
@@ -262,7 +250,7 @@ export class PlaybookService {
   /** The newest fix of the topic (a later occurrence when the issue came back after an earlier one). */
   async findFixIssue(customerId: string, topic: string): Promise<PlaybookRunView | null> {
     await this.customers.get(customerId);
-    topic = topicKey(topic);
+    topic = fixIssueTopic(topic);
     return this.existingRun(FIX_ISSUE, customerId, await this.currentRunId(FIX_ISSUE, customerId, fixIssueWorkflowId(customerId, topic)));
   }
 
@@ -519,6 +507,13 @@ async function launch(run: PendingRun): Promise<LaunchedRun> {
 function unknownWhenUnavailable(error: unknown): null {
   if (error instanceof PlaybookException && error.code === PlaybookExceptionCode.EngineUnavailable) return null;
   throw error;
+}
+
+/** A fix is keyed by its complaint topic as recordComplaint stores it ("Delivery-Delay" is "delivery-delay"); anything else names no issue. */
+function fixIssueTopic(topic: string): string {
+  const problem = topicProblem(topic);
+  if (problem) throw new PlaybookException(PlaybookExceptionCode.InvalidInput, problem, { field: 'topic' });
+  return topicKey(topic);
 }
 
 /** Reminders and fixes are owed to a customer who has left, too. */

@@ -3,6 +3,7 @@ import { stat } from 'node:fs/promises';
 import { parse } from 'csv-parse';
 import { DomainException, type FailureKind } from '../../domain/errors/domain-exception.js';
 import { recordStartLine } from '../../domain/import/import-spec.js';
+import { MAX_AMOUNT_INTEGER_DIGITS, parseMinor } from '../../domain/money.js';
 import { fitBgNbd } from '../../domain/scoring/bgnbd.js';
 import { dayNumber, isoDay } from '../../domain/scoring/dates.js';
 import { fitGammaGamma } from '../../domain/scoring/gamma-gamma.js';
@@ -44,7 +45,6 @@ const REQUIRED = ['customer_ref', 'ordered_at', 'amount'] as const;
 
 // As the import accepts them: a date, or an ISO time whose zone defaults to UTC.
 const ORDERED_AT = /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(Z|([+-])(\d{2})(?::?(\d{2}))?)?)?$/;
-const DECIMAL = /^-?\d+(\.\d+)?$/; // the sign only to say that an amount is negative
 
 /** UTC day number of a `YYYY-MM-DD` date; null when it is not one. */
 export function parseDay(text: string): number | null {
@@ -93,7 +93,7 @@ export async function summarizeOrdersFile(path: string, options: OrdersFileOptio
   const size = await fileSize(path);
   const input = createReadStream(path);
 
-  // customer → day → amount: several orders of a customer on one day are one transaction.
+  // customer → day → amount in minor units: several orders of a customer on one day are one transaction.
   const byCustomer = new Map<string, Map<number, number>>();
   let rows = 0;
   let lastDay = -Infinity;
@@ -131,15 +131,18 @@ export async function summarizeOrdersFile(path: string, options: OrdersFileOptio
       if (!amountText) throw bad('amount', 'is empty');
       const day = orderDay(orderedAt);
       if (day === null) throw bad('ordered_at', `"${orderedAt}" is not a date or ISO time (YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ)`);
-      if (!DECIMAL.test(amountText)) throw bad('amount', `"${amountText}" is not a decimal number`);
-      if (amountText.startsWith('-')) throw bad('amount', `${amountText} is negative`);
-      const amount = Number(amountText);
+      // The amounts the import takes, and no others (domain/money.ts).
+      const amountMinor = parseMinor(amountText);
+      if (amountMinor === null) {
+        if (parseMinor(amountText, true) !== null) throw bad('amount', `${amountText} is negative`);
+        throw bad('amount', `"${amountText}" is not an amount the import takes (at most ${MAX_AMOUNT_INTEGER_DIGITS} digits before the point and 2 after it)`);
+      }
       // Orders after the observation period do not count (the whole file is still checked).
       if (day > untilDay) continue;
       if (day > lastDay) lastDay = day;
       let days = byCustomer.get(customer);
       if (!days) byCustomer.set(customer, (days = new Map()));
-      days.set(day, (days.get(day) ?? 0) + amount);
+      days.set(day, (days.get(day) ?? 0) + amountMinor);
     }
   } catch (error) {
     if (error instanceof OrdersFileException) throw error;
@@ -153,7 +156,7 @@ export async function summarizeOrdersFile(path: string, options: OrdersFileOptio
   }
   const until = isoDay(untilDay === Infinity ? lastDay : untilDay);
   const transactions = function* (): Iterable<Transaction> {
-    for (const [customerId, days] of byCustomer) for (const [day, amount] of days) yield { customerId, date: isoDay(day), amount };
+    for (const [customerId, days] of byCustomer) for (const [day, minor] of days) yield { customerId, date: isoDay(day), amount: minor / 100 };
   };
   return { until, rows, customers: summarizeTransactions(transactions(), { calibrationEnd: until }) };
 }

@@ -1,0 +1,17 @@
+import type { RunStatus } from './run-status.js';
+
+/** What every playbook's `state` query answers at least, whatever else its state holds. */
+export interface PlaybookStateSummary {
+  step: string;
+  outcome: string | null;
+  deadline: string | null;
+  policyVersion: number;
+}
+
+/** A run's live state as the API shows it: its summary, and the engine's word on the run. */
+export interface PlaybookRunState extends PlaybookStateSummary {
+  /** The engine's word: running, or how it ended (not in a state a run answered an update with). */
+  status?: RunStatus | null;
+  /** Account review: why its proposal never reached the customer (held back at delivery), from the outbox, not the run. */
+  proposalHeldBack?: string | null;
+}
