@@ -289,7 +289,7 @@ export class PlaybookService {
     if (!state) throw new PlaybookException(PlaybookExceptionCode.RunNotFound, `No account review for customer ${customerId}`, { customerId });
     // A cancelled run stopped where it was: the engine refuses the answer, and it counts as ended.
     const ended = () => new PlaybookException(PlaybookExceptionCode.RunAlreadyFinished, `The account review of customer ${customerId} has ended${state.outcome ? ` (${state.outcome})` : ''}`, { customerId, workflowId });
-    if (state.step === 'done') throw ended();
+    if (state.step === 'done' || (await this.recordedEnded(workflowId))) throw ended();
     if (state.step !== 'awaiting-answer') {
       throw new PlaybookException(PlaybookExceptionCode.DecisionRefused, `The account review of customer ${customerId} is not waiting for an answer (step ${state.step})`, { customerId, step: state.step });
     }
@@ -304,18 +304,27 @@ export class PlaybookService {
     if (problem) throw new PlaybookException(PlaybookExceptionCode.InvalidInput, problem, { field: 'reason' });
     const workflowId = await this.currentRunId(ACCOUNT_REVIEW, customerId, accountReviewWorkflowId(customerId));
     const reason = decision.reason.trim();
+    const ended = () => new PlaybookException(PlaybookExceptionCode.RunAlreadyFinished, `The account review of customer ${customerId} has ended`, { customerId, workflowId });
+    // A cancelled run records its end before it closes: a decision then is told the run is over, not that it awaits none.
+    if (await this.recordedEnded(workflowId)) throw ended();
     const state = await this.runs.auditedUpdate(
       { actor: decidedBy, action: 'playbook.decide-offboarding', workflowId, after: { customerId, approve: decision.approve, reason } },
       async (updateId) => {
         const decided = await this.engine.decideOffboarding(workflowId, { approve: decision.approve, reason, decidedBy }, updateId);
         if (decided) return decided;
         // No run under way: one that ended (a cancelled one stopped where it was), or none ever.
-        if (await this.runs.findByWorkflowId(workflowId)) throw new PlaybookException(PlaybookExceptionCode.RunAlreadyFinished, `The account review of customer ${customerId} has ended`, { customerId, workflowId });
+        if (await this.runs.findByWorkflowId(workflowId)) throw ended();
         throw new PlaybookException(PlaybookExceptionCode.RunNotFound, `No account review for customer ${customerId}`, { customerId });
       },
       updateOutcome,
     );
     return this.runView(ACCOUNT_REVIEW, customerId, workflowId, { state });
+  }
+
+  /** The run recorded its end (completed or cancelled; one terminated in the Temporal UI once reconciled). */
+  private async recordedEnded(workflowId: string): Promise<boolean> {
+    const record = await this.runs.findByWorkflowId(workflowId);
+    return record !== null && record.status !== PlaybookRunStatus.Running;
   }
 
   /** The customer's newest account review. */
