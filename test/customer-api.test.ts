@@ -391,7 +391,7 @@ describe('query limits', () => {
       ['operationsStatus { dueMessages }', Role.Operator],
     ];
     for (const [report, role] of reports) {
-      const many = Array.from({ length: 300 }, (_, i) => `a${i}: ${report}`).join(' ');
+      const many = Array.from({ length: 26 }, (_, i) => `a${i}: ${report}`).join(' ');
       const { result, statements } = await countStatements(() => raw(`{ ${many} }`, role));
       expect(result.errors?.[0].extensions).toMatchObject({ code: 'GRAPHQL_VALIDATION_FAILED', reason: 'QUERY_TOO_COSTLY' });
       expect(statements).toEqual([]);
@@ -399,13 +399,30 @@ describe('query limits', () => {
     }
   });
 
+  it('counts a page size below 1 as one, so a negative page cannot cancel out the cost of the fields beside it', async () => {
+    const reports = Array.from({ length: 26 }, (_, i) => `c${i}: concentration { band }`).join(' ');
+    for (const size of [-100_000_000, 0]) {
+      const { result, statements } = await countStatements(() => raw(`{ neg: customers(first: ${size}) { totalCount } ${reports} }`, Role.Viewer));
+      expect(result.errors?.[0].extensions).toMatchObject({ code: 'GRAPHQL_VALIDATION_FAILED', reason: 'QUERY_TOO_COSTLY' });
+      expect(statements).toEqual([]);
+    }
+  });
+
+  it('refuses an operation with more than 30 aliases, fragments included, before anything runs', async () => {
+    const counts = (n: number, prefix: string) => Array.from({ length: n }, (_, i) => `${prefix}${i}: customers(first: 1) { totalCount }`).join(' ');
+    const { result, statements } = await countStatements(() => raw(`{ ${counts(20, 'a')} ...More } fragment More on Query { ${counts(11, 'b')} }`, Role.Viewer));
+    expect(result.errors?.[0].extensions).toMatchObject({ code: 'GRAPHQL_VALIDATION_FAILED', reason: 'TOO_MANY_ALIASES', maxAliases: 30 });
+    expect(statements).toEqual([]);
+    expect((await raw(`{ ${counts(30, 'a')} }`, Role.Viewer)).errors).toBeUndefined();
+  });
+
   it('counts each value of a score history a query asks for, as a page of that size', async () => {
-    // 35 aliases of 100 customers' last 100 churn-risk values: 350,000 scores with reasons.
+    // 3 aliases of 100 customers' last 100 churn-risk values: 30,000 scores with reasons.
     const history = 'scoreHistory(kind: ChurnRisk, last: 100) { value band reasons computedAt }';
-    const many = Array.from({ length: 35 }, (_, i) => `a${i}: customers(first: 100) { edges { node { ${history} } } }`).join(' ');
+    const many = Array.from({ length: 3 }, (_, i) => `a${i}: customers(first: 100) { edges { node { ${history} } } }`).join(' ');
     const { result, statements } = await countStatements(() => raw(`{ ${many} }`, Role.Viewer));
     expect(result.errors?.[0].extensions).toMatchObject({ code: 'GRAPHQL_VALIDATION_FAILED', reason: 'QUERY_TOO_COSTLY' });
-    expect(result.errors![0].extensions!.cost).toBeGreaterThan(35 * 100 * 100);
+    expect(result.errors![0].extensions!.cost).toBeGreaterThan(3 * 100 * 100);
     expect(statements).toEqual([]);
     // One customer's history of 100 values stays well within the limit.
     const one = await stack.gql(ScoreHistoryDocument, { id: customers[0].id, kind: 'ChurnRisk', last: 100 }, Role.Viewer);

@@ -1,5 +1,6 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerErrorCode } from '@apollo/server/errors';
+import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import { GraphQLError, Kind, type DocumentNode, type GraphQLSchema, type SelectionSetNode, type ValidationContext, type ValidationRule } from 'graphql';
 import { fieldExtensionsEstimator, getComplexity, simpleEstimator } from 'graphql-query-complexity';
@@ -11,16 +12,18 @@ export interface QueryLimits {
   maxCost: number;
   /** Most mutations one request may carry (aliases included): each is a write, an import or a workflow start, and the rate limit counts a request once. */
   maxMutations: number;
+  /** Most aliases one operation may use, anywhere in it: a thousand aliased counts or reports would each run against the whole base. */
+  maxAliases: number;
 }
 
-export const defaultQueryLimits: QueryLimits = { maxDepth: 12, maxCost: 25_000, maxMutations: 10 };
+export const defaultQueryLimits: QueryLimits = { maxDepth: 12, maxCost: 25_000, maxMutations: 10, maxAliases: 30 };
 
 /**
  * What a report costs in a query (scoreDistribution, concentration, complaintTopics, fairnessReport,
  * fixCaseReport, operationsStatus, and a segment's reports): a pass over the base or a segment,
  * not a field read from a row; aliases or a page of segments with reports add up.
  */
-export const REPORT_COMPLEXITY = 100;
+export const REPORT_COMPLEXITY = 1_000;
 
 /**
  * What a field of a workflow's live state costs (a run's step, deadline, fees, ...; a campaign's
@@ -43,6 +46,18 @@ export function depthLimitRule(limits: QueryLimits) {
         ),
     ],
   });
+}
+
+/** Refuses an operation with more aliases than the limit while validating, before any resolver runs (graphql-armor's rule). */
+export function aliasLimitRule(limits: QueryLimits): ValidationRule {
+  return maxAliasesRule({
+    n: limits.maxAliases,
+    propagateOnRejection: false,
+    onReject: [
+      (context, error) =>
+        context?.reportError(new GraphQLError(error.message.replace(/^Syntax Error: /, ''), { extensions: { reason: 'TOO_MANY_ALIASES', maxAliases: limits.maxAliases } })),
+    ],
+  }) as unknown as ValidationRule;
 }
 
 /**

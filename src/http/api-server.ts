@@ -12,7 +12,7 @@ import type { Orm } from '../db/orm.js';
 import type { GraphQLContext } from '../graphql/context.js';
 import { argumentChecksPlugin } from '../graphql/argument-checks.js';
 import { contextFailure, createErrorFormatter, isUnauthenticated } from '../graphql/errors.js';
-import { costLimitPlugin, defaultQueryLimits, depthLimitRule, mutationCountRule, type QueryLimits } from '../graphql/limits.js';
+import { aliasLimitRule, costLimitPlugin, defaultQueryLimits, depthLimitRule, mutationCountRule, type QueryLimits } from '../graphql/limits.js';
 import { createSchema } from '../graphql/schema.js';
 import type { Logger } from '../logger.js';
 import { API_KEY_REVOKED_CHANNEL, ApiKeyVerifier } from '../services/auth/api-keys.js';
@@ -96,7 +96,7 @@ export async function createApi(deps: ApiDeps): Promise<Api> {
   const apollo = new ApolloServer<GraphQLContext>({
     // The schema, run by compiled operations (graphql-jit).
     gateway: jitExecutor(schema),
-    validationRules: [depthLimitRule(limits), mutationCountRule(limits)],
+    validationRules: [depthLimitRule(limits), aliasLimitRule(limits), mutationCountRule(limits)],
     introspection: config.api.introspection,
     // Without introspection, no "Did you mean ...?" in errors either: they would read the schema out field by field.
     hideSchemaDetailsFromClientErrors: !config.api.introspection,

@@ -30,11 +30,15 @@ export function connectionOf<T extends object>(nodeType: ClassType<T>, name: str
   return Connection;
 }
 
-/** Query cost of a list field: what one item costs, times how many the argument `size` asks for (else `fallback`). */
+/**
+ * Query cost of a list field: what one item costs, times how many the argument `size` asks for
+ * (else `fallback`), at least one: a size below 1 is refused when the field runs, and counted
+ * as asked it would turn the whole query's cost negative (its siblings still run).
+ */
 export const listComplexity =
   (size: string, fallback: number) =>
   ({ args, childComplexity }: { args: Record<string, unknown>; childComplexity: number }) =>
-    1 + childComplexity * (typeof args[size] === 'number' ? (args[size] as number) : fallback);
+    1 + childComplexity * Math.max(1, typeof args[size] === 'number' ? (args[size] as number) : fallback);
 
 /** Query cost of a connection field: what one node costs, times the page size asked for. */
 export const pageComplexity = listComplexity('first', 20);
