@@ -214,6 +214,10 @@ it('limits the requests of one API key per minute, with a GraphQL-shaped 429 tha
     expect(refused.status).toBe(429);
     expect(refused.headers.get('ratelimit-policy')).toMatch(/^3;w=60/);
     expect(((await refused.json()) as any).errors[0].extensions).toEqual({ code: 'RATE_LIMITED', limitPerMinute: 3 });
+    // The same key spelt otherwise (as authentication takes it) is the same key, not a fresh allowance.
+    for (const authorization of ['bearer test-viewer-key-0123456789', 'BEARER test-viewer-key-0123456789', 'Bearer  test-viewer-key-0123456789', 'Bearer\ttest-viewer-key-0123456789 ']) {
+      expect((await askGraphql(url, { headers: { authorization } })).status).toBe(429);
+    }
     // Another key has its own allowance.
     expect((await ask('test-operator-key-0123456789')).status).toBe(200);
   } finally {

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Request, RequestHandler } from 'express';
 import { type ClientRateLimitInfo, ipKeyGenerator, MemoryStore, type Options, rateLimit, type Store } from 'express-rate-limit';
 import type { Logger } from '../logger.js';
+import { bearerToken } from '../services/auth/api-keys.js';
 
 /** Where a limit counts (a store shared by the API processes; without one, this process's memory) and who hears of its failures. */
 export interface Counting {
@@ -30,9 +31,11 @@ const perMinuteLimit = (perMinute: number, counting: Counting, keyGenerator: (re
  * standard RateLimit headers saying when to try again.
  */
 export function rateLimitPerKey(perMinute: number, counting: Counting): RequestHandler {
+  // The key itself, as authentication reads it: "bearer K" and "Bearer  K" are the same key, counted once.
   const keyOf = (req: Request) => {
     const authorization = req.headers.authorization;
-    return authorization ? `key:${createHash('sha256').update(authorization).digest('hex')}` : `ip:${ipKeyGenerator(req.ip ?? '')}`;
+    const key = authorization ? (bearerToken(authorization) ?? authorization) : null;
+    return key ? `key:${createHash('sha256').update(key).digest('hex')}` : `ip:${ipKeyGenerator(req.ip ?? '')}`;
   };
   return perMinuteLimit(perMinute, counting, keyOf, (_req, res) => {
     res.status(429).json({

@@ -80,9 +80,9 @@ export class ApiKeyVerifier {
   /** The caller behind an `Authorization` header; null when there is none; an error for a wrong one. */
   async verify(authorization: string | undefined, now = new Date()): Promise<Caller | null> {
     if (!authorization) return null;
-    const match = /^Bearer\s+(\S+)$/i.exec(authorization.trim());
-    if (!match) throw new AuthException(AuthExceptionCode.MalformedCredentials, 'Authorization must be "Bearer <api key>"');
-    const given = digestOf(match[1]);
+    const token = bearerToken(authorization);
+    if (!token) throw new AuthException(AuthExceptionCode.MalformedCredentials, 'Authorization must be "Bearer <api key>"');
+    const given = digestOf(token);
     const entry = this.entries.find((e) => timingSafeEqual(e.digest, given));
     if (entry) return { role: entry.role, id: `${entry.role}:${entry.fingerprint}` };
     const issued = await this.issued(given.toString('hex'), now);
@@ -114,4 +114,9 @@ export class ApiKeyVerifier {
     if (!key.revokedAt) this.stored.touch(key.id).catch(this.onTouchFailed);
     return key;
   }
+}
+
+/** The API key an `Authorization` header carries ("Bearer <key>", any case, any spacing); null when it is not one. */
+export function bearerToken(authorization: string): string | null {
+  return /^Bearer\s+(\S+)$/i.exec(authorization.trim())?.[1] ?? null;
 }
