@@ -7,20 +7,25 @@ const dirOf = (pkg: string) => path.dirname(require.resolve(`${pkg}/package.json
 
 /**
  * GraphiQL served from the project's own node_modules (no CDN), so the IDE works
- * offline. `headers` pre-fills the header editor (used by `npm start` with a dev key).
+ * offline. `headers` pre-fills the header editor (used by `npm start` with a dev key), only
+ * on a page asked for by a loopback name (localhost, 127.0.0.1, [::1]): a web page that points
+ * its own domain at this machine (DNS rebinding) gets the page without the key.
  */
 export function graphiqlRouter(options: { endpoint: string; headers?: Record<string, string> }): Router {
   const router = express.Router();
   router.use('/graphiql/react', express.static(path.join(dirOf('react'), 'umd'), { immutable: true, maxAge: '1d' }));
   router.use('/graphiql/react-dom', express.static(path.join(dirOf('react-dom'), 'umd'), { immutable: true, maxAge: '1d' }));
   router.use('/graphiql/app', express.static(dirOf('graphiql'), { immutable: true, maxAge: '1d' }));
-  const html = page(options.endpoint, JSON.stringify(options.headers ?? {}, null, 2));
+  const withHeaders = page(options.endpoint, JSON.stringify(options.headers ?? {}, null, 2));
+  const withoutHeaders = page(options.endpoint, '{}');
   router.get(options.endpoint, (req, res, next) => {
     if (!req.accepts(['application/json', 'text/html']) || req.accepts(['application/json', 'text/html']) !== 'text/html' || req.query.query) return next();
-    res.type('html').send(html);
+    res.type('html').send(LOOPBACK_NAMES.has(req.hostname) ? withHeaders : withoutHeaders);
   });
   return router;
 }
+
+const LOOPBACK_NAMES = new Set(['localhost', '127.0.0.1', '::1', '[::1]']);
 
 function page(endpoint: string, headers: string): string {
   return `<!doctype html>
@@ -42,7 +47,6 @@ function page(endpoint: string, headers: string): string {
       React.createElement(GraphiQL, {
         fetcher,
         defaultHeaders: ${JSON.stringify(headers)},
-        shouldPersistHeaders: true,
         defaultQuery: '{\\n  customers(first: 10) {\\n    totalCount\\n    edges { node { id name email serviceTier status } }\\n  }\\n}\\n',
       }),
     );
