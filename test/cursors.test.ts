@@ -54,6 +54,8 @@ it('refuses forged cursors on every list with its code, not an internal error', 
     ['fix cases', stack.gql(FixCasesDocument, { first: 5, after: forge('fix-cases', 'x', customerId) }, Role.Viewer)],
     ['undeliverable messages', stack.gql(UndeliverableMessagesDocument, { first: 5, after: forge('undeliverable', '2026-12-01T00:00:00Z', 7) }, Role.Operator)],
     ['running playbook runs', stack.gql(RunningPlaybookRunsDocument, { first: 5, after: forge('running-runs', 'ten') }, Role.Viewer)],
+    // Pages of running runs go by position: a cursor deep past any search's list would make the engine walk every run before it.
+    ['running playbook runs, far past the end', stack.gql(RunningPlaybookRunsDocument, { first: 5, after: forge('running-runs', '10001') }, Role.Viewer)],
   ];
   const codes = await Promise.all(cases.map(async ([list, result]) => [list, (await result).errors?.[0]?.extensions?.reason ?? 'accepted']));
   expect(codes).toEqual(cases.map(([list]) => [list, 'INVALID_CURSOR']));

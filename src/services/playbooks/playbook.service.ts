@@ -50,6 +50,9 @@ export const defaultPolicies: PlaybookPolicies = {
   persistentIssue: defaultScoringPolicy.persistentIssue,
 };
 
+/** How deep runningPlaybookRuns pages: a cursor past the 10,000th run is refused (narrow the search instead). */
+const MAX_RUNNING_OFFSET = 10_000;
+
 export interface PlaybookRunView {
   workflowId: string;
   playbook: string;
@@ -406,7 +409,8 @@ export class PlaybookService {
     assertRunSearch(search);
     const tag = 'running-runs';
     const offset = args.after ? Number(decodeCursor(tag, args.after, ['integer'])[0]) : 0;
-    if (offset < 0) throw invalidCursor(args.after!);
+    // Pages go by position, so reaching one walks every run before it: no further than a search should list.
+    if (offset < 0 || offset > MAX_RUNNING_OFFSET) throw invalidCursor(args.after!);
     const found = await this.engine.findRunning(search, offset, args.first + 1);
     const records = await this.runs.findByWorkflowIds(found.map((run) => run.workflowId));
     // (The one beyond the page only says there is a next page: no state asked for it.)
