@@ -264,8 +264,9 @@ export class CampaignService {
 
   /**
    * Treated against holdout since enrolment: did they stay, buy, pay on time, complain again;
-   * how profitable are they now? Read once per campaign in this unit of work (a request that
-   * asks for the outcome and the comparison runs the aggregate once).
+   * how profitable are they now? Both groups, treated first, one without members with zeros.
+   * Read once per campaign in this unit of work (a request that asks for the outcome and the
+   * comparison runs the aggregate once).
    */
   outcome(id: string): Promise<GroupOutcome[]> {
     let outcome = this.outcomes.get(id);
@@ -288,7 +289,9 @@ export class CampaignService {
              count(*) filter (where exists (select 1 from playbook_run r where r.customer_id = m.customer_id and r.playbook = cmp.playbook
                                              and (r.status = 'running' or r.finished_at > m.enrolled_at) and (m."group" = 'holdout' or ${joinedByMember})))::int as elsewhere
         from campaign_member m join campaign cmp on cmp.id = m.campaign_id where m.campaign_id = ${id}::uuid group by m."group" order by m."group" desc`.execute(this.em.getKysely());
-    return rows.map((r) => ({
+    // Both groups, one without members too (a campaign with no holdout, or on an empty segment): a front end shows two columns.
+    const empty = { members: 0, retained: 0, revenue: '0', due: 0, on_time: 0, complained: 0, profitability: null, elsewhere: 0 };
+    return (['treated', 'holdout'] as const).map((group) => ({ group, ...empty, ...rows.find((r) => r.group === group) })).map((r) => ({
       group: r.group,
       members: r.members,
       retained: r.retained,
@@ -308,8 +311,7 @@ export class CampaignService {
    */
   async comparison(id: string): Promise<CampaignComparison[]> {
     const groups = await this.outcome(id);
-    const of = (group: GroupOutcome['group']) => groups.find((g) => g.group === group) ?? { members: 0, retained: 0, invoicesDue: 0, invoicesPaidOnTime: 0, complainedAgain: 0 };
-    const [treated, holdout] = [of('treated'), of('holdout')];
+    const [treated, holdout] = [groups.find((g) => g.group === 'treated')!, groups.find((g) => g.group === 'holdout')!];
     return [
       { metric: CampaignMetric.Retention, ...compareRates({ count: treated.retained, of: treated.members }, { count: holdout.retained, of: holdout.members }) },
       { metric: CampaignMetric.OnTimePayment, ...compareRates({ count: treated.invoicesPaidOnTime, of: treated.invoicesDue }, { count: holdout.invoicesPaidOnTime, of: holdout.invoicesDue }) },
