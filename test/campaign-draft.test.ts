@@ -40,7 +40,7 @@ it('shows the outcome of both groups, one without members with zeros and null ra
     ['Holdout', 0],
   ]);
   expect(outcome[1]).toMatchObject({ retained: 0, retentionRate: null, revenueMinor: 0, invoicesDue: 0, onTimePaymentRate: null, complainedAgain: 0, meanProfitabilityMinor: null, inPlaybookElsewhere: 0 });
-  expect(comparison.find((c) => c.metric === 'Retention')).toMatchObject({ treatedRate: 0, holdoutRate: null, difference: null, pValue: null });
+  expect(comparison.find((c) => c.metric === 'Retention')).toMatchObject({ treatedRate: 0, holdoutRate: null, difference: null, pValue: null, smallSample: true });
   // Nobody at all (an empty segment): still both groups.
   const empty = await create('Thank nobody', 'Appreciation', 'Nobody by this name');
   expect((await campaign(empty.id)).outcome.map((o) => [o.group, o.members, o.retentionRate])).toEqual([

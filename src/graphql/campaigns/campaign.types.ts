@@ -159,8 +159,17 @@ export class CampaignComparisonType {
   @Field(() => Float, { nullable: true, description: "Upper end of the difference's 95% interval" })
   high!: number | null;
 
-  @Field(() => Float, { nullable: true, description: 'Two-sided p-value of the two-proportion z-test: how likely a difference at least this large would be if the playbook changed nothing' })
+  @Field(() => Float, {
+    nullable: true,
+    description: 'Two-sided p-value of the two-proportion z-test: how likely a difference at least this large would be if the playbook changed nothing; null when smallSample (the test does not hold)',
+  })
   pValue!: number | null;
+
+  @Field({
+    description:
+      "Too few for a p-value: a group is empty, or in some group fewer than 5 are expected (at the groups' pooled rate) of those it happened for or of those it did not, where the z-test's normal approximation does not hold. The interval is still given (Newcombe's is sound for small groups), and is wide: read it, not significance",
+  })
+  smallSample!: boolean;
 }
 
 @ObjectType('CampaignPreviewCustomer', { simpleResolvers: true })
