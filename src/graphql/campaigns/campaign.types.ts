@@ -83,7 +83,7 @@ export class CampaignProgressType {
   @Field(() => Int, { description: "The pass over the segment (a repeating campaign's; 1 for one that runs once)" })
   pass!: number;
 
-  @Field(() => Date, { nullable: true, description: "When a repeating campaign's next pass starts, while it waits for it" })
+  @Field(() => Date, { nullable: true, description: "When a repeating campaign's next pass starts, while it waits for it; null once the campaign has ended (cancelled)" })
   nextPassAt!: Date | null;
 
   static from(progress: CampaignProgress): CampaignProgressType {

@@ -237,13 +237,16 @@ export class CampaignService {
 
   /**
    * Live progress from the campaign's run; null for a draft (no run yet). A run that ended in
-   * the engine without recording it answers with its last state: the recorded end stands.
+   * the engine without recording it answers with its last state: the recorded end stands. An
+   * ended campaign waits for no next pass (a repeating one cancelled while it waited keeps
+   * that wait's time in its run's state).
    */
   async progressOf(campaign: { id: string; status: CampaignStatus }): Promise<CampaignProgress | null> {
     if (campaign.status === CampaignStatus.Draft) return null;
     const progress = await this.engine.progress(campaign.id);
-    const ended = campaign.status === CampaignStatus.Completed || campaign.status === CampaignStatus.Cancelled;
-    return progress && ended && progress.status !== campaign.status ? { ...progress, status: campaign.status, nextPassAt: null } : progress;
+    if (!progress) return null;
+    const status = ENDED.includes(campaign.status) ? campaign.status : progress.status;
+    return { ...progress, status, nextPassAt: ENDED.includes(status as CampaignStatus) ? null : progress.nextPassAt };
   }
 
   async find(id: string): Promise<CampaignView | null> {
