@@ -4,7 +4,7 @@ import { campaignPolicy, type CampaignProgress } from '../src/domain/campaigns/c
 import { CampaignStatus, Customer } from '../src/entities/index.js';
 import type { CampaignEngine } from '../src/services/campaigns/campaign-engine.js';
 import { CampaignService } from '../src/services/campaigns/campaign.service.js';
-import { CampaignDocument, CreateCampaignDocument, type Playbook } from './__generated__/graphql.js';
+import { CampaignDocument, CreateCampaignDocument, UpdateCampaignDocument, type Playbook, type UpdateCampaignInput } from './__generated__/graphql.js';
 import { startTestStack, type TestStack } from './support/stack.js';
 
 /**
@@ -63,4 +63,31 @@ it('reports no next pass for a repeating campaign that ended while it waited for
   expect(await service.progressOf({ id: 'c', status: CampaignStatus.Cancelled })).toMatchObject({ status: 'cancelled', nextPassAt: null });
   // While it runs, it waits for its next pass.
   expect(await service.progressOf({ id: 'c', status: CampaignStatus.Running })).toMatchObject({ status: 'running', nextPassAt: waited.nextPassAt });
+});
+
+it("gives a draft whose playbook changes the new playbook's default holdout, unless one is given with it (QA 14, F5)", async () => {
+  const draft = await create('Switching playbooks', 'FixIssue', 'Switcher');
+  expect(draft.holdoutPercent).toBe(0);
+  const update = async (input: UpdateCampaignInput) => {
+    const changed = await stack.gql(UpdateCampaignDocument, { id: draft.id, input }, Role.Marketer);
+    expect(changed.errors).toBeUndefined();
+    return changed.data!.updateCampaign.holdoutPercent;
+  };
+  // A fix holds nobody back; a thank-you keeps its tenth as a control group.
+  expect(await update({ playbook: 'Appreciation' })).toBe(10);
+  // Back to a fix: no holdout, instead of a refusal of a share the marketer never set.
+  expect(await update({ playbook: 'FixIssue' })).toBe(0);
+  // A share given with the new playbook is taken; it stays through other changes, and with the same playbook named again.
+  expect(await update({ playbook: 'AccountReview', holdoutPercent: 25 })).toBe(25);
+  expect(await update({ name: 'Reviews' })).toBe(25);
+  expect(await update({ playbook: 'AccountReview' })).toBe(25);
+  expect(await update({ playbook: 'WelcomeCheck' })).toBe(10);
+  const audited = await rows(sql<{ after: { playbook?: string; holdoutPercent?: number } }>`select after from audit_entry where entity_id = ${draft.id} and action = 'campaign.update' order by at`);
+  expect(audited.map((a) => [a.after.playbook, a.after.holdoutPercent])).toEqual([
+    ['appreciation', 10],
+    ['fix-issue', 0],
+    ['account-review', 25],
+    [undefined, undefined],
+    ['welcome-check', 10],
+  ]);
 });

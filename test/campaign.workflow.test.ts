@@ -511,8 +511,8 @@ it('lets a marketer change and discard a draft until it is launched, audited', a
   // Refused changes leave the draft as it was.
   const bad = await stack.gql(UpdateCampaignDocument, { id: draft.id, input: { holdoutPercent: 80 } }, Role.Marketer);
   expect(bad.errors![0].extensions).toMatchObject({ code: 'VALIDATION', field: 'holdoutPercent' });
-  // Turned into a fix campaign, it must give up its holdout.
-  const toFix = await stack.gql(UpdateCampaignDocument, { id: draft.id, input: { playbook: 'FixIssue' } }, Role.Marketer);
+  // Turned into a fix campaign, it cannot keep a holdout.
+  const toFix = await stack.gql(UpdateCampaignDocument, { id: draft.id, input: { playbook: 'FixIssue', holdoutPercent: 30 } }, Role.Marketer);
   expect(toFix.errors![0].extensions).toMatchObject({ code: 'VALIDATION', field: 'holdoutPercent' });
   expect((await stack.gql(UpdateCampaignDocument, { id: draft.id, input: { playbook: 'FairReminder' } }, Role.Marketer)).errors![0].extensions).toMatchObject({ code: 'VALIDATION', field: 'playbook' });
   for (const role of [Role.Viewer, Role.Operator]) {

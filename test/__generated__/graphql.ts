@@ -321,7 +321,7 @@ export type SortDirection =
 export type UpdateCampaignInput = {
   /** The whole new segment (replaces the old one) */
   filter?: CustomerFilterInput | null | undefined;
-  /** Share of the segment kept as a holdout group (0 to 50) */
+  /** Share of the segment kept as a holdout group (0 to 50); left out with a new playbook: that playbook's default (10, FixIssue 0), not the old one's share */
   holdoutPercent?: number | null | undefined;
   name?: string | null | undefined;
   playbook?: Playbook | null | undefined;

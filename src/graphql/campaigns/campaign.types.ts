@@ -56,7 +56,7 @@ export class UpdateCampaignInput {
   @Field(() => ID, { nullable: true, description: "A saved segment whose filter replaces the old one (its current definition; also to take up a change made to the campaign's segment)" })
   segmentId?: string | null;
 
-  @Field(() => Int, { nullable: true, description: 'Share of the segment kept as a holdout group (0 to 50)' })
+  @Field(() => Int, { nullable: true, description: "Share of the segment kept as a holdout group (0 to 50); left out with a new playbook: that playbook's default (10, FixIssue 0), not the old one's share" })
   holdoutPercent?: number | null;
 
   @Field(() => Int, { nullable: true, description: `${REPEAT_DESCRIPTION}; 0 makes it run once` })

@@ -105,18 +105,23 @@ export class CampaignService {
   }
 
   /**
-   * Changes a draft (a marketer refines the segment after a preview); a field left null stays;
-   * a new filter or saved segment replaces the old one; a launched campaign is refused. Audited.
+   * Changes a draft (a marketer refines the segment after a preview); a field left null stays,
+   * but for the holdout with a new playbook (that playbook's default); a new filter or saved
+   * segment replaces the old one; a launched campaign is refused. Audited.
    */
   async update(id: string, patch: { [K in keyof CampaignDraftInput]?: CampaignDraftInput[K] | null }, actor: string): Promise<Campaign> {
     return this.whileDraft(id, 'change', async (em, campaign) => {
       const before = draftFields(campaign);
       const audience = (await draftAudience(em, patch)) ?? { filter: campaign.segment as CustomerFilter, source: campaign.sourceSegment ?? null };
+      const playbook = patch.playbook ?? campaign.playbook;
+      // The holdout was the old playbook's: a new playbook takes its own default unless one is given with it
+      // (a FixIssue draft made an Appreciation one gets a control group; the other way round it needs none).
+      const holdoutPercent = patch.holdoutPercent ?? (playbook === campaign.playbook ? campaign.holdoutPercent : null);
       const draft = checkedDraft({
         name: patch.name ?? campaign.name,
-        playbook: patch.playbook ?? campaign.playbook,
+        playbook,
         filter: audience.filter,
-        holdoutPercent: patch.holdoutPercent ?? campaign.holdoutPercent,
+        holdoutPercent,
         repeatEveryDays: patch.repeatEveryDays ?? campaign.repeatEveryDays,
       });
       em.assign(campaign, { name: draft.name, playbook: draft.playbook, segment: { ...draft.filter }, sourceSegment: audience.source, holdoutPercent: draft.holdoutPercent, repeatEveryDays: draft.repeatEveryDays });
