@@ -1,7 +1,7 @@
 import { sql, type RawBuilder } from 'kysely';
 import { Role } from '../src/domain/auth/roles.js';
 import { campaignPolicy, type CampaignProgress } from '../src/domain/campaigns/campaign.js';
-import { CampaignStatus, Customer } from '../src/entities/index.js';
+import { CampaignStatus, Customer, ScoreSnapshot } from '../src/entities/index.js';
 import type { CampaignEngine } from '../src/services/campaigns/campaign-engine.js';
 import { CampaignService } from '../src/services/campaigns/campaign.service.js';
 import { CampaignDocument, CreateCampaignDocument, UpdateCampaignDocument, type Playbook, type UpdateCampaignInput } from './__generated__/graphql.js';
@@ -31,6 +31,43 @@ async function namedCustomers(prefix: string, n: number, fields: Partial<Custome
   await em.flush();
   return created.map((c) => c.id);
 }
+
+/** Loss-making by their scores, with a cheaper tier suggested: an account review proposes it (a service message). */
+async function lossMaking(ids: string[], reason = 'a cheaper service concept helps: basic (test)') {
+  const em = stack.orm.em.fork();
+  for (const id of ids) em.create(ScoreSnapshot, { customer: id, computedAt: new Date(), scores: { profitability: { value: -9_000, band: 'loss-making', modelVersion: 'test', reasons: ['test', reason] } } });
+  await em.flush();
+}
+/** A run of the playbook under way for each customer, as the sweep or a start by hand records it. */
+const underWay = (playbook: string, ids: string[]) =>
+  rows(sql`insert into playbook_run (id, workflow_id, playbook, customer_id, status, started_at) select gen_random_uuid(), ${playbook} || '/' || id, ${playbook}, id, 'running', now() from customer where id = any(${ids}::uuid[])`);
+/** Of `ids`, those the campaign's holdout draw puts in the holdout (the enrolment's own rule). */
+const drawnToHoldout = async (campaignId: string, ids: string[]) =>
+  (await rows(sql<{ id: string }>`select c.id from campaign cmp cross join customer c where cmp.id = ${campaignId}::uuid and c.id = any(${ids}::uuid[]) and abs(hashtext(${campaignId} || c.id::text)) % 100 < cmp.holdout_percent`)).map((r) => r.id);
+
+it('previews the customers already in a run under way, which the launch joins, and counts messages only of the runs it would start (QA 14, F1)', async () => {
+  const ids = await namedCustomers('Inrun', 12);
+  await lossMaking(ids);
+  // Half of them are in an account review already (the daily sweep's).
+  const inRun = ids.slice(0, 6);
+  await underWay('account-review', inRun);
+  const draft = await create('Review the inruns', 'AccountReview', 'Inrun', 50);
+  const holdout = await drawnToHoldout(draft.id, ids);
+  const inRunHoldout = inRun.filter((id) => holdout.includes(id)).length;
+  expect(draft.preview).toMatchObject({
+    customers: 12,
+    holdout: holdout.length,
+    treated: 12 - holdout.length,
+    alreadyInRun: { treated: 6 - inRunHoldout, holdout: inRunHoldout },
+    // One proposal (a cheaper tier, a service message) per treated customer not in a review already.
+    messages: 12 - holdout.length - (6 - inRunHoldout),
+    heldBack: [],
+  });
+  // Everyone in a review: the launch would start nothing and send nothing.
+  await underWay('account-review', ids.slice(6));
+  const all = await create('Review the inruns again', 'AccountReview', 'Inrun', 0);
+  expect(all.preview).toMatchObject({ customers: 12, treated: 12, alreadyInRun: { treated: 12, holdout: 0 }, messages: 0 });
+});
 
 it('shows the outcome of both groups, one without members with zeros and null rates', async () => {
   await namedCustomers('Outcomer', 2);

@@ -190,6 +190,15 @@ export class CampaignHeldBackType {
   customers!: number;
 }
 
+@ObjectType('CampaignPreviewGroups', { simpleResolvers: true, description: 'A count of customers in each group of a campaign' })
+export class CampaignPreviewGroupsType {
+  @Field(() => Int)
+  treated!: number;
+
+  @Field(() => Int)
+  holdout!: number;
+}
+
 @ObjectType('CampaignPreview', { simpleResolvers: true, description: 'A dry run: who would enter and what they would be sent' })
 export class CampaignPreviewType {
   @Field(() => Int)
@@ -203,12 +212,20 @@ export class CampaignPreviewType {
 
   @Field(() => Int, {
     description:
-      'Messages the treated customers would be sent first, at most (marketing only where the contact guard lets it go now; an account review proposes when a cheaper tier or an offer fits; fixing issues: one per persistent topic)',
+      'Messages the launch would cause, at most: the first message of each run it would start for a treated customer (marketing only where the contact guard lets it go now; an account review proposes when a cheaper tier or an offer fits; fixing issues: one per persistent topic without a fix under way). A run already under way, which the launch joins, sends nothing new (see alreadyInRun)',
   })
   messages!: number;
 
-  @Field(() => [CampaignHeldBackType], { description: "Treated customers whose marketing message the contact guard would hold back now, by reason (the playbook's runs start; the message is not sent)" })
+  @Field(() => [CampaignHeldBackType], {
+    description: "Treated customers the launch would start a run for whose marketing message the contact guard would hold back now, by reason (the playbook's runs start; the message is not sent)",
+  })
   heldBack!: CampaignHeldBackType[];
+
+  @Field(() => CampaignPreviewGroupsType, {
+    description:
+      "Customers of each group already in a run of the playbook under way (the daily sweep's, one started by hand, another campaign's): the launch joins a treated one's run (no new run, no new message), and a holdout one gets the playbook anyway, which the outcome later counts as inPlaybookElsewhere. Many of them: the campaign can change and measure little",
+  })
+  alreadyInRun!: CampaignPreviewGroupsType;
 
   @Field(() => [CampaignPreviewCustomerType], { description: 'The first treated customers' })
   sample!: CampaignPreviewCustomerType[];

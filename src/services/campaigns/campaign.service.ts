@@ -28,10 +28,19 @@ export interface CampaignPreview {
   customers: number;
   treated: number;
   holdout: number;
-  /** Messages the treated customers would be sent (marketing only where the contact guard lets it go now). */
+  /**
+   * Messages the launch would cause: the first message of each run it would start (marketing
+   * only where the contact guard lets it go now); a run under way that it joins sends nothing new.
+   */
   messages: number;
-  /** Treated customers whose marketing message the contact guard would hold back now, by its reason. */
+  /** Treated customers whose marketing message the contact guard would hold back now, by its reason (of those the launch starts a run for). */
   heldBack: { reason: string; customers: number }[];
+  /**
+   * Customers of each group already in a run of the playbook under way (the sweep's, one
+   * started by hand, another campaign's): the launch joins a treated one's run, and a holdout
+   * one gets the playbook anyway (`inPlaybookElsewhere` of the outcome, known beforehand).
+   */
+  alreadyInRun: { treated: number; holdout: number };
   sample: { id: string; name: string }[];
 }
 
@@ -146,31 +155,39 @@ export class CampaignService {
     const { marketing, messagesPerRun, runsPerCustomer } = campaignPlaybook(campaign.playbook)!;
     const audience = campaignAudience(campaign);
     const db = this.em.getKysely();
+    // The runs a customer gets: one, or one per persistent topic (fixing issues).
     const runs = runsPerCustomer ? sql`coalesce((select s.value from current_score s where s.customer_id = c.id and s.kind = ${runsPerCustomer}), 0)` : sql`1`;
     const { contact } = defaultDeliveryPolicy;
     const since = new Date(Date.now() - contact.budgetPeriodMs);
-    // The treated customers grouped by what the contact guard looks at, so its own rule decides each group.
+    // Each customer's runs of the playbook under way, which the launch joins instead of starting
+    // one (fixing issues: one per topic, so only the topics beyond them get a new run); the
+    // customers then grouped by that and by what the contact guard looks at, so its own rule decides each group.
     const groups = (
-      await sql<{ holdout: boolean; consent: boolean; open_issue: boolean; recent: number; customers: number; runs: number }>`
-        select ${holdoutDraw(id)} as holdout, c.marketing_consent as consent,
-               ${hasOpenIssue('c.id')} as open_issue,
-               least(${marketingCountSince('c.id', since)}, ${contact.marketingBudget})::int as recent,
-               count(*)::int as customers, coalesce(sum(${runs}), 0)::int as runs
-          from campaign cmp cross join customer c
-         where cmp.id = ${id}::uuid and c.status = 'active' and ${audience}
-         group by 1, 2, 3, 4`.execute(db)
+      await sql<{ holdout: boolean; in_run: boolean; consent: boolean; open_issue: boolean; recent: number; customers: number; runs: number }>`
+        select holdout, in_run, consent, open_issue, recent, count(*)::int as customers, coalesce(sum(new_runs), 0)::int as runs
+          from (select ${holdoutDraw(id)} as holdout, u.running > 0 as in_run, greatest(${runs} - u.running, 0) as new_runs,
+                       c.marketing_consent as consent, ${hasOpenIssue('c.id')} as open_issue,
+                       least(${marketingCountSince('c.id', since)}, ${contact.marketingBudget})::int as recent
+                  from campaign cmp cross join customer c
+                 cross join lateral (select count(*)::int as running from playbook_run r where r.customer_id = c.id and r.playbook = cmp.playbook and r.status = 'running') u
+                 where cmp.id = ${id}::uuid and c.status = 'active' and ${audience}) t
+         group by 1, 2, 3, 4, 5`.execute(db)
     ).rows;
     const now = new Date();
     const held = new Map<string, number>();
+    const alreadyInRun = { treated: 0, holdout: 0 };
     let customers = 0;
     let holdout = 0;
     let runsReached = 0;
     for (const g of groups) {
       customers += g.customers;
+      if (g.in_run) alreadyInRun[g.holdout ? 'holdout' : 'treated'] += g.customers;
       if (g.holdout) {
         holdout += g.customers;
         continue;
       }
+      // Only runs under way to join: the launch sends these customers nothing, so the guard has nothing to hold back.
+      if (g.runs === 0) continue;
       const verdict = marketing ? marketingVerdict(contact, { marketingConsent: g.consent, hasOpenIssue: g.open_issue, recentContacts: g.recent }, now) : null;
       if (verdict && !verdict.allowed) held.set(verdict.reason, (held.get(verdict.reason) ?? 0) + g.customers);
       else runsReached += g.runs;
@@ -187,6 +204,7 @@ export class CampaignService {
       holdout,
       messages: runsReached * messagesPerRun,
       heldBack: [...held].map(([reason, n]) => ({ reason, customers: n })).sort((a, b) => b.customers - a.customers || a.reason.localeCompare(b.reason)),
+      alreadyInRun,
       sample,
     };
   }
