@@ -3,9 +3,11 @@ import { Role } from '../src/domain/auth/roles.js';
 import { campaignPolicy, type CampaignProgress } from '../src/domain/campaigns/campaign.js';
 import { CampaignStatus, Customer, ScoreSnapshot } from '../src/entities/index.js';
 import type { CampaignEngine } from '../src/services/campaigns/campaign-engine.js';
+import { CampaignEnrolmentService } from '../src/services/campaigns/campaign-enrolment.service.js';
 import { CampaignService } from '../src/services/campaigns/campaign.service.js';
-import { CampaignDocument, CreateCampaignDocument, UpdateCampaignDocument, type Playbook, type UpdateCampaignInput } from './__generated__/graphql.js';
-import { startTestStack, type TestStack } from './support/stack.js';
+import { defaultScoringPolicy } from '../src/domain/scoring/scoring-policy.js';
+import { CampaignDocument, CampaignPreviewDocument, CreateCampaignDocument, UpdateCampaignDocument, type Playbook, type UpdateCampaignInput } from './__generated__/graphql.js';
+import { startTestStack, testKeys, type TestStack } from './support/stack.js';
 
 /**
  * Campaign drafts and what a marketer reads of them before and after a launch, on data set up
@@ -19,6 +21,7 @@ afterAll(() => stack?.stop());
 
 const rows = async <T>(q: RawBuilder<T>) => (await q.execute(stack.orm.em.fork().getKysely())).rows;
 const campaign = (id: string) => stack.gql(CampaignDocument, { id }, Role.Viewer).then((r) => r.data!.campaign!);
+const preview = (id: string) => stack.gql(CampaignPreviewDocument, { id }, Role.Viewer).then((r) => r.data!.campaign!.preview);
 const create = async (name: string, playbook: Playbook, search: string, holdoutPercent: number | null = null) => {
   const created = await stack.gql(CreateCampaignDocument, { input: { name, playbook, filter: { search }, holdoutPercent } }, Role.Marketer);
   expect(created.errors).toBeUndefined();
@@ -127,4 +130,32 @@ it("gives a draft whose playbook changes the new playbook's default holdout, unl
     [undefined, undefined],
     ['welcome-check', 10],
   ]);
+});
+
+it("leaves out another campaign's holdout of the playbook while it measures, and its preview says how many (QA 14, F3)", async () => {
+  const ids = await namedCustomers('Measured', 10, { acquiredAt: new Date(Date.now() - 20 * 86_400_000).toISOString().slice(0, 10) });
+  // A welcome campaign over them launched: 4 held back, 6 welcomed (their runs under way).
+  const first = await create('Welcome the measured', 'WelcomeCheck', 'Measured', 40);
+  const [held, welcomed] = [ids.slice(0, 4), ids.slice(4)];
+  await rows(sql`insert into campaign_member (campaign_id, customer_id, "group", enrolled_at, pass)
+                 select ${first.id}::uuid, id, (case when id = any(${held}::uuid[]) then 'holdout' else 'treated' end)::campaign_group, now(), 1 from customer where id = any(${ids}::uuid[])`);
+  await rows(sql`update campaign set status = 'running', launched_at = now() where id = ${first.id}::uuid`);
+  await underWay('welcome-check', welcomed);
+
+  // The same segment again: the welcomed had theirs, the held back are the first campaign's control group.
+  const second = await create('Welcome the measured again', 'WelcomeCheck', 'Measured', 0);
+  expect(second.preview).toMatchObject({ customers: 0, treated: 0, messages: 0, inOtherHoldout: 4 });
+  const services = (await stack.api.contextFor(`Bearer ${testKeys[Role.Operator]}`)).services;
+  const enrol = () => new CampaignEnrolmentService(stack.orm.em.fork(), services.playbooks, defaultScoringPolicy.persistentIssue).enrolPage({ campaignId: second.id, after: null, limit: 10 });
+  expect(await enrol()).toMatchObject({ enrolled: 0, runsStarted: 0 });
+  // The holdout of another playbook's campaign is not this one's to protect.
+  await rows(sql`update campaign set playbook = 'appreciation' where id = ${first.id}::uuid`);
+  expect(await preview(second.id)).toMatchObject({ customers: 4, inOtherHoldout: 0 });
+  await rows(sql`update campaign set playbook = 'welcome-check' where id = ${first.id}::uuid`);
+
+  // Ended, it still measures for a while; long ago, its holdout is free again.
+  await rows(sql`update campaign set status = 'completed', finished_at = now() - interval '10 days' where id = ${first.id}::uuid`);
+  expect(await preview(second.id)).toMatchObject({ customers: 0, inOtherHoldout: 4 });
+  await rows(sql`update campaign set finished_at = now() - interval '91 days' where id = ${first.id}::uuid`);
+  expect(await preview(second.id)).toMatchObject({ customers: 4, treated: 4, messages: 4, inOtherHoldout: 0 });
 });

@@ -500,14 +500,19 @@ it('enrols only the loss-making accounts of a segment into account reviews (list
 
 it('lets a marketer change and discard a draft until it is launched, audited', async () => {
   const draft = await create('Thank standard customers again', 'Appreciation', ['Standard']);
-  // A thank-you is once a year: who had this year's (the earlier tests' campaigns, the sweep) is left out.
+  // A thank-you is once a year: who had this year's (the earlier tests' campaigns, the sweep) is left out,
+  // and so is the holdout of the earlier thank-you campaigns, which still measure.
   const [basic] = await rows(
-    sql<{ n: number }>`select count(*)::int as n from customer c where service_tier = 'basic' and status = 'active' and ${thankable}
-                          and not exists (select 1 from playbook_run r where r.customer_id = c.id and r.playbook = 'appreciation' and r.started_at >= date_trunc('year', now() at time zone 'UTC') at time zone 'UTC')`,
+    sql<{ n: number; measured: number }>`
+      select count(*) filter (where not measured)::int as n, count(*) filter (where measured)::int as measured
+        from (select exists (select 1 from campaign_member m join campaign k on k.id = m.campaign_id where m.customer_id = c.id and m."group" = 'holdout' and k.playbook = 'appreciation') as measured
+                from customer c where service_tier = 'basic' and status = 'active' and ${thankable}
+                 and not exists (select 1 from playbook_run r where r.customer_id = c.id and r.playbook = 'appreciation' and r.started_at >= date_trunc('year', now() at time zone 'UTC') at time zone 'UTC')) t`,
   );
+  expect(basic.measured).toBeGreaterThan(0);
   const changed = await stack.gql(UpdateCampaignDocument, { id: draft.id, input: { name: ' Thank basic customers ', filter: { serviceTier: ['Basic'] }, holdoutPercent: 30 } }, Role.Marketer);
   expect(changed.errors).toBeUndefined();
-  expect(changed.data!.updateCampaign).toMatchObject({ name: 'Thank basic customers', playbook: 'Appreciation', holdoutPercent: 30, status: 'Draft', preview: { customers: basic.n } });
+  expect(changed.data!.updateCampaign).toMatchObject({ name: 'Thank basic customers', playbook: 'Appreciation', holdoutPercent: 30, status: 'Draft', preview: { customers: basic.n, inOtherHoldout: basic.measured } });
   // Refused changes leave the draft as it was.
   const bad = await stack.gql(UpdateCampaignDocument, { id: draft.id, input: { holdoutPercent: 80 } }, Role.Marketer);
   expect(bad.errors![0].extensions).toMatchObject({ code: 'VALIDATION', field: 'holdoutPercent' });

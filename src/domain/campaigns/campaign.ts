@@ -115,6 +115,16 @@ export function campaignPlaybook(playbook: string): CampaignPlaybook | undefined
 
 export const MAX_HOLDOUT_PERCENT = 50;
 
+/**
+ * How long a campaign's holdout stays out of the playbook's other campaigns after the campaign
+ * ended (completed or cancelled): while it enrols, and for this many days after, the groups are
+ * being compared, and another campaign enrolling the control group would end the measurement.
+ * Enrolment ends minutes after a launch, while what is measured (orders again, invoices paid,
+ * complaints) takes weeks to show: a quarter; after it the holdout is free again (a segment's
+ * customers are not kept from a playbook's campaigns for good).
+ */
+export const HOLDOUT_KEPT_DAYS = 90;
+
 /** The holdout a campaign gets when the marketer sets none: a tenth of the segment, or nobody where none may be held back. */
 export function defaultHoldoutPercent(playbook: CampaignPlaybook): number {
   return playbook.holdout ? 10 : 0;

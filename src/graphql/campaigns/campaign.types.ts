@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { CampaignGroup, CampaignStatus, type PlaybookRun } from '../../entities/index.js';
-import { CampaignMetric, MAX_REPEAT_EVERY_DAYS, type CampaignProgress } from '../../domain/campaigns/campaign.js';
+import { CampaignMetric, HOLDOUT_KEPT_DAYS, MAX_REPEAT_EVERY_DAYS, type CampaignProgress } from '../../domain/campaigns/campaign.js';
 import type { CampaignMemberView, CampaignView, GroupOutcome } from '../../services/campaigns/campaign.service.js';
 import { Playbook } from '../../domain/playbooks/playbook.js';
 import { connectionOf } from '../common/connection.js';
@@ -226,6 +226,11 @@ export class CampaignPreviewType {
       "Customers of each group already in a run of the playbook under way (the daily sweep's, one started by hand, another campaign's): the launch joins a treated one's run (no new run, no new message), and a holdout one gets the playbook anyway, which the outcome later counts as inPlaybookElsewhere. Many of them: the campaign can change and measure little",
   })
   alreadyInRun!: CampaignPreviewGroupsType;
+
+  @Field(() => Int, {
+    description: `Customers of the segment left out (not in customers): in the holdout of another campaign of the same playbook that is still measuring (under way, or ended less than ${HOLDOUT_KEPT_DAYS} days ago), whose comparison enrolling them would end`,
+  })
+  inOtherHoldout!: number;
 
   @Field(() => [CampaignPreviewCustomerType], { description: 'The first treated customers' })
   sample!: CampaignPreviewCustomerType[];

@@ -19,7 +19,7 @@ import { ChildPager } from '../common/child-pages.js';
 import { CampaignMemberPager, type CampaignMemberView } from './campaign-member-pages.js';
 import { assertCustomerFilter, type CustomerFilter } from '../customers/customer-query.js';
 import type { CampaignEndedInEngine, CampaignEngine, CampaignReset } from './campaign-engine.js';
-import { campaignAudience, holdoutDraw } from './campaign-enrolment.service.js';
+import { campaignAudience, holdoutDraw, inOtherHoldout } from './campaign-enrolment.service.js';
 import { CampaignException, CampaignExceptionCode } from './campaign.exception.js';
 import { characterCount } from '../../domain/text.js';
 
@@ -41,6 +41,8 @@ export interface CampaignPreview {
    * one gets the playbook anyway (`inPlaybookElsewhere` of the outcome, known beforehand).
    */
   alreadyInRun: { treated: number; holdout: number };
+  /** Customers of the segment left out (not in `customers`): in the holdout of another campaign of the playbook still measuring. */
+  inOtherHoldout: number;
   sample: { id: string; name: string }[];
 }
 
@@ -153,7 +155,9 @@ export class CampaignService {
   async preview(id: string): Promise<CampaignPreview> {
     const campaign = await this.get(id);
     const { marketing, messagesPerRun, runsPerCustomer } = campaignPlaybook(campaign.playbook)!;
-    const audience = campaignAudience(campaign);
+    const now = new Date();
+    // Who it reaches, with those it leaves out as others' holdout, counted apart.
+    const audience = campaignAudience(campaign, now, { withOtherHoldouts: true });
     const db = this.em.getKysely();
     // The runs a customer gets: one, or one per persistent topic (fixing issues).
     const runs = runsPerCustomer ? sql`coalesce((select s.value from current_score s where s.customer_id = c.id and s.kind = ${runsPerCustomer}), 0)` : sql`1`;
@@ -163,23 +167,28 @@ export class CampaignService {
     // one (fixing issues: one per topic, so only the topics beyond them get a new run); the
     // customers then grouped by that and by what the contact guard looks at, so its own rule decides each group.
     const groups = (
-      await sql<{ holdout: boolean; in_run: boolean; consent: boolean; open_issue: boolean; recent: number; customers: number; runs: number }>`
-        select holdout, in_run, consent, open_issue, recent, count(*)::int as customers, coalesce(sum(new_runs), 0)::int as runs
-          from (select ${holdoutDraw(id)} as holdout, u.running > 0 as in_run, greatest(${runs} - u.running, 0) as new_runs,
+      await sql<{ other_holdout: boolean; holdout: boolean; in_run: boolean; consent: boolean; open_issue: boolean; recent: number; customers: number; runs: number }>`
+        select other_holdout, holdout, in_run, consent, open_issue, recent, count(*)::int as customers, coalesce(sum(new_runs), 0)::int as runs
+          from (select ${inOtherHoldout(campaign, now)} as other_holdout,
+                       ${holdoutDraw(id)} as holdout, u.running > 0 as in_run, greatest(${runs} - u.running, 0) as new_runs,
                        c.marketing_consent as consent, ${hasOpenIssue('c.id')} as open_issue,
                        least(${marketingCountSince('c.id', since)}, ${contact.marketingBudget})::int as recent
                   from campaign cmp cross join customer c
                  cross join lateral (select count(*)::int as running from playbook_run r where r.customer_id = c.id and r.playbook = cmp.playbook and r.status = 'running') u
                  where cmp.id = ${id}::uuid and c.status = 'active' and ${audience}) t
-         group by 1, 2, 3, 4, 5`.execute(db)
+         group by 1, 2, 3, 4, 5, 6`.execute(db)
     ).rows;
-    const now = new Date();
     const held = new Map<string, number>();
     const alreadyInRun = { treated: 0, holdout: 0 };
+    let inOthersHoldout = 0;
     let customers = 0;
     let holdout = 0;
     let runsReached = 0;
     for (const g of groups) {
+      if (g.other_holdout) {
+        inOthersHoldout += g.customers;
+        continue;
+      }
       customers += g.customers;
       if (g.in_run) alreadyInRun[g.holdout ? 'holdout' : 'treated'] += g.customers;
       if (g.holdout) {
@@ -195,7 +204,7 @@ export class CampaignService {
     const sample = (
       await sql<{ id: string; name: string }>`
         select c.id, c.name from campaign cmp cross join customer c
-         where cmp.id = ${id}::uuid and c.status = 'active' and ${audience} and not ${holdoutDraw(id)}
+         where cmp.id = ${id}::uuid and c.status = 'active' and ${campaignAudience(campaign, now)} and not ${holdoutDraw(id)}
          order by c.id limit 10`.execute(db)
     ).rows;
     return {
@@ -205,6 +214,7 @@ export class CampaignService {
       messages: runsReached * messagesPerRun,
       heldBack: [...held].map(([reason, n]) => ({ reason, customers: n })).sort((a, b) => b.customers - a.customers || a.reason.localeCompare(b.reason)),
       alreadyInRun,
+      inOtherHoldout: inOthersHoldout,
       sample,
     };
   }
