@@ -1,13 +1,15 @@
 import { sql, type RawBuilder } from 'kysely';
 import { Role } from '../src/domain/auth/roles.js';
 import { campaignPolicy, type CampaignProgress } from '../src/domain/campaigns/campaign.js';
-import { CampaignStatus, Customer, ScoreSnapshot } from '../src/entities/index.js';
+import { CampaignStatus, Customer, Offer, OfferAudience, ScoreSnapshot } from '../src/entities/index.js';
+import { CHEAPER_TIER_REASON } from '../src/domain/scoring/profitability.js';
 import type { CampaignEngine } from '../src/services/campaigns/campaign-engine.js';
 import { CampaignEnrolmentService } from '../src/services/campaigns/campaign-enrolment.service.js';
 import { CampaignService } from '../src/services/campaigns/campaign.service.js';
 import { defaultScoringPolicy } from '../src/domain/scoring/scoring-policy.js';
 import { CampaignDocument, CampaignPreviewDocument, CreateCampaignDocument, UpdateCampaignDocument, type Playbook, type UpdateCampaignInput } from './__generated__/graphql.js';
 import { startTestStack, testKeys, type TestStack } from './support/stack.js';
+import { zoneAtNoon } from './support/time-zones.js';
 
 /**
  * Campaign drafts and what a marketer reads of them before and after a launch, on data set up
@@ -36,7 +38,7 @@ async function namedCustomers(prefix: string, n: number, fields: Partial<Custome
 }
 
 /** Loss-making by their scores, with a cheaper tier suggested: an account review proposes it (a service message). */
-async function lossMaking(ids: string[], reason = 'a cheaper service concept helps: basic (test)') {
+async function lossMaking(ids: string[], reason = `${CHEAPER_TIER_REASON}basic (test)`) {
   const em = stack.orm.em.fork();
   for (const id of ids) em.create(ScoreSnapshot, { customer: id, computedAt: new Date(), scores: { profitability: { value: -9_000, band: 'loss-making', modelVersion: 'test', reasons: ['test', reason] } } });
   await em.flush();
@@ -158,4 +160,32 @@ it("leaves out another campaign's holdout of the playbook while it measures, and
   expect(await preview(second.id)).toMatchObject({ customers: 0, inOtherHoldout: 4 });
   await rows(sql`update campaign set finished_at = now() - interval '91 days' where id = ${first.id}::uuid`);
   expect(await preview(second.id)).toMatchObject({ customers: 4, treated: 4, messages: 4, inOtherHoldout: 0 });
+});
+
+it("counts an account review's offer as marketing: the contact guard holds it back where no cheaper tier is suggested (QA 14, F2)", async () => {
+  const midday = zoneAtNoon(new Date());
+  const [tierChange, noConsent, complained, reachable] = await Promise.all([
+    namedCustomers('Proposee tier', 1, { marketingConsent: false, timeZone: midday }),
+    namedCustomers('Proposee noconsent', 1, { marketingConsent: false, timeZone: midday }),
+    namedCustomers('Proposee complained', 1, { marketingConsent: true, timeZone: midday }),
+    namedCustomers('Proposee reachable', 1, { marketingConsent: true, timeZone: midday }),
+  ]).then((ids) => ids.map(([id]) => id));
+  await lossMaking([tierChange]);
+  await lossMaking([noConsent, complained, reachable], 'no cheaper service concept turns this around: look for a fitting offer (cross-sell) instead');
+  await rows(sql`insert into complaint (id, customer_id, topic, severity, opened_at, created_at) values (gen_random_uuid(), ${complained}::uuid, 'late-delivery', 'medium', now(), now())`);
+  const draft = await create('Review the proposees', 'AccountReview', 'Proposee', 0);
+  // No offer for existing customers today: only the tier change is proposed; an offer the guard would hold back is not there to hold.
+  expect(draft.preview).toMatchObject({ customers: 4, treated: 4, messages: 1, heldBack: [] });
+  const em = stack.orm.em.fork();
+  em.create(Offer, { code: 'QA14F2', name: 'Ten off', audience: OfferAudience.ExistingCustomers, discountPercent: 10, validFrom: '2020-01-01' });
+  await em.flush();
+  // With one: the tier change (a service message, whatever the consent) and the offer to the customer the guard lets it reach.
+  expect(await preview(draft.id)).toMatchObject({
+    messages: 2,
+    heldBack: expect.arrayContaining([
+      { reason: 'no-consent', customers: 1 },
+      { reason: 'open-complaint', customers: 1 },
+    ]),
+  });
+  expect((await preview(draft.id)).heldBack).toHaveLength(2);
 });

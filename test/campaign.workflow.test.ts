@@ -374,7 +374,11 @@ it('enrols only the loss-making accounts of a segment into account reviews (list
                  values (gen_random_uuid(), ${`account-review/${reviewed10DaysAgo.id}`}, 'account-review', ${reviewed10DaysAgo.id}::uuid, 'completed', 'accepted', now() - interval '40 days', now() - interval '10 days')`);
 
   const review = await create('Review loss-making accounts', 'AccountReview', tiers);
-  expect(review).toMatchObject({ playbook: 'AccountReview', preview: { customers: base.loss_making - 1, messages: review.preview.treated } });
+  expect(review).toMatchObject({ playbook: 'AccountReview', preview: { customers: base.loss_making - 1, alreadyInRun: { treated: 0, holdout: 0 } } });
+  // A proposal each, but for an offer the contact guard holds back (marketing) and none where neither a cheaper tier nor an offer fits.
+  const offersHeldBack = review.preview.heldBack.reduce((n, h) => n + h.customers, 0);
+  expect(review.preview.messages).toBeGreaterThan(0);
+  expect(review.preview.messages + offersHeldBack).toBeLessThanOrEqual(review.preview.treated);
   await stack.gql(LaunchCampaignDocument, { id: review.id }, Role.Marketer);
   const reviewed = await eventually(() => campaign(review.id), (c) => c.status === 'Completed');
   expect(reviewed.progress).toMatchObject({ status: 'Completed', enrolled: base.loss_making - 1, treated: review.preview.treated, runsStarted: review.preview.treated });

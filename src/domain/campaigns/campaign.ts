@@ -44,6 +44,13 @@ export interface CampaignPlaybook {
   messagesPerRun: number;
   marketing: boolean;
   /**
+   * The first message is a proposal (an account review's): a cheaper tier where the
+   * profitability score suggests one, a service message; else the best offer for existing
+   * customers of the customer's tier today, which is marketing (the contact guard decides),
+   * or nothing where none fits.
+   */
+  proposesOffer?: boolean;
+  /**
    * The playbook's own condition on current scores, added to the segment before the holdout is
    * drawn: an account review is for loss-making accounts, fixing issues for persistent ones, so
    * both groups hold only customers the playbook is meant for.
@@ -97,6 +104,7 @@ export const campaignPlaybooks: Partial<Record<PlaybookName, CampaignPlaybook>> 
   [Playbook.AccountReview]: {
     messagesPerRun: 1,
     marketing: false,
+    proposesOffer: true,
     requires: { kind: ScoreKind.Profitability, bands: ['loss-making'] },
     notWhileFixing: true,
     minTenureDays: null,

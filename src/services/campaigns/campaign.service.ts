@@ -9,7 +9,9 @@ import { hasOpenIssue, marketingCountSince } from '../customers/customer-facts.j
 import { defaultDeliveryPolicy } from '../outbox/delivery.service.js';
 import { isUuid } from '../../domain/ids.js';
 import { ScoreKind } from '../../domain/scoring/score-kind.js';
-import { Campaign, CampaignStatus, ENDED_CAMPAIGN as ENDED, type CampaignGroup, type Segment } from '../../entities/index.js';
+import { Campaign, CampaignStatus, ENDED_CAMPAIGN as ENDED, ServiceTier, type CampaignGroup, type Segment } from '../../entities/index.js';
+import { CHEAPER_TIER_REASON } from '../../domain/scoring/profitability.js';
+import { OfferService } from '../offers/offer.service.js';
 import { lockedSegment } from '../segments/segment.service.js';
 import type { PlaybookRunService } from '../playbooks/playbook-run.service.js';
 import { changedFields, type AuditService } from '../audit/audit.service.js';
@@ -154,7 +156,7 @@ export class CampaignService {
   /** Who would enter and what they would be sent, without sending anything. */
   async preview(id: string): Promise<CampaignPreview> {
     const campaign = await this.get(id);
-    const { marketing, messagesPerRun, runsPerCustomer } = campaignPlaybook(campaign.playbook)!;
+    const { marketing, messagesPerRun, runsPerCustomer, proposesOffer } = campaignPlaybook(campaign.playbook)!;
     const now = new Date();
     // Who it reaches, with those it leaves out as others' holdout, counted apart.
     const audience = campaignAudience(campaign, now, { withOtherHoldouts: true });
@@ -163,20 +165,29 @@ export class CampaignService {
     const runs = runsPerCustomer ? sql`coalesce((select s.value from current_score s where s.customer_id = c.id and s.kind = ${runsPerCustomer}), 0)` : sql`1`;
     const { contact } = defaultDeliveryPolicy;
     const since = new Date(Date.now() - contact.budgetPeriodMs);
+    // An account review proposes a cheaper tier (a service message) where the current profitability score's reasons
+    // name one (the run rescores first: today's data may differ), else an offer, marketing, if one fits the customer's tier today.
+    const offer = proposesOffer
+      ? sql<boolean>`not exists (select 1 from current_score s join score_snapshot ss on ss.id = s.snapshot_id
+                                   cross join jsonb_array_elements_text(ss.scores -> ${ScoreKind.Profitability} -> 'reasons') r(reason)
+                                  where s.customer_id = c.id and s.kind = ${ScoreKind.Profitability} and starts_with(r.reason, ${CHEAPER_TIER_REASON}))`
+      : sql<boolean>`false`;
+    const tiersWithOffer = proposesOffer ? await this.tiersWithOffer(now) : [];
     // Each customer's runs of the playbook under way, which the launch joins instead of starting
     // one (fixing issues: one per topic, so only the topics beyond them get a new run); the
     // customers then grouped by that and by what the contact guard looks at, so its own rule decides each group.
     const groups = (
-      await sql<{ other_holdout: boolean; holdout: boolean; in_run: boolean; consent: boolean; open_issue: boolean; recent: number; customers: number; runs: number }>`
-        select other_holdout, holdout, in_run, consent, open_issue, recent, count(*)::int as customers, coalesce(sum(new_runs), 0)::int as runs
+      await sql<{ other_holdout: boolean; holdout: boolean; in_run: boolean; offer: boolean; offer_fits: boolean; consent: boolean; open_issue: boolean; recent: number; customers: number; runs: number }>`
+        select other_holdout, holdout, in_run, offer, offer_fits, consent, open_issue, recent, count(*)::int as customers, coalesce(sum(new_runs), 0)::int as runs
           from (select ${inOtherHoldout(campaign, now)} as other_holdout,
                        ${holdoutDraw(id)} as holdout, u.running > 0 as in_run, greatest(${runs} - u.running, 0) as new_runs,
+                       ${offer} as offer, c.service_tier::text = any(${tiersWithOffer}::text[]) as offer_fits,
                        c.marketing_consent as consent, ${hasOpenIssue('c.id')} as open_issue,
                        least(${marketingCountSince('c.id', since)}, ${contact.marketingBudget})::int as recent
                   from campaign cmp cross join customer c
                  cross join lateral (select count(*)::int as running from playbook_run r where r.customer_id = c.id and r.playbook = cmp.playbook and r.status = 'running') u
                  where cmp.id = ${id}::uuid and c.status = 'active' and ${audience}) t
-         group by 1, 2, 3, 4, 5, 6`.execute(db)
+         group by 1, 2, 3, 4, 5, 6, 7, 8`.execute(db)
     ).rows;
     const held = new Map<string, number>();
     const alreadyInRun = { treated: 0, holdout: 0 };
@@ -197,7 +208,9 @@ export class CampaignService {
       }
       // Only runs under way to join: the launch sends these customers nothing, so the guard has nothing to hold back.
       if (g.runs === 0) continue;
-      const verdict = marketing ? marketingVerdict(contact, { marketingConsent: g.consent, hasOpenIssue: g.open_issue, recentContacts: g.recent }, now) : null;
+      // An account review with no cheaper tier and no offer for the customer's tier today proposes nothing.
+      if (g.offer && !g.offer_fits) continue;
+      const verdict = marketing || g.offer ? marketingVerdict(contact, { marketingConsent: g.consent, hasOpenIssue: g.open_issue, recentContacts: g.recent }, now) : null;
       if (verdict && !verdict.allowed) held.set(verdict.reason, (held.get(verdict.reason) ?? 0) + g.customers);
       else runsReached += g.runs;
     }
@@ -217,6 +230,15 @@ export class CampaignService {
       inOtherHoldout: inOthersHoldout,
       sample,
     };
+  }
+
+  /** The service tiers an existing customer has an offer for today, as an account review picks it. */
+  private async tiersWithOffer(now: Date): Promise<string[]> {
+    const day = now.toISOString().slice(0, 10);
+    const offers = new OfferService(this.em);
+    const tiers: string[] = [];
+    for (const tier of Object.values(ServiceTier)) if ((await offers.bestForExistingCustomer(day, tier)).best) tiers.push(tier);
+    return tiers;
   }
 
   /**
