@@ -44,6 +44,13 @@ export interface CampaignPlaybook {
   messagesPerRun: number;
   marketing: boolean;
   /**
+   * The first message is a proposal (an account review's): a cheaper tier where the
+   * profitability score suggests one, a service message; else the best offer for existing
+   * customers of the customer's tier today, which is marketing (the contact guard decides),
+   * or nothing where none fits.
+   */
+  proposesOffer?: boolean;
+  /**
    * The playbook's own condition on current scores, added to the segment before the holdout is
    * drawn: an account review is for loss-making accounts, fixing issues for persistent ones, so
    * both groups hold only customers the playbook is meant for.
@@ -97,6 +104,7 @@ export const campaignPlaybooks: Partial<Record<PlaybookName, CampaignPlaybook>> 
   [Playbook.AccountReview]: {
     messagesPerRun: 1,
     marketing: false,
+    proposesOffer: true,
     requires: { kind: ScoreKind.Profitability, bands: ['loss-making'] },
     notWhileFixing: true,
     minTenureDays: null,
@@ -114,6 +122,16 @@ export function campaignPlaybook(playbook: string): CampaignPlaybook | undefined
 }
 
 export const MAX_HOLDOUT_PERCENT = 50;
+
+/**
+ * How long a campaign's holdout stays out of the playbook's other campaigns after the campaign
+ * ended (completed or cancelled): while it enrols, and for this many days after, the groups are
+ * being compared, and another campaign enrolling the control group would end the measurement.
+ * Enrolment ends minutes after a launch, while what is measured (orders again, invoices paid,
+ * complaints) takes weeks to show: a quarter; after it the holdout is free again (a segment's
+ * customers are not kept from a playbook's campaigns for good).
+ */
+export const HOLDOUT_KEPT_DAYS = 90;
 
 /** The holdout a campaign gets when the marketer sets none: a tenth of the segment, or nobody where none may be held back. */
 export function defaultHoldoutPercent(playbook: CampaignPlaybook): number {

@@ -4,7 +4,10 @@ import { errorFunction } from 'simple-statistics';
  * Did the playbook work? A rate of the treated group (e.g. customers who ordered again)
  * against the holdout's, with how far chance alone could explain the difference: the 95%
  * interval of the difference (Newcombe's hybrid score interval, sound for small groups and
- * rates near 0 or 1) and the two-sided p-value of the two-proportion z-test.
+ * rates near 0 or 1) and the two-sided p-value of the two-proportion z-test. The z-test leans
+ * on the normal approximation, which does not hold for small groups or rare events: with an
+ * expected count below 5 in any cell of the two-by-two table, no p-value is given (a holdout of
+ * 3 with one order would otherwise make a "significant" result of one customer).
  */
 export interface Rate {
   /** Members (or invoices) for which it happened. */
@@ -21,9 +24,17 @@ export interface RateComparison {
   /** The 95% interval of the difference; it holds 0 when chance alone could explain it. */
   low: number | null;
   high: number | null;
-  /** How likely a difference at least this large would be if the playbook changed nothing. */
+  /** How likely a difference at least this large would be if the playbook changed nothing; null when `smallSample`. */
   pValue: number | null;
+  /**
+   * Too few for the z-test: a group is empty, or in some group the count expected (at the two
+   * groups' pooled rate) of those it happened for, or of those it did not, is below 5.
+   */
+  smallSample: boolean;
 }
+
+/** The smallest expected cell count at which the z-test's normal approximation is taken to hold (Cochran's rule). */
+export const MIN_EXPECTED_COUNT = 5;
 
 /** The standard normal quantile of 0.975. */
 const Z95 = 1.959963984540054;
@@ -34,17 +45,19 @@ export function compareRates(treated: Rate, holdout: Rate): RateComparison {
   }
   const treatedRate = treated.of ? treated.count / treated.of : null;
   const holdoutRate = holdout.of ? holdout.count / holdout.of : null;
-  if (treatedRate === null || holdoutRate === null) return { treatedRate, holdoutRate, difference: null, low: null, high: null, pValue: null };
+  if (treatedRate === null || holdoutRate === null) return { treatedRate, holdoutRate, difference: null, low: null, high: null, pValue: null, smallSample: true };
   const difference = treatedRate - holdoutRate;
   const [l1, u1] = wilson(treatedRate, treated.of);
   const [l2, u2] = wilson(holdoutRate, holdout.of);
   const low = difference - Math.sqrt((treatedRate - l1) ** 2 + (u2 - holdoutRate) ** 2);
   const high = difference + Math.sqrt((u1 - treatedRate) ** 2 + (holdoutRate - l2) ** 2);
   const pooled = (treated.count + holdout.count) / (treated.of + holdout.of);
+  // The counts expected in each group under "no difference", either way; all or none in both groups gives 0.
+  const smallSample = Math.min(treated.of, holdout.of) * Math.min(pooled, 1 - pooled) < MIN_EXPECTED_COUNT;
+  if (smallSample) return { treatedRate, holdoutRate, difference, low, high, pValue: null, smallSample };
   const se = Math.sqrt(pooled * (1 - pooled) * (1 / treated.of + 1 / holdout.of));
-  // All or none in both groups: the rates cannot differ.
-  const pValue = se === 0 ? 1 : 1 - errorFunction(Math.abs(difference) / se / Math.SQRT2);
-  return { treatedRate, holdoutRate, difference, low, high, pValue };
+  const pValue = 1 - errorFunction(Math.abs(difference) / se / Math.SQRT2);
+  return { treatedRate, holdoutRate, difference, low, high, pValue, smallSample };
 }
 
 /** Wilson's score interval of a rate p over n. */

@@ -93,6 +93,12 @@ export interface TierSuggestion {
 
 export const PROFITABILITY_BANDS = ['profitable', 'loss-making', 'too-new'] as const;
 
+/**
+ * How a score's reasons name the cheaper tier it suggests: the one part of the suggestion a
+ * stored score keeps (a campaign's preview reads it to tell an account review's tier change from an offer).
+ */
+export const CHEAPER_TIER_REASON = 'a cheaper service concept helps: ';
+
 export interface ProfitabilityScore extends ScoreResult {
   /** Margin minus cost to serve, minor units. */
   value: number;
@@ -134,7 +140,7 @@ export function profitability(input: ProfitabilityInput, policy: ServiceTierPoli
     reasons.push(`a customer for ${input.tenureDays} day${input.tenureDays === 1 ? '' : 's'} only: what getting started costs is not judged before ${input.minTenureDays} days`);
   } else if (value < 0) {
     suggestion = suggestTier(input, current, byKind, value, policy, m);
-    if (suggestion) reasons.push(`a cheaper service concept helps: ${suggestion.tier} (${suggestion.reasoning.join('; ')})`);
+    if (suggestion) reasons.push(`${CHEAPER_TIER_REASON}${suggestion.tier} (${suggestion.reasoning.join('; ')})`);
     else reasons.push('no cheaper service concept turns this around: look for a fitting offer (cross-sell) instead');
   }
   return { value, band, reasons, modelVersion: withPolicyVersion(PROFITABILITY_MODEL_VERSION, policy.version), marginMinor, costMinor, drivers, suggestion };

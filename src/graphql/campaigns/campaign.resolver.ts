@@ -104,7 +104,7 @@ export class CampaignResolver {
     return ctx.services.campaigns.members(campaign.id, group ?? null, args);
   }
 
-  @FieldResolver(() => [CampaignGroupOutcomeType], { description: 'Treated against holdout since enrolment: retention, revenue, on-time payment, complaints, profitability now', complexity: REPORT_COMPLEXITY })
+  @FieldResolver(() => [CampaignGroupOutcomeType], { description: 'Treated against holdout since enrolment: retention, revenue, on-time payment, complaints, profitability now. Always both groups, Treated first: one without members (a FixIssue campaign\'s holdout, an empty segment, a draft) has 0 members and null rates', complexity: REPORT_COMPLEXITY })
   async outcome(@Root() campaign: CampaignType, @Ctx() ctx: GraphQLContext): Promise<CampaignGroupOutcomeType[]> {
     return (await ctx.services.campaigns.outcome(campaign.id)).map(CampaignGroupOutcomeType.from);
   }

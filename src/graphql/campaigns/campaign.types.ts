@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { CampaignGroup, CampaignStatus, type PlaybookRun } from '../../entities/index.js';
-import { CampaignMetric, MAX_REPEAT_EVERY_DAYS, type CampaignProgress } from '../../domain/campaigns/campaign.js';
+import { CampaignMetric, HOLDOUT_KEPT_DAYS, MAX_REPEAT_EVERY_DAYS, type CampaignProgress } from '../../domain/campaigns/campaign.js';
 import type { CampaignMemberView, CampaignView, GroupOutcome } from '../../services/campaigns/campaign.service.js';
 import { Playbook } from '../../domain/playbooks/playbook.js';
 import { connectionOf } from '../common/connection.js';
@@ -56,7 +56,7 @@ export class UpdateCampaignInput {
   @Field(() => ID, { nullable: true, description: "A saved segment whose filter replaces the old one (its current definition; also to take up a change made to the campaign's segment)" })
   segmentId?: string | null;
 
-  @Field(() => Int, { nullable: true, description: 'Share of the segment kept as a holdout group (0 to 50)' })
+  @Field(() => Int, { nullable: true, description: "Share of the segment kept as a holdout group (0 to 50); left out with a new playbook: that playbook's default (10, FixIssue 0), not the old one's share" })
   holdoutPercent?: number | null;
 
   @Field(() => Int, { nullable: true, description: `${REPEAT_DESCRIPTION}; 0 makes it run once` })
@@ -83,7 +83,7 @@ export class CampaignProgressType {
   @Field(() => Int, { description: "The pass over the segment (a repeating campaign's; 1 for one that runs once)" })
   pass!: number;
 
-  @Field(() => Date, { nullable: true, description: "When a repeating campaign's next pass starts, while it waits for it" })
+  @Field(() => Date, { nullable: true, description: "When a repeating campaign's next pass starts, while it waits for it; null once the campaign has ended (cancelled)" })
   nextPassAt!: Date | null;
 
   static from(progress: CampaignProgress): CampaignProgressType {
@@ -159,8 +159,17 @@ export class CampaignComparisonType {
   @Field(() => Float, { nullable: true, description: "Upper end of the difference's 95% interval" })
   high!: number | null;
 
-  @Field(() => Float, { nullable: true, description: 'Two-sided p-value of the two-proportion z-test: how likely a difference at least this large would be if the playbook changed nothing' })
+  @Field(() => Float, {
+    nullable: true,
+    description: 'Two-sided p-value of the two-proportion z-test: how likely a difference at least this large would be if the playbook changed nothing; null when smallSample (the test does not hold)',
+  })
   pValue!: number | null;
+
+  @Field({
+    description:
+      "Too few for a p-value: a group is empty, or in some group fewer than 5 are expected (at the groups' pooled rate) of those it happened for or of those it did not, where the z-test's normal approximation does not hold. The interval is still given (Newcombe's is sound for small groups), and is wide: read it, not significance",
+  })
+  smallSample!: boolean;
 }
 
 @ObjectType('CampaignPreviewCustomer', { simpleResolvers: true })
@@ -181,6 +190,15 @@ export class CampaignHeldBackType {
   customers!: number;
 }
 
+@ObjectType('CampaignPreviewGroups', { simpleResolvers: true, description: 'A count of customers in each group of a campaign' })
+export class CampaignPreviewGroupsType {
+  @Field(() => Int)
+  treated!: number;
+
+  @Field(() => Int)
+  holdout!: number;
+}
+
 @ObjectType('CampaignPreview', { simpleResolvers: true, description: 'A dry run: who would enter and what they would be sent' })
 export class CampaignPreviewType {
   @Field(() => Int)
@@ -194,12 +212,26 @@ export class CampaignPreviewType {
 
   @Field(() => Int, {
     description:
-      'Messages the treated customers would be sent first, at most (marketing only where the contact guard lets it go now; an account review proposes when a cheaper tier or an offer fits; fixing issues: one per persistent topic)',
+      'Messages the launch would cause, at most: the first message of each run it would start for a treated customer (marketing only where the contact guard lets it go now; an account review proposes when a cheaper tier or an offer fits; fixing issues: one per persistent topic without a fix under way). A run already under way, which the launch joins, sends nothing new (see alreadyInRun)',
   })
   messages!: number;
 
-  @Field(() => [CampaignHeldBackType], { description: "Treated customers whose marketing message the contact guard would hold back now, by reason (the playbook's runs start; the message is not sent)" })
+  @Field(() => [CampaignHeldBackType], {
+    description:
+      "Treated customers the launch would start a run for whose marketing message the contact guard would hold back now, by reason (the playbook's runs start; the message is not sent). Marketing: a thank-you, and an account review's offer, proposed where the profitability score suggests no cheaper tier and an offer fits the customer's tier today (a cheaper tier is a service message)",
+  })
   heldBack!: CampaignHeldBackType[];
+
+  @Field(() => CampaignPreviewGroupsType, {
+    description:
+      "Customers of each group already in a run of the playbook under way (the daily sweep's, one started by hand, another campaign's): the launch joins a treated one's run (no new run, no new message), and a holdout one gets the playbook anyway, which the outcome later counts as inPlaybookElsewhere. Many of them: the campaign can change and measure little",
+  })
+  alreadyInRun!: CampaignPreviewGroupsType;
+
+  @Field(() => Int, {
+    description: `Customers of the segment left out (not in customers): in the holdout of another campaign of the same playbook that is still measuring (under way, or ended less than ${HOLDOUT_KEPT_DAYS} days ago), whose comparison enrolling them would end`,
+  })
+  inOtherHoldout!: number;
 
   @Field(() => [CampaignPreviewCustomerType], { description: 'The first treated customers' })
   sample!: CampaignPreviewCustomerType[];

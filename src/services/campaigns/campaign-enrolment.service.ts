@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql, type RawBuilder } from 'kysely';
-import { campaignPlaybook, type CampaignRunStatus } from '../../domain/campaigns/campaign.js';
+import { campaignPlaybook, HOLDOUT_KEPT_DAYS, type CampaignRunStatus } from '../../domain/campaigns/campaign.js';
 import { Playbook } from '../../domain/playbooks/playbook.js';
 import { days } from '../../domain/policies/duration.js';
 import { persistentIssues, type PersistentIssuePolicy } from '../../domain/scoring/persistent-issue.js';
@@ -25,9 +25,11 @@ export interface EnrolmentPage {
 /**
  * Who a campaign reaches: its segment, narrowed to the customers its playbook is meant for
  * (the playbook's own conditions, as the trigger sweep and a start by hand apply them), before
- * the holdout is drawn, so both groups hold only such customers.
+ * the holdout is drawn, so both groups hold only such customers; and without the holdout of
+ * another campaign of the playbook still measuring (`inOtherHoldout`) unless `withOtherHoldouts`
+ * (the preview, to count them).
  */
-export function campaignAudience(campaign: Campaign, now = new Date()): RawBuilder<boolean> {
+export function campaignAudience(campaign: Campaign, now = new Date(), { withOtherHoldouts = false } = {}): RawBuilder<boolean> {
   const segment = campaign.segment as CustomerFilter;
   const playbook = campaignPlaybook(campaign.playbook);
   const filter: CustomerFilter = { ...segment };
@@ -55,7 +57,21 @@ export function campaignAudience(campaign: Campaign, now = new Date()): RawBuild
     ? sql`and (not exists (select 1 from playbook_run r where r.customer_id = c.id and r.playbook = ${campaign.playbook} ${since})
                or exists (select 1 from campaign_member m where m.campaign_id = ${campaign.id}::uuid and m.customer_id = c.id))`
     : sql``;
-  return sql<boolean>`(${customerWhere(filter)} ${excluded} ${fixFirst} ${cooldown} ${once})`;
+  const measured = withOtherHoldouts ? sql`` : sql`and not ${inOtherHoldout(campaign, now)}`;
+  return sql<boolean>`(${customerWhere(filter)} ${excluded} ${fixFirst} ${cooldown} ${once} ${measured})`;
+}
+
+/**
+ * In the holdout of another campaign of the same playbook that is still measuring: under way
+ * (scheduled, running, paused) or ended less than HOLDOUT_KEPT_DAYS ago. Enrolling that
+ * control group would give it the playbook and end the other campaign's comparison. The
+ * campaign's own members stay in: a retried page finds the runs it started.
+ */
+export function inOtherHoldout(campaign: Campaign, now = new Date()): RawBuilder<boolean> {
+  return sql<boolean>`(exists (select 1 from campaign_member om join campaign oc on oc.id = om.campaign_id
+                               where om.customer_id = c.id and om."group" = 'holdout' and oc.id <> ${campaign.id}::uuid and oc.playbook = ${campaign.playbook}
+                                 and (oc.status in ('scheduled', 'running', 'paused') or oc.finished_at > ${now}::timestamptz - make_interval(days => ${HOLDOUT_KEPT_DAYS})))
+                       and not exists (select 1 from campaign_member m where m.campaign_id = ${campaign.id}::uuid and m.customer_id = c.id))`;
 }
 
 /** The holdout draw: a hash of campaign and customer, so a re-enrolment lands in the same group. */

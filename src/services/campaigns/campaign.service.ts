@@ -9,7 +9,9 @@ import { hasOpenIssue, marketingCountSince } from '../customers/customer-facts.j
 import { defaultDeliveryPolicy } from '../outbox/delivery.service.js';
 import { isUuid } from '../../domain/ids.js';
 import { ScoreKind } from '../../domain/scoring/score-kind.js';
-import { Campaign, CampaignStatus, ENDED_CAMPAIGN as ENDED, type CampaignGroup, type Segment } from '../../entities/index.js';
+import { Campaign, CampaignStatus, ENDED_CAMPAIGN as ENDED, ServiceTier, type CampaignGroup, type Segment } from '../../entities/index.js';
+import { CHEAPER_TIER_REASON } from '../../domain/scoring/profitability.js';
+import { OfferService } from '../offers/offer.service.js';
 import { lockedSegment } from '../segments/segment.service.js';
 import type { PlaybookRunService } from '../playbooks/playbook-run.service.js';
 import { changedFields, type AuditService } from '../audit/audit.service.js';
@@ -19,7 +21,7 @@ import { ChildPager } from '../common/child-pages.js';
 import { CampaignMemberPager, type CampaignMemberView } from './campaign-member-pages.js';
 import { assertCustomerFilter, type CustomerFilter } from '../customers/customer-query.js';
 import type { CampaignEndedInEngine, CampaignEngine, CampaignReset } from './campaign-engine.js';
-import { campaignAudience, holdoutDraw } from './campaign-enrolment.service.js';
+import { campaignAudience, holdoutDraw, inOtherHoldout } from './campaign-enrolment.service.js';
 import { CampaignException, CampaignExceptionCode } from './campaign.exception.js';
 import { characterCount } from '../../domain/text.js';
 
@@ -28,10 +30,21 @@ export interface CampaignPreview {
   customers: number;
   treated: number;
   holdout: number;
-  /** Messages the treated customers would be sent (marketing only where the contact guard lets it go now). */
+  /**
+   * Messages the launch would cause: the first message of each run it would start (marketing
+   * only where the contact guard lets it go now); a run under way that it joins sends nothing new.
+   */
   messages: number;
-  /** Treated customers whose marketing message the contact guard would hold back now, by its reason. */
+  /** Treated customers whose marketing message the contact guard would hold back now, by its reason (of those the launch starts a run for). */
   heldBack: { reason: string; customers: number }[];
+  /**
+   * Customers of each group already in a run of the playbook under way (the sweep's, one
+   * started by hand, another campaign's): the launch joins a treated one's run, and a holdout
+   * one gets the playbook anyway (`inPlaybookElsewhere` of the outcome, known beforehand).
+   */
+  alreadyInRun: { treated: number; holdout: number };
+  /** Customers of the segment left out (not in `customers`): in the holdout of another campaign of the playbook still measuring. */
+  inOtherHoldout: number;
   sample: { id: string; name: string }[];
 }
 
@@ -105,18 +118,23 @@ export class CampaignService {
   }
 
   /**
-   * Changes a draft (a marketer refines the segment after a preview); a field left null stays;
-   * a new filter or saved segment replaces the old one; a launched campaign is refused. Audited.
+   * Changes a draft (a marketer refines the segment after a preview); a field left null stays,
+   * but for the holdout with a new playbook (that playbook's default); a new filter or saved
+   * segment replaces the old one; a launched campaign is refused. Audited.
    */
   async update(id: string, patch: { [K in keyof CampaignDraftInput]?: CampaignDraftInput[K] | null }, actor: string): Promise<Campaign> {
     return this.whileDraft(id, 'change', async (em, campaign) => {
       const before = draftFields(campaign);
       const audience = (await draftAudience(em, patch)) ?? { filter: campaign.segment as CustomerFilter, source: campaign.sourceSegment ?? null };
+      const playbook = patch.playbook ?? campaign.playbook;
+      // The holdout was the old playbook's: a new playbook takes its own default unless one is given with it
+      // (a FixIssue draft made an Appreciation one gets a control group; the other way round it needs none).
+      const holdoutPercent = patch.holdoutPercent ?? (playbook === campaign.playbook ? campaign.holdoutPercent : null);
       const draft = checkedDraft({
         name: patch.name ?? campaign.name,
-        playbook: patch.playbook ?? campaign.playbook,
+        playbook,
         filter: audience.filter,
-        holdoutPercent: patch.holdoutPercent ?? campaign.holdoutPercent,
+        holdoutPercent,
         repeatEveryDays: patch.repeatEveryDays ?? campaign.repeatEveryDays,
       });
       em.assign(campaign, { name: draft.name, playbook: draft.playbook, segment: { ...draft.filter }, sourceSegment: audience.source, holdoutPercent: draft.holdoutPercent, repeatEveryDays: draft.repeatEveryDays });
@@ -138,42 +156,68 @@ export class CampaignService {
   /** Who would enter and what they would be sent, without sending anything. */
   async preview(id: string): Promise<CampaignPreview> {
     const campaign = await this.get(id);
-    const { marketing, messagesPerRun, runsPerCustomer } = campaignPlaybook(campaign.playbook)!;
-    const audience = campaignAudience(campaign);
+    const { marketing, messagesPerRun, runsPerCustomer, proposesOffer } = campaignPlaybook(campaign.playbook)!;
+    const now = new Date();
+    // Who it reaches, with those it leaves out as others' holdout, counted apart.
+    const audience = campaignAudience(campaign, now, { withOtherHoldouts: true });
     const db = this.em.getKysely();
+    // The runs a customer gets: one, or one per persistent topic (fixing issues).
     const runs = runsPerCustomer ? sql`coalesce((select s.value from current_score s where s.customer_id = c.id and s.kind = ${runsPerCustomer}), 0)` : sql`1`;
     const { contact } = defaultDeliveryPolicy;
     const since = new Date(Date.now() - contact.budgetPeriodMs);
-    // The treated customers grouped by what the contact guard looks at, so its own rule decides each group.
+    // An account review proposes a cheaper tier (a service message) where the current profitability score's reasons
+    // name one (the run rescores first: today's data may differ), else an offer, marketing, if one fits the customer's tier today.
+    const offer = proposesOffer
+      ? sql<boolean>`not exists (select 1 from current_score s join score_snapshot ss on ss.id = s.snapshot_id
+                                   cross join jsonb_array_elements_text(ss.scores -> ${ScoreKind.Profitability} -> 'reasons') r(reason)
+                                  where s.customer_id = c.id and s.kind = ${ScoreKind.Profitability} and starts_with(r.reason, ${CHEAPER_TIER_REASON}))`
+      : sql<boolean>`false`;
+    const tiersWithOffer = proposesOffer ? await this.tiersWithOffer(now) : [];
+    // Each customer's runs of the playbook under way, which the launch joins instead of starting
+    // one (fixing issues: one per topic, so only the topics beyond them get a new run); the
+    // customers then grouped by that and by what the contact guard looks at, so its own rule decides each group.
     const groups = (
-      await sql<{ holdout: boolean; consent: boolean; open_issue: boolean; recent: number; customers: number; runs: number }>`
-        select ${holdoutDraw(id)} as holdout, c.marketing_consent as consent,
-               ${hasOpenIssue('c.id')} as open_issue,
-               least(${marketingCountSince('c.id', since)}, ${contact.marketingBudget})::int as recent,
-               count(*)::int as customers, coalesce(sum(${runs}), 0)::int as runs
-          from campaign cmp cross join customer c
-         where cmp.id = ${id}::uuid and c.status = 'active' and ${audience}
-         group by 1, 2, 3, 4`.execute(db)
+      await sql<{ other_holdout: boolean; holdout: boolean; in_run: boolean; offer: boolean; offer_fits: boolean; consent: boolean; open_issue: boolean; recent: number; customers: number; runs: number }>`
+        select other_holdout, holdout, in_run, offer, offer_fits, consent, open_issue, recent, count(*)::int as customers, coalesce(sum(new_runs), 0)::int as runs
+          from (select ${inOtherHoldout(campaign, now)} as other_holdout,
+                       ${holdoutDraw(id)} as holdout, u.running > 0 as in_run, greatest(${runs} - u.running, 0) as new_runs,
+                       ${offer} as offer, c.service_tier::text = any(${tiersWithOffer}::text[]) as offer_fits,
+                       c.marketing_consent as consent, ${hasOpenIssue('c.id')} as open_issue,
+                       least(${marketingCountSince('c.id', since)}, ${contact.marketingBudget})::int as recent
+                  from campaign cmp cross join customer c
+                 cross join lateral (select count(*)::int as running from playbook_run r where r.customer_id = c.id and r.playbook = cmp.playbook and r.status = 'running') u
+                 where cmp.id = ${id}::uuid and c.status = 'active' and ${audience}) t
+         group by 1, 2, 3, 4, 5, 6, 7, 8`.execute(db)
     ).rows;
-    const now = new Date();
     const held = new Map<string, number>();
+    const alreadyInRun = { treated: 0, holdout: 0 };
+    let inOthersHoldout = 0;
     let customers = 0;
     let holdout = 0;
     let runsReached = 0;
     for (const g of groups) {
+      if (g.other_holdout) {
+        inOthersHoldout += g.customers;
+        continue;
+      }
       customers += g.customers;
+      if (g.in_run) alreadyInRun[g.holdout ? 'holdout' : 'treated'] += g.customers;
       if (g.holdout) {
         holdout += g.customers;
         continue;
       }
-      const verdict = marketing ? marketingVerdict(contact, { marketingConsent: g.consent, hasOpenIssue: g.open_issue, recentContacts: g.recent }, now) : null;
+      // Only runs under way to join: the launch sends these customers nothing, so the guard has nothing to hold back.
+      if (g.runs === 0) continue;
+      // An account review with no cheaper tier and no offer for the customer's tier today proposes nothing.
+      if (g.offer && !g.offer_fits) continue;
+      const verdict = marketing || g.offer ? marketingVerdict(contact, { marketingConsent: g.consent, hasOpenIssue: g.open_issue, recentContacts: g.recent }, now) : null;
       if (verdict && !verdict.allowed) held.set(verdict.reason, (held.get(verdict.reason) ?? 0) + g.customers);
       else runsReached += g.runs;
     }
     const sample = (
       await sql<{ id: string; name: string }>`
         select c.id, c.name from campaign cmp cross join customer c
-         where cmp.id = ${id}::uuid and c.status = 'active' and ${audience} and not ${holdoutDraw(id)}
+         where cmp.id = ${id}::uuid and c.status = 'active' and ${campaignAudience(campaign, now)} and not ${holdoutDraw(id)}
          order by c.id limit 10`.execute(db)
     ).rows;
     return {
@@ -182,8 +226,19 @@ export class CampaignService {
       holdout,
       messages: runsReached * messagesPerRun,
       heldBack: [...held].map(([reason, n]) => ({ reason, customers: n })).sort((a, b) => b.customers - a.customers || a.reason.localeCompare(b.reason)),
+      alreadyInRun,
+      inOtherHoldout: inOthersHoldout,
       sample,
     };
+  }
+
+  /** The service tiers an existing customer has an offer for today, as an account review picks it. */
+  private async tiersWithOffer(now: Date): Promise<string[]> {
+    const day = now.toISOString().slice(0, 10);
+    const offers = new OfferService(this.em);
+    const tiers: string[] = [];
+    for (const tier of Object.values(ServiceTier)) if ((await offers.bestForExistingCustomer(day, tier)).best) tiers.push(tier);
+    return tiers;
   }
 
   /**
@@ -237,13 +292,16 @@ export class CampaignService {
 
   /**
    * Live progress from the campaign's run; null for a draft (no run yet). A run that ended in
-   * the engine without recording it answers with its last state: the recorded end stands.
+   * the engine without recording it answers with its last state: the recorded end stands. An
+   * ended campaign waits for no next pass (a repeating one cancelled while it waited keeps
+   * that wait's time in its run's state).
    */
   async progressOf(campaign: { id: string; status: CampaignStatus }): Promise<CampaignProgress | null> {
     if (campaign.status === CampaignStatus.Draft) return null;
     const progress = await this.engine.progress(campaign.id);
-    const ended = campaign.status === CampaignStatus.Completed || campaign.status === CampaignStatus.Cancelled;
-    return progress && ended && progress.status !== campaign.status ? { ...progress, status: campaign.status, nextPassAt: null } : progress;
+    if (!progress) return null;
+    const status = ENDED.includes(campaign.status) ? campaign.status : progress.status;
+    return { ...progress, status, nextPassAt: ENDED.includes(status as CampaignStatus) ? null : progress.nextPassAt };
   }
 
   async find(id: string): Promise<CampaignView | null> {
@@ -264,8 +322,9 @@ export class CampaignService {
 
   /**
    * Treated against holdout since enrolment: did they stay, buy, pay on time, complain again;
-   * how profitable are they now? Read once per campaign in this unit of work (a request that
-   * asks for the outcome and the comparison runs the aggregate once).
+   * how profitable are they now? Both groups, treated first, one without members with zeros.
+   * Read once per campaign in this unit of work (a request that asks for the outcome and the
+   * comparison runs the aggregate once).
    */
   outcome(id: string): Promise<GroupOutcome[]> {
     let outcome = this.outcomes.get(id);
@@ -288,7 +347,9 @@ export class CampaignService {
              count(*) filter (where exists (select 1 from playbook_run r where r.customer_id = m.customer_id and r.playbook = cmp.playbook
                                              and (r.status = 'running' or r.finished_at > m.enrolled_at) and (m."group" = 'holdout' or ${joinedByMember})))::int as elsewhere
         from campaign_member m join campaign cmp on cmp.id = m.campaign_id where m.campaign_id = ${id}::uuid group by m."group" order by m."group" desc`.execute(this.em.getKysely());
-    return rows.map((r) => ({
+    // Both groups, one without members too (a campaign with no holdout, or on an empty segment): a front end shows two columns.
+    const empty = { members: 0, retained: 0, revenue: '0', due: 0, on_time: 0, complained: 0, profitability: null, elsewhere: 0 };
+    return (['treated', 'holdout'] as const).map((group) => ({ group, ...empty, ...rows.find((r) => r.group === group) })).map((r) => ({
       group: r.group,
       members: r.members,
       retained: r.retained,
@@ -308,8 +369,7 @@ export class CampaignService {
    */
   async comparison(id: string): Promise<CampaignComparison[]> {
     const groups = await this.outcome(id);
-    const of = (group: GroupOutcome['group']) => groups.find((g) => g.group === group) ?? { members: 0, retained: 0, invoicesDue: 0, invoicesPaidOnTime: 0, complainedAgain: 0 };
-    const [treated, holdout] = [of('treated'), of('holdout')];
+    const [treated, holdout] = [groups.find((g) => g.group === 'treated')!, groups.find((g) => g.group === 'holdout')!];
     return [
       { metric: CampaignMetric.Retention, ...compareRates({ count: treated.retained, of: treated.members }, { count: holdout.retained, of: holdout.members }) },
       { metric: CampaignMetric.OnTimePayment, ...compareRates({ count: treated.invoicesPaidOnTime, of: treated.invoicesDue }, { count: holdout.invoicesPaidOnTime, of: holdout.invoicesDue }) },

@@ -1,0 +1,191 @@
+import { sql, type RawBuilder } from 'kysely';
+import { Role } from '../src/domain/auth/roles.js';
+import { campaignPolicy, type CampaignProgress } from '../src/domain/campaigns/campaign.js';
+import { CampaignStatus, Customer, Offer, OfferAudience, ScoreSnapshot } from '../src/entities/index.js';
+import { CHEAPER_TIER_REASON } from '../src/domain/scoring/profitability.js';
+import type { CampaignEngine } from '../src/services/campaigns/campaign-engine.js';
+import { CampaignEnrolmentService } from '../src/services/campaigns/campaign-enrolment.service.js';
+import { CampaignService } from '../src/services/campaigns/campaign.service.js';
+import { defaultScoringPolicy } from '../src/domain/scoring/scoring-policy.js';
+import { CampaignDocument, CampaignPreviewDocument, CreateCampaignDocument, UpdateCampaignDocument, type Playbook, type UpdateCampaignInput } from './__generated__/graphql.js';
+import { startTestStack, testKeys, type TestStack } from './support/stack.js';
+import { zoneAtNoon } from './support/time-zones.js';
+
+/**
+ * Campaign drafts and what a marketer reads of them before and after a launch, on data set up
+ * directly (runs under way, other campaigns' members): no worker needed.
+ */
+let stack: TestStack;
+beforeAll(async () => {
+  stack = await startTestStack({ worker: false });
+}, 90_000);
+afterAll(() => stack?.stop());
+
+const rows = async <T>(q: RawBuilder<T>) => (await q.execute(stack.orm.em.fork().getKysely())).rows;
+const campaign = (id: string) => stack.gql(CampaignDocument, { id }, Role.Viewer).then((r) => r.data!.campaign!);
+const preview = (id: string) => stack.gql(CampaignPreviewDocument, { id }, Role.Viewer).then((r) => r.data!.campaign!.preview);
+const create = async (name: string, playbook: Playbook, search: string, holdoutPercent: number | null = null) => {
+  const created = await stack.gql(CreateCampaignDocument, { input: { name, playbook, filter: { search }, holdoutPercent } }, Role.Marketer);
+  expect(created.errors).toBeUndefined();
+  return created.data!.createCampaign;
+};
+/** Customers named `<prefix> <n>`, customers since `acquiredAt`. */
+async function namedCustomers(prefix: string, n: number, fields: Partial<Customer> = {}): Promise<string[]> {
+  const em = stack.orm.em.fork();
+  const created = Array.from({ length: n }, (_, i) => em.create(Customer, { name: `${prefix} ${i}`, email: `${prefix.toLowerCase()}${i}@example.com`, acquiredAt: '2023-06-01', ...fields }));
+  await em.flush();
+  return created.map((c) => c.id);
+}
+
+/** Loss-making by their scores, with a cheaper tier suggested: an account review proposes it (a service message). */
+async function lossMaking(ids: string[], reason = `${CHEAPER_TIER_REASON}basic (test)`) {
+  const em = stack.orm.em.fork();
+  for (const id of ids) em.create(ScoreSnapshot, { customer: id, computedAt: new Date(), scores: { profitability: { value: -9_000, band: 'loss-making', modelVersion: 'test', reasons: ['test', reason] } } });
+  await em.flush();
+}
+/** A run of the playbook under way for each customer, as the sweep or a start by hand records it. */
+const underWay = (playbook: string, ids: string[]) =>
+  rows(sql`insert into playbook_run (id, workflow_id, playbook, customer_id, status, started_at) select gen_random_uuid(), ${playbook} || '/' || id, ${playbook}, id, 'running', now() from customer where id = any(${ids}::uuid[])`);
+/** Of `ids`, those the campaign's holdout draw puts in the holdout (the enrolment's own rule). */
+const drawnToHoldout = async (campaignId: string, ids: string[]) =>
+  (await rows(sql<{ id: string }>`select c.id from campaign cmp cross join customer c where cmp.id = ${campaignId}::uuid and c.id = any(${ids}::uuid[]) and abs(hashtext(${campaignId} || c.id::text)) % 100 < cmp.holdout_percent`)).map((r) => r.id);
+
+it('previews the customers already in a run under way, which the launch joins, and counts messages only of the runs it would start (QA 14, F1)', async () => {
+  const ids = await namedCustomers('Inrun', 12);
+  await lossMaking(ids);
+  // Half of them are in an account review already (the daily sweep's).
+  const inRun = ids.slice(0, 6);
+  await underWay('account-review', inRun);
+  const draft = await create('Review the inruns', 'AccountReview', 'Inrun', 50);
+  const holdout = await drawnToHoldout(draft.id, ids);
+  const inRunHoldout = inRun.filter((id) => holdout.includes(id)).length;
+  expect(draft.preview).toMatchObject({
+    customers: 12,
+    holdout: holdout.length,
+    treated: 12 - holdout.length,
+    alreadyInRun: { treated: 6 - inRunHoldout, holdout: inRunHoldout },
+    // One proposal (a cheaper tier, a service message) per treated customer not in a review already.
+    messages: 12 - holdout.length - (6 - inRunHoldout),
+    heldBack: [],
+  });
+  // Everyone in a review: the launch would start nothing and send nothing.
+  await underWay('account-review', ids.slice(6));
+  const all = await create('Review the inruns again', 'AccountReview', 'Inrun', 0);
+  expect(all.preview).toMatchObject({ customers: 12, treated: 12, alreadyInRun: { treated: 12, holdout: 0 }, messages: 0 });
+});
+
+it('shows the outcome of both groups, one without members with zeros and null rates', async () => {
+  await namedCustomers('Outcomer', 2);
+  const draft = await create('Thank the outcomers', 'Appreciation', 'Outcomer', 0);
+  // A holdout of 0: all are treated, none held back.
+  await rows(sql`insert into campaign_member (campaign_id, customer_id, "group", enrolled_at, pass) select ${draft.id}::uuid, id, 'treated', now(), 1 from customer where name like 'Outcomer %'`);
+  const { outcome, comparison } = await campaign(draft.id);
+  expect(outcome.map((o) => [o.group, o.members])).toEqual([
+    ['Treated', 2],
+    ['Holdout', 0],
+  ]);
+  expect(outcome[1]).toMatchObject({ retained: 0, retentionRate: null, revenueMinor: 0, invoicesDue: 0, onTimePaymentRate: null, complainedAgain: 0, meanProfitabilityMinor: null, inPlaybookElsewhere: 0 });
+  expect(comparison.find((c) => c.metric === 'Retention')).toMatchObject({ treatedRate: 0, holdoutRate: null, difference: null, pValue: null, smallSample: true });
+  // Nobody at all (an empty segment): still both groups.
+  const empty = await create('Thank nobody', 'Appreciation', 'Nobody by this name');
+  expect((await campaign(empty.id)).outcome.map((o) => [o.group, o.members, o.retentionRate])).toEqual([
+    ['Treated', 0, null],
+    ['Holdout', 0, null],
+  ]);
+});
+
+it('reports no next pass for a repeating campaign that ended while it waited for one (QA 14, F6)', async () => {
+  // The run's state as a cancel signal leaves it: status cancelled, the wait's time still set.
+  const waited: CampaignProgress = { campaignId: 'c', status: 'cancelled', enrolled: 3, treated: 3, holdout: 0, runsStarted: 3, pages: 1, after: null, pass: 1, nextPassAt: new Date(Date.now() + 86_400_000).toISOString() };
+  const engine = { progress: async () => waited } as unknown as CampaignEngine;
+  const service = new CampaignService(stack.orm.em.fork(), engine, campaignPolicy, undefined as never, undefined as never);
+  expect(await service.progressOf({ id: 'c', status: CampaignStatus.Cancelled })).toMatchObject({ status: 'cancelled', nextPassAt: null });
+  // Recorded as cancelled before the run took the signal (ended in the engine): the record's end stands, with no next pass.
+  engine.progress = async () => ({ ...waited, status: 'running' });
+  expect(await service.progressOf({ id: 'c', status: CampaignStatus.Cancelled })).toMatchObject({ status: 'cancelled', nextPassAt: null });
+  // While it runs, it waits for its next pass.
+  expect(await service.progressOf({ id: 'c', status: CampaignStatus.Running })).toMatchObject({ status: 'running', nextPassAt: waited.nextPassAt });
+});
+
+it("gives a draft whose playbook changes the new playbook's default holdout, unless one is given with it (QA 14, F5)", async () => {
+  const draft = await create('Switching playbooks', 'FixIssue', 'Switcher');
+  expect(draft.holdoutPercent).toBe(0);
+  const update = async (input: UpdateCampaignInput) => {
+    const changed = await stack.gql(UpdateCampaignDocument, { id: draft.id, input }, Role.Marketer);
+    expect(changed.errors).toBeUndefined();
+    return changed.data!.updateCampaign.holdoutPercent;
+  };
+  // A fix holds nobody back; a thank-you keeps its tenth as a control group.
+  expect(await update({ playbook: 'Appreciation' })).toBe(10);
+  // Back to a fix: no holdout, instead of a refusal of a share the marketer never set.
+  expect(await update({ playbook: 'FixIssue' })).toBe(0);
+  // A share given with the new playbook is taken; it stays through other changes, and with the same playbook named again.
+  expect(await update({ playbook: 'AccountReview', holdoutPercent: 25 })).toBe(25);
+  expect(await update({ name: 'Reviews' })).toBe(25);
+  expect(await update({ playbook: 'AccountReview' })).toBe(25);
+  expect(await update({ playbook: 'WelcomeCheck' })).toBe(10);
+  const audited = await rows(sql<{ after: { playbook?: string; holdoutPercent?: number } }>`select after from audit_entry where entity_id = ${draft.id} and action = 'campaign.update' order by at`);
+  expect(audited.map((a) => [a.after.playbook, a.after.holdoutPercent])).toEqual([
+    ['appreciation', 10],
+    ['fix-issue', 0],
+    ['account-review', 25],
+    [undefined, undefined],
+    ['welcome-check', 10],
+  ]);
+});
+
+it("leaves out another campaign's holdout of the playbook while it measures, and its preview says how many (QA 14, F3)", async () => {
+  const ids = await namedCustomers('Measured', 10, { acquiredAt: new Date(Date.now() - 20 * 86_400_000).toISOString().slice(0, 10) });
+  // A welcome campaign over them launched: 4 held back, 6 welcomed (their runs under way).
+  const first = await create('Welcome the measured', 'WelcomeCheck', 'Measured', 40);
+  const [held, welcomed] = [ids.slice(0, 4), ids.slice(4)];
+  await rows(sql`insert into campaign_member (campaign_id, customer_id, "group", enrolled_at, pass)
+                 select ${first.id}::uuid, id, (case when id = any(${held}::uuid[]) then 'holdout' else 'treated' end)::campaign_group, now(), 1 from customer where id = any(${ids}::uuid[])`);
+  await rows(sql`update campaign set status = 'running', launched_at = now() where id = ${first.id}::uuid`);
+  await underWay('welcome-check', welcomed);
+
+  // The same segment again: the welcomed had theirs, the held back are the first campaign's control group.
+  const second = await create('Welcome the measured again', 'WelcomeCheck', 'Measured', 0);
+  expect(second.preview).toMatchObject({ customers: 0, treated: 0, messages: 0, inOtherHoldout: 4 });
+  const services = (await stack.api.contextFor(`Bearer ${testKeys[Role.Operator]}`)).services;
+  const enrol = () => new CampaignEnrolmentService(stack.orm.em.fork(), services.playbooks, defaultScoringPolicy.persistentIssue).enrolPage({ campaignId: second.id, after: null, limit: 10 });
+  expect(await enrol()).toMatchObject({ enrolled: 0, runsStarted: 0 });
+  // The holdout of another playbook's campaign is not this one's to protect.
+  await rows(sql`update campaign set playbook = 'appreciation' where id = ${first.id}::uuid`);
+  expect(await preview(second.id)).toMatchObject({ customers: 4, inOtherHoldout: 0 });
+  await rows(sql`update campaign set playbook = 'welcome-check' where id = ${first.id}::uuid`);
+
+  // Ended, it still measures for a while; long ago, its holdout is free again.
+  await rows(sql`update campaign set status = 'completed', finished_at = now() - interval '10 days' where id = ${first.id}::uuid`);
+  expect(await preview(second.id)).toMatchObject({ customers: 0, inOtherHoldout: 4 });
+  await rows(sql`update campaign set finished_at = now() - interval '91 days' where id = ${first.id}::uuid`);
+  expect(await preview(second.id)).toMatchObject({ customers: 4, treated: 4, messages: 4, inOtherHoldout: 0 });
+});
+
+it("counts an account review's offer as marketing: the contact guard holds it back where no cheaper tier is suggested (QA 14, F2)", async () => {
+  const midday = zoneAtNoon(new Date());
+  const [tierChange, noConsent, complained, reachable] = await Promise.all([
+    namedCustomers('Proposee tier', 1, { marketingConsent: false, timeZone: midday }),
+    namedCustomers('Proposee noconsent', 1, { marketingConsent: false, timeZone: midday }),
+    namedCustomers('Proposee complained', 1, { marketingConsent: true, timeZone: midday }),
+    namedCustomers('Proposee reachable', 1, { marketingConsent: true, timeZone: midday }),
+  ]).then((ids) => ids.map(([id]) => id));
+  await lossMaking([tierChange]);
+  await lossMaking([noConsent, complained, reachable], 'no cheaper service concept turns this around: look for a fitting offer (cross-sell) instead');
+  await rows(sql`insert into complaint (id, customer_id, topic, severity, opened_at, created_at) values (gen_random_uuid(), ${complained}::uuid, 'late-delivery', 'medium', now(), now())`);
+  const draft = await create('Review the proposees', 'AccountReview', 'Proposee', 0);
+  // No offer for existing customers today: only the tier change is proposed; an offer the guard would hold back is not there to hold.
+  expect(draft.preview).toMatchObject({ customers: 4, treated: 4, messages: 1, heldBack: [] });
+  const em = stack.orm.em.fork();
+  em.create(Offer, { code: 'QA14F2', name: 'Ten off', audience: OfferAudience.ExistingCustomers, discountPercent: 10, validFrom: '2020-01-01' });
+  await em.flush();
+  // With one: the tier change (a service message, whatever the consent) and the offer to the customer the guard lets it reach.
+  expect(await preview(draft.id)).toMatchObject({
+    messages: 2,
+    heldBack: expect.arrayContaining([
+      { reason: 'no-consent', customers: 1 },
+      { reason: 'open-complaint', customers: 1 },
+    ]),
+  });
+  expect((await preview(draft.id)).heldBack).toHaveLength(2);
+});
