@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { AuditEntry, Complaint, ComplaintSeverity, Customer, CustomerStatus, Invoice, Order, PlaybookRun, ScoreSnapshot, ServiceTier } from '../src/entities/index.js';
+import { AuditEntry, Complaint, ComplaintSeverity, Customer, CustomerStatus, FixCase, Invoice, Order, PlaybookRun, ScoreSnapshot, ServiceTier } from '../src/entities/index.js';
 import { Role } from '../src/domain/auth/roles.js';
 import { ScoreKind } from '../src/domain/scoring/score-kind.js';
 import {
@@ -51,6 +51,8 @@ beforeAll(async () => {
       em.create(Invoice, { customer: c, issuedAt: day(200 + k * 30).toISOString().slice(0, 10), dueAt: day(214 + k * 30).toISOString().slice(0, 10), amountMinor: 5000 });
     }
     if (i % 5 === 0) em.create(Complaint, { customer: c, topic: 'delivery-delay', severity: ComplaintSeverity.Medium, openedAt: day(250), resolvedAt: i % 10 === 0 ? null : day(251) });
+    // Their complaint resolved, the persistent issue's fix still open: an open issue, no open complaint.
+    if (i % 10 === 5) em.create(FixCase, { customer: c, workflowId: `fix-issue/${c.id}/delivery-delay`, topic: 'delivery-delay', owner: 'logistics', openedAt: day(252) });
     if (i < 45) {
       em.create(ScoreSnapshot, {
         customer: c,
@@ -131,6 +133,8 @@ describe('filters', () => {
     ['search across the end of the name and the start of the e-mail finds nobody', { search: 'person01 p1@' }, () => false],
     ['open complaint', { hasOpenComplaint: true }, (_c, i) => i % 10 === 0],
     ['no open complaint', { hasOpenComplaint: false }, (_c, i) => i % 10 !== 0],
+    ['open issue: a complaint or a fix case', { hasOpenIssue: true }, (_c, i) => i % 5 === 0],
+    ['no open issue', { hasOpenIssue: false }, (_c, i) => i % 5 !== 0],
     ['marketing consent', { marketingConsent: false }, (_c, i) => i % 4 === 0],
     ['RFM segment (latest score only)', { segment: ['At risk'] }, (_c, i) => i < 45 && i % 3 === 2],
     ['risk band', { riskBand: ['high'] }, (_c, i) => i < 45 && i % 10 >= 7],

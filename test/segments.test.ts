@@ -55,7 +55,7 @@ it('is saved by a marketer or an admin only, with the conditions given, and audi
   const segment = created.data!.createSegment;
   // Only the conditions given are kept: the null and the empty list are left out.
   expect(segment).toMatchObject({ name: 'Premium customers', description: 'Everyone on the premium tier', createdBy: expect.stringMatching(/^marketer:/) });
-  expect(segment.filter).toEqual({ status: null, serviceTier: ['Premium'], search: null, hasOpenComplaint: null, marketingConsent: null, segment: null, riskBand: null, scores: null, acquiredFrom: null, acquiredTo: null, bandMoved: null });
+  expect(segment.filter).toEqual({ status: null, serviceTier: ['Premium'], search: null, hasOpenComplaint: null, hasOpenIssue: null, marketingConsent: null, segment: null, riskBand: null, scores: null, acquiredFrom: null, acquiredTo: null, bandMoved: null });
   const [audit] = await em().find(AuditEntry, { entityId: segment.id });
   expect(audit).toMatchObject({ action: 'segment.create', entityType: 'segment', after: { name: 'Premium customers', filter: { serviceTier: ['premium'] } } });
 });

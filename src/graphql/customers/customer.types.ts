@@ -132,8 +132,14 @@ export class CustomerFilterType {
   @Field(() => String, { nullable: true, description: `Case-insensitive text contained in name or e-mail address (at most ${MAX_SEARCH_LENGTH} characters)` })
   search?: string | null;
 
-  @Field(() => Boolean, { nullable: true })
+  @Field(() => Boolean, { nullable: true, description: 'A complaint ticket is open' })
   hasOpenComplaint?: boolean | null;
+
+  @Field(() => Boolean, {
+    nullable: true,
+    description: "A complaint or a persistent issue's fix case is open: while it is, the contact guard holds marketing back (reason open-complaint); false leaves out whom a campaign's marketing could not reach",
+  })
+  hasOpenIssue?: boolean | null;
 
   @Field(() => Boolean, { nullable: true })
   marketingConsent?: boolean | null;

@@ -108,6 +108,7 @@ describe('customerWhere', () => {
   it('narrows by open complaints both ways', () => {
     expect(compile(customerWhere({ hasOpenComplaint: true })).sql).toMatch(/and exists \(select 1 from complaint/);
     expect(compile(customerWhere({ hasOpenComplaint: false })).sql).toMatch(/and not exists \(select 1 from complaint/);
+    expect(compile(customerWhere({ hasOpenIssue: true })).sql).toMatch(/and \(exists \(select 1 from complaint.* or exists \(select 1 from fix_case/);
   });
 });
 

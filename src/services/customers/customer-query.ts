@@ -5,7 +5,7 @@ import { ScoreKind } from '../../domain/scoring/score-kind.js';
 import type { CursorPart } from '../common/pagination.js';
 import { CustomerException, CustomerExceptionCode } from './customer.exception.js';
 import { characterCount } from '../../domain/text.js';
-import { hasOpenComplaint } from './customer-facts.js';
+import { hasOpenComplaint, hasOpenIssue } from './customer-facts.js';
 
 /** Who to list; every field narrows the list (AND). */
 export interface CustomerFilter {
@@ -14,6 +14,8 @@ export interface CustomerFilter {
   /** Case-insensitive "contains" on name and e-mail address. */
   search?: string | null;
   hasOpenComplaint?: boolean | null;
+  /** A complaint or a persistent issue's fix case is open: what the contact guard holds marketing back for (`open-complaint`). */
+  hasOpenIssue?: boolean | null;
   marketingConsent?: boolean | null;
   /** RFM segment names (latest RFM score's band), e.g. "Champions", "At risk". */
   segment?: string[] | null;
@@ -155,7 +157,7 @@ export function storedFilter(filter: CustomerFilter): CustomerFilter {
   return stored;
 }
 
-const FILTER_FIELDS = ['status', 'serviceTier', 'search', 'hasOpenComplaint', 'marketingConsent', 'segment', 'riskBand', 'scores', 'acquiredFrom', 'acquiredTo', 'bandMoved'] as const satisfies readonly (keyof CustomerFilter)[];
+const FILTER_FIELDS = ['status', 'serviceTier', 'search', 'hasOpenComplaint', 'hasOpenIssue', 'marketingConsent', 'segment', 'riskBand', 'scores', 'acquiredFrom', 'acquiredTo', 'bandMoved'] as const satisfies readonly (keyof CustomerFilter)[];
 
 /**
  * The SQL condition for a filter, on table alias `c`. Filters from clients go through
@@ -172,6 +174,10 @@ export function customerWhere(filter: CustomerFilter = {}): RawBuilder<boolean> 
   if (filter.hasOpenComplaint != null) {
     const open = hasOpenComplaint('c.id');
     parts.push(filter.hasOpenComplaint ? open : sql`not ${open}`);
+  }
+  if (filter.hasOpenIssue != null) {
+    const open = hasOpenIssue('c.id');
+    parts.push(filter.hasOpenIssue ? open : sql`not ${open}`);
   }
   if (filter.marketingConsent != null) parts.push(sql`c.marketing_consent = ${filter.marketingConsent}`);
   // Copies of the current RFM and churn-risk bands on the customer row, kept by triggers on current_score.
