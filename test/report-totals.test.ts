@@ -75,5 +75,8 @@ it("reports a campaign group's revenue past 2^53 minor units", async () => {
             select ${id}::uuid, c.id, 'treated', now() - interval '2 days' from customer c where c.external_ref = 'BIGREV-1'`.execute(stack.orm.em.fork().getKysely());
   const campaign = await stack.gql(CampaignDocument, { id }, Role.Viewer);
   expect(campaign.errors).toBeUndefined();
-  expect(campaign.data!.campaign!.outcome).toEqual([expect.objectContaining({ group: 'Treated', members: 1, retained: 1, revenueMinor: TEN_MAX })]);
+  expect(campaign.data!.campaign!.outcome).toEqual([
+    expect.objectContaining({ group: 'Treated', members: 1, retained: 1, revenueMinor: TEN_MAX }),
+    expect.objectContaining({ group: 'Holdout', members: 0, revenueMinor: 0 }),
+  ]);
 });
