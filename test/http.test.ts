@@ -6,6 +6,7 @@ import { createOrm, migrateUp, type Orm } from '../src/db/orm.js';
 import { startEmbeddedPostgresOnFreePort, type LocalPostgres } from '../src/dev/embedded-postgres.js';
 import { createApi, type Api } from '../src/http/api-server.js';
 import { OPERATION_LABELS } from '../src/http/metrics.js';
+import { OperationsStatusService } from '../src/services/operations/operations-status.service.js';
 import { createLogger } from '../src/logger.js';
 import { Customer, FixCase, MessageChannel, MessagePurpose, OutboxMessage, PlaybookRun, ScoringRun, ScoringRunStatus } from '../src/entities/index.js';
 import { connectTemporal, type TemporalClient } from '../src/temporal/client.js';
@@ -329,6 +330,20 @@ it('does not let a client name its own address unless a proxy is trusted', async
   } finally {
     await limited.stop();
   }
+});
+
+it('bounds the operations status read in the database: a table locked by a migration fails it within seconds instead of leaving it to hold a connection', async () => {
+  const locker = orm.em.fork();
+  await locker.begin();
+  try {
+    await locker.execute('lock table fix_case in access exclusive mode');
+    const started = Date.now();
+    await expect(new OperationsStatusService(orm.em.fork()).status()).rejects.toThrow(/(statement|lock) timeout/);
+    expect(Date.now() - started).toBeLessThan(8_000);
+  } finally {
+    await locker.rollback();
+  }
+  await expect(new OperationsStatusService(orm.em.fork()).status()).resolves.toMatchObject({ openFixCases: expect.any(Number) });
 });
 
 it('serves GraphiQL with its assets from the project itself, not a CDN', async () => {

@@ -1,7 +1,7 @@
 import { createApiMetrics } from './metrics.js';
 
 describe('operations status in /metrics', () => {
-  it('reports the status unread within a few seconds when the database does not answer, and starts no second read until the first is given up', async () => {
+  it('reports the status unread within a few seconds when the database does not answer, and starts no second read meanwhile', async () => {
     let reads = 0;
     // A hung database: the read never settles.
     const { registry } = createApiMetrics({ status: () => (reads++, new Promise(() => undefined)) });
@@ -13,14 +13,5 @@ describe('operations status in /metrics', () => {
     await new Promise((resolve) => setTimeout(resolve, 1_100));
     expect(await registry.metrics()).toMatch(/^retention_operations_status_up 0$/m);
     expect(reads).toBe(1);
-    // Half a minute later the read is given up for lost (a connection cut without a word): the next scrape asks again.
-    const now = Date.now;
-    Date.now = () => now() + 31_000;
-    try {
-      expect(await registry.metrics()).toMatch(/^retention_operations_status_up 0$/m);
-      expect(reads).toBe(2);
-    } finally {
-      Date.now = now;
-    }
   }, 15_000);
 });

@@ -87,8 +87,6 @@ export const OPERATION_LABELS = 300;
 
 /** How long a scrape waits for the operations status before it reports it unread (`retention_operations_status_up 0`). */
 const STATUS_READ_LIMIT_MS = 3_000;
-/** A read still pending after this long is lost (its connection cut): the next scrape starts another. */
-const STATUS_READ_GIVEN_UP_MS = 30_000;
 
 /** `promise`'s value, or a rejection once `ms` have passed without one. */
 function withinTime<T>(promise: Promise<T>, ms: number): Promise<T> {
@@ -107,19 +105,18 @@ function withinTime<T>(promise: Promise<T>, ms: number): Promise<T> {
  */
 function operationsGauges(registry: Registry, status: () => Promise<OperationsStatus>, onFailed: (error: unknown) => void): void {
   let current: { at: number; read: Promise<OperationsStatus | null> } | null = null;
-  // A database that does not answer (hung, cut off) is a failed read within the limit, below any scrape timeout;
-  // while such a read is still pending, scrapes do not start more of them, until it is given up for lost
-  // (a connection cut without a word may hang until the kernel drops it, long after the database is back).
-  let pending: { since: number; reading: Promise<OperationsStatus> } | null = null;
+  // A database that does not answer (locked, overloaded) is a failed read within the limit, below any scrape timeout;
+  // while such a read is still pending (the database ends it within seconds), scrapes do not start more of them,
+  // so giving up on reads never piles them up on the pool's connections.
+  let pending: Promise<OperationsStatus> | null = null;
   const read = () => {
     if (!current || Date.now() - current.at > 1_000) {
-      if (!pending || Date.now() - pending.since > STATUS_READ_GIVEN_UP_MS) {
-        const reading: Promise<OperationsStatus> = status().finally(() => {
-          if (pending?.reading === reading) pending = null;
+      const reading =
+        pending ??
+        status().finally(() => {
+          pending = null;
         });
-        pending = { since: Date.now(), reading };
-      }
-      const reading = pending.reading;
+      pending = reading;
       const attempt = withinTime(reading, STATUS_READ_LIMIT_MS).catch((error: unknown) => {
         onFailed(error);
         return null;

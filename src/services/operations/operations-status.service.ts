@@ -33,6 +33,9 @@ export interface OperationsStatus {
 }
 
 /** Reads the operations status in two statements and one question to the workflow engine (for metrics scraped every few seconds). */
+/** How long the status's statements may run or wait for a lock, milliseconds (the database cancels them then). */
+const STATUS_READ_TIMEOUT_MS = 5_000;
+
 export class OperationsStatusService {
   constructor(
     private readonly em: EntityManager,
@@ -43,20 +46,26 @@ export class OperationsStatusService {
   async status(now = new Date()): Promise<OperationsStatus> {
     // The engine being down must not hide what the database says.
     const workers = this.presence ? this.presence.workers().catch(() => null) : Promise.resolve(null);
-    const db = this.em.getKysely();
     // The unsent messages, read through the outbox's partial index of them.
     const unsent = sql`from outbox_message where sent_at is null and suppressed_at is null`;
     const due = sql`attempts < ${this.maxAttempts} and (send_after is null or send_after <= ${now})`;
-    const [counts] = (
-      await sql<{ due: string; oldest: string | null; deferred: string; undeliverable: string; last_rescore: Date | string | null; open_fix_cases: string }>`
-        select (select count(*) ${unsent} and ${due}) as due,
-               (select extract(epoch from ${now}::timestamptz - min(coalesce(send_after, created_at))) ${unsent} and ${due}) as oldest,
-               (select count(*) ${unsent} and attempts < ${this.maxAttempts} and send_after > ${now}) as deferred,
-               (select count(*) ${unsent} and attempts >= ${this.maxAttempts}) as undeliverable,
-               (select max(finished_at) from scoring_run where status = 'completed') as last_rescore,
-               (select count(*) from fix_case where status = 'open') as open_fix_cases`.execute(db)
-    ).rows;
-    const runs = (await sql<{ playbook: string; runs: string }>`select playbook, count(*) as runs from playbook_run where status = 'running' group by 1 order by 1`.execute(db)).rows;
+    // Bounded in the database: a scrape or a dashboard that gives up on a locked or overloaded database leaves no read holding a connection.
+    const { counts, runs } = await this.em.transactional(async (em) => {
+      const db = em.getKysely();
+      await sql`set local statement_timeout = ${sql.lit(STATUS_READ_TIMEOUT_MS)}`.execute(db);
+      await sql`set local lock_timeout = ${sql.lit(STATUS_READ_TIMEOUT_MS)}`.execute(db);
+      const [counts] = (
+        await sql<{ due: string; oldest: string | null; deferred: string; undeliverable: string; last_rescore: Date | string | null; open_fix_cases: string }>`
+          select (select count(*) ${unsent} and ${due}) as due,
+                 (select extract(epoch from ${now}::timestamptz - min(coalesce(send_after, created_at))) ${unsent} and ${due}) as oldest,
+                 (select count(*) ${unsent} and attempts < ${this.maxAttempts} and send_after > ${now}) as deferred,
+                 (select count(*) ${unsent} and attempts >= ${this.maxAttempts}) as undeliverable,
+                 (select max(finished_at) from scoring_run where status = 'completed') as last_rescore,
+                 (select count(*) from fix_case where status = 'open') as open_fix_cases`.execute(db)
+      ).rows;
+      const runs = (await sql<{ playbook: string; runs: string }>`select playbook, count(*) as runs from playbook_run where status = 'running' group by 1 order by 1`.execute(db)).rows;
+      return { counts, runs };
+    });
     return {
       dueMessages: Number(counts.due),
       oldestDueMessageSeconds: Math.max(0, Number(counts.oldest ?? 0)),
