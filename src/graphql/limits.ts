@@ -4,6 +4,8 @@ import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import { GraphQLError, Kind, type DocumentNode, type GraphQLSchema, type SelectionSetNode, type ValidationContext, type ValidationRule } from 'graphql';
 import { fieldExtensionsEstimator, getComplexity, simpleEstimator } from 'graphql-query-complexity';
+import pLimit from 'p-limit';
+import type { MiddlewareFn } from 'type-graphql';
 
 export interface QueryLimits {
   /** Deepest selection allowed (customers > edges > node > orders > edges > node ... counts each level). */
@@ -24,6 +26,17 @@ export const defaultQueryLimits: QueryLimits = { maxDepth: 12, maxCost: 25_000, 
  * not a field read from a row; aliases or a page of segments with reports add up.
  */
 export const REPORT_COMPLEXITY = 1_000;
+
+/**
+ * How many reports run at once in an API process: more wait their turn, so the reports of one
+ * request (up to 25 within the cost limit) or of many cannot take every database connection
+ * from the pages and mutations of everyone else.
+ */
+export const REPORTS_AT_ONCE = 3;
+const reportTurns = pLimit(REPORTS_AT_ONCE);
+
+/** `@UseMiddleware(ReportTurn)` on a report field: it runs when one of the few report places is free. */
+export const ReportTurn: MiddlewareFn = (_action, next) => reportTurns(() => next());
 
 /**
  * What a field of a workflow's live state costs (a run's step, deadline, fees, ...; a campaign's

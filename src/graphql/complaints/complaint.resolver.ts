@@ -1,7 +1,7 @@
-import { Arg, Args, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
+import { Arg, Args, Ctx, ID, Mutation, Query, Resolver, UseMiddleware } from 'type-graphql';
 import { Role } from '../../domain/auth/roles.js';
 import { Allow } from '../auth/allow.js';
-import { REPORT_COMPLEXITY } from '../limits.js';
+import { REPORT_COMPLEXITY, ReportTurn } from '../limits.js';
 import type { GraphQLContext } from '../context.js';
 import { ComplaintTopicType, ComplaintTopicsArgs, ComplaintType, RecordComplaintInput } from './complaint.types.js';
 
@@ -9,6 +9,7 @@ import { ComplaintTopicType, ComplaintTopicsArgs, ComplaintType, RecordComplaint
 export class ComplaintResolver {
   @Allow(Role.Viewer)
   @Query(() => [ComplaintTopicType], { description: 'Complaints by topic since a day, most complained about first; for the base or a segment', complexity: REPORT_COMPLEXITY })
+  @UseMiddleware(ReportTurn)
   complaintTopics(@Args() { since, filter }: ComplaintTopicsArgs, @Ctx() ctx: GraphQLContext): Promise<ComplaintTopicType[]> {
     return ctx.services.complaints.topics({ since, filter });
   }

@@ -1,8 +1,8 @@
 import { LocalDateResolver } from 'graphql-scalars';
-import { Arg, Ctx, Field, Int, ObjectType, Query, Resolver } from 'type-graphql';
+import { Arg, Ctx, Field, Int, ObjectType, Query, Resolver, UseMiddleware } from 'type-graphql';
 import { Role } from '../../domain/auth/roles.js';
 import { Allow } from '../auth/allow.js';
-import { REPORT_COMPLEXITY } from '../limits.js';
+import { REPORT_COMPLEXITY, ReportTurn } from '../limits.js';
 import type { GraphQLContext } from '../context.js';
 import { MoneyTotal } from '../common/money.js';
 
@@ -43,6 +43,7 @@ export class FairnessBandType {
 export class FairnessReportResolver {
   @Allow(Role.Viewer)
   @Query(() => [FairnessBandType], { description: 'Per payment-loyalty band: offers, reminders, fees charged and waived, messages, since a day', complexity: REPORT_COMPLEXITY })
+  @UseMiddleware(ReportTurn)
   fairnessReport(@Arg('since', () => LocalDateResolver, { description: 'Invoices due and messages written from this day' }) since: string, @Ctx() ctx: GraphQLContext): Promise<FairnessBandType[]> {
     return ctx.services.fairness.byLoyaltyBand(since);
   }

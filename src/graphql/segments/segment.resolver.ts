@@ -1,13 +1,13 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import { LocalDateResolver } from 'graphql-scalars';
-import { Arg, Args, Ctx, FieldResolver, ID, Info, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Ctx, FieldResolver, ID, Info, Int, Mutation, Query, Resolver, Root, UseMiddleware } from 'type-graphql';
 import { Role } from '../../domain/auth/roles.js';
 import { mapPage } from '../../services/common/pagination.js';
 import type { CustomerFilter } from '../../services/customers/customer-query.js';
 import { Allow } from '../auth/allow.js';
 import { NestedPageArgs, PageArgs, pageComplexity } from '../common/connection.js';
 import type { GraphQLContext } from '../context.js';
-import { REPORT_COMPLEXITY } from '../limits.js';
+import { REPORT_COMPLEXITY, ReportTurn } from '../limits.js';
 import { CampaignConnection, CampaignType } from '../campaigns/campaign.types.js';
 import { ComplaintTopicType } from '../complaints/complaint.types.js';
 import { customerPageIncludes } from '../customers/customer-page-includes.js';
@@ -56,11 +56,13 @@ export class SegmentResolver {
   }
 
   @FieldResolver(() => ScoreDistributionReportType, { description: "The segment's customers per band of every score", complexity: REPORT_COMPLEXITY })
+  @UseMiddleware(ReportTurn)
   scoreDistribution(@Root() segment: SegmentType, @Ctx() ctx: GraphQLContext): Promise<ScoreDistributionReportType> {
     return ctx.services.scoring.distribution({ filter: filterOf(segment) });
   }
 
   @FieldResolver(() => ConcentrationReportType, { description: "How much of the segment's revenue comes from its top 20%, month by month", complexity: REPORT_COMPLEXITY })
+  @UseMiddleware(ReportTurn)
   concentration(
     @Root() segment: SegmentType,
     @Arg('months', () => Int, { defaultValue: 12, description: 'Months back, the current one included (1 to 60)' }) months: number,
@@ -70,6 +72,7 @@ export class SegmentResolver {
   }
 
   @FieldResolver(() => [ComplaintTopicType], { description: "The segment's complaints by topic since a day, most complained about first", complexity: REPORT_COMPLEXITY })
+  @UseMiddleware(ReportTurn)
   complaintTopics(@Root() segment: SegmentType, @Arg('since', () => LocalDateResolver, { description: 'Complaints opened from this day' }) since: string, @Ctx() ctx: GraphQLContext): Promise<ComplaintTopicType[]> {
     return ctx.services.complaints.topics({ since, filter: filterOf(segment) });
   }

@@ -1,0 +1,26 @@
+import type { ResolverData } from 'type-graphql';
+import { REPORTS_AT_ONCE, ReportTurn } from './limits.js';
+
+describe('ReportTurn', () => {
+  it(`runs at most ${REPORTS_AT_ONCE} reports at once; the others wait their turn and all answer`, async () => {
+    let running = 0;
+    let most = 0;
+    const report = (i: number) => async () => {
+      running++;
+      most = Math.max(most, running);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      running--;
+      return i;
+    };
+    // 25 reports, as many as one request may carry within the cost limit.
+    const answers = await Promise.all(Array.from({ length: 25 }, (_, i) => ReportTurn({} as ResolverData, report(i))));
+    expect(answers).toEqual(Array.from({ length: 25 }, (_, i) => i));
+    expect(most).toBe(REPORTS_AT_ONCE);
+  });
+
+  it('frees its place when a report fails', async () => {
+    const failing = Array.from({ length: REPORTS_AT_ONCE }, () => ReportTurn({} as ResolverData, async () => Promise.reject(new Error('no database'))));
+    await Promise.allSettled(failing);
+    await expect(ReportTurn({} as ResolverData, async () => 'answered')).resolves.toBe('answered');
+  });
+});
