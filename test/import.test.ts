@@ -167,6 +167,12 @@ it('checks cross-field rules and references inside the file', async () => {
     { line: 2, field: 'reopened_at', message: 'is before opened_at' },
     { line: 3, field: 'resolved_at', message: 'is before reopened_at' },
   ]);
+  // A file without the reopening: the stored complaint keeps its reopening, and the resolution must come after it.
+  expect((await run('complaints', 'complaint_ref,customer_ref,topic,severity,opened_at,reopened_at\nCMP-R,CRM-1001,app-login,low,2026-05-10T10:00:00Z,2026-05-20T10:00:00Z\n')).errors).toEqual([]);
+  expect((await run('complaints', 'complaint_ref,customer_ref,topic,severity,opened_at,resolved_at\nCMP-R,CRM-1001,app-login,low,2026-05-10T10:00:00Z,2026-05-15T10:00:00Z\n')).errors).toEqual([
+    { line: 2, field: 'resolved_at', message: 'is before reopened_at' },
+  ]);
+  expect((await run('complaints', 'complaint_ref,customer_ref,topic,severity,opened_at,resolved_at\nCMP-R,CRM-1001,app-login,low,2026-05-10T10:00:00Z,2026-05-25T10:00:00Z\n')).errors).toEqual([]);
   // A topic is a key the playbooks and reports group by, as recordComplaint takes it: "App-Login" is app-login, "app login" no key.
   const topics = await run('complaints', 'complaint_ref,customer_ref,topic,severity,opened_at\nCMP-10,CRM-1001,App-Login,low,2026-05-10T10:00:00Z\nCMP-11,CRM-1001,app login,low,2026-05-10T10:00:00Z\nCMP-12,CRM-1001,billing_error,low,2026-05-10T10:00:00Z\n');
   const notAKey = (topic: string) => `"${topic}" is not a topic key (lowercase words joined by hyphens, e.g. delivery-delay)`;

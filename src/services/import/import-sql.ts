@@ -100,8 +100,13 @@ export function validationSql(spec: ImportSpec, header: Set<string>): string {
   if (spec.kind === 'complaints') {
     checks.push(`select row_no, 'resolved_at', 'is before opened_at' from import_stage s where ${ok} and ${validDate('resolved_at')} and ${validDate('opened_at')} and ${ts('resolved_at')} < ${ts('opened_at')}`);
     checks.push(`select row_no, 'reopened_at', 'is before opened_at' from import_stage s where ${ok} and ${validDate('reopened_at')} and ${validDate('opened_at')} and ${ts('reopened_at')} < ${ts('opened_at')}`);
-    // Reopening clears the resolution: a complaint with both was resolved again after it was reopened.
-    checks.push(`select row_no, 'resolved_at', 'is before reopened_at' from import_stage s where ${ok} and ${validDate('resolved_at')} and ${validDate('reopened_at')} and ${ts('resolved_at')} < ${ts('reopened_at')}`);
+    // Reopening clears the resolution: a complaint with both was resolved again after it was reopened. As the
+    // complaint will hold them: a column the file does not have keeps the stored complaint's value.
+    const willHold = (c: string) => (header.has(c) ? `case when ${validDate(c)} then ${ts(c)} end` : `old.${c}`);
+    checks.push(
+      `select row_no, 'resolved_at', 'is before reopened_at' from import_stage s left join complaint old on old.external_ref = btrim(s.complaint_ref)
+        where ${ok} and ${willHold('resolved_at')} < ${willHold('reopened_at')}`,
+    );
   }
   if (spec.kind === 'offers') {
     // The same rules as createOffer: a code customers can type, a discount or a tier change, an end not before the start.
