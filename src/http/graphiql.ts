@@ -20,12 +20,16 @@ export function graphiqlRouter(options: { endpoint: string; headers?: Record<str
   const withoutHeaders = page(options.endpoint, '{}');
   router.get(options.endpoint, (req, res, next) => {
     if (!req.accepts(['application/json', 'text/html']) || req.accepts(['application/json', 'text/html']) !== 'text/html' || req.query.query) return next();
-    res.type('html').send(LOOPBACK_NAMES.has(req.hostname) ? withHeaders : withoutHeaders);
+    // The Host the browser sent, not one a proxy header (X-Forwarded-Host) may claim when TRUST_PROXY is set.
+    res.type('html').send(LOOPBACK_NAMES.has(hostnameOf(req.headers.host)) ? withHeaders : withoutHeaders);
   });
   return router;
 }
 
-const LOOPBACK_NAMES = new Set(['localhost', '127.0.0.1', '::1', '[::1]']);
+const LOOPBACK_NAMES = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/** The name in a Host header, without its port ("[::1]:4000" is "[::1]"). */
+const hostnameOf = (host: string | undefined): string => (host ?? '').toLowerCase().replace(/:\d+$/, '');
 
 function page(endpoint: string, headers: string): string {
   return `<!doctype html>
