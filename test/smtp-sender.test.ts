@@ -51,6 +51,8 @@ it('tells a refusal for good (5xx) from one for now (4xx) and from a server it c
     // So is one without an enhanced status whose text names the policy, and one about our sender's address (5.1.8), not the recipient's.
     expect(await failure(smtp.sender.send(to('norelay@example.com')))).toMatchObject({ permanent: false, message: expect.stringMatching(/550 relay not permitted/) });
     expect(await failure(smtp.sender.send(to('sender@example.com')))).toMatchObject({ permanent: false, message: expect.stringMatching(/550 5\.1\.8 /) });
+    expect(await failure(smtp.sender.send(to('postfixsender@example.com')))).toMatchObject({ permanent: false, message: expect.stringMatching(/550 5\.1\.0 .*Sender address rejected/) });
+    expect(await failure(smtp.sender.send(to('qmail@example.com')))).toMatchObject({ permanent: false, message: expect.stringMatching(/553 sorry, that domain isn't in my list of allowed rcpthosts/) });
     // An address in the text that reads like an enhanced status (5.1.20.7) is no mailbox refusal.
     expect(await failure(smtp.sender.send(to('listed@example.com')))).toMatchObject({ permanent: false, message: expect.stringMatching(/554 Client host \[5\.1\.20\.7\]/) });
     const unreachable = new SmtpSender('smtp://127.0.0.1:1', 'Retention <care@example.com>', 'team@example.com');

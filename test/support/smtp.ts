@@ -20,7 +20,8 @@ export interface LocalSmtpOptions {
  * A local SMTP server (smtp-server) that refuses mailboxes starting with "bounce" for good (550),
  * "unknown" with the enhanced status of an unknown user (550 5.1.1), "relay" by policy (554 5.7.1,
  * as a server refusing to relay does), "norelay" by policy without an enhanced status (550, as
- * Exim says it), "sender" for our sender's address (550 5.1.8), "listed" for the sending host (554,
+ * Exim says it), "sender" for our sender's address (550 5.1.8, and "postfixsender" as Postfix says
+ * it, 550 5.1.0), "qmail" for a relay qmail refuses (553 without an enhanced status), "listed" for the sending host (554,
  * with an address in the text) and "busy" for now (451), and keeps what it takes, with the project's real
  * SMTP channel pointed at it.
  */
@@ -37,6 +38,8 @@ export async function startLocalSmtp(options: LocalSmtpOptions = {}): Promise<{ 
       if (address.address.startsWith('listed')) return callback(Object.assign(new Error(`Client host [5.1.20.7] blocked using a block list`), { responseCode: 554 }));
       if (address.address.startsWith('relay')) return callback(Object.assign(new Error(`5.7.1 <${address.address}>: Relay access denied`), { responseCode: 554 }));
       if (address.address.startsWith('sender')) return callback(Object.assign(new Error(`5.1.8 <care@example.com>: Sender address rejected: Domain not found`), { responseCode: 550 }));
+      if (address.address.startsWith('postfixsender')) return callback(Object.assign(new Error(`5.1.0 <care@example.com>: Sender address rejected: User unknown in local recipient table`), { responseCode: 550 }));
+      if (address.address.startsWith('qmail')) return callback(Object.assign(new Error(`sorry, that domain isn't in my list of allowed rcpthosts (#5.7.1)`), { responseCode: 553 }));
       if (address.address.startsWith('norelay')) return callback(Object.assign(new Error(`relay not permitted`), { responseCode: 550 }));
       if (address.address.startsWith('busy')) return callback(Object.assign(new Error(`<${address.address}>: mailbox busy, try again later`), { responseCode: 451 }));
       callback();

@@ -50,9 +50,10 @@ export class SmtpSender implements MessageSender {
  * The server's refusal of the recipient or of the message (its answer to RCPT TO or DATA) as a
  * `MessageRefusedError`. Final only when it is about this one mailbox: a 5xx whose enhanced
  * status (RFC 3463) is a recipient's addressing or mailbox one (5.1.x: "user unknown", but not
- * 5.1.7 and 5.1.8, which are about our sender's address; 5.2.1: disabled), or, without one, a
- * 551 or 553 to RCPT TO, or a 550 to RCPT TO whose text does not name a policy (a 550 is also
- * "rejected for policy reasons": relay not permitted, sender verify failed). A refusal by policy
+ * 5.1.7 and 5.1.8, which are about our sender's address, nor a 5.1.0 whose text names the sender
+ * or a policy; 5.2.1: disabled), or, without one, a 551 to RCPT TO, or a 550 or 553 to RCPT TO
+ * whose text does not name a policy (both are also "rejected for policy reasons": relay not
+ * permitted, sender verify failed, qmail's rcpthosts, an administrative prohibition). A refusal by policy
  * (5.7.x: relay denied, DMARC) concerns every message until the set-up is fixed, so it is
  * temporary, as is every 4xx. Anything else (no connection, no answer in time, a refused login
  * or sender) is thrown as it is, to be retried.
@@ -64,7 +65,7 @@ function refusal(error: unknown): unknown {
 }
 
 /** Words of a refusal without an enhanced status that make it one by policy or about the sender, not about the mailbox. */
-const POLICY_WORDS = /\b(relay(ing)?|polic(y|ies)|sender|spam|block(ed)?|(black|deny)[- ]?list(ed)?|not permitted|authenticat\w*)\b/i;
+const POLICY_WORDS = /\b(relay(ing)?|polic(y|ies)|sender|spam|block(ed)?|(black|deny)[- ]?list(ed)?|not permitted|authenticat\w*|prohibit\w*|access denied|rcpthosts)\b/i;
 
 function refusedForGood(code: number, command: string, response: string): boolean {
   if (code < 500) return false;
@@ -72,8 +73,10 @@ function refusedForGood(code: number, command: string, response: string): boolea
   const enhanced = /^\d{3}[ -]5\.(\d{1,3})\.(\d{1,3})\b/.exec(response);
   if (enhanced) {
     const [, subject, detail] = enhanced;
+    // 5.1.0 is "other address status": Postfix gives it to a sender it rejects too, so its words decide.
+    if (subject === '1' && detail === '0') return !POLICY_WORDS.test(response);
     return (subject === '1' && detail !== '7' && detail !== '8') || (subject === '2' && detail === '1');
   }
   if (command !== 'RCPT TO') return false;
-  return code === 551 || code === 553 || (code === 550 && !POLICY_WORDS.test(response));
+  return code === 551 || ((code === 550 || code === 553) && !POLICY_WORDS.test(response));
 }
