@@ -311,7 +311,10 @@ it('proposes the best existing-customer offer when no cheaper tier helps, as mar
   await eventually(() => review(c.id), (s) => s?.step === 'awaiting-approval');
   expect(await outboxSteps(accountReviewWorkflowId(c.id))).toEqual(['proposal', 'proposal-confirmed']);
   expect(await stack.orm.em.fork().findOneOrFail(Customer, { id: c.id })).toMatchObject({ serviceTier: 'basic' });
-  await stack.gql(DecideOffboardingDocument, { customerId: c.id, approve: false, reason: 'give the offer time' }, Role.Admin);
+  // The decision's own answer says so too, as the page showing it is refreshed from it.
+  await stack.orm.em.fork().nativeUpdate(OutboxMessage, { id: delivered.id }, { suppressedAt: new Date(), suppressedReason: 'open-complaint: a complaint is open' });
+  const decided = await stack.gql(DecideOffboardingDocument, { customerId: c.id, approve: false, reason: 'give the offer time' }, Role.Admin);
+  expect(decided.data!.decideOffboarding).toMatchObject({ offboardingApproved: false, heldBack: 'open-complaint: a complaint is open' });
   expect(await eventually(() => review(c.id), (s) => s?.step === 'done')).toMatchObject({ outcome: 'kept-by-decision' });
   for (const other of [silent, complaining]) {
     expect((await stack.gql(CancelPlaybookRunDocument, { workflowId: accountReviewWorkflowId(other.id), reason: 'test done' }, Role.Operator)).errors).toBeUndefined();

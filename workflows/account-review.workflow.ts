@@ -137,6 +137,7 @@ async function accountReviewSteps({ customerId, policy }: AccountReviewInput): P
       const waitMs = Math.max(1, Date.parse(proposal.notBefore) - Date.now());
       enter('proposing', `The customer's quiet hours: proposing at ${proposal.notBefore}`, waitMs);
       await sleep(waitMs);
+      state.deadline = null;
       proposal = await proposeAccountChange({ workflowId, customerId });
     }
   }

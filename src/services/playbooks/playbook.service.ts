@@ -436,8 +436,11 @@ export class PlaybookService {
 
   /** The live state of any playbook run (every playbook answers the same `state` query); null when unknown. */
   async liveState(workflowId: string): Promise<PlaybookRunState | null> {
-    const state = await this.engine.runState(workflowId);
-    // A proposal written but held back at delivery (an opt-out, a complaint before it went) never reached the customer: whoever decides next must see that.
+    return this.withProposalDelivery(workflowId, await this.engine.runState(workflowId));
+  }
+
+  /** A proposal written but held back at delivery (an opt-out, a complaint before it went) never reached the customer: whoever decides next must see that. */
+  private async withProposalDelivery(workflowId: string, state: PlaybookRunState | null): Promise<PlaybookRunState | null> {
     const { proposal } = (state ?? {}) as Partial<Pick<AccountReviewState, 'proposal'>>;
     return state && proposal && proposal.kind !== 'none' ? { ...state, proposalHeldBack: await this.runs.heldBackStepMessage(workflowId, 'proposal') } : state;
   }
@@ -502,7 +505,7 @@ export class PlaybookService {
    */
   private async runView(playbook: string, customerId: string, workflowId: string, options: { justStarted?: boolean; state?: PlaybookRunState } = {}): Promise<PlaybookRunView> {
     // A state the run just answered an update with is not asked for again.
-    const live = options.state ? Promise.resolve(options.state) : options.justStarted ? this.liveStateOrUnknown(workflowId) : this.liveState(workflowId);
+    const live = options.state ? this.withProposalDelivery(workflowId, options.state) : options.justStarted ? this.liveStateOrUnknown(workflowId) : this.liveState(workflowId);
     const [record, state] = await Promise.all([this.runs.findByWorkflowId(workflowId), live]);
     return { workflowId, playbook, customerId, record, state };
   }
