@@ -33,10 +33,17 @@ export const REPORT_COMPLEXITY = 1_000;
  * from the pages and mutations of everyone else.
  */
 export const REPORTS_AT_ONCE = 3;
+/** How many reports may wait for a place; more are refused at once (UNAVAILABLE, REPORTS_BUSY: try again shortly) rather than queued without end. */
+export const REPORTS_WAITING = 50;
 const reportTurns = pLimit(REPORTS_AT_ONCE);
 
 /** `@UseMiddleware(ReportTurn)` on a report field: it runs when one of the few report places is free. */
-export const ReportTurn: MiddlewareFn = (_action, next) => reportTurns(() => next());
+export const ReportTurn: MiddlewareFn = (_action, next) => {
+  if (reportTurns.pendingCount >= REPORTS_WAITING) {
+    throw new GraphQLError(`${REPORTS_WAITING} reports are waiting for their turn already; try again shortly`, { extensions: { code: 'UNAVAILABLE', reason: 'REPORTS_BUSY' } });
+  }
+  return reportTurns(() => next());
+};
 
 /**
  * What a field of a workflow's live state costs (a run's step, deadline, fees, ...; a campaign's

@@ -1,8 +1,8 @@
-import { Ctx, Field, Float, Int, ObjectType, Query, Resolver, UseMiddleware } from 'type-graphql';
+import { Ctx, Field, Float, Int, ObjectType, Query, Resolver } from 'type-graphql';
 import { Role } from '../../domain/auth/roles.js';
 import { Playbook } from '../../domain/playbooks/playbook.js';
 import { Allow } from '../auth/allow.js';
-import { REPORT_COMPLEXITY, ReportTurn } from '../limits.js';
+import { REPORT_COMPLEXITY } from '../limits.js';
 import type { GraphQLContext } from '../context.js';
 
 @ObjectType('PlaybookRunCount', { simpleResolvers: true })
@@ -54,7 +54,6 @@ export class OperationsStatusType {
 export class OperationsStatusResolver {
   @Allow(Role.Operator)
   @Query(() => OperationsStatusType, { description: "The deployment's operations status, for an operator's dashboard", complexity: REPORT_COMPLEXITY })
-  @UseMiddleware(ReportTurn)
   async operationsStatus(@Ctx() ctx: GraphQLContext): Promise<OperationsStatusType> {
     const status = await ctx.services.operations.status();
     return { ...status, oldestDueMessageSeconds: Math.round(status.oldestDueMessageSeconds) };

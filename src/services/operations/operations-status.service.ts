@@ -32,10 +32,10 @@ export interface OperationsStatus {
   workers: Workers | null;
 }
 
-/** Reads the operations status in two statements and one question to the workflow engine (for metrics scraped every few seconds). */
 /** How long the status's statements may run or wait for a lock, milliseconds (the database cancels them then). */
 const STATUS_READ_TIMEOUT_MS = 5_000;
 
+/** Reads the operations status in two statements, bounded in time, and one question to the workflow engine (for metrics scraped every few seconds). */
 export class OperationsStatusService {
   constructor(
     private readonly em: EntityManager,
