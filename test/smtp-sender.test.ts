@@ -45,6 +45,8 @@ it('tells a refusal for good (5xx) from one for now (4xx) and from a server it c
     expect(forGood).toBeInstanceOf(MessageRefusedError);
     expect(forGood).toMatchObject({ permanent: true, message: expect.stringMatching(/550 <bounce@example\.com>: mailbox unavailable/) });
     expect(await failure(smtp.sender.send(to('unknown@example.com')))).toMatchObject({ permanent: true, message: expect.stringMatching(/550 5\.1\.1 /) });
+    // A policy word in the address the refusal echoes is not the refusal's reason.
+    expect(await failure(smtp.sender.send(to('spam.sender@example.com')))).toMatchObject({ permanent: true, message: expect.stringMatching(/550 <spam\.sender@example\.com>: mailbox unavailable/) });
     expect(await failure(smtp.sender.send(to('busy@example.com')))).toMatchObject({ permanent: false, message: expect.stringMatching(/451 /) });
     // A refusal by policy (relay denied: a set-up fault, not this mailbox's) is tried again, as it concerns every message.
     expect(await failure(smtp.sender.send(to('relay@example.com')))).toMatchObject({ permanent: false, message: expect.stringMatching(/554 5\.7\.1 /) });

@@ -17,7 +17,7 @@ export interface LocalSmtpOptions {
 }
 
 /**
- * A local SMTP server (smtp-server) that refuses mailboxes starting with "bounce" for good (550),
+ * A local SMTP server (smtp-server) that refuses mailboxes starting with "bounce" or "spam" for good (550),
  * "unknown" with the enhanced status of an unknown user (550 5.1.1), "relay" by policy (554 5.7.1,
  * as a server refusing to relay does), "norelay" by policy without an enhanced status (550, as
  * Exim says it), "sender" for our sender's address (550 5.1.8, and "postfixsender" as Postfix says
@@ -33,7 +33,7 @@ export async function startLocalSmtp(options: LocalSmtpOptions = {}): Promise<{ 
     logger: false,
     onRcptTo(address, _session, callback) {
       // As mail servers do, the refusal names the address.
-      if (address.address.startsWith('bounce')) return callback(Object.assign(new Error(`<${address.address}>: mailbox unavailable`), { responseCode: 550 }));
+      if (address.address.startsWith('bounce') || address.address.startsWith('spam')) return callback(Object.assign(new Error(`<${address.address}>: mailbox unavailable`), { responseCode: 550 }));
       if (address.address.startsWith('unknown')) return callback(Object.assign(new Error(`5.1.1 <${address.address}>: Recipient address rejected: User unknown`), { responseCode: 550 }));
       if (address.address.startsWith('listed')) return callback(Object.assign(new Error(`Client host [5.1.20.7] blocked using a block list`), { responseCode: 554 }));
       if (address.address.startsWith('relay')) return callback(Object.assign(new Error(`5.7.1 <${address.address}>: Relay access denied`), { responseCode: 554 }));

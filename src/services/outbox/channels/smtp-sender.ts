@@ -67,6 +67,9 @@ function refusal(error: unknown): unknown {
 /** Words of a refusal without an enhanced status that make it one by policy or about the sender, not about the mailbox. */
 const POLICY_WORDS = /\b(relay(ing)?|polic(y|ies)|sender|spam|block(ed)?|(black|deny)[- ]?list(ed)?|not permitted|authenticat\w*|prohibit\w*|access denied|rcpthosts)\b/i;
 
+/** Whether the refusal's own words name a policy: the addresses it echoes (<spam@shop.example>) do not count. */
+const namesPolicy = (response: string) => POLICY_WORDS.test(response.replace(/<[^>]*>/g, ''));
+
 function refusedForGood(code: number, command: string, response: string): boolean {
   if (code < 500) return false;
   // The enhanced status follows the reply code ("550 5.1.1 ..."); one further on (an address in the text) is not it.
@@ -74,9 +77,9 @@ function refusedForGood(code: number, command: string, response: string): boolea
   if (enhanced) {
     const [, subject, detail] = enhanced;
     // 5.1.0 is "other address status": Postfix gives it to a sender it rejects too, so its words decide.
-    if (subject === '1' && detail === '0') return !POLICY_WORDS.test(response);
+    if (subject === '1' && detail === '0') return !namesPolicy(response);
     return (subject === '1' && detail !== '7' && detail !== '8') || (subject === '2' && detail === '1');
   }
   if (command !== 'RCPT TO') return false;
-  return code === 551 || ((code === 550 || code === 553) && !POLICY_WORDS.test(response));
+  return code === 551 || ((code === 550 || code === 553) && !namesPolicy(response));
 }
