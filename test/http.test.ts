@@ -332,6 +332,11 @@ it('does not let a client name its own address unless a proxy is trusted', async
   }
 });
 
+it("keeps the database pool's connections under TCP keepalive, so one the database end dropped without a word does not hold a query for good", async () => {
+  const pool = (await orm.em.getConnection().getNativeClient()) as { options: { keepAlive?: boolean; keepAliveInitialDelayMillis?: number } };
+  expect(pool.options).toMatchObject({ keepAlive: true, keepAliveInitialDelayMillis: 10_000 });
+});
+
 it('bounds the operations status read in the database: a table locked by a migration fails it within seconds instead of leaving it to hold a connection', async () => {
   const locker = orm.em.fork();
   await locker.begin();

@@ -15,6 +15,9 @@ export function ormConfig(databaseUrl: string, overrides: Partial<Options> = {})
     // Batches Ref.load() / Collection.load() of nested GraphQL fields into one query per level.
     dataloader: DataloaderType.ALL,
     pool: { min: 0, max: 10 },
+    // TCP keepalive (pg's pool): a connection the database end dropped without a word is found dead in minutes,
+    // instead of leaving a query waiting for an answer that never comes, with its connection, for good.
+    driverOptions: { keepAlive: true, keepAliveInitialDelayMillis: 10_000 },
     migrations: {
       tableName: 'mikro_orm_migrations',
       path: 'migrations',
