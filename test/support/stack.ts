@@ -49,14 +49,13 @@ export interface TestStack {
 export async function startTestStack(options: { worker?: boolean; policies?: Partial<PlaybookPolicies> } = {}): Promise<TestStack> {
   const db = await createTestDatabase();
   const taskQueue = `test-${randomBytes(4).toString('hex')}`;
-  const metricsPort = options.worker === false ? 0 : await freePort();
   const env = {
     ...process.env,
     DATABASE_URL: db.url,
     TEMPORAL_TASK_QUEUE: taskQueue,
     API_KEYS: apiKeys,
     NODE_ENV: 'test',
-    WORKER_METRICS_PORT: String(metricsPort),
+    WORKER_METRICS_PORT: '0',
     PORT: '0',
     // The worker's deliveries go to a file of this test's own, not the project's .data.
     MESSAGE_LOG_FILE: path.join(os.tmpdir(), `retention-messages-${taskQueue}.log`),
@@ -65,7 +64,7 @@ export async function startTestStack(options: { worker?: boolean; policies?: Par
   const orm = await createOrm(config.databaseUrl);
   await migrateUp(orm);
   const temporal = await connectTemporal(config.temporal.address, config.temporal.namespace);
-  const worker = options.worker === false ? null : await spawnWorker(env);
+  const { worker, metricsPort } = options.worker === false ? { worker: null, metricsPort: 0 } : await spawnWorkerOnFreePort(env);
   const api = await createApi({ config, orm, temporal, logger: createLogger('silent', 'api'), policies: options.policies });
 
   return {
@@ -90,7 +89,6 @@ export async function startTestStack(options: { worker?: boolean; policies?: Par
   };
 }
 
-/** The production worker entry point as a child process, ready once it polls its task queue. */
 /** The environment of a worker process of its own for this stack (its database, Temporal and task queue), with `settings` over it. */
 export function workerEnvOf(stack: TestStack, settings: Record<string, string> = {}): NodeJS.ProcessEnv {
   return {
@@ -104,6 +102,22 @@ export function workerEnvOf(stack: TestStack, settings: Record<string, string> =
   };
 }
 
+/**
+ * The worker with its metrics on a free port. Another process may take the port between its
+ * choice and the worker's bind (CI saw it once: "Address already in use"), so a taken one is chosen again.
+ */
+async function spawnWorkerOnFreePort(env: NodeJS.ProcessEnv): Promise<{ worker: Awaited<ReturnType<typeof spawnWorker>>; metricsPort: number }> {
+  for (let attempt = 1; ; attempt++) {
+    const metricsPort = await freePort();
+    try {
+      return { worker: await spawnWorker({ ...env, WORKER_METRICS_PORT: String(metricsPort) }), metricsPort };
+    } catch (error) {
+      if (attempt >= 3 || !(error as Error).message.includes('Address already in use')) throw error;
+    }
+  }
+}
+
+/** The production worker entry point as a child process, ready once it polls its task queue. */
 export async function spawnWorker(env: NodeJS.ProcessEnv): Promise<{ process: ChildProcess; stop(): Promise<void> }> {
   const child = spawn(process.execPath, [path.resolve('dist/src/bin/worker.js')], {
     env: { ...env, LOG_LEVEL: 'info' },
