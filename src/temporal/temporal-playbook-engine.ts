@@ -292,16 +292,12 @@ export class TemporalPlaybookEngine implements PlaybookEngine {
     });
     // Taken, then the run ended before it acted on it (cancelled at the same moment): that is no refusal of the input, the run is over.
     const endedMeanwhile = async (error: unknown) => {
-      if (error instanceof WorkflowUpdateFailedError && (error.cause instanceof CancelledFailure || !(await this.running(workflowId)))) {
+      if (error instanceof WorkflowUpdateFailedError && (error.cause instanceof CancelledFailure || !(await this.isRunning(workflowId)))) {
         throw new PlaybookException(PlaybookExceptionCode.RunAlreadyFinished, `${what}: the run ended before it acted on it`, { workflowId, updateId });
       }
       return refusal(error);
     };
     return update && { acted: () => this.settle(() => update.result().catch(endedMeanwhile)) };
-  }
-
-  private async running(workflowId: string): Promise<boolean> {
-    return (await this.client.workflow.getHandle(workflowId).describe()).status.name === 'RUNNING';
   }
 
   /** Waits up to `settleMs` for the run to act on what it took; one that takes longer (an activity retrying) shows it on the next read. */
