@@ -15,13 +15,17 @@ export function amountPattern(signed = false): string {
   return `^${signed ? '-?' : ''}\\d{1,${MAX_AMOUNT_INTEGER_DIGITS}}(\\.\\d{1,2})?$`;
 }
 
+// Compiled once: `scores fit` parses every order of a file with them.
+const AMOUNT = new RegExp(amountPattern());
+const SIGNED_AMOUNT = new RegExp(amountPattern(true));
+
 /**
  * Minor units (cents) of a trimmed amount as the import takes it, exact, without floats: "12.5" -> 1250,
  * and with `signed` "-3.10" -> -310. Null when the import refuses it: more than 2 decimals or
  * MAX_AMOUNT_INTEGER_DIGITS integer digits, a decimal comma, a currency, an exponent, a sign unless `signed`.
  */
 export function parseMinor(amount: string, signed = false): number | null {
-  if (!new RegExp(amountPattern(signed)).test(amount)) return null;
+  if (!(signed ? SIGNED_AMOUNT : AMOUNT).test(amount)) return null;
   const [whole, fraction = ''] = amount.replace('-', '').split('.');
   const minor = Number(whole) * 100 + Number(fraction.padEnd(2, '0'));
   return amount.startsWith('-') && minor !== 0 ? -minor : minor;
