@@ -8,8 +8,7 @@ import type { AuditService } from '../audit/audit.service.js';
 import { keysetPage } from '../common/keyset-page.js';
 import type { Page, PageArgs } from '../common/pagination.js';
 import { assertCustomerId } from '../customers/customer.service.js';
-import { topicKey, topicProblem } from '../../domain/complaints/topic.js';
-import { PlaybookException, PlaybookExceptionCode } from './playbook.exception.js';
+import { fixIssueTopic, PlaybookException, PlaybookExceptionCode } from './playbook.exception.js';
 
 /** How one owner (team or role) deals with the persistent issues it owns: what is open, how fast fixes come, how many hold. */
 export interface FixCaseOwnerReport {
@@ -89,9 +88,7 @@ export class FixCaseService {
    */
   async confirm(customerId: string, topic: string, actor: string): Promise<FixCase> {
     assertCustomerId(customerId);
-    const problem = topicProblem(topic);
-    if (problem) throw new PlaybookException(PlaybookExceptionCode.InvalidInput, problem, { field: 'topic' });
-    topic = topicKey(topic);
+    topic = fixIssueTopic(topic);
     return this.em.transactional(async (em) => {
       const fixCase = await em.findOne(FixCase, { customer: customerId, topic }, { orderBy: { openedAt: 'desc' }, lockMode: LockMode.PESSIMISTIC_WRITE });
       if (!fixCase) throw new PlaybookException(PlaybookExceptionCode.FixCaseNotFound, `No fix case for "${topic}" of customer ${customerId}`, { customerId, topic });

@@ -1,3 +1,4 @@
+import { topicKey, topicProblem } from '../../domain/complaints/topic.js';
 import { DomainException, type FailureKind } from '../../domain/errors/domain-exception.js';
 
 export enum PlaybookExceptionCode {
@@ -48,4 +49,11 @@ export class PlaybookException extends DomainException<PlaybookExceptionCode> {
   get kind(): FailureKind {
     return kinds[this.code];
   }
+}
+
+/** A fix is keyed by its complaint topic as recordComplaint stores it ("Delivery-Delay" is "delivery-delay"); anything else names no issue (VALIDATION, field topic). */
+export function fixIssueTopic(topic: string): string {
+  const problem = topicProblem(topic);
+  if (problem) throw new PlaybookException(PlaybookExceptionCode.InvalidInput, problem, { field: 'topic' });
+  return topicKey(topic);
 }

@@ -20,11 +20,10 @@ import type { PersistentIssuePolicy } from '../../domain/scoring/persistent-issu
 import { ScoreKind } from '../../domain/scoring/score-kind.js';
 import { defaultScoringPolicy } from '../../domain/scoring/scoring-policy.js';
 import type { ScoreService } from '../scores/score.service.js';
-import { PlaybookException, PlaybookExceptionCode } from './playbook.exception.js';
+import { fixIssueTopic, PlaybookException, PlaybookExceptionCode } from './playbook.exception.js';
 import type { PlaybookEligibilityService } from './playbook-eligibility.service.js';
 import type { PlaybookRunService } from './playbook-run.service.js';
 import { reasonProblem } from '../../domain/text.js';
-import { topicKey, topicProblem } from '../../domain/complaints/topic.js';
 
 export interface PlaybookPolicies {
   welcomeCheck: WelcomeCheckPolicy;
@@ -523,13 +522,6 @@ async function launch(run: PendingRun): Promise<LaunchedRun> {
 function unknownWhenUnavailable(error: unknown): null {
   if (error instanceof PlaybookException && error.code === PlaybookExceptionCode.EngineUnavailable) return null;
   throw error;
-}
-
-/** A fix is keyed by its complaint topic as recordComplaint stores it ("Delivery-Delay" is "delivery-delay"); anything else names no issue. */
-function fixIssueTopic(topic: string): string {
-  const problem = topicProblem(topic);
-  if (problem) throw new PlaybookException(PlaybookExceptionCode.InvalidInput, problem, { field: 'topic' });
-  return topicKey(topic);
 }
 
 /** Reminders and fixes are owed to a customer who has left, too. */
