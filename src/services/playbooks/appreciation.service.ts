@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { writeWhenItGoes } from '../../domain/guards/contact-guard.js';
 import { appreciationPolicy, type ThankYou } from '../../domain/playbooks/appreciation.js';
-import { Customer, MessageChannel, MessagePurpose } from '../../entities/index.js';
+import { MessageChannel, MessagePurpose, type ServiceTier } from '../../entities/index.js';
 import { OfferService } from '../offers/offer.service.js';
 import { ContactStatusService } from '../outbox/contact-status.service.js';
 import type { OutboxService } from '../outbox/outbox.service.js';
@@ -28,8 +28,8 @@ export class AppreciationService {
       if (written) return thankYou(written);
       // The run's last step: recorded completed, the run was reset since (it waits until recorded running again); cancelled, it writes nothing.
       if (!(await runStillRunning(em, input.workflowId, { lastStep: true }))) return heldBack('run-ended', 'the run no longer runs: nothing was written');
-      // One thank-you step of the customer's at a time: two runs (last year's still waiting, this year's) cannot both write.
-      await em.execute(`select 1 from customer where id = ? for no key update`, [input.customerId]);
+      // One thank-you step of the customer's at a time: two runs (last year's still waiting, this year's) cannot both write. (Its tier: the offer keeps it.)
+      const [{ service_tier: serviceTier }] = await em.execute<{ service_tier: ServiceTier }[]>(`select service_tier from customer where id = ? for no key update`, [input.customerId]);
       const { marketing } = (await new ContactStatusService(em).forCustomer(input.customerId))!;
       if (!marketing.allowed) return heldBack(marketing.reason, marketing.detail);
       const later = writeWhenItGoes(marketing, new Date());
@@ -45,7 +45,6 @@ export class AppreciationService {
       if (facts.loss_making) return heldBack('loss-making', 'the account became loss-making: an account review, not a thank-you offer');
       if (facts.thanked_at) return heldBack('thanked-recently', `another thank-you was written on ${new Date(facts.thanked_at).toISOString().slice(0, 10)}`);
       // A thank-you keeps the customer's service: an offer that moves them to another tier is not one.
-      const { serviceTier } = await em.findOneOrFail(Customer, { id: input.customerId }, { fields: ['serviceTier'] });
       const { best, matchedNewCustomerOffer } = await new OfferService(em).bestForExistingCustomer(new Date().toISOString().slice(0, 10), serviceTier);
       const payload = { offerCode: best?.code ?? null, discountPercent: best?.discountPercent ?? null, matchedNewCustomerOffer: matchedNewCustomerOffer !== null };
       return thankYou(await this.outbox.enqueueStepOnce(em, input, 'thank-you', { channel: MessageChannel.Email, purpose: MessagePurpose.Marketing, template: 'appreciation', payload }));
