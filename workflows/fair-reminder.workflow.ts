@@ -1,4 +1,4 @@
-import { allHandlersFinished, condition, defineQuery, defineSignal, defineUpdate, log, patched, proxyActivities, setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, condition, defineQuery, defineSignal, defineUpdate, proxyActivities, setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { FairReminderActivities } from '../src/activities/fair-reminder.activities.js';
 import type { PlaybookRunActivities } from '../src/activities/playbook-run.activities.js';
 import {
@@ -6,7 +6,6 @@ import {
   feeFor,
   outcomeAfterSchedule,
   paymentPromisePolicy,
-  promiseEndsAt,
   promiseProblem,
   reminderSchedule,
   type PaymentPromise,
@@ -16,6 +15,7 @@ import {
   type FairReminderStep,
 } from '../src/domain/playbooks/fair-reminder.js';
 import { recordingCancellation, sideEffectSteps } from './cancellation.js';
+import { PaymentWatch } from './payment-watch.js';
 import { LoyaltyBandKey, PlaybookStepKey } from './search-attributes.js';
 import { startingCampaign } from './starting-campaign.js';
 import { auditSteering } from './steering-audit.js';
@@ -74,7 +74,6 @@ async function fairReminderSteps({ customerId, invoiceId, policy }: FairReminder
     promisedUntil: null,
     brokenPromises: 0,
   };
-  const promisePolicy = policy.promise ?? paymentPromisePolicy;
   const enter = (step: FairReminderStep, details: string) => {
     state.step = step;
     upsertSearchAttributes([{ key: PlaybookStepKey, value: step }]);
@@ -88,60 +87,8 @@ async function fairReminderSteps({ customerId, invoiceId, policy }: FairReminder
     await condition(allHandlersFinished);
     return outcome;
   };
-
-  // A promise to pay holds the next step until the promised day and its grace days have passed (a later promise moves it).
-  const holdWhilePromised = async () => {
-    while (!state.paid && state.promisedUntil !== null && Date.now() < promiseEndsAt(state.promisedUntil, promisePolicy)) {
-      const promised = state.promisedUntil;
-      const endsAt = promiseEndsAt(promised, promisePolicy);
-      state.deadline = new Date(endsAt).toISOString();
-      enter('promised', `Promised to pay by ${promised}: nothing is sent before ${state.deadline}`);
-      await condition(() => state.paid || state.promisedUntil !== promised, endsAt - Date.now());
-    }
-    if (state.promisedUntil !== null && !state.paid) {
-      state.brokenPromises += 1;
-      state.promisedUntil = null;
-    }
-  };
-
-  // A promise made while the run waits for its next step holds it from that moment; runs started before this
-  // (no patch marker) take it when the wait ends, as they did.
-  let promiseEndsWait = false;
-  const promiseShown = (until: string) =>
-    state.paid || state.outcome !== null || state.promisedUntil !== until || (state.step === 'promised' && state.deadline === new Date(promiseEndsAt(until, promisePolicy)).toISOString());
-
-  // A payment signalled by hand (the customer says they paid) ends the run only if the invoice says so; else the run goes on where it was.
-  let paymentChecked = false;
-  const paymentConfirmed = async (): Promise<boolean> => {
-    if (!state.paid || paymentChecked) return state.paid;
-    if (!patched('payment-signal-checked') || (await loadReminderContext(invoiceId)).paid) return (paymentChecked = true);
-    log.warn('paymentReceived ignored: the invoice is not paid', { invoiceId });
-    state.paid = false;
-    return false;
-  };
-
-  // Nothing is sent before `until`; a payment ends the wait, a promise holds the run (and past `until` if it ends later).
-  const waitForStep = async (until: number, action: string) => {
-    const showWaiting = () => {
-      state.deadline = new Date(until).toISOString();
-      enter('waiting', `Waiting until ${state.deadline} before the next step (${action})`);
-    };
-    showWaiting();
-    if (!patched('promise-holds-wait')) {
-      do await condition(() => state.paid, until - Date.now());
-      while (state.paid && !(await paymentConfirmed()) && Date.now() < until);
-      return;
-    }
-    promiseEndsWait = true;
-    while (Date.now() < until) {
-      await condition(() => state.paid || state.promisedUntil !== null, until - Date.now());
-      if (state.paid && (await paymentConfirmed())) break;
-      if (state.promisedUntil === null) continue;
-      await holdWhilePromised();
-      if (!state.paid && Date.now() < until) showWaiting();
-    }
-    promiseEndsWait = false;
-  };
+  const promisePolicy = policy.promise ?? paymentPromisePolicy;
+  const payment = new PaymentWatch(state, promisePolicy, enter, async () => (await loadReminderContext(invoiceId)).paid);
 
   // Handlers once all they use is declared: a message already in the history when the run starts (one a reset
   // reapplies, or one sent before the first workflow task) is handled as its handler is set.
@@ -149,7 +96,7 @@ async function fairReminderSteps({ customerId, invoiceId, policy }: FairReminder
   setHandler(
     paymentReceivedSignal,
     async () => {
-      state.paid = true;
+      payment.claimPaid();
       await auditSteering(auditSteeringFromOutside);
     },
     { description: 'The invoice is paid: no further reminder; a loyal payer is thanked' },
@@ -157,19 +104,16 @@ async function fairReminderSteps({ customerId, invoiceId, policy }: FairReminder
   setHandler(
     promiseToPayUpdate,
     async (promise) => {
-      state.promisedUntil = promise.until;
       // In a wait the run takes the hold at once: answer with it (step `promised`, deadline when it ends).
-      if (promiseEndsWait) await condition(() => promiseShown(promise.until));
+      if (payment.takePromise(promise.until)) await condition(() => payment.shows(promise.until));
       await auditSteering(auditSteeringFromOutside);
       return state;
     },
     {
       description: 'The customer promised to pay by { until: YYYY-MM-DD, recordedBy }: no reminder until that day and the grace days have passed; refused once paid or ended',
       validator: (promise) => {
-        // Only a payment the run has confirmed refuses a promise: one signalled by hand is a claim until the invoice is
-        // checked (a reset reapplies such a signal before the promises; the run goes on holding them if it is unpaid).
-        const paid = state.paid && paymentChecked;
-        const problem = promiseProblem({ paid, outcome: state.outcome }, promise.until, new Date().toISOString().slice(0, 10), promisePolicy);
+        // A reset reapplies a payment signalled by hand before the promises: the run goes on holding them if it is unpaid.
+        const problem = promiseProblem({ paid: payment.confirmedPaid, outcome: state.outcome }, promise.until, new Date().toISOString().slice(0, 10), promisePolicy);
         if (problem) throw new Error(problem);
       },
     },
@@ -184,17 +128,15 @@ async function fairReminderSteps({ customerId, invoiceId, policy }: FairReminder
   const schedule = reminderSchedule(policy, context.loyaltyBand);
   for (const step of schedule) {
     // Wait the step's time; a payment ends the wait, and the run, at once.
-    if (step.waitMs > 0) await waitForStep(Date.now() + step.waitMs, step.action);
-    do await holdWhilePromised();
-    while (state.paid && !(await paymentConfirmed()));
-    if (state.paid) break;
+    if (step.waitMs > 0) await payment.waitUntil(Date.now() + step.waitMs, step.action);
+    if (await payment.paidBeforeStep()) break;
     if (step.action === 'reminder') {
       const reminderNumber = state.remindersSent + 1;
       const fee = feeFor(policy, context.loyaltyBand, reminderNumber);
       enter('reminding', `Reminder ${reminderNumber} (${step.template}): fee ${fee.chargedMinor}, waived ${fee.waivedMinor}`);
       const result = await sendReminder({ workflowId, invoiceId, reminderNumber, template: step.template, fee });
-      if (result.paid) state.paid = paymentChecked = true;
-      if (await paymentConfirmed()) break;
+      if (result.paid) payment.invoicePaid();
+      if (await payment.confirmed()) break;
       state.remindersSent = reminderNumber;
       state.feesChargedMinor += fee.chargedMinor;
       state.feesWaivedMinor += fee.waivedMinor;
@@ -210,7 +152,7 @@ async function fairReminderSteps({ customerId, invoiceId, policy }: FairReminder
     }
   }
 
-  if (!(await paymentConfirmed())) return finish(outcomeAfterSchedule(schedule), endedUnpaid[state.step] ?? 'Handed over to collections');
+  if (!(await payment.confirmed())) return finish(outcomeAfterSchedule(schedule), endedUnpaid[state.step] ?? 'Handed over to collections');
   if (policy.fees.feeFreeBands.includes(context.loyaltyBand)) {
     enter('thanking', 'Thanking a loyal payer');
     await sendReminderMessage({ workflowId, step: 'thank-you', invoiceId, customerId, channel: EMAIL, template: 'thank-you-payment' });

@@ -1,4 +1,4 @@
-import { fairReminderPolicy, fairReminderWorkflowId, feeFor, outcomeAfterSchedule, paymentPromisePolicy, promiseEndsAt, promiseProblem, reminderSchedule } from './fair-reminder.js';
+import { fairReminderPolicy, fairReminderWorkflowId, feeFor, outcomeAfterSchedule, paymentPromisePolicy, promiseEndsAt, promiseProblem, promiseShown, reminderSchedule } from './fair-reminder.js';
 
 describe('fair reminder policy', () => {
   it('gives loyal payers the friendly schedule (a person calls, and decides if it stays unpaid), and others the standard one', () => {
@@ -48,5 +48,17 @@ describe('promises to pay', () => {
   it('hold the reminders until the promised day and its grace days have passed', () => {
     expect(new Date(promiseEndsAt('2026-12-10', policy)).toISOString()).toBe('2026-12-13T00:00:00.000Z');
     expect(fairReminderPolicy.promise).toEqual(paymentPromisePolicy);
+  });
+
+  it('are shown once the run holds them, or once nothing is left to show', () => {
+    const waiting = { paid: false, outcome: null, promisedUntil: '2026-12-10', step: 'waiting' as const, deadline: '2026-12-20T00:00:00.000Z' };
+    const holding = { ...waiting, step: 'promised' as const, deadline: '2026-12-13T00:00:00.000Z' };
+    expect(promiseShown(waiting, '2026-12-10', policy)).toBe(false);
+    expect(promiseShown(holding, '2026-12-10', policy)).toBe(true);
+    // Still holding an earlier promise's deadline: not yet this one's.
+    expect(promiseShown({ ...holding, deadline: '2026-12-11T00:00:00.000Z' }, '2026-12-10', policy)).toBe(false);
+    expect(promiseShown({ ...waiting, promisedUntil: '2026-12-12' }, '2026-12-10', policy)).toBe(true);
+    expect(promiseShown({ ...waiting, paid: true }, '2026-12-10', policy)).toBe(true);
+    expect(promiseShown({ ...waiting, outcome: 'paid' as const }, '2026-12-10', policy)).toBe(true);
   });
 });

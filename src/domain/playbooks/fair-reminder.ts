@@ -128,6 +128,15 @@ export function promiseProblem(state: Pick<FairReminderState, 'paid' | 'outcome'
   return null;
 }
 
+/**
+ * Whether the run shows the promise to pay by `until` to whoever made it: holding (step `promised`, its deadline the
+ * promise's end), or nothing left to show (paid, ended, or a later promise took its place).
+ */
+export function promiseShown(state: Pick<FairReminderState, 'paid' | 'outcome' | 'promisedUntil' | 'step' | 'deadline'>, until: string, policy: PaymentPromisePolicy): boolean {
+  if (state.paid || state.outcome !== null || state.promisedUntil !== until) return true;
+  return state.step === 'promised' && state.deadline === new Date(promiseEndsAt(until, policy)).toISOString();
+}
+
 /** When a promise stops holding the reminders (epoch ms): the end of the promised day, plus the grace days (UTC). */
 export function promiseEndsAt(until: string, policy: PaymentPromisePolicy): number {
   return Date.parse(`${until}T00:00:00Z`) + (1 + policy.graceDays) * DAY_MS;

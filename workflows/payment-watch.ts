@@ -1,0 +1,104 @@
+import { condition, log, patched } from '@temporalio/workflow';
+import { promiseEndsAt, promiseShown, type FairReminderState, type FairReminderStep, type PaymentPromisePolicy } from '../src/domain/playbooks/fair-reminder.js';
+
+/**
+ * What a reminder run watches between its steps: the invoice being paid, and the customer's
+ * promise to pay, which holds the next step until the promised day and its grace days have
+ * passed (a later promise moves it). A payment signalled by hand (the customer says they paid)
+ * ends the run only once the invoice says so; else the run goes on where it was.
+ */
+export class PaymentWatch {
+  /** The payment was checked against the invoice (a signal by hand is a claim until then). */
+  private checked = false;
+  /** The run waits for its next step: a promise made now holds it at once. */
+  private waiting = false;
+
+  constructor(
+    private readonly state: FairReminderState,
+    private readonly promisePolicy: PaymentPromisePolicy,
+    private readonly enter: (step: FairReminderStep, details: string) => void,
+    private readonly invoiceIsPaid: () => Promise<boolean>,
+  ) {}
+
+  /** The customer says they paid (the `paymentReceived` signal). */
+  claimPaid(): void {
+    this.state.paid = true;
+  }
+
+  /** A step found the invoice paid. */
+  invoicePaid(): void {
+    this.state.paid = this.checked = true;
+  }
+
+  /** Only a payment the run has confirmed refuses a promise: one signalled by hand is a claim until the invoice is checked. */
+  get confirmedPaid(): boolean {
+    return this.state.paid && this.checked;
+  }
+
+  /** Takes a promise; true when the run holds it at once (it waits for its next step), to answer once it shows so. */
+  takePromise(until: string): boolean {
+    this.state.promisedUntil = until;
+    return this.waiting;
+  }
+
+  /** The run shows the promise by `until`: holding it (step `promised`, deadline when it ends), or nothing left to show. */
+  shows(until: string): boolean {
+    return promiseShown(this.state, until, this.promisePolicy);
+  }
+
+  /** Whether the invoice is paid, checking a payment signalled by hand once (runs started before that check take the signal as it is). */
+  async confirmed(): Promise<boolean> {
+    if (!this.state.paid || this.checked) return this.state.paid;
+    if (!patched('payment-signal-checked') || (await this.invoiceIsPaid())) return (this.checked = true);
+    log.warn('paymentReceived ignored: the invoice is not paid');
+    this.state.paid = false;
+    return false;
+  }
+
+  /** Before a step: holds while a promise does; true when the invoice is paid and the run ends. */
+  async paidBeforeStep(): Promise<boolean> {
+    do await this.holdWhilePromised();
+    while (this.state.paid && !(await this.confirmed()));
+    return this.state.paid;
+  }
+
+  /** Nothing is sent before `until`; a payment ends the wait, a promise holds the run (past `until` too if it ends later). */
+  async waitUntil(until: number, action: string): Promise<void> {
+    const showWaiting = () => {
+      this.state.deadline = new Date(until).toISOString();
+      this.enter('waiting', `Waiting until ${this.state.deadline} before the next step (${action})`);
+    };
+    showWaiting();
+    // Runs started before a promise held a wait take it when the wait ends, as they did.
+    if (!patched('promise-holds-wait')) {
+      do await condition(() => this.state.paid, until - Date.now());
+      while (this.state.paid && !(await this.confirmed()) && Date.now() < until);
+      return;
+    }
+    this.waiting = true;
+    while (Date.now() < until) {
+      await condition(() => this.state.paid || this.state.promisedUntil !== null, until - Date.now());
+      if (this.state.paid && (await this.confirmed())) break;
+      if (this.state.promisedUntil === null) continue;
+      await this.holdWhilePromised();
+      if (!this.state.paid && Date.now() < until) showWaiting();
+    }
+    this.waiting = false;
+  }
+
+  /** Holds until the promised day and its grace days have passed; a promise that ends unpaid counts as broken. */
+  private async holdWhilePromised(): Promise<void> {
+    const { state } = this;
+    while (!state.paid && state.promisedUntil !== null && Date.now() < promiseEndsAt(state.promisedUntil, this.promisePolicy)) {
+      const promised = state.promisedUntil;
+      const endsAt = promiseEndsAt(promised, this.promisePolicy);
+      state.deadline = new Date(endsAt).toISOString();
+      this.enter('promised', `Promised to pay by ${promised}: nothing is sent before ${state.deadline}`);
+      await condition(() => state.paid || state.promisedUntil !== promised, endsAt - Date.now());
+    }
+    if (state.promisedUntil !== null && !state.paid) {
+      state.brokenPromises += 1;
+      state.promisedUntil = null;
+    }
+  }
+}
