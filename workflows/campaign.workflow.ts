@@ -28,7 +28,8 @@ export const campaignProgressQuery = defineQuery<CampaignProgress>('progress');
  * customers who have newly entered it, until a person cancels. Cancelled in the Temporal UI,
  * it records the cancel as the campaign's, as a marketer's cancel does.
  */
-export async function campaign({ campaignId, policy, progress: carried, startAt, repeatEveryDays }: CampaignInput): Promise<CampaignProgress> {
+export async function campaign(input: CampaignInput): Promise<CampaignProgress> {
+  const { campaignId, policy, progress: carried, startAt } = input;
   const retry = { initialInterval: '1 second', maximumInterval: '1 minute' };
   const { enrolCampaignPage } = proxyActivities<CampaignActivities>({
     startToCloseTimeout: policy.pageTimeoutSeconds * 1000,
@@ -37,8 +38,36 @@ export async function campaign({ campaignId, policy, progress: carried, startAt,
     retry,
   });
   const { recordCampaignStatus, auditCampaignSteeringFromOutside } = proxyActivities<CampaignActivities>({ startToCloseTimeout: policy.pageTimeoutSeconds * 1000, retry });
-  const audit = (run: { workflowId: string; runId: string }) => auditCampaignSteeringFromOutside({ campaignId, ...run });
+  const record = (status: CampaignRunStatus) => recordCampaignStatus({ campaignId, status });
   const progress: CampaignProgress = carried ?? { campaignId, status: 'running', enrolled: 0, treated: 0, holdout: 0, runsStarted: 0, pages: 0, after: null };
+  steerBySignals(progress, (run) => auditCampaignSteeringFromOutside({ campaignId, ...run }));
+  try {
+    if (!carried) await waitForStart(progress, startAt, record);
+    await enrolSegment(input, progress, enrolCampaignPage, record);
+    await record(progress.status);
+    setCurrentDetails(`${progress.status === 'completed' ? 'Completed' : 'Cancelled'}: ${progress.enrolled} enrolled`);
+    await condition(allHandlersFinished);
+    return progress;
+  } catch (error) {
+    // Cancelled in the Temporal UI (or CLI): recorded as a marketer's cancel is (runs cancelled so before this change, replayed, did not).
+    if (isCancellation(error) && patched('campaign-cancel-recorded')) {
+      progress.status = 'cancelled';
+      progress.nextPassAt = null;
+      await CancellationScope.nonCancellable(() => record('cancelled'));
+      setCurrentDetails(`Cancelled in the Temporal UI: ${progress.enrolled} enrolled`);
+    }
+    throw error;
+  }
+}
+
+type RecordStatus = (status: CampaignRunStatus) => Promise<unknown>;
+type EnrolPage = CampaignActivities['enrolCampaignPage'];
+
+/** Signals change the status while the workflow waits (read through this, not a narrowed local). */
+const isCancelled = (progress: CampaignProgress) => progress.status === 'cancelled';
+
+/** A marketer (through the API) or an operator (in the Temporal UI) pauses, resumes or cancels the campaign. */
+function steerBySignals(progress: CampaignProgress, audit: (run: { workflowId: string; runId: string }) => Promise<unknown>): void {
   setHandler(campaignProgressQuery, () => progress, { description: 'Status, customers enrolled (treated, holdout), runs started, pages done' });
   setHandler(
     pauseCampaignSignal,
@@ -64,85 +93,75 @@ export async function campaign({ campaignId, policy, progress: carried, startAt,
     },
     { description: 'Enrols nobody more; the runs already started go on (before a scheduled start: nobody at all)' },
   );
-  try {
-    if (!carried) {
-      // A launch for later waits for its time; cancelled before it, it enrols nobody.
-      const wait = startAt ? Date.parse(startAt) - Date.now() : 0;
-      if (wait > 0) {
-        progress.status = 'scheduled';
-        await recordCampaignStatus({ campaignId, status: 'scheduled' });
-        setCurrentDetails(`Scheduled: enrolment starts at ${startAt}`);
-        await condition(() => progress.status === 'cancelled', wait);
-        if (progress.status === 'scheduled') progress.status = 'running';
-      }
-      if (progress.status === 'running') await recordCampaignStatus({ campaignId, status: 'running' });
-    }
+}
 
-    // (Signals change the status while the workflow waits.)
-    const cancelled = () => (progress.status as CampaignRunStatus) === 'cancelled';
-    // Waits until `at` or a cancel; a pause or resume meanwhile reaches the campaign's record at once.
-    const waitUntil = async (at: number) => {
-      let recorded: CampaignRunStatus = 'running';
-      while (!cancelled() && Date.now() < at) {
-        if (progress.status !== recorded) await recordCampaignStatus({ campaignId, status: (recorded = progress.status) });
-        await condition(() => progress.status !== recorded, at - Date.now());
-      }
-    };
-
-    let pagesThisExecution = 0;
-    for (;;) {
-      if (progress.status === 'paused') {
-        await recordCampaignStatus({ campaignId, status: 'paused' });
-        setCurrentDetails(`Paused after ${progress.enrolled} customers`);
-        await condition(() => progress.status !== 'paused');
-        // (Signals change the status while the workflow waits.)
-        if ((progress.status as CampaignRunStatus) === 'running') await recordCampaignStatus({ campaignId, status: 'running' });
-      }
-      if (progress.status === 'cancelled') break;
-
-      const page = await enrolCampaignPage({ campaignId, after: progress.after, limit: policy.pageSize, ...(progress.pass ? { pass: progress.pass } : {}) });
-      progress.enrolled += page.enrolled;
-      progress.treated += page.treated;
-      progress.holdout += page.holdout;
-      progress.runsStarted += page.runsStarted;
-      progress.pages += 1;
-      setCurrentDetails(`Enrolled ${progress.enrolled} (${progress.treated} treated, ${progress.holdout} holdout)`);
-      if (page.last === null) {
-        if (repeatEveryDays && !cancelled()) {
-          // The segment is done for now: the next pass after the interval (a pause holds it, a cancel ends the campaign).
-          const pass = progress.pass ?? 1;
-          const nextPassAt = Date.now() + repeatEveryDays * (policy.repeatDayMs ?? days(1));
-          progress.nextPassAt = new Date(nextPassAt).toISOString();
-          setCurrentDetails(`Pass ${pass} done, ${progress.enrolled} enrolled in all; the next pass starts at ${progress.nextPassAt}`);
-          await waitUntil(nextPassAt);
-          if (cancelled()) break;
-          await condition(allHandlersFinished);
-          await continueAsNew<typeof campaign>({ campaignId, policy, repeatEveryDays, progress: { ...progress, after: null, pass: pass + 1, nextPassAt: null } });
-        }
-        // A pause that came during the last page does not matter: the segment is done.
-        if (!cancelled()) progress.status = 'completed';
-        break;
-      }
-      progress.after = page.last;
-      if (++pagesThisExecution >= policy.pagesPerExecution || workflowInfo().continueAsNewSuggested) {
-        await condition(allHandlersFinished);
-        await continueAsNew<typeof campaign>({ campaignId, policy, progress, repeatEveryDays });
-      }
-      // The rate limit; a cancel or pause does not wait for it.
-      await condition(() => progress.status !== 'running', policy.pageIntervalMs);
-    }
-    await recordCampaignStatus({ campaignId, status: progress.status });
-    setCurrentDetails(`${progress.status === 'completed' ? 'Completed' : 'Cancelled'}: ${progress.enrolled} enrolled`);
-    await condition(allHandlersFinished);
-    return progress;
-  } catch (error) {
-    // Cancelled in the Temporal UI (or CLI): recorded as a marketer's cancel is (runs cancelled so before this change, replayed, did not).
-    if (isCancellation(error) && patched('campaign-cancel-recorded')) {
-      progress.status = 'cancelled';
-      progress.nextPassAt = null;
-      await CancellationScope.nonCancellable(() => recordCampaignStatus({ campaignId, status: 'cancelled' }));
-      setCurrentDetails(`Cancelled in the Temporal UI: ${progress.enrolled} enrolled`);
-    }
-    throw error;
+/** A launch for later waits for its time; cancelled before it, it enrols nobody. */
+async function waitForStart(progress: CampaignProgress, startAt: string | undefined, record: RecordStatus): Promise<void> {
+  const wait = startAt ? Date.parse(startAt) - Date.now() : 0;
+  if (wait > 0) {
+    progress.status = 'scheduled';
+    await record('scheduled');
+    setCurrentDetails(`Scheduled: enrolment starts at ${startAt}`);
+    await condition(() => isCancelled(progress), wait);
+    if (progress.status === 'scheduled') progress.status = 'running';
   }
+  if (progress.status === 'running') await record('running');
+}
+
+/** Enrols page after page at the policy's rate until the segment is done or a person cancels; a repeating campaign goes on to its next pass. */
+async function enrolSegment({ campaignId, policy, repeatEveryDays }: CampaignInput, progress: CampaignProgress, enrolPage: EnrolPage, record: RecordStatus): Promise<void> {
+  let pagesThisExecution = 0;
+  for (;;) {
+    await holdWhilePaused(progress, record);
+    if (isCancelled(progress)) return;
+
+    const page = await enrolPage({ campaignId, after: progress.after, limit: policy.pageSize, ...(progress.pass ? { pass: progress.pass } : {}) });
+    progress.enrolled += page.enrolled;
+    progress.treated += page.treated;
+    progress.holdout += page.holdout;
+    progress.runsStarted += page.runsStarted;
+    progress.pages += 1;
+    setCurrentDetails(`Enrolled ${progress.enrolled} (${progress.treated} treated, ${progress.holdout} holdout)`);
+    if (page.last === null) {
+      // Continues as new with the next pass, unless cancelled while it waits for it.
+      if (repeatEveryDays && !isCancelled(progress)) await waitForNextPass({ campaignId, policy, repeatEveryDays }, progress, record);
+      // A pause that came during the last page does not matter: the segment is done.
+      if (!isCancelled(progress)) progress.status = 'completed';
+      return;
+    }
+    progress.after = page.last;
+    if (++pagesThisExecution >= policy.pagesPerExecution || workflowInfo().continueAsNewSuggested) {
+      await condition(allHandlersFinished);
+      await continueAsNew<typeof campaign>({ campaignId, policy, progress, repeatEveryDays });
+    }
+    // The rate limit; a cancel or pause does not wait for it.
+    await condition(() => progress.status !== 'running', policy.pageIntervalMs);
+  }
+}
+
+/** A pause holds the campaign between pages; it reaches the campaign's record at once, and so does the resume. */
+async function holdWhilePaused(progress: CampaignProgress, record: RecordStatus): Promise<void> {
+  if (progress.status !== 'paused') return;
+  await record('paused');
+  setCurrentDetails(`Paused after ${progress.enrolled} customers`);
+  await condition(() => progress.status !== 'paused');
+  // (Signals change the status while the workflow waits.)
+  if ((progress.status as CampaignRunStatus) === 'running') await record('running');
+}
+
+/** The segment is done for now: the next pass after the interval (a pause holds it, a cancel ends the campaign). */
+async function waitForNextPass({ campaignId, policy, repeatEveryDays }: CampaignInput & { repeatEveryDays: number }, progress: CampaignProgress, record: RecordStatus): Promise<void> {
+  const pass = progress.pass ?? 1;
+  const nextPassAt = Date.now() + repeatEveryDays * (policy.repeatDayMs ?? days(1));
+  progress.nextPassAt = new Date(nextPassAt).toISOString();
+  setCurrentDetails(`Pass ${pass} done, ${progress.enrolled} enrolled in all; the next pass starts at ${progress.nextPassAt}`);
+  // A pause or resume meanwhile reaches the campaign's record at once.
+  let recorded: CampaignRunStatus = 'running';
+  while (!isCancelled(progress) && Date.now() < nextPassAt) {
+    if (progress.status !== recorded) await record((recorded = progress.status));
+    await condition(() => progress.status !== recorded, nextPassAt - Date.now());
+  }
+  if (isCancelled(progress)) return;
+  await condition(allHandlersFinished);
+  await continueAsNew<typeof campaign>({ campaignId, policy, repeatEveryDays, progress: { ...progress, after: null, pass: pass + 1, nextPassAt: null } });
 }
