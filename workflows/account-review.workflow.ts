@@ -1,4 +1,4 @@
-import { allHandlersFinished, ApplicationFailure, CancellationScope, condition, defineQuery, defineSignal, defineUpdate, isCancellation, log, patched, proxyActivities, setCurrentDetails, setHandler, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, CancellationScope, condition, defineQuery, defineSignal, defineUpdate, isCancellation, log, patched, proxyActivities, setCurrentDetails, setHandler, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { AccountReviewActivities } from '../src/activities/account-review.activities.js';
 import type { PlaybookRunActivities } from '../src/activities/playbook-run.activities.js';
 import {
@@ -14,6 +14,7 @@ import {
 import { recordingCancellation, sideEffectSteps } from './cancellation.js';
 import { PlaybookStepKey } from './search-attributes.js';
 import { startingCampaign } from './starting-campaign.js';
+import { setRefusableUpdate } from './refusable-update.js';
 import { auditSteering } from './steering-audit.js';
 
 const activityOptions = {
@@ -72,42 +73,26 @@ async function accountReviewSteps({ customerId, policy }: AccountReviewInput): P
     },
     { description: "The customer's answer to the proposal, { accepted: true | false }; taken only while the run awaits it" },
   );
-  setHandler(
+  setRefusableUpdate(
     answerProposalUpdate,
+    (answer) => answerProblem(state, answer),
     async (answer) => {
-      // Answers sent at the same moment pass the validator together: the first one counts.
-      const problem = answerProblem(state, answer);
-      if (problem) throw ApplicationFailure.nonRetryable(problem, 'Refused');
       state.answer = answer.accepted ? 'accepted' : 'declined';
       await condition(() => state.step !== 'awaiting-answer' && state.step !== 'applying');
       await auditSteering(auditSteeringFromOutside);
       return state;
     },
-    {
-      description: "The customer's answer to the proposal, { accepted: true | false }; answers once the run has acted on it; refused unless the run awaits it",
-      validator: (answer) => {
-        const problem = answerProblem(state, answer);
-        if (problem) throw new Error(problem);
-      },
-    },
+    "The customer's answer to the proposal, { accepted: true | false }; answers once the run has acted on it; refused unless the run awaits it",
   );
-  setHandler(
+  setRefusableUpdate(
     decideOffboardingUpdate,
+    (decision) => decisionProblem(state, decision),
     async (decision) => {
-      // Decisions sent at the same moment pass the validator together: the first one counts.
-      const problem = decisionProblem(state, decision);
-      if (problem) throw ApplicationFailure.nonRetryable(problem, 'Refused');
       state.decision = decision;
       await auditSteering(auditSteeringFromOutside);
       return state;
     },
-    {
-      description: "A person's offboarding decision, { approve, reason, decidedBy }; refused unless the run awaits one (step awaiting-approval)",
-      validator: (decision) => {
-        const problem = decisionProblem(state, decision);
-        if (problem) throw new Error(problem);
-      },
-    },
+    "A person's offboarding decision, { approve, reason, decidedBy }; refused unless the run awaits one (step awaiting-approval)",
   );
   const enter = (step: AccountReviewStep, details: string, waitMs?: number) => {
     state.step = step;

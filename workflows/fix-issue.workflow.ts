@@ -1,10 +1,11 @@
-import { allHandlersFinished, ApplicationFailure, CancellationScope, condition, defineQuery, defineSignal, defineUpdate, isCancellation, patched, proxyActivities, setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, CancellationScope, condition, defineQuery, defineSignal, defineUpdate, isCancellation, patched, proxyActivities, setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { FixIssueActivities } from '../src/activities/fix-issue.activities.js';
 import type { PlaybookRunActivities } from '../src/activities/playbook-run.activities.js';
 import { FIX_ISSUE, firstOwner, ownerAfter, resolutionProblem, type FixIssueOutcome, type FixIssuePolicy, type FixIssueState, type FixIssueStep } from '../src/domain/playbooks/fix-issue.js';
 import { recordingCancellation, sideEffectSteps } from './cancellation.js';
 import { LoyaltyBandKey, PlaybookStepKey } from './search-attributes.js';
 import { startingCampaign } from './starting-campaign.js';
+import { setRefusableUpdate } from './refusable-update.js';
 import { auditSteering } from './steering-audit.js';
 
 const activityOptions = {
@@ -61,24 +62,16 @@ async function fixIssueSteps({ customerId, topic, policy }: FixIssueInput): Prom
     },
     { description: 'The owner fixed the cause: no more escalations; the run checks back with the customer later' },
   );
-  setHandler(
+  setRefusableUpdate(
     resolveIssueUpdate,
+    () => resolutionProblem(state),
     async () => {
-      // Reports sent at the same moment pass the validator together: the first one counts.
-      const problem = resolutionProblem(state);
-      if (problem) throw ApplicationFailure.nonRetryable(problem, 'Refused');
       state.resolved = true;
       await condition(() => state.step === 'awaiting-check-back' || state.step === 'done');
       await auditSteering(auditSteeringFromOutside);
       return state;
     },
-    {
-      description: 'The owner fixed the cause; answers once the case is closed as fixed and the check-back planned',
-      validator: () => {
-        const problem = resolutionProblem(state);
-        if (problem) throw new Error(problem);
-      },
-    },
+    'The owner fixed the cause; answers once the case is closed as fixed and the check-back planned',
   );
   setHandler(
     issueRecurredSignal,

@@ -1,4 +1,4 @@
-import { allHandlersFinished, ApplicationFailure, condition, defineQuery, defineSignal, defineUpdate, patched, proxyActivities, setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, condition, defineQuery, defineSignal, defineUpdate, patched, proxyActivities, setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { PlaybookRunActivities } from '../src/activities/playbook-run.activities.js';
 import type { WelcomeCheckActivities } from '../src/activities/welcome-check.activities.js';
 import {
@@ -13,6 +13,7 @@ import {
 import { recordingCancellation } from './cancellation.js';
 import { PlaybookStepKey } from './search-attributes.js';
 import { startingCampaign } from './starting-campaign.js';
+import { setRefusableUpdate } from './refusable-update.js';
 import { auditSteering } from './steering-audit.js';
 
 const { recordRunStarted, recordRunOutcome, auditSteeringFromOutside } = proxyActivities<PlaybookRunActivities>({
@@ -51,24 +52,16 @@ async function welcomeCheckSteps({ customerId, policy }: WelcomeCheckInput): Pro
     },
     { description: 'The new customer confirmed all is well' },
   );
-  setHandler(
+  setRefusableUpdate(
     confirmWelcomeUpdate,
+    () => confirmationProblem(state),
     async () => {
-      // Confirmations sent at the same moment pass the validator together: the first one counts.
-      const problem = confirmationProblem(state);
-      if (problem) throw ApplicationFailure.nonRetryable(problem, 'Refused');
       state.confirmed = true;
       await condition(() => state.step === 'done');
       await auditSteering(auditSteeringFromOutside);
       return state;
     },
-    {
-      description: 'The new customer confirmed all is well; answers once the run has recorded it',
-      validator: () => {
-        const problem = confirmationProblem(state);
-        if (problem) throw new Error(problem);
-      },
-    },
+    'The new customer confirmed all is well; answers once the run has recorded it',
   );
   const enter = (step: WelcomeCheckStep, details: string) => {
     state.step = step;
