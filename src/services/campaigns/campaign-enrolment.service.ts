@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql, type RawBuilder } from 'kysely';
-import { campaignPlaybook, HOLDOUT_KEPT_DAYS, type CampaignRunStatus } from '../../domain/campaigns/campaign.js';
+import { campaignPlaybook, type CampaignRunStatus } from '../../domain/campaigns/campaign.js';
 import { Playbook } from '../../domain/playbooks/playbook.js';
 import { days } from '../../domain/policies/duration.js';
 import { persistentIssues, type PersistentIssuePolicy } from '../../domain/scoring/persistent-issue.js';
@@ -12,6 +12,7 @@ import { PlaybookException } from '../playbooks/playbook.exception.js';
 import type { LaunchedRun } from '../playbooks/playbook-engine.js';
 import type { PlaybookService } from '../playbooks/playbook.service.js';
 import { CampaignException, CampaignExceptionCode } from './campaign.exception.js';
+import { inMeasuringHoldout } from './measuring-holdouts.js';
 
 export interface EnrolmentPage {
   enrolled: number;
@@ -62,15 +63,12 @@ export function campaignAudience(campaign: Campaign, now = new Date(), { withOth
 }
 
 /**
- * In the holdout of another campaign of the same playbook that is still measuring: under way
- * (scheduled, running, paused) or ended less than HOLDOUT_KEPT_DAYS ago. Enrolling that
- * control group would give it the playbook and end the other campaign's comparison. The
- * campaign's own members stay in: a retried page finds the runs it started.
+ * In the holdout of another campaign of the same playbook that is still measuring
+ * (`inMeasuringHoldout`): enrolling that control group would give it the playbook and end the
+ * other campaign's comparison. The campaign's own members stay in: a retried page finds the runs it started.
  */
 export function inOtherHoldout(campaign: Campaign, now = new Date()): RawBuilder<boolean> {
-  return sql<boolean>`(exists (select 1 from campaign_member om join campaign oc on oc.id = om.campaign_id
-                               where om.customer_id = c.id and om."group" = 'holdout' and oc.id <> ${campaign.id}::uuid and oc.playbook = ${campaign.playbook}
-                                 and (oc.status in ('scheduled', 'running', 'paused') or oc.finished_at > ${now}::timestamptz - make_interval(days => ${HOLDOUT_KEPT_DAYS})))
+  return sql<boolean>`(${inMeasuringHoldout('c.id', campaign.playbook, now, campaign.id)}
                        and not exists (select 1 from campaign_member m where m.campaign_id = ${campaign.id}::uuid and m.customer_id = c.id))`;
 }
 
