@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql, type RawBuilder } from 'kysely';
-import { campaignPlaybook, HOLDOUT_KEPT_DAYS, type CampaignRunStatus } from '../../domain/campaigns/campaign.js';
+import { campaignPlaybook, type CampaignRunStatus } from '../../domain/campaigns/campaign.js';
 import { Playbook } from '../../domain/playbooks/playbook.js';
 import { days } from '../../domain/policies/duration.js';
 import { persistentIssues, type PersistentIssuePolicy } from '../../domain/scoring/persistent-issue.js';
@@ -12,6 +12,7 @@ import { PlaybookException } from '../playbooks/playbook.exception.js';
 import type { LaunchedRun } from '../playbooks/playbook-engine.js';
 import type { PlaybookService } from '../playbooks/playbook.service.js';
 import { CampaignException, CampaignExceptionCode } from './campaign.exception.js';
+import { inMeasuringHoldout } from './measuring-holdouts.js';
 
 export interface EnrolmentPage {
   enrolled: number;
@@ -62,15 +63,12 @@ export function campaignAudience(campaign: Campaign, now = new Date(), { withOth
 }
 
 /**
- * In the holdout of another campaign of the same playbook that is still measuring: under way
- * (scheduled, running, paused) or ended less than HOLDOUT_KEPT_DAYS ago. Enrolling that
- * control group would give it the playbook and end the other campaign's comparison. The
- * campaign's own members stay in: a retried page finds the runs it started.
+ * In the holdout of another campaign of the same playbook that is still measuring
+ * (`inMeasuringHoldout`): enrolling that control group would give it the playbook and end the
+ * other campaign's comparison. The campaign's own members stay in: a retried page finds the runs it started.
  */
 export function inOtherHoldout(campaign: Campaign, now = new Date()): RawBuilder<boolean> {
-  return sql<boolean>`(exists (select 1 from campaign_member om join campaign oc on oc.id = om.campaign_id
-                               where om.customer_id = c.id and om."group" = 'holdout' and oc.id <> ${campaign.id}::uuid and oc.playbook = ${campaign.playbook}
-                                 and (oc.status in ('scheduled', 'running', 'paused') or oc.finished_at > ${now}::timestamptz - make_interval(days => ${HOLDOUT_KEPT_DAYS})))
+  return sql<boolean>`(${inMeasuringHoldout('c.id', campaign.playbook, now, campaign.id)}
                        and not exists (select 1 from campaign_member m where m.campaign_id = ${campaign.id}::uuid and m.customer_id = c.id))`;
 }
 
@@ -102,25 +100,34 @@ export class CampaignEnrolmentService {
     if (ENDED_CAMPAIGN.includes(campaign.status)) {
       throw new CampaignException(CampaignExceptionCode.WrongState, `Campaign ${input.campaignId} was recorded ${campaign.status}: it enrols nobody (a run reset in the Temporal UI enrols once the run reconciliation has recorded it under way again)`, { id: input.campaignId, status: campaign.status });
     }
-    const db = this.em.getKysely();
-    const page = (
-      await sql<{ id: string }>`
-        select c.id from customer c where c.status = 'active' and ${campaignAudience(campaign)}
-          ${input.after ? sql`and c.id > ${input.after}::uuid` : sql``}
-          ${pass > 1 ? sql`and not exists (select 1 from campaign_member m where m.campaign_id = ${input.campaignId}::uuid and m.customer_id = c.id and m.pass < ${pass})` : sql``}
-        order by c.id limit ${input.limit}`.execute(db)
-    ).rows.map((r) => r.id);
+    // The page's audience is read and its members recorded in one transaction, pages of the
+    // playbook's campaigns one at a time (a lock per playbook): a campaign enrolling at the same
+    // moment sees the holdout this page draws, and leaves it out. The runs start after it, unlocked.
+    const { page, members } = await this.em.transactional(async (em) => {
+      const tx = em.getKysely();
+      await sql`select pg_advisory_xact_lock(hashtextextended(${`campaign-enrolment:${campaign.playbook}`}, 0))`.execute(tx);
+      const page = (
+        await sql<{ id: string }>`
+          select c.id from customer c where c.status = 'active' and ${campaignAudience(campaign)}
+            ${input.after ? sql`and c.id > ${input.after}::uuid` : sql``}
+            ${pass > 1 ? sql`and not exists (select 1 from campaign_member m where m.campaign_id = ${input.campaignId}::uuid and m.customer_id = c.id and m.pass < ${pass})` : sql``}
+          order by c.id limit ${input.limit}`.execute(tx)
+      ).rows.map((r) => r.id);
+      if (page.length === 0) return { page, members: [] };
+      await sql`
+        insert into campaign_member (campaign_id, customer_id, "group", enrolled_at, pass)
+        select cmp.id, c.id, (case when ${holdoutDraw(input.campaignId)} then 'holdout' else 'treated' end)::campaign_group, now(), ${pass}::int
+          from campaign cmp cross join customer c
+         where cmp.id = ${input.campaignId}::uuid and c.id = any(${page}::uuid[])
+        on conflict do nothing`.execute(tx);
+      const members = (
+        await sql<{ customer_id: string; group: string; workflow_id: string | null }>`
+          select customer_id, "group", workflow_id from campaign_member where campaign_id = ${input.campaignId}::uuid and customer_id = any(${page}::uuid[])`.execute(tx)
+      ).rows;
+      return { page, members };
+    });
     if (page.length === 0) return { enrolled: 0, treated: 0, holdout: 0, runsStarted: 0, last: null };
-    await sql`
-      insert into campaign_member (campaign_id, customer_id, "group", enrolled_at, pass)
-      select cmp.id, c.id, (case when ${holdoutDraw(input.campaignId)} then 'holdout' else 'treated' end)::campaign_group, now(), ${pass}::int
-        from campaign cmp cross join customer c
-       where cmp.id = ${input.campaignId}::uuid and c.id = any(${page}::uuid[])
-      on conflict do nothing`.execute(db);
-    const members = (
-      await sql<{ customer_id: string; group: string; workflow_id: string | null }>`
-        select customer_id, "group", workflow_id from campaign_member where campaign_id = ${input.campaignId}::uuid and customer_id = any(${page}::uuid[])`.execute(db)
-    ).rows;
+    const db = this.em.getKysely();
     // Every treated member is launched, those of an earlier attempt of this page too: a launch
     // finds a run already started by its ID, so a retried page starts nothing twice and still
     // counts the runs its timed-out attempt started. A run counts as started by the campaign

@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
+import { campaignPlaybook } from '../../domain/campaigns/campaign.js';
 import { DomainException } from '../../domain/errors/domain-exception.js';
 import { teamTemplates } from '../../domain/messages/catalogue.js';
 import { ACCOUNT_REVIEW } from '../../domain/playbooks/account-review.js';
@@ -7,10 +8,21 @@ import { APPRECIATION, type AppreciationPolicy } from '../../domain/playbooks/ap
 import { FAIR_REMINDER } from '../../domain/playbooks/fair-reminder.js';
 import type { TriggerPolicy } from '../../domain/playbooks/triggers.js';
 import type { PersistentIssuePolicy } from '../../domain/scoring/persistent-issue.js';
+import { inMeasuringHoldout } from '../campaigns/measuring-holdouts.js';
 import { currentComplaint, windowEndingNow } from '../complaints/current-complaints.js';
 import { hasOpenFixCase } from '../customers/customer-facts.js';
 import { fixedBefore, noFixSince } from './playbook-run.service.js';
 import type { PlaybookService } from './playbook.service.js';
+
+/**
+ * The customer (row `c`) is not a control group member of a campaign of the playbook that still
+ * measures: the sweep starting their run would end that campaign's comparison. Only for
+ * playbooks campaigns hold back from (a fix is owed to everyone); a start by hand stays a
+ * person's choice (the outcome's inPlaybookElsewhere counts it).
+ */
+function notHeldBack(playbook: string): RawBuilder<boolean> {
+  return campaignPlaybook(playbook)?.holdout ? sql<boolean>`not ${inMeasuringHoldout('c.id', playbook)}` : sql<boolean>`true`;
+}
 
 /**
  * Finds the customers a trigger applies to, and starts their playbooks. The queries are the
@@ -76,7 +88,10 @@ export class PlaybookTriggerService {
     return this.startFixIssues(await this.persistentIssues({ after: null, limit: 100, policy, issue, customerId }));
   }
 
-  /** Active customers whose current profitability is loss-making, without a review running or finished within the cooldown, nor a fix of theirs under way (fix first). */
+  /**
+   * Active customers whose current profitability is loss-making, without a review running or finished within the cooldown,
+   * nor a fix of theirs under way (fix first), nor held back by a review campaign that still measures.
+   */
   async lossMakingAccounts(input: { after: string | null; limit: number; policy: TriggerPolicy }): Promise<string[]> {
     const { rows } = await sql<{ id: string }>`
       select c.id from current_score s join customer c on c.id = s.customer_id
@@ -85,6 +100,7 @@ export class PlaybookTriggerService {
          and not exists (select 1 from playbook_run r where r.customer_id = c.id and r.playbook = ${ACCOUNT_REVIEW}
                           and (r.status = 'running' or r.finished_at > now() - make_interval(days => ${input.policy.accountReviewCooldownDays})))
          and not ${hasOpenFixCase('c.id')}
+         and ${notHeldBack(ACCOUNT_REVIEW)}
        order by c.id limit ${input.limit}`.execute(this.em.getKysely());
     return rows.map((r) => r.id);
   }
@@ -99,7 +115,7 @@ export class PlaybookTriggerService {
    * teams are not contact), who take marketing (a thank-you carries an offer), not yet thanked this
    * year, and in no other playbook: not a loss-making account (the same sweep starts its account
    * review, whose proposal a thank-you must not meet), nor one with another run under way (last
-   * year's thank-you still waiting for the guard included).
+   * year's thank-you still waiting for the guard included); nor held back by a thank-you campaign that still measures.
    */
   async silentLoyalCustomers(input: { after: string | null; limit: number; policy: AppreciationPolicy }): Promise<string[]> {
     const year = new Date().getUTCFullYear();
@@ -113,6 +129,7 @@ export class PlaybookTriggerService {
          and not exists (select 1 from playbook_run r where r.workflow_id = ${APPRECIATION + '/'} || c.id || ${'/' + year})
          and not exists (select 1 from current_score p where p.customer_id = c.id and p.kind = 'profitability' and p.band = 'loss-making')
          and not exists (select 1 from playbook_run r where r.customer_id = c.id and r.status = 'running')
+         and ${notHeldBack(APPRECIATION)}
        order by c.id limit ${input.limit}`.execute(this.em.getKysely());
     return rows.map((r) => r.id);
   }

@@ -1,0 +1,127 @@
+import { sql, type RawBuilder } from 'kysely';
+import pg from 'pg';
+import { Role } from '../src/domain/auth/roles.js';
+import { accountReviewWorkflowId } from '../src/domain/playbooks/account-review.js';
+import { appreciationWorkflowId } from '../src/domain/playbooks/appreciation.js';
+import { triggerPolicy } from '../src/domain/playbooks/triggers.js';
+import { defaultScoringPolicy } from '../src/domain/scoring/scoring-policy.js';
+import { Customer, ScoreSnapshot } from '../src/entities/index.js';
+import { CampaignEnrolmentService } from '../src/services/campaigns/campaign-enrolment.service.js';
+import type { playbookTriggers } from '../workflows/index.js';
+import { CreateCampaignDocument, StartAppreciationDocument, type Playbook } from './__generated__/graphql.js';
+import { eventually } from './support/eventually.js';
+import { startTestStack, testKeys, type TestStack } from './support/stack.js';
+import { zoneAtNoon } from './support/time-zones.js';
+
+/**
+ * A campaign's holdout (its control group) stays clean while the campaign measures: the daily
+ * trigger sweep starts no run of the playbook for it, and another campaign of the playbook
+ * enrolling at the same moment leaves it out. On the real Temporal dev server and a worker.
+ */
+let stack: TestStack;
+beforeAll(async () => {
+  stack = await startTestStack();
+}, 90_000);
+afterAll(() => stack?.stop());
+
+const DAY = 86_400_000;
+const year = new Date().getUTCFullYear();
+const rows = async <T>(q: RawBuilder<T>) => (await q.execute(stack.orm.em.fork().getKysely())).rows;
+
+/**
+ * A campaign of `playbook` over the customers `search` finds, made a draft through the API, then recorded as `status`
+ * (ended `endedDaysAgo` days ago), with `holdout` already in its control group.
+ */
+async function campaign(name: string, playbook: Playbook, opts: { status: 'running' | 'completed'; holdout?: string[]; endedDaysAgo?: number; search?: string; holdoutPercent?: number }): Promise<string> {
+  const input = { name, playbook, filter: { search: opts.search ?? name }, holdoutPercent: opts.holdoutPercent ?? 10 };
+  const created = await stack.gql(CreateCampaignDocument, { input }, Role.Marketer);
+  expect(created.errors).toBeUndefined();
+  const id = created.data!.createCampaign.id;
+  const finishedAt = opts.status === 'completed' ? new Date(Date.now() - (opts.endedDaysAgo ?? 0) * DAY) : null;
+  await rows(sql`update campaign set status = ${opts.status}::campaign_status, launched_at = now() - interval '100 days', finished_at = ${finishedAt} where id = ${id}::uuid`);
+  await rows(sql`insert into campaign_member (campaign_id, customer_id, "group", enrolled_at, pass)
+                 select ${id}::uuid, id, 'holdout'::campaign_group, now() - interval '100 days', 1 from customer where id = any(${opts.holdout ?? []}::uuid[])`);
+  return id;
+}
+
+/** Whether the engine has a run of that ID (started, whatever became of it since). */
+const started = (workflowId: string) =>
+  stack.temporal.client.workflow
+    .getHandle(workflowId)
+    .describe()
+    .then(
+      () => true,
+      () => false,
+    );
+
+it("starts no account review or thank-you from the sweep for the holdout of a campaign of the playbook that still measures; a start by hand stays allowed", async () => {
+  const em = stack.orm.em.fork();
+  // Silent loyal customers of years (the sweep thanks them), and loss-making accounts (it reviews them), alike but for the campaigns they are held back by.
+  const loyal = (name: string) => {
+    const c = em.create(Customer, { name, email: `${name.toLowerCase().replace(/ /g, '.')}@example.com`, acquiredAt: new Date(Date.now() - 1200 * DAY).toISOString().slice(0, 10), marketingConsent: true, timeZone: zoneAtNoon(new Date()) });
+    em.create(ScoreSnapshot, { customer: c, computedAt: new Date(), scores: { 'payment-loyalty': { value: 1, band: 'loyal', modelVersion: 'test', reasons: ['test'] } } });
+    return c;
+  };
+  const losing = (name: string) => {
+    const c = em.create(Customer, { name, email: `${name.toLowerCase().replace(/ /g, '.')}@example.com`, acquiredAt: '2024-01-01' });
+    em.create(ScoreSnapshot, { customer: c, computedAt: new Date(), scores: { profitability: { value: -14_000, band: 'loss-making', modelVersion: 'test', reasons: ['test'] } } });
+    return c;
+  };
+  const thank = { held: loyal('Thank held'), measuring: loyal('Thank measuring'), freed: loyal('Thank freed'), otherPlaybook: loyal('Thank other playbook'), plain: loyal('Thank plain') };
+  const review = { held: losing('Review held'), plain: losing('Review plain') };
+  await em.flush();
+
+  // A thank-you campaign under way, one ended 10 days ago (still measuring) and one ended 91 days ago (its holdout free again); an account-review campaign under way.
+  await campaign('Thanks running', 'Appreciation', { status: 'running', holdout: [thank.held.id] });
+  await campaign('Thanks ended lately', 'Appreciation', { status: 'completed', endedDaysAgo: 10, holdout: [thank.measuring.id] });
+  await campaign('Thanks ended long ago', 'Appreciation', { status: 'completed', endedDaysAgo: 91, holdout: [thank.freed.id] });
+  await campaign('Reviews running', 'AccountReview', { status: 'running', holdout: [review.held.id, thank.otherPlaybook.id] });
+
+  const result = await stack.temporal.client.workflow.execute<typeof playbookTriggers>('playbookTriggers', { workflowId: 'playbook-triggers/holdouts', taskQueue: stack.config.temporal.taskQueue, args: [{ policy: triggerPolicy }] });
+  expect(result).toMatchObject({ 'silent-loyal': 3, 'loss-making': 1 });
+  const thanked = Object.fromEntries(await Promise.all(Object.entries(thank).map(async ([k, c]) => [k, await started(appreciationWorkflowId(c.id, year))])));
+  // Only a thank-you campaign's holdout is kept from thank-yous: an account-review campaign's is not this playbook's to protect.
+  expect(thanked).toEqual({ held: false, measuring: false, freed: true, otherPlaybook: true, plain: true });
+  expect([await started(accountReviewWorkflowId(review.held.id)), await started(accountReviewWorkflowId(review.plain.id))]).toEqual([false, true]);
+
+  // A marketer thanking a held back customer by hand decides so deliberately (the campaign's outcome counts it).
+  expect((await stack.gql(StartAppreciationDocument, { customerId: thank.held.id }, Role.Marketer)).errors).toBeUndefined();
+  expect(await started(appreciationWorkflowId(thank.held.id, year))).toBe(true);
+}, 90_000);
+
+it("enrols the pages of two campaigns of one playbook one at a time: the one enrolling second leaves out the holdout the first drew", async () => {
+  // Customers of years (a thank-you is true of them) without consent: their thank-yous end at once, unwritten.
+  const em = stack.orm.em.fork();
+  const customers = Array.from({ length: 24 }, (_, i) => em.create(Customer, { name: `Contested ${i}`, email: `contested${i}@example.com`, acquiredAt: '2020-01-01', marketingConsent: false }));
+  await em.flush();
+  const ids = customers.map((c) => c.id);
+  const [a, b] = await Promise.all(['A', 'B'].map((n) => campaign(`Contested thanks ${n}`, 'Appreciation', { status: 'running', search: 'Contested', holdoutPercent: 50 })));
+  const enrolment = async () => new CampaignEnrolmentService(stack.orm.em.fork(), (await stack.api.contextFor(`Bearer ${testKeys[Role.Operator]}`)).services.playbooks, defaultScoringPolicy.persistentIssue);
+
+  // Members are recorded only once both pages have got as far as they may (each waiting for a lock): without
+  // the lock per playbook both would have read their audience by then, neither seeing the other's holdout.
+  const blocker = new pg.Client({ connectionString: stack.config.databaseUrl });
+  await blocker.connect();
+  try {
+    await blocker.query('begin');
+    await blocker.query('lock table campaign_member in share mode');
+    const pages = Promise.all([a, b].map(async (campaignId) => (await enrolment()).enrolPage({ campaignId, after: null, limit: 100 })));
+    await eventually(
+      () => rows(sql<{ n: number }>`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and (query like '%campaign_member%' or query like '%pg_advisory_xact_lock%')`),
+      ([{ n }]) => n === 2,
+    );
+    await blocker.query('commit');
+    await pages;
+  } finally {
+    await blocker.end();
+  }
+
+  const members = await rows(sql<{ campaign_id: string; customer_id: string; group: string }>`select campaign_id, customer_id, "group" from campaign_member where campaign_id = any(${[a, b]}::uuid[])`);
+  const of = (campaignId: string, group?: string) => members.filter((m) => m.campaign_id === campaignId && (!group || m.group === group)).map((m) => m.customer_id).sort();
+  // One campaign enrolled first: all of its customers, half of them held back; the other none of that holdout.
+  const [first, second] = of(a).length === ids.length ? [a, b] : [b, a];
+  expect(of(first)).toEqual([...ids].sort());
+  expect(of(first, 'holdout').length).toBeGreaterThan(0);
+  expect(of(second).filter((id) => of(first, 'holdout').includes(id))).toEqual([]);
+  expect(of(second)).toEqual(ids.filter((id) => !of(first, 'holdout').includes(id)).sort());
+}, 90_000);
