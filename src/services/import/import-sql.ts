@@ -42,15 +42,30 @@ export function customerLockSql(spec: ImportSpec): string | null {
 }
 
 /**
+ * The stored rows the file's checks and merge build on, held (for update, in ID order, so two
+ * imports at the same moment cannot deadlock) from before the checks to the commit; null for a
+ * kind that holds none.
+ *
  * Whether an invoice is paid is decided from all its stored payments, against its amount. A
- * payments or invoices import first holds the file's stored invoices (for update, in ID order,
- * as recordPayment holds its one), so two of them, or one and recordPayment, for one invoice
- * take turns and the later one counts the earlier one's payments and amount; without it, each
- * counted only its own, and an invoice its payments covered could stay unpaid.
+ * payments or invoices import holds the file's stored invoices (as recordPayment holds its one),
+ * so two of them, or one and recordPayment, for one invoice take turns and the later one counts
+ * the earlier one's payments and amount; without it, each counted only its own, and an invoice
+ * its payments covered could stay unpaid.
+ *
+ * A complaints import checks a line's resolution and reopening against the stored complaint's
+ * (a column the file does not have keeps the stored value): it holds the file's stored complaints,
+ * as resolveComplaint and reopenComplaint hold theirs, so a resolve or reopen at the same moment
+ * either comes first and is checked against, or waits for the import; without it, the import
+ * checked a reopening the API then changed, and stored a resolution before it.
  */
-export function invoiceLockSql(spec: ImportSpec): string | null {
-  if (spec.kind !== 'payments' && spec.kind !== 'invoices') return null;
-  return `select 1 from invoice i where i.external_ref in (select btrim(s.invoice_ref) from import_stage s where s.invoice_ref is not null) order by i.id for update of i`;
+export function storedRowLockSql(spec: ImportSpec): string | null {
+  if (spec.kind === 'payments' || spec.kind === 'invoices') {
+    return `select 1 from invoice i where i.external_ref in (select btrim(s.invoice_ref) from import_stage s where s.invoice_ref is not null) order by i.id for update of i`;
+  }
+  if (spec.kind === 'complaints') {
+    return `select 1 from complaint k where k.external_ref in (select btrim(s.complaint_ref) from import_stage s where s.complaint_ref is not null) order by k.id for update of k`;
+  }
+  return null;
 }
 
 export function validationSql(spec: ImportSpec, header: Set<string>): string {
