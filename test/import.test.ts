@@ -174,6 +174,25 @@ it('checks cross-field rules and references inside the file', async () => {
     { line: 2, field: 'resolved_at', message: 'is before reopened_at' },
   ]);
   expect((await run('complaints', 'complaint_ref,customer_ref,topic,severity,opened_at,resolved_at\nCMP-R,CRM-1001,app-login,low,2026-05-10T10:00:00Z,2026-05-25T10:00:00Z\n')).errors).toEqual([]);
+  // A file without the resolution that reopens the resolved complaint after it: reopened, as reopenComplaint does (resolution cleared, reopen counted).
+  const reopening = 'complaint_ref,customer_ref,topic,severity,opened_at,reopened_at\nCMP-R,CRM-1001,app-login,low,2026-05-10T10:00:00Z,2026-05-28T10:00:00Z\n';
+  const stateOf = async () => {
+    const c = await em().findOneOrFail(Complaint, { externalRef: 'CMP-R' });
+    return { resolvedAt: c.resolvedAt?.toISOString() ?? null, reopenedAt: c.reopenedAt?.toISOString() ?? null, reopenedCount: c.reopenedCount };
+  };
+  expect(await stateOf()).toEqual({ resolvedAt: '2026-05-25T10:00:00.000Z', reopenedAt: '2026-05-20T10:00:00.000Z', reopenedCount: 0 });
+  expect(await run('complaints', reopening)).toMatchObject({ errors: [], updated: 1, written: true });
+  expect(await stateOf()).toEqual({ resolvedAt: null, reopenedAt: '2026-05-28T10:00:00.000Z', reopenedCount: 1 });
+  // The same file again reopens nothing more; a reopening before the resolution does not undo it.
+  expect(await run('complaints', reopening)).toMatchObject({ errors: [], updated: 0, unchanged: 1 });
+  expect(await stateOf()).toEqual({ resolvedAt: null, reopenedAt: '2026-05-28T10:00:00.000Z', reopenedCount: 1 });
+  expect((await run('complaints', 'complaint_ref,customer_ref,topic,severity,opened_at,resolved_at\nCMP-R,CRM-1001,app-login,low,2026-05-10T10:00:00Z,2026-05-29T10:00:00Z\n')).errors).toEqual([]);
+  expect((await run('complaints', reopening.replace('2026-05-28', '2026-05-21'))).errors).toEqual([]);
+  expect(await stateOf()).toEqual({ resolvedAt: '2026-05-29T10:00:00.000Z', reopenedAt: '2026-05-21T10:00:00.000Z', reopenedCount: 1 });
+  // A line giving both, resolved before reopened, is still refused.
+  expect((await run('complaints', 'complaint_ref,customer_ref,topic,severity,opened_at,reopened_at,resolved_at\nCMP-R,CRM-1001,app-login,low,2026-05-10T10:00:00Z,2026-05-30T10:00:00Z,2026-05-29T10:00:00Z\n')).errors).toEqual([
+    { line: 2, field: 'resolved_at', message: 'is before reopened_at' },
+  ]);
   // A topic is a key the playbooks and reports group by, as recordComplaint takes it: "App-Login" is app-login, "app login" no key.
   const topics = await run('complaints', 'complaint_ref,customer_ref,topic,severity,opened_at\nCMP-10,CRM-1001,App-Login,low,2026-05-10T10:00:00Z\nCMP-11,CRM-1001,app login,low,2026-05-10T10:00:00Z\nCMP-12,CRM-1001,billing_error,low,2026-05-10T10:00:00Z\n');
   const notAKey = (topic: string) => `"${topic}" is not a topic key (lowercase words joined by hyphens, e.g. delivery-delay)`;
