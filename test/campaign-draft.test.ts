@@ -74,6 +74,35 @@ it('previews the customers already in a run under way, which the launch joins, a
   expect(all.preview).toMatchObject({ customers: 12, treated: 12, alreadyInRun: { treated: 12, holdout: 0 }, messages: 0 });
 });
 
+it('counts a fix per persistent topic without its own fix under way: a fix under way for another topic, persistent or not, takes none off', async () => {
+  const [both, other, same] = await namedCustomers('Topical', 3);
+  const complaints = (id: string, topic: string, n = 3) =>
+    rows(sql`insert into complaint (id, customer_id, topic, severity, opened_at, created_at) select gen_random_uuid(), ${id}::uuid, ${topic}, 'low', now() - interval '1 day', now() from generate_series(1, ${n}::int)`);
+  const fixUnderWay = (id: string, topic: string) =>
+    rows(sql`insert into playbook_run (id, workflow_id, playbook, customer_id, status, started_at) values (gen_random_uuid(), ${`fix-issue/${id}/${topic}`}, 'fix-issue', ${id}::uuid, 'running', now())`);
+  const em = stack.orm.em.fork();
+  for (const [id, topics] of [[both, 2], [other, 1], [same, 1]] as const) {
+    em.create(ScoreSnapshot, { customer: id, computedAt: new Date(), scores: { 'persistent-issue': { value: topics, band: 'persistent', modelVersion: 'test', reasons: ['test'] } } });
+  }
+  await em.flush();
+  // Persistent: late-delivery and billing-error, a fix under way for billing-error and for app-login (one complaint: not persistent).
+  await complaints(both, 'late-delivery');
+  await complaints(both, 'billing-error');
+  await complaints(both, 'app-login', 1);
+  await fixUnderWay(both, 'billing-error');
+  await fixUnderWay(both, 'app-login');
+  // Persistent: late-delivery, a fix under way for app-login only (persistent no more).
+  await complaints(other, 'late-delivery');
+  await fixUnderWay(other, 'app-login');
+  // Persistent: late-delivery, its fix under way: the launch joins it.
+  await complaints(same, 'late-delivery');
+  await fixUnderWay(same, 'late-delivery');
+  const draft = await create('Fix the topicals', 'FixIssue', 'Topical');
+  // One acknowledgement each for late-delivery of the first two; none for the third.
+  expect(draft.preview).toMatchObject({ customers: 3, treated: 3, holdout: 0, alreadyInRun: { treated: 3, holdout: 0 }, messages: 2 });
+  expect(await preview(draft.id)).toMatchObject({ messages: 2 });
+});
+
 it('shows the outcome of both groups, one without members with zeros and null rates', async () => {
   await namedCustomers('Outcomer', 2);
   const draft = await create('Thank the outcomers', 'Appreciation', 'Outcomer', 0);

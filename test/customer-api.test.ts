@@ -420,6 +420,16 @@ describe('query limits', () => {
     expect((await raw(`{ ${counts(30, 'a')} }`, Role.Viewer)).errors).toBeUndefined();
   });
 
+  it('counts an alias of __typename (or named __typename) like any other alias', async () => {
+    const counts = (n: number) => Array.from({ length: n }, (_, i) => `a${i}: customers(first: 1) { totalCount }`).join(' ');
+    for (const typename of ['t: __typename', '__typename: me { role }']) {
+      const { result, statements } = await countStatements(() => raw(`{ ${counts(30)} ${typename} }`, Role.Viewer));
+      expect(result.errors?.[0].extensions).toMatchObject({ code: 'GRAPHQL_VALIDATION_FAILED', reason: 'TOO_MANY_ALIASES', maxAliases: 30 });
+      expect(statements).toEqual([]);
+    }
+    expect((await raw(`{ ${counts(29)} t: __typename }`, Role.Viewer)).errors).toBeUndefined();
+  });
+
   it('counts each value of a score history a query asks for, as a page of that size', async () => {
     // 3 aliases of 100 customers' last 100 churn-risk values: 30,000 scores with reasons.
     const history = 'scoreHistory(kind: ChurnRisk, last: 100) { value band reasons computedAt }';

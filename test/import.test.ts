@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { once } from 'node:events';
+import pg from 'pg';
 import 'reflect-metadata';
 import { graphql } from 'graphql';
 import { Query, Resolver, buildSchema } from 'type-graphql';
@@ -173,6 +174,25 @@ it('checks cross-field rules and references inside the file', async () => {
     { line: 2, field: 'resolved_at', message: 'is before reopened_at' },
   ]);
   expect((await run('complaints', 'complaint_ref,customer_ref,topic,severity,opened_at,resolved_at\nCMP-R,CRM-1001,app-login,low,2026-05-10T10:00:00Z,2026-05-25T10:00:00Z\n')).errors).toEqual([]);
+  // A file without the resolution that reopens the resolved complaint after it: reopened, as reopenComplaint does (resolution cleared, reopen counted).
+  const reopening = 'complaint_ref,customer_ref,topic,severity,opened_at,reopened_at\nCMP-R,CRM-1001,app-login,low,2026-05-10T10:00:00Z,2026-05-28T10:00:00Z\n';
+  const stateOf = async () => {
+    const c = await em().findOneOrFail(Complaint, { externalRef: 'CMP-R' });
+    return { resolvedAt: c.resolvedAt?.toISOString() ?? null, reopenedAt: c.reopenedAt?.toISOString() ?? null, reopenedCount: c.reopenedCount };
+  };
+  expect(await stateOf()).toEqual({ resolvedAt: '2026-05-25T10:00:00.000Z', reopenedAt: '2026-05-20T10:00:00.000Z', reopenedCount: 0 });
+  expect(await run('complaints', reopening)).toMatchObject({ errors: [], updated: 1, written: true });
+  expect(await stateOf()).toEqual({ resolvedAt: null, reopenedAt: '2026-05-28T10:00:00.000Z', reopenedCount: 1 });
+  // The same file again reopens nothing more; a reopening before the resolution does not undo it.
+  expect(await run('complaints', reopening)).toMatchObject({ errors: [], updated: 0, unchanged: 1 });
+  expect(await stateOf()).toEqual({ resolvedAt: null, reopenedAt: '2026-05-28T10:00:00.000Z', reopenedCount: 1 });
+  expect((await run('complaints', 'complaint_ref,customer_ref,topic,severity,opened_at,resolved_at\nCMP-R,CRM-1001,app-login,low,2026-05-10T10:00:00Z,2026-05-29T10:00:00Z\n')).errors).toEqual([]);
+  expect((await run('complaints', reopening.replace('2026-05-28', '2026-05-21'))).errors).toEqual([]);
+  expect(await stateOf()).toEqual({ resolvedAt: '2026-05-29T10:00:00.000Z', reopenedAt: '2026-05-21T10:00:00.000Z', reopenedCount: 1 });
+  // A line giving both, resolved before reopened, is still refused.
+  expect((await run('complaints', 'complaint_ref,customer_ref,topic,severity,opened_at,reopened_at,resolved_at\nCMP-R,CRM-1001,app-login,low,2026-05-10T10:00:00Z,2026-05-30T10:00:00Z,2026-05-29T10:00:00Z\n')).errors).toEqual([
+    { line: 2, field: 'resolved_at', message: 'is before reopened_at' },
+  ]);
   // A topic is a key the playbooks and reports group by, as recordComplaint takes it: "App-Login" is app-login, "app login" no key.
   const topics = await run('complaints', 'complaint_ref,customer_ref,topic,severity,opened_at\nCMP-10,CRM-1001,App-Login,low,2026-05-10T10:00:00Z\nCMP-11,CRM-1001,app login,low,2026-05-10T10:00:00Z\nCMP-12,CRM-1001,billing_error,low,2026-05-10T10:00:00Z\n');
   const notAKey = (topic: string) => `"${topic}" is not a topic key (lowercase words joined by hyphens, e.g. delivery-delay)`;
@@ -450,6 +470,36 @@ it('marks every invoice paid whose payments cover it when two payments files, or
     expect(await unpaid(100 + round)).toEqual([]);
   }
 }, 60_000);
+
+it('checks a complaint against a reopening committed while the file was imported: the import waits for the complaint and refuses a resolution before it', async () => {
+  await run('customers', 'customer_ref,name,email\nLK-1,Lena,lena@example.com\n');
+  await run('complaints', 'complaint_ref,customer_ref,topic,severity,opened_at,resolved_at\nLK-C1,LK-1,app-login,low,2026-05-01T10:00:00Z,2026-05-10T10:00:00Z\n');
+  const stored = await em().findOneOrFail(Complaint, { externalRef: 'LK-C1' });
+  // Another session reopens it (as reopenComplaint does, holding its row) and commits only once the import is under way.
+  const other = new pg.Client({ connectionString: stack.config.databaseUrl });
+  await other.connect();
+  try {
+    await other.query('begin');
+    await other.query('select 1 from complaint where id = $1 for update', [stored.id]);
+    await other.query(`update complaint set resolved_at = null, reopened_at = '2026-05-20T10:00:00Z', reopened_count = reopened_count + 1 where id = $1`, [stored.id]);
+    let done = false;
+    // Resolved on 05-15: after the stored resolution's opening, before the reopening being committed.
+    const importing = run('complaints', 'complaint_ref,customer_ref,topic,severity,opened_at,resolved_at\nLK-C1,LK-1,app-login,low,2026-05-01T10:00:00Z,2026-05-15T10:00:00Z\n').finally(() => {
+      done = true;
+    });
+    // (Asked outside the other session's transaction, which would see the activity as it was when it first asked.)
+    const waiting = async () => (await em().execute(`select 1 from pg_stat_activity where application_name = 'import complaints' and wait_event_type = 'Lock'`)).length;
+    for (let i = 0; i < 50 && !(await waiting()); i++) await new Promise((r) => setTimeout(r, 100));
+    expect({ waiting: await waiting(), done }).toEqual({ waiting: 1, done: false });
+    await other.query('commit');
+    const report = await importing;
+    expect(report).toMatchObject({ written: false, errors: [{ line: 2, field: 'resolved_at', message: 'is before reopened_at' }] });
+  } finally {
+    await other.end();
+  }
+  const after = await em().findOneOrFail(Complaint, { externalRef: 'LK-C1' });
+  expect({ resolvedAt: after.resolvedAt, reopenedAt: after.reopenedAt?.toISOString(), reopenedCount: after.reopenedCount }).toEqual({ resolvedAt: null, reopenedAt: '2026-05-20T10:00:00.000Z', reopenedCount: 1 });
+});
 
 it('holds back the reminders still queued for an invoice once the payments file pays it in full, and not the thank-you', async () => {
   await run('invoices', 'invoice_ref,customer_ref,issued_at,due_at,amount\nINV-R,K-1,2026-02-01,2026-02-15,100\n');

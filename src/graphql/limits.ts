@@ -72,6 +72,9 @@ export function depthLimitRule(limits: QueryLimits) {
 export function aliasLimitRule(limits: QueryLimits): ValidationRule {
   return maxAliasesRule({
     n: limits.maxAliases,
+    // graphql-armor leaves `__typename` out of the count by default (its allowList): a thousand `x: __typename`
+    // still cost a thousand fields to validate and answer, so every alias counts.
+    allowList: [],
     propagateOnRejection: false,
     onReject: [
       (context, error) =>

@@ -58,7 +58,7 @@ export function createServices(em: EntityManager, engines: Engines, policies: Pa
   const invoices = new InvoiceService(em, audit, scoringRuns, engines.playbooks);
   const playbooks = new PlaybookService(customers, invoices, runs, scores, engines.playbooks, new PlaybookEligibilityService(em, scores), { ...defaultPolicies, ...policies });
   const triggers = new PlaybookTriggerService(em, playbooks);
-  const campaigns = new CampaignService(em, engines.campaigns, { ...defaultPolicies, ...policies }.campaign, audit, runs);
+  const campaigns = new CampaignService(em, engines.campaigns, { ...defaultPolicies, ...policies }.campaign, audit, runs, defaultScoringPolicy.persistentIssue);
   const runReconciliation = new RunReconciliationService(runs, engines.playbooks, campaigns);
   return {
     customers,

@@ -68,8 +68,8 @@ export interface CampaignPlaybook {
   cooldownDays: number | null;
   /** One run per customer ever (a welcome) or per calendar year, UTC (a thank-you): who had theirs is left out; null: as many as the playbook's own rules allow. */
   once: 'ever' | 'per-year' | null;
-  /** A run per customer (null), or as many as this score's current value: one fix per persistent topic. */
-  runsPerCustomer: ScoreKind | null;
+  /** A run per customer, or one per complaint topic persistent now whose fix is due (fixing issues: the launch joins a topic's fix under way). */
+  runPer: 'customer' | 'persistent-topic';
   /** Whether part of the segment may be held back to measure the playbook; a fix is owed to every customer with a persistent issue, so none is. */
   holdout: boolean;
 }
@@ -85,7 +85,7 @@ export const campaignPlaybooks: Partial<Record<PlaybookName, CampaignPlaybook>> 
     minTenureDays: appreciationPolicy.minTenureDays,
     cooldownDays: null,
     once: 'per-year',
-    runsPerCustomer: null,
+    runPer: 'customer',
     holdout: true,
   },
   // "Welcome: is everything working?": true of newcomers only.
@@ -97,7 +97,7 @@ export const campaignPlaybooks: Partial<Record<PlaybookName, CampaignPlaybook>> 
     maxTenureDays: welcomeCheckPolicy.newCustomerDays,
     cooldownDays: null,
     once: 'ever',
-    runsPerCustomer: null,
+    runPer: 'customer',
     holdout: true,
   },
   // The proposal of a cheaper service concept or a fitting offer, when one fits; not again within the cooldown.
@@ -110,11 +110,11 @@ export const campaignPlaybooks: Partial<Record<PlaybookName, CampaignPlaybook>> 
     minTenureDays: null,
     cooldownDays: triggerPolicy.accountReviewCooldownDays,
     once: null,
-    runsPerCustomer: null,
+    runPer: 'customer',
     holdout: true,
   },
   // "We are working on it", once per persistent topic.
-  [Playbook.FixIssue]: { messagesPerRun: 1, marketing: false, requires: { kind: ScoreKind.PersistentIssue, bands: ['persistent'] }, minTenureDays: null, cooldownDays: null, once: null, runsPerCustomer: ScoreKind.PersistentIssue, holdout: false },
+  [Playbook.FixIssue]: { messagesPerRun: 1, marketing: false, requires: { kind: ScoreKind.PersistentIssue, bands: ['persistent'] }, minTenureDays: null, cooldownDays: null, once: null, runPer: 'persistent-topic', holdout: false },
 };
 
 export function campaignPlaybook(playbook: string): CampaignPlaybook | undefined {

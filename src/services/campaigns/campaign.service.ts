@@ -13,7 +13,10 @@ import { Campaign, CampaignStatus, ENDED_CAMPAIGN as ENDED, ServiceTier, type Ca
 import { CHEAPER_TIER_REASON } from '../../domain/scoring/profitability.js';
 import { OfferService } from '../offers/offer.service.js';
 import { lockedSegment } from '../segments/segment.service.js';
-import type { PlaybookRunService } from '../playbooks/playbook-run.service.js';
+import { fixDue, type PlaybookRunService } from '../playbooks/playbook-run.service.js';
+import { persistentTopicKeys } from '../complaints/current-complaints.js';
+import type { PersistentIssuePolicy } from '../../domain/scoring/persistent-issue.js';
+import { defaultScoringPolicy } from '../../domain/scoring/scoring-policy.js';
 import { changedFields, type AuditService } from '../audit/audit.service.js';
 import type { Page, PageArgs } from '../common/pagination.js';
 import { keysetPage } from '../common/keyset-page.js';
@@ -99,6 +102,8 @@ export class CampaignService {
     private readonly policy: CampaignPolicy,
     private readonly audit: AuditService,
     runs: PlaybookRunService,
+    /** Which complaint topics are persistent, as the enrolment decides it (the preview counts a fix per topic). */
+    private readonly issuePolicy: PersistentIssuePolicy = defaultScoringPolicy.persistentIssue,
   ) {
     // The same cursors as `list`'s (newest first, then by ID).
     this.ofSegment = new ChildPager(em, Campaign, { tag: 'campaigns', table: 'campaign', parentColumn: 'source_segment_id', orderColumn: 'created_at', orderType: 'timestamptz', orderProperty: 'createdAt' });
@@ -156,13 +161,18 @@ export class CampaignService {
   /** Who would enter and what they would be sent, without sending anything. */
   async preview(id: string): Promise<CampaignPreview> {
     const campaign = await this.get(id);
-    const { marketing, messagesPerRun, runsPerCustomer, proposesOffer } = campaignPlaybook(campaign.playbook)!;
+    const { marketing, messagesPerRun, runPer, proposesOffer } = campaignPlaybook(campaign.playbook)!;
     const now = new Date();
     // Who it reaches, with those it leaves out as others' holdout, counted apart.
     const audience = campaignAudience(campaign, now, { withOtherHoldouts: true });
     const db = this.em.getKysely();
-    // The runs a customer gets: one, or one per persistent topic (fixing issues).
-    const runs = runsPerCustomer ? sql`coalesce((select s.value from current_score s where s.customer_id = c.id and s.kind = ${runsPerCustomer}), 0)` : sql`1`;
+    // The runs the launch starts for a customer, not those it joins: one unless one is under way;
+    // fixing issues one per topic persistent now whose fix is due (the launch's rule, topic by
+    // topic: a fix under way for one topic, persistent or not any more, takes none off another).
+    const newRuns =
+      runPer === 'persistent-topic'
+        ? sql`(select count(*) from (${persistentTopicKeys(sql.ref('c.id'), this.issuePolicy)}) pt where ${fixDue(sql.ref('c.id'), sql.ref('pt.topic'))})::int`
+        : sql`case when u.running > 0 then 0 else 1 end`;
     const { contact } = defaultDeliveryPolicy;
     const since = new Date(Date.now() - contact.budgetPeriodMs);
     // An account review proposes a cheaper tier (a service message) where the current profitability score's reasons
@@ -174,13 +184,12 @@ export class CampaignService {
       : sql<boolean>`false`;
     const tiersWithOffer = proposesOffer ? await this.tiersWithOffer(now) : [];
     // Each customer's runs of the playbook under way, which the launch joins instead of starting
-    // one (fixing issues: one per topic, so only the topics beyond them get a new run); the
-    // customers then grouped by that and by what the contact guard looks at, so its own rule decides each group.
+    // one; the customers then grouped by that and by what the contact guard looks at, so its own rule decides each group.
     const groups = (
       await sql<{ other_holdout: boolean; holdout: boolean; in_run: boolean; offer: boolean; offer_fits: boolean; consent: boolean; open_issue: boolean; recent: number; customers: number; runs: number }>`
         select other_holdout, holdout, in_run, offer, offer_fits, consent, open_issue, recent, count(*)::int as customers, coalesce(sum(new_runs), 0)::int as runs
           from (select ${inOtherHoldout(campaign, now)} as other_holdout,
-                       ${holdoutDraw(id)} as holdout, u.running > 0 as in_run, greatest(${runs} - u.running, 0) as new_runs,
+                       ${holdoutDraw(id)} as holdout, u.running > 0 as in_run, ${newRuns} as new_runs,
                        ${offer} as offer, c.service_tier::text = any(${tiersWithOffer}::text[]) as offer_fits,
                        c.marketing_consent as consent, ${hasOpenIssue('c.id')} as open_issue,
                        least(${marketingCountSince('c.id', since)}, ${contact.marketingBudget})::int as recent

@@ -42,15 +42,30 @@ export function customerLockSql(spec: ImportSpec): string | null {
 }
 
 /**
+ * The stored rows the file's checks and merge build on, held (for update, in ID order, so two
+ * imports at the same moment cannot deadlock) from before the checks to the commit; null for a
+ * kind that holds none.
+ *
  * Whether an invoice is paid is decided from all its stored payments, against its amount. A
- * payments or invoices import first holds the file's stored invoices (for update, in ID order,
- * as recordPayment holds its one), so two of them, or one and recordPayment, for one invoice
- * take turns and the later one counts the earlier one's payments and amount; without it, each
- * counted only its own, and an invoice its payments covered could stay unpaid.
+ * payments or invoices import holds the file's stored invoices (as recordPayment holds its one),
+ * so two of them, or one and recordPayment, for one invoice take turns and the later one counts
+ * the earlier one's payments and amount; without it, each counted only its own, and an invoice
+ * its payments covered could stay unpaid.
+ *
+ * A complaints import checks a line's resolution and reopening against the stored complaint's
+ * (a column the file does not have keeps the stored value): it holds the file's stored complaints,
+ * as resolveComplaint and reopenComplaint hold theirs, so a resolve or reopen at the same moment
+ * either comes first and is checked against, or waits for the import; without it, the import
+ * checked a reopening the API then changed, and stored a resolution before it.
  */
-export function invoiceLockSql(spec: ImportSpec): string | null {
-  if (spec.kind !== 'payments' && spec.kind !== 'invoices') return null;
-  return `select 1 from invoice i where i.external_ref in (select btrim(s.invoice_ref) from import_stage s where s.invoice_ref is not null) order by i.id for update of i`;
+export function storedRowLockSql(spec: ImportSpec): string | null {
+  if (spec.kind === 'payments' || spec.kind === 'invoices') {
+    return `select 1 from invoice i where i.external_ref in (select btrim(s.invoice_ref) from import_stage s where s.invoice_ref is not null) order by i.id for update of i`;
+  }
+  if (spec.kind === 'complaints') {
+    return `select 1 from complaint k where k.external_ref in (select btrim(s.complaint_ref) from import_stage s where s.complaint_ref is not null) order by k.id for update of k`;
+  }
+  return null;
 }
 
 export function validationSql(spec: ImportSpec, header: Set<string>): string {
@@ -101,11 +116,12 @@ export function validationSql(spec: ImportSpec, header: Set<string>): string {
     checks.push(`select row_no, 'resolved_at', 'is before opened_at' from import_stage s where ${ok} and ${validDate('resolved_at')} and ${validDate('opened_at')} and ${ts('resolved_at')} < ${ts('opened_at')}`);
     checks.push(`select row_no, 'reopened_at', 'is before opened_at' from import_stage s where ${ok} and ${validDate('reopened_at')} and ${validDate('opened_at')} and ${ts('reopened_at')} < ${ts('opened_at')}`);
     // Reopening clears the resolution: a complaint with both was resolved again after it was reopened. As the
-    // complaint will hold them: a column the file does not have keeps the stored complaint's value.
+    // complaint will hold them: a column the file does not have keeps the stored complaint's value, except that a
+    // reopening after the stored resolution clears it (reopensResolved).
     const willHold = (c: string) => (header.has(c) ? `case when ${validDate(c)} then ${ts(c)} end` : `old.${c}`);
     checks.push(
       `select row_no, 'resolved_at', 'is before reopened_at' from import_stage s left join complaint old on old.external_ref = btrim(s.complaint_ref)
-        where ${ok} and ${willHold('resolved_at')} < ${willHold('reopened_at')}`,
+        where ${ok} and ${resolutionAfter(header, willHold('resolved_at'), willHold('reopened_at'))} < ${willHold('reopened_at')}`,
     );
   }
   if (spec.kind === 'offers') {
@@ -207,6 +223,20 @@ export function referralCycleChecks(spec: ImportSpec, header: Set<string>): stri
      from import_circling c where c.row_no is not null and c.ref in (select ref from on_cycle)`,
   ];
 }
+
+/**
+ * Whether a line reopens its stored complaint (`old`) as reopenComplaint does: a file without
+ * resolved_at whose reopened_at (`reopenedAt`, SQL) is after the stored resolution. The
+ * reopening then supersedes that resolution instead of being refused as after it.
+ */
+const reopensResolved = (header: Set<string>, reopenedAt: string) => (mayReopen(header) ? `coalesce(old.resolved_at < ${reopenedAt}, false)` : 'false');
+
+/** A file with reopened_at and without resolved_at: its lines may reopen resolved complaints. */
+const mayReopen = (header: Set<string>) => !header.has('resolved_at') && header.has('reopened_at');
+
+/** The resolution the complaint will hold: the file's (`resolvedAt`, SQL), the stored one without that column, none once the line reopens it. */
+const resolutionAfter = (header: Set<string>, resolvedAt: string, reopenedAt: string) =>
+  header.has('resolved_at') ? resolvedAt : `case when ${reopensResolved(header, reopenedAt)} then null else old.resolved_at end`;
 
 /** Rows without any error. */
 const good = `s._shape_error is null and not exists (select 1 from import_errors e where e.row_no = s.row_no)`;
@@ -407,12 +437,16 @@ export function upsertSql(spec: ImportSpec, header: Set<string>, deriveRefs = tr
          where i.id = x.invoice_id and x.covered_at is not null and i.paid_at is distinct from x.covered_at`,
         holdBackPaidReminders,
       ];
-    case 'complaints':
+    case 'complaints': {
+      // A line reopening a resolved complaint clears its resolution and counts the reopening (unless the file gives the count), as reopenComplaint does.
+      const reopens = reopensResolved(header, ts('reopened_at'));
+      const reopening = mayReopen(header) ? 'reopened_at' : null;
       return [
         // The topic under its key, lower(btrim(...)), as topicKey (domain/complaints/topic.ts) stores one.
         counted(`insert into complaint (id, external_ref, customer_id, topic, severity, summary, opened_at, resolved_at, reopened_count, reopened_at, handling_cost_minor, product_defect, created_at)
           select gen_random_uuid(), btrim(s.complaint_ref), c.id, lower(btrim(s.topic)), lower(btrim(s.severity))::complaint_severity, ${v('summary')},
-                 ${ts('opened_at')}, ${ts('resolved_at')}, coalesce(${v('reopened_count')}::int, old.reopened_count, 0), ${ts('reopened_at')},
+                 ${ts('opened_at')}, ${resolutionAfter(header, ts('resolved_at'), ts('reopened_at'))},
+                 coalesce(${v('reopened_count')}::int, old.reopened_count + case when ${reopens} then 1 else 0 end, 0), ${ts('reopened_at')},
                  coalesce(${money('handling_cost')}, old.handling_cost_minor, 0), coalesce(${bool('product_defect')}, old.product_defect, false), now()
           from import_stage s join customer c on c.external_ref = btrim(s.customer_ref) ${keepStored('complaint', 'complaint_ref')} where ${good}
           on conflict (external_ref) do update set ${setClause(
@@ -422,8 +456,9 @@ export function upsertSql(spec: ImportSpec, header: Set<string>, deriveRefs = tr
               ['severity', null],
               ['summary', 'summary'],
               ['opened_at', null],
-              ['resolved_at', 'resolved_at'],
-              ['reopened_count', 'reopened_count'],
+              // Set by the file's column, or by its reopenings of resolved complaints.
+              ['resolved_at', reopening ?? 'resolved_at'],
+              ['reopened_count', header.has('reopened_count') ? 'reopened_count' : (reopening ?? 'reopened_count')],
               ['reopened_at', 'reopened_at'],
               ['handling_cost_minor', 'handling_cost'],
               ['product_defect', 'product_defect'],
@@ -432,6 +467,7 @@ export function upsertSql(spec: ImportSpec, header: Set<string>, deriveRefs = tr
             'complaint',
           )}`),
       ];
+    }
     case 'costs':
       return [
         counted(`insert into cost_entry (id, external_ref, customer_id, occurred_at, kind, amount_minor, quantity, created_at)

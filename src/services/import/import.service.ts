@@ -7,7 +7,7 @@ import { isTimeZone } from '../../domain/customers/contact.js';
 import { headerProblems, importSpecs, isImportKind, recordStartLine, sentFields, unevenRow, type ImportKind, type ImportSpec } from '../../domain/import/import-spec.js';
 import { decodeCsv } from './csv-decoding.js';
 import { ImportException, ImportExceptionCode } from './import.exception.js';
-import { customerLockSql, fileTimeZonesSql, invoiceLockSql, followUpChecks, missingRefSql, referralCycleChecks, stageTableSql, timeZoneTableSql, upsertSql, validationSql } from './import-sql.js';
+import { customerLockSql, fileTimeZonesSql, followUpChecks, missingRefSql, referralCycleChecks, stageTableSql, storedRowLockSql, timeZoneTableSql, upsertSql, validationSql } from './import-sql.js';
 import { FAIR_REMINDER } from '../../domain/playbooks/fair-reminder.js';
 
 export type ImportMode = 'all-or-nothing' | 'good-rows';
@@ -236,8 +236,9 @@ export class ImportService {
       }
       const customerLock = customerLockSql(spec);
       if (customerLock) await client.query(customerLock);
-      const invoiceLock = invoiceLockSql(spec);
-      if (invoiceLock) await client.query(invoiceLock);
+      // Customers first, then the file's stored rows, as an erasure takes a customer and then its complaints.
+      const rowLock = storedRowLockSql(spec);
+      if (rowLock) await client.query(rowLock);
       await client.query(validationSql(spec, new Set(header)));
       for (const statement of referralCycleChecks(spec, new Set(header))) await client.query(statement);
       const followUps = followUpChecks(spec, new Set(header));

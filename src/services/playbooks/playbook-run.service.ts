@@ -26,6 +26,15 @@ export function noFixSince(customerId: RawBuilder<unknown>, topic: RawBuilder<un
      where ${fixRunsOf(customerId, topic)} and (r.status = 'running' or coalesce(fc.resolved_at, r.finished_at) >= ${lastComplaintAt}))`;
 }
 
+/**
+ * Whether a launch starts a new fix of the customer's topic (a key) rather than joining the last
+ * one: `noFixSince` the topic's last complaint (the launch's rule, and the campaign preview's).
+ */
+export function fixDue(customerId: RawBuilder<unknown>, topic: RawBuilder<unknown>): RawBuilder<boolean> {
+  const lastComplaint = sql`coalesce((select max(coalesce(k.reopened_at, k.opened_at)) from complaint k where k.customer_id = ${customerId} and k.topic = ${topic}), '-infinity')`;
+  return noFixSince(customerId, topic, lastComplaint);
+}
+
 /** The topic had a fix before: the company took the issue on, so it sees it through when it comes back. */
 export function fixedBefore(customerId: RawBuilder<unknown>, topic: RawBuilder<unknown>): RawBuilder<boolean> {
   return sql<boolean>`exists (select 1 from playbook_run r where ${fixRunsOf(customerId, topic)})`;
@@ -468,8 +477,7 @@ export class PlaybookRunService {
 
   /** Whether a fix of the customer's topic is due by the rule of `noFixSince` (none under way, none since its last complaint). */
   async fixDue(customerId: string, topic: string): Promise<boolean> {
-    const lastComplaint = sql`coalesce((select max(coalesce(k.reopened_at, k.opened_at)) from complaint k where k.customer_id = ${customerId}::uuid and k.topic = ${topic}), '-infinity')`;
-    const { rows } = await sql<{ due: boolean }>`select ${noFixSince(sql`${customerId}::uuid`, sql`${topic}`, lastComplaint)} as due`.execute(this.em.getKysely());
+    const { rows } = await sql<{ due: boolean }>`select ${fixDue(sql`${customerId}::uuid`, sql`${topic}`)} as due`.execute(this.em.getKysely());
     return rows[0].due;
   }
 
