@@ -272,6 +272,22 @@ it('counts on a retried enrolment page the runs its timed-out first attempt star
   expect(runs.n).toBe(first.treated);
 });
 
+it("shows a page's members in its progress while the page is still enrolling, before the run adds the page's counts", async () => {
+  await namedCustomers('Midpage', 6, joinedDaysAgo(10));
+  const created = await stack.gql(CreateCampaignDocument, { input: { name: 'Welcome mid-page', playbook: 'WelcomeCheck', filter: { search: 'Midpage' }, holdoutPercent: 20 } }, Role.Marketer);
+  const id = created.data!.createCampaign.id;
+  // Launched for later, its run counts nothing yet; a page enrolled meanwhile stands for one under way.
+  await stack.gql(LaunchCampaignDocument, { id, at: new Date(Date.now() + 3_600_000).toISOString() }, Role.Marketer);
+  await eventually(() => campaign(id), (c) => c.progress?.status === 'Scheduled');
+  const services = (await stack.api.contextFor(`Bearer ${testKeys[Role.Operator]}`)).services;
+  const page = await new CampaignEnrolmentService(stack.orm.em.fork(), services.playbooks, defaultScoringPolicy.persistentIssue).enrolPage({ campaignId: id, after: null, limit: 10 });
+  expect(page.enrolled).toBe(6);
+  const shown = await eventually(() => campaign(id), (c) => c.progress!.runsStarted === page.runsStarted);
+  expect(shown.progress).toMatchObject({ status: 'Scheduled', enrolled: 6, treated: page.treated, holdout: page.holdout, runsStarted: page.treated });
+  expect(page.treated).toBeGreaterThan(0);
+  await stack.gql(CancelCampaignDocument, { id }, Role.Marketer);
+});
+
 /** Customers named `<prefix> <n>` (of three years, unless they joined at `acquiredAt`), found by a segment that searches the prefix. */
 async function namedCustomers(prefix: string, n: number, acquiredAt = '2023-06-01'): Promise<string[]> {
   const em = stack.orm.em.fork();

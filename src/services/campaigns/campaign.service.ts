@@ -310,7 +310,24 @@ export class CampaignService {
     const progress = await this.engine.progress(campaign.id);
     if (!progress) return null;
     const status = ENDED.includes(campaign.status) ? campaign.status : progress.status;
-    return { ...progress, status, nextPassAt: ENDED.includes(status as CampaignStatus) ? null : progress.nextPassAt };
+    // The run adds a page's counts once the page is done; its members and their runs are recorded
+    // as it goes, so the counts move with the member list while a page is enrolled.
+    const { rows } = await sql<{ treated: number; holdout: number; runs: number }>`
+      select count(*) filter (where "group" = 'treated')::int as treated, count(*) filter (where "group" = 'holdout')::int as holdout,
+             (select count(*) from playbook_run r where r.campaign_id = ${campaign.id}::uuid)::int as runs
+        from campaign_member where campaign_id = ${campaign.id}::uuid`.execute(this.em.getKysely());
+    const recorded = rows[0] ?? { treated: 0, holdout: 0, runs: 0 };
+    const treated = Math.max(progress.treated, recorded.treated);
+    const holdout = Math.max(progress.holdout, recorded.holdout);
+    return {
+      ...progress,
+      status,
+      enrolled: Math.max(progress.enrolled, treated + holdout),
+      treated,
+      holdout,
+      runsStarted: Math.max(progress.runsStarted, recorded.runs),
+      nextPassAt: ENDED.includes(status as CampaignStatus) ? null : progress.nextPassAt,
+    };
   }
 
   async find(id: string): Promise<CampaignView | null> {
