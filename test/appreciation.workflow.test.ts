@@ -1,3 +1,4 @@
+import { defaultPolicies } from '../src/domain/policies/index.js';
 import { sql } from 'kysely';
 import { Role } from '../src/domain/auth/roles.js';
 import { appreciationPolicy, appreciationWorkflowId } from '../src/domain/playbooks/appreciation.js';
@@ -245,7 +246,7 @@ it('thanks after all a customer whose thank-you ended not thanked, once an opera
   expect((await stack.gql(AppreciationDocument, { customerId: late }, Role.Viewer)).data!.appreciation).toMatchObject({ step: 'thanking', offerCode: null });
   const { client } = stack.temporal;
   const engines = { playbooks: new TemporalPlaybookEngine(client, stack.config.temporal.taskQueue), scoring: new TemporalScoringEngine(client, stack.config.temporal.taskQueue), campaigns: new TemporalCampaignEngine(client, stack.config.temporal.taskQueue) };
-  expect(await createServices(stack.orm.em.fork(), engines).runReconciliation.recordRunsEndedInEngine()).toContain(workflowId);
+  expect(await createServices(stack.orm.em.fork(), engines, defaultPolicies).runReconciliation.recordRunsEndedInEngine()).toContain(workflowId);
   expect(await stack.temporal.client.workflow.getHandle(workflowId).result()).toBe('thanked');
   expect(await stack.orm.em.fork().count(OutboxMessage, { customer: late, template: 'appreciation' })).toBe(1);
   expect((await stack.gql(AppreciationDocument, { customerId: late }, Role.Viewer)).data!.appreciation).toMatchObject({ status: 'Completed', outcome: 'thanked', offerCode: 'WELCOME20' });

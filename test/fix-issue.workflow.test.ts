@@ -1,3 +1,4 @@
+import { defaultPolicies } from '../src/domain/policies/index.js';
 import { sql } from 'kysely';
 import { Role } from '../src/domain/auth/roles.js';
 import { fixIssuePolicy, fixIssueWorkflowId, ownerAfter, type FixIssuePolicy } from '../src/domain/playbooks/fix-issue.js';
@@ -156,7 +157,7 @@ it('keeps the complaint and reports it when the fix cannot start because Tempora
   const unreachable = new Client({ connection: Connection.lazy({ address: '127.0.0.1:1' }) });
   const engines = { playbooks: new TemporalPlaybookEngine(unreachable, 'nowhere', 500), scoring: new TemporalScoringEngine(unreachable, 'nowhere'), campaigns: new TemporalCampaignEngine(unreachable, 'nowhere', 500) };
   const failures: { error: unknown; customerId: string }[] = [];
-  const services = createServices(stack.orm.em.fork(), engines, {}, (error, id) => failures.push({ error, customerId: id }));
+  const services = createServices(stack.orm.em.fork(), engines, defaultPolicies, (error, id) => failures.push({ error, customerId: id }));
   const complaint = await services.complaints.record({ customerId, topic: 'rude-support', severity: ComplaintSeverity.High }, 'operator:test');
   expect(await stack.orm.em.fork().count(Complaint, { id: complaint.id })).toBe(1);
   expect(failures).toEqual([{ error: expect.objectContaining({ code: 'PLAYBOOK_ENGINE_UNAVAILABLE' }), customerId }]);
@@ -397,7 +398,7 @@ it('is cancelled by an operator with a reason: the run records it, closes its op
   expect((await stack.gql(CancelPlaybookRunDocument, { workflowId, reason: 'dup\u0000licate' }, Role.Operator)).errors).toHaveLength(1);
   // ...and a cancel Temporal does not take leaves no entry.
   const unreachable = new Client({ connection: Connection.lazy({ address: '127.0.0.1:1' }) });
-  const offline = createServices(stack.orm.em.fork(), { playbooks: new TemporalPlaybookEngine(unreachable, 'nowhere', 500), scoring: new TemporalScoringEngine(unreachable, 'nowhere'), campaigns: new TemporalCampaignEngine(unreachable, 'nowhere', 500) });
+  const offline = createServices(stack.orm.em.fork(), { playbooks: new TemporalPlaybookEngine(unreachable, 'nowhere', 500), scoring: new TemporalScoringEngine(unreachable, 'nowhere'), campaigns: new TemporalCampaignEngine(unreachable, 'nowhere', 500) }, defaultPolicies);
   await expect(offline.playbooks.cancelRun(workflowId, 'duplicate', 'operator:test')).rejects.toMatchObject({ code: 'PLAYBOOK_ENGINE_UNAVAILABLE' });
   expect(await cancels()).toBe(0);
   expect((await stack.temporal.client.workflow.getHandle(workflowId).describe()).status.name).toBe('RUNNING');

@@ -10,7 +10,7 @@ import { createOrm, migrateUp, type Orm } from '../../src/db/orm.js';
 import { Role } from '../../src/domain/auth/roles.js';
 import { createApi, type Api } from '../../src/http/api-server.js';
 import { createLogger } from '../../src/logger.js';
-import type { PlaybookPolicies } from '../../src/services/playbooks/playbook.service.js';
+import { policiesWith, type Policies } from '../../src/domain/policies/index.js';
 import { connectTemporal, type TemporalClient } from '../../src/temporal/client.js';
 import { freePort } from '../../src/dev/ports.js';
 import { createTestDatabase } from './database.js';
@@ -46,7 +46,7 @@ export interface TestStack {
  * One test file's own world on the shared servers: a fresh, migrated database,
  * its own task queue, a real worker process and the API in process.
  */
-export async function startTestStack(options: { worker?: boolean; policies?: Partial<PlaybookPolicies> } = {}): Promise<TestStack> {
+export async function startTestStack(options: { worker?: boolean; policies?: Partial<Policies> } = {}): Promise<TestStack> {
   const db = await createTestDatabase();
   const taskQueue = `test-${randomBytes(4).toString('hex')}`;
   const env = {
@@ -65,7 +65,7 @@ export async function startTestStack(options: { worker?: boolean; policies?: Par
   await migrateUp(orm);
   const temporal = await connectTemporal(config.temporal.address, config.temporal.namespace);
   const { worker, metricsPort } = options.worker === false ? { worker: null, metricsPort: 0 } : await spawnWorkerOnFreePort(env);
-  const api = await createApi({ config, orm, temporal, logger: createLogger('silent', 'api'), policies: options.policies });
+  const api = await createApi({ config, orm, temporal, logger: createLogger('silent', 'api'), policies: policiesWith(options.policies) });
 
   return {
     config,

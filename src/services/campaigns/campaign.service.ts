@@ -6,7 +6,7 @@ import { CampaignMetric, campaignPlaybook, campaignPlaybooks, campaignWorkflowId
 import { days } from '../../domain/policies/duration.js';
 import { marketingVerdict } from '../../domain/guards/contact-guard.js';
 import { hasOpenIssue, marketingCountSince } from '../customers/customer-facts.js';
-import { defaultDeliveryPolicy } from '../outbox/delivery.service.js';
+import type { DeliveryPolicy } from '../../domain/messages/delivery-policy.js';
 import { isUuid } from '../../domain/ids.js';
 import { ScoreKind } from '../../domain/scoring/score-kind.js';
 import { Campaign, CampaignStatus, ENDED_CAMPAIGN as ENDED, ServiceTier, type CampaignGroup, type Segment } from '../../entities/index.js';
@@ -99,6 +99,8 @@ export class CampaignService {
     private readonly policy: CampaignPolicy,
     private readonly audit: AuditService,
     runs: PlaybookRunService,
+    /** The contact guard delivery obeys, which the preview counts by. */
+    private readonly delivery: Pick<DeliveryPolicy, 'contact'>,
   ) {
     // The same cursors as `list`'s (newest first, then by ID).
     this.ofSegment = new ChildPager(em, Campaign, { tag: 'campaigns', table: 'campaign', parentColumn: 'source_segment_id', orderColumn: 'created_at', orderType: 'timestamptz', orderProperty: 'createdAt' });
@@ -163,7 +165,7 @@ export class CampaignService {
     const db = this.em.getKysely();
     // The runs a customer gets: one, or one per persistent topic (fixing issues).
     const runs = runsPerCustomer ? sql`coalesce((select s.value from current_score s where s.customer_id = c.id and s.kind = ${runsPerCustomer}), 0)` : sql`1`;
-    const { contact } = defaultDeliveryPolicy;
+    const { contact } = this.delivery;
     const since = new Date(Date.now() - contact.budgetPeriodMs);
     // An account review proposes a cheaper tier (a service message) where the current profitability score's reasons
     // name one (the run rescores first: today's data may differ), else an offer, marketing, if one fits the customer's tier today.
