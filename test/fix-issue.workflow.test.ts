@@ -1,4 +1,4 @@
-import { defaultPolicies } from '../src/domain/policies/index.js';
+import { defaultPolicies, defaultScoringPolicy, policiesWith } from '../src/domain/policies/index.js';
 import { sql } from 'kysely';
 import { Role } from '../src/domain/auth/roles.js';
 import { fixIssuePolicy, fixIssueWorkflowId, ownerAfter, type FixIssuePolicy } from '../src/domain/playbooks/fix-issue.js';
@@ -164,6 +164,21 @@ it('keeps the complaint and reports it when the fix cannot start because Tempora
   // The next sweep starts it.
   expect(await stack.temporal.client.workflow.execute<typeof playbookTriggers>('playbookTriggers', { workflowId: 'playbook-triggers/after-outage', taskQueue: stack.config.temporal.taskQueue, args: [{ policy: triggerPolicy }] })).toMatchObject({ 'persistent-issue': 1 });
   await eventually(() => state(customerId, 'rude-support'), (s) => s?.step === 'awaiting-fix');
+}, 60_000);
+
+it("judges the fix a complaint starts by the policies its services were given, as a start by hand is: what makes an issue persistent, who is at risk", async () => {
+  const customerId = await customer('Noa', { complaints: 1, topic: 'app-login', risk: 'low' });
+  const { client } = stack.temporal;
+  const { taskQueue } = stack.config.temporal;
+  const engines = { playbooks: new TemporalPlaybookEngine(client, taskQueue), scoring: new TemporalScoringEngine(client, taskQueue), campaigns: new TemporalCampaignEngine(client, taskQueue) };
+  // Two complaints make an issue persistent, and a low churn risk counts (the defaults: three, and medium or high).
+  const policies = policiesWith({
+    fixIssue: policy,
+    triggers: { ...triggerPolicy, fixIssue: { ...triggerPolicy.fixIssue, riskBands: ['low', 'medium', 'high'] } },
+    scoring: { ...defaultScoringPolicy, persistentIssue: { ...defaultPersistentIssuePolicy, minComplaints: 2 } },
+  });
+  await createServices(stack.orm.em.fork(), engines, policies).complaints.record({ customerId, topic: 'app-login', severity: ComplaintSeverity.High }, 'operator:test');
+  await eventually(() => state(customerId, 'app-login'), (s) => s?.step === 'awaiting-fix');
 }, 60_000);
 
 it('opens the case again, one level up, when the issue comes back before the check-back', async () => {
