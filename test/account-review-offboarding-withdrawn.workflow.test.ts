@@ -1,3 +1,4 @@
+import { defaultPolicies } from '../src/domain/policies/index.js';
 import { Role } from '../src/domain/auth/roles.js';
 import { accountReviewPolicy, accountReviewWorkflowId, type AccountReviewPolicy } from '../src/domain/playbooks/account-review.js';
 import { seconds } from '../src/domain/policies/duration.js';
@@ -51,7 +52,7 @@ function reconcile(): Promise<string[]> {
   const { client } = stack.temporal;
   const { taskQueue } = stack.config.temporal;
   const engines = { playbooks: new TemporalPlaybookEngine(client, taskQueue), scoring: new TemporalScoringEngine(client, taskQueue), campaigns: new TemporalCampaignEngine(client, taskQueue) };
-  return createServices(stack.orm.em.fork(), engines).runReconciliation.recordRunsEndedInEngine();
+  return createServices(stack.orm.em.fork(), engines, defaultPolicies).runReconciliation.recordRunsEndedInEngine();
 }
 const withdrawals = (customerId: string) =>
   stack.orm.em

@@ -1,3 +1,6 @@
+import { ContactStatusService } from '../src/services/outbox/contact-status.service.js';
+import { defaultDeliveryPolicy } from '../src/domain/messages/delivery-policy.js';
+import { defaultPolicies } from '../src/domain/policies/index.js';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql } from 'kysely';
 import { Role } from '../src/domain/auth/roles.js';
@@ -432,7 +435,7 @@ it('answers a retried proposal step with the proposal the customer was sent, tho
   const c = em.create(Customer, { name: 'Quin', email: 'quin@example.com', acquiredAt: '2024-01-01', serviceTier: ServiceTier.Basic, marketingConsent: true, timeZone: zoneAtNoon(new Date()) });
   em.create(CostEntry, { customer: c, occurredAt: new Date(Date.now() - 30 * DAY).toISOString().slice(0, 10), kind: CostKind.SupportMinutes, amountMinor: 30_000 });
   await em.flush();
-  const reviews = new AccountReviewService(em, new ScoringRunService(em, defaultScoringPolicy), new OutboxService(), new AuditService());
+  const reviews = new AccountReviewService(em, new ScoringRunService(em, defaultScoringPolicy), new OutboxService(), new AuditService(), new ContactStatusService(em, defaultDeliveryPolicy.contact));
   const run = { workflowId: `account-review/${c.id}/retry-test`, customerId: c.id };
   em.create(PlaybookRun, { workflowId: run.workflowId, playbook: 'account-review', customer: c });
   await em.flush();
@@ -464,7 +467,7 @@ it('keeps the tier change of a yes that a reset took back, and names it in the r
   const { taskQueue } = stack.config.temporal;
   const engines = { playbooks: new TemporalPlaybookEngine(client, taskQueue), scoring: new TemporalScoringEngine(client, taskQueue), campaigns: new TemporalCampaignEngine(client, taskQueue) };
   const resets = () => stack.orm.em.fork().find(AuditEntry, { action: 'playbook.reset-in-engine', entityId: workflowId });
-  await eventually(async () => (await createServices(stack.orm.em.fork(), engines).runReconciliation.recordRunsEndedInEngine(), resets()), (entries) => entries.length > 0);
+  await eventually(async () => (await createServices(stack.orm.em.fork(), engines, defaultPolicies).runReconciliation.recordRunsEndedInEngine(), resets()), (entries) => entries.length > 0);
   // Not undone (the customer was told of it): the entry names it for a person to settle with the customer.
   expect((await resets()).map((a) => a.after)).toEqual([{ runId, reason: 'the yes was recorded by mistake', resetAt: expect.any(String), status: 'running', tierChangeKept: { from: 'premium', to: 'basic' } }]);
   const answered = await stack.gql(AnswerAccountProposalDocument, { customerId, accepted: false }, Role.Operator);

@@ -1,3 +1,5 @@
+import { defaultPolicies } from '../src/domain/policies/index.js';
+import { defaultPayloadConverter } from '@temporalio/common';
 import { sql } from 'kysely';
 import { Role } from '../src/domain/auth/roles.js';
 import { appreciationPolicy, appreciationWorkflowId } from '../src/domain/playbooks/appreciation.js';
@@ -18,9 +20,11 @@ import { zoneAtNoon, zoneAtTwoInTheMorning } from './support/time-zones.js';
 
 /** Thanking silent loyal customers, on the real Temporal dev server. */
 let stack: TestStack;
+// A thank-you held back for a while asks the guard again every second, for up to a minute.
+const policy = { ...appreciationPolicy, waitWhileHeldMs: seconds(60), recheckMs: seconds(1) };
 beforeAll(async () => {
-  // A thank-you held back for a while asks the guard again every second, for up to a minute.
-  stack = await startTestStack({ policies: { appreciation: { ...appreciationPolicy, waitWhileHeldMs: seconds(60), recheckMs: seconds(1) } } });
+  // The API and the worker (its sweeps) are both given it.
+  stack = await startTestStack({ policies: { appreciation: policy } });
   const em = stack.orm.em.fork();
   em.create(Offer, { code: 'WELCOME20', name: 'Welcome', audience: OfferAudience.NewCustomers, discountPercent: 20, validFrom: '2020-01-01' });
   em.create(Offer, { code: 'THANKS10', name: 'Thanks', audience: OfferAudience.ExistingCustomers, discountPercent: 10, validFrom: '2020-01-01' });
@@ -53,6 +57,11 @@ async function customer(name: string, opts: { tenureDays: number; band: string; 
 }
 
 const year = new Date().getUTCFullYear();
+/** The arguments the run was started with (its first event's input). */
+async function startedWith(workflowId: string): Promise<unknown[]> {
+  const { events } = await stack.temporal.client.workflow.getHandle(workflowId).fetchHistory();
+  return (events![0].workflowExecutionStartedEventAttributes!.input!.payloads ?? []).map((p) => defaultPayloadConverter.fromPayload(p));
+}
 const runs = (customerId: string) => stack.orm.em.fork().count(PlaybookRun, { workflowId: appreciationWorkflowId(customerId, year) });
 
 it('thanks silent loyal customers from the sweep, once a year, with at least the best new-customer offer', async () => {
@@ -66,6 +75,8 @@ it('thanks silent loyal customers from the sweep, once a year, with at least the
   expect(await sweep('playbook-triggers/thanks-1')).toMatchObject({ 'silent-loyal': 1, 'loss-making': 1 });
   expect([await runs(silent), await runs(recent), await runs(young), await runs(late), await runs(costly)]).toEqual([1, 0, 0, 0, 0]);
 
+  // The worker's sweep started it with the policy the worker was given, as a start by hand gets the API's.
+  expect(await startedWith(appreciationWorkflowId(silent, year))).toEqual([{ customerId: silent, policy }]);
   const run = await stack.temporal.client.workflow.getHandle(appreciationWorkflowId(silent, year)).result();
   expect(run).toBe('thanked');
   const messages = await sql<{ template: string; purpose: string; payload: { offerCode: string } }>`
@@ -245,7 +256,7 @@ it('thanks after all a customer whose thank-you ended not thanked, once an opera
   expect((await stack.gql(AppreciationDocument, { customerId: late }, Role.Viewer)).data!.appreciation).toMatchObject({ step: 'thanking', offerCode: null });
   const { client } = stack.temporal;
   const engines = { playbooks: new TemporalPlaybookEngine(client, stack.config.temporal.taskQueue), scoring: new TemporalScoringEngine(client, stack.config.temporal.taskQueue), campaigns: new TemporalCampaignEngine(client, stack.config.temporal.taskQueue) };
-  expect(await createServices(stack.orm.em.fork(), engines).runReconciliation.recordRunsEndedInEngine()).toContain(workflowId);
+  expect(await createServices(stack.orm.em.fork(), engines, defaultPolicies).runReconciliation.recordRunsEndedInEngine()).toContain(workflowId);
   expect(await stack.temporal.client.workflow.getHandle(workflowId).result()).toBe('thanked');
   expect(await stack.orm.em.fork().count(OutboxMessage, { customer: late, template: 'appreciation' })).toBe(1);
   expect((await stack.gql(AppreciationDocument, { customerId: late }, Role.Viewer)).data!.appreciation).toMatchObject({ status: 'Completed', outcome: 'thanked', offerCode: 'WELCOME20' });

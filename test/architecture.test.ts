@@ -10,6 +10,8 @@ interface Import {
   file: string;
   from: string;
   typeOnly: boolean;
+  /** The names imported as values (not `type X`, nor under `import type`), as the module exports them. */
+  values: string[];
 }
 
 const root = path.resolve('.');
@@ -25,9 +27,10 @@ function importsOf(file: string): Import[] {
   for (const m of text.matchAll(/^(?:import|export)\s+(type\s+)?([\s\S]*?)\s*from\s+'([^']+)'/gm)) {
     const names = /\{([\s\S]*)\}/.exec(m[2])?.[1].split(',').map((n) => n.trim()).filter(Boolean) ?? [];
     const typeOnly = Boolean(m[1]) || (names.length > 0 && !/^\w/.test(m[2]) && names.every((n) => n.startsWith('type ')));
-    found.push({ file, from: m[3], typeOnly });
+    const values = m[1] ? [] : names.filter((n) => !n.startsWith('type ')).map((n) => n.split(/\s+as\s+/)[0]);
+    found.push({ file, from: m[3], typeOnly, values });
   }
-  for (const m of text.matchAll(/^import\s+'([^']+)'/gm)) found.push({ file, from: m[1], typeOnly: false });
+  for (const m of text.matchAll(/^import\s+'([^']+)'/gm)) found.push({ file, from: m[1], typeOnly: false, values: [] });
   return found;
 }
 
@@ -59,4 +62,17 @@ it('lets workflows import only the workflow SDK, activity types, domain rules an
   const allowed = (i: Import, to: string) =>
     ['@temporalio/workflow', '@temporalio/common', 'workflows', 'src/domain'].includes(to) || (to === 'src/activities' && i.typeOnly);
   expect(offending(['workflows'], allowed)).toEqual([]);
+});
+
+/** A policy object's value: `defaultScoringPolicy`, `appreciationPolicy`, `defaultPolicies`, `policiesWith` (types are fine). */
+const POLICY_VALUE = /^(?:[a-z]\w*Policy|default\w*Polic(?:y|ies)|policiesWith)$/;
+
+it('gives services, activities and resolvers their policies: none of them reads a default policy object itself', () => {
+  // The processes (src/app, src/http, src/bin) choose the policies and hand them to createServices and createWorker.
+  const dirs = ['src/services', 'src/activities', 'src/graphql'];
+  const imported = dirs.flatMap(sources).flatMap(importsOf).flatMap((i) => i.values.filter((n) => POLICY_VALUE.test(n)).map((n) => `${i.file} imports ${n} from ${i.from}`));
+  expect(imported).toEqual([]);
+  // Nor do they define one: a policy lives beside its rule in src/domain, gathered in src/domain/policies.
+  const defined = dirs.flatMap(sources).flatMap((file) => [...readFileSync(path.join(root, file), 'utf8').matchAll(/^export const (\w*Polic(?:y|ies))\b/gm)].map((m) => `${file} defines ${m[1]}`));
+  expect(defined).toEqual([]);
 });

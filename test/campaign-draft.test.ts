@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import { defaultDeliveryPolicy } from '../src/domain/messages/delivery-policy.js';
 import { sql, type RawBuilder } from 'kysely';
 import { Role } from '../src/domain/auth/roles.js';
 import { campaignPolicy, type CampaignProgress } from '../src/domain/campaigns/campaign.js';
@@ -124,16 +126,17 @@ it('shows the outcome of both groups, one without members with zeros and null ra
 });
 
 it('reports no next pass for a repeating campaign that ended while it waited for one (QA 14, F6)', async () => {
+  const id = randomUUID();
   // The run's state as a cancel signal leaves it: status cancelled, the wait's time still set.
-  const waited: CampaignProgress = { campaignId: 'c', status: 'cancelled', enrolled: 3, treated: 3, holdout: 0, runsStarted: 3, pages: 1, after: null, pass: 1, nextPassAt: new Date(Date.now() + 86_400_000).toISOString() };
+  const waited: CampaignProgress = { campaignId: id, status: 'cancelled', enrolled: 3, treated: 3, holdout: 0, runsStarted: 3, pages: 1, after: null, pass: 1, nextPassAt: new Date(Date.now() + 86_400_000).toISOString() };
   const engine = { progress: async () => waited } as unknown as CampaignEngine;
-  const service = new CampaignService(stack.orm.em.fork(), engine, campaignPolicy, undefined as never, undefined as never);
-  expect(await service.progressOf({ id: 'c', status: CampaignStatus.Cancelled })).toMatchObject({ status: 'cancelled', nextPassAt: null });
+  const service = new CampaignService(stack.orm.em.fork(), engine, campaignPolicy, undefined as never, undefined as never, defaultDeliveryPolicy, defaultScoringPolicy.persistentIssue);
+  expect(await service.progressOf({ id, status: CampaignStatus.Cancelled })).toMatchObject({ status: 'cancelled', nextPassAt: null });
   // Recorded as cancelled before the run took the signal (ended in the engine): the record's end stands, with no next pass.
   engine.progress = async () => ({ ...waited, status: 'running' });
-  expect(await service.progressOf({ id: 'c', status: CampaignStatus.Cancelled })).toMatchObject({ status: 'cancelled', nextPassAt: null });
+  expect(await service.progressOf({ id, status: CampaignStatus.Cancelled })).toMatchObject({ status: 'cancelled', nextPassAt: null });
   // While it runs, it waits for its next pass.
-  expect(await service.progressOf({ id: 'c', status: CampaignStatus.Running })).toMatchObject({ status: 'running', nextPassAt: waited.nextPassAt });
+  expect(await service.progressOf({ id, status: CampaignStatus.Running })).toMatchObject({ status: 'running', nextPassAt: waited.nextPassAt });
 });
 
 it("gives a draft whose playbook changes the new playbook's default holdout, unless one is given with it (QA 14, F5)", async () => {

@@ -1,3 +1,5 @@
+import { defaultDeliveryPolicy } from '../src/domain/messages/delivery-policy.js';
+import { defaultPolicies } from '../src/domain/policies/index.js';
 import { sql } from 'kysely';
 import { Role } from '../src/domain/auth/roles.js';
 import { dataRetentionPolicy } from '../src/domain/customers/data-retention.js';
@@ -211,7 +213,7 @@ it('refuses while a playbook runs, then erases personal data in every place and 
   expect(reminder.errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'PLAYBOOK_CUSTOMER_ERASED' });
   const client = stack.temporal.client;
   const taskQueue = stack.config.temporal.taskQueue;
-  const services = createServices(em(), { playbooks: new TemporalPlaybookEngine(client, taskQueue), scoring: new TemporalScoringEngine(client, taskQueue), campaigns: new TemporalCampaignEngine(client, taskQueue) });
+  const services = createServices(em(), { playbooks: new TemporalPlaybookEngine(client, taskQueue), scoring: new TemporalScoringEngine(client, taskQueue), campaigns: new TemporalCampaignEngine(client, taskQueue) }, defaultPolicies);
   expect(await services.triggers.overdueInvoices({ after: null, limit: 100, minDaysOverdue: 1 })).not.toContain(invoice.id);
 }, 90_000);
 
@@ -225,7 +227,7 @@ it('sends nothing, not even a service message, that reaches the outbox after the
 
   const sent: RenderedMessage[] = [];
   const gateway: MessageSender = { send: async (message) => void sent.push(message) };
-  await new DeliveryService(em(), gateway).deliverDue();
+  await new DeliveryService(em(), gateway, defaultDeliveryPolicy).deliverDue();
   expect(sent.filter((m) => m.idempotencyKey === late.idempotencyKey)).toEqual([]);
   expect((await em().findOneOrFail(OutboxMessage, late.id)).suppressedReason).toMatch(/^erased: /);
 });

@@ -8,7 +8,8 @@ import { INVOICE_PAID } from '../src/domain/messages/catalogue.js';
 import { RUN_CANCELLED } from '../src/domain/playbooks/run-status.js';
 import { Customer, Invoice, MessageChannel, MessagePurpose, PlaybookRun, PlaybookRunStatus, ScoreSnapshot } from '../src/entities/index.js';
 import { AuditService } from '../src/services/audit/audit.service.js';
-import { DeliveryService, defaultDeliveryPolicy } from '../src/services/outbox/delivery.service.js';
+import { DeliveryService } from '../src/services/outbox/delivery.service.js';
+import { defaultDeliveryPolicy } from '../src/domain/messages/delivery-policy.js';
 import type { RenderedMessage } from '../src/services/outbox/message-sender.js';
 import { OutboxService } from '../src/services/outbox/outbox.service.js';
 import { FairReminderService } from '../src/services/playbooks/fair-reminder.service.js';
@@ -464,7 +465,7 @@ it('holds back a reminder waiting for the end of quiet hours once the invoice is
 
   // Delivery after quiet hours (round after round, as the worker does) sends the thank-you, and no reminder.
   const sent: RenderedMessage[] = [];
-  const delivery = new DeliveryService(stack.orm.em.fork(), { send: async (m) => void sent.push(m) });
+  const delivery = new DeliveryService(stack.orm.em.fork(), { send: async (m) => void sent.push(m) }, defaultDeliveryPolicy);
   const morning = new Date(Date.now() + 7 * 3_600_000);
   for (let full = true; full; ) {
     const round = await delivery.deliverDue(morning);

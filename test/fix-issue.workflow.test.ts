@@ -1,3 +1,4 @@
+import { defaultPolicies, defaultScoringPolicy, policiesWith } from '../src/domain/policies/index.js';
 import { sql } from 'kysely';
 import { Role } from '../src/domain/auth/roles.js';
 import { fixIssuePolicy, fixIssueWorkflowId, ownerAfter, type FixIssuePolicy } from '../src/domain/playbooks/fix-issue.js';
@@ -156,13 +157,28 @@ it('keeps the complaint and reports it when the fix cannot start because Tempora
   const unreachable = new Client({ connection: Connection.lazy({ address: '127.0.0.1:1' }) });
   const engines = { playbooks: new TemporalPlaybookEngine(unreachable, 'nowhere', 500), scoring: new TemporalScoringEngine(unreachable, 'nowhere'), campaigns: new TemporalCampaignEngine(unreachable, 'nowhere', 500) };
   const failures: { error: unknown; customerId: string }[] = [];
-  const services = createServices(stack.orm.em.fork(), engines, {}, (error, id) => failures.push({ error, customerId: id }));
+  const services = createServices(stack.orm.em.fork(), engines, defaultPolicies, (error, id) => failures.push({ error, customerId: id }));
   const complaint = await services.complaints.record({ customerId, topic: 'rude-support', severity: ComplaintSeverity.High }, 'operator:test');
   expect(await stack.orm.em.fork().count(Complaint, { id: complaint.id })).toBe(1);
   expect(failures).toEqual([{ error: expect.objectContaining({ code: 'PLAYBOOK_ENGINE_UNAVAILABLE' }), customerId }]);
   // The next sweep starts it.
   expect(await stack.temporal.client.workflow.execute<typeof playbookTriggers>('playbookTriggers', { workflowId: 'playbook-triggers/after-outage', taskQueue: stack.config.temporal.taskQueue, args: [{ policy: triggerPolicy }] })).toMatchObject({ 'persistent-issue': 1 });
   await eventually(() => state(customerId, 'rude-support'), (s) => s?.step === 'awaiting-fix');
+}, 60_000);
+
+it("judges the fix a complaint starts by the policies its services were given, as a start by hand is: what makes an issue persistent, who is at risk", async () => {
+  const customerId = await customer('Noa', { complaints: 1, topic: 'app-login', risk: 'low' });
+  const { client } = stack.temporal;
+  const { taskQueue } = stack.config.temporal;
+  const engines = { playbooks: new TemporalPlaybookEngine(client, taskQueue), scoring: new TemporalScoringEngine(client, taskQueue), campaigns: new TemporalCampaignEngine(client, taskQueue) };
+  // Two complaints make an issue persistent, and a low churn risk counts (the defaults: three, and medium or high).
+  const policies = policiesWith({
+    fixIssue: policy,
+    triggers: { ...triggerPolicy, fixIssue: { ...triggerPolicy.fixIssue, riskBands: ['low', 'medium', 'high'] } },
+    scoring: { ...defaultScoringPolicy, persistentIssue: { ...defaultPersistentIssuePolicy, minComplaints: 2 } },
+  });
+  await createServices(stack.orm.em.fork(), engines, policies).complaints.record({ customerId, topic: 'app-login', severity: ComplaintSeverity.High }, 'operator:test');
+  await eventually(() => state(customerId, 'app-login'), (s) => s?.step === 'awaiting-fix');
 }, 60_000);
 
 it('opens the case again, one level up, when the issue comes back before the check-back', async () => {
@@ -397,7 +413,7 @@ it('is cancelled by an operator with a reason: the run records it, closes its op
   expect((await stack.gql(CancelPlaybookRunDocument, { workflowId, reason: 'dup\u0000licate' }, Role.Operator)).errors).toHaveLength(1);
   // ...and a cancel Temporal does not take leaves no entry.
   const unreachable = new Client({ connection: Connection.lazy({ address: '127.0.0.1:1' }) });
-  const offline = createServices(stack.orm.em.fork(), { playbooks: new TemporalPlaybookEngine(unreachable, 'nowhere', 500), scoring: new TemporalScoringEngine(unreachable, 'nowhere'), campaigns: new TemporalCampaignEngine(unreachable, 'nowhere', 500) });
+  const offline = createServices(stack.orm.em.fork(), { playbooks: new TemporalPlaybookEngine(unreachable, 'nowhere', 500), scoring: new TemporalScoringEngine(unreachable, 'nowhere'), campaigns: new TemporalCampaignEngine(unreachable, 'nowhere', 500) }, defaultPolicies);
   await expect(offline.playbooks.cancelRun(workflowId, 'duplicate', 'operator:test')).rejects.toMatchObject({ code: 'PLAYBOOK_ENGINE_UNAVAILABLE' });
   expect(await cancels()).toBe(0);
   expect((await stack.temporal.client.workflow.getHandle(workflowId).describe()).status.name).toBe('RUNNING');

@@ -1,3 +1,4 @@
+import { defaultPolicies } from '../src/domain/policies/index.js';
 import pg from 'pg';
 import { sql } from 'kysely';
 import { Role } from '../src/domain/auth/roles.js';
@@ -69,7 +70,7 @@ function reconcile(): Promise<string[]> {
   const { client } = stack.temporal;
   const { taskQueue } = stack.config.temporal;
   const engines = { playbooks: new TemporalPlaybookEngine(client, taskQueue), scoring: new TemporalScoringEngine(client, taskQueue), campaigns: new TemporalCampaignEngine(client, taskQueue) };
-  return createServices(stack.orm.em.fork(), engines).runReconciliation.recordRunsEndedInEngine();
+  return createServices(stack.orm.em.fork(), engines, defaultPolicies).runReconciliation.recordRunsEndedInEngine();
 }
 
 /** A late payer's open invoice (the standard schedule: a fee on the second reminder), its run started and its first reminder sent. */

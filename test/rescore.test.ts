@@ -1,3 +1,4 @@
+import { defaultPolicies } from '../src/domain/policies/index.js';
 import { sql, type RawBuilder } from 'kysely';
 import pg from 'pg';
 import { Role } from '../src/domain/auth/roles.js';
@@ -458,13 +459,13 @@ describe('rescoring the whole base', () => {
     const logger = createLogger('silent', 'test');
     const { client } = stack.temporal;
     const exists = (id: string) => client.schedule.getHandle(id).describe().then(() => true, () => false);
-    await putSchedulesInPlace(client, config, logger);
+    await putSchedulesInPlace(client, config, logger, defaultPolicies);
     const ids = [rescoreScheduleId, playbookTriggersScheduleId, dataRetentionScheduleId].map((id) => id(config.temporal.taskQueue));
     expect(await Promise.all(ids.map(exists))).toEqual([true, true, true]);
-    await putSchedulesInPlace(client, { ...config, rescoreSchedule: null, triggersSchedule: null, dataRetention: { ...config.dataRetention, schedule: null } }, logger);
+    await putSchedulesInPlace(client, { ...config, rescoreSchedule: null, triggersSchedule: null, dataRetention: { ...config.dataRetention, schedule: null } }, logger, defaultPolicies);
     expect(await Promise.all(ids.map(exists))).toEqual([false, false, false]);
     expect(await exists(runReconciliationScheduleId(config.temporal.taskQueue))).toBe(true);
-    await putSchedulesInPlace(client, { ...config, rescoreSchedule: null, scoreHistorySchedule: null, triggersSchedule: null, dataRetention: { ...config.dataRetention, schedule: null }, runReconciliationSchedule: null }, logger);
+    await putSchedulesInPlace(client, { ...config, rescoreSchedule: null, scoreHistorySchedule: null, triggersSchedule: null, dataRetention: { ...config.dataRetention, schedule: null }, runReconciliationSchedule: null }, logger, defaultPolicies);
   });
 
   it('reports revenue concentration for the base and for a segment', async () => {

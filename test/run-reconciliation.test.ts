@@ -1,3 +1,4 @@
+import { defaultPolicies } from '../src/domain/policies/index.js';
 import { sql } from 'kysely';
 import { Role } from '../src/domain/auth/roles.js';
 import { fixIssueWorkflowId } from '../src/domain/playbooks/fix-issue.js';
@@ -46,7 +47,7 @@ function reconcile(): Promise<string[]> {
   const { client } = stack.temporal;
   const { taskQueue } = stack.config.temporal;
   const engines = { playbooks: new TemporalPlaybookEngine(client, taskQueue), scoring: new TemporalScoringEngine(client, taskQueue), campaigns: new TemporalCampaignEngine(client, taskQueue) };
-  return createServices(stack.orm.em.fork(), engines).runReconciliation.recordRunsEndedInEngine();
+  return createServices(stack.orm.em.fork(), engines, defaultPolicies).runReconciliation.recordRunsEndedInEngine();
 }
 const runningFixes = () => stack.gql(OperationsStatusDocument, {}, Role.Operator).then((r) => r.data!.operationsStatus.runningPlaybookRuns.find((p) => p.playbook === 'FixIssue')?.runs ?? 0);
 

@@ -1,3 +1,4 @@
+import { defaultPolicies } from '../src/domain/policies/index.js';
 import { AuditEntry, Customer, MessageChannel, MessagePurpose, OutboxMessage, PlaybookRun, PlaybookRunStatus } from '../src/entities/index.js';
 import { Role } from '../src/domain/auth/roles.js';
 import { seconds } from '../src/domain/policies/duration.js';
@@ -219,7 +220,7 @@ it('answers a start that no worker has picked up yet with the run, its step unkn
   const client = stack.temporal.client;
   // A task queue no worker polls: as when every worker is down.
   const engines = { playbooks: new TemporalPlaybookEngine(client, 'nobody-polls-this', 500), scoring: new TemporalScoringEngine(client, 'nobody-polls-this'), campaigns: new TemporalCampaignEngine(client, 'nobody-polls-this', 500) };
-  const view = await createServices(stack.orm.em.fork(), engines).playbooks.startWelcomeCheck(customerId, 'operator:test');
+  const view = await createServices(stack.orm.em.fork(), engines, defaultPolicies).playbooks.startWelcomeCheck(customerId, 'operator:test');
   // Its record is written with the start (so an erasure at the same moment sees it); its live state is unknown.
   expect(view).toMatchObject({ workflowId: welcomeCheckWorkflowId(customerId), record: { status: 'running', playbook: 'welcome-check' }, state: null });
   const handle = client.workflow.getHandle(view.workflowId);
@@ -240,7 +241,7 @@ function reconcile(): Promise<string[]> {
   const { client } = stack.temporal;
   const { taskQueue } = stack.config.temporal;
   const engines = { playbooks: new TemporalPlaybookEngine(client, taskQueue), scoring: new TemporalScoringEngine(client, taskQueue), campaigns: new TemporalCampaignEngine(client, taskQueue) };
-  return createServices(stack.orm.em.fork(), engines).runReconciliation.recordRunsEndedInEngine();
+  return createServices(stack.orm.em.fork(), engines, defaultPolicies).runReconciliation.recordRunsEndedInEngine();
 }
 const welcome = (workflowId: string) => stack.orm.em.fork().findOneOrFail(OutboxMessage, { idempotencyKey: `${workflowId}/welcome` });
 

@@ -1,12 +1,11 @@
-import type { Orm } from '../db/orm.js';
-import { OutboxService } from '../services/outbox/outbox.service.js';
 import type { ThankYou } from '../domain/playbooks/appreciation.js';
-import { AppreciationService } from '../services/playbooks/appreciation.service.js';
+import type { WorkerServices } from '../services/index.js';
 
-export function createAppreciationActivities(orm: Orm) {
+/** The appreciation playbook's side effect; a thin call into the service. */
+export function createAppreciationActivities(services: () => WorkerServices) {
   return {
     thankLoyalCustomer(input: { workflowId: string; customerId: string }): Promise<ThankYou> {
-      return new AppreciationService(orm.em.fork(), new OutboxService()).thank(input);
+      return services().appreciationSteps.thank(input);
     },
   };
 }

@@ -1,16 +1,9 @@
-import type { Orm } from '../db/orm.js';
 import type { LoyaltyBand } from '../domain/guards/fairness.js';
-import { defaultScoringPolicy } from '../domain/scoring/scoring-policy.js';
-import { OutboxService } from '../services/outbox/outbox.service.js';
-import { FixIssueService } from '../services/playbooks/fix-issue.service.js';
-import { ScoringRunService } from '../services/scores/scoring-run.service.js';
+import type { WorkerServices } from '../services/index.js';
 
 /** The fix-issue playbook's side effects; thin calls into the service. */
-export function createFixIssueActivities(orm: Orm) {
-  const cases = () => {
-    const em = orm.em.fork();
-    return new FixIssueService(em, new ScoringRunService(em, defaultScoringPolicy), new OutboxService());
-  };
+export function createFixIssueActivities(services: () => WorkerServices) {
+  const cases = () => services().fixIssueSteps;
   return {
     loadLoyaltyBand(customerId: string): Promise<LoyaltyBand> {
       return cases().loyaltyBand(customerId);

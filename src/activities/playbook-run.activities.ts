@@ -1,12 +1,8 @@
-import type { Orm } from '../db/orm.js';
-import { AuditService } from '../services/audit/audit.service.js';
-import { SteeringAuditService } from '../services/audit/steering-audit.service.js';
-import { createServices, type Engines } from '../services/index.js';
-import { PlaybookRunService } from '../services/playbooks/playbook-run.service.js';
+import type { WorkerServices } from '../services/index.js';
 
 /** Activities that keep the playbook-run record in PostgreSQL; thin calls into the service. */
-export function createPlaybookRunActivities(orm: Orm, engines: Engines) {
-  const runs = () => new PlaybookRunService(orm.em.fork());
+export function createPlaybookRunActivities(services: () => WorkerServices) {
+  const runs = () => services().runs;
   return {
     /** `campaignId`: the campaign whose start created the run (its `CampaignId` tag); absent in histories of runs started before it was passed. */
     async recordRunStarted(input: { workflowId: string; playbook: string; customerId: string; campaignId?: string | null }): Promise<void> {
@@ -17,11 +13,11 @@ export function createPlaybookRunActivities(orm: Orm, engines: Engines) {
     },
     /** Audits the signals an operator sent the run from outside the platform (the Temporal UI), each once. */
     auditSteeringFromOutside(run: { workflowId: string; runId: string }): Promise<number> {
-      return new SteeringAuditService(orm.em.fork(), new AuditService(), engines.playbooks).auditSteeringFromOutside(run, { entityType: 'playbook_run', entityId: run.workflowId });
+      return services().playbookSteering.auditSteeringFromOutside(run, { entityType: 'playbook_run', entityId: run.workflowId });
     },
     /** Records the end of runs that ended in the engine without recording it (terminated, failed, timed out). */
     recordRunsEndedInEngine(): Promise<string[]> {
-      return createServices(orm.em.fork(), engines).runReconciliation.recordRunsEndedInEngine();
+      return services().runReconciliation.recordRunsEndedInEngine();
     },
   };
 }

@@ -1,12 +1,14 @@
-import type { Orm } from '../db/orm.js';
-import { appreciationPolicy } from '../domain/playbooks/appreciation.js';
 import type { TriggerPolicy } from '../domain/playbooks/triggers.js';
-import { defaultScoringPolicy } from '../domain/scoring/scoring-policy.js';
-import { createServices, type Engines } from '../services/index.js';
+import type { Policies } from '../domain/policies/index.js';
+import type { WorkerServices } from '../services/index.js';
 
-/** The trigger sweep's steps: find candidates, start their playbooks (idempotent by run ID). */
-export function createPlaybookTriggerActivities(orm: Orm, engines: Engines) {
-  const triggers = () => createServices(orm.em.fork(), engines).triggers;
+/**
+ * The trigger sweep's steps: find candidates, start their playbooks (idempotent by run ID).
+ * The sweep's input carries its trigger policy; what makes an issue persistent and who is a
+ * silent loyal customer are the worker's policies, those a start by hand judges by.
+ */
+export function createPlaybookTriggerActivities(services: () => WorkerServices, policies: Pick<Policies, 'scoring' | 'appreciation'>) {
+  const triggers = () => services().triggers;
   return {
     findOverdueInvoices(input: { after: string | null; limit: number; minDaysOverdue: number }): Promise<string[]> {
       return triggers().overdueInvoices(input);
@@ -15,7 +17,7 @@ export function createPlaybookTriggerActivities(orm: Orm, engines: Engines) {
       return triggers().startFairReminders(invoiceIds);
     },
     findPersistentIssues(input: { after: string | null; limit: number; policy: TriggerPolicy }): Promise<{ customerId: string; topic: string }[]> {
-      return triggers().persistentIssues({ ...input, issue: defaultScoringPolicy.persistentIssue });
+      return triggers().persistentIssues({ ...input, issue: policies.scoring.persistentIssue });
     },
     startFixIssues(issues: { customerId: string; topic: string }[]): Promise<{ started: number; skipped: number }> {
       return triggers().startFixIssues(issues);
@@ -27,7 +29,7 @@ export function createPlaybookTriggerActivities(orm: Orm, engines: Engines) {
       return triggers().startAccountReviews(customerIds);
     },
     findSilentLoyalCustomers(input: { after: string | null; limit: number }): Promise<string[]> {
-      return triggers().silentLoyalCustomers({ ...input, policy: appreciationPolicy });
+      return triggers().silentLoyalCustomers({ ...input, policy: policies.appreciation });
     },
     startAppreciations(customerIds: string[]): Promise<{ started: number; skipped: number }> {
       return triggers().startAppreciations(customerIds);

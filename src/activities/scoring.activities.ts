@@ -1,20 +1,17 @@
-import type { Orm } from '../db/orm.js';
 import { heartbeating } from './heartbeating.js';
-import { createServices, type Engines } from '../services/index.js';
+import type { WorkerServices } from '../services/index.js';
 import type { FittedModels } from '../domain/scoring/index.js';
 import type { HistoryTier } from '../domain/scoring/score-history.js';
-import { defaultScoringPolicy } from '../domain/scoring/scoring-policy.js';
-import { ScoreHistoryService } from '../services/scores/score-history.service.js';
-import { ScoringRunService, type PageResult } from '../services/scores/scoring-run.service.js';
+import type { PageResult } from '../services/scores/scoring-run.service.js';
 
 /** The rescore and history-thinning workflows' steps; thin calls into the scoring services, each safe to retry. */
-export function createScoringActivities(orm: Orm, engines: Engines) {
-  const runs = () => new ScoringRunService(orm.em.fork(), defaultScoringPolicy);
+export function createScoringActivities(services: () => WorkerServices) {
+  const runs = () => services().scoringRuns;
   return {
     /** Records the run, and ends earlier runs whose workflows ended without completing them. */
     async beginScoringRun(input: { runId: string; trigger: string; asOf: string }): Promise<void> {
       await runs().begin(input);
-      await createServices(orm.em.fork(), engines).scoring.endAbandonedRuns();
+      await services().scoring.endAbandonedRuns();
     },
     prepareScoringRun(input: { runId: string; pageSize: number }): Promise<{ population: number; buyers: number; pageStarts: (string | null)[] }> {
       return heartbeating(runs().prepare(input.runId, input.pageSize));
@@ -36,7 +33,7 @@ export function createScoringActivities(orm: Orm, engines: Engines) {
     },
     /** Thins the tier's next whole period that is old enough; null when none is. */
     async thinScoreHistoryPeriod(tier: HistoryTier): Promise<{ tier: string; from: string; to: string; deleted: number; kept: number } | null> {
-      const period = await new ScoreHistoryService(orm.em.fork()).thinNextPeriod(tier);
+      const period = await services().scoreHistory.thinNextPeriod(tier);
       return period && { ...period, from: period.from.toISOString(), to: period.to.toISOString() };
     },
   };

@@ -1,9 +1,8 @@
-import type { Orm } from '../db/orm.js';
-import { OutboxService } from '../services/outbox/outbox.service.js';
-import { WelcomeCheckService } from '../services/playbooks/welcome-check.service.js';
+import type { WorkerServices } from '../services/index.js';
 
-export function createWelcomeCheckActivities(orm: Orm) {
-  const welcomeChecks = () => new WelcomeCheckService(orm.em.fork(), new OutboxService());
+/** The welcome-check playbook's side effects; thin calls into the service. */
+export function createWelcomeCheckActivities(services: () => WorkerServices) {
+  const welcomeChecks = () => services().welcomeCheckSteps;
   return {
     welcomeCustomer(input: { workflowId: string; customerId: string }): Promise<void> {
       return welcomeChecks().welcome(input);

@@ -2,11 +2,8 @@ import type { Client } from '@temporalio/client';
 import type { AppConfig } from '../config/config.js';
 import { createOrm } from '../db/orm.js';
 import type { Logger } from '../logger.js';
-import { defaultScoreHistoryPolicy } from '../domain/scoring/score-history.js';
-import { defaultRescorePolicy } from '../domain/scoring/scoring-policy.js';
+import { defaultPolicies, type Policies } from '../domain/policies/index.js';
 import { connectTemporal } from '../temporal/client.js';
-import { triggerPolicy } from '../domain/playbooks/triggers.js';
-import { dataRetentionPolicy } from '../domain/customers/data-retention.js';
 import {
   dataRetentionScheduleId,
   ensureDataRetentionSchedule,
@@ -26,14 +23,17 @@ import { createSender, startDeliveryLoop } from './delivery-loop.js';
 /**
  * One Temporal worker polling the task queue. The Temporal runtime shuts it down
  * gracefully on SIGINT/SIGTERM (activities in flight finish); `done` resolves after that.
+ * Its activities, schedules and outbox delivery all decide by `opts.policies` (the defaults
+ * unless given: the API process must be given the same).
  */
-export async function startWorkerProcess(config: AppConfig, logger: Logger, opts: { handleSignals?: boolean } = {}) {
+export async function startWorkerProcess(config: AppConfig, logger: Logger, opts: { handleSignals?: boolean; policies?: Policies } = {}) {
+  const policies = opts.policies ?? defaultPolicies;
   installTemporalRuntime(logger, config.workerMetricsPort, { handleSignals: opts.handleSignals });
   const orm = await createOrm(config.databaseUrl);
   const temporal = await connectTemporal(config.temporal.address, config.temporal.namespace);
-  const { worker, connection } = await createWorker(config.temporal, orm, temporal.client);
-  await putSchedulesInPlace(temporal.client, config, logger);
-  const delivery = config.delivery.channel === 'off' ? null : startDeliveryLoop(orm, createSender(config.delivery), config.delivery.intervalMs, config.unsubscribe, logger);
+  const { worker, connection } = await createWorker(config.temporal, orm, temporal.client, policies);
+  await putSchedulesInPlace(temporal.client, config, logger, policies);
+  const delivery = config.delivery.channel === 'off' ? null : startDeliveryLoop(orm, createSender(config.delivery), policies.delivery, config.delivery.intervalMs, config.unsubscribe, logger);
   const done = worker.run().finally(async () => {
     await delivery?.stop();
     await temporal.close();
@@ -55,14 +55,14 @@ export async function startWorkerProcess(config: AppConfig, logger: Logger, opts
  * date; each one switched `off` is deleted from Temporal, so `off` stops a sweep an earlier
  * start created (a legal hold on erasure, no automatic playbooks during a migration).
  */
-export async function putSchedulesInPlace(client: Client, config: AppConfig, logger: Logger): Promise<void> {
+export async function putSchedulesInPlace(client: Client, config: AppConfig, logger: Logger, policies: Policies): Promise<void> {
   const { taskQueue } = config.temporal;
-  const retentionPolicy = { ...dataRetentionPolicy, eraseOffboardedAfterDays: config.dataRetention.eraseOffboardedAfterDays };
+  const retentionPolicy = { ...policies.dataRetention, eraseOffboardedAfterDays: config.dataRetention.eraseOffboardedAfterDays };
   const schedules = [
-    { name: 'rescore', id: rescoreScheduleId(taskQueue), cron: config.rescoreSchedule, ensure: (cron: string) => ensureRescoreSchedule(client, taskQueue, cron, defaultRescorePolicy) },
-    { name: 'score history', id: scoreHistoryScheduleId(taskQueue), cron: config.scoreHistorySchedule, ensure: (cron: string) => ensureScoreHistorySchedule(client, taskQueue, cron, defaultScoreHistoryPolicy) },
+    { name: 'rescore', id: rescoreScheduleId(taskQueue), cron: config.rescoreSchedule, ensure: (cron: string) => ensureRescoreSchedule(client, taskQueue, cron, policies.rescore) },
+    { name: 'score history', id: scoreHistoryScheduleId(taskQueue), cron: config.scoreHistorySchedule, ensure: (cron: string) => ensureScoreHistorySchedule(client, taskQueue, cron, policies.scoreHistory) },
     { name: 'data retention', id: dataRetentionScheduleId(taskQueue), cron: config.dataRetention.schedule, ensure: (cron: string) => ensureDataRetentionSchedule(client, taskQueue, cron, retentionPolicy) },
-    { name: 'playbook trigger', id: playbookTriggersScheduleId(taskQueue), cron: config.triggersSchedule, ensure: (cron: string) => ensurePlaybookTriggersSchedule(client, taskQueue, cron, triggerPolicy) },
+    { name: 'playbook trigger', id: playbookTriggersScheduleId(taskQueue), cron: config.triggersSchedule, ensure: (cron: string) => ensurePlaybookTriggersSchedule(client, taskQueue, cron, policies.triggers) },
     { name: 'run reconciliation', id: runReconciliationScheduleId(taskQueue), cron: config.runReconciliationSchedule, ensure: (cron: string) => ensureRunReconciliationSchedule(client, taskQueue, cron) },
   ];
   for (const schedule of schedules) {

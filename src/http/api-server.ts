@@ -18,12 +18,12 @@ import type { Logger } from '../logger.js';
 import { API_KEY_REVOKED_CHANNEL, ApiKeyVerifier } from '../services/auth/api-keys.js';
 import { storedApiKeys } from '../services/auth/api-key.service.js';
 import { UNSUBSCRIBE_ACTOR, UNSUBSCRIBE_PATH } from '../domain/messages/unsubscribe-link.js';
+import { defaultPolicies, type Policies } from '../domain/policies/index.js';
 import { CustomerException, CustomerExceptionCode } from '../services/customers/customer.exception.js';
 import { createServices } from '../services/index.js';
 import { OperationsStatusService } from '../services/operations/operations-status.service.js';
 import { TemporalCampaignEngine } from '../temporal/temporal-campaign-engine.js';
 import { TemporalScoringEngine } from '../temporal/temporal-scoring-engine.js';
-import type { PlaybookPolicies } from '../services/playbooks/playbook.service.js';
 import type { TemporalClient } from '../temporal/client.js';
 import { TemporalPlaybookEngine } from '../temporal/temporal-playbook-engine.js';
 import { TemporalWorkerPresence } from '../temporal/temporal-worker-presence.js';
@@ -48,7 +48,8 @@ export interface ApiDeps {
   orm: Orm;
   temporal: TemporalClient;
   logger: Logger;
-  policies?: Partial<PlaybookPolicies>;
+  /** What the services decide by (the defaults unless given: the worker must be given the same). */
+  policies?: Policies;
   limits?: QueryLimits;
   /** Headers pre-filled in GraphiQL (the development key printed by `npm start`). */
   ideHeaders?: Record<string, string>;
@@ -65,6 +66,7 @@ export interface Api {
 
 export async function createApi(deps: ApiDeps): Promise<Api> {
   const { config, orm, temporal, logger } = deps;
+  const policies = deps.policies ?? defaultPolicies;
   const keys = new ApiKeyVerifier(config.apiKeys, storedApiKeys(orm.em), API_KEY_CACHE_MS, (error) => logger.warn({ err: error }, 'noting when an API key was last used failed'));
   const revocations = listenToChannel(config.databaseUrl, API_KEY_REVOKED_CHANNEL, {
     onMessage: (digest) => keys.forget(digest),
@@ -79,7 +81,7 @@ export async function createApi(deps: ApiDeps): Promise<Api> {
     workers: new TemporalWorkerPresence(temporal.client, config.temporal.taskQueue),
   };
   const metrics = createApiMetrics({
-    status: () => new OperationsStatusService(orm.em.fork(), engines.workers).status(),
+    status: () => new OperationsStatusService(orm.em.fork(), policies.delivery.maxAttempts, engines.workers).status(),
     onStatusFailed: (error) => logger.warn({ err: error }, 'reading the operations status for /metrics failed'),
     revocations: { heard: () => revocations.listening, cacheMs: API_KEY_CACHE_MS },
   });
@@ -141,7 +143,7 @@ export async function createApi(deps: ApiDeps): Promise<Api> {
     });
     // The access log names who asked (role and key fingerprint, as the audit log does).
     if (request?.res && caller) request.res.locals.caller = caller.id;
-    return { caller, services: createServices(orm.em.fork(), engines, deps.policies, reportFollowUpFailure) };
+    return { caller, services: createServices(orm.em.fork(), engines, policies, reportFollowUpFailure) };
   };
 
   app.get('/healthz', (_req, res) => {
@@ -158,7 +160,7 @@ export async function createApi(deps: ApiDeps): Promise<Api> {
   if (config.unsubscribe) {
     const optOut = async (customerId: string) => {
       try {
-        await createServices(orm.em.fork(), engines, deps.policies, reportFollowUpFailure).customers.optOut(customerId, UNSUBSCRIBE_ACTOR);
+        await createServices(orm.em.fork(), engines, policies, reportFollowUpFailure).customers.optOut(customerId, UNSUBSCRIBE_ACTOR);
         return true;
       } catch (error) {
         if (error instanceof CustomerException && error.code === CustomerExceptionCode.NotFound) return false;

@@ -14,10 +14,10 @@ import type { PlaybookEngine } from './playbooks/playbook-engine.js';
 import { FixCaseService } from './playbooks/fix-case.service.js';
 import { PlaybookEligibilityService } from './playbooks/playbook-eligibility.service.js';
 import { PlaybookRunService } from './playbooks/playbook-run.service.js';
-import { PlaybookService, defaultPolicies, type PlaybookPolicies } from './playbooks/playbook.service.js';
+import { PlaybookService } from './playbooks/playbook.service.js';
 import { PlaybookTriggerService } from './playbooks/playbook-triggers.service.js';
 import { RunReconciliationService } from './playbooks/run-reconciliation.service.js';
-import { defaultRescorePolicy, defaultScoringPolicy } from '../domain/scoring/scoring-policy.js';
+import type { Policies } from '../domain/policies/index.js';
 import type { ScoringEngine } from './scores/scoring-engine.js';
 import type { CampaignEngine } from './campaigns/campaign-engine.js';
 import { CampaignService } from './campaigns/campaign.service.js';
@@ -33,6 +33,15 @@ import { MessageHistoryService } from './outbox/message-history.service.js';
 import { MessageCatalogueService } from './outbox/message-catalogue.service.js';
 import { ContactStatusService } from './outbox/contact-status.service.js';
 import { UndeliverableMessageService } from './outbox/undeliverable-message.service.js';
+import { OutboxService } from './outbox/outbox.service.js';
+import { SteeringAuditService } from './audit/steering-audit.service.js';
+import { CampaignEnrolmentService } from './campaigns/campaign-enrolment.service.js';
+import { AccountReviewService } from './playbooks/account-review.service.js';
+import { AppreciationService } from './playbooks/appreciation.service.js';
+import { FairReminderService } from './playbooks/fair-reminder.service.js';
+import { FixIssueService } from './playbooks/fix-issue.service.js';
+import { WelcomeCheckService } from './playbooks/welcome-check.service.js';
+import { ScoreHistoryService } from './scores/score-history.service.js';
 
 /** The durable workflow engine behind playbooks and rescores (Temporal in production and tests). */
 export interface Engines {
@@ -44,21 +53,24 @@ export interface Engines {
 }
 
 /**
- * The domain services for one unit of work (one GraphQL request, one activity call);
- * `onFollowUpFailed` hears of a follow-up of a committed event that failed: a rescore after a
- * complaint or payment, or a fix started by a complaint (the API logs it; the nightly runs catch up).
+ * The domain services for one unit of work (one GraphQL request, one activity call), each given
+ * its peers and its part of `policies` here, the one place they are wired (the API and the
+ * worker are given the same policies); `onFollowUpFailed` hears of a follow-up of a committed
+ * event that failed: a rescore after a complaint or payment, or a fix started by a complaint
+ * (the API logs it; the nightly runs catch up).
  */
-export function createServices(em: EntityManager, engines: Engines, policies: Partial<PlaybookPolicies> = {}, onFollowUpFailed?: FollowUpFailureReporter) {
+export function createServices(em: EntityManager, engines: Engines, policies: Policies, onFollowUpFailed?: FollowUpFailureReporter) {
   const audit = new AuditService();
   const scores = new ScoreService(em);
   const orders = new OrderService(em);
   const customers = new CustomerService(em, audit, scores, orders);
   const runs = new PlaybookRunService(em);
-  const scoringRuns = new ScoringRunService(em, defaultScoringPolicy, onFollowUpFailed);
+  const scoringRuns = new ScoringRunService(em, policies.scoring, onFollowUpFailed);
   const invoices = new InvoiceService(em, audit, scoringRuns, engines.playbooks);
-  const playbooks = new PlaybookService(customers, invoices, runs, scores, engines.playbooks, new PlaybookEligibilityService(em, scores), { ...defaultPolicies, ...policies });
+  const playbooks = new PlaybookService(customers, invoices, runs, scores, engines.playbooks, new PlaybookEligibilityService(em, scores), policies);
   const triggers = new PlaybookTriggerService(em, playbooks);
-  const campaigns = new CampaignService(em, engines.campaigns, { ...defaultPolicies, ...policies }.campaign, audit, runs, defaultScoringPolicy.persistentIssue);
+  const campaigns = new CampaignService(em, engines.campaigns, policies.campaign, audit, runs, policies.delivery, policies.scoring.persistentIssue);
+  const contactStatus = new ContactStatusService(em, policies.delivery.contact);
   const runReconciliation = new RunReconciliationService(runs, engines.playbooks, campaigns);
   return {
     customers,
@@ -67,18 +79,18 @@ export function createServices(em: EntityManager, engines: Engines, policies: Pa
     dataExport: new CustomerDataExportService(em, audit),
     orders,
     invoices,
-    complaints: new ComplaintService(em, audit, scoringRuns, triggers, onFollowUpFailed),
+    complaints: new ComplaintService(em, audit, scoringRuns, triggers, policies, onFollowUpFailed),
     scores,
     fairness: new FairnessReportService(em),
-    operations: new OperationsStatusService(em, engines.workers),
+    operations: new OperationsStatusService(em, policies.delivery.maxAttempts, engines.workers),
     offers: new OfferService(em, audit),
-    messages: new MessageHistoryService(em, customers),
+    messages: new MessageHistoryService(em, customers, policies.delivery.maxAttempts),
     messageCatalogue: new MessageCatalogueService(),
-    contactStatus: new ContactStatusService(em),
-    undeliverable: new UndeliverableMessageService(em, audit),
+    contactStatus,
+    undeliverable: new UndeliverableMessageService(em, audit, policies.delivery.maxAttempts),
     auditLog: new AuditLogService(em),
     apiKeys: new ApiKeyService(em, audit),
-    scoring: new ScoringService(em, scoringRuns, engines.scoring, defaultRescorePolicy, audit),
+    scoring: new ScoringService(em, scoringRuns, engines.scoring, policies.rescore, audit),
     bandChanges: new ScoreBandChangeService(em),
     imports: new ImportService(em.config.get('clientUrl')!, {
       invoicesPaid: (invoiceIds) => runReconciliation.tellPaidReminders(invoiceIds),
@@ -91,7 +103,34 @@ export function createServices(em: EntityManager, engines: Engines, policies: Pa
     playbooks,
     fixCases: new FixCaseService(em, audit),
     triggers,
+    audit,
+    scoringRuns,
   };
 }
 
 export type Services = ReturnType<typeof createServices>;
+
+/**
+ * The worker's services for one activity call: the API's (`createServices`, the same policies)
+ * and the playbooks' steps, the campaign enrolment, steering audits and score-history thinning.
+ * Activities are thin calls into these.
+ */
+export function createWorkerServices(em: EntityManager, engines: Engines, policies: Policies) {
+  const services = createServices(em, engines, policies);
+  const { audit, scoringRuns, contactStatus, playbooks } = services;
+  const outbox = new OutboxService();
+  return {
+    ...services,
+    fairReminderSteps: new FairReminderService(em, scoringRuns, outbox, audit),
+    fixIssueSteps: new FixIssueService(em, scoringRuns, outbox),
+    accountReviewSteps: new AccountReviewService(em, scoringRuns, outbox, audit, contactStatus),
+    appreciationSteps: new AppreciationService(em, outbox, contactStatus, policies.appreciation),
+    welcomeCheckSteps: new WelcomeCheckService(em, outbox),
+    campaignEnrolment: new CampaignEnrolmentService(em, playbooks, policies.scoring.persistentIssue),
+    playbookSteering: new SteeringAuditService(em, audit, engines.playbooks),
+    campaignSteering: new SteeringAuditService(em, audit, engines.campaigns),
+    scoreHistory: new ScoreHistoryService(em),
+  };
+}
+
+export type WorkerServices = ReturnType<typeof createWorkerServices>;

@@ -5,6 +5,7 @@ import { TemporalPlaybookEngine } from './temporal-playbook-engine.js';
 import { TemporalCampaignEngine } from './temporal-campaign-engine.js';
 import { TemporalScoringEngine } from './temporal-scoring-engine.js';
 import type { Orm } from '../db/orm.js';
+import type { Policies } from '../domain/policies/index.js';
 import type { Logger } from '../logger.js';
 import { PinoTemporalLogger } from './temporal-logger.js';
 import { hasPrebuiltBundle, prebuiltBundlePath, workflowsPath } from './workflow-bundle.js';
@@ -35,8 +36,8 @@ export interface WorkerSettings {
   taskQueue: string;
 }
 
-/** The worker; its activities reach Temporal (to start playbooks) through `client`. */
-export async function createWorker(settings: WorkerSettings, orm: Orm, client: Client): Promise<{ worker: Worker; connection: NativeConnection }> {
+/** The worker; its activities reach Temporal (to start playbooks) through `client`, and decide by `policies` (the API's). */
+export async function createWorker(settings: WorkerSettings, orm: Orm, client: Client, policies: Policies): Promise<{ worker: Worker; connection: NativeConnection }> {
   const connection = await NativeConnection.connect({ address: settings.address });
   const worker = await Worker.create({
     connection,
@@ -46,7 +47,7 @@ export async function createWorker(settings: WorkerSettings, orm: Orm, client: C
       playbooks: new TemporalPlaybookEngine(client, settings.taskQueue),
       scoring: new TemporalScoringEngine(client, settings.taskQueue),
       campaigns: new TemporalCampaignEngine(client, settings.taskQueue),
-    }),
+    }, policies),
     ...(hasPrebuiltBundle() ? { workflowBundle: { codePath: prebuiltBundlePath } } : { workflowsPath }),
     shutdownGraceTime: '10 seconds',
   });

@@ -10,10 +10,11 @@ import { createOrm, migrateUp, type Orm } from '../../src/db/orm.js';
 import { Role } from '../../src/domain/auth/roles.js';
 import { createApi, type Api } from '../../src/http/api-server.js';
 import { createLogger } from '../../src/logger.js';
-import type { PlaybookPolicies } from '../../src/services/playbooks/playbook.service.js';
+import { policiesWith, type Policies } from '../../src/domain/policies/index.js';
 import { connectTemporal, type TemporalClient } from '../../src/temporal/client.js';
 import { freePort } from '../../src/dev/ports.js';
 import { createTestDatabase } from './database.js';
+import { POLICY_OVERRIDES_ENV } from './policy-overrides.js';
 
 export const testKeys: Record<Role, string> = {
   [Role.Viewer]: 'test-viewer-key-0123456789',
@@ -44,9 +45,10 @@ export interface TestStack {
 
 /**
  * One test file's own world on the shared servers: a fresh, migrated database,
- * its own task queue, a real worker process and the API in process.
+ * its own task queue, a real worker process and the API in process, both given the
+ * default policies with `options.policies` in place of some.
  */
-export async function startTestStack(options: { worker?: boolean; policies?: Partial<PlaybookPolicies> } = {}): Promise<TestStack> {
+export async function startTestStack(options: { worker?: boolean; policies?: Partial<Policies> } = {}): Promise<TestStack> {
   const db = await createTestDatabase();
   const taskQueue = `test-${randomBytes(4).toString('hex')}`;
   const env = {
@@ -64,8 +66,8 @@ export async function startTestStack(options: { worker?: boolean; policies?: Par
   const orm = await createOrm(config.databaseUrl);
   await migrateUp(orm);
   const temporal = await connectTemporal(config.temporal.address, config.temporal.namespace);
-  const { worker, metricsPort } = options.worker === false ? { worker: null, metricsPort: 0 } : await spawnWorkerOnFreePort(env);
-  const api = await createApi({ config, orm, temporal, logger: createLogger('silent', 'api'), policies: options.policies });
+  const { worker, metricsPort } = options.worker === false ? { worker: null, metricsPort: 0 } : await spawnWorkerOnFreePort(env, options.policies);
+  const api = await createApi({ config, orm, temporal, logger: createLogger('silent', 'api'), policies: policiesWith(options.policies) });
 
   return {
     config,
@@ -106,21 +108,25 @@ export function workerEnvOf(stack: TestStack, settings: Record<string, string> =
  * The worker with its metrics on a free port. Another process may take the port between its
  * choice and the worker's bind (CI saw it once: "Address already in use"), so a taken one is chosen again.
  */
-async function spawnWorkerOnFreePort(env: NodeJS.ProcessEnv): Promise<{ worker: Awaited<ReturnType<typeof spawnWorker>>; metricsPort: number }> {
+async function spawnWorkerOnFreePort(env: NodeJS.ProcessEnv, policies?: Partial<Policies>): Promise<{ worker: Awaited<ReturnType<typeof spawnWorker>>; metricsPort: number }> {
   for (let attempt = 1; ; attempt++) {
     const metricsPort = await freePort();
     try {
-      return { worker: await spawnWorker({ ...env, WORKER_METRICS_PORT: String(metricsPort) }), metricsPort };
+      return { worker: await spawnWorker({ ...env, WORKER_METRICS_PORT: String(metricsPort) }, policies), metricsPort };
     } catch (error) {
       if (attempt >= 3 || !(error as Error).message.includes('Address already in use')) throw error;
     }
   }
 }
 
-/** The production worker entry point as a child process, ready once it polls its task queue. */
-export async function spawnWorker(env: NodeJS.ProcessEnv): Promise<{ process: ChildProcess; stop(): Promise<void> }> {
-  const child = spawn(process.execPath, [path.resolve('dist/src/bin/worker.js')], {
-    env: { ...env, LOG_LEVEL: 'info' },
+/**
+ * The production worker entry point as a child process, ready once it polls its task queue;
+ * with `policies`, the same worker given those in place of the defaults (worker-with-policies.ts).
+ */
+export async function spawnWorker(env: NodeJS.ProcessEnv, policies?: Partial<Policies>): Promise<{ process: ChildProcess; stop(): Promise<void> }> {
+  const entry = policies ? 'dist/test/support/worker-with-policies.js' : 'dist/src/bin/worker.js';
+  const child = spawn(process.execPath, [path.resolve(entry)], {
+    env: { ...env, LOG_LEVEL: 'info', ...(policies ? { [POLICY_OVERRIDES_ENV]: JSON.stringify(policies) } : {}) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const output: string[] = [];

@@ -6,7 +6,7 @@ import { CampaignMetric, campaignPlaybook, campaignPlaybooks, campaignWorkflowId
 import { days } from '../../domain/policies/duration.js';
 import { marketingVerdict } from '../../domain/guards/contact-guard.js';
 import { hasOpenIssue, marketingCountSince } from '../customers/customer-facts.js';
-import { defaultDeliveryPolicy } from '../outbox/delivery.service.js';
+import type { DeliveryPolicy } from '../../domain/messages/delivery-policy.js';
 import { isUuid } from '../../domain/ids.js';
 import { ScoreKind } from '../../domain/scoring/score-kind.js';
 import { Campaign, CampaignStatus, ENDED_CAMPAIGN as ENDED, ServiceTier, type CampaignGroup, type Segment } from '../../entities/index.js';
@@ -16,7 +16,6 @@ import { lockedSegment } from '../segments/segment.service.js';
 import { fixDue, type PlaybookRunService } from '../playbooks/playbook-run.service.js';
 import { persistentTopicKeys } from '../complaints/current-complaints.js';
 import type { PersistentIssuePolicy } from '../../domain/scoring/persistent-issue.js';
-import { defaultScoringPolicy } from '../../domain/scoring/scoring-policy.js';
 import { changedFields, type AuditService } from '../audit/audit.service.js';
 import type { Page, PageArgs } from '../common/pagination.js';
 import { keysetPage } from '../common/keyset-page.js';
@@ -102,8 +101,10 @@ export class CampaignService {
     private readonly policy: CampaignPolicy,
     private readonly audit: AuditService,
     runs: PlaybookRunService,
+    /** The contact guard delivery obeys, which the preview counts by. */
+    private readonly delivery: Pick<DeliveryPolicy, 'contact'>,
     /** Which complaint topics are persistent, as the enrolment decides it (the preview counts a fix per topic). */
-    private readonly issuePolicy: PersistentIssuePolicy = defaultScoringPolicy.persistentIssue,
+    private readonly issuePolicy: PersistentIssuePolicy,
   ) {
     // The same cursors as `list`'s (newest first, then by ID).
     this.ofSegment = new ChildPager(em, Campaign, { tag: 'campaigns', table: 'campaign', parentColumn: 'source_segment_id', orderColumn: 'created_at', orderType: 'timestamptz', orderProperty: 'createdAt' });
@@ -173,7 +174,7 @@ export class CampaignService {
       runPer === 'persistent-topic'
         ? sql`(select count(*) from (${persistentTopicKeys(sql.ref('c.id'), this.issuePolicy)}) pt where ${fixDue(sql.ref('c.id'), sql.ref('pt.topic'))})::int`
         : sql`case when u.running > 0 then 0 else 1 end`;
-    const { contact } = defaultDeliveryPolicy;
+    const { contact } = this.delivery;
     const since = new Date(Date.now() - contact.budgetPeriodMs);
     // An account review proposes a cheaper tier (a service message) where the current profitability score's reasons
     // name one (the run rescores first: today's data may differ), else an offer, marketing, if one fits the customer's tier today.

@@ -14,8 +14,7 @@ import { isUuid } from '../../domain/ids.js';
 import { beforeEarliestDay, tooEarly } from '../../domain/earliest-day.js';
 import { isCalendarDay } from '../../domain/scoring/dates.js';
 import { ScoreKind } from '../../domain/scoring/score-kind.js';
-import { triggerPolicy } from '../../domain/playbooks/triggers.js';
-import { defaultScoringPolicy } from '../../domain/scoring/scoring-policy.js';
+import type { Policies } from '../../domain/policies/index.js';
 import type { PlaybookTriggerService } from '../playbooks/playbook-triggers.service.js';
 import type { FollowUpFailureReporter, ScoringRunService } from '../scores/scoring-run.service.js';
 
@@ -56,6 +55,8 @@ export class ComplaintService {
     private readonly audit: AuditService,
     private readonly scoring: ScoringRunService,
     private readonly triggers: PlaybookTriggerService,
+    /** A complaint's follow-up judges by the sweep's triggers and persistent-issue rule, as a start by hand does. */
+    private readonly policies: Pick<Policies, 'triggers' | 'scoring'>,
     private readonly onFollowUpFailed: FollowUpFailureReporter = () => undefined,
   ) {
     this.pager = new ChildPager(em, Complaint, {
@@ -151,7 +152,7 @@ export class ComplaintService {
    */
   private async followUp(customerId: string, topic: string): Promise<void> {
     try {
-      await this.triggers.complaintReceived(customerId, topic, triggerPolicy, defaultScoringPolicy.persistentIssue);
+      await this.triggers.complaintReceived(customerId, topic, this.policies.triggers, this.policies.scoring.persistentIssue);
     } catch (error) {
       this.onFollowUpFailed(error, customerId);
     }

@@ -1,6 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql } from 'kysely';
-import { defaultDeliveryPolicy } from '../outbox/delivery.service.js';
 
 /** The workers taking this deployment's work, as the workflow engine sees them polling its task queue. */
 export interface WorkerPresence {
@@ -39,8 +38,9 @@ const STATUS_READ_TIMEOUT_MS = 5_000;
 export class OperationsStatusService {
   constructor(
     private readonly em: EntityManager,
+    /** After this many failed attempts a message is undeliverable (the delivery policy's). */
+    private readonly maxAttempts: number,
     private readonly presence: WorkerPresence | null = null,
-    private readonly maxAttempts = defaultDeliveryPolicy.maxAttempts,
   ) {}
 
   async status(now = new Date()): Promise<OperationsStatus> {

@@ -3,7 +3,6 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql } from 'kysely';
 import { contactStatus, type ContactPolicy, type ContactStatus } from '../../domain/guards/contact-guard.js';
 import { hasOpenIssue, marketingSentSince } from '../customers/customer-facts.js';
-import { defaultDeliveryPolicy } from './delivery.service.js';
 
 interface FactsRow {
   id: string;
@@ -25,9 +24,14 @@ export class ContactStatusService {
   constructor(
     private readonly em: EntityManager,
     // The policy delivery sends by.
-    private readonly policy: ContactPolicy = defaultDeliveryPolicy.contact,
+    private readonly policy: ContactPolicy,
   ) {
     this.byCustomer = new DataLoader((ids) => this.load(ids));
+  }
+
+  /** The same guard read through `em` (a playbook step's transaction, which has locked the customer). */
+  within(em: EntityManager): ContactStatusService {
+    return new ContactStatusService(em, this.policy);
   }
 
   forCustomer(customerId: string): Promise<ContactStatus | null> {

@@ -1,6 +1,7 @@
 import { refusalText } from '../../domain/messages/refusal-text.js';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { contactPolicy as defaultContactPolicy, decideContact, type ContactPolicy } from '../../domain/guards/contact-guard.js';
+import { decideContact } from '../../domain/guards/contact-guard.js';
+import type { DeliveryPolicy } from '../../domain/messages/delivery-policy.js';
 import { audienceOf, INVOICE_PAID, untilPaidTemplates } from '../../domain/messages/catalogue.js';
 import { messageLanguage, renderMessage } from '../../domain/messages/templates.js';
 import { unsubscribeUrl, withUnsubscribeFooter, type UnsubscribeLinks } from '../../domain/messages/unsubscribe-link.js';
@@ -10,23 +11,6 @@ import { MessageRefusedError, type MessageSender } from './message-sender.js';
 
 /** A message still to be handled: unsent, not held back, its time come, attempts left (parameters: now, max attempts). */
 const DUE = `m.sent_at is null and m.suppressed_at is null and (m.send_after is null or m.send_after <= ?) and m.attempts < ?`;
-
-export interface DeliveryPolicy {
-  /** Messages looked at per round (each is settled in a transaction of its own). */
-  batchSize: number;
-  /** After this many failed attempts a message waits for a person (it stays in the outbox with its last error). */
-  maxAttempts: number;
-  /** Wait before the next attempt after `attempts` failures. */
-  retryAfterMs: (attempts: number) => number;
-  contact: ContactPolicy;
-}
-
-export const defaultDeliveryPolicy: DeliveryPolicy = {
-  batchSize: 50,
-  maxAttempts: 8,
-  retryAfterMs: (attempts) => Math.min(60_000 * 2 ** (attempts - 1), 6 * 3_600_000),
-  contact: defaultContactPolicy,
-};
 
 export interface DeliveryRound {
   sent: number;
@@ -72,7 +56,7 @@ export class DeliveryService {
   constructor(
     private readonly em: EntityManager,
     private readonly sender: MessageSender,
-    private readonly policy: DeliveryPolicy = defaultDeliveryPolicy,
+    private readonly policy: DeliveryPolicy,
     /** Where marketing messages' unsubscribe links point; null: sent without one (only where no marketing e-mail goes out). */
     private readonly unsubscribe: UnsubscribeLinks | null = null,
   ) {}

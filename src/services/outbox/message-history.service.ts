@@ -5,7 +5,6 @@ import { OutboxMessage } from '../../entities/index.js';
 import { ChildPager } from '../common/child-pages.js';
 import { mapPage, type Page, type PageArgs } from '../common/pagination.js';
 import type { CustomerService } from '../customers/customer.service.js';
-import { defaultDeliveryPolicy } from './delivery.service.js';
 
 /** One message as a customer's history shows it: what was (or will be) sent, and where it stands. */
 export interface MessageView {
@@ -36,6 +35,8 @@ export class MessageHistoryService {
   constructor(
     em: EntityManager,
     private readonly customers: CustomerService,
+    /** After this many failed attempts a message is undeliverable (the delivery policy's). */
+    private readonly maxAttempts: number,
   ) {
     this.pager = new ChildPager(em, OutboxMessage, {
       tag: 'messages',
@@ -56,7 +57,7 @@ export class MessageHistoryService {
         ? { name: customer.name, locale: customer.locale }
         : this.customers.find(customer.id).then((c) => ({ name: c?.name ?? '', locale: c?.locale ?? 'en' }));
     const [page, readBy] = await Promise.all([this.pager.page(customer.id, args), reader]);
-    return mapPage(page, (m) => messageView(m, readBy, now));
+    return mapPage(page, (m) => messageView(m, readBy, now, this.maxAttempts));
   }
 }
 
@@ -67,7 +68,7 @@ export interface Reader {
 }
 
 /** The message as histories and queues show it, its texts rendered for its `reader`. */
-export function messageView(m: OutboxMessage, reader: Reader, now: Date): MessageView {
+export function messageView(m: OutboxMessage, reader: Reader, now: Date, maxAttempts: number): MessageView {
   const { subject, text } = renderIfKnown(m.template, reader.name, m.payload, reader.locale);
   return {
     id: m.id,
@@ -78,7 +79,7 @@ export function messageView(m: OutboxMessage, reader: Reader, now: Date): Messag
     template: m.template,
     subject,
     text,
-    status: messageStatus(m, now, defaultDeliveryPolicy.maxAttempts),
+    status: messageStatus(m, now, maxAttempts),
     createdAt: m.createdAt,
     sentAt: m.sentAt ?? null,
     sendAfter: m.sendAfter ?? null,

@@ -5,7 +5,6 @@ import { Customer, OutboxMessage } from '../../entities/index.js';
 import type { AuditService } from '../audit/audit.service.js';
 import { keysetPage } from '../common/keyset-page.js';
 import { mapPage, type Page, type PageArgs } from '../common/pagination.js';
-import { defaultDeliveryPolicy } from './delivery.service.js';
 import { messageView, type MessageView } from './message-history.service.js';
 import { OutboxException, OutboxExceptionCode } from './outbox.exception.js';
 import { reasonProblem } from '../../domain/text.js';
@@ -19,7 +18,8 @@ export class UndeliverableMessageService {
   constructor(
     private readonly em: EntityManager,
     private readonly audit: AuditService,
-    private readonly maxAttempts = defaultDeliveryPolicy.maxAttempts,
+    /** After this many failed attempts a message is undeliverable (the delivery policy's). */
+    private readonly maxAttempts: number,
   ) {}
 
   async list(args: PageArgs): Promise<Page<MessageView>> {
@@ -32,7 +32,7 @@ export class UndeliverableMessageService {
     const customers = await this.em.find(Customer, { id: { $in: [...new Set(page.edges.map((e) => e.node.customer.id))] } }, { fields: ['name', 'locale'] });
     const readers = new Map(customers.map((c) => [c.id, { name: c.name, locale: c.locale }]));
     const now = new Date();
-    return mapPage(page, (m) => messageView(m, readers.get(m.customer.id) ?? { name: '', locale: 'en' }, now));
+    return mapPage(page, (m) => messageView(m, readers.get(m.customer.id) ?? { name: '', locale: 'en' }, now, this.maxAttempts));
   }
 
   /** Sends a refused message again in the next delivery round, with a fresh count of attempts. */
@@ -68,7 +68,7 @@ export class UndeliverableMessageService {
       }
       change(message, em);
       const customer = await em.findOneOrFail(Customer, { id: message.customer.id }, { fields: ['name', 'locale'] });
-      return messageView(message, customer, new Date());
+      return messageView(message, customer, new Date(), this.maxAttempts);
     });
   }
 }

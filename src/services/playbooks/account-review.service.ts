@@ -8,10 +8,10 @@ import { Customer, CustomerExport, CustomerStatus, MessageChannel, MessagePurpos
 import { customerDocument } from '../customers/customer-data-export.service.js';
 import type { AuditService } from '../audit/audit.service.js';
 import { OfferService } from '../offers/offer.service.js';
-import { ContactStatusService } from '../outbox/contact-status.service.js';
+import type { ContactStatusService } from '../outbox/contact-status.service.js';
 import type { OutboxService } from '../outbox/outbox.service.js';
 import type { ScoringRunService } from '../scores/scoring-run.service.js';
-import { offboardingStands } from './offboarding-withdrawal.js';
+import { offboardingStands, withdrawOffboardingOnCancel } from './offboarding-withdrawal.js';
 import { runStillRunning } from './running-run.js';
 
 const PROFITABILITY = new Set([ScoreKind.Profitability]);
@@ -23,6 +23,7 @@ export class AccountReviewService {
     private readonly scoring: ScoringRunService,
     private readonly outbox: OutboxService,
     private readonly audit: AuditService,
+    private readonly contactStatus: ContactStatusService,
   ) {}
 
   /** Profitability over the last year, rescored now, with the cheaper tier the model suggests. */
@@ -60,7 +61,7 @@ export class AccountReviewService {
   private async offerProposal(em: EntityManager, customerId: string): Promise<Proposal> {
     const customer = await em.findOneOrFail(Customer, { id: customerId }, { fields: ['marketingConsent', 'serviceTier'] });
     if (!customer.marketingConsent) return { kind: 'none', reason: 'no cheaper tier; an offer is marketing, which the customer does not take' };
-    const { marketing } = (await new ContactStatusService(em).forCustomer(customerId))!;
+    const { marketing } = (await this.contactStatus.within(em).forCustomer(customerId))!;
     if (!marketing.allowed) return { kind: 'none', reason: `no cheaper tier; an offer is marketing, which the contact guard holds back now (${marketing.reason}: ${marketing.detail})` };
     const later = writeWhenItGoes(marketing, new Date());
     if (later) return { kind: 'none', reason: "the customer's quiet hours: an offer is proposed when it can go at once", notBefore: later.toISOString() };
@@ -83,6 +84,11 @@ export class AccountReviewService {
       }
       await this.outbox.enqueueStep(em, input, 'proposal-confirmed', { channel: MessageChannel.Email, template: 'account-proposal-confirmed', payload: { proposal: input.proposal } });
     });
+  }
+
+  /** The review was cancelled: an offboarding it started (notice given) is withdrawn, the customer active again. */
+  withdrawOffboarding(input: { workflowId: string; customerId: string }): Promise<boolean> {
+    return withdrawOffboardingOnCancel(this.em, this.audit, input);
   }
 
   /** Approved offboarding begins: notice to the customer, with help to switch; the approver is recorded. */

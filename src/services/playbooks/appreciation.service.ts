@@ -1,9 +1,9 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { writeWhenItGoes } from '../../domain/guards/contact-guard.js';
-import { appreciationPolicy, type ThankYou } from '../../domain/playbooks/appreciation.js';
+import type { AppreciationPolicy, ThankYou } from '../../domain/playbooks/appreciation.js';
 import { MessageChannel, MessagePurpose, type ServiceTier } from '../../entities/index.js';
 import { OfferService } from '../offers/offer.service.js';
-import { ContactStatusService } from '../outbox/contact-status.service.js';
+import type { ContactStatusService } from '../outbox/contact-status.service.js';
 import type { OutboxService } from '../outbox/outbox.service.js';
 import { runStillRunning } from './running-run.js';
 
@@ -12,6 +12,9 @@ export class AppreciationService {
   constructor(
     private readonly em: EntityManager,
     private readonly outbox: OutboxService,
+    private readonly contactStatus: ContactStatusService,
+    /** The worker's appreciation policy: how long since another thank-you counts as lately. */
+    private readonly policy: AppreciationPolicy,
   ) {}
 
   /**
@@ -30,7 +33,7 @@ export class AppreciationService {
       if (!(await runStillRunning(em, input.workflowId, { lastStep: true }))) return heldBack('run-ended', 'the run no longer runs: nothing was written');
       // One thank-you step of the customer's at a time: two runs (last year's still waiting, this year's) cannot both write. (Its tier: the offer keeps it.)
       const [{ service_tier: serviceTier }] = await em.execute<{ service_tier: ServiceTier }[]>(`select service_tier from customer where id = ? for no key update`, [input.customerId]);
-      const { marketing } = (await new ContactStatusService(em).forCustomer(input.customerId))!;
+      const { marketing } = (await this.contactStatus.within(em).forCustomer(input.customerId))!;
       if (!marketing.allowed) return heldBack(marketing.reason, marketing.detail);
       const later = writeWhenItGoes(marketing, new Date());
       if (later) return { offerCode: null, matchedNewCustomerOffer: false, heldBack: null, notBefore: later.toISOString() };
@@ -40,7 +43,7 @@ export class AppreciationService {
                 (select max(m.created_at) from outbox_message m where m.customer_id = c.id and m.template = 'appreciation' and m.suppressed_at is null
                     and m.idempotency_key <> ? and m.created_at > now() - make_interval(days => ?)) as thanked_at
            from customer c where c.id = ?`,
-        [`${input.workflowId}/thank-you`, appreciationPolicy.silentDays, input.customerId],
+        [`${input.workflowId}/thank-you`, this.policy.silentDays, input.customerId],
       );
       if (facts.loss_making) return heldBack('loss-making', 'the account became loss-making: an account review, not a thank-you offer');
       if (facts.thanked_at) return heldBack('thanked-recently', `another thank-you was written on ${new Date(facts.thanked_at).toISOString().slice(0, 10)}`);

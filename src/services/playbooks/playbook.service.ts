@@ -1,53 +1,26 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { campaignPolicy, type CampaignPolicy } from '../../domain/campaigns/campaign.js';
 import { isUuid, workflowIdProblem } from '../../domain/ids.js';
 import { runTagSearchProblem } from '../../domain/playbooks/run-tags.js';
 import { assertPageSize, decodeCursor, encodeCursor, invalidCursor, toPage, type Page, type PageArgs } from '../common/pagination.js';
-import { APPRECIATION, appreciationPolicy, appreciationWorkflowId, type AppreciationPolicy } from '../../domain/playbooks/appreciation.js';
-import { ACCOUNT_REVIEW, accountReviewPolicy, accountReviewWorkflowId, type AccountReviewPolicy, type AccountReviewState } from '../../domain/playbooks/account-review.js';
-import { FAIR_REMINDER, fairReminderPolicy, fairReminderWorkflowId, type FairReminderPolicy } from '../../domain/playbooks/fair-reminder.js';
-import { FIX_ISSUE, fixIssuePolicy, fixIssueWorkflowId, type FixIssuePolicy } from '../../domain/playbooks/fix-issue.js';
+import { APPRECIATION, appreciationWorkflowId } from '../../domain/playbooks/appreciation.js';
+import { ACCOUNT_REVIEW, accountReviewWorkflowId, type AccountReviewState } from '../../domain/playbooks/account-review.js';
+import { FAIR_REMINDER, fairReminderWorkflowId } from '../../domain/playbooks/fair-reminder.js';
+import { FIX_ISSUE, fixIssueWorkflowId } from '../../domain/playbooks/fix-issue.js';
 import { occurrenceWorkflowId } from '../../domain/playbooks/occurrence.js';
 import type { PlaybookRunState } from '../../domain/playbooks/run-state.js';
-import { triggerPolicy, type TriggerPolicy } from '../../domain/playbooks/triggers.js';
-import { welcomeCheckPolicy, welcomeCheckWorkflowId, WELCOME_CHECK, type WelcomeCheckPolicy } from '../../domain/playbooks/welcome-check.js';
+import { welcomeCheckWorkflowId, WELCOME_CHECK } from '../../domain/playbooks/welcome-check.js';
 import { BillingException, BillingExceptionCode } from '../billing/billing.exception.js';
 import type { InvoiceService } from '../billing/invoice.service.js';
 import { CustomerStatus, PlaybookRunStatus, type Customer, type PlaybookRun } from '../../entities/index.js';
 import type { CustomerService } from '../customers/customer.service.js';
 import type { LaunchedRun, PlaybookEngine, RunSearch, RunTags } from './playbook-engine.js';
-import type { PersistentIssuePolicy } from '../../domain/scoring/persistent-issue.js';
+import type { Policies } from '../../domain/policies/index.js';
 import { ScoreKind } from '../../domain/scoring/score-kind.js';
-import { defaultScoringPolicy } from '../../domain/scoring/scoring-policy.js';
 import type { ScoreService } from '../scores/score.service.js';
 import { fixIssueTopic, PlaybookException, PlaybookExceptionCode } from './playbook.exception.js';
 import type { PlaybookEligibilityService } from './playbook-eligibility.service.js';
 import type { PlaybookRunService } from './playbook-run.service.js';
 import { reasonProblem } from '../../domain/text.js';
-
-export interface PlaybookPolicies {
-  welcomeCheck: WelcomeCheckPolicy;
-  fairReminder: FairReminderPolicy;
-  fixIssue: FixIssuePolicy;
-  accountReview: AccountReviewPolicy;
-  appreciation: AppreciationPolicy;
-  campaign: CampaignPolicy;
-  /** The sweep's triggers: a start by hand keeps the same cooldown between account reviews. */
-  triggers: TriggerPolicy;
-  /** What makes an issue persistent, for a fix started by hand (the score's and the sweep's rule). */
-  persistentIssue: PersistentIssuePolicy;
-}
-
-export const defaultPolicies: PlaybookPolicies = {
-  welcomeCheck: welcomeCheckPolicy,
-  fairReminder: fairReminderPolicy,
-  fixIssue: fixIssuePolicy,
-  accountReview: accountReviewPolicy,
-  appreciation: appreciationPolicy,
-  campaign: campaignPolicy,
-  triggers: triggerPolicy,
-  persistentIssue: defaultScoringPolicy.persistentIssue,
-};
 
 /** How deep runningPlaybookRuns pages: a cursor past the 10,000th run is refused (narrow the search instead). */
 const MAX_RUNNING_OFFSET = 10_000;
@@ -99,7 +72,7 @@ export class PlaybookService {
     private readonly scores: ScoreService,
     private readonly engine: PlaybookEngine,
     private readonly eligibility: PlaybookEligibilityService,
-    private readonly policies: PlaybookPolicies = defaultPolicies,
+    private readonly policies: Policies,
   ) {}
 
   async startWelcomeCheck(customerId: string, actor: string): Promise<PlaybookRunView> {
@@ -214,7 +187,7 @@ export class PlaybookService {
     const last = await this.runs.latestOccurrence(customerId, FIX_ISSUE, base);
     // A new run (not the one joined, which tells the customer nothing new) is for a persistent issue only.
     const next = !last ? base : (await this.runs.fixDue(customerId, topic)) ? occurrenceWorkflowId(base, last.occurrence + 1) : null;
-    if (next && !options.campaignId) await this.eligibility.assertFixIssue(customerId, topic, this.policies.persistentIssue);
+    if (next && !options.campaignId) await this.eligibility.assertFixIssue(customerId, topic, this.policies.scoring.persistentIssue);
     const workflowId = next ?? last!.record.workflowId;
     const tags = await this.tags(customerId, options);
     return { playbook: FIX_ISSUE, workflowId, customerId, details: { topic }, start: () => this.engine.startFixIssue({ workflowId, customerId, topic, policy: this.policies.fixIssue, tags }) };
