@@ -3,6 +3,7 @@ import { appreciationPolicy } from '../playbooks/appreciation.js';
 import { Playbook, type PlaybookName } from '../playbooks/playbook.js';
 import { triggerPolicy } from '../playbooks/triggers.js';
 import { welcomeCheckPolicy } from '../playbooks/welcome-check.js';
+import { LOSS_MAKING } from '../scoring/profitability.js';
 import { ScoreKind } from '../scoring/score-kind.js';
 
 /**
@@ -81,7 +82,7 @@ export const campaignPlaybooks: Partial<Record<PlaybookName, CampaignPlaybook>> 
     messagesPerRun: 1,
     marketing: true,
     requires: null,
-    excludes: { kind: ScoreKind.Profitability, bands: ['loss-making'] },
+    excludes: { kind: ScoreKind.Profitability, bands: [LOSS_MAKING] },
     minTenureDays: appreciationPolicy.minTenureDays,
     cooldownDays: null,
     once: 'per-year',
@@ -105,7 +106,7 @@ export const campaignPlaybooks: Partial<Record<PlaybookName, CampaignPlaybook>> 
     messagesPerRun: 1,
     marketing: false,
     proposesOffer: true,
-    requires: { kind: ScoreKind.Profitability, bands: ['loss-making'] },
+    requires: { kind: ScoreKind.Profitability, bands: [LOSS_MAKING] },
     notWhileFixing: true,
     minTenureDays: null,
     cooldownDays: triggerPolicy.accountReviewCooldownDays,

@@ -2,6 +2,7 @@ import { persistentIssues, type ComplaintRecord, type PersistentIssuePolicy } fr
 import { dayNumber, type DateLike } from '../scoring/dates.js';
 import { days } from '../policies/duration.js';
 import { topicKey } from '../complaints/topic.js';
+import { LOSS_MAKING } from '../scoring/profitability.js';
 import type { AppreciationPolicy } from './appreciation.js';
 import type { WelcomeCheckPolicy } from './welcome-check.js';
 
@@ -28,10 +29,10 @@ export function fixIssueProblem(topic: string, complaints: readonly ComplaintRec
 
 /** An account review: the account's profitability band (last scored) is loss-making, no review ended within the cooldown, and no fix of theirs is under way. */
 export function accountReviewProblem(account: { profitabilityBand: string | null; lastReviewEndedAt: Date | null; fixOpen: boolean }, now: Date, cooldownDays: number): string | null {
-  if (account.profitabilityBand !== 'loss-making') {
+  if (account.profitabilityBand !== LOSS_MAKING) {
     return account.profitabilityBand === null
       ? 'the account has no profitability score yet: a review is for loss-making accounts'
-      : `the account's profitability band is "${account.profitabilityBand}", not "loss-making": a review is for loss-making accounts`;
+      : `the account's profitability band is "${account.profitabilityBand}", not "${LOSS_MAKING}": a review is for loss-making accounts`;
   }
   const ended = account.lastReviewEndedAt;
   if (ended && now.getTime() - ended.getTime() < days(cooldownDays)) {
@@ -62,6 +63,6 @@ export function appreciationProblem(customer: { acquiredAt: string; loyaltyBand:
   if (!customer.loyaltyBand || !policy.loyaltyBands.includes(customer.loyaltyBand)) {
     return `payment-loyalty band is ${customer.loyaltyBand ? `"${customer.loyaltyBand}"` : 'not scored yet'}; appreciation is for ${policy.loyaltyBands.map((b) => `"${b}"`).join(', ')}`;
   }
-  if (customer.profitabilityBand === 'loss-making') return 'the account is loss-making: an account review, not a thank-you offer';
+  if (customer.profitabilityBand === LOSS_MAKING) return 'the account is loss-making: an account review, not a thank-you offer';
   return null;
 }

@@ -92,6 +92,8 @@ export interface TierSuggestion {
 }
 
 export const PROFITABILITY_BANDS = ['profitable', 'loss-making', 'too-new'] as const;
+/** The band of an account that loses money (not one too new to judge): it gets an account review, not a thank-you offer. */
+export const LOSS_MAKING = 'loss-making' satisfies (typeof PROFITABILITY_BANDS)[number];
 
 /**
  * How a score's reasons name the cheaper tier it suggests: the one part of the suggestion a

@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { writeWhenItGoes } from '../../domain/guards/contact-guard.js';
 import type { AppreciationPolicy, ThankYou } from '../../domain/playbooks/appreciation.js';
+import { LOSS_MAKING } from '../../domain/scoring/profitability.js';
 import { MessageChannel, MessagePurpose, type ServiceTier } from '../../entities/index.js';
 import { OfferService } from '../offers/offer.service.js';
 import type { ContactStatusService } from '../outbox/contact-status.service.js';
@@ -39,11 +40,11 @@ export class AppreciationService {
       if (later) return { offerCode: null, matchedNewCustomerOffer: false, heldBack: null, notBefore: later.toISOString() };
       // What the run's start checked may have changed while it waited for the guard.
       const [facts] = await em.execute<{ loss_making: boolean; thanked_at: Date | null }[]>(
-        `select exists (select 1 from current_score s where s.customer_id = c.id and s.kind = 'profitability' and s.band = 'loss-making') as loss_making,
+        `select exists (select 1 from current_score s where s.customer_id = c.id and s.kind = 'profitability' and s.band = ?) as loss_making,
                 (select max(m.created_at) from outbox_message m where m.customer_id = c.id and m.template = 'appreciation' and m.suppressed_at is null
                     and m.idempotency_key <> ? and m.created_at > now() - make_interval(days => ?)) as thanked_at
            from customer c where c.id = ?`,
-        [`${input.workflowId}/thank-you`, this.policy.silentDays, input.customerId],
+        [LOSS_MAKING, `${input.workflowId}/thank-you`, this.policy.silentDays, input.customerId],
       );
       if (facts.loss_making) return heldBack('loss-making', 'the account became loss-making: an account review, not a thank-you offer');
       if (facts.thanked_at) return heldBack('thanked-recently', `another thank-you was written on ${new Date(facts.thanked_at).toISOString().slice(0, 10)}`);

@@ -8,6 +8,7 @@ import { APPRECIATION, type AppreciationPolicy } from '../../domain/playbooks/ap
 import { FAIR_REMINDER } from '../../domain/playbooks/fair-reminder.js';
 import type { TriggerPolicy } from '../../domain/playbooks/triggers.js';
 import type { PersistentIssuePolicy } from '../../domain/scoring/persistent-issue.js';
+import { LOSS_MAKING } from '../../domain/scoring/profitability.js';
 import { inMeasuringHoldout } from '../campaigns/measuring-holdouts.js';
 import { currentComplaint, windowEndingNow } from '../complaints/current-complaints.js';
 import { hasOpenFixCase } from '../customers/customer-facts.js';
@@ -95,7 +96,7 @@ export class PlaybookTriggerService {
   async lossMakingAccounts(input: { after: string | null; limit: number; policy: TriggerPolicy }): Promise<string[]> {
     const { rows } = await sql<{ id: string }>`
       select c.id from current_score s join customer c on c.id = s.customer_id
-       where s.kind = 'profitability' and s.band = 'loss-making' and c.status = 'active'
+       where s.kind = 'profitability' and s.band = ${LOSS_MAKING} and c.status = 'active'
          ${input.after ? sql`and c.id > ${input.after}::uuid` : sql``}
          and not exists (select 1 from playbook_run r where r.customer_id = c.id and r.playbook = ${ACCOUNT_REVIEW}
                           and (r.status = 'running' or r.finished_at > now() - make_interval(days => ${input.policy.accountReviewCooldownDays})))
@@ -127,7 +128,7 @@ export class PlaybookTriggerService {
          and not exists (select 1 from outbox_message m where m.customer_id = c.id and m.created_at > now() - make_interval(days => ${input.policy.silentDays})
                             and m.suppressed_at is null and m.template not in (${sql.join(teamTemplates.map((t) => sql`${t}`))}))
          and not exists (select 1 from playbook_run r where r.workflow_id = ${APPRECIATION + '/'} || c.id || ${'/' + year})
-         and not exists (select 1 from current_score p where p.customer_id = c.id and p.kind = 'profitability' and p.band = 'loss-making')
+         and not exists (select 1 from current_score p where p.customer_id = c.id and p.kind = 'profitability' and p.band = ${LOSS_MAKING})
          and not exists (select 1 from playbook_run r where r.customer_id = c.id and r.status = 'running')
          and ${notHeldBack(APPRECIATION)}
        order by c.id limit ${input.limit}`.execute(this.em.getKysely());

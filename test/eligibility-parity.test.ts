@@ -1,0 +1,118 @@
+import { sql, type RawBuilder } from 'kysely';
+import { Role } from '../src/domain/auth/roles.js';
+import { defaultPolicies } from '../src/domain/policies/index.js';
+import { Campaign, Customer, ScoreSnapshot } from '../src/entities/index.js';
+import { campaignAudience } from '../src/services/campaigns/campaign-enrolment.service.js';
+import { CreateCampaignDocument, StartAccountReviewDocument, StartAppreciationDocument, StartWelcomeCheckDocument, type Playbook } from './__generated__/graphql.js';
+import { startTestStack, testKeys, type TestStack } from './support/stack.js';
+import { zoneAtNoon } from './support/time-zones.js';
+
+/**
+ * Who may get a playbook is decided in three places: the rule a start by hand is checked
+ * against (src/domain/playbooks/eligibility.ts), the trigger sweep's SQL and a campaign's
+ * audience (SQL from campaignPlaybooks). Over customers that differ in each fact a rule looks
+ * at, the three pick the same customers, so a rule changed in one place and not the others
+ * fails here. On the real PostgreSQL, Temporal dev server and worker.
+ */
+let stack: TestStack;
+beforeAll(async () => {
+  stack = await startTestStack();
+}, 90_000);
+afterAll(() => stack?.stop());
+
+const DAY = 86_400_000;
+const day = (daysAgo: number) => new Date(Date.now() - daysAgo * DAY).toISOString().slice(0, 10);
+const rows = async <T>(q: RawBuilder<T>) => (await q.execute(stack.orm.em.fork().getKysely())).rows;
+const services = async () => (await stack.api.contextFor(`Bearer ${testKeys[Role.Operator]}`)).services;
+
+/** Every combination of the facts' values, as objects. */
+function combinations<T extends Record<string, readonly unknown[]>>(facts: T): { [K in keyof T]: T[K][number] }[] {
+  return Object.entries(facts).reduce<Record<string, unknown>[]>((all, [fact, values]) => all.flatMap((combo) => values.map((v) => ({ ...combo, [fact]: v }))), [{}]) as never;
+}
+
+/** The customers (of `ids`) a campaign of `playbook` over the segment that searches `name` would enrol. */
+async function campaignPicks(playbook: Playbook, name: string, ids: string[]): Promise<string[]> {
+  const created = await stack.gql(CreateCampaignDocument, { input: { name: `${name} campaign`, playbook, filter: { search: name }, holdoutPercent: 0 } }, Role.Marketer);
+  expect(created.errors).toBeUndefined();
+  const campaign = await stack.orm.em.fork().findOneOrFail(Campaign, created.data!.createCampaign.id);
+  const picked = await rows(sql<{ id: string }>`select c.id from customer c where c.status = 'active' and ${campaignAudience(campaign)} and c.id = any(${ids}::uuid[])`);
+  return picked.map((r) => r.id).sort();
+}
+
+/** The customers (of `ids`) a start by hand is allowed for: any other refusal than PLAYBOOK_NOT_ELIGIBLE fails the test. */
+async function startedByHand(ids: string[], start: (customerId: string) => Promise<{ errors?: readonly { extensions?: Record<string, unknown> }[] }>): Promise<string[]> {
+  const allowed: string[] = [];
+  for (const id of ids) {
+    const result = await start(id);
+    if (!result.errors) allowed.push(id);
+    else expect(result.errors[0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'PLAYBOOK_NOT_ELIGIBLE' });
+  }
+  return allowed.sort();
+}
+
+it('picks the same loss-making accounts for an account review by hand, in the sweep and in a campaign', async () => {
+  const em = stack.orm.em.fork();
+  const cases = combinations({ band: ['loss-making', 'profitable', null], lastReviewEndedDaysAgo: [null, 10, 200], fixOpen: [false, true] } as const);
+  const customers = cases.map((facts, i) => {
+    const c = em.create(Customer, { name: `Parity review ${i}`, email: `parity.review.${i}@example.com`, acquiredAt: '2022-01-01' });
+    if (facts.band) em.create(ScoreSnapshot, { customer: c, computedAt: new Date(), scores: { profitability: { value: facts.band === 'profitable' ? 5_000 : -14_000, band: facts.band, modelVersion: 'test', reasons: ['test'] } } });
+    return { c, facts };
+  });
+  await em.flush();
+  for (const { c, facts } of customers) {
+    if (facts.lastReviewEndedDaysAgo !== null) {
+      await rows(sql`insert into playbook_run (id, workflow_id, playbook, customer_id, status, outcome, started_at, finished_at)
+                     values (gen_random_uuid(), ${`account-review/${c.id}`}, 'account-review', ${c.id}::uuid, 'completed', 'kept', now() - make_interval(days => ${facts.lastReviewEndedDaysAgo + 30}), now() - make_interval(days => ${facts.lastReviewEndedDaysAgo}))`);
+    }
+    if (facts.fixOpen) {
+      await rows(sql`insert into fix_case (id, workflow_id, customer_id, topic, owner, status, opened_at)
+                     values (gen_random_uuid(), ${`fix-issue/${c.id}/billing`}, ${c.id}::uuid, 'billing', 'billing-team', 'open', now())`);
+    }
+  }
+  const ids = customers.map(({ c }) => c.id);
+  // The rule as README states it: loss-making, no review ended within the cooldown (180 days), no fix under way.
+  const expected = customers.filter(({ facts }) => facts.band === 'loss-making' && facts.lastReviewEndedDaysAgo !== 10 && !facts.fixOpen).map(({ c }) => c.id).sort();
+  expect(expected).toHaveLength(2);
+
+  const swept = (await (await services()).triggers.lossMakingAccounts({ after: null, limit: 10_000, policy: defaultPolicies.triggers })).filter((id) => ids.includes(id)).sort();
+  const campaign = await campaignPicks('AccountReview', 'Parity review', ids);
+  const byHand = await startedByHand(ids, (customerId) => stack.gql(StartAccountReviewDocument, { customerId }, Role.Operator));
+  expect({ swept, campaign, byHand }).toEqual({ swept: expected, campaign: expected, byHand: expected });
+}, 180_000);
+
+it('picks the same long-standing customers for a thank-you by hand and in the sweep; a campaign leaves the loyalty band to the marketer', async () => {
+  const em = stack.orm.em.fork();
+  const cases = combinations({ tenureDays: [1200, 300], loyalty: ['loyal', 'regular', null], profitability: ['profitable', 'loss-making'] } as const);
+  const customers = cases.map((facts, i) => {
+    const c = em.create(Customer, { name: `Parity thanks ${i}`, email: `parity.thanks.${i}@example.com`, acquiredAt: day(facts.tenureDays), marketingConsent: true, timeZone: zoneAtNoon(new Date()) });
+    const scores: Record<string, unknown> = { profitability: { value: facts.profitability === 'profitable' ? 5_000 : -14_000, band: facts.profitability, modelVersion: 'test', reasons: ['test'] } };
+    if (facts.loyalty) scores['payment-loyalty'] = { value: 1, band: facts.loyalty, modelVersion: 'test', reasons: ['test'] };
+    em.create(ScoreSnapshot, { customer: c, computedAt: new Date(), scores });
+    return { c, facts };
+  });
+  await em.flush();
+  const ids = customers.map(({ c }) => c.id);
+  const longStandingNotLosing = customers.filter(({ facts }) => facts.tenureDays >= 730 && facts.profitability !== 'loss-making');
+  const expected = longStandingNotLosing.filter(({ facts }) => facts.loyalty === 'loyal').map(({ c }) => c.id).sort();
+  expect(expected).toHaveLength(1);
+
+  const swept = (await (await services()).triggers.silentLoyalCustomers({ after: null, limit: 10_000, policy: defaultPolicies.appreciation })).filter((id) => ids.includes(id)).sort();
+  // "You have been with us for years" is true of the segment's long-standing customers; whom of them to thank is the marketer's choice.
+  const campaign = await campaignPicks('Appreciation', 'Parity thanks', ids);
+  const byHand = await startedByHand(ids, (customerId) => stack.gql(StartAppreciationDocument, { customerId }, Role.Marketer));
+  expect({ swept, campaign, byHand }).toEqual({ swept: expected, campaign: longStandingNotLosing.map(({ c }) => c.id).sort(), byHand: expected });
+}, 180_000);
+
+it('picks the same newcomers for a welcome check by hand and in a campaign', async () => {
+  const em = stack.orm.em.fork();
+  const tenures = [0, 10, 90, 91, 400];
+  const customers = tenures.map((tenureDays, i) => ({ c: em.create(Customer, { name: `Parity welcome ${i}`, email: `parity.welcome.${i}@example.com`, acquiredAt: day(tenureDays) }), tenureDays }));
+  await em.flush();
+  const ids = customers.map(({ c }) => c.id);
+  const expected = customers.filter(({ tenureDays }) => tenureDays <= defaultPolicies.welcomeCheck.newCustomerDays).map(({ c }) => c.id).sort();
+  expect(expected).toHaveLength(3);
+
+  const campaign = await campaignPicks('WelcomeCheck', 'Parity welcome', ids);
+  const byHand = await startedByHand(ids, (customerId) => stack.gql(StartWelcomeCheckDocument, { customerId }, Role.Operator));
+  expect({ campaign, byHand }).toEqual({ campaign: expected, byHand: expected });
+}, 120_000);
