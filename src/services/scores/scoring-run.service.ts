@@ -14,6 +14,7 @@ import {
   type ScoringPolicy,
 } from '../../domain/scoring/index.js';
 import { LOYALTY_BANDS, type LoyaltyBand } from '../../domain/guards/fairness.js';
+import { eventRescoreDay } from '../../domain/scoring/event-rescore-day.js';
 import { paymentLoyalty, withoutInvoices } from '../../domain/scoring/payment-loyalty.js';
 import { ScoreKind } from '../../domain/scoring/score-kind.js';
 import { ScoringRun, ScoringRunStatus } from '../../entities/index.js';
@@ -238,18 +239,22 @@ export class ScoringRunService {
   }
 
   /**
-   * Rescores some scores of one customer now, after an event (a complaint, a payment),
-   * with the models of the latest completed run; RFM waits for the next run, as it ranks
+   * Rescores some scores of one customer now, after an event (a complaint, a payment), as
+   * of their own today (so the event counts, whatever their time zone), with the models of the latest completed run; RFM waits for the next run, as it ranks
    * the customer against the whole base.
    */
   async rescoreCustomer(customerId: string, kinds: ReadonlySet<ScoreKind>): Promise<CustomerScore[]> {
     return (await this.rescore(customerId, kinds))?.scores ?? [];
   }
 
-  /** `rescoreCustomer`, handing back the facts it scored from; `leaveOutInvoiceId`'s days come back beside them. */
+  /**
+   * `rescoreCustomer`, handing back the facts it scored from; `leaveOutInvoiceId`'s days come back beside them.
+   * As of the customer's own today (`eventRescoreDay`), so it sees everything recorded for them so far.
+   */
   private async rescore(customerId: string, kinds: ReadonlySet<ScoreKind>, leaveOutInvoiceId?: string) {
     const computedAt = new Date();
-    const asOf = computedAt.toISOString().slice(0, 10);
+    const asOf = await this.eventDay(customerId, computedAt);
+    if (asOf === null) return null;
     const { rows } = await sql<Row>`
       select p.id, p.service_tier, p.acquired_at::text as acquired_at, a.purchase_days, a.first_day::text as first_day, a.last_day::text as last_day,
              a.revenue_minor, a.margin_minor, a.margined_revenue_minor, a.repeat_spend_minor, a.mean_gap_days, a.gap_sd_days,
@@ -266,6 +271,18 @@ export class ScoringRunService {
     const scores = scoreCustomer(facts, models, this.policy, kinds);
     await this.write(this.em, scores.map((s) => ({ customer_id: customerId, ...s })), { computedAt, asOf, runId: null });
     return { scores, facts, leftOut: (rows[0].left_out as [number, number | null][]).map(([dueAt, paidAt]) => ({ dueAt, paidAt })) };
+  }
+
+  /** The day a rescore of the customer at `now` is as of; null for no such customer. */
+  private async eventDay(customerId: string, now: Date): Promise<string | null> {
+    const { rows } = await sql<{ time_zone: string; latest: string | null }>`
+      select c.time_zone, greatest(
+               (select max((o.ordered_at at time zone 'UTC')::date) from customer_order o where o.customer_id = c.id),
+               (select max(greatest(i.issued_at, i.paid_at)) from invoice i where i.customer_id = c.id),
+               (select max((cp.opened_at at time zone 'UTC')::date) from complaint cp where cp.customer_id = c.id),
+               (select max(ce.occurred_at) from cost_entry ce where ce.customer_id = c.id))::text as latest
+        from customer c where c.id = ${customerId}::uuid`.execute(this.db);
+    return rows.length ? eventRescoreDay(now, rows[0].time_zone, rows[0].latest) : null;
   }
 
   /**
