@@ -1,4 +1,4 @@
-import { purchaseSummary, scoreCustomer, type CustomerFacts } from './customer-scores.js';
+import { purchaseSummary, scoreCustomer, windowOrderMargin, type CustomerFacts } from './customer-scores.js';
 import { rankedRfm, scoreRfm } from './rfm.js';
 import { SCORE_BANDS } from './score-bands.js';
 import { ScoreKind } from './score-kind.js';
@@ -120,6 +120,18 @@ describe('scoreCustomer', () => {
     const clv = scores.find((s) => s.kind === ScoreKind.Clv)!;
     const revenueClv = scoreCustomer(facts({ purchases: { ...facts().purchases!, marginMinor: 50_000 } }), models, defaultScoringPolicy).find((s) => s.kind === ScoreKind.Clv)!;
     expect(clv.value! / revenueClv.value!).toBeCloseTo(0.2, 2);
+  });
+
+  it("values a referral by the referred customer's window margin as profitability counts it: orders without a margin at their own margin share", () => {
+    // Partial: 4 orders of 100.00 with 20.00 margin and 4 of 100.00 without one, all in the window: 80.00 + 400.00 at 20% = 160.00.
+    const partial = { customerId: 'r1', marginMinor: 8_000, marginedRevenueMinor: 40_000, windowMarginMinor: 8_000, windowUnmarginedRevenueMinor: 40_000 };
+    // None of this one's orders carries a margin: nothing to count, not a guess.
+    const unmargined = { customerId: 'r2', marginMinor: 0, marginedRevenueMinor: 0, windowMarginMinor: 0, windowUnmarginedRevenueMinor: 30_000 };
+    const [referral] = scoreCustomer(facts({ referrals: [partial] }), models, defaultScoringPolicy, new Set([ScoreKind.ReferralValue]));
+    expect(referral).toMatchObject({ value: 16_000, reasons: ['brought in 1 customer worth 160.00 in margin'] });
+    expect(windowOrderMargin(partial)).toEqual({ marginMinor: 16_000, estimatedMinor: 8_000, share: 0.2 });
+    expect(scoreCustomer(facts({ referrals: [partial, unmargined] }), models, defaultScoringPolicy, new Set([ScoreKind.ReferralValue]))[0].value).toBe(16_000);
+    expect(windowOrderMargin(unmargined)).toBeNull();
   });
 
   it('gives CLV no value, with the reason, when the spend model fitted on the base has no finite average spend (q <= 1), and scores the rest', () => {
