@@ -114,13 +114,28 @@ describe('score distribution', () => {
     const rfm = byKind.get('Rfm')!;
     expect(rfm.bands.find((b) => b.band === 'Lost')!.customers).toBe(0);
     expect(rfm.bands.find((b) => b.band === 'At risk')).toEqual({ band: 'At risk', customers: 15, share: 15 / 45 });
-    expect(byKind.get('Clv')).toEqual({ kind: 'Clv', customers: 0, average: null, median: null, bands: [] });
+    expect(byKind.get('Clv')).toEqual({ kind: 'Clv', customers: 0, average: null, median: null, bands: [], withoutBand: 0 });
 
     const premium = (await stack.gql(ScoreDistributionDocument, { filter: { serviceTier: ['Premium'] } }, Role.Viewer)).data!.scoreDistribution;
     const inPremium = scored.filter((i) => i % 3 === 2);
     expect(premium.population).toBe(20);
     expect(premium.scores.find((s) => s.kind === 'Rfm')!.customers).toBe(inPremium.length);
     expect(premium.scores.find((s) => s.kind === 'ChurnRisk')!.median).toBeCloseTo(median(inPremium.map((i) => (i % 10) / 10)), 12);
+  });
+
+  it('counts the customers whose score has no band apart, so they and the bands add up to the customers with the score', async () => {
+    const em = stack.orm.em.fork();
+    const c = em.create(Customer, { name: 'Not Ranked', email: 'not.ranked@example.com', acquiredAt: '2026-01-01' });
+    em.create(ScoreSnapshot, { customer: c, computedAt: day(300), scores: { [ScoreKind.Rfm]: { value: null, band: null, modelVersion: 'rfm/1', reasons: ['no purchase yet: not ranked'] } } });
+    await em.flush();
+    try {
+      const rfm = (await stack.gql(ScoreDistributionDocument, {}, Role.Viewer)).data!.scoreDistribution.scores.find((s) => s.kind === 'Rfm')!;
+      expect(rfm).toMatchObject({ customers: 46, withoutBand: 1 });
+      expect(rfm.bands.reduce((sum, b) => sum + b.customers, 0) + rfm.withoutBand).toBe(rfm.customers);
+      expect(rfm.bands.find((b) => b.band === 'At risk')!.share).toBe(15 / 46);
+    } finally {
+      await em.nativeDelete(Customer, { id: c.id });
+    }
   });
 });
 
