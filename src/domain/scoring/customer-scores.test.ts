@@ -68,9 +68,9 @@ describe('scoreCustomer', () => {
     // 10,000 margin + 2,000 standard-tier fee margin - 25,000 support.
     expect(profit).toMatchObject({ value: -13_000, band: 'loss-making' });
     expect(profit.reasons.slice(0, 2)).toEqual(['margin 120.00 minus cost to serve 250.00 over the last 365 days: -130.00', "the margin includes the standard tier's fee margin of 20.00"]);
-    // The same account two months after joining: too new to be judged (no account review for a newcomer).
+    // The same account two months after joining: too new to be judged (no account review for a newcomer); 61 days of the fee (3.34).
     const newcomer = scoreCustomer(facts({ customerSince: '2026-09-01' }), models, defaultScoringPolicy).find((s) => s.kind === ScoreKind.Profitability)!;
-    expect(newcomer).toMatchObject({ value: -13_000, band: 'too-new', details: { suggestedTier: null } });
+    expect(newcomer).toMatchObject({ value: 10_000 + 334 - 25_000, band: 'too-new', details: { suggestedTier: null } });
     expect(newcomer.reasons.at(-1)).toBe('a customer for 61 days only: what getting started costs is not judged before 90 days');
   });
 
@@ -148,6 +148,21 @@ describe('scoreCustomer', () => {
     expect(scores.map((s) => s.kind).sort()).toEqual(Object.values(ScoreKind).sort());
     // A repeat buyer's spend is finite under the same model (p·x + q > 1).
     expect(scoreCustomer(facts(), heavyTailed, defaultScoringPolicy).find((s) => s.kind === ScoreKind.Clv)!.value).toBeGreaterThan(0);
+  });
+
+  it("counts the tier fee margin of a customer of less than the window only for their days in it, and swaps the cheaper tier's fee for the same days", () => {
+    // Premium since 73 days, no orders, support 30.00: 73/365 of the 60.00 fee margin is 12.00, not 60.00.
+    const newcomer = facts({ customerSince: '2026-08-20', serviceTier: 'premium', purchases: null, ranks: undefined, windowMarginMinor: 0, windowCosts: [{ kind: 'support_minutes', amountMinor: 3_000 }] });
+    const profit = scoreCustomer(newcomer, models, defaultScoringPolicy).find((s) => s.kind === ScoreKind.Profitability)!;
+    expect(profit).toMatchObject({ value: 1_200 - 3_000, band: 'too-new' });
+    expect(profit.reasons.slice(0, 2)).toEqual([
+      'margin 12.00 minus cost to serve 30.00 over the last 365 days: -18.00',
+      "the margin includes the premium tier's fee margin of 12.00 for the 73 days as a customer",
+    ]);
+    // Past the 90 days, loss-making: on basic, no fee for the same 120 days (60.00 × 120/365 = 19.73 less) and a quarter of the support.
+    const later = scoreCustomer({ ...newcomer, asOf: '2026-12-18' }, models, defaultScoringPolicy).find((s) => s.kind === ScoreKind.Profitability)!;
+    expect(later).toMatchObject({ value: 1_973 - 3_000, band: 'loss-making', details: { suggestedTier: 'basic' } });
+    expect(later.reasons.at(-1)).toBe('a cheaper service concept helps: basic (support minutes about 22.50 less; tier fee margin 19.73 less; projected -7.50 instead of -10.27 on premium)');
   });
 
   it('prorates the tier fees its cheaper-tier projection swaps to a window shorter than a year', () => {

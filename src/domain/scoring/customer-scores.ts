@@ -204,7 +204,8 @@ export function scoreCustomer(f: CustomerFacts, models: FittedModels, policy: Sc
 }
 
 /**
- * Margin minus cost to serve over the window, with the current tier's share of its fee. Orders
+ * Margin minus cost to serve over the window, with the current tier's fee for the days of the
+ * window the customer was with us (a customer of 73 days brought 73/365 of a year's fee). Orders
  * without a recorded margin count at the customer's own margin share from the orders that carry
  * one; when none does, the account is not judged (no value, no band): a missing margin is not
  * a margin of zero, and no account review follows from it.
@@ -217,7 +218,10 @@ function profitabilityOf(f: CustomerFacts, orderMargins: OrderMargins, policy: S
     const reasons = [`not judged: the orders of ${window} (${money(unmargined)}) carry no margin, nor does any earlier order`];
     return [{ value: null, band: null, reasons, modelVersion: withPolicyVersion(PROFITABILITY_MODEL_VERSION, policy.serviceTiers.version) }, { suggestedTier: null }];
   }
-  const feeShare = policy.profitabilityWindowDays / 365;
+  const tenureDays = dayNumber(f.asOf) - dayNumber(f.customerSince);
+  // The fee the window holds: a year's share for the days of it the customer was with us (all of it after a window's tenure).
+  const feeDays = Math.max(0, Math.min(policy.profitabilityWindowDays, tenureDays));
+  const feeShare = feeDays / 365;
   const windowFee = Math.round((policy.serviceTiers.tiers.find((t) => t.tier === f.serviceTier)?.annualFeeMarginMinor ?? 0) * feeShare);
   const score = profitability(
     {
@@ -225,7 +229,7 @@ function profitabilityOf(f: CustomerFacts, orderMargins: OrderMargins, policy: S
       costs: f.windowCosts,
       currentTier: f.serviceTier,
       windowLabel: window,
-      tenureDays: dayNumber(f.asOf) - dayNumber(f.customerSince),
+      tenureDays,
       minTenureDays: policy.profitabilityMinTenureDays,
       feeShare,
     },
@@ -233,7 +237,9 @@ function profitabilityOf(f: CustomerFacts, orderMargins: OrderMargins, policy: S
   );
   const said = [
     unmargined > 0 ? `orders without a recorded margin (${money(unmargined)}) counted at the customer's own margin of ${pct(orders.share!)} of spend` : null,
-    windowFee > 0 ? `the margin includes the ${f.serviceTier} tier's fee margin of ${money(windowFee)}` : null,
+    windowFee > 0
+      ? `the margin includes the ${f.serviceTier} tier's fee margin of ${money(windowFee)}${feeDays < policy.profitabilityWindowDays ? ` for the ${feeDays} day${feeDays === 1 ? '' : 's'} as a customer` : ''}`
+      : null,
   ].filter((r) => r !== null);
   const reasons = [score.reasons[0], ...said, ...score.reasons.slice(1)];
   return [{ ...score, reasons }, { suggestedTier: score.suggestion?.tier ?? null }];
