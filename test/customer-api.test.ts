@@ -28,6 +28,7 @@ const customers: Customer[] = [];
 const tiers = [ServiceTier.Basic, ServiceTier.Standard, ServiceTier.Premium];
 const segments = ['Champions', 'Loyal', 'At risk'];
 const day = (n: number) => new Date(Date.UTC(2026, 0, 1) + n * 86_400_000);
+const isoDay = (n: number) => day(n).toISOString().slice(0, 10);
 
 beforeAll(async () => {
   stack = await startTestStack({ worker: false });
@@ -113,13 +114,28 @@ describe('score distribution', () => {
     const rfm = byKind.get('Rfm')!;
     expect(rfm.bands.find((b) => b.band === 'Lost')!.customers).toBe(0);
     expect(rfm.bands.find((b) => b.band === 'At risk')).toEqual({ band: 'At risk', customers: 15, share: 15 / 45 });
-    expect(byKind.get('Clv')).toEqual({ kind: 'Clv', customers: 0, average: null, median: null, bands: [] });
+    expect(byKind.get('Clv')).toEqual({ kind: 'Clv', customers: 0, average: null, median: null, bands: [], withoutBand: 0 });
 
     const premium = (await stack.gql(ScoreDistributionDocument, { filter: { serviceTier: ['Premium'] } }, Role.Viewer)).data!.scoreDistribution;
     const inPremium = scored.filter((i) => i % 3 === 2);
     expect(premium.population).toBe(20);
     expect(premium.scores.find((s) => s.kind === 'Rfm')!.customers).toBe(inPremium.length);
     expect(premium.scores.find((s) => s.kind === 'ChurnRisk')!.median).toBeCloseTo(median(inPremium.map((i) => (i % 10) / 10)), 12);
+  });
+
+  it('counts the customers whose score has no band apart, so they and the bands add up to the customers with the score', async () => {
+    const em = stack.orm.em.fork();
+    const c = em.create(Customer, { name: 'Not Ranked', email: 'not.ranked@example.com', acquiredAt: '2026-01-01' });
+    em.create(ScoreSnapshot, { customer: c, computedAt: day(300), scores: { [ScoreKind.Rfm]: { value: null, band: null, modelVersion: 'rfm/1', reasons: ['no purchase yet: not ranked'] } } });
+    await em.flush();
+    try {
+      const rfm = (await stack.gql(ScoreDistributionDocument, {}, Role.Viewer)).data!.scoreDistribution.scores.find((s) => s.kind === 'Rfm')!;
+      expect(rfm).toMatchObject({ customers: 46, withoutBand: 1 });
+      expect(rfm.bands.reduce((sum, b) => sum + b.customers, 0) + rfm.withoutBand).toBe(rfm.customers);
+      expect(rfm.bands.find((b) => b.band === 'At risk')!.share).toBe(15 / 46);
+    } finally {
+      await em.nativeDelete(Customer, { id: c.id });
+    }
   });
 });
 
@@ -211,7 +227,8 @@ describe('sorting, page by page', () => {
     const em = stack.orm.em.fork();
     const c = em.create(Customer, { name: 'History Reader', email: 'history@example.com', acquiredAt: '2026-01-01', createdAt: day(400) });
     const run = { [ScoreKind.Rfm]: { value: 444, band: 'Loyal', modelVersion: 'rfm/1', reasons: ['rfm at 300'] }, [ScoreKind.ChurnRisk]: { value: 0.2, band: 'low', modelVersion: 'bgnbd/1', reasons: ['churn at 300'] } };
-    em.create(ScoreSnapshot, { customer: c, computedAt: day(300), runId: 'rescore/test', scores: run });
+    // A rescore of a past day (day 290), run on day 300: computed then, as of that day.
+    em.create(ScoreSnapshot, { customer: c, computedAt: day(300), asOf: isoDay(290), runId: 'rescore/test', scores: run });
     // A rescore after an event writes one score only.
     em.create(ScoreSnapshot, { customer: c, computedAt: day(310), scores: { [ScoreKind.ChurnRisk]: { value: 0.6, band: 'high', modelVersion: 'bgnbd/1', reasons: ['churn at 310'] } } });
     await em.flush();
@@ -222,11 +239,16 @@ describe('sorting, page by page', () => {
         { kind: 'ChurnRisk', value: 0.6, band: 'high', reasons: ['churn at 310'], modelVersion: 'bgnbd/1' },
         { kind: 'Rfm', value: 444, band: 'Loyal', reasons: ['rfm at 300'], modelVersion: 'rfm/1' },
       ]);
-      expect(rfm.scoreHistory).toEqual([{ kind: 'Rfm', value: 444, band: 'Loyal', reasons: ['rfm at 300'], modelVersion: 'rfm/1', computedAt: day(300).toISOString() }]);
+      // Each says the day it describes beside when it was computed.
+      expect(rfm.scores.map(({ kind, computedAt, asOf }) => ({ kind, computedAt, asOf }))).toEqual([
+        { kind: 'ChurnRisk', computedAt: day(310).toISOString(), asOf: isoDay(310) },
+        { kind: 'Rfm', computedAt: day(300).toISOString(), asOf: isoDay(290) },
+      ]);
+      expect(rfm.scoreHistory).toEqual([{ kind: 'Rfm', value: 444, band: 'Loyal', reasons: ['rfm at 300'], modelVersion: 'rfm/1', computedAt: day(300).toISOString(), asOf: isoDay(290) }]);
       const churn = await read('ChurnRisk');
-      expect(churn.scoreHistory.map((h) => [h.value, h.reasons, h.computedAt])).toEqual([
-        [0.6, ['churn at 310'], day(310).toISOString()],
-        [0.2, ['churn at 300'], day(300).toISOString()],
+      expect(churn.scoreHistory.map((h) => [h.value, h.reasons, h.computedAt, h.asOf])).toEqual([
+        [0.6, ['churn at 310'], day(310).toISOString(), isoDay(310)],
+        [0.2, ['churn at 300'], day(300).toISOString(), isoDay(290)],
       ]);
       expect((await read('Clv')).scoreHistory).toEqual([]);
     } finally {

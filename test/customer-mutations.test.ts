@@ -1,7 +1,8 @@
+import { jest } from '@jest/globals';
 import { AuditEntry, Complaint, Customer, Invoice, MessageChannel, MessagePurpose, OutboxMessage, Payment } from '../src/entities/index.js';
 import { Role } from '../src/domain/auth/roles.js';
 import { dayIn } from '../src/domain/billing/paid-day.js';
-import { CustomerDocument, OptOutDocument, RecordComplaintDocument, RecordPaymentDocument, ResolveComplaintDocument, UpdateCustomerDocument } from './__generated__/graphql.js';
+import { CustomerDocument, CustomerScoresDocument, OptOutDocument, RecordComplaintDocument, RecordPaymentDocument, ResolveComplaintDocument, UpdateCustomerDocument } from './__generated__/graphql.js';
 import { startTestStack, testKeys, type TestStack } from './support/stack.js';
 
 /** Every mutation with every role, its error codes, and its audit trail. */
@@ -258,6 +259,30 @@ describe('recordPayment', () => {
     // Recorded now, paid on the 5th: 40 + 50 covered the 80 on the 10th.
     const late = await stack.gql(RecordPaymentDocument, { input: { invoiceId: invoice.id, amountMinor: 4_000, paidAt: '2026-10-05' } }, Role.Operator);
     expect(late.data!.recordPayment.paidAt).toBe('2026-10-10');
+  });
+
+  it("rescores the customer's payment loyalty as of their own day, so a payment made where it is already tomorrow in UTC terms counts as paid", async () => {
+    // A moment when it is already the next day in Tokyo (15:00 to 24:00 UTC): now if it is one, else 16:00 UTC today. Only the clock is moved.
+    const real = new Date();
+    const evening = real.getUTCHours() >= 15 ? real : new Date(Date.UTC(real.getUTCFullYear(), real.getUTCMonth(), real.getUTCDate(), 16));
+    jest.useFakeTimers({ now: evening, advanceTimers: true, doNotFake: ['hrtime', 'nextTick', 'performance', 'queueMicrotask', 'setImmediate', 'clearImmediate', 'setInterval', 'clearInterval', 'setTimeout', 'clearTimeout'] });
+    try {
+      const utcDay = new Date().toISOString().slice(0, 10);
+      const daysAgo = (n: number) => new Date(Date.parse(utcDay) - n * 86_400_000).toISOString().slice(0, 10);
+      const customer = await newCustomer();
+      await em().nativeUpdate(Customer, { id: customer.id }, { timeZone: 'Asia/Tokyo' });
+      const e = em();
+      const invoice = e.create(Invoice, { customer: e.getReference(Customer, customer.id), issuedAt: daysAgo(60), dueAt: daysAgo(45), amountMinor: 10_000 });
+      await e.flush();
+      const paid = await stack.gql(RecordPaymentDocument, { input: { invoiceId: invoice.id, amountMinor: 10_000 } }, Role.Operator);
+      expect(paid.data!.recordPayment.paidAt).toBe(dayIn('Asia/Tokyo'));
+      expect(paid.data!.recordPayment.paidAt! > utcDay).toBe(true);
+      const loyalty = (await stack.gql(CustomerScoresDocument, { id: customer.id, historyKind: 'PaymentLoyalty' }, Role.Viewer)).data!.customer!.scores.find((s) => s.kind === 'PaymentLoyalty')!;
+      expect(loyalty.reasons).toContain('the most recent invoice was paid late');
+      expect(loyalty.reasons.filter((r) => r.includes('unpaid'))).toEqual([]);
+    } finally {
+      jest.useRealTimers();
+    }
   });
 
   it('refuses a non-positive or an oversized amount, a bad date, a future or pre-invoice date and an unknown invoice', async () => {

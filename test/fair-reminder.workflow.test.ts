@@ -351,7 +351,7 @@ it('reports per loyalty band what was charged, waived and sent: loyal payers pay
   expect((await stack.gql(FairnessReportDocument, { since: 'last year' }, Role.Viewer)).errors![0].extensions!.code).toBe('BAD_USER_INPUT');
 });
 
-it('counts as offers only those sent with an offer, as messages only those to the customer, and as held back only what the contact guard held back', async () => {
+it('counts as offers only those sent with an offer (a cheaper tier proposed apart), as messages only those to the customer, and as held back only what the contact guard held back', async () => {
   const em = stack.orm.em.fork();
   const customer = em.create(Customer, { name: 'Fair Counted', email: 'fair-counted@example.com', acquiredAt: day(-730) });
   // A band of its own, so the worker's deliveries for other tests do not move these counts.
@@ -365,11 +365,14 @@ it('counts as offers only those sent with an offer, as messages only those to th
   await write('thanks-sent', 'appreciation', MessagePurpose.Marketing, { offerCode: null, discountPercent: null }, 'sent_at = now()');
   await write('offer-held', 'appreciation', MessagePurpose.Marketing, { offerCode: 'LOYAL', discountPercent: 10 }, "suppressed_at = now(), suppressed_reason = 'no-consent: the customer opted out'");
   await write('proposal-queued', 'account-proposal', MessagePurpose.Service, { proposal: { kind: 'tier-change' } }, "send_after = now() + interval '30 days'");
+  // An account review's offer is an offer; its cheaper tier for a loss-making account is not, and counts apart.
+  await write('proposal-offer-sent', 'account-proposal', MessagePurpose.Marketing, { proposal: { kind: 'offer', offerCode: 'LOYAL' } }, 'sent_at = now()');
+  await write('proposal-tier-sent', 'account-proposal', MessagePurpose.Service, { proposal: { kind: 'tier-change', tier: 'basic' } }, 'sent_at = now()');
   await write('call-task', 'call-personal', MessagePurpose.Service, {}, 'sent_at = now()');
   await write('reminder-cancelled', 'reminder-friendly', MessagePurpose.Service, {}, "suppressed_at = now(), suppressed_reason = 'run-cancelled: the run was cancelled'");
   const since = new Date(Date.now() - DAY).toISOString().slice(0, 10);
   const report = (await stack.gql(FairnessReportDocument, { since }, Role.Viewer)).data!.fairnessReport;
-  expect(report.find((b) => b.band === 'fairness-test')).toMatchObject({ customers: 1, offers: 1, messagesSent: 2, marketingMessagesSent: 2, messagesSuppressed: 1 });
+  expect(report.find((b) => b.band === 'fairness-test')).toMatchObject({ customers: 1, offers: 2, tierChangeProposals: 1, messagesSent: 4, marketingMessagesSent: 3, messagesSuppressed: 1 });
 });
 
 it('counts a message under the loyalty band it was written for, not the one its customer has today', async () => {

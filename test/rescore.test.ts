@@ -498,6 +498,9 @@ describe('rescoring the whole base', () => {
     em.create(Order, { customer: bo, orderedAt: day('2026-09-01'), amountMinor: 2_000, marginMinor: 1_000 });
     em.create(Order, { customer: bo, orderedAt: day('2026-10-01'), amountMinor: 6_000 });
     for (const c of [ada, bo]) em.create(CostEntry, { customer: c, occurredAt: '2026-10-15', kind: CostKind.SupportMinutes, amountMinor: 9_000 });
+    // Cy brought Bo in: Bo's worth is Bo's window margin as profitability counts it, the order without a margin at Bo's own share.
+    const cy = em.create(Customer, { name: 'Cy Referrer', email: 'cy.referrer@example.com', acquiredAt: '2025-01-01', serviceTier: ServiceTier.Basic });
+    bo.referrer = cy;
     await em.flush();
 
     const runs = () => new ScoringRunService(stack.orm.em.fork(), defaultScoringPolicy);
@@ -516,11 +519,14 @@ describe('rescoring the whole base', () => {
     const boScores = await scored(bo.id);
     expect(boScores[ScoreKind.Profitability]).toMatchObject({ value: 1_000 + 3_000 - 9_000, band: 'loss-making' });
     expect(boScores[ScoreKind.Profitability].reasons[1]).toBe("orders without a recorded margin (60.00) counted at the customer's own margin of 50% of spend");
+    expect((await scored(cy.id))[ScoreKind.ReferralValue]).toMatchObject({ value: 1_000 + 3_000, reasons: ['brought in 1 customer worth 40.00 in margin'] });
     await runs().complete(runId);
 
     // A rescore after an event reads the same facts: the same scores.
     const [profitability] = await runs().rescoreCustomer(bo.id, new Set([ScoreKind.Profitability]));
     expect(profitability).toMatchObject({ value: boScores[ScoreKind.Profitability].value, reasons: boScores[ScoreKind.Profitability].reasons });
+    // (Today, not as of the run's day: the 2025-07-01 order, outside that window, is out of today's too.)
+    expect((await runs().rescoreCustomer(cy.id, new Set([ScoreKind.ReferralValue])))[0]).toMatchObject({ value: 4_000 });
     expect((await runs().rescoreCustomer(ada.id, new Set([ScoreKind.Profitability])))[0]).toMatchObject({ value: null, band: null });
   });
 });

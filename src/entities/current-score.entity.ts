@@ -49,7 +49,7 @@ export class CurrentScore {
   @Property({ type: 'timestamptz', length: 3 })
   computedAt!: Date;
 
-  /** The day it describes (UTC), as its snapshot's. */
+  /** The day it describes, as its snapshot's. */
   @Property({ type: 'date' })
   asOf!: string;
 

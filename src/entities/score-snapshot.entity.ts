@@ -46,8 +46,9 @@ export class ScoreSnapshot {
   computedAt!: Date;
 
   /**
-   * The day the scores describe (UTC): their run's as-of day; for a rescore after an event
-   * (and one written through the ORM without it), the day it was computed.
+   * The day the scores describe: their run's as-of day; for a rescore after an event, the
+   * customer's own today (`eventRescoreDay`); for one written through the ORM without it, the
+   * UTC day it was computed.
    */
   @Property({ type: 'date', onCreate: (s: ScoreSnapshot) => s.computedAt.toISOString().slice(0, 10) })
   asOf!: string;

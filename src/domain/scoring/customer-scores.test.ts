@@ -1,4 +1,4 @@
-import { purchaseSummary, scoreCustomer, type CustomerFacts } from './customer-scores.js';
+import { purchaseSummary, scoreCustomer, windowOrderMargin, type CustomerFacts } from './customer-scores.js';
 import { rankedRfm, scoreRfm } from './rfm.js';
 import { SCORE_BANDS } from './score-bands.js';
 import { ScoreKind } from './score-kind.js';
@@ -68,9 +68,9 @@ describe('scoreCustomer', () => {
     // 10,000 margin + 2,000 standard-tier fee margin - 25,000 support.
     expect(profit).toMatchObject({ value: -13_000, band: 'loss-making' });
     expect(profit.reasons.slice(0, 2)).toEqual(['margin 120.00 minus cost to serve 250.00 over the last 365 days: -130.00', "the margin includes the standard tier's fee margin of 20.00"]);
-    // The same account two months after joining: too new to be judged (no account review for a newcomer).
+    // The same account two months after joining: too new to be judged (no account review for a newcomer); 61 days of the fee (3.34).
     const newcomer = scoreCustomer(facts({ customerSince: '2026-09-01' }), models, defaultScoringPolicy).find((s) => s.kind === ScoreKind.Profitability)!;
-    expect(newcomer).toMatchObject({ value: -13_000, band: 'too-new', details: { suggestedTier: null } });
+    expect(newcomer).toMatchObject({ value: 10_000 + 334 - 25_000, band: 'too-new', details: { suggestedTier: null } });
     expect(newcomer.reasons.at(-1)).toBe('a customer for 61 days only: what getting started costs is not judged before 90 days');
   });
 
@@ -122,6 +122,18 @@ describe('scoreCustomer', () => {
     expect(clv.value! / revenueClv.value!).toBeCloseTo(0.2, 2);
   });
 
+  it("values a referral by the referred customer's window margin as profitability counts it: orders without a margin at their own margin share", () => {
+    // Partial: 4 orders of 100.00 with 20.00 margin and 4 of 100.00 without one, all in the window: 80.00 + 400.00 at 20% = 160.00.
+    const partial = { customerId: 'r1', marginMinor: 8_000, marginedRevenueMinor: 40_000, windowMarginMinor: 8_000, windowUnmarginedRevenueMinor: 40_000 };
+    // None of this one's orders carries a margin: nothing to count, not a guess.
+    const unmargined = { customerId: 'r2', marginMinor: 0, marginedRevenueMinor: 0, windowMarginMinor: 0, windowUnmarginedRevenueMinor: 30_000 };
+    const [referral] = scoreCustomer(facts({ referrals: [partial] }), models, defaultScoringPolicy, new Set([ScoreKind.ReferralValue]));
+    expect(referral).toMatchObject({ value: 16_000, reasons: ['brought in 1 customer worth 160.00 in margin'] });
+    expect(windowOrderMargin(partial)).toEqual({ marginMinor: 16_000, estimatedMinor: 8_000, share: 0.2 });
+    expect(scoreCustomer(facts({ referrals: [partial, unmargined] }), models, defaultScoringPolicy, new Set([ScoreKind.ReferralValue]))[0].value).toBe(16_000);
+    expect(windowOrderMargin(unmargined)).toBeNull();
+  });
+
   it('gives CLV no value, with the reason, when the spend model fitted on the base has no finite average spend (q <= 1), and scores the rest', () => {
     const heavyTailed = { ...models, gammaGamma: { p: 7.31, q: 0.883, gamma: 25.5 } };
     const oneTimeBuyer = facts({ purchases: { ...facts().purchases!, purchaseDays: 1, lastDay: '2026-01-04', repeatSpendMinor: null, meanGapDays: null, gapSdDays: null } });
@@ -136,6 +148,21 @@ describe('scoreCustomer', () => {
     expect(scores.map((s) => s.kind).sort()).toEqual(Object.values(ScoreKind).sort());
     // A repeat buyer's spend is finite under the same model (p·x + q > 1).
     expect(scoreCustomer(facts(), heavyTailed, defaultScoringPolicy).find((s) => s.kind === ScoreKind.Clv)!.value).toBeGreaterThan(0);
+  });
+
+  it("counts the tier fee margin of a customer of less than the window only for their days in it, and swaps the cheaper tier's fee for the same days", () => {
+    // Premium since 73 days, no orders, support 30.00: 73/365 of the 60.00 fee margin is 12.00, not 60.00.
+    const newcomer = facts({ customerSince: '2026-08-20', serviceTier: 'premium', purchases: null, ranks: undefined, windowMarginMinor: 0, windowCosts: [{ kind: 'support_minutes', amountMinor: 3_000 }] });
+    const profit = scoreCustomer(newcomer, models, defaultScoringPolicy).find((s) => s.kind === ScoreKind.Profitability)!;
+    expect(profit).toMatchObject({ value: 1_200 - 3_000, band: 'too-new' });
+    expect(profit.reasons.slice(0, 2)).toEqual([
+      'margin 12.00 minus cost to serve 30.00 over the last 365 days: -18.00',
+      "the margin includes the premium tier's fee margin of 12.00 for the 73 days as a customer",
+    ]);
+    // Past the 90 days, loss-making: on basic, no fee for the same 120 days (60.00 × 120/365 = 19.73 less) and a quarter of the support.
+    const later = scoreCustomer({ ...newcomer, asOf: '2026-12-18' }, models, defaultScoringPolicy).find((s) => s.kind === ScoreKind.Profitability)!;
+    expect(later).toMatchObject({ value: 1_973 - 3_000, band: 'loss-making', details: { suggestedTier: 'basic' } });
+    expect(later.reasons.at(-1)).toBe('a cheaper service concept helps: basic (support minutes about 22.50 less; tier fee margin 19.73 less; projected -7.50 instead of -10.27 on premium)');
   });
 
   it('prorates the tier fees its cheaper-tier projection swaps to a window shorter than a year', () => {

@@ -12,7 +12,7 @@ import type { GammaGammaParams } from './gamma-gamma.js';
 import { paymentLoyalty, type InvoiceRecord } from './payment-loyalty.js';
 import { persistentIssues, type ComplaintRecord } from './persistent-issue.js';
 import { profitability, PROFITABILITY_MODEL_VERSION, type CostEntryInput } from './profitability.js';
-import { referralValue, type ReferredCustomer } from './referral-value.js';
+import { referralValue } from './referral-value.js';
 import { rankedRfm, unranked, type RankPosition } from './rfm.js';
 import { ScoreKind } from './score-kind.js';
 import { withPolicyVersion } from './score.js';
@@ -52,8 +52,41 @@ export interface CustomerFacts {
   windowCosts: readonly CostEntryInput[];
   invoices: readonly InvoiceRecord[];
   complaints: readonly ComplaintRecord[];
-  /** Customers this one brought in, valued by their margin inside the window. */
-  referrals: readonly ReferredCustomer[];
+  /** Customers this one brought in, valued by their order margin inside the window (`windowOrderMargin`). */
+  referrals: readonly ReferredFacts[];
+}
+
+/** The order margins of a customer: all of them up to asOf (for their own margin share) and inside the window. */
+export interface OrderMargins {
+  /** Margin of the orders that carry one, and their revenue, up to asOf. */
+  marginMinor: number;
+  marginedRevenueMinor: number;
+  /** Inside the profitability window: margin of the orders that carry one, revenue of those that do not. */
+  windowMarginMinor: number;
+  windowUnmarginedRevenueMinor: number;
+}
+
+/** A customer someone brought in, with their order margins. */
+export interface ReferredFacts extends OrderMargins {
+  customerId: string;
+}
+
+/** A customer's own margin share, from the orders that carry a margin; null when none does. */
+export function ownMarginShare(m: Pick<OrderMargins, 'marginMinor' | 'marginedRevenueMinor'>): number | null {
+  return m.marginedRevenueMinor > 0 ? m.marginMinor / m.marginedRevenueMinor : null;
+}
+
+/**
+ * The order margin of a customer inside the window: the recorded margins, and the orders
+ * without one counted at the customer's own margin share (within ±100% of spend). Null when
+ * such orders exist and none of the customer's orders carries a margin: a missing margin is
+ * not a margin of zero. Profitability and referral value both count margin so.
+ */
+export function windowOrderMargin(m: OrderMargins): { marginMinor: number; estimatedMinor: number; share: number | null } | null {
+  const share = ownMarginShare(m);
+  if (m.windowUnmarginedRevenueMinor > 0 && share === null) return null;
+  const estimatedMinor = share === null ? 0 : Math.round(m.windowUnmarginedRevenueMinor * Math.min(1, Math.max(-1, share)));
+  return { marginMinor: m.windowMarginMinor + estimatedMinor, estimatedMinor, share };
 }
 
 /** Models fitted on the whole base; null where the data could not identify them. */
@@ -99,8 +132,13 @@ export function scoreCustomer(f: CustomerFacts, models: FittedModels, policy: Sc
   };
   const p = f.purchases;
   const today = dayNumber(f.asOf);
-  // The customer's own margin share, from the orders that carry a margin; null when none does.
-  const ownMarginShare = p && p.marginedRevenueMinor > 0 ? p.marginMinor / p.marginedRevenueMinor : null;
+  const orderMargins: OrderMargins = {
+    marginMinor: p?.marginMinor ?? 0,
+    marginedRevenueMinor: p?.marginedRevenueMinor ?? 0,
+    windowMarginMinor: f.windowMarginMinor,
+    windowUnmarginedRevenueMinor: f.windowUnmarginedRevenueMinor,
+  };
+  const marginShare = ownMarginShare(orderMargins);
 
   if (wanted(ScoreKind.Rfm) && (f.ranks || !p)) {
     const rfm = p
@@ -128,13 +166,13 @@ export function scoreCustomer(f: CustomerFacts, models: FittedModels, policy: Sc
           periodLength: WEEKS_PER_MONTH,
           discountRate: ratePerPeriod(policy.clv.annualDiscountRate, 12),
           // Margin CLV where the orders carry margins: what the customer is worth, not what they turn over.
-          marginShare: ownMarginShare === null ? 1 : Math.min(1, Math.max(0, ownMarginShare)),
+          marginShare: marginShare === null ? 1 : Math.min(1, Math.max(0, marginShare)),
         });
         const reasons =
-          ownMarginShare === null
+          marginShare === null
             ? [...clv.reasons, 'no order carries a margin: valued at revenue']
-            : ownMarginShare < 0
-              ? [...clv.reasons, `the orders' margin is ${pct(ownMarginShare)} of spend: their future margin counts as 0`]
+            : marginShare < 0
+              ? [...clv.reasons, `the orders' margin is ${pct(marginShare)} of spend: their future margin counts as 0`]
               : clv.reasons;
         push(ScoreKind.Clv, { ...clv, value: Math.round(clv.value * 100), band: null, reasons });
       });
@@ -154,44 +192,54 @@ export function scoreCustomer(f: CustomerFacts, models: FittedModels, policy: Sc
       ),
     );
   }
-  if (wanted(ScoreKind.Profitability)) push(ScoreKind.Profitability, ...profitabilityOf(f, ownMarginShare, policy));
+  if (wanted(ScoreKind.Profitability)) push(ScoreKind.Profitability, ...profitabilityOf(f, orderMargins, policy));
   if (wanted(ScoreKind.PaymentLoyalty)) push(ScoreKind.PaymentLoyalty, paymentLoyalty({ customerSince: f.customerSince, invoices: f.invoices, asOf: f.asOf }, policy.paymentLoyalty));
   if (wanted(ScoreKind.PersistentIssue)) push(ScoreKind.PersistentIssue, persistentIssues(f.complaints, f.asOf, policy.persistentIssue));
-  if (wanted(ScoreKind.ReferralValue)) push(ScoreKind.ReferralValue, referralValue(f.referrals, { basis: 'margin' }, policy.referral));
+  if (wanted(ScoreKind.ReferralValue)) {
+    // A referred customer none of whose orders carries a margin has no margin to count: 0, not a guess.
+    const referred = f.referrals.map((r) => ({ customerId: r.customerId, valueMinor: windowOrderMargin(r)?.marginMinor ?? 0 }));
+    push(ScoreKind.ReferralValue, referralValue(referred, { basis: 'margin' }, policy.referral));
+  }
   return out;
 }
 
 /**
- * Margin minus cost to serve over the window, with the current tier's share of its fee. Orders
+ * Margin minus cost to serve over the window, with the current tier's fee for the days of the
+ * window the customer was with us (a customer of 73 days brought 73/365 of a year's fee). Orders
  * without a recorded margin count at the customer's own margin share from the orders that carry
  * one; when none does, the account is not judged (no value, no band): a missing margin is not
  * a margin of zero, and no account review follows from it.
  */
-function profitabilityOf(f: CustomerFacts, ownMarginShare: number | null, policy: ScoringPolicy): [{ value: number | null; band: string | null; reasons: string[]; modelVersion: string }, Record<string, unknown>] {
+function profitabilityOf(f: CustomerFacts, orderMargins: OrderMargins, policy: ScoringPolicy): [{ value: number | null; band: string | null; reasons: string[]; modelVersion: string }, Record<string, unknown>] {
   const window = `the last ${policy.profitabilityWindowDays} days`;
   const unmargined = f.windowUnmarginedRevenueMinor;
-  if (unmargined > 0 && ownMarginShare === null) {
+  const orders = windowOrderMargin(orderMargins);
+  if (orders === null) {
     const reasons = [`not judged: the orders of ${window} (${money(unmargined)}) carry no margin, nor does any earlier order`];
     return [{ value: null, band: null, reasons, modelVersion: withPolicyVersion(PROFITABILITY_MODEL_VERSION, policy.serviceTiers.version) }, { suggestedTier: null }];
   }
-  const estimated = ownMarginShare === null ? 0 : Math.round(unmargined * Math.min(1, Math.max(-1, ownMarginShare)));
-  const feeShare = policy.profitabilityWindowDays / 365;
+  const tenureDays = dayNumber(f.asOf) - dayNumber(f.customerSince);
+  // The fee the window holds: a year's share for the days of it the customer was with us (all of it after a window's tenure).
+  const feeDays = Math.max(0, Math.min(policy.profitabilityWindowDays, tenureDays));
+  const feeShare = feeDays / 365;
   const windowFee = Math.round((policy.serviceTiers.tiers.find((t) => t.tier === f.serviceTier)?.annualFeeMarginMinor ?? 0) * feeShare);
   const score = profitability(
     {
-      marginMinor: f.windowMarginMinor + estimated + windowFee,
+      marginMinor: orders.marginMinor + windowFee,
       costs: f.windowCosts,
       currentTier: f.serviceTier,
       windowLabel: window,
-      tenureDays: dayNumber(f.asOf) - dayNumber(f.customerSince),
+      tenureDays,
       minTenureDays: policy.profitabilityMinTenureDays,
       feeShare,
     },
     policy.serviceTiers,
   );
   const said = [
-    unmargined > 0 ? `orders without a recorded margin (${money(unmargined)}) counted at the customer's own margin of ${pct(ownMarginShare!)} of spend` : null,
-    windowFee > 0 ? `the margin includes the ${f.serviceTier} tier's fee margin of ${money(windowFee)}` : null,
+    unmargined > 0 ? `orders without a recorded margin (${money(unmargined)}) counted at the customer's own margin of ${pct(orders.share!)} of spend` : null,
+    windowFee > 0
+      ? `the margin includes the ${f.serviceTier} tier's fee margin of ${money(windowFee)}${feeDays < policy.profitabilityWindowDays ? ` for the ${feeDays} day${feeDays === 1 ? '' : 's'} as a customer` : ''}`
+      : null,
   ].filter((r) => r !== null);
   const reasons = [score.reasons[0], ...said, ...score.reasons.slice(1)];
   return [{ ...score, reasons }, { suggestedTier: score.suggestion?.tier ?? null }];

@@ -71,7 +71,7 @@ export interface ProfitabilityInput {
    */
   tenureDays?: number;
   minTenureDays?: number;
-  /** The share of a year the window covers (its fees are that share of the annual fee); 1 by default. */
+  /** The share of a year's fee the window holds (the days of it the customer was with us, over 365); 1 by default. */
   feeShare?: number;
   currency?: string;
 }

@@ -12,13 +12,15 @@ export interface BandCountRow {
 
 export interface ScoreDistribution {
   kind: ScoreKind;
-  /** Customers with this score (of `population`). */
+  /** Customers with this score (of `population`): those of the bands and `withoutBand` together. */
   customers: number;
   /** Mean and median of their values (null when none has a value, and for RFM, whose values are codes such as 455, not amounts). */
   average: number | null;
   median: number | null;
   /** Every band the score can take, in its own order, those without customers too, so a chart stays put. */
   bands: { band: string; customers: number; share: number }[];
+  /** Customers whose score has no band (RFM not ranked without a purchase, profitability not judged, every CLV). */
+  withoutBand: number;
 }
 
 /**
@@ -42,6 +44,7 @@ export function scoreDistribution(rows: readonly BandCountRow[], medians: Readon
         const n = own.find((r) => r.band === band)?.customers ?? 0;
         return { band, customers: n, share: customers ? n / customers : 0 };
       }),
+      withoutBand: own.filter((r) => r.band === null).reduce((sum, r) => sum + r.customers, 0),
     };
   });
 }

@@ -17,8 +17,11 @@ export class FairnessBandType {
   @Field(() => Int)
   customers!: number;
 
-  @Field(() => Int, { description: 'Offers they received: thank-yous with an offer and account proposals, sent (not those queued or held back)' })
+  @Field(() => Int, { description: "Offers they received: thank-yous with an offer and an account review's offers, sent (not those queued or held back)" })
   offers!: number;
+
+  @Field(() => Int, { description: "An account review's proposals of a cheaper service tier to a loss-making account, sent: not offers, counted apart" })
+  tierChangeProposals!: number;
 
   @Field(() => Int)
   remindersSent!: number;

@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { LocalDateResolver } from 'graphql-scalars';
 import { Field, Float, ObjectType, registerEnumType } from 'type-graphql';
 import { ScoreKind } from '../../domain/scoring/score-kind.js';
 
@@ -18,4 +19,9 @@ export class ScoreType {
 
   @Field()
   computedAt!: Date;
+
+  @Field(() => LocalDateResolver, {
+    description: "The day the score describes (its reasons count from it): its rescore's day; after an event, the customer's own today. A rescore of a past day is computed later but as of that day",
+  })
+  asOf!: string;
 }

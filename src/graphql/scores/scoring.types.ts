@@ -186,6 +186,11 @@ export class ScoreDistributionType {
 
   @Field(() => [ScoreBandCountType], { description: 'Every band the score can take, in order, empty ones too (none for Clv)' })
   bands!: ScoreBandCountType[];
+
+  @Field(() => Int, {
+    description: 'Customers with this score but no band: Rfm not ranked (no purchase yet), Profitability not judged (no order carries a margin), every Clv. With the bands, they add up to customers',
+  })
+  withoutBand!: number;
 }
 
 @ObjectType('ScoreDistributionReport', { simpleResolvers: true, description: 'The customer base (or a segment) by its current scores: an X-ray in one query' })

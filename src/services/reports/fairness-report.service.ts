@@ -14,8 +14,13 @@ export interface FairnessBand {
   /** Payment-loyalty band (`unscored` for customers without one). */
   band: string;
   customers: number;
-  /** Offers the customers of the band received (thank-yous with an offer, account proposals), sent. */
+  /** Offers the customers of the band received (thank-yous with an offer, an account review's offer), sent. */
   offers: number;
+  /**
+   * An account review's proposals of a cheaper service tier, sent: apart from offers, as they
+   * go to loss-making accounts and take service away rather than add value.
+   */
+  tierChangeProposals: number;
   remindersSent: number;
   feesChargedMinor: number;
   feesWaivedMinor: number;
@@ -49,7 +54,9 @@ export class FairnessReportService {
       ), messages as (
         -- Messages under the band they were written for (today's band for those written before it was kept).
         select coalesce(m.loyalty_band, b.band) as band,
-               count(*) filter (where m.sent_at is not null and (m.template = 'account-proposal' or (m.template = 'appreciation' and m.payload ->> 'offerCode' is not null))) as offers,
+               count(*) filter (where m.sent_at is not null and ((m.template = 'account-proposal' and m.payload -> 'proposal' ->> 'kind' = 'offer')
+                                                               or (m.template = 'appreciation' and m.payload ->> 'offerCode' is not null))) as offers,
+               count(*) filter (where m.sent_at is not null and m.template = 'account-proposal' and m.payload -> 'proposal' ->> 'kind' = 'tier-change') as tier_changes,
                count(*) filter (where m.sent_at is not null) as sent,
                count(*) filter (where m.sent_at is not null and m.purpose = 'marketing') as marketing,
                count(*) filter (where split_part(m.suppressed_reason, ':', 1) in (${sql.join(GUARD_REASONS.map((r) => sql`${r}`))})) as suppressed
@@ -59,7 +66,7 @@ export class FairnessReportService {
         select band, count(*) as n from band group by band
       )
       select x.band, coalesce(c.n, 0)::int as customers,
-             coalesce(ms.offers, 0)::int as offers, coalesce(iv.reminders, 0)::int as reminders,
+             coalesce(ms.offers, 0)::int as offers, coalesce(ms.tier_changes, 0)::int as tier_changes, coalesce(iv.reminders, 0)::int as reminders,
              coalesce(iv.charged, 0) as charged, coalesce(iv.waived, 0) as waived,
              coalesce(ms.sent, 0)::int as sent, coalesce(ms.marketing, 0)::int as marketing, coalesce(ms.suppressed, 0)::int as suppressed
         -- A band fees or messages were decided for may have no customers today.
@@ -70,6 +77,7 @@ export class FairnessReportService {
       band: String(r.band),
       customers: Number(r.customers),
       offers: Number(r.offers),
+      tierChangeProposals: Number(r.tier_changes),
       remindersSent: Number(r.reminders),
       feesChargedMinor: Number(r.charged),
       feesWaivedMinor: Number(r.waived),

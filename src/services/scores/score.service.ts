@@ -8,11 +8,12 @@ import { projection, projectionKey, rowMapper, selectColumns } from '../common/r
 
 export const MAX_SCORE_HISTORY = 100;
 
-/** One score of a customer's history: its entry in a snapshot, with when it was computed. */
+/** One score of a customer's history: its entry in a snapshot, with when it was computed and the day it is as of. */
 export interface ScoreRecord extends SnapshotScore {
   customer: { id: string };
   kind: ScoreKind;
   computedAt: Date;
+  asOf: string;
 }
 
 /** A score as a customer's page shows it: the current value (from current_score) or one entry of its history. */
@@ -72,15 +73,15 @@ export class ScoreService {
         const ids = wanted.filter(([, k, l, b]) => k === kind && l === limit && b === before).map(([id]) => id);
         // The customer's snapshots newest first, skipping those without this kind (a rescore after an event writes a few kinds).
         const { rows } = await sql<Record<string, unknown>>`
-          select s.customer_id, s.computed_at, s.score from unnest(${ids}::uuid[]) as c(id)
-          cross join lateral (select customer_id, computed_at, scores -> ${kind} as score from score_snapshot
+          select s.customer_id, s.computed_at, s.as_of, s.score from unnest(${ids}::uuid[]) as c(id)
+          cross join lateral (select customer_id, computed_at, as_of, scores -> ${kind} as score from score_snapshot
                                where customer_id = c.id and scores ? ${kind} ${before ? sql`and computed_at < ${before}::timestamptz` : sql``}
                                order by computed_at desc limit ${limit}) s
           order by s.customer_id, s.computed_at desc`.execute(this.em.getKysely());
         for (const row of rows) {
-          const { customer, computedAt } = toSnapshot(row);
+          const { customer, computedAt, asOf } = toSnapshot(row);
           const key = JSON.stringify([customer.id, kind, limit, before]);
-          const record: ScoreRecord = { customer, kind, computedAt, ...(row.score as SnapshotScore) };
+          const record: ScoreRecord = { customer, kind, computedAt, asOf, ...(row.score as SnapshotScore) };
           found.set(key, [...(found.get(key) ?? []), record]);
         }
       }

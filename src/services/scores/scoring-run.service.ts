@@ -14,6 +14,7 @@ import {
   type ScoringPolicy,
 } from '../../domain/scoring/index.js';
 import { LOYALTY_BANDS, type LoyaltyBand } from '../../domain/guards/fairness.js';
+import { eventRescoreDay } from '../../domain/scoring/event-rescore-day.js';
 import { paymentLoyalty, withoutInvoices } from '../../domain/scoring/payment-loyalty.js';
 import { ScoreKind } from '../../domain/scoring/score-kind.js';
 import { ScoringRun, ScoringRunStatus } from '../../entities/index.js';
@@ -238,18 +239,22 @@ export class ScoringRunService {
   }
 
   /**
-   * Rescores some scores of one customer now, after an event (a complaint, a payment),
-   * with the models of the latest completed run; RFM waits for the next run, as it ranks
+   * Rescores some scores of one customer now, after an event (a complaint, a payment), as
+   * of their own today (so the event counts, whatever their time zone), with the models of the latest completed run; RFM waits for the next run, as it ranks
    * the customer against the whole base.
    */
   async rescoreCustomer(customerId: string, kinds: ReadonlySet<ScoreKind>): Promise<CustomerScore[]> {
     return (await this.rescore(customerId, kinds))?.scores ?? [];
   }
 
-  /** `rescoreCustomer`, handing back the facts it scored from; `leaveOutInvoiceId`'s days come back beside them. */
+  /**
+   * `rescoreCustomer`, handing back the facts it scored from; `leaveOutInvoiceId`'s days come back beside them.
+   * As of the customer's own today (`eventRescoreDay`), so it sees everything recorded for them so far.
+   */
   private async rescore(customerId: string, kinds: ReadonlySet<ScoreKind>, leaveOutInvoiceId?: string) {
     const computedAt = new Date();
-    const asOf = computedAt.toISOString().slice(0, 10);
+    const asOf = await this.eventDay(customerId, computedAt);
+    if (asOf === null) return null;
     const { rows } = await sql<Row>`
       select p.id, p.service_tier, p.acquired_at::text as acquired_at, a.purchase_days, a.first_day::text as first_day, a.last_day::text as last_day,
              a.revenue_minor, a.margin_minor, a.margined_revenue_minor, a.repeat_spend_minor, a.mean_gap_days, a.gap_sd_days,
@@ -266,6 +271,18 @@ export class ScoringRunService {
     const scores = scoreCustomer(facts, models, this.policy, kinds);
     await this.write(this.em, scores.map((s) => ({ customer_id: customerId, ...s })), { computedAt, asOf, runId: null });
     return { scores, facts, leftOut: (rows[0].left_out as [number, number | null][]).map(([dueAt, paidAt]) => ({ dueAt, paidAt })) };
+  }
+
+  /** The day a rescore of the customer at `now` is as of; null for no such customer. */
+  private async eventDay(customerId: string, now: Date): Promise<string | null> {
+    const { rows } = await sql<{ time_zone: string; latest: string | null }>`
+      select c.time_zone, greatest(
+               (select max((o.ordered_at at time zone 'UTC')::date) from customer_order o where o.customer_id = c.id),
+               (select max(greatest(i.issued_at, i.paid_at)) from invoice i where i.customer_id = c.id),
+               (select max((cp.opened_at at time zone 'UTC')::date) from complaint cp where cp.customer_id = c.id),
+               (select max(ce.occurred_at) from cost_entry ce where ce.customer_id = c.id))::text as latest
+        from customer c where c.id = ${customerId}::uuid`.execute(this.db);
+    return rows.length ? eventRescoreDay(now, rows[0].time_zone, rows[0].latest) : null;
   }
 
   /**
@@ -428,7 +445,7 @@ function purchaseAggregates(asOf: string, orderFilter: RawBuilder<unknown>, poli
 
 /**
  * The other facts of customer `p`: window costs, complaints and referrals (JSON). Within a
- * run, referred customers' margins come from the run's work rows; for a single customer,
+ * run, referred customers' order margins come from the run's work rows; for a single customer,
  * from the orders. (Window margins: from the purchase aggregates; invoices: from the run's
  * invoice work rows, or `invoiceDays`.)
  */
@@ -436,10 +453,15 @@ function factsColumns(asOf: string, policy: ScoringPolicy, runId: string | null)
   const end = sql`((${asOf}::date + 1)::timestamp at time zone 'UTC')`;
   const windowStart = sql`(((${asOf}::date - ${policy.profitabilityWindowDays}::int) + 1)::timestamp at time zone 'UTC')`;
   const complaintsFrom = sql`((${asOf}::date - ${policy.persistentIssue.windowDays}::int)::timestamp at time zone 'UTC')`;
-  const windowMargin = (customer: RawBuilder<unknown>) =>
-    runId
-      ? sql`(select coalesce(max(x.window_margin_minor), 0) from scoring_work x where x.run_id = ${runId} and x.customer_id = ${customer})`
-      : sql`(select coalesce(sum(o.margin_minor), 0) from customer_order o where o.customer_id = ${customer} and o.ordered_at >= ${windowStart} and o.ordered_at < ${end})`;
+  // A referred customer `r`'s order margins (OrderMargins), one row, as the purchase aggregates count them.
+  const referredMargins = runId
+    ? sql`select r.id as "customerId", coalesce(max(x.window_margin_minor), 0) as "windowMarginMinor", coalesce(max(x.window_unmargined_minor), 0) as "windowUnmarginedRevenueMinor",
+                 coalesce(max(x.margin_minor), 0) as "marginMinor", coalesce(max(x.margined_revenue_minor), 0) as "marginedRevenueMinor"
+            from scoring_work x where x.run_id = ${runId} and x.customer_id = r.id`
+    : sql`select r.id as "customerId", coalesce(sum(o.margin_minor) filter (where o.ordered_at >= ${windowStart}), 0) as "windowMarginMinor",
+                 coalesce(sum(o.amount_minor) filter (where o.margin_minor is null and o.ordered_at >= ${windowStart}), 0) as "windowUnmarginedRevenueMinor",
+                 coalesce(sum(o.margin_minor), 0) as "marginMinor", coalesce(sum(o.amount_minor) filter (where o.margin_minor is not null), 0) as "marginedRevenueMinor"
+            from customer_order o where o.customer_id = r.id and o.ordered_at < ${end}`;
   return sql`
     (select coalesce(json_agg(json_build_object('kind', k.kind, 'amountMinor', k.amount)), '[]') from (
        select ce.kind, sum(ce.amount_minor)::bigint as amount from cost_entry ce
@@ -448,8 +470,8 @@ function factsColumns(asOf: string, policy: ScoringPolicy, runId: string | null)
     (select coalesce(json_agg(json_build_object('topic', cp.topic, 'openedAt', (cp.opened_at at time zone 'UTC')::date,
          'resolvedAt', (cp.resolved_at at time zone 'UTC')::date, 'reopenedCount', cp.reopened_count, 'reopenedAt', (cp.reopened_at at time zone 'UTC')::date)), '[]')
        from complaint cp where cp.customer_id = p.id and cp.opened_at < ${end} and ${currentComplaint('cp', { from: complaintsFrom, to: end })}) as complaints,
-    (select coalesce(json_agg(json_build_object('customerId', r.id, 'valueMinor', ${windowMargin(sql`r.id`)})), '[]')
-       from customer r where r.referrer_id = p.id and r.acquired_at <= ${asOf}::date) as referrals`;
+    (select coalesce(json_agg(m), '[]')
+       from customer r cross join lateral (${referredMargins}) m where r.referrer_id = p.id and r.acquired_at <= ${asOf}::date) as referrals`;
 }
 
 /**
@@ -487,6 +509,12 @@ function toFacts(row: Row, asOf: string): CustomerFacts {
     windowCosts: (row.window_costs as { kind: string; amountMinor: unknown }[]).map((c) => ({ kind: c.kind, amountMinor: money(c.amountMinor) })),
     invoices: (row.invoices as [number, number | null][]).map(([dueAt, paidAt]) => ({ dueAt, paidAt })),
     complaints: row.complaints,
-    referrals: (row.referrals as { customerId: string; valueMinor: unknown }[]).map((r) => ({ customerId: r.customerId, valueMinor: money(r.valueMinor) })),
+    referrals: (row.referrals as Record<string, unknown>[]).map((r) => ({
+      customerId: r.customerId as string,
+      windowMarginMinor: money(r.windowMarginMinor),
+      windowUnmarginedRevenueMinor: money(r.windowUnmarginedRevenueMinor),
+      marginMinor: money(r.marginMinor),
+      marginedRevenueMinor: money(r.marginedRevenueMinor),
+    })),
   };
 }
