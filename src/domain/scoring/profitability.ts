@@ -27,7 +27,8 @@ import { money, pct } from './format.js';
 import { withPolicyVersion, type ScoreResult } from './score.js';
 import { invalidInput } from './scoring-exception.js';
 
-export const PROFITABILITY_MODEL_VERSION = 'profitability/2';
+/** 3: the tier fee margin counts the days of the window the customer was with us, not a whole year. */
+export const PROFITABILITY_MODEL_VERSION = 'profitability/3';
 
 export interface TierTerms {
   tier: string;

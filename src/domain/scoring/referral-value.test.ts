@@ -17,7 +17,7 @@ describe('referral value', () => {
       'most valuable referral: 300.00',
       'ambassador: at least 3 referrals worth at least 500.00',
     ]);
-    expect(s.modelVersion).toBe('referral-value/1;policy=1');
+    expect(s.modelVersion).toBe('referral-value/2;policy=1');
   });
 
   it('counts loss-making referrals honestly and names the basis', () => {
