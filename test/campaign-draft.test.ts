@@ -5,7 +5,7 @@ import { Role } from '../src/domain/auth/roles.js';
 import { campaignPolicy, type CampaignProgress } from '../src/domain/campaigns/campaign.js';
 import { CampaignStatus, Customer, Offer, OfferAudience, ScoreSnapshot } from '../src/entities/index.js';
 import { CHEAPER_TIER_REASON } from '../src/domain/scoring/profitability.js';
-import type { CampaignEngine } from '../src/services/campaigns/campaign-engine.js';
+import type { CampaignEngine } from '../src/services/engines/campaign-engine.js';
 import { CampaignEnrolmentService } from '../src/services/campaigns/campaign-enrolment.service.js';
 import { CampaignService } from '../src/services/campaigns/campaign.service.js';
 import { defaultScoringPolicy } from '../src/domain/scoring/scoring-policy.js';

@@ -1,7 +1,7 @@
 import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowExecutionStatusName } from '@temporalio/client';
 import type { SignalDefinition } from '@temporalio/common';
 import { campaignWorkflowId, type CampaignEndInEngine, type CampaignPolicy, type CampaignProgress } from '../domain/campaigns/campaign.js';
-import type { CampaignEndedInEngine, CampaignEngine, CampaignReset, CampaignToStart } from '../services/campaigns/campaign-engine.js';
+import type { CampaignEndedInEngine, CampaignEngine, CampaignReset, CampaignToStart } from '../services/engines/campaign-engine.js';
 import { PlaybookException, PlaybookExceptionCode } from '../services/playbooks/playbook.exception.js';
 import { campaignProgressQuery, cancelCampaignSignal, pauseCampaignSignal, resumeCampaignSignal } from '../../workflows/campaign.workflow.js';
 import { withinDeadline } from './deadline.js';

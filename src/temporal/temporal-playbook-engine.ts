@@ -8,7 +8,7 @@ import { welcomeCheckWorkflowId, WELCOME_CHECK, type WelcomeCheckPolicy, type We
 import { Playbook } from '../domain/playbooks/playbook.js';
 import { UNKNOWN_LOYALTY_BAND, UNSCORED_RISK_BAND } from '../domain/playbooks/run-tags.js';
 import { RunStatus, type EndedInEngine } from '../domain/playbooks/run-status.js';
-import type { EndedRun, FoundRun, HowEnded, HowReset, LaunchedRun, PlaybookEngine, StartedRun, RunSearch, RunTags, Taken } from '../services/playbooks/playbook-engine.js';
+import type { EndedRun, FoundRun, HowEnded, HowReset, LaunchedRun, PlaybookEngine, StartedRun, RunSearch, RunTags, Taken } from '../services/engines/playbook-engine.js';
 import { PlaybookException, PlaybookExceptionCode } from '../services/playbooks/playbook.exception.js';
 import { accountReviewStateQuery, answerProposalUpdate, decideOffboardingUpdate } from '../../workflows/account-review.workflow.js';
 import { paymentReceivedSignal, promiseToPayUpdate } from '../../workflows/fair-reminder.workflow.js';

@@ -1,7 +1,7 @@
 import type { Client } from '@temporalio/client';
 import { ScoringException, ScoringExceptionCode } from '../domain/scoring/scoring-exception.js';
 import type { RescorePolicy } from '../domain/scoring/scoring-policy.js';
-import type { RescoreProgressView, ScoringEngine } from '../services/scores/scoring-engine.js';
+import type { RescoreProgressView, ScoringEngine } from '../services/engines/scoring-engine.js';
 import type { rescoreCustomerBase } from '../../workflows/index.js';
 import { rescoreProgressQuery } from '../../workflows/rescore.workflow.js';
 import { withinDeadline } from './deadline.js';

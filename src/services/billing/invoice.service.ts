@@ -14,7 +14,7 @@ import { ScoreKind } from '../../domain/scoring/score-kind.js';
 import type { ScoringRunService } from '../scores/scoring-run.service.js';
 import { fairReminderWorkflowId } from '../../domain/playbooks/fair-reminder.js';
 import { INVOICE_PAID, untilPaidTemplates } from '../../domain/messages/catalogue.js';
-import type { PlaybookEngine } from '../playbooks/playbook-engine.js';
+import type { PlaybookEngine } from '../engines/playbook-engine.js';
 
 /** A payment changes the customer's payment loyalty: rescored at once, so a reminder run sees the new band. */
 const AFFECTED = new Set([ScoreKind.PaymentLoyalty]);

@@ -5,14 +5,14 @@ import { Playbook } from '../../domain/playbooks/playbook.js';
 import { days } from '../../domain/policies/duration.js';
 import { persistentIssues, type PersistentIssuePolicy } from '../../domain/scoring/persistent-issue.js';
 import { Campaign, ENDED_CAMPAIGN } from '../../entities/index.js';
-import { currentComplaint, windowEndingNow } from '../complaints/current-complaints.js';
+import { currentComplaint, windowEndingNow } from '../facts/current-complaints.js';
 import { customerWhere, type CustomerFilter } from '../customers/customer-query.js';
-import { hasOpenFixCase } from '../customers/customer-facts.js';
+import { hasOpenFixCase } from '../facts/customer-facts.js';
 import { PlaybookException } from '../playbooks/playbook.exception.js';
-import type { LaunchedRun } from '../playbooks/playbook-engine.js';
+import type { LaunchedRun } from '../engines/playbook-engine.js';
 import type { PlaybookService } from '../playbooks/playbook.service.js';
 import { CampaignException, CampaignExceptionCode } from './campaign.exception.js';
-import { inMeasuringHoldout } from './measuring-holdouts.js';
+import { inMeasuringHoldout } from '../facts/measuring-holdouts.js';
 
 export interface EnrolmentPage {
   enrolled: number;

@@ -5,7 +5,7 @@ import { ScoreKind } from '../../domain/scoring/score-kind.js';
 import type { CursorPart } from '../common/pagination.js';
 import { CustomerException, CustomerExceptionCode } from './customer.exception.js';
 import { characterCount } from '../../domain/text.js';
-import { hasOpenComplaint, hasOpenIssue } from './customer-facts.js';
+import { hasOpenComplaint, hasOpenIssue } from '../facts/customer-facts.js';
 
 /** Who to list; every field narrows the list (AND). */
 export interface CustomerFilter {

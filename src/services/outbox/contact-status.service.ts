@@ -2,7 +2,7 @@ import DataLoader from 'dataloader';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql } from 'kysely';
 import { contactStatus, type ContactPolicy, type ContactStatus } from '../../domain/guards/contact-guard.js';
-import { hasOpenIssue, marketingSentSince } from '../customers/customer-facts.js';
+import { hasOpenIssue, marketingSentSince } from '../facts/customer-facts.js';
 
 interface FactsRow {
   id: string;

@@ -6,7 +6,7 @@ import { audienceOf, INVOICE_PAID, untilPaidTemplates } from '../../domain/messa
 import { messageLanguage, renderMessage } from '../../domain/messages/templates.js';
 import { unsubscribeUrl, withUnsubscribeFooter, type UnsubscribeLinks } from '../../domain/messages/unsubscribe-link.js';
 import { MessagePurpose, OutboxMessage, type MessageChannel } from '../../entities/index.js';
-import { hasOpenIssue } from '../customers/customer-facts.js';
+import { hasOpenIssue } from '../facts/customer-facts.js';
 import { MessageRefusedError, type MessageSender } from './message-sender.js';
 
 /** A message still to be handled: unsent, not held back, its time come, attempts left (parameters: now, max attempts). */

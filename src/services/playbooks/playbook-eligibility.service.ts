@@ -9,7 +9,7 @@ import { ScoreKind } from '../../domain/scoring/score-kind.js';
 import type { PersistentIssuePolicy } from '../../domain/scoring/persistent-issue.js';
 import type { Customer } from '../../entities/index.js';
 import type { ScoreService } from '../scores/score.service.js';
-import { hasOpenFixCase } from '../customers/customer-facts.js';
+import { hasOpenFixCase } from '../facts/customer-facts.js';
 import { PlaybookException, PlaybookExceptionCode } from './playbook.exception.js';
 
 /**

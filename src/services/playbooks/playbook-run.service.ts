@@ -11,7 +11,7 @@ import { offboardingAnnouncementTemplates, untilRunEndsTemplates } from '../../d
 import { AuditService } from '../audit/audit.service.js';
 import { ChildPager } from '../common/child-pages.js';
 import type { Page, PageArgs } from '../common/pagination.js';
-import type { HowReset, StartedRun } from './playbook-engine.js';
+import type { HowReset, StartedRun } from '../engines/playbook-engine.js';
 import { offboardingStands, withdrawOffboarding } from './offboarding-withdrawal.js';
 import { failIfReset } from './running-run.js';
 

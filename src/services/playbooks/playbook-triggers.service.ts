@@ -9,9 +9,9 @@ import { FAIR_REMINDER } from '../../domain/playbooks/fair-reminder.js';
 import type { TriggerPolicy } from '../../domain/playbooks/triggers.js';
 import type { PersistentIssuePolicy } from '../../domain/scoring/persistent-issue.js';
 import { LOSS_MAKING } from '../../domain/scoring/profitability.js';
-import { inMeasuringHoldout } from '../campaigns/measuring-holdouts.js';
-import { currentComplaint, windowEndingNow } from '../complaints/current-complaints.js';
-import { hasOpenFixCase } from '../customers/customer-facts.js';
+import { inMeasuringHoldout } from '../facts/measuring-holdouts.js';
+import { currentComplaint, windowEndingNow } from '../facts/current-complaints.js';
+import { hasOpenFixCase } from '../facts/customer-facts.js';
 import { fixedBefore, noFixSince } from './playbook-run.service.js';
 import type { PlaybookService } from './playbook.service.js';
 

@@ -13,7 +13,7 @@ import { BillingException, BillingExceptionCode } from '../billing/billing.excep
 import type { InvoiceService } from '../billing/invoice.service.js';
 import { CustomerStatus, PlaybookRunStatus, type Customer, type PlaybookRun } from '../../entities/index.js';
 import type { CustomerService } from '../customers/customer.service.js';
-import type { LaunchedRun, PlaybookEngine, RunSearch, RunTags } from './playbook-engine.js';
+import type { LaunchedRun, PlaybookEngine, RunSearch, RunTags } from '../engines/playbook-engine.js';
 import type { Policies } from '../../domain/policies/index.js';
 import { ScoreKind } from '../../domain/scoring/score-kind.js';
 import type { ScoreService } from '../scores/score.service.js';

@@ -19,7 +19,7 @@ import { paymentLoyalty, withoutInvoices } from '../../domain/scoring/payment-lo
 import { ScoreKind } from '../../domain/scoring/score-kind.js';
 import { ScoringRun, ScoringRunStatus } from '../../entities/index.js';
 import { assertPageSize, decodeCursor, encodeCursor, toPage, type Page, type PageArgs } from '../common/pagination.js';
-import { currentComplaint } from '../complaints/current-complaints.js';
+import { currentComplaint } from '../facts/current-complaints.js';
 import { rowMapper } from '../common/read-model.js';
 
 type Row = Record<string, any>;

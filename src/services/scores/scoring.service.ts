@@ -11,7 +11,7 @@ import type { AuditService } from '../audit/audit.service.js';
 import { ScoringRunStatus, type ScoringRun } from '../../entities/index.js';
 import { mapPage, type Page, type PageArgs } from '../common/pagination.js';
 import { assertCustomerFilter, customerWhere, type CustomerFilter } from '../customers/customer-query.js';
-import type { RescoreProgressView, ScoringEngine } from './scoring-engine.js';
+import type { RescoreProgressView, ScoringEngine } from '../engines/scoring-engine.js';
 import type { ModelFit, ScoringRunService } from './scoring-run.service.js';
 
 /** A scoring run as the database records it and, while it runs, as its workflow reports it. */

@@ -1,7 +1,7 @@
 import { FIX_ISSUE, awaitsFix } from '../../domain/playbooks/fix-issue.js';
 import type { CampaignService } from '../campaigns/campaign.service.js';
-import type { PlaybookEngine } from './playbook-engine.js';
-import type { PlaybookRunService } from './playbook-run.service.js';
+import type { PlaybookEngine } from '../engines/playbook-engine.js';
+import type { PlaybookRunService } from '../playbooks/playbook-run.service.js';
 
 /**
  * How much earlier than its record a run may have started in the engine: the record is

@@ -1,6 +1,6 @@
 import type { SteeringSource } from '../audit/steering-audit.service.js';
 import type { CampaignEndInEngine, CampaignPolicy, CampaignProgress } from '../../domain/campaigns/campaign.js';
-import type { HowReset } from '../playbooks/playbook-engine.js';
+import type { HowReset } from './playbook-engine.js';
 
 /** A campaign as its enrolment run needs it. */
 export interface CampaignToStart {
