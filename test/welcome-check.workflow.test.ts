@@ -6,7 +6,7 @@ import { welcomeCheckWorkflowId } from '../src/domain/playbooks/welcome-check.js
 import { ConfirmWelcomeDocument, CustomerPlaybookRunsLiveDocument, EraseCustomerDocument, RunningPlaybookRunsDocument, StartWelcomeCheckDocument, WelcomeCheckDocument } from './__generated__/graphql.js';
 import { createServices } from '../src/services/index.js';
 import { OutboxService } from '../src/services/outbox/outbox.service.js';
-import { WelcomeCheckService } from '../src/services/playbooks/welcome-check.service.js';
+import { WelcomeCheckSteps } from '../src/services/playbooks/steps/welcome-check-steps.service.js';
 import { TemporalCampaignEngine } from '../src/temporal/temporal-campaign-engine.js';
 import { TemporalPlaybookEngine } from '../src/temporal/temporal-playbook-engine.js';
 import { TemporalScoringEngine } from '../src/temporal/temporal-scoring-engine.js';
@@ -279,7 +279,7 @@ it('releases the message of a step a reset run takes again when its stop had hel
   em.create(OutboxMessage, { ...held, idempotencyKey: `${workflowId}/welcome`, template: 'welcome', suppressedReason: 'run-terminated: its playbook run was terminated in the workflow engine; it sends nothing more' });
   em.create(OutboxMessage, { ...held, idempotencyKey: `${workflowId}/follow-up`, template: 'welcome-follow-up', suppressedReason: 'no-consent: the customer takes no messages' });
   await em.flush();
-  const steps = new WelcomeCheckService(stack.orm.em.fork(), new OutboxService());
+  const steps = new WelcomeCheckSteps(stack.orm.em.fork(), new OutboxService());
   await steps.welcome({ workflowId, customerId });
   await steps.askForFollowUp({ workflowId, customerId });
   const rows = await stack.orm.em.fork().find(OutboxMessage, { idempotencyKey: { $like: `${workflowId}/%` } }, { orderBy: { template: 'asc' } });

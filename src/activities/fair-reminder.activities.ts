@@ -1,7 +1,7 @@
 import type { FeeDecision } from '../domain/guards/fairness.js';
 import type { MessageChannel } from '../entities/index.js';
 import type { WorkerServices } from '../services/index.js';
-import type { ReminderContext } from '../services/playbooks/fair-reminder.service.js';
+import type { ReminderContext } from '../services/playbooks/steps/fair-reminder-steps.service.js';
 
 /** The fair-reminder playbook's side effects; thin calls into the service. */
 export function createFairReminderActivities(services: () => WorkerServices) {

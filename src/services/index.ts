@@ -36,11 +36,11 @@ import { UndeliverableMessageService } from './outbox/undeliverable-message.serv
 import { OutboxService } from './outbox/outbox.service.js';
 import { SteeringAuditService } from './audit/steering-audit.service.js';
 import { CampaignEnrolmentService } from './campaigns/campaign-enrolment.service.js';
-import { AccountReviewService } from './playbooks/account-review.service.js';
-import { AppreciationService } from './playbooks/appreciation.service.js';
-import { FairReminderService } from './playbooks/fair-reminder.service.js';
-import { FixIssueService } from './playbooks/fix-issue.service.js';
-import { WelcomeCheckService } from './playbooks/welcome-check.service.js';
+import { AccountReviewSteps } from './playbooks/steps/account-review-steps.service.js';
+import { AppreciationSteps } from './playbooks/steps/appreciation-steps.service.js';
+import { FairReminderSteps } from './playbooks/steps/fair-reminder-steps.service.js';
+import { FixIssueSteps } from './playbooks/steps/fix-issue-steps.service.js';
+import { WelcomeCheckSteps } from './playbooks/steps/welcome-check-steps.service.js';
 import { ScoreHistoryService } from './scores/score-history.service.js';
 
 /** The durable workflow engine behind playbooks and rescores (Temporal in production and tests). */
@@ -121,11 +121,11 @@ export function createWorkerServices(em: EntityManager, engines: Engines, polici
   const outbox = new OutboxService();
   return {
     ...services,
-    fairReminderSteps: new FairReminderService(em, scoringRuns, outbox, audit),
-    fixIssueSteps: new FixIssueService(em, scoringRuns, outbox),
-    accountReviewSteps: new AccountReviewService(em, scoringRuns, outbox, audit, contactStatus),
-    appreciationSteps: new AppreciationService(em, outbox, contactStatus, policies.appreciation),
-    welcomeCheckSteps: new WelcomeCheckService(em, outbox),
+    fairReminderSteps: new FairReminderSteps(em, scoringRuns, outbox, audit),
+    fixIssueSteps: new FixIssueSteps(em, scoringRuns, outbox),
+    accountReviewSteps: new AccountReviewSteps(em, scoringRuns, outbox, audit, contactStatus),
+    appreciationSteps: new AppreciationSteps(em, outbox, contactStatus, policies.appreciation),
+    welcomeCheckSteps: new WelcomeCheckSteps(em, outbox),
     campaignEnrolment: new CampaignEnrolmentService(em, playbooks, policies.scoring.persistentIssue),
     playbookSteering: new SteeringAuditService(em, audit, engines.playbooks),
     campaignSteering: new SteeringAuditService(em, audit, engines.campaigns),

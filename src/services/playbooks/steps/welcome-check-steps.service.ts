@@ -1,10 +1,10 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { MessageChannel } from '../../entities/index.js';
-import type { OutboxService } from '../outbox/outbox.service.js';
-import { runStillRunning } from './running-run.js';
+import { MessageChannel } from '../../../entities/index.js';
+import type { OutboxService } from '../../outbox/outbox.service.js';
+import { runStillRunning } from '../running-run.js';
 
 /** The welcome check's side effects: the welcome that asks whether all works, and a person's call when no answer comes. */
-export class WelcomeCheckService {
+export class WelcomeCheckSteps {
   constructor(
     private readonly em: EntityManager,
     private readonly outbox: OutboxService,

@@ -1,15 +1,15 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { writeWhenItGoes } from '../../domain/guards/contact-guard.js';
-import type { AppreciationPolicy, ThankYou } from '../../domain/playbooks/appreciation.js';
-import { LOSS_MAKING } from '../../domain/scoring/profitability.js';
-import { MessageChannel, MessagePurpose, type ServiceTier } from '../../entities/index.js';
-import { OfferService } from '../offers/offer.service.js';
-import type { ContactStatusService } from '../outbox/contact-status.service.js';
-import type { OutboxService } from '../outbox/outbox.service.js';
-import { runStillRunning } from './running-run.js';
+import { writeWhenItGoes } from '../../../domain/guards/contact-guard.js';
+import type { AppreciationPolicy, ThankYou } from '../../../domain/playbooks/appreciation.js';
+import { LOSS_MAKING } from '../../../domain/scoring/profitability.js';
+import { MessageChannel, MessagePurpose, type ServiceTier } from '../../../entities/index.js';
+import { OfferService } from '../../offers/offer.service.js';
+import type { ContactStatusService } from '../../outbox/contact-status.service.js';
+import type { OutboxService } from '../../outbox/outbox.service.js';
+import { runStillRunning } from '../running-run.js';
 
 /** The appreciation playbook's side effect: one thank-you with the best offer, once per run. */
-export class AppreciationService {
+export class AppreciationSteps {
   constructor(
     private readonly em: EntityManager,
     private readonly outbox: OutboxService,

@@ -1,17 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { LoyaltyBand } from '../../domain/guards/fairness.js';
-import { FixCase, FixCaseStatus, MessageChannel } from '../../entities/index.js';
-import type { OutboxService } from '../outbox/outbox.service.js';
-import type { ScoringRunService } from '../scores/scoring-run.service.js';
-import { runStillRunning } from './running-run.js';
+import type { LoyaltyBand } from '../../../domain/guards/fairness.js';
+import { FixCase, FixCaseStatus, MessageChannel } from '../../../entities/index.js';
+import type { OutboxService } from '../../outbox/outbox.service.js';
+import type { ScoringRunService } from '../../scores/scoring-run.service.js';
+import { runStillRunning } from '../running-run.js';
 
 /**
  * The fix-issue playbook's side effects: the fix case and its messages, each once per run and
  * step, and none once the run no longer runs (`runStillRunning`); closing the case of a
  * cancelled run is the exception, as it is the cancel's own step.
  */
-export class FixIssueService {
+export class FixIssueSteps {
   constructor(
     private readonly em: EntityManager,
     private readonly scoring: ScoringRunService,

@@ -1,12 +1,12 @@
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { FeeDecision, LoyaltyBand } from '../../domain/guards/fairness.js';
-import { Invoice, MessageChannel } from '../../entities/index.js';
-import type { AuditService } from '../audit/audit.service.js';
-import { BillingException, BillingExceptionCode } from '../billing/billing.exception.js';
-import type { OutboxService } from '../outbox/outbox.service.js';
-import type { ScoringRunService } from '../scores/scoring-run.service.js';
-import { runStillRunning } from './running-run.js';
+import type { FeeDecision, LoyaltyBand } from '../../../domain/guards/fairness.js';
+import { Invoice, MessageChannel } from '../../../entities/index.js';
+import type { AuditService } from '../../audit/audit.service.js';
+import { BillingException, BillingExceptionCode } from '../../billing/billing.exception.js';
+import type { OutboxService } from '../../outbox/outbox.service.js';
+import type { ScoringRunService } from '../../scores/scoring-run.service.js';
+import { runStillRunning } from '../running-run.js';
 
 export interface ReminderContext {
   customerId: string;
@@ -15,7 +15,7 @@ export interface ReminderContext {
 }
 
 /** The side effects of a fair-reminder run; each is idempotent per run and step, as activities may be retried. */
-export class FairReminderService {
+export class FairReminderSteps {
   constructor(
     private readonly em: EntityManager,
     private readonly scoring: ScoringRunService,

@@ -1,23 +1,23 @@
 import { randomUUID } from 'node:crypto';
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { writeWhenItGoes } from '../../domain/guards/contact-guard.js';
-import type { OffboardingCompletion, OffboardingDecision, Proposal } from '../../domain/playbooks/account-review.js';
-import { ScoreKind } from '../../domain/scoring/score-kind.js';
-import { Customer, CustomerExport, CustomerStatus, MessageChannel, MessagePurpose, ServiceTier } from '../../entities/index.js';
-import { customerDocument } from '../customers/customer-data-export.service.js';
-import type { AuditService } from '../audit/audit.service.js';
-import { OfferService } from '../offers/offer.service.js';
-import type { ContactStatusService } from '../outbox/contact-status.service.js';
-import type { OutboxService } from '../outbox/outbox.service.js';
-import type { ScoringRunService } from '../scores/scoring-run.service.js';
-import { offboardingStands, withdrawOffboardingOnCancel } from './offboarding-withdrawal.js';
-import { runStillRunning } from './running-run.js';
+import { writeWhenItGoes } from '../../../domain/guards/contact-guard.js';
+import type { OffboardingCompletion, OffboardingDecision, Proposal } from '../../../domain/playbooks/account-review.js';
+import { ScoreKind } from '../../../domain/scoring/score-kind.js';
+import { Customer, CustomerExport, CustomerStatus, MessageChannel, MessagePurpose, ServiceTier } from '../../../entities/index.js';
+import { customerDocument } from '../../customers/customer-data-export.service.js';
+import type { AuditService } from '../../audit/audit.service.js';
+import { OfferService } from '../../offers/offer.service.js';
+import type { ContactStatusService } from '../../outbox/contact-status.service.js';
+import type { OutboxService } from '../../outbox/outbox.service.js';
+import type { ScoringRunService } from '../../scores/scoring-run.service.js';
+import { offboardingStands, withdrawOffboardingOnCancel } from '../offboarding-withdrawal.js';
+import { runStillRunning } from '../running-run.js';
 
 const PROFITABILITY = new Set([ScoreKind.Profitability]);
 
 /** The account-review playbook's side effects; each is idempotent per run and step, and writes nothing once the run no longer runs (`runStillRunning`). */
-export class AccountReviewService {
+export class AccountReviewSteps {
   constructor(
     private readonly em: EntityManager,
     private readonly scoring: ScoringRunService,
