@@ -24,6 +24,7 @@ import { defaultScoringPolicy } from '../src/domain/scoring/scoring-policy.js';
 import { AuditService } from '../src/services/audit/audit.service.js';
 import { OutboxService } from '../src/services/outbox/outbox.service.js';
 import { AccountReviewSteps } from '../src/services/playbooks/steps/account-review-steps.service.js';
+import { CustomerRescoreService } from '../src/services/scores/customer-rescore.service.js';
 import { ScoringRunService } from '../src/services/scores/scoring-run.service.js';
 import { createServices } from '../src/services/index.js';
 import { TemporalCampaignEngine } from '../src/temporal/temporal-campaign-engine.js';
@@ -435,7 +436,7 @@ it('answers a retried proposal step with the proposal the customer was sent, tho
   const c = em.create(Customer, { name: 'Quin', email: 'quin@example.com', acquiredAt: '2024-01-01', serviceTier: ServiceTier.Basic, marketingConsent: true, timeZone: zoneAtNoon(new Date()) });
   em.create(CostEntry, { customer: c, occurredAt: new Date(Date.now() - 30 * DAY).toISOString().slice(0, 10), kind: CostKind.SupportMinutes, amountMinor: 30_000 });
   await em.flush();
-  const reviews = new AccountReviewSteps(em, new ScoringRunService(em, defaultScoringPolicy), new OutboxService(), new AuditService(), new ContactStatusService(em, defaultDeliveryPolicy.contact));
+  const reviews = new AccountReviewSteps(em, new CustomerRescoreService(em, defaultScoringPolicy, new ScoringRunService(em, defaultScoringPolicy)), new OutboxService(), new AuditService(), new ContactStatusService(em, defaultDeliveryPolicy.contact));
   const run = { workflowId: `account-review/${c.id}/retry-test`, customerId: c.id };
   em.create(PlaybookRun, { workflowId: run.workflowId, playbook: 'account-review', customer: c });
   await em.flush();

@@ -13,6 +13,7 @@ import { defaultDeliveryPolicy } from '../src/domain/messages/delivery-policy.js
 import type { RenderedMessage } from '../src/services/outbox/message-sender.js';
 import { OutboxService } from '../src/services/outbox/outbox.service.js';
 import { FairReminderSteps } from '../src/services/playbooks/steps/fair-reminder-steps.service.js';
+import { CustomerRescoreService } from '../src/services/scores/customer-rescore.service.js';
 import { ScoringRunService } from '../src/services/scores/scoring-run.service.js';
 import { playbookTriggersScheduleId } from '../src/temporal/schedules.js';
 import type { fairReminder, playbookTriggers } from '../workflows/index.js';
@@ -298,7 +299,7 @@ it('books a reminder and its fee once when the step is retried, and sends none f
   // The step belongs to a run under way (its record, as the run's first step writes it).
   const run = em.create(PlaybookRun, { workflowId: 'fair-reminder/retry-test', playbook: 'fair-reminder', customer: customerId });
   await em.flush();
-  const reminders = new FairReminderSteps(em, new ScoringRunService(em, defaultScoringPolicy), new OutboxService(), new AuditService());
+  const reminders = new FairReminderSteps(em, new CustomerRescoreService(em, defaultScoringPolicy, new ScoringRunService(em, defaultScoringPolicy)), new OutboxService(), new AuditService());
   const step = { workflowId: 'fair-reminder/retry-test', invoiceId, reminderNumber: 2, template: 'reminder-standard-2', fee: { band: 'at-risk' as const, chargedMinor: 500, waivedMinor: 0, reason: 'standard fee for reminder 2' } };
   expect(await reminders.sendReminder(step)).toEqual({ sent: true, paid: false });
   expect(await reminders.sendReminder(step)).toEqual({ sent: false, paid: false });

@@ -6,6 +6,7 @@ import { monthPeriods } from '../src/domain/scoring/concentration.js';
 import { paymentLoyalty } from '../src/domain/scoring/payment-loyalty.js';
 import { ScoreKind } from '../src/domain/scoring/score-kind.js';
 import { defaultRescorePolicy, defaultScoringPolicy, type RescorePolicy } from '../src/domain/scoring/scoring-policy.js';
+import { CustomerRescoreService, type FollowUpFailureReporter } from '../src/services/scores/customer-rescore.service.js';
 import { ScoringRunService } from '../src/services/scores/scoring-run.service.js';
 import { CostEntry, CostKind, Customer, Order, ServiceTier } from '../src/entities/index.js';
 import { loadDemoDataIfEmpty } from '../src/dev/demo-loader.js';
@@ -52,6 +53,11 @@ const workerEnv = () => workerEnvOf(stack);
 
 
 const query = async <T>(text: RawBuilder<T>) => (await text.execute(stack.orm.em.fork().getKysely())).rows;
+/** A single customer's rescore, as after an event. */
+const rescorer = (onFailed?: FollowUpFailureReporter) => {
+  const em = stack.orm.em.fork();
+  return new CustomerRescoreService(em, defaultScoringPolicy, new ScoringRunService(em, defaultScoringPolicy), onFailed);
+};
 const snapshotStats = async (runId: string) =>
   (
     // snapshots: the scores written (one per customer and kind); rows: the snapshot rows (one per customer).
@@ -365,7 +371,7 @@ describe('rescoring the whole base', () => {
   it('keeps the current scores and their bands through a rescore as of an earlier day, whose snapshots stay as history', async () => {
     // A payment today rescored a customer's payment loyalty, as of today.
     const [paid] = await query(sql<{ id: string }>`select id from customer order by id desc limit 1`);
-    await new ScoringRunService(stack.orm.em.fork(), defaultScoringPolicy).rescoreCustomer(paid.id, new Set([ScoreKind.PaymentLoyalty]));
+    await rescorer().rescoreCustomer(paid.id, new Set([ScoreKind.PaymentLoyalty]));
     const current = await currentScores();
     const moves = await bandMoves();
 
@@ -414,7 +420,7 @@ describe('rescoring the whole base', () => {
 
   it('reports a rescore after an event that fails instead of failing the event', async () => {
     const failures: { error: unknown; customerId: string }[] = [];
-    const runs = new ScoringRunService(stack.orm.em.fork(), defaultScoringPolicy, (error, customerId) => failures.push({ error, customerId }));
+    const runs = rescorer((error, customerId) => failures.push({ error, customerId }));
     await expect(runs.rescoreAfterEvent('not-a-customer-id', new Set([ScoreKind.PersistentIssue]))).resolves.toBeUndefined();
     expect(failures).toEqual([{ error: expect.any(Error), customerId: 'not-a-customer-id' }]);
   });
@@ -523,10 +529,10 @@ describe('rescoring the whole base', () => {
     await runs().complete(runId);
 
     // A rescore after an event reads the same facts: the same scores.
-    const [profitability] = await runs().rescoreCustomer(bo.id, new Set([ScoreKind.Profitability]));
+    const [profitability] = await rescorer().rescoreCustomer(bo.id, new Set([ScoreKind.Profitability]));
     expect(profitability).toMatchObject({ value: boScores[ScoreKind.Profitability].value, reasons: boScores[ScoreKind.Profitability].reasons });
     // (Today, not as of the run's day: the 2025-07-01 order, outside that window, is out of today's too.)
-    expect((await runs().rescoreCustomer(cy.id, new Set([ScoreKind.ReferralValue])))[0]).toMatchObject({ value: 4_000 });
-    expect((await runs().rescoreCustomer(ada.id, new Set([ScoreKind.Profitability])))[0]).toMatchObject({ value: null, band: null });
+    expect((await rescorer().rescoreCustomer(cy.id, new Set([ScoreKind.ReferralValue])))[0]).toMatchObject({ value: 4_000 });
+    expect((await rescorer().rescoreCustomer(ada.id, new Set([ScoreKind.Profitability])))[0]).toMatchObject({ value: null, band: null });
   });
 });

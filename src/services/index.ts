@@ -22,7 +22,8 @@ import type { ScoringEngine } from './engines/scoring-engine.js';
 import type { CampaignEngine } from './engines/campaign-engine.js';
 import { CampaignService } from './campaigns/campaign.service.js';
 import { SegmentService } from './segments/segment.service.js';
-import { ScoringRunService, type FollowUpFailureReporter } from './scores/scoring-run.service.js';
+import { CustomerRescoreService, type FollowUpFailureReporter } from './scores/customer-rescore.service.js';
+import { ScoringRunService } from './scores/scoring-run.service.js';
 import { ScoreBandChangeService } from './scores/score-band-change.service.js';
 import { ScoringService } from './scores/scoring.service.js';
 import { ScoreService } from './scores/score.service.js';
@@ -65,8 +66,9 @@ export function createServices(em: EntityManager, engines: Engines, policies: Po
   const orders = new OrderService(em);
   const customers = new CustomerService(em, audit, scores, orders);
   const runs = new PlaybookRunService(em);
-  const scoringRuns = new ScoringRunService(em, policies.scoring, onFollowUpFailed);
-  const invoices = new InvoiceService(em, audit, scoringRuns, engines.playbooks);
+  const scoringRuns = new ScoringRunService(em, policies.scoring);
+  const rescores = new CustomerRescoreService(em, policies.scoring, scoringRuns, onFollowUpFailed);
+  const invoices = new InvoiceService(em, audit, rescores, engines.playbooks);
   const playbooks = new PlaybookService(customers, invoices, runs, scores, engines.playbooks, new PlaybookEligibilityService(em, scores), policies);
   const triggers = new PlaybookTriggerService(em, playbooks);
   const campaigns = new CampaignService(em, engines.campaigns, policies.campaign, audit, runs, policies.delivery, policies.scoring.persistentIssue);
@@ -79,7 +81,7 @@ export function createServices(em: EntityManager, engines: Engines, policies: Po
     dataExport: new CustomerDataExportService(em, audit),
     orders,
     invoices,
-    complaints: new ComplaintService(em, audit, scoringRuns, triggers, policies, onFollowUpFailed),
+    complaints: new ComplaintService(em, audit, rescores, triggers, policies, onFollowUpFailed),
     scores,
     fairness: new FairnessReportService(em),
     operations: new OperationsStatusService(em, policies.delivery.maxAttempts, engines.workers),
@@ -94,7 +96,7 @@ export function createServices(em: EntityManager, engines: Engines, policies: Po
     bandChanges: new ScoreBandChangeService(em),
     imports: new ImportService(em.config.get('clientUrl')!, {
       invoicesPaid: (invoiceIds) => runReconciliation.tellPaidReminders(invoiceIds),
-      customersChanged: (kind, customerIds) => scoringRuns.rescoreAfterImport(kind, customerIds),
+      customersChanged: (kind, customerIds) => rescores.rescoreAfterImport(kind, customerIds),
     }),
     runs,
     runReconciliation,
@@ -105,6 +107,7 @@ export function createServices(em: EntityManager, engines: Engines, policies: Po
     triggers,
     audit,
     scoringRuns,
+    rescores,
   };
 }
 
@@ -117,13 +120,13 @@ export type Services = ReturnType<typeof createServices>;
  */
 export function createWorkerServices(em: EntityManager, engines: Engines, policies: Policies) {
   const services = createServices(em, engines, policies);
-  const { audit, scoringRuns, contactStatus, playbooks } = services;
+  const { audit, rescores, contactStatus, playbooks } = services;
   const outbox = new OutboxService();
   return {
     ...services,
-    fairReminderSteps: new FairReminderSteps(em, scoringRuns, outbox, audit),
-    fixIssueSteps: new FixIssueSteps(em, scoringRuns, outbox),
-    accountReviewSteps: new AccountReviewSteps(em, scoringRuns, outbox, audit, contactStatus),
+    fairReminderSteps: new FairReminderSteps(em, rescores, outbox, audit),
+    fixIssueSteps: new FixIssueSteps(em, rescores, outbox),
+    accountReviewSteps: new AccountReviewSteps(em, rescores, outbox, audit, contactStatus),
     appreciationSteps: new AppreciationSteps(em, outbox, contactStatus, policies.appreciation),
     welcomeCheckSteps: new WelcomeCheckSteps(em, outbox),
     campaignEnrolment: new CampaignEnrolmentService(em, playbooks, policies.scoring.persistentIssue),

@@ -11,7 +11,7 @@ import { beforeEarliestDay, tooEarly } from '../../domain/earliest-day.js';
 import { positiveAmountProblem } from '../../domain/money.js';
 import { isCalendarDay } from '../../domain/scoring/dates.js';
 import { ScoreKind } from '../../domain/scoring/score-kind.js';
-import type { ScoringRunService } from '../scores/scoring-run.service.js';
+import type { CustomerRescoreService } from '../scores/customer-rescore.service.js';
 import { fairReminderWorkflowId } from '../../domain/playbooks/fair-reminder.js';
 import { INVOICE_PAID, untilPaidTemplates } from '../../domain/messages/catalogue.js';
 import type { PlaybookEngine } from '../engines/playbook-engine.js';
@@ -33,7 +33,7 @@ export class InvoiceService {
   constructor(
     private readonly em: EntityManager,
     private readonly audit: AuditService,
-    private readonly scoring: ScoringRunService,
+    private readonly scoring: CustomerRescoreService,
     private readonly playbooks: Pick<PlaybookEngine, 'paymentReceived'>,
   ) {
     this.pager = new ChildPager(em, Invoice, {

@@ -16,7 +16,7 @@ import { isCalendarDay } from '../../domain/scoring/dates.js';
 import { ScoreKind } from '../../domain/scoring/score-kind.js';
 import type { Policies } from '../../domain/policies/index.js';
 import type { PlaybookTriggerService } from '../playbooks/playbook-triggers.service.js';
-import type { FollowUpFailureReporter, ScoringRunService } from '../scores/scoring-run.service.js';
+import type { CustomerRescoreService, FollowUpFailureReporter } from '../scores/customer-rescore.service.js';
 
 /** A complaint changes whether the customer has a persistent issue: rescored at once, so playbooks see it today. */
 const AFFECTED = new Set([ScoreKind.PersistentIssue]);
@@ -53,7 +53,7 @@ export class ComplaintService {
   constructor(
     private readonly em: EntityManager,
     private readonly audit: AuditService,
-    private readonly scoring: ScoringRunService,
+    private readonly scoring: CustomerRescoreService,
     private readonly triggers: PlaybookTriggerService,
     /** A complaint's follow-up judges by the sweep's triggers and persistent-issue rule, as a start by hand does. */
     private readonly policies: Pick<Policies, 'triggers' | 'scoring'>,

@@ -1,28 +1,19 @@
 import { randomUUID } from 'node:crypto';
-import { v7 as uuidv7 } from 'uuid';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { sql, type RawBuilder } from 'kysely';
+import { sql } from 'kysely';
 import {
   ScoringException,
   ScoringExceptionCode,
   fitBgNbd,
   fitGammaGamma,
   scoreCustomer,
-  type CustomerFacts,
-  type CustomerScore,
   type FittedModels,
   type ScoringPolicy,
 } from '../../domain/scoring/index.js';
-import { LOYALTY_BANDS, type LoyaltyBand } from '../../domain/guards/fairness.js';
-import { eventRescoreDay } from '../../domain/scoring/event-rescore-day.js';
-import { paymentLoyalty, withoutInvoices } from '../../domain/scoring/payment-loyalty.js';
-import { ScoreKind } from '../../domain/scoring/score-kind.js';
 import { ScoringRun, ScoringRunStatus } from '../../entities/index.js';
 import { assertPageSize, decodeCursor, encodeCursor, toPage, type Page, type PageArgs } from '../common/pagination.js';
-import { currentComplaint } from '../facts/current-complaints.js';
 import { rowMapper } from '../common/read-model.js';
-
-type Row = Record<string, any>;
+import { factsColumns, invoiceDays, purchaseAggregates, toFacts, writeSnapshots, type Row, type ScoreRow } from './score-sql.js';
 
 /** A fitted model as the run stores and the API shows it. */
 export interface ModelFit {
@@ -57,8 +48,8 @@ const GAMMA_GAMMA = 'gamma-gamma';
  * retry or resume any of them: record the run, gather every customer's purchase
  * aggregates and RFM ranks in one set-based statement (and their invoices in another),
  * fit the purchase models on them, score the base page by page (one snapshot per run
- * and customer, holding its scores), and complete. Also rescoring single customers
- * after events, with the latest models.
+ * and customer, holding its scores), and complete; and the models fitted, for the API and
+ * single customers' rescores (CustomerRescoreService).
  */
 export class ScoringRunService {
   private readonly toRun: (row: Row) => ScoringRun;
@@ -66,8 +57,6 @@ export class ScoringRunService {
   constructor(
     private readonly em: EntityManager,
     private readonly policy: ScoringPolicy,
-    /** Told when a rescore after an event fails (the caller's change stands; the nightly run catches up). */
-    private readonly onRescoreFailed: FollowUpFailureReporter = () => undefined,
   ) {
     this.toRun = rowMapper(em, ScoringRun);
   }
@@ -184,7 +173,7 @@ export class ScoringRunService {
                                 values (${input.runId}, ${startsAfter}, ${result.customers}, ${result.snapshots}, now())
                                 on conflict do nothing returning run_id`.execute(em.getKysely());
       if (claimed.rows.length === 0) return (await this.scoredPage(em, input.runId, startsAfter))!;
-      await this.write(em, scores, { computedAt: run.startedAt, asOf: run.asOf, runId: input.runId });
+      await writeSnapshots(em, scores, { computedAt: run.startedAt, asOf: run.asOf, runId: input.runId });
       return result;
     });
   }
@@ -238,85 +227,6 @@ export class ScoringRunService {
     return this.getRun(runId);
   }
 
-  /**
-   * Rescores some scores of one customer now, after an event (a complaint, a payment), as
-   * of their own today (so the event counts, whatever their time zone), with the models of the latest completed run; RFM waits for the next run, as it ranks
-   * the customer against the whole base.
-   */
-  async rescoreCustomer(customerId: string, kinds: ReadonlySet<ScoreKind>): Promise<CustomerScore[]> {
-    return (await this.rescore(customerId, kinds))?.scores ?? [];
-  }
-
-  /**
-   * `rescoreCustomer`, handing back the facts it scored from; `leaveOutInvoiceId`'s days come back beside them.
-   * As of the customer's own today (`eventRescoreDay`), so it sees everything recorded for them so far.
-   */
-  private async rescore(customerId: string, kinds: ReadonlySet<ScoreKind>, leaveOutInvoiceId?: string) {
-    const computedAt = new Date();
-    const asOf = await this.eventDay(customerId, computedAt);
-    if (asOf === null) return null;
-    const { rows } = await sql<Row>`
-      select p.id, p.service_tier, p.acquired_at::text as acquired_at, a.purchase_days, a.first_day::text as first_day, a.last_day::text as last_day,
-             a.revenue_minor, a.margin_minor, a.margined_revenue_minor, a.repeat_spend_minor, a.mean_gap_days, a.gap_sd_days,
-             coalesce(a.window_margin_minor, 0)::bigint as window_margin, coalesce(a.window_unmargined_minor, 0)::bigint as window_unmargined,
-             (select ${invoiceDays(sql`i`)} from invoice i where i.customer_id = p.id and i.issued_at <= ${asOf}::date) as invoices,
-             ${leaveOutInvoiceId ? sql`(select ${invoiceDays(sql`i`)} from invoice i where i.id = ${leaveOutInvoiceId}::uuid and i.customer_id = p.id and i.issued_at <= ${asOf}::date)` : sql`'[]'::json`} as left_out,
-             ${factsColumns(asOf, this.policy, null)}
-        from customer p left join (${purchaseAggregates(asOf, sql`o.customer_id = ${customerId}::uuid`, this.policy)}) a on a.customer_id = p.id
-       where p.id = ${customerId}::uuid and p.acquired_at <= ${asOf}::date`.execute(this.db);
-    if (rows.length === 0) return null;
-    const facts = toFacts(rows[0], asOf);
-    // Only churn risk and CLV need the fitted models: a complaint's, a payment's or an import's rescore reads none.
-    const models = kinds.has(ScoreKind.ChurnRisk) || kinds.has(ScoreKind.Clv) ? toRunModels(await this.latestFits()).models : { bgnbd: null, gammaGamma: null };
-    const scores = scoreCustomer(facts, models, this.policy, kinds);
-    await this.write(this.em, scores.map((s) => ({ customer_id: customerId, ...s })), { computedAt, asOf, runId: null });
-    return { scores, facts, leftOut: (rows[0].left_out as [number, number | null][]).map(([dueAt, paidAt]) => ({ dueAt, paidAt })) };
-  }
-
-  /** The day a rescore of the customer at `now` is as of; null for no such customer. */
-  private async eventDay(customerId: string, now: Date): Promise<string | null> {
-    const { rows } = await sql<{ time_zone: string; latest: string | null }>`
-      select c.time_zone, greatest(
-               (select max((o.ordered_at at time zone 'UTC')::date) from customer_order o where o.customer_id = c.id),
-               (select max(greatest(i.issued_at, i.paid_at)) from invoice i where i.customer_id = c.id),
-               (select max((cp.opened_at at time zone 'UTC')::date) from complaint cp where cp.customer_id = c.id),
-               (select max(ce.occurred_at) from cost_entry ce where ce.customer_id = c.id))::text as latest
-        from customer c where c.id = ${customerId}::uuid`.execute(this.db);
-    return rows.length ? eventRescoreDay(now, rows[0].time_zone, rows[0].latest) : null;
-  }
-
-  /**
-   * `rescoreCustomer` after an event (a complaint, a payment) whose change is already
-   * committed: a failure does not undo or fail that change; it is reported, and the next
-   * nightly run brings the scores up to date.
-   */
-  async rescoreAfterEvent(customerId: string, kinds: ReadonlySet<ScoreKind>): Promise<void> {
-    try {
-      await this.rescoreCustomer(customerId, kinds);
-    } catch (error) {
-      this.onRescoreFailed(error, customerId);
-    }
-  }
-
-  /** After an import of complaints, invoices or payments: the score those move, rescored for each customer as after the event itself. */
-  async rescoreAfterImport(kind: 'complaints' | 'invoices' | 'payments', customerIds: readonly string[]): Promise<void> {
-    const kinds = new Set([kind === 'complaints' ? ScoreKind.PersistentIssue : ScoreKind.PaymentLoyalty]);
-    for (const customerId of customerIds) await this.rescoreAfterEvent(customerId, kinds);
-  }
-
-  /**
-   * The customer's payment-loyalty band as of today (rescored now); `new` without a score.
-   * `remindedInvoiceId`: the band a reminder about that invoice goes by, which leaves it out:
-   * an invoice that reaches the platform long overdue (imported late, the sweep paused) has
-   * not been chased yet, so it is no sign of how the customer pays and does not cost a loyal
-   * payer the fee-free schedule. The stored score still counts it.
-   */
-  async loyaltyBandNow(customerId: string, remindedInvoiceId?: string): Promise<LoyaltyBand> {
-    const rescored = await this.rescore(customerId, new Set([ScoreKind.PaymentLoyalty]), remindedInvoiceId);
-    const band = rescored && remindedInvoiceId ? paymentLoyalty({ ...rescored.facts, invoices: withoutInvoices(rescored.facts.invoices, rescored.leftOut) }, this.policy.paymentLoyalty).band : rescored?.scores.find((s) => s.kind === ScoreKind.PaymentLoyalty)?.band;
-    return band && LOYALTY_BANDS.includes(band as LoyaltyBand) ? (band as LoyaltyBand) : 'new';
-  }
-
   getRun = async (runId: string): Promise<ScoringRun> => {
     const run = await this.findRun(runId);
     if (!run) throw new ScoringException(ScoringExceptionCode.RunNotFound, `No scoring run ${runId}`, { id: runId });
@@ -348,32 +258,18 @@ export class ScoringRunService {
     return rows.map(toFit);
   }
 
+  /** The fitted models of `latestFits`, as the scoring models take them. */
+  async latestModels(): Promise<FittedModels> {
+    return toRunModels(await this.latestFits()).models;
+  }
+
   private async storedFits(runId: string): Promise<ModelFit[]> {
     const { rows } = await sql<Row>`select * from score_model where run_id = ${runId} order by kind`.execute(this.db);
     return rows.map(toFit);
   }
 
-  /**
-   * One snapshot row per customer with its scores by kind; the trigger on score_snapshot moves
-   * current_score along, but not past a current score as of a later day (a rescore as of a past day adds history only).
-   */
-  private async write(em: EntityManager, scores: ScoreRow[], at: { computedAt: Date; asOf: string; runId: string | null }): Promise<void> {
-    if (scores.length === 0) return;
-    const rows = [...Map.groupBy(scores, (s) => s.customer_id)].map(([customer_id, own]) => ({
-      id: uuidv7(),
-      customer_id,
-      scores: Object.fromEntries(own.map(({ kind, value, band, modelVersion, reasons }) => [kind, { value, band: band ?? null, modelVersion, reasons }])),
-    }));
-    await sql`
-      insert into score_snapshot (id, customer_id, computed_at, as_of, scores, run_id)
-      select s.id, s.customer_id, ${at.computedAt}::timestamptz, ${at.asOf}::date, s.scores, ${at.runId}
-        from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as s(id uuid, customer_id uuid, scores jsonb)`.execute(em.getKysely());
-  }
 }
 
-type ScoreRow = CustomerScore & { customer_id: string };
-
-export type FollowUpFailureReporter = (error: unknown, customerId: string) => void;
 
 function attempt<T>(fit: () => T): T | null {
   try {
@@ -414,107 +310,3 @@ function toRunModels(fits: ModelFit[]): RunModels {
   };
 }
 
-/**
- * Per customer with a purchase up to `asOf` (UTC days; several orders on one day are one
- * transaction): purchase days, first and last day, revenue, margin, mean repeat spend,
- * the mean and spread of the gaps between purchase days, and the margin inside the
- * profitability window. Margins are those of the orders that carry one (an export may leave
- * it out), beside the revenue of those orders and of the others in the window.
- */
-function purchaseAggregates(asOf: string, orderFilter: RawBuilder<unknown>, policy: ScoringPolicy): RawBuilder<unknown> {
-  return sql`
-    with purchase_day as (
-      select o.customer_id, (o.ordered_at at time zone 'UTC')::date as day, sum(o.amount_minor) as amount,
-             coalesce(sum(o.margin_minor), 0) as margin, coalesce(sum(o.amount_minor) filter (where o.margin_minor is null), 0) as unmargined
-        from customer_order o join customer c on c.id = o.customer_id and c.acquired_at <= ${asOf}::date
-       where o.ordered_at < ((${asOf}::date + 1)::timestamp at time zone 'UTC') and ${orderFilter}
-       group by 1, 2
-    ), gap as (
-      select customer_id, amount, margin, unmargined, day, day - lag(day) over w as gap_days, row_number() over w as n
-        from purchase_day window w as (partition by customer_id order by day)
-    )
-    select customer_id, count(*)::int as purchase_days, min(day) as first_day, max(day) as last_day,
-           sum(amount)::bigint as revenue_minor, sum(margin)::bigint as margin_minor, (sum(amount) - sum(unmargined))::bigint as margined_revenue_minor,
-           avg(amount) filter (where n > 1)::double precision as repeat_spend_minor,
-           case when count(gap_days) >= 2 then avg(gap_days)::double precision end as mean_gap_days,
-           case when count(gap_days) >= 2 then stddev_samp(gap_days)::double precision end as gap_sd_days,
-           coalesce(sum(margin) filter (where day > ${asOf}::date - ${policy.profitabilityWindowDays}::int), 0)::bigint as window_margin_minor,
-           coalesce(sum(unmargined) filter (where day > ${asOf}::date - ${policy.profitabilityWindowDays}::int), 0)::bigint as window_unmargined_minor
-      from gap group by customer_id`;
-}
-
-/**
- * The other facts of customer `p`: window costs, complaints and referrals (JSON). Within a
- * run, referred customers' order margins come from the run's work rows; for a single customer,
- * from the orders. (Window margins: from the purchase aggregates; invoices: from the run's
- * invoice work rows, or `invoiceDays`.)
- */
-function factsColumns(asOf: string, policy: ScoringPolicy, runId: string | null): RawBuilder<unknown> {
-  const end = sql`((${asOf}::date + 1)::timestamp at time zone 'UTC')`;
-  const windowStart = sql`(((${asOf}::date - ${policy.profitabilityWindowDays}::int) + 1)::timestamp at time zone 'UTC')`;
-  const complaintsFrom = sql`((${asOf}::date - ${policy.persistentIssue.windowDays}::int)::timestamp at time zone 'UTC')`;
-  // A referred customer `r`'s order margins (OrderMargins), one row, as the purchase aggregates count them.
-  const referredMargins = runId
-    ? sql`select r.id as "customerId", coalesce(max(x.window_margin_minor), 0) as "windowMarginMinor", coalesce(max(x.window_unmargined_minor), 0) as "windowUnmarginedRevenueMinor",
-                 coalesce(max(x.margin_minor), 0) as "marginMinor", coalesce(max(x.margined_revenue_minor), 0) as "marginedRevenueMinor"
-            from scoring_work x where x.run_id = ${runId} and x.customer_id = r.id`
-    : sql`select r.id as "customerId", coalesce(sum(o.margin_minor) filter (where o.ordered_at >= ${windowStart}), 0) as "windowMarginMinor",
-                 coalesce(sum(o.amount_minor) filter (where o.margin_minor is null and o.ordered_at >= ${windowStart}), 0) as "windowUnmarginedRevenueMinor",
-                 coalesce(sum(o.margin_minor), 0) as "marginMinor", coalesce(sum(o.amount_minor) filter (where o.margin_minor is not null), 0) as "marginedRevenueMinor"
-            from customer_order o where o.customer_id = r.id and o.ordered_at < ${end}`;
-  return sql`
-    (select coalesce(json_agg(json_build_object('kind', k.kind, 'amountMinor', k.amount)), '[]') from (
-       select ce.kind, sum(ce.amount_minor)::bigint as amount from cost_entry ce
-        where ce.customer_id = p.id and ce.occurred_at > ${asOf}::date - ${policy.profitabilityWindowDays}::int and ce.occurred_at <= ${asOf}::date
-        group by ce.kind) k) as window_costs,
-    (select coalesce(json_agg(json_build_object('topic', cp.topic, 'openedAt', (cp.opened_at at time zone 'UTC')::date,
-         'resolvedAt', (cp.resolved_at at time zone 'UTC')::date, 'reopenedCount', cp.reopened_count, 'reopenedAt', (cp.reopened_at at time zone 'UTC')::date)), '[]')
-       from complaint cp where cp.customer_id = p.id and cp.opened_at < ${end} and ${currentComplaint('cp', { from: complaintsFrom, to: end })}) as complaints,
-    (select coalesce(json_agg(m), '[]')
-       from customer r cross join lateral (${referredMargins}) m where r.referrer_id = p.id and r.acquired_at <= ${asOf}::date) as referrals`;
-}
-
-/**
- * A customer's invoices `i` (aggregated) as `[[due day, paid day or null], ...]` day numbers;
- * '[]' without any. (An integer array made JSON once per customer: json_agg over 2M invoices
- * took twice as long.)
- */
-function invoiceDays(i: RawBuilder<unknown>): RawBuilder<unknown> {
-  return sql`coalesce(array_to_json(array_agg(array[${i}.due_at - date '1970-01-01', ${i}.paid_at - date '1970-01-01'])), '[]')`;
-}
-
-function toFacts(row: Row, asOf: string): CustomerFacts {
-  const money = (v: unknown) => Number(v ?? 0);
-  return {
-    customerId: row.id,
-    asOf,
-    customerSince: row.acquired_at,
-    serviceTier: row.service_tier,
-    purchases:
-      row.purchase_days == null
-        ? null
-        : {
-            purchaseDays: row.purchase_days,
-            firstDay: row.first_day,
-            lastDay: row.last_day,
-            revenueMinor: money(row.revenue_minor),
-            marginMinor: money(row.margin_minor),
-            marginedRevenueMinor: money(row.margined_revenue_minor),
-            repeatSpendMinor: row.repeat_spend_minor,
-            meanGapDays: row.mean_gap_days,
-            gapSdDays: row.gap_sd_days,
-          },
-    windowMarginMinor: money(row.window_margin),
-    windowUnmarginedRevenueMinor: money(row.window_unmargined),
-    windowCosts: (row.window_costs as { kind: string; amountMinor: unknown }[]).map((c) => ({ kind: c.kind, amountMinor: money(c.amountMinor) })),
-    invoices: (row.invoices as [number, number | null][]).map(([dueAt, paidAt]) => ({ dueAt, paidAt })),
-    complaints: row.complaints,
-    referrals: (row.referrals as Record<string, unknown>[]).map((r) => ({
-      customerId: r.customerId as string,
-      windowMarginMinor: money(r.windowMarginMinor),
-      windowUnmarginedRevenueMinor: money(r.windowUnmarginedRevenueMinor),
-      marginMinor: money(r.marginMinor),
-      marginedRevenueMinor: money(r.marginedRevenueMinor),
-    })),
-  };
-}

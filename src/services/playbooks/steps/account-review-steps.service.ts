@@ -10,7 +10,7 @@ import type { AuditService } from '../../audit/audit.service.js';
 import { OfferService } from '../../offers/offer.service.js';
 import type { ContactStatusService } from '../../outbox/contact-status.service.js';
 import type { OutboxService } from '../../outbox/outbox.service.js';
-import type { ScoringRunService } from '../../scores/scoring-run.service.js';
+import type { CustomerRescoreService } from '../../scores/customer-rescore.service.js';
 import { offboardingStands, withdrawOffboardingOnCancel } from '../offboarding-withdrawal.js';
 import { runStillRunning } from '../running-run.js';
 
@@ -20,7 +20,7 @@ const PROFITABILITY = new Set([ScoreKind.Profitability]);
 export class AccountReviewSteps {
   constructor(
     private readonly em: EntityManager,
-    private readonly scoring: ScoringRunService,
+    private readonly scoring: CustomerRescoreService,
     private readonly outbox: OutboxService,
     private readonly audit: AuditService,
     private readonly contactStatus: ContactStatusService,

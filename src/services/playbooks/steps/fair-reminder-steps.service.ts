@@ -5,7 +5,7 @@ import { Invoice, MessageChannel } from '../../../entities/index.js';
 import type { AuditService } from '../../audit/audit.service.js';
 import { BillingException, BillingExceptionCode } from '../../billing/billing.exception.js';
 import type { OutboxService } from '../../outbox/outbox.service.js';
-import type { ScoringRunService } from '../../scores/scoring-run.service.js';
+import type { CustomerRescoreService } from '../../scores/customer-rescore.service.js';
 import { runStillRunning } from '../running-run.js';
 
 export interface ReminderContext {
@@ -18,7 +18,7 @@ export interface ReminderContext {
 export class FairReminderSteps {
   constructor(
     private readonly em: EntityManager,
-    private readonly scoring: ScoringRunService,
+    private readonly scoring: CustomerRescoreService,
     private readonly outbox: OutboxService,
     private readonly audit: AuditService,
   ) {}

@@ -3,7 +3,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { LoyaltyBand } from '../../../domain/guards/fairness.js';
 import { FixCase, FixCaseStatus, MessageChannel } from '../../../entities/index.js';
 import type { OutboxService } from '../../outbox/outbox.service.js';
-import type { ScoringRunService } from '../../scores/scoring-run.service.js';
+import type { CustomerRescoreService } from '../../scores/customer-rescore.service.js';
 import { runStillRunning } from '../running-run.js';
 
 /**
@@ -14,7 +14,7 @@ import { runStillRunning } from '../running-run.js';
 export class FixIssueSteps {
   constructor(
     private readonly em: EntityManager,
-    private readonly scoring: ScoringRunService,
+    private readonly scoring: CustomerRescoreService,
     private readonly outbox: OutboxService,
   ) {}
 

@@ -1,0 +1,108 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { sql } from 'kysely';
+import { LOYALTY_BANDS, type LoyaltyBand } from '../../domain/guards/fairness.js';
+import { scoreCustomer, type CustomerScore, type ScoringPolicy } from '../../domain/scoring/index.js';
+import { eventRescoreDay } from '../../domain/scoring/event-rescore-day.js';
+import { paymentLoyalty, withoutInvoices } from '../../domain/scoring/payment-loyalty.js';
+import { ScoreKind } from '../../domain/scoring/score-kind.js';
+import { factsColumns, invoiceDays, purchaseAggregates, toFacts, writeSnapshots, type Row } from './score-sql.js';
+import type { ScoringRunService } from './scoring-run.service.js';
+
+export type FollowUpFailureReporter = (error: unknown, customerId: string) => void;
+
+/**
+ * Rescoring one customer after an event (a complaint, a payment, an import, a playbook step
+ * that needs today's band), with the models of the latest completed run.
+ */
+export class CustomerRescoreService {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly policy: ScoringPolicy,
+    private readonly runs: ScoringRunService,
+    /** Told when a rescore after an event fails (the caller's change stands; the nightly run catches up). */
+    private readonly onRescoreFailed: FollowUpFailureReporter = () => undefined,
+  ) {}
+
+  private get db() {
+    return this.em.getKysely();
+  }
+
+  /**
+   * Rescores some scores of one customer now, after an event (a complaint, a payment), as
+   * of their own today (so the event counts, whatever their time zone), with the models of the latest completed run; RFM waits for the next run, as it ranks
+   * the customer against the whole base.
+   */
+  async rescoreCustomer(customerId: string, kinds: ReadonlySet<ScoreKind>): Promise<CustomerScore[]> {
+    return (await this.rescore(customerId, kinds))?.scores ?? [];
+  }
+
+  /**
+   * `rescoreCustomer`, handing back the facts it scored from; `leaveOutInvoiceId`'s days come back beside them.
+   * As of the customer's own today (`eventRescoreDay`), so it sees everything recorded for them so far.
+   */
+  private async rescore(customerId: string, kinds: ReadonlySet<ScoreKind>, leaveOutInvoiceId?: string) {
+    const computedAt = new Date();
+    const asOf = await this.eventDay(customerId, computedAt);
+    if (asOf === null) return null;
+    const { rows } = await sql<Row>`
+      select p.id, p.service_tier, p.acquired_at::text as acquired_at, a.purchase_days, a.first_day::text as first_day, a.last_day::text as last_day,
+             a.revenue_minor, a.margin_minor, a.margined_revenue_minor, a.repeat_spend_minor, a.mean_gap_days, a.gap_sd_days,
+             coalesce(a.window_margin_minor, 0)::bigint as window_margin, coalesce(a.window_unmargined_minor, 0)::bigint as window_unmargined,
+             (select ${invoiceDays(sql`i`)} from invoice i where i.customer_id = p.id and i.issued_at <= ${asOf}::date) as invoices,
+             ${leaveOutInvoiceId ? sql`(select ${invoiceDays(sql`i`)} from invoice i where i.id = ${leaveOutInvoiceId}::uuid and i.customer_id = p.id and i.issued_at <= ${asOf}::date)` : sql`'[]'::json`} as left_out,
+             ${factsColumns(asOf, this.policy, null)}
+        from customer p left join (${purchaseAggregates(asOf, sql`o.customer_id = ${customerId}::uuid`, this.policy)}) a on a.customer_id = p.id
+       where p.id = ${customerId}::uuid and p.acquired_at <= ${asOf}::date`.execute(this.db);
+    if (rows.length === 0) return null;
+    const facts = toFacts(rows[0], asOf);
+    // Only churn risk and CLV need the fitted models: a complaint's, a payment's or an import's rescore reads none.
+    const models = kinds.has(ScoreKind.ChurnRisk) || kinds.has(ScoreKind.Clv) ? await this.runs.latestModels() : { bgnbd: null, gammaGamma: null };
+    const scores = scoreCustomer(facts, models, this.policy, kinds);
+    await writeSnapshots(this.em, scores.map((s) => ({ customer_id: customerId, ...s })), { computedAt, asOf, runId: null });
+    return { scores, facts, leftOut: (rows[0].left_out as [number, number | null][]).map(([dueAt, paidAt]) => ({ dueAt, paidAt })) };
+  }
+
+  /** The day a rescore of the customer at `now` is as of; null for no such customer. */
+  private async eventDay(customerId: string, now: Date): Promise<string | null> {
+    const { rows } = await sql<{ time_zone: string; latest: string | null }>`
+      select c.time_zone, greatest(
+               (select max((o.ordered_at at time zone 'UTC')::date) from customer_order o where o.customer_id = c.id),
+               (select max(greatest(i.issued_at, i.paid_at)) from invoice i where i.customer_id = c.id),
+               (select max((cp.opened_at at time zone 'UTC')::date) from complaint cp where cp.customer_id = c.id),
+               (select max(ce.occurred_at) from cost_entry ce where ce.customer_id = c.id))::text as latest
+        from customer c where c.id = ${customerId}::uuid`.execute(this.db);
+    return rows.length ? eventRescoreDay(now, rows[0].time_zone, rows[0].latest) : null;
+  }
+
+  /**
+   * `rescoreCustomer` after an event (a complaint, a payment) whose change is already
+   * committed: a failure does not undo or fail that change; it is reported, and the next
+   * nightly run brings the scores up to date.
+   */
+  async rescoreAfterEvent(customerId: string, kinds: ReadonlySet<ScoreKind>): Promise<void> {
+    try {
+      await this.rescoreCustomer(customerId, kinds);
+    } catch (error) {
+      this.onRescoreFailed(error, customerId);
+    }
+  }
+
+  /** After an import of complaints, invoices or payments: the score those move, rescored for each customer as after the event itself. */
+  async rescoreAfterImport(kind: 'complaints' | 'invoices' | 'payments', customerIds: readonly string[]): Promise<void> {
+    const kinds = new Set([kind === 'complaints' ? ScoreKind.PersistentIssue : ScoreKind.PaymentLoyalty]);
+    for (const customerId of customerIds) await this.rescoreAfterEvent(customerId, kinds);
+  }
+
+  /**
+   * The customer's payment-loyalty band as of today (rescored now); `new` without a score.
+   * `remindedInvoiceId`: the band a reminder about that invoice goes by, which leaves it out:
+   * an invoice that reaches the platform long overdue (imported late, the sweep paused) has
+   * not been chased yet, so it is no sign of how the customer pays and does not cost a loyal
+   * payer the fee-free schedule. The stored score still counts it.
+   */
+  async loyaltyBandNow(customerId: string, remindedInvoiceId?: string): Promise<LoyaltyBand> {
+    const rescored = await this.rescore(customerId, new Set([ScoreKind.PaymentLoyalty]), remindedInvoiceId);
+    const band = rescored && remindedInvoiceId ? paymentLoyalty({ ...rescored.facts, invoices: withoutInvoices(rescored.facts.invoices, rescored.leftOut) }, this.policy.paymentLoyalty).band : rescored?.scores.find((s) => s.kind === ScoreKind.PaymentLoyalty)?.band;
+    return band && LOYALTY_BANDS.includes(band as LoyaltyBand) ? (band as LoyaltyBand) : 'new';
+  }
+}
