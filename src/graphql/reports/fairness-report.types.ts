@@ -1,0 +1,38 @@
+import { Field, Int, ObjectType } from 'type-graphql';
+import { MoneyTotal } from '../common/money.js';
+
+@ObjectType('FairnessBand', {
+  simpleResolvers: true,
+  description: "What one payment-loyalty band was offered, charged and sent: reminders, fees, offers and messages under the band they were decided for, customers under today's band",
+})
+export class FairnessBandType {
+  @Field({ description: 'loyal, regular, at-risk, new, or unscored' })
+  band!: string;
+
+  @Field(() => Int)
+  customers!: number;
+
+  @Field(() => Int, { description: "Offers they received: thank-yous with an offer and an account review's offers, sent (not those queued or held back)" })
+  offers!: number;
+
+  @Field(() => Int, { description: "An account review's proposals of a cheaper service tier to a loss-making account, sent: not offers, counted apart" })
+  tierChangeProposals!: number;
+
+  @Field(() => Int)
+  remindersSent!: number;
+
+  @Field(() => MoneyTotal, { description: 'Reminder fees charged, minor units (a total: exact up to 2^53 minor units)' })
+  feesChargedMinor!: number;
+
+  @Field(() => MoneyTotal, { description: 'Reminder fees the standard schedule would have charged but this band was spared, minor units (a total: exact up to 2^53 minor units)' })
+  feesWaivedMinor!: number;
+
+  @Field(() => Int, { description: "Messages sent to them (not the tasks for the company's teams about them)" })
+  messagesSent!: number;
+
+  @Field(() => Int)
+  marketingMessagesSent!: number;
+
+  @Field(() => Int, { description: 'Messages the contact guard held back (customer left or erased, no consent, contact budget, open complaint); not those held back because their run ended or their invoice was paid' })
+  messagesSuppressed!: number;
+}

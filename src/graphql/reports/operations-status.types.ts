@@ -1,0 +1,47 @@
+import { Field, Float, Int, ObjectType } from 'type-graphql';
+import { Playbook } from '../../domain/playbooks/playbook.js';
+
+@ObjectType('PlaybookRunCount', { simpleResolvers: true })
+export class PlaybookRunCountType {
+  @Field(() => Playbook)
+  playbook!: string;
+
+  @Field(() => Int)
+  runs!: number;
+}
+
+@ObjectType('Workers', { simpleResolvers: true, description: "The workers taking this deployment's work, as Temporal sees them poll its task queue" })
+export class WorkersType {
+  @Field(() => Int, { description: 'Workers that polled recently (Temporal keeps a poller for a few minutes after its last poll)' })
+  polling!: number;
+
+  @Field(() => Float, { nullable: true, description: 'Seconds since the latest poll; null when none was seen' })
+  lastPollSecondsAgo!: number | null;
+}
+
+@ObjectType('OperationsStatus', { simpleResolvers: true, description: 'Is delivery keeping up, did the nightly rescore run, how much work is open (the same figures as the /metrics gauges)' })
+export class OperationsStatusType {
+  @Field(() => Int, { description: 'Messages waiting to be sent now (delivery keeps this near zero)' })
+  dueMessages!: number;
+
+  @Field(() => Int, { description: 'How long the oldest of them has waited, seconds (0 without one): growing means delivery stalls' })
+  oldestDueMessageSeconds!: number;
+
+  @Field(() => Int, { description: 'Held until later: quiet hours, contact budget, a retry back-off' })
+  deferredMessages!: number;
+
+  @Field(() => Int, { description: 'Refused for good, or so often that delivery gave up: see undeliverableMessages' })
+  undeliverableMessages!: number;
+
+  @Field(() => Date, { nullable: true, description: 'When the latest completed rescore finished; null before the first' })
+  lastRescoreCompletedAt!: Date | null;
+
+  @Field(() => Int)
+  openFixCases!: number;
+
+  @Field(() => [PlaybookRunCountType], { description: 'Runs under way, by playbook' })
+  runningPlaybookRuns!: PlaybookRunCountType[];
+
+  @Field(() => WorkersType, { nullable: true, description: 'Null when Temporal could not be asked' })
+  workers!: WorkersType | null;
+}
