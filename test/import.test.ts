@@ -24,7 +24,8 @@ import { ImportCsvDocument } from './__generated__/graphql.js';
 import { startTestStack, testKeys, type TestStack } from './support/stack.js';
 import { UNSUBSCRIBE_ACTOR } from '../src/domain/messages/unsubscribe-link.js';
 import { CustomerEventKind } from '../src/domain/customers/timeline.js';
-import { OrdersFileExceptionCode, summarizeOrdersFile, type OrdersFileException } from '../src/services/scores/orders-file-fit.js';
+import { ScoringExceptionCode, type ScoringException } from '../src/domain/scoring/scoring.exception.js';
+import { summarizeOrdersFile } from '../src/services/scores/orders-file-fit.js';
 
 /** The import path on the example files and on generated ones, against a real PostgreSQL. */
 let stack: TestStack;
@@ -113,8 +114,8 @@ it('refuses the amounts `scores fit` refuses, and only those, on the same line (
       (error: unknown) => error,
     );
     if (refused) {
-      expect(refused).toMatchObject({ code: OrdersFileExceptionCode.BadRow, details: { column: 'amount' } });
-      refusedByFit.push((refused as OrdersFileException).details.line as number);
+      expect(refused).toMatchObject({ code: ScoringExceptionCode.OrdersFileBadRow, details: { column: 'amount' } });
+      refusedByFit.push((refused as ScoringException).details.line as number);
     }
   }
   expect(refusedByImport).toEqual([2, 3, 4, 5, 6, 7, 8, 9]);

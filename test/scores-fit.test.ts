@@ -3,8 +3,9 @@ import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { ScoringException } from '../src/domain/scoring/scoring-exception.js';
-import { fitOrdersFile, OrdersFileExceptionCode, summarizeOrdersFile, type OrdersFileFit } from '../src/services/scores/orders-file-fit.js';
+import { ScoringException } from '../src/domain/scoring/scoring.exception.js';
+import { ScoringExceptionCode } from '../src/domain/scoring/scoring.exception.js';
+import { fitOrdersFile, summarizeOrdersFile, type OrdersFileFit } from '../src/services/scores/orders-file-fit.js';
 
 /** `npm run scores -- fit`: the purchase models on an orders file, checked on CDNOW converted to the import's orders format. */
 let dir: string;
@@ -149,7 +150,7 @@ describe('reading an orders file', () => {
     ['an amount with a currency', 'x,2025-01-01,EUR 12', 2, 'amount'],
   ])('refuses %s, naming the line and column', async (_, rows, line, column) => {
     const file = await csvFile('bad.csv', `customer_ref,ordered_at,amount\n${rows}\n`);
-    await expect(summarizeOrdersFile(file)).rejects.toMatchObject({ code: OrdersFileExceptionCode.BadRow, details: { line, column } });
+    await expect(summarizeOrdersFile(file)).rejects.toMatchObject({ code: ScoringExceptionCode.OrdersFileBadRow, details: { line, column } });
   });
 });
 

@@ -2,7 +2,8 @@ import './require-node.js';
 import { parseArgs } from 'node:util';
 import { DomainException } from '../domain/errors/domain-exception.js';
 import { asJson, fail } from './cli-errors.js';
-import { fitOrdersFile, OrdersFileExceptionCode, parseDay } from '../services/scores/orders-file-fit.js';
+import { ScoringExceptionCode } from '../domain/scoring/scoring.exception.js';
+import { fitOrdersFile, parseDay } from '../services/scores/orders-file-fit.js';
 
 /**
  * `npm run scores -- fit <orders.csv> [--until YYYY-MM-DD]`: fits the purchase models
@@ -44,6 +45,6 @@ try {
   console.log(JSON.stringify(fit, null, 2));
 } catch (error) {
   endProgress();
-  if (error instanceof DomainException) fail(error.code === OrdersFileExceptionCode.FileNotFound ? 2 : 1, asJson(error));
+  if (error instanceof DomainException) fail(error.code === ScoringExceptionCode.OrdersFileNotFound ? 2 : 1, asJson(error));
   throw error;
 }

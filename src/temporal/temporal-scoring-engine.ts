@@ -1,5 +1,5 @@
 import type { Client } from '@temporalio/client';
-import { ScoringException, ScoringExceptionCode } from '../domain/scoring/scoring-exception.js';
+import { ScoringException, ScoringExceptionCode } from '../domain/scoring/scoring.exception.js';
 import type { RescorePolicy } from '../domain/scoring/scoring-policy.js';
 import type { RescoreProgressView, ScoringEngine } from '../services/engines/scoring-engine.js';
 import type { rescoreCustomerBase } from '../../workflows/index.js';

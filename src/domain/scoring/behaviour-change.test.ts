@@ -1,5 +1,5 @@
 import { behaviourChange, behaviourChangeFromRhythm, defaultBehaviourChangePolicy, purchaseRhythm } from './behaviour-change.js';
-import { ScoringException } from './scoring-exception.js';
+import { ScoringException } from './scoring.exception.js';
 
 describe('behaviour change', () => {
   it('compares days since the last purchase with the usual gap: "last purchase 140 days ago; usually buys every 30 days (±8)"', () => {

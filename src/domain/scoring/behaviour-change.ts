@@ -16,7 +16,7 @@
 import { dayNumber, type DateLike } from './dates.js';
 import { fmt } from './format.js';
 import { withPolicyVersion, type ScoreResult } from './score.js';
-import { invalidInput } from './scoring-exception.js';
+import { invalidInput } from './scoring.exception.js';
 
 export const BEHAVIOUR_CHANGE_MODEL_VERSION = 'behaviour-change/1';
 

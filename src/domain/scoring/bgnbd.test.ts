@@ -14,7 +14,7 @@ import {
   type BgNbdParams,
   type PurchaseSummary,
 } from './bgnbd.js';
-import { ScoringException } from './scoring-exception.js';
+import { ScoringException } from './scoring.exception.js';
 import { lbeta, lgamma } from './special-functions.js';
 
 /** cdnow_customers_summary.csv: ID, frequency (x), recency (t_x, weeks), T (weeks). */

@@ -16,7 +16,7 @@
 import type { ScoreResult } from './score.js';
 import { fmt, pct } from './format.js';
 import { nelderMead, type NelderMeadOptions } from './optimize.js';
-import { invalidInput, ScoringException, ScoringExceptionCode } from './scoring-exception.js';
+import { invalidInput, ScoringException, ScoringExceptionCode } from './scoring.exception.js';
 import { hyp2f1, lbeta, lgamma, logSumExp, sumSeries } from './special-functions.js';
 
 // Aliases for the likelihood loop (a proxied global object, as under jest 30, makes `Math.x` slow).

@@ -1,7 +1,7 @@
 import { conditionalExpectedTransactions, probabilityAlive, type BgNbdParams } from './bgnbd.js';
 import { customerLifetimeValue, DAYS_PER_MONTH, ratePerPeriod, WEEKS_PER_MONTH } from './clv.js';
 import { conditionalExpectedSpend, type GammaGammaParams } from './gamma-gamma.js';
-import { ScoringException } from './scoring-exception.js';
+import { ScoringException } from './scoring.exception.js';
 
 const BG: BgNbdParams = { r: 0.243, alpha: 4.414, a: 0.793, b: 2.426 };
 const GG: GammaGammaParams = { p: 6.25, q: 3.74, gamma: 15.44 };

@@ -23,7 +23,7 @@ import { BGNBD_MODEL_VERSION, conditionalExpectedTransactionsAt, probabilityAliv
 import { fmt, pct } from './format.js';
 import { conditionalExpectedSpend, GAMMA_GAMMA_MODEL_VERSION, type GammaGammaParams } from './gamma-gamma.js';
 import type { ScoreResult } from './score.js';
-import { invalidInput } from './scoring-exception.js';
+import { invalidInput } from './scoring.exception.js';
 
 export const CLV_MODEL_VERSION = `clv/1(${BGNBD_MODEL_VERSION}+${GAMMA_GAMMA_MODEL_VERSION})`;
 

@@ -1,5 +1,5 @@
 import { concentration, concentrationByPeriod, concentrationOf, monthPeriods, type PeriodRevenue } from './concentration.js';
-import { ScoringException } from './scoring-exception.js';
+import { ScoringException } from './scoring.exception.js';
 
 describe('concentrationOf', () => {
   it('computes the top-20% share, Lorenz points and the exact Gini of a small population', () => {

@@ -24,7 +24,7 @@
  */
 import { fmt, pct } from './format.js';
 import type { ScoreResult } from './score.js';
-import { invalidInput } from './scoring-exception.js';
+import { invalidInput } from './scoring.exception.js';
 
 export const CONCENTRATION_MODEL_VERSION = 'concentration/2';
 

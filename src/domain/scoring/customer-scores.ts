@@ -16,7 +16,7 @@ import { referralValue } from './referral-value.js';
 import { rankedRfm, unranked, type RankPosition } from './rfm.js';
 import { ScoreKind } from './score-kind.js';
 import { withPolicyVersion } from './score.js';
-import { ScoringException } from './scoring-exception.js';
+import { ScoringException } from './scoring.exception.js';
 import type { ScoringPolicy } from './scoring-policy.js';
 
 /** A customer's purchases up to asOf, one transaction per purchase day. */

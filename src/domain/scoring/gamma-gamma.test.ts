@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { conditionalExpectedSpend, expectedSpendScore, fitGammaGamma, gammaGammaLogLikelihood, populationMeanSpend, type GammaGammaParams, type SpendSummary } from './gamma-gamma.js';
-import { ScoringException } from './scoring-exception.js';
+import { ScoringException } from './scoring.exception.js';
 import { lgamma } from './special-functions.js';
 
 /** cdnow_customers_summary_with_transactions.csv: ID, x, t_x, T, zbar. */

@@ -12,7 +12,7 @@
 import type { ScoreResult } from './score.js';
 import { fmt } from './format.js';
 import { nelderMead, type NelderMeadOptions } from './optimize.js';
-import { invalidInput, ScoringException, ScoringExceptionCode } from './scoring-exception.js';
+import { invalidInput, ScoringException, ScoringExceptionCode } from './scoring.exception.js';
 import { lgamma } from './special-functions.js';
 
 // Alias for the likelihood loop (a proxied global object, as under jest 30, makes `Math.x` slow).

@@ -4,7 +4,7 @@
  * README.md in this folder for the conventions.
  */
 export * from './score.js';
-export * from './scoring-exception.js';
+export * from './scoring.exception.js';
 export * from './rfm.js';
 export * from './bgnbd.js';
 export * from './gamma-gamma.js';

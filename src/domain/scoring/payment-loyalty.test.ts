@@ -1,6 +1,6 @@
 import { dayNumber } from './dates.js';
 import { defaultPaymentLoyaltyPolicy, paymentLoyalty, withoutInvoices, type InvoiceRecord } from './payment-loyalty.js';
-import { ScoringException } from './scoring-exception.js';
+import { ScoringException } from './scoring.exception.js';
 
 /** Monthly invoices due on the 15th, paid `delays[i]` days after the due day (null: unpaid). */
 function monthly(startYear: number, startMonth: number, delays: (number | null)[]): InvoiceRecord[] {

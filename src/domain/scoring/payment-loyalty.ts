@@ -19,7 +19,7 @@ import type { LoyaltyBand } from '../guards/fairness.js';
 import { dayNumber, isoDay, type DateLike } from './dates.js';
 import { pct } from './format.js';
 import { withPolicyVersion, type ScoreResult } from './score.js';
-import { invalidInput } from './scoring-exception.js';
+import { invalidInput } from './scoring.exception.js';
 
 export const PAYMENT_LOYALTY_MODEL_VERSION = 'payment-loyalty/2';
 

@@ -1,5 +1,5 @@
 import { defaultPersistentIssuePolicy, persistentIssues } from './persistent-issue.js';
-import { ScoringException } from './scoring-exception.js';
+import { ScoringException } from './scoring.exception.js';
 
 describe('persistent issues', () => {
   it('finds a topic complained about N times within the window, with counts, dates and reasons', () => {

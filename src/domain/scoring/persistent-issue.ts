@@ -14,7 +14,7 @@
 import { topicKey } from '../complaints/topic.js';
 import { dayNumber, isoDay, type DateLike } from './dates.js';
 import { withPolicyVersion, type ScoreResult } from './score.js';
-import { invalidInput } from './scoring-exception.js';
+import { invalidInput } from './scoring.exception.js';
 
 export const PERSISTENT_ISSUE_MODEL_VERSION = 'persistent-issue/2';
 

@@ -1,5 +1,5 @@
 import { defaultServiceTierPolicy, profitability, type ServiceTierPolicy } from './profitability.js';
-import { ScoringException } from './scoring-exception.js';
+import { ScoringException } from './scoring.exception.js';
 
 const policy: ServiceTierPolicy = {
   version: 4,

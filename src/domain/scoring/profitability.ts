@@ -25,7 +25,7 @@
  */
 import { money, pct } from './format.js';
 import { withPolicyVersion, type ScoreResult } from './score.js';
-import { invalidInput } from './scoring-exception.js';
+import { invalidInput } from './scoring.exception.js';
 
 /** 3: the tier fee margin counts the days of the window the customer was with us, not a whole year. */
 export const PROFITABILITY_MODEL_VERSION = 'profitability/3';

@@ -1,5 +1,5 @@
 import { referralValue } from './referral-value.js';
-import { ScoringException } from './scoring-exception.js';
+import { ScoringException } from './scoring.exception.js';
 
 describe('referral value', () => {
   it('sums what the referred customers are worth, largest first', () => {

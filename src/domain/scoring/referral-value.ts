@@ -9,7 +9,7 @@
  */
 import { money } from './format.js';
 import { withPolicyVersion, type ScoreResult } from './score.js';
-import { invalidInput } from './scoring-exception.js';
+import { invalidInput } from './scoring.exception.js';
 
 /** 2: a referred customer's orders without a margin count at that customer's own margin share, not as zero. */
 export const REFERRAL_VALUE_MODEL_VERSION = 'referral-value/2';

@@ -18,7 +18,7 @@
  */
 import type { ScoreResult } from './score.js';
 import { money, pct } from './format.js';
-import { invalidInput } from './scoring-exception.js';
+import { invalidInput } from './scoring.exception.js';
 
 export const RFM_MODEL_VERSION = 'rfm-quintile/1';
 

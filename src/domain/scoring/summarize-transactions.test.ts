@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fitBgNbd } from './bgnbd.js';
 import { fitGammaGamma } from './gamma-gamma.js';
-import { ScoringException } from './scoring-exception.js';
+import { ScoringException } from './scoring.exception.js';
 import { summarizeTransactions, type Transaction } from './summarize-transactions.js';
 
 const cdnow = (file: string) => path.resolve('test', 'fixtures', 'cdnow', file);

@@ -21,7 +21,7 @@
  */
 import type { PurchaseSummary } from './bgnbd.js';
 import { dayNumber, isoDay, type DateLike } from './dates.js';
-import { invalidInput } from './scoring-exception.js';
+import { invalidInput } from './scoring.exception.js';
 
 export interface Transaction {
   customerId: string;

@@ -1,4 +1,5 @@
-import { PaginationException, assertPageSize, decodeCursor, encodeCursor, toPage, type Page } from './pagination.js';
+import { PaginationException } from './pagination.exception.js';
+import { assertPageSize, decodeCursor, encodeCursor, toPage, type Page } from './pagination.js';
 
 describe('cursors', () => {
   it('round-trip their sort key', () => {

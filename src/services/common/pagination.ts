@@ -1,6 +1,6 @@
-import { DomainException, type FailureKind } from '../../domain/errors/domain-exception.js';
 import { isUuid } from '../../domain/ids.js';
 import { isCalendarDay } from '../../domain/scoring/dates.js';
+import { PaginationException, PaginationExceptionCode } from './pagination.exception.js';
 
 export const MAX_PAGE_SIZE = 100;
 
@@ -15,17 +15,6 @@ export interface Page<T> {
 export interface PageArgs {
   first: number;
   after?: string | null;
-}
-
-export enum PaginationExceptionCode {
-  InvalidCursor = 'INVALID_CURSOR',
-  InvalidPageSize = 'INVALID_PAGE_SIZE',
-}
-
-export class PaginationException extends DomainException<PaginationExceptionCode> {
-  get kind(): FailureKind {
-    return 'VALIDATION';
-  }
 }
 
 export function assertPageSize(first: number): void {

@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import { GUARD_REASONS } from '../../domain/guards/contact-guard.js';
 import { teamTemplates } from '../../domain/messages/catalogue.js';
 import { isCalendarDay } from '../../domain/scoring/dates.js';
-import { ScoringException, ScoringExceptionCode } from '../../domain/scoring/scoring-exception.js';
+import { ScoringException, ScoringExceptionCode } from '../../domain/scoring/scoring.exception.js';
 
 /**
  * One payment-loyalty band. Customers are counted under their band of today; reminders,

@@ -1,13 +1,12 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { parse } from 'csv-parse';
-import { DomainException, type FailureKind } from '../../domain/errors/domain-exception.js';
 import { recordStartLine } from '../../domain/import/import-spec.js';
 import { MAX_AMOUNT_INTEGER_DIGITS, parseMinor } from '../../domain/money.js';
 import { fitBgNbd } from '../../domain/scoring/bgnbd.js';
 import { dayNumber, isoDay } from '../../domain/scoring/dates.js';
 import { fitGammaGamma } from '../../domain/scoring/gamma-gamma.js';
-import { invalidInput, ScoringException, ScoringExceptionCode } from '../../domain/scoring/scoring-exception.js';
+import { invalidInput, ScoringException, ScoringExceptionCode } from '../../domain/scoring/scoring.exception.js';
 import { summarizeTransactions, type CustomerPurchaseSummary, type Transaction } from '../../domain/scoring/summarize-transactions.js';
 
 /**
@@ -16,29 +15,6 @@ import { summarizeTransactions, type CustomerPurchaseSummary, type Transaction }
  * one transaction per customer and day on the way, and the pure models in
  * src/domain/scoring are fitted on the result. Nothing is written anywhere.
  */
-
-export enum OrdersFileExceptionCode {
-  FileNotFound = 'ORDERS_FILE_NOT_FOUND',
-  BadHeader = 'ORDERS_FILE_BAD_HEADER',
-  BadRow = 'ORDERS_FILE_BAD_ROW',
-  UnreadableCsv = 'ORDERS_FILE_UNREADABLE_CSV',
-  NoOrders = 'ORDERS_FILE_NO_ORDERS',
-}
-
-const kinds: Record<OrdersFileExceptionCode, FailureKind> = {
-  [OrdersFileExceptionCode.FileNotFound]: 'NOT_FOUND',
-  [OrdersFileExceptionCode.BadHeader]: 'VALIDATION',
-  [OrdersFileExceptionCode.BadRow]: 'VALIDATION',
-  [OrdersFileExceptionCode.UnreadableCsv]: 'VALIDATION',
-  [OrdersFileExceptionCode.NoOrders]: 'VALIDATION',
-};
-
-/** A file that cannot be used; a bad row carries `line` (1-based, header = 1) and `column` in `details`. */
-export class OrdersFileException extends DomainException<OrdersFileExceptionCode> {
-  get kind(): FailureKind {
-    return kinds[this.code];
-  }
-}
 
 /** The columns the models need; any others (margin, order_ref, quantity, ...) are ignored. */
 const REQUIRED = ['customer_ref', 'ordered_at', 'amount'] as const;
@@ -86,7 +62,7 @@ export interface OrdersFileSummary {
   customers: CustomerPurchaseSummary[];
 }
 
-/** Streams the orders file into one (x, tx, T, zbar) summary per customer. Throws OrdersFileException (ScoringException for a bad `until`). */
+/** Streams the orders file into one (x, tx, T, zbar) summary per customer. Throws ScoringException (ORDERS_FILE_* for the file, SCORING_INVALID_INPUT for a bad `until`). */
 export async function summarizeOrdersFile(path: string, options: OrdersFileOptions = {}): Promise<OrdersFileSummary> {
   const untilDay = options.until === undefined ? Infinity : parseDay(options.until);
   if (untilDay === null) throw invalidInput(`until must be a date YYYY-MM-DD (got "${options.until}")`, { until: options.until });
@@ -110,7 +86,7 @@ export async function summarizeOrdersFile(path: string, options: OrdersFileOptio
         const header = record.map((h) => h.trim().toLowerCase());
         const missing = REQUIRED.filter((c) => !header.includes(c));
         if (missing.length) {
-          throw new OrdersFileException(OrdersFileExceptionCode.BadHeader, `The header lacks ${missing.map((c) => `"${c}"`).join(', ')} (an orders file needs ${REQUIRED.join(', ')})`, {
+          throw new ScoringException(ScoringExceptionCode.OrdersFileBadHeader, `The header lacks ${missing.map((c) => `"${c}"`).join(', ')} (an orders file needs ${REQUIRED.join(', ')})`, {
             line: 1,
             missing,
           });
@@ -123,7 +99,7 @@ export async function summarizeOrdersFile(path: string, options: OrdersFileOptio
       if (rows % 50_000 === 0) progress();
       const line = recordStartLine(info.lines, record);
       const bad = (column: string | null, message: string) =>
-        new OrdersFileException(OrdersFileExceptionCode.BadRow, `Line ${line}${column ? `, column ${column}` : ''}: ${message}`, { line, column });
+        new ScoringException(ScoringExceptionCode.OrdersFileBadRow, `Line ${line}${column ? `, column ${column}` : ''}: ${message}`, { line, column });
       if (record.length !== width) throw bad(null, `has ${record.length} fields, the header has ${width}`);
       const [customer, orderedAt, amountText] = positions.map((i) => record[i].trim());
       if (!customer) throw bad('customer_ref', 'is empty');
@@ -145,14 +121,14 @@ export async function summarizeOrdersFile(path: string, options: OrdersFileOptio
       days.set(day, (days.get(day) ?? 0) + amountMinor);
     }
   } catch (error) {
-    if (error instanceof OrdersFileException) throw error;
-    throw new OrdersFileException(OrdersFileExceptionCode.UnreadableCsv, `The CSV cannot be read: ${(error as Error).message}`, {});
+    if (error instanceof ScoringException) throw error;
+    throw new ScoringException(ScoringExceptionCode.OrdersFileUnreadableCsv, `The CSV cannot be read: ${(error as Error).message}`, {});
   } finally {
     input.destroy();
   }
   progress();
   if (byCustomer.size === 0) {
-    throw new OrdersFileException(OrdersFileExceptionCode.NoOrders, rows === 0 ? 'The file has no orders' : `No order on or before ${options.until}`, { rows });
+    throw new ScoringException(ScoringExceptionCode.OrdersFileNoOrders, rows === 0 ? 'The file has no orders' : `No order on or before ${options.until}`, { rows });
   }
   const until = isoDay(untilDay === Infinity ? lastDay : untilDay);
   const transactions = function* (): Iterable<Transaction> {
@@ -168,7 +144,7 @@ async function fileSize(path: string): Promise<number> {
   } catch {
     // reported below
   }
-  throw new OrdersFileException(OrdersFileExceptionCode.FileNotFound, `No such file: ${path}`, { file: path });
+  throw new ScoringException(ScoringExceptionCode.OrdersFileNotFound, `No such file: ${path}`, { file: path });
 }
 
 export interface OrdersFileFit {
@@ -183,8 +159,8 @@ export interface OrdersFileFit {
 
 /**
  * Fits BG/NBD on every customer and Gamma-Gamma on the repeat buyers with positive spend
- * (mean value of their repeat transactions). Throws OrdersFileException for the file and
- * ScoringException when the purchase model cannot be fitted (e.g. nobody bought twice).
+ * (mean value of their repeat transactions). Throws ScoringException: ORDERS_FILE_* for the file,
+ * SCORING_NOT_IDENTIFIABLE when the purchase model cannot be fitted (e.g. nobody bought twice).
  */
 export async function fitOrdersFile(path: string, options: OrdersFileOptions = {}): Promise<OrdersFileFit> {
   const started = performance.now();

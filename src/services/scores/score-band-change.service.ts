@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import { bandMoveProblem } from '../../domain/scoring/score-bands.js';
 import type { ScoreKind } from '../../domain/scoring/score-kind.js';
 import { isCalendarDay } from '../../domain/scoring/dates.js';
-import { ScoringException, ScoringExceptionCode } from '../../domain/scoring/scoring-exception.js';
+import { ScoringException, ScoringExceptionCode } from '../../domain/scoring/scoring.exception.js';
 import { assertPageSize, decodeCursor, encodeCursor, toPage, type Page, type PageArgs } from '../common/pagination.js';
 import { assertCustomerFilter, customerWhere, type CustomerFilter } from '../customers/customer-query.js';
 

@@ -3,7 +3,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql, type RawBuilder } from 'kysely';
 import type { ScoreKind } from '../../domain/scoring/score-kind.js';
 import { CurrentScore, ScoreSnapshot, type SnapshotScore } from '../../entities/index.js';
-import { PaginationException, PaginationExceptionCode } from '../common/pagination.js';
+import { PaginationException, PaginationExceptionCode } from '../common/pagination.exception.js';
 import { projection, projectionKey, rowMapper, selectColumns } from '../common/read-model.js';
 
 export const MAX_SCORE_HISTORY = 100;

@@ -12,6 +12,12 @@ export enum ScoringExceptionCode {
   RunInProgress = 'SCORING_RUN_IN_PROGRESS',
   /** The workflow engine that runs rescores cannot be reached. */
   EngineUnavailable = 'SCORING_ENGINE_UNAVAILABLE',
+  /** `scores fit`: the orders file is not there, or cannot be used (a bad row carries `line`, 1-based with the header as 1, and `column`). */
+  OrdersFileNotFound = 'ORDERS_FILE_NOT_FOUND',
+  OrdersFileBadHeader = 'ORDERS_FILE_BAD_HEADER',
+  OrdersFileBadRow = 'ORDERS_FILE_BAD_ROW',
+  OrdersFileUnreadableCsv = 'ORDERS_FILE_UNREADABLE_CSV',
+  OrdersFileNoOrders = 'ORDERS_FILE_NO_ORDERS',
 }
 
 const kinds: Record<ScoringExceptionCode, FailureKind> = {
@@ -21,6 +27,11 @@ const kinds: Record<ScoringExceptionCode, FailureKind> = {
   [ScoringExceptionCode.RunAlreadyFinished]: 'CONFLICT',
   [ScoringExceptionCode.RunInProgress]: 'CONFLICT',
   [ScoringExceptionCode.EngineUnavailable]: 'UNAVAILABLE',
+  [ScoringExceptionCode.OrdersFileNotFound]: 'NOT_FOUND',
+  [ScoringExceptionCode.OrdersFileBadHeader]: 'VALIDATION',
+  [ScoringExceptionCode.OrdersFileBadRow]: 'VALIDATION',
+  [ScoringExceptionCode.OrdersFileUnreadableCsv]: 'VALIDATION',
+  [ScoringExceptionCode.OrdersFileNoOrders]: 'VALIDATION',
 };
 
 export class ScoringException extends DomainException<ScoringExceptionCode> {
