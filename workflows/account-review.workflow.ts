@@ -16,11 +16,10 @@ import { PlaybookStepKey } from './search-attributes.js';
 import { startingCampaign } from './starting-campaign.js';
 import { setRefusableUpdate } from './refusable-update.js';
 import { auditSteering } from './steering-audit.js';
+import { playbookStepOptions } from './activity-options.js';
 
-const activityOptions = {
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
-} as const;
+// Its steps rescore the account and write the proposal: a minute an attempt.
+const activityOptions = { ...playbookStepOptions, startToCloseTimeout: '1 minute' } as const;
 const { recordRunStarted, recordRunOutcome, auditSteeringFromOutside, reviewProfitability, withdrawOffboarding } = proxyActivities<PlaybookRunActivities & AccountReviewActivities>(activityOptions);
 /** The steps that tell the customer or change the account: a cancel lets one under way finish first. */
 const accountSteps = sideEffectSteps<Pick<AccountReviewActivities, 'proposeAccountChange' | 'applyAccountChange' | 'startOffboarding' | 'completeOffboarding'>>(activityOptions);

@@ -5,14 +5,11 @@ import { APPRECIATION, holdPasses, type AppreciationOutcome, type AppreciationPo
 import { recordingCancellation, sideEffectSteps } from './cancellation.js';
 import { PlaybookStepKey } from './search-attributes.js';
 import { startingCampaign } from './starting-campaign.js';
+import { playbookStepOptions } from './activity-options.js';
 
-const activityOptions = {
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
-} as const;
-const { recordRunStarted, recordRunOutcome } = proxyActivities<PlaybookRunActivities>(activityOptions);
+const { recordRunStarted, recordRunOutcome } = proxyActivities<PlaybookRunActivities>(playbookStepOptions);
 /** The thank-you: a cancel lets it finish first. */
-const thankingSteps = sideEffectSteps<AppreciationActivities>(activityOptions);
+const thankingSteps = sideEffectSteps<AppreciationActivities>(playbookStepOptions);
 
 export interface AppreciationInput {
   customerId: string;

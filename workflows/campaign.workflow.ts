@@ -3,6 +3,7 @@ import type { CampaignActivities } from '../src/activities/campaign.activities.j
 import type { CampaignPolicy, CampaignProgress, CampaignRunStatus } from '../src/domain/campaigns/campaign.js';
 import { days } from '../src/domain/policies/duration.js';
 import { auditSteering } from './steering-audit.js';
+import { stepRetry } from './activity-options.js';
 
 export interface CampaignInput {
   campaignId: string;
@@ -30,14 +31,13 @@ export const campaignProgressQuery = defineQuery<CampaignProgress>('progress');
  */
 export async function campaign(input: CampaignInput): Promise<CampaignProgress> {
   const { campaignId, policy, progress: carried, startAt } = input;
-  const retry = { initialInterval: '1 second', maximumInterval: '1 minute' };
   const { enrolCampaignPage } = proxyActivities<CampaignActivities>({
     startToCloseTimeout: policy.pageTimeoutSeconds * 1000,
     // (Runs started before the policy had a heartbeat have none.)
     heartbeatTimeout: policy.heartbeatSeconds ? policy.heartbeatSeconds * 1000 : undefined,
-    retry,
+    retry: stepRetry,
   });
-  const { recordCampaignStatus, auditCampaignSteeringFromOutside } = proxyActivities<CampaignActivities>({ startToCloseTimeout: policy.pageTimeoutSeconds * 1000, retry });
+  const { recordCampaignStatus, auditCampaignSteeringFromOutside } = proxyActivities<CampaignActivities>({ startToCloseTimeout: policy.pageTimeoutSeconds * 1000, retry: stepRetry });
   const record = (status: CampaignRunStatus) => recordCampaignStatus({ campaignId, status });
   const progress: CampaignProgress = carried ?? { campaignId, status: 'running', enrolled: 0, treated: 0, holdout: 0, runsStarted: 0, pages: 0, after: null };
   steerBySignals(progress, (run) => auditCampaignSteeringFromOutside({ campaignId, ...run }));

@@ -1,11 +1,9 @@
 import { ActivityCancellationType, CancellationScope, CancelledFailure, isCancellation, patched, proxyActivities, type ActivityOptions } from '@temporalio/workflow';
 import type { PlaybookRunActivities } from '../src/activities/playbook-run.activities.js';
 import { CANCELLED_OUTCOME } from '../src/domain/playbooks/run-status.js';
+import { playbookStepOptions } from './activity-options.js';
 
-const { recordRunOutcome } = proxyActivities<PlaybookRunActivities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
-});
+const { recordRunOutcome } = proxyActivities<PlaybookRunActivities>(playbookStepOptions);
 
 /**
  * Runs a playbook so that an operator's cancellation (Temporal UI or GraphQL) is recorded

@@ -1,6 +1,7 @@
 import { continueAsNew, proxyActivities, setCurrentDetails } from '@temporalio/workflow';
 import type { DataRetentionActivities } from '../src/activities/data-retention.activities.js';
 import type { DataRetentionPolicy } from '../src/domain/customers/data-retention.js';
+import { stepRetry } from './activity-options.js';
 
 export interface RetentionTotals {
   erased: number;
@@ -24,7 +25,7 @@ export async function eraseExpiredCustomerData(input: EraseExpiredCustomerDataIn
   const { policy } = input;
   const { eraseExpiredCustomers } = proxyActivities<DataRetentionActivities>({
     startToCloseTimeout: policy.pageTimeoutSeconds * 1000,
-    retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
+    retry: stepRetry,
   });
   const totals = input.totals ?? { erased: 0, skipped: 0 };
   let after = input.after ?? null;

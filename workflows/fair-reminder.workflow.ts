@@ -19,14 +19,11 @@ import { PaymentWatch } from './payment-watch.js';
 import { LoyaltyBandKey, PlaybookStepKey } from './search-attributes.js';
 import { startingCampaign } from './starting-campaign.js';
 import { auditSteering } from './steering-audit.js';
+import { playbookStepOptions } from './activity-options.js';
 
-const activityOptions = {
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
-} as const;
-const { recordRunStarted, recordRunOutcome, auditSteeringFromOutside, loadReminderContext } = proxyActivities<PlaybookRunActivities & FairReminderActivities>(activityOptions);
+const { recordRunStarted, recordRunOutcome, auditSteeringFromOutside, loadReminderContext } = proxyActivities<PlaybookRunActivities & FairReminderActivities>(playbookStepOptions);
 /** The steps that send or book something: a cancel lets one under way finish first. */
-const reminderSteps = sideEffectSteps<Pick<FairReminderActivities, 'sendReminder' | 'sendReminderMessage'>>(activityOptions);
+const reminderSteps = sideEffectSteps<Pick<FairReminderActivities, 'sendReminder' | 'sendReminderMessage'>>(playbookStepOptions);
 
 /** The channels a reminder step writes to, by name as its activity takes them (the workflow bundle loads no entity module). */
 type Channel = Parameters<FairReminderActivities['sendReminderMessage']>[0]['channel'];

@@ -7,14 +7,11 @@ import { LoyaltyBandKey, PlaybookStepKey } from './search-attributes.js';
 import { startingCampaign } from './starting-campaign.js';
 import { setRefusableUpdate } from './refusable-update.js';
 import { auditSteering } from './steering-audit.js';
+import { playbookStepOptions } from './activity-options.js';
 
-const activityOptions = {
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
-} as const;
-const { recordRunStarted, recordRunOutcome, auditSteeringFromOutside, loadLoyaltyBand, cancelFixCase } = proxyActivities<PlaybookRunActivities & FixIssueActivities>(activityOptions);
+const { recordRunStarted, recordRunOutcome, auditSteeringFromOutside, loadLoyaltyBand, cancelFixCase } = proxyActivities<PlaybookRunActivities & FixIssueActivities>(playbookStepOptions);
 /** The steps that write the case or tell someone: a cancel lets one under way finish first, so closing the case sees it. */
-const caseSteps = sideEffectSteps<Pick<FixIssueActivities, 'openFixCase' | 'escalateFixCase' | 'resolveFixCase' | 'reopenFixCase' | 'checkBackOnFix'>>(activityOptions);
+const caseSteps = sideEffectSteps<Pick<FixIssueActivities, 'openFixCase' | 'escalateFixCase' | 'resolveFixCase' | 'reopenFixCase' | 'checkBackOnFix'>>(playbookStepOptions);
 
 export interface FixIssueInput {
   customerId: string;

@@ -1,10 +1,11 @@
 import { continueAsNew, proxyActivities, setCurrentDetails } from '@temporalio/workflow';
 import type { PlaybookTriggerActivities } from '../src/activities/playbook-triggers.activities.js';
 import { triggerKinds, type TriggerKind, type TriggerPolicy } from '../src/domain/playbooks/triggers.js';
+import { stepRetry } from './activity-options.js';
 
 const { findOverdueInvoices, startFairReminders, findPersistentIssues, startFixIssues, findLossMakingAccounts, startAccountReviews, findSilentLoyalCustomers, startAppreciations } = proxyActivities<PlaybookTriggerActivities>({
   startToCloseTimeout: '5 minutes',
-  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
+  retry: stepRetry,
 });
 
 export interface PlaybookTriggersInput {

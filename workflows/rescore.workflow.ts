@@ -3,11 +3,12 @@ import type { ScoringActivities } from '../src/activities/scoring.activities.js'
 import type { FittedModels } from '../src/domain/scoring/customer-scores.js';
 import type { RescorePolicy } from '../src/domain/scoring/scoring-policy.js';
 import { ScheduledStartTimeKey } from './search-attributes.js';
+import { stepRetry } from './activity-options.js';
 
 /** The run's steps, with the time each may take from the policy. */
 function steps(policy: RescorePolicy) {
   // On cancellation, a step under way finishes first, so nothing it writes lands after the run has been cleaned up.
-  const common = { retry: { initialInterval: '1 second', maximumInterval: '1 minute' }, cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED };
+  const common = { retry: stepRetry, cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED };
   const short = proxyActivities<ScoringActivities>({ ...common, startToCloseTimeout: '1 minute' });
   const gather = proxyActivities<ScoringActivities>({
     ...common,

@@ -1,9 +1,10 @@
 import { proxyActivities, setCurrentDetails } from '@temporalio/workflow';
 import type { PlaybookRunActivities } from '../src/activities/playbook-run.activities.js';
+import { stepRetry } from './activity-options.js';
 
 const { recordRunsEndedInEngine } = proxyActivities<PlaybookRunActivities>({
   startToCloseTimeout: '5 minutes',
-  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
+  retry: stepRetry,
 });
 
 /**

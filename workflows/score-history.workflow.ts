@@ -1,6 +1,7 @@
 import { continueAsNew, proxyActivities, setCurrentDetails } from '@temporalio/workflow';
 import type { ScoringActivities } from '../src/activities/scoring.activities.js';
 import type { ScoreHistoryPolicy } from '../src/domain/scoring/score-history.js';
+import { stepRetry } from './activity-options.js';
 
 export interface ThinningTotals {
   periods: number;
@@ -23,7 +24,7 @@ export async function thinScoreHistory(input: ThinScoreHistoryInput): Promise<Th
   const { policy } = input;
   const { thinScoreHistoryPeriod } = proxyActivities<ScoringActivities>({
     startToCloseTimeout: policy.periodTimeoutSeconds * 1000,
-    retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
+    retry: stepRetry,
   });
   const totals = input.totals ?? { periods: 0, deleted: 0 };
   let periodsThisExecution = 0;

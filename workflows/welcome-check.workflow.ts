@@ -12,18 +12,13 @@ import {
 } from '../src/domain/playbooks/welcome-check.js';
 import { recordingCancellation } from './cancellation.js';
 import { PlaybookStepKey } from './search-attributes.js';
+import { playbookStepOptions } from './activity-options.js';
 import { startingCampaign } from './starting-campaign.js';
 import { setRefusableUpdate } from './refusable-update.js';
 import { auditSteering } from './steering-audit.js';
 
-const { recordRunStarted, recordRunOutcome, auditSteeringFromOutside } = proxyActivities<PlaybookRunActivities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
-});
-const { welcomeCustomer, askForWelcomeFollowUp } = proxyActivities<WelcomeCheckActivities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
-});
+const { recordRunStarted, recordRunOutcome, auditSteeringFromOutside } = proxyActivities<PlaybookRunActivities>(playbookStepOptions);
+const { welcomeCustomer, askForWelcomeFollowUp } = proxyActivities<WelcomeCheckActivities>(playbookStepOptions);
 
 export interface WelcomeCheckInput {
   customerId: string;
