@@ -1,5 +1,6 @@
+import { defaultPolicies } from '../src/domain/policies/index.js';
+import { campaignRules } from '../src/services/index.js';
 import { randomUUID } from 'node:crypto';
-import { defaultDeliveryPolicy } from '../src/domain/messages/delivery-policy.js';
 import { sql, type RawBuilder } from 'kysely';
 import { Role } from '../src/domain/auth/roles.js';
 import { campaignPolicy, type CampaignProgress } from '../src/domain/campaigns/campaign.js';
@@ -8,7 +9,6 @@ import { CHEAPER_TIER_REASON } from '../src/domain/scoring/profitability.js';
 import type { CampaignEngine } from '../src/services/engines/campaign-engine.js';
 import { CampaignEnrolmentService } from '../src/services/campaigns/campaign-enrolment.service.js';
 import { CampaignService } from '../src/services/campaigns/campaign.service.js';
-import { defaultScoringPolicy } from '../src/domain/scoring/scoring-policy.js';
 import { CampaignDocument, CampaignPreviewDocument, CreateCampaignDocument, UpdateCampaignDocument, type Playbook, type UpdateCampaignInput } from './__generated__/graphql.js';
 import { startTestStack, testKeys, type TestStack } from './support/stack.js';
 import { zoneAtNoon } from './support/time-zones.js';
@@ -130,7 +130,7 @@ it('reports no next pass for a repeating campaign that ended while it waited for
   // The run's state as a cancel signal leaves it: status cancelled, the wait's time still set.
   const waited: CampaignProgress = { campaignId: id, status: 'cancelled', enrolled: 3, treated: 3, holdout: 0, runsStarted: 3, pages: 1, after: null, pass: 1, nextPassAt: new Date(Date.now() + 86_400_000).toISOString() };
   const engine = { progress: async () => waited } as unknown as CampaignEngine;
-  const service = new CampaignService(stack.orm.em.fork(), engine, campaignPolicy, undefined as never, undefined as never, defaultDeliveryPolicy, defaultScoringPolicy.persistentIssue);
+  const service = new CampaignService(stack.orm.em.fork(), engine, campaignPolicy, undefined as never, undefined as never, campaignRules(defaultPolicies));
   expect(await service.progressOf({ id, status: CampaignStatus.Cancelled })).toMatchObject({ status: 'cancelled', nextPassAt: null });
   // Recorded as cancelled before the run took the signal (ended in the engine): the record's end stands, with no next pass.
   engine.progress = async () => ({ ...waited, status: 'running' });
@@ -180,7 +180,7 @@ it("leaves out another campaign's holdout of the playbook while it measures, and
   const second = await create('Welcome the measured again', 'WelcomeCheck', 'Measured', 0);
   expect(second.preview).toMatchObject({ customers: 0, treated: 0, messages: 0, inOtherHoldout: 4 });
   const services = (await stack.api.contextFor(`Bearer ${testKeys[Role.Operator]}`)).services;
-  const enrol = () => new CampaignEnrolmentService(stack.orm.em.fork(), services.playbooks, defaultScoringPolicy.persistentIssue).enrolPage({ campaignId: second.id, after: null, limit: 10 });
+  const enrol = () => new CampaignEnrolmentService(stack.orm.em.fork(), services.playbooks, campaignRules(defaultPolicies)).enrolPage({ campaignId: second.id, after: null, limit: 10 });
   expect(await enrol()).toMatchObject({ enrolled: 0, runsStarted: 0 });
   // The holdout of another playbook's campaign is not this one's to protect.
   await rows(sql`update campaign set playbook = 'appreciation' where id = ${first.id}::uuid`);

@@ -1,10 +1,11 @@
+import { defaultPolicies } from '../src/domain/policies/index.js';
+import { campaignRules } from '../src/services/index.js';
 import { sql, type RawBuilder } from 'kysely';
 import pg from 'pg';
 import { Role } from '../src/domain/auth/roles.js';
 import { accountReviewWorkflowId } from '../src/domain/playbooks/account-review.js';
 import { appreciationWorkflowId } from '../src/domain/playbooks/appreciation.js';
 import { triggerPolicy } from '../src/domain/playbooks/triggers.js';
-import { defaultScoringPolicy } from '../src/domain/scoring/scoring-policy.js';
 import { Customer, ScoreSnapshot } from '../src/entities/index.js';
 import { CampaignEnrolmentService } from '../src/services/campaigns/campaign-enrolment.service.js';
 import type { playbookTriggers } from '../workflows/index.js';
@@ -96,7 +97,7 @@ it("enrols the pages of two campaigns of one playbook one at a time: the one enr
   await em.flush();
   const ids = customers.map((c) => c.id);
   const [a, b] = await Promise.all(['A', 'B'].map((n) => campaign(`Contested thanks ${n}`, 'Appreciation', { status: 'running', search: 'Contested', holdoutPercent: 50 })));
-  const enrolment = async () => new CampaignEnrolmentService(stack.orm.em.fork(), (await stack.api.contextFor(`Bearer ${testKeys[Role.Operator]}`)).services.playbooks, defaultScoringPolicy.persistentIssue);
+  const enrolment = async () => new CampaignEnrolmentService(stack.orm.em.fork(), (await stack.api.contextFor(`Bearer ${testKeys[Role.Operator]}`)).services.playbooks, campaignRules(defaultPolicies));
 
   // Members are recorded only once both pages have got as far as they may (each waiting for a lock): without
   // the lock per playbook both would have read their audience by then, neither seeing the other's holdout.

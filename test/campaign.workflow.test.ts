@@ -1,3 +1,5 @@
+import { defaultPolicies } from '../src/domain/policies/index.js';
+import { campaignRules } from '../src/services/index.js';
 import { sql, type RawBuilder } from 'kysely';
 import pg from 'pg';
 import { Role } from '../src/domain/auth/roles.js';
@@ -5,7 +7,6 @@ import { campaignPolicy, campaignWorkflowId, type CampaignPolicy } from '../src/
 import { appreciationPolicy } from '../src/domain/playbooks/appreciation.js';
 import { loadDemoDataIfEmpty } from '../src/dev/demo-loader.js';
 import { CostEntry, CostKind, Customer, Order, ScoreSnapshot, ServiceTier } from '../src/entities/index.js';
-import { defaultScoringPolicy } from '../src/domain/scoring/scoring-policy.js';
 import { CampaignEnrolmentService } from '../src/services/campaigns/campaign-enrolment.service.js';
 import {
   CampaignDocument,
@@ -260,11 +261,11 @@ it('counts on a retried enrolment page the runs its timed-out first attempt star
   expect(created.errors).toBeUndefined();
   const draft = created.data!.createCampaign;
   const services = (await stack.api.contextFor(`Bearer ${testKeys[Role.Operator]}`)).services;
-  const enrolment = new CampaignEnrolmentService(stack.orm.em.fork(), services.playbooks, defaultScoringPolicy.persistentIssue);
+  const enrolment = new CampaignEnrolmentService(stack.orm.em.fork(), services.playbooks, campaignRules(defaultPolicies));
   const page = { campaignId: draft.id, after: null, limit: 10 };
   // The activity's result is lost when it times out; Temporal runs the same page again.
   const first = await enrolment.enrolPage(page);
-  const again = await new CampaignEnrolmentService(stack.orm.em.fork(), services.playbooks, defaultScoringPolicy.persistentIssue).enrolPage(page);
+  const again = await new CampaignEnrolmentService(stack.orm.em.fork(), services.playbooks, campaignRules(defaultPolicies)).enrolPage(page);
   expect(first.treated).toBeGreaterThan(0);
   expect(again).toEqual(first);
   expect(again.runsStarted).toBe(again.treated);
@@ -280,7 +281,7 @@ it("shows a page's members in its progress while the page is still enrolling, be
   await stack.gql(LaunchCampaignDocument, { id, at: new Date(Date.now() + 3_600_000).toISOString() }, Role.Marketer);
   await eventually(() => campaign(id), (c) => c.progress?.status === 'Scheduled');
   const services = (await stack.api.contextFor(`Bearer ${testKeys[Role.Operator]}`)).services;
-  const page = await new CampaignEnrolmentService(stack.orm.em.fork(), services.playbooks, defaultScoringPolicy.persistentIssue).enrolPage({ campaignId: id, after: null, limit: 10 });
+  const page = await new CampaignEnrolmentService(stack.orm.em.fork(), services.playbooks, campaignRules(defaultPolicies)).enrolPage({ campaignId: id, after: null, limit: 10 });
   expect(page.enrolled).toBe(6);
   const shown = await eventually(() => campaign(id), (c) => c.progress!.runsStarted === page.runsStarted);
   expect(shown.progress).toMatchObject({ status: 'Scheduled', enrolled: 6, treated: page.treated, holdout: page.holdout, runsStarted: page.treated });
@@ -338,7 +339,7 @@ it('counts as started only the runs a campaign started: a review under way that 
   const created = await stack.gql(CreateCampaignDocument, { input: { name: 'Review the joiner', playbook: 'AccountReview', filter: { search: 'Joiner' }, holdoutPercent: 0 } }, Role.Marketer);
   const services = (await stack.api.contextFor(`Bearer ${testKeys[Role.Operator]}`)).services;
   try {
-    const page = await new CampaignEnrolmentService(stack.orm.em.fork(), services.playbooks, defaultScoringPolicy.persistentIssue).enrolPage({ campaignId: created.data!.createCampaign.id, after: null, limit: 10 });
+    const page = await new CampaignEnrolmentService(stack.orm.em.fork(), services.playbooks, campaignRules(defaultPolicies)).enrolPage({ campaignId: created.data!.createCampaign.id, after: null, limit: 10 });
     expect(page).toMatchObject({ enrolled: 1, treated: 1, runsStarted: 0 });
     const [member] = await rows(sql<{ workflow_id: string }>`select workflow_id from campaign_member where campaign_id = ${created.data!.createCampaign.id}::uuid`);
     expect(member.workflow_id).toBe(workflowId);
@@ -788,7 +789,7 @@ it('records a campaign reset in the Temporal UI after its termination as running
   await new Promise((r) => setTimeout(r, 3_000));
   expect(await enrolled()).toEqual(['Ivo', 'Jan']);
   expect(await campaign(id)).toMatchObject({ status: 'Cancelled', progress: { status: 'Cancelled' } });
-  const enrolment = new CampaignEnrolmentService(stack.orm.em.fork(), null!, defaultScoringPolicy.persistentIssue);
+  const enrolment = new CampaignEnrolmentService(stack.orm.em.fork(), null!, campaignRules(defaultPolicies));
   await expect(enrolment.enrolPage({ campaignId: id, after: null, limit: 10, pass: 9 })).rejects.toMatchObject({ code: 'CAMPAIGN_WRONG_STATE' });
 
   // The run reconciliation records it running again, audited once; it enrols the newcomer and can be paused and cancelled.

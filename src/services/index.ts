@@ -71,7 +71,7 @@ export function createServices(em: EntityManager, engines: Engines, policies: Po
   const invoices = new InvoiceService(em, audit, rescores, engines.playbooks);
   const playbooks = new PlaybookService(customers, invoices, runs, scores, engines.playbooks, new PlaybookEligibilityService(em, scores), policies);
   const triggers = new PlaybookTriggerService(em, playbooks);
-  const campaigns = new CampaignService(em, engines.campaigns, policies.campaign, audit, runs, policies.delivery, policies.scoring.persistentIssue);
+  const campaigns = new CampaignService(em, engines.campaigns, policies.campaign, audit, runs, campaignRules(policies));
   const contactStatus = new ContactStatusService(em, policies.delivery.contact);
   const runReconciliation = new RunReconciliationService(runs, engines.playbooks, campaigns);
   return {
@@ -129,7 +129,7 @@ export function createWorkerServices(em: EntityManager, engines: Engines, polici
     accountReviewSteps: new AccountReviewSteps(em, rescores, outbox, audit, contactStatus),
     appreciationSteps: new AppreciationSteps(em, outbox, contactStatus, policies.appreciation),
     welcomeCheckSteps: new WelcomeCheckSteps(em, outbox),
-    campaignEnrolment: new CampaignEnrolmentService(em, playbooks, policies.scoring.persistentIssue),
+    campaignEnrolment: new CampaignEnrolmentService(em, playbooks, campaignRules(policies)),
     playbookSteering: new SteeringAuditService(em, audit, engines.playbooks),
     campaignSteering: new SteeringAuditService(em, audit, engines.campaigns),
     scoreHistory: new ScoreHistoryService(em),
@@ -137,3 +137,8 @@ export function createWorkerServices(em: EntityManager, engines: Engines, polici
 }
 
 export type WorkerServices = ReturnType<typeof createWorkerServices>;
+
+/** What campaigns go by: the audience's policy values, the persistent-issue rule and the contact guard, as every other entry point does. */
+export function campaignRules(policies: Policies) {
+  return { ...policies, persistentIssue: policies.scoring.persistentIssue };
+}

@@ -1,6 +1,6 @@
 import { Playbook } from '../playbooks/playbook.js';
 import { SCORE_BANDS } from '../scoring/score-bands.js';
-import { campaignPlaybook, campaignPlaybooks, defaultHoldoutPercent } from './campaign.js';
+import { audienceDays, campaignPlaybook, campaignPlaybooks, defaultHoldoutPercent } from './campaign.js';
 
 describe('campaign playbooks', () => {
   it('narrow a segment only by bands their score has (a misspelt band would enrol nobody)', () => {
@@ -21,5 +21,13 @@ describe('campaign playbooks', () => {
     expect(defaultHoldoutPercent(campaignPlaybook(Playbook.Appreciation)!)).toBe(10);
     expect(defaultHoldoutPercent(campaignPlaybook(Playbook.AccountReview)!)).toBe(10);
     expect(defaultHoldoutPercent(campaignPlaybook(Playbook.FixIssue)!)).toBe(0);
+  });
+
+  it('narrow the audience by the policy values they are given, as a start by hand and the sweep do', () => {
+    const policies = { appreciation: { minTenureDays: 1000 }, welcomeCheck: { newCustomerDays: 60 }, triggers: { accountReviewCooldownDays: 100 } };
+    expect(audienceDays(Playbook.Appreciation, policies)).toEqual({ minTenureDays: 1000, maxTenureDays: null, cooldownDays: null });
+    expect(audienceDays(Playbook.WelcomeCheck, policies)).toEqual({ minTenureDays: null, maxTenureDays: 60, cooldownDays: null });
+    expect(audienceDays(Playbook.AccountReview, policies)).toEqual({ minTenureDays: null, maxTenureDays: null, cooldownDays: 100 });
+    expect(audienceDays(Playbook.FixIssue, policies)).toEqual({ minTenureDays: null, maxTenureDays: null, cooldownDays: null });
   });
 });

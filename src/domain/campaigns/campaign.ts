@@ -1,8 +1,8 @@
 import { days, seconds } from '../policies/duration.js';
-import { appreciationPolicy } from '../playbooks/appreciation.js';
+import type { AppreciationPolicy } from '../playbooks/appreciation.js';
 import { Playbook, type PlaybookName } from '../playbooks/playbook.js';
-import { triggerPolicy } from '../playbooks/triggers.js';
-import { welcomeCheckPolicy } from '../playbooks/welcome-check.js';
+import type { TriggerPolicy } from '../playbooks/triggers.js';
+import type { WelcomeCheckPolicy } from '../playbooks/welcome-check.js';
 import { LOSS_MAKING } from '../scoring/profitability.js';
 import { ScoreKind } from '../scoring/score-kind.js';
 
@@ -59,14 +59,8 @@ export interface CampaignPlaybook {
   requires: { kind: ScoreKind; bands: string[] } | null;
   /** Current score bands the playbook is not for: a loss-making account gets an account review, not a thank-you offer. */
   excludes?: { kind: ScoreKind; bands: string[] } | null;
-  /** Customers for at least this many days only (a thank-you for years with us is true of them alone); null: any. */
-  minTenureDays: number | null;
-  /** Customers for at most this many days only (a welcome is for newcomers); null: any. */
-  maxTenureDays?: number | null;
   /** Not while a persistent issue of the customer's is being fixed (a fix case open): fix first, review the account after. */
   notWhileFixing?: boolean;
-  /** Not within this many days after the customer's last run of the playbook ended (a second proposal so soon is not fair); null: no gap. */
-  cooldownDays: number | null;
   /** One run per customer ever (a welcome) or per calendar year, UTC (a thank-you): who had theirs is left out; null: as many as the playbook's own rules allow. */
   once: 'ever' | 'per-year' | null;
   /** A run per customer, or one per complaint topic persistent now whose fix is due (fixing issues: the launch joins a topic's fix under way). */
@@ -83,8 +77,6 @@ export const campaignPlaybooks: Partial<Record<PlaybookName, CampaignPlaybook>> 
     marketing: true,
     requires: null,
     excludes: { kind: ScoreKind.Profitability, bands: [LOSS_MAKING] },
-    minTenureDays: appreciationPolicy.minTenureDays,
-    cooldownDays: null,
     once: 'per-year',
     runPer: 'customer',
     holdout: true,
@@ -94,9 +86,6 @@ export const campaignPlaybooks: Partial<Record<PlaybookName, CampaignPlaybook>> 
     messagesPerRun: 1,
     marketing: false,
     requires: null,
-    minTenureDays: null,
-    maxTenureDays: welcomeCheckPolicy.newCustomerDays,
-    cooldownDays: null,
     once: 'ever',
     runPer: 'customer',
     holdout: true,
@@ -108,18 +97,37 @@ export const campaignPlaybooks: Partial<Record<PlaybookName, CampaignPlaybook>> 
     proposesOffer: true,
     requires: { kind: ScoreKind.Profitability, bands: [LOSS_MAKING] },
     notWhileFixing: true,
-    minTenureDays: null,
-    cooldownDays: triggerPolicy.accountReviewCooldownDays,
     once: null,
     runPer: 'customer',
     holdout: true,
   },
   // "We are working on it", once per persistent topic.
-  [Playbook.FixIssue]: { messagesPerRun: 1, marketing: false, requires: { kind: ScoreKind.PersistentIssue, bands: ['persistent'] }, minTenureDays: null, cooldownDays: null, once: null, runPer: 'persistent-topic', holdout: false },
+  [Playbook.FixIssue]: { messagesPerRun: 1, marketing: false, requires: { kind: ScoreKind.PersistentIssue, bands: ['persistent'] }, once: null, runPer: 'persistent-topic', holdout: false },
 };
 
 export function campaignPlaybook(playbook: string): CampaignPlaybook | undefined {
   return Object.hasOwn(campaignPlaybooks, playbook) ? campaignPlaybooks[playbook as PlaybookName] : undefined;
+}
+
+/** The policy values a campaign's audience is narrowed by: those a start by hand and the trigger sweep go by. */
+export interface AudiencePolicies {
+  appreciation: Pick<AppreciationPolicy, 'minTenureDays'>;
+  welcomeCheck: Pick<WelcomeCheckPolicy, 'newCustomerDays'>;
+  triggers: Pick<TriggerPolicy, 'accountReviewCooldownDays'>;
+}
+
+/**
+ * The days a playbook's audience is narrowed by (null: no such limit): customers for at least
+ * `minTenureDays` (a thank-you for years with us is true of them alone), for at most
+ * `maxTenureDays` (a welcome is for newcomers), and none whose last run of the playbook ended
+ * within `cooldownDays` (a second proposal so soon is not fair).
+ */
+export function audienceDays(playbook: string, policies: AudiencePolicies): { minTenureDays: number | null; maxTenureDays: number | null; cooldownDays: number | null } {
+  const none = { minTenureDays: null, maxTenureDays: null, cooldownDays: null };
+  if (playbook === Playbook.Appreciation) return { ...none, minTenureDays: policies.appreciation.minTenureDays };
+  if (playbook === Playbook.WelcomeCheck) return { ...none, maxTenureDays: policies.welcomeCheck.newCustomerDays };
+  if (playbook === Playbook.AccountReview) return { ...none, cooldownDays: policies.triggers.accountReviewCooldownDays };
+  return none;
 }
 
 export const MAX_HOLDOUT_PERCENT = 50;

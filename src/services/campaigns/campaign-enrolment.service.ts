@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql, type RawBuilder } from 'kysely';
-import { campaignPlaybook, type CampaignRunStatus } from '../../domain/campaigns/campaign.js';
+import { audienceDays, campaignPlaybook, type AudiencePolicies, type CampaignRunStatus } from '../../domain/campaigns/campaign.js';
 import { Playbook } from '../../domain/playbooks/playbook.js';
 import { days } from '../../domain/policies/duration.js';
 import { persistentIssues, type PersistentIssuePolicy } from '../../domain/scoring/persistent-issue.js';
@@ -30,26 +30,27 @@ export interface EnrolmentPage {
  * another campaign of the playbook still measuring (`inOtherHoldout`) unless `withOtherHoldouts`
  * (the preview, to count them).
  */
-export function campaignAudience(campaign: Campaign, now = new Date(), { withOtherHoldouts = false } = {}): RawBuilder<boolean> {
+export function campaignAudience(campaign: Campaign, policies: AudiencePolicies, now = new Date(), { withOtherHoldouts = false } = {}): RawBuilder<boolean> {
   const segment = campaign.segment as CustomerFilter;
   const playbook = campaignPlaybook(campaign.playbook);
+  const { minTenureDays, maxTenureDays, cooldownDays } = audienceDays(campaign.playbook, policies);
   const filter: CustomerFilter = { ...segment };
   if (playbook?.requires) filter.scores = [...(segment.scores ?? []), playbook.requires];
-  if (playbook?.minTenureDays) {
-    const latest = new Date(now.getTime() - days(playbook.minTenureDays)).toISOString().slice(0, 10);
+  if (minTenureDays) {
+    const latest = new Date(now.getTime() - days(minTenureDays)).toISOString().slice(0, 10);
     filter.acquiredTo = segment.acquiredTo && segment.acquiredTo < latest ? segment.acquiredTo : latest;
   }
-  if (playbook?.maxTenureDays) {
-    const earliest = new Date(now.getTime() - days(playbook.maxTenureDays)).toISOString().slice(0, 10);
+  if (maxTenureDays) {
+    const earliest = new Date(now.getTime() - days(maxTenureDays)).toISOString().slice(0, 10);
     filter.acquiredFrom = segment.acquiredFrom && segment.acquiredFrom > earliest ? segment.acquiredFrom : earliest;
   }
   const excluded = playbook?.excludes
     ? sql`and not exists (select 1 from current_score x where x.customer_id = c.id and x.kind = ${playbook.excludes.kind} and x.band = any(${playbook.excludes.bands}::text[]))`
     : sql``;
   const fixFirst = playbook?.notWhileFixing ? sql`and not ${hasOpenFixCase('c.id')}` : sql``;
-  const cooldown = playbook?.cooldownDays
+  const cooldown = cooldownDays
     ? sql`and not exists (select 1 from playbook_run r where r.customer_id = c.id and r.playbook = ${campaign.playbook}
-                          and r.finished_at > ${now}::timestamptz - make_interval(days => ${playbook.cooldownDays}))`
+                          and r.finished_at > ${now}::timestamptz - make_interval(days => ${cooldownDays}))`
     : sql``;
   // A customer who had theirs (a welcome ever, a thank-you this year) gets no second one: the campaign could only count them.
   // Its own members stay in: a retried page finds the runs it started.
@@ -84,7 +85,8 @@ export class CampaignEnrolmentService {
   constructor(
     private readonly em: EntityManager,
     private readonly playbooks: PlaybookService,
-    private readonly issuePolicy: PersistentIssuePolicy,
+    /** The audience's policy values, and which complaint topics are persistent (a fix per topic). */
+    private readonly policies: AudiencePolicies & { persistentIssue: PersistentIssuePolicy },
   ) {}
 
   /**
@@ -108,7 +110,7 @@ export class CampaignEnrolmentService {
       await sql`select pg_advisory_xact_lock(hashtextextended(${`campaign-enrolment:${campaign.playbook}`}, 0))`.execute(tx);
       const page = (
         await sql<{ id: string }>`
-          select c.id from customer c where c.status = 'active' and ${campaignAudience(campaign)}
+          select c.id from customer c where c.status = 'active' and ${campaignAudience(campaign, this.policies)}
             ${input.after ? sql`and c.id > ${input.after}::uuid` : sql``}
             ${pass > 1 ? sql`and not exists (select 1 from campaign_member m where m.campaign_id = ${input.campaignId}::uuid and m.customer_id = c.id and m.pass < ${pass})` : sql``}
           order by c.id limit ${input.limit}`.execute(tx)
@@ -184,9 +186,9 @@ export class CampaignEnrolmentService {
   private async persistentTopics(customerId: string): Promise<string[]> {
     const { rows } = await sql<{ topic: string; opened_at: Date; resolved_at: Date | null; reopened_count: number; reopened_at: Date | null }>`
       select topic, opened_at, resolved_at, reopened_count, reopened_at from complaint k
-       where customer_id = ${customerId}::uuid and ${currentComplaint('k', windowEndingNow(this.issuePolicy.windowDays))}`.execute(this.em.getKysely());
+       where customer_id = ${customerId}::uuid and ${currentComplaint('k', windowEndingNow(this.policies.persistentIssue.windowDays))}`.execute(this.em.getKysely());
     const complaints = rows.map((r) => ({ topic: r.topic, openedAt: r.opened_at, resolvedAt: r.resolved_at, reopenedCount: r.reopened_count, reopenedAt: r.reopened_at }));
-    return persistentIssues(complaints, new Date(), this.issuePolicy).topics.map((t) => t.topic);
+    return persistentIssues(complaints, new Date(), this.policies.persistentIssue).topics.map((t) => t.topic);
   }
 
   /**

@@ -2,7 +2,7 @@ import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql } from 'kysely';
 import { compareRates, type RateComparison } from '../../domain/campaigns/rate-comparison.js';
-import { CampaignMetric, campaignPlaybook, campaignPlaybooks, campaignWorkflowId, defaultHoldoutPercent, MAX_CAMPAIGN_NAME, MAX_HOLDOUT_PERCENT, MAX_REPEAT_EVERY_DAYS, MAX_SCHEDULE_AHEAD_DAYS, type CampaignPolicy, type CampaignProgress } from '../../domain/campaigns/campaign.js';
+import { CampaignMetric, campaignPlaybook, type AudiencePolicies, campaignPlaybooks, campaignWorkflowId, defaultHoldoutPercent, MAX_CAMPAIGN_NAME, MAX_HOLDOUT_PERCENT, MAX_REPEAT_EVERY_DAYS, MAX_SCHEDULE_AHEAD_DAYS, type CampaignPolicy, type CampaignProgress } from '../../domain/campaigns/campaign.js';
 import { days } from '../../domain/policies/duration.js';
 import { marketingVerdict } from '../../domain/guards/contact-guard.js';
 import { hasOpenIssue, marketingCountSince } from '../facts/customer-facts.js';
@@ -101,10 +101,11 @@ export class CampaignService {
     private readonly policy: CampaignPolicy,
     private readonly audit: AuditService,
     runs: PlaybookRunService,
-    /** The contact guard delivery obeys, which the preview counts by. */
-    private readonly delivery: Pick<DeliveryPolicy, 'contact'>,
-    /** Which complaint topics are persistent, as the enrolment decides it (the preview counts a fix per topic). */
-    private readonly issuePolicy: PersistentIssuePolicy,
+    /**
+     * The contact guard delivery obeys, which the preview counts by; the audience's policy values
+     * and which complaint topics are persistent, as the enrolment decides them (a fix per topic).
+     */
+    private readonly policies: AudiencePolicies & { delivery: Pick<DeliveryPolicy, 'contact'>; persistentIssue: PersistentIssuePolicy },
   ) {
     // The same cursors as `list`'s (newest first, then by ID).
     this.ofSegment = new ChildPager(em, Campaign, { tag: 'campaigns', table: 'campaign', parentColumn: 'source_segment_id', orderColumn: 'created_at', orderType: 'timestamptz', orderProperty: 'createdAt' });
@@ -165,16 +166,16 @@ export class CampaignService {
     const { marketing, messagesPerRun, runPer, proposesOffer } = campaignPlaybook(campaign.playbook)!;
     const now = new Date();
     // Who it reaches, with those it leaves out as others' holdout, counted apart.
-    const audience = campaignAudience(campaign, now, { withOtherHoldouts: true });
+    const audience = campaignAudience(campaign, this.policies, now, { withOtherHoldouts: true });
     const db = this.em.getKysely();
     // The runs the launch starts for a customer, not those it joins: one unless one is under way;
     // fixing issues one per topic persistent now whose fix is due (the launch's rule, topic by
     // topic: a fix under way for one topic, persistent or not any more, takes none off another).
     const newRuns =
       runPer === 'persistent-topic'
-        ? sql`(select count(*) from (${persistentTopicKeys(sql.ref('c.id'), this.issuePolicy)}) pt where ${fixDue(sql.ref('c.id'), sql.ref('pt.topic'))})::int`
+        ? sql`(select count(*) from (${persistentTopicKeys(sql.ref('c.id'), this.policies.persistentIssue)}) pt where ${fixDue(sql.ref('c.id'), sql.ref('pt.topic'))})::int`
         : sql`case when u.running > 0 then 0 else 1 end`;
-    const { contact } = this.delivery;
+    const { contact } = this.policies.delivery;
     const since = new Date(Date.now() - contact.budgetPeriodMs);
     // An account review proposes a cheaper tier (a service message) where the current profitability score's reasons
     // name one (the run rescores first: today's data may differ), else an offer, marketing, if one fits the customer's tier today.
@@ -227,7 +228,7 @@ export class CampaignService {
     const sample = (
       await sql<{ id: string; name: string }>`
         select c.id, c.name from campaign cmp cross join customer c
-         where cmp.id = ${id}::uuid and c.status = 'active' and ${campaignAudience(campaign, now)} and not ${holdoutDraw(id)}
+         where cmp.id = ${id}::uuid and c.status = 'active' and ${campaignAudience(campaign, this.policies, now)} and not ${holdoutDraw(id)}
          order by c.id limit 10`.execute(db)
     ).rows;
     return {
