@@ -285,6 +285,28 @@ describe('recordPayment', () => {
     }
   });
 
+  it("rescores a customer behind UTC as of UTC's day, whatever day an invoice is issued for (QA 19 F4)", async () => {
+    // Noon UTC: already tomorrow somewhere on earth, still today in Los Angeles. Only the clock is moved.
+    const real = new Date();
+    jest.useFakeTimers({ now: new Date(Date.UTC(real.getUTCFullYear(), real.getUTCMonth(), real.getUTCDate(), 12)), advanceTimers: true, doNotFake: ['hrtime', 'nextTick', 'performance', 'queueMicrotask', 'setImmediate', 'clearImmediate', 'setInterval', 'clearInterval', 'setTimeout', 'clearTimeout'] });
+    try {
+      const utcDay = new Date().toISOString().slice(0, 10);
+      const day = (n: number) => new Date(Date.parse(utcDay) + n * 86_400_000).toISOString().slice(0, 10);
+      const customer = await newCustomer();
+      await em().nativeUpdate(Customer, { id: customer.id }, { timeZone: 'America/Los_Angeles' });
+      const e = em();
+      const overdue = e.create(Invoice, { customer: e.getReference(Customer, customer.id), issuedAt: day(-60), dueAt: day(-45), amountMinor: 10_000 });
+      // Billed ahead: issued tomorrow. A day it is issued for is no day the customer has reached.
+      e.create(Invoice, { customer: e.getReference(Customer, customer.id), issuedAt: day(1), dueAt: day(15), amountMinor: 10_000 });
+      await e.flush();
+      expect((await stack.gql(RecordPaymentDocument, { input: { invoiceId: overdue.id, amountMinor: 10_000 } }, Role.Operator)).errors).toBeUndefined();
+      const loyalty = (await stack.gql(CustomerScoresDocument, { id: customer.id, historyKind: 'PaymentLoyalty' }, Role.Viewer)).data!.customer!.scores.find((s) => s.kind === 'PaymentLoyalty')!;
+      expect(loyalty.asOf).toBe(utcDay);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
   it('refuses a non-positive or an oversized amount, a bad date, a future or pre-invoice date and an unknown invoice', async () => {
     const invoice = await newInvoice(await newCustomer());
     const zero = await stack.gql(RecordPaymentDocument, { input: { invoiceId: invoice.id, amountMinor: 0 } }, Role.Operator);

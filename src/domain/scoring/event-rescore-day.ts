@@ -4,7 +4,7 @@ import { dayIn, latestDayNow } from '../billing/paid-day.js';
  * The day a rescore after an event (a payment, a complaint, an import) scores a customer as
  * of, at `now`: the day it is where the customer lives, or UTC's where that is later (so it
  * never falls behind the nightly run's day, which is UTC's), and not before the latest day a
- * record of theirs is dated (`latestRecordedDay`: a payment or an order dated ahead, as far as
+ * record of theirs is dated (`latestRecordedDay`: a payment or an order dated ahead, not an invoice's issue day, as far as
  * the latest day on earth now). So the event's own rescore sees the event: a payment made
  * today in Tokyo, already tomorrow in UTC terms, is paid, not an invoice still overdue.
  */

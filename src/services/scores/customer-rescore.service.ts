@@ -67,7 +67,7 @@ export class CustomerRescoreService {
     const { rows } = await sql<{ time_zone: string; latest: string | null }>`
       select c.time_zone, greatest(
                (select max((o.ordered_at at time zone 'UTC')::date) from customer_order o where o.customer_id = c.id),
-               (select max(greatest(i.issued_at, i.paid_at)) from invoice i where i.customer_id = c.id),
+               (select max(i.paid_at) from invoice i where i.customer_id = c.id),
                (select max((cp.opened_at at time zone 'UTC')::date) from complaint cp where cp.customer_id = c.id),
                (select max(ce.occurred_at) from cost_entry ce where ce.customer_id = c.id))::text as latest
         from customer c where c.id = ${customerId}::uuid`.execute(this.db);
