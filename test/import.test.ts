@@ -10,7 +10,8 @@ import 'reflect-metadata';
 import { graphql } from 'graphql';
 import { Query, Resolver, buildSchema } from 'type-graphql';
 import { INVOICE_PAID } from '../src/domain/messages/catalogue.js';
-import { AuditEntry, Complaint, CostEntry, Customer, Invoice, MessageChannel, MessagePurpose, Offer, Order, OutboxMessage, Payment } from '../src/entities/index.js';
+import { AuditEntry, Complaint, CostEntry, Customer, Invoice, MessageChannel, MessagePurpose, Offer, Order, OutboxMessage, Payment, ScoreSnapshot } from '../src/entities/index.js';
+import { fixIssueWorkflowId } from '../src/domain/playbooks/fix-issue.js';
 import { OutboxService } from '../src/services/outbox/outbox.service.js';
 import { ImportService, MAX_IMPORT_ROWS, type ImportOptions } from '../src/services/import/import.service.js';
 import { ImportException, ImportExceptionCode } from '../src/services/import/import.exception.js';
@@ -717,6 +718,24 @@ describe('importCsv mutation', () => {
     expect((await stack.gql(ImportCsvDocument, { input: { kind: 'Complaints', csv: complaints } }, Role.Admin)).data!.importCsv).toMatchObject({ written: true, inserted: 3 });
     const [score] = await em().getConnection().execute<{ value: number; band: string }[]>(`select value, band from current_score where customer_id = ? and kind = 'persistent-issue'`, [customer.id]);
     expect(score).toMatchObject({ value: 1, band: 'persistent' });
+  });
+
+  it('starts the fix of a topic its complaints made persistent, for a customer at risk, as recordComplaint does, and not again on a re-import (QA 19 F1)', async () => {
+    await run('customers', 'customer_ref,name,email\nPERS-2,Per Sisting,per.sisting@example.com\n');
+    const customer = await em().findOneOrFail(Customer, { externalRef: 'PERS-2' });
+    const e = em();
+    e.create(ScoreSnapshot, { customer: e.getReference(Customer, customer.id), computedAt: new Date(), scores: { 'churn-risk': { value: 0.8, band: 'high', modelVersion: 'test', reasons: ['test'] } } });
+    await e.flush();
+    const day = (daysAgo: number) => new Date(Date.now() - daysAgo * 86_400_000).toISOString();
+    const complaints = `complaint_ref,customer_ref,topic,severity,opened_at\n${[20, 10, 1].map((d, i) => `PERS2-C${i},PERS-2,billing,medium,${day(d)}`).join('\n')}\n`;
+    expect((await stack.gql(ImportCsvDocument, { input: { kind: 'Complaints', csv: complaints } }, Role.Admin)).data!.importCsv).toMatchObject({ written: true, inserted: 3 });
+    const fix = stack.temporal.client.workflow.getHandle(fixIssueWorkflowId(customer.id, 'billing'));
+    const first = await fix.describe();
+    expect(first.type).toBe('fixIssue');
+    // The same file again adds and reopens nothing: no second follow-up (a fix waiting for its check-back would hear of a recurrence).
+    await fix.terminate('test: the fix is not followed here');
+    expect((await stack.gql(ImportCsvDocument, { input: { kind: 'Complaints', csv: complaints } }, Role.Admin)).data!.importCsv).toMatchObject({ written: true, inserted: 0 });
+    expect((await fix.describe()).runId).toBe(first.runId);
   });
 });
 

@@ -71,6 +71,7 @@ export function createServices(em: EntityManager, engines: Engines, policies: Po
   const invoices = new InvoiceService(em, audit, rescores, engines.playbooks);
   const playbooks = new PlaybookService(customers, invoices, runs, scores, engines.playbooks, new PlaybookEligibilityService(em, scores), policies);
   const triggers = new PlaybookTriggerService(em, playbooks);
+  const complaints = new ComplaintService(em, audit, rescores, triggers, policies, onFollowUpFailed);
   const campaigns = new CampaignService(em, engines.campaigns, policies.campaign, audit, runs, campaignRules(policies));
   const contactStatus = new ContactStatusService(em, policies.delivery.contact);
   const runReconciliation = new RunReconciliationService(runs, engines.playbooks, campaigns);
@@ -81,7 +82,7 @@ export function createServices(em: EntityManager, engines: Engines, policies: Po
     dataExport: new CustomerDataExportService(em, audit),
     orders,
     invoices,
-    complaints: new ComplaintService(em, audit, rescores, triggers, policies, onFollowUpFailed),
+    complaints,
     scores,
     fairness: new FairnessReportService(em),
     operations: new OperationsStatusService(em, policies.delivery.maxAttempts, engines.workers),
@@ -97,6 +98,7 @@ export function createServices(em: EntityManager, engines: Engines, policies: Po
     imports: new ImportService(em.config.get('clientUrl')!, {
       invoicesPaid: (invoiceIds) => runReconciliation.tellPaidReminders(invoiceIds),
       customersChanged: (kind, customerIds) => rescores.rescoreAfterImport(kind, customerIds),
+      complaintsReceived: (received) => complaints.followUpImported(received),
     }),
     runs,
     runReconciliation,

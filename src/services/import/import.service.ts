@@ -99,14 +99,18 @@ export class ImportService {
   /**
    * After the commit, `followUp.invoicesPaid` hears of the file's invoices it left paid that have a
    * reminder run under way (to end it now), and `followUp.customersChanged` of the customers whose
-   * complaints, invoices or payments it wrote (to rescore them now), unless there are more than
-   * `RESCORED_AT_ONCE`: then the nightly rescore brings them up to date.
+   * complaints, invoices or payments it wrote (to rescore them now), and `followUp.complaintsReceived`
+   * of the complaints a complaints file added or reopened (a topic that became persistent starts its
+   * fix, a fix waiting for its check-back hears it did not hold, as after recordComplaint and
+   * reopenComplaint), unless there are more than `RESCORED_AT_ONCE`: then the nightly rescore and the
+   * trigger sweep bring them up to date.
    */
   constructor(
     private readonly databaseUrl: string,
     private readonly followUp: {
       invoicesPaid?: (invoiceIds: string[]) => Promise<unknown>;
       customersChanged?: (kind: 'complaints' | 'invoices' | 'payments', customerIds: string[]) => Promise<unknown>;
+      complaintsReceived?: (complaints: { customerId: string; topic: string }[]) => Promise<unknown>;
     } = {},
   ) {}
 
@@ -261,6 +265,9 @@ export class ImportService {
       }
       // The merge skips refused rows with an anti-join on import_errors: give the planner its size.
       if (errorCount > 0) await client.query('analyze import_errors');
+      // What the file's customers' complaints were before it, to tell the ones it adds or reopens.
+      const { complaintsReceived } = this.followUp;
+      if (complaintsReceived && spec.kind === 'complaints') await client.query(COMPLAINTS_BEFORE_SQL);
       const missingRef = missingRefSql(spec);
       const deriveRefs = missingRef === null || Boolean((await client.query<{ missing: boolean }>(missingRef)).rows[0].missing);
       for (const statement of upsertSql(spec, new Set(header), deriveRefs, options.actor)) {
@@ -277,11 +284,14 @@ export class ImportService {
       const { invoicesPaid, customersChanged } = this.followUp;
       const paid = invoicesPaid && (spec.kind === 'invoices' || spec.kind === 'payments') ? await paidWithReminderRunning(client) : [];
       const changed = customersChanged && (spec.kind === 'complaints' || spec.kind === 'invoices' || spec.kind === 'payments') ? await customersOfFile(client, spec.kind) : [];
+      const received = complaintsReceived && spec.kind === 'complaints' ? (await client.query<{ customerId: string; topic: string }>(COMPLAINTS_RECEIVED_SQL)).rows : [];
       await client.query('commit');
       // Committed: a run not told now sees the payment at the run reconciliation (every few minutes) or its next step.
       if (paid.length) await invoicesPaid!(paid).catch(() => undefined);
       // (A score not rescored now is at the nightly rescore.)
       if (changed.length && changed.length <= RESCORED_AT_ONCE) await customersChanged!(spec.kind as 'complaints' | 'invoices' | 'payments', changed).catch(() => undefined);
+      // After the rescore, as recordComplaint does: the fix goes by the topic's complaints as they are now.
+      if (received.length && received.length <= RESCORED_AT_ONCE) await complaintsReceived!(received).catch(() => undefined);
       return report;
     } catch (error) {
       await client.query('rollback').catch(() => undefined);
@@ -304,6 +314,17 @@ async function customersOfFile(client: pg.Client, kind: 'complaints' | 'invoices
   );
   return rows.map((r) => r.id);
 }
+
+/** The file's customers' complaints before the file is written: each one's reopen count. */
+const COMPLAINTS_BEFORE_SQL = `create temp table complaints_before on commit drop as
+  select cp.id, cp.reopened_count from complaint cp join customer c on c.id = cp.customer_id
+   where c.external_ref in (select btrim(customer_ref) from import_stage)`;
+
+/** The (customer, topic) of each complaint the file added or reopened, at most one over RESCORED_AT_ONCE. */
+const COMPLAINTS_RECEIVED_SQL = `select cp.customer_id as "customerId", cp.topic from complaint cp join customer c on c.id = cp.customer_id
+   where c.external_ref in (select btrim(customer_ref) from import_stage)
+     and not exists (select 1 from complaints_before b where b.id = cp.id and b.reopened_count >= cp.reopened_count)
+   group by 1, 2 order by 1, 2 limit ${RESCORED_AT_ONCE + 1}`;
 
 /** The file's invoices that are paid now and whose customer has a reminder run under way. */
 async function paidWithReminderRunning(client: pg.Client): Promise<string[]> {
