@@ -90,6 +90,21 @@ it("starts no account review or thank-you from the sweep for the holdout of a ca
   expect(await started(appreciationWorkflowId(thank.held.id, year))).toBe(true);
 }, 90_000);
 
+it('starts no thank-you for a customer the sweep found and a campaign drew into its holdout before the start (QA 19 F2)', async () => {
+  const em = stack.orm.em.fork();
+  const [held, free] = ['Late held', 'Late free'].map((name) => {
+    const c = em.create(Customer, { name, email: `${name.toLowerCase().replace(/ /g, '.')}@example.com`, acquiredAt: '2020-01-01', marketingConsent: true, timeZone: zoneAtNoon(new Date()) });
+    em.create(ScoreSnapshot, { customer: c, computedAt: new Date(), scores: { 'payment-loyalty': { value: 1, band: 'loyal', modelVersion: 'test', reasons: ['test'] } } });
+    return c;
+  });
+  await em.flush();
+  // Found by the sweep's first step; then a thank-you campaign holds one of them back; then the sweep's second step starts.
+  await campaign('Thanks drawn late', 'Appreciation', { status: 'running', holdout: [held.id], search: 'Late held' });
+  const triggers = (await stack.api.contextFor(`Bearer ${testKeys[Role.Operator]}`)).services.triggers;
+  expect(await triggers.startAppreciations([held.id, free.id])).toEqual({ started: 1, skipped: 1 });
+  expect([await started(appreciationWorkflowId(held.id, year)), await started(appreciationWorkflowId(free.id, year))]).toEqual([false, true]);
+}, 90_000);
+
 it("enrols the pages of two campaigns of one playbook one at a time: the one enrolling second leaves out the holdout the first drew", async () => {
   // Customers of years (a thank-you is true of them) without consent: their thank-yous end at once, unwritten.
   const em = stack.orm.em.fork();
@@ -99,20 +114,28 @@ it("enrols the pages of two campaigns of one playbook one at a time: the one enr
   const [a, b] = await Promise.all(['A', 'B'].map((n) => campaign(`Contested thanks ${n}`, 'Appreciation', { status: 'running', search: 'Contested', holdoutPercent: 50 })));
   const enrolment = async () => new CampaignEnrolmentService(stack.orm.em.fork(), (await stack.api.contextFor(`Bearer ${testKeys[Role.Operator]}`)).services.playbooks, campaignRules(defaultPolicies));
 
-  // Members are recorded only once both pages have got as far as they may (each waiting for a lock): without
-  // the lock per playbook both would have read their audience by then, neither seeing the other's holdout.
+  // Members are recorded only once both pages have got as far as they may (one waiting to record its members, the
+  // other asking for the playbook's lock again and again, reporting as it waits): without the lock per playbook both
+  // would have read their audience by then, neither seeing the other's holdout.
   const blocker = new pg.Client({ connectionString: stack.config.databaseUrl });
   await blocker.connect();
   try {
     await blocker.query('begin');
     await blocker.query('lock table campaign_member in share mode');
-    const pages = Promise.all([a, b].map(async (campaignId) => (await enrolment()).enrolPage({ campaignId, after: null, limit: 100 })));
+    let reports = 0;
+    const pages = Promise.all([a, b].map(async (campaignId) => (await enrolment()).enrolPage({ campaignId, after: null, limit: 100 }, () => reports++)));
     await eventually(
-      () => rows(sql<{ n: number }>`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and (query like '%campaign_member%' or query like '%pg_advisory_xact_lock%')`),
-      ([{ n }]) => n === 2,
+      () =>
+        rows(sql<{ blocked: number; asking: number }>`
+          select count(*) filter (where wait_event_type = 'Lock' and query like '%campaign_member%')::int as blocked,
+                 count(*) filter (where query like '%pg_try_advisory_xact_lock%' and state <> 'idle' and wait_event_type is distinct from 'Lock')::int as asking
+            from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()`),
+      ([{ blocked, asking }]) => blocked === 1 && asking === 1,
     );
     await blocker.query('commit');
-    await pages;
+    // One report per treated customer, and more from the page that waited for the lock (its heartbeat: not taken as dead).
+    const treated = (await pages).reduce((sum, page) => sum + page.treated, 0);
+    expect(reports).toBeGreaterThan(treated);
   } finally {
     await blocker.end();
   }

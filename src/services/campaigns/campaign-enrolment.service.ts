@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { setTimeout } from 'node:timers/promises';
 import { sql, type RawBuilder } from 'kysely';
 import { audienceDays, campaignPlaybook, type AudiencePolicies, type CampaignRunStatus } from '../../domain/campaigns/campaign.js';
 import { Playbook } from '../../domain/playbooks/playbook.js';
@@ -13,6 +14,9 @@ import type { LaunchedRun } from '../engines/playbook-engine.js';
 import type { PlaybookService } from '../playbooks/playbook.service.js';
 import { CampaignException, CampaignExceptionCode } from './campaign.exception.js';
 import { inMeasuringHoldout } from '../facts/measuring-holdouts.js';
+
+/** How often a page waiting for another campaign's page of the playbook asks for the lock again. */
+const LOCK_RETRY_MS = 200;
 
 export interface EnrolmentPage {
   enrolled: number;
@@ -107,7 +111,12 @@ export class CampaignEnrolmentService {
     // moment sees the holdout this page draws, and leaves it out. The runs start after it, unlocked.
     const { page, members } = await this.em.transactional(async (em) => {
       const tx = em.getKysely();
-      await sql`select pg_advisory_xact_lock(hashtextextended(${`campaign-enrolment:${campaign.playbook}`}, 0))`.execute(tx);
+      // Waiting for another campaign's page, the step keeps reporting, so it is not taken as dead.
+      const lockKey = `campaign-enrolment:${campaign.playbook}`;
+      while (!(await sql<{ locked: boolean }>`select pg_try_advisory_xact_lock(hashtextextended(${lockKey}, 0)) as locked`.execute(tx)).rows[0].locked) {
+        progress();
+        await setTimeout(LOCK_RETRY_MS);
+      }
       const page = (
         await sql<{ id: string }>`
           select c.id from customer c where c.status = 'active' and ${campaignAudience(campaign, this.policies)}

@@ -107,7 +107,8 @@ export class PlaybookTriggerService {
   }
 
   async startAccountReviews(customerIds: string[]): Promise<{ started: number; skipped: number }> {
-    return this.startEach(customerIds, (id) => this.playbooks.launchAccountReview(id));
+    const { started } = await this.startEach(await this.notHeldBackNow(customerIds, ACCOUNT_REVIEW), (id) => this.playbooks.launchAccountReview(id));
+    return { started, skipped: customerIds.length - started };
   }
 
   /**
@@ -136,7 +137,20 @@ export class PlaybookTriggerService {
   }
 
   async startAppreciations(customerIds: string[]): Promise<{ started: number; skipped: number }> {
-    return this.startEach(customerIds, (id) => this.playbooks.launchAppreciation(id));
+    const { started } = await this.startEach(await this.notHeldBackNow(customerIds, APPRECIATION), (id) => this.playbooks.launchAppreciation(id));
+    return { started, skipped: customerIds.length - started };
+  }
+
+  /**
+   * Of the customers found, those no campaign of the playbook holds back now: finding and starting
+   * are separate steps (a start may be retried long after, while the engine is away), and a campaign
+   * page may have drawn one of them into its holdout in between (skipped, as one that no longer qualifies is).
+   */
+  private async notHeldBackNow(customerIds: string[], playbook: string): Promise<string[]> {
+    if (customerIds.length === 0) return [];
+    const { rows } = await sql<{ id: string }>`
+      select c.id from unnest(${customerIds}::uuid[]) with ordinality as c(id, n) where ${notHeldBack(playbook)} order by c.n`.execute(this.em.getKysely());
+    return rows.map((r) => r.id);
   }
 
   /** Starts fair reminders for each invoice; one paid or changed meanwhile is skipped, not an error. */
