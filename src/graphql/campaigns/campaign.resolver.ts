@@ -8,7 +8,7 @@ import { NestedPageArgs, PageArgs, pageComplexity } from '../common/connection.j
 import { LIVE_STATE_COMPLEXITY, REPORT_COMPLEXITY, ReportTurn } from '../limits.js';
 import { CampaignGroup, type Customer, type PlaybookRun } from '../../entities/index.js';
 import { selectedFields } from '../common/selection.js';
-import { PlaybookRunType, runsAsSelected } from '../playbooks/playbook-run.types.js';
+import { PlaybookRunType, selectsLiveState } from '../playbooks/playbook-run.types.js';
 import type { GraphQLContext } from '../context.js';
 import { CustomerType } from '../customers/customer.types.js';
 import { SegmentType } from '../segments/segment.types.js';
@@ -126,8 +126,7 @@ export class CampaignMemberResolver {
   })
   async run(@Root() member: CampaignMemberType, @Ctx() ctx: GraphQLContext, @Info() info: GraphQLResolveInfo): Promise<PlaybookRun | PlaybookRunType | null> {
     if (!member.run) return null;
-    const [run] = await runsAsSelected([member.run], selectedFields(info), ctx.services.playbooks);
-    return run;
+    return selectsLiveState(selectedFields(info)) ? PlaybookRunType.from(await ctx.services.playbooks.withLiveState(member.run)) : member.run;
   }
 
   /** Batched with the page's other members (the customer service's loader). */

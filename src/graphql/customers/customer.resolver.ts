@@ -13,7 +13,7 @@ import { InvoiceConnection } from '../billing/invoice.types.js';
 import { ComplaintConnection } from '../complaints/complaint.types.js';
 import { OrderConnection } from '../orders/order.types.js';
 import { MessageConnection } from '../messages/message.types.js';
-import { PlaybookRunConnection, runsAsSelected, type PlaybookRunType } from '../playbooks/playbook-run.types.js';
+import { asRunType, PlaybookRunConnection, selectsLiveState, type PlaybookRunType } from '../playbooks/playbook-run.types.js';
 import { ScoreType } from '../scores/score.types.js';
 import { selectedFields } from '../common/selection.js';
 import { customerPageIncludes } from './customer-page-includes.js';
@@ -132,9 +132,7 @@ export class CustomerResolver {
 
   @FieldResolver(() => PlaybookRunConnection, { description: 'Playbook runs, newest first; fields of their live state cost one Temporal query per run', complexity: pageComplexity })
   async playbookRuns(@Root() customer: Customer, @Args() args: NestedPageArgs, @Ctx() ctx: GraphQLContext, @Info() info: GraphQLResolveInfo): Promise<Page<PlaybookRun | PlaybookRunType>> {
-    const page = await ctx.services.runs.forCustomer(customer.id, args);
-    const records = page.edges.map((edge) => edge.node);
-    const runs = await runsAsSelected(records, selectedFields(info, 'edges', 'node'), ctx.services.playbooks);
-    return mapPage(page, (record) => runs[records.indexOf(record)]);
+    const page = await ctx.services.playbooks.asListed(await ctx.services.runs.forCustomer(customer.id, args), { live: selectsLiveState(selectedFields(info, 'edges', 'node')) });
+    return mapPage(page, asRunType);
   }
 }

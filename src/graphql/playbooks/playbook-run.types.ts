@@ -6,7 +6,7 @@ import { RunStatus } from '../../domain/playbooks/run-status.js';
 import { connectionOf } from '../common/connection.js';
 import { Playbook } from '../../domain/playbooks/playbook.js';
 import { RUN_LOYALTY_BANDS, RUN_RISK_BANDS, UNKNOWN_LOYALTY_BAND } from '../../domain/playbooks/run-tags.js';
-import type { PlaybookRunView, PlaybookService } from '../../services/playbooks/playbook.service.js';
+import type { PlaybookRunView } from '../../services/playbooks/playbook.service.js';
 import type { FairReminderState } from '../../domain/playbooks/fair-reminder.js';
 import type { FixIssueState } from '../../domain/playbooks/fix-issue.js';
 import type { AccountReviewState } from '../../domain/playbooks/account-review.js';
@@ -203,11 +203,11 @@ export class RunningPlaybookRunsFilterInput {
 /** What a run's database record answers (its step through a resolver of its own); every other field is the workflow's live state. */
 const RECORD_FIELDS = new Set(['__typename', 'workflowId', 'playbook', 'customerId', 'status', 'outcome', 'startedAt', 'finishedAt', 'step']);
 
-/** Runs read from the database, with their live state when the client selected a field of it: then one Temporal query per run. */
-export async function runsAsSelected(records: PlaybookRun[], fields: readonly string[], playbooks: PlaybookService): Promise<(PlaybookRun | PlaybookRunType)[]> {
-  if (fields.every((field) => RECORD_FIELDS.has(field))) return records;
-  return Promise.all(records.map(async (record) => PlaybookRunType.from(await playbooks.withLiveState(record))));
-}
+/** Whether the client selected a field of a run's live state (each costs one Temporal query per run), not only what its record holds. */
+export const selectsLiveState = (fields: readonly string[]): boolean => !fields.every((field) => RECORD_FIELDS.has(field));
+
+/** A run as listed: its record as it is, or its live view as the API types it. */
+export const asRunType = (run: PlaybookRun | PlaybookRunView): PlaybookRun | PlaybookRunType => ('state' in run ? PlaybookRunType.from(run) : run);
 
 export const PlaybookRunConnection = connectionOf(PlaybookRunType, 'PlaybookRun');
 export type PlaybookRunConnection = InstanceType<typeof PlaybookRunConnection>;

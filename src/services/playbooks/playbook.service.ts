@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { isUuid, workflowIdProblem } from '../../domain/ids.js';
 import { runTagSearchProblem } from '../../domain/playbooks/run-tags.js';
-import { assertPageSize, decodeCursor, encodeCursor, invalidCursor, toPage, type Page, type PageArgs } from '../common/pagination.js';
+import { assertPageSize, decodeCursor, encodeCursor, invalidCursor, mapPage, toPage, type Page, type PageArgs } from '../common/pagination.js';
 import { APPRECIATION, appreciationWorkflowId } from '../../domain/playbooks/appreciation.js';
 import { ACCOUNT_REVIEW, accountReviewWorkflowId, type AccountReviewState } from '../../domain/playbooks/account-review.js';
 import { FAIR_REMINDER, fairReminderWorkflowId } from '../../domain/playbooks/fair-reminder.js';
@@ -390,6 +390,17 @@ export class PlaybookService {
       found.map(async ({ workflowId, playbook, customerId }, i) => ({ workflowId, playbook, customerId, record: records.get(workflowId) ?? null, state: i < args.first ? await this.liveStateOrUnknown(workflowId) : null })),
     );
     return toPage(views, args.first, () => this.engine.countRunning(search), (view) => encodeCursor(tag, [offset + views.indexOf(view) + 1]), offset > 0);
+  }
+
+  /**
+   * Runs by their database records (a customer's, a campaign member's), newest first as given,
+   * each with its live state when `live` (one engine query per run): a list that shows only
+   * what the records hold asks the engine nothing.
+   */
+  async asListed(page: Page<PlaybookRun>, { live }: { live: boolean }): Promise<Page<PlaybookRun | PlaybookRunView>> {
+    if (!live) return page;
+    const views = new Map(await Promise.all(page.edges.map(async ({ node }) => [node, await this.withLiveState(node)] as const)));
+    return mapPage(page, (record) => views.get(record)!);
   }
 
   /** A run's database record with its live state, for lists that show where each run stands. */
