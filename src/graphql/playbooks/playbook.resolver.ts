@@ -59,7 +59,7 @@ export class PlaybookResolver {
   @Allow(Role.Operator)
   @Mutation(() => PlaybookRunType, {
     description:
-      "The customer promised to pay the invoice by `until` (today up to 30 days ahead): its reminder run sends nothing more until that day and 2 days' grace have passed; a later promise moves it. PLAYBOOK_PROMISE_REFUSED for a day passed or too far ahead, PLAYBOOK_RUN_ALREADY_FINISHED once the run ended",
+      "The customer promised to pay the invoice by `until` (today up to the promise policy's days ahead, 30 by default): its reminder run sends nothing more until that day and the policy's grace days (2 by default) have passed; a later promise moves it. PLAYBOOK_PROMISE_REFUSED for a day passed or too far ahead, PLAYBOOK_RUN_ALREADY_FINISHED once the run ended",
   })
   async promiseToPay(@Arg('invoiceId', () => ID) invoiceId: string, @Arg('until', () => LocalDateResolver) until: string, @Ctx() ctx: GraphQLContext): Promise<PlaybookRunType> {
     return PlaybookRunType.from(await ctx.services.playbooks.promiseToPay(invoiceId, until, ctx.caller!.id));
@@ -74,7 +74,7 @@ export class PlaybookResolver {
 
   @Allow(Role.Operator)
   @Mutation(() => PlaybookRunType, { description:
-      'Starts fixing a persistent issue (fix case with an owner, escalation, check-back); CONFLICT/PLAYBOOK_NOT_ELIGIBLE, with the reason, unless the topic is persistent (3 complaints or a reopen within 90 days); a second call returns the same run',
+      'Starts fixing a persistent issue (fix case with an owner, escalation, check-back); CONFLICT/PLAYBOOK_NOT_ELIGIBLE, with the reason, unless the topic is persistent (by default 3 complaints or a reopen within 90 days); a second call returns the same run',
   })
   async startFixIssue(@Arg('customerId', () => ID) customerId: string, @Arg('topic') topic: string, @Ctx() ctx: GraphQLContext): Promise<PlaybookRunType> {
     return PlaybookRunType.from(await ctx.services.playbooks.startFixIssue(customerId, topic, ctx.caller!.id));
@@ -95,7 +95,7 @@ export class PlaybookResolver {
 
   @Allow(Role.Operator)
   @Mutation(() => PlaybookRunType, { description:
-      'Starts the review of a loss-making account (proposal first; offboarding only with approval); CONFLICT/PLAYBOOK_NOT_ELIGIBLE, with the reason, unless its profitability band is loss-making and no review ended within the last 180 days',
+      'Starts the review of a loss-making account (proposal first; offboarding only with approval); CONFLICT/PLAYBOOK_NOT_ELIGIBLE, with the reason, unless its profitability band is loss-making and no review ended within the cooldown (180 days by default)',
   })
   async startAccountReview(@Arg('customerId', () => ID) customerId: string, @Ctx() ctx: GraphQLContext): Promise<PlaybookRunType> {
     return PlaybookRunType.from(await ctx.services.playbooks.startAccountReview(customerId, ctx.caller!.id));
@@ -127,7 +127,7 @@ export class PlaybookResolver {
 
   @Allow(Role.Marketer, Role.Operator)
   @Mutation(() => PlaybookRunType, { description:
-      'Thanks a loyal customer with at least the best offer new customers get (once a year); CONFLICT/PLAYBOOK_NOT_ELIGIBLE, with the reason, unless a customer for 2 years or more in the loyal payment band',
+      'Thanks a loyal customer with at least the best offer new customers get (once a year); CONFLICT/PLAYBOOK_NOT_ELIGIBLE, with the reason, unless a customer for the tenure the policy sets (2 years by default) in the loyal payment band',
   })
   async startAppreciation(@Arg('customerId', () => ID) customerId: string, @Ctx() ctx: GraphQLContext): Promise<PlaybookRunType> {
     return PlaybookRunType.from(await ctx.services.playbooks.startAppreciation(customerId, ctx.caller!.id));
