@@ -348,7 +348,7 @@ it('refuses a review by hand for an account that is not loss-making, or within 1
   const refused = await stack.gql(StartAccountReviewDocument, { customerId: newcomer }, Role.Operator);
   expect(refused.errors![0]).toMatchObject({
     message: `No account-review for customer ${newcomer}: the account's profitability band is "too-new", not "loss-making": a review is for loss-making accounts`,
-    extensions: { code: 'CONFLICT', reason: 'PLAYBOOK_NOT_ELIGIBLE', customerId: newcomer, playbook: 'account-review' },
+    extensions: { code: 'CONFLICT', reason: 'PLAYBOOK_NOT_ELIGIBLE', customerId: newcomer, playbook: 'AccountReview' },
   });
   const unscored = await account('Ros');
   expect((await stack.gql(StartAccountReviewDocument, { customerId: unscored }, Role.Operator)).errors![0].message).toMatch(/no profitability score yet/);

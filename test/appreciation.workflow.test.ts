@@ -117,7 +117,7 @@ it('refuses to thank by hand a customer of two months, or one not in the loyal b
   const since = new Date(Date.now() - 61 * DAY).toISOString().slice(0, 10);
   expect((await stack.gql(StartAppreciationDocument, { customerId: newcomer }, Role.Marketer)).errors![0]).toMatchObject({
     message: `No appreciation for customer ${newcomer}: customer for 61 days (since ${since}); appreciation needs 730 (2 years)`,
-    extensions: { code: 'CONFLICT', reason: 'PLAYBOOK_NOT_ELIGIBLE', customerId: newcomer, playbook: 'appreciation' },
+    extensions: { code: 'CONFLICT', reason: 'PLAYBOOK_NOT_ELIGIBLE', customerId: newcomer, playbook: 'Appreciation' },
   });
   const late = await customer('Tardy', { tenureDays: 1200, band: 'at-risk' });
   expect((await stack.gql(StartAppreciationDocument, { customerId: late }, Role.Marketer)).errors![0]).toMatchObject({

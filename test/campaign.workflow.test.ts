@@ -699,7 +699,7 @@ it('records a campaign cancelled in the Temporal UI as cancelled, as cancelCampa
   expect(status.name).toBe('CANCELLED');
   expect(new Date(cancelled.finishedAt!).getTime()).toBeLessThanOrEqual(closeTime!.getTime());
   // Nothing left to cancel or pause: said as it is.
-  for (const action of ['cancel', 'pause'] as const) expect((await refusal(action, id)).extensions).toMatchObject({ code: 'CONFLICT', reason: 'CAMPAIGN_WRONG_STATE', status: 'cancelled' });
+  for (const action of ['cancel', 'pause'] as const) expect((await refusal(action, id)).extensions).toMatchObject({ code: 'CONFLICT', reason: 'CAMPAIGN_WRONG_STATE', status: 'Cancelled' });
   await recordHistory(campaignWorkflowId(id), 'campaign-cancelled-in-engine');
 
   // A run cancelled so before runs recorded it left its campaign running: the run reconciliation records it, naming who cancelled it.
@@ -744,7 +744,7 @@ it('records a campaign whose run was terminated in the Temporal UI: by cancelCam
   // Its record still says running and its run's last state too; pause and resume say what happened.
   for (const action of ['pause', 'resume'] as const) {
     const refused = await refusal(action, byMarketer);
-    expect(refused.extensions).toMatchObject({ code: 'CONFLICT', reason: 'CAMPAIGN_WRONG_STATE', status: 'terminated' });
+    expect(refused.extensions).toMatchObject({ code: 'CONFLICT', reason: 'CAMPAIGN_WRONG_STATE', status: 'Terminated' });
     expect(refused.message).toMatch(/its run was terminated in the workflow engine/);
   }
   const cancelled = await stack.gql(CancelCampaignDocument, { id: byMarketer }, Role.Marketer);
@@ -759,7 +759,7 @@ it('records a campaign whose run was terminated in the Temporal UI: by cancelCam
   expect(await reconcile()).toEqual([]);
   const sweepEntries = (await auditOf(bySweep)).filter(([action]) => action === 'campaign.ended-in-engine');
   expect(sweepEntries).toEqual([['campaign.ended-in-engine', `temporal:${stack.temporal.client.options.identity}`, { status: 'running' }, ended(closedBySweep)]]);
-  expect((await refusal('cancel', bySweep)).extensions).toMatchObject({ code: 'CONFLICT', status: 'cancelled' });
+  expect((await refusal('cancel', bySweep)).extensions).toMatchObject({ code: 'CONFLICT', status: 'Cancelled' });
 }, 120_000);
 
 it('records a campaign reset in the Temporal UI after its termination as running again, audited; until then its run enrols nobody', async () => {

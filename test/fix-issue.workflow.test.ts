@@ -477,7 +477,7 @@ it('refuses to fix by hand an issue that is not persistent: nobody is told they 
   const never = await customer('Ray');
   expect((await stack.gql(StartFixIssueDocument, { customerId: never, topic: 'delivery-delay' }, Role.Operator)).errors![0]).toMatchObject({
     message: `No fix-issue for customer ${never}: no persistent issue on topic "delivery-delay": 0 complaints and 0 reopens in the last 90 days (it takes 3 complaints or 1 reopen)`,
-    extensions: { code: 'CONFLICT', reason: 'PLAYBOOK_NOT_ELIGIBLE', customerId: never, playbook: 'fix-issue', topic: 'delivery-delay' },
+    extensions: { code: 'CONFLICT', reason: 'PLAYBOOK_NOT_ELIGIBLE', customerId: never, playbook: 'FixIssue', topic: 'delivery-delay' },
   });
   // Two complaints are not three; a third complaint about another topic does not count.
   const twice = await customer('Sam', { complaints: 2, topic: 'delivery-delay' });

@@ -45,7 +45,8 @@ const messages = async (workflowId: string) =>
   (await stack.orm.em.fork().find(OutboxMessage, { idempotencyKey: { $like: `${workflowId}/%` } }, { orderBy: { createdAt: 'asc' } })).map((m) => [m.template, m.channel]);
 
 it('starts through GraphQL, ends at once on the confirmation, and records the outcome', async () => {
-  const customerId = await newCustomer('Ada');
+  // At 2 a.m. where she lives: the welcome waits for her quiet hours to end (the worker delivers every 2 s).
+  const customerId = await newCustomer('Ada', zoneAtTwoInTheMorning(new Date()));
   const started = await stack.gql(StartWelcomeCheckDocument, { customerId }, Role.Marketer);
   expect(started.errors).toBeUndefined();
   const workflowId = started.data!.startWelcomeCheck.workflowId;
@@ -65,7 +66,7 @@ it('starts through GraphQL, ends at once on the confirmation, and records the ou
   expect(confirmed.errors).toBeUndefined();
   expect(confirmed.data!.confirmWelcome).toMatchObject({ status: 'Completed', step: 'done', outcome: 'confirmed', finishedAt: expect.any(String) });
   expect((await stack.gql(WelcomeCheckDocument, { customerId }, Role.Viewer)).data!.welcomeCheck).toMatchObject({ status: 'Completed', outcome: 'confirmed' });
-  // The welcome, not sent yet (no delivery here; in life, held for quiet hours), asks nothing any more: held back.
+  // The welcome, not sent yet (held for her quiet hours), asks nothing any more: held back.
   const [welcome] = await stack.orm.em.fork().find(OutboxMessage, { idempotencyKey: `${workflowId}/welcome` });
   expect(welcome).toMatchObject({ sentAt: null, suppressedReason: expect.stringMatching(/^run-ended: /) });
   expect(await stack.temporal.client.workflow.getHandle(workflowId).result()).toBe('confirmed');
@@ -147,7 +148,7 @@ it('welcomes newcomers only: a start by hand for a customer of years is refused 
   const refused = await stack.gql(StartWelcomeCheckDocument, { customerId: longStanding.id }, Role.Marketer);
   expect(refused.errors![0]).toMatchObject({
     message: expect.stringMatching(/a welcome check is for customers of 90 days or less$/),
-    extensions: { code: 'CONFLICT', reason: 'PLAYBOOK_NOT_ELIGIBLE', playbook: 'welcome-check' },
+    extensions: { code: 'CONFLICT', reason: 'PLAYBOOK_NOT_ELIGIBLE', playbook: 'WelcomeCheck' },
   });
   expect(await record(welcomeCheckWorkflowId(longStanding.id))).toBeNull();
 });

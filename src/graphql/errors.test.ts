@@ -1,5 +1,5 @@
 import { ValidationError } from 'class-validator';
-import { argumentProblems } from './errors.js';
+import { argumentProblems, asApiSpells } from './errors.js';
 
 const broken = (property: string, constraints: Record<string, string> | undefined, children: ValidationError[] = []) =>
   Object.assign(new ValidationError(), { property, constraints, children, value: 'echoed', target: { secret: 'input' } });
@@ -19,5 +19,13 @@ describe('argumentProblems', () => {
 
   it('is empty without errors', () => {
     expect(argumentProblems([])).toEqual([]);
+  });
+});
+
+describe('asApiSpells', () => {
+  it('spells a status or playbook detail as the API enums do, and leaves other details as they are', () => {
+    expect(asApiSpells({ id: 'c-1', status: 'cancelled', playbook: 'fair-reminder', field: 'playbook' })).toEqual({ id: 'c-1', status: 'Cancelled', playbook: 'FairReminder', field: 'playbook' });
+    expect(asApiSpells({ status: 'timed-out' })).toEqual({ status: 'TimedOut' });
+    expect(asApiSpells({ status: 3, workflowIds: ['fair-reminder/x'] })).toEqual({ status: 3, workflowIds: ['fair-reminder/x'] });
   });
 });

@@ -20,7 +20,7 @@ export function createErrorFormatter(logger: Logger, exposeInternals: boolean) {
         message: original.message,
         locations: formatted.locations,
         path: formatted.path,
-        extensions: { ...original.details, code: original.kind, reason: original.code },
+        extensions: { ...asApiSpells(original.details), code: original.kind, reason: original.code },
       };
     }
     if (original instanceof ArgumentValidationError) {
@@ -46,6 +46,19 @@ export function createErrorFormatter(logger: Logger, exposeInternals: boolean) {
     return { message: 'Internal server error', locations: formatted.locations, path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
   };
 }
+
+/** Details that name a status or a playbook, which a front end compares with the API's enum values. */
+const ENUM_DETAILS = new Set(['status', 'playbook']);
+
+/**
+ * Details as the API spells them: a status or playbook stored as `cancelled` or `fair-reminder`
+ * is `Cancelled` or `FairReminder`, as the schema's enums (CampaignStatus, Playbook, ...) name it.
+ */
+export function asApiSpells(details: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(details).map(([key, value]) => [key, ENUM_DETAILS.has(key) && typeof value === 'string' ? enumName(value) : value]));
+}
+
+const enumName = (stored: string): string => stored.replace(/(^|[-_ ])([a-z])/g, (_, __, letter: string) => letter.toUpperCase());
 
 /**
  * A failure of the context function fails the whole request, before any resolver runs:
