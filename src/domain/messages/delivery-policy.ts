@@ -6,14 +6,19 @@ export interface DeliveryPolicy {
   batchSize: number;
   /** After this many failed attempts a message waits for a person (it stays in the outbox with its last error). */
   maxAttempts: number;
-  /** Wait before the next attempt after `attempts` failures. */
-  retryAfterMs: (attempts: number) => number;
+  /** The wait before the next attempt: `firstMs` after the first failure, doubling after each one, at most `maxMs`. */
+  retry: { firstMs: number; maxMs: number };
   contact: ContactPolicy;
 }
 
 export const defaultDeliveryPolicy: DeliveryPolicy = {
   batchSize: 50,
   maxAttempts: 8,
-  retryAfterMs: (attempts) => Math.min(60_000 * 2 ** (attempts - 1), 6 * 3_600_000),
+  retry: { firstMs: 60_000, maxMs: 6 * 3_600_000 },
   contact: contactPolicy,
 };
+
+/** The wait before the next attempt after `attempts` failed ones (a policy is plain data: the worker may be given it as JSON). */
+export function retryAfterMs(policy: Pick<DeliveryPolicy, 'retry'>, attempts: number): number {
+  return Math.min(policy.retry.firstMs * 2 ** Math.max(0, attempts - 1), policy.retry.maxMs);
+}

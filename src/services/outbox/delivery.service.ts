@@ -1,7 +1,7 @@
 import { refusalText } from '../../domain/messages/refusal-text.js';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { decideContact } from '../../domain/guards/contact-guard.js';
-import type { DeliveryPolicy } from '../../domain/messages/delivery-policy.js';
+import { retryAfterMs, type DeliveryPolicy } from '../../domain/messages/delivery-policy.js';
 import { audienceOf, INVOICE_PAID, untilPaidTemplates } from '../../domain/messages/catalogue.js';
 import { messageLanguage, renderMessage } from '../../domain/messages/templates.js';
 import { unsubscribeUrl, withUnsubscribeFooter, type UnsubscribeLinks } from '../../domain/messages/unsubscribe-link.js';
@@ -157,7 +157,7 @@ export class DeliveryService {
       // tried again after the back-off, so at most once a round. A server that took the message but did not answer in
       // time may have delivered it: the retry carries the same key (the e-mail's Message-ID), for receivers to drop.
       const attempts = row.attempts + 1;
-      await em.nativeUpdate(OutboxMessage, { id }, { attempts, lastError, sendAfter: new Date(now.getTime() + this.policy.retryAfterMs(attempts)) });
+      await em.nativeUpdate(OutboxMessage, { id }, { attempts, lastError, sendAfter: new Date(now.getTime() + retryAfterMs(this.policy, attempts)) });
       return 'failed';
     }
   }
