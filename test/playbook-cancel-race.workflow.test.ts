@@ -14,6 +14,7 @@ import { CancelPlaybookRunDocument, FairReminderDocument, StartFairReminderDocum
 import { eventually } from './support/eventually.js';
 import { recordHistory } from './support/histories.js';
 import { startTestStack, type TestStack } from './support/stack.js';
+import { zoneAtTwoInTheMorning } from './support/time-zones.js';
 
 /**
  * A playbook run cancelled (through the API or in the Temporal UI) or terminated while one of
@@ -129,7 +130,9 @@ it('a fair reminder terminated in the Temporal UI while its reminder step waits 
 /** A customer with a persistent issue about `topic`, and another session that holds the fix case's key, so the step that opens the case waits (until `release`). */
 async function fixRunWaitingToOpen(name: string, topic: string) {
   const em = stack.orm.em.fork();
-  const customer = em.create(Customer, { name, email: `${name.toLowerCase()}@example.com`, acquiredAt: day(-730) });
+  // At 2 a.m. where the customer lives: the run's messages wait for quiet hours, so the worker's delivery (every 2 s)
+  // cannot send them before the cancel holds them back, however slow the machine.
+  const customer = em.create(Customer, { name, email: `${name.toLowerCase()}@example.com`, acquiredAt: day(-730), timeZone: zoneAtTwoInTheMorning(new Date()) });
   for (let i = 0; i < 3; i++) em.create(Complaint, { customer, topic, severity: ComplaintSeverity.Medium, openedAt: new Date(Date.now() - (i + 1) * DAY) });
   await em.flush();
   const workflowId = fixIssueWorkflowId(customer.id, topic);
