@@ -143,6 +143,11 @@ export class ComplaintService {
     return recorded;
   }
 
+  /** After an import added complaints or reopened some: each topic followed up as after recordComplaint or reopen. */
+  async followUpImported(complaints: readonly { customerId: string; topic: string }[]): Promise<void> {
+    for (const { customerId, topic } of complaints) await this.followUp(customerId, topic);
+  }
+
   /**
    * "Fixed only after they announce they leave" is what this prevents: the complaint that
    * makes a topic persistent, or brings it back after its fix, starts a fix now (for a
@@ -150,11 +155,6 @@ export class ComplaintService {
    * hears that it did not hold. The complaint is committed either way; a fix that cannot
    * start now is started by the next trigger sweep.
    */
-  /** After an import added complaints or reopened some: each topic followed up as after recordComplaint or reopen. */
-  async followUpImported(complaints: readonly { customerId: string; topic: string }[]): Promise<void> {
-    for (const { customerId, topic } of complaints) await this.followUp(customerId, topic);
-  }
-
   private async followUp(customerId: string, topic: string): Promise<void> {
     try {
       await this.triggers.complaintReceived(customerId, topic, this.policies.triggers, this.policies.scoring.persistentIssue);
