@@ -3,7 +3,7 @@ import { campaignRules } from '../src/services/index.js';
 import { randomUUID } from 'node:crypto';
 import { sql, type RawBuilder } from 'kysely';
 import { Role } from '../src/domain/auth/roles.js';
-import { campaignPolicy, type CampaignProgress } from '../src/domain/campaigns/campaign.js';
+import type { CampaignProgress } from '../src/domain/campaigns/campaign.js';
 import { CampaignStatus, Customer, Offer, OfferAudience, ScoreSnapshot } from '../src/entities/index.js';
 import { CHEAPER_TIER_REASON } from '../src/domain/scoring/profitability.js';
 import type { CampaignEngine } from '../src/services/engines/campaign-engine.js';
@@ -130,7 +130,7 @@ it('reports no next pass for a repeating campaign that ended while it waited for
   // The run's state as a cancel signal leaves it: status cancelled, the wait's time still set.
   const waited: CampaignProgress = { campaignId: id, status: 'cancelled', enrolled: 3, treated: 3, holdout: 0, runsStarted: 3, pages: 1, after: null, pass: 1, nextPassAt: new Date(Date.now() + 86_400_000).toISOString() };
   const engine = { progress: async () => waited } as unknown as CampaignEngine;
-  const service = new CampaignService(stack.orm.em.fork(), engine, campaignPolicy, undefined as never, undefined as never, campaignRules(defaultPolicies));
+  const service = new CampaignService(stack.orm.em.fork(), engine, undefined as never, undefined as never, campaignRules(defaultPolicies));
   expect(await service.progressOf({ id, status: CampaignStatus.Cancelled })).toMatchObject({ status: 'cancelled', nextPassAt: null });
   // Recorded as cancelled before the run took the signal (ended in the engine): the record's end stands, with no next pass.
   engine.progress = async () => ({ ...waited, status: 'running' });

@@ -72,7 +72,7 @@ export function createServices(em: EntityManager, engines: Engines, policies: Po
   const playbooks = new PlaybookService(customers, invoices, runs, scores, engines.playbooks, new PlaybookEligibilityService(em, scores), policies);
   const triggers = new PlaybookTriggerService(em, playbooks);
   const complaints = new ComplaintService(em, audit, rescores, triggers, policies, onFollowUpFailed);
-  const campaigns = new CampaignService(em, engines.campaigns, policies.campaign, audit, runs, campaignRules(policies));
+  const campaigns = new CampaignService(em, engines.campaigns, audit, runs, campaignRules(policies));
   const contactStatus = new ContactStatusService(em, policies.delivery.contact);
   const runReconciliation = new RunReconciliationService(runs, engines.playbooks, campaigns);
   return {

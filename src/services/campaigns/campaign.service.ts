@@ -98,14 +98,13 @@ export class CampaignService {
   constructor(
     private readonly em: EntityManager,
     private readonly engine: CampaignEngine,
-    private readonly policy: CampaignPolicy,
     private readonly audit: AuditService,
     runs: PlaybookRunService,
     /**
-     * The contact guard delivery obeys, which the preview counts by; the audience's policy values
-     * and which complaint topics are persistent, as the enrolment decides them (a fix per topic).
+     * The campaign's run policy; the contact guard delivery obeys, which the preview counts by; the
+     * audience's policy values and which complaint topics are persistent, as the enrolment decides them (a fix per topic).
      */
-    private readonly policies: AudiencePolicies & { delivery: Pick<DeliveryPolicy, 'contact'>; persistentIssue: PersistentIssuePolicy },
+    private readonly policies: AudiencePolicies & { campaign: CampaignPolicy; delivery: Pick<DeliveryPolicy, 'contact'>; persistentIssue: PersistentIssuePolicy },
   ) {
     // The same cursors as `list`'s (newest first, then by ID).
     this.ofSegment = new ChildPager(em, Campaign, { tag: 'campaigns', table: 'campaign', parentColumn: 'source_segment_id', orderColumn: 'created_at', orderType: 'timestamptz', orderProperty: 'createdAt' });
@@ -265,14 +264,14 @@ export class CampaignService {
     }
     if (campaign.status !== CampaignStatus.Draft) {
       if (at) throw new CampaignException(CampaignExceptionCode.WrongState, `Campaign ${id} was launched already (${campaign.status}): its start cannot move`, { id, status: campaign.status });
-      await this.engine.start(campaign, this.policy);
+      await this.engine.start(campaign, this.policies.campaign);
       return this.view(id);
     }
     // The draft's row is locked while its run starts: a change or discard at the same time
     // comes before the launch or is refused after it, never in between.
     await this.em.transactional(async (em) => {
       const locked = await lockedCampaign(em, id);
-      await this.engine.start(locked, this.policy, at);
+      await this.engine.start(locked, this.policies.campaign, at);
       // The run records its status as it moves; this shows the launch at once (a second launch finds it running).
       if (locked.status === CampaignStatus.Draft) {
         const after = at ? { status: CampaignStatus.Scheduled, scheduledFor: at } : { status: CampaignStatus.Running, launchedAt: new Date() };
