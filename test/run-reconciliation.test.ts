@@ -37,6 +37,8 @@ async function customerWithFixRun(name: string, topic: string, timeZone = 'UTC')
   expect(started.errors).toBeUndefined();
   const workflowId = fixIssueWorkflowId(customer.id, topic);
   await eventually(() => stack.orm.em.fork().findOne(FixCase, { workflowId }), (c) => c?.status === 'open');
+  // The run has taken its case's opening into its history too (what a reset goes back to): it waits for the fix.
+  await eventually(() => stack.gql(FixIssueDocument, { customerId: customer.id, topic }, Role.Viewer), (r) => r.data?.fixIssue?.step === 'awaiting-fix');
   return { customerId: customer.id, workflowId };
 }
 
