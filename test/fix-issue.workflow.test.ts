@@ -1,5 +1,9 @@
 import { defaultPolicies, defaultScoringPolicy, policiesWith } from '../src/domain/policies/index.js';
 import { sql } from 'kysely';
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { Role } from '../src/domain/auth/roles.js';
 import { fixIssuePolicy, fixIssueWorkflowId, ownerAfter, type FixIssuePolicy } from '../src/domain/playbooks/fix-issue.js';
 import { triggerPolicy } from '../src/domain/playbooks/triggers.js';
@@ -227,6 +231,37 @@ it('opens the case again, one level up, when the issue comes back before the che
   await stack.temporal.client.workflow.getHandle(workflowId).cancel();
   await eventually(() => stack.temporal.client.workflow.getHandle(workflowId).describe(), (d) => d.status.name === 'CANCELLED');
   await recordHistory(workflowId, 'fix-issue-recurred-by-update');
+}, 60_000);
+
+it('opens the case again when a complaint the run was not told of came after the fix: one a command-line import brings', async () => {
+  const customerId = await customer('Ida', { complaints: 3, topic: 'billing-error' });
+  await stack.orm.em.fork().nativeUpdate(Customer, { id: customerId }, { externalRef: 'CRM-IDA' });
+  const workflowId = fixIssueWorkflowId(customerId, 'billing-error');
+  await stack.temporal.client.workflow.start<typeof fixIssue>('fixIssue', {
+    workflowId,
+    taskQueue: stack.config.temporal.taskQueue,
+    args: [{ customerId, topic: 'billing-error', policy: { ...policy, fixDeadlineMs: seconds(60), checkBackAfterMs: seconds(4) } }],
+  });
+  await eventually(() => state(customerId, 'billing-error'), (s) => s?.step === 'awaiting-fix');
+  expect((await stack.gql(ResolveIssueDocument, { customerId, topic: 'billing-error' }, Role.Operator)).errors).toBeUndefined();
+  await eventually(() => state(customerId, 'billing-error'), (s) => s?.step === 'awaiting-check-back');
+
+  // The CRM's export of a new complaint about the topic, imported from the command line: no engine hears of it.
+  const file = path.join(await mkdtemp(path.join(os.tmpdir(), 'fix-import-')), 'complaints.csv');
+  await writeFile(file, `complaint_ref,customer_ref,topic,severity,opened_at\nCMP-IDA-4,CRM-IDA,billing-error,medium,${new Date().toISOString()}\n`);
+  const imported = spawnSync(process.execPath, [path.resolve('dist/src/bin/import.js'), 'complaints', file], { env: { ...process.env, DATABASE_URL: stack.config.databaseUrl }, encoding: 'utf8' });
+  expect(imported.stderr).toContain('1 inserted');
+  expect(imported.status).toBe(0);
+
+  // At its check-back the run finds it: instead of asking whether the fix holds, the case opens again one level up.
+  const back = await eventually(() => state(customerId, 'billing-error'), (s) => s?.recurrences === 1 && s.step === 'awaiting-fix');
+  expect(back).toMatchObject({ status: 'Running', escalations: 1, owner: 'team-lead' });
+  expect(await stack.orm.em.fork().findOneOrFail(FixCase, { workflowId })).toMatchObject({ status: 'open', resolvedAt: null, escalations: 1 });
+  expect((await outbox(workflowId)).map((m) => m[0])).toEqual(['acknowledged', 'fix-case-opened', 'recurrence-1', 'recurrence-1-acknowledged']);
+
+  await stack.temporal.client.workflow.getHandle(workflowId).cancel();
+  await eventually(() => stack.temporal.client.workflow.getHandle(workflowId).describe(), (d) => d.status.name === 'CANCELLED');
+  await recordHistory(workflowId, 'fix-issue-recurred-unheard');
 }, 60_000);
 
 it('records the customer saying the fix holds: refused while the case is open, then the check-back thanks instead of asking', async () => {

@@ -58,6 +58,7 @@ it('replays every recorded playbook history against the current workflow code', 
       'rescore-scheduled-backfilled.json',
       'account-review-reset-offboarding-withdrawn.json',
       'account-review-proposal-after-quiet-hours.json',
+      'fix-issue-recurred-unheard.json',
     ]),
   );
   expect(results.filter((r) => !r.ok)).toEqual([]);

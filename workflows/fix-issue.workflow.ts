@@ -9,7 +9,7 @@ import { setRefusableUpdate } from './refusable-update.js';
 import { auditSteering } from './steering-audit.js';
 import { playbookStepOptions } from './activity-options.js';
 
-const { recordRunStarted, recordRunOutcome, auditSteeringFromOutside, loadLoyaltyBand, cancelFixCase } = proxyActivities<PlaybookRunActivities & FixIssueActivities>(playbookStepOptions);
+const { recordRunStarted, recordRunOutcome, auditSteeringFromOutside, loadLoyaltyBand, cancelFixCase, complainedSinceFixed } = proxyActivities<PlaybookRunActivities & FixIssueActivities>(playbookStepOptions);
 /** The steps that write the case or tell someone: a cancel lets one under way finish first, so closing the case sees it. */
 const caseSteps = sideEffectSteps<Pick<FixIssueActivities, 'openFixCase' | 'escalateFixCase' | 'resolveFixCase' | 'reopenFixCase' | 'checkBackOnFix'>>(playbookStepOptions);
 
@@ -97,6 +97,9 @@ async function fixIssueSteps({ customerId, topic, policy }: FixIssueInput): Prom
     }
   };
 
+  // A complaint the run was not told of (a command-line import, a follow-up that failed) means the fix did not hold all the same.
+  const recurredUnheard = async () => patched('fix-recurrence-checked') && (await complainedSinceFixed(workflowId));
+
   await recordRunStarted({ workflowId, playbook: FIX_ISSUE, customerId, campaignId: startingCampaign() });
   const band = await loadLoyaltyBand(customerId);
   upsertSearchAttributes([{ key: LoyaltyBandKey, value: band }]);
@@ -113,7 +116,7 @@ async function fixIssueSteps({ customerId, topic, policy }: FixIssueInput): Prom
     // Check back once the fix has had time to prove itself; a complaint about it meanwhile means it did not hold.
     state.deadline = new Date(Date.now() + policy.checkBackAfterMs).toISOString();
     enter('awaiting-check-back', `Fixed; checking back with the customer on ${state.deadline}`);
-    if (!(await condition(() => recurred, policy.checkBackAfterMs))) break;
+    if (!(await condition(() => recurred, policy.checkBackAfterMs)) && !(await recurredUnheard())) break;
     recurred = false;
     state.resolved = false;
     state.recurrences += 1;

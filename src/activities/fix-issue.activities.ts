@@ -20,6 +20,9 @@ export function createFixIssueActivities(services: () => WorkerServices) {
     cancelFixCase(workflowId: string): Promise<void> {
       return cases().cancelCase(workflowId);
     },
+    complainedSinceFixed(workflowId: string): Promise<boolean> {
+      return cases().complainedSinceFixed(workflowId);
+    },
     reopenFixCase(input: { workflowId: string; customerId: string; topic: string; recurrences: number; escalations: number; owner: string }): Promise<void> {
       return cases().reopenCase(input);
     },
