@@ -180,7 +180,7 @@ it("leaves out another campaign's holdout of the playbook while it measures, and
   const second = await create('Welcome the measured again', 'WelcomeCheck', 'Measured', 0);
   expect(second.preview).toMatchObject({ customers: 0, treated: 0, messages: 0, inOtherHoldout: 4 });
   const services = (await stack.api.contextFor(`Bearer ${testKeys[Role.Operator]}`)).services;
-  const enrol = () => new CampaignEnrolmentService(stack.orm.em.fork(), services.playbooks, campaignRules(defaultPolicies)).enrolPage({ campaignId: second.id, after: null, limit: 10 });
+  const enrol = () => new CampaignEnrolmentService(stack.orm.em.fork(), services.playbooks, services.audit, campaignRules(defaultPolicies)).enrolPage({ campaignId: second.id, after: null, limit: 10 });
   expect(await enrol()).toMatchObject({ enrolled: 0, runsStarted: 0 });
   // The holdout of another playbook's campaign is not this one's to protect.
   await rows(sql`update campaign set playbook = 'appreciation' where id = ${first.id}::uuid`);

@@ -112,7 +112,10 @@ it("enrols the pages of two campaigns of one playbook one at a time: the one enr
   await em.flush();
   const ids = customers.map((c) => c.id);
   const [a, b] = await Promise.all(['A', 'B'].map((n) => campaign(`Contested thanks ${n}`, 'Appreciation', { status: 'running', search: 'Contested', holdoutPercent: 50 })));
-  const enrolment = async () => new CampaignEnrolmentService(stack.orm.em.fork(), (await stack.api.contextFor(`Bearer ${testKeys[Role.Operator]}`)).services.playbooks, campaignRules(defaultPolicies));
+  const enrolment = async () => {
+    const { services } = await stack.api.contextFor(`Bearer ${testKeys[Role.Operator]}`);
+    return new CampaignEnrolmentService(stack.orm.em.fork(), services.playbooks, services.audit, campaignRules(defaultPolicies));
+  };
 
   // Members are recorded only once both pages have got as far as they may (one waiting to record its members, the
   // other asking for the playbook's lock again and again, reporting as it waits): without the lock per playbook both

@@ -8,6 +8,7 @@ import { appreciationPolicy } from '../src/domain/playbooks/appreciation.js';
 import { loadDemoDataIfEmpty } from '../src/dev/demo-loader.js';
 import { CostEntry, CostKind, Customer, Order, ScoreSnapshot, ServiceTier } from '../src/entities/index.js';
 import { CampaignEnrolmentService } from '../src/services/campaigns/campaign-enrolment.service.js';
+import { TemporalCampaignEngine } from '../src/temporal/temporal-campaign-engine.js';
 import {
   CampaignDocument,
   CampaignMembersDocument,
@@ -254,6 +255,24 @@ it('launches for later: scheduled until its time, then enrols; cancelled before 
   await recordHistory(campaignWorkflowId(never.id), 'campaign-scheduled-cancelled');
 }, 120_000);
 
+it("records a launch whose own transaction never committed (the API stopped right after starting the run), audited once as the marketer's", async () => {
+  const at = new Date(Date.now() + 3_600_000);
+  const launches = (id: string) => rows(sql<{ actor: string; after: unknown }>`select actor, after from audit_entry where entity_id = ${id} and action = 'campaign.launch'`);
+  // The API started the run, then stopped before its transaction committed: the campaign is still a draft, unaudited.
+  const fell = await create('Launched as the API fell', 'WelcomeCheck', ['Premium']);
+  await new TemporalCampaignEngine(stack.temporal.client, stack.config.temporal.taskQueue).start({ id: fell.id, name: fell.name, playbook: 'welcome-check', holdoutPercent: 20 }, policy, at, 'marketer:fell');
+  // The run records the launch as the API would have.
+  expect(await eventually(() => campaign(fell.id), (c) => c.status === 'Scheduled')).toMatchObject({ scheduledFor: at.toISOString(), progress: { status: 'Scheduled' } });
+  expect(await launches(fell.id)).toEqual([{ actor: 'marketer:fell', after: { status: 'scheduled', scheduledFor: at.toISOString() } }]);
+
+  // A launch that committed is audited once: its run finds the campaign launched already.
+  const kept = await create('Launched as usual', 'WelcomeCheck', ['Premium']);
+  expect((await stack.gql(LaunchCampaignDocument, { id: kept.id, at: at.toISOString() }, Role.Marketer)).errors).toBeUndefined();
+  await eventually(() => campaign(kept.id), (c) => c.progress?.status === 'Scheduled');
+  expect(await launches(kept.id)).toEqual([{ actor: expect.stringMatching(/^marketer:/), after: { status: 'scheduled', scheduledFor: at.toISOString() } }]);
+  for (const { id } of [fell, kept]) expect((await stack.gql(CancelCampaignDocument, { id }, Role.Marketer)).errors).toBeUndefined();
+}, 120_000);
+
 it('counts on a retried enrolment page the runs its timed-out first attempt started, and starts none twice', async () => {
   // Newcomers of its own: the other welcome campaigns of this file have welcomed some of the shared ones (a welcome is once ever).
   await namedCustomers('Retried', 12, joinedDaysAgo(15));
@@ -261,11 +280,11 @@ it('counts on a retried enrolment page the runs its timed-out first attempt star
   expect(created.errors).toBeUndefined();
   const draft = created.data!.createCampaign;
   const services = (await stack.api.contextFor(`Bearer ${testKeys[Role.Operator]}`)).services;
-  const enrolment = new CampaignEnrolmentService(stack.orm.em.fork(), services.playbooks, campaignRules(defaultPolicies));
+  const enrolment = new CampaignEnrolmentService(stack.orm.em.fork(), services.playbooks, services.audit, campaignRules(defaultPolicies));
   const page = { campaignId: draft.id, after: null, limit: 10 };
   // The activity's result is lost when it times out; Temporal runs the same page again.
   const first = await enrolment.enrolPage(page);
-  const again = await new CampaignEnrolmentService(stack.orm.em.fork(), services.playbooks, campaignRules(defaultPolicies)).enrolPage(page);
+  const again = await new CampaignEnrolmentService(stack.orm.em.fork(), services.playbooks, services.audit, campaignRules(defaultPolicies)).enrolPage(page);
   expect(first.treated).toBeGreaterThan(0);
   expect(again).toEqual(first);
   expect(again.runsStarted).toBe(again.treated);
@@ -281,7 +300,7 @@ it("shows a page's members in its progress while the page is still enrolling, be
   await stack.gql(LaunchCampaignDocument, { id, at: new Date(Date.now() + 3_600_000).toISOString() }, Role.Marketer);
   await eventually(() => campaign(id), (c) => c.progress?.status === 'Scheduled');
   const services = (await stack.api.contextFor(`Bearer ${testKeys[Role.Operator]}`)).services;
-  const page = await new CampaignEnrolmentService(stack.orm.em.fork(), services.playbooks, campaignRules(defaultPolicies)).enrolPage({ campaignId: id, after: null, limit: 10 });
+  const page = await new CampaignEnrolmentService(stack.orm.em.fork(), services.playbooks, services.audit, campaignRules(defaultPolicies)).enrolPage({ campaignId: id, after: null, limit: 10 });
   expect(page.enrolled).toBe(6);
   const shown = await eventually(() => campaign(id), (c) => c.progress!.runsStarted === page.runsStarted);
   expect(shown.progress).toMatchObject({ status: 'Scheduled', enrolled: 6, treated: page.treated, holdout: page.holdout, runsStarted: page.treated });
@@ -339,7 +358,7 @@ it('counts as started only the runs a campaign started: a review under way that 
   const created = await stack.gql(CreateCampaignDocument, { input: { name: 'Review the joiner', playbook: 'AccountReview', filter: { search: 'Joiner' }, holdoutPercent: 0 } }, Role.Marketer);
   const services = (await stack.api.contextFor(`Bearer ${testKeys[Role.Operator]}`)).services;
   try {
-    const page = await new CampaignEnrolmentService(stack.orm.em.fork(), services.playbooks, campaignRules(defaultPolicies)).enrolPage({ campaignId: created.data!.createCampaign.id, after: null, limit: 10 });
+    const page = await new CampaignEnrolmentService(stack.orm.em.fork(), services.playbooks, services.audit, campaignRules(defaultPolicies)).enrolPage({ campaignId: created.data!.createCampaign.id, after: null, limit: 10 });
     expect(page).toMatchObject({ enrolled: 1, treated: 1, runsStarted: 0 });
     const [member] = await rows(sql<{ workflow_id: string }>`select workflow_id from campaign_member where campaign_id = ${created.data!.createCampaign.id}::uuid`);
     expect(member.workflow_id).toBe(workflowId);
@@ -791,7 +810,7 @@ it('records a campaign reset in the Temporal UI after its termination as running
   await new Promise((r) => setTimeout(r, 3_000));
   expect(await enrolled()).toEqual(['Ivo', 'Jan']);
   expect(await campaign(id)).toMatchObject({ status: 'Cancelled', progress: { status: 'Cancelled' } });
-  const enrolment = new CampaignEnrolmentService(stack.orm.em.fork(), null!, campaignRules(defaultPolicies));
+  const enrolment = new CampaignEnrolmentService(stack.orm.em.fork(), null!, null!, campaignRules(defaultPolicies));
   await expect(enrolment.enrolPage({ campaignId: id, after: null, limit: 10, pass: 9 })).rejects.toMatchObject({ code: 'CAMPAIGN_WRONG_STATE' });
 
   // The run reconciliation records it running again, audited once; it enrols the newcomer and can be paused and cancelled.

@@ -14,6 +14,8 @@ export interface CampaignInput {
   startAt?: string;
   /** Goes over the segment again every so many days until cancelled, enrolling newcomers. */
   repeatEveryDays?: number | null;
+  /** Who launched it (a person's launch, not carried over): the run records the launch if the launch's own transaction never committed. */
+  launchedBy?: string;
 }
 
 export const pauseCampaignSignal = defineSignal('pause');
@@ -30,7 +32,7 @@ export const campaignProgressQuery = defineQuery<CampaignProgress>('progress');
  * it records the cancel as the campaign's, as a marketer's cancel does.
  */
 export async function campaign(input: CampaignInput): Promise<CampaignProgress> {
-  const { campaignId, policy, progress: carried, startAt } = input;
+  const { campaignId, policy, progress: carried, startAt, launchedBy } = input;
   const { enrolCampaignPage } = proxyActivities<CampaignActivities>({
     startToCloseTimeout: policy.pageTimeoutSeconds * 1000,
     // (Runs started before the policy had a heartbeat have none.)
@@ -38,7 +40,8 @@ export async function campaign(input: CampaignInput): Promise<CampaignProgress> 
     retry: stepRetry,
   });
   const { recordCampaignStatus, auditCampaignSteeringFromOutside } = proxyActivities<CampaignActivities>({ startToCloseTimeout: policy.pageTimeoutSeconds * 1000, retry: stepRetry });
-  const record = (status: CampaignRunStatus) => recordCampaignStatus({ campaignId, status });
+  const launch = launchedBy ? { by: launchedBy, startAt: startAt ?? null } : undefined;
+  const record = (status: CampaignRunStatus) => recordCampaignStatus({ campaignId, status, launch });
   const progress: CampaignProgress = carried ?? { campaignId, status: 'running', enrolled: 0, treated: 0, holdout: 0, runsStarted: 0, pages: 0, after: null };
   steerBySignals(progress, (run) => auditCampaignSteeringFromOutside({ campaignId, ...run }));
   try {

@@ -1,5 +1,5 @@
 import { heartbeat } from '@temporalio/activity';
-import type { CampaignRunStatus } from '../domain/campaigns/campaign.js';
+import type { CampaignLaunch, CampaignRunStatus } from '../domain/campaigns/campaign.js';
 import type { EnrolmentPage } from '../services/campaigns/campaign-enrolment.service.js';
 import type { WorkerServices } from '../services/index.js';
 
@@ -9,8 +9,8 @@ export function createCampaignActivities(services: () => WorkerServices) {
     enrolCampaignPage(input: { campaignId: string; after: string | null; limit: number; pass?: number }): Promise<EnrolmentPage> {
       return services().campaignEnrolment.enrolPage(input, () => heartbeat());
     },
-    recordCampaignStatus(input: { campaignId: string; status: CampaignRunStatus }): Promise<void> {
-      return services().campaignEnrolment.recordStatus(input.campaignId, input.status);
+    recordCampaignStatus(input: { campaignId: string; status: CampaignRunStatus; launch?: CampaignLaunch }): Promise<void> {
+      return services().campaignEnrolment.recordStatus(input.campaignId, input.status, input.launch);
     },
     /** Audits a pause, resume or cancel an operator sent from outside the platform (the Temporal UI), each once. */
     auditCampaignSteeringFromOutside(input: { campaignId: string; workflowId: string; runId: string }): Promise<number> {

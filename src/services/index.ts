@@ -131,7 +131,7 @@ export function createWorkerServices(em: EntityManager, engines: Engines, polici
     accountReviewSteps: new AccountReviewSteps(em, rescores, outbox, audit, contactStatus),
     appreciationSteps: new AppreciationSteps(em, outbox, contactStatus, policies.appreciation),
     welcomeCheckSteps: new WelcomeCheckSteps(em, outbox),
-    campaignEnrolment: new CampaignEnrolmentService(em, playbooks, campaignRules(policies)),
+    campaignEnrolment: new CampaignEnrolmentService(em, playbooks, audit, campaignRules(policies)),
     playbookSteering: new SteeringAuditService(em, audit, engines.playbooks),
     campaignSteering: new SteeringAuditService(em, audit, engines.campaigns),
     scoreHistory: new ScoreHistoryService(em),

@@ -26,7 +26,7 @@ export class TemporalCampaignEngine implements CampaignEngine {
     private readonly callTimeoutMs = 5_000,
   ) {}
 
-  start({ id: campaignId, name, playbook, holdoutPercent, repeatEveryDays }: CampaignToStart, policy: CampaignPolicy, startAt?: Date | null): Promise<{ workflowId: string }> {
+  start({ id: campaignId, name, playbook, holdoutPercent, repeatEveryDays }: CampaignToStart, policy: CampaignPolicy, startAt?: Date | null, launchedBy?: string): Promise<{ workflowId: string }> {
     return this.reachable(async () => {
       const workflowId = campaignWorkflowId(campaignId);
       const holdout = holdoutPercent ? `keeping a random holdout of ${holdoutPercent}%` : 'holding nobody back';
@@ -35,7 +35,7 @@ export class TemporalCampaignEngine implements CampaignEngine {
         await this.client.workflow.start('campaign', {
           workflowId,
           taskQueue: this.taskQueue,
-          args: [{ campaignId, policy, ...(startAt ? { startAt: startAt.toISOString() } : {}), ...(repeatEveryDays ? { repeatEveryDays } : {}) }],
+          args: [{ campaignId, policy, ...(startAt ? { startAt: startAt.toISOString() } : {}), ...(repeatEveryDays ? { repeatEveryDays } : {}), ...(launchedBy ? { launchedBy } : {}) }],
           workflowIdConflictPolicy: 'USE_EXISTING',
           workflowIdReusePolicy: 'REJECT_DUPLICATE',
           // The marketer's campaign name and the playbook: no customer data.

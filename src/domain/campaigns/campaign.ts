@@ -159,6 +159,12 @@ export enum CampaignMetric {
 
 export type CampaignRunStatus = 'scheduled' | 'running' | 'paused' | 'cancelled' | 'completed';
 
+/** A person's launch as the campaign's run carries it: who, and the start it was launched for (ISO time; null: at once). */
+export interface CampaignLaunch {
+  by: string;
+  startAt: string | null;
+}
+
 /**
  * How a campaign's run can end in the workflow engine without recording it: terminated (in
  * the Temporal UI), failed or timed out, when none of its code runs, or cancelled there by a

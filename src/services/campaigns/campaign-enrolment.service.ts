@@ -1,7 +1,8 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { setTimeout } from 'node:timers/promises';
 import { sql, type RawBuilder } from 'kysely';
-import { audienceDays, campaignPlaybook, type AudiencePolicies, type CampaignRunStatus } from '../../domain/campaigns/campaign.js';
+import { audienceDays, campaignPlaybook, type AudiencePolicies, type CampaignLaunch, type CampaignRunStatus } from '../../domain/campaigns/campaign.js';
+import type { AuditService } from '../audit/audit.service.js';
 import { Playbook } from '../../domain/playbooks/playbook.js';
 import { days } from '../../domain/policies/duration.js';
 import { persistentIssues, type PersistentIssuePolicy } from '../../domain/scoring/persistent-issue.js';
@@ -89,6 +90,7 @@ export class CampaignEnrolmentService {
   constructor(
     private readonly em: EntityManager,
     private readonly playbooks: PlaybookService,
+    private readonly audit: AuditService,
     /** The audience's policy values, and which complaint topics are persistent (a fix per topic). */
     private readonly policies: AudiencePolicies & { persistentIssue: PersistentIssuePolicy },
   ) {}
@@ -203,12 +205,25 @@ export class CampaignEnrolmentService {
   /**
    * The campaign's status as its run moves; launch (enrolment begun) and finish times are kept from the first time they were set.
    * An end recorded stays: a run reset after it is recorded under way again by the run reconciliation alone (audited).
+   * A campaign still a draft was launched by a person whose launch never committed (the API
+   * stopped right after starting the run): the run records that launch, and its audit entry, as the launch would have.
    */
-  async recordStatus(campaignId: string, status: CampaignRunStatus): Promise<void> {
-    await sql`
-      update campaign set status = ${status}::campaign_status,
-             launched_at = case when ${status} in ('scheduled', 'cancelled') then launched_at else coalesce(launched_at, now()) end,
-             finished_at = case when ${status} in ('completed', 'cancelled') then coalesce(finished_at, now()) end
-       where id = ${campaignId}::uuid and status not in ('completed', 'cancelled')`.execute(this.em.getKysely());
+  async recordStatus(campaignId: string, status: CampaignRunStatus, launch?: CampaignLaunch): Promise<void> {
+    await this.em.transactional(async (em) => {
+      // The launch holds the draft's row until it commits: this waits for it, then finds the draft launched.
+      const { rows } = await sql<{ was: string }>`
+        with was as (select id, status from campaign where id = ${campaignId}::uuid for update)
+        update campaign c set status = ${status}::campaign_status,
+               launched_at = case when ${status} in ('scheduled', 'cancelled') then c.launched_at else coalesce(c.launched_at, now()) end,
+               finished_at = case when ${status} in ('completed', 'cancelled') then coalesce(c.finished_at, now()) end,
+               scheduled_for = case when was.status = 'draft' then ${launch?.startAt ?? null}::timestamptz else c.scheduled_for end
+          from was
+         where c.id = was.id and was.status not in ('completed', 'cancelled')
+        returning was.status as was`.execute(em.getKysely());
+      if (launch && rows[0]?.was === 'draft') {
+        const after = { status: launch.startAt ? 'scheduled' : 'running', scheduledFor: launch.startAt };
+        this.audit.record(em, { actor: launch.by, action: 'campaign.launch', entityType: 'campaign', entityId: campaignId, before: { status: 'draft' }, after });
+      }
+    });
   }
 }

@@ -271,7 +271,7 @@ export class CampaignService {
     // comes before the launch or is refused after it, never in between.
     await this.em.transactional(async (em) => {
       const locked = await lockedCampaign(em, id);
-      await this.engine.start(locked, this.policies.campaign, at);
+      await this.engine.start(locked, this.policies.campaign, at, actor);
       // The run records its status as it moves; this shows the launch at once (a second launch finds it running).
       if (locked.status === CampaignStatus.Draft) {
         const after = at ? { status: CampaignStatus.Scheduled, scheduledFor: at } : { status: CampaignStatus.Running, launchedAt: new Date() };

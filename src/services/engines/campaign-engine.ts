@@ -28,8 +28,12 @@ export interface CampaignReset extends HowReset {
 
 /** What the campaign service needs from the durable workflow engine (Temporal, in src/temporal/). */
 export interface CampaignEngine extends SteeringSource {
-  /** Starts the campaign's enrolment run, enrolling from `startAt` if given; a second call joins the run already going. */
-  start(campaign: CampaignToStart, policy: CampaignPolicy, startAt?: Date | null): Promise<{ workflowId: string }>;
+  /**
+   * Starts the campaign's enrolment run, enrolling from `startAt` if given; a second call joins
+   * the run already going. `launchedBy` (a person's launch) lets the run record the launch and
+   * its audit entry itself, should the launch's own transaction never commit.
+   */
+  start(campaign: CampaignToStart, policy: CampaignPolicy, startAt?: Date | null, launchedBy?: string): Promise<{ workflowId: string }>;
   /** Live progress; null when no run exists. */
   progress(campaignId: string): Promise<CampaignProgress | null>;
   /** False when no run is going. */
