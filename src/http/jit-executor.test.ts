@@ -49,11 +49,13 @@ const server = new ApolloServer({ gateway: jitExecutor(schema), formatError });
 beforeAll(() => server.start());
 afterAll(() => server.stop());
 
-async function run(query: string, variables?: Record<string, unknown>) {
-  const response = await server.executeOperation({ query, variables });
+async function answer(query: string, variables?: Record<string, unknown>, operationName?: string) {
+  const response = await server.executeOperation({ query, variables, operationName });
   if (response.body.kind !== 'single') throw new Error('expected a single result');
-  return response.body.singleResult;
+  return { status: response.http.status, result: response.body.singleResult };
 }
+
+const run = async (query: string, variables?: Record<string, unknown>) => (await answer(query, variables)).result;
 
 describe('operations compiled by graphql-jit behind Apollo', () => {
   it('answers a query, awaiting a field resolved from a getter', async () => {
@@ -77,6 +79,18 @@ describe('operations compiled by graphql-jit behind Apollo', () => {
     const result = await run('query ($job: Job!) { mode(job: $job) }', { job: { mode: 'STRICT' } });
     expect(result.errors![0].extensions!.code).toBe('BAD_USER_INPUT');
     expect(result.errors![0].message).toMatch(/name/);
+  });
+
+  it('answers a request that names no operation it can run as a bad request, not a server error', async () => {
+    expect(await answer('{ page { total } }', undefined, 'Nope')).toMatchObject({
+      status: 400,
+      result: { errors: [{ message: 'Unknown operation named "Nope".', extensions: { code: 'OPERATION_RESOLUTION_FAILURE' } }] },
+    });
+    expect(await answer('query A { page { total } } query B { failing }')).toMatchObject({
+      status: 400,
+      result: { errors: [{ message: 'Must provide operation name if query contains multiple operations.', extensions: { code: 'OPERATION_RESOLUTION_FAILURE' } }] },
+    });
+    expect((await answer('query A { page { total } } query B { failing }', undefined, 'A')).result.data).toEqual({ page: { total: 42 } });
   });
 
   it("keeps a resolver's error under the GraphQL error, with path and location", async () => {
