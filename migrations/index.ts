@@ -44,6 +44,8 @@ import { Migration20261205010000_audit_unknown_outcome } from './Migration202612
 import { Migration20261205020000_scoring_work_margined } from './Migration20261205020000_scoring_work_margined.js';
 import { Migration20261205030000_millisecond_times } from './Migration20261205030000_millisecond_times.js';
 import { Migration20261205040000_customer_search_apart } from './Migration20261205040000_customer_search_apart.js';
+import { Migration20261205050000_outbox_refused_at } from './Migration20261205050000_outbox_refused_at.js';
+import { Migration20261205060000_segment_name_collation } from './Migration20261205060000_segment_name_collation.js';
 
 /** Every migration in order; listed explicitly so compiled and bundled builds find them without globbing. */
 export const migrationsList: MigrationObject[] = [
@@ -92,4 +94,6 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261205020000_scoring_work_margined', class: Migration20261205020000_scoring_work_margined },
   { name: 'Migration20261205030000_millisecond_times', class: Migration20261205030000_millisecond_times },
   { name: 'Migration20261205040000_customer_search_apart', class: Migration20261205040000_customer_search_apart },
+  { name: 'Migration20261205050000_outbox_refused_at', class: Migration20261205050000_outbox_refused_at },
+  { name: 'Migration20261205060000_segment_name_collation', class: Migration20261205060000_segment_name_collation },
 ];

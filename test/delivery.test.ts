@@ -146,13 +146,16 @@ it('keeps a message whose gateway refuses it for now (451), with the error, and 
   expect(await message('run-3/reminder-1')).toMatchObject({ attempts: 2, sendAfter: new Date(noon.getTime() + 3 * 60_000) });
 });
 
-it('gives a message the gateway refuses for good (550 user unknown) to a person at once, with the refusal', async () => {
+it('gives a message the gateway refuses for good (550 user unknown) to a person at once, with the refusal and the one attempt made', async () => {
   const id = await customer({ email: 'bounce@example.com' });
   await enqueue(id, 'run-3b/reminder-1');
   expect(await deliver(noon)).toMatchObject({ failed: 1, sent: 0 });
   const refused = await message('run-3b/reminder-1');
-  expect(refused).toMatchObject({ sentAt: null, attempts: defaultDeliveryPolicy.maxAttempts, sendAfter: null, lastError: expect.stringMatching(/550 <<recipient>>: mailbox unavailable/) });
+  expect(refused).toMatchObject({ sentAt: null, attempts: 1, refusedAt: noon, sendAfter: null, lastError: expect.stringMatching(/550 <<recipient>>: mailbox unavailable/) });
   expect(messageStatus(refused, noon, defaultDeliveryPolicy.maxAttempts)).toBe('undeliverable');
+  // Never tried again, however late the round (the earlier test's busy message may be retried in it).
+  await deliver(new Date(noon.getTime() + 30 * 86_400_000));
+  expect(await message('run-3b/reminder-1')).toMatchObject({ attempts: 1, refusedAt: noon });
 });
 
 it('records each message sent as soon as it is handed over, so a round cut short (a crash, an outage) sends none of the earlier ones again', async () => {

@@ -157,6 +157,8 @@ it('tells operators, in its metrics and through GraphQL, whether delivery keeps 
   message('due-new', {});
   message('quiet-hours', { sendAfter: new Date(Date.now() + 3_600_000) });
   message('refused', { attempts: 8, lastError: 'mailbox unavailable' });
+  // Refused for good at its first attempt: given up on as well, whatever its attempts.
+  message('refused-for-good', { attempts: 1, lastError: '550 user unknown', refusedAt: new Date(), sendAfter: null });
   message('sent', { sentAt: new Date() });
   const finishedAt = new Date('2026-12-01T02:10:00Z');
   em.create(ScoringRun, { id: '00000000-0000-4000-8000-00000000a001', asOf: '2026-12-01', trigger: 'schedule', status: ScoringRunStatus.Completed, startedAt: new Date('2026-12-01T02:00:00Z'), finishedAt });
@@ -171,7 +173,7 @@ it('tells operators, in its metrics and through GraphQL, whether delivery keeps 
   expect(metric(text, 'retention_operations_status_up')).toBe(1);
   expect(metric(text, 'retention_outbox_messages{state="due"}')).toBe(2);
   expect(metric(text, 'retention_outbox_messages{state="deferred"}')).toBe(1);
-  expect(metric(text, 'retention_outbox_messages{state="undeliverable"}')).toBe(1);
+  expect(metric(text, 'retention_outbox_messages{state="undeliverable"}')).toBe(2);
   expect(metric(text, 'retention_outbox_oldest_due_message_seconds')).toBeGreaterThanOrEqual(600);
   expect(metric(text, 'retention_rescore_last_completed_timestamp_seconds')).toBe(finishedAt.getTime() / 1000);
   expect(metric(text, 'retention_fix_cases_open')).toBe(1);
@@ -184,7 +186,7 @@ it('tells operators, in its metrics and through GraphQL, whether delivery keeps 
   expect(data.operationsStatus).toMatchObject({
     dueMessages: 2,
     deferredMessages: 1,
-    undeliverableMessages: 1,
+    undeliverableMessages: 2,
     lastRescoreCompletedAt: finishedAt.toISOString(),
     openFixCases: 1,
     runningPlaybookRuns: [

@@ -117,6 +117,31 @@ it('lists segments by name, page by page, with their sizes', async () => {
   expect(names).toEqual(['Premium customers: 3', 'Premium with consent: 2']);
 });
 
+it('lists segments alphabetically as people read them, whatever their case and accents, and pages through them losing and repeating none', async () => {
+  const ids: string[] = [];
+  for (const name of ['zoo', 'Émile', 'apple', 'Zebra', 'emile', 'Eve', 'éclair', 'Apricot']) {
+    const created = await create({ name });
+    expect(created.errors).toBeUndefined();
+    ids.push(created.data!.createSegment.id);
+  }
+  // Pages of four: "emile" ends the first page and "Émile" starts the next; the second ends with "Premium with consent", before "Zebra".
+  const pages: string[][] = [];
+  let after: string | null = null;
+  for (;;) {
+    const page: SegmentsQuery['segments'] = (await stack.gql(SegmentsDocument, { first: 4, after }, Role.Viewer)).data!.segments;
+    pages.push(page.edges.map((e) => e.node.name));
+    expect(page.totalCount).toBe(10);
+    if (!page.pageInfo.hasNextPage) break;
+    after = page.pageInfo.endCursor!;
+  }
+  expect(pages).toEqual([
+    ['apple', 'Apricot', 'éclair', 'emile'],
+    ['Émile', 'Eve', 'Premium customers', 'Premium with consent'],
+    ['Zebra', 'zoo'],
+  ]);
+  for (const id of ids) await stack.gql(DeleteSegmentDocument, { id }, Role.Marketer);
+});
+
 it('is changed by a marketer: the new conditions apply at once, the change is audited, a taken name refused', async () => {
   const id = (await create({ name: 'Standard customers', filter: { serviceTier: ['Standard'] } })).data!.createSegment.id;
   expect((await stack.gql(UpdateSegmentDocument, { id, input: { name: 'x' } }, Role.Viewer)).errors![0].extensions!.code).toBe('FORBIDDEN');

@@ -53,20 +53,23 @@ const queue = async () => {
 it('lists what delivery gave up on, and sends one again once its address is corrected', async () => {
   const { customerId, messageId } = await undeliverable('reminder-a/1');
   const listed = (await queue()).find((m) => m.id === messageId);
-  expect(listed).toMatchObject({ key: 'reminder-a/1', status: 'Undeliverable', attempts: defaultDeliveryPolicy.maxAttempts, lastError: expect.stringMatching(/mailbox unavailable/), customer: { id: customerId, name: 'Ada Lovelace' } });
+  // Refused for good on its first attempt: listed at once, with the one attempt really made.
+  expect(listed).toMatchObject({ key: 'reminder-a/1', status: 'Undeliverable', attempts: 1, refusedAt: expect.any(String), lastError: expect.stringMatching(/mailbox unavailable/), customer: { id: customerId, name: 'Ada Lovelace' } });
+  const refusedAt = listed!.refusedAt;
   expect((await stack.gql(UndeliverableMessagesDocument, { first: 50 }, Role.Viewer)).errors![0].extensions).toMatchObject({ code: 'FORBIDDEN' });
   // Delivery leaves it alone from now on.
   expect(await deliverLater()).toMatchObject({ sent: 0, failed: 0 });
+  expect((await queue()).find((m) => m.id === messageId)).toMatchObject({ attempts: 1, refusedAt });
 
   expect((await stack.gql(UpdateCustomerDocument, { id: customerId, input: { email: 'ada.fixed@example.com' } }, Role.Operator)).errors).toBeUndefined();
   const retried = await stack.gql(RetryMessageDocument, { id: messageId }, Role.Operator);
   expect(retried.errors).toBeUndefined();
-  expect(retried.data!.retryMessage).toMatchObject({ status: 'Pending', attempts: 0, sendAfter: null });
+  expect(retried.data!.retryMessage).toMatchObject({ status: 'Pending', attempts: 0, refusedAt: null, sendAfter: null });
   expect((await queue()).map((m) => m.id)).not.toContain(messageId);
   expect(await deliverLater()).toMatchObject({ sent: 1 });
   expect(smtp.received.flatMap((m) => m.to)).toContain('ada.fixed@example.com');
   expect(await em().find(AuditEntry, { entityId: messageId })).toEqual([
-    expect.objectContaining({ action: 'message.retry', actor: expect.stringMatching(/^operator:/), before: { attempts: defaultDeliveryPolicy.maxAttempts, lastError: expect.stringMatching(/mailbox unavailable/) }, after: { attempts: 0 } }),
+    expect.objectContaining({ action: 'message.retry', actor: expect.stringMatching(/^operator:/), before: { attempts: 1, lastError: expect.stringMatching(/mailbox unavailable/), refusedAt }, after: { attempts: 0, refusedAt: null } }),
   ]);
 
   const again = await stack.gql(RetryMessageDocument, { id: messageId }, Role.Operator);
@@ -75,7 +78,7 @@ it('lists what delivery gave up on, and sends one again once its address is corr
 
 it('discards one for good, with a reason', async () => {
   const { messageId } = await undeliverable('reminder-b/1', 'busy');
-  expect((await queue()).find((m) => m.id === messageId)).toMatchObject({ attempts: defaultDeliveryPolicy.maxAttempts, lastError: expect.stringMatching(/451 <<recipient>>: mailbox busy/) });
+  expect((await queue()).find((m) => m.id === messageId)).toMatchObject({ attempts: defaultDeliveryPolicy.maxAttempts, refusedAt: null, lastError: expect.stringMatching(/451 <<recipient>>: mailbox busy/) });
   const noReason = await stack.gql(DiscardMessageDocument, { id: messageId, reason: ' ' }, Role.Operator);
   expect(noReason.errors![0].extensions).toMatchObject({ code: 'VALIDATION', reason: 'MESSAGE_INVALID_INPUT', field: 'reason' });
   const discarded = await stack.gql(DiscardMessageDocument, { id: messageId, reason: 'customer wrote back by post' }, Role.Operator);

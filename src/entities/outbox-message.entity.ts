@@ -76,11 +76,16 @@ export class OutboxMessage {
   @Property({ type: 'text', nullable: true })
   suppressedReason?: string | null;
 
+  /** Hand-overs to the channel so far, the last one included. */
   @Property({ type: 'integer' })
   attempts: number = 0;
 
   @Property({ type: 'text', nullable: true })
   lastError?: string | null;
+
+  /** When the channel refused it for good (an unknown mailbox): delivery tries it no more, it waits for a person (who may send it again). */
+  @Property({ type: 'timestamptz', length: 3, nullable: true })
+  refusedAt?: Date | null;
 
   /** The customer's payment-loyalty band when the message was written (null: unscored then, or written before it was kept); the fairness report counts the message under it. */
   @Property({ type: 'text', nullable: true })

@@ -16,8 +16,12 @@ export class Segment {
   @PrimaryKey({ type: 'uuid' })
   id: string = randomUUID();
 
-  /** Unique, whatever its case. */
-  @Property({ type: 'text' })
+  /**
+   * Unique, whatever its case. Compared and sorted alphabetically as people read it (ICU's root collation:
+   * case and accents count only between names otherwise alike, "apple" < "Émile" < "zoo"), so the list's
+   * order, its cursors and its (name, id) index agree.
+   */
+  @Property({ type: 'text', collation: 'und-x-icu' })
   name!: string;
 
   @Property({ type: 'text', nullable: true })

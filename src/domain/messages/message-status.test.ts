@@ -19,6 +19,10 @@ describe('messageStatus', () => {
     expect(messageStatus({ attempts: 7, lastError: '550 mailbox unavailable', sendAfter: later }, now, 8)).toBe('failing');
   });
 
+  it('gives up at once on a message the channel refused for good, whatever its attempts', () => {
+    expect(messageStatus({ attempts: 1, lastError: '550 5.1.1 user unknown', refusedAt: now }, now, 8)).toBe('undeliverable');
+  });
+
   it('is pending when nothing holds it back', () => {
     expect(messageStatus({ attempts: 0 }, now, 8)).toBe('pending');
     expect(messageStatus({ attempts: 0, sendAfter: new Date('2026-12-01T08:00:00Z') }, now, 8)).toBe('pending');

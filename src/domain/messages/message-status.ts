@@ -7,6 +7,8 @@ export interface MessageProgress {
   sendAfter?: Date | null;
   attempts: number;
   lastError?: string | null;
+  /** When the channel refused it for good. */
+  refusedAt?: Date | null;
 }
 
 /**
@@ -18,7 +20,7 @@ export interface MessageProgress {
 export function messageStatus(m: MessageProgress, now: Date, maxAttempts: number): MessageStatus {
   if (m.sentAt) return 'sent';
   if (m.suppressedAt) return 'suppressed';
-  if (m.attempts >= maxAttempts) return 'undeliverable';
+  if (m.refusedAt || m.attempts >= maxAttempts) return 'undeliverable';
   if (m.attempts > 0 && m.lastError) return 'failing';
   if (m.sendAfter && m.sendAfter > now) return 'held';
   return 'pending';

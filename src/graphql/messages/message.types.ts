@@ -67,11 +67,14 @@ export class MessageType {
   @Field(() => String, { nullable: true, description: 'Why a guard suppressed it' })
   suppressedReason!: string | null;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: 'Hand-overs to the channel so far (a message refused for good shows the attempts really made)' })
   attempts!: number;
 
   @Field(() => String, { nullable: true, description: "The channel's last refusal" })
   lastError!: string | null;
+
+  @Field(() => Date, { nullable: true, description: 'When the channel refused it for good (an unknown mailbox): delivery stopped trying it then, and it waits for a person; null otherwise, and again once retried' })
+  refusedAt!: Date | null;
 
   @Field(() => String, { nullable: true, description: "The customer's payment-loyalty band when it was written (the fairness report counts it there)" })
   loyaltyBand!: string | null;

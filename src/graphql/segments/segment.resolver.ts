@@ -27,7 +27,7 @@ export class SegmentResolver {
   }
 
   @Allow(Role.Viewer)
-  @Query(() => SegmentConnection, { description: 'Saved segments, by name', complexity: pageComplexity })
+  @Query(() => SegmentConnection, { description: 'Saved segments, alphabetically by name (case and accents count only between names otherwise alike), then by ID', complexity: pageComplexity })
   async segments(@Args() { first, after }: PageArgs, @Ctx() ctx: GraphQLContext): Promise<SegmentConnection> {
     return mapPage(await ctx.services.segments.list({ first, after }), SegmentType.from);
   }

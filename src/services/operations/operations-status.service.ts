@@ -38,7 +38,7 @@ const STATUS_READ_TIMEOUT_MS = 5_000;
 export class OperationsStatusService {
   constructor(
     private readonly em: EntityManager,
-    /** After this many failed attempts a message is undeliverable (the delivery policy's). */
+    /** After this many failed attempts a message is undeliverable (the delivery policy's), as is one refused for good. */
     private readonly maxAttempts: number,
     private readonly presence: WorkerPresence | null = null,
   ) {}
@@ -48,7 +48,9 @@ export class OperationsStatusService {
     const workers = this.presence ? this.presence.workers().catch(() => null) : Promise.resolve(null);
     // The unsent messages, read through the outbox's partial index of them.
     const unsent = sql`from outbox_message where sent_at is null and suppressed_at is null`;
-    const due = sql`attempts < ${this.maxAttempts} and (send_after is null or send_after <= ${now})`;
+    // Delivery gave up on a message refused too often, or refused for good once.
+    const givenUp = sql`(attempts >= ${this.maxAttempts} or refused_at is not null)`;
+    const due = sql`not ${givenUp} and (send_after is null or send_after <= ${now})`;
     // Bounded in the database: a scrape or a dashboard that gives up on a locked or overloaded database leaves no read holding a connection.
     const { counts, runs } = await this.em.transactional(async (em) => {
       const db = em.getKysely();
@@ -58,8 +60,8 @@ export class OperationsStatusService {
         await sql<{ due: string; oldest: string | null; deferred: string; undeliverable: string; last_rescore: Date | string | null; open_fix_cases: string }>`
           select (select count(*) ${unsent} and ${due}) as due,
                  (select extract(epoch from ${now}::timestamptz - min(coalesce(send_after, created_at))) ${unsent} and ${due}) as oldest,
-                 (select count(*) ${unsent} and attempts < ${this.maxAttempts} and send_after > ${now}) as deferred,
-                 (select count(*) ${unsent} and attempts >= ${this.maxAttempts}) as undeliverable,
+                 (select count(*) ${unsent} and not ${givenUp} and send_after > ${now}) as deferred,
+                 (select count(*) ${unsent} and ${givenUp}) as undeliverable,
                  (select max(finished_at) from scoring_run where status = 'completed') as last_rescore,
                  (select count(*) from fix_case where status = 'open') as open_fix_cases`.execute(db)
       ).rows;

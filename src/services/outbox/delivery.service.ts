@@ -9,8 +9,8 @@ import { MessagePurpose, OutboxMessage, type MessageChannel } from '../../entiti
 import { hasOpenIssue } from '../facts/customer-facts.js';
 import { MessageRefusedError, type MessageSender } from './message-sender.js';
 
-/** A message still to be handled: unsent, not held back, its time come, attempts left (parameters: now, max attempts). */
-const DUE = `m.sent_at is null and m.suppressed_at is null and (m.send_after is null or m.send_after <= ?) and m.attempts < ?`;
+/** A message still to be handled: unsent, not held back, its time come, attempts left, not refused for good (parameters: now, max attempts). */
+const DUE = `m.sent_at is null and m.suppressed_at is null and (m.send_after is null or m.send_after <= ?) and m.attempts < ? and m.refused_at is null`;
 
 export interface DeliveryRound {
   sent: number;
@@ -147,10 +147,10 @@ export class DeliveryService {
       return 'sent';
     } catch (error) {
       const lastError = refusalText((error as Error).message, { name: row.name, email: row.email, phone: row.phone });
-      // Refused for good (an unknown mailbox): asking again only hurts the sender's name, so its attempts are
-      // used up at once and it waits for a person (undeliverable), with the refusal.
+      // Refused for good (an unknown mailbox): asking again only hurts the sender's name, so it is marked refused,
+      // is tried no more and waits for a person (undeliverable), with the refusal and the attempts really made.
       if (error instanceof MessageRefusedError && error.permanent) {
-        await em.nativeUpdate(OutboxMessage, { id }, { attempts: this.policy.maxAttempts, lastError, sendAfter: null });
+        await em.nativeUpdate(OutboxMessage, { id }, { attempts: row.attempts + 1, lastError, sendAfter: null, refusedAt: now });
         return 'failed';
       }
       // A temporary refusal, an unreachable server, or no answer in time (the channel's timeouts): a failed attempt,

@@ -25,6 +25,7 @@ export interface MessageView {
   suppressedReason: string | null;
   attempts: number;
   lastError: string | null;
+  refusedAt: Date | null;
   loyaltyBand: string | null;
 }
 
@@ -35,7 +36,7 @@ export class MessageHistoryService {
   constructor(
     em: EntityManager,
     private readonly customers: CustomerService,
-    /** After this many failed attempts a message is undeliverable (the delivery policy's). */
+    /** After this many failed attempts a message is undeliverable (the delivery policy's), as is one refused for good. */
     private readonly maxAttempts: number,
   ) {
     this.pager = new ChildPager(em, OutboxMessage, {
@@ -86,6 +87,7 @@ export function messageView(m: OutboxMessage, reader: Reader, now: Date, maxAtte
     suppressedReason: m.suppressedReason ?? null,
     attempts: m.attempts,
     lastError: m.lastError ?? null,
+    refusedAt: m.refusedAt ?? null,
     loyaltyBand: m.loyaltyBand ?? null,
   };
 }

@@ -18,7 +18,7 @@ export class UndeliverableMessageService {
   constructor(
     private readonly em: EntityManager,
     private readonly audit: AuditService,
-    /** After this many failed attempts a message is undeliverable (the delivery policy's). */
+    /** After this many failed attempts a message is undeliverable (the delivery policy's), as is one refused for good. */
     private readonly maxAttempts: number,
   ) {}
 
@@ -26,7 +26,7 @@ export class UndeliverableMessageService {
     const page = await keysetPage(
       this.em,
       OutboxMessage,
-      { tag: 'undeliverable', where: { sentAt: null, suppressedAt: null, attempts: { $gte: this.maxAttempts } }, key: { property: 'createdAt', direction: 'asc', time: true }, tiebreaker: { property: 'id', direction: 'asc' } },
+      { tag: 'undeliverable', where: { sentAt: null, suppressedAt: null, $or: [{ attempts: { $gte: this.maxAttempts } }, { refusedAt: { $ne: null } }] }, key: { property: 'createdAt', direction: 'asc', time: true }, tiebreaker: { property: 'id', direction: 'asc' } },
       args,
     );
     const customers = await this.em.find(Customer, { id: { $in: [...new Set(page.edges.map((e) => e.node.customer.id))] } }, { fields: ['name', 'locale'] });
@@ -35,13 +35,21 @@ export class UndeliverableMessageService {
     return mapPage(page, (m) => messageView(m, readers.get(m.customer.id) ?? { name: '', locale: 'en' }, now, this.maxAttempts));
   }
 
-  /** Sends a refused message again in the next delivery round, with a fresh count of attempts. */
+  /** Sends a refused message again in the next delivery round, with a fresh count of attempts and its refusal for good lifted. */
   async retry(id: string, actor: string): Promise<MessageView> {
     return this.settle(id, (message, em) => {
       if (message.attempts === 0) throw new OutboxException(OutboxExceptionCode.NotRefused, `Message ${id} was never refused: it goes in the next delivery round`, { id });
-      this.audit.record(em, { actor, action: 'message.retry', entityType: 'outbox_message', entityId: id, before: { attempts: message.attempts, lastError: message.lastError ?? null }, after: { attempts: 0 } });
+      this.audit.record(em, {
+        actor,
+        action: 'message.retry',
+        entityType: 'outbox_message',
+        entityId: id,
+        before: { attempts: message.attempts, lastError: message.lastError ?? null, ...(message.refusedAt && { refusedAt: message.refusedAt.toISOString() }) },
+        after: { attempts: 0, ...(message.refusedAt && { refusedAt: null }) },
+      });
       message.attempts = 0;
       message.sendAfter = null;
+      message.refusedAt = null;
     });
   }
 

@@ -42,7 +42,7 @@ export class SegmentService {
     return this.byId.load(id);
   }
 
-  /** Segments in name order. */
+  /** Segments in alphabetical order of their names, case and accents counting only between names otherwise alike (the column's collation, which its index and the cursors share), then by ID. */
   list(args: PageArgs): Promise<Page<Segment>> {
     return keysetPage(this.em, Segment, { tag: 'segments', where: {}, key: { property: 'name', direction: 'asc' }, tiebreaker: { property: 'id', direction: 'asc' } }, args);
   }
