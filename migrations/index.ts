@@ -46,6 +46,7 @@ import { Migration20261205030000_millisecond_times } from './Migration2026120503
 import { Migration20261205040000_customer_search_apart } from './Migration20261205040000_customer_search_apart.js';
 import { Migration20261205050000_outbox_refused_at } from './Migration20261205050000_outbox_refused_at.js';
 import { Migration20261205060000_segment_name_collation } from './Migration20261205060000_segment_name_collation.js';
+import { Migration20261205070000_customer_name_collation } from './Migration20261205070000_customer_name_collation.js';
 
 /** Every migration in order; listed explicitly so compiled and bundled builds find them without globbing. */
 export const migrationsList: MigrationObject[] = [
@@ -96,4 +97,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261205040000_customer_search_apart', class: Migration20261205040000_customer_search_apart },
   { name: 'Migration20261205050000_outbox_refused_at', class: Migration20261205050000_outbox_refused_at },
   { name: 'Migration20261205060000_segment_name_collation', class: Migration20261205060000_segment_name_collation },
+  { name: 'Migration20261205070000_customer_name_collation', class: Migration20261205070000_customer_name_collation },
 ];

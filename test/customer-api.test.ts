@@ -278,6 +278,22 @@ describe('sorting, page by page', () => {
     expect(tierA.result.data!.customers.edges.map((e) => e.node.id)).not.toEqual(tierB.result.data!.customers.edges.map((e) => e.node.id));
   });
 
+  it('sorts by name as people read names, case and accents aside, page by page', async () => {
+    const em = stack.orm.em.fork();
+    const names = ['zoo Sortcheck', 'Émile Sortcheck', 'apple Sortcheck', 'Zebra Sortcheck', 'emile Sortcheck', 'Eve Sortcheck', 'éclair Sortcheck', 'Apricot Sortcheck'];
+    const made = names.map((name, i) => em.create(Customer, { name, email: `sortcheck${i}@example.com`, acquiredAt: '2026-01-01' }));
+    await em.flush();
+    try {
+      const byName = new Map(made.map((c) => [c.id, c.name.split(' ')[0]]));
+      const read = async (direction: 'Asc' | 'Desc') => (await allIds({ search: 'sortcheck' }, { field: 'Name', direction }, 3)).map((id) => byName.get(id));
+      const alphabetical = ['apple', 'Apricot', 'éclair', 'emile', 'Émile', 'Eve', 'Zebra', 'zoo'];
+      expect(await read('Asc')).toEqual(alphabetical);
+      expect(await read('Desc')).toEqual([...alphabetical].reverse());
+    } finally {
+      await em.nativeDelete(Customer, { id: { $in: made.map((c) => c.id) } });
+    }
+  });
+
   it('refuses a cursor of another sort order', async () => {
     const page = await stack.gql(CustomersDocument, { first: 2, sort: { field: 'Name', direction: 'Asc' } }, Role.Viewer);
     const r = await stack.gql(CustomersDocument, { first: 2, after: page.data!.customers.pageInfo.endCursor, sort: { field: 'Revenue', direction: 'Asc' } }, Role.Viewer);

@@ -25,7 +25,8 @@ export enum CustomerStatus {
 // Filtering by churn-risk band or RFM segment reads these, newest first, without probing each customer's scores.
 @Index({ properties: ['churnBand', 'createdAt', 'id'], name: 'customer_churn_band_created_at_index' })
 @Index({ properties: ['rfmSegment', 'createdAt', 'id'], name: 'customer_rfm_segment_created_at_index' })
-@Index({ name: 'customer_name_sort_index', expression: `create index "customer_name_sort_index" on "customer" (lower("name"), "id")` })
+// Sorted by name as people read names: case- and accent-aware (ICU's root collation).
+@Index({ name: 'customer_name_sort_index', expression: `create index "customer_name_sort_index" on "customer" ("name" collate "und-x-icu", "id")` })
 // Text search on name and e-mail ("contains", case-insensitive) uses a trigram index; a line break between the two, so no search matches across them.
 @Index({
   name: 'customer_search_trgm_index',

@@ -210,7 +210,7 @@ export function customerSortKey(sort: CustomerSort): SortKey | null {
     case CustomerSortField.CreatedAt:
       return { expr: sql`c.created_at`, type: 'timestamptz', cursor: 'time' };
     case CustomerSortField.Name:
-      return { expr: sql`lower(c.name)`, type: 'text', cursor: 'text' };
+      return { expr: sql`(c.name collate "und-x-icu")`, type: 'text', cursor: 'text' };
     case CustomerSortField.AcquiredAt:
       return { expr: sql`c.acquired_at`, type: 'date', cursor: 'day' };
     case CustomerSortField.Revenue:
