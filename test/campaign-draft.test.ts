@@ -11,6 +11,8 @@ import { CampaignEnrolmentService } from '../src/services/campaigns/campaign-enr
 import { CampaignService } from '../src/services/campaigns/campaign.service.js';
 import { CampaignDocument, CampaignPreviewDocument, CreateCampaignDocument, UpdateCampaignDocument, type Playbook, type UpdateCampaignInput } from './__generated__/graphql.js';
 import { startTestStack, testKeys, type TestStack } from './support/stack.js';
+import { REPORTS_AT_ONCE, REPORTS_WAITING, ReportTurn } from '../src/graphql/limits.js';
+import type { ResolverData } from 'type-graphql';
 import { zoneAtNoon } from './support/time-zones.js';
 
 /**
@@ -105,21 +107,43 @@ it('counts a fix per persistent topic without its own fix under way: a fix under
   expect(await preview(draft.id)).toMatchObject({ messages: 2 });
 });
 
+it('shows the campaign when its reports are refused as busy: only the report fields answer null', async () => {
+  const draft = await create('Busy reports', 'Appreciation', 'Nobody matches this');
+  // Every report place taken and every waiting place too, as a burst of reports would.
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  const taken = Array.from({ length: REPORTS_AT_ONCE + REPORTS_WAITING }, () => ReportTurn({} as ResolverData, () => held));
+  try {
+    const busy = await stack.gql(CampaignDocument, { id: draft.id }, Role.Viewer);
+    expect(busy.data!.campaign).toMatchObject({ id: draft.id, name: 'Busy reports', status: 'Draft', outcome: null, comparison: null });
+    expect(busy.errors!.map((e) => [e.path!.join('.'), e.extensions!.reason])).toEqual(
+      expect.arrayContaining([
+        ['campaign.outcome', 'REPORTS_BUSY'],
+        ['campaign.comparison', 'REPORTS_BUSY'],
+      ]),
+    );
+  } finally {
+    release();
+    await Promise.all(taken);
+  }
+  expect((await campaign(draft.id)).outcome).toHaveLength(2);
+});
+
 it('shows the outcome of both groups, one without members with zeros and null rates', async () => {
   await namedCustomers('Outcomer', 2);
   const draft = await create('Thank the outcomers', 'Appreciation', 'Outcomer', 0);
   // A holdout of 0: all are treated, none held back.
   await rows(sql`insert into campaign_member (campaign_id, customer_id, "group", enrolled_at, pass) select ${draft.id}::uuid, id, 'treated', now(), 1 from customer where name like 'Outcomer %'`);
   const { outcome, comparison } = await campaign(draft.id);
-  expect(outcome.map((o) => [o.group, o.members])).toEqual([
+  expect(outcome!.map((o) => [o.group, o.members])).toEqual([
     ['Treated', 2],
     ['Holdout', 0],
   ]);
-  expect(outcome[1]).toMatchObject({ retained: 0, retentionRate: null, revenueMinor: 0, invoicesDue: 0, onTimePaymentRate: null, complainedAgain: 0, meanProfitabilityMinor: null, inPlaybookElsewhere: 0 });
-  expect(comparison.find((c) => c.metric === 'Retention')).toMatchObject({ treatedRate: 0, holdoutRate: null, difference: null, pValue: null, smallSample: true });
+  expect(outcome![1]).toMatchObject({ retained: 0, retentionRate: null, revenueMinor: 0, invoicesDue: 0, onTimePaymentRate: null, complainedAgain: 0, meanProfitabilityMinor: null, inPlaybookElsewhere: 0 });
+  expect(comparison!.find((c) => c.metric === 'Retention')).toMatchObject({ treatedRate: 0, holdoutRate: null, difference: null, pValue: null, smallSample: true });
   // Nobody at all (an empty segment): still both groups.
   const empty = await create('Thank nobody', 'Appreciation', 'Nobody by this name');
-  expect((await campaign(empty.id)).outcome.map((o) => [o.group, o.members, o.retentionRate])).toEqual([
+  expect((await campaign(empty.id)).outcome!.map((o) => [o.group, o.members, o.retentionRate])).toEqual([
     ['Treated', 0, null],
     ['Holdout', 0, null],
   ]);
@@ -219,5 +243,5 @@ it("counts an account review's offer as marketing: the contact guard holds it ba
       { reason: 'open-complaint', customers: 1 },
     ]),
   });
-  expect((await preview(draft.id)).heldBack).toHaveLength(2);
+  expect((await preview(draft.id))!.heldBack).toHaveLength(2);
 });

@@ -89,7 +89,7 @@ it('counts a run two campaigns enrol its customer into at once as started by the
   await eventually(() => Promise.all([tagged(a.id), tagged(b.id)]), (n) => n[0] === doneA.progress!.runsStarted && n[1] === doneB.progress!.runsStarted, 30_000);
 
   // Each campaign's treated group counts the shared runs the other started as joined (in the playbook elsewhere).
-  const [outcomeA, outcomeB] = await Promise.all([campaign(a.id), campaign(b.id)]).then((cs) => cs.map((c) => c.outcome.find((o) => o.group === 'Treated')!));
+  const [outcomeA, outcomeB] = await Promise.all([campaign(a.id), campaign(b.id)]).then((cs) => cs.map((c) => c.outcome!.find((o) => o.group === 'Treated')!));
   expect(outcomeA).toMatchObject({ members: groups.onlyA + groups.both, inPlaybookElsewhere: sharedOfB });
   expect(outcomeB).toMatchObject({ members: groups.both + groups.onlyB, inPlaybookElsewhere: sharedOfA });
 }, 180_000);

@@ -139,30 +139,30 @@ it('previews a segment, enrols each customer once when launched twice, and keeps
   );
   expect(segment.younger).toBeGreaterThan(0);
   expect(draft.status).toBe('Draft');
-  expect(draft.preview.customers).toBe(segment.n);
-  expect(draft.preview.treated + draft.preview.holdout).toBe(segment.n);
-  expect(draft.preview.holdout / segment.n).toBeGreaterThan(0.05);
-  expect(draft.preview.holdout / segment.n).toBeLessThan(0.4);
-  expect(draft.preview.messages).toBeLessThanOrEqual(draft.preview.treated);
-  expect(draft.preview.messages).toBeLessThanOrEqual(segment.consenting);
-  expect(draft.preview.sample.length).toBeGreaterThan(0);
+  expect(draft.preview!.customers).toBe(segment.n);
+  expect(draft.preview!.treated + draft.preview!.holdout).toBe(segment.n);
+  expect(draft.preview!.holdout / segment.n).toBeGreaterThan(0.05);
+  expect(draft.preview!.holdout / segment.n).toBeLessThan(0.4);
+  expect(draft.preview!.messages).toBeLessThanOrEqual(draft.preview!.treated);
+  expect(draft.preview!.messages).toBeLessThanOrEqual(segment.consenting);
+  expect(draft.preview!.sample.length).toBeGreaterThan(0);
 
   const [a, b] = await Promise.all([stack.gql(LaunchCampaignDocument, { id: draft.id }, Role.Marketer), stack.gql(LaunchCampaignDocument, { id: draft.id }, Role.Marketer)]);
   expect([a.errors, b.errors]).toEqual([undefined, undefined]);
   // The launch shows at once, not as a draft until the run's first step records it.
   for (const launched of [a, b]) expect(['Running', 'Completed']).toContain(launched.data!.launchCampaign.status);
   const done = await eventually(() => campaign(draft.id), (c) => c.status === 'Completed');
-  expect(done.progress).toMatchObject({ status: 'Completed', enrolled: segment.n, treated: draft.preview.treated, holdout: draft.preview.holdout });
+  expect(done.progress).toMatchObject({ status: 'Completed', enrolled: segment.n, treated: draft.preview!.treated, holdout: draft.preview!.holdout });
   // Several executions of one campaign run: it continued as new along the way.
   const executions = await eventually(() => stack.temporal.client.workflow.count(`WorkflowId = "${campaignWorkflowId(draft.id)}"`), (c) => c.count > 1, 30_000);
   expect(executions.count).toBeGreaterThan(1);
   await onlyWaitingThankYous();
-  expect(await expectExactlyOnce(draft.id)).toEqual({ treated: draft.preview.treated, holdout: draft.preview.holdout });
-  expect(done.outcome.map((o) => o.group).sort()).toEqual(['Holdout', 'Treated']);
-  expect(done.outcome.find((o) => o.group === 'Treated')!.members).toBe(draft.preview.treated);
+  expect(await expectExactlyOnce(draft.id)).toEqual({ treated: draft.preview!.treated, holdout: draft.preview!.holdout });
+  expect(done.outcome!.map((o) => o.group).sort()).toEqual(['Holdout', 'Treated']);
+  expect(done.outcome!.find((o) => o.group === 'Treated')!.members).toBe(draft.preview!.treated);
   // Did it work: each rate of the two groups, their difference with its interval and p-value.
-  const group = (name: string) => done.outcome.find((o) => o.group === name)!;
-  const retention = done.comparison.find((c) => c.metric === 'Retention')!;
+  const group = (name: string) => done.outcome!.find((o) => o.group === name)!;
+  const retention = done.comparison!.find((c) => c.metric === 'Retention')!;
   expect(retention).toMatchObject({ treatedRate: group('Treated').retentionRate, holdoutRate: group('Holdout').retentionRate });
   expect(retention.difference).toBeCloseTo(group('Treated').retentionRate! - group('Holdout').retentionRate!, 12);
   expect(retention.low!).toBeLessThanOrEqual(retention.difference!);
@@ -173,14 +173,14 @@ it('previews a segment, enrols each customer once when launched twice, and keeps
   if (retention.smallSample) expect(retention.pValue).toBeNull();
   else expect(retention.pValue!).toBeGreaterThanOrEqual(0);
   expect(retention.pValue ?? 0).toBeLessThanOrEqual(1);
-  expect(done.comparison.map((c) => c.metric)).toEqual(['Retention', 'OnTimePayment', 'ComplainedAgain']);
+  expect(done.comparison!.map((c) => c.metric)).toEqual(['Retention', 'OnTimePayment', 'ComplainedAgain']);
   // The outcome and the comparison in one request read the groups' aggregate once.
   const { statements } = await countStatements(() => campaign(draft.id));
   expect(statements.filter((s) => s.includes('from campaign_member m join campaign cmp'))).toHaveLength(1);
   expect((await stack.gql(LaunchCampaignDocument, { id: draft.id }, Role.Marketer)).errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'CAMPAIGN_WRONG_STATE' });
   // Operators find the campaign's runs in the Temporal UI by its ID.
   const tagged = await eventually(() => stack.temporal.client.workflow.count(`CampaignId = "${draft.id}"`), (c) => c.count === done.progress!.runsStarted, 30_000);
-  expect(tagged.count).toBe(draft.preview.treated);
+  expect(tagged.count).toBe(draft.preview!.treated);
   await recordHistory(campaignWorkflowId(draft.id), 'campaign-completed');
 }, 150_000);
 
@@ -373,15 +373,15 @@ it('sends every treated customer exactly one message while the worker is killed 
   const draft = await create('Thank basic and premium customers', 'Appreciation', ['Basic', 'Premium']);
   await stack.gql(LaunchCampaignDocument, { id: draft.id }, Role.Marketer);
   for (const atLeast of [20, 60, 100]) {
-    await eventually(() => campaignOrNull(draft.id), (c) => (c?.progress?.enrolled ?? 0) >= Math.min(atLeast, draft.preview.customers - 10));
+    await eventually(() => campaignOrNull(draft.id), (c) => (c?.progress?.enrolled ?? 0) >= Math.min(atLeast, draft.preview!.customers - 10));
     worker!.process.kill('SIGKILL');
     await new Promise((r) => worker!.process.once('exit', r));
     worker = await spawnWorker(workerEnv());
   }
   const done = await eventually(() => campaignOrNull(draft.id), (c) => c?.status === 'Completed', 150_000);
-  expect(done!.progress!.enrolled).toBe(draft.preview.customers);
+  expect(done!.progress!.enrolled).toBe(draft.preview!.customers);
   await onlyWaitingThankYous(120_000);
-  expect(await expectExactlyOnce(draft.id)).toEqual({ treated: draft.preview.treated, holdout: draft.preview.holdout });
+  expect(await expectExactlyOnce(draft.id)).toEqual({ treated: draft.preview!.treated, holdout: draft.preview!.holdout });
 }, 300_000);
 
 it('enrols only the loss-making accounts of a segment into account reviews (listed by member and found by their tags), and its persistent issues into one fix per topic', async () => {
@@ -412,12 +412,12 @@ it('enrols only the loss-making accounts of a segment into account reviews (list
   const review = await create('Review loss-making accounts', 'AccountReview', tiers);
   expect(review).toMatchObject({ playbook: 'AccountReview', preview: { customers: base.loss_making - 1, alreadyInRun: { treated: 0, holdout: 0 } } });
   // A proposal each, but for an offer the contact guard holds back (marketing) and none where neither a cheaper tier nor an offer fits.
-  const offersHeldBack = review.preview.heldBack.reduce((n, h) => n + h.customers, 0);
-  expect(review.preview.messages).toBeGreaterThan(0);
-  expect(review.preview.messages + offersHeldBack).toBeLessThanOrEqual(review.preview.treated);
+  const offersHeldBack = review.preview!.heldBack.reduce((n, h) => n + h.customers, 0);
+  expect(review.preview!.messages).toBeGreaterThan(0);
+  expect(review.preview!.messages + offersHeldBack).toBeLessThanOrEqual(review.preview!.treated);
   await stack.gql(LaunchCampaignDocument, { id: review.id }, Role.Marketer);
   const reviewed = await eventually(() => campaign(review.id), (c) => c.status === 'Completed');
-  expect(reviewed.progress).toMatchObject({ status: 'Completed', enrolled: base.loss_making - 1, treated: review.preview.treated, runsStarted: review.preview.treated });
+  expect(reviewed.progress).toMatchObject({ status: 'Completed', enrolled: base.loss_making - 1, treated: review.preview!.treated, runsStarted: review.preview!.treated });
   // Operators see in the Temporal UI which campaign and playbook a run is.
   const described = await stack.temporal.client.workflow.getHandle(campaignWorkflowId(review.id)).describe();
   expect(await described.staticSummary()).toBe('Campaign "Review loss-making accounts": account-review for a segment');
@@ -430,9 +430,9 @@ it('enrols only the loss-making accounts of a segment into account reviews (list
   expect(reviewMembers.map((m) => m.customer_id)).not.toContain(reviewed10DaysAgo.id);
   await eventually(
     () => rows(sql<{ n: number }>`select count(*)::int as n from playbook_run r join campaign_member m on m.customer_id = r.customer_id where m.campaign_id = ${review.id}::uuid and r.playbook = 'account-review'`),
-    (r) => r[0].n === review.preview.treated,
+    (r) => r[0].n === review.preview!.treated,
   );
-  expect((await stack.temporal.client.workflow.count(`CampaignId = "${review.id}" AND Playbook = "account-review"`)).count).toBe(review.preview.treated);
+  expect((await stack.temporal.client.workflow.count(`CampaignId = "${review.id}" AND Playbook = "account-review"`)).count).toBe(review.preview!.treated);
   expect(reviewMembers.filter((m) => m.group === 'holdout' && m.runs > 0)).toEqual([]);
 
   // The members list, two at a time: everyone once, in enrolment order; each treated member's review waiting for their answer, the holdout without a run.
@@ -455,11 +455,11 @@ it('enrols only the loss-making accounts of a segment into account reviews (list
   const listed = await eventually(listAll, (nodes) => nodes.every((m) => m.group === 'Holdout' || settled(m.run)));
   expect(listed.map((m) => m.customer.id)).toEqual(reviewMembers.map((m) => m.customer_id).sort());
   const treatedRuns = listed.filter((m) => m.group === 'Treated').map((m) => m.run);
-  expect(treatedRuns).toHaveLength(review.preview.treated);
+  expect(treatedRuns).toHaveLength(review.preview!.treated);
   for (const run of treatedRuns) expect(run).toMatchObject({ playbook: 'AccountReview', status: 'Running', step: expect.stringMatching(waiting), deadline: expect.any(String) });
   // What each waiting review proposed, from its workflow's live state.
   for (const run of treatedRuns.filter((r) => r!.step === 'awaiting-answer')) expect(run!.proposal).toMatch(/^(tier-change|offer): /);
-  expect(listed.filter((m) => m.group === 'Holdout').map((m) => m.run)).toEqual(Array(review.preview.holdout).fill(null));
+  expect(listed.filter((m) => m.group === 'Holdout').map((m) => m.run)).toEqual(Array(review.preview!.holdout).fill(null));
   // Runs under way, found by their tags as in the Temporal UI: this campaign's reviews, two at a time, then those waiting for an answer.
   const search = (filter: RunningPlaybookRunsFilterInput, page: { first: number; after?: string | null } = { first: 100 }) =>
     stack.gql(RunningPlaybookRunsDocument, { filter, ...page }, Role.Viewer).then((r) => {
@@ -467,7 +467,7 @@ it('enrols only the loss-making accounts of a segment into account reviews (list
       return r.data!.runningPlaybookRuns;
     });
   const ofCampaign = { playbook: 'AccountReview', campaignId: review.id } as const;
-  await eventually(() => search(ofCampaign), (found) => found.totalCount === review.preview.treated && found.edges.every((e) => settled(e.node)));
+  await eventually(() => search(ofCampaign), (found) => found.totalCount === review.preview!.treated && found.edges.every((e) => settled(e.node)));
   const searched: string[] = [];
   for (let after: string | null = null; ; ) {
     const page: Awaited<ReturnType<typeof search>> = await search(ofCampaign, { first: 2, after });
@@ -483,7 +483,7 @@ it('enrols only the loss-making accounts of a segment into account reviews (list
   expect(refused.errors![0].extensions).toMatchObject({ code: 'VALIDATION', field: 'filter.step' });
 
   const holdout = await members(review.id, { group: 'Holdout', first: 50 });
-  expect(holdout.data!.campaign!.members.totalCount).toBe(review.preview.holdout);
+  expect(holdout.data!.campaign!.members.totalCount).toBe(review.preview!.holdout);
   expect((await members(review.id, { first: 2, after: 'bm90IGEgY3Vyc29y' })).errors![0].extensions).toMatchObject({ code: 'VALIDATION' });
 
   // A fix is owed to everyone with a persistent issue: nobody is held back to measure it.
@@ -498,12 +498,12 @@ it('enrols only the loss-making accounts of a segment into account reviews (list
   expect((await stack.gql(StartFixIssueDocument, { customerId: handled.id, topic: 'late-delivery' }, Role.Operator)).errors).toBeUndefined();
   await eventually(() => rows(sql<{ n: number }>`select count(*)::int as n from playbook_run where customer_id = ${handled.id}::uuid and playbook = 'fix-issue'`), (r) => r[0].n === 1);
   // One acknowledgement per persistent topic of each treated customer.
-  expect(fix.preview.treated).toBeGreaterThan(0);
-  expect(fix.preview.messages).toBeGreaterThanOrEqual(fix.preview.treated);
+  expect(fix.preview!.treated).toBeGreaterThan(0);
+  expect(fix.preview!.messages).toBeGreaterThanOrEqual(fix.preview!.treated);
   await stack.gql(LaunchCampaignDocument, { id: fix.id }, Role.Marketer);
   const fixed = await eventually(() => campaign(fix.id), (c) => c.status === 'Completed');
   // Runs started: all its fixes but the one it joined.
-  expect(fixed.progress).toMatchObject({ enrolled: base.persistent, treated: fix.preview.treated, runsStarted: fix.preview.messages - 1 });
+  expect(fixed.progress).toMatchObject({ enrolled: base.persistent, treated: fix.preview!.treated, runsStarted: fix.preview!.messages - 1 });
   const runs = await eventually(
     () => rows(sql<{ group: string; runs: number; topics: number }>`
       select m."group", (select count(*) from playbook_run r where r.customer_id = m.customer_id and r.playbook = 'fix-issue')::int as runs,
@@ -513,10 +513,10 @@ it('enrols only the loss-making accounts of a segment into account reviews (list
   );
   expect(runs).toHaveLength(base.persistent);
   // Tagged with the campaign: all its fixes but the one it joined.
-  expect((await stack.temporal.client.workflow.count(`CampaignId = "${fix.id}" AND Playbook = "fix-issue"`)).count).toBe(fix.preview.messages - 1);
+  expect((await stack.temporal.client.workflow.count(`CampaignId = "${fix.id}" AND Playbook = "fix-issue"`)).count).toBe(fix.preview!.messages - 1);
 
   // The groups compared on what these playbooks should move: profitability (all enrolled reviews were loss-making), complaints since enrolment.
-  for (const group of (await campaign(review.id)).outcome) expect(group.meanProfitabilityMinor).toBeLessThan(0);
+  for (const group of (await campaign(review.id)).outcome!) expect(group.meanProfitabilityMinor).toBeLessThan(0);
   const [again] = await rows(sql<{ customer_id: string }>`select customer_id from campaign_member where campaign_id = ${fix.id}::uuid and "group" = 'treated' order by customer_id limit 1`);
   await rows(sql`insert into complaint (id, customer_id, topic, severity, opened_at, created_at) values (gen_random_uuid(), ${again.customer_id}::uuid, 'late-delivery', 'low', now(), now())`);
   const fixOutcome = (await campaign(fix.id)).outcome;
@@ -526,16 +526,16 @@ it('enrols only the loss-making accounts of a segment into account reviews (list
     expect.objectContaining({ group: 'Holdout', members: 0, retentionRate: null, complainedAgain: 0, inPlaybookElsewhere: 0 }),
   ]);
   // Without a holdout there is nothing to compare against.
-  expect((await campaign(fix.id)).comparison.find((c) => c.metric === 'ComplainedAgain')).toMatchObject({ treatedRate: 1 / base.persistent, holdoutRate: null, difference: null, pValue: null });
+  expect((await campaign(fix.id)).comparison!.find((c) => c.metric === 'ComplainedAgain')).toMatchObject({ treatedRate: 1 / base.persistent, holdoutRate: null, difference: null, pValue: null });
   // The reviews' groups: none of the treated joined a review under way; the holdout members that get a review by hand after all are counted.
   const heldBack = (await members(review.id, { group: 'Holdout', first: 50 })).data!.campaign!.members.edges.map((e) => e.node.customer.id);
-  expect(heldBack).toHaveLength(review.preview.holdout);
+  expect(heldBack).toHaveLength(review.preview!.holdout);
   for (const customerId of heldBack) expect((await stack.gql(StartAccountReviewDocument, { customerId }, Role.Operator)).errors).toBeUndefined();
   const reviewOutcome = await eventually(
     async () => (await campaign(review.id)).outcome,
-    (groups) => (groups.find((o) => o.group === 'Holdout')?.inPlaybookElsewhere ?? 0) === heldBack.length,
+    (groups) => (groups!.find((o) => o.group === 'Holdout')?.inPlaybookElsewhere ?? 0) === heldBack.length,
   );
-  expect(reviewOutcome.find((o) => o.group === 'Treated')!.inPlaybookElsewhere).toBe(0);
+  expect(reviewOutcome!.find((o) => o.group === 'Treated')!.inPlaybookElsewhere).toBe(0);
 }, 180_000);
 
 it('lets a marketer change and discard a draft until it is launched, audited', async () => {

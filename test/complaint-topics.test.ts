@@ -38,7 +38,7 @@ it('counts complaints by topic since a day, most complained about first, with wh
 
 it('narrows to a segment, and refuses a malformed day', async () => {
   const basic = (await stack.gql(ComplaintTopicsDocument, { since: '2026-01-01', filter: { serviceTier: ['Basic'] } }, Role.Viewer)).data!.complaintTopics;
-  expect(basic.map((t) => [t.topic, t.complaints, t.customers])).toEqual([
+  expect(basic!.map((t) => [t.topic, t.complaints, t.customers])).toEqual([
     ['delivery-delay', 2, 2],
     ['broken-hinge', 1, 1],
   ]);

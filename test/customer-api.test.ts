@@ -100,8 +100,8 @@ describe('score distribution', () => {
     const scored = customers.map((_c, i) => i).filter((i) => i < 45);
     const churn = scored.map((i) => (i % 10) / 10);
     const report = (await stack.gql(ScoreDistributionDocument, {}, Role.Viewer)).data!.scoreDistribution;
-    expect(report.population).toBe(60);
-    const byKind = new Map(report.scores.map((s) => [s.kind, s]));
+    expect(report!.population).toBe(60);
+    const byKind = new Map(report!.scores.map((s) => [s.kind, s]));
     expect(byKind.get('ChurnRisk')!.customers).toBe(45);
     expect(byKind.get('ChurnRisk')!.average).toBeCloseTo(churn.reduce((a, b) => a + b, 0) / 45, 12);
     expect(byKind.get('ChurnRisk')!.median).toBeCloseTo(median(churn), 12);
@@ -118,9 +118,9 @@ describe('score distribution', () => {
 
     const premium = (await stack.gql(ScoreDistributionDocument, { filter: { serviceTier: ['Premium'] } }, Role.Viewer)).data!.scoreDistribution;
     const inPremium = scored.filter((i) => i % 3 === 2);
-    expect(premium.population).toBe(20);
-    expect(premium.scores.find((s) => s.kind === 'Rfm')!.customers).toBe(inPremium.length);
-    expect(premium.scores.find((s) => s.kind === 'ChurnRisk')!.median).toBeCloseTo(median(inPremium.map((i) => (i % 10) / 10)), 12);
+    expect(premium!.population).toBe(20);
+    expect(premium!.scores.find((s) => s.kind === 'Rfm')!.customers).toBe(inPremium.length);
+    expect(premium!.scores.find((s) => s.kind === 'ChurnRisk')!.median).toBeCloseTo(median(inPremium.map((i) => (i % 10) / 10)), 12);
   });
 
   it('counts the customers whose score has no band apart, so they and the bands add up to the customers with the score', async () => {
@@ -129,7 +129,7 @@ describe('score distribution', () => {
     em.create(ScoreSnapshot, { customer: c, computedAt: day(300), scores: { [ScoreKind.Rfm]: { value: null, band: null, modelVersion: 'rfm/1', reasons: ['no purchase yet: not ranked'] } } });
     await em.flush();
     try {
-      const rfm = (await stack.gql(ScoreDistributionDocument, {}, Role.Viewer)).data!.scoreDistribution.scores.find((s) => s.kind === 'Rfm')!;
+      const rfm = (await stack.gql(ScoreDistributionDocument, {}, Role.Viewer)).data!.scoreDistribution!.scores.find((s) => s.kind === 'Rfm')!;
       expect(rfm).toMatchObject({ customers: 46, withoutBand: 1 });
       expect(rfm.bands.reduce((sum, b) => sum + b.customers, 0) + rfm.withoutBand).toBe(rfm.customers);
       expect(rfm.bands.find((b) => b.band === 'At risk')!.share).toBe(15 / 46);

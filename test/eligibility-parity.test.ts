@@ -42,7 +42,7 @@ function combinations<T extends Record<string, readonly unknown[]>>(facts: T): {
 async function campaignPicks(playbook: Playbook, name: string): Promise<string[]> {
   const created = await stack.gql(CreateCampaignDocument, { input: { name: `${name} campaign`, playbook, filter: { search: name }, holdoutPercent: 0 } }, Role.Marketer);
   expect(created.errors).toBeUndefined();
-  const { customers, sample } = created.data!.createCampaign.preview;
+  const { customers, sample } = created.data!.createCampaign.preview!;
   expect(sample).toHaveLength(customers);
   return sample.map((c) => c.id).sort();
 }

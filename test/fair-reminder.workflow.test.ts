@@ -341,14 +341,14 @@ it('starts fair reminders by itself for overdue invoices, once each, from the sc
 it('reports per loyalty band what was charged, waived and sent: loyal payers pay no fees', async () => {
   const since = new Date(Date.now() - 365 * DAY).toISOString().slice(0, 10);
   const report = (await stack.gql(FairnessReportDocument, { since }, Role.Viewer)).data!.fairnessReport;
-  const band = (name: string) => report.find((b) => b.band === name)!;
+  const band = (name: string) => report!.find((b) => b.band === name)!;
   // Fees count under the band they were decided for: the first test's loyal payer paid late and is "regular" now, but the fee they were spared stays with "loyal".
   expect(band('loyal')).toMatchObject({ feesChargedMinor: 0 });
   expect(band('loyal').feesWaivedMinor).toBeGreaterThanOrEqual(500);
   expect(band('regular')).toMatchObject({ feesChargedMinor: 0 });
   expect(band('at-risk').feesChargedMinor).toBeGreaterThanOrEqual(1_500);
   expect(band('at-risk').feesWaivedMinor).toBe(0);
-  expect(report.reduce((s, b) => s + b.customers, 0)).toBe(await stack.orm.em.fork().count(Customer, {}));
+  expect(report!.reduce((s, b) => s + b.customers, 0)).toBe(await stack.orm.em.fork().count(Customer, {}));
   expect((await stack.gql(FairnessReportDocument, { since: 'last year' }, Role.Viewer)).errors![0].extensions!.code).toBe('BAD_USER_INPUT');
 });
 
@@ -373,12 +373,12 @@ it('counts as offers only those sent with an offer (a cheaper tier proposed apar
   await write('reminder-cancelled', 'reminder-friendly', MessagePurpose.Service, {}, "suppressed_at = now(), suppressed_reason = 'run-cancelled: the run was cancelled'");
   const since = new Date(Date.now() - DAY).toISOString().slice(0, 10);
   const report = (await stack.gql(FairnessReportDocument, { since }, Role.Viewer)).data!.fairnessReport;
-  expect(report.find((b) => b.band === 'fairness-test')).toMatchObject({ customers: 1, offers: 2, tierChangeProposals: 1, messagesSent: 4, marketingMessagesSent: 3, messagesSuppressed: 1 });
+  expect(report!.find((b) => b.band === 'fairness-test')).toMatchObject({ customers: 1, offers: 2, tierChangeProposals: 1, messagesSent: 4, marketingMessagesSent: 3, messagesSuppressed: 1 });
 });
 
 it('counts a message under the loyalty band it was written for, not the one its customer has today', async () => {
   const since = new Date(Date.now() - DAY).toISOString().slice(0, 10);
-  const sentByBand = async () => new Map((await stack.gql(FairnessReportDocument, { since }, Role.Viewer)).data!.fairnessReport.map((b) => [b.band, b.messagesSent]));
+  const sentByBand = async () => new Map((await stack.gql(FairnessReportDocument, { since }, Role.Viewer)).data!.fairnessReport!.map((b) => [b.band, b.messagesSent]));
   const sentSince = async () => Number((await sql<{ n: string }>`select count(*) as n from outbox_message where sent_at >= ${since}::date`.execute(stack.orm.em.fork().getKysely())).rows[0].n);
   // The worker delivers the other tests' messages meanwhile: measured again until only this test's two were sent in between.
   for (let attempt = 1; ; attempt++) {

@@ -30,14 +30,14 @@ it('shows per owner the queue now and the fixes since a day, busiest first', asy
   const since = daysAgo(20).toISOString().slice(0, 10);
   const result = await stack.gql(FixCaseReportDocument, { since }, Role.Viewer);
   expect(result.errors).toBeUndefined();
-  const [logistics, quality, ...rest] = result.data!.fixCaseReport;
+  const [logistics, quality, ...rest] = result.data!.fixCaseReport!;
   expect(logistics).toMatchObject({ owner: 'logistics', open: 2, resolved: 3, confirmedByCustomer: 1, escalated: 1 });
   expect(logistics.oldestOpenDays).toBeCloseTo(30, 1);
   expect(logistics.medianDaysToResolve).toBeCloseTo(4, 3);
   expect(quality).toMatchObject({ owner: 'quality', open: 1, resolved: 0, medianDaysToResolve: null, escalated: 1 });
   // An owner with nothing open and nothing since the day is left out.
   expect(rest).toEqual([]);
-  expect((await stack.gql(FixCaseReportDocument, { since: '2020-01-01' }, Role.Viewer)).data!.fixCaseReport.map((r) => r.owner)).toEqual(['logistics', 'quality', 'billing']);
+  expect((await stack.gql(FixCaseReportDocument, { since: '2020-01-01' }, Role.Viewer)).data!.fixCaseReport!.map((r) => r.owner)).toEqual(['logistics', 'quality', 'billing']);
 });
 
 it('refuses a day that does not exist', async () => {

@@ -477,16 +477,16 @@ describe('rescoring the whole base', () => {
   it('reports revenue concentration for the base and for a segment', async () => {
     const all = (await stack.gql(ConcentrationDocument, { months: 24 }, Role.Viewer)).data!.concentration;
     // Every month of the window, the current one last, those without orders too.
-    expect(all.periods.map((p) => p.period)).toEqual(monthPeriods(new Date(), 24));
-    const withRevenue = all.periods.filter((p) => p.topShare !== null);
+    expect(all!.periods.map((p) => p.period)).toEqual(monthPeriods(new Date(), 24));
+    const withRevenue = all!.periods.filter((p) => p.topShare !== null);
     expect(withRevenue.length).toBeGreaterThan(1);
     const latest = withRevenue[withRevenue.length - 1];
-    expect(all.value).toBe(latest.topShare);
+    expect(all!.value).toBe(latest.topShare);
     expect(latest.topShare).toBeGreaterThan(0.2);
     expect(latest.topShare).toBeLessThanOrEqual(1);
     expect(latest.lorenz![latest.lorenz!.length - 1]).toEqual({ populationShare: 1, revenueShare: 1 });
     const premium = (await stack.gql(ConcentrationDocument, { months: 24, filter: { serviceTier: ['Premium'] } }, Role.Viewer)).data!.concentration;
-    expect(premium.periods.find((p) => p.period === latest.period)!.customers).toBeLessThan(latest.customers);
+    expect(premium!.periods.find((p) => p.period === latest.period)!.customers).toBeLessThan(latest.customers);
     const typo = await stack.gql(ConcentrationDocument, { months: 3, filter: { segment: ['Champs'] } }, Role.Viewer);
     expect(typo.errors![0].extensions).toMatchObject({ code: 'VALIDATION', field: 'filter.segment' });
     const bad = await stack.gql(ConcentrationDocument, { months: 0 }, Role.Viewer);

@@ -92,11 +92,11 @@ it('shows who is in it now, sorted as asked, and its reports', async () => {
   const reports = await stack.gql(SegmentReportsDocument, { id, since: '2020-01-01', months: 1 }, Role.Viewer);
   expect(reports.errors).toBeUndefined();
   const segment = reports.data!.segment!;
-  expect(segment.scoreDistribution.population).toBe(2);
+  expect(segment.scoreDistribution!.population).toBe(2);
   expect(segment.complaintTopics).toEqual([{ topic: 'slow-support', complaints: 2, customers: 2 }]);
   // Two customers with 10,000 and 30,000 this month: the top 20% is 0.4 of the larger one, 0.4 x 3/4
   // (the whole base of five, 10,000 to 50,000, would give 1/3).
-  expect(segment.concentration.value).toBeCloseTo(0.3, 5);
+  expect(segment.concentration!.value).toBeCloseTo(0.3, 5);
 
   // Bad arguments of its nested fields are refused with the same codes as the top-level queries.
   const bad = await stack.gql(SegmentReportsDocument, { id, since: '2020-01-01', months: 0 }, Role.Viewer);
@@ -171,7 +171,7 @@ it('makes campaigns: the filter is copied, so a later change or deletion of the 
   const draft = campaign.data!.createCampaign;
   expect(draft.segment).toEqual({ id: segment.id, name: 'Premium for thanks' });
   expect(draft.filter.serviceTier).toEqual(['Premium']);
-  expect(draft.preview.customers).toBe(3);
+  expect(draft.preview!.customers).toBe(3);
   // A thank-you is marketing: the contact guard holds it back from the one without consent and the two with a complaint open.
   expect(draft.preview).toMatchObject({ treated: 3, messages: 0, heldBack: [{ reason: 'open-complaint', customers: 2 }, { reason: 'no-consent', customers: 1 }] });
   const [audit] = await em().find(AuditEntry, { entityId: draft.id, action: 'campaign.create' });

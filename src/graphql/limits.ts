@@ -37,6 +37,15 @@ export const REPORTS_AT_ONCE = 3;
 export const REPORTS_WAITING = 50;
 const reportTurns = pLimit(REPORTS_AT_ONCE);
 
+/**
+ * A report field's options: priced as a report, and nullable, so a report refused as busy
+ * leaves the rest of the answer standing (the campaign or segment it belongs to, the other
+ * root fields) instead of nulling its parent.
+ */
+export function reportField(description: string): { description: string; complexity: number; nullable: true } {
+  return { description: `${description}. Null, with UNAVAILABLE/REPORTS_BUSY, while too many reports wait their turn: try again shortly`, complexity: REPORT_COMPLEXITY, nullable: true };
+}
+
 /** `@UseMiddleware(ReportTurn)` on a report field: it runs when one of the few report places is free. */
 export const ReportTurn: MiddlewareFn = (_action, next) => {
   if (reportTurns.pendingCount >= REPORTS_WAITING) {

@@ -412,7 +412,7 @@ export type CreateCampaignMutationVariables = Exact<{
 }>;
 
 
-export type CreateCampaignMutation = { createCampaign: { id: string, name: string, playbook: Playbook, status: CampaignStatus, holdoutPercent: number, repeatEveryDays: number | null, createdBy: string, scheduledFor: string | null, launchedAt: string | null, finishedAt: string | null, preview: { customers: number, treated: number, holdout: number, messages: number, inOtherHoldout: number, heldBack: Array<{ reason: string, customers: number }>, alreadyInRun: { treated: number, holdout: number }, sample: Array<{ id: string, name: string }> }, filter: { status: Array<CustomerStatus> | null, serviceTier: Array<ServiceTier> | null, search: string | null, hasOpenComplaint: boolean | null, hasOpenIssue: boolean | null, marketingConsent: boolean | null, segment: Array<string> | null, riskBand: Array<string> | null, acquiredFrom: string | null, acquiredTo: string | null, scores: Array<{ kind: ScoreKind, bands: Array<string> | null, min: number | null, max: number | null }> | null, bandMoved: { kind: ScoreKind, from: Array<string> | null, to: Array<string> | null, withinDays: number, latestOnly: boolean | null } | null }, segment: { id: string, name: string } | null, progress: { status: CampaignStatus, enrolled: number, treated: number, holdout: number, runsStarted: number, pass: number, nextPassAt: string | null } | null } };
+export type CreateCampaignMutation = { createCampaign: { id: string, name: string, playbook: Playbook, status: CampaignStatus, holdoutPercent: number, repeatEveryDays: number | null, createdBy: string, scheduledFor: string | null, launchedAt: string | null, finishedAt: string | null, preview: { customers: number, treated: number, holdout: number, messages: number, inOtherHoldout: number, heldBack: Array<{ reason: string, customers: number }>, alreadyInRun: { treated: number, holdout: number }, sample: Array<{ id: string, name: string }> } | null, filter: { status: Array<CustomerStatus> | null, serviceTier: Array<ServiceTier> | null, search: string | null, hasOpenComplaint: boolean | null, hasOpenIssue: boolean | null, marketingConsent: boolean | null, segment: Array<string> | null, riskBand: Array<string> | null, acquiredFrom: string | null, acquiredTo: string | null, scores: Array<{ kind: ScoreKind, bands: Array<string> | null, min: number | null, max: number | null }> | null, bandMoved: { kind: ScoreKind, from: Array<string> | null, to: Array<string> | null, withinDays: number, latestOnly: boolean | null } | null }, segment: { id: string, name: string } | null, progress: { status: CampaignStatus, enrolled: number, treated: number, holdout: number, runsStarted: number, pass: number, nextPassAt: string | null } | null } };
 
 export type LaunchCampaignMutationVariables = Exact<{
   id: string | number;
@@ -448,14 +448,14 @@ export type CampaignQueryVariables = Exact<{
 }>;
 
 
-export type CampaignQuery = { campaign: { id: string, name: string, playbook: Playbook, status: CampaignStatus, holdoutPercent: number, repeatEveryDays: number | null, createdBy: string, scheduledFor: string | null, launchedAt: string | null, finishedAt: string | null, outcome: Array<{ group: CampaignGroup, members: number, retained: number, retentionRate: number | null, revenueMinor: number, invoicesDue: number, onTimePaymentRate: number | null, complainedAgain: number, meanProfitabilityMinor: number | null, inPlaybookElsewhere: number }>, comparison: Array<{ metric: CampaignMetric, treatedRate: number | null, holdoutRate: number | null, difference: number | null, low: number | null, high: number | null, pValue: number | null, smallSample: boolean }>, filter: { status: Array<CustomerStatus> | null, serviceTier: Array<ServiceTier> | null, search: string | null, hasOpenComplaint: boolean | null, hasOpenIssue: boolean | null, marketingConsent: boolean | null, segment: Array<string> | null, riskBand: Array<string> | null, acquiredFrom: string | null, acquiredTo: string | null, scores: Array<{ kind: ScoreKind, bands: Array<string> | null, min: number | null, max: number | null }> | null, bandMoved: { kind: ScoreKind, from: Array<string> | null, to: Array<string> | null, withinDays: number, latestOnly: boolean | null } | null }, segment: { id: string, name: string } | null, progress: { status: CampaignStatus, enrolled: number, treated: number, holdout: number, runsStarted: number, pass: number, nextPassAt: string | null } | null } | null };
+export type CampaignQuery = { campaign: { id: string, name: string, playbook: Playbook, status: CampaignStatus, holdoutPercent: number, repeatEveryDays: number | null, createdBy: string, scheduledFor: string | null, launchedAt: string | null, finishedAt: string | null, outcome: Array<{ group: CampaignGroup, members: number, retained: number, retentionRate: number | null, revenueMinor: number, invoicesDue: number, onTimePaymentRate: number | null, complainedAgain: number, meanProfitabilityMinor: number | null, inPlaybookElsewhere: number }> | null, comparison: Array<{ metric: CampaignMetric, treatedRate: number | null, holdoutRate: number | null, difference: number | null, low: number | null, high: number | null, pValue: number | null, smallSample: boolean }> | null, filter: { status: Array<CustomerStatus> | null, serviceTier: Array<ServiceTier> | null, search: string | null, hasOpenComplaint: boolean | null, hasOpenIssue: boolean | null, marketingConsent: boolean | null, segment: Array<string> | null, riskBand: Array<string> | null, acquiredFrom: string | null, acquiredTo: string | null, scores: Array<{ kind: ScoreKind, bands: Array<string> | null, min: number | null, max: number | null }> | null, bandMoved: { kind: ScoreKind, from: Array<string> | null, to: Array<string> | null, withinDays: number, latestOnly: boolean | null } | null }, segment: { id: string, name: string } | null, progress: { status: CampaignStatus, enrolled: number, treated: number, holdout: number, runsStarted: number, pass: number, nextPassAt: string | null } | null } | null };
 
 export type CampaignPreviewQueryVariables = Exact<{
   id: string | number;
 }>;
 
 
-export type CampaignPreviewQuery = { campaign: { id: string, preview: { customers: number, treated: number, holdout: number, messages: number, inOtherHoldout: number, heldBack: Array<{ reason: string, customers: number }>, alreadyInRun: { treated: number, holdout: number }, sample: Array<{ id: string, name: string }> } } | null };
+export type CampaignPreviewQuery = { campaign: { id: string, preview: { customers: number, treated: number, holdout: number, messages: number, inOtherHoldout: number, heldBack: Array<{ reason: string, customers: number }>, alreadyInRun: { treated: number, holdout: number }, sample: Array<{ id: string, name: string }> } | null } | null };
 
 export type CampaignsQueryVariables = Exact<{
   first?: number | null | undefined;
@@ -481,7 +481,7 @@ export type UpdateCampaignMutationVariables = Exact<{
 }>;
 
 
-export type UpdateCampaignMutation = { updateCampaign: { id: string, name: string, playbook: Playbook, status: CampaignStatus, holdoutPercent: number, repeatEveryDays: number | null, createdBy: string, scheduledFor: string | null, launchedAt: string | null, finishedAt: string | null, preview: { customers: number, treated: number, holdout: number, inOtherHoldout: number }, filter: { status: Array<CustomerStatus> | null, serviceTier: Array<ServiceTier> | null, search: string | null, hasOpenComplaint: boolean | null, hasOpenIssue: boolean | null, marketingConsent: boolean | null, segment: Array<string> | null, riskBand: Array<string> | null, acquiredFrom: string | null, acquiredTo: string | null, scores: Array<{ kind: ScoreKind, bands: Array<string> | null, min: number | null, max: number | null }> | null, bandMoved: { kind: ScoreKind, from: Array<string> | null, to: Array<string> | null, withinDays: number, latestOnly: boolean | null } | null }, segment: { id: string, name: string } | null, progress: { status: CampaignStatus, enrolled: number, treated: number, holdout: number, runsStarted: number, pass: number, nextPassAt: string | null } | null } };
+export type UpdateCampaignMutation = { updateCampaign: { id: string, name: string, playbook: Playbook, status: CampaignStatus, holdoutPercent: number, repeatEveryDays: number | null, createdBy: string, scheduledFor: string | null, launchedAt: string | null, finishedAt: string | null, preview: { customers: number, treated: number, holdout: number, inOtherHoldout: number } | null, filter: { status: Array<CustomerStatus> | null, serviceTier: Array<ServiceTier> | null, search: string | null, hasOpenComplaint: boolean | null, hasOpenIssue: boolean | null, marketingConsent: boolean | null, segment: Array<string> | null, riskBand: Array<string> | null, acquiredFrom: string | null, acquiredTo: string | null, scores: Array<{ kind: ScoreKind, bands: Array<string> | null, min: number | null, max: number | null }> | null, bandMoved: { kind: ScoreKind, from: Array<string> | null, to: Array<string> | null, withinDays: number, latestOnly: boolean | null } | null }, segment: { id: string, name: string } | null, progress: { status: CampaignStatus, enrolled: number, treated: number, holdout: number, runsStarted: number, pass: number, nextPassAt: string | null } | null } };
 
 export type DiscardCampaignMutationVariables = Exact<{
   id: string | number;
@@ -519,7 +519,7 @@ export type ComplaintTopicsQueryVariables = Exact<{
 }>;
 
 
-export type ComplaintTopicsQuery = { complaintTopics: Array<{ topic: string, complaints: number, customers: number, open: number, reopened: number, severe: number, productDefects: number, handlingCostMinor: number, medianDaysToResolve: number | null }> };
+export type ComplaintTopicsQuery = { complaintTopics: Array<{ topic: string, complaints: number, customers: number, open: number, reopened: number, severe: number, productDefects: number, handlingCostMinor: number, medianDaysToResolve: number | null }> | null };
 
 export type CustomersQueryVariables = Exact<{
   first: number;
@@ -893,14 +893,14 @@ export type FixCaseReportQueryVariables = Exact<{
 }>;
 
 
-export type FixCaseReportQuery = { fixCaseReport: Array<{ owner: string, open: number, oldestOpenDays: number | null, resolved: number, medianDaysToResolve: number | null, confirmedByCustomer: number, escalated: number }> };
+export type FixCaseReportQuery = { fixCaseReport: Array<{ owner: string, open: number, oldestOpenDays: number | null, resolved: number, medianDaysToResolve: number | null, confirmedByCustomer: number, escalated: number }> | null };
 
 export type FairnessReportQueryVariables = Exact<{
   since: string;
 }>;
 
 
-export type FairnessReportQuery = { fairnessReport: Array<{ band: string, customers: number, offers: number, tierChangeProposals: number, remindersSent: number, feesChargedMinor: number, feesWaivedMinor: number, messagesSent: number, marketingMessagesSent: number, messagesSuppressed: number }> };
+export type FairnessReportQuery = { fairnessReport: Array<{ band: string, customers: number, offers: number, tierChangeProposals: number, remindersSent: number, feesChargedMinor: number, feesWaivedMinor: number, messagesSent: number, marketingMessagesSent: number, messagesSuppressed: number }> | null };
 
 export type OperationsStatusQueryVariables = Exact<{ [key: string]: never; }>;
 
@@ -942,7 +942,7 @@ export type ConcentrationQueryVariables = Exact<{
 }>;
 
 
-export type ConcentrationQuery = { concentration: { value: number | null, band: string | null, reasons: Array<string>, modelVersion: string, periods: Array<{ period: string, customers: number, totalRevenue: number, topShare: number | null, gini: number | null, lorenz: Array<{ populationShare: number, revenueShare: number }> | null }> } };
+export type ConcentrationQuery = { concentration: { value: number | null, band: string | null, reasons: Array<string>, modelVersion: string, periods: Array<{ period: string, customers: number, totalRevenue: number, topShare: number | null, gini: number | null, lorenz: Array<{ populationShare: number, revenueShare: number }> | null }> } | null };
 
 export type CustomerScoresQueryVariables = Exact<{
   id: string | number;
@@ -974,7 +974,7 @@ export type ScoreDistributionQueryVariables = Exact<{
 }>;
 
 
-export type ScoreDistributionQuery = { scoreDistribution: { population: number, scores: Array<{ kind: ScoreKind, customers: number, average: number | null, median: number | null, withoutBand: number, bands: Array<{ band: string, customers: number, share: number }> }> } };
+export type ScoreDistributionQuery = { scoreDistribution: { population: number, scores: Array<{ kind: ScoreKind, customers: number, average: number | null, median: number | null, withoutBand: number, bands: Array<{ band: string, customers: number, share: number }> }> } | null };
 
 export type ScoreBandChangesQueryVariables = Exact<{
   kind: ScoreKind;
@@ -1019,7 +1019,7 @@ export type SegmentReportsQueryVariables = Exact<{
 }>;
 
 
-export type SegmentReportsQuery = { segment: { id: string, name: string, scoreDistribution: { population: number, scores: Array<{ kind: ScoreKind, customers: number, bands: Array<{ band: string, customers: number }> }> }, concentration: { value: number | null, band: string | null, reasons: Array<string> }, complaintTopics: Array<{ topic: string, complaints: number, customers: number }> } | null };
+export type SegmentReportsQuery = { segment: { id: string, name: string, scoreDistribution: { population: number, scores: Array<{ kind: ScoreKind, customers: number, bands: Array<{ band: string, customers: number }> }> } | null, concentration: { value: number | null, band: string | null, reasons: Array<string> } | null, complaintTopics: Array<{ topic: string, complaints: number, customers: number }> | null } | null };
 
 export type CreateSegmentMutationVariables = Exact<{
   input: CreateSegmentInput;

@@ -5,7 +5,7 @@ import { MAX_SCHEDULE_AHEAD_DAYS } from '../../domain/campaigns/campaign.js';
 import { Role } from '../../domain/auth/roles.js';
 import { Allow } from '../auth/allow.js';
 import { NestedPageArgs, PageArgs, pageComplexity } from '../common/connection.js';
-import { LIVE_STATE_COMPLEXITY, REPORT_COMPLEXITY, ReportTurn } from '../limits.js';
+import { LIVE_STATE_COMPLEXITY, reportField, ReportTurn } from '../limits.js';
 import { CampaignGroup, type Customer, type PlaybookRun } from '../../entities/index.js';
 import { selectedFields } from '../common/selection.js';
 import { PlaybookRunType, selectsLiveState } from '../playbooks/playbook-run.types.js';
@@ -89,7 +89,7 @@ export class CampaignResolver {
     return segment && SegmentType.from(segment);
   }
 
-  @FieldResolver(() => CampaignPreviewType, { description: 'Dry run on the current data: who would enter, what they would be sent', complexity: REPORT_COMPLEXITY })
+  @FieldResolver(() => CampaignPreviewType, reportField('Dry run on the current data: who would enter, what they would be sent'))
   @UseMiddleware(ReportTurn)
   preview(@Root() campaign: CampaignType, @Ctx() ctx: GraphQLContext): Promise<CampaignPreviewType> {
     return ctx.services.campaigns.preview(campaign.id);
@@ -105,13 +105,13 @@ export class CampaignResolver {
     return ctx.services.campaigns.members(campaign.id, group ?? null, args);
   }
 
-  @FieldResolver(() => [CampaignGroupOutcomeType], { description: 'Treated against holdout since enrolment: retention, revenue, on-time payment, complaints, profitability now. Always both groups, Treated first: one without members (a FixIssue campaign\'s holdout, an empty segment, a draft) has 0 members and null rates', complexity: REPORT_COMPLEXITY })
+  @FieldResolver(() => [CampaignGroupOutcomeType], reportField('Treated against holdout since enrolment: retention, revenue, on-time payment, complaints, profitability now. Always both groups, Treated first: one without members (a FixIssue campaign\'s holdout, an empty segment, a draft) has 0 members and null rates'))
   @UseMiddleware(ReportTurn)
   async outcome(@Root() campaign: CampaignType, @Ctx() ctx: GraphQLContext): Promise<CampaignGroupOutcomeType[]> {
     return (await ctx.services.campaigns.outcome(campaign.id)).map(CampaignGroupOutcomeType.from);
   }
 
-  @FieldResolver(() => [CampaignComparisonType], { description: 'Did the playbook work? Retention, on-time payment and complaints since enrolment, treated against holdout, each with a 95% interval and p-value', complexity: REPORT_COMPLEXITY })
+  @FieldResolver(() => [CampaignComparisonType], reportField('Did the playbook work? Retention, on-time payment and complaints since enrolment, treated against holdout, each with a 95% interval and p-value'))
   @UseMiddleware(ReportTurn)
   comparison(@Root() campaign: CampaignType, @Ctx() ctx: GraphQLContext): Promise<CampaignComparisonType[]> {
     return ctx.services.campaigns.comparison(campaign.id);

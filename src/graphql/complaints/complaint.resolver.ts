@@ -1,14 +1,14 @@
 import { Arg, Args, Ctx, ID, Mutation, Query, Resolver, UseMiddleware } from 'type-graphql';
 import { Role } from '../../domain/auth/roles.js';
 import { Allow } from '../auth/allow.js';
-import { REPORT_COMPLEXITY, ReportTurn } from '../limits.js';
+import { reportField, ReportTurn } from '../limits.js';
 import type { GraphQLContext } from '../context.js';
 import { ComplaintTopicType, ComplaintTopicsArgs, ComplaintType, RecordComplaintInput } from './complaint.types.js';
 
 @Resolver(() => ComplaintType)
 export class ComplaintResolver {
   @Allow(Role.Viewer)
-  @Query(() => [ComplaintTopicType], { description: 'Complaints by topic since a day, most complained about first; for the base or a segment', complexity: REPORT_COMPLEXITY })
+  @Query(() => [ComplaintTopicType], reportField('Complaints by topic since a day, most complained about first; for the base or a segment'))
   @UseMiddleware(ReportTurn)
   complaintTopics(@Args() { since, filter }: ComplaintTopicsArgs, @Ctx() ctx: GraphQLContext): Promise<ComplaintTopicType[]> {
     return ctx.services.complaints.topics({ since, filter });

@@ -5,7 +5,7 @@ import type { Customer, FixCase } from '../../entities/index.js';
 import { Allow } from '../auth/allow.js';
 import { pageComplexity } from '../common/connection.js';
 import type { GraphQLContext } from '../context.js';
-import { REPORT_COMPLEXITY, ReportTurn } from '../limits.js';
+import { reportField, ReportTurn } from '../limits.js';
 import { CustomerType } from '../customers/customer.types.js';
 import { FixCaseConnection, FixCaseOwnerReportType, FixCasesArgs, FixCaseType } from './fix-case.types.js';
 
@@ -18,7 +18,7 @@ export class FixCaseResolver {
   }
 
   @Allow(Role.Viewer)
-  @Query(() => [FixCaseOwnerReportType], { description: 'Per owner, busiest first: cases open now and the oldest one\'s wait, the fixes since a day (how fast, how many the customer confirmed hold) and the cases that escalated', complexity: REPORT_COMPLEXITY })
+  @Query(() => [FixCaseOwnerReportType], reportField('Per owner, busiest first: cases open now and the oldest one\'s wait, the fixes since a day (how fast, how many the customer confirmed hold) and the cases that escalated'))
   @UseMiddleware(ReportTurn)
   fixCaseReport(@Arg('since', () => LocalDateResolver, { description: 'Fixes and escalations from this day' }) since: string, @Ctx() ctx: GraphQLContext): Promise<FixCaseOwnerReportType[]> {
     return ctx.services.fixCases.report(since);

@@ -4,7 +4,7 @@ import { mapPage } from '../../services/common/pagination.js';
 import { Role } from '../../domain/auth/roles.js';
 import { WORKFLOW_ID_ARGS } from '../argument-checks.js';
 import { Allow } from '../auth/allow.js';
-import { REPORT_COMPLEXITY, ReportTurn } from '../limits.js';
+import { reportField, ReportTurn } from '../limits.js';
 import { PageArgs, pageComplexity } from '../common/connection.js';
 import type { GraphQLContext } from '../context.js';
 import { ConcentrationArgs, ConcentrationReportType, ScoreDistributionArgs, ScoreDistributionReportType, ScoreModelType, ScoringRunConnection, ScoringRunType } from './scoring.types.js';
@@ -45,14 +45,14 @@ export class ScoringResolver {
   }
 
   @Allow(Role.Viewer)
-  @Query(() => ScoreDistributionReportType, { description: 'Customers per band of every score, with mean and median values; for the whole base or a segment', complexity: REPORT_COMPLEXITY })
+  @Query(() => ScoreDistributionReportType, reportField('Customers per band of every score, with mean and median values; for the whole base or a segment'))
   @UseMiddleware(ReportTurn)
   scoreDistribution(@Args() { filter }: ScoreDistributionArgs, @Ctx() ctx: GraphQLContext): Promise<ScoreDistributionReportType> {
     return ctx.services.scoring.distribution({ filter });
   }
 
   @Allow(Role.Viewer)
-  @Query(() => ConcentrationReportType, { description: 'Revenue concentration per month: top-20% share, Lorenz curve, Gini; for the whole base or a segment', complexity: REPORT_COMPLEXITY })
+  @Query(() => ConcentrationReportType, reportField('Revenue concentration per month: top-20% share, Lorenz curve, Gini; for the whole base or a segment'))
   @UseMiddleware(ReportTurn)
   concentration(@Args() { months, filter }: ConcentrationArgs, @Ctx() ctx: GraphQLContext): Promise<ConcentrationReportType> {
     return ctx.services.scoring.concentration({ months, filter }).then(ConcentrationReportType.from);

@@ -7,7 +7,7 @@ import type { CustomerFilter } from '../../services/customers/customer-query.js'
 import { Allow } from '../auth/allow.js';
 import { NestedPageArgs, PageArgs, pageComplexity } from '../common/connection.js';
 import type { GraphQLContext } from '../context.js';
-import { REPORT_COMPLEXITY, ReportTurn } from '../limits.js';
+import { reportField, ReportTurn } from '../limits.js';
 import { CampaignConnection, CampaignType } from '../campaigns/campaign.types.js';
 import { ComplaintTopicType } from '../complaints/complaint.types.js';
 import { customerPageIncludes } from '../customers/customer-page-includes.js';
@@ -55,13 +55,13 @@ export class SegmentResolver {
     return ctx.services.customers.list({ first, after, sort, filter: filterOf(segment) }, customerPageIncludes(info));
   }
 
-  @FieldResolver(() => ScoreDistributionReportType, { description: "The segment's customers per band of every score", complexity: REPORT_COMPLEXITY })
+  @FieldResolver(() => ScoreDistributionReportType, reportField("The segment's customers per band of every score"))
   @UseMiddleware(ReportTurn)
   scoreDistribution(@Root() segment: SegmentType, @Ctx() ctx: GraphQLContext): Promise<ScoreDistributionReportType> {
     return ctx.services.scoring.distribution({ filter: filterOf(segment) });
   }
 
-  @FieldResolver(() => ConcentrationReportType, { description: "How much of the segment's revenue comes from its top 20%, month by month", complexity: REPORT_COMPLEXITY })
+  @FieldResolver(() => ConcentrationReportType, reportField("How much of the segment's revenue comes from its top 20%, month by month"))
   @UseMiddleware(ReportTurn)
   concentration(
     @Root() segment: SegmentType,
@@ -71,7 +71,7 @@ export class SegmentResolver {
     return ctx.services.scoring.concentration({ months, filter: filterOf(segment) }).then(ConcentrationReportType.from);
   }
 
-  @FieldResolver(() => [ComplaintTopicType], { description: "The segment's complaints by topic since a day, most complained about first", complexity: REPORT_COMPLEXITY })
+  @FieldResolver(() => [ComplaintTopicType], reportField("The segment's complaints by topic since a day, most complained about first"))
   @UseMiddleware(ReportTurn)
   complaintTopics(@Root() segment: SegmentType, @Arg('since', () => LocalDateResolver, { description: 'Complaints opened from this day' }) since: string, @Ctx() ctx: GraphQLContext): Promise<ComplaintTopicType[]> {
     return ctx.services.complaints.topics({ since, filter: filterOf(segment) });
