@@ -1,4 +1,4 @@
-import { dayIn, latestDayNow, paidOn } from './paid-day.js';
+import { dayIn, latestDayNow, outstandingOn, paidOn } from './paid-day.js';
 
 describe('paidOn', () => {
   it('is the day the payments in date order first cover the amount', () => {
@@ -22,6 +22,22 @@ describe('paidOn', () => {
 
   it('takes an overpayment as covering', () => {
     expect(paidOn([{ paidAt: '2026-10-05', amountMinor: 12_000 }], 10_000)).toBe('2026-10-05');
+  });
+});
+
+describe('outstandingOn', () => {
+  it('is the amount less what was paid while the invoice is open', () => {
+    expect(outstandingOn({ amountMinor: 12_335, paidAt: null }, 0)).toBe(12_335);
+    expect(outstandingOn({ amountMinor: 12_335, paidAt: null }, 10_000)).toBe(2_335);
+  });
+
+  it('is 0 once the invoice counts as paid, also when no payment of it was recorded', () => {
+    expect(outstandingOn({ amountMinor: 12_335, paidAt: '2026-10-20' }, 12_335)).toBe(0);
+    expect(outstandingOn({ amountMinor: 12_335, paidAt: '2026-10-20' }, 0)).toBe(0);
+  });
+
+  it('is never below 0 after an overpayment', () => {
+    expect(outstandingOn({ amountMinor: 10_000, paidAt: null }, 12_000)).toBe(0);
   });
 });
 

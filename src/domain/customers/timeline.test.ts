@@ -21,6 +21,11 @@ describe('eventSummary', () => {
     expect(paid(12)).toBe('Paid invoice 1a2b3c4d (89.00) 12 days late');
   });
 
+  it('tells a payment received, part payments too, with the invoice it was for', () => {
+    const received = eventSummary(facts(CustomerEventKind.PaymentReceived, { ref: '9f8e7d6c-0000-4000-8000-000000000000', amountMinor: 10_000, detail: '1a2b3c4d-0000-4000-8000-000000000000', extra: '12335' }));
+    expect(received).toBe('Received 100.00 for invoice 1a2b3c4d (123.35)');
+  });
+
   it('names a message by its channel and the subject the customer read, or its template when that is gone', () => {
     expect(eventSummary(facts(CustomerEventKind.MessageSent, { detail: 'reminder-friendly', extra: 'email', subject: 'A quick note about your invoice' }))).toBe('E-mail: A quick note about your invoice');
     expect(eventSummary(facts(CustomerEventKind.MessageSent, { detail: 'old-template', extra: 'call', subject: null }))).toBe('Call task: old template');

@@ -5,6 +5,8 @@ export enum CustomerEventKind {
   OrderPlaced = 'order-placed',
   InvoiceIssued = 'invoice-issued',
   InvoicePaid = 'invoice-paid',
+  /** A payment against an invoice, one per payment recorded (a part payment too); the invoice is paid once they cover it. */
+  PaymentReceived = 'payment-received',
   ComplaintOpened = 'complaint-opened',
   ComplaintResolved = 'complaint-resolved',
   MessageSent = 'message-sent',
@@ -33,12 +35,12 @@ const scoreLabels: Record<(typeof TIMELINE_SCORE_KINDS)[number], string> = {
 /** The facts of one event, as gathered from its table (see CustomerTimelineService). */
 export interface CustomerEventFacts {
   kind: CustomerEventKind;
-  /** The order, invoice, complaint or message ID, or the playbook run's workflow ID. */
+  /** The order, invoice, payment, complaint or message ID, or the playbook run's workflow ID. */
   ref: string;
   amountMinor: number | null;
-  /** Due day of an issued invoice; days late of a paid one; complaint topic; message template; playbook; score kind; promised day; consent (true/false); campaign name. */
+  /** Due day of an issued invoice; days late of a paid one; the invoice a payment was for; complaint topic; message template; playbook; score kind; promised day; consent (true/false); campaign name. */
   detail: string | null;
-  /** Complaint severity; message channel; a finished playbook's outcome; a score's new band; the promised invoice; the campaign group; `unsubscribe-link` for consent withdrawn through it. */
+  /** A payment's invoice amount (minor units); complaint severity; message channel; a finished playbook's outcome; a score's new band; the promised invoice; the campaign group; `unsubscribe-link` for consent withdrawn through it. */
   extra: string | null;
   /** A score's band before the change. */
   previous?: string | null;
@@ -65,6 +67,8 @@ export function eventSummary(f: CustomerEventFacts): string {
       return `Invoiced: ${invoice(f)}, due ${f.detail}`;
     case CustomerEventKind.InvoicePaid:
       return `Paid ${invoice(f)} ${paidWhen(Number(f.detail))}`;
+    case CustomerEventKind.PaymentReceived:
+      return `Received ${money(f.amountMinor ?? 0)} for invoice ${(f.detail ?? '').slice(0, 8)} (${money(Number(f.extra ?? 0))})`;
     case CustomerEventKind.ComplaintOpened:
       return `Complained about ${words(f.detail)}${f.extra ? ` (${f.extra})` : ''}`;
     case CustomerEventKind.ComplaintResolved:

@@ -1,14 +1,37 @@
-import { Arg, Ctx, Mutation, Resolver } from 'type-graphql';
+import { Arg, Args, Ctx, FieldResolver, Mutation, Resolver, Root } from 'type-graphql';
 import { Role } from '../../domain/auth/roles.js';
+import type { Invoice, Payment } from '../../entities/index.js';
+import type { Page } from '../../services/common/pagination.js';
 import { Allow } from '../auth/allow.js';
+import { NestedPageArgs, pageComplexity } from '../common/connection.js';
+import { MoneyAmount } from '../common/money.js';
 import type { GraphQLContext } from '../context.js';
-import { InvoiceType, RecordPaymentInput } from './invoice.types.js';
+import { InvoiceType, PaymentConnection, RecordPaymentInput } from './invoice.types.js';
 
+// Nested page arguments are checked by the service, not class-validator (see validate-args.ts).
 @Resolver(() => InvoiceType)
 export class InvoiceResolver {
   @Allow(Role.Operator)
-  @Mutation(() => InvoiceType, { description: 'Records a payment; the invoice is paid once payments cover it. Audited.' })
+  @Mutation(() => InvoiceType, { description: 'Records a payment; the invoice is paid once payments cover it (paidMinor, outstandingMinor and payments show a part payment). Audited.' })
   recordPayment(@Arg('input') input: RecordPaymentInput, @Ctx() ctx: GraphQLContext): Promise<InvoiceType> {
     return ctx.services.invoices.recordPayment(input, ctx.caller!.id);
+  }
+
+  @FieldResolver(() => MoneyAmount, { description: 'What its recorded payments add up to, in minor units (batched across a page)' })
+  paidMinor(@Root() invoice: Invoice, @Ctx() ctx: GraphQLContext): Promise<number> {
+    return ctx.services.invoices.paidMinor(invoice.id);
+  }
+
+  @FieldResolver(() => MoneyAmount, {
+    description:
+      'What is still owed, in minor units: amountMinor less paidMinor, never below 0, and 0 once paidAt is set (also for an invoice settled without a recorded payment). Reminder fees are not part of it: an invoice is paid once its payments cover amountMinor',
+  })
+  outstandingMinor(@Root() invoice: Invoice, @Ctx() ctx: GraphQLContext): Promise<number> {
+    return ctx.services.invoices.outstandingMinor(invoice);
+  }
+
+  @FieldResolver(() => PaymentConnection, { description: 'Payments recorded against it, newest first (by the day paid)', complexity: pageComplexity })
+  payments(@Root() invoice: Invoice, @Args() args: NestedPageArgs, @Ctx() ctx: GraphQLContext): Page<Payment> | Promise<Page<Payment>> {
+    return ctx.services.invoices.paymentsOf(invoice.id, args);
   }
 }

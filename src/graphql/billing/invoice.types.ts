@@ -6,6 +6,27 @@ import { connectionOf } from '../common/connection.js';
 import { MAX_AMOUNT_INTEGER_DIGITS, MAX_AMOUNT_MINOR } from '../../domain/money.js';
 import { MoneyAmount } from '../common/money.js';
 
+@ObjectType('Payment', { simpleResolvers: true, description: 'A payment recorded against an invoice (by recordPayment or a payments import)' })
+export class PaymentType {
+  @Field(() => ID)
+  id!: string;
+
+  @Field(() => String, { nullable: true, description: 'Payment reference in the billing system' })
+  externalRef?: string | null;
+
+  @Field(() => LocalDateResolver, { description: 'Day the payment was made' })
+  paidAt!: string;
+
+  @Field(() => MoneyAmount, { description: 'Amount paid in minor units (cents)' })
+  amountMinor!: number;
+
+  @Field({ description: 'When the payment was recorded (a payment recorded late keeps the day it was made in paidAt)' })
+  createdAt!: Date;
+}
+
+export const PaymentConnection = connectionOf(PaymentType, 'Payment');
+export type PaymentConnection = InstanceType<typeof PaymentConnection>;
+
 @ObjectType('Invoice', { simpleResolvers: true })
 export class InvoiceType {
   @Field(() => ID)

@@ -4,7 +4,11 @@ import { CustomerEventKind } from '../../domain/customers/timeline.js';
 import { NestedPageArgs, connectionOf } from '../common/connection.js';
 import { MoneyAmount } from '../common/money.js';
 
-registerEnumType(CustomerEventKind, { name: 'CustomerEventKind', description: 'What happened with a customer' });
+registerEnumType(CustomerEventKind, {
+  name: 'CustomerEventKind',
+  description: 'What happened with a customer',
+  valuesConfig: { PaymentReceived: { description: 'A payment against an invoice, one per payment recorded (a part payment too); the invoice counts as paid (InvoicePaid) once its payments cover it' } },
+});
 
 @ObjectType('CustomerEvent', { simpleResolvers: true, description: 'One thing that happened with a customer, as their timeline lists it' })
 export class CustomerEventType {
@@ -14,13 +18,13 @@ export class CustomerEventType {
   @Field(() => CustomerEventKind)
   kind!: CustomerEventKind;
 
-  @Field({ description: 'The order, invoice, complaint or message ID; for playbook runs the workflow ID (as the Temporal UI shows it); for a score band change `<snapshot ID>/<score kind>`' })
+  @Field({ description: 'The order, invoice, payment, complaint or message ID; for playbook runs the workflow ID (as the Temporal UI shows it); for a score band change `<snapshot ID>/<score kind>`' })
   ref!: string;
 
   @Field({ description: 'What happened, in a line, e.g. "Paid invoice 1a2b3c4d (89.00) 3 days late"' })
   summary!: string;
 
-  @Field(() => MoneyAmount, { nullable: true, description: 'Order or invoice amount, minor units' })
+  @Field(() => MoneyAmount, { nullable: true, description: 'Order, invoice or payment amount, minor units' })
   amountMinor!: number | null;
 }
 

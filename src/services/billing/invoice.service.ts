@@ -1,11 +1,13 @@
+import DataLoader from 'dataloader';
 import { LockMode, UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { sql } from 'kysely';
 import { Invoice, OutboxMessage, Payment } from '../../entities/index.js';
 import type { AuditService } from '../audit/audit.service.js';
 import { ChildPager } from '../common/child-pages.js';
 import type { Page, PageArgs } from '../common/pagination.js';
 import { BillingException, BillingExceptionCode } from './billing.exception.js';
-import { dayIn, latestDayNow, paidOn } from '../../domain/billing/paid-day.js';
+import { dayIn, latestDayNow, outstandingOn, paidOn } from '../../domain/billing/paid-day.js';
 import { isUuid } from '../../domain/ids.js';
 import { beforeEarliestDay, tooEarly } from '../../domain/earliest-day.js';
 import { positiveAmountProblem } from '../../domain/money.js';
@@ -29,6 +31,9 @@ export interface PaymentInput {
 
 export class InvoiceService {
   private readonly pager: ChildPager<Invoice>;
+  private readonly paymentPager: ChildPager<Payment>;
+  /** What each invoice's recorded payments add up to: batched, so a page of invoices costs one statement. */
+  private readonly paidSums: DataLoader<string, number>;
 
   constructor(
     private readonly em: EntityManager,
@@ -44,6 +49,15 @@ export class InvoiceService {
       orderType: 'date',
       orderProperty: 'issuedAt',
     });
+    this.paymentPager = new ChildPager(em, Payment, {
+      tag: 'payments',
+      table: 'payment',
+      parentColumn: 'invoice_id',
+      orderColumn: 'paid_at',
+      orderType: 'date',
+      orderProperty: 'paidAt',
+    });
+    this.paidSums = new DataLoader((ids) => this.loadPaidSums(ids));
   }
 
   async get(id: string): Promise<Invoice> {
@@ -54,6 +68,29 @@ export class InvoiceService {
 
   async forCustomer(customerId: string, args: PageArgs): Promise<Page<Invoice>> {
     return this.pager.page(customerId, args);
+  }
+
+  /** The payments recorded for an invoice, newest first (by the day paid). */
+  paymentsOf(invoiceId: string, args: PageArgs): Page<Payment> | Promise<Page<Payment>> {
+    return this.paymentPager.page(invoiceId, args);
+  }
+
+  /** What the invoice's recorded payments add up to, in minor units. */
+  paidMinor(invoiceId: string): Promise<number> {
+    return this.paidSums.load(invoiceId);
+  }
+
+  /** What is still owed on the invoice (see `outstandingOn`): so an operator sees a part payment took. */
+  async outstandingMinor(invoice: Pick<Invoice, 'id' | 'amountMinor' | 'paidAt'>): Promise<number> {
+    // A paid invoice owes nothing whatever its payments: no read for it.
+    return invoice.paidAt ? 0 : outstandingOn(invoice, await this.paidMinor(invoice.id));
+  }
+
+  private async loadPaidSums(ids: readonly string[]): Promise<number[]> {
+    const { rows } = await sql<{ invoice_id: string; paid: string }>`
+      select invoice_id, sum(amount_minor) as paid from payment where invoice_id = any(${[...ids]}::uuid[]) group by 1`.execute(this.em.getKysely());
+    const paid = new Map(rows.map((r) => [r.invoice_id, Number(r.paid)]));
+    return ids.map((id) => paid.get(id) ?? 0);
   }
 
   /**
@@ -78,6 +115,9 @@ export class InvoiceService {
       if (error instanceof UniqueConstraintViolationException) throw new BillingException(BillingExceptionCode.PaymentRefTaken, `A payment with reference ${input.externalRef} exists`, { field: 'externalRef' });
       throw error;
     });
+    // What this unit of work read of the invoice's payments before is stale now (a second recordPayment in one request).
+    this.paidSums.clear(paid.id);
+    this.paymentPager.forget();
     await this.scoring.rescoreAfterEvent(paid.customer.id, AFFECTED);
     // A reminder run for the invoice ends at once; if the signal is lost, the run sees the payment before its next reminder.
     if (paid.paidAt) await this.playbooks.paymentReceived(fairReminderWorkflowId(paid.customer.id, paid.id)).catch(() => false);

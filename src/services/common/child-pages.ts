@@ -96,6 +96,13 @@ export class ChildPager<T extends { id: string }> {
     this.primed.set(keyOf(key), this.toPageOf(parentId, rows.map(this.toModel), key.first, key.after));
   }
 
+  /** After a write to the children in this unit of work: later pages read them again. */
+  forget(): void {
+    this.pages.clearAll();
+    this.counts.clearAll();
+    this.primed.clear();
+  }
+
   private async loadPages(keys: readonly Key[]): Promise<Page<T>[]> {
     // Parents asking for the same page shape share one statement.
     const groups = new Map<string, Key[]>();

@@ -70,6 +70,11 @@ const sources: Record<CustomerEventKind, (ids: readonly string[]) => RawBuilder<
   [K.InvoicePaid]: (ids) =>
     sql`select customer_id, paid_at::timestamp at time zone 'UTC' as at, id::text as ref, jsonb_build_object('amountMinor', amount_minor, 'detail', (paid_at - due_at)::text) as facts
           from invoice where ${of(ids)} and paid_at is not null`,
+  // One per payment, on the day it was paid, whether or not it settled the invoice.
+  [K.PaymentReceived]: (ids) =>
+    sql`select i.customer_id, p.paid_at::timestamp at time zone 'UTC' as at, p.id::text as ref,
+               jsonb_build_object('amountMinor', p.amount_minor, 'detail', i.id::text, 'extra', i.amount_minor::text) as facts
+          from invoice i join payment p on p.invoice_id = i.id where ${of(ids, 'i.customer_id')}`,
   [K.ComplaintOpened]: (ids) => sql`select customer_id, opened_at as at, id::text as ref, jsonb_build_object('detail', topic, 'extra', severity) as facts from complaint where ${of(ids)}`,
   [K.ComplaintResolved]: (ids) => sql`select customer_id, resolved_at as at, id::text as ref, jsonb_build_object('detail', topic) as facts from complaint where ${of(ids)} and resolved_at is not null`,
   [K.MessageSent]: (ids) =>
@@ -107,7 +112,7 @@ function events(ids: readonly string[], kinds: readonly CustomerEventKind[]) {
 }
 
 /**
- * A customer's timeline: orders, invoices issued and paid, complaints opened and resolved,
+ * A customer's timeline: orders, invoices issued and paid, payments received, complaints opened and resolved,
  * messages sent, playbook runs, campaigns, promises to pay, consent and score band changes, newest
  * first in one list, each with a line a person reads, so a customer page needs one
  * connection instead of merging many. Batched: the

@@ -1,0 +1,161 @@
+import { Role } from '../src/domain/auth/roles.js';
+import { Customer, Invoice, Payment } from '../src/entities/index.js';
+import {
+  CustomerInvoicePaymentsDocument,
+  CustomersWithInvoicePaymentsDocument,
+  CustomerTimelineDocument,
+  RecordPaymentShowingBalanceDocument,
+  RecordTwoPaymentsDocument,
+} from './__generated__/graphql.js';
+import { countStatements } from './support/statement-counter.js';
+import { startTestStack, type TestStack } from './support/stack.js';
+
+/**
+ * QA21 H2: a part payment shows. An invoice tells what its payments add up to, what is still
+ * owed and which payments were recorded, and the customer's timeline has each payment, so an
+ * operator sees the payment took and does not enter it twice.
+ */
+let stack: TestStack;
+const em = () => stack.orm.em.fork();
+
+beforeAll(async () => {
+  stack = await startTestStack({ worker: false });
+});
+afterAll(() => stack?.stop());
+
+async function customerWithInvoice(amountMinor: number, over: Partial<Invoice> = {}): Promise<{ customer: Customer; invoice: Invoice }> {
+  const e = em();
+  const customer = e.create(Customer, { name: 'Ada Lovelace', email: `ada.${Math.random()}@example.com`, acquiredAt: '2024-05-01' });
+  const invoice = e.create(Invoice, { customer, issuedAt: '2026-10-02', dueAt: '2026-10-16', amountMinor, ...over });
+  await e.flush();
+  return { customer, invoice };
+}
+
+const invoiceOf = async (customerId: string, vars: { payments?: number; after?: string | null } = {}) => {
+  const r = await stack.gql(CustomerInvoicePaymentsDocument, { id: customerId, invoices: 5, ...vars }, Role.Viewer);
+  expect(r.errors).toBeUndefined();
+  return r.data!.customer!.invoices.edges[0].node;
+};
+
+const moneyEvents = async (customerId: string) => {
+  const r = await stack.gql(CustomerTimelineDocument, { id: customerId, first: 20, kinds: ['InvoiceIssued', 'PaymentReceived', 'InvoicePaid'] }, Role.Viewer);
+  expect(r.errors).toBeUndefined();
+  return r.data!.customer!.timeline;
+};
+
+it('shows a part payment on the invoice and in the timeline, then the rest settling it', async () => {
+  // A reminder fee was charged: the invoice is still paid once its payments cover its amount.
+  const { customer, invoice } = await customerWithInvoice(12_335, { feeChargedMinor: 500 });
+  const short = invoice.id.slice(0, 8);
+  expect(await invoiceOf(customer.id)).toMatchObject({ paidAt: null, paidMinor: 0, outstandingMinor: 12_335, payments: { totalCount: 0, edges: [] } });
+
+  const part = await stack.gql(RecordPaymentShowingBalanceDocument, { input: { invoiceId: invoice.id, amountMinor: 10_000, paidAt: '2026-10-10', externalRef: 'BANK-1' } }, Role.Operator);
+  expect(part.errors).toBeUndefined();
+  const firstPayment = part.data!.recordPayment.payments.edges[0].node;
+  // The answer to the mutation already shows it took.
+  expect(part.data!.recordPayment).toMatchObject({ id: invoice.id, amountMinor: 12_335, paidAt: null, paidMinor: 10_000, outstandingMinor: 2_335, payments: { totalCount: 1 } });
+  expect(firstPayment).toMatchObject({ externalRef: 'BANK-1', paidAt: '2026-10-10', amountMinor: 10_000 });
+  expect(firstPayment.id).toBe((await em().findOneOrFail(Payment, { invoice: invoice.id })).id);
+  expect(Date.parse(firstPayment.createdAt)).toBeGreaterThan(Date.now() - 60_000);
+
+  expect(await invoiceOf(customer.id)).toMatchObject({ paidAt: null, feeChargedMinor: 500, paidMinor: 10_000, outstandingMinor: 2_335, payments: { totalCount: 1, edges: [{ node: firstPayment }] } });
+  const afterPart = await moneyEvents(customer.id);
+  expect(afterPart.edges.map((e) => [e.node.kind, e.node.summary, e.node.amountMinor])).toEqual([
+    ['PaymentReceived', `Received 100.00 for invoice ${short} (123.35)`, 10_000],
+    ['InvoiceIssued', `Invoiced: invoice ${short} (123.35), due 2026-10-16`, 12_335],
+  ]);
+  expect(afterPart.edges[0].node).toMatchObject({ ref: firstPayment.id, at: '2026-10-10T00:00:00.000Z' });
+
+  const rest = await stack.gql(RecordPaymentShowingBalanceDocument, { input: { invoiceId: invoice.id, amountMinor: 2_335, paidAt: '2026-10-20' } }, Role.Operator);
+  expect(rest.errors).toBeUndefined();
+  expect(rest.data!.recordPayment).toMatchObject({ paidAt: '2026-10-20', paidMinor: 12_335, outstandingMinor: 0, payments: { totalCount: 2 } });
+
+  const settled = await invoiceOf(customer.id);
+  expect(settled).toMatchObject({ paidAt: '2026-10-20', paidMinor: 12_335, outstandingMinor: 0 });
+  // Newest first.
+  expect(settled.payments.edges.map((e) => [e.node.paidAt, e.node.amountMinor, e.node.externalRef])).toEqual([
+    ['2026-10-20', 2_335, null],
+    ['2026-10-10', 10_000, 'BANK-1'],
+  ]);
+  expect((await moneyEvents(customer.id)).edges.map((e) => [e.node.kind, e.node.summary])).toEqual([
+    // Same day: a payment and the invoice it settled, then by kind as every tie in the timeline.
+    ['PaymentReceived', `Received 23.35 for invoice ${short} (123.35)`],
+    ['InvoicePaid', `Paid invoice ${short} (123.35) 4 days late`],
+    ['PaymentReceived', `Received 100.00 for invoice ${short} (123.35)`],
+    ['InvoiceIssued', `Invoiced: invoice ${short} (123.35), due 2026-10-16`],
+  ]);
+});
+
+it("pages through an invoice's payments with cursors", async () => {
+  const { customer, invoice } = await customerWithInvoice(10_000);
+  for (const [paidAt, amountMinor] of [['2026-10-03', 1_000], ['2026-10-05', 2_000], ['2026-10-07', 3_000]] as const) {
+    expect((await stack.gql(RecordPaymentShowingBalanceDocument, { input: { invoiceId: invoice.id, amountMinor, paidAt } }, Role.Operator)).errors).toBeUndefined();
+  }
+  const seen: string[] = [];
+  let after: string | null = null;
+  do {
+    const { payments } = await invoiceOf(customer.id, { payments: 2, after });
+    expect(payments.totalCount).toBe(3);
+    seen.push(...payments.edges.map((e) => e.node.paidAt));
+    after = payments.pageInfo.hasNextPage ? payments.pageInfo.endCursor! : null;
+  } while (after);
+  expect(seen).toEqual(['2026-10-07', '2026-10-05', '2026-10-03']);
+  expect(await invoiceOf(customer.id)).toMatchObject({ paidMinor: 6_000, outstandingMinor: 4_000 });
+
+  const foreign = await stack.gql(CustomerInvoicePaymentsDocument, { id: customer.id, invoices: 5, payments: 2, after: Buffer.from(JSON.stringify(['orders', '2026-10-03', invoice.id])).toString('base64url') }, Role.Viewer);
+  expect(foreign.errors![0].extensions).toMatchObject({ code: 'VALIDATION', reason: 'INVALID_CURSOR' });
+  const tooMany = await stack.gql(CustomerInvoicePaymentsDocument, { id: customer.id, invoices: 5, payments: 101 }, Role.Viewer);
+  expect(tooMany.errors![0].extensions).toMatchObject({ code: 'VALIDATION', reason: 'INVALID_PAGE_SIZE' });
+});
+
+it('counts an earlier payment of the same request in the next answer', async () => {
+  const { invoice } = await customerWithInvoice(10_000);
+  const r = await stack.gql(
+    RecordTwoPaymentsDocument,
+    { first: { invoiceId: invoice.id, amountMinor: 4_000, paidAt: '2026-10-05' }, second: { invoiceId: invoice.id, amountMinor: 6_000, paidAt: '2026-10-06' } },
+    Role.Operator,
+  );
+  expect(r.errors).toBeUndefined();
+  expect(r.data!.first).toMatchObject({ paidMinor: 4_000, outstandingMinor: 6_000, payments: { totalCount: 1 } });
+  expect(r.data!.second).toMatchObject({ paidAt: '2026-10-06', paidMinor: 10_000, outstandingMinor: 0, payments: { totalCount: 2 } });
+});
+
+it('owes nothing on an invoice settled without a recorded payment (an import that says it is paid)', async () => {
+  const { customer } = await customerWithInvoice(5_000, { paidAt: '2026-10-12' });
+  expect(await invoiceOf(customer.id)).toMatchObject({ paidAt: '2026-10-12', paidMinor: 0, outstandingMinor: 0, payments: { totalCount: 0 } });
+});
+
+it('reads the invoices and payments of a page of customers in a fixed number of statements, whatever its size', async () => {
+  // Customers newer than the others (first on the page), each with two invoices part paid in two payments.
+  const e = em();
+  const paid = new Map<string, number>();
+  for (let i = 0; i < 14; i++) {
+    const customer = e.create(Customer, { name: `Payer ${i}`, email: `payer${i}@example.com`, acquiredAt: '2024-05-01', createdAt: new Date(Date.now() + 3_600_000 + i) });
+    for (let k = 0; k < 2; k++) {
+      const invoice = e.create(Invoice, { customer, issuedAt: `2026-09-0${k + 1}`, dueAt: `2026-09-1${k + 1}`, amountMinor: 10_000 });
+      e.create(Payment, { invoice, paidAt: `2026-09-0${k + 3}`, amountMinor: 500 * (i + 1) });
+      e.create(Payment, { invoice, paidAt: `2026-09-0${k + 5}`, amountMinor: 500 });
+      paid.set(invoice.id, 500 * (i + 1) + 500);
+    }
+  }
+  await e.flush();
+  const page = (first: number) =>
+    countStatements(async () => {
+      const r = await stack.gql(CustomersWithInvoicePaymentsDocument, { first, nested: 2 }, Role.Viewer);
+      expect(r.errors).toBeUndefined();
+      return r.data!.customers.edges;
+    });
+  const small = await page(3);
+  const large = await page(13);
+  expect(large.statements.length).toBe(small.statements.length);
+  // The customers page, their invoices, the invoices' paid sums, their payments and the payments' totalCount.
+  expect(small.statements.length).toBe(5);
+  const invoices = large.result.flatMap((c) => c.node.invoices.edges.map((i) => i.node));
+  expect(invoices).toHaveLength(26);
+  for (const invoice of invoices) {
+    expect(invoice.paidMinor).toBe(paid.get(invoice.id));
+    expect(invoice.outstandingMinor).toBe(10_000 - paid.get(invoice.id)!);
+    expect(invoice.payments.totalCount).toBe(2);
+    expect(invoice.payments.edges.reduce((sum, p) => sum + Number(p.node.amountMinor), 0)).toBe(paid.get(invoice.id));
+  }
+});
