@@ -297,7 +297,20 @@ describe('sorting, page by page', () => {
   it('refuses a cursor of another sort order', async () => {
     const page = await stack.gql(CustomersDocument, { first: 2, sort: { field: 'Name', direction: 'Asc' } }, Role.Viewer);
     const r = await stack.gql(CustomersDocument, { first: 2, after: page.data!.customers.pageInfo.endCursor, sort: { field: 'Revenue', direction: 'Asc' } }, Role.Viewer);
-    expect(r.errors![0].extensions).toMatchObject({ code: 'VALIDATION', reason: 'INVALID_CURSOR' });
+    expect(r.errors![0].extensions).toMatchObject({ code: 'VALIDATION', reason: 'INVALID_CURSOR', field: 'after' });
+  });
+
+  it('refuses a cursor of another filter, so a list whose filter changed starts from its top, and takes one of the same filter', async () => {
+    const sort = { field: 'Name', direction: 'Asc' } as const;
+    const basic = await stack.gql(CustomersDocument, { first: 2, sort, filter: { serviceTier: ['Basic'] } }, Role.Viewer);
+    const after = basic.data!.customers.pageInfo.endCursor;
+    const premium = await stack.gql(CustomersDocument, { first: 2, after, sort, filter: { serviceTier: ['Premium'] } }, Role.Viewer);
+    expect(premium.errors![0].extensions).toMatchObject({ code: 'VALIDATION', reason: 'INVALID_CURSOR', field: 'after' });
+    const unfiltered = await stack.gql(CustomersDocument, { first: 2, after, sort }, Role.Viewer);
+    expect(unfiltered.errors![0].extensions).toMatchObject({ reason: 'INVALID_CURSOR' });
+    const next = await stack.gql(CustomersDocument, { first: 2, after, sort, filter: { serviceTier: ['Basic'], search: '' } }, Role.Viewer);
+    expect(next.errors).toBeUndefined();
+    expect(next.data!.customers.edges.map((e) => e.node.id)).toEqual((await allIds({ serviceTier: ['Basic'] }, sort)).slice(2, 4));
   });
 });
 

@@ -62,7 +62,7 @@ export function decodeCursor(tag: string, cursor: string, parts: readonly Cursor
   return parsed.slice(1);
 }
 
-export const invalidCursor = (cursor: string) => new PaginationException(PaginationExceptionCode.InvalidCursor, 'after is not a cursor of this list and sort order', { after: cursor });
+export const invalidCursor = (cursor: string) => new PaginationException(PaginationExceptionCode.InvalidCursor, 'after is not a cursor of this list, its filter and sort order', { field: 'after', after: cursor });
 
 /** Cursors are encoded only when read: most clients read endCursor only, many no cursor at all. */
 class Edge<T> {

@@ -1,7 +1,8 @@
 import { Kysely, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler, DummyDriver } from 'kysely';
 import { CustomerStatus } from '../../entities/index.js';
 import { ScoreKind } from '../../domain/scoring/score-kind.js';
-import { CustomerSortField, assertCustomerFilter, customerSortKey, customerSortTag, customerWhere, escapeLike, storedFilter } from './customer-query.js';
+import type { ServiceTier } from '../../entities/index.js';
+import { CustomerSortField, assertCustomerFilter, customerSortKey, customerListTag, customerWhere, escapeLike, storedFilter } from './customer-query.js';
 import { CustomerException, CustomerExceptionCode } from './customer.exception.js';
 
 // Compiles SQL without a database, to check what the filters and sorts produce.
@@ -113,9 +114,16 @@ describe('customerWhere', () => {
 });
 
 describe('customer sort', () => {
-  it('tags cursors with field, score kind and direction', () => {
-    expect(customerSortTag({ field: CustomerSortField.Name, direction: 'asc' })).toBe('customers:name:asc');
-    expect(customerSortTag({ field: CustomerSortField.Score, scoreKind: ScoreKind.Clv, direction: 'desc' })).toBe('customers:score:clv:desc');
+  it('tags cursors with field, score kind and direction, and a filtered list with its filter', () => {
+    const byName = { field: CustomerSortField.Name, direction: 'asc' } as const;
+    expect(customerListTag(byName)).toBe('customers:name:asc');
+    expect(customerListTag({ field: CustomerSortField.Score, scoreKind: ScoreKind.Clv, direction: 'desc' })).toBe('customers:score:clv:desc');
+    // An empty filter is no filter; the same filter, its lists in any order, is one tag; another filter another.
+    expect(customerListTag(byName, { status: [], search: '  ' })).toBe('customers:name:asc');
+    const premium = customerListTag(byName, { serviceTier: ['premium' as ServiceTier, 'basic' as ServiceTier], search: 'anna' });
+    expect(premium).toMatch(/^customers:name:asc:[\w-]{12}$/);
+    expect(customerListTag(byName, { search: ' anna ', serviceTier: ['basic' as ServiceTier, 'premium' as ServiceTier] })).toBe(premium);
+    expect(customerListTag(byName, { serviceTier: ['basic' as ServiceTier], search: 'anna' })).not.toBe(premium);
   });
 
   it('sorts row fields by an expression and leaves scores to the two-part keyset', () => {

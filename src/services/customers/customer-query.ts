@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { sql, type RawBuilder } from 'kysely';
 import type { CustomerStatus, ServiceTier } from '../../entities/index.js';
 import { bandMoveProblem, bandsProblem, SCORE_BANDS } from '../../domain/scoring/score-bands.js';
@@ -199,9 +200,17 @@ export interface SortKey {
   cursor: CursorPart;
 }
 
-/** Names the list and its order inside cursors, so a cursor of another order is refused. */
-export function customerSortTag(sort: CustomerSort): string {
-  return `customers:${sort.field}${sort.scoreKind ? `:${sort.scoreKind}` : ''}:${sort.direction}`;
+/**
+ * Names the list, its order and its filter inside cursors, so a cursor of another order or
+ * another filter is refused: a list whose filter changed starts again from its top instead of
+ * somewhere in its middle. An unfiltered list's tag names no filter.
+ */
+export function customerListTag(sort: CustomerSort, filter: CustomerFilter = {}): string {
+  const stored = storedFilter(filter);
+  // Lists of values in any order are the same filter.
+  const canonical = JSON.stringify(stored, (_key, value: unknown) => (Array.isArray(value) && value.every((v) => typeof v !== 'object') ? [...value].sort() : value));
+  const filtered = Object.keys(stored).length ? `:${createHash('sha256').update(canonical).digest('base64url').slice(0, 12)}` : '';
+  return `customers:${sort.field}${sort.scoreKind ? `:${sort.scoreKind}` : ''}:${sort.direction}${filtered}`;
 }
 
 /** The sort expression on the customer row; null for scores, which a two-part keyset over current_score serves. */

@@ -13,7 +13,7 @@ import { readPrepared } from '../common/prepared.js';
 import { projection, rowMapper, selectColumns } from '../common/read-model.js';
 import { CustomerException, CustomerExceptionCode } from './customer.exception.js';
 import { ScoreKind } from '../../domain/scoring/score-kind.js';
-import { assertCustomerFilter, customerSortKey, customerSortTag, customerWhere, defaultCustomerSort, type CustomerFilter, type CustomerSort, type SortKey } from './customer-query.js';
+import { assertCustomerFilter, customerSortKey, customerListTag, customerWhere, defaultCustomerSort, type CustomerFilter, type CustomerSort, type SortKey } from './customer-query.js';
 
 type Row = Record<string, unknown> & { id: string };
 import { isUuid } from '../../domain/ids.js';
@@ -94,7 +94,8 @@ export class CustomerService {
       ...(ordersColumn ? [sql`${ordersColumn} as _orders`] : []),
     ];
     const select = sql.join(columns);
-    const { rows, cursorOf } = key ? await this.byExpression(key, sort, where, args, select) : await this.byScore(sort, where, args, select);
+    const tag = customerListTag(sort, args.filter ?? {});
+    const { rows, cursorOf } = key ? await this.byExpression(key, sort, tag, where, args, select) : await this.byScore(sort, tag, where, args, select);
     // Counting the whole filtered list costs a scan: only when the client asks for totalCount.
     let total: Promise<number> | undefined;
     const totalCount = () => (total ??= sql<{ n: string }>`select count(*) as n from customer c where ${where}`.execute(db).then((r) => Number(r.rows[0].n)));
@@ -111,8 +112,7 @@ export class CustomerService {
   }
 
   /** Keyset page over a sort expression on the customer row (creation, name, tenure, revenue). */
-  private async byExpression(key: SortKey, sort: CustomerSort, where: RawBuilder<boolean>, args: PageArgs, select: RawBuilder<unknown>) {
-    const tag = customerSortTag(sort);
+  private async byExpression(key: SortKey, sort: CustomerSort, tag: string, where: RawBuilder<boolean>, args: PageArgs, select: RawBuilder<unknown>) {
     const dir = sql.raw(sort.direction);
     let after = sql<boolean>`true`;
     if (args.after) {
@@ -137,9 +137,8 @@ export class CustomerService {
    * without a value of it (by ID), so unscored customers come last in either direction. The
    * cursor says which part it is in.
    */
-  private async byScore(sort: CustomerSort, where: RawBuilder<boolean>, args: PageArgs, select: RawBuilder<unknown>) {
+  private async byScore(sort: CustomerSort, tag: string, where: RawBuilder<boolean>, args: PageArgs, select: RawBuilder<unknown>) {
     const kind = sort.scoreKind ?? ScoreKind.ChurnRisk;
-    const tag = customerSortTag(sort);
     const dir = sql.raw(sort.direction);
     const op = sql.raw(sort.direction === 'asc' ? '>' : '<');
     let scoredAfter = sql<boolean>`true`;
