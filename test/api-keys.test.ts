@@ -63,11 +63,11 @@ it('opens the API with its role, names its caller in the audit log by its finger
 it('refuses bad input and a taken name, and writes nothing', async () => {
   const before = await em().count(ApiKey);
   const cases: [IssueApiKeyInput, string, string, string][] = [
-    [{ name: '  ', role: 'Viewer' }, 'VALIDATION', 'AUTH_INVALID_INPUT', 'name'],
-    [{ name: 'x'.repeat(101), role: 'Viewer' }, 'VALIDATION', 'AUTH_INVALID_INPUT', 'name'],
-    [{ name: 'past', role: 'Viewer', expiresAt: '2020-01-01T00:00:00.000Z' }, 'VALIDATION', 'AUTH_INVALID_INPUT', 'expiresAt'],
-    [{ name: 'web front end', role: 'Viewer' }, 'CONFLICT', 'AUTH_KEY_NAME_TAKEN', 'name'],
-    [{ name: 'Web Front End', role: 'Viewer' }, 'CONFLICT', 'AUTH_KEY_NAME_TAKEN', 'name'],
+    [{ name: '  ', role: 'Viewer' }, 'VALIDATION', 'AUTH_INVALID_INPUT', 'input.name'],
+    [{ name: 'x'.repeat(101), role: 'Viewer' }, 'VALIDATION', 'AUTH_INVALID_INPUT', 'input.name'],
+    [{ name: 'past', role: 'Viewer', expiresAt: '2020-01-01T00:00:00.000Z' }, 'VALIDATION', 'AUTH_INVALID_INPUT', 'input.expiresAt'],
+    [{ name: 'web front end', role: 'Viewer' }, 'CONFLICT', 'AUTH_KEY_NAME_TAKEN', 'input.name'],
+    [{ name: 'Web Front End', role: 'Viewer' }, 'CONFLICT', 'AUTH_KEY_NAME_TAKEN', 'input.name'],
   ];
   for (const [input, code, reason, field] of cases) expect((await issue(input)).errors![0].extensions).toMatchObject({ code, reason, field });
   expect(await em().count(ApiKey)).toBe(before);

@@ -206,12 +206,12 @@ it('pauses, resumes and cancels', async () => {
   }
   // Fair reminders follow an overdue invoice, not a segment.
   const bad = await stack.gql(CreateCampaignDocument, { input: { name: 'x', playbook: 'FairReminder', filter: {}, holdoutPercent: 10 } }, Role.Marketer);
-  expect(bad.errors![0].extensions).toMatchObject({ code: 'VALIDATION', field: 'playbook' });
+  expect(bad.errors![0].extensions).toMatchObject({ code: 'VALIDATION', field: 'input.playbook' });
   const before = (await stack.gql(CampaignsDocument, { first: 10 }, Role.Viewer)).data!.campaigns.totalCount;
   expect(before).toBeGreaterThanOrEqual(2);
   // A misspelt segment would reach nobody: refused, and no draft is left behind.
   const typo = await stack.gql(CreateCampaignDocument, { input: { name: 'x', playbook: 'Appreciation', filter: { segment: ['Champion'] }, holdoutPercent: 10 } }, Role.Marketer);
-  expect(typo.errors![0].extensions).toMatchObject({ code: 'VALIDATION', reason: 'CUSTOMER_INVALID_INPUT', field: 'filter.segment' });
+  expect(typo.errors![0].extensions).toMatchObject({ code: 'VALIDATION', reason: 'CUSTOMER_INVALID_INPUT', field: 'input.filter.segment' });
   expect((await stack.gql(CampaignsDocument, { first: 10 }, Role.Viewer)).data!.campaigns.totalCount).toBe(before);
   // Newest first, one page at a time, as the whole list; each with its run's progress.
   const listed = (await stack.gql(CampaignsDocument, { first: 10 }, Role.Viewer)).data!.campaigns.edges.map((e) => e.node);
@@ -488,7 +488,7 @@ it('enrols only the loss-making accounts of a segment into account reviews (list
 
   // A fix is owed to everyone with a persistent issue: nobody is held back to measure it.
   const withHoldout = await stack.gql(CreateCampaignDocument, { input: { name: 'x', playbook: 'FixIssue', filter: {}, holdoutPercent: 10 } }, Role.Marketer);
-  expect(withHoldout.errors![0].extensions).toMatchObject({ code: 'VALIDATION', field: 'holdoutPercent' });
+  expect(withHoldout.errors![0].extensions).toMatchObject({ code: 'VALIDATION', field: 'input.holdoutPercent' });
   const fix = await create('Fix persistent issues', 'FixIssue', tiers, null);
   expect(fix).toMatchObject({ holdoutPercent: 0, preview: { customers: base.persistent, holdout: 0, treated: base.persistent } });
   // One of them already has a fix under way, started by hand: the campaign joins it.
@@ -555,11 +555,11 @@ it('lets a marketer change and discard a draft until it is launched, audited', a
   expect(changed.data!.updateCampaign).toMatchObject({ name: 'Thank basic customers', playbook: 'Appreciation', holdoutPercent: 30, status: 'Draft', preview: { customers: basic.n, inOtherHoldout: basic.measured } });
   // Refused changes leave the draft as it was.
   const bad = await stack.gql(UpdateCampaignDocument, { id: draft.id, input: { holdoutPercent: 80 } }, Role.Marketer);
-  expect(bad.errors![0].extensions).toMatchObject({ code: 'VALIDATION', field: 'holdoutPercent' });
+  expect(bad.errors![0].extensions).toMatchObject({ code: 'VALIDATION', field: 'input.holdoutPercent' });
   // Turned into a fix campaign, it cannot keep a holdout.
   const toFix = await stack.gql(UpdateCampaignDocument, { id: draft.id, input: { playbook: 'FixIssue', holdoutPercent: 30 } }, Role.Marketer);
-  expect(toFix.errors![0].extensions).toMatchObject({ code: 'VALIDATION', field: 'holdoutPercent' });
-  expect((await stack.gql(UpdateCampaignDocument, { id: draft.id, input: { playbook: 'FairReminder' } }, Role.Marketer)).errors![0].extensions).toMatchObject({ code: 'VALIDATION', field: 'playbook' });
+  expect(toFix.errors![0].extensions).toMatchObject({ code: 'VALIDATION', field: 'input.holdoutPercent' });
+  expect((await stack.gql(UpdateCampaignDocument, { id: draft.id, input: { playbook: 'FairReminder' } }, Role.Marketer)).errors![0].extensions).toMatchObject({ code: 'VALIDATION', field: 'input.playbook' });
   for (const role of [Role.Viewer, Role.Operator]) {
     expect((await stack.gql(UpdateCampaignDocument, { id: draft.id, input: { name: 'x' } }, role)).errors![0].extensions!.code).toBe('FORBIDDEN');
     expect((await stack.gql(DiscardCampaignDocument, { id: draft.id }, role)).errors![0].extensions!.code).toBe('FORBIDDEN');
@@ -591,7 +591,7 @@ it('repeats: each pass enrols only the customers new to the segment, each once; 
   };
   await newcomers(['Ann', 'Bob', 'Cid']);
   const tooOften = await stack.gql(CreateCampaignDocument, { input: { name: 'x', playbook: 'Appreciation', filter: { search: tag }, repeatEveryDays: 91 } }, Role.Marketer);
-  expect(tooOften.errors![0].extensions).toMatchObject({ code: 'VALIDATION', field: 'repeatEveryDays' });
+  expect(tooOften.errors![0].extensions).toMatchObject({ code: 'VALIDATION', field: 'input.repeatEveryDays' });
   const created = await stack.gql(CreateCampaignDocument, { input: { name: 'Thank newcomers every other day', playbook: 'Appreciation', filter: { search: tag }, holdoutPercent: 0, repeatEveryDays: 3 } }, Role.Marketer);
   expect(created.errors).toBeUndefined();
   const { id } = created.data!.createCampaign;

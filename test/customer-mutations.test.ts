@@ -2,7 +2,7 @@ import { jest } from '@jest/globals';
 import { AuditEntry, Complaint, Customer, Invoice, MessageChannel, MessagePurpose, OutboxMessage, Payment } from '../src/entities/index.js';
 import { Role } from '../src/domain/auth/roles.js';
 import { dayIn } from '../src/domain/billing/paid-day.js';
-import { CustomerDocument, CustomerScoresDocument, OptOutDocument, RecordComplaintDocument, RecordPaymentDocument, ResolveComplaintDocument, UpdateCustomerDocument } from './__generated__/graphql.js';
+import { CustomerDocument, CustomerScoresDocument, OptOutDocument, RecordComplaintDocument, RecordPaymentDocument, ResolveComplaintDocument, UpdateCustomerDocument, type RecordComplaintInput } from './__generated__/graphql.js';
 import { startTestStack, testKeys, type TestStack } from './support/stack.js';
 
 /** Every mutation with every role, its error codes, and its audit trail. */
@@ -58,7 +58,7 @@ describe('updateCustomer', () => {
   it('refuses an invalid e-mail address with VALIDATION and changes nothing', async () => {
     const c = await newCustomer();
     const r = await stack.gql(UpdateCustomerDocument, { id: c.id, input: { name: 'Changed', email: 'not-an-address' } }, Role.Operator);
-    expect(r.errors![0].extensions).toMatchObject({ code: 'VALIDATION', reason: 'CUSTOMER_INVALID_INPUT', field: 'email' });
+    expect(r.errors![0].extensions).toMatchObject({ code: 'VALIDATION', reason: 'CUSTOMER_INVALID_INPUT', field: 'input.email' });
     expect((await em().findOneOrFail(Customer, c.id)).name).toBe('Ada Lovelace');
     expect(await audits(c.id)).toEqual([]);
   });
@@ -69,16 +69,16 @@ describe('updateCustomer', () => {
     expect(r.data!.updateCustomer.locale).toBe('de-AT');
     expect((await audits(c.id))[0]).toMatchObject({ before: { locale: 'en' }, after: { locale: 'de-AT' } });
     const bad = await stack.gql(UpdateCustomerDocument, { id: c.id, input: { locale: 'de_AT' } }, Role.Operator);
-    expect(bad.errors![0].extensions).toMatchObject({ code: 'VALIDATION', reason: 'CUSTOMER_INVALID_INPUT', field: 'locale' });
+    expect(bad.errors![0].extensions).toMatchObject({ code: 'VALIDATION', reason: 'CUSTOMER_INVALID_INPUT', field: 'input.locale' });
     expect((await em().findOneOrFail(Customer, c.id)).locale).toBe('de-AT');
   });
 
   it('refuses an unknown time zone and a malformed phone number', async () => {
     const c = await newCustomer();
     const tz = await stack.gql(UpdateCustomerDocument, { id: c.id, input: { timeZone: 'Mars/Olympus' } }, Role.Operator);
-    expect(tz.errors![0].extensions).toMatchObject({ code: 'VALIDATION', field: 'timeZone' });
+    expect(tz.errors![0].extensions).toMatchObject({ code: 'VALIDATION', field: 'input.timeZone' });
     const phone = await stack.gql(UpdateCustomerDocument, { id: c.id, input: { phone: 'call me maybe' } }, Role.Operator);
-    expect(phone.errors![0].extensions).toMatchObject({ code: 'VALIDATION', reason: 'INVALID_ARGUMENT', field: 'phone' });
+    expect(phone.errors![0].extensions).toMatchObject({ code: 'VALIDATION', reason: 'INVALID_ARGUMENT', field: 'input.phone' });
     expect(phone.errors![0].message).toBe('phone is not a phone number (3 to 40 digits, spaces and + ( ) / -, and an extension such as "ext. 5")');
     expect(phone.errors![0].extensions).not.toHaveProperty('fields.0.target');
   });
@@ -179,7 +179,7 @@ describe('recordComplaint and resolveComplaint', () => {
     // The same message as startFixIssue's and the import's for the same topic (one rule, domain/complaints/topic.ts).
     expect(topic.errors![0]).toMatchObject({
       message: '"it broke!!" is not a topic key (lowercase words joined by hyphens, e.g. delivery-delay)',
-      extensions: { code: 'VALIDATION', reason: 'COMPLAINT_INVALID_INPUT', field: 'topic' },
+      extensions: { code: 'VALIDATION', reason: 'COMPLAINT_INVALID_INPUT', field: 'input.topic' },
     });
     const id = (await stack.gql(RecordComplaintDocument, { input: { customerId: c.id, topic: 'x', severity: 'Low', openedAt: '2026-06-01T00:00:00Z' } }, Role.Operator)).data!
       .recordComplaint.id;
@@ -192,10 +192,25 @@ describe('recordComplaint and resolveComplaint', () => {
     expect(noCustomer.errors![0].extensions).toMatchObject({ code: 'NOT_FOUND', reason: 'CUSTOMER_NOT_FOUND' });
     // A complaint of year 1 is a typo, not history that should drive the scores.
     const ancient = await stack.gql(RecordComplaintDocument, { input: { customerId: c.id, topic: 'x', severity: 'Low', openedAt: '0001-01-01T00:00:00Z' } }, Role.Operator);
-    expect(ancient.errors![0]).toMatchObject({ message: 'openedAt must not be before 1900-01-01', extensions: { code: 'VALIDATION', reason: 'COMPLAINT_INVALID_INPUT', field: 'openedAt' } });
+    expect(ancient.errors![0]).toMatchObject({ message: 'openedAt must not be before 1900-01-01', extensions: { code: 'VALIDATION', reason: 'COMPLAINT_INVALID_INPUT', field: 'input.openedAt' } });
     expect(await em().count(Complaint, { customer: c.id })).toBe(1);
     const noComplaint = await stack.gql(ResolveComplaintDocument, { id: '00000000-0000-4000-8000-000000000000' }, Role.Operator);
     expect(noComplaint.errors![0].extensions).toMatchObject({ code: 'NOT_FOUND', reason: 'COMPLAINT_NOT_FOUND' });
+  });
+
+  it('names the offending field by its path from the argument, whichever rule refuses it', async () => {
+    const c = await newCustomer();
+    const record = async (input: Partial<RecordComplaintInput>) =>
+      (await stack.gql(RecordComplaintDocument, { input: { customerId: c.id, topic: 'app-login', severity: 'Low', ...input } }, Role.Operator)).errors![0].extensions;
+    // A declared rule of the input type (class-validator), with each broken field in `fields` too.
+    expect(await record({ topic: 'x'.repeat(101) })).toMatchObject({ code: 'VALIDATION', reason: 'INVALID_ARGUMENT', field: 'input.topic', fields: [{ field: 'input.topic' }] });
+    // The rules every argument follows, checked before any resolver.
+    expect(await record({ customerId: 'abc' })).toMatchObject({ code: 'VALIDATION', reason: 'INVALID_ARGUMENT', field: 'input.customerId' });
+    expect(await record({ topic: 'a\u0000b' })).toMatchObject({ code: 'VALIDATION', reason: 'INVALID_ARGUMENT', field: 'input.topic' });
+    // The complaint service's own rules, which name the field inside the input it was given.
+    expect(await record({ topic: 'it broke!!' })).toMatchObject({ code: 'VALIDATION', reason: 'COMPLAINT_INVALID_INPUT', field: 'input.topic' });
+    expect(await record({ openedAt: new Date(Date.now() + 86_400_000).toISOString() })).toMatchObject({ code: 'VALIDATION', reason: 'COMPLAINT_INVALID_INPUT', field: 'input.openedAt' });
+    expect(await em().count(Complaint, { customer: c.id })).toBe(0);
   });
 });
 
@@ -236,7 +251,7 @@ describe('recordPayment', () => {
       const invoices = [await newInvoice(customer), await newInvoice(customer)];
       const both = await Promise.all(invoices.map((invoice) => stack.gql(RecordPaymentDocument, { input: { invoiceId: invoice.id, amountMinor: 10_000, externalRef } }, Role.Operator)));
       expect(both.filter((r) => r.errors === undefined)).toHaveLength(1);
-      expect(both.find((r) => r.errors)!.errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'PAYMENT_REF_TAKEN', field: 'externalRef' });
+      expect(both.find((r) => r.errors)!.errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'PAYMENT_REF_TAKEN', field: 'input.externalRef' });
       expect(await em().count(Payment, { externalRef })).toBe(1);
     }
   });
@@ -310,21 +325,21 @@ describe('recordPayment', () => {
   it('refuses a non-positive or an oversized amount, a bad date, a future or pre-invoice date and an unknown invoice', async () => {
     const invoice = await newInvoice(await newCustomer());
     const zero = await stack.gql(RecordPaymentDocument, { input: { invoiceId: invoice.id, amountMinor: 0 } }, Role.Operator);
-    expect(zero.errors![0].extensions).toMatchObject({ code: 'VALIDATION', reason: 'PAYMENT_INVALID', field: 'amountMinor' });
+    expect(zero.errors![0].extensions).toMatchObject({ code: 'VALIDATION', reason: 'PAYMENT_INVALID', field: 'input.amountMinor' });
     // No more than the payments import takes (13 integer digits): a misplaced decimal point, not a payment.
     for (const amountMinor of [1_000_000_000_000_000, Number.MAX_SAFE_INTEGER]) {
       const huge = await stack.gql(RecordPaymentDocument, { input: { invoiceId: invoice.id, amountMinor } }, Role.Operator);
       expect(huge.errors![0]).toMatchObject({
         message: 'amountMinor must be at most 999999999999999 minor units (13 integer digits, as the import takes)',
-        extensions: { code: 'VALIDATION', reason: 'PAYMENT_INVALID', field: 'amountMinor' },
+        extensions: { code: 'VALIDATION', reason: 'PAYMENT_INVALID', field: 'input.amountMinor' },
       });
     }
     const future = await stack.gql(RecordPaymentDocument, { input: { invoiceId: invoice.id, amountMinor: 5, paidAt: '2030-01-01' } }, Role.Operator);
-    expect(future.errors![0]).toMatchObject({ message: 'paidAt must not be in the future', extensions: { code: 'VALIDATION', reason: 'PAYMENT_INVALID', field: 'paidAt' } });
+    expect(future.errors![0]).toMatchObject({ message: 'paidAt must not be in the future', extensions: { code: 'VALIDATION', reason: 'PAYMENT_INVALID', field: 'input.paidAt' } });
     const beforeIssue = await stack.gql(RecordPaymentDocument, { input: { invoiceId: invoice.id, amountMinor: 5, paidAt: '2026-09-30' } }, Role.Operator);
-    expect(beforeIssue.errors![0]).toMatchObject({ message: 'paidAt must not be before the invoice was issued (2026-10-01)', extensions: { code: 'VALIDATION', field: 'paidAt' } });
+    expect(beforeIssue.errors![0]).toMatchObject({ message: 'paidAt must not be before the invoice was issued (2026-10-01)', extensions: { code: 'VALIDATION', field: 'input.paidAt' } });
     const ancient = await stack.gql(RecordPaymentDocument, { input: { invoiceId: invoice.id, amountMinor: 5, paidAt: '1899-12-31' } }, Role.Operator);
-    expect(ancient.errors![0]).toMatchObject({ message: 'paidAt must not be before 1900-01-01', extensions: { code: 'VALIDATION', reason: 'PAYMENT_INVALID', field: 'paidAt' } });
+    expect(ancient.errors![0]).toMatchObject({ message: 'paidAt must not be before 1900-01-01', extensions: { code: 'VALIDATION', reason: 'PAYMENT_INVALID', field: 'input.paidAt' } });
     const date = await stack.gql(RecordPaymentDocument, { input: { invoiceId: invoice.id, amountMinor: 5, paidAt: '2026-13-45' } }, Role.Operator);
     expect(date.errors![0].extensions!.code).toBe('BAD_USER_INPUT');
     expect(date.errors![0].message).toMatch(/paidAt/);

@@ -41,16 +41,16 @@ it('is created by a marketer or an admin only, upper-cased and audited', async (
 it('refuses bad input and a taken code, and writes nothing', async () => {
   const before = await offerCount();
   const cases: [Partial<CreateOfferInput>, string, string][] = [
-    [{ code: 'x' }, 'VALIDATION', 'code'],
-    [{ code: 'TEN PERCENT' }, 'VALIDATION', 'code'],
-    [{ name: '  ' }, 'VALIDATION', 'name'],
-    [{ discountPercent: 0 }, 'VALIDATION', 'discountPercent'],
-    [{ discountPercent: 101 }, 'VALIDATION', 'discountPercent'],
-    [{ discountPercent: null, serviceTier: null }, 'VALIDATION', 'discountPercent'],
-    [{ validUntil: '2025-12-31' }, 'VALIDATION', 'validUntil'],
-    [{ validFrom: '0001-01-01' }, 'VALIDATION', 'validFrom'],
-    [{ description: 'x'.repeat(1001) }, 'VALIDATION', 'description'],
-    [{ code: 'Loyal10' }, 'CONFLICT', 'code'],
+    [{ code: 'x' }, 'VALIDATION', 'input.code'],
+    [{ code: 'TEN PERCENT' }, 'VALIDATION', 'input.code'],
+    [{ name: '  ' }, 'VALIDATION', 'input.name'],
+    [{ discountPercent: 0 }, 'VALIDATION', 'input.discountPercent'],
+    [{ discountPercent: 101 }, 'VALIDATION', 'input.discountPercent'],
+    [{ discountPercent: null, serviceTier: null }, 'VALIDATION', 'input.discountPercent'],
+    [{ validUntil: '2025-12-31' }, 'VALIDATION', 'input.validUntil'],
+    [{ validFrom: '0001-01-01' }, 'VALIDATION', 'input.validFrom'],
+    [{ description: 'x'.repeat(1001) }, 'VALIDATION', 'input.description'],
+    [{ code: 'Loyal10' }, 'CONFLICT', 'input.code'],
   ];
   for (const [over, code, field] of cases) {
     expect((await create({ code: 'NEW-ONE', ...over })).errors![0].extensions).toMatchObject({ code, field });

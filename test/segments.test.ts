@@ -63,13 +63,13 @@ it('is saved by a marketer or an admin only, with the conditions given, and audi
 it('refuses bad input and a name taken in any case, and writes nothing', async () => {
   const before = await segmentCount();
   const cases: [Partial<CreateSegmentInput>, string, string, string][] = [
-    [{ name: '   ' }, 'VALIDATION', 'SEGMENT_INVALID_INPUT', 'name'],
-    [{ name: 'x'.repeat(101) }, 'VALIDATION', 'SEGMENT_INVALID_INPUT', 'name'],
-    [{ name: 'Long', description: 'y'.repeat(1001) }, 'VALIDATION', 'SEGMENT_INVALID_INPUT', 'description'],
-    [{ name: 'Typo', filter: { segment: ['Champion'] } }, 'VALIDATION', 'CUSTOMER_INVALID_INPUT', 'filter.segment'],
-    [{ name: 'Upside down', filter: { scores: [{ kind: 'Clv', min: 10, max: 1 }] } }, 'VALIDATION', 'CUSTOMER_INVALID_INPUT', 'filter.scores.0.min'],
-    [{ name: 'Huge search', filter: { search: 'a'.repeat(201) } }, 'VALIDATION', 'CUSTOMER_INVALID_INPUT', 'filter.search'],
-    [{ name: 'PREMIUM customers' }, 'CONFLICT', 'SEGMENT_NAME_TAKEN', 'name'],
+    [{ name: '   ' }, 'VALIDATION', 'SEGMENT_INVALID_INPUT', 'input.name'],
+    [{ name: 'x'.repeat(101) }, 'VALIDATION', 'SEGMENT_INVALID_INPUT', 'input.name'],
+    [{ name: 'Long', description: 'y'.repeat(1001) }, 'VALIDATION', 'SEGMENT_INVALID_INPUT', 'input.description'],
+    [{ name: 'Typo', filter: { segment: ['Champion'] } }, 'VALIDATION', 'CUSTOMER_INVALID_INPUT', 'input.filter.segment'],
+    [{ name: 'Upside down', filter: { scores: [{ kind: 'Clv', min: 10, max: 1 }] } }, 'VALIDATION', 'CUSTOMER_INVALID_INPUT', 'input.filter.scores.0.min'],
+    [{ name: 'Huge search', filter: { search: 'a'.repeat(201) } }, 'VALIDATION', 'CUSTOMER_INVALID_INPUT', 'input.filter.search'],
+    [{ name: 'PREMIUM customers' }, 'CONFLICT', 'SEGMENT_NAME_TAKEN', 'input.name'],
   ];
   for (const [over, code, reason, field] of cases) {
     expect((await create(over)).errors![0].extensions).toMatchObject({ code, reason, field });
@@ -205,9 +205,9 @@ it('refuses a campaign with both a filter and a segment, with neither, or with a
   const segmentId = (await create({ name: 'Anyone', filter: {} })).data!.createSegment.id;
   const before = await em().count(Campaign);
   const attempt = (extra: Record<string, unknown>) => stack.gql(CreateCampaignDocument, { input: { name: 'x', playbook: 'Appreciation', ...extra } }, Role.Marketer);
-  expect((await attempt({ segmentId, filter: {} })).errors![0].extensions).toMatchObject({ code: 'VALIDATION', reason: 'CAMPAIGN_INVALID_INPUT', field: 'segmentId' });
-  expect((await attempt({})).errors![0].extensions).toMatchObject({ code: 'VALIDATION', reason: 'CAMPAIGN_INVALID_INPUT', field: 'filter' });
-  expect((await attempt({ segmentId, name: 'x'.repeat(101) })).errors![0].extensions).toMatchObject({ code: 'VALIDATION', reason: 'CAMPAIGN_INVALID_INPUT', field: 'name' });
-  expect((await attempt({ segmentId: '00000000-0000-4000-8000-000000000000' })).errors![0].extensions).toMatchObject({ code: 'NOT_FOUND', reason: 'SEGMENT_NOT_FOUND', field: 'segmentId' });
+  expect((await attempt({ segmentId, filter: {} })).errors![0].extensions).toMatchObject({ code: 'VALIDATION', reason: 'CAMPAIGN_INVALID_INPUT', field: 'input.segmentId' });
+  expect((await attempt({})).errors![0].extensions).toMatchObject({ code: 'VALIDATION', reason: 'CAMPAIGN_INVALID_INPUT', field: 'input.filter' });
+  expect((await attempt({ segmentId, name: 'x'.repeat(101) })).errors![0].extensions).toMatchObject({ code: 'VALIDATION', reason: 'CAMPAIGN_INVALID_INPUT', field: 'input.name' });
+  expect((await attempt({ segmentId: '00000000-0000-4000-8000-000000000000' })).errors![0].extensions).toMatchObject({ code: 'NOT_FOUND', reason: 'SEGMENT_NOT_FOUND', field: 'input.segmentId' });
   expect(await em().count(Campaign)).toBe(before);
 });

@@ -1,4 +1,21 @@
-import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import type { ApolloServerPlugin } from '@apollo/server';
+import {
+  getNamedType,
+  GraphQLError,
+  isInputObjectType,
+  isInterfaceType,
+  isNonNullType,
+  isObjectType,
+  Kind,
+  type FragmentDefinitionNode,
+  type GraphQLArgument,
+  type GraphQLField,
+  type GraphQLFormattedError,
+  type GraphQLNamedType,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+  type SelectionNode,
+} from 'graphql';
 import type { ValidationError } from 'class-validator';
 import { ArgumentValidationError } from 'type-graphql';
 import { DomainException } from '../domain/errors/domain-exception.js';
@@ -10,21 +27,25 @@ const DATABASE_UNAVAILABLE = 'The database cannot be reached just now; try again
 /**
  * The one place where failures become GraphQL errors: a domain exception's kind
  * is the error code, its own code the reason; anything unexpected is logged and
- * reported without internals.
+ * reported without internals. `field` (and each of `fields`) is the path from the
+ * operation's argument, `input.topic` or `id`, however the service or rule named it.
  */
 export function createErrorFormatter(logger: Logger, exposeInternals: boolean) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const original = rootCause(error);
+    const args = (error instanceof GraphQLError && resolvedFields.get(error)?.args) || [];
     if (original instanceof DomainException) {
+      const details = asApiSpells(original.details);
+      if (typeof details.field === 'string') details.field = pathFromArgument(args, details.field);
       return {
         message: original.message,
         locations: formatted.locations,
         path: formatted.path,
-        extensions: { ...asApiSpells(original.details), code: original.kind, reason: original.code },
+        extensions: { ...details, code: original.kind, reason: original.code },
       };
     }
     if (original instanceof ArgumentValidationError) {
-      const fields = argumentProblems(original.extensions.validationErrors);
+      const fields = argumentProblems(original.extensions.validationErrors).map((f) => ({ ...f, field: pathFromArgument(args, f.field) }));
       return {
         message: fields.flatMap((f) => f.messages).join('; ') || 'Input is not valid',
         locations: formatted.locations,
@@ -99,4 +120,85 @@ export function argumentProblems(errors: readonly ValidationError[], parent = ''
     const own = Object.values(e.constraints ?? {});
     return [...(own.length ? [{ field, messages: own }] : []), ...argumentProblems(e.children ?? [], field)];
   });
+}
+
+/**
+ * A field named relative to the input a service or validator was given (`topic`, `filter.segment`)
+ * as the path from the operation's argument (`input.topic`), as a front end maps it to a form:
+ * a path that begins with an argument's name stays; one that begins with a field of exactly
+ * one input object argument gets that argument's name in front. Lists are not entered (a row's
+ * index is not known here).
+ */
+export function pathFromArgument(args: readonly GraphQLArgument[], field: string): string {
+  const first = field.split('.')[0];
+  if (args.some((a) => a.name === first)) return field;
+  const holders = args.filter((a) => {
+    const type = isNonNullType(a.type) ? a.type.ofType : a.type;
+    return isInputObjectType(type) && first in type.getFields();
+  });
+  return holders.length === 1 ? `${holders[0].name}.${field}` : field;
+}
+
+/** The schema field each resolver error came from, for the formatter to read its arguments. */
+const resolvedFields = new WeakMap<GraphQLError, GraphQLField<unknown, unknown>>();
+
+/**
+ * Notes, for each error a resolver threw, the schema field it was resolving (found along the
+ * error's path in the operation): Apollo gives the formatter the error alone. Errors raised
+ * before execution (the argument checks) already name the whole path.
+ */
+export const resolvedFieldsPlugin: ApolloServerPlugin = {
+  async requestDidStart() {
+    return {
+      async didEncounterErrors({ errors, operation, document, schema }) {
+        if (!operation || !document) return;
+        let fragments: Map<string, FragmentDefinitionNode> | undefined;
+        for (const error of errors) {
+          if (!error.path?.length) continue;
+          fragments ??= new Map(document.definitions.filter((d) => d.kind === Kind.FRAGMENT_DEFINITION).map((d) => [d.name.value, d]));
+          const field = fieldAt(schema, operation, fragments, error.path);
+          if (field) resolvedFields.set(error, field);
+        }
+      },
+    };
+  },
+};
+
+/** The schema field at a response path (`['customers', 'edges', 0, 'node', 'orders']`) of an operation. */
+export function fieldAt(schema: GraphQLSchema, operation: OperationDefinitionNode, fragments: ReadonlyMap<string, FragmentDefinitionNode>, path: readonly (string | number)[]): GraphQLField<unknown, unknown> | undefined {
+  let parent: GraphQLNamedType | null | undefined = schema.getRootType(operation.operation);
+  let selections: readonly SelectionNode[] | undefined = operation.selectionSet.selections;
+  let field: GraphQLField<unknown, unknown> | undefined;
+  for (const key of path) {
+    if (typeof key === 'number') continue;
+    const found: Selected | undefined = parent && selections ? selectedField(schema, selections, key, parent, fragments) : undefined;
+    if (!found) return undefined;
+    field = found.field;
+    parent = getNamedType(field.type);
+    selections = found.selections;
+  }
+  return field;
+}
+
+interface Selected {
+  field: GraphQLField<unknown, unknown>;
+  selections?: readonly SelectionNode[];
+}
+
+/** The field answered under `key` among selections (an alias or a name, inside fragments too). */
+function selectedField(schema: GraphQLSchema, selections: readonly SelectionNode[], key: string, parent: GraphQLNamedType, fragments: ReadonlyMap<string, FragmentDefinitionNode>): Selected | undefined {
+  for (const selection of selections) {
+    if (selection.kind === Kind.FIELD) {
+      if ((selection.alias ?? selection.name).value !== key || !(isObjectType(parent) || isInterfaceType(parent))) continue;
+      const field = parent.getFields()[selection.name.value];
+      if (field) return { field, selections: selection.selectionSet?.selections };
+      continue;
+    }
+    const fragment = selection.kind === Kind.INLINE_FRAGMENT ? selection : fragments.get(selection.name.value);
+    if (!fragment) continue;
+    const on = fragment.typeCondition ? schema.getType(fragment.typeCondition.name.value) : parent;
+    const found: Selected | undefined = on ? selectedField(schema, fragment.selectionSet.selections, key, on, fragments) : undefined;
+    if (found) return found;
+  }
+  return undefined;
 }

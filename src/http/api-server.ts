@@ -11,7 +11,7 @@ import { listenToChannel } from '../db/notifications.js';
 import type { Orm } from '../db/orm.js';
 import type { GraphQLContext } from '../graphql/context.js';
 import { argumentChecksPlugin } from '../graphql/argument-checks.js';
-import { contextFailure, createErrorFormatter, isUnauthenticated } from '../graphql/errors.js';
+import { contextFailure, createErrorFormatter, isUnauthenticated, resolvedFieldsPlugin } from '../graphql/errors.js';
 import { aliasLimitRule, costLimitPlugin, defaultQueryLimits, depthLimitRule, mutationCountRule, type QueryLimits } from '../graphql/limits.js';
 import { createSchema } from '../graphql/schema.js';
 import type { Logger } from '../logger.js';
@@ -113,6 +113,8 @@ export async function createApi(deps: ApiDeps): Promise<Api> {
       ApolloServerPluginCacheControlDisabled(),
       costLimitPlugin(schema, limits),
       argumentChecksPlugin(schema),
+      // Lets the error formatter spell `field` as the path from the argument (`input.topic`).
+      resolvedFieldsPlugin,
       metrics.plugin,
       requestLogPlugin,
     ],
