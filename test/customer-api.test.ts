@@ -300,6 +300,11 @@ describe('sorting, page by page', () => {
     expect(r.errors![0].extensions).toMatchObject({ code: 'VALIDATION', reason: 'INVALID_CURSOR', field: 'after' });
   });
 
+  it('refuses a score kind given with a sort that is not by score, which would be ignored', async () => {
+    const r = await stack.gql(CustomersDocument, { first: 2, sort: { field: 'Name', direction: 'Asc', scoreKind: 'Clv' } }, Role.Viewer);
+    expect(r.errors![0].extensions).toMatchObject({ code: 'VALIDATION', reason: 'CUSTOMER_INVALID_INPUT', field: 'sort.scoreKind' });
+  });
+
   it('refuses a cursor of another filter, so a list whose filter changed starts from its top, and takes one of the same filter', async () => {
     const sort = { field: 'Name', direction: 'Asc' } as const;
     const basic = await stack.gql(CustomersDocument, { first: 2, sort, filter: { serviceTier: ['Basic'] } }, Role.Viewer);

@@ -98,7 +98,7 @@ export type CustomerEventKind =
   | 'PlaybookStarted'
   | 'ScoreBandChanged';
 
-/** Every field given narrows the list (AND) */
+/** Every field given narrows the list (AND); a list left empty, like one left out, does not narrow it */
 export type CustomerFilterInput = {
   acquiredFrom?: string | null | undefined;
   acquiredTo?: string | null | undefined;
@@ -129,9 +129,10 @@ export type CustomerSortField =
   | 'Score';
 
 export type CustomerSortInput = {
+  /** Desc by default, for every field: give Asc for A to Z by name */
   direction?: SortDirection;
   field: CustomerSortField;
-  /** Which score, when field is Score (default ChurnRisk) */
+  /** Which score, when field is Score (default ChurnRisk); with another field refused (VALIDATION, CUSTOMER_INVALID_INPUT) */
   scoreKind?: ScoreKind | null | undefined;
 };
 

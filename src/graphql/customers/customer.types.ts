@@ -121,7 +121,7 @@ export class BandMoveFilterType {
 }
 
 @ObjectType('CustomerFilter', { simpleResolvers: true, description: 'Who belongs to a saved segment or a campaign: the conditions that were given' })
-@InputType('CustomerFilterInput', { description: 'Every field given narrows the list (AND)' })
+@InputType('CustomerFilterInput', { description: 'Every field given narrows the list (AND); a list left empty, like one left out, does not narrow it' })
 export class CustomerFilterType {
   @Field(() => [CustomerStatus], { nullable: true })
   status?: CustomerStatus[] | null;
@@ -168,10 +168,10 @@ export class CustomerSortInput {
   @Field(() => CustomerSortField)
   field!: CustomerSortField;
 
-  @Field(() => SortDirection, { defaultValue: SortDirection.Desc })
+  @Field(() => SortDirection, { defaultValue: SortDirection.Desc, description: 'Desc by default, for every field: give Asc for A to Z by name' })
   direction!: SortDirection;
 
-  @Field(() => ScoreKind, { nullable: true, description: 'Which score, when field is Score (default ChurnRisk)' })
+  @Field(() => ScoreKind, { nullable: true, description: 'Which score, when field is Score (default ChurnRisk); with another field refused (VALIDATION, CUSTOMER_INVALID_INPUT)' })
   scoreKind?: ScoreKind | null;
 }
 

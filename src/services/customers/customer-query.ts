@@ -89,6 +89,13 @@ const isOneOf = (column: RawBuilder<unknown>, values: string[]) =>
  * match nobody, and a campaign on it would quietly reach no one), and score conditions
  * that cannot hold.
  */
+/** A score kind names which score to sort by: given with another sort it would be ignored, and a client would believe it sorted by it. */
+export function assertCustomerSort(sort: CustomerSort): void {
+  if (sort.scoreKind && sort.field !== CustomerSortField.Score) {
+    throw new CustomerException(CustomerExceptionCode.InvalidInput, `scoreKind sorts by a score: give it with field Score, not ${sort.field}`, { field: 'sort.scoreKind' });
+  }
+}
+
 export function assertCustomerFilter(filter: CustomerFilter): void {
   const invalid = (field: string, message: string) => new CustomerException(CustomerExceptionCode.InvalidInput, message, { field: `filter.${field}` });
   const check = (field: string, values: readonly string[] | null | undefined, known: readonly string[], what = field) => {

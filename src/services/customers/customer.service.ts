@@ -13,7 +13,7 @@ import { readPrepared } from '../common/prepared.js';
 import { projection, rowMapper, selectColumns } from '../common/read-model.js';
 import { CustomerException, CustomerExceptionCode } from './customer.exception.js';
 import { ScoreKind } from '../../domain/scoring/score-kind.js';
-import { assertCustomerFilter, customerSortKey, customerListTag, customerWhere, defaultCustomerSort, type CustomerFilter, type CustomerSort, type SortKey } from './customer-query.js';
+import { assertCustomerFilter, assertCustomerSort, customerSortKey, customerListTag, customerWhere, defaultCustomerSort, type CustomerFilter, type CustomerSort, type SortKey } from './customer-query.js';
 
 type Row = Record<string, unknown> & { id: string };
 import { isUuid } from '../../domain/ids.js';
@@ -82,6 +82,7 @@ export class CustomerService {
   async list(args: PageArgs & { filter?: CustomerFilter | null; sort?: CustomerSort | null }, includes: CustomerPageIncludes = {}): Promise<Page<Customer>> {
     assertPageSize(args.first);
     const sort = args.sort ?? defaultCustomerSort;
+    assertCustomerSort(sort);
     assertCustomerFilter(args.filter ?? {});
     const where = customerWhere(args.filter ?? {});
     const db = this.em.getKysely();
