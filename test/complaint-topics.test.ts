@@ -1,6 +1,7 @@
 import { Role } from '../src/domain/auth/roles.js';
 import { Complaint, ComplaintSeverity, Customer, ServiceTier } from '../src/entities/index.js';
-import { ComplaintTopicsDocument } from './__generated__/graphql.js';
+import { ComplaintTopicCatalogueDocument, ComplaintTopicsDocument } from './__generated__/graphql.js';
+import { fixIssuePolicy } from '../src/domain/playbooks/fix-issue.js';
 import { startTestStack, type TestStack } from './support/stack.js';
 
 /** Complaints as information: which topics to fix first, across the base or a segment. */
@@ -43,4 +44,17 @@ it('narrows to a segment, and refuses a malformed day', async () => {
     ['broken-hinge', 1, 1],
   ]);
   expect((await stack.gql(ComplaintTopicsDocument, { since: 'last month' }, Role.Viewer)).errors![0].extensions!.code).toBe('BAD_USER_INPUT');
+});
+
+it("lists the topics a complaint form offers, each with its team, from the fix policy the API was given", async () => {
+  const { data } = await stack.gql(ComplaintTopicCatalogueDocument, {}, Role.Viewer);
+  expect(data!.complaintTopicCatalogue).toEqual({
+    topics: [
+      { topic: 'app-login', owner: 'it-support' },
+      { topic: 'billing-error', owner: 'billing' },
+      { topic: 'delivery-delay', owner: 'logistics' },
+      { topic: 'product-defect', owner: 'quality' },
+    ],
+    defaultOwner: fixIssuePolicy.defaultOwner,
+  });
 });

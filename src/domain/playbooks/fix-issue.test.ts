@@ -1,6 +1,14 @@
-import { awaitsFix, FIX_ISSUE_STEPS, firstOwner, fixIssuePolicy, fixIssueWorkflowId, ownerAfter, resolutionProblem, type FixIssueState } from './fix-issue.js';
+import { awaitsFix, FIX_ISSUE_STEPS, firstOwner, fixIssuePolicy, fixIssueWorkflowId, knownTopics, ownerAfter, resolutionProblem, type FixIssueState } from './fix-issue.js';
 
 describe('fix-issue policy', () => {
+  it('lists the topics with a team of their own, A to Z, each with its first owner', () => {
+    expect(knownTopics({ ...fixIssuePolicy, owners: { 'z-topic': 'zeta', 'a-topic': 'alpha' } })).toEqual([
+      { topic: 'a-topic', owner: 'alpha' },
+      { topic: 'z-topic', owner: 'zeta' },
+    ]);
+    expect(knownTopics(fixIssuePolicy).map((t) => [t.topic, t.owner])).toEqual(knownTopics(fixIssuePolicy).map((t) => [t.topic, firstOwner(fixIssuePolicy, t.topic)]));
+  });
+
   it('gives the case to the team of the topic, and one level up at each missed deadline', () => {
     expect(firstOwner(fixIssuePolicy, 'delivery-delay')).toBe('logistics');
     expect(firstOwner(fixIssuePolicy, 'rude-support')).toBe('customer-care');

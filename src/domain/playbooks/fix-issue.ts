@@ -64,6 +64,13 @@ export function fixIssueWorkflowId(customerId: string, topic: string): string {
   return `${FIX_ISSUE}/${customerId}/${topic}`;
 }
 
+/** The topics the policy gives a team of their own, A to Z: what a complaint form offers first (another topic goes to `defaultOwner`). */
+export function knownTopics(policy: FixIssuePolicy): { topic: string; owner: string }[] {
+  return Object.entries(policy.owners)
+    .map(([topic, owner]) => ({ topic, owner }))
+    .sort((a, b) => (a.topic < b.topic ? -1 : 1));
+}
+
 export function firstOwner(policy: FixIssuePolicy, topic: string): string {
   return policy.owners[topic] ?? policy.defaultOwner;
 }

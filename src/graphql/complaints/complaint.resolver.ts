@@ -3,7 +3,7 @@ import { Role } from '../../domain/auth/roles.js';
 import { Allow } from '../auth/allow.js';
 import { reportField, ReportTurn } from '../limits.js';
 import type { GraphQLContext } from '../context.js';
-import { ComplaintTopicType, ComplaintTopicsArgs, ComplaintType, RecordComplaintInput } from './complaint.types.js';
+import { ComplaintTopicCatalogueType, ComplaintTopicType, ComplaintTopicsArgs, ComplaintType, RecordComplaintInput } from './complaint.types.js';
 
 @Resolver(() => ComplaintType)
 export class ComplaintResolver {
@@ -12,6 +12,12 @@ export class ComplaintResolver {
   @UseMiddleware(ReportTurn)
   complaintTopics(@Args() { since, filter }: ComplaintTopicsArgs, @Ctx() ctx: GraphQLContext): Promise<ComplaintTopicType[]> {
     return ctx.services.complaints.topics({ since, filter });
+  }
+
+  @Allow(Role.Viewer)
+  @Query(() => ComplaintTopicCatalogueType, { description: "The complaint topics the fix-issue policy gives a team of their own, for a complaint form's choices" })
+  complaintTopicCatalogue(@Ctx() ctx: GraphQLContext): ComplaintTopicCatalogueType {
+    return ctx.services.complaints.knownTopics();
   }
 
   @Allow(Role.Operator)

@@ -11,6 +11,24 @@ import { MoneyAmount, MoneyTotal } from '../common/money.js';
 
 registerEnumType(ComplaintSeverity, { name: 'ComplaintSeverity' });
 
+@ObjectType('KnownComplaintTopic', { simpleResolvers: true, description: 'A complaint topic the fix-issue policy gives a team of its own' })
+export class KnownComplaintTopicType {
+  @Field({ description: 'As complaints store it, e.g. "delivery-delay"' })
+  topic!: string;
+
+  @Field({ description: 'The team a fix case of this topic goes to first' })
+  owner!: string;
+}
+
+@ObjectType('ComplaintTopicCatalogue', { simpleResolvers: true, description: "The topics a complaint form offers: each known topic's team, and who owns a fix of any other" })
+export class ComplaintTopicCatalogueType {
+  @Field(() => [KnownComplaintTopicType], { description: 'A to Z' })
+  topics!: KnownComplaintTopicType[];
+
+  @Field({ description: 'The team a fix case of a topic not listed goes to first (such a topic is taken: new issues arise; a typo of a listed one counts apart from it)' })
+  defaultOwner!: string;
+}
+
 @ObjectType('ComplaintTopic', { simpleResolvers: true, description: 'One complaint topic across the base or a segment: where fixing pays most' })
 export class ComplaintTopicType {
   @Field()
@@ -94,7 +112,7 @@ export class RecordComplaintInput {
   @Field(() => ID)
   customerId!: string;
 
-  @Field({ description: 'Lowercase words joined by hyphens, e.g. "delivery-delay"' })
+  @Field({ description: 'Lowercase words joined by hyphens, e.g. "delivery-delay"; complaintTopicCatalogue lists the topics with a team of their own' })
   @MaxLength(TOPIC_MAX_LENGTH)
   topic!: string;
 

@@ -10,6 +10,7 @@ import { assertCustomerFilter, customerWhere, type CustomerFilter } from '../cus
 import { assertCustomerId, storedCustomer } from '../customers/customer.service.js';
 import { ComplaintException, ComplaintExceptionCode } from './complaint.exception.js';
 import { topicKey, topicProblem } from '../../domain/complaints/topic.js';
+import { knownTopics } from '../../domain/playbooks/fix-issue.js';
 import { isUuid } from '../../domain/ids.js';
 import { beforeEarliestDay, tooEarly } from '../../domain/earliest-day.js';
 import { isCalendarDay } from '../../domain/scoring/dates.js';
@@ -56,7 +57,7 @@ export class ComplaintService {
     private readonly scoring: CustomerRescoreService,
     private readonly triggers: PlaybookTriggerService,
     /** A complaint's follow-up judges by the sweep's triggers and persistent-issue rule, as a start by hand does. */
-    private readonly policies: Pick<Policies, 'triggers' | 'scoring'>,
+    private readonly policies: Pick<Policies, 'triggers' | 'scoring' | 'fixIssue'>,
     private readonly onFollowUpFailed: FollowUpFailureReporter = () => undefined,
   ) {
     this.pager = new ChildPager(em, Complaint, {
@@ -105,6 +106,11 @@ export class ComplaintService {
       handlingCostMinor: Number(r.handling_cost_minor),
       medianDaysToResolve: r.median_days === null ? null : Number(r.median_days),
     }));
+  }
+
+  /** The topics the fix policy gives a team of their own, and the owner of any other. */
+  knownTopics(): { topics: { topic: string; owner: string }[]; defaultOwner: string } {
+    return { topics: knownTopics(this.policies.fixIssue), defaultOwner: this.policies.fixIssue.defaultOwner };
   }
 
   /** A complaint is information about what to fix: record it as soon as it comes in. */
