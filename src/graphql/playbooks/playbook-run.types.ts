@@ -28,6 +28,12 @@ registerEnumType(Playbook, { name: 'Playbook' });
 
 @ObjectType('PlaybookRun', { simpleResolvers: true, description: "One customer's run of one playbook: its record in the database and its live state in Temporal" })
 export class PlaybookRunType {
+  @Field(() => ID, {
+    description:
+      "The run's identity, to key client caches by: its workflow ID, one per run (a later run of the same playbook and trigger, e.g. a fix after the issue came back or the next account review, has one of its own, `<first run's ID>/2`, ...)",
+  })
+  id!: string;
+
   @Field({ description: 'Temporal workflow ID; search for it in the Temporal UI' })
   workflowId!: string;
 
@@ -122,6 +128,7 @@ export class PlaybookRunType {
     const review = state && 'proposal' in state ? (state as AccountReviewState) : null;
     const appreciation = state && 'offerCode' in state ? (state as AppreciationState) : null;
     return {
+      id: view.workflowId,
       workflowId: view.workflowId,
       playbook: view.playbook,
       customerId: view.customerId,
@@ -201,7 +208,7 @@ export class RunningPlaybookRunsFilterInput {
 }
 
 /** What a run's database record answers (its step through a resolver of its own); every other field is the workflow's live state. */
-const RECORD_FIELDS = new Set(['__typename', 'workflowId', 'playbook', 'customerId', 'status', 'outcome', 'startedAt', 'finishedAt', 'step']);
+const RECORD_FIELDS = new Set(['__typename', 'id', 'workflowId', 'playbook', 'customerId', 'status', 'outcome', 'startedAt', 'finishedAt', 'step']);
 
 /** Whether the client selected a field of a run's live state (each costs one Temporal query per run), not only what its record holds. */
 export const selectsLiveState = (fields: readonly string[]): boolean => !fields.every((field) => RECORD_FIELDS.has(field));

@@ -139,6 +139,12 @@ export class PlaybookResolver {
     return PlaybookRunType.from(await ctx.services.playbooks.cancelRun(workflowId, reason, ctx.caller!.id));
   }
 
+  /** A run's identity is its workflow ID, whether it comes from the live view or from the database record (whose row ID stays internal). */
+  @FieldResolver(() => ID)
+  id(@Root() run: PlaybookRunType | PlaybookRun): string {
+    return run.workflowId;
+  }
+
   /** Runs come from the live view (with customerId) or straight from the database record. */
   @FieldResolver(() => ID)
   customerId(@Root() run: PlaybookRunType | PlaybookRun): string {
