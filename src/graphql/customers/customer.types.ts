@@ -8,6 +8,7 @@ import { ScoreKind } from '../../domain/scoring/score-kind.js';
 import { CustomerStatus, ServiceTier } from '../../entities/index.js';
 import { CustomerSortField, MAX_BAND_MOVE_DAYS, MAX_SEARCH_LENGTH } from '../../services/customers/customer-query.js';
 import { PageArgs, connectionOf } from '../common/connection.js';
+import { MoneyTotal } from '../common/money.js';
 
 registerEnumType(ServiceTier, { name: 'ServiceTier', description: 'The service concept a customer is on' });
 registerEnumType(CustomerStatus, { name: 'CustomerStatus', valuesConfig: { Erased: { description: 'The personal data was erased on request; orders, invoices and scores stay under the ID' } } });
@@ -53,6 +54,12 @@ export class CustomerType {
 
   @Field(() => LocalDateResolver, { description: 'When the customer was acquired' })
   acquiredAt!: string;
+
+  @Field(() => MoneyTotal, {
+    description:
+      "Lifetime revenue, minor units: the sum of the amounts of all the customer's orders (the Revenue sort's value), kept current by the database as orders come in; 0 without orders (a total: exact up to 2^53 minor units)",
+  })
+  revenueMinor!: number;
 
   @Field()
   createdAt!: Date;
