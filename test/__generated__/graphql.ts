@@ -30,12 +30,19 @@ export type CampaignMetric =
   /** Members who ordered again since enrolment */
   | 'Retention';
 
+/** Where a campaign stands, as its record says (its run records each move a moment after it happens) */
 export type CampaignStatus =
+  /** Stopped for good (by a marketer, or in the Temporal UI); the runs it started go on */
   | 'Cancelled'
+  /** The segment is enrolled; the runs it started go on */
   | 'Completed'
+  /** Not launched: it can still be changed or discarded */
   | 'Draft'
+  /** Enrolment held between pages until resumed */
   | 'Paused'
+  /** Enrolling the segment page by page (a repeating campaign also while it waits for its next pass) */
   | 'Running'
+  /** Launched for later: enrols nobody until scheduledFor */
   | 'Scheduled';
 
 export type ComplaintSeverity =
@@ -49,6 +56,7 @@ export type CreateCampaignInput = {
   filter?: CustomerFilterInput | null | undefined;
   /** Share of the segment kept as a holdout group (0 to 50); default 10, and 0 for FixIssue, which holds nobody back (a fix is owed) */
   holdoutPercent?: number | null | undefined;
+  /** 1 to 100 characters */
   name: string;
   /** The playbook to launch: Appreciation, WelcomeCheck, AccountReview (loss-making accounts of the segment) or FixIssue (customers of the segment with a persistent issue) */
   playbook: Playbook;
@@ -83,17 +91,29 @@ export type CreateSegmentInput = {
 
 /** What happened with a customer */
 export type CustomerEventKind =
+  /** Enrolled in a campaign, treated or held out (why a playbook ran, or why none did) */
   | 'CampaignEnrolled'
+  /** A complaint came in (ref: the complaint) */
   | 'ComplaintOpened'
+  /** A complaint was resolved (ref: the complaint) */
   | 'ComplaintResolved'
+  /** Consent to marketing given or withdrawn */
   | 'ConsentChanged'
+  /** An invoice was issued (ref: the invoice; amountMinor its amount) */
   | 'InvoiceIssued'
+  /** An invoice was paid in full (ref: the invoice), on time or how many days late */
   | 'InvoicePaid'
+  /** A message went to the customer (ref: the message), its subject as they read it */
   | 'MessageSent'
+  /** An order (ref: the order; amountMinor its amount) */
   | 'OrderPlaced'
+  /** The customer promised to pay an invoice by a day (recorded by a person) */
   | 'PaymentPromised'
+  /** A playbook run ended (ref: its workflow ID), with its outcome */
   | 'PlaybookFinished'
+  /** A playbook run started (ref: its workflow ID) */
   | 'PlaybookStarted'
+  /** A score's band moved between two scorings: churn risk, RFM segment, payment loyalty, profitability, persistent issue */
   | 'ScoreBandChanged';
 
 /** Every field given narrows the list (AND) */
@@ -185,9 +205,13 @@ export type IssueApiKeyInput = {
 
 /** E-mail, SMS, letter, or a call task for a person */
 export type MessageChannel =
+  /** A task for a person to call the customer (or for a team about them); nothing is sent to the customer */
   | 'Call'
+  /** An e-mail to the customer's address */
   | 'Email'
+  /** A letter by post (e.g. the collections handover) */
   | 'Letter'
+  /** A text message to the customer's phone */
   | 'Sms';
 
 /** Service messages go despite a marketing opt-out; marketing needs consent and fits the contact budget */
@@ -214,11 +238,17 @@ export type OfferAudience =
   | 'ExistingCustomers'
   | 'NewCustomers';
 
+/** What a run does for the customer */
 export type Playbook =
+  /** Reviews a loss-making account: proposes a cheaper tier or an offer; offboarding only with a person's approval */
   | 'AccountReview'
+  /** Thanks a long-standing loyal customer with an offer, once a year */
   | 'Appreciation'
+  /** Reminds of an overdue invoice: loyal payers friendly and fee-free, others by the standard schedule with fees */
   | 'FairReminder'
+  /** Gets a persistent complaint topic fixed: a fix case with an owner, escalation, a check-back with the customer */
   | 'FixIssue'
+  /** Checks that a new customer got started; a call task if they do not confirm */
   | 'WelcomeCheck';
 
 /** Whether a run is under way, or how it ended */
@@ -240,6 +270,7 @@ export type RecordComplaintInput = {
   openedAt?: string | null | undefined;
   productDefect?: boolean | null | undefined;
   severity: ComplaintSeverity;
+  /** What the complaint is about, in words: at most 2000 characters */
   summary?: string | null | undefined;
   /** Lowercase words joined by hyphens, e.g. "delivery-delay" */
   topic: string;
@@ -287,15 +318,23 @@ export type ScoreFilterInput = {
   min?: number | null | undefined;
 };
 
-/** The scores kept per customer */
+/** The scores kept per customer; each value's unit and range (a Score's value) below. Windows and thresholds are the scoring policy's defaults */
 export type ScoreKind =
+  /** Days since the last purchase against the customer's own rhythm, in usual spreads: (days since the last purchase − mean gap) / spread of the gaps; 0 on rhythm, 2 two spreads later than usual, negative earlier. Bands in-rhythm, later-than-usual from 1, overdue from 2; null (not-enough-history) with fewer than 3 purchase days */
   | 'BehaviourChange'
+  /** Probability that the customer has stopped buying, 0 to 1 (1 − P(alive) of the BG/NBD purchase model; without a repeat purchase, the share of the purchases expected of a first-time buyer that their silence has cost). Bands low, medium (from 0.25), high (from 0.5) */
   | 'ChurnRisk'
+  /** Customer lifetime value: the margin (the revenue where no order carries a margin) expected over the next 12 months, discounted at 10% a year, minor units, 0 or more. No bands */
   | 'Clv'
+  /** Share of the counted invoices paid on time (by the due day, plus the policy's grace days), 0 to 1; null while none counts. Bands loyal, regular, at-risk, new */
   | 'PaymentLoyalty'
+  /** Number of complaint topics that are persistent (the same topic 3 times, or reopened, within 90 days), 0 or more; band persistent from 1, else none */
   | 'PersistentIssue'
+  /** Margin minus cost to serve over the last 365 days, minor units: negative is a loss (band loss-making; too-new in the first 90 days) */
   | 'Profitability'
+  /** Sum of the margins over the last 365 days of the customers this one brought in, minor units (loss-making referrals count negative); 0 without referrals */
   | 'ReferralValue'
+  /** Recency, frequency and monetary quintiles over the buyers (1 to 5 each, 5 best) as one code, R×100 + F×10 + M (111 to 555, e.g. 511: bought lately, seldom, little); band: the RFM segment (e.g. Champions). Null for a customer without a purchase (not ranked) */
   | 'Rfm';
 
 export type ScoringRunPhase =
@@ -310,10 +349,13 @@ export type ScoringRunPhase =
   | 'Scoring'
   | 'Starting';
 
-/** The service concept a customer is on */
+/** The service concept a customer is on (its cost to serve counts in Profitability; an account review may propose a cheaper one) */
 export type ServiceTier =
+  /** The leanest service concept, the cheapest to serve: no cheaper one to propose */
   | 'Basic'
+  /** The fullest service concept, the dearest to serve */
   | 'Premium'
+  /** The middle service concept */
   | 'Standard';
 
 export type SortDirection =
@@ -326,6 +368,7 @@ export type UpdateCampaignInput = {
   filter?: CustomerFilterInput | null | undefined;
   /** Share of the segment kept as a holdout group (0 to 50); left out with a new playbook: that playbook's default (10, FixIssue 0), not the old one's share */
   holdoutPercent?: number | null | undefined;
+  /** 1 to 100 characters */
   name?: string | null | undefined;
   playbook?: Playbook | null | undefined;
   /** Go over the segment again every so many days (1 to 90) until cancelled, enrolling the customers who have newly entered it (e.g. a segment of those who became high churn risk this week); each customer still once; 0 makes it run once */
@@ -336,11 +379,14 @@ export type UpdateCampaignInput = {
 
 /** Fields left out (or null) stay as they are; phone: null clears it */
 export type UpdateCustomerInput = {
+  /** An e-mail address (name@domain.tld), at most 254 characters; kept trimmed and in lower case */
   email?: string | null | undefined;
   /** Language, a BCP 47 tag, e.g. "de" or "de-AT" */
   locale?: string | null | undefined;
   marketingConsent?: boolean | null | undefined;
+  /** Not empty, at most 200 characters; trimmed */
   name?: string | null | undefined;
+  /** A phone number: 3 to 40 digits, spaces and + ( ) / -, and an extension such as "ext. 5"; null or empty clears it */
   phone?: string | null | undefined;
   /** IANA time zone, e.g. "Europe/Berlin" */
   timeZone?: string | null | undefined;

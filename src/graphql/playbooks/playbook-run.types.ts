@@ -24,7 +24,17 @@ registerEnumType(RunStatus, {
     TimedOut: { description: 'It ran out of the time Temporal allowed it' },
   },
 });
-registerEnumType(Playbook, { name: 'Playbook' });
+registerEnumType(Playbook, {
+  name: 'Playbook',
+  description: 'What a run does for the customer',
+  valuesConfig: {
+    WelcomeCheck: { description: 'Checks that a new customer got started; a call task if they do not confirm' },
+    FairReminder: { description: 'Reminds of an overdue invoice: loyal payers friendly and fee-free, others by the standard schedule with fees' },
+    FixIssue: { description: 'Gets a persistent complaint topic fixed: a fix case with an owner, escalation, a check-back with the customer' },
+    AccountReview: { description: 'Reviews a loss-making account: proposes a cheaper tier or an offer; offboarding only with a person\'s approval' },
+    Appreciation: { description: 'Thanks a long-standing loyal customer with an offer, once a year' },
+  },
+});
 
 @ObjectType('PlaybookRun', { simpleResolvers: true, description: "One customer's run of one playbook: its record in the database and its live state in Temporal" })
 export class PlaybookRunType {
@@ -48,7 +58,11 @@ export class PlaybookRunType {
 
   step!: string | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'How the run ended, null while it runs. WelcomeCheck: confirmed, follow-up-needed. FairReminder: paid, already-paid, call-scheduled, follow-up-requested, handed-over. FixIssue: fixed, fixed-with-gesture. AccountReview: turned-around, kept-by-decision, kept-no-decision, kept-offboarding-withdrawn, offboarded. Appreciation: thanked, not-thanked. Any playbook: cancelled; recorded from Temporal: failed, terminated, timed_out',
+  })
   outcome!: string | null;
 
   @Field(() => Date, { nullable: true, complexity: LIVE_STATE_COMPLEXITY, description: 'When the current wait ends' })
