@@ -14,6 +14,7 @@ import {
   AnswerAccountProposalDocument,
   AuditEntriesDocument,
   CancelPlaybookRunDocument,
+  CustomerPlaybookRunIdsDocument,
   CustomerPlaybookRunsDocument,
   DecideOffboardingDocument,
   RunningPlaybookRunsDocument,
@@ -255,6 +256,9 @@ it('makes a later review, after one has finished, a run of its own: its own ID, 
     { workflowId: `${first}/2`, playbook: 'AccountReview', status: 'Completed', step: 'done', outcome: 'kept-by-decision' },
     { workflowId: first, playbook: 'AccountReview', status: 'Completed', step: 'done', outcome: 'kept-by-decision' },
   ]);
+  // Each run has an identity of its own for client caches: its workflow ID (the later review's is `<first>/2`).
+  const ids = (await stack.gql(CustomerPlaybookRunIdsDocument, { customerId }, Role.Viewer)).data!.customer!.playbookRuns.edges.map((e) => e.node.id);
+  expect(ids).toEqual([`${first}/2`, first]);
 }, 90_000);
 
 it('keeps the account when nothing fits to propose and nobody decides in time', async () => {
@@ -359,8 +363,12 @@ it('refuses a review by hand for an account that is not loss-making, or within 1
   expect((await stack.gql(StartAccountReviewDocument, { customerId }, Role.Operator)).errors).toBeUndefined();
   await eventually(() => review(customerId), (s) => s?.step === 'awaiting-answer');
   expect((await stack.gql(AnswerAccountProposalDocument, { customerId, accepted: false }, Role.Operator)).errors).toBeUndefined();
-  expect((await stack.gql(CancelPlaybookRunDocument, { workflowId, reason: 'customer on the phone, handled there' }, Role.Operator)).errors).toBeUndefined();
+  const cancelled = await stack.gql(CancelPlaybookRunDocument, { workflowId, reason: 'customer on the phone, handled there' }, Role.Operator);
+  expect(cancelled.errors).toBeUndefined();
   await eventually(() => stack.orm.em.fork().findOneOrFail(PlaybookRun, { workflowId }), (r) => r.outcome === 'cancelled');
+  // The mutation's answer (the run's live view) and the customer's list (its record) name the same run: a client cache updates the listed one.
+  expect(cancelled.data!.cancelPlaybookRun.id).toBe(workflowId);
+  expect((await stack.gql(CustomerPlaybookRunIdsDocument, { customerId }, Role.Viewer)).data!.customer!.playbookRuns.edges.map((e) => e.node)).toEqual([{ id: workflowId, workflowId, status: 'Cancelled' }]);
   const again = await stack.gql(StartAccountReviewDocument, { customerId }, Role.Operator);
   const today = new Date().toISOString().slice(0, 10);
   expect(again.errors![0]).toMatchObject({ message: expect.stringContaining(`the last account review ended ${today}; the next one may start after 180 days`), extensions: { code: 'CONFLICT', reason: 'PLAYBOOK_NOT_ELIGIBLE' } });

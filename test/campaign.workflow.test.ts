@@ -242,8 +242,16 @@ it('launches for later: scheduled until its time, then enrols; cancelled before 
   expect(done.progress!.enrolled).toBeGreaterThan(0);
 
   const never = await create('Welcome next year', 'WelcomeCheck', ['Premium']);
-  expect((await launch(never.id, Date.now() + 3_600_000)).data!.launchCampaign.status).toBe('Scheduled');
+  const neverAt = new Date(Date.now() + 3_600_000).toISOString();
+  expect((await launch(never.id, Date.parse(neverAt))).data!.launchCampaign.status).toBe('Scheduled');
   await eventually(() => campaign(never.id), (c) => c.progress?.status === 'Scheduled');
+  // "Launch now" does not start it early, and says so instead of answering as if it had (QA21 L5).
+  const now = await stack.gql(LaunchCampaignDocument, { id: never.id }, Role.Marketer);
+  expect(now.errors![0]).toMatchObject({
+    message: expect.stringContaining(`is scheduled for ${neverAt}`),
+    extensions: { code: 'CONFLICT', reason: 'CAMPAIGN_WRONG_STATE', status: 'Scheduled', scheduledFor: neverAt },
+  });
+  expect((await campaign(never.id))).toMatchObject({ status: 'Scheduled', scheduledFor: neverAt, launchedAt: null, progress: { status: 'Scheduled', enrolled: 0 } });
   // Two marketers cancel at the same moment: one cancel, one audit entry; the other is told.
   const both = await Promise.all([0, 1].map(() => stack.gql(CancelCampaignDocument, { id: never.id }, Role.Marketer)));
   expect(both.filter((r) => r.errors === undefined)).toHaveLength(1);

@@ -8,6 +8,7 @@ import {
   CustomerOverviewPageDocument,
   CustomerScoresDocument,
   CustomerSlimPageBesideOneDocument,
+  CustomersByRevenueDocument,
   CustomersDocument,
   ScoreDistributionDocument,
   ScoreHistoryDocument,
@@ -221,6 +222,17 @@ describe('sorting, page by page', () => {
   ];
   it.each(cases)('%s', async (_name, sort, expected) => {
     expect(await allIds(null, sort)).toEqual(typeof expected === 'function' ? expected() : expected);
+  });
+
+  it('shows the lifetime revenue a list sorted by it orders by, read in the page statement only when selected (QA21 M5)', async () => {
+    const { result: r, statements } = await countStatements(() => stack.gql(CustomersByRevenueDocument, { first: 60, direction: 'Desc' }, Role.Viewer));
+    expect(r.errors).toBeUndefined();
+    const nodes = r.data!.customers.edges.map((e) => e.node);
+    expect(nodes.map((n) => n.id)).toEqual(byIndex(revenue, -1));
+    expect(nodes.map((n) => n.revenueMinor)).toEqual(nodes.map((n) => revenue(customers.findIndex((c) => c.id === n.id))));
+    expect(statements.find((s) => s.includes('from customer c'))).toMatch(/"c"\."revenue_minor"/);
+    const plain = await countStatements(() => stack.gql(CustomersDocument, { first: 5 }, Role.Viewer));
+    expect(plain.statements.find((s) => s.includes('from customer c'))).not.toMatch(/revenue_minor/);
   });
 
   it('shows each score with the reasons of the newest snapshot holding it, and its history past snapshots of other scores', async () => {

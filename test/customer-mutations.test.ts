@@ -140,7 +140,7 @@ describe('recordComplaint and resolveComplaint', () => {
     const r = await stack.gql(RecordComplaintDocument, { input: { customerId: c.id, topic: 'Delivery-Delay', severity: 'High', summary: 'Late again' } }, role);
     const stored = await em().find(Complaint, { customer: c.id });
     if (allowed.has(role)) {
-      expect(r.data!.recordComplaint).toMatchObject({ topic: 'delivery-delay', severity: 'High', summary: 'Late again', resolvedAt: null, productDefect: false });
+      expect(r.data!.recordComplaint).toMatchObject({ topic: 'delivery-delay', severity: 'High', summary: 'Late again', resolvedAt: null, productDefect: false, customerId: c.id, customer: { id: c.id } });
       expect(stored).toHaveLength(1);
       expect(await audits(stored[0].id)).toMatchObject([{ action: 'complaint.record', after: { customerId: c.id, topic: 'delivery-delay' } }]);
     } else {
@@ -163,6 +163,15 @@ describe('recordComplaint and resolveComplaint', () => {
       expect(r.errors![0].extensions!.code).toBe('FORBIDDEN');
       expect(row.resolvedAt).toBeNull();
     }
+  });
+
+  it("answers with the customer as the complaint leaves them: marketing held back while it is open, allowed again once it is resolved (QA21 M4)", async () => {
+    const c = await newCustomer();
+    await em().nativeUpdate(Customer, { id: c.id }, { marketingConsent: true });
+    const recorded = (await stack.gql(RecordComplaintDocument, { input: { customerId: c.id, topic: 'billing-error', severity: 'Low' } }, Role.Operator)).data!.recordComplaint;
+    expect(recorded).toMatchObject({ customerId: c.id, customer: { id: c.id, contactStatus: { marketing: { allowed: false, reason: 'open-complaint' } } } });
+    const resolved = (await stack.gql(ResolveComplaintDocument, { id: recorded.id }, Role.Operator)).data!.resolveComplaint;
+    expect(resolved).toMatchObject({ customerId: c.id, customer: { id: c.id, contactStatus: { marketing: { allowed: true, reason: null } } } });
   });
 
   it('refuses to resolve twice with CONFLICT', async () => {

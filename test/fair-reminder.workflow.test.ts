@@ -176,15 +176,20 @@ it('holds the reminders while a promise to pay stands, for any payer, and takes 
   expect(promised.data!.promiseToPay).toMatchObject({ promisedUntil: day(3), brokenPromises: 0, step: 'promised', outcome: null });
   expect(new Date(promised.data!.promiseToPay.deadline!).toISOString()).toBe(`${day(3)}T00:00:00.000Z`);
   expect(await state(invoiceId)).toMatchObject({ step: 'promised', promisedUntil: day(3) });
-  // A later promise moves the hold; one for a day passed or too far ahead is refused with the run's reason.
+  // A later promise moves the hold; one for a day passed or too far ahead is the date picker's error, on `until`, with the bound and the window (QA21 M11).
   const moved = (await promise(day(5))).data!.promiseToPay;
   expect(moved).toMatchObject({ promisedUntil: day(5), step: 'promised' });
   expect(new Date(moved.deadline!).toISOString()).toBe(`${day(5)}T00:00:00.000Z`);
   const audited = await sql<{ after: { until: string } }>`
     select after from audit_entry where action = 'playbook.promise-to-pay' and entity_id = ${fairReminderWorkflowId(customerId, invoiceId)} order by at`.execute(stack.orm.em.fork().getKysely());
   expect(audited.rows.map((r) => r.after.until)).toEqual([day(3), day(5)]);
-  expect((await promise(day(-1))).errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'PLAYBOOK_PROMISE_REFUSED' });
-  expect((await promise(day(31))).errors![0].message).toMatch(/at most 30 days ahead/);
+  const window = { earliestDay: day(0), latestDay: day(30) };
+  expect((await promise(day(-1))).errors![0].extensions).toMatchObject({ code: 'VALIDATION', reason: 'PLAYBOOK_INVALID_INPUT', field: 'until', bound: 'past', ...window });
+  const tooFar = (await promise(day(31))).errors![0];
+  expect(tooFar.message).toMatch(/at most 30 days ahead/);
+  expect(tooFar.extensions).toMatchObject({ code: 'VALIDATION', reason: 'PLAYBOOK_INVALID_INPUT', field: 'until', bound: 'too-far', ...window });
+  expect((await promise(day(30))).data!.promiseToPay).toMatchObject({ promisedUntil: day(30), step: 'promised' });
+  expect((await promise(day(5))).data!.promiseToPay).toMatchObject({ promisedUntil: day(5), step: 'promised' });
   // Typed by hand in the Temporal UI, a day in a list is no day either: the run refuses it and keeps its promise.
   const typedByHand = temporalOperator(stack).workflow.getHandle(fairReminderWorkflowId(customerId, invoiceId)).executeUpdate('promiseToPay', { args: [{ until: [day(4)], recordedBy: 'ops' }] });
   await expect(typedByHand).rejects.toMatchObject({ cause: { message: `["${day(4)}"] is not a day (a string YYYY-MM-DD)` } });

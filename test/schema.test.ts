@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import type { GraphQLEnumType } from 'graphql';
 import { getMetadataStorage } from 'type-graphql';
 import { createSchema, printSdl } from '../src/graphql/schema.js';
 import { defaultPolicies } from '../src/domain/policies/index.js';
@@ -28,4 +29,25 @@ it('names the default policy values in the playbook mutations as the policies ha
   expect(mutation('startAccountReview')).toContain(`(${triggers.accountReviewCooldownDays} days by default)`);
   expect(mutation('startAppreciation')).toContain(`(${appreciation.minTenureDays / 365} years by default)`);
   expect(mutation('startFixIssue')).toContain(`by default ${scoring.persistentIssue.minComplaints} complaints or a reopen within ${scoring.persistentIssue.windowDays} days`);
+});
+
+it('describes every value of the enums a front end shows, and each score kind with the unit and defaults of its policy (QA21 M8, L10)', async () => {
+  const schema = await createSchema();
+  const values = (name: string) => (schema.getType(name) as GraphQLEnumType).getValues();
+  for (const name of ['ScoreKind', 'CustomerEventKind', 'ServiceTier', 'MessageChannel', 'CampaignStatus', 'Playbook']) {
+    expect(values(name).filter((v) => !v.description).map((v) => `${name}.${v.name}`)).toEqual([]);
+  }
+  const kind = (name: string) => values('ScoreKind').find((v) => v.name === name)!.description!;
+  const { scoring } = defaultPolicies;
+  expect(kind('ChurnRisk')).toContain('0 to 1');
+  expect(kind('ChurnRisk')).toContain(`medium (from ${scoring.churnRisk.mediumRiskAtLeast}), high (from ${scoring.churnRisk.highRiskAtLeast})`);
+  expect(kind('Rfm')).toContain('R×100 + F×10 + M');
+  expect(kind('Clv')).toContain(`next ${scoring.clv.months} months, discounted at ${scoring.clv.annualDiscountRate * 100}% a year, minor units`);
+  expect(kind('Profitability')).toContain(`last ${scoring.profitabilityWindowDays} days, minor units`);
+  expect(kind('Profitability')).toContain(`first ${scoring.profitabilityMinTenureDays} days`);
+  expect(kind('ReferralValue')).toContain(`last ${scoring.profitabilityWindowDays} days`);
+  expect(kind('PaymentLoyalty')).toContain('0 to 1');
+  expect(kind('BehaviourChange')).toContain(`later-than-usual from ${scoring.behaviourChange.laterThanUsualAt}, overdue from ${scoring.behaviourChange.overdueAt}`);
+  expect(kind('BehaviourChange')).toContain(`fewer than ${scoring.behaviourChange.minGaps + 1} purchase days`);
+  expect(kind('PersistentIssue')).toContain(`the same topic ${scoring.persistentIssue.minComplaints} times, or reopened, within ${scoring.persistentIssue.windowDays} days`);
 });

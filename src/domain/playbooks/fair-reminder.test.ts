@@ -1,4 +1,4 @@
-import { fairReminderPolicy, fairReminderWorkflowId, feeFor, outcomeAfterSchedule, paymentPromisePolicy, promiseEndsAt, promiseProblem, promiseShown, reminderSchedule } from './fair-reminder.js';
+import { fairReminderPolicy, fairReminderWorkflowId, feeFor, outcomeAfterSchedule, paymentPromisePolicy, promiseDayOutOfRange, promiseEndsAt, promiseProblem, promiseShown, reminderSchedule } from './fair-reminder.js';
 
 describe('fair reminder policy', () => {
   it('gives loyal payers the friendly schedule (a person calls, and decides if it stays unpaid), and others the standard one', () => {
@@ -43,6 +43,13 @@ describe('promises to pay', () => {
     expect(promiseProblem(running, undefined, '2026-12-02', policy)).toBe('undefined is not a day (a string YYYY-MM-DD)');
     expect(promiseProblem({ paid: true, outcome: null }, '2026-12-10', '2026-12-02', policy)).toBe('the invoice is paid');
     expect(promiseProblem({ paid: false, outcome: 'call-scheduled' }, '2026-12-10', '2026-12-02', policy)).toBe('the reminder run has ended');
+  });
+
+  it("say which bound a day outside the window passes, and the window's days", () => {
+    expect(promiseDayOutOfRange('2026-12-02', '2026-12-02', policy)).toBeNull();
+    expect(promiseDayOutOfRange('2027-01-01', '2026-12-02', policy)).toBeNull();
+    expect(promiseDayOutOfRange('2026-12-01', '2026-12-02', policy)).toEqual({ bound: 'past', earliestDay: '2026-12-02', latestDay: '2027-01-01', message: '2026-12-01 has passed' });
+    expect(promiseDayOutOfRange('2027-01-02', '2026-12-02', policy)).toEqual({ bound: 'too-far', earliestDay: '2026-12-02', latestDay: '2027-01-01', message: 'a promise reaches at most 30 days ahead' });
   });
 
   it('hold the reminders until the promised day and its grace days have passed', () => {

@@ -117,15 +117,30 @@ export function outcomeAfterSchedule(schedule: ReminderStep[]): FairReminderOutc
 
 const DAY_MS = 86_400_000;
 
+/** A promised day outside the days a promise may name on `today`: before it (`past`) or beyond the policy's days ahead (`too-far`). */
+export interface PromiseDayOutOfRange {
+  bound: 'past' | 'too-far';
+  /** The window a promise may name: today up to the last day the policy reaches. */
+  earliestDay: string;
+  latestDay: string;
+  message: string;
+}
+
+/** Where a promised day (a calendar day) falls outside the window on `today` (UTC, as the run judges it); null inside it. */
+export function promiseDayOutOfRange(until: string, today: string, policy: PaymentPromisePolicy): PromiseDayOutOfRange | null {
+  const latestDay = new Date(Date.parse(`${today}T00:00:00Z`) + policy.maxDaysAhead * DAY_MS).toISOString().slice(0, 10);
+  if (until < today) return { bound: 'past', earliestDay: today, latestDay, message: `${until} has passed` };
+  if (until > latestDay) return { bound: 'too-far', earliestDay: today, latestDay, message: `a promise reaches at most ${policy.maxDaysAhead} days ahead` };
+  return null;
+}
+
 /** Why the run cannot take this promise on `today` (null when it can); `until` as sent, typed by hand in the Temporal UI or CLI too. */
 export function promiseProblem(state: Pick<FairReminderState, 'paid' | 'outcome'>, until: unknown, today: string, policy: PaymentPromisePolicy): string | null {
   if (state.outcome !== null) return 'the reminder run has ended';
   if (state.paid) return 'the invoice is paid';
   if (typeof until !== 'string') return `${JSON.stringify(until) ?? String(until)} is not a day (a string YYYY-MM-DD)`;
   if (!isCalendarDay(until)) return `"${until}" is not a day (YYYY-MM-DD)`;
-  if (until < today) return `${until} has passed`;
-  if ((Date.parse(`${until}T00:00:00Z`) - Date.parse(`${today}T00:00:00Z`)) / DAY_MS > policy.maxDaysAhead) return `a promise reaches at most ${policy.maxDaysAhead} days ahead`;
-  return null;
+  return promiseDayOutOfRange(until, today, policy)?.message ?? null;
 }
 
 /**

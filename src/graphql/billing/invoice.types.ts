@@ -47,10 +47,10 @@ export class InvoiceType {
   @Field(() => LocalDateResolver, { nullable: true, description: 'Day the invoice was paid in full; null while open' })
   paidAt?: string | null;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: 'Payment reminders its fair-reminder run sent so far' })
   remindersSent!: number;
 
-  @Field(() => MoneyAmount)
+  @Field(() => MoneyAmount, { description: 'Reminder fees charged on it so far by its fair-reminder run, minor units (loyal payers are charged none)' })
   feeChargedMinor!: number;
 
   @Field(() => MoneyAmount, { description: 'Fees the policy would have charged but were waived' })

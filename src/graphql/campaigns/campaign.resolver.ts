@@ -50,7 +50,7 @@ export class CampaignResolver {
 
   @Allow(Role.Marketer)
   @Mutation(() => CampaignType, {
-    description: 'Starts enrolment now, or at `at` (Scheduled until then; a cancel before it enrols nobody); launching again without `at` joins the run already going (each customer once)',
+    description: 'Starts enrolment now, or at `at` (Scheduled until then; a cancel before it enrols nobody); launching again without `at` joins the run already going (each customer once). A Scheduled campaign does not start early: without `at` it is CONFLICT/CAMPAIGN_WRONG_STATE naming its `scheduledFor`, with `at` (its start cannot move) too',
   })
   async launchCampaign(
     @Arg('id', () => ID) id: string,

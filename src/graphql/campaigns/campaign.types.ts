@@ -1,14 +1,25 @@
 import 'reflect-metadata';
 import { Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { CampaignGroup, CampaignStatus, type PlaybookRun } from '../../entities/index.js';
-import { CampaignMetric, HOLDOUT_KEPT_DAYS, MAX_REPEAT_EVERY_DAYS, type CampaignProgress } from '../../domain/campaigns/campaign.js';
+import { CampaignMetric, HOLDOUT_KEPT_DAYS, MAX_CAMPAIGN_NAME, MAX_REPEAT_EVERY_DAYS, type CampaignProgress } from '../../domain/campaigns/campaign.js';
 import type { CampaignMemberView, CampaignView, GroupOutcome } from '../../services/campaigns/campaign.service.js';
 import { Playbook } from '../../domain/playbooks/playbook.js';
 import { connectionOf } from '../common/connection.js';
 import { CustomerFilterType } from '../customers/customer.types.js';
 import { MoneyTotal } from '../common/money.js';
 
-registerEnumType(CampaignStatus, { name: 'CampaignStatus' });
+registerEnumType(CampaignStatus, {
+  name: 'CampaignStatus',
+  description: 'Where a campaign stands, as its record says (its run records each move a moment after it happens)',
+  valuesConfig: {
+    Draft: { description: 'Not launched: it can still be changed or discarded' },
+    Scheduled: { description: 'Launched for later: enrols nobody until scheduledFor' },
+    Running: { description: 'Enrolling the segment page by page (a repeating campaign also while it waits for its next pass)' },
+    Paused: { description: 'Enrolment held between pages until resumed' },
+    Completed: { description: 'The segment is enrolled; the runs it started go on' },
+    Cancelled: { description: 'Stopped for good (by a marketer, or in the Temporal UI); the runs it started go on' },
+  },
+});
 registerEnumType(CampaignGroup, { name: 'CampaignGroup' });
 registerEnumType(CampaignMetric, {
   name: 'CampaignMetric',
@@ -23,7 +34,7 @@ const REPEAT_DESCRIPTION = `Go over the segment again every so many days (1 to $
 
 @InputType()
 export class CreateCampaignInput {
-  @Field()
+  @Field({ description: `1 to ${MAX_CAMPAIGN_NAME} characters` })
   name!: string;
 
   @Field(() => Playbook, { description: 'The playbook to launch: Appreciation, WelcomeCheck, AccountReview (loss-making accounts of the segment) or FixIssue (customers of the segment with a persistent issue)' })
@@ -44,7 +55,7 @@ export class CreateCampaignInput {
 
 @InputType({ description: 'Changes to a draft; fields left out stay as they are' })
 export class UpdateCampaignInput {
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: `1 to ${MAX_CAMPAIGN_NAME} characters` })
   name?: string | null;
 
   @Field(() => Playbook, { nullable: true })
@@ -257,7 +268,7 @@ export class CampaignType {
   /** The saved segment the filter was copied from; resolved by CampaignResolver. */
   segmentId!: string | null;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: "Share of the segment kept as a holdout group, 0 to 50: enrolled but left untreated, so the outcome compares treated with held out (a stable draw per customer)" })
   holdoutPercent!: number;
 
   @Field(() => Int, { nullable: true, description: 'Goes over its segment again every so many days until cancelled (null: once)' })

@@ -1,8 +1,10 @@
-import { Arg, Args, Ctx, ID, Mutation, Query, Resolver, UseMiddleware } from 'type-graphql';
+import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root, UseMiddleware } from 'type-graphql';
 import { Role } from '../../domain/auth/roles.js';
+import type { Complaint, Customer } from '../../entities/index.js';
 import { Allow } from '../auth/allow.js';
 import { reportField, ReportTurn } from '../limits.js';
 import type { GraphQLContext } from '../context.js';
+import { CustomerType } from '../customers/customer.types.js';
 import { ComplaintTopicCatalogueType, ComplaintTopicType, ComplaintTopicsArgs, ComplaintType, RecordComplaintInput } from './complaint.types.js';
 
 @Resolver(() => ComplaintType)
@@ -46,5 +48,20 @@ export class ComplaintResolver {
     @Ctx() ctx: GraphQLContext,
   ): Promise<ComplaintType> {
     return ctx.services.complaints.reopen(id, ctx.caller!.id, reopenedAt ?? undefined);
+  }
+
+  /** The record holds its customer as a reference (its ID). */
+  @FieldResolver(() => ID, { description: 'Whose complaint it is' })
+  customerId(@Root() complaint: Complaint): string {
+    return complaint.customer.id;
+  }
+
+  /**
+   * After recordComplaint, what changed on the customer (contactStatus, hasOpenComplaint, a fix run
+   * started) comes with the answer. Batched with the page's other complaints (the customer service's loader).
+   */
+  @FieldResolver(() => CustomerType, { description: 'Whose complaint it is; with the mutations, the customer as the complaint left them (marketing held back while it is open)' })
+  customer(@Root() complaint: Complaint, @Ctx() ctx: GraphQLContext): Promise<Customer> {
+    return ctx.services.customers.get(complaint.customer.id);
   }
 }

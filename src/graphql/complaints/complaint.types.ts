@@ -82,7 +82,7 @@ export class ComplaintType {
   @Field(() => ComplaintSeverity)
   severity!: ComplaintSeverity;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: "The complaint in the customer's or agent's words; null when none was given, and after the customer's personal data was erased" })
   summary?: string | null;
 
   @Field()
@@ -119,7 +119,7 @@ export class RecordComplaintInput {
   @Field(() => ComplaintSeverity)
   severity!: ComplaintSeverity;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: `What the complaint is about, in words: at most ${COMPLAINT_SUMMARY_MAX_LENGTH} characters` })
   @IsOptional()
   @MaxLength(COMPLAINT_SUMMARY_MAX_LENGTH)
   summary?: string | null;

@@ -7,7 +7,21 @@ import { MoneyAmount } from '../common/money.js';
 registerEnumType(CustomerEventKind, {
   name: 'CustomerEventKind',
   description: 'What happened with a customer',
-  valuesConfig: { PaymentReceived: { description: 'A payment against an invoice, one per payment recorded (a part payment too); the invoice counts as paid (InvoicePaid) once its payments cover it' } },
+  valuesConfig: {
+    OrderPlaced: { description: 'An order (ref: the order; amountMinor its amount)' },
+    InvoiceIssued: { description: 'An invoice was issued (ref: the invoice; amountMinor its amount)' },
+    InvoicePaid: { description: 'An invoice was paid in full (ref: the invoice), on time or how many days late' },
+    ComplaintOpened: { description: 'A complaint came in (ref: the complaint)' },
+    ComplaintResolved: { description: 'A complaint was resolved (ref: the complaint)' },
+    MessageSent: { description: 'A message went to the customer (ref: the message), its subject as they read it' },
+    PlaybookStarted: { description: 'A playbook run started (ref: its workflow ID)' },
+    PlaybookFinished: { description: 'A playbook run ended (ref: its workflow ID), with its outcome' },
+    ScoreBandChanged: { description: "A score's band moved between two scorings: churn risk, RFM segment, payment loyalty, profitability, persistent issue" },
+    PaymentPromised: { description: 'The customer promised to pay an invoice by a day (recorded by a person)' },
+    ConsentChanged: { description: 'Consent to marketing given or withdrawn' },
+    CampaignEnrolled: { description: 'Enrolled in a campaign, treated or held out (why a playbook ran, or why none did)' },
+    PaymentReceived: { description: 'A payment against an invoice, one per payment recorded (a part payment too); the invoice counts as paid (InvoicePaid) once its payments cover it' },
+  },
 });
 
 @ObjectType('CustomerEvent', { simpleResolvers: true, description: 'One thing that happened with a customer, as their timeline lists it' })

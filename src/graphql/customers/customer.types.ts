@@ -8,8 +8,17 @@ import { ScoreKind } from '../../domain/scoring/score-kind.js';
 import { CustomerStatus, ServiceTier } from '../../entities/index.js';
 import { CustomerSortField, MAX_BAND_MOVE_DAYS, MAX_SEARCH_LENGTH } from '../../services/customers/customer-query.js';
 import { PageArgs, connectionOf } from '../common/connection.js';
+import { MoneyTotal } from '../common/money.js';
 
-registerEnumType(ServiceTier, { name: 'ServiceTier', description: 'The service concept a customer is on' });
+registerEnumType(ServiceTier, {
+  name: 'ServiceTier',
+  description: 'The service concept a customer is on (its cost to serve counts in Profitability; an account review may propose a cheaper one)',
+  valuesConfig: {
+    Basic: { description: 'The leanest service concept, the cheapest to serve: no cheaper one to propose' },
+    Standard: { description: 'The middle service concept' },
+    Premium: { description: 'The fullest service concept, the dearest to serve' },
+  },
+});
 registerEnumType(CustomerStatus, { name: 'CustomerStatus', valuesConfig: { Erased: { description: 'The personal data was erased on request; orders, invoices and scores stay under the ID' } } });
 registerEnumType(CustomerSortField, { name: 'CustomerSortField' });
 
@@ -53,6 +62,12 @@ export class CustomerType {
 
   @Field(() => LocalDateResolver, { description: 'When the customer was acquired' })
   acquiredAt!: string;
+
+  @Field(() => MoneyTotal, {
+    description:
+      "Lifetime revenue, minor units: the sum of the amounts of all the customer's orders (the Revenue sort's value), kept current by the database as orders come in; 0 without orders (a total: exact up to 2^53 minor units)",
+  })
+  revenueMinor!: number;
 
   @Field()
   createdAt!: Date;
@@ -186,17 +201,17 @@ export class CustomersArgs extends PageArgs {
 
 @InputType({ description: 'Fields left out (or null) stay as they are; phone: null clears it' })
 export class UpdateCustomerInput {
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: `Not empty, at most ${CUSTOMER_NAME_MAX_LENGTH} characters; trimmed` })
   @IsOptional()
   @MaxLength(CUSTOMER_NAME_MAX_LENGTH)
   name?: string | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: `An e-mail address (name@domain.tld), at most ${EMAIL_MAX_LENGTH} characters; kept trimmed and in lower case` })
   @IsOptional()
   @MaxLength(EMAIL_MAX_LENGTH)
   email?: string | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: `A phone number: ${PHONE_RULE}; null or empty clears it` })
   @IsOptional()
   @Matches(PHONE, { message: `phone is not a phone number (${PHONE_RULE})` })
   phone?: string | null;

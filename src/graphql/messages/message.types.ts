@@ -4,7 +4,16 @@ import type { MessageStatus as Status } from '../../domain/messages/message-stat
 import { MessageChannel, MessagePurpose } from '../../entities/index.js';
 import { connectionOf } from '../common/connection.js';
 
-registerEnumType(MessageChannel, { name: 'MessageChannel', description: 'E-mail, SMS, letter, or a call task for a person' });
+registerEnumType(MessageChannel, {
+  name: 'MessageChannel',
+  description: 'E-mail, SMS, letter, or a call task for a person',
+  valuesConfig: {
+    Email: { description: "An e-mail to the customer's address" },
+    Sms: { description: "A text message to the customer's phone" },
+    Letter: { description: 'A letter by post (e.g. the collections handover)' },
+    Call: { description: 'A task for a person to call the customer (or for a team about them); nothing is sent to the customer' },
+  },
+});
 registerEnumType(MessagePurpose, { name: 'MessagePurpose', description: 'Service messages go despite a marketing opt-out; marketing needs consent and fits the contact budget' });
 
 export enum MessageStatus {
@@ -49,7 +58,7 @@ export class MessageType {
   @Field(() => String, { nullable: true, description: "Subject as rendered for the customer's name; null when the template is no longer known" })
   subject!: string | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: "Text as rendered for the customer's name and language; null when the template is no longer known" })
   text!: string | null;
 
   @Field(() => MessageStatus)

@@ -24,10 +24,26 @@ registerEnumType(RunStatus, {
     TimedOut: { description: 'It ran out of the time Temporal allowed it' },
   },
 });
-registerEnumType(Playbook, { name: 'Playbook' });
+registerEnumType(Playbook, {
+  name: 'Playbook',
+  description: 'What a run does for the customer',
+  valuesConfig: {
+    WelcomeCheck: { description: 'Checks that a new customer got started; a call task if they do not confirm' },
+    FairReminder: { description: 'Reminds of an overdue invoice: loyal payers friendly and fee-free, others by the standard schedule with fees' },
+    FixIssue: { description: 'Gets a persistent complaint topic fixed: a fix case with an owner, escalation, a check-back with the customer' },
+    AccountReview: { description: 'Reviews a loss-making account: proposes a cheaper tier or an offer; offboarding only with a person\'s approval' },
+    Appreciation: { description: 'Thanks a long-standing loyal customer with an offer, once a year' },
+  },
+});
 
 @ObjectType('PlaybookRun', { simpleResolvers: true, description: "One customer's run of one playbook: its record in the database and its live state in Temporal" })
 export class PlaybookRunType {
+  @Field(() => ID, {
+    description:
+      "The run's identity, to key client caches by: its workflow ID, one per run (a later run of the same playbook and trigger, e.g. a fix after the issue came back or the next account review, has one of its own, `<first run's ID>/2`, ...)",
+  })
+  id!: string;
+
   @Field({ description: 'Temporal workflow ID; search for it in the Temporal UI' })
   workflowId!: string;
 
@@ -42,7 +58,11 @@ export class PlaybookRunType {
 
   step!: string | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'How the run ended, null while it runs. WelcomeCheck: confirmed, follow-up-needed. FairReminder: paid, already-paid, call-scheduled, follow-up-requested, handed-over. FixIssue: fixed, fixed-with-gesture. AccountReview: turned-around, kept-by-decision, kept-no-decision, kept-offboarding-withdrawn, offboarded. Appreciation: thanked, not-thanked. Any playbook: cancelled; recorded from Temporal: failed, terminated, timed_out',
+  })
   outcome!: string | null;
 
   @Field(() => Date, { nullable: true, complexity: LIVE_STATE_COMPLEXITY, description: 'When the current wait ends' })
@@ -122,6 +142,7 @@ export class PlaybookRunType {
     const review = state && 'proposal' in state ? (state as AccountReviewState) : null;
     const appreciation = state && 'offerCode' in state ? (state as AppreciationState) : null;
     return {
+      id: view.workflowId,
       workflowId: view.workflowId,
       playbook: view.playbook,
       customerId: view.customerId,
@@ -201,7 +222,7 @@ export class RunningPlaybookRunsFilterInput {
 }
 
 /** What a run's database record answers (its step through a resolver of its own); every other field is the workflow's live state. */
-const RECORD_FIELDS = new Set(['__typename', 'workflowId', 'playbook', 'customerId', 'status', 'outcome', 'startedAt', 'finishedAt', 'step']);
+const RECORD_FIELDS = new Set(['__typename', 'id', 'workflowId', 'playbook', 'customerId', 'status', 'outcome', 'startedAt', 'finishedAt', 'step']);
 
 /** Whether the client selected a field of a run's live state (each costs one Temporal query per run), not only what its record holds. */
 export const selectsLiveState = (fields: readonly string[]): boolean => !fields.every((field) => RECORD_FIELDS.has(field));

@@ -59,7 +59,7 @@ export class PlaybookResolver {
   @Allow(Role.Operator)
   @Mutation(() => PlaybookRunType, {
     description:
-      "The customer promised to pay the invoice by `until` (today up to the promise policy's days ahead, 30 by default): its reminder run sends nothing more until that day and the policy's grace days (2 by default) have passed; a later promise moves it. PLAYBOOK_PROMISE_REFUSED for a day passed or too far ahead, PLAYBOOK_RUN_ALREADY_FINISHED once the run ended",
+      "The customer promised to pay the invoice by `until` (today up to the promise policy's days ahead, 30 by default): its reminder run sends nothing more until that day and the policy's grace days (2 by default) have passed; a later promise moves it. A day passed or too far ahead is VALIDATION/PLAYBOOK_INVALID_INPUT with field `until`, `bound` (past, too-far), `earliestDay` and `latestDay` (the window); CONFLICT/PLAYBOOK_PROMISE_REFUSED when the run does not take it (e.g. the invoice is paid), PLAYBOOK_RUN_ALREADY_FINISHED once the run ended",
   })
   async promiseToPay(@Arg('invoiceId', () => ID) invoiceId: string, @Arg('until', () => LocalDateResolver) until: string, @Ctx() ctx: GraphQLContext): Promise<PlaybookRunType> {
     return PlaybookRunType.from(await ctx.services.playbooks.promiseToPay(invoiceId, until, ctx.caller!.id));
@@ -137,6 +137,12 @@ export class PlaybookResolver {
   @Mutation(() => PlaybookRunType, { description: 'Stops a running playbook run (Temporal cancellation); the run records "cancelled"; audited with the reason' })
   async cancelPlaybookRun(@Arg('workflowId') workflowId: string, @Arg('reason') reason: string, @Ctx() ctx: GraphQLContext): Promise<PlaybookRunType> {
     return PlaybookRunType.from(await ctx.services.playbooks.cancelRun(workflowId, reason, ctx.caller!.id));
+  }
+
+  /** A run's identity is its workflow ID, whether it comes from the live view or from the database record (whose row ID stays internal). */
+  @FieldResolver(() => ID)
+  id(@Root() run: PlaybookRunType | PlaybookRun): string {
+    return run.workflowId;
   }
 
   /** Runs come from the live view (with customerId) or straight from the database record. */

@@ -3,7 +3,29 @@ import { LocalDateResolver } from 'graphql-scalars';
 import { Field, Float, ObjectType, registerEnumType } from 'type-graphql';
 import { ScoreKind } from '../../domain/scoring/score-kind.js';
 
-registerEnumType(ScoreKind, { name: 'ScoreKind', description: 'The scores kept per customer' });
+registerEnumType(ScoreKind, {
+  name: 'ScoreKind',
+  description: "The scores kept per customer; each value's unit and range (a Score's value) below. Windows and thresholds are the scoring policy's defaults",
+  valuesConfig: {
+    Rfm: {
+      description:
+        'Recency, frequency and monetary quintiles over the buyers (1 to 5 each, 5 best) as one code, R×100 + F×10 + M (111 to 555, e.g. 511: bought lately, seldom, little); band: the RFM segment (e.g. Champions). Null for a customer without a purchase (not ranked)',
+    },
+    ChurnRisk: {
+      description:
+        'Probability that the customer has stopped buying, 0 to 1 (1 − P(alive) of the BG/NBD purchase model; without a repeat purchase, the share of the purchases expected of a first-time buyer that their silence has cost). Bands low, medium (from 0.25), high (from 0.5)',
+    },
+    Clv: { description: 'Customer lifetime value: the margin (the revenue where no order carries a margin) expected over the next 12 months, discounted at 10% a year, minor units, 0 or more. No bands' },
+    Profitability: { description: 'Margin minus cost to serve over the last 365 days, minor units: negative is a loss (band loss-making; too-new in the first 90 days)' },
+    PaymentLoyalty: { description: "Share of the counted invoices paid on time (by the due day, plus the policy's grace days), 0 to 1; null while none counts. Bands loyal, regular, at-risk, new" },
+    BehaviourChange: {
+      description:
+        "Days since the last purchase against the customer's own rhythm, in usual spreads: (days since the last purchase − mean gap) / spread of the gaps; 0 on rhythm, 2 two spreads later than usual, negative earlier. Bands in-rhythm, later-than-usual from 1, overdue from 2; null (not-enough-history) with fewer than 3 purchase days",
+    },
+    ReferralValue: { description: 'Sum of the margins over the last 365 days of the customers this one brought in, minor units (loss-making referrals count negative); 0 without referrals' },
+    PersistentIssue: { description: 'Number of complaint topics that are persistent (the same topic 3 times, or reopened, within 90 days), 0 or more; band persistent from 1, else none' },
+  },
+});
 
 /** A score's value; its reasons and model version come from score.resolver.ts, read only when asked for. */
 @ObjectType('Score', { simpleResolvers: true, description: 'The latest value of one score, with the facts behind it' })
@@ -11,7 +33,7 @@ export class ScoreType {
   @Field(() => ScoreKind)
   kind!: ScoreKind;
 
-  @Field(() => Float, { nullable: true, description: 'Null when the model has no value yet (too little history); band and reasons say why' })
+  @Field(() => Float, { nullable: true, description: "Its unit and range are the kind's (see the ScoreKind values: a probability, minor units, a code or a count). Null when the model has no value yet (too little history); band and reasons say why" })
   value!: number | null;
 
   @Field(() => String, { nullable: true, description: 'Named band or segment, e.g. "Champions"' })

@@ -264,6 +264,16 @@ export class CampaignService {
     }
     if (campaign.status !== CampaignStatus.Draft) {
       if (at) throw new CampaignException(CampaignExceptionCode.WrongState, `Campaign ${id} was launched already (${campaign.status}): its start cannot move`, { id, status: campaign.status });
+      // "Launch now" on a campaign waiting for its time would join that wait and change nothing: say so, rather than
+      // answer as if it started. Once its time has come (the run records Running a moment later) it joins the run as any launch.
+      const scheduledFor = campaign.status === CampaignStatus.Scheduled ? campaign.scheduledFor : null;
+      if (scheduledFor && scheduledFor.getTime() > Date.now()) {
+        throw new CampaignException(
+          CampaignExceptionCode.WrongState,
+          `Campaign ${id} is scheduled for ${scheduledFor.toISOString()}: it starts then, not now (to start it earlier, cancel it and launch a copy)`,
+          { id, status: campaign.status, scheduledFor: scheduledFor.toISOString() },
+        );
+      }
       await this.engine.start(campaign, this.policies.campaign);
       return this.view(id);
     }

@@ -14,7 +14,7 @@ export enum PlaybookExceptionCode {
   InvalidInput = 'PLAYBOOK_INVALID_INPUT',
   /** An update the run does not accept now (e.g. an offboarding decision while none is awaited). */
   DecisionRefused = 'PLAYBOOK_DECISION_REFUSED',
-  /** A promise to pay the reminder run does not take (a day passed or too far ahead, the invoice paid, the run ended). */
+  /** A promise to pay the reminder run does not take (the invoice paid, the run ended); a day outside the window is PLAYBOOK_INVALID_INPUT on `until`. */
   PromiseRefused = 'PLAYBOOK_PROMISE_REFUSED',
   /** The customer has left: no thank-you, welcome check or account review starts for them. */
   CustomerOffboarded = 'PLAYBOOK_CUSTOMER_OFFBOARDED',

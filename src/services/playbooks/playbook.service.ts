@@ -4,7 +4,7 @@ import { runTagSearchProblem } from '../../domain/playbooks/run-tags.js';
 import { assertPageSize, decodeCursor, encodeCursor, invalidCursor, mapPage, toPage, type Page, type PageArgs } from '../common/pagination.js';
 import { APPRECIATION, appreciationWorkflowId } from '../../domain/playbooks/appreciation.js';
 import { ACCOUNT_REVIEW, accountReviewWorkflowId, type AccountReviewState } from '../../domain/playbooks/account-review.js';
-import { FAIR_REMINDER, fairReminderWorkflowId } from '../../domain/playbooks/fair-reminder.js';
+import { FAIR_REMINDER, fairReminderWorkflowId, paymentPromisePolicy, promiseDayOutOfRange } from '../../domain/playbooks/fair-reminder.js';
 import { FIX_ISSUE, fixIssueWorkflowId } from '../../domain/playbooks/fix-issue.js';
 import { occurrenceWorkflowId } from '../../domain/playbooks/occurrence.js';
 import type { PlaybookRunState } from '../../domain/playbooks/run-state.js';
@@ -149,8 +149,17 @@ export class PlaybookService {
     return this.existingRun(FAIR_REMINDER, invoice.customer.id, fairReminderWorkflowId(invoice.customer.id, invoiceId));
   }
 
-  /** The customer promised to pay the invoice by `until`: its reminder run holds until then and its grace days (the run refuses a day passed or too far ahead). Audited. */
+  /**
+   * The customer promised to pay the invoice by `until`: its reminder run holds until then and its grace days. Audited.
+   * A day outside the window is the date picker's error (VALIDATION on `until`, which bound, and the window), told
+   * before the run is asked; the run still refuses what depends on it (paid, ended).
+   */
   async promiseToPay(invoiceId: string, until: string, recordedBy: string): Promise<PlaybookRunView> {
+    const outOfRange = promiseDayOutOfRange(until, new Date().toISOString().slice(0, 10), this.policies.fairReminder.promise ?? paymentPromisePolicy);
+    if (outOfRange) {
+      const { message, ...window } = outOfRange;
+      throw new PlaybookException(PlaybookExceptionCode.InvalidInput, `The promise was not taken: ${message} (a promise names a day from ${window.earliestDay} to ${window.latestDay})`, { field: 'until', ...window });
+    }
     const invoice = await this.invoices.get(invoiceId);
     const customerId = invoice.customer.id;
     const workflowId = fairReminderWorkflowId(customerId, invoiceId);
