@@ -6,6 +6,30 @@ import { migrationsList } from '../../migrations/index.js';
 
 export type Orm = MikroORM;
 
+/**
+ * TCP keepalive (pg's pool): a connection the database end dropped without a word is found dead in minutes,
+ * instead of leaving a query waiting for an answer that never comes, with its connection, for good.
+ */
+const KEEPALIVE = { keepAlive: true, keepAliveInitialDelayMillis: 10_000 };
+
+/** How long the API waits for PostgreSQL: to connect, and for a statement's answer. */
+export interface DatabaseDeadlines {
+  connectionTimeoutMillis: number;
+  query_timeout: number;
+}
+
+/**
+ * A person is waiting on the API: a database that hangs (overloaded, stopped, a network path
+ * dropping packets) answers UNAVAILABLE within these, as one that refuses does, instead of
+ * holding every request open. The worker's long statements (a rescore's gathering) have none.
+ */
+export const apiDatabaseDeadlines: DatabaseDeadlines = { connectionTimeoutMillis: 10_000, query_timeout: 30_000 };
+
+/** The API's pool options: keepalive and the deadlines. */
+export function apiOrmOptions(deadlines: DatabaseDeadlines = apiDatabaseDeadlines): Partial<Options> {
+  return { driverOptions: { ...KEEPALIVE, ...deadlines } };
+}
+
 export function ormConfig(databaseUrl: string, overrides: Partial<Options> = {}): Options {
   return defineConfig({
     clientUrl: databaseUrl,
@@ -15,9 +39,7 @@ export function ormConfig(databaseUrl: string, overrides: Partial<Options> = {})
     // Batches Ref.load() / Collection.load() of nested GraphQL fields into one query per level.
     dataloader: DataloaderType.ALL,
     pool: { min: 0, max: 10 },
-    // TCP keepalive (pg's pool): a connection the database end dropped without a word is found dead in minutes,
-    // instead of leaving a query waiting for an answer that never comes, with its connection, for good.
-    driverOptions: { keepAlive: true, keepAliveInitialDelayMillis: 10_000 },
+    driverOptions: KEEPALIVE,
     migrations: {
       tableName: 'mikro_orm_migrations',
       path: 'migrations',

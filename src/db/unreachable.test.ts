@@ -8,6 +8,9 @@ describe('isDatabaseUnreachable', () => {
     expect(isDatabaseUnreachable(new Error('Connection terminated unexpectedly'))).toBe(true);
     expect(isDatabaseUnreachable(new Error('wrapped', { cause: refused }))).toBe(true);
     expect(isDatabaseUnreachable(new AggregateError([refused], 'connect failed'))).toBe(true);
+    // A database that hangs: the API's deadlines (pg's connect and statement timeouts).
+    expect(isDatabaseUnreachable(new Error('timeout exceeded when trying to connect'))).toBe(true);
+    expect(isDatabaseUnreachable(new Error('Query read timeout'))).toBe(true);
     expect(isDatabaseUnreachable(Object.assign(new Error('duplicate key value violates unique constraint'), { code: '23505' }))).toBe(false);
     expect(isDatabaseUnreachable(new Error('boom'))).toBe(false);
     expect(isDatabaseUnreachable(null)).toBe(false);

@@ -1,0 +1,91 @@
+import net from 'node:net';
+import { loadConfig } from '../src/config/config.js';
+import { apiOrmOptions, createOrm, migrateUp, type Orm } from '../src/db/orm.js';
+import { createApi, type Api } from '../src/http/api-server.js';
+import { createLogger } from '../src/logger.js';
+import { connectTemporal, type TemporalClient } from '../src/temporal/client.js';
+import { createTestDatabase } from './support/database.js';
+
+/**
+ * A PostgreSQL that hangs (stopped, overloaded, a network path dropping packets) rather than
+ * refusing: the API answers UNAVAILABLE within its deadlines instead of holding requests open.
+ * The database is reached through a proxy that can stop passing bytes while its sockets stay open.
+ */
+let db: Awaited<ReturnType<typeof createTestDatabase>>;
+let proxy: net.Server;
+let frozen = false;
+const sockets = new Set<net.Socket>();
+/** Bytes held back while frozen, passed on when it thaws (a stopped server that resumes loses nothing). */
+const held: (() => void)[] = [];
+const thaw = () => {
+  frozen = false;
+  for (const pass of held.splice(0)) pass();
+};
+let orm: Orm;
+let temporal: TemporalClient;
+let api: Api;
+const KEY = 'test-viewer-key-0123456789';
+
+beforeAll(async () => {
+  db = await createTestDatabase('hang');
+  const target = new URL(db.url);
+  proxy = net.createServer((client) => {
+    const server = net.connect(Number(target.port), target.hostname);
+    for (const [from, to] of [
+      [client, server],
+      [server, client],
+    ] as const) {
+      sockets.add(from);
+      // While frozen, bytes are held back: the other end hears nothing, as from a stopped server.
+      from.on('data', (chunk) => (frozen ? held.push(() => to.write(chunk)) : to.write(chunk)));
+      from.on('error', () => to.destroy());
+      from.on('close', () => to.destroy());
+    }
+  });
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  const viaProxy = new URL(db.url);
+  viaProxy.port = String((proxy.address() as net.AddressInfo).port);
+  const config = loadConfig({ ...process.env, DATABASE_URL: viaProxy.toString(), TEMPORAL_ADDRESS: '127.0.0.1:1', API_KEYS: `viewer:${KEY}` });
+  orm = await createOrm(config.databaseUrl, apiOrmOptions({ connectionTimeoutMillis: 1_000, query_timeout: 1_500 }));
+  await migrateUp(orm);
+  temporal = await connectTemporal(config.temporal.address, config.temporal.namespace, { lazy: true });
+  api = await createApi({ config, orm, temporal, logger: createLogger('silent', 'api') });
+}, 60_000);
+
+afterAll(async () => {
+  thaw();
+  await api?.stop();
+  await orm?.close();
+  await temporal?.close();
+  for (const socket of sockets) socket.destroy();
+  proxy?.close();
+  await db?.drop();
+});
+
+const ask = async () => {
+  const response = await api.apollo.executeOperation({ query: '{ customers(first: 1) { totalCount } }' }, { contextValue: await api.contextFor(`Bearer ${KEY}`) });
+  return response.body.kind === 'single' ? response.body.singleResult : null;
+};
+
+it('answers UNAVAILABLE within its deadlines while PostgreSQL hangs, and answers again once it does', async () => {
+  expect((await ask())?.data).toEqual({ customers: { totalCount: 0 } });
+
+  frozen = true;
+  // Connections held by the pool wait for an answer (the statement deadline), new ones for the handshake (the connect deadline).
+  for (let i = 0; i < 2; i++) {
+    const started = Date.now();
+    const answer = await ask();
+    expect(answer?.errors?.[0].extensions).toMatchObject({ code: 'UNAVAILABLE', reason: 'DATABASE_UNAVAILABLE' });
+    expect(Date.now() - started).toBeLessThan(10_000);
+  }
+
+  thaw();
+  const back = async () => (await ask())?.data;
+  const deadline = Date.now() + 15_000;
+  let data = await back();
+  while (!data && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 300));
+    data = await back();
+  }
+  expect(data).toEqual({ customers: { totalCount: 0 } });
+}, 60_000);
