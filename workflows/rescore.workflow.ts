@@ -18,7 +18,12 @@ function steps(policy: RescorePolicy) {
   });
   // Fitting is one stretch of CPU in the worker: it cannot report while it runs.
   const fit = proxyActivities<ScoringActivities>({ ...common, startToCloseTimeout: policy.gatherTimeoutSeconds * 1000 });
-  const page = proxyActivities<ScoringActivities>({ ...common, startToCloseTimeout: policy.pageTimeoutSeconds * 1000 });
+  const page = proxyActivities<ScoringActivities>({
+    ...common,
+    startToCloseTimeout: policy.pageTimeoutSeconds * 1000,
+    // (Runs started before the policy had one have none.)
+    heartbeatTimeout: policy.pageHeartbeatSeconds ? policy.pageHeartbeatSeconds * 1000 : undefined,
+  });
   return {
     beginScoringRun: short.beginScoringRun,
     prepareScoringRun: gather.prepareScoringRun,

@@ -21,7 +21,7 @@ export function createScoringActivities(services: () => WorkerServices) {
       return { models, notFitted };
     },
     scoreCustomerPage(input: { runId: string; after: string | null; limit: number; models: FittedModels }): Promise<PageResult> {
-      return runs().scorePage(input);
+      return heartbeating(runs().scorePage(input));
     },
     async completeScoringRun(runId: string): Promise<{ scoredCustomers: number; snapshots: number }> {
       const run = await runs().complete(runId);

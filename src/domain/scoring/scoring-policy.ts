@@ -60,6 +60,17 @@ export interface RescorePolicy {
    * has lost its worker and starts again on another (instead of after the whole gather timeout).
    */
   gatherHeartbeatSeconds: number;
+  /** A page reports while it works too: one silent for this long has lost its worker and is scored again on another (instead of after its page timeout). */
+  pageHeartbeatSeconds: number;
 }
 
-export const defaultRescorePolicy: RescorePolicy = { version: 3, pageSize: 2000, pageConcurrency: 2, pagesPerExecution: 200, pageTimeoutSeconds: 120, gatherTimeoutSeconds: 1800, gatherHeartbeatSeconds: 30 };
+export const defaultRescorePolicy: RescorePolicy = {
+  version: 4,
+  pageSize: 2000,
+  pageConcurrency: 2,
+  pagesPerExecution: 200,
+  pageTimeoutSeconds: 120,
+  gatherTimeoutSeconds: 1800,
+  gatherHeartbeatSeconds: 30,
+  pageHeartbeatSeconds: 30,
+};
