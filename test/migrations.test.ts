@@ -1,4 +1,6 @@
-import { createOrm, type Orm } from '../src/db/orm.js';
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { assertMigrated, createOrm, type Orm } from '../src/db/orm.js';
 import { migrationsList } from '../migrations/index.js';
 import { createTestDatabase } from './support/database.js';
 
@@ -49,9 +51,23 @@ it('rolls every migration back, leaving nothing but the migrations table', async
   expect(types).toEqual([]);
 });
 
+it('keeps the worker and the API from starting against a database missing migrations, saying which and what to run', async () => {
+  for (const bin of ['worker', 'api']) {
+    const started = spawnSync(process.execPath, [path.resolve(`dist/src/bin/${bin}.js`)], {
+      env: { ...process.env, DATABASE_URL: db.url, TEMPORAL_ADDRESS: '127.0.0.1:1', PORT: '0', WORKER_METRICS_PORT: '0', LOG_LEVEL: 'silent' },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(started.status).not.toBe(0);
+    expect(started.stderr).toContain(`The database lacks ${migrationsList.length} migration(s) this code needs (${migrationsList[0].name}, `);
+    expect(started.stderr).toContain('run the migration job first');
+  }
+}, 90_000);
+
 it('applies them again after a rollback', async () => {
   await orm.migrator.up();
   expect(await orm.migrator.getPending()).toEqual([]);
+  await expect(assertMigrated(orm)).resolves.toBeUndefined();
   expect(await orm.schema.getUpdateSchemaSQL({ wrap: false })).toBe('');
 });
 

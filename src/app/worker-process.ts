@@ -1,6 +1,6 @@
 import type { Client } from '@temporalio/client';
 import type { AppConfig } from '../config/config.js';
-import { createOrm } from '../db/orm.js';
+import { assertMigrated, createOrm } from '../db/orm.js';
 import type { Logger } from '../logger.js';
 import { defaultPolicies, type Policies } from '../domain/policies/index.js';
 import { connectTemporal } from '../temporal/client.js';
@@ -30,6 +30,10 @@ export async function startWorkerProcess(config: AppConfig, logger: Logger, opts
   const policies = opts.policies ?? defaultPolicies;
   installTemporalRuntime(logger, config.workerMetricsPort, { handleSignals: opts.handleSignals });
   const orm = await createOrm(config.databaseUrl);
+  await assertMigrated(orm).catch(async (error: unknown) => {
+    await orm.close();
+    throw error;
+  });
   const temporal = await connectTemporal(config.temporal.address, config.temporal.namespace);
   const { worker, connection } = await createWorker(config.temporal, orm, temporal.client, policies);
   await putSchedulesInPlace(temporal.client, config, logger, policies);

@@ -56,6 +56,18 @@ export async function createOrm(databaseUrl: string, overrides: Partial<Options>
   return MikroORM.init(ormConfig(databaseUrl, overrides));
 }
 
+/**
+ * Refuses to go on against a database missing migrations this code needs (a deploy that rolled
+ * out the code before running the migration job): failing at start is loud, where running would
+ * fail a statement here and there, some every few seconds, for as long as nobody looks.
+ */
+export async function assertMigrated(orm: Orm): Promise<void> {
+  const pending = await orm.migrator.getPending();
+  if (pending.length) {
+    throw new Error(`The database lacks ${pending.length} migration(s) this code needs (${pending.map((m) => m.name).join(', ')}): run the migration job first (npm run migrate, or node dist/src/bin/migrate.js)`);
+  }
+}
+
 /** Applies every pending migration; safe to run on each start. */
 export async function migrateUp(orm: Orm): Promise<string[]> {
   const applied = await orm.migrator.up();
