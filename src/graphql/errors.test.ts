@@ -113,7 +113,8 @@ describe('the error formatter', () => {
       new TestException('TEST_INVALID', 'openedAt must not be in the future', { field: 'openedAt' }),
       new ArgumentValidationError([broken('topic', { maxLength: 'topic is too long' }), broken('contact', undefined, [broken('phone', { matches: 'phone may hold digits only' })])]),
     );
-    expect(domain).toEqual({ code: 'VALIDATION', reason: 'TEST_INVALID', field: 'input.openedAt' });
+    // One shape for a form whichever rule refused: `fields` too.
+    expect(domain).toEqual({ code: 'VALIDATION', reason: 'TEST_INVALID', field: 'input.openedAt', fields: [{ field: 'input.openedAt', messages: ['openedAt must not be in the future'] }] });
     expect(validator).toEqual({
       code: 'VALIDATION',
       reason: 'INVALID_ARGUMENT',
@@ -127,7 +128,7 @@ describe('the error formatter', () => {
 
   it('leaves a field that already names an argument, and an error raised before any resolver', async () => {
     const [named] = await formatted(new TestException('TEST_INVALID', 'bad', { field: 'input.topic', id: 'c-1' }));
-    expect(named).toEqual({ code: 'VALIDATION', reason: 'TEST_INVALID', field: 'input.topic', id: 'c-1' });
+    expect(named).toEqual({ code: 'VALIDATION', reason: 'TEST_INVALID', field: 'input.topic', id: 'c-1', fields: [{ field: 'input.topic', messages: ['bad'] }] });
     const early = new GraphQLError('Input is not valid', { originalError: new ArgumentValidationError([broken('input.topic', { noNul: 'input.topic contains a NUL character' })]) });
     expect(format(early.toJSON(), early).extensions).toMatchObject({ field: 'input.topic' });
   });

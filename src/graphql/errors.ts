@@ -36,7 +36,11 @@ export function createErrorFormatter(logger: Logger, exposeInternals: boolean) {
     const args = (error instanceof GraphQLError && resolvedFields.get(error)?.args) || [];
     if (original instanceof DomainException) {
       const details = asApiSpells(original.details);
-      if (typeof details.field === 'string') details.field = pathFromArgument(args, details.field);
+      if (typeof details.field === 'string') {
+        details.field = pathFromArgument(args, details.field);
+        // The same shape as a declared rule's: a form reads `fields` whichever rule refused the input.
+        if (original.kind === 'VALIDATION') details.fields = [{ field: details.field, messages: [original.message] }];
+      }
       return {
         message: original.message,
         locations: formatted.locations,
