@@ -48,6 +48,11 @@ it("shows an entity's trail, newest first, with who changed what", async () => {
   ]);
 });
 
+it('refuses an entity type the log never records, naming those it does, instead of answering an empty trail', async () => {
+  const refused = await stack.gql(AuditEntriesDocument, { first: 5, entityType: 'Customer' }, Role.Admin);
+  expect(refused.errors![0]).toMatchObject({ message: expect.stringContaining('Unknown entity type "Customer"; one of: api-key, campaign, complaint, customer,'), extensions: { code: 'VALIDATION', reason: 'AUDIT_INVALID_INPUT', field: 'entityType' } });
+});
+
 it('pages through the whole log and narrows it by action or actor', async () => {
   const everything = await entries({});
   expect(everything.total).toBe(5);

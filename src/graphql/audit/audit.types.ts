@@ -1,3 +1,4 @@
+import { AUDITED_ENTITY_TYPES } from '../../domain/audit/audited-entities.js';
 import 'reflect-metadata';
 import { GraphQLJSONObject } from 'graphql-scalars';
 import { ArgsType, Field, ID, ObjectType } from 'type-graphql';
@@ -35,7 +36,7 @@ export type AuditEntryConnection = InstanceType<typeof AuditEntryConnection>;
 
 @ArgsType()
 export class AuditEntriesArgs extends PageArgs {
-  @Field(() => String, { nullable: true, description: 'customer, offer, campaign, complaint, invoice, scoring_run, ...' })
+  @Field(() => String, { nullable: true, description: `One of ${AUDITED_ENTITY_TYPES.join(', ')} (another is refused, VALIDATION, AUDIT_INVALID_INPUT)` })
   entityType?: string | null;
 
   @Field(() => String, { nullable: true })

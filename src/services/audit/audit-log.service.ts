@@ -3,6 +3,8 @@ import { AuditEntry } from '../../entities/index.js';
 import type { FilterQuery } from '@mikro-orm/core';
 import { keysetPage } from '../common/keyset-page.js';
 import type { Page, PageArgs } from '../common/pagination.js';
+import { AUDITED_ENTITY_TYPES, isAuditedEntityType } from '../../domain/audit/audited-entities.js';
+import { AuditException, AuditExceptionCode } from './audit.exception.js';
 
 export interface AuditLogArgs extends PageArgs {
   /** One entity's trail: its type (customer, offer, campaign, ...) and, optionally, its ID. */
@@ -19,6 +21,10 @@ export class AuditLogService {
   constructor(private readonly em: EntityManager) {}
 
   list(args: AuditLogArgs): Promise<Page<AuditEntry>> {
+    // A type the log never records (a typo, "Customer") would list nothing, as if nothing had happened.
+    if (args.entityType && !isAuditedEntityType(args.entityType)) {
+      throw new AuditException(AuditExceptionCode.InvalidInput, `Unknown entity type "${args.entityType}"; one of: ${AUDITED_ENTITY_TYPES.join(', ')}`, { field: 'entityType' });
+    }
     const where: FilterQuery<AuditEntry>[] = [];
     if (args.entityType) where.push({ entityType: args.entityType });
     if (args.entityId) where.push({ entityId: args.entityId });

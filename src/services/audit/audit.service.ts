@@ -1,10 +1,11 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { AuditEntry } from '../../entities/index.js';
+import type { AuditedEntityType } from '../../domain/audit/audited-entities.js';
 
 export interface AuditRecord {
   actor: string;
   action: string;
-  entityType: string;
+  entityType: AuditedEntityType;
   entityId?: string | null;
   before?: Record<string, unknown> | null;
   after?: Record<string, unknown> | null;
