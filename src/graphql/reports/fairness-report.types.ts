@@ -6,7 +6,7 @@ import { MoneyTotal } from '../common/money.js';
   description: "What one payment-loyalty band was offered, charged and sent: reminders, fees, offers and messages under the band they were decided for, customers under today's band",
 })
 export class FairnessBandType {
-  @Field({ description: 'loyal, regular, at-risk, new, or unscored' })
+  @Field({ description: 'loyal, regular, at-risk, new, or unscored: every one listed, in this order, empty ones too (then any band a message was written for that is no band now)' })
   band!: string;
 
   @Field(() => Int)

@@ -4,7 +4,7 @@ import { runTagSearchProblem } from '../../domain/playbooks/run-tags.js';
 import { assertPageSize, decodeCursor, encodeCursor, invalidCursor, mapPage, toPage, type Page, type PageArgs } from '../common/pagination.js';
 import { APPRECIATION, appreciationWorkflowId } from '../../domain/playbooks/appreciation.js';
 import { ACCOUNT_REVIEW, accountReviewWorkflowId, type AccountReviewState } from '../../domain/playbooks/account-review.js';
-import { FAIR_REMINDER, fairReminderWorkflowId, paymentPromisePolicy, promiseDayOutOfRange } from '../../domain/playbooks/fair-reminder.js';
+import { FAIR_REMINDER, fairReminderWorkflowId, promiseDayOutOfRange } from '../../domain/playbooks/fair-reminder.js';
 import { FIX_ISSUE, fixIssueWorkflowId } from '../../domain/playbooks/fix-issue.js';
 import { occurrenceWorkflowId } from '../../domain/playbooks/occurrence.js';
 import type { PlaybookRunState } from '../../domain/playbooks/run-state.js';
@@ -155,7 +155,9 @@ export class PlaybookService {
    * before the run is asked; the run still refuses what depends on it (paid, ended).
    */
   async promiseToPay(invoiceId: string, until: string, recordedBy: string): Promise<PlaybookRunView> {
-    const outOfRange = promiseDayOutOfRange(until, new Date().toISOString().slice(0, 10), this.policies.fairReminder.promise ?? paymentPromisePolicy);
+    // (The policies given always hold one; it is optional only in the input of runs started before promises.)
+    const { promise } = this.policies.fairReminder;
+    const outOfRange = promise ? promiseDayOutOfRange(until, new Date().toISOString().slice(0, 10), promise) : null;
     if (outOfRange) {
       const { message, ...window } = outOfRange;
       throw new PlaybookException(PlaybookExceptionCode.InvalidInput, `The promise was not taken: ${message} (a promise names a day from ${window.earliestDay} to ${window.latestDay})`, { field: 'until', ...window });

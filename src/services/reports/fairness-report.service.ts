@@ -1,9 +1,13 @@
+import { LOYALTY_BANDS } from '../../domain/guards/fairness.js';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql } from 'kysely';
 import { GUARD_REASONS } from '../../domain/guards/contact-guard.js';
 import { teamTemplates } from '../../domain/messages/catalogue.js';
 import { isCalendarDay } from '../../domain/scoring/dates.js';
 import { ScoringException, ScoringExceptionCode } from '../../domain/scoring/scoring.exception.js';
+
+/** The band of customers without a payment-loyalty score yet. */
+const UNSCORED = 'unscored';
 
 /**
  * One payment-loyalty band. Customers are counted under their band of today; reminders,
@@ -42,9 +46,11 @@ export class FairnessReportService {
     if (!isCalendarDay(since)) {
       throw new ScoringException(ScoringExceptionCode.InvalidInput, `since must be a date YYYY-MM-DD (got "${since}")`, { field: 'since' });
     }
+    // Every band in its order, empty ones too, as scoreDistribution lists bands: a dashboard's columns stay put.
+    const bands = [...LOYALTY_BANDS, UNSCORED];
     const { rows } = await sql<Record<string, string | number>>`
       with band as (
-        select c.id as customer_id, coalesce(s.band, 'unscored') as band
+        select c.id as customer_id, coalesce(s.band, ${UNSCORED}) as band
           from customer c left join current_score s on s.customer_id = c.id and s.kind = 'payment-loyalty'
       ), invoices as (
         -- Fees under the band they were decided for (today's band for an invoice without reminders).
@@ -70,9 +76,9 @@ export class FairnessReportService {
              coalesce(iv.charged, 0) as charged, coalesce(iv.waived, 0) as waived,
              coalesce(ms.sent, 0)::int as sent, coalesce(ms.marketing, 0)::int as marketing, coalesce(ms.suppressed, 0)::int as suppressed
         -- A band fees or messages were decided for may have no customers today.
-        from (select band from customers union select band from invoices union select band from messages) x
+        from (select unnest(${bands}::text[]) as band union select band from customers union select band from invoices union select band from messages) x
         left join customers c on c.band = x.band left join invoices iv on iv.band = x.band left join messages ms on ms.band = x.band
-       order by x.band`.execute(this.em.getKysely());
+       order by array_position(${bands}::text[], x.band) nulls last, x.band`.execute(this.em.getKysely());
     return rows.map((r) => ({
       band: String(r.band),
       customers: Number(r.customers),
