@@ -179,6 +179,7 @@ it('tells operators, in its metrics and through GraphQL, whether delivery keeps 
   expect(metric(text, 'retention_fix_cases_open')).toBe(1);
   expect(metric(text, 'retention_playbook_runs_running{playbook="fair-reminder"}')).toBe(1);
   expect(metric(text, 'retention_playbook_runs_running{playbook="welcome-check"}')).toBe(1);
+  expect(metric(text, 'retention_playbook_runs_running{playbook="fix-issue"}')).toBe(0);
 
   // The same figures for an operator's dashboard, through GraphQL.
   const ask = (key: string) => askGraphql(`${base}/graphql`, { key, query: print(OperationsStatusDocument) }).then((r) => r.json() as Promise<any>);
@@ -189,9 +190,13 @@ it('tells operators, in its metrics and through GraphQL, whether delivery keeps 
     undeliverableMessages: 2,
     lastRescoreCompletedAt: finishedAt.toISOString(),
     openFixCases: 1,
+    // Every playbook, in one order, none running too.
     runningPlaybookRuns: [
-      { playbook: 'FairReminder', runs: 1 },
       { playbook: 'WelcomeCheck', runs: 1 },
+      { playbook: 'FairReminder', runs: 1 },
+      { playbook: 'FixIssue', runs: 0 },
+      { playbook: 'AccountReview', runs: 0 },
+      { playbook: 'Appreciation', runs: 0 },
     ],
   });
   expect(data.operationsStatus.oldestDueMessageSeconds).toBeGreaterThanOrEqual(600);

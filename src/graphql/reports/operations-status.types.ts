@@ -39,7 +39,7 @@ export class OperationsStatusType {
   @Field(() => Int)
   openFixCases!: number;
 
-  @Field(() => [PlaybookRunCountType], { description: 'Runs under way, by playbook' })
+  @Field(() => [PlaybookRunCountType], { description: 'Runs under way, by playbook: every playbook, those with none running too' })
   runningPlaybookRuns!: PlaybookRunCountType[];
 
   @Field(() => WorkersType, { nullable: true, description: 'Null when Temporal could not be asked' })

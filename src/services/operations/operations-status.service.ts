@@ -1,3 +1,4 @@
+import { Playbook } from '../../domain/playbooks/playbook.js';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql } from 'kysely';
 
@@ -75,7 +76,8 @@ export class OperationsStatusService {
       undeliverableMessages: Number(counts.undeliverable),
       lastRescoreCompletedAt: counts.last_rescore === null ? null : new Date(counts.last_rescore),
       openFixCases: Number(counts.open_fix_cases),
-      runningPlaybookRuns: runs.map((r) => ({ playbook: r.playbook, runs: Number(r.runs) })),
+      // Every playbook, none running too: a dashboard's row and a metric's series do not vanish at zero.
+      runningPlaybookRuns: Object.values(Playbook).map((playbook) => ({ playbook, runs: Number(runs.find((r) => r.playbook === playbook)?.runs ?? 0) })),
       workers: await workers,
     };
   }
