@@ -47,6 +47,7 @@ import { Migration20261205040000_customer_search_apart } from './Migration202612
 import { Migration20261205050000_outbox_refused_at } from './Migration20261205050000_outbox_refused_at.js';
 import { Migration20261205060000_segment_name_collation } from './Migration20261205060000_segment_name_collation.js';
 import { Migration20261205070000_customer_name_collation } from './Migration20261205070000_customer_name_collation.js';
+import { Migration20261206000000_outbox_handover } from './Migration20261206000000_outbox_handover.js';
 
 /** Every migration in order; listed explicitly so compiled and bundled builds find them without globbing. */
 export const migrationsList: MigrationObject[] = [
@@ -98,4 +99,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261205050000_outbox_refused_at', class: Migration20261205050000_outbox_refused_at },
   { name: 'Migration20261205060000_segment_name_collation', class: Migration20261205060000_segment_name_collation },
   { name: 'Migration20261205070000_customer_name_collation', class: Migration20261205070000_customer_name_collation },
+  { name: 'Migration20261206000000_outbox_handover', class: Migration20261206000000_outbox_handover },
 ];

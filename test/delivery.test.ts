@@ -1,10 +1,13 @@
+import { fork } from 'node:child_process';
+import { once } from 'node:events';
+import path from 'node:path';
 import { startDeliveryLoop } from '../src/app/delivery-loop.js';
 import { createOrm, migrateUp, type Orm } from '../src/db/orm.js';
 import { INVOICE_PAID } from '../src/domain/messages/catalogue.js';
 import { Complaint, ComplaintSeverity, Customer, CustomerStatus, FixCase, FixCaseStatus, Invoice, MessageChannel, MessagePurpose, OutboxMessage } from '../src/entities/index.js';
 import { createLogger } from '../src/logger.js';
 import { messageStatus } from '../src/domain/messages/message-status.js';
-import { DeliveryService } from '../src/services/outbox/delivery.service.js';
+import { DeliveryService, INTERRUPTED_HANDOVER } from '../src/services/outbox/delivery.service.js';
 import { defaultDeliveryPolicy } from '../src/domain/messages/delivery-policy.js';
 import type { MessageSender, RenderedMessage } from '../src/services/outbox/message-sender.js';
 import { OutboxService } from '../src/services/outbox/outbox.service.js';
@@ -277,3 +280,64 @@ it('stops a round after the message being handed over when the worker stops, lea
     await slow.stop();
   }
 });
+
+/** The hand-overs noted as under way, as another connection sees them (committed). */
+const handovers = async () => (await orm.em.fork().execute<{ message_id: string }[]>(`select message_id from outbox_handover`)).map((h) => h.message_id);
+/** Holds back what earlier tests left unsent, so a round handles only the test's own messages. */
+const quietOutbox = () => orm.em.fork().execute(`update outbox_message set suppressed_at = now(), suppressed_reason = 'earlier test' where sent_at is null and suppressed_at is null`);
+
+it('notes each hand-over, committed before the channel is called, and leaves no note once the round has recorded the outcomes', async () => {
+  await quietOutbox();
+  const sent = await customer();
+  const busy = await customer({ email: 'busy.noted@example.com' });
+  const bounced = await customer({ email: 'bounce.noted@example.com' });
+  await enqueue(sent, 'run-h1/reminder-1');
+  await enqueue(busy, 'run-h2/reminder-1');
+  await enqueue(bounced, 'run-h3/reminder-1');
+  const notedDuringSend: string[][] = [];
+  const sender: MessageSender = {
+    async send(m: RenderedMessage) {
+      notedDuringSend.push(await handovers());
+      await smtp.sender.send(m);
+    },
+  };
+  expect(await new DeliveryService(orm.em.fork(), sender, defaultDeliveryPolicy).deliverDue(noon)).toEqual({ sent: 1, deferred: 0, suppressed: 0, failed: 2 });
+  const ids = await Promise.all(['run-h1/reminder-1', 'run-h2/reminder-1', 'run-h3/reminder-1'].map(async (k) => (await message(k)).id));
+  // While the channel had each message, its note was already visible to everyone else, one at a time.
+  expect(notedDuringSend).toEqual(ids.map((id) => [id]));
+  expect(await handovers()).toEqual([]);
+  expect(received.filter((m) => m.to.includes(`c${n - 2}@example.com`))).toHaveLength(1);
+  expect(await message('run-h1/reminder-1')).toMatchObject({ sentAt: noon, attempts: 1, interruptedAt: null });
+  expect(await message('run-h2/reminder-1')).toMatchObject({ sentAt: null, attempts: 1, interruptedAt: null });
+});
+
+it("sends nothing twice when the worker is killed while the channel has the message: the next round leaves it to a person", async () => {
+  await quietOutbox();
+  await enqueue(await customer({ email: 'crash@example.com' }), 'run-h4/reminder-1');
+  const { id: messageId } = await message('run-h4/reminder-1');
+  // A worker of its own process hands the message over, and is killed before it records it sent.
+  const worker = fork(path.resolve('dist/test/support/handover-crash-worker.js'), [db.url, smtp.url, noon.toISOString()]);
+  const exited = once(worker, 'exit');
+  expect(await Promise.race([once(worker, 'message'), exited.then(([code]) => Promise.reject(new Error(`the worker exited (${code})`)))])).toEqual([{ handedOver: 'run-h4/reminder-1' }]);
+  worker.kill('SIGKILL');
+  await exited;
+  expect(received.filter((m) => m.to.includes('crash@example.com'))).toHaveLength(1);
+  // PostgreSQL rolls the dead worker's transaction back (the message due again, as before); the hand-over's note stays.
+  for (let waited = 0; (await orm.em.fork().execute(`select 1 from pg_locks l join pg_class c on c.oid = l.relation where c.relname = 'outbox_message' and l.pid <> pg_backend_pid()`)).length > 0; waited += 50) {
+    if (waited > 10_000) throw new Error('the killed worker still holds its locks');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  expect(await message('run-h4/reminder-1')).toMatchObject({ sentAt: null, attempts: 0 });
+  expect(await handovers()).toEqual([messageId]);
+
+  const later = new Date(noon.getTime() + 60_000);
+  expect(await deliver(later)).toEqual({ sent: 0, deferred: 0, suppressed: 0, failed: 1 });
+  expect(received.filter((m) => m.to.includes('crash@example.com'))).toHaveLength(1);
+  const parked = await message('run-h4/reminder-1');
+  expect(parked).toMatchObject({ sentAt: null, attempts: 1, interruptedAt: later, sendAfter: null, lastError: INTERRUPTED_HANDOVER });
+  expect(messageStatus(parked, later, defaultDeliveryPolicy.maxAttempts)).toBe('undeliverable');
+  expect(await handovers()).toEqual([]);
+  // Never tried again by delivery, however late the round.
+  await deliver(new Date(noon.getTime() + 30 * 86_400_000));
+  expect(received.filter((m) => m.to.includes('crash@example.com'))).toHaveLength(1);
+}, 30_000);

@@ -159,6 +159,8 @@ it('tells operators, in its metrics and through GraphQL, whether delivery keeps 
   message('refused', { attempts: 8, lastError: 'mailbox unavailable' });
   // Refused for good at its first attempt: given up on as well, whatever its attempts.
   message('refused-for-good', { attempts: 1, lastError: '550 user unknown', refusedAt: new Date(), sendAfter: null });
+  // Its hand-over interrupted (it may have gone out): given up on too, until a person decides.
+  message('interrupted', { attempts: 1, lastError: 'The worker stopped while handing this message to the channel', interruptedAt: new Date(), sendAfter: null });
   message('sent', { sentAt: new Date() });
   const finishedAt = new Date('2026-12-01T02:10:00Z');
   em.create(ScoringRun, { id: '00000000-0000-4000-8000-00000000a001', asOf: '2026-12-01', trigger: 'schedule', status: ScoringRunStatus.Completed, startedAt: new Date('2026-12-01T02:00:00Z'), finishedAt });
@@ -173,7 +175,7 @@ it('tells operators, in its metrics and through GraphQL, whether delivery keeps 
   expect(metric(text, 'retention_operations_status_up')).toBe(1);
   expect(metric(text, 'retention_outbox_messages{state="due"}')).toBe(2);
   expect(metric(text, 'retention_outbox_messages{state="deferred"}')).toBe(1);
-  expect(metric(text, 'retention_outbox_messages{state="undeliverable"}')).toBe(2);
+  expect(metric(text, 'retention_outbox_messages{state="undeliverable"}')).toBe(3);
   expect(metric(text, 'retention_outbox_oldest_due_message_seconds')).toBeGreaterThanOrEqual(600);
   expect(metric(text, 'retention_rescore_last_completed_timestamp_seconds')).toBe(finishedAt.getTime() / 1000);
   expect(metric(text, 'retention_fix_cases_open')).toBe(1);
@@ -187,7 +189,7 @@ it('tells operators, in its metrics and through GraphQL, whether delivery keeps 
   expect(data.operationsStatus).toMatchObject({
     dueMessages: 2,
     deferredMessages: 1,
-    undeliverableMessages: 2,
+    undeliverableMessages: 3,
     lastRescoreCompletedAt: finishedAt.toISOString(),
     openFixCases: 1,
     // Every playbook, in one order, none running too.

@@ -76,6 +76,41 @@ it('lists what delivery gave up on, and sends one again once its address is corr
   expect(again.errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'MESSAGE_SETTLED' });
 }, 60_000);
 
+it('leaves a message whose hand-over a crash interrupted to a person, and sends it once when the operator retries it', async () => {
+  const { customerId, messageId } = await queued('ada.interrupted@example.com', 'reminder-d/1');
+  // What a worker killed (or a database lost) while the channel had the message leaves behind: the hand-over's note,
+  // the message still due.
+  await em().execute(`insert into outbox_handover (message_id, started_at) values (?, now())`, [messageId]);
+  expect(await deliverLater()).toMatchObject({ sent: 0, failed: 1 });
+  expect(smtp.received.flatMap((m) => m.to)).not.toContain('ada.interrupted@example.com');
+  const listed = (await queue()).find((m) => m.id === messageId);
+  expect(listed).toMatchObject({
+    key: 'reminder-d/1',
+    status: 'Undeliverable',
+    attempts: 1,
+    refusedAt: null,
+    interruptedAt: expect.any(String),
+    lastError: 'The worker stopped while handing this message to the channel; it may have gone out. Retry to send it again, or discard it',
+    customer: { id: customerId },
+  });
+  const interruptedAt = listed!.interruptedAt;
+  expect(await em().execute(`select 1 from outbox_handover where message_id = ?`, [messageId])).toEqual([]);
+  // Delivery leaves it alone from now on.
+  expect(await deliverLater()).toMatchObject({ sent: 0, failed: 0 });
+  expect(smtp.received.flatMap((m) => m.to)).not.toContain('ada.interrupted@example.com');
+
+  const retried = await stack.gql(RetryMessageDocument, { id: messageId }, Role.Operator);
+  expect(retried.errors).toBeUndefined();
+  expect(retried.data!.retryMessage).toMatchObject({ status: 'Pending', attempts: 0, refusedAt: null, interruptedAt: null, sendAfter: null });
+  expect((await queue()).map((m) => m.id)).not.toContain(messageId);
+  expect(await deliverLater()).toMatchObject({ sent: 1 });
+  expect(await deliverLater()).toMatchObject({ sent: 0 });
+  expect(smtp.received.flatMap((m) => m.to).filter((to) => to === 'ada.interrupted@example.com')).toHaveLength(1);
+  expect(await em().find(AuditEntry, { entityId: messageId })).toEqual([
+    expect.objectContaining({ action: 'message.retry', before: { attempts: 1, lastError: expect.stringMatching(/^The worker stopped/), interruptedAt }, after: { attempts: 0, interruptedAt: null } }),
+  ]);
+}, 60_000);
+
 it('discards one for good, with a reason', async () => {
   const { messageId } = await undeliverable('reminder-b/1', 'busy');
   expect((await queue()).find((m) => m.id === messageId)).toMatchObject({ attempts: defaultDeliveryPolicy.maxAttempts, refusedAt: null, lastError: expect.stringMatching(/451 <<recipient>>: mailbox busy/) });

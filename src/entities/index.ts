@@ -21,6 +21,7 @@ export * from './playbook-run.entity.js';
 export * from './fix-case.entity.js';
 export * from './customer-export.entity.js';
 export * from './outbox-message.entity.js';
+export * from './outbox-handover.entity.js';
 export * from './audit-entry.entity.js';
 export * from './api-key.entity.js';
 export * from './rate-limit-hit.entity.js';
@@ -38,6 +39,7 @@ import { Invoice } from './invoice.entity.js';
 import { Offer } from './offer.entity.js';
 import { Order } from './order.entity.js';
 import { OutboxMessage } from './outbox-message.entity.js';
+import { OutboxHandover } from './outbox-handover.entity.js';
 import { Payment } from './payment.entity.js';
 import { PlaybookRun } from './playbook-run.entity.js';
 import { FixCase } from './fix-case.entity.js';
@@ -53,4 +55,4 @@ import { ScoringWork } from './scoring-work.entity.js';
 import { ScoringInvoiceWork } from './scoring-invoice-work.entity.js';
 
 /** Every entity the ORM knows. */
-export const allEntities = [Customer, Order, Invoice, Payment, Complaint, CostEntry, Offer, ScoreSnapshot, CurrentScore, ScoreBandChange, ScoringRun, ScoreModel, ScoringWork, ScoringInvoiceWork, ScoringPage, ScoreHistoryThinning, Segment, Campaign, CampaignMember, PlaybookRun, FixCase, CustomerExport, OutboxMessage, AuditEntry, ApiKey, RateLimitHit];
+export const allEntities = [Customer, Order, Invoice, Payment, Complaint, CostEntry, Offer, ScoreSnapshot, CurrentScore, ScoreBandChange, ScoringRun, ScoreModel, ScoringWork, ScoringInvoiceWork, ScoringPage, ScoreHistoryThinning, Segment, Campaign, CampaignMember, PlaybookRun, FixCase, CustomerExport, OutboxMessage, OutboxHandover, AuditEntry, ApiKey, RateLimitHit];

@@ -87,6 +87,10 @@ export class OutboxMessage {
   @Property({ type: 'timestamptz', length: 3, nullable: true })
   refusedAt?: Date | null;
 
+  /** When delivery found its hand-over to the channel interrupted (the worker stopped, the database was lost): it may have gone out, so it is not sent again; it waits for a person (who may send it again). */
+  @Property({ type: 'timestamptz', length: 3, nullable: true })
+  interruptedAt?: Date | null;
+
   /** The customer's payment-loyalty band when the message was written (null: unscored then, or written before it was kept); the fairness report counts the message under it. */
   @Property({ type: 'text', nullable: true })
   loyaltyBand?: string | null;

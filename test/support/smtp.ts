@@ -25,7 +25,7 @@ export interface LocalSmtpOptions {
  * with an address in the text) and "busy" for now (451), and keeps what it takes, with the project's real
  * SMTP channel pointed at it.
  */
-export async function startLocalSmtp(options: LocalSmtpOptions = {}): Promise<{ sender: SmtpSender; received: ReceivedMail[]; stop(): Promise<void> }> {
+export async function startLocalSmtp(options: LocalSmtpOptions = {}): Promise<{ sender: SmtpSender; url: string; received: ReceivedMail[]; stop(): Promise<void> }> {
   const received: ReceivedMail[] = [];
   const smtp = new SMTPServer({
     authOptional: true,
@@ -55,9 +55,12 @@ export async function startLocalSmtp(options: LocalSmtpOptions = {}): Promise<{ 
   });
   await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
   const { port } = smtp.server.address() as AddressInfo;
-  const sender = new SmtpSender(`smtp://127.0.0.1:${port}${options.urlQuery ? `?${options.urlQuery}` : ''}`, 'Retention <care@example.com>', 'team@example.com');
+  const url = `smtp://127.0.0.1:${port}${options.urlQuery ? `?${options.urlQuery}` : ''}`;
+  const sender = new SmtpSender(url, 'Retention <care@example.com>', 'team@example.com');
   return {
     sender,
+    /** For a channel of another process. */
+    url,
     received,
     async stop() {
       await sender.close();

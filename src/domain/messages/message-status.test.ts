@@ -23,6 +23,10 @@ describe('messageStatus', () => {
     expect(messageStatus({ attempts: 1, lastError: '550 5.1.1 user unknown', refusedAt: now }, now, 8)).toBe('undeliverable');
   });
 
+  it('gives up at once on a message whose hand-over was interrupted (it may have gone out): a person decides', () => {
+    expect(messageStatus({ attempts: 1, lastError: 'The worker stopped while handing this message to the channel', interruptedAt: now }, now, 8)).toBe('undeliverable');
+  });
+
   it('is pending when nothing holds it back', () => {
     expect(messageStatus({ attempts: 0 }, now, 8)).toBe('pending');
     expect(messageStatus({ attempts: 0, sendAfter: new Date('2026-12-01T08:00:00Z') }, now, 8)).toBe('pending');

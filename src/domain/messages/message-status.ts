@@ -9,18 +9,20 @@ export interface MessageProgress {
   lastError?: string | null;
   /** When the channel refused it for good. */
   refusedAt?: Date | null;
+  /** When delivery found its hand-over to the channel interrupted (it may have gone out). */
+  interruptedAt?: Date | null;
 }
 
 /**
  * Sent; suppressed by a guard or discarded by a person (never to be sent); undeliverable
- * (the channel refused it for good, or `maxAttempts` times: it waits for a person to retry or discard
- * it); failing (refused, retried with back-off); held (quiet hours in the customer's time
+ * (the channel refused it for good, or `maxAttempts` times, or its hand-over was interrupted and it
+ * may have gone out: it waits for a person to retry or discard it); failing (refused, retried with back-off); held (quiet hours in the customer's time
  * zone); or pending (waits for the next delivery round).
  */
 export function messageStatus(m: MessageProgress, now: Date, maxAttempts: number): MessageStatus {
   if (m.sentAt) return 'sent';
   if (m.suppressedAt) return 'suppressed';
-  if (m.refusedAt || m.attempts >= maxAttempts) return 'undeliverable';
+  if (m.refusedAt || m.interruptedAt || m.attempts >= maxAttempts) return 'undeliverable';
   if (m.attempts > 0 && m.lastError) return 'failing';
   if (m.sendAfter && m.sendAfter > now) return 'held';
   return 'pending';

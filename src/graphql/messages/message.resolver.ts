@@ -11,13 +11,13 @@ import { MessageConnection, MessageType } from './message.types.js';
 @Resolver(() => MessageType)
 export class MessageResolver {
   @Allow(Role.Operator)
-  @Query(() => MessageConnection, { description: 'Messages the channel refused for good, or until delivery gave up: they wait for a person to retry or discard them; oldest first', complexity: pageComplexity })
+  @Query(() => MessageConnection, { description: 'Messages the channel refused for good, or until delivery gave up, or whose hand-over to the channel was interrupted (they may have gone out): they wait for a person to retry or discard them; oldest first', complexity: pageComplexity })
   undeliverableMessages(@Args() args: PageArgs, @Ctx() ctx: GraphQLContext): Promise<MessageConnection> {
     return ctx.services.undeliverable.list(args);
   }
 
   @Allow(Role.Operator)
-  @Mutation(() => MessageType, { description: 'Sends a refused message again in the next delivery round, with a fresh count of attempts (e.g. after the address was corrected); audited' })
+  @Mutation(() => MessageType, { description: 'Sends a refused or interrupted message again in the next delivery round, with a fresh count of attempts (e.g. after the address was corrected); audited' })
   retryMessage(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<MessageView> {
     return ctx.services.undeliverable.retry(id, ctx.caller!.id);
   }

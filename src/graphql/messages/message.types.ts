@@ -28,7 +28,7 @@ registerEnumType(MessageStatus, {
   name: 'MessageStatus',
   valuesConfig: {
     Suppressed: { description: 'A guard said no (customer left, no consent, contact budget, open complaint, its invoice paid meanwhile), or a person discarded it: never sent' },
-    Undeliverable: { description: 'The channel refused it for good, or until delivery gave up: it waits for a person to retry or discard it' },
+    Undeliverable: { description: 'The channel refused it for good, or until delivery gave up, or its hand-over was interrupted (it may have gone out): it waits for a person to retry or discard it' },
     Failing: { description: 'The channel refused it; retried with back-off' },
     Held: { description: "Held for quiet hours in the customer's time zone" },
     Pending: { description: 'Waits for the next delivery round' },
@@ -76,14 +76,21 @@ export class MessageType {
   @Field(() => String, { nullable: true, description: 'Why a guard suppressed it' })
   suppressedReason!: string | null;
 
-  @Field(() => Int, { description: 'Hand-overs to the channel so far (a message refused for good shows the attempts really made)' })
+  @Field(() => Int, { description: 'Hand-overs to the channel so far, an interrupted one included (a message refused for good shows the attempts really made)' })
   attempts!: number;
 
-  @Field(() => String, { nullable: true, description: "The channel's last refusal" })
+  @Field(() => String, { nullable: true, description: "The channel's last refusal, or that its hand-over was interrupted" })
   lastError!: string | null;
 
   @Field(() => Date, { nullable: true, description: 'When the channel refused it for good (an unknown mailbox): delivery stopped trying it then, and it waits for a person; null otherwise, and again once retried' })
   refusedAt!: Date | null;
+
+  @Field(() => Date, {
+    nullable: true,
+    description:
+      'When delivery found its hand-over to the channel interrupted (the worker stopped or the database was lost while the channel had it): it may have gone out, so it is not sent again and waits for a person (retryMessage sends it again, discardMessage gives it up); null otherwise, and again once retried',
+  })
+  interruptedAt!: Date | null;
 
   @Field(() => String, { nullable: true, description: "The customer's payment-loyalty band when it was written (the fairness report counts it there)" })
   loyaltyBand!: string | null;

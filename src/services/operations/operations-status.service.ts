@@ -49,8 +49,8 @@ export class OperationsStatusService {
     const workers = this.presence ? this.presence.workers().catch(() => null) : Promise.resolve(null);
     // The unsent messages, read through the outbox's partial index of them.
     const unsent = sql`from outbox_message where sent_at is null and suppressed_at is null`;
-    // Delivery gave up on a message refused too often, or refused for good once.
-    const givenUp = sql`(attempts >= ${this.maxAttempts} or refused_at is not null)`;
+    // Delivery gave up on a message refused too often, refused for good once, or whose hand-over was interrupted.
+    const givenUp = sql`(attempts >= ${this.maxAttempts} or refused_at is not null or interrupted_at is not null)`;
     const due = sql`not ${givenUp} and (send_after is null or send_after <= ${now})`;
     // Bounded in the database: a scrape or a dashboard that gives up on a locked or overloaded database leaves no read holding a connection.
     const { counts, runs } = await this.em.transactional(async (em) => {

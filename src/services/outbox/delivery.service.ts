@@ -7,10 +7,14 @@ import { messageLanguage, renderMessage } from '../../domain/messages/templates.
 import { unsubscribeUrl, withUnsubscribeFooter, type UnsubscribeLinks } from '../../domain/messages/unsubscribe-link.js';
 import { MessagePurpose, OutboxMessage, type MessageChannel } from '../../entities/index.js';
 import { hasOpenIssue } from '../facts/customer-facts.js';
-import { MessageRefusedError, type MessageSender } from './message-sender.js';
+import { MessageRefusedError, type MessageSender, type RenderedMessage } from './message-sender.js';
 
-/** A message still to be handled: unsent, not held back, its time come, attempts left, not refused for good (parameters: now, max attempts). */
-const DUE = `m.sent_at is null and m.suppressed_at is null and (m.send_after is null or m.send_after <= ?) and m.attempts < ? and m.refused_at is null`;
+/** A message still to be handled: unsent, not held back, its time come, attempts left, not refused for good nor interrupted in hand-over (parameters: now, max attempts). */
+const DUE = `m.sent_at is null and m.suppressed_at is null and (m.send_after is null or m.send_after <= ?) and m.attempts < ? and m.refused_at is null and m.interrupted_at is null`;
+
+/** What an operator reads on a message whose hand-over to the channel was interrupted. */
+export const INTERRUPTED_HANDOVER =
+  'The worker stopped while handing this message to the channel; it may have gone out. Retry to send it again, or discard it';
 
 export interface DeliveryRound {
   sent: number;
@@ -50,7 +54,8 @@ type DueRow = {
  * team goes at once), and nothing chasing an invoice goes once it is paid. A message's row is
  * locked while it is handled (`skip locked`), so several workers never send the same message; it
  * is marked sent in its own transaction right after the hand-over, and its key travels as the
- * e-mail Message-ID.
+ * e-mail Message-ID. At most once: the hand-over is noted before the channel is called, so one
+ * that a crash interrupted is left to a person rather than sent again.
  */
 export class DeliveryService {
   constructor(
@@ -82,13 +87,27 @@ export class DeliveryService {
 
   /**
    * Sends one message, or holds it back or defers it, and records that in the same short
-   * transaction: a crash or an outage between two messages sends none of them again; only the
-   * one being handed over at that moment may go twice. Null: another worker took it, or it is
-   * no longer due.
+   * transaction: a crash or an outage between two messages sends none of them again. The one
+   * being handed over at that moment is not sent again either: its hand-over was noted
+   * beforehand (`outbox_handover`), so the next round finds it and leaves it to a person. Null:
+   * another worker took it, or it is no longer due.
    */
   private async settle(em: EntityManager, id: string, now: Date): Promise<keyof DeliveryRound | null> {
-    const [taken] = await em.execute<{ customer_id: string }[]>(`select m.customer_id from outbox_message m where m.id = ? and ${DUE} for update skip locked`, [id, now, this.policy.maxAttempts]);
+    const [taken] = await em.execute<{ customer_id: string; attempts: number; interrupted: boolean }[]>(
+      `select m.customer_id, m.attempts, exists (select 1 from outbox_handover h where h.message_id = m.id) as interrupted
+         from outbox_message m where m.id = ? and ${DUE} for update skip locked`,
+      [id, now, this.policy.maxAttempts],
+    );
     if (!taken) return null;
+    // A hand-over is noted only under this row lock and dropped with its outcome, so one still noted now, when no
+    // other worker can be handing it over, is one a crash or a lost database cut short, however recent: the channel
+    // may have taken it. Sending it again could be a second dunning e-mail; it waits for a person instead, with the
+    // interrupted attempt counted (a message whose hand-over stops the worker each time is not tried for ever).
+    if (taken.interrupted) {
+      await em.nativeUpdate(OutboxMessage, { id }, { attempts: taken.attempts + 1, lastError: INTERRUPTED_HANDOVER, sendAfter: null, interruptedAt: now });
+      await this.dropHandover(em, id);
+      return 'failed';
+    }
     // One message to a customer at a time across workers, so the contact budget counts what the others just sent;
     // a customer held by another change (an import under way) is left to a later round.
     const [free] = await em.execute(`select 1 from customer where id = ? for no key update skip locked`, [taken.customer_id]);
@@ -132,33 +151,62 @@ export class DeliveryService {
       await em.nativeUpdate(OutboxMessage, { id }, { sendAfter: decision.sendAt });
       return 'deferred';
     }
+    let message: RenderedMessage;
     try {
       const { subject, text } = renderMessage(row.template, row.name, row.payload, row.locale);
       const link = row.purpose === MessagePurpose.Marketing && this.unsubscribe ? unsubscribeUrl(this.unsubscribe, row.customer_id) : undefined;
-      await this.sender.send({
+      message = {
         idempotencyKey: row.idempotency_key,
         channel: row.channel,
         to: { name: row.name, email: row.email, phone: row.phone },
         subject,
         text: link ? withUnsubscribeFooter(text, link, messageLanguage(row.template, row.locale)) : text,
         unsubscribeUrl: link,
-      });
-      await em.nativeUpdate(OutboxMessage, { id }, { sentAt: now, attempts: row.attempts + 1, lastError: null });
-      return 'sent';
+      };
     } catch (error) {
-      const lastError = refusalText((error as Error).message, { name: row.name, email: row.email, phone: row.phone });
-      // Refused for good (an unknown mailbox): asking again only hurts the sender's name, so it is marked refused,
-      // is tried no more and waits for a person (undeliverable), with the refusal and the attempts really made.
-      if (error instanceof MessageRefusedError && error.permanent) {
-        await em.nativeUpdate(OutboxMessage, { id }, { attempts: row.attempts + 1, lastError, sendAfter: null, refusedAt: now });
-        return 'failed';
-      }
+      return this.failed(em, row, now, error);
+    }
+    // Noted before the channel is called; a database that cannot take the note sends nothing (the round fails).
+    await this.noteHandover(id, now);
+    try {
+      await this.sender.send(message);
+    } catch (error) {
+      return this.failed(em, row, now, error);
+    }
+    await em.nativeUpdate(OutboxMessage, { id }, { sentAt: now, attempts: row.attempts + 1, lastError: null });
+    await this.dropHandover(em, id);
+    return 'sent';
+  }
+
+  /** The message could not be written, or the channel did not take it: a failed attempt, recorded with the hand-over's end. */
+  private async failed(em: EntityManager, row: DueRow, now: Date, error: unknown): Promise<'failed'> {
+    const id = row.id;
+    const lastError = refusalText((error as Error).message, { name: row.name, email: row.email, phone: row.phone });
+    // Refused for good (an unknown mailbox): asking again only hurts the sender's name, so it is marked refused,
+    // is tried no more and waits for a person (undeliverable), with the refusal and the attempts really made.
+    if (error instanceof MessageRefusedError && error.permanent) {
+      await em.nativeUpdate(OutboxMessage, { id }, { attempts: row.attempts + 1, lastError, sendAfter: null, refusedAt: now });
+    } else {
       // A temporary refusal, an unreachable server, or no answer in time (the channel's timeouts): a failed attempt,
       // tried again after the back-off, so at most once a round. A server that took the message but did not answer in
       // time may have delivered it: the retry carries the same key (the e-mail's Message-ID), for receivers to drop.
       const attempts = row.attempts + 1;
       await em.nativeUpdate(OutboxMessage, { id }, { attempts, lastError, sendAfter: new Date(now.getTime() + retryAfterMs(this.policy, attempts)) });
-      return 'failed';
     }
+    await this.dropHandover(em, id);
+    return 'failed';
+  }
+
+  /**
+   * Notes that the message is being handed to the channel, committed at once on a connection of its own (a fork
+   * outside the transaction), so the note outlives the transaction's rollback when the worker or the database goes.
+   */
+  private async noteHandover(id: string, now: Date): Promise<void> {
+    await this.em.fork().execute(`insert into outbox_handover (message_id, started_at) values (?, ?)`, [id, now]);
+  }
+
+  /** The hand-over ended with an answer: its note goes in the transaction that records the answer. */
+  private async dropHandover(em: EntityManager, id: string): Promise<void> {
+    await em.execute(`delete from outbox_handover where message_id = ?`, [id]);
   }
 }

@@ -26,6 +26,7 @@ export interface MessageView {
   attempts: number;
   lastError: string | null;
   refusedAt: Date | null;
+  interruptedAt: Date | null;
   loyaltyBand: string | null;
 }
 
@@ -88,6 +89,7 @@ export function messageView(m: OutboxMessage, reader: Reader, now: Date, maxAtte
     attempts: m.attempts,
     lastError: m.lastError ?? null,
     refusedAt: m.refusedAt ?? null,
+    interruptedAt: m.interruptedAt ?? null,
     loyaltyBand: m.loyaltyBand ?? null,
   };
 }

@@ -10,8 +10,8 @@ import { OutboxException, OutboxExceptionCode } from './outbox.exception.js';
 import { reasonProblem } from '../../domain/text.js';
 
 /**
- * The messages the channel refused for good, or so often that delivery gave up on them: they wait for a
- * person, oldest first. Once the cause is mended (a wrong address corrected, the gateway
+ * The messages the channel refused for good, or so often that delivery gave up on them, or whose hand-over
+ * to the channel was interrupted (they may have gone out): they wait for a person, oldest first. Once the cause is mended (a wrong address corrected, the gateway
  * back), the operator sends one again; or discards it, with a reason. Both audited.
  */
 export class UndeliverableMessageService {
@@ -26,7 +26,7 @@ export class UndeliverableMessageService {
     const page = await keysetPage(
       this.em,
       OutboxMessage,
-      { tag: 'undeliverable', where: { sentAt: null, suppressedAt: null, $or: [{ attempts: { $gte: this.maxAttempts } }, { refusedAt: { $ne: null } }] }, key: { property: 'createdAt', direction: 'asc', time: true }, tiebreaker: { property: 'id', direction: 'asc' } },
+      { tag: 'undeliverable', where: { sentAt: null, suppressedAt: null, $or: [{ attempts: { $gte: this.maxAttempts } }, { refusedAt: { $ne: null } }, { interruptedAt: { $ne: null } }] }, key: { property: 'createdAt', direction: 'asc', time: true }, tiebreaker: { property: 'id', direction: 'asc' } },
       args,
     );
     const customers = await this.em.find(Customer, { id: { $in: [...new Set(page.edges.map((e) => e.node.customer.id))] } }, { fields: ['name', 'locale'] });
@@ -35,7 +35,7 @@ export class UndeliverableMessageService {
     return mapPage(page, (m) => messageView(m, readers.get(m.customer.id) ?? { name: '', locale: 'en' }, now, this.maxAttempts));
   }
 
-  /** Sends a refused message again in the next delivery round, with a fresh count of attempts and its refusal for good lifted. */
+  /** Sends a refused or interrupted message again in the next delivery round, with a fresh count of attempts and its refusal for good or interruption lifted. */
   async retry(id: string, actor: string): Promise<MessageView> {
     return this.settle(id, (message, em) => {
       if (message.attempts === 0) throw new OutboxException(OutboxExceptionCode.NotRefused, `Message ${id} was never refused: it goes in the next delivery round`, { id });
@@ -44,12 +44,18 @@ export class UndeliverableMessageService {
         action: 'message.retry',
         entityType: 'outbox_message',
         entityId: id,
-        before: { attempts: message.attempts, lastError: message.lastError ?? null, ...(message.refusedAt && { refusedAt: message.refusedAt.toISOString() }) },
-        after: { attempts: 0, ...(message.refusedAt && { refusedAt: null }) },
+        before: {
+          attempts: message.attempts,
+          lastError: message.lastError ?? null,
+          ...(message.refusedAt && { refusedAt: message.refusedAt.toISOString() }),
+          ...(message.interruptedAt && { interruptedAt: message.interruptedAt.toISOString() }),
+        },
+        after: { attempts: 0, ...(message.refusedAt && { refusedAt: null }), ...(message.interruptedAt && { interruptedAt: null }) },
       });
       message.attempts = 0;
       message.sendAfter = null;
       message.refusedAt = null;
+      message.interruptedAt = null;
     });
   }
 
