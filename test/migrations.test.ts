@@ -58,9 +58,10 @@ it('keeps the worker and the API from starting against a database missing migrat
       encoding: 'utf8',
       timeout: 60_000,
     });
-    expect(started.status).not.toBe(0);
-    expect(started.stderr).toContain(`The database lacks ${migrationsList.length} migration(s) this code needs (${migrationsList[0].name}, `);
+    // (The output first: a failure shows what the process said.)
+    expect(`${bin}: ${started.stderr}`).toContain(`The database lacks ${migrationsList.length} migration(s) this code needs (${migrationsList[0].name}, `);
     expect(started.stderr).toContain('run the migration job first');
+    expect(started.status).not.toBe(0);
   }
 }, 90_000);
 
