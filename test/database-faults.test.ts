@@ -7,9 +7,10 @@ import { connectTemporal, type TemporalClient } from '../src/temporal/client.js'
 import { createTestDatabase } from './support/database.js';
 
 /**
- * A PostgreSQL that hangs (stopped, overloaded, a network path dropping packets) rather than
- * refusing: the API answers UNAVAILABLE within its deadlines instead of holding requests open.
- * The database is reached through a proxy that can stop passing bytes while its sockets stay open.
+ * PostgreSQL failing under the API: hanging (stopped, overloaded, a network path dropping
+ * packets) rather than refusing, where the API answers UNAVAILABLE within its deadlines instead
+ * of holding requests open (the database reached through a proxy that can stop passing bytes
+ * while its sockets stay open); and ending connections in the middle of transactions.
  */
 let db: Awaited<ReturnType<typeof createTestDatabase>>;
 let proxy: net.Server;
@@ -89,3 +90,16 @@ it('answers UNAVAILABLE within its deadlines while PostgreSQL hangs, and answers
   }
   expect(data).toEqual({ customers: { totalCount: 0 } });
 }, 60_000);
+
+it('gives back to the pool the connection of a transaction PostgreSQL ended, so a restart or a failover does not use the pool up', async () => {
+  // Two connections at most: each transaction below loses its own (kysely before 0.29.9 kept such a connection checked out for good).
+  const small = await createOrm(db.url, { ...apiOrmOptions({ connectionTimeoutMillis: 2_000, query_timeout: 5_000 }), pool: { min: 0, max: 2 } });
+  try {
+    for (let i = 0; i < 3; i++) {
+      await expect(small.em.fork().transactional((em) => em.execute('select pg_terminate_backend(pg_backend_pid())'))).rejects.toThrow(/terminating connection/);
+    }
+    expect(await small.em.fork().execute('select 42 as answer')).toEqual([{ answer: 42 }]);
+  } finally {
+    await small.close();
+  }
+}, 30_000);
