@@ -46,9 +46,11 @@ export interface TestStack {
 /**
  * One test file's own world on the shared servers: a fresh, migrated database,
  * its own task queue, a real worker process and the API in process, both given the
- * default policies with `options.policies` in place of some.
+ * default policies with `options.policies` in place of some, and the worker `options.workerSettings`
+ * over its environment (e.g. `MESSAGE_CHANNEL: 'off'`, for a file that checks what is held back
+ * before delivery could send it).
  */
-export async function startTestStack(options: { worker?: boolean; policies?: Partial<Policies> } = {}): Promise<TestStack> {
+export async function startTestStack(options: { worker?: boolean; policies?: Partial<Policies>; workerSettings?: Record<string, string> } = {}): Promise<TestStack> {
   const db = await createTestDatabase();
   const taskQueue = `test-${randomBytes(4).toString('hex')}`;
   const env = {
@@ -66,7 +68,7 @@ export async function startTestStack(options: { worker?: boolean; policies?: Par
   const orm = await createOrm(config.databaseUrl);
   await migrateUp(orm);
   const temporal = await connectTemporal(config.temporal.address, config.temporal.namespace);
-  const { worker, metricsPort } = options.worker === false ? { worker: null, metricsPort: 0 } : await spawnWorkerOnFreePort(env, options.policies);
+  const { worker, metricsPort } = options.worker === false ? { worker: null, metricsPort: 0 } : await spawnWorkerOnFreePort({ ...env, ...options.workerSettings }, options.policies);
   const api = await createApi({ config, orm, temporal, logger: createLogger('silent', 'api'), policies: policiesWith(options.policies) });
 
   return {
