@@ -16,6 +16,7 @@ import {
   type ScoreKind as ApiScoreKind,
   type CustomerSortInput,
   type CustomersQuery,
+  ScoreBandsDocument,
 } from './__generated__/graphql.js';
 import { countStatements } from './support/statement-counter.js';
 import { startTestStack, testKeys, type GraphQLResult, type TestStack } from './support/stack.js';
@@ -202,6 +203,21 @@ describe('filters', () => {
       }
     } finally {
       await em.nativeDelete(Customer, { id: c.id });
+    }
+  });
+});
+
+describe('score bands', () => {
+  it("lists each score's bands in order, every one of which the band filters take", async () => {
+    const { data } = await stack.gql(ScoreBandsDocument, {}, Role.Viewer);
+    const bands = new Map(data!.scoreBands.map((s) => [s.kind, s.bands]));
+    expect(bands.get('ChurnRisk')).toEqual(['low', 'medium', 'high']);
+    expect(bands.get('Clv')).toEqual([]);
+    expect([...bands.keys()]).toHaveLength(8);
+    for (const [kind, kindBands] of bands) {
+      if (!kindBands.length) continue;
+      const filtered = await stack.gql(CustomersDocument, { first: 1, filter: { scores: [{ kind, bands: kindBands }] } }, Role.Viewer);
+      expect(filtered.errors).toBeUndefined();
     }
   });
 });

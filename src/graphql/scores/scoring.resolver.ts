@@ -7,7 +7,7 @@ import { Allow } from '../auth/allow.js';
 import { reportField, ReportTurn } from '../limits.js';
 import { PageArgs, pageComplexity } from '../common/connection.js';
 import type { GraphQLContext } from '../context.js';
-import { ConcentrationArgs, ConcentrationReportType, ScoreDistributionArgs, ScoreDistributionReportType, ScoreModelType, ScoringRunConnection, ScoringRunType } from './scoring.types.js';
+import { ConcentrationArgs, ConcentrationReportType, ScoreDistributionArgs, ScoreBandsType, ScoreDistributionReportType, ScoreModelType, ScoringRunConnection, ScoringRunType } from './scoring.types.js';
 
 @Resolver()
 export class ScoringResolver {
@@ -36,6 +36,12 @@ export class ScoringResolver {
   async scoringRuns(@Args() { first, after }: PageArgs, @Ctx() ctx: GraphQLContext): Promise<ScoringRunConnection> {
     const page = await ctx.services.scoring.listRuns({ first, after });
     return mapPage(page, ScoringRunType.from);
+  }
+
+  @Allow(Role.Viewer)
+  @Query(() => [ScoreBandsType], { description: "Each score's bands, in order: the choices of a band filter" })
+  scoreBands(@Ctx() ctx: GraphQLContext): ScoreBandsType[] {
+    return ctx.services.scoring.bandsOfEachScore();
   }
 
   @Allow(Role.Viewer)

@@ -79,6 +79,15 @@ export class ScoringRunType {
 export const ScoringRunConnection = connectionOf(ScoringRunType, 'ScoringRun');
 export type ScoringRunConnection = InstanceType<typeof ScoringRunConnection>;
 
+@ObjectType('ScoreBands', { simpleResolvers: true, description: 'The bands one score can take, in order' })
+export class ScoreBandsType {
+  @Field(() => ScoreKind)
+  kind!: ScoreKind;
+
+  @Field(() => [String], { description: 'Lowest to highest, as the filters take them (none for Clv, a value without bands)' })
+  bands!: readonly string[];
+}
+
 @ObjectType('ScoreModel', { simpleResolvers: true, description: 'A purchase model fitted on the whole base by the latest completed run' })
 export class ScoreModelType implements Omit<ModelFit, 'kind'> {
   @Field({ description: 'bgnbd (churn risk, expected purchases) or gamma-gamma (spend, for CLV)' })

@@ -2,7 +2,8 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql } from 'kysely';
 import { ScoringException, ScoringExceptionCode, concentrationByPeriod, monthPeriods, type ConcentrationScore } from '../../domain/scoring/index.js';
 import { scoreDistribution, type BandCountRow, type ScoreDistribution } from '../../domain/scoring/score-distribution.js';
-import type { ScoreKind } from '../../domain/scoring/score-kind.js';
+import { ScoreKind } from '../../domain/scoring/score-kind.js';
+import { SCORE_BANDS } from '../../domain/scoring/score-bands.js';
 import { dayNumber, isCalendarDay } from '../../domain/scoring/dates.js';
 import { workflowIdProblem } from '../../domain/ids.js';
 import { beforeEarliestDay, tooEarly } from '../../domain/earliest-day.js';
@@ -32,6 +33,11 @@ export class ScoringService {
     private readonly rescorePolicy: RescorePolicy,
     private readonly audit: AuditService,
   ) {}
+
+  /** Each score's bands, in order (none for CLV, a value without bands): what a filter offers. */
+  bandsOfEachScore(): { kind: ScoreKind; bands: readonly string[] }[] {
+    return Object.values(ScoreKind).map((kind) => ({ kind, bands: SCORE_BANDS[kind] }));
+  }
 
   /**
    * Starts a rescore of `asOf` (default today), recorded before this answers, so its ID names a
