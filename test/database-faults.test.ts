@@ -47,7 +47,7 @@ beforeAll(async () => {
   const viaProxy = new URL(db.url);
   viaProxy.port = String((proxy.address() as net.AddressInfo).port);
   const config = loadConfig({ ...process.env, DATABASE_URL: viaProxy.toString(), TEMPORAL_ADDRESS: '127.0.0.1:1', API_KEYS: `viewer:${KEY}` });
-  orm = await createOrm(config.databaseUrl, apiOrmOptions({ connectionTimeoutMillis: 1_000, query_timeout: 1_500 }));
+  orm = await createOrm(config.databaseUrl, apiOrmOptions({ connectionTimeoutMillis: 1_000, statement_timeout: 1_000, query_timeout: 1_500 }));
   await migrateUp(orm);
   temporal = await connectTemporal(config.temporal.address, config.temporal.namespace, { lazy: true });
   api = await createApi({ config, orm, temporal, logger: createLogger('silent', 'api') });
@@ -93,7 +93,7 @@ it('answers UNAVAILABLE within its deadlines while PostgreSQL hangs, and answers
 
 it('gives back to the pool the connection of a transaction PostgreSQL ended, so a restart or a failover does not use the pool up', async () => {
   // Two connections at most: each transaction below loses its own (kysely before 0.29.9 kept such a connection checked out for good).
-  const small = await createOrm(db.url, { ...apiOrmOptions({ connectionTimeoutMillis: 2_000, query_timeout: 5_000 }), pool: { min: 0, max: 2 } });
+  const small = await createOrm(db.url, { ...apiOrmOptions({ connectionTimeoutMillis: 2_000, statement_timeout: 5_000, query_timeout: 6_000 }), pool: { min: 0, max: 2 } });
   try {
     for (let i = 0; i < 3; i++) {
       await expect(small.em.fork().transactional((em) => em.execute('select pg_terminate_backend(pg_backend_pid())'))).rejects.toThrow(/terminating connection/);
@@ -101,5 +101,23 @@ it('gives back to the pool the connection of a transaction PostgreSQL ended, so 
     expect(await small.em.fork().execute('select 42 as answer')).toEqual([{ answer: 42 }]);
   } finally {
     await small.close();
+  }
+}, 30_000);
+
+it('has PostgreSQL cancel a statement over its deadline, rolling its transaction back and leaving the connection fit to reuse', async () => {
+  const one = await createOrm(db.url, { ...apiOrmOptions({ connectionTimeoutMillis: 2_000, statement_timeout: 300, query_timeout: 5_000 }), pool: { min: 0, max: 1 } });
+  try {
+    await one.em.getConnection().execute('create table if not exists deadline_probe (n int)');
+    const slow = one.em.fork().transactional(async (em) => {
+      await em.execute('insert into deadline_probe values (1)');
+      await em.execute('select pg_sleep(2)');
+    });
+    await expect(slow).rejects.toThrow(/canceling statement due to statement timeout/);
+    // Nothing half-written, and the pool's one connection answers at once.
+    const started = Date.now();
+    expect(await one.em.fork().execute('select count(*)::int as n from deadline_probe')).toEqual([{ n: 0 }]);
+    expect(Date.now() - started).toBeLessThan(1_000);
+  } finally {
+    await one.close();
   }
 }, 30_000);

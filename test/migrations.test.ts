@@ -65,6 +65,18 @@ it('keeps the worker and the API from starting against a database missing migrat
   }
 }, 90_000);
 
+it('finds a database never migrated missing every migration, without creating anything in it (a mistyped DATABASE_URL stays as it was)', async () => {
+  const other = await createTestDatabase('never');
+  const fresh = await createOrm(other.url);
+  try {
+    await expect(assertMigrated(fresh)).rejects.toThrow(`The database lacks ${migrationsList.length} migration(s)`);
+    expect(await fresh.em.getConnection().execute(`select to_regclass('mikro_orm_migrations') as t`)).toEqual([{ t: null }]);
+  } finally {
+    await fresh.close();
+    await other.drop();
+  }
+});
+
 it('applies them again after a rollback', async () => {
   await orm.migrator.up();
   expect(await orm.migrator.getPending()).toEqual([]);

@@ -97,8 +97,9 @@ async function fixIssueSteps({ customerId, topic, policy }: FixIssueInput): Prom
     }
   };
 
-  // A complaint the run was not told of (a command-line import, a follow-up that failed) means the fix did not hold all the same.
-  const recurredUnheard = async () => patched('fix-recurrence-checked') && (await complainedSinceFixed(workflowId));
+  // A complaint the run was not told of (a command-line import, a follow-up that failed) means the fix did not hold all the
+  // same; so does one signalled while the database was asked.
+  const recurredUnheard = async () => patched('fix-recurrence-checked') && ((await complainedSinceFixed(workflowId)) || recurred);
 
   await recordRunStarted({ workflowId, playbook: FIX_ISSUE, customerId, campaignId: startingCampaign() });
   const band = await loadLoyaltyBand(customerId);

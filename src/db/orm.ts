@@ -12,18 +12,24 @@ export type Orm = MikroORM;
  */
 const KEEPALIVE = { keepAlive: true, keepAliveInitialDelayMillis: 10_000 };
 
-/** How long the API waits for PostgreSQL: to connect, and for a statement's answer. */
+/**
+ * How long the API waits for PostgreSQL: to connect; for a statement, which PostgreSQL itself
+ * cancels after `statement_timeout` (its transaction rolled back, the connection fit to reuse);
+ * and, should the server not answer at all, `query_timeout` on this side, a little later.
+ */
 export interface DatabaseDeadlines {
   connectionTimeoutMillis: number;
+  statement_timeout: number;
   query_timeout: number;
 }
 
 /**
  * A person is waiting on the API: a database that hangs (overloaded, stopped, a network path
  * dropping packets) answers UNAVAILABLE within these, as one that refuses does, instead of
- * holding every request open. The worker's long statements (a rescore's gathering) have none.
+ * holding every request open. The worker's long statements (a rescore's gathering) and the
+ * import's own connection have none.
  */
-export const apiDatabaseDeadlines: DatabaseDeadlines = { connectionTimeoutMillis: 10_000, query_timeout: 30_000 };
+export const apiDatabaseDeadlines: DatabaseDeadlines = { connectionTimeoutMillis: 10_000, statement_timeout: 30_000, query_timeout: 35_000 };
 
 /** The API's pool options: keepalive and the deadlines. */
 export function apiOrmOptions(deadlines: DatabaseDeadlines = apiDatabaseDeadlines): Partial<Options> {
@@ -62,7 +68,11 @@ export async function createOrm(databaseUrl: string, overrides: Partial<Options>
  * fail a statement here and there, some every few seconds, for as long as nobody looks.
  */
 export async function assertMigrated(orm: Orm): Promise<void> {
-  const pending = await orm.migrator.getPending();
+  // Read, not asked of the migrator, which would create its table in a database never migrated (a mistyped DATABASE_URL).
+  const connection = orm.em.getConnection();
+  const [{ migrated }] = await connection.execute<{ migrated: boolean }[]>(`select to_regclass('mikro_orm_migrations') is not null as migrated`);
+  const applied = new Set(migrated ? (await connection.execute<{ name: string }[]>('select name from mikro_orm_migrations')).map((m) => m.name) : []);
+  const pending = migrationsList.filter((m) => !applied.has(m.name));
   if (pending.length) {
     throw new Error(`The database lacks ${pending.length} migration(s) this code needs (${pending.map((m) => m.name).join(', ')}): run the migration job first (npm run migrate, or node dist/src/bin/migrate.js)`);
   }

@@ -11,6 +11,7 @@ describe('isDatabaseUnreachable', () => {
     // A database that hangs: the API's deadlines (pg's connect and statement timeouts).
     expect(isDatabaseUnreachable(new Error('timeout exceeded when trying to connect'))).toBe(true);
     expect(isDatabaseUnreachable(new Error('Query read timeout'))).toBe(true);
+    expect(isDatabaseUnreachable(Object.assign(new Error('canceling statement due to statement timeout'), { code: '57014' }))).toBe(true);
     expect(isDatabaseUnreachable(Object.assign(new Error('duplicate key value violates unique constraint'), { code: '23505' }))).toBe(false);
     expect(isDatabaseUnreachable(new Error('boom'))).toBe(false);
     expect(isDatabaseUnreachable(null)).toBe(false);

@@ -2,7 +2,7 @@ import { ConnectionException } from '@mikro-orm/core';
 
 /** Error codes of a database that is not there: refused or dropped connections, PostgreSQL shutting down or starting. */
 const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006']);
-const UNREACHABLE_MESSAGES = [/Connection terminated/i, /Timeout acquiring a connection/i, /Client has encountered a connection error/i, /timeout exceeded when trying to connect/i, /Query read timeout/i];
+const UNREACHABLE_MESSAGES = [/Connection terminated/i, /Timeout acquiring a connection/i, /Client has encountered a connection error/i, /timeout exceeded when trying to connect/i, /Query read timeout/i, /canceling statement due to statement timeout/i];
 
 /**
  * Whether an error says PostgreSQL cannot be reached just now (down, restarting, the network

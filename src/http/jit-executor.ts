@@ -41,7 +41,11 @@ export function jitExecutor(schema: GraphQLSchema, options: { compiledOperations
 
   const executor: GatewayExecutor = async ({ document, operation, operationName, queryHash, request, context }) => {
     // No operation to run (an unknown operationName, or several operations and none named): the compiler's errors say which, and Apollo answers them as a bad request.
-    if (!operation) return compileQuery(schema, document, request.operationName ?? undefined) as ExecutionResult;
+    if (!operation) {
+      const unresolved = compileQuery(schema, document, request.operationName ?? undefined);
+      if (!isCompiledQuery(unresolved)) return unresolved;
+      return { errors: [new GraphQLError('No operation to run in this document')] };
+    }
     // Variables are checked by graphql-js first, so a wrong one is reported exactly as without the compiler
     // (Apollo turns those errors into BAD_USER_INPUT by their AST nodes, which graphql-jit's errors lack).
     const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], request.variables ?? {});

@@ -93,17 +93,19 @@ export class DeliveryService {
    * another worker took it, or it is no longer due.
    */
   private async settle(em: EntityManager, id: string, now: Date): Promise<keyof DeliveryRound | null> {
-    const [taken] = await em.execute<{ customer_id: string; attempts: number; interrupted: boolean }[]>(
-      `select m.customer_id, m.attempts, exists (select 1 from outbox_handover h where h.message_id = m.id) as interrupted
-         from outbox_message m where m.id = ? and ${DUE} for update skip locked`,
-      [id, now, this.policy.maxAttempts],
-    );
+    const [taken] = await em.execute<{ customer_id: string; attempts: number }[]>(`select m.customer_id, m.attempts from outbox_message m where m.id = ? and ${DUE} for update skip locked`, [
+      id,
+      now,
+      this.policy.maxAttempts,
+    ]);
     if (!taken) return null;
+    // Read once the lock is held (a statement of its own, so it sees a note another worker dropped just before).
+    const [{ interrupted }] = await em.execute<{ interrupted: boolean }[]>(`select exists (select 1 from outbox_handover where message_id = ?) as interrupted`, [id]);
     // A hand-over is noted only under this row lock and dropped with its outcome, so one still noted now, when no
     // other worker can be handing it over, is one a crash or a lost database cut short, however recent: the channel
     // may have taken it. Sending it again could be a second dunning e-mail; it waits for a person instead, with the
     // interrupted attempt counted (a message whose hand-over stops the worker each time is not tried for ever).
-    if (taken.interrupted) {
+    if (interrupted) {
       await em.nativeUpdate(OutboxMessage, { id }, { attempts: taken.attempts + 1, lastError: INTERRUPTED_HANDOVER, sendAfter: null, interruptedAt: now });
       await this.dropHandover(em, id);
       return 'failed';
