@@ -59,7 +59,7 @@ export class PlaybookResolver {
   @Allow(Role.Operator)
   @Mutation(() => PlaybookRunType, {
     description:
-      "The customer promised to pay the invoice by `until` (today up to the promise policy's days ahead, 30 by default): its reminder run sends nothing more until that day and the policy's grace days (2 by default) have passed; a later promise moves it. A day passed or too far ahead is VALIDATION/PLAYBOOK_INVALID_INPUT with field `until`, `bound` (past, too-far), `earliestDay` and `latestDay` (the window); CONFLICT/PLAYBOOK_PROMISE_REFUSED when the run does not take it (e.g. the invoice is paid), PLAYBOOK_RUN_ALREADY_FINISHED once the run ended",
+      "The customer promised to pay the invoice by `until` (today up to the promise policy's days ahead, 30 by default): its reminder run sends nothing more until that day and the policy's grace days (2 by default) have passed; a later promise moves it. A day passed or too far ahead is VALIDATION/PLAYBOOK_INVALID_INPUT with field `until`, `bound` (past, too-far), `earliestDay` and `latestDay` (the window); CONFLICT/PLAYBOOK_PROMISE_REFUSED when the run does not take it (e.g. the invoice is paid, or a run started under an earlier policy with a shorter window), PLAYBOOK_RUN_ALREADY_FINISHED once the run ended",
   })
   async promiseToPay(@Arg('invoiceId', () => ID) invoiceId: string, @Arg('until', () => LocalDateResolver) until: string, @Ctx() ctx: GraphQLContext): Promise<PlaybookRunType> {
     return PlaybookRunType.from(await ctx.services.playbooks.promiseToPay(invoiceId, until, ctx.caller!.id));

@@ -124,6 +124,9 @@ describe('customer sort', () => {
     expect(premium).toMatch(/^customers:name:asc:[\w-]{12}$/);
     expect(customerListTag(byName, { search: ' anna ', serviceTier: ['basic' as ServiceTier, 'premium' as ServiceTier] })).toBe(premium);
     expect(customerListTag(byName, { serviceTier: ['basic' as ServiceTier], search: 'anna' })).not.toBe(premium);
+    const churn = { kind: ScoreKind.ChurnRisk, bands: ['high'] };
+    const clv = { kind: ScoreKind.Clv, min: 100 };
+    expect(customerListTag(byName, { scores: [churn, clv] })).toBe(customerListTag(byName, { scores: [clv, churn] }));
   });
 
   it('sorts row fields by an expression and leaves scores to the two-part keyset', () => {

@@ -214,8 +214,9 @@ export interface SortKey {
  */
 export function customerListTag(sort: CustomerSort, filter: CustomerFilter = {}): string {
   const stored = storedFilter(filter);
-  // Lists of values in any order are the same filter.
-  const canonical = JSON.stringify(stored, (_key, value: unknown) => (Array.isArray(value) && value.every((v) => typeof v !== 'object') ? [...value].sort() : value));
+  // Lists in any order (of values, of score conditions) are the same filter.
+  const byText = (a: unknown, b: unknown) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1);
+  const canonical = JSON.stringify(stored, (_key, value: unknown) => (Array.isArray(value) ? [...value].sort(byText) : value));
   const filtered = Object.keys(stored).length ? `:${createHash('sha256').update(canonical).digest('base64url').slice(0, 12)}` : '';
   return `customers:${sort.field}${sort.scoreKind ? `:${sort.scoreKind}` : ''}:${sort.direction}${filtered}`;
 }
