@@ -84,6 +84,9 @@ it('lists every event newest first, each in a line, the message as the customer 
     ['OrderPlaced', 'Ordered for 120.00'],
   ]);
   expect(all.edges[3].node.ref).toBe(all.edges[7].node.ref);
+  // Each event has an identity of its own, for a client cache: an invoice issued and paid share a reference, not an ID.
+  expect(new Set(all.edges.map((e) => e.node.id)).size).toBe(12);
+  expect(all.edges[4].node.id).toBe(`${anna.id}/invoice-paid/${all.edges[4].node.ref}`);
   expect(all.edges[3].node.ref).toMatch(/^fair-reminder\//);
   expect(all.edges[11].node).toMatchObject({ at: '2026-10-01T09:00:00.000Z', amountMinor: 12_000 });
   expect(all.pageInfo.hasNextPage).toBe(false);

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { ArgsType, Field, ObjectType, registerEnumType } from 'type-graphql';
+import { ArgsType, Field, ID, ObjectType, registerEnumType } from 'type-graphql';
 import { CustomerEventKind } from '../../domain/customers/timeline.js';
 import { NestedPageArgs, connectionOf } from '../common/connection.js';
 import { MoneyAmount } from '../common/money.js';
@@ -26,6 +26,9 @@ registerEnumType(CustomerEventKind, {
 
 @ObjectType('CustomerEvent', { simpleResolvers: true, description: 'One thing that happened with a customer, as their timeline lists it' })
 export class CustomerEventType {
+  @Field(() => ID, { description: 'The event itself, unique across customers (its customer, kind and reference; opaque): for a client cache' })
+  id!: string;
+
   @Field()
   at!: Date;
 

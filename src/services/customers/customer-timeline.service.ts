@@ -10,6 +10,8 @@ import { assertPageSize, decodeCursor, encodeCursor, toPage, type Page, type Pag
 
 /** One thing that happened with a customer, newest first in their timeline. */
 export interface CustomerEvent extends CustomerEventFacts {
+  /** The event's own identity, across customers: its customer, kind and reference (an invoice is issued and paid under one reference). */
+  id: string;
   customerId: string;
   at: Date;
   summary: string;
@@ -199,5 +201,5 @@ function toEvent(row: EventRow): CustomerEvent {
     previous: f.previous ?? null,
   };
   if (row.kind === CustomerEventKind.MessageSent) facts.subject = renderIfKnown(f.detail ?? '', f.readerName ?? '', f.payload ?? {}, f.readerLocale ?? undefined).subject;
-  return { ...facts, customerId: row.customer_id, at: new Date(row.at), summary: eventSummary(facts) };
+  return { ...facts, id: `${row.customer_id}/${row.kind}/${row.ref}`, customerId: row.customer_id, at: new Date(row.at), summary: eventSummary(facts) };
 }
