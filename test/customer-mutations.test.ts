@@ -77,6 +77,20 @@ describe('updateCustomer', () => {
     const c = await newCustomer();
     const tz = await stack.gql(UpdateCustomerDocument, { id: c.id, input: { timeZone: 'Mars/Olympus' } }, Role.Operator);
     expect(tz.errors![0].extensions).toMatchObject({ code: 'VALIDATION', field: 'input.timeZone' });
+    // Every field the service refuses, named at once, so a form shows them together; nothing written.
+    const several = await stack.gql(UpdateCustomerDocument, { id: c.id, input: { name: ' ', email: 'not-an-email', timeZone: 'Mars/Olympus', locale: '!!' } }, Role.Operator);
+    expect(several.errors![0].extensions).toMatchObject({
+      code: 'VALIDATION',
+      reason: 'CUSTOMER_INVALID_INPUT',
+      field: 'input.name',
+      fields: [
+        { field: 'input.name', messages: ['name must not be empty'] },
+        { field: 'input.email', messages: ['"not-an-email" is not an e-mail address'] },
+        { field: 'input.timeZone', messages: ['"Mars/Olympus" is not an IANA time zone'] },
+        { field: 'input.locale', messages: ['"!!" is not a language tag (e.g. "de" or "de-AT")'] },
+      ],
+    });
+    expect(await audits(c.id)).toEqual([]);
     const phone = await stack.gql(UpdateCustomerDocument, { id: c.id, input: { phone: 'call me maybe' } }, Role.Operator);
     expect(phone.errors![0].extensions).toMatchObject({ code: 'VALIDATION', reason: 'INVALID_ARGUMENT', field: 'input.phone' });
     expect(phone.errors![0].message).toBe('phone is not a phone number (3 to 40 digits, spaces and + ( ) / -, and an extension such as "ext. 5")');

@@ -38,8 +38,11 @@ export function createErrorFormatter(logger: Logger, exposeInternals: boolean) {
       const details = asApiSpells(original.details);
       if (typeof details.field === 'string') {
         details.field = pathFromArgument(args, details.field);
-        // The same shape as a declared rule's: a form reads `fields` whichever rule refused the input.
-        if (original.kind === 'VALIDATION') details.fields = [{ field: details.field, messages: [original.message] }];
+        // The same shape as a declared rule's: a form reads `fields` whichever rule refused the input (a service may name several).
+        if (original.kind === 'VALIDATION') {
+          const named = Array.isArray(details.fields) ? (details.fields as { field: string; messages: string[] }[]) : null;
+          details.fields = named ? named.map((f) => ({ field: pathFromArgument(args, f.field), messages: f.messages })) : [{ field: details.field, messages: [original.message] }];
+        }
       }
       return {
         message: original.message,

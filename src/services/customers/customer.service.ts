@@ -259,28 +259,35 @@ export function lockedCustomer(em: EntityManager, id: string): Promise<Customer>
 /** Why a queued marketing message was held back when its customer opted out (the delivery guard's wording). */
 const OPTED_OUT = 'no-consent: the customer opted out';
 
-/** Checks a contact patch field by field; null means "leave as is", except for phone where it clears it. */
+/**
+ * Checks a contact patch field by field; null means "leave as is", except for phone where it
+ * clears it. Every field it refuses is named at once (`fields`), so a form shows them together.
+ */
 export function validateContactPatch(patch: CustomerContactPatch): Partial<Customer> {
   const clean: Partial<Customer> = {};
-  const invalid = (field: string, message: string) => new CustomerException(CustomerExceptionCode.InvalidInput, message, { field });
+  const refused: { field: string; messages: string[] }[] = [];
+  const refuse = (field: string, message: string) => refused.push({ field, messages: [message] });
   if (patch.name != null) {
-    if (!patch.name.trim()) throw invalid('name', 'name must not be empty');
-    clean.name = patch.name.trim();
+    if (patch.name.trim()) clean.name = patch.name.trim();
+    else refuse('name', 'name must not be empty');
   }
   if (patch.email != null) {
     const email = normaliseEmail(patch.email);
-    if (!isEmail(email)) throw invalid('email', `"${patch.email}" is not an e-mail address`);
-    clean.email = email;
+    if (isEmail(email)) clean.email = email;
+    else refuse('email', `"${patch.email}" is not an e-mail address`);
   }
   if (patch.phone !== undefined) clean.phone = patch.phone?.trim() || null;
   if (patch.timeZone != null) {
-    if (!isTimeZone(patch.timeZone)) throw invalid('timeZone', `"${patch.timeZone}" is not an IANA time zone`);
-    clean.timeZone = patch.timeZone;
+    if (isTimeZone(patch.timeZone)) clean.timeZone = patch.timeZone;
+    else refuse('timeZone', `"${patch.timeZone}" is not an IANA time zone`);
   }
   if (patch.locale != null) {
     const locale = canonicalLocale(patch.locale);
-    if (!locale) throw invalid('locale', `"${patch.locale}" is not a language tag (e.g. "de" or "de-AT")`);
-    clean.locale = locale;
+    if (locale) clean.locale = locale;
+    else refuse('locale', `"${patch.locale}" is not a language tag (e.g. "de" or "de-AT")`);
+  }
+  if (refused.length) {
+    throw new CustomerException(CustomerExceptionCode.InvalidInput, refused.flatMap((r) => r.messages).join('; '), { field: refused[0].field, fields: refused });
   }
   if (patch.marketingConsent != null) clean.marketingConsent = patch.marketingConsent;
   return clean;
