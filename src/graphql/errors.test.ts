@@ -42,6 +42,7 @@ const schema = buildSchema(`
   type Order { id: ID }
   interface Named { name: String }
   type Customer implements Named { name: String, orders(first: Int): [Order] }
+  type Segment implements Named { name: String, size: Int }
   type Query { customers(first: Int, filter: FilterInput): [Customer], named: Named }
   type Mutation {
     recordComplaint(input: ComplaintInput!): Boolean
@@ -83,6 +84,12 @@ describe('fieldAt', () => {
     expect(fieldAt(schema, operation, fragments, ['list', 1, 'orders'])).toBe((schema.getType('Customer') as GraphQLObjectType).getFields().orders);
     expect(fieldAt(schema, operation, fragments, ['named', 'mine'])?.name).toBe('orders');
     expect(fieldAt(schema, operation, fragments, ['customers'])).toBeUndefined();
+  });
+
+  it('finds no field where one key names different fields under different type conditions, and one field selected twice', () => {
+    const { operation, fragments } = operationOf('query { named { ... on Customer { x: orders { id } } ... on Segment { x: size } } list: customers { ...A ...B } } fragment A on Customer { orders { id } } fragment B on Customer { orders(first: 1) { id } }');
+    expect(fieldAt(schema, operation, fragments, ['named', 'x'])).toBeUndefined();
+    expect(fieldAt(schema, operation, fragments, ['list', 0, 'orders'])?.name).toBe('orders');
   });
 
   it('reads a mutation from the mutation type', () => {

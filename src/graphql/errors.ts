@@ -192,20 +192,27 @@ interface Selected {
   selections?: readonly SelectionNode[];
 }
 
-/** The field answered under `key` among selections (an alias or a name, inside fragments too). */
+/**
+ * The field answered under `key` among selections (an alias or a name, inside fragments too),
+ * with the sub-selections of every place that selects it; undefined when the key names different
+ * fields under different type conditions (the error's path does not say which it came from).
+ */
 function selectedField(schema: GraphQLSchema, selections: readonly SelectionNode[], key: string, parent: GraphQLNamedType, fragments: ReadonlyMap<string, FragmentDefinitionNode>): Selected | undefined {
-  for (const selection of selections) {
+  const found = matchingFields(schema, selections, key, parent, fragments);
+  if (found.length === 0 || found.some((f) => f.field !== found[0].field)) return undefined;
+  return { field: found[0].field, selections: found.flatMap((f) => f.selections ?? []) };
+}
+
+function matchingFields(schema: GraphQLSchema, selections: readonly SelectionNode[], key: string, parent: GraphQLNamedType, fragments: ReadonlyMap<string, FragmentDefinitionNode>): Selected[] {
+  return selections.flatMap((selection): Selected[] => {
     if (selection.kind === Kind.FIELD) {
-      if ((selection.alias ?? selection.name).value !== key || !(isObjectType(parent) || isInterfaceType(parent))) continue;
+      if ((selection.alias ?? selection.name).value !== key || !(isObjectType(parent) || isInterfaceType(parent))) return [];
       const field = parent.getFields()[selection.name.value];
-      if (field) return { field, selections: selection.selectionSet?.selections };
-      continue;
+      return field ? [{ field, selections: selection.selectionSet?.selections }] : [];
     }
     const fragment = selection.kind === Kind.INLINE_FRAGMENT ? selection : fragments.get(selection.name.value);
-    if (!fragment) continue;
+    if (!fragment) return [];
     const on = fragment.typeCondition ? schema.getType(fragment.typeCondition.name.value) : parent;
-    const found: Selected | undefined = on ? selectedField(schema, fragment.selectionSet.selections, key, on, fragments) : undefined;
-    if (found) return found;
-  }
-  return undefined;
+    return on ? matchingFields(schema, fragment.selectionSet.selections, key, on, fragments) : [];
+  });
 }
