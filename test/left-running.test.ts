@@ -1,0 +1,70 @@
+import { spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { startEmbeddedPostgres } from '../src/dev/embedded-postgres.js';
+import { isRunning, type Ownership } from '../src/dev/left-running.js';
+import { freePort, isPortOpen, waitFor } from '../src/dev/ports.js';
+import { ensureTemporalCli, startTemporalDevServer } from '../src/dev/temporal-dev-server.js';
+
+/**
+ * `npm start` killed with SIGKILL leaves its PostgreSQL and Temporal dev server running. The
+ * next start reuses them and now also stops them at its end; while their own start still runs,
+ * they stay its own.
+ */
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'left-running-'));
+});
+afterAll(() => rm(dir, { recursive: true, force: true }));
+
+const owned = async (name: string) => JSON.parse(await readFile(path.join(dir, `${name}.owner.json`), 'utf8')) as Ownership;
+
+it('takes over the servers of a start that was killed, and stops them at its end', async () => {
+  const [pgPort, temporalPort] = [await freePort(), await freePort()];
+  const holder = spawn(process.execPath, [path.resolve('dist/test/support/hold-dev-servers.js'), dir, String(pgPort), String(temporalPort)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise<void>((resolve, reject) => {
+    holder.stdout.on('data', (chunk: Buffer) => chunk.toString().includes('ready') && resolve());
+    holder.once('exit', (code) => reject(new Error(`the holder exited (${code}) before its servers ran`)));
+  });
+  const startAgain = () =>
+    Promise.all([
+      startEmbeddedPostgres({ dataDir: path.join(dir, 'postgres'), port: pgPort, database: 'retention', handleSignals: false, ownerFile: path.join(dir, 'postgres.owner.json') }),
+      startTemporalDevServer({ binary: ensureTemporalCli(path.resolve('.cache')), port: temporalPort, uiPort: null, ownerFile: path.join(dir, 'temporal.owner.json') }),
+    ]);
+  const [pgOwned, temporalOwned] = [await owned('postgres'), await owned('temporal')];
+  expect(pgOwned.owner).toBe(holder.pid);
+  expect(temporalOwned.owner).toBe(holder.pid);
+
+  // Its start still runs: the servers are reused and stay its own.
+  const [pgBeside, temporalBeside] = await startAgain();
+  expect([pgBeside.startedHere, pgBeside.takenOver, temporalBeside.startedHere, temporalBeside.takenOver]).toEqual([false, false, false, false]);
+  await Promise.all([pgBeside.stop(), temporalBeside.stop()]);
+  expect(isRunning(pgOwned.pid) && isRunning(temporalOwned.pid)).toBe(true);
+  expect((await owned('postgres')).owner).toBe(holder.pid);
+
+  holder.kill('SIGKILL');
+  await waitFor(async () => !isRunning(holder.pid!), 'the killed start to be gone', 10_000, 50);
+  expect(isRunning(pgOwned.pid) && isRunning(temporalOwned.pid)).toBe(true);
+
+  const [pg, temporal] = await startAgain();
+  expect([pg.startedHere, pg.takenOver, temporal.startedHere, temporal.takenOver]).toEqual([false, true, false, true]);
+  expect(await owned('postgres')).toEqual({ owner: process.pid, pid: pgOwned.pid });
+  expect(await owned('temporal')).toEqual({ owner: process.pid, pid: temporalOwned.pid });
+
+  await Promise.all([pg.stop(), temporal.stop()]);
+  expect([isRunning(pgOwned.pid), isRunning(temporalOwned.pid)]).toEqual([false, false]);
+  expect([await isPortOpen(pgPort), await isPortOpen(temporalPort)]).toEqual([false, false]);
+  expect([existsSync(path.join(dir, 'postgres.owner.json')), existsSync(path.join(dir, 'temporal.owner.json'))]).toEqual([false, false]);
+
+  // Stopped cleanly: the next start starts them again, as its own.
+  const [pgNext, temporalNext] = await startAgain();
+  try {
+    expect([pgNext.startedHere, temporalNext.startedHere]).toEqual([true, true]);
+    expect((await owned('postgres')).owner).toBe(process.pid);
+  } finally {
+    await Promise.all([pgNext.stop(), temporalNext.stop()]);
+  }
+}, 180_000);
