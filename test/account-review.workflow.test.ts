@@ -444,7 +444,7 @@ it('answers a retried proposal step with the proposal the customer was sent, tho
   const c = em.create(Customer, { name: 'Quin', email: 'quin@example.com', acquiredAt: '2024-01-01', serviceTier: ServiceTier.Basic, marketingConsent: true, timeZone: zoneAtNoon(new Date()) });
   em.create(CostEntry, { customer: c, occurredAt: new Date(Date.now() - 30 * DAY).toISOString().slice(0, 10), kind: CostKind.SupportMinutes, amountMinor: 30_000 });
   await em.flush();
-  const reviews = new AccountReviewSteps(em, new CustomerRescoreService(em, defaultScoringPolicy, new ScoringRunService(em, defaultScoringPolicy)), new OutboxService(), new AuditService(), new ContactStatusService(em, defaultDeliveryPolicy.contact));
+  const reviews = new AccountReviewSteps(em, new CustomerRescoreService(em, defaultScoringPolicy, new ScoringRunService(em, defaultScoringPolicy)), new OutboxService(), new AuditService(), new ContactStatusService(em, defaultDeliveryPolicy.contact), 'EUR');
   const run = { workflowId: `account-review/${c.id}/retry-test`, customerId: c.id };
   em.create(PlaybookRun, { workflowId: run.workflowId, playbook: 'account-review', customer: c });
   await em.flush();

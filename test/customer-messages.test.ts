@@ -1,7 +1,7 @@
 import { Role } from '../src/domain/auth/roles.js';
 import { Complaint, ComplaintSeverity, Customer, MessageChannel, MessagePurpose, OutboxMessage } from '../src/entities/index.js';
 import { OutboxService } from '../src/services/outbox/outbox.service.js';
-import { CustomerContactStatusDocument, CustomerMessagesDocument, CustomerMessagesPageDocument, CustomersContactStatusDocument, MessageTemplatesDocument } from './__generated__/graphql.js';
+import { CustomerContactStatusDocument, CustomerMessagesDocument, CustomerMessagesPageDocument, CustomersContactStatusDocument, CurrencyDocument, MessageTemplatesDocument } from './__generated__/graphql.js';
 import { countStatements } from './support/statement-counter.js';
 import { startTestStack, type TestStack } from './support/stack.js';
 
@@ -12,7 +12,8 @@ const em = () => stack.orm.em.fork();
 const HOUR = 3_600_000;
 
 beforeAll(async () => {
-  stack = await startTestStack({ worker: false });
+  // Amounts in messages are in the deployment's currency: here not the default one.
+  stack = await startTestStack({ worker: false, settings: { CURRENCY: 'CHF' } });
   const e = em();
   customer = e.create(Customer, { name: 'Grace Hopper', email: 'grace@example.com', acquiredAt: '2020-01-01', marketingConsent: false });
   await e.flush();
@@ -108,6 +109,8 @@ it('shows every message the playbooks write, with an example, in the language as
   ]);
   expect(proposals[1].text).toMatch(/LOYAL15[\s\S]*https:\/\/retention\.example\.com\/unsubscribe\?token=…$/);
   expect(byKey.get('reminder-friendly')!.text).not.toContain('unsubscribe');
+  // A fee is written in the deployment's currency, as the message's language writes amounts.
+  expect(result.data!.messageTemplates.find((t) => t.key === 'reminder-standard-2')!.text).toMatch(/Mahngebühr von 5,00\u00a0CHF an/);
   expect((await stack.gql(MessageTemplatesDocument, {}, Role.Viewer)).data!.messageTemplates.every((t) => t.language === 'en')).toBe(true);
   expect((await stack.gql(MessageTemplatesDocument, {}, null)).errors![0].extensions!.code).toBe('UNAUTHENTICATED');
   // A malformed tag is refused, as for a customer's locale; a well-formed one the messages are not written in shows English.
@@ -144,4 +147,9 @@ it('reads the contact status of a page of customers in one statement', async () 
   const two = await page(2);
   expect(two.result.data!.customers.edges.every((e) => e.node.contactStatus !== null)).toBe(true);
   expect(two.statements.length).toBe(one.statements.length);
+});
+
+it("tells a front end the currency of every amount, as the deployment's CURRENCY says", async () => {
+  expect((await stack.gql(CurrencyDocument, {}, Role.Viewer)).data!.currency).toEqual({ code: 'CHF', minorUnitDigits: 2 });
+  expect((await stack.gql(CurrencyDocument, {}, null)).errors![0].extensions!.code).toBe('UNAUTHENTICATED');
 });

@@ -1,4 +1,3 @@
-import { defaultDeliveryPolicy } from '../src/domain/messages/delivery-policy.js';
 import { defaultPolicies } from '../src/domain/policies/index.js';
 import { sql } from 'kysely';
 import { Role } from '../src/domain/auth/roles.js';
@@ -227,7 +226,7 @@ it('sends nothing, not even a service message, that reaches the outbox after the
 
   const sent: RenderedMessage[] = [];
   const gateway: MessageSender = { send: async (message) => void sent.push(message) };
-  await new DeliveryService(em(), gateway, defaultDeliveryPolicy).deliverDue();
+  await new DeliveryService(em(), gateway, defaultPolicies).deliverDue();
   expect(sent.filter((m) => m.idempotencyKey === late.idempotencyKey)).toEqual([]);
   expect((await em().findOneOrFail(OutboxMessage, late.id)).suppressedReason).toMatch(/^erased: /);
 });

@@ -9,6 +9,7 @@ import { createLogger } from '../src/logger.js';
 import { messageStatus } from '../src/domain/messages/message-status.js';
 import { DeliveryService, INTERRUPTED_HANDOVER } from '../src/services/outbox/delivery.service.js';
 import { defaultDeliveryPolicy } from '../src/domain/messages/delivery-policy.js';
+import { defaultPolicies } from '../src/domain/policies/index.js';
 import type { MessageSender, RenderedMessage } from '../src/services/outbox/message-sender.js';
 import { OutboxService } from '../src/services/outbox/outbox.service.js';
 import { createTestDatabase } from './support/database.js';
@@ -60,7 +61,7 @@ async function enqueue(
 }
 
 const message = (key: string) => orm.em.fork().findOneOrFail(OutboxMessage, { idempotencyKey: key });
-const deliver = (now: Date) => new DeliveryService(orm.em.fork(), smtp.sender, defaultDeliveryPolicy).deliverDue(now);
+const deliver = (now: Date) => new DeliveryService(orm.em.fork(), smtp.sender, defaultPolicies).deliverDue(now);
 const noon = new Date('2026-11-24T12:00:00Z');
 
 it('sends a due message once, with its key as the Message-ID, and never again', async () => {
@@ -176,7 +177,7 @@ it('records each message sent as soon as it is handed over, so a round cut short
     },
     async close() {},
   };
-  const round = new DeliveryService(orm.em.fork(), sender, defaultDeliveryPolicy).deliverDue(noon);
+  const round = new DeliveryService(orm.em.fork(), sender, defaultPolicies).deliverDue(noon);
   while (calls.length < 2) await new Promise((r) => setTimeout(r, 10));
   // The first one is on record as sent while the round still runs: a crash now would not send it again.
   expect((await message('run-9/first')).sentAt).toEqual(noon);
@@ -252,7 +253,7 @@ it('gives up on a hand-over the SMTP server does not answer in time (a minute by
     const id = await customer();
     await enqueue(id, 'run-slow/reminder-1');
     const started = Date.now();
-    expect(await new DeliveryService(orm.em.fork(), slow.sender, defaultDeliveryPolicy).deliverDue(noon)).toMatchObject({ sent: 0, failed: 1 });
+    expect(await new DeliveryService(orm.em.fork(), slow.sender, defaultPolicies).deliverDue(noon)).toMatchObject({ sent: 0, failed: 1 });
     expect(Date.now() - started).toBeLessThan(10_000);
     const failed = await message('run-slow/reminder-1');
     expect(failed).toMatchObject({ sentAt: null, attempts: 1, lastError: expect.stringMatching(/timeout/i) });
@@ -268,7 +269,7 @@ it('stops a round after the message being handed over when the worker stops, lea
   for (const key of keys) await enqueue(await customer(), key, MessagePurpose.Service, MessageChannel.Call, { template: 'fix-case-opened', payload: { topic: 'delivery-delay', owner: 'logistics' } });
   let handedOver = 0;
   const sender: MessageSender = { send: (m) => (handedOver++, slow.sender.send(m)) };
-  const loop = startDeliveryLoop(orm, sender, defaultDeliveryPolicy, 60_000, null, createLogger('silent', 'worker'));
+  const loop = startDeliveryLoop(orm, sender, defaultPolicies, 60_000, null, createLogger('silent', 'worker'));
   try {
     while (handedOver === 0) await new Promise((r) => setTimeout(r, 10));
     const stopping = Date.now();
@@ -301,7 +302,7 @@ it('notes each hand-over, committed before the channel is called, and leaves no 
       await smtp.sender.send(m);
     },
   };
-  expect(await new DeliveryService(orm.em.fork(), sender, defaultDeliveryPolicy).deliverDue(noon)).toEqual({ sent: 1, deferred: 0, suppressed: 0, failed: 2 });
+  expect(await new DeliveryService(orm.em.fork(), sender, defaultPolicies).deliverDue(noon)).toEqual({ sent: 1, deferred: 0, suppressed: 0, failed: 2 });
   const ids = await Promise.all(['run-h1/reminder-1', 'run-h2/reminder-1', 'run-h3/reminder-1'].map(async (k) => (await message(k)).id));
   // While the channel had each message, its note was already visible to everyone else, one at a time.
   expect(notedDuringSend).toEqual(ids.map((id) => [id]));

@@ -1,4 +1,4 @@
-import { defaultDeliveryPolicy } from '../src/domain/messages/delivery-policy.js';
+import { defaultPolicies } from '../src/domain/policies/index.js';
 import type { AddressInfo } from 'node:net';
 import { sql } from 'kysely';
 import { SMTPServer } from 'smtp-server';
@@ -73,7 +73,7 @@ it('keeps a mail server refusal without the address it names, and erasure leaves
   // The mail server refuses the address; delivery keeps its answer as the message's last error.
   const smtp = await refusingSmtp();
   try {
-    const round = await new DeliveryService(em(), smtp.sender, defaultDeliveryPolicy).deliverDue();
+    const round = await new DeliveryService(em(), smtp.sender, defaultPolicies).deliverDue();
     expect(round.failed).toBeGreaterThanOrEqual(1);
   } finally {
     await smtp.stop();

@@ -10,6 +10,7 @@ import { Customer, Invoice, MessageChannel, MessagePurpose, PlaybookRun, Playboo
 import { AuditService } from '../src/services/audit/audit.service.js';
 import { DeliveryService } from '../src/services/outbox/delivery.service.js';
 import { defaultDeliveryPolicy } from '../src/domain/messages/delivery-policy.js';
+import { defaultPolicies } from '../src/domain/policies/index.js';
 import type { RenderedMessage } from '../src/services/outbox/message-sender.js';
 import { OutboxService } from '../src/services/outbox/outbox.service.js';
 import { FairReminderSteps } from '../src/services/playbooks/steps/fair-reminder-steps.service.js';
@@ -476,7 +477,7 @@ it('holds back a reminder waiting for the end of quiet hours once the invoice is
 
   // Delivery after quiet hours (round after round, as the worker does) sends the thank-you, and no reminder.
   const sent: RenderedMessage[] = [];
-  const delivery = new DeliveryService(stack.orm.em.fork(), { send: async (m) => void sent.push(m) }, defaultDeliveryPolicy);
+  const delivery = new DeliveryService(stack.orm.em.fork(), { send: async (m) => void sent.push(m) }, defaultPolicies);
   const morning = new Date(Date.now() + 7 * 3_600_000);
   for (let full = true; full; ) {
     const round = await delivery.deliverDue(morning);

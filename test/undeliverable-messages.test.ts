@@ -2,6 +2,7 @@ import { Role } from '../src/domain/auth/roles.js';
 import { AuditEntry, Customer, MessageChannel, MessagePurpose, OutboxMessage } from '../src/entities/index.js';
 import { DeliveryService } from '../src/services/outbox/delivery.service.js';
 import { defaultDeliveryPolicy } from '../src/domain/messages/delivery-policy.js';
+import { defaultPolicies } from '../src/domain/policies/index.js';
 import { OutboxService } from '../src/services/outbox/outbox.service.js';
 import { DiscardMessageDocument, RetryMessageDocument, UndeliverableMessagesDocument, UpdateCustomerDocument } from './__generated__/graphql.js';
 import { startLocalSmtp } from './support/smtp.js';
@@ -26,7 +27,7 @@ afterAll(async () => {
 const em = () => stack.orm.em.fork();
 let day = 0;
 /** A delivery round at noon UTC (outside the quiet hours) of the next day: later than every retry the last round scheduled. */
-const deliverLater = () => new DeliveryService(em(), smtp.sender, defaultDeliveryPolicy).deliverDue(new Date(Date.UTC(2030, 0, 1 + day++, 12)));
+const deliverLater = () => new DeliveryService(em(), smtp.sender, defaultPolicies).deliverDue(new Date(Date.UTC(2030, 0, 1 + day++, 12)));
 
 async function queued(email: string, key: string): Promise<{ customerId: string; messageId: string }> {
   const e = em();

@@ -3,7 +3,7 @@ import { Role } from '../src/domain/auth/roles.js';
 import { unsubscribeUrl } from '../src/domain/messages/unsubscribe-link.js';
 import { AuditEntry, Customer, MessageChannel, MessagePurpose, OutboxMessage } from '../src/entities/index.js';
 import { DeliveryService } from '../src/services/outbox/delivery.service.js';
-import { defaultDeliveryPolicy } from '../src/domain/messages/delivery-policy.js';
+import { defaultPolicies } from '../src/domain/policies/index.js';
 import { OutboxService } from '../src/services/outbox/outbox.service.js';
 import { startLocalSmtp, type ReceivedMail } from './support/smtp.js';
 import { startTestStack, type TestStack } from './support/stack.js';
@@ -47,7 +47,7 @@ async function enqueue(customerId: string, key: string, purpose: MessagePurpose,
 async function deliver(): Promise<void> {
   // The links point at this test's API, signed as the configuration says.
   const links = { publicUrl: base, secrets: stack.config.unsubscribe!.secrets };
-  await new DeliveryService(stack.orm.em.fork(), smtp.sender, defaultDeliveryPolicy, links).deliverDue(new Date('2026-11-24T12:00:00Z'));
+  await new DeliveryService(stack.orm.em.fork(), smtp.sender, defaultPolicies, links).deliverDue(new Date('2026-11-24T12:00:00Z'));
 }
 
 /** The message's text as its reader sees it (quoted-printable undone, UTF-8). */

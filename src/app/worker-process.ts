@@ -27,7 +27,8 @@ import { createSender, startDeliveryLoop } from './delivery-loop.js';
  * unless given: the API process must be given the same).
  */
 export async function startWorkerProcess(config: AppConfig, logger: Logger, opts: { handleSignals?: boolean; policies?: Policies } = {}) {
-  const policies = opts.policies ?? defaultPolicies;
+  // Amounts are in the configured currency, whatever policies were given.
+  const policies = { ...(opts.policies ?? defaultPolicies), money: { currency: config.currency } };
   installTemporalRuntime(logger, config.workerMetricsPort, { handleSignals: opts.handleSignals });
   const orm = await createOrm(config.databaseUrl);
   await assertMigrated(orm).catch(async (error: unknown) => {
@@ -37,7 +38,7 @@ export async function startWorkerProcess(config: AppConfig, logger: Logger, opts
   const temporal = await connectTemporal(config.temporal.address, config.temporal.namespace);
   const { worker, connection } = await createWorker(config.temporal, orm, temporal.client, policies);
   await putSchedulesInPlace(temporal.client, config, logger, policies);
-  const delivery = config.delivery.channel === 'off' ? null : startDeliveryLoop(orm, createSender(config.delivery), policies.delivery, config.delivery.intervalMs, config.unsubscribe, logger);
+  const delivery = config.delivery.channel === 'off' ? null : startDeliveryLoop(orm, createSender(config.delivery), policies, config.delivery.intervalMs, config.unsubscribe, logger);
   const done = worker.run().finally(async () => {
     await delivery?.stop();
     await temporal.close();

@@ -74,3 +74,15 @@ describe('PUBLIC_URL and UNSUBSCRIBE_SECRET (the unsubscribe links of marketing 
     expect(() => loadConfig({ ...base, ...env })).toThrow(message);
   });
 });
+
+describe('CURRENCY', () => {
+  it('is EUR unless set, and takes a currency with two decimals', () => {
+    expect(loadConfig(base).currency).toBe('EUR');
+    expect(loadConfig({ ...base, CURRENCY: 'USD' }).currency).toBe('USD');
+  });
+
+  it.each(['JPY', 'usd', 'Euro'])('refuses %p, saying why', (value) => {
+    expect(() => loadConfig({ ...base, CURRENCY: value })).toThrow(ConfigError);
+    expect(() => loadConfig({ ...base, CURRENCY: value })).toThrow(/^CURRENCY must be/);
+  });
+});

@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { dataRetentionPolicy } from '../domain/customers/data-retention.js';
 import type { UnsubscribeLinks } from '../domain/messages/unsubscribe-link.js';
+import { currencyProblem, moneyPolicy } from '../domain/money.js';
 
 /** Runtime configuration, read once from the environment. */
 export interface AppConfig {
@@ -50,6 +51,8 @@ export interface AppConfig {
   runReconciliationSchedule: string | null;
   /** The retention sweep: its cron expression (UTC; null: none), and the days after offboarding until a customer's personal data is erased. */
   dataRetention: { schedule: string | null; eraseOffboardedAfterDays: number };
+  /** The currency of every amount (ISO 4217, two decimals): `CURRENCY`, EUR by default. */
+  currency: string;
   logLevel: string;
   /** Raw `role:key` pairs; parsed and checked by the auth module. */
   apiKeys: string;
@@ -84,6 +87,13 @@ function oneOf<T extends string>(env: NodeJS.ProcessEnv, name: string, choices: 
   if (raw === undefined || raw === '') return fallback;
   if ((choices as readonly string[]).includes(raw)) return raw as T;
   throw new ConfigError(`${name} must be ${choices.join(' or ')}, got "${raw}"`);
+}
+
+function currency(env: NodeJS.ProcessEnv): string {
+  const code = env.CURRENCY || moneyPolicy.currency;
+  const problem = currencyProblem(code);
+  if (problem) throw new ConfigError(`CURRENCY ${problem}`);
+  return code;
 }
 
 function delivery(env: NodeJS.ProcessEnv): AppConfig['delivery'] {
@@ -205,6 +215,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       schedule: env.DATA_RETENTION_SCHEDULE === 'off' ? null : env.DATA_RETENTION_SCHEDULE || '0 5 * * *',
       eraseOffboardedAfterDays: int(env, 'ERASE_OFFBOARDED_AFTER_DAYS', dataRetentionPolicy.eraseOffboardedAfterDays),
     },
+    currency: currency(env),
     logLevel: env.LOG_LEVEL || (nodeEnv === 'test' ? 'warn' : 'info'),
     apiKeys: env.API_KEYS || '',
   };

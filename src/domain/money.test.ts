@@ -1,4 +1,4 @@
-import { amountPattern, MAX_AMOUNT_MINOR, parseMinor, positiveAmountProblem } from './money.js';
+import { amountPattern, currencyProblem, formatMoney, MAX_AMOUNT_MINOR, parseMinor, positiveAmountProblem } from './money.js';
 
 it('takes the largest amount an import row takes, and refuses one minor unit more', () => {
   expect(MAX_AMOUNT_MINOR).toBe(999_999_999_999_999);
@@ -39,4 +39,17 @@ describe('parseMinor', () => {
     }
     expect(parseMinor('12.345', true)).toBeNull();
   });
+});
+
+it('takes an ISO 4217 currency with two decimals, as amounts are stored, and refuses any other', () => {
+  for (const code of ['EUR', 'USD', 'CHF', 'GBP']) expect(currencyProblem(code)).toBeNull();
+  expect(currencyProblem('JPY')).toBe('must be a currency with 2 decimals, as amounts are imported and stored; JPY has 0');
+  expect(currencyProblem('KWD')).toMatch(/KWD has 3/);
+  for (const bad of ['eur', 'EURO', '€', '', 'XYZ']) expect(currencyProblem(bad)).toMatch(/must be an ISO 4217 currency code/);
+});
+
+it('writes an amount in minor units as a reader of the language writes it', () => {
+  expect(formatMoney(500, 'EUR', 'en')).toBe('€5.00');
+  expect(formatMoney(-123456, 'USD', 'en')).toBe('-$1,234.56');
+  expect(formatMoney(1250, 'EUR', 'de')).toBe('12,50\u00a0€');
 });

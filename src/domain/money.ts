@@ -37,3 +37,29 @@ export function positiveAmountProblem(amountMinor: number): string | null {
   if (amountMinor > MAX_AMOUNT_MINOR) return `must be at most ${MAX_AMOUNT_MINOR} minor units (${MAX_AMOUNT_INTEGER_DIGITS} integer digits, as the import takes)`;
   return null;
 }
+
+/**
+ * The currency every amount is in: one per deployment (ISO 4217, `CURRENCY`), with two decimals,
+ * as the import reads amounts. Messages to customers name it; the API tells front ends (`currency`).
+ */
+export interface MoneyPolicy {
+  currency: string;
+}
+
+export const moneyPolicy: MoneyPolicy = { currency: 'EUR' };
+
+/** The digits after the decimal point of every amount: minor units per major unit are 10^this. */
+export const MINOR_UNIT_DIGITS = 2;
+
+/** What is wrong with a currency code for this platform, or null: an ISO 4217 code with two decimals (not JPY, not KWD). */
+export function currencyProblem(code: string): string | null {
+  if (!/^[A-Z]{3}$/.test(code) || !Intl.supportedValuesOf('currency').includes(code)) return `must be an ISO 4217 currency code such as EUR, got "${code}"`;
+  const digits = new Intl.NumberFormat('en', { style: 'currency', currency: code }).resolvedOptions().maximumFractionDigits;
+  if (digits !== MINOR_UNIT_DIGITS) return `must be a currency with ${MINOR_UNIT_DIGITS} decimals, as amounts are imported and stored; ${code} has ${digits}`;
+  return null;
+}
+
+/** An amount in minor units as a reader of `locale` writes it in `currency`: 500 EUR is "€5.00" in English, "5,00 €" in German. */
+export function formatMoney(minor: number, currency: string, locale: string): string {
+  return new Intl.NumberFormat(locale, { style: 'currency', currency }).format(minor / 10 ** MINOR_UNIT_DIGITS);
+}

@@ -66,7 +66,8 @@ export interface Api {
 
 export async function createApi(deps: ApiDeps): Promise<Api> {
   const { config, orm, temporal, logger } = deps;
-  const policies = deps.policies ?? defaultPolicies;
+  // Amounts are in the configured currency, whatever policies were given.
+  const policies = { ...(deps.policies ?? defaultPolicies), money: { currency: config.currency } };
   const keys = new ApiKeyVerifier(config.apiKeys, storedApiKeys(orm.em), API_KEY_CACHE_MS, (error) => logger.warn({ err: error }, 'noting when an API key was last used failed'));
   const revocations = listenToChannel(config.databaseUrl, API_KEY_REVOKED_CHANNEL, {
     onMessage: (digest) => keys.forget(digest),

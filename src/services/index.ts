@@ -32,6 +32,7 @@ import { OperationsStatusService, type WorkerPresence } from './operations/opera
 import { OfferService } from './offers/offer.service.js';
 import { MessageHistoryService } from './outbox/message-history.service.js';
 import { MessageCatalogueService } from './outbox/message-catalogue.service.js';
+import { CurrencyService } from './money/currency.service.js';
 import { ContactStatusService } from './outbox/contact-status.service.js';
 import { UndeliverableMessageService } from './outbox/undeliverable-message.service.js';
 import { OutboxService } from './outbox/outbox.service.js';
@@ -77,9 +78,9 @@ export function createServices(em: EntityManager, engines: Engines, policies: Po
   const runReconciliation = new RunReconciliationService(runs, engines.playbooks, campaigns);
   return {
     customers,
-    timeline: new CustomerTimelineService(em),
+    timeline: new CustomerTimelineService(em, policies.money.currency),
     erasure: new CustomerErasureService(em, audit),
-    dataExport: new CustomerDataExportService(em, audit),
+    dataExport: new CustomerDataExportService(em, audit, policies.money.currency),
     orders,
     invoices,
     complaints,
@@ -87,10 +88,11 @@ export function createServices(em: EntityManager, engines: Engines, policies: Po
     fairness: new FairnessReportService(em),
     operations: new OperationsStatusService(em, policies.delivery.maxAttempts, engines.workers),
     offers: new OfferService(em, audit),
-    messages: new MessageHistoryService(em, customers, policies.delivery.maxAttempts),
-    messageCatalogue: new MessageCatalogueService(),
+    messages: new MessageHistoryService(em, customers, policies.delivery.maxAttempts, policies.money.currency),
+    messageCatalogue: new MessageCatalogueService(policies.money.currency),
+    currency: new CurrencyService(policies.money),
     contactStatus,
-    undeliverable: new UndeliverableMessageService(em, audit, policies.delivery.maxAttempts),
+    undeliverable: new UndeliverableMessageService(em, audit, policies.delivery.maxAttempts, policies.money.currency),
     auditLog: new AuditLogService(em),
     apiKeys: new ApiKeyService(em, audit),
     scoring: new ScoringService(em, scoringRuns, engines.scoring, policies.rescore, audit),
@@ -128,7 +130,7 @@ export function createWorkerServices(em: EntityManager, engines: Engines, polici
     ...services,
     fairReminderSteps: new FairReminderSteps(em, rescores, outbox, audit),
     fixIssueSteps: new FixIssueSteps(em, rescores, outbox),
-    accountReviewSteps: new AccountReviewSteps(em, rescores, outbox, audit, contactStatus),
+    accountReviewSteps: new AccountReviewSteps(em, rescores, outbox, audit, contactStatus, policies.money.currency),
     appreciationSteps: new AppreciationSteps(em, outbox, contactStatus, policies.appreciation),
     welcomeCheckSteps: new WelcomeCheckSteps(em, outbox),
     campaignEnrolment: new CampaignEnrolmentService(em, playbooks, audit, campaignRules(policies)),

@@ -1,5 +1,5 @@
 import { createOrm } from '../../src/db/orm.js';
-import { defaultDeliveryPolicy } from '../../src/domain/messages/delivery-policy.js';
+import { defaultPolicies } from '../../src/domain/policies/index.js';
 import { SmtpSender } from '../../src/services/outbox/channels/smtp-sender.js';
 import { DeliveryService } from '../../src/services/outbox/delivery.service.js';
 import type { MessageSender } from '../../src/services/outbox/message-sender.js';
@@ -19,4 +19,4 @@ const sender: MessageSender = {
     await new Promise(() => {});
   },
 };
-await new DeliveryService(orm.em.fork(), sender, defaultDeliveryPolicy).deliverDue(new Date(at));
+await new DeliveryService(orm.em.fork(), sender, defaultPolicies).deliverDue(new Date(at));

@@ -48,9 +48,9 @@ export interface TestStack {
  * its own task queue, a real worker process and the API in process, both given the
  * default policies with `options.policies` in place of some, and the worker `options.workerSettings`
  * over its environment (e.g. `MESSAGE_CHANNEL: 'off'`, for a file that checks what is held back
- * before delivery could send it).
+ * before delivery could send it), and both `options.settings` (e.g. `CURRENCY`).
  */
-export async function startTestStack(options: { worker?: boolean; policies?: Partial<Policies>; workerSettings?: Record<string, string> } = {}): Promise<TestStack> {
+export async function startTestStack(options: { worker?: boolean; policies?: Partial<Policies>; workerSettings?: Record<string, string>; settings?: Record<string, string> } = {}): Promise<TestStack> {
   const db = await createTestDatabase();
   const taskQueue = `test-${randomBytes(4).toString('hex')}`;
   const env = {
@@ -63,6 +63,7 @@ export async function startTestStack(options: { worker?: boolean; policies?: Par
     PORT: '0',
     // The worker's deliveries go to a file of this test's own, not the project's .data.
     MESSAGE_LOG_FILE: path.join(os.tmpdir(), `retention-messages-${taskQueue}.log`),
+    ...options.settings,
   };
   const config = loadConfig(env);
   const orm = await createOrm(config.databaseUrl);

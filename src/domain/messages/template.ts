@@ -6,7 +6,9 @@ export interface RenderedText {
 
 /** IDs and amounts a playbook step wrote with its message; names and addresses come from the customer at rendering. */
 export type Payload = Record<string, unknown>;
-export type Template = (name: string, payload: Payload) => RenderedText;
+/** An amount in minor units written in the deployment's currency, as the message's language writes it. */
+export type MoneyText = (minor: number) => string;
+export type Template = (name: string, payload: Payload, money: MoneyText) => RenderedText;
 
 /** An invoice as a customer recognises it: the start of its ID. */
 export const invoiceRef = (p: Payload) => String(p.invoiceId ?? '').slice(0, 8);

@@ -1,12 +1,11 @@
-import { invoiceRef, topicLabel, type Payload, type Template } from './template.js';
+import { invoiceRef, topicLabel, type MoneyText, type Payload, type Template } from './template.js';
 
 /**
  * The messages to customers in German. Messages to the company's teams (call tasks, fix
  * cases, the final invoice) are not here: they stay in the company's language (English).
  * As in English, no text for a loyal payer mentions a fee, a dunning notice or collections.
  */
-const amount = (minor: number) => new Intl.NumberFormat('de-DE', { minimumFractionDigits: 2, maximumFractionDigits: 2 }).format(minor / 100);
-const fee = (p: Payload) => (Number(p.feeMinor) > 0 ? ` Es fällt eine Mahngebühr von ${amount(Number(p.feeMinor))} an.` : '');
+const fee = (p: Payload, money: MoneyText) => (Number(p.feeMinor) > 0 ? ` Es fällt eine Mahngebühr von ${money(Number(p.feeMinor))} an.` : '');
 const proposalText = (p: Payload) => {
   const proposal = p.proposal as { kind?: string; tier?: string; offerCode?: string } | undefined;
   return proposal?.kind === 'tier-change' ? `unser Service „${proposal.tier}“` : `das Angebot ${proposal?.offerCode ?? ''}`;
@@ -23,11 +22,11 @@ export const germanTemplates: Record<string, Template> = {
     subject: 'Rechnung noch offen: Können wir helfen?',
     text: `${hello(name)}die Rechnung ${invoiceRef(p)} ist noch offen. Wenn etwas daran nicht stimmt oder der Zeitpunkt gerade schwierig ist, sagen Sie es uns, und wir finden gemeinsam einen Weg.${regards}`,
   }),
-  'reminder-standard-1': (name, p) => ({ subject: 'Zahlungserinnerung', text: `${hello(name)}die Rechnung ${invoiceRef(p)} ist überfällig. Bitte begleichen Sie sie bald.${fee(p)}${regards}` }),
-  'reminder-standard-2': (name, p) => ({ subject: 'Zweite Zahlungserinnerung', text: `${hello(name)}die Rechnung ${invoiceRef(p)} ist noch nicht bezahlt.${fee(p)}${regards}` }),
-  'reminder-standard-3': (name, p) => ({
+  'reminder-standard-1': (name, p, money) => ({ subject: 'Zahlungserinnerung', text: `${hello(name)}die Rechnung ${invoiceRef(p)} ist überfällig. Bitte begleichen Sie sie bald.${fee(p, money)}${regards}` }),
+  'reminder-standard-2': (name, p, money) => ({ subject: 'Zweite Zahlungserinnerung', text: `${hello(name)}die Rechnung ${invoiceRef(p)} ist noch nicht bezahlt.${fee(p, money)}${regards}` }),
+  'reminder-standard-3': (name, p, money) => ({
     subject: 'Letzte Zahlungserinnerung',
-    text: `${hello(name)}die Rechnung ${invoiceRef(p)} ist noch nicht bezahlt. Ohne Zahlung übergeben wir sie an ein Inkassounternehmen.${fee(p)}${regards}`,
+    text: `${hello(name)}die Rechnung ${invoiceRef(p)} ist noch nicht bezahlt. Ohne Zahlung übergeben wir sie an ein Inkassounternehmen.${fee(p, money)}${regards}`,
   }),
   'collections-handover': (name, p) => ({ subject: 'Rechnung an Inkasso übergeben', text: `${hello(name)}die Rechnung ${invoiceRef(p)} wurde an unseren Inkassopartner übergeben.${regards}` }),
   'issue-acknowledged': (name, p) => ({

@@ -12,15 +12,17 @@ describe('message templates', () => {
   it('never mentions fees, collections or threats to a loyal payer', () => {
     // (The call step is a task for the team, not a message to the customer.)
     for (const step of fairReminderPolicy.loyalSchedule.filter((s) => s.action === 'reminder')) {
-      const { subject, text } = renderMessage(step.template, 'Ada', { invoiceId: 'abcdef12-0000', feeMinor: 500 });
+      const { subject, text } = renderMessage(step.template, 'Ada', { invoiceId: 'abcdef12-0000', feeMinor: 500 }, 'en', 'EUR');
       expect(`${subject} ${text}`).not.toMatch(/fee|collections|final|overdue/i);
     }
   });
 
-  it('names the fee on a standard reminder that charges one', () => {
-    expect(renderMessage('reminder-standard-2', 'Bob', { invoiceId: 'x', feeMinor: 500 }).text).toMatch(/fee of 5\.00/);
-    expect(renderMessage('reminder-standard-1', 'Bob', { invoiceId: 'x', feeMinor: 0 }).text).not.toMatch(/fee/);
-    expect(() => renderMessage('nope', 'Bob', {})).toThrow(/no message template/);
+  it('names the fee on a standard reminder that charges one, in the currency of the amounts', () => {
+    expect(renderMessage('reminder-standard-2', 'Bob', { invoiceId: 'x', feeMinor: 500 }, 'en', 'EUR').text).toMatch(/fee of €5\.00 applies/);
+    expect(renderMessage('reminder-standard-3', 'Bob', { invoiceId: 'x', feeMinor: 123456 }, 'en', 'USD').text).toMatch(/fee of \$1,234\.56 applies/);
+    expect(renderMessage('reminder-standard-2', 'Bob', { invoiceId: 'x', feeMinor: 500 }, 'en', 'CHF').text).toMatch(/fee of CHF\u00a05\.00 applies/);
+    expect(renderMessage('reminder-standard-1', 'Bob', { invoiceId: 'x', feeMinor: 0 }, 'en', 'EUR').text).not.toMatch(/fee/);
+    expect(() => renderMessage('nope', 'Bob', {}, 'en', 'EUR')).toThrow(/no message template/);
   });
 });
 
@@ -34,7 +36,7 @@ describe("messages in the customer's language", () => {
 
   it('writes in German to a customer whose language is German, whatever the region', () => {
     for (const locale of ['de', 'de-AT', 'DE-ch']) {
-      expect(renderMessage('reminder-friendly', 'Ada', { invoiceId: 'abcdef12-0000' }, locale)).toMatchObject({ subject: 'Eine kurze Notiz zu Ihrer Rechnung', text: expect.stringMatching(/^Guten Tag Ada,\n\n.*Rechnung abcdef12/s) });
+      expect(renderMessage('reminder-friendly', 'Ada', { invoiceId: 'abcdef12-0000' }, locale, 'EUR')).toMatchObject({ subject: 'Eine kurze Notiz zu Ihrer Rechnung', text: expect.stringMatching(/^Guten Tag Ada,\n\n.*Rechnung abcdef12/s) });
     }
   });
 
@@ -45,17 +47,19 @@ describe("messages in the customer's language", () => {
   });
 
   it('writes in English in any other language, and to the teams always in English', () => {
-    expect(renderMessage('reminder-friendly', 'Ada', { invoiceId: 'x' }, 'fr').subject).toBe('A quick note about your invoice');
-    expect(renderMessage('call-personal', 'Ada', { invoiceId: 'x' }, 'de').subject).toBe('Call Ada about invoice x');
+    expect(renderMessage('reminder-friendly', 'Ada', { invoiceId: 'x' }, 'fr', 'EUR').subject).toBe('A quick note about your invoice');
+    expect(renderMessage('call-personal', 'Ada', { invoiceId: 'x' }, 'de', 'EUR').subject).toBe('Call Ada about invoice x');
   });
 
   it('never mentions fees, dunning or collections to a loyal payer in German either', () => {
     for (const step of fairReminderPolicy.loyalSchedule.filter((s) => s.action === 'reminder')) {
-      const { subject, text } = renderMessage(step.template, 'Ada', { invoiceId: 'abcdef12-0000', feeMinor: 500 }, 'de');
+      const { subject, text } = renderMessage(step.template, 'Ada', { invoiceId: 'abcdef12-0000', feeMinor: 500 }, 'de', 'EUR');
       expect(`${subject} ${text}`).not.toMatch(/gebühr|mahn|inkasso|letzte|überfällig/i);
     }
-    expect(renderMessage('reminder-standard-2', 'Bob', { invoiceId: 'x', feeMinor: 1250 }, 'de').text).toMatch(/Mahngebühr von 12,50 an/);
-    expect(renderMessage('reminder-standard-1', 'Bob', { invoiceId: 'x', feeMinor: 0 }, 'de').text).not.toMatch(/gebühr/i);
+    // German writes the amount first, the currency after it, a no-break space between.
+    expect(renderMessage('reminder-standard-2', 'Bob', { invoiceId: 'x', feeMinor: 1250 }, 'de', 'EUR').text).toMatch(/Mahngebühr von 12,50\u00a0€ an/);
+    expect(renderMessage('reminder-standard-3', 'Bob', { invoiceId: 'x', feeMinor: 123456 }, 'de-CH', 'CHF').text).toMatch(/Mahngebühr von 1\.234,56\u00a0CHF an/);
+    expect(renderMessage('reminder-standard-1', 'Bob', { invoiceId: 'x', feeMinor: 0 }, 'de', 'EUR').text).not.toMatch(/gebühr/i);
   });
 });
 
@@ -68,7 +72,7 @@ describe('the template catalogue', () => {
     for (const [key, entry] of Object.entries(templateCatalogue)) {
       for (const example of [entry.example, ...(entry.variants ?? []).map((v) => v.example)]) {
         for (const locale of entry.audience === 'customer' ? ['en', 'de'] : ['en']) {
-          const { subject, text } = renderMessage(key, 'Alex Example', example, locale);
+          const { subject, text } = renderMessage(key, 'Alex Example', example, locale, 'EUR');
           expect(`${subject}\n${text}`).not.toMatch(/undefined|null|NaN|\[object Object\]|""|„“| {2}|\( *\)/);
           expect(subject.trim().length).toBeGreaterThan(0);
         }

@@ -1,12 +1,12 @@
-import { money } from '../scoring/format.js';
-import { invoiceRef, topicLabel, type Payload, type RenderedText, type Template } from './template.js';
+import { formatMoney } from '../money.js';
+import { invoiceRef, topicLabel, type MoneyText, type Payload, type RenderedText, type Template } from './template.js';
 import { germanTemplates } from './templates.de.js';
 
 const proposalText = (p: Payload) => {
   const proposal = p.proposal as { kind?: string; tier?: string; offerCode?: string } | undefined;
   return proposal?.kind === 'tier-change' ? `our ${proposal.tier} service` : `offer ${proposal?.offerCode ?? ''}`;
 };
-const fee = (p: Payload) => (Number(p.feeMinor) > 0 ? ` A reminder fee of ${money(Number(p.feeMinor))} applies.` : '');
+const fee = (p: Payload, money: MoneyText) => (Number(p.feeMinor) > 0 ? ` A reminder fee of ${money(Number(p.feeMinor))} applies.` : '');
 
 /**
  * What each playbook message says, in English (the default, and the company's language for
@@ -23,9 +23,9 @@ export const templates: Record<string, Template> = {
     subject: 'Invoice still open: can we help?',
     text: `Hello ${name},\n\ninvoice ${invoiceRef(p)} is still open. If something is wrong with it, or the timing is difficult, tell us and we will find a way together.\n\nKind regards`,
   }),
-  'reminder-standard-1': (name, p) => ({ subject: 'Payment reminder', text: `Hello ${name},\n\ninvoice ${invoiceRef(p)} is overdue. Please pay it soon.${fee(p)}\n\nKind regards` }),
-  'reminder-standard-2': (name, p) => ({ subject: 'Second payment reminder', text: `Hello ${name},\n\ninvoice ${invoiceRef(p)} is still unpaid.${fee(p)}\n\nKind regards` }),
-  'reminder-standard-3': (name, p) => ({ subject: 'Final payment reminder', text: `Hello ${name},\n\ninvoice ${invoiceRef(p)} is still unpaid. Without payment we will pass it to collections.${fee(p)}\n\nKind regards` }),
+  'reminder-standard-1': (name, p, money) => ({ subject: 'Payment reminder', text: `Hello ${name},\n\ninvoice ${invoiceRef(p)} is overdue. Please pay it soon.${fee(p, money)}\n\nKind regards` }),
+  'reminder-standard-2': (name, p, money) => ({ subject: 'Second payment reminder', text: `Hello ${name},\n\ninvoice ${invoiceRef(p)} is still unpaid.${fee(p, money)}\n\nKind regards` }),
+  'reminder-standard-3': (name, p, money) => ({ subject: 'Final payment reminder', text: `Hello ${name},\n\ninvoice ${invoiceRef(p)} is still unpaid. Without payment we will pass it to collections.${fee(p, money)}\n\nKind regards` }),
   'collections-handover': (name, p) => ({ subject: 'Invoice passed to collections', text: `Hello ${name},\n\ninvoice ${invoiceRef(p)} has been passed to our collections partner.\n\nKind regards` }),
   'call-personal': (name, p) => ({ subject: `Call ${name} about invoice ${invoiceRef(p)}`, text: `A loyal customer's invoice ${invoiceRef(p)} is still open after two friendly reminders. Please call personally and ask how we can help; no fees, no pressure.` }),
   'call-follow-up': (name, p) => ({
@@ -87,15 +87,24 @@ function templateFor(template: string, locale: string): Template | undefined {
   return byLanguage[messageLanguage(template, locale)]?.[template] ?? templates[template];
 }
 
-/** The text of a message in the customer's language (`locale`, a BCP 47 tag); an unknown template is a programming error the delivery records as a failure. */
-export function renderMessage(template: string, customerName: string, payload: Payload, locale = 'en'): RenderedText {
+/** Amounts as the message's language writes them in `currency`. */
+const moneyIn = (template: string, locale: string, currency: string): MoneyText => {
+  const language = messageLanguage(template, locale);
+  return (minor) => formatMoney(minor, currency, language);
+};
+
+/**
+ * The text of a message in the customer's language (`locale`, a BCP 47 tag), its amounts in `currency`
+ * (the deployment's); an unknown template is a programming error the delivery records as a failure.
+ */
+export function renderMessage(template: string, customerName: string, payload: Payload, locale: string, currency: string): RenderedText {
   const render = templateFor(template, locale);
   if (!render) throw new Error(`no message template "${template}"`);
-  return render(customerName, payload);
+  return render(customerName, payload, moneyIn(template, locale, currency));
 }
 
 /** The text as the customer read it (or would have), for histories and exports: nulls for a template removed since. */
-export function renderIfKnown(template: string, customerName: string, payload: Payload, locale = 'en'): { subject: string | null; text: string | null } {
+export function renderIfKnown(template: string, customerName: string, payload: Payload, locale: string, currency: string): { subject: string | null; text: string | null } {
   const render = templateFor(template, locale);
-  return render ? render(customerName, payload) : { subject: null, text: null };
+  return render ? render(customerName, payload, moneyIn(template, locale, currency)) : { subject: null, text: null };
 }

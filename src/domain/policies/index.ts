@@ -1,6 +1,7 @@
 import { campaignPolicy, type CampaignPolicy } from '../campaigns/campaign.js';
 import { dataRetentionPolicy, type DataRetentionPolicy } from '../customers/data-retention.js';
 import { defaultDeliveryPolicy, type DeliveryPolicy } from '../messages/delivery-policy.js';
+import { moneyPolicy, type MoneyPolicy } from '../money.js';
 import { accountReviewPolicy, type AccountReviewPolicy } from '../playbooks/account-review.js';
 import { appreciationPolicy, type AppreciationPolicy } from '../playbooks/appreciation.js';
 import { fairReminderPolicy, type FairReminderPolicy } from '../playbooks/fair-reminder.js';
@@ -10,8 +11,8 @@ import { welcomeCheckPolicy, type WelcomeCheckPolicy } from '../playbooks/welcom
 import { defaultScoreHistoryPolicy, type ScoreHistoryPolicy } from '../scoring/score-history.js';
 import { defaultRescorePolicy, defaultScoringPolicy, type RescorePolicy, type ScoringPolicy } from '../scoring/scoring-policy.js';
 
-export { campaignPolicy, dataRetentionPolicy, defaultDeliveryPolicy, accountReviewPolicy, appreciationPolicy, fairReminderPolicy, fixIssuePolicy, triggerPolicy, welcomeCheckPolicy, defaultScoreHistoryPolicy, defaultRescorePolicy, defaultScoringPolicy };
-export type { CampaignPolicy, DataRetentionPolicy, DeliveryPolicy, AccountReviewPolicy, AppreciationPolicy, FairReminderPolicy, FixIssuePolicy, TriggerPolicy, WelcomeCheckPolicy, ScoreHistoryPolicy, RescorePolicy, ScoringPolicy };
+export { campaignPolicy, dataRetentionPolicy, defaultDeliveryPolicy, moneyPolicy, accountReviewPolicy, appreciationPolicy, fairReminderPolicy, fixIssuePolicy, triggerPolicy, welcomeCheckPolicy, defaultScoreHistoryPolicy, defaultRescorePolicy, defaultScoringPolicy };
+export type { CampaignPolicy, DataRetentionPolicy, DeliveryPolicy, MoneyPolicy, AccountReviewPolicy, AppreciationPolicy, FairReminderPolicy, FixIssuePolicy, TriggerPolicy, WelcomeCheckPolicy, ScoreHistoryPolicy, RescorePolicy, ScoringPolicy };
 
 /**
  * Every duration and threshold the platform decides by, as one object. Each policy is defined
@@ -35,6 +36,8 @@ export interface Policies {
   dataRetention: DataRetentionPolicy;
   /** The outbox's delivery, and the contact guard it obeys (which the contact status and the campaign preview show). */
   delivery: DeliveryPolicy;
+  /** The currency of every amount (the `CURRENCY` setting takes its place). */
+  money: MoneyPolicy;
 }
 
 export const defaultPolicies: Policies = {
@@ -50,6 +53,7 @@ export const defaultPolicies: Policies = {
   scoreHistory: defaultScoreHistoryPolicy,
   dataRetention: dataRetentionPolicy,
   delivery: defaultDeliveryPolicy,
+  money: moneyPolicy,
 };
 
 /** The defaults with `overrides` in place of whole policies (a test's shorter waits, a tuned deployment). */

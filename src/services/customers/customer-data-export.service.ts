@@ -29,6 +29,8 @@ export class CustomerDataExportService {
   constructor(
     private readonly em: EntityManager,
     private readonly audit: AuditService,
+    /** The currency of amounts in message texts (the money policy's). */
+    private readonly currency: string,
   ) {}
 
   /** The export for a customer's request, audited with who asked for it and why (the document itself is not kept). */
@@ -39,15 +41,15 @@ export class CustomerDataExportService {
     return this.em.transactional(async (em) => {
       const customer = await storedCustomer(em, id);
       if (customer.status === CustomerStatus.Erased) throw new CustomerException(CustomerExceptionCode.Erased, `The personal data of customer ${id} was erased: there is nothing personal left to export`, { id });
-      const document = await customerDocument(em, customer);
+      const document = await customerDocument(em, customer, this.currency);
       this.audit.record(em, { actor, action: 'customer.export', entityType: 'customer', entityId: id, after: { reason: why } });
       return document;
     });
   }
 }
 
-/** The export document of `customer`, read through `em` (the caller's transaction). */
-export async function customerDocument(em: EntityManager, customer: Customer): Promise<Record<string, unknown>> {
+/** The export document of `customer`, read through `em` (the caller's transaction); amounts in message texts in `currency`. */
+export async function customerDocument(em: EntityManager, customer: Customer, currency: string): Promise<Record<string, unknown>> {
   const [orders, invoices, payments, complaints, fixCases, messages, runs, campaigns, scores, bandChanges, consent, promises] = await Promise.all([
     em.find(Order, { customer }, { orderBy: { orderedAt: 'asc' } }),
     em.find(Invoice, { customer }, { orderBy: { issuedAt: 'asc' } }),
@@ -105,7 +107,7 @@ export async function customerDocument(em: EntityManager, customer: Customer): P
       writtenAt: m.createdAt.toISOString(),
       channel: m.channel,
       purpose: m.purpose,
-      ...renderIfKnown(m.template, customer.name, m.payload, customer.locale),
+      ...renderIfKnown(m.template, customer.name, m.payload, customer.locale, currency),
       sentAt: m.sentAt?.toISOString() ?? null,
       heldBack: m.suppressedReason ?? null,
     })),

@@ -124,7 +124,11 @@ export class CustomerTimelineService {
   private readonly pages: DataLoader<Key, Page<CustomerEvent>, string>;
   private readonly counts: DataLoader<{ customerId: string; kinds: readonly CustomerEventKind[] }, number, string>;
 
-  constructor(private readonly em: EntityManager) {
+  constructor(
+    private readonly em: EntityManager,
+    /** The currency of amounts in message texts (the money policy's). */
+    private readonly currency: string,
+  ) {
     this.pages = new DataLoader((keys) => this.loadPages(keys), { cacheKeyFn: (k) => `${k.customerId}|${shapeOf(k)}` });
     this.counts = new DataLoader((keys) => this.loadCounts(keys), { cacheKeyFn: (k) => `${k.customerId}|${k.kinds.join(',')}` });
   }
@@ -147,7 +151,7 @@ export class CustomerTimelineService {
     );
     const cursorOf = (e: CustomerEvent) => encodeCursor(TAG, [e.at.toISOString(), e.kind, e.ref]);
     return keys.map((key) => {
-      const events = (rowsOf.get(`${key.customerId}|${shapeOf(key)}`) ?? []).map(toEvent);
+      const events = (rowsOf.get(`${key.customerId}|${shapeOf(key)}`) ?? []).map((row) => toEvent(row, this.currency));
       return toPage(events, key.first, () => this.counts.load({ customerId: key.customerId, kinds: key.kinds }), cursorOf, Boolean(key.after));
     });
   }
@@ -190,7 +194,7 @@ export class CustomerTimelineService {
 }
 
 /** An event as the timeline shows it; a message's subject rendered for its reader, in their language. */
-function toEvent(row: EventRow): CustomerEvent {
+function toEvent(row: EventRow, currency: string): CustomerEvent {
   const f = row.facts;
   const facts: CustomerEventFacts = {
     kind: row.kind,
@@ -200,6 +204,6 @@ function toEvent(row: EventRow): CustomerEvent {
     extra: f.extra ?? null,
     previous: f.previous ?? null,
   };
-  if (row.kind === CustomerEventKind.MessageSent) facts.subject = renderIfKnown(f.detail ?? '', f.readerName ?? '', f.payload ?? {}, f.readerLocale ?? undefined).subject;
+  if (row.kind === CustomerEventKind.MessageSent) facts.subject = renderIfKnown(f.detail ?? '', f.readerName ?? '', f.payload ?? {}, f.readerLocale ?? 'en', currency).subject;
   return { ...facts, id: `${row.customer_id}/${row.kind}/${row.ref}`, customerId: row.customer_id, at: new Date(row.at), summary: eventSummary(facts) };
 }

@@ -2,6 +2,7 @@ import { refusalText } from '../../domain/messages/refusal-text.js';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { decideContact } from '../../domain/guards/contact-guard.js';
 import { retryAfterMs, type DeliveryPolicy } from '../../domain/messages/delivery-policy.js';
+import type { MoneyPolicy } from '../../domain/money.js';
 import { audienceOf, INVOICE_PAID, untilPaidTemplates } from '../../domain/messages/catalogue.js';
 import { messageLanguage, renderMessage } from '../../domain/messages/templates.js';
 import { unsubscribeUrl, withUnsubscribeFooter, type UnsubscribeLinks } from '../../domain/messages/unsubscribe-link.js';
@@ -61,7 +62,7 @@ export class DeliveryService {
   constructor(
     private readonly em: EntityManager,
     private readonly sender: MessageSender,
-    private readonly policy: DeliveryPolicy,
+    private readonly policies: { delivery: DeliveryPolicy; money: MoneyPolicy },
     /** Where marketing messages' unsubscribe links point; null: sent without one (only where no marketing e-mail goes out). */
     private readonly unsubscribe: UnsubscribeLinks | null = null,
   ) {}
@@ -75,7 +76,7 @@ export class DeliveryService {
     // The due messages, oldest first; each is then settled in a transaction of its own.
     const due: { id: string }[] = await this.em.execute(
       `select m.id from outbox_message m where ${DUE} order by m.created_at limit ?`,
-      [now, this.policy.maxAttempts, this.policy.batchSize],
+      [now, this.policies.delivery.maxAttempts, this.policies.delivery.batchSize],
     );
     for (const { id } of due) {
       if (stop?.aborted) break;
@@ -96,7 +97,7 @@ export class DeliveryService {
     const [taken] = await em.execute<{ customer_id: string; attempts: number }[]>(`select m.customer_id, m.attempts from outbox_message m where m.id = ? and ${DUE} for update skip locked`, [
       id,
       now,
-      this.policy.maxAttempts,
+      this.policies.delivery.maxAttempts,
     ]);
     if (!taken) return null;
     // Read once the lock is held (a statement of its own, so it sees a note another worker dropped just before).
@@ -114,7 +115,7 @@ export class DeliveryService {
     // a customer held by another change (an import under way) is left to a later round.
     const [free] = await em.execute(`select 1 from customer where id = ? for no key update skip locked`, [taken.customer_id]);
     if (!free) return null;
-    const since = new Date(now.getTime() - this.policy.contact.budgetPeriodMs);
+    const since = new Date(now.getTime() - this.policies.delivery.contact.budgetPeriodMs);
     const [row]: DueRow[] = await em.execute(
       `select m.id, m.idempotency_key, m.customer_id, m.channel, m.purpose, m.template, m.payload, m.attempts,
               c.name, c.email, c.phone, c.time_zone, c.locale, c.marketing_consent, c.status = 'erased' as erased, c.status = 'offboarded' as offboarded,
@@ -132,7 +133,7 @@ export class DeliveryService {
       await em.nativeUpdate(OutboxMessage, { id }, { suppressedAt: now, suppressedReason: INVOICE_PAID });
       return 'suppressed';
     }
-    const decision = decideContact(this.policy.contact, {
+    const decision = decideContact(this.policies.delivery.contact, {
       purpose: row.purpose,
       audience: audienceOf(row.template),
       at: now,
@@ -155,7 +156,7 @@ export class DeliveryService {
     }
     let message: RenderedMessage;
     try {
-      const { subject, text } = renderMessage(row.template, row.name, row.payload, row.locale);
+      const { subject, text } = renderMessage(row.template, row.name, row.payload, row.locale, this.policies.money.currency);
       const link = row.purpose === MessagePurpose.Marketing && this.unsubscribe ? unsubscribeUrl(this.unsubscribe, row.customer_id) : undefined;
       message = {
         idempotencyKey: row.idempotency_key,
@@ -193,7 +194,7 @@ export class DeliveryService {
       // tried again after the back-off, so at most once a round. A server that took the message but did not answer in
       // time may have delivered it: the retry carries the same key (the e-mail's Message-ID), for receivers to drop.
       const attempts = row.attempts + 1;
-      await em.nativeUpdate(OutboxMessage, { id }, { attempts, lastError, sendAfter: new Date(now.getTime() + retryAfterMs(this.policy, attempts)) });
+      await em.nativeUpdate(OutboxMessage, { id }, { attempts, lastError, sendAfter: new Date(now.getTime() + retryAfterMs(this.policies.delivery, attempts)) });
     }
     await this.dropHandover(em, id);
     return 'failed';

@@ -26,10 +26,13 @@ const EXAMPLE_UNSUBSCRIBE_URL = 'https://retention.example.com/unsubscribe?token
  * every template rendered with an example, in the language asked for where it exists.
  */
 export class MessageCatalogueService {
+  /** `currency`: the currency the examples' amounts are shown in (the money policy's). */
+  constructor(private readonly currency: string) {}
+
   templates(locale: string): TemplatePreview[] {
     return Object.entries(templateCatalogue).flatMap(([key, entry]) => (entry.variants ?? [{ variant: null, purpose: entry.purpose, example: entry.example }]).map(({ variant, purpose, example }) => {
       const language = messageLanguage(key, locale);
-      const { subject, text } = renderMessage(key, EXAMPLE_NAME, example, language);
+      const { subject, text } = renderMessage(key, EXAMPLE_NAME, example, language, this.currency);
       const marketing = purpose === 'marketing';
       return {
         key,

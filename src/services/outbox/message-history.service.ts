@@ -39,6 +39,8 @@ export class MessageHistoryService {
     private readonly customers: CustomerService,
     /** After this many failed attempts a message is undeliverable (the delivery policy's), as is one refused for good. */
     private readonly maxAttempts: number,
+    /** The currency of amounts in message texts (the money policy's). */
+    private readonly currency: string,
   ) {
     this.pager = new ChildPager(em, OutboxMessage, {
       tag: 'messages',
@@ -59,7 +61,7 @@ export class MessageHistoryService {
         ? { name: customer.name, locale: customer.locale }
         : this.customers.find(customer.id).then((c) => ({ name: c?.name ?? '', locale: c?.locale ?? 'en' }));
     const [page, readBy] = await Promise.all([this.pager.page(customer.id, args), reader]);
-    return mapPage(page, (m) => messageView(m, readBy, now, this.maxAttempts));
+    return mapPage(page, (m) => messageView(m, readBy, now, this.maxAttempts, this.currency));
   }
 }
 
@@ -70,8 +72,8 @@ export interface Reader {
 }
 
 /** The message as histories and queues show it, its texts rendered for its `reader`. */
-export function messageView(m: OutboxMessage, reader: Reader, now: Date, maxAttempts: number): MessageView {
-  const { subject, text } = renderIfKnown(m.template, reader.name, m.payload, reader.locale);
+export function messageView(m: OutboxMessage, reader: Reader, now: Date, maxAttempts: number, currency: string): MessageView {
+  const { subject, text } = renderIfKnown(m.template, reader.name, m.payload, reader.locale, currency);
   return {
     id: m.id,
     customerId: m.customer.id,

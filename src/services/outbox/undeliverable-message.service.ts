@@ -20,6 +20,8 @@ export class UndeliverableMessageService {
     private readonly audit: AuditService,
     /** After this many failed attempts a message is undeliverable (the delivery policy's), as is one refused for good. */
     private readonly maxAttempts: number,
+    /** The currency of amounts in message texts (the money policy's). */
+    private readonly currency: string,
   ) {}
 
   async list(args: PageArgs): Promise<Page<MessageView>> {
@@ -32,7 +34,7 @@ export class UndeliverableMessageService {
     const customers = await this.em.find(Customer, { id: { $in: [...new Set(page.edges.map((e) => e.node.customer.id))] } }, { fields: ['name', 'locale'] });
     const readers = new Map(customers.map((c) => [c.id, { name: c.name, locale: c.locale }]));
     const now = new Date();
-    return mapPage(page, (m) => messageView(m, readers.get(m.customer.id) ?? { name: '', locale: 'en' }, now, this.maxAttempts));
+    return mapPage(page, (m) => messageView(m, readers.get(m.customer.id) ?? { name: '', locale: 'en' }, now, this.maxAttempts, this.currency));
   }
 
   /** Sends a refused or interrupted message again in the next delivery round, with a fresh count of attempts and its refusal for good or interruption lifted. */
@@ -82,7 +84,7 @@ export class UndeliverableMessageService {
       }
       change(message, em);
       const customer = await em.findOneOrFail(Customer, { id: message.customer.id }, { fields: ['name', 'locale'] });
-      return messageView(message, customer, new Date(), this.maxAttempts);
+      return messageView(message, customer, new Date(), this.maxAttempts, this.currency);
     });
   }
 }

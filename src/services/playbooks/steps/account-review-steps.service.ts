@@ -24,6 +24,8 @@ export class AccountReviewSteps {
     private readonly outbox: OutboxService,
     private readonly audit: AuditService,
     private readonly contactStatus: ContactStatusService,
+    /** The currency of amounts in the data export's message texts (the money policy's). */
+    private readonly currency: string,
   ) {}
 
   /** Profitability over the last year, rescored now, with the cheaper tier the model suggests. */
@@ -129,7 +131,7 @@ export class AccountReviewSteps {
       const exportId = randomUUID();
       const inserted = await em
         .createQueryBuilder(CustomerExport)
-        .insert({ id: exportId, workflowId: input.workflowId, customer: customer.id, document: await customerDocument(em, customer), createdAt: new Date() })
+        .insert({ id: exportId, workflowId: input.workflowId, customer: customer.id, document: await customerDocument(em, customer, this.currency), createdAt: new Date() })
         .onConflict('workflowId')
         .ignore()
         .execute('run');
