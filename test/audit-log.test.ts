@@ -1,6 +1,6 @@
 import { Role } from '../src/domain/auth/roles.js';
 import { Customer } from '../src/entities/index.js';
-import { AuditEntriesDocument, CreateOfferDocument, UpdateCustomerDocument, type AuditEntriesQuery, type AuditEntriesQueryVariables } from './__generated__/graphql.js';
+import { AuditEntriesDocument, CreateOfferDocument, ImportCsvDocument, UpdateCustomerDocument, type AuditEntriesQuery, type AuditEntriesQueryVariables } from './__generated__/graphql.js';
 import { startTestStack, type TestStack } from './support/stack.js';
 
 /** Admins read the audit trail the mutations write. */
@@ -50,13 +50,20 @@ it("shows an entity's trail, newest first, with who changed what", async () => {
 
 it('refuses an entity type the log never records, naming those it does, instead of answering an empty trail', async () => {
   const refused = await stack.gql(AuditEntriesDocument, { first: 5, entityType: 'Customer' }, Role.Admin);
-  expect(refused.errors![0]).toMatchObject({ message: expect.stringContaining('Unknown entity type "Customer"; one of: api-key, campaign, complaint, customer,'), extensions: { code: 'VALIDATION', reason: 'AUDIT_INVALID_INPUT', field: 'entityType' } });
+  expect(refused.errors![0]).toMatchObject({ message: expect.stringContaining('Unknown entity type "Customer"; one of: api-key, campaign, complaint, complaints, costs, customer, customers,'), extensions: { code: 'VALIDATION', reason: 'AUDIT_INVALID_INPUT', field: 'entityType' } });
+});
+
+it("finds an import's entry under its kind, as the import records it", async () => {
+  const imported = await stack.gql(ImportCsvDocument, { input: { kind: 'Orders', csv: 'customer_ref,ordered_at,amount\nNO-SUCH-CUSTOMER,2026-01-01,5\n', mode: 'GoodRows' } }, Role.Admin);
+  expect(imported.data!.importCsv).toMatchObject({ written: true, rejected: 1 });
+  const { all } = await entries({ entityType: 'orders' });
+  expect(all.map((e) => [e.action, e.entityType])).toEqual([['import.orders', 'orders']]);
 });
 
 it('pages through the whole log and narrows it by action or actor', async () => {
   const everything = await entries({});
-  expect(everything.total).toBe(5);
-  expect(new Set(everything.all.map((e) => e.id)).size).toBe(5);
+  expect(everything.total).toBe(6);
+  expect(new Set(everything.all.map((e) => e.id)).size).toBe(6);
   const offers = await entries({ action: 'offer.create' });
   expect(offers.all.map((e) => (e.after as { code: string }).code)).toEqual(['LOYAL20', 'LOYAL15', 'LOYAL10']);
   const byMarketer = await entries({ actor: offers.all[0].actor });
