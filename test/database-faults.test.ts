@@ -1,4 +1,5 @@
 import net from 'node:net';
+import pg from 'pg';
 import { loadConfig } from '../src/config/config.js';
 import { apiOrmOptions, createOrm, migrateUp, type Orm } from '../src/db/orm.js';
 import { createApi, type Api } from '../src/http/api-server.js';
@@ -90,6 +91,22 @@ it('answers UNAVAILABLE within its deadlines while PostgreSQL hangs, and answers
   }
   expect(data).toEqual({ customers: { totalCount: 0 } });
 }, 60_000);
+
+it('answers UNAVAILABLE/DATABASE_TIMEOUT, not unreachable, for a statement PostgreSQL cancelled at the statement timeout', async () => {
+  // Another task (an import, say) holds what the request needs for longer than the API gives a statement.
+  const holder = new pg.Client({ connectionString: db.url });
+  await holder.connect();
+  try {
+    await holder.query('begin');
+    await holder.query('lock table customer in access exclusive mode');
+    const answer = await ask();
+    expect(answer?.errors?.[0]).toMatchObject({ message: expect.stringMatching(/did not finish this request in the time the API gives a statement/), extensions: { code: 'UNAVAILABLE', reason: 'DATABASE_TIMEOUT' } });
+  } finally {
+    await holder.query('rollback');
+    await holder.end();
+  }
+  expect((await ask())?.data).toEqual({ customers: { totalCount: 0 } });
+});
 
 it('gives back to the pool the connection of a transaction PostgreSQL ended, so a restart or a failover does not use the pool up', async () => {
   // Two connections at most: each transaction below loses its own (kysely before 0.29.9 kept such a connection checked out for good).

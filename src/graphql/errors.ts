@@ -19,10 +19,11 @@ import {
 import type { ValidationError } from 'class-validator';
 import { ArgumentValidationError } from 'type-graphql';
 import { DomainException } from '../domain/errors/domain-exception.js';
-import { isDatabaseUnreachable } from '../db/unreachable.js';
+import { isDatabaseUnreachable, isStatementTimeout } from '../db/unreachable.js';
 import type { Logger } from '../logger.js';
 
 const DATABASE_UNAVAILABLE = 'The database cannot be reached just now; try again shortly';
+const DATABASE_TIMEOUT = 'The database did not finish this request in the time the API gives a statement (it may be busy, or another task such as an import may hold what it needs); nothing of it was written: try again shortly';
 
 /**
  * The one place where failures become GraphQL errors: a domain exception's kind
@@ -67,6 +68,11 @@ export function createErrorFormatter(logger: Logger, exposeInternals: boolean) {
     if (isDatabaseUnreachable(original)) {
       logger.warn({ err: original, path: formatted.path }, 'the database could not be reached in a GraphQL operation');
       return { message: DATABASE_UNAVAILABLE, locations: formatted.locations, path: formatted.path, extensions: { code: 'UNAVAILABLE', reason: 'DATABASE_UNAVAILABLE' } };
+    }
+    // Reached, but too slow: a statement the server cancelled (a lock held by an import, a heavy query) is worth an operator's look.
+    if (isStatementTimeout(original)) {
+      logger.error({ err: original, path: formatted.path }, 'a statement of a GraphQL operation ran past its statement timeout');
+      return { message: DATABASE_TIMEOUT, locations: formatted.locations, path: formatted.path, extensions: { code: 'UNAVAILABLE', reason: 'DATABASE_TIMEOUT' } };
     }
 
     logger.error({ err: original, path: formatted.path }, 'unexpected error in a GraphQL operation');
