@@ -1,6 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { assertMigrated, createOrm, type Orm } from '../src/db/orm.js';
+import net from 'node:net';
+import { assertMigrated, createOrm, whenMigrated, type Orm } from '../src/db/orm.js';
+import { freePort } from '../src/dev/ports.js';
 import { migrationsList } from '../migrations/index.js';
 import { createTestDatabase } from './support/database.js';
 
@@ -74,6 +76,34 @@ it('finds a database never migrated missing every migration, without creating an
   } finally {
     await fresh.close();
     await other.drop();
+  }
+});
+
+it('waits at start for a database that cannot be reached yet, then checks its migrations', async () => {
+  await orm.migrator.up();
+  // The database's address answers nothing until, a moment later, it comes up there (a proxy to the test's).
+  const port = await freePort();
+  const target = new URL(db.url);
+  const late = new URL(db.url);
+  late.port = String(port);
+  const proxy = net.createServer((client) => {
+    const server = net.connect(Number(target.port), target.hostname);
+    client.pipe(server).pipe(client);
+    client.on('error', () => server.destroy());
+    server.on('error', () => client.destroy());
+  });
+  const starting = await createOrm(late.toString());
+  const waits: number[] = [];
+  try {
+    const checked = whenMigrated(starting, (_error, retryInMs) => waits.push(retryInMs));
+    await new Promise((r) => setTimeout(r, 1_200));
+    expect(waits.length).toBeGreaterThan(0);
+    await new Promise<void>((resolve) => proxy.listen(port, '127.0.0.1', resolve));
+    await expect(checked).resolves.toBeUndefined();
+    expect(waits.slice(0, 2)).toEqual([500, 1_000]);
+  } finally {
+    await starting.close();
+    proxy.close();
   }
 });
 

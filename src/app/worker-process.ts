@@ -1,6 +1,6 @@
 import type { Client } from '@temporalio/client';
 import type { AppConfig } from '../config/config.js';
-import { assertMigrated, createOrm } from '../db/orm.js';
+import { createOrm, whenMigrated } from '../db/orm.js';
 import type { Logger } from '../logger.js';
 import { defaultPolicies, type Policies } from '../domain/policies/index.js';
 import { connectTemporal } from '../temporal/client.js';
@@ -29,12 +29,14 @@ import { createSender, startDeliveryLoop } from './delivery-loop.js';
 export async function startWorkerProcess(config: AppConfig, logger: Logger, opts: { handleSignals?: boolean; policies?: Policies } = {}) {
   // Amounts are in the configured currency, whatever policies were given.
   const policies = { ...(opts.policies ?? defaultPolicies), money: { currency: config.currency } };
-  installTemporalRuntime(logger, config.workerMetricsPort, { handleSignals: opts.handleSignals });
   const orm = await createOrm(config.databaseUrl);
-  await assertMigrated(orm).catch(async (error: unknown) => {
+  const waiting = (error: unknown, retryInMs: number) => logger.warn({ err: error }, `PostgreSQL cannot be reached yet; checking its migrations again in ${retryInMs / 1000} s`);
+  await whenMigrated(orm, waiting).catch(async (error: unknown) => {
     await orm.close();
     throw error;
   });
+  // Installed once the database is there: until then a signal stops the process as it would any other.
+  installTemporalRuntime(logger, config.workerMetricsPort, { handleSignals: opts.handleSignals });
   const temporal = await connectTemporal(config.temporal.address, config.temporal.namespace);
   const { worker, connection } = await createWorker(config.temporal, orm, temporal.client, policies);
   await putSchedulesInPlace(temporal.client, config, logger, policies);

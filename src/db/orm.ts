@@ -3,6 +3,7 @@ import { ReflectMetadataProvider } from '@mikro-orm/decorators/legacy';
 import { Migrator } from '@mikro-orm/migrations';
 import { allEntities } from '../entities/index.js';
 import { migrationsList } from '../../migrations/index.js';
+import { isDatabaseUnreachable } from './unreachable.js';
 
 export type Orm = MikroORM;
 
@@ -75,6 +76,23 @@ export async function assertMigrated(orm: Orm): Promise<void> {
   const pending = migrationsList.filter((m) => !applied.has(m.name));
   if (pending.length) {
     throw new Error(`The database lacks ${pending.length} migration(s) this code needs (${pending.map((m) => m.name).join(', ')}): run the migration job first (npm run migrate, or node dist/src/bin/migrate.js)`);
+  }
+}
+
+/**
+ * `assertMigrated`, waiting while PostgreSQL cannot be reached (still starting beside this
+ * process, restarting, the network not up yet): the process then waits for its database, as it
+ * would for a connection, instead of exiting; only missing migrations stop it.
+ */
+export async function whenMigrated(orm: Orm, onWaiting: (error: unknown, retryInMs: number) => void): Promise<void> {
+  for (let wait = 500; ; wait = Math.min(wait * 2, 10_000)) {
+    try {
+      return await assertMigrated(orm);
+    } catch (error) {
+      if (!isDatabaseUnreachable(error)) throw error;
+      onWaiting(error, wait);
+      await new Promise((resolve) => setTimeout(resolve, wait));
+    }
   }
 }
 
