@@ -84,7 +84,10 @@ export class ScoreBandsType {
   @Field(() => ScoreKind)
   kind!: ScoreKind;
 
-  @Field(() => [String], { description: 'Lowest to highest, as the filters take them (none for Clv, a value without bands)' })
+  @Field(() => [String], {
+    description:
+      "As the filters take them, in the score's own order: churn risk low to high, RFM segments from Champions to Lost, payment loyalty from loyal to at-risk, referral value from none to ambassador; a band for customers the score cannot judge yet (too-new, not-enough-history, a new payer) comes last. None for Clv, a value without bands",
+  })
   bands!: readonly string[];
 }
 
