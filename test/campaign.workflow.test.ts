@@ -462,6 +462,8 @@ it('enrols only the loss-making accounts of a segment into account reviews (list
   const settled = (run: { step?: string | null; deadline?: unknown } | null | undefined) => waiting.test(run?.step ?? '') && run?.deadline != null;
   const listed = await eventually(listAll, (nodes) => nodes.every((m) => m.group === 'Holdout' || settled(m.run)));
   expect(listed.map((m) => m.customer.id)).toEqual(reviewMembers.map((m) => m.customer_id).sort());
+  // A membership's identity is its campaign's and customer's, for a client's cache.
+  expect(listed.map((m) => m.id)).toEqual(listed.map((m) => `${review.id}/${m.customer.id}`));
   const treatedRuns = listed.filter((m) => m.group === 'Treated').map((m) => m.run);
   expect(treatedRuns).toHaveLength(review.preview!.treated);
   for (const run of treatedRuns) expect(run).toMatchObject({ playbook: 'AccountReview', status: 'Running', step: expect.stringMatching(waiting), deadline: expect.any(String) });

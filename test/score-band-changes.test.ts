@@ -44,6 +44,10 @@ it('lists every move of a score across the base, newest first', async () => {
   const all = await changes({});
   expect(moves(all)).toEqual(['Dora 11-04 high→medium', 'Cem 11-04 medium→high', 'Ben 11-04 high→low', 'Ben 11-03 low→high', 'Ada 11-02 low→high']);
   expect(all.totalCount).toBe(5);
+  // Each move has its own identity (customer, score, time), for a client's cache.
+  const ids = all.edges.map((e) => e.node.id);
+  expect(new Set(ids).size).toBe(5);
+  expect(ids[0]).toBe(`${all.edges[0].node.customer.id}/churn-risk/${all.edges[0].node.changedAt}`);
   // From a day on only.
   expect((await changes({ since: '2026-11-03' })).totalCount).toBe(4);
 });

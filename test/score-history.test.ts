@@ -122,6 +122,15 @@ it('thins snapshots older than 90 days to the newest per customer, kind and week
   await recordHistory('score-history-first-pass', 'score-history-thinned');
 }, 120_000);
 
+it("names each score by its snapshot and kind: a current score and its entry in the history share the name, for a client's cache", async () => {
+  const customer = (await stack.gql(ScoreHistoryDocument, { id: a, kind: 'Rfm', last: 100 }, Role.Viewer)).data!.customer!;
+  const ids = customer.scoreHistory.map((s) => s.id);
+  expect(new Set(ids).size).toBe(ids.length);
+  for (const id of ids) expect(id).toMatch(/^[0-9a-f-]{36}\/rfm$/);
+  expect(customer.scores.find((s) => s.kind === 'Rfm')!.id).toBe(ids[0]);
+  expect(new Set(customer.scores.map((s) => s.id)).size).toBe(customer.scores.length);
+});
+
 it('finds nothing to thin on the next pass, and leaves the history as it was', async () => {
   const before = [await remaining(a), await remaining(b)];
   expect(await thin('score-history-second-pass')).toEqual({ periods: 0, deleted: 0 });

@@ -129,6 +129,11 @@ export class CampaignMemberResolver {
     return selectsLiveState(selectedFields(info)) ? PlaybookRunType.from(await ctx.services.playbooks.withLiveState(member.run)) : member.run;
   }
 
+  @FieldResolver(() => ID, { description: "The membership's own identity (its campaign and customer), for a client cache" })
+  id(@Root() member: CampaignMemberType): string {
+    return `${member.campaignId}/${member.customerId}`;
+  }
+
   /** Batched with the page's other members (the customer service's loader). */
   @FieldResolver(() => CustomerType)
   async customer(@Root() member: CampaignMemberType, @Ctx() ctx: GraphQLContext): Promise<Customer> {

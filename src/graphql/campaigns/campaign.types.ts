@@ -314,6 +314,7 @@ export class CampaignType {
 
 @ObjectType('CampaignMember', { simpleResolvers: true, description: 'A customer the campaign enrolled, in the treated or the holdout group' })
 export class CampaignMemberType implements CampaignMemberView {
+  campaignId!: string;
   customerId!: string;
 
   @Field(() => CampaignGroup)

@@ -1,4 +1,4 @@
-import { Args, Ctx, FieldResolver, Query, Resolver, Root } from 'type-graphql';
+import { Args, Ctx, FieldResolver, ID, Query, Resolver, Root } from 'type-graphql';
 import { Role } from '../../domain/auth/roles.js';
 import type { Customer } from '../../entities/index.js';
 import type { BandChange } from '../../services/scores/score-band-change.service.js';
@@ -17,6 +17,11 @@ export class ScoreBandChangeResolver {
   })
   scoreBandChanges(@Args() { first, after, ...query }: ScoreBandChangesArgs, @Ctx() ctx: GraphQLContext): Promise<ScoreBandChangeConnection> {
     return ctx.services.bandChanges.list(query, { first, after });
+  }
+
+  @FieldResolver(() => ID, { description: "The move's own identity (its customer, score and time), for a client cache" })
+  id(@Root() change: BandChange): string {
+    return `${change.customerId}/${change.kind}/${change.changedAt.toISOString()}`;
   }
 
   /** Batched with the page's other moves (the customer service's loader). */

@@ -1,10 +1,15 @@
-import { Ctx, FieldResolver, Resolver, Root } from 'type-graphql';
+import { Ctx, FieldResolver, ID, Resolver, Root } from 'type-graphql';
 import type { ScoreView } from '../../services/scores/score.service.js';
 import type { GraphQLContext } from '../context.js';
 import { ScoreType } from './score.types.js';
 
 @Resolver(() => ScoreType)
 export class ScoreResolver {
+  @FieldResolver(() => ID, { description: 'The score\'s own identity (the snapshot it was computed in, and its kind): a current score and the same entry of its history share it, for a client cache' })
+  id(@Root() score: ScoreView): string {
+    return `${score.snapshotId}/${score.kind}`;
+  }
+
   @FieldResolver(() => [String], { description: 'Plain-language reasons, e.g. "last purchase 140 days ago"' })
   async reasons(@Root() score: ScoreView, @Ctx() ctx: GraphQLContext): Promise<string[]> {
     return (await ctx.services.scores.explain(score)).reasons;

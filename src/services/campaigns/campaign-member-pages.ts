@@ -7,6 +7,7 @@ import type { PlaybookRunService } from '../playbooks/playbook-run.service.js';
 
 /** A campaign member as a page lists it: who, in which group, when and in which pass, and where their run stands. */
 export interface CampaignMemberView {
+  campaignId: string;
   customerId: string;
   group: CampaignGroup;
   enrolledAt: Date;
@@ -65,7 +66,7 @@ export class CampaignMemberPager {
     for (const { shape, rows } of fetched) {
       const byCampaign = new Map<string, CampaignMemberView[]>();
       for (const r of rows) {
-        const view = { customerId: r.customer_id, group: r.group, enrolledAt: new Date(r.enrolled_at), pass: r.pass, run: (r.workflow_id && runs.get(r.workflow_id)) || null };
+        const view = { campaignId: r.campaign_id, customerId: r.customer_id, group: r.group, enrolledAt: new Date(r.enrolled_at), pass: r.pass, run: (r.workflow_id && runs.get(r.workflow_id)) || null };
         byCampaign.set(r.campaign_id, [...(byCampaign.get(r.campaign_id) ?? []), view]);
       }
       for (const key of keys.filter((k) => shapeOf(k) === shapeOf(shape))) {

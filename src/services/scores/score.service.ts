@@ -10,6 +10,8 @@ export const MAX_SCORE_HISTORY = 100;
 
 /** One score of a customer's history: its entry in a snapshot, with when it was computed and the day it is as of. */
 export interface ScoreRecord extends SnapshotScore {
+  /** The snapshot it is an entry of. */
+  snapshotId: string;
   customer: { id: string };
   kind: ScoreKind;
   computedAt: Date;
@@ -73,15 +75,15 @@ export class ScoreService {
         const ids = wanted.filter(([, k, l, b]) => k === kind && l === limit && b === before).map(([id]) => id);
         // The customer's snapshots newest first, skipping those without this kind (a rescore after an event writes a few kinds).
         const { rows } = await sql<Record<string, unknown>>`
-          select s.customer_id, s.computed_at, s.as_of, s.score from unnest(${ids}::uuid[]) as c(id)
-          cross join lateral (select customer_id, computed_at, as_of, scores -> ${kind} as score from score_snapshot
+          select s.id, s.customer_id, s.computed_at, s.as_of, s.score from unnest(${ids}::uuid[]) as c(id)
+          cross join lateral (select id, customer_id, computed_at, as_of, scores -> ${kind} as score from score_snapshot
                                where customer_id = c.id and scores ? ${kind} ${before ? sql`and computed_at < ${before}::timestamptz` : sql``}
                                order by computed_at desc limit ${limit}) s
           order by s.customer_id, s.computed_at desc`.execute(this.em.getKysely());
         for (const row of rows) {
-          const { customer, computedAt, asOf } = toSnapshot(row);
+          const { id: snapshotId, customer, computedAt, asOf } = toSnapshot(row);
           const key = JSON.stringify([customer.id, kind, limit, before]);
-          const record: ScoreRecord = { customer, kind, computedAt, asOf, ...(row.score as SnapshotScore) };
+          const record: ScoreRecord = { snapshotId, customer, kind, computedAt, asOf, ...(row.score as SnapshotScore) };
           found.set(key, [...(found.get(key) ?? []), record]);
         }
       }
@@ -151,9 +153,9 @@ export class ScoreService {
     });
   }
 
-  /** The current_score properties that ScoreView fields need: reasons and model version are read from the snapshot it points at. */
+  /** The current_score properties that ScoreView fields need: reasons and model version are read from the snapshot it points at, which names the score too (`id`). */
   private latestProperties(fields: readonly string[] | undefined): readonly string[] | null {
     if (!fields) return null;
-    return projection(this.em, CurrentScore, fields, fields.includes('reasons') || fields.includes('modelVersion') ? KIND_AND_SNAPSHOT : KIND);
+    return projection(this.em, CurrentScore, fields, ['reasons', 'modelVersion', 'id'].some((f) => fields.includes(f)) ? KIND_AND_SNAPSHOT : KIND);
   }
 }
