@@ -70,7 +70,11 @@ export class DeliveryService {
   /** The contact guard's open-issue fact, as contactStatus and the campaign preview read it (plain SQL, no parameters). */
   private readonly openIssueSql = hasOpenIssue('c.id').compile(this.em.getKysely()).sql;
 
-  /** One round; once `stop` is aborted it ends after the message being handed over, leaving the rest to the next worker. */
+  /**
+   * One round, as of `now`; once `stop` is aborted it ends after the message being handed over, leaving the rest
+   * to the next worker. The round's clock runs on while it sends: each message is judged (quiet hours, the contact
+   * budget) and stamped (sent, held back, refused) at its own moment, `now` plus the time the round has taken.
+   */
   async deliverDue(now: Date = new Date(), stop?: AbortSignal): Promise<DeliveryRound> {
     const round: DeliveryRound = { sent: 0, deferred: 0, suppressed: 0, failed: 0 };
     // The due messages, oldest first; each is then settled in a transaction of its own.
@@ -78,9 +82,11 @@ export class DeliveryService {
       `select m.id from outbox_message m where ${DUE} order by m.created_at limit ?`,
       [now, this.policies.delivery.maxAttempts, this.policies.delivery.batchSize],
     );
+    const started = performance.now();
     for (const { id } of due) {
       if (stop?.aborted) break;
-      const outcome = await this.em.fork().transactional((em) => this.settle(em, id, now));
+      const at = new Date(now.getTime() + Math.round(performance.now() - started));
+      const outcome = await this.em.fork().transactional((em) => this.settle(em, id, at));
       if (outcome) round[outcome]++;
     }
     return round;
