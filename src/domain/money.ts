@@ -1,3 +1,5 @@
+import iso4217 from 'currency-codes';
+
 /**
  * How large one amount may be, wherever one comes in (an import row, a payment recorded by
  * hand): at most 13 integer digits in major units, so below 10^15 minor units. Far above any
@@ -51,15 +53,19 @@ export const moneyPolicy: MoneyPolicy = { currency: 'EUR' };
 /** The digits after the decimal point of every amount: minor units per major unit are 10^this. */
 export const MINOR_UNIT_DIGITS = 2;
 
-/** What is wrong with a currency code for this platform, or null: an ISO 4217 code with two decimals (not JPY, not KWD). */
+/** What is wrong with a currency code for this platform, or null: an ISO 4217 currency whose minor unit is two decimals (not JPY, not KWD). */
 export function currencyProblem(code: string): string | null {
-  if (!/^[A-Z]{3}$/.test(code) || !Intl.supportedValuesOf('currency').includes(code)) return `must be an ISO 4217 currency code such as EUR, got "${code}"`;
-  const digits = new Intl.NumberFormat('en', { style: 'currency', currency: code }).resolvedOptions().maximumFractionDigits;
-  if (digits !== MINOR_UNIT_DIGITS) return `must be a currency with ${MINOR_UNIT_DIGITS} decimals, as amounts are imported and stored; ${code} has ${digits}`;
+  const known = /^[A-Z]{3}$/.test(code) ? iso4217.code(code) : undefined;
+  if (!known) return `must be an ISO 4217 currency code such as EUR, got "${code}"`;
+  if (known.digits !== MINOR_UNIT_DIGITS) return `must be a currency with ${MINOR_UNIT_DIGITS} decimals, as amounts are imported and stored; ${code} has ${known.digits} in ISO 4217`;
   return null;
 }
 
-/** An amount in minor units as a reader of `locale` writes it in `currency`: 500 EUR is "€5.00" in English, "5,00 €" in German. */
+/**
+ * An amount in minor units as a reader of `locale` writes it in `currency`: 500 EUR is "€5.00" in English,
+ * "5,00 €" in German. Always with its two decimals, also where the language rounds the currency to whole
+ * units for display (Hungarian forint, Colombian peso): the amount is what was charged.
+ */
 export function formatMoney(minor: number, currency: string, locale: string): string {
-  return new Intl.NumberFormat(locale, { style: 'currency', currency }).format(minor / 10 ** MINOR_UNIT_DIGITS);
+  return new Intl.NumberFormat(locale, { style: 'currency', currency, minimumFractionDigits: MINOR_UNIT_DIGITS, maximumFractionDigits: MINOR_UNIT_DIGITS }).format(minor / 10 ** MINOR_UNIT_DIGITS);
 }
