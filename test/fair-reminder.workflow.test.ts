@@ -157,6 +157,14 @@ it('gives an unreliable payer the standard schedule with the policy fees, then h
     ['handover', 'letter'],
   ]);
   expect(await invoice(invoiceId)).toMatchObject({ remindersSent: 3, feeChargedMinor: 1_500, feeWaivedMinor: 0 });
+  // Each reminder keeps the fee's currency with it, so its text shows what was charged whatever the setting is later.
+  const payloads = await sql<{ payload: { feeMinor: number; currency: string } }>`
+    select payload from outbox_message where idempotency_key like ${`${workflowId}/reminder-%`} order by idempotency_key`.execute(stack.orm.em.fork().getKysely());
+  expect(payloads.rows.map((r) => [r.payload.feeMinor, r.payload.currency])).toEqual([
+    [0, 'EUR'],
+    [500, 'EUR'],
+    [1_000, 'EUR'],
+  ]);
   const audit = await sql<{ n: number }>`select count(*)::int as n from audit_entry where action = 'invoice.reminder' and entity_id = ${invoiceId}`.execute(stack.orm.em.fork().getKysely());
   expect(audit.rows[0].n).toBe(3);
   await recordHistory(workflowId, 'fair-reminder-standard-handed-over');
@@ -305,7 +313,7 @@ it('books a reminder and its fee once when the step is retried, and sends none f
   // The step belongs to a run under way (its record, as the run's first step writes it).
   const run = em.create(PlaybookRun, { workflowId: 'fair-reminder/retry-test', playbook: 'fair-reminder', customer: customerId });
   await em.flush();
-  const reminders = new FairReminderSteps(em, new CustomerRescoreService(em, defaultScoringPolicy, new ScoringRunService(em, defaultScoringPolicy)), new OutboxService(), new AuditService());
+  const reminders = new FairReminderSteps(em, new CustomerRescoreService(em, defaultScoringPolicy, new ScoringRunService(em, defaultScoringPolicy)), new OutboxService(), new AuditService(), 'EUR');
   const step = { workflowId: 'fair-reminder/retry-test', invoiceId, reminderNumber: 2, template: 'reminder-standard-2', fee: { band: 'at-risk' as const, chargedMinor: 500, waivedMinor: 0, reason: 'standard fee for reminder 2' } };
   expect(await reminders.sendReminder(step)).toEqual({ sent: true, paid: false });
   expect(await reminders.sendReminder(step)).toEqual({ sent: false, paid: false });

@@ -24,6 +24,13 @@ describe('message templates', () => {
     expect(renderMessage('reminder-standard-1', 'Bob', { invoiceId: 'x', feeMinor: 0 }, 'en', 'EUR').text).not.toMatch(/fee/);
     expect(() => renderMessage('nope', 'Bob', {}, 'en', 'EUR')).toThrow(/no message template/);
   });
+
+  it('shows a fee in the currency it was charged in, written with the message, whatever the setting is now', () => {
+    expect(renderMessage('reminder-standard-2', 'Bob', { invoiceId: 'x', feeMinor: 500, currency: 'EUR' }, 'en', 'USD').text).toMatch(/fee of €5\.00 applies/);
+    // A message written before messages carried their currency, or with a malformed one: the setting's.
+    expect(renderMessage('reminder-standard-2', 'Bob', { invoiceId: 'x', feeMinor: 500 }, 'en', 'USD').text).toMatch(/fee of \$5\.00 applies/);
+    expect(renderMessage('reminder-standard-2', 'Bob', { invoiceId: 'x', feeMinor: 500, currency: 'euro' }, 'en', 'USD').text).toMatch(/fee of \$5\.00 applies/);
+  });
 });
 
 /** Messages to the company's teams: they stay in the company's language whatever the customer's is. */

@@ -1,4 +1,4 @@
-import { formatMoney } from '../money.js';
+import { currencyProblem, formatMoney } from '../money.js';
 import { invoiceRef, topicLabel, type MoneyText, type Payload, type RenderedText, type Template } from './template.js';
 import { germanTemplates } from './templates.de.js';
 
@@ -87,24 +87,29 @@ function templateFor(template: string, locale: string): Template | undefined {
   return byLanguage[messageLanguage(template, locale)]?.[template] ?? templates[template];
 }
 
-/** Amounts as the message's language writes them in `currency`. */
-const moneyIn = (template: string, locale: string, currency: string): MoneyText => {
+/**
+ * Amounts as the message's language writes them, in the currency the message was written with (its payload's,
+ * so a history shows what was sent whatever the setting is now), else in `currency`.
+ */
+const moneyIn = (template: string, locale: string, payload: Payload, currency: string): MoneyText => {
   const language = messageLanguage(template, locale);
-  return (minor) => formatMoney(minor, currency, language);
+  const own = typeof payload.currency === 'string' && currencyProblem(payload.currency) === null ? payload.currency : currency;
+  return (minor) => formatMoney(minor, own, language);
 };
 
 /**
- * The text of a message in the customer's language (`locale`, a BCP 47 tag), its amounts in `currency`
- * (the deployment's); an unknown template is a programming error the delivery records as a failure.
+ * The text of a message in the customer's language (`locale`, a BCP 47 tag), its amounts in the payload's
+ * currency or else `currency` (the deployment's); an unknown template is a programming error the delivery
+ * records as a failure.
  */
 export function renderMessage(template: string, customerName: string, payload: Payload, locale: string, currency: string): RenderedText {
   const render = templateFor(template, locale);
   if (!render) throw new Error(`no message template "${template}"`);
-  return render(customerName, payload, moneyIn(template, locale, currency));
+  return render(customerName, payload, moneyIn(template, locale, payload, currency));
 }
 
 /** The text as the customer read it (or would have), for histories and exports: nulls for a template removed since. */
 export function renderIfKnown(template: string, customerName: string, payload: Payload, locale: string, currency: string): { subject: string | null; text: string | null } {
   const render = templateFor(template, locale);
-  return render ? render(customerName, payload, moneyIn(template, locale, currency)) : { subject: null, text: null };
+  return render ? render(customerName, payload, moneyIn(template, locale, payload, currency)) : { subject: null, text: null };
 }

@@ -21,6 +21,8 @@ export class FairReminderSteps {
     private readonly scoring: CustomerRescoreService,
     private readonly outbox: OutboxService,
     private readonly audit: AuditService,
+    /** The currency of the fee (the money policy's): written with the message, which shows it as sent. */
+    private readonly currency: string,
   ) {}
 
   /**
@@ -50,7 +52,7 @@ export class FairReminderSteps {
         channel: MessageChannel.Email,
         template: input.template,
         invoiceId: invoice.id,
-        payload: { invoiceId: invoice.id, reminderNumber: input.reminderNumber, feeMinor: input.fee.chargedMinor },
+        payload: { invoiceId: invoice.id, reminderNumber: input.reminderNumber, feeMinor: input.fee.chargedMinor, currency: this.currency },
       });
       if (sent) {
         const before = { remindersSent: invoice.remindersSent, feeChargedMinor: invoice.feeChargedMinor, feeWaivedMinor: invoice.feeWaivedMinor };
