@@ -6,9 +6,14 @@ export interface RenderedText {
 
 /** IDs and amounts a playbook step wrote with its message; names and addresses come from the customer at rendering. */
 export type Payload = Record<string, unknown>;
-/** An amount in minor units written in the deployment's currency, as the message's language writes it. */
-export type MoneyText = (minor: number) => string;
-export type Template = (name: string, payload: Payload, money: MoneyText) => RenderedText;
+/** How the message's language writes amounts and days. */
+export interface Writing {
+  /** An amount in minor units, in the message's currency: "€5.00", "5,00 €". */
+  money(minor: number): string;
+  /** A day (YYYY-MM-DD, or the day of an ISO time): "31 January 2027", "31. Januar 2027". */
+  day(day: string): string;
+}
+export type Template = (name: string, payload: Payload, write: Writing) => RenderedText;
 
 /** An invoice as a customer recognises it: the start of its ID. */
 export const invoiceRef = (p: Payload) => String(p.invoiceId ?? '').slice(0, 8);

@@ -1,11 +1,11 @@
-import { invoiceRef, topicLabel, type MoneyText, type Payload, type Template } from './template.js';
+import { invoiceRef, topicLabel, type Writing, type Payload, type Template } from './template.js';
 
 /**
  * The messages to customers in German. Messages to the company's teams (call tasks, fix
  * cases, the final invoice) are not here: they stay in the company's language (English).
  * As in English, no text for a loyal payer mentions a fee, a dunning notice or collections.
  */
-const fee = (p: Payload, money: MoneyText) => (Number(p.feeMinor) > 0 ? ` Es fällt eine Mahngebühr von ${money(Number(p.feeMinor))} an.` : '');
+const fee = (p: Payload, write: Writing) => (Number(p.feeMinor) > 0 ? ` Es fällt eine Mahngebühr von ${write.money(Number(p.feeMinor))} an.` : '');
 const proposalText = (p: Payload) => {
   const proposal = p.proposal as { kind?: string; tier?: string; offerCode?: string } | undefined;
   return proposal?.kind === 'tier-change' ? `unser Service „${proposal.tier}“` : `das Angebot ${proposal?.offerCode ?? ''}`;
@@ -22,11 +22,11 @@ export const germanTemplates: Record<string, Template> = {
     subject: 'Rechnung noch offen: Können wir helfen?',
     text: `${hello(name)}die Rechnung ${invoiceRef(p)} ist noch offen. Wenn etwas daran nicht stimmt oder der Zeitpunkt gerade schwierig ist, sagen Sie es uns, und wir finden gemeinsam einen Weg.${regards}`,
   }),
-  'reminder-standard-1': (name, p, money) => ({ subject: 'Zahlungserinnerung', text: `${hello(name)}die Rechnung ${invoiceRef(p)} ist überfällig. Bitte begleichen Sie sie bald.${fee(p, money)}${regards}` }),
-  'reminder-standard-2': (name, p, money) => ({ subject: 'Zweite Zahlungserinnerung', text: `${hello(name)}die Rechnung ${invoiceRef(p)} ist noch nicht bezahlt.${fee(p, money)}${regards}` }),
-  'reminder-standard-3': (name, p, money) => ({
+  'reminder-standard-1': (name, p, write) => ({ subject: 'Zahlungserinnerung', text: `${hello(name)}die Rechnung ${invoiceRef(p)} ist überfällig. Bitte begleichen Sie sie bald.${fee(p, write)}${regards}` }),
+  'reminder-standard-2': (name, p, write) => ({ subject: 'Zweite Zahlungserinnerung', text: `${hello(name)}die Rechnung ${invoiceRef(p)} ist noch nicht bezahlt.${fee(p, write)}${regards}` }),
+  'reminder-standard-3': (name, p, write) => ({
     subject: 'Letzte Zahlungserinnerung',
-    text: `${hello(name)}die Rechnung ${invoiceRef(p)} ist noch nicht bezahlt. Ohne Zahlung übergeben wir sie an ein Inkassounternehmen.${fee(p, money)}${regards}`,
+    text: `${hello(name)}die Rechnung ${invoiceRef(p)} ist noch nicht bezahlt. Ohne Zahlung übergeben wir sie an ein Inkassounternehmen.${fee(p, write)}${regards}`,
   }),
   'collections-handover': (name, p) => ({ subject: 'Rechnung an Inkasso übergeben', text: `${hello(name)}die Rechnung ${invoiceRef(p)} wurde an unseren Inkassopartner übergeben.${regards}` }),
   'issue-acknowledged': (name, p) => ({
@@ -51,9 +51,9 @@ export const germanTemplates: Record<string, Template> = {
     text: `${hello(name)}wir haben uns angesehen, wie Sie unseren Service nutzen, und glauben, dass dies besser zu Ihnen passt: ${proposalText(p)}. Antworten Sie, um es anzunehmen, oder sagen Sie uns, was Sie brauchen.${regards}`,
   }),
   'account-proposal-confirmed': (name, p) => ({ subject: 'Erledigt: Ihre Änderung', text: `${hello(name)}wie vereinbart: ${proposalText(p)}. Vielen Dank.${regards}` }),
-  'offboarding-notice': (name, p) => ({
+  'offboarding-notice': (name, p, write) => ({
     subject: 'Unser Vertrag endet',
-    text: `${hello(name)}wir haben entschieden, unseren Vertrag zum ${String(p.noticeEndsAt ?? '').slice(0, 10)} zu beenden. Bis dahin läuft alles wie gewohnt weiter. Wir helfen Ihnen beim Wechsel, schicken eine Schlussrechnung und geben Ihnen alle Ihre Daten.${regards}`,
+    text: `${hello(name)}wir haben entschieden, unseren Vertrag zum ${write.day(String(p.noticeEndsAt ?? ''))} zu beenden. Bis dahin läuft alles wie gewohnt weiter. Wir helfen Ihnen beim Wechsel, schicken eine Schlussrechnung und geben Ihnen alle Ihre Daten.${regards}`,
   }),
   'offboarding-switch-help': (name) => ({
     subject: 'Hilfe beim Wechsel',

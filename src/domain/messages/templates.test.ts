@@ -25,6 +25,11 @@ describe('message templates', () => {
     expect(() => renderMessage('nope', 'Bob', {}, 'en', 'EUR')).toThrow(/no message template/);
   });
 
+  it('writes a day as the language writes it, day first', () => {
+    expect(renderMessage('offboarding-notice', 'Bob', { noticeEndsAt: '2027-01-31T00:00:00.000Z' }, 'en', 'EUR').text).toMatch(/end our contract on 31 January 2027\./);
+    expect(renderMessage('offboarding-notice', 'Bob', { noticeEndsAt: '2027-01-31T00:00:00.000Z' }, 'de-AT', 'EUR').text).toMatch(/Vertrag zum 31\. Januar 2027 zu beenden/);
+  });
+
   it('shows a fee in the currency it was charged in, written with the message, whatever the setting is now', () => {
     expect(renderMessage('reminder-standard-2', 'Bob', { invoiceId: 'x', feeMinor: 500, currency: 'EUR' }, 'en', 'USD').text).toMatch(/fee of €5\.00 applies/);
     // A message written before messages carried their currency, or with a malformed one: the setting's.

@@ -1,12 +1,12 @@
 import { currencyProblem, formatMoney } from '../money.js';
-import { invoiceRef, topicLabel, type MoneyText, type Payload, type RenderedText, type Template } from './template.js';
+import { invoiceRef, topicLabel, type Writing, type Payload, type RenderedText, type Template } from './template.js';
 import { germanTemplates } from './templates.de.js';
 
 const proposalText = (p: Payload) => {
   const proposal = p.proposal as { kind?: string; tier?: string; offerCode?: string } | undefined;
   return proposal?.kind === 'tier-change' ? `our ${proposal.tier} service` : `offer ${proposal?.offerCode ?? ''}`;
 };
-const fee = (p: Payload, money: MoneyText) => (Number(p.feeMinor) > 0 ? ` A reminder fee of ${money(Number(p.feeMinor))} applies.` : '');
+const fee = (p: Payload, write: Writing) => (Number(p.feeMinor) > 0 ? ` A reminder fee of ${write.money(Number(p.feeMinor))} applies.` : '');
 
 /**
  * What each playbook message says, in English (the default, and the company's language for
@@ -23,9 +23,9 @@ export const templates: Record<string, Template> = {
     subject: 'Invoice still open: can we help?',
     text: `Hello ${name},\n\ninvoice ${invoiceRef(p)} is still open. If something is wrong with it, or the timing is difficult, tell us and we will find a way together.\n\nKind regards`,
   }),
-  'reminder-standard-1': (name, p, money) => ({ subject: 'Payment reminder', text: `Hello ${name},\n\ninvoice ${invoiceRef(p)} is overdue. Please pay it soon.${fee(p, money)}\n\nKind regards` }),
-  'reminder-standard-2': (name, p, money) => ({ subject: 'Second payment reminder', text: `Hello ${name},\n\ninvoice ${invoiceRef(p)} is still unpaid.${fee(p, money)}\n\nKind regards` }),
-  'reminder-standard-3': (name, p, money) => ({ subject: 'Final payment reminder', text: `Hello ${name},\n\ninvoice ${invoiceRef(p)} is still unpaid. Without payment we will pass it to collections.${fee(p, money)}\n\nKind regards` }),
+  'reminder-standard-1': (name, p, write) => ({ subject: 'Payment reminder', text: `Hello ${name},\n\ninvoice ${invoiceRef(p)} is overdue. Please pay it soon.${fee(p, write)}\n\nKind regards` }),
+  'reminder-standard-2': (name, p, write) => ({ subject: 'Second payment reminder', text: `Hello ${name},\n\ninvoice ${invoiceRef(p)} is still unpaid.${fee(p, write)}\n\nKind regards` }),
+  'reminder-standard-3': (name, p, write) => ({ subject: 'Final payment reminder', text: `Hello ${name},\n\ninvoice ${invoiceRef(p)} is still unpaid. Without payment we will pass it to collections.${fee(p, write)}\n\nKind regards` }),
   'collections-handover': (name, p) => ({ subject: 'Invoice passed to collections', text: `Hello ${name},\n\ninvoice ${invoiceRef(p)} has been passed to our collections partner.\n\nKind regards` }),
   'call-personal': (name, p) => ({ subject: `Call ${name} about invoice ${invoiceRef(p)}`, text: `A loyal customer's invoice ${invoiceRef(p)} is still open after two friendly reminders. Please call personally and ask how we can help; no fees, no pressure.` }),
   'call-follow-up': (name, p) => ({
@@ -51,9 +51,9 @@ export const templates: Record<string, Template> = {
   'issue-gesture': (name) => ({ subject: 'A small thank-you for your patience', text: `Hello ${name},\n\nthank you for staying with us through the trouble. Your next order is on us up to the usual goodwill amount.\n\nKind regards` }),
   'account-proposal': (name, p) => ({ subject: 'A better fit for how you use our service', text: `Hello ${name},\n\nwe looked at how you use our service and think this fits you better: ${proposalText(p)}. Reply to accept, or tell us what you need.\n\nKind regards` }),
   'account-proposal-confirmed': (name, p) => ({ subject: 'Done: your change', text: `Hello ${name},\n\nas agreed: ${proposalText(p)}. Thank you.\n\nKind regards` }),
-  'offboarding-notice': (name, p) => ({
+  'offboarding-notice': (name, p, write) => ({
     subject: 'Our contract will end',
-    text: `Hello ${name},\n\nwe have decided to end our contract on ${String(p.noticeEndsAt ?? '').slice(0, 10)}. Until then everything continues as usual. We will help you switch, send a final invoice, and give you all your data.\n\nKind regards`,
+    text: `Hello ${name},\n\nwe have decided to end our contract on ${write.day(String(p.noticeEndsAt ?? ''))}. Until then everything continues as usual. We will help you switch, send a final invoice, and give you all your data.\n\nKind regards`,
   }),
   'offboarding-switch-help': (name) => ({ subject: 'Help with switching', text: `Hello ${name},\n\nhere is what you need to move to another provider; reply and a person will help you with every step.\n\nKind regards` }),
   'offboarding-final-invoice': (name) => ({ subject: `Final invoice for ${name}`, text: 'The notice period has ended: please issue the final invoice (no closing fees).' }),
@@ -87,14 +87,21 @@ function templateFor(template: string, locale: string): Template | undefined {
   return byLanguage[messageLanguage(template, locale)]?.[template] ?? templates[template];
 }
 
+/** English days are written day first ("31 January 2027"): no reader takes 3/1 for the wrong month. */
+const DAY_LOCALE: Record<string, string> = { en: 'en-GB' };
+
 /**
- * Amounts as the message's language writes them, in the currency the message was written with (its payload's,
- * so a history shows what was sent whatever the setting is now), else in `currency`.
+ * Amounts and days as the message's language writes them; amounts in the currency the message was written with
+ * (its payload's, so a history shows what was sent whatever the setting is now), else in `currency`.
  */
-const moneyIn = (template: string, locale: string, payload: Payload, currency: string): MoneyText => {
+const writingFor = (template: string, locale: string, payload: Payload, currency: string): Writing => {
   const language = messageLanguage(template, locale);
   const own = typeof payload.currency === 'string' && currencyProblem(payload.currency) === null ? payload.currency : currency;
-  return (minor) => formatMoney(minor, own, language);
+  const days = new Intl.DateTimeFormat(DAY_LOCALE[language] ?? language, { dateStyle: 'long', timeZone: 'UTC' });
+  return {
+    money: (minor) => formatMoney(minor, own, language),
+    day: (day) => (/^\d{4}-\d{2}-\d{2}/.test(day) ? days.format(new Date(`${day.slice(0, 10)}T00:00:00Z`)) : day),
+  };
 };
 
 /**
@@ -105,11 +112,11 @@ const moneyIn = (template: string, locale: string, payload: Payload, currency: s
 export function renderMessage(template: string, customerName: string, payload: Payload, locale: string, currency: string): RenderedText {
   const render = templateFor(template, locale);
   if (!render) throw new Error(`no message template "${template}"`);
-  return render(customerName, payload, moneyIn(template, locale, payload, currency));
+  return render(customerName, payload, writingFor(template, locale, payload, currency));
 }
 
 /** The text as the customer read it (or would have), for histories and exports: nulls for a template removed since. */
 export function renderIfKnown(template: string, customerName: string, payload: Payload, locale: string, currency: string): { subject: string | null; text: string | null } {
   const render = templateFor(template, locale);
-  return render ? render(customerName, payload, moneyIn(template, locale, payload, currency)) : { subject: null, text: null };
+  return render ? render(customerName, payload, writingFor(template, locale, payload, currency)) : { subject: null, text: null };
 }
