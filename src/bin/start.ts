@@ -4,7 +4,7 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { startApiProcess } from '../app/api-process.js';
 import { startWorkerProcess } from '../app/worker-process.js';
-import { loadConfig, localAddress } from '../config/config.js';
+import { ConfigError, loadConfig, localAddress } from '../config/config.js';
 import { createOrm, migrateUp } from '../db/orm.js';
 import { loadDemoDataIfEmpty } from '../dev/demo-loader.js';
 import { Customer } from '../entities/index.js';
@@ -49,6 +49,8 @@ process.once('SIGTERM', () => void shutdown(0));
 process.once('SIGHUP', () => void shutdown(0));
 
 try {
+  // The settings are checked before anything starts: a mistyped one is said at once, not after PostgreSQL and Temporal came up.
+  loadConfig({ ...env, DATABASE_URL: env.DATABASE_URL || 'postgres://not-started-yet' });
   let temporalUi: string | null = null;
   if (!env.DATABASE_URL) {
     const pg = await startEmbeddedPostgres({
@@ -157,6 +159,8 @@ try {
   ];
   process.stdout.write(lines.join('\n') + '\n');
 } catch (error) {
-  log.error({ err: error }, error instanceof Error ? error.message : 'start failed');
+  // A setting's error is the user's to fix: said as a line, without the stack.
+  if (error instanceof ConfigError) process.stderr.write(`npm start: ${error.message}\n`);
+  else log.error({ err: error }, error instanceof Error ? error.message : 'start failed');
   await shutdown(1);
 }
