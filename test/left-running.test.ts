@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { readFile, readlink } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -20,6 +20,14 @@ beforeAll(async () => {
 });
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
+const temporalOf = (port: number) => ({
+  binary: ensureTemporalCli(path.resolve('.cache')),
+  port,
+  uiPort: null,
+  dbFile: path.join(dir, 'temporal.sqlite'),
+  logFile: path.join(dir, 'temporal.log'),
+  ownerFile: path.join(dir, 'temporal.owner.json'),
+});
 const owned = async (name: string) => JSON.parse(await readFile(path.join(dir, `${name}.owner.json`), 'utf8')) as Ownership;
 
 it('takes over the servers of a start that was killed, and stops them at its end', async () => {
@@ -32,7 +40,7 @@ it('takes over the servers of a start that was killed, and stops them at its end
   const startAgain = () =>
     Promise.all([
       startEmbeddedPostgres({ dataDir: path.join(dir, 'postgres'), port: pgPort, database: 'retention', handleSignals: false, ownerFile: path.join(dir, 'postgres.owner.json') }),
-      startTemporalDevServer({ binary: ensureTemporalCli(path.resolve('.cache')), port: temporalPort, uiPort: null, ownerFile: path.join(dir, 'temporal.owner.json') }),
+      startTemporalDevServer({ ...temporalOf(temporalPort) }),
     ]);
   const [pgOwned, temporalOwned] = [await owned('postgres'), await owned('temporal')];
   expect(pgOwned.owner).toBe(holder.pid);
@@ -45,9 +53,16 @@ it('takes over the servers of a start that was killed, and stops them at its end
   expect(isRunning(pgOwned.pid) && isRunning(temporalOwned.pid)).toBe(true);
   expect((await owned('postgres')).owner).toBe(holder.pid);
 
+  // The Temporal server prints to a file, not to its start: killed, the start takes no reader of its output away.
+  expect(await readlink(`/proc/${temporalOwned.pid}/fd/1`)).toBe(path.join(dir, 'temporal.log'));
+
   holder.kill('SIGKILL');
   await waitFor(async () => !isRunning(holder.pid!), 'the killed start to be gone', 10_000, 50);
   expect(isRunning(pgOwned.pid) && isRunning(temporalOwned.pid)).toBe(true);
+
+  // A second Temporal server on the same database, on another port, is refused: it would fight the first over its shards.
+  await expect(startTemporalDevServer(temporalOf(await freePort()))).rejects.toThrow(`runs on port ${temporalPort} with ${path.join(dir, 'temporal.sqlite')}: set TEMPORAL_PORT=${temporalPort}`);
+  expect(await owned('temporal')).toEqual(temporalOwned);
 
   const [pg, temporal] = await startAgain();
   expect([pg.startedHere, pg.takenOver, temporal.startedHere, temporal.takenOver]).toEqual([false, true, false, true]);

@@ -73,6 +73,7 @@ try {
       port: Number(env.TEMPORAL_PORT ?? 7233),
       uiPort: Number(env.TEMPORAL_UI_PORT ?? 8233),
       dbFile: path.join(dataDir, 'temporal.sqlite'),
+      logFile: path.join(dataDir, 'temporal.log'),
       ownerFile: path.join(dataDir, 'temporal.owner.json'),
     });
     if (temporal.startedHere || temporal.takenOver) stops.push(['Temporal dev server', temporal.stop]);

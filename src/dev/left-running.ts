@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 
 /**
  * The servers `npm start` starts are its child processes. Killed without a chance to stop
@@ -33,6 +33,16 @@ export function isRunning(pid: number): boolean {
   }
 }
 
+/** Who owns the server `file` names, and its process; null when nothing (readable) is recorded. */
+export function readOwnership(file: string): Ownership | null {
+  try {
+    const recorded = JSON.parse(readFileSync(file, 'utf8')) as Ownership;
+    return Number.isInteger(recorded.owner) && Number.isInteger(recorded.pid) ? recorded : null;
+  } catch {
+    return null;
+  }
+}
+
 /** Records this process as the owner of the server `pid`. */
 export async function claim(file: string, pid: number): Promise<void> {
   await writeFile(file, JSON.stringify({ owner: process.pid, pid } satisfies Ownership));
@@ -49,14 +59,8 @@ export async function release(file: string): Promise<void> {
  * this process is then recorded as its owner. Null when there is nothing to take over.
  */
 export async function takeOverLeftRunning(file: string, isServer: (pid: number) => boolean): Promise<number | null> {
-  let recorded: Ownership;
-  try {
-    recorded = JSON.parse(await readFile(file, 'utf8')) as Ownership;
-  } catch {
-    return null;
-  }
-  if (!Number.isInteger(recorded.owner) || !Number.isInteger(recorded.pid)) return null;
-  if (isRunning(recorded.owner) || !isRunning(recorded.pid) || !isServer(recorded.pid)) return null;
+  const recorded = readOwnership(file);
+  if (!recorded || isRunning(recorded.owner) || !isRunning(recorded.pid) || !isServer(recorded.pid)) return null;
   await claim(file, recorded.pid);
   return recorded.pid;
 }

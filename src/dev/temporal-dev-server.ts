@@ -1,9 +1,9 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, statSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
-import { claim, commandLine, release, stopProcess, takeOverLeftRunning } from './left-running.js';
+import { claim, commandLine, isRunning, readOwnership, release, stopProcess, takeOverLeftRunning } from './left-running.js';
 import { freePort, isPortOpen, waitFor } from './ports.js';
 
 /** The newest Temporal CLI tag that `go install pkg@version` accepts (no replace directives). */
@@ -82,6 +82,19 @@ export async function startTemporalDevServerOnFreePorts(opts: { binary: string; 
   }
 }
 
+/**
+ * Two dev servers on one SQLite file take each other's shards and fail their tasks: a start on another
+ * port than the server of this data folder that still runs (a killed start's, or another start's) is refused.
+ */
+function refuseSecondServer(ownerFile: string, dbFile: string): void {
+  const recorded = readOwnership(ownerFile);
+  if (!recorded || !isRunning(recorded.pid)) return;
+  const line = commandLine(recorded.pid);
+  if (!/ start-dev /.test(line) || !line.includes(` --db-filename ${dbFile} `)) return;
+  const port = / --port (\d+) /.exec(line)?.[1] ?? '?';
+  throw new Error(`This project's Temporal dev server (process ${recorded.pid}) runs on port ${port} with ${dbFile}: set TEMPORAL_PORT=${port} to use it, or stop it first (kill ${recorded.pid}).`);
+}
+
 /** The dev server process ended before it answered. */
 export class DevServerStartError extends Error {}
 
@@ -95,6 +108,11 @@ export async function startTemporalDevServer(opts: {
   uiPort: number | null;
   /** SQLite file; omit to keep state in memory (tests). */
   dbFile?: string;
+  /**
+   * Where the server writes what it prints; omitted, it prints to this process (tests). A server that
+   * outlives this process (killed) must not print to it: its next line would end it (SIGPIPE).
+   */
+  logFile?: string;
   log?: (msg: string) => void;
   /** Where this process records that it owns the server, to take over one a killed owner left running (see left-running.ts). */
   ownerFile?: string;
@@ -113,6 +131,7 @@ export async function startTemporalDevServer(opts: {
   if (opts.uiPort && (await isPortOpen(opts.uiPort))) {
     throw new Error(`Port ${opts.uiPort} (Temporal UI) is already in use. Stop what holds it or set TEMPORAL_UI_PORT.`);
   }
+  if (opts.dbFile && opts.ownerFile) refuseSecondServer(opts.ownerFile, opts.dbFile);
 
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(opts.port), '--log-level', 'warn', '--namespace', 'default'];
   if (opts.uiPort) args.push('--ui-port', String(opts.uiPort));
@@ -121,7 +140,9 @@ export async function startTemporalDevServer(opts: {
     await mkdir(path.dirname(opts.dbFile), { recursive: true });
     args.push('--db-filename', opts.dbFile);
   }
-  const child: ChildProcess = spawn(opts.binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const logged = opts.logFile ? { fd: openSync(opts.logFile, 'a'), from: existsSync(opts.logFile) ? statSync(opts.logFile).size : 0 } : null;
+  const child: ChildProcess = spawn(opts.binary, args, { stdio: ['ignore', logged?.fd ?? 'pipe', logged?.fd ?? 'pipe'] });
+  if (logged) closeSync(logged.fd);
   let exited: string | null = null;
   child.once('exit', (code, signal) => {
     exited = `exit ${code ?? signal}`;
@@ -142,7 +163,10 @@ export async function startTemporalDevServer(opts: {
 
   try {
     await waitFor(async () => {
-      if (exited) throw new DevServerStartError(`temporal server start-dev stopped (${exited}):\n${head.join('')}${tail.length ? `\n...\n${tail.join('')}` : ''}`);
+      if (exited) {
+        const printed = logged ? readFileSync(opts.logFile!).subarray(logged.from).toString() : `${head.join('')}${tail.length ? `\n...\n${tail.join('')}` : ''}`;
+        throw new DevServerStartError(`temporal server start-dev stopped (${exited}):\n${printed.length > 6000 ? `${printed.slice(0, 2000)}\n...\n${printed.slice(-4000)}` : printed}`);
+      }
       return isTemporalServer(address);
     }, 'the Temporal dev server', 90_000, 300);
   } catch (error) {

@@ -18,6 +18,8 @@ await startTemporalDevServer({
   binary: ensureTemporalCli(path.resolve('.cache')),
   port: Number(temporalPort),
   uiPort: null,
+  dbFile: path.join(dir, 'temporal.sqlite'),
+  logFile: path.join(dir, 'temporal.log'),
   ownerFile: path.join(dir, 'temporal.owner.json'),
 });
 process.stdout.write('ready\n');
