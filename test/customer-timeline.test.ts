@@ -74,14 +74,14 @@ it('lists every event newest first, each in a line, the message as the customer 
     ['ScoreBandChanged', 'RFM segment: Loyal → At risk'],
     ['ScoreBandChanged', 'Churn risk: low → high'],
     ['PlaybookFinished', 'Fair reminder ended: paid'],
-    ['InvoicePaid', `Paid invoice ${invoiceRef} (120.00) 3 days late`],
+    ['InvoicePaid', `Paid invoice ${invoiceRef} (€120.00) 3 days late`],
     ['PaymentPromised', `Promised to pay invoice ${invoiceRef} by 2026-10-21`],
     ['MessageSent', 'E-mail: Eine kurze Notiz zu Ihrer Rechnung'],
     ['PlaybookStarted', 'Fair reminder started'],
     ['ComplaintResolved', 'Complaint about delivery delay resolved'],
     ['ComplaintOpened', 'Complained about delivery delay (high)'],
-    ['InvoiceIssued', `Invoiced: invoice ${invoiceRef} (120.00), due 2026-10-16`],
-    ['OrderPlaced', 'Ordered for 120.00'],
+    ['InvoiceIssued', `Invoiced: invoice ${invoiceRef} (€120.00), due 2026-10-16`],
+    ['OrderPlaced', 'Ordered for €120.00'],
   ]);
   expect(all.edges[3].node.ref).toBe(all.edges[7].node.ref);
   // Each event has an identity of its own, for a client cache: an invoice issued and paid share a reference, not an ID.

@@ -61,8 +61,8 @@ it('shows a part payment on the invoice and in the timeline, then the rest settl
   expect(await invoiceOf(customer.id)).toMatchObject({ paidAt: null, feeChargedMinor: 500, paidMinor: 10_000, outstandingMinor: 2_335, payments: { totalCount: 1, edges: [{ node: firstPayment }] } });
   const afterPart = await moneyEvents(customer.id);
   expect(afterPart.edges.map((e) => [e.node.kind, e.node.summary, e.node.amountMinor])).toEqual([
-    ['PaymentReceived', `Received 100.00 for invoice ${short} (123.35)`, 10_000],
-    ['InvoiceIssued', `Invoiced: invoice ${short} (123.35), due 2026-10-16`, 12_335],
+    ['PaymentReceived', `Received €100.00 for invoice ${short} (€123.35)`, 10_000],
+    ['InvoiceIssued', `Invoiced: invoice ${short} (€123.35), due 2026-10-16`, 12_335],
   ]);
   expect(afterPart.edges[0].node).toMatchObject({ ref: firstPayment.id, at: '2026-10-10T00:00:00.000Z' });
 
@@ -79,10 +79,10 @@ it('shows a part payment on the invoice and in the timeline, then the rest settl
   ]);
   expect((await moneyEvents(customer.id)).edges.map((e) => [e.node.kind, e.node.summary])).toEqual([
     // Same day: a payment and the invoice it settled, then by kind as every tie in the timeline.
-    ['PaymentReceived', `Received 23.35 for invoice ${short} (123.35)`],
-    ['InvoicePaid', `Paid invoice ${short} (123.35) 4 days late`],
-    ['PaymentReceived', `Received 100.00 for invoice ${short} (123.35)`],
-    ['InvoiceIssued', `Invoiced: invoice ${short} (123.35), due 2026-10-16`],
+    ['PaymentReceived', `Received €23.35 for invoice ${short} (€123.35)`],
+    ['InvoicePaid', `Paid invoice ${short} (€123.35) 4 days late`],
+    ['PaymentReceived', `Received €100.00 for invoice ${short} (€123.35)`],
+    ['InvoiceIssued', `Invoiced: invoice ${short} (€123.35), due 2026-10-16`],
   ]);
 });
 

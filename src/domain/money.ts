@@ -67,5 +67,14 @@ export function currencyProblem(code: string): string | null {
  * units for display (Hungarian forint, Colombian peso): the amount is what was charged.
  */
 export function formatMoney(minor: number, currency: string, locale: string): string {
-  return new Intl.NumberFormat(locale, { style: 'currency', currency, minimumFractionDigits: MINOR_UNIT_DIGITS, maximumFractionDigits: MINOR_UNIT_DIGITS }).format(minor / 10 ** MINOR_UNIT_DIGITS);
+  const key = `${locale}|${currency}`;
+  let format = moneyFormats.get(key);
+  if (!format) {
+    format = new Intl.NumberFormat(locale, { style: 'currency', currency, minimumFractionDigits: MINOR_UNIT_DIGITS, maximumFractionDigits: MINOR_UNIT_DIGITS });
+    moneyFormats.set(key, format);
+  }
+  return format.format(minor / 10 ** MINOR_UNIT_DIGITS);
 }
+
+/** Formatters by language and currency: building one costs far more than using it (a timeline page writes dozens of amounts). A handful in practice. */
+const moneyFormats = new Map<string, Intl.NumberFormat>();

@@ -2,49 +2,56 @@ import { CustomerEventKind, eventSummary, type CustomerEventFacts } from './time
 
 const facts = (kind: CustomerEventKind, over: Partial<CustomerEventFacts> = {}): CustomerEventFacts => ({ kind, ref: '1a2b3c4d-0000-4000-8000-000000000000', amountMinor: null, detail: null, extra: null, ...over });
 
+/** Amounts in the deployment's currency: here the default, EUR. */
+const summary = (f: CustomerEventFacts) => eventSummary(f, 'EUR');
+
 describe('eventSummary', () => {
+  it("writes amounts in the deployment's currency", () => {
+    expect(eventSummary(facts(CustomerEventKind.OrderPlaced, { amountMinor: 123_456 }), 'USD')).toBe('Ordered for $1,234.56');
+  });
+
   it('says what happened in a line, with amounts in major units', () => {
-    expect(eventSummary(facts(CustomerEventKind.OrderPlaced, { amountMinor: 123_456 }))).toBe('Ordered for 1,234.56');
-    expect(eventSummary(facts(CustomerEventKind.InvoiceIssued, { amountMinor: 8_900, detail: '2026-11-30' }))).toBe('Invoiced: invoice 1a2b3c4d (89.00), due 2026-11-30');
-    expect(eventSummary(facts(CustomerEventKind.ComplaintOpened, { detail: 'delivery-delay', extra: 'high' }))).toBe('Complained about delivery delay (high)');
-    expect(eventSummary(facts(CustomerEventKind.ComplaintResolved, { detail: 'delivery-delay' }))).toBe('Complaint about delivery delay resolved');
-    expect(eventSummary(facts(CustomerEventKind.PlaybookStarted, { detail: 'fair-reminder' }))).toBe('Fair reminder started');
-    expect(eventSummary(facts(CustomerEventKind.PlaybookFinished, { detail: 'fair-reminder', extra: 'paid' }))).toBe('Fair reminder ended: paid');
-    expect(eventSummary(facts(CustomerEventKind.PlaybookFinished, { detail: 'welcome-check' }))).toBe('Welcome check ended');
+    expect(summary(facts(CustomerEventKind.OrderPlaced, { amountMinor: 123_456 }))).toBe('Ordered for €1,234.56');
+    expect(summary(facts(CustomerEventKind.InvoiceIssued, { amountMinor: 8_900, detail: '2026-11-30' }))).toBe('Invoiced: invoice 1a2b3c4d (€89.00), due 2026-11-30');
+    expect(summary(facts(CustomerEventKind.ComplaintOpened, { detail: 'delivery-delay', extra: 'high' }))).toBe('Complained about delivery delay (high)');
+    expect(summary(facts(CustomerEventKind.ComplaintResolved, { detail: 'delivery-delay' }))).toBe('Complaint about delivery delay resolved');
+    expect(summary(facts(CustomerEventKind.PlaybookStarted, { detail: 'fair-reminder' }))).toBe('Fair reminder started');
+    expect(summary(facts(CustomerEventKind.PlaybookFinished, { detail: 'fair-reminder', extra: 'paid' }))).toBe('Fair reminder ended: paid');
+    expect(summary(facts(CustomerEventKind.PlaybookFinished, { detail: 'welcome-check' }))).toBe('Welcome check ended');
   });
 
   it('tells a payment on time from a late one', () => {
-    const paid = (daysLate: number) => eventSummary(facts(CustomerEventKind.InvoicePaid, { amountMinor: 8_900, detail: String(daysLate) }));
-    expect(paid(-2)).toBe('Paid invoice 1a2b3c4d (89.00) on time');
-    expect(paid(0)).toBe('Paid invoice 1a2b3c4d (89.00) on time');
-    expect(paid(1)).toBe('Paid invoice 1a2b3c4d (89.00) 1 day late');
-    expect(paid(12)).toBe('Paid invoice 1a2b3c4d (89.00) 12 days late');
+    const paid = (daysLate: number) => summary(facts(CustomerEventKind.InvoicePaid, { amountMinor: 8_900, detail: String(daysLate) }));
+    expect(paid(-2)).toBe('Paid invoice 1a2b3c4d (€89.00) on time');
+    expect(paid(0)).toBe('Paid invoice 1a2b3c4d (€89.00) on time');
+    expect(paid(1)).toBe('Paid invoice 1a2b3c4d (€89.00) 1 day late');
+    expect(paid(12)).toBe('Paid invoice 1a2b3c4d (€89.00) 12 days late');
   });
 
   it('tells a payment received, part payments too, with the invoice it was for', () => {
-    const received = eventSummary(facts(CustomerEventKind.PaymentReceived, { ref: '9f8e7d6c-0000-4000-8000-000000000000', amountMinor: 10_000, detail: '1a2b3c4d-0000-4000-8000-000000000000', extra: '12335' }));
-    expect(received).toBe('Received 100.00 for invoice 1a2b3c4d (123.35)');
+    const received = summary(facts(CustomerEventKind.PaymentReceived, { ref: '9f8e7d6c-0000-4000-8000-000000000000', amountMinor: 10_000, detail: '1a2b3c4d-0000-4000-8000-000000000000', extra: '12335' }));
+    expect(received).toBe('Received €100.00 for invoice 1a2b3c4d (€123.35)');
   });
 
   it('names a message by its channel and the subject the customer read, or its template when that is gone', () => {
-    expect(eventSummary(facts(CustomerEventKind.MessageSent, { detail: 'reminder-friendly', extra: 'email', subject: 'A quick note about your invoice' }))).toBe('E-mail: A quick note about your invoice');
-    expect(eventSummary(facts(CustomerEventKind.MessageSent, { detail: 'old-template', extra: 'call', subject: null }))).toBe('Call task: old template');
+    expect(summary(facts(CustomerEventKind.MessageSent, { detail: 'reminder-friendly', extra: 'email', subject: 'A quick note about your invoice' }))).toBe('E-mail: A quick note about your invoice');
+    expect(summary(facts(CustomerEventKind.MessageSent, { detail: 'old-template', extra: 'call', subject: null }))).toBe('Call task: old template');
   });
 
   it('tells a score\'s band moving, from what to what', () => {
-    expect(eventSummary(facts(CustomerEventKind.ScoreBandChanged, { detail: 'churn-risk', previous: 'low', extra: 'high' }))).toBe('Churn risk: low → high');
-    expect(eventSummary(facts(CustomerEventKind.CampaignEnrolled, { detail: 'Autumn thanks', extra: 'treated' }))).toBe('Enrolled in campaign "Autumn thanks"');
-    expect(eventSummary(facts(CustomerEventKind.CampaignEnrolled, { detail: 'Autumn thanks', extra: 'holdout' }))).toBe('Enrolled in campaign "Autumn thanks" (holdout: no playbook, to measure it)');
-    expect(eventSummary(facts(CustomerEventKind.ScoreBandChanged, { detail: 'rfm', previous: 'Loyal', extra: null }))).toBe('RFM segment: Loyal → none');
-    expect(eventSummary(facts(CustomerEventKind.ScoreBandChanged, { detail: 'payment-loyalty', previous: 'loyal', extra: 'regular' }))).toBe('Payment loyalty: loyal → regular');
+    expect(summary(facts(CustomerEventKind.ScoreBandChanged, { detail: 'churn-risk', previous: 'low', extra: 'high' }))).toBe('Churn risk: low → high');
+    expect(summary(facts(CustomerEventKind.CampaignEnrolled, { detail: 'Autumn thanks', extra: 'treated' }))).toBe('Enrolled in campaign "Autumn thanks"');
+    expect(summary(facts(CustomerEventKind.CampaignEnrolled, { detail: 'Autumn thanks', extra: 'holdout' }))).toBe('Enrolled in campaign "Autumn thanks" (holdout: no playbook, to measure it)');
+    expect(summary(facts(CustomerEventKind.ScoreBandChanged, { detail: 'rfm', previous: 'Loyal', extra: null }))).toBe('RFM segment: Loyal → none');
+    expect(summary(facts(CustomerEventKind.ScoreBandChanged, { detail: 'payment-loyalty', previous: 'loyal', extra: 'regular' }))).toBe('Payment loyalty: loyal → regular');
   });
 
   it('tells a promise to pay and a change of consent', () => {
-    expect(eventSummary(facts(CustomerEventKind.PaymentPromised, { detail: '2026-12-10', extra: '1a2b3c4d-0000-4000-8000-000000000000' }))).toBe('Promised to pay invoice 1a2b3c4d by 2026-12-10');
-    expect(eventSummary(facts(CustomerEventKind.ConsentChanged, { detail: 'true' }))).toBe('Agreed to marketing');
-    expect(eventSummary(facts(CustomerEventKind.ConsentChanged, { detail: 'false' }))).toBe('Withdrew consent to marketing');
-    expect(eventSummary(facts(CustomerEventKind.ConsentChanged, { detail: 'false', extra: 'unsubscribe-link' }))).toBe('Withdrew consent to marketing (through the link in a message)');
-    expect(eventSummary(facts(CustomerEventKind.ConsentChanged, { detail: 'true', extra: 'import' }))).toBe("Agreed to marketing (as the company's records say)");
-    expect(eventSummary(facts(CustomerEventKind.ConsentChanged, { detail: 'false', extra: 'import' }))).toBe("Withdrew consent to marketing (as the company's records say)");
+    expect(summary(facts(CustomerEventKind.PaymentPromised, { detail: '2026-12-10', extra: '1a2b3c4d-0000-4000-8000-000000000000' }))).toBe('Promised to pay invoice 1a2b3c4d by 2026-12-10');
+    expect(summary(facts(CustomerEventKind.ConsentChanged, { detail: 'true' }))).toBe('Agreed to marketing');
+    expect(summary(facts(CustomerEventKind.ConsentChanged, { detail: 'false' }))).toBe('Withdrew consent to marketing');
+    expect(summary(facts(CustomerEventKind.ConsentChanged, { detail: 'false', extra: 'unsubscribe-link' }))).toBe('Withdrew consent to marketing (through the link in a message)');
+    expect(summary(facts(CustomerEventKind.ConsentChanged, { detail: 'true', extra: 'import' }))).toBe("Agreed to marketing (as the company's records say)");
+    expect(summary(facts(CustomerEventKind.ConsentChanged, { detail: 'false', extra: 'import' }))).toBe("Withdrew consent to marketing (as the company's records say)");
   });
 });

@@ -1,4 +1,4 @@
-import { money } from '../scoring/format.js';
+import { formatMoney } from '../money.js';
 
 /** What happened with a customer, as their timeline lists it. */
 export enum CustomerEventKind {
@@ -50,7 +50,7 @@ export interface CustomerEventFacts {
 
 const words = (key: string | null) => (key ?? '').replace(/-/g, ' ');
 const capitalised = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
-const invoice = (f: CustomerEventFacts) => `invoice ${f.ref.slice(0, 8)} (${money(f.amountMinor ?? 0)})`;
+const invoice = (f: CustomerEventFacts, money: (minor: number) => string) => `invoice ${f.ref.slice(0, 8)} (${money(f.amountMinor ?? 0)})`;
 const channels: Record<string, string> = { email: 'E-mail', sms: 'SMS', letter: 'Letter', call: 'Call task' };
 
 function paidWhen(daysLate: number): string {
@@ -58,15 +58,16 @@ function paidWhen(daysLate: number): string {
   return `${daysLate} day${daysLate === 1 ? '' : 's'} late`;
 }
 
-/** One line a person reads in the customer's timeline ("Paid invoice 1a2b3c4d (89.00) 3 days late"). */
-export function eventSummary(f: CustomerEventFacts): string {
+/** One line a person reads in the customer's timeline ("Paid invoice 1a2b3c4d (€89.00) 3 days late"), amounts in `currency`. */
+export function eventSummary(f: CustomerEventFacts, currency: string): string {
+  const money = (minor: number) => formatMoney(minor, currency, 'en');
   switch (f.kind) {
     case CustomerEventKind.OrderPlaced:
       return `Ordered for ${money(f.amountMinor ?? 0)}`;
     case CustomerEventKind.InvoiceIssued:
-      return `Invoiced: ${invoice(f)}, due ${f.detail}`;
+      return `Invoiced: ${invoice(f, money)}, due ${f.detail}`;
     case CustomerEventKind.InvoicePaid:
-      return `Paid ${invoice(f)} ${paidWhen(Number(f.detail))}`;
+      return `Paid ${invoice(f, money)} ${paidWhen(Number(f.detail))}`;
     case CustomerEventKind.PaymentReceived:
       return `Received ${money(f.amountMinor ?? 0)} for invoice ${(f.detail ?? '').slice(0, 8)} (${money(Number(f.extra ?? 0))})`;
     case CustomerEventKind.ComplaintOpened:

@@ -38,7 +38,7 @@ export class CustomerEventType {
   @Field({ description: 'The order, invoice, payment, complaint or message ID; for playbook runs the workflow ID (as the Temporal UI shows it); for a score band change `<snapshot ID>/<score kind>`' })
   ref!: string;
 
-  @Field({ description: 'What happened, in a line, e.g. "Paid invoice 1a2b3c4d (89.00) 3 days late"' })
+  @Field({ description: 'What happened, in a line, amounts in the currency (see currency), e.g. "Paid invoice 1a2b3c4d (€89.00) 3 days late"' })
   summary!: string;
 
   @Field(() => MoneyAmount, { nullable: true, description: 'Order, invoice or payment amount, minor units' })

@@ -205,5 +205,5 @@ function toEvent(row: EventRow, currency: string): CustomerEvent {
     previous: f.previous ?? null,
   };
   if (row.kind === CustomerEventKind.MessageSent) facts.subject = renderIfKnown(f.detail ?? '', f.readerName ?? '', f.payload ?? {}, f.readerLocale ?? 'en', currency).subject;
-  return { ...facts, id: `${row.customer_id}/${row.kind}/${row.ref}`, customerId: row.customer_id, at: new Date(row.at), summary: eventSummary(facts) };
+  return { ...facts, id: `${row.customer_id}/${row.kind}/${row.ref}`, customerId: row.customer_id, at: new Date(row.at), summary: eventSummary(facts, currency) };
 }
