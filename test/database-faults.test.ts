@@ -93,19 +93,29 @@ it('answers UNAVAILABLE within its deadlines while PostgreSQL hangs, and answers
 }, 60_000);
 
 it('answers UNAVAILABLE/DATABASE_TIMEOUT, not unreachable, for a statement PostgreSQL cancelled at the statement timeout', async () => {
+  // An API whose statements PostgreSQL cancels after 1 s, reached directly, its own deadline for an answer far beyond that.
+  const direct = await createOrm(db.url, apiOrmOptions({ connectionTimeoutMillis: 5_000, statement_timeout: 1_000, query_timeout: 15_000 }));
+  const config = loadConfig({ ...process.env, DATABASE_URL: db.url, TEMPORAL_ADDRESS: '127.0.0.1:1', API_KEYS: `viewer:${KEY}` });
+  const slowApi = await createApi({ config, orm: direct, temporal, logger: createLogger('silent', 'api') });
+  const askSlowApi = async () => {
+    const response = await slowApi.apollo.executeOperation({ query: '{ customers(first: 1) { totalCount } }' }, { contextValue: await slowApi.contextFor(`Bearer ${KEY}`) });
+    return response.body.kind === 'single' ? response.body.singleResult : null;
+  };
   // Another task (an import, say) holds what the request needs for longer than the API gives a statement.
   const holder = new pg.Client({ connectionString: db.url });
   await holder.connect();
   try {
     await holder.query('begin');
     await holder.query('lock table customer in access exclusive mode');
-    const answer = await ask();
+    const answer = await askSlowApi();
     expect(answer?.errors?.[0]).toMatchObject({ message: expect.stringMatching(/did not finish this request in the time the API gives a statement/), extensions: { code: 'UNAVAILABLE', reason: 'DATABASE_TIMEOUT' } });
-  } finally {
     await holder.query('rollback');
+    expect((await askSlowApi())?.data).toEqual({ customers: { totalCount: 0 } });
+  } finally {
     await holder.end();
+    await slowApi.stop();
+    await direct.close();
   }
-  expect((await ask())?.data).toEqual({ customers: { totalCount: 0 } });
 });
 
 it('gives back to the pool the connection of a transaction PostgreSQL ended, so a restart or a failover does not use the pool up', async () => {

@@ -20,10 +20,10 @@ beforeAll(async () => {
 });
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
-const temporalOf = (port: number) => ({
+const temporalOf = (port: number, uiPort: number) => ({
   binary: ensureTemporalCli(path.resolve('.cache')),
   port,
-  uiPort: null,
+  uiPort,
   dbFile: path.join(dir, 'temporal.sqlite'),
   logFile: path.join(dir, 'temporal.log'),
   ownerFile: path.join(dir, 'temporal.owner.json'),
@@ -31,8 +31,8 @@ const temporalOf = (port: number) => ({
 const owned = async (name: string) => JSON.parse(await readFile(path.join(dir, `${name}.owner.json`), 'utf8')) as Ownership;
 
 it('takes over the servers of a start that was killed, and stops them at its end', async () => {
-  const [pgPort, temporalPort] = [await freePort(), await freePort()];
-  const holder = spawn(process.execPath, [path.resolve('dist/test/support/hold-dev-servers.js'), dir, String(pgPort), String(temporalPort)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const [pgPort, temporalPort, uiPort] = [await freePort(), await freePort(), await freePort()];
+  const holder = spawn(process.execPath, [path.resolve('dist/test/support/hold-dev-servers.js'), dir, String(pgPort), String(temporalPort), String(uiPort)], { stdio: ['ignore', 'pipe', 'inherit'] });
   await new Promise<void>((resolve, reject) => {
     holder.stdout.on('data', (chunk: Buffer) => chunk.toString().includes('ready') && resolve());
     holder.once('exit', (code) => reject(new Error(`the holder exited (${code}) before its servers ran`)));
@@ -40,7 +40,7 @@ it('takes over the servers of a start that was killed, and stops them at its end
   const startAgain = () =>
     Promise.all([
       startEmbeddedPostgres({ dataDir: path.join(dir, 'postgres'), port: pgPort, database: 'retention', handleSignals: false, ownerFile: path.join(dir, 'postgres.owner.json') }),
-      startTemporalDevServer({ ...temporalOf(temporalPort) }),
+      startTemporalDevServer(temporalOf(temporalPort, uiPort)),
     ]);
   const [pgOwned, temporalOwned] = [await owned('postgres'), await owned('temporal')];
   expect(pgOwned.owner).toBe(holder.pid);
@@ -61,13 +61,14 @@ it('takes over the servers of a start that was killed, and stops them at its end
   expect(isRunning(pgOwned.pid) && isRunning(temporalOwned.pid)).toBe(true);
 
   // A second Temporal server on the same database, on another port, is refused: it would fight the first over its shards.
-  await expect(startTemporalDevServer(temporalOf(await freePort()))).rejects.toThrow(`runs on port ${temporalPort} with ${path.join(dir, 'temporal.sqlite')}: set TEMPORAL_PORT=${temporalPort}`);
+  // (The UI's port is the one the first server holds, as npm start's default is: the error names the server's port.)
+  await expect(startTemporalDevServer(temporalOf(await freePort(), uiPort))).rejects.toThrow(`runs on port ${temporalPort} with ${path.join(dir, 'temporal.sqlite')}: set TEMPORAL_PORT=${temporalPort}`);
   expect(await owned('temporal')).toEqual(temporalOwned);
 
   const [pg, temporal] = await startAgain();
   expect([pg.startedHere, pg.takenOver, temporal.startedHere, temporal.takenOver]).toEqual([false, true, false, true]);
-  expect(await owned('postgres')).toEqual({ owner: process.pid, pid: pgOwned.pid });
-  expect(await owned('temporal')).toEqual({ owner: process.pid, pid: temporalOwned.pid });
+  expect(await owned('postgres')).toMatchObject({ owner: process.pid, pid: pgOwned.pid });
+  expect(await owned('temporal')).toMatchObject({ owner: process.pid, pid: temporalOwned.pid });
 
   await Promise.all([pg.stop(), temporal.stop()]);
   expect([isRunning(pgOwned.pid), isRunning(temporalOwned.pid)]).toEqual([false, false]);

@@ -45,8 +45,6 @@ async function shutdown(code: number): Promise<never> {
 const leftRunning = (server: string) => `reusing the ${server} an earlier npm start left running when it was killed; it stops with this one`;
 process.once('SIGINT', () => void shutdown(0));
 process.once('SIGTERM', () => void shutdown(0));
-// A closed terminal: stop what was started here, as Ctrl-C does, instead of leaving it running.
-process.once('SIGHUP', () => void shutdown(0));
 
 try {
   // The settings are checked before anything starts: a mistyped one is said at once, not after PostgreSQL and Temporal came up.

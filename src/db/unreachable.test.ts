@@ -24,6 +24,8 @@ describe('isStatementTimeout', () => {
     const timedOut = Object.assign(new Error('canceling statement due to statement timeout'), { code: '57014' });
     expect(isStatementTimeout(timedOut)).toBe(true);
     expect(isStatementTimeout(new Error('wrapped', { cause: timedOut }))).toBe(true);
+    // A server writing its messages in German: told by the code.
+    expect(isStatementTimeout(Object.assign(new Error('Anfrage wird abgebrochen wegen Zeitüberschreitung der Anweisung'), { code: '57014' }))).toBe(true);
     expect(isStatementTimeout(Object.assign(new Error('canceling statement due to user request'), { code: '57014' }))).toBe(false);
     expect(isStatementTimeout(new Error('Query read timeout'))).toBe(false);
     expect(isStatementTimeout(null)).toBe(false);

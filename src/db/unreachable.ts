@@ -21,12 +21,14 @@ export function isDatabaseUnreachable(error: unknown): boolean {
 
 /**
  * Whether PostgreSQL cancelled a statement at its statement timeout: it answered, but the statement
- * ran (or waited for a lock another transaction held) too long; its transaction was rolled back.
+ * ran (or waited for a lock another transaction held) too long; its transaction was rolled back. By
+ * its code (the message is in the server's language); the API cancels none of its statements itself,
+ * so only a cancel by an administrator shares the code, and says so in English.
  */
 export function isStatementTimeout(error: unknown): boolean {
   return inCauses(error, (e) => {
     const { code, message } = e as { code?: unknown; message?: unknown };
-    return code === '57014' && typeof message === 'string' && /statement timeout/i.test(message);
+    return code === '57014' && !(typeof message === 'string' && /due to user request/i.test(message));
   });
 }
 

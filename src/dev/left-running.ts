@@ -12,8 +12,20 @@ import { rm, writeFile } from 'node:fs/promises';
 export interface Ownership {
   /** The `npm start` process that stops the server. */
   owner: number;
+  /** When that process started (clock ticks since boot): its ID may go to another program once it is gone. */
+  ownerStartedAt: string | null;
   /** The server's own process. */
   pid: number;
+}
+
+/** The fields of /proc/<pid>/stat from the third on (state, parent, ...; the command name before them is in parentheses), or null without /proc. */
+function statFields(pid: number): string[] | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  } catch {
+    return null;
+  }
 }
 
 /** True while the process exists and is not a zombie waiting for its parent to reap it. */
@@ -24,20 +36,22 @@ export function isRunning(pid: number): boolean {
     // EPERM: it runs, as another user (PostgreSQL under root runs as its own user).
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
-  try {
-    // The third field of /proc/<pid>/stat is the state; the command name before it is in parentheses.
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return true;
-  }
+  return statFields(pid)?.[0] !== 'Z';
 }
+
+/** When a process started (the 22nd field of /proc/<pid>/stat), or null where it cannot be read. */
+function startedAt(pid: number): string | null {
+  return statFields(pid)?.[19] ?? null;
+}
+
+/** Whether the recorded owner still runs: the same process, not another that was given its ID since. */
+const ownerRuns = (recorded: Ownership) => isRunning(recorded.owner) && startedAt(recorded.owner) === recorded.ownerStartedAt;
 
 /** Who owns the server `file` names, and its process; null when nothing (readable) is recorded. */
 export function readOwnership(file: string): Ownership | null {
   try {
     const recorded = JSON.parse(readFileSync(file, 'utf8')) as Ownership;
-    return Number.isInteger(recorded.owner) && Number.isInteger(recorded.pid) ? recorded : null;
+    return Number.isInteger(recorded.owner) && Number.isInteger(recorded.pid) ? { ...recorded, ownerStartedAt: recorded.ownerStartedAt ?? null } : null;
   } catch {
     return null;
   }
@@ -45,7 +59,7 @@ export function readOwnership(file: string): Ownership | null {
 
 /** Records this process as the owner of the server `pid`. */
 export async function claim(file: string, pid: number): Promise<void> {
-  await writeFile(file, JSON.stringify({ owner: process.pid, pid } satisfies Ownership));
+  await writeFile(file, JSON.stringify({ owner: process.pid, ownerStartedAt: startedAt(process.pid), pid } satisfies Ownership));
 }
 
 /** Forgets the ownership, once the server has stopped. */
@@ -60,7 +74,7 @@ export async function release(file: string): Promise<void> {
  */
 export async function takeOverLeftRunning(file: string, isServer: (pid: number) => boolean): Promise<number | null> {
   const recorded = readOwnership(file);
-  if (!recorded || isRunning(recorded.owner) || !isRunning(recorded.pid) || !isServer(recorded.pid)) return null;
+  if (!recorded || ownerRuns(recorded) || !isRunning(recorded.pid) || !isServer(recorded.pid)) return null;
   await claim(file, recorded.pid);
   return recorded.pid;
 }

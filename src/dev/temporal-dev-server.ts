@@ -128,10 +128,11 @@ export async function startTemporalDevServer(opts: {
     }
     throw new Error(`Port ${opts.port} is held by a program that is not a Temporal server. Stop it, or set TEMPORAL_PORT, or set TEMPORAL_ADDRESS.`);
   }
+  // Before the UI's port, which that server may hold: the user's mistake is the port, not the UI's.
+  if (opts.dbFile && opts.ownerFile) refuseSecondServer(opts.ownerFile, opts.dbFile);
   if (opts.uiPort && (await isPortOpen(opts.uiPort))) {
     throw new Error(`Port ${opts.uiPort} (Temporal UI) is already in use. Stop what holds it or set TEMPORAL_UI_PORT.`);
   }
-  if (opts.dbFile && opts.ownerFile) refuseSecondServer(opts.ownerFile, opts.dbFile);
 
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(opts.port), '--log-level', 'warn', '--namespace', 'default'];
   if (opts.uiPort) args.push('--ui-port', String(opts.uiPort));
@@ -143,6 +144,8 @@ export async function startTemporalDevServer(opts: {
   const logged = opts.logFile ? { fd: openSync(opts.logFile, 'a'), from: existsSync(opts.logFile) ? statSync(opts.logFile).size : 0 } : null;
   const child: ChildProcess = spawn(opts.binary, args, { stdio: ['ignore', logged?.fd ?? 'pipe', logged?.fd ?? 'pipe'] });
   if (logged) closeSync(logged.fd);
+  // Claimed at once: a start killed while its server comes up leaves it on record, for the next start to take over.
+  if (opts.ownerFile && child.pid) await claim(opts.ownerFile, child.pid);
   let exited: string | null = null;
   child.once('exit', (code, signal) => {
     exited = `exit ${code ?? signal}`;
@@ -171,10 +174,10 @@ export async function startTemporalDevServer(opts: {
     }, 'the Temporal dev server', 90_000, 300);
   } catch (error) {
     child.kill('SIGKILL');
+    if (opts.ownerFile) await release(opts.ownerFile);
     throw error;
   }
 
-  if (opts.ownerFile && child.pid) await claim(opts.ownerFile, child.pid);
   return {
     address,
     uiUrl,

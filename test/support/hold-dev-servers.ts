@@ -6,7 +6,7 @@ import { ensureTemporalCli, startTemporalDevServer } from '../../src/dev/tempora
  * Stands in for `npm start` in test/left-running.test.ts: starts PostgreSQL and a Temporal dev
  * server as it does (owner files in `dir`), says so on stdout, and then only waits, to be killed.
  */
-const [dir, pgPort, temporalPort] = process.argv.slice(2);
+const [dir, pgPort, temporalPort, uiPort] = process.argv.slice(2);
 await startEmbeddedPostgres({
   dataDir: path.join(dir, 'postgres'),
   port: Number(pgPort),
@@ -17,7 +17,7 @@ await startEmbeddedPostgres({
 await startTemporalDevServer({
   binary: ensureTemporalCli(path.resolve('.cache')),
   port: Number(temporalPort),
-  uiPort: null,
+  uiPort: Number(uiPort),
   dbFile: path.join(dir, 'temporal.sqlite'),
   logFile: path.join(dir, 'temporal.log'),
   ownerFile: path.join(dir, 'temporal.owner.json'),
