@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
-import { claim, release, stopProcess, takeOverLeftRunning } from './left-running.js';
+import { claim, isRunning, release, stopProcess, takeOverLeftRunning } from './left-running.js';
 import { freePort, isPortOpen } from './ports.js';
 
 export interface LocalPostgres {
@@ -45,6 +45,27 @@ async function ensureDatabase(adminUrl: string, database: string): Promise<void>
 async function postmasterPid(dataDir: string): Promise<number | null> {
   const pid = Number((await readFile(path.join(dataDir, 'postmaster.pid'), 'utf8').catch(() => '')).split('\n')[0]);
   return Number.isInteger(pid) && pid > 0 ? pid : null;
+}
+
+/**
+ * Records this process as the server's owner as soon as the server has written its lock file, while it
+ * is still starting: a start killed then leaves it on record, for the next start to take over.
+ */
+function claimOnceRunning(dataDir: string, ownerFile: string): { stop(): Promise<void> } {
+  let stopped = false;
+  const polling = (async () => {
+    while (!stopped) {
+      const pid = await postmasterPid(dataDir);
+      if (pid !== null && isRunning(pid)) return claim(ownerFile, pid);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  })().catch(() => undefined);
+  return {
+    stop: () => {
+      stopped = true;
+      return polling;
+    },
+  };
 }
 
 const CALLER_SIGNALS = ['SIGINT', 'SIGTERM'] as const;
@@ -118,14 +139,19 @@ export async function startEmbeddedPostgres(opts: {
     onError: (e) => opts.log?.(String(e)),
   });
   if (!existsSync(path.join(opts.dataDir, 'PG_VERSION'))) await instance.initialise();
+  const claiming = opts.ownerFile ? claimOnceRunning(opts.dataDir, opts.ownerFile) : null;
   try {
     await instance.start();
   } catch (error) {
+    await claiming?.stop();
+    if (opts.ownerFile) await release(opts.ownerFile);
     throw new Error(`PostgreSQL did not start on port ${opts.port}: ${error instanceof Error ? error.message : logTail.slice(-3).join(' | ') || 'it exited'}`);
   }
-  await ensureDatabase(adminUrl, opts.database);
+  await claiming?.stop();
+  // Ready: its lock file names it for sure.
   const pid = await postmasterPid(opts.dataDir);
   if (opts.ownerFile && pid !== null) await claim(opts.ownerFile, pid);
+  await ensureDatabase(adminUrl, opts.database);
   return {
     url,
     startedHere: true,
