@@ -5,7 +5,7 @@
  */
 export function nodeVersionProblem(version: string): string | null {
   const major = Number(version.split('.')[0]);
-  return major >= 24 ? null : `Node ${version} is too old: this project runs on Node 24. Start it through npm (\`npm start\`, \`npm run api\`, ...), which puts the project's own Node 24 first on PATH, or with node_modules/.bin/node.`;
+  return major >= 24 ? null : `Node ${version} is too old: this project runs on Node 24. Start it through npm (\`npm start\`, \`npm run start:api\`, ...), which puts the project's own Node 24 first on PATH, or with node_modules/.bin/node.`;
 }
 
 const problem = nodeVersionProblem(process.versions.node);

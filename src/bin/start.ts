@@ -3,6 +3,7 @@ import 'reflect-metadata';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { startApiProcess } from '../app/api-process.js';
+import { onStopSignal } from '../app/stop-signals.js';
 import { startWorkerProcess } from '../app/worker-process.js';
 import { ConfigError, loadConfig, localAddress } from '../config/config.js';
 import { createOrm, migrateUp } from '../db/orm.js';
@@ -27,11 +28,26 @@ import { defaultRescorePolicy } from '../domain/scoring/scoring-policy.js';
  * Ctrl-C stops what it started.
  */
 const env = process.env;
+// The settings are checked before anything starts: a mistyped one is said at once, as a line, not after PostgreSQL and Temporal came up.
+try {
+  loadConfig({ ...env, DATABASE_URL: env.DATABASE_URL || 'postgres://not-started-yet' });
+} catch (error) {
+  if (!(error instanceof ConfigError)) throw error;
+  process.stderr.write(`npm start: ${error.message}\n`);
+  process.exit(1);
+}
 const dataDir = path.resolve(env.DATA_DIR ?? '.data');
 const log = createLogger(env.LOG_LEVEL ?? 'info', 'start');
 const stops: Array<[string, () => Promise<void>]> = [];
 
-async function shutdown(code: number): Promise<never> {
+let stopping: Promise<never> | null = null;
+/** Stops what was started here, last started first, once (a signal may come while a failed start stops), and exits. */
+function shutdown(code: number): Promise<never> {
+  stopping ??= stopAll(code);
+  return stopping;
+}
+
+async function stopAll(code: number): Promise<never> {
   for (const [name, stop] of stops.reverse()) {
     try {
       await stop();
@@ -43,12 +59,9 @@ async function shutdown(code: number): Promise<never> {
   process.exit(code);
 }
 const leftRunning = (server: string) => `reusing the ${server} an earlier npm start left running when it was killed; it stops with this one`;
-process.once('SIGINT', () => void shutdown(0));
-process.once('SIGTERM', () => void shutdown(0));
+onStopSignal(() => shutdown(0), () => log.info('already stopping: the worker drains, then the servers stop'));
 
 try {
-  // The settings are checked before anything starts: a mistyped one is said at once, not after PostgreSQL and Temporal came up.
-  loadConfig({ ...env, DATABASE_URL: env.DATABASE_URL || 'postgres://not-started-yet' });
   let temporalUi: string | null = null;
   if (!env.DATABASE_URL) {
     const pg = await startEmbeddedPostgres({
@@ -158,8 +171,6 @@ try {
   ];
   process.stdout.write(lines.join('\n') + '\n');
 } catch (error) {
-  // A setting's error is the user's to fix: said as a line, without the stack.
-  if (error instanceof ConfigError) process.stderr.write(`npm start: ${error.message}\n`);
-  else log.error({ err: error }, error instanceof Error ? error.message : 'start failed');
+  log.error({ err: error }, error instanceof Error ? error.message : 'start failed');
   await shutdown(1);
 }

@@ -86,3 +86,11 @@ describe('CURRENCY', () => {
     expect(() => loadConfig({ ...base, CURRENCY: value })).toThrow(/^CURRENCY must be/);
   });
 });
+
+describe('LOG_LEVEL', () => {
+  it('is info unless set, and takes only a level the logger knows', () => {
+    expect(loadConfig(base).logLevel).toBe('info');
+    expect(loadConfig({ ...base, LOG_LEVEL: 'debug' }).logLevel).toBe('debug');
+    expect(() => loadConfig({ ...base, LOG_LEVEL: 'verbose' })).toThrow('LOG_LEVEL must be fatal or error or warn or info or debug or trace or silent, got "verbose"');
+  });
+});

@@ -157,7 +157,10 @@ export async function startEmbeddedPostgres(opts: {
     startedHere: true,
     takenOver: false,
     stop: async () => {
-      await instance.stop();
+      // By its process, not the package's stop(), which waits for an exit that has already happened when Ctrl-C's
+      // SIGINT reached the server itself (it is in the terminal's process group) and it shut down first.
+      if (pid !== null) await stopProcess(pid, 'SIGINT');
+      else await instance.stop();
       if (opts.ownerFile) await release(opts.ownerFile);
     },
   };

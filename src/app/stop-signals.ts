@@ -1,0 +1,17 @@
+/**
+ * Runs `stop` on the first SIGINT or SIGTERM and ignores the ones that follow while it runs.
+ * Ctrl-C on `npm start` or `npm run start:api` reaches the process twice (the terminal sends it
+ * to the whole process group, and npm passes its own on): a handler taken off after the first
+ * would let the second end the process halfway through stopping, leaving the worker undrained
+ * and the servers running.
+ */
+export function onStopSignal(stop: (signal: NodeJS.Signals) => unknown, onRepeat?: (signal: NodeJS.Signals) => void): void {
+  let stopping = false;
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      if (stopping) return onRepeat?.(signal);
+      stopping = true;
+      void stop(signal);
+    });
+  }
+}

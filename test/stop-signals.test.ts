@@ -1,0 +1,17 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+
+/** Ctrl-C on `npm start` reaches the start twice (the terminal's and npm's own): the second must not cut its stopping short. */
+it('stops once on the first signal, and lets a second one wait for the stop to end', async () => {
+  const child = spawn(process.execPath, [path.resolve('dist/test/support/stop-signal-child.js')], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  await new Promise<void>((resolve) => child.stdout.on('data', () => out.includes('ready') && resolve()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  child.kill('SIGINT');
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  child.kill('SIGINT');
+  child.kill('SIGTERM');
+  expect(await exited).toBe(0);
+  expect(out.split('\n').filter(Boolean)).toEqual(['ready', 'again: SIGINT', 'again: SIGTERM', 'stopped']);
+});
