@@ -60,6 +60,11 @@ it('takes over the servers of a start that was killed, and stops them at its end
   await waitFor(async () => !isRunning(holder.pid!), 'the killed start to be gone', 10_000, 50);
   expect(isRunning(pgOwned.pid) && isRunning(temporalOwned.pid)).toBe(true);
 
+  // A second PostgreSQL on the same data folder, on another port, is refused before it could record itself as the owner.
+  await expect(startEmbeddedPostgres({ dataDir: path.join(dir, 'postgres'), port: await freePort(), database: 'retention', handleSignals: false, ownerFile: path.join(dir, 'postgres.owner.json') })).rejects.toThrow(
+    `runs on port ${pgPort} with ${path.join(dir, 'postgres')}: set PGPORT=${pgPort}`,
+  );
+  expect(await owned('postgres')).toEqual(pgOwned);
   // A second Temporal server on the same database, on another port, is refused: it would fight the first over its shards.
   // (The UI's port is the one the first server holds, as npm start's default is: the error names the server's port.)
   await expect(startTemporalDevServer(temporalOf(await freePort(), uiPort))).rejects.toThrow(`runs on port ${temporalPort} with ${path.join(dir, 'temporal.sqlite')}: set TEMPORAL_PORT=${temporalPort}`);

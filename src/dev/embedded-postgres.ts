@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
-import { claim, isRunning, release, stopProcess, takeOverLeftRunning } from './left-running.js';
+import { claim, commandLine, isRunning, release, stopProcess, takeOverLeftRunning } from './left-running.js';
 import { freePort, isPortOpen } from './ports.js';
 
 export interface LocalPostgres {
@@ -45,6 +45,18 @@ async function ensureDatabase(adminUrl: string, database: string): Promise<void>
 async function postmasterPid(dataDir: string): Promise<number | null> {
   const pid = Number((await readFile(path.join(dataDir, 'postmaster.pid'), 'utf8').catch(() => '')).split('\n')[0]);
   return Number.isInteger(pid) && pid > 0 ? pid : null;
+}
+
+/**
+ * PostgreSQL refuses a second server on one data folder anyway; said first, naming the running one's port,
+ * and before this start would record itself as the owner of a server that is not its own.
+ */
+async function refuseSecondServer(dataDir: string): Promise<void> {
+  const lock = (await readFile(path.join(dataDir, 'postmaster.pid'), 'utf8').catch(() => '')).split('\n');
+  const pid = Number(lock[0]);
+  if (!(Number.isInteger(pid) && pid > 0 && isRunning(pid) && commandLine(pid).includes(`-D ${dataDir} `))) return;
+  const port = lock[3]?.trim() || '?';
+  throw new Error(`This project's PostgreSQL (process ${pid}) runs on port ${port} with ${dataDir}: set PGPORT=${port} to use it, or stop it first.`);
 }
 
 /**
@@ -139,6 +151,7 @@ export async function startEmbeddedPostgres(opts: {
     onError: (e) => opts.log?.(String(e)),
   });
   if (!existsSync(path.join(opts.dataDir, 'PG_VERSION'))) await instance.initialise();
+  await refuseSecondServer(opts.dataDir);
   const claiming = opts.ownerFile ? claimOnceRunning(opts.dataDir, opts.ownerFile) : null;
   try {
     await instance.start();
