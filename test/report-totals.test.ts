@@ -9,6 +9,7 @@ import {
   ImportCsvDocument,
   type ImportKind,
 } from './__generated__/graphql.js';
+import { defaultScoringPolicy } from '../src/domain/scoring/scoring-policy.js';
 import { startTestStack, type TestStack } from './support/stack.js';
 
 /**
@@ -17,7 +18,8 @@ import { startTestStack, type TestStack } from './support/stack.js';
  */
 let stack: TestStack;
 beforeAll(async () => {
-  stack = await startTestStack({ worker: false });
+  // The concentration report's bands from the policies given (a deployment's own), not a default.
+  stack = await startTestStack({ worker: false, policies: { scoring: { ...defaultScoringPolicy, concentration: { version: 7, highAtLeast: 0.999, mediumAtLeast: 0.99 } } } });
 }, 60_000);
 afterAll(() => stack?.stop());
 
@@ -49,6 +51,7 @@ it('reports the revenue concentration of months whose revenue passes 2^53 minor 
   expect(month).toMatchObject({ customers: 2, totalRevenue: TEN_MAX + 100 });
   expect(month.totalRevenue).toBeGreaterThan(Number.MAX_SAFE_INTEGER);
   expect(base.data!.concentration!.value).toBe(month.topShare);
+  expect(base.data!.concentration!.modelVersion).toMatch(/;policy=7$/);
   expect(month.lorenz!.at(-1)).toEqual({ populationShare: 1, revenueShare: 1 });
 
   const segment = await stack.gql(ConcentrationDocument, { months: 2, filter: { search: 'Big Spender' } }, Role.Viewer);

@@ -95,7 +95,7 @@ export function createServices(em: EntityManager, engines: Engines, policies: Po
     undeliverable: new UndeliverableMessageService(em, audit, policies.delivery.maxAttempts, policies.money.currency),
     auditLog: new AuditLogService(em),
     apiKeys: new ApiKeyService(em, audit),
-    scoring: new ScoringService(em, scoringRuns, engines.scoring, policies.rescore, audit),
+    scoring: new ScoringService(em, scoringRuns, engines.scoring, policies.rescore, audit, policies.scoring.concentration),
     bandChanges: new ScoreBandChangeService(em),
     imports: new ImportService(em.config.get('clientUrl')!, {
       invoicesPaid: (invoiceIds) => runReconciliation.tellPaidReminders(invoiceIds),

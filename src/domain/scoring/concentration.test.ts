@@ -1,4 +1,4 @@
-import { concentration, concentrationByPeriod, concentrationOf, monthPeriods, type PeriodRevenue } from './concentration.js';
+import { concentration, concentrationByPeriod, concentrationOf, defaultConcentrationPolicy, monthPeriods, type PeriodRevenue } from './concentration.js';
 import { ScoringException } from './scoring.exception.js';
 
 describe('concentrationOf', () => {
@@ -142,8 +142,8 @@ describe('concentration over time', () => {
       ['2025-01', [80, -3]],
     ]);
     const options = { periods: ['2024-12', '2025-01', '2025-02'] };
-    expect(concentrationByPeriod(byPeriod, options)).toEqual(concentration(rows, options));
-    expect(concentrationByPeriod(byPeriod, options).periods.map((p) => [p.period, p.customers, p.totalRevenue, p.negativeClamped])).toEqual([
+    expect(concentrationByPeriod(byPeriod, options, defaultConcentrationPolicy)).toEqual(concentration(rows, options));
+    expect(concentrationByPeriod(byPeriod, options, defaultConcentrationPolicy).periods.map((p) => [p.period, p.customers, p.totalRevenue, p.negativeClamped])).toEqual([
       ['2024-12', 0, 0, 0],
       ['2025-01', 2, 80, 1],
       ['2025-02', 2, 45, 0],
@@ -161,13 +161,13 @@ describe('concentration over time', () => {
       ['2026-11', [100, 0.0001, 0.0001, 0.0001, 0.0001]],
       ['2026-12', [10, 10, 10]],
     ]);
-    const score = concentrationByPeriod(byPeriod, { periods: ['2026-11', '2026-12'], partialPeriod: '2026-12' });
+    const score = concentrationByPeriod(byPeriod, { periods: ['2026-11', '2026-12'], partialPeriod: '2026-12' }, defaultConcentrationPolicy);
     expect(score.value).toBeCloseTo(1, 5);
     expect(score.band).toBe('high');
     expect(score.reasons[0]).toMatch(/^2026-12 \(to date\): the top 20% of customers brought 20% of revenue \(3 customers\)$/);
     expect(score.reasons[1]).toMatch(/^2026-11: /);
     // Only the month under way has revenue: it is all there is to say.
-    const early = concentrationByPeriod(new Map([['2026-12', [10, 10, 10]]]), { periods: ['2026-11', '2026-12'], partialPeriod: '2026-12' });
+    const early = concentrationByPeriod(new Map([['2026-12', [10, 10, 10]]]), { periods: ['2026-11', '2026-12'], partialPeriod: '2026-12' }, defaultConcentrationPolicy);
     expect(early.value).toBeCloseTo(0.2, 5);
     expect(early.reasons).toContain('2026-12 (to date): the top 20% of customers brought 20% of revenue (Gini 0, 3 customers)');
   });
@@ -179,7 +179,7 @@ describe('concentration over time', () => {
       ['2026-12', [10, 10, 10]],
     ]);
     const months = (reasons: string[]) => reasons.map((r) => r.slice(0, 7));
-    const three = concentrationByPeriod(byPeriod, { periods: ['2026-10', '2026-11', '2026-12'], partialPeriod: '2026-12' });
+    const three = concentrationByPeriod(byPeriod, { periods: ['2026-10', '2026-11', '2026-12'], partialPeriod: '2026-12' }, defaultConcentrationPolicy);
     expect(months(three.reasons)).toEqual(['2026-12', '2026-11', '2026-10']);
   });
 });

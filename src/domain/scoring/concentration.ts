@@ -142,11 +142,7 @@ export function concentration(rows: readonly PeriodRevenue[], options: Concentra
 }
 
 /** As `concentration`, from each period's revenues, one per customer (summed already, as a database returns them). */
-export function concentrationByPeriod(
-  revenues: ReadonlyMap<string, readonly number[]>,
-  options: ConcentrationOptions = {},
-  policy: ConcentrationPolicy = defaultConcentrationPolicy,
-): ConcentrationScore {
+export function concentrationByPeriod(revenues: ReadonlyMap<string, readonly number[]>, options: ConcentrationOptions, policy: ConcentrationPolicy): ConcentrationScore {
   const topFraction = options.topFraction ?? 0.2;
   const periods = [...new Set([...(options.periods ?? []), ...revenues.keys()])]
     .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))

@@ -1,6 +1,7 @@
 import type { BehaviourChangePolicy } from './behaviour-change.js';
 import { defaultBehaviourChangePolicy } from './behaviour-change.js';
 import { defaultChurnRiskPolicy, type ChurnRiskPolicy } from './bgnbd.js';
+import { defaultConcentrationPolicy, type ConcentrationPolicy } from './concentration.js';
 import { defaultPaymentLoyaltyPolicy, type PaymentLoyaltyPolicy } from './payment-loyalty.js';
 import { defaultPersistentIssuePolicy, type PersistentIssuePolicy } from './persistent-issue.js';
 import { defaultServiceTierPolicy, type ServiceTierPolicy } from './profitability.js';
@@ -26,6 +27,8 @@ export interface ScoringPolicy {
   persistentIssue: PersistentIssuePolicy;
   referral: ReferralPolicy;
   serviceTiers: ServiceTierPolicy;
+  /** The base's revenue concentration report: the top share from which its band is high or medium. */
+  concentration: ConcentrationPolicy;
 }
 
 export const defaultScoringPolicy: ScoringPolicy = {
@@ -40,6 +43,7 @@ export const defaultScoringPolicy: ScoringPolicy = {
   persistentIssue: defaultPersistentIssuePolicy,
   referral: defaultReferralPolicy,
   serviceTiers: defaultServiceTierPolicy,
+  concentration: defaultConcentrationPolicy,
 };
 
 /** How the rescore workflow walks the base. */

@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql } from 'kysely';
-import { ScoringException, ScoringExceptionCode, concentrationByPeriod, monthPeriods, type ConcentrationScore } from '../../domain/scoring/index.js';
+import { ScoringException, ScoringExceptionCode, concentrationByPeriod, monthPeriods, type ConcentrationPolicy, type ConcentrationScore } from '../../domain/scoring/index.js';
 import { scoreDistribution, type BandCountRow, type ScoreDistribution } from '../../domain/scoring/score-distribution.js';
 import { ScoreKind } from '../../domain/scoring/score-kind.js';
 import { SCORE_BANDS } from '../../domain/scoring/score-bands.js';
@@ -32,6 +32,8 @@ export class ScoringService {
     private readonly engine: ScoringEngine,
     private readonly rescorePolicy: RescorePolicy,
     private readonly audit: AuditService,
+    /** The concentration report's bands (the scoring policy's). */
+    private readonly concentrationPolicy: ConcentrationPolicy,
   ) {}
 
   /** Each score's bands, in order (none for CLV, a value without bands): what a filter offers. */
@@ -178,7 +180,7 @@ export class ScoringService {
                group by 1, o.customer_id) per_customer
        group by month`.execute(this.em.getKysely());
     // This month is under way: the headline is the last complete month.
-    return concentrationByPeriod(new Map(rows.map((r) => [r.period, r.revenues])), { periods, partialPeriod: periods[periods.length - 1] });
+    return concentrationByPeriod(new Map(rows.map((r) => [r.period, r.revenues])), { periods, partialPeriod: periods[periods.length - 1] }, this.concentrationPolicy);
   }
 }
 
