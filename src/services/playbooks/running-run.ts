@@ -17,7 +17,7 @@ const ENDED_IN_ENGINE: ReadonlySet<string> = new Set([PlaybookRunStatus.Terminat
  * A run recorded as terminated, failed or timed out had closed in the engine before that was
  * recorded, so none of its steps can still be taken: a step that comes after is the run's
  * after a reset (Temporal UI or CLI), which runs it again. It fails, and the engine retries it,
- * until the run reconciliation (every 5 minutes) records the run as running again; then it
+ * until the run reconciliation (its schedule, RUN_RECONCILIATION_SCHEDULE) records the run as running again; then it
  * writes as it would have. (A straggler of the closed run fails alike: nothing takes its result.)
  */
 export async function runStillRunning(em: EntityManager, workflowId: string, options: { lastStep?: boolean } = {}): Promise<boolean> {
@@ -38,7 +38,7 @@ export function failIfReset(workflowId: string, status: string, lastStep = false
 /** A step of a run reset after its end was recorded from the engine: retried until the record says running again. */
 export class RunResetPending extends Error {
   constructor(workflowId: string, status: string) {
-    super(`Playbook run ${workflowId} is recorded as ${status.replace('_', ' ')} but takes a step: it was reset in the workflow engine and runs again. The step is retried once the run reconciliation (every 5 minutes) has recorded the run as running again`);
+    super(`Playbook run ${workflowId} is recorded as ${status.replace('_', ' ')} but takes a step: it was reset in the workflow engine and runs again. The step is retried once the run reconciliation (RUN_RECONCILIATION_SCHEDULE, every 5 minutes unless set otherwise; while it is off, nothing records it) has recorded the run as running again`);
     this.name = 'RunResetPending';
   }
 }
