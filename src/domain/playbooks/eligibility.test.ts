@@ -1,9 +1,19 @@
 import { defaultPersistentIssuePolicy } from '../scoring/persistent-issue.js';
 import { appreciationPolicy } from './appreciation.js';
-import { accountReviewProblem, appreciationProblem, fixIssueProblem } from './eligibility.js';
+import { accountReviewProblem, appreciationProblem, fairReminderProblem, fixIssueProblem } from './eligibility.js';
 import { triggerPolicy } from './triggers.js';
 
 describe('playbook eligibility', () => {
+  it('starts fair reminders for an invoice as far past due as the sweep takes it, by hand too', () => {
+    const today = '2026-11-24';
+    expect(fairReminderProblem('2026-11-23', today, triggerPolicy)).toBeNull();
+    expect(fairReminderProblem('2026-11-24', today, triggerPolicy)).toBe('due on 2026-11-24: not overdue yet');
+    expect(fairReminderProblem('2026-12-01', today, triggerPolicy)).toBe('due on 2026-12-01: not overdue yet');
+    // A deployment whose sweep waits three days: a start by hand waits as long.
+    expect(fairReminderProblem('2026-11-22', today, { minDaysOverdue: 3 })).toBe('2 days overdue: fair reminders start at 3 days overdue');
+    expect(fairReminderProblem('2026-11-21', today, { minDaysOverdue: 3 })).toBeNull();
+  });
+
   const asOf = '2026-12-02';
   const complaint = (topic: string, openedAt: string, more: { resolvedAt?: string; reopenedCount?: number; reopenedAt?: string } = {}) => ({ topic, openedAt, resolvedAt: openedAt, ...more });
 

@@ -4,6 +4,7 @@ import { days } from '../policies/duration.js';
 import { topicKey } from '../complaints/topic.js';
 import { LOSS_MAKING } from '../scoring/profitability.js';
 import type { AppreciationPolicy } from './appreciation.js';
+import type { TriggerPolicy } from './triggers.js';
 import type { WelcomeCheckPolicy } from './welcome-check.js';
 
 /**
@@ -13,6 +14,13 @@ import type { WelcomeCheckPolicy } from './welcome-check.js';
  * for years they were not with us, or sent a second proposal within the cooldown. Each rule
  * says why a customer is not eligible, or null when they are.
  */
+
+/** A fair reminder: the invoice is at least `minDaysOverdue` days past its due day (the sweep's trigger), else why not. */
+export function fairReminderProblem(dueAt: string, today: DateLike, policy: Pick<TriggerPolicy, 'minDaysOverdue'>): string | null {
+  const overdue = dayNumber(today) - dayNumber(dueAt);
+  if (overdue >= policy.minDaysOverdue) return null;
+  return overdue < 1 ? `due on ${dueAt}: not overdue yet` : `${overdue} day${overdue === 1 ? '' : 's'} overdue: fair reminders start at ${policy.minDaysOverdue} days overdue`;
+}
 
 /** Fixing an issue: the topic is persistent now (complaints or reopens in the window, as the persistent-issue score counts them). */
 export function fixIssueProblem(topic: string, complaints: readonly ComplaintRecord[], asOf: DateLike, policy: PersistentIssuePolicy): string | null {

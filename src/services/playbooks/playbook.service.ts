@@ -5,6 +5,7 @@ import { assertPageSize, decodeCursor, encodeCursor, invalidCursor, mapPage, toP
 import { APPRECIATION, appreciationWorkflowId } from '../../domain/playbooks/appreciation.js';
 import { ACCOUNT_REVIEW, accountReviewWorkflowId, type AccountReviewState } from '../../domain/playbooks/account-review.js';
 import { FAIR_REMINDER, fairReminderWorkflowId, promiseDayOutOfRange } from '../../domain/playbooks/fair-reminder.js';
+import { fairReminderProblem } from '../../domain/playbooks/eligibility.js';
 import { FIX_ISSUE, fixIssueWorkflowId } from '../../domain/playbooks/fix-issue.js';
 import { occurrenceWorkflowId } from '../../domain/playbooks/occurrence.js';
 import type { PlaybookRunState } from '../../domain/playbooks/run-state.js';
@@ -129,8 +130,8 @@ export class PlaybookService {
   private async pendingFairReminder(invoiceId: string): Promise<PendingRun> {
     const invoice = await this.invoices.get(invoiceId);
     if (invoice.paidAt) throw new BillingException(BillingExceptionCode.InvoiceAlreadyPaid, `Invoice ${invoiceId} was paid on ${invoice.paidAt}`, { invoiceId });
-    const today = new Date().toISOString().slice(0, 10);
-    if (invoice.dueAt >= today) throw new BillingException(BillingExceptionCode.InvoiceNotOverdue, `Invoice ${invoiceId} is due on ${invoice.dueAt}: not overdue yet`, { invoiceId, dueAt: invoice.dueAt });
+    const notOverdue = fairReminderProblem(invoice.dueAt, new Date(), this.policies.triggers);
+    if (notOverdue) throw new BillingException(BillingExceptionCode.InvoiceNotOverdue, `Invoice ${invoiceId} is ${notOverdue}`, { invoiceId, dueAt: invoice.dueAt });
     const customerId = invoice.customer.id;
     await this.assertMayStart(customerId, FAIR_REMINDER);
     const tags = await this.tags(customerId);
