@@ -132,7 +132,6 @@ export class CustomerResolver {
 
   @FieldResolver(() => PlaybookRunConnection, { description: 'Playbook runs, newest first; fields of their live state cost one Temporal query per run', complexity: pageComplexity })
   async playbookRuns(@Root() customer: Customer, @Args() args: NestedPageArgs, @Ctx() ctx: GraphQLContext, @Info() info: GraphQLResolveInfo): Promise<Page<PlaybookRun | PlaybookRunType>> {
-    const page = await ctx.services.playbooks.asListed(await ctx.services.runs.forCustomer(customer.id, args), { live: selectsLiveState(selectedFields(info, 'edges', 'node')) });
-    return mapPage(page, asRunType);
+    return mapPage(await ctx.services.playbooks.runsOfCustomer(customer.id, args, { live: selectsLiveState(selectedFields(info, 'edges', 'node')) }), asRunType);
   }
 }

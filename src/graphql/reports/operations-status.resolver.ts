@@ -9,8 +9,7 @@ import { OperationsStatusType } from './operations-status.types.js';
 export class OperationsStatusResolver {
   @Allow(Role.Operator)
   @Query(() => OperationsStatusType, { description: "The deployment's operations status, for an operator's dashboard", complexity: REPORT_COMPLEXITY })
-  async operationsStatus(@Ctx() ctx: GraphQLContext): Promise<OperationsStatusType> {
-    const status = await ctx.services.operations.status();
-    return { ...status, oldestDueMessageSeconds: Math.round(status.oldestDueMessageSeconds) };
+  operationsStatus(@Ctx() ctx: GraphQLContext): Promise<OperationsStatusType> {
+    return ctx.services.operations.status();
   }
 }

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { GraphQLJSONObject, LocalDateResolver } from 'graphql-scalars';
 import { ArgsType, Field, Float, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import type { ConcentrationScore } from '../../domain/scoring/concentration.js';
+import { MAX_CONCENTRATION_MONTHS } from '../../services/scores/scoring.service.js';
 import type { ModelFit } from '../../services/scores/scoring-run.service.js';
 import type { ScoringRunView } from '../../services/scores/scoring.service.js';
 import { ScoreKind } from '../../domain/scoring/score-kind.js';
@@ -220,11 +221,15 @@ export class ScoreDistributionArgs {
   filter?: CustomerFilterType | null;
 }
 
+/** How far back a concentration report looks (the query's and a segment's). */
 @ArgsType()
-export class ConcentrationArgs {
-  @Field(() => Int, { defaultValue: 12, description: 'Months back, the current one included (1 to 60)' })
+export class ConcentrationMonthsArgs {
+  @Field(() => Int, { defaultValue: 12, description: `Months back, the current one included (1 to ${MAX_CONCENTRATION_MONTHS})` })
   months!: number;
+}
 
+@ArgsType()
+export class ConcentrationArgs extends ConcentrationMonthsArgs {
   @Field(() => CustomerFilterType, { nullable: true, description: 'A segment: the same filters as the customers query' })
   filter?: CustomerFilterType | null;
 }

@@ -1,6 +1,6 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import { LocalDateResolver } from 'graphql-scalars';
-import { Arg, Args, Ctx, FieldResolver, ID, Info, Int, Mutation, Query, Resolver, Root, UseMiddleware } from 'type-graphql';
+import { Arg, Args, Ctx, FieldResolver, ID, Info, Mutation, Query, Resolver, Root, UseMiddleware } from 'type-graphql';
 import { Role } from '../../domain/auth/roles.js';
 import { mapPage } from '../../services/common/pagination.js';
 import type { CustomerFilter } from '../../services/customers/customer-query.js';
@@ -12,7 +12,7 @@ import { CampaignConnection, CampaignType } from '../campaigns/campaign.types.js
 import { ComplaintTopicType } from '../complaints/complaint.types.js';
 import { customerPageIncludes } from '../customers/customer-page-includes.js';
 import { CustomerConnection } from '../customers/customer.types.js';
-import { ConcentrationReportType, ScoreDistributionReportType } from '../scores/scoring.types.js';
+import { ConcentrationMonthsArgs, ConcentrationReportType, ScoreDistributionReportType } from '../scores/scoring.types.js';
 import { CreateSegmentInput, SegmentConnection, SegmentCustomersArgs, SegmentType, UpdateSegmentInput } from './segment.types.js';
 
 const filterOf = (segment: SegmentType) => segment.filter as CustomerFilter;
@@ -65,7 +65,7 @@ export class SegmentResolver {
   @UseMiddleware(ReportTurn)
   concentration(
     @Root() segment: SegmentType,
-    @Arg('months', () => Int, { defaultValue: 12, description: 'Months back, the current one included (1 to 60)' }) months: number,
+    @Args() { months }: ConcentrationMonthsArgs,
     @Ctx() ctx: GraphQLContext,
   ): Promise<ConcentrationReportType> {
     return ctx.services.scoring.concentration({ months, filter: filterOf(segment) }).then(ConcentrationReportType.from);

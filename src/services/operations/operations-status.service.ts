@@ -71,7 +71,8 @@ export class OperationsStatusService {
     });
     return {
       dueMessages: Number(counts.due),
-      oldestDueMessageSeconds: Math.max(0, Number(counts.oldest ?? 0)),
+      // Whole seconds: how long a message waits is read in seconds and more (a dashboard, an alert).
+      oldestDueMessageSeconds: Math.max(0, Math.round(Number(counts.oldest ?? 0))),
       deferredMessages: Number(counts.deferred),
       undeliverableMessages: Number(counts.undeliverable),
       lastRescoreCompletedAt: counts.last_rescore === null ? null : new Date(counts.last_rescore),

@@ -404,12 +404,16 @@ export class PlaybookService {
     return toPage(views, args.first, () => this.engine.countRunning(search), (view) => encodeCursor(tag, [offset + views.indexOf(view) + 1]), offset > 0);
   }
 
+  /** A customer's runs, newest first (batched across a page of customers), each with its live state when `live`, as `asListed`. */
+  async runsOfCustomer(customerId: string, args: PageArgs, options: { live: boolean }): Promise<Page<PlaybookRun | PlaybookRunView>> {
+    return this.asListed(await this.runs.forCustomer(customerId, args), options);
+  }
+
   /**
-   * Runs by their database records (a customer's, a campaign member's), newest first as given,
-   * each with its live state when `live` (one engine query per run): a list that shows only
-   * what the records hold asks the engine nothing.
+   * Runs by their database records, newest first as given, each with its live state when `live`
+   * (one engine query per run): a list that shows only what the records hold asks the engine nothing.
    */
-  async asListed(page: Page<PlaybookRun>, { live }: { live: boolean }): Promise<Page<PlaybookRun | PlaybookRunView>> {
+  private async asListed(page: Page<PlaybookRun>, { live }: { live: boolean }): Promise<Page<PlaybookRun | PlaybookRunView>> {
     if (!live) return page;
     const views = new Map(await Promise.all(page.edges.map(async ({ node }) => [node, await this.withLiveState(node)] as const)));
     return mapPage(page, (record) => views.get(record)!);
