@@ -13,6 +13,20 @@ export enum RunStatus {
   TimedOut = 'timed_out',
 }
 
+/** Ends recorded from the engine (by the run reconciliation): the engine's to say, so a run reset there since runs again. */
+const ENDED_IN_ENGINE: ReadonlySet<RunStatus> = new Set([RunStatus.Failed, RunStatus.Terminated, RunStatus.TimedOut]);
+
+/**
+ * Where a run stands: how it ended, by the engine (its live state) or by its record (written as the
+ * run's last act, a moment before the engine says so); else it is under way, unless at its last step.
+ * An end recorded from the engine of a run the engine says is running again (reset) does not count.
+ */
+export function runStatus(recorded: RunStatus | null, live: { status?: RunStatus | null; step?: string | null } | null): RunStatus {
+  const resetSince = live?.status === RunStatus.Running && recorded !== null && ENDED_IN_ENGINE.has(recorded);
+  const ended = [live?.status, recorded !== null && !resetSince ? recorded : undefined].find((status) => status && status !== RunStatus.Running);
+  return ended ?? (live?.step === 'done' ? RunStatus.Completed : RunStatus.Running);
+}
+
 /** The outcome a run records when an operator cancels it (Temporal UI or GraphQL). */
 export const CANCELLED_OUTCOME = 'cancelled';
 

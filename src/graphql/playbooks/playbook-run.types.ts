@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { LocalDateResolver } from 'graphql-scalars';
 import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { PlaybookRunStatus, type PlaybookRun } from '../../entities/index.js';
-import { RunStatus } from '../../domain/playbooks/run-status.js';
+import { runStatus, RunStatus } from '../../domain/playbooks/run-status.js';
 import { connectionOf } from '../common/connection.js';
 import { Playbook } from '../../domain/playbooks/playbook.js';
 import { RUN_LOYALTY_BANDS, RUN_RISK_BANDS, UNKNOWN_LOYALTY_BAND } from '../../domain/playbooks/run-tags.js';
@@ -146,7 +146,7 @@ export class PlaybookRunType {
       workflowId: view.workflowId,
       playbook: view.playbook,
       customerId: view.customerId,
-      status: statusOf(view),
+      status: runStatus(view.record ? RECORDED[view.record.status] : null, view.state),
       step: state?.step ?? null,
       outcome: state?.outcome ?? record?.outcome ?? null,
       deadline: state?.deadline ? new Date(state.deadline) : null,
@@ -176,7 +176,7 @@ export class PlaybookRunType {
   }
 }
 
-/** What a run recorded of its end. */
+/** What a run recorded of its end, as the domain names it. */
 const RECORDED: Record<PlaybookRunStatus, RunStatus> = {
   [PlaybookRunStatus.Running]: RunStatus.Running,
   [PlaybookRunStatus.Completed]: RunStatus.Completed,
@@ -185,20 +185,6 @@ const RECORDED: Record<PlaybookRunStatus, RunStatus> = {
   [PlaybookRunStatus.Terminated]: RunStatus.Terminated,
   [PlaybookRunStatus.TimedOut]: RunStatus.TimedOut,
 };
-
-/** Ends the run reconciliation records from the engine: the engine's to say, so a run reset there since runs again. */
-const ENDED_IN_ENGINE: ReadonlySet<string> = new Set([PlaybookRunStatus.Failed, PlaybookRunStatus.Terminated, PlaybookRunStatus.TimedOut]);
-
-/**
- * How the run ended, by the engine or by the run's record (written as the run's last act,
- * a moment before the engine says so); else it is under way, unless at its last step. An end
- * recorded from the engine of a run the engine says is running again (reset) does not count.
- */
-function statusOf({ record, state }: PlaybookRunView): RunStatus {
-  const resetSince = state?.status === RunStatus.Running && record != null && ENDED_IN_ENGINE.has(record.status);
-  const ended = [state?.status, record && !resetSince ? RECORDED[record.status] : undefined].find((status) => status && status !== RunStatus.Running);
-  return ended ?? (state?.step === 'done' ? RunStatus.Completed : RunStatus.Running);
-}
 
 @InputType({ description: 'Tags of runs under way, as operators search them in the Temporal UI; each one given must match' })
 export class RunningPlaybookRunsFilterInput {

@@ -1,0 +1,22 @@
+import { runStatus, RunStatus } from './run-status.js';
+
+describe('runStatus', () => {
+  it('is how the run ended, by the engine or by its record, else under way', () => {
+    expect(runStatus(RunStatus.Running, { status: RunStatus.Running, step: 'waiting' })).toBe(RunStatus.Running);
+    // The record is written as the run's last act, a moment before the engine says it ended.
+    expect(runStatus(RunStatus.Completed, { status: RunStatus.Running, step: 'done' })).toBe(RunStatus.Completed);
+    expect(runStatus(RunStatus.Running, { status: RunStatus.Cancelled })).toBe(RunStatus.Cancelled);
+    // Only the record (the engine not asked, or not answering).
+    expect(runStatus(RunStatus.Cancelled, null)).toBe(RunStatus.Cancelled);
+    expect(runStatus(null, null)).toBe(RunStatus.Running);
+    // At its last step, not yet recorded: completing.
+    expect(runStatus(RunStatus.Running, { status: null, step: 'done' })).toBe(RunStatus.Completed);
+  });
+
+  it('takes a run reset in the engine after an end recorded from it as under way again', () => {
+    expect(runStatus(RunStatus.Terminated, { status: RunStatus.Running, step: 'waiting' })).toBe(RunStatus.Running);
+    expect(runStatus(RunStatus.Terminated, null)).toBe(RunStatus.Terminated);
+    // An end the run recorded itself stands: a completed run reset shows completed until the reconciliation records it running.
+    expect(runStatus(RunStatus.Completed, { status: RunStatus.Running, step: 'waiting' })).toBe(RunStatus.Completed);
+  });
+});
