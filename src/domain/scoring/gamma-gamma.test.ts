@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { conditionalExpectedSpend, expectedSpendScore, fitGammaGamma, gammaGammaLogLikelihood, populationMeanSpend, type GammaGammaParams, type SpendSummary } from './gamma-gamma.js';
+import { conditionalExpectedSpend, fitGammaGamma, gammaGammaLogLikelihood, populationMeanSpend, type GammaGammaParams, type SpendSummary } from './gamma-gamma.js';
 import { ScoringException } from './scoring.exception.js';
 import { lgamma } from './special-functions.js';
 
@@ -115,10 +115,4 @@ describe('conditional expected spend', () => {
     expect(conditionalExpectedSpend({ p: 2, q: 0.8, gamma: 10 }, { x: 1, zbar: 10 })).toBeCloseTo(((10 + 10) * 2) / (2 + 0.8 - 1), 12);
   });
 
-  it('explains itself', () => {
-    const s = expectedSpendScore(PUBLISHED, { x: 2, zbar: 22.35 }, '$');
-    expect(s.reasons).toEqual(['2 repeat purchases averaging $22.35', 'expected spend per purchase $24.66: 82% own average, 18% the customer base\'s ($35.22)']);
-    expect(s.modelVersion).toBe('gamma-gamma/1');
-    expect(expectedSpendScore(PUBLISHED, { x: 0, zbar: 0 }).reasons[0]).toMatch(/^no repeat purchase yet/);
-  });
 });

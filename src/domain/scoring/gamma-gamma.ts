@@ -9,8 +9,6 @@
  * model assumes spend is independent of the purchase process (check the
  * correlation of x and zbar before relying on it).
  */
-import type { ScoreResult } from './score.js';
-import { fmt } from './format.js';
 import { nelderMead, type NelderMeadOptions } from './optimize.js';
 import { invalidInput, ScoringException, ScoringExceptionCode } from './scoring.exception.js';
 import { lgamma } from './special-functions.js';
@@ -155,29 +153,4 @@ export function conditionalExpectedSpend(params: GammaGammaParams, c: SpendSumma
   const denominator = p * x + q - 1;
   if (!(denominator > 0)) throw new RangeError(`expected spend is infinite: p·x + q <= 1 (p = ${p}, q = ${q}, x = ${x})`);
   return ((gamma + x * zbar) * p) / denominator;
-}
-
-export interface ExpectedSpendScore extends ScoreResult {
-  /** Weight of the population mean in the estimate (1 for x = 0). */
-  populationWeight: number;
-}
-
-/** The expected mean transaction value as an explained score. */
-export function expectedSpendScore(params: GammaGammaParams, c: SpendSummary, currency = ''): ExpectedSpendScore {
-  const value = conditionalExpectedSpend(params, c);
-  const { p, q } = params;
-  const populationWeight = (q - 1) / (p * c.x + q - 1);
-  const money = (v: number) => `${currency}${fmt(v, 2)}`;
-  let reasons: string[];
-  if (c.x === 0) reasons = [`no repeat purchase yet: expected spend per purchase is the customer base's average, ${money(value)}`];
-  else {
-    reasons = [`${c.x} repeat purchase${c.x === 1 ? '' : 's'} averaging ${money(c.zbar)}`];
-    // The weighted-average reading needs a finite population mean (q > 1).
-    reasons.push(
-      q > 1
-        ? `expected spend per purchase ${money(value)}: ${fmt((1 - populationWeight) * 100, 0)}% own average, ${fmt(populationWeight * 100, 0)}% the customer base's (${money(populationMeanSpend(params))})`
-        : `expected spend per purchase ${money(value)}`,
-    );
-  }
-  return { value, reasons, modelVersion: GAMMA_GAMMA_MODEL_VERSION, populationWeight };
 }
