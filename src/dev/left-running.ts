@@ -101,6 +101,12 @@ export async function stopProcess(pid: number, signal: NodeJS.Signals, timeoutMs
   }
 }
 
+/** Stops the server `pid` (as `stopProcess`) and forgets its ownership, once stopped, where it was recorded in `ownerFile`. */
+export async function stopOwned(pid: number, signal: NodeJS.Signals, ownerFile: string | undefined, timeoutMs?: number): Promise<void> {
+  await stopProcess(pid, signal, timeoutMs);
+  if (ownerFile) await release(ownerFile);
+}
+
 /** The command line of a process, or '' when it cannot be read (no /proc, or gone). */
 export function commandLine(pid: number): string {
   try {

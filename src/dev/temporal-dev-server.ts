@@ -1,9 +1,9 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, openSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
-import { claim, commandLine, isRunning, readOwnership, release, stopProcess, takeOverLeftRunning } from './left-running.js';
+import { claim, commandLine, isRunning, readOwnership, release, stopOwned, takeOverLeftRunning } from './left-running.js';
 import { freePort, isPortOpen, waitFor } from './ports.js';
 
 /** The newest Temporal CLI tag that `go install pkg@version` accepts (no replace directives). */
@@ -89,10 +89,15 @@ export async function startTemporalDevServerOnFreePorts(opts: { binary: string; 
 function refuseSecondServer(ownerFile: string, dbFile: string): void {
   const recorded = readOwnership(ownerFile);
   if (!recorded || !isRunning(recorded.pid)) return;
-  const line = commandLine(recorded.pid);
-  if (!/ start-dev /.test(line) || !line.includes(` --db-filename ${dbFile} `)) return;
-  const port = / --port (\d+) /.exec(line)?.[1] ?? '?';
+  const port = devServerPort(recorded.pid);
+  if (port === null || !commandLine(recorded.pid).includes(` --db-filename ${dbFile} `)) return;
   throw new Error(`This project's Temporal dev server (process ${recorded.pid}) runs on port ${port} with ${dbFile}: set TEMPORAL_PORT=${port} to use it, or stop it first (kill ${recorded.pid}).`);
+}
+
+/** The port a `temporal server start-dev` process listens on, or null when the process is not one. */
+function devServerPort(pid: number): string | null {
+  const line = commandLine(pid);
+  return / start-dev /.test(line) ? (/ --port (\d+) /.exec(line)?.[1] ?? null) : null;
 }
 
 /** The dev server process ended before it answered. */
@@ -121,10 +126,9 @@ export async function startTemporalDevServer(opts: {
   const uiUrl = opts.uiPort ? `http://127.0.0.1:${opts.uiPort}` : null;
   if (await isPortOpen(opts.port)) {
     if (await isTemporalServer(address)) {
-      const isThisServer = (pid: number) => / start-dev /.test(commandLine(pid)) && commandLine(pid).includes(` --port ${opts.port} `);
-      const pid = opts.ownerFile ? await takeOverLeftRunning(opts.ownerFile, isThisServer) : null;
+      const pid = opts.ownerFile ? await takeOverLeftRunning(opts.ownerFile, (p) => devServerPort(p) === String(opts.port)) : null;
       if (pid === null) return { address, uiUrl, startedHere: false, takenOver: false, pid: null, stop: async () => undefined };
-      return { address, uiUrl, startedHere: false, takenOver: true, pid, stop: () => stopProcess(pid, 'SIGTERM', 10_000).then(() => release(opts.ownerFile!)) };
+      return { address, uiUrl, startedHere: false, takenOver: true, pid, stop: () => stopOwned(pid, 'SIGTERM', opts.ownerFile, 10_000) };
     }
     throw new Error(`Port ${opts.port} is held by a program that is not a Temporal server. Stop it, or set TEMPORAL_PORT, or set TEMPORAL_ADDRESS.`);
   }
@@ -141,7 +145,9 @@ export async function startTemporalDevServer(opts: {
     await mkdir(path.dirname(opts.dbFile), { recursive: true });
     args.push('--db-filename', opts.dbFile);
   }
-  const logged = opts.logFile ? { fd: openSync(opts.logFile, 'a'), from: existsSync(opts.logFile) ? statSync(opts.logFile).size : 0 } : null;
+  const fd = opts.logFile ? openSync(opts.logFile, 'a') : null;
+  // What it prints from here on: the error if it stops while starting.
+  const logged = fd !== null ? { fd, from: fstatSync(fd).size } : null;
   const child: ChildProcess = spawn(opts.binary, args, { stdio: ['ignore', logged?.fd ?? 'pipe', logged?.fd ?? 'pipe'] });
   if (logged) closeSync(logged.fd);
   // Claimed at once: a start killed while its server comes up leaves it on record, for the next start to take over.
@@ -185,16 +191,9 @@ export async function startTemporalDevServer(opts: {
     takenOver: false,
     pid: child.pid ?? null,
     stop: async () => {
-      await new Promise<void>((resolve) => {
-        if (exited) return resolve();
-        const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-        child.once('exit', () => {
-          clearTimeout(timer);
-          resolve();
-        });
-        child.kill('SIGTERM');
-      });
-      if (opts.ownerFile) await release(opts.ownerFile);
+      // Ended by itself already (Ctrl-C reached it too): its process ID may be another program's by now.
+      if (exited) return opts.ownerFile ? release(opts.ownerFile) : undefined;
+      await stopOwned(child.pid!, 'SIGTERM', opts.ownerFile, 10_000);
     },
   };
 }
