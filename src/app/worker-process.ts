@@ -1,8 +1,8 @@
 import type { Client } from '@temporalio/client';
-import type { AppConfig } from '../config/config.js';
-import { createOrm, whenMigrated } from '../db/orm.js';
+import { configuredPolicies, type AppConfig } from '../config/config.js';
+import { createMigratedOrm } from '../db/orm.js';
 import type { Logger } from '../logger.js';
-import { defaultPolicies, type Policies } from '../domain/policies/index.js';
+import type { Policies } from '../domain/policies/index.js';
 import { connectTemporal } from '../temporal/client.js';
 import {
   dataRetentionScheduleId,
@@ -27,14 +27,8 @@ import { createSender, startDeliveryLoop } from './delivery-loop.js';
  * unless given: the API process must be given the same).
  */
 export async function startWorkerProcess(config: AppConfig, logger: Logger, opts: { handleSignals?: boolean; policies?: Policies } = {}) {
-  // Amounts are in the configured currency, whatever policies were given.
-  const policies = { ...(opts.policies ?? defaultPolicies), money: { currency: config.currency } };
-  const orm = await createOrm(config.databaseUrl);
-  const waiting = (error: unknown, retryInMs: number) => logger.warn({ err: error }, `PostgreSQL cannot be reached yet; checking its migrations again in ${retryInMs / 1000} s`);
-  await whenMigrated(orm, waiting).catch(async (error: unknown) => {
-    await orm.close();
-    throw error;
-  });
+  const policies = configuredPolicies(config, opts.policies);
+  const orm = await createMigratedOrm(config.databaseUrl, logger);
   // Installed once the database is there: until then a signal stops the process as it would any other.
   installTemporalRuntime(logger, config.workerMetricsPort, { handleSignals: opts.handleSignals });
   const temporal = await connectTemporal(config.temporal.address, config.temporal.namespace);

@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import { dataRetentionPolicy } from '../domain/customers/data-retention.js';
 import type { UnsubscribeLinks } from '../domain/messages/unsubscribe-link.js';
 import { currencyProblem, moneyPolicy } from '../domain/money.js';
+import { defaultPolicies, type Policies } from '../domain/policies/index.js';
 
 /** Runtime configuration, read once from the environment. */
 export interface AppConfig {
@@ -59,6 +60,11 @@ export interface AppConfig {
 }
 
 export class ConfigError extends Error {}
+
+/** The policies a process decides by: those given (the defaults unless a test or a deployment tunes them), with the amounts' currency from `CURRENCY`. */
+export function configuredPolicies(config: AppConfig, given: Policies = defaultPolicies): Policies {
+  return { ...given, money: { currency: config.currency } };
+}
 
 function required(env: NodeJS.ProcessEnv, name: string): string {
   const value = env[name];

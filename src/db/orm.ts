@@ -3,6 +3,7 @@ import { ReflectMetadataProvider } from '@mikro-orm/decorators/legacy';
 import { Migrator } from '@mikro-orm/migrations';
 import { allEntities } from '../entities/index.js';
 import { migrationsList } from '../../migrations/index.js';
+import type { Logger } from '../logger.js';
 import { isDatabaseUnreachable } from './unreachable.js';
 
 export type Orm = MikroORM;
@@ -94,6 +95,20 @@ export async function whenMigrated(orm: Orm, onWaiting: (error: unknown, retryIn
       await new Promise((resolve) => setTimeout(resolve, wait));
     }
   }
+}
+
+/**
+ * The ORM of an API or worker process: its database waited for while it cannot be reached, and
+ * refused (closed again) when it lacks migrations this code needs (`whenMigrated`).
+ */
+export async function createMigratedOrm(databaseUrl: string, logger: Logger, overrides: Partial<Options> = {}): Promise<Orm> {
+  const orm = await createOrm(databaseUrl, overrides);
+  const waiting = (error: unknown, retryInMs: number) => logger.warn({ err: error }, `PostgreSQL cannot be reached yet; checking its migrations again in ${retryInMs / 1000} s`);
+  await whenMigrated(orm, waiting).catch(async (error: unknown) => {
+    await orm.close();
+    throw error;
+  });
+  return orm;
 }
 
 /** Applies every pending migration; safe to run on each start. */

@@ -6,7 +6,7 @@ import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDi
 import { expressMiddleware } from '@as-integrations/express5';
 import cors from 'cors';
 import express from 'express';
-import { localAddress, type AppConfig } from '../config/config.js';
+import { configuredPolicies, localAddress, type AppConfig } from '../config/config.js';
 import { listenToChannel } from '../db/notifications.js';
 import type { Orm } from '../db/orm.js';
 import type { GraphQLContext } from '../graphql/context.js';
@@ -18,7 +18,7 @@ import type { Logger } from '../logger.js';
 import { API_KEY_REVOKED_CHANNEL, ApiKeyVerifier } from '../services/auth/api-keys.js';
 import { storedApiKeys } from '../services/auth/api-key.service.js';
 import { UNSUBSCRIBE_ACTOR, UNSUBSCRIBE_PATH } from '../domain/messages/unsubscribe-link.js';
-import { defaultPolicies, type Policies } from '../domain/policies/index.js';
+import type { Policies } from '../domain/policies/index.js';
 import { CustomerException, CustomerExceptionCode } from '../services/customers/customer.exception.js';
 import { createServices } from '../services/index.js';
 import { OperationsStatusService } from '../services/operations/operations-status.service.js';
@@ -67,7 +67,7 @@ export interface Api {
 export async function createApi(deps: ApiDeps): Promise<Api> {
   const { config, orm, temporal, logger } = deps;
   // Amounts are in the configured currency, whatever policies were given.
-  const policies = { ...(deps.policies ?? defaultPolicies), money: { currency: config.currency } };
+  const policies = configuredPolicies(config, deps.policies);
   const keys = new ApiKeyVerifier(config.apiKeys, storedApiKeys(orm.em), API_KEY_CACHE_MS, (error) => logger.warn({ err: error }, 'noting when an API key was last used failed'));
   const revocations = listenToChannel(config.databaseUrl, API_KEY_REVOKED_CHANNEL, {
     onMessage: (digest) => keys.forget(digest),
