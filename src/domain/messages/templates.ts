@@ -89,34 +89,37 @@ function templateFor(template: string, locale: string): Template | undefined {
 
 /** English days are written day first ("31 January 2027"): no reader takes 3/1 for the wrong month. */
 const DAY_LOCALE: Record<string, string> = { en: 'en-GB' };
+/** Day formatters by language, built on first use (most messages write no day). */
+const dayFormats = new Map<string, Intl.DateTimeFormat>();
+
+function dayIn(language: string, day: string): string {
+  if (!/^\d{4}-\d{2}-\d{2}/.test(day)) return day;
+  let format = dayFormats.get(language);
+  if (!format) dayFormats.set(language, (format = new Intl.DateTimeFormat(DAY_LOCALE[language] ?? language, { dateStyle: 'long', timeZone: 'UTC' })));
+  return format.format(new Date(`${day.slice(0, 10)}T00:00:00Z`));
+}
 
 /**
- * Amounts and days as the message's language writes them; amounts in the currency the message was written with
- * (its payload's, so a history shows what was sent whatever the setting is now), else in `currency`.
+ * The text in the customer's language (`locale`, a BCP 47 tag), amounts and days as that language writes
+ * them; amounts in the currency the message was written with (its payload's, so a history shows what was
+ * sent whatever the setting is now), else in `currency` (the deployment's). Null for an unknown template.
  */
-const writingFor = (template: string, locale: string, payload: Payload, currency: string): Writing => {
+function rendered(template: string, customerName: string, payload: Payload, locale: string, currency: string): RenderedText | null {
+  const render = templateFor(template, locale);
+  if (!render) return null;
   const language = messageLanguage(template, locale);
   const own = typeof payload.currency === 'string' && currencyProblem(payload.currency) === null ? payload.currency : currency;
-  const days = new Intl.DateTimeFormat(DAY_LOCALE[language] ?? language, { dateStyle: 'long', timeZone: 'UTC' });
-  return {
-    money: (minor) => formatMoney(minor, own, language),
-    day: (day) => (/^\d{4}-\d{2}-\d{2}/.test(day) ? days.format(new Date(`${day.slice(0, 10)}T00:00:00Z`)) : day),
-  };
-};
+  return render(customerName, payload, { money: (minor) => formatMoney(minor, own, language), day: (day) => dayIn(language, day) });
+}
 
-/**
- * The text of a message in the customer's language (`locale`, a BCP 47 tag), its amounts in the payload's
- * currency or else `currency` (the deployment's); an unknown template is a programming error the delivery
- * records as a failure.
- */
+/** The text of a message, as `rendered`; an unknown template is a programming error the delivery records as a failure. */
 export function renderMessage(template: string, customerName: string, payload: Payload, locale: string, currency: string): RenderedText {
-  const render = templateFor(template, locale);
-  if (!render) throw new Error(`no message template "${template}"`);
-  return render(customerName, payload, writingFor(template, locale, payload, currency));
+  const text = rendered(template, customerName, payload, locale, currency);
+  if (!text) throw new Error(`no message template "${template}"`);
+  return text;
 }
 
 /** The text as the customer read it (or would have), for histories and exports: nulls for a template removed since. */
 export function renderIfKnown(template: string, customerName: string, payload: Payload, locale: string, currency: string): { subject: string | null; text: string | null } {
-  const render = templateFor(template, locale);
-  return render ? render(customerName, payload, writingFor(template, locale, payload, currency)) : { subject: null, text: null };
+  return rendered(template, customerName, payload, locale, currency) ?? { subject: null, text: null };
 }
