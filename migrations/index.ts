@@ -48,6 +48,7 @@ import { Migration20261205050000_outbox_refused_at } from './Migration2026120505
 import { Migration20261205060000_segment_name_collation } from './Migration20261205060000_segment_name_collation.js';
 import { Migration20261205070000_customer_name_collation } from './Migration20261205070000_customer_name_collation.js';
 import { Migration20261206000000_outbox_handover } from './Migration20261206000000_outbox_handover.js';
+import { Migration20261207000000_complaint_topic_is_key } from './Migration20261207000000_complaint_topic_is_key.js';
 
 /** Every migration in order; listed explicitly so compiled and bundled builds find them without globbing. */
 export const migrationsList: MigrationObject[] = [
@@ -100,4 +101,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261205060000_segment_name_collation', class: Migration20261205060000_segment_name_collation },
   { name: 'Migration20261205070000_customer_name_collation', class: Migration20261205070000_customer_name_collation },
   { name: 'Migration20261206000000_outbox_handover', class: Migration20261206000000_outbox_handover },
+  { name: 'Migration20261207000000_complaint_topic_is_key', class: Migration20261207000000_complaint_topic_is_key },
 ];

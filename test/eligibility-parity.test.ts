@@ -2,7 +2,7 @@ import { sql, type RawBuilder } from 'kysely';
 import { Role } from '../src/domain/auth/roles.js';
 import { policiesWith, type Policies } from '../src/domain/policies/index.js';
 import { Customer, ScoreSnapshot } from '../src/entities/index.js';
-import { CreateCampaignDocument, StartAccountReviewDocument, StartAppreciationDocument, StartWelcomeCheckDocument, type Playbook } from './__generated__/graphql.js';
+import { CreateCampaignDocument, StartAccountReviewDocument, StartAppreciationDocument, StartFixIssueDocument, StartWelcomeCheckDocument, type Playbook } from './__generated__/graphql.js';
 import { startTestStack, testKeys, type TestStack } from './support/stack.js';
 import { zoneAtNoon } from './support/time-zones.js';
 
@@ -20,6 +20,7 @@ const overrides: Partial<Policies> = {
   triggers: { ...defaults.triggers, accountReviewCooldownDays: 100 },
   appreciation: { ...defaults.appreciation, minTenureDays: 1000 },
   welcomeCheck: { ...defaults.welcomeCheck, newCustomerDays: 60 },
+  scoring: { ...defaults.scoring, persistentIssue: { version: 2, minComplaints: 2, minReopens: 2, windowDays: 30 } },
 };
 const policies = policiesWith(overrides);
 let stack: TestStack;
@@ -38,11 +39,16 @@ function combinations<T extends Record<string, readonly unknown[]>>(facts: T): {
   return Object.entries(facts).reduce<Record<string, unknown>[]>((all, [fact, values]) => all.flatMap((combo) => values.map((v) => ({ ...combo, [fact]: v }))), [{}]) as never;
 }
 
-/** The customers a campaign of `playbook` over the segment that searches `name` would enrol: its preview's sample (all of them, at most 10). */
-async function campaignPicks(playbook: Playbook, name: string): Promise<string[]> {
+/** The preview of a campaign of `playbook` over the segment that searches `name`. */
+async function campaignPreview(playbook: Playbook, name: string) {
   const created = await stack.gql(CreateCampaignDocument, { input: { name: `${name} campaign`, playbook, filter: { search: name }, holdoutPercent: 0 } }, Role.Marketer);
   expect(created.errors).toBeUndefined();
-  const { customers, sample } = created.data!.createCampaign.preview!;
+  return created.data!.createCampaign.preview!;
+}
+
+/** The customers a campaign of `playbook` over the segment that searches `name` would enrol: its preview's sample (all of them, at most 10). */
+async function campaignPicks(playbook: Playbook, name: string): Promise<string[]> {
+  const { customers, sample } = await campaignPreview(playbook, name);
   expect(sample).toHaveLength(customers);
   return sample.map((c) => c.id).sort();
 }
@@ -124,3 +130,42 @@ it('picks the same newcomers for a welcome check by hand and in a campaign', asy
   const byHand = await startedByHand(ids, (customerId) => stack.gql(StartWelcomeCheckDocument, { customerId }, Role.Operator));
   expect({ campaign, byHand }).toEqual({ campaign: expected, byHand: expected });
 }, 120_000);
+
+it('finds the same persistent issues to fix by hand, in the sweep and in a campaign', async () => {
+  const em = stack.orm.em.fork();
+  const { persistentIssue } = policies.scoring;
+  // Complaints about one topic: some in the 30-day window, an older one still open or resolved, reopens on the newest.
+  const cases = combinations({ recent: [1, 2], older: [null, 'open', 'resolved'], reopens: [0, 1, 2] } as const);
+  const customers = cases.map((facts, i) => {
+    const c = em.create(Customer, { name: `Parity fix ${i}`, email: `parity.fix.${i}@example.com`, acquiredAt: '2022-01-01' });
+    // At risk and complained about: the sweep's and the campaign's other conditions hold for everyone.
+    const band = (kind: string, b: string) => ({ [kind]: { value: 1, band: b, modelVersion: 'test', reasons: ['test'] } });
+    em.create(ScoreSnapshot, { customer: c, computedAt: new Date(), scores: { ...band('churn-risk', 'high'), ...band('persistent-issue', 'persistent') } });
+    return { c, facts };
+  });
+  await em.flush();
+  for (const { c, facts } of customers) {
+    for (let k = 0; k < facts.recent; k++) {
+      const reopens = k === 0 ? facts.reopens : 0;
+      await rows(sql`insert into complaint (id, customer_id, topic, severity, opened_at, reopened_count, reopened_at, created_at)
+                     values (gen_random_uuid(), ${c.id}::uuid, 'billing', 'medium', now() - make_interval(days => ${5 + k}), ${reopens}, ${reopens ? sql`now() - interval '1 day'` : null}, now())`);
+    }
+    if (facts.older) {
+      await rows(sql`insert into complaint (id, customer_id, topic, severity, opened_at, resolved_at, created_at)
+                     values (gen_random_uuid(), ${c.id}::uuid, 'billing', 'medium', now() - interval '60 days', ${facts.older === 'resolved' ? sql`now() - interval '50 days'` : null}, now())`);
+    }
+  }
+  const ids = customers.map(({ c }) => c.id);
+  // The rule as README states it, with this stack's policy: 2 complaints (one still open counts however old) or 2 reopens in 30 days.
+  const expected = customers.filter(({ facts }) => facts.recent + (facts.older === 'open' ? 1 : 0) >= persistentIssue.minComplaints || facts.reopens >= persistentIssue.minReopens).map(({ c }) => c.id).sort();
+  expect(expected).toHaveLength(14);
+
+  const swept = (await (await services()).triggers.persistentIssues({ after: null, limit: 10_000, policy: policies.triggers, issue: persistentIssue }))
+    .filter((i) => ids.includes(i.customerId))
+    .map((i) => (expect(i.topic).toBe('billing'), i.customerId))
+    .sort();
+  // A fix is no marketing: nobody is held back, and the preview counts one run (one message) per persistent topic.
+  const preview = await campaignPreview('FixIssue', 'Parity fix');
+  const byHand = await startedByHand(ids, (customerId) => stack.gql(StartFixIssueDocument, { customerId, topic: 'billing' }, Role.Operator));
+  expect({ swept, byHand, previewed: preview.messages }).toEqual({ swept: expected, byHand: expected, previewed: expected.length });
+}, 180_000);

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { OptionalProps, type Rel } from '@mikro-orm/core';
-import { Entity, Enum, Index, ManyToOne, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
+import { Check, Entity, Enum, Index, ManyToOne, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
 import { randomUUID } from 'node:crypto';
 import { Customer } from './customer.entity.js';
 import { money } from './money.js';
@@ -14,6 +14,8 @@ export enum ComplaintSeverity {
 
 /** A complaint or support case: information about what to fix, not only a cost. */
 @Entity({ tableName: 'complaint' })
+// Persistent issues group complaints by topic as stored, in SQL and in the model alike: only a key groups right.
+@Check({ name: 'complaint_topic_is_key', expression: `"topic" ~ '^[a-z0-9]+(-[a-z0-9]+)*$' and char_length("topic") <= 100` })
 @Index({ properties: ['customer', 'topic', 'openedAt'], name: 'complaint_customer_topic_opened_at_index' })
 @Index({ properties: ['customer'], name: 'complaint_open_customer_index', expression: 'create index "complaint_open_customer_index" on "complaint" ("customer_id") where "resolved_at" is null' })
 export class Complaint {
@@ -28,7 +30,7 @@ export class Complaint {
   @ManyToOne({ entity: () => Customer, deleteRule: 'cascade' })
   customer!: Rel<Customer>;
 
-  /** What the complaint is about, normalised (e.g. "delivery-delay"); persistent issues group by it. */
+  /** What the complaint is about, a topic key (e.g. "delivery-delay", src/domain/complaints/topic.ts); persistent issues group by it. */
   @Property({ type: 'text' })
   topic!: string;
 

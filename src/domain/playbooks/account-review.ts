@@ -1,5 +1,6 @@
 import { days } from '../policies/duration.js';
 import type { PlaybookStateSummary } from './run-state.js';
+import { runId } from './run-id.js';
 
 /**
  * Unprofitable accounts: "there are no loss-making customers, only loss-making service
@@ -65,7 +66,7 @@ export interface AccountReviewState extends PlaybookStateSummary {
 
 /** The first review of a customer; a later one (after the cooldown) is an occurrence of it, `<base>/2`, ... (occurrence.ts). */
 export function accountReviewWorkflowId(customerId: string): string {
-  return `${ACCOUNT_REVIEW}/${customerId}`;
+  return runId(ACCOUNT_REVIEW, customerId);
 }
 
 /** The customer's answer to the proposal, as a signal or update carries it. */

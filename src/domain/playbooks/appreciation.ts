@@ -1,5 +1,6 @@
 import { days } from '../policies/duration.js';
 import type { PlaybookStateSummary } from './run-state.js';
+import { runId } from './run-id.js';
 
 /**
  * Appreciation for silent loyal customers: long-standing customers who pay on time and
@@ -61,5 +62,5 @@ export function holdPasses(guardReason: string): boolean {
 
 /** At most one thank-you a year per customer. */
 export function appreciationWorkflowId(customerId: string, year: number): string {
-  return `${APPRECIATION}/${customerId}/${year}`;
+  return runId(APPRECIATION, customerId, year);
 }

@@ -2,6 +2,7 @@ import { reminderFee, reminderFeePolicy, type FeeDecision, type LoyaltyBand, typ
 import { days } from '../policies/duration.js';
 import { isCalendarDay } from '../scoring/dates.js';
 import type { PlaybookStateSummary } from './run-state.js';
+import { runId } from './run-id.js';
 
 /**
  * Fair reminders: an overdue invoice is a question, not an accusation. A customer in the
@@ -96,7 +97,7 @@ export interface PaymentPromise {
 }
 
 export function fairReminderWorkflowId(customerId: string, invoiceId: string): string {
-  return `${FAIR_REMINDER}/${customerId}/${invoiceId}`;
+  return runId(FAIR_REMINDER, customerId, invoiceId);
 }
 
 /** The schedule for a payer of this band: the friendly one wherever no fee may be charged. */

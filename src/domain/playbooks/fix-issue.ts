@@ -1,6 +1,7 @@
 import { days } from '../policies/duration.js';
 import type { LoyaltyBand } from '../guards/fairness.js';
 import type { PlaybookStateSummary } from './run-state.js';
+import { runId } from './run-id.js';
 
 /**
  * Fix persistent issues before the customer churns: the same complaint for the third time
@@ -61,7 +62,7 @@ export interface FixIssueState extends PlaybookStateSummary {
 
 /** The first run for a customer and topic (later ones, when the issue comes back after it finished, are occurrences of it); a second trigger while one runs joins it. */
 export function fixIssueWorkflowId(customerId: string, topic: string): string {
-  return `${FIX_ISSUE}/${customerId}/${topic}`;
+  return runId(FIX_ISSUE, customerId, topic);
 }
 
 /** The topics the policy gives a team of their own, A to Z: what a complaint form offers first (another topic goes to `defaultOwner`). */

@@ -1,5 +1,6 @@
 import { days } from '../policies/duration.js';
 import type { PlaybookStateSummary } from './run-state.js';
+import { runId } from './run-id.js';
 
 /**
  * Welcome check: a new customer is welcomed, and the company waits for them to
@@ -38,7 +39,7 @@ export interface WelcomeCheckState extends PlaybookStateSummary {
 }
 
 export function welcomeCheckWorkflowId(customerId: string): string {
-  return `${WELCOME_CHECK}/${customerId}`;
+  return runId(WELCOME_CHECK, customerId);
 }
 
 export function welcomeCheckOutcome(confirmed: boolean): WelcomeCheckOutcome {

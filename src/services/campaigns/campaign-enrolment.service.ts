@@ -7,7 +7,7 @@ import { Playbook } from '../../domain/playbooks/playbook.js';
 import { days } from '../../domain/policies/duration.js';
 import { persistentIssues, type PersistentIssuePolicy } from '../../domain/scoring/persistent-issue.js';
 import { Campaign, ENDED_CAMPAIGN } from '../../entities/index.js';
-import { currentComplaint, windowEndingNow } from '../facts/current-complaints.js';
+import { currentComplaintRecords } from '../facts/current-complaints.js';
 import { customerWhere, type CustomerFilter } from '../customers/customer-query.js';
 import { hasOpenFixCase } from '../facts/customer-facts.js';
 import { PlaybookException } from '../playbooks/playbook.exception.js';
@@ -195,12 +195,10 @@ export class CampaignEnrolmentService {
 
   /** The customer's persistent complaint topics today, by the persistent-issue model over their complaints. */
   private async persistentTopics(customerId: string): Promise<string[]> {
-    const { rows } = await sql<{ topic: string; opened_at: Date; resolved_at: Date | null; reopened_count: number; reopened_at: Date | null }>`
-      select topic, opened_at, resolved_at, reopened_count, reopened_at from complaint k
-       where customer_id = ${customerId}::uuid and ${currentComplaint('k', windowEndingNow(this.policies.persistentIssue.windowDays))}`.execute(this.em.getKysely());
-    const complaints = rows.map((r) => ({ topic: r.topic, openedAt: r.opened_at, resolvedAt: r.resolved_at, reopenedCount: r.reopened_count, reopenedAt: r.reopened_at }));
+    const complaints = await currentComplaintRecords(this.em, customerId, this.policies.persistentIssue);
     return persistentIssues(complaints, new Date(), this.policies.persistentIssue).topics.map((t) => t.topic);
   }
+
 
   /**
    * The campaign's status as its run moves; launch (enrolment begun) and finish times are kept from the first time they were set.

@@ -14,7 +14,7 @@ import { CHEAPER_TIER_REASON } from '../../domain/scoring/profitability.js';
 import { OfferService } from '../offers/offer.service.js';
 import { lockedSegment } from '../segments/segment.service.js';
 import { fixDue, type PlaybookRunService } from '../playbooks/playbook-run.service.js';
-import { persistentTopicKeys } from '../facts/current-complaints.js';
+import { persistentTopics } from '../facts/current-complaints.js';
 import type { PersistentIssuePolicy } from '../../domain/scoring/persistent-issue.js';
 import { changedFields, type AuditService } from '../audit/audit.service.js';
 import type { Page, PageArgs } from '../common/pagination.js';
@@ -172,7 +172,7 @@ export class CampaignService {
     // topic: a fix under way for one topic, persistent or not any more, takes none off another).
     const newRuns =
       runPer === 'persistent-topic'
-        ? sql`(select count(*) from (${persistentTopicKeys(sql.ref('c.id'), this.policies.persistentIssue)}) pt where ${fixDue(sql.ref('c.id'), sql.ref('pt.topic'))})::int`
+        ? sql`(select count(*) from (${persistentTopics(sql`k.customer_id = c.id`, this.policies.persistentIssue)}) pt where ${fixDue(sql.ref('c.id'), sql.ref('pt.topic'))})::int`
         : sql`case when u.running > 0 then 0 else 1 end`;
     const { contact } = this.policies.delivery;
     const since = new Date(Date.now() - contact.budgetPeriodMs);

@@ -1,3 +1,5 @@
+import { RUN_ID_SEPARATOR } from '../../domain/playbooks/run-id.js';
+
 /**
  * Promises to pay as the audit log recorded them, in SQL over `playbook_run r` joined to its
  * `audit_entry a`: made through the API (`playbook.promise-to-pay`, unless the run refused it)
@@ -12,5 +14,5 @@ export const PROMISE_TO_PAY_ENTRY = `a.entity_type = 'playbook_run' and a.entity
 /** The day promised: the API's entry holds it, the update's holds its input ({ until, recordedBy }). */
 export const PROMISED_UNTIL = `coalesce(a.after ->> 'until', a.after -> 'input' -> 0 ->> 'until')`;
 
-/** The invoice: the API's entry names it; an update names its run, `fair-reminder/<customer>/<invoice>` (fairReminderWorkflowId). */
-export const PROMISED_INVOICE = `coalesce(a.after ->> 'invoiceId', split_part(r.workflow_id, '/', 3))`;
+/** The invoice: the API's entry names it; an update names its run, `fair-reminder/<customer>/<invoice>` (fairReminderWorkflowId's third part). */
+export const PROMISED_INVOICE = `coalesce(a.after ->> 'invoiceId', split_part(r.workflow_id, '${RUN_ID_SEPARATOR}', 3))`;

@@ -1,6 +1,6 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql, type RawBuilder } from 'kysely';
-import { TOPIC_KEY, TOPIC_MAX_LENGTH } from '../../domain/complaints/topic.js';
-import type { PersistentIssuePolicy } from '../../domain/scoring/persistent-issue.js';
+import type { ComplaintRecord, PersistentIssuePolicy } from '../../domain/scoring/persistent-issue.js';
 
 /**
  * The complaints (table alias `k`) that count toward a persistent issue at a moment, in SQL:
@@ -19,16 +19,25 @@ export function windowEndingNow(windowDays: number): { from: RawBuilder<unknown>
 }
 
 /**
- * The keys of a customer's complaint topics that are persistent now (`topic`), by the
- * persistent-issue model over their current complaints, as a campaign's enrolment finds them;
- * only keys the fix playbook takes (a topic stored before keys were required is none).
+ * The complaint topics persistent now, a row per customer and topic, with the last time the topic
+ * was complained about or reopened among the complaints counted: the persistent-issue model's rule
+ * (src/domain/scoring/persistent-issue.ts) over the current complaints, for the complaints (`k`)
+ * `where` selects. Topics are keys in the database (a check constraint), so they group as stored,
+ * as the model groups them. The trigger sweep and a campaign's preview count by it.
  */
-export function persistentTopicKeys(customerId: RawBuilder<unknown>, policy: PersistentIssuePolicy): RawBuilder<{ topic: string }> {
-  const key = sql`lower(btrim(k.topic))`;
-  return sql<{ topic: string }>`
-    select ${key} as topic from complaint k
-     where k.customer_id = ${customerId} and ${currentComplaint('k', windowEndingNow(policy.windowDays))}
-       and ${key} ~ ${TOPIC_KEY.source} and char_length(k.topic) <= ${TOPIC_MAX_LENGTH}
-     group by ${key}
+export function persistentTopics(where: RawBuilder<boolean>, policy: PersistentIssuePolicy): RawBuilder<{ customer_id: string; topic: string; last_complained_at: Date }> {
+  return sql<{ customer_id: string; topic: string; last_complained_at: Date }>`
+    select k.customer_id, k.topic, max(coalesce(k.reopened_at, k.opened_at)) as last_complained_at from complaint k
+     where ${where} and ${currentComplaint('k', windowEndingNow(policy.windowDays))}
+     group by k.customer_id, k.topic
     having count(*) >= ${policy.minComplaints} or sum(k.reopened_count) >= ${policy.minReopens}`;
+}
+
+/** A customer's complaints that count toward a persistent issue now (of one topic, if given), as the model reads them. */
+export async function currentComplaintRecords(em: EntityManager, customerId: string, policy: PersistentIssuePolicy, topic?: string): Promise<ComplaintRecord[]> {
+  const { rows } = await sql<{ topic: string; opened_at: Date; resolved_at: Date | null; reopened_count: number; reopened_at: Date | null }>`
+    select topic, opened_at, resolved_at, reopened_count, reopened_at from complaint k
+     where customer_id = ${customerId}::uuid ${topic === undefined ? sql`` : sql`and topic = ${topic}`}
+       and ${currentComplaint('k', windowEndingNow(policy.windowDays))}`.execute(em.getKysely());
+  return rows.map((r) => ({ topic: r.topic, openedAt: r.opened_at, resolvedAt: r.resolved_at, reopenedCount: r.reopened_count, reopenedAt: r.reopened_at }));
 }

@@ -9,6 +9,7 @@ import { ScoreKind } from '../../domain/scoring/score-kind.js';
 import type { PersistentIssuePolicy } from '../../domain/scoring/persistent-issue.js';
 import type { Customer } from '../../entities/index.js';
 import type { ScoreService } from '../scores/score.service.js';
+import { currentComplaintRecords } from '../facts/current-complaints.js';
 import { hasOpenFixCase } from '../facts/customer-facts.js';
 import { PlaybookException, PlaybookExceptionCode } from './playbook.exception.js';
 
@@ -24,9 +25,7 @@ export class PlaybookEligibilityService {
   ) {}
 
   async assertFixIssue(customerId: string, topic: string, policy: PersistentIssuePolicy): Promise<void> {
-    const { rows } = await sql<{ opened_at: Date; resolved_at: Date | null; reopened_count: number; reopened_at: Date | null }>`
-      select opened_at, resolved_at, reopened_count, reopened_at from complaint where customer_id = ${customerId}::uuid and topic = ${topic}`.execute(this.em.getKysely());
-    const complaints = rows.map((r) => ({ topic, openedAt: r.opened_at, resolvedAt: r.resolved_at, reopenedCount: r.reopened_count, reopenedAt: r.reopened_at }));
+    const complaints = await currentComplaintRecords(this.em, customerId, policy, topic);
     refuse(FIX_ISSUE, customerId, fixIssueProblem(topic, complaints, new Date(), policy), { topic });
   }
 

@@ -3,6 +3,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql, type RawBuilder } from 'kysely';
 import { FAIR_REMINDER, fairReminderWorkflowId } from '../../domain/playbooks/fair-reminder.js';
 import { FIX_ISSUE } from '../../domain/playbooks/fix-issue.js';
+import { fixIssueRunIdSql } from '../facts/run-ids.js';
 import { ACCOUNT_REVIEW } from '../../domain/playbooks/account-review.js';
 import { Customer, FixCase, FixCaseStatus, OutboxMessage, PlaybookRun, PlaybookRunStatus } from '../../entities/index.js';
 import { latestOccurrence } from '../../domain/playbooks/occurrence.js';
@@ -42,7 +43,7 @@ export function fixedBefore(customerId: RawBuilder<unknown>, topic: RawBuilder<u
 
 /** The fix-issue runs (`r`) of a customer's topic: the first one's ID and its later occurrences. */
 function fixRunsOf(customerId: RawBuilder<unknown>, topic: RawBuilder<unknown>): RawBuilder<boolean> {
-  const base = sql`${FIX_ISSUE + '/'} || ${customerId} || '/' || ${topic}`;
+  const base = fixIssueRunIdSql(customerId, topic);
   return sql<boolean>`r.customer_id = ${customerId} and r.playbook = ${FIX_ISSUE} and (r.workflow_id = ${base} or starts_with(r.workflow_id, ${base} || '/'))`;
 }
 

@@ -5,12 +5,12 @@ import { DomainException } from '../../domain/errors/domain-exception.js';
 import { teamTemplates } from '../../domain/messages/catalogue.js';
 import { ACCOUNT_REVIEW } from '../../domain/playbooks/account-review.js';
 import { APPRECIATION, type AppreciationPolicy } from '../../domain/playbooks/appreciation.js';
-import { FAIR_REMINDER } from '../../domain/playbooks/fair-reminder.js';
 import type { TriggerPolicy } from '../../domain/playbooks/triggers.js';
 import type { PersistentIssuePolicy } from '../../domain/scoring/persistent-issue.js';
 import { LOSS_MAKING } from '../../domain/scoring/profitability.js';
 import { inMeasuringHoldout } from '../facts/measuring-holdouts.js';
-import { currentComplaint, windowEndingNow } from '../facts/current-complaints.js';
+import { persistentTopics } from '../facts/current-complaints.js';
+import { appreciationRunIdSql, fairReminderRunIdSql } from '../facts/run-ids.js';
 import { hasOpenFixCase } from '../facts/customer-facts.js';
 import { fixedBefore, noFixSince } from './playbook-run.service.js';
 import type { PlaybookService } from './playbook.service.js';
@@ -43,7 +43,7 @@ export class PlaybookTriggerService {
       select i.id from invoice i join customer c on c.id = i.customer_id
        where i.paid_at is null and i.due_at <= current_date - ${input.minDaysOverdue}::int and c.status <> 'erased'
          ${input.after ? sql`and i.id > ${input.after}::uuid` : sql``}
-         and not exists (select 1 from playbook_run r where r.workflow_id = ${FAIR_REMINDER + '/'} || i.customer_id || '/' || i.id)
+         and not exists (select 1 from playbook_run r where r.workflow_id = ${fairReminderRunIdSql(sql.ref('i.customer_id'), sql.ref('i.id'))})
        order by i.id limit ${input.limit}`.execute(this.em.getKysely());
     return rows.map((r) => r.id);
   }
@@ -58,19 +58,17 @@ export class PlaybookTriggerService {
    */
   async persistentIssues(input: { after: string | null; limit: number; policy: TriggerPolicy; issue: PersistentIssuePolicy; customerId?: string }): Promise<{ customerId: string; topic: string }[]> {
     const [afterCustomer, afterTopic] = input.after ? (JSON.parse(input.after) as [string, string]) : [null, null];
+    const customers = sql<boolean>`${input.customerId ? sql`k.customer_id = ${input.customerId}::uuid` : sql`true`}
+      ${afterCustomer ? sql`and (k.customer_id, k.topic) > (${afterCustomer}::uuid, ${afterTopic})` : sql``}`;
     const { rows } = await sql<{ customer_id: string; topic: string }>`
-      select cp.customer_id, cp.topic from complaint cp join customer c on c.id = cp.customer_id
-       where ${currentComplaint('cp', windowEndingNow(input.issue.windowDays))} and c.status <> 'erased'
-         ${input.customerId ? sql`and cp.customer_id = ${input.customerId}::uuid` : sql``}
-         ${afterCustomer ? sql`and (cp.customer_id, cp.topic) > (${afterCustomer}::uuid, ${afterTopic})` : sql``}
-       group by cp.customer_id, cp.topic
-      having (count(*) >= ${input.issue.minComplaints} or sum(cp.reopened_count) >= ${input.issue.minReopens})
-         and (${fixedBefore(sql.ref('cp.customer_id'), sql.ref('cp.topic'))}
-              or exists (select 1 from current_score s where s.customer_id = cp.customer_id
+      select pt.customer_id, pt.topic from (${persistentTopics(customers, input.issue)}) pt join customer c on c.id = pt.customer_id
+       where c.status <> 'erased'
+         and (${fixedBefore(sql.ref('pt.customer_id'), sql.ref('pt.topic'))}
+              or exists (select 1 from current_score s where s.customer_id = pt.customer_id
                           and ((s.kind = 'churn-risk' and s.band = any(${input.policy.fixIssue.riskBands}::text[]))
                             or (s.kind = 'rfm' and s.band = any(${input.policy.fixIssue.valuableSegments}::text[])))))
-         and ${noFixSince(sql.ref('cp.customer_id'), sql.ref('cp.topic'), sql`max(coalesce(cp.reopened_at, cp.opened_at))`)}
-       order by cp.customer_id, cp.topic limit ${input.limit}`.execute(this.em.getKysely());
+         and ${noFixSince(sql.ref('pt.customer_id'), sql.ref('pt.topic'), sql.ref('pt.last_complained_at'))}
+       order by pt.customer_id, pt.topic limit ${input.limit}`.execute(this.em.getKysely());
     return rows.map((r) => ({ customerId: r.customer_id, topic: r.topic }));
   }
 
@@ -128,7 +126,7 @@ export class PlaybookTriggerService {
          ${input.after ? sql`and c.id > ${input.after}::uuid` : sql``}
          and not exists (select 1 from outbox_message m where m.customer_id = c.id and m.created_at > now() - make_interval(days => ${input.policy.silentDays})
                             and m.suppressed_at is null and m.template not in (${sql.join(teamTemplates.map((t) => sql`${t}`))}))
-         and not exists (select 1 from playbook_run r where r.workflow_id = ${APPRECIATION + '/'} || c.id || ${'/' + year})
+         and not exists (select 1 from playbook_run r where r.workflow_id = ${appreciationRunIdSql(sql.ref('c.id'), sql`${year}::int`)})
          and not exists (select 1 from current_score p where p.customer_id = c.id and p.kind = 'profitability' and p.band = ${LOSS_MAKING})
          and not exists (select 1 from playbook_run r where r.customer_id = c.id and r.status = 'running')
          and ${notHeldBack(APPRECIATION)}

@@ -1,0 +1,31 @@
+import { randomUUID } from 'node:crypto';
+import { Kysely, PostgresDialect, sql, type RawBuilder } from 'kysely';
+import pg from 'pg';
+import { appreciationWorkflowId } from '../src/domain/playbooks/appreciation.js';
+import { fairReminderWorkflowId } from '../src/domain/playbooks/fair-reminder.js';
+import { fixIssueWorkflowId } from '../src/domain/playbooks/fix-issue.js';
+import { PROMISED_INVOICE } from '../src/services/customers/payment-promise-entries.js';
+import { appreciationRunIdSql, fairReminderRunIdSql, fixIssueRunIdSql } from '../src/services/facts/run-ids.js';
+
+/**
+ * The sweep finds the runs it already started, and the timeline a promise's invoice, by workflow
+ * IDs built in SQL: on the real PostgreSQL they are the IDs the playbooks start runs under, so a
+ * format changed on one side only fails here, not in a sweep that starts a reminder twice.
+ */
+const db = new Kysely<unknown>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 1 }) }) });
+afterAll(() => db.destroy());
+
+const value = async (expression: RawBuilder<unknown>) => (await sql<{ v: unknown }>`select ${expression} as v`.execute(db)).rows[0].v;
+
+it('builds the same workflow IDs in SQL as the playbooks start runs under', async () => {
+  const [customer, invoice] = [randomUUID(), randomUUID()];
+  expect(await value(fairReminderRunIdSql(sql`${customer}::uuid`, sql`${invoice}::uuid`))).toBe(fairReminderWorkflowId(customer, invoice));
+  expect(await value(appreciationRunIdSql(sql`${customer}::uuid`, sql`${2026}::int`))).toBe(appreciationWorkflowId(customer, 2026));
+  expect(await value(fixIssueRunIdSql(sql`${customer}::uuid`, sql`${'late-delivery'}::text`))).toBe(fixIssueWorkflowId(customer, 'late-delivery'));
+});
+
+it("reads a fair reminder's invoice back out of its workflow ID", async () => {
+  const [customer, invoice] = [randomUUID(), randomUUID()];
+  const promised = sql`(select ${sql.raw(PROMISED_INVOICE)} from (select ${fairReminderWorkflowId(customer, invoice)}::text as workflow_id) r, (select '{}'::jsonb as after) a)`;
+  expect(await value(promised)).toBe(invoice);
+});
