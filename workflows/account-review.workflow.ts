@@ -91,7 +91,7 @@ async function accountReviewSteps({ customerId, policy }: AccountReviewInput): P
       await auditSteering(auditSteeringFromOutside);
       return state;
     },
-    "A person's offboarding decision, { approve, reason, decidedBy }; refused unless the run awaits one (step awaiting-approval)",
+    "A person's offboarding decision, { approve, reason, decidedBy } (the API sends reasonEntry, the audit entry holding the reason, instead of the reason); refused unless the run awaits one (step awaiting-approval)",
   );
   const enter = (step: AccountReviewStep, details: string, waitMs?: number) => {
     state.step = step;
@@ -145,7 +145,7 @@ async function accountReviewSteps({ customerId, policy }: AccountReviewInput): P
   enter('awaiting-approval', 'Still loss-making: waiting for a person to decide on offboarding', policy.approvalWaitMs);
   await condition(() => state.decision !== null, policy.approvalWaitMs);
   if (!state.decision) return finish('kept-no-decision', 'No decision within the time: the account stays');
-  if (!state.decision.approve) return finish('kept-by-decision', `Kept by ${state.decision.decidedBy}: ${state.decision.reason}`);
+  if (!state.decision.approve) return finish('kept-by-decision', `Kept by ${state.decision.decidedBy}`);
 
   enter('offboarding', `Offboarding approved by ${state.decision.decidedBy}: notice given`, policy.noticeMs);
   await startOffboarding({ workflowId, customerId, decision: state.decision, noticeEndsAt: state.deadline! });

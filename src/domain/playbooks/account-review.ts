@@ -49,7 +49,13 @@ export interface OffboardingDecision {
   approve: boolean;
   /** Who decided (the caller's ID), recorded with the decision. */
   decidedBy: string;
-  reason: string;
+  /**
+   * The audit entry that holds why (a decision through the API): a person's words stay out of
+   * the run's history, which erasing the customer cannot reach, as workflow histories hold IDs.
+   */
+  reasonEntry?: string;
+  /** Why, as an operator sent it by hand in the Temporal UI (and in decisions taken before reasonEntry). */
+  reason?: string;
 }
 
 export interface AccountReviewState extends PlaybookStateSummary {
@@ -91,6 +97,7 @@ export function decisionProblem(state: AccountReviewState, decision: Offboarding
   // Sent by hand in the Temporal UI, "false" (a string) must not approve an offboarding.
   if (typeof decision?.approve !== 'boolean') return 'the decision must say approve: true or false';
   if (typeof decision.decidedBy !== 'string' || !decision.decidedBy.trim()) return 'the decision needs the person who made it';
-  if (typeof decision.reason !== 'string' || !decision.reason.trim()) return 'the decision needs a reason';
+  const given = (text: unknown) => typeof text === 'string' && text.trim() !== '';
+  if (!given(decision.reason) && !given(decision.reasonEntry)) return 'the decision needs a reason';
   return null;
 }

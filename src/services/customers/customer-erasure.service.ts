@@ -36,7 +36,7 @@ export interface ErasureReport {
  * must keep stays. Name, e-mail address, phone, time zone, language and CRM reference are replaced or
  * cleared, complaint texts and data exports deleted, queued messages held back, and the audit
  * log's record of earlier contact-data changes scrubbed; orders, invoices, payments, scores and
- * playbook records stay, under the customer's ID alone (workflow histories only ever held IDs).
+ * playbook records stay, under the customer's ID alone (workflow histories hold IDs: an offboarding decision's reason is in the audit log).
  * A customer with a playbook still running is refused (an operator cancels it or lets it
  * finish first), so no run writes to someone who is gone. All in one transaction; erasing
  * again changes nothing.

@@ -13,7 +13,9 @@ import { AuditService } from '../audit/audit.service.js';
 import { ChildPager } from '../common/child-pages.js';
 import type { Page, PageArgs } from '../common/pagination.js';
 import type { HowReset, StartedRun } from '../engines/playbook-engine.js';
+import { decisionReason } from './offboarding-decision.js';
 import { offboardingStands, withdrawOffboarding } from './offboarding-withdrawal.js';
+import type { OffboardingDecision } from '../../domain/playbooks/account-review.js';
 import { failIfReset } from './running-run.js';
 
 /**
@@ -423,7 +425,8 @@ export class PlaybookRunService {
    */
   async auditedUpdate<T>(
     entry: { actor: string; action: PlaybookAction; workflowId: string; after: Record<string, unknown> },
-    send: (updateId: string) => Promise<T>,
+    /** Sends the update, given its ID and the audit entry that records it. */
+    send: (updateId: string, auditEntryId: string) => Promise<T>,
     outcome: { unknown: (error: unknown) => boolean; refused: (error: unknown) => boolean },
   ): Promise<T> {
     const settled = await this.em.transactional(async (em) => {
@@ -440,7 +443,7 @@ export class PlaybookRunService {
       await em.flush();
       const settle = (to: 'taken' | 'not-taken') => em.execute(`update audit_entry set after = after || jsonb_build_object('outcome', ?::text) where id = ?`, [to, pending!.id]);
       try {
-        const result = await send(updateId);
+        const result = await send(updateId, pending?.id ?? own!.id);
         if (pending) await settle('taken');
         return { result };
       } catch (error) {
@@ -463,6 +466,11 @@ export class PlaybookRunService {
   async heldBackStepMessage(workflowId: string, step: string): Promise<string | null> {
     const message = await this.em.findOne(OutboxMessage, { idempotencyKey: `${workflowId}/${step}`, suppressedAt: { $ne: null } }, { fields: ['suppressedReason'] });
     return message ? (message.suppressedReason ?? 'held back') : null;
+  }
+
+  /** Why a person decided on an offboarding (decisionReason). */
+  decisionReason(decision: OffboardingDecision): Promise<string | null> {
+    return decisionReason(this.em, decision);
   }
 
   findByWorkflowId(workflowId: string): Promise<PlaybookRun | null> {

@@ -296,8 +296,8 @@ export class PlaybookService {
     if (await this.recordedEnded(workflowId)) throw ended();
     const state = await this.runs.auditedUpdate(
       { actor: decidedBy, action: 'playbook.decide-offboarding', workflowId, after: { customerId, approve: decision.approve, reason } },
-      async (updateId) => {
-        const decided = await this.engine.decideOffboarding(workflowId, { approve: decision.approve, reason, decidedBy }, updateId);
+      async (updateId, reasonEntry) => {
+        const decided = await this.engine.decideOffboarding(workflowId, { approve: decision.approve, reasonEntry, decidedBy }, updateId);
         if (decided) return decided;
         // No run under way: one that ended (a cancelled one stopped where it was), or none ever.
         if (await this.runs.findByWorkflowId(workflowId)) throw ended();
@@ -435,7 +435,20 @@ export class PlaybookService {
 
   /** The live state of any playbook run (every playbook answers the same `state` query); null when unknown. */
   async liveState(workflowId: string): Promise<PlaybookRunState | null> {
-    return this.withProposalDelivery(workflowId, await this.engine.runState(workflowId));
+    return this.withStoredFacts(workflowId, await this.engine.runState(workflowId));
+  }
+
+  /** The run's state with what it names but the database holds: whether its proposal went, why a person decided. */
+  private async withStoredFacts(workflowId: string, state: PlaybookRunState | null): Promise<PlaybookRunState | null> {
+    return this.withDecisionReason(await this.withProposalDelivery(workflowId, state));
+  }
+
+  /** The reason for an offboarding decision, which the run names by its audit entry: for whoever reads the decision. */
+  private async withDecisionReason(state: PlaybookRunState | null): Promise<PlaybookRunState | null> {
+    const { decision } = (state ?? {}) as Partial<Pick<AccountReviewState, 'decision'>>;
+    if (!state || !decision) return state;
+    const withReason: Pick<AccountReviewState, 'decision'> = { decision: { ...decision, reason: (await this.runs.decisionReason(decision)) ?? undefined } };
+    return { ...state, ...withReason };
   }
 
   /** A proposal written but held back at delivery (an opt-out, a complaint before it went) never reached the customer: whoever decides next must see that. */
@@ -446,8 +459,9 @@ export class PlaybookService {
 
   /**
    * Checks a start against the playbook's eligibility rule, unless a campaign starts it (its
-   * segment was narrowed to whom the rule allows) or the run was started before: one run per
-   * customer ever, or per year, is returned as it is.
+   * audience is the campaign's own rule, src/domain/campaigns/campaign.ts: the same for account
+   * reviews, fixes and welcomes; a thank-you campaign leaves the loyalty band to the marketer's
+   * segment) or the run was started before: one run per customer ever, or per year, is returned as it is.
    */
   private async checkUnlessStarted(workflowId: string, options: LaunchOptions, check: () => void | Promise<void>): Promise<void> {
     if (!options.campaignId && !(await this.runs.findByWorkflowId(workflowId))) await check();
@@ -504,7 +518,7 @@ export class PlaybookService {
    */
   private async runView(playbook: string, customerId: string, workflowId: string, options: { justStarted?: boolean; state?: PlaybookRunState } = {}): Promise<PlaybookRunView> {
     // A state the run just answered an update with is not asked for again.
-    const live = options.state ? this.withProposalDelivery(workflowId, options.state) : options.justStarted ? this.liveStateOrUnknown(workflowId) : this.liveState(workflowId);
+    const live = options.state ? this.withStoredFacts(workflowId, options.state) : options.justStarted ? this.liveStateOrUnknown(workflowId) : this.liveState(workflowId);
     const [record, state] = await Promise.all([this.runs.findByWorkflowId(workflowId), live]);
     return { workflowId, playbook, customerId, record, state };
   }

@@ -11,6 +11,7 @@ import { OfferService } from '../../offers/offer.service.js';
 import type { ContactStatusService } from '../../outbox/contact-status.service.js';
 import type { OutboxService } from '../../outbox/outbox.service.js';
 import type { CustomerRescoreService } from '../../scores/customer-rescore.service.js';
+import { decisionReason } from '../offboarding-decision.js';
 import { offboardingStands, withdrawOffboardingOnCancel } from '../offboarding-withdrawal.js';
 import { runStillRunning } from '../running-run.js';
 
@@ -105,7 +106,7 @@ export class AccountReviewSteps {
           entityType: 'customer',
           entityId: customer.id,
           before: { status: customer.status },
-          after: { status: CustomerStatus.Offboarding, reason: input.decision.reason, workflowId: input.workflowId },
+          after: { status: CustomerStatus.Offboarding, reason: await decisionReason(em, input.decision), workflowId: input.workflowId },
         });
         customer.status = CustomerStatus.Offboarding;
       }
