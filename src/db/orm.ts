@@ -31,14 +31,14 @@ export interface DatabaseDeadlines {
  * holding every request open. The worker's long statements (a rescore's gathering) and the
  * import's own connection have none.
  */
-export const apiDatabaseDeadlines: DatabaseDeadlines = { connectionTimeoutMillis: 10_000, statement_timeout: 30_000, query_timeout: 35_000 };
+const apiDatabaseDeadlines: DatabaseDeadlines = { connectionTimeoutMillis: 10_000, statement_timeout: 30_000, query_timeout: 35_000 };
 
 /** The API's pool options: keepalive and the deadlines. */
 export function apiOrmOptions(deadlines: DatabaseDeadlines = apiDatabaseDeadlines): Partial<Options> {
   return { driverOptions: { ...KEEPALIVE, ...deadlines } };
 }
 
-export function ormConfig(databaseUrl: string, overrides: Partial<Options> = {}): Options {
+function ormConfig(databaseUrl: string, overrides: Partial<Options> = {}): Options {
   return defineConfig({
     clientUrl: databaseUrl,
     entities: allEntities,

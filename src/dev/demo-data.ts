@@ -103,7 +103,7 @@ export const DEMO_SPEND = { p: 8, q: 4, gamma: 3_000 };
 const customerRandom = (seed: number, index: number) => seededRandom((seed * 0x9e3779b1 + index * 0x85ebca6b) >>> 0);
 
 /** The ID of customer `index` without generating the rest (referrers point back to earlier customers). */
-export function demoCustomerId(seed: number, index: number): string {
+function demoCustomerId(seed: number, index: number): string {
   return uuidFrom(customerRandom(seed, index));
 }
 

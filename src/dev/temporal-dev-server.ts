@@ -7,7 +7,7 @@ import { claim, commandLine, isRunning, readOwnership, release, stopOwned, takeO
 import { freePort, isPortOpen, waitFor } from './ports.js';
 
 /** The newest Temporal CLI tag that `go install pkg@version` accepts (no replace directives). */
-export const TEMPORAL_CLI_VERSION = 'v1.5.1';
+const TEMPORAL_CLI_VERSION = 'v1.5.1';
 const TEMPORAL_CLI_MODULE = `github.com/temporalio/cli/cmd/temporal@${TEMPORAL_CLI_VERSION}`;
 
 export interface TemporalDevServer {

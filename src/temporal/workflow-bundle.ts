@@ -10,7 +10,7 @@ export const workflowsPath = path.resolve(here, '../../workflows/index.js');
 /** Written by `npm run build`, so workers start without bundling. */
 export const prebuiltBundlePath = path.resolve(here, '../../workflow-bundle.js');
 
-export async function buildWorkflowBundle(): Promise<WorkflowBundleWithSourceMap> {
+async function buildWorkflowBundle(): Promise<WorkflowBundleWithSourceMap> {
   return bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') });
 }
 

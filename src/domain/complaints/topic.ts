@@ -7,7 +7,7 @@ export const TOPIC_MAX_LENGTH = 100;
 /** What is wrong with a topic that is not a key, after the topic as written (the import's message too). */
 export const NOT_A_TOPIC_KEY = 'is not a topic key (lowercase words joined by hyphens, e.g. delivery-delay)';
 
-export const isTopicKey = (topic: string): boolean => TOPIC_KEY.test(topic);
+const isTopicKey = (topic: string): boolean => TOPIC_KEY.test(topic);
 
 /** The key a topic is stored and matched under, whatever its case and spacing: "Delivery-Delay " is "delivery-delay". */
 export const topicKey = (topic: string): string => topic.trim().toLowerCase();

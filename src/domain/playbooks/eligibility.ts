@@ -1,5 +1,5 @@
 import { persistentIssues, type ComplaintRecord, type PersistentIssuePolicy } from '../scoring/persistent-issue.js';
-import { dayNumber, type DateLike } from '../scoring/dates.js';
+import { dayNumber, type DateLike } from '../dates.js';
 import { days } from '../policies/duration.js';
 import { topicKey } from '../complaints/topic.js';
 import { LOSS_MAKING } from '../scoring/profitability.js';

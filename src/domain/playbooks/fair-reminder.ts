@@ -1,6 +1,6 @@
 import { reminderFee, reminderFeePolicy, type FeeDecision, type LoyaltyBand, type ReminderFeePolicy } from '../guards/fairness.js';
 import { days } from '../policies/duration.js';
-import { isCalendarDay } from '../scoring/dates.js';
+import { isCalendarDay } from '../dates.js';
 import type { PlaybookStateSummary } from './run-state.js';
 import { runId } from './run-id.js';
 

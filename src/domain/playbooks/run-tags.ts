@@ -15,7 +15,7 @@ export const UNKNOWN_LOYALTY_BAND = 'unknown';
 /** The values each tag a run carries can take, as operators and front ends search them. */
 export const RUN_RISK_BANDS: readonly string[] = [...CHURN_RISK_BANDS, UNSCORED_RISK_BAND];
 export const RUN_LOYALTY_BANDS: readonly string[] = [...LOYALTY_BANDS, UNKNOWN_LOYALTY_BAND];
-export const PLAYBOOK_STEPS: Readonly<Record<PlaybookName, readonly string[]>> = {
+const PLAYBOOK_STEPS: Readonly<Record<PlaybookName, readonly string[]>> = {
   [WELCOME_CHECK]: WELCOME_CHECK_STEPS,
   [FAIR_REMINDER]: FAIR_REMINDER_STEPS,
   [FIX_ISSUE]: FIX_ISSUE_STEPS,

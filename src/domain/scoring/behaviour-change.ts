@@ -13,7 +13,7 @@
  * purchase days) are needed, else the value is null with the reason "not enough
  * history".
  */
-import { dayNumber, type DateLike } from './dates.js';
+import { dayNumber, type DateLike } from '../dates.js';
 import { fmt } from './format.js';
 import { withPolicyVersion, type ScoreResult } from './score.js';
 import { invalidInput } from './scoring.exception.js';

@@ -41,7 +41,7 @@ export interface PurchaseSummary {
   T: number;
 }
 
-export function assertPurchaseSummary(c: PurchaseSummary): void {
+function assertPurchaseSummary(c: PurchaseSummary): void {
   const { x, tx, T } = c;
   if (!(Number.isInteger(x) && x >= 0)) throw invalidInput(`x must be a whole number >= 0 (got ${x})`, { x });
   if (!(Number.isFinite(T) && T >= 0)) throw invalidInput(`T must be finite and >= 0 (got ${T})`, { T });
@@ -49,7 +49,7 @@ export function assertPurchaseSummary(c: PurchaseSummary): void {
   if (x === 0 && tx !== 0) throw invalidInput(`tx must be 0 when there is no repeat transaction (got ${tx})`, { x, tx });
 }
 
-export function assertBgNbdParams(p: BgNbdParams): void {
+function assertBgNbdParams(p: BgNbdParams): void {
   for (const [k, v] of Object.entries(p)) if (!(Number.isFinite(v) && v > 0)) throw invalidInput(`BG/NBD parameter ${k} must be > 0 (got ${v})`, { [k]: v });
 }
 

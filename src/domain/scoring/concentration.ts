@@ -130,7 +130,11 @@ export function monthPeriods(today: Date, count: number): string[] {
   return Array.from({ length: count }, (_, i) => new Date(Date.UTC(year, month - (count - 1 - i), 1)).toISOString().slice(0, 7));
 }
 
-/** Concentration per period (sorted by label) and the trend, for the whole customer base. */
+/**
+ * Concentration per period (sorted by label) and the trend, for the whole customer base, from
+ * one row per customer and period: the reference the tests hold `concentrationByPeriod` to (the
+ * report sums revenues per period in SQL first).
+ */
 export function concentration(rows: readonly PeriodRevenue[], options: ConcentrationOptions = {}, policy: ConcentrationPolicy = defaultConcentrationPolicy): ConcentrationScore {
   const byPeriod = new Map<string, Map<string, number>>();
   for (const r of rows) {

@@ -6,7 +6,7 @@
 import { behaviourChangeFromRhythm } from './behaviour-change.js';
 import { BGNBD_MODEL_VERSION, churnRisk, type BgNbdParams, type PurchaseSummary } from './bgnbd.js';
 import { CLV_MODEL_VERSION, customerLifetimeValue, ratePerPeriod, WEEKS_PER_MONTH } from './clv.js';
-import { dayNumber, type DateLike } from './dates.js';
+import { dayNumber, type DateLike } from '../dates.js';
 import { fmt, money, pct } from './format.js';
 import type { GammaGammaParams } from './gamma-gamma.js';
 import { paymentLoyalty, type InvoiceRecord } from './payment-loyalty.js';
@@ -72,7 +72,7 @@ export interface ReferredFacts extends OrderMargins {
 }
 
 /** A customer's own margin share, from the orders that carry a margin; null when none does. */
-export function ownMarginShare(m: Pick<OrderMargins, 'marginMinor' | 'marginedRevenueMinor'>): number | null {
+function ownMarginShare(m: Pick<OrderMargins, 'marginMinor' | 'marginedRevenueMinor'>): number | null {
   return m.marginedRevenueMinor > 0 ? m.marginMinor / m.marginedRevenueMinor : null;
 }
 

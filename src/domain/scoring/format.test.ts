@@ -1,4 +1,4 @@
-import { dayNumber, daysBetween, isCalendarDay, isoDay } from './dates.js';
+import { dayNumber, daysBetween, isCalendarDay, isoDay } from '../dates.js';
 import { fmt, money, pct } from './format.js';
 
 describe('formatting for reasons', () => {

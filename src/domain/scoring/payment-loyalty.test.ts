@@ -1,4 +1,4 @@
-import { dayNumber } from './dates.js';
+import { dayNumber } from '../dates.js';
 import { defaultPaymentLoyaltyPolicy, paymentLoyalty, withoutInvoices, type InvoiceRecord } from './payment-loyalty.js';
 import { ScoringException } from './scoring.exception.js';
 

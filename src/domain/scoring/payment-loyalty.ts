@@ -16,7 +16,7 @@
  * `minInvoices` counted invoices), "at-risk", "loyal", "regular".
  */
 import type { LoyaltyBand } from '../guards/fairness.js';
-import { dayNumber, isoDay, type DateLike } from './dates.js';
+import { dayNumber, isoDay, type DateLike } from '../dates.js';
 import { pct } from './format.js';
 import { withPolicyVersion, type ScoreResult } from './score.js';
 import { invalidInput } from './scoring.exception.js';

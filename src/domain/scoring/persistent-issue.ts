@@ -12,7 +12,7 @@
  * - value = number of persistent topics; band "persistent" when there is one, else "none".
  */
 import { topicKey } from '../complaints/topic.js';
-import { dayNumber, isoDay, type DateLike } from './dates.js';
+import { dayNumber, isoDay, type DateLike } from '../dates.js';
 import { withPolicyVersion, type ScoreResult } from './score.js';
 import { invalidInput } from './scoring.exception.js';
 

@@ -100,7 +100,7 @@ export interface RankPosition {
   equal: number;
 }
 
-export function quintileOf({ below, equal }: RankPosition, n: number): { score: Quintile; beats: number } {
+function quintileOf({ below, equal }: RankPosition, n: number): { score: Quintile; beats: number } {
   if (!(Number.isInteger(below) && Number.isInteger(equal) && below >= 0 && equal >= 1 && below + equal <= n)) {
     throw invalidInput(`rank position must satisfy 0 <= below, 1 <= equal, below + equal <= n (got ${below}, ${equal}, ${n})`);
   }
@@ -145,7 +145,10 @@ export interface RfmOptions {
   formatMoney?: (minor: number) => string;
 }
 
-/** RFM scores of every customer of the population, in input order. */
+/**
+ * RFM scores of every customer of the population, in input order: the reference the tests hold
+ * the rescore to (it ranks the population in SQL and scores each customer with `rankedRfm`).
+ */
 export function scoreRfm(population: readonly RfmInput[], options: RfmOptions = {}): RfmScore[] {
   for (const c of population) {
     if (c.recencyDays !== null && !(Number.isFinite(c.recencyDays) && c.recencyDays >= 0)) throw invalidInput(`recencyDays must be >= 0 or null (customer ${c.customerId})`, { customerId: c.customerId });

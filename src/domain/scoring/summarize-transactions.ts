@@ -20,7 +20,7 @@
  * - Customers whose first purchase is after the calibration end are left out.
  */
 import type { PurchaseSummary } from './bgnbd.js';
-import { dayNumber, isoDay, type DateLike } from './dates.js';
+import { dayNumber, isoDay, type DateLike } from '../dates.js';
 import { invalidInput } from './scoring.exception.js';
 
 export interface Transaction {

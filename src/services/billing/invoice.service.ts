@@ -11,7 +11,7 @@ import { dayIn, latestDayNow, outstandingOn, paidOn } from '../../domain/billing
 import { isUuid } from '../../domain/ids.js';
 import { beforeEarliestDay, tooEarly } from '../../domain/earliest-day.js';
 import { positiveAmountProblem } from '../../domain/money.js';
-import { isCalendarDay } from '../../domain/scoring/dates.js';
+import { isCalendarDay } from '../../domain/dates.js';
 import { ScoreKind } from '../../domain/scoring/score-kind.js';
 import type { CustomerRescoreService } from '../scores/customer-rescore.service.js';
 import { fairReminderWorkflowId } from '../../domain/playbooks/fair-reminder.js';

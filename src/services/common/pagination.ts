@@ -1,5 +1,5 @@
 import { isUuid } from '../../domain/ids.js';
-import { isCalendarDay } from '../../domain/scoring/dates.js';
+import { isCalendarDay } from '../../domain/dates.js';
 import { PaginationException, PaginationExceptionCode } from './pagination.exception.js';
 
 export const MAX_PAGE_SIZE = 100;

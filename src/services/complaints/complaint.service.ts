@@ -13,7 +13,7 @@ import { topicKey, topicProblem } from '../../domain/complaints/topic.js';
 import { knownTopics } from '../../domain/playbooks/fix-issue.js';
 import { isUuid } from '../../domain/ids.js';
 import { beforeEarliestDay, tooEarly } from '../../domain/earliest-day.js';
-import { isCalendarDay } from '../../domain/scoring/dates.js';
+import { isCalendarDay } from '../../domain/dates.js';
 import { ScoreKind } from '../../domain/scoring/score-kind.js';
 import type { Policies } from '../../domain/policies/index.js';
 import type { PlaybookTriggerService } from '../playbooks/playbook-triggers.service.js';

@@ -263,7 +263,7 @@ const OPTED_OUT = 'no-consent: the customer opted out';
  * Checks a contact patch field by field; null means "leave as is", except for phone where it
  * clears it. Every field it refuses is named at once (`fields`), so a form shows them together.
  */
-export function validateContactPatch(patch: CustomerContactPatch): Partial<Customer> {
+function validateContactPatch(patch: CustomerContactPatch): Partial<Customer> {
   const clean: Partial<Customer> = {};
   const refused: { field: string; messages: string[] }[] = [];
   const refuse = (field: string, message: string) => refused.push({ field, messages: [message] });

@@ -1,7 +1,7 @@
 import { LockMode, type FilterQuery } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql, type RawBuilder } from 'kysely';
-import { isCalendarDay } from '../../domain/scoring/dates.js';
+import { isCalendarDay } from '../../domain/dates.js';
 import { isUuid } from '../../domain/ids.js';
 import { FixCase, FixCaseStatus } from '../../entities/index.js';
 import type { AuditService } from '../audit/audit.service.js';

@@ -3,7 +3,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql } from 'kysely';
 import { GUARD_REASONS } from '../../domain/guards/contact-guard.js';
 import { teamTemplates } from '../../domain/messages/catalogue.js';
-import { isCalendarDay } from '../../domain/scoring/dates.js';
+import { isCalendarDay } from '../../domain/dates.js';
 import { ScoringException, ScoringExceptionCode } from '../../domain/scoring/scoring.exception.js';
 
 /** The band of customers without a payment-loyalty score yet. */

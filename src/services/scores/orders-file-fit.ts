@@ -4,7 +4,7 @@ import { parse } from 'csv-parse';
 import { recordStartLine } from '../../domain/import/import-spec.js';
 import { MAX_AMOUNT_INTEGER_DIGITS, parseMinor } from '../../domain/money.js';
 import { fitBgNbd } from '../../domain/scoring/bgnbd.js';
-import { dayNumber, isoDay } from '../../domain/scoring/dates.js';
+import { dayNumber, isoDay } from '../../domain/dates.js';
 import { fitGammaGamma } from '../../domain/scoring/gamma-gamma.js';
 import { invalidInput, ScoringException, ScoringExceptionCode } from '../../domain/scoring/scoring.exception.js';
 import { summarizeTransactions, type CustomerPurchaseSummary, type Transaction } from '../../domain/scoring/summarize-transactions.js';

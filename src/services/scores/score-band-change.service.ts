@@ -2,7 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql } from 'kysely';
 import { bandMoveProblem } from '../../domain/scoring/score-bands.js';
 import type { ScoreKind } from '../../domain/scoring/score-kind.js';
-import { isCalendarDay } from '../../domain/scoring/dates.js';
+import { isCalendarDay } from '../../domain/dates.js';
 import { ScoringException, ScoringExceptionCode } from '../../domain/scoring/scoring.exception.js';
 import { assertPageSize, decodeCursor, encodeCursor, toPage, type Page, type PageArgs } from '../common/pagination.js';
 import { assertCustomerFilter, customerWhere, type CustomerFilter } from '../customers/customer-query.js';

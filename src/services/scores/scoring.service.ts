@@ -4,7 +4,7 @@ import { ScoringException, ScoringExceptionCode, concentrationByPeriod, monthPer
 import { scoreDistribution, type BandCountRow, type ScoreDistribution } from '../../domain/scoring/score-distribution.js';
 import { ScoreKind } from '../../domain/scoring/score-kind.js';
 import { SCORE_BANDS } from '../../domain/scoring/score-bands.js';
-import { dayNumber, isCalendarDay } from '../../domain/scoring/dates.js';
+import { dayNumber, isCalendarDay } from '../../domain/dates.js';
 import { workflowIdProblem } from '../../domain/ids.js';
 import { beforeEarliestDay, tooEarly } from '../../domain/earliest-day.js';
 import type { RescorePolicy } from '../../domain/scoring/scoring-policy.js';

@@ -1,5 +1,5 @@
 /**
- * Calendar helpers for the scoring models. Dates are calendar days in UTC:
+ * Calendar days, as the models and rules count them. Dates are calendar days in UTC:
  * ISO strings `YYYY-MM-DD` (or full ISO timestamps), `Date` objects, of which
  * only the UTC calendar day counts, or day numbers (whole days since 1970-01-01,
  * as a rescore reads them in bulk). No time zones, no clock: the caller always
