@@ -138,7 +138,7 @@ it('asks a person to follow up when the policy window passes without confirmatio
   expect(await record(handle.workflowId)).toMatchObject({ status: PlaybookRunStatus.Completed, outcome: 'follow-up-needed' });
   // The follow-up reaches a person: a call task beside the welcome.
   expect(await messages(handle.workflowId)).toEqual([['welcome', 'email'], ['welcome-follow-up', 'call']]);
-  await recordHistory(handle.workflowId, 'welcome-check-follow-up-call');
+  await recordHistory(handle.workflowId, 'welcome-check-follow-up-call-steps-settle');
 });
 
 it('welcomes newcomers only: a start by hand for a customer of years is refused with the reason', async () => {

@@ -1,12 +1,9 @@
 import { continueAsNew, proxyActivities, setCurrentDetails } from '@temporalio/workflow';
 import type { PlaybookTriggerActivities } from '../src/activities/playbook-triggers.activities.js';
 import { triggerKinds, type TriggerKind, type TriggerPolicy } from '../src/domain/playbooks/triggers.js';
-import { stepRetry } from './activity-options.js';
+import { sweepPageOptions } from './activity-options.js';
 
-const { findOverdueInvoices, startFairReminders, findPersistentIssues, startFixIssues, findLossMakingAccounts, startAccountReviews, findSilentLoyalCustomers, startAppreciations } = proxyActivities<PlaybookTriggerActivities>({
-  startToCloseTimeout: '5 minutes',
-  retry: stepRetry,
-});
+const { findOverdueInvoices, startFairReminders, findPersistentIssues, startFixIssues, findLossMakingAccounts, startAccountReviews, findSilentLoyalCustomers, startAppreciations } = proxyActivities<PlaybookTriggerActivities>(sweepPageOptions);
 
 export interface PlaybookTriggersInput {
   policy: TriggerPolicy;

@@ -1,11 +1,8 @@
 import { proxyActivities, setCurrentDetails } from '@temporalio/workflow';
 import type { PlaybookRunActivities } from '../src/activities/playbook-run.activities.js';
-import { stepRetry } from './activity-options.js';
+import { sweepPageOptions } from './activity-options.js';
 
-const { recordRunsEndedInEngine } = proxyActivities<PlaybookRunActivities>({
-  startToCloseTimeout: '5 minutes',
-  retry: stepRetry,
-});
+const { recordRunsEndedInEngine } = proxyActivities<PlaybookRunActivities>(sweepPageOptions);
 
 /**
  * Every few minutes: playbook runs terminated here in the Temporal UI (or failed, or timed

@@ -10,7 +10,7 @@ import {
   type WelcomeCheckState,
   type WelcomeCheckStep,
 } from '../src/domain/playbooks/welcome-check.js';
-import { recordingCancellation } from './cancellation.js';
+import { recordingCancellation, sideEffectSteps } from './cancellation.js';
 import { PlaybookStepKey } from './search-attributes.js';
 import { playbookStepOptions } from './activity-options.js';
 import { startingCampaign } from './starting-campaign.js';
@@ -18,7 +18,8 @@ import { setRefusableUpdate } from './refusable-update.js';
 import { auditSteering } from './steering-audit.js';
 
 const { recordRunStarted, recordRunOutcome, auditSteeringFromOutside } = proxyActivities<PlaybookRunActivities>(playbookStepOptions);
-const { welcomeCustomer, askForWelcomeFollowUp } = proxyActivities<WelcomeCheckActivities>(playbookStepOptions);
+/** The welcome and the follow-up call write messages: a cancel lets one under way finish first. */
+const messageSteps = sideEffectSteps<WelcomeCheckActivities>(playbookStepOptions);
 
 export interface WelcomeCheckInput {
   customerId: string;
@@ -37,6 +38,7 @@ export async function welcomeCheck(input: WelcomeCheckInput): Promise<WelcomeChe
 
 async function welcomeCheckSteps({ customerId, policy }: WelcomeCheckInput): Promise<WelcomeCheckOutcome> {
   const { workflowId } = workflowInfo();
+  const { welcomeCustomer, askForWelcomeFollowUp } = messageSteps();
   const state: WelcomeCheckState = { customerId, step: 'starting', confirmed: false, outcome: null, policyVersion: policy.version, deadline: null };
   setHandler(welcomeCheckStateQuery, () => state, { description: 'Step, whether the customer confirmed, and outcome' });
   setHandler(
