@@ -337,6 +337,8 @@ it('starts fair reminders by itself for overdue invoices, once each, from the sc
   const a = await payer('SweepA', Array(8).fill('on-time'), 3);
   const b = await payer('SweepB', ['late', 'late', 'late'], 10);
   const notYet = await payer('SweepC', ['on-time'], -2);
+  // Past the policy's 90 days: an old ledger's open invoice, imported, is nobody's to dun out of the blue.
+  const longAgo = await payer('SweepD', ['on-time'], triggerPolicy.maxDaysOverdue! + 1);
   const sweep = (id: string) =>
     stack.temporal.client.workflow.execute<typeof playbookTriggers>('playbookTriggers', { workflowId: id, taskQueue: stack.config.temporal.taskQueue, args: [{ policy: { ...triggerPolicy, pageSize: 2 } }] });
   const first = await sweep('playbook-triggers/test-1');
@@ -346,7 +348,10 @@ it('starts fair reminders by itself for overdue invoices, once each, from the sc
   await eventually(() => runs(a.customerId, a.invoiceId), (n) => n === 1);
   await eventually(() => runs(b.customerId, b.invoiceId), (n) => n === 1);
   expect(await runs(notYet.customerId, notYet.invoiceId)).toBe(0);
+  expect(await runs(longAgo.customerId, longAgo.invoiceId)).toBe(0);
   expect(await sweep('playbook-triggers/test-2')).toMatchObject({ 'overdue-invoice': 0, 'persistent-issue': 0 });
+  // A person may still chase it.
+  expect((await stack.gql(StartFairReminderDocument, { invoiceId: longAgo.invoiceId }, Role.Operator)).errors).toBeUndefined();
 
   const schedule = await stack.temporal.client.schedule.getHandle(playbookTriggersScheduleId(stack.config.temporal.taskQueue)).describe();
   expect(schedule.action).toMatchObject({ type: 'startWorkflow', workflowType: 'playbookTriggers' });

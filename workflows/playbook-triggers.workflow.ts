@@ -15,7 +15,7 @@ export interface PlaybookTriggersInput {
 /** One page of candidates of a trigger, their playbooks started; `next` is null when the trigger is done. */
 async function sweepPage(trigger: TriggerKind, after: string | null, policy: TriggerPolicy): Promise<{ started: number; next: string | null }> {
   if (trigger === 'overdue-invoice') {
-    const invoiceIds = await findOverdueInvoices({ after, limit: policy.pageSize, minDaysOverdue: policy.minDaysOverdue });
+    const invoiceIds = await findOverdueInvoices({ after, limit: policy.pageSize, minDaysOverdue: policy.minDaysOverdue, maxDaysOverdue: policy.maxDaysOverdue });
     if (invoiceIds.length === 0) return { started: 0, next: null };
     return { started: (await startFairReminders(invoiceIds)).started, next: invoiceIds[invoiceIds.length - 1] };
   }

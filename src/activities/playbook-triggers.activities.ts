@@ -10,7 +10,7 @@ import type { WorkerServices } from '../services/index.js';
 export function createPlaybookTriggerActivities(services: () => WorkerServices, policies: Pick<Policies, 'scoring' | 'appreciation'>) {
   const triggers = () => services().triggers;
   return {
-    findOverdueInvoices(input: { after: string | null; limit: number; minDaysOverdue: number }): Promise<string[]> {
+    findOverdueInvoices(input: { after: string | null; limit: number; minDaysOverdue: number; maxDaysOverdue?: number }): Promise<string[]> {
       return triggers().overdueInvoices(input);
     },
     startFairReminders(invoiceIds: string[]): Promise<{ started: number; skipped: number }> {

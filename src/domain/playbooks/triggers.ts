@@ -7,6 +7,13 @@ export interface TriggerPolicy {
   version: number;
   /** An invoice this many days past its due day, still unpaid, starts fair reminders. */
   minDaysOverdue: number;
+  /**
+   * The sweep leaves alone an invoice more than this many days past its due day: one that old
+   * (a billing history imported, written off or with collections long ago) is no reminder's to
+   * chase, and a customer must not be dunned for it out of the blue. A person may still start
+   * its reminders by hand. (Sweeps started before the bound chase every overdue invoice.)
+   */
+  maxDaysOverdue?: number;
   /** A persistent issue starts the fix-issue playbook for a customer who is at risk or valuable. */
   fixIssue: { riskBands: string[]; valuableSegments: string[] };
   /** A loss-making account (profitability band) starts an account review, unless one ran within the cooldown. */
@@ -17,8 +24,9 @@ export interface TriggerPolicy {
 }
 
 export const triggerPolicy: TriggerPolicy = {
-  version: 1,
+  version: 2,
   minDaysOverdue: 1,
+  maxDaysOverdue: 90,
   fixIssue: { riskBands: ['medium', 'high'], valuableSegments: ['Champions', 'Loyal', 'Potential loyalist', 'At risk', "Can't lose them"] },
   accountReviewCooldownDays: 180,
   pageSize: 200,

@@ -37,11 +37,15 @@ export class PlaybookTriggerService {
     private readonly playbooks: PlaybookService,
   ) {}
 
-  /** Unpaid invoices at least `minDaysOverdue` past due that have no fair-reminder run yet (of customers not erased), by ID after `after`. */
-  async overdueInvoices(input: { after: string | null; limit: number; minDaysOverdue: number }): Promise<string[]> {
+  /**
+   * Unpaid invoices at least `minDaysOverdue` and at most `maxDaysOverdue` (if given) days past
+   * due that have no fair-reminder run yet (of customers not erased), by ID after `after`.
+   */
+  async overdueInvoices(input: { after: string | null; limit: number; minDaysOverdue: number; maxDaysOverdue?: number }): Promise<string[]> {
     const { rows } = await sql<{ id: string }>`
       select i.id from invoice i join customer c on c.id = i.customer_id
        where i.paid_at is null and i.due_at <= current_date - ${input.minDaysOverdue}::int and c.status <> 'erased'
+         ${input.maxDaysOverdue === undefined ? sql`` : sql`and i.due_at >= current_date - ${input.maxDaysOverdue}::int`}
          ${input.after ? sql`and i.id > ${input.after}::uuid` : sql``}
          and not exists (select 1 from playbook_run r where r.workflow_id = ${fairReminderRunIdSql(sql.ref('i.customer_id'), sql.ref('i.id'))})
        order by i.id limit ${input.limit}`.execute(this.em.getKysely());
