@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { Role } from '../src/domain/auth/roles.js';
 import { fairReminderPolicy, fairReminderWorkflowId, type FairReminderPolicy, type FairReminderState } from '../src/domain/playbooks/fair-reminder.js';
@@ -6,7 +7,7 @@ import { seconds } from '../src/domain/policies/duration.js';
 import { defaultScoringPolicy } from '../src/domain/scoring/scoring-policy.js';
 import { INVOICE_PAID } from '../src/domain/messages/catalogue.js';
 import { RUN_CANCELLED } from '../src/domain/playbooks/run-status.js';
-import { Customer, Invoice, MessageChannel, MessagePurpose, PlaybookRun, PlaybookRunStatus, ScoreSnapshot } from '../src/entities/index.js';
+import { Customer, Invoice, MessageChannel, MessagePurpose, OutboxMessage, PlaybookRun, PlaybookRunStatus, ScoreSnapshot } from '../src/entities/index.js';
 import { AuditService } from '../src/services/audit/audit.service.js';
 import { DeliveryService } from '../src/services/outbox/delivery.service.js';
 import { defaultDeliveryPolicy } from '../src/domain/messages/delivery-policy.js';
@@ -66,7 +67,7 @@ async function payer(name: string, history: Array<'on-time' | 'late'>, overdueDa
     const due = -30 * (history.length - i) - overdueDays;
     em.create(Invoice, { customer, issuedAt: day(due - 14), dueAt: day(due), amountMinor: 5_000, paidAt: day(kind === 'on-time' ? due - 2 : due + 10) });
   });
-  const open = em.create(Invoice, { customer, issuedAt: day(-overdueDays - 14), dueAt: day(-overdueDays), amountMinor: 7_500, paidAt: null });
+  const open = em.create(Invoice, { customer, externalRef: `INV-${name}-${randomUUID().slice(0, 4)}`, issuedAt: day(-overdueDays - 14), dueAt: day(-overdueDays), amountMinor: 7_500, paidAt: null });
   await em.flush();
   return { customerId: customer.id, invoiceId: open.id };
 }
@@ -104,6 +105,10 @@ it('reminds a loyal payer without fees, records the waived fee, and ends with a 
     ['thank-you', 'thank-you-payment', 'service'],
   ]);
   expect(await invoice(invoiceId)).toMatchObject({ remindersSent: 2, feeChargedMinor: 0, feeWaivedMinor: 500 });
+  // A reminder names the invoice as the customer knows it: the company's number, what is open, the due day.
+  const reminder = await stack.orm.em.fork().findOneOrFail(OutboxMessage, { idempotencyKey: `${workflowId}/reminder-1` });
+  const { externalRef, dueAt } = await stack.orm.em.fork().findOneOrFail(Invoice, { id: invoiceId });
+  expect(reminder.payload).toMatchObject({ invoiceId, invoiceNumber: externalRef, openMinor: 7_500, dueAt, currency: 'EUR' });
   expect(await stack.orm.em.fork().findOneOrFail(PlaybookRun, { workflowId })).toMatchObject({ outcome: 'paid' });
   // The payment's signal came from the platform (audited as the payment): nothing steered the run from outside.
   expect(await steeringAudited(stack, workflowId)).toEqual([]);

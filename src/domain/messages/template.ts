@@ -15,7 +15,17 @@ export interface Writing {
 }
 export type Template = (name: string, payload: Payload, write: Writing) => RenderedText;
 
-/** An invoice as a customer recognises it: the start of its ID. */
-export const invoiceRef = (p: Payload) => String(p.invoiceId ?? '').slice(0, 8);
+/** An invoice as a customer recognises it: the company's invoice number, else (none was imported) the start of its ID. */
+export const invoiceRef = (p: Payload) => (typeof p.invoiceNumber === 'string' && p.invoiceNumber ? p.invoiceNumber : String(p.invoiceId ?? '').slice(0, 8));
+
+/**
+ * What is open on the invoice and when it was due, as the message's language writes them
+ * (" (€75.00, due 31 January 2027)"), or nothing for a message written without them (before
+ * reminders carried them). `due` is the language's word for it.
+ */
+export function invoiceDetails(p: Payload, write: Writing, due: string): string {
+  if (typeof p.openMinor !== 'number' || typeof p.dueAt !== 'string') return '';
+  return ` (${write.money(p.openMinor)}, ${due} ${write.day(p.dueAt)})`;
+}
 /** A complaint topic key as words ("delivery-delay" -> "delivery delay"). */
 export const topicLabel = (p: Payload) => String(p.topic ?? '').replace(/-/g, ' ');

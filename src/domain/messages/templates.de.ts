@@ -1,10 +1,12 @@
-import { invoiceRef, topicLabel, type Writing, type Payload, type Template } from './template.js';
+import { invoiceDetails, invoiceRef, topicLabel, type Writing, type Payload, type Template } from './template.js';
 
 /**
  * The messages to customers in German. Messages to the company's teams (call tasks, fix
  * cases, the final invoice) are not here: they stay in the company's language (English).
  * As in English, no text for a loyal payer mentions a fee, a dunning notice or collections.
  */
+/** The invoice as the customer knows it, with what is open and its due day. */
+const invoice = (p: Payload, write: Writing) => `${invoiceRef(p)}${invoiceDetails(p, write, 'fällig am')}`;
 const fee = (p: Payload, write: Writing) => (Number(p.feeMinor) > 0 ? ` Es fällt eine Mahngebühr von ${write.money(Number(p.feeMinor))} an.` : '');
 const proposalText = (p: Payload) => {
   const proposal = p.proposal as { kind?: string; tier?: string; offerCode?: string } | undefined;
@@ -14,21 +16,21 @@ const hello = (name: string) => `Guten Tag ${name},\n\n`;
 const regards = '\n\nFreundliche Grüße';
 
 export const germanTemplates: Record<string, Template> = {
-  'reminder-friendly': (name, p) => ({
+  'reminder-friendly': (name, p, write) => ({
     subject: 'Eine kurze Notiz zu Ihrer Rechnung',
-    text: `${hello(name)}danke, dass Sie schon so lange bei uns sind. Die Rechnung ${invoiceRef(p)} ist wohl untergegangen; das passiert jedem. Könnten Sie bei Gelegenheit einen Blick darauf werfen? Wenn etwas unklar ist, antworten Sie einfach auf diese Nachricht.${regards}`,
+    text: `${hello(name)}danke, dass Sie schon so lange bei uns sind. Die Rechnung ${invoice(p, write)} ist wohl untergegangen; das passiert jedem. Könnten Sie bei Gelegenheit einen Blick darauf werfen? Wenn etwas unklar ist, antworten Sie einfach auf diese Nachricht.${regards}`,
   }),
-  'reminder-gentle': (name, p) => ({
+  'reminder-gentle': (name, p, write) => ({
     subject: 'Rechnung noch offen: Können wir helfen?',
-    text: `${hello(name)}die Rechnung ${invoiceRef(p)} ist noch offen. Wenn etwas daran nicht stimmt oder der Zeitpunkt gerade schwierig ist, sagen Sie es uns, und wir finden gemeinsam einen Weg.${regards}`,
+    text: `${hello(name)}die Rechnung ${invoice(p, write)} ist noch offen. Wenn etwas daran nicht stimmt oder der Zeitpunkt gerade schwierig ist, sagen Sie es uns, und wir finden gemeinsam einen Weg.${regards}`,
   }),
-  'reminder-standard-1': (name, p, write) => ({ subject: 'Zahlungserinnerung', text: `${hello(name)}die Rechnung ${invoiceRef(p)} ist überfällig. Bitte begleichen Sie sie bald.${fee(p, write)}${regards}` }),
-  'reminder-standard-2': (name, p, write) => ({ subject: 'Zweite Zahlungserinnerung', text: `${hello(name)}die Rechnung ${invoiceRef(p)} ist noch nicht bezahlt.${fee(p, write)}${regards}` }),
+  'reminder-standard-1': (name, p, write) => ({ subject: 'Zahlungserinnerung', text: `${hello(name)}die Rechnung ${invoice(p, write)} ist überfällig. Bitte begleichen Sie sie bald.${fee(p, write)}${regards}` }),
+  'reminder-standard-2': (name, p, write) => ({ subject: 'Zweite Zahlungserinnerung', text: `${hello(name)}die Rechnung ${invoice(p, write)} ist noch nicht bezahlt.${fee(p, write)}${regards}` }),
   'reminder-standard-3': (name, p, write) => ({
     subject: 'Letzte Zahlungserinnerung',
-    text: `${hello(name)}die Rechnung ${invoiceRef(p)} ist noch nicht bezahlt. Ohne Zahlung übergeben wir sie an ein Inkassounternehmen.${fee(p, write)}${regards}`,
+    text: `${hello(name)}die Rechnung ${invoice(p, write)} ist noch nicht bezahlt. Ohne Zahlung übergeben wir sie an ein Inkassounternehmen.${fee(p, write)}${regards}`,
   }),
-  'collections-handover': (name, p) => ({ subject: 'Rechnung an Inkasso übergeben', text: `${hello(name)}die Rechnung ${invoiceRef(p)} wurde an unseren Inkassopartner übergeben.${regards}` }),
+  'collections-handover': (name, p, write) => ({ subject: 'Rechnung an Inkasso übergeben', text: `${hello(name)}die Rechnung ${invoice(p, write)} wurde an unseren Inkassopartner übergeben.${regards}` }),
   'issue-acknowledged': (name, p) => ({
     subject: 'Wir kümmern uns darum',
     text: `${hello(name)}Sie haben uns mehr als einmal von „${topicLabel(p)}“ berichtet, und das ist einmal zu oft. Ein Team ist jetzt für das Problem zuständig und arbeitet an einer Lösung; wir sagen Ihnen Bescheid, sobald sie da ist.${regards}`,

@@ -17,6 +17,16 @@ describe('message templates', () => {
     }
   });
 
+  it("names the invoice by the company's number, with what is open and its due day, in the message's language", () => {
+    const named = { invoiceId: 'abcdef12-0000', invoiceNumber: 'INV-2027-0042', openMinor: 7_500, dueAt: '2027-01-31', currency: 'EUR' };
+    expect(renderMessage('reminder-standard-1', 'Bob', named, 'en', 'EUR').text).toContain('invoice INV-2027-0042 (€75.00, due 31 January 2027) is overdue');
+    expect(renderMessage('reminder-friendly', 'Ada', named, 'de', 'EUR').text).toContain('Die Rechnung INV-2027-0042 (75,00\u00a0€, fällig am 31. Januar 2027) ist wohl untergegangen');
+    expect(renderMessage('call-personal', 'Ada', named, 'en', 'EUR')).toMatchObject({ subject: 'Call Ada about invoice INV-2027-0042', text: expect.stringContaining("A loyal customer's invoice INV-2027-0042 (€75.00, due 31 January 2027) is still open") });
+    // Without a number (none imported) the start of its ID; a message written before reminders carried the amount has none.
+    expect(renderMessage('reminder-standard-1', 'Bob', { ...named, invoiceNumber: null }, 'en', 'EUR').text).toContain('invoice abcdef12 (€75.00, due 31 January 2027) is overdue');
+    expect(renderMessage('reminder-standard-1', 'Bob', { invoiceId: 'abcdef12-0000' }, 'en', 'EUR').text).toContain('invoice abcdef12 is overdue');
+  });
+
   it('names the fee on a standard reminder that charges one, in the currency of the amounts', () => {
     expect(renderMessage('reminder-standard-2', 'Bob', { invoiceId: 'x', feeMinor: 500 }, 'en', 'EUR').text).toMatch(/fee of €5\.00 applies/);
     expect(renderMessage('reminder-standard-3', 'Bob', { invoiceId: 'x', feeMinor: 123456 }, 'en', 'USD').text).toMatch(/fee of \$1,234\.56 applies/);

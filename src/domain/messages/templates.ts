@@ -1,11 +1,13 @@
 import { currencyProblem, formatMoney } from '../money.js';
-import { invoiceRef, topicLabel, type Writing, type Payload, type RenderedText, type Template } from './template.js';
+import { invoiceDetails, invoiceRef, topicLabel, type Writing, type Payload, type RenderedText, type Template } from './template.js';
 import { germanTemplates } from './templates.de.js';
 
 const proposalText = (p: Payload) => {
   const proposal = p.proposal as { kind?: string; tier?: string; offerCode?: string } | undefined;
   return proposal?.kind === 'tier-change' ? `our ${proposal.tier} service` : `offer ${proposal?.offerCode ?? ''}`;
 };
+/** The invoice as the customer knows it, with what is open and its due day. */
+const invoice = (p: Payload, write: Writing) => `invoice ${invoiceRef(p)}${invoiceDetails(p, write, 'due')}`;
 const fee = (p: Payload, write: Writing) => (Number(p.feeMinor) > 0 ? ` A reminder fee of ${write.money(Number(p.feeMinor))} applies.` : '');
 
 /**
@@ -15,22 +17,22 @@ const fee = (p: Payload, write: Writing) => (Number(p.feeMinor) > 0 ? ` A remind
  * threatening; no template for a loyal payer mentions a fee.
  */
 export const templates: Record<string, Template> = {
-  'reminder-friendly': (name, p) => ({
+  'reminder-friendly': (name, p, write) => ({
     subject: 'A quick note about your invoice',
-    text: `Hello ${name},\n\nthank you for being with us for so long. It looks like invoice ${invoiceRef(p)} slipped through; this happens to everyone. Could you take a look when you have a moment? If anything is unclear, just reply to this message.\n\nKind regards`,
+    text: `Hello ${name},\n\nthank you for being with us for so long. It looks like ${invoice(p, write)} slipped through; this happens to everyone. Could you take a look when you have a moment? If anything is unclear, just reply to this message.\n\nKind regards`,
   }),
-  'reminder-gentle': (name, p) => ({
+  'reminder-gentle': (name, p, write) => ({
     subject: 'Invoice still open: can we help?',
-    text: `Hello ${name},\n\ninvoice ${invoiceRef(p)} is still open. If something is wrong with it, or the timing is difficult, tell us and we will find a way together.\n\nKind regards`,
+    text: `Hello ${name},\n\n${invoice(p, write)} is still open. If something is wrong with it, or the timing is difficult, tell us and we will find a way together.\n\nKind regards`,
   }),
-  'reminder-standard-1': (name, p, write) => ({ subject: 'Payment reminder', text: `Hello ${name},\n\ninvoice ${invoiceRef(p)} is overdue. Please pay it soon.${fee(p, write)}\n\nKind regards` }),
-  'reminder-standard-2': (name, p, write) => ({ subject: 'Second payment reminder', text: `Hello ${name},\n\ninvoice ${invoiceRef(p)} is still unpaid.${fee(p, write)}\n\nKind regards` }),
-  'reminder-standard-3': (name, p, write) => ({ subject: 'Final payment reminder', text: `Hello ${name},\n\ninvoice ${invoiceRef(p)} is still unpaid. Without payment we will pass it to collections.${fee(p, write)}\n\nKind regards` }),
-  'collections-handover': (name, p) => ({ subject: 'Invoice passed to collections', text: `Hello ${name},\n\ninvoice ${invoiceRef(p)} has been passed to our collections partner.\n\nKind regards` }),
-  'call-personal': (name, p) => ({ subject: `Call ${name} about invoice ${invoiceRef(p)}`, text: `A loyal customer's invoice ${invoiceRef(p)} is still open after two friendly reminders. Please call personally and ask how we can help; no fees, no pressure.` }),
-  'call-follow-up': (name, p) => ({
+  'reminder-standard-1': (name, p, write) => ({ subject: 'Payment reminder', text: `Hello ${name},\n\n${invoice(p, write)} is overdue. Please pay it soon.${fee(p, write)}\n\nKind regards` }),
+  'reminder-standard-2': (name, p, write) => ({ subject: 'Second payment reminder', text: `Hello ${name},\n\n${invoice(p, write)} is still unpaid.${fee(p, write)}\n\nKind regards` }),
+  'reminder-standard-3': (name, p, write) => ({ subject: 'Final payment reminder', text: `Hello ${name},\n\n${invoice(p, write)} is still unpaid. Without payment we will pass it to collections.${fee(p, write)}\n\nKind regards` }),
+  'collections-handover': (name, p, write) => ({ subject: 'Invoice passed to collections', text: `Hello ${name},\n\n${invoice(p, write)} has been passed to our collections partner.\n\nKind regards` }),
+  'call-personal': (name, p, write) => ({ subject: `Call ${name} about invoice ${invoiceRef(p)}`, text: `A loyal customer's ${invoice(p, write)} is still open after two friendly reminders. Please call personally and ask how we can help; no fees, no pressure.` }),
+  'call-follow-up': (name, p, write) => ({
     subject: `Still unpaid after the call: ${name}, invoice ${invoiceRef(p)}`,
-    text: `A loyal customer's invoice ${invoiceRef(p)} is still open after the personal call and the time given to pay. Please decide with them how to go on (another call, a payment plan, or the standard process); nothing has been charged and no collections letter has gone out.`,
+    text: `A loyal customer's ${invoice(p, write)} is still open after the personal call and the time given to pay. Please decide with them how to go on (another call, a payment plan, or the standard process); nothing has been charged and no collections letter has gone out.`,
   }),
   'issue-acknowledged': (name, p) => ({
     subject: 'We are on it',

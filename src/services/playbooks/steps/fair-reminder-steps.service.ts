@@ -7,6 +7,7 @@ import { BillingException, BillingExceptionCode } from '../../billing/billing.ex
 import type { OutboxService } from '../../outbox/outbox.service.js';
 import type { CustomerRescoreService } from '../../scores/customer-rescore.service.js';
 import { runStillRunning } from '../running-run.js';
+import { outstandingOn } from '../../../domain/billing/paid-day.js';
 
 export interface ReminderContext {
   customerId: string;
@@ -52,7 +53,7 @@ export class FairReminderSteps {
         channel: MessageChannel.Email,
         template: input.template,
         invoiceId: invoice.id,
-        payload: { invoiceId: invoice.id, reminderNumber: input.reminderNumber, feeMinor: input.fee.chargedMinor, currency: this.currency },
+        payload: { ...(await invoiceNamed(em, invoice)), reminderNumber: input.reminderNumber, feeMinor: input.fee.chargedMinor, currency: this.currency },
       });
       if (sent) {
         const before = { remindersSent: invoice.remindersSent, feeChargedMinor: invoice.feeChargedMinor, feeWaivedMinor: invoice.feeWaivedMinor };
@@ -75,6 +76,19 @@ export class FairReminderSteps {
 
   /** A call task for a person, a hand-over to collections, or a thank-you: one per run and step. */
   async sendMessage(input: { workflowId: string; step: string; invoiceId: string; customerId: string; channel: MessageChannel; template: string }): Promise<boolean> {
-    return this.em.transactional(async (em) => (await runStillRunning(em, input.workflowId)) && this.outbox.enqueueStep(em, input, input.step, { channel: input.channel, template: input.template, invoiceId: input.invoiceId, payload: { invoiceId: input.invoiceId } }));
+    return this.em.transactional(async (em) => {
+      if (!(await runStillRunning(em, input.workflowId))) return false;
+      const payload = { ...(await invoiceNamed(em, await em.findOneOrFail(Invoice, { id: input.invoiceId }))), currency: this.currency };
+      return this.outbox.enqueueStep(em, input, input.step, { channel: input.channel, template: input.template, invoiceId: input.invoiceId, payload });
+    });
   }
+}
+
+/**
+ * The invoice as a message names it: the company's invoice number (its reference in the
+ * billing system), what is still open on it and its due day, so the customer knows which one is meant.
+ */
+async function invoiceNamed(em: EntityManager, invoice: Invoice): Promise<{ invoiceId: string; invoiceNumber: string | null; openMinor: number; dueAt: string }> {
+  const [{ paid }] = await em.execute<{ paid: string }[]>(`select coalesce(sum(amount_minor), 0) as paid from payment where invoice_id = ?`, [invoice.id]);
+  return { invoiceId: invoice.id, invoiceNumber: invoice.externalRef ?? null, openMinor: outstandingOn(invoice, Number(paid)), dueAt: invoice.dueAt };
 }
