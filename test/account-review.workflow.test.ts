@@ -17,6 +17,7 @@ import {
   CustomerPlaybookRunIdsDocument,
   CustomerPlaybookRunsDocument,
   DecideOffboardingDocument,
+  EraseCustomerDocument,
   RunningPlaybookRunsDocument,
   StartAccountReviewDocument,
   type RunningPlaybookRunsFilterInput,
@@ -152,6 +153,16 @@ it('proposes a cheaper tier first, and offboards a still loss-making account onl
   const audit = await sql<{ action: string; actor: string }>`select action, actor from audit_entry where entity_id = ${customerId} order by action`.execute(stack.orm.em.fork().getKysely());
   expect(audit.rows.map((a) => a.action)).toEqual(expect.arrayContaining(['customer.service-tier', 'customer.offboarding', 'customer.offboarded']));
   expect(audit.rows.find((a) => a.action === 'customer.offboarding')!.actor).toMatch(/^admin:/);
+  // The offboarding's entry names the decision's (the run takes the decision before the API's entry commits), which holds why.
+  const entries = async () =>
+    (await sql<{ id: string; action: string; after: Record<string, unknown> }>`select id, action, after from audit_entry where (entity_id = ${customerId} and action = 'customer.offboarding') or (entity_id = ${workflowId} and action = 'playbook.decide-offboarding')`.execute(stack.orm.em.fork().getKysely())).rows;
+  const decision = (await entries()).find((a) => a.action === 'playbook.decide-offboarding')!;
+  expect(decision.after).toMatchObject({ approve: true, reason: 'loss-making after a cheaper tier' });
+  expect((await entries()).find((a) => a.action === 'customer.offboarding')!.after).toEqual({ status: 'offboarding', workflowId, decisionEntry: decision.id });
+  // Erasing the customer erases the reason (a person's words about them); who decided, and when, stays.
+  expect((await stack.gql(EraseCustomerDocument, { id: customerId, reason: 'Art. 17 request' }, Role.Admin)).errors).toBeUndefined();
+  expect((await entries()).find((a) => a.action === 'playbook.decide-offboarding')!.after).toMatchObject({ approve: true, reason: '[erased]' });
+  expect(await review(customerId)).toMatchObject({ offboardingApproved: true, decidedBy: expect.stringMatching(/^admin:/), decisionReason: '[erased]' });
   await recordHistory(workflowId, 'account-review-offboarded-by-update');
 }, 90_000);
 

@@ -22,6 +22,8 @@ it('builds the same workflow IDs in SQL as the playbooks start runs under', asyn
   expect(await value(fairReminderRunIdSql(sql`${customer}::uuid`, sql`${invoice}::uuid`))).toBe(fairReminderWorkflowId(customer, invoice));
   expect(await value(appreciationRunIdSql(sql`${customer}::uuid`, sql`${2026}::int`))).toBe(appreciationWorkflowId(customer, 2026));
   expect(await value(fixIssueRunIdSql(sql`${customer}::uuid`, sql`${'late-delivery'}::text`))).toBe(fixIssueWorkflowId(customer, 'late-delivery'));
+  // A part passed as a bare parameter (no type of its own) is text, as the IDs are.
+  expect(await value(fixIssueRunIdSql(sql`${customer}`, sql`${'late-delivery'}`))).toBe(fixIssueWorkflowId(customer, 'late-delivery'));
 });
 
 it("reads a fair reminder's invoice back out of its workflow ID", async () => {

@@ -11,7 +11,8 @@ describe('account review', () => {
     expect(decisionProblem(state('awaiting-approval'), { ...ok, reason: '' })).toMatch(/reason/);
     // Through the API the reason stays in the audit log, and the run holds the entry's ID.
     expect(decisionProblem(state('awaiting-approval'), { approve: true, decidedBy: 'admin:1', reasonEntry: 'f0c6e8de-6d3c-4d39-9c2e-4f1b7d9b1a10' })).toBeNull();
-    expect(decisionProblem(state('awaiting-approval'), { approve: true, decidedBy: 'admin:1', reasonEntry: ' ' })).toMatch(/reason/);
+    expect(decisionProblem(state('awaiting-approval'), { approve: true, decidedBy: 'admin:1', reasonEntry: ' ' })).toMatch(/reasonEntry must be the ID/);
+    expect(decisionProblem(state('awaiting-approval'), { approve: true, decidedBy: 'admin:1', reasonEntry: 'because' })).toMatch(/reasonEntry must be the ID/);
     // Once decided, a second decision (sent at the same moment) is refused.
     expect(decisionProblem({ ...state('awaiting-approval'), decision: ok }, { ...ok, approve: false })).toMatch(/not awaiting/);
     // Typed by hand in the Temporal UI: a string is no decision, "false" least of all.

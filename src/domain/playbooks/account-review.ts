@@ -1,6 +1,7 @@
 import { days } from '../policies/duration.js';
 import type { PlaybookStateSummary } from './run-state.js';
 import { runId } from './run-id.js';
+import { isUuid } from '../ids.js';
 
 /**
  * Unprofitable accounts: "there are no loss-making customers, only loss-making service
@@ -97,7 +98,7 @@ export function decisionProblem(state: AccountReviewState, decision: Offboarding
   // Sent by hand in the Temporal UI, "false" (a string) must not approve an offboarding.
   if (typeof decision?.approve !== 'boolean') return 'the decision must say approve: true or false';
   if (typeof decision.decidedBy !== 'string' || !decision.decidedBy.trim()) return 'the decision needs the person who made it';
-  const given = (text: unknown) => typeof text === 'string' && text.trim() !== '';
-  if (!given(decision.reason) && !given(decision.reasonEntry)) return 'the decision needs a reason';
+  if (decision.reasonEntry !== undefined) return typeof decision.reasonEntry === 'string' && isUuid(decision.reasonEntry) ? null : 'reasonEntry must be the ID of the audit entry that holds the reason';
+  if (typeof decision.reason !== 'string' || !decision.reason.trim()) return 'the decision needs a reason';
   return null;
 }

@@ -81,6 +81,7 @@ export class CustomerErasureService {
               where a.entity_type = 'outbox_message' and a.entity_id = m.id::text and m.customer_id = ? and (a.before -> 'lastError' is not null or a.after -> 'lastError' is not null)`,
             [id],
           )) +
+          (await this.eraseDecisionReasons(em, id)) +
           (await this.eraseSavedSearches(em, customer)),
       };
       await em.execute(`update outbox_message set last_error = null where customer_id = ? and last_error is not null`, [id]);
@@ -96,6 +97,25 @@ export class CustomerErasureService {
       });
       return report;
     });
+  }
+
+  /**
+   * The reasons given for offboarding decisions on the customer's account reviews are a
+   * person's words about them: in the decision's audit entry (through the API, or as typed in
+   * the Temporal UI) and in offboarding entries written before decisions named their entry.
+   * They become ERASED_SEARCH; who decided what, and when, stays. Answers how many entries it changed.
+   */
+  private async eraseDecisionReasons(em: EntityManager, id: string): Promise<number> {
+    const typed = `a.action = 'playbook.update-in-engine' and a.after ->> 'update' = 'decideOffboarding'`;
+    return affected(
+      em,
+      `update audit_entry a
+          set after = case when ${typed} then jsonb_set(a.after, '{input,0,reason}', to_jsonb(?::text)) else jsonb_set(a.after, '{reason}', to_jsonb(?::text)) end
+        where ((a.entity_type = 'playbook_run' and a.entity_id in (select r.workflow_id from playbook_run r where r.customer_id = ?::uuid and r.playbook = 'account-review')
+                and ((a.action = 'playbook.decide-offboarding' and a.after ->> 'reason' <> ?) or (${typed} and a.after #>> '{input,0,reason}' <> ?)))
+            or (a.entity_type = 'customer' and a.entity_id = ? and a.action = 'customer.offboarding' and a.after ->> 'reason' <> ?))`,
+      [ERASED_SEARCH, ERASED_SEARCH, id, ERASED_SEARCH, ERASED_SEARCH, id, ERASED_SEARCH],
+    );
   }
 
   /**

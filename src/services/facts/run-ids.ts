@@ -9,7 +9,7 @@ import { RUN_ID_SEPARATOR } from '../../domain/playbooks/run-id.js';
  * the same order, joined as `runId` joins them (test/run-ids.test.ts holds the two forms equal).
  */
 function runIdSql(playbook: string, ...parts: RawBuilder<unknown>[]): RawBuilder<string> {
-  return sql<string>`concat_ws(${RUN_ID_SEPARATOR}::text, ${playbook}::text, ${sql.join(parts)})`;
+  return sql<string>`concat_ws(${RUN_ID_SEPARATOR}::text, ${playbook}::text, ${sql.join(parts.map((part) => sql`(${part})::text`))})`;
 }
 
 /** fairReminderWorkflowId */

@@ -469,8 +469,8 @@ export class PlaybookRunService {
   }
 
   /** Why a person decided on an offboarding (decisionReason). */
-  decisionReason(decision: OffboardingDecision): Promise<string | null> {
-    return decisionReason(this.em, decision);
+  decisionReason(workflowId: string, decision: OffboardingDecision): Promise<string | null> {
+    return decisionReason(this.em, workflowId, decision);
   }
 
   findByWorkflowId(workflowId: string): Promise<PlaybookRun | null> {

@@ -440,14 +440,14 @@ export class PlaybookService {
 
   /** The run's state with what it names but the database holds: whether its proposal went, why a person decided. */
   private async withStoredFacts(workflowId: string, state: PlaybookRunState | null): Promise<PlaybookRunState | null> {
-    return this.withDecisionReason(await this.withProposalDelivery(workflowId, state));
+    return this.withDecisionReason(workflowId, await this.withProposalDelivery(workflowId, state));
   }
 
   /** The reason for an offboarding decision, which the run names by its audit entry: for whoever reads the decision. */
-  private async withDecisionReason(state: PlaybookRunState | null): Promise<PlaybookRunState | null> {
+  private async withDecisionReason(workflowId: string, state: PlaybookRunState | null): Promise<PlaybookRunState | null> {
     const { decision } = (state ?? {}) as Partial<Pick<AccountReviewState, 'decision'>>;
     if (!state || !decision) return state;
-    const withReason: Pick<AccountReviewState, 'decision'> = { decision: { ...decision, reason: (await this.runs.decisionReason(decision)) ?? undefined } };
+    const withReason: Pick<AccountReviewState, 'decision'> = { decision: { ...decision, reason: (await this.runs.decisionReason(workflowId, decision)) ?? undefined } };
     return { ...state, ...withReason };
   }
 

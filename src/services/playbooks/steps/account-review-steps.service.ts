@@ -11,7 +11,6 @@ import { OfferService } from '../../offers/offer.service.js';
 import type { ContactStatusService } from '../../outbox/contact-status.service.js';
 import type { OutboxService } from '../../outbox/outbox.service.js';
 import type { CustomerRescoreService } from '../../scores/customer-rescore.service.js';
-import { decisionReason } from '../offboarding-decision.js';
 import { offboardingStands, withdrawOffboardingOnCancel } from '../offboarding-withdrawal.js';
 import { runStillRunning } from '../running-run.js';
 
@@ -106,7 +105,8 @@ export class AccountReviewSteps {
           entityType: 'customer',
           entityId: customer.id,
           before: { status: customer.status },
-          after: { status: CustomerStatus.Offboarding, reason: await decisionReason(em, input.decision), workflowId: input.workflowId },
+          // Why: the decision's own audit entry (through the API), or the reason typed in the Temporal UI.
+          after: { status: CustomerStatus.Offboarding, workflowId: input.workflowId, ...(input.decision.reasonEntry ? { decisionEntry: input.decision.reasonEntry } : { reason: input.decision.reason }) },
         });
         customer.status = CustomerStatus.Offboarding;
       }
