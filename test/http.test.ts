@@ -164,6 +164,8 @@ it('tells operators, in its metrics and through GraphQL, whether delivery keeps 
   message('sent', { sentAt: new Date() });
   const finishedAt = new Date('2026-12-01T02:10:00Z');
   em.create(ScoringRun, { id: '00000000-0000-4000-8000-00000000a001', asOf: '2026-12-01', trigger: 'schedule', status: ScoringRunStatus.Completed, startedAt: new Date('2026-12-01T02:00:00Z'), finishedAt });
+  // A backfill of an earlier day, finished later, does not hide a missed night.
+  em.create(ScoringRun, { id: '00000000-0000-4000-8000-00000000a002', asOf: '1998-06-30', trigger: 'api', status: ScoringRunStatus.Completed, startedAt: new Date('2026-12-01T09:00:00Z'), finishedAt: new Date('2026-12-01T09:01:00Z') });
   em.create(PlaybookRun, { workflowId: `fair-reminder/${customer.id}/x`, playbook: 'fair-reminder', customer });
   em.create(PlaybookRun, { workflowId: `welcome-check/${customer.id}`, playbook: 'welcome-check', customer });
   em.create(FixCase, { workflowId: `fix-issue/${customer.id}/billing`, customer, topic: 'billing', owner: 'billing-team', openedAt: new Date() });

@@ -8,6 +8,12 @@ const column = (kind: keyof typeof importSpecs, name: string): ColumnSpec => imp
 describe('import specs', () => {
   it('accept a header with the required columns in any order and any case', () => {
     expect(headerProblems(importSpecs.orders, ['Amount', 'ordered_at', 'customer_ref'])).toEqual([]);
+    // A spreadsheet's export with another separator: the names are right, the separator is said.
+    expect(headerProblems(importSpecs.orders, ['customer_ref;ordered_at;amount'])).toEqual([
+      'the header is one column "customer_ref;ordered_at;amount": the file seems separated by ";", and the import reads commas (export the file comma-separated)',
+    ]);
+    expect(headerProblems(importSpecs.orders, ['customer_ref\tordered_at\tamount'])[0]).toMatch(/separated by tabs/);
+    expect(headerProblems(importSpecs.orders, ['customer_ref ordered_at amount'])[0]).toMatch(/separated by spaces/);
   });
 
   it('name missing, unknown and repeated columns', () => {

@@ -136,9 +136,15 @@ export function isImportKind(value: string): value is ImportKind {
   return value in importSpecs;
 }
 
-/** Problems with a header row: missing required columns, unknown or repeated ones. */
+/**
+ * Problems with a header row: missing required columns, unknown or repeated ones. A header
+ * that is one cell holding the names split by another sign (a spreadsheet's export with `;`, a
+ * tab-separated file) is said to be that, first: the names are right, the separator is not.
+ */
 export function headerProblems(spec: ImportSpec, header: readonly string[]): string[] {
   const names = header.map((h) => h.trim().toLowerCase());
+  const separator = names.length === 1 ? [';', '\t', '|'].find((sign) => names[0].includes(sign)) ?? (/\S\s+\S/.test(names[0]) ? 'spaces' : null) : null;
+  if (separator) return [`the header is one column "${header[0]}": the file seems separated by ${separator === '\t' ? 'tabs' : separator === 'spaces' ? 'spaces' : `"${separator}"`}, and the import reads commas (export the file comma-separated)`];
   const known = new Set(spec.columns.map((c) => c.name));
   const problems: string[] = [];
   for (const c of spec.columns) if (c.required && !names.includes(c.name)) problems.push(`missing required column "${c.name}"`);

@@ -33,7 +33,7 @@ export class OperationsStatusType {
   @Field(() => Int, { description: 'Refused for good, or so often that delivery gave up: see undeliverableMessages' })
   undeliverableMessages!: number;
 
-  @Field(() => Date, { nullable: true, description: 'When the latest completed rescore finished; null before the first' })
+  @Field(() => Date, { nullable: true, description: 'When the completed rescore of the newest day scored finished (a rescore of an earlier day, a backfill, does not count: it must not hide a missed night); null before the first' })
   lastRescoreCompletedAt!: Date | null;
 
   @Field(() => Int)

@@ -45,7 +45,7 @@ export class ScoringResolver {
   }
 
   @Allow(Role.Viewer)
-  @Query(() => [ScoreModelType], { description: 'The purchase models (BG/NBD, Gamma-Gamma) of the latest completed run, with fit quality' })
+  @Query(() => [ScoreModelType], { description: 'The purchase models (BG/NBD, Gamma-Gamma) of the completed rescore of the newest day scored (not of a backfill of an earlier day), with fit quality' })
   scoreModels(@Ctx() ctx: GraphQLContext): Promise<ScoreModelType[]> {
     return ctx.services.scoring.scoreModels();
   }

@@ -92,7 +92,7 @@ export class ScoreBandsType {
   bands!: readonly string[];
 }
 
-@ObjectType('ScoreModel', { simpleResolvers: true, description: 'A purchase model fitted on the whole base by the latest completed run' })
+@ObjectType('ScoreModel', { simpleResolvers: true, description: "A purchase model a rescore fitted on its buyers (a seeded sample of them in a large base: the rescore policy's fitSampleSize) and scored the whole base with" })
 export class ScoreModelType implements Omit<ModelFit, 'kind'> {
   @Field({ description: 'bgnbd (churn risk, expected purchases) or gamma-gamma (spend, for CLV)' })
   kind!: string;
@@ -106,7 +106,7 @@ export class ScoreModelType implements Omit<ModelFit, 'kind'> {
   @Field(() => Float, { description: 'Log-likelihood at the estimate: fit quality' })
   logLikelihood!: number;
 
-  @Field(() => Int, { description: 'Customers the model was fitted on' })
+  @Field(() => Int, { description: 'Customers the model was fitted on (the sample, in a large base)' })
   customers!: number;
 
   @Field({ description: 'Whether the optimiser converged' })

@@ -137,7 +137,7 @@ export class ImportService {
           if (!header) {
             header = record.map((h) => h.trim().toLowerCase());
             const problems = headerProblems(spec, header);
-            if (problems.length) return done(new ImportException(ImportExceptionCode.BadHeader, `The header is not a ${kind} header: ${problems.join('; ')}`, { problems }));
+            if (problems.length) return done(new ImportException(ImportExceptionCode.BadHeader, `The header does not fit the ${kind} import: ${problems.join('; ')}`, { problems }));
             positions = spec.columns.map((c) => header!.indexOf(c.name));
             return done();
           }

@@ -63,7 +63,8 @@ export class OperationsStatusService {
                  (select extract(epoch from ${now}::timestamptz - min(coalesce(send_after, created_at))) ${unsent} and ${due}) as oldest,
                  (select count(*) ${unsent} and not ${givenUp} and send_after > ${now}) as deferred,
                  (select count(*) ${unsent} and ${givenUp}) as undeliverable,
-                 (select max(finished_at) from scoring_run where status = 'completed') as last_rescore,
+                 -- The rescore of the newest day scored: a backfill of an earlier day must not hide a missed night.
+                 (select finished_at from scoring_run where status = 'completed' order by as_of desc, finished_at desc limit 1) as last_rescore,
                  (select count(*) from fix_case where status = 'open') as open_fix_cases`.execute(db)
       ).rows;
       const runs = (await sql<{ playbook: string; runs: string }>`select playbook, count(*) as runs from playbook_run where status = 'running' group by 1 order by 1`.execute(db)).rows;
