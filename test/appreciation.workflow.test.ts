@@ -11,7 +11,7 @@ import { TemporalCampaignEngine } from '../src/temporal/temporal-campaign-engine
 import { TemporalPlaybookEngine } from '../src/temporal/temporal-playbook-engine.js';
 import { TemporalScoringEngine } from '../src/temporal/temporal-scoring-engine.js';
 import type { playbookTriggers } from '../workflows/index.js';
-import { AppreciationDocument, AuditEntriesDocument, CancelPlaybookRunDocument, StartAccountReviewDocument, StartAppreciationDocument, StartFairReminderDocument, StartWelcomeCheckDocument } from './__generated__/graphql.js';
+import { AppreciationDocument, AuditEntriesDocument, CancelPlaybookRunDocument, CreateCampaignDocument, RecordPaymentDocument, StartAccountReviewDocument, StartAppreciationDocument, StartFairReminderDocument, StartWelcomeCheckDocument } from './__generated__/graphql.js';
 import { eventually } from './support/eventually.js';
 import { recordHistory } from './support/histories.js';
 import { startTestStack, type TestStack } from './support/stack.js';
@@ -167,6 +167,22 @@ it('waits to thank a customer whose complaint is open until it is resolved (fix 
   expect(await stack.temporal.client.workflow.getHandle(appreciationWorkflowId(noConsent, year)).result()).toBe('not-thanked');
   expect(await view(noConsent)).toMatchObject({ status: 'Completed', outcome: 'not-thanked', offerCode: null, heldBack: expect.stringMatching(/^no-consent: /) });
   expect(await thankYous(noConsent)).toBe(0);
+}, 60_000);
+
+it('waits to thank a customer with an overdue, unpaid invoice until it is paid: nobody is thanked and reminded to pay at once', async () => {
+  const owing = await customer('Owing', { tenureDays: 1200, band: 'loyal' });
+  const em = stack.orm.em.fork();
+  const invoice = em.create(Invoice, { customer: owing, externalRef: 'INV-OWING-1', issuedAt: new Date(Date.now() - 20 * DAY).toISOString().slice(0, 10), dueAt: new Date(Date.now() - 6 * DAY).toISOString().slice(0, 10), amountMinor: 4_000 });
+  await em.flush();
+  const view = (customerId: string) => stack.gql(AppreciationDocument, { customerId }, Role.Viewer).then((r) => r.data!.appreciation);
+  // A thank-you campaign's preview counts them held back for it.
+  const created = await stack.gql(CreateCampaignDocument, { input: { name: 'Thank the owing', playbook: 'Appreciation', filter: { search: 'owing@example.com' }, holdoutPercent: 0 } }, Role.Marketer);
+  expect(created.data!.createCampaign.preview).toMatchObject({ customers: 1, messages: 0, heldBack: [{ reason: 'invoice-overdue', customers: 1 }] });
+
+  expect((await stack.gql(StartAppreciationDocument, { customerId: owing }, Role.Marketer)).errors).toBeUndefined();
+  expect(await eventually(() => view(owing), (v) => v?.step === 'waiting')).toMatchObject({ status: 'Running', heldBack: `invoice-overdue: invoice INV-OWING-1 was due on ${invoice.dueAt} and is unpaid` });
+  await stack.gql(RecordPaymentDocument, { input: { invoiceId: invoice.id, amountMinor: 4_000 } }, Role.Operator);
+  expect(await stack.temporal.client.workflow.getHandle(appreciationWorkflowId(owing, year)).result()).toBe('thanked');
 }, 60_000);
 
 it("counts as silent a customer who was written only tasks for our teams and messages the guard held back, and leaves to the sweep only those who take marketing", async () => {

@@ -61,6 +61,8 @@ export interface CampaignPlaybook {
   excludes?: { kind: ScoreKind; bands: string[] } | null;
   /** Not while a persistent issue of the customer's is being fixed (a fix case open): fix first, review the account after. */
   notWhileFixing?: boolean;
+  /** Its message waits while an invoice of the customer's is overdue and unpaid (a thank-you: nobody is thanked and dunned at once); the preview counts them held back. */
+  heldWhileOverdue?: boolean;
   /** One run per customer ever (a welcome) or per calendar year, UTC (a thank-you): who had theirs is left out; null: as many as the playbook's own rules allow. */
   once: 'ever' | 'per-year' | null;
   /** A run per customer, or one per complaint topic persistent now whose fix is due (fixing issues: the launch joins a topic's fix under way). */
@@ -77,6 +79,7 @@ export const campaignPlaybooks: Partial<Record<PlaybookName, CampaignPlaybook>> 
     marketing: true,
     requires: null,
     excludes: { kind: ScoreKind.Profitability, bands: [LOSS_MAKING] },
+    heldWhileOverdue: true,
     once: 'per-year',
     runPer: 'customer',
     holdout: true,

@@ -52,12 +52,15 @@ export interface AppreciationState extends PlaybookStateSummary {
   deadline: string | null;
 }
 
+/** A thank-you waits while an invoice of the customer's is overdue and unpaid: nobody is thanked and dunned at once. */
+export const INVOICE_OVERDUE = 'invoice-overdue';
+
 /**
- * Whether a hold of the contact guard passes by itself, so a thank-you is worth waiting for:
- * an issue gets fixed, the contact budget frees up. No consent, or a customer who left, does not.
+ * Whether a hold passes by itself, so a thank-you is worth waiting for: an issue gets fixed,
+ * the contact budget frees up, an overdue invoice is paid. No consent, or a customer who left, does not.
  */
-export function holdPasses(guardReason: string): boolean {
-  return guardReason === 'open-complaint' || guardReason === 'budget-exhausted';
+export function holdPasses(reason: string): boolean {
+  return reason === 'open-complaint' || reason === 'budget-exhausted' || reason === INVOICE_OVERDUE;
 }
 
 /** At most one thank-you a year per customer. */

@@ -194,7 +194,7 @@ export class CampaignPreviewCustomerType {
 
 @ObjectType('CampaignHeldBack', { simpleResolvers: true })
 export class CampaignHeldBackType {
-  @Field({ description: 'no-consent, open-complaint or budget-exhausted' })
+  @Field({ description: 'no-consent, open-complaint, budget-exhausted, or invoice-overdue (a thank-you waits while an invoice of the customer is overdue and unpaid)' })
   reason!: string;
 
   @Field(() => Int)

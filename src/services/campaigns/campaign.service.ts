@@ -5,7 +5,7 @@ import { compareRates, type RateComparison } from '../../domain/campaigns/rate-c
 import { CampaignMetric, campaignPlaybook, type AudiencePolicies, campaignPlaybooks, campaignWorkflowId, defaultHoldoutPercent, MAX_CAMPAIGN_NAME, MAX_HOLDOUT_PERCENT, MAX_REPEAT_EVERY_DAYS, MAX_SCHEDULE_AHEAD_DAYS, type CampaignPolicy, type CampaignProgress } from '../../domain/campaigns/campaign.js';
 import { days } from '../../domain/policies/duration.js';
 import { marketingVerdict } from '../../domain/guards/contact-guard.js';
-import { hasOpenIssue, marketingCountSince } from '../facts/customer-facts.js';
+import { hasOpenIssue, hasOverdueInvoice, marketingCountSince } from '../facts/customer-facts.js';
 import type { DeliveryPolicy } from '../../domain/messages/delivery-policy.js';
 import { isUuid } from '../../domain/ids.js';
 import { ScoreKind } from '../../domain/scoring/score-kind.js';
@@ -26,6 +26,7 @@ import type { CampaignEndedInEngine, CampaignEngine, CampaignReset } from '../en
 import { campaignAudience, holdoutDraw, inOtherHoldout } from './campaign-enrolment.service.js';
 import { CampaignException, CampaignExceptionCode } from './campaign.exception.js';
 import { characterCount } from '../../domain/text.js';
+import { INVOICE_OVERDUE } from '../../domain/playbooks/appreciation.js';
 
 export interface CampaignPreview {
   /** Active customers in the segment now. */
@@ -162,7 +163,7 @@ export class CampaignService {
   /** Who would enter and what they would be sent, without sending anything. */
   async preview(id: string): Promise<CampaignPreview> {
     const campaign = await this.get(id);
-    const { marketing, messagesPerRun, runPer, proposesOffer } = campaignPlaybook(campaign.playbook)!;
+    const { marketing, messagesPerRun, runPer, proposesOffer, heldWhileOverdue } = campaignPlaybook(campaign.playbook)!;
     const now = new Date();
     // Who it reaches, with those it leaves out as others' holdout, counted apart.
     const audience = campaignAudience(campaign, this.policies, now, { withOtherHoldouts: true });
@@ -187,17 +188,18 @@ export class CampaignService {
     // Each customer's runs of the playbook under way, which the launch joins instead of starting
     // one; the customers then grouped by that and by what the contact guard looks at, so its own rule decides each group.
     const groups = (
-      await sql<{ other_holdout: boolean; holdout: boolean; in_run: boolean; offer: boolean; offer_fits: boolean; consent: boolean; open_issue: boolean; recent: number; customers: number; runs: number }>`
-        select other_holdout, holdout, in_run, offer, offer_fits, consent, open_issue, recent, count(*)::int as customers, coalesce(sum(new_runs), 0)::int as runs
+      await sql<{ other_holdout: boolean; holdout: boolean; in_run: boolean; offer: boolean; offer_fits: boolean; consent: boolean; open_issue: boolean; overdue: boolean; recent: number; customers: number; runs: number }>`
+        select other_holdout, holdout, in_run, offer, offer_fits, consent, open_issue, overdue, recent, count(*)::int as customers, coalesce(sum(new_runs), 0)::int as runs
           from (select ${inOtherHoldout(campaign, now)} as other_holdout,
                        ${holdoutDraw(id)} as holdout, u.running > 0 as in_run, ${newRuns} as new_runs,
                        ${offer} as offer, c.service_tier::text = any(${tiersWithOffer}::text[]) as offer_fits,
                        c.marketing_consent as consent, ${hasOpenIssue('c.id')} as open_issue,
+                       ${heldWhileOverdue ? hasOverdueInvoice('c.id') : sql<boolean>`false`} as overdue,
                        least(${marketingCountSince('c.id', since)}, ${contact.marketingBudget})::int as recent
                   from campaign cmp cross join customer c
                  cross join lateral (select count(*)::int as running from playbook_run r where r.customer_id = c.id and r.playbook = cmp.playbook and r.status = 'running') u
                  where cmp.id = ${id}::uuid and c.status = 'active' and ${audience}) t
-         group by 1, 2, 3, 4, 5, 6, 7, 8`.execute(db)
+         group by 1, 2, 3, 4, 5, 6, 7, 8, 9`.execute(db)
     ).rows;
     const held = new Map<string, number>();
     const alreadyInRun = { treated: 0, holdout: 0 };
@@ -221,7 +223,8 @@ export class CampaignService {
       // An account review with no cheaper tier and no offer for the customer's tier today proposes nothing.
       if (g.offer && !g.offer_fits) continue;
       const verdict = marketing || g.offer ? marketingVerdict(contact, { marketingConsent: g.consent, hasOpenIssue: g.open_issue, recentContacts: g.recent }, now) : null;
-      if (verdict && !verdict.allowed) held.set(verdict.reason, (held.get(verdict.reason) ?? 0) + g.customers);
+      const heldFor = verdict && !verdict.allowed ? verdict.reason : g.overdue ? INVOICE_OVERDUE : null;
+      if (heldFor) held.set(heldFor, (held.get(heldFor) ?? 0) + g.customers);
       else runsReached += g.runs;
     }
     const sample = (

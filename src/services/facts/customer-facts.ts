@@ -18,6 +18,10 @@ export const hasOpenFixCase = (customer: string): RawBuilder<boolean> =>
  */
 export const hasOpenIssue = (customer: string): RawBuilder<boolean> => sql<boolean>`(${hasOpenComplaint(customer)} or ${hasOpenFixCase(customer)})`;
 
+/** The customer has an invoice past its due day and unpaid (a thank-you waits for it: appreciation-steps.service.ts holds one back by the same rule). */
+export const hasOverdueInvoice = (customer: string): RawBuilder<boolean> =>
+  sql<boolean>`exists (select 1 from invoice i where i.customer_id = ${sql.ref(customer)} and i.paid_at is null and i.due_at < current_date)`;
+
 export const marketingSentSince = (customer: string, since: Date): RawBuilder<Date[] | null> =>
   sql<Date[] | null>`(select array_agg(m.sent_at) from outbox_message m where m.customer_id = ${sql.ref(customer)} and m.purpose = 'marketing' and m.sent_at > ${since})`;
 
