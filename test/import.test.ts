@@ -274,6 +274,16 @@ it('keeps tenure, tier, status, consent and time zone when a re-import leaves th
   expect(await em().findOneOrFail(Invoice, { externalRef: 'INV-K' })).toMatchObject({ amountMinor: 5500, remindersSent: 2, feeChargedMinor: 500, feeWaivedMinor: 150 });
 });
 
+it("moves a customer's acquired_at back to their first order's day, never forward: one who bought years ago is no newcomer", async () => {
+  await run('customers', 'customer_ref,name,email,acquired_at\nACQ-1,Early Bird,early.bird@example.com,\nACQ-2,Late Joiner,late.joiner@example.com,2020-01-01\n');
+  const today = new Date().toISOString().slice(0, 10);
+  expect(await em().findOneOrFail(Customer, { externalRef: 'ACQ-1' })).toMatchObject({ acquiredAt: today });
+  await run('orders', 'order_ref,customer_ref,ordered_at,amount\nACQ-O1,ACQ-1,1997-03-05T10:00:00Z,20\nACQ-O2,ACQ-1,1997-01-05T23:30:00Z,15\nACQ-O3,ACQ-2,2021-06-01,30\n');
+  expect(await em().findOneOrFail(Customer, { externalRef: 'ACQ-1' })).toMatchObject({ acquiredAt: '1997-01-05' });
+  // Acquired before the first order: stays.
+  expect(await em().findOneOrFail(Customer, { externalRef: 'ACQ-2' })).toMatchObject({ acquiredAt: '2020-01-01' });
+});
+
 it('refuses a customer whose referrer is only in the file on a refused line, down the chain, and imports the rest', async () => {
   const csv = 'customer_ref,name,email,referrer_ref\nR-1,Bad Mail,nope,\nR-2,Second,r2@example.com,R-1\nR-3,Third,r3@example.com,R-2\nR-4,Fourth,r4@example.com,K-1\n';
   const report = await run('customers', csv, partial);

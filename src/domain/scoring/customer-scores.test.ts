@@ -93,12 +93,22 @@ describe('scoreCustomer', () => {
       value: null,
       band: null,
       reasons: ['not judged: the orders of the last 365 days (200.00) carry no margin, nor does any earlier order'],
-      modelVersion: 'profitability/3;policy=1',
+      modelVersion: 'profitability/4;policy=1',
       details: { suggestedTier: null },
     });
     // Without orders in the window there is no margin to miss: costs without purchases are a loss.
     const idle = scoreCustomer(facts({ purchases: { ...facts().purchases!, marginMinor: 0, marginedRevenueMinor: 0 }, windowMarginMinor: 0 }), models, defaultScoringPolicy);
     expect(idle.find((s) => s.kind === ScoreKind.Profitability)).toMatchObject({ value: 2_000 - 25_000, band: 'loss-making' });
+    // Nor costs: nothing but the tier fee to go by, and no margin ever recorded; not called profitable for it.
+    const silent = scoreCustomer(facts({ purchases: { ...facts().purchases!, marginMinor: 0, marginedRevenueMinor: 0 }, windowMarginMinor: 0, windowCosts: [] }), models, defaultScoringPolicy);
+    expect(silent.find((s) => s.kind === ScoreKind.Profitability)).toMatchObject({
+      value: null,
+      band: null,
+      reasons: ["not judged: none of the customer's orders carries a margin, and no cost to serve was recorded in the last 365 days"],
+    });
+    // A customer without any purchase is judged by the tier fee against costs, as before.
+    const noPurchase = scoreCustomer(facts({ purchases: null, windowMarginMinor: 0, windowCosts: [] }), models, defaultScoringPolicy);
+    expect(noPurchase.find((s) => s.kind === ScoreKind.Profitability)).toMatchObject({ band: expect.any(String), value: expect.any(Number) });
   });
 
   it('says a negative margin counts as none in CLV, rather than calling it 0% of spend', () => {

@@ -208,15 +208,23 @@ export function scoreCustomer(f: CustomerFacts, models: FittedModels, policy: Sc
  * window the customer was with us (a customer of 73 days brought 73/365 of a year's fee). Orders
  * without a recorded margin count at the customer's own margin share from the orders that carry
  * one; when none does, the account is not judged (no value, no band): a missing margin is not
- * a margin of zero, and no account review follows from it.
+ * a margin of zero, and no account review follows from it. (A buyer without margins but with
+ * costs in the window and no orders in it is judged: costs without purchases are a loss.)
  */
 function profitabilityOf(f: CustomerFacts, orderMargins: OrderMargins, policy: ScoringPolicy): [{ value: number | null; band: string | null; reasons: string[]; modelVersion: string }, Record<string, unknown>] {
   const window = `the last ${policy.profitabilityWindowDays} days`;
   const unmargined = f.windowUnmarginedRevenueMinor;
   const orders = windowOrderMargin(orderMargins);
-  if (orders === null) {
-    const reasons = [`not judged: the orders of ${window} (${money(unmargined)}) carry no margin, nor does any earlier order`];
-    return [{ value: null, band: null, reasons, modelVersion: withPolicyVersion(PROFITABILITY_MODEL_VERSION, policy.serviceTiers.version) }, { suggestedTier: null }];
+  // A buyer whose orders never carried a margin, without a cost recorded either, would be judged on the tier fee alone:
+  // in a base exported without margins (and without tiers) every customer silent for a year would read "profitable".
+  const unjudged =
+    orders === null
+      ? `the orders of ${window} (${money(unmargined)}) carry no margin, nor does any earlier order`
+      : f.purchases !== null && orderMargins.marginedRevenueMinor === 0 && f.windowCosts.length === 0
+        ? `none of the customer's orders carries a margin, and no cost to serve was recorded in ${window}`
+        : null;
+  if (unjudged || orders === null) {
+    return [{ value: null, band: null, reasons: [`not judged: ${unjudged}`], modelVersion: withPolicyVersion(PROFITABILITY_MODEL_VERSION, policy.serviceTiers.version) }, { suggestedTier: null }];
   }
   const tenureDays = dayNumber(f.asOf) - dayNumber(f.customerSince);
   // The fee the window holds: a year's share for the days of it the customer was with us (all of it after a window's tenure).

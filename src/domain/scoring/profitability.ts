@@ -27,8 +27,11 @@ import { money, pct } from './format.js';
 import { withPolicyVersion, type ScoreResult } from './score.js';
 import { invalidInput } from './scoring.exception.js';
 
-/** 3: the tier fee margin counts the days of the window the customer was with us, not a whole year. */
-export const PROFITABILITY_MODEL_VERSION = 'profitability/3';
+/**
+ * 3: the tier fee margin counts the days of the window the customer was with us, not a whole year.
+ * 4: a buyer none of whose orders carries a margin, and with no cost recorded, is not judged on the tier fee alone.
+ */
+export const PROFITABILITY_MODEL_VERSION = 'profitability/4';
 
 export interface TierTerms {
   tier: string;
