@@ -27,6 +27,7 @@ import { UNSUBSCRIBE_ACTOR } from '../src/domain/messages/unsubscribe-link.js';
 import { CustomerEventKind } from '../src/domain/customers/timeline.js';
 import { ScoringExceptionCode, type ScoringException } from '../src/domain/scoring/scoring.exception.js';
 import { summarizeOrdersFile } from '../src/services/scores/orders-file-fit.js';
+import { ImportRowProblem } from '../src/domain/import/import-spec.js';
 
 /** The import path on the example files and on generated ones, against a real PostgreSQL. */
 let stack: TestStack;
@@ -84,14 +85,15 @@ it('reports every bad row with its line and field, and writes nothing', async ()
   const before = await em().count(Order);
   const report = await run('orders', await example('bad-orders.csv'));
   expect(report).toMatchObject({ written: false, rowsRead: 8, rejected: 7, inserted: 0 });
-  expect(report.errors.map((e) => [e.line, e.field])).toEqual([
-    [2, 'ordered_at'],
-    [3, 'customer_ref'],
-    [4, 'amount'],
-    [5, 'amount'],
-    [6, 'customer_ref'],
-    [7, 'order_ref'],
-    [8, null],
+  // Each with what is wrong, for a front end to group by.
+  expect(report.errors.map((e) => [e.line, e.field, e.code])).toEqual([
+    [2, 'ordered_at', ImportRowProblem.InvalidValue],
+    [3, 'customer_ref', ImportRowProblem.UnknownReference],
+    [4, 'amount', ImportRowProblem.InvalidValue],
+    [5, 'amount', ImportRowProblem.InvalidValue],
+    [6, 'customer_ref', ImportRowProblem.Required],
+    [7, 'order_ref', ImportRowProblem.DuplicateReference],
+    [8, null, ImportRowProblem.MalformedLine],
   ]);
   expect(report.errors[1].message).toBe('unknown customer "CRM-9999"');
   expect(await em().count(Order)).toBe(before);
@@ -152,28 +154,28 @@ it('keeps stored values of columns a re-import leaves out', async () => {
 it('checks cross-field rules and references inside the file', async () => {
   const invoices = await run('invoices', 'invoice_ref,customer_ref,issued_at,due_at,amount,paid_at\nINV-9,CRM-1001,2026-05-10,2026-05-01,10,\nINV-10,CRM-1001,2026-05-10,2026-05-24,10,2026-05-09\n');
   expect(invoices.errors).toEqual([
-    { line: 2, field: 'due_at', message: 'is before issued_at' },
-    { line: 3, field: 'paid_at', message: 'is before issued_at' },
+    { line: 2, field: 'due_at', code: ImportRowProblem.OutOfOrder, message: 'is before issued_at' },
+    { line: 3, field: 'paid_at', code: ImportRowProblem.OutOfOrder, message: 'is before issued_at' },
   ]);
   // Dates of what has happened may be today anywhere on earth, not later.
   const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
   const orders = await run('orders', `customer_ref,ordered_at,amount\nCRM-1001,2030-01-01T10:00:00Z,5\nCRM-1001,${day(2)},5\nCRM-1001,${day(0)}T00:00:00Z,5\n`);
   expect(orders.errors).toEqual([
-    { line: 2, field: 'ordered_at', message: 'is in the future' },
-    { line: 3, field: 'ordered_at', message: 'is in the future' },
+    { line: 2, field: 'ordered_at', code: ImportRowProblem.InTheFuture, message: 'is in the future' },
+    { line: 3, field: 'ordered_at', code: ImportRowProblem.InTheFuture, message: 'is in the future' },
   ]);
   const complaints = await run(
     'complaints',
     'complaint_ref,customer_ref,topic,severity,opened_at,reopened_at,resolved_at\nCMP-9,CRM-1001,app-login,low,2026-05-10T10:00:00Z,2026-05-09T10:00:00Z,\nCMP-9b,CRM-1001,app-login,low,2026-05-10T10:00:00Z,2026-05-20T10:00:00Z,2026-05-15T10:00:00Z\n',
   );
   expect(complaints.errors).toEqual([
-    { line: 2, field: 'reopened_at', message: 'is before opened_at' },
-    { line: 3, field: 'resolved_at', message: 'is before reopened_at' },
+    { line: 2, field: 'reopened_at', code: ImportRowProblem.OutOfOrder, message: 'is before opened_at' },
+    { line: 3, field: 'resolved_at', code: ImportRowProblem.OutOfOrder, message: 'is before reopened_at' },
   ]);
   // A file without the reopening: the stored complaint keeps its reopening, and the resolution must come after it.
   expect((await run('complaints', 'complaint_ref,customer_ref,topic,severity,opened_at,reopened_at\nCMP-R,CRM-1001,app-login,low,2026-05-10T10:00:00Z,2026-05-20T10:00:00Z\n')).errors).toEqual([]);
   expect((await run('complaints', 'complaint_ref,customer_ref,topic,severity,opened_at,resolved_at\nCMP-R,CRM-1001,app-login,low,2026-05-10T10:00:00Z,2026-05-15T10:00:00Z\n')).errors).toEqual([
-    { line: 2, field: 'resolved_at', message: 'is before reopened_at' },
+    { line: 2, field: 'resolved_at', code: ImportRowProblem.OutOfOrder, message: 'is before reopened_at' },
   ]);
   expect((await run('complaints', 'complaint_ref,customer_ref,topic,severity,opened_at,resolved_at\nCMP-R,CRM-1001,app-login,low,2026-05-10T10:00:00Z,2026-05-25T10:00:00Z\n')).errors).toEqual([]);
   // A file without the resolution that reopens the resolved complaint after it: reopened, as reopenComplaint does (resolution cleared, reopen counted).
@@ -193,14 +195,14 @@ it('checks cross-field rules and references inside the file', async () => {
   expect(await stateOf()).toEqual({ resolvedAt: '2026-05-29T10:00:00.000Z', reopenedAt: '2026-05-21T10:00:00.000Z', reopenedCount: 1 });
   // A line giving both, resolved before reopened, is still refused.
   expect((await run('complaints', 'complaint_ref,customer_ref,topic,severity,opened_at,reopened_at,resolved_at\nCMP-R,CRM-1001,app-login,low,2026-05-10T10:00:00Z,2026-05-30T10:00:00Z,2026-05-29T10:00:00Z\n')).errors).toEqual([
-    { line: 2, field: 'resolved_at', message: 'is before reopened_at' },
+    { line: 2, field: 'resolved_at', code: ImportRowProblem.OutOfOrder, message: 'is before reopened_at' },
   ]);
   // A topic is a key the playbooks and reports group by, as recordComplaint takes it: "App-Login" is app-login, "app login" no key.
   const topics = await run('complaints', 'complaint_ref,customer_ref,topic,severity,opened_at\nCMP-10,CRM-1001,App-Login,low,2026-05-10T10:00:00Z\nCMP-11,CRM-1001,app login,low,2026-05-10T10:00:00Z\nCMP-12,CRM-1001,billing_error,low,2026-05-10T10:00:00Z\n');
   const notAKey = (topic: string) => `"${topic}" is not a topic key (lowercase words joined by hyphens, e.g. delivery-delay)`;
   expect(topics.errors).toEqual([
-    { line: 3, field: 'topic', message: notAKey('app login') },
-    { line: 4, field: 'topic', message: notAKey('billing_error') },
+    { line: 3, field: 'topic', code: ImportRowProblem.InvalidValue, message: notAKey('app login') },
+    { line: 4, field: 'topic', code: ImportRowProblem.InvalidValue, message: notAKey('billing_error') },
   ]);
   const customers = await run(
     'customers',
@@ -219,9 +221,9 @@ it('checks cross-field rules and references inside the file', async () => {
   // Nor before 1900 (a year 1 is a typo, and an order of year 1 made its customer "lost"): every date and time column, from 1900-01-01 UTC on.
   const early = await run('orders', 'customer_ref,ordered_at,amount\nCRM-1001,0001-01-01,5\nCRM-1001,1899-12-31T23:59:59Z,5\nCRM-1001,1900-01-01T01:00:00+02:00,5\nCRM-1001,1900-01-01,5\n', partial);
   expect(early.errors).toEqual([
-    { line: 2, field: 'ordered_at', message: 'is before 1900-01-01' },
-    { line: 3, field: 'ordered_at', message: 'is before 1900-01-01' },
-    { line: 4, field: 'ordered_at', message: 'is before 1900-01-01' },
+    { line: 2, field: 'ordered_at', code: ImportRowProblem.BeforeEarliestDay, message: 'is before 1900-01-01' },
+    { line: 3, field: 'ordered_at', code: ImportRowProblem.BeforeEarliestDay, message: 'is before 1900-01-01' },
+    { line: 4, field: 'ordered_at', code: ImportRowProblem.BeforeEarliestDay, message: 'is before 1900-01-01' },
   ]);
   expect(early).toMatchObject({ inserted: 1 });
   const earlyFiles: Array<[string, string, string]> = [
@@ -233,7 +235,7 @@ it('checks cross-field rules and references inside the file', async () => {
     ['offers', 'code,name,audience,discount_percent,valid_from\nEARLY,Early,all,5,0001-01-01\n', 'valid_from'],
   ];
   for (const [kind, csv, field] of earlyFiles) {
-    expect((await run(kind, csv)).errors).toContainEqual({ line: 2, field, message: 'is before 1900-01-01' });
+    expect((await run(kind, csv)).errors).toContainEqual({ line: 2, field, code: ImportRowProblem.BeforeEarliestDay, message: 'is before 1900-01-01' });
   }
 });
 
@@ -244,9 +246,9 @@ it('refuses a file whose header is not the kind’s, and an unknown kind', async
   await expect(run('orders', '')).rejects.toThrow(/no header/);
   const payments = await run('payments', 'invoice_ref,paid_at,amount\nINV-404,2026-01-01,5\nINV-1,2026-01-01,0\n');
   expect(payments.errors).toEqual([
-    { line: 2, field: 'invoice_ref', message: 'unknown invoice "INV-404"' },
-    { line: 3, field: 'amount', message: 'must be more than 0' },
-    { line: 3, field: 'paid_at', message: 'is before the invoice was issued (2026-01-05)' },
+    { line: 2, field: 'invoice_ref', code: ImportRowProblem.UnknownReference, message: 'unknown invoice "INV-404"' },
+    { line: 3, field: 'amount', code: ImportRowProblem.InvalidValue, message: 'must be more than 0' },
+    { line: 3, field: 'paid_at', code: ImportRowProblem.OutOfOrder, message: 'is before the invoice was issued (2026-01-05)' },
   ]);
 });
 
@@ -288,9 +290,9 @@ it('refuses a customer whose referrer is only in the file on a refused line, dow
   const csv = 'customer_ref,name,email,referrer_ref\nR-1,Bad Mail,nope,\nR-2,Second,r2@example.com,R-1\nR-3,Third,r3@example.com,R-2\nR-4,Fourth,r4@example.com,K-1\n';
   const report = await run('customers', csv, partial);
   expect(report.errors).toEqual([
-    { line: 2, field: 'email', message: '"nope" is not an e-mail address' },
-    { line: 3, field: 'referrer_ref', message: 'refers to customer "R-1", whose line has errors' },
-    { line: 4, field: 'referrer_ref', message: 'refers to customer "R-2", whose line has errors' },
+    { line: 2, field: 'email', code: ImportRowProblem.InvalidValue, message: '"nope" is not an e-mail address' },
+    { line: 3, field: 'referrer_ref', code: ImportRowProblem.ReferrerRefused, message: 'refers to customer "R-1", whose line has errors' },
+    { line: 4, field: 'referrer_ref', code: ImportRowProblem.ReferrerRefused, message: 'refers to customer "R-2", whose line has errors' },
   ]);
   expect(report).toMatchObject({ inserted: 1, rejected: 3 });
   expect(await em().count(Customer, { externalRef: { $in: ['R-1', 'R-2', 'R-3'] } })).toBe(0);
@@ -301,20 +303,20 @@ it('refuses text longer than the API takes, and phone numbers it would not take'
   const a = (n: number) => 'a'.repeat(n);
   const customers = await run('customers', `customer_ref,name,email,phone\nLEN-1,${a(201)},len1@example.com,+44 20 7946 0001\nLEN-2,${a(200)},len2@example.com,call me maybe\n`);
   expect(customers.errors).toEqual([
-    { line: 2, field: 'name', message: `"${a(60)}" is longer than 200 characters` },
-    { line: 3, field: 'phone', message: '"call me maybe" is not a phone number (3 to 40 digits, spaces and + ( ) / -, and an extension such as "ext. 5")' },
+    { line: 2, field: 'name', code: ImportRowProblem.InvalidValue, message: `"${a(60)}" is longer than 200 characters` },
+    { line: 3, field: 'phone', code: ImportRowProblem.InvalidValue, message: '"call me maybe" is not a phone number (3 to 40 digits, spaces and + ( ) / -, and an extension such as "ext. 5")' },
   ]);
   const complaints = await run('complaints', `complaint_ref,customer_ref,topic,severity,opened_at,summary\nLEN-C1,CRM-1001,app-login,low,2026-01-01,${a(2001)}\nLEN-C2,CRM-1001,app-login,low,2026-01-01,${a(2000)}\n`);
-  expect(complaints.errors).toEqual([{ line: 2, field: 'summary', message: `"${a(60)}" is longer than 2000 characters` }]);
+  expect(complaints.errors).toEqual([{ line: 2, field: 'summary', code: ImportRowProblem.InvalidValue, message: `"${a(60)}" is longer than 2000 characters` }]);
   const offers = await run('offers', `code,name,description,audience,discount_percent,valid_from\nLEN-O1,${a(201)},${a(1001)},all,10,2026-01-01\nLEN-O2,${a(200)},${a(1000)},all,10,2026-01-01\n`);
   expect(offers.errors).toEqual([
-    { line: 2, field: 'description', message: `"${a(60)}" is longer than 1000 characters` },
-    { line: 2, field: 'name', message: `"${a(60)}" is longer than 200 characters` },
+    { line: 2, field: 'description', code: ImportRowProblem.InvalidValue, message: `"${a(60)}" is longer than 1000 characters` },
+    { line: 2, field: 'name', code: ImportRowProblem.InvalidValue, message: `"${a(60)}" is longer than 200 characters` },
   ]);
   expect(await em().count(Customer, { externalRef: { $like: 'LEN-%' } })).toBe(0);
   // PostgreSQL reads the phone rule as the API does: an extension is part of a number.
   const extension = await run('customers', 'customer_ref,name,email,phone\nLEN-X1,Ann,lenx1@example.com,+49 30 1234567 ext. 5\nLEN-X2,Bo,lenx2@example.com,+49 30 1234567 ext.\n', partial);
-  expect(extension.errors).toEqual([{ line: 3, field: 'phone', message: expect.stringContaining('is not a phone number') }]);
+  expect(extension.errors).toEqual([{ line: 3, field: 'phone', code: ImportRowProblem.InvalidValue, message: expect.stringContaining('is not a phone number') }]);
   expect(await em().findOneOrFail(Customer, { externalRef: 'LEN-X1' })).toMatchObject({ phone: '+49 30 1234567 ext. 5' });
 });
 
@@ -328,21 +330,21 @@ it('refuses referral cycles, also longer ones and ones closed through stored cus
     partial,
   );
   expect(inFile.errors).toEqual([
-    { line: 2, field: 'referrer_ref', message: circle('CYC-2') },
-    { line: 3, field: 'referrer_ref', message: circle('CYC-1') },
-    { line: 4, field: 'referrer_ref', message: circle('CYC-4') },
-    { line: 5, field: 'referrer_ref', message: circle('CYC-5') },
-    { line: 6, field: 'referrer_ref', message: circle('CYC-3') },
+    { line: 2, field: 'referrer_ref', code: ImportRowProblem.ReferralCircle, message: circle('CYC-2') },
+    { line: 3, field: 'referrer_ref', code: ImportRowProblem.ReferralCircle, message: circle('CYC-1') },
+    { line: 4, field: 'referrer_ref', code: ImportRowProblem.ReferralCircle, message: circle('CYC-4') },
+    { line: 5, field: 'referrer_ref', code: ImportRowProblem.ReferralCircle, message: circle('CYC-5') },
+    { line: 6, field: 'referrer_ref', code: ImportRowProblem.ReferralCircle, message: circle('CYC-3') },
     // Behind the cycle: refused only because its referrer is (and is not stored).
-    { line: 7, field: 'referrer_ref', message: 'refers to customer "CYC-1", whose line has errors' },
-    { line: 8, field: 'referrer_ref', message: 'a customer cannot refer themselves' },
+    { line: 7, field: 'referrer_ref', code: ImportRowProblem.ReferrerRefused, message: 'refers to customer "CYC-1", whose line has errors' },
+    { line: 8, field: 'referrer_ref', code: ImportRowProblem.ReferralCircle, message: 'a customer cannot refer themselves' },
   ]);
   expect(inFile).toMatchObject({ written: true, inserted: 1 });
 
   // Stored: ST-1 referred ST-2, who referred ST-3. ST-1 referred by ST-3 would close the circle through the stored two.
   expect(await run('customers', header + row('ST-1') + row('ST-2', 'ST-1') + row('ST-3', 'ST-2'))).toMatchObject({ inserted: 3 });
   const throughStored = await run('customers', header + row('ST-1', 'ST-3') + row('ST-4', 'ST-3'), partial);
-  expect(throughStored.errors).toEqual([{ line: 2, field: 'referrer_ref', message: circle('ST-3') }]);
+  expect(throughStored.errors).toEqual([{ line: 2, field: 'referrer_ref', code: ImportRowProblem.ReferralCircle, message: circle('ST-3') }]);
   expect(throughStored).toMatchObject({ inserted: 1 });
   // Moving referrals around without closing a circle is fine: ST-2 now refers to ST-4, who refers to ST-3.
   expect(await run('customers', header + row('ST-2', 'ST-4') + row('ST-3', 'ST-1'))).toMatchObject({ errorCount: 0, updated: 2 });
@@ -372,7 +374,7 @@ it('checks a long chain of referrals in one list quickly, and the circle that cl
   const started = Date.now();
   const closed = await imports.importRows('customers', [...rows.slice(0, -1), { ...rows[n - 1], referrer_ref: 'CH-0' }], strict);
   expect(closed).toMatchObject({ written: false, errorCount: n });
-  expect(closed.errors[0]).toEqual({ line: 1, field: 'referrer_ref', message: 'refers to "CH-1", who was referred by this customer, directly or through others: referrals cannot go round in a circle' });
+  expect(closed.errors[0]).toEqual({ line: 1, field: 'referrer_ref', code: ImportRowProblem.ReferralCircle, message: 'refers to "CH-1", who was referred by this customer, directly or through others: referrals cannot go round in a circle' });
   expect(await imports.importRows('customers', rows, strict)).toMatchObject({ written: true, inserted: n, errorCount: 0 });
   expect(Date.now() - started).toBeLessThan(20_000);
 }, 60_000);
@@ -396,7 +398,7 @@ it('takes the language as a BCP 47 tag, and keeps a stored one when the cell is 
 
 it('refuses a cost quantity that is not a number instead of dropping it', async () => {
   const report = await run('costs', 'cost_ref,customer_ref,occurred_at,kind,amount,quantity\nQ-1,K-1,2026-01-01,return,5,lots\nQ-2,K-1,2026-01-01,return,5,1.5\n', partial);
-  expect(report.errors).toEqual([{ line: 2, field: 'quantity', message: '"lots" is not a number (at most 6 decimals)' }]);
+  expect(report.errors).toEqual([{ line: 2, field: 'quantity', code: ImportRowProblem.InvalidValue, message: '"lots" is not a number (at most 6 decimals)' }]);
   expect(await em().findOneOrFail(CostEntry, { externalRef: 'Q-2' })).toMatchObject({ quantity: 1.5 });
 });
 
@@ -442,9 +444,9 @@ it('names the line a record starts on when quoted fields span lines, and refuses
   ].join('\n');
   const report = await run('complaints', csv, partial);
   expect(report.errors).toEqual([
-    { line: 4, field: 'severity', message: '"urgent" is not one of low, medium, high, critical' },
-    { line: 6, field: 'customer_ref', message: 'unknown customer "CRM-9999"' },
-    { line: 7, field: null, message: 'contains a NUL character' },
+    { line: 4, field: 'severity', code: ImportRowProblem.InvalidValue, message: '"urgent" is not one of low, medium, high, critical' },
+    { line: 6, field: 'customer_ref', code: ImportRowProblem.UnknownReference, message: 'unknown customer "CRM-9999"' },
+    { line: 7, field: null, code: ImportRowProblem.MalformedLine, message: 'contains a NUL character' },
   ]);
   expect((await em().findOneOrFail(Complaint, { externalRef: 'ML-1' })).summary).toBe('first\nsecond');
 });
@@ -505,7 +507,7 @@ it('checks a complaint against a reopening committed while the file was imported
     expect({ waiting: await waiting(), done }).toEqual({ waiting: 1, done: false });
     await other.query('commit');
     const report = await importing;
-    expect(report).toMatchObject({ written: false, errors: [{ line: 2, field: 'resolved_at', message: 'is before reopened_at' }] });
+    expect(report).toMatchObject({ written: false, errors: [{ line: 2, field: 'resolved_at', code: ImportRowProblem.OutOfOrder, message: 'is before reopened_at' }] });
   } finally {
     await other.end();
   }
@@ -626,7 +628,7 @@ describe('importRows (the GraphQL bulk path)', () => {
 it('CLI: prints the report and exits 1 for a file with bad rows, 2 for a missing file or an unknown kind', async () => {
   const bad = cli(['orders', path.resolve('examples/bad-orders.csv')]);
   expect(bad.status).toBe(1);
-  expect(JSON.parse(bad.stdout)).toMatchObject({ written: false, rejected: 7, errors: expect.arrayContaining([{ line: 3, field: 'customer_ref', message: 'unknown customer "CRM-9999"' }]) });
+  expect(JSON.parse(bad.stdout)).toMatchObject({ written: false, rejected: 7, errors: expect.arrayContaining([{ line: 3, field: 'customer_ref', code: ImportRowProblem.UnknownReference, message: 'unknown customer "CRM-9999"' }]) });
   expect(bad.stderr).toMatch(/orders: nothing written, 7 rows refused/);
   const missing = cli(['orders', '/nonexistent/orders.csv']);
   expect(missing.status).toBe(2);

@@ -136,6 +136,29 @@ export function isImportKind(value: string): value is ImportKind {
   return value in importSpecs;
 }
 
+/** What is wrong with a line of an import, for a front end to group and explain the errors by (the message says it in words). */
+export enum ImportRowProblem {
+  /** The line as a whole: another number of fields than the header, a NUL character. */
+  MalformedLine = 'MALFORMED_LINE',
+  Required = 'REQUIRED',
+  /** Not a value of the column's type (a date, an amount, one of a list, ...), or out of its range. */
+  InvalidValue = 'INVALID_VALUE',
+  InTheFuture = 'IN_THE_FUTURE',
+  BeforeEarliestDay = 'BEFORE_EARLIEST_DAY',
+  /** An earlier line of the file has the same reference. */
+  DuplicateReference = 'DUPLICATE_REFERENCE',
+  /** A customer, referrer or invoice the file names that is neither stored nor in the file. */
+  UnknownReference = 'UNKNOWN_REFERENCE',
+  /** A date before one it must follow: due before issued, resolved before opened, ... */
+  OutOfOrder = 'OUT_OF_ORDER',
+  /** A customer referring themselves, or referrals going round in a circle. */
+  ReferralCircle = 'REFERRAL_CIRCLE',
+  /** The referrer's own line in the file is refused. */
+  ReferrerRefused = 'REFERRER_REFUSED',
+  /** A row missing one of two columns of which it needs at least one (an offer's discount or tier). */
+  Incomplete = 'INCOMPLETE',
+}
+
 /**
  * Problems with a header row: missing required columns, unknown or repeated ones. A header
  * that is one cell holding the names split by another sign (a spreadsheet's export with `;`, a

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { GraphQLInputObjectType, GraphQLNonNull, GraphQLString, graphql, type GraphQLSchema } from 'graphql';
 import { Query, Resolver, buildSchema } from 'type-graphql';
 import { Role } from '../../domain/auth/roles.js';
+import { ImportRowProblem } from '../../domain/import/import-spec.js';
 import { columnField, importSpecs, type ImportKind } from '../../domain/import/import-spec.js';
 import { createLogger } from '../../logger.js';
 import type { ImportOptions, ImportReport, ImportRow } from '../../services/import/import.service.js';
@@ -48,7 +49,7 @@ beforeAll(async () => {
 });
 beforeEach(() => {
   calls.length = 0;
-  answer = { kind: 'customers', mode: 'all-or-nothing', source: 'graphql', rowsRead: 2, inserted: 1, updated: 0, unchanged: 0, rejected: 1, written: true, errorCount: 1, errors: [{ line: 2, field: 'marketing_consent', message: '"maybe" is not true or false' }] };
+  answer = { kind: 'customers', mode: 'all-or-nothing', source: 'graphql', rowsRead: 2, inserted: 1, updated: 0, unchanged: 0, rejected: 1, written: true, errorCount: 1, errors: [{ line: 2, field: 'marketing_consent', code: ImportRowProblem.InvalidValue, message: '"maybe" is not true or false' }] };
 });
 
 const typeOf: Record<ImportKind, string> = {
@@ -73,7 +74,7 @@ it('has one mutation per kind, registered in the API schema beside importCsv', a
 });
 
 const customers = `mutation($rows: [CustomerImportRow!]!, $mode: ImportMode) {
-  importCustomers(rows: $rows, mode: $mode) { kind mode rowsRead inserted rejected written errorCount errors { row field message } }
+  importCustomers(rows: $rows, mode: $mode) { kind mode rowsRead inserted rejected written errorCount errors { row field code message } }
 }`;
 
 it.each([Role.Viewer, Role.Marketer, Role.Operator, null])('is refused to %s without calling the service', async (role) => {
@@ -105,12 +106,12 @@ it('passes rows as CSV columns, leaving out the fields a row leaves out, and rep
     rejected: 1,
     written: true,
     errorCount: 1,
-    errors: [{ row: 2, field: 'marketingConsent', message: '"maybe" is not true or false' }],
+    errors: [{ row: 2, field: 'marketingConsent', code: 'InvalidValue', message: '"maybe" is not true or false' }],
   });
 });
 
 it('takes GoodRows mode and the other kinds', async () => {
-  answer = { ...answer, kind: 'orders', mode: 'good-rows', errors: [{ line: 1, field: null, message: 'contains a NUL character' }] };
+  answer = { ...answer, kind: 'orders', mode: 'good-rows', errors: [{ line: 1, field: null, code: ImportRowProblem.MalformedLine, message: 'contains a NUL character' }] };
   const r = await run(
     `mutation { importOrders(rows: [{ customerRef: "A-1", orderedAt: "2026-01-01", amount: "1", orderRef: "O-1" }], mode: GoodRows) { mode errors { row field } } }`,
     Role.Admin,

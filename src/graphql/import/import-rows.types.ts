@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { Extensions, Field, InputType, Int, ObjectType } from 'type-graphql';
-import { columnField } from '../../domain/import/import-spec.js';
+import { columnField, ImportRowProblem } from '../../domain/import/import-spec.js';
 import type { ImportReport } from '../../services/import/import.service.js';
 import { NUL_REFUSED_PER_ROW } from '../argument-checks.js';
 import { ImportCounts } from './import.types.js';
@@ -111,6 +111,9 @@ export class ImportRowsErrorType {
   @Field(() => String, { nullable: true, description: 'The input field (e.g. customerRef); null when the whole row is refused' })
   field!: string | null;
 
+  @Field(() => ImportRowProblem)
+  code!: ImportRowProblem;
+
   @Field()
   message!: string;
 }
@@ -124,7 +127,7 @@ export class ImportRowsReportType extends ImportCounts {
   static from(report: ImportReport): ImportRowsReportType {
     return Object.assign(new ImportRowsReportType(), {
       ...report,
-      errors: report.errors.map((e) => ({ row: e.line, field: e.field === null ? null : columnField(e.field), message: e.message })),
+      errors: report.errors.map((e) => ({ row: e.line, field: e.field === null ? null : columnField(e.field), code: e.code, message: e.message })),
     });
   }
 }

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { MaxLength } from 'class-validator';
 import { Extensions, Field, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { ImportRowProblem } from '../../domain/import/import-spec.js';
 import { NUL_REFUSED_PER_ROW } from '../argument-checks.js';
 
 export enum ImportKindEnum {
@@ -21,6 +22,24 @@ export enum ImportModeEnum {
 registerEnumType(ImportModeEnum, {
   name: 'ImportMode',
   description: 'AllOrNothing writes nothing of a file with errors; GoodRows writes the good rows and reports the bad',
+});
+
+registerEnumType(ImportRowProblem, {
+  name: 'ImportRowProblem',
+  description: 'What is wrong with a line or row of an import, to group errors by (the message says it in words)',
+  valuesConfig: {
+    MalformedLine: { description: 'The line as a whole: another number of fields than the header, a NUL character' },
+    Required: { description: 'An empty required column' },
+    InvalidValue: { description: "Not a value of the column's type (a date, an amount, one of a list, ...), or out of its range" },
+    InTheFuture: { description: 'Something that has happened, dated after today anywhere on earth' },
+    BeforeEarliestDay: { description: 'Dated before 1900-01-01: a typo' },
+    DuplicateReference: { description: 'An earlier line or row has the same reference' },
+    UnknownReference: { description: 'A customer, referrer or invoice that is neither stored nor in the file' },
+    OutOfOrder: { description: 'A date before one it must follow: due before issued, resolved before opened, ...' },
+    ReferralCircle: { description: 'A customer referring themselves, or referrals going round in a circle' },
+    ReferrerRefused: { description: "The referrer's own line is refused" },
+    Incomplete: { description: "A row missing both of two columns it needs one of (an offer's discount or tier)" },
+  },
 });
 
 /** The largest CSV text the mutation takes; bigger exports go through the CLI, which streams. */
@@ -47,6 +66,9 @@ export class ImportRowErrorType {
 
   @Field(() => String, { nullable: true })
   field!: string | null;
+
+  @Field(() => ImportRowProblem)
+  code!: ImportRowProblem;
 
   @Field()
   message!: string;

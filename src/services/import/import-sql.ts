@@ -1,4 +1,4 @@
-import { TIME_ZONE_TABLE, valueCheck, type ImportSpec } from '../../domain/import/import-spec.js';
+import { ImportRowProblem, TIME_ZONE_TABLE, valueCheck, type ImportSpec } from '../../domain/import/import-spec.js';
 import { INVOICE_PAID, untilPaidTemplates } from '../../domain/messages/catalogue.js';
 import { CONSENT_ACTIONS, IMPORT_CONSENT_ACTION } from '../../domain/customers/contact.js';
 import { amountPattern } from '../../domain/money.js';
@@ -69,70 +69,70 @@ export function storedRowLockSql(spec: ImportSpec): string | null {
 }
 
 export function validationSql(spec: ImportSpec, header: Set<string>): string {
-  const checks: string[] = [`select row_no, null::text as field, _shape_error as message from import_stage s where _shape_error is not null`];
+  const checks: string[] = [`select row_no, null::text as field, _shape_error as message, '${ImportRowProblem.MalformedLine}' as code from import_stage s where _shape_error is not null`];
   const ok = `s._shape_error is null`;
   const validDate = (c: string) => `${v(c)} ~ '^\\d{4}-\\d{2}-\\d{2}' and pg_input_is_valid(${v(c)}, 'timestamptz')`;
   for (const c of spec.columns) {
-    if (c.required) checks.push(`select row_no, '${c.name}', 'is required' from import_stage s where ${ok} and ${v(c.name)} is null`);
+    if (c.required) checks.push(`select row_no, '${c.name}', 'is required', '${ImportRowProblem.Required}' from import_stage s where ${ok} and ${v(c.name)} is null`);
     const check = valueCheck(c);
     checks.push(
-      `select row_no, '${c.name}', '"' || left(x.v, 60) || '" ${check.message.replace(/'/g, "''")}' from import_stage s, lateral (select btrim(s.${c.name}) as v) x where ${ok} and x.v <> '' and (${check.badWhen})`,
+      `select row_no, '${c.name}', '"' || left(x.v, 60) || '" ${check.message.replace(/'/g, "''")}', '${ImportRowProblem.InvalidValue}' from import_stage s, lateral (select btrim(s.${c.name}) as v) x where ${ok} and x.v <> '' and (${check.badWhen})`,
     );
   }
   // What has happened is not dated after the latest clock on earth now (UTC+14; a date without a time is its midnight UTC).
   for (const c of spec.columns.filter((c) => c.past)) {
-    checks.push(`select row_no, '${c.name}', 'is in the future' from import_stage s where ${ok} and ${validDate(c.name)} and ${ts(c.name)} >= date_trunc('day', now() + interval '14 hours') + interval '1 day'`);
+    checks.push(`select row_no, '${c.name}', 'is in the future', '${ImportRowProblem.InTheFuture}' from import_stage s where ${ok} and ${validDate(c.name)} and ${ts(c.name)} >= date_trunc('day', now() + interval '14 hours') + interval '1 day'`);
   }
   // Nor before the earliest business day (UTC): a year 1 is a typo that would drive the scores.
   for (const c of spec.columns.filter((c) => c.type === 'date' || c.type === 'timestamp')) {
-    checks.push(`select row_no, '${c.name}', 'is before ${EARLIEST_DAY}' from import_stage s where ${ok} and ${validDate(c.name)} and ${ts(c.name)} < timestamptz '${EARLIEST_DAY} 00:00:00+00'`);
+    checks.push(`select row_no, '${c.name}', 'is before ${EARLIEST_DAY}', '${ImportRowProblem.BeforeEarliestDay}' from import_stage s where ${ok} and ${validDate(c.name)} and ${ts(c.name)} < timestamptz '${EARLIEST_DAY} 00:00:00+00'`);
   }
   // A reference may appear once per file: later lines repeating it are refused.
   const ref = spec.refUpperCase ? `upper(btrim(${spec.refColumn}))` : `btrim(${spec.refColumn})`;
   checks.push(
-    `select row_no, '${spec.refColumn}', 'repeats the reference of line ' || first_row from (select row_no, min(row_no) over (partition by ${ref}) as first_row from import_stage where ${spec.refColumn} is not null and btrim(${spec.refColumn}) <> '') d where row_no <> first_row`,
+    `select row_no, '${spec.refColumn}', 'repeats the reference of line ' || first_row, '${ImportRowProblem.DuplicateReference}' from (select row_no, min(row_no) over (partition by ${ref}) as first_row from import_stage where ${spec.refColumn} is not null and btrim(${spec.refColumn}) <> '') d where row_no <> first_row`,
   );
   if (spec.columns.some((c) => c.name === 'customer_ref') && spec.kind !== 'customers') {
-    checks.push(`select row_no, 'customer_ref', 'unknown customer "' || left(btrim(s.customer_ref), 60) || '"' from import_stage s where ${ok} and ${v('customer_ref')} is not null and not exists (select 1 from customer c where c.external_ref = btrim(s.customer_ref))`);
+    checks.push(`select row_no, 'customer_ref', 'unknown customer "' || left(btrim(s.customer_ref), 60) || '"', '${ImportRowProblem.UnknownReference}' from import_stage s where ${ok} and ${v('customer_ref')} is not null and not exists (select 1 from customer c where c.external_ref = btrim(s.customer_ref))`);
   }
   if (spec.kind === 'customers') {
     checks.push(
-      `select row_no, 'referrer_ref', 'unknown customer "' || left(btrim(s.referrer_ref), 60) || '"' from import_stage s where ${ok} and ${v('referrer_ref')} is not null
+      `select row_no, 'referrer_ref', 'unknown customer "' || left(btrim(s.referrer_ref), 60) || '"', '${ImportRowProblem.UnknownReference}' from import_stage s where ${ok} and ${v('referrer_ref')} is not null
          and not exists (select 1 from customer c where c.external_ref = btrim(s.referrer_ref))
          and not exists (select 1 from import_stage o where btrim(o.customer_ref) = btrim(s.referrer_ref))`,
-      `select row_no, 'referrer_ref', 'a customer cannot refer themselves' from import_stage s where ${ok} and ${v('referrer_ref')} = ${v('customer_ref')}`,
+      `select row_no, 'referrer_ref', 'a customer cannot refer themselves', '${ImportRowProblem.ReferralCircle}' from import_stage s where ${ok} and ${v('referrer_ref')} = ${v('customer_ref')}`,
     );
   }
   if (spec.kind === 'payments') {
-    checks.push(`select row_no, 'invoice_ref', 'unknown invoice "' || left(btrim(s.invoice_ref), 60) || '"' from import_stage s where ${ok} and ${v('invoice_ref')} is not null and not exists (select 1 from invoice i where i.external_ref = btrim(s.invoice_ref))`);
-    checks.push(`select row_no, 'paid_at', 'is before the invoice was issued (' || i.issued_at || ')' from import_stage s join invoice i on i.external_ref = btrim(s.invoice_ref) where ${ok} and ${validDate('paid_at')} and ${v('paid_at')}::date < i.issued_at`);
-    checks.push(`select row_no, 'amount', 'must be more than 0' from import_stage s where ${ok} and ${v('amount')} ~ '${amountPattern()}' and ${v('amount')}::numeric = 0`);
+    checks.push(`select row_no, 'invoice_ref', 'unknown invoice "' || left(btrim(s.invoice_ref), 60) || '"', '${ImportRowProblem.UnknownReference}' from import_stage s where ${ok} and ${v('invoice_ref')} is not null and not exists (select 1 from invoice i where i.external_ref = btrim(s.invoice_ref))`);
+    checks.push(`select row_no, 'paid_at', 'is before the invoice was issued (' || i.issued_at || ')', '${ImportRowProblem.OutOfOrder}' from import_stage s join invoice i on i.external_ref = btrim(s.invoice_ref) where ${ok} and ${validDate('paid_at')} and ${v('paid_at')}::date < i.issued_at`);
+    checks.push(`select row_no, 'amount', 'must be more than 0', '${ImportRowProblem.InvalidValue}' from import_stage s where ${ok} and ${v('amount')} ~ '${amountPattern()}' and ${v('amount')}::numeric = 0`);
   }
   if (spec.kind === 'invoices') {
-    checks.push(`select row_no, 'due_at', 'is before issued_at' from import_stage s where ${ok} and ${validDate('due_at')} and ${validDate('issued_at')} and ${v('due_at')}::date < ${v('issued_at')}::date`);
-    checks.push(`select row_no, 'paid_at', 'is before issued_at' from import_stage s where ${ok} and ${validDate('paid_at')} and ${validDate('issued_at')} and ${v('paid_at')}::date < ${v('issued_at')}::date`);
+    checks.push(`select row_no, 'due_at', 'is before issued_at', '${ImportRowProblem.OutOfOrder}' from import_stage s where ${ok} and ${validDate('due_at')} and ${validDate('issued_at')} and ${v('due_at')}::date < ${v('issued_at')}::date`);
+    checks.push(`select row_no, 'paid_at', 'is before issued_at', '${ImportRowProblem.OutOfOrder}' from import_stage s where ${ok} and ${validDate('paid_at')} and ${validDate('issued_at')} and ${v('paid_at')}::date < ${v('issued_at')}::date`);
   }
   if (spec.kind === 'complaints') {
-    checks.push(`select row_no, 'resolved_at', 'is before opened_at' from import_stage s where ${ok} and ${validDate('resolved_at')} and ${validDate('opened_at')} and ${ts('resolved_at')} < ${ts('opened_at')}`);
-    checks.push(`select row_no, 'reopened_at', 'is before opened_at' from import_stage s where ${ok} and ${validDate('reopened_at')} and ${validDate('opened_at')} and ${ts('reopened_at')} < ${ts('opened_at')}`);
+    checks.push(`select row_no, 'resolved_at', 'is before opened_at', '${ImportRowProblem.OutOfOrder}' from import_stage s where ${ok} and ${validDate('resolved_at')} and ${validDate('opened_at')} and ${ts('resolved_at')} < ${ts('opened_at')}`);
+    checks.push(`select row_no, 'reopened_at', 'is before opened_at', '${ImportRowProblem.OutOfOrder}' from import_stage s where ${ok} and ${validDate('reopened_at')} and ${validDate('opened_at')} and ${ts('reopened_at')} < ${ts('opened_at')}`);
     // Reopening clears the resolution: a complaint with both was resolved again after it was reopened. As the
     // complaint will hold them: a column the file does not have keeps the stored complaint's value, except that a
     // reopening after the stored resolution clears it (reopensResolved).
     const willHold = (c: string) => (header.has(c) ? `case when ${validDate(c)} then ${ts(c)} end` : `old.${c}`);
     checks.push(
-      `select row_no, 'resolved_at', 'is before reopened_at' from import_stage s left join complaint old on old.external_ref = btrim(s.complaint_ref)
+      `select row_no, 'resolved_at', 'is before reopened_at', '${ImportRowProblem.OutOfOrder}' from import_stage s left join complaint old on old.external_ref = btrim(s.complaint_ref)
         where ${ok} and ${resolutionAfter(header, willHold('resolved_at'), willHold('reopened_at'))} < ${willHold('reopened_at')}`,
     );
   }
   if (spec.kind === 'offers') {
     // The same rules as createOffer: a code customers can type, a discount or a tier change, an end not before the start.
     checks.push(
-      `select row_no, 'code', '"' || left(btrim(s.code), 60) || '" is not a code of 2 to 40 letters, digits, - or _' from import_stage s where ${ok} and ${v('code')} is not null and upper(btrim(s.code)) !~ '^[A-Z0-9][A-Z0-9_-]{1,39}$'`,
-      `select row_no, 'discount_percent', 'must be from 1 to 100' from import_stage s where ${ok} and case when ${v('discount_percent')} ~ '^\\d{1,9}$' then ${v('discount_percent')}::int not between 1 and 100 else false end`,
+      `select row_no, 'code', '"' || left(btrim(s.code), 60) || '" is not a code of 2 to 40 letters, digits, - or _', '${ImportRowProblem.InvalidValue}' from import_stage s where ${ok} and ${v('code')} is not null and upper(btrim(s.code)) !~ '^[A-Z0-9][A-Z0-9_-]{1,39}$'`,
+      `select row_no, 'discount_percent', 'must be from 1 to 100', '${ImportRowProblem.InvalidValue}' from import_stage s where ${ok} and case when ${v('discount_percent')} ~ '^\\d{1,9}$' then ${v('discount_percent')}::int not between 1 and 100 else false end`,
       // What the offer will hold: a column the file does not have keeps a stored offer's value.
-      `select row_no, 'discount_percent', 'an offer needs discount_percent, service_tier or both' from import_stage s left join offer old on old.code = upper(btrim(s.code))
+      `select row_no, 'discount_percent', 'an offer needs discount_percent, service_tier or both', '${ImportRowProblem.Incomplete}' from import_stage s left join offer old on old.code = upper(btrim(s.code))
         where ${ok} and ${header.has('discount_percent') ? v('discount_percent') : 'old.discount_percent'} is null and ${header.has('service_tier') ? v('service_tier') : 'old.service_tier'} is null`,
-      `select row_no, 'valid_until', 'is before valid_from' from import_stage s where ${ok} and ${validDate('valid_until')} and ${validDate('valid_from')} and ${v('valid_until')}::date < ${v('valid_from')}::date`,
+      `select row_no, 'valid_until', 'is before valid_from', '${ImportRowProblem.OutOfOrder}' from import_stage s where ${ok} and ${validDate('valid_until')} and ${validDate('valid_from')} and ${v('valid_until')}::date < ${v('valid_from')}::date`,
     );
   }
   return `create temp table import_errors on commit drop as ${checks.join('\nunion all\n')}`;
@@ -162,7 +162,7 @@ export function followUpChecks(spec: ImportSpec, header: Set<string>): string[] 
        where ${notStored('r.ref')}
      )
      insert into import_errors
-     select s.row_no, 'referrer_ref', 'refers to customer "' || left(r.ref, 60) || '", whose line has errors'
+     select s.row_no, 'referrer_ref', 'refers to customer "' || left(r.ref, 60) || '", whose line has errors', '${ImportRowProblem.ReferrerRefused}'
      from import_stage s join refused r on btrim(s.referrer_ref) = r.ref
      where ${fine('s')} and ${notStored('r.ref')}`,
   ];
@@ -219,7 +219,7 @@ export function referralCycleChecks(spec: ImportSpec, header: Set<string>): stri
      ), on_cycle as (
        select distinct w.ref from walk w where exists (select 1 from walk back where back.start = w.start and back.ref = back.start)
      )
-     select c.row_no, 'referrer_ref', 'refers to "' || left(c.referrer, 60) || '", who was referred by this customer, directly or through others: referrals cannot go round in a circle'
+     select c.row_no, 'referrer_ref', 'refers to "' || left(c.referrer, 60) || '", who was referred by this customer, directly or through others: referrals cannot go round in a circle', '${ImportRowProblem.ReferralCircle}'
      from import_circling c where c.row_no is not null and c.ref in (select ref from on_cycle)`,
   ];
 }

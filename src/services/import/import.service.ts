@@ -4,7 +4,7 @@ import { parse } from 'csv-parse';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { isTimeZone } from '../../domain/customers/contact.js';
-import { headerProblems, importSpecs, isImportKind, recordStartLine, sentFields, unevenRow, type ImportKind, type ImportSpec } from '../../domain/import/import-spec.js';
+import { headerProblems, ImportRowProblem, importSpecs, isImportKind, recordStartLine, sentFields, unevenRow, type ImportKind, type ImportSpec } from '../../domain/import/import-spec.js';
 import { decodeCsv } from './csv-decoding.js';
 import { ImportException, ImportExceptionCode } from './import.exception.js';
 import { customerLockSql, fileTimeZonesSql, followUpChecks, missingRefSql, referralCycleChecks, stageTableSql, storedRowLockSql, timeZoneTableSql, upsertSql, validationSql } from './import-sql.js';
@@ -17,6 +17,8 @@ export interface ImportRowError {
   line: number;
   /** Column the problem is in; null for a malformed line. */
   field: string | null;
+  /** What is wrong, for a front end to group errors by; `message` says it in words. */
+  code: ImportRowProblem;
   message: string;
 }
 
@@ -254,8 +256,10 @@ export class ImportService {
       const errorCount = Number(counts[0].errors);
       const rejected = Number(counts[0].rejected);
       const errors = (
-        await client.query<{ row_no: number; field: string | null; message: string }>(`select row_no, field, message from import_errors order by row_no, field nulls first, message limit ${MAX_LISTED_ERRORS}`)
-      ).rows.map((e) => ({ line: e.row_no, field: e.field, message: e.message }));
+        await client.query<{ row_no: number; field: string | null; message: string; code: ImportRowProblem }>(
+          `select row_no, field, message, code from import_errors order by row_no, field nulls first, message limit ${MAX_LISTED_ERRORS}`,
+        )
+      ).rows.map((e) => ({ line: e.row_no, field: e.field, code: e.code, message: e.message }));
       const report: ImportReport = { kind: spec.kind, mode: options.mode, source: options.source, rowsRead, inserted: 0, updated: 0, unchanged: 0, rejected, written: false, errorCount, errors };
 
       // A file of only a header, like an empty list of rows, writes nothing and leaves no audit entry.
