@@ -163,7 +163,9 @@ export class ImportService {
         );
       } catch (error) {
         if (error instanceof ImportException) throw error;
-        throw new ImportException(ImportExceptionCode.UnreadableCsv, `The CSV cannot be read: ${(error as Error).message}`, {});
+        // The parser names the line it stopped at (an unclosed quote: where the file ended): a detail, as for an encoding.
+        const { lines } = error as { lines?: unknown };
+        throw new ImportException(ImportExceptionCode.UnreadableCsv, `The CSV cannot be read: ${(error as Error).message}`, typeof lines === 'number' ? { line: lines } : {});
       }
       if (header === null) throw new ImportException(ImportExceptionCode.EmptyFile, 'The file has no header line', {});
       return { header, rowsRead };
