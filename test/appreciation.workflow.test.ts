@@ -183,6 +183,13 @@ it('waits to thank a customer with an overdue, unpaid invoice until it is paid: 
   expect(await eventually(() => view(owing), (v) => v?.step === 'waiting')).toMatchObject({ status: 'Running', heldBack: `invoice-overdue: invoice INV-OWING-1 was due on ${invoice.dueAt} and is unpaid` });
   await stack.gql(RecordPaymentDocument, { input: { invoiceId: invoice.id, amountMinor: 4_000 } }, Role.Operator);
   expect(await stack.temporal.client.workflow.getHandle(appreciationWorkflowId(owing, year)).result()).toBe('thanked');
+
+  // An invoice past the trigger sweep's 90 days, with no reminder under way, is nobody's to chase (written off): it holds nothing back.
+  const oldDebt = await customer('OldDebt', { tenureDays: 1200, band: 'loyal' });
+  em.create(Invoice, { customer: oldDebt, issuedAt: new Date(Date.now() - 420 * DAY).toISOString().slice(0, 10), dueAt: new Date(Date.now() - 400 * DAY).toISOString().slice(0, 10), amountMinor: 4_000 });
+  await em.flush();
+  expect((await stack.gql(StartAppreciationDocument, { customerId: oldDebt }, Role.Marketer)).errors).toBeUndefined();
+  expect(await stack.temporal.client.workflow.getHandle(appreciationWorkflowId(oldDebt, year)).result()).toBe('thanked');
 }, 60_000);
 
 it("counts as silent a customer who was written only tasks for our teams and messages the guard held back, and leaves to the sweep only those who take marketing", async () => {

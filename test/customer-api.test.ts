@@ -487,6 +487,17 @@ describe('query limits', () => {
     }
   });
 
+  it('refuses a query whose fragments expand to more fields than the limit before compiling or running it, and one padded so to hide its cost', async () => {
+    // Each fragment spreads the next 60 times: 60^4, about 13 million fields, from 1.6 KB.
+    const chain = (name: string, times: number, levels: number) =>
+      Array.from({ length: levels }, (_, i) => `fragment ${name}${i} on Caller { ${Array(times).fill(`...${name}${i + 1}`).join(' ')} }`).join(' ') + ` fragment ${name}${levels} on Caller { role }`;
+    const expanded = await raw(`{ me { ...F0 } } ${chain('F', 60, 4)}`, Role.Viewer);
+    expect(expanded.errors?.[0].extensions).toMatchObject({ code: 'GRAPHQL_VALIDATION_FAILED', reason: 'QUERY_TOO_LARGE', maxFields: 10_000 });
+    // A query over the cost limit with 10,000 cheap fields beside it: the estimator stops at them, and the query is refused, not let through.
+    const padded = await raw(`{ customers(first: 100) { edges { node { messages(first: 100) { edges { node { text } } } } } } me { ...P0 } } ${chain('P', 101, 2)}`, Role.Viewer);
+    expect(padded.errors?.[0].extensions).toMatchObject({ code: 'GRAPHQL_VALIDATION_FAILED', reason: 'QUERY_TOO_LARGE' });
+  });
+
   it('counts a page size below 1 as one, so a negative page cannot cancel out the cost of the fields beside it', async () => {
     const reports = Array.from({ length: 26 }, (_, i) => `c${i}: concentration { band }`).join(' ');
     for (const size of [-100_000_000, 0]) {

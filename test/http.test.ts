@@ -366,6 +366,9 @@ it('bounds the operations status read in the database: a table locked by a migra
 it('serves GraphiQL with its assets from the project itself, not a CDN', async () => {
   const page = await fetch(`${base}/graphql`, { headers: { accept: 'text/html' } });
   expect(page.status).toBe(200);
+  // It may carry the admin dev key: no other site frames it.
+  expect(page.headers.get('x-frame-options')).toBe('DENY');
+  expect(page.headers.get('content-security-policy')).toBe("frame-ancestors 'none'");
   const html = await page.text();
   expect(html).not.toMatch(/https?:\/\//);
   const assets = [...html.matchAll(/(?:src|href)="(\/graphiql\/[^"]+)"/g)].map((m) => m[1]);

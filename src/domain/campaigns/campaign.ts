@@ -116,7 +116,7 @@ export function campaignPlaybook(playbook: string): CampaignPlaybook | undefined
 export interface AudiencePolicies {
   appreciation: Pick<AppreciationPolicy, 'minTenureDays'>;
   welcomeCheck: Pick<WelcomeCheckPolicy, 'newCustomerDays'>;
-  triggers: Pick<TriggerPolicy, 'accountReviewCooldownDays'>;
+  triggers: Pick<TriggerPolicy, 'accountReviewCooldownDays' | 'maxDaysOverdue'>;
 }
 
 /**

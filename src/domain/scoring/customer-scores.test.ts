@@ -106,6 +106,9 @@ describe('scoreCustomer', () => {
       band: null,
       reasons: ["not judged: none of the customer's orders carries a margin, and no cost to serve was recorded in the last 365 days"],
     });
+    // A free replacement (no revenue, a negative margin) is a margin recorded: judged, a loss.
+    const replaced = scoreCustomer(facts({ purchases: { ...facts().purchases!, marginMinor: -3_000, marginedRevenueMinor: 0 }, windowMarginMinor: -3_000, windowCosts: [] }), models, defaultScoringPolicy);
+    expect(replaced.find((s) => s.kind === ScoreKind.Profitability)).toMatchObject({ value: 2_000 - 3_000, band: 'loss-making' });
     // A customer without any purchase is judged by the tier fee against costs, as before.
     const noPurchase = scoreCustomer(facts({ purchases: null, windowMarginMinor: 0, windowCosts: [] }), models, defaultScoringPolicy);
     expect(noPurchase.find((s) => s.kind === ScoreKind.Profitability)).toMatchObject({ band: expect.any(String), value: expect.any(Number) });

@@ -220,7 +220,8 @@ function profitabilityOf(f: CustomerFacts, orderMargins: OrderMargins, policy: S
   const unjudged =
     orders === null
       ? `the orders of ${window} (${money(unmargined)}) carry no margin, nor does any earlier order`
-      : f.purchases !== null && orderMargins.marginedRevenueMinor === 0 && f.windowCosts.length === 0
+      : // (A free replacement carries a margin, negative, on no revenue: margin recorded.)
+        f.purchases !== null && orderMargins.marginedRevenueMinor === 0 && orderMargins.marginMinor === 0 && f.windowCosts.length === 0
         ? `none of the customer's orders carries a margin, and no cost to serve was recorded in ${window}`
         : null;
   if (unjudged || orders === null) {

@@ -5,7 +5,7 @@ import { compareRates, type RateComparison } from '../../domain/campaigns/rate-c
 import { CampaignMetric, campaignPlaybook, type AudiencePolicies, campaignPlaybooks, campaignWorkflowId, defaultHoldoutPercent, MAX_CAMPAIGN_NAME, MAX_HOLDOUT_PERCENT, MAX_REPEAT_EVERY_DAYS, MAX_SCHEDULE_AHEAD_DAYS, type CampaignPolicy, type CampaignProgress } from '../../domain/campaigns/campaign.js';
 import { days } from '../../domain/policies/duration.js';
 import { marketingVerdict } from '../../domain/guards/contact-guard.js';
-import { hasOpenIssue, hasOverdueInvoice, marketingCountSince } from '../facts/customer-facts.js';
+import { hasChasedInvoice, hasOpenIssue, marketingCountSince } from '../facts/customer-facts.js';
 import type { DeliveryPolicy } from '../../domain/messages/delivery-policy.js';
 import { isUuid } from '../../domain/ids.js';
 import { ScoreKind } from '../../domain/scoring/score-kind.js';
@@ -194,7 +194,7 @@ export class CampaignService {
                        ${holdoutDraw(id)} as holdout, u.running > 0 as in_run, ${newRuns} as new_runs,
                        ${offer} as offer, c.service_tier::text = any(${tiersWithOffer}::text[]) as offer_fits,
                        c.marketing_consent as consent, ${hasOpenIssue('c.id')} as open_issue,
-                       ${heldWhileOverdue ? hasOverdueInvoice('c.id') : sql<boolean>`false`} as overdue,
+                       ${heldWhileOverdue ? hasChasedInvoice('c.id', this.policies.triggers.maxDaysOverdue) : sql<boolean>`false`} as overdue,
                        least(${marketingCountSince('c.id', since)}, ${contact.marketingBudget})::int as recent
                   from campaign cmp cross join customer c
                  cross join lateral (select count(*)::int as running from playbook_run r where r.customer_id = c.id and r.playbook = cmp.playbook and r.status = 'running') u

@@ -1,4 +1,5 @@
 import { sql, type RawBuilder } from 'kysely';
+import { fairReminderRunIdSql } from './run-ids.js';
 
 /**
  * Facts about a customer as SQL on their row (`customer` names its id column): whether a
@@ -18,9 +19,19 @@ export const hasOpenFixCase = (customer: string): RawBuilder<boolean> =>
  */
 export const hasOpenIssue = (customer: string): RawBuilder<boolean> => sql<boolean>`(${hasOpenComplaint(customer)} or ${hasOpenFixCase(customer)})`;
 
-/** The customer has an invoice past its due day and unpaid (a thank-you waits for it: appreciation-steps.service.ts holds one back by the same rule). */
-export const hasOverdueInvoice = (customer: string): RawBuilder<boolean> =>
-  sql<boolean>`exists (select 1 from invoice i where i.customer_id = ${sql.ref(customer)} and i.paid_at is null and i.due_at < current_date)`;
+/**
+ * The invoice `i` is being chased: unpaid past its due day, and either a fair reminder of it is
+ * under way or the trigger sweep will start one (at most `maxDaysOverdue` days past due; an
+ * older one is a written-off debt nobody is dunning). A thank-you waits while one is.
+ */
+export const chasedInvoice = (maxDaysOverdue: number | undefined): RawBuilder<boolean> =>
+  sql<boolean>`(i.paid_at is null and i.due_at < current_date
+    and (${maxDaysOverdue === undefined ? sql`true` : sql`i.due_at >= current_date - ${maxDaysOverdue}::int`}
+         or exists (select 1 from playbook_run r where r.workflow_id = ${fairReminderRunIdSql(sql.ref('i.customer_id'), sql.ref('i.id'))} and r.status = 'running')))`;
+
+/** The customer has an invoice being chased (`chasedInvoice`). */
+export const hasChasedInvoice = (customer: string, maxDaysOverdue: number | undefined): RawBuilder<boolean> =>
+  sql<boolean>`exists (select 1 from invoice i where i.customer_id = ${sql.ref(customer)} and ${chasedInvoice(maxDaysOverdue)})`;
 
 export const marketingSentSince = (customer: string, since: Date): RawBuilder<Date[] | null> =>
   sql<Date[] | null>`(select array_agg(m.sent_at) from outbox_message m where m.customer_id = ${sql.ref(customer)} and m.purpose = 'marketing' and m.sent_at > ${since})`;

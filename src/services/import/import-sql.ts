@@ -239,6 +239,9 @@ const resolutionAfter = (header: Set<string>, resolvedAt: string, reopenedAt: st
   header.has('resolved_at') ? resolvedAt : `case when ${reopensResolved(header, reopenedAt)} then null else old.resolved_at end`;
 
 /** Rows without any error. */
+/** The UTC day of the customer `c`'s first stored order (null without one): an index lookup. */
+const FIRST_ORDER_DAY = `(select (min(o.ordered_at) at time zone 'UTC')::date from customer_order o where o.customer_id = c.id)`;
+
 const good = `s._shape_error is null and not exists (select 1 from import_errors e where e.row_no = s.row_no)`;
 
 /**
@@ -366,6 +369,17 @@ export function upsertSql(spec: ImportSpec, header: Set<string>, deriveRefs = tr
                  update customer c set referrer_id = l.referrer_id, updated_at = now() from relink l where c.id = l.id returning l.counted
                )
                select 0 as inserted, count(*) filter (where not counted) as updated from linked`,
+            ]
+          : []),
+        // Nor does a customers file make a customer newer than their first stored order (see the orders import).
+        ...(header.has('acquired_at')
+          ? [
+              `with moved as (
+                 update customer c set acquired_at = ${FIRST_ORDER_DAY}, updated_at = now()
+                   from import_stage s where ${good} and c.external_ref = btrim(s.customer_ref) and c.acquired_at > ${FIRST_ORDER_DAY}
+                 returning c.id
+               )
+               select 0 as inserted, 0 as updated`,
             ]
           : []),
       ];

@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { sql } from 'kysely';
 import { writeWhenItGoes } from '../../../domain/guards/contact-guard.js';
 import { INVOICE_OVERDUE, type AppreciationPolicy, type ThankYou } from '../../../domain/playbooks/appreciation.js';
 import { LOSS_MAKING } from '../../../domain/scoring/profitability.js';
@@ -7,6 +8,7 @@ import { OfferService } from '../../offers/offer.service.js';
 import type { ContactStatusService } from '../../outbox/contact-status.service.js';
 import type { OutboxService } from '../../outbox/outbox.service.js';
 import { runStillRunning } from '../running-run.js';
+import { chasedInvoice } from '../../facts/customer-facts.js';
 
 /** The appreciation playbook's side effect: one thank-you with the best offer, once per run. */
 export class AppreciationSteps {
@@ -16,6 +18,8 @@ export class AppreciationSteps {
     private readonly contactStatus: ContactStatusService,
     /** The worker's appreciation policy: how long since another thank-you counts as lately. */
     private readonly policy: AppreciationPolicy,
+    /** The trigger policy's bound: an invoice overdue longer is no one's to chase, and holds no thank-you back. */
+    private readonly maxDaysOverdue: number | undefined,
   ) {}
 
   /**
@@ -39,18 +43,20 @@ export class AppreciationSteps {
       const later = writeWhenItGoes(marketing, new Date());
       if (later) return { offerCode: null, matchedNewCustomerOffer: false, heldBack: null, notBefore: later.toISOString() };
       // What the run's start checked may have changed while it waited for the guard.
-      const [facts] = await em.execute<{ loss_making: boolean; thanked_at: Date | null; overdue: { ref: string; due_at: string } | null }[]>(
+      const [facts] = await em.execute<{ loss_making: boolean; thanked_at: Date | null }[]>(
         `select exists (select 1 from current_score s where s.customer_id = c.id and s.kind = 'profitability' and s.band = ?) as loss_making,
                 (select max(m.created_at) from outbox_message m where m.customer_id = c.id and m.template = 'appreciation' and m.suppressed_at is null
-                    and m.idempotency_key <> ? and m.created_at > now() - make_interval(days => ?)) as thanked_at,
-                (select json_build_object('ref', coalesce(i.external_ref, i.id::text), 'due_at', i.due_at) from invoice i
-                  where i.customer_id = c.id and i.paid_at is null and i.due_at < current_date order by i.due_at limit 1) as overdue
+                    and m.idempotency_key <> ? and m.created_at > now() - make_interval(days => ?)) as thanked_at
            from customer c where c.id = ?`,
         [LOSS_MAKING, `${input.workflowId}/thank-you`, this.policy.silentDays, input.customerId],
       );
+      const [chased] = (
+        await sql<{ ref: string; due_at: string }>`select coalesce(i.external_ref, i.id::text) as ref, i.due_at::text from invoice i
+          where i.customer_id = ${input.customerId}::uuid and ${chasedInvoice(this.maxDaysOverdue)} order by i.due_at limit 1`.execute(em.getKysely())
+      ).rows;
       if (facts.loss_making) return heldBack('loss-making', 'the account became loss-making: an account review, not a thank-you offer');
       // Thanked while being reminded to pay reads as neither: the thank-you waits until the invoice is settled.
-      if (facts.overdue) return heldBack(INVOICE_OVERDUE, `invoice ${facts.overdue.ref} was due on ${facts.overdue.due_at} and is unpaid`);
+      if (chased) return heldBack(INVOICE_OVERDUE, `invoice ${chased.ref} was due on ${chased.due_at} and is unpaid`);
       if (facts.thanked_at) return heldBack('thanked-recently', `another thank-you was written on ${new Date(facts.thanked_at).toISOString().slice(0, 10)}`);
       // A thank-you keeps the customer's service: an offer that moves them to another tier is not one.
       const { best, matchedNewCustomerOffer } = await new OfferService(em).bestForExistingCustomer(new Date().toISOString().slice(0, 10), serviceTier);
