@@ -30,7 +30,8 @@ export async function startWorkerProcess(config: AppConfig, logger: Logger, opts
   const policies = configuredPolicies(config, opts.policies);
   const orm = await createMigratedOrm(config.databaseUrl, logger);
   // Installed once the database is there: until then a signal stops the process as it would any other.
-  installTemporalRuntime(logger, config.workerMetricsPort, { handleSignals: opts.handleSignals });
+  // On the address the API listens on: loopback on a developer's machine, every interface in a container (HOST).
+  installTemporalRuntime(logger, config.workerMetricsPort, { handleSignals: opts.handleSignals, metricsHost: config.api.host });
   const temporal = await connectTemporal(config.temporal.address, config.temporal.namespace);
   const { worker, connection } = await createWorker(config.temporal, orm, temporal.client, policies);
   await putSchedulesInPlace(temporal.client, config, logger, policies);

@@ -2,7 +2,7 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerErrorCode } from '@apollo/server/errors';
 import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
-import { GraphQLError, Kind, type DocumentNode, type GraphQLSchema, type SelectionSetNode, type ValidationContext, type ValidationRule } from 'graphql';
+import { getOperationAST, getVariableValues, GraphQLError, Kind, type DocumentNode, type GraphQLSchema, type SelectionSetNode, type ValidationContext, type ValidationRule } from 'graphql';
 import { fieldExtensionsEstimator, getComplexity, simpleEstimator } from 'graphql-query-complexity';
 import pLimit from 'p-limit';
 import type { MiddlewareFn } from 'type-graphql';
@@ -16,9 +16,15 @@ export interface QueryLimits {
   maxMutations: number;
   /** Most aliases one operation may use, anywhere in it: a thousand aliased counts or reports would each run against the whole base. */
   maxAliases: number;
+  /**
+   * Most fields an operation may have once its fragments are expanded: fragments that spread
+   * each other many times grow to millions of fields from a few kilobytes, which compiling alone
+   * would spend seconds of the API's one thread on.
+   */
+  maxFields: number;
 }
 
-export const defaultQueryLimits: QueryLimits = { maxDepth: 12, maxCost: 25_000, maxMutations: 10, maxAliases: 30 };
+export const defaultQueryLimits: QueryLimits = { maxDepth: 12, maxCost: 25_000, maxMutations: 10, maxAliases: 30, maxFields: 10_000 };
 
 /**
  * What a report costs in a query (scoreDistribution, concentration, complaintTopics, fairnessReport,
@@ -145,6 +151,9 @@ export function costLimitPlugin(schema: GraphQLSchema, limits: QueryLimits): Apo
           if (!known) costs.set(document, (known = new Map()));
           let cost = known.get(key);
           if (cost === undefined) {
+            // Invalid variables: execution refuses them next, with BAD_USER_INPUT and no resolver run.
+            const operation = getOperationAST(document, request.operationName ?? undefined);
+            if (!operation || getVariableValues(schema, operation.variableDefinitions ?? [], request.variables ?? {}).errors) return;
             try {
               cost = getComplexity({
                 schema,
@@ -152,10 +161,13 @@ export function costLimitPlugin(schema: GraphQLSchema, limits: QueryLimits): Apo
                 operationName: request.operationName ?? undefined,
                 variables: request.variables,
                 estimators: [fieldExtensionsEstimator(), simpleEstimator({ defaultComplexity: 1 })],
+                maxQueryNodes: limits.maxFields,
               });
             } catch {
-              // Invalid variables: execution refuses them next, with BAD_USER_INPUT and no resolver run.
-              return;
+              // Anything else the estimator stops at (its field limit) refuses the operation: a cost not known is no cost allowed.
+              throw new GraphQLError(`The query has more than ${limits.maxFields} fields once its fragments are expanded; ask for fewer`, {
+                extensions: { code: ApolloServerErrorCode.GRAPHQL_VALIDATION_FAILED, reason: 'QUERY_TOO_LARGE', maxFields: limits.maxFields, http: { status: 400 } },
+              });
             }
             if (known.size < MAX_COSTS_PER_DOCUMENT) known.set(key, cost);
           }

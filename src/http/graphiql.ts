@@ -21,6 +21,8 @@ export function graphiqlRouter(options: { endpoint: string; headers?: Record<str
   router.get(options.endpoint, (req, res, next) => {
     if (!req.accepts(['application/json', 'text/html']) || req.accepts(['application/json', 'text/html']) !== 'text/html' || req.query.query) return next();
     // The Host the browser sent, not one a proxy header (X-Forwarded-Host) may claim when TRUST_PROXY is set.
+    // The page may carry the admin dev key: no other site may frame it and have a developer press Run there.
+    res.set({ 'x-frame-options': 'DENY', 'content-security-policy': "frame-ancestors 'none'" });
     res.type('html').send(LOOPBACK_NAMES.has(hostnameOf(req.headers.host)) ? withHeaders : withoutHeaders);
   });
   return router;

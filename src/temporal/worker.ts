@@ -16,7 +16,7 @@ let runtimeInstalled = false;
  * Installs the process-wide Temporal runtime once: SDK and core logs go to our
  * logger, worker metrics are served for Prometheus on `metricsPort` (0 = off).
  */
-export function installTemporalRuntime(logger: Logger, metricsPort: number, opts: { handleSignals?: boolean; metricsHost?: string } = {}): void {
+export function installTemporalRuntime(logger: Logger, metricsPort: number, opts: { handleSignals?: boolean; metricsHost: string }): void {
   if (runtimeInstalled) return;
   Runtime.install({
     logger: new PinoTemporalLogger(logger),
@@ -24,7 +24,7 @@ export function installTemporalRuntime(logger: Logger, metricsPort: number, opts
     shutdownSignals: opts.handleSignals === false ? [] : ['SIGINT', 'SIGTERM', 'SIGQUIT'],
     telemetryOptions: {
       logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} },
-      ...(metricsPort > 0 ? { metrics: { prometheus: { bindAddress: `${opts.metricsHost ?? '0.0.0.0'}:${metricsPort}` } } } : {}),
+      ...(metricsPort > 0 ? { metrics: { prometheus: { bindAddress: `${opts.metricsHost}:${metricsPort}` } } } : {}),
     },
   });
   runtimeInstalled = true;
