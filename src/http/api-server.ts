@@ -135,7 +135,7 @@ export async function createApi(deps: ApiDeps): Promise<Api> {
     rateLimitStores.push(store);
     return store;
   };
-  const authFailures = config.api.authFailuresPerMinute > 0 ? limitFailedAuthentications(config.api.authFailuresPerMinute, { store: rateLimitStore(), logger }) : null;
+  const authFailures = config.api.authFailuresPerMinute > 0 ? limitFailedAuthentications(config.api.authFailuresPerMinute, { store: rateLimitStore(), logger, knownKey: (req) => keys.knownAtOnce(req.headers.authorization) }) : null;
   const contextFor = async (authorization?: string, request?: express.Request): Promise<GraphQLContext> => {
     // Over HTTP, a request without a key fails as a whole (401), as one with a wrong key does: every operation needs one.
     if (request && !authorization) throw contextFailure(new AuthException(AuthExceptionCode.MissingCredentials, 'Send an API key: Authorization: Bearer <key>'));

@@ -62,13 +62,14 @@ export interface FailedAuthenticationLimit {
 
 /**
  * At most `perMinute` requests with a wrong API key (HTTP 401) a minute from one client
- * address; beyond it the address is refused for the rest of the minute, whatever key it
- * sends: guessing keys is slow, and a flood of made-up keys (each looked up in
- * PostgreSQL) is cut short. Only a request refused for its key counts (express-rate-limit's
+ * address; beyond it the address is refused for the rest of the minute, for any key but one
+ * known at once (`knownKey`: configured, or issued and verified lately): guessing keys is slow,
+ * a flood of made-up keys (each looked up in PostgreSQL) is cut short, and whoever shares the
+ * address (a NAT, a proxy) cannot lock a working client out. Only a request refused for its key counts (express-rate-limit's
  * `skipSuccessfulRequests` would also count each request the client gave up on before its
  * answer), so the check and the count use the store directly.
  */
-export function limitFailedAuthentications(perMinute: number, { store = new MemoryStore(), logger }: Counting): FailedAuthenticationLimit {
+export function limitFailedAuthentications(perMinute: number, { store = new MemoryStore(), logger, knownKey = () => false }: Counting & { knownKey?: (req: Request) => boolean }): FailedAuthenticationLimit {
   const windowMs = 60_000;
   void store.init?.({ windowMs } as Options);
   const keyOf = (req: Request) => `auth-failures:${ipKeyGenerator(req.ip ?? '')}`;
@@ -82,7 +83,7 @@ export function limitFailedAuthentications(perMinute: number, { store = new Memo
         // Not knowing the count lets the request through: its key is still checked.
         failed(error);
       }
-      if (!seen || seen.totalHits < perMinute) return next();
+      if (!seen || seen.totalHits < perMinute || knownKey(req)) return next();
       const seconds = seen.resetTime ? Math.max(1, Math.ceil((seen.resetTime.getTime() - Date.now()) / 1000)) : windowMs / 1000;
       res.setHeader('Retry-After', seconds);
       res.status(429).json({

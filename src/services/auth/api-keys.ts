@@ -92,6 +92,21 @@ export class ApiKeyVerifier {
     return { role: issued.role, id: `${issued.role}:${fingerprintOf(given)}` };
   }
 
+  /**
+   * Whether the header carries a key known without looking it up: a configured one, or an issued
+   * one verified lately and not revoked. Such a key still opens the API while its address is over
+   * the limit of wrong keys (someone sharing the address cannot lock its client out), without a
+   * flood of made-up keys costing a lookup each.
+   */
+  knownAtOnce(authorization: string | undefined, now = new Date()): boolean {
+    const token = authorization ? bearerToken(authorization) : null;
+    if (!token) return false;
+    const given = digestOf(token);
+    if (this.entries.some((e) => timingSafeEqual(e.digest, given))) return true;
+    const cached = this.cache.get(given.toString('hex'));
+    return cached !== undefined && cached.until > now.getTime() && !cached.key.revokedAt && !(cached.key.expiresAt && cached.key.expiresAt <= now);
+  }
+
   /** An issued key changed (revoked): asked again at its next use. */
   forget(digest: string): void {
     this.cache.delete(digest);
