@@ -40,7 +40,7 @@ export class TemporalCampaignEngine implements CampaignEngine {
           workflowIdReusePolicy: 'REJECT_DUPLICATE',
           // The marketer's campaign name and the playbook: no customer data.
           staticSummary: `Campaign "${name}": ${playbook} for a segment${repeatEveryDays ? `, every ${repeatEveryDays} days` : ''}`,
-          staticDetails: `${startAt ? `From ${startAt.toISOString()}, enrols` : 'Enrols'} the segment into ${playbook} runs (search CampaignId = "${campaignId}"), pages of ${policy.pageSize} customers at most one every ${Math.round(policy.pageIntervalMs / 1000)} s (each takes as long as its starts take), ${holdout}${repeats}; signals pause, resume, cancel${startAt ? ' (before the start: enrols nobody)' : ''} (policy v${policy.version}).`,
+          staticDetails: `${startAt ? `From ${startAt.toISOString()}, enrols` : 'Enrols'} the segment into ${playbook} runs (search CampaignId = "${campaignId}"), at most ${policy.pageSize} customers every ${Math.round(policy.pageIntervalMs / 1000)} s, ${holdout}${repeats}; signals pause, resume, cancel${startAt ? ' (before the start: enrols nobody)' : ''} (policy v${policy.version}).`,
         });
       } catch (error) {
         if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
