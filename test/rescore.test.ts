@@ -503,6 +503,15 @@ describe('rescoring the whole base', () => {
     expect(typo.errors![0].extensions).toMatchObject({ code: 'VALIDATION', field: 'filter.segment' });
     const bad = await stack.gql(ConcentrationDocument, { months: 0 }, Role.Viewer);
     expect(bad.errors![0].extensions).toMatchObject({ code: 'VALIDATION', field: 'months' });
+    // As of an earlier month with revenue: the window ends there, and that month, complete, is the headline.
+    const earlier = withRevenue.filter((p) => p.period !== all!.periods.at(-1)!.period).at(-1)!;
+    const at = all!.periods.findIndex((p) => p.period === earlier.period);
+    const asThen = (await stack.gql(ConcentrationDocument, { months: 6, until: `${earlier.period}-15` }, Role.Viewer)).data!.concentration!;
+    expect(asThen.periods.map((p) => p.period)).toEqual(monthPeriods(new Date(`${earlier.period}-15T00:00:00Z`), 6));
+    expect(asThen.periods.at(-1)).toEqual(all!.periods[at]);
+    expect(asThen.value).toBe(earlier.topShare);
+    const ahead = await stack.gql(ConcentrationDocument, { months: 3, until: '2999-01-01' }, Role.Viewer);
+    expect(ahead.errors![0].extensions).toMatchObject({ code: 'VALIDATION', field: 'until' });
   });
 
   it('scores orders without a recorded margin at the customer\'s own margin share, and leaves an account none of whose orders carries one unjudged, not loss-making', async () => {

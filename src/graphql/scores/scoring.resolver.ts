@@ -60,7 +60,7 @@ export class ScoringResolver {
   @Allow(Role.Viewer)
   @Query(() => ConcentrationReportType, reportField('Revenue concentration per month: top-20% share, Lorenz curve, Gini; for the whole base or a segment'))
   @UseMiddleware(ReportTurn)
-  concentration(@Args() { months, filter }: ConcentrationArgs, @Ctx() ctx: GraphQLContext): Promise<ConcentrationReportType> {
-    return ctx.services.scoring.concentration({ months, filter }).then(ConcentrationReportType.from);
+  concentration(@Args() { months, until, filter }: ConcentrationArgs, @Ctx() ctx: GraphQLContext): Promise<ConcentrationReportType> {
+    return ctx.services.scoring.concentration({ months, until, filter }).then(ConcentrationReportType.from);
   }
 }

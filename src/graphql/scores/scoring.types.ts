@@ -224,8 +224,14 @@ export class ScoreDistributionArgs {
 /** How far back a concentration report looks (the query's and a segment's). */
 @ArgsType()
 export class ConcentrationMonthsArgs {
-  @Field(() => Int, { defaultValue: 12, description: `Months back, the current one included (1 to ${MAX_CONCENTRATION_MONTHS})` })
+  @Field(() => Int, { defaultValue: 12, description: `Months back, the last one included (1 to ${MAX_CONCENTRATION_MONTHS})` })
   months!: number;
+
+  @Field(() => LocalDateResolver, {
+    nullable: true,
+    description: 'The last month: the month of this day, not after today (default: the current month, under way). An earlier one reads the base as it was, or data that ended in the past',
+  })
+  until?: string | null;
 }
 
 @ArgsType()

@@ -65,10 +65,10 @@ export class SegmentResolver {
   @UseMiddleware(ReportTurn)
   concentration(
     @Root() segment: SegmentType,
-    @Args() { months }: ConcentrationMonthsArgs,
+    @Args() { months, until }: ConcentrationMonthsArgs,
     @Ctx() ctx: GraphQLContext,
   ): Promise<ConcentrationReportType> {
-    return ctx.services.scoring.concentration({ months, filter: filterOf(segment) }).then(ConcentrationReportType.from);
+    return ctx.services.scoring.concentration({ months, until, filter: filterOf(segment) }).then(ConcentrationReportType.from);
   }
 
   @FieldResolver(() => [ComplaintTopicType], reportField("The segment's complaints by topic since a day, most complained about first"))

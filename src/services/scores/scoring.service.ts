@@ -154,20 +154,29 @@ export class ScoringService {
   }
 
   /**
-   * How concentrated revenue is, month by month over the last `months` full and current
-   * months: top-20% share, Lorenz curve and Gini, for the whole base or the customers
-   * matching a filter (a segment).
+   * How concentrated revenue is, month by month over `months` months up to the month of
+   * `until` (default: the current month, under way): top-20% share, Lorenz curve and Gini, for
+   * the whole base or the customers matching a filter (a segment). An earlier `until` reads a
+   * base as it was, or data that ended in the past.
    */
-  async concentration(input: { months: number; filter?: CustomerFilter | null }): Promise<ConcentrationScore> {
+  async concentration(input: { months: number; until?: string | null; filter?: CustomerFilter | null }): Promise<ConcentrationScore> {
     if (!(Number.isInteger(input.months) && input.months >= 1 && input.months <= MAX_CONCENTRATION_MONTHS)) {
       throw new ScoringException(ScoringExceptionCode.InvalidInput, `months must be between 1 and ${MAX_CONCENTRATION_MONTHS}`, { field: 'months' });
     }
+    const now = new Date();
+    const until = input.until ?? null;
+    if (until !== null) {
+      if (!isCalendarDay(until)) throw new ScoringException(ScoringExceptionCode.InvalidInput, `until "${until}" is not a date (YYYY-MM-DD)`, { field: 'until' });
+      if (dayNumber(until) > dayNumber(now)) throw new ScoringException(ScoringExceptionCode.InvalidInput, `until must not be after today (got "${until}")`, { field: 'until' });
+      if (beforeEarliestDay(until)) throw new ScoringException(ScoringExceptionCode.InvalidInput, tooEarly('until'), { field: 'until' });
+    }
     assertCustomerFilter(input.filter ?? {});
     // Every month of the window is reported, those without orders too, so a chart has no gaps.
-    const now = new Date();
-    const periods = monthPeriods(now, input.months);
+    const end = until === null ? now : new Date(`${until}T00:00:00Z`);
+    const periods = monthPeriods(end, input.months);
+    const current = periods[periods.length - 1] === now.toISOString().slice(0, 7);
     // Orders dated ahead (an import allows a day) do not open next month.
-    const nextMonth = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1)).toISOString().slice(0, 10);
+    const nextMonth = new Date(Date.UTC(end.getUTCFullYear(), end.getUTCMonth() + 1, 1)).toISOString().slice(0, 10);
     // Each month's customers' revenues as one array: grouped by the month's timestamp (labelled once per month, not per order).
     // Summed exactly (numeric); each reaches JS as the nearest number, exact below 2^53 minor units, as the month's total is.
     const { rows } = await sql<{ period: string; revenues: number[] }>`
@@ -179,8 +188,8 @@ export class ScoringService {
                  and ${customerWhere(input.filter ?? {})}
                group by 1, o.customer_id) per_customer
        group by month`.execute(this.em.getKysely());
-    // This month is under way: the headline is the last complete month.
-    return concentrationByPeriod(new Map(rows.map((r) => [r.period, r.revenues])), { periods, partialPeriod: periods[periods.length - 1] }, this.concentrationPolicy);
+    // This month is under way: the headline is the last complete month. A past month is complete.
+    return concentrationByPeriod(new Map(rows.map((r) => [r.period, r.revenues])), { periods, partialPeriod: current ? periods[periods.length - 1] : undefined }, this.concentrationPolicy);
   }
 }
 
