@@ -72,9 +72,17 @@ export class ScoringService {
   /** CONFLICT while a run of the day still runs; one recorded running whose workflow stopped does not count (the next run's start ends it as abandoned). */
   private async refuseWhileUnderWay(asOf: string): Promise<void> {
     for (const id of await this.runs.runningRunIdsOf(asOf)) {
-      if (await this.engine.isRescoreRunning(id)) {
-        throw new ScoringException(ScoringExceptionCode.RunInProgress, `Rescore ${id} of ${asOf} is under way: follow it with scoringRun, or cancel it first`, { id, asOf });
+      if (!(await this.engine.isRescoreRunning(id))) continue;
+      // Cancelled a moment ago: its pages in flight are written before it ends, then the day may start again.
+      const [cancelled] = await this.em.execute<{ at: Date }[]>(`select at from audit_entry where entity_type = 'scoring_run' and entity_id = ? and action = 'scoring-run.cancel' limit 1`, [id]);
+      if (cancelled) {
+        throw new ScoringException(
+          ScoringExceptionCode.RunInProgress,
+          `Rescore ${id} of ${asOf} was cancelled and stops once its pages in flight are written (at most ${this.rescorePolicy.pageTimeoutSeconds} s): start again when scoringRun says Cancelled`,
+          { id, asOf, cancelling: true },
+        );
       }
+      throw new ScoringException(ScoringExceptionCode.RunInProgress, `Rescore ${id} of ${asOf} is under way: follow it with scoringRun, or cancel it first`, { id, asOf });
     }
   }
 
