@@ -496,6 +496,14 @@ describe('query limits', () => {
     // A query over the cost limit with 10,000 cheap fields beside it: the estimator stops at them, and the query is refused, not let through.
     const padded = await raw(`{ customers(first: 100) { edges { node { messages(first: 100) { edges { node { text } } } } } } me { ...P0 } } ${chain('P', 101, 2)}`, Role.Viewer);
     expect(padded.errors?.[0].extensions).toMatchObject({ code: 'GRAPHQL_VALIDATION_FAILED', reason: 'QUERY_TOO_LARGE' });
+    // A variable that leaves a non-null argument null cannot be priced: the operation is refused as such, never run unchecked.
+    const response = await stack.api.apollo.executeOperation(
+      { query: 'query ($first: Int) { apiKeys(first: $first) { totalCount } customers(first: 100) { edges { node { messages(first: 100) { edges { node { text } } } } } } }', variables: { first: null } },
+      { contextValue: await stack.api.contextFor(`Bearer ${testKeys[Role.Admin]}`) },
+    );
+    const answer = response.body.kind === 'single' ? response.body.singleResult : null;
+    expect(answer?.data).toBeUndefined();
+    expect(answer?.errors?.[0]).toMatchObject({ message: expect.stringContaining('"first"'), extensions: { code: 'VALIDATION', reason: 'INVALID_ARGUMENT' } });
   });
 
   it('counts a page size below 1 as one, so a negative page cannot cancel out the cost of the fields beside it', async () => {

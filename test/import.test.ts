@@ -284,8 +284,9 @@ it("moves a customer's acquired_at back to their first order's day, never forwar
   expect(await em().findOneOrFail(Customer, { externalRef: 'ACQ-1' })).toMatchObject({ acquiredAt: '1997-01-05' });
   // Acquired before the first order: stays.
   expect(await em().findOneOrFail(Customer, { externalRef: 'ACQ-2' })).toMatchObject({ acquiredAt: '2020-01-01' });
-  // Nor does a customers file make them newer than their first stored order again.
-  await run('customers', 'customer_ref,name,email,acquired_at\nACQ-1,Early Bird,early.bird@example.com,2020-01-01\n');
+  // Nor does a customers file make them newer than their first stored order again: such a line changes nothing.
+  const again = 'customer_ref,name,email,acquired_at\nACQ-1,Early Bird,early.bird@example.com,2020-01-01\n';
+  expect(await run('customers', again)).toMatchObject({ inserted: 0, updated: 0, unchanged: 1 });
   expect(await em().findOneOrFail(Customer, { externalRef: 'ACQ-1' })).toMatchObject({ acquiredAt: '1997-01-05' });
 });
 

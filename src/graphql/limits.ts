@@ -163,11 +163,15 @@ export function costLimitPlugin(schema: GraphQLSchema, limits: QueryLimits): Apo
                 estimators: [fieldExtensionsEstimator(), simpleEstimator({ defaultComplexity: 1 })],
                 maxQueryNodes: limits.maxFields,
               });
-            } catch {
-              // Anything else the estimator stops at (its field limit) refuses the operation: a cost not known is no cost allowed.
-              throw new GraphQLError(`The query has more than ${limits.maxFields} fields once its fragments are expanded; ask for fewer`, {
-                extensions: { code: ApolloServerErrorCode.GRAPHQL_VALIDATION_FAILED, reason: 'QUERY_TOO_LARGE', maxFields: limits.maxFields, http: { status: 400 } },
-              });
+            } catch (error) {
+              // A cost not known is no cost allowed: the operation is refused, never run unchecked.
+              if (error instanceof GraphQLError && error.message.startsWith('Query exceeds the maximum allowed number of nodes')) {
+                throw new GraphQLError(`The query has more than ${limits.maxFields} fields once its fragments are expanded; ask for fewer`, {
+                  extensions: { code: ApolloServerErrorCode.GRAPHQL_VALIDATION_FAILED, reason: 'QUERY_TOO_LARGE', maxFields: limits.maxFields, http: { status: 400 } },
+                });
+              }
+              // An argument the variables leave invalid (null for a non-null argument with a default, or for @skip's if).
+              throw new GraphQLError((error as Error).message, { extensions: { code: 'VALIDATION', reason: 'INVALID_ARGUMENT', http: { status: 400 } } });
             }
             if (known.size < MAX_COSTS_PER_DOCUMENT) known.set(key, cost);
           }

@@ -9,6 +9,7 @@ import type { Policies } from '../domain/policies/index.js';
 import type { Logger } from '../logger.js';
 import { PinoTemporalLogger } from './temporal-logger.js';
 import { hasPrebuiltBundle, prebuiltBundlePath, workflowsPath } from './workflow-bundle.js';
+import { isIPv4, isIPv6 } from 'node:net';
 
 let runtimeInstalled = false;
 
@@ -16,6 +17,17 @@ let runtimeInstalled = false;
  * Installs the process-wide Temporal runtime once: SDK and core logs go to our
  * logger, worker metrics are served for Prometheus on `metricsPort` (0 = off).
  */
+/**
+ * The socket address the worker's metrics listen on, from a HOST setting: Temporal's runtime
+ * takes an IP address (an IPv6 one in brackets), not a name; `localhost` is loopback, and any
+ * other name all interfaces, as the worker listened before it followed HOST.
+ */
+export function metricsBindAddress(host: string, port: number): string {
+  if (isIPv6(host)) return `[${host}]:${port}`;
+  if (isIPv4(host)) return `${host}:${port}`;
+  return `${host === 'localhost' ? '127.0.0.1' : '0.0.0.0'}:${port}`;
+}
+
 export function installTemporalRuntime(logger: Logger, metricsPort: number, opts: { handleSignals?: boolean; metricsHost: string }): void {
   if (runtimeInstalled) return;
   Runtime.install({
@@ -24,7 +36,7 @@ export function installTemporalRuntime(logger: Logger, metricsPort: number, opts
     shutdownSignals: opts.handleSignals === false ? [] : ['SIGINT', 'SIGTERM', 'SIGQUIT'],
     telemetryOptions: {
       logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} },
-      ...(metricsPort > 0 ? { metrics: { prometheus: { bindAddress: `${opts.metricsHost}:${metricsPort}` } } } : {}),
+      ...(metricsPort > 0 ? { metrics: { prometheus: { bindAddress: metricsBindAddress(opts.metricsHost, metricsPort) } } } : {}),
     },
   });
   runtimeInstalled = true;

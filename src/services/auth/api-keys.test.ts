@@ -32,6 +32,25 @@ describe('ApiKeyVerifier', () => {
     expect(await code(verifier.verify('Basic dXNlcjpwYXNz'))).toBe(AuthExceptionCode.MalformedCredentials);
   });
 
+  it('knows at once, without a look-up, the configured keys and the issued ones that verified lately, and forgets a revoked one', async () => {
+    const issued: StoredApiKey = { id: 'k1', role: Role.Operator, revokedAt: null, expiresAt: null };
+    const { store, stored } = memoryStore({ 'issued-key-0123456789': issued });
+    const verifier = new ApiKeyVerifier('viewer:viewer-key-0123456789', stored);
+    expect(verifier.knownAtOnce('Bearer viewer-key-0123456789')).toBe(true);
+    expect(verifier.knownAtOnce('Bearer issued-key-0123456789', t0)).toBe(false);
+    expect(verifier.knownAtOnce('Bearer made-up-key-0123456789', t0)).toBe(false);
+    expect(verifier.knownAtOnce(undefined)).toBe(false);
+    await verifier.verify('Bearer issued-key-0123456789', t0);
+    // Past the look-up cache's 10 s, for the whole of a lockout's minute and beyond: each use renews it.
+    expect(verifier.knownAtOnce('Bearer issued-key-0123456789', later(90_000))).toBe(true);
+    expect(verifier.knownAtOnce('Bearer issued-key-0123456789', later(5 * 60_000 + 1))).toBe(false);
+    await verifier.verify('Bearer issued-key-0123456789', later(4 * 60_000));
+    expect(verifier.knownAtOnce('Bearer issued-key-0123456789', later(8 * 60_000))).toBe(true);
+    expect(store.finds).toBe(2);
+    verifier.forget(digestOf('issued-key-0123456789').toString('hex'));
+    expect(verifier.knownAtOnce('Bearer issued-key-0123456789', later(8 * 60_000))).toBe(false);
+  });
+
   it('refuses a configuration with an unknown role or a short key', () => {
     expect(() => new ApiKeyVerifier('root:0123456789abcdef')).toThrow(/not a role/);
     expect(() => new ApiKeyVerifier('viewer:short')).toThrow(/shorter than 16/);

@@ -34,6 +34,9 @@ export interface StoredApiKeys {
 export const digestOf = (key: string) => createHash('sha256').update(key).digest();
 const fingerprintOf = (digest: Buffer) => digest.toString('hex').slice(0, 8);
 const MIN_KEY_LENGTH = 16;
+/** How long an issued key that verified passes a lockout of wrong keys from its address (longer than the lockout's minute, renewed by each use). */
+const RECENTLY_VERIFIED_MS = 5 * 60_000;
+
 /** Issued keys looked up at once, at most; beyond it the cache starts again. */
 const MAX_CACHED_KEYS = 10_000;
 
@@ -50,6 +53,8 @@ export const API_KEY_REVOKED_CHANNEL = 'api_key_revoked';
 export class ApiKeyVerifier {
   private readonly entries: KeyEntry[];
   private readonly cache = new Map<string, { key: StoredApiKey; until: number }>();
+  /** Issued keys that verified lately, by digest, with when: they pass a lockout of wrong keys (`knownAtOnce`), and are verified as ever. */
+  private readonly recentlyVerified = new Map<string, number>();
 
   constructor(
     spec: string,
@@ -89,12 +94,14 @@ export class ApiKeyVerifier {
     if (!issued) throw new AuthException(AuthExceptionCode.UnknownKey, 'The API key is not valid');
     if (issued.revokedAt) throw new AuthException(AuthExceptionCode.KeyRevoked, 'The API key was revoked');
     if (issued.expiresAt && issued.expiresAt <= now) throw new AuthException(AuthExceptionCode.KeyExpired, 'The API key has expired');
+    if (this.recentlyVerified.size >= MAX_CACHED_KEYS) this.recentlyVerified.clear();
+    this.recentlyVerified.set(given.toString('hex'), now.getTime());
     return { role: issued.role, id: `${issued.role}:${fingerprintOf(given)}` };
   }
 
   /**
    * Whether the header carries a key known without looking it up: a configured one, or an issued
-   * one verified lately and not revoked. Such a key still opens the API while its address is over
+   * one that verified in the last RECENTLY_VERIFIED_MS (each use renews it; a revocation heard of forgets it). Such a key still opens the API while its address is over
    * the limit of wrong keys (someone sharing the address cannot lock its client out), without a
    * flood of made-up keys costing a lookup each.
    */
@@ -103,18 +110,20 @@ export class ApiKeyVerifier {
     if (!token) return false;
     const given = digestOf(token);
     if (this.entries.some((e) => timingSafeEqual(e.digest, given))) return true;
-    const cached = this.cache.get(given.toString('hex'));
-    return cached !== undefined && cached.until > now.getTime() && !cached.key.revokedAt && !(cached.key.expiresAt && cached.key.expiresAt <= now);
+    const verifiedAt = this.recentlyVerified.get(given.toString('hex'));
+    return verifiedAt !== undefined && now.getTime() - verifiedAt < RECENTLY_VERIFIED_MS;
   }
 
   /** An issued key changed (revoked): asked again at its next use. */
   forget(digest: string): void {
     this.cache.delete(digest);
+    this.recentlyVerified.delete(digest);
   }
 
   /** Every issued key asked again at its next use (revocations may have been missed). */
   forgetAll(): void {
     this.cache.clear();
+    this.recentlyVerified.clear();
   }
 
   private async issued(digest: string, now: Date): Promise<StoredApiKey | null> {

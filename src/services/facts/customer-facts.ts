@@ -21,8 +21,9 @@ export const hasOpenIssue = (customer: string): RawBuilder<boolean> => sql<boole
 
 /**
  * The invoice `i` is being chased: unpaid past its due day, and either a fair reminder of it is
- * under way or the trigger sweep will start one (at most `maxDaysOverdue` days past due; an
- * older one is a written-off debt nobody is dunning). A thank-you waits while one is.
+ * under way or it is within the trigger sweep's window (at most `maxDaysOverdue` days past due:
+ * reminded, with a person or with collections after a reminder run ended; an older one without
+ * a run is a written-off debt nobody is dunning). A thank-you waits while one is.
  */
 export const chasedInvoice = (maxDaysOverdue: number | undefined): RawBuilder<boolean> =>
   sql<boolean>`(i.paid_at is null and i.due_at < current_date

@@ -239,8 +239,8 @@ const resolutionAfter = (header: Set<string>, resolvedAt: string, reopenedAt: st
   header.has('resolved_at') ? resolvedAt : `case when ${reopensResolved(header, reopenedAt)} then null else old.resolved_at end`;
 
 /** Rows without any error. */
-/** The UTC day of the customer `c`'s first stored order (null without one): an index lookup. */
-const FIRST_ORDER_DAY = `(select (min(o.ordered_at) at time zone 'UTC')::date from customer_order o where o.customer_id = c.id)`;
+/** The UTC day of a customer's first stored order (null without one): an index lookup. */
+const firstOrderDay = (customerId: string) => `(select (min(o.ordered_at) at time zone 'UTC')::date from customer_order o where o.customer_id = ${customerId})`;
 
 const good = `s._shape_error is null and not exists (select 1 from import_errors e where e.row_no = s.row_no)`;
 
@@ -333,7 +333,8 @@ export function upsertSql(spec: ImportSpec, header: Set<string>, deriveRefs = tr
                  coalesce(lower(${v('status')})::customer_status, old.status, 'active'),
                  case when ${bool('marketing_consent')} and not old.marketing_consent and ${withdrawnHere('old.id')} then false
                       else coalesce(${bool('marketing_consent')}, old.marketing_consent, false) end,
-                 coalesce(${v('acquired_at')}::date, old.acquired_at, current_date), now(), now()
+                 -- No newer than their first stored order (least() passes over a customer without one).
+                 least(coalesce(${v('acquired_at')}::date, old.acquired_at, current_date), ${firstOrderDay('old.id')}), now(), now()
           from import_stage s ${keepStored('customer', 'customer_ref')} where ${good} order by s.row_no
           on conflict (external_ref) do update set ${setClause(
             [
@@ -369,17 +370,6 @@ export function upsertSql(spec: ImportSpec, header: Set<string>, deriveRefs = tr
                  update customer c set referrer_id = l.referrer_id, updated_at = now() from relink l where c.id = l.id returning l.counted
                )
                select 0 as inserted, count(*) filter (where not counted) as updated from linked`,
-            ]
-          : []),
-        // Nor does a customers file make a customer newer than their first stored order (see the orders import).
-        ...(header.has('acquired_at')
-          ? [
-              `with moved as (
-                 update customer c set acquired_at = ${FIRST_ORDER_DAY}, updated_at = now()
-                   from import_stage s where ${good} and c.external_ref = btrim(s.customer_ref) and c.acquired_at > ${FIRST_ORDER_DAY}
-                 returning c.id
-               )
-               select 0 as inserted, 0 as updated`,
             ]
           : []),
       ];
