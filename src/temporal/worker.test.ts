@@ -7,6 +7,7 @@ describe('metricsBindAddress', () => {
     expect(metricsBindAddress('::1', 9464)).toBe('[::1]:9464');
     expect(metricsBindAddress('::', 9464)).toBe('[::]:9464');
     expect(metricsBindAddress('localhost', 9464)).toBe('127.0.0.1:9464');
+    expect(metricsBindAddress('LOCALHOST', 9464)).toBe('127.0.0.1:9464');
     expect(metricsBindAddress('api.internal', 9464)).toBe('0.0.0.0:9464');
   });
 });

@@ -14,10 +14,6 @@ import { isIPv4, isIPv6 } from 'node:net';
 let runtimeInstalled = false;
 
 /**
- * Installs the process-wide Temporal runtime once: SDK and core logs go to our
- * logger, worker metrics are served for Prometheus on `metricsPort` (0 = off).
- */
-/**
  * The socket address the worker's metrics listen on, from a HOST setting: Temporal's runtime
  * takes an IP address (an IPv6 one in brackets), not a name; `localhost` is loopback, and any
  * other name all interfaces, as the worker listened before it followed HOST.
@@ -25,9 +21,13 @@ let runtimeInstalled = false;
 export function metricsBindAddress(host: string, port: number): string {
   if (isIPv6(host)) return `[${host}]:${port}`;
   if (isIPv4(host)) return `${host}:${port}`;
-  return `${host === 'localhost' ? '127.0.0.1' : '0.0.0.0'}:${port}`;
+  return `${host.toLowerCase() === 'localhost' ? '127.0.0.1' : '0.0.0.0'}:${port}`;
 }
 
+/**
+ * Installs the process-wide Temporal runtime once: SDK and core logs go to our
+ * logger, worker metrics are served for Prometheus on `metricsPort` (0 = off).
+ */
 export function installTemporalRuntime(logger: Logger, metricsPort: number, opts: { handleSignals?: boolean; metricsHost: string }): void {
   if (runtimeInstalled) return;
   Runtime.install({

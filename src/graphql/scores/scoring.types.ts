@@ -229,7 +229,7 @@ export class ConcentrationMonthsArgs {
 
   @Field(() => LocalDateResolver, {
     nullable: true,
-    description: 'The last month: the month of this day, not after today (default: the current month, under way). An earlier one reads the base as it was, or data that ended in the past',
+    description: "The last month: the month of this day, not after today (default: the current month, under way). An earlier one reads the revenue of those months, or data that ended in the past; a segment's members are today's",
   })
   until?: string | null;
 }

@@ -78,7 +78,7 @@ export class ScoringService {
       if (cancelled) {
         throw new ScoringException(
           ScoringExceptionCode.RunInProgress,
-          `Rescore ${id} of ${asOf} was cancelled and stops once its pages in flight are written (at most ${this.rescorePolicy.pageTimeoutSeconds} s): start again when scoringRun says Cancelled`,
+          `Rescore ${id} of ${asOf} was cancelled and stops once the step under way (a page, or gathering) is done: start again when scoringRun says Cancelled`,
           { id, asOf, cancelling: true },
         );
       }
@@ -164,8 +164,8 @@ export class ScoringService {
   /**
    * How concentrated revenue is, month by month over `months` months up to the month of
    * `until` (default: the current month, under way): top-20% share, Lorenz curve and Gini, for
-   * the whole base or the customers matching a filter (a segment). An earlier `until` reads a
-   * base as it was, or data that ended in the past.
+   * the whole base or the customers matching a filter (a segment, today's members). An earlier
+   * `until` reads the revenue of earlier months, or data that ended in the past.
    */
   async concentration(input: { months: number; until?: string | null; filter?: CustomerFilter | null }): Promise<ConcentrationScore> {
     if (!(Number.isInteger(input.months) && input.months >= 1 && input.months <= MAX_CONCENTRATION_MONTHS)) {
