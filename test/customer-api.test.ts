@@ -571,6 +571,19 @@ describe('query limits', () => {
     expect(body?.errors?.[0].message).toMatch(/depth limit of 12 exceeded/i);
     expect(body?.errors?.[0].extensions).toMatchObject({ code: 'GRAPHQL_VALIDATION_FAILED', reason: 'QUERY_TOO_DEEP' });
     expect(body?.data).toBeUndefined();
+    // Fragments count by the fields they hold, not as levels of their own: a chain of ten at real depth 4 passes,
+    // and the same too-deep selection is as deep written through fragments.
+    const chain = Array.from({ length: 10 }, (_, i) => `fragment F${i} on Customer { ${i === 0 ? 'id' : `...F${i - 1} name`} }`).join(' ');
+    const shallow = await stack.api.apollo.executeOperation(
+      { query: `{ customers(first: 1) { totalCount } } ${chain}`.replace('{ totalCount }', '{ edges { node { ...F9 } } }') },
+      { contextValue: await stack.api.contextFor('Bearer test-viewer-key-0123456789') },
+    );
+    expect(shallow.body.kind === 'single' ? shallow.body.singleResult.errors : 'no answer').toBeUndefined();
+    const deepThroughFragment = await stack.api.apollo.executeOperation(
+      { query: `{ customers(first: 1) { edges { node { ...Deep } } } } fragment Deep on Customer { ${selection} }` },
+      { contextValue: await stack.api.contextFor('Bearer test-viewer-key-0123456789') },
+    );
+    expect(deepThroughFragment.body.kind === 'single' ? deepThroughFragment.body.singleResult.errors?.[0].extensions : null).toMatchObject({ reason: 'QUERY_TOO_DEEP' });
   });
 
   it('refuses a request carrying more than 10 mutations, aliases and fragments included, before any of them runs', async () => {

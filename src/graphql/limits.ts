@@ -72,6 +72,8 @@ export function depthLimitRule(limits: QueryLimits) {
   return maxDepthRule({
     n: limits.maxDepth,
     ignoreIntrospection: true,
+    // Depth counts fields: a front end's fragments (co-located, generated) add no levels of their own.
+    flattenFragments: true,
     // Report as a validation error of the request instead of throwing (which would surface as a 500).
     propagateOnRejection: false,
     onReject: [
