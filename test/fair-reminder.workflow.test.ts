@@ -509,6 +509,15 @@ it('holds back a reminder waiting for the end of quiet hours once the invoice is
   expect(history.find((m) => m.template === 'thank-you-payment')).toMatchObject({ status: 'Sent', suppressedReason: null });
 }, 60_000);
 
+it('holds back a reminder waiting for the end of quiet hours once the customer promises to pay', async () => {
+  const { invoiceId, messages } = await reminderHeldForTheNight('Promiser');
+  const until = new Date(Date.now() + 5 * 86_400_000).toISOString().slice(0, 10);
+  expect((await stack.gql(PromiseToPayDocument, { invoiceId, until }, Role.Operator)).errors).toBeUndefined();
+  const reminders = (await messages()).filter((m) => m.template.startsWith('reminder-'));
+  expect(reminders.length).toBeGreaterThanOrEqual(1);
+  for (const reminder of reminders) expect(reminder).toMatchObject({ status: 'Suppressed', sentAt: null, suppressedReason: `promise-to-pay: the customer promised to pay by ${until}` });
+}, 60_000);
+
 it('sends nothing more once an operator cancels it: a reminder waiting for the end of quiet hours is held back', async () => {
   const { invoiceId, workflowId, messages } = await reminderHeldForTheNight('Dispute');
   expect((await stack.gql(CancelPlaybookRunDocument, { workflowId, reason: 'The customer disputes the invoice' }, Role.Operator)).errors).toBeUndefined();

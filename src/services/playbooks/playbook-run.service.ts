@@ -8,7 +8,7 @@ import { ACCOUNT_REVIEW } from '../../domain/playbooks/account-review.js';
 import { Customer, FixCase, FixCaseStatus, OutboxMessage, PlaybookRun, PlaybookRunStatus } from '../../entities/index.js';
 import { latestOccurrence } from '../../domain/playbooks/occurrence.js';
 import { CANCELLED_OUTCOME, RUN_CANCELLED, RUN_ENDED, heldBackByRunStop, runEndedInEngine, type EndedInEngine } from '../../domain/playbooks/run-status.js';
-import { offboardingAnnouncementTemplates, untilRunEndsTemplates } from '../../domain/messages/catalogue.js';
+import { offboardingAnnouncementTemplates, PROMISED_TO_PAY, untilPaidTemplates, untilRunEndsTemplates } from '../../domain/messages/catalogue.js';
 import { AuditService } from '../audit/audit.service.js';
 import { ChildPager } from '../common/child-pages.js';
 import type { Page, PageArgs } from '../common/pagination.js';
@@ -305,6 +305,15 @@ export class PlaybookRunService {
         from playbook_run r
        where r.workflow_id = ${workflowId} and m.customer_id = r.customer_id and starts_with(m.idempotency_key, r.workflow_id || '/')
          and m.sent_at is null and m.suppressed_at is null ${templates ? sql`and m.template = any(${templates}::text[])` : sql``}`.execute(em.getKysely());
+  }
+
+  /**
+   * The run took a promise to pay: its messages still queued that ask for payment (a reminder
+   * held for the customer's quiet hours) are held back, as the promise holds the next ones: a
+   * customer who promised is not asked again before the day.
+   */
+  async holdBackForPromise(workflowId: string, until: string): Promise<void> {
+    await this.em.transactional((em) => this.holdBackQueuedMessages(em, workflowId, `${PROMISED_TO_PAY}: the customer promised to pay by ${until}`, untilPaidTemplates));
   }
 
   /**
