@@ -509,6 +509,22 @@ it('holds back a reminder waiting for the end of quiet hours once the invoice is
   expect(history.find((m) => m.template === 'thank-you-payment')).toMatchObject({ status: 'Sent', suppressedReason: null });
 }, 60_000);
 
+it('names what is open when a reminder goes: a part payment made while it waited for the morning', async () => {
+  const { invoiceId, workflowId } = await reminderHeldForTheNight('PartPayer');
+  expect((await stack.gql(RecordPaymentDocument, { input: { invoiceId, amountMinor: 2_500 } }, Role.Operator)).errors).toBeUndefined();
+  const sent: RenderedMessage[] = [];
+  const delivery = new DeliveryService(stack.orm.em.fork(), { send: async (m) => void sent.push(m) }, defaultPolicies);
+  const morning = new Date(Date.now() + 7 * 3_600_000);
+  for (let full = true; full; ) {
+    const round = await delivery.deliverDue(morning);
+    full = round.sent + round.deferred + round.suppressed + round.failed === defaultDeliveryPolicy.batchSize;
+  }
+  const reminder = sent.find((m) => m.idempotencyKey === `${workflowId}/reminder-1`)!;
+  expect(reminder.text).toContain('(€50.00, due');
+  // Its record says what went.
+  expect((await stack.orm.em.fork().findOneOrFail(OutboxMessage, { idempotencyKey: `${workflowId}/reminder-1` })).payload).toMatchObject({ openMinor: 5_000 });
+}, 60_000);
+
 it('holds back a reminder waiting for the end of quiet hours once the customer promises to pay', async () => {
   const { invoiceId, messages } = await reminderHeldForTheNight('Promiser');
   const until = new Date(Date.now() + 5 * 86_400_000).toISOString().slice(0, 10);

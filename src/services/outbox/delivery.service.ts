@@ -45,6 +45,8 @@ type DueRow = {
   recent_marketing: string[] | null;
   /** It chases payment of an invoice that has been paid since it was written. */
   invoice_paid: boolean;
+  /** What is still open on its invoice now (a part payment since it was written); null without one. */
+  open_minor: string | null;
 };
 
 /**
@@ -128,7 +130,8 @@ export class DeliveryService {
               ${this.openIssueSql} as has_open_issue,
               (select array_agg(x.sent_at) from outbox_message x
                 where x.customer_id = m.customer_id and x.purpose = 'marketing' and x.sent_at > ?) as recent_marketing,
-              coalesce(m.template in (?) and i.paid_at is not null, false) as invoice_paid
+              coalesce(m.template in (?) and i.paid_at is not null, false) as invoice_paid,
+              case when i.id is not null then greatest(0, i.amount_minor - coalesce((select sum(p.amount_minor) from payment p where p.invoice_id = i.id), 0)) end as open_minor
          from outbox_message m join customer c on c.id = m.customer_id
               left join invoice i on i.id = m.invoice_id
         where m.id = ?`,
@@ -160,9 +163,13 @@ export class DeliveryService {
       await em.nativeUpdate(OutboxMessage, { id }, { sendAfter: decision.sendAt });
       return 'deferred';
     }
+    // A message naming what is open on its invoice says what is open when it goes (a part payment may have come since);
+    // its record is brought up to date too, so the history shows what was sent.
+    const payload = typeof row.payload.openMinor === 'number' && row.open_minor !== null && Number(row.open_minor) !== row.payload.openMinor ? { ...row.payload, openMinor: Number(row.open_minor) } : row.payload;
+    if (payload !== row.payload) await em.nativeUpdate(OutboxMessage, { id }, { payload });
     let message: RenderedMessage;
     try {
-      const { subject, text } = renderMessage(row.template, row.name, row.payload, row.locale, this.policies.money.currency);
+      const { subject, text } = renderMessage(row.template, row.name, payload, row.locale, this.policies.money.currency);
       const link = row.purpose === MessagePurpose.Marketing && this.unsubscribe ? unsubscribeUrl(this.unsubscribe, row.customer_id) : undefined;
       message = {
         idempotencyKey: row.idempotency_key,
