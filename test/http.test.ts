@@ -9,7 +9,7 @@ import { createApi, type Api } from '../src/http/api-server.js';
 import { OPERATION_LABELS } from '../src/http/metrics.js';
 import { OperationsStatusService } from '../src/services/operations/operations-status.service.js';
 import { createLogger } from '../src/logger.js';
-import { Customer, FixCase, MessageChannel, MessagePurpose, OutboxMessage, PlaybookRun, ScoringRun, ScoringRunStatus } from '../src/entities/index.js';
+import { Customer, FixCase, Invoice, MessageChannel, MessagePurpose, OutboxMessage, PlaybookRun, PlaybookRunStatus, ScoringRun, ScoringRunStatus } from '../src/entities/index.js';
 import { connectTemporal, type TemporalClient } from '../src/temporal/client.js';
 import { createTestDatabase } from './support/database.js';
 import { eventually } from './support/eventually.js';
@@ -168,6 +168,11 @@ it('tells operators, in its metrics and through GraphQL, whether delivery keeps 
   em.create(ScoringRun, { id: '00000000-0000-4000-8000-00000000a002', asOf: '1998-06-30', trigger: 'api', status: ScoringRunStatus.Completed, startedAt: new Date('2026-12-01T09:00:00Z'), finishedAt: new Date('2026-12-01T09:01:00Z') });
   em.create(PlaybookRun, { workflowId: `fair-reminder/${customer.id}/x`, playbook: 'fair-reminder', customer });
   em.create(PlaybookRun, { workflowId: `welcome-check/${customer.id}`, playbook: 'welcome-check', customer });
+  // Unpaid past the sweep's 90 days: one without a reminder run is left to a person, and counted; one whose run a person started (ended since) is not.
+  const daysAgo = (n: number) => new Date(Date.now() - n * 86_400_000).toISOString().slice(0, 10);
+  em.create(Invoice, { customer, issuedAt: daysAgo(140), dueAt: daysAgo(120), amountMinor: 1_000 });
+  const chased = em.create(Invoice, { customer, issuedAt: daysAgo(140), dueAt: daysAgo(120), amountMinor: 1_000 });
+  em.create(PlaybookRun, { workflowId: `fair-reminder/${customer.id}/${chased.id}`, playbook: 'fair-reminder', customer, status: PlaybookRunStatus.Completed, finishedAt: new Date() });
   em.create(FixCase, { workflowId: `fix-issue/${customer.id}/billing`, customer, topic: 'billing', owner: 'billing-team', openedAt: new Date() });
   await em.flush();
   // Past the one-second reuse of a scrape's reading.
@@ -181,6 +186,7 @@ it('tells operators, in its metrics and through GraphQL, whether delivery keeps 
   expect(metric(text, 'retention_outbox_oldest_due_message_seconds')).toBeGreaterThanOrEqual(600);
   expect(metric(text, 'retention_rescore_last_completed_timestamp_seconds')).toBe(finishedAt.getTime() / 1000);
   expect(metric(text, 'retention_fix_cases_open')).toBe(1);
+  expect(metric(text, 'retention_invoices_overdue_left_to_people')).toBe(1);
   expect(metric(text, 'retention_playbook_runs_running{playbook="fair-reminder"}')).toBe(1);
   expect(metric(text, 'retention_playbook_runs_running{playbook="welcome-check"}')).toBe(1);
   expect(metric(text, 'retention_playbook_runs_running{playbook="fix-issue"}')).toBe(0);
@@ -194,6 +200,7 @@ it('tells operators, in its metrics and through GraphQL, whether delivery keeps 
     undeliverableMessages: 3,
     lastRescoreCompletedAt: finishedAt.toISOString(),
     openFixCases: 1,
+    overdueInvoicesLeftToPeople: 1,
     // Every playbook, in one order, none running too.
     runningPlaybookRuns: [
       { playbook: 'WelcomeCheck', runs: 1 },

@@ -39,6 +39,9 @@ export class OperationsStatusType {
   @Field(() => Int)
   openFixCases!: number;
 
+  @Field(() => Int, { description: 'Unpaid invoices further past due than the trigger sweep chases (90 days by default), with no reminder run: left to a person, who may start their reminders (startFairReminder)' })
+  overdueInvoicesLeftToPeople!: number;
+
   @Field(() => [PlaybookRunCountType], { description: 'Runs under way, by playbook: every playbook, those with none running too' })
   runningPlaybookRuns!: PlaybookRunCountType[];
 

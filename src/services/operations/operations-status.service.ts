@@ -1,6 +1,7 @@
 import { Playbook } from '../../domain/playbooks/playbook.js';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql } from 'kysely';
+import { fairReminderRunIdSql } from '../facts/run-ids.js';
 
 /** The workers taking this deployment's work, as the workflow engine sees them polling its task queue. */
 export interface WorkerPresence {
@@ -27,6 +28,8 @@ export interface OperationsStatus {
   /** When the latest completed rescore finished; null before the first. */
   lastRescoreCompletedAt: Date | null;
   openFixCases: number;
+  /** Unpaid invoices further past due than the trigger sweep chases, with no reminder run: left to a person (startFairReminder). */
+  overdueInvoicesLeftToPeople: number;
   runningPlaybookRuns: { playbook: string; runs: number }[];
   /** Null when the engine could not be asked (or this process does not know it). */
   workers: Workers | null;
@@ -42,6 +45,8 @@ export class OperationsStatusService {
     /** After this many failed attempts a message is undeliverable (the delivery policy's), as is one refused for good. */
     private readonly maxAttempts: number,
     private readonly presence: WorkerPresence | null = null,
+    /** The trigger policy's bound: invoices further past due are left to a person. */
+    private readonly maxDaysOverdue: number | undefined = undefined,
   ) {}
 
   async status(now = new Date()): Promise<OperationsStatus> {
@@ -58,14 +63,20 @@ export class OperationsStatusService {
       await sql`set local statement_timeout = ${sql.lit(STATUS_READ_TIMEOUT_MS)}`.execute(db);
       await sql`set local lock_timeout = ${sql.lit(STATUS_READ_TIMEOUT_MS)}`.execute(db);
       const [counts] = (
-        await sql<{ due: string; oldest: string | null; deferred: string; undeliverable: string; last_rescore: Date | string | null; open_fix_cases: string }>`
+        await sql<{ due: string; oldest: string | null; deferred: string; undeliverable: string; last_rescore: Date | string | null; open_fix_cases: string; left_to_people: string }>`
           select (select count(*) ${unsent} and ${due}) as due,
                  (select extract(epoch from ${now}::timestamptz - min(coalesce(send_after, created_at))) ${unsent} and ${due}) as oldest,
                  (select count(*) ${unsent} and not ${givenUp} and send_after > ${now}) as deferred,
                  (select count(*) ${unsent} and ${givenUp}) as undeliverable,
                  -- The rescore of the newest day scored: a backfill of an earlier day must not hide a missed night.
                  (select finished_at from scoring_run where status = 'completed' order by as_of desc, finished_at desc limit 1) as last_rescore,
-                 (select count(*) from fix_case where status = 'open') as open_fix_cases`.execute(db)
+                 (select count(*) from fix_case where status = 'open') as open_fix_cases,
+                 ${
+                   this.maxDaysOverdue === undefined
+                     ? sql`0`
+                     : sql`(select count(*) from invoice i where i.paid_at is null and i.due_at < current_date - ${this.maxDaysOverdue}::int
+                             and not exists (select 1 from playbook_run r where r.workflow_id = ${fairReminderRunIdSql(sql.ref('i.customer_id'), sql.ref('i.id'))}))`
+                 } as left_to_people`.execute(db)
       ).rows;
       const runs = (await sql<{ playbook: string; runs: string }>`select playbook, count(*) as runs from playbook_run where status = 'running' group by 1 order by 1`.execute(db)).rows;
       return { counts, runs };
@@ -78,6 +89,7 @@ export class OperationsStatusService {
       undeliverableMessages: Number(counts.undeliverable),
       lastRescoreCompletedAt: counts.last_rescore === null ? null : new Date(counts.last_rescore),
       openFixCases: Number(counts.open_fix_cases),
+      overdueInvoicesLeftToPeople: Number(counts.left_to_people),
       // Every playbook, none running too: a dashboard's row and a metric's series do not vanish at zero.
       runningPlaybookRuns: Object.values(Playbook).map((playbook) => ({ playbook, runs: Number(runs.find((r) => r.playbook === playbook)?.runs ?? 0) })),
       workers: await workers,
