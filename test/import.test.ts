@@ -610,7 +610,13 @@ describe('importRows (the GraphQL bulk path)', () => {
     ]);
     expect(uneven.data).toBeNull();
     expect(uneven.errors![0].message).toBe('Row 2 leaves out "phone", which row 1 sends: every row must send the same fields (null or "" empties a field)');
-    expect(uneven.errors![0].extensions).toMatchObject({ code: 'VALIDATION', reason: 'IMPORT_ROW_FIELDS_DIFFER', field: 'rows', row: 2, rowField: 'phone' });
+    expect(uneven.errors![0].extensions).toMatchObject({ code: 'VALIDATION', reason: 'IMPORT_ROW_FIELDS_DIFFER', field: 'rows', row: 2, rowField: 'phone', sentBy: 1 });
+    // The first row leaving it out, a later one sending it: the row named is the first.
+    const firstLeavesOut = await mutate([
+      { customerRef: 'G-1', name: 'Gee Three', email: 'gee@example.com', marketingConsent: 'no' },
+      { customerRef: 'G-2', name: 'Gee', email: 'gee2@example.com', phone: '+1 556', marketingConsent: 'yes' },
+    ]);
+    expect(firstLeavesOut.errors![0].extensions).toMatchObject({ reason: 'IMPORT_ROW_FIELDS_DIFFER', row: 1, rowField: 'phone', sentBy: 2 });
     // Named as the input field, as the caller sent it.
     const extra = await mutate([
       { customerRef: 'G-2', name: 'Gee', email: 'gee2@example.com' },

@@ -198,7 +198,8 @@ export class ImportService {
       throw new ImportException(
         ImportExceptionCode.RowFieldsDiffer,
         `Row ${leavesOut} leaves out "${field}", which row ${sends} sends: every row must send the same fields (null or "" empties a field)`,
-        { field: 'rows', row: uneven.row, rowField: field },
+        // The row to mend is the one leaving the field out (the first, when a later row sends it).
+        { field: 'rows', row: leavesOut, rowField: field, sentBy: sends },
       );
     }
     if (rows.length === 0) {
