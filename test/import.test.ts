@@ -651,10 +651,11 @@ it('CLI: prints the report and exits 1 for a file with bad rows, 2 for a missing
   expect(unknown.stderr).toMatch(/"refunds" is not an import kind\nusage: npm run import -- <customers\|/);
 });
 
-it('refuses a file whose quote is never closed, naming the line the parser stopped at', async () => {
-  const refused = run('orders', 'customer_ref,ordered_at,amount\nCRM-1001,2026-01-01,5\n"CRM-1001,2026-01-02,6\nCRM-1001,2026-01-03,7\n');
-  await expect(refused).rejects.toMatchObject({ code: 'IMPORT_UNREADABLE_CSV', details: { line: expect.any(Number) } });
-  await expect(refused).rejects.toThrow(/Quote Not Closed/i);
+it('refuses a file whose quote is never closed, naming the line the quote opened on', async () => {
+  const refused = run('orders', 'customer_ref,ordered_at,amount\nCRM-1001,2026-01-01,5\n"CRM-1001,2026-01-02,6\nCRM-1001,2026-01-03,7\nCRM-1001,2026-01-04,8\n');
+  // Where the quote opened (line 3), not where the file ended.
+  await expect(refused).rejects.toMatchObject({ code: 'IMPORT_UNREADABLE_CSV', details: { line: 3 } });
+  await expect(refused).rejects.toThrow('a quote opened in the record starting on line 3 is never closed');
 });
 
 it('CLI: refuses a file that is not UTF-8, naming the line, and reads it with --encoding', async () => {

@@ -123,6 +123,8 @@ export class ImportService {
       let header: string[] | null = null;
       let positions: number[] = [];
       let rowsRead = 0;
+      // The line the last whole record ended on: a record the parser cannot finish starts after it.
+      let lastRecordEnd = 0;
       // COPY lines go out in batches of about 64 KB: one message per row cost more than parsing it.
       let batch = '';
       const add = (line: string, done: (error?: Error | null, data?: string) => void) => {
@@ -136,6 +138,7 @@ export class ImportService {
         objectMode: true,
         transform: (chunk: { record: string[]; info: { lines: number } }, _enc, done) => {
           const { record, info } = chunk;
+          lastRecordEnd = info.lines;
           if (!header) {
             header = record.map((h) => h.trim().toLowerCase());
             const problems = headerProblems(spec, header);
@@ -163,8 +166,12 @@ export class ImportService {
         );
       } catch (error) {
         if (error instanceof ImportException) throw error;
-        // The parser names the line it stopped at (an unclosed quote: where the file ended): a detail, as for an encoding.
-        const { lines } = error as { lines?: unknown };
+        // A quote never closed: the parser stops at the file's end, so the line named is where the record it could not finish began.
+        const { code, lines } = error as { code?: unknown; lines?: unknown };
+        if (code === 'CSV_QUOTE_NOT_CLOSED') {
+          const line = lastRecordEnd + 1;
+          throw new ImportException(ImportExceptionCode.UnreadableCsv, `The CSV cannot be read: a quote opened in the record starting on line ${line} is never closed`, { line });
+        }
         throw new ImportException(ImportExceptionCode.UnreadableCsv, `The CSV cannot be read: ${(error as Error).message}`, typeof lines === 'number' ? { line: lines } : {});
       }
       if (header === null) throw new ImportException(ImportExceptionCode.EmptyFile, 'The file has no header line', {});
