@@ -475,6 +475,18 @@ it('after the call, waits for a loyal payer\'s payment, takes a promise made on 
 }, 60_000);
 
 /** A loyal payer's reminder run started at 02:00 in their time zone: the worker's delivery holds the first reminder until 08:00 there. */
+/** Delivery after quiet hours, round after round as the worker does: what it sent. */
+async function deliverInTheMorning(): Promise<RenderedMessage[]> {
+  const sent: RenderedMessage[] = [];
+  const delivery = new DeliveryService(stack.orm.em.fork(), { send: async (m) => void sent.push(m) }, defaultPolicies);
+  const morning = new Date(Date.now() + 7 * 3_600_000);
+  for (let full = true; full; ) {
+    const round = await delivery.deliverDue(morning);
+    full = round.sent + round.deferred + round.suppressed + round.failed === defaultDeliveryPolicy.batchSize;
+  }
+  return sent;
+}
+
 async function reminderHeldForTheNight(name: string) {
   const { customerId, invoiceId } = await payer(name, Array(8).fill('on-time'));
   await stack.orm.em.fork().nativeUpdate(Customer, { id: customerId }, { timeZone: zoneAtTwoInTheMorning(new Date()) });
@@ -493,14 +505,8 @@ it('holds back a reminder waiting for the end of quiet hours once the invoice is
   // The thank-you waits for the morning too.
   await eventually(messages, (m) => m.some((x) => x.template === 'thank-you-payment' && x.status === 'Held'));
 
-  // Delivery after quiet hours (round after round, as the worker does) sends the thank-you, and no reminder.
-  const sent: RenderedMessage[] = [];
-  const delivery = new DeliveryService(stack.orm.em.fork(), { send: async (m) => void sent.push(m) }, defaultPolicies);
-  const morning = new Date(Date.now() + 7 * 3_600_000);
-  for (let full = true; full; ) {
-    const round = await delivery.deliverDue(morning);
-    full = round.sent + round.deferred + round.suppressed + round.failed === defaultDeliveryPolicy.batchSize;
-  }
+  // Delivery after quiet hours sends the thank-you, and no reminder.
+  const sent = await deliverInTheMorning();
   expect(sent.filter((m) => m.idempotencyKey.startsWith(workflowId)).map((m) => m.idempotencyKey)).toEqual([`${workflowId}/thank-you`]);
   const history = await messages();
   const reminders = history.filter((m) => m.template.startsWith('reminder-'));
@@ -512,13 +518,7 @@ it('holds back a reminder waiting for the end of quiet hours once the invoice is
 it('names what is open when a reminder goes: a part payment made while it waited for the morning', async () => {
   const { invoiceId, workflowId } = await reminderHeldForTheNight('PartPayer');
   expect((await stack.gql(RecordPaymentDocument, { input: { invoiceId, amountMinor: 2_500 } }, Role.Operator)).errors).toBeUndefined();
-  const sent: RenderedMessage[] = [];
-  const delivery = new DeliveryService(stack.orm.em.fork(), { send: async (m) => void sent.push(m) }, defaultPolicies);
-  const morning = new Date(Date.now() + 7 * 3_600_000);
-  for (let full = true; full; ) {
-    const round = await delivery.deliverDue(morning);
-    full = round.sent + round.deferred + round.suppressed + round.failed === defaultDeliveryPolicy.batchSize;
-  }
+  const sent = await deliverInTheMorning();
   const reminder = sent.find((m) => m.idempotencyKey === `${workflowId}/reminder-1`)!;
   expect(reminder.text).toContain('(€50.00, due');
   // Its record says what went.
