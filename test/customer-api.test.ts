@@ -496,6 +496,9 @@ describe('query limits', () => {
     // A query over the cost limit with 10,000 cheap fields beside it: the estimator stops at them, and the query is refused, not let through.
     const padded = await raw(`{ customers(first: 100) { edges { node { messages(first: 100) { edges { node { text } } } } } } me { ...P0 } } ${chain('P', 101, 2)}`, Role.Viewer);
     expect(padded.errors?.[0].extensions).toMatchObject({ code: 'GRAPHQL_VALIDATION_FAILED', reason: 'QUERY_TOO_LARGE' });
+    // Hundreds of one field: graphql-js gives up comparing them, and the answer says why.
+    const repeated = await raw(`{ me { ${Array(1_000).fill('role').join(' ')} } }`, Role.Viewer);
+    expect(repeated.errors?.[0]).toMatchObject({ message: expect.stringContaining('too many fields to validate'), extensions: { code: 'GRAPHQL_VALIDATION_FAILED', reason: 'QUERY_TOO_COMPLEX' } });
     // A variable that leaves a non-null argument null cannot be priced: the operation is refused as such, never run unchecked.
     const response = await stack.api.apollo.executeOperation(
       { query: 'query ($first: Int) { apiKeys(first: $first) { totalCount } customers(first: 100) { edges { node { messages(first: 100) { edges { node { text } } } } } } }', variables: { first: null } },

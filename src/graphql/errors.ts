@@ -61,6 +61,14 @@ export function createErrorFormatter(logger: Logger, exposeInternals: boolean) {
         extensions: { code: 'VALIDATION', reason: 'INVALID_ARGUMENT', field: fields[0]?.field, fields },
       };
     }
+    // graphql-js gives up validating a document of too many fields to compare (hundreds of one name): say so, with a reason.
+    if (formatted.extensions?.code === 'GRAPHQL_VALIDATION_FAILED' && formatted.message === 'Validation aborted.') {
+      return {
+        message: 'The query has too many fields to validate (hundreds of one name); ask for each field once',
+        locations: formatted.locations,
+        extensions: { ...formatted.extensions, reason: 'QUERY_TOO_COMPLEX' },
+      };
+    }
     // Parse, validation and variable errors from graphql-js / Apollo carry their own codes.
     const code = formatted.extensions?.code;
     if (code && code !== 'INTERNAL_SERVER_ERROR') return formatted;
