@@ -1,4 +1,4 @@
-import { invoiceDetails, invoiceRef, topicLabel, type Writing, type Payload, type Template } from './template.js';
+import { invoiceDetails, invoiceRef, topicLabel as topicWords, type Writing, type Payload, type Template } from './template.js';
 
 /**
  * The messages to customers in German. Messages to the company's teams (call tasks, fix
@@ -12,6 +12,17 @@ const proposalText = (p: Payload) => {
   const proposal = p.proposal as { kind?: string; tier?: string; offerCode?: string } | undefined;
   return proposal?.kind === 'tier-change' ? `unser Service „${proposal.tier}“` : `das Angebot ${proposal?.offerCode ?? ''}`;
 };
+/**
+ * A complaint topic in German: the fix policy's default topics have their words here; another
+ * topic is written as its key's words (a company's own keys, which it may name in German).
+ */
+const GERMAN_TOPICS: Readonly<Record<string, string>> = {
+  'delivery-delay': 'Lieferverzögerung',
+  'billing-error': 'Fehler in der Rechnung',
+  'product-defect': 'Produktfehler',
+  'app-login': 'Anmeldung in der App',
+};
+const topicLabel = (p: Payload) => GERMAN_TOPICS[String(p.topic ?? '')] ?? topicWords(p);
 const hello = (name: string) => `Guten Tag ${name},\n\n`;
 const regards = '\n\nFreundliche Grüße';
 

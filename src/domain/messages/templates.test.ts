@@ -17,6 +17,12 @@ describe('message templates', () => {
     }
   });
 
+  it('names a complaint topic in German words where the default topics have them, and a company key by its words', () => {
+    expect(renderMessage('issue-acknowledged', 'Greta', { topic: 'delivery-delay' }, 'de', 'EUR').text).toContain('von „Lieferverzögerung“ berichtet');
+    expect(renderMessage('issue-check-back', 'Greta', { topic: 'lieferschein-fehlt' }, 'de', 'EUR').text).toContain('wir haben „lieferschein fehlt“ vor einiger Zeit behoben');
+    expect(renderMessage('issue-acknowledged', 'Greta', { topic: 'delivery-delay' }, 'en', 'EUR').text).toContain('about "delivery delay" more than once');
+  });
+
   it("names the invoice by the company's number, with what is open and its due day, in the message's language", () => {
     const named = { invoiceId: 'abcdef12-0000', invoiceNumber: 'INV-2027-0042', openMinor: 7_500, dueAt: '2027-01-31', currency: 'EUR' };
     expect(renderMessage('reminder-standard-1', 'Bob', named, 'en', 'EUR').text).toContain('invoice INV-2027-0042 (€75.00, due 31 January 2027) is overdue');
