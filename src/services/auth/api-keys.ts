@@ -88,7 +88,7 @@ export class ApiKeyVerifier {
     const token = bearerToken(authorization);
     if (!token) throw new AuthException(AuthExceptionCode.MalformedCredentials, 'Authorization must be "Bearer <api key>"');
     const given = digestOf(token);
-    const entry = this.entries.find((e) => timingSafeEqual(e.digest, given));
+    const entry = this.configured(given);
     if (entry) return { role: entry.role, id: `${entry.role}:${entry.fingerprint}` };
     const issued = await this.issued(given.toString('hex'), now);
     if (!issued) throw new AuthException(AuthExceptionCode.UnknownKey, 'The API key is not valid');
@@ -109,7 +109,7 @@ export class ApiKeyVerifier {
     const token = authorization ? bearerToken(authorization) : null;
     if (!token) return false;
     const given = digestOf(token);
-    if (this.entries.some((e) => timingSafeEqual(e.digest, given))) return true;
+    if (this.configured(given)) return true;
     const verifiedAt = this.recentlyVerified.get(given.toString('hex'));
     return verifiedAt !== undefined && now.getTime() - verifiedAt < RECENTLY_VERIFIED_MS;
   }
@@ -124,6 +124,11 @@ export class ApiKeyVerifier {
   forgetAll(): void {
     this.cache.clear();
     // (The keys that worked lately stay: they only pass the lockout, and verify still asks again.)
+  }
+
+  /** The configured key with this digest, compared in constant time. */
+  private configured(given: Buffer): KeyEntry | undefined {
+    return this.entries.find((e) => timingSafeEqual(e.digest, given));
   }
 
   private async issued(digest: string, now: Date): Promise<StoredApiKey | null> {

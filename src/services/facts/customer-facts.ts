@@ -1,5 +1,5 @@
 import { sql, type RawBuilder } from 'kysely';
-import { fairReminderRunIdSql } from './run-ids.js';
+import { chasedInvoice } from './invoice-facts.js';
 
 /**
  * Facts about a customer as SQL on their row (`customer` names its id column): whether a
@@ -18,17 +18,6 @@ export const hasOpenFixCase = (customer: string): RawBuilder<boolean> =>
  * case open though each complaint ticket behind it was closed (fix first, sell later).
  */
 export const hasOpenIssue = (customer: string): RawBuilder<boolean> => sql<boolean>`(${hasOpenComplaint(customer)} or ${hasOpenFixCase(customer)})`;
-
-/**
- * The invoice `i` is being chased: unpaid past its due day, and either a fair reminder of it is
- * under way or it is within the trigger sweep's window (at most `maxDaysOverdue` days past due:
- * reminded, with a person or with collections after a reminder run ended; an older one without
- * a run is a written-off debt nobody is dunning). A thank-you waits while one is.
- */
-export const chasedInvoice = (maxDaysOverdue: number | undefined): RawBuilder<boolean> =>
-  sql<boolean>`(i.paid_at is null and i.due_at < current_date
-    and (${maxDaysOverdue === undefined ? sql`true` : sql`i.due_at >= current_date - ${maxDaysOverdue}::int`}
-         or exists (select 1 from playbook_run r where r.workflow_id = ${fairReminderRunIdSql(sql.ref('i.customer_id'), sql.ref('i.id'))} and r.status = 'running')))`;
 
 /** The customer has an invoice being chased (`chasedInvoice`). */
 export const hasChasedInvoice = (customer: string, maxDaysOverdue: number | undefined): RawBuilder<boolean> =>

@@ -390,11 +390,10 @@ export function upsertSql(spec: ImportSpec, header: Set<string>, deriveRefs = tr
           )}`),
         // A customer is no newer than their first order: one imported without acquired_at (the import's day) who bought
         // years ago would be a newcomer (a welcome check), and left out of a rescore as of a day before the import.
-        `with first as (
-           select c.id, min((${ts('ordered_at')} at time zone 'UTC')::date) as day
-           from import_stage s join customer c on c.external_ref = btrim(s.customer_ref) where ${good} group by c.id
-         ), moved as (
-           update customer c set acquired_at = f.day, updated_at = now() from first f where c.id = f.id and c.acquired_at > f.day returning c.id
+        `with moved as (
+           update customer c set acquired_at = ${firstOrderDay('c.id')}, updated_at = now()
+            where c.external_ref in (select btrim(s.customer_ref) from import_stage s where ${good}) and c.acquired_at > ${firstOrderDay('c.id')}
+           returning c.id
          )
          select 0 as inserted, 0 as updated`,
       ];

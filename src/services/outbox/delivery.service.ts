@@ -9,6 +9,7 @@ import { unsubscribeUrl, withUnsubscribeFooter, type UnsubscribeLinks } from '..
 import { MessagePurpose, OutboxMessage, type MessageChannel } from '../../entities/index.js';
 import { hasOpenIssue } from '../facts/customer-facts.js';
 import { MessageRefusedError, type MessageSender, type RenderedMessage } from './message-sender.js';
+import { outstandingMinorSql } from '../facts/invoice-facts.js';
 
 /** A message still to be handled: unsent, not held back, its time come, attempts left, not refused for good nor interrupted in hand-over (parameters: now, max attempts). */
 const DUE = `m.sent_at is null and m.suppressed_at is null and (m.send_after is null or m.send_after <= ?) and m.attempts < ? and m.refused_at is null and m.interrupted_at is null`;
@@ -131,7 +132,7 @@ export class DeliveryService {
               (select array_agg(x.sent_at) from outbox_message x
                 where x.customer_id = m.customer_id and x.purpose = 'marketing' and x.sent_at > ?) as recent_marketing,
               coalesce(m.template in (?) and i.paid_at is not null, false) as invoice_paid,
-              case when i.id is not null then greatest(0, i.amount_minor - coalesce((select sum(p.amount_minor) from payment p where p.invoice_id = i.id), 0)) end as open_minor
+              case when i.id is not null then ${outstandingMinorSql('i')} end as open_minor
          from outbox_message m join customer c on c.id = m.customer_id
               left join invoice i on i.id = m.invoice_id
         where m.id = ?`,

@@ -8,7 +8,7 @@ import { OfferService } from '../../offers/offer.service.js';
 import type { ContactStatusService } from '../../outbox/contact-status.service.js';
 import type { OutboxService } from '../../outbox/outbox.service.js';
 import { runStillRunning } from '../running-run.js';
-import { chasedInvoice } from '../../facts/customer-facts.js';
+import { chasedInvoice } from '../../facts/invoice-facts.js';
 
 /** The appreciation playbook's side effect: one thank-you with the best offer, once per run. */
 export class AppreciationSteps {

@@ -7,7 +7,7 @@ import { BillingException, BillingExceptionCode } from '../../billing/billing.ex
 import type { OutboxService } from '../../outbox/outbox.service.js';
 import type { CustomerRescoreService } from '../../scores/customer-rescore.service.js';
 import { runStillRunning } from '../running-run.js';
-import { outstandingOn } from '../../../domain/billing/paid-day.js';
+import { outstandingMinorSql } from '../../facts/invoice-facts.js';
 
 export interface ReminderContext {
   customerId: string;
@@ -89,6 +89,6 @@ export class FairReminderSteps {
  * billing system), what is still open on it and its due day, so the customer knows which one is meant.
  */
 async function invoiceNamed(em: EntityManager, invoice: Invoice): Promise<{ invoiceId: string; invoiceNumber: string | null; openMinor: number; dueAt: string }> {
-  const [{ paid }] = await em.execute<{ paid: string }[]>(`select coalesce(sum(amount_minor), 0) as paid from payment where invoice_id = ?`, [invoice.id]);
-  return { invoiceId: invoice.id, invoiceNumber: invoice.externalRef ?? null, openMinor: outstandingOn(invoice, Number(paid)), dueAt: invoice.dueAt };
+  const [{ open }] = await em.execute<{ open: string }[]>(`select ${outstandingMinorSql('i')} as open from invoice i where i.id = ?`, [invoice.id]);
+  return { invoiceId: invoice.id, invoiceNumber: invoice.externalRef ?? null, openMinor: Number(open), dueAt: invoice.dueAt };
 }
