@@ -540,10 +540,20 @@ it('enrols only the loss-making accounts of a segment into account reviews (list
   // The reviews' groups: none of the treated joined a review under way; the holdout members that get a review by hand after all are counted.
   const heldBack = (await members(review.id, { group: 'Holdout', first: 50 })).data!.campaign!.members.edges.map((e) => e.node.customer.id);
   expect(heldBack).toHaveLength(review.preview!.holdout);
-  for (const customerId of heldBack) expect((await stack.gql(StartAccountReviewDocument, { customerId }, Role.Operator)).errors).toBeUndefined();
+  // One whose persistent issue the fix campaign just took up is refused (fix first); which ones are in the holdout is drawn at random.
+  const fixing = new Set(
+    (await rows(sql<{ customer_id: string }>`select customer_id from fix_case where status = 'open'`)).map((r) => r.customer_id),
+  );
+  let reviewedByHand = 0;
+  for (const customerId of heldBack) {
+    const started = await stack.gql(StartAccountReviewDocument, { customerId }, Role.Operator);
+    if (fixing.has(customerId)) expect(started.errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'PLAYBOOK_NOT_ELIGIBLE' });
+    else expect(started.errors).toBeUndefined();
+    if (!started.errors) reviewedByHand++;
+  }
   const reviewOutcome = await eventually(
     async () => (await campaign(review.id)).outcome,
-    (groups) => (groups!.find((o) => o.group === 'Holdout')?.inPlaybookElsewhere ?? 0) === heldBack.length,
+    (groups) => (groups!.find((o) => o.group === 'Holdout')?.inPlaybookElsewhere ?? 0) === reviewedByHand,
   );
   expect(reviewOutcome!.find((o) => o.group === 'Treated')!.inPlaybookElsewhere).toBe(0);
 }, 180_000);
