@@ -534,6 +534,20 @@ it('holds back a reminder waiting for the end of quiet hours once the customer p
   for (const reminder of reminders) expect(reminder).toMatchObject({ status: 'Suppressed', sentAt: null, suppressedReason: `promise-to-pay: the customer promised to pay by ${until}` });
 }, 60_000);
 
+it('holds back a reminder waiting for the end of quiet hours when an operator types the promise in the Temporal UI, audited with who sent it', async () => {
+  const { workflowId, messages } = await reminderHeldForTheNight('UiPromiser');
+  const until = new Date(Date.now() + 5 * 86_400_000).toISOString().slice(0, 10);
+  const taken = await temporalOperator(stack).workflow.getHandle(workflowId).executeUpdate<FairReminderState, [{ until: string; recordedBy: string }]>('promiseToPay', { args: [{ until, recordedBy: 'ops' }] });
+  expect(taken).toMatchObject({ step: 'promised', promisedUntil: until });
+  // The run answers once it has held the reminder back: nothing is left to wait for.
+  const reminders = (await messages()).filter((m) => m.template.startsWith('reminder-'));
+  expect(reminders.length).toBeGreaterThanOrEqual(1);
+  for (const reminder of reminders) expect(reminder).toMatchObject({ status: 'Suppressed', sentAt: null, suppressedReason: `promise-to-pay: the customer promised to pay by ${until}` });
+  expect((await deliverInTheMorning()).filter((m) => m.idempotencyKey.startsWith(workflowId))).toEqual([]);
+  expect(await eventually(() => steeringAudited(stack, workflowId), (audited) => audited.length === 1)).toEqual([['temporal:ops@example.com', 'update promiseToPay', [{ until, recordedBy: 'ops' }]]]);
+  await recordHistory(workflowId, 'fair-reminder-promise-in-engine-holds-queued');
+}, 60_000);
+
 it('sends nothing more once an operator cancels it: a reminder waiting for the end of quiet hours is held back', async () => {
   const { invoiceId, workflowId, messages } = await reminderHeldForTheNight('Dispute');
   expect((await stack.gql(CancelPlaybookRunDocument, { workflowId, reason: 'The customer disputes the invoice' }, Role.Operator)).errors).toBeUndefined();

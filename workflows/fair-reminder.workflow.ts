@@ -1,4 +1,4 @@
-import { allHandlersFinished, condition, defineQuery, defineSignal, defineUpdate, proxyActivities, setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, condition, defineQuery, defineSignal, defineUpdate, patched, proxyActivities, setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { FairReminderActivities } from '../src/activities/fair-reminder.activities.js';
 import type { PlaybookRunActivities } from '../src/activities/playbook-run.activities.js';
 import {
@@ -21,7 +21,7 @@ import { startingCampaign } from './starting-campaign.js';
 import { auditSteering } from './steering-audit.js';
 import { playbookStepOptions } from './activity-options.js';
 
-const { recordRunStarted, recordRunOutcome, auditSteeringFromOutside, loadReminderContext } = proxyActivities<PlaybookRunActivities & FairReminderActivities>(playbookStepOptions);
+const { recordRunStarted, recordRunOutcome, auditSteeringFromOutside, loadReminderContext, holdBackForPromise } = proxyActivities<PlaybookRunActivities & FairReminderActivities>(playbookStepOptions);
 /** The steps that send or book something: a cancel lets one under way finish first. */
 const reminderSteps = sideEffectSteps<Pick<FairReminderActivities, 'sendReminder' | 'sendReminderMessage'>>(playbookStepOptions);
 
@@ -103,6 +103,9 @@ async function fairReminderSteps({ customerId, invoiceId, policy }: FairReminder
     async (promise) => {
       // In a wait the run takes the hold at once: answer with it (step `promised`, deadline when it ends).
       if (payment.takePromise(promise.until)) await condition(() => payment.shows(promise.until));
+      // A reminder already queued (held for the customer's quiet hours) is not sent either, whoever took the promise
+      // (the API, or an operator in the Temporal UI); runs from before this marker had the API do it.
+      if (patched('promise-holds-queued')) await holdBackForPromise({ workflowId, until: promise.until });
       await auditSteering(auditSteeringFromOutside);
       return state;
     },

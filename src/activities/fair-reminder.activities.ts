@@ -16,6 +16,10 @@ export function createFairReminderActivities(services: () => WorkerServices) {
     sendReminderMessage(input: { workflowId: string; step: string; invoiceId: string; customerId: string; channel: MessageChannel; template: string }): Promise<boolean> {
       return reminders().sendMessage(input);
     },
+    /** The run took a promise to pay: its reminders still queued (held for quiet hours) are held back too. */
+    holdBackForPromise(input: { workflowId: string; until: string }): Promise<void> {
+      return services().runs.holdBackForPromise(input.workflowId, input.until);
+    },
   };
 }
 

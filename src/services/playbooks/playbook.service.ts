@@ -172,6 +172,7 @@ export class PlaybookService {
       if (await this.runs.findByWorkflowId(workflowId)) throw new PlaybookException(PlaybookExceptionCode.RunAlreadyFinished, `The reminder run for invoice ${invoiceId} has ended`, { invoiceId });
       throw new PlaybookException(PlaybookExceptionCode.RunNotFound, `No reminder run for invoice ${invoiceId}`, { invoiceId });
     }, updateOutcome);
+    // The run holds its queued reminders back itself when it takes the promise; one started before it did is helped here.
     await this.runs.holdBackForPromise(workflowId, until);
     return this.runView(FAIR_REMINDER, customerId, workflowId, { state });
   }
