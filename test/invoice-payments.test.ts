@@ -7,6 +7,7 @@ import {
   RecordPaymentShowingBalanceDocument,
   RecordTwoPaymentsDocument,
 } from './__generated__/graphql.js';
+import { outstandingMinorSql } from '../src/services/facts/invoice-facts.js';
 import { countStatements } from './support/statement-counter.js';
 import { startTestStack, type TestStack } from './support/stack.js';
 
@@ -123,6 +124,26 @@ it('counts an earlier payment of the same request in the next answer', async () 
 it('owes nothing on an invoice settled without a recorded payment (an import that says it is paid)', async () => {
   const { customer } = await customerWithInvoice(5_000, { paidAt: '2026-10-12' });
   expect(await invoiceOf(customer.id)).toMatchObject({ paidAt: '2026-10-12', paidMinor: 0, outstandingMinor: 0, payments: { totalCount: 0 } });
+});
+
+it('owes the same in the API as in the SQL that reminders and delivery read (outstandingMinorSql), in every state an invoice can be in', async () => {
+  const cases: Array<{ amount: number; paidAt?: string; payments: number[]; owed: number }> = [
+    { amount: 5_000, payments: [], owed: 5_000 },
+    { amount: 5_000, payments: [1_000, 1_500], owed: 2_500 },
+    // More paid than owed, not yet marked paid (two payments crossing): nothing owed, never less.
+    { amount: 5_000, payments: [3_000, 3_000], owed: 0 },
+    // Paid as an import says, with part of it recorded: nothing owed.
+    { amount: 5_000, paidAt: '2026-10-12', payments: [2_000], owed: 0 },
+    { amount: 5_000, paidAt: '2026-10-12', payments: [5_000], owed: 0 },
+  ];
+  for (const { amount, paidAt, payments, owed } of cases) {
+    const { customer, invoice } = await customerWithInvoice(amount, { paidAt });
+    const e = em();
+    for (const [n, amountMinor] of payments.entries()) e.create(Payment, { invoice: invoice.id, paidAt: `2026-10-0${n + 3}`, amountMinor });
+    await e.flush();
+    const [{ open }] = await em().execute<{ open: string }[]>(`select ${outstandingMinorSql('i')} as open from invoice i where i.id = ?`, [invoice.id]);
+    expect([(await invoiceOf(customer.id)).outstandingMinor, Number(open)]).toEqual([owed, owed]);
+  }
 });
 
 it('reads the invoices and payments of a page of customers in a fixed number of statements, whatever its size', async () => {
