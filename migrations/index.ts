@@ -49,6 +49,7 @@ import { Migration20261205060000_segment_name_collation } from './Migration20261
 import { Migration20261205070000_customer_name_collation } from './Migration20261205070000_customer_name_collation.js';
 import { Migration20261206000000_outbox_handover } from './Migration20261206000000_outbox_handover.js';
 import { Migration20261207000000_complaint_topic_is_key } from './Migration20261207000000_complaint_topic_is_key.js';
+import { Migration20261208000000_deployment_setting } from './Migration20261208000000_deployment_setting.js';
 
 /** Every migration in order; listed explicitly so compiled and bundled builds find them without globbing. */
 export const migrationsList: MigrationObject[] = [
@@ -102,4 +103,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261205070000_customer_name_collation', class: Migration20261205070000_customer_name_collation },
   { name: 'Migration20261206000000_outbox_handover', class: Migration20261206000000_outbox_handover },
   { name: 'Migration20261207000000_complaint_topic_is_key', class: Migration20261207000000_complaint_topic_is_key },
+  { name: 'Migration20261208000000_deployment_setting', class: Migration20261208000000_deployment_setting },
 ];

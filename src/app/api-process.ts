@@ -1,12 +1,13 @@
 import type { AppConfig } from '../config/config.js';
-import { apiOrmOptions, createMigratedOrm } from '../db/orm.js';
+import { apiOrmOptions } from '../db/orm.js';
 import { createApi } from '../http/api-server.js';
 import type { Logger } from '../logger.js';
 import { connectTemporal } from '../temporal/client.js';
+import { openProcessDatabase } from './process-database.js';
 
 /** The API with its own database pool and Temporal client; `stop` drains requests, then closes both. */
 export async function startApiProcess(config: AppConfig, logger: Logger, ideHeaders?: Record<string, string>) {
-  const orm = await createMigratedOrm(config.databaseUrl, logger, apiOrmOptions());
+  const orm = await openProcessDatabase(config.databaseUrl, config.currency, logger, apiOrmOptions());
   const temporal = await connectTemporal(config.temporal.address, config.temporal.namespace, { lazy: true });
   const api = await createApi({ config, orm, temporal, logger, ideHeaders });
   const { url } = await api.listen();

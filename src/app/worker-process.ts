@@ -1,6 +1,5 @@
 import type { Client } from '@temporalio/client';
 import { configuredPolicies, type AppConfig } from '../config/config.js';
-import { createMigratedOrm } from '../db/orm.js';
 import type { Logger } from '../logger.js';
 import type { Policies } from '../domain/policies/index.js';
 import { connectTemporal } from '../temporal/client.js';
@@ -18,6 +17,7 @@ import {
   scoreHistoryScheduleId,
 } from '../temporal/schedules.js';
 import { createWorker, installTemporalRuntime } from '../temporal/worker.js';
+import { openProcessDatabase } from './process-database.js';
 import { createSender, startDeliveryLoop } from './delivery-loop.js';
 
 /**
@@ -28,7 +28,7 @@ import { createSender, startDeliveryLoop } from './delivery-loop.js';
  */
 export async function startWorkerProcess(config: AppConfig, logger: Logger, opts: { handleSignals?: boolean; policies?: Policies } = {}) {
   const policies = configuredPolicies(config, opts.policies);
-  const orm = await createMigratedOrm(config.databaseUrl, logger);
+  const orm = await openProcessDatabase(config.databaseUrl, policies.money.currency, logger);
   // Installed once the database is there: until then a signal stops the process as it would any other.
   // On the address the API listens on: loopback on a developer's machine, every interface in a container (HOST).
   installTemporalRuntime(logger, config.workerMetricsPort, { handleSignals: opts.handleSignals, metricsHost: config.api.host });

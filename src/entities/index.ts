@@ -25,10 +25,12 @@ export * from './outbox-handover.entity.js';
 export * from './audit-entry.entity.js';
 export * from './api-key.entity.js';
 export * from './rate-limit-hit.entity.js';
+export * from './deployment-setting.entity.js';
 
 import { AuditEntry } from './audit-entry.entity.js';
 import { ApiKey } from './api-key.entity.js';
 import { RateLimitHit } from './rate-limit-hit.entity.js';
+import { DeploymentSetting } from './deployment-setting.entity.js';
 import { Campaign } from './campaign.entity.js';
 import { Segment } from './segment.entity.js';
 import { CampaignMember } from './campaign-member.entity.js';
@@ -55,4 +57,4 @@ import { ScoringWork } from './scoring-work.entity.js';
 import { ScoringInvoiceWork } from './scoring-invoice-work.entity.js';
 
 /** Every entity the ORM knows. */
-export const allEntities = [Customer, Order, Invoice, Payment, Complaint, CostEntry, Offer, ScoreSnapshot, CurrentScore, ScoreBandChange, ScoringRun, ScoreModel, ScoringWork, ScoringInvoiceWork, ScoringPage, ScoreHistoryThinning, Segment, Campaign, CampaignMember, PlaybookRun, FixCase, CustomerExport, OutboxMessage, OutboxHandover, AuditEntry, ApiKey, RateLimitHit];
+export const allEntities = [Customer, Order, Invoice, Payment, Complaint, CostEntry, Offer, ScoreSnapshot, CurrentScore, ScoreBandChange, ScoringRun, ScoreModel, ScoringWork, ScoringInvoiceWork, ScoringPage, ScoreHistoryThinning, Segment, Campaign, CampaignMember, PlaybookRun, FixCase, CustomerExport, OutboxMessage, OutboxHandover, AuditEntry, ApiKey, RateLimitHit, DeploymentSetting];

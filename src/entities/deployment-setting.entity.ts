@@ -1,0 +1,19 @@
+import 'reflect-metadata';
+import { Entity, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
+
+/**
+ * A setting the stored data depends on, recorded by the first process that used the database:
+ * `currency`, the one every amount is in (amounts are stored as minor units without one, so a
+ * process started with another `CURRENCY` would relabel them all; it refuses to start instead).
+ */
+@Entity({ tableName: 'deployment_setting' })
+export class DeploymentSetting {
+  @PrimaryKey({ type: 'text' })
+  name!: string;
+
+  @Property({ type: 'text' })
+  value!: string;
+
+  @Property({ type: 'timestamptz', length: 3 })
+  recordedAt!: Date;
+}
