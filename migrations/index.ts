@@ -50,6 +50,7 @@ import { Migration20261205070000_customer_name_collation } from './Migration2026
 import { Migration20261206000000_outbox_handover } from './Migration20261206000000_outbox_handover.js';
 import { Migration20261207000000_complaint_topic_is_key } from './Migration20261207000000_complaint_topic_is_key.js';
 import { Migration20261208000000_deployment_setting } from './Migration20261208000000_deployment_setting.js';
+import { Migration20261208010000_invoice_cancelled } from './Migration20261208010000_invoice_cancelled.js';
 
 /** Every migration in order; listed explicitly so compiled and bundled builds find them without globbing. */
 export const migrationsList: MigrationObject[] = [
@@ -104,4 +105,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261206000000_outbox_handover', class: Migration20261206000000_outbox_handover },
   { name: 'Migration20261207000000_complaint_topic_is_key', class: Migration20261207000000_complaint_topic_is_key },
   { name: 'Migration20261208000000_deployment_setting', class: Migration20261208000000_deployment_setting },
+  { name: 'Migration20261208010000_invoice_cancelled', class: Migration20261208010000_invoice_cancelled },
 ];

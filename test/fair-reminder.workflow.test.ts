@@ -5,7 +5,7 @@ import { fairReminderPolicy, fairReminderWorkflowId, type FairReminderPolicy, ty
 import { triggerPolicy } from '../src/domain/playbooks/triggers.js';
 import { seconds } from '../src/domain/policies/duration.js';
 import { defaultScoringPolicy } from '../src/domain/scoring/scoring-policy.js';
-import { INVOICE_PAID } from '../src/domain/messages/catalogue.js';
+import { INVOICE_CANCELLED, INVOICE_PAID } from '../src/domain/messages/catalogue.js';
 import { RUN_CANCELLED } from '../src/domain/playbooks/run-status.js';
 import { Customer, Invoice, MessageChannel, MessagePurpose, OutboxMessage, PlaybookRun, PlaybookRunStatus, ScoreSnapshot } from '../src/entities/index.js';
 import { AuditService } from '../src/services/audit/audit.service.js';
@@ -344,6 +344,9 @@ it('starts fair reminders by itself for overdue invoices, once each, from the sc
   const notYet = await payer('SweepC', ['on-time'], -2);
   // Past the policy's 90 days: an old ledger's open invoice, imported, is nobody's to dun out of the blue.
   const longAgo = await payer('SweepD', ['on-time'], triggerPolicy.maxDaysOverdue! + 1);
+  // Cancelled in the billing system (a credit note): never owed, so nobody chases it, by sweep or by hand, and it takes no payment.
+  const cancelled = await payer('SweepE', ['on-time'], 4);
+  await stack.orm.em.fork().nativeUpdate(Invoice, { id: cancelled.invoiceId }, { cancelledAt: day(-1) });
   const sweep = (id: string) =>
     stack.temporal.client.workflow.execute<typeof playbookTriggers>('playbookTriggers', { workflowId: id, taskQueue: stack.config.temporal.taskQueue, args: [{ policy: { ...triggerPolicy, pageSize: 2 } }] });
   const first = await sweep('playbook-triggers/test-1');
@@ -354,6 +357,9 @@ it('starts fair reminders by itself for overdue invoices, once each, from the sc
   await eventually(() => runs(b.customerId, b.invoiceId), (n) => n === 1);
   expect(await runs(notYet.customerId, notYet.invoiceId)).toBe(0);
   expect(await runs(longAgo.customerId, longAgo.invoiceId)).toBe(0);
+  expect(await runs(cancelled.customerId, cancelled.invoiceId)).toBe(0);
+  expect((await stack.gql(StartFairReminderDocument, { invoiceId: cancelled.invoiceId }, Role.Operator)).errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'INVOICE_CANCELLED', cancelledAt: day(-1) });
+  expect((await stack.gql(RecordPaymentDocument, { input: { invoiceId: cancelled.invoiceId, amountMinor: 7_500 } }, Role.Operator)).errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'INVOICE_CANCELLED' });
   expect(await sweep('playbook-triggers/test-2')).toMatchObject({ 'overdue-invoice': 0, 'persistent-issue': 0 });
   // A person may still chase it.
   expect((await stack.gql(StartFairReminderDocument, { invoiceId: longAgo.invoiceId }, Role.Operator)).errors).toBeUndefined();
@@ -577,6 +583,51 @@ it('ends at once when an import pays its invoice: told after an import through G
   expect(await eventually(() => state(viaCli.invoiceId), (s) => s?.step === 'done', 10_000)).toMatchObject({ outcome: 'paid', status: 'Completed' });
   // Told once: a finished run is not told again.
   expect(await reconciliation.recordRunsEndedInEngine()).not.toContain(viaCli.workflowId);
+}, 60_000);
+
+it('is cancelled when an import says the billing system cancelled its invoice (told at once through GraphQL, by the run reconciliation from the command line), and sends nothing queued', async () => {
+  const cancelledInBilling = async (name: string) => {
+    const { invoiceId, workflowId, messages } = await reminderHeldForTheNight(name);
+    const customerRef = `CUST-${name}`;
+    const held = await invoice(invoiceId);
+    await stack.orm.em.fork().nativeUpdate(Customer, { id: held.customer.id }, { externalRef: customerRef });
+    const csv = `invoice_ref,customer_ref,issued_at,due_at,amount,cancelled_at\n${held.externalRef},${customerRef},${held.issuedAt},${held.dueAt},75.00,${day(0)}\n`;
+    return { invoiceId, workflowId, messages, csv };
+  };
+  const cancelledNow = (invoiceId: string) => eventually(() => state(invoiceId), (s) => s?.status === 'Cancelled', 10_000);
+
+  const viaApi = await cancelledInBilling('Credited');
+  const imported = await stack.gql(ImportCsvDocument, { input: { kind: 'Invoices', csv: viaApi.csv, mode: 'AllOrNothing' } }, Role.Admin);
+  expect(imported.data!.importCsv).toMatchObject({ updated: 1, written: true });
+  expect(await cancelledNow(viaApi.invoiceId)).toMatchObject({ outcome: 'cancelled' });
+  // The reminder waiting for the morning is held back, in the import's own transaction, saying why.
+  const reminder = (await viaApi.messages()).find((m) => m.key === `${viaApi.workflowId}/reminder-1`);
+  expect(reminder).toMatchObject({ status: 'Suppressed', sentAt: null, suppressedReason: INVOICE_CANCELLED });
+  expect((await deliverInTheMorning()).filter((m) => m.idempotencyKey.startsWith(viaApi.workflowId))).toEqual([]);
+  // Cancelled as the billing system's word, in the audit log; nothing is owed, and the timeline says so.
+  const [entry] = (await sql<{ actor: string; after: { reason: string } }>`select actor, after from audit_entry where action = 'playbook.cancel' and entity_id = ${viaApi.workflowId}`.execute(stack.orm.em.fork().getKysely())).rows;
+  expect(entry).toEqual({ actor: 'system:invoice-cancelled', after: { reason: 'The invoice was cancelled in the billing system' } });
+  const customerId = (await invoice(viaApi.invoiceId)).customer.id;
+  const timeline = (await stack.gql(CustomerTimelineDocument, { id: customerId, first: 10, kinds: ['InvoiceCancelled'] }, Role.Viewer)).data!.customer!.timeline;
+  expect(timeline.edges.map((e) => e.node.summary)).toEqual([`Cancelled invoice ${viaApi.invoiceId.slice(0, 8)} (€75.00): nothing owed`]);
+
+  const viaCli = await cancelledInBilling('Voided');
+  expect(await new ImportService(stack.config.databaseUrl).importCsv('invoices', Readable.from([viaCli.csv]), { mode: 'all-or-nothing', actor: 'cli:test', source: 'test' })).toMatchObject({ updated: 1 });
+  const reconciliation = (await stack.api.contextFor(`Bearer ${testKeys[Role.Operator]}`)).services.runReconciliation;
+  expect(await reconciliation.recordRunsEndedInEngine()).toContain(viaCli.workflowId);
+  expect(await cancelledNow(viaCli.invoiceId)).toMatchObject({ outcome: 'cancelled' });
+  expect(await reconciliation.recordRunsEndedInEngine()).not.toContain(viaCli.workflowId);
+}, 90_000);
+
+it('does not hold an invoice the billing system cancelled against a loyal payer: its run starts fee-free', async () => {
+  const { customerId, invoiceId } = await payer('Credited', Array(8).fill('on-time'));
+  // Issued in error and credited, never paid: as an unpaid invoice 40 days past due it would end their on-time streak.
+  const em = stack.orm.em.fork();
+  em.create(Invoice, { customer: customerId, issuedAt: day(-54), dueAt: day(-40), amountMinor: 5_000, paidAt: null, cancelledAt: day(-30) });
+  await em.flush();
+  expect((await stack.gql(StartFairReminderDocument, { invoiceId }, Role.Operator)).errors).toBeUndefined();
+  expect(await eventually(() => state(invoiceId), (s) => s?.loyaltyBand != null)).toMatchObject({ loyaltyBand: 'loyal' });
+  await stack.gql(RecordPaymentDocument, { input: { invoiceId, amountMinor: 7_500 } }, Role.Operator);
 }, 60_000);
 
 it('ends at once for an invoice already paid', async () => {

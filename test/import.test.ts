@@ -239,6 +239,29 @@ it('checks cross-field rules and references inside the file', async () => {
   }
 });
 
+it('takes invoices the billing system cancelled: not before they were issued, not paid as well, and no payment for them after', async () => {
+  const header = 'invoice_ref,customer_ref,issued_at,due_at,amount,paid_at,cancelled_at\n';
+  const refused = await run('invoices', header + 'INV-C1,CRM-1001,2026-05-10,2026-05-24,10,,2026-05-01\nINV-C2,CRM-1001,2026-05-10,2026-05-24,10,2026-05-20,2026-05-21\n');
+  expect(refused.errors).toEqual([
+    { line: 2, field: 'cancelled_at', code: ImportRowProblem.OutOfOrder, message: 'is before issued_at' },
+    { line: 3, field: 'cancelled_at', code: ImportRowProblem.InvalidValue, message: 'an invoice is either paid or cancelled: leave paid_at or cancelled_at empty' },
+  ]);
+  expect(await run('invoices', header + 'INV-C3,CRM-1001,2026-05-10,2026-05-24,10,,2026-05-21\n')).toMatchObject({ inserted: 1, errorCount: 0 });
+  expect(await em().findOneOrFail(Invoice, { externalRef: 'INV-C3' })).toMatchObject({ cancelledAt: '2026-05-21', paidAt: null });
+  // A file without the column keeps it cancelled, and one that pays it is refused as the invoice stands.
+  expect(await run('invoices', 'invoice_ref,customer_ref,issued_at,due_at,amount\nINV-C3,CRM-1001,2026-05-10,2026-05-24,12\n')).toMatchObject({ updated: 1 });
+  expect(await em().findOneOrFail(Invoice, { externalRef: 'INV-C3' })).toMatchObject({ cancelledAt: '2026-05-21', amountMinor: 1_200 });
+  expect((await run('invoices', 'invoice_ref,customer_ref,issued_at,due_at,amount,paid_at\nINV-C3,CRM-1001,2026-05-10,2026-05-24,12,2026-05-22\n')).errors).toEqual([
+    { line: 2, field: 'cancelled_at', code: ImportRowProblem.InvalidValue, message: 'an invoice is either paid or cancelled: leave paid_at or cancelled_at empty' },
+  ]);
+  expect((await run('payments', 'invoice_ref,paid_at,amount\nINV-C3,2026-05-22,12\n')).errors).toEqual([
+    { line: 2, field: 'invoice_ref', code: ImportRowProblem.InvalidValue, message: 'invoice "INV-C3" was cancelled on 2026-05-21: it takes no payment' },
+  ]);
+  // An empty cell stands it again.
+  expect(await run('invoices', header + 'INV-C3,CRM-1001,2026-05-10,2026-05-24,12,,\n')).toMatchObject({ updated: 1 });
+  expect(await em().findOneOrFail(Invoice, { externalRef: 'INV-C3' })).toMatchObject({ cancelledAt: null });
+});
+
 it('refuses a file whose header is not the kind’s, and an unknown kind', async () => {
   await expect(run('orders', 'customer,when,amount\nx,y,z\n')).rejects.toThrow(/missing required column "customer_ref"/);
   await expect(run('orders', 'customer,when,amount\nx,y,z\n')).rejects.toBeInstanceOf(ImportException);

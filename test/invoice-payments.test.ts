@@ -126,8 +126,8 @@ it('owes nothing on an invoice settled without a recorded payment (an import tha
   expect(await invoiceOf(customer.id)).toMatchObject({ paidAt: '2026-10-12', paidMinor: 0, outstandingMinor: 0, payments: { totalCount: 0 } });
 });
 
-it('owes the same in the API as in the SQL that reminders and delivery read (outstandingMinorSql), in every state an invoice can be in', async () => {
-  const cases: Array<{ amount: number; paidAt?: string; payments: number[]; owed: number }> = [
+it('owes the same in the API as in the SQL that reminders and delivery read (outstandingMinorSql), in every state an invoice can be in, cancelled too', async () => {
+  const cases: Array<{ amount: number; paidAt?: string; cancelledAt?: string; payments: number[]; owed: number }> = [
     { amount: 5_000, payments: [], owed: 5_000 },
     { amount: 5_000, payments: [1_000, 1_500], owed: 2_500 },
     // More paid than owed, not yet marked paid (two payments crossing): nothing owed, never less.
@@ -135,14 +135,18 @@ it('owes the same in the API as in the SQL that reminders and delivery read (out
     // Paid as an import says, with part of it recorded: nothing owed.
     { amount: 5_000, paidAt: '2026-10-12', payments: [2_000], owed: 0 },
     { amount: 5_000, paidAt: '2026-10-12', payments: [5_000], owed: 0 },
+    // Cancelled in the billing system (a credit note), part paid before: never owed.
+    { amount: 5_000, cancelledAt: '2026-10-20', payments: [1_000], owed: 0 },
   ];
-  for (const { amount, paidAt, payments, owed } of cases) {
-    const { customer, invoice } = await customerWithInvoice(amount, { paidAt });
+  for (const { amount, paidAt, cancelledAt, payments, owed } of cases) {
+    const { customer, invoice } = await customerWithInvoice(amount, { paidAt, cancelledAt });
     const e = em();
     for (const [n, amountMinor] of payments.entries()) e.create(Payment, { invoice: invoice.id, paidAt: `2026-10-0${n + 3}`, amountMinor });
     await e.flush();
     const [{ open }] = await em().execute<{ open: string }[]>(`select ${outstandingMinorSql('i')} as open from invoice i where i.id = ?`, [invoice.id]);
-    expect([(await invoiceOf(customer.id)).outstandingMinor, Number(open)]).toEqual([owed, owed]);
+    const shown = await invoiceOf(customer.id);
+    expect([shown.outstandingMinor, Number(open)]).toEqual([owed, owed]);
+    expect(shown.cancelledAt).toBe(cancelledAt ?? null);
   }
 });
 

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { OptionalProps, type Rel } from '@mikro-orm/core';
-import { Entity, Index, ManyToOne, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
+import { Check, Entity, Index, ManyToOne, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
 import { randomUUID } from 'node:crypto';
 import { Customer } from './customer.entity.js';
 import { money } from './money.js';
@@ -9,6 +9,7 @@ import { money } from './money.js';
 @Entity({ tableName: 'invoice' })
 @Index({ properties: ['customer', 'dueAt'], name: 'invoice_customer_due_at_index' })
 @Index({ properties: ['dueAt'], name: 'invoice_unpaid_due_at_index', expression: 'create index "invoice_unpaid_due_at_index" on "invoice" ("due_at") where "paid_at" is null' })
+@Check({ name: 'invoice_cancelled_after_issued', expression: '"cancelled_at" >= "issued_at"' })
 export class Invoice {
   [OptionalProps]?: 'remindersSent' | 'feeChargedMinor' | 'feeWaivedMinor' | 'createdAt';
 
@@ -33,6 +34,14 @@ export class Invoice {
   /** The day the invoice was paid in full; null while open. */
   @Property({ type: 'date', nullable: true })
   paidAt?: string | null;
+
+  /**
+   * The day the billing system cancelled the invoice (voided, credited): it was never owed, so
+   * nothing is chased and payment loyalty does not count it. Null while it stands. (A debt written
+   * off stays unpaid: the customer did not pay it.)
+   */
+  @Property({ type: 'date', nullable: true })
+  cancelledAt?: string | null;
 
   @Property({ type: 'integer' })
   remindersSent: number = 0;

@@ -75,7 +75,7 @@ export function createServices(em: EntityManager, engines: Engines, policies: Po
   const complaints = new ComplaintService(em, audit, rescores, triggers, policies, onFollowUpFailed);
   const campaigns = new CampaignService(em, engines.campaigns, audit, runs, campaignRules(policies));
   const contactStatus = new ContactStatusService(em, policies.delivery.contact);
-  const runReconciliation = new RunReconciliationService(runs, engines.playbooks, campaigns);
+  const runReconciliation = new RunReconciliationService(runs, engines.playbooks, campaigns, playbooks);
   return {
     customers,
     timeline: new CustomerTimelineService(em, policies.money.currency),
@@ -99,6 +99,7 @@ export function createServices(em: EntityManager, engines: Engines, policies: Po
     bandChanges: new ScoreBandChangeService(em),
     imports: new ImportService(em.config.get('clientUrl')!, {
       invoicesPaid: (invoiceIds) => runReconciliation.tellPaidReminders(invoiceIds),
+      invoicesCancelled: (invoiceIds) => runReconciliation.cancelRemindersOfCancelledInvoices(invoiceIds),
       customersChanged: (kind, customerIds) => rescores.rescoreAfterImport(kind, customerIds),
       complaintsReceived: (received) => complaints.followUpImported(received),
     }),

@@ -21,11 +21,11 @@ export function paidOn(payments: readonly PaymentFact[], amountMinor: number): s
 /**
  * What is still owed on an invoice, in minor units: its amount less its payments, never below
  * 0, and 0 once it counts as paid (`paidOn`), also when it was settled some other way than a
- * recorded payment (an import that says so). Reminder fees are not part of it: an invoice is
+ * recorded payment (an import that says so), and 0 once it was cancelled (it was never owed). Reminder fees are not part of it: an invoice is
  * paid once its payments cover its amount, as `paidOn` decides.
  */
-export function outstandingOn(invoice: { amountMinor: number; paidAt?: string | null }, paidMinor: number): number {
-  if (invoice.paidAt) return 0;
+export function outstandingOn(invoice: { amountMinor: number; paidAt?: string | null; cancelledAt?: string | null }, paidMinor: number): number {
+  if (invoice.paidAt || invoice.cancelledAt) return 0;
   return Math.max(0, invoice.amountMinor - paidMinor);
 }
 

@@ -5,6 +5,8 @@ export enum CustomerEventKind {
   OrderPlaced = 'order-placed',
   InvoiceIssued = 'invoice-issued',
   InvoicePaid = 'invoice-paid',
+  /** The billing system cancelled an invoice (voided, credited): it was never owed. */
+  InvoiceCancelled = 'invoice-cancelled',
   /** A payment against an invoice, one per payment recorded (a part payment too); the invoice is paid once they cover it. */
   PaymentReceived = 'payment-received',
   ComplaintOpened = 'complaint-opened',
@@ -68,6 +70,8 @@ export function eventSummary(f: CustomerEventFacts, currency: string): string {
       return `Invoiced: ${invoice(f, money)}, due ${f.detail}`;
     case CustomerEventKind.InvoicePaid:
       return `Paid ${invoice(f, money)} ${paidWhen(Number(f.detail))}`;
+    case CustomerEventKind.InvoiceCancelled:
+      return `Cancelled ${invoice(f, money)}: nothing owed`;
     case CustomerEventKind.PaymentReceived:
       return `Received ${money(f.amountMinor ?? 0)} for invoice ${(f.detail ?? '').slice(0, 8)} (${money(Number(f.extra ?? 0))})`;
     case CustomerEventKind.ComplaintOpened:

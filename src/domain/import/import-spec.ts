@@ -76,6 +76,7 @@ export const importSpecs: Record<ImportKind, ImportSpec> = {
       col('due_at', 'date', true),
       col('amount', 'money', true),
       happened('paid_at', 'date'),
+      happened('cancelled_at', 'date'),
       col('reminders_sent', 'int'),
       col('fee_charged', 'money'),
       col('fee_waived', 'money'),

@@ -74,6 +74,8 @@ export const teamTemplates: readonly string[] = Object.keys(templateCatalogue).f
 
 /** Why a message chasing an invoice was held back once the invoice was paid (as the message history shows it). */
 export const INVOICE_PAID = 'invoice-paid: the invoice was paid; nothing chasing it goes out after payment';
+/** Why a message chasing an invoice was held back once the invoice was cancelled (voided or credited). */
+export const INVOICE_CANCELLED = 'invoice-cancelled: the invoice was cancelled; nothing is owed on it';
 /** Why a message chasing payment, still queued, was held back: the customer promised to pay (the reason adds by when). */
 export const PROMISED_TO_PAY = 'promise-to-pay';
 

@@ -24,7 +24,7 @@ export class InvoiceResolver {
 
   @FieldResolver(() => MoneyAmount, {
     description:
-      'What is still owed, in minor units: amountMinor less paidMinor, never below 0, and 0 once paidAt is set (also for an invoice settled without a recorded payment). Reminder fees are not part of it: an invoice is paid once its payments cover amountMinor',
+      'What is still owed, in minor units: amountMinor less paidMinor, never below 0, and 0 once paidAt is set (also for an invoice settled without a recorded payment) or cancelledAt. Reminder fees are not part of it: an invoice is paid once its payments cover amountMinor',
   })
   outstandingMinor(@Root() invoice: Invoice, @Ctx() ctx: GraphQLContext): Promise<number> {
     return ctx.services.invoices.outstandingMinor(invoice);

@@ -47,6 +47,12 @@ export class InvoiceType {
   @Field(() => LocalDateResolver, { nullable: true, description: 'Day the invoice was paid in full; null while open' })
   paidAt?: string | null;
 
+  @Field(() => LocalDateResolver, {
+    nullable: true,
+    description: 'Day the billing system cancelled the invoice (voided, credited; the invoices import says so); null while it stands. It was never owed: nothing is chased and payment loyalty does not count it. A debt written off stays unpaid (paidAt null): the customer did not pay it',
+  })
+  cancelledAt?: string | null;
+
   @Field(() => Int, { description: 'Payment reminders its fair-reminder run sent so far' })
   remindersSent!: number;
 

@@ -11,6 +11,7 @@ registerEnumType(CustomerEventKind, {
     OrderPlaced: { description: 'An order (ref: the order; amountMinor its amount)' },
     InvoiceIssued: { description: 'An invoice was issued (ref: the invoice; amountMinor its amount)' },
     InvoicePaid: { description: 'An invoice was paid in full (ref: the invoice), on time or how many days late' },
+    InvoiceCancelled: { description: 'The billing system cancelled an invoice (ref: the invoice; voided or credited, so never owed), as the invoices import says' },
     ComplaintOpened: { description: 'A complaint came in (ref: the complaint)' },
     ComplaintResolved: { description: 'A complaint was resolved (ref: the complaint)' },
     MessageSent: { description: 'A message went to the customer (ref: the message), its subject as they read it' },

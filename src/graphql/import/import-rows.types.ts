@@ -49,6 +49,7 @@ export class InvoiceImportRow {
   @Field({ description: 'Not before issuedAt' }) dueAt!: string;
   @Field() amount!: string;
   @Field(() => String, { nullable: true }) paidAt?: string | null;
+  @Field(() => String, { nullable: true, description: 'The day the billing system cancelled it (voided, credited); not with paidAt' }) cancelledAt?: string | null;
   @Field(() => String, { nullable: true }) remindersSent?: string | null;
   @Field(() => String, { nullable: true }) feeCharged?: string | null;
   @Field(() => String, { nullable: true }) feeWaived?: string | null;

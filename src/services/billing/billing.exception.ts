@@ -3,6 +3,8 @@ import { DomainException, type FailureKind } from '../../domain/errors/domain-ex
 export enum BillingExceptionCode {
   InvoiceNotFound = 'INVOICE_NOT_FOUND',
   InvoiceAlreadyPaid = 'INVOICE_ALREADY_PAID',
+  /** Cancelled (voided, credited): nothing is owed on it, paid or chased. */
+  InvoiceCancelled = 'INVOICE_CANCELLED',
   InvalidPayment = 'PAYMENT_INVALID',
   PaymentRefTaken = 'PAYMENT_REF_TAKEN',
   /** Reminders are for invoices past their due day. */
@@ -12,6 +14,7 @@ export enum BillingExceptionCode {
 const kinds: Record<BillingExceptionCode, FailureKind> = {
   [BillingExceptionCode.InvoiceNotFound]: 'NOT_FOUND',
   [BillingExceptionCode.InvoiceAlreadyPaid]: 'CONFLICT',
+  [BillingExceptionCode.InvoiceCancelled]: 'CONFLICT',
   [BillingExceptionCode.InvalidPayment]: 'VALIDATION',
   [BillingExceptionCode.PaymentRefTaken]: 'CONFLICT',
   [BillingExceptionCode.InvoiceNotOverdue]: 'VALIDATION',

@@ -81,9 +81,9 @@ export class InvoiceService {
   }
 
   /** What is still owed on the invoice (see `outstandingOn`): so an operator sees a part payment took. */
-  async outstandingMinor(invoice: Pick<Invoice, 'id' | 'amountMinor' | 'paidAt'>): Promise<number> {
-    // A paid invoice owes nothing whatever its payments: no read for it.
-    return invoice.paidAt ? 0 : outstandingOn(invoice, await this.paidMinor(invoice.id));
+  async outstandingMinor(invoice: Pick<Invoice, 'id' | 'amountMinor' | 'paidAt' | 'cancelledAt'>): Promise<number> {
+    // A paid or cancelled invoice owes nothing whatever its payments: no read for it.
+    return invoice.paidAt || invoice.cancelledAt ? 0 : outstandingOn(invoice, await this.paidMinor(invoice.id));
   }
 
   private async loadPaidSums(ids: readonly string[]): Promise<number[]> {
@@ -132,6 +132,7 @@ export class InvoiceService {
       // Without a date: today where the customer lives, so paying on the due day is on time in every zone (not before the invoice's own day).
       const paidAt = input.paidAt ?? [dayIn(invoice.customer.timeZone), invoice.issuedAt].sort()[1];
       if (invoice.paidAt) throw new BillingException(BillingExceptionCode.InvoiceAlreadyPaid, `Invoice ${invoice.id} was paid on ${invoice.paidAt}`, { paidAt: invoice.paidAt });
+      if (invoice.cancelledAt) throw new BillingException(BillingExceptionCode.InvoiceCancelled, `Invoice ${invoice.id} was cancelled on ${invoice.cancelledAt}: it takes no payment`, { cancelledAt: invoice.cancelledAt });
       if (input.externalRef && (await em.count(Payment, { externalRef: input.externalRef }))) {
         throw new BillingException(BillingExceptionCode.PaymentRefTaken, `A payment with reference ${input.externalRef} exists`, { field: 'externalRef' });
       }

@@ -380,8 +380,8 @@ export class CampaignService {
       select m."group", count(*)::int as members,
              count(*) filter (where exists (select 1 from customer_order o where o.customer_id = m.customer_id and o.ordered_at > m.enrolled_at))::int as retained,
              coalesce(sum((select sum(o.amount_minor) from customer_order o where o.customer_id = m.customer_id and o.ordered_at > m.enrolled_at)), 0) as revenue,
-             coalesce(sum((select count(*) from invoice i where i.customer_id = m.customer_id and i.due_at > m.enrolled_at::date and i.due_at <= current_date)), 0)::int as due,
-             coalesce(sum((select count(*) from invoice i where i.customer_id = m.customer_id and i.due_at > m.enrolled_at::date and i.due_at <= current_date and i.paid_at <= i.due_at)), 0)::int as on_time,
+             coalesce(sum((select count(*) from invoice i where i.customer_id = m.customer_id and i.due_at > m.enrolled_at::date and i.due_at <= current_date and i.cancelled_at is null)), 0)::int as due,
+             coalesce(sum((select count(*) from invoice i where i.customer_id = m.customer_id and i.due_at > m.enrolled_at::date and i.due_at <= current_date and i.cancelled_at is null and i.paid_at <= i.due_at)), 0)::int as on_time,
              count(*) filter (where exists (select 1 from complaint k where k.customer_id = m.customer_id and k.opened_at > m.enrolled_at))::int as complained,
              avg((select s.value from current_score s where s.customer_id = m.customer_id and s.kind = ${ScoreKind.Profitability}))::double precision as profitability,
              count(*) filter (where exists (select 1 from playbook_run r where r.customer_id = m.customer_id and r.playbook = cmp.playbook

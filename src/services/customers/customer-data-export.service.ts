@@ -99,6 +99,7 @@ export async function customerDocument(em: EntityManager, customer: Customer, cu
       dueAt: i.dueAt,
       amountMinor: i.amountMinor,
       paidAt: i.paidAt ?? null,
+      cancelledAt: i.cancelledAt ?? null,
       payments: payments.filter((p) => p.invoice.id === i.id).map((p) => ({ paidAt: p.paidAt, amountMinor: p.amountMinor })),
     })),
     complaints: complaints.map((c) => ({ topic: c.topic, openedAt: c.openedAt.toISOString(), resolvedAt: c.resolvedAt?.toISOString() ?? null, summary: c.summary ?? null })),

@@ -72,6 +72,9 @@ const sources: Record<CustomerEventKind, (ids: readonly string[]) => RawBuilder<
   [K.InvoicePaid]: (ids) =>
     sql`select customer_id, paid_at::timestamp at time zone 'UTC' as at, id::text as ref, jsonb_build_object('amountMinor', amount_minor, 'detail', (paid_at - due_at)::text) as facts
           from invoice where ${of(ids)} and paid_at is not null`,
+  [K.InvoiceCancelled]: (ids) =>
+    sql`select customer_id, cancelled_at::timestamp at time zone 'UTC' as at, id::text as ref, jsonb_build_object('amountMinor', amount_minor) as facts
+          from invoice where ${of(ids)} and cancelled_at is not null`,
   // One per payment, on the day it was paid, whether or not it settled the invoice.
   [K.PaymentReceived]: (ids) =>
     sql`select i.customer_id, p.paid_at::timestamp at time zone 'UTC' as at, p.id::text as ref,

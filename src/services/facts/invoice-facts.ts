@@ -15,13 +15,13 @@ export const withinSweepWindow = (maxDaysOverdue: number | undefined): RawBuilde
   maxDaysOverdue === undefined ? sql<boolean>`true` : sql<boolean>`(i.due_at >= current_date - ${maxDaysOverdue}::int)`;
 
 /**
- * The invoice is being chased: unpaid past its due day, and either a fair reminder of it is
+ * The invoice is being chased: unpaid past its due day (and not cancelled), and either a fair reminder of it is
  * under way or it is within the sweep's window (reminded, with a person or with collections
  * after a reminder run ended; an older one without a run is a written-off debt nobody is
  * dunning). A thank-you waits while one is.
  */
 export const chasedInvoice = (maxDaysOverdue: number | undefined): RawBuilder<boolean> =>
-  sql<boolean>`(i.paid_at is null and i.due_at < current_date
+  sql<boolean>`(i.paid_at is null and i.cancelled_at is null and i.due_at < current_date
     and (${withinSweepWindow(maxDaysOverdue)}
          or exists (select 1 from playbook_run r where r.workflow_id = ${fairReminderRunIdSql(sql.ref('i.customer_id'), sql.ref('i.id'))} and r.status = 'running')))`;
 
@@ -30,4 +30,4 @@ export const chasedInvoice = (maxDaysOverdue: number | undefined): RawBuilder<bo
  * in SQL, for the queries that read it beside other facts (delivery, a reminder's text).
  */
 export const outstandingMinorSql = (alias: string) =>
-  `(case when ${alias}.paid_at is not null then 0 else greatest(0, ${alias}.amount_minor - coalesce((select sum(p.amount_minor) from payment p where p.invoice_id = ${alias}.id), 0)) end)`;
+  `(case when ${alias}.paid_at is not null or ${alias}.cancelled_at is not null then 0 else greatest(0, ${alias}.amount_minor - coalesce((select sum(p.amount_minor) from payment p where p.invoice_id = ${alias}.id), 0)) end)`;

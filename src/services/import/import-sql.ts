@@ -1,5 +1,5 @@
 import { ImportRowProblem, TIME_ZONE_TABLE, valueCheck, type ImportSpec } from '../../domain/import/import-spec.js';
-import { INVOICE_PAID, untilPaidTemplates } from '../../domain/messages/catalogue.js';
+import { INVOICE_PAID, INVOICE_CANCELLED, untilPaidTemplates } from '../../domain/messages/catalogue.js';
 import { CONSENT_ACTIONS, IMPORT_CONSENT_ACTION } from '../../domain/customers/contact.js';
 import { amountPattern } from '../../domain/money.js';
 import { EARLIEST_DAY } from '../../domain/earliest-day.js';
@@ -107,10 +107,21 @@ export function validationSql(spec: ImportSpec, header: Set<string>): string {
     checks.push(`select row_no, 'invoice_ref', 'unknown invoice "' || left(btrim(s.invoice_ref), 60) || '"', '${ImportRowProblem.UnknownReference}' from import_stage s where ${ok} and ${v('invoice_ref')} is not null and not exists (select 1 from invoice i where i.external_ref = btrim(s.invoice_ref))`);
     checks.push(`select row_no, 'paid_at', 'is before the invoice was issued (' || i.issued_at || ')', '${ImportRowProblem.OutOfOrder}' from import_stage s join invoice i on i.external_ref = btrim(s.invoice_ref) where ${ok} and ${validDate('paid_at')} and ${v('paid_at')}::date < i.issued_at`);
     checks.push(`select row_no, 'amount', 'must be more than 0', '${ImportRowProblem.InvalidValue}' from import_stage s where ${ok} and ${v('amount')} ~ '${amountPattern()}' and ${v('amount')}::numeric = 0`);
+    checks.push(
+      `select row_no, 'invoice_ref', 'invoice "' || left(btrim(s.invoice_ref), 60) || '" was cancelled on ' || i.cancelled_at || ': it takes no payment', '${ImportRowProblem.InvalidValue}' from import_stage s join invoice i on i.external_ref = btrim(s.invoice_ref) where ${ok} and i.cancelled_at is not null`,
+    );
   }
   if (spec.kind === 'invoices') {
     checks.push(`select row_no, 'due_at', 'is before issued_at', '${ImportRowProblem.OutOfOrder}' from import_stage s where ${ok} and ${validDate('due_at')} and ${validDate('issued_at')} and ${v('due_at')}::date < ${v('issued_at')}::date`);
     checks.push(`select row_no, 'paid_at', 'is before issued_at', '${ImportRowProblem.OutOfOrder}' from import_stage s where ${ok} and ${validDate('paid_at')} and ${validDate('issued_at')} and ${v('paid_at')}::date < ${v('issued_at')}::date`);
+    // As the invoice will hold them: a column the file does not have keeps the stored invoice's value.
+    const willHold = (c: string) => (header.has(c) ? `case when ${validDate(c)} then ${v(c)}::date end` : `old.${c}`);
+    checks.push(
+      `select row_no, 'cancelled_at', 'is before issued_at', '${ImportRowProblem.OutOfOrder}' from import_stage s left join invoice old on old.external_ref = btrim(s.invoice_ref)
+        where ${ok} and ${validDate('issued_at')} and ${willHold('cancelled_at')} < ${v('issued_at')}::date`,
+      `select row_no, 'cancelled_at', 'an invoice is either paid or cancelled: leave paid_at or cancelled_at empty', '${ImportRowProblem.InvalidValue}' from import_stage s left join invoice old on old.external_ref = btrim(s.invoice_ref)
+        where ${ok} and ${willHold('cancelled_at')} is not null and ${willHold('paid_at')} is not null`,
+    );
   }
   if (spec.kind === 'complaints') {
     checks.push(`select row_no, 'resolved_at', 'is before opened_at', '${ImportRowProblem.OutOfOrder}' from import_stage s where ${ok} and ${validDate('resolved_at')} and ${validDate('opened_at')} and ${ts('resolved_at')} < ${ts('opened_at')}`);
@@ -292,6 +303,12 @@ const holdBackPaidReminders = `update outbox_message m set suppressed_at = now()
   where i.id = m.invoice_id and i.paid_at is not null and i.external_ref in (select btrim(invoice_ref) from import_stage)
     and m.sent_at is null and m.suppressed_at is null and m.template in (${untilPaidTemplates.map(literal).join(', ')})`;
 
+/** The reminders still queued for the file's invoices that are cancelled now are held back (delivery would refuse them too). */
+const holdBackCancelledReminders = `update outbox_message m set suppressed_at = now(), suppressed_reason = ${literal(INVOICE_CANCELLED)}
+  from invoice i
+  where i.id = m.invoice_id and i.cancelled_at is not null and i.external_ref in (select btrim(invoice_ref) from import_stage)
+    and m.sent_at is null and m.suppressed_at is null and m.template in (${untilPaidTemplates.map(literal).join(', ')})`;
+
 /**
  * Whether the customer's last consent change recorded here withdrew it, by themselves or for
  * them (an opt-out, the unsubscribe link, a person's update), not by an import: such a
@@ -399,9 +416,10 @@ export function upsertSql(spec: ImportSpec, header: Set<string>, deriveRefs = tr
       ];
     case 'invoices':
       return [
-        counted(`insert into invoice (id, external_ref, customer_id, issued_at, due_at, amount_minor, paid_at, reminders_sent, fee_charged_minor, fee_waived_minor, created_at)
+        counted(`insert into invoice (id, external_ref, customer_id, issued_at, due_at, amount_minor, paid_at, cancelled_at, reminders_sent, fee_charged_minor, fee_waived_minor, created_at)
           select gen_random_uuid(), btrim(s.invoice_ref), c.id, ${v('issued_at')}::date, ${v('due_at')}::date, ${money('amount')},
                  case when ${v('paid_at')} is not null then ${v('paid_at')}::date when old.id is not null then ${coveredOn('old.id', money('amount'))} end,
+                 ${v('cancelled_at')}::date,
                  coalesce(${v('reminders_sent')}::int, old.reminders_sent, 0), coalesce(${money('fee_charged')}, old.fee_charged_minor, 0),
                  coalesce(${money('fee_waived')}, old.fee_waived_minor, 0), now()
           from import_stage s join customer c on c.external_ref = btrim(s.customer_ref) ${keepStored('invoice', 'invoice_ref')} where ${good}
@@ -412,6 +430,7 @@ export function upsertSql(spec: ImportSpec, header: Set<string>, deriveRefs = tr
               ['due_at', null],
               ['amount_minor', null],
               ['paid_at', 'paid_at'],
+              ['cancelled_at', 'cancelled_at'],
               ['reminders_sent', 'reminders_sent'],
               ['fee_charged_minor', 'fee_charged'],
               ['fee_waived_minor', 'fee_waived'],
@@ -420,6 +439,7 @@ export function upsertSql(spec: ImportSpec, header: Set<string>, deriveRefs = tr
             'invoice',
           )}`),
         holdBackPaidReminders,
+        holdBackCancelledReminders,
       ];
     case 'payments':
       return [

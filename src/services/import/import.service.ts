@@ -100,7 +100,8 @@ interface Staged {
 export class ImportService {
   /**
    * After the commit, `followUp.invoicesPaid` hears of the file's invoices it left paid that have a
-   * reminder run under way (to end it now), and `followUp.customersChanged` of the customers whose
+   * reminder run under way (to end it now), `followUp.invoicesCancelled` of those it left cancelled
+   * (to cancel their runs now), and `followUp.customersChanged` of the customers whose
    * complaints, invoices or payments it wrote (to rescore them now), and `followUp.complaintsReceived`
    * of the complaints a complaints file added or reopened (a topic that became persistent starts its
    * fix, a fix waiting for its check-back hears it did not hold, as after recordComplaint and
@@ -111,6 +112,7 @@ export class ImportService {
     private readonly databaseUrl: string,
     private readonly followUp: {
       invoicesPaid?: (invoiceIds: string[]) => Promise<unknown>;
+      invoicesCancelled?: (invoiceIds: string[]) => Promise<unknown>;
       customersChanged?: (kind: 'complaints' | 'invoices' | 'payments', customerIds: string[]) => Promise<unknown>;
       complaintsReceived?: (complaints: { customerId: string; topic: string }[]) => Promise<unknown>;
     } = {},
@@ -295,13 +297,15 @@ export class ImportService {
         `insert into audit_entry (id, at, actor, action, entity_type, entity_id, before, after) values (gen_random_uuid(), now(), $1, $2, $3, null, null, $4)`,
         [options.actor, `import.${spec.kind}`, spec.kind, JSON.stringify({ source: options.source, mode: options.mode, rowsRead, inserted: report.inserted, updated: report.updated, unchanged: report.unchanged, rejected })],
       );
-      const { invoicesPaid, customersChanged } = this.followUp;
+      const { invoicesPaid, invoicesCancelled, customersChanged } = this.followUp;
       const paid = invoicesPaid && (spec.kind === 'invoices' || spec.kind === 'payments') ? await paidWithReminderRunning(client) : [];
+      const cancelled = invoicesCancelled && spec.kind === 'invoices' ? await cancelledWithReminderRunning(client) : [];
       const changed = customersChanged && (spec.kind === 'complaints' || spec.kind === 'invoices' || spec.kind === 'payments') ? await customersOfFile(client, spec.kind) : [];
       const received = complaintsReceived && spec.kind === 'complaints' ? (await client.query<{ customerId: string; topic: string }>(COMPLAINTS_RECEIVED_SQL)).rows : [];
       await client.query('commit');
       // Committed: a run not told now sees the payment at the run reconciliation (every few minutes) or its next step.
       if (paid.length) await invoicesPaid!(paid).catch(() => undefined);
+      if (cancelled.length) await invoicesCancelled!(cancelled).catch(() => undefined);
       // (A score not rescored now is at the nightly rescore.)
       if (changed.length && changed.length <= RESCORED_AT_ONCE) await customersChanged!(spec.kind as 'complaints' | 'invoices' | 'payments', changed).catch(() => undefined);
       // After the rescore, as recordComplaint does: the fix goes by the topic's complaints as they are now.
@@ -341,6 +345,17 @@ const COMPLAINTS_RECEIVED_SQL = `select cp.customer_id as "customerId", cp.topic
    group by 1, 2 order by 1, 2 limit ${RESCORED_AT_ONCE + 1}`;
 
 /** The file's invoices that are paid now and whose customer has a reminder run under way. */
+/** The file's invoices it left cancelled whose customer has a reminder run under way (which may be of one of them). */
+async function cancelledWithReminderRunning(client: pg.Client): Promise<string[]> {
+  const { rows } = await client.query<{ id: string }>(
+    `select i.id from invoice i
+      where i.cancelled_at is not null and i.external_ref in (select btrim(invoice_ref) from import_stage)
+        and exists (select 1 from playbook_run r where r.customer_id = i.customer_id and r.playbook = $1 and r.status = 'running')`,
+    [FAIR_REMINDER],
+  );
+  return rows.map((r) => r.id);
+}
+
 async function paidWithReminderRunning(client: pg.Client): Promise<string[]> {
   const { rows } = await client.query<{ id: string }>(
     `select i.id from invoice i

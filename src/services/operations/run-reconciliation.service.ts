@@ -2,6 +2,8 @@ import { FIX_ISSUE, awaitsFix } from '../../domain/playbooks/fix-issue.js';
 import type { CampaignService } from '../campaigns/campaign.service.js';
 import type { PlaybookEngine } from '../engines/playbook-engine.js';
 import type { PlaybookRunService } from '../playbooks/playbook-run.service.js';
+import { PlaybookException, PlaybookExceptionCode } from '../playbooks/playbook.exception.js';
+import type { PlaybookService } from '../playbooks/playbook.service.js';
 
 /**
  * How much earlier than its record a run may have started in the engine: the record is
@@ -19,6 +21,9 @@ const UNAUDITED_CANCEL_DAYS = 7;
 const UNKNOWN_UPDATE_SETTLES_AFTER_MS = 5 * 60_000;
 /** Updates of unknown outcome settled per pass, at most (one engine call each). */
 const UNKNOWN_UPDATES_PER_PASS = 200;
+
+/** Who cancels the reminder run of an invoice the billing system cancelled, in the audit log. */
+const INVOICE_CANCELLED_ACTOR = 'system:invoice-cancelled';
 
 /** How far back resets made in the Temporal UI or CLI are looked for (as for cancels: a margin for a sweep that was off). */
 const UNRECORDED_RESET_DAYS = 7;
@@ -43,6 +48,7 @@ export class RunReconciliationService {
     private readonly runs: PlaybookRunService,
     private readonly engine: PlaybookEngine,
     private readonly campaigns: CampaignService,
+    private readonly playbooks: PlaybookService,
   ) {}
 
   /**
@@ -57,6 +63,7 @@ export class RunReconciliationService {
       ...(await this.campaigns.recordEndedInEngine()),
       ...(await this.campaigns.recordResetInEngine()),
       ...(await this.tellPaidReminders()),
+      ...(await this.cancelRemindersOfCancelledInvoices()),
       ...(await this.settleUpdatesOfUnknownOutcome()),
     ];
   }
@@ -84,6 +91,24 @@ export class RunReconciliationService {
     const told: string[] = [];
     for (const workflowId of await this.runs.remindersOfPaidInvoices(invoiceIds)) if (await this.engine.paymentReceived(workflowId)) told.push(workflowId);
     return told;
+  }
+
+  /**
+   * An invoice cancelled in the billing system (an invoices import says so): its reminder run is
+   * cancelled, audited as the billing system's word, and sends nothing more. Of these invoices, or all.
+   */
+  async cancelRemindersOfCancelledInvoices(invoiceIds?: string[]): Promise<string[]> {
+    const cancelled: string[] = [];
+    for (const workflowId of await this.runs.remindersOfCancelledInvoices(invoiceIds)) {
+      try {
+        await this.playbooks.cancelRun(workflowId, 'The invoice was cancelled in the billing system', INVOICE_CANCELLED_ACTOR);
+        cancelled.push(workflowId);
+      } catch (error) {
+        // Ended or being cancelled meanwhile: nothing left to do.
+        if (!(error instanceof PlaybookException && error.code === PlaybookExceptionCode.RunAlreadyFinished)) throw error;
+      }
+    }
+    return cancelled;
   }
 
   private async auditCancelsInEngine(): Promise<string[]> {

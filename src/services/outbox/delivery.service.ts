@@ -3,7 +3,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { decideContact } from '../../domain/guards/contact-guard.js';
 import { retryAfterMs, type DeliveryPolicy } from '../../domain/messages/delivery-policy.js';
 import type { MoneyPolicy } from '../../domain/money.js';
-import { audienceOf, INVOICE_PAID, untilPaidTemplates } from '../../domain/messages/catalogue.js';
+import { audienceOf, INVOICE_PAID, INVOICE_CANCELLED, untilPaidTemplates } from '../../domain/messages/catalogue.js';
 import { messageLanguage, renderMessage } from '../../domain/messages/templates.js';
 import { unsubscribeUrl, withUnsubscribeFooter, type UnsubscribeLinks } from '../../domain/messages/unsubscribe-link.js';
 import { MessagePurpose, OutboxMessage, type MessageChannel } from '../../entities/index.js';
@@ -46,6 +46,7 @@ type DueRow = {
   recent_marketing: string[] | null;
   /** It chases payment of an invoice that has been paid since it was written. */
   invoice_paid: boolean;
+  invoice_cancelled: boolean;
   /** What is still open on its invoice now (a part payment since it was written); null without one. */
   open_minor: string | null;
 };
@@ -132,15 +133,16 @@ export class DeliveryService {
               (select array_agg(x.sent_at) from outbox_message x
                 where x.customer_id = m.customer_id and x.purpose = 'marketing' and x.sent_at > ?) as recent_marketing,
               coalesce(m.template in (?) and i.paid_at is not null, false) as invoice_paid,
+              coalesce(m.template in (?) and i.cancelled_at is not null, false) as invoice_cancelled,
               case when i.id is not null then ${outstandingMinorSql('i')} end as open_minor
          from outbox_message m join customer c on c.id = m.customer_id
               left join invoice i on i.id = m.invoice_id
         where m.id = ?`,
-      [since, [...untilPaidTemplates], id],
+      [since, [...untilPaidTemplates], [...untilPaidTemplates], id],
     );
-    // The invoice was paid while the message waited (whichever way it was paid): held back for good.
-    if (row.invoice_paid) {
-      await em.nativeUpdate(OutboxMessage, { id }, { suppressedAt: now, suppressedReason: INVOICE_PAID });
+    // The invoice was paid (whichever way) or cancelled while the message waited: held back for good.
+    if (row.invoice_paid || row.invoice_cancelled) {
+      await em.nativeUpdate(OutboxMessage, { id }, { suppressedAt: now, suppressedReason: row.invoice_cancelled ? INVOICE_CANCELLED : INVOICE_PAID });
       return 'suppressed';
     }
     const decision = decideContact(this.policies.delivery.contact, {

@@ -364,9 +364,18 @@ export class PlaybookRunService {
    * some way that did not tell the run (an import), so it would wait for its next step to see it.
    */
   async remindersOfPaidInvoices(invoiceIds?: string[]): Promise<string[]> {
+    return this.remindersOfInvoices(sql`i.paid_at is not null`, invoiceIds);
+  }
+
+  /** The reminder runs under way of cancelled invoices (of these invoices, or all). */
+  async remindersOfCancelledInvoices(invoiceIds?: string[]): Promise<string[]> {
+    return this.remindersOfInvoices(sql`i.cancelled_at is not null`, invoiceIds);
+  }
+
+  private async remindersOfInvoices(which: RawBuilder<unknown>, invoiceIds?: string[]): Promise<string[]> {
     const { rows } = await sql<{ workflow_id: string; customer_id: string; invoice_id: string }>`
       select r.workflow_id, i.customer_id, i.id as invoice_id
-        from playbook_run r join invoice i on i.customer_id = r.customer_id and i.paid_at is not null
+        from playbook_run r join invoice i on i.customer_id = r.customer_id and ${which}
        where r.playbook = ${FAIR_REMINDER} and r.status = 'running' ${invoiceIds ? sql`and i.id = any(${invoiceIds}::uuid[])` : sql``}`.execute(this.em.getKysely());
     return rows.filter((r) => r.workflow_id === fairReminderWorkflowId(r.customer_id, r.invoice_id)).map((r) => r.workflow_id);
   }

@@ -130,6 +130,7 @@ export class PlaybookService {
   private async pendingFairReminder(invoiceId: string): Promise<PendingRun> {
     const invoice = await this.invoices.get(invoiceId);
     if (invoice.paidAt) throw new BillingException(BillingExceptionCode.InvoiceAlreadyPaid, `Invoice ${invoiceId} was paid on ${invoice.paidAt}`, { invoiceId });
+    if (invoice.cancelledAt) throw new BillingException(BillingExceptionCode.InvoiceCancelled, `Invoice ${invoiceId} was cancelled on ${invoice.cancelledAt}: nothing is owed on it`, { invoiceId, cancelledAt: invoice.cancelledAt });
     const notOverdue = fairReminderProblem(invoice.dueAt, new Date(), this.policies.triggers);
     if (notOverdue) throw new BillingException(BillingExceptionCode.InvoiceNotOverdue, `Invoice ${invoiceId} is ${notOverdue}`, { invoiceId, dueAt: invoice.dueAt });
     const customerId = invoice.customer.id;

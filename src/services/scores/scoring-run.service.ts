@@ -99,7 +99,7 @@ export class ScoringRunService {
           insert into scoring_invoice_work (run_id, customer_id, invoices)
           select ${runId}, i.customer_id, ${invoiceDays(sql`i`)}
             from invoice i join customer c on c.id = i.customer_id and c.acquired_at <= ${run.asOf}::date
-           where i.issued_at <= ${run.asOf}::date group by i.customer_id`.execute(this.db),
+           where i.issued_at <= ${run.asOf}::date and i.cancelled_at is null group by i.customer_id`.execute(this.db),
     ]);
     const { rows } = await sql<Row>`
       update scoring_run set

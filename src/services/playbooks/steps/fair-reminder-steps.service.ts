@@ -41,12 +41,14 @@ export class FairReminderSteps {
    * Sends the n-th reminder and books its fee (charged, or waived and recorded), in one
    * transaction with the outbox message: a retried step sends and books nothing twice.
    * An invoice paid meanwhile gets no reminder (the payment signal may still be on its way);
-   * nor does one whose run no longer runs (cancelled while the step waited).
+   * nor does one cancelled meanwhile, nor one whose run no longer runs (cancelled while the step waited).
    */
   async sendReminder(input: { workflowId: string; invoiceId: string; reminderNumber: number; template: string; fee: FeeDecision }): Promise<{ sent: boolean; paid: boolean }> {
     return this.em.transactional(async (em) => {
       const invoice = await em.findOneOrFail(Invoice, { id: input.invoiceId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
       if (invoice.paidAt) return { sent: false, paid: true };
+      // Cancelled: nothing is owed (the run itself is cancelled as the cancellation is imported).
+      if (invoice.cancelledAt) return { sent: false, paid: false };
       // (After the invoice: a step waiting for it does not hold the run's record, so a cancel meanwhile is seen.)
       if (!(await runStillRunning(em, input.workflowId))) return { sent: false, paid: false };
       const sent = await this.outbox.enqueueStep(em, { workflowId: input.workflowId, customerId: invoice.customer.id }, `reminder-${input.reminderNumber}`, {
