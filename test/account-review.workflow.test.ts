@@ -122,9 +122,9 @@ it('proposes a cheaper tier first, and offboards a still loss-making account onl
   // An admin's inbox: the reviews waiting for an offboarding decision, found by their step.
   const inbox = await eventually(
     () => stack.gql(RunningPlaybookRunsDocument, { filter: { playbook: 'AccountReview', step: 'awaiting-approval' } }, Role.Viewer),
-    (r) => r.data?.runningPlaybookRuns.edges.some((e) => e.node.workflowId === workflowId) ?? false,
+    (r) => r.data?.runningPlaybookRuns?.edges.some((e) => e.node.workflowId === workflowId) ?? false,
   );
-  expect(inbox.data!.runningPlaybookRuns.edges.find((e) => e.node.workflowId === workflowId)!.node).toMatchObject({ customerId, step: 'awaiting-approval', status: 'Running' });
+  expect(inbox.data!.runningPlaybookRuns!.edges.find((e) => e.node.workflowId === workflowId)!.node).toMatchObject({ customerId, step: 'awaiting-approval', status: 'Running' });
   expect(awaiting).toMatchObject({ answer: 'accepted', offboardingApproved: null });
   expect(await stack.orm.em.fork().findOneOrFail(Customer, { id: customerId })).toMatchObject({ serviceTier: 'basic', status: 'active' });
 
@@ -427,9 +427,9 @@ it("tags a review with the customer's payment-loyalty band when it starts, so th
   expect((await stack.gql(StartAccountReviewDocument, { customerId }, Role.Operator)).errors).toBeUndefined();
   const found = await eventually(
     () => stack.gql(RunningPlaybookRunsDocument, { filter: { playbook: 'AccountReview', loyaltyBand: 'loyal' } }, Role.Viewer),
-    (r) => Boolean(r.data?.runningPlaybookRuns.edges.some((e) => e.node.customerId === customerId)),
+    (r) => Boolean(r.data?.runningPlaybookRuns?.edges.some((e) => e.node.customerId === customerId)),
   );
-  expect(found.data!.runningPlaybookRuns.edges.map((e) => e.node.customerId)).toContain(customerId);
+  expect(found.data!.runningPlaybookRuns!.edges.map((e) => e.node.customerId)).toContain(customerId);
   await stack.gql(CancelPlaybookRunDocument, { workflowId: accountReviewWorkflowId(customerId), reason: 'test over' }, Role.Operator);
 });
 

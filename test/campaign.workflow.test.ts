@@ -474,7 +474,7 @@ it('enrols only the loss-making accounts of a segment into account reviews (list
   const search = (filter: RunningPlaybookRunsFilterInput, page: { first: number; after?: string | null } = { first: 100 }) =>
     stack.gql(RunningPlaybookRunsDocument, { filter, ...page }, Role.Viewer).then((r) => {
       expect(r.errors).toBeUndefined();
-      return r.data!.runningPlaybookRuns;
+      return r.data!.runningPlaybookRuns!;
     });
   const ofCampaign = { playbook: 'AccountReview', campaignId: review.id } as const;
   await eventually(() => search(ofCampaign), (found) => found.totalCount === review.preview!.treated && found.edges.every((e) => settled(e.node)));

@@ -118,6 +118,29 @@ it('answers UNAVAILABLE/DATABASE_TIMEOUT, not unreachable, for a statement Postg
   }
 });
 
+it("keeps an operator's dashboard answering when its status cannot be read in time or Temporal cannot be reached: only those fields are null", async () => {
+  const direct = await createOrm(db.url, apiOrmOptions({ connectionTimeoutMillis: 5_000, statement_timeout: 1_000, query_timeout: 15_000 }));
+  const config = loadConfig({ ...process.env, DATABASE_URL: db.url, TEMPORAL_ADDRESS: '127.0.0.1:1', API_KEYS: `operator:${KEY}` });
+  const dashboardApi = await createApi({ config, orm: direct, temporal, logger: createLogger('silent', 'api') });
+  const holder = new pg.Client({ connectionString: db.url });
+  await holder.connect();
+  try {
+    // Delivery's table held by another task for longer than the API gives a statement.
+    await holder.query('begin');
+    await holder.query('lock table outbox_message in access exclusive mode');
+    const query = '{ operationsStatus { dueMessages } runningPlaybookRuns(first: 1) { totalCount } customers(first: 1) { totalCount } }';
+    const response = await dashboardApi.apollo.executeOperation({ query }, { contextValue: await dashboardApi.contextFor(`Bearer ${KEY}`) });
+    const answer = response.body.kind === 'single' ? response.body.singleResult : null;
+    expect(answer?.data).toEqual({ operationsStatus: null, runningPlaybookRuns: null, customers: { totalCount: 0 } });
+    expect(Object.fromEntries(answer!.errors!.map((e) => [e.path![0], e.extensions!.reason]))).toEqual({ operationsStatus: 'DATABASE_TIMEOUT', runningPlaybookRuns: 'PLAYBOOK_ENGINE_UNAVAILABLE' });
+  } finally {
+    await holder.query('rollback');
+    await holder.end();
+    await dashboardApi.stop();
+    await direct.close();
+  }
+}, 30_000);
+
 it('gives back to the pool the connection of a transaction PostgreSQL ended, so a restart or a failover does not use the pool up', async () => {
   // Two connections at most: each transaction below loses its own (kysely before 0.29.9 kept such a connection checked out for good).
   const small = await createOrm(db.url, { ...apiOrmOptions({ connectionTimeoutMillis: 2_000, statement_timeout: 5_000, query_timeout: 6_000 }), pool: { min: 0, max: 2 } });

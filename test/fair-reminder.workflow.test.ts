@@ -644,7 +644,7 @@ it('ends at once for an invoice already paid', async () => {
 
 it("sees this deployment's worker polling its task queue (operations status)", async () => {
   const status = await eventually(
-    async () => (await stack.gql(OperationsStatusDocument, {}, Role.Operator)).data!.operationsStatus.workers,
+    async () => (await stack.gql(OperationsStatusDocument, {}, Role.Operator)).data!.operationsStatus!.workers,
     (w) => (w?.polling ?? 0) >= 1,
   );
   expect(status!.lastPollSecondsAgo).toBeLessThan(120);

@@ -437,7 +437,7 @@ it('is cancelled by an operator with a reason: the run records it, closes its op
   await stack.gql(StartFixIssueDocument, { customerId, topic: 'rude-support' }, Role.Operator);
   const workflowId = fixIssueWorkflowId(customerId, 'rude-support');
   await eventually(() => state(customerId, 'rude-support'), (s) => s?.step === 'awaiting-fix');
-  const openCases = async () => (await stack.gql(OperationsStatusDocument, {}, Role.Operator)).data!.operationsStatus.openFixCases;
+  const openCases = async () => (await stack.gql(OperationsStatusDocument, {}, Role.Operator)).data!.operationsStatus!.openFixCases;
   const openBefore = await openCases();
   const queue = (status: 'Open' | 'Cancelled') => stack.gql(FixCasesDocument, { filter: { customerId, status } }, Role.Viewer).then((r) => r.data!.fixCases.edges.map((e) => e.node.workflowId));
   expect(await queue('Open')).toEqual([workflowId]);

@@ -51,7 +51,7 @@ function reconcile(): Promise<string[]> {
   const engines = { playbooks: new TemporalPlaybookEngine(client, taskQueue), scoring: new TemporalScoringEngine(client, taskQueue), campaigns: new TemporalCampaignEngine(client, taskQueue) };
   return createServices(stack.orm.em.fork(), engines, defaultPolicies).runReconciliation.recordRunsEndedInEngine();
 }
-const runningFixes = () => stack.gql(OperationsStatusDocument, {}, Role.Operator).then((r) => r.data!.operationsStatus.runningPlaybookRuns.find((p) => p.playbook === 'FixIssue')?.runs ?? 0);
+const runningFixes = () => stack.gql(OperationsStatusDocument, {}, Role.Operator).then((r) => r.data!.operationsStatus!.runningPlaybookRuns.find((p) => p.playbook === 'FixIssue')?.runs ?? 0);
 
 it('records a run terminated in the Temporal UI: it sends nothing more, closes its fix case, stops counting as under way, and is audited with the reason', async () => {
   const { customerId, workflowId } = await customerWithFixRun('Tara', 'late-delivery');

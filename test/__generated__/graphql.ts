@@ -1007,7 +1007,7 @@ export type RunningPlaybookRunsQueryVariables = Exact<{
 }>;
 
 
-export type RunningPlaybookRunsQuery = { runningPlaybookRuns: { totalCount: number, edges: Array<{ node: { workflowId: string, playbook: Playbook, customerId: string, status: PlaybookRunStatus, step: string | null, deadline: string | null, proposal: string | null } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
+export type RunningPlaybookRunsQuery = { runningPlaybookRuns: { totalCount: number, edges: Array<{ node: { workflowId: string, playbook: Playbook, customerId: string, status: PlaybookRunStatus, step: string | null, deadline: string | null, proposal: string | null } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } | null };
 
 export type FixCasesQueryVariables = Exact<{
   filter?: FixCaseFilterInput | null | undefined;
@@ -1043,7 +1043,7 @@ export type FairnessReportQuery = { fairnessReport: Array<{ band: string, custom
 export type OperationsStatusQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type OperationsStatusQuery = { operationsStatus: { dueMessages: number, oldestDueMessageSeconds: number, deferredMessages: number, undeliverableMessages: number, lastRescoreCompletedAt: string | null, openFixCases: number, overdueInvoicesLeftToPeople: number, runningPlaybookRuns: Array<{ playbook: Playbook, runs: number }>, workers: { polling: number, lastPollSecondsAgo: number | null } | null } };
+export type OperationsStatusQuery = { operationsStatus: { dueMessages: number, oldestDueMessageSeconds: number, deferredMessages: number, undeliverableMessages: number, lastRescoreCompletedAt: string | null, openFixCases: number, overdueInvoicesLeftToPeople: number, runningPlaybookRuns: Array<{ playbook: Playbook, runs: number }>, workers: { polling: number, lastPollSecondsAgo: number | null } | null } | null };
 
 export type ScoringRunFieldsFragment = { id: string, trigger: string | null, asOf: string | null, phase: ScoringRunPhase, population: number | null, buyers: number | null, customersScored: number, snapshots: number | null, startedAt: string | null, finishedAt: string | null };
 

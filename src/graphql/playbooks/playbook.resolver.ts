@@ -13,7 +13,9 @@ import { PlaybookRunConnection, PlaybookRunType, RunningPlaybookRunsFilterInput 
 export class PlaybookResolver {
   @Allow(Role.Viewer)
   @Query(() => PlaybookRunConnection, {
-    description: "Runs under way, newest first, by their tags, each with its live state (one Temporal query per run): e.g. account reviews awaiting an offboarding decision. From Temporal's search index, which is eventually consistent; pages go by position",
+    nullable: true,
+    description:
+      "Runs under way, newest first, by their tags, each with its live state (one Temporal query per run): e.g. account reviews awaiting an offboarding decision. From Temporal's search index, which is eventually consistent; pages go by position. Null, with UNAVAILABLE/PLAYBOOK_ENGINE_UNAVAILABLE, while Temporal cannot be reached: the other fields of the request still answer",
     complexity: pageComplexity,
   })
   async runningPlaybookRuns(
