@@ -1,5 +1,5 @@
 import { Role } from '../src/domain/auth/roles.js';
-import { Customer } from '../src/entities/index.js';
+import { Customer, FixCase, Order } from '../src/entities/index.js';
 import {
   AuditEntriesDocument,
   CustomerOrdersDocument,
@@ -59,6 +59,31 @@ it('refuses forged cursors on every list with its code, not an internal error', 
   ];
   const codes = await Promise.all(cases.map(async ([list, result]) => [list, (await result).errors?.[0]?.extensions?.reason ?? 'accepted']));
   expect(codes).toEqual(cases.map(([list]) => [list, 'INVALID_CURSOR']));
+});
+
+it('refuses the cursor of a list under another filter, where a page would silently skip rows', async () => {
+  const em = stack.orm.em.fork();
+  const customer = em.create(Customer, { name: 'Filter Case', email: 'filter@example.com', acquiredAt: '2025-01-01' });
+  for (const [n, owner] of ['billing', 'logistics', 'billing', 'logistics'].entries()) {
+    em.create(FixCase, { customer, workflowId: `fix-issue/cursor-${n}`, topic: 'late-delivery', owner, openedAt: new Date(Date.now() - (10 - n) * 60_000) });
+    em.create(Order, { customer, orderedAt: new Date(Date.now() - (n + 1) * 86_400_000), amountMinor: 1_000 });
+  }
+  await em.flush();
+  const reason = (result: { errors?: readonly { extensions?: Record<string, unknown> }[] }) => result.errors?.[0]?.extensions?.reason ?? 'accepted';
+  // The whole queue's cursor, then one team's.
+  const queue = await stack.gql(FixCasesDocument, { first: 1 }, Role.Viewer);
+  const after = queue.data!.fixCases.pageInfo.endCursor;
+  expect(reason(await stack.gql(FixCasesDocument, { first: 5, after, filter: { owner: 'logistics' } }, Role.Viewer))).toBe('INVALID_CURSOR');
+  expect((await stack.gql(FixCasesDocument, { first: 5, after }, Role.Viewer)).data!.fixCases.edges).toHaveLength(3);
+  const billing = await stack.gql(FixCasesDocument, { first: 1, filter: { owner: 'billing' } }, Role.Viewer);
+  const next = await stack.gql(FixCasesDocument, { first: 5, after: billing.data!.fixCases.pageInfo.endCursor, filter: { owner: 'billing' } }, Role.Viewer);
+  expect(next.data!.fixCases.edges.map((e) => e.node.owner)).toEqual(['billing']);
+  // A timeline's cursor of its orders only, then of every kind; the same kinds in another order are the same list.
+  const orders = await stack.gql(CustomerTimelineDocument, { id: customer.id, first: 1, kinds: ['OrderPlaced', 'InvoicePaid'] }, Role.Viewer);
+  const ordersAfter = orders.data!.customer!.timeline.pageInfo.endCursor;
+  expect(reason(await stack.gql(CustomerTimelineDocument, { id: customer.id, first: 5, after: ordersAfter }, Role.Viewer))).toBe('INVALID_CURSOR');
+  const same = await stack.gql(CustomerTimelineDocument, { id: customer.id, first: 5, after: ordersAfter, kinds: ['InvoicePaid', 'OrderPlaced'] }, Role.Viewer);
+  expect(same.data!.customer!.timeline.edges).toHaveLength(3);
 });
 
 it('pages through rows written within one millisecond without skipping any (times are kept to the millisecond)', async () => {

@@ -2,7 +2,7 @@ import DataLoader from 'dataloader';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql } from 'kysely';
 import type { CampaignGroup, PlaybookRun } from '../../entities/index.js';
-import { assertPageSize, decodeCursor, encodeCursor, toPage, type Page, type PageArgs } from '../common/pagination.js';
+import { assertPageSize, decodeCursor, encodeCursor, scopedTag, toPage, type Page, type PageArgs } from '../common/pagination.js';
 import type { PlaybookRunService } from '../playbooks/playbook-run.service.js';
 
 /** A campaign member as a page lists it: who, in which group, when and in which pass, and where their run stands. */
@@ -25,7 +25,8 @@ interface Key {
   after: string | null;
 }
 
-const TAG = 'campaign-members';
+/** Cursors name the campaign and the group: one of another campaign or tab is refused. */
+const tagOf = (k: { campaignId: string; group: CampaignGroup | null }) => scopedTag('campaign-members', { campaignId: k.campaignId, group: k.group });
 const shapeOf = (k: Key) => `${k.group ?? ''}|${k.first}|${k.after ?? ''}`;
 const keyOf = (k: Key) => `${k.campaignId}|${shapeOf(k)}`;
 const countKeyOf = (campaignId: string, group: CampaignGroup | null) => `${campaignId}|${group ?? ''}`;
@@ -52,7 +53,7 @@ export class CampaignMemberPager {
   /** Who the campaign enrolled, in enrolment (customer ID) order, optionally one group only. */
   page(campaignId: string, group: CampaignGroup | null, args: PageArgs): Promise<Page<CampaignMemberView>> {
     assertPageSize(args.first);
-    const [after] = args.after ? (decodeCursor(TAG, args.after, ['uuid']) as [string]) : [null];
+    const [after] = args.after ? (decodeCursor(tagOf({ campaignId, group }), args.after, ['uuid']) as [string]) : [null];
     return this.pages.load({ campaignId, group, first: args.first, after });
   }
 
@@ -73,7 +74,7 @@ export class CampaignMemberPager {
         const views = byCampaign.get(key.campaignId) ?? [];
         pages.set(
           keyOf(key),
-          toPage(views, key.first, () => this.counts.load(countKeyOf(key.campaignId, key.group)), (m) => encodeCursor(TAG, [m.customerId]), Boolean(key.after)),
+          toPage(views, key.first, () => this.counts.load(countKeyOf(key.campaignId, key.group)), (m) => encodeCursor(tagOf(key), [m.customerId]), Boolean(key.after)),
         );
       }
     }

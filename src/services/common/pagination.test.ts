@@ -1,5 +1,5 @@
 import { PaginationException } from './pagination.exception.js';
-import { assertPageSize, decodeCursor, encodeCursor, toPage, type Page } from './pagination.js';
+import { assertPageSize, decodeCursor, encodeCursor, scopedTag, toPage, type Page } from './pagination.js';
 
 describe('cursors', () => {
   it('round-trip their sort key', () => {
@@ -29,6 +29,23 @@ describe('cursors', () => {
     const cursor = encodeCursor('customers:name:asc', ['Zoë', 'id-1']);
     expect(() => decodeCursor('customers:revenue:desc', cursor, ['text', 'text'])).toThrow(PaginationException);
     expect(() => decodeCursor('customers:name:asc', cursor, ['text', 'text', 'text'])).toThrow(PaginationException);
+  });
+
+  it('name what their list is of, so one taken under another filter or parent is refused', () => {
+    // An empty scope, and empty conditions in it, name nothing: the unfiltered list's tag.
+    expect(scopedTag('fix-cases', {})).toBe('fix-cases');
+    expect(scopedTag('fix-cases', { owner: null, status: undefined, kinds: [], search: '' })).toBe('fix-cases');
+    const billing = scopedTag('fix-cases', { owner: 'billing', status: 'open' });
+    expect(billing).toMatch(/^fix-cases:[\w-]{12}$/);
+    // The same scope whatever the order of its keys and lists; another scope another tag.
+    expect(scopedTag('fix-cases', { status: 'open', owner: 'billing' })).toBe(billing);
+    expect(scopedTag('timeline', { kinds: ['order-placed', 'invoice-paid'] })).toBe(scopedTag('timeline', { kinds: ['invoice-paid', 'order-placed'] }));
+    expect(scopedTag('fix-cases', { owner: 'logistics', status: 'open' })).not.toBe(billing);
+    const members = (campaignId: string, group: string | null) => scopedTag('campaign-members', { campaignId, group });
+    expect(members('a', 'holdout')).not.toBe(members('a', null));
+    expect(members('a', null)).not.toBe(members('b', null));
+    const cursor = encodeCursor(members('a', null), ['x']);
+    expect(() => decodeCursor(members('a', 'holdout'), cursor, ['text'])).toThrow(PaginationException);
   });
 
   it('are refused when not base64 JSON', () => {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { isUuid } from '../../domain/ids.js';
 import { isCalendarDay } from '../../domain/dates.js';
 import { PaginationException, PaginationExceptionCode } from './pagination.exception.js';
@@ -29,6 +30,32 @@ export function assertPageSize(first: number): void {
  */
 export function encodeCursor(tag: string, key: readonly unknown[]): string {
   return Buffer.from(JSON.stringify([tag, ...key])).toString('base64url');
+}
+
+/**
+ * A cursor tag naming the list and what it is a list of (its parent, its filter: `scope`), so a
+ * cursor taken under another filter or of another parent is refused (INVALID_CURSOR): a list whose
+ * filter changed starts again from its top instead of somewhere in its middle, skipping rows. The
+ * same scope is one tag whatever the order of its keys and lists; an empty value (null, [], '') is
+ * no condition, and an empty scope names none.
+ */
+export function scopedTag(list: string, scope: Readonly<Record<string, unknown>>): string {
+  const byText = (a: unknown, b: unknown) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1);
+  const empty = (value: unknown) => value == null || value === '' || (Array.isArray(value) && value.length === 0);
+  const canonical = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(canonical).sort(byText);
+    if (value && typeof value === 'object') {
+      return Object.fromEntries(
+        Object.keys(value)
+          .filter((k) => !empty((value as Record<string, unknown>)[k]))
+          .sort()
+          .map((k) => [k, canonical((value as Record<string, unknown>)[k])]),
+      );
+    }
+    return value;
+  };
+  const kept = canonical(scope) as Record<string, unknown>;
+  return Object.keys(kept).length ? `${list}:${createHash('sha256').update(JSON.stringify(kept)).digest('base64url').slice(0, 12)}` : list;
 }
 
 /**

@@ -1,9 +1,8 @@
-import { createHash } from 'node:crypto';
 import { sql, type RawBuilder } from 'kysely';
 import type { CustomerStatus, ServiceTier } from '../../entities/index.js';
 import { bandMoveProblem, bandsProblem, SCORE_BANDS } from '../../domain/scoring/score-bands.js';
 import { ScoreKind } from '../../domain/scoring/score-kind.js';
-import type { CursorPart } from '../common/pagination.js';
+import { scopedTag, type CursorPart } from '../common/pagination.js';
 import { CustomerException, CustomerExceptionCode } from './customer.exception.js';
 import { characterCount } from '../../domain/text.js';
 import { hasOpenComplaint, hasOpenIssue } from '../facts/customer-facts.js';
@@ -213,12 +212,8 @@ export interface SortKey {
  * somewhere in its middle. An unfiltered list's tag names no filter.
  */
 export function customerListTag(sort: CustomerSort, filter: CustomerFilter = {}): string {
-  const stored = storedFilter(filter);
   // Lists in any order (of values, of score conditions) are the same filter.
-  const byText = (a: unknown, b: unknown) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1);
-  const canonical = JSON.stringify(stored, (_key, value: unknown) => (Array.isArray(value) ? [...value].sort(byText) : value));
-  const filtered = Object.keys(stored).length ? `:${createHash('sha256').update(canonical).digest('base64url').slice(0, 12)}` : '';
-  return `customers:${sort.field}${sort.scoreKind ? `:${sort.scoreKind}` : ''}:${sort.direction}${filtered}`;
+  return scopedTag(`customers:${sort.field}${sort.scoreKind ? `:${sort.scoreKind}` : ''}:${sort.direction}`, { ...storedFilter(filter) });
 }
 
 /** The sort expression on the customer row; null for scores, which a two-part keyset over current_score serves. */

@@ -6,7 +6,7 @@ import { renderIfKnown } from '../../domain/messages/templates.js';
 import { CONSENT_ACTIONS, IMPORT_CONSENT_ACTION } from '../../domain/customers/contact.js';
 import { UNSUBSCRIBE_ACTOR } from '../../domain/messages/unsubscribe-link.js';
 import { PROMISED_INVOICE, PROMISED_UNTIL, PROMISE_TO_PAY_ENTRY } from './payment-promise-entries.js';
-import { assertPageSize, decodeCursor, encodeCursor, toPage, type Page, type PageArgs } from '../common/pagination.js';
+import { assertPageSize, decodeCursor, encodeCursor, scopedTag, toPage, type Page, type PageArgs } from '../common/pagination.js';
 
 /** One thing that happened with a customer, newest first in their timeline. */
 export interface CustomerEvent extends CustomerEventFacts {
@@ -49,10 +49,11 @@ interface EventFacts {
   readerLocale?: string | null;
 }
 
-const TAG = 'timeline';
 /** An event's time, kind and reference. */
 const CURSOR = ['time', 'text', 'text'] as const;
 const ALL_KINDS = Object.values(CustomerEventKind);
+/** Cursors name the kinds asked for (all when none): one taken under other kinds is refused. */
+const tagOf = (kinds: readonly CustomerEventKind[]) => scopedTag('timeline', { kinds: kinds.length === ALL_KINDS.length ? [] : kinds });
 const kindsOf = (args: TimelineArgs) => (args.kinds?.length ? [...new Set(args.kinds)].sort() : ALL_KINDS);
 const shapeOf = (k: Key) => `${k.first}|${k.after ?? ''}|${k.kinds.join(',')}`;
 
@@ -138,8 +139,9 @@ export class CustomerTimelineService {
 
   forCustomer(customerId: string, args: TimelineArgs): Promise<Page<CustomerEvent>> {
     assertPageSize(args.first);
-    if (args.after) decodeCursor(TAG, args.after, CURSOR);
-    return this.pages.load({ customerId, first: args.first, after: args.after ?? null, kinds: kindsOf(args) });
+    const kinds = kindsOf(args);
+    if (args.after) decodeCursor(tagOf(kinds), args.after, CURSOR);
+    return this.pages.load({ customerId, first: args.first, after: args.after ?? null, kinds });
   }
 
   private async loadPages(keys: readonly Key[]): Promise<Page<CustomerEvent>[]> {
@@ -152,9 +154,9 @@ export class CustomerTimelineService {
         for (const [customerId, rows] of await this.fetch(group)) rowsOf.set(`${customerId}|${shape}`, rows);
       }),
     );
-    const cursorOf = (e: CustomerEvent) => encodeCursor(TAG, [e.at.toISOString(), e.kind, e.ref]);
     return keys.map((key) => {
       const events = (rowsOf.get(`${key.customerId}|${shapeOf(key)}`) ?? []).map((row) => toEvent(row, this.currency));
+      const cursorOf = (e: CustomerEvent) => encodeCursor(tagOf(key.kinds), [e.at.toISOString(), e.kind, e.ref]);
       return toPage(events, key.first, () => this.counts.load({ customerId: key.customerId, kinds: key.kinds }), cursorOf, Boolean(key.after));
     });
   }
@@ -164,7 +166,7 @@ export class CustomerTimelineService {
     const { first, after, kinds } = group[0];
     let beyond = sql`true`;
     if (after) {
-      const [at, kind, ref] = decodeCursor(TAG, after, CURSOR) as [string, string, string];
+      const [at, kind, ref] = decodeCursor(tagOf(kinds), after, CURSOR) as [string, string, string];
       beyond = sql`(e.at, e.kind, e.ref) < (${at}::timestamptz, ${kind}, ${ref})`;
     }
     const { rows } = await sql<EventRow>`

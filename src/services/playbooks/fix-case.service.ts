@@ -6,7 +6,7 @@ import { isUuid } from '../../domain/ids.js';
 import { FixCase, FixCaseStatus } from '../../entities/index.js';
 import type { AuditService } from '../audit/audit.service.js';
 import { keysetPage } from '../common/keyset-page.js';
-import type { Page, PageArgs } from '../common/pagination.js';
+import { scopedTag, type Page, type PageArgs } from '../common/pagination.js';
 import { assertCustomerId } from '../customers/customer.service.js';
 import { fixIssueTopic, PlaybookException, PlaybookExceptionCode } from './playbook.exception.js';
 
@@ -50,7 +50,7 @@ export class FixCaseService {
       if (!isUuid(filter.customerId)) throw invalid('customerId', `"${filter.customerId}" is not an ID`);
       where.push({ customer: filter.customerId });
     }
-    return keysetPage(this.em, FixCase, { tag: 'fix-cases', where: { $and: where }, key: { property: 'openedAt', direction: 'asc', time: true }, tiebreaker: { property: 'id', direction: 'asc' } }, args);
+    return keysetPage(this.em, FixCase, { tag: scopedTag('fix-cases', { ...filter }), where: { $and: where }, key: { property: 'openedAt', direction: 'asc', time: true }, tiebreaker: { property: 'id', direction: 'asc' } }, args);
   }
 
   /** Per owner, busiest first: the queue now, and the fixes since `since` (YYYY-MM-DD). */

@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { isUuid, workflowIdProblem } from '../../domain/ids.js';
 import { runTagSearchProblem } from '../../domain/playbooks/run-tags.js';
-import { assertPageSize, decodeCursor, encodeCursor, invalidCursor, mapPage, toPage, type Page, type PageArgs } from '../common/pagination.js';
+import { assertPageSize, decodeCursor, encodeCursor, invalidCursor, mapPage, scopedTag, toPage, type Page, type PageArgs } from '../common/pagination.js';
 import { APPRECIATION, appreciationWorkflowId } from '../../domain/playbooks/appreciation.js';
 import { ACCOUNT_REVIEW, accountReviewWorkflowId, type AccountReviewState } from '../../domain/playbooks/account-review.js';
 import { FAIR_REMINDER, fairReminderWorkflowId, promiseDayOutOfRange } from '../../domain/playbooks/fair-reminder.js';
@@ -394,7 +394,7 @@ export class PlaybookService {
   async running(search: RunSearch, args: PageArgs): Promise<Page<PlaybookRunView>> {
     assertPageSize(args.first);
     assertRunSearch(search);
-    const tag = 'running-runs';
+    const tag = scopedTag('running-runs', { ...search });
     const offset = args.after ? Number(decodeCursor(tag, args.after, ['integer'])[0]) : 0;
     // Pages go by position, so reaching one walks every run before it: no further than a search should list.
     if (offset < 0 || offset > MAX_RUNNING_OFFSET) throw invalidCursor(args.after!);
