@@ -270,6 +270,29 @@ it('sends the welcome after all when an operator undoes a mistaken termination b
   await temporalOperator(stack).workflow.getHandle(workflowId).terminate('test over');
 }, 60_000);
 
+it('sends the welcome after all when an operator resets the run to before a confirmation sent by mistake: the run waits for an answer to it again', async () => {
+  const customerId = await newCustomer('Noor', zoneAtTwoInTheMorning(new Date()));
+  const workflowId = welcomeCheckWorkflowId(customerId);
+  expect((await stack.gql(StartWelcomeCheckDocument, { customerId }, Role.Operator)).errors).toBeUndefined();
+  await eventually(() => stack.gql(WelcomeCheckDocument, { customerId }, Role.Viewer), (r) => r.data?.welcomeCheck?.step === 'awaiting-confirmation');
+  // A confirmation typed for the wrong customer: the run completes, and the welcome still queued for the morning is held back.
+  const handle = temporalOperator(stack).workflow.getHandle(workflowId);
+  await handle.signal('welcomeConfirmed');
+  await eventually(() => record(workflowId), (r) => r?.status === 'completed');
+  expect(await welcome(workflowId)).toMatchObject({ sentAt: null, suppressedReason: expect.stringMatching(/^run-ended: /) });
+
+  // Reset to the last workflow task before the signal, leaving the signal out.
+  const { events } = await handle.fetchHistory();
+  const signalled = events!.findIndex((e) => e.workflowExecutionSignaledEventAttributes);
+  const before = events!.slice(0, signalled).filter((e) => e.workflowTaskCompletedEventAttributes).at(-1)!.eventId!;
+  const runId = await resetInEngine(stack, workflowId, 'confirmed by mistake', { finishEventId: before, excludeSignals: true });
+  await eventually(async () => (await reconcile(), record(workflowId)), (r) => r?.status === 'running');
+  expect(await welcome(workflowId)).toMatchObject({ sentAt: null, suppressedAt: null, suppressedReason: null });
+  const audit = await stack.orm.em.fork().find(AuditEntry, { action: 'playbook.reset-in-engine', entityId: workflowId });
+  expect(audit.map((a) => a.after)).toEqual([{ runId, reason: 'confirmed by mistake', resetAt: expect.any(String), status: 'running', endUndone: 'completed', messagesReleased: ['welcome'] }]);
+  await handle.terminate('test over');
+}, 60_000);
+
 it('releases the message of a step a reset run takes again when its stop had held it back, and no message a guard held back', async () => {
   const em = stack.orm.em.fork();
   const customerId = await newCustomer('Ines');

@@ -43,7 +43,9 @@ export type EndedInEngine = RunStatus.Failed | RunStatus.Terminated | RunStatus.
 export const runEndedInEngine = (status: EndedInEngine) => `run-${status.replace('_', '-')}: its playbook run was ${status.replace('_', ' ')} in the workflow engine; it sends nothing more`;
 
 /**
- * Why a message was held back by its run's stop (cancelled, failed, terminated, timed out), not
- * by a guard of its own: a reset that makes the run run again releases such a message.
+ * Why a message was held back by its run's end or stop (completed: what it asked is answered;
+ * cancelled, failed, terminated, timed out), not by a guard of its own: a reset that makes the
+ * run run again releases such a message (a welcome check reset to before a confirmation
+ * recorded by mistake waits for an answer to its welcome again, so the welcome goes).
  */
-export const heldBackByRunStop: readonly string[] = [RUN_CANCELLED, ...[RunStatus.Failed, RunStatus.Terminated, RunStatus.TimedOut].map((status) => runEndedInEngine(status as EndedInEngine))];
+export const heldBackByRunStop: readonly string[] = [RUN_ENDED, RUN_CANCELLED, ...[RunStatus.Failed, RunStatus.Terminated, RunStatus.TimedOut].map((status) => runEndedInEngine(status as EndedInEngine))];
