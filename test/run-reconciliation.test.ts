@@ -253,3 +253,27 @@ it('reopens the fix case of a run reset to before a resolution reported by mista
   expect(await reconcile()).not.toContain(workflowId);
   expect(await fixCase(workflowId)).toMatchObject({ status: 'resolved' });
 });
+
+it('resolves the fix case again when a run is reset to before a recurrence signalled by mistake: owner and escalations follow the run back', async () => {
+  const { customerId, workflowId } = await customerWithFixRun('Ravi', 'dead-pixel');
+  expect((await stack.gql(ResolveIssueDocument, { customerId, topic: 'dead-pixel' }, Role.Operator)).errors).toBeUndefined();
+  const fixed = await eventually(() => fixCase(workflowId), (c) => c.status === 'resolved');
+  // A recurrence sent for the wrong customer: the case opens again one level up.
+  const handle = temporalOperator(stack).workflow.getHandle(workflowId);
+  await handle.signal('issueRecurred');
+  await eventually(() => fixCase(workflowId), (c) => c.status === 'open' && c.escalations === 1);
+
+  // Reset to the workflow task before the signal, leaving it out: the run checks back on its fix again.
+  const { events } = await handle.fetchHistory();
+  const signalled = events!.findIndex((e) => e.workflowExecutionSignaledEventAttributes);
+  const taskBefore = events!.slice(0, signalled).reverse().find((e) => e.workflowTaskCompletedEventAttributes)!;
+  const runId = await resetInEngine(stack, workflowId, 'recurrence signalled by mistake', { finishEventId: taskBefore.eventId, excludeSignals: true });
+  expect((await stack.gql(FixIssueDocument, { customerId, topic: 'dead-pixel' }, Role.Viewer)).data!.fixIssue).toMatchObject({ step: 'awaiting-check-back', escalations: 0 });
+  const resolved = await eventually(async () => (await reconcile(), fixCase(workflowId)), (c) => c.status === 'resolved');
+  expect(resolved).toMatchObject({ owner: fixed.owner, escalations: 0 });
+  expect(resolved.resolvedAt!.getTime()).toBeLessThanOrEqual(Date.now());
+  expect((await resetAudit(workflowId)).map((a) => a.after)).toEqual([{ runId, reason: 'recurrence signalled by mistake', resetAt: expect.any(String), status: 'running', fixResolvedAgain: true }]);
+  // Off every queue: the customer's marketing is no longer held back for it.
+  expect((await stack.gql(FixCasesDocument, { filter: { customerId, status: 'Open' } }, Role.Viewer)).data!.fixCases.totalCount).toBe(0);
+  await handle.terminate('test over');
+}, 60_000);

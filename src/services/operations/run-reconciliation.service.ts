@@ -1,7 +1,7 @@
 import { FIX_ISSUE, awaitsFix } from '../../domain/playbooks/fix-issue.js';
 import type { CampaignService } from '../campaigns/campaign.service.js';
 import type { PlaybookEngine } from '../engines/playbook-engine.js';
-import type { PlaybookRunService } from '../playbooks/playbook-run.service.js';
+import type { FixCaseAfterReset, PlaybookRunService } from '../playbooks/playbook-run.service.js';
 import { PlaybookException, PlaybookExceptionCode } from '../playbooks/playbook.exception.js';
 import type { PlaybookService } from '../playbooks/playbook.service.js';
 
@@ -153,13 +153,13 @@ export class RunReconciliationService {
     for (const run of await this.runs.resetCandidates(started)) {
       const reset = await this.engine.howReset(run.workflowId, run.runId);
       if (!reset) continue;
-      let waitsForFix = false;
+      let fixCase: FixCaseAfterReset | null = null;
       if (run.playbook === FIX_ISSUE && run.running) {
         const state = await this.engine.fixIssueState(run.workflowId).catch(() => null);
         if (!state) continue;
-        waitsForFix = awaitsFix(state.step);
+        fixCase = { awaitsFix: awaitsFix(state.step), owner: state.owner, escalations: state.escalations };
       }
-      if (await this.runs.recordResetInEngine({ workflowId: run.workflowId, runId: run.runId, running: run.running, reset, awaitsFix: waitsForFix })) recorded.push(run.workflowId);
+      if (await this.runs.recordResetInEngine({ workflowId: run.workflowId, runId: run.runId, running: run.running, reset, fixCase })) recorded.push(run.workflowId);
     }
     return recorded;
   }

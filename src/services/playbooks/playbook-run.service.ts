@@ -78,6 +78,13 @@ const ENDED_IN_ENGINE: Record<EndedInEngine, PlaybookRunStatus> = {
 };
 
 /** The database record of playbook runs. Every write is idempotent: activities may be retried. */
+/** A fix-issue run's case as the reset run's own state has it: waiting for its fix again or past it, with whom and after how many escalations. */
+export interface FixCaseAfterReset {
+  awaitsFix: boolean;
+  owner: string | null;
+  escalations: number;
+}
+
 export class PlaybookRunService {
   private readonly pager: ChildPager<PlaybookRun>;
 
@@ -200,15 +207,13 @@ export class PlaybookRunService {
    * A run whose end was recorded before the reset runs again: its record says running (outcome
    * and end cleared), so its steps write again and it can be cancelled, a fix case its end
    * cancelled is open again, and the messages its end held back go out after all
-   * (`releaseHeldBackByStop`, named in the entry as `messagesReleased`). A fix case resolved
-   * before the reset opens again (resolved and confirmed cleared) when the run waits for a fix
-   * after it (`awaitsFix`, the run's own state): the reset undid the resolution, and the next
-   * one dates the case. An account review's tier change after the point reset to stays, named
+   * (`releaseHeldBackByStop`, named in the entry as `messagesReleased`). A fix case follows the
+   * reset run's own state (`alignFixCase`: `fixReopened`, `fixResolvedAgain` in the entry). An account review's tier change after the point reset to stays, named
    * in the entry (`tierChangeKept`). A reset execution that closed before this came by
    * (`running` false: a thank-you done again in a second, a reset run terminated again) is
    * audited alone: its record keeps how the run ended. False when audited before.
    */
-  async recordResetInEngine(input: { workflowId: string; runId: string; running: boolean; reset: HowReset; awaitsFix: boolean }): Promise<boolean> {
+  async recordResetInEngine(input: { workflowId: string; runId: string; running: boolean; reset: HowReset; fixCase: FixCaseAfterReset | null }): Promise<boolean> {
     return this.em.transactional(async (em) => {
       // The run's record first (as every writer of the run takes it), then its case.
       const [run] = await em.execute<{ status: PlaybookRunStatus; finished_at: Date | null; playbook: string; customer_id: string }[]>(
@@ -229,9 +234,7 @@ export class PlaybookRunService {
       }
       const released = reopened ? await this.releaseHeldBackByStop(em, { workflowId: input.workflowId, customerId: run.customer_id, playbook: run.playbook }, input.reset.from) : [];
       const tierChangeKept = run.playbook === ACCOUNT_REVIEW ? await this.tierChangeSince(em, { workflowId: input.workflowId, customerId: run.customer_id }, input.reset) : null;
-      const caseReopened = input.awaitsFix
-        ? (await em.nativeUpdate(FixCase, { workflowId: input.workflowId, status: FixCaseStatus.Resolved, resolvedAt: { $lte: input.reset.at } }, { status: FixCaseStatus.Open, resolvedAt: null, confirmedAt: null })) > 0
-        : false;
+      const { caseReopened, caseResolvedAgain } = input.fixCase ? await this.alignFixCase(em, input.workflowId, input.fixCase, input.reset) : { caseReopened: false, caseResolvedAgain: false };
       new AuditService().record(em, {
         actor: `temporal:${input.reset.by ?? 'unknown'}`,
         action: 'playbook.reset-in-engine',
@@ -244,6 +247,7 @@ export class PlaybookRunService {
           status: reopened ? PlaybookRunStatus.Running : run.status,
           ...(reopened ? { endUndone: run.status } : {}),
           ...(caseReopened ? { fixReopened: true } : {}),
+          ...(caseResolvedAgain ? { fixResolvedAgain: true } : {}),
           ...(released.length > 0 ? { messagesReleased: released } : {}),
           ...(tierChangeKept ? { tierChangeKept } : {}),
         },
@@ -251,6 +255,22 @@ export class PlaybookRunService {
       await em.flush();
       return true;
     });
+  }
+
+  /**
+   * The fix case follows the reset run, as its own state says. A run that waits for its fix again
+   * has its case open (one resolved before the reset opens again: the reset undid the resolution;
+   * the next one dates it). A run past its fix (reset to before a recurrence signalled by mistake)
+   * has its case resolved again, where the recurrence had reopened it one level up: dated at the
+   * point reset to, as the reopening cleared the fix's own time. Either way the owner and
+   * escalations are the run's (a reset to before an escalation takes it back).
+   */
+  private async alignFixCase(em: EntityManager, workflowId: string, run: FixCaseAfterReset, reset: HowReset): Promise<{ caseReopened: boolean; caseResolvedAgain: boolean }> {
+    const caseReopened =
+      run.awaitsFix && (await em.nativeUpdate(FixCase, { workflowId, status: FixCaseStatus.Resolved, resolvedAt: { $lte: reset.at } }, { status: FixCaseStatus.Open, resolvedAt: null, confirmedAt: null })) > 0;
+    const caseResolvedAgain = !run.awaitsFix && (await em.nativeUpdate(FixCase, { workflowId, status: FixCaseStatus.Open }, { status: FixCaseStatus.Resolved, resolvedAt: reset.from })) > 0;
+    if (run.owner) await em.nativeUpdate(FixCase, { workflowId, status: { $ne: FixCaseStatus.Cancelled } }, { owner: run.owner, escalations: run.escalations });
+    return { caseReopened, caseResolvedAgain };
   }
 
   /**
