@@ -554,6 +554,30 @@ it('holds back a reminder waiting for the end of quiet hours when an operator ty
   await recordHistory(workflowId, 'fair-reminder-promise-in-engine-holds-queued');
 }, 60_000);
 
+it('sends the reminder a promise held back when an operator resets the run to before the promise (made for the wrong invoice)', async () => {
+  const { invoiceId, workflowId, messages } = await reminderHeldForTheNight('WrongInvoice');
+  const until = new Date(Date.now() + 5 * 86_400_000).toISOString().slice(0, 10);
+  expect((await stack.gql(PromiseToPayDocument, { invoiceId, until }, Role.Operator)).errors).toBeUndefined();
+  const reminder = async () => (await messages()).find((m) => m.key === `${workflowId}/reminder-1`)!;
+  expect(await reminder()).toMatchObject({ status: 'Suppressed', suppressedReason: expect.stringMatching(/^promise-to-pay: /) });
+
+  // Reset to the workflow task before the promise was taken, leaving the promise out.
+  const handle = stack.temporal.client.workflow.getHandle(workflowId);
+  const { events } = await handle.fetchHistory();
+  const accepted = events!.findIndex((e) => e.workflowExecutionUpdateAcceptedEventAttributes);
+  const taskBefore = events!.slice(0, accepted).reverse().find((e) => e.workflowTaskCompletedEventAttributes)!;
+  const runId = await resetInEngine(stack, workflowId, 'promise recorded for the wrong invoice', { finishEventId: taskBefore.eventId, excludeUpdates: true });
+  await eventually(() => state(invoiceId), (s) => s?.promisedUntil === null && s.step === 'waiting');
+  const reconciliation = (await stack.api.contextFor(`Bearer ${testKeys[Role.Operator]}`)).services.runReconciliation;
+  await eventually(async () => (await reconciliation.recordRunsEndedInEngine(), reminder()), (m) => m.status !== 'Suppressed');
+  // Queued again, for the morning; the reset's entry names it.
+  expect(await reminder()).toMatchObject({ sentAt: null, suppressedReason: null });
+  const [entry] = (await sql<{ after: Record<string, unknown> }>`select after from audit_entry where action = 'playbook.reset-in-engine' and entity_id = ${workflowId}`.execute(stack.orm.em.fork().getKysely())).rows;
+  expect(entry.after).toEqual({ runId, reason: 'promise recorded for the wrong invoice', resetAt: expect.any(String), status: 'running', promiseHoldsReleased: ['reminder-1'] });
+  expect((await deliverInTheMorning()).map((m) => m.idempotencyKey)).toContain(`${workflowId}/reminder-1`);
+  await handle.terminate('test over');
+}, 90_000);
+
 it('sends nothing more once an operator cancels it: a reminder waiting for the end of quiet hours is held back', async () => {
   const { invoiceId, workflowId, messages } = await reminderHeldForTheNight('Dispute');
   expect((await stack.gql(CancelPlaybookRunDocument, { workflowId, reason: 'The customer disputes the invoice' }, Role.Operator)).errors).toBeUndefined();

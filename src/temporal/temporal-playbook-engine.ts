@@ -11,7 +11,7 @@ import { RunStatus, type EndedInEngine } from '../domain/playbooks/run-status.js
 import type { EndedRun, FoundRun, HowEnded, HowReset, LaunchedRun, PlaybookEngine, StartedRun, RunSearch, RunTags, Taken } from '../services/engines/playbook-engine.js';
 import { PlaybookException, PlaybookExceptionCode } from '../services/playbooks/playbook.exception.js';
 import { accountReviewStateQuery, answerProposalUpdate, decideOffboardingUpdate } from '../../workflows/account-review.workflow.js';
-import { paymentReceivedSignal, promiseToPayUpdate } from '../../workflows/fair-reminder.workflow.js';
+import { fairReminderStateQuery, paymentReceivedSignal, promiseToPayUpdate } from '../../workflows/fair-reminder.workflow.js';
 import { fixIssueStateQuery, issueRecurredSignal, resolveIssueUpdate } from '../../workflows/fix-issue.workflow.js';
 import { anyPlaybookStateQuery } from '../../workflows/playbook-state.js';
 import { CampaignIdKey, CustomerIdKey, LoyaltyBandKey, PlaybookKey, PlaybookStepKey, RiskBandKey } from '../../workflows/search-attributes.js';
@@ -80,6 +80,10 @@ export class TemporalPlaybookEngine implements PlaybookEngine {
 
   paymentReceived(workflowId: string): Promise<boolean> {
     return this.signal(workflowId, paymentReceivedSignal);
+  }
+
+  fairReminderState(workflowId: string): Promise<FairReminderState | null> {
+    return this.query(workflowId, fairReminderStateQuery);
   }
 
   promiseToPay(workflowId: string, promise: PaymentPromise, updateId: string): Promise<FairReminderState | null> {

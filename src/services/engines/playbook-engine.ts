@@ -103,6 +103,7 @@ export interface PlaybookEngine extends SteeringSource {
 
   /** Starts the fair-reminder run of an overdue invoice, or returns the one already running. */
   startFairReminder(input: { customerId: string; invoiceId: string; policy: FairReminderPolicy; tags: RunTags }): Promise<LaunchedRun>;
+  fairReminderState(workflowId: string): Promise<FairReminderState | null>;
   /** Tells a running reminder run that its invoice is paid; false when none runs. */
   paymentReceived(workflowId: string): Promise<boolean>;
   /** The customer's promise to pay by a day; the run's state after it, null when no run exists; PROMISE_REFUSED when the run does not take it. */

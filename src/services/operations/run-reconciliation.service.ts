@@ -1,3 +1,4 @@
+import { FAIR_REMINDER } from '../../domain/playbooks/fair-reminder.js';
 import { FIX_ISSUE, awaitsFix } from '../../domain/playbooks/fix-issue.js';
 import type { CampaignService } from '../campaigns/campaign.service.js';
 import type { PlaybookEngine } from '../engines/playbook-engine.js';
@@ -159,7 +160,13 @@ export class RunReconciliationService {
         if (!state) continue;
         fixCase = { awaitsFix: awaitsFix(state.step), owner: state.owner, escalations: state.escalations };
       }
-      if (await this.runs.recordResetInEngine({ workflowId: run.workflowId, runId: run.runId, running: run.running, reset, fixCase })) recorded.push(run.workflowId);
+      let promiseHeld: boolean | null = null;
+      if (run.playbook === FAIR_REMINDER && run.running) {
+        const state = await this.engine.fairReminderState(run.workflowId).catch(() => null);
+        if (!state) continue;
+        promiseHeld = state.promisedUntil !== null;
+      }
+      if (await this.runs.recordResetInEngine({ workflowId: run.workflowId, runId: run.runId, running: run.running, reset, fixCase, promiseHeld })) recorded.push(run.workflowId);
     }
     return recorded;
   }

@@ -213,7 +213,15 @@ export class PlaybookRunService {
    * (`running` false: a thank-you done again in a second, a reset run terminated again) is
    * audited alone: its record keeps how the run ended. False when audited before.
    */
-  async recordResetInEngine(input: { workflowId: string; runId: string; running: boolean; reset: HowReset; fixCase: FixCaseAfterReset | null }): Promise<boolean> {
+  async recordResetInEngine(input: {
+    workflowId: string;
+    runId: string;
+    running: boolean;
+    reset: HowReset;
+    fixCase: FixCaseAfterReset | null;
+    /** A fair reminder's: whether the reset run holds a promise to pay (null for other playbooks). */
+    promiseHeld: boolean | null;
+  }): Promise<boolean> {
     return this.em.transactional(async (em) => {
       // The run's record first (as every writer of the run takes it), then its case.
       const [run] = await em.execute<{ status: PlaybookRunStatus; finished_at: Date | null; playbook: string; customer_id: string }[]>(
@@ -233,6 +241,7 @@ export class PlaybookRunService {
         await em.nativeUpdate(FixCase, { workflowId: input.workflowId, status: FixCaseStatus.Cancelled }, { status: FixCaseStatus.Open });
       }
       const released = reopened ? await this.releaseHeldBackByStop(em, { workflowId: input.workflowId, customerId: run.customer_id, playbook: run.playbook }, input.reset.from) : [];
+      const promiseHoldsReleased = input.promiseHeld === false ? await this.releaseHeldForPromise(em, { workflowId: input.workflowId, customerId: run.customer_id }, input.reset.from) : [];
       const tierChangeKept = run.playbook === ACCOUNT_REVIEW ? await this.tierChangeSince(em, { workflowId: input.workflowId, customerId: run.customer_id }, input.reset) : null;
       const { caseReopened, caseResolvedAgain } = input.fixCase ? await this.alignFixCase(em, input.workflowId, input.fixCase, input.reset) : { caseReopened: false, caseResolvedAgain: false };
       new AuditService().record(em, {
@@ -249,6 +258,7 @@ export class PlaybookRunService {
           ...(caseReopened ? { fixReopened: true } : {}),
           ...(caseResolvedAgain ? { fixResolvedAgain: true } : {}),
           ...(released.length > 0 ? { messagesReleased: released } : {}),
+          ...(promiseHoldsReleased.length > 0 ? { promiseHoldsReleased } : {}),
           ...(tierChangeKept ? { tierChangeKept } : {}),
         },
       });
@@ -297,6 +307,22 @@ export class PlaybookRunService {
          and created_at <= ${new Date(resetFrom.getTime() + CLOCK_LEEWAY_MS)} and not (template = any(${kept}::text[]))
          for update`.execute(kysely);
     if (rows.length > 0) await sql`update outbox_message set suppressed_at = null, suppressed_reason = null where id = any(${rows.map((r) => r.id)}::uuid[])`.execute(kysely);
+    return rows.map((r) => r.idempotency_key.slice(run.workflowId.length + 1)).sort();
+  }
+
+  /**
+   * The reminders of a fair-reminder run that a promise to pay held back after the point it was
+   * reset to, once the reset run holds no promise (a reset with the promise left out: one made for
+   * the wrong invoice): released, to go out as the run meant them (it counts them as sent and
+   * books its next fee by them). With a promise held, they stay held back. The steps released.
+   */
+  private async releaseHeldForPromise(em: EntityManager, run: { workflowId: string; customerId: string }, resetFrom: Date): Promise<string[]> {
+    const kysely = em.getKysely();
+    const { rows } = await sql<{ id: string; idempotency_key: string }>`
+      update outbox_message set suppressed_at = null, suppressed_reason = null
+       where customer_id = ${run.customerId} and starts_with(idempotency_key, ${run.workflowId + '/'}) and sent_at is null
+         and starts_with(suppressed_reason, ${PROMISED_TO_PAY + ':'}) and suppressed_at > ${new Date(resetFrom.getTime() - CLOCK_LEEWAY_MS)}
+      returning id, idempotency_key`.execute(kysely);
     return rows.map((r) => r.idempotency_key.slice(run.workflowId.length + 1)).sort();
   }
 
