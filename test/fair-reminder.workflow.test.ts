@@ -578,6 +578,39 @@ it('sends the reminder a promise held back when an operator resets the run to be
   await handle.terminate('test over');
 }, 90_000);
 
+it('audits steering from the Temporal UI once, also after a reset that carries it over or applies it again: a promise shows once in the timeline', async () => {
+  const { customerId, invoiceId } = await payer('ResetTwice', ['late', 'late', 'late']);
+  expect((await stack.gql(StartFairReminderDocument, { invoiceId }, Role.Operator)).errors).toBeUndefined();
+  const workflowId = fairReminderWorkflowId(customerId, invoiceId);
+  await eventually(() => state(invoiceId), (s) => s?.step === 'waiting');
+  const until = new Date(Date.now() + 5 * 86_400_000).toISOString().slice(0, 10);
+  const handle = temporalOperator(stack).workflow.getHandle(workflowId);
+  await handle.executeUpdate('promiseToPay', { args: [{ until, recordedBy: 'ops' }] });
+  await handle.signal('paymentReceived');
+  const promised = ['temporal:ops@example.com', 'update promiseToPay', [{ until, recordedBy: 'ops' }]];
+  const signalled = ['temporal:ops@example.com', 'signal paymentReceived', []];
+  await eventually(() => steeringAudited(stack, workflowId), (audited) => audited.length === 2);
+  // Reset to the task before the signal: the promise is carried over, the signal applied again, and the run takes it again.
+  const { events } = await handle.fetchHistory();
+  const signalledAt = events!.findIndex((e) => e.workflowExecutionSignaledEventAttributes);
+  const taskBefore = events!.slice(0, signalledAt).reverse().find((e) => e.workflowTaskCompletedEventAttributes)!;
+  await resetInEngine(stack, workflowId, 'replay the signal', { finishEventId: taskBefore.eventId });
+  // The reset run has taken the signal again once it has asked for its steering to be audited.
+  const auditedByResetRun = (h: Awaited<ReturnType<typeof handle.fetchHistory>>) => {
+    const marker = h.events!.findIndex((e) => e.workflowTaskFailedEventAttributes?.newRunId);
+    const asked = h.events!.slice(marker).filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'auditSteeringFromOutside').map((e) => String(e.eventId));
+    return h.events!.some((e) => asked.includes(String(e.activityTaskCompletedEventAttributes?.scheduledEventId)));
+  };
+  await eventually(() => handle.fetchHistory(), auditedByResetRun);
+  // A new signal to the reset run: audited alone, nothing of before again.
+  await handle.signal('paymentReceived');
+  const audited = await eventually(() => steeringAudited(stack, workflowId), (a) => a.length >= 3);
+  expect(audited).toEqual([promised, signalled, signalled]);
+  const promises = (await stack.gql(CustomerTimelineDocument, { id: customerId, first: 10, kinds: ['PaymentPromised'] }, Role.Viewer)).data!.customer!.timeline;
+  expect(promises.totalCount).toBe(1);
+  await handle.terminate('test over');
+}, 90_000);
+
 it('sends nothing more once an operator cancels it: a reminder waiting for the end of quiet hours is held back', async () => {
   const { invoiceId, workflowId, messages } = await reminderHeldForTheNight('Dispute');
   expect((await stack.gql(CancelPlaybookRunDocument, { workflowId, reason: 'The customer disputes the invoice' }, Role.Operator)).errors).toBeUndefined();

@@ -22,11 +22,12 @@ export const PLATFORM_IDENTITY_PREFIX = 'retention-platform:';
  * UI or CLI), in the order taken, with who sent them (the identity Temporal recorded) and their input.
  */
 export async function steeringFromOutside(client: Client, workflowId: string, runId: string): Promise<SteeringFromOutside[]> {
-  const { events } = await client.workflow.getHandle(workflowId, runId).fetchHistory();
+  const events = (await client.workflow.getHandle(workflowId, runId).fetchHistory()).events ?? [];
   const { payloadConverter } = client.options.loadedDataConverter;
   const decoded = (payloads: Array<Parameters<typeof payloadConverter.fromPayload>[0]> | null | undefined) => (payloads ?? []).map((p) => payloadConverter.fromPayload(p));
   const fromOutside = (identity: string | null | undefined) => !identity?.startsWith(PLATFORM_IDENTITY_PREFIX);
-  return (events ?? []).flatMap((event): SteeringFromOutside[] => {
+  const takenBefore = takenBeforeThisRun(events, runId);
+  return events.filter((event) => !takenBefore.has(String(event.eventId))).flatMap((event): SteeringFromOutside[] => {
     const common = { eventId: Number(event.eventId), at: tsToDate(event.eventTime!) };
     const signal = event.workflowExecutionSignaledEventAttributes;
     if (signal && fromOutside(signal.identity)) return [{ ...common, via: 'signal', name: signal.signalName ?? '', by: signal.identity || null, input: decoded(signal.input?.payloads) }];
@@ -34,6 +35,25 @@ export async function steeringFromOutside(client: Client, workflowId: string, ru
     if (update && fromOutside(update.meta?.identity)) return [{ ...common, via: 'update', name: update.input?.name ?? '', by: update.meta?.identity || null, input: decoded(update.input?.args?.payloads) }];
     return [];
   });
+}
+
+const { UPDATE_ADMITTED_EVENT_ORIGIN_REAPPLY: REAPPLIED } = proto.temporal.api.enums.v1.UpdateAdmittedEventOrigin;
+
+/**
+ * The events of a reset run's history that an earlier run of the workflow took (their IDs): a
+ * reset run's history holds the events of the run it was reset from up to the point reset to, and
+ * then the signals and updates the reset applied again (right after the reset's event; an update
+ * applied again is admitted there, its origin says so, and taken by the run's next task). That run
+ * audited what they steered; left out here, they are not audited twice. Empty for a run no reset started.
+ */
+function takenBeforeThisRun(events: proto.temporal.api.history.v1.IHistoryEvent[], runId: string): Set<string> {
+  const marker = events.findIndex((e) => e.workflowTaskFailedEventAttributes?.cause === RESET_WORKFLOW && e.workflowTaskFailedEventAttributes.newRunId === runId);
+  if (marker < 0) return new Set();
+  let first = marker + 1;
+  while (first < events.length && (events[first].workflowExecutionSignaledEventAttributes || events[first].workflowExecutionUpdateAdmittedEventAttributes)) first++;
+  const readmitted = new Set(events.slice(marker + 1, first).flatMap((e) => (e.workflowExecutionUpdateAdmittedEventAttributes?.origin === REAPPLIED ? [String(e.eventId)] : [])));
+  const takenAgain = events.slice(first).filter((e) => readmitted.has(String(e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequestSequencingEventId)));
+  return new Set([...events.slice(0, first), ...takenAgain].map((e) => String(e.eventId)));
 }
 
 /** Signals a run; false when it does not exist or has already finished. */
