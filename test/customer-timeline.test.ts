@@ -88,7 +88,10 @@ it('lists every event newest first, each in a line, the message as the customer 
   expect(new Set(all.edges.map((e) => e.node.id)).size).toBe(12);
   expect(all.edges[4].node.id).toBe(`${anna.id}/invoice-paid/${all.edges[4].node.ref}`);
   expect(all.edges[3].node.ref).toMatch(/^fair-reminder\//);
-  expect(all.edges[11].node).toMatchObject({ at: '2026-10-01T09:00:00.000Z', amountMinor: 12_000 });
+  expect(all.edges[11].node).toMatchObject({ at: '2026-10-01T09:00:00.000Z', day: null, amountMinor: 12_000 });
+  // Invoices are kept by day: their events carry the day to show, whatever the reader's time zone.
+  expect(all.edges[4].node).toMatchObject({ kind: 'InvoicePaid', at: '2026-10-19T00:00:00.000Z', day: '2026-10-19' });
+  expect(all.edges[10].node).toMatchObject({ kind: 'InvoiceIssued', day: all.edges[10].node.at.slice(0, 10) });
   expect(all.pageInfo.hasNextPage).toBe(false);
 });
 
@@ -163,5 +166,5 @@ it('shows the campaigns the customer was enrolled in, treated or held out', asyn
   await em.flush();
   const result = await stack.gql(CustomerTimelineDocument, { id: cleo.id, first: 10, kinds: ['CampaignEnrolled'] }, Role.Viewer);
   expect(result.errors).toBeUndefined();
-  expect(result.data!.customer!.timeline.edges.map((e) => e.node.summary)).toEqual(['Enrolled in campaign "Winter thanks" (holdout: no playbook, to measure it)', 'Enrolled in campaign "Autumn thanks"']);
+  expect(result.data!.customer!.timeline.edges.map((e) => e.node.summary)).toEqual(['Enrolled in campaign "Winter thanks" (holdout: the campaign starts no playbook for them, to measure it)', 'Enrolled in campaign "Autumn thanks"']);
 });

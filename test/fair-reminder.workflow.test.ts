@@ -279,7 +279,9 @@ it("keeps a promise sent in the Temporal UI in the customer's timeline and data 
   expect(await steeringAudited(stack, workflowId)).toEqual([['temporal:ops@example.com', 'update promiseToPay', [{ until: day(5), recordedBy: 'ops-cli' }]]]);
 
   const timeline = await stack.gql(CustomerTimelineDocument, { id: customerId, first: 10, kinds: ['PaymentPromised'] }, Role.Viewer);
-  const promised = (until: string) => `Promised to pay invoice ${invoiceId.slice(0, 8)} by ${until}`;
+  // Named by its number in the billing system, as the customer knows it.
+  const { externalRef } = await invoice(invoiceId);
+  const promised = (until: string) => `Promised to pay invoice ${externalRef} by ${until}`;
   expect(timeline.data!.customer!.timeline.edges.map((e) => e.node.summary)).toEqual([promised(day(5)), promised(day(3))]);
   const exported = await stack.gql(ExportCustomerDataDocument, { id: customerId, reason: 'Access request' }, Role.Operator);
   expect((exported.data!.exportCustomerData as { paymentPromises: unknown[] }).paymentPromises).toEqual([
@@ -666,7 +668,7 @@ it('is cancelled when an import says the billing system cancelled its invoice (t
   expect(entry).toEqual({ actor: 'system:invoice-cancelled', after: { reason: 'The invoice was cancelled in the billing system' } });
   const customerId = (await invoice(viaApi.invoiceId)).customer.id;
   const timeline = (await stack.gql(CustomerTimelineDocument, { id: customerId, first: 10, kinds: ['InvoiceCancelled'] }, Role.Viewer)).data!.customer!.timeline;
-  expect(timeline.edges.map((e) => e.node.summary)).toEqual([`Cancelled invoice ${viaApi.invoiceId.slice(0, 8)} (€75.00): nothing owed`]);
+  expect(timeline.edges.map((e) => e.node.summary)).toEqual([`Cancelled invoice ${(await invoice(viaApi.invoiceId)).externalRef} (€75.00): nothing owed`]);
 
   const viaCli = await cancelledInBilling('Voided');
   expect(await new ImportService(stack.config.databaseUrl).importCsv('invoices', Readable.from([viaCli.csv]), { mode: 'all-or-nothing', actor: 'cli:test', source: 'test' })).toMatchObject({ updated: 1 });

@@ -33,6 +33,14 @@ describe('eventSummary', () => {
     expect(received).toBe('Received €100.00 for invoice 1a2b3c4d (€123.35)');
   });
 
+  it('names an invoice by its number in the billing system when it has one, as the customer knows it', () => {
+    const numbered = { invoiceNumber: 'INV-1042' };
+    expect(summary(facts(CustomerEventKind.InvoicePaid, { amountMinor: 8_900, detail: '3', ...numbered }))).toBe('Paid invoice INV-1042 (€89.00) 3 days late');
+    expect(summary(facts(CustomerEventKind.InvoiceCancelled, { amountMinor: 8_900, ...numbered }))).toBe('Cancelled invoice INV-1042 (€89.00): nothing owed');
+    expect(summary(facts(CustomerEventKind.PaymentReceived, { amountMinor: 1_000, detail: '1a2b3c4d-0000-4000-8000-000000000000', extra: '8900', ...numbered }))).toBe('Received €10.00 for invoice INV-1042 (€89.00)');
+    expect(summary(facts(CustomerEventKind.PaymentPromised, { detail: '2026-12-10', extra: '1a2b3c4d-0000-4000-8000-000000000000', ...numbered }))).toBe('Promised to pay invoice INV-1042 by 2026-12-10');
+  });
+
   it('names a message by its channel and the subject the customer read, or its template when that is gone', () => {
     expect(summary(facts(CustomerEventKind.MessageSent, { detail: 'reminder-friendly', extra: 'email', subject: 'A quick note about your invoice' }))).toBe('E-mail: A quick note about your invoice');
     expect(summary(facts(CustomerEventKind.MessageSent, { detail: 'old-template', extra: 'call', subject: null }))).toBe('Call task: old template');
@@ -41,7 +49,7 @@ describe('eventSummary', () => {
   it('tells a score\'s band moving, from what to what', () => {
     expect(summary(facts(CustomerEventKind.ScoreBandChanged, { detail: 'churn-risk', previous: 'low', extra: 'high' }))).toBe('Churn risk: low → high');
     expect(summary(facts(CustomerEventKind.CampaignEnrolled, { detail: 'Autumn thanks', extra: 'treated' }))).toBe('Enrolled in campaign "Autumn thanks"');
-    expect(summary(facts(CustomerEventKind.CampaignEnrolled, { detail: 'Autumn thanks', extra: 'holdout' }))).toBe('Enrolled in campaign "Autumn thanks" (holdout: no playbook, to measure it)');
+    expect(summary(facts(CustomerEventKind.CampaignEnrolled, { detail: 'Autumn thanks', extra: 'holdout' }))).toBe('Enrolled in campaign "Autumn thanks" (holdout: the campaign starts no playbook for them, to measure it)');
     expect(summary(facts(CustomerEventKind.ScoreBandChanged, { detail: 'rfm', previous: 'Loyal', extra: null }))).toBe('RFM segment: Loyal → none');
     expect(summary(facts(CustomerEventKind.ScoreBandChanged, { detail: 'payment-loyalty', previous: 'loyal', extra: 'regular' }))).toBe('Payment loyalty: loyal → regular');
   });

@@ -1,3 +1,4 @@
+import { invoiceRef } from '../messages/template.js';
 import { formatMoney } from '../money.js';
 
 /** What happened with a customer, as their timeline lists it. */
@@ -24,6 +25,14 @@ export enum CustomerEventKind {
   CampaignEnrolled = 'campaign-enrolled',
 }
 
+/** Events the records keep by day only (an invoice's days, a payment's): at 00:00 UTC of their day, shown as the day. */
+export const DAY_ONLY_EVENTS: ReadonlySet<CustomerEventKind> = new Set([
+  CustomerEventKind.InvoiceIssued,
+  CustomerEventKind.InvoicePaid,
+  CustomerEventKind.InvoiceCancelled,
+  CustomerEventKind.PaymentReceived,
+]);
+
 /** The scores whose band moves make a customer's story (behaviour change moves too often to tell it). */
 export const TIMELINE_SCORE_KINDS = ['churn-risk', 'rfm', 'payment-loyalty', 'profitability', 'persistent-issue'] as const;
 const scoreLabels: Record<(typeof TIMELINE_SCORE_KINDS)[number], string> = {
@@ -48,11 +57,15 @@ export interface CustomerEventFacts {
   previous?: string | null;
   /** A sent message's subject, as the customer read it (null when its template is gone). */
   subject?: string | null;
+  /** The invoice's number in the billing system (an invoice's event, a payment, a promise), when it has one. */
+  invoiceNumber?: string | null;
 }
 
 const words = (key: string | null) => (key ?? '').replace(/-/g, ' ');
 const capitalised = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
-const invoice = (f: CustomerEventFacts, money: (minor: number) => string) => `invoice ${f.ref.slice(0, 8)} (${money(f.amountMinor ?? 0)})`;
+/** An invoice as the customer and the billing system name it: its number, else the start of its ID. */
+const invoiceNamed = (f: CustomerEventFacts, invoiceId: string | null) => `invoice ${invoiceRef({ invoiceNumber: f.invoiceNumber ?? null, invoiceId })}`;
+const invoice = (f: CustomerEventFacts, money: (minor: number) => string) => `${invoiceNamed(f, f.ref)} (${money(f.amountMinor ?? 0)})`;
 const channels: Record<string, string> = { email: 'E-mail', sms: 'SMS', letter: 'Letter', call: 'Call task' };
 
 function paidWhen(daysLate: number): string {
@@ -60,7 +73,7 @@ function paidWhen(daysLate: number): string {
   return `${daysLate} day${daysLate === 1 ? '' : 's'} late`;
 }
 
-/** One line a person reads in the customer's timeline ("Paid invoice 1a2b3c4d (€89.00) 3 days late"), amounts in `currency`. */
+/** One line a person reads in the customer's timeline ("Paid invoice INV-1042 (€89.00) 3 days late"), amounts in `currency`. */
 export function eventSummary(f: CustomerEventFacts, currency: string): string {
   const money = (minor: number) => formatMoney(minor, currency, 'en');
   switch (f.kind) {
@@ -73,7 +86,7 @@ export function eventSummary(f: CustomerEventFacts, currency: string): string {
     case CustomerEventKind.InvoiceCancelled:
       return `Cancelled ${invoice(f, money)}: nothing owed`;
     case CustomerEventKind.PaymentReceived:
-      return `Received ${money(f.amountMinor ?? 0)} for invoice ${(f.detail ?? '').slice(0, 8)} (${money(Number(f.extra ?? 0))})`;
+      return `Received ${money(f.amountMinor ?? 0)} for ${invoiceNamed(f, f.detail)} (${money(Number(f.extra ?? 0))})`;
     case CustomerEventKind.ComplaintOpened:
       return `Complained about ${words(f.detail)}${f.extra ? ` (${f.extra})` : ''}`;
     case CustomerEventKind.ComplaintResolved:
@@ -85,13 +98,13 @@ export function eventSummary(f: CustomerEventFacts, currency: string): string {
     case CustomerEventKind.PlaybookFinished:
       return `${capitalised(words(f.detail))} ended${f.extra ? `: ${words(f.extra)}` : ''}`;
     case CustomerEventKind.PaymentPromised:
-      return `Promised to pay invoice ${(f.extra ?? '').slice(0, 8)} by ${f.detail}`;
+      return `Promised to pay ${invoiceNamed(f, f.extra)} by ${f.detail}`;
     case CustomerEventKind.ConsentChanged:
       if (f.extra === 'import') return f.detail === 'true' ? "Agreed to marketing (as the company's records say)" : "Withdrew consent to marketing (as the company's records say)";
       if (f.detail === 'true') return 'Agreed to marketing';
       return f.extra === 'unsubscribe-link' ? 'Withdrew consent to marketing (through the link in a message)' : 'Withdrew consent to marketing';
     case CustomerEventKind.CampaignEnrolled:
-      return `Enrolled in campaign "${f.detail}"${f.extra === 'holdout' ? ' (holdout: no playbook, to measure it)' : ''}`;
+      return `Enrolled in campaign "${f.detail}"${f.extra === 'holdout' ? ' (holdout: the campaign starts no playbook for them, to measure it)' : ''}`;
     case CustomerEventKind.ScoreBandChanged:
       return `${scoreLabels[f.detail as keyof typeof scoreLabels] ?? capitalised(words(f.detail))}: ${f.previous ?? 'none'} → ${f.extra ?? 'none'}`;
   }

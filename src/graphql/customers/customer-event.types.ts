@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { ArgsType, Field, ID, ObjectType, registerEnumType } from 'type-graphql';
+import { LocalDateResolver } from 'graphql-scalars';
 import { CustomerEventKind } from '../../domain/customers/timeline.js';
 import { NestedPageArgs, connectionOf } from '../common/connection.js';
 import { MoneyAmount } from '../common/money.js';
@@ -14,7 +15,7 @@ registerEnumType(CustomerEventKind, {
     InvoiceCancelled: { description: 'The billing system cancelled an invoice (ref: the invoice; voided or credited, so never owed), as the invoices import says' },
     ComplaintOpened: { description: 'A complaint came in (ref: the complaint)' },
     ComplaintResolved: { description: 'A complaint was resolved (ref: the complaint)' },
-    MessageSent: { description: 'A message went to the customer (ref: the message), its subject as they read it' },
+    MessageSent: { description: 'A message went out (ref: the message): to the customer, its subject as they read it, or a task to a team about them ("Call task: ..."; the fairness report counts messages to customers only)' },
     PlaybookStarted: { description: 'A playbook run started (ref: its workflow ID)' },
     PlaybookFinished: { description: 'A playbook run ended (ref: its workflow ID), with its outcome' },
     ScoreBandChanged: { description: "A score's band moved between two scorings: churn risk, RFM segment, payment loyalty, profitability, persistent issue" },
@@ -30,8 +31,14 @@ export class CustomerEventType {
   @Field(() => ID, { description: 'The event itself, unique across customers (its customer, kind and reference; opaque): for a client cache' })
   id!: string;
 
-  @Field()
+  @Field({ description: 'When it happened. An event the records keep by day only (see day) is at 00:00 UTC of its day' })
   at!: Date;
+
+  @Field(() => LocalDateResolver, {
+    nullable: true,
+    description: "The day of an event the records keep by day only (an invoice issued, paid or cancelled; a payment received): show this day, not `at` in the reader's time zone, which west of UTC falls on the day before. Null for an event at a moment",
+  })
+  day!: string | null;
 
   @Field(() => CustomerEventKind)
   kind!: CustomerEventKind;
@@ -39,7 +46,7 @@ export class CustomerEventType {
   @Field({ description: 'The order, invoice, payment, complaint or message ID; for playbook runs the workflow ID (as the Temporal UI shows it); for a score band change `<snapshot ID>/<score kind>`' })
   ref!: string;
 
-  @Field({ description: 'What happened, in a line, amounts in the currency (see currency), e.g. "Paid invoice 1a2b3c4d (€89.00) 3 days late"' })
+  @Field({ description: 'What happened, in a line, amounts in the currency (see currency), e.g. "Paid invoice INV-1042 (€89.00) 3 days late": an invoice by its number in the billing system, else the start of its ID' })
   summary!: string;
 
   @Field(() => MoneyAmount, { nullable: true, description: 'Order, invoice or payment amount, minor units' })

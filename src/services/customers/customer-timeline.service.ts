@@ -1,7 +1,7 @@
 import DataLoader from 'dataloader';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql, type RawBuilder } from 'kysely';
-import { CustomerEventKind, eventSummary, TIMELINE_SCORE_KINDS, type CustomerEventFacts } from '../../domain/customers/timeline.js';
+import { CustomerEventKind, DAY_ONLY_EVENTS, eventSummary, TIMELINE_SCORE_KINDS, type CustomerEventFacts } from '../../domain/customers/timeline.js';
 import { renderIfKnown } from '../../domain/messages/templates.js';
 import { CONSENT_ACTIONS, IMPORT_CONSENT_ACTION } from '../../domain/customers/contact.js';
 import { UNSUBSCRIBE_ACTOR } from '../../domain/messages/unsubscribe-link.js';
@@ -14,6 +14,8 @@ export interface CustomerEvent extends CustomerEventFacts {
   id: string;
   customerId: string;
   at: Date;
+  /** The day of an event kept by day only (`DAY_ONLY_EVENTS`); null for one at a moment. */
+  day: string | null;
   summary: string;
 }
 
@@ -43,6 +45,7 @@ interface EventFacts {
   detail?: string | null;
   extra?: string | null;
   previous?: string | null;
+  invoiceNumber?: string | null;
   /** A message's payload and reader (the customer's name and language), to render its subject as they read it. */
   payload?: Record<string, unknown> | null;
   readerName?: string | null;
@@ -69,17 +72,17 @@ const of = (ids: readonly string[], column = 'customer_id') => sql<boolean>`${sq
 const sources: Record<CustomerEventKind, (ids: readonly string[]) => RawBuilder<unknown>> = {
   [K.OrderPlaced]: (ids) => sql`select customer_id, ordered_at as at, id::text as ref, jsonb_build_object('amountMinor', amount_minor) as facts from customer_order where ${of(ids)}`,
   [K.InvoiceIssued]: (ids) =>
-    sql`select customer_id, issued_at::timestamp at time zone 'UTC' as at, id::text as ref, jsonb_build_object('amountMinor', amount_minor, 'detail', due_at) as facts from invoice where ${of(ids)}`,
+    sql`select customer_id, issued_at::timestamp at time zone 'UTC' as at, id::text as ref, jsonb_build_object('amountMinor', amount_minor, 'detail', due_at, 'invoiceNumber', external_ref) as facts from invoice where ${of(ids)}`,
   [K.InvoicePaid]: (ids) =>
-    sql`select customer_id, paid_at::timestamp at time zone 'UTC' as at, id::text as ref, jsonb_build_object('amountMinor', amount_minor, 'detail', (paid_at - due_at)::text) as facts
+    sql`select customer_id, paid_at::timestamp at time zone 'UTC' as at, id::text as ref, jsonb_build_object('amountMinor', amount_minor, 'detail', (paid_at - due_at)::text, 'invoiceNumber', external_ref) as facts
           from invoice where ${of(ids)} and paid_at is not null`,
   [K.InvoiceCancelled]: (ids) =>
-    sql`select customer_id, cancelled_at::timestamp at time zone 'UTC' as at, id::text as ref, jsonb_build_object('amountMinor', amount_minor) as facts
+    sql`select customer_id, cancelled_at::timestamp at time zone 'UTC' as at, id::text as ref, jsonb_build_object('amountMinor', amount_minor, 'invoiceNumber', external_ref) as facts
           from invoice where ${of(ids)} and cancelled_at is not null`,
   // One per payment, on the day it was paid, whether or not it settled the invoice.
   [K.PaymentReceived]: (ids) =>
     sql`select i.customer_id, p.paid_at::timestamp at time zone 'UTC' as at, p.id::text as ref,
-               jsonb_build_object('amountMinor', p.amount_minor, 'detail', i.id::text, 'extra', i.amount_minor::text) as facts
+               jsonb_build_object('amountMinor', p.amount_minor, 'detail', i.id::text, 'extra', i.amount_minor::text, 'invoiceNumber', i.external_ref) as facts
           from invoice i join payment p on p.invoice_id = i.id where ${of(ids, 'i.customer_id')}`,
   [K.ComplaintOpened]: (ids) => sql`select customer_id, opened_at as at, id::text as ref, jsonb_build_object('detail', topic, 'extra', severity) as facts from complaint where ${of(ids)}`,
   [K.ComplaintResolved]: (ids) => sql`select customer_id, resolved_at as at, id::text as ref, jsonb_build_object('detail', topic) as facts from complaint where ${of(ids)} and resolved_at is not null`,
@@ -92,9 +95,9 @@ const sources: Record<CustomerEventKind, (ids: readonly string[]) => RawBuilder<
     sql`select customer_id, finished_at as at, workflow_id as ref, jsonb_build_object('detail', playbook, 'extra', outcome) as facts from playbook_run where ${of(ids)} and finished_at is not null`,
   // Steering and consent, as the audit log recorded them (by entity, through its index).
   [K.PaymentPromised]: (ids) =>
-    sql`select customer_id, a.at, a.id::text as ref, jsonb_build_object('detail', ${sql.raw(PROMISED_UNTIL)}, 'extra', ${sql.raw(PROMISED_INVOICE)}) as facts
-          from playbook_run r join audit_entry a on ${sql.raw(PROMISE_TO_PAY_ENTRY)}
-         where ${of(ids)}`,
+    sql`select r.customer_id, a.at, a.id::text as ref, jsonb_build_object('detail', ${sql.raw(PROMISED_UNTIL)}, 'extra', ${sql.raw(PROMISED_INVOICE)}, 'invoiceNumber', i.external_ref) as facts
+          from playbook_run r join audit_entry a on ${sql.raw(PROMISE_TO_PAY_ENTRY)} left join invoice i on i.id::text = ${sql.raw(PROMISED_INVOICE)}
+         where ${of(ids, 'r.customer_id')}`,
   [K.ConsentChanged]: (ids) =>
     sql`select c.id as customer_id, a.at, a.id::text as ref,
                jsonb_build_object('detail', a.after ->> 'marketingConsent', 'extra', case when a.actor = ${UNSUBSCRIBE_ACTOR} then 'unsubscribe-link' when a.action = ${IMPORT_CONSENT_ACTION} then 'import' end) as facts
@@ -208,7 +211,10 @@ function toEvent(row: EventRow, currency: string): CustomerEvent {
     detail: f.detail ?? null,
     extra: f.extra ?? null,
     previous: f.previous ?? null,
+    invoiceNumber: f.invoiceNumber ?? null,
   };
   if (row.kind === CustomerEventKind.MessageSent) facts.subject = renderIfKnown(f.detail ?? '', f.readerName ?? '', f.payload ?? {}, f.readerLocale ?? 'en', currency).subject;
-  return { ...facts, id: `${row.customer_id}/${row.kind}/${row.ref}`, customerId: row.customer_id, at: new Date(row.at), summary: eventSummary(facts, currency) };
+  const at = new Date(row.at);
+  const day = DAY_ONLY_EVENTS.has(row.kind) ? at.toISOString().slice(0, 10) : null;
+  return { ...facts, id: `${row.customer_id}/${row.kind}/${row.ref}`, customerId: row.customer_id, at, day, summary: eventSummary(facts, currency) };
 }
