@@ -56,5 +56,6 @@ it("lists the topics a complaint form offers, each with its team, from the fix p
       { topic: 'product-defect', owner: 'quality' },
     ],
     defaultOwner: fixIssuePolicy.defaultOwner,
+    escalationChain: ['team-lead', 'head-of-service', 'management'],
   });
 });

@@ -381,6 +381,13 @@ it("lists a team's fix cases, oldest first, by owner, status and customer", asyn
   await stack.gql(ResolveIssueDocument, { customerId, topic: 'app-login' }, Role.Operator);
   await eventually(() => list({ customerId, status: 'Resolved' }), (r) => r.data?.fixCases.totalCount === 1);
   expect((await list({ owner: 'Not An Owner' })).errors![0].extensions).toMatchObject({ code: 'VALIDATION', field: 'filter.owner' });
+  // A typo would show an empty queue: an owner is one the policy can give a case to, escalations included, or one that has a case.
+  const typo = (await list({ owner: 'logistic' })).errors![0];
+  expect(typo.extensions).toMatchObject({ code: 'VALIDATION', field: 'filter.owner' });
+  expect(typo.message).toContain('billing, customer-care, head-of-service, it-support, logistics, management, quality, team-lead');
+  expect((await list({ owner: 'management' })).errors).toBeUndefined();
+  await stack.orm.em.fork().nativeUpdate(FixCase, { workflowId: delivery }, { owner: 'shipping' });
+  expect((await list({ owner: 'shipping' })).data!.fixCases.totalCount).toBe(1);
   expect((await list({ customerId: 'nope' })).errors![0].extensions).toMatchObject({ code: 'VALIDATION', field: 'filter.customerId' });
 }, 60_000);
 

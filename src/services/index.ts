@@ -42,6 +42,7 @@ import { AccountReviewSteps } from './playbooks/steps/account-review-steps.servi
 import { AppreciationSteps } from './playbooks/steps/appreciation-steps.service.js';
 import { FairReminderSteps } from './playbooks/steps/fair-reminder-steps.service.js';
 import { FixIssueSteps } from './playbooks/steps/fix-issue-steps.service.js';
+import { caseOwners } from '../domain/playbooks/fix-issue.js';
 import { WelcomeCheckSteps } from './playbooks/steps/welcome-check-steps.service.js';
 import { ScoreHistoryService } from './scores/score-history.service.js';
 
@@ -108,7 +109,7 @@ export function createServices(em: EntityManager, engines: Engines, policies: Po
     segments: new SegmentService(em, audit),
     campaigns,
     playbooks,
-    fixCases: new FixCaseService(em, audit),
+    fixCases: new FixCaseService(em, audit, caseOwners(policies.fixIssue)),
     triggers,
     audit,
     scoringRuns,

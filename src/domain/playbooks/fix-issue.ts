@@ -72,6 +72,11 @@ export function knownTopics(policy: FixIssuePolicy): { topic: string; owner: str
     .sort((a, b) => (a.topic < b.topic ? -1 : 1));
 }
 
+/** Everyone a fix case can be with under the policy: the topics' teams, the default one and the escalation chain. */
+export function caseOwners(policy: FixIssuePolicy): string[] {
+  return [...new Set([...Object.values(policy.owners), policy.defaultOwner, ...policy.escalationChain])].sort();
+}
+
 export function firstOwner(policy: FixIssuePolicy, topic: string): string {
   return policy.owners[topic] ?? policy.defaultOwner;
 }

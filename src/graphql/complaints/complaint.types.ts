@@ -27,6 +27,9 @@ export class ComplaintTopicCatalogueType {
 
   @Field({ description: 'The team a fix case of a topic not listed goes to first (such a topic is taken: new issues arise; a typo of a listed one counts apart from it)' })
   defaultOwner!: string;
+
+  @Field(() => [String], { description: 'Who a fix case moves up to, in order, after each missed deadline or fix that did not hold: with the teams, every owner a fix-case queue can be filtered by' })
+  escalationChain!: string[];
 }
 
 @ObjectType('ComplaintTopic', { simpleResolvers: true, description: 'One complaint topic across the base or a segment: where fixing pays most' })

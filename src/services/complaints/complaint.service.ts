@@ -109,8 +109,8 @@ export class ComplaintService {
   }
 
   /** The topics the fix policy gives a team of their own, and the owner of any other. */
-  knownTopics(): { topics: { topic: string; owner: string }[]; defaultOwner: string } {
-    return { topics: knownTopics(this.policies.fixIssue), defaultOwner: this.policies.fixIssue.defaultOwner };
+  knownTopics(): { topics: { topic: string; owner: string }[]; defaultOwner: string; escalationChain: string[] } {
+    return { topics: knownTopics(this.policies.fixIssue), defaultOwner: this.policies.fixIssue.defaultOwner, escalationChain: [...this.policies.fixIssue.escalationChain] };
   }
 
   /** A complaint is information about what to fix: record it as soon as it comes in. */

@@ -36,13 +36,19 @@ export class FixCaseService {
   constructor(
     private readonly em: EntityManager,
     private readonly audit: AuditService,
+    /** Everyone the fix policy can give a case to (`caseOwners`). */
+    private readonly owners: readonly string[],
   ) {}
 
-  list(filter: FixCaseFilter, args: PageArgs): Promise<Page<FixCase>> {
+  async list(filter: FixCaseFilter, args: PageArgs): Promise<Page<FixCase>> {
     const invalid = (field: string, message: string) => new PlaybookException(PlaybookExceptionCode.InvalidInput, message, { field: `filter.${field}` });
     const where: FilterQuery<FixCase>[] = [];
     if (filter.owner != null) {
       if (!/^[a-z][a-z0-9-]*$/.test(filter.owner)) throw invalid('owner', `"${filter.owner}" is not an owner (lowercase words joined by hyphens, e.g. "logistics")`);
+      // A typo would show an empty queue: an owner is one the policy can give a case to, or one a case was given to (a team since renamed).
+      if (!this.owners.includes(filter.owner) && !(await this.em.count(FixCase, { owner: filter.owner }))) {
+        throw invalid('owner', `"${filter.owner}" owns no fix case and is no owner under the fix policy (${this.owners.join(', ')})`);
+      }
       where.push({ owner: filter.owner });
     }
     if (filter.status) where.push({ status: filter.status });
