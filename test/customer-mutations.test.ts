@@ -2,7 +2,7 @@ import { jest } from '@jest/globals';
 import { AuditEntry, Complaint, Customer, Invoice, MessageChannel, MessagePurpose, OutboxMessage, Payment } from '../src/entities/index.js';
 import { Role } from '../src/domain/auth/roles.js';
 import { dayIn } from '../src/domain/billing/paid-day.js';
-import { CustomerDocument, CustomerScoresDocument, OptOutDocument, RecordComplaintDocument, RecordPaymentDocument, ResolveComplaintDocument, UpdateCustomerDocument, type RecordComplaintInput } from './__generated__/graphql.js';
+import { CancelPlaybookRunDocument, CustomerDocument, CustomerOrdersDocument, CustomerScoresDocument, OptOutDocument, PauseCampaignDocument, RecordComplaintDocument, RecordPaymentDocument, ResolveComplaintDocument, RetryMessageDocument, UpdateCustomerDocument, UpdateSegmentDocument, type RecordComplaintInput } from './__generated__/graphql.js';
 import { startTestStack, testKeys, type TestStack } from './support/stack.js';
 
 /** Every mutation with every role, its error codes, and its audit trail. */
@@ -381,4 +381,19 @@ it('reads what a mutation wrote through the same API', async () => {
   expect((await stack.gql(UpdateCustomerDocument, { id: c.id, input: { timeZone: 'Asia/Kolkata' } }, Role.Admin)).errors).toBeUndefined();
   expect((await stack.gql(CustomerDocument, { id: c.id }, Role.Viewer)).data!.customer!.timeZone).toBe('Asia/Kolkata');
   expect(testKeys[Role.Viewer]).toBeDefined();
+});
+
+it('names the argument an unknown ID or a page size came in, so a form can show the error beside it (QA 29 F6)', async () => {
+  const nobody = '00000000-0000-4000-8000-000000000000';
+  const fieldOf = (result: { errors?: readonly { extensions?: Record<string, unknown> }[] }) => [result.errors?.[0]?.extensions?.code, result.errors?.[0]?.extensions?.field];
+  expect(fieldOf(await stack.gql(RecordComplaintDocument, { input: { customerId: nobody, topic: 'x', severity: 'Low' } }, Role.Operator))).toEqual(['NOT_FOUND', 'input.customerId']);
+  expect(fieldOf(await stack.gql(RecordPaymentDocument, { input: { invoiceId: nobody, amountMinor: 100 } }, Role.Operator))).toEqual(['NOT_FOUND', 'input.invoiceId']);
+  expect(fieldOf(await stack.gql(UpdateSegmentDocument, { id: nobody, input: { name: 'x' } }, Role.Marketer))).toEqual(['NOT_FOUND', 'id']);
+  expect(fieldOf(await stack.gql(PauseCampaignDocument, { id: nobody }, Role.Marketer))).toEqual(['NOT_FOUND', 'id']);
+  expect(fieldOf(await stack.gql(RetryMessageDocument, { id: nobody }, Role.Operator))).toEqual(['NOT_FOUND', 'id']);
+  expect(fieldOf(await stack.gql(CancelPlaybookRunDocument, { workflowId: `fair-reminder/${nobody}/${nobody}`, reason: 'test' }, Role.Operator))).toEqual(['NOT_FOUND', 'workflowId']);
+  const em = stack.orm.em.fork();
+  const someone = em.create(Customer, { name: 'Page Size', email: 'page.size@example.com', acquiredAt: '2025-01-01' });
+  await em.flush();
+  expect(fieldOf(await stack.gql(CustomerOrdersDocument, { id: someone.id, first: 0 }, Role.Viewer))).toEqual(['VALIDATION', 'first']);
 });

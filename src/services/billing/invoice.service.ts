@@ -62,7 +62,7 @@ export class InvoiceService {
 
   async get(id: string): Promise<Invoice> {
     const invoice = isUuid(id) ? await this.em.findOne(Invoice, { id }) : null;
-    if (!invoice) throw new BillingException(BillingExceptionCode.InvoiceNotFound, `No invoice with ID ${id}`, { invoiceId: id });
+    if (!invoice) throw new BillingException(BillingExceptionCode.InvoiceNotFound, `No invoice with ID ${id}`, { invoiceId: id, field: 'invoiceId' });
     return invoice;
   }
 
@@ -128,7 +128,7 @@ export class InvoiceService {
   private bookPayment(input: PaymentInput, actor: string): Promise<Invoice> {
     return this.em.transactional(async (em) => {
       const invoice = await em.findOne(Invoice, { id: input.invoiceId }, { lockMode: LockMode.PESSIMISTIC_WRITE, populate: ['customer'] });
-      if (!invoice) throw new BillingException(BillingExceptionCode.InvoiceNotFound, `No invoice with ID ${input.invoiceId}`, { invoiceId: input.invoiceId });
+      if (!invoice) throw new BillingException(BillingExceptionCode.InvoiceNotFound, `No invoice with ID ${input.invoiceId}`, { invoiceId: input.invoiceId, field: 'invoiceId' });
       // Without a date: today where the customer lives, so paying on the due day is on time in every zone (not before the invoice's own day).
       const paidAt = input.paidAt ?? [dayIn(invoice.customer.timeZone), invoice.issuedAt].sort()[1];
       if (invoice.paidAt) throw new BillingException(BillingExceptionCode.InvoiceAlreadyPaid, `Invoice ${invoice.id} was paid on ${invoice.paidAt}`, { paidAt: invoice.paidAt });

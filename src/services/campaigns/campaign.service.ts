@@ -535,7 +535,7 @@ export class CampaignService {
 
   private async get(id: string): Promise<Campaign> {
     const campaign = isUuid(id) ? await this.em.findOne(Campaign, { id }) : null;
-    if (!campaign) throw new CampaignException(CampaignExceptionCode.NotFound, `No campaign ${id}`, { id });
+    if (!campaign) throw new CampaignException(CampaignExceptionCode.NotFound, `No campaign ${id}`, { id, field: 'id' });
     return campaign;
   }
 }
@@ -543,7 +543,7 @@ export class CampaignService {
 /** The campaign's row, locked for the rest of the transaction (NOT_FOUND without one). */
 async function lockedCampaign(em: EntityManager, id: string): Promise<Campaign> {
   const campaign = isUuid(id) ? await em.findOne(Campaign, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE }) : null;
-  if (!campaign) throw new CampaignException(CampaignExceptionCode.NotFound, `No campaign ${id}`, { id });
+  if (!campaign) throw new CampaignException(CampaignExceptionCode.NotFound, `No campaign ${id}`, { id, field: 'id' });
   return campaign;
 }
 
@@ -574,7 +574,7 @@ export interface CampaignDraftInput extends Omit<CampaignDraft, 'filter'> {
 async function draftAudience(em: EntityManager, input: { filter?: CustomerFilter | null; segmentId?: string | null }): Promise<{ filter: CustomerFilter; source: Segment | null } | null> {
   if (input.filter && input.segmentId) throw new CampaignException(CampaignExceptionCode.InvalidInput, 'Give a filter or a saved segment (segmentId), not both', { field: 'segmentId' });
   if (input.segmentId) {
-    const segment = await lockedSegment(em, input.segmentId);
+    const segment = await lockedSegment(em, input.segmentId, LockMode.PESSIMISTIC_READ, 'segmentId');
     return { filter: segment.filter as CustomerFilter, source: segment };
   }
   return input.filter ? { filter: input.filter, source: null } : null;

@@ -20,7 +20,7 @@ export interface PageArgs {
 
 export function assertPageSize(first: number): void {
   if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE_SIZE) {
-    throw new PaginationException(PaginationExceptionCode.InvalidPageSize, `first must be between 1 and ${MAX_PAGE_SIZE}`, { first });
+    throw new PaginationException(PaginationExceptionCode.InvalidPageSize, `first must be between 1 and ${MAX_PAGE_SIZE}`, { first, field: 'first' });
   }
 }
 

@@ -125,7 +125,7 @@ export class ComplaintService {
     if (input.openedAt && beforeEarliestDay(input.openedAt)) throw new ComplaintException(ComplaintExceptionCode.InvalidInput, tooEarly('openedAt'), { field: 'openedAt' });
     const recorded = await this.em.transactional(async (em) => {
       // Held until the complaint is in: an erasure at the same moment waits and clears its text too, or comes first and it is refused.
-      const customer = await storedCustomer(em, input.customerId, { lock: 'share' });
+      const customer = await storedCustomer(em, input.customerId, { lock: 'share', field: 'customerId' });
       if (customer.status === CustomerStatus.Erased) throw new CustomerException(CustomerExceptionCode.Erased, `The personal data of customer ${input.customerId} was erased: no complaint is recorded for them`, { id: input.customerId });
       const complaint = em.create(Complaint, {
         customer,

@@ -243,11 +243,12 @@ export class CustomerService {
  * The customer's row, read through `em` (VALIDATION for a malformed ID, NOT_FOUND without one); locked for the rest of the
  * transaction with `lock` (`share`: others may read and share it, but not change it, e.g. erase it, until this commits).
  */
-export async function storedCustomer(em: EntityManager, id: string, options: { lock?: boolean | 'share' } = {}): Promise<Customer> {
+export async function storedCustomer(em: EntityManager, id: string, options: { lock?: boolean | 'share'; field?: string } = {}): Promise<Customer> {
   assertCustomerId(id);
   const lockMode = options.lock === 'share' ? LockMode.PESSIMISTIC_READ : options.lock ? LockMode.PESSIMISTIC_WRITE : undefined;
   const customer = await em.findOne(Customer, { id }, lockMode ? { lockMode } : {});
-  if (!customer) throw new CustomerException(CustomerExceptionCode.NotFound, `No customer with ID ${id}`, { id });
+  // (`field`: the argument that named the customer, for a form: `id`, or an input's `customerId`.)
+  if (!customer) throw new CustomerException(CustomerExceptionCode.NotFound, `No customer with ID ${id}`, { id, field: options.field ?? 'id' });
   return customer;
 }
 

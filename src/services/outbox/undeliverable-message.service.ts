@@ -78,7 +78,7 @@ export class UndeliverableMessageService {
     if (!isUuid(id)) throw new OutboxException(OutboxExceptionCode.InvalidInput, `"${id}" is not a message ID`, { field: 'id' });
     return this.em.transactional(async (em) => {
       const message = await em.findOne(OutboxMessage, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
-      if (!message) throw new OutboxException(OutboxExceptionCode.NotFound, `No message ${id}`, { id });
+      if (!message) throw new OutboxException(OutboxExceptionCode.NotFound, `No message ${id}`, { id, field: 'id' });
       if (message.sentAt || message.suppressedAt) {
         throw new OutboxException(OutboxExceptionCode.Settled, `Message ${id} was ${message.sentAt ? 'sent' : 'suppressed'} already`, { id, suppressedReason: message.suppressedReason ?? null });
       }

@@ -132,7 +132,7 @@ export class PlaybookService {
     if (invoice.paidAt) throw new BillingException(BillingExceptionCode.InvoiceAlreadyPaid, `Invoice ${invoiceId} was paid on ${invoice.paidAt}`, { invoiceId });
     if (invoice.cancelledAt) throw new BillingException(BillingExceptionCode.InvoiceCancelled, `Invoice ${invoiceId} was cancelled on ${invoice.cancelledAt}: nothing is owed on it`, { invoiceId, cancelledAt: invoice.cancelledAt });
     const notOverdue = fairReminderProblem(invoice.dueAt, new Date(), this.policies.triggers);
-    if (notOverdue) throw new BillingException(BillingExceptionCode.InvoiceNotOverdue, `Invoice ${invoiceId} is ${notOverdue}`, { invoiceId, dueAt: invoice.dueAt });
+    if (notOverdue) throw new BillingException(BillingExceptionCode.InvoiceNotOverdue, `Invoice ${invoiceId} is ${notOverdue}`, { invoiceId, dueAt: invoice.dueAt, field: 'invoiceId' });
     const customerId = invoice.customer.id;
     await this.assertMayStart(customerId, FAIR_REMINDER);
     const tags = await this.tags(customerId);
@@ -368,7 +368,7 @@ export class PlaybookService {
     const problem = reasonProblem(reason, 'Cancelling a run needs a reason');
     if (problem) throw new PlaybookException(PlaybookExceptionCode.InvalidInput, problem, { field: 'reason' });
     const record = await this.runs.findByWorkflowId(workflowId);
-    if (!record) throw new PlaybookException(PlaybookExceptionCode.RunNotFound, `No playbook run ${workflowId}`, { workflowId });
+    if (!record) throw new PlaybookException(PlaybookExceptionCode.RunNotFound, `No playbook run ${workflowId}`, { workflowId, field: 'workflowId' });
     const finished = () => new PlaybookException(PlaybookExceptionCode.RunAlreadyFinished, `Playbook run ${workflowId} has already finished`, { workflowId });
     if (record.status !== PlaybookRunStatus.Running) throw finished();
     // Two operators cancelling at once: one cancel, one entry; the other is told the run is ending.

@@ -97,7 +97,7 @@ export class ScoreService {
    */
   historyFor(customerId: string, kind: ScoreKind, limit: number, before: Date | null = null): Promise<ScoreRecord[]> {
     if (!(Number.isInteger(limit) && limit >= 1 && limit <= MAX_SCORE_HISTORY)) {
-      throw new PaginationException(PaginationExceptionCode.InvalidPageSize, `last must be between 1 and ${MAX_SCORE_HISTORY}`, { last: limit });
+      throw new PaginationException(PaginationExceptionCode.InvalidPageSize, `last must be between 1 and ${MAX_SCORE_HISTORY}`, { last: limit, field: 'last' });
     }
     return this.history.load(JSON.stringify([customerId, kind, limit, before?.toISOString() ?? null]));
   }

@@ -105,9 +105,10 @@ export class SegmentService {
  * from it copies the filter as it stands (a delete at the same time waits, or came first
  * and the campaign is refused with SEGMENT_NOT_FOUND).
  */
-export async function lockedSegment(em: EntityManager, id: string, mode: LockMode.PESSIMISTIC_READ | LockMode.PESSIMISTIC_WRITE = LockMode.PESSIMISTIC_READ): Promise<Segment> {
+export async function lockedSegment(em: EntityManager, id: string, mode: LockMode.PESSIMISTIC_READ | LockMode.PESSIMISTIC_WRITE = LockMode.PESSIMISTIC_READ, field = 'id'): Promise<Segment> {
   const segment = isUuid(id) ? await em.findOne(Segment, { id }, { lockMode: mode }) : null;
-  if (!segment) throw new SegmentException(SegmentExceptionCode.NotFound, `No segment ${id}`, { id, field: 'segmentId' });
+  // (`field`: the argument that named it, for a form: `id`, or a campaign's `segmentId`.)
+  if (!segment) throw new SegmentException(SegmentExceptionCode.NotFound, `No segment ${id}`, { id, field });
   return segment;
 }
 
