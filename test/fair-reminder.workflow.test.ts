@@ -19,7 +19,7 @@ import { CustomerRescoreService } from '../src/services/scores/customer-rescore.
 import { ScoringRunService } from '../src/services/scores/scoring-run.service.js';
 import { playbookTriggersScheduleId } from '../src/temporal/schedules.js';
 import type { fairReminder, playbookTriggers } from '../workflows/index.js';
-import { CancelPlaybookRunDocument, CustomerMessagesDocument, CustomerTimelineDocument, ExportCustomerDataDocument, FairReminderDocument, FairnessReportDocument, ImportCsvDocument, OperationsStatusDocument, PromiseToPayDocument, RecordPaymentDocument, StartFairReminderDocument } from './__generated__/graphql.js';
+import { CancelPlaybookRunDocument, CustomerMessagesDocument, CustomerTimelineDocument, ExportCustomerDataDocument, FairReminderDocument, FairnessReportDocument, ImportCsvDocument, OperationsStatusDocument, OverdueInvoicesDocument, PromiseToPayDocument, RecordPaymentDocument, StartFairReminderDocument } from './__generated__/graphql.js';
 import { eventually } from './support/eventually.js';
 import { recordHistory } from './support/histories.js';
 import { zoneAtTwoInTheMorning } from './support/time-zones.js';
@@ -363,6 +363,21 @@ it('starts fair reminders by itself for overdue invoices, once each, from the sc
   expect((await stack.gql(StartFairReminderDocument, { invoiceId: cancelled.invoiceId }, Role.Operator)).errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'INVOICE_CANCELLED', cancelledAt: day(-1) });
   expect((await stack.gql(RecordPaymentDocument, { input: { invoiceId: cancelled.invoiceId, amountMinor: 7_500 } }, Role.Operator)).errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'INVOICE_CANCELLED' });
   expect(await sweep('playbook-triggers/test-2')).toMatchObject({ 'overdue-invoice': 0, 'persistent-issue': 0 });
+  // An operator's queue: the invoices left to a person, as the operations status counts them; all overdue ones, oldest due first.
+  const queue = async (leftToPeople: boolean | null) => {
+    const page = (await stack.gql(OverdueInvoicesDocument, { first: 100, leftToPeople }, Role.Operator)).data!.overdueInvoices;
+    return { ids: page.edges.map((e) => e.node.id), dues: page.edges.map((e) => e.node.dueAt), totalCount: page.totalCount, page };
+  };
+  const leftToPeople = await queue(true);
+  expect(leftToPeople.ids).toContain(longAgo.invoiceId);
+  expect(leftToPeople.ids).not.toContain(a.invoiceId);
+  expect(leftToPeople.page.edges.find((e) => e.node.id === longAgo.invoiceId)!.node.customer).toMatchObject({ id: longAgo.customerId, name: 'SweepD' });
+  expect(leftToPeople.totalCount).toBe((await stack.gql(OperationsStatusDocument, {}, Role.Operator)).data!.operationsStatus!.overdueInvoicesLeftToPeople);
+  const overdue = await queue(null);
+  expect(overdue.ids).toEqual(expect.arrayContaining([a.invoiceId, b.invoiceId, longAgo.invoiceId]));
+  for (const left of [notYet.invoiceId, cancelled.invoiceId]) expect(overdue.ids).not.toContain(left);
+  expect(overdue.dues).toEqual([...overdue.dues].sort());
+  expect((await stack.gql(OverdueInvoicesDocument, { first: 5 }, Role.Viewer)).errors![0].extensions!.code).toBe('FORBIDDEN');
   // A person may still chase it.
   expect((await stack.gql(StartFairReminderDocument, { invoiceId: longAgo.invoiceId }, Role.Operator)).errors).toBeUndefined();
 

@@ -2,6 +2,7 @@ import { Role } from '../src/domain/auth/roles.js';
 import { Customer, Invoice, Payment } from '../src/entities/index.js';
 import {
   CustomerInvoicePaymentsDocument,
+  CustomerOpenInvoicesDocument,
   CustomersWithInvoicePaymentsDocument,
   CustomerTimelineDocument,
   RecordPaymentShowingBalanceDocument,
@@ -148,6 +149,36 @@ it('owes the same in the API as in the SQL that reminders and delivery read (out
     expect([shown.outstandingMinor, Number(open)]).toEqual([owed, owed]);
     expect(shown.cancelledAt).toBe(cancelledAt ?? null);
   }
+});
+
+it('lists a customer\'s open invoices apart from the settled ones, with what they owe in all', async () => {
+  const { customer, invoice: partPaid } = await customerWithInvoice(10_000, { issuedAt: '2026-10-01' });
+  const e = em();
+  e.create(Payment, { invoice: partPaid.id, paidAt: '2026-10-05', amountMinor: 4_000 });
+  const open = e.create(Invoice, { customer: customer.id, issuedAt: '2026-10-03', dueAt: '2026-10-17', amountMinor: 2_500 });
+  const paid = e.create(Invoice, { customer: customer.id, issuedAt: '2026-10-04', dueAt: '2026-10-18', amountMinor: 3_000, paidAt: '2026-10-10' });
+  const cancelled = e.create(Invoice, { customer: customer.id, issuedAt: '2026-10-05', dueAt: '2026-10-19', amountMinor: 9_000, cancelledAt: '2026-10-06' });
+  await e.flush();
+  const read = async (vars: { open?: boolean | null; first?: number; after?: string | null }) => {
+    const r = await stack.gql(CustomerOpenInvoicesDocument, { id: customer.id, ...vars }, Role.Viewer);
+    expect(r.errors).toBeUndefined();
+    return r.data!.customer!;
+  };
+  const all = await read({});
+  expect(all.outstandingMinor).toBe(6_000 + 2_500);
+  expect(all.invoices.totalCount).toBe(4);
+  const onlyOpen = await read({ open: true });
+  expect(onlyOpen.invoices.edges.map((e) => [e.node.id, e.node.outstandingMinor])).toEqual([
+    [open.id, 2_500],
+    [partPaid.id, 6_000],
+  ]);
+  expect(onlyOpen.invoices.totalCount).toBe(2);
+  expect((await read({ open: false })).invoices.edges.map((e) => e.node.id)).toEqual([cancelled.id, paid.id]);
+  // Page by page, and a cursor of the open ones is no cursor of all of them.
+  const first = await read({ open: true, first: 1 });
+  expect((await read({ open: true, first: 1, after: first.invoices.pageInfo.endCursor })).invoices.edges.map((e) => e.node.id)).toEqual([partPaid.id]);
+  const mixed = await stack.gql(CustomerOpenInvoicesDocument, { id: customer.id, first: 1, after: first.invoices.pageInfo.endCursor }, Role.Viewer);
+  expect(mixed.errors![0].extensions).toMatchObject({ code: 'VALIDATION', reason: 'INVALID_CURSOR' });
 });
 
 it('reads the invoices and payments of a page of customers in a fixed number of statements, whatever its size', async () => {

@@ -1,12 +1,13 @@
-import { Arg, Args, Ctx, FieldResolver, Mutation, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { Role } from '../../domain/auth/roles.js';
-import type { Invoice, Payment } from '../../entities/index.js';
+import type { Customer, Invoice, Payment } from '../../entities/index.js';
+import { CustomerType } from '../customers/customer.types.js';
 import type { Page } from '../../services/common/pagination.js';
 import { Allow } from '../auth/allow.js';
 import { NestedPageArgs, pageComplexity } from '../common/connection.js';
 import { MoneyAmount } from '../common/money.js';
 import type { GraphQLContext } from '../context.js';
-import { InvoiceType, PaymentConnection, RecordPaymentInput } from './invoice.types.js';
+import { InvoiceConnection, InvoiceType, OverdueInvoicesArgs, PaymentConnection, RecordPaymentInput } from './invoice.types.js';
 
 // Nested page arguments are checked by the service, not class-validator (see validate-args.ts).
 @Resolver(() => InvoiceType)
@@ -15,6 +16,18 @@ export class InvoiceResolver {
   @Mutation(() => InvoiceType, { description: 'Records a payment; the invoice is paid once payments cover it (paidMinor, outstandingMinor and payments show a part payment). Audited.' })
   recordPayment(@Arg('input') input: RecordPaymentInput, @Ctx() ctx: GraphQLContext): Promise<InvoiceType> {
     return ctx.services.invoices.recordPayment(input, ctx.caller!.id);
+  }
+
+  @Allow(Role.Operator)
+  @Query(() => InvoiceConnection, { description: 'Open invoices past their due day, oldest due first, each with its customer: an operator\'s queue (leftToPeople: those nobody chases unless a person starts it)', complexity: pageComplexity })
+  overdueInvoices(@Args() { leftToPeople, ...page }: OverdueInvoicesArgs, @Ctx() ctx: GraphQLContext): Promise<InvoiceConnection> {
+    return ctx.services.invoices.overdue({ leftToPeople }, page);
+  }
+
+  /** Batched with the page's other invoices (the customer service's loader). */
+  @FieldResolver(() => CustomerType, { description: 'Whose invoice it is' })
+  customer(@Root() invoice: Invoice, @Ctx() ctx: GraphQLContext): Promise<Customer> {
+    return ctx.services.customers.get(invoice.customer.id);
   }
 
   @FieldResolver(() => MoneyAmount, { description: 'What its recorded payments add up to, in minor units (batched across a page)' })

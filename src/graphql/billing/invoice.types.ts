@@ -1,8 +1,8 @@
 import 'reflect-metadata';
 import { IsOptional, Matches } from 'class-validator';
 import { LocalDateResolver } from 'graphql-scalars';
-import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
-import { connectionOf } from '../common/connection.js';
+import { ArgsType, Field, ID, InputType, Int, ObjectType } from 'type-graphql';
+import { connectionOf, NestedPageArgs, PageArgs } from '../common/connection.js';
 import { MAX_AMOUNT_INTEGER_DIGITS, MAX_AMOUNT_MINOR } from '../../domain/money.js';
 import { MoneyAmount } from '../common/money.js';
 
@@ -64,6 +64,21 @@ export class InvoiceType {
 }
 
 export const InvoiceConnection = connectionOf(InvoiceType, 'Invoice');
+
+@ArgsType()
+export class OverdueInvoicesArgs extends PageArgs {
+  @Field(() => Boolean, {
+    nullable: true,
+    description: 'Only those the trigger sweep leaves to a person (true): past its window (TriggerPolicy.maxDaysOverdue) with no reminder run, as operationsStatus.overdueInvoicesLeftToPeople counts them; startFairReminder chases one',
+  })
+  leftToPeople?: boolean | null;
+}
+
+@ArgsType()
+export class CustomerInvoicesArgs extends NestedPageArgs {
+  @Field(() => Boolean, { nullable: true, description: 'Only the invoices still open (true: neither paid nor cancelled, whatever is owed on them) or settled (false); all when null' })
+  open?: boolean | null;
+}
 export type InvoiceConnection = InstanceType<typeof InvoiceConnection>;
 
 @InputType()

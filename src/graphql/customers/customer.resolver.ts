@@ -9,7 +9,8 @@ import type { ScoreView } from '../../services/scores/score.service.js';
 import { Allow } from '../auth/allow.js';
 import { listComplexity, NestedPageArgs, pageComplexity } from '../common/connection.js';
 import type { GraphQLContext } from '../context.js';
-import { InvoiceConnection } from '../billing/invoice.types.js';
+import { CustomerInvoicesArgs, InvoiceConnection } from '../billing/invoice.types.js';
+import { MoneyTotal } from '../common/money.js';
 import { ComplaintConnection } from '../complaints/complaint.types.js';
 import { OrderConnection } from '../orders/order.types.js';
 import { MessageConnection } from '../messages/message.types.js';
@@ -85,9 +86,16 @@ export class CustomerResolver {
     return ctx.services.orders.forCustomer(customer.id, args, selectedFields(info, 'edges', 'node'));
   }
 
-  @FieldResolver(() => InvoiceConnection, { description: 'Newest first', complexity: pageComplexity })
-  invoices(@Root() customer: Customer, @Args() args: NestedPageArgs, @Ctx() ctx: GraphQLContext): Promise<InvoiceConnection> {
-    return ctx.services.invoices.forCustomer(customer.id, args);
+  @FieldResolver(() => InvoiceConnection, { description: 'Newest first (by the day issued); open: only those still open, or settled', complexity: pageComplexity })
+  invoices(@Root() customer: Customer, @Args() { open, ...args }: CustomerInvoicesArgs, @Ctx() ctx: GraphQLContext): Promise<InvoiceConnection> {
+    return ctx.services.invoices.forCustomer(customer.id, args, open ?? null);
+  }
+
+  @FieldResolver(() => MoneyTotal, {
+    description: "What the customer still owes on their invoices, minor units: the sum of each open invoice's outstandingMinor (0 when all are paid or cancelled); batched across a page of customers",
+  })
+  outstandingMinor(@Root() customer: Customer, @Ctx() ctx: GraphQLContext): Promise<number> {
+    return ctx.services.invoices.owedBy(customer.id);
   }
 
   @FieldResolver(() => ComplaintConnection, { description: 'Newest first', complexity: pageComplexity })

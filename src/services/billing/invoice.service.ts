@@ -5,7 +5,9 @@ import { sql } from 'kysely';
 import { Invoice, OutboxMessage, Payment } from '../../entities/index.js';
 import type { AuditService } from '../audit/audit.service.js';
 import { ChildPager } from '../common/child-pages.js';
-import type { Page, PageArgs } from '../common/pagination.js';
+import { leftToPeople, openInvoiceSql, outstandingMinorSql } from '../facts/invoice-facts.js';
+import { rowMapper } from '../common/read-model.js';
+import { assertPageSize, decodeCursor, encodeCursor, scopedTag, toPage, type Page, type PageArgs } from '../common/pagination.js';
 import { BillingException, BillingExceptionCode } from './billing.exception.js';
 import { dayIn, latestDayNow, outstandingOn, paidOn } from '../../domain/billing/paid-day.js';
 import { isUuid } from '../../domain/ids.js';
@@ -30,7 +32,10 @@ export interface PaymentInput {
 }
 
 export class InvoiceService {
-  private readonly pager: ChildPager<Invoice>;
+  /** A customer's invoices: all, those still open (unpaid, not cancelled), those settled (paid or cancelled). */
+  private readonly pagers: Record<'all' | 'open' | 'settled', ChildPager<Invoice>>;
+  /** What each customer still owes on their invoices: batched, so a page of customers costs one statement. */
+  private readonly owed: DataLoader<string, number>;
   private readonly paymentPager: ChildPager<Payment>;
   /** What each invoice's recorded payments add up to: batched, so a page of invoices costs one statement. */
   private readonly paidSums: DataLoader<string, number>;
@@ -40,15 +45,16 @@ export class InvoiceService {
     private readonly audit: AuditService,
     private readonly scoring: CustomerRescoreService,
     private readonly playbooks: Pick<PlaybookEngine, 'paymentReceived'>,
+    /** The trigger sweep's reach (its policy's): further past due, an invoice is left to a person. */
+    private readonly maxDaysOverdue: number | undefined,
   ) {
-    this.pager = new ChildPager(em, Invoice, {
-      tag: 'invoices',
-      table: 'invoice',
-      parentColumn: 'customer_id',
-      orderColumn: 'issued_at',
-      orderType: 'date',
-      orderProperty: 'issuedAt',
-    });
+    const byIssue = { table: 'invoice', parentColumn: 'customer_id', orderColumn: 'issued_at', orderType: 'date', orderProperty: 'issuedAt' } as const;
+    this.pagers = {
+      all: new ChildPager(em, Invoice, { ...byIssue, tag: 'invoices' }),
+      open: new ChildPager(em, Invoice, { ...byIssue, tag: 'open-invoices', where: openInvoiceSql('t') }),
+      settled: new ChildPager(em, Invoice, { ...byIssue, tag: 'settled-invoices', where: `not ${openInvoiceSql('t')}` }),
+    };
+    this.owed = new DataLoader((ids) => this.loadOwed(ids));
     this.paymentPager = new ChildPager(em, Payment, {
       tag: 'payments',
       table: 'payment',
@@ -66,8 +72,43 @@ export class InvoiceService {
     return invoice;
   }
 
-  async forCustomer(customerId: string, args: PageArgs): Promise<Page<Invoice>> {
-    return this.pager.page(customerId, args);
+  /** A customer's invoices, newest first: all, or only those still open (`open` true) or settled (false). */
+  async forCustomer(customerId: string, args: PageArgs, open: boolean | null = null): Promise<Page<Invoice>> {
+    return this.pagers[open === null ? 'all' : open ? 'open' : 'settled'].page(customerId, args);
+  }
+
+  /**
+   * Open invoices past their due day across the base, oldest due first (an operator's queue),
+   * or only those the sweep leaves to a person (`leftToPeople`: past its window, no reminder run):
+   * what operationsStatus counts as overdueInvoicesLeftToPeople.
+   */
+  async overdue(filter: { leftToPeople?: boolean | null }, args: PageArgs): Promise<Page<Invoice>> {
+    assertPageSize(args.first);
+    const tag = scopedTag('overdue-invoices', { ...filter });
+    let beyond = sql<boolean>`true`;
+    if (args.after) {
+      const [dueAt, id] = decodeCursor(tag, args.after, ['day', 'uuid']) as [string, string];
+      beyond = sql<boolean>`(i.due_at, i.id) > (${dueAt}::date, ${id}::uuid)`;
+    }
+    const which = sql<boolean>`${sql.raw(openInvoiceSql('i'))} and i.due_at < current_date ${filter.leftToPeople ? sql`and ${leftToPeople(this.maxDaysOverdue)}` : sql``}`;
+    const db = this.em.getKysely();
+    const { rows } = await sql<Record<string, unknown>>`
+      select i.* from invoice i where ${which} and ${beyond} order by i.due_at, i.id limit ${args.first + 1}`.execute(db);
+    const count = async () => Number((await sql<{ n: string }>`select count(*) as n from invoice i where ${which}`.execute(db)).rows[0].n);
+    return toPage(rows.map(rowMapper(this.em, Invoice)), args.first, count, (invoice) => encodeCursor(tag, [invoice.dueAt, invoice.id]), Boolean(args.after));
+  }
+
+  /** What the customer still owes on their invoices, minor units (each as `outstandingMinor` says). */
+  owedBy(customerId: string): Promise<number> {
+    return this.owed.load(customerId);
+  }
+
+  private async loadOwed(customerIds: readonly string[]): Promise<number[]> {
+    const { rows } = await sql<{ customer_id: string; owed: string }>`
+      select i.customer_id, sum(${sql.raw(outstandingMinorSql('i'))}) as owed from invoice i
+       where i.customer_id = any(${[...customerIds]}::uuid[]) and ${sql.raw(openInvoiceSql('i'))} group by 1`.execute(this.em.getKysely());
+    const owed = new Map(rows.map((r) => [r.customer_id, Number(r.owed)]));
+    return customerIds.map((id) => owed.get(id) ?? 0);
   }
 
   /** The payments recorded for an invoice, newest first (by the day paid). */

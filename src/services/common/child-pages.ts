@@ -16,6 +16,8 @@ export interface ChildListSpec {
   orderType: 'timestamptz' | 'date';
   /** Entity property holding the order column's value (for cursors). */
   orderProperty: string;
+  /** Only the children this holds for: a fixed condition on the row `t` (a customer's open invoices). */
+  where?: string;
 }
 
 /** A child list's cursor: its order column's value, then the row's ID. */
@@ -133,7 +135,7 @@ export class ChildPager<T extends { id: string }> {
     }
     return sql`
       select ${selectColumns(this.em, this.entity, 't', properties)} from ${sql.table(spec.table)} t
-      where ${sql.ref(`t.${spec.parentColumn}`)} = ${parentId} and ${cursorCondition}
+      where ${sql.ref(`t.${spec.parentColumn}`)} = ${parentId} and ${cursorCondition} and ${sql.raw(spec.where ?? 'true')}
       order by ${order} desc, t.id desc
       limit ${sql.lit(first + 1)}`;
   }
@@ -153,8 +155,8 @@ export class ChildPager<T extends { id: string }> {
   private async loadCounts(parentIds: readonly string[]): Promise<number[]> {
     const { spec } = this;
     const { rows } = await sql<{ parent: string; n: string }>`
-      select ${sql.ref(spec.parentColumn)} as parent, count(*) as n from ${sql.table(spec.table)}
-      where ${sql.ref(spec.parentColumn)} = any(${[...parentIds]}::uuid[])
+      select ${sql.ref(`t.${spec.parentColumn}`)} as parent, count(*) as n from ${sql.table(spec.table)} t
+      where ${sql.ref(`t.${spec.parentColumn}`)} = any(${[...parentIds]}::uuid[]) and ${sql.raw(spec.where ?? 'true')}
       group by 1`.execute(this.em.getKysely());
     const counts = new Map(rows.map((r) => [r.parent, Number(r.n)]));
     return parentIds.map((id) => counts.get(id) ?? 0);

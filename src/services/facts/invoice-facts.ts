@@ -15,6 +15,13 @@ export const withinSweepWindow = (maxDaysOverdue: number | undefined): RawBuilde
   maxDaysOverdue === undefined ? sql<boolean>`true` : sql<boolean>`(i.due_at >= current_date - ${maxDaysOverdue}::int)`;
 
 /**
+ * The open invoice is left to a person: past the sweep's window, and no reminder run of it was
+ * ever started (a person may start one by hand).
+ */
+export const leftToPeople = (maxDaysOverdue: number | undefined): RawBuilder<boolean> =>
+  sql<boolean>`(not ${withinSweepWindow(maxDaysOverdue)} and not exists (select 1 from playbook_run r where r.workflow_id = ${fairReminderRunIdSql(sql.ref('i.customer_id'), sql.ref('i.id'))}))`;
+
+/**
  * The invoice is being chased: unpaid past its due day (and not cancelled), and either a fair reminder of it is
  * under way or it is within the sweep's window (reminded, with a person or with collections
  * after a reminder run ended; an older one without a run is a written-off debt nobody is
@@ -24,6 +31,9 @@ export const chasedInvoice = (maxDaysOverdue: number | undefined): RawBuilder<bo
   sql<boolean>`(i.paid_at is null and i.cancelled_at is null and i.due_at < current_date
     and (${withinSweepWindow(maxDaysOverdue)}
          or exists (select 1 from playbook_run r where r.workflow_id = ${fairReminderRunIdSql(sql.ref('i.customer_id'), sql.ref('i.id'))} and r.status = 'running')))`;
+
+/** The invoice `alias` is still open: neither paid nor cancelled (SQL text, for queries that read it beside other facts). */
+export const openInvoiceSql = (alias: string) => `(${alias}.paid_at is null and ${alias}.cancelled_at is null)`;
 
 /**
  * What is still owed on the invoice `alias`, minor units: `outstandingOn` (domain/billing/paid-day.ts)

@@ -1,8 +1,7 @@
 import { Playbook } from '../../domain/playbooks/playbook.js';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql } from 'kysely';
-import { fairReminderRunIdSql } from '../facts/run-ids.js';
-import { withinSweepWindow } from '../facts/invoice-facts.js';
+import { leftToPeople } from '../facts/invoice-facts.js';
 
 /** The workers taking this deployment's work, as the workflow engine sees them polling its task queue. */
 export interface WorkerPresence {
@@ -72,8 +71,7 @@ export class OperationsStatusService {
                  -- The rescore of the newest day scored: a backfill of an earlier day must not hide a missed night.
                  (select finished_at from scoring_run where status = 'completed' order by as_of desc, finished_at desc limit 1) as last_rescore,
                  (select count(*) from fix_case where status = 'open') as open_fix_cases,
-                 (select count(*) from invoice i where i.paid_at is null and i.cancelled_at is null and not ${withinSweepWindow(this.maxDaysOverdue)}
-                   and not exists (select 1 from playbook_run r where r.workflow_id = ${fairReminderRunIdSql(sql.ref('i.customer_id'), sql.ref('i.id'))})) as left_to_people`.execute(db)
+                 (select count(*) from invoice i where i.paid_at is null and i.cancelled_at is null and ${leftToPeople(this.maxDaysOverdue)}) as left_to_people`.execute(db)
       ).rows;
       const runs = (await sql<{ playbook: string; runs: string }>`select playbook, count(*) as runs from playbook_run where status = 'running' group by 1 order by 1`.execute(db)).rows;
       return { counts, runs };
