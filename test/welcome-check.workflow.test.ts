@@ -286,6 +286,9 @@ it('sends the welcome after all when an operator resets the run to before a conf
   const signalled = events!.findIndex((e) => e.workflowExecutionSignaledEventAttributes);
   const before = events!.slice(0, signalled).filter((e) => e.workflowTaskCompletedEventAttributes).at(-1)!.eventId!;
   const runId = await resetInEngine(stack, workflowId, 'confirmed by mistake', { finishEventId: before, excludeSignals: true });
+  // The API says so at once, from the engine, before the reconciliation records it.
+  expect(await eventually(() => stack.gql(WelcomeCheckDocument, { customerId }, Role.Viewer), (r) => r.data?.welcomeCheck?.step === 'awaiting-confirmation')).toMatchObject({ data: { welcomeCheck: { status: 'Running' } } });
+  expect(await record(workflowId)).toMatchObject({ status: 'completed' });
   await eventually(async () => (await reconcile(), record(workflowId)), (r) => r?.status === 'running');
   expect(await welcome(workflowId)).toMatchObject({ sentAt: null, suppressedAt: null, suppressedReason: null });
   const audit = await stack.orm.em.fork().find(AuditEntry, { action: 'playbook.reset-in-engine', entityId: workflowId });

@@ -18,7 +18,7 @@ import { CampaignIdKey, CustomerIdKey, LoyaltyBandKey, PlaybookKey, PlaybookStep
 import { confirmWelcomeUpdate, welcomeCheckStateQuery } from '../../workflows/welcome-check.workflow.js';
 import { withinDeadline } from './deadline.js';
 import type { SteeringFromOutside } from '../services/audit/steering-audit.service.js';
-import { cancelIfRunning, describeOrNull, executionStatus, howEnded, howReset, isRunning, queryOrNull, signalOrFalse, steeringFromOutside, updateOutcome } from './workflow-calls.js';
+import { cancelIfRunning, describeOrNull, executionFacts, howEnded, howReset, isRunning, queryOrNull, signalOrFalse, steeringFromOutside, updateOutcome } from './workflow-calls.js';
 
 /** An update is taken once the run's validator accepts it; what the run does with it follows. */
 const taken = { waitForStage: WorkflowUpdateStage.ACCEPTED } as const;
@@ -145,8 +145,8 @@ export class TemporalPlaybookEngine implements PlaybookEngine {
   }
 
   async runState(workflowId: string) {
-    const [state, execution] = await Promise.all([this.query(workflowId, anyPlaybookStateQuery), this.reachable(() => executionStatus(this.client, workflowId))]);
-    return state && { ...state, status: (execution && RUN_STATUS[execution]) || null };
+    const [state, execution] = await Promise.all([this.query(workflowId, anyPlaybookStateQuery), this.reachable(() => executionFacts(this.client, workflowId))]);
+    return state && { ...state, status: (execution && RUN_STATUS[execution.status]) || null, lastResetAt: execution?.lastResetAt ?? null };
   }
 
   findRunning(search: RunSearch, offset: number, limit: number): Promise<FoundRun[]> {

@@ -82,7 +82,15 @@ export async function describeOrNull(client: Client, workflowId: string): Promis
 
 /** Whether the run is running now, or how it ended; null when it does not exist. */
 export async function executionStatus(client: Client, workflowId: string): Promise<WorkflowExecutionStatusName | null> {
-  return (await describeOrNull(client, workflowId))?.status.name ?? null;
+  return (await executionFacts(client, workflowId))?.status ?? null;
+}
+
+/** `executionStatus`, and when the run was last reset in the engine (null: never); null when it does not exist. */
+export async function executionFacts(client: Client, workflowId: string): Promise<{ status: WorkflowExecutionStatusName; lastResetAt: Date | null } | null> {
+  const described = await describeOrNull(client, workflowId);
+  if (!described) return null;
+  const reset = described.raw.workflowExtendedInfo?.lastResetTime;
+  return { status: described.status.name, lastResetAt: reset ? tsToDate(reset) : null };
 }
 
 /**

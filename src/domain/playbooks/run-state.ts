@@ -12,6 +12,8 @@ export interface PlaybookStateSummary {
 export interface PlaybookRunState extends PlaybookStateSummary {
   /** The engine's word: running, or how it ended (not in a state a run answered an update with). */
   status?: RunStatus | null;
+  /** When the run was last reset in the engine (the Temporal UI's Reset), as the engine says; null: never. */
+  lastResetAt?: Date | null;
   /** Account review: why its proposal never reached the customer (held back at delivery), from the outbox, not the run. */
   proposalHeldBack?: string | null;
 }

@@ -16,7 +16,15 @@ describe('runStatus', () => {
   it('takes a run reset in the engine after an end recorded from it as under way again', () => {
     expect(runStatus(RunStatus.Terminated, { status: RunStatus.Running, step: 'waiting' })).toBe(RunStatus.Running);
     expect(runStatus(RunStatus.Terminated, null)).toBe(RunStatus.Terminated);
-    // An end the run recorded itself stands: a completed run reset shows completed until the reconciliation records it running.
-    expect(runStatus(RunStatus.Completed, { status: RunStatus.Running, step: 'waiting' })).toBe(RunStatus.Completed);
+    // An end the run recorded itself stands while the engine closes the run (no reset since)...
+    const ended = new Date('2026-12-01T10:00:00Z');
+    expect(runStatus(RunStatus.Completed, { status: RunStatus.Running, step: 'waiting', lastResetAt: null }, ended)).toBe(RunStatus.Completed);
+    expect(runStatus(RunStatus.Completed, { status: RunStatus.Running, step: 'waiting', lastResetAt: new Date('2026-11-30T10:00:00Z') }, ended)).toBe(RunStatus.Completed);
+    // ...but not once the run was reset after it: under way again, before the reconciliation records it so.
+    for (const recorded of [RunStatus.Completed, RunStatus.Cancelled]) {
+      expect(runStatus(recorded, { status: RunStatus.Running, step: 'waiting', lastResetAt: new Date('2026-12-01T10:05:00Z') }, ended)).toBe(RunStatus.Running);
+    }
+    // Without the engine's word the record stands.
+    expect(runStatus(RunStatus.Completed, null, ended)).toBe(RunStatus.Completed);
   });
 });

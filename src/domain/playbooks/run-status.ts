@@ -19,10 +19,19 @@ const ENDED_IN_ENGINE: ReadonlySet<RunStatus> = new Set([RunStatus.Failed, RunSt
 /**
  * Where a run stands: how it ended, by the engine (its live state) or by its record (written as the
  * run's last act, a moment before the engine says so); else it is under way, unless at its last step.
- * An end recorded from the engine of a run the engine says is running again (reset) does not count.
+ * An end recorded of a run the engine says is running again does not count: one recorded from the
+ * engine (only a reset runs such a run again), or any end recorded before the run's last reset (a
+ * completed or cancelled run reset in the Temporal UI, before the reconciliation records it running).
  */
-export function runStatus(recorded: RunStatus | null, live: { status?: RunStatus | null; step?: string | null } | null): RunStatus {
-  const resetSince = live?.status === RunStatus.Running && recorded !== null && ENDED_IN_ENGINE.has(recorded);
+export function runStatus(
+  recorded: RunStatus | null,
+  live: { status?: RunStatus | null; step?: string | null; lastResetAt?: Date | null } | null,
+  recordedEndAt: Date | null = null,
+): RunStatus {
+  const resetSince =
+    live?.status === RunStatus.Running &&
+    recorded !== null &&
+    (ENDED_IN_ENGINE.has(recorded) || (recordedEndAt !== null && live.lastResetAt != null && live.lastResetAt > recordedEndAt));
   const ended = [live?.status, recorded !== null && !resetSince ? recorded : undefined].find((status) => status && status !== RunStatus.Running);
   return ended ?? (live?.step === 'done' ? RunStatus.Completed : RunStatus.Running);
 }

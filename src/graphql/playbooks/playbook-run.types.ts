@@ -146,7 +146,7 @@ export class PlaybookRunType {
       workflowId: view.workflowId,
       playbook: view.playbook,
       customerId: view.customerId,
-      status: runStatus(view.record ? RECORDED[view.record.status] : null, view.state),
+      status: runStatus(view.record ? RECORDED[view.record.status] : null, view.state, view.record?.finishedAt ?? null),
       step: state?.step ?? null,
       outcome: state?.outcome ?? record?.outcome ?? null,
       deadline: state?.deadline ? new Date(state.deadline) : null,
