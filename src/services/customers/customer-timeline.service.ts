@@ -96,7 +96,7 @@ const sources: Record<CustomerEventKind, (ids: readonly string[]) => RawBuilder<
   // Steering and consent, as the audit log recorded them (by entity, through its index).
   [K.PaymentPromised]: (ids) =>
     sql`select r.customer_id, a.at, a.id::text as ref, jsonb_build_object('detail', ${sql.raw(PROMISED_UNTIL)}, 'extra', ${sql.raw(PROMISED_INVOICE)}, 'invoiceNumber', i.external_ref) as facts
-          from playbook_run r join audit_entry a on ${sql.raw(PROMISE_TO_PAY_ENTRY)} left join invoice i on i.id::text = ${sql.raw(PROMISED_INVOICE)}
+          from playbook_run r join audit_entry a on ${sql.raw(PROMISE_TO_PAY_ENTRY)} left join invoice i on i.customer_id = r.customer_id and i.id::text = ${sql.raw(PROMISED_INVOICE)}
          where ${of(ids, 'r.customer_id')}`,
   [K.ConsentChanged]: (ids) =>
     sql`select c.id as customer_id, a.at, a.id::text as ref,
