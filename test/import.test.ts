@@ -239,7 +239,7 @@ it('checks cross-field rules and references inside the file', async () => {
   }
 });
 
-it('takes invoices the billing system cancelled: not before they were issued, not paid as well, and no payment for them after', async () => {
+it('takes invoices the billing system cancelled: not before they were issued, not paid as well, their payments kept as history', async () => {
   const header = 'invoice_ref,customer_ref,issued_at,due_at,amount,paid_at,cancelled_at\n';
   const refused = await run('invoices', header + 'INV-C1,CRM-1001,2026-05-10,2026-05-24,10,,2026-05-01\nINV-C2,CRM-1001,2026-05-10,2026-05-24,10,2026-05-20,2026-05-21\n');
   expect(refused.errors).toEqual([
@@ -254,12 +254,15 @@ it('takes invoices the billing system cancelled: not before they were issued, no
   expect((await run('invoices', 'invoice_ref,customer_ref,issued_at,due_at,amount,paid_at\nINV-C3,CRM-1001,2026-05-10,2026-05-24,12,2026-05-22\n')).errors).toEqual([
     { line: 2, field: 'cancelled_at', code: ImportRowProblem.InvalidValue, message: 'an invoice is either paid or cancelled: leave paid_at or cancelled_at empty' },
   ]);
-  expect((await run('payments', 'invoice_ref,paid_at,amount\nINV-C3,2026-05-22,12\n')).errors).toEqual([
-    { line: 2, field: 'invoice_ref', code: ImportRowProblem.InvalidValue, message: 'invoice "INV-C3" was cancelled on 2026-05-21: it takes no payment' },
-  ]);
-  // An empty cell stands it again.
+  // Its payments, before or after the cancellation, are history: a payments export is taken whole, and the invoice stays cancelled.
+  expect(await run('payments', 'invoice_ref,paid_at,amount\nINV-C3,2026-05-12,5\nINV-C3,2026-05-22,12\n')).toMatchObject({ inserted: 2, errorCount: 0 });
+  expect(await em().findOneOrFail(Invoice, { externalRef: 'INV-C3' })).toMatchObject({ cancelledAt: '2026-05-21', paidAt: null });
+  // Covered by its payments, a re-import with an empty paid_at keeps it cancelled rather than paid and cancelled.
+  expect(await run('invoices', header + 'INV-C3,CRM-1001,2026-05-10,2026-05-24,12,,2026-05-21\n')).toMatchObject({ errorCount: 0 });
+  expect(await em().findOneOrFail(Invoice, { externalRef: 'INV-C3' })).toMatchObject({ cancelledAt: '2026-05-21', paidAt: null });
+  // An empty cell stands it again: paid then, on the day its payments covered it.
   expect(await run('invoices', header + 'INV-C3,CRM-1001,2026-05-10,2026-05-24,12,,\n')).toMatchObject({ updated: 1 });
-  expect(await em().findOneOrFail(Invoice, { externalRef: 'INV-C3' })).toMatchObject({ cancelledAt: null });
+  expect(await em().findOneOrFail(Invoice, { externalRef: 'INV-C3' })).toMatchObject({ cancelledAt: null, paidAt: '2026-05-22' });
 });
 
 it('refuses a file whose header is not the kind’s, and an unknown kind', async () => {

@@ -10,6 +10,7 @@ import { money } from './money.js';
 @Index({ properties: ['customer', 'dueAt'], name: 'invoice_customer_due_at_index' })
 @Index({ properties: ['dueAt'], name: 'invoice_unpaid_due_at_index', expression: 'create index "invoice_unpaid_due_at_index" on "invoice" ("due_at") where "paid_at" is null' })
 @Check({ name: 'invoice_cancelled_after_issued', expression: '"cancelled_at" >= "issued_at"' })
+@Check({ name: 'invoice_paid_or_cancelled', expression: '"paid_at" is null or "cancelled_at" is null' })
 export class Invoice {
   [OptionalProps]?: 'remindersSent' | 'feeChargedMinor' | 'feeWaivedMinor' | 'createdAt';
 

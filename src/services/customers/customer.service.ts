@@ -211,7 +211,7 @@ export class CustomerService {
    */
   async optOut(id: string, actor: string): Promise<Customer> {
     return this.em.transactional(async (em) => {
-      const customer = await lockedCustomer(em, id);
+      const customer = await lockedCustomer(em, id, 'customerId');
       const held = await em.nativeUpdate(OutboxMessage, { customer: id, purpose: MessagePurpose.Marketing, sentAt: null, suppressedAt: null }, { suppressedAt: new Date(), suppressedReason: OPTED_OUT });
       if (customer.marketingConsent || held > 0) {
         this.audit.record(em, { actor, action: 'customer.opt-out', entityType: 'customer', entityId: id, before: { marketingConsent: customer.marketingConsent }, after: { marketingConsent: false, queuedMarketingHeldBack: held } });
@@ -253,8 +253,8 @@ export async function storedCustomer(em: EntityManager, id: string, options: { l
 }
 
 /** The customer's row, locked for the rest of the transaction. */
-export function lockedCustomer(em: EntityManager, id: string): Promise<Customer> {
-  return storedCustomer(em, id, { lock: true });
+export function lockedCustomer(em: EntityManager, id: string, field = 'id'): Promise<Customer> {
+  return storedCustomer(em, id, { lock: true, field });
 }
 
 /** Why a queued marketing message was held back when its customer opted out (the delivery guard's wording). */

@@ -107,14 +107,12 @@ export function validationSql(spec: ImportSpec, header: Set<string>): string {
     checks.push(`select row_no, 'invoice_ref', 'unknown invoice "' || left(btrim(s.invoice_ref), 60) || '"', '${ImportRowProblem.UnknownReference}' from import_stage s where ${ok} and ${v('invoice_ref')} is not null and not exists (select 1 from invoice i where i.external_ref = btrim(s.invoice_ref))`);
     checks.push(`select row_no, 'paid_at', 'is before the invoice was issued (' || i.issued_at || ')', '${ImportRowProblem.OutOfOrder}' from import_stage s join invoice i on i.external_ref = btrim(s.invoice_ref) where ${ok} and ${validDate('paid_at')} and ${v('paid_at')}::date < i.issued_at`);
     checks.push(`select row_no, 'amount', 'must be more than 0', '${ImportRowProblem.InvalidValue}' from import_stage s where ${ok} and ${v('amount')} ~ '${amountPattern()}' and ${v('amount')}::numeric = 0`);
-    checks.push(
-      `select row_no, 'invoice_ref', 'invoice "' || left(btrim(s.invoice_ref), 60) || '" was cancelled on ' || i.cancelled_at || ': it takes no payment', '${ImportRowProblem.InvalidValue}' from import_stage s join invoice i on i.external_ref = btrim(s.invoice_ref) where ${ok} and i.cancelled_at is not null`,
-    );
   }
   if (spec.kind === 'invoices') {
     checks.push(`select row_no, 'due_at', 'is before issued_at', '${ImportRowProblem.OutOfOrder}' from import_stage s where ${ok} and ${validDate('due_at')} and ${validDate('issued_at')} and ${v('due_at')}::date < ${v('issued_at')}::date`);
     checks.push(`select row_no, 'paid_at', 'is before issued_at', '${ImportRowProblem.OutOfOrder}' from import_stage s where ${ok} and ${validDate('paid_at')} and ${validDate('issued_at')} and ${v('paid_at')}::date < ${v('issued_at')}::date`);
-    // As the invoice will hold them: a column the file does not have keeps the stored invoice's value.
+    // As the invoice will hold them: a column the file does not have keeps the stored invoice's value. A paid day
+    // the file gives is one it says; a stored invoice covered by its payments is paid unless the file cancels it.
     const willHold = (c: string) => (header.has(c) ? `case when ${validDate(c)} then ${v(c)}::date end` : `old.${c}`);
     checks.push(
       `select row_no, 'cancelled_at', 'is before issued_at', '${ImportRowProblem.OutOfOrder}' from import_stage s left join invoice old on old.external_ref = btrim(s.invoice_ref)
@@ -418,7 +416,8 @@ export function upsertSql(spec: ImportSpec, header: Set<string>, deriveRefs = tr
       return [
         counted(`insert into invoice (id, external_ref, customer_id, issued_at, due_at, amount_minor, paid_at, cancelled_at, reminders_sent, fee_charged_minor, fee_waived_minor, created_at)
           select gen_random_uuid(), btrim(s.invoice_ref), c.id, ${v('issued_at')}::date, ${v('due_at')}::date, ${money('amount')},
-                 case when ${v('paid_at')} is not null then ${v('paid_at')}::date when old.id is not null then ${coveredOn('old.id', money('amount'))} end,
+                 case when ${v('paid_at')} is not null then ${v('paid_at')}::date
+                      when old.id is not null and ${header.has('cancelled_at') ? `${v('cancelled_at')} is null` : 'old.cancelled_at is null'} then ${coveredOn('old.id', money('amount'))} end,
                  ${v('cancelled_at')}::date,
                  coalesce(${v('reminders_sent')}::int, old.reminders_sent, 0), coalesce(${money('fee_charged')}, old.fee_charged_minor, 0),
                  coalesce(${money('fee_waived')}, old.fee_waived_minor, 0), now()
@@ -455,7 +454,7 @@ export function upsertSql(spec: ImportSpec, header: Set<string>, deriveRefs = tr
             header,
             'payment',
           )}`),
-        // An invoice counts as paid on the day its payments first cover its amount.
+        // An invoice counts as paid on the day its payments first cover its amount; a cancelled one keeps its payments as history and stays cancelled.
         `update invoice i set paid_at = x.covered_at
          from (
            select invoice_id, min(paid_at) filter (where running >= amount) as covered_at
@@ -466,7 +465,7 @@ export function upsertSql(spec: ImportSpec, header: Set<string>, deriveRefs = tr
              where inv.external_ref in (select btrim(invoice_ref) from import_stage)
            ) r group by invoice_id
          ) x
-         where i.id = x.invoice_id and x.covered_at is not null and i.paid_at is distinct from x.covered_at`,
+         where i.id = x.invoice_id and x.covered_at is not null and i.paid_at is distinct from x.covered_at and i.cancelled_at is null`,
         holdBackPaidReminders,
       ];
     case 'complaints': {

@@ -344,7 +344,6 @@ const COMPLAINTS_RECEIVED_SQL = `select cp.customer_id as "customerId", cp.topic
      and not exists (select 1 from complaints_before b where b.id = cp.id and b.reopened_count >= cp.reopened_count)
    group by 1, 2 order by 1, 2 limit ${RESCORED_AT_ONCE + 1}`;
 
-/** The file's invoices that are paid now and whose customer has a reminder run under way. */
 /** The file's invoices it left cancelled whose customer has a reminder run under way (which may be of one of them). */
 async function cancelledWithReminderRunning(client: pg.Client): Promise<string[]> {
   const { rows } = await client.query<{ id: string }>(
@@ -356,6 +355,7 @@ async function cancelledWithReminderRunning(client: pg.Client): Promise<string[]
   return rows.map((r) => r.id);
 }
 
+/** The file's invoices that are paid now and whose customer has a reminder run under way. */
 async function paidWithReminderRunning(client: pg.Client): Promise<string[]> {
   const { rows } = await client.query<{ id: string }>(
     `select i.id from invoice i

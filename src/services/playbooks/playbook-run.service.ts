@@ -77,7 +77,6 @@ const ENDED_IN_ENGINE: Record<EndedInEngine, PlaybookRunStatus> = {
   timed_out: PlaybookRunStatus.TimedOut,
 };
 
-/** The database record of playbook runs. Every write is idempotent: activities may be retried. */
 /** A fix-issue run's case as the reset run's own state has it: waiting for its fix again or past it, with whom and after how many escalations. */
 export interface FixCaseAfterReset {
   awaitsFix: boolean;
@@ -85,6 +84,7 @@ export interface FixCaseAfterReset {
   escalations: number;
 }
 
+/** The database record of playbook runs. Every write is idempotent: activities may be retried. */
 export class PlaybookRunService {
   private readonly pager: ChildPager<PlaybookRun>;
 
