@@ -628,6 +628,28 @@ it('audits steering from the Temporal UI once, also after a reset that carries i
   await handle.terminate('test over');
 }, 90_000);
 
+it('audits a signal a reset applies again when the run reset from never audited it (its tasks failing, say)', async () => {
+  const { customerId, invoiceId } = await payer('NeverAudited', ['late', 'late', 'late']);
+  expect((await stack.gql(StartFairReminderDocument, { invoiceId }, Role.Operator)).errors).toBeUndefined();
+  const workflowId = fairReminderWorkflowId(customerId, invoiceId);
+  await eventually(() => state(invoiceId), (s) => s?.step === 'waiting');
+  const handle = temporalOperator(stack).workflow.getHandle(workflowId);
+  await handle.signal('paymentReceived');
+  await eventually(() => steeringAudited(stack, workflowId), (audited) => audited.length === 1);
+  // As if that run had never got to audit it.
+  await sql`delete from audit_entry where entity_id = ${workflowId} and action = 'playbook.signal-in-engine'`.execute(stack.orm.em.fork().getKysely());
+  const { events } = await handle.fetchHistory();
+  const signalledAt = events!.findIndex((e) => e.workflowExecutionSignaledEventAttributes);
+  const taskBefore = events!.slice(0, signalledAt).reverse().find((e) => e.workflowTaskCompletedEventAttributes)!;
+  const runId = await resetInEngine(stack, workflowId, 'replay the signal', { finishEventId: taskBefore.eventId });
+  const audited = await eventually(
+    () => sql<{ run_id: string }>`select after->>'runId' as run_id from audit_entry where entity_id = ${workflowId} and action = 'playbook.signal-in-engine'`.execute(stack.orm.em.fork().getKysely()),
+    (r) => r.rows.length > 0,
+  );
+  expect(audited.rows).toEqual([{ run_id: runId }]);
+  await handle.terminate('test over');
+}, 90_000);
+
 it('sends nothing more once an operator cancels it: a reminder waiting for the end of quiet hours is held back', async () => {
   const { invoiceId, workflowId, messages } = await reminderHeldForTheNight('Dispute');
   expect((await stack.gql(CancelPlaybookRunDocument, { workflowId, reason: 'The customer disputes the invoice' }, Role.Operator)).errors).toBeUndefined();

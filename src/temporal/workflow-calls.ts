@@ -26,9 +26,9 @@ export async function steeringFromOutside(client: Client, workflowId: string, ru
   const { payloadConverter } = client.options.loadedDataConverter;
   const decoded = (payloads: Array<Parameters<typeof payloadConverter.fromPayload>[0]> | null | undefined) => (payloads ?? []).map((p) => payloadConverter.fromPayload(p));
   const fromOutside = (identity: string | null | undefined) => !identity?.startsWith(PLATFORM_IDENTITY_PREFIX);
-  const takenBefore = takenBeforeThisRun(events, runId);
+  const { takenBefore, appliedAgain } = resetHistory(events, runId);
   return events.filter((event) => !takenBefore.has(String(event.eventId))).flatMap((event): SteeringFromOutside[] => {
-    const common = { eventId: Number(event.eventId), at: tsToDate(event.eventTime!) };
+    const common = { eventId: Number(event.eventId), at: tsToDate(event.eventTime!), ...(appliedAgain.ids.has(String(event.eventId)) ? { appliedAgainFrom: appliedAgain.from! } : {}) };
     const signal = event.workflowExecutionSignaledEventAttributes;
     if (signal && fromOutside(signal.identity)) return [{ ...common, via: 'signal', name: signal.signalName ?? '', by: signal.identity || null, input: decoded(signal.input?.payloads) }];
     const update = event.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest;
@@ -40,20 +40,27 @@ export async function steeringFromOutside(client: Client, workflowId: string, ru
 const { UPDATE_ADMITTED_EVENT_ORIGIN_REAPPLY: REAPPLIED } = proto.temporal.api.enums.v1.UpdateAdmittedEventOrigin;
 
 /**
- * The events of a reset run's history that an earlier run of the workflow took (their IDs): a
- * reset run's history holds the events of the run it was reset from up to the point reset to, and
- * then the signals and updates the reset applied again (right after the reset's event; an update
- * applied again is admitted there, its origin says so, and taken by the run's next task). That run
- * audited what they steered; left out here, they are not audited twice. Empty for a run no reset started.
+ * A reset run's history holds the events of the run it was reset from up to the point reset to
+ * (`takenBefore`: that run took and audited what they steered), then the signals and updates the
+ * reset applied again, right after the reset's event. An update applied again is admitted there
+ * (its origin says so) and taken by the run's next task, which that run had audited too
+ * (`takenBefore`). A signal applied again (`appliedAgain`) that run may never have taken (its
+ * tasks failing, the usual reason to reset): it is named with the run and the point it came from,
+ * for the audit to match it against what that run audited. Empty for a run no reset started.
  */
-function takenBeforeThisRun(events: proto.temporal.api.history.v1.IHistoryEvent[], runId: string): Set<string> {
+function resetHistory(events: proto.temporal.api.history.v1.IHistoryEvent[], runId: string): { takenBefore: Set<string>; appliedAgain: { ids: Set<string>; from: { runId: string; fromEventId: number } | null } } {
   const marker = events.findIndex((e) => e.workflowTaskFailedEventAttributes?.cause === RESET_WORKFLOW && e.workflowTaskFailedEventAttributes.newRunId === runId);
-  if (marker < 0) return new Set();
+  if (marker < 0) return { takenBefore: new Set(), appliedAgain: { ids: new Set(), from: null } };
   let first = marker + 1;
   while (first < events.length && (events[first].workflowExecutionSignaledEventAttributes || events[first].workflowExecutionUpdateAdmittedEventAttributes)) first++;
-  const readmitted = new Set(events.slice(marker + 1, first).flatMap((e) => (e.workflowExecutionUpdateAdmittedEventAttributes?.origin === REAPPLIED ? [String(e.eventId)] : [])));
+  const block = events.slice(marker + 1, first);
+  const readmitted = new Set(block.flatMap((e) => (e.workflowExecutionUpdateAdmittedEventAttributes?.origin === REAPPLIED ? [String(e.eventId)] : [])));
   const takenAgain = events.slice(first).filter((e) => readmitted.has(String(e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequestSequencingEventId)));
-  return new Set([...events.slice(0, first), ...takenAgain].map((e) => String(e.eventId)));
+  const from = { runId: events[marker].workflowTaskFailedEventAttributes!.baseRunId ?? '', fromEventId: Number(events[marker].eventId) };
+  return {
+    takenBefore: new Set([...events.slice(0, marker + 1), ...takenAgain].map((e) => String(e.eventId))),
+    appliedAgain: { ids: new Set(block.filter((e) => e.workflowExecutionSignaledEventAttributes).map((e) => String(e.eventId))), from },
+  };
 }
 
 /** Signals a run; false when it does not exist or has already finished. */

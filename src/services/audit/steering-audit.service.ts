@@ -12,6 +12,8 @@ export interface SteeringFromOutside {
   by: string | null;
   input: unknown[];
   at: Date;
+  /** A signal a reset applied again: the run it came from and where that run's own events began after the point reset to. */
+  appliedAgainFrom?: { runId: string; fromEventId: number };
 }
 
 /** Where the steering a run took is read (the workflow engine). */
@@ -23,6 +25,13 @@ export interface SteeringSource {
 export type SteeredEntity = { entityType: 'playbook_run'; entityId: string } | { entityType: 'campaign'; entityId: string };
 
 const AUDITED_AS = { playbook_run: 'playbook', campaign: 'campaign' } as const;
+
+/** A signal as sent: its name, who sent it and its input, the input's keys in one order (the database keeps JSON's keys in its own). */
+function sentKey(name: string, actor: string, input: unknown): string {
+  const sorted = (value: unknown): unknown =>
+    Array.isArray(value) ? value.map(sorted) : value && typeof value === 'object' ? Object.fromEntries(Object.keys(value).sort().map((k) => [k, sorted((value as Record<string, unknown>)[k])])) : value;
+  return JSON.stringify([name, actor, sorted(input)]);
+}
 
 /**
  * Operators steer runs in the Temporal UI too (an answer, a fix, a pause), where the API's
@@ -50,7 +59,24 @@ export class SteeringAuditService {
         select (after->>'eventId')::int as "eventId" from audit_entry
         where entity_type = ${steered.entityType} and entity_id = ${steered.entityId} and action = any(${actions}::text[]) and after->>'runId' = ${run.runId}`.execute(db);
       const seen = new Set(audited.rows.map((r) => r.eventId));
-      const fresh = messages.filter((m) => !seen.has(m.eventId));
+      const unseen = messages.filter((m) => !seen.has(m.eventId));
+      // A signal a reset applied again was audited when the run reset from took it; one that run never took (its tasks failing) is audited now.
+      const earlier = new Map<string, number>();
+      const from = unseen.find((m) => m.appliedAgainFrom)?.appliedAgainFrom;
+      if (from) {
+        const { rows } = await sql<{ signal: string; actor: string; input: unknown }>`
+          select after->>'signal' as signal, actor, after->'input' as input from audit_entry
+           where entity_type = ${steered.entityType} and entity_id = ${steered.entityId} and action = any(${actions}::text[])
+             and after->>'runId' = ${from.runId} and (after->>'eventId')::int >= ${from.fromEventId}`.execute(db);
+        for (const row of rows) earlier.set(sentKey(row.signal, row.actor, row.input), (earlier.get(sentKey(row.signal, row.actor, row.input)) ?? 0) + 1);
+      }
+      const fresh = unseen.filter((m) => {
+        if (!m.appliedAgainFrom) return true;
+        const key = sentKey(m.name, `temporal:${m.by ?? 'unknown'}`, m.input);
+        const left = earlier.get(key) ?? 0;
+        earlier.set(key, left - 1);
+        return left <= 0;
+      });
       for (const message of fresh) {
         this.audit.record(em, {
           actor: `temporal:${message.by ?? 'unknown'}`,
