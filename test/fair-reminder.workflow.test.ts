@@ -26,7 +26,7 @@ import { zoneAtTwoInTheMorning } from './support/time-zones.js';
 import { startTestStack, testKeys, type TestStack } from './support/stack.js';
 import { Readable } from 'node:stream';
 import { ImportService } from '../src/services/import/import.service.js';
-import { resetInEngine, steeringAudited, temporalOperator } from './support/temporal-operator.js';
+import { beforeSignal, beforeUpdate, resetInEngine, steeringAudited, taskBefore, temporalOperator } from './support/temporal-operator.js';
 
 /**
  * The fair-reminder playbook on the real Temporal dev server and a worker process, through
@@ -580,10 +580,7 @@ it('sends the reminder a promise held back when an operator resets the run to be
 
   // Reset to the workflow task before the promise was taken, leaving the promise out.
   const handle = stack.temporal.client.workflow.getHandle(workflowId);
-  const { events } = await handle.fetchHistory();
-  const accepted = events!.findIndex((e) => e.workflowExecutionUpdateAcceptedEventAttributes);
-  const taskBefore = events!.slice(0, accepted).reverse().find((e) => e.workflowTaskCompletedEventAttributes)!;
-  const runId = await resetInEngine(stack, workflowId, 'promise recorded for the wrong invoice', { finishEventId: taskBefore.eventId, excludeUpdates: true });
+  const runId = await resetInEngine(stack, workflowId, 'promise recorded for the wrong invoice', { finishEventId: await taskBefore(stack, workflowId, beforeUpdate), excludeUpdates: true });
   await eventually(() => state(invoiceId), (s) => s?.promisedUntil === null && s.step === 'waiting');
   const reconciliation = (await stack.api.contextFor(`Bearer ${testKeys[Role.Operator]}`)).services.runReconciliation;
   await eventually(async () => (await reconciliation.recordRunsEndedInEngine(), reminder()), (m) => m.status !== 'Suppressed');
@@ -608,10 +605,7 @@ it('audits steering from the Temporal UI once, also after a reset that carries i
   const signalled = ['temporal:ops@example.com', 'signal paymentReceived', []];
   await eventually(() => steeringAudited(stack, workflowId), (audited) => audited.length === 2);
   // Reset to the task before the signal: the promise is carried over, the signal applied again, and the run takes it again.
-  const { events } = await handle.fetchHistory();
-  const signalledAt = events!.findIndex((e) => e.workflowExecutionSignaledEventAttributes);
-  const taskBefore = events!.slice(0, signalledAt).reverse().find((e) => e.workflowTaskCompletedEventAttributes)!;
-  await resetInEngine(stack, workflowId, 'replay the signal', { finishEventId: taskBefore.eventId });
+  await resetInEngine(stack, workflowId, 'replay the signal', { finishEventId: await taskBefore(stack, workflowId, beforeSignal) });
   // The reset run has taken the signal again once it has asked for its steering to be audited.
   const auditedByResetRun = (h: Awaited<ReturnType<typeof handle.fetchHistory>>) => {
     const marker = h.events!.findIndex((e) => e.workflowTaskFailedEventAttributes?.newRunId);
@@ -638,10 +632,7 @@ it('audits a signal a reset applies again when the run reset from never audited 
   await eventually(() => steeringAudited(stack, workflowId), (audited) => audited.length === 1);
   // As if that run had never got to audit it.
   await sql`delete from audit_entry where entity_id = ${workflowId} and action = 'playbook.signal-in-engine'`.execute(stack.orm.em.fork().getKysely());
-  const { events } = await handle.fetchHistory();
-  const signalledAt = events!.findIndex((e) => e.workflowExecutionSignaledEventAttributes);
-  const taskBefore = events!.slice(0, signalledAt).reverse().find((e) => e.workflowTaskCompletedEventAttributes)!;
-  const runId = await resetInEngine(stack, workflowId, 'replay the signal', { finishEventId: taskBefore.eventId });
+  const runId = await resetInEngine(stack, workflowId, 'replay the signal', { finishEventId: await taskBefore(stack, workflowId, beforeSignal) });
   const audited = await eventually(
     () => sql<{ run_id: string }>`select after->>'runId' as run_id from audit_entry where entity_id = ${workflowId} and action = 'playbook.signal-in-engine'`.execute(stack.orm.em.fork().getKysely()),
     (r) => r.rows.length > 0,

@@ -15,7 +15,7 @@ import { CancelPlaybookRunDocument, CustomerPlaybookRunsDocument, EraseCustomerD
 import { eventually } from './support/eventually.js';
 import { recordHistory } from './support/histories.js';
 import { startTestStack, type TestStack } from './support/stack.js';
-import { resetInEngine, temporalOperator } from './support/temporal-operator.js';
+import { beforeSignal, beforeUpdate, resetInEngine, taskBefore, temporalOperator } from './support/temporal-operator.js';
 import { zoneAtTwoInTheMorning } from './support/time-zones.js';
 
 /** Runs that end in Temporal without running their code (terminated in the UI) get their end recorded, on the real dev server. */
@@ -226,15 +226,11 @@ it('tells a run never reset from one an operator reset, with the reason given', 
 
 it('reopens the fix case of a run reset to before a resolution reported by mistake, and the real fix dates it', async () => {
   const { customerId, workflowId } = await customerWithFixRun('Zoe', 'loose-cable');
-  const handle = stack.temporal.client.workflow.getHandle(workflowId);
   expect((await stack.gql(ResolveIssueDocument, { customerId, topic: 'loose-cable' }, Role.Operator)).errors).toBeUndefined();
   const mistaken = await eventually(() => fixCase(workflowId), (c) => c.status === 'resolved');
 
   // Reset to the workflow task that took the report, leaving the report out: the run waits for the fix again.
-  const { events } = await handle.fetchHistory();
-  const accepted = events!.findIndex((e) => e.workflowExecutionUpdateAcceptedEventAttributes);
-  const taskBefore = events!.slice(0, accepted).reverse().find((e) => e.workflowTaskCompletedEventAttributes)!;
-  const runId = await resetInEngine(stack, workflowId, 'the fix was reported by mistake', { finishEventId: taskBefore.eventId, excludeUpdates: true });
+  const runId = await resetInEngine(stack, workflowId, 'the fix was reported by mistake', { finishEventId: await taskBefore(stack, workflowId, beforeUpdate), excludeUpdates: true });
   expect((await stack.gql(FixIssueDocument, { customerId, topic: 'loose-cable' }, Role.Viewer)).data!.fixIssue).toMatchObject({ status: 'Running', step: 'awaiting-fix' });
 
   // The case follows the run back: open again, on the team's queue, with no resolution date.
@@ -264,10 +260,7 @@ it('resolves the fix case again when a run is reset to before a recurrence signa
   await eventually(() => fixCase(workflowId), (c) => c.status === 'open' && c.escalations === 1);
 
   // Reset to the workflow task before the signal, leaving it out: the run checks back on its fix again.
-  const { events } = await handle.fetchHistory();
-  const signalled = events!.findIndex((e) => e.workflowExecutionSignaledEventAttributes);
-  const taskBefore = events!.slice(0, signalled).reverse().find((e) => e.workflowTaskCompletedEventAttributes)!;
-  const runId = await resetInEngine(stack, workflowId, 'recurrence signalled by mistake', { finishEventId: taskBefore.eventId, excludeSignals: true });
+  const runId = await resetInEngine(stack, workflowId, 'recurrence signalled by mistake', { finishEventId: await taskBefore(stack, workflowId, beforeSignal), excludeSignals: true });
   expect((await stack.gql(FixIssueDocument, { customerId, topic: 'dead-pixel' }, Role.Viewer)).data!.fixIssue).toMatchObject({ step: 'awaiting-check-back', escalations: 0 });
   const resolved = await eventually(async () => (await reconcile(), fixCase(workflowId)), (c) => c.status === 'resolved');
   expect(resolved).toMatchObject({ owner: fixed.owner, escalations: 0 });

@@ -14,7 +14,7 @@ import { recordHistory } from './support/histories.js';
 import { eventually as eventuallyWithin } from './support/eventually.js';
 import { startTestStack, type TestStack } from './support/stack.js';
 import { zoneAtTwoInTheMorning } from './support/time-zones.js';
-import { resetInEngine, steeringAudited, temporalOperator } from './support/temporal-operator.js';
+import { beforeSignal, resetInEngine, steeringAudited, taskBefore, temporalOperator } from './support/temporal-operator.js';
 
 const eventually = <T>(fn: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 20_000) => eventuallyWithin(fn, ok, timeoutMs);
 
@@ -282,10 +282,7 @@ it('sends the welcome after all when an operator resets the run to before a conf
   expect(await welcome(workflowId)).toMatchObject({ sentAt: null, suppressedReason: expect.stringMatching(/^run-ended: /) });
 
   // Reset to the last workflow task before the signal, leaving the signal out.
-  const { events } = await handle.fetchHistory();
-  const signalled = events!.findIndex((e) => e.workflowExecutionSignaledEventAttributes);
-  const before = events!.slice(0, signalled).filter((e) => e.workflowTaskCompletedEventAttributes).at(-1)!.eventId!;
-  const runId = await resetInEngine(stack, workflowId, 'confirmed by mistake', { finishEventId: before, excludeSignals: true });
+  const runId = await resetInEngine(stack, workflowId, 'confirmed by mistake', { finishEventId: await taskBefore(stack, workflowId, beforeSignal), excludeSignals: true });
   // The API says so at once, from the engine, before the reconciliation records it.
   expect(await eventually(() => stack.gql(WelcomeCheckDocument, { customerId }, Role.Viewer), (r) => r.data?.welcomeCheck?.step === 'awaiting-confirmation')).toMatchObject({ data: { welcomeCheck: { status: 'Running' } } });
   expect(await record(workflowId)).toMatchObject({ status: 'completed' });

@@ -49,3 +49,17 @@ export async function resetInEngine(stack: TestStack, workflowId: string, reason
   });
   return reset.runId!;
 }
+
+/**
+ * Where an operator resets a run to undo a message it took: the last workflow task completed
+ * before the first event of its history that `took` matches (a signal, an update accepted).
+ */
+export async function taskBefore(stack: TestStack, workflowId: string, took: (event: proto.temporal.api.history.v1.IHistoryEvent) => unknown): Promise<EventId> {
+  const { events } = await stack.temporal.client.workflow.getHandle(workflowId).fetchHistory();
+  const at = events!.findIndex((e) => took(e));
+  return events!.slice(0, at).reverse().find((e) => e.workflowTaskCompletedEventAttributes)!.eventId;
+}
+
+/** `taskBefore` the first signal, or the first update taken. */
+export const beforeSignal = (e: proto.temporal.api.history.v1.IHistoryEvent) => e.workflowExecutionSignaledEventAttributes;
+export const beforeUpdate = (e: proto.temporal.api.history.v1.IHistoryEvent) => e.workflowExecutionUpdateAcceptedEventAttributes;

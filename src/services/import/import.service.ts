@@ -298,8 +298,8 @@ export class ImportService {
         [options.actor, `import.${spec.kind}`, spec.kind, JSON.stringify({ source: options.source, mode: options.mode, rowsRead, inserted: report.inserted, updated: report.updated, unchanged: report.unchanged, rejected })],
       );
       const { invoicesPaid, invoicesCancelled, customersChanged } = this.followUp;
-      const paid = invoicesPaid && (spec.kind === 'invoices' || spec.kind === 'payments') ? await paidWithReminderRunning(client) : [];
-      const cancelled = invoicesCancelled && spec.kind === 'invoices' ? await cancelledWithReminderRunning(client) : [];
+      const paid = invoicesPaid && (spec.kind === 'invoices' || spec.kind === 'payments') ? await withReminderRunning(client, 'paid') : [];
+      const cancelled = invoicesCancelled && spec.kind === 'invoices' ? await withReminderRunning(client, 'cancelled') : [];
       const changed = customersChanged && (spec.kind === 'complaints' || spec.kind === 'invoices' || spec.kind === 'payments') ? await customersOfFile(client, spec.kind) : [];
       const received = complaintsReceived && spec.kind === 'complaints' ? (await client.query<{ customerId: string; topic: string }>(COMPLAINTS_RECEIVED_SQL)).rows : [];
       await client.query('commit');
@@ -344,22 +344,11 @@ const COMPLAINTS_RECEIVED_SQL = `select cp.customer_id as "customerId", cp.topic
      and not exists (select 1 from complaints_before b where b.id = cp.id and b.reopened_count >= cp.reopened_count)
    group by 1, 2 order by 1, 2 limit ${RESCORED_AT_ONCE + 1}`;
 
-/** The file's invoices it left cancelled whose customer has a reminder run under way (which may be of one of them). */
-async function cancelledWithReminderRunning(client: pg.Client): Promise<string[]> {
+/** The file's invoices it left paid (or cancelled) whose customer has a reminder run under way (which may be of one of them). */
+async function withReminderRunning(client: pg.Client, left: 'paid' | 'cancelled'): Promise<string[]> {
   const { rows } = await client.query<{ id: string }>(
     `select i.id from invoice i
-      where i.cancelled_at is not null and i.external_ref in (select btrim(invoice_ref) from import_stage)
-        and exists (select 1 from playbook_run r where r.customer_id = i.customer_id and r.playbook = $1 and r.status = 'running')`,
-    [FAIR_REMINDER],
-  );
-  return rows.map((r) => r.id);
-}
-
-/** The file's invoices that are paid now and whose customer has a reminder run under way. */
-async function paidWithReminderRunning(client: pg.Client): Promise<string[]> {
-  const { rows } = await client.query<{ id: string }>(
-    `select i.id from invoice i
-      where i.paid_at is not null and i.external_ref in (select btrim(invoice_ref) from import_stage)
+      where i.${left === 'paid' ? 'paid_at' : 'cancelled_at'} is not null and i.external_ref in (select btrim(invoice_ref) from import_stage)
         and exists (select 1 from playbook_run r where r.customer_id = i.customer_id and r.playbook = $1 and r.status = 'running')`,
     [FAIR_REMINDER],
   );
