@@ -125,6 +125,24 @@ describe('score distribution', () => {
     expect(premium!.scores.find((s) => s.kind === 'ChurnRisk')!.median).toBeCloseTo(median(inPremium.map((i) => (i % 10) / 10)), 12);
   });
 
+  it('reads the distribution as of a past day from the snapshots up to it, for the customers acquired by then', async () => {
+    const asOf = async (day: string) => {
+      const r = await stack.gql(ScoreDistributionDocument, { asOf: day }, Role.Viewer);
+      expect(r.errors).toBeUndefined();
+      return r.data!.scoreDistribution!;
+    };
+    // Day 10: eleven customers acquired, one scored (customer 0's older RFM snapshot), no churn risk yet.
+    const early = await asOf(isoDay(10));
+    expect(early.population).toBe(11);
+    const rfm = early.scores.find((s) => s.kind === 'Rfm')!;
+    expect([rfm.customers, rfm.bands.find((b) => b.band === 'Lost')!.customers]).toEqual([1, 1]);
+    expect(early.scores.find((s) => s.kind === 'ChurnRisk')!.customers).toBe(0);
+    // As of the day of the newest scores, the same as now.
+    expect(await asOf(isoDay(300))).toEqual((await stack.gql(ScoreDistributionDocument, {}, Role.Viewer)).data!.scoreDistribution);
+    const ahead = new Date(Date.now() + 3 * 86_400_000).toISOString().slice(0, 10);
+    expect((await stack.gql(ScoreDistributionDocument, { asOf: ahead }, Role.Viewer)).errors![0].extensions).toMatchObject({ code: 'VALIDATION', field: 'asOf' });
+  });
+
   it('counts the customers whose score has no band apart, so they and the bands add up to the customers with the score', async () => {
     const em = stack.orm.em.fork();
     const c = em.create(Customer, { name: 'Not Ranked', email: 'not.ranked@example.com', acquiredAt: '2026-01-01' });

@@ -53,8 +53,8 @@ export class ScoringResolver {
   @Allow(Role.Viewer)
   @Query(() => ScoreDistributionReportType, reportField('Customers per band of every score, with mean and median values; for the whole base or a segment'))
   @UseMiddleware(ReportTurn)
-  scoreDistribution(@Args() { filter }: ScoreDistributionArgs, @Ctx() ctx: GraphQLContext): Promise<ScoreDistributionReportType> {
-    return ctx.services.scoring.distribution({ filter });
+  scoreDistribution(@Args() { filter, asOf }: ScoreDistributionArgs, @Ctx() ctx: GraphQLContext): Promise<ScoreDistributionReportType> {
+    return ctx.services.scoring.distribution({ filter, asOf });
   }
 
   @Allow(Role.Viewer)

@@ -215,8 +215,19 @@ export class ScoreDistributionReportType {
   scores!: ScoreDistributionType[];
 }
 
+/** The day a distribution reads the scores as of (a segment's, and the query's). */
 @ArgsType()
-export class ScoreDistributionArgs {
+export class ScoreDistributionAsOfArgs {
+  @Field(() => LocalDateResolver, {
+    nullable: true,
+    description:
+      "Each customer's scores as their newest snapshot up to this day holds them (a past rescore's, an event's), for customers acquired by then: how the base stood, to compare with today's (a thinned history keeps fewer snapshots of long ago: scoreHistory). Default: the current scores. The filter still reads customers as they are now",
+  })
+  asOf?: string | null;
+}
+
+@ArgsType()
+export class ScoreDistributionArgs extends ScoreDistributionAsOfArgs {
   @Field(() => CustomerFilterType, { nullable: true, description: 'A segment: the same filters as the customers query' })
   filter?: CustomerFilterType | null;
 }

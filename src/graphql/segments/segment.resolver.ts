@@ -12,7 +12,7 @@ import { CampaignConnection, CampaignType } from '../campaigns/campaign.types.js
 import { ComplaintTopicType } from '../complaints/complaint.types.js';
 import { customerPageIncludes } from '../customers/customer-page-includes.js';
 import { CustomerConnection } from '../customers/customer.types.js';
-import { ConcentrationMonthsArgs, ConcentrationReportType, ScoreDistributionReportType } from '../scores/scoring.types.js';
+import { ConcentrationMonthsArgs, ConcentrationReportType, ScoreDistributionAsOfArgs, ScoreDistributionReportType } from '../scores/scoring.types.js';
 import { CreateSegmentInput, SegmentConnection, SegmentCustomersArgs, SegmentType, UpdateSegmentInput } from './segment.types.js';
 
 const filterOf = (segment: SegmentType) => segment.filter as CustomerFilter;
@@ -57,8 +57,8 @@ export class SegmentResolver {
 
   @FieldResolver(() => ScoreDistributionReportType, reportField("The segment's customers per band of every score"))
   @UseMiddleware(ReportTurn)
-  scoreDistribution(@Root() segment: SegmentType, @Ctx() ctx: GraphQLContext): Promise<ScoreDistributionReportType> {
-    return ctx.services.scoring.distribution({ filter: filterOf(segment) });
+  scoreDistribution(@Root() segment: SegmentType, @Args() { asOf }: ScoreDistributionAsOfArgs, @Ctx() ctx: GraphQLContext): Promise<ScoreDistributionReportType> {
+    return ctx.services.scoring.distribution({ filter: filterOf(segment), asOf });
   }
 
   @FieldResolver(() => ConcentrationReportType, reportField("How much of the segment's revenue comes from its top 20%, month by month"))

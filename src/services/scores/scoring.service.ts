@@ -144,19 +144,30 @@ export class ScoringService {
   }
 
   /**
-   * The base (or a segment) by its current scores: per score, customers per band and the
-   * values' mean and median, and how many customers the segment holds.
+   * The base (or a segment) by its current scores, or by those as of a past day (each customer's
+   * newest snapshot up to it, for customers acquired by then): per score, customers per band and
+   * the values' mean and median, and how many customers the segment holds.
    */
-  async distribution(input: { filter?: CustomerFilter | null }): Promise<{ population: number; scores: ScoreDistribution[] }> {
+  async distribution(input: { filter?: CustomerFilter | null; asOf?: string | null }): Promise<{ population: number; scores: ScoreDistribution[] }> {
     const db = this.em.getKysely();
     assertCustomerFilter(input.filter ?? {});
-    const where = customerWhere(input.filter ?? {});
+    const asOf = input.asOf ?? null;
+    if (asOf !== null) assertPastDay(asOf, 'asOf');
+    const where = sql<boolean>`${customerWhere(input.filter ?? {})} ${asOf === null ? sql`` : sql`and c.acquired_at <= ${asOf}::date`}`;
+    // Each (customer, kind): its current score, or the newest snapshot's up to the day.
+    const scored =
+      asOf === null
+        ? sql`select customer_id, kind, value, band from current_score`
+        : sql`select distinct on (s.customer_id, k.kind) s.customer_id, k.kind, (k.score ->> 'value')::float8 as value, k.score ->> 'band' as band
+                from score_snapshot s cross join lateral jsonb_each(s.scores) as k(kind, score)
+               where s.as_of <= ${asOf}::date
+               order by s.customer_id, k.kind, s.as_of desc, s.computed_at desc`;
     const { rows } = await sql<BandCountRow>`
       select s.kind, s.band, count(*)::int as customers, count(s.value)::int as valued, coalesce(sum(s.value), 0)::float8 as "valueSum"
-        from current_score s join customer c on c.id = s.customer_id where ${where} group by 1, 2`.execute(db);
+        from (${scored}) s join customer c on c.id = s.customer_id where ${where} group by 1, 2`.execute(db);
     const { rows: medians } = await sql<{ kind: ScoreKind; median: number }>`
       select s.kind, percentile_cont(0.5) within group (order by s.value) as median
-        from current_score s join customer c on c.id = s.customer_id where ${where} and s.value is not null group by 1`.execute(db);
+        from (${scored}) s join customer c on c.id = s.customer_id where ${where} and s.value is not null group by 1`.execute(db);
     const { rows: population } = await sql<{ n: number }>`select count(*)::int as n from customer c where ${where}`.execute(db);
     return { population: population[0].n, scores: scoreDistribution(rows, new Map(medians.map((m) => [m.kind, m.median]))) };
   }
@@ -173,11 +184,7 @@ export class ScoringService {
     }
     const now = new Date();
     const until = input.until ?? null;
-    if (until !== null) {
-      if (!isCalendarDay(until)) throw new ScoringException(ScoringExceptionCode.InvalidInput, `until "${until}" is not a date (YYYY-MM-DD)`, { field: 'until' });
-      if (dayNumber(until) > dayNumber(now)) throw new ScoringException(ScoringExceptionCode.InvalidInput, `until must not be after today (got "${until}")`, { field: 'until' });
-      if (beforeEarliestDay(until)) throw new ScoringException(ScoringExceptionCode.InvalidInput, tooEarly('until'), { field: 'until' });
-    }
+    if (until !== null) assertPastDay(until, 'until');
     assertCustomerFilter(input.filter ?? {});
     // Every month of the window is reported, those without orders too, so a chart has no gaps.
     const end = until === null ? now : new Date(`${until}T00:00:00Z`);
@@ -205,4 +212,12 @@ export class ScoringService {
 function assertWorkflowId(id: string): void {
   const problem = workflowIdProblem(id, 'id');
   if (problem) throw new ScoringException(ScoringExceptionCode.InvalidInput, problem, { field: 'id' });
+}
+
+/** A day a report reads up to: a real day, not after today, not before the earliest day kept. */
+function assertPastDay(day: string, field: string): void {
+  const refuse = (message: string) => new ScoringException(ScoringExceptionCode.InvalidInput, message, { field });
+  if (!isCalendarDay(day)) throw refuse(`${field} "${day}" is not a date (YYYY-MM-DD)`);
+  if (dayNumber(day) > dayNumber(new Date())) throw refuse(`${field} must not be after today (got "${day}")`);
+  if (beforeEarliestDay(day)) throw refuse(tooEarly(field));
 }
