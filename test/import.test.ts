@@ -260,9 +260,14 @@ it('takes invoices the billing system cancelled: not before they were issued, no
   // Covered by its payments, a re-import with an empty paid_at keeps it cancelled rather than paid and cancelled.
   expect(await run('invoices', header + 'INV-C3,CRM-1001,2026-05-10,2026-05-24,12,,2026-05-21\n')).toMatchObject({ errorCount: 0 });
   expect(await em().findOneOrFail(Invoice, { externalRef: 'INV-C3' })).toMatchObject({ cancelledAt: '2026-05-21', paidAt: null });
-  // An empty cell stands it again: paid then, on the day its payments covered it.
-  expect(await run('invoices', header + 'INV-C3,CRM-1001,2026-05-10,2026-05-24,12,,\n')).toMatchObject({ updated: 1 });
+  // An empty cell stands it again, by a file without paid_at too: paid then, on the day its payments covered it (no reminder for 0.00).
+  expect(await run('invoices', 'invoice_ref,customer_ref,issued_at,due_at,amount,cancelled_at\nINV-C3,CRM-1001,2026-05-10,2026-05-24,12,\n')).toMatchObject({ updated: 1 });
   expect(await em().findOneOrFail(Invoice, { externalRef: 'INV-C3' })).toMatchObject({ cancelledAt: null, paidAt: '2026-05-22' });
+  // A part-paid invoice credited down to what was paid is paid, by a file without paid_at.
+  await run('invoices', 'invoice_ref,customer_ref,issued_at,due_at,amount\nINV-C4,CRM-1001,2026-05-10,2026-05-24,66\n');
+  await run('payments', 'invoice_ref,paid_at,amount\nINV-C4,2026-05-15,16\n');
+  expect(await run('invoices', 'invoice_ref,customer_ref,issued_at,due_at,amount\nINV-C4,CRM-1001,2026-05-10,2026-05-24,16\n')).toMatchObject({ updated: 1 });
+  expect(await em().findOneOrFail(Invoice, { externalRef: 'INV-C4' })).toMatchObject({ amountMinor: 1_600, paidAt: '2026-05-15' });
 });
 
 it('refuses a file whose header is not the kind’s, and an unknown kind', async () => {

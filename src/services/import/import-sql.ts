@@ -295,6 +295,23 @@ export function missingRefSql(spec: ImportSpec): string | null {
 
 const literal = (text: string) => `'${text.replace(/'/g, "''")}'`;
 
+/**
+ * The file's invoices count as paid on the day their stored payments first cover their amount,
+ * where `which` holds (on `i`, the invoice, and `x.covered_at`); a cancelled one keeps its payments
+ * as history and stays cancelled.
+ */
+const paidByPayments = (which: string) => `update invoice i set paid_at = x.covered_at
+  from (
+    select invoice_id, min(paid_at) filter (where running >= amount) as covered_at
+    from (
+      select p.invoice_id, p.paid_at, inv.amount_minor as amount,
+             sum(p.amount_minor) over (partition by p.invoice_id order by p.paid_at, p.id) as running
+      from payment p join invoice inv on inv.id = p.invoice_id
+      where inv.external_ref in (select btrim(invoice_ref) from import_stage)
+    ) r group by invoice_id
+  ) x
+  where i.id = x.invoice_id and x.covered_at is not null and ${which} and i.cancelled_at is null`;
+
 /** The reminders still queued for the file's invoices that are paid now are held back, as `recordPayment` does (delivery would refuse them too). */
 const holdBackPaidReminders = `update outbox_message m set suppressed_at = now(), suppressed_reason = ${literal(INVOICE_PAID)}
   from invoice i
@@ -437,6 +454,8 @@ export function upsertSql(spec: ImportSpec, header: Set<string>, deriveRefs = tr
             header,
             'invoice',
           )}`),
+        // An open invoice its stored payments cover is paid, whatever columns the file has (an amount lowered to what was paid, one no longer cancelled).
+        paidByPayments('i.paid_at is null'),
         holdBackPaidReminders,
         holdBackCancelledReminders,
       ];
@@ -454,18 +473,7 @@ export function upsertSql(spec: ImportSpec, header: Set<string>, deriveRefs = tr
             header,
             'payment',
           )}`),
-        // An invoice counts as paid on the day its payments first cover its amount; a cancelled one keeps its payments as history and stays cancelled.
-        `update invoice i set paid_at = x.covered_at
-         from (
-           select invoice_id, min(paid_at) filter (where running >= amount) as covered_at
-           from (
-             select p.invoice_id, p.paid_at, inv.amount_minor as amount,
-                    sum(p.amount_minor) over (partition by p.invoice_id order by p.paid_at, p.id) as running
-             from payment p join invoice inv on inv.id = p.invoice_id
-             where inv.external_ref in (select btrim(invoice_ref) from import_stage)
-           ) r group by invoice_id
-         ) x
-         where i.id = x.invoice_id and x.covered_at is not null and i.paid_at is distinct from x.covered_at and i.cancelled_at is null`,
+        paidByPayments('i.paid_at is distinct from x.covered_at'),
         holdBackPaidReminders,
       ];
     case 'complaints': {
