@@ -698,8 +698,18 @@ it('is cancelled when an import says the billing system cancelled its invoice (t
   const timeline = (await stack.gql(CustomerTimelineDocument, { id: customerId, first: 10, kinds: ['InvoiceCancelled'] }, Role.Viewer)).data!.customer!.timeline;
   expect(timeline.edges.map((e) => e.node.summary)).toEqual([`Cancelled invoice ${(await invoice(viaApi.invoiceId)).externalRef} (€75.00): nothing owed`]);
 
+  // Stood again by the next export: nothing chases it any more (its run was cancelled), so it is left to a person.
+  const stood = viaApi.csv.replace(/,[^,]*\n$/, ',\n');
+  expect((await stack.gql(ImportCsvDocument, { input: { kind: 'Invoices', csv: stood, mode: 'AllOrNothing' } }, Role.Admin)).data!.importCsv).toMatchObject({ updated: 1 });
+  const left = async (leftToPeople: boolean) => (await stack.gql(OverdueInvoicesDocument, { first: 100, leftToPeople }, Role.Operator)).data!.overdueInvoices.edges.map((e) => e.node.id);
+  expect(await left(true)).toContain(viaApi.invoiceId);
+  expect(await left(false)).not.toContain(viaApi.invoiceId);
+
   const viaCli = await cancelledInBilling('Voided');
   expect(await new ImportService(stack.config.databaseUrl).importCsv('invoices', Readable.from([viaCli.csv]), { mode: 'all-or-nothing', actor: 'cli:test', source: 'test' })).toMatchObject({ updated: 1 });
+  // Before the reconciliation cancels its run: no promise is taken for it.
+  const until = new Date(Date.now() + 5 * 86_400_000).toISOString().slice(0, 10);
+  expect((await stack.gql(PromiseToPayDocument, { invoiceId: viaCli.invoiceId, until }, Role.Operator)).errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'INVOICE_CANCELLED' });
   const reconciliation = (await stack.api.contextFor(`Bearer ${testKeys[Role.Operator]}`)).services.runReconciliation;
   expect(await reconciliation.recordRunsEndedInEngine()).toContain(viaCli.workflowId);
   expect(await cancelledNow(viaCli.invoiceId)).toMatchObject({ outcome: 'cancelled' });

@@ -244,7 +244,7 @@ it('takes invoices the billing system cancelled: not before they were issued, no
   const refused = await run('invoices', header + 'INV-C1,CRM-1001,2026-05-10,2026-05-24,10,,2026-05-01\nINV-C2,CRM-1001,2026-05-10,2026-05-24,10,2026-05-20,2026-05-21\n');
   expect(refused.errors).toEqual([
     { line: 2, field: 'cancelled_at', code: ImportRowProblem.OutOfOrder, message: 'is before issued_at' },
-    { line: 3, field: 'cancelled_at', code: ImportRowProblem.InvalidValue, message: 'an invoice is either paid or cancelled: leave paid_at or cancelled_at empty' },
+    { line: 3, field: 'cancelled_at', code: ImportRowProblem.InvalidValue, message: 'an invoice is either paid or cancelled, and this one would be both (paid 2026-05-20, cancelled 2026-05-21): leave one of them empty' },
   ]);
   expect(await run('invoices', header + 'INV-C3,CRM-1001,2026-05-10,2026-05-24,10,,2026-05-21\n')).toMatchObject({ inserted: 1, errorCount: 0 });
   expect(await em().findOneOrFail(Invoice, { externalRef: 'INV-C3' })).toMatchObject({ cancelledAt: '2026-05-21', paidAt: null });
@@ -252,7 +252,7 @@ it('takes invoices the billing system cancelled: not before they were issued, no
   expect(await run('invoices', 'invoice_ref,customer_ref,issued_at,due_at,amount\nINV-C3,CRM-1001,2026-05-10,2026-05-24,12\n')).toMatchObject({ updated: 1 });
   expect(await em().findOneOrFail(Invoice, { externalRef: 'INV-C3' })).toMatchObject({ cancelledAt: '2026-05-21', amountMinor: 1_200 });
   expect((await run('invoices', 'invoice_ref,customer_ref,issued_at,due_at,amount,paid_at\nINV-C3,CRM-1001,2026-05-10,2026-05-24,12,2026-05-22\n')).errors).toEqual([
-    { line: 2, field: 'cancelled_at', code: ImportRowProblem.InvalidValue, message: 'an invoice is either paid or cancelled: leave paid_at or cancelled_at empty' },
+    { line: 2, field: 'paid_at', code: ImportRowProblem.InvalidValue, message: 'an invoice is either paid or cancelled, and this one would be both (paid 2026-05-22, cancelled 2026-05-21, as stored): leave one of them empty' },
   ]);
   // Its payments, before or after the cancellation, are history: a payments export is taken whole, and the invoice stays cancelled.
   expect(await run('payments', 'invoice_ref,paid_at,amount\nINV-C3,2026-05-12,5\nINV-C3,2026-05-22,12\n')).toMatchObject({ inserted: 2, errorCount: 0 });

@@ -69,7 +69,7 @@ export const InvoiceConnection = connectionOf(InvoiceType, 'Invoice');
 export class OverdueInvoicesArgs extends PageArgs {
   @Field(() => Boolean, {
     nullable: true,
-    description: 'Only those the trigger sweep leaves to a person (true): past its window (TriggerPolicy.maxDaysOverdue) with no reminder run, as operationsStatus.overdueInvoicesLeftToPeople counts them; startFairReminder chases one',
+    description: 'Only those nothing chases, left to a person (true; operationsStatus.overdueInvoicesLeftToPeople counts them): past the trigger sweep\'s window (TriggerPolicy.maxDaysOverdue) with no reminder run (startFairReminder chases one), or whose reminder run was cancelled; or only the others (false); all when null',
   })
   leftToPeople?: boolean | null;
 }

@@ -79,8 +79,8 @@ export class InvoiceService {
 
   /**
    * Open invoices past their due day across the base, oldest due first (an operator's queue),
-   * or only those the sweep leaves to a person (`leftToPeople`: past its window, no reminder run):
-   * what operationsStatus counts as overdueInvoicesLeftToPeople.
+   * or only those nothing chases (`leftToPeople` true, see `leftToPeople`; what operationsStatus counts
+   * as overdueInvoicesLeftToPeople), or only the others (false).
    */
   async overdue(filter: { leftToPeople?: boolean | null }, args: PageArgs): Promise<Page<Invoice>> {
     assertPageSize(args.first);
@@ -90,7 +90,8 @@ export class InvoiceService {
       const [dueAt, id] = decodeCursor(tag, args.after, ['day', 'uuid']) as [string, string];
       beyond = sql<boolean>`(i.due_at, i.id) > (${dueAt}::date, ${id}::uuid)`;
     }
-    const which = sql<boolean>`${sql.raw(openInvoiceSql('i'))} and i.due_at < current_date ${filter.leftToPeople ? sql`and ${leftToPeople(this.maxDaysOverdue)}` : sql``}`;
+    const left = filter.leftToPeople;
+    const which = sql<boolean>`${sql.raw(openInvoiceSql('i'))} and i.due_at < current_date ${left == null ? sql`` : left ? sql`and ${leftToPeople(this.maxDaysOverdue)}` : sql`and not ${leftToPeople(this.maxDaysOverdue)}`}`;
     const db = this.em.getKysely();
     const { rows } = await sql<Record<string, unknown>>`
       select i.* from invoice i where ${which} and ${beyond} order by i.due_at, i.id limit ${args.first + 1}`.execute(db);

@@ -15,11 +15,13 @@ export const withinSweepWindow = (maxDaysOverdue: number | undefined): RawBuilde
   maxDaysOverdue === undefined ? sql<boolean>`true` : sql<boolean>`(i.due_at >= current_date - ${maxDaysOverdue}::int)`;
 
 /**
- * The open invoice is left to a person: past the sweep's window, and no reminder run of it was
- * ever started (a person may start one by hand).
+ * The open invoice is left to a person, nothing chasing it: past the sweep's window with no
+ * reminder run ever started (a person may start one by hand), or its reminder run was cancelled
+ * (by an operator, or as the invoice was cancelled before the billing system stood it again):
+ * neither the sweep nor a start by hand runs the reminders of an invoice again.
  */
 export const leftToPeople = (maxDaysOverdue: number | undefined): RawBuilder<boolean> =>
-  sql<boolean>`(not ${withinSweepWindow(maxDaysOverdue)} and not exists (select 1 from playbook_run r where r.workflow_id = ${fairReminderRunIdSql(sql.ref('i.customer_id'), sql.ref('i.id'))}))`;
+  sql<boolean>`coalesce((select r.status = 'cancelled' from playbook_run r where r.workflow_id = ${fairReminderRunIdSql(sql.ref('i.customer_id'), sql.ref('i.id'))}), not ${withinSweepWindow(maxDaysOverdue)})`;
 
 /**
  * The invoice is being chased: unpaid past its due day (and not cancelled), and either a fair reminder of it is

@@ -117,7 +117,9 @@ export function validationSql(spec: ImportSpec, header: Set<string>): string {
     checks.push(
       `select row_no, 'cancelled_at', 'is before issued_at', '${ImportRowProblem.OutOfOrder}' from import_stage s left join invoice old on old.external_ref = btrim(s.invoice_ref)
         where ${ok} and ${validDate('issued_at')} and ${willHold('cancelled_at')} < ${v('issued_at')}::date`,
-      `select row_no, 'cancelled_at', 'an invoice is either paid or cancelled: leave paid_at or cancelled_at empty', '${ImportRowProblem.InvalidValue}' from import_stage s left join invoice old on old.external_ref = btrim(s.invoice_ref)
+      // Named on the column the file has (the other day may be the stored invoice's), with both days.
+      `select row_no, '${header.has('cancelled_at') ? 'cancelled_at' : 'paid_at'}', 'an invoice is either paid or cancelled, and this one would be both (paid ' || ${willHold('paid_at')} || ', cancelled ' || ${willHold('cancelled_at')} || '${header.has('cancelled_at') && header.has('paid_at') ? '' : ', as stored'}): leave one of them empty', '${ImportRowProblem.InvalidValue}'
+         from import_stage s left join invoice old on old.external_ref = btrim(s.invoice_ref)
         where ${ok} and ${willHold('cancelled_at')} is not null and ${willHold('paid_at')} is not null`,
     );
   }

@@ -165,6 +165,8 @@ export class PlaybookService {
       throw new PlaybookException(PlaybookExceptionCode.InvalidInput, `The promise was not taken: ${message} (a promise names a day from ${window.earliestDay} to ${window.latestDay})`, { field: 'until', ...window });
     }
     const invoice = await this.invoices.get(invoiceId);
+    // Cancelled by the billing system (its run is cancelled at the next reconciliation): nothing is owed to promise.
+    if (invoice.cancelledAt) throw new BillingException(BillingExceptionCode.InvoiceCancelled, `Invoice ${invoiceId} was cancelled on ${invoice.cancelledAt}: nothing is owed on it`, { invoiceId, cancelledAt: invoice.cancelledAt });
     const customerId = invoice.customer.id;
     const workflowId = fairReminderWorkflowId(customerId, invoiceId);
     const state = await this.runs.auditedUpdate({ actor: recordedBy, action: 'playbook.promise-to-pay', workflowId, after: { invoiceId, until } }, async (updateId) => {
