@@ -1,8 +1,10 @@
 import { Role } from '../src/domain/auth/roles.js';
-import { Customer, Invoice, Payment } from '../src/entities/index.js';
+import { Customer, CustomerStatus, Invoice, Payment, PlaybookRun, PlaybookRunStatus } from '../src/entities/index.js';
+import { FAIR_REMINDER, fairReminderWorkflowId } from '../src/domain/playbooks/fair-reminder.js';
 import {
   CustomerInvoicePaymentsDocument,
   CustomerOpenInvoicesDocument,
+  OverdueInvoicesDocument,
   CustomersWithInvoicePaymentsDocument,
   CustomerTimelineDocument,
   RecordPaymentShowingBalanceDocument,
@@ -179,6 +181,29 @@ it('lists a customer\'s open invoices apart from the settled ones, with what the
   expect((await read({ open: true, first: 1, after: first.invoices.pageInfo.endCursor })).invoices.edges.map((e) => e.node.id)).toEqual([partPaid.id]);
   const mixed = await stack.gql(CustomerOpenInvoicesDocument, { id: customer.id, first: 1, after: first.invoices.pageInfo.endCursor }, Role.Viewer);
   expect(mixed.errors![0].extensions).toMatchObject({ code: 'VALIDATION', reason: 'INVALID_CURSOR' });
+});
+
+it('leaves to a person an overdue invoice whose reminder run ended without completing, not one under way, nor an erased customer\'s', async () => {
+  const due = new Date(Date.now() - 10 * 86_400_000).toISOString().slice(0, 10);
+  const issued = new Date(Date.now() - 24 * 86_400_000).toISOString().slice(0, 10);
+  const withRun = async (status: PlaybookRunStatus | null, erased = false) => {
+    const { customer, invoice } = await customerWithInvoice(5_000, { issuedAt: issued, dueAt: due });
+    const e = em();
+    if (status) e.create(PlaybookRun, { workflowId: fairReminderWorkflowId(customer.id, invoice.id), playbook: FAIR_REMINDER, customer: customer.id, status, startedAt: new Date() });
+    await e.flush();
+    if (erased) await em().nativeUpdate(Customer, { id: customer.id }, { status: CustomerStatus.Erased });
+    return invoice.id;
+  };
+  const terminated = await withRun(PlaybookRunStatus.Terminated);
+  const cancelled = await withRun(PlaybookRunStatus.Cancelled);
+  const running = await withRun(PlaybookRunStatus.Running);
+  const none = await withRun(null);
+  const erased = await withRun(PlaybookRunStatus.Cancelled, true);
+  const left = (await stack.gql(OverdueInvoicesDocument, { first: 100, leftToPeople: true }, Role.Operator)).data!.overdueInvoices.edges.map((e) => e.node.id);
+  expect([terminated, cancelled, running, none, erased].map((id) => left.includes(id))).toEqual([true, true, false, false, false]);
+  // Within the sweep's window and without a run, the sweep will chase it: among the others.
+  const others = (await stack.gql(OverdueInvoicesDocument, { first: 100, leftToPeople: false }, Role.Operator)).data!.overdueInvoices.edges.map((e) => e.node.id);
+  expect([terminated, running, none].map((id) => others.includes(id))).toEqual([false, true, true]);
 });
 
 it('reads the invoices and payments of a page of customers in a fixed number of statements, whatever its size', async () => {

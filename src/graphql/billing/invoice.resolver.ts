@@ -19,7 +19,7 @@ export class InvoiceResolver {
   }
 
   @Allow(Role.Operator)
-  @Query(() => InvoiceConnection, { description: 'Open invoices past their due day, oldest due first, each with its customer: an operator\'s queue (leftToPeople: those nobody chases unless a person starts it)', complexity: pageComplexity })
+  @Query(() => InvoiceConnection, { description: 'Open invoices past their due day, oldest due first, each with its customer: an operator\'s queue (leftToPeople: those nothing chases, left to a person)', complexity: pageComplexity })
   overdueInvoices(@Args() { leftToPeople, ...page }: OverdueInvoicesArgs, @Ctx() ctx: GraphQLContext): Promise<InvoiceConnection> {
     return ctx.services.invoices.overdue({ leftToPeople }, page);
   }

@@ -15,13 +15,16 @@ export const withinSweepWindow = (maxDaysOverdue: number | undefined): RawBuilde
   maxDaysOverdue === undefined ? sql<boolean>`true` : sql<boolean>`(i.due_at >= current_date - ${maxDaysOverdue}::int)`;
 
 /**
- * The open invoice is left to a person, nothing chasing it: past the sweep's window with no
- * reminder run ever started (a person may start one by hand), or its reminder run was cancelled
- * (by an operator, or as the invoice was cancelled before the billing system stood it again):
- * neither the sweep nor a start by hand runs the reminders of an invoice again.
+ * The open invoice is past due and left to a person, nothing chasing it: past the sweep's window
+ * with no reminder run ever started (a person may start one by hand), or its reminder run ended
+ * without completing (cancelled by an operator or as the invoice was cancelled before the billing
+ * system stood it again; terminated, failed): neither the sweep nor a start by hand runs the
+ * reminders of an invoice again. Not an erased customer's, whom nobody contacts.
  */
 export const leftToPeople = (maxDaysOverdue: number | undefined): RawBuilder<boolean> =>
-  sql<boolean>`coalesce((select r.status = 'cancelled' from playbook_run r where r.workflow_id = ${fairReminderRunIdSql(sql.ref('i.customer_id'), sql.ref('i.id'))}), not ${withinSweepWindow(maxDaysOverdue)})`;
+  sql<boolean>`(i.due_at < current_date
+    and not exists (select 1 from customer c where c.id = i.customer_id and c.status = 'erased')
+    and coalesce((select r.status not in ('running', 'completed') from playbook_run r where r.workflow_id = ${fairReminderRunIdSql(sql.ref('i.customer_id'), sql.ref('i.id'))}), not ${withinSweepWindow(maxDaysOverdue)}))`;
 
 /**
  * The invoice is being chased: unpaid past its due day (and not cancelled), and either a fair reminder of it is
