@@ -8,7 +8,6 @@ import { defaultScoringPolicy } from '../src/domain/scoring/scoring-policy.js';
 import { INVOICE_CANCELLED, INVOICE_PAID } from '../src/domain/messages/catalogue.js';
 import { RUN_CANCELLED } from '../src/domain/playbooks/run-status.js';
 import { Customer, Invoice, MessageChannel, MessagePurpose, OutboxMessage, PlaybookRun, PlaybookRunStatus, ScoreSnapshot } from '../src/entities/index.js';
-import { AuditService } from '../src/services/audit/audit.service.js';
 import { DeliveryService } from '../src/services/outbox/delivery.service.js';
 import { defaultDeliveryPolicy } from '../src/domain/messages/delivery-policy.js';
 import { defaultPolicies } from '../src/domain/policies/index.js';
@@ -22,7 +21,7 @@ import type { fairReminder, playbookTriggers } from '../workflows/index.js';
 import { CancelPlaybookRunDocument, CustomerMessagesDocument, CustomerTimelineDocument, ExportCustomerDataDocument, FairReminderDocument, FairnessReportDocument, ImportCsvDocument, OperationsStatusDocument, OverdueInvoicesDocument, PromiseToPayDocument, RecordPaymentDocument, StartFairReminderDocument } from './__generated__/graphql.js';
 import { eventually } from './support/eventually.js';
 import { recordHistory } from './support/histories.js';
-import { zoneAtTwoInTheMorning } from './support/time-zones.js';
+import { zoneAtNoon, zoneAtTwoInTheMorning } from './support/time-zones.js';
 import { startTestStack, testKeys, type TestStack } from './support/stack.js';
 import { Readable } from 'node:stream';
 import { ImportService } from '../src/services/import/import.service.js';
@@ -62,7 +61,8 @@ const day = (offsetDays: number) => new Date(Date.now() + offsetDays * DAY).toIS
 /** A customer of two years with `history` settled monthly invoices (paid on time or 10 days late) and one invoice due `overdueDays` ago. */
 async function payer(name: string, history: Array<'on-time' | 'late'>, overdueDays = 5): Promise<{ customerId: string; invoiceId: string }> {
   const em = stack.orm.em.fork();
-  const customer = em.create(Customer, { name, email: `${name.toLowerCase()}@example.com`, acquiredAt: day(-730) });
+  // Where it is midday now, so the worker's delivery sends their messages at once (a test of quiet hours moves them).
+  const customer = em.create(Customer, { name, email: `${name.toLowerCase()}@example.com`, acquiredAt: day(-730), timeZone: zoneAtNoon(new Date()) });
   history.forEach((kind, i) => {
     const due = -30 * (history.length - i) - overdueDays;
     em.create(Invoice, { customer, issuedAt: day(due - 14), dueAt: day(due), amountMinor: 5_000, paidAt: day(kind === 'on-time' ? due - 2 : due + 10) });
@@ -93,6 +93,8 @@ it('reminds a loyal payer without fees, records the waived fee, and ends with a 
   // Two friendly reminders, then the run waits for the call step.
   const waiting = await eventually(() => state(invoiceId), (s) => s?.remindersSent === 2 && s.step === 'waiting');
   expect(waiting).toMatchObject({ loyaltyBand: 'loyal', feesChargedMinor: 0, feesWaivedMinor: 500, policyVersion: 3 });
+  // Booked on the invoice as they go out (the worker's delivery), before the customer pays.
+  await eventually(() => invoice(invoiceId), (i) => i.remindersSent === 2);
 
   const paid = await stack.gql(RecordPaymentDocument, { input: { invoiceId, amountMinor: 7_500 } }, Role.Operator);
   expect(paid.errors).toBeUndefined();
@@ -104,7 +106,7 @@ it('reminds a loyal payer without fees, records the waived fee, and ends with a 
     ['reminder-2', 'reminder-gentle', 'service'],
     ['thank-you', 'thank-you-payment', 'service'],
   ]);
-  expect(await invoice(invoiceId)).toMatchObject({ remindersSent: 2, feeChargedMinor: 0, feeWaivedMinor: 500 });
+  expect(await invoice(invoiceId)).toMatchObject({ remindersSent: 2, feeChargedMinor: 0, feeWaivedMinor: 500, reminderLoyaltyBand: 'loyal' });
   // A reminder names the invoice as the customer knows it: the company's number, what is open, the due day.
   const reminder = await stack.orm.em.fork().findOneOrFail(OutboxMessage, { idempotencyKey: `${workflowId}/reminder-1` });
   const { externalRef, dueAt } = await stack.orm.em.fork().findOneOrFail(Invoice, { id: invoiceId });
@@ -161,6 +163,8 @@ it('gives an unreliable payer the standard schedule with the policy fees, then h
     ['reminder-3', 'email'],
     ['handover', 'letter'],
   ]);
+  // Booked on the invoice as each went out, audited as the run's.
+  await eventually(() => invoice(invoiceId), (i) => i.remindersSent === 3);
   expect(await invoice(invoiceId)).toMatchObject({ remindersSent: 3, feeChargedMinor: 1_500, feeWaivedMinor: 0 });
   // Each reminder keeps the fee's currency with it, so its text shows what was charged whatever the setting is later.
   const payloads = await sql<{ payload: { feeMinor: number; currency: string } }>`
@@ -170,8 +174,13 @@ it('gives an unreliable payer the standard schedule with the policy fees, then h
     [500, 'EUR'],
     [1_000, 'EUR'],
   ]);
-  const audit = await sql<{ n: number }>`select count(*)::int as n from audit_entry where action = 'invoice.reminder' and entity_id = ${invoiceId}`.execute(stack.orm.em.fork().getKysely());
-  expect(audit.rows[0].n).toBe(3);
+  const audit = await sql<{ actor: string; after: { feeChargedMinor: number; reminderNumber: number } }>`
+    select actor, after from audit_entry where action = 'invoice.reminder' and entity_id = ${invoiceId} order by (after ->> 'reminderNumber')::int`.execute(stack.orm.em.fork().getKysely());
+  expect(audit.rows.map((r) => [r.actor, r.after.reminderNumber, r.after.feeChargedMinor])).toEqual([
+    [`playbook:${workflowId}`, 1, 0],
+    [`playbook:${workflowId}`, 2, 500],
+    [`playbook:${workflowId}`, 3, 1_500],
+  ]);
   await recordHistory(workflowId, 'fair-reminder-standard-handed-over');
 }, 60_000);
 
@@ -314,24 +323,26 @@ it('runs once per invoice however often it is triggered, and only for overdue, u
   expect((await stack.gql(StartFairReminderDocument, { invoiceId: '00000000-0000-4000-8000-000000000000' }, Role.Operator)).errors![0].extensions).toMatchObject({ code: 'NOT_FOUND' });
 }, 60_000);
 
-it('books a reminder and its fee once when the step is retried, and sends none for an invoice paid meanwhile or once its run has ended', async () => {
+it('writes a reminder and its fee once when the step is retried (booked once as it goes out), and writes none for an invoice paid meanwhile or once its run has ended', async () => {
   const { customerId, invoiceId } = await payer('Retry', ['late', 'late', 'late']);
   const em = stack.orm.em.fork();
   // The step belongs to a run under way (its record, as the run's first step writes it).
   const run = em.create(PlaybookRun, { workflowId: 'fair-reminder/retry-test', playbook: 'fair-reminder', customer: customerId });
   await em.flush();
-  const reminders = new FairReminderSteps(em, new CustomerRescoreService(em, defaultScoringPolicy, new ScoringRunService(em, defaultScoringPolicy)), new OutboxService(), new AuditService(), 'EUR');
+  const reminders = new FairReminderSteps(em, new CustomerRescoreService(em, defaultScoringPolicy, new ScoringRunService(em, defaultScoringPolicy)), new OutboxService(), 'EUR');
   const step = { workflowId: 'fair-reminder/retry-test', invoiceId, reminderNumber: 2, template: 'reminder-standard-2', fee: { band: 'at-risk' as const, chargedMinor: 500, waivedMinor: 0, reason: 'standard fee for reminder 2' } };
   expect(await reminders.sendReminder(step)).toEqual({ sent: true, paid: false });
   expect(await reminders.sendReminder(step)).toEqual({ sent: false, paid: false });
-  expect(await invoice(invoiceId)).toMatchObject({ remindersSent: 2, feeChargedMinor: 500, reminderLoyaltyBand: 'at-risk' });
   expect(await outbox('fair-reminder/retry-test')).toHaveLength(1);
+  // The worker's delivery sends it and books it, once.
+  await eventually(() => invoice(invoiceId), (i) => i.remindersSent > 0);
+  expect(await invoice(invoiceId)).toMatchObject({ remindersSent: 1, feeChargedMinor: 500, reminderLoyaltyBand: 'at-risk' });
 
   // A run that has ended (cancelled while the step was under way) sends and books nothing more.
   await em.nativeUpdate(PlaybookRun, { id: run.id }, { status: PlaybookRunStatus.Cancelled });
   expect(await reminders.sendReminder({ ...step, reminderNumber: 3 })).toEqual({ sent: false, paid: false });
   expect(await reminders.sendMessage({ workflowId: step.workflowId, step: 'handover', invoiceId, customerId, channel: MessageChannel.Letter, template: 'collections-handover' })).toBe(false);
-  expect(await invoice(invoiceId)).toMatchObject({ remindersSent: 2, feeChargedMinor: 500 });
+  expect(await invoice(invoiceId)).toMatchObject({ remindersSent: 1, feeChargedMinor: 500 });
   expect(await outbox('fair-reminder/retry-test')).toHaveLength(1);
   await em.nativeUpdate(PlaybookRun, { id: run.id }, { status: PlaybookRunStatus.Running });
 
@@ -538,14 +549,33 @@ it('holds back a reminder waiting for the end of quiet hours once the invoice is
   expect(history.find((m) => m.template === 'thank-you-payment')).toMatchObject({ status: 'Sent', suppressedReason: null });
 }, 60_000);
 
+it('charges no fee for reminders held back before they went out: a standard payer paying before the morning', async () => {
+  const { customerId, invoiceId } = await payer('NightFees', ['late', 'late', 'late']);
+  await stack.orm.em.fork().nativeUpdate(Customer, { id: customerId }, { timeZone: zoneAtTwoInTheMorning(new Date()) });
+  expect((await stack.gql(StartFairReminderDocument, { invoiceId }, Role.Operator)).errors).toBeUndefined();
+  const workflowId = fairReminderWorkflowId(customerId, invoiceId);
+  // The run wrote three reminders with their fees and handed over; all wait for the morning.
+  expect(await eventually(() => state(invoiceId), (s) => s?.step === 'done')).toMatchObject({ outcome: 'handed-over', remindersSent: 3, feesChargedMinor: 1_500 });
+  expect(await invoice(invoiceId)).toMatchObject({ remindersSent: 0, feeChargedMinor: 0, feeWaivedMinor: 0 });
+
+  expect((await stack.gql(RecordPaymentDocument, { input: { invoiceId, amountMinor: 7_500 } }, Role.Operator)).errors).toBeUndefined();
+  expect((await deliverInTheMorning()).filter((m) => m.idempotencyKey.startsWith(workflowId))).toEqual([]);
+  // None went out: none is counted, charged or audited.
+  expect(await invoice(invoiceId)).toMatchObject({ remindersSent: 0, feeChargedMinor: 0, feeWaivedMinor: 0 });
+  const audit = await sql<{ n: number }>`select count(*)::int as n from audit_entry where action = 'invoice.reminder' and entity_id = ${invoiceId}`.execute(stack.orm.em.fork().getKysely());
+  expect(audit.rows[0].n).toBe(0);
+}, 60_000);
+
 it('names what is open when a reminder goes: a part payment made while it waited for the morning', async () => {
   const { invoiceId, workflowId } = await reminderHeldForTheNight('PartPayer');
   expect((await stack.gql(RecordPaymentDocument, { input: { invoiceId, amountMinor: 2_500 } }, Role.Operator)).errors).toBeUndefined();
   const sent = await deliverInTheMorning();
   const reminder = sent.find((m) => m.idempotencyKey === `${workflowId}/reminder-1`)!;
   expect(reminder.text).toContain('(€50.00, due');
-  // Its record says what went.
+  // Its record says what went, and the invoice counts it as it went.
   expect((await stack.orm.em.fork().findOneOrFail(OutboxMessage, { idempotencyKey: `${workflowId}/reminder-1` })).payload).toMatchObject({ openMinor: 5_000 });
+  const remindersSent = sent.filter((m) => m.idempotencyKey.startsWith(`${workflowId}/reminder-`)).length;
+  expect(await invoice(invoiceId)).toMatchObject({ remindersSent, feeChargedMinor: 0 });
 }, 60_000);
 
 it('holds back a reminder waiting for the end of quiet hours once the customer promises to pay', async () => {

@@ -5,7 +5,8 @@ import { appreciationWorkflowId } from '../src/domain/playbooks/appreciation.js'
 import { fairReminderWorkflowId } from '../src/domain/playbooks/fair-reminder.js';
 import { fixIssueWorkflowId } from '../src/domain/playbooks/fix-issue.js';
 import { PROMISED_INVOICE } from '../src/services/customers/payment-promise-entries.js';
-import { appreciationRunIdSql, fairReminderRunIdSql, fixIssueRunIdSql } from '../src/services/facts/run-ids.js';
+import { appreciationRunIdSql, fairReminderRunIdSql, fixIssueRunIdSql, messageOfRunSql } from '../src/services/facts/run-ids.js';
+import { stepMessageKey, stepMessageKeyParts } from '../src/domain/playbooks/run-id.js';
 
 /**
  * The sweep finds the runs it already started, and the timeline a promise's invoice, by workflow
@@ -30,4 +31,16 @@ it("reads a fair reminder's invoice back out of its workflow ID", async () => {
   const [customer, invoice] = [randomUUID(), randomUUID()];
   const promised = sql`(select ${sql.raw(PROMISED_INVOICE)} from (select ${fairReminderWorkflowId(customer, invoice)}::text as workflow_id) r, (select '{}'::jsonb as after) a)`;
   expect(await value(promised)).toBe(invoice);
+});
+
+it("keys a run's step messages by its workflow ID, and finds them by it in SQL, not another run's that starts alike", async () => {
+  const [customer, invoice] = [randomUUID(), randomUUID()];
+  const workflowId = fairReminderWorkflowId(customer, invoice);
+  const key = stepMessageKey(workflowId, 'reminder-2');
+  expect(stepMessageKeyParts(key)).toEqual({ workflowId, step: 'reminder-2' });
+  const ofRun = (k: string, id: string) => value(messageOfRunSql(sql`${k}`, sql`${id}`));
+  expect(await ofRun(key, workflowId)).toBe(true);
+  // A fix of a topic whose name continues another's: the run of "late" does not own "late-delivery"'s messages.
+  expect(await ofRun(stepMessageKey(fixIssueWorkflowId(customer, 'late-delivery'), 'open-case'), fixIssueWorkflowId(customer, 'late'))).toBe(false);
+  expect(await ofRun(key, fairReminderWorkflowId(customer, randomUUID()))).toBe(false);
 });

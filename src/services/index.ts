@@ -130,7 +130,7 @@ export function createWorkerServices(em: EntityManager, engines: Engines, polici
   const outbox = new OutboxService();
   return {
     ...services,
-    fairReminderSteps: new FairReminderSteps(em, rescores, outbox, audit, policies.money.currency),
+    fairReminderSteps: new FairReminderSteps(em, rescores, outbox, policies.money.currency),
     fixIssueSteps: new FixIssueSteps(em, rescores, outbox),
     accountReviewSteps: new AccountReviewSteps(em, rescores, outbox, audit, contactStatus, policies.money.currency),
     appreciationSteps: new AppreciationSteps(em, outbox, contactStatus, policies.appreciation, policies.triggers.maxDaysOverdue),

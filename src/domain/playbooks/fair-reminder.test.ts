@@ -1,4 +1,4 @@
-import { fairReminderPolicy, fairReminderWorkflowId, feeFor, outcomeAfterSchedule, paymentPromisePolicy, promiseDayOutOfRange, promiseEndsAt, promiseProblem, promiseShown, reminderSchedule } from './fair-reminder.js';
+import { bookingOnSending, fairReminderPolicy, fairReminderWorkflowId, feeFor, reminderBooking, outcomeAfterSchedule, paymentPromisePolicy, promiseDayOutOfRange, promiseEndsAt, promiseProblem, promiseShown, reminderSchedule } from './fair-reminder.js';
 
 describe('fair reminder policy', () => {
   it('gives loyal payers the friendly schedule (a person calls, and decides if it stays unpaid), and others the standard one', () => {
@@ -67,5 +67,21 @@ describe('promises to pay', () => {
     expect(promiseShown({ ...waiting, promisedUntil: '2026-12-12' }, '2026-12-10', policy)).toBe(true);
     expect(promiseShown({ ...waiting, paid: true }, '2026-12-10', policy)).toBe(true);
     expect(promiseShown({ ...waiting, outcome: 'paid' as const }, '2026-12-10', policy)).toBe(true);
+  });
+});
+
+describe('a reminder booked as it goes out', () => {
+  it('carries its fee decision in the message, and only a well-formed one is booked', () => {
+    const booking = reminderBooking(2, feeFor(fairReminderPolicy, 'at-risk', 2));
+    expect(booking).toEqual({ reminderNumber: 2, band: 'at-risk', chargedMinor: 500, waivedMinor: 0, reason: 'standard fee for reminder 2' });
+    expect(bookingOnSending({ invoiceId: 'x', feeMinor: 500, booking })).toEqual(booking);
+    expect(bookingOnSending({ booking: reminderBooking(1, feeFor(fairReminderPolicy, 'loyal', 2)) })).toMatchObject({ chargedMinor: 0, waivedMinor: 500, band: 'loyal' });
+    // A reminder written before fees were booked on sending (its fee booked then), and any other message: nothing to book.
+    expect(bookingOnSending({ invoiceId: 'x', reminderNumber: 2, feeMinor: 500 })).toBeNull();
+    expect(bookingOnSending({ booking: { ...booking, chargedMinor: -500 } })).toBeNull();
+    expect(bookingOnSending({ booking: { ...booking, chargedMinor: '500' } })).toBeNull();
+    expect(bookingOnSending({ booking: { ...booking, reminderNumber: 0 } })).toBeNull();
+    expect(bookingOnSending({ booking: { ...booking, band: 'gold' } })).toBeNull();
+    expect(bookingOnSending({ booking: null })).toBeNull();
   });
 });

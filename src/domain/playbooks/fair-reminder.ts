@@ -1,4 +1,4 @@
-import { reminderFee, reminderFeePolicy, type FeeDecision, type LoyaltyBand, type ReminderFeePolicy } from '../guards/fairness.js';
+import { LOYALTY_BANDS, reminderFee, reminderFeePolicy, type FeeDecision, type LoyaltyBand, type ReminderFeePolicy } from '../guards/fairness.js';
 import { days } from '../policies/duration.js';
 import { isCalendarDay } from '../dates.js';
 import type { PlaybookStateSummary } from './run-state.js';
@@ -108,6 +108,33 @@ export function reminderSchedule(policy: FairReminderPolicy, band: LoyaltyBand):
 /** The fee decision for the n-th reminder of this run (charged for some, waived and recorded for loyal payers). */
 export function feeFor(policy: FairReminderPolicy, band: LoyaltyBand, reminderNumber: number): FeeDecision {
   return reminderFee(policy.fees, band, reminderNumber);
+}
+
+/**
+ * A reminder's fee is booked on its invoice when the reminder goes out, not when the run writes it:
+ * a reminder held back (paid or cancelled meanwhile, a promise, its run stopped, the contact guard)
+ * costs the customer no fee and counts as neither sent nor spared. The message carries what to book.
+ */
+export interface ReminderBooking extends FeeDecision {
+  reminderNumber: number;
+}
+
+/** The booking a reminder's message carries (`booking` in its payload). */
+export function reminderBooking(reminderNumber: number, fee: FeeDecision): ReminderBooking {
+  return { reminderNumber, band: fee.band, chargedMinor: fee.chargedMinor, waivedMinor: fee.waivedMinor, reason: fee.reason };
+}
+
+/**
+ * What a message sent just now books on its invoice; null for any other message, and for a
+ * reminder written before fees were booked on sending (its fee was booked as it was written).
+ */
+export function bookingOnSending(payload: Record<string, unknown>): ReminderBooking | null {
+  const b = payload.booking as Partial<ReminderBooking> | undefined;
+  if (!b || typeof b !== 'object') return null;
+  const amount = (v: unknown) => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+  if (!Number.isSafeInteger(b.reminderNumber) || b.reminderNumber! < 1 || !amount(b.chargedMinor) || !amount(b.waivedMinor)) return null;
+  if (!(LOYALTY_BANDS as readonly unknown[]).includes(b.band) || typeof b.reason !== 'string') return null;
+  return { reminderNumber: b.reminderNumber!, band: b.band!, chargedMinor: b.chargedMinor!, waivedMinor: b.waivedMinor!, reason: b.reason };
 }
 
 /** How the run ends when the schedule runs out without a payment. */

@@ -53,13 +53,13 @@ export class InvoiceType {
   })
   cancelledAt?: string | null;
 
-  @Field(() => Int, { description: 'Payment reminders its fair-reminder run sent so far' })
+  @Field(() => Int, { description: 'Payment reminders that went out to the customer so far, counted as each went out (one held back before delivery is not), with those the billing system says it sent when its export carries them' })
   remindersSent!: number;
 
-  @Field(() => MoneyAmount, { description: 'Reminder fees charged on it so far by its fair-reminder run, minor units (loyal payers are charged none)' })
+  @Field(() => MoneyAmount, { description: 'Reminder fees charged on it so far, minor units: booked as each reminder goes out, so one held back (paid meanwhile, a promise, its run stopped) costs nothing; loyal payers are charged none' })
   feeChargedMinor!: number;
 
-  @Field(() => MoneyAmount, { description: 'Fees the policy would have charged but were waived' })
+  @Field(() => MoneyAmount, { description: 'Fees the policy would have charged but were waived, booked as each reminder goes out' })
   feeWaivedMinor!: number;
 }
 

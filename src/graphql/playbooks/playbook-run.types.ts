@@ -74,13 +74,13 @@ export class PlaybookRunType {
   @Field(() => String, { nullable: true, complexity: LIVE_STATE_COMPLEXITY, description: 'Fair reminders: the payment-loyalty band the run follows (loyal payers pay no fees)' })
   loyaltyBand!: string | null;
 
-  @Field(() => Int, { nullable: true, complexity: LIVE_STATE_COMPLEXITY, description: 'Fair reminders: reminders sent so far' })
+  @Field(() => Int, { nullable: true, complexity: LIVE_STATE_COMPLEXITY, description: 'Fair reminders: reminders the run has written so far (the invoice counts those that went out)' })
   remindersSent!: number | null;
 
-  @Field(() => MoneyAmount, { nullable: true, complexity: LIVE_STATE_COMPLEXITY, description: 'Fair reminders: fees charged, minor units' })
+  @Field(() => MoneyAmount, { nullable: true, complexity: LIVE_STATE_COMPLEXITY, description: 'Fair reminders: fees its reminders carry, minor units (booked on the invoice as each goes out)' })
   feesChargedMinor!: number | null;
 
-  @Field(() => MoneyAmount, { nullable: true, complexity: LIVE_STATE_COMPLEXITY, description: 'Fair reminders: fees the standard schedule would have charged but this payer was spared, minor units' })
+  @Field(() => MoneyAmount, { nullable: true, complexity: LIVE_STATE_COMPLEXITY, description: 'Fair reminders: fees the standard schedule would have charged but this payer was spared, minor units (booked on the invoice as each reminder goes out)' })
   feesWaivedMinor!: number | null;
 
   @Field(() => LocalDateResolver, { nullable: true, complexity: LIVE_STATE_COMPLEXITY, description: 'Fair reminders: the day the customer promised to pay by, while that promise holds the reminders' })

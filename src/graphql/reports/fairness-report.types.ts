@@ -18,10 +18,10 @@ export class FairnessBandType {
   @Field(() => Int, { description: "An account review's proposals of a cheaper service tier to a loss-making account, sent: not offers, counted apart" })
   tierChangeProposals!: number;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: 'Payment reminders that went out (not those held back before delivery), on invoices due since that day' })
   remindersSent!: number;
 
-  @Field(() => MoneyTotal, { description: 'Reminder fees charged, minor units (a total: exact up to 2^53 minor units)' })
+  @Field(() => MoneyTotal, { description: 'Reminder fees charged, minor units: booked as each reminder went out (a total: exact up to 2^53 minor units)' })
   feesChargedMinor!: number;
 
   @Field(() => MoneyTotal, { description: 'Reminder fees the standard schedule would have charged but this band was spared, minor units (a total: exact up to 2^53 minor units)' })

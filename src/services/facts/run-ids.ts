@@ -21,3 +21,6 @@ export const appreciationRunIdSql = (customerId: RawBuilder<unknown>, year: RawB
 /** fixIssueWorkflowId: the first fix of the topic's; later ones add their occurrence (occurrence.ts). */
 export const fixIssueRunIdSql = (customerId: RawBuilder<unknown>, topic: RawBuilder<unknown>) => runIdSql(FIX_ISSUE, customerId, topic);
 
+
+/** The messages a run's steps wrote (`stepMessageKey`): their key starts with its workflow ID and the separator. */
+export const messageOfRunSql = (key: RawBuilder<unknown>, workflowId: RawBuilder<unknown>) => sql<boolean>`starts_with(${key}, (${workflowId})::text || ${RUN_ID_SEPARATOR}::text)`;

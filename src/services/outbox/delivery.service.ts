@@ -6,10 +6,15 @@ import type { MoneyPolicy } from '../../domain/money.js';
 import { audienceOf, INVOICE_PAID, INVOICE_CANCELLED, untilPaidTemplates } from '../../domain/messages/catalogue.js';
 import { messageLanguage, renderMessage } from '../../domain/messages/templates.js';
 import { unsubscribeUrl, withUnsubscribeFooter, type UnsubscribeLinks } from '../../domain/messages/unsubscribe-link.js';
-import { MessagePurpose, OutboxMessage, type MessageChannel } from '../../entities/index.js';
+import { Invoice, MessagePurpose, OutboxMessage, type MessageChannel } from '../../entities/index.js';
+import { bookingOnSending } from '../../domain/playbooks/fair-reminder.js';
+import { stepMessageKeyParts } from '../../domain/playbooks/run-id.js';
+import { AuditService } from '../audit/audit.service.js';
 import { hasOpenIssue } from '../facts/customer-facts.js';
 import { MessageRefusedError, type MessageSender, type RenderedMessage } from './message-sender.js';
 import { outstandingMinorSql } from '../facts/invoice-facts.js';
+
+const audit = new AuditService();
 
 /** A message still to be handled: unsent, not held back, its time come, attempts left, not refused for good nor interrupted in hand-over (parameters: now, max attempts). */
 const DUE = `m.sent_at is null and m.suppressed_at is null and (m.send_after is null or m.send_after <= ?) and m.attempts < ? and m.refused_at is null and m.interrupted_at is null`;
@@ -28,6 +33,7 @@ export interface DeliveryRound {
 type DueRow = {
   id: string;
   idempotency_key: string;
+  invoice_id: string | null;
   customer_id: string;
   channel: MessageChannel;
   purpose: MessagePurpose;
@@ -104,7 +110,7 @@ export class DeliveryService {
    * another worker took it, or it is no longer due.
    */
   private async settle(em: EntityManager, id: string, now: Date): Promise<keyof DeliveryRound | null> {
-    const [taken] = await em.execute<{ customer_id: string; attempts: number }[]>(`select m.customer_id, m.attempts from outbox_message m where m.id = ? and ${DUE} for update skip locked`, [
+    const [taken] = await em.execute<{ customer_id: string; invoice_id: string | null; attempts: number }[]>(`select m.customer_id, m.invoice_id, m.attempts from outbox_message m where m.id = ? and ${DUE} for update skip locked`, [
       id,
       now,
       this.policies.delivery.maxAttempts,
@@ -125,9 +131,15 @@ export class DeliveryService {
     // a customer held by another change (an import under way) is left to a later round.
     const [free] = await em.execute(`select 1 from customer where id = ? for no key update skip locked`, [taken.customer_id]);
     if (!free) return null;
+    // Its invoice too, so a payment or an import waits for the message's outcome (and sees it sent, or holds it back) and
+    // a reminder going out is booked on it; one a payment, an import or a reminder step holds is left to a later round.
+    if (taken.invoice_id) {
+      const [open] = await em.execute(`select 1 from invoice where id = ? for update skip locked`, [taken.invoice_id]);
+      if (!open) return null;
+    }
     const since = new Date(now.getTime() - this.policies.delivery.contact.budgetPeriodMs);
     const [row]: DueRow[] = await em.execute(
-      `select m.id, m.idempotency_key, m.customer_id, m.channel, m.purpose, m.template, m.payload, m.attempts,
+      `select m.id, m.idempotency_key, m.invoice_id, m.customer_id, m.channel, m.purpose, m.template, m.payload, m.attempts,
               c.name, c.email, c.phone, c.time_zone, c.locale, c.marketing_consent, c.status = 'erased' as erased, c.status = 'offboarded' as offboarded,
               ${this.openIssueSql} as has_open_issue,
               (select array_agg(x.sent_at) from outbox_message x
@@ -193,8 +205,35 @@ export class DeliveryService {
       return this.failed(em, row, now, error);
     }
     await em.nativeUpdate(OutboxMessage, { id }, { sentAt: now, attempts: row.attempts + 1, lastError: null });
+    await this.bookReminder(em, row);
     await this.dropHandover(em, id);
     return 'sent';
+  }
+
+  /**
+   * A reminder that went out is booked on its invoice with its fee (charged, or waived and recorded) and the band
+   * it was decided for, audited as its run's, in the transaction that records it sent (the invoice locked since the
+   * message was taken): one held back is never booked.
+   */
+  private async bookReminder(em: EntityManager, row: DueRow): Promise<void> {
+    const booking = bookingOnSending(row.payload);
+    if (!booking || !row.invoice_id) return;
+    const [before] = await em.execute<{ reminders_sent: number; fee_charged_minor: string; fee_waived_minor: string }[]>(
+      `select reminders_sent, fee_charged_minor, fee_waived_minor from invoice where id = ?`,
+      [row.invoice_id],
+    );
+    if (!before) return;
+    const was = { remindersSent: before.reminders_sent, feeChargedMinor: Number(before.fee_charged_minor), feeWaivedMinor: Number(before.fee_waived_minor) };
+    const now = { remindersSent: was.remindersSent + 1, feeChargedMinor: was.feeChargedMinor + booking.chargedMinor, feeWaivedMinor: was.feeWaivedMinor + booking.waivedMinor };
+    await em.nativeUpdate(Invoice, { id: row.invoice_id }, { ...now, reminderLoyaltyBand: booking.band });
+    audit.record(em, {
+      actor: `playbook:${stepMessageKeyParts(row.idempotency_key).workflowId}`,
+      action: 'invoice.reminder',
+      entityType: 'invoice',
+      entityId: row.invoice_id,
+      before: was,
+      after: { ...now, reminderNumber: booking.reminderNumber, reason: booking.reason },
+    });
   }
 
   /** The message could not be written, or the channel did not take it: a failed attempt, recorded with the hand-over's end. */

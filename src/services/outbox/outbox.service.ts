@@ -1,3 +1,4 @@
+import { stepMessageKey } from '../../domain/playbooks/run-id.js';
 import { randomUUID } from 'node:crypto';
 import { raw } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
@@ -56,7 +57,7 @@ export class OutboxService {
     step: string,
     message: { channel: MessageChannel; template: string; payload: Record<string, unknown>; purpose?: MessagePurpose; invoiceId?: string },
   ): Promise<boolean> {
-    const idempotencyKey = `${run.workflowId}/${step}`;
+    const idempotencyKey = stepMessageKey(run.workflowId, step);
     if (await this.enqueue(em, { idempotencyKey, customerId: run.customerId, purpose: MessagePurpose.Service, ...message })) return true;
     await em.nativeUpdate(OutboxMessage, { idempotencyKey, sentAt: null, suppressedReason: { $in: [...heldBackByRunStop] } }, { suppressedAt: null, suppressedReason: null });
     return false;
@@ -74,6 +75,6 @@ export class OutboxService {
 
   /** The payload of a step's message written before (a retried step), or null when it wrote none. */
   async stepPayload(em: EntityManager, run: { workflowId: string }, step: string): Promise<Record<string, unknown> | null> {
-    return (await em.findOne(OutboxMessage, { idempotencyKey: `${run.workflowId}/${step}` }, { fields: ['payload'] }))?.payload ?? null;
+    return (await em.findOne(OutboxMessage, { idempotencyKey: stepMessageKey(run.workflowId, step) }, { fields: ['payload'] }))?.payload ?? null;
   }
 }

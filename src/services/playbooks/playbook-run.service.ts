@@ -3,7 +3,8 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql, type RawBuilder } from 'kysely';
 import { FAIR_REMINDER, fairReminderWorkflowId } from '../../domain/playbooks/fair-reminder.js';
 import { FIX_ISSUE } from '../../domain/playbooks/fix-issue.js';
-import { fixIssueRunIdSql } from '../facts/run-ids.js';
+import { fixIssueRunIdSql, messageOfRunSql } from '../facts/run-ids.js';
+import { stepMessageKey, stepMessageKeyParts } from '../../domain/playbooks/run-id.js';
 import { ACCOUNT_REVIEW } from '../../domain/playbooks/account-review.js';
 import { Customer, FixCase, FixCaseStatus, OutboxMessage, PlaybookRun, PlaybookRunStatus } from '../../entities/index.js';
 import { latestOccurrence } from '../../domain/playbooks/occurrence.js';
@@ -303,11 +304,11 @@ export class PlaybookRunService {
     const kysely = em.getKysely();
     const { rows } = await sql<{ id: string; idempotency_key: string }>`
       select id, idempotency_key from outbox_message
-       where customer_id = ${run.customerId} and starts_with(idempotency_key, ${run.workflowId + '/'}) and sent_at is null and suppressed_reason = any(${heldBackByRunStop}::text[])
+       where customer_id = ${run.customerId} and ${messageOfRunSql(sql.ref('idempotency_key'), sql`${run.workflowId}`)} and sent_at is null and suppressed_reason = any(${heldBackByRunStop}::text[])
          and created_at <= ${new Date(resetFrom.getTime() + CLOCK_LEEWAY_MS)} and not (template = any(${kept}::text[]))
          for update`.execute(kysely);
     if (rows.length > 0) await sql`update outbox_message set suppressed_at = null, suppressed_reason = null where id = any(${rows.map((r) => r.id)}::uuid[])`.execute(kysely);
-    return rows.map((r) => r.idempotency_key.slice(run.workflowId.length + 1)).sort();
+    return rows.map((r) => stepMessageKeyParts(r.idempotency_key).step).sort();
   }
 
   /**
@@ -320,10 +321,10 @@ export class PlaybookRunService {
     const kysely = em.getKysely();
     const { rows } = await sql<{ id: string; idempotency_key: string }>`
       update outbox_message set suppressed_at = null, suppressed_reason = null
-       where customer_id = ${run.customerId} and starts_with(idempotency_key, ${run.workflowId + '/'}) and sent_at is null
+       where customer_id = ${run.customerId} and ${messageOfRunSql(sql.ref('idempotency_key'), sql`${run.workflowId}`)} and sent_at is null
          and starts_with(suppressed_reason, ${PROMISED_TO_PAY + ':'}) and suppressed_at > ${new Date(resetFrom.getTime() - CLOCK_LEEWAY_MS)}
       returning id, idempotency_key`.execute(kysely);
-    return rows.map((r) => r.idempotency_key.slice(run.workflowId.length + 1)).sort();
+    return rows.map((r) => stepMessageKeyParts(r.idempotency_key).step).sort();
   }
 
   /**
@@ -349,7 +350,7 @@ export class PlaybookRunService {
     await sql`
       update outbox_message m set suppressed_at = now(), suppressed_reason = ${reason}
         from playbook_run r
-       where r.workflow_id = ${workflowId} and m.customer_id = r.customer_id and starts_with(m.idempotency_key, r.workflow_id || '/')
+       where r.workflow_id = ${workflowId} and m.customer_id = r.customer_id and ${messageOfRunSql(sql.ref('m.idempotency_key'), sql.ref('r.workflow_id'))}
          and m.sent_at is null and m.suppressed_at is null ${templates ? sql`and m.template = any(${templates}::text[])` : sql``}`.execute(em.getKysely());
   }
 
@@ -528,7 +529,7 @@ export class PlaybookRunService {
 
   /** Why the message a run's step wrote was held back at delivery; null when it went, waits to go, or was never written. */
   async heldBackStepMessage(workflowId: string, step: string): Promise<string | null> {
-    const message = await this.em.findOne(OutboxMessage, { idempotencyKey: `${workflowId}/${step}`, suppressedAt: { $ne: null } }, { fields: ['suppressedReason'] });
+    const message = await this.em.findOne(OutboxMessage, { idempotencyKey: stepMessageKey(workflowId, step), suppressedAt: { $ne: null } }, { fields: ['suppressedReason'] });
     return message ? (message.suppressedReason ?? 'held back') : null;
   }
 

@@ -2,11 +2,11 @@ import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { FeeDecision, LoyaltyBand } from '../../../domain/guards/fairness.js';
 import { Invoice, MessageChannel } from '../../../entities/index.js';
-import type { AuditService } from '../../audit/audit.service.js';
 import { BillingException, BillingExceptionCode } from '../../billing/billing.exception.js';
 import type { OutboxService } from '../../outbox/outbox.service.js';
 import type { CustomerRescoreService } from '../../scores/customer-rescore.service.js';
 import { runStillRunning } from '../running-run.js';
+import { reminderBooking } from '../../../domain/playbooks/fair-reminder.js';
 import { outstandingMinorSql } from '../../facts/invoice-facts.js';
 
 export interface ReminderContext {
@@ -21,7 +21,6 @@ export class FairReminderSteps {
     private readonly em: EntityManager,
     private readonly scoring: CustomerRescoreService,
     private readonly outbox: OutboxService,
-    private readonly audit: AuditService,
     /** The currency of the fee (the money policy's): written with the message, which shows it as sent. */
     private readonly currency: string,
   ) {}
@@ -38,10 +37,11 @@ export class FairReminderSteps {
   }
 
   /**
-   * Sends the n-th reminder and books its fee (charged, or waived and recorded), in one
-   * transaction with the outbox message: a retried step sends and books nothing twice.
-   * An invoice paid meanwhile gets no reminder (the payment signal may still be on its way);
-   * nor does one cancelled meanwhile, nor one whose run no longer runs (cancelled while the step waited).
+   * Writes the n-th reminder to the outbox with its fee decision, which delivery books on the
+   * invoice once the reminder goes out (a reminder held back costs no fee). Once per run and
+   * reminder: a retried step writes nothing twice. An invoice paid meanwhile gets no reminder (the
+   * payment signal may still be on its way); nor does one cancelled meanwhile, nor one whose run no
+   * longer runs (cancelled while the step waited).
    */
   async sendReminder(input: { workflowId: string; invoiceId: string; reminderNumber: number; template: string; fee: FeeDecision }): Promise<{ sent: boolean; paid: boolean }> {
     return this.em.transactional(async (em) => {
@@ -55,23 +55,14 @@ export class FairReminderSteps {
         channel: MessageChannel.Email,
         template: input.template,
         invoiceId: invoice.id,
-        payload: { ...(await invoiceNamed(em, invoice)), reminderNumber: input.reminderNumber, feeMinor: input.fee.chargedMinor, currency: this.currency },
+        payload: {
+          ...(await invoiceNamed(em, invoice)),
+          reminderNumber: input.reminderNumber,
+          feeMinor: input.fee.chargedMinor,
+          currency: this.currency,
+          booking: reminderBooking(input.reminderNumber, input.fee),
+        },
       });
-      if (sent) {
-        const before = { remindersSent: invoice.remindersSent, feeChargedMinor: invoice.feeChargedMinor, feeWaivedMinor: invoice.feeWaivedMinor };
-        invoice.remindersSent = Math.max(invoice.remindersSent, input.reminderNumber);
-        invoice.feeChargedMinor += input.fee.chargedMinor;
-        invoice.feeWaivedMinor += input.fee.waivedMinor;
-        invoice.reminderLoyaltyBand = input.fee.band;
-        this.audit.record(em, {
-          actor: `playbook:${input.workflowId}`,
-          action: 'invoice.reminder',
-          entityType: 'invoice',
-          entityId: invoice.id,
-          before,
-          after: { remindersSent: invoice.remindersSent, feeChargedMinor: invoice.feeChargedMinor, feeWaivedMinor: invoice.feeWaivedMinor, reason: input.fee.reason },
-        });
-      }
       return { sent, paid: false };
     });
   }
