@@ -129,6 +129,28 @@ it('shows the campaign when its reports are refused as busy: only the report fie
   expect((await campaign(draft.id)).outcome).toHaveLength(2);
 });
 
+it("judges members' invoices paid on time as payment loyalty does: one due today or overdue a few days is not late yet, a cancelled one not at all", async () => {
+  const [member] = await namedCustomers('OnTimer', 1);
+  const draft = await create('Thank the on-timers', 'Appreciation', 'OnTimer', 0);
+  await rows(sql`insert into campaign_member (campaign_id, customer_id, "group", enrolled_at, pass) values (${draft.id}::uuid, ${member}::uuid, 'treated', now() - interval '40 days', 1)`);
+  // [days ago due, days ago paid (null: open), cancelled]
+  const invoices: Array<[number, number | null, boolean]> = [
+    [20, 20, false], // paid on its due day: on time
+    [25, 20, false], // paid 5 days late
+    [35, null, false], // open 35 days past due: late (the policy counts an open one after 30)
+    [10, null, false], // open 10 days: not judged yet
+    [0, null, false], // due today: not judged yet
+    [15, null, true], // cancelled: never owed
+  ];
+  for (const [due, paid, cancelled] of invoices) {
+    await rows(sql`insert into invoice (id, customer_id, issued_at, due_at, amount_minor, paid_at, cancelled_at, created_at)
+      values (gen_random_uuid(), ${member}::uuid, current_date - ${due + 14}::int, current_date - ${due}::int, 5000,
+              ${paid === null ? null : sql`current_date - ${paid}::int`}, ${cancelled ? sql`current_date - 1` : null}, now())`);
+  }
+  const { outcome } = await campaign(draft.id);
+  expect(outcome![0]).toMatchObject({ group: 'Treated', members: 1, invoicesDue: 3, onTimePaymentRate: 1 / 3 });
+});
+
 it('shows the outcome of both groups, one without members with zeros and null rates', async () => {
   await namedCustomers('Outcomer', 2);
   const draft = await create('Thank the outcomers', 'Appreciation', 'Outcomer', 0);

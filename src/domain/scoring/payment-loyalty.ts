@@ -80,6 +80,21 @@ export function withoutInvoices(invoices: readonly InvoiceRecord[], leftOut: rea
   return rest;
 }
 
+/**
+ * How an invoice counts in a payer's on-time record as of a day: on time when paid by its due
+ * day + `graceDays`, late when paid after that or still open more than
+ * `openOverdueCountsAfterDays` past it; null while it is not judged yet (not due, within grace,
+ * or open and overdue for a short while only). The campaign comparison counts by the same rule
+ * (`onTimeVerdictSql`).
+ */
+export function onTimeVerdict(invoice: InvoiceRecord, asOf: DateLike, policy: Pick<PaymentLoyaltyPolicy, 'graceDays' | 'openOverdueCountsAfterDays'>): 'on-time' | 'late' | null {
+  const today = dayNumber(asOf);
+  const lastOnTimeDay = dayNumber(invoice.dueAt) + policy.graceDays;
+  const paid = invoice.paidAt === null ? null : dayNumber(invoice.paidAt);
+  if (paid !== null && paid <= today) return paid <= lastOnTimeDay ? 'on-time' : 'late';
+  return today - lastOnTimeDay > policy.openOverdueCountsAfterDays ? 'late' : null;
+}
+
 function tenureText(days: number): string {
   if (days < 60) return `${days} day${days === 1 ? '' : 's'}`;
   const months = Math.floor(days / 30.4375);
@@ -102,14 +117,11 @@ export function paymentLoyalty(input: PaymentLoyaltyInput, policy: PaymentLoyalt
   for (const inv of input.invoices) {
     const due = dayNumber(inv.dueAt);
     const paid = inv.paidAt === null ? null : dayNumber(inv.paidAt);
-    if (paid !== null && paid <= today) {
-      counted.push({ due, onTime: paid <= due + policy.graceDays, unpaid: false, lateUntil: paid });
-      continue;
-    }
+    const unpaid = paid === null || paid > today;
     const daysOverdue = today - (due + policy.graceDays);
-    if (daysOverdue <= 0) continue; // not due yet (or within grace)
-    overdueNow.push({ due, daysOverdue });
-    if (daysOverdue > policy.openOverdueCountsAfterDays) counted.push({ due, onTime: false, unpaid: true, lateUntil: today });
+    if (unpaid && daysOverdue > 0) overdueNow.push({ due, daysOverdue });
+    const verdict = onTimeVerdict(inv, input.asOf, policy);
+    if (verdict) counted.push({ due, onTime: verdict === 'on-time', unpaid, lateUntil: unpaid ? today : paid });
   }
   counted.sort((a, b) => a.due - b.due || Number(a.onTime) - Number(b.onTime) || Number(a.unpaid) - Number(b.unpaid));
   overdueNow.sort((a, b) => a.due - b.due);

@@ -122,10 +122,10 @@ export class CampaignGroupOutcomeType {
   @Field(() => Float, { nullable: true })
   revenuePerMemberMinor!: number | null;
 
-  @Field(() => Int, { description: 'Invoices due since enrolment' })
+  @Field(() => Int, { description: 'Invoices due since enrolment and judged, as payment loyalty judges them: paid, or still open for longer than its policy gives (openOverdueCountsAfterDays past the due day and its grace days); not cancelled ones' })
   invoicesDue!: number;
 
-  @Field(() => Float, { nullable: true, description: 'Share of them paid by their due day' })
+  @Field(() => Float, { nullable: true, description: 'Share of them paid by their due day and the payment-loyalty policy\'s grace days' })
   onTimePaymentRate!: number | null;
 
   @Field(() => Int, { description: 'Members who complained again after enrolment (fixing issues should lower it)' })

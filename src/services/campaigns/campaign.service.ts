@@ -16,6 +16,8 @@ import { lockedSegment } from '../segments/segment.service.js';
 import { fixDue, type PlaybookRunService } from '../playbooks/playbook-run.service.js';
 import { persistentTopics } from '../facts/current-complaints.js';
 import type { PersistentIssuePolicy } from '../../domain/scoring/persistent-issue.js';
+import type { PaymentLoyaltyPolicy } from '../../domain/scoring/payment-loyalty.js';
+import { onTimeVerdictSql } from '../facts/invoice-facts.js';
 import { changedFields, type AuditService } from '../audit/audit.service.js';
 import type { Page, PageArgs } from '../common/pagination.js';
 import { keysetPage } from '../common/keyset-page.js';
@@ -105,7 +107,7 @@ export class CampaignService {
      * The campaign's run policy; the contact guard delivery obeys, which the preview counts by; the
      * audience's policy values and which complaint topics are persistent, as the enrolment decides them (a fix per topic).
      */
-    private readonly policies: AudiencePolicies & { campaign: CampaignPolicy; delivery: Pick<DeliveryPolicy, 'contact'>; persistentIssue: PersistentIssuePolicy },
+    private readonly policies: AudiencePolicies & { campaign: CampaignPolicy; delivery: Pick<DeliveryPolicy, 'contact'>; persistentIssue: PersistentIssuePolicy; scoring: { paymentLoyalty: PaymentLoyaltyPolicy } },
   ) {
     // The same cursors as `list`'s (newest first, then by ID).
     this.ofSegment = new ChildPager(em, Campaign, { tag: 'campaigns', table: 'campaign', parentColumn: 'source_segment_id', orderColumn: 'created_at', orderType: 'timestamptz', orderProperty: 'createdAt' });
@@ -375,13 +377,15 @@ export class CampaignService {
   private async readOutcome(id: string): Promise<GroupOutcome[]> {
     // A treated member's run the campaign joined: one another campaign's start created (two campaigns enrolling the customer at
     // once), or the sweep's or a person's; a run recorded before runs named their campaign, by the old rule: started before enrolment.
+    // Invoices due since enrolment, judged on time or late as payment loyalty judges them (grace days; one still open only once overdue for long).
+    const onTime = onTimeVerdictSql(this.policies.scoring.paymentLoyalty);
     const joinedByMember = sql`(case when r.campaign_id is not null then r.campaign_id <> m.campaign_id else r.started_at < m.enrolled_at end)`;
     const { rows } = await sql<{ group: 'treated' | 'holdout'; members: number; retained: number; revenue: string; due: number; on_time: number; complained: number; profitability: number | null; elsewhere: number }>`
       select m."group", count(*)::int as members,
              count(*) filter (where exists (select 1 from customer_order o where o.customer_id = m.customer_id and o.ordered_at > m.enrolled_at))::int as retained,
              coalesce(sum((select sum(o.amount_minor) from customer_order o where o.customer_id = m.customer_id and o.ordered_at > m.enrolled_at)), 0) as revenue,
-             coalesce(sum((select count(*) from invoice i where i.customer_id = m.customer_id and i.due_at > m.enrolled_at::date and i.due_at <= current_date and i.cancelled_at is null)), 0)::int as due,
-             coalesce(sum((select count(*) from invoice i where i.customer_id = m.customer_id and i.due_at > m.enrolled_at::date and i.due_at <= current_date and i.cancelled_at is null and i.paid_at <= i.due_at)), 0)::int as on_time,
+             coalesce(sum((select count(*) from invoice i where i.customer_id = m.customer_id and i.due_at > m.enrolled_at::date and i.cancelled_at is null and ${onTime} is not null)), 0)::int as due,
+             coalesce(sum((select count(*) from invoice i where i.customer_id = m.customer_id and i.due_at > m.enrolled_at::date and i.cancelled_at is null and ${onTime} = 'on-time')), 0)::int as on_time,
              count(*) filter (where exists (select 1 from complaint k where k.customer_id = m.customer_id and k.opened_at > m.enrolled_at))::int as complained,
              avg((select s.value from current_score s where s.customer_id = m.customer_id and s.kind = ${ScoreKind.Profitability}))::double precision as profitability,
              count(*) filter (where exists (select 1 from playbook_run r where r.customer_id = m.customer_id and r.playbook = cmp.playbook

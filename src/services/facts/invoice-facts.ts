@@ -1,5 +1,6 @@
 import { sql, type RawBuilder } from 'kysely';
 import { fairReminderRunIdSql } from './run-ids.js';
+import type { PaymentLoyaltyPolicy } from '../../domain/scoring/payment-loyalty.js';
 
 /**
  * Facts about an invoice as SQL on its row (`i`): the trigger sweep's window, whether it is being
@@ -46,3 +47,12 @@ export const openInvoiceSql = (alias: string) => `(${alias}.paid_at is null and 
  */
 export const outstandingMinorSql = (alias: string) =>
   `(case when ${alias}.paid_at is not null or ${alias}.cancelled_at is not null then 0 else greatest(0, ${alias}.amount_minor - coalesce((select sum(p.amount_minor) from payment p where p.invoice_id = ${alias}.id), 0)) end)`;
+
+/**
+ * `onTimeVerdict` (domain/scoring/payment-loyalty.ts) of the invoice `i` as of today, in SQL: 'on-time', 'late', or
+ * null while it is not judged yet (test/on-time-verdict.test.ts holds the two forms equal).
+ */
+export const onTimeVerdictSql = (policy: Pick<PaymentLoyaltyPolicy, 'graceDays' | 'openOverdueCountsAfterDays'>): RawBuilder<'on-time' | 'late' | null> =>
+  sql<'on-time' | 'late' | null>`(case when i.paid_at is not null and i.paid_at <= current_date
+                   then (case when i.paid_at <= i.due_at + ${policy.graceDays}::int then 'on-time' else 'late' end)
+                 when current_date - (i.due_at + ${policy.graceDays}::int) > ${policy.openOverdueCountsAfterDays}::int then 'late' end)`;

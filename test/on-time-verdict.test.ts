@@ -1,0 +1,36 @@
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import pg from 'pg';
+import { defaultPaymentLoyaltyPolicy, onTimeVerdict, type PaymentLoyaltyPolicy } from '../src/domain/scoring/payment-loyalty.js';
+import { onTimeVerdictSql } from '../src/services/facts/invoice-facts.js';
+
+/**
+ * Paid on time is one rule: the payment-loyalty score judges each invoice in TypeScript, the
+ * campaign comparison in SQL over many members. On the real PostgreSQL both give the same verdict,
+ * under the default policy and under one with grace days, so a change on one side fails here.
+ */
+const db = new Kysely<unknown>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 1 }) }) });
+afterAll(() => db.destroy());
+
+it('judges an invoice on time, late or not yet alike in TypeScript and in SQL', async () => {
+  const { today } = (await sql<{ today: string }>`select current_date::text as today`.execute(db)).rows[0];
+  const daysAgo = (n: number) => new Date(Date.parse(today) - n * 86_400_000).toISOString().slice(0, 10);
+  // [days ago due, days ago paid (null: open; negative: a paid day after today, not yet paid as of today)]
+  const cases: Array<[number, number | null]> = [
+    [-5, null], [0, null], [1, null], [3, null], [4, null], [30, null], [31, null], [40, null],
+    [10, 12], [10, 10], [10, 8], [10, 7], [10, 6], [3, 0], [40, 1], [5, -1],
+  ];
+  const policies: Pick<PaymentLoyaltyPolicy, 'graceDays' | 'openOverdueCountsAfterDays'>[] = [defaultPaymentLoyaltyPolicy, { graceDays: 3, openOverdueCountsAfterDays: 5 }];
+  for (const policy of policies) {
+    for (const [due, paid] of cases) {
+      const invoice = { dueAt: daysAgo(due), paidAt: paid === null ? null : daysAgo(paid) };
+      const { rows } = await sql<{ verdict: string | null }>`
+        select ${onTimeVerdictSql(policy)} as verdict from (select ${invoice.dueAt}::date as due_at, ${invoice.paidAt}::date as paid_at) i`.execute(db);
+      expect([policy.graceDays, due, paid, rows[0].verdict]).toEqual([policy.graceDays, due, paid, onTimeVerdict(invoice, today, policy)]);
+    }
+  }
+  // The cases reach every verdict under both policies.
+  for (const policy of policies) {
+    const verdicts = new Set(cases.map(([due, paid]) => onTimeVerdict({ dueAt: daysAgo(due), paidAt: paid === null ? null : daysAgo(paid) }, today, policy)));
+    expect([...verdicts].sort()).toEqual(['late', 'on-time', null].sort());
+  }
+});
