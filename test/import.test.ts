@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -121,6 +121,7 @@ it('refuses the amounts `scores fit` refuses, and only those, on the same line (
       refusedByFit.push((refused as ScoringException).details.line as number);
     }
   }
+  await rm(dir, { recursive: true });
   expect(refusedByImport).toEqual([2, 3, 4, 5, 6, 7, 8, 9]);
   expect(refusedByFit).toEqual(refusedByImport);
 });
@@ -680,6 +681,24 @@ it('CLI: prints the report and exits 1 for a file with bad rows, 2 for a missing
   const unknown = cli(['refunds', path.resolve('examples/orders.csv')]);
   expect(unknown.status).toBe(2);
   expect(unknown.stderr).toMatch(/"refunds" is not an import kind\nusage: npm run import -- <customers\|/);
+});
+
+it('takes cells without the white space around them (tabs, a no-break space), and lines ended by \\r\\n after a header ended by \\n, as `scores fit` does', async () => {
+  // A reference with a tab after it, a name with a no-break space before it: stored without them, so the orders find the customer.
+  expect(await run('customers', 'customer_ref,name,email\nWS-1\t,\u00a0Tab Person,ws-1@example.com\n')).toMatchObject({ inserted: 1, errors: [] });
+  expect(await em().findOneOrFail(Customer, { externalRef: 'WS-1' })).toMatchObject({ name: 'Tab Person' });
+  // A header typed in front of a Windows export: no \r is left in a row's last cell, and each line is numbered once.
+  const orders = 'customer_ref,ordered_at,amount\nWS-1,2026-02-01,12.50\t\r\nWS-1,2026-13-01,12.50\r\nWS-1,2026-02-03,7.00\r\n';
+  const report = await run('orders', orders, partial);
+  expect(report).toMatchObject({ inserted: 2, errors: [{ line: 3, field: 'ordered_at', code: ImportRowProblem.InvalidValue }] });
+  // `scores fit` reads the file alike, and stops on the same line.
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'line-ends-'));
+  try {
+    await writeFile(path.join(dir, 'orders.csv'), orders);
+    await expect(summarizeOrdersFile(path.join(dir, 'orders.csv'))).rejects.toMatchObject({ details: { line: 3, column: 'ordered_at' } });
+  } finally {
+    await rm(dir, { recursive: true });
+  }
 });
 
 it('refuses a file whose quote is never closed, naming the line the quote opened on', async () => {

@@ -4,7 +4,7 @@ import { parse } from 'csv-parse';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { isTimeZone } from '../../domain/customers/contact.js';
-import { headerProblems, ImportRowProblem, importSpecs, isImportKind, recordStartLine, sentFields, unevenRow, type ImportKind, type ImportSpec } from '../../domain/import/import-spec.js';
+import { CSV_READING, headerProblems, ImportRowProblem, trimmedCell, importSpecs, isImportKind, recordStartLine, sentFields, unevenRow, type ImportKind, type ImportSpec } from '../../domain/import/import-spec.js';
 import { decodeCsv } from './csv-decoding.js';
 import { ImportException, ImportExceptionCode } from './import.exception.js';
 import { customerLockSql, fileTimeZonesSql, followUpChecks, missingRefSql, referralCycleChecks, stageTableSql, storedRowLockSql, timeZoneTableSql, upsertSql, validationSql } from './import-sql.js';
@@ -72,7 +72,7 @@ const copyField = (value: string | null) => (value === null ? '\\N' : value.repl
 function copyLine(rowNo: number, values: Array<string | null>): string {
   // PostgreSQL text cannot hold NUL: such a row is refused as a whole instead of failing the file.
   const shapeError = values.some((x) => x?.includes('\0')) ? 'contains a NUL character' : null;
-  return [String(rowNo), shapeError, ...(shapeError ? values.map(() => null) : values)].map(copyField).join('\t') + '\n';
+  return [String(rowNo), shapeError, ...(shapeError ? values.map(() => null) : values.map(trimmedCell))].map(copyField).join('\t') + '\n';
 }
 
 const stageColumns = (spec: ImportSpec) => ['row_no', '_shape_error', ...spec.columns.map((c) => c.name)];
@@ -162,7 +162,7 @@ export class ImportService {
         await pipeline(
           csv,
           decodeCsv(options.encoding),
-          parse({ bom: true, skip_empty_lines: true, relax_column_count: true, info: true }),
+          parse(CSV_READING),
           toCopy,
           client.query(copyFrom(`copy import_stage (${stageColumns(spec).join(', ')}) from stdin`)),
         );

@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { parse } from 'csv-parse';
-import { recordStartLine } from '../../domain/import/import-spec.js';
+import { CSV_READING, recordStartLine, trimmedCell } from '../../domain/import/import-spec.js';
 import { MAX_AMOUNT_INTEGER_DIGITS, parseMinor } from '../../domain/money.js';
 import { fitBgNbd } from '../../domain/scoring/bgnbd.js';
 import { dayNumber, isoDay } from '../../domain/dates.js';
@@ -76,7 +76,7 @@ export async function summarizeOrdersFile(path: string, options: OrdersFileOptio
   const progress = () => options.onProgress?.(rows, size ? Math.min(1, input.bytesRead / size) : 1);
 
   // pipe() rather than pipeline(): a row error thrown out of the loop must reach the caller as it is.
-  const records = input.pipe(parse({ bom: true, skip_empty_lines: true, relax_column_count: true, info: true }));
+  const records = input.pipe(parse(CSV_READING));
   input.once('error', (error) => records.destroy(error));
   try {
     let positions: number[] | null = null;
@@ -101,7 +101,7 @@ export async function summarizeOrdersFile(path: string, options: OrdersFileOptio
       const bad = (column: string | null, message: string) =>
         new ScoringException(ScoringExceptionCode.OrdersFileBadRow, `Line ${line}${column ? `, column ${column}` : ''}: ${message}`, { line, column });
       if (record.length !== width) throw bad(null, `has ${record.length} fields, the header has ${width}`);
-      const [customer, orderedAt, amountText] = positions.map((i) => record[i].trim());
+      const [customer, orderedAt, amountText] = positions.map((i) => trimmedCell(record[i])!);
       if (!customer) throw bad('customer_ref', 'is empty');
       if (!orderedAt) throw bad('ordered_at', 'is empty');
       if (!amountText) throw bad('amount', 'is empty');
