@@ -229,9 +229,14 @@ it('holds the reminders while a promise to pay stands, for any payer, and takes 
 }, 60_000);
 
 it('lets the schedule go on when a promise lapses unpaid, and counts it as broken', async () => {
-  const { invoiceId } = await payer('Forgetful', ['late', 'late', 'late', 'on-time', 'late']);
-  await stack.gql(StartFairReminderDocument, { invoiceId }, Role.Operator);
-  await eventually(() => state(invoiceId), (s) => s?.remindersSent === 1);
+  const { customerId, invoiceId } = await payer('Forgetful', ['late', 'late', 'late', 'on-time', 'late']);
+  // Time enough before the second reminder for the first to go out (the worker's delivery books it) before the promise: nothing for the promise to hold back.
+  await stack.temporal.client.workflow.start<typeof fairReminder>('fairReminder', {
+    workflowId: fairReminderWorkflowId(customerId, invoiceId),
+    taskQueue: stack.config.temporal.taskQueue,
+    args: [{ customerId, invoiceId, policy: { ...policy, standardSchedule: policy.standardSchedule.map((step, i) => (i === 1 ? { ...step, waitMs: seconds(10) } : step)) } }],
+  });
+  await eventually(() => invoice(invoiceId), (i) => i.remindersSent === 1);
   // Today's promise has lapsed at once under this file's policy: the next step comes on time.
   expect((await stack.gql(PromiseToPayDocument, { invoiceId, until: day(0) }, Role.Operator)).errors).toBeUndefined();
   const done = await eventually(() => state(invoiceId), (s) => s?.step === 'done');
@@ -564,6 +569,33 @@ it('charges no fee for reminders held back before they went out: a standard paye
   expect(await invoice(invoiceId)).toMatchObject({ remindersSent: 0, feeChargedMinor: 0, feeWaivedMinor: 0 });
   const audit = await sql<{ n: number }>`select count(*)::int as n from audit_entry where action = 'invoice.reminder' and entity_id = ${invoiceId}`.execute(stack.orm.em.fork().getKysely());
   expect(audit.rows[0].n).toBe(0);
+}, 60_000);
+
+it('sends a reminder a promise held back before it went out once the promise lapses, in the next step\'s place: the second reminder, with its fee, never comes first', async () => {
+  const { customerId, invoiceId } = await payer('HeldByPromise', ['late', 'late', 'late', 'on-time', 'late']);
+  await stack.orm.em.fork().nativeUpdate(Customer, { id: customerId }, { timeZone: zoneAtTwoInTheMorning(new Date()) });
+  const workflowId = fairReminderWorkflowId(customerId, invoiceId);
+  // Time enough before the second reminder for the promise to be taken first.
+  const standardSchedule: FairReminderPolicy['standardSchedule'] = [
+    { waitMs: 0, action: 'reminder', template: 'reminder-standard-1' },
+    { waitMs: seconds(5), action: 'reminder', template: 'reminder-standard-2' },
+    { waitMs: seconds(1), action: 'reminder', template: 'reminder-standard-3' },
+    { waitMs: seconds(1), action: 'handover', template: 'collections-handover' },
+  ];
+  const run = await stack.temporal.client.workflow.start<typeof fairReminder>('fairReminder', { workflowId, taskQueue: stack.config.temporal.taskQueue, args: [{ customerId, invoiceId, policy: { ...policy, standardSchedule } }] });
+  const messages = async () => (await stack.gql(CustomerMessagesDocument, { id: customerId, first: 10 }, Role.Viewer)).data!.customer!.messages.edges.map((e) => e.node);
+  await eventually(messages, (m) => m.some((x) => x.key === `${workflowId}/reminder-1` && x.status === 'Held'));
+  // The first reminder waits for the morning; the customer promises to pay today, and does not (the promise lapses at once under this file's policy).
+  expect((await stack.gql(PromiseToPayDocument, { invoiceId, until: day(0) }, Role.Operator)).errors).toBeUndefined();
+  expect(await run.result()).toBe('handed-over');
+
+  // The first reminder, held back by the promise, went in the second's place: two reminders and the hand-over, one fee of 5.00.
+  expect(await state(invoiceId)).toMatchObject({ remindersSent: 2, feesChargedMinor: 500, brokenPromises: 1 });
+  expect((await outbox(workflowId)).map((m) => m.step)).toEqual(['reminder-1', 'reminder-2', 'handover']);
+  const sent = (await deliverInTheMorning()).filter((m) => m.idempotencyKey.startsWith(workflowId)).map((m) => m.idempotencyKey);
+  expect(sent).toEqual([`${workflowId}/reminder-1`, `${workflowId}/reminder-2`, `${workflowId}/handover`]);
+  expect(await invoice(invoiceId)).toMatchObject({ remindersSent: 2, feeChargedMinor: 500 });
+  await recordHistory(workflowId, 'fair-reminder-promise-held-reminder-sent-again');
 }, 60_000);
 
 it('names what is open when a reminder goes: a part payment made while it waited for the morning', async () => {

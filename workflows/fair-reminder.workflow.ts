@@ -4,6 +4,7 @@ import type { PlaybookRunActivities } from '../src/activities/playbook-run.activ
 import {
   FAIR_REMINDER,
   feeFor,
+  feesOfReminders,
   outcomeAfterSchedule,
   paymentPromisePolicy,
   promiseProblem,
@@ -21,7 +22,7 @@ import { startingCampaign } from './starting-campaign.js';
 import { auditSteering } from './steering-audit.js';
 import { playbookStepOptions } from './activity-options.js';
 
-const { recordRunStarted, recordRunOutcome, auditSteeringFromOutside, loadReminderContext, holdBackForPromise } = proxyActivities<PlaybookRunActivities & FairReminderActivities>(playbookStepOptions);
+const { recordRunStarted, recordRunOutcome, auditSteeringFromOutside, loadReminderContext, holdBackForPromise, reminderHeldByPromise } = proxyActivities<PlaybookRunActivities & FairReminderActivities>(playbookStepOptions);
 /** The steps that send or book something: a cancel lets one under way finish first. */
 const reminderSteps = sideEffectSteps<Pick<FairReminderActivities, 'sendReminder' | 'sendReminderMessage'>>(playbookStepOptions);
 
@@ -131,15 +132,21 @@ async function fairReminderSteps({ customerId, invoiceId, policy }: FairReminder
     if (step.waitMs > 0) await payment.waitUntil(Date.now() + step.waitMs, step.action);
     if (await payment.paidBeforeStep()) break;
     if (step.action === 'reminder') {
-      const reminderNumber = state.remindersSent + 1;
+      // A reminder a promise held back before it went out is sent in this step's place once the promise has lapsed:
+      // the customer's first reminder never comes as the second, with its fee.
+      const heldBack = patched('promise-held-reminder-sent-again') ? await reminderHeldByPromise({ workflowId }) : null;
+      const reminderNumber = heldBack?.reminderNumber ?? state.remindersSent + 1;
+      const template = heldBack?.template ?? step.template;
       const fee = feeFor(policy, context.loyaltyBand, reminderNumber);
-      enter('reminding', `Reminder ${reminderNumber} (${step.template}): fee ${fee.chargedMinor}, waived ${fee.waivedMinor}`);
-      const result = await sendReminder({ workflowId, invoiceId, reminderNumber, template: step.template, fee });
+      enter('reminding', `Reminder ${reminderNumber} (${template})${heldBack ? ', held back by a promise before it went out' : ''}: fee ${fee.chargedMinor}, waived ${fee.waivedMinor}`);
+      const result = await sendReminder({ workflowId, invoiceId, reminderNumber, template, fee });
       if (result.paid) payment.invoicePaid();
       if (await payment.confirmed()) break;
+      // The run counts the reminders up to this one, and their fees (fewer when this one was held back and is sent again).
+      const fees = feesOfReminders(policy, context.loyaltyBand, reminderNumber);
       state.remindersSent = reminderNumber;
-      state.feesChargedMinor += fee.chargedMinor;
-      state.feesWaivedMinor += fee.waivedMinor;
+      state.feesChargedMinor = fees.chargedMinor;
+      state.feesWaivedMinor = fees.waivedMinor;
     } else if (step.action === 'call') {
       enter('calling', 'A person calls the customer');
       await sendReminderMessage({ workflowId, step: 'call', invoiceId, customerId, channel: CALL, template: step.template });

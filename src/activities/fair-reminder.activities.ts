@@ -16,6 +16,10 @@ export function createFairReminderActivities(services: () => WorkerServices) {
     sendReminderMessage(input: { workflowId: string; step: string; invoiceId: string; customerId: string; channel: MessageChannel; template: string }): Promise<boolean> {
       return reminders().sendMessage(input);
     },
+    /** The run's earliest reminder a promise held back before it went out: sent again in the next reminder step's place. */
+    reminderHeldByPromise(input: { workflowId: string }): Promise<{ reminderNumber: number; template: string } | null> {
+      return reminders().heldByPromise(input.workflowId);
+    },
     /** The run took a promise to pay: its reminders still queued (held for quiet hours) are held back too. */
     holdBackForPromise(input: { workflowId: string; until: string }): Promise<void> {
       return services().runs.holdBackForPromise(input.workflowId, input.until);

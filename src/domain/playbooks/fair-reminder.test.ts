@@ -1,4 +1,4 @@
-import { bookingOnSending, fairReminderPolicy, fairReminderWorkflowId, feeFor, reminderBooking, outcomeAfterSchedule, paymentPromisePolicy, promiseDayOutOfRange, promiseEndsAt, promiseProblem, promiseShown, reminderSchedule } from './fair-reminder.js';
+import { bookingOnSending, fairReminderPolicy, fairReminderWorkflowId, feeFor, feesOfReminders, reminderBooking, outcomeAfterSchedule, paymentPromisePolicy, promiseDayOutOfRange, promiseEndsAt, promiseProblem, promiseShown, reminderSchedule } from './fair-reminder.js';
 
 describe('fair reminder policy', () => {
   it('gives loyal payers the friendly schedule (a person calls, and decides if it stays unpaid), and others the standard one', () => {
@@ -83,5 +83,14 @@ describe('a reminder booked as it goes out', () => {
     expect(bookingOnSending({ booking: { ...booking, reminderNumber: 0 } })).toBeNull();
     expect(bookingOnSending({ booking: { ...booking, band: 'gold' } })).toBeNull();
     expect(bookingOnSending({ booking: null })).toBeNull();
+  });
+});
+
+describe('the fees of a run', () => {
+  it('are those of its first reminders, charged or waived by its band', () => {
+    expect(feesOfReminders(fairReminderPolicy, 'at-risk', 0)).toEqual({ chargedMinor: 0, waivedMinor: 0 });
+    expect(feesOfReminders(fairReminderPolicy, 'at-risk', 1)).toEqual({ chargedMinor: 0, waivedMinor: 0 });
+    expect(feesOfReminders(fairReminderPolicy, 'at-risk', 3)).toEqual({ chargedMinor: 1_500, waivedMinor: 0 });
+    expect(feesOfReminders(fairReminderPolicy, 'loyal', 2)).toEqual({ chargedMinor: 0, waivedMinor: 500 });
   });
 });

@@ -137,6 +137,18 @@ export function bookingOnSending(payload: Record<string, unknown>): ReminderBook
   return { reminderNumber: b.reminderNumber!, band: b.band!, chargedMinor: b.chargedMinor!, waivedMinor: b.waivedMinor!, reason: b.reason };
 }
 
+/** What the first `count` reminders of a run charge and waive, together: what the run counts once it has sent them. */
+export function feesOfReminders(policy: FairReminderPolicy, band: LoyaltyBand, count: number): { chargedMinor: number; waivedMinor: number } {
+  let chargedMinor = 0;
+  let waivedMinor = 0;
+  for (let n = 1; n <= count; n++) {
+    const fee = feeFor(policy, band, n);
+    chargedMinor += fee.chargedMinor;
+    waivedMinor += fee.waivedMinor;
+  }
+  return { chargedMinor, waivedMinor };
+}
+
 /** How the run ends when the schedule runs out without a payment. */
 export function outcomeAfterSchedule(schedule: ReminderStep[]): FairReminderOutcome {
   const last = schedule[schedule.length - 1]?.action;

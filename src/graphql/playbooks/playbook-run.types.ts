@@ -74,7 +74,7 @@ export class PlaybookRunType {
   @Field(() => String, { nullable: true, complexity: LIVE_STATE_COMPLEXITY, description: 'Fair reminders: the payment-loyalty band the run follows (loyal payers pay no fees)' })
   loyaltyBand!: string | null;
 
-  @Field(() => Int, { nullable: true, complexity: LIVE_STATE_COMPLEXITY, description: 'Fair reminders: reminders the run has written so far (the invoice counts those that went out)' })
+  @Field(() => Int, { nullable: true, complexity: LIVE_STATE_COMPLEXITY, description: 'Fair reminders: reminders the run has written so far (the invoice counts those that went out); one a promise to pay held back before it went out is sent again in the next step\'s place, not counted twice' })
   remindersSent!: number | null;
 
   @Field(() => MoneyAmount, { nullable: true, complexity: LIVE_STATE_COMPLEXITY, description: 'Fair reminders: fees its reminders carry, minor units (booked on the invoice as each goes out)' })

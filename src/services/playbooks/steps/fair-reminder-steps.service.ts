@@ -7,6 +7,8 @@ import type { OutboxService } from '../../outbox/outbox.service.js';
 import type { CustomerRescoreService } from '../../scores/customer-rescore.service.js';
 import { runStillRunning } from '../running-run.js';
 import { reminderBooking } from '../../../domain/playbooks/fair-reminder.js';
+import { stepMessageKey, stepMessageKeyParts } from '../../../domain/playbooks/run-id.js';
+import { PROMISED_TO_PAY } from '../../../domain/messages/catalogue.js';
 import { outstandingMinorSql } from '../../facts/invoice-facts.js';
 
 export interface ReminderContext {
@@ -51,7 +53,10 @@ export class FairReminderSteps {
       if (invoice.cancelledAt) return { sent: false, paid: false };
       // (After the invoice: a step waiting for it does not hold the run's record, so a cancel meanwhile is seen.)
       if (!(await runStillRunning(em, input.workflowId))) return { sent: false, paid: false };
-      const sent = await this.outbox.enqueueStep(em, { workflowId: input.workflowId, customerId: invoice.customer.id }, `reminder-${input.reminderNumber}`, {
+      const step = `reminder-${input.reminderNumber}`;
+      // A reminder a promise to pay held back before it went out is sent once the run asks for it again (the promise lapsed).
+      if (await this.releaseHeldByPromise(em, stepMessageKey(input.workflowId, step))) return { sent: true, paid: false };
+      const sent = await this.outbox.enqueueStep(em, { workflowId: input.workflowId, customerId: invoice.customer.id }, step, {
         channel: MessageChannel.Email,
         template: input.template,
         invoiceId: invoice.id,
@@ -65,6 +70,30 @@ export class FairReminderSteps {
       });
       return { sent, paid: false };
     });
+  }
+
+  /**
+   * The run's earliest reminder a promise to pay held back before it went out, if any: once the promise has lapsed the
+   * run sends it in its next reminder step's place, so the customer's first reminder never comes as the second, with its fee.
+   */
+  async heldByPromise(workflowId: string): Promise<{ reminderNumber: number; template: string } | null> {
+    const held = await this.em.execute<{ key: string; template: string }[]>(
+      `select idempotency_key as key, template from outbox_message
+        where starts_with(idempotency_key, ?) and sent_at is null and starts_with(suppressed_reason, ?)`,
+      [stepMessageKey(workflowId, 'reminder-'), `${PROMISED_TO_PAY}:`],
+    );
+    const reminders = held.map((m) => ({ reminderNumber: Number(stepMessageKeyParts(m.key).step.slice('reminder-'.length)), template: m.template }));
+    return reminders.sort((a, b) => a.reminderNumber - b.reminderNumber)[0] ?? null;
+  }
+
+  /** Releases the reminder `key` if a promise to pay held it back: it goes out in the next delivery round. */
+  private async releaseHeldByPromise(em: EntityManager, key: string): Promise<boolean> {
+    const released = await em.execute<{ id: string }[]>(
+      `update outbox_message set suppressed_at = null, suppressed_reason = null
+        where idempotency_key = ? and sent_at is null and starts_with(suppressed_reason, ?) returning id`,
+      [key, `${PROMISED_TO_PAY}:`],
+    );
+    return released.length > 0;
   }
 
   /** A call task for a person, a hand-over to collections, or a thank-you: one per run and step. */
