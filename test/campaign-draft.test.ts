@@ -151,6 +151,20 @@ it("judges members' invoices paid on time as payment loyalty does: one due today
   expect(outcome![0]).toMatchObject({ group: 'Treated', members: 1, invoicesDue: 3, onTimePaymentRate: 1 / 3 });
 });
 
+it("previews a repeating campaign's next pass without its members, and an ended campaign as enrolling nobody", async () => {
+  const [first, second] = await namedCustomers('Passer', 2);
+  const draft = await create('Thank the passers', 'Appreciation', 'Passer', 0);
+  expect(await preview(draft.id)).toMatchObject({ customers: 2, treated: 2 });
+  // The first pass enrolled one of them; the next takes only the other (each customer once).
+  await rows(sql`insert into campaign_member (campaign_id, customer_id, "group", enrolled_at, pass) values (${draft.id}::uuid, ${first}::uuid, 'treated', now(), 1)`);
+  await rows(sql`update campaign set status = 'running', repeat_every_days = 7 where id = ${draft.id}::uuid`);
+  const next = await preview(draft.id);
+  expect(next).toMatchObject({ customers: 1, treated: 1 });
+  expect(next!.sample.map((c) => c.id)).toEqual([second]);
+  await rows(sql`update campaign set status = 'completed' where id = ${draft.id}::uuid`);
+  expect(await preview(draft.id)).toMatchObject({ customers: 0, treated: 0, holdout: 0, messages: 0, heldBack: [], sample: [] });
+});
+
 it('shows the outcome of both groups, one without members with zeros and null rates', async () => {
   await namedCustomers('Outcomer', 2);
   const draft = await create('Thank the outcomers', 'Appreciation', 'Outcomer', 0);

@@ -20,7 +20,8 @@
  * - A period without revenue (no customers or all zero) has no shares: topShare,
  *   gini and lorenz are null. Periods passed in `options.periods` are reported even
  *   without any row, so a chart's time axis has no gaps.
- * - The headline value and band are those of the latest period with revenue.
+ * - The headline value and band are those of the latest complete period with revenue (the
+ *   period under way only when no complete one has revenue).
  */
 import { fmt, pct } from './format.js';
 import type { ScoreResult } from './score.js';
@@ -108,7 +109,7 @@ export function concentrationOf(revenues: readonly number[], options: Concentrat
 }
 
 export interface ConcentrationScore extends ScoreResult<number | null> {
-  /** Top share of the latest period with revenue. */
+  /** Top share of the latest complete period with revenue (the one under way only when no complete one has any). */
   value: number | null;
   band?: 'high' | 'medium' | 'low';
   periods: PeriodConcentration[];

@@ -89,7 +89,7 @@ export class CampaignResolver {
     return segment && SegmentType.from(segment);
   }
 
-  @FieldResolver(() => CampaignPreviewType, reportField('Dry run on the current data: who would enter, what they would be sent'))
+  @FieldResolver(() => CampaignPreviewType, reportField('Dry run on the current data: who would enter and what they would be sent, at the launch (a draft or scheduled campaign) or at the next pass (a repeating one under way: its members are not counted again); all zeros once the campaign has ended'))
   @UseMiddleware(ReportTurn)
   preview(@Root() campaign: CampaignType, @Ctx() ctx: GraphQLContext): Promise<CampaignPreviewType> {
     return ctx.services.campaigns.preview(campaign.id);

@@ -151,7 +151,7 @@ export class ConcentrationPeriodType {
 
 @ObjectType('ConcentrationReport', { simpleResolvers: true, description: 'How much revenue depends on few customers, month by month (80/20 drifting to 60/40 is a healthier base)' })
 export class ConcentrationReportType {
-  @Field(() => Float, { nullable: true, description: 'Top-20% share of the latest month' })
+  @Field(() => Float, { nullable: true, description: 'Top-20% share of the latest complete month with revenue (the month under way only when no complete one has revenue; its share so far is in periods and the reasons)' })
   value!: number | null;
 
   @Field(() => String, { nullable: true, description: 'high, medium or low concentration' })

@@ -162,13 +162,21 @@ export class CampaignService {
     });
   }
 
-  /** Who would enter and what they would be sent, without sending anything. */
+  /**
+   * Who would enter and what they would be sent, without sending anything: at the launch (a draft
+   * or scheduled campaign), or at the next pass (one under way: its members are enrolled once and
+   * not counted again). An ended campaign enrols nobody more: all zeros.
+   */
   async preview(id: string): Promise<CampaignPreview> {
     const campaign = await this.get(id);
+    if (ENDED.includes(campaign.status)) {
+      return { customers: 0, treated: 0, holdout: 0, messages: 0, heldBack: [], alreadyInRun: { treated: 0, holdout: 0 }, inOtherHoldout: 0, sample: [] };
+    }
     const { marketing, messagesPerRun, runPer, proposesOffer, heldWhileOverdue } = campaignPlaybook(campaign.playbook)!;
     const now = new Date();
     // Who it reaches, with those it leaves out as others' holdout, counted apart.
-    const audience = campaignAudience(campaign, this.policies, now, { withOtherHoldouts: true });
+    const notMember = sql<boolean>`not exists (select 1 from campaign_member m where m.campaign_id = ${id}::uuid and m.customer_id = c.id)`;
+    const audience = sql<boolean>`(${campaignAudience(campaign, this.policies, now, { withOtherHoldouts: true })} and ${notMember})`;
     const db = this.em.getKysely();
     // The runs the launch starts for a customer, not those it joins: one unless one is under way;
     // fixing issues one per topic persistent now whose fix is due (the launch's rule, topic by
@@ -232,7 +240,7 @@ export class CampaignService {
     const sample = (
       await sql<{ id: string; name: string }>`
         select c.id, c.name from campaign cmp cross join customer c
-         where cmp.id = ${id}::uuid and c.status = 'active' and ${campaignAudience(campaign, this.policies, now)} and not ${holdoutDraw(id)}
+         where cmp.id = ${id}::uuid and c.status = 'active' and ${campaignAudience(campaign, this.policies, now)} and ${notMember} and not ${holdoutDraw(id)}
          order by c.id limit 10`.execute(db)
     ).rows;
     return {
