@@ -1,4 +1,4 @@
-import { defaultDeliveryPolicy } from '../src/domain/messages/delivery-policy.js';
+import { defaultPolicies } from '../src/domain/policies/index.js';
 import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -364,12 +364,12 @@ it('bounds the operations status read in the database: a table locked by a migra
   try {
     await locker.execute('lock table fix_case in access exclusive mode');
     const started = Date.now();
-    await expect(new OperationsStatusService(orm.em.fork(), defaultDeliveryPolicy.maxAttempts).status()).rejects.toThrow(/(statement|lock) timeout/);
+    await expect(new OperationsStatusService(orm.em.fork(), defaultPolicies, null).status()).rejects.toThrow(/(statement|lock) timeout/);
     expect(Date.now() - started).toBeLessThan(8_000);
   } finally {
     await locker.rollback();
   }
-  await expect(new OperationsStatusService(orm.em.fork(), defaultDeliveryPolicy.maxAttempts).status()).resolves.toMatchObject({ openFixCases: expect.any(Number) });
+  await expect(new OperationsStatusService(orm.em.fork(), defaultPolicies, null).status()).resolves.toMatchObject({ openFixCases: expect.any(Number) });
 });
 
 it('serves GraphiQL with its assets from the project itself, not a CDN', async () => {

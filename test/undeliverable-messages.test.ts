@@ -4,6 +4,8 @@ import { DeliveryService } from '../src/services/outbox/delivery.service.js';
 import { defaultDeliveryPolicy } from '../src/domain/messages/delivery-policy.js';
 import { defaultPolicies } from '../src/domain/policies/index.js';
 import { OutboxService } from '../src/services/outbox/outbox.service.js';
+import { givenUpSql } from '../src/services/facts/outbox-facts.js';
+import { messageStatus } from '../src/domain/messages/message-status.js';
 import { DiscardMessageDocument, RetryMessageDocument, UndeliverableMessagesDocument, UpdateCustomerDocument } from './__generated__/graphql.js';
 import { startLocalSmtp } from './support/smtp.js';
 import { startTestStack, type TestStack } from './support/stack.js';
@@ -130,4 +132,46 @@ it('refuses to retry a message the channel never refused, an unknown one, and a 
   expect((await stack.gql(RetryMessageDocument, { id: '00000000-0000-4000-8000-000000000000' }, Role.Operator)).errors![0].extensions).toMatchObject({ code: 'NOT_FOUND', reason: 'MESSAGE_NOT_FOUND' });
   expect((await stack.gql(DiscardMessageDocument, { id: 'x', reason: 'r' }, Role.Operator)).errors![0].extensions).toMatchObject({ code: 'VALIDATION', field: 'id' });
   expect((await stack.gql(RetryMessageDocument, { id: messageId }, Role.Marketer)).errors![0].extensions).toMatchObject({ code: 'FORBIDDEN' });
+});
+
+it('gives a message up by one rule: its status, the SQL the queue, delivery and the operations status read, and the queue agree; one still being tried is not retried by hand', async () => {
+  const max = defaultDeliveryPolicy.maxAttempts;
+  const states: Record<string, Partial<Record<'attempts' | 'refused_at' | 'interrupted_at' | 'sent_at' | 'suppressed_at' | 'send_after' | 'last_error', unknown>>> = {
+    refused: { attempts: 1, refused_at: new Date(), last_error: '550' },
+    interrupted: { attempts: 1, interrupted_at: new Date() },
+    exhausted: { attempts: max, last_error: '451' },
+    failing: { attempts: max - 1, last_error: '451', send_after: new Date(Date.now() + 3_600_000) },
+    pending: {},
+    sent: { attempts: 1, sent_at: new Date() },
+    suppressed: { suppressed_at: new Date() },
+  };
+  const ids: Record<string, string> = {};
+  for (const [state, columns] of Object.entries(states)) {
+    const { messageId } = await queued(`given-up-${state}@example.com`, `given-up/${state}`);
+    const e = em();
+    await e.nativeUpdate(OutboxMessage, { id: messageId }, {
+      attempts: (columns.attempts as number) ?? 0,
+      refusedAt: (columns.refused_at as Date) ?? null,
+      interruptedAt: (columns.interrupted_at as Date) ?? null,
+      sentAt: (columns.sent_at as Date) ?? null,
+      suppressedAt: (columns.suppressed_at as Date) ?? null,
+      sendAfter: (columns.send_after as Date) ?? null,
+      lastError: (columns.last_error as string) ?? null,
+    });
+    ids[state] = messageId;
+  }
+  const listed = new Set((await queue()).map((m) => m.id));
+  for (const [state, id] of Object.entries(ids)) {
+    const message = await em().findOneOrFail(OutboxMessage, { id });
+    const [{ given_up }] = await em().execute<{ given_up: boolean }[]>(`select ${givenUpSql('m', max)} as given_up from outbox_message m where m.id = ?`, [id]);
+    const byRule = messageStatus(message, new Date(), max) === 'undeliverable';
+    // The SQL reads a row's own state (sent or held back ones are left out before it is asked); the rule and the queue agree on every one.
+    expect([state, listed.has(id)]).toEqual([state, byRule]);
+    if (!message.sentAt && !message.suppressedAt) expect([state, given_up]).toEqual([state, byRule]);
+  }
+  expect([...listed].filter((id) => Object.values(ids).includes(id)).sort()).toEqual([ids.refused, ids.interrupted, ids.exhausted].sort());
+  // One still being tried keeps its back-off and count: a retry by hand is refused.
+  const failing = await stack.gql(RetryMessageDocument, { id: ids.failing }, Role.Operator);
+  expect(failing.errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'MESSAGE_NOT_REFUSED' });
+  expect(failing.errors![0].message).toMatch(/still being tried/);
 });

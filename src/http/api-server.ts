@@ -82,7 +82,7 @@ export async function createApi(deps: ApiDeps): Promise<Api> {
     workers: new TemporalWorkerPresence(temporal.client, config.temporal.taskQueue),
   };
   const metrics = createApiMetrics({
-    status: () => new OperationsStatusService(orm.em.fork(), policies.delivery.maxAttempts, engines.workers, policies.triggers.maxDaysOverdue).status(),
+    status: () => new OperationsStatusService(orm.em.fork(), policies, engines.workers).status(),
     onStatusFailed: (error) => logger.warn({ err: error }, 'reading the operations status for /metrics failed'),
     revocations: { heard: () => revocations.listening, cacheMs: API_KEY_CACHE_MS },
   });

@@ -87,7 +87,7 @@ export function createServices(em: EntityManager, engines: Engines, policies: Po
     complaints,
     scores,
     fairness: new FairnessReportService(em),
-    operations: new OperationsStatusService(em, policies.delivery.maxAttempts, engines.workers, policies.triggers.maxDaysOverdue),
+    operations: new OperationsStatusService(em, policies, engines.workers ?? null),
     offers: new OfferService(em, audit),
     messages: new MessageHistoryService(em, customers, policies.delivery.maxAttempts, policies.money.currency),
     messageCatalogue: new MessageCatalogueService(policies.money.currency),

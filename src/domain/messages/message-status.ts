@@ -22,8 +22,17 @@ export interface MessageProgress {
 export function messageStatus(m: MessageProgress, now: Date, maxAttempts: number): MessageStatus {
   if (m.sentAt) return 'sent';
   if (m.suppressedAt) return 'suppressed';
-  if (m.refusedAt || m.interruptedAt || m.attempts >= maxAttempts) return 'undeliverable';
+  if (givenUp(m, maxAttempts)) return 'undeliverable';
   if (m.attempts > 0 && m.lastError) return 'failing';
   if (m.sendAfter && m.sendAfter > now) return 'held';
   return 'pending';
+}
+
+/**
+ * Delivery gave up on the message (unsent, not held back): the channel refused it for good, or
+ * `maxAttempts` times, or its hand-over was interrupted. It waits for a person. The queries
+ * over many messages read it as `givenUpSql` (test/message-status-parity.test.ts holds them equal).
+ */
+export function givenUp(m: Pick<MessageProgress, 'attempts' | 'refusedAt' | 'interruptedAt'>, maxAttempts: number): boolean {
+  return Boolean(m.refusedAt || m.interruptedAt || m.attempts >= maxAttempts);
 }

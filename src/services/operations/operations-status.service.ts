@@ -2,6 +2,9 @@ import { Playbook } from '../../domain/playbooks/playbook.js';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql } from 'kysely';
 import { leftToPeople } from '../facts/invoice-facts.js';
+import { givenUpSql } from '../facts/outbox-facts.js';
+import type { DeliveryPolicy } from '../../domain/messages/delivery-policy.js';
+import type { TriggerPolicy } from '../../domain/playbooks/triggers.js';
 
 /** The workers taking this deployment's work, as the workflow engine sees them polling its task queue. */
 export interface WorkerPresence {
@@ -42,11 +45,10 @@ const STATUS_READ_TIMEOUT_MS = 5_000;
 export class OperationsStatusService {
   constructor(
     private readonly em: EntityManager,
-    /** After this many failed attempts a message is undeliverable (the delivery policy's), as is one refused for good. */
-    private readonly maxAttempts: number,
-    private readonly presence: WorkerPresence | null = null,
-    /** The trigger policy's bound: invoices further past due are left to a person. */
-    private readonly maxDaysOverdue: number | undefined = undefined,
+    /** When delivery gives up on a message (the delivery policy); which invoices the trigger sweep leaves to a person (the trigger policy's bound). */
+    private readonly policies: { delivery: Pick<DeliveryPolicy, 'maxAttempts'>; triggers: Pick<TriggerPolicy, 'maxDaysOverdue'> },
+    /** Null where this process cannot ask the engine. */
+    private readonly presence: WorkerPresence | null,
   ) {}
 
   async status(now = new Date()): Promise<OperationsStatus> {
@@ -55,7 +57,7 @@ export class OperationsStatusService {
     // The unsent messages, read through the outbox's partial index of them.
     const unsent = sql`from outbox_message where sent_at is null and suppressed_at is null`;
     // Delivery gave up on a message refused too often, refused for good once, or whose hand-over was interrupted.
-    const givenUp = sql`(attempts >= ${this.maxAttempts} or refused_at is not null or interrupted_at is not null)`;
+    const givenUp = sql.raw<boolean>(givenUpSql('outbox_message', this.policies.delivery.maxAttempts));
     const due = sql`not ${givenUp} and (send_after is null or send_after <= ${now})`;
     // Bounded in the database: a scrape or a dashboard that gives up on a locked or overloaded database leaves no read holding a connection.
     const { counts, runs } = await this.em.transactional(async (em) => {
@@ -71,7 +73,7 @@ export class OperationsStatusService {
                  -- The rescore of the newest day scored: a backfill of an earlier day must not hide a missed night.
                  (select finished_at from scoring_run where status = 'completed' order by as_of desc, finished_at desc limit 1) as last_rescore,
                  (select count(*) from fix_case where status = 'open') as open_fix_cases,
-                 (select count(*) from invoice i where i.paid_at is null and i.cancelled_at is null and ${leftToPeople(this.maxDaysOverdue)}) as left_to_people`.execute(db)
+                 (select count(*) from invoice i where i.paid_at is null and i.cancelled_at is null and ${leftToPeople(this.policies.triggers.maxDaysOverdue)}) as left_to_people`.execute(db)
       ).rows;
       const runs = (await sql<{ playbook: string; runs: string }>`select playbook, count(*) as runs from playbook_run where status = 'running' group by 1 order by 1`.execute(db)).rows;
       return { counts, runs };

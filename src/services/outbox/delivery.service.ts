@@ -13,11 +13,12 @@ import { AuditService } from '../audit/audit.service.js';
 import { hasOpenIssue } from '../facts/customer-facts.js';
 import { MessageRefusedError, type MessageSender, type RenderedMessage } from './message-sender.js';
 import { outstandingMinorSql } from '../facts/invoice-facts.js';
+import { givenUpSql } from '../facts/outbox-facts.js';
 
 const audit = new AuditService();
 
-/** A message still to be handled: unsent, not held back, its time come, attempts left, not refused for good nor interrupted in hand-over (parameters: now, max attempts). */
-const DUE = `m.sent_at is null and m.suppressed_at is null and (m.send_after is null or m.send_after <= ?) and m.attempts < ? and m.refused_at is null and m.interrupted_at is null`;
+/** A message still to be handled: unsent, not held back, its time come, not given up on (parameter: now). */
+const dueSql = (maxAttempts: number) => `m.sent_at is null and m.suppressed_at is null and (m.send_after is null or m.send_after <= ?) and not ${givenUpSql('m', maxAttempts)}`;
 
 /** What an operator reads on a message whose hand-over to the channel was interrupted. */
 export const INTERRUPTED_HANDOVER =
@@ -89,8 +90,8 @@ export class DeliveryService {
     const round: DeliveryRound = { sent: 0, deferred: 0, suppressed: 0, failed: 0 };
     // The due messages, oldest first; each is then settled in a transaction of its own.
     const due: { id: string }[] = await this.em.execute(
-      `select m.id from outbox_message m where ${DUE} order by m.created_at limit ?`,
-      [now, this.policies.delivery.maxAttempts, this.policies.delivery.batchSize],
+      `select m.id from outbox_message m where ${dueSql(this.policies.delivery.maxAttempts)} order by m.created_at limit ?`,
+      [now, this.policies.delivery.batchSize],
     );
     const started = performance.now();
     for (const { id } of due) {
@@ -110,10 +111,9 @@ export class DeliveryService {
    * another worker took it, or it is no longer due.
    */
   private async settle(em: EntityManager, id: string, now: Date): Promise<keyof DeliveryRound | null> {
-    const [taken] = await em.execute<{ customer_id: string; invoice_id: string | null; attempts: number }[]>(`select m.customer_id, m.invoice_id, m.attempts from outbox_message m where m.id = ? and ${DUE} for update skip locked`, [
+    const [taken] = await em.execute<{ customer_id: string; invoice_id: string | null; attempts: number }[]>(`select m.customer_id, m.invoice_id, m.attempts from outbox_message m where m.id = ? and ${dueSql(this.policies.delivery.maxAttempts)} for update skip locked`, [
       id,
       now,
-      this.policies.delivery.maxAttempts,
     ]);
     if (!taken) return null;
     // Read once the lock is held (a statement of its own, so it sees a note another worker dropped just before).

@@ -8,6 +8,7 @@ import { mapPage, type Page, type PageArgs } from '../common/pagination.js';
 import { messageView, type MessageView } from './message-history.service.js';
 import { OutboxException, OutboxExceptionCode } from './outbox.exception.js';
 import { reasonProblem } from '../../domain/text.js';
+import { givenUp } from '../../domain/messages/message-status.js';
 
 /**
  * The messages the channel refused for good, or so often that delivery gave up on them, or whose hand-over
@@ -28,6 +29,7 @@ export class UndeliverableMessageService {
     const page = await keysetPage(
       this.em,
       OutboxMessage,
+      // `givenUp` as a filter (test/message-status-parity.test.ts holds it equal to the rule).
       { tag: 'undeliverable', where: { sentAt: null, suppressedAt: null, $or: [{ attempts: { $gte: this.maxAttempts } }, { refusedAt: { $ne: null } }, { interruptedAt: { $ne: null } }] }, key: { property: 'createdAt', direction: 'asc', time: true }, tiebreaker: { property: 'id', direction: 'asc' } },
       args,
     );
@@ -37,10 +39,14 @@ export class UndeliverableMessageService {
     return mapPage(page, (m) => messageView(m, readers.get(m.customer.id) ?? { name: '', locale: 'en' }, now, this.maxAttempts, this.currency));
   }
 
-  /** Sends a refused or interrupted message again in the next delivery round, with a fresh count of attempts and its refusal for good or interruption lifted. */
+  /** Sends a message delivery gave up on (refused, interrupted) again in the next delivery round, with a fresh count of attempts and its refusal for good or interruption lifted. */
   async retry(id: string, actor: string): Promise<MessageView> {
     return this.settle(id, (message, em) => {
-      if (message.attempts === 0) throw new OutboxException(OutboxExceptionCode.NotRefused, `Message ${id} was never refused: it goes in the next delivery round`, { id });
+      // Only one delivery gave up on: one still being tried keeps its back-off and its count (a retry would reset them).
+      if (!givenUp(message, this.maxAttempts)) {
+        const when = message.attempts === 0 ? 'was never refused: it goes in the next delivery round' : 'is still being tried: delivery tries it again after its back-off';
+        throw new OutboxException(OutboxExceptionCode.NotRefused, `Message ${id} ${when}`, { id });
+      }
       this.audit.record(em, {
         actor,
         action: 'message.retry',
