@@ -1,4 +1,5 @@
-import { dayIn, latestDayNow, outstandingOn, paidOn } from './paid-day.js';
+import { dayIn, outstandingOn, paidOn } from './paid-day.js';
+import { latestDayNow } from '../latest-time.js';
 
 describe('paidOn', () => {
   it('is the day the payments in date order first cover the amount', () => {

@@ -30,14 +30,6 @@ export function outstandingOn(invoice: { amountMinor: number; paidAt?: string | 
 }
 
 /**
- * The latest calendar day anywhere on earth now (UTC+14): a payment, an order or a
- * complaint dated after it has not happened yet.
- */
-export function latestDayNow(now = new Date()): string {
-  return new Date(now.getTime() + 14 * 3_600_000).toISOString().slice(0, 10);
-}
-
-/**
  * The calendar day it is now where the customer lives: the day a payment recorded without a
  * date was made (one made on the due day in the evening in New York is on time, though it is
  * the next day in UTC).

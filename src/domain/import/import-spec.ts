@@ -20,7 +20,7 @@ export interface ColumnSpec {
   required: boolean;
   /** Allowed values of an enum column (compared case-insensitively). */
   values?: readonly string[];
-  /** A date or time of something that has happened: refused when later than the latest clock on earth now (UTC+14). */
+  /** A date or time of something that has happened: refused when later than now (domain/latest-time.ts: a date after today at UTC+14, a time beyond a minute ahead). */
   past?: boolean;
   /** The most characters of a text column: the API's bound for the same field. */
   maxLength?: number;

@@ -1,4 +1,5 @@
-import { dayIn, latestDayNow } from '../billing/paid-day.js';
+import { dayIn } from '../billing/paid-day.js';
+import { latestDayNow } from '../latest-time.js';
 
 /**
  * The day a rescore after an event (a payment, a complaint, an import) scores a customer as

@@ -9,7 +9,8 @@ import { leftToPeople, openInvoiceSql, outstandingMinorSql } from '../facts/invo
 import { rowMapper } from '../common/read-model.js';
 import { assertPageSize, decodeCursor, encodeCursor, scopedTag, toPage, type Page, type PageArgs } from '../common/pagination.js';
 import { BillingException, BillingExceptionCode } from './billing.exception.js';
-import { dayIn, latestDayNow, outstandingOn, paidOn } from '../../domain/billing/paid-day.js';
+import { dayIn, outstandingOn, paidOn } from '../../domain/billing/paid-day.js';
+import { latestDayNow } from '../../domain/latest-time.js';
 import { isUuid } from '../../domain/ids.js';
 import { beforeEarliestDay, tooEarly } from '../../domain/earliest-day.js';
 import { positiveAmountProblem } from '../../domain/money.js';

@@ -12,6 +12,7 @@ import { ComplaintException, ComplaintExceptionCode } from './complaint.exceptio
 import { topicKey, topicProblem } from '../../domain/complaints/topic.js';
 import { knownTopics } from '../../domain/playbooks/fix-issue.js';
 import { isUuid } from '../../domain/ids.js';
+import { afterNow } from '../../domain/latest-time.js';
 import { beforeEarliestDay, tooEarly } from '../../domain/earliest-day.js';
 import { isCalendarDay } from '../../domain/dates.js';
 import { ScoreKind } from '../../domain/scoring/score-kind.js';
@@ -119,7 +120,7 @@ export class ComplaintService {
     const topicRefused = topicProblem(input.topic);
     if (topicRefused) throw new ComplaintException(ComplaintExceptionCode.InvalidInput, topicRefused, { field: 'topic' });
     const topic = topicKey(input.topic);
-    if (input.openedAt && input.openedAt.getTime() > Date.now() + 60_000) {
+    if (input.openedAt && afterNow(input.openedAt)) {
       throw new ComplaintException(ComplaintExceptionCode.InvalidInput, 'openedAt must not be in the future', { field: 'openedAt' });
     }
     if (input.openedAt && beforeEarliestDay(input.openedAt)) throw new ComplaintException(ComplaintExceptionCode.InvalidInput, tooEarly('openedAt'), { field: 'openedAt' });
@@ -183,7 +184,7 @@ export class ComplaintService {
         throw new ComplaintException(ComplaintExceptionCode.InvalidInput, `resolvedAt must not be before the complaint was reopened (${complaint.reopenedAt.toISOString()})`, { field: 'resolvedAt' });
       }
       // A resolution in the future could never be reopened (a reopening is neither before it nor in the future).
-      if (resolvedAt.getTime() > Date.now() + 60_000) throw new ComplaintException(ComplaintExceptionCode.InvalidInput, 'resolvedAt must not be in the future', { field: 'resolvedAt' });
+      if (afterNow(resolvedAt)) throw new ComplaintException(ComplaintExceptionCode.InvalidInput, 'resolvedAt must not be in the future', { field: 'resolvedAt' });
       complaint.resolvedAt = resolvedAt;
       this.audit.record(em, { actor, action: 'complaint.resolve', entityType: 'complaint', entityId: id, before: { resolvedAt: null }, after: { resolvedAt: resolvedAt.toISOString() } });
       return complaint;
@@ -204,7 +205,7 @@ export class ComplaintService {
       if (reopenedAt < complaint.resolvedAt) {
         throw new ComplaintException(ComplaintExceptionCode.InvalidInput, 'reopenedAt must not be before the complaint was resolved', { field: 'reopenedAt' });
       }
-      if (reopenedAt.getTime() > Date.now() + 60_000) throw new ComplaintException(ComplaintExceptionCode.InvalidInput, 'reopenedAt must not be in the future', { field: 'reopenedAt' });
+      if (afterNow(reopenedAt)) throw new ComplaintException(ComplaintExceptionCode.InvalidInput, 'reopenedAt must not be in the future', { field: 'reopenedAt' });
       const before = { resolvedAt: complaint.resolvedAt.toISOString(), reopenedCount: complaint.reopenedCount };
       complaint.resolvedAt = null;
       complaint.reopenedCount += 1;

@@ -3,6 +3,7 @@ import { INVOICE_PAID, INVOICE_CANCELLED, untilPaidTemplates } from '../../domai
 import { CONSENT_ACTIONS, IMPORT_CONSENT_ACTION } from '../../domain/customers/contact.js';
 import { amountPattern } from '../../domain/money.js';
 import { EARLIEST_DAY } from '../../domain/earliest-day.js';
+import { CLOCK_SKEW_MS, LATEST_UTC_OFFSET_HOURS } from '../../domain/latest-time.js';
 
 /**
  * SQL for one import, over the temporary table `import_stage` (row_no, _shape_error,
@@ -79,9 +80,13 @@ export function validationSql(spec: ImportSpec, header: Set<string>): string {
       `select row_no, '${c.name}', '"' || left(x.v, 60) || '" ${check.message.replace(/'/g, "''")}', '${ImportRowProblem.InvalidValue}' from import_stage s, lateral (select btrim(s.${c.name}) as v) x where ${ok} and x.v <> '' and (${check.badWhen})`,
     );
   }
-  // What has happened is not dated after the latest clock on earth now (UTC+14; a date without a time is its midnight UTC).
+  // What has happened is not dated later than now (domain/latest-time.ts): a date without a time not after the latest day on
+  // earth (UTC+14), as the API takes a payment's day; a time not beyond the clocks' skew, as the API takes a complaint's.
   for (const c of spec.columns.filter((c) => c.past)) {
-    checks.push(`select row_no, '${c.name}', 'is in the future', '${ImportRowProblem.InTheFuture}' from import_stage s where ${ok} and ${validDate(c.name)} and ${ts(c.name)} >= date_trunc('day', now() + interval '14 hours') + interval '1 day'`);
+    const afterLatestDay = `${ts(c.name)} >= date_trunc('day', now() + interval '${LATEST_UTC_OFFSET_HOURS} hours') + interval '1 day'`;
+    const afterNow = `${ts(c.name)} > now() + interval '${CLOCK_SKEW_MS} milliseconds'`;
+    const future = c.type === 'timestamp' ? `(case when ${v(c.name)} ~ '^\\d{4}-\\d{2}-\\d{2}$' then ${afterLatestDay} else ${afterNow} end)` : afterLatestDay;
+    checks.push(`select row_no, '${c.name}', 'is in the future', '${ImportRowProblem.InTheFuture}' from import_stage s where ${ok} and ${validDate(c.name)} and ${future}`);
   }
   // Nor before the earliest business day (UTC): a year 1 is a typo that would drive the scores.
   for (const c of spec.columns.filter((c) => c.type === 'date' || c.type === 'timestamp')) {
