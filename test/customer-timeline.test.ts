@@ -1,8 +1,9 @@
 import { Role } from '../src/domain/auth/roles.js';
-import { AuditEntry, Campaign, CampaignGroup, CampaignMember, Complaint, ComplaintSeverity, Customer, Invoice, MessageChannel, MessagePurpose, Order, OutboxMessage, PlaybookRun, PlaybookRunStatus, ScoreSnapshot } from '../src/entities/index.js';
+import { AuditEntry, Campaign, CampaignGroup, CampaignMember, Complaint, ComplaintSeverity, Customer, Invoice, MessageChannel, MessagePurpose, Order, OutboxMessage, PlaybookRun, ScoreSnapshot } from '../src/entities/index.js';
 import { CustomersWithTimelinesDocument, CustomerTimelineDocument, UpdateCustomerDocument, type CustomerEventKind, type CustomerTimelineQuery } from './__generated__/graphql.js';
 import { countStatements } from './support/statement-counter.js';
 import { startTestStack, type TestStack } from './support/stack.js';
+import { RunStatus } from '../src/domain/playbooks/run-status.js';
 
 /** A customer page shows everything that happened with the customer in one list, newest first. */
 let stack: TestStack;
@@ -16,7 +17,7 @@ beforeAll(async () => {
   em.create(Order, { customer: anna, orderedAt: at('2026-10-01T09:00:00Z'), amountMinor: 12_000 });
   const invoice = em.create(Invoice, { customer: anna, issuedAt: '2026-10-02', dueAt: '2026-10-16', amountMinor: 12_000, paidAt: '2026-10-19' });
   em.create(Complaint, { customer: anna, topic: 'delivery-delay', severity: ComplaintSeverity.High, openedAt: at('2026-10-05T10:00:00Z'), resolvedAt: at('2026-10-07T10:00:00Z') });
-  em.create(PlaybookRun, { workflowId: `fair-reminder/${anna.id}/${invoice.id}`, playbook: 'fair-reminder', customer: anna, startedAt: at('2026-10-17T06:00:00Z'), finishedAt: at('2026-10-19T12:00:00Z'), status: PlaybookRunStatus.Completed, outcome: 'paid' });
+  em.create(PlaybookRun, { workflowId: `fair-reminder/${anna.id}/${invoice.id}`, playbook: 'fair-reminder', customer: anna, startedAt: at('2026-10-17T06:00:00Z'), finishedAt: at('2026-10-19T12:00:00Z'), status: RunStatus.Completed, outcome: 'paid' });
   em.create(OutboxMessage, {
     idempotencyKey: `fair-reminder/${anna.id}/${invoice.id}/friendly`,
     customer: anna,

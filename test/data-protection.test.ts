@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import { Role } from '../src/domain/auth/roles.js';
 import { dataRetentionPolicy } from '../src/domain/customers/data-retention.js';
 import { welcomeCheckWorkflowId } from '../src/domain/playbooks/welcome-check.js';
-import { AuditEntry, Campaign, CampaignGroup, CampaignMember, Complaint, ComplaintSeverity, Customer, CustomerExport, FixCase, Invoice, MessageChannel, MessagePurpose, Order, OutboxMessage, PlaybookRun, PlaybookRunStatus, ScoreSnapshot } from '../src/entities/index.js';
+import { AuditEntry, Campaign, CampaignGroup, CampaignMember, Complaint, ComplaintSeverity, Customer, CustomerExport, FixCase, Invoice, MessageChannel, MessagePurpose, Order, OutboxMessage, PlaybookRun, ScoreSnapshot } from '../src/entities/index.js';
 import { createServices } from '../src/services/index.js';
 import { DeliveryService } from '../src/services/outbox/delivery.service.js';
 import type { MessageSender, RenderedMessage } from '../src/services/outbox/message-sender.js';
@@ -29,6 +29,7 @@ import {
 } from './__generated__/graphql.js';
 import { eventually } from './support/eventually.js';
 import { startTestStack, type TestStack } from './support/stack.js';
+import { RunStatus } from '../src/domain/playbooks/run-status.js';
 
 /** The customer's rights through GraphQL: access to everything stored about them, and erasure (what goes, what stays, what nobody may do afterwards). */
 /** A customer who joined a month ago: a welcome check (the playbook these tests start) is for newcomers. */
@@ -84,7 +85,7 @@ it('exports everything stored about a customer on request, with the reasons behi
   expect((await stack.gql(ReopenComplaintDocument, { id: complaint.data!.recordComplaint.id }, Role.Operator)).errors).toBeUndefined();
   expect((await stack.gql(StartWelcomeCheckDocument, { customerId: customer.id }, Role.Marketer)).errors).toBeUndefined();
   expect((await stack.gql(StartFixIssueDocument, { customerId: customer.id, topic: 'billing-error' }, Role.Operator)).errors).toBeUndefined();
-  await eventually(() => runStatus(welcomeCheckWorkflowId(customer.id)), (s) => s === PlaybookRunStatus.Running, 20_000);
+  await eventually(() => runStatus(welcomeCheckWorkflowId(customer.id)), (s) => s === RunStatus.Running, 20_000);
   await eventually(() => em().count(FixCase, { customer: customer.id }), (n) => n === 1, 20_000);
   // She agreed to marketing, then opted out: both belong to what is stored about her.
   expect((await stack.gql(UpdateCustomerDocument, { id: customer.id, input: { marketingConsent: true } }, Role.Operator)).errors).toBeUndefined();
@@ -146,7 +147,7 @@ it('refuses while a playbook runs, then erases personal data in every place and 
   const { customer, invoice } = await customerWithHistory();
   const workflowId = welcomeCheckWorkflowId(customer.id);
   expect((await stack.gql(StartWelcomeCheckDocument, { customerId: customer.id }, Role.Marketer)).errors).toBeUndefined();
-  await eventually(() => runStatus(workflowId), (s) => s === PlaybookRunStatus.Running, 20_000);
+  await eventually(() => runStatus(workflowId), (s) => s === RunStatus.Running, 20_000);
 
   const refused = await stack.gql(EraseCustomerDocument, { id: customer.id, reason: 'Request by e-mail, ticket 4711' }, Role.Admin);
   expect(refused.errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'CUSTOMER_PLAYBOOKS_RUNNING', workflowIds: [workflowId] });
@@ -154,7 +155,7 @@ it('refuses while a playbook runs, then erases personal data in every place and 
   expect(await em().count(CustomerExport, { customer: customer.id })).toBe(1);
 
   expect((await stack.gql(CancelPlaybookRunDocument, { workflowId, reason: 'Customer asked to be erased' }, Role.Operator)).errors).toBeUndefined();
-  await eventually(() => runStatus(workflowId), (s) => s !== PlaybookRunStatus.Running, 20_000);
+  await eventually(() => runStatus(workflowId), (s) => s !== RunStatus.Running, 20_000);
 
   for (const role of [Role.Viewer, Role.Marketer, Role.Operator]) {
     const forbidden = await stack.gql(EraseCustomerDocument, { id: customer.id, reason: 'Request' }, role);
@@ -257,7 +258,7 @@ it('erases, nightly, the customers who left more than the retention period ago, 
   // Two of them left three and a half years ago; for one of those a fix (owed after leaving) still runs.
   await sql`update customer set offboarded_at = now() - interval '1300 days' where id in (${longGone.id}::uuid, ${busy.id}::uuid)`.execute(db);
   expect((await stack.gql(StartFixIssueDocument, { customerId: busy.id, topic: 'billing-error' }, Role.Operator)).errors).toBeUndefined();
-  await eventually(() => runStatus(`fix-issue/${busy.id}/billing-error`), (s) => s === PlaybookRunStatus.Running, 20_000);
+  await eventually(() => runStatus(`fix-issue/${busy.id}/billing-error`), (s) => s === RunStatus.Running, 20_000);
 
   const totals = await stack.temporal.client.workflow.execute<typeof eraseExpiredCustomerData>('eraseExpiredCustomerData', {
     workflowId: `data-retention/test-${tag}`,
@@ -285,7 +286,7 @@ it("keeps the customer's name, address and phone out of the playbooks' workflow 
   expect((await stack.gql(StartFixIssueDocument, { customerId: customer.id, topic: 'app-login' }, Role.Operator)).errors).toBeUndefined();
   const runs = [welcomeCheckWorkflowId(customer.id), `fix-issue/${customer.id}/app-login`];
   // Past their first steps: both recorded themselves, and the fix opened its case and wrote to the customer.
-  for (const workflowId of runs) await eventually(() => runStatus(workflowId), (status) => status === PlaybookRunStatus.Running, 20_000);
+  for (const workflowId of runs) await eventually(() => runStatus(workflowId), (status) => status === RunStatus.Running, 20_000);
   await eventually(() => em().count(OutboxMessage, { idempotencyKey: { $like: `${runs[1]}/%` } }), (n) => n > 0, 20_000);
 
   for (const workflowId of runs) {

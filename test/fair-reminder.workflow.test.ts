@@ -7,7 +7,7 @@ import { seconds } from '../src/domain/policies/duration.js';
 import { defaultScoringPolicy } from '../src/domain/scoring/scoring-policy.js';
 import { INVOICE_CANCELLED, INVOICE_PAID } from '../src/domain/messages/catalogue.js';
 import { RUN_CANCELLED } from '../src/domain/playbooks/run-status.js';
-import { Customer, Invoice, MessageChannel, MessagePurpose, OutboxMessage, PlaybookRun, PlaybookRunStatus, ScoreSnapshot } from '../src/entities/index.js';
+import { Customer, Invoice, MessageChannel, MessagePurpose, OutboxMessage, PlaybookRun, ScoreSnapshot } from '../src/entities/index.js';
 import { DeliveryService } from '../src/services/outbox/delivery.service.js';
 import { defaultDeliveryPolicy } from '../src/domain/messages/delivery-policy.js';
 import { defaultPolicies } from '../src/domain/policies/index.js';
@@ -26,6 +26,7 @@ import { startTestStack, testKeys, type TestStack } from './support/stack.js';
 import { Readable } from 'node:stream';
 import { ImportService } from '../src/services/import/import.service.js';
 import { beforeSignal, beforeUpdate, resetInEngine, steeringAudited, taskBefore, temporalOperator } from './support/temporal-operator.js';
+import { RunStatus } from '../src/domain/playbooks/run-status.js';
 
 /**
  * The fair-reminder playbook on the real Temporal dev server and a worker process, through
@@ -344,12 +345,12 @@ it('writes a reminder and its fee once when the step is retried (booked once as 
   expect(await invoice(invoiceId)).toMatchObject({ remindersSent: 1, feeChargedMinor: 500, reminderLoyaltyBand: 'at-risk' });
 
   // A run that has ended (cancelled while the step was under way) sends and books nothing more.
-  await em.nativeUpdate(PlaybookRun, { id: run.id }, { status: PlaybookRunStatus.Cancelled });
+  await em.nativeUpdate(PlaybookRun, { id: run.id }, { status: RunStatus.Cancelled });
   expect(await reminders.sendReminder({ ...step, reminderNumber: 3 })).toEqual({ sent: false, paid: false });
   expect(await reminders.sendMessage({ workflowId: step.workflowId, step: 'handover', invoiceId, customerId, channel: MessageChannel.Letter, template: 'collections-handover' })).toBe(false);
   expect(await invoice(invoiceId)).toMatchObject({ remindersSent: 1, feeChargedMinor: 500 });
   expect(await outbox('fair-reminder/retry-test')).toHaveLength(1);
-  await em.nativeUpdate(PlaybookRun, { id: run.id }, { status: PlaybookRunStatus.Running });
+  await em.nativeUpdate(PlaybookRun, { id: run.id }, { status: RunStatus.Running });
 
   await stack.gql(RecordPaymentDocument, { input: { invoiceId, amountMinor: 7_500 } }, Role.Operator);
   expect(await reminders.sendReminder({ ...step, reminderNumber: 3 })).toEqual({ sent: false, paid: true });

@@ -9,12 +9,13 @@ import { createApi, type Api } from '../src/http/api-server.js';
 import { OPERATION_LABELS } from '../src/http/metrics.js';
 import { OperationsStatusService } from '../src/services/operations/operations-status.service.js';
 import { createLogger } from '../src/logger.js';
-import { Customer, FixCase, Invoice, MessageChannel, MessagePurpose, OutboxMessage, PlaybookRun, PlaybookRunStatus, ScoringRun, ScoringRunStatus } from '../src/entities/index.js';
+import { Customer, FixCase, Invoice, MessageChannel, MessagePurpose, OutboxMessage, PlaybookRun, ScoringRun, ScoringRunStatus } from '../src/entities/index.js';
 import { connectTemporal, type TemporalClient } from '../src/temporal/client.js';
 import { createTestDatabase } from './support/database.js';
 import { eventually } from './support/eventually.js';
 import { OperationsStatusDocument } from './__generated__/graphql.js';
 import { print } from 'graphql';
+import { RunStatus } from '../src/domain/playbooks/run-status.js';
 
 /**
  * Health, readiness, metrics and the offline IDE, on a PostgreSQL of this file's
@@ -172,7 +173,7 @@ it('tells operators, in its metrics and through GraphQL, whether delivery keeps 
   const daysAgo = (n: number) => new Date(Date.now() - n * 86_400_000).toISOString().slice(0, 10);
   em.create(Invoice, { customer, issuedAt: daysAgo(140), dueAt: daysAgo(120), amountMinor: 1_000 });
   const chased = em.create(Invoice, { customer, issuedAt: daysAgo(140), dueAt: daysAgo(120), amountMinor: 1_000 });
-  em.create(PlaybookRun, { workflowId: `fair-reminder/${customer.id}/${chased.id}`, playbook: 'fair-reminder', customer, status: PlaybookRunStatus.Completed, finishedAt: new Date() });
+  em.create(PlaybookRun, { workflowId: `fair-reminder/${customer.id}/${chased.id}`, playbook: 'fair-reminder', customer, status: RunStatus.Completed, finishedAt: new Date() });
   em.create(FixCase, { workflowId: `fix-issue/${customer.id}/billing`, customer, topic: 'billing', owner: 'billing-team', openedAt: new Date() });
   await em.flush();
   // Past the one-second reuse of a scrape's reading.

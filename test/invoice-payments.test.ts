@@ -1,5 +1,5 @@
 import { Role } from '../src/domain/auth/roles.js';
-import { Customer, CustomerStatus, Invoice, Payment, PlaybookRun, PlaybookRunStatus } from '../src/entities/index.js';
+import { Customer, CustomerStatus, Invoice, Payment, PlaybookRun } from '../src/entities/index.js';
 import { FAIR_REMINDER, fairReminderWorkflowId } from '../src/domain/playbooks/fair-reminder.js';
 import {
   CustomerInvoicePaymentsDocument,
@@ -13,6 +13,7 @@ import {
 import { outstandingMinorSql } from '../src/services/facts/invoice-facts.js';
 import { countStatements } from './support/statement-counter.js';
 import { startTestStack, type TestStack } from './support/stack.js';
+import { RunStatus } from '../src/domain/playbooks/run-status.js';
 
 /**
  * QA21 H2: a part payment shows. An invoice tells what its payments add up to, what is still
@@ -186,7 +187,7 @@ it('lists a customer\'s open invoices apart from the settled ones, with what the
 it('leaves to a person an overdue invoice whose reminder run ended without completing, not one under way, nor an erased customer\'s', async () => {
   const due = new Date(Date.now() - 10 * 86_400_000).toISOString().slice(0, 10);
   const issued = new Date(Date.now() - 24 * 86_400_000).toISOString().slice(0, 10);
-  const withRun = async (status: PlaybookRunStatus | null, erased = false) => {
+  const withRun = async (status: RunStatus | null, erased = false) => {
     const { customer, invoice } = await customerWithInvoice(5_000, { issuedAt: issued, dueAt: due });
     const e = em();
     if (status) e.create(PlaybookRun, { workflowId: fairReminderWorkflowId(customer.id, invoice.id), playbook: FAIR_REMINDER, customer: customer.id, status, startedAt: new Date() });
@@ -194,11 +195,11 @@ it('leaves to a person an overdue invoice whose reminder run ended without compl
     if (erased) await em().nativeUpdate(Customer, { id: customer.id }, { status: CustomerStatus.Erased });
     return invoice.id;
   };
-  const terminated = await withRun(PlaybookRunStatus.Terminated);
-  const cancelled = await withRun(PlaybookRunStatus.Cancelled);
-  const running = await withRun(PlaybookRunStatus.Running);
+  const terminated = await withRun(RunStatus.Terminated);
+  const cancelled = await withRun(RunStatus.Cancelled);
+  const running = await withRun(RunStatus.Running);
   const none = await withRun(null);
-  const erased = await withRun(PlaybookRunStatus.Cancelled, true);
+  const erased = await withRun(RunStatus.Cancelled, true);
   const left = (await stack.gql(OverdueInvoicesDocument, { first: 100, leftToPeople: true }, Role.Operator)).data!.overdueInvoices.edges.map((e) => e.node.id);
   expect([terminated, cancelled, running, none, erased].map((id) => left.includes(id))).toEqual([true, true, false, false, false]);
   // Within the sweep's window and without a run, the sweep will chase it: among the others.

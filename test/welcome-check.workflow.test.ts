@@ -1,5 +1,5 @@
 import { defaultPolicies } from '../src/domain/policies/index.js';
-import { AuditEntry, Customer, MessageChannel, MessagePurpose, OutboxMessage, PlaybookRun, PlaybookRunStatus } from '../src/entities/index.js';
+import { AuditEntry, Customer, MessageChannel, MessagePurpose, OutboxMessage, PlaybookRun } from '../src/entities/index.js';
 import { Role } from '../src/domain/auth/roles.js';
 import { seconds } from '../src/domain/policies/duration.js';
 import { welcomeCheckWorkflowId } from '../src/domain/playbooks/welcome-check.js';
@@ -15,6 +15,7 @@ import { eventually as eventuallyWithin } from './support/eventually.js';
 import { startTestStack, type TestStack } from './support/stack.js';
 import { zoneAtTwoInTheMorning } from './support/time-zones.js';
 import { beforeSignal, resetInEngine, steeringAudited, taskBefore, temporalOperator } from './support/temporal-operator.js';
+import { RunStatus } from '../src/domain/playbooks/run-status.js';
 
 const eventually = <T>(fn: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 20_000) => eventuallyWithin(fn, ok, timeoutMs);
 
@@ -75,7 +76,7 @@ it('starts through GraphQL, ends at once on the confirmation, and records the ou
   await recordHistory(workflowId, 'welcome-check-confirmed-by-update');
 
   const row = await record(workflowId);
-  expect(row).toMatchObject({ playbook: 'welcome-check', status: PlaybookRunStatus.Completed, outcome: 'confirmed' });
+  expect(row).toMatchObject({ playbook: 'welcome-check', status: RunStatus.Completed, outcome: 'confirmed' });
   expect(row!.finishedAt).toBeInstanceOf(Date);
 
   // The run is over: a second confirmation is a conflict, not a silent success.
@@ -89,7 +90,7 @@ it('takes the confirmation from an operator in the Temporal UI too (its signal o
   await eventually(() => stack.gql(WelcomeCheckDocument, { customerId }, Role.Viewer), (r) => r.data?.welcomeCheck?.step === 'awaiting-confirmation');
   await temporalOperator(stack, 'ana@example.com').workflow.getHandle(workflowId).signal('welcomeConfirmed');
   expect(await stack.temporal.client.workflow.getHandle(workflowId).result()).toBe('confirmed');
-  expect(await record(workflowId)).toMatchObject({ status: PlaybookRunStatus.Completed, outcome: 'confirmed' });
+  expect(await record(workflowId)).toMatchObject({ status: RunStatus.Completed, outcome: 'confirmed' });
   // The run completed once its signal was audited.
   expect(await steeringAudited(stack, workflowId)).toEqual([['temporal:ana@example.com', 'signal welcomeConfirmed', []]]);
   await recordHistory(workflowId, 'welcome-check-confirmed-in-ui-audited');
@@ -135,7 +136,7 @@ it('asks a person to follow up when the policy window passes without confirmatio
   const handle = stack.temporal.client.workflow.getHandle(welcomeCheckWorkflowId(customerId));
   expect(await handle.result()).toBe('follow-up-needed');
   expect(Date.now() - startedAt).toBeGreaterThanOrEqual(waitMs - 500);
-  expect(await record(handle.workflowId)).toMatchObject({ status: PlaybookRunStatus.Completed, outcome: 'follow-up-needed' });
+  expect(await record(handle.workflowId)).toMatchObject({ status: RunStatus.Completed, outcome: 'follow-up-needed' });
   // The follow-up reaches a person: a call task beside the welcome.
   expect(await messages(handle.workflowId)).toEqual([['welcome', 'email'], ['welcome-follow-up', 'call']]);
   await recordHistory(handle.workflowId, 'welcome-check-follow-up-call-steps-settle');

@@ -4,19 +4,7 @@ import { Entity, Enum, Index, ManyToOne, PrimaryKey, Property } from '@mikro-orm
 import { randomUUID } from 'node:crypto';
 import { Campaign } from './campaign.entity.js';
 import { Customer } from './customer.entity.js';
-
-/**
- * How a run ended (or not yet): it records completed or cancelled itself; failed, terminated
- * (in the Temporal UI) and timed out are recorded for it from the engine, a few minutes later.
- */
-export enum PlaybookRunStatus {
-  Running = 'running',
-  Completed = 'completed',
-  Cancelled = 'cancelled',
-  Failed = 'failed',
-  Terminated = 'terminated',
-  TimedOut = 'timed_out',
-}
+import { RunStatus } from '../domain/playbooks/run-status.js';
 
 /** Where one customer's run of one playbook stands; written only by the workflow's activities. */
 @Entity({ tableName: 'playbook_run' })
@@ -43,8 +31,8 @@ export class PlaybookRun {
   @ManyToOne({ entity: () => Campaign, nullable: true, deleteRule: 'set null' })
   campaign?: Rel<Campaign> | null;
 
-  @Enum({ items: () => PlaybookRunStatus, nativeEnumName: 'playbook_run_status' })
-  status: PlaybookRunStatus = PlaybookRunStatus.Running;
+  @Enum({ items: () => RunStatus, nativeEnumName: 'playbook_run_status' })
+  status: RunStatus = RunStatus.Running;
 
   @Property({ type: 'text', nullable: true })
   outcome?: string | null;

@@ -13,8 +13,17 @@ export enum RunStatus {
   TimedOut = 'timed_out',
 }
 
-/** Ends recorded from the engine (by the run reconciliation): the engine's to say, so a run reset there since runs again. */
-const ENDED_IN_ENGINE: ReadonlySet<RunStatus> = new Set([RunStatus.Failed, RunStatus.Terminated, RunStatus.TimedOut]);
+/** How a run can end without recording it itself: none of its code runs at such an end. */
+export type EndedInEngine = RunStatus.Failed | RunStatus.Terminated | RunStatus.TimedOut;
+
+/**
+ * Ends recorded from the engine (by the run reconciliation): the engine's to say, so a run reset
+ * there since runs again, and a step it takes waits until the record says so.
+ */
+export const ENDED_IN_ENGINE: readonly EndedInEngine[] = [RunStatus.Failed, RunStatus.Terminated, RunStatus.TimedOut];
+
+/** Whether a recorded status is an end recorded from the engine. */
+export const endedInEngine = (status: string): status is EndedInEngine => (ENDED_IN_ENGINE as readonly string[]).includes(status);
 
 /**
  * Where a run stands: how it ended, by the engine (its live state) or by its record (written as the
@@ -31,7 +40,7 @@ export function runStatus(
   const resetSince =
     live?.status === RunStatus.Running &&
     recorded !== null &&
-    (ENDED_IN_ENGINE.has(recorded) || (recordedEndAt !== null && live.lastResetAt != null && live.lastResetAt > recordedEndAt));
+    (endedInEngine(recorded) || (recordedEndAt !== null && live.lastResetAt != null && live.lastResetAt > recordedEndAt));
   const ended = [live?.status, recorded !== null && !resetSince ? recorded : undefined].find((status) => status && status !== RunStatus.Running);
   return ended ?? (live?.step === 'done' ? RunStatus.Completed : RunStatus.Running);
 }
@@ -45,9 +54,6 @@ export const RUN_ENDED = 'run-ended: its playbook run has ended, what it asked i
 /** Why a cancelled run's queued messages were held back (as the message history shows it). */
 export const RUN_CANCELLED = 'run-cancelled: its playbook run was cancelled; it sends nothing more';
 
-/** How a run can end without recording it itself: none of its code runs at such an end. */
-export type EndedInEngine = RunStatus.Failed | RunStatus.Terminated | RunStatus.TimedOut;
-
 /** Why the queued messages of a run that ended in the engine were held back (as the message history shows it). */
 export const runEndedInEngine = (status: EndedInEngine) => `run-${status.replace('_', '-')}: its playbook run was ${status.replace('_', ' ')} in the workflow engine; it sends nothing more`;
 
@@ -57,4 +63,4 @@ export const runEndedInEngine = (status: EndedInEngine) => `run-${status.replace
  * run run again releases such a message (a welcome check reset to before a confirmation
  * recorded by mistake waits for an answer to its welcome again, so the welcome goes).
  */
-export const heldBackByRunStop: readonly string[] = [RUN_ENDED, RUN_CANCELLED, ...[RunStatus.Failed, RunStatus.Terminated, RunStatus.TimedOut].map((status) => runEndedInEngine(status as EndedInEngine))];
+export const heldBackByRunStop: readonly string[] = [RUN_ENDED, RUN_CANCELLED, ...ENDED_IN_ENGINE.map(runEndedInEngine)];

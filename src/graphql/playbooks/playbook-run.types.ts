@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { LocalDateResolver } from 'graphql-scalars';
 import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
-import { PlaybookRunStatus, type PlaybookRun } from '../../entities/index.js';
+import { type PlaybookRun } from '../../entities/index.js';
 import { runStatus, RunStatus } from '../../domain/playbooks/run-status.js';
 import { connectionOf } from '../common/connection.js';
 import { Playbook } from '../../domain/playbooks/playbook.js';
@@ -15,7 +15,7 @@ import { MoneyAmount, MoneyTotal } from '../common/money.js';
 import { LIVE_STATE_COMPLEXITY } from '../limits.js';
 
 registerEnumType(RunStatus, {
-  name: 'PlaybookRunStatus',
+  name: 'RunStatus',
   description: 'Whether a run is under way, or how it ended',
   valuesConfig: {
     Cancelled: { description: 'An operator cancelled it (Temporal UI or cancelPlaybookRun); who and why: the audit log' },
@@ -146,7 +146,7 @@ export class PlaybookRunType {
       workflowId: view.workflowId,
       playbook: view.playbook,
       customerId: view.customerId,
-      status: runStatus(view.record ? RECORDED[view.record.status] : null, view.state, view.record?.finishedAt ?? null),
+      status: runStatus(view.record?.status ?? null, view.state, view.record?.finishedAt ?? null),
       step: state?.step ?? null,
       outcome: state?.outcome ?? record?.outcome ?? null,
       deadline: state?.deadline ? new Date(state.deadline) : null,
@@ -175,16 +175,6 @@ export class PlaybookRunType {
     };
   }
 }
-
-/** What a run recorded of its end, as the domain names it. */
-const RECORDED: Record<PlaybookRunStatus, RunStatus> = {
-  [PlaybookRunStatus.Running]: RunStatus.Running,
-  [PlaybookRunStatus.Completed]: RunStatus.Completed,
-  [PlaybookRunStatus.Cancelled]: RunStatus.Cancelled,
-  [PlaybookRunStatus.Failed]: RunStatus.Failed,
-  [PlaybookRunStatus.Terminated]: RunStatus.Terminated,
-  [PlaybookRunStatus.TimedOut]: RunStatus.TimedOut,
-};
 
 @InputType({ description: 'Tags of runs under way, as operators search them in the Temporal UI; each one given must match' })
 export class RunningPlaybookRunsFilterInput {

@@ -1,5 +1,6 @@
 import { sql, type RawBuilder } from 'kysely';
 import { fairReminderRunIdSql } from './run-ids.js';
+import { ENDED_IN_ENGINE, RunStatus } from '../../domain/playbooks/run-status.js';
 import type { PaymentLoyaltyPolicy } from '../../domain/scoring/payment-loyalty.js';
 
 /**
@@ -15,6 +16,9 @@ import type { PaymentLoyaltyPolicy } from '../../domain/scoring/payment-loyalty.
 export const withinSweepWindow = (maxDaysOverdue: number | undefined): RawBuilder<boolean> =>
   maxDaysOverdue === undefined ? sql<boolean>`true` : sql<boolean>`(i.due_at >= current_date - ${maxDaysOverdue}::int)`;
 
+/** A run that ended without completing: cancelled by an operator, or ended in the engine. */
+const ENDED_WITHOUT_COMPLETING: readonly string[] = [RunStatus.Cancelled, ...ENDED_IN_ENGINE];
+
 /**
  * The open invoice is past due and left to a person, nothing chasing it: past the sweep's window
  * with no reminder run ever started (a person may start one by hand), or its reminder run ended
@@ -25,7 +29,7 @@ export const withinSweepWindow = (maxDaysOverdue: number | undefined): RawBuilde
 export const leftToPeople = (maxDaysOverdue: number | undefined): RawBuilder<boolean> =>
   sql<boolean>`(i.due_at < current_date
     and not exists (select 1 from customer c where c.id = i.customer_id and c.status = 'erased')
-    and coalesce((select r.status not in ('running', 'completed') from playbook_run r where r.workflow_id = ${fairReminderRunIdSql(sql.ref('i.customer_id'), sql.ref('i.id'))}), not ${withinSweepWindow(maxDaysOverdue)}))`;
+    and coalesce((select r.status::text = any(${ENDED_WITHOUT_COMPLETING}::text[]) from playbook_run r where r.workflow_id = ${fairReminderRunIdSql(sql.ref('i.customer_id'), sql.ref('i.id'))}), not ${withinSweepWindow(maxDaysOverdue)}))`;
 
 /**
  * The invoice is being chased: unpaid past its due day (and not cancelled), and either a fair reminder of it is

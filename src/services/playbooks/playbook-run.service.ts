@@ -6,7 +6,7 @@ import { FIX_ISSUE } from '../../domain/playbooks/fix-issue.js';
 import { fixIssueRunIdSql, messageOfRunSql } from '../facts/run-ids.js';
 import { stepMessageKey, stepMessageKeyParts } from '../../domain/playbooks/run-id.js';
 import { ACCOUNT_REVIEW } from '../../domain/playbooks/account-review.js';
-import { Customer, FixCase, FixCaseStatus, OutboxMessage, PlaybookRun, PlaybookRunStatus } from '../../entities/index.js';
+import { Customer, FixCase, FixCaseStatus, OutboxMessage, PlaybookRun } from '../../entities/index.js';
 import { latestOccurrence } from '../../domain/playbooks/occurrence.js';
 import { CANCELLED_OUTCOME, RUN_CANCELLED, RUN_ENDED, heldBackByRunStop, runEndedInEngine, type EndedInEngine } from '../../domain/playbooks/run-status.js';
 import { offboardingAnnouncementTemplates, PROMISED_TO_PAY, untilPaidTemplates, untilRunEndsTemplates } from '../../domain/messages/catalogue.js';
@@ -18,6 +18,7 @@ import { decisionReason } from './offboarding-decision.js';
 import { offboardingStands, withdrawOffboarding } from './offboarding-withdrawal.js';
 import type { OffboardingDecision } from '../../domain/playbooks/account-review.js';
 import { failIfReset } from './running-run.js';
+import { RunStatus } from '../../domain/playbooks/run-status.js';
 
 /**
  * A fix of a customer's complaint topic is due unless one is under way, or one worked on it
@@ -71,13 +72,6 @@ const SINCE_LAST_RESET = (alias: string, workflowId: string) =>
 /** How far the worker's clock (a message's creation, a tier change) and the engine's (the point a run was reset to) may be apart. */
 const CLOCK_LEEWAY_MS = 1_000;
 
-/** The engine's status of a run that ended there, as its record keeps it. */
-const ENDED_IN_ENGINE: Record<EndedInEngine, PlaybookRunStatus> = {
-  failed: PlaybookRunStatus.Failed,
-  terminated: PlaybookRunStatus.Terminated,
-  timed_out: PlaybookRunStatus.TimedOut,
-};
-
 /** A fix-issue run's case as the reset run's own state has it: waiting for its fix again or past it, with whom and after how many escalations. */
 export interface FixCaseAfterReset {
   awaitsFix: boolean;
@@ -127,13 +121,13 @@ export class PlaybookRunService {
    * ask what it waited for (a welcome still held for quiet hours when the customer confirmed).
    */
   async recordOutcome(input: { workflowId: string; outcome: string }): Promise<void> {
-    const status = input.outcome === CANCELLED_OUTCOME ? PlaybookRunStatus.Cancelled : PlaybookRunStatus.Completed;
+    const status = input.outcome === CANCELLED_OUTCOME ? RunStatus.Cancelled : RunStatus.Completed;
     await this.em.transactional(async (em) => {
       // A run reset after its end was recorded from the engine records its own end once the reconciliation has recorded it running again.
       const [run] = await em.execute<{ status: string }[]>(`select status from playbook_run where workflow_id = ? for update`, [input.workflowId]);
       if (run) failIfReset(input.workflowId, run.status);
-      await em.nativeUpdate(PlaybookRun, { workflowId: input.workflowId, status: PlaybookRunStatus.Running }, { status, outcome: input.outcome, finishedAt: new Date() });
-      if (status === PlaybookRunStatus.Cancelled) await this.holdBackQueuedMessages(em, input.workflowId, RUN_CANCELLED);
+      await em.nativeUpdate(PlaybookRun, { workflowId: input.workflowId, status: RunStatus.Running }, { status, outcome: input.outcome, finishedAt: new Date() });
+      if (status === RunStatus.Cancelled) await this.holdBackQueuedMessages(em, input.workflowId, RUN_CANCELLED);
       else await this.holdBackQueuedMessages(em, input.workflowId, RUN_ENDED, untilRunEndsTemplates);
     });
   }
@@ -145,7 +139,7 @@ export class PlaybookRunService {
    * (`runStillRunning`), and its queued messages are held back at once.
    */
   async recordCancelTaken(em: EntityManager, workflowId: string): Promise<void> {
-    const updated = await em.nativeUpdate(PlaybookRun, { workflowId, status: PlaybookRunStatus.Running }, { status: PlaybookRunStatus.Cancelled, outcome: CANCELLED_OUTCOME, finishedAt: new Date() });
+    const updated = await em.nativeUpdate(PlaybookRun, { workflowId, status: RunStatus.Running }, { status: RunStatus.Cancelled, outcome: CANCELLED_OUTCOME, finishedAt: new Date() });
     if (updated > 0) await this.holdBackQueuedMessages(em, workflowId, RUN_CANCELLED);
   }
 
@@ -157,8 +151,7 @@ export class PlaybookRunService {
    */
   async recordEndedInEngine(input: { workflowId: string; status: EndedInEngine; closedAt: Date; reason: string | null; by: string | null }): Promise<boolean> {
     return this.em.transactional(async (em) => {
-      const status = ENDED_IN_ENGINE[input.status];
-      const updated = await em.nativeUpdate(PlaybookRun, { workflowId: input.workflowId, status: PlaybookRunStatus.Running }, { status, outcome: input.status, finishedAt: input.closedAt });
+      const updated = await em.nativeUpdate(PlaybookRun, { workflowId: input.workflowId, status: RunStatus.Running }, { status: input.status, outcome: input.status, finishedAt: input.closedAt });
       if (updated === 0) return false;
       await this.holdBackQueuedMessages(em, input.workflowId, runEndedInEngine(input.status));
       await em.nativeUpdate(FixCase, { workflowId: input.workflowId, status: FixCaseStatus.Open }, { status: FixCaseStatus.Cancelled });
@@ -172,7 +165,7 @@ export class PlaybookRunService {
         action: 'playbook.ended-in-engine',
         entityType: 'playbook_run',
         entityId: input.workflowId,
-        after: { status, reason: input.reason, closedAt: input.closedAt.toISOString() },
+        after: { status: input.status, reason: input.reason, closedAt: input.closedAt.toISOString() },
       });
       return true;
     });
@@ -225,7 +218,7 @@ export class PlaybookRunService {
   }): Promise<boolean> {
     return this.em.transactional(async (em) => {
       // The run's record first (as every writer of the run takes it), then its case.
-      const [run] = await em.execute<{ status: PlaybookRunStatus; finished_at: Date | null; playbook: string; customer_id: string }[]>(
+      const [run] = await em.execute<{ status: RunStatus; finished_at: Date | null; playbook: string; customer_id: string }[]>(
         `select status, finished_at, playbook, customer_id from playbook_run where workflow_id = ? for update`,
         [input.workflowId],
       );
@@ -236,9 +229,9 @@ export class PlaybookRunService {
       );
       if (audited.n > 0) return false;
       // An end recorded after the reset (a cancel of the reset run) is that run's own: it stays.
-      const reopened = input.running && run.status !== PlaybookRunStatus.Running && run.finished_at != null && new Date(run.finished_at) <= input.reset.at;
+      const reopened = input.running && run.status !== RunStatus.Running && run.finished_at != null && new Date(run.finished_at) <= input.reset.at;
       if (reopened) {
-        await em.nativeUpdate(PlaybookRun, { workflowId: input.workflowId }, { status: PlaybookRunStatus.Running, outcome: null, finishedAt: null });
+        await em.nativeUpdate(PlaybookRun, { workflowId: input.workflowId }, { status: RunStatus.Running, outcome: null, finishedAt: null });
         await em.nativeUpdate(FixCase, { workflowId: input.workflowId, status: FixCaseStatus.Cancelled }, { status: FixCaseStatus.Open });
       }
       const released = reopened ? await this.releaseHeldBackByStop(em, { workflowId: input.workflowId, customerId: run.customer_id, playbook: run.playbook }, input.reset.from) : [];
@@ -254,7 +247,7 @@ export class PlaybookRunService {
           runId: input.runId,
           reason: input.reset.reason,
           resetAt: input.reset.at.toISOString(),
-          status: reopened ? PlaybookRunStatus.Running : run.status,
+          status: reopened ? RunStatus.Running : run.status,
           ...(reopened ? { endUndone: run.status } : {}),
           ...(caseReopened ? { fixReopened: true } : {}),
           ...(caseResolvedAgain ? { fixResolvedAgain: true } : {}),
@@ -430,7 +423,7 @@ export class PlaybookRunService {
   /** Which of these runs are still recorded as running. */
   async stillRunning(workflowIds: string[]): Promise<Set<string>> {
     if (workflowIds.length === 0) return new Set();
-    const records = await this.em.find(PlaybookRun, { workflowId: { $in: workflowIds }, status: PlaybookRunStatus.Running }, { fields: ['workflowId'] });
+    const records = await this.em.find(PlaybookRun, { workflowId: { $in: workflowIds }, status: RunStatus.Running }, { fields: ['workflowId'] });
     return new Set(records.map((r) => r.workflowId));
   }
 

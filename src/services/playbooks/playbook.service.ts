@@ -12,7 +12,7 @@ import type { PlaybookRunState } from '../../domain/playbooks/run-state.js';
 import { welcomeCheckWorkflowId, WELCOME_CHECK } from '../../domain/playbooks/welcome-check.js';
 import { BillingException, BillingExceptionCode } from '../billing/billing.exception.js';
 import type { InvoiceService } from '../billing/invoice.service.js';
-import { CustomerStatus, PlaybookRunStatus, type Customer, type PlaybookRun } from '../../entities/index.js';
+import { CustomerStatus, type Customer, type PlaybookRun } from '../../entities/index.js';
 import type { CustomerService } from '../customers/customer.service.js';
 import type { LaunchedRun, PlaybookEngine, RunSearch, RunTags } from '../engines/playbook-engine.js';
 import type { Policies } from '../../domain/policies/index.js';
@@ -22,6 +22,7 @@ import { fixIssueTopic, PlaybookException, PlaybookExceptionCode } from './playb
 import type { PlaybookEligibilityService } from './playbook-eligibility.service.js';
 import type { PlaybookRunService } from './playbook-run.service.js';
 import { reasonProblem } from '../../domain/text.js';
+import { RunStatus } from '../../domain/playbooks/run-status.js';
 
 /** How deep runningPlaybookRuns pages: a cursor past the 10,000th run is refused (narrow the search instead). */
 const MAX_RUNNING_OFFSET = 10_000;
@@ -236,7 +237,7 @@ export class PlaybookService {
   async reportIssueRecurred(customerId: string, topic: string): Promise<boolean> {
     // Only a recorded run can be past its fix (the record is its first step): most complaints need no call to the engine.
     const last = await this.runs.latestOccurrence(customerId, FIX_ISSUE, fixIssueWorkflowId(customerId, topic));
-    return last?.record.status === PlaybookRunStatus.Running ? this.engine.issueRecurred(last.record.workflowId) : false;
+    return last?.record.status === RunStatus.Running ? this.engine.issueRecurred(last.record.workflowId) : false;
   }
 
   /** The newest fix of the topic (a later occurrence when the issue came back after an earlier one). */
@@ -265,7 +266,7 @@ export class PlaybookService {
     const last = await this.runs.latestOccurrence(customerId, ACCOUNT_REVIEW, base);
     let workflowId = last?.record.workflowId ?? base;
     // The review under way is joined; a new one (the first, or the next once the last has ended) must be due.
-    if (last?.record.status !== PlaybookRunStatus.Running) {
+    if (last?.record.status !== RunStatus.Running) {
       if (last) workflowId = occurrenceWorkflowId(base, last.occurrence + 1);
       if (!options.campaignId) await this.eligibility.assertAccountReview(customerId, last?.record.finishedAt ?? null, this.policies.triggers.accountReviewCooldownDays);
     }
@@ -316,7 +317,7 @@ export class PlaybookService {
   /** The run recorded its end (completed or cancelled; one terminated in the Temporal UI once reconciled). */
   private async recordedEnded(workflowId: string): Promise<boolean> {
     const record = await this.runs.findByWorkflowId(workflowId);
-    return record !== null && record.status !== PlaybookRunStatus.Running;
+    return record !== null && record.status !== RunStatus.Running;
   }
 
   /** The customer's newest account review. */
@@ -356,7 +357,7 @@ export class PlaybookService {
   private async currentAppreciation(customerId: string): Promise<{ workflowId: string; year: number }> {
     const year = new Date().getUTCFullYear();
     const lastYears = await this.runs.findByWorkflowId(appreciationWorkflowId(customerId, year - 1));
-    return lastYears?.status === PlaybookRunStatus.Running ? { workflowId: lastYears.workflowId, year: year - 1 } : { workflowId: appreciationWorkflowId(customerId, year), year };
+    return lastYears?.status === RunStatus.Running ? { workflowId: lastYears.workflowId, year: year - 1 } : { workflowId: appreciationWorkflowId(customerId, year), year };
   }
 
   /**
@@ -372,7 +373,7 @@ export class PlaybookService {
     const record = await this.runs.findByWorkflowId(workflowId);
     if (!record) throw new PlaybookException(PlaybookExceptionCode.RunNotFound, `No playbook run ${workflowId}`, { workflowId, field: 'workflowId' });
     const finished = () => new PlaybookException(PlaybookExceptionCode.RunAlreadyFinished, `Playbook run ${workflowId} has already finished`, { workflowId });
-    if (record.status !== PlaybookRunStatus.Running) throw finished();
+    if (record.status !== RunStatus.Running) throw finished();
     // Two operators cancelling at once: one cancel, one entry; the other is told the run is ending.
     const cancelling = () => new PlaybookException(PlaybookExceptionCode.RunAlreadyFinished, `Playbook run ${workflowId} is already being cancelled`, { workflowId });
     // The record says cancelled as the engine takes the cancel: a step of the run under way writes nothing after it.

@@ -1,8 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { PlaybookRunStatus } from '../../entities/index.js';
-
-/** The statuses the run reconciliation records for a run that ended in the engine, none of whose code ran at its end. */
-const ENDED_IN_ENGINE: ReadonlySet<string> = new Set([PlaybookRunStatus.Terminated, PlaybookRunStatus.Failed, PlaybookRunStatus.TimedOut]);
+import { endedInEngine, RunStatus } from '../../domain/playbooks/run-status.js';
 
 /**
  * Called by every step of a playbook run that writes to the customer's world (a message, a
@@ -23,7 +20,7 @@ const ENDED_IN_ENGINE: ReadonlySet<string> = new Set([PlaybookRunStatus.Terminat
 export async function runStillRunning(em: EntityManager, workflowId: string, options: { lastStep?: boolean } = {}): Promise<boolean> {
   const [run] = await em.execute<{ status: string }[]>(`select status from playbook_run where workflow_id = ? for share`, [workflowId]);
   if (run) failIfReset(workflowId, run.status, options.lastStep);
-  return run?.status === PlaybookRunStatus.Running;
+  return run?.status === RunStatus.Running;
 }
 
 /**
@@ -32,7 +29,7 @@ export async function runStillRunning(em: EntityManager, workflowId: string, opt
  * recorded completed that takes its `lastStep` (one taken only before the run records its outcome).
  */
 export function failIfReset(workflowId: string, status: string, lastStep = false): void {
-  if (ENDED_IN_ENGINE.has(status) || (lastStep && status === PlaybookRunStatus.Completed)) throw new RunResetPending(workflowId, status);
+  if (endedInEngine(status) || (lastStep && status === RunStatus.Completed)) throw new RunResetPending(workflowId, status);
 }
 
 /** A step of a run reset after its end was recorded from the engine: retried until the record says running again. */
