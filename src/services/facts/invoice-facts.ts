@@ -38,7 +38,7 @@ export const leftToPeople = (maxDaysOverdue: number | undefined): RawBuilder<boo
  * dunning). A thank-you waits while one is.
  */
 export const chasedInvoice = (maxDaysOverdue: number | undefined): RawBuilder<boolean> =>
-  sql<boolean>`(i.paid_at is null and i.cancelled_at is null and i.due_at < current_date
+  sql<boolean>`(${sql.raw(openInvoiceSql('i'))} and i.due_at < current_date
     and (${withinSweepWindow(maxDaysOverdue)}
          or exists (select 1 from playbook_run r where r.workflow_id = ${fairReminderRunIdSql(sql.ref('i.customer_id'), sql.ref('i.id'))} and r.status = 'running')))`;
 

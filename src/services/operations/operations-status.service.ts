@@ -1,7 +1,7 @@
 import { Playbook } from '../../domain/playbooks/playbook.js';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql } from 'kysely';
-import { leftToPeople } from '../facts/invoice-facts.js';
+import { leftToPeople, openInvoiceSql } from '../facts/invoice-facts.js';
 import { givenUpSql } from '../facts/outbox-facts.js';
 import type { DeliveryPolicy } from '../../domain/messages/delivery-policy.js';
 import type { TriggerPolicy } from '../../domain/playbooks/triggers.js';
@@ -73,7 +73,7 @@ export class OperationsStatusService {
                  -- The rescore of the newest day scored: a backfill of an earlier day must not hide a missed night.
                  (select finished_at from scoring_run where status = 'completed' order by as_of desc, finished_at desc limit 1) as last_rescore,
                  (select count(*) from fix_case where status = 'open') as open_fix_cases,
-                 (select count(*) from invoice i where i.paid_at is null and i.cancelled_at is null and ${leftToPeople(this.policies.triggers.maxDaysOverdue)}) as left_to_people`.execute(db)
+                 (select count(*) from invoice i where ${sql.raw(openInvoiceSql('i'))} and ${leftToPeople(this.policies.triggers.maxDaysOverdue)}) as left_to_people`.execute(db)
       ).rows;
       const runs = (await sql<{ playbook: string; runs: string }>`select playbook, count(*) as runs from playbook_run where status = 'running' group by 1 order by 1`.execute(db)).rows;
       return { counts, runs };

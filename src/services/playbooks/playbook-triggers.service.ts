@@ -11,7 +11,7 @@ import { LOSS_MAKING } from '../../domain/scoring/profitability.js';
 import { inMeasuringHoldout } from '../facts/measuring-holdouts.js';
 import { persistentTopics } from '../facts/current-complaints.js';
 import { appreciationRunIdSql, fairReminderRunIdSql } from '../facts/run-ids.js';
-import { withinSweepWindow } from '../facts/invoice-facts.js';
+import { openInvoiceSql, withinSweepWindow } from '../facts/invoice-facts.js';
 import { hasOpenFixCase } from '../facts/customer-facts.js';
 import { fixedBefore, noFixSince } from './playbook-run.service.js';
 import type { PlaybookService } from './playbook.service.js';
@@ -45,7 +45,7 @@ export class PlaybookTriggerService {
   async overdueInvoices(input: { after: string | null; limit: number; minDaysOverdue: number; maxDaysOverdue?: number }): Promise<string[]> {
     const { rows } = await sql<{ id: string }>`
       select i.id from invoice i join customer c on c.id = i.customer_id
-       where i.paid_at is null and i.cancelled_at is null and i.due_at <= current_date - ${input.minDaysOverdue}::int and c.status <> 'erased'
+       where ${sql.raw(openInvoiceSql('i'))} and i.due_at <= current_date - ${input.minDaysOverdue}::int and c.status <> 'erased'
          and ${withinSweepWindow(input.maxDaysOverdue)}
          ${input.after ? sql`and i.id > ${input.after}::uuid` : sql``}
          and not exists (select 1 from playbook_run r where r.workflow_id = ${fairReminderRunIdSql(sql.ref('i.customer_id'), sql.ref('i.id'))})
