@@ -2,3 +2,10 @@
 export const OFFER_NAME_MAX_LENGTH = 200;
 /** An offer's description: what a customer reads about it in a message, a paragraph at most (createOffer, the import). */
 export const MAX_OFFER_DESCRIPTION = 1000;
+
+/** Codes are what a customer types or a message quotes: short, upper case, letters, digits, - and _ (createOffer, the import's SQL). */
+export const OFFER_CODE = /^[A-Z0-9][A-Z0-9_-]{1,39}$/;
+export const OFFER_CODE_RULE = 'a code of 2 to 40 letters, digits, - or _';
+
+/** An offer's discount: a whole percentage in this range (createOffer, the import's SQL). */
+export const DISCOUNT_PERCENT = { min: 1, max: 100 } as const;

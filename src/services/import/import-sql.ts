@@ -3,6 +3,7 @@ import { INVOICE_PAID, INVOICE_CANCELLED, untilPaidTemplates } from '../../domai
 import { CONSENT_ACTIONS, IMPORT_CONSENT_ACTION } from '../../domain/customers/contact.js';
 import { amountPattern } from '../../domain/money.js';
 import { EARLIEST_DAY } from '../../domain/earliest-day.js';
+import { DISCOUNT_PERCENT, OFFER_CODE, OFFER_CODE_RULE } from '../../domain/offers/offer-text.js';
 import { CLOCK_SKEW_MS, LATEST_UTC_OFFSET_HOURS } from '../../domain/latest-time.js';
 
 /**
@@ -143,8 +144,8 @@ export function validationSql(spec: ImportSpec, header: Set<string>): string {
   if (spec.kind === 'offers') {
     // The same rules as createOffer: a code customers can type, a discount or a tier change, an end not before the start.
     checks.push(
-      `select row_no, 'code', '"' || left(btrim(s.code), 60) || '" is not a code of 2 to 40 letters, digits, - or _', '${ImportRowProblem.InvalidValue}' from import_stage s where ${ok} and ${v('code')} is not null and upper(btrim(s.code)) !~ '^[A-Z0-9][A-Z0-9_-]{1,39}$'`,
-      `select row_no, 'discount_percent', 'must be from 1 to 100', '${ImportRowProblem.InvalidValue}' from import_stage s where ${ok} and case when ${v('discount_percent')} ~ '^\\d{1,9}$' then ${v('discount_percent')}::int not between 1 and 100 else false end`,
+      `select row_no, 'code', '"' || left(btrim(s.code), 60) || '" is not ${OFFER_CODE_RULE}', '${ImportRowProblem.InvalidValue}' from import_stage s where ${ok} and ${v('code')} is not null and upper(btrim(s.code)) !~ '${OFFER_CODE.source}'`,
+      `select row_no, 'discount_percent', 'must be from ${DISCOUNT_PERCENT.min} to ${DISCOUNT_PERCENT.max}', '${ImportRowProblem.InvalidValue}' from import_stage s where ${ok} and case when ${v('discount_percent')} ~ '^\\d{1,9}$' then ${v('discount_percent')}::int not between ${DISCOUNT_PERCENT.min} and ${DISCOUNT_PERCENT.max} else false end`,
       // What the offer will hold: a column the file does not have keeps a stored offer's value.
       `select row_no, 'discount_percent', 'an offer needs discount_percent, service_tier or both', '${ImportRowProblem.Incomplete}' from import_stage s left join offer old on old.code = upper(btrim(s.code))
         where ${ok} and ${header.has('discount_percent') ? v('discount_percent') : 'old.discount_percent'} is null and ${header.has('service_tier') ? v('service_tier') : 'old.service_tier'} is null`,

@@ -9,7 +9,7 @@ import { keysetPage } from '../common/keyset-page.js';
 import type { Page, PageArgs } from '../common/pagination.js';
 import { OfferException, OfferExceptionCode } from './offer.exception.js';
 import { characterCount } from '../../domain/text.js';
-import { MAX_OFFER_DESCRIPTION, OFFER_NAME_MAX_LENGTH } from '../../domain/offers/offer-text.js';
+import { DISCOUNT_PERCENT, MAX_OFFER_DESCRIPTION, OFFER_CODE, OFFER_CODE_RULE, OFFER_NAME_MAX_LENGTH } from '../../domain/offers/offer-text.js';
 
 export interface OfferInput {
   code: string;
@@ -29,8 +29,6 @@ export interface OfferListArgs extends PageArgs {
   audience?: OfferAudience[] | null;
 }
 
-/** Codes are what a customer types or a message quotes: short, upper case, letters, digits, - and _. */
-const CODE = /^[A-Z0-9][A-Z0-9_-]{1,39}$/;
 const today = () => new Date().toISOString().slice(0, 10);
 
 /**
@@ -64,11 +62,13 @@ export class OfferService {
   async create(input: OfferInput, actor: string): Promise<Offer> {
     const invalid = (field: string, message: string) => new OfferException(OfferExceptionCode.InvalidInput, message, { field });
     const code = input.code.trim().toUpperCase();
-    if (!CODE.test(code)) throw invalid('code', 'code must be 2 to 40 letters, digits, - or _, e.g. "LOYAL10"');
+    if (!OFFER_CODE.test(code)) throw invalid('code', `code must be ${OFFER_CODE_RULE}, e.g. "LOYAL10"`);
     const name = input.name.trim();
     if (!name || characterCount(name) > OFFER_NAME_MAX_LENGTH) throw invalid('name', `name must be 1 to ${OFFER_NAME_MAX_LENGTH} characters`);
     const discount = input.discountPercent ?? null;
-    if (discount !== null && !(Number.isInteger(discount) && discount >= 1 && discount <= 100)) throw invalid('discountPercent', 'discountPercent must be a whole number from 1 to 100');
+    if (discount !== null && !(Number.isInteger(discount) && discount >= DISCOUNT_PERCENT.min && discount <= DISCOUNT_PERCENT.max)) {
+      throw invalid('discountPercent', `discountPercent must be a whole number from ${DISCOUNT_PERCENT.min} to ${DISCOUNT_PERCENT.max}`);
+    }
     if (discount === null && !input.serviceTier) throw invalid('discountPercent', 'An offer is a discount, a change of service tier, or both: give discountPercent or serviceTier');
     const description = input.description?.trim() || null;
     if (description && characterCount(description) > MAX_OFFER_DESCRIPTION) throw invalid('description', `description must be at most ${MAX_OFFER_DESCRIPTION} characters`);
