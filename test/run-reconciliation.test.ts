@@ -6,6 +6,7 @@ import { AuditEntry, Complaint, ComplaintSeverity, Customer, FixCase, MessageCha
 import { RunStatus } from '../src/domain/playbooks/run-status.js';
 import { createServices } from '../src/services/index.js';
 import { PlaybookRunService } from '../src/services/playbooks/playbook-run.service.js';
+import { AuditService } from '../src/services/audit/audit.service.js';
 import { TemporalCampaignEngine } from '../src/temporal/temporal-campaign-engine.js';
 import { TemporalPlaybookEngine } from '../src/temporal/temporal-playbook-engine.js';
 import { TemporalScoringEngine } from '../src/temporal/temporal-scoring-engine.js';
@@ -146,7 +147,7 @@ it('records a run that timed out or failed in the engine under its own status, r
   const customer = em.create(Customer, { name: 'Xan', email: 'xan@example.com', acquiredAt: '2024-01-01' });
   const [timedOut, failed] = ['welcome-check/timed-out-run', 'welcome-check/failed-run'].map((workflowId) => em.create(PlaybookRun, { workflowId, playbook: 'welcome-check', customer }));
   await em.flush();
-  const runs = new PlaybookRunService(stack.orm.em.fork());
+  const runs = new PlaybookRunService(stack.orm.em.fork(), new AuditService());
   const closedAt = new Date('2026-12-01T10:00:00Z');
   expect(await runs.recordEndedInEngine({ workflowId: timedOut.workflowId, status: RunStatus.TimedOut, closedAt, reason: 'it ran longer than its execution timeout', by: null })).toBe(true);
   expect(await runs.recordEndedInEngine({ workflowId: failed.workflowId, status: RunStatus.Failed, closedAt, reason: 'boom', by: null })).toBe(true);

@@ -10,7 +10,7 @@ import { Customer, FixCase, FixCaseStatus, OutboxMessage, PlaybookRun } from '..
 import { latestOccurrence } from '../../domain/playbooks/occurrence.js';
 import { CANCELLED_OUTCOME, RUN_CANCELLED, RUN_ENDED, heldBackByRunStop, runEndedInEngine, type EndedInEngine } from '../../domain/playbooks/run-status.js';
 import { offboardingAnnouncementTemplates, PROMISED_TO_PAY, untilPaidTemplates, untilRunEndsTemplates } from '../../domain/messages/catalogue.js';
-import { AuditService } from '../audit/audit.service.js';
+import type { AuditService } from '../audit/audit.service.js';
 import { ChildPager } from '../common/child-pages.js';
 import type { Page, PageArgs } from '../common/pagination.js';
 import type { HowReset, StartedRun } from '../engines/playbook-engine.js';
@@ -83,7 +83,10 @@ export interface FixCaseAfterReset {
 export class PlaybookRunService {
   private readonly pager: ChildPager<PlaybookRun>;
 
-  constructor(private readonly em: EntityManager) {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly audit: AuditService,
+  ) {
     this.pager = new ChildPager(em, PlaybookRun, {
       tag: 'playbook-runs',
       table: 'playbook_run',
@@ -158,9 +161,9 @@ export class PlaybookRunService {
       const run = await em.findOneOrFail(PlaybookRun, { workflowId: input.workflowId });
       if (run.playbook === ACCOUNT_REVIEW) {
         const reason = input.reason ?? `the run ${input.status.replace('_', ' ')} in the workflow engine`;
-        await withdrawOffboarding(em, new AuditService(), { workflowId: input.workflowId, customerId: run.customer.id, by: `temporal:${input.by ?? 'unknown'}`, reason });
+        await withdrawOffboarding(em, this.audit, { workflowId: input.workflowId, customerId: run.customer.id, by: `temporal:${input.by ?? 'unknown'}`, reason });
       }
-      new AuditService().record(em, {
+      this.audit.record(em, {
         actor: `temporal:${input.by ?? 'unknown'}`,
         action: 'playbook.ended-in-engine',
         entityType: 'playbook_run',
@@ -238,7 +241,7 @@ export class PlaybookRunService {
       const promiseHoldsReleased = input.promiseHeld === false ? await this.releaseHeldForPromise(em, { workflowId: input.workflowId, customerId: run.customer_id }, input.reset.from) : [];
       const tierChangeKept = run.playbook === ACCOUNT_REVIEW ? await this.tierChangeSince(em, { workflowId: input.workflowId, customerId: run.customer_id }, input.reset) : null;
       const { caseReopened, caseResolvedAgain } = input.fixCase ? await this.alignFixCase(em, input.workflowId, input.fixCase, input.reset) : { caseReopened: false, caseResolvedAgain: false };
-      new AuditService().record(em, {
+      this.audit.record(em, {
         actor: `temporal:${input.reset.by ?? 'unknown'}`,
         action: 'playbook.reset-in-engine',
         entityType: 'playbook_run',
@@ -372,7 +375,7 @@ export class PlaybookRunService {
 
   /** Audits a cancel made in the Temporal UI, naming who made it (`temporal:<identity>`) and the reason the engine kept. */
   async auditCancelInEngine(input: { workflowId: string; reason: string | null; by: string | null }): Promise<void> {
-    new AuditService().record(this.em, { actor: `temporal:${input.by ?? 'unknown'}`, action: 'playbook.cancel-in-engine', entityType: 'playbook_run', entityId: input.workflowId, after: { reason: input.reason } });
+    this.audit.record(this.em, { actor: `temporal:${input.by ?? 'unknown'}`, action: 'playbook.cancel-in-engine', entityType: 'playbook_run', entityId: input.workflowId, after: { reason: input.reason } });
     await this.em.flush();
   }
 
@@ -443,7 +446,7 @@ export class PlaybookRunService {
         [randomUUID(), entry.workflowId, entry.playbook, entry.customerId],
       );
       if (recorded.length === 0) return false;
-      new AuditService().record(em, { actor: entry.actor, action: 'playbook.start', entityType: 'playbook_run', entityId: entry.workflowId, after: entry.after });
+      this.audit.record(em, { actor: entry.actor, action: 'playbook.start', entityType: 'playbook_run', entityId: entry.workflowId, after: entry.after });
       await em.flush();
       await start();
       return true;
@@ -465,7 +468,7 @@ export class PlaybookRunService {
         const [taken] = await em.execute<{ n: number }[]>(`select count(*)::int as n from audit_entry a where entity_type = 'playbook_run' and entity_id = ? and action = ? and ${SINCE_LAST_RESET('a', '?')}`, [entry.workflowId, entry.action, entry.workflowId]);
         if (taken.n > 0) throw once();
       }
-      new AuditService().record(em, { actor: entry.actor, action: entry.action, entityType: 'playbook_run', entityId: entry.workflowId, after: entry.after });
+      this.audit.record(em, { actor: entry.actor, action: entry.action, entityType: 'playbook_run', entityId: entry.workflowId, after: entry.after });
       await em.flush();
       return act(em);
     });
@@ -497,7 +500,7 @@ export class PlaybookRunService {
       const { outcome: pendingOutcome, updateId: pendingId, ...pendingInput } = newest?.after ?? {};
       const pending = pendingOutcome === 'unknown' && newest.actor === entry.actor && sameJson(pendingInput, entry.after) ? { id: newest.id, updateId: String(pendingId) } : null;
       const updateId = pending?.updateId ?? `${entry.action}/${randomUUID()}`;
-      const own = pending ? null : new AuditService().record(em, { actor: entry.actor, action: entry.action, entityType: 'playbook_run', entityId: entry.workflowId, after: entry.after });
+      const own = pending ? null : this.audit.record(em, { actor: entry.actor, action: entry.action, entityType: 'playbook_run', entityId: entry.workflowId, after: entry.after });
       await em.flush();
       const settle = (to: 'taken' | 'not-taken') => em.execute(`update audit_entry set after = after || jsonb_build_object('outcome', ?::text) where id = ?`, [to, pending!.id]);
       try {
