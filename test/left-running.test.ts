@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { readFile, readlink } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { startEmbeddedPostgres } from '../src/dev/embedded-postgres.js';
@@ -29,6 +29,20 @@ const temporalOf = (port: number, uiPort: number) => ({
   ownerFile: path.join(dir, 'temporal.owner.json'),
 });
 const owned = async (name: string) => JSON.parse(await readFile(path.join(dir, `${name}.owner.json`), 'utf8')) as Ownership;
+
+it('leaves the mode of the folder its data folder is in as it was, but for letting its server in: a data folder right under a /tmp keeps /tmp writable by all', async () => {
+  // (As /tmp is, in a folder everyone may enter.)
+  await chmod(dir, 0o755);
+  const shared = path.join(dir, 'shared-tmp');
+  await mkdir(shared);
+  await chmod(shared, 0o1777);
+  const pg = await startEmbeddedPostgres({ dataDir: path.join(shared, 'postgres'), port: await freePort(), database: 'retention', handleSignals: false });
+  try {
+    expect(((await stat(shared)).mode & 0o7777).toString(8)).toBe('1777');
+  } finally {
+    await pg.stop();
+  }
+}, 60_000);
 
 it('takes over the servers of a start that was killed, and stops them at its end', async () => {
   const [pgPort, temporalPort, uiPort] = [await freePort(), await freePort(), await freePort()];

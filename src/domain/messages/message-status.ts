@@ -31,7 +31,7 @@ export function messageStatus(m: MessageProgress, now: Date, maxAttempts: number
 /**
  * Delivery gave up on the message (unsent, not held back): the channel refused it for good, or
  * `maxAttempts` times, or its hand-over was interrupted. It waits for a person. The queries
- * over many messages read it as `givenUpSql` (test/message-status-parity.test.ts holds them equal).
+ * over many messages read it as `givenUpSql` (test/undeliverable-messages.test.ts holds them equal).
  */
 export function givenUp(m: Pick<MessageProgress, 'attempts' | 'refusedAt' | 'interruptedAt'>, maxAttempts: number): boolean {
   return Boolean(m.refusedAt || m.interruptedAt || m.attempts >= maxAttempts);

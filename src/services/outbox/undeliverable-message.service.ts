@@ -29,7 +29,7 @@ export class UndeliverableMessageService {
     const page = await keysetPage(
       this.em,
       OutboxMessage,
-      // `givenUp` as a filter (test/message-status-parity.test.ts holds it equal to the rule).
+      // `givenUp` as a filter (test/undeliverable-messages.test.ts holds it equal to the rule).
       { tag: 'undeliverable', where: { sentAt: null, suppressedAt: null, $or: [{ attempts: { $gte: this.maxAttempts } }, { refusedAt: { $ne: null } }, { interruptedAt: { $ne: null } }] }, key: { property: 'createdAt', direction: 'asc', time: true }, tiebreaker: { property: 'id', direction: 'asc' } },
       args,
     );

@@ -78,9 +78,10 @@ export class FairReminderSteps {
    */
   async heldByPromise(workflowId: string): Promise<{ reminderNumber: number; template: string } | null> {
     const held = await this.em.execute<{ key: string; template: string }[]>(
-      `select idempotency_key as key, template from outbox_message
-        where starts_with(idempotency_key, ?) and sent_at is null and starts_with(suppressed_reason, ?)`,
-      [stepMessageKey(workflowId, 'reminder-'), `${PROMISED_TO_PAY}:`],
+      `select m.idempotency_key as key, m.template from outbox_message m
+        where m.customer_id = (select r.customer_id from playbook_run r where r.workflow_id = ?)
+          and starts_with(m.idempotency_key, ?) and m.sent_at is null and starts_with(m.suppressed_reason, ?)`,
+      [workflowId, stepMessageKey(workflowId, 'reminder-'), `${PROMISED_TO_PAY}:`],
     );
     const reminders = held.map((m) => ({ reminderNumber: Number(stepMessageKeyParts(m.key).step.slice('reminder-'.length)), template: m.template }));
     return reminders.sort((a, b) => a.reminderNumber - b.reminderNumber)[0] ?? null;
