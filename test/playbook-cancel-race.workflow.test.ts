@@ -10,7 +10,7 @@ import { createServices } from '../src/services/index.js';
 import { TemporalCampaignEngine } from '../src/temporal/temporal-campaign-engine.js';
 import { TemporalPlaybookEngine } from '../src/temporal/temporal-playbook-engine.js';
 import { TemporalScoringEngine } from '../src/temporal/temporal-scoring-engine.js';
-import { CancelPlaybookRunDocument, FairReminderDocument, StartFairReminderDocument, StartFixIssueDocument } from './__generated__/graphql.js';
+import { CancelPlaybookRunDocument, FairReminderDocument, PromiseToPayDocument, StartFairReminderDocument, StartFixIssueDocument } from './__generated__/graphql.js';
 import { eventually } from './support/eventually.js';
 import { recordHistory } from './support/histories.js';
 import { startTestStack, type TestStack } from './support/stack.js';
@@ -116,6 +116,24 @@ it('a fair reminder cancelled while its reminder step waits sends no reminder an
   // The step found the run cancelled and wrote nothing: reminder-1 was written before the cancel; no reminder-2, no fee of 500.
   expect(await afterReminderRun(workflowId, invoiceId)).toEqual({ unsentNotHeldBack: [], feeChargedMinor: 0, remindersSent: 0 });
   await recordHistory(workflowId, 'fair-reminder-cancelled-mid-step');
+}, 60_000);
+
+it('a promise to pay taken while a reminder step waits holds back the reminder the step then writes', async () => {
+  const { workflowId, invoiceId, state } = await reminderRunAtFirstReminder('PromiseRace');
+  const lock = await holdLock('select 1 from invoice where id = $1 for update', [invoiceId]);
+  await eventually(state, (s) => s?.step === 'reminding');
+  // The promise's hold runs while the step waits: it cannot see the reminder the step has not written yet.
+  const until = day(5);
+  expect((await stack.gql(PromiseToPayDocument, { invoiceId, until }, Role.Operator)).errors).toBeUndefined();
+  await lock.release();
+  const second = await eventually(
+    () => outbox(workflowId).then((messages) => messages.find((m) => m.step === 'reminder-2')),
+    (m) => m?.heldBack === true,
+  );
+  expect(second).toMatchObject({ heldBack: true, reason: `promise-to-pay: the customer promised to pay by ${until}` });
+  expect(await state()).toMatchObject({ step: 'promised', promisedUntil: until });
+  await recordHistory(workflowId, 'fair-reminder-promise-during-reminder-step');
+  await stack.temporal.client.workflow.getHandle(workflowId).terminate('test over');
 }, 60_000);
 
 it('a fair reminder terminated in the Temporal UI while its reminder step waits sends no reminder and books no fee once the end is recorded', async () => {

@@ -134,12 +134,15 @@ async function fairReminderSteps({ customerId, invoiceId, policy }: FairReminder
     if (step.action === 'reminder') {
       // A reminder a promise held back before it went out is sent in this step's place once the promise has lapsed:
       // the customer's first reminder never comes as the second, with its fee.
-      const heldBack = patched('promise-held-reminder-sent-again') ? await reminderHeldByPromise({ workflowId }) : null;
+      const promiseAware = patched('promise-held-reminder-sent-again');
+      const heldBack = promiseAware ? await reminderHeldByPromise({ workflowId }) : null;
       const reminderNumber = heldBack?.reminderNumber ?? state.remindersSent + 1;
       const template = heldBack?.template ?? step.template;
       const fee = feeFor(policy, context.loyaltyBand, reminderNumber);
       enter('reminding', `Reminder ${reminderNumber} (${template})${heldBack ? ', held back by a promise before it went out' : ''}: fee ${fee.chargedMinor}, waived ${fee.waivedMinor}`);
       const result = await sendReminder({ workflowId, invoiceId, reminderNumber, template, fee });
+      // A promise taken while the step wrote (the hold ran beside it and could not see its write): the reminder waits for it too.
+      if (promiseAware && state.promisedUntil !== null) await holdBackForPromise({ workflowId, until: state.promisedUntil });
       if (result.paid) payment.invoicePaid();
       if (await payment.confirmed()) break;
       // The run counts the reminders up to this one, and their fees (fewer when this one was held back and is sent again).
