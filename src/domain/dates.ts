@@ -64,8 +64,5 @@ export function isCalendarDay(text: unknown): text is string {
   }
 }
 
-/** Whole calendar days from `from` to `to` (negative when `to` is earlier). */
-export const daysBetween = (from: DateLike, to: DateLike): number => dayNumber(to) - dayNumber(from);
-
 /** `YYYY-MM-DD` of a day number. */
 export const isoDay = (day: number): string => new Date(day * MS_PER_DAY).toISOString().slice(0, 10);

@@ -1,19 +1,16 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import {
-  bgnbdLogLikelihood,
-  bgnbdTotalLogLikelihood,
   churnRisk,
   conditionalExpectedTransactions,
   expectedTransactions,
   expectedWhileAliveByIntegral,
-  expectedWhileAliveByQuadrature,
-  expectedWhileAliveBySeries,
   fitBgNbd,
   probabilityAlive,
   type BgNbdParams,
   type PurchaseSummary,
 } from './bgnbd.js';
+import { bgnbdLogLikelihood, bgnbdTotalLogLikelihood, expectedWhileAliveByQuadrature, expectedWhileAliveBySeries } from './bgnbd.reference.js';
 import { ScoringException } from './scoring.exception.js';
 import { lbeta, lgamma } from './special-functions.js';
 

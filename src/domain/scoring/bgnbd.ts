@@ -41,7 +41,8 @@ export interface PurchaseSummary {
   T: number;
 }
 
-function assertPurchaseSummary(c: PurchaseSummary): void {
+/** Throws a ScoringException (invalid input) unless (x, tx, T) is a consistent history. */
+export function assertPurchaseSummary(c: PurchaseSummary): void {
   const { x, tx, T } = c;
   if (!(Number.isInteger(x) && x >= 0)) throw invalidInput(`x must be a whole number >= 0 (got ${x})`, { x });
   if (!(Number.isFinite(T) && T >= 0)) throw invalidInput(`T must be finite and >= 0 (got ${T})`, { T });
@@ -49,33 +50,9 @@ function assertPurchaseSummary(c: PurchaseSummary): void {
   if (x === 0 && tx !== 0) throw invalidInput(`tx must be 0 when there is no repeat transaction (got ${tx})`, { x, tx });
 }
 
-function assertBgNbdParams(p: BgNbdParams): void {
+/** Throws a ScoringException (invalid input) unless r, α, a and b are finite and > 0. */
+export function assertBgNbdParams(p: BgNbdParams): void {
   for (const [k, v] of Object.entries(p)) if (!(Number.isFinite(v) && v > 0)) throw invalidInput(`BG/NBD parameter ${k} must be > 0 (got ${v})`, { [k]: v });
-}
-
-/**
- * ln L(r, α, a, b | x, tx, T) of one customer (paper, eq. 6), in log space:
- *
- *   L = B(a, b+x)/B(a, b) · Γ(r+x) α^r / (Γ(r) (α+T)^(r+x))
- *     + [x > 0] · B(a+1, b+x-1)/B(a, b) · Γ(r+x) α^r / (Γ(r) (α+tx)^(r+x))
- *
- * For x = 0 this is exactly r·ln(α/(α+T)) (0 when T = 0: nothing can be seen in no time).
- */
-export function bgnbdLogLikelihood(params: BgNbdParams, c: PurchaseSummary): number {
-  assertBgNbdParams(params);
-  assertPurchaseSummary(c);
-  const { r, alpha, a, b } = params;
-  const { x, tx, T } = c;
-  if (x === 0) return r * (Math.log(alpha) - Math.log(alpha + T));
-  const common = lgamma(r + x) - lgamma(r) + r * Math.log(alpha) + lgamma(a + b) + lgamma(b + x) - lgamma(b) - lgamma(a + b + x);
-  const stillActive = -(r + x) * Math.log(alpha + T);
-  const droppedAfterLast = Math.log(a) - Math.log(b + x - 1) - (r + x) * Math.log(alpha + tx);
-  return common + logSumExp(stillActive, droppedAfterLast);
-}
-
-/** Σ ln L over customers. */
-export function bgnbdTotalLogLikelihood(params: BgNbdParams, customers: readonly PurchaseSummary[]): number {
-  return new GroupedSummaries(customers).logLikelihood(params);
 }
 
 /**
@@ -84,7 +61,7 @@ export function bgnbdTotalLogLikelihood(params: BgNbdParams, customers: readonly
  * once per distinct T and tx (in day-based data there are few of each), so one
  * likelihood evaluation costs about one exp and one log1p per distinct history.
  */
-class GroupedSummaries {
+export class GroupedSummaries {
   readonly x: number[] = [];
   readonly tx: number[] = [];
   readonly T: number[] = [];
@@ -346,16 +323,11 @@ function expectedWhileAlive(params: BgNbdParams, c: PurchaseSummary, t: number):
   return value >= 0 ? value : expectedWhileAliveByIntegral(params, c, t);
 }
 
-/** (a+b+x-1)/(a-1) · [1 - ((α+T)/(α+T+t))^(r+x) · 2F1(...)], by the transformed series described above. */
-export function expectedWhileAliveBySeries(params: BgNbdParams, c: PurchaseSummary, t: number): number {
-  return transformedSeries(params, c, t, Infinity);
-}
-
 /**
  * The transformed series; NaN when its result is the difference of parts more than
  * `maxCancellation` times larger than itself, (|head| + (1-z)^B·Σ|u_n|) / |E|.
  */
-function transformedSeries({ r, alpha, a, b }: BgNbdParams, { x, T }: PurchaseSummary, t: number, maxCancellation: number): number {
+export function transformedSeries({ r, alpha, a, b }: BgNbdParams, { x, T }: PurchaseSummary, t: number, maxCancellation: number): number {
   const z = t / (alpha + T + t);
   const L = -Math.log1p(t / (alpha + T)); // ln(1-z)
   const A = a + b - 1 - r;
@@ -491,11 +463,7 @@ const TANH_SINH = (() => {
  * thousands of terms): the Beta density is then narrow and smooth, and Gauss-Legendre on
  * ±12 standard deviations around its mean integrates it to machine precision.
  */
-export function expectedWhileAliveByQuadrature(params: BgNbdParams, c: PurchaseSummary, t: number): number {
-  return expectedWhileAliveByQuadratureAt(params, c, [t])[0];
-}
-
-function expectedWhileAliveByQuadratureAt({ r, alpha, a, b }: BgNbdParams, { x, T }: PurchaseSummary, horizons: readonly number[]): number[] {
+export function expectedWhileAliveByQuadratureAt({ r, alpha, a, b }: BgNbdParams, { x, T }: PurchaseSummary, horizons: readonly number[]): number[] {
   const bx = b + x;
   const mean = a / (a + bx);
   const sd = mean * betaSpread(a, bx);

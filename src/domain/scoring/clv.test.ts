@@ -1,5 +1,5 @@
 import { conditionalExpectedTransactions, probabilityAlive, type BgNbdParams } from './bgnbd.js';
-import { customerLifetimeValue, DAYS_PER_MONTH, ratePerPeriod, WEEKS_PER_MONTH } from './clv.js';
+import { customerLifetimeValue, ratePerPeriod, WEEKS_PER_MONTH } from './clv.js';
 import { conditionalExpectedSpend, type GammaGammaParams } from './gamma-gamma.js';
 import { ScoringException } from './scoring.exception.js';
 
@@ -47,7 +47,7 @@ describe('CLV', () => {
     const daily = { ...BG, alpha: BG.alpha * 7 };
     const inDays = { ...customer, tx: customer.tx * 7, T: customer.T * 7 };
     const weekly = customerLifetimeValue(BG, GG, customer, { periods: 6, periodLength: WEEKS_PER_MONTH, discountRate: 0.01 }).value;
-    const days = customerLifetimeValue(daily, GG, inDays, { periods: 6, periodLength: DAYS_PER_MONTH, discountRate: 0.01 }).value;
+    const days = customerLifetimeValue(daily, GG, inDays, { periods: 6, periodLength: WEEKS_PER_MONTH * 7, discountRate: 0.01 }).value; // the same month, in days
     expect(days).toBeCloseTo(weekly, 8);
   });
 

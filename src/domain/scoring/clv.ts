@@ -29,8 +29,6 @@ export const CLV_MODEL_VERSION = `clv/1(${BGNBD_MODEL_VERSION}+${GAMMA_GAMMA_MOD
 
 /** Average month in weeks (365.25 / 12 / 7 ≈ 4.348). */
 export const WEEKS_PER_MONTH = 365.25 / 12 / 7;
-/** Average month in days (365.25 / 12 = 30.4375). */
-export const DAYS_PER_MONTH = 365.25 / 12;
 
 /** The per-period rate equivalent to an annual rate: (1 + annual)^(1/periodsPerYear) - 1. */
 export function ratePerPeriod(annualRate: number, periodsPerYear: number): number {

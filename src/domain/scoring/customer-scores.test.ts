@@ -1,5 +1,6 @@
 import { purchaseSummary, scoreCustomer, windowOrderMargin, type CustomerFacts } from './customer-scores.js';
-import { rankedRfm, scoreRfm } from './rfm.js';
+import { rankedRfm } from './rfm.js';
+import { scoreRfm } from './rfm.reference.js';
 import { SCORE_BANDS } from './score-bands.js';
 import { ScoreKind } from './score-kind.js';
 import { defaultScoringPolicy } from './scoring-policy.js';

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { conditionalExpectedSpend, fitGammaGamma, gammaGammaLogLikelihood, populationMeanSpend, type GammaGammaParams, type SpendSummary } from './gamma-gamma.js';
+import { conditionalExpectedSpend, fitGammaGamma, type GammaGammaParams, type SpendSummary } from './gamma-gamma.js';
+import { gammaGammaLogLikelihood, populationMeanSpend } from './gamma-gamma.reference.js';
 import { ScoringException } from './scoring.exception.js';
 import { lgamma } from './special-functions.js';
 

