@@ -1,7 +1,8 @@
 import { COMPLAINT_SUMMARY_MAX_LENGTH } from '../complaints/summary.js';
 import { CUSTOMER_NAME_MAX_LENGTH, EMAIL_PATTERN, PHONE } from '../customers/contact.js';
 import { MAX_OFFER_DESCRIPTION, OFFER_NAME_MAX_LENGTH } from '../offers/offer-text.js';
-import { TIME_ZONE_TABLE, columnField, fieldColumn, headerProblems, importSpecs, isImportKind, recordStartLine, unevenRow, valueCheck, type ColumnSpec } from './import-spec.js';
+import { parse } from 'csv-parse/sync';
+import { CSV_READING, TIME_ZONE_TABLE, columnField, fieldColumn, headerProblems, importSpecs, isImportKind, recordLines, unevenRow, valueCheck, type ColumnSpec } from './import-spec.js';
 
 const column = (kind: keyof typeof importSpecs, name: string): ColumnSpec => importSpecs[kind].columns.find((c) => c.name === name)!;
 
@@ -79,11 +80,22 @@ describe('unevenRow', () => {
   });
 });
 
-describe('recordStartLine', () => {
-  it('is the line a record ends on, less the line breaks inside its quoted fields', () => {
-    expect(recordStartLine(5, ['a', 'b'])).toBe(5);
-    expect(recordStartLine(4, ['1', 'two\nlines'])).toBe(3);
-    expect(recordStartLine(9, ['x\r\ny\rz', 'w\n'])).toBe(6);
+describe('recordLines', () => {
+  it('numbers the lines a record starts and ends on as the file has them, whatever line breaks its quoted fields hold', () => {
+    const lines = recordLines();
+    expect(lines(1, ['a', 'b'])).toEqual({ start: 1, end: 1 });
+    expect(lines(3, ['1', 'two\nlines'])).toEqual({ start: 2, end: 3 });
+    // csv-parse counts this \r\n twice (it says 6): the record is on lines 4 and 5, and the next one on 6, not 7.
+    expect(lines(6, ['x\r\ny', 'w'])).toEqual({ start: 4, end: 5 });
+    expect(lines(7, ['z', 'v'])).toEqual({ start: 6, end: 6 });
+  });
+
+  it('agree with csv-parse reading a Windows file whose quoted cells hold line breaks', () => {
+    const text = 'a,b\r\nx,1\r\ny,"2\r\nz"\r\nw,3\r\nq,"4\r\n\r\n5"\r\nr,6\r\n';
+    const lines = recordLines();
+    const records = parse(text, CSV_READING) as unknown as { record: string[]; info: { lines: number } }[];
+    const starts = records.map(({ record, info }) => lines(info.lines, record).start);
+    expect(starts).toEqual([1, 2, 3, 5, 6, 9]);
   });
 });
 

@@ -255,13 +255,22 @@ export const CSV_READING = { bom: true, skip_empty_lines: true, relax_column_cou
 export const trimmedCell = (cell: string | null): string | null => (cell === null ? null : cell.trim());
 
 /**
- * The line in the file where a record starts (the header is line 1). csv-parse reports
- * the line a record ends on; a quoted field may span lines.
+ * The lines each record of a file starts and ends on (the header is line 1; \r\n, \r or \n ends
+ * one), given in turn the line csv-parse says it ends on and its fields. A quoted field may
+ * span lines; csv-parse counts a \r\n inside one as two lines, so its count runs one line ahead
+ * for each such break from there on, which this takes back.
  */
-export function recordStartLine(endLine: number, fields: readonly string[]): number {
-  let breaks = 0;
-  for (const f of fields) breaks += f.match(/\r\n|\r|\n/g)?.length ?? 0;
-  return endLine - breaks;
+export function recordLines(): (parsedEndLine: number, fields: readonly string[]) => { start: number; end: number } {
+  let aheadBy = 0;
+  return (parsedEndLine, fields) => {
+    let breaks = 0;
+    for (const f of fields) {
+      breaks += f.match(/\r\n|\r|\n/g)?.length ?? 0;
+      aheadBy += f.match(/\r\n/g)?.length ?? 0;
+    }
+    const end = parsedEndLine - aheadBy;
+    return { start: end - breaks, end };
+  };
 }
 
 /** The GraphQL input field of a CSV column: `customer_ref` -> `customerRef`. */

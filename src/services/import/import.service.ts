@@ -4,7 +4,7 @@ import { parse } from 'csv-parse';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { isTimeZone } from '../../domain/customers/contact.js';
-import { CSV_READING, headerProblems, ImportRowProblem, trimmedCell, importSpecs, isImportKind, recordStartLine, sentFields, unevenRow, type ImportKind, type ImportSpec } from '../../domain/import/import-spec.js';
+import { CSV_READING, headerProblems, ImportRowProblem, trimmedCell, importSpecs, isImportKind, recordLines, sentFields, unevenRow, type ImportKind, type ImportSpec } from '../../domain/import/import-spec.js';
 import { decodeCsv } from './csv-decoding.js';
 import { ImportException, ImportExceptionCode } from './import.exception.js';
 import { customerLockSql, fileTimeZonesSql, followUpChecks, missingRefSql, referralCycleChecks, stageTableSql, storedRowLockSql, timeZoneTableSql, upsertSql, validationSql } from './import-sql.js';
@@ -127,6 +127,7 @@ export class ImportService {
       let rowsRead = 0;
       // The line the last whole record ended on: a record the parser cannot finish starts after it.
       let lastRecordEnd = 0;
+      const linesOf = recordLines();
       // COPY lines go out in batches of about 64 KB: one message per row cost more than parsing it.
       let batch = '';
       const add = (line: string, done: (error?: Error | null, data?: string) => void) => {
@@ -140,7 +141,8 @@ export class ImportService {
         objectMode: true,
         transform: (chunk: { record: string[]; info: { lines: number } }, _enc, done) => {
           const { record, info } = chunk;
-          lastRecordEnd = info.lines;
+          const lines = linesOf(info.lines, record);
+          lastRecordEnd = lines.end;
           if (!header) {
             header = record.map((h) => h.trim().toLowerCase());
             const problems = headerProblems(spec, header);
@@ -150,7 +152,7 @@ export class ImportService {
           }
           rowsRead++;
           if (rowsRead % 50_000 === 0) options.onProgress?.(rowsRead);
-          const line = recordStartLine(info.lines, record);
+          const line = lines.start;
           if (record.length !== header.length) {
             return add(copyField(String(line)) + '\t' + copyField(`has ${record.length} fields, the header has ${header.length}`) + '\t\\N'.repeat(spec.columns.length) + '\n', done);
           }

@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { parse } from 'csv-parse';
-import { CSV_READING, recordStartLine, trimmedCell } from '../../domain/import/import-spec.js';
+import { CSV_READING, recordLines, trimmedCell } from '../../domain/import/import-spec.js';
 import { MAX_AMOUNT_INTEGER_DIGITS, parseMinor } from '../../domain/money.js';
 import { fitBgNbd } from '../../domain/scoring/bgnbd.js';
 import { dayNumber, isoDay } from '../../domain/dates.js';
@@ -81,7 +81,9 @@ export async function summarizeOrdersFile(path: string, options: OrdersFileOptio
   try {
     let positions: number[] | null = null;
     let width = 0;
+    const linesOf = recordLines();
     for await (const { record, info } of records as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
+      const line = linesOf(info.lines, record).start;
       if (!positions) {
         const header = record.map((h) => h.trim().toLowerCase());
         const missing = REQUIRED.filter((c) => !header.includes(c));
@@ -97,7 +99,6 @@ export async function summarizeOrdersFile(path: string, options: OrdersFileOptio
       }
       rows++;
       if (rows % 50_000 === 0) progress();
-      const line = recordStartLine(info.lines, record);
       const bad = (column: string | null, message: string) =>
         new ScoringException(ScoringExceptionCode.OrdersFileBadRow, `Line ${line}${column ? `, column ${column}` : ''}: ${message}`, { line, column });
       if (record.length !== width) throw bad(null, `has ${record.length} fields, the header has ${width}`);
