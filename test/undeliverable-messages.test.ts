@@ -1,12 +1,13 @@
 import { Role } from '../src/domain/auth/roles.js';
-import { AuditEntry, Customer, MessageChannel, MessagePurpose, OutboxMessage } from '../src/entities/index.js';
+import { AuditEntry, Customer, Invoice, MessageChannel, MessagePurpose, OutboxMessage } from '../src/entities/index.js';
+import { reminderBooking } from '../src/domain/playbooks/fair-reminder.js';
 import { DeliveryService } from '../src/services/outbox/delivery.service.js';
 import { defaultDeliveryPolicy } from '../src/domain/messages/delivery-policy.js';
 import { defaultPolicies } from '../src/domain/policies/index.js';
 import { OutboxService } from '../src/services/outbox/outbox.service.js';
 import { givenUpSql } from '../src/services/facts/outbox-facts.js';
 import { messageStatus } from '../src/domain/messages/message-status.js';
-import { DiscardMessageDocument, RetryMessageDocument, UndeliverableMessagesDocument, UpdateCustomerDocument } from './__generated__/graphql.js';
+import { ConfirmMessageSentDocument, DiscardMessageDocument, RetryMessageDocument, UndeliverableMessagesDocument, UpdateCustomerDocument } from './__generated__/graphql.js';
 import { startLocalSmtp } from './support/smtp.js';
 import { startTestStack, type TestStack } from './support/stack.js';
 
@@ -174,4 +175,35 @@ it('gives a message up by one rule: its status, the SQL the queue, delivery and 
   const failing = await stack.gql(RetryMessageDocument, { id: ids.failing }, Role.Operator);
   expect(failing.errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'MESSAGE_NOT_REFUSED' });
   expect(failing.errors![0].message).toMatch(/still being tried/);
+});
+
+it('records an interrupted reminder the customer got as sent when an operator confirms it, and books it on its invoice once', async () => {
+  const e = em();
+  const customer = e.create(Customer, { name: 'Grace Hopper', email: 'grace.confirmed@example.com', acquiredAt: '2025-01-01' });
+  const invoice = e.create(Invoice, { customer, issuedAt: '2026-10-01', dueAt: '2026-10-15', amountMinor: 7_500 });
+  await e.flush();
+  const key = 'fair-reminder/confirm-test/reminder-2';
+  const booking = reminderBooking(2, { band: 'at-risk', chargedMinor: 500, waivedMinor: 0, reason: 'standard fee for reminder 2' });
+  await e.transactional((tx) =>
+    new OutboxService().enqueue(tx, { idempotencyKey: key, customerId: customer.id, invoiceId: invoice.id, channel: MessageChannel.Email, purpose: MessagePurpose.Service, template: 'reminder-standard-2', payload: { reminderNumber: 2, feeMinor: 500, booking } }),
+  );
+  const message = await em().findOneOrFail(OutboxMessage, { idempotencyKey: key });
+  const interruptedAt = new Date('2026-10-20T09:00:00Z');
+  await em().nativeUpdate(OutboxMessage, { id: message.id }, { attempts: 1, interruptedAt, lastError: 'The worker stopped while handing this message to the channel' });
+
+  expect((await stack.gql(ConfirmMessageSentDocument, { id: message.id }, Role.Viewer)).errors![0].extensions).toMatchObject({ code: 'FORBIDDEN' });
+  const confirmed = await stack.gql(ConfirmMessageSentDocument, { id: message.id }, Role.Operator);
+  expect(confirmed.errors).toBeUndefined();
+  expect(confirmed.data!.confirmMessageSent).toMatchObject({ status: 'Sent', sentAt: interruptedAt.toISOString() });
+  expect(await em().findOneOrFail(Invoice, { id: invoice.id })).toMatchObject({ remindersSent: 1, feeChargedMinor: 500, reminderLoyaltyBand: 'at-risk' });
+  const audited = (await em().find(AuditEntry, { entityId: { $in: [message.id, invoice.id] } })).map((a) => [a.action, a.actor]);
+  expect(audited.sort()).toEqual([
+    ['invoice.reminder', 'playbook:fair-reminder/confirm-test'],
+    ['message.confirm-sent', expect.stringMatching(/^operator/)],
+  ]);
+  // Once: it is sent now; and only an interrupted hand-over can be confirmed.
+  expect((await stack.gql(ConfirmMessageSentDocument, { id: message.id }, Role.Operator)).errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'MESSAGE_SETTLED' });
+  expect(await em().findOneOrFail(Invoice, { id: invoice.id })).toMatchObject({ remindersSent: 1, feeChargedMinor: 500 });
+  const { messageId: refused } = await undeliverable('reminder-confirm/1');
+  expect((await stack.gql(ConfirmMessageSentDocument, { id: refused }, Role.Operator)).errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'MESSAGE_NOT_INTERRUPTED' });
 });

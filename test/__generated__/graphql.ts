@@ -281,19 +281,6 @@ export type Playbook =
   /** Checks that a new customer got started; a call task if they do not confirm */
   | 'WelcomeCheck';
 
-/** Whether a run is under way, or how it ended */
-export type PlaybookRunStatus =
-  /** An operator cancelled it (Temporal UI or cancelPlaybookRun); who and why: the audit log */
-  | 'Cancelled'
-  | 'Completed'
-  /** It stopped on an error it could not get past */
-  | 'Failed'
-  | 'Running'
-  /** An operator terminated it in the Temporal UI: it stopped at once; its end is recorded for it within minutes (who and why: the audit log) */
-  | 'Terminated'
-  /** It ran out of the time Temporal allowed it */
-  | 'TimedOut';
-
 export type RecordComplaintInput = {
   customerId: string | number;
   /** When the customer complained; now when omitted */
@@ -322,6 +309,19 @@ export type Role =
   | 'Marketer'
   | 'Operator'
   | 'Viewer';
+
+/** Whether a run is under way, or how it ended */
+export type RunStatus =
+  /** An operator cancelled it (Temporal UI or cancelPlaybookRun); who and why: the audit log */
+  | 'Cancelled'
+  | 'Completed'
+  /** It stopped on an error it could not get past */
+  | 'Failed'
+  | 'Running'
+  /** An operator terminated it in the Temporal UI: it stopped at once; its end is recorded for it within minutes (who and why: the audit log) */
+  | 'Terminated'
+  /** It ran out of the time Temporal allowed it */
+  | 'TimedOut';
 
 /** Tags of runs under way, as operators search them in the Temporal UI; each one given must match */
 export type RunningPlaybookRunsFilterInput = {
@@ -603,7 +603,7 @@ export type CampaignMembersQueryVariables = Exact<{
 }>;
 
 
-export type CampaignMembersQuery = { campaign: { id: string, members: { totalCount: number, edges: Array<{ node: { id: string, group: CampaignGroup, enrolledAt: string, pass: number, customer: { id: string, name: string }, run: { workflowId: string, playbook: Playbook, status: PlaybookRunStatus, step: string | null, outcome: string | null, proposal: string | null, deadline: string | null } | null } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } } | null };
+export type CampaignMembersQuery = { campaign: { id: string, members: { totalCount: number, edges: Array<{ node: { id: string, group: CampaignGroup, enrolledAt: string, pass: number, customer: { id: string, name: string }, run: { workflowId: string, playbook: Playbook, status: RunStatus, step: string | null, outcome: string | null, proposal: string | null, deadline: string | null } | null } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } } | null };
 
 export type UpdateCampaignMutationVariables = Exact<{
   id: string | number;
@@ -691,7 +691,7 @@ export type CustomerOverviewPageQueryVariables = Exact<{
 }>;
 
 
-export type CustomerOverviewPageQuery = { customers: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: Array<{ node: { id: string, name: string, scores: Array<{ kind: ScoreKind, value: number | null, band: string | null, reasons: Array<string>, computedAt: string }>, orders: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: Array<{ node: { id: string, orderedAt: string, amountMinor: unknown, marginMinor: unknown } }> }, invoices: { totalCount: number, edges: Array<{ node: { id: string, dueAt: string, paidAt: string | null, amountMinor: unknown } }> }, complaints: { totalCount: number, edges: Array<{ node: { id: string, topic: string, severity: ComplaintSeverity, resolvedAt: string | null } }> }, referrer: { id: string, name: string } | null, referrals: { totalCount: number, edges: Array<{ node: { id: string, name: string } }> }, playbookRuns: { totalCount: number, edges: Array<{ node: { workflowId: string, playbook: Playbook, customerId: string, status: PlaybookRunStatus, outcome: string | null } }> } } }> } };
+export type CustomerOverviewPageQuery = { customers: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: Array<{ node: { id: string, name: string, scores: Array<{ kind: ScoreKind, value: number | null, band: string | null, reasons: Array<string>, computedAt: string }>, orders: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: Array<{ node: { id: string, orderedAt: string, amountMinor: unknown, marginMinor: unknown } }> }, invoices: { totalCount: number, edges: Array<{ node: { id: string, dueAt: string, paidAt: string | null, amountMinor: unknown } }> }, complaints: { totalCount: number, edges: Array<{ node: { id: string, topic: string, severity: ComplaintSeverity, resolvedAt: string | null } }> }, referrer: { id: string, name: string } | null, referrals: { totalCount: number, edges: Array<{ node: { id: string, name: string } }> }, playbookRuns: { totalCount: number, edges: Array<{ node: { workflowId: string, playbook: Playbook, customerId: string, status: RunStatus, outcome: string | null } }> } } }> } };
 
 export type CustomerOrdersQueryVariables = Exact<{
   id: string | number;
@@ -823,6 +823,13 @@ export type RetryMessageMutationVariables = Exact<{
 
 export type RetryMessageMutation = { retryMessage: { id: string, status: MessageStatus, attempts: number, lastError: string | null, refusedAt: string | null, interruptedAt: string | null, sendAfter: string | null } };
 
+export type ConfirmMessageSentMutationVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type ConfirmMessageSentMutation = { confirmMessageSent: { id: string, status: MessageStatus, sentAt: string | null, interruptedAt: string | null } };
+
 export type DiscardMessageMutationVariables = Exact<{
   id: string | number;
   reason: string;
@@ -870,37 +877,37 @@ export type EndOfferMutationVariables = Exact<{
 
 export type EndOfferMutation = { endOffer: { id: string, code: string, name: string, description: string | null, audience: OfferAudience, discountPercent: number | null, serviceTier: ServiceTier | null, validFrom: string, validUntil: string | null } };
 
-export type PlaybookRunFieldsFragment = { id: string, workflowId: string, playbook: Playbook, customerId: string, status: PlaybookRunStatus, step: string | null, outcome: string | null, deadline: string | null, policyVersion: number | null, startedAt: string | null, finishedAt: string | null };
+export type PlaybookRunFieldsFragment = { id: string, workflowId: string, playbook: Playbook, customerId: string, status: RunStatus, step: string | null, outcome: string | null, deadline: string | null, policyVersion: number | null, startedAt: string | null, finishedAt: string | null };
 
 export type StartWelcomeCheckMutationVariables = Exact<{
   customerId: string | number;
 }>;
 
 
-export type StartWelcomeCheckMutation = { startWelcomeCheck: { id: string, workflowId: string, playbook: Playbook, customerId: string, status: PlaybookRunStatus, step: string | null, outcome: string | null, deadline: string | null, policyVersion: number | null, startedAt: string | null, finishedAt: string | null } };
+export type StartWelcomeCheckMutation = { startWelcomeCheck: { id: string, workflowId: string, playbook: Playbook, customerId: string, status: RunStatus, step: string | null, outcome: string | null, deadline: string | null, policyVersion: number | null, startedAt: string | null, finishedAt: string | null } };
 
 export type ConfirmWelcomeMutationVariables = Exact<{
   customerId: string | number;
 }>;
 
 
-export type ConfirmWelcomeMutation = { confirmWelcome: { id: string, workflowId: string, playbook: Playbook, customerId: string, status: PlaybookRunStatus, step: string | null, outcome: string | null, deadline: string | null, policyVersion: number | null, startedAt: string | null, finishedAt: string | null } };
+export type ConfirmWelcomeMutation = { confirmWelcome: { id: string, workflowId: string, playbook: Playbook, customerId: string, status: RunStatus, step: string | null, outcome: string | null, deadline: string | null, policyVersion: number | null, startedAt: string | null, finishedAt: string | null } };
 
 export type WelcomeCheckQueryVariables = Exact<{
   customerId: string | number;
 }>;
 
 
-export type WelcomeCheckQuery = { welcomeCheck: { id: string, workflowId: string, playbook: Playbook, customerId: string, status: PlaybookRunStatus, step: string | null, outcome: string | null, deadline: string | null, policyVersion: number | null, startedAt: string | null, finishedAt: string | null } | null };
+export type WelcomeCheckQuery = { welcomeCheck: { id: string, workflowId: string, playbook: Playbook, customerId: string, status: RunStatus, step: string | null, outcome: string | null, deadline: string | null, policyVersion: number | null, startedAt: string | null, finishedAt: string | null } | null };
 
-export type FairReminderFieldsFragment = { loyaltyBand: string | null, remindersSent: number | null, feesChargedMinor: unknown, feesWaivedMinor: unknown, promisedUntil: string | null, brokenPromises: number | null, id: string, workflowId: string, playbook: Playbook, customerId: string, status: PlaybookRunStatus, step: string | null, outcome: string | null, deadline: string | null, policyVersion: number | null, startedAt: string | null, finishedAt: string | null };
+export type FairReminderFieldsFragment = { loyaltyBand: string | null, remindersSent: number | null, feesChargedMinor: unknown, feesWaivedMinor: unknown, promisedUntil: string | null, brokenPromises: number | null, id: string, workflowId: string, playbook: Playbook, customerId: string, status: RunStatus, step: string | null, outcome: string | null, deadline: string | null, policyVersion: number | null, startedAt: string | null, finishedAt: string | null };
 
 export type StartFairReminderMutationVariables = Exact<{
   invoiceId: string | number;
 }>;
 
 
-export type StartFairReminderMutation = { startFairReminder: { loyaltyBand: string | null, remindersSent: number | null, feesChargedMinor: unknown, feesWaivedMinor: unknown, promisedUntil: string | null, brokenPromises: number | null, id: string, workflowId: string, playbook: Playbook, customerId: string, status: PlaybookRunStatus, step: string | null, outcome: string | null, deadline: string | null, policyVersion: number | null, startedAt: string | null, finishedAt: string | null } };
+export type StartFairReminderMutation = { startFairReminder: { loyaltyBand: string | null, remindersSent: number | null, feesChargedMinor: unknown, feesWaivedMinor: unknown, promisedUntil: string | null, brokenPromises: number | null, id: string, workflowId: string, playbook: Playbook, customerId: string, status: RunStatus, step: string | null, outcome: string | null, deadline: string | null, policyVersion: number | null, startedAt: string | null, finishedAt: string | null } };
 
 export type PromiseToPayMutationVariables = Exact<{
   invoiceId: string | number;
@@ -908,16 +915,16 @@ export type PromiseToPayMutationVariables = Exact<{
 }>;
 
 
-export type PromiseToPayMutation = { promiseToPay: { loyaltyBand: string | null, remindersSent: number | null, feesChargedMinor: unknown, feesWaivedMinor: unknown, promisedUntil: string | null, brokenPromises: number | null, id: string, workflowId: string, playbook: Playbook, customerId: string, status: PlaybookRunStatus, step: string | null, outcome: string | null, deadline: string | null, policyVersion: number | null, startedAt: string | null, finishedAt: string | null } };
+export type PromiseToPayMutation = { promiseToPay: { loyaltyBand: string | null, remindersSent: number | null, feesChargedMinor: unknown, feesWaivedMinor: unknown, promisedUntil: string | null, brokenPromises: number | null, id: string, workflowId: string, playbook: Playbook, customerId: string, status: RunStatus, step: string | null, outcome: string | null, deadline: string | null, policyVersion: number | null, startedAt: string | null, finishedAt: string | null } };
 
 export type FairReminderQueryVariables = Exact<{
   invoiceId: string | number;
 }>;
 
 
-export type FairReminderQuery = { fairReminder: { loyaltyBand: string | null, remindersSent: number | null, feesChargedMinor: unknown, feesWaivedMinor: unknown, promisedUntil: string | null, brokenPromises: number | null, id: string, workflowId: string, playbook: Playbook, customerId: string, status: PlaybookRunStatus, step: string | null, outcome: string | null, deadline: string | null, policyVersion: number | null, startedAt: string | null, finishedAt: string | null } | null };
+export type FairReminderQuery = { fairReminder: { loyaltyBand: string | null, remindersSent: number | null, feesChargedMinor: unknown, feesWaivedMinor: unknown, promisedUntil: string | null, brokenPromises: number | null, id: string, workflowId: string, playbook: Playbook, customerId: string, status: RunStatus, step: string | null, outcome: string | null, deadline: string | null, policyVersion: number | null, startedAt: string | null, finishedAt: string | null } | null };
 
-export type FixIssueFieldsFragment = { topic: string | null, owner: string | null, escalations: number | null, recurrences: number | null, id: string, workflowId: string, playbook: Playbook, customerId: string, status: PlaybookRunStatus, step: string | null, outcome: string | null, deadline: string | null, policyVersion: number | null, startedAt: string | null, finishedAt: string | null };
+export type FixIssueFieldsFragment = { topic: string | null, owner: string | null, escalations: number | null, recurrences: number | null, id: string, workflowId: string, playbook: Playbook, customerId: string, status: RunStatus, step: string | null, outcome: string | null, deadline: string | null, policyVersion: number | null, startedAt: string | null, finishedAt: string | null };
 
 export type StartFixIssueMutationVariables = Exact<{
   customerId: string | number;
@@ -925,7 +932,7 @@ export type StartFixIssueMutationVariables = Exact<{
 }>;
 
 
-export type StartFixIssueMutation = { startFixIssue: { topic: string | null, owner: string | null, escalations: number | null, recurrences: number | null, id: string, workflowId: string, playbook: Playbook, customerId: string, status: PlaybookRunStatus, step: string | null, outcome: string | null, deadline: string | null, policyVersion: number | null, startedAt: string | null, finishedAt: string | null } };
+export type StartFixIssueMutation = { startFixIssue: { topic: string | null, owner: string | null, escalations: number | null, recurrences: number | null, id: string, workflowId: string, playbook: Playbook, customerId: string, status: RunStatus, step: string | null, outcome: string | null, deadline: string | null, policyVersion: number | null, startedAt: string | null, finishedAt: string | null } };
 
 export type ResolveIssueMutationVariables = Exact<{
   customerId: string | number;
@@ -933,7 +940,7 @@ export type ResolveIssueMutationVariables = Exact<{
 }>;
 
 
-export type ResolveIssueMutation = { resolveIssue: { topic: string | null, owner: string | null, escalations: number | null, recurrences: number | null, id: string, workflowId: string, playbook: Playbook, customerId: string, status: PlaybookRunStatus, step: string | null, outcome: string | null, deadline: string | null, policyVersion: number | null, startedAt: string | null, finishedAt: string | null } };
+export type ResolveIssueMutation = { resolveIssue: { topic: string | null, owner: string | null, escalations: number | null, recurrences: number | null, id: string, workflowId: string, playbook: Playbook, customerId: string, status: RunStatus, step: string | null, outcome: string | null, deadline: string | null, policyVersion: number | null, startedAt: string | null, finishedAt: string | null } };
 
 export type FixIssueQueryVariables = Exact<{
   customerId: string | number;
@@ -941,16 +948,16 @@ export type FixIssueQueryVariables = Exact<{
 }>;
 
 
-export type FixIssueQuery = { fixIssue: { topic: string | null, owner: string | null, escalations: number | null, recurrences: number | null, id: string, workflowId: string, playbook: Playbook, customerId: string, status: PlaybookRunStatus, step: string | null, outcome: string | null, deadline: string | null, policyVersion: number | null, startedAt: string | null, finishedAt: string | null } | null };
+export type FixIssueQuery = { fixIssue: { topic: string | null, owner: string | null, escalations: number | null, recurrences: number | null, id: string, workflowId: string, playbook: Playbook, customerId: string, status: RunStatus, step: string | null, outcome: string | null, deadline: string | null, policyVersion: number | null, startedAt: string | null, finishedAt: string | null } | null };
 
-export type AccountReviewFieldsFragment = { proposal: string | null, answer: string | null, profitabilityMinor: number | null, offboardingApproved: boolean | null, decidedBy: string | null, decisionReason: string | null, heldBack: string | null, id: string, workflowId: string, playbook: Playbook, customerId: string, status: PlaybookRunStatus, step: string | null, outcome: string | null, deadline: string | null, policyVersion: number | null, startedAt: string | null, finishedAt: string | null };
+export type AccountReviewFieldsFragment = { proposal: string | null, answer: string | null, profitabilityMinor: number | null, offboardingApproved: boolean | null, decidedBy: string | null, decisionReason: string | null, heldBack: string | null, id: string, workflowId: string, playbook: Playbook, customerId: string, status: RunStatus, step: string | null, outcome: string | null, deadline: string | null, policyVersion: number | null, startedAt: string | null, finishedAt: string | null };
 
 export type StartAccountReviewMutationVariables = Exact<{
   customerId: string | number;
 }>;
 
 
-export type StartAccountReviewMutation = { startAccountReview: { proposal: string | null, answer: string | null, profitabilityMinor: number | null, offboardingApproved: boolean | null, decidedBy: string | null, decisionReason: string | null, heldBack: string | null, id: string, workflowId: string, playbook: Playbook, customerId: string, status: PlaybookRunStatus, step: string | null, outcome: string | null, deadline: string | null, policyVersion: number | null, startedAt: string | null, finishedAt: string | null } };
+export type StartAccountReviewMutation = { startAccountReview: { proposal: string | null, answer: string | null, profitabilityMinor: number | null, offboardingApproved: boolean | null, decidedBy: string | null, decisionReason: string | null, heldBack: string | null, id: string, workflowId: string, playbook: Playbook, customerId: string, status: RunStatus, step: string | null, outcome: string | null, deadline: string | null, policyVersion: number | null, startedAt: string | null, finishedAt: string | null } };
 
 export type AnswerAccountProposalMutationVariables = Exact<{
   customerId: string | number;
@@ -958,7 +965,7 @@ export type AnswerAccountProposalMutationVariables = Exact<{
 }>;
 
 
-export type AnswerAccountProposalMutation = { answerAccountProposal: { proposal: string | null, answer: string | null, profitabilityMinor: number | null, offboardingApproved: boolean | null, decidedBy: string | null, decisionReason: string | null, heldBack: string | null, id: string, workflowId: string, playbook: Playbook, customerId: string, status: PlaybookRunStatus, step: string | null, outcome: string | null, deadline: string | null, policyVersion: number | null, startedAt: string | null, finishedAt: string | null } };
+export type AnswerAccountProposalMutation = { answerAccountProposal: { proposal: string | null, answer: string | null, profitabilityMinor: number | null, offboardingApproved: boolean | null, decidedBy: string | null, decisionReason: string | null, heldBack: string | null, id: string, workflowId: string, playbook: Playbook, customerId: string, status: RunStatus, step: string | null, outcome: string | null, deadline: string | null, policyVersion: number | null, startedAt: string | null, finishedAt: string | null } };
 
 export type DecideOffboardingMutationVariables = Exact<{
   customerId: string | number;
@@ -967,28 +974,28 @@ export type DecideOffboardingMutationVariables = Exact<{
 }>;
 
 
-export type DecideOffboardingMutation = { decideOffboarding: { proposal: string | null, answer: string | null, profitabilityMinor: number | null, offboardingApproved: boolean | null, decidedBy: string | null, decisionReason: string | null, heldBack: string | null, id: string, workflowId: string, playbook: Playbook, customerId: string, status: PlaybookRunStatus, step: string | null, outcome: string | null, deadline: string | null, policyVersion: number | null, startedAt: string | null, finishedAt: string | null } };
+export type DecideOffboardingMutation = { decideOffboarding: { proposal: string | null, answer: string | null, profitabilityMinor: number | null, offboardingApproved: boolean | null, decidedBy: string | null, decisionReason: string | null, heldBack: string | null, id: string, workflowId: string, playbook: Playbook, customerId: string, status: RunStatus, step: string | null, outcome: string | null, deadline: string | null, policyVersion: number | null, startedAt: string | null, finishedAt: string | null } };
 
 export type AccountReviewQueryVariables = Exact<{
   customerId: string | number;
 }>;
 
 
-export type AccountReviewQuery = { accountReview: { proposal: string | null, answer: string | null, profitabilityMinor: number | null, offboardingApproved: boolean | null, decidedBy: string | null, decisionReason: string | null, heldBack: string | null, id: string, workflowId: string, playbook: Playbook, customerId: string, status: PlaybookRunStatus, step: string | null, outcome: string | null, deadline: string | null, policyVersion: number | null, startedAt: string | null, finishedAt: string | null } | null };
+export type AccountReviewQuery = { accountReview: { proposal: string | null, answer: string | null, profitabilityMinor: number | null, offboardingApproved: boolean | null, decidedBy: string | null, decisionReason: string | null, heldBack: string | null, id: string, workflowId: string, playbook: Playbook, customerId: string, status: RunStatus, step: string | null, outcome: string | null, deadline: string | null, policyVersion: number | null, startedAt: string | null, finishedAt: string | null } | null };
 
 export type StartAppreciationMutationVariables = Exact<{
   customerId: string | number;
 }>;
 
 
-export type StartAppreciationMutation = { startAppreciation: { offerCode: string | null, id: string, workflowId: string, playbook: Playbook, customerId: string, status: PlaybookRunStatus, step: string | null, outcome: string | null, deadline: string | null, policyVersion: number | null, startedAt: string | null, finishedAt: string | null } };
+export type StartAppreciationMutation = { startAppreciation: { offerCode: string | null, id: string, workflowId: string, playbook: Playbook, customerId: string, status: RunStatus, step: string | null, outcome: string | null, deadline: string | null, policyVersion: number | null, startedAt: string | null, finishedAt: string | null } };
 
 export type AppreciationQueryVariables = Exact<{
   customerId: string | number;
 }>;
 
 
-export type AppreciationQuery = { appreciation: { offerCode: string | null, heldBack: string | null, deadline: string | null, id: string, workflowId: string, playbook: Playbook, customerId: string, status: PlaybookRunStatus, step: string | null, outcome: string | null, policyVersion: number | null, startedAt: string | null, finishedAt: string | null } | null };
+export type AppreciationQuery = { appreciation: { offerCode: string | null, heldBack: string | null, deadline: string | null, id: string, workflowId: string, playbook: Playbook, customerId: string, status: RunStatus, step: string | null, outcome: string | null, policyVersion: number | null, startedAt: string | null, finishedAt: string | null } | null };
 
 export type CancelPlaybookRunMutationVariables = Exact<{
   workflowId: string;
@@ -996,21 +1003,21 @@ export type CancelPlaybookRunMutationVariables = Exact<{
 }>;
 
 
-export type CancelPlaybookRunMutation = { cancelPlaybookRun: { id: string, workflowId: string, playbook: Playbook, customerId: string, status: PlaybookRunStatus, step: string | null, outcome: string | null, deadline: string | null, policyVersion: number | null, startedAt: string | null, finishedAt: string | null } };
+export type CancelPlaybookRunMutation = { cancelPlaybookRun: { id: string, workflowId: string, playbook: Playbook, customerId: string, status: RunStatus, step: string | null, outcome: string | null, deadline: string | null, policyVersion: number | null, startedAt: string | null, finishedAt: string | null } };
 
 export type CustomerPlaybookRunsQueryVariables = Exact<{
   customerId: string | number;
 }>;
 
 
-export type CustomerPlaybookRunsQuery = { customer: { id: string, playbookRuns: { edges: Array<{ node: { workflowId: string, playbook: Playbook, status: PlaybookRunStatus, step: string | null, outcome: string | null } }> } } | null };
+export type CustomerPlaybookRunsQuery = { customer: { id: string, playbookRuns: { edges: Array<{ node: { workflowId: string, playbook: Playbook, status: RunStatus, step: string | null, outcome: string | null } }> } } | null };
 
 export type CustomerPlaybookRunIdsQueryVariables = Exact<{
   customerId: string | number;
 }>;
 
 
-export type CustomerPlaybookRunIdsQuery = { customer: { id: string, playbookRuns: { edges: Array<{ node: { id: string, workflowId: string, status: PlaybookRunStatus } }> } } | null };
+export type CustomerPlaybookRunIdsQuery = { customer: { id: string, playbookRuns: { edges: Array<{ node: { id: string, workflowId: string, status: RunStatus } }> } } | null };
 
 export type CustomerPlaybookRunsLiveQueryVariables = Exact<{
   customerId: string | number;
@@ -1026,7 +1033,7 @@ export type RunningPlaybookRunsQueryVariables = Exact<{
 }>;
 
 
-export type RunningPlaybookRunsQuery = { runningPlaybookRuns: { totalCount: number, edges: Array<{ node: { workflowId: string, playbook: Playbook, customerId: string, status: PlaybookRunStatus, step: string | null, deadline: string | null, proposal: string | null } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } | null };
+export type RunningPlaybookRunsQuery = { runningPlaybookRuns: { totalCount: number, edges: Array<{ node: { workflowId: string, playbook: Playbook, customerId: string, status: RunStatus, step: string | null, deadline: string | null, proposal: string | null } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } | null };
 
 export type FixCasesQueryVariables = Exact<{
   filter?: FixCaseFilterInput | null | undefined;
@@ -1269,6 +1276,7 @@ export const CustomersContactStatusDocument = {"kind":"Document","definitions":[
 export const ImportCsvDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"ImportCsv"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ImportCsvInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"importCsv"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"kind"}},{"kind":"Field","name":{"kind":"Name","value":"mode"}},{"kind":"Field","name":{"kind":"Name","value":"rowsRead"}},{"kind":"Field","name":{"kind":"Name","value":"inserted"}},{"kind":"Field","name":{"kind":"Name","value":"updated"}},{"kind":"Field","name":{"kind":"Name","value":"unchanged"}},{"kind":"Field","name":{"kind":"Name","value":"rejected"}},{"kind":"Field","name":{"kind":"Name","value":"written"}},{"kind":"Field","name":{"kind":"Name","value":"errorCount"}},{"kind":"Field","name":{"kind":"Name","value":"errors"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"line"}},{"kind":"Field","name":{"kind":"Name","value":"field"}},{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"message"}}]}}]}}]}}]} as unknown as DocumentNode<ImportCsvMutation, ImportCsvMutationVariables>;
 export const UndeliverableMessagesDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"UndeliverableMessages"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"first"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"Int"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"after"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"undeliverableMessages"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"Variable","name":{"kind":"Name","value":"first"}}},{"kind":"Argument","name":{"kind":"Name","value":"after"},"value":{"kind":"Variable","name":{"kind":"Name","value":"after"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"totalCount"}},{"kind":"Field","name":{"kind":"Name","value":"pageInfo"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"hasNextPage"}},{"kind":"Field","name":{"kind":"Name","value":"endCursor"}}]}},{"kind":"Field","name":{"kind":"Name","value":"edges"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"node"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"key"}},{"kind":"Field","name":{"kind":"Name","value":"channel"}},{"kind":"Field","name":{"kind":"Name","value":"subject"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"attempts"}},{"kind":"Field","name":{"kind":"Name","value":"lastError"}},{"kind":"Field","name":{"kind":"Name","value":"refusedAt"}},{"kind":"Field","name":{"kind":"Name","value":"interruptedAt"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}},{"kind":"Field","name":{"kind":"Name","value":"customer"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"email"}}]}}]}}]}}]}}]}}]} as unknown as DocumentNode<UndeliverableMessagesQuery, UndeliverableMessagesQueryVariables>;
 export const RetryMessageDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"RetryMessage"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"id"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"retryMessage"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"id"},"value":{"kind":"Variable","name":{"kind":"Name","value":"id"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"attempts"}},{"kind":"Field","name":{"kind":"Name","value":"lastError"}},{"kind":"Field","name":{"kind":"Name","value":"refusedAt"}},{"kind":"Field","name":{"kind":"Name","value":"interruptedAt"}},{"kind":"Field","name":{"kind":"Name","value":"sendAfter"}}]}}]}}]} as unknown as DocumentNode<RetryMessageMutation, RetryMessageMutationVariables>;
+export const ConfirmMessageSentDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"ConfirmMessageSent"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"id"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"confirmMessageSent"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"id"},"value":{"kind":"Variable","name":{"kind":"Name","value":"id"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"sentAt"}},{"kind":"Field","name":{"kind":"Name","value":"interruptedAt"}}]}}]}}]} as unknown as DocumentNode<ConfirmMessageSentMutation, ConfirmMessageSentMutationVariables>;
 export const DiscardMessageDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"DiscardMessage"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"id"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"reason"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"discardMessage"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"id"},"value":{"kind":"Variable","name":{"kind":"Name","value":"id"}}},{"kind":"Argument","name":{"kind":"Name","value":"reason"},"value":{"kind":"Variable","name":{"kind":"Name","value":"reason"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"suppressedReason"}}]}}]}}]} as unknown as DocumentNode<DiscardMessageMutation, DiscardMessageMutationVariables>;
 export const MessageTemplatesDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"MessageTemplates"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"language"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"messageTemplates"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"language"},"value":{"kind":"Variable","name":{"kind":"Name","value":"language"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"key"}},{"kind":"Field","name":{"kind":"Name","value":"variant"}},{"kind":"Field","name":{"kind":"Name","value":"playbook"}},{"kind":"Field","name":{"kind":"Name","value":"audience"}},{"kind":"Field","name":{"kind":"Name","value":"purpose"}},{"kind":"Field","name":{"kind":"Name","value":"language"}},{"kind":"Field","name":{"kind":"Name","value":"subject"}},{"kind":"Field","name":{"kind":"Name","value":"text"}}]}}]}}]} as unknown as DocumentNode<MessageTemplatesQuery, MessageTemplatesQueryVariables>;
 export const CurrencyDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"Currency"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"currency"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"minorUnitDigits"}}]}}]}}]} as unknown as DocumentNode<CurrencyQuery, CurrencyQueryVariables>;

@@ -17,9 +17,17 @@ export class MessageResolver {
   }
 
   @Allow(Role.Operator)
-  @Mutation(() => MessageType, { description: 'Sends a refused or interrupted message again in the next delivery round, with a fresh count of attempts (e.g. after the address was corrected); audited' })
+  @Mutation(() => MessageType, { description: 'Sends a message delivery gave up on (refused, or its hand-over interrupted and the customer did not get it) again in the next delivery round, with a fresh count of attempts (e.g. after the address was corrected); audited' })
   retryMessage(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<MessageView> {
     return ctx.services.undeliverable.retry(id, ctx.caller!.id);
+  }
+
+  @Allow(Role.Operator)
+  @Mutation(() => MessageType, {
+    description: 'Records a message whose hand-over to the channel was interrupted (interruptedAt) as sent, once you found that the customer got it: a reminder is then booked on its invoice with its fee, as one delivery sends; audited',
+  })
+  confirmMessageSent(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<MessageView> {
+    return ctx.services.undeliverable.confirmSent(id, ctx.caller!.id);
   }
 
   @Allow(Role.Operator)

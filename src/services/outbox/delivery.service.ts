@@ -6,9 +6,8 @@ import type { MoneyPolicy } from '../../domain/money.js';
 import { audienceOf, INVOICE_PAID, INVOICE_CANCELLED, untilPaidTemplates } from '../../domain/messages/catalogue.js';
 import { messageLanguage, renderMessage } from '../../domain/messages/templates.js';
 import { unsubscribeUrl, withUnsubscribeFooter, type UnsubscribeLinks } from '../../domain/messages/unsubscribe-link.js';
-import { Invoice, MessagePurpose, OutboxMessage, type MessageChannel } from '../../entities/index.js';
-import { bookingOnSending } from '../../domain/playbooks/fair-reminder.js';
-import { stepMessageKeyParts } from '../../domain/playbooks/run-id.js';
+import { MessagePurpose, OutboxMessage, type MessageChannel } from '../../entities/index.js';
+import { bookSentReminder } from './sent-reminder.js';
 import { AuditService } from '../audit/audit.service.js';
 import { hasOpenIssue } from '../facts/customer-facts.js';
 import { MessageRefusedError, type MessageSender, type RenderedMessage } from './message-sender.js';
@@ -205,35 +204,10 @@ export class DeliveryService {
       return this.failed(em, row, now, error);
     }
     await em.nativeUpdate(OutboxMessage, { id }, { sentAt: now, attempts: row.attempts + 1, lastError: null });
-    await this.bookReminder(em, row);
+    // A reminder is booked on its invoice as it goes out (the invoice is locked since the message was taken).
+    await bookSentReminder(em, audit, { invoiceId: row.invoice_id, idempotencyKey: row.idempotency_key, payload: row.payload });
     await this.dropHandover(em, id);
     return 'sent';
-  }
-
-  /**
-   * A reminder that went out is booked on its invoice with its fee (charged, or waived and recorded) and the band
-   * it was decided for, audited as its run's, in the transaction that records it sent (the invoice locked since the
-   * message was taken): one held back is never booked.
-   */
-  private async bookReminder(em: EntityManager, row: DueRow): Promise<void> {
-    const booking = bookingOnSending(row.payload);
-    if (!booking || !row.invoice_id) return;
-    const [before] = await em.execute<{ reminders_sent: number; fee_charged_minor: string; fee_waived_minor: string }[]>(
-      `select reminders_sent, fee_charged_minor, fee_waived_minor from invoice where id = ?`,
-      [row.invoice_id],
-    );
-    if (!before) return;
-    const was = { remindersSent: before.reminders_sent, feeChargedMinor: Number(before.fee_charged_minor), feeWaivedMinor: Number(before.fee_waived_minor) };
-    const now = { remindersSent: was.remindersSent + 1, feeChargedMinor: was.feeChargedMinor + booking.chargedMinor, feeWaivedMinor: was.feeWaivedMinor + booking.waivedMinor };
-    await em.nativeUpdate(Invoice, { id: row.invoice_id }, { ...now, reminderLoyaltyBand: booking.band });
-    audit.record(em, {
-      actor: `playbook:${stepMessageKeyParts(row.idempotency_key).workflowId}`,
-      action: 'invoice.reminder',
-      entityType: 'invoice',
-      entityId: row.invoice_id,
-      before: was,
-      after: { ...now, reminderNumber: booking.reminderNumber, reason: booking.reason },
-    });
   }
 
   /** The message could not be written, or the channel did not take it: a failed attempt, recorded with the hand-over's end. */

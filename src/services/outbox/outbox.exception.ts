@@ -7,6 +7,8 @@ export enum OutboxExceptionCode {
   Settled = 'MESSAGE_SETTLED',
   /** Never refused by the channel: it goes in the next round anyway. */
   NotRefused = 'MESSAGE_NOT_REFUSED',
+  /** Its hand-over was not interrupted: only delivery records such a message sent. */
+  NotInterrupted = 'MESSAGE_NOT_INTERRUPTED',
 }
 
 const kinds: Record<OutboxExceptionCode, FailureKind> = {
@@ -14,6 +16,7 @@ const kinds: Record<OutboxExceptionCode, FailureKind> = {
   [OutboxExceptionCode.InvalidInput]: 'VALIDATION',
   [OutboxExceptionCode.Settled]: 'CONFLICT',
   [OutboxExceptionCode.NotRefused]: 'CONFLICT',
+  [OutboxExceptionCode.NotInterrupted]: 'CONFLICT',
 };
 
 export class OutboxException extends DomainException<OutboxExceptionCode> {

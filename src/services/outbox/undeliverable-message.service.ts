@@ -9,6 +9,7 @@ import { messageView, type MessageView } from './message-history.service.js';
 import { OutboxException, OutboxExceptionCode } from './outbox.exception.js';
 import { reasonProblem } from '../../domain/text.js';
 import { givenUp } from '../../domain/messages/message-status.js';
+import { bookSentReminder } from './sent-reminder.js';
 
 /**
  * The messages the channel refused for good, or so often that delivery gave up on them, or whose hand-over
@@ -67,6 +68,22 @@ export class UndeliverableMessageService {
     });
   }
 
+  /**
+   * Records a message whose hand-over was interrupted as sent, once a person found that the customer got it (the
+   * channel's log, the customer's word): sent at the interruption, no longer waiting, and a reminder booked on its
+   * invoice with its fee, as delivery books one that goes out. Audited.
+   */
+  async confirmSent(id: string, actor: string): Promise<MessageView> {
+    return this.settle(id, async (message, em) => {
+      if (!message.interruptedAt) {
+        throw new OutboxException(OutboxExceptionCode.NotInterrupted, `Message ${id} was not interrupted in its hand-over: only delivery says a message was sent`, { id });
+      }
+      message.sentAt = message.interruptedAt;
+      this.audit.record(em, { actor, action: 'message.confirm-sent', entityType: 'outbox_message', entityId: id, after: { sentAt: message.sentAt.toISOString() } });
+      await bookSentReminder(em, this.audit, { invoiceId: message.invoice?.id ?? null, idempotencyKey: message.idempotencyKey, payload: message.payload });
+    });
+  }
+
   /** Gives a message up for good (it is never sent), with the reason shown where it was suppressed. */
   async discard(id: string, reason: string, actor: string): Promise<MessageView> {
     const why = reason.trim();
@@ -80,7 +97,7 @@ export class UndeliverableMessageService {
   }
 
   /** Changes a message not yet sent, suppressed or discarded, holding its row against a delivery round. */
-  private async settle(id: string, change: (message: OutboxMessage, em: EntityManager) => void): Promise<MessageView> {
+  private async settle(id: string, change: (message: OutboxMessage, em: EntityManager) => void | Promise<void>): Promise<MessageView> {
     if (!isUuid(id)) throw new OutboxException(OutboxExceptionCode.InvalidInput, `"${id}" is not a message ID`, { field: 'id' });
     return this.em.transactional(async (em) => {
       const message = await em.findOne(OutboxMessage, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
@@ -88,7 +105,7 @@ export class UndeliverableMessageService {
       if (message.sentAt || message.suppressedAt) {
         throw new OutboxException(OutboxExceptionCode.Settled, `Message ${id} was ${message.sentAt ? 'sent' : 'suppressed'} already`, { id, suppressedReason: message.suppressedReason ?? null });
       }
-      change(message, em);
+      await change(message, em);
       const customer = await em.findOneOrFail(Customer, { id: message.customer.id }, { fields: ['name', 'locale'] });
       return messageView(message, customer, new Date(), this.maxAttempts, this.currency);
     });

@@ -1,0 +1,32 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { bookingOnSending } from '../../domain/playbooks/fair-reminder.js';
+import { stepMessageKeyParts } from '../../domain/playbooks/run-id.js';
+import { Invoice } from '../../entities/index.js';
+import type { AuditService } from '../audit/audit.service.js';
+
+/**
+ * A reminder that went out is booked on its invoice with its fee (charged, or waived and
+ * recorded) and the band it was decided for, audited as its run's, in the transaction that
+ * records it sent: one held back is never booked. Delivery calls it as it sends one; an operator
+ * confirming that an interrupted hand-over reached the customer, as they confirm it.
+ */
+export async function bookSentReminder(em: EntityManager, audit: AuditService, message: { invoiceId: string | null; idempotencyKey: string; payload: Record<string, unknown> }): Promise<void> {
+  const booking = bookingOnSending(message.payload);
+  if (!booking || !message.invoiceId) return;
+  const [before] = await em.execute<{ reminders_sent: number; fee_charged_minor: string; fee_waived_minor: string }[]>(
+    `select reminders_sent, fee_charged_minor, fee_waived_minor from invoice where id = ? for update`,
+    [message.invoiceId],
+  );
+  if (!before) return;
+  const was = { remindersSent: before.reminders_sent, feeChargedMinor: Number(before.fee_charged_minor), feeWaivedMinor: Number(before.fee_waived_minor) };
+  const now = { remindersSent: was.remindersSent + 1, feeChargedMinor: was.feeChargedMinor + booking.chargedMinor, feeWaivedMinor: was.feeWaivedMinor + booking.waivedMinor };
+  await em.nativeUpdate(Invoice, { id: message.invoiceId }, { ...now, reminderLoyaltyBand: booking.band });
+  audit.record(em, {
+    actor: `playbook:${stepMessageKeyParts(message.idempotencyKey).workflowId}`,
+    action: 'invoice.reminder',
+    entityType: 'invoice',
+    entityId: message.invoiceId,
+    before: was,
+    after: { ...now, reminderNumber: booking.reminderNumber, reason: booking.reason },
+  });
+}
