@@ -1,15 +1,15 @@
 import { sql, type RawBuilder } from 'kysely';
 import { Role } from '../src/domain/auth/roles.js';
 import { policiesWith, type Policies } from '../src/domain/policies/index.js';
-import { Customer, ScoreSnapshot } from '../src/entities/index.js';
-import { CreateCampaignDocument, StartAccountReviewDocument, StartAppreciationDocument, StartFixIssueDocument, StartWelcomeCheckDocument, type Playbook } from './__generated__/graphql.js';
+import { Customer, Invoice, ScoreSnapshot } from '../src/entities/index.js';
+import { CreateCampaignDocument, StartAccountReviewDocument, StartAppreciationDocument, StartFairReminderDocument, StartFixIssueDocument, StartWelcomeCheckDocument, type Playbook } from './__generated__/graphql.js';
 import { startTestStack, testKeys, type TestStack } from './support/stack.js';
 import { zoneAtNoon } from './support/time-zones.js';
 
 /**
  * Who may get a playbook is decided in three places: the rule a start by hand is checked
  * against (src/domain/playbooks/eligibility.ts), the trigger sweep's SQL and a campaign's
- * audience (SQL from campaignPlaybooks). Over customers that differ in each fact a rule looks
+ * audience (SQL from campaignPlaybooks; fair reminders have no campaign). Over customers that differ in each fact a rule looks
  * at, the three pick the same customers, so a rule changed in one place and not the others
  * fails here. The stack runs with policy values other than the defaults, so a place that reads
  * a default instead of the policy it was given fails too. On the real PostgreSQL, Temporal dev
@@ -17,7 +17,7 @@ import { zoneAtNoon } from './support/time-zones.js';
  */
 const defaults = policiesWith({});
 const overrides: Partial<Policies> = {
-  triggers: { ...defaults.triggers, accountReviewCooldownDays: 100 },
+  triggers: { ...defaults.triggers, accountReviewCooldownDays: 100, minDaysOverdue: 3, maxDaysOverdue: 20 },
   appreciation: { ...defaults.appreciation, minTenureDays: 1000 },
   welcomeCheck: { ...defaults.welcomeCheck, newCustomerDays: 60 },
   scoring: { ...defaults.scoring, persistentIssue: { version: 2, minComplaints: 2, minReopens: 2, windowDays: 30 } },
@@ -168,4 +168,40 @@ it('finds the same persistent issues to fix by hand, in the sweep and in a campa
   const preview = await campaignPreview('FixIssue', 'Parity fix');
   const byHand = await startedByHand(ids, (customerId) => stack.gql(StartFixIssueDocument, { customerId, topic: 'billing' }, Role.Operator));
   expect({ swept, byHand, previewed: preview.messages }).toEqual({ swept: expected, byHand: expected, previewed: expected.length });
+}, 180_000);
+
+it('picks the same overdue invoices for a fair reminder by hand and in the sweep, which leaves the older ones to a person', async () => {
+  const em = stack.orm.em.fork();
+  const cases: { daysOverdue: number; state: 'open' | 'paid' | 'cancelled' | 'erased' }[] = [
+    ...[0, 2, 3, 20, 21].map((daysOverdue) => ({ daysOverdue, state: 'open' as const })),
+    { daysOverdue: 5, state: 'paid' },
+    { daysOverdue: 5, state: 'cancelled' },
+    { daysOverdue: 5, state: 'erased' },
+  ];
+  const invoices = cases.map((facts, i) => {
+    const customer = em.create(Customer, { name: `Parity reminder ${i}`, email: `parity.reminder.${i}@example.com`, acquiredAt: '2022-01-01' });
+    const dueAt = day(facts.daysOverdue);
+    const invoice = em.create(Invoice, {
+      customer,
+      issuedAt: day(facts.daysOverdue + 14),
+      dueAt,
+      amountMinor: 5_000,
+      paidAt: facts.state === 'paid' ? dueAt : null,
+      cancelledAt: facts.state === 'cancelled' ? dueAt : null,
+    });
+    return { invoice, customer, facts };
+  });
+  await em.flush();
+  for (const { customer, facts } of invoices) if (facts.state === 'erased') await rows(sql`update customer set status = 'erased' where id = ${customer.id}::uuid`);
+  const ids = invoices.map(({ invoice }) => invoice.id);
+  // The rule as README states it, with this stack's policy: open, at least 3 days overdue, a customer not erased; the sweep only up to 20 days.
+  const chaseable = invoices.filter(({ facts }) => facts.state === 'open' && facts.daysOverdue >= policies.triggers.minDaysOverdue);
+  const expectedByHand = chaseable.map(({ invoice }) => invoice.id).sort();
+  const expectedSwept = chaseable.filter(({ facts }) => facts.daysOverdue <= policies.triggers.maxDaysOverdue!).map(({ invoice }) => invoice.id).sort();
+  expect([expectedByHand.length, expectedSwept.length]).toEqual([3, 2]);
+
+  const swept = (await (await services()).triggers.overdueInvoices({ after: null, limit: 10_000, ...policies.triggers })).filter((id) => ids.includes(id)).sort();
+  const byHand: string[] = [];
+  for (const id of ids) if (!(await stack.gql(StartFairReminderDocument, { invoiceId: id }, Role.Operator)).errors) byHand.push(id);
+  expect({ swept, byHand: byHand.sort() }).toEqual({ swept: expectedSwept, byHand: expectedByHand });
 }, 180_000);
