@@ -514,7 +514,6 @@ it('after the call, waits for a loyal payer\'s payment, takes a promise made on 
   expect((await outbox(callerId)).map((m) => m.step)).toEqual(['reminder-1', 'reminder-2', 'call', 'thank-you']);
 }, 60_000);
 
-/** A loyal payer's reminder run started at 02:00 in their time zone: the worker's delivery holds the first reminder until 08:00 there. */
 /** Delivery after quiet hours, round after round as the worker does: what it sent. */
 async function deliverInTheMorning(): Promise<RenderedMessage[]> {
   const sent: RenderedMessage[] = [];
@@ -527,6 +526,7 @@ async function deliverInTheMorning(): Promise<RenderedMessage[]> {
   return sent;
 }
 
+/** A loyal payer's reminder run started at 02:00 in their time zone: the worker's delivery holds its reminders until 08:00 there. */
 async function reminderHeldForTheNight(name: string) {
   const { customerId, invoiceId } = await payer(name, Array(8).fill('on-time'));
   await stack.orm.em.fork().nativeUpdate(Customer, { id: customerId }, { timeZone: zoneAtTwoInTheMorning(new Date()) });
@@ -534,6 +534,8 @@ async function reminderHeldForTheNight(name: string) {
   const messages = async () => (await stack.gql(CustomerMessagesDocument, { id: customerId, first: 10 }, Role.Viewer)).data!.customer!.messages.edges.map((e) => e.node);
   await stack.gql(StartFairReminderDocument, { invoiceId }, Role.Operator);
   await eventually(messages, (m) => m.some((x) => x.key === `${workflowId}/reminder-1` && x.status === 'Held'));
+  // Both friendly reminders written, the run waits for its call: a promise now comes during a wait, not a step.
+  await eventually(() => state(invoiceId), (s) => s?.remindersSent === 2 && s.step === 'waiting');
   return { invoiceId, workflowId, messages };
 }
 
@@ -572,32 +574,37 @@ it('charges no fee for reminders held back before they went out: a standard paye
   expect(audit.rows[0].n).toBe(0);
 }, 60_000);
 
-it('sends a reminder a promise held back before it went out once the promise lapses, in the next step\'s place: the second reminder, with its fee, never comes first', async () => {
+it('sends the reminders a promise held back before they went out once the promise lapses, in order, before the hand-over: the second reminder, with its fee, never comes first', async () => {
   const { customerId, invoiceId } = await payer('HeldByPromise', ['late', 'late', 'late', 'on-time', 'late']);
   await stack.orm.em.fork().nativeUpdate(Customer, { id: customerId }, { timeZone: zoneAtTwoInTheMorning(new Date()) });
   const workflowId = fairReminderWorkflowId(customerId, invoiceId);
-  // Time enough before the second reminder for the promise to be taken first.
+  // Time enough before the hand-over for the promise to be taken once all three reminders wait for the morning.
   const standardSchedule: FairReminderPolicy['standardSchedule'] = [
     { waitMs: 0, action: 'reminder', template: 'reminder-standard-1' },
-    { waitMs: seconds(5), action: 'reminder', template: 'reminder-standard-2' },
+    { waitMs: seconds(1), action: 'reminder', template: 'reminder-standard-2' },
     { waitMs: seconds(1), action: 'reminder', template: 'reminder-standard-3' },
-    { waitMs: seconds(1), action: 'handover', template: 'collections-handover' },
+    { waitMs: seconds(8), action: 'handover', template: 'collections-handover' },
   ];
   const run = await stack.temporal.client.workflow.start<typeof fairReminder>('fairReminder', { workflowId, taskQueue: stack.config.temporal.taskQueue, args: [{ customerId, invoiceId, policy: { ...policy, standardSchedule } }] });
   const messages = async () => (await stack.gql(CustomerMessagesDocument, { id: customerId, first: 10 }, Role.Viewer)).data!.customer!.messages.edges.map((e) => e.node);
-  await eventually(messages, (m) => m.some((x) => x.key === `${workflowId}/reminder-1` && x.status === 'Held'));
-  // The first reminder waits for the morning; the customer promises to pay today, and does not (the promise lapses at once under this file's policy).
+  await eventually(messages, (m) => m.some((x) => x.key === `${workflowId}/reminder-3` && x.status === 'Held'));
+  // The customer promises to pay today, and does not (the promise lapses at once under this file's policy): it held back all three.
   expect((await stack.gql(PromiseToPayDocument, { invoiceId, until: day(0) }, Role.Operator)).errors).toBeUndefined();
   expect(await run.result()).toBe('handed-over');
 
-  // The first reminder, held back by the promise, went in the second's place: two reminders and the hand-over, one fee of 5.00.
-  expect(await state(invoiceId)).toMatchObject({ remindersSent: 2, feesChargedMinor: 500, brokenPromises: 1 });
-  expect((await outbox(workflowId)).map((m) => m.step)).toEqual(['reminder-1', 'reminder-2', 'handover']);
+  // The hand-over's step sent the first again, and the schedule went on from it: each reminder with its own text and fee, then the hand-over.
+  expect(await state(invoiceId)).toMatchObject({ remindersSent: 3, feesChargedMinor: 1_500, brokenPromises: 1 });
+  expect((await outbox(workflowId)).map((m) => [m.step, m.template])).toEqual([
+    ['reminder-1', 'reminder-standard-1'],
+    ['reminder-2', 'reminder-standard-2'],
+    ['reminder-3', 'reminder-standard-3'],
+    ['handover', 'collections-handover'],
+  ]);
   const sent = (await deliverInTheMorning()).filter((m) => m.idempotencyKey.startsWith(workflowId)).map((m) => m.idempotencyKey);
-  expect(sent).toEqual([`${workflowId}/reminder-1`, `${workflowId}/reminder-2`, `${workflowId}/handover`]);
-  expect(await invoice(invoiceId)).toMatchObject({ remindersSent: 2, feeChargedMinor: 500 });
+  expect(sent).toEqual(['reminder-1', 'reminder-2', 'reminder-3', 'handover'].map((step) => `${workflowId}/${step}`));
+  expect(await invoice(invoiceId)).toMatchObject({ remindersSent: 3, feeChargedMinor: 1_500 });
   await recordHistory(workflowId, 'fair-reminder-promise-held-reminder-sent-again');
-}, 60_000);
+}, 90_000);
 
 it('names what is open when a reminder goes: a part payment made while it waited for the morning', async () => {
   const { invoiceId, workflowId } = await reminderHeldForTheNight('PartPayer');

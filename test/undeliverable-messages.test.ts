@@ -207,3 +207,44 @@ it('records an interrupted reminder the customer got as sent when an operator co
   const { messageId: refused } = await undeliverable('reminder-confirm/1');
   expect((await stack.gql(ConfirmMessageSentDocument, { id: refused }, Role.Operator)).errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'MESSAGE_NOT_INTERRUPTED' });
 });
+
+it("holds a run's next reminder while delivery has given up on an earlier one, and sends it once a person settled that one", async () => {
+  const e = em();
+  const customer = e.create(Customer, { name: 'Ada Byron', email: 'bounce.reminder-order@example.com', acquiredAt: '2025-01-01' });
+  const invoice = e.create(Invoice, { customer, issuedAt: '2026-10-01', dueAt: '2026-10-15', amountMinor: 7_500 });
+  await e.flush();
+  const run = 'fair-reminder/order-test';
+  const write = (n: number, fee: number) =>
+    e.transactional((tx) =>
+      new OutboxService().enqueue(tx, {
+        idempotencyKey: `${run}/reminder-${n}`,
+        customerId: customer.id,
+        invoiceId: invoice.id,
+        channel: MessageChannel.Email,
+        purpose: MessagePurpose.Service,
+        template: `reminder-standard-${n}`,
+        payload: { invoiceId: invoice.id, reminderNumber: n, feeMinor: fee, booking: reminderBooking(n, { band: 'at-risk', chargedMinor: fee, waivedMinor: 0, reason: 'test' }) },
+      }),
+    );
+  // The first is refused for good (an unknown mailbox): delivery gives up on it.
+  await write(1, 0);
+  await deliverLater();
+  const first = await em().findOneOrFail(OutboxMessage, { idempotencyKey: `${run}/reminder-1` });
+  expect(first.refusedAt).not.toBeNull();
+  // The second, with its fee, waits for it: not sent, not booked, round after round.
+  await write(2, 500);
+  await deliverLater();
+  await deliverLater();
+  const second = () => em().findOneOrFail(OutboxMessage, { idempotencyKey: `${run}/reminder-2` });
+  expect(await second()).toMatchObject({ sentAt: null, suppressedAt: null, attempts: 0 });
+  expect(smtp.received.filter((m) => m.to.includes('bounce.reminder-order@example.com'))).toHaveLength(0);
+  expect(await em().findOneOrFail(Invoice, { id: invoice.id })).toMatchObject({ remindersSent: 0, feeChargedMinor: 0 });
+  // A person corrects the address and retries the first: it goes, then the second.
+  await em().nativeUpdate(Customer, { id: customer.id }, { email: 'ada.reminder-order@example.com' });
+  expect((await stack.gql(RetryMessageDocument, { id: first.id }, Role.Operator)).errors).toBeUndefined();
+  await deliverLater();
+  await deliverLater();
+  const subjects = smtp.received.filter((m) => m.to.includes('ada.reminder-order@example.com')).map((m) => /^Subject: (.*)$/m.exec(m.raw)?.[1]);
+  expect(subjects).toEqual([expect.not.stringMatching(/second/i), expect.stringMatching(/second/i)]);
+  expect(await em().findOneOrFail(Invoice, { id: invoice.id })).toMatchObject({ remindersSent: 2, feeChargedMinor: 500 });
+});

@@ -9,6 +9,7 @@ import {
   paymentPromisePolicy,
   promiseProblem,
   reminderSchedule,
+  reminderStepAt,
   type PaymentPromise,
   type FairReminderOutcome,
   type FairReminderPolicy,
@@ -127,29 +128,38 @@ async function fairReminderSteps({ customerId, invoiceId, policy }: FairReminder
   if (context.paid) return finish('already-paid', 'The invoice was paid before the first reminder');
 
   const schedule = reminderSchedule(policy, context.loyaltyBand);
-  for (const step of schedule) {
+  /** Sends reminder n (again, when a promise held it back before it went out) and counts it; false once the invoice is paid. */
+  const remind = async (reminderNumber: number, template: string, again: boolean, promiseAware: boolean): Promise<boolean> => {
+    const fee = feeFor(policy, context.loyaltyBand, reminderNumber);
+    enter('reminding', `Reminder ${reminderNumber} (${template})${again ? ', held back by a promise before it went out' : ''}: fee ${fee.chargedMinor}, waived ${fee.waivedMinor}`);
+    const result = await sendReminder({ workflowId, invoiceId, reminderNumber, template, fee });
+    // A promise taken while the step wrote (the hold ran beside it and could not see its write): the reminder waits for it too.
+    if (promiseAware && state.promisedUntil !== null) await holdBackForPromise({ workflowId, until: state.promisedUntil });
+    if (result.paid) payment.invoicePaid();
+    if (await payment.confirmed()) return false;
+    // The run counts the reminders up to this one, and their fees (fewer when this one was held back and is sent again).
+    const fees = feesOfReminders(policy, context.loyaltyBand, reminderNumber);
+    state.remindersSent = reminderNumber;
+    state.feesChargedMinor = fees.chargedMinor;
+    state.feesWaivedMinor = fees.waivedMinor;
+    return true;
+  };
+  for (let at = 0; at < schedule.length; at++) {
+    const step = schedule[at];
     // Wait the step's time; a payment ends the wait, and the run, at once.
     if (step.waitMs > 0) await payment.waitUntil(Date.now() + step.waitMs, step.action);
     if (await payment.paidBeforeStep()) break;
+    // A reminder a promise held back before it went out is sent in this step's place once the promise has lapsed, and the
+    // schedule goes on from it: every reminder reaches the customer, in order and a step's time apart, before a call or a hand-over.
+    const promiseAware = patched('promise-held-reminder-sent-again');
+    const heldBack = promiseAware ? await reminderHeldByPromise({ workflowId }) : null;
+    if (heldBack) {
+      if (!(await remind(heldBack.reminderNumber, heldBack.template, true, promiseAware))) break;
+      at = reminderStepAt(schedule, heldBack.reminderNumber) ?? at - 1;
+      continue;
+    }
     if (step.action === 'reminder') {
-      // A reminder a promise held back before it went out is sent in this step's place once the promise has lapsed:
-      // the customer's first reminder never comes as the second, with its fee.
-      const promiseAware = patched('promise-held-reminder-sent-again');
-      const heldBack = promiseAware ? await reminderHeldByPromise({ workflowId }) : null;
-      const reminderNumber = heldBack?.reminderNumber ?? state.remindersSent + 1;
-      const template = heldBack?.template ?? step.template;
-      const fee = feeFor(policy, context.loyaltyBand, reminderNumber);
-      enter('reminding', `Reminder ${reminderNumber} (${template})${heldBack ? ', held back by a promise before it went out' : ''}: fee ${fee.chargedMinor}, waived ${fee.waivedMinor}`);
-      const result = await sendReminder({ workflowId, invoiceId, reminderNumber, template, fee });
-      // A promise taken while the step wrote (the hold ran beside it and could not see its write): the reminder waits for it too.
-      if (promiseAware && state.promisedUntil !== null) await holdBackForPromise({ workflowId, until: state.promisedUntil });
-      if (result.paid) payment.invoicePaid();
-      if (await payment.confirmed()) break;
-      // The run counts the reminders up to this one, and their fees (fewer when this one was held back and is sent again).
-      const fees = feesOfReminders(policy, context.loyaltyBand, reminderNumber);
-      state.remindersSent = reminderNumber;
-      state.feesChargedMinor = fees.chargedMinor;
-      state.feesWaivedMinor = fees.waivedMinor;
+      if (!(await remind(state.remindersSent + 1, step.template, false, promiseAware))) break;
     } else if (step.action === 'call') {
       enter('calling', 'A person calls the customer');
       await sendReminderMessage({ workflowId, step: 'call', invoiceId, customerId, channel: CALL, template: step.template });

@@ -1,4 +1,4 @@
-import { bookingOnSending, fairReminderPolicy, fairReminderWorkflowId, feeFor, feesOfReminders, reminderBooking, outcomeAfterSchedule, paymentPromisePolicy, promiseDayOutOfRange, promiseEndsAt, promiseProblem, promiseShown, reminderSchedule } from './fair-reminder.js';
+import { bookingOnSending, reminderStepAt, fairReminderPolicy, fairReminderWorkflowId, feeFor, feesOfReminders, reminderBooking, outcomeAfterSchedule, paymentPromisePolicy, promiseDayOutOfRange, promiseEndsAt, promiseProblem, promiseShown, reminderSchedule } from './fair-reminder.js';
 
 describe('fair reminder policy', () => {
   it('gives loyal payers the friendly schedule (a person calls, and decides if it stays unpaid), and others the standard one', () => {
@@ -92,5 +92,15 @@ describe('the fees of a run', () => {
     expect(feesOfReminders(fairReminderPolicy, 'at-risk', 1)).toEqual({ chargedMinor: 0, waivedMinor: 0 });
     expect(feesOfReminders(fairReminderPolicy, 'at-risk', 3)).toEqual({ chargedMinor: 1_500, waivedMinor: 0 });
     expect(feesOfReminders(fairReminderPolicy, 'loyal', 2)).toEqual({ chargedMinor: 0, waivedMinor: 500 });
+  });
+});
+
+describe('where a reminder is in a schedule', () => {
+  it('is the index of its step among the schedule\'s steps, null past its reminders', () => {
+    const loyal = reminderSchedule(fairReminderPolicy, 'loyal');
+    expect([1, 2, 3].map((n) => reminderStepAt(loyal, n))).toEqual([0, 1, null]);
+    const standard = reminderSchedule(fairReminderPolicy, 'at-risk');
+    expect([1, 2, 3, 4].map((n) => reminderStepAt(standard, n))).toEqual([0, 1, 2, null]);
+    expect(reminderStepAt([{ waitMs: 0, action: 'call', template: 'call-personal' }, { waitMs: 0, action: 'reminder', template: 'reminder-friendly' }], 1)).toBe(1);
   });
 });

@@ -105,6 +105,13 @@ export function reminderSchedule(policy: FairReminderPolicy, band: LoyaltyBand):
   return policy.fees.feeFreeBands.includes(band) ? policy.loyalSchedule : policy.standardSchedule;
 }
 
+/** Where the n-th reminder is in a schedule (its step's index); null when the schedule has fewer. */
+export function reminderStepAt(schedule: readonly ReminderStep[], reminderNumber: number): number | null {
+  let seen = 0;
+  for (const [at, step] of schedule.entries()) if (step.action === 'reminder' && ++seen === reminderNumber) return at;
+  return null;
+}
+
 /** The fee decision for the n-th reminder of this run (charged for some, waived and recorded for loyal payers). */
 export function feeFor(policy: FairReminderPolicy, band: LoyaltyBand, reminderNumber: number): FeeDecision {
   return reminderFee(policy.fees, band, reminderNumber);

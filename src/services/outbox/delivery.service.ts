@@ -8,6 +8,8 @@ import { messageLanguage, renderMessage } from '../../domain/messages/templates.
 import { unsubscribeUrl, withUnsubscribeFooter, type UnsubscribeLinks } from '../../domain/messages/unsubscribe-link.js';
 import { MessagePurpose, OutboxMessage, type MessageChannel } from '../../entities/index.js';
 import { bookSentReminder } from './sent-reminder.js';
+import { bookingOnSending } from '../../domain/playbooks/fair-reminder.js';
+import { stepMessageKey, stepMessageKeyParts } from '../../domain/playbooks/run-id.js';
 import { AuditService } from '../audit/audit.service.js';
 import { hasOpenIssue } from '../facts/customer-facts.js';
 import { MessageRefusedError, type MessageSender, type RenderedMessage } from './message-sender.js';
@@ -151,6 +153,15 @@ export class DeliveryService {
         where m.id = ?`,
       [since, [...untilPaidTemplates], [...untilPaidTemplates], id],
     );
+    // A reminder goes only once the run's earlier ones went out or were held back for good: one delivery gave up on (a mailbox
+    // refused, a long outage) waits for a person, and the next waits for it, so the customer's first reminder never comes
+    // as the second, with its fee. Looked at again once the earlier one's time has come (quiet hours), or after a retry's first wait.
+    const earlier = await this.earlierReminderOpen(em, row);
+    if (earlier) {
+      const again = Math.max(earlier.sendAfter?.getTime() ?? 0, now.getTime() + this.policies.delivery.retry.firstMs);
+      await em.nativeUpdate(OutboxMessage, { id }, { sendAfter: new Date(again) });
+      return 'deferred';
+    }
     // The invoice was paid (whichever way) or cancelled while the message waited: held back for good.
     if (row.invoice_paid || row.invoice_cancelled) {
       await em.nativeUpdate(OutboxMessage, { id }, { suppressedAt: now, suppressedReason: row.invoice_cancelled ? INVOICE_CANCELLED : INVOICE_PAID });
@@ -208,6 +219,22 @@ export class DeliveryService {
     await bookSentReminder(em, audit, { invoiceId: row.invoice_id, idempotencyKey: row.idempotency_key, payload: row.payload });
     await this.dropHandover(em, id);
     return 'sent';
+  }
+
+  /**
+   * The reminder `row`'s run has earlier reminders that neither went out nor were held back for good: when the latest of
+   * them is due (null: due now, or waiting for a person). Null when there are none.
+   */
+  private async earlierReminderOpen(em: EntityManager, row: DueRow): Promise<{ sendAfter: Date | null } | null> {
+    const booking = bookingOnSending(row.payload);
+    if (!booking || booking.reminderNumber <= 1) return null;
+    const { workflowId } = stepMessageKeyParts(row.idempotency_key);
+    const earlier = Array.from({ length: booking.reminderNumber - 1 }, (_, k) => stepMessageKey(workflowId, `reminder-${k + 1}`));
+    const [open] = await em.execute<{ open: number; send_after: Date | null }[]>(
+      `select count(*)::int as open, max(send_after) as send_after from outbox_message where idempotency_key in (?) and sent_at is null and suppressed_at is null`,
+      [earlier],
+    );
+    return open.open > 0 ? { sendAfter: open.send_after ? new Date(open.send_after) : null } : null;
   }
 
   /** The message could not be written, or the channel did not take it: a failed attempt, recorded with the hand-over's end. */
