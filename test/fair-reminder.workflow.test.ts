@@ -335,7 +335,7 @@ it('writes a reminder and its fee once when the step is retried (booked once as 
   // The step belongs to a run under way (its record, as the run's first step writes it).
   const run = em.create(PlaybookRun, { workflowId: 'fair-reminder/retry-test', playbook: 'fair-reminder', customer: customerId });
   await em.flush();
-  const reminders = new FairReminderSteps(em, new CustomerRescoreService(em, defaultScoringPolicy, new ScoringRunService(em, defaultScoringPolicy)), new OutboxService(), 'EUR');
+  const reminders = new FairReminderSteps(em, new CustomerRescoreService(em, defaultScoringPolicy, new ScoringRunService(em, defaultScoringPolicy)), new OutboxService(), 'EUR', defaultPolicies.delivery.maxAttempts);
   const step = { workflowId: 'fair-reminder/retry-test', invoiceId, reminderNumber: 2, template: 'reminder-standard-2', fee: { band: 'at-risk' as const, chargedMinor: 500, waivedMinor: 0, reason: 'standard fee for reminder 2' } };
   expect(await reminders.sendReminder(step)).toEqual({ sent: true, paid: false });
   expect(await reminders.sendReminder(step)).toEqual({ sent: false, paid: false });

@@ -1,5 +1,6 @@
 import { Role } from '../src/domain/auth/roles.js';
-import { AuditEntry, Customer, Invoice, MessageChannel, MessagePurpose, OutboxMessage } from '../src/entities/index.js';
+import { AuditEntry, Customer, Invoice, MessageChannel, MessagePurpose, OutboxMessage, PlaybookRun } from '../src/entities/index.js';
+import { INVOICE_PAID } from '../src/domain/messages/catalogue.js';
 import { reminderBooking } from '../src/domain/playbooks/fair-reminder.js';
 import { DeliveryService } from '../src/services/outbox/delivery.service.js';
 import { defaultDeliveryPolicy } from '../src/domain/messages/delivery-policy.js';
@@ -9,7 +10,7 @@ import { givenUpSql } from '../src/services/facts/outbox-facts.js';
 import { messageStatus } from '../src/domain/messages/message-status.js';
 import { ConfirmMessageSentDocument, DiscardMessageDocument, RetryMessageDocument, UndeliverableMessagesDocument, UpdateCustomerDocument } from './__generated__/graphql.js';
 import { startLocalSmtp } from './support/smtp.js';
-import { startTestStack, type TestStack } from './support/stack.js';
+import { startTestStack, testKeys, type TestStack } from './support/stack.js';
 
 /**
  * The operator's queue of messages delivery gave up on, through GraphQL, with delivery
@@ -208,43 +209,66 @@ it('records an interrupted reminder the customer got as sent when an operator co
   expect((await stack.gql(ConfirmMessageSentDocument, { id: refused }, Role.Operator)).errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'MESSAGE_NOT_INTERRUPTED' });
 });
 
-it("holds a run's next reminder while delivery has given up on an earlier one, and sends it once a person settled that one", async () => {
+it("holds a run's next reminder and its hand-over while delivery has given up on an earlier reminder, says so, and sends them in order once a person settled it", async () => {
   const e = em();
   const customer = e.create(Customer, { name: 'Ada Byron', email: 'bounce.reminder-order@example.com', acquiredAt: '2025-01-01' });
   const invoice = e.create(Invoice, { customer, issuedAt: '2026-10-01', dueAt: '2026-10-15', amountMinor: 7_500 });
   await e.flush();
   const run = 'fair-reminder/order-test';
-  const write = (n: number, fee: number) =>
+  e.create(PlaybookRun, { workflowId: run, playbook: 'fair-reminder', customer: customer.id });
+  await e.flush();
+  const write = (step: string, template: string, payload: Record<string, unknown>) =>
     e.transactional((tx) =>
-      new OutboxService().enqueue(tx, {
-        idempotencyKey: `${run}/reminder-${n}`,
-        customerId: customer.id,
-        invoiceId: invoice.id,
-        channel: MessageChannel.Email,
-        purpose: MessagePurpose.Service,
-        template: `reminder-standard-${n}`,
-        payload: { invoiceId: invoice.id, reminderNumber: n, feeMinor: fee, booking: reminderBooking(n, { band: 'at-risk', chargedMinor: fee, waivedMinor: 0, reason: 'test' }) },
-      }),
+      new OutboxService().enqueue(tx, { idempotencyKey: `${run}/${step}`, customerId: customer.id, invoiceId: invoice.id, channel: MessageChannel.Email, purpose: MessagePurpose.Service, template, payload: { invoiceId: invoice.id, ...payload } }),
     );
+  const reminder = (n: number, fee: number) => write(`reminder-${n}`, `reminder-standard-${n}`, { reminderNumber: n, feeMinor: fee, booking: reminderBooking(n, { band: 'at-risk', chargedMinor: fee, waivedMinor: 0, reason: 'test' }) });
+  const message = (step: string) => em().findOneOrFail(OutboxMessage, { idempotencyKey: `${run}/${step}` });
   // The first is refused for good (an unknown mailbox): delivery gives up on it.
-  await write(1, 0);
+  await reminder(1, 0);
   await deliverLater();
-  const first = await em().findOneOrFail(OutboxMessage, { idempotencyKey: `${run}/reminder-1` });
+  const first = await message('reminder-1');
   expect(first.refusedAt).not.toBeNull();
-  // The second, with its fee, waits for it: not sent, not booked, round after round.
-  await write(2, 500);
+  // The second, with its fee, and the hand-over wait for it, round after round, saying why: not sent, not booked.
+  await reminder(2, 500);
+  await write('handover', 'collections-handover', {});
   await deliverLater();
   await deliverLater();
-  const second = () => em().findOneOrFail(OutboxMessage, { idempotencyKey: `${run}/reminder-2` });
-  expect(await second()).toMatchObject({ sentAt: null, suppressedAt: null, attempts: 0 });
+  for (const step of ['reminder-2', 'handover']) {
+    expect(await message(step)).toMatchObject({ sentAt: null, suppressedAt: null, attempts: 0, lastError: expect.stringMatching(/^Waits for reminder-1 of its run, which has not gone out: delivery gave up on it/) });
+  }
   expect(smtp.received.filter((m) => m.to.includes('bounce.reminder-order@example.com'))).toHaveLength(0);
   expect(await em().findOneOrFail(Invoice, { id: invoice.id })).toMatchObject({ remindersSent: 0, feeChargedMinor: 0 });
-  // A person corrects the address and retries the first: it goes, then the second.
+  // A promise now holds back what is queued, not the reminder delivery gave up on: that one stays for a person.
+  await (await stack.api.contextFor(`Bearer ${testKeys[Role.Operator]}`)).services.runs.holdBackForPromise(run, '2030-12-31');
+  expect(await message('reminder-1')).toMatchObject({ suppressedAt: null, refusedAt: expect.any(Date) });
+  expect(await message('reminder-2')).toMatchObject({ suppressedReason: 'promise-to-pay: the customer promised to pay by 2030-12-31' });
+  await em().nativeUpdate(OutboxMessage, { idempotencyKey: { $in: [`${run}/reminder-2`, `${run}/handover`] } }, { suppressedAt: null, suppressedReason: null });
+  // A person corrects the address and retries the first: it goes, then the second, then the hand-over.
   await em().nativeUpdate(Customer, { id: customer.id }, { email: 'ada.reminder-order@example.com' });
   expect((await stack.gql(RetryMessageDocument, { id: first.id }, Role.Operator)).errors).toBeUndefined();
   await deliverLater();
   await deliverLater();
   const subjects = smtp.received.filter((m) => m.to.includes('ada.reminder-order@example.com')).map((m) => /^Subject: (.*)$/m.exec(m.raw)?.[1]);
-  expect(subjects).toEqual([expect.not.stringMatching(/second/i), expect.stringMatching(/second/i)]);
+  expect(subjects).toHaveLength(3);
+  expect(subjects[1]).toMatch(/second/i);
+  expect(subjects[2]).toMatch(/collections/i);
   expect(await em().findOneOrFail(Invoice, { id: invoice.id })).toMatchObject({ remindersSent: 2, feeChargedMinor: 500 });
+});
+
+it('holds back for good the reminders of a paid invoice that waited behind one delivery gave up on', async () => {
+  const e = em();
+  const customer = e.create(Customer, { name: 'Ada Paid', email: 'bounce.reminder-paid@example.com', acquiredAt: '2025-01-01' });
+  const invoice = e.create(Invoice, { customer, issuedAt: '2026-10-01', dueAt: '2026-10-15', amountMinor: 7_500 });
+  await e.flush();
+  const run = 'fair-reminder/paid-order-test';
+  for (const n of [1, 2]) {
+    await e.transactional((tx) =>
+      new OutboxService().enqueue(tx, { idempotencyKey: `${run}/reminder-${n}`, customerId: customer.id, invoiceId: invoice.id, channel: MessageChannel.Email, purpose: MessagePurpose.Service, template: `reminder-standard-${n}`, payload: { invoiceId: invoice.id, reminderNumber: n, feeMinor: 0 } }),
+    );
+    await deliverLater();
+  }
+  expect(await em().findOneOrFail(OutboxMessage, { idempotencyKey: `${run}/reminder-2` })).toMatchObject({ sentAt: null, suppressedAt: null });
+  await em().nativeUpdate(Invoice, { id: invoice.id }, { paidAt: '2026-10-20' });
+  await deliverLater();
+  expect(await em().findOneOrFail(OutboxMessage, { idempotencyKey: `${run}/reminder-2` })).toMatchObject({ sentAt: null, suppressedReason: INVOICE_PAID });
 });

@@ -67,7 +67,7 @@ export function createServices(em: EntityManager, engines: Engines, policies: Po
   const scores = new ScoreService(em);
   const orders = new OrderService(em);
   const customers = new CustomerService(em, audit, scores, orders);
-  const runs = new PlaybookRunService(em, audit);
+  const runs = new PlaybookRunService(em, audit, policies.delivery.maxAttempts);
   const scoringRuns = new ScoringRunService(em, policies.scoring);
   const rescores = new CustomerRescoreService(em, policies.scoring, scoringRuns, onFollowUpFailed);
   const invoices = new InvoiceService(em, audit, rescores, engines.playbooks, policies.triggers.maxDaysOverdue);
@@ -130,7 +130,7 @@ export function createWorkerServices(em: EntityManager, engines: Engines, polici
   const outbox = new OutboxService();
   return {
     ...services,
-    fairReminderSteps: new FairReminderSteps(em, rescores, outbox, policies.money.currency),
+    fairReminderSteps: new FairReminderSteps(em, rescores, outbox, policies.money.currency, policies.delivery.maxAttempts),
     fixIssueSteps: new FixIssueSteps(em, rescores, outbox),
     accountReviewSteps: new AccountReviewSteps(em, rescores, outbox, audit, contactStatus, policies.money.currency),
     appreciationSteps: new AppreciationSteps(em, outbox, contactStatus, policies.appreciation, policies.triggers.maxDaysOverdue),

@@ -30,7 +30,7 @@ registerEnumType(MessageStatus, {
     Suppressed: { description: 'A guard said no (customer left, no consent, contact budget, open complaint, its invoice paid meanwhile), or a person discarded it: never sent' },
     Undeliverable: { description: 'The channel refused it for good, or until delivery gave up, or its hand-over was interrupted (it may have gone out): it waits for a person to retry or discard it' },
     Failing: { description: 'The channel refused it; retried with back-off' },
-    Held: { description: "Held for quiet hours in the customer's time zone" },
+    Held: { description: "Held for quiet hours in the customer's time zone, or, chasing payment, until its run's earlier reminder has gone out (lastError names it)" },
     Pending: { description: 'Waits for the next delivery round' },
   },
 });
@@ -70,7 +70,7 @@ export class MessageType {
   @Field(() => Date, { nullable: true })
   sentAt!: Date | null;
 
-  @Field(() => Date, { nullable: true, description: 'Held until then (quiet hours, or the next retry)' })
+  @Field(() => Date, { nullable: true, description: 'Held until then (quiet hours, the next retry, or the next look at the earlier reminder it waits for)' })
   sendAfter!: Date | null;
 
   @Field(() => String, { nullable: true, description: 'Why a guard suppressed it' })
@@ -79,7 +79,7 @@ export class MessageType {
   @Field(() => Int, { description: 'Hand-overs to the channel so far, an interrupted one included (a message refused for good shows the attempts really made)' })
   attempts!: number;
 
-  @Field(() => String, { nullable: true, description: "The channel's last refusal, or that its hand-over was interrupted" })
+  @Field(() => String, { nullable: true, description: "The channel's last refusal, that its hand-over was interrupted, or which earlier reminder of its run it waits for" })
   lastError!: string | null;
 
   @Field(() => Date, { nullable: true, description: 'When the channel refused it for good (an unknown mailbox): delivery stopped trying it then, and it waits for a person; null otherwise, and again once retried' })

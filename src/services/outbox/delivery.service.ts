@@ -8,7 +8,6 @@ import { messageLanguage, renderMessage } from '../../domain/messages/templates.
 import { unsubscribeUrl, withUnsubscribeFooter, type UnsubscribeLinks } from '../../domain/messages/unsubscribe-link.js';
 import { MessagePurpose, OutboxMessage, type MessageChannel } from '../../entities/index.js';
 import { bookSentReminder } from './sent-reminder.js';
-import { bookingOnSending } from '../../domain/playbooks/fair-reminder.js';
 import { stepMessageKey, stepMessageKeyParts } from '../../domain/playbooks/run-id.js';
 import { AuditService } from '../audit/audit.service.js';
 import { hasOpenIssue } from '../facts/customer-facts.js';
@@ -153,15 +152,6 @@ export class DeliveryService {
         where m.id = ?`,
       [since, [...untilPaidTemplates], [...untilPaidTemplates], id],
     );
-    // A reminder goes only once the run's earlier ones went out or were held back for good: one delivery gave up on (a mailbox
-    // refused, a long outage) waits for a person, and the next waits for it, so the customer's first reminder never comes
-    // as the second, with its fee. Looked at again once the earlier one's time has come (quiet hours), or after a retry's first wait.
-    const earlier = await this.earlierReminderOpen(em, row);
-    if (earlier) {
-      const again = Math.max(earlier.sendAfter?.getTime() ?? 0, now.getTime() + this.policies.delivery.retry.firstMs);
-      await em.nativeUpdate(OutboxMessage, { id }, { sendAfter: new Date(again) });
-      return 'deferred';
-    }
     // The invoice was paid (whichever way) or cancelled while the message waited: held back for good.
     if (row.invoice_paid || row.invoice_cancelled) {
       await em.nativeUpdate(OutboxMessage, { id }, { suppressedAt: now, suppressedReason: row.invoice_cancelled ? INVOICE_CANCELLED : INVOICE_PAID });
@@ -183,6 +173,17 @@ export class DeliveryService {
     if (!decision.allowed) {
       await em.nativeUpdate(OutboxMessage, { id }, { suppressedAt: now, suppressedReason: `${decision.reason}: ${decision.detail}` });
       return 'suppressed';
+    }
+    // A message chasing payment goes only once its run's reminders written before it went out or were held back for good: one
+    // delivery gave up on (a mailbox refused, a long outage) waits for a person, and the next reminder, the call and the
+    // hand-over wait for it, so the customer's first reminder never comes as the second, with its fee, nor a hand-over
+    // before the reminders. Looked at again once the earlier one's time has come (quiet hours), or after a retry's first wait.
+    const earlier = await this.earlierReminderOpen(em, row);
+    if (earlier) {
+      const again = Math.max(earlier.sendAfter?.getTime() ?? 0, now.getTime() + this.policies.delivery.retry.firstMs);
+      const waitsFor = `Waits for ${earlier.step} of its run, which has not gone out${earlier.givenUp ? ': delivery gave up on it; retry, confirm or discard it in the undeliverable queue' : ''}`;
+      await em.nativeUpdate(OutboxMessage, { id }, { sendAfter: new Date(again), lastError: waitsFor });
+      return 'deferred';
     }
     if (decision.sendAt.getTime() > now.getTime()) {
       await em.nativeUpdate(OutboxMessage, { id }, { sendAfter: decision.sendAt });
@@ -222,19 +223,22 @@ export class DeliveryService {
   }
 
   /**
-   * The reminder `row`'s run has earlier reminders that neither went out nor were held back for good: when the latest of
-   * them is due (null: due now, or waiting for a person). Null when there are none.
+   * The earliest reminder of the run of `row` (a message chasing payment: a reminder, a call, the hand-over), written before
+   * it, that neither went out nor was held back for good: its step, when it is due (null: due now, or waiting for a person)
+   * and whether delivery gave up on it. Null when there is none.
    */
-  private async earlierReminderOpen(em: EntityManager, row: DueRow): Promise<{ sendAfter: Date | null } | null> {
-    const booking = bookingOnSending(row.payload);
-    if (!booking || booking.reminderNumber <= 1) return null;
+  private async earlierReminderOpen(em: EntityManager, row: DueRow): Promise<{ step: string; sendAfter: Date | null; givenUp: boolean } | null> {
+    if (!untilPaidTemplates.includes(row.template)) return null;
     const { workflowId } = stepMessageKeyParts(row.idempotency_key);
-    const earlier = Array.from({ length: booking.reminderNumber - 1 }, (_, k) => stepMessageKey(workflowId, `reminder-${k + 1}`));
-    const [open] = await em.execute<{ open: number; send_after: Date | null }[]>(
-      `select count(*)::int as open, max(send_after) as send_after from outbox_message where idempotency_key in (?) and sent_at is null and suppressed_at is null`,
-      [earlier],
+    const [open] = await em.execute<{ key: string; send_after: Date | null; given_up: boolean }[]>(
+      `select e.idempotency_key as key, e.send_after, ${givenUpSql('e', this.policies.delivery.maxAttempts)} as given_up
+         from outbox_message e join outbox_message m on m.id = ?
+        where e.customer_id = m.customer_id and starts_with(e.idempotency_key, ?) and e.created_at < m.created_at
+          and e.sent_at is null and e.suppressed_at is null
+        order by e.created_at limit 1`,
+      [row.id, stepMessageKey(workflowId, 'reminder-')],
     );
-    return open.open > 0 ? { sendAfter: open.send_after ? new Date(open.send_after) : null } : null;
+    return open ? { step: stepMessageKeyParts(open.key).step, sendAfter: open.send_after ? new Date(open.send_after) : null, givenUp: open.given_up } : null;
   }
 
   /** The message could not be written, or the channel did not take it: a failed attempt, recorded with the hand-over's end. */

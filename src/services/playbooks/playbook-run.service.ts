@@ -4,6 +4,7 @@ import { sql, type RawBuilder } from 'kysely';
 import { FAIR_REMINDER, fairReminderWorkflowId } from '../../domain/playbooks/fair-reminder.js';
 import { FIX_ISSUE } from '../../domain/playbooks/fix-issue.js';
 import { fixIssueRunIdSql, messageOfRunSql } from '../facts/run-ids.js';
+import { givenUpSql } from '../facts/outbox-facts.js';
 import { stepMessageKey, stepMessageKeyParts } from '../../domain/playbooks/run-id.js';
 import { ACCOUNT_REVIEW } from '../../domain/playbooks/account-review.js';
 import { Customer, FixCase, FixCaseStatus, OutboxMessage, PlaybookRun } from '../../entities/index.js';
@@ -86,6 +87,8 @@ export class PlaybookRunService {
   constructor(
     private readonly em: EntityManager,
     private readonly audit: AuditService,
+    /** When delivery gives up on a message (the delivery policy's). */
+    private readonly maxAttempts: number,
   ) {
     this.pager = new ChildPager(em, PlaybookRun, {
       tag: 'playbook-runs',
@@ -341,22 +344,24 @@ export class PlaybookRunService {
   }
 
   /** Holds back the run's messages still queued (held for quiet hours, retried), as its steps key them (`<workflow id>/<step>`); of `templates` only, when given. */
-  private async holdBackQueuedMessages(em: EntityManager, workflowId: string, reason: string, templates?: readonly string[]): Promise<void> {
+  private async holdBackQueuedMessages(em: EntityManager, workflowId: string, reason: string, templates?: readonly string[], alsoWhere = sql<boolean>`true`): Promise<void> {
     if (templates?.length === 0) return;
     await sql`
       update outbox_message m set suppressed_at = now(), suppressed_reason = ${reason}
         from playbook_run r
        where r.workflow_id = ${workflowId} and m.customer_id = r.customer_id and ${messageOfRunSql(sql.ref('m.idempotency_key'), sql.ref('r.workflow_id'))}
-         and m.sent_at is null and m.suppressed_at is null ${templates ? sql`and m.template = any(${templates}::text[])` : sql``}`.execute(em.getKysely());
+         and m.sent_at is null and m.suppressed_at is null ${templates ? sql`and m.template = any(${templates}::text[])` : sql``} and ${alsoWhere}`.execute(em.getKysely());
   }
 
   /**
    * The run took a promise to pay: its messages still queued that ask for payment (a reminder
    * held for the customer's quiet hours) are held back, as the promise holds the next ones: a
-   * customer who promised is not asked again before the day.
+   * customer who promised is not asked again before the day. Not one delivery gave up on: it
+   * waits for a person in the undeliverable queue already (who may find it reached the customer).
    */
   async holdBackForPromise(workflowId: string, until: string): Promise<void> {
-    await this.em.transactional((em) => this.holdBackQueuedMessages(em, workflowId, `${PROMISED_TO_PAY}: the customer promised to pay by ${until}`, untilPaidTemplates));
+    const queued = sql<boolean>`not ${sql.raw(givenUpSql('m', this.maxAttempts))}`;
+    await this.em.transactional((em) => this.holdBackQueuedMessages(em, workflowId, `${PROMISED_TO_PAY}: the customer promised to pay by ${until}`, untilPaidTemplates, queued));
   }
 
   /**

@@ -8,6 +8,7 @@ import type { CustomerRescoreService } from '../../scores/customer-rescore.servi
 import { runStillRunning } from '../running-run.js';
 import { reminderBooking } from '../../../domain/playbooks/fair-reminder.js';
 import { stepMessageKey, stepMessageKeyParts } from '../../../domain/playbooks/run-id.js';
+import { givenUpSql } from '../../facts/outbox-facts.js';
 import { PROMISED_TO_PAY } from '../../../domain/messages/catalogue.js';
 import { outstandingMinorSql } from '../../facts/invoice-facts.js';
 
@@ -25,6 +26,8 @@ export class FairReminderSteps {
     private readonly outbox: OutboxService,
     /** The currency of the fee (the money policy's): written with the message, which shows it as sent. */
     private readonly currency: string,
+    /** When delivery gives up on a message (the delivery policy's): such a reminder is not sent again by the run. */
+    private readonly maxAttempts: number,
   ) {}
 
   /**
@@ -80,7 +83,7 @@ export class FairReminderSteps {
     const held = await this.em.execute<{ key: string; template: string }[]>(
       `select m.idempotency_key as key, m.template from outbox_message m
         where m.customer_id = (select r.customer_id from playbook_run r where r.workflow_id = ?)
-          and starts_with(m.idempotency_key, ?) and m.sent_at is null and starts_with(m.suppressed_reason, ?)`,
+          and starts_with(m.idempotency_key, ?) and m.sent_at is null and starts_with(m.suppressed_reason, ?) and not ${givenUpSql('m', this.maxAttempts)}`,
       [workflowId, stepMessageKey(workflowId, 'reminder-'), `${PROMISED_TO_PAY}:`],
     );
     const reminders = held.map((m) => ({ reminderNumber: Number(stepMessageKeyParts(m.key).step.slice('reminder-'.length)), template: m.template }));
