@@ -49,6 +49,15 @@ async function undeliverable(key: string, mailbox: 'bounce' | 'busy' = 'bounce')
   return queuedMessage;
 }
 
+/** A customer with one invoice of 75.00, due 2026-10-15, open. */
+async function customerWithInvoice(name: string, email: string): Promise<{ customer: Customer; invoice: Invoice }> {
+  const e = em();
+  const customer = e.create(Customer, { name, email, acquiredAt: '2025-01-01' });
+  const invoice = e.create(Invoice, { customer, issuedAt: '2026-10-01', dueAt: '2026-10-15', amountMinor: 7_500 });
+  await e.flush();
+  return { customer, invoice };
+}
+
 const queue = async () => {
   const r = await stack.gql(UndeliverableMessagesDocument, { first: 50 }, Role.Operator);
   expect(r.errors).toBeUndefined();
@@ -180,9 +189,7 @@ it('gives a message up by one rule: its status, the SQL the queue, delivery and 
 
 it('records an interrupted reminder the customer got as sent when an operator confirms it, and books it on its invoice once', async () => {
   const e = em();
-  const customer = e.create(Customer, { name: 'Grace Hopper', email: 'grace.confirmed@example.com', acquiredAt: '2025-01-01' });
-  const invoice = e.create(Invoice, { customer, issuedAt: '2026-10-01', dueAt: '2026-10-15', amountMinor: 7_500 });
-  await e.flush();
+  const { customer, invoice } = await customerWithInvoice('Grace Hopper', 'grace.confirmed@example.com');
   const key = 'fair-reminder/confirm-test/reminder-2';
   const booking = reminderBooking(2, { band: 'at-risk', chargedMinor: 500, waivedMinor: 0, reason: 'standard fee for reminder 2' });
   await e.transactional((tx) =>
@@ -211,9 +218,7 @@ it('records an interrupted reminder the customer got as sent when an operator co
 
 it("holds a run's next reminder and its hand-over while delivery has given up on an earlier reminder, says so, and sends them in order once a person settled it", async () => {
   const e = em();
-  const customer = e.create(Customer, { name: 'Ada Byron', email: 'bounce.reminder-order@example.com', acquiredAt: '2025-01-01' });
-  const invoice = e.create(Invoice, { customer, issuedAt: '2026-10-01', dueAt: '2026-10-15', amountMinor: 7_500 });
-  await e.flush();
+  const { customer, invoice } = await customerWithInvoice('Ada Byron', 'bounce.reminder-order@example.com');
   const run = 'fair-reminder/order-test';
   e.create(PlaybookRun, { workflowId: run, playbook: 'fair-reminder', customer: customer.id });
   await e.flush();
@@ -257,9 +262,7 @@ it("holds a run's next reminder and its hand-over while delivery has given up on
 
 it('holds back for good the reminders of a paid invoice that waited behind one delivery gave up on', async () => {
   const e = em();
-  const customer = e.create(Customer, { name: 'Ada Paid', email: 'bounce.reminder-paid@example.com', acquiredAt: '2025-01-01' });
-  const invoice = e.create(Invoice, { customer, issuedAt: '2026-10-01', dueAt: '2026-10-15', amountMinor: 7_500 });
-  await e.flush();
+  const { customer, invoice } = await customerWithInvoice('Ada Paid', 'bounce.reminder-paid@example.com');
   const run = 'fair-reminder/paid-order-test';
   for (const n of [1, 2]) {
     await e.transactional((tx) =>
