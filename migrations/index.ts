@@ -51,6 +51,7 @@ import { Migration20261206000000_outbox_handover } from './Migration202612060000
 import { Migration20261207000000_complaint_topic_is_key } from './Migration20261207000000_complaint_topic_is_key.js';
 import { Migration20261208000000_deployment_setting } from './Migration20261208000000_deployment_setting.js';
 import { Migration20261208010000_invoice_cancelled } from './Migration20261208010000_invoice_cancelled.js';
+import { Migration20261209000000_outbox_waits_for } from './Migration20261209000000_outbox_waits_for.js';
 
 /** Every migration in order; listed explicitly so compiled and bundled builds find them without globbing. */
 export const migrationsList: MigrationObject[] = [
@@ -106,4 +107,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261207000000_complaint_topic_is_key', class: Migration20261207000000_complaint_topic_is_key },
   { name: 'Migration20261208000000_deployment_setting', class: Migration20261208000000_deployment_setting },
   { name: 'Migration20261208010000_invoice_cancelled', class: Migration20261208010000_invoice_cancelled },
+  { name: 'Migration20261209000000_outbox_waits_for', class: Migration20261209000000_outbox_waits_for },
 ];

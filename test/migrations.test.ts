@@ -354,3 +354,24 @@ it('turns complaint topics the import took as any text into topic keys, leaving 
   const stored = await conn.execute<{ topic: string }[]>(`select topic from complaint where customer_id = ?`, [customerId]);
   expect(stored.map((r) => r.topic).sort()).toEqual(['app-login', 'billing-error', 'delivery-delay', 'other', 'wrong-invoice']);
 });
+
+it("moves the waits delivery wrote into last_error to waits_for, leaving the channel's refusals where they are", async () => {
+  const conn = orm.em.getConnection();
+  await orm.migrator.down({ to: migrationBefore('Migration20261209000000_outbox_waits_for') });
+  const customerId = await insertCustomer('Waiting');
+  const message = (key: string, lastError: string | null) =>
+    conn.execute(`insert into outbox_message (id, idempotency_key, customer_id, channel, purpose, template, payload, created_at, last_error) values (gen_random_uuid(), ?, ?, 'email', 'service', 'reminder-standard-2', '{}', now(), ?)`, [
+      key,
+      customerId,
+      lastError,
+    ]);
+  await message('wait/reminder-2', 'Waits for reminder-1 of its run, which has not gone out');
+  await message('wait/reminder-3', '451 4.2.1 Mailbox busy');
+  await message('wait/handover', null);
+  await orm.migrator.up();
+  expect(await conn.execute(`select idempotency_key, last_error, waits_for from outbox_message where customer_id = ? order by idempotency_key`, [customerId])).toEqual([
+    { idempotency_key: 'wait/handover', last_error: null, waits_for: null },
+    { idempotency_key: 'wait/reminder-2', last_error: null, waits_for: 'reminder-1 of its run, which has not gone out' },
+    { idempotency_key: 'wait/reminder-3', last_error: '451 4.2.1 Mailbox busy', waits_for: null },
+  ]);
+});

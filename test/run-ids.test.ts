@@ -4,7 +4,7 @@ import pg from 'pg';
 import { appreciationWorkflowId } from '../src/domain/playbooks/appreciation.js';
 import { fairReminderWorkflowId } from '../src/domain/playbooks/fair-reminder.js';
 import { fixIssueWorkflowId } from '../src/domain/playbooks/fix-issue.js';
-import { PROMISED_INVOICE } from '../src/services/customers/payment-promise-entries.js';
+import { PROMISED_INVOICE } from '../src/services/facts/payment-promise-entries.js';
 import { appreciationRunIdSql, fairReminderRunIdSql, fixIssueRunIdSql, messageOfRunSql } from '../src/services/facts/run-ids.js';
 import { stepMessageKey, stepMessageKeyParts } from '../src/domain/playbooks/run-id.js';
 

@@ -8,7 +8,7 @@ import { defaultPolicies } from '../src/domain/policies/index.js';
 import { OutboxService } from '../src/services/outbox/outbox.service.js';
 import { givenUpSql } from '../src/services/facts/outbox-facts.js';
 import { messageStatus } from '../src/domain/messages/message-status.js';
-import { ConfirmMessageSentDocument, DiscardMessageDocument, RetryMessageDocument, UndeliverableMessagesDocument, UpdateCustomerDocument } from './__generated__/graphql.js';
+import { ConfirmMessageSentDocument, CustomerMessagesDocument, DiscardMessageDocument, RetryMessageDocument, UndeliverableMessagesDocument, UpdateCustomerDocument } from './__generated__/graphql.js';
 import { startLocalSmtp } from './support/smtp.js';
 import { startTestStack, testKeys, type TestStack } from './support/stack.js';
 
@@ -216,48 +216,113 @@ it('records an interrupted reminder the customer got as sent when an operator co
   expect((await stack.gql(ConfirmMessageSentDocument, { id: refused }, Role.Operator)).errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'MESSAGE_NOT_INTERRUPTED' });
 });
 
-it("holds a run's next reminder and its hand-over while delivery has given up on an earlier reminder, says so, and sends them in order once a person settled it", async () => {
+/** A fair-reminder run of the customer's invoice, with a `write(step, template, payload)` that queues its step messages as its steps do. */
+async function reminderRun(name: string, email: string, run: string) {
   const e = em();
-  const { customer, invoice } = await customerWithInvoice('Ada Byron', 'bounce.reminder-order@example.com');
-  const run = 'fair-reminder/order-test';
+  const { customer, invoice } = await customerWithInvoice(name, email);
   e.create(PlaybookRun, { workflowId: run, playbook: 'fair-reminder', customer: customer.id });
   await e.flush();
-  const write = (step: string, template: string, payload: Record<string, unknown>) =>
+  const write = (step: string, template: string, payload: Record<string, unknown> = {}) =>
     e.transactional((tx) =>
       new OutboxService().enqueue(tx, { idempotencyKey: `${run}/${step}`, customerId: customer.id, invoiceId: invoice.id, channel: MessageChannel.Email, purpose: MessagePurpose.Service, template, payload: { invoiceId: invoice.id, ...payload } }),
     );
   const reminder = (n: number, fee: number) => write(`reminder-${n}`, `reminder-standard-${n}`, { reminderNumber: n, feeMinor: fee, booking: reminderBooking(n, { band: 'at-risk', chargedMinor: fee, waivedMinor: 0, reason: 'test' }) });
   const message = (step: string) => em().findOneOrFail(OutboxMessage, { idempotencyKey: `${run}/${step}` });
+  const subjects = (to: string) => smtp.received.filter((m) => m.to.includes(to)).map((m) => /^Subject: (.*)$/m.exec(m.raw)?.[1]);
+  return { customer, invoice, write, reminder, message, subjects };
+}
+
+/** A delivery round at `at` (noon UTC: outside the quiet hours). */
+const deliverAt = (at: string) => new DeliveryService(em(), smtp.sender, defaultPolicies).deliverDue(new Date(at));
+
+it("holds a run's next reminder and its hand-over while delivery has given up on an earlier reminder, says so, and a retry during a promise to pay waits for the promise's end", async () => {
+  const { customer, invoice, write, reminder, message, subjects } = await reminderRun('Ada Byron', 'bounce.reminder-order@example.com', 'fair-reminder/order-test');
+  const run = 'fair-reminder/order-test';
   // The first is refused for good (an unknown mailbox): delivery gives up on it.
   await reminder(1, 0);
   await deliverLater();
   const first = await message('reminder-1');
   expect(first.refusedAt).not.toBeNull();
-  // The second, with its fee, and the hand-over wait for it, round after round, saying why: not sent, not booked.
+  // The second, with its fee, and the hand-over wait for it, saying why (lastError stays the channel's): not sent, not booked.
   await reminder(2, 500);
-  await write('handover', 'collections-handover', {});
+  await write('handover', 'collections-handover');
   await deliverLater();
   await deliverLater();
   for (const step of ['reminder-2', 'handover']) {
-    expect(await message(step)).toMatchObject({ sentAt: null, suppressedAt: null, attempts: 0, lastError: expect.stringMatching(/^Waits for reminder-1 of its run, which has not gone out: delivery gave up on it/) });
+    expect(await message(step)).toMatchObject({ sentAt: null, suppressedAt: null, attempts: 0, lastError: null, waitsFor: expect.stringMatching(/^reminder-1, which has not gone out: delivery gave up on it; retry, confirm or discard it/) });
   }
-  expect(smtp.received.filter((m) => m.to.includes('bounce.reminder-order@example.com'))).toHaveLength(0);
+  const history = await stack.gql(CustomerMessagesDocument, { id: customer.id, first: 10 }, Role.Viewer);
+  expect(history.data!.customer!.messages.edges.map((e) => [e.node.key, e.node.status, e.node.waitsFor])).toEqual([
+    [`${run}/handover`, 'Held', expect.stringMatching(/^reminder-1/)],
+    [`${run}/reminder-2`, 'Held', expect.stringMatching(/^reminder-1/)],
+    [`${run}/reminder-1`, 'Undeliverable', null],
+  ]);
+  expect(subjects('bounce.reminder-order@example.com')).toHaveLength(0);
   expect(await em().findOneOrFail(Invoice, { id: invoice.id })).toMatchObject({ remindersSent: 0, feeChargedMinor: 0 });
-  // A promise now holds back what is queued, not the reminder delivery gave up on: that one stays for a person.
-  await (await stack.api.contextFor(`Bearer ${testKeys[Role.Operator]}`)).services.runs.holdBackForPromise(run, '2030-12-31');
+  // The customer promises to pay by 2030-12-31 (as the API audits it): the run holds back what is queued, not the
+  // reminder delivery gave up on, which stays for a person.
+  const services = (await stack.api.contextFor(`Bearer ${testKeys[Role.Operator]}`)).services;
+  const e = em();
+  e.create(AuditEntry, { actor: 'operator:test', action: 'playbook.promise-to-pay', entityType: 'playbook_run', entityId: run, after: { invoiceId: invoice.id, until: '2030-12-31', outcome: 'taken' } });
+  await e.flush();
+  await services.runs.holdBackForPromise(run, '2030-12-31');
   expect(await message('reminder-1')).toMatchObject({ suppressedAt: null, refusedAt: expect.any(Date) });
   expect(await message('reminder-2')).toMatchObject({ suppressedReason: 'promise-to-pay: the customer promised to pay by 2030-12-31' });
-  await em().nativeUpdate(OutboxMessage, { idempotencyKey: { $in: [`${run}/reminder-2`, `${run}/handover`] } }, { suppressedAt: null, suppressedReason: null });
-  // A person corrects the address and retries the first: it goes, then the second, then the hand-over.
+  // A person corrects the address and retries the first: it is held until the promise's end (the day and the grace days), not sent.
   await em().nativeUpdate(Customer, { id: customer.id }, { email: 'ada.reminder-order@example.com' });
-  expect((await stack.gql(RetryMessageDocument, { id: first.id }, Role.Operator)).errors).toBeUndefined();
-  await deliverLater();
-  await deliverLater();
-  const subjects = smtp.received.filter((m) => m.to.includes('ada.reminder-order@example.com')).map((m) => /^Subject: (.*)$/m.exec(m.raw)?.[1]);
-  expect(subjects).toHaveLength(3);
-  expect(subjects[1]).toMatch(/second/i);
-  expect(subjects[2]).toMatch(/collections/i);
+  const retried = await stack.gql(RetryMessageDocument, { id: first.id }, Role.Operator);
+  expect(retried.errors).toBeUndefined();
+  expect(retried.data!.retryMessage).toMatchObject({ status: 'Held', attempts: 0, refusedAt: null, sendAfter: '2031-01-03T00:00:00.000Z' });
+  await deliverAt('2030-12-31T12:00:00Z');
+  expect(subjects('ada.reminder-order@example.com')).toHaveLength(0);
+  // The promise lapsed unpaid: the run sends on what it held back (as its next step does); all go, in order.
+  await em().nativeUpdate(OutboxMessage, { idempotencyKey: { $in: [`${run}/reminder-2`, `${run}/handover`] } }, { suppressedAt: null, suppressedReason: null });
+  await deliverAt('2031-01-03T12:00:00Z');
+  await deliverAt('2031-01-04T12:00:00Z');
+  const sent = subjects('ada.reminder-order@example.com');
+  expect(sent).toHaveLength(3);
+  expect(sent[1]).toMatch(/second/i);
+  expect(sent[2]).toMatch(/collections/i);
   expect(await em().findOneOrFail(Invoice, { id: invoice.id })).toMatchObject({ remindersSent: 2, feeChargedMinor: 500 });
+  expect((await message('handover')).waitsFor).toBeNull();
+});
+
+it('lets the rest of a run go once a person discards the reminder it waited for, at the next round rather than after the longest back-off', async () => {
+  const { reminder, message, subjects } = await reminderRun('Ada Discard', 'bounce.reminder-discard@example.com', 'fair-reminder/discard-order-test');
+  await reminder(1, 0);
+  await deliverAt('2031-02-01T12:00:00Z');
+  const first = await message('reminder-1');
+  expect(first.refusedAt).not.toBeNull();
+  await reminder(2, 500);
+  await deliverAt('2031-02-02T12:00:00Z');
+  // Behind one waiting for a person: looked at again after the longest back-off, not every minute.
+  const waiting = await message('reminder-2');
+  expect(waiting.sendAfter!.getTime() - Date.parse('2031-02-02T12:00:00Z')).toBeGreaterThanOrEqual(defaultDeliveryPolicy.retry.maxMs);
+  // The customer got the first by post; the person discards the e-mail and puts the address right: the second goes at the next round.
+  expect((await stack.gql(DiscardMessageDocument, { id: first.id, reason: 'sent by post' }, Role.Operator)).errors).toBeUndefined();
+  expect(await message('reminder-2')).toMatchObject({ sendAfter: null });
+  await em().nativeUpdate(Customer, { id: waiting.customer.id }, { email: 'ada.reminder-discard@example.com' });
+  await deliverAt('2031-02-02T12:01:00Z');
+  expect(subjects('ada.reminder-discard@example.com')).toEqual([expect.stringMatching(/second/i)]);
+  expect(await message('reminder-2')).toMatchObject({ waitsFor: null, lastError: null });
+});
+
+it('no longer holds a run for a reminder its later ones overtook (sent before delivery kept the order), and refuses to send that one after them', async () => {
+  const { reminder, write, message, subjects } = await reminderRun('Ada Overtaken', 'ada.overtaken@example.com', 'fair-reminder/overtaken-test');
+  // Written before the order was kept: the first given up on after an outage, the second went out past it.
+  await reminder(1, 0);
+  await reminder(2, 500);
+  await em().nativeUpdate(OutboxMessage, { idempotencyKey: 'fair-reminder/overtaken-test/reminder-1' }, { attempts: defaultDeliveryPolicy.maxAttempts, lastError: 'timed out' });
+  await em().nativeUpdate(OutboxMessage, { idempotencyKey: 'fair-reminder/overtaken-test/reminder-2' }, { sentAt: new Date('2031-03-01T12:00:00Z'), attempts: 1 });
+  // The hand-over goes: the first no longer holds it.
+  await write('handover', 'collections-handover');
+  await deliverAt('2031-03-02T12:00:00Z');
+  expect(subjects('ada.overtaken@example.com')).toEqual([expect.stringMatching(/collections/i)]);
+  // Sending the first now would reach the customer after the second and the hand-over.
+  const retried = await stack.gql(RetryMessageDocument, { id: (await message('reminder-1')).id }, Role.Operator);
+  expect(retried.errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'MESSAGE_OVERTAKEN' });
+  expect(retried.errors![0].message).toMatch(/reminder-1.*out of order; discard it, or confirm it/);
+  expect(await message('reminder-1')).toMatchObject({ attempts: defaultDeliveryPolicy.maxAttempts, sentAt: null });
 });
 
 it('holds back for good the reminders of a paid invoice that waited behind one delivery gave up on', async () => {

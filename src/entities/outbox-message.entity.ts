@@ -80,8 +80,13 @@ export class OutboxMessage {
   @Property({ type: 'integer' })
   attempts: number = 0;
 
+  /** The channel's last refusal, or that its hand-over was interrupted. */
   @Property({ type: 'text', nullable: true })
   lastError?: string | null;
+
+  /** Chasing payment, held until an earlier reminder of its run has gone out: which one, and what it waits for (delivery sets it; shown while it is held). */
+  @Property({ type: 'text', nullable: true })
+  waitsFor?: string | null;
 
   /** When the channel refused it for good (an unknown mailbox): delivery tries it no more, it waits for a person (who may send it again). */
   @Property({ type: 'timestamptz', length: 3, nullable: true })

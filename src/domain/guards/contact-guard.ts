@@ -58,7 +58,7 @@ export type ContactDecision =
 export function decideContact(policy: ContactPolicy, request: ContactRequest): ContactDecision {
   const { customer } = request;
   if (customer.erased) return { allowed: false, reason: 'erased', detail: "the customer's personal data was erased: no contact of any kind" };
-  if (request.audience === 'team') return { allowed: true, sendAt: request.at, reason: "a task for the company's team, sent now (quiet hours and the contact budget are the customer's)" };
+  if (request.audience === 'team') return { allowed: true, sendAt: request.at, reason: "a task for the company's team, not held for quiet hours or the contact budget (they are the customer's)" };
   const sendAt = nextSendTime(request.at, customer.timeZone, policy.quietHours);
   const when = sendAt === request.at ? 'now' : `at ${sendAt.toISOString()} (after quiet hours in ${customer.timeZone})`;
   if (request.purpose === 'service') return { allowed: true, sendAt, reason: `service message, sent ${when}` };

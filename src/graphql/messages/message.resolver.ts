@@ -17,7 +17,7 @@ export class MessageResolver {
   }
 
   @Allow(Role.Operator)
-  @Mutation(() => MessageType, { description: 'Sends a message delivery gave up on (refused, or its hand-over interrupted and the customer did not get it) again in the next delivery round, with a fresh count of attempts (e.g. after the address was corrected); audited' })
+  @Mutation(() => MessageType, { description: 'Sends a message delivery gave up on (refused, or its hand-over interrupted and the customer did not get it) again in the next delivery round, with a fresh count of attempts (e.g. after the address was corrected); one chasing payment while a promise to pay stands is held until the promise ends (sendAfter), and a reminder its run\'s later messages overtook is refused (MESSAGE_OVERTAKEN); audited' })
   retryMessage(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<MessageView> {
     return ctx.services.undeliverable.retry(id, ctx.caller!.id);
   }

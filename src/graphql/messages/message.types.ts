@@ -30,7 +30,7 @@ registerEnumType(MessageStatus, {
     Suppressed: { description: 'A guard said no (customer left, no consent, contact budget, open complaint, its invoice paid meanwhile), or a person discarded it: never sent' },
     Undeliverable: { description: 'The channel refused it for good, or until delivery gave up, or its hand-over was interrupted (it may have gone out): it waits for a person to retry or discard it' },
     Failing: { description: 'The channel refused it; retried with back-off' },
-    Held: { description: "Held for quiet hours in the customer's time zone, or, chasing payment, until its run's earlier reminder has gone out (lastError names it)" },
+    Held: { description: "Held for quiet hours in the customer's time zone, or, chasing payment, until its run's earlier reminder has gone out (waitsFor names it)" },
     Pending: { description: 'Waits for the next delivery round' },
   },
 });
@@ -79,8 +79,15 @@ export class MessageType {
   @Field(() => Int, { description: 'Hand-overs to the channel so far, an interrupted one included (a message refused for good shows the attempts really made)' })
   attempts!: number;
 
-  @Field(() => String, { nullable: true, description: "The channel's last refusal, that its hand-over was interrupted, or which earlier reminder of its run it waits for" })
+  @Field(() => String, { nullable: true, description: "The channel's last refusal, or that its hand-over was interrupted" })
   lastError!: string | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'While it waits to go (chasing payment): the earlier reminder of its run it is held for, until that one has gone out, and, when delivery gave up on that one, that a person has to retry, confirm or discard it in the undeliverable queue; null otherwise',
+  })
+  waitsFor!: string | null;
 
   @Field(() => Date, { nullable: true, description: 'When the channel refused it for good (an unknown mailbox): delivery stopped trying it then, and it waits for a person; null otherwise, and again once retried' })
   refusedAt!: Date | null;

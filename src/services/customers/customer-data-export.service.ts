@@ -6,7 +6,7 @@ import { CampaignMember, Complaint, Customer, CustomerStatus, FixCase, Invoice, 
 import type { AuditService } from '../audit/audit.service.js';
 import { CustomerException, CustomerExceptionCode } from './customer.exception.js';
 import { storedCustomer } from './customer.service.js';
-import { PROMISED_INVOICE, PROMISED_UNTIL, PROMISE_TO_PAY_ENTRY } from './payment-promise-entries.js';
+import { PROMISED_INVOICE, PROMISED_UNTIL, PROMISE_TO_PAY_ENTRY } from '../facts/payment-promise-entries.js';
 import { reasonProblem } from '../../domain/text.js';
 
 /** How a consent change came about, in the customer's words: their own click on a message's link, an opt-out taken for them, or a change of their data. */

@@ -5,7 +5,7 @@ import { CustomerEventKind, DAY_ONLY_EVENTS, eventSummary, TIMELINE_SCORE_KINDS,
 import { renderIfKnown } from '../../domain/messages/templates.js';
 import { CONSENT_ACTIONS, IMPORT_CONSENT_ACTION } from '../../domain/customers/contact.js';
 import { UNSUBSCRIBE_ACTOR } from '../../domain/messages/unsubscribe-link.js';
-import { PROMISED_INVOICE, PROMISED_UNTIL, PROMISE_TO_PAY_ENTRY } from './payment-promise-entries.js';
+import { PROMISED_INVOICE, PROMISED_UNTIL, PROMISE_TO_PAY_ENTRY } from '../facts/payment-promise-entries.js';
 import { assertPageSize, decodeCursor, encodeCursor, scopedTag, toPage, type Page, type PageArgs } from '../common/pagination.js';
 
 /** One thing that happened with a customer, newest first in their timeline. */

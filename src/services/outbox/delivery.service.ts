@@ -13,7 +13,7 @@ import { AuditService } from '../audit/audit.service.js';
 import { hasOpenIssue } from '../facts/customer-facts.js';
 import { MessageRefusedError, type MessageSender, type RenderedMessage } from './message-sender.js';
 import { outstandingMinorSql } from '../facts/invoice-facts.js';
-import { givenUpSql } from '../facts/outbox-facts.js';
+import { givenUpSql, overtakenSql } from '../facts/outbox-facts.js';
 
 const audit = new AuditService();
 
@@ -63,7 +63,7 @@ type DueRow = {
  * the contact guard at the moment of sending: an opt-out stops marketing at once (service
  * messages still go), the contact budget is counted across all playbooks, and nothing
  * goes out to a customer during quiet hours in their time zone (a task for the company's
- * team goes at once), and nothing chasing an invoice goes once it is paid. A message's row is
+ * team goes at once, but after the reminders its run wrote before it), and nothing chasing an invoice goes once it is paid. A message's row is
  * locked while it is handled (`skip locked`), so several workers never send the same message; it
  * is marked sent in its own transaction right after the hand-over, and its key travels as the
  * e-mail Message-ID. At most once: the hand-over is noted before the channel is called, so one
@@ -177,16 +177,18 @@ export class DeliveryService {
     // A message chasing payment goes only once its run's reminders written before it went out or were held back for good: one
     // delivery gave up on (a mailbox refused, a long outage) waits for a person, and the next reminder, the call and the
     // hand-over wait for it, so the customer's first reminder never comes as the second, with its fee, nor a hand-over
-    // before the reminders. Looked at again once the earlier one's time has come (quiet hours), or after a retry's first wait.
+    // before the reminders. Looked at again once the earlier one's time has come (quiet hours, a retry's back-off); behind
+    // one waiting for a person, after the longest back-off, or at once when the person retries, confirms or discards it.
     const earlier = await this.earlierReminderOpen(em, row);
     if (earlier) {
-      const again = Math.max(earlier.sendAfter?.getTime() ?? 0, now.getTime() + this.policies.delivery.retry.firstMs);
-      const waitsFor = `Waits for ${earlier.step} of its run, which has not gone out${earlier.givenUp ? ': delivery gave up on it; retry, confirm or discard it in the undeliverable queue' : ''}`;
-      await em.nativeUpdate(OutboxMessage, { id }, { sendAfter: new Date(again), lastError: waitsFor });
+      const { retry } = this.policies.delivery;
+      const again = earlier.givenUp ? now.getTime() + retry.maxMs : Math.max(earlier.sendAfter?.getTime() ?? 0, now.getTime() + retry.firstMs);
+      const waitsFor = `${earlier.step}, which has not gone out${earlier.givenUp ? ': delivery gave up on it; retry, confirm or discard it in the undeliverable queue' : ''}`;
+      await em.nativeUpdate(OutboxMessage, { id }, { sendAfter: new Date(again), waitsFor });
       return 'deferred';
     }
     if (decision.sendAt.getTime() > now.getTime()) {
-      await em.nativeUpdate(OutboxMessage, { id }, { sendAfter: decision.sendAt });
+      await em.nativeUpdate(OutboxMessage, { id }, { sendAfter: decision.sendAt, waitsFor: null });
       return 'deferred';
     }
     // A message naming what is open on its invoice says what is open when it goes (a part payment may have come since);
@@ -215,7 +217,7 @@ export class DeliveryService {
     } catch (error) {
       return this.failed(em, row, now, error);
     }
-    await em.nativeUpdate(OutboxMessage, { id }, { sentAt: now, attempts: row.attempts + 1, lastError: null });
+    await em.nativeUpdate(OutboxMessage, { id }, { sentAt: now, attempts: row.attempts + 1, lastError: null, waitsFor: null });
     // A reminder is booked on its invoice as it goes out (the invoice is locked since the message was taken).
     await bookSentReminder(em, audit, { invoiceId: row.invoice_id, idempotencyKey: row.idempotency_key, payload: row.payload });
     await this.dropHandover(em, id);
@@ -224,8 +226,8 @@ export class DeliveryService {
 
   /**
    * The earliest reminder of the run of `row` (a message chasing payment: a reminder, a call, the hand-over), written before
-   * it, that neither went out nor was held back for good: its step, when it is due (null: due now, or waiting for a person)
-   * and whether delivery gave up on it. Null when there is none.
+   * it, that neither went out nor was held back for good, nor was overtaken (a later one of the run went out): its step, when
+   * it is due (null: due now, or waiting for a person) and whether delivery gave up on it. Null when there is none.
    */
   private async earlierReminderOpen(em: EntityManager, row: DueRow): Promise<{ step: string; sendAfter: Date | null; givenUp: boolean } | null> {
     if (!untilPaidTemplates.includes(row.template)) return null;
@@ -234,9 +236,9 @@ export class DeliveryService {
       `select e.idempotency_key as key, e.send_after, ${givenUpSql('e', this.policies.delivery.maxAttempts)} as given_up
          from outbox_message e join outbox_message m on m.id = ?
         where e.customer_id = m.customer_id and starts_with(e.idempotency_key, ?) and e.created_at < m.created_at
-          and e.sent_at is null and e.suppressed_at is null
+          and e.sent_at is null and e.suppressed_at is null and not ${overtakenSql('e')}
         order by e.created_at limit 1`,
-      [row.id, stepMessageKey(workflowId, 'reminder-')],
+      [row.id, stepMessageKey(workflowId, 'reminder-'), stepMessageKey(workflowId, ''), [...untilPaidTemplates]],
     );
     return open ? { step: stepMessageKeyParts(open.key).step, sendAfter: open.send_after ? new Date(open.send_after) : null, givenUp: open.given_up } : null;
   }
@@ -248,13 +250,13 @@ export class DeliveryService {
     // Refused for good (an unknown mailbox): asking again only hurts the sender's name, so it is marked refused,
     // is tried no more and waits for a person (undeliverable), with the refusal and the attempts really made.
     if (error instanceof MessageRefusedError && error.permanent) {
-      await em.nativeUpdate(OutboxMessage, { id }, { attempts: row.attempts + 1, lastError, sendAfter: null, refusedAt: now });
+      await em.nativeUpdate(OutboxMessage, { id }, { attempts: row.attempts + 1, lastError, sendAfter: null, refusedAt: now, waitsFor: null });
     } else {
       // A temporary refusal, an unreachable server, or no answer in time (the channel's timeouts): a failed attempt,
       // tried again after the back-off, so at most once a round. A server that took the message but did not answer in
       // time may have delivered it: the retry carries the same key (the e-mail's Message-ID), for receivers to drop.
       const attempts = row.attempts + 1;
-      await em.nativeUpdate(OutboxMessage, { id }, { attempts, lastError, sendAfter: new Date(now.getTime() + retryAfterMs(this.policies.delivery, attempts)) });
+      await em.nativeUpdate(OutboxMessage, { id }, { attempts, lastError, sendAfter: new Date(now.getTime() + retryAfterMs(this.policies.delivery, attempts)), waitsFor: null });
     }
     await this.dropHandover(em, id);
     return 'failed';

@@ -25,6 +25,8 @@ export interface MessageView {
   suppressedReason: string | null;
   attempts: number;
   lastError: string | null;
+  /** While it waits to go: the earlier reminder of its run it is held for, and why. */
+  waitsFor: string | null;
   refusedAt: Date | null;
   interruptedAt: Date | null;
   loyaltyBand: string | null;
@@ -74,6 +76,7 @@ export interface Reader {
 /** The message as histories and queues show it, its texts rendered for its `reader`. */
 export function messageView(m: OutboxMessage, reader: Reader, now: Date, maxAttempts: number, currency: string): MessageView {
   const { subject, text } = renderIfKnown(m.template, reader.name, m.payload, reader.locale, currency);
+  const status = messageStatus(m, now, maxAttempts);
   return {
     id: m.id,
     customerId: m.customer.id,
@@ -83,13 +86,15 @@ export function messageView(m: OutboxMessage, reader: Reader, now: Date, maxAtte
     template: m.template,
     subject,
     text,
-    status: messageStatus(m, now, maxAttempts),
+    status,
     createdAt: m.createdAt,
     sentAt: m.sentAt ?? null,
     sendAfter: m.sendAfter ?? null,
     suppressedReason: m.suppressedReason ?? null,
     attempts: m.attempts,
     lastError: m.lastError ?? null,
+    // Only while it waits: once sent, held back for good or given up, what it waited for is over.
+    waitsFor: status === 'held' || status === 'pending' || status === 'failing' ? (m.waitsFor ?? null) : null,
     refusedAt: m.refusedAt ?? null,
     interruptedAt: m.interruptedAt ?? null,
     loyaltyBand: m.loyaltyBand ?? null,

@@ -9,6 +9,8 @@ export enum OutboxExceptionCode {
   NotRefused = 'MESSAGE_NOT_REFUSED',
   /** Its hand-over was not interrupted: only delivery records such a message sent. */
   NotInterrupted = 'MESSAGE_NOT_INTERRUPTED',
+  /** A reminder a later message of its run overtook (it went out): sent now, it would reach the customer out of order. */
+  Overtaken = 'MESSAGE_OVERTAKEN',
 }
 
 const kinds: Record<OutboxExceptionCode, FailureKind> = {
@@ -17,6 +19,7 @@ const kinds: Record<OutboxExceptionCode, FailureKind> = {
   [OutboxExceptionCode.Settled]: 'CONFLICT',
   [OutboxExceptionCode.NotRefused]: 'CONFLICT',
   [OutboxExceptionCode.NotInterrupted]: 'CONFLICT',
+  [OutboxExceptionCode.Overtaken]: 'CONFLICT',
 };
 
 export class OutboxException extends DomainException<OutboxExceptionCode> {

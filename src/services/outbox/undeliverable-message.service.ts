@@ -10,11 +10,17 @@ import { OutboxException, OutboxExceptionCode } from './outbox.exception.js';
 import { reasonProblem } from '../../domain/text.js';
 import { givenUp } from '../../domain/messages/message-status.js';
 import { bookSentReminder } from './sent-reminder.js';
+import { untilPaidTemplates } from '../../domain/messages/catalogue.js';
+import { promiseEndsAt, type PaymentPromisePolicy } from '../../domain/playbooks/fair-reminder.js';
+import { stepMessageKey, stepMessageKeyParts } from '../../domain/playbooks/run-id.js';
+import { overtakenSql } from '../facts/outbox-facts.js';
+import { PROMISED_UNTIL, PROMISE_TO_PAY_ENTRY } from '../facts/payment-promise-entries.js';
 
 /**
  * The messages the channel refused for good, or so often that delivery gave up on them, or whose hand-over
  * to the channel was interrupted (they may have gone out): they wait for a person, oldest first. Once the cause is mended (a wrong address corrected, the gateway
- * back), the operator sends one again; or discards it, with a reason. Both audited.
+ * back), the operator sends one again; or discards it, with a reason. Both audited. Either way the run's later messages
+ * held for it are looked at again at once.
  */
 export class UndeliverableMessageService {
   constructor(
@@ -24,6 +30,8 @@ export class UndeliverableMessageService {
     private readonly maxAttempts: number,
     /** The currency of amounts in message texts (the money policy's). */
     private readonly currency: string,
+    /** How long a promise to pay holds a reminder run (the fair-reminder policy's). */
+    private readonly promise: PaymentPromisePolicy,
   ) {}
 
   async list(args: PageArgs): Promise<Page<MessageView>> {
@@ -40,14 +48,29 @@ export class UndeliverableMessageService {
     return mapPage(page, (m) => messageView(m, readers.get(m.customer.id) ?? { name: '', locale: 'en' }, now, this.maxAttempts, this.currency));
   }
 
-  /** Sends a message delivery gave up on (refused, interrupted) again in the next delivery round, with a fresh count of attempts and its refusal for good or interruption lifted. */
+  /**
+   * Sends a message delivery gave up on (refused, interrupted) again in the next delivery round, with a fresh count of
+   * attempts and its refusal for good or interruption lifted. One chasing payment while the customer's promise to pay
+   * stands is held until the promise ends (it goes then, unless the invoice was paid); a reminder its run's later
+   * messages overtook is refused (it would come out of order).
+   */
   async retry(id: string, actor: string): Promise<MessageView> {
-    return this.settle(id, (message, em) => {
+    return this.settle(id, async (message, em) => {
       // Only one delivery gave up on: one still being tried keeps its back-off and its count (a retry would reset them).
       if (!givenUp(message, this.maxAttempts)) {
         const when = message.attempts === 0 ? 'was never refused: it goes in the next delivery round' : 'is still being tried: delivery tries it again after its back-off';
         throw new OutboxException(OutboxExceptionCode.NotRefused, `Message ${id} ${when}`, { id });
       }
+      const chasing = untilPaidTemplates.includes(message.template);
+      if (chasing && (await this.overtaken(em, message))) {
+        const { step } = stepMessageKeyParts(message.idempotencyKey);
+        throw new OutboxException(
+          OutboxExceptionCode.Overtaken,
+          `Message ${id} (${step}) was overtaken: a later message of its run chasing payment went out, so sent now it would reach the customer out of order; discard it, or confirm it if it reached the customer`,
+          { id },
+        );
+      }
+      const heldUntil = chasing ? await this.promiseEnd(em, message, new Date()) : null;
       this.audit.record(em, {
         actor,
         action: 'message.retry',
@@ -59,12 +82,13 @@ export class UndeliverableMessageService {
           ...(message.refusedAt && { refusedAt: message.refusedAt.toISOString() }),
           ...(message.interruptedAt && { interruptedAt: message.interruptedAt.toISOString() }),
         },
-        after: { attempts: 0, ...(message.refusedAt && { refusedAt: null }), ...(message.interruptedAt && { interruptedAt: null }) },
+        after: { attempts: 0, ...(message.refusedAt && { refusedAt: null }), ...(message.interruptedAt && { interruptedAt: null }), ...(heldUntil && { heldForPromiseUntil: heldUntil.toISOString() }) },
       });
       message.attempts = 0;
-      message.sendAfter = null;
+      message.sendAfter = heldUntil;
       message.refusedAt = null;
       message.interruptedAt = null;
+      message.waitsFor = null;
     });
   }
 
@@ -106,8 +130,51 @@ export class UndeliverableMessageService {
         throw new OutboxException(OutboxExceptionCode.Settled, `Message ${id} was ${message.sentAt ? 'sent' : 'suppressed'} already`, { id, suppressedReason: message.suppressedReason ?? null });
       }
       await change(message, em);
+      await this.releaseWaiters(em, message);
       const customer = await em.findOneOrFail(Customer, { id: message.customer.id }, { fields: ['name', 'locale'] });
       return messageView(message, customer, new Date(), this.maxAttempts, this.currency);
     });
+  }
+
+  /** A reminder of its run chasing payment went out after `message` was written (SQL `overtakenSql`). */
+  private async overtaken(em: EntityManager, message: OutboxMessage): Promise<boolean> {
+    if (!stepMessageKeyParts(message.idempotencyKey).step.startsWith('reminder-')) return false;
+    const { workflowId } = stepMessageKeyParts(message.idempotencyKey);
+    const [{ overtaken }] = await em.execute<{ overtaken: boolean }[]>(`select ${overtakenSql('m')} as overtaken from outbox_message m where m.id = ?`, [
+      stepMessageKey(workflowId, ''),
+      [...untilPaidTemplates],
+      message.id,
+    ]);
+    return overtaken;
+  }
+
+  /**
+   * When the promise to pay the customer made on the run of `message` stops holding it, if it still holds at `now`: the
+   * latest promise the audit log holds for the run (a reset to before it is not looked at: holding too long is the fair
+   * mistake). Null when there is none, or it has ended.
+   */
+  private async promiseEnd(em: EntityManager, message: OutboxMessage, now: Date): Promise<Date | null> {
+    const { workflowId } = stepMessageKeyParts(message.idempotencyKey);
+    const [latest] = await em.execute<{ until: string | null }[]>(
+      `select ${PROMISED_UNTIL} as until from playbook_run r join audit_entry a on ${PROMISE_TO_PAY_ENTRY} where r.workflow_id = ? order by a.at desc limit 1`,
+      [workflowId],
+    );
+    if (!latest?.until) return null;
+    const ends = promiseEndsAt(latest.until, this.promise);
+    return ends > now.getTime() ? new Date(ends) : null;
+  }
+
+  /**
+   * The run's later messages held for `message` (delivery's `waitsFor`) are looked at again in the next round, now that a
+   * person retried, confirmed or discarded it, rather than after the longest back-off.
+   */
+  private async releaseWaiters(em: EntityManager, message: OutboxMessage): Promise<void> {
+    if (!untilPaidTemplates.includes(message.template)) return;
+    const { workflowId } = stepMessageKeyParts(message.idempotencyKey);
+    await em.execute(
+      `update outbox_message set send_after = null
+        where customer_id = ? and starts_with(idempotency_key, ?) and created_at > ? and waits_for is not null and sent_at is null and suppressed_at is null`,
+      [message.customer.id, stepMessageKey(workflowId, ''), message.createdAt],
+    );
   }
 }
