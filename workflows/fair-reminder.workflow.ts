@@ -6,7 +6,7 @@ import {
   feeFor,
   feesOfReminders,
   outcomeAfterSchedule,
-  paymentPromisePolicy,
+  promisePolicyOf,
   promiseProblem,
   reminderSchedule,
   reminderStepAt,
@@ -86,7 +86,7 @@ async function fairReminderSteps({ customerId, invoiceId, policy }: FairReminder
     await condition(allHandlersFinished);
     return outcome;
   };
-  const promisePolicy = policy.promise ?? paymentPromisePolicy;
+  const promisePolicy = promisePolicyOf(policy);
   const payment = new PaymentWatch(state, promisePolicy, enter, async () => (await loadReminderContext(invoiceId)).paid);
 
   // Handlers once all they use is declared: a message already in the history when the run starts (one a reset

@@ -43,7 +43,7 @@ import { AppreciationSteps } from './playbooks/steps/appreciation-steps.service.
 import { FairReminderSteps } from './playbooks/steps/fair-reminder-steps.service.js';
 import { FixIssueSteps } from './playbooks/steps/fix-issue-steps.service.js';
 import { caseOwners } from '../domain/playbooks/fix-issue.js';
-import { paymentPromisePolicy } from '../domain/playbooks/fair-reminder.js';
+import { promisePolicyOf } from '../domain/playbooks/fair-reminder.js';
 import { WelcomeCheckSteps } from './playbooks/steps/welcome-check-steps.service.js';
 import { ScoreHistoryService } from './scores/score-history.service.js';
 
@@ -94,7 +94,7 @@ export function createServices(em: EntityManager, engines: Engines, policies: Po
     messageCatalogue: new MessageCatalogueService(policies.money.currency),
     currency: new CurrencyService(policies.money),
     contactStatus,
-    undeliverable: new UndeliverableMessageService(em, audit, policies.delivery.maxAttempts, policies.money.currency, policies.fairReminder.promise ?? paymentPromisePolicy),
+    undeliverable: new UndeliverableMessageService(em, audit, policies.delivery.maxAttempts, policies.money.currency, promisePolicyOf(policies.fairReminder)),
     auditLog: new AuditLogService(em),
     apiKeys: new ApiKeyService(em, audit),
     scoring: new ScoringService(em, scoringRuns, engines.scoring, policies.rescore, audit, policies.scoring.concentration),

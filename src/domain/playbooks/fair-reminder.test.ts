@@ -1,4 +1,4 @@
-import { bookingOnSending, reminderStepAt, fairReminderPolicy, fairReminderWorkflowId, feeFor, feesOfReminders, reminderBooking, outcomeAfterSchedule, paymentPromisePolicy, promiseDayOutOfRange, promiseEndsAt, promiseProblem, promiseShown, reminderSchedule } from './fair-reminder.js';
+import { bookingOnSending, reminderStepAt, fairReminderPolicy, fairReminderWorkflowId, feeFor, feesOfReminders, reminderBooking, outcomeAfterSchedule, paymentPromisePolicy, promiseDayOutOfRange, promiseEndsAt, promisePolicyOf, promiseProblem, promiseShown, reminderSchedule } from './fair-reminder.js';
 
 describe('fair reminder policy', () => {
   it('gives loyal payers the friendly schedule (a person calls, and decides if it stays unpaid), and others the standard one', () => {
@@ -102,5 +102,12 @@ describe('where a reminder is in a schedule', () => {
     const standard = reminderSchedule(fairReminderPolicy, 'at-risk');
     expect([1, 2, 3, 4].map((n) => reminderStepAt(standard, n))).toEqual([0, 1, 2, null]);
     expect(reminderStepAt([{ waitMs: 0, action: 'call', template: 'call-personal' }, { waitMs: 0, action: 'reminder', template: 'reminder-friendly' }], 1)).toBe(1);
+  });
+
+  it("holds a promise by the run's own rule, and by the first one for runs started before promises were taken", () => {
+    const longer = { maxDaysAhead: 60, graceDays: 5 };
+    expect(promisePolicyOf({ ...fairReminderPolicy, promise: longer })).toBe(longer);
+    const { promise: _, ...beforePromises } = fairReminderPolicy;
+    expect(promisePolicyOf(beforePromises)).toBe(paymentPromisePolicy);
   });
 });

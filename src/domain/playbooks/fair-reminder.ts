@@ -199,6 +199,11 @@ export function promiseShown(state: Pick<FairReminderState, 'paid' | 'outcome' |
   return state.step === 'promised' && state.deadline === new Date(promiseEndsAt(until, policy)).toISOString();
 }
 
+/** How promises to pay hold a run of `policy`: its own rule, or the one of the time for runs started before promises were taken. */
+export function promisePolicyOf(policy: FairReminderPolicy): PaymentPromisePolicy {
+  return policy.promise ?? paymentPromisePolicy;
+}
+
 /** When a promise stops holding the reminders (epoch ms): the end of the promised day, plus the grace days (UTC). */
 export function promiseEndsAt(until: string, policy: PaymentPromisePolicy): number {
   return Date.parse(`${until}T00:00:00Z`) + (1 + policy.graceDays) * DAY_MS;
