@@ -7,6 +7,7 @@ import { paymentLoyalty } from '../src/domain/scoring/payment-loyalty.js';
 import { ScoreKind } from '../src/domain/scoring/score-kind.js';
 import { defaultRescorePolicy, defaultScoringPolicy, type RescorePolicy } from '../src/domain/scoring/scoring-policy.js';
 import { CustomerRescoreService, type FollowUpFailureReporter } from '../src/services/scores/customer-rescore.service.js';
+import { pageRanges } from '../src/domain/scoring/score-pages.js';
 import { ScoringRunService } from '../src/services/scores/scoring-run.service.js';
 import { CostEntry, CostKind, Customer, Order, ServiceTier } from '../src/entities/index.js';
 import { loadDemoDataIfEmpty } from '../src/dev/demo-loader.js';
@@ -348,6 +349,32 @@ describe('rescoring the whole base', () => {
     expect((await stack.gql(ScoringRunDocument, { id: next.id }, Role.Viewer)).data!.scoringRun!.phase).toBe('Completed');
   }, 120_000);
 
+  it('scores every customer once when customers come and go between gathering and the pages (an import during the night)', async () => {
+    const runs = () => new ScoringRunService(stack.orm.em.fork(), defaultScoringPolicy);
+    const runId = 'rescore/pages-move';
+    await runs().begin({ runId, trigger: 'test', asOf: AS_OF });
+    const { pageStarts } = await runs().prepare(runId, 100);
+    expect(pageStarts.length).toBeGreaterThanOrEqual(3);
+    const { models } = await runs().fitModels(runId);
+    // A customer imported into the first page's range of IDs, and one of the second page's acquired later after a correction.
+    const e = stack.orm.em.fork();
+    const added = e.create(Customer, { id: '00000000-0000-4000-8000-000000000001', name: 'Ida Imported', email: 'ida.imported@example.com', acquiredAt: '2026-10-01' });
+    await e.flush();
+    const [moved] = await query(sql<{ id: string; acquired_at: string }>`select id, acquired_at::text from customer where id > ${pageStarts[1]}::uuid and acquired_at <= ${AS_OF}::date order by id offset 1 limit 1`);
+    await query(sql`update customer set acquired_at = '2026-11-20' where id = ${moved.id}::uuid returning id`);
+    for (const range of pageRanges(pageStarts)) await runs().scorePage({ runId, ...range, models });
+    await runs().complete(runId);
+    const scored = await query(sql<{ customer_id: string; n: number }>`select customer_id, count(*)::int as n from score_snapshot where run_id = ${runId} group by customer_id`);
+    const population = await query(sql<{ id: string }>`select id from customer where acquired_at <= ${AS_OF}::date`);
+    expect(scored.filter((r) => r.n > 1)).toEqual([]);
+    expect(scored.map((r) => r.customer_id).sort()).toEqual(population.map((r) => r.id).sort());
+    // The second page's first customer, whom a first page of a fixed size left out, and the one added.
+    expect(scored.map((r) => r.customer_id)).toEqual(expect.arrayContaining([pageStarts[1], added.id]));
+    // As it was, for the tests after this one.
+    await query(sql`update customer set acquired_at = ${moved.acquired_at}::date where id = ${moved.id}::uuid returning id`);
+    await query(sql`delete from customer where id = ${added.id}::uuid returning id`);
+  });
+
   it('writes a page retried after it committed, or twice at once, only once, and completes with its totals', async () => {
     const runs = () => new ScoringRunService(stack.orm.em.fork(), defaultScoringPolicy);
     const runId = 'rescore/page-retry';
@@ -361,7 +388,7 @@ describe('rescoring the whole base', () => {
     expect((await runs().prepare(runId, 100)).pageStarts).toEqual(pageStarts);
     expect(await workRows()).toEqual([gathered]);
     const { models } = await runs().fitModels(runId);
-    const page = { runId, after: pageStarts[1], limit: 100, models };
+    const page = { runId, ...pageRanges(pageStarts)[1], models };
     // Two deliveries of the same activity at once, then a third after both committed.
     const results = await Promise.all([runs().scorePage(page), runs().scorePage(page)]);
     results.push(await runs().scorePage(page));
@@ -535,7 +562,7 @@ describe('rescoring the whole base', () => {
     await runs().begin({ runId, trigger: 'test', asOf: AS_OF });
     await runs().prepare(runId, 1000);
     const { models } = await runs().fitModels(runId);
-    await runs().scorePage({ runId, after: null, limit: 1000, models });
+    await runs().scorePage({ runId, after: null, until: null, models });
     const scored = async (customerId: string) =>
       (await query(sql<{ scores: Record<string, { value: number | null; band: string | null; reasons: string[] }> }>`select scores from score_snapshot where run_id = ${runId} and customer_id = ${customerId}`))[0].scores;
     const adaScores = await scored(ada.id);

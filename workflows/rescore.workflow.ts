@@ -2,6 +2,7 @@ import { ActivityCancellationType, CancellationScope, continueAsNew, defineQuery
 import type { ScoringActivities } from '../src/activities/scoring.activities.js';
 import type { FittedModels } from '../src/domain/scoring/customer-scores.js';
 import type { RescorePolicy } from '../src/domain/scoring/scoring-policy.js';
+import { pageRanges } from '../src/domain/scoring/score-pages.js';
 import { ScheduledStartTimeKey } from './search-attributes.js';
 import { stepRetry } from './activity-options.js';
 
@@ -102,8 +103,8 @@ export async function rescoreCustomerBase(input: RescoreInput): Promise<RescoreP
     // Pages are independent: a few at a time, as the policy allows; all of a batch settle before a cancellation ends the run.
     let pagesThisExecution = 0;
     while (pending.length > 0) {
-      const batch = pending.slice(0, input.policy.pageConcurrency);
-      const pages = settled(await Promise.allSettled(batch.map((after) => scoreCustomerPage({ runId, after, limit: input.policy.pageSize, models: progress.models! }))));
+      const batch = pageRanges(pending).slice(0, input.policy.pageConcurrency);
+      const pages = settled(await Promise.allSettled(batch.map((range) => scoreCustomerPage({ runId, ...range, models: progress.models! }))));
       pending = pending.slice(batch.length);
       for (const page of pages) progress.customersScored += page.customers;
       progress.pages += pages.length;

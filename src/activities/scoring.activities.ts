@@ -20,7 +20,7 @@ export function createScoringActivities(services: () => WorkerServices) {
       const { models, notFitted } = await runs().fitModels(runId);
       return { models, notFitted };
     },
-    scoreCustomerPage(input: { runId: string; after: string | null; limit: number; models: FittedModels }): Promise<PageResult> {
+    scoreCustomerPage(input: { runId: string; after: string | null; until?: string | null; limit?: number; models: FittedModels }): Promise<PageResult> {
       return heartbeating(runs().scorePage(input));
     },
     async completeScoringRun(runId: string): Promise<{ scoredCustomers: number; snapshots: number }> {

@@ -137,15 +137,20 @@ export class ScoringRunService {
     return toRunModels(await this.storedFits(runId));
   }
 
-  /** Scores the page of customers (by ID) after `after` and writes their snapshots; a retried page writes nothing twice. */
-  async scorePage(input: { runId: string; after: string | null; limit: number; models: FittedModels }): Promise<PageResult> {
+  /**
+   * Scores the page of customers (by ID) after `after` up to and including `until` (`pageRanges`) and writes their
+   * snapshots; a retried page writes nothing twice. A page scheduled before pages had an upper bound (no `until`) ends
+   * after `limit` customers.
+   */
+  async scorePage(input: { runId: string; after: string | null; until?: string | null; limit?: number; models: FittedModels }): Promise<PageResult> {
     const startsAfter = input.after ?? '';
     const done = await this.scoredPage(this.em, input.runId, startsAfter);
     if (done) return done;
     const run = await this.getRun(input.runId);
     const page = sql`select c.id, c.service_tier, c.acquired_at from customer c
                       where c.acquired_at <= ${run.asOf}::date ${input.after ? sql`and c.id > ${input.after}::uuid` : sql``}
-                      order by c.id limit ${input.limit}`;
+                            ${input.until ? sql`and c.id <= ${input.until}::uuid` : sql``}
+                      order by c.id ${input.until === undefined ? sql`limit ${input.limit ?? 0}` : sql``}`;
     const { rows } = await sql<Row>`
       select p.id, p.service_tier, p.acquired_at::text as acquired_at, w.purchase_days, w.first_day::text as first_day, w.last_day::text as last_day,
              w.revenue_minor, w.margin_minor, w.margined_revenue_minor, w.repeat_spend_minor, w.mean_gap_days, w.gap_sd_days,
