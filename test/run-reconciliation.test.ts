@@ -1,4 +1,5 @@
 import { defaultPolicies } from '../src/domain/policies/index.js';
+import { promisePolicyOf } from '../src/domain/playbooks/fair-reminder.js';
 import { sql } from 'kysely';
 import { Role } from '../src/domain/auth/roles.js';
 import { fixIssueWorkflowId } from '../src/domain/playbooks/fix-issue.js';
@@ -147,7 +148,7 @@ it('records a run that timed out or failed in the engine under its own status, r
   const customer = em.create(Customer, { name: 'Xan', email: 'xan@example.com', acquiredAt: '2024-01-01' });
   const [timedOut, failed] = ['welcome-check/timed-out-run', 'welcome-check/failed-run'].map((workflowId) => em.create(PlaybookRun, { workflowId, playbook: 'welcome-check', customer }));
   await em.flush();
-  const runs = new PlaybookRunService(stack.orm.em.fork(), new AuditService(), defaultPolicies.delivery.maxAttempts);
+  const runs = new PlaybookRunService(stack.orm.em.fork(), new AuditService(), defaultPolicies.delivery.maxAttempts, promisePolicyOf(defaultPolicies.fairReminder));
   const closedAt = new Date('2026-12-01T10:00:00Z');
   expect(await runs.recordEndedInEngine({ workflowId: timedOut.workflowId, status: RunStatus.TimedOut, closedAt, reason: 'it ran longer than its execution timeout', by: null })).toBe(true);
   expect(await runs.recordEndedInEngine({ workflowId: failed.workflowId, status: RunStatus.Failed, closedAt, reason: 'boom', by: null })).toBe(true);

@@ -273,6 +273,9 @@ it("holds a run's next reminder and its hand-over while delivery has given up on
   const retried = await stack.gql(RetryMessageDocument, { id: first.id }, Role.Operator);
   expect(retried.errors).toBeUndefined();
   expect(retried.data!.retryMessage).toMatchObject({ status: 'Held', attempts: 0, refusedAt: null, sendAfter: '2031-01-03T00:00:00.000Z' });
+  const again = await stack.gql(RetryMessageDocument, { id: first.id }, Role.Operator);
+  expect(again.errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'MESSAGE_NOT_REFUSED' });
+  expect(again.errors![0].message).toMatch(/held until 2031-01-03T00:00:00.000Z .* and goes then/);
   await deliverAt('2030-12-31T12:00:00Z');
   expect(subjects('ada.reminder-order@example.com')).toHaveLength(0);
   // The promise lapsed unpaid: the run sends on what it held back (as its next step does); all go, in order.
@@ -285,6 +288,57 @@ it("holds a run's next reminder and its hand-over while delivery has given up on
   expect(sent[2]).toMatch(/collections/i);
   expect(await em().findOneOrFail(Invoice, { id: invoice.id })).toMatchObject({ remindersSent: 2, feeChargedMinor: 500 });
   expect((await message('handover')).waitsFor).toBeNull();
+});
+
+it('holds a call task that waits behind a bounced reminder until a promise to pay ends, and sends it then, not never', async () => {
+  const run = 'fair-reminder/call-promise-test';
+  const { customer, invoice, write, reminder, message } = await reminderRun('Ada Caller', 'bounce.call-promise@example.com', run);
+  await reminder(1, 0);
+  await deliverAt('2031-04-01T12:00:00Z');
+  expect((await message('reminder-1')).refusedAt).not.toBeNull();
+  // The team's call task waits for the bounced reminder.
+  await write('call', 'call-personal');
+  await deliverAt('2031-04-02T12:00:00Z');
+  expect((await message('call')).waitsFor).toMatch(/^reminder-1/);
+  // The customer promises to pay by 2031-04-30: the call task is held until the promise ends, not held back for good.
+  const e = em();
+  e.create(AuditEntry, { actor: 'operator:test', action: 'playbook.promise-to-pay', entityType: 'playbook_run', entityId: run, after: { invoiceId: invoice.id, until: '2031-04-30', outcome: 'taken' } });
+  await e.flush();
+  await (await stack.api.contextFor(`Bearer ${testKeys[Role.Operator]}`)).services.runs.holdBackForPromise(run, '2031-04-30');
+  expect(await message('call')).toMatchObject({ suppressedAt: null, sendAfter: new Date('2031-05-03T00:00:00Z'), waitsFor: null });
+  // The person discards the bounced reminder (the customer was reached by phone): the call task still waits for the promise's end.
+  expect((await stack.gql(DiscardMessageDocument, { id: (await message('reminder-1')).id, reason: 'reached by phone' }, Role.Operator)).errors).toBeUndefined();
+  await em().nativeUpdate(Customer, { id: customer.id }, { email: 'ada.call-promise@example.com' });
+  await deliverAt('2031-04-30T12:00:00Z');
+  expect((await message('call')).sentAt).toBeNull();
+  // The promise lapsed unpaid: the team gets its call task.
+  await deliverAt('2031-05-03T12:00:00Z');
+  expect((await message('call')).sentAt).toEqual(new Date('2031-05-03T12:00:00Z'));
+});
+
+it("holds a retry for the latest promise the run took, through the API or the Temporal UI, and looks at the run's later reminders again", async () => {
+  const run = 'fair-reminder/promise-lookup-test';
+  const { invoice, reminder, message } = await reminderRun('Ada Promised', 'bounce.promise-lookup@example.com', run);
+  await reminder(1, 0);
+  await deliverAt('2031-06-01T12:00:00Z');
+  await reminder(2, 500);
+  await deliverAt('2031-06-02T12:00:00Z');
+  expect((await message('reminder-2')).sendAfter!.getTime()).toBeGreaterThan(Date.parse('2031-06-02T12:00:00Z'));
+  // An older promise through the API, a newer one typed in the Temporal UI, and a newest one the run refused.
+  const e = em();
+  const entry = (at: string, action: string, after: Record<string, unknown>) => e.create(AuditEntry, { at: new Date(at), actor: 'operator:test', action, entityType: 'playbook_run', entityId: run, after });
+  entry('2031-06-03T09:00:00Z', 'playbook.promise-to-pay', { invoiceId: invoice.id, until: '2031-06-10', outcome: 'taken' });
+  entry('2031-06-04T09:00:00Z', 'playbook.update-in-engine', { update: 'promiseToPay', input: [{ until: '2031-06-20', recordedBy: 'billing desk' }] });
+  entry('2031-06-05T09:00:00Z', 'playbook.promise-to-pay', { invoiceId: invoice.id, until: '2031-06-30', outcome: 'not-taken' });
+  await e.flush();
+  const retried = await stack.gql(RetryMessageDocument, { id: (await message('reminder-1')).id }, Role.Operator);
+  expect(retried.errors).toBeUndefined();
+  // Held by the Temporal UI's promise (the 20th and 2 days' grace), which is later than now: the test's clock is today's.
+  expect(retried.data!.retryMessage.sendAfter).toBe('2031-06-23T00:00:00.000Z');
+  // The second is looked at again at once, and waits for the first's new time.
+  expect((await message('reminder-2')).sendAfter).toBeNull();
+  await deliverAt('2031-06-06T12:00:00Z');
+  expect(await message('reminder-2')).toMatchObject({ sentAt: null, sendAfter: new Date('2031-06-23T00:00:00Z'), waitsFor: 'reminder-1, which has not gone out' });
 });
 
 it('lets the rest of a run go once a person discards the reminder it waited for, at the next round rather than after the longest back-off', async () => {
@@ -338,5 +392,9 @@ it('holds back for good the reminders of a paid invoice that waited behind one d
   expect(await em().findOneOrFail(OutboxMessage, { idempotencyKey: `${run}/reminder-2` })).toMatchObject({ sentAt: null, suppressedAt: null });
   await em().nativeUpdate(Invoice, { id: invoice.id }, { paidAt: '2026-10-20' });
   await deliverLater();
-  expect(await em().findOneOrFail(OutboxMessage, { idempotencyKey: `${run}/reminder-2` })).toMatchObject({ sentAt: null, suppressedReason: INVOICE_PAID });
+  const held = await em().findOneOrFail(OutboxMessage, { idempotencyKey: `${run}/reminder-2` });
+  expect(held).toMatchObject({ sentAt: null, suppressedReason: INVOICE_PAID, waitsFor: expect.stringMatching(/^reminder-1/) });
+  // Held back for good, it waits for nothing any more: its history does not say it does.
+  const history = await stack.gql(CustomerMessagesDocument, { id: customer.id, first: 5 }, Role.Viewer);
+  expect(history.data!.customer!.messages.edges.find((m) => m.node.id === held.id)!.node).toMatchObject({ status: 'Suppressed', waitsFor: null });
 });

@@ -68,7 +68,7 @@ export function createServices(em: EntityManager, engines: Engines, policies: Po
   const scores = new ScoreService(em);
   const orders = new OrderService(em);
   const customers = new CustomerService(em, audit, scores, orders);
-  const runs = new PlaybookRunService(em, audit, policies.delivery.maxAttempts);
+  const runs = new PlaybookRunService(em, audit, policies.delivery.maxAttempts, promisePolicyOf(policies.fairReminder));
   const scoringRuns = new ScoringRunService(em, policies.scoring);
   const rescores = new CustomerRescoreService(em, policies.scoring, scoringRuns, onFollowUpFailed);
   const invoices = new InvoiceService(em, audit, rescores, engines.playbooks, policies.triggers.maxDaysOverdue);

@@ -252,7 +252,7 @@ export type MessagePurpose =
 export type MessageStatus =
   /** The channel refused it; retried with back-off */
   | 'Failing'
-  /** Held for quiet hours in the customer's time zone, or, chasing payment, until its run's earlier reminder has gone out (waitsFor names it) */
+  /** Held for quiet hours in the customer's time zone, or, chasing payment, until a promise to pay ends or its run's earlier reminder has gone out (waitsFor names it) */
   | 'Held'
   /** Waits for the next delivery round */
   | 'Pending'

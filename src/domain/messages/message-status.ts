@@ -17,7 +17,7 @@ export interface MessageProgress {
  * Sent; suppressed by a guard or discarded by a person (never to be sent); undeliverable
  * (the channel refused it for good, or `maxAttempts` times, or its hand-over was interrupted and it
  * may have gone out: it waits for a person to retry or discard it); failing (refused, retried with back-off); held (quiet hours in the customer's time
- * zone); or pending (waits for the next delivery round).
+ * zone, the end of a promise to pay, or an earlier reminder of its run); or pending (waits for the next delivery round).
  */
 export function messageStatus(m: MessageProgress, now: Date, maxAttempts: number): MessageStatus {
   if (m.sentAt) return 'sent';

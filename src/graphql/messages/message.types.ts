@@ -30,7 +30,7 @@ registerEnumType(MessageStatus, {
     Suppressed: { description: 'A guard said no (customer left, no consent, contact budget, open complaint, its invoice paid meanwhile), or a person discarded it: never sent' },
     Undeliverable: { description: 'The channel refused it for good, or until delivery gave up, or its hand-over was interrupted (it may have gone out): it waits for a person to retry or discard it' },
     Failing: { description: 'The channel refused it; retried with back-off' },
-    Held: { description: "Held for quiet hours in the customer's time zone, or, chasing payment, until its run's earlier reminder has gone out (waitsFor names it)" },
+    Held: { description: "Held for quiet hours in the customer's time zone, or, chasing payment, until a promise to pay ends or its run's earlier reminder has gone out (waitsFor names it)" },
     Pending: { description: 'Waits for the next delivery round' },
   },
 });
@@ -70,7 +70,7 @@ export class MessageType {
   @Field(() => Date, { nullable: true })
   sentAt!: Date | null;
 
-  @Field(() => Date, { nullable: true, description: 'Held until then (quiet hours, the next retry, or the next look at the earlier reminder it waits for)' })
+  @Field(() => Date, { nullable: true, description: 'Held until then (quiet hours, the next retry, the end of a promise to pay, or the next look at the earlier reminder it waits for)' })
   sendAfter!: Date | null;
 
   @Field(() => String, { nullable: true, description: 'Why a guard suppressed it' })

@@ -12,7 +12,7 @@ export function givenUpSql(alias: string, maxAttempts: number): string {
 /**
  * The outbox message `alias` (a reminder) was overtaken: a message of its run chasing payment (a reminder, a call
  * task, the hand-over), written after it, went out. The order it was meant to keep is broken already, so it no longer
- * holds the run's later messages back, and it is not sent after them. Two parameters: the run's key prefix
+ * holds the run's later messages back, and a retry by hand, which would send it after them, is refused. Two parameters: the run's key prefix
  * (`<workflow id>/`, `stepMessageKey(workflowId, '')`) and the templates chasing payment (`untilPaidTemplates`).
  */
 export function overtakenSql(alias: string): string {

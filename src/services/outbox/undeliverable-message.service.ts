@@ -58,7 +58,13 @@ export class UndeliverableMessageService {
     return this.settle(id, async (message, em) => {
       // Only one delivery gave up on: one still being tried keeps its back-off and its count (a retry would reset them).
       if (!givenUp(message, this.maxAttempts)) {
-        const when = message.attempts === 0 ? 'was never refused: it goes in the next delivery round' : 'is still being tried: delivery tries it again after its back-off';
+        const now = new Date();
+        const when =
+          message.attempts > 0
+            ? 'is still being tried: delivery tries it again after its back-off'
+            : message.sendAfter && message.sendAfter > now
+              ? `is not refused now: it is held until ${message.sendAfter.toISOString()} (quiet hours, a promise to pay, or an earlier reminder of its run) and goes then`
+              : 'is not refused now: it goes in the next delivery round';
         throw new OutboxException(OutboxExceptionCode.NotRefused, `Message ${id} ${when}`, { id });
       }
       const chasing = untilPaidTemplates.includes(message.template);

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql, type RawBuilder } from 'kysely';
-import { FAIR_REMINDER, fairReminderWorkflowId } from '../../domain/playbooks/fair-reminder.js';
+import { FAIR_REMINDER, fairReminderWorkflowId, promiseEndsAt, type PaymentPromisePolicy } from '../../domain/playbooks/fair-reminder.js';
 import { FIX_ISSUE } from '../../domain/playbooks/fix-issue.js';
 import { fixIssueRunIdSql, messageOfRunSql } from '../facts/run-ids.js';
 import { givenUpSql } from '../facts/outbox-facts.js';
@@ -89,6 +89,8 @@ export class PlaybookRunService {
     private readonly audit: AuditService,
     /** When delivery gives up on a message (the delivery policy's). */
     private readonly maxAttempts: number,
+    /** How long a promise to pay holds a reminder run (the fair-reminder policy's). */
+    private readonly promise: PaymentPromisePolicy,
   ) {
     this.pager = new ChildPager(em, PlaybookRun, {
       tag: 'playbook-runs',
@@ -319,7 +321,7 @@ export class PlaybookRunService {
   private async releaseHeldForPromise(em: EntityManager, run: { workflowId: string; customerId: string }, resetFrom: Date): Promise<string[]> {
     const kysely = em.getKysely();
     const { rows } = await sql<{ id: string; idempotency_key: string }>`
-      update outbox_message set suppressed_at = null, suppressed_reason = null
+      update outbox_message set suppressed_at = null, suppressed_reason = null, send_after = null
        where customer_id = ${run.customerId} and ${messageOfRunSql(sql.ref('idempotency_key'), sql`${run.workflowId}`)} and sent_at is null
          and starts_with(suppressed_reason, ${PROMISED_TO_PAY + ':'}) and suppressed_at > ${new Date(resetFrom.getTime() - CLOCK_LEEWAY_MS)}
       returning id, idempotency_key`.execute(kysely);
@@ -346,22 +348,33 @@ export class PlaybookRunService {
   /** Holds back the run's messages still queued (held for quiet hours, retried), as its steps key them (`<workflow id>/<step>`); of `templates` only, when given. */
   private async holdBackQueuedMessages(em: EntityManager, workflowId: string, reason: string, templates?: readonly string[], alsoWhere = sql<boolean>`true`): Promise<void> {
     if (templates?.length === 0) return;
-    await sql`
-      update outbox_message m set suppressed_at = now(), suppressed_reason = ${reason}
-        from playbook_run r
-       where r.workflow_id = ${workflowId} and m.customer_id = r.customer_id and ${messageOfRunSql(sql.ref('m.idempotency_key'), sql.ref('r.workflow_id'))}
-         and m.sent_at is null and m.suppressed_at is null ${templates ? sql`and m.template = any(${templates}::text[])` : sql``} and ${alsoWhere}`.execute(em.getKysely());
+    await sql`update outbox_message m set suppressed_at = now(), suppressed_reason = ${reason} from playbook_run r where ${this.queuedOfRun(workflowId, templates, alsoWhere)}`.execute(em.getKysely());
+  }
+
+  /** SQL over `outbox_message m` and `playbook_run r`: `m` is a message of run `workflowId` still queued; of `templates` only, when given. */
+  private queuedOfRun(workflowId: string, templates?: readonly string[], alsoWhere = sql<boolean>`true`): RawBuilder<boolean> {
+    return sql<boolean>`r.workflow_id = ${workflowId} and m.customer_id = r.customer_id and ${messageOfRunSql(sql.ref('m.idempotency_key'), sql.ref('r.workflow_id'))}
+         and m.sent_at is null and m.suppressed_at is null ${templates ? sql`and m.template = any(${templates}::text[])` : sql``} and ${alsoWhere}`;
   }
 
   /**
-   * The run took a promise to pay: its messages still queued that ask for payment (a reminder
-   * held for the customer's quiet hours) are held back, as the promise holds the next ones: a
-   * customer who promised is not asked again before the day. Not one delivery gave up on: it
-   * waits for a person in the undeliverable queue already (who may find it reached the customer).
+   * The run took a promise to pay: a customer who promised is not asked again before the day. Its reminders still queued
+   * (held for the customer's quiet hours) are held back, as the promise holds the next ones, and sent again by the run
+   * once the promise lapses unpaid. Its call task or hand-over still queued (behind a reminder, or for quiet hours) is not
+   * a step the run takes again: it is held until the promise ends (a later promise moves that), and goes then unless the
+   * invoice was paid. Not one delivery gave up on: it waits for a person in the undeliverable queue already (who may find
+   * it reached the customer; a retry during the promise holds it until the promise ends).
    */
   async holdBackForPromise(workflowId: string, until: string): Promise<void> {
     const queued = sql<boolean>`not ${sql.raw(givenUpSql('m', this.maxAttempts))}`;
-    await this.em.transactional((em) => this.holdBackQueuedMessages(em, workflowId, `${PROMISED_TO_PAY}: the customer promised to pay by ${until}`, untilPaidTemplates, queued));
+    const reminder = sql<boolean>`starts_with(m.idempotency_key, ${stepMessageKey(workflowId, 'reminder-')})`;
+    const endsAt = new Date(promiseEndsAt(until, this.promise));
+    await this.em.transactional(async (em) => {
+      await this.holdBackQueuedMessages(em, workflowId, `${PROMISED_TO_PAY}: the customer promised to pay by ${until}`, untilPaidTemplates, sql`${queued} and ${reminder}`);
+      // Held for the promise, no longer for an earlier reminder: delivery looks at the order again once the promise ends.
+      await sql`update outbox_message m set send_after = ${endsAt}, waits_for = null from playbook_run r
+                 where ${this.queuedOfRun(workflowId, untilPaidTemplates, sql`${queued} and not ${reminder}`)}`.execute(em.getKysely());
+    });
   }
 
   /**

@@ -90,10 +90,13 @@ export class FairReminderSteps {
     return reminders.sort((a, b) => a.reminderNumber - b.reminderNumber)[0] ?? null;
   }
 
-  /** Releases the reminder `key` if a promise to pay held it back: it goes out in the next delivery round. */
+  /**
+   * Releases the reminder `key` if a promise to pay held it back: it goes out in the next delivery round (delivery applies
+   * quiet hours again; a hold until an earlier promise's end, from a retry, is over with it).
+   */
   private async releaseHeldByPromise(em: EntityManager, key: string): Promise<boolean> {
     const released = await em.execute<{ id: string }[]>(
-      `update outbox_message set suppressed_at = null, suppressed_reason = null
+      `update outbox_message set suppressed_at = null, suppressed_reason = null, send_after = null
         where idempotency_key = ? and sent_at is null and starts_with(suppressed_reason, ?) returning id`,
       [key, `${PROMISED_TO_PAY}:`],
     );
