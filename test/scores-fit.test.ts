@@ -70,6 +70,7 @@ describe('on CDNOW', () => {
     within(fit.gammaGamma!.p, 6.25);
     within(fit.gammaGamma!.q, 3.74);
     within(fit.gammaGamma!.gamma, 15.44);
+    expect([fit.bgnbd.converged, fit.gammaGamma!.converged]).toEqual([true, true]);
     // The repeat buyers of the published summary (x > 0; all spent something).
     const repeatBuyers = cdnowLines('cdnow_customers_summary_with_transactions.csv')
       .slice(1)
@@ -202,11 +203,33 @@ describe('the CLI refuses', () => {
       ['empty.csv', '', 'ORDERS_FILE_NO_ORDERS'],
       ['header-only.csv', 'customer_ref,ordered_at,amount\n', 'ORDERS_FILE_NO_ORDERS'],
       ['wrong-header.csv', 'customer,ordered_at,amount\nx,2025-01-01,1\n', 'ORDERS_FILE_BAD_HEADER'],
+      // As the import refuses them: a column twice, another separator.
+      ['twice.csv', 'customer_ref,ordered_at,amount,amount\nx,2025-01-01,1,2\n', 'ORDERS_FILE_BAD_HEADER'],
+      ['semicolons.csv', 'customer_ref;ordered_at;amount\nx;2025-01-01;1\n', 'ORDERS_FILE_BAD_HEADER'],
       ['unclosed-quote.csv', 'customer_ref,ordered_at,amount\n"x,2025-01-01,1\n', 'ORDERS_FILE_UNREADABLE_CSV'],
     ]) {
       const run = cli(['fit', await csvFile(name, text)]);
       expect({ name, status: run.status, error: errorOf(run) }).toMatchObject({ name, status: 1, error: { code } });
     }
+  });
+
+  it('a file in another encoding than it is read in, naming the line, and fits it read in its own', async () => {
+    // Windows-1252: "Zoë" and "Zoé" are two customers, which a lenient UTF-8 reading would make one.
+    const file = path.join(dir, 'latin.csv');
+    await writeFile(file, Buffer.from('customer_ref,ordered_at,amount\nZo\xeb,2025-01-01,10\nZo\xe9,2025-02-01,20\nC,2025-03-05,30\nC,2025-03-09,30\n', 'latin1'));
+    const run = cli(['fit', file]);
+    expect(run.status).toBe(1);
+    expect(errorOf(run)).toMatchObject({ code: 'ORDERS_FILE_UNREADABLE_CSV', line: 2 });
+    expect(fitted(['fit', file, '--encoding', 'windows-1252']).customers).toBe(3);
+    expect(cli(['fit', file, '--encoding', 'klingon']).status).toBe(2);
+  });
+
+  it('says when a model did not converge, in the JSON and on stderr', async () => {
+    const file = await csvFile('one-customer.csv', 'customer_ref,ordered_at,amount\nx,2025-01-01,10\nx,2025-02-01,20\nx,2025-03-05,30\n');
+    const run = cli(['fit', file]);
+    expect(run.status).toBe(0);
+    expect((JSON.parse(run.stdout) as OrdersFileFit).bgnbd.converged).toBe(false);
+    expect(run.stderr).toMatch(/BG\/NBD did not converge: its parameters are where the optimiser stopped, not estimates/);
   });
 
   it('data the purchase model cannot be fitted on with exit 1 and the ScoringException as JSON', async () => {

@@ -4,26 +4,32 @@ import { DomainException } from '../domain/errors/domain-exception.js';
 import { asJson, fail } from './cli-errors.js';
 import { ScoringExceptionCode } from '../domain/scoring/scoring.exception.js';
 import { fitOrdersFile, parseDay } from '../services/scores/orders-file-fit.js';
+import { csvTextDecoder } from '../services/import/csv-decoding.js';
 
 /**
- * `npm run scores -- fit <orders.csv> [--until YYYY-MM-DD]`: fits the purchase models
+ * `npm run scores -- fit <orders.csv> [--until YYYY-MM-DD] [--encoding <label>]`: fits the purchase models
  * (BG/NBD, Gamma-Gamma) on an orders export, so an analyst can check them before the
  * import; needs no database. Prints the parameters as JSON on stdout, progress on stderr.
  * Exit codes: 0 fitted; 1 a bad row or file, or a model that cannot be fitted (JSON on
  * stderr); 2 wrong usage or no such file. See docs/scores-fit.md.
  */
-const usage = 'usage: npm run scores -- fit <orders.csv> [--until YYYY-MM-DD]';
+const usage = 'usage: npm run scores -- fit <orders.csv> [--until YYYY-MM-DD] [--encoding <label, e.g. windows-1252; default utf-8>]';
 
 let args;
 try {
-  args = parseArgs({ allowPositionals: true, options: { until: { type: 'string' } } });
+  args = parseArgs({ allowPositionals: true, options: { until: { type: 'string' }, encoding: { type: 'string', default: 'utf-8' } } });
 } catch (error) {
   fail(2, `${(error as Error).message}\n${usage}`);
 }
 const [command, file] = args.positionals;
 if (command !== 'fit' || !file || args.positionals.length > 2) fail(2, command && command !== 'fit' ? `unknown command "${command}"\n${usage}` : usage);
-const { until } = args.values;
+const { until, encoding } = args.values;
 if (until !== undefined && parseDay(until) === null) fail(2, `--until must be a date YYYY-MM-DD (got "${until}")\n${usage}`);
+try {
+  csvTextDecoder(encoding);
+} catch (error) {
+  fail(2, `--encoding ${encoding}: ${(error as Error).message}\n${usage}`);
+}
 
 const started = Date.now();
 const seconds = () => ((Date.now() - started) / 1000).toFixed(1);
@@ -34,6 +40,7 @@ const endProgress = () => {
 try {
   const fit = await fitOrdersFile(file, {
     until,
+    encoding,
     onProgress: (rows, share) => {
       process.stderr.write(`\rorders: ${rows} rows read (${Math.round(share * 100)}%, ${seconds()} s)`);
       progressShown = true;
@@ -42,6 +49,9 @@ try {
   endProgress();
   process.stderr.write(`fitted ${fit.customers} customers up to ${fit.until} in ${seconds()} s\n`);
   if (fit.gammaGamma === null) process.stderr.write(`Gamma-Gamma not fitted: ${fit.gammaGammaReason}\n`);
+  for (const [model, converged] of [['BG/NBD', fit.bgnbd.converged], ['Gamma-Gamma', fit.gammaGamma?.converged ?? true]] as const) {
+    if (!converged) process.stderr.write(`${model} did not converge: its parameters are where the optimiser stopped, not estimates (too few customers, or too little spread in the data)\n`);
+  }
   console.log(JSON.stringify(fit, null, 2));
 } catch (error) {
   endProgress();

@@ -161,18 +161,19 @@ export enum ImportRowProblem {
 }
 
 /**
- * Problems with a header row: missing required columns, unknown or repeated ones. A header
+ * Problems with a header row: missing required columns, unknown or repeated ones (unknown ones
+ * not, with `ignoreUnknown`: a reader that takes only some columns). A header
  * that is one cell holding the names split by another sign (a spreadsheet's export with `;`, a
  * tab-separated file) is said to be that, first: the names are right, the separator is not.
  */
-export function headerProblems(spec: ImportSpec, header: readonly string[]): string[] {
+export function headerProblems(spec: ImportSpec, header: readonly string[], ignoreUnknown = false): string[] {
   const names = header.map((h) => h.trim().toLowerCase());
   const separator = names.length === 1 ? [';', '\t', '|'].find((sign) => names[0].includes(sign)) ?? (/\S\s+\S/.test(names[0]) ? 'spaces' : null) : null;
   if (separator) return [`the header is one column "${header[0]}": the file seems separated by ${separator === '\t' ? 'tabs' : separator === 'spaces' ? 'spaces' : `"${separator}"`}, and the import reads commas (export the file comma-separated)`];
   const known = new Set(spec.columns.map((c) => c.name));
   const problems: string[] = [];
   for (const c of spec.columns) if (c.required && !names.includes(c.name)) problems.push(`missing required column "${c.name}"`);
-  for (const n of names) if (!known.has(n)) problems.push(`unknown column "${n}" (${spec.kind} takes ${spec.columns.map((c) => c.name).join(', ')})`);
+  if (!ignoreUnknown) for (const n of names) if (!known.has(n)) problems.push(`unknown column "${n}" (${spec.kind} takes ${spec.columns.map((c) => c.name).join(', ')})`);
   const seen = new Set<string>();
   for (const n of names) {
     if (seen.has(n)) problems.push(`column "${n}" appears twice`);

@@ -1,7 +1,9 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { parse } from 'csv-parse';
-import { CSV_READING, recordLines, trimmedCell } from '../../domain/import/import-spec.js';
+import { CSV_READING, headerProblems, importSpecs, recordLines, trimmedCell } from '../../domain/import/import-spec.js';
+import { decodeCsv } from '../import/csv-decoding.js';
+import { ImportException } from '../import/import.exception.js';
 import { MAX_AMOUNT_INTEGER_DIGITS, parseMinor } from '../../domain/money.js';
 import { fitBgNbd } from '../../domain/scoring/bgnbd.js';
 import { dayNumber, isoDay } from '../../domain/dates.js';
@@ -51,6 +53,8 @@ export interface OrdersFileOptions {
   until?: string;
   /** Called every 50,000 rows and at the end, with the share of the file read (0-1). */
   onProgress?: (rows: number, share: number) => void;
+  /** The file's encoding, a WHATWG label as the import takes it (windows-1252, latin1, ...); default UTF-8. */
+  encoding?: string;
 }
 
 export interface OrdersFileSummary {
@@ -75,9 +79,13 @@ export async function summarizeOrdersFile(path: string, options: OrdersFileOptio
   let lastDay = -Infinity;
   const progress = () => options.onProgress?.(rows, size ? Math.min(1, input.bytesRead / size) : 1);
 
-  // pipe() rather than pipeline(): a row error thrown out of the loop must reach the caller as it is.
-  const records = input.pipe(parse(CSV_READING));
+  // Decoded as the import decodes it: bytes that are no text in the file's encoding refuse it, naming the line, where a
+  // lenient decoder would make "Zoë" and "Zoé" one customer. pipe() rather than pipeline(): a row error thrown out of
+  // the loop must reach the caller as it is.
+  const text = input.pipe(decodeCsv(options.encoding));
+  const records = text.pipe(parse(CSV_READING));
   input.once('error', (error) => records.destroy(error));
+  text.once('error', (error) => records.destroy(error));
   try {
     let positions: number[] | null = null;
     let width = 0;
@@ -86,11 +94,12 @@ export async function summarizeOrdersFile(path: string, options: OrdersFileOptio
       const line = linesOf(info.lines, record).start;
       if (!positions) {
         const header = record.map((h) => h.trim().toLowerCase());
-        const missing = REQUIRED.filter((c) => !header.includes(c));
-        if (missing.length) {
-          throw new ScoringException(ScoringExceptionCode.OrdersFileBadHeader, `The header lacks ${missing.map((c) => `"${c}"`).join(', ')} (an orders file needs ${REQUIRED.join(', ')})`, {
+        // As the import judges it (a missing or repeated column, another separator), columns the models do not read aside.
+        const problems = headerProblems(importSpecs.orders, header, true);
+        if (problems.length) {
+          throw new ScoringException(ScoringExceptionCode.OrdersFileBadHeader, `The header does not fit an orders file: ${problems.join('; ')} (an orders file needs ${REQUIRED.join(', ')})`, {
             line: 1,
-            missing,
+            problems,
           });
         }
         positions = REQUIRED.map((c) => header.indexOf(c));
@@ -123,6 +132,7 @@ export async function summarizeOrdersFile(path: string, options: OrdersFileOptio
     }
   } catch (error) {
     if (error instanceof ScoringException) throw error;
+    if (error instanceof ImportException) throw new ScoringException(ScoringExceptionCode.OrdersFileUnreadableCsv, error.message, error.details);
     throw new ScoringException(ScoringExceptionCode.OrdersFileUnreadableCsv, `The CSV cannot be read: ${(error as Error).message}`, {});
   } finally {
     input.destroy();
@@ -151,9 +161,10 @@ async function fileSize(path: string): Promise<number> {
 export interface OrdersFileFit {
   customers: number;
   until: string;
-  bgnbd: { r: number; alpha: number; a: number; b: number; logLikelihood: number };
+  /** `converged`: the optimiser reached a maximum of the likelihood; when not, the parameters are where it stopped, not estimates. */
+  bgnbd: { r: number; alpha: number; a: number; b: number; logLikelihood: number; converged: boolean };
   /** null when the spend model cannot be fitted; `gammaGammaReason` says why. */
-  gammaGamma: { p: number; q: number; gamma: number; customers: number } | null;
+  gammaGamma: { p: number; q: number; gamma: number; customers: number; converged: boolean } | null;
   gammaGammaReason?: string;
   seconds: number;
 }
@@ -170,7 +181,7 @@ export async function fitOrdersFile(path: string, options: OrdersFileOptions = {
   let spend: Pick<OrdersFileFit, 'gammaGamma' | 'gammaGammaReason'>;
   try {
     const gg = fitGammaGamma(customers.filter((c) => c.x > 0 && c.zbar > 0));
-    spend = { gammaGamma: { ...gg.params, customers: gg.customers } };
+    spend = { gammaGamma: { ...gg.params, customers: gg.customers, converged: gg.converged } };
   } catch (error) {
     // Spend is optional for the check: too few repeat buyers with spend is reported, not fatal.
     if (!(error instanceof ScoringException && error.code === ScoringExceptionCode.NotIdentifiable)) throw error;
@@ -179,7 +190,7 @@ export async function fitOrdersFile(path: string, options: OrdersFileOptions = {
   return {
     customers: customers.length,
     until,
-    bgnbd: { ...bg.params, logLikelihood: bg.logLikelihood },
+    bgnbd: { ...bg.params, logLikelihood: bg.logLikelihood, converged: bg.converged },
     ...spend,
     seconds: Math.round(performance.now() - started) / 1000,
   };
