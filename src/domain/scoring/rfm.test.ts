@@ -1,4 +1,4 @@
-import { RFM_SEGMENT_TABLE, rfmSegment, type RfmInput, type Quintile } from './rfm.js';
+import { RFM_SEGMENT_TABLE, rankedRfm, rfmSegment, type RfmInput, type Quintile } from './rfm.js';
 import { scoreRfm } from './rfm.reference.js';
 import { ScoringException } from './scoring.exception.js';
 
@@ -55,6 +55,17 @@ describe('RFM quintiles', () => {
       'segment Champions (R 5, FM 5)',
     ]);
     expect(a.modelVersion).toBe('rfm-quintile/1');
+  });
+
+  it('says only true shares at the ends of a large base: 243 of 244 beaten is 99%, 1 of 244 is one customer, none is none', () => {
+    const top = rankedRfm(customer('top', 30, 69, 1_966_011), { r: { below: 0, equal: 1 }, f: { below: 243, equal: 1 }, m: { below: 1, equal: 1 } }, 244);
+    expect(top.reasons.slice(0, 3)).toEqual([
+      'last purchase 30 days ago (not more recent than any other customer): R 1',
+      'bought on 69 days (more than 99% of customers): F 5',
+      'spent 19,660.11 (more than 1 of 244 customers): M 1',
+    ]);
+    // A share is floored, never rounded up past what is true (2 of 3 is 66%).
+    expect(rankedRfm(customer('x', 1, 2, 100), { r: { below: 2, equal: 1 }, f: { below: 2, equal: 1 }, m: { below: 2, equal: 1 } }, 3).reasons[1]).toBe('bought on 2 days (more than 66% of customers): F 5');
   });
 
   it('refuses invalid input', () => {

@@ -17,7 +17,7 @@
  * distort the quintiles of the buyers); they get value 0 and no segment.
  */
 import type { ScoreResult } from './score.js';
-import { money, pct } from './format.js';
+import { fmt, money } from './format.js';
 import { invalidInput } from './scoring.exception.js';
 
 export const RFM_MODEL_VERSION = 'rfm-quintile/1';
@@ -93,19 +93,29 @@ export interface RfmScore extends ScoreResult<number | null> {
 
 /**
  * Where one value stands among n: `below` values are strictly worse, `equal` values
- * (itself included) the same. Quintile by mid-rank percentile, and the share it beats.
+ * (itself included) the same. Quintile by mid-rank percentile.
  */
 export interface RankPosition {
   below: number;
   equal: number;
 }
 
-function quintileOf({ below, equal }: RankPosition, n: number): { score: Quintile; beats: number } {
+function quintileOf({ below, equal }: RankPosition, n: number): Quintile {
   if (!(Number.isInteger(below) && Number.isInteger(equal) && below >= 0 && equal >= 1 && below + equal <= n)) {
     throw invalidInput(`rank position must satisfy 0 <= below, 1 <= equal, below + equal <= n (got ${below}, ${equal}, ${n})`);
   }
   const percentile = (below + equal / 2) / n;
-  return { score: Math.min(5, 1 + Math.floor(5 * percentile)) as Quintile, beats: below / n };
+  return Math.min(5, 1 + Math.floor(5 * percentile)) as Quintile;
+}
+
+/**
+ * The customers a buyer beats among `n`, in words that stay true: their share floored to a whole percent (243 of 244
+ * is "99%", not "100%"), or their number when under 1% ("1 of 244", not "0%"); null when none.
+ */
+function beatenText({ below }: RankPosition, n: number): string | null {
+  if (below === 0) return null;
+  const percent = Math.floor((100 * below) / n + 1e-9);
+  return percent >= 1 ? `${percent}% of customers` : `${below} of ${fmt(n, 0)} customers`;
 }
 
 export interface RfmOptions {
@@ -126,18 +136,19 @@ export function unranked(customerId: string): RfmScore {
 export function rankedRfm(c: RfmInput, at: { r: RankPosition; f: RankPosition; m: RankPosition }, buyers: number, options: RfmOptions = {}): RfmScore {
   const formatMoney = options.formatMoney ?? ((v: number) => money(v));
   if (c.recencyDays === null) throw invalidInput(`customer ${c.customerId} has no purchase to rank`, { customerId: c.customerId });
-  const rq = quintileOf(at.r, buyers);
-  const fq = quintileOf(at.f, buyers);
-  const mq = quintileOf(at.m, buyers);
-  const [r, f, m] = [rq.score, fq.score, mq.score];
+  const [r, f, m] = [quintileOf(at.r, buyers), quintileOf(at.f, buyers), quintileOf(at.m, buyers)];
   const fm = Math.floor((f + m + 1) / 2) as Quintile;
   const segment = rfmSegment(r, fm);
   const days = c.recencyDays;
-  const than = (beats: number) => (buyers > 1 ? ` (${beats > 0 ? `more than ${pct(beats)} of customers` : 'not more than any other customer'})` : '');
+  const than = (position: RankPosition, more: string) => {
+    if (buyers === 1) return '';
+    const beaten = beatenText(position, buyers);
+    return ` (${beaten ? `${more} than ${beaten}` : `not ${more} than any other customer`})`;
+  };
   const reasons = [
-    `last purchase ${days === 1 ? '1 day' : `${days} days`} ago${buyers > 1 ? ` (more recent than ${pct(rq.beats)} of customers)` : ''}: R ${r}`,
-    `bought on ${c.frequency} day${c.frequency === 1 ? '' : 's'}${than(fq.beats)}: F ${f}`,
-    `spent ${formatMoney(c.monetary)}${than(mq.beats)}: M ${m}`,
+    `last purchase ${days === 1 ? '1 day' : `${days} days`} ago${than(at.r, 'more recent')}: R ${r}`,
+    `bought on ${c.frequency} day${c.frequency === 1 ? '' : 's'}${than(at.f, 'more')}: F ${f}`,
+    `spent ${formatMoney(c.monetary)}${than(at.m, 'more')}: M ${m}`,
     `segment ${segment} (R ${r}, FM ${fm})`,
   ];
   if (buyers === 1) reasons.push('only customer with purchases: middle scores');
