@@ -6,6 +6,10 @@ import { DeliveryService } from '../src/services/outbox/delivery.service.js';
 import { defaultDeliveryPolicy } from '../src/domain/messages/delivery-policy.js';
 import { defaultPolicies } from '../src/domain/policies/index.js';
 import { OutboxService } from '../src/services/outbox/outbox.service.js';
+import { FairReminderSteps } from '../src/services/playbooks/steps/fair-reminder-steps.service.js';
+import { CustomerRescoreService } from '../src/services/scores/customer-rescore.service.js';
+import { ScoringRunService } from '../src/services/scores/scoring-run.service.js';
+import { defaultScoringPolicy } from '../src/domain/scoring/scoring-policy.js';
 import { givenUpSql } from '../src/services/facts/outbox-facts.js';
 import { messageStatus } from '../src/domain/messages/message-status.js';
 import { ConfirmMessageSentDocument, CustomerMessagesDocument, DiscardMessageDocument, RetryMessageDocument, UndeliverableMessagesDocument, UpdateCustomerDocument } from './__generated__/graphql.js';
@@ -314,6 +318,63 @@ it('holds a call task that waits behind a bounced reminder until a promise to pa
   // The promise lapsed unpaid: the team gets its call task.
   await deliverAt('2031-05-03T12:00:00Z');
   expect((await message('call')).sentAt).toEqual(new Date('2031-05-03T12:00:00Z'));
+});
+
+it('keeps a call task held for a promise behind the reminder the same promise held back, until the run sends that reminder again', async () => {
+  const run = 'fair-reminder/call-behind-promise-test';
+  const { customer, invoice, write, reminder, message, subjects } = await reminderRun('Ada Order', 'bounce.call-behind-promise@example.com', run);
+  await reminder(1, 0);
+  await deliverAt('2031-07-01T12:00:00Z');
+  await reminder(2, 0);
+  await write('call', 'call-personal');
+  await deliverAt('2031-07-02T12:00:00Z');
+  // A promise: the second reminder is held back (the run sends it again), the call task held until the promise ends.
+  const e = em();
+  e.create(AuditEntry, { actor: 'operator:test', action: 'playbook.promise-to-pay', entityType: 'playbook_run', entityId: run, after: { invoiceId: invoice.id, until: '2031-07-10', outcome: 'taken' } });
+  await e.flush();
+  const services = (await stack.api.contextFor(`Bearer ${testKeys[Role.Operator]}`)).services;
+  await services.runs.holdBackForPromise(run, '2031-07-10');
+  // The bounced first is discarded (reached by phone), the address put right.
+  expect((await stack.gql(DiscardMessageDocument, { id: (await message('reminder-1')).id, reason: 'reached by phone' }, Role.Operator)).errors).toBeUndefined();
+  await em().nativeUpdate(Customer, { id: customer.id }, { email: 'ada.call-behind-promise@example.com' });
+  // The promise has ended: the call task still waits for the gentle reminder, which the run has yet to send again.
+  await deliverAt('2031-07-13T12:00:00Z');
+  const call = await message('call');
+  expect(call).toMatchObject({ sentAt: null, waitsFor: expect.stringMatching(/^reminder-2, which has not gone out: a promise to pay held it back, and the run sends it again/) });
+  expect(call.sendAfter!.getTime() - Date.parse('2031-07-13T12:00:00Z')).toBeGreaterThanOrEqual(defaultDeliveryPolicy.retry.maxMs);
+  // The run's next step sends it again; the call task is looked at at once and goes after it.
+  const fee = { band: 'loyal' as const, chargedMinor: 0, waivedMinor: 0, reason: 'test' };
+  const e2 = em();
+  const steps = new FairReminderSteps(e2, new CustomerRescoreService(e2, defaultScoringPolicy, new ScoringRunService(e2, defaultScoringPolicy)), new OutboxService(), 'EUR', defaultDeliveryPolicy.maxAttempts);
+  expect(await steps.sendReminder({ workflowId: run, invoiceId: invoice.id, reminderNumber: 2, template: 'reminder-standard-2', fee })).toEqual({ sent: true, paid: false });
+  expect((await message('call')).sendAfter).toBeNull();
+  await deliverAt('2031-07-20T12:00:00Z');
+  expect([(await message('reminder-2')).sentAt, (await message('call')).sentAt]).toEqual([new Date('2031-07-20T12:00:00Z'), expect.any(Date)]);
+  expect(subjects('ada.call-behind-promise@example.com')).toHaveLength(2);
+  expect(subjects('ada.call-behind-promise@example.com')[0]).toMatch(/second/i);
+});
+
+it('lets a call task held for a promise go when a reset leaves the promise out (one made for the wrong invoice)', async () => {
+  const run = 'fair-reminder/call-reset-test';
+  const { invoice, write, reminder, message } = await reminderRun('Ada Reset', 'ada.call-reset@example.com', run);
+  await reminder(1, 0);
+  await write('call', 'call-personal');
+  // Both queued (the first for the night), then the promise holds them.
+  await em().nativeUpdate(OutboxMessage, { idempotencyKey: { $like: `${run}/%` } }, { sendAfter: new Date('2031-08-02T07:00:00Z') });
+  const from = new Date();
+  await new Promise((r) => setTimeout(r, 1_100));
+  const e = em();
+  e.create(AuditEntry, { actor: 'operator:test', action: 'playbook.promise-to-pay', entityType: 'playbook_run', entityId: run, after: { invoiceId: invoice.id, until: '2031-08-30', outcome: 'taken' } });
+  await e.flush();
+  const services = (await stack.api.contextFor(`Bearer ${testKeys[Role.Operator]}`)).services;
+  await services.runs.holdBackForPromise(run, '2031-08-30');
+  expect((await message('call')).sendAfter).toEqual(new Date('2031-09-02T00:00:00Z'));
+  await new Promise((r) => setTimeout(r, 1_100));
+  expect(await services.runs.recordResetInEngine({ workflowId: run, runId: 'call-reset-run', running: true, reset: { at: new Date(), from, reason: 'promise for the wrong invoice', by: 'test' }, fixCase: null, promiseHeld: false })).toBe(true);
+  expect(await message('reminder-1')).toMatchObject({ suppressedAt: null, sendAfter: null });
+  expect(await message('call')).toMatchObject({ suppressedAt: null, sendAfter: null });
+  const entry = await em().findOneOrFail(AuditEntry, { entityId: run, action: 'playbook.reset-in-engine' });
+  expect(entry.after).toMatchObject({ promiseHoldsReleased: ['call', 'reminder-1'] });
 });
 
 it("holds a retry for the latest promise the run took, through the API or the Temporal UI, and looks at the run's later reminders again", async () => {

@@ -104,7 +104,8 @@ export async function rescoreCustomerBase(input: RescoreInput): Promise<RescoreP
     let pagesThisExecution = 0;
     while (pending.length > 0) {
       const batch = pageRanges(pending).slice(0, input.policy.pageConcurrency);
-      const pages = settled(await Promise.allSettled(batch.map((range) => scoreCustomerPage({ runId, ...range, models: progress.models! }))));
+      // (The size too, for a worker not yet updated during a rolling deploy: it pages by size.)
+      const pages = settled(await Promise.allSettled(batch.map((range) => scoreCustomerPage({ runId, ...range, limit: input.policy.pageSize, models: progress.models! }))));
       pending = pending.slice(batch.length);
       for (const page of pages) progress.customersScored += page.customers;
       progress.pages += pages.length;

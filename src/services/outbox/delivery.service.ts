@@ -3,7 +3,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { decideContact } from '../../domain/guards/contact-guard.js';
 import { retryAfterMs, type DeliveryPolicy } from '../../domain/messages/delivery-policy.js';
 import type { MoneyPolicy } from '../../domain/money.js';
-import { audienceOf, INVOICE_PAID, INVOICE_CANCELLED, untilPaidTemplates } from '../../domain/messages/catalogue.js';
+import { audienceOf, INVOICE_PAID, INVOICE_CANCELLED, PROMISED_TO_PAY, untilPaidTemplates } from '../../domain/messages/catalogue.js';
 import { messageLanguage, renderMessage } from '../../domain/messages/templates.js';
 import { unsubscribeUrl, withUnsubscribeFooter, type UnsubscribeLinks } from '../../domain/messages/unsubscribe-link.js';
 import { MessagePurpose, OutboxMessage, type MessageChannel } from '../../entities/index.js';
@@ -175,15 +175,21 @@ export class DeliveryService {
       return 'suppressed';
     }
     // A message chasing payment goes only once its run's reminders written before it went out or were held back for good: one
-    // delivery gave up on (a mailbox refused, a long outage) waits for a person, and the next reminder, the call and the
-    // hand-over wait for it, so the customer's first reminder never comes as the second, with its fee, nor a hand-over
-    // before the reminders. Looked at again once the earlier one's time has come (quiet hours, a retry's back-off); behind
-    // one waiting for a person, after the longest back-off, or at once when the person retries, confirms or discards it.
+    // delivery gave up on (a mailbox refused, a long outage) waits for a person, one a promise to pay held back waits for the
+    // run to send it again once the promise lapsed, and the next reminder, the call and the hand-over wait for it, so the
+    // customer's first reminder never comes as the second, with its fee, nor a call or hand-over before the reminders.
+    // Looked at again once the earlier one's time has come (quiet hours, a retry's back-off); behind one waiting for a
+    // person or the run, after the longest back-off, or at once when the person or the run lets it go.
     const earlier = await this.earlierReminderOpen(em, row);
     if (earlier) {
       const { retry } = this.policies.delivery;
-      const again = earlier.givenUp ? now.getTime() + retry.maxMs : Math.max(earlier.sendAfter?.getTime() ?? 0, now.getTime() + retry.firstMs);
-      const waitsFor = `${earlier.step}, which has not gone out${earlier.givenUp ? ': delivery gave up on it; retry, confirm or discard it in the undeliverable queue' : ''}`;
+      const again = earlier.givenUp || earlier.heldByPromise ? now.getTime() + retry.maxMs : Math.max(earlier.sendAfter?.getTime() ?? 0, now.getTime() + retry.firstMs);
+      const why = earlier.givenUp
+        ? ': delivery gave up on it; retry, confirm or discard it in the undeliverable queue'
+        : earlier.heldByPromise
+          ? ': a promise to pay held it back, and the run sends it again once the promise has lapsed unpaid'
+          : '';
+      const waitsFor = `${earlier.step}, which has not gone out${why}`;
       await em.nativeUpdate(OutboxMessage, { id }, { sendAfter: new Date(again), waitsFor });
       return 'deferred';
     }
@@ -226,21 +232,24 @@ export class DeliveryService {
 
   /**
    * The earliest reminder of the run of `row` (a message chasing payment: a reminder, a call, the hand-over), written before
-   * it, that neither went out nor was held back for good, nor was overtaken (a later one of the run went out): its step, when
-   * it is due (null: due now, or waiting for a person) and whether delivery gave up on it. Null when there is none.
+   * it, that has yet to go out: neither sent nor held back for good (one a promise to pay held back is not: the run sends it
+   * again), nor overtaken (a later one of the run went out). Its step, when it is due (null: due now, or waiting for a person),
+   * whether delivery gave up on it and whether a promise holds it. Null when there is none.
    */
-  private async earlierReminderOpen(em: EntityManager, row: DueRow): Promise<{ step: string; sendAfter: Date | null; givenUp: boolean } | null> {
+  private async earlierReminderOpen(em: EntityManager, row: DueRow): Promise<{ step: string; sendAfter: Date | null; givenUp: boolean; heldByPromise: boolean } | null> {
     if (!untilPaidTemplates.includes(row.template)) return null;
     const { workflowId } = stepMessageKeyParts(row.idempotency_key);
-    const [open] = await em.execute<{ key: string; send_after: Date | null; given_up: boolean }[]>(
-      `select e.idempotency_key as key, e.send_after, ${givenUpSql('e', this.policies.delivery.maxAttempts)} as given_up
+    const [open] = await em.execute<{ key: string; send_after: Date | null; given_up: boolean; held_by_promise: boolean }[]>(
+      `select e.idempotency_key as key, e.send_after, ${givenUpSql('e', this.policies.delivery.maxAttempts)} as given_up, e.suppressed_at is not null as held_by_promise
          from outbox_message e join outbox_message m on m.id = ?
         where e.customer_id = m.customer_id and starts_with(e.idempotency_key, ?) and e.created_at < m.created_at
-          and e.sent_at is null and e.suppressed_at is null and not ${overtakenSql('e')}
+          and e.sent_at is null and (e.suppressed_at is null or starts_with(e.suppressed_reason, ?)) and not ${overtakenSql('e')}
         order by e.created_at limit 1`,
-      [row.id, stepMessageKey(workflowId, 'reminder-'), stepMessageKey(workflowId, ''), [...untilPaidTemplates]],
+      [row.id, stepMessageKey(workflowId, 'reminder-'), `${PROMISED_TO_PAY}:`, stepMessageKey(workflowId, ''), [...untilPaidTemplates]],
     );
-    return open ? { step: stepMessageKeyParts(open.key).step, sendAfter: open.send_after ? new Date(open.send_after) : null, givenUp: open.given_up } : null;
+    return open
+      ? { step: stepMessageKeyParts(open.key).step, sendAfter: open.send_after ? new Date(open.send_after) : null, givenUp: open.given_up, heldByPromise: open.held_by_promise }
+      : null;
   }
 
   /** The message could not be written, or the channel did not take it: a failed attempt, recorded with the hand-over's end. */

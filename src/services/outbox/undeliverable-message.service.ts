@@ -10,6 +10,7 @@ import { OutboxException, OutboxExceptionCode } from './outbox.exception.js';
 import { reasonProblem } from '../../domain/text.js';
 import { givenUp } from '../../domain/messages/message-status.js';
 import { bookSentReminder } from './sent-reminder.js';
+import { lookAgainAtWaiters } from './waiting-messages.js';
 import { untilPaidTemplates } from '../../domain/messages/catalogue.js';
 import { promiseEndsAt, type PaymentPromisePolicy } from '../../domain/playbooks/fair-reminder.js';
 import { stepMessageKey, stepMessageKeyParts } from '../../domain/playbooks/run-id.js';
@@ -62,9 +63,11 @@ export class UndeliverableMessageService {
         const when =
           message.attempts > 0
             ? 'is still being tried: delivery tries it again after its back-off'
-            : message.sendAfter && message.sendAfter > now
-              ? `is not refused now: it is held until ${message.sendAfter.toISOString()} (quiet hours, a promise to pay, or an earlier reminder of its run) and goes then`
-              : 'is not refused now: it goes in the next delivery round';
+            : message.waitsFor
+              ? `is not refused now: it waits for ${message.waitsFor}`
+              : message.sendAfter && message.sendAfter > now
+                ? `is not refused now: it is held until ${message.sendAfter.toISOString()} (quiet hours or a promise to pay) and goes then`
+                : 'is not refused now: it goes in the next delivery round';
         throw new OutboxException(OutboxExceptionCode.NotRefused, `Message ${id} ${when}`, { id });
       }
       const chasing = untilPaidTemplates.includes(message.template);
@@ -136,7 +139,7 @@ export class UndeliverableMessageService {
         throw new OutboxException(OutboxExceptionCode.Settled, `Message ${id} was ${message.sentAt ? 'sent' : 'suppressed'} already`, { id, suppressedReason: message.suppressedReason ?? null });
       }
       await change(message, em);
-      await this.releaseWaiters(em, message);
+      await lookAgainAtWaiters(em, { customerId: message.customer.id, idempotencyKey: message.idempotencyKey, createdAt: message.createdAt, template: message.template });
       const customer = await em.findOneOrFail(Customer, { id: message.customer.id }, { fields: ['name', 'locale'] });
       return messageView(message, customer, new Date(), this.maxAttempts, this.currency);
     });
@@ -168,19 +171,5 @@ export class UndeliverableMessageService {
     if (!latest?.until) return null;
     const ends = promiseEndsAt(latest.until, this.promise);
     return ends > now.getTime() ? new Date(ends) : null;
-  }
-
-  /**
-   * The run's later messages held for `message` (delivery's `waitsFor`) are looked at again in the next round, now that a
-   * person retried, confirmed or discarded it, rather than after the longest back-off.
-   */
-  private async releaseWaiters(em: EntityManager, message: OutboxMessage): Promise<void> {
-    if (!untilPaidTemplates.includes(message.template)) return;
-    const { workflowId } = stepMessageKeyParts(message.idempotencyKey);
-    await em.execute(
-      `update outbox_message set send_after = null
-        where customer_id = ? and starts_with(idempotency_key, ?) and created_at > ? and waits_for is not null and sent_at is null and suppressed_at is null`,
-      [message.customer.id, stepMessageKey(workflowId, ''), message.createdAt],
-    );
   }
 }

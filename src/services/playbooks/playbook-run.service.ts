@@ -316,7 +316,9 @@ export class PlaybookRunService {
    * The reminders of a fair-reminder run that a promise to pay held back after the point it was
    * reset to, once the reset run holds no promise (a reset with the promise left out: one made for
    * the wrong invoice): released, to go out as the run meant them (it counts them as sent and
-   * books its next fee by them). With a promise held, they stay held back. The steps released.
+   * books its next fee by them); and its call task or hand-over held until the promise's end goes
+   * as delivery finds it due (a hold for quiet hours or an earlier reminder it applies again). With a
+   * promise held, they stay held back. The steps released.
    */
   private async releaseHeldForPromise(em: EntityManager, run: { workflowId: string; customerId: string }, resetFrom: Date): Promise<string[]> {
     const kysely = em.getKysely();
@@ -325,7 +327,11 @@ export class PlaybookRunService {
        where customer_id = ${run.customerId} and ${messageOfRunSql(sql.ref('idempotency_key'), sql`${run.workflowId}`)} and sent_at is null
          and starts_with(suppressed_reason, ${PROMISED_TO_PAY + ':'}) and suppressed_at > ${new Date(resetFrom.getTime() - CLOCK_LEEWAY_MS)}
       returning id, idempotency_key`.execute(kysely);
-    return rows.map((r) => stepMessageKeyParts(r.idempotency_key).step).sort();
+    const { rows: held } = await sql<{ idempotency_key: string }>`
+      update outbox_message m set send_after = null from playbook_run r
+       where ${this.queuedOfRun(run.workflowId, untilPaidTemplates, sql`not starts_with(m.idempotency_key, ${stepMessageKey(run.workflowId, 'reminder-')}) and m.send_after > now()`)}
+      returning m.idempotency_key`.execute(kysely);
+    return [...rows, ...held].map((r) => stepMessageKeyParts(r.idempotency_key).step).sort();
   }
 
   /**

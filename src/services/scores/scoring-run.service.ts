@@ -140,7 +140,7 @@ export class ScoringRunService {
   /**
    * Scores the page of customers (by ID) after `after` up to and including `until` (`pageRanges`) and writes their
    * snapshots; a retried page writes nothing twice. A page scheduled before pages had an upper bound (no `until`) ends
-   * after `limit` customers.
+   * after `limit` customers (the workflow sends both, so a worker not yet updated pages as it did).
    */
   async scorePage(input: { runId: string; after: string | null; until?: string | null; limit?: number; models: FittedModels }): Promise<PageResult> {
     const startsAfter = input.after ?? '';

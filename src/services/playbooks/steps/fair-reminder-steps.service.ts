@@ -11,6 +11,7 @@ import { stepMessageKey, stepMessageKeyParts } from '../../../domain/playbooks/r
 import { givenUpSql } from '../../facts/outbox-facts.js';
 import { PROMISED_TO_PAY } from '../../../domain/messages/catalogue.js';
 import { outstandingMinorSql } from '../../facts/invoice-facts.js';
+import { lookAgainAtWaiters } from '../../outbox/waiting-messages.js';
 
 export interface ReminderContext {
   customerId: string;
@@ -92,15 +93,18 @@ export class FairReminderSteps {
 
   /**
    * Releases the reminder `key` if a promise to pay held it back: it goes out in the next delivery round (delivery applies
-   * quiet hours again; a hold until an earlier promise's end, from a retry, is over with it).
+   * quiet hours again; a hold until an earlier promise's end, from a retry, is over with it), and the run's later messages
+   * waiting for it are looked at again then.
    */
   private async releaseHeldByPromise(em: EntityManager, key: string): Promise<boolean> {
-    const released = await em.execute<{ id: string }[]>(
+    const [released] = await em.execute<{ customer_id: string; created_at: Date; template: string }[]>(
       `update outbox_message set suppressed_at = null, suppressed_reason = null, send_after = null
-        where idempotency_key = ? and sent_at is null and starts_with(suppressed_reason, ?) returning id`,
+        where idempotency_key = ? and sent_at is null and starts_with(suppressed_reason, ?) returning customer_id, created_at, template`,
       [key, `${PROMISED_TO_PAY}:`],
     );
-    return released.length > 0;
+    if (!released) return false;
+    await lookAgainAtWaiters(em, { customerId: released.customer_id, idempotencyKey: key, createdAt: new Date(released.created_at), template: released.template });
+    return true;
   }
 
   /** A call task for a person, a hand-over to collections, or a thank-you: one per run and step. */

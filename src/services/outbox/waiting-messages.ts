@@ -1,0 +1,18 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { untilPaidTemplates } from '../../domain/messages/catalogue.js';
+import { stepMessageKey, stepMessageKeyParts } from '../../domain/playbooks/run-id.js';
+
+/**
+ * The run's later messages delivery holds for `message` (their `waitsFor`, behind a reminder a person or the run had to act
+ * on) are looked at again in the next delivery round, now that the person retried, confirmed or discarded it, or the run
+ * sent it again after a promise to pay, rather than after the longest back-off.
+ */
+export async function lookAgainAtWaiters(em: EntityManager, message: { customerId: string; idempotencyKey: string; createdAt: Date; template: string }): Promise<void> {
+  if (!untilPaidTemplates.includes(message.template)) return;
+  const { workflowId } = stepMessageKeyParts(message.idempotencyKey);
+  await em.execute(
+    `update outbox_message set send_after = null
+      where customer_id = ? and starts_with(idempotency_key, ?) and created_at > ? and waits_for is not null and sent_at is null and suppressed_at is null`,
+    [message.customerId, stepMessageKey(workflowId, ''), message.createdAt],
+  );
+}
