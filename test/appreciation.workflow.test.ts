@@ -169,9 +169,14 @@ it('waits to thank a customer whose complaint is open until it is resolved (fix 
   expect(await thankYous(noConsent)).toBe(0);
 }, 60_000);
 
-it('waits to thank a customer with an overdue, unpaid invoice until it is paid: nobody is thanked and reminded to pay at once', async () => {
+it('waits to thank a customer with an overdue, unpaid invoice until it is paid: nobody is thanked and reminded to pay at once; paid late, they are no longer thanked as a loyal payer', async () => {
   const owing = await customer('Owing', { tenureDays: 1200, band: 'loyal' });
   const em = stack.orm.em.fork();
+  // A loyal payer's record, as the rescore after a payment reads it: six invoices paid on their due days.
+  for (let month = 1; month <= 6; month++) {
+    const due = new Date(Date.now() - month * 30 * DAY).toISOString().slice(0, 10);
+    em.create(Invoice, { customer: owing, issuedAt: new Date(Date.now() - (month * 30 + 14) * DAY).toISOString().slice(0, 10), dueAt: due, paidAt: due, amountMinor: 4_000 });
+  }
   const invoice = em.create(Invoice, { customer: owing, externalRef: 'INV-OWING-1', issuedAt: new Date(Date.now() - 20 * DAY).toISOString().slice(0, 10), dueAt: new Date(Date.now() - 6 * DAY).toISOString().slice(0, 10), amountMinor: 4_000 });
   await em.flush();
   const view = (customerId: string) => stack.gql(AppreciationDocument, { customerId }, Role.Viewer).then((r) => r.data!.appreciation);
@@ -181,8 +186,19 @@ it('waits to thank a customer with an overdue, unpaid invoice until it is paid: 
 
   expect((await stack.gql(StartAppreciationDocument, { customerId: owing }, Role.Marketer)).errors).toBeUndefined();
   expect(await eventually(() => view(owing), (v) => v?.step === 'waiting')).toMatchObject({ status: 'Running', heldBack: `invoice-overdue: invoice INV-OWING-1 was due on ${invoice.dueAt} and is unpaid` });
-  await stack.gql(RecordPaymentDocument, { input: { invoiceId: invoice.id, amountMinor: 4_000 } }, Role.Operator);
+  // The money had come on the due day (the bank's booking was late): paid on time, still loyal, thanked.
+  expect((await stack.gql(RecordPaymentDocument, { input: { invoiceId: invoice.id, amountMinor: 4_000, paidAt: invoice.dueAt } }, Role.Operator)).errors).toBeUndefined();
   expect(await stack.temporal.client.workflow.getHandle(appreciationWorkflowId(owing, year)).result()).toBe('thanked');
+
+  // Paid late, the customer left the loyal band: the thank-you ("for paying on time") is not written.
+  const late = await customer('LatePayer', { tenureDays: 1200, band: 'loyal' });
+  const lateInvoice = em.create(Invoice, { customer: late, externalRef: 'INV-LATE-1', issuedAt: new Date(Date.now() - 20 * DAY).toISOString().slice(0, 10), dueAt: new Date(Date.now() - 6 * DAY).toISOString().slice(0, 10), amountMinor: 4_000 });
+  await em.flush();
+  expect((await stack.gql(StartAppreciationDocument, { customerId: late }, Role.Marketer)).errors).toBeUndefined();
+  expect(await eventually(() => view(late), (v) => v?.step === 'waiting')).toMatchObject({ heldBack: expect.stringMatching(/^invoice-overdue: /) });
+  expect((await stack.gql(RecordPaymentDocument, { input: { invoiceId: lateInvoice.id, amountMinor: 4_000 } }, Role.Operator)).errors).toBeUndefined();
+  expect(await stack.temporal.client.workflow.getHandle(appreciationWorkflowId(late, year)).result()).toBe('not-thanked');
+  expect(await view(late)).toMatchObject({ outcome: 'not-thanked', offerCode: null, heldBack: expect.stringMatching(/^not-loyal: the customer's payment-loyalty band is "\w[\w-]*" now; a thank-you is for "loyal"$/) });
 
   // An invoice past the trigger sweep's 90 days, with no reminder under way, is nobody's to chase (written off): it holds nothing back.
   const oldDebt = await customer('OldDebt', { tenureDays: 1200, band: 'loyal' });

@@ -75,7 +75,7 @@ export const germanTemplates: Record<string, Template> = {
   'offboarding-data-export': (name, p) => ({ subject: 'Ihre Daten', text: `${hello(name)}Ihr Datenexport (${String(p.exportId ?? '')}) ist bereit. Danke für die gemeinsame Zeit.${regards}` }),
   appreciation: (name, p) => ({
     subject: 'Danke, dass Sie bei uns sind',
-    text: `${hello(name)}Sie sind seit Jahren bei uns und haben nie Aufhebens gemacht: danke.${p.offerCode ? ` Als Dankeschön gehört Ihnen das Angebot ${String(p.offerCode)} (${String(p.discountPercent)} % Rabatt), mindestens so gut wie alles, was wir Neukunden anbieten.` : ''}${regards}`,
+    text: `${hello(name)}Sie sind seit Jahren bei uns: danke für Ihre Treue.${p.offerCode ? ` Als Dankeschön gehört Ihnen das Angebot ${String(p.offerCode)} (${String(p.discountPercent)} % Rabatt), mindestens so gut wie jedes Angebot, das Neukunden für Ihren jetzigen Tarif bekommen.` : ''}${regards}`,
   }),
   welcome: (name) => ({
     subject: 'Willkommen: Funktioniert alles für Sie?',

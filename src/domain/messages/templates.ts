@@ -62,7 +62,7 @@ export const templates: Record<string, Template> = {
   'offboarding-data-export': (name, p) => ({ subject: 'Your data', text: `Hello ${name},\n\nyour data export (${String(p.exportId ?? '')}) is ready. Thank you for the time with us.\n\nKind regards` }),
   appreciation: (name, p) => ({
     subject: 'Thank you for being with us',
-    text: `Hello ${name},\n\nyou have been with us for years and never made a fuss: thank you.${p.offerCode ? ` As a thank-you, offer ${String(p.offerCode)} (${String(p.discountPercent)}% off) is yours, at least as good as anything we offer new customers.` : ''}\n\nKind regards`,
+    text: `Hello ${name},\n\nyou have been with us for years: thank you for your loyalty.${p.offerCode ? ` As a thank-you, offer ${String(p.offerCode)} (${String(p.discountPercent)}% off) is yours, at least as good as any offer new customers get on your current service.` : ''}\n\nKind regards`,
   }),
   welcome: (name) => ({
     subject: 'Welcome: is everything working for you?',

@@ -55,6 +55,9 @@ export interface AppreciationState extends PlaybookStateSummary {
 /** A thank-you waits while an invoice of the customer's is overdue and unpaid: nobody is thanked and dunned at once. */
 export const INVOICE_OVERDUE = 'invoice-overdue';
 
+/** No thank-you once the customer left the loyal payment band while it waited (paid an invoice late): it does not wait for them to come back. */
+export const NOT_LOYAL = 'not-loyal';
+
 /**
  * Whether a hold passes by itself, so a thank-you is worth waiting for: an issue gets fixed,
  * the contact budget frees up, an overdue invoice is paid. No consent, or a customer who left, does not.

@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql } from 'kysely';
 import { writeWhenItGoes } from '../../../domain/guards/contact-guard.js';
-import { INVOICE_OVERDUE, type AppreciationPolicy, type ThankYou } from '../../../domain/playbooks/appreciation.js';
+import { INVOICE_OVERDUE, NOT_LOYAL, type AppreciationPolicy, type ThankYou } from '../../../domain/playbooks/appreciation.js';
 import { LOSS_MAKING } from '../../../domain/scoring/profitability.js';
 import { MessageChannel, MessagePurpose, type ServiceTier } from '../../../entities/index.js';
 import { OfferService } from '../../offers/offer.service.js';
@@ -43,8 +43,9 @@ export class AppreciationSteps {
       const later = writeWhenItGoes(marketing, new Date());
       if (later) return { offerCode: null, matchedNewCustomerOffer: false, heldBack: null, notBefore: later.toISOString() };
       // What the run's start checked may have changed while it waited for the guard.
-      const [facts] = await em.execute<{ loss_making: boolean; thanked_at: Date | null }[]>(
+      const [facts] = await em.execute<{ loss_making: boolean; loyalty_band: string | null; thanked_at: Date | null }[]>(
         `select exists (select 1 from current_score s where s.customer_id = c.id and s.kind = 'profitability' and s.band = ?) as loss_making,
+                (select s.band from current_score s where s.customer_id = c.id and s.kind = 'payment-loyalty') as loyalty_band,
                 (select max(m.created_at) from outbox_message m where m.customer_id = c.id and m.template = 'appreciation' and m.suppressed_at is null
                     and m.idempotency_key <> ? and m.created_at > now() - make_interval(days => ?)) as thanked_at
            from customer c where c.id = ?`,
@@ -57,6 +58,10 @@ export class AppreciationSteps {
       if (facts.loss_making) return heldBack('loss-making', 'the account became loss-making: an account review, not a thank-you offer');
       // Thanked while being reminded to pay reads as neither: the thank-you waits until the invoice is settled.
       if (chased) return heldBack(INVOICE_OVERDUE, `invoice ${chased.ref} was due on ${chased.due_at} and is unpaid`);
+      // A thank-you is for loyal payers: one who paid late meanwhile (the invoice that held it back, say) is no longer thanked as one.
+      if (!facts.loyalty_band || !this.policy.loyaltyBands.includes(facts.loyalty_band)) {
+        return heldBack(NOT_LOYAL, `the customer's payment-loyalty band is ${facts.loyalty_band ? `"${facts.loyalty_band}"` : 'not scored'} now; a thank-you is for ${this.policy.loyaltyBands.map((b) => `"${b}"`).join(', ')}`);
+      }
       if (facts.thanked_at) return heldBack('thanked-recently', `another thank-you was written on ${new Date(facts.thanked_at).toISOString().slice(0, 10)}`);
       // A thank-you keeps the customer's service: an offer that moves them to another tier is not one.
       const { best, matchedNewCustomerOffer } = await new OfferService(em).bestForExistingCustomer(new Date().toISOString().slice(0, 10), serviceTier);
