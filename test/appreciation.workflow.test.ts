@@ -14,7 +14,7 @@ import type { playbookTriggers } from '../workflows/index.js';
 import { AppreciationDocument, AuditEntriesDocument, CancelPlaybookRunDocument, CreateCampaignDocument, RecordPaymentDocument, StartAccountReviewDocument, StartAppreciationDocument, StartFairReminderDocument, StartWelcomeCheckDocument } from './__generated__/graphql.js';
 import { eventually } from './support/eventually.js';
 import { recordHistory } from './support/histories.js';
-import { startTestStack, type TestStack } from './support/stack.js';
+import { startTestStack, testKeys, type TestStack } from './support/stack.js';
 import { resetInEngine } from './support/temporal-operator.js';
 import { zoneAtNoon, zoneAtTwoInTheMorning } from './support/time-zones.js';
 
@@ -110,6 +110,15 @@ it('thanks, welcomes and reviews only customers who have not left; an overdue in
   for (const { errors } of refused) expect(errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'PLAYBOOK_CUSTOMER_OFFBOARDED' });
   expect(await stack.orm.em.fork().count(PlaybookRun, { customer: id })).toBe(0);
   expect((await stack.gql(StartFairReminderDocument, { invoiceId: invoice.id }, Role.Operator)).errors).toBeUndefined();
+
+  // Given notice (offboarding), a customer is neither thanked with an offer nor welcomed, and no marketing reaches them.
+  const leaving = await customer('Leaving', { tenureDays: 900, band: 'loyal' });
+  await em.nativeUpdate(Customer, { id: leaving }, { status: CustomerStatus.Offboarding });
+  for (const { errors } of [await stack.gql(StartAppreciationDocument, { customerId: leaving }, Role.Marketer), await stack.gql(StartWelcomeCheckDocument, { customerId: leaving }, Role.Admin)]) {
+    expect(errors![0]).toMatchObject({ message: expect.stringMatching(/is under offboarding notice/), extensions: { code: 'CONFLICT', reason: 'PLAYBOOK_CUSTOMER_OFFBOARDED' } });
+  }
+  const { marketing, service } = (await (await stack.api.contextFor(`Bearer ${testKeys[Role.Viewer]}`)).services.contactStatus.forCustomer(leaving))!;
+  expect([marketing.allowed, marketing.reason, service.allowed]).toEqual([false, 'offboarded', true]);
 }, 60_000);
 
 it('refuses to thank by hand a customer of two months, or one not in the loyal band, and audits who thanked', async () => {

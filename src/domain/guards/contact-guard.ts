@@ -30,7 +30,7 @@ export interface ContactRequest {
   customer: {
     /** The customer's personal data was erased: nobody is left to write to, not even for service. */
     erased: boolean;
-    /** The customer has left (offboarded): no marketing after that, whatever the consent said. */
+    /** The customer has left, or was given notice (offboarding): no marketing from then on, whatever the consent said. */
     offboarded: boolean;
     marketingConsent: boolean;
     timeZone: string;
@@ -63,7 +63,7 @@ export function decideContact(policy: ContactPolicy, request: ContactRequest): C
   const when = sendAt === request.at ? 'now' : `at ${sendAt.toISOString()} (after quiet hours in ${customer.timeZone})`;
   if (request.purpose === 'service') return { allowed: true, sendAt, reason: `service message, sent ${when}` };
 
-  if (customer.offboarded) return { allowed: false, reason: 'offboarded', detail: 'the customer has left: no marketing after offboarding' };
+  if (customer.offboarded) return { allowed: false, reason: 'offboarded', detail: 'the customer was given notice or has left: no marketing once offboarding is decided' };
   if (!customer.marketingConsent) return { allowed: false, reason: 'no-consent', detail: 'the customer has not agreed to marketing contact or opted out' };
   const since = sendAt.getTime() - policy.budgetPeriodMs;
   const used = customer.recentMarketingContacts.filter((t) => t.getTime() > since).length;

@@ -140,7 +140,7 @@ export class DeliveryService {
     const since = new Date(now.getTime() - this.policies.delivery.contact.budgetPeriodMs);
     const [row]: DueRow[] = await em.execute(
       `select m.id, m.idempotency_key, m.invoice_id, m.customer_id, m.channel, m.purpose, m.template, m.payload, m.attempts,
-              c.name, c.email, c.phone, c.time_zone, c.locale, c.marketing_consent, c.status = 'erased' as erased, c.status = 'offboarded' as offboarded,
+              c.name, c.email, c.phone, c.time_zone, c.locale, c.marketing_consent, c.status = 'erased' as erased, c.status in ('offboarding', 'offboarded') as offboarded,
               ${this.openIssueSql} as has_open_issue,
               (select array_agg(x.sent_at) from outbox_message x
                 where x.customer_id = m.customer_id and x.purpose = 'marketing' and x.sent_at > ?) as recent_marketing,

@@ -481,8 +481,8 @@ export class PlaybookService {
 
   /**
    * Nothing starts for a customer whose personal data was erased (nobody is left to write to);
-   * thanks, welcome checks and reviews are for customers who have not left, while reminders
-   * and fixes are owed to anyone.
+   * thanks, welcome checks and reviews are for customers who have not left (thanks and welcome
+   * checks not for one under offboarding notice either), while reminders and fixes are owed to anyone.
    */
   private async assertMayStart(customerId: string, playbook: string): Promise<Customer> {
     const customer = await this.customers.get(customerId);
@@ -491,6 +491,10 @@ export class PlaybookService {
     }
     if (customer.status === CustomerStatus.Offboarded && !OWED_AFTER_LEAVING.has(playbook)) {
       throw new PlaybookException(PlaybookExceptionCode.CustomerOffboarded, `Customer ${customerId} has left (offboarded): no ${playbook} starts for them`, { customerId, playbook });
+    }
+    // Given notice, a customer is not thanked with an offer nor asked how the start went (their review runs the notice).
+    if (customer.status === CustomerStatus.Offboarding && !OWED_AFTER_LEAVING.has(playbook) && playbook !== ACCOUNT_REVIEW) {
+      throw new PlaybookException(PlaybookExceptionCode.CustomerOffboarded, `Customer ${customerId} is under offboarding notice: no ${playbook} starts for them`, { customerId, playbook });
     }
     return customer;
   }
