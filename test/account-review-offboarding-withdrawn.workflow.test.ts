@@ -62,6 +62,9 @@ const withdrawals = (customerId: string) =>
 
 it('an account review cancelled during the offboarding notice sets the customer active again, audited with who cancelled it and why', async () => {
   const { customerId, workflowId } = await accountUnderNotice('Otto');
+  const message = (step: string) => stack.orm.em.fork().findOne(OutboxMessage, { idempotencyKey: `${workflowId}/${step}` });
+  // The customer has read the notice.
+  await eventually(() => message('notice'), (m) => Boolean(m?.sentAt), 30_000);
   // The customer turns around during the notice; an operator stops the offboarding.
   expect((await stack.gql(CancelPlaybookRunDocument, { workflowId, reason: 'the customer upgraded; keep the account' }, Role.Operator)).errors).toBeUndefined();
   await eventually(() => review(customerId), (s) => s?.status === 'Cancelled');
@@ -69,9 +72,12 @@ it('an account review cancelled during the offboarding notice sets the customer 
   expect(await withdrawals(customerId)).toEqual([
     { actor: expect.stringMatching(/^operator:/), before: { status: 'offboarding' }, after: { status: 'active', reason: 'the customer upgraded; keep the account', workflowId } },
   ]);
+  // Told that the notice no longer stands: not held back with the run's queued messages as its cancel is recorded.
+  expect(await eventually(() => message('offboarding-withdrawn'), (m) => Boolean(m?.sentAt), 30_000)).toMatchObject({ template: 'offboarding-withdrawn', suppressedAt: null });
   // Once only: the customer is no longer offboarding by this run.
   expect(await withdrawOffboardingOnCancel(stack.orm.em.fork(), new AuditService(), { workflowId, customerId })).toBe(false);
   expect(await withdrawals(customerId)).toHaveLength(1);
+  expect(await stack.orm.em.fork().count(OutboxMessage, { customer: customerId, template: 'offboarding-withdrawn' })).toBe(1);
   await recordHistory(workflowId, 'account-review-cancelled-in-notice');
 }, 120_000);
 
@@ -91,6 +97,8 @@ it('an account review reset after its termination withdrew the offboarding keeps
   await stack.temporal.client.workflow.getHandle(workflowId).terminate('terminated by mistake during the notice');
   await eventually(async () => (await reconcile(), record(workflowId)), (r) => r.status === 'terminated');
   expect(await status(customerId)).toBe('active');
+  // The notice never reached them (held for the night, then held back): nothing to take back.
+  expect(await stack.orm.em.fork().count(OutboxMessage, { customer: customerId, template: 'offboarding-withdrawn' })).toBe(0);
 
   // The operator undoes the termination: the run waits out the notice again, and finds the offboarding withdrawn at its end.
   await resetInEngine(stack, workflowId, 'undo the termination');

@@ -21,6 +21,8 @@ export interface TemplateEntry {
   untilRunEnds?: true;
   /** Announces an offboarding (an account review's notice): never sent for an offboarding withdrawn. */
   announcesOffboarding?: true;
+  /** Tells the customer how their run ended (an offboarding withdrawn): written as the run stops, so not held back with its queued messages. */
+  tellsRunEnd?: true;
 }
 
 const invoice = { invoiceId: '3f2a9c1e-5b7d-4e21-9a0b-6c8d2e4f1a37' };
@@ -58,6 +60,7 @@ export const templateCatalogue: Readonly<Record<string, TemplateEntry>> = {
   'offboarding-switch-help': { playbook: 'account-review', audience: 'customer', announcesOffboarding: true, example: {} },
   'offboarding-final-invoice': { playbook: 'account-review', audience: 'team', example: {} },
   'offboarding-data-export': { playbook: 'account-review', audience: 'customer', example: { exportId: '9b1c7e2a-4d3f-4a8b-b6e5-0f2d1c3a4b5e' } },
+  'offboarding-withdrawn': { playbook: 'account-review', audience: 'customer', tellsRunEnd: true, example: { noticeEndsAt: '2027-01-31T00:00:00.000Z' } },
   welcome: { playbook: 'welcome-check', audience: 'customer', untilRunEnds: true, example: {} },
   'welcome-follow-up': { playbook: 'welcome-check', audience: 'team', example: {} },
   appreciation: { playbook: 'appreciation', audience: 'customer', purpose: 'marketing', example: { offerCode: 'LOYAL10', discountPercent: 10 } },
@@ -69,6 +72,8 @@ export const untilPaidTemplates: readonly string[] = Object.keys(templateCatalog
 export const untilRunEndsTemplates: readonly string[] = Object.keys(templateCatalogue).filter((key) => templateCatalogue[key].untilRunEnds);
 /** The templates that announce an offboarding (the notice, the help to switch): not sent once it is withdrawn. */
 export const offboardingAnnouncementTemplates: readonly string[] = Object.keys(templateCatalogue).filter((key) => templateCatalogue[key].announcesOffboarding);
+/** The templates that tell the customer how their run ended (an offboarding withdrawn): not held back as the run stops. */
+export const runEndTemplates: readonly string[] = Object.keys(templateCatalogue).filter((key) => templateCatalogue[key].tellsRunEnd);
 /** The templates of tasks for the company's own teams (a call, a fix case), not messages to the customer. */
 export const teamTemplates: readonly string[] = Object.keys(templateCatalogue).filter((key) => templateCatalogue[key].audience === 'team');
 

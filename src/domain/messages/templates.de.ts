@@ -72,6 +72,10 @@ export const germanTemplates: Record<string, Template> = {
     subject: 'Hilfe beim Wechsel',
     text: `${hello(name)}hier ist, was Sie für den Wechsel zu einem anderen Anbieter brauchen; antworten Sie, und eine Person hilft Ihnen bei jedem Schritt.${regards}`,
   }),
+  'offboarding-withdrawn': (name, p, write) => ({
+    subject: 'Unser Vertrag läuft weiter',
+    text: `${hello(name)}bitte betrachten Sie unsere Mitteilung, dass unser Vertrag zum ${write.day(String(p.noticeEndsAt ?? ''))} endet, als gegenstandslos: Er läuft weiter wie bisher, und für Sie ändert sich nichts. Bei Fragen antworten Sie einfach, und eine Person meldet sich.${regards}`,
+  }),
   'offboarding-data-export': (name, p) => ({ subject: 'Ihre Daten', text: `${hello(name)}Ihr Datenexport (${String(p.exportId ?? '')}) ist bereit. Danke für die gemeinsame Zeit.${regards}` }),
   appreciation: (name, p) => ({
     subject: 'Danke, dass Sie bei uns sind',

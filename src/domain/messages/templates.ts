@@ -59,6 +59,10 @@ export const templates: Record<string, Template> = {
   }),
   'offboarding-switch-help': (name) => ({ subject: 'Help with switching', text: `Hello ${name},\n\nhere is what you need to move to another provider; reply and a person will help you with every step.\n\nKind regards` }),
   'offboarding-final-invoice': (name) => ({ subject: `Final invoice for ${name}`, text: 'The notice period has ended: please issue the final invoice (no closing fees).' }),
+  'offboarding-withdrawn': (name, p, write) => ({
+    subject: 'Our contract continues',
+    text: `Hello ${name},\n\nplease disregard our notice that our contract would end on ${write.day(String(p.noticeEndsAt ?? ''))}: it continues as before, and nothing changes for you. If you have questions, reply and a person will answer.\n\nKind regards`,
+  }),
   'offboarding-data-export': (name, p) => ({ subject: 'Your data', text: `Hello ${name},\n\nyour data export (${String(p.exportId ?? '')}) is ready. Thank you for the time with us.\n\nKind regards` }),
   appreciation: (name, p) => ({
     subject: 'Thank you for being with us',

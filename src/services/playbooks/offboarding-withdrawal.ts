@@ -1,14 +1,17 @@
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { Customer, CustomerStatus } from '../../entities/index.js';
+import { stepMessageKey } from '../../domain/playbooks/run-id.js';
+import { Customer, CustomerStatus, MessageChannel } from '../../entities/index.js';
 import type { AuditService } from '../audit/audit.service.js';
+import { OutboxService } from '../outbox/outbox.service.js';
 
 /**
  * An account review that ends before its offboarding completes (cancelled during the notice,
  * or terminated or failed in the engine) withdraws the offboarding it started: a customer still
  * `offboarding` by this run is `active` again, audited as `customer.offboarding-withdrawn` by
  * whoever ended the run and why. Otherwise the customer would stay `offboarding` for good: no
- * review, thank-you or campaign takes them, and no retention sweep. Idempotent: a customer not
+ * review, thank-you or campaign takes them, and no retention sweep. A customer the notice reached is
+ * told that it no longer stands (`offboarding-withdrawn`). Idempotent: a customer not
  * (or no longer) offboarding by this run is left as they are. True when it withdrew one. In the
  * transaction that ended the run (or after it: the run's record is taken first, as every step
  * takes it, then the customer).
@@ -32,6 +35,11 @@ export async function withdrawOffboarding(em: EntityManager, audit: AuditService
   });
   customer.status = CustomerStatus.Active;
   await em.flush();
+  // A customer who read the notice is told it no longer stands (once per run); a notice never sent is simply held back.
+  const [notice] = await em.execute<{ payload: Record<string, unknown> }[]>(`select payload from outbox_message where idempotency_key = ? and sent_at is not null`, [stepMessageKey(input.workflowId, 'notice')]);
+  if (notice) {
+    await new OutboxService().enqueueStep(em, input, 'offboarding-withdrawn', { channel: MessageChannel.Email, template: 'offboarding-withdrawn', payload: { noticeEndsAt: notice.payload.noticeEndsAt } });
+  }
   return true;
 }
 

@@ -10,7 +10,7 @@ import { ACCOUNT_REVIEW } from '../../domain/playbooks/account-review.js';
 import { Customer, FixCase, FixCaseStatus, OutboxMessage, PlaybookRun } from '../../entities/index.js';
 import { latestOccurrence } from '../../domain/playbooks/occurrence.js';
 import { CANCELLED_OUTCOME, RUN_CANCELLED, RUN_ENDED, heldBackByRunStop, runEndedInEngine, type EndedInEngine } from '../../domain/playbooks/run-status.js';
-import { offboardingAnnouncementTemplates, PROMISED_TO_PAY, untilPaidTemplates, untilRunEndsTemplates } from '../../domain/messages/catalogue.js';
+import { offboardingAnnouncementTemplates, PROMISED_TO_PAY, runEndTemplates, untilPaidTemplates, untilRunEndsTemplates } from '../../domain/messages/catalogue.js';
 import type { AuditService } from '../audit/audit.service.js';
 import { ChildPager } from '../common/child-pages.js';
 import type { Page, PageArgs } from '../common/pagination.js';
@@ -354,7 +354,9 @@ export class PlaybookRunService {
   /** Holds back the run's messages still queued (held for quiet hours, retried), as its steps key them (`<workflow id>/<step>`); of `templates` only, when given. */
   private async holdBackQueuedMessages(em: EntityManager, workflowId: string, reason: string, templates?: readonly string[], alsoWhere = sql<boolean>`true`): Promise<void> {
     if (templates?.length === 0) return;
-    await sql`update outbox_message m set suppressed_at = now(), suppressed_reason = ${reason} from playbook_run r where ${this.queuedOfRun(workflowId, templates, alsoWhere)}`.execute(em.getKysely());
+    // What tells the customer how the run ended (written as it stops) is not held back with the rest.
+    const notRunEnd = sql<boolean>`not (m.template = any(${runEndTemplates}::text[])) and ${alsoWhere}`;
+    await sql`update outbox_message m set suppressed_at = now(), suppressed_reason = ${reason} from playbook_run r where ${this.queuedOfRun(workflowId, templates, notRunEnd)}`.execute(em.getKysely());
   }
 
   /** SQL over `outbox_message m` and `playbook_run r`: `m` is a message of run `workflowId` still queued; of `templates` only, when given. */
