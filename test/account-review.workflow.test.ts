@@ -2,6 +2,9 @@ import { ContactStatusService } from '../src/services/outbox/contact-status.serv
 import { defaultDeliveryPolicy } from '../src/domain/messages/delivery-policy.js';
 import { defaultPolicies } from '../src/domain/policies/index.js';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { readFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { sql } from 'kysely';
 import { Role } from '../src/domain/auth/roles.js';
 import { accountReviewPolicy, accountReviewWorkflowId, type AccountReviewPolicy } from '../src/domain/playbooks/account-review.js';
@@ -149,6 +152,15 @@ it('proposes a cheaper tier first, and offboards a still loss-making account onl
   expect(await stack.orm.em.fork().findOneOrFail(Customer, { id: customerId })).toMatchObject({ status: CustomerStatus.Offboarded, offboardedAt: expect.any(Date) });
   const exported = await stack.orm.em.fork().findOneOrFail(CustomerExport, { workflowId });
   expect((exported.document as { orders: unknown[] }).orders).toHaveLength(4);
+  // The customer gets the document itself, attached to the e-mail (the worker's channel here writes each message to a file).
+  const delivered = await eventually(
+    async () => (await readFile(path.join(os.tmpdir(), `retention-messages-${stack.config.temporal.taskQueue}.log`), 'utf8').catch(() => '')).split('\n').filter(Boolean).map((l) => JSON.parse(l) as { idempotencyKey: string; text: string; attachments?: { filename: string; contentType: string; content: string }[] }),
+    (lines) => lines.some((m) => m.idempotencyKey === `${workflowId}/data-export`),
+  );
+  const dataMail = delivered.find((m) => m.idempotencyKey === `${workflowId}/data-export`)!;
+  expect(dataMail.text).toMatch(/attached is everything we stored about you/);
+  expect(dataMail.attachments).toEqual([{ filename: expect.stringMatching(/^customer-data-\d{4}-\d{2}-\d{2}\.json$/), contentType: 'application/json', content: expect.any(String) }]);
+  expect(JSON.parse(dataMail.attachments![0].content)).toEqual(exported.document);
   expect(await outboxSteps(workflowId)).toEqual(['data-export', 'final-invoice', 'notice', 'proposal', 'proposal-confirmed', 'switch-help']);
   const audit = await sql<{ action: string; actor: string }>`select action, actor from audit_entry where entity_id = ${customerId} order by action`.execute(stack.orm.em.fork().getKysely());
   expect(audit.rows.map((a) => a.action)).toEqual(expect.arrayContaining(['customer.service-tier', 'customer.offboarding', 'customer.offboarded']));

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { startDeliveryLoop } from '../src/app/delivery-loop.js';
 import { createOrm, migrateUp, type Orm } from '../src/db/orm.js';
 import { INVOICE_PAID } from '../src/domain/messages/catalogue.js';
-import { Complaint, ComplaintSeverity, Customer, CustomerStatus, FixCase, FixCaseStatus, Invoice, MessageChannel, MessagePurpose, OutboxMessage } from '../src/entities/index.js';
+import { Complaint, ComplaintSeverity, Customer, CustomerExport, CustomerStatus, FixCase, FixCaseStatus, Invoice, MessageChannel, MessagePurpose, OutboxMessage } from '../src/entities/index.js';
 import { createLogger } from '../src/logger.js';
 import { messageStatus } from '../src/domain/messages/message-status.js';
 import { DeliveryService, INTERRUPTED_HANDOVER } from '../src/services/outbox/delivery.service.js';
@@ -81,6 +81,23 @@ it('sends a due message once, with its key as the Message-ID, and never again', 
   await enqueue(id, 'run-1/reminder-1'); // the step retried: no second row
   expect(await deliver(new Date(noon.getTime() + 60_000))).toMatchObject({ sent: 0 });
   expect(received).toHaveLength(1);
+});
+
+it('attaches a leaving customer\'s data export to the e-mail that hands it over, and sends none whose export is gone', async () => {
+  const id = await customer({ email: 'leaving@example.com' });
+  const em = orm.em.fork();
+  const exported = em.create(CustomerExport, { workflowId: 'account-review/export-test/1', customer: id, document: { customer: { name: 'Leaving' }, orders: [{ amountMinor: 1200 }] }, createdAt: new Date('2026-11-20T10:00:00Z') });
+  await em.flush();
+  await enqueue(id, 'account-review/export-test/1/data-export', MessagePurpose.Service, MessageChannel.Email, { template: 'offboarding-data-export', payload: { exportId: exported.id } });
+  expect(await deliver(noon)).toMatchObject({ sent: 1 });
+  expect(received[0].raw).toMatch(/Content-Type: application\/json; name=customer-data-2026-11-20\.json/);
+  expect(received[0].raw).toMatch(/Content-Disposition: attachment; filename=customer-data-2026-11-20\.json/);
+  // Erased meanwhile (its export deleted), the message is not sent without it.
+  await enqueue(id, 'account-review/export-test/2/data-export', MessagePurpose.Service, MessageChannel.Email, { template: 'offboarding-data-export', payload: { exportId: '00000000-0000-4000-8000-000000000000' } });
+  expect(await deliver(new Date(noon.getTime() + 60_000))).toMatchObject({ sent: 0, failed: 1 });
+  expect(await message('account-review/export-test/2/data-export')).toMatchObject({ sentAt: null, lastError: expect.stringMatching(/data export 00000000-0000-4000-8000-000000000000 it carries is gone/) });
+  // (Out of the later rounds of this file.)
+  await orm.em.fork().nativeUpdate(OutboxMessage, { idempotencyKey: 'account-review/export-test/2/data-export' }, { suppressedAt: new Date(), suppressedReason: 'discarded: test' });
 });
 
 it("writes to the customer in their language: German for a German speaker, English otherwise", async () => {
@@ -234,7 +251,7 @@ it('sends no marketing to a customer who has left, consent or not, and still the
   await enqueue(id, 'review-9/final-invoice', MessagePurpose.Service);
   await orm.em.fork().nativeUpdate(Customer, { id }, { status: CustomerStatus.Offboarded });
   expect(await deliver(noon)).toMatchObject({ sent: 1, suppressed: 1 });
-  expect(await message('appreciation-9/thank-you')).toMatchObject({ sentAt: null, suppressedReason: expect.stringMatching(/^offboarded: the customer has left/) });
+  expect(await message('appreciation-9/thank-you')).toMatchObject({ sentAt: null, suppressedReason: expect.stringMatching(/^offboarded: the customer was given notice or has left/) });
   expect(await message('review-9/final-invoice')).toMatchObject({ sentAt: inRound(noon) });
 });
 

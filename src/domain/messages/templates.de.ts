@@ -76,7 +76,10 @@ export const germanTemplates: Record<string, Template> = {
     subject: 'Unser Vertrag läuft weiter',
     text: `${hello(name)}bitte betrachten Sie unsere Mitteilung, dass unser Vertrag zum ${write.day(String(p.noticeEndsAt ?? ''))} endet, als gegenstandslos: Er läuft weiter wie bisher, und für Sie ändert sich nichts. Bei Fragen antworten Sie einfach, und eine Person meldet sich.${regards}`,
   }),
-  'offboarding-data-export': (name, p) => ({ subject: 'Ihre Daten', text: `${hello(name)}Ihr Datenexport (${String(p.exportId ?? '')}) ist bereit. Danke für die gemeinsame Zeit.${regards}` }),
+  'offboarding-data-export': (name, p) => ({
+    subject: 'Ihre Daten',
+    text: `${hello(name)}anbei finden Sie alles, was wir über Sie gespeichert haben, als JSON-Datei (Export ${String(p.exportId ?? '')}). Danke für die gemeinsame Zeit.${regards}`,
+  }),
   appreciation: (name, p) => ({
     subject: 'Danke, dass Sie bei uns sind',
     text: `${hello(name)}Sie sind seit Jahren bei uns: danke für Ihre Treue.${p.offerCode ? ` Als Dankeschön gehört Ihnen das Angebot ${String(p.offerCode)} (${String(p.discountPercent)} % Rabatt), mindestens so gut wie jedes Angebot, das Neukunden für Ihren jetzigen Tarif bekommen.` : ''}${regards}`,

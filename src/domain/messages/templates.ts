@@ -63,7 +63,10 @@ export const templates: Record<string, Template> = {
     subject: 'Our contract continues',
     text: `Hello ${name},\n\nplease disregard our notice that our contract would end on ${write.day(String(p.noticeEndsAt ?? ''))}: it continues as before, and nothing changes for you. If you have questions, reply and a person will answer.\n\nKind regards`,
   }),
-  'offboarding-data-export': (name, p) => ({ subject: 'Your data', text: `Hello ${name},\n\nyour data export (${String(p.exportId ?? '')}) is ready. Thank you for the time with us.\n\nKind regards` }),
+  'offboarding-data-export': (name, p) => ({
+    subject: 'Your data',
+    text: `Hello ${name},\n\nattached is everything we stored about you, as a JSON file (export ${String(p.exportId ?? '')}). Thank you for the time with us.\n\nKind regards`,
+  }),
   appreciation: (name, p) => ({
     subject: 'Thank you for being with us',
     text: `Hello ${name},\n\nyou have been with us for years: thank you for your loyalty.${p.offerCode ? ` As a thank-you, offer ${String(p.offerCode)} (${String(p.discountPercent)}% off) is yours, at least as good as any offer new customers get on your current service.` : ''}\n\nKind regards`,

@@ -212,6 +212,7 @@ export class DeliveryService {
         subject,
         text: link ? withUnsubscribeFooter(text, link, messageLanguage(row.template, row.locale)) : text,
         unsubscribeUrl: link,
+        attachments: await this.attachmentsOf(em, row, payload),
       };
     } catch (error) {
       return this.failed(em, row, now, error);
@@ -250,6 +251,18 @@ export class DeliveryService {
     return open
       ? { step: stepMessageKeyParts(open.key).step, sendAfter: open.send_after ? new Date(open.send_after) : null, givenUp: open.given_up, heldByPromise: open.held_by_promise }
       : null;
+  }
+
+  /**
+   * The files a message carries: a leaving customer's data export (`exportId`), as the JSON document `exportCustomerData`
+   * gives. One that is gone (the customer's data erased meanwhile) is no message to send: the attempt fails.
+   */
+  private async attachmentsOf(em: EntityManager, row: DueRow, payload: Record<string, unknown>): Promise<RenderedMessage['attachments']> {
+    if (typeof payload.exportId !== 'string') return undefined;
+    const [exported] = await em.execute<{ document: unknown; created_at: Date }[]>(`select document, created_at from customer_export where id = ? and customer_id = ?`, [payload.exportId, row.customer_id]);
+    if (!exported) throw new Error(`The data export ${payload.exportId} it carries is gone`);
+    const day = new Date(exported.created_at).toISOString().slice(0, 10);
+    return [{ filename: `customer-data-${day}.json`, contentType: 'application/json', content: JSON.stringify(exported.document, null, 2) }];
   }
 
   /** The message could not be written, or the channel did not take it: a failed attempt, recorded with the hand-over's end. */

@@ -10,6 +10,8 @@ export interface RenderedMessage {
   text: string;
   /** Marketing only: the reader's one-click unsubscribe link (also at the end of `text`). */
   unsubscribeUrl?: string;
+  /** Files the message carries (a leaving customer's data export). */
+  attachments?: { filename: string; contentType: string; content: string }[];
 }
 
 /**

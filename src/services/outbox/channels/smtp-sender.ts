@@ -36,6 +36,7 @@ export class SmtpSender implements MessageSender {
       messageId: `<${message.idempotencyKey.replace(/[^A-Za-z0-9.-]/g, '.')}@retention.local>`,
       // Mail clients show their own "Unsubscribe" button for it and POST to the link (RFC 2369, RFC 8058 one-click).
       ...(toCustomer && message.unsubscribeUrl ? { list: { unsubscribe: message.unsubscribeUrl }, headers: { 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' } } : {}),
+      ...(message.attachments?.length ? { attachments: message.attachments } : {}),
     }).catch((error: unknown) => {
       throw refusal(error);
     });
