@@ -13,5 +13,7 @@ it('stops once on the first signal, and lets a second one wait for the stop to e
   child.kill('SIGINT');
   child.kill('SIGTERM');
   expect(await exited).toBe(0);
-  expect(out.split('\n').filter(Boolean)).toEqual(['ready', 'again: SIGINT', 'again: SIGTERM', 'stopped']);
+  const lines = out.split('\n').filter(Boolean);
+  // (Two signals sent at once may come in either order: a loaded machine delivered SIGTERM first.)
+  expect([lines[0], [...lines.slice(1, -1)].sort(), lines.at(-1)]).toEqual(['ready', ['again: SIGINT', 'again: SIGTERM'], 'stopped']);
 });

@@ -43,13 +43,14 @@ export class AppreciationSteps {
       const later = writeWhenItGoes(marketing, new Date());
       if (later) return { offerCode: null, matchedNewCustomerOffer: false, heldBack: null, notBefore: later.toISOString() };
       // What the run's start checked may have changed while it waited for the guard.
-      const [facts] = await em.execute<{ loss_making: boolean; loyalty_band: string | null; thanked_at: Date | null }[]>(
+      const [facts] = await em.execute<{ loss_making: boolean; loyalty_band: string | null; by_campaign: boolean; thanked_at: Date | null }[]>(
         `select exists (select 1 from current_score s where s.customer_id = c.id and s.kind = 'profitability' and s.band = ?) as loss_making,
                 (select s.band from current_score s where s.customer_id = c.id and s.kind = 'payment-loyalty') as loyalty_band,
+                exists (select 1 from playbook_run r where r.workflow_id = ? and r.campaign_id is not null) as by_campaign,
                 (select max(m.created_at) from outbox_message m where m.customer_id = c.id and m.template = 'appreciation' and m.suppressed_at is null
                     and m.idempotency_key <> ? and m.created_at > now() - make_interval(days => ?)) as thanked_at
            from customer c where c.id = ?`,
-        [LOSS_MAKING, `${input.workflowId}/thank-you`, this.policy.silentDays, input.customerId],
+        [LOSS_MAKING, input.workflowId, `${input.workflowId}/thank-you`, this.policy.silentDays, input.customerId],
       );
       const [chased] = (
         await sql<{ ref: string; due_at: string }>`select coalesce(i.external_ref, i.id::text) as ref, i.due_at::text from invoice i
@@ -58,8 +59,9 @@ export class AppreciationSteps {
       if (facts.loss_making) return heldBack('loss-making', 'the account became loss-making: an account review, not a thank-you offer');
       // Thanked while being reminded to pay reads as neither: the thank-you waits until the invoice is settled.
       if (chased) return heldBack(INVOICE_OVERDUE, `invoice ${chased.ref} was due on ${chased.due_at} and is unpaid`);
-      // A thank-you is for loyal payers: one who paid late meanwhile (the invoice that held it back, say) is no longer thanked as one.
-      if (!facts.loyalty_band || !this.policy.loyaltyBands.includes(facts.loyalty_band)) {
+      // A thank-you the sweep or a person started is for loyal payers: one who paid late meanwhile (the invoice that held it
+      // back, say) is no longer thanked as one. A campaign's thanks whom its segment chose (it needs no loyal band).
+      if (!facts.by_campaign && (!facts.loyalty_band || !this.policy.loyaltyBands.includes(facts.loyalty_band))) {
         return heldBack(NOT_LOYAL, `the customer's payment-loyalty band is ${facts.loyalty_band ? `"${facts.loyalty_band}"` : 'not scored'} now; a thank-you is for ${this.policy.loyaltyBands.map((b) => `"${b}"`).join(', ')}`);
       }
       if (facts.thanked_at) return heldBack('thanked-recently', `another thank-you was written on ${new Date(facts.thanked_at).toISOString().slice(0, 10)}`);
