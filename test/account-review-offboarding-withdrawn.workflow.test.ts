@@ -97,7 +97,8 @@ it('an account review reset after its termination withdrew the offboarding keeps
   await stack.temporal.client.workflow.getHandle(workflowId).terminate('terminated by mistake during the notice');
   await eventually(async () => (await reconcile(), record(workflowId)), (r) => r.status === 'terminated');
   expect(await status(customerId)).toBe('active');
-  // The notice never reached them (held for the night, then held back): nothing to take back.
+  // The notice never reached them (held for the night, then held back as the run ended): nothing to take back.
+  expect(await stack.orm.em.fork().findOneOrFail(OutboxMessage, { idempotencyKey: `${workflowId}/notice` })).toMatchObject({ sentAt: null, suppressedAt: expect.any(Date) });
   expect(await stack.orm.em.fork().count(OutboxMessage, { customer: customerId, template: 'offboarding-withdrawn' })).toBe(0);
 
   // The operator undoes the termination: the run waits out the notice again, and finds the offboarding withdrawn at its end.

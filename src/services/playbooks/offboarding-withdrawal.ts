@@ -5,6 +5,9 @@ import { Customer, CustomerStatus, MessageChannel } from '../../entities/index.j
 import type { AuditService } from '../audit/audit.service.js';
 import { OutboxService } from '../outbox/outbox.service.js';
 
+/** Why an offboarding's notice or help to switch, still queued, was not sent. */
+const OFFBOARDING_WITHDRAWN = 'offboarding-withdrawn: the offboarding was withdrawn before it went out';
+
 /**
  * An account review that ends before its offboarding completes (cancelled during the notice,
  * or terminated or failed in the engine) withdraws the offboarding it started: a customer still
@@ -35,7 +38,13 @@ export async function withdrawOffboarding(em: EntityManager, audit: AuditService
   });
   customer.status = CustomerStatus.Active;
   await em.flush();
-  // A customer who read the notice is told it no longer stands (once per run); a notice never sent is simply held back.
+  // A notice and help to switch still queued are held back here, with the withdrawal (not only as the run's end is
+  // recorded, which may come later); one being handed over is waited for, and counts as read.
+  await em.execute(
+    `update outbox_message set suppressed_at = now(), suppressed_reason = ? where customer_id = ? and idempotency_key in (?, ?) and sent_at is null and suppressed_at is null`,
+    [OFFBOARDING_WITHDRAWN, customer.id, stepMessageKey(input.workflowId, 'notice'), stepMessageKey(input.workflowId, 'switch-help')],
+  );
+  // A customer who read the notice is told it no longer stands (once per run).
   const [notice] = await em.execute<{ payload: Record<string, unknown> }[]>(`select payload from outbox_message where idempotency_key = ? and sent_at is not null`, [stepMessageKey(input.workflowId, 'notice')]);
   if (notice) {
     await new OutboxService().enqueueStep(em, input, 'offboarding-withdrawn', { channel: MessageChannel.Email, template: 'offboarding-withdrawn', payload: { noticeEndsAt: notice.payload.noticeEndsAt } });
