@@ -9,6 +9,9 @@ import { chasedInvoice } from './invoice-facts.js';
 export const hasOpenComplaint = (customer: string): RawBuilder<boolean> =>
   sql<boolean>`exists (select 1 from complaint k where k.customer_id = ${sql.ref(customer)} and k.resolved_at is null)`;
 
+/** The customer (`status`: their status column) was given offboarding notice or has left: the contact guard's `offboarded`, no marketing. */
+export const offboardingDecided = (status: string): RawBuilder<boolean> => sql<boolean>`${sql.ref(status)} in ('offboarding', 'offboarded')`;
+
 /** A persistent issue of the customer's is being fixed: a fix case is open (fix first: no account review meanwhile). */
 export const hasOpenFixCase = (customer: string): RawBuilder<boolean> =>
   sql<boolean>`exists (select 1 from fix_case f where f.customer_id = ${sql.ref(customer)} and f.status = 'open')`;

@@ -2,7 +2,7 @@ import DataLoader from 'dataloader';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql } from 'kysely';
 import { contactStatus, type ContactPolicy, type ContactStatus } from '../../domain/guards/contact-guard.js';
-import { hasOpenIssue, marketingSentSince } from '../facts/customer-facts.js';
+import { hasOpenIssue, marketingSentSince, offboardingDecided } from '../facts/customer-facts.js';
 
 interface FactsRow {
   id: string;
@@ -43,7 +43,7 @@ export class ContactStatusService {
     // A message goes now or later (quiet hours), so no contact the guard counts is older than a period before now.
     const since = new Date(now.getTime() - this.policy.budgetPeriodMs);
     const { rows } = await sql<FactsRow>`
-      select c.id, c.status = 'erased' as erased, c.status in ('offboarding', 'offboarded') as offboarded, c.marketing_consent, c.time_zone,
+      select c.id, c.status = 'erased' as erased, ${offboardingDecided('c.status')} as offboarded, c.marketing_consent, c.time_zone,
              ${hasOpenIssue('c.id')} as has_open_issue, ${marketingSentSince('c.id', since)} as recent_marketing
         from customer c where c.id = any(${[...ids]}::uuid[])`.execute(this.em.getKysely());
     const byId = new Map(rows.map((r) => [r.id, r]));

@@ -10,7 +10,7 @@ import { MessagePurpose, OutboxMessage, type MessageChannel } from '../../entiti
 import { bookSentReminder } from './sent-reminder.js';
 import { stepMessageKey, stepMessageKeyParts } from '../../domain/playbooks/run-id.js';
 import { AuditService } from '../audit/audit.service.js';
-import { hasOpenIssue } from '../facts/customer-facts.js';
+import { hasOpenIssue, offboardingDecided } from '../facts/customer-facts.js';
 import { MessageRefusedError, type MessageSender, type RenderedMessage } from './message-sender.js';
 import { outstandingMinorSql } from '../facts/invoice-facts.js';
 import { givenUpSql, overtakenSql } from '../facts/outbox-facts.js';
@@ -80,6 +80,8 @@ export class DeliveryService {
 
   /** The contact guard's open-issue fact, as contactStatus and the campaign preview read it (plain SQL, no parameters). */
   private readonly openIssueSql = hasOpenIssue('c.id').compile(this.em.getKysely()).sql;
+  /** The contact guard's `offboarded` fact, as contactStatus reads it. */
+  private readonly offboardedSql = offboardingDecided('c.status').compile(this.em.getKysely()).sql;
 
   /**
    * One round, as of `now`; once `stop` is aborted it ends after the message being handed over, leaving the rest
@@ -140,7 +142,7 @@ export class DeliveryService {
     const since = new Date(now.getTime() - this.policies.delivery.contact.budgetPeriodMs);
     const [row]: DueRow[] = await em.execute(
       `select m.id, m.idempotency_key, m.invoice_id, m.customer_id, m.channel, m.purpose, m.template, m.payload, m.attempts,
-              c.name, c.email, c.phone, c.time_zone, c.locale, c.marketing_consent, c.status = 'erased' as erased, c.status in ('offboarding', 'offboarded') as offboarded,
+              c.name, c.email, c.phone, c.time_zone, c.locale, c.marketing_consent, c.status = 'erased' as erased, ${this.offboardedSql} as offboarded,
               ${this.openIssueSql} as has_open_issue,
               (select array_agg(x.sent_at) from outbox_message x
                 where x.customer_id = m.customer_id and x.purpose = 'marketing' and x.sent_at > ?) as recent_marketing,

@@ -147,8 +147,8 @@ export class UndeliverableMessageService {
 
   /** A reminder of its run chasing payment went out after `message` was written (SQL `overtakenSql`). */
   private async overtaken(em: EntityManager, message: OutboxMessage): Promise<boolean> {
-    if (!stepMessageKeyParts(message.idempotencyKey).step.startsWith('reminder-')) return false;
-    const { workflowId } = stepMessageKeyParts(message.idempotencyKey);
+    const { workflowId, step } = stepMessageKeyParts(message.idempotencyKey);
+    if (!step.startsWith('reminder-')) return false;
     const [{ overtaken }] = await em.execute<{ overtaken: boolean }[]>(`select ${overtakenSql('m')} as overtaken from outbox_message m where m.id = ?`, [
       stepMessageKey(workflowId, ''),
       [...untilPaidTemplates],

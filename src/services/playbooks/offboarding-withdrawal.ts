@@ -1,5 +1,6 @@
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { offboardingAnnouncementTemplates } from '../../domain/messages/catalogue.js';
 import { stepMessageKey } from '../../domain/playbooks/run-id.js';
 import { Customer, CustomerStatus, MessageChannel } from '../../entities/index.js';
 import type { AuditService } from '../audit/audit.service.js';
@@ -41,8 +42,9 @@ export async function withdrawOffboarding(em: EntityManager, audit: AuditService
   // A notice and help to switch still queued are held back here, with the withdrawal (not only as the run's end is
   // recorded, which may come later); one being handed over is waited for, and counts as read.
   await em.execute(
-    `update outbox_message set suppressed_at = now(), suppressed_reason = ? where customer_id = ? and idempotency_key in (?, ?) and sent_at is null and suppressed_at is null`,
-    [OFFBOARDING_WITHDRAWN, customer.id, stepMessageKey(input.workflowId, 'notice'), stepMessageKey(input.workflowId, 'switch-help')],
+    `update outbox_message set suppressed_at = now(), suppressed_reason = ?
+      where customer_id = ? and starts_with(idempotency_key, ?) and template in (?) and sent_at is null and suppressed_at is null`,
+    [OFFBOARDING_WITHDRAWN, customer.id, stepMessageKey(input.workflowId, ''), [...offboardingAnnouncementTemplates]],
   );
   // A customer who read the notice is told it no longer stands (once per run).
   const [notice] = await em.execute<{ payload: Record<string, unknown> }[]>(`select payload from outbox_message where idempotency_key = ? and sent_at is not null`, [stepMessageKey(input.workflowId, 'notice')]);
