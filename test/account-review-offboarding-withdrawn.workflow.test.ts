@@ -15,7 +15,7 @@ import { eventually } from './support/eventually.js';
 import { recordHistory } from './support/histories.js';
 import { startTestStack, type TestStack } from './support/stack.js';
 import { zoneAtTwoInTheMorning } from './support/time-zones.js';
-import { resetInEngine } from './support/temporal-operator.js';
+import { resetInEngine, taskBefore } from './support/temporal-operator.js';
 
 /**
  * An account review that ends during the offboarding notice (cancelled by an operator, or
@@ -117,4 +117,29 @@ it('an account review reset after its termination withdrew the offboarding keeps
     ['offboarding-switch-help', null, 'run-terminated'],
   ]);
   await recordHistory(workflowId, 'account-review-reset-offboarding-withdrawn');
+}, 180_000);
+
+it('an account review reset to before its notice after its termination withdrew the offboarding gives no second notice and keeps the customer', async () => {
+  const { customerId, workflowId } = await accountUnderNotice('Ines');
+  const notice = () => stack.orm.em.fork().findOne(OutboxMessage, { idempotencyKey: `${workflowId}/notice` });
+  // The customer has read the notice; then the run is terminated, which withdraws the offboarding (and tells them so).
+  await eventually(notice, (m) => Boolean(m?.sentAt), 30_000);
+  await stack.temporal.client.workflow.getHandle(workflowId).terminate('terminated during the notice');
+  await eventually(async () => (await reconcile(), record(workflowId)), (r) => r.status === 'terminated');
+  expect(await status(customerId)).toBe('active');
+
+  // The operator resets to before the notice step (the approval kept): the run does not begin the withdrawn offboarding again.
+  const beforeNotice = await taskBefore(stack, workflowId, (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'startOffboarding');
+  await resetInEngine(stack, workflowId, 'go on from the approval', { finishEventId: beforeNotice });
+  await eventually(async () => (await reconcile(), record(workflowId)), (r) => r.status !== 'terminated');
+  expect(await eventually(() => record(workflowId), (r) => r.status !== 'running', 30_000)).toMatchObject({ status: 'completed', outcome: 'kept-offboarding-withdrawn' });
+  expect(await status(customerId)).toBe('active');
+  const em = stack.orm.em.fork();
+  expect(await em.count(AuditEntry, { entityType: 'customer', entityId: customerId, action: 'customer.offboarding' })).toBe(1);
+  expect(await em.count(AuditEntry, { entityType: 'customer', entityId: customerId, action: 'customer.offboarded' })).toBe(0);
+  expect(await em.count(CustomerExport, { workflowId })).toBe(0);
+  // One notice, the one read before the withdrawal, and one word that it no longer stands.
+  expect(await em.count(OutboxMessage, { customer: customerId, template: 'offboarding-notice' })).toBe(1);
+  expect(await em.count(OutboxMessage, { customer: customerId, template: 'offboarding-withdrawn' })).toBe(1);
+  await recordHistory(workflowId, 'account-review-reset-before-notice-withdrawn');
 }, 180_000);

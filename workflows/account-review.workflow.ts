@@ -148,7 +148,9 @@ async function accountReviewSteps({ customerId, policy }: AccountReviewInput): P
   if (!state.decision.approve) return finish('kept-by-decision', `Kept by ${state.decision.decidedBy}`);
 
   enter('offboarding', `Offboarding approved by ${state.decision.decidedBy}: notice given`, policy.noticeMs);
-  await startOffboarding({ workflowId, customerId, decision: state.decision, noticeEndsAt: state.deadline! });
+  const start = await startOffboarding({ workflowId, customerId, decision: state.decision, noticeEndsAt: state.deadline! });
+  // A run reset to before its notice after its end withdrew the offboarding gives no second notice and offboards nobody: a new review decides anew.
+  if (start === 'withdrawn' && patched('offboarding-not-begun-again')) return finish('kept-offboarding-withdrawn', 'The offboarding was withdrawn before: the account stays');
   await sleep(policy.noticeMs);
   const completion = await completeOffboarding({ workflowId, customerId, decision: state.decision });
   // A run reset after its end withdrew the offboarding (terminated during the notice) keeps the customer: nobody is offboarded without notice.

@@ -1,4 +1,4 @@
-import type { OffboardingCompletion, OffboardingDecision, Proposal } from '../domain/playbooks/account-review.js';
+import type { OffboardingCompletion, OffboardingDecision, OffboardingStart, Proposal } from '../domain/playbooks/account-review.js';
 import type { WorkerServices } from '../services/index.js';
 
 /** The account-review playbook's side effects; thin calls into the service. */
@@ -14,7 +14,7 @@ export function createAccountReviewActivities(services: () => WorkerServices) {
     applyAccountChange(input: { workflowId: string; customerId: string; proposal: Proposal }): Promise<void> {
       return reviews().apply(input);
     },
-    startOffboarding(input: { workflowId: string; customerId: string; decision: OffboardingDecision; noticeEndsAt: string }): Promise<void> {
+    startOffboarding(input: { workflowId: string; customerId: string; decision: OffboardingDecision; noticeEndsAt: string }): Promise<OffboardingStart> {
       return reviews().startOffboarding(input);
     },
     completeOffboarding(input: { workflowId: string; customerId: string; decision: OffboardingDecision }): Promise<OffboardingCompletion> {

@@ -46,6 +46,9 @@ export type AccountReviewOutcome = 'turned-around' | 'kept-by-decision' | 'kept-
 /** The end of the notice: the customer offboarded, or the offboarding found withdrawn meanwhile (the run's end withdrew it before a reset made it run again). */
 export type OffboardingCompletion = 'offboarded' | 'withdrawn';
 
+/** The start of the notice: given, or not given again because this run's offboarding was withdrawn (a reset to before the notice after the run's end withdrew it), or the run has ended meanwhile. */
+export type OffboardingStart = 'notice-given' | 'withdrawn' | 'run-ended';
+
 export interface OffboardingDecision {
   approve: boolean;
   /** Who decided (the caller's ID), recorded with the decision. */

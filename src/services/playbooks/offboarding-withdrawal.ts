@@ -58,16 +58,21 @@ export async function withdrawOffboarding(em: EntityManager, audit: AuditService
  * Whether the customer's offboarding still stands for this run at the end of its notice: they
  * are `offboarding`, and the run's last word on it is not a withdrawal. A run whose end
  * withdrew the offboarding (terminated during the notice) and that runs again after a reset
- * finds the customer active, or offboarding again only if it began it again (a reset to before
- * its start): a withdrawn offboarding stays withdrawn, and nobody is offboarded without notice.
+ * finds the customer active (or offboarding by someone else): a withdrawn offboarding stays
+ * withdrawn (nor does the run begin it again: `startOffboarding`), and nobody is offboarded
+ * without notice.
  */
 export async function offboardingStands(em: EntityManager, customer: Customer, workflowId: string): Promise<boolean> {
-  if (customer.status !== CustomerStatus.Offboarding) return false;
-  const [last] = await em.execute<{ action: string }[]>(
+  return customer.status === CustomerStatus.Offboarding && (await lastOffboardingWord(em, customer.id, workflowId)) !== 'customer.offboarding-withdrawn';
+}
+
+/** This run's last word on the customer's offboarding, from the audit log: begun, withdrawn, or none. */
+export async function lastOffboardingWord(em: EntityManager, customerId: string, workflowId: string): Promise<'customer.offboarding' | 'customer.offboarding-withdrawn' | undefined> {
+  const [last] = await em.execute<{ action: 'customer.offboarding' | 'customer.offboarding-withdrawn' }[]>(
     `select action from audit_entry where entity_type = 'customer' and entity_id = ? and action in ('customer.offboarding', 'customer.offboarding-withdrawn') and after->>'workflowId' = ? order by at desc, id desc limit 1`,
-    [customer.id, workflowId],
+    [customerId, workflowId],
   );
-  return last?.action !== 'customer.offboarding-withdrawn';
+  return last?.action;
 }
 
 /**

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { writeWhenItGoes } from '../../../domain/guards/contact-guard.js';
-import type { OffboardingCompletion, OffboardingDecision, Proposal } from '../../../domain/playbooks/account-review.js';
+import type { OffboardingCompletion, OffboardingDecision, OffboardingStart, Proposal } from '../../../domain/playbooks/account-review.js';
 import { ScoreKind } from '../../../domain/scoring/score-kind.js';
 import { Customer, CustomerExport, CustomerStatus, MessageChannel, MessagePurpose, ServiceTier } from '../../../entities/index.js';
 import { customerDocument } from '../../customers/customer-data-export.service.js';
@@ -11,7 +11,7 @@ import { OfferService } from '../../offers/offer.service.js';
 import type { ContactStatusService } from '../../outbox/contact-status.service.js';
 import type { OutboxService } from '../../outbox/outbox.service.js';
 import type { CustomerRescoreService } from '../../scores/customer-rescore.service.js';
-import { offboardingStands, withdrawOffboardingOnCancel } from '../offboarding-withdrawal.js';
+import { lastOffboardingWord, offboardingStands, withdrawOffboardingOnCancel } from '../offboarding-withdrawal.js';
 import { runStillRunning } from '../running-run.js';
 
 const PROFITABILITY = new Set([ScoreKind.Profitability]);
@@ -93,11 +93,17 @@ export class AccountReviewSteps {
     return withdrawOffboardingOnCancel(this.em, this.audit, input);
   }
 
-  /** Approved offboarding begins: notice to the customer, with help to switch; the approver is recorded. */
-  async startOffboarding(input: { workflowId: string; customerId: string; decision: OffboardingDecision; noticeEndsAt: string }): Promise<void> {
-    await this.em.transactional(async (em) => {
-      if (!(await runStillRunning(em, input.workflowId))) return;
+  /**
+   * Approved offboarding begins: notice to the customer, with help to switch; the approver is
+   * recorded. Not again once this run's offboarding was withdrawn (its end withdrew it, then a
+   * reset to before the notice made it run again): the notice's message is the one held back or
+   * taken back, so a second start would offboard without notice; a new review decides anew.
+   */
+  async startOffboarding(input: { workflowId: string; customerId: string; decision: OffboardingDecision; noticeEndsAt: string }): Promise<OffboardingStart> {
+    return this.em.transactional(async (em) => {
+      if (!(await runStillRunning(em, input.workflowId))) return 'run-ended';
       const customer = await em.findOneOrFail(Customer, { id: input.customerId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      if ((await lastOffboardingWord(em, customer.id, input.workflowId)) === 'customer.offboarding-withdrawn') return 'withdrawn';
       if (customer.status === CustomerStatus.Active) {
         this.audit.record(em, {
           actor: input.decision.decidedBy,
@@ -112,6 +118,7 @@ export class AccountReviewSteps {
       }
       await this.outbox.enqueueStep(em, input, 'notice', { channel: MessageChannel.Email, template: 'offboarding-notice', payload: { noticeEndsAt: input.noticeEndsAt } });
       await this.outbox.enqueueStep(em, input, 'switch-help', { channel: MessageChannel.Email, template: 'offboarding-switch-help', payload: {} });
+      return 'notice-given';
     });
   }
 
