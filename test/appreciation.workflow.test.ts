@@ -35,6 +35,7 @@ beforeAll(async () => {
 afterAll(() => stack?.stop());
 
 const DAY = 86_400_000;
+const isoDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 async function customer(name: string, opts: { tenureDays: number; band: string; contactedDaysAgo?: number; lossMaking?: boolean; marketingConsent?: boolean }): Promise<string> {
   const em = stack.orm.em.fork();
   // At midday where they live, so a thank-you goes at once, whenever the test runs.
@@ -49,6 +50,13 @@ async function customer(name: string, opts: { tenureDays: number; band: string; 
   // (What the account review rescores it from: support costs over the standard tier's fee margin.)
   if (opts.lossMaking) em.create(CostEntry, { customer: c, occurredAt: new Date(Date.now() - 30 * DAY).toISOString().slice(0, 10), kind: CostKind.SupportMinutes, amountMinor: 30_000 });
   em.create(ScoreSnapshot, { customer: c, computedAt: new Date(), scores: { 'payment-loyalty': { value: 1, band: opts.band, modelVersion: 'test', reasons: ['test'] }, ...profitability } });
+  // A loyal payer's record, which the thank-you step rescores: a monthly invoice paid two days early, for up to two years.
+  if (opts.band === 'loyal') {
+    for (let month = 1; month <= Math.min(24, Math.floor((opts.tenureDays - 20) / 30)); month++) {
+      const due = Date.now() - month * 30 * DAY;
+      em.create(Invoice, { customer: c, issuedAt: isoDay(due - 14 * DAY), dueAt: isoDay(due), amountMinor: 4_000, paidAt: isoDay(due - 2 * DAY) });
+    }
+  }
   if (opts.contactedDaysAgo !== undefined) {
     em.create(OutboxMessage, { idempotencyKey: `old/${name}`, customer: c, channel: MessageChannel.Email, purpose: MessagePurpose.Service, template: 'reminder-friendly', payload: {}, createdAt: new Date(Date.now() - opts.contactedDaysAgo * DAY) });
   }
@@ -209,12 +217,22 @@ it('waits to thank a customer with an overdue, unpaid invoice until it is paid: 
   expect(await stack.temporal.client.workflow.getHandle(appreciationWorkflowId(late, year)).result()).toBe('not-thanked');
   expect(await view(late)).toMatchObject({ outcome: 'not-thanked', offerCode: null, heldBack: expect.stringMatching(/^not-loyal: the customer's payment-loyalty band is "\w[\w-]*" now; a thank-you is for "loyal"$/) });
 
-  // An invoice past the trigger sweep's 90 days, with no reminder under way, is nobody's to chase (written off): it holds nothing back.
+  // Paid late by an import too big to rescore each customer at once (the nightly run would): the stored band still says loyal, the thank-you step rescores.
+  const imported = await customer('Imported', { tenureDays: 1200, band: 'loyal' });
+  em.create(Invoice, { customer: imported, issuedAt: isoDay(Date.now() - 40 * DAY), dueAt: isoDay(Date.now() - 20 * DAY), amountMinor: 4_000, paidAt: isoDay(Date.now() - 3 * DAY) });
+  await em.flush();
+  expect((await stack.gql(StartAppreciationDocument, { customerId: imported }, Role.Marketer)).errors).toBeUndefined();
+  expect(await stack.temporal.client.workflow.getHandle(appreciationWorkflowId(imported, year)).result()).toBe('not-thanked');
+  expect(await view(imported)).toMatchObject({ heldBack: `not-loyal: the customer's payment-loyalty band is "regular" now; a thank-you is for "loyal"` });
+
+  // An invoice past the trigger sweep's 90 days, with no reminder under way, is nobody's to chase (written off): it holds no
+  // thank-you back as overdue, but unpaid it is a late payment of the last 12 months: no longer a loyal payer.
   const oldDebt = await customer('OldDebt', { tenureDays: 1200, band: 'loyal' });
   em.create(Invoice, { customer: oldDebt, issuedAt: new Date(Date.now() - 420 * DAY).toISOString().slice(0, 10), dueAt: new Date(Date.now() - 400 * DAY).toISOString().slice(0, 10), amountMinor: 4_000 });
   await em.flush();
   expect((await stack.gql(StartAppreciationDocument, { customerId: oldDebt }, Role.Marketer)).errors).toBeUndefined();
-  expect(await stack.temporal.client.workflow.getHandle(appreciationWorkflowId(oldDebt, year)).result()).toBe('thanked');
+  expect(await stack.temporal.client.workflow.getHandle(appreciationWorkflowId(oldDebt, year)).result()).toBe('not-thanked');
+  expect(await view(oldDebt)).toMatchObject({ heldBack: expect.stringMatching(/^not-loyal: /) });
 }, 60_000);
 
 it("counts as silent a customer who was written only tasks for our teams and messages the guard held back, and leaves to the sweep only those who take marketing", async () => {

@@ -134,7 +134,7 @@ export function createWorkerServices(em: EntityManager, engines: Engines, polici
     fairReminderSteps: new FairReminderSteps(em, rescores, outbox, policies.money.currency, policies.delivery.maxAttempts),
     fixIssueSteps: new FixIssueSteps(em, rescores, outbox),
     accountReviewSteps: new AccountReviewSteps(em, rescores, outbox, audit, contactStatus, policies.money.currency),
-    appreciationSteps: new AppreciationSteps(em, outbox, contactStatus, policies.appreciation, policies.triggers.maxDaysOverdue),
+    appreciationSteps: new AppreciationSteps(em, outbox, contactStatus, rescores, policies.appreciation, policies.triggers.maxDaysOverdue),
     welcomeCheckSteps: new WelcomeCheckSteps(em, outbox),
     campaignEnrolment: new CampaignEnrolmentService(em, playbooks, audit, campaignRules(policies)),
     playbookSteering: new SteeringAuditService(em, audit, engines.playbooks),

@@ -3,10 +3,12 @@ import { sql } from 'kysely';
 import { writeWhenItGoes } from '../../../domain/guards/contact-guard.js';
 import { INVOICE_OVERDUE, NOT_LOYAL, type AppreciationPolicy, type ThankYou } from '../../../domain/playbooks/appreciation.js';
 import { LOSS_MAKING } from '../../../domain/scoring/profitability.js';
+import { ScoreKind } from '../../../domain/scoring/score-kind.js';
 import { MessageChannel, MessagePurpose, type ServiceTier } from '../../../entities/index.js';
 import { OfferService } from '../../offers/offer.service.js';
 import type { ContactStatusService } from '../../outbox/contact-status.service.js';
 import type { OutboxService } from '../../outbox/outbox.service.js';
+import type { CustomerRescoreService } from '../../scores/customer-rescore.service.js';
 import { runStillRunning } from '../running-run.js';
 import { chasedInvoice } from '../../facts/invoice-facts.js';
 
@@ -16,6 +18,7 @@ export class AppreciationSteps {
     private readonly em: EntityManager,
     private readonly outbox: OutboxService,
     private readonly contactStatus: ContactStatusService,
+    private readonly scoring: CustomerRescoreService,
     /** The worker's appreciation policy: how long since another thank-you counts as lately. */
     private readonly policy: AppreciationPolicy,
     /** The trigger policy's bound: an invoice overdue longer is no one's to chase, and holds no thank-you back. */
@@ -25,12 +28,15 @@ export class AppreciationSteps {
   /**
    * Thanks the customer with the best offer an existing customer gets today, never less than
    * what new customers get, when the contact guard lets marketing reach them now, their account
-   * does not lose money and no other thank-you reached them lately (one waiting into the new
+   * does not lose money, they are still a loyal payer today (rescored now; not asked of a
+   * campaign's thank-you), no other thank-you reached them lately (one waiting into the new
    * year meets the next year's), and it goes at once (not in their quiet hours: then it says
    * when); else writes nothing and says why, for the run to wait or give up. A retried step
    * answers with the offer the customer was sent.
    */
   async thank(input: { workflowId: string; customerId: string }): Promise<ThankYou> {
+    // Today's payment-loyalty band, not last night's: a bulk import of payments is rescored by the next nightly run.
+    await this.scoring.rescoreCustomer(input.customerId, new Set([ScoreKind.PaymentLoyalty]));
     return this.em.transactional(async (em) => {
       const written = await this.outbox.stepPayload(em, input, 'thank-you');
       if (written) return thankYou(written);
