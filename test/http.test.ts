@@ -138,6 +138,10 @@ it('serves /metrics only to a scraper with the METRICS_TOKEN, when one is set', 
     const scraped = await fetch(metricsUrl, { headers: { authorization: 'Bearer scrape-token-0123456789' } });
     expect(scraped.status).toBe(200);
     expect(await scraped.text()).toContain('process_cpu_user_seconds_total');
+    // The scheme in any case, as a proxy may send it; the token exactly.
+    expect((await fetch(metricsUrl, { headers: { authorization: 'bearer scrape-token-0123456789' } })).status).toBe(200);
+    expect((await fetch(metricsUrl, { headers: { authorization: 'Bearer SCRAPE-TOKEN-0123456789' } })).status).toBe(401);
+    expect((await fetch(metricsUrl, { headers: { authorization: 'scrape-token-0123456789' } })).status).toBe(401);
   } finally {
     await guarded.stop();
   }

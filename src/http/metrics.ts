@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { RequestHandler } from 'express';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { bearerToken } from '../services/auth/api-keys.js';
 import type { OperationsStatus } from '../services/operations/operations-status.service.js';
 
 /**
@@ -170,14 +171,14 @@ function operationsGauges(registry: Registry, status: () => Promise<OperationsSt
 
 /**
  * Who may read GET /metrics: with a token, only a scraper that sends it as a bearer token
- * (compared in constant time; 401 otherwise); without one, anyone who reaches the port, so
- * the port stays internal.
+ * (the scheme in any case, as the API reads a key; the token compared in constant time; 401
+ * otherwise); without one, anyone who reaches the port, so the port stays internal.
  */
 export function metricsAccess(token: string | null): RequestHandler {
   const digest = (value: string) => createHash('sha256').update(value).digest();
-  const expected = token ? digest(`Bearer ${token}`) : null;
+  const expected = token ? digest(token) : null;
   return (req, res, next) => {
-    if (!expected || timingSafeEqual(digest(req.get('authorization') ?? ''), expected)) return next();
+    if (!expected || timingSafeEqual(digest(bearerToken(req.get('authorization') ?? '') ?? ''), expected)) return next();
     res.status(401).setHeader('www-authenticate', 'Bearer').type('text/plain').send('GET /metrics needs the METRICS_TOKEN as a bearer token\n');
   };
 }
