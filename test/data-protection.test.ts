@@ -3,8 +3,9 @@ import { sql } from 'kysely';
 import { Role } from '../src/domain/auth/roles.js';
 import { dataRetentionPolicy } from '../src/domain/customers/data-retention.js';
 import { welcomeCheckWorkflowId } from '../src/domain/playbooks/welcome-check.js';
-import { AuditEntry, Campaign, CampaignGroup, CampaignMember, Complaint, ComplaintSeverity, Customer, CustomerExport, FixCase, Invoice, MessageChannel, MessagePurpose, Order, OutboxMessage, PlaybookRun, ScoreSnapshot } from '../src/entities/index.js';
+import { AuditEntry, Campaign, CampaignGroup, CampaignMember, Complaint, ComplaintSeverity, CostEntry, CostKind, Customer, CustomerExport, FixCase, Invoice, MessageChannel, MessagePurpose, Order, OutboxMessage, PlaybookRun, ScoreSnapshot } from '../src/entities/index.js';
 import { createServices } from '../src/services/index.js';
+import { EXPORT_SECTIONS } from '../src/services/customers/customer-data-export.service.js';
 import { DeliveryService } from '../src/services/outbox/delivery.service.js';
 import type { MessageSender, RenderedMessage } from '../src/services/outbox/message-sender.js';
 import { TemporalCampaignEngine } from '../src/temporal/temporal-campaign-engine.js';
@@ -72,11 +73,14 @@ const runStatus = async (workflowId: string) => (await em().findOne(PlaybookRun,
 it('exports everything stored about a customer on request, with the reasons behind their scores, and audits who asked', async () => {
   const e = em();
   const referrer = e.create(Customer, { name: 'William Somerville', email: `william.${Math.random()}@example.com`, acquiredAt: '2023-01-01' });
-  const customer = e.create(Customer, { name: 'Mary Somerville', email: `mary.${Math.random()}@example.com`, phone: '+44 131 496 0000', acquiredAt: joinedLately, referrer });
+  const crmRef = `CRM-${Math.random()}`;
+  const customer = e.create(Customer, { externalRef: crmRef, name: 'Mary Somerville', email: `mary.${Math.random()}@example.com`, phone: '+44 131 496 0000', acquiredAt: joinedLately, referrer });
   e.create(Order, { customer, orderedAt: new Date('2026-09-01T10:00:00Z'), amountMinor: 4_500, externalRef: 'ORD-1' });
+  e.create(CostEntry, { customer, occurredAt: '2026-10-20', kind: CostKind.SupportMinutes, amountMinor: 1_800, quantity: 12 });
   const campaign = e.create(Campaign, { name: 'Autumn thanks', playbook: 'appreciation', segment: {}, createdBy: 'marketer:test' });
   e.create(CampaignMember, { campaign, customer, group: CampaignGroup.Holdout, enrolledAt: new Date('2026-11-01T09:00:00Z') });
-  const invoice = e.create(Invoice, { customer, issuedAt: '2026-10-01', dueAt: '2026-10-15', amountMinor: 4_500 });
+  const invoiceRef = `INV-${Math.random()}`;
+  const invoice = e.create(Invoice, { customer, externalRef: invoiceRef, issuedAt: '2026-10-01', dueAt: '2026-10-15', amountMinor: 4_500, remindersSent: 2, feeChargedMinor: 500, feeWaivedMinor: 0 });
   await e.flush();
   expect((await stack.gql(RecordPaymentDocument, { input: { invoiceId: invoice.id, amountMinor: 2_000, paidAt: '2026-10-10' } }, Role.Operator)).errors).toBeUndefined();
   const complaint = await stack.gql(RecordComplaintDocument, { input: { customerId: customer.id, topic: 'billing-error', severity: 'Medium', summary: 'Charged twice in October' } }, Role.Operator);
@@ -115,9 +119,12 @@ it('exports everything stored about a customer on request, with the reasons behi
   expect(exported.errors).toBeUndefined();
   const document = exported.data!.exportCustomerData as Record<string, unknown>;
   expect(document).toMatchObject({
-    customer: { id: customer.id, name: 'Mary Somerville', email: customer.email, phone: '+44 131 496 0000', status: 'active' },
+    customer: { id: customer.id, reference: crmRef, name: 'Mary Somerville', email: customer.email, phone: '+44 131 496 0000', status: 'active', offboardedAt: null },
     orders: [{ orderedAt: '2026-09-01T10:00:00.000Z', amountMinor: 4_500, reference: 'ORD-1' }],
-    invoices: [{ dueAt: '2026-10-15', amountMinor: 4_500, paidAt: null, payments: [{ paidAt: '2026-10-10', amountMinor: 2_000 }] }],
+    invoices: [
+      { id: invoice.id, reference: invoiceRef, dueAt: '2026-10-15', amountMinor: 4_500, paidAt: null, payments: [{ paidAt: '2026-10-10', amountMinor: 2_000 }], remindersSent: 2, feeChargedMinor: 500, feeWaivedMinor: 0 },
+    ],
+    costs: [{ occurredAt: '2026-10-20', kind: 'support_minutes', amountMinor: 1_800, quantity: 12, reference: null }],
     complaints: [{ topic: 'billing-error', summary: 'Charged twice in October', resolvedAt: null }],
     fixCases: [{ topic: 'billing-error', owner: 'billing', status: 'open', resolvedAt: null }],
     campaigns: [{ campaign: 'Autumn thanks', playbook: 'appreciation', group: 'holdout', enrolledAt: '2026-11-01T09:00:00.000Z' }],
@@ -126,7 +133,7 @@ it('exports everything stored about a customer on request, with the reasons behi
       { marketingConsent: true, how: 'changed' },
       { marketingConsent: false, how: 'opted out' },
     ],
-    paymentPromises: [{ invoiceId: invoice.id, until }],
+    paymentPromises: [{ invoiceId: invoice.id, invoiceReference: invoiceRef, until }],
     scoreBandChanges: [
       { kind: 'churn-risk', changedAt: '2026-11-21T02:00:00.000Z', from: 'low', to: 'high' },
       { kind: 'persistent-issue', changedAt: expect.any(String), from: 'none', to: 'persistent' },
@@ -141,6 +148,15 @@ it('exports everything stored about a customer on request, with the reasons behi
   ]);
   // Nothing of it is kept.
   expect(await em().count(CustomerExport, { customer: customer.id })).toBe(0);
+  expect(document.dataExports).toEqual([]);
+
+  // Every kind of record that belongs to a customer has its section: a new one is not left out of the document.
+  const belongToCustomer = [...stack.orm.getMetadata()]
+    .filter((meta) => meta.relations.some((r) => r.type === 'Customer'))
+    .map((meta) => meta.className);
+  expect(belongToCustomer.length).toBeGreaterThan(10);
+  expect(belongToCustomer.filter((name) => !(name in EXPORT_SECTIONS))).toEqual([]);
+  expect(Object.values(EXPORT_SECTIONS).filter((section) => !(section in document))).toEqual([]);
 }, 60_000);
 
 it('refuses while a playbook runs, then erases personal data in every place and keeps the business records', async () => {

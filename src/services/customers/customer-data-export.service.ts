@@ -2,7 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { renderIfKnown } from '../../domain/messages/templates.js';
 import { CONSENT_ACTIONS, IMPORT_CONSENT_ACTION } from '../../domain/customers/contact.js';
 import { UNSUBSCRIBE_ACTOR } from '../../domain/messages/unsubscribe-link.js';
-import { CampaignMember, Complaint, Customer, CustomerStatus, FixCase, Invoice, Order, OutboxMessage, Payment, PlaybookRun, ScoreBandChange } from '../../entities/index.js';
+import { CampaignMember, Complaint, CostEntry, Customer, CustomerExport, CustomerStatus, FixCase, Invoice, Order, OutboxMessage, Payment, PlaybookRun, ScoreBandChange } from '../../entities/index.js';
 import type { AuditService } from '../audit/audit.service.js';
 import { CustomerException, CustomerExceptionCode } from './customer.exception.js';
 import { storedCustomer } from './customer.service.js';
@@ -18,7 +18,8 @@ function consentChangedHow(change: { action: string; actor: string }): string {
 
 /**
  * Everything stored about a customer, as they gave and generated it, and what the company
- * made of it: contact data, who referred them, orders, invoices with payments, complaints
+ * made of it: contact data, who referred them, orders, invoices with payments, reminders and
+ * fees, what serving them cost, complaints
  * and the fix cases opened for them, the messages the playbooks wrote (sent or held back,
  * and why), the campaigns and playbooks that included them, and their current scores with
  * the facts behind each and how their bands moved (the profiling a customer may ask about).
@@ -48,12 +49,34 @@ export class CustomerDataExportService {
   }
 }
 
+/**
+ * Where the export holds each kind of record stored about a customer (by entity): a test
+ * holds every entity that belongs to a customer to a section here, so a new one is not left
+ * out of the document. Payments are their invoices'; the current scores are read from the snapshots.
+ */
+export const EXPORT_SECTIONS: Readonly<Record<string, string>> = {
+  Customer: 'referredBy',
+  Order: 'orders',
+  Invoice: 'invoices',
+  CostEntry: 'costs',
+  Complaint: 'complaints',
+  FixCase: 'fixCases',
+  OutboxMessage: 'messages',
+  CampaignMember: 'campaigns',
+  PlaybookRun: 'playbookRuns',
+  CurrentScore: 'scores',
+  ScoreSnapshot: 'scores',
+  ScoreBandChange: 'scoreBandChanges',
+  CustomerExport: 'dataExports',
+};
+
 /** The export document of `customer`, read through `em` (the caller's transaction); amounts in message texts in `currency`. */
 export async function customerDocument(em: EntityManager, customer: Customer, currency: string): Promise<Record<string, unknown>> {
-  const [orders, invoices, payments, complaints, fixCases, messages, runs, campaigns, scores, bandChanges, consent, promises] = await Promise.all([
+  const [orders, invoices, payments, costs, complaints, fixCases, messages, runs, campaigns, scores, bandChanges, consent, promises, exports] = await Promise.all([
     em.find(Order, { customer }, { orderBy: { orderedAt: 'asc' } }),
     em.find(Invoice, { customer }, { orderBy: { issuedAt: 'asc' } }),
     em.find(Payment, { invoice: { customer } }, { orderBy: { paidAt: 'asc' } }),
+    em.find(CostEntry, { customer }, { orderBy: { occurredAt: 'asc', createdAt: 'asc' } }),
     em.find(Complaint, { customer }, { orderBy: { openedAt: 'asc' } }),
     em.find(FixCase, { customer }, { orderBy: { openedAt: 'asc' } }),
     em.find(OutboxMessage, { customer }, { orderBy: { createdAt: 'asc' } }),
@@ -78,11 +101,14 @@ export async function customerDocument(em: EntityManager, customer: Customer, cu
         where r.customer_id = ? order by a.at`,
       [customer.id],
     ),
+    em.find(CustomerExport, { customer }, { fields: ['createdAt'], orderBy: { createdAt: 'asc' } }),
   ]);
+  const invoiceReference = new Map(invoices.map((i) => [i.id, i.externalRef ?? null]));
   return {
     exportedAt: new Date().toISOString(),
     customer: {
       id: customer.id,
+      reference: customer.externalRef ?? null,
       name: customer.name,
       email: customer.email,
       phone: customer.phone ?? null,
@@ -92,16 +118,25 @@ export async function customerDocument(em: EntityManager, customer: Customer, cu
       status: customer.status,
       acquiredAt: customer.acquiredAt,
       marketingConsent: customer.marketingConsent,
+      offboardedAt: customer.offboardedAt?.toISOString() ?? null,
     },
     orders: orders.map((o) => ({ orderedAt: o.orderedAt.toISOString(), amountMinor: o.amountMinor, reference: o.externalRef ?? null })),
     invoices: invoices.map((i) => ({
+      id: i.id,
+      reference: i.externalRef ?? null,
       issuedAt: i.issuedAt,
       dueAt: i.dueAt,
       amountMinor: i.amountMinor,
       paidAt: i.paidAt ?? null,
       cancelledAt: i.cancelledAt ?? null,
       payments: payments.filter((p) => p.invoice.id === i.id).map((p) => ({ paidAt: p.paidAt, amountMinor: p.amountMinor })),
+      // The reminders that reached them about it, and the fees charged or spared for them.
+      remindersSent: i.remindersSent,
+      feeChargedMinor: i.feeChargedMinor,
+      feeWaivedMinor: i.feeWaivedMinor,
     })),
+    // What serving them cost, as the profitability score counts it.
+    costs: costs.map((c) => ({ occurredAt: c.occurredAt, kind: c.kind, amountMinor: c.amountMinor, quantity: c.quantity ?? null, reference: c.externalRef ?? null })),
     complaints: complaints.map((c) => ({ topic: c.topic, openedAt: c.openedAt.toISOString(), resolvedAt: c.resolvedAt?.toISOString() ?? null, summary: c.summary ?? null })),
     fixCases: fixCases.map((f) => ({ topic: f.topic, owner: f.owner, status: f.status, openedAt: f.openedAt.toISOString(), resolvedAt: f.resolvedAt?.toISOString() ?? null, confirmedAt: f.confirmedAt?.toISOString() ?? null })),
     messages: messages.map((m) => ({
@@ -113,7 +148,7 @@ export async function customerDocument(em: EntityManager, customer: Customer, cu
       heldBack: m.suppressedReason ?? null,
     })),
     consentHistory: consent.map((c) => ({ at: new Date(c.at).toISOString(), marketingConsent: c.consent, how: consentChangedHow(c) })),
-    paymentPromises: promises.map((p) => ({ recordedAt: new Date(p.at).toISOString(), invoiceId: p.invoice_id, until: p.until })),
+    paymentPromises: promises.map((p) => ({ recordedAt: new Date(p.at).toISOString(), invoiceId: p.invoice_id, invoiceReference: invoiceReference.get(p.invoice_id) ?? null, until: p.until })),
     campaigns: campaigns.map((m) => ({ campaign: m.campaign.name, playbook: m.campaign.playbook, group: m.group, enrolledAt: m.enrolledAt.toISOString() })),
     referredBy: customer.referrer?.id ?? null,
     playbookRuns: runs.map((r) => ({ playbook: r.playbook, startedAt: r.startedAt.toISOString(), finishedAt: r.finishedAt?.toISOString() ?? null, outcome: r.outcome ?? null })),
@@ -126,5 +161,7 @@ export async function customerDocument(em: EntityManager, customer: Customer, cu
       modelVersion: s.score?.modelVersion ?? null,
     })),
     scoreBandChanges: bandChanges.map((b) => ({ kind: b.kind, changedAt: b.changedAt.toISOString(), from: b.previous ?? null, to: b.band ?? null })),
+    // Earlier exports handed over as they left (their documents are this one as it was then).
+    dataExports: exports.map((e) => ({ createdAt: e.createdAt.toISOString() })),
   };
 }
