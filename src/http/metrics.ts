@@ -161,7 +161,7 @@ function operationsGauges(registry: Registry, status: () => Promise<OperationsSt
   gauge('retention_workers_polling', "Workers polling the deployment's task queue (Temporal keeps a poller for a few minutes after its last poll)", [], (g, s) => {
     if (s.workers) g.set(s.workers.polling);
   });
-  gauge('retention_worker_last_poll_seconds', 'Seconds since a worker last polled the task queue (growing: no worker takes the work)', [], (g, s) => {
+  gauge('retention_worker_last_poll_seconds', 'Seconds since a worker last polled the task queue, as this process has seen (growing: no worker takes the work; absent until one was seen, when retention_workers_polling is 0)', [], (g, s) => {
     if (s.workers?.lastPollSecondsAgo != null) g.set(s.workers.lastPollSecondsAgo);
   });
   gauge('retention_playbook_runs_running', 'Playbook runs under way, by playbook', ['playbook'], (g, s) => {

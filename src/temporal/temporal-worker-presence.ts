@@ -1,5 +1,6 @@
 import type { Client } from '@temporalio/client';
 import proto from '@temporalio/proto';
+import { NewestPoll } from '../services/operations/newest-poll.js';
 import type { WorkerPresence, Workers } from '../services/operations/operations-status.service.js';
 
 // A CommonJS module: Node's ESM loader gives it as one default export.
@@ -8,6 +9,8 @@ const { TASK_QUEUE_TYPE_WORKFLOW, TASK_QUEUE_TYPE_ACTIVITY } = proto.temporal.ap
 
 /** The workers polling this deployment's task queue, from Temporal's description of it (workflow and activity pollers). */
 export class TemporalWorkerPresence implements WorkerPresence {
+  private readonly newestPoll = new NewestPoll();
+
   constructor(
     private readonly client: Client,
     private readonly taskQueue: string,
@@ -22,9 +25,6 @@ export class TemporalWorkerPresence implements WorkerPresence {
     const answers = await Promise.all([describe(TASK_QUEUE_TYPE_WORKFLOW), describe(TASK_QUEUE_TYPE_ACTIVITY)]);
     const pollers = answers.flatMap((a) => a.pollers ?? []);
     const lastSeconds = Math.max(...pollers.map((p) => Number(p.lastAccessTime?.seconds ?? 0)), 0);
-    return {
-      polling: new Set(pollers.map((p) => p.identity)).size,
-      lastPollSecondsAgo: lastSeconds > 0 ? Math.max(0, Date.now() / 1000 - lastSeconds) : null,
-    };
+    return { polling: new Set(pollers.map((p) => p.identity)).size, lastPollSecondsAgo: this.newestPoll.secondsAgo(lastSeconds, Date.now() / 1000) };
   }
 }

@@ -15,7 +15,7 @@ export class WorkersType {
   @Field(() => Int, { description: 'Workers that polled recently (Temporal keeps a poller for a few minutes after its last poll)' })
   polling!: number;
 
-  @Field(() => Float, { nullable: true, description: 'Seconds since the latest poll; null when none was seen' })
+  @Field(() => Float, { nullable: true, description: 'Seconds since the latest poll this API process has seen (it goes on growing after Temporal drops a silent worker from its list, five minutes after its last poll); null when none was seen since the process started: then polling is 0' })
   lastPollSecondsAgo!: number | null;
 }
 

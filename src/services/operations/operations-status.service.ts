@@ -14,7 +14,7 @@ export interface WorkerPresence {
 export interface Workers {
   /** Workers that polled the task queue recently (the engine keeps a poller for a few minutes after its last poll). */
   polling: number;
-  /** How long ago the latest poll was, seconds; null when none was seen. */
+  /** How long ago the latest poll this process has seen was, seconds (still growing once the engine no longer lists the worker); null when none was seen since it started. */
   lastPollSecondsAgo: number | null;
 }
 
