@@ -210,6 +210,12 @@ it('opens the case again, one level up, when the issue comes back before the che
   expect(await stack.orm.em.fork().findOneOrFail(FixCase, { workflowId })).toMatchObject({ status: 'resolved' });
   // The customer first says it works...
   expect((await stack.gql(ConfirmFixHoldsDocument, { customerId, topic: 'billing-error' }, Role.Operator)).data!.confirmFixHolds.confirmedAt).toEqual(expect.any(String));
+  // ...and a complaint they made before the fix, recorded only now, is no sign that it did not hold.
+  const lastWeek = new Date(Date.now() - 7 * 86_400_000).toISOString();
+  expect((await stack.gql(RecordComplaintDocument, { input: { customerId, topic: 'billing-error', severity: 'Medium', openedAt: lastWeek } }, Role.Operator)).errors).toBeUndefined();
+  await new Promise((resolve) => setTimeout(resolve, 2_000));
+  expect(await state(customerId, 'billing-error')).toMatchObject({ step: 'awaiting-check-back', recurrences: 0 });
+  expect(await stack.orm.em.fork().findOneOrFail(FixCase, { workflowId })).toMatchObject({ status: 'resolved', confirmedAt: expect.any(Date) });
 
   // ...then support closes that complaint, and the customer says it is still wrong.
   expect((await stack.gql(ResolveComplaintDocument, { id: during.data!.recordComplaint.id }, Role.Operator)).errors).toBeUndefined();

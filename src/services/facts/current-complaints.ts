@@ -41,3 +41,17 @@ export async function currentComplaintRecords(em: EntityManager, customerId: str
        and ${currentComplaint('k', windowEndingNow(policy.windowDays))}`.execute(em.getKysely());
   return rows.map((r) => ({ topic: r.topic, openedAt: r.opened_at, resolvedAt: r.resolved_at, reopenedCount: r.reopened_count, reopenedAt: r.reopened_at }));
 }
+
+/**
+ * Whether the customer complained about the topic of the run's fix case after it was closed as
+ * fixed (a new complaint or one reopened, by the complaint's own time): what makes a fix not
+ * hold. A complaint recorded late but dated before the fix is not one.
+ */
+export async function complainedSinceFixed(em: EntityManager, workflowId: string): Promise<boolean> {
+  const { rows } = await sql<{ recurred: boolean }>`
+    select exists (
+      select 1 from fix_case f join complaint k on k.customer_id = f.customer_id and k.topic = f.topic
+       where f.workflow_id = ${workflowId} and f.resolved_at is not null
+         and (k.opened_at > f.resolved_at or k.reopened_at > f.resolved_at)) as recurred`.execute(em.getKysely());
+  return rows[0].recurred;
+}

@@ -5,6 +5,7 @@ import { FAIR_REMINDER, fairReminderWorkflowId, promiseEndsAt, type PaymentPromi
 import { FIX_ISSUE } from '../../domain/playbooks/fix-issue.js';
 import { fixIssueRunIdSql, messageOfRunSql } from '../facts/run-ids.js';
 import { givenUpSql } from '../facts/outbox-facts.js';
+import { complainedSinceFixed } from '../facts/current-complaints.js';
 import { stepMessageKey, stepMessageKeyParts } from '../../domain/playbooks/run-id.js';
 import { ACCOUNT_REVIEW } from '../../domain/playbooks/account-review.js';
 import { Customer, FixCase, FixCaseStatus, OutboxMessage, PlaybookRun } from '../../entities/index.js';
@@ -562,6 +563,11 @@ export class PlaybookRunService {
 
   findByWorkflowId(workflowId: string): Promise<PlaybookRun | null> {
     return this.em.findOne(PlaybookRun, { workflowId });
+  }
+
+  /** Whether the customer complained about the topic of the run's fix after it was closed as fixed (`complainedSinceFixed`). */
+  complainedSinceFixed(workflowId: string): Promise<boolean> {
+    return complainedSinceFixed(this.em, workflowId);
   }
 
   /** The record of the newest run of `base` (the base ID or a later occurrence of it) and its number, or null when none was recorded. */

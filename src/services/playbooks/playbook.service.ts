@@ -233,11 +233,16 @@ export class PlaybookService {
     return this.runView(FIX_ISSUE, customerId, workflowId);
   }
 
-  /** The customer complained about the topic again: a fix waiting for its check-back reopens (the run ignores it otherwise); false when no fix runs. */
+  /**
+   * The customer complained about the topic again after its fix: a fix waiting for its
+   * check-back reopens (the run ignores it otherwise); false when no fix runs, or when the
+   * complaint is dated before the fix (recorded late, or an older row of an import).
+   */
   async reportIssueRecurred(customerId: string, topic: string): Promise<boolean> {
     // Only a recorded run can be past its fix (the record is its first step): most complaints need no call to the engine.
     const last = await this.runs.latestOccurrence(customerId, FIX_ISSUE, fixIssueWorkflowId(customerId, topic));
-    return last?.record.status === RunStatus.Running ? this.engine.issueRecurred(last.record.workflowId) : false;
+    if (last?.record.status !== RunStatus.Running || !(await this.runs.complainedSinceFixed(last.record.workflowId))) return false;
+    return this.engine.issueRecurred(last.record.workflowId);
   }
 
   /** The newest fix of the topic (a later occurrence when the issue came back after an earlier one). */

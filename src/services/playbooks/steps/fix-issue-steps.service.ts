@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { sql } from 'kysely';
 import type { LoyaltyBand } from '../../../domain/guards/fairness.js';
 import { FixCase, FixCaseStatus, MessageChannel } from '../../../entities/index.js';
 import type { OutboxService } from '../../outbox/outbox.service.js';
 import type { CustomerRescoreService } from '../../scores/customer-rescore.service.js';
+import { complainedSinceFixed } from '../../facts/current-complaints.js';
 import { runStillRunning } from '../running-run.js';
 
 /**
@@ -60,17 +60,12 @@ export class FixIssueSteps {
   }
 
   /**
-   * Whether the customer complained about the topic after the case was closed as fixed (a new
-   * complaint or one reopened): the run hears of most at once, but not of complaints a
-   * command-line import brings, nor of one whose follow-up failed, so it asks before checking back.
+   * Whether the customer complained about the topic after the case was closed as fixed: the
+   * run hears of most at once, but not of complaints a command-line import brings, nor of one
+   * whose follow-up failed, so it asks before checking back.
    */
-  async complainedSinceFixed(workflowId: string): Promise<boolean> {
-    const { rows } = await sql<{ recurred: boolean }>`
-      select exists (
-        select 1 from fix_case f join complaint k on k.customer_id = f.customer_id and k.topic = f.topic
-         where f.workflow_id = ${workflowId} and f.resolved_at is not null
-           and (k.opened_at > f.resolved_at or k.reopened_at > f.resolved_at)) as recurred`.execute(this.em.getKysely());
-    return rows[0].recurred;
+  complainedSinceFixed(workflowId: string): Promise<boolean> {
+    return complainedSinceFixed(this.em, workflowId);
   }
 
   /**
