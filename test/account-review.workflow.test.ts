@@ -249,7 +249,7 @@ it('ends at once for a profitable account, and the sweep reviews a loss-making o
   // Fix first: a loss-making account whose persistent issue is being fixed is reviewed once it is fixed, not before.
   const owed = await account('Ove', { band: 'loss-making' });
   const em = stack.orm.em.fork();
-  const fixCase = em.create(FixCase, { workflowId: `fix-issue/${owed}/broken-hinge`, customer: owed, topic: 'broken-hinge', owner: 'customer-care', openedAt: new Date() });
+  const fixCase = em.create(FixCase, { workflowId: `fix-issue/${owed}/broken-hinge`, customer: owed, topic: 'broken-hinge', team: 'customer-care', owner: 'customer-care', openedAt: new Date() });
   await em.flush();
   expect(await sweep('playbook-triggers/review-3')).toMatchObject({ 'loss-making': 0 });
   expect((await stack.gql(StartAccountReviewDocument, { customerId: owed }, Role.Operator)).errors![0]).toMatchObject({

@@ -65,7 +65,7 @@ it('refuses the cursor of a list under another filter, where a page would silent
   const em = stack.orm.em.fork();
   const customer = em.create(Customer, { name: 'Filter Case', email: 'filter@example.com', acquiredAt: '2025-01-01' });
   for (const [n, owner] of ['billing', 'logistics', 'billing', 'logistics'].entries()) {
-    em.create(FixCase, { customer, workflowId: `fix-issue/cursor-${n}`, topic: 'late-delivery', owner, openedAt: new Date(Date.now() - (10 - n) * 60_000) });
+    em.create(FixCase, { customer, workflowId: `fix-issue/cursor-${n}`, topic: 'late-delivery', team: owner, owner, openedAt: new Date(Date.now() - (10 - n) * 60_000) });
     em.create(Order, { customer, orderedAt: new Date(Date.now() - (n + 1) * 86_400_000), amountMinor: 1_000 });
   }
   await em.flush();

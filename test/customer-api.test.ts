@@ -55,7 +55,7 @@ beforeAll(async () => {
     }
     if (i % 5 === 0) em.create(Complaint, { customer: c, topic: 'delivery-delay', severity: ComplaintSeverity.Medium, openedAt: day(250), resolvedAt: i % 10 === 0 ? null : day(251) });
     // Their complaint resolved, the persistent issue's fix still open: an open issue, no open complaint.
-    if (i % 10 === 5) em.create(FixCase, { customer: c, workflowId: `fix-issue/${c.id}/delivery-delay`, topic: 'delivery-delay', owner: 'logistics', openedAt: day(252) });
+    if (i % 10 === 5) em.create(FixCase, { customer: c, workflowId: `fix-issue/${c.id}/delivery-delay`, topic: 'delivery-delay', team: 'logistics', owner: 'logistics', openedAt: day(252) });
     if (i < 45) {
       em.create(ScoreSnapshot, {
         customer: c,

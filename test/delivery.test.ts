@@ -147,7 +147,7 @@ it("sells nothing while a persistent issue is still being fixed (its fix case op
   for (const daysAgo of [20, 15, 10]) {
     em.create(Complaint, { customer: fixing, topic: 'delivery-delay', severity: ComplaintSeverity.Medium, openedAt: new Date(noon.getTime() - daysAgo * 86_400_000), resolvedAt: new Date(noon.getTime() - (daysAgo - 1) * 86_400_000) });
   }
-  const fixCase = em.create(FixCase, { workflowId: `fix-issue/${fixing}/delivery-delay`, customer: fixing, topic: 'delivery-delay', owner: 'logistics', openedAt: new Date(noon.getTime() - 9 * 86_400_000) });
+  const fixCase = em.create(FixCase, { workflowId: `fix-issue/${fixing}/delivery-delay`, customer: fixing, topic: 'delivery-delay', team: 'logistics', owner: 'logistics', openedAt: new Date(noon.getTime() - 9 * 86_400_000) });
   await em.flush();
   await enqueue(fixing, 'thanks-while-fixing/send', MessagePurpose.Marketing, MessageChannel.Email, { template: 'appreciation', payload: { offerCode: 'LOYAL15', discountPercent: 15 } });
   await deliver(noon);

@@ -79,8 +79,8 @@ it('picks the same loss-making accounts for an account review by hand, in the sw
                      values (gen_random_uuid(), ${`account-review/${c.id}`}, 'account-review', ${c.id}::uuid, 'completed', 'kept', now() - make_interval(days => ${facts.lastReviewEndedDaysAgo + 30}), now() - make_interval(days => ${facts.lastReviewEndedDaysAgo}))`);
     }
     if (facts.fixOpen) {
-      await rows(sql`insert into fix_case (id, workflow_id, customer_id, topic, owner, status, opened_at)
-                     values (gen_random_uuid(), ${`fix-issue/${c.id}/billing`}, ${c.id}::uuid, 'billing', 'billing-team', 'open', now())`);
+      await rows(sql`insert into fix_case (id, workflow_id, customer_id, topic, team, owner, status, opened_at)
+                     values (gen_random_uuid(), ${`fix-issue/${c.id}/billing`}, ${c.id}::uuid, 'billing', 'billing-team', 'billing-team', 'open', now())`);
     }
   }
   const ids = customers.map(({ c }) => c.id);

@@ -223,7 +223,7 @@ it('opens the case again, one level up, when the issue comes back before the che
   expect(reopened.data!.reopenComplaint).toMatchObject({ resolvedAt: null, reopenedCount: 1, reopenedAt: expect.any(String) });
   const back = await eventually(() => state(customerId, 'billing-error'), (s) => s?.recurrences === 1 && s.step === 'awaiting-fix');
   expect(back).toMatchObject({ workflowId, status: 'Running', escalations: 1, owner: 'team-lead' });
-  expect(await stack.orm.em.fork().findOneOrFail(FixCase, { workflowId })).toMatchObject({ status: 'open', resolvedAt: null, confirmedAt: null, escalations: 1, owner: 'team-lead' });
+  expect(await stack.orm.em.fork().findOneOrFail(FixCase, { workflowId })).toMatchObject({ status: 'open', resolvedAt: null, confirmedAt: null, escalations: 1, owner: 'team-lead', team: 'billing' });
   expect((await outbox(workflowId)).filter((m) => m[0].startsWith('recurrence'))).toEqual([
     ['recurrence-1', 'fix-case-reopened', 'call'],
     ['recurrence-1-acknowledged', 'issue-reopened', 'email'],

@@ -178,7 +178,7 @@ it('tells operators, in its metrics and through GraphQL, whether delivery keeps 
   em.create(Invoice, { customer, issuedAt: daysAgo(140), dueAt: daysAgo(120), amountMinor: 1_000 });
   const chased = em.create(Invoice, { customer, issuedAt: daysAgo(140), dueAt: daysAgo(120), amountMinor: 1_000 });
   em.create(PlaybookRun, { workflowId: `fair-reminder/${customer.id}/${chased.id}`, playbook: 'fair-reminder', customer, status: RunStatus.Completed, finishedAt: new Date() });
-  em.create(FixCase, { workflowId: `fix-issue/${customer.id}/billing`, customer, topic: 'billing', owner: 'billing-team', openedAt: new Date() });
+  em.create(FixCase, { workflowId: `fix-issue/${customer.id}/billing`, customer, topic: 'billing', team: 'billing-team', owner: 'billing-team', openedAt: new Date() });
   await em.flush();
   // Past the one-second reuse of a scrape's reading.
   await new Promise((r) => setTimeout(r, 1_100));

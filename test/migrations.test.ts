@@ -375,3 +375,29 @@ it("moves the waits delivery wrote into last_error to waits_for, leaving the cha
     { idempotency_key: 'wait/reminder-3', last_error: '451 4.2.1 Mailbox busy', waits_for: null },
   ]);
 });
+
+it('gives each fix case the team it belongs to: the owner its opening task went to, else its owner', async () => {
+  const conn = orm.em.getConnection();
+  await orm.migrator.down({ to: migrationBefore('Migration20261210000000_fix_case_team') });
+  const customerId = await insertCustomer('Teams');
+  const fixCase = (workflowId: string, owner: string, escalations: number) =>
+    conn.execute(`insert into fix_case (id, workflow_id, customer_id, topic, owner, status, escalations, opened_at) values (gen_random_uuid(), ?, ?, 'delivery-delay', ?, 'open', ?, now())`, [
+      workflowId,
+      customerId,
+      owner,
+      escalations,
+    ]);
+  // Escalated to the team lead; its opening task went to logistics.
+  await fixCase('fix-issue/teams/escalated', 'team-lead', 1);
+  await conn.execute(`insert into outbox_message (id, idempotency_key, customer_id, channel, purpose, template, payload, created_at) values (gen_random_uuid(), ?, ?, 'call', 'service', 'fix-case-opened', ?, now())`, [
+    'fix-issue/teams/escalated/fix-case-opened',
+    customerId,
+    JSON.stringify({ topic: 'delivery-delay', owner: 'logistics' }),
+  ]);
+  await fixCase('fix-issue/teams/kept', 'billing', 0);
+  await orm.migrator.up();
+  expect(await conn.execute(`select workflow_id, team, owner from fix_case where customer_id = ? order by workflow_id`, [customerId])).toEqual([
+    { workflow_id: 'fix-issue/teams/escalated', team: 'logistics', owner: 'team-lead' },
+    { workflow_id: 'fix-issue/teams/kept', team: 'billing', owner: 'billing' },
+  ]);
+});

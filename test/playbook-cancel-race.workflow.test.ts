@@ -156,7 +156,7 @@ async function fixRunWaitingToOpen(name: string, topic: string) {
   await em.flush();
   const workflowId = fixIssueWorkflowId(customer.id, topic);
   // An uncommitted fix case row of the same workflow ID: the step's insert waits on the unique key (rolled back, it goes through).
-  const lock = await holdLock(`insert into fix_case (id, workflow_id, customer_id, topic, owner, status, escalations, opened_at) values (gen_random_uuid(), $1, $2, $3, 'probe', 'open', 0, now())`, [workflowId, customer.id, topic]);
+  const lock = await holdLock(`insert into fix_case (id, workflow_id, customer_id, topic, team, owner, status, escalations, opened_at) values (gen_random_uuid(), $1, $2, $3, 'probe', 'probe', 'open', 0, now())`, [workflowId, customer.id, topic]);
   expect((await stack.gql(StartFixIssueDocument, { customerId: customer.id, topic }, Role.Operator)).errors).toBeUndefined();
   await eventually(() => stack.orm.em.fork().findOne(PlaybookRun, { workflowId }), (r) => r !== null);
   await pause(1_500);

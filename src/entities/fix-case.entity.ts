@@ -31,6 +31,10 @@ export class FixCase {
   @Property({ type: 'text' })
   topic!: string;
 
+  /** The team the case belongs to: its topic's first owner, whoever holds it after escalations (the report counts by it). */
+  @Property({ type: 'text' })
+  team!: string;
+
   /** The team or role responsible now (rises with each escalation). */
   @Property({ type: 'text' })
   owner!: string;

@@ -7,7 +7,7 @@ import { pageComplexity } from '../common/connection.js';
 import type { GraphQLContext } from '../context.js';
 import { reportField, ReportTurn } from '../limits.js';
 import { CustomerType } from '../customers/customer.types.js';
-import { FixCaseConnection, FixCaseOwnerReportType, FixCasesArgs, FixCaseType } from './fix-case.types.js';
+import { FixCaseConnection, FixCaseTeamReportType, FixCasesArgs, FixCaseType } from './fix-case.types.js';
 
 @Resolver(() => FixCaseType)
 export class FixCaseResolver {
@@ -18,10 +18,13 @@ export class FixCaseResolver {
   }
 
   @Allow(Role.Viewer)
-  @Query(() => [FixCaseOwnerReportType], reportField('Per owner, busiest first: cases open now and the oldest one\'s wait, the fixes since a day (how fast, how many the customer confirmed hold) and the cases that escalated'))
+  @Query(
+    () => [FixCaseTeamReportType],
+    reportField("Per team, busiest first: the cases of its topics open now (wherever they are) and the oldest one's wait, the fixes since a day (how fast, how many the customer confirmed hold) and the cases that escalated"),
+  )
   @UseMiddleware(ReportTurn)
-  fixCaseReport(@Arg('since', () => LocalDateResolver, { description: 'Fixes and escalations from this day' }) since: string, @Ctx() ctx: GraphQLContext): Promise<FixCaseOwnerReportType[]> {
-    return ctx.services.fixCases.report(since);
+  async fixCaseReport(@Arg('since', () => LocalDateResolver, { description: 'Fixes and escalations from this day' }) since: string, @Ctx() ctx: GraphQLContext): Promise<FixCaseTeamReportType[]> {
+    return (await ctx.services.fixCases.report(since)).map((r) => ({ ...r, owner: r.team }));
   }
 
   @Allow(Role.Operator)

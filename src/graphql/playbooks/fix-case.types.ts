@@ -16,6 +16,9 @@ export class FixCaseType {
   @Field({ description: 'The complaint topic, e.g. "delivery-delay"' })
   topic!: string;
 
+  @Field({ description: 'The team the case belongs to: its topic\'s first owner, whoever holds it after escalations' })
+  team!: string;
+
   @Field({ description: 'The team or role responsible now (rises with each escalation)' })
   owner!: string;
 
@@ -56,18 +59,27 @@ export class FixCasesArgs extends PageArgs {
 export const FixCaseConnection = connectionOf(FixCaseType, 'FixCase');
 export type FixCaseConnection = InstanceType<typeof FixCaseConnection>;
 
-@ObjectType('FixCaseOwnerReport', { simpleResolvers: true, description: 'How one owner deals with the persistent issues it owns: the queue now, and the fixes since a day' })
-export class FixCaseOwnerReportType {
-  @Field({ description: 'The team or role, e.g. "logistics"' })
+@ObjectType('FixCaseOwnerReport', {
+  simpleResolvers: true,
+  description: "How one team deals with the persistent issues of its topics (the cases it was first given, whoever holds them after escalations): the queue now, and the fixes since a day",
+})
+export class FixCaseTeamReportType {
+  @Field({ description: 'The team the cases belong to, their topic\'s first owner, e.g. "logistics"' })
+  team!: string;
+
+  @Field({ deprecationReason: 'The same as team: the report counts each case for the team it belongs to, not for whoever holds it now (use fixCases(filter: { owner }) for that queue)' })
   owner!: string;
 
-  @Field(() => Int, { description: 'Cases open now' })
+  @Field(() => Int, { description: 'Its cases open now, wherever they are' })
   open!: number;
+
+  @Field(() => Int, { description: 'Of those, the ones held higher up now (after a missed deadline or a fix that did not hold)' })
+  openEscalated!: number;
 
   @Field(() => Float, { nullable: true, description: 'Days the oldest open case has waited' })
   oldestOpenDays!: number | null;
 
-  @Field(() => Int, { description: 'Cases fixed since the day' })
+  @Field(() => Int, { description: 'Cases fixed since the day, by the team or higher up' })
   resolved!: number;
 
   @Field(() => Float, { nullable: true, description: 'Median days from opening to the fix, of those' })

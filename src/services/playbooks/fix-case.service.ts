@@ -10,10 +10,16 @@ import { scopedTag, type Page, type PageArgs } from '../common/pagination.js';
 import { assertCustomerId } from '../customers/customer.service.js';
 import { fixIssueTopic, PlaybookException, PlaybookExceptionCode } from './playbook.exception.js';
 
-/** How one owner (team or role) deals with the persistent issues it owns: what is open, how fast fixes come, how many hold. */
-export interface FixCaseOwnerReport {
-  owner: string;
+/**
+ * How one team deals with the persistent issues of its topics (the cases it was first given,
+ * whoever holds them after escalations): what is open, how fast fixes come, how many hold, how
+ * many missed a deadline or came back.
+ */
+export interface FixCaseTeamReport {
+  team: string;
   open: number;
+  /** Of those, the ones held higher up now (after a missed deadline or a recurrence). */
+  openEscalated: number;
   /** Days the oldest open case has waited; null without one. */
   oldestOpenDays: number | null;
   /** Cases fixed since the day, the median days from opening to the fix, and how many of them the customer confirmed hold. */
@@ -59,26 +65,32 @@ export class FixCaseService {
     return keysetPage(this.em, FixCase, { tag: scopedTag('fix-cases', { ...filter }), where: { $and: where }, key: { property: 'openedAt', direction: 'asc', time: true }, tiebreaker: { property: 'id', direction: 'asc' } }, args);
   }
 
-  /** Per owner, busiest first: the queue now, and the fixes since `since` (YYYY-MM-DD). */
-  async report(since: string): Promise<FixCaseOwnerReport[]> {
+  /**
+   * Per team, busiest first: its cases open now, and the fixes since `since` (YYYY-MM-DD). A
+   * case counts for the team it belongs to, not for whoever holds it after an escalation: a team
+   * whose fixes come late is seen to be late.
+   */
+  async report(since: string): Promise<FixCaseTeamReport[]> {
     if (!isCalendarDay(since)) throw new PlaybookException(PlaybookExceptionCode.InvalidInput, `since must be a day YYYY-MM-DD (got "${since}")`, { field: 'since' });
     const from = sql`${since}::date::timestamp at time zone 'UTC'`;
     const days = (interval: RawBuilder<unknown>) => sql`extract(epoch from ${interval}) / 86400`;
-    const { rows } = await sql<{ owner: string; open: number; oldest_open_days: number | null; resolved: number; median_days: number | null; confirmed: number; escalated: number }>`
-      select owner,
+    const { rows } = await sql<{ team: string; open: number; open_escalated: number; oldest_open_days: number | null; resolved: number; median_days: number | null; confirmed: number; escalated: number }>`
+      select team,
              count(*) filter (where status = 'open')::int as open,
+             count(*) filter (where status = 'open' and escalations > 0)::int as open_escalated,
              max(${days(sql`now() - opened_at`)}) filter (where status = 'open')::float8 as oldest_open_days,
              count(*) filter (where resolved_at >= ${from})::int as resolved,
              (percentile_cont(0.5) within group (order by ${days(sql`resolved_at - opened_at`)}) filter (where resolved_at >= ${from}))::float8 as median_days,
              count(*) filter (where resolved_at >= ${from} and confirmed_at is not null)::int as confirmed,
              count(*) filter (where opened_at >= ${from} and escalations > 0)::int as escalated
         from fix_case
-       group by owner
+       group by team
       having count(*) filter (where status = 'open') > 0 or count(*) filter (where resolved_at >= ${from} or opened_at >= ${from}) > 0
-       order by 2 desc, owner`.execute(this.em.getKysely());
+       order by 2 desc, team`.execute(this.em.getKysely());
     return rows.map((r) => ({
-      owner: r.owner,
+      team: r.team,
       open: r.open,
+      openEscalated: r.open_escalated,
       oldestOpenDays: r.oldest_open_days,
       resolved: r.resolved,
       medianDaysToResolve: r.median_days,

@@ -29,7 +29,7 @@ export class FixIssueSteps {
       if (!(await runStillRunning(em, input.workflowId))) return;
       await em
         .createQueryBuilder(FixCase)
-        .insert({ id: randomUUID(), workflowId: input.workflowId, customer: input.customerId, topic: input.topic, owner: input.owner, status: FixCaseStatus.Open, escalations: 0, openedAt: new Date() })
+        .insert({ id: randomUUID(), workflowId: input.workflowId, customer: input.customerId, topic: input.topic, team: input.owner, owner: input.owner, status: FixCaseStatus.Open, escalations: 0, openedAt: new Date() })
         .onConflict('workflowId')
         .ignore()
         .execute('run');
