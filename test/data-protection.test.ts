@@ -15,6 +15,8 @@ import { dataRetentionScheduleId } from '../src/temporal/schedules.js';
 import type { eraseExpiredCustomerData } from '../workflows/index.js';
 import {
   CancelPlaybookRunDocument,
+  CreateSegmentDocument,
+  DiscardMessageDocument,
   EraseCustomerDocument,
   ExportCustomerDataDocument,
   OptOutDocument,
@@ -232,6 +234,44 @@ it('refuses while a playbook runs, then erases personal data in every place and 
   const services = createServices(em(), { playbooks: new TemporalPlaybookEngine(client, taskQueue), scoring: new TemporalScoringEngine(client, taskQueue), campaigns: new TemporalCampaignEngine(client, taskQueue) }, defaultPolicies);
   expect(await services.triggers.overdueInvoices({ after: null, limit: 100, minDaysOverdue: 1 })).not.toContain(invoice.id);
 }, 90_000);
+
+it('takes every name, address and number the customer had out of the reasons people typed about them and out of saved searches', async () => {
+  const { customer } = await customerWithHistory();
+  const formerEmail = customer.email;
+  // A marketer saved a search for her address; she then gave a new one.
+  const segment = await stack.gql(CreateSegmentDocument, { input: { name: `Ada ${Math.random()}`, filter: { search: formerEmail } } }, Role.Marketer);
+  expect(segment.errors).toBeUndefined();
+  const newEmail = `ada.king.${Math.random()}@example.org`;
+  expect((await stack.gql(UpdateCustomerDocument, { id: customer.id, input: { email: newEmail } }, Role.Operator)).errors).toBeUndefined();
+  // Reasons an operator typed about her: an export, a discarded offer, a cancelled run.
+  expect((await stack.gql(ExportCustomerDataDocument, { id: customer.id, reason: 'Art. 15 request from Ada Lovelace' }, Role.Operator)).errors).toBeUndefined();
+  const offer = await em().findOneOrFail(OutboxMessage, { idempotencyKey: `test/${customer.id}/offer` });
+  expect((await stack.gql(DiscardMessageDocument, { id: offer.id, reason: 'she asked by phone (020 7946 0001) not to be mailed' }, Role.Operator)).errors).toBeUndefined();
+  const workflowId = welcomeCheckWorkflowId(customer.id);
+  expect((await stack.gql(StartWelcomeCheckDocument, { customerId: customer.id }, Role.Marketer)).errors).toBeUndefined();
+  await eventually(() => runStatus(workflowId), (s) => s === RunStatus.Running, 20_000);
+  expect((await stack.gql(CancelPlaybookRunDocument, { workflowId, reason: `erasure request of Ada King, ${newEmail}` }, Role.Operator)).errors).toBeUndefined();
+  await eventually(() => runStatus(workflowId), (s) => s !== RunStatus.Running, 20_000);
+
+  // The erasure's own reason stays: one that names her is refused, and nothing is erased.
+  const naming = await stack.gql(EraseCustomerDocument, { id: customer.id, reason: 'Art. 17 request of Mrs King' }, Role.Admin);
+  expect(naming.errors![0].extensions).toMatchObject({ code: 'VALIDATION', reason: 'CUSTOMER_INVALID_INPUT', field: 'reason' });
+  expect((await em().findOneOrFail(Customer, customer.id)).name).toBe('Ada King');
+  expect((await stack.gql(EraseCustomerDocument, { id: customer.id, reason: 'Art. 17 request 4712' }, Role.Admin)).errors).toBeUndefined();
+
+  const reasons = async (entityType: string, entityId: string, action: string) =>
+    (await em().find(AuditEntry, { entityType, entityId, action })).map((a) => (a.after as { reason?: string }).reason);
+  expect(await reasons('customer', customer.id, 'customer.export')).toEqual(['[erased]']);
+  expect(await reasons('outbox_message', offer.id, 'message.discard')).toEqual(['[erased]']);
+  expect(await reasons('playbook_run', workflowId, 'playbook.cancel')).toEqual(['[erased]']);
+  expect((await em().findOneOrFail(OutboxMessage, offer.id)).suppressedReason).toBe('discarded: [erased]');
+  // A reason that does not name her stays as typed.
+  expect(await reasons('customer', customer.id, 'customer.erase')).toEqual(['Art. 17 request 4712']);
+  const { rows } = await sql<{ search: string }>`select filter ->> 'search' as search from segment where id = ${segment.data!.createSegment.id}::uuid`.execute(em().getKysely());
+  expect(rows).toEqual([{ search: '[erased]' }]);
+  const segmentAudit = await em().find(AuditEntry, { entityType: 'segment', entityId: segment.data!.createSegment.id });
+  expect(JSON.stringify(segmentAudit)).not.toContain(formerEmail);
+}, 60_000);
 
 it('sends nothing, not even a service message, that reaches the outbox after the erasure', async () => {
   const e = em();

@@ -5,6 +5,7 @@ import type { AuditService } from '../audit/audit.service.js';
 import { CustomerException, CustomerExceptionCode } from './customer.exception.js';
 import { lockedCustomer } from './customer.service.js';
 import { reasonProblem } from '../../domain/text.js';
+import { mentions, type Identity } from '../../domain/customers/personal-mentions.js';
 
 /** What identifies a person, as an SQL array: taken out of the customer row and out of the audit log's before/after. */
 const PERSONAL_FIELDS = `array['name', 'email', 'phone', 'timeZone', 'locale', 'externalRef']`;
@@ -13,12 +14,16 @@ const PERSONAL_FIELDS = `array['name', 'email', 'phone', 'timeZone', 'locale', '
 const ERASED_SEARCH = '[erased]';
 
 /**
- * Whether a saved search (SQL text expression) names the customer of the `who` CTE (name,
- * e-mail, phone): equal to one of them, or holding the e-mail address. A search for a domain
- * or a word many share stays.
+ * Whether a saved search (SQL text expression) names the customer of the `who` CTE (every name,
+ * e-mail and phone they had): equal to one of them, or holding one of their e-mail addresses. A
+ * search for a domain or a word many share stays.
  */
-const namesThem = (search: string) => `(lower(btrim(${search})) in (select lower(unnest(array[who.name, who.email, who.phone])) from who) or position((select lower(email) from who) in lower(${search})) > 0)`;
-const WHO = `with who as (select ?::text as name, ?::text as email, ?::text as phone)`;
+const namesThem = (search: string) =>
+  `(lower(btrim(${search})) in (select lower(unnest(who.names || who.emails || who.phones)) from who) or exists (select 1 from who, unnest(who.emails) e where position(lower(e) in lower(${search})) > 0))`;
+const WHO = `with who as (select array(select jsonb_array_elements_text(?::jsonb)) as names, array(select jsonb_array_elements_text(?::jsonb)) as emails, array(select jsonb_array_elements_text(?::jsonb)) as phones)`;
+
+/** What a person's reason that named the customer becomes: who did what, and when, stays. */
+const ERASED_REASON = '[erased]';
 
 /** Why the messages still queued for an erased customer were held back (the delivery guard's wording). */
 const ERASED = "erased: the customer's personal data was erased";
@@ -55,6 +60,11 @@ export class CustomerErasureService {
       const customer = await lockedCustomer(em, id);
       const nothing = { customer, complaintTextsCleared: 0, exportsDeleted: 0, queuedMessagesHeldBack: 0, auditEntriesScrubbed: 0 };
       if (customer.status === CustomerStatus.Erased) return nothing;
+      // Read before the audit log's contact data goes: a saved search or a reason may name them as they were.
+      const who = await identity(em, customer);
+      if (mentions(why, who)) {
+        throw new CustomerException(CustomerExceptionCode.InvalidInput, "The erasure's reason stays in the audit log after the erasure: it must not name the customer (e.g. the request's number)", { field: 'reason' });
+      }
 
       const running: { workflow_id: string }[] = await em.execute(`select workflow_id from playbook_run where customer_id = ? and status = 'running' order by started_at`, [id]);
       if (running.length > 0) {
@@ -82,7 +92,8 @@ export class CustomerErasureService {
             [id],
           )) +
           (await this.eraseDecisionReasons(em, id)) +
-          (await this.eraseSavedSearches(em, customer)),
+          (await this.eraseReasonsNamingThem(em, id, who)) +
+          (await this.eraseSavedSearches(em, who)),
       };
       await em.execute(`update outbox_message set last_error = null where customer_id = ? and last_error is not null`, [id]);
       const before = { status: customer.status };
@@ -119,12 +130,35 @@ export class CustomerErasureService {
   }
 
   /**
-   * A segment or campaign a marketer saved with a search for this customer (their e-mail
-   * address, say) keeps personal data: its search, and that of its audit entries, becomes
-   * ERASED_SEARCH. Answers how many audit entries it changed.
+   * The reasons people typed about the customer's records (exporting their data, cancelling
+   * their runs, discarding their messages, and whatever else an entry about them, their runs or
+   * their messages gives a reason for) that name them (`mentions`): the text becomes
+   * ERASED_REASON, in the audit entry and where a discard's reason is shown on the message. Who
+   * did what, and when, stays. Answers how many audit entries it changed.
    */
-  private async eraseSavedSearches(em: EntityManager, customer: Customer): Promise<number> {
-    const who = [customer.name, customer.email, customer.phone ?? customer.email];
+  private async eraseReasonsNamingThem(em: EntityManager, id: string, who: Identity): Promise<number> {
+    const reasons = await em.execute<{ id: string; reason: string }[]>(
+      `select a.id, a.after ->> 'reason' as reason from audit_entry a
+        where a.after ->> 'reason' is not null and a.after ->> 'reason' <> ?
+          and ((a.entity_type = 'customer' and a.entity_id = ?)
+            or (a.entity_type = 'playbook_run' and a.entity_id in (select r.workflow_id from playbook_run r where r.customer_id = ?::uuid))
+            or (a.entity_type = 'outbox_message' and a.entity_id in (select m.id::text from outbox_message m where m.customer_id = ?::uuid)))`,
+      [ERASED_REASON, id, id, id],
+    );
+    const naming = reasons.filter((r) => mentions(r.reason, who)).map((r) => r.id);
+    const discarded = await em.execute<{ id: string; reason: string }[]>(`select id, suppressed_reason as reason from outbox_message where customer_id = ? and starts_with(suppressed_reason, 'discarded: ')`, [id]);
+    const discardsNaming = discarded.filter((m) => mentions(m.reason.slice('discarded: '.length), who)).map((m) => m.id);
+    if (discardsNaming.length) await em.execute(`update outbox_message set suppressed_reason = ? where id in (?)`, [`discarded: ${ERASED_REASON}`, discardsNaming]);
+    return naming.length ? affected(em, `update audit_entry set after = jsonb_set(after, '{reason}', to_jsonb(?::text)) where id in (?)`, [ERASED_REASON, naming]) : 0;
+  }
+
+  /**
+   * A segment or campaign a marketer saved with a search for this customer (an e-mail address
+   * they have or had, say) keeps personal data: its search, and that of its audit entries,
+   * becomes ERASED_SEARCH. Answers how many audit entries it changed.
+   */
+  private async eraseSavedSearches(em: EntityManager, identity: Identity): Promise<number> {
+    const who = [JSON.stringify(identity.names), JSON.stringify(identity.emails), JSON.stringify(identity.phones)];
     await em.execute(`${WHO} update segment set filter = jsonb_set(filter, '{search}', to_jsonb(?::text)) where ${namesThem(`filter ->> 'search'`)}`, [...who, ERASED_SEARCH]);
     await em.execute(`${WHO} update campaign set segment = jsonb_set(segment, '{search}', to_jsonb(?::text)) where ${namesThem(`segment ->> 'search'`)}`, [...who, ERASED_SEARCH]);
     let scrubbed = 0;
@@ -163,6 +197,19 @@ export class CustomerErasureService {
     }
     return { erased, skipped: ids.length - erased, last: ids.length < policy.pageSize ? null : ids[ids.length - 1].id };
   }
+}
+
+/** Every name, e-mail address and phone number the customer has had: now, and before each change the audit log recorded. */
+async function identity(em: EntityManager, customer: Customer): Promise<Identity> {
+  const [history] = await em.execute<{ names: string[] | null; emails: string[] | null; phones: string[] | null }[]>(
+    `select array_agg(distinct v.name) filter (where v.name is not null) as names, array_agg(distinct v.email) filter (where v.email is not null) as emails,
+            array_agg(distinct v.phone) filter (where v.phone is not null) as phones
+       from audit_entry a, lateral (values (a.before ->> 'name', a.before ->> 'email', a.before ->> 'phone'), (a.after ->> 'name', a.after ->> 'email', a.after ->> 'phone')) v(name, email, phone)
+      where a.entity_type = 'customer' and a.entity_id = ?`,
+    [customer.id],
+  );
+  const distinct = (now: string | null | undefined, before: string[] | null) => [...new Set([...(now ? [now] : []), ...(before ?? [])])];
+  return { names: distinct(customer.name, history.names), emails: distinct(customer.email, history.emails), phones: distinct(customer.phone, history.phones) };
 }
 
 /** One page of the retention sweep: who was erased, who waits for a playbook run to end (taken on a later night), and where the next page starts. */
