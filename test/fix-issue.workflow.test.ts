@@ -9,12 +9,13 @@ import { fixIssuePolicy, fixIssueWorkflowId, ownerAfter, type FixIssuePolicy } f
 import { triggerPolicy } from '../src/domain/playbooks/triggers.js';
 import { defaultPersistentIssuePolicy, persistentIssues } from '../src/domain/scoring/persistent-issue.js';
 import { seconds } from '../src/domain/policies/duration.js';
-import { AuditEntry, Complaint, ComplaintSeverity, Customer, FixCase, Invoice, PlaybookRun, ScoreSnapshot } from '../src/entities/index.js';
+import { AuditEntry, Complaint, ComplaintSeverity, Customer, FixCase, Invoice, OutboxMessage, PlaybookRun, ScoreSnapshot } from '../src/entities/index.js';
 import type { fixIssue, playbookTriggers } from '../workflows/index.js';
 import { AuditEntriesDocument, CancelPlaybookRunDocument, ConfirmFixHoldsDocument, CustomerPlaybookRunsDocument, FixCasesDocument, CustomerPlaybookRunsLiveDocument, RecordComplaintDocument, FixIssueDocument, OperationsStatusDocument, ReopenComplaintDocument, ResolveComplaintDocument, ResolveIssueDocument, StartFixIssueDocument } from './__generated__/graphql.js';
 import { eventually } from './support/eventually.js';
 import { recordHistory } from './support/histories.js';
 import { startTestStack, type TestStack } from './support/stack.js';
+import { zoneAtTwoInTheMorning } from './support/time-zones.js';
 import { Client, Connection } from '@temporalio/client';
 import { createServices } from '../src/services/index.js';
 import { TemporalCampaignEngine } from '../src/temporal/temporal-campaign-engine.js';
@@ -90,10 +91,12 @@ it('opens a fix case with an owner, tells the customer, escalates a missed deadl
       ['acknowledged', 'issue-acknowledged', 'email'],
       ['fix-case-opened', 'fix-case-opened', 'call'],
       ['escalation-1', 'fix-case-escalated', 'call'],
+      // Told it was fixed, as the acknowledgement promised, then asked whether it holds.
+      ['fixed-1', 'issue-fixed', 'email'],
       ['check-back', 'issue-check-back', 'email'],
     ]),
   );
-  expect(messages).toHaveLength(3 + escalations);
+  expect(messages).toHaveLength(4 + escalations);
   expect(messages.map((m) => m[0])).not.toContain('gesture');
   expect(await stack.orm.em.fork().findOneOrFail(FixCase, { workflowId })).toMatchObject({ status: 'resolved', escalations, topic: 'billing-error' });
   await recordHistory(workflowId, 'fix-issue-escalated-fixed-by-update');
@@ -116,7 +119,7 @@ it('gives a loyal customer a gesture for the trouble', async () => {
   await stack.gql(ResolveIssueDocument, { customerId, topic: 'delivery-delay' }, Role.Operator);
   const done = await eventually(() => state(customerId, 'delivery-delay'), (s) => s?.step === 'done');
   expect(done).toMatchObject({ outcome: 'fixed-with-gesture', escalations: 0 });
-  expect((await outbox(fixIssueWorkflowId(customerId, 'delivery-delay'))).map((m) => m[0])).toEqual(['acknowledged', 'check-back', 'fix-case-opened', 'gesture']);
+  expect((await outbox(fixIssueWorkflowId(customerId, 'delivery-delay'))).map((m) => m[0])).toEqual(['acknowledged', 'check-back', 'fix-case-opened', 'fixed-1', 'gesture']);
 }, 60_000);
 
 it('is started by the trigger sweep for a persistent issue of a customer at risk, once', async () => {
@@ -239,6 +242,31 @@ it('opens the case again, one level up, when the issue comes back before the che
   await recordHistory(workflowId, 'fix-issue-recurred-by-update');
 }, 60_000);
 
+it('tells the customer once the cause is fixed, and holds that word back if the issue comes back before it went out', async () => {
+  const customerId = await customer('Noor', { complaints: 3, topic: 'billing-error' });
+  // At night where they live: the word that it is fixed waits for the morning.
+  await stack.orm.em.fork().nativeUpdate(Customer, { id: customerId }, { timeZone: zoneAtTwoInTheMorning(new Date()) });
+  const workflowId = fixIssueWorkflowId(customerId, 'billing-error');
+  await stack.temporal.client.workflow.start<typeof fixIssue>('fixIssue', {
+    workflowId,
+    taskQueue: stack.config.temporal.taskQueue,
+    args: [{ customerId, topic: 'billing-error', policy: { ...policy, fixDeadlineMs: seconds(60), checkBackAfterMs: seconds(60) } }],
+  });
+  await eventually(() => state(customerId, 'billing-error'), (s) => s?.step === 'awaiting-fix');
+  expect((await stack.gql(ResolveIssueDocument, { customerId, topic: 'billing-error' }, Role.Operator)).errors).toBeUndefined();
+  const fixed = () => stack.orm.em.fork().findOneOrFail(OutboxMessage, { idempotencyKey: `${workflowId}/fixed-1` });
+  expect(await fixed()).toMatchObject({ template: 'issue-fixed', payload: { topic: 'billing-error' }, sentAt: null, suppressedAt: null });
+
+  // It comes back that night: "fixed" would now be wrong.
+  expect((await stack.gql(RecordComplaintDocument, { input: { customerId, topic: 'billing-error', severity: 'Medium' } }, Role.Operator)).errors).toBeUndefined();
+  await eventually(() => state(customerId, 'billing-error'), (s) => s?.recurrences === 1 && s.step === 'awaiting-fix');
+  expect(await fixed()).toMatchObject({ sentAt: null, suppressedReason: expect.stringMatching(/^issue-came-back: /) });
+  // Fixed again: a word of its own.
+  expect((await stack.gql(ResolveIssueDocument, { customerId, topic: 'billing-error' }, Role.Operator)).errors).toBeUndefined();
+  expect(await stack.orm.em.fork().findOneOrFail(OutboxMessage, { idempotencyKey: `${workflowId}/fixed-2` })).toMatchObject({ template: 'issue-fixed', suppressedAt: null });
+  await stack.temporal.client.workflow.getHandle(workflowId).cancel();
+}, 60_000);
+
 it('opens the case again when a complaint the run was not told of came after the fix: one a command-line import brings', async () => {
   const customerId = await customer('Ida', { complaints: 3, topic: 'billing-error' });
   await stack.orm.em.fork().nativeUpdate(Customer, { id: customerId }, { externalRef: 'CRM-IDA' });
@@ -263,7 +291,7 @@ it('opens the case again when a complaint the run was not told of came after the
   const back = await eventually(() => state(customerId, 'billing-error'), (s) => s?.recurrences === 1 && s.step === 'awaiting-fix');
   expect(back).toMatchObject({ status: 'Running', escalations: 1, owner: 'team-lead' });
   expect(await stack.orm.em.fork().findOneOrFail(FixCase, { workflowId })).toMatchObject({ status: 'open', resolvedAt: null, escalations: 1 });
-  expect((await outbox(workflowId)).map((m) => m[0])).toEqual(['acknowledged', 'fix-case-opened', 'recurrence-1', 'recurrence-1-acknowledged']);
+  expect((await outbox(workflowId)).map((m) => m[0])).toEqual(['acknowledged', 'fix-case-opened', 'fixed-1', 'recurrence-1', 'recurrence-1-acknowledged']);
 
   await stack.temporal.client.workflow.getHandle(workflowId).cancel();
   await eventually(() => stack.temporal.client.workflow.getHandle(workflowId).describe(), (d) => d.status.name === 'CANCELLED');

@@ -51,6 +51,7 @@ export const templateCatalogue: Readonly<Record<string, TemplateEntry>> = {
   'fix-case-escalated': { playbook: 'fix-issue', audience: 'team', example: { ...issue, owner: 'operations-lead', escalations: 1 } },
   'fix-case-reopened': { playbook: 'fix-issue', audience: 'team', example: { ...issue, recurrences: 1 } },
   'issue-reopened': { playbook: 'fix-issue', audience: 'customer', example: { ...issue, recurrences: 1 } },
+  'issue-fixed': { playbook: 'fix-issue', audience: 'customer', example: { topic: issue.topic } },
   'issue-check-back': { playbook: 'fix-issue', audience: 'customer', example: { topic: issue.topic } },
   'issue-fix-confirmed': { playbook: 'fix-issue', audience: 'customer', example: { topic: issue.topic } },
   'issue-gesture': { playbook: 'fix-issue', audience: 'customer', example: { topic: issue.topic } },

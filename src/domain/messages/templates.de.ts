@@ -50,6 +50,10 @@ export const germanTemplates: Record<string, Template> = {
     subject: 'Immer noch nicht in Ordnung: Wir sind wieder dran',
     text: `${hello(name)}danke, dass Sie uns gesagt haben, dass „${topicLabel(p)}“ immer noch nicht in Ordnung ist. Wir haben den Fall wieder geöffnet, und ein erfahreneres Team ist jetzt zuständig; wir sagen Ihnen Bescheid, wenn es endgültig behoben ist.${regards}`,
   }),
+  'issue-fixed': (name, p) => ({
+    subject: 'Behoben',
+    text: `${hello(name)}wie versprochen: Das Team hat die Ursache von „${topicLabel(p)}“ behoben. Wir melden uns in einiger Zeit noch einmal, um sicherzugehen, dass die Lösung hält; sollte es vorher wiederkommen, antworten Sie auf diese Nachricht, und wir kümmern uns sofort darum.${regards}`,
+  }),
   'issue-check-back': (name, p) => ({ subject: 'Ist es für Sie behoben?', text: `${hello(name)}wir haben „${topicLabel(p)}“ vor einiger Zeit behoben. Funktioniert es jetzt für Sie? Eine kurze Antwort genügt.${regards}` }),
   'issue-fix-confirmed': (name, p) => ({
     subject: 'Danke für Ihre Rückmeldung',

@@ -1,11 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { LoyaltyBand } from '../../../domain/guards/fairness.js';
+import { stepMessageKey } from '../../../domain/playbooks/run-id.js';
 import { FixCase, FixCaseStatus, MessageChannel } from '../../../entities/index.js';
 import type { OutboxService } from '../../outbox/outbox.service.js';
 import type { CustomerRescoreService } from '../../scores/customer-rescore.service.js';
 import { complainedSinceFixed } from '../../facts/current-complaints.js';
 import { runStillRunning } from '../running-run.js';
+
+/** Why a word that the issue was fixed, still queued, was not sent. */
+const ISSUE_CAME_BACK = 'issue-came-back: the issue came back before the word that it was fixed went out';
 
 /**
  * The fix-issue playbook's side effects: the fix case and its messages, each once per run and
@@ -48,9 +52,24 @@ export class FixIssueSteps {
     });
   }
 
+  /**
+   * The owner fixed the cause: the case closes as fixed, and the customer, who was told they
+   * would hear when it is done, hears it (once per fix: `fixed-<n>`; a retry finds the case
+   * closed and writes nothing).
+   */
   async resolveCase(workflowId: string): Promise<void> {
     await this.em.transactional(async (em) => {
-      if (await runStillRunning(em, workflowId)) await em.nativeUpdate(FixCase, { workflowId, status: FixCaseStatus.Open }, { status: FixCaseStatus.Resolved, resolvedAt: new Date() });
+      if (!(await runStillRunning(em, workflowId))) return;
+      const [fixed] = await em.execute<{ customer_id: string; topic: string }[]>(
+        `update fix_case set status = ?, resolved_at = now() where workflow_id = ? and status = ? returning customer_id, topic`,
+        [FixCaseStatus.Resolved, workflowId, FixCaseStatus.Open],
+      );
+      if (!fixed) return;
+      const [{ n }] = await em.execute<{ n: number }[]>(`select count(*)::int as n from outbox_message where customer_id = ? and template = 'issue-fixed' and starts_with(idempotency_key, ?)`, [
+        fixed.customer_id,
+        stepMessageKey(workflowId, ''),
+      ]);
+      await this.outbox.enqueueStep(em, { workflowId, customerId: fixed.customer_id }, `fixed-${n + 1}`, { channel: MessageChannel.Email, template: 'issue-fixed', payload: { topic: fixed.topic } });
     });
   }
 
@@ -80,6 +99,12 @@ export class FixIssueSteps {
         { workflowId: input.workflowId, escalations: { $lt: input.escalations } },
         { status: FixCaseStatus.Open, resolvedAt: null, confirmedAt: null, escalations: input.escalations, owner: input.owner },
       );
+      // A word that it was fixed, not sent yet (quiet hours), would now be wrong.
+      await em.execute(`update outbox_message set suppressed_at = now(), suppressed_reason = ? where customer_id = ? and template = 'issue-fixed' and starts_with(idempotency_key, ?) and sent_at is null and suppressed_at is null`, [
+        ISSUE_CAME_BACK,
+        input.customerId,
+        stepMessageKey(input.workflowId, ''),
+      ]);
       const payload = { topic: input.topic, owner: input.owner, recurrences: input.recurrences };
       await this.outbox.enqueueStep(em, input, `recurrence-${input.recurrences}`, { channel: MessageChannel.Call, template: 'fix-case-reopened', payload });
       await this.outbox.enqueueStep(em, input, `recurrence-${input.recurrences}-acknowledged`, { channel: MessageChannel.Email, template: 'issue-reopened', payload });
