@@ -223,6 +223,12 @@ it('refuses while a playbook runs, then erases personal data in every place and 
   const complaintAfter = await stack.gql(RecordComplaintDocument, { input: { customerId: customer.id, topic: 'delivery-delay', severity: 'Low', summary: 'Ada called again' } }, Role.Operator);
   expect(complaintAfter.errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'CUSTOMER_ERASED' });
   expect(await em().count(Complaint, { customer: customer.id })).toBe(1);
+  // Their open complaint may still be closed, but nobody can say for them that it is not resolved.
+  const [stored] = await em().find(Complaint, { customer: customer.id });
+  expect((await stack.gql(ResolveComplaintDocument, { id: stored.id }, Role.Operator)).errors).toBeUndefined();
+  const reopenedAfter = await stack.gql(ReopenComplaintDocument, { id: stored.id }, Role.Operator);
+  expect(reopenedAfter.errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'CUSTOMER_ERASED' });
+  expect(await em().findOneOrFail(Complaint, stored.id)).toMatchObject({ reopenedCount: 0, resolvedAt: expect.any(Date) });
   const welcome = await stack.gql(StartWelcomeCheckDocument, { customerId: customer.id }, Role.Marketer);
   expect(welcome.errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'PLAYBOOK_CUSTOMER_ERASED' });
   const exported = await stack.gql(ExportCustomerDataDocument, { id: customer.id, reason: 'Request' }, Role.Operator);

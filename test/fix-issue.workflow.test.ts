@@ -311,6 +311,9 @@ it('records the customer saying the fix holds: refused while the case is open, t
   expect((await confirm()).errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'PLAYBOOK_FIX_NOT_DONE', owner: 'logistics' });
   expect((await confirm(Role.Viewer)).errors![0].extensions).toMatchObject({ code: 'FORBIDDEN' });
   expect((await confirm(Role.Operator, 'app-login')).errors![0].extensions).toMatchObject({ code: 'NOT_FOUND', reason: 'PLAYBOOK_FIX_CASE_NOT_FOUND' });
+  // A wrong customer ID is told apart from a customer without a fix case.
+  const unknown = await stack.gql(ConfirmFixHoldsDocument, { customerId: '00000000-0000-4000-8000-000000000000', topic: 'delivery-delay' }, Role.Operator);
+  expect(unknown.errors![0].extensions).toMatchObject({ code: 'NOT_FOUND', reason: 'CUSTOMER_NOT_FOUND', field: 'customerId' });
   expect((await confirm(Role.Operator, 'Not A Topic')).errors![0].extensions).toMatchObject({ code: 'VALIDATION', field: 'topic' });
 
   expect((await stack.gql(ResolveIssueDocument, { customerId, topic: 'delivery-delay' }, Role.Operator)).errors).toBeUndefined();

@@ -57,10 +57,12 @@ export class ComplaintResolver {
   }
 
   /**
-   * After recordComplaint, what changed on the customer (contactStatus, hasOpenComplaint, a fix run
-   * started) comes with the answer. Batched with the page's other complaints (the customer service's loader).
+   * After recordComplaint, what changed on the customer (contactStatus, hasOpenComplaint) comes with
+   * the answer; a fix run the complaint started is in `fixIssue(customerId, topic)` at once, and in the
+   * customer's playbookRuns once its first step has recorded it (a moment later). Batched with the
+   * page's other complaints (the customer service's loader).
    */
-  @FieldResolver(() => CustomerType, { description: 'Whose complaint it is; with the mutations, the customer as the complaint left them (marketing held back while it is open)' })
+  @FieldResolver(() => CustomerType, { description: 'Whose complaint it is; with the mutations, the customer as the complaint left them (marketing held back while it is open; a fix run it started shows in fixIssue(customerId, topic) at once, in playbookRuns a moment later)' })
   customer(@Root() complaint: Complaint, @Ctx() ctx: GraphQLContext): Promise<Customer> {
     return ctx.services.customers.get(complaint.customer.id);
   }

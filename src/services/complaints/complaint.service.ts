@@ -201,6 +201,10 @@ export class ComplaintService {
   async reopen(id: string, actor: string, reopenedAt = new Date()): Promise<Complaint> {
     const reopened = await this.em.transactional(async (em) => {
       const complaint = await lockedComplaint(em, id);
+      // Only the customer can say it is not resolved: nobody can for one whose personal data was erased (closing their open ones stays allowed).
+      if ((await storedCustomer(em, complaint.customer.id)).status === CustomerStatus.Erased) {
+        throw new CustomerException(CustomerExceptionCode.Erased, `The personal data of customer ${complaint.customer.id} was erased: their complaints are not reopened`, { id: complaint.customer.id });
+      }
       if (!complaint.resolvedAt) throw new ComplaintException(ComplaintExceptionCode.NotResolved, `Complaint ${id} is open: only a resolved complaint can be reopened`, { id });
       if (reopenedAt < complaint.resolvedAt) {
         throw new ComplaintException(ComplaintExceptionCode.InvalidInput, 'reopenedAt must not be before the complaint was resolved', { field: 'reopenedAt' });

@@ -7,7 +7,7 @@ import { FixCase, FixCaseStatus } from '../../entities/index.js';
 import type { AuditService } from '../audit/audit.service.js';
 import { keysetPage } from '../common/keyset-page.js';
 import { scopedTag, type Page, type PageArgs } from '../common/pagination.js';
-import { assertCustomerId } from '../customers/customer.service.js';
+import { assertCustomerId, storedCustomer } from '../customers/customer.service.js';
 import { fixIssueTopic, PlaybookException, PlaybookExceptionCode } from './playbook.exception.js';
 
 /**
@@ -108,6 +108,8 @@ export class FixCaseService {
     assertCustomerId(customerId);
     topic = fixIssueTopic(topic);
     return this.em.transactional(async (em) => {
+      // A wrong customer ID is told apart from a customer without a fix case.
+      await storedCustomer(em, customerId, { field: 'customerId' });
       const fixCase = await em.findOne(FixCase, { customer: customerId, topic }, { orderBy: { openedAt: 'desc' }, lockMode: LockMode.PESSIMISTIC_WRITE });
       if (!fixCase) throw new PlaybookException(PlaybookExceptionCode.FixCaseNotFound, `No fix case for "${topic}" of customer ${customerId}`, { customerId, topic });
       if (fixCase.status === FixCaseStatus.Open) {
