@@ -53,6 +53,7 @@ import { Migration20261208000000_deployment_setting } from './Migration202612080
 import { Migration20261208010000_invoice_cancelled } from './Migration20261208010000_invoice_cancelled.js';
 import { Migration20261209000000_outbox_waits_for } from './Migration20261209000000_outbox_waits_for.js';
 import { Migration20261210000000_fix_case_team } from './Migration20261210000000_fix_case_team.js';
+import { Migration20261210010000_outbox_sent_as } from './Migration20261210010000_outbox_sent_as.js';
 
 /** Every migration in order; listed explicitly so compiled and bundled builds find them without globbing. */
 export const migrationsList: MigrationObject[] = [
@@ -110,4 +111,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261208010000_invoice_cancelled', class: Migration20261208010000_invoice_cancelled },
   { name: 'Migration20261209000000_outbox_waits_for', class: Migration20261209000000_outbox_waits_for },
   { name: 'Migration20261210000000_fix_case_team', class: Migration20261210000000_fix_case_team },
+  { name: 'Migration20261210010000_outbox_sent_as', class: Migration20261210010000_outbox_sent_as },
 ];

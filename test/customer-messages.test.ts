@@ -87,6 +87,18 @@ it("renders each message in the customer's language, as it was sent", async () =
   expect(page.edges[0].node.messages.edges.map((m) => m.node.subject)).toEqual(['Eine kurze Notiz zu Ihrer Rechnung']);
 });
 
+it('shows a message that went out as the customer read it, after they changed their name or language; one still to go as it will', async () => {
+  const e = em();
+  const lena = e.create(Customer, { name: 'Lena Vogel', email: 'lena@example.com', acquiredAt: '2020-01-01', locale: 'de-DE' });
+  e.create(OutboxMessage, { idempotencyKey: `fair-reminder/${lena.id}/x/reminder-1`, customer: lena, channel: MessageChannel.Email, purpose: MessagePurpose.Service, template: 'reminder-friendly', payload: { invoiceId: 'abcdef12-0000' }, createdAt: new Date(Date.UTC(2026, 10, 1)), sentAt: new Date(Date.UTC(2026, 10, 1)), sentName: 'Lena Vogel', sentLocale: 'de-DE' });
+  e.create(OutboxMessage, { idempotencyKey: `fair-reminder/${lena.id}/x/reminder-2`, customer: lena, channel: MessageChannel.Email, purpose: MessagePurpose.Service, template: 'reminder-gentle', payload: { invoiceId: 'abcdef12-0000' }, createdAt: new Date(Date.UTC(2026, 10, 2)) });
+  await e.flush();
+  await em().nativeUpdate(Customer, { id: lena.id }, { name: 'Lena Adler', locale: 'en' });
+  const [later, sent] = (await stack.gql(CustomerMessagesDocument, { id: lena.id, first: 2 }, Role.Viewer)).data!.customer!.messages.edges.map((m) => m.node);
+  expect(sent).toMatchObject({ status: 'Sent', subject: 'Eine kurze Notiz zu Ihrer Rechnung', text: expect.stringMatching(/^Guten Tag Lena Vogel,/) });
+  expect(later).toMatchObject({ status: 'Pending', text: expect.stringMatching(/^Hello Lena Adler,/) });
+});
+
 it('shows every message the playbooks write, with an example, in the language asked for where it is written in it', async () => {
   const result = await stack.gql(MessageTemplatesDocument, { language: 'de-AT' }, Role.Viewer);
   expect(result.errors).toBeUndefined();

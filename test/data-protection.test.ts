@@ -62,6 +62,8 @@ async function customerWithHistory(): Promise<{ customer: Customer; invoice: Inv
   e.create(Complaint, { customer, topic: 'delivery-delay', severity: ComplaintSeverity.Medium, summary: 'Parcel left outside 12 Baker Street again', openedAt: new Date('2026-11-20T10:00:00Z') });
   e.create(CustomerExport, { workflowId: `account-review/${customer.id}`, customer, document: { name: 'Ada Lovelace', email: customer.email }, createdAt: new Date() });
   e.create(OutboxMessage, { idempotencyKey: `test/${customer.id}/offer`, customer, channel: MessageChannel.Email, purpose: MessagePurpose.Marketing, template: 'appreciation-thanks', payload: {}, sendAfter: new Date(Date.now() + 3_600_000) });
+  // A message that went out, kept as she read it.
+  e.create(OutboxMessage, { idempotencyKey: `test/${customer.id}/welcome`, customer, channel: MessageChannel.Email, purpose: MessagePurpose.Service, template: 'welcome', payload: {}, sentAt: new Date(), sentName: 'Ada Lovelace', sentLocale: 'en' });
   const invoice = e.create(Invoice, { customer, issuedAt: '2026-10-01', dueAt: '2026-10-15', amountMinor: 12_000 });
   await e.flush();
   // An earlier change of contact data: the audit log holds the old and new values.
@@ -202,6 +204,8 @@ it('refuses while a playbook runs, then erases personal data in every place and 
   // (The welcome check's own welcome, if still unsent, was held back when its run was cancelled.)
   expect(unsent.map((m) => m.suppressedReason)).toEqual(unsent.map(() => expect.stringMatching(/^(erased|no-consent|run-cancelled)/)));
   expect(unsent.find((m) => m.idempotencyKey === `test/${customer.id}/offer`)!.suppressedReason).toMatch(/^erased: /);
+  // The name a message went out with goes too.
+  expect(await e.findOneOrFail(OutboxMessage, { idempotencyKey: `test/${customer.id}/welcome` })).toMatchObject({ sentName: null, sentLocale: 'en' });
   // The business records stay under the ID.
   expect(await e.count(Invoice, { customer: customer.id })).toBe(1);
   expect(await e.findOne(PlaybookRun, { workflowId })).not.toBeNull();

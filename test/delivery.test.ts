@@ -77,7 +77,8 @@ it('sends a due message once, with its key as the Message-ID, and never again', 
   expect(received[0].to).toEqual(['ada@example.com']);
   expect(received[0].raw).toMatch(/Message-ID: <run-1.reminder-1@retention\.local>/i);
   expect(received[0].raw).toMatch(/Subject: A quick note about your invoice/);
-  expect(await message('run-1/reminder-1')).toMatchObject({ sentAt: inRound(noon), attempts: 1 });
+  // Kept as the customer read it: the name and language it was written in.
+  expect(await message('run-1/reminder-1')).toMatchObject({ sentAt: inRound(noon), attempts: 1, sentName: expect.stringMatching(/^Customer \d+$/), sentLocale: 'en' });
   await enqueue(id, 'run-1/reminder-1'); // the step retried: no second row
   expect(await deliver(new Date(noon.getTime() + 60_000))).toMatchObject({ sent: 0 });
   expect(received).toHaveLength(1);

@@ -65,6 +65,13 @@ export class OutboxMessage {
   @Property({ type: 'timestamptz', length: 3, nullable: true })
   sentAt?: Date | null;
 
+  /** The name and language it was written in for the customer when it went out (null: not sent, or sent before they were kept): shown as they read it. Erasure clears the name. */
+  @Property({ type: 'text', nullable: true })
+  sentName?: string | null;
+
+  @Property({ type: 'text', nullable: true })
+  sentLocale?: string | null;
+
   /** Held until then (quiet hours in the customer's time zone, or a retry after a failed attempt). */
   @Property({ type: 'timestamptz', length: 3, nullable: true })
   sendAfter?: Date | null;

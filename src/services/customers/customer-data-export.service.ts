@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { renderIfKnown } from '../../domain/messages/templates.js';
+import { readerOf } from '../outbox/message-history.service.js';
 import { CONSENT_ACTIONS, IMPORT_CONSENT_ACTION } from '../../domain/customers/contact.js';
 import { UNSUBSCRIBE_ACTOR } from '../../domain/messages/unsubscribe-link.js';
 import { CampaignMember, Complaint, CostEntry, Customer, CustomerExport, CustomerStatus, FixCase, Invoice, Order, OutboxMessage, Payment, PlaybookRun, ScoreBandChange } from '../../entities/index.js';
@@ -139,14 +140,18 @@ export async function customerDocument(em: EntityManager, customer: Customer, cu
     costs: costs.map((c) => ({ occurredAt: c.occurredAt, kind: c.kind, amountMinor: c.amountMinor, quantity: c.quantity ?? null, reference: c.externalRef ?? null })),
     complaints: complaints.map((c) => ({ topic: c.topic, openedAt: c.openedAt.toISOString(), resolvedAt: c.resolvedAt?.toISOString() ?? null, summary: c.summary ?? null })),
     fixCases: fixCases.map((f) => ({ topic: f.topic, owner: f.owner, status: f.status, openedAt: f.openedAt.toISOString(), resolvedAt: f.resolvedAt?.toISOString() ?? null, confirmedAt: f.confirmedAt?.toISOString() ?? null })),
-    messages: messages.map((m) => ({
-      writtenAt: m.createdAt.toISOString(),
-      channel: m.channel,
-      purpose: m.purpose,
-      ...renderIfKnown(m.template, customer.name, m.payload, customer.locale, currency),
-      sentAt: m.sentAt?.toISOString() ?? null,
-      heldBack: m.suppressedReason ?? null,
-    })),
+    messages: messages.map((m) => {
+      // As the customer read it: the name and language it went out in.
+      const reader = readerOf(m, customer);
+      return {
+        writtenAt: m.createdAt.toISOString(),
+        channel: m.channel,
+        purpose: m.purpose,
+        ...renderIfKnown(m.template, reader.name, m.payload, reader.locale, currency),
+        sentAt: m.sentAt?.toISOString() ?? null,
+        heldBack: m.suppressedReason ?? null,
+      };
+    }),
     consentHistory: consent.map((c) => ({ at: new Date(c.at).toISOString(), marketingConsent: c.consent, how: consentChangedHow(c) })),
     paymentPromises: promises.map((p) => ({ recordedAt: new Date(p.at).toISOString(), invoiceId: p.invoice_id, invoiceReference: invoiceReference.get(p.invoice_id) ?? null, until: p.until })),
     campaigns: campaigns.map((m) => ({ campaign: m.campaign.name, playbook: m.campaign.playbook, group: m.group, enrolledAt: m.enrolledAt.toISOString() })),

@@ -95,7 +95,7 @@ export class CustomerErasureService {
           (await this.eraseReasonsNamingThem(em, id, who)) +
           (await this.eraseSavedSearches(em, who)),
       };
-      await em.execute(`update outbox_message set last_error = null where customer_id = ? and last_error is not null`, [id]);
+      await em.execute(`update outbox_message set last_error = null, sent_name = null where customer_id = ? and (last_error is not null or sent_name is not null)`, [id]);
       const before = { status: customer.status };
       em.assign(customer, { name: 'Erased customer', email: `erased-${id}@erased.invalid`, phone: null, timeZone: 'UTC', locale: 'en', externalRef: null, marketingConsent: false, status: CustomerStatus.Erased });
       this.audit.record(em, {

@@ -88,7 +88,7 @@ const sources: Record<CustomerEventKind, (ids: readonly string[]) => RawBuilder<
   [K.ComplaintResolved]: (ids) => sql`select customer_id, resolved_at as at, id::text as ref, jsonb_build_object('detail', topic) as facts from complaint where ${of(ids)} and resolved_at is not null`,
   [K.MessageSent]: (ids) =>
     sql`select customer_id, m.sent_at as at, m.id::text as ref,
-               jsonb_build_object('detail', m.template, 'extra', m.channel, 'payload', m.payload, 'readerName', c.name, 'readerLocale', c.locale) as facts
+               jsonb_build_object('detail', m.template, 'extra', m.channel, 'payload', m.payload, 'readerName', coalesce(m.sent_name, c.name), 'readerLocale', coalesce(m.sent_locale, c.locale)) as facts
           from outbox_message m join customer c on c.id = m.customer_id where ${of(ids)} and m.sent_at is not null`,
   [K.PlaybookStarted]: (ids) => sql`select customer_id, started_at as at, workflow_id as ref, jsonb_build_object('detail', playbook) as facts from playbook_run where ${of(ids)}`,
   [K.PlaybookFinished]: (ids) =>

@@ -226,7 +226,7 @@ export class DeliveryService {
     } catch (error) {
       return this.failed(em, row, now, error);
     }
-    await em.nativeUpdate(OutboxMessage, { id }, { sentAt: now, attempts: row.attempts + 1, lastError: null, waitsFor: null });
+    await em.nativeUpdate(OutboxMessage, { id }, { sentAt: now, sentName: row.name, sentLocale: row.locale, attempts: row.attempts + 1, lastError: null, waitsFor: null });
     // A reminder is booked on its invoice as it goes out (the invoice is locked since the message was taken).
     await bookSentReminder(em, audit, { invoiceId: row.invoice_id, idempotencyKey: row.idempotency_key, payload: row.payload });
     await this.dropHandover(em, id);

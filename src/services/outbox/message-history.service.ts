@@ -73,8 +73,14 @@ export interface Reader {
   locale: string;
 }
 
-/** The message as histories and queues show it, its texts rendered for its `reader`. */
-export function messageView(m: OutboxMessage, reader: Reader, now: Date, maxAttempts: number, currency: string): MessageView {
+/** Whom a message is shown for: a message sent as the customer read it (their name and language then), one not sent yet for `reader` as they are now. */
+export function readerOf(m: Pick<OutboxMessage, 'sentName' | 'sentLocale'>, reader: Reader): Reader {
+  return { name: m.sentName ?? reader.name, locale: m.sentLocale ?? reader.locale };
+}
+
+/** The message as histories and queues show it, its texts rendered for its reader (`readerOf`). */
+export function messageView(m: OutboxMessage, current: Reader, now: Date, maxAttempts: number, currency: string): MessageView {
+  const reader = readerOf(m, current);
   const { subject, text } = renderIfKnown(m.template, reader.name, m.payload, reader.locale, currency);
   const status = messageStatus(m, now, maxAttempts);
   return {

@@ -112,6 +112,10 @@ export class UndeliverableMessageService {
         throw new OutboxException(OutboxExceptionCode.NotInterrupted, `Message ${id} was not interrupted in its hand-over: only delivery says a message was sent`, { id });
       }
       message.sentAt = message.interruptedAt;
+      // As delivery wrote it then, as far as is known now.
+      const reader = await em.findOneOrFail(Customer, { id: message.customer.id }, { fields: ['name', 'locale'] });
+      message.sentName = reader.name;
+      message.sentLocale = reader.locale;
       this.audit.record(em, { actor, action: 'message.confirm-sent', entityType: 'outbox_message', entityId: id, after: { sentAt: message.sentAt.toISOString() } });
       await bookSentReminder(em, this.audit, { invoiceId: message.invoice?.id ?? null, idempotencyKey: message.idempotencyKey, payload: message.payload });
     });
