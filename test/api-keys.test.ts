@@ -79,6 +79,15 @@ it('is refused once it expires', async () => {
   expect((await withSecret(secret, SegmentsDocument, {})).errors).toBeUndefined();
   await new Promise((r) => setTimeout(r, 1_600));
   expect((await withSecret(secret, SegmentsDocument, {})).errors![0].extensions).toMatchObject({ code: 'UNAUTHENTICATED', reason: 'AUTH_KEY_EXPIRED' });
+  // Its successor takes the name: the expired key, which works nowhere, is revoked as it is issued (audited).
+  const expired = await em().findOneOrFail(ApiKey, { name: 'short-lived' });
+  const successor = await issue({ name: 'Short-Lived', role: 'Viewer', expiresAt: new Date(Date.now() + 1_500).toISOString() });
+  expect(successor.errors).toBeUndefined();
+  expect(await em().findOneOrFail(ApiKey, expired.id)).toMatchObject({ revokedAt: expect.any(Date), revokedBy: expect.stringMatching(/^admin:/) });
+  expect(await em().find(AuditEntry, { entityId: expired.id, action: 'api-key.revoke' })).toEqual([expect.objectContaining({ after: expect.objectContaining({ reason: 'expired; its name was given to a new key' }) })]);
+  // A key of that name still in use keeps it.
+  expect((await issue({ name: 'short-lived', role: 'Viewer' })).errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'AUTH_KEY_NAME_TAKEN' });
+  await new Promise((r) => setTimeout(r, 1_600));
 });
 
 it('is revoked by an admin without a restart, at once in every API process; idempotent; audited', async () => {
@@ -128,7 +137,8 @@ it('is revoked by an admin without a restart, at once in every API process; idem
 
 it('lists the issued keys newest first, the revoked ones when asked for', async () => {
   const names = async (includeRevoked: boolean) => (await stack.gql(ApiKeysDocument, { first: 50, includeRevoked }, Role.Admin)).data!.apiKeys.edges.map((e) => e.node.name);
-  expect(await names(false)).toEqual(['Never Used', 'short-lived', 'campaign tool', 'web front end']);
-  expect(await names(true)).toEqual(['Never Used', 'revoked after a reconnect', 'busy reporting job', 'never used', 'short-lived', 'campaign tool', 'web front end']);
+  // The expired one is no longer in use.
+  expect(await names(false)).toEqual(['Never Used', 'campaign tool', 'web front end']);
+  expect(await names(true)).toEqual(['Never Used', 'revoked after a reconnect', 'busy reporting job', 'never used', 'Short-Lived', 'short-lived', 'campaign tool', 'web front end']);
   expect((await stack.gql(ApiKeysDocument, {}, Role.Operator)).errors![0].extensions!.code).toBe('FORBIDDEN');
 });

@@ -77,7 +77,7 @@ export class IssueApiKeyInput {
 
 @ArgsType()
 export class ApiKeysArgs extends PageArgs {
-  @Field(() => Boolean, { defaultValue: false, description: 'Also the revoked keys' })
+  @Field(() => Boolean, { defaultValue: false, description: 'Also the keys no longer in use: revoked or expired' })
   includeRevoked!: boolean;
 }
 

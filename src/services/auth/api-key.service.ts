@@ -1,4 +1,4 @@
-import { LockMode, UniqueConstraintViolationException } from '@mikro-orm/core';
+import { LockMode, UniqueConstraintViolationException, type FilterQuery } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
@@ -40,12 +40,17 @@ export class ApiKeyService {
     private readonly audit: AuditService,
   ) {}
 
-  /** Issued keys, newest first; the revoked ones only when asked for. */
+  /** Issued keys, newest first: those in use; the revoked and expired ones too when asked for. */
   list(args: PageArgs & { includeRevoked?: boolean | null }): Promise<Page<ApiKey>> {
-    return keysetPage(this.em, ApiKey, { tag: 'api-keys', where: args.includeRevoked ? {} : { revokedAt: null }, key: { property: 'createdAt', direction: 'desc', time: true }, tiebreaker: { property: 'id', direction: 'desc' } }, args);
+    const inUse: FilterQuery<ApiKey> = { revokedAt: null, $or: [{ expiresAt: null }, { expiresAt: { $gt: new Date() } }] };
+    return keysetPage(this.em, ApiKey, { tag: 'api-keys', where: args.includeRevoked ? {} : inUse, key: { property: 'createdAt', direction: 'desc', time: true }, tiebreaker: { property: 'id', direction: 'desc' } }, args);
   }
 
-  /** A new key with a random 256-bit secret, answered once; its name is unique among the keys in use, in any case (CONFLICT otherwise). */
+  /**
+   * A new key with a random 256-bit secret, answered once; its name is unique among the keys in
+   * use, in any case (CONFLICT otherwise). An expired key of that name, which works nowhere, is
+   * revoked in the same transaction (audited), so its successor can take the name.
+   */
   async issue(input: ApiKeyInput, actor: string, now = new Date()): Promise<IssuedApiKey> {
     const invalid = (field: string, message: string) => new AuthException(AuthExceptionCode.InvalidInput, message, { field });
     const name = input.name.trim();
@@ -54,6 +59,14 @@ export class ApiKeyService {
     const secret = `${SECRET_PREFIX}${randomBytes(32).toString('base64url')}`;
     try {
       return await this.em.transactional(async (em) => {
+        // As the unique index compares names: lower(name) among the keys not revoked.
+        const ids = await em.execute<{ id: string }[]>(`select id from api_key where lower(name) = lower(?) and revoked_at is null and expires_at <= ? for update`, [name, now]);
+        const expired = ids.length ? await em.find(ApiKey, { id: { $in: ids.map((r) => r.id) } }) : [];
+        for (const old of expired) {
+          em.assign(old, { revokedAt: now, revokedBy: actor });
+          this.audit.record(em, { actor, action: 'api-key.revoke', entityType: 'api-key', entityId: old.id, before: { revokedAt: null }, after: { name: old.name, fingerprint: fingerprint(old), revokedAt: now.toISOString(), reason: 'expired; its name was given to a new key' } });
+        }
+        if (expired.length) await em.flush();
         const key = em.create(ApiKey, { name, role: input.role, digest: digestOf(secret).toString('hex'), createdBy: actor, expiresAt: input.expiresAt ?? null });
         this.audit.record(em, { actor, action: 'api-key.issue', entityType: 'api-key', entityId: key.id, after: { name, role: key.role, fingerprint: fingerprint(key), expiresAt: key.expiresAt?.toISOString() ?? null } });
         return { key, secret };
@@ -96,3 +109,4 @@ export function storedApiKeys(em: EntityManager): StoredApiKeys {
     },
   };
 }
+
