@@ -50,6 +50,16 @@ async function customer(name: string, opts: { loyal?: boolean; complaints?: numb
 
 
 const state = (customerId: string, topic: string) => stack.gql(FixIssueDocument, { customerId, topic }, Role.Viewer).then((r) => r.data?.fixIssue ?? null);
+/** A fix started as the sweep would, with a minute's deadline and the check-back given; once it waits for the fix. */
+async function startedAwaitingFix(customerId: string, topic: string, checkBackAfterMs: number): Promise<void> {
+  await stack.temporal.client.workflow.start<typeof fixIssue>('fixIssue', {
+    workflowId: fixIssueWorkflowId(customerId, topic),
+    taskQueue: stack.config.temporal.taskQueue,
+    args: [{ customerId, topic, policy: { ...policy, fixDeadlineMs: seconds(60), checkBackAfterMs } }],
+  });
+  await eventually(() => state(customerId, topic), (s) => s?.step === 'awaiting-fix');
+}
+
 const outbox = async (workflowId: string) =>
   (await sql<{ idempotency_key: string; template: string; channel: string }>`select idempotency_key, template, channel from outbox_message where idempotency_key like ${`${workflowId}/%`} order by idempotency_key`.execute(stack.orm.em.fork().getKysely())).rows.map(
     (m) => [m.idempotency_key.slice(workflowId.length + 1), m.template, m.channel],
@@ -192,12 +202,7 @@ it('opens the case again, one level up, when the issue comes back before the che
   const customerId = await customer('Mia', { complaints: 3, topic: 'billing-error' });
   const workflowId = fixIssueWorkflowId(customerId, 'billing-error');
   // Started as the sweep would, with a check-back far enough away to complain again before it.
-  await stack.temporal.client.workflow.start<typeof fixIssue>('fixIssue', {
-    workflowId,
-    taskQueue: stack.config.temporal.taskQueue,
-    args: [{ customerId, topic: 'billing-error', policy: { ...policy, fixDeadlineMs: seconds(60), checkBackAfterMs: seconds(60) } }],
-  });
-  await eventually(() => state(customerId, 'billing-error'), (s) => s?.step === 'awaiting-fix');
+  await startedAwaitingFix(customerId, 'billing-error', seconds(60));
   const record = () => stack.gql(RecordComplaintDocument, { input: { customerId, topic: 'billing-error', severity: 'Medium' } }, Role.Operator);
   // A complaint while the fix is being worked on changes nothing.
   const during = await record();
@@ -247,12 +252,7 @@ it('tells the customer once the cause is fixed, and holds that word back if the 
   // At night where they live: the word that it is fixed waits for the morning.
   await stack.orm.em.fork().nativeUpdate(Customer, { id: customerId }, { timeZone: zoneAtTwoInTheMorning(new Date()) });
   const workflowId = fixIssueWorkflowId(customerId, 'billing-error');
-  await stack.temporal.client.workflow.start<typeof fixIssue>('fixIssue', {
-    workflowId,
-    taskQueue: stack.config.temporal.taskQueue,
-    args: [{ customerId, topic: 'billing-error', policy: { ...policy, fixDeadlineMs: seconds(60), checkBackAfterMs: seconds(60) } }],
-  });
-  await eventually(() => state(customerId, 'billing-error'), (s) => s?.step === 'awaiting-fix');
+  await startedAwaitingFix(customerId, 'billing-error', seconds(60));
   expect((await stack.gql(ResolveIssueDocument, { customerId, topic: 'billing-error' }, Role.Operator)).errors).toBeUndefined();
   const fixed = () => stack.orm.em.fork().findOneOrFail(OutboxMessage, { idempotencyKey: `${workflowId}/fixed-1` });
   expect(await fixed()).toMatchObject({ template: 'issue-fixed', payload: { topic: 'billing-error' }, sentAt: null, suppressedAt: null });
@@ -271,12 +271,7 @@ it('opens the case again when a complaint the run was not told of came after the
   const customerId = await customer('Ida', { complaints: 3, topic: 'billing-error' });
   await stack.orm.em.fork().nativeUpdate(Customer, { id: customerId }, { externalRef: 'CRM-IDA' });
   const workflowId = fixIssueWorkflowId(customerId, 'billing-error');
-  await stack.temporal.client.workflow.start<typeof fixIssue>('fixIssue', {
-    workflowId,
-    taskQueue: stack.config.temporal.taskQueue,
-    args: [{ customerId, topic: 'billing-error', policy: { ...policy, fixDeadlineMs: seconds(60), checkBackAfterMs: seconds(4) } }],
-  });
-  await eventually(() => state(customerId, 'billing-error'), (s) => s?.step === 'awaiting-fix');
+  await startedAwaitingFix(customerId, 'billing-error', seconds(4));
   expect((await stack.gql(ResolveIssueDocument, { customerId, topic: 'billing-error' }, Role.Operator)).errors).toBeUndefined();
   await eventually(() => state(customerId, 'billing-error'), (s) => s?.step === 'awaiting-check-back');
 
@@ -301,12 +296,7 @@ it('opens the case again when a complaint the run was not told of came after the
 it('records the customer saying the fix holds: refused while the case is open, then the check-back thanks instead of asking', async () => {
   const customerId = await customer('Ola');
   const workflowId = fixIssueWorkflowId(customerId, 'delivery-delay');
-  await stack.temporal.client.workflow.start<typeof fixIssue>('fixIssue', {
-    workflowId,
-    taskQueue: stack.config.temporal.taskQueue,
-    args: [{ customerId, topic: 'delivery-delay', policy: { ...policy, fixDeadlineMs: seconds(60), checkBackAfterMs: seconds(5) } }],
-  });
-  await eventually(() => state(customerId, 'delivery-delay'), (s) => s?.step === 'awaiting-fix');
+  await startedAwaitingFix(customerId, 'delivery-delay', seconds(5));
   const confirm = (role = Role.Operator, topic = 'delivery-delay') => stack.gql(ConfirmFixHoldsDocument, { customerId, topic }, role);
   expect((await confirm()).errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'PLAYBOOK_FIX_NOT_DONE', owner: 'logistics' });
   expect((await confirm(Role.Viewer)).errors![0].extensions).toMatchObject({ code: 'FORBIDDEN' });
