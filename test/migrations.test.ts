@@ -401,3 +401,10 @@ it('gives each fix case the team it belongs to: the owner its opening task went 
     { workflow_id: 'fix-issue/teams/kept', team: 'billing', owner: 'billing' },
   ]);
 });
+
+it('gives a fix case a worker of the version before opens (without a team) its owner as its team', async () => {
+  const conn = orm.em.getConnection();
+  const customerId = await insertCustomer('Rolling');
+  await conn.execute(`insert into fix_case (id, workflow_id, customer_id, topic, owner, status, escalations, opened_at) values (gen_random_uuid(), 'fix-issue/rolling', ?, 'delivery-delay', 'logistics', 'open', 0, now())`, [customerId]);
+  expect(await conn.execute(`select team, owner from fix_case where workflow_id = 'fix-issue/rolling'`)).toEqual([{ team: 'logistics', owner: 'logistics' }]);
+});

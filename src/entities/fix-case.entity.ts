@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { OptionalProps, type Rel } from '@mikro-orm/core';
-import { Entity, Enum, Index, ManyToOne, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
+import { Entity, Enum, Index, ManyToOne, PrimaryKey, Property, Trigger } from '@mikro-orm/decorators/legacy';
 import { randomUUID } from 'node:crypto';
 import { Customer } from './customer.entity.js';
 
@@ -14,6 +14,8 @@ export enum FixCaseStatus {
 /** A persistent issue someone owns until it is fixed; written by the fix-issue playbook. */
 @Entity({ tableName: 'fix_case' })
 @Index({ properties: ['status', 'openedAt'], name: 'fix_case_status_opened_at_index' })
+// A case a worker of the version before `team` opens (during a deploy) belongs to its first owner.
+@Trigger({ name: 'fix_case_team', timing: 'before', events: ['insert'], expression: `create trigger fix_case_team before insert on fix_case for each row execute function fix_case_team()` })
 export class FixCase {
   [OptionalProps]?: 'status' | 'escalations' | 'resolvedAt' | 'confirmedAt';
 

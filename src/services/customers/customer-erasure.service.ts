@@ -5,7 +5,7 @@ import type { AuditService } from '../audit/audit.service.js';
 import { CustomerException, CustomerExceptionCode } from './customer.exception.js';
 import { lockedCustomer } from './customer.service.js';
 import { reasonProblem } from '../../domain/text.js';
-import { mentions, type Identity } from '../../domain/customers/personal-mentions.js';
+import { redact, type Identity } from '../../domain/customers/personal-mentions.js';
 
 /** What identifies a person, as an SQL array: taken out of the customer row and out of the audit log's before/after. */
 const PERSONAL_FIELDS = `array['name', 'email', 'phone', 'timeZone', 'locale', 'externalRef']`;
@@ -22,8 +22,6 @@ const namesThem = (search: string) =>
   `(lower(btrim(${search})) in (select lower(unnest(who.names || who.emails || who.phones)) from who) or exists (select 1 from who, unnest(who.emails) e where position(lower(e) in lower(${search})) > 0))`;
 const WHO = `with who as (select array(select jsonb_array_elements_text(?::jsonb)) as names, array(select jsonb_array_elements_text(?::jsonb)) as emails, array(select jsonb_array_elements_text(?::jsonb)) as phones)`;
 
-/** What a person's reason that named the customer becomes: who did what, and when, stays. */
-const ERASED_REASON = '[erased]';
 
 /** Why the messages still queued for an erased customer were held back (the delivery guard's wording). */
 const ERASED = "erased: the customer's personal data was erased";
@@ -52,7 +50,12 @@ export class CustomerErasureService {
     private readonly audit: AuditService,
   ) {}
 
-  async erase(id: string, reason: string, actor: string): Promise<ErasureReport> {
+  /** An erasure a person asked for: their reason stays in the audit log, without the words that name the customer. */
+  erase(id: string, reason: string, actor: string): Promise<ErasureReport> {
+    return this.eraseWith(id, reason, actor, { typed: true });
+  }
+
+  private async eraseWith(id: string, reason: string, actor: string, options: { typed: boolean }): Promise<ErasureReport> {
     const why = reason.trim();
     const problem = reasonProblem(why, 'An erasure needs a reason (e.g. the request it answers)');
     if (problem) throw new CustomerException(CustomerExceptionCode.InvalidInput, problem, { field: 'reason' });
@@ -62,9 +65,6 @@ export class CustomerErasureService {
       if (customer.status === CustomerStatus.Erased) return nothing;
       // Read before the audit log's contact data goes: a saved search or a reason may name them as they were.
       const who = await identity(em, customer);
-      if (mentions(why, who)) {
-        throw new CustomerException(CustomerExceptionCode.InvalidInput, "The erasure's reason stays in the audit log after the erasure: it must not name the customer (e.g. the request's number)", { field: 'reason' });
-      }
 
       const running: { workflow_id: string }[] = await em.execute(`select workflow_id from playbook_run where customer_id = ? and status = 'running' order by started_at`, [id]);
       if (running.length > 0) {
@@ -95,7 +95,7 @@ export class CustomerErasureService {
           (await this.eraseReasonsNamingThem(em, id, who)) +
           (await this.eraseSavedSearches(em, who)),
       };
-      await em.execute(`update outbox_message set last_error = null, sent_name = null where customer_id = ? and (last_error is not null or sent_name is not null)`, [id]);
+      await em.execute(`update outbox_message set last_error = null, sent_name = null, sent_locale = null where customer_id = ? and (last_error is not null or sent_name is not null or sent_locale is not null)`, [id]);
       const before = { status: customer.status };
       em.assign(customer, { name: 'Erased customer', email: `erased-${id}@erased.invalid`, phone: null, timeZone: 'UTC', locale: 'en', externalRef: null, marketingConsent: false, status: CustomerStatus.Erased });
       this.audit.record(em, {
@@ -104,7 +104,7 @@ export class CustomerErasureService {
         entityType: 'customer',
         entityId: id,
         before,
-        after: { status: CustomerStatus.Erased, reason: why, complaintTextsCleared: report.complaintTextsCleared, exportsDeleted: report.exportsDeleted, queuedMessagesHeldBack: report.queuedMessagesHeldBack, auditEntriesScrubbed: report.auditEntriesScrubbed },
+        after: { status: CustomerStatus.Erased, reason: options.typed ? redact(why, who) : why, complaintTextsCleared: report.complaintTextsCleared, exportsDeleted: report.exportsDeleted, queuedMessagesHeldBack: report.queuedMessagesHeldBack, auditEntriesScrubbed: report.auditEntriesScrubbed },
       });
       return report;
     });
@@ -132,24 +132,30 @@ export class CustomerErasureService {
   /**
    * The reasons people typed about the customer's records (exporting their data, cancelling
    * their runs, discarding their messages, and whatever else an entry about them, their runs or
-   * their messages gives a reason for) that name them (`mentions`): the text becomes
-   * ERASED_REASON, in the audit entry and where a discard's reason is shown on the message. Who
-   * did what, and when, stays. Answers how many audit entries it changed.
+   * their messages gives a reason for) lose the words that name them (`redact`), in the audit
+   * entry and where a discard's reason is shown on the message. Who did what, when and why
+   * stays. Answers how many audit entries it changed.
    */
   private async eraseReasonsNamingThem(em: EntityManager, id: string, who: Identity): Promise<number> {
     const reasons = await em.execute<{ id: string; reason: string }[]>(
       `select a.id, a.after ->> 'reason' as reason from audit_entry a
-        where a.after ->> 'reason' is not null and a.after ->> 'reason' <> ?
+        where a.after ->> 'reason' is not null
           and ((a.entity_type = 'customer' and a.entity_id = ?)
             or (a.entity_type = 'playbook_run' and a.entity_id in (select r.workflow_id from playbook_run r where r.customer_id = ?::uuid))
             or (a.entity_type = 'outbox_message' and a.entity_id in (select m.id::text from outbox_message m where m.customer_id = ?::uuid)))`,
-      [ERASED_REASON, id, id, id],
+      [id, id, id],
     );
-    const naming = reasons.filter((r) => mentions(r.reason, who)).map((r) => r.id);
     const discarded = await em.execute<{ id: string; reason: string }[]>(`select id, suppressed_reason as reason from outbox_message where customer_id = ? and starts_with(suppressed_reason, 'discarded: ')`, [id]);
-    const discardsNaming = discarded.filter((m) => mentions(m.reason.slice('discarded: '.length), who)).map((m) => m.id);
-    if (discardsNaming.length) await em.execute(`update outbox_message set suppressed_reason = ? where id in (?)`, [`discarded: ${ERASED_REASON}`, discardsNaming]);
-    return naming.length ? affected(em, `update audit_entry set after = jsonb_set(after, '{reason}', to_jsonb(?::text)) where id in (?)`, [ERASED_REASON, naming]) : 0;
+    for (const m of discarded) {
+      const redacted = redact(m.reason, who);
+      if (redacted !== m.reason) await em.execute(`update outbox_message set suppressed_reason = ? where id = ?`, [redacted, m.id]);
+    }
+    let changed = 0;
+    for (const r of reasons) {
+      const redacted = redact(r.reason, who);
+      if (redacted !== r.reason) changed += await affected(em, `update audit_entry set after = jsonb_set(after, '{reason}', to_jsonb(?::text)) where id = ?`, [redacted, r.id]);
+    }
+    return changed;
   }
 
   /**
@@ -189,7 +195,7 @@ export class CustomerErasureService {
     let erased = 0;
     for (const { id } of ids) {
       try {
-        await this.erase(id, retentionReason(policy), `retention:v${policy.version}`);
+        await this.eraseWith(id, retentionReason(policy), `retention:v${policy.version}`, { typed: false });
         erased++;
       } catch (error) {
         if (!(error instanceof CustomerException && error.code === CustomerExceptionCode.PlaybooksRunning)) throw error;
@@ -199,14 +205,19 @@ export class CustomerErasureService {
   }
 }
 
-/** Every name, e-mail address and phone number the customer has had: now, and before each change the audit log recorded. */
+/**
+ * Every name, e-mail address and phone number the customer has had: now, before each change the
+ * audit log recorded, and the names messages went out with (an import's changes are not
+ * recorded: those kept by nothing here are not known).
+ */
 async function identity(em: EntityManager, customer: Customer): Promise<Identity> {
   const [history] = await em.execute<{ names: string[] | null; emails: string[] | null; phones: string[] | null }[]>(
     `select array_agg(distinct v.name) filter (where v.name is not null) as names, array_agg(distinct v.email) filter (where v.email is not null) as emails,
             array_agg(distinct v.phone) filter (where v.phone is not null) as phones
-       from audit_entry a, lateral (values (a.before ->> 'name', a.before ->> 'email', a.before ->> 'phone'), (a.after ->> 'name', a.after ->> 'email', a.after ->> 'phone')) v(name, email, phone)
-      where a.entity_type = 'customer' and a.entity_id = ?`,
-    [customer.id],
+       from (select a.before ->> 'name', a.before ->> 'email', a.before ->> 'phone' from audit_entry a where a.entity_type = 'customer' and a.entity_id = ?
+             union all select a.after ->> 'name', a.after ->> 'email', a.after ->> 'phone' from audit_entry a where a.entity_type = 'customer' and a.entity_id = ?
+             union all select m.sent_name, null, null from outbox_message m where m.customer_id = ?::uuid and m.sent_name is not null) v(name, email, phone)`,
+    [customer.id, customer.id, customer.id],
   );
   const distinct = (now: string | null | undefined, before: string[] | null) => [...new Set([...(now ? [now] : []), ...(before ?? [])])];
   return { names: distinct(customer.name, history.names), emails: distinct(customer.email, history.emails), phones: distinct(customer.phone, history.phones) };
