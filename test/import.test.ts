@@ -10,7 +10,7 @@ import 'reflect-metadata';
 import { graphql } from 'graphql';
 import { Query, Resolver, buildSchema } from 'type-graphql';
 import { INVOICE_PAID } from '../src/domain/messages/catalogue.js';
-import { AuditEntry, Complaint, CostEntry, Customer, Invoice, MessageChannel, MessagePurpose, Offer, Order, OutboxMessage, Payment, ScoreSnapshot } from '../src/entities/index.js';
+import { AuditEntry, Complaint, CostEntry, Customer, CustomerStatus, Invoice, MessageChannel, MessagePurpose, Offer, Order, OutboxMessage, Payment, ScoreSnapshot, ServiceTier } from '../src/entities/index.js';
 import { fixIssueWorkflowId } from '../src/domain/playbooks/fix-issue.js';
 import { OutboxService } from '../src/services/outbox/outbox.service.js';
 import { ImportService, MAX_IMPORT_ROWS, type ImportOptions } from '../src/services/import/import.service.js';
@@ -309,6 +309,34 @@ it('keeps tenure, tier, status, consent and time zone when a re-import leaves th
   await run('invoices', 'invoice_ref,customer_ref,issued_at,due_at,amount,reminders_sent,fee_charged,fee_waived\nINV-K,K-1,2026-01-01,2026-01-15,50,2,5.00,1.50\n');
   await run('invoices', 'invoice_ref,customer_ref,issued_at,due_at,amount,reminders_sent,fee_charged,fee_waived\nINV-K,K-1,2026-01-01,2026-01-15,55,,,\n');
   expect(await em().findOneOrFail(Invoice, { externalRef: 'INV-K' })).toMatchObject({ amountMinor: 5500, remindersSent: 2, feeChargedMinor: 500, feeWaivedMinor: 150 });
+});
+
+it('keeps an offboarding and a tier change decided here against a CRM export that still has the old values; takes the CRM\'s own changes', async () => {
+  const header = 'customer_ref,name,email,service_tier,status\n';
+  const file = (tier: string, status: string) => `${header}OFF-1,Olga,olga@example.com,${tier},${status}\nOFF-2,Otto,otto@example.com,${tier},${status}\n`;
+  await run('customers', file('premium', 'active'));
+  const [olga, otto] = await Promise.all(['OFF-1', 'OFF-2'].map((ref) => em().findOneOrFail(Customer, { externalRef: ref })));
+  // An account review gave Olga notice after she took a cheaper tier it proposed (what its steps write and audit).
+  const e = em();
+  e.create(AuditEntry, { actor: 'playbook:account-review/x', action: 'customer.service-tier', entityType: 'customer', entityId: olga.id, before: { serviceTier: 'premium' }, after: { serviceTier: 'standard' } });
+  e.create(AuditEntry, { actor: 'admin:test', action: 'customer.offboarding', entityType: 'customer', entityId: olga.id, before: { status: 'active' }, after: { status: 'offboarding', workflowId: 'account-review/x' } });
+  await e.flush();
+  await em().nativeUpdate(Customer, { id: olga.id }, { serviceTier: ServiceTier.Standard, status: CustomerStatus.Offboarding });
+  // Otto's CRM offboarded him: its word, which a later export may take back.
+  await run('customers', `${header}OFF-2,Otto,otto@example.com,premium,offboarded\n`);
+
+  await run('customers', file('premium', 'active'));
+  expect(await em().findOneOrFail(Customer, olga.id)).toMatchObject({ status: 'offboarding', serviceTier: 'standard' });
+  expect(await em().findOneOrFail(Customer, otto.id)).toMatchObject({ status: 'active', serviceTier: 'premium' });
+  // A tier the CRM changed itself (not the one changed from here) is taken; the offboarding stays the review's to end.
+  await run('customers', file('basic', 'active'));
+  expect(await em().findOneOrFail(Customer, olga.id)).toMatchObject({ status: 'offboarding', serviceTier: 'basic' });
+  // Withdrawn here, the CRM's status counts again.
+  const w = em();
+  w.create(AuditEntry, { actor: 'operator:test', action: 'customer.offboarding-withdrawn', entityType: 'customer', entityId: olga.id, before: { status: 'offboarding' }, after: { status: 'active', workflowId: 'account-review/x' } });
+  await w.flush();
+  await run('customers', file('basic', 'offboarded'));
+  expect(await em().findOneOrFail(Customer, olga.id)).toMatchObject({ status: 'offboarded' });
 });
 
 it("moves a customer's acquired_at back to their first order's day, never forward: one who bought years ago is no newcomer", async () => {

@@ -343,6 +343,26 @@ const withdrawnHere = (customerId: string) => `coalesce((
   order by a.at desc limit 1), false)`;
 
 /**
+ * Whether the stored customer `c` is offboarding or offboarded by an account review of this
+ * platform (its last word on the offboarding is not a withdrawal): a CRM export that still says
+ * `active` does not undo it; the review ends it.
+ */
+const offboardedHere = (c: string) => `(${c}.status in ('offboarding', 'offboarded') and coalesce((
+  select a.action <> 'customer.offboarding-withdrawn' from audit_entry a
+  where a.entity_type = 'customer' and a.entity_id = ${c}.id::text and a.action in ('customer.offboarding', 'customer.offboarded', 'customer.offboarding-withdrawn')
+  order by a.at desc, a.id desc limit 1), false))`;
+
+/**
+ * The tier this platform last changed the customer from (a proposal they accepted, a person's
+ * change), null if it never did: a CRM export that still carries it is stale and does not put it
+ * back; another tier there is the CRM's own change, and taken.
+ */
+const tierChangedHereFrom = (customerId: string) => `(
+  select a.before ->> 'serviceTier' from audit_entry a
+  where a.entity_type = 'customer' and a.entity_id = ${customerId}::text and a.action in ('customer.service-tier', 'customer.update') and a.after ? 'serviceTier'
+  order by a.at desc, a.id desc limit 1)`;
+
+/**
  * The day the invoice's stored payments first cover `amount` (null while they do not): a
  * billing export that leaves an invoice settled some other way without a payment date does
  * not make it unpaid again (nor open it to a second payment).
@@ -369,8 +389,9 @@ export function upsertSql(spec: ImportSpec, header: Set<string>, deriveRefs = tr
           select gen_random_uuid(), btrim(s.customer_ref), btrim(s.name), lower(btrim(s.email)), ${v('phone')},
                  coalesce(${v('time_zone')}, old.time_zone, 'UTC'),
                  coalesce(${v('locale')}, old.locale, 'en'),
-                 coalesce(lower(${v('service_tier')})::service_tier, old.service_tier, 'standard'),
-                 coalesce(lower(${v('status')})::customer_status, old.status, 'active'),
+                 case when lower(${v('service_tier')}) = ${tierChangedHereFrom('old.id')} then old.service_tier
+                      else coalesce(lower(${v('service_tier')})::service_tier, old.service_tier, 'standard') end,
+                 case when ${offboardedHere('old')} then old.status else coalesce(lower(${v('status')})::customer_status, old.status, 'active') end,
                  case when ${bool('marketing_consent')} and not old.marketing_consent and ${withdrawnHere('old.id')} then false
                       else coalesce(${bool('marketing_consent')}, old.marketing_consent, false) end,
                  -- No newer than their first stored order (least() passes over a customer without one).
