@@ -37,6 +37,8 @@ const em = () => stack.orm.em.fork();
 const example = (name: string) => readFile(path.resolve('examples', name), 'utf8');
 const run = (kind: string, csv: string, options = strict) => imports.importCsv(kind, Readable.from([csv]), options);
 const partial: ImportOptions = { ...strict, mode: 'good-rows' };
+/** A file's bytes as they are, read as `encoding`. */
+const runBytes = (kind: string, bytes: Buffer, encoding?: string) => imports.importCsv(kind, Readable.from([bytes]), { ...strict, ...(encoding ? { encoding } : {}) });
 const cli = (args: string[], nodeOptions: string[] = []) =>
   spawnSync(process.execPath, [...nodeOptions, path.resolve('dist/src/bin/import.js'), ...args], {
     env: { ...process.env, DATABASE_URL: stack.config.databaseUrl },
@@ -737,6 +739,26 @@ it('refuses a file whose quote is never closed, naming the line the quote opened
   // Where the quote opened (line 3), not where the file ended.
   await expect(refused).rejects.toMatchObject({ code: 'IMPORT_UNREADABLE_CSV', details: { line: 3 } });
   await expect(refused).rejects.toThrow('a quote opened in the record starting on line 3 is never closed');
+});
+
+it('keeps a quote inside a cell that is not quoted as a character, also in a Windows export with line breaks in quoted cells', async () => {
+  // Two records with line breaks inside quoted cells (\r\n), then a name with an inch sign.
+  const header = 'customer_ref,name,email\r\n';
+  await run('customers', `${header}Q-1,"Two\r\nlines",q1@example.com\r\nQ-2,"Also\r\ntwo",q2@example.com\r\nQ-3,Pizza 12" Co,q3@example.com\r\n`);
+  expect(await em().findOneOrFail(Customer, { externalRef: 'Q-3' })).toMatchObject({ name: 'Pizza 12" Co' });
+  // Text after a closing quote is kept with it, as written.
+  await run('customers', `${header}Q-4,"Pizza" Co,q4@example.com\r\n`);
+  expect(await em().findOneOrFail(Customer, { externalRef: 'Q-4' })).toMatchObject({ name: '"Pizza" Co' });
+});
+
+it('says what a byte-order mark says: a UTF-16 file is saved as UTF-8, a UTF-8 one read without an encoding', async () => {
+  const text = 'customer_ref,name,email\r\nU-1,José,u1@example.com\r\n';
+  const utf16 = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]);
+  await expect(runBytes('customers', utf16)).rejects.toMatchObject({ code: 'IMPORT_UNREADABLE_CSV', message: expect.stringMatching(/is UTF-16 .* save it as UTF-8/), details: { line: 1 } });
+  const utf8 = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(text)]);
+  await expect(runBytes('customers', utf8, 'windows-1252')).rejects.toMatchObject({ code: 'IMPORT_UNREADABLE_CSV', message: expect.stringMatching(/it is UTF-8, not windows-1252/) });
+  expect(await runBytes('customers', utf8)).toMatchObject({ inserted: 1 });
+  expect(await em().findOneOrFail(Customer, { externalRef: 'U-1' })).toMatchObject({ name: 'José' });
 });
 
 it('CLI: refuses a file that is not UTF-8, naming the line, and reads it with --encoding', async () => {

@@ -29,9 +29,16 @@ export function decodeCsv(encoding = 'utf-8'): Transform {
   let endsWithCr = false; // the bytes so far end with \r: a \n next ends no further line
   const unreadable = (at: number) =>
     new ImportException(ImportExceptionCode.UnreadableCsv, `Line ${at} is not ${decoder.encoding} text: is the file in another encoding (e.g. windows-1252)?`, { line: at, encoding: decoder.encoding });
+  let first = true;
 
   return new Transform({
     transform(chunk: Buffer, _enc, done) {
+      // A byte-order mark says what the file is, whatever encoding was given.
+      if (first && chunk.length) {
+        first = false;
+        const marked = byteOrderMark(chunk, decoder.encoding);
+        if (marked) return done(new ImportException(ImportExceptionCode.UnreadableCsv, marked, { line: 1 }));
+      }
       let text: string;
       try {
         text = decoder.decode(chunk, { stream: true });
@@ -57,6 +64,15 @@ export function decodeCsv(encoding = 'utf-8'): Transform {
       }
     },
   });
+}
+
+/** What a file's byte-order mark says against reading it as `encoding`, or null (none, or UTF-8's read as UTF-8). */
+function byteOrderMark(start: Buffer, encoding: string): string | null {
+  if ((start[0] === 0xff && start[1] === 0xfe) || (start[0] === 0xfe && start[1] === 0xff)) {
+    return 'The file is UTF-16 (e.g. Excel\'s "Unicode Text"), which the import does not read: save it as UTF-8 ("CSV UTF-8")';
+  }
+  if (encoding !== 'utf-8' && start[0] === 0xef && start[1] === 0xbb && start[2] === 0xbf) return `The file starts with UTF-8's byte-order mark: it is UTF-8, not ${encoding}; leave out the encoding`;
+  return null;
 }
 
 /**

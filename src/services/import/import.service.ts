@@ -176,7 +176,12 @@ export class ImportService {
           const line = lastRecordEnd + 1;
           throw new ImportException(ImportExceptionCode.UnreadableCsv, `The CSV cannot be read: a quote opened in the record starting on line ${line} is never closed`, { line });
         }
-        throw new ImportException(ImportExceptionCode.UnreadableCsv, `The CSV cannot be read: ${(error as Error).message}`, typeof lines === 'number' ? { line: lines } : {});
+        // Named by the line the record it could not read starts on, as row errors are (csv-parse's own count runs ahead after a quoted \r\n).
+        if (typeof lines === 'number') {
+          const line = lastRecordEnd + 1;
+          throw new ImportException(ImportExceptionCode.UnreadableCsv, `The CSV cannot be read in the record starting on line ${line}: ${(error as Error).message}`, { line });
+        }
+        throw new ImportException(ImportExceptionCode.UnreadableCsv, `The CSV cannot be read: ${(error as Error).message}`, {});
       }
       if (header === null) throw new ImportException(ImportExceptionCode.EmptyFile, 'The file has no header line', {});
       return { header, rowsRead };
