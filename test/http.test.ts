@@ -218,9 +218,34 @@ it('tells operators, in its metrics and through GraphQL, whether delivery keeps 
   expect(data.operationsStatus.oldestDueMessageSeconds).toBeGreaterThanOrEqual(600);
   // Temporal answers, and no worker polls this API's task queue.
   expect(data.operationsStatus.workers).toEqual({ polling: 0, lastPollSecondsAgo: null });
+  expect(data.operationsStatus.engineReachable).toBe(true);
   expect(metric(text, 'retention_workers_polling')).toBe(0);
+  expect(metric(text, 'retention_temporal_up')).toBe(1);
   expect((await ask('test-viewer-key-0123456789')).errors[0].extensions.code).toBe('FORBIDDEN');
 });
+
+it('says when Temporal cannot be asked: retention_temporal_up 0, the worker gauges left out, and a warning for each operation it fails', async () => {
+  const lines: Array<Record<string, unknown>> = [];
+  const config = loadConfig({ ...process.env, DATABASE_URL: pg.url, PORT: '0', NODE_ENV: 'test', API_KEYS: 'operator:test-operator-key-0123456789' });
+  // Nothing listens on port 1.
+  const unreachable = await connectTemporal('127.0.0.1:1', config.temporal.namespace, { lazy: true });
+  const cut = await createApi({ config, orm, temporal: unreachable, logger: createLogger('info', 'api', { write: (line: string) => void lines.push(JSON.parse(line)) }) });
+  try {
+    const url = (await cut.listen()).url;
+    const text = await (await fetch(url.replace(/\/graphql$/, '/metrics'))).text();
+    expect(metric(text, 'retention_operations_status_up')).toBe(1);
+    expect(metric(text, 'retention_temporal_up')).toBe(0);
+    expect(text).not.toMatch(/^retention_workers_polling /m);
+    const { data } = (await (await askGraphql(url, { key: 'test-operator-key-0123456789', query: print(OperationsStatusDocument) })).json()) as any;
+    expect(data.operationsStatus).toMatchObject({ workers: null, engineReachable: false });
+    const running = (await (await askGraphql(url, { key: 'test-operator-key-0123456789', query: '{ runningPlaybookRuns(first: 1) { totalCount } }' })).json()) as any;
+    expect(running.errors?.[0]?.extensions).toMatchObject({ code: 'UNAVAILABLE', reason: 'PLAYBOOK_ENGINE_UNAVAILABLE' });
+    expect(lines.filter((l) => l.level === 40 && l.reason === 'PLAYBOOK_ENGINE_UNAVAILABLE')).toHaveLength(1);
+  } finally {
+    await cut.stop();
+    await unreachable.close();
+  }
+}, 60_000);
 
 // The limits count in PostgreSQL, shared by API processes: each test of a limit starts from no counts,
 // once the other APIs of this file have shared what they counted last (every 200 ms).

@@ -36,6 +36,8 @@ export function createErrorFormatter(logger: Logger, exposeInternals: boolean) {
     const original = rootCause(error);
     const args = (error instanceof GraphQLError && resolvedFields.get(error)?.args) || [];
     if (original instanceof DomainException) {
+      // A service out of reach (the workflow engine) is an operator's matter, as the database's is.
+      if (original.kind === 'UNAVAILABLE') logger.warn({ reason: original.code, path: formatted.path }, original.message);
       const details = asApiSpells(original.details);
       if (typeof details.field === 'string') {
         details.field = pathFromArgument(args, details.field);

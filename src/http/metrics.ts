@@ -164,6 +164,9 @@ function operationsGauges(registry: Registry, status: () => Promise<OperationsSt
   gauge('retention_worker_last_poll_seconds', 'Seconds since a worker last polled the task queue, as this process has seen (growing: no worker takes the work; absent until one was seen, when retention_workers_polling is 0)', [], (g, s) => {
     if (s.workers?.lastPollSecondsAgo != null) g.set(s.workers.lastPollSecondsAgo);
   });
+  gauge('retention_temporal_up', 'Whether Temporal answered this scrape in time: 1, or 0 (playbooks, delivery and rescores stand still; the worker gauges are then left out)', [], (g, s) => {
+    if (s.engineReachable !== null) g.set(s.engineReachable ? 1 : 0);
+  });
   gauge('retention_playbook_runs_running', 'Playbook runs under way, by playbook', ['playbook'], (g, s) => {
     for (const { playbook, runs } of s.runningPlaybookRuns) g.set({ playbook }, runs);
   });

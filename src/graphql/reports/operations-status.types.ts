@@ -47,4 +47,7 @@ export class OperationsStatusType {
 
   @Field(() => WorkersType, { nullable: true, description: 'Null when Temporal could not be asked' })
   workers!: WorkersType | null;
+
+  @Field(() => Boolean, { nullable: true, description: 'Whether Temporal answered this read in time (false: playbooks, delivery and rescores stand still); null where this API process does not ask it' })
+  engineReachable!: boolean | null;
 }

@@ -36,6 +36,8 @@ export interface OperationsStatus {
   runningPlaybookRuns: { playbook: string; runs: number }[];
   /** Null when the engine could not be asked (or this process does not know it). */
   workers: Workers | null;
+  /** Whether the engine answered this read (within its time); null where this process does not ask it. */
+  engineReachable: boolean | null;
 }
 
 /** How long the status's statements may run or wait for a lock, milliseconds (the database cancels them then). */
@@ -90,6 +92,7 @@ export class OperationsStatusService {
       // Every playbook, none running too: a dashboard's row and a metric's series do not vanish at zero.
       runningPlaybookRuns: Object.values(Playbook).map((playbook) => ({ playbook, runs: Number(runs.find((r) => r.playbook === playbook)?.runs ?? 0) })),
       workers: await workers,
+      engineReachable: this.presence ? (await workers) !== null : null,
     };
   }
 }
