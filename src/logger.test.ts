@@ -1,4 +1,4 @@
-import { createLogger } from './logger.js';
+import { createLogger, requestLogContext } from './logger.js';
 import { PinoTemporalLogger } from './temporal/temporal-logger.js';
 
 function capture() {
@@ -16,4 +16,17 @@ it('writes our own errors (`err`) alike', () => {
   const { lines, destination } = capture();
   createLogger('info', 'api', destination).error({ err: new RangeError('out of range') }, 'failed');
   expect(lines[0]).toMatchObject({ err: { type: 'RangeError', message: 'out of range' } });
+});
+
+it("keeps one line's fields out of the request's later lines", () => {
+  const { lines, destination } = capture();
+  const log = createLogger('info', 'api', destination);
+  requestLogContext.run({ requestId: 'r1' }, () => {
+    log.warn({ err: new Error('boom'), check: 'PostgreSQL' }, 'first');
+    log.info({ status: 200 }, 'request');
+  });
+  expect(lines[0]).toMatchObject({ requestId: 'r1', check: 'PostgreSQL', err: { message: 'boom' } });
+  expect(lines[1]).toMatchObject({ requestId: 'r1', status: 200, msg: 'request' });
+  expect(lines[1]).not.toHaveProperty('err');
+  expect(lines[1]).not.toHaveProperty('check');
 });

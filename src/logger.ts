@@ -10,7 +10,8 @@ export function createLogger(level: string, name: string, destination?: Destinat
     name,
     level,
     base: { service: name },
-    mixin: () => requestLogContext.getStore() ?? {},
+    // A copy: pino merges each line's fields into what the mixin returns, which would carry them into the request's later lines.
+    mixin: () => ({ ...requestLogContext.getStore() }),
     // Errors keep their type, message and stack under either key: ours log `err`, the Temporal SDK `error` (a failed activity's cause).
     serializers: { err: pino.stdSerializers.err, error: pino.stdSerializers.err },
   };

@@ -133,3 +133,27 @@ it('reports a failing database once, counts alone meanwhile, and shares what it 
   expect(reports).toEqual(['failed: connection refused', 'works again']);
   expect((await rows()).find((r) => r.key === 'key:outage')?.hits).toBe(2);
 });
+
+it('does not say the database works again after a failure until a sync reached it, also with nothing left to share', async () => {
+  let down = true;
+  const reports: string[] = [];
+  const store = new PostgresRateLimitStore(
+    () => {
+      if (down) throw new Error('connection refused');
+      return orm.em.fork().getKysely();
+    },
+    { syncFailed: (error) => reports.push(`failed: ${(error as Error).message}`), syncWorksAgain: () => reports.push('works again') },
+    3_600_000,
+  );
+  store.init({ windowMs: 50 } as Options);
+  stores.push(store);
+  store.increment('key:short-window');
+  await store.sync();
+  // The window ends: nothing to share, and the database is still down.
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  await store.sync();
+  expect(reports).toEqual(['failed: connection refused']);
+  down = false;
+  await store.sync();
+  expect(reports).toEqual(['failed: connection refused', 'works again']);
+});

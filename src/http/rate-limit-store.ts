@@ -124,6 +124,8 @@ export class PostgresRateLimitStore implements Store {
       for (const r of rows) totals.set(r.key, r.hits);
     }
     for (const a of active) a.count.shared = totals.get(a.key) ?? a.count.shared;
+    // After a failure, only a sync that reached the database says it works again (one with nothing to share asks it).
+    if (this.failing && counted.length === 0 && heard.length === 0) await sql`select 1`.execute(this.db());
     // Rows of ended windows go, once a window.
     if (now - this.lastSweep >= this.windowMs) {
       this.lastSweep = now;
