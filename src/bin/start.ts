@@ -5,7 +5,7 @@ import path from 'node:path';
 import { startApiProcess } from '../app/api-process.js';
 import { onStopSignal } from '../app/stop-signals.js';
 import { startWorkerProcess } from '../app/worker-process.js';
-import { ConfigError, loadConfig, localAddress } from '../config/config.js';
+import { ConfigError, loadConfig, localAddress, localServerPorts } from '../config/config.js';
 import { createOrm, migrateUp } from '../db/orm.js';
 import { loadDemoDataIfEmpty } from '../dev/demo-loader.js';
 import { Customer } from '../entities/index.js';
@@ -29,8 +29,10 @@ import { defaultRescorePolicy } from '../domain/scoring/scoring-policy.js';
  */
 const env = process.env;
 // The settings are checked before anything starts: a mistyped one is said at once, as a line, not after PostgreSQL and Temporal came up.
+let ports: ReturnType<typeof localServerPorts>;
 try {
   loadConfig({ ...env, DATABASE_URL: env.DATABASE_URL || 'postgres://not-started-yet' });
+  ports = localServerPorts(env);
 } catch (error) {
   if (!(error instanceof ConfigError)) throw error;
   process.stderr.write(`npm start: ${error.message}\n`);
@@ -66,7 +68,7 @@ try {
   if (!env.DATABASE_URL) {
     const pg = await startEmbeddedPostgres({
       dataDir: path.join(dataDir, 'postgres'),
-      port: Number(env.PGPORT ?? 54329),
+      port: ports.postgres,
       database: 'retention',
       log: (m) => log.warn(m),
       // Stopped last, below: the worker still writes while it drains.
@@ -81,8 +83,8 @@ try {
     const binary = ensureTemporalCli(path.resolve('.cache'), (m) => log.info(m));
     const temporal = await startTemporalDevServer({
       binary,
-      port: Number(env.TEMPORAL_PORT ?? 7233),
-      uiPort: Number(env.TEMPORAL_UI_PORT ?? 8233),
+      port: ports.temporal,
+      uiPort: ports.temporalUi,
       dbFile: path.join(dataDir, 'temporal.sqlite'),
       logFile: path.join(dataDir, 'temporal.log'),
       ownerFile: path.join(dataDir, 'temporal.owner.json'),

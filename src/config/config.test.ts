@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, loadConfig, localServerPorts } from './config.js';
 
 const base = { DATABASE_URL: 'postgres://localhost/x' };
 
@@ -92,5 +92,24 @@ describe('LOG_LEVEL', () => {
     expect(loadConfig(base).logLevel).toBe('info');
     expect(loadConfig({ ...base, LOG_LEVEL: 'debug' }).logLevel).toBe('debug');
     expect(() => loadConfig({ ...base, LOG_LEVEL: 'verbose' })).toThrow('LOG_LEVEL must be fatal or error or warn or info or debug or trace or silent, got "verbose"');
+  });
+});
+
+describe('ports and schedules', () => {
+  it('takes a port from 1 to 65535 (0 where it means something) and names the variable otherwise', () => {
+    expect(loadConfig({ ...base, PORT: '0' }).api.port).toBe(0);
+    expect(loadConfig({ ...base, WORKER_METRICS_PORT: '0' }).workerMetricsPort).toBe(0);
+    expect(() => loadConfig({ ...base, PORT: '70000' })).toThrow('PORT must be a port, 1 to 65535 (0: any free port), got "70000"');
+    expect(() => loadConfig({ ...base, WORKER_METRICS_PORT: '70000' })).toThrow(/^WORKER_METRICS_PORT must be a port/);
+    expect(localServerPorts({ PGPORT: '54400' })).toEqual({ postgres: 54400, temporal: 7233, temporalUi: 8233 });
+    expect(() => localServerPorts({ PGPORT: 'abc' })).toThrow(/^PGPORT must be a non-negative integer, got "abc"/);
+    expect(() => localServerPorts({ TEMPORAL_PORT: '0' })).toThrow('TEMPORAL_PORT must be a port, 1 to 65535, got "0"');
+  });
+
+  it('takes a cron schedule or off, and names the variable and what is wrong otherwise', () => {
+    expect(loadConfig(base).rescoreSchedule).toBe('0 2 * * *');
+    expect(loadConfig({ ...base, RESCORE_SCHEDULE: 'off', DATA_RETENTION_SCHEDULE: '30 3 * * SUN' })).toMatchObject({ rescoreSchedule: null, dataRetention: { schedule: '30 3 * * SUN' } });
+    expect(() => loadConfig({ ...base, RESCORE_SCHEDULE: 'every night' })).toThrow(/^RESCORE_SCHEDULE must be a cron schedule \(UTC\) or off, got "every night": a cron schedule has five fields/);
+    expect(() => loadConfig({ ...base, RUN_RECONCILIATION_SCHEDULE: '61 2 * * *' })).toThrow('RUN_RECONCILIATION_SCHEDULE must be a cron schedule (UTC) or off, got "61 2 * * *": its minute field "61": "61" is not within 0-59');
   });
 });

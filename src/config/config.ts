@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { cronProblem } from './cron.js';
 import { dataRetentionPolicy } from '../domain/customers/data-retention.js';
 import type { UnsubscribeLinks } from '../domain/messages/unsubscribe-link.js';
 import { currencyProblem, moneyPolicy } from '../domain/money.js';
@@ -78,6 +79,23 @@ function int(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   const value = Number(raw);
   if (!Number.isInteger(value) || value < 0) throw new ConfigError(`${name} must be a non-negative integer, got "${raw}"`);
   return value;
+}
+
+/** A port to listen on or reach: 1 to 65535 (0 where `zeroMeans` says what 0 is, e.g. any free port, or off). */
+function port(env: NodeJS.ProcessEnv, name: string, fallback: number, zeroMeans?: string): number {
+  const value = int(env, name, fallback);
+  if (value > 65_535 || (value === 0 && !zeroMeans)) throw new ConfigError(`${name} must be a port, 1 to 65535${zeroMeans ? ` (0: ${zeroMeans})` : ''}, got "${env[name]}"`);
+  return value;
+}
+
+/** A cron schedule (UTC), or null for `off`. */
+function schedule(env: NodeJS.ProcessEnv, name: string, fallback: string): string | null {
+  const raw = env[name]?.trim();
+  if (raw === 'off') return null;
+  if (!raw) return fallback;
+  const problem = cronProblem(raw);
+  if (problem) throw new ConfigError(`${name} must be a cron schedule (UTC) or off, got "${raw}": ${problem}`);
+  return raw;
 }
 
 function bool(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
@@ -185,10 +203,15 @@ function unsubscribe(env: NodeJS.ProcessEnv, production: boolean, channel: AppCo
   return { publicUrl: url.href.replace(/\/+$/, ''), secrets };
 }
 
+/** The ports of the servers `npm start` runs on this machine (`PGPORT`, `TEMPORAL_PORT`, `TEMPORAL_UI_PORT`). */
+export function localServerPorts(env: NodeJS.ProcessEnv = process.env): { postgres: number; temporal: number; temporalUi: number } {
+  return { postgres: port(env, 'PGPORT', 54329), temporal: port(env, 'TEMPORAL_PORT', 7233), temporalUi: port(env, 'TEMPORAL_UI_PORT', 8233) };
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const nodeEnv = env.NODE_ENV === 'production' || env.NODE_ENV === 'test' ? env.NODE_ENV : 'development';
   const production = nodeEnv === 'production';
-  const api = { host: env.HOST || (production ? '0.0.0.0' : '127.0.0.1'), port: int(env, 'PORT', 4000) };
+  const api = { host: env.HOST || (production ? '0.0.0.0' : '127.0.0.1'), port: port(env, 'PORT', 4000, 'any free port') };
   const messages = delivery(env);
   return {
     env: nodeEnv,
@@ -210,15 +233,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       trustProxy: trustProxy(env.TRUST_PROXY),
       metricsToken: metricsToken(env.METRICS_TOKEN),
     },
-    workerMetricsPort: int(env, 'WORKER_METRICS_PORT', 9464),
+    workerMetricsPort: port(env, 'WORKER_METRICS_PORT', 9464, 'off'),
     delivery: messages,
     unsubscribe: unsubscribe(env, production, messages.channel, `http://${localAddress(api.host)}:${api.port}`),
-    rescoreSchedule: env.RESCORE_SCHEDULE === 'off' ? null : env.RESCORE_SCHEDULE || '0 2 * * *',
-    scoreHistorySchedule: env.SCORE_HISTORY_SCHEDULE === 'off' ? null : env.SCORE_HISTORY_SCHEDULE || '0 4 * * *',
-    triggersSchedule: env.PLAYBOOK_TRIGGERS_SCHEDULE === 'off' ? null : env.PLAYBOOK_TRIGGERS_SCHEDULE || '0 6 * * *',
-    runReconciliationSchedule: env.RUN_RECONCILIATION_SCHEDULE === 'off' ? null : env.RUN_RECONCILIATION_SCHEDULE || '*/5 * * * *',
+    rescoreSchedule: schedule(env, 'RESCORE_SCHEDULE', '0 2 * * *'),
+    scoreHistorySchedule: schedule(env, 'SCORE_HISTORY_SCHEDULE', '0 4 * * *'),
+    triggersSchedule: schedule(env, 'PLAYBOOK_TRIGGERS_SCHEDULE', '0 6 * * *'),
+    runReconciliationSchedule: schedule(env, 'RUN_RECONCILIATION_SCHEDULE', '*/5 * * * *'),
     dataRetention: {
-      schedule: env.DATA_RETENTION_SCHEDULE === 'off' ? null : env.DATA_RETENTION_SCHEDULE || '0 5 * * *',
+      schedule: schedule(env, 'DATA_RETENTION_SCHEDULE', '0 5 * * *'),
       eraseOffboardedAfterDays: int(env, 'ERASE_OFFBOARDED_AFTER_DAYS', dataRetentionPolicy.eraseOffboardedAfterDays),
     },
     currency: currency(env),
