@@ -2,7 +2,7 @@ import type { Client } from '@temporalio/client';
 import { configuredPolicies, type AppConfig } from '../config/config.js';
 import type { Logger } from '../logger.js';
 import type { Policies } from '../domain/policies/index.js';
-import { connectTemporal } from '../temporal/client.js';
+import { connectTemporal, whenConnected } from '../temporal/client.js';
 import {
   dataRetentionScheduleId,
   ensureDataRetentionSchedule,
@@ -29,10 +29,14 @@ import { createSender, startDeliveryLoop } from './delivery-loop.js';
 export async function startWorkerProcess(config: AppConfig, logger: Logger, opts: { handleSignals?: boolean; policies?: Policies } = {}) {
   const policies = configuredPolicies(config, opts.policies);
   const orm = await openProcessDatabase(config.databaseUrl, policies.money.currency, logger);
-  // Installed once the database is there: until then a signal stops the process as it would any other.
+  const { address, namespace } = config.temporal;
+  const temporal = await whenConnected(
+    () => connectTemporal(address, namespace),
+    (error, retryInMs) => logger.warn({ err: error, address }, `Temporal (TEMPORAL_ADDRESS ${address}) cannot be reached yet; trying again in ${retryInMs / 1000} s`),
+  );
+  // Installed once the database and Temporal are there: until then a signal stops the process as it would any other.
   // On the address the API listens on: loopback on a developer's machine, every interface in a container (HOST).
   installTemporalRuntime(logger, config.workerMetricsPort, { handleSignals: opts.handleSignals, metricsHost: config.api.host });
-  const temporal = await connectTemporal(config.temporal.address, config.temporal.namespace);
   const { worker, connection } = await createWorker(config.temporal, orm, temporal.client, policies);
   await putSchedulesInPlace(temporal.client, config, logger, policies);
   const delivery = config.delivery.channel === 'off' ? null : startDeliveryLoop(orm, createSender(config.delivery), policies, config.delivery.intervalMs, config.unsubscribe, logger);

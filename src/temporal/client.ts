@@ -18,3 +18,20 @@ export async function connectTemporal(address: string, namespace: string, opts: 
   const identity = `${PLATFORM_IDENTITY_PREFIX}${process.pid}@${hostname()}`;
   return { client: new Client({ connection, namespace, identity }), connection, close: () => connection.close() };
 }
+
+/**
+ * `connect`, tried again while it fails (Temporal still starting beside this process,
+ * restarting after the host did, the network not up yet), each wait told to `onWaiting` and
+ * twice the last, up to 10 s: a worker waits for Temporal as it waits for PostgreSQL, instead
+ * of exiting into a restart loop.
+ */
+export async function whenConnected<T>(connect: () => Promise<T>, onWaiting: (error: unknown, retryInMs: number) => void, firstWaitMs = 500): Promise<T> {
+  for (let wait = firstWaitMs; ; wait = Math.min(wait * 2, 10_000)) {
+    try {
+      return await connect();
+    } catch (error) {
+      onWaiting(error, wait);
+      await new Promise((resolve) => setTimeout(resolve, wait));
+    }
+  }
+}
