@@ -109,7 +109,8 @@ it('shares its counts on its own, every so often', async () => {
   expect((await rows()).find((r) => r.key === 'key:by-itself')?.hits).toBe(1);
 });
 
-it('reports a failing database once, counts alone meanwhile, and shares what it counted once the database works again', async () => {
+/** A store over a database that is down until `up()`, and what it reported. */
+function storeOverOutage(windowMs: number) {
   let down = true;
   const reports: string[] = [];
   const store = new PostgresRateLimitStore(
@@ -120,40 +121,34 @@ it('reports a failing database once, counts alone meanwhile, and shares what it 
     { syncFailed: (error) => reports.push(`failed: ${(error as Error).message}`), syncWorksAgain: () => reports.push('works again') },
     3_600_000,
   );
-  store.init({ windowMs: 60_000 } as Options);
+  store.init({ windowMs } as Options);
   stores.push(store);
+  return { store, reports, up: () => (down = false) };
+}
+
+it('reports a failing database once, counts alone meanwhile, and shares what it counted once the database works again', async () => {
+  const { store, reports, up } = storeOverOutage(60_000);
   store.increment('key:outage');
   await store.sync();
   store.increment('key:outage');
   await store.sync();
   expect(reports).toEqual(['failed: connection refused']);
   expect(store.get('key:outage')?.totalHits).toBe(2);
-  down = false;
+  up();
   await store.sync();
   expect(reports).toEqual(['failed: connection refused', 'works again']);
   expect((await rows()).find((r) => r.key === 'key:outage')?.hits).toBe(2);
 });
 
 it('does not say the database works again after a failure until a sync reached it, also with nothing left to share', async () => {
-  let down = true;
-  const reports: string[] = [];
-  const store = new PostgresRateLimitStore(
-    () => {
-      if (down) throw new Error('connection refused');
-      return orm.em.fork().getKysely();
-    },
-    { syncFailed: (error) => reports.push(`failed: ${(error as Error).message}`), syncWorksAgain: () => reports.push('works again') },
-    3_600_000,
-  );
-  store.init({ windowMs: 50 } as Options);
-  stores.push(store);
+  const { store, reports, up } = storeOverOutage(50);
   store.increment('key:short-window');
   await store.sync();
   // The window ends: nothing to share, and the database is still down.
   await new Promise((resolve) => setTimeout(resolve, 100));
   await store.sync();
   expect(reports).toEqual(['failed: connection refused']);
-  down = false;
+  up();
   await store.sync();
   expect(reports).toEqual(['failed: connection refused', 'works again']);
 });
