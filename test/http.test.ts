@@ -242,8 +242,8 @@ it('says when Temporal cannot be asked: retention_temporal_up 0, the worker gaug
     expect(running.errors?.[0]?.extensions).toMatchObject({ code: 'UNAVAILABLE', reason: 'PLAYBOOK_ENGINE_UNAVAILABLE' });
     expect(lines.filter((l) => l.level === 40 && l.reason === 'PLAYBOOK_ENGINE_UNAVAILABLE')).toHaveLength(1);
   } finally {
+    // The connection is left open: the client's own retries of the calls given up on run on for a while, and throw on a closed one.
     await cut.stop();
-    await unreachable.close();
   }
 }, 60_000);
 
