@@ -55,6 +55,7 @@ import { Migration20261209000000_outbox_waits_for } from './Migration20261209000
 import { Migration20261210000000_fix_case_team } from './Migration20261210000000_fix_case_team.js';
 import { Migration20261210010000_outbox_sent_as } from './Migration20261210010000_outbox_sent_as.js';
 import { Migration20261210020000_fix_case_team_default } from './Migration20261210020000_fix_case_team_default.js';
+import { Migration20261210030000_customer_tier_changed_from } from './Migration20261210030000_customer_tier_changed_from.js';
 
 /** Every migration in order; listed explicitly so compiled and bundled builds find them without globbing. */
 export const migrationsList: MigrationObject[] = [
@@ -114,4 +115,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261210000000_fix_case_team', class: Migration20261210000000_fix_case_team },
   { name: 'Migration20261210010000_outbox_sent_as', class: Migration20261210010000_outbox_sent_as },
   { name: 'Migration20261210020000_fix_case_team_default', class: Migration20261210020000_fix_case_team_default },
+  { name: 'Migration20261210030000_customer_tier_changed_from', class: Migration20261210030000_customer_tier_changed_from },
 ];

@@ -313,32 +313,37 @@ it('keeps tenure, tier, status, consent and time zone when a re-import leaves th
   expect(await em().findOneOrFail(Invoice, { externalRef: 'INV-K' })).toMatchObject({ amountMinor: 5500, remindersSent: 2, feeChargedMinor: 500, feeWaivedMinor: 150 });
 });
 
-it('keeps an offboarding and a tier change decided here against a CRM export that still has the old values; takes the CRM\'s own changes', async () => {
+it('keeps a notice and a tier change decided here against a CRM export that still has the old values, until the CRM agrees or changes them itself', async () => {
   const header = 'customer_ref,name,email,service_tier,status\n';
-  const file = (tier: string, status: string) => `${header}OFF-1,Olga,olga@example.com,${tier},${status}\nOFF-2,Otto,otto@example.com,${tier},${status}\n`;
+  const file = (tier: string, status: string) => `${header}OFF-1,Olga,olga@example.com,${tier},${status}\n`;
   await run('customers', file('premium', 'active'));
-  const [olga, otto] = await Promise.all(['OFF-1', 'OFF-2'].map((ref) => em().findOneOrFail(Customer, { externalRef: ref })));
-  // An account review gave Olga notice after she took a cheaper tier it proposed (what its steps write and audit).
+  const olga = await em().findOneOrFail(Customer, { externalRef: 'OFF-1' });
+  // An account review gave Olga notice after she took a cheaper tier it proposed (what its steps write).
   const e = em();
-  e.create(AuditEntry, { actor: 'playbook:account-review/x', action: 'customer.service-tier', entityType: 'customer', entityId: olga.id, before: { serviceTier: 'premium' }, after: { serviceTier: 'standard' } });
   e.create(AuditEntry, { actor: 'admin:test', action: 'customer.offboarding', entityType: 'customer', entityId: olga.id, before: { status: 'active' }, after: { status: 'offboarding', workflowId: 'account-review/x' } });
   await e.flush();
-  await em().nativeUpdate(Customer, { id: olga.id }, { serviceTier: ServiceTier.Standard, status: CustomerStatus.Offboarding });
-  // Otto's CRM offboarded him: its word, which a later export may take back.
-  await run('customers', `${header}OFF-2,Otto,otto@example.com,premium,offboarded\n`);
+  await em().nativeUpdate(Customer, { id: olga.id }, { serviceTier: ServiceTier.Standard, tierChangedFrom: ServiceTier.Premium, status: CustomerStatus.Offboarding });
 
+  // The CRM does not know yet: its export changes neither.
   await run('customers', file('premium', 'active'));
-  expect(await em().findOneOrFail(Customer, olga.id)).toMatchObject({ status: 'offboarding', serviceTier: 'standard' });
-  expect(await em().findOneOrFail(Customer, otto.id)).toMatchObject({ status: 'active', serviceTier: 'premium' });
-  // A tier the CRM changed itself (not the one changed from here) is taken; the offboarding stays the review's to end.
-  await run('customers', file('basic', 'active'));
-  expect(await em().findOneOrFail(Customer, olga.id)).toMatchObject({ status: 'offboarding', serviceTier: 'basic' });
-  // Withdrawn here, the CRM's status counts again.
+  expect(await em().findOneOrFail(Customer, olga.id)).toMatchObject({ status: 'offboarding', serviceTier: 'standard', tierChangedFrom: 'premium' });
+  // It takes the new tier over: the hold ends, and a later move back to premium is the CRM's own, and taken.
+  await run('customers', file('standard', 'active'));
+  expect(await em().findOneOrFail(Customer, olga.id)).toMatchObject({ serviceTier: 'standard', tierChangedFrom: null });
+  await run('customers', file('premium', 'active'));
+  expect(await em().findOneOrFail(Customer, olga.id)).toMatchObject({ serviceTier: 'premium', status: 'offboarding' });
+
+  // Offboarded at the end of the notice: a customer who comes back is the CRM's to make active again.
+  await em().nativeUpdate(Customer, { id: olga.id }, { status: CustomerStatus.Offboarded });
+  await run('customers', file('premium', 'active'));
+  expect(await em().findOneOrFail(Customer, olga.id)).toMatchObject({ status: 'active' });
+  // A notice withdrawn here leaves the CRM's status counting again.
   const w = em();
   w.create(AuditEntry, { actor: 'operator:test', action: 'customer.offboarding-withdrawn', entityType: 'customer', entityId: olga.id, before: { status: 'offboarding' }, after: { status: 'active', workflowId: 'account-review/x' } });
   await w.flush();
-  await run('customers', file('basic', 'offboarded'));
-  expect(await em().findOneOrFail(Customer, olga.id)).toMatchObject({ status: 'offboarded' });
+  await em().nativeUpdate(Customer, { id: olga.id }, { status: CustomerStatus.Offboarding });
+  await run('customers', file('premium', 'active'));
+  expect(await em().findOneOrFail(Customer, olga.id)).toMatchObject({ status: 'active' });
 });
 
 it("moves a customer's acquired_at back to their first order's day, never forward: one who bought years ago is no newcomer", async () => {

@@ -77,6 +77,10 @@ export class Customer {
   @Enum({ items: () => ServiceTier, nativeEnumName: 'service_tier' })
   serviceTier: ServiceTier = ServiceTier.Standard;
 
+  /** The tier this platform moved the customer from (a proposal they accepted), until the CRM's exports agree: an export still carrying it does not put it back. */
+  @Enum({ items: () => ServiceTier, nativeEnumName: 'service_tier', nullable: true })
+  tierChangedFrom?: ServiceTier | null;
+
   @Index()
   @Enum({ items: () => CustomerStatus, nativeEnumName: 'customer_status' })
   status: CustomerStatus = CustomerStatus.Active;

@@ -343,24 +343,15 @@ const withdrawnHere = (customerId: string) => `coalesce((
   order by a.at desc limit 1), false)`;
 
 /**
- * Whether the stored customer `c` is offboarding or offboarded by an account review of this
- * platform (its last word on the offboarding is not a withdrawal): a CRM export that still says
- * `active` does not undo it; the review ends it.
+ * Whether the stored customer `c` is under an offboarding notice an account review of this
+ * platform gave (its last word on it is not a withdrawal): a CRM export that still says `active`
+ * does not end the notice; the review ends it (offboarded, or withdrawn). Once offboarded, the
+ * CRM's word counts again (a customer who comes back).
  */
-const offboardedHere = (c: string) => `(${c}.status in ('offboarding', 'offboarded') and coalesce((
+const noticeGivenHere = (c: string) => `(${c}.status = 'offboarding' and coalesce((
   select a.action <> 'customer.offboarding-withdrawn' from audit_entry a
-  where a.entity_type = 'customer' and a.entity_id = ${c}.id::text and a.action in ('customer.offboarding', 'customer.offboarded', 'customer.offboarding-withdrawn')
+  where a.entity_type = 'customer' and a.entity_id = ${c}.id::text and a.action in ('customer.offboarding', 'customer.offboarding-withdrawn')
   order by a.at desc, a.id desc limit 1), false))`;
-
-/**
- * The tier this platform last changed the customer from (a proposal they accepted, a person's
- * change), null if it never did: a CRM export that still carries it is stale and does not put it
- * back; another tier there is the CRM's own change, and taken.
- */
-const tierChangedHereFrom = (customerId: string) => `(
-  select a.before ->> 'serviceTier' from audit_entry a
-  where a.entity_type = 'customer' and a.entity_id = ${customerId}::text and a.action in ('customer.service-tier', 'customer.update') and a.after ? 'serviceTier'
-  order by a.at desc, a.id desc limit 1)`;
 
 /**
  * The day the invoice's stored payments first cover `amount` (null while they do not): a
@@ -385,13 +376,15 @@ export function upsertSql(spec: ImportSpec, header: Set<string>, deriveRefs = tr
           ? [`create temp table import_consent_before on commit drop as
                 select c.id, c.marketing_consent from import_stage s join customer c on c.external_ref = btrim(s.customer_ref) where ${good}`]
           : []),
-        counted(`insert into customer (id, external_ref, name, email, phone, time_zone, locale, service_tier, status, marketing_consent, acquired_at, created_at, updated_at)
+        counted(`insert into customer (id, external_ref, name, email, phone, time_zone, locale, service_tier, tier_changed_from, status, marketing_consent, acquired_at, created_at, updated_at)
           select gen_random_uuid(), btrim(s.customer_ref), btrim(s.name), lower(btrim(s.email)), ${v('phone')},
                  coalesce(${v('time_zone')}, old.time_zone, 'UTC'),
                  coalesce(${v('locale')}, old.locale, 'en'),
-                 case when lower(${v('service_tier')}) = ${tierChangedHereFrom('old.id')} then old.service_tier
+                 case when lower(${v('service_tier')}) = old.tier_changed_from::text then old.service_tier
                       else coalesce(lower(${v('service_tier')})::service_tier, old.service_tier, 'standard') end,
-                 case when ${offboardedHere('old')} then old.status else coalesce(lower(${v('status')})::customer_status, old.status, 'active') end,
+                 -- Held while the file still carries the tier moved from, or carries none; its agreeing, or its own change, ends it.
+                 case when ${v('service_tier')} is null or lower(${v('service_tier')}) = old.tier_changed_from::text then old.tier_changed_from end,
+                 case when ${noticeGivenHere('old')} then old.status else coalesce(lower(${v('status')})::customer_status, old.status, 'active') end,
                  case when ${bool('marketing_consent')} and not old.marketing_consent and ${withdrawnHere('old.id')} then false
                       else coalesce(${bool('marketing_consent')}, old.marketing_consent, false) end,
                  -- No newer than their first stored order (least() passes over a customer without one).
@@ -405,6 +398,7 @@ export function upsertSql(spec: ImportSpec, header: Set<string>, deriveRefs = tr
               ['time_zone', 'time_zone'],
               ['locale', 'locale'],
               ['service_tier', 'service_tier'],
+              ['tier_changed_from', 'service_tier'],
               ['status', 'status'],
               ['marketing_consent', 'marketing_consent'],
               ['acquired_at', 'acquired_at'],

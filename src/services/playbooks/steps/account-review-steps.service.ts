@@ -81,6 +81,8 @@ export class AccountReviewSteps {
         const tier = input.proposal.tier as ServiceTier;
         if (customer.serviceTier !== tier) {
           this.audit.record(em, { actor: `playbook:${input.workflowId}`, action: 'customer.service-tier', entityType: 'customer', entityId: customer.id, before: { serviceTier: customer.serviceTier }, after: { serviceTier: tier } });
+          // The CRM still has the tier before the first such move: its exports are not to put it back.
+          customer.tierChangedFrom ??= customer.serviceTier;
           customer.serviceTier = tier;
         }
       }
