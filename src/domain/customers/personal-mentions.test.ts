@@ -21,7 +21,10 @@ describe('redact', () => {
   it('takes out their phone number however it is written, by its last seven digits', () => {
     expect(redact('called back on 020-7946-0001.', priya)).toBe('called back on [erased].');
     expect(redact('called back on +44 (0)20 7946 0001 twice', priya)).toBe('called back on [erased] twice');
-    expect(redact('called back on (020) 7946 0001', priya)).toBe('called back on ([erased]');
+    expect(redact('called back on (020) 7946 0001', priya)).toBe('called back on [erased]');
+    // A ticket's number beside it stays.
+    expect(redact('ticket 4711 020 7946 0001', priya)).toBe('ticket 4711 [erased]');
+    expect(redact('ticket 4711, +44 20 7946 0001', priya)).toBe('ticket 4711, [erased]');
     expect(mentions('ticket 4711, 2 calls', priya)).toBe(false);
   });
 
@@ -33,6 +36,9 @@ describe('redact', () => {
     expect(redact('Muller, zoe', anna)).toBe('[erased], [erased]');
     expect(redact('山田 asked', anna)).toBe('[erased] asked');
     expect(mentions('Annabel asked', anna)).toBe(false);
+    // Letters that are no accented letter, written plain.
+    const lukasz: Identity = { names: ['Łukasz Wałęsa', 'Søren Strauß'], emails: [], phones: [] };
+    expect(redact('Lukasz Walesa called; Soren Strauss too', lukasz)).toBe('[erased] [erased] called; [erased] [erased] too');
   });
 
   it('changes nothing without names, addresses or numbers, nor for a short phone number', () => {

@@ -21,17 +21,42 @@ const PHONE_DIGITS = 7;
 /** A word, with the hyphens and apostrophes inside names (Schmidt-Weber, O'Brien). */
 const WORD = /[\p{L}\p{M}\p{N}]+(?:['’‘-][\p{L}\p{M}\p{N}]+)*/gu;
 /** Runs of digits written with the separators people use. */
-const DIGIT_RUN = /\+?\d[\d\s().\/-]*\d/g;
+const DIGIT_RUN = /[+(]*\d[\d\s().\/-]*\d/g;
 
 /** `text` with every mention of the customer replaced by ERASED_MENTION; the same text when it names them nowhere. */
 export function redact(text: string, who: Identity): string {
   let out = text;
   for (const email of who.emails.map((e) => e.trim()).filter(Boolean)) out = out.replace(new RegExp(escapeRegExp(email), 'gi'), ERASED_MENTION);
-  const tails = who.phones.map((p) => p.replace(/\D/g, '')).filter((d) => d.length >= PHONE_DIGITS).map((d) => d.slice(-PHONE_DIGITS));
-  if (tails.length) out = out.replace(DIGIT_RUN, (run) => (tails.some((tail) => run.replace(/\D/g, '').includes(tail)) ? ERASED_MENTION : run));
+  const phones = who.phones.map((p) => p.replace(/\D/g, '')).filter((d) => d.length >= PHONE_DIGITS);
+  if (phones.length) out = out.replace(DIGIT_RUN, (run) => phones.reduce((text, phone) => redactPhone(text, phone), run));
   const words = new Set(who.names.flatMap(nameWords));
   if (words.size) out = out.replace(WORD, (word) => (wordForms(word).some((form) => words.has(form)) ? ERASED_MENTION : word));
   return out;
+}
+
+/**
+ * `run` (digits with separators) with the number `phone` (its digits) taken out, however much of
+ * it was written (its last digits at least, a trunk 0 before them): other numbers beside it in the
+ * run (a ticket's) stay.
+ */
+function redactPhone(run: string, phone: string): string {
+  const positions = [...run].flatMap((c, i) => (/\d/.test(c) ? [i] : []));
+  const digits = positions.map((i) => run[i]).join('');
+  const at = digits.indexOf(phone.slice(-PHONE_DIGITS));
+  if (at < 0) return run;
+  let from = at;
+  let k = phone.length - PHONE_DIGITS - 1;
+  // Leftwards as long as the digits are the number's, right-aligned; a trunk 0 (written instead of, or beside, the country code) is taken too.
+  const more = () => {
+    while (k >= 0 && from > 0 && digits[from - 1] === phone[k]) (from--, k--);
+  };
+  more();
+  if (from > 0 && digits[from - 1] === '0') (from--, more());
+  let start = positions[from];
+  const end = positions[at + PHONE_DIGITS - 1] + 1;
+  // The number's own lead-in: a + right before its first digit, an opening parenthesis closed within it ("(020) 7946").
+  while (start > 0 && (run[start - 1] === '+' || (run[start - 1] === '(' && run.slice(start, end).includes(')')))) start--;
+  return redactPhone(`${run.slice(0, start)}${ERASED_MENTION}${run.slice(end)}`, phone);
 }
 
 /** Whether `text` names the customer anywhere (`redact` would change it). */
@@ -39,9 +64,17 @@ export function mentions(text: string, who: Identity): boolean {
   return redact(text, who) !== text;
 }
 
+/** Letters that are no letter with an accent, as they are written without them (Łukasz as Lukasz, Straße as Strasse). */
+const PLAIN: Record<string, string> = { ł: 'l', ø: 'o', æ: 'ae', œ: 'oe', ß: 'ss', đ: 'd', ð: 'd', þ: 'th', ı: 'i', ħ: 'h', ŀ: 'l' };
+
 /** A word as compared: lower case, without accents, one kind of apostrophe. */
 function folded(word: string): string {
-  return word.normalize('NFD').replace(/\p{M}/gu, '').toLocaleLowerCase('und').replace(/[’‘]/g, "'");
+  return word
+    .normalize('NFD')
+    .replace(/\p{M}/gu, '')
+    .toLocaleLowerCase('und')
+    .replace(/[łøæœßđðþıħŀ]/g, (c) => PLAIN[c])
+    .replace(/[’‘]/g, "'");
 }
 
 /** A word and its parts (split at hyphens and apostrophes), folded; parts of one letter are no name. */
