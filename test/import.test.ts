@@ -746,14 +746,19 @@ it('refuses a file whose quote is never closed, naming the line the quote opened
   await expect(refused).rejects.toThrow('a quote opened in the record starting on line 3 is never closed');
 });
 
-it('keeps a quote inside a cell that is not quoted as a character, also in a Windows export with line breaks in quoted cells', async () => {
+it('keeps a quote inside a cell that is not quoted as a character, reads a quoted cell after a space, and names the record it cannot read by its first line, also in a Windows export', async () => {
   // Two records with line breaks inside quoted cells (\r\n), then a name with an inch sign.
   const header = 'customer_ref,name,email\r\n';
   await run('customers', `${header}Q-1,"Two\r\nlines",q1@example.com\r\nQ-2,"Also\r\ntwo",q2@example.com\r\nQ-3,Pizza 12" Co,q3@example.com\r\n`);
   expect(await em().findOneOrFail(Customer, { externalRef: 'Q-3' })).toMatchObject({ name: 'Pizza 12" Co' });
-  // Text after a closing quote is kept with it, as written.
-  await run('customers', `${header}Q-4,"Pizza" Co,q4@example.com\r\n`);
-  expect(await em().findOneOrFail(Customer, { externalRef: 'Q-4' })).toMatchObject({ name: '"Pizza" Co' });
+  // A quoted cell after a space is read as quoted.
+  await run('customers', `${header}Q-4, "Acme, Ltd" ,q4@example.com\r\n`);
+  expect(await em().findOneOrFail(Customer, { externalRef: 'Q-4' })).toMatchObject({ name: 'Acme, Ltd', email: 'q4@example.com' });
+  // Text after a closing quote cannot be read: the record is named by the line it starts on, 6 (the reader counts 8).
+  const refused = run('customers', `${header}Q-1,"Two\r\nlines",q1@example.com\r\nQ-2,"Also\r\ntwo",q2@example.com\r\nQ-5,"Pizza" Co,q5@example.com\r\n`);
+  await expect(refused).rejects.toMatchObject({ code: 'IMPORT_UNREADABLE_CSV', details: { line: 6 } });
+  await expect(refused).rejects.toThrow(/^The CSV cannot be read in the record starting on line 6: /);
+  expect(await em().count(Customer, { externalRef: 'Q-5' })).toBe(0);
 });
 
 it('says what a byte-order mark says: a UTF-16 file is saved as UTF-8, a UTF-8 one read without an encoding', async () => {

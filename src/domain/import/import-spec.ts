@@ -249,9 +249,10 @@ export function valueCheck(column: ColumnSpec): { badWhen: string; message: stri
  * skipped, empty lines left out, rows of another length kept (to be refused by line), each
  * line ended by \r\n, \n or \r, whichever it has (a Windows export with a header line typed in
  * front of it keeps no \r in its last cell), and a quote inside a cell that is not quoted kept as
- * a character (`Pizza 12" Co`, as a spreadsheet reads it), not a reason to refuse the file.
+ * a character (`Pizza 12" Co`, as a spreadsheet reads it), not a reason to refuse the file; white
+ * space around a delimiter is left out before a quote is looked for (`C-1, "Acme Ltd"` is Acme Ltd).
  */
-export const CSV_READING = { bom: true, skip_empty_lines: true, relax_column_count: true, relax_quotes: true, info: true, record_delimiter: ['\r\n', '\n', '\r'] };
+export const CSV_READING = { bom: true, skip_empty_lines: true, relax_column_count: true, relax_quotes: true, trim: true, info: true, record_delimiter: ['\r\n', '\n', '\r'] };
 
 /** A cell as the import and `scores fit` take it: without the white space around it (spaces, tabs, a no-break space); null stays null. */
 export const trimmedCell = (cell: string | null): string | null => (cell === null ? null : cell.trim());
