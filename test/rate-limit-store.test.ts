@@ -109,9 +109,9 @@ it('shares its counts on its own, every so often', async () => {
   expect((await rows()).find((r) => r.key === 'key:by-itself')?.hits).toBe(1);
 });
 
-/** A store over a database that is down until `up()`, and what it reported. */
-function storeOverOutage(windowMs: number) {
-  let down = true;
+/** A store over a database that is down (unless `startUp`) until `up()`, down again after `down()`, and what it reported. */
+function storeOverOutage(windowMs: number, startUp = false) {
+  let down = !startUp;
   const reports: string[] = [];
   const store = new PostgresRateLimitStore(
     () => {
@@ -123,7 +123,7 @@ function storeOverOutage(windowMs: number) {
   );
   store.init({ windowMs } as Options);
   stores.push(store);
-  return { store, reports, up: () => (down = false) };
+  return { store, reports, up: () => (down = false), down: () => (down = true) };
 }
 
 it('reports a failing database once, counts alone meanwhile, and shares what it counted once the database works again', async () => {
@@ -141,11 +141,16 @@ it('reports a failing database once, counts alone meanwhile, and shares what it 
 });
 
 it('does not say the database works again after a failure until a sync reached it, also with nothing left to share', async () => {
-  const { store, reports, up } = storeOverOutage(50);
+  const windowMs = 1_000;
+  const { store, reports, up, down } = storeOverOutage(windowMs, true);
+  // Late in a window: a sync that works (its sweep of ended windows done), then the database goes.
+  await new Promise((resolve) => setTimeout(resolve, windowMs - (Date.now() % windowMs) + 800));
+  await store.sync();
+  down();
   store.increment('key:short-window');
   await store.sync();
-  // The window ends: nothing to share, and the database is still down.
-  await new Promise((resolve) => setTimeout(resolve, 100));
+  // The window ends: nothing left to share, the next sweep not due yet, and the database still down.
+  await new Promise((resolve) => setTimeout(resolve, windowMs - (Date.now() % windowMs) + 50));
   await store.sync();
   expect(reports).toEqual(['failed: connection refused']);
   up();

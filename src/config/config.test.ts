@@ -106,6 +106,13 @@ describe('ports and schedules', () => {
     expect(() => localServerPorts({ TEMPORAL_PORT: '0' })).toThrow('TEMPORAL_PORT must be a port, 1 to 65535, got "0"');
   });
 
+  it('takes Temporal as host:port, and names a URL or a port alone', () => {
+    expect(loadConfig({ ...base, TEMPORAL_ADDRESS: 'temporal:7233' }).temporal.address).toBe('temporal:7233');
+    expect(loadConfig({ ...base, TEMPORAL_ADDRESS: '[::1]:7233' }).temporal.address).toBe('[::1]:7233');
+    expect(() => loadConfig({ ...base, TEMPORAL_ADDRESS: 'http://temporal:7233' })).toThrow('TEMPORAL_ADDRESS must be host:port, such as temporal:7233 or 127.0.0.1:7233 (no scheme), got "http://temporal:7233"');
+    expect(() => loadConfig({ ...base, TEMPORAL_ADDRESS: '7233' })).toThrow(/^TEMPORAL_ADDRESS must be host:port/);
+  });
+
   it('takes a cron schedule or off, and names the variable and what is wrong otherwise', () => {
     expect(loadConfig(base).rescoreSchedule).toBe('0 2 * * *');
     expect(loadConfig({ ...base, RESCORE_SCHEDULE: 'off', DATA_RETENTION_SCHEDULE: '30 3 * * SUN' })).toMatchObject({ rescoreSchedule: null, dataRetention: { schedule: '30 3 * * SUN' } });

@@ -88,6 +88,15 @@ function port(env: NodeJS.ProcessEnv, name: string, fallback: number, zeroMeans?
   return value;
 }
 
+/** Temporal's frontend as `host:port` (a name, an IPv4 address, or an IPv6 one in brackets): a URL or a port alone is said at start. */
+function temporalAddress(env: NodeJS.ProcessEnv): string {
+  const raw = env.TEMPORAL_ADDRESS?.trim();
+  if (!raw) return '127.0.0.1:7233';
+  const match = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(raw);
+  if (!match || Number(match[2]) < 1 || Number(match[2]) > 65_535) throw new ConfigError(`TEMPORAL_ADDRESS must be host:port, such as temporal:7233 or 127.0.0.1:7233 (no scheme), got "${raw}"`);
+  return raw;
+}
+
 /** A cron schedule (UTC), or null for `off`. */
 function schedule(env: NodeJS.ProcessEnv, name: string, fallback: string): string | null {
   const raw = env[name]?.trim();
@@ -217,7 +226,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     env: nodeEnv,
     databaseUrl: required(env, 'DATABASE_URL'),
     temporal: {
-      address: env.TEMPORAL_ADDRESS || '127.0.0.1:7233',
+      address: temporalAddress(env),
       namespace: env.TEMPORAL_NAMESPACE || 'default',
       taskQueue: env.TEMPORAL_TASK_QUEUE || 'retention',
     },

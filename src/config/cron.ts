@@ -6,6 +6,10 @@
 const SHORTHANDS = ['@yearly', '@annually', '@monthly', '@weekly', '@daily', '@midnight', '@hourly'];
 const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
 const DAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
+const FULL_NAMES = [
+  ...['january', 'february', 'march', 'april', 'may', 'june', 'july', 'august', 'september', 'october', 'november', 'december'],
+  ...['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'],
+];
 const FIELDS: Array<{ name: string; min: number; max: number; names?: string[]; namesFrom?: number }> = [
   { name: 'minute', min: 0, max: 59 },
   { name: 'hour', min: 0, max: 23 },
@@ -14,11 +18,16 @@ const FIELDS: Array<{ name: string; min: number; max: number; names?: string[]; 
   { name: 'day of week', min: 0, max: 7, names: DAYS, namesFrom: 0 },
 ];
 
-/** What is wrong with `expression` as a cron schedule, or null. */
+/**
+ * What is wrong with `expression` as a cron schedule, or null. The usual five fields are checked
+ * here; what else Temporal takes (seconds and years as six or seven fields, `@every 24h`, a
+ * `CRON_TZ=` time zone, a `#` comment) is left for Temporal to judge.
+ */
 export function cronProblem(expression: string): string | null {
   const trimmed = expression.trim();
-  if (SHORTHANDS.includes(trimmed.toLowerCase())) return null;
+  if (SHORTHANDS.includes(trimmed.toLowerCase()) || /^@every\s/i.test(trimmed) || /^(CRON_)?TZ=/.test(trimmed) || trimmed.includes('#')) return null;
   const parts = trimmed.split(/\s+/);
+  if (parts.length === 6 || parts.length === 7) return null;
   if (parts.length !== 5) return `a cron schedule has five fields (minute hour day-of-month month day-of-week, UTC), e.g. "0 2 * * *", or is one of ${SHORTHANDS.join(', ')}`;
   for (const [i, part] of parts.entries()) {
     const field = FIELDS[i];
@@ -47,6 +56,8 @@ function valueOf(text: string, field: (typeof FIELDS)[number]): number | null {
     const n = Number(text);
     return n >= field.min && n <= field.max ? n : null;
   }
-  const named = field.names?.indexOf(text.toLowerCase()) ?? -1;
+  // A name by its first three letters, or in full (MON, Monday; JAN, January).
+  const lower = text.toLowerCase();
+  const named = field.names?.findIndex((name) => lower === name || (lower.startsWith(name) && FULL_NAMES.includes(lower))) ?? -1;
   return named >= 0 ? named + field.namesFrom! : null;
 }
