@@ -224,7 +224,7 @@ it('tells operators, in its metrics and through GraphQL, whether delivery keeps 
   expect((await ask('test-viewer-key-0123456789')).errors[0].extensions.code).toBe('FORBIDDEN');
 });
 
-it('says when Temporal cannot be asked: retention_temporal_up 0, the worker gauges left out, and a warning for each operation it fails', async () => {
+it('says when Temporal cannot be asked: retention_temporal_up 0, the worker gauges left out, and a warning for each request it fails', async () => {
   const lines: Array<Record<string, unknown>> = [];
   const config = loadConfig({ ...process.env, DATABASE_URL: pg.url, PORT: '0', NODE_ENV: 'test', API_KEYS: 'operator:test-operator-key-0123456789' });
   // Nothing listens on port 1.
@@ -238,8 +238,10 @@ it('says when Temporal cannot be asked: retention_temporal_up 0, the worker gaug
     expect(text).not.toMatch(/^retention_workers_polling /m);
     const { data } = (await (await askGraphql(url, { key: 'test-operator-key-0123456789', query: print(OperationsStatusDocument) })).json()) as any;
     expect(data.operationsStatus).toMatchObject({ workers: null, engineReachable: false });
-    const running = (await (await askGraphql(url, { key: 'test-operator-key-0123456789', query: '{ runningPlaybookRuns(first: 1) { totalCount } }' })).json()) as any;
-    expect(running.errors?.[0]?.extensions).toMatchObject({ code: 'UNAVAILABLE', reason: 'PLAYBOOK_ENGINE_UNAVAILABLE' });
+    // Two fields Temporal's absence fails: one warning for the request.
+    const running = (await (await askGraphql(url, { key: 'test-operator-key-0123456789', query: '{ a: runningPlaybookRuns(first: 1) { totalCount } b: runningPlaybookRuns(first: 2) { totalCount } }' })).json()) as any;
+    expect(running.errors).toHaveLength(2);
+    expect(running.errors[0].extensions).toMatchObject({ code: 'UNAVAILABLE', reason: 'PLAYBOOK_ENGINE_UNAVAILABLE' });
     expect(lines.filter((l) => l.level === 40 && l.reason === 'PLAYBOOK_ENGINE_UNAVAILABLE')).toHaveLength(1);
   } finally {
     // The connection is left open: the client's own retries of the calls given up on run on for a while, and throw on a closed one.

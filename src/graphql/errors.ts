@@ -20,7 +20,7 @@ import type { ValidationError } from 'class-validator';
 import { ArgumentValidationError } from 'type-graphql';
 import { DomainException } from '../domain/errors/domain-exception.js';
 import { isDatabaseUnreachable, isStatementTimeout } from '../db/unreachable.js';
-import type { Logger } from '../logger.js';
+import { requestLogContext, type Logger } from '../logger.js';
 
 const DATABASE_UNAVAILABLE = 'The database cannot be reached just now; try again shortly';
 const DATABASE_TIMEOUT = 'The database did not finish this request in the time the API gives a statement (it may be busy, or another task such as an import may hold what it needs); nothing of it was written: try again shortly';
@@ -36,8 +36,8 @@ export function createErrorFormatter(logger: Logger, exposeInternals: boolean) {
     const original = rootCause(error);
     const args = (error instanceof GraphQLError && resolvedFields.get(error)?.args) || [];
     if (original instanceof DomainException) {
-      // A service out of reach (the workflow engine) is an operator's matter, as the database's is.
-      if (original.kind === 'UNAVAILABLE') logger.warn({ reason: original.code, path: formatted.path }, original.message);
+      // A service out of reach (the workflow engine) is an operator's matter, as the database's is: said once per request, whatever its fields.
+      if (original.kind === 'UNAVAILABLE' && firstInRequest(warnedUnavailable)) logger.warn({ reason: original.code, path: formatted.path }, original.message);
       const details = asApiSpells(original.details);
       if (typeof details.field === 'string') {
         details.field = pathFromArgument(args, details.field);
@@ -89,6 +89,18 @@ export function createErrorFormatter(logger: Logger, exposeInternals: boolean) {
     if (exposeInternals) return formatted;
     return { message: 'Internal server error', locations: formatted.locations, path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
   };
+}
+
+/** The requests an unavailable service was already logged for. */
+const warnedUnavailable = new WeakSet<object>();
+
+/** True the first time it is asked within a request (its log context) for `seen`, and outside any request. */
+function firstInRequest(seen: WeakSet<object>): boolean {
+  const request = requestLogContext.getStore();
+  if (!request) return true;
+  if (seen.has(request)) return false;
+  seen.add(request);
+  return true;
 }
 
 /** Details that name a status or a playbook, which a front end compares with the API's enum values. */
