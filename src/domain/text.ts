@@ -21,3 +21,8 @@ export function reasonProblem(reason: string, whenEmpty: string): string | null 
   if (length > MAX_REASON) return `A reason is at most ${MAX_REASON} characters (this one has ${length})`;
   return null;
 }
+
+/** `text` as a regular expression that matches only itself. */
+export function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}

@@ -3,6 +3,7 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import type { RequestHandler } from 'express';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { bearerToken } from '../services/auth/api-keys.js';
+import { withinTime } from '../services/common/within-time.js';
 import type { OperationsStatus } from '../services/operations/operations-status.service.js';
 
 /**
@@ -88,16 +89,6 @@ export const OPERATION_LABELS = 300;
 
 /** How long a scrape waits for the operations status before it reports it unread (`retention_operations_status_up 0`). */
 const STATUS_READ_LIMIT_MS = 3_000;
-
-/** `promise`'s value, or a rejection once `ms` have passed without one. */
-function withinTime<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-    timer.unref();
-  });
-  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
-}
 
 /**
  * The status is read once per scrape (the gauges share it). A failed read (PostgreSQL down) leaves

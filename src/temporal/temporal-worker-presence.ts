@@ -1,5 +1,6 @@
 import type { Client } from '@temporalio/client';
 import proto from '@temporalio/proto';
+import { withinTime } from '../services/common/within-time.js';
 import { NewestPoll } from '../services/operations/newest-poll.js';
 import type { WorkerPresence, Workers } from '../services/operations/operations-status.service.js';
 
@@ -24,11 +25,7 @@ export class TemporalWorkerPresence implements WorkerPresence {
         this.client.workflowService.describeTaskQueue({ namespace: this.client.options.namespace, taskQueue: { name: this.taskQueue }, taskQueueType }),
       );
     // The client retries a refused connection on its own, past the deadline: the answer is given up on at the deadline all the same.
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`Temporal did not answer within ${this.timeoutMs} ms`)), this.timeoutMs);
-    });
-    const answers = await Promise.race([Promise.all([describe(TASK_QUEUE_TYPE_WORKFLOW), describe(TASK_QUEUE_TYPE_ACTIVITY)]), late]).finally(() => clearTimeout(timer));
+    const answers = await withinTime(Promise.all([describe(TASK_QUEUE_TYPE_WORKFLOW), describe(TASK_QUEUE_TYPE_ACTIVITY)]), this.timeoutMs, 'Temporal did not answer');
     const pollers = answers.flatMap((a) => a.pollers ?? []);
     const lastSeconds = Math.max(...pollers.map((p) => Number(p.lastAccessTime?.seconds ?? 0)), 0);
     return { polling: new Set(pollers.map((p) => p.identity)).size, lastPollSecondsAgo: this.newestPoll.secondsAgo(lastSeconds, Date.now() / 1000) };

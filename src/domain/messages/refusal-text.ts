@@ -1,3 +1,5 @@
+import { escapeRegExp } from '../text.js';
+
 /**
  * A gateway's refusal as the outbox keeps it (`lastError`, shown to every role and kept after
  * the message): mail servers name the address they refused ("550 5.1.1 <ada@example.com>:
@@ -9,8 +11,4 @@ export function refusalText(error: string, to: { name: string; email: string; ph
     if (personal && personal.trim().length >= 3) text = text.split(new RegExp(escapeRegExp(personal.trim()), 'gi')).join('<recipient>');
   }
   return text.slice(0, maxLength);
-}
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
