@@ -4,7 +4,7 @@ import { Migration } from '@mikro-orm/migrations';
  * A fix case keeps the team it belongs to (the topic's first owner), whoever holds it after
  * escalations, so the report can say how each team fixes its own issues. Cases opened before
  * take it from the task their team was given at the opening (its payload names the owner), else
- * from the owner when the case never escalated, else from the owner now.
+ * from the owner now (right for a case that never escalated).
  */
 export class Migration20261210000000_fix_case_team extends Migration {
   override name = 'Migration20261210000000_fix_case_team';

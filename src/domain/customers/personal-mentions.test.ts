@@ -1,4 +1,4 @@
-import { mentions, redact, type Identity } from './personal-mentions.js';
+import { redact, type Identity } from './personal-mentions.js';
 
 const priya: Identity = { names: ['Priya Larsen', 'Priya L. Hansen'], emails: ['priya.larsen.104@example.com'], phones: ['+44 20 7946 0001'] };
 
@@ -10,12 +10,12 @@ describe('redact', () => {
     // Inside another word, or a single letter, it is no name.
     expect(redact('the Larsenal account', priya)).toBe('the Larsenal account');
     expect(redact('Art. 17 request L', priya)).toBe('Art. 17 request L');
-    expect(mentions('the customer upgraded; keep the account', priya)).toBe(false);
+    expect(redact('the customer upgraded; keep the account', priya)).toBe('the customer upgraded; keep the account');
   });
 
   it('takes out an e-mail address they had anywhere in the text', () => {
     expect(redact('ticket from PRIYA.LARSEN.104@EXAMPLE.COM today', priya)).toBe('ticket from [erased] today');
-    expect(mentions('ticket from someone@example.com', priya)).toBe(false);
+    expect(redact('ticket from someone@example.com', priya)).toBe('ticket from someone@example.com');
   });
 
   it('takes out their phone number however it is written, by its last seven digits', () => {
@@ -25,7 +25,7 @@ describe('redact', () => {
     // A ticket's number beside it stays.
     expect(redact('ticket 4711 020 7946 0001', priya)).toBe('ticket 4711 [erased]');
     expect(redact('ticket 4711, +44 20 7946 0001', priya)).toBe('ticket 4711, [erased]');
-    expect(mentions('ticket 4711, 2 calls', priya)).toBe(false);
+    expect(redact('ticket 4711, 2 calls', priya)).toBe('ticket 4711, 2 calls');
   });
 
   it('finds a part of a double-barrelled name, other apostrophes, and names written without their accents', () => {
@@ -35,7 +35,7 @@ describe('redact', () => {
     expect(redact('Mr O’Brien and Sean', anna)).toBe('Mr [erased] and [erased]');
     expect(redact('Muller, zoe', anna)).toBe('[erased], [erased]');
     expect(redact('山田 asked', anna)).toBe('[erased] asked');
-    expect(mentions('Annabel asked', anna)).toBe(false);
+    expect(redact('Annabel asked', anna)).toBe('Annabel asked');
     // Letters that are no accented letter, written plain.
     const lukasz: Identity = { names: ['Łukasz Wałęsa', 'Søren Strauß'], emails: [], phones: [] };
     expect(redact('Lukasz Walesa called; Soren Strauss too', lukasz)).toBe('[erased] [erased] called; [erased] [erased] too');

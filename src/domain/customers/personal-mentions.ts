@@ -1,3 +1,5 @@
+import { escapeRegExp } from '../text.js';
+
 /**
  * Where a person's words (a reason typed for a cancel, a discard, an export, an erasure) name a
  * customer: what erasure takes out of the texts it keeps. Privacy comes first: a word of any
@@ -59,11 +61,6 @@ function redactPhone(run: string, phone: string): string {
   return redactPhone(`${run.slice(0, start)}${ERASED_MENTION}${run.slice(end)}`, phone);
 }
 
-/** Whether `text` names the customer anywhere (`redact` would change it). */
-export function mentions(text: string, who: Identity): boolean {
-  return redact(text, who) !== text;
-}
-
 /** Letters that are no letter with an accent, as they are written without them (Łukasz as Lukasz, Straße as Strasse). */
 const PLAIN: Record<string, string> = { ł: 'l', ø: 'o', æ: 'ae', œ: 'oe', ß: 'ss', đ: 'd', ð: 'd', þ: 'th', ı: 'i', ħ: 'h', ŀ: 'l' };
 
@@ -86,8 +83,4 @@ function wordForms(word: string): string[] {
 /** The words of a name that can identify someone, and their parts. */
 function nameWords(name: string): string[] {
   return (name.match(WORD) ?? []).flatMap(wordForms);
-}
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
