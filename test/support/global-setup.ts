@@ -1,4 +1,4 @@
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { startEmbeddedPostgresOnFreePort } from '../../src/dev/embedded-postgres.js';
@@ -8,7 +8,7 @@ import { registerSearchAttributes } from '../../src/temporal/search-attributes.j
 
 /**
  * Starts the real servers once for the whole run: an embedded PostgreSQL in a
- * fresh temporary folder and a Temporal dev server (in memory, no UI). Given
+ * fresh temporary folder (removed after the run) and a Temporal dev server (in memory, no UI). Given
  * DATABASE_URL / TEMPORAL_ADDRESS, those are used instead. Test files then
  * isolate themselves with their own database and task queue (test/support/stack.ts).
  */
@@ -19,7 +19,11 @@ export default async function globalSetup(): Promise<void> {
   if (!process.env.DATABASE_URL) {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'retention-test-pg-'));
     const pg = await startEmbeddedPostgresOnFreePort({ dataDir: path.join(dir, 'data'), database: 'postgres' });
-    stops.push(pg.stop);
+    // The run's database is thrown away with its folder: each run would otherwise leave ~200 MB in the temp folder.
+    stops.push(async () => {
+      await pg.stop();
+      await rm(dir, { recursive: true, force: true });
+    });
     process.env.DATABASE_URL = pg.url;
   }
   if (!process.env.TEMPORAL_ADDRESS) {
