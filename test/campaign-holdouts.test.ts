@@ -8,6 +8,9 @@ import { appreciationWorkflowId } from '../src/domain/playbooks/appreciation.js'
 import { triggerPolicy } from '../src/domain/playbooks/triggers.js';
 import { Customer, ScoreSnapshot } from '../src/entities/index.js';
 import { CampaignEnrolmentService } from '../src/services/campaigns/campaign-enrolment.service.js';
+import { inMeasuringHoldout } from '../src/services/facts/measuring-holdouts.js';
+import { PlaybookTriggerService } from '../src/services/playbooks/playbook-triggers.service.js';
+import type { PlaybookService } from '../src/services/playbooks/playbook.service.js';
 import type { playbookTriggers } from '../workflows/index.js';
 import { CreateCampaignDocument, StartAppreciationDocument, type Playbook } from './__generated__/graphql.js';
 import { eventually } from './support/eventually.js';
@@ -104,6 +107,41 @@ it('starts no thank-you for a customer the sweep found and a campaign drew into 
   expect(await triggers.startAppreciations([held.id, free.id])).toEqual({ started: 1, skipped: 1 });
   expect([await started(appreciationWorkflowId(held.id, year)), await started(appreciationWorkflowId(free.id, year))]).toEqual([false, true]);
 }, 90_000);
+
+it('checks each customer of a batch just before their thank-you starts: one a campaign page drew while the batch was starting is held back (review 31 F2)', async () => {
+  const em = stack.orm.em.fork();
+  const [first, drawn] = ['Batch first', 'Batch drawn'].map((name) => {
+    const c = em.create(Customer, { name, email: `${name.toLowerCase().replace(/ /g, '.')}@example.com`, acquiredAt: '2020-01-01', marketingConsent: true, timeZone: zoneAtNoon(new Date()) });
+    em.create(ScoreSnapshot, { customer: c, computedAt: new Date(), scores: { 'payment-loyalty': { value: 1, band: 'loyal', modelVersion: 'test', reasons: ['test'] } } });
+    return c;
+  });
+  await em.flush();
+  const { playbooks } = (await stack.api.contextFor(`Bearer ${testKeys[Role.Operator]}`)).services;
+  // While the first thank-you starts, a thank-you campaign's page draws the second customer into its holdout.
+  const drawing = Object.assign(Object.create(playbooks) as PlaybookService, {
+    launchAppreciation: async (customerId: string) => {
+      const run = await playbooks.launchAppreciation(customerId);
+      if (customerId === first.id) await campaign('Thanks drawn mid-batch', 'Appreciation', { status: 'running', holdout: [drawn.id], search: 'Batch drawn' });
+      return run;
+    },
+  });
+  expect(await new PlaybookTriggerService(stack.orm.em.fork(), drawing).startAppreciations([first.id, drawn.id])).toEqual({ started: 1, skipped: 1 });
+  expect([await started(appreciationWorkflowId(first.id, year)), await started(appreciationWorkflowId(drawn.id, year))]).toEqual([true, false]);
+}, 90_000);
+
+it('holds back the holdout of a repeating campaign for a quarter after the pass that drew it, not for as long as the campaign repeats (review 31 F3)', async () => {
+  const em = stack.orm.em.fork();
+  const [older, recent] = ['Repeat older', 'Repeat recent'].map((name) => em.create(Customer, { name, email: `${name.toLowerCase().replace(/ /g, '.')}@example.com`, acquiredAt: '2020-01-01' }));
+  await em.flush();
+  const id = await campaign('Weekly thanks', 'Appreciation', { status: 'running', holdout: [older.id, recent.id], search: 'Repeat ' });
+  await rows(sql`update campaign set repeat_every_days = 7 where id = ${id}::uuid`);
+  await rows(sql`update campaign_member set enrolled_at = now() - interval '20 days' where campaign_id = ${id}::uuid and customer_id = ${recent.id}::uuid`);
+  const held = (customerId: string) => rows(sql<{ held: boolean }>`select ${inMeasuringHoldout('c.id', 'appreciation')} as held from customer c where c.id = ${customerId}::uuid`).then(([r]) => r.held);
+  expect([await held(older.id), await held(recent.id)]).toEqual([false, true]);
+  // A campaign that runs once holds its whole holdout while it is under way, however long ago it drew it.
+  await rows(sql`update campaign set repeat_every_days = null where id = ${id}::uuid`);
+  expect([await held(older.id), await held(recent.id)]).toEqual([true, true]);
+});
 
 it("enrols the pages of two campaigns of one playbook one at a time: the one enrolling second leaves out the holdout the first drew", async () => {
   // Customers of years (a thank-you is true of them) without consent: their thank-yous end at once, unwritten.

@@ -281,6 +281,36 @@ it("records a launch whose own transaction never committed (the API stopped righ
   for (const { id } of [fell, kept]) expect((await stack.gql(CancelCampaignDocument, { id }, Role.Marketer)).errors).toBeUndefined();
 }, 120_000);
 
+it("judges a launch or a cancel that waited for another marketer's launch by what that launch did (a second time is refused; the cancel is taken)", async () => {
+  const tuesday = new Date(Date.now() + 3_600_000);
+  /** Sends `steer` while another launch holds the draft's row, as the API does while it starts the run; answers once both are done. */
+  const whileLaunching = async <T,>(id: string, steer: () => Promise<T>): Promise<T> => {
+    const launching = new pg.Client(stack.config.databaseUrl);
+    await launching.connect();
+    try {
+      await launching.query('begin');
+      await launching.query('select 1 from campaign where id = $1 for update', [id]);
+      const steered = steer();
+      await eventually(() => rows(sql<{ n: number }>`select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock' and query like '%campaign%' and pid <> ${(launching as unknown as { processID: number }).processID}`), ([r]) => r.n > 0, 20_000);
+      await new TemporalCampaignEngine(stack.temporal.client, stack.config.temporal.taskQueue).start({ id, name: 'first', playbook: 'welcome-check', holdoutPercent: 20 }, policy, tuesday, 'marketer:first');
+      await launching.query(`update campaign set status = 'scheduled', scheduled_for = $2 where id = $1`, [id, tuesday]);
+      await launching.query('commit');
+      return await steered;
+    } finally {
+      await launching.end();
+    }
+  };
+  const relaunched = await create('Launched twice at once', 'WelcomeCheck', ['Premium']);
+  const second = await whileLaunching(relaunched.id, () => stack.gql(LaunchCampaignDocument, { id: relaunched.id, at: new Date(tuesday.getTime() + 86_400_000).toISOString() }, Role.Marketer));
+  expect(second.errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'CAMPAIGN_WRONG_STATE', status: 'Scheduled' });
+  expect(await campaign(relaunched.id)).toMatchObject({ status: 'Scheduled', scheduledFor: tuesday.toISOString() });
+
+  const cancelled = await create('Cancelled as it launched', 'WelcomeCheck', ['Premium']);
+  expect((await whileLaunching(cancelled.id, () => stack.gql(CancelCampaignDocument, { id: cancelled.id }, Role.Marketer))).errors).toBeUndefined();
+  await eventually(() => campaign(cancelled.id), (c) => c.status === 'Cancelled');
+  await stack.gql(CancelCampaignDocument, { id: relaunched.id }, Role.Marketer);
+}, 120_000);
+
 it('counts on a retried enrolment page the runs its timed-out first attempt started, and starts none twice', async () => {
   // Newcomers of its own: the other welcome campaigns of this file have welcomed some of the shared ones (a welcome is once ever).
   await namedCustomers('Retried', 12, joinedDaysAgo(15));
@@ -298,6 +328,24 @@ it('counts on a retried enrolment page the runs its timed-out first attempt star
   expect(again.runsStarted).toBe(again.treated);
   const [runs] = await rows(sql<{ n: number }>`select count(*)::int as n from campaign_member where campaign_id = ${draft.id}::uuid and workflow_id is not null`);
   expect(runs.n).toBe(first.treated);
+});
+
+it('launches on a retried page the members its first attempt enrolled who no longer match the segment (none is left treated without a run)', async () => {
+  // The first attempt committed its members, then the worker died before their runs started; by the retry one has left the segment, and another page's all have.
+  const stayed = await namedCustomers('Strayed', 3, joinedDaysAgo(15));
+  const allGone = await namedCustomers('Vanished', 2, joinedDaysAgo(15));
+  const services = (await stack.api.contextFor(`Bearer ${testKeys[Role.Operator]}`)).services;
+  for (const [search, customers, renamed] of [['Strayed', stayed, stayed.slice(0, 1)], ['Vanished', allGone, allGone]] as const) {
+    const created = await stack.gql(CreateCampaignDocument, { input: { name: `Welcome the ${search}`, playbook: 'WelcomeCheck', filter: { search }, holdoutPercent: 0 } }, Role.Marketer);
+    const id = created.data!.createCampaign.id;
+    await stack.orm.em.getKysely().transaction().execute(async (tx) => {
+      for (const customerId of customers) await sql`insert into campaign_member (campaign_id, customer_id, "group", enrolled_at, pass) values (${id}::uuid, ${customerId}::uuid, 'treated', now(), 1)`.execute(tx);
+      for (const customerId of renamed) await sql`update customer set name = ${`Left ${customerId.slice(0, 8)}`}, email = ${`left-${customerId}@example.com`} where id = ${customerId}::uuid`.execute(tx);
+    });
+    const page = await new CampaignEnrolmentService(stack.orm.em.fork(), services.playbooks, services.audit, campaignRules(defaultPolicies)).enrolPage({ campaignId: id, after: null, limit: 10 });
+    expect(page).toEqual({ enrolled: customers.length, treated: customers.length, holdout: 0, runsStarted: customers.length, last: null });
+    expect(await rows(sql<{ n: number }>`select count(*)::int as n from campaign_member where campaign_id = ${id}::uuid and workflow_id is null`)).toEqual([{ n: 0 }]);
+  }
 });
 
 it("shows a page's members in its progress while the page is still enrolling, before the run adds the page's counts", async () => {

@@ -95,7 +95,7 @@ export class CampaignResolver {
     return ctx.services.campaigns.preview(campaign.id);
   }
 
-  @FieldResolver(() => CampaignMemberConnection, { description: 'Who was enrolled, in enrolment order (one group, if given), and where each run stands', complexity: pageComplexity })
+  @FieldResolver(() => CampaignMemberConnection, { description: 'Who was enrolled, in customer ID order (within a pass, the order they were enrolled; one group, if given), and where each run stands', complexity: pageComplexity })
   members(
     @Root() campaign: CampaignType,
     @Args() args: NestedPageArgs,

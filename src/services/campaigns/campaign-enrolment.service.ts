@@ -14,7 +14,7 @@ import { PlaybookException } from '../playbooks/playbook.exception.js';
 import type { LaunchedRun } from '../engines/playbook-engine.js';
 import type { PlaybookService } from '../playbooks/playbook.service.js';
 import { CampaignException, CampaignExceptionCode } from './campaign.exception.js';
-import { inMeasuringHoldout } from '../facts/measuring-holdouts.js';
+import { holdoutDrawLockKey, inMeasuringHoldout } from '../facts/measuring-holdouts.js';
 
 /** How often a page waiting for another campaign's page of the playbook asks for the lock again. */
 const LOCK_RETRY_MS = 200;
@@ -79,7 +79,7 @@ export function inOtherHoldout(campaign: Campaign, now = new Date()): RawBuilder
 }
 
 /** The holdout draw: a hash of campaign and customer, so a re-enrolment lands in the same group. */
-export const holdoutDraw = (campaignId: string) => sql<boolean>`abs(hashtext(${campaignId} || c.id::text)) % 100 < cmp.holdout_percent`;
+export const holdoutDraw = (campaignId: string) => sql<boolean>`abs(hashtext(${campaignId} || c.id::text)::bigint) % 100 < cmp.holdout_percent`;
 
 /**
  * Enrols the campaign's segment page by page: each customer once (the member row's primary
@@ -111,10 +111,10 @@ export class CampaignEnrolmentService {
     // The page's audience is read and its members recorded in one transaction, pages of the
     // playbook's campaigns one at a time (a lock per playbook): a campaign enrolling at the same
     // moment sees the holdout this page draws, and leaves it out. The runs start after it, unlocked.
-    const { page, members } = await this.em.transactional(async (em) => {
+    const { last, members } = await this.em.transactional(async (em) => {
       const tx = em.getKysely();
       // Waiting for another campaign's page, the step keeps reporting, so it is not taken as dead.
-      const lockKey = `campaign-enrolment:${campaign.playbook}`;
+      const lockKey = holdoutDrawLockKey(campaign.playbook);
       while (!(await sql<{ locked: boolean }>`select pg_try_advisory_xact_lock(hashtextextended(${lockKey}, 0)) as locked`.execute(tx)).rows[0].locked) {
         progress();
         await setTimeout(LOCK_RETRY_MS);
@@ -126,20 +126,25 @@ export class CampaignEnrolmentService {
             ${pass > 1 ? sql`and not exists (select 1 from campaign_member m where m.campaign_id = ${input.campaignId}::uuid and m.customer_id = c.id and m.pass < ${pass})` : sql``}
           order by c.id limit ${input.limit}`.execute(tx)
       ).rows.map((r) => r.id);
-      if (page.length === 0) return { page, members: [] };
       await sql`
         insert into campaign_member (campaign_id, customer_id, "group", enrolled_at, pass)
         select cmp.id, c.id, (case when ${holdoutDraw(input.campaignId)} then 'holdout' else 'treated' end)::campaign_group, now(), ${pass}::int
           from campaign cmp cross join customer c
          where cmp.id = ${input.campaignId}::uuid and c.id = any(${page}::uuid[])
         on conflict do nothing`.execute(tx);
+      // The page's members are those of its range of customer IDs, not only those who match now: a
+      // member an earlier attempt enrolled who has left the segment since (a rescore, a day later) is
+      // still launched, not left treated without a run for good.
+      const last = page.length < input.limit ? null : page[page.length - 1];
       const members = (
         await sql<{ customer_id: string; group: string; workflow_id: string | null }>`
-          select customer_id, "group", workflow_id from campaign_member where campaign_id = ${input.campaignId}::uuid and customer_id = any(${page}::uuid[])`.execute(tx)
+          select customer_id, "group", workflow_id from campaign_member
+           where campaign_id = ${input.campaignId}::uuid and pass = ${pass}::int
+             ${input.after ? sql`and customer_id > ${input.after}::uuid` : sql``} ${last ? sql`and customer_id <= ${last}::uuid` : sql``}`.execute(tx)
       ).rows;
-      return { page, members };
+      return { last, members };
     });
-    if (page.length === 0) return { enrolled: 0, treated: 0, holdout: 0, runsStarted: 0, last: null };
+    if (members.length === 0) return { enrolled: 0, treated: 0, holdout: 0, runsStarted: 0, last };
     const db = this.em.getKysely();
     // Every treated member is launched, those of an earlier attempt of this page too: a launch
     // finds a run already started by its ID, so a retried page starts nothing twice and still
@@ -156,7 +161,7 @@ export class CampaignEnrolmentService {
       progress();
     }
     const treated = members.filter((m) => m.group === 'treated').length;
-    return { enrolled: members.length, treated, holdout: members.length - treated, runsStarted, last: page.length < input.limit ? null : page[page.length - 1] };
+    return { enrolled: members.length, treated, holdout: members.length - treated, runsStarted, last };
   }
 
   /**

@@ -78,7 +78,7 @@ export interface CampaignComparison extends RateComparison {
   metric: CampaignMetric;
 }
 
-/** One enrolled customer, in enrolment order, with the run the campaign started for them (null for the holdout). */
+/** One enrolled customer, listed in customer ID order (a pass's enrolment order), with the run the campaign started for them (null for the holdout). */
 export type { CampaignMemberView } from './campaign-member-pages.js';
 
 /** A launched campaign whose enrolment has not ended. */
@@ -272,37 +272,43 @@ export class CampaignService {
   async launch(id: string, actor: string, at?: Date | null): Promise<CampaignView> {
     if (at) assertStartTime(at);
     const campaign = await this.get(id);
-    if (campaign.status === CampaignStatus.Completed || campaign.status === CampaignStatus.Cancelled) {
-      throw new CampaignException(CampaignExceptionCode.WrongState, `Campaign ${id} has ${campaign.status}`, { id, status: campaign.status });
-    }
-    if (campaign.status !== CampaignStatus.Draft) {
-      if (at) throw new CampaignException(CampaignExceptionCode.WrongState, `Campaign ${id} was launched already (${campaign.status}): its start cannot move`, { id, status: campaign.status });
-      // "Launch now" on a campaign waiting for its time would join that wait and change nothing: say so, rather than
-      // answer as if it started. Once its time has come (the run records Running a moment later) it joins the run as any launch.
-      const scheduledFor = campaign.status === CampaignStatus.Scheduled ? campaign.scheduledFor : null;
-      if (scheduledFor && scheduledFor.getTime() > Date.now()) {
-        throw new CampaignException(
-          CampaignExceptionCode.WrongState,
-          `Campaign ${id} is scheduled for ${scheduledFor.toISOString()}: it starts then, not now (to start it earlier, cancel it and launch a copy)`,
-          { id, status: campaign.status, scheduledFor: scheduledFor.toISOString() },
-        );
-      }
-      await this.engine.start(campaign, this.policies.campaign);
-      return this.view(id);
-    }
+    if (campaign.status !== CampaignStatus.Draft) return this.launchAgain(campaign, at);
     // The draft's row is locked while its run starts: a change or discard at the same time
     // comes before the launch or is refused after it, never in between.
-    await this.em.transactional(async (em) => {
+    const launchedMeanwhile = await this.em.transactional(async (em) => {
       const locked = await lockedCampaign(em, id);
+      // Another launch came first: this one is judged as any launch of a launched campaign (a second time is refused).
+      if (locked.status !== CampaignStatus.Draft) return locked;
       await this.engine.start(locked, this.policies.campaign, at, actor);
       // The run records its status as it moves; this shows the launch at once (a second launch finds it running).
-      if (locked.status === CampaignStatus.Draft) {
-        const after = at ? { status: CampaignStatus.Scheduled, scheduledFor: at } : { status: CampaignStatus.Running, launchedAt: new Date() };
-        em.assign(locked, after);
-        this.audit.record(em, { actor, action: 'campaign.launch', entityType: 'campaign', entityId: id, before: { status: CampaignStatus.Draft }, after: { status: after.status, scheduledFor: at?.toISOString() ?? null } });
-      }
+      const after = at ? { status: CampaignStatus.Scheduled, scheduledFor: at } : { status: CampaignStatus.Running, launchedAt: new Date() };
+      em.assign(locked, after);
+      this.audit.record(em, { actor, action: 'campaign.launch', entityType: 'campaign', entityId: id, before: { status: CampaignStatus.Draft }, after: { status: after.status, scheduledFor: at?.toISOString() ?? null } });
+      return null;
     });
+    if (launchedMeanwhile) return this.launchAgain(launchedMeanwhile, at);
     await this.em.refresh(campaign);
+    return this.view(id);
+  }
+
+  /** A launch of a campaign launched already: it joins the run going (or whose time has come), and is refused otherwise. */
+  private async launchAgain(campaign: Campaign, at?: Date | null): Promise<CampaignView> {
+    const { id, status } = campaign;
+    if (status === CampaignStatus.Completed || status === CampaignStatus.Cancelled) {
+      throw new CampaignException(CampaignExceptionCode.WrongState, `Campaign ${id} has ${status}`, { id, status });
+    }
+    if (at) throw new CampaignException(CampaignExceptionCode.WrongState, `Campaign ${id} was launched already (${status}): its start cannot move`, { id, status });
+    // "Launch now" on a campaign waiting for its time would join that wait and change nothing: say so, rather than
+    // answer as if it started. Once its time has come (the run records Running a moment later) it joins the run as any launch.
+    const scheduledFor = status === CampaignStatus.Scheduled ? campaign.scheduledFor : null;
+    if (scheduledFor && scheduledFor.getTime() > Date.now()) {
+      throw new CampaignException(
+        CampaignExceptionCode.WrongState,
+        `Campaign ${id} is scheduled for ${scheduledFor.toISOString()}: it starts then, not now (to start it earlier, cancel it and launch a copy)`,
+        { id, status, scheduledFor: scheduledFor.toISOString() },
+      );
+    }
+    await this.engine.start(campaign, this.policies.campaign);
     return this.view(id);
   }
 
@@ -472,10 +478,10 @@ export class CampaignService {
   private async steer(id: string, actor: string, action: 'pause' | 'resume' | 'cancel', signal: (engine: CampaignEngine) => Promise<boolean>): Promise<CampaignView> {
     const campaign = await this.get(id);
     const allowed = { pause: ['running'], resume: ['paused'], cancel: ['scheduled', 'running', 'paused'] }[action];
-    const { taken, progress } = await this.steerOnce(campaign, actor, action, allowed, signal);
+    const { taken, progress, status } = await this.steerOnce(id, actor, action, allowed, signal);
     if (taken) return this.view(id);
     // A closed run still answers with its last state and takes no signal: it may have ended in the engine.
-    const end = UNDER_WAY.includes(campaign.status) ? await this.engine.endedInEngine(id) : null;
+    const end = UNDER_WAY.includes(status) ? await this.engine.endedInEngine(id) : null;
     if (end && action === 'cancel') {
       await this.recordEnd(id, end, actor, 'campaign.cancel');
       await this.em.refresh(campaign);
@@ -484,7 +490,7 @@ export class CampaignService {
     if (end) {
       throw new CampaignException(CampaignExceptionCode.WrongState, `Campaign ${id} cannot ${action}: its run was ${end.status.replace('-', ' ')} in the workflow engine (cancel it to record that)`, { id, status: end.status });
     }
-    throw new CampaignException(CampaignExceptionCode.WrongState, `Campaign ${id} cannot ${action} while ${progress?.status ?? campaign.status}`, { id, status: progress?.status ?? campaign.status });
+    throw new CampaignException(CampaignExceptionCode.WrongState, `Campaign ${id} cannot ${action} while ${progress?.status ?? status}`, { id, status: progress?.status ?? status });
   }
 
   /**
@@ -493,15 +499,16 @@ export class CampaignService {
    * same moment is taken once. Not taken, with nothing audited, when the run's state does not
    * allow it or the run takes no signal; the state read is returned for the caller to explain.
    */
-  private steerOnce(campaign: Campaign, actor: string, action: 'pause' | 'resume' | 'cancel', allowed: string[], signal: (engine: CampaignEngine) => Promise<boolean>): Promise<{ taken: boolean; progress: CampaignProgress | null }> {
+  private steerOnce(id: string, actor: string, action: 'pause' | 'resume' | 'cancel', allowed: string[], signal: (engine: CampaignEngine) => Promise<boolean>): Promise<{ taken: boolean; progress: CampaignProgress | null; status: CampaignStatus }> {
     return this.em.transactional(async (em) => {
       // Not `for update`: that would wait for a page being enrolled (its members' foreign keys hold the row for key share).
-      await em.execute(`select 1 from campaign where id = ? for no key update`, [campaign.id]);
+      // The status is the one after any launch that held the row: a cancel that waited for it is judged as launched.
+      const [{ status }] = await em.execute<{ status: CampaignStatus }[]>(`select status from campaign where id = ? for no key update`, [id]);
       // Temporal answers a query after the signals it took: a steering just before this one shows.
-      const progress = await this.progressOf(campaign);
-      if (!progress || !allowed.includes(progress.status) || !(await signal(this.engine))) return { taken: false, progress };
-      this.audit.record(em, { actor, action: `campaign.${action}`, entityType: 'campaign', entityId: campaign.id, before: { status: progress.status } });
-      return { taken: true, progress };
+      const progress = await this.progressOf({ id, status });
+      if (!progress || !allowed.includes(progress.status) || !(await signal(this.engine))) return { taken: false, progress, status };
+      this.audit.record(em, { actor, action: `campaign.${action}`, entityType: 'campaign', entityId: id, before: { status: progress.status } });
+      return { taken: true, progress, status };
     });
   }
 
@@ -554,7 +561,7 @@ export class CampaignService {
 
 /** The campaign's row, locked for the rest of the transaction (NOT_FOUND without one). */
 async function lockedCampaign(em: EntityManager, id: string): Promise<Campaign> {
-  const campaign = isUuid(id) ? await em.findOne(Campaign, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE }) : null;
+  const campaign = isUuid(id) ? await em.findOne(Campaign, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true }) : null;
   if (!campaign) throw new CampaignException(CampaignExceptionCode.NotFound, `No campaign ${id}`, { id, field: 'id' });
   return campaign;
 }

@@ -8,7 +8,7 @@ import { APPRECIATION, type AppreciationPolicy } from '../../domain/playbooks/ap
 import type { TriggerPolicy } from '../../domain/playbooks/triggers.js';
 import type { PersistentIssuePolicy } from '../../domain/scoring/persistent-issue.js';
 import { LOSS_MAKING } from '../../domain/scoring/profitability.js';
-import { inMeasuringHoldout } from '../facts/measuring-holdouts.js';
+import { holdoutDrawLockKey, inMeasuringHoldout } from '../facts/measuring-holdouts.js';
 import { persistentTopics } from '../facts/current-complaints.js';
 import { appreciationRunIdSql, fairReminderRunIdSql } from '../facts/run-ids.js';
 import { openInvoiceSql, withinSweepWindow } from '../facts/invoice-facts.js';
@@ -110,8 +110,7 @@ export class PlaybookTriggerService {
   }
 
   async startAccountReviews(customerIds: string[]): Promise<{ started: number; skipped: number }> {
-    const { started } = await this.startEach(await this.notHeldBackNow(customerIds, ACCOUNT_REVIEW), (id) => this.playbooks.launchAccountReview(id));
-    return { started, skipped: customerIds.length - started };
+    return this.startEach(customerIds, (id) => this.playbooks.launchAccountReview(id), (id) => this.notHeldBackNow(id, ACCOUNT_REVIEW));
   }
 
   /**
@@ -140,20 +139,23 @@ export class PlaybookTriggerService {
   }
 
   async startAppreciations(customerIds: string[]): Promise<{ started: number; skipped: number }> {
-    const { started } = await this.startEach(await this.notHeldBackNow(customerIds, APPRECIATION), (id) => this.playbooks.launchAppreciation(id));
-    return { started, skipped: customerIds.length - started };
+    return this.startEach(customerIds, (id) => this.playbooks.launchAppreciation(id), (id) => this.notHeldBackNow(id, APPRECIATION));
   }
 
   /**
-   * Of the customers found, those no campaign of the playbook holds back now: finding and starting
-   * are separate steps (a start may be retried long after, while the engine is away), and a campaign
-   * page may have drawn one of them into its holdout in between (skipped, as one that no longer qualifies is).
+   * No campaign of the playbook holds the customer back now, checked just before their start:
+   * finding and starting are separate steps (a start may be retried long after, while the engine
+   * is away), and a campaign page may draw them into its holdout in between, or while the batch
+   * before them starts. The check takes the lock a page holds while it draws, so a page draws
+   * either before it (the customer is skipped, as one that no longer qualifies is) or after it.
    */
-  private async notHeldBackNow(customerIds: string[], playbook: string): Promise<string[]> {
-    if (customerIds.length === 0) return [];
-    const { rows } = await sql<{ id: string }>`
-      select c.id from unnest(${customerIds}::uuid[]) with ordinality as c(id, n) where ${notHeldBack(playbook)} order by c.n`.execute(this.em.getKysely());
-    return rows.map((r) => r.id);
+  private notHeldBackNow(customerId: string, playbook: string): Promise<boolean> {
+    return this.em.transactional(async (em) => {
+      const tx = em.getKysely();
+      await sql`select pg_advisory_xact_lock(hashtextextended(${holdoutDrawLockKey(playbook)}, 0))`.execute(tx);
+      const { rows } = await sql<{ free: boolean }>`select ${notHeldBack(playbook)} as free from customer c where c.id = ${customerId}::uuid`.execute(tx);
+      return rows[0]?.free ?? false;
+    });
   }
 
   /** Starts fair reminders for each invoice; one paid or changed meanwhile is skipped, not an error. */
@@ -162,9 +164,10 @@ export class PlaybookTriggerService {
   }
 
   /** Starts a playbook for each candidate; one that no longer qualifies (a domain error other than an outage) is skipped. */
-  private async startEach<T>(candidates: T[], start: (candidate: T) => Promise<unknown>): Promise<{ started: number; skipped: number }> {
+  private async startEach<T>(candidates: T[], start: (candidate: T) => Promise<unknown>, stillDue: (candidate: T) => Promise<boolean> = async () => true): Promise<{ started: number; skipped: number }> {
     let started = 0;
     for (const candidate of candidates) {
+      if (!(await stillDue(candidate))) continue;
       try {
         await start(candidate);
         started++;
