@@ -129,7 +129,7 @@ it('shows the campaign when its reports are refused as busy: only the report fie
   expect((await campaign(draft.id)).outcome).toHaveLength(2);
 });
 
-it("judges members' invoices paid on time as payment loyalty does: one due today or overdue a few days is not late yet, a cancelled one not at all", async () => {
+it("judges members' invoices paid on time as payment loyalty does: one due today or overdue a few days is not late yet, a cancelled one or one paid before enrolment not at all", async () => {
   const [member] = await namedCustomers('OnTimer', 1);
   const draft = await create('Thank the on-timers', 'Appreciation', 'OnTimer', 0);
   await rows(sql`insert into campaign_member (campaign_id, customer_id, "group", enrolled_at, pass) values (${draft.id}::uuid, ${member}::uuid, 'treated', now() - interval '40 days', 1)`);
@@ -141,6 +141,7 @@ it("judges members' invoices paid on time as payment loyalty does: one due today
     [10, null, false], // open 10 days: not judged yet
     [0, null, false], // due today: not judged yet
     [15, null, true], // cancelled: never owed
+    [-5, 41, false], // due in 5 days, paid the day before enrolment: nothing the campaign did (QA 40 F2)
   ];
   for (const [due, paid, cancelled] of invoices) {
     await rows(sql`insert into invoice (id, customer_id, issued_at, due_at, amount_minor, paid_at, cancelled_at, created_at)
@@ -152,7 +153,7 @@ it("judges members' invoices paid on time as payment loyalty does: one due today
 });
 
 it("previews a repeating campaign's next pass without its members, and an ended campaign as enrolling nobody", async () => {
-  const [first, second] = await namedCustomers('Passer', 2);
+  const [first, second] = await namedCustomers('Passer', 2, { marketingConsent: true });
   const draft = await create('Thank the passers', 'Appreciation', 'Passer', 0);
   expect(await preview(draft.id)).toMatchObject({ customers: 2, treated: 2 });
   // The first pass enrolled one of them; the next takes only the other (each customer once).

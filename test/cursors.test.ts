@@ -1,5 +1,6 @@
 import { Role } from '../src/domain/auth/roles.js';
-import { Customer, FixCase, Order } from '../src/entities/index.js';
+import { Customer, FixCase, Order, ScoreSnapshot } from '../src/entities/index.js';
+import { scopedTag } from '../src/services/common/pagination.js';
 import {
   AuditEntriesDocument,
   CustomerOrdersDocument,
@@ -42,11 +43,11 @@ it('refuses forged cursors on every list with its code, not an internal error', 
     ['customers by score, a hex value', stack.gql(CustomersDocument, { first: 5, sort: { field: 'Score', scoreKind: 'Clv' }, after: forge('customers:score:clv:desc', 'scored', ' 0x10', customerId) }, Role.Viewer)],
     ['customers by creation, February 30th', stack.gql(CustomersDocument, { first: 5, after: forge('customers:createdAt:desc', '2026-02-30T10:00:00.000Z', customerId) }, Role.Viewer)],
     ['scoring runs, year 0', stack.gql(ScoringRunsDocument, { first: 5, after: forge('scoring-runs', '0000-01-01T00:00:00.000Z', 'rescore/1') }, Role.Viewer)],
-    ["a customer's orders, April 31st", stack.gql(CustomerOrdersDocument, { id: customerId, first: 5, after: forge('orders', '2026-04-31T00:00:00.000Z', customerId) }, Role.Viewer)],
+    ["a customer's orders, April 31st", stack.gql(CustomerOrdersDocument, { id: customerId, first: 5, after: forge(scopedTag('orders', { parentId: customerId }), '2026-04-31T00:00:00.000Z', customerId) }, Role.Viewer)],
     ['customers by name, a NUL', stack.gql(CustomersDocument, { first: 5, sort: { field: 'Name', direction: 'Desc' }, after: forge('customers:name:desc', 'a\u0000b', customerId) }, Role.Viewer)],
-    ["a customer's orders", stack.gql(CustomerOrdersDocument, { id: customerId, first: 5, after: forge('orders', 'soon', customerId) }, Role.Viewer)],
-    ["a customer's timeline", stack.gql(CustomerTimelineDocument, { id: customerId, first: 5, after: forge('timeline', 42, 'order-placed', 'x') }, Role.Viewer)],
-    ['band moves', stack.gql(ScoreBandChangesDocument, { kind: 'ChurnRisk', since: '2026-01-01', after: forge('band-changes', '2026-12-01T00:00:00Z', 'nope') }, Role.Viewer)],
+    ["a customer's orders", stack.gql(CustomerOrdersDocument, { id: customerId, first: 5, after: forge(scopedTag('orders', { parentId: customerId }), 'soon', customerId) }, Role.Viewer)],
+    ["a customer's timeline", stack.gql(CustomerTimelineDocument, { id: customerId, first: 5, after: forge(scopedTag('timeline', { customerId }), 42, 'order-placed', 'x') }, Role.Viewer)],
+    ['band moves', stack.gql(ScoreBandChangesDocument, { kind: 'ChurnRisk', since: '2026-01-01', after: forge(scopedTag('band-changes', { kind: 'churn-risk', since: '2026-01-01' }), '2026-12-01T00:00:00Z', 'nope') }, Role.Viewer)],
     ['scoring runs', stack.gql(ScoringRunsDocument, { first: 5, after: forge('scoring-runs', 'last night', 'rescore/1') }, Role.Viewer)],
     ['audit entries', stack.gql(AuditEntriesDocument, { first: 5, after: forge('audit', '2026-12-01T00:00:00Z', 'nope') }, Role.Admin)],
     ['offers', stack.gql(OffersDocument, { first: 5, after: forge('offers', 'spring', 'CODE') }, Role.Viewer)],
@@ -84,6 +85,34 @@ it('refuses the cursor of a list under another filter, where a page would silent
   expect(reason(await stack.gql(CustomerTimelineDocument, { id: customer.id, first: 5, after: ordersAfter }, Role.Viewer))).toBe('INVALID_CURSOR');
   const same = await stack.gql(CustomerTimelineDocument, { id: customer.id, first: 5, after: ordersAfter, kinds: ['InvoicePaid', 'OrderPlaced'] }, Role.Viewer);
   expect(same.data!.customer!.timeline.edges).toHaveLength(3);
+
+  // One customer's cursor under another's list (a detail screen that kept it when the customer changed) would skip
+  // the other's newest rows: refused (QA 41 F1), as the orders' and the timeline's own cursors are taken.
+  const other = em.create(Customer, { name: 'Other Case', email: 'other@example.com', acquiredAt: '2025-01-01' });
+  em.create(Order, { customer: other, orderedAt: new Date(), amountMinor: 1_000 });
+  await em.flush();
+  const ownOrders = (await stack.gql(CustomerOrdersDocument, { id: customer.id, first: 1 }, Role.Viewer)).data!.customer!.orders.pageInfo.endCursor;
+  expect(reason(await stack.gql(CustomerOrdersDocument, { id: other.id, first: 5, after: ownOrders }, Role.Viewer))).toBe('INVALID_CURSOR');
+  expect((await stack.gql(CustomerOrdersDocument, { id: customer.id, first: 5, after: ownOrders }, Role.Viewer)).data!.customer!.orders.edges).toHaveLength(3);
+  const ownTimeline = (await stack.gql(CustomerTimelineDocument, { id: customer.id, first: 1 }, Role.Viewer)).data!.customer!.timeline.pageInfo.endCursor;
+  expect(reason(await stack.gql(CustomerTimelineDocument, { id: other.id, first: 5, after: ownTimeline }, Role.Viewer))).toBe('INVALID_CURSOR');
+  // Under a customers page, the one customer's cursor is read for that customer alone.
+  const listed = await stack.gql(CustomersDocument, { first: 5, filter: { search: 'Filter Case' } }, Role.Viewer);
+  expect(listed.data!.customers.edges.map((e) => e.node.id)).toEqual([customer.id]);
+
+  // Movers: a cursor of another score, band or segment (QA 41 F2).
+  for (const [ago, band] of [[3_600_000, 'low'], [0, 'high']] as const) {
+    for (const c of [customer, other]) em.create(ScoreSnapshot, { customer: c, computedAt: new Date(Date.now() - ago), scores: { 'churn-risk': { value: 0.5, band, modelVersion: 'test', reasons: [] } } });
+    await em.flush();
+  }
+  const since = new Date().toISOString().slice(0, 10);
+  const movers = await stack.gql(ScoreBandChangesDocument, { kind: 'ChurnRisk', since, first: 1 }, Role.Viewer);
+  const moversAfter = movers.data!.scoreBandChanges.pageInfo.endCursor;
+  expect(moversAfter).toBeTruthy();
+  for (const changed of [{ kind: 'Rfm' as const }, { to: ['high'] }, { latestOnly: true }, { filter: { serviceTier: ['Premium' as const] } }, { since: '2026-01-01' }]) {
+    expect(reason(await stack.gql(ScoreBandChangesDocument, { kind: 'ChurnRisk', since, first: 5, after: moversAfter, ...changed }, Role.Viewer))).toBe('INVALID_CURSOR');
+  }
+  expect((await stack.gql(ScoreBandChangesDocument, { kind: 'ChurnRisk', since, first: 5, after: moversAfter }, Role.Viewer)).errors).toBeUndefined();
 });
 
 it('pages through rows written within one millisecond without skipping any (times are kept to the millisecond)', async () => {

@@ -167,6 +167,8 @@ describe('filters', () => {
     ['search in e-mail', { search: 'SHOP.TEST' }, (_c, i) => i % 3 === 0],
     ['search with a LIKE wildcard as text', { search: '%' }, () => false],
     ['search across the end of the name and the start of the e-mail finds nobody', { search: 'person01 p1@' }, () => false],
+    ['a line break in the search bridges neither (QA 41 F3)', { search: 'person01\np1@' }, () => false],
+    ['a line break in the search is a space (pasted from a spreadsheet)', { search: 'anna\r\nperson01' }, (_c, i) => i === 1],
     ['open complaint', { hasOpenComplaint: true }, (_c, i) => i % 10 === 0],
     ['no open complaint', { hasOpenComplaint: false }, (_c, i) => i % 10 !== 0],
     ['open issue: a complaint or a fix case', { hasOpenIssue: true }, (_c, i) => i % 5 === 0],

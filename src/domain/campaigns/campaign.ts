@@ -43,6 +43,7 @@ export const MAX_CAMPAIGN_NAME = 100;
 export interface CampaignPlaybook {
   /** Messages one run sends the customer first, at most (the preview counts them); marketing ones reach only customers with consent. */
   messagesPerRun: number;
+  /** Its message is marketing (a thank-you): a campaign reaches only customers who take marketing, as the sweep does. */
   marketing: boolean;
   /**
    * The first message is a proposal (an account review's): a cheaper tier where the

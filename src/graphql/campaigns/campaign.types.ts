@@ -122,7 +122,7 @@ export class CampaignGroupOutcomeType {
   @Field(() => Float, { nullable: true })
   revenuePerMemberMinor!: number | null;
 
-  @Field(() => Int, { description: 'Invoices due since enrolment and judged, as payment loyalty judges them: paid, or still open for longer than its policy gives (openOverdueCountsAfterDays past the due day and its grace days); not cancelled ones' })
+  @Field(() => Int, { description: 'Invoices due since enrolment and judged, as payment loyalty judges them: paid, or still open for longer than its policy gives (openOverdueCountsAfterDays past the due day and its grace days); not cancelled ones, nor those paid before enrolment' })
   invoicesDue!: number;
 
   @Field(() => Float, { nullable: true, description: 'Share of them paid by their due day and the payment-loyalty policy\'s grace days' })

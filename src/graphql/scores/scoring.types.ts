@@ -139,7 +139,7 @@ export class ConcentrationPeriodType {
   @Field(() => MoneyTotal, { description: 'Revenue in the month, minor units (a total: exact up to 2^53 minor units)' })
   totalRevenue!: number;
 
-  @Field(() => Float, { nullable: true, description: 'Revenue share of the top 20% of customers' })
+  @Field(() => Float, { nullable: true, description: 'Revenue share of the top 20% of customers, read off the Lorenz curve: the customer on the 20% boundary counts with the part of them inside it (of 7 customers, the top 2 and 0.4 of the third; a single customer brings 20%), so small segments differ from "the top N customers"' })
   topShare!: number | null;
 
   @Field(() => Float, { nullable: true })

@@ -58,14 +58,22 @@ export function campaignAudience(campaign: Campaign, policies: AudiencePolicies,
                           and r.finished_at > ${now}::timestamptz - make_interval(days => ${cooldownDays}))`
     : sql``;
   // A customer who had theirs (a welcome ever, a thank-you this year) gets no second one: the campaign could only count them.
+  // So is one another campaign of the playbook treats: its page starts their runs after its members are recorded (its
+  // lock released), and its run would be joined here, or given to this campaign's holdout.
   // Its own members stay in: a retried page finds the runs it started.
-  const since = playbook?.once === 'per-year' ? sql`and r.started_at >= date_trunc('year', ${now}::timestamptz at time zone 'UTC') at time zone 'UTC'` : sql``;
+  const yearStart = sql`date_trunc('year', ${now}::timestamptz at time zone 'UTC') at time zone 'UTC'`;
   const once = playbook?.once
-    ? sql`and (not exists (select 1 from playbook_run r where r.customer_id = c.id and r.playbook = ${campaign.playbook} ${since})
+    ? sql`and (not exists (select 1 from playbook_run r where r.customer_id = c.id and r.playbook = ${campaign.playbook} ${playbook.once === 'per-year' ? sql`and r.started_at >= ${yearStart}` : sql``})
+                and not exists (select 1 from campaign_member om join campaign oc on oc.id = om.campaign_id
+                                 where om.customer_id = c.id and oc.playbook = ${campaign.playbook} and oc.id <> ${campaign.id}::uuid and om."group" = 'treated'
+                                   ${playbook.once === 'per-year' ? sql`and om.enrolled_at >= ${yearStart}` : sql``})
                or exists (select 1 from campaign_member m where m.campaign_id = ${campaign.id}::uuid and m.customer_id = c.id))`
     : sql``;
+  // A playbook whose message is marketing (a thank-you) is for customers who take marketing, as the sweep's: one without
+  // consent would have a run that ends at once, unthanked, and spends their thank-you of the year.
+  const consent = playbook?.marketing ? sql`and c.marketing_consent` : sql``;
   const measured = withOtherHoldouts ? sql`` : sql`and not ${inOtherHoldout(campaign, now)}`;
-  return sql<boolean>`(${customerWhere(filter)} ${excluded} ${fixFirst} ${cooldown} ${once} ${measured})`;
+  return sql<boolean>`(${customerWhere(filter)} ${consent} ${excluded} ${fixFirst} ${cooldown} ${once} ${measured})`;
 }
 
 /**

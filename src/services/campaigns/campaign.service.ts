@@ -2,7 +2,7 @@ import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql } from 'kysely';
 import { compareRates, type RateComparison } from '../../domain/campaigns/rate-comparison.js';
-import { CampaignMetric, campaignPlaybook, type AudiencePolicies, campaignPlaybooks, campaignWorkflowId, defaultHoldoutPercent, MAX_CAMPAIGN_NAME, MAX_HOLDOUT_PERCENT, MAX_REPEAT_EVERY_DAYS, MAX_SCHEDULE_AHEAD_DAYS, type CampaignPolicy, type CampaignProgress } from '../../domain/campaigns/campaign.js';
+import { CampaignMetric, campaignPlaybook, type AudiencePolicies, campaignWorkflowId, defaultHoldoutPercent, MAX_CAMPAIGN_NAME, MAX_HOLDOUT_PERCENT, MAX_REPEAT_EVERY_DAYS, MAX_SCHEDULE_AHEAD_DAYS, type CampaignPolicy, type CampaignProgress } from '../../domain/campaigns/campaign.js';
 import { days } from '../../domain/policies/duration.js';
 import { marketingVerdict } from '../../domain/guards/contact-guard.js';
 import { hasChasedInvoice, hasOpenIssue, marketingCountSince } from '../facts/customer-facts.js';
@@ -391,15 +391,17 @@ export class CampaignService {
   private async readOutcome(id: string): Promise<GroupOutcome[]> {
     // A treated member's run the campaign joined: one another campaign's start created (two campaigns enrolling the customer at
     // once), or the sweep's or a person's; a run recorded before runs named their campaign, by the old rule: started before enrolment.
-    // Invoices due since enrolment, judged on time or late as payment loyalty judges them (grace days; one still open only once overdue for long).
+    // Invoices due since enrolment, judged on time or late as payment loyalty judges them (grace days; one still open only once overdue for long),
+    // leaving out one paid before enrolment (paid early, before the campaign could have moved anybody).
     const onTime = onTimeVerdictSql(this.policies.scoring.paymentLoyalty);
+    const dueSince = sql`i.customer_id = m.customer_id and i.due_at > m.enrolled_at::date and i.cancelled_at is null and (i.paid_at is null or i.paid_at >= m.enrolled_at::date)`;
     const joinedByMember = sql`(case when r.campaign_id is not null then r.campaign_id <> m.campaign_id else r.started_at < m.enrolled_at end)`;
     const { rows } = await sql<{ group: 'treated' | 'holdout'; members: number; retained: number; revenue: string; due: number; on_time: number; complained: number; profitability: number | null; elsewhere: number }>`
       select m."group", count(*)::int as members,
              count(*) filter (where exists (select 1 from customer_order o where o.customer_id = m.customer_id and o.ordered_at > m.enrolled_at))::int as retained,
              coalesce(sum((select sum(o.amount_minor) from customer_order o where o.customer_id = m.customer_id and o.ordered_at > m.enrolled_at)), 0) as revenue,
-             coalesce(sum((select count(*) from invoice i where i.customer_id = m.customer_id and i.due_at > m.enrolled_at::date and i.cancelled_at is null and ${onTime} is not null)), 0)::int as due,
-             coalesce(sum((select count(*) from invoice i where i.customer_id = m.customer_id and i.due_at > m.enrolled_at::date and i.cancelled_at is null and ${onTime} = 'on-time')), 0)::int as on_time,
+             coalesce(sum((select count(*) from invoice i where ${dueSince} and ${onTime} is not null)), 0)::int as due,
+             coalesce(sum((select count(*) from invoice i where ${dueSince} and ${onTime} = 'on-time')), 0)::int as on_time,
              count(*) filter (where exists (select 1 from complaint k where k.customer_id = m.customer_id and k.opened_at > m.enrolled_at))::int as complained,
              avg((select s.value from current_score s where s.customer_id = m.customer_id and s.kind = ${ScoreKind.Profitability}))::double precision as profitability,
              count(*) filter (where exists (select 1 from playbook_run r where r.customer_id = m.customer_id and r.playbook = cmp.playbook
@@ -601,15 +603,16 @@ async function draftAudience(em: EntityManager, input: { filter?: CustomerFilter
 
 /** A draft's fields as they must be, on creation and on every change (the name trimmed, the holdout set). */
 function checkedDraft(draft: CampaignDraft): CampaignDraft & { holdoutPercent: number; repeatEveryDays: number | null } {
-  const invalid = (field: string, message: string) => new CampaignException(CampaignExceptionCode.InvalidInput, message, { field });
+  // The playbook goes in the details (the API spells it as its enum), not in the text: the stored name is no value the API takes.
+  const invalid = (field: string, message: string) => new CampaignException(CampaignExceptionCode.InvalidInput, message, { field, playbook: draft.playbook });
   const name = draft.name.trim();
   if (!name || characterCount(name) > MAX_CAMPAIGN_NAME) throw invalid('name', `A campaign's name is 1 to ${MAX_CAMPAIGN_NAME} characters`);
   const playbook = campaignPlaybook(draft.playbook);
-  if (!playbook) throw invalid('playbook', `Campaigns can launch ${Object.keys(campaignPlaybooks).join(', ')}, not "${draft.playbook}"`);
+  if (!playbook) throw invalid('playbook', 'Campaigns launch thank-yous, welcome checks, account reviews and fixes of persistent issues; fair reminders follow an invoice, not a segment');
   const holdoutPercent = draft.holdoutPercent ?? defaultHoldoutPercent(playbook);
   if (!(Number.isInteger(holdoutPercent) && holdoutPercent >= 0 && holdoutPercent <= MAX_HOLDOUT_PERCENT)) throw invalid('holdoutPercent', `holdoutPercent must be a whole number from 0 to ${MAX_HOLDOUT_PERCENT}`);
   if (!playbook.holdout && holdoutPercent > 0) {
-    throw invalid('holdoutPercent', `A fix is owed to every customer with a persistent issue: a ${draft.playbook} campaign holds nobody back (holdoutPercent 0)`);
+    throw invalid('holdoutPercent', `A fix is owed to every customer with a persistent issue: a campaign fixing issues holds nobody back (holdoutPercent 0)`);
   }
   const repeatEveryDays = draft.repeatEveryDays || null;
   if (repeatEveryDays !== null && !(Number.isInteger(repeatEveryDays) && repeatEveryDays >= 1 && repeatEveryDays <= MAX_REPEAT_EVERY_DAYS)) {

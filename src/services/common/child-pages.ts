@@ -2,12 +2,12 @@ import DataLoader from 'dataloader';
 import type { EntityClass } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql, type RawBuilder } from 'kysely';
-import { assertPageSize, decodeCursor, encodeCursor, toPage, type CursorPart, type Page, type PageArgs } from './pagination.js';
+import { assertPageSize, decodeCursor, encodeCursor, scopedTag, toPage, type CursorPart, type Page, type PageArgs } from './pagination.js';
 import { projection, projectionKey, rowMapper, selectColumns } from './read-model.js';
 
 /** A list of child rows per parent (a customer's orders, invoices, ...), newest first. */
 export interface ChildListSpec {
-  /** Names the list inside its cursors. */
+  /** Names the list inside its cursors (with the parent: one parent's cursor is refused under another). */
   tag: string;
   table: string;
   parentColumn: string;
@@ -72,7 +72,7 @@ export class ChildPager<T extends { id: string }> {
   /** One parent's page; with `fields`, its children have only those properties (and their ID and sort key, for cursors). */
   page(parentId: string, args: PageArgs, fields?: readonly string[]): Page<T> | Promise<Page<T>> {
     assertPageSize(args.first);
-    if (args.after) decodeCursor(this.spec.tag, args.after, cursorParts(this.spec));
+    if (args.after) this.decode(parentId, args.after);
     const key = this.keyFor(parentId, args, fields);
     return this.primed.get(keyOf(key)) ?? this.pages.load(key);
   }
@@ -80,13 +80,15 @@ export class ChildPager<T extends { id: string }> {
   /**
    * The page of the parent `parentId` (a column of the caller's query) as one JSON column,
    * so a parent list reads its children in its own statement; null for arguments `page`
-   * refuses, which then reports them on the field as usual. `fields` as for `page`.
+   * refuses, which then reports them on the field as usual, and for a cursor, which is one
+   * parent's (`page` reads it, and refuses it under the others). `fields` as for `page`.
    */
   pageColumn(parentId: RawBuilder<unknown>, args: PageArgs, fields?: readonly string[]): RawBuilder<unknown> | null {
+    if (args.after) return null;
     try {
       assertPageSize(args.first);
       const order = sql.ref(`t.${this.spec.orderColumn}`);
-      return sql`(select coalesce(json_agg(row_to_json(t) order by ${order} desc, t.id desc), '[]') from (${this.pageOf(parentId, args.first, args.after ?? null, this.projection(fields))}) t)`;
+      return sql`(select coalesce(json_agg(row_to_json(t) order by ${order} desc, t.id desc), '[]') from (${this.pageOf(parentId, args.first, null, this.projection(fields))}) t)`;
     } catch {
       return null;
     }
@@ -121,16 +123,16 @@ export class ChildPager<T extends { id: string }> {
   }
 
   private toPageOf(parentId: string, nodes: T[], first: number, after: string | null): Page<T> {
-    return toPage(nodes, first, () => this.counts.load(parentId), (node) => this.cursorOf(node), Boolean(after));
+    return toPage(nodes, first, () => this.counts.load(parentId), (node) => this.cursorOf(parentId, node), Boolean(after));
   }
 
-  /** One parent's newest `first + 1` rows after the cursor, from its (parent, order column) index. */
-  private pageOf(parentId: RawBuilder<unknown>, first: number, after: string | null, properties: readonly string[] | null): RawBuilder<unknown> {
+  /** One parent's newest `first + 1` rows after the cursor (its sort key and ID), from its (parent, order column) index. */
+  private pageOf(parentId: RawBuilder<unknown>, first: number, after: [string, string] | null, properties: readonly string[] | null): RawBuilder<unknown> {
     const { spec } = this;
     const order = sql.ref(`t.${spec.orderColumn}`);
     let cursorCondition = sql<boolean>`true`;
     if (after) {
-      const [value, id] = decodeCursor(spec.tag, after, cursorParts(spec)) as [string, string];
+      const [value, id] = after;
       cursorCondition = sql<boolean>`(${order}, t.id) < (${value}::${sql.raw(spec.orderType)}, ${id}::uuid)`;
     }
     return sql`
@@ -141,9 +143,11 @@ export class ChildPager<T extends { id: string }> {
   }
 
   private async fetch(parentIds: string[], first: number, after: string | null, properties: readonly string[] | null): Promise<Map<string, T[]>> {
+    // A cursor is one parent's (`page` refused it under any other): parents sharing one are that parent.
+    const cursor = after ? this.decode(parentIds[0], after) : null;
     const { rows } = await sql<Record<string, unknown>>`
       select p.id as _parent, t.* from unnest(${parentIds}::uuid[]) as p(id)
-      cross join lateral (${this.pageOf(sql`p.id`, first, after, properties)}) t`.execute(this.em.getKysely());
+      cross join lateral (${this.pageOf(sql`p.id`, first, cursor, properties)}) t`.execute(this.em.getKysely());
     const byParent = new Map<string, T[]>();
     for (const row of rows) {
       const parentId = row._parent as string;
@@ -172,8 +176,16 @@ export class ChildPager<T extends { id: string }> {
     return projection(this.em, this.entity, fields, this.keyProperties);
   }
 
-  private cursorOf(entity: T): string {
+  private tagOf(parentId: string): string {
+    return scopedTag(this.spec.tag, { parentId });
+  }
+
+  private decode(parentId: string, after: string): [string, string] {
+    return decodeCursor(this.tagOf(parentId), after, cursorParts(this.spec)) as [string, string];
+  }
+
+  private cursorOf(parentId: string, entity: T): string {
     const value = (entity as Record<string, unknown>)[this.spec.orderProperty];
-    return encodeCursor(this.spec.tag, [value instanceof Date ? value.toISOString() : value, entity.id]);
+    return encodeCursor(this.tagOf(parentId), [value instanceof Date ? value.toISOString() : value, entity.id]);
   }
 }

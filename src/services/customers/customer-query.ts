@@ -151,13 +151,20 @@ function bandMoved(m: BandMoveCondition): RawBuilder<unknown> {
 }
 
 /**
+ * The text a search looks for: a line break or tab (pasted from a spreadsheet or a text area)
+ * is a space, so it neither bridges the name and the e-mail, which the search keeps apart with
+ * one, nor misses "Anna Larsen" for "Anna<line break>Larsen"; trimmed.
+ */
+const searchText = (search: string | null | undefined): string | undefined => search?.replace(/[\t\n\v\f\r]+/g, ' ').trim();
+
+/**
  * A filter as it is kept (a saved segment): only the conditions given, in a fixed order, so
  * two equal filters are stored and compared alike whatever order or nulls they came with.
  */
 export function storedFilter(filter: CustomerFilter): CustomerFilter {
   const kept = (value: unknown) => value != null && !(Array.isArray(value) && value.length === 0) && value !== '';
   const compact = <T extends object>(o: T, keys: readonly (keyof T)[]): T => Object.fromEntries(keys.filter((k) => kept(o[k])).map((k) => [k, o[k]])) as T;
-  const search = filter.search?.trim();
+  const search = searchText(filter.search);
   const stored = compact({ ...filter, search }, FILTER_FIELDS);
   if (stored.scores) stored.scores = stored.scores.map((c) => compact(c, ['kind', 'bands', 'min', 'max']));
   if (stored.bandMoved) stored.bandMoved = compact(stored.bandMoved, ['kind', 'from', 'to', 'withinDays', 'latestOnly']);
@@ -174,9 +181,10 @@ export function customerWhere(filter: CustomerFilter = {}): RawBuilder<boolean> 
   const parts: RawBuilder<unknown>[] = [sql`true`];
   if (filter.status?.length) parts.push(sql`c.status = any(${filter.status}::customer_status[])`);
   if (filter.serviceTier?.length) parts.push(sql`c.service_tier = any(${filter.serviceTier}::service_tier[])`);
-  if (filter.search?.trim()) {
+  const search = searchText(filter.search);
+  if (search) {
     // Same expression as the trigram index customer_search_trgm_index: name and e-mail apart, so "larsen david" finds no David Larsen.
-    parts.push(sql`(lower(c.name) || chr(10) || lower(c.email)) like ${`%${escapeLike(filter.search.trim().toLowerCase())}%`}`);
+    parts.push(sql`(lower(c.name) || chr(10) || lower(c.email)) like ${`%${escapeLike(search.toLowerCase())}%`}`);
   }
   if (filter.hasOpenComplaint != null) {
     const open = hasOpenComplaint('c.id');

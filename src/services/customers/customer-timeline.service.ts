@@ -56,7 +56,8 @@ interface EventFacts {
 const CURSOR = ['time', 'text', 'text'] as const;
 const ALL_KINDS = Object.values(CustomerEventKind);
 /** Cursors name the kinds asked for (all when none): one taken under other kinds is refused. */
-const tagOf = (kinds: readonly CustomerEventKind[]) => scopedTag('timeline', { kinds: kinds.length === ALL_KINDS.length ? [] : kinds });
+/** The cursor's tag: one customer's timeline of those kinds (a cursor of another customer or other kinds is refused). */
+const tagOf = (customerId: string, kinds: readonly CustomerEventKind[]) => scopedTag('timeline', { customerId, kinds: kinds.length === ALL_KINDS.length ? [] : kinds });
 const kindsOf = (args: TimelineArgs) => (args.kinds?.length ? [...new Set(args.kinds)].sort() : ALL_KINDS);
 const shapeOf = (k: Key) => `${k.first}|${k.after ?? ''}|${k.kinds.join(',')}`;
 
@@ -143,7 +144,7 @@ export class CustomerTimelineService {
   forCustomer(customerId: string, args: TimelineArgs): Promise<Page<CustomerEvent>> {
     assertPageSize(args.first);
     const kinds = kindsOf(args);
-    if (args.after) decodeCursor(tagOf(kinds), args.after, CURSOR);
+    if (args.after) decodeCursor(tagOf(customerId, kinds), args.after, CURSOR);
     return this.pages.load({ customerId, first: args.first, after: args.after ?? null, kinds });
   }
 
@@ -159,7 +160,7 @@ export class CustomerTimelineService {
     );
     return keys.map((key) => {
       const events = (rowsOf.get(`${key.customerId}|${shapeOf(key)}`) ?? []).map((row) => toEvent(row, this.currency));
-      const cursorOf = (e: CustomerEvent) => encodeCursor(tagOf(key.kinds), [e.at.toISOString(), e.kind, e.ref]);
+      const cursorOf = (e: CustomerEvent) => encodeCursor(tagOf(key.customerId, key.kinds), [e.at.toISOString(), e.kind, e.ref]);
       return toPage(events, key.first, () => this.counts.load({ customerId: key.customerId, kinds: key.kinds }), cursorOf, Boolean(key.after));
     });
   }
@@ -169,7 +170,8 @@ export class CustomerTimelineService {
     const { first, after, kinds } = group[0];
     let beyond = sql`true`;
     if (after) {
-      const [at, kind, ref] = decodeCursor(tagOf(kinds), after, CURSOR) as [string, string, string];
+      // A cursor is one customer's (forCustomer refused it under any other): customers sharing one are that customer.
+      const [at, kind, ref] = decodeCursor(tagOf(group[0].customerId, kinds), after, CURSOR) as [string, string, string];
       beyond = sql`(e.at, e.kind, e.ref) < (${at}::timestamptz, ${kind}, ${ref})`;
     }
     const { rows } = await sql<EventRow>`

@@ -4,8 +4,8 @@ import { bandMoveProblem } from '../../domain/scoring/score-bands.js';
 import type { ScoreKind } from '../../domain/scoring/score-kind.js';
 import { isCalendarDay } from '../../domain/dates.js';
 import { ScoringException, ScoringExceptionCode } from '../../domain/scoring/scoring.exception.js';
-import { assertPageSize, decodeCursor, encodeCursor, toPage, type Page, type PageArgs } from '../common/pagination.js';
-import { assertCustomerFilter, customerWhere, type CustomerFilter } from '../customers/customer-query.js';
+import { assertPageSize, decodeCursor, encodeCursor, scopedTag, toPage, type Page, type PageArgs } from '../common/pagination.js';
+import { assertCustomerFilter, customerWhere, storedFilter, type CustomerFilter } from '../customers/customer-query.js';
 
 /** Which moves of one score to list: since a day, optionally only from or to some bands, for the whole base or a segment. */
 export interface BandChangeQuery {
@@ -28,7 +28,9 @@ export interface BandChange {
   changedAt: Date;
 }
 
-const TAG = 'band-changes';
+/** The cursor's tag: the list of that query (a cursor taken with another score, band, day or filter is refused). */
+const tagOf = (query: BandChangeQuery) =>
+  scopedTag('band-changes', { kind: query.kind, since: query.since, from: query.from, to: query.to, latestOnly: query.latestOnly || null, filter: query.filter ? storedFilter(query.filter) : null });
 
 /**
  * Who moved between bands across the base ("became high churn risk this week", "no longer
@@ -41,7 +43,8 @@ export class ScoreBandChangeService {
   async list(query: BandChangeQuery, args: PageArgs): Promise<Page<BandChange>> {
     assertPageSize(args.first);
     assertBandChangeQuery(query);
-    const [at, customerId] = args.after ? decodeCursor(TAG, args.after, ['time', 'uuid']) : [null, null];
+    const tag = tagOf(query);
+    const [at, customerId] = args.after ? decodeCursor(tag, args.after, ['time', 'uuid']) : [null, null];
     const db = this.em.getKysely();
     const where = sql.join(
       [
@@ -60,7 +63,7 @@ export class ScoreBandChangeService {
        order by b.changed_at desc, b.customer_id desc limit ${args.first + 1}`.execute(db);
     const changes = rows.map((r) => ({ customerId: r.customer_id, kind: query.kind, previous: r.previous, band: r.band, changedAt: new Date(r.changed_at) }));
     const total = async () => (await sql<{ n: number }>`select count(*)::int as n from score_band_change b where ${where}`.execute(db)).rows[0].n;
-    return toPage(changes, args.first, total, (c) => encodeCursor(TAG, [c.changedAt.toISOString(), c.customerId]), Boolean(args.after));
+    return toPage(changes, args.first, total, (c) => encodeCursor(tag, [c.changedAt.toISOString(), c.customerId]), Boolean(args.after));
   }
 }
 
