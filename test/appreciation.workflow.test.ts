@@ -11,7 +11,10 @@ import { TemporalCampaignEngine } from '../src/temporal/temporal-campaign-engine
 import { TemporalPlaybookEngine } from '../src/temporal/temporal-playbook-engine.js';
 import { TemporalScoringEngine } from '../src/temporal/temporal-scoring-engine.js';
 import type { playbookTriggers } from '../workflows/index.js';
-import { AppreciationDocument, AuditEntriesDocument, CancelPlaybookRunDocument, CreateCampaignDocument, RecordPaymentDocument, StartAccountReviewDocument, StartAppreciationDocument, StartFairReminderDocument, StartWelcomeCheckDocument } from './__generated__/graphql.js';
+import { Readable } from 'node:stream';
+import { welcomeCheckWorkflowId } from '../src/domain/playbooks/welcome-check.js';
+import { ImportService } from '../src/services/import/import.service.js';
+import { AppreciationDocument, AuditEntriesDocument, CancelPlaybookRunDocument, CreateCampaignDocument, ImportCsvDocument, RecordPaymentDocument, StartAccountReviewDocument, StartAppreciationDocument, StartFairReminderDocument, StartWelcomeCheckDocument } from './__generated__/graphql.js';
 import { eventually } from './support/eventually.js';
 import { recordHistory } from './support/histories.js';
 import { startTestStack, testKeys, type TestStack } from './support/stack.js';
@@ -327,3 +330,30 @@ it('thanks after all a customer whose thank-you ended not thanked, once an opera
   expect(await stack.orm.em.fork().count(OutboxMessage, { customer: late, template: 'appreciation' })).toBe(1);
   expect((await stack.gql(AppreciationDocument, { customerId: late }, Role.Viewer)).data!.appreciation).toMatchObject({ status: 'Completed', outcome: 'thanked', offerCode: 'WELCOME20' });
 }, 90_000);
+
+it("cancels the welcome check of a customer the CRM offboarded meanwhile (at once through GraphQL, by the run reconciliation from the command line), audited as the CRM's word (QA 42 F1, F7)", async () => {
+  const newcomer = async (name: string) => {
+    const em = stack.orm.em.fork();
+    const c = em.create(Customer, { name, email: `${name.toLowerCase()}@example.com`, acquiredAt: new Date(Date.now() - 5 * DAY).toISOString().slice(0, 10), externalRef: `CRM-${name}` });
+    await em.flush();
+    expect((await stack.gql(StartWelcomeCheckDocument, { customerId: c.id }, Role.Admin)).errors).toBeUndefined();
+    const workflowId = welcomeCheckWorkflowId(c.id);
+    await eventually(() => stack.orm.em.fork().findOne(PlaybookRun, { workflowId }), (r) => r !== null);
+    return { workflowId, csv: `customer_ref,name,email,status\nCRM-${name},${name},${name.toLowerCase()}@example.com,offboarded\n` };
+  };
+  const status = async (workflowId: string) => (await stack.temporal.client.workflow.getHandle(workflowId).describe()).status.name;
+
+  const viaApi = await newcomer('Departed');
+  expect((await stack.gql(ImportCsvDocument, { input: { kind: 'Customers', csv: viaApi.csv, mode: 'AllOrNothing' } }, Role.Admin)).data!.importCsv).toMatchObject({ updated: 1, written: true });
+  expect(await eventually(() => status(viaApi.workflowId), (s) => s === 'CANCELLED', 10_000)).toBe('CANCELLED');
+  const [entry] = (await sql<{ actor: string; after: unknown }>`select actor, after from audit_entry where action = 'playbook.cancel' and entity_id = ${viaApi.workflowId}`.execute(stack.orm.em.fork().getKysely())).rows;
+  expect(entry).toEqual({ actor: 'system:customer-left', after: { reason: 'The customer has left (offboarded in the CRM)' } });
+
+  const viaCli = await newcomer('Moved');
+  expect(await new ImportService(stack.config.databaseUrl).importCsv('customers', Readable.from([viaCli.csv]), { mode: 'all-or-nothing', actor: 'cli:test', source: 'test' })).toMatchObject({ updated: 1 });
+  expect(await status(viaCli.workflowId)).toBe('RUNNING');
+  const reconciliation = (await stack.api.contextFor(`Bearer ${testKeys[Role.Operator]}`)).services.runReconciliation;
+  expect(await reconciliation.recordRunsEndedInEngine()).toContain(viaCli.workflowId);
+  expect(await eventually(() => status(viaCli.workflowId), (s) => s === 'CANCELLED', 10_000)).toBe('CANCELLED');
+  expect(await reconciliation.recordRunsEndedInEngine()).not.toContain(viaCli.workflowId);
+}, 60_000);

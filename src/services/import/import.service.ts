@@ -101,7 +101,8 @@ export class ImportService {
   /**
    * After the commit, `followUp.invoicesPaid` hears of the file's invoices it left paid that have a
    * reminder run under way (to end it now), `followUp.invoicesCancelled` of those it left cancelled
-   * (to cancel their runs now), and `followUp.customersChanged` of the customers whose
+   * (to cancel their runs now), `followUp.customersLeft` of the customers a customers file left
+   * offboarded with a run about them under way (to cancel it now), and `followUp.customersChanged` of the customers whose
    * complaints, invoices or payments it wrote (to rescore them now), and `followUp.complaintsReceived`
    * of the complaints a complaints file added or reopened (a topic that became persistent starts its
    * fix, a fix waiting for its check-back hears it did not hold, as after recordComplaint and
@@ -113,6 +114,7 @@ export class ImportService {
     private readonly followUp: {
       invoicesPaid?: (invoiceIds: string[]) => Promise<unknown>;
       invoicesCancelled?: (invoiceIds: string[]) => Promise<unknown>;
+      customersLeft?: (customerIds: string[]) => Promise<unknown>;
       customersChanged?: (kind: 'complaints' | 'invoices' | 'payments', customerIds: string[]) => Promise<unknown>;
       complaintsReceived?: (complaints: { customerId: string; topic: string }[]) => Promise<unknown>;
     } = {},
@@ -304,15 +306,17 @@ export class ImportService {
         `insert into audit_entry (id, at, actor, action, entity_type, entity_id, before, after) values (gen_random_uuid(), now(), $1, $2, $3, null, null, $4)`,
         [options.actor, `import.${spec.kind}`, spec.kind, JSON.stringify({ source: options.source, mode: options.mode, rowsRead, inserted: report.inserted, updated: report.updated, unchanged: report.unchanged, rejected })],
       );
-      const { invoicesPaid, invoicesCancelled, customersChanged } = this.followUp;
+      const { invoicesPaid, invoicesCancelled, customersLeft, customersChanged } = this.followUp;
       const paid = invoicesPaid && (spec.kind === 'invoices' || spec.kind === 'payments') ? await withReminderRunning(client, 'paid') : [];
       const cancelled = invoicesCancelled && spec.kind === 'invoices' ? await withReminderRunning(client, 'cancelled') : [];
+      const left = customersLeft && spec.kind === 'customers' ? await offboardedWithRunsRunning(client) : [];
       const changed = customersChanged && (spec.kind === 'complaints' || spec.kind === 'invoices' || spec.kind === 'payments') ? await customersOfFile(client, spec.kind) : [];
       const received = complaintsReceived && spec.kind === 'complaints' ? (await client.query<{ customerId: string; topic: string }>(COMPLAINTS_RECEIVED_SQL)).rows : [];
       await client.query('commit');
       // Committed: a run not told now sees the payment at the run reconciliation (every few minutes) or its next step.
       if (paid.length) await invoicesPaid!(paid).catch(() => undefined);
       if (cancelled.length) await invoicesCancelled!(cancelled).catch(() => undefined);
+      if (left.length) await customersLeft!(left).catch(() => undefined);
       // (A score not rescored now is at the nightly rescore.)
       if (changed.length && changed.length <= RESCORED_AT_ONCE) await customersChanged!(spec.kind as 'complaints' | 'invoices' | 'payments', changed).catch(() => undefined);
       // After the rescore, as recordComplaint does: the fix goes by the topic's complaints as they are now.
@@ -352,6 +356,16 @@ const COMPLAINTS_RECEIVED_SQL = `select cp.customer_id as "customerId", cp.topic
    group by 1, 2 order by 1, 2 limit ${RESCORED_AT_ONCE + 1}`;
 
 /** The file's invoices it left paid (or cancelled) whose customer has a reminder run under way (which may be of one of them). */
+/** The file's customers it left offboarded who have a run under way (the follow-up leaves those it must not cancel). */
+async function offboardedWithRunsRunning(client: pg.Client): Promise<string[]> {
+  const { rows } = await client.query<{ id: string }>(
+    `select c.id from customer c
+      where c.status = 'offboarded' and c.external_ref in (select btrim(customer_ref) from import_stage)
+        and exists (select 1 from playbook_run r where r.customer_id = c.id and r.status = 'running')`,
+  );
+  return rows.map((r) => r.id);
+}
+
 async function withReminderRunning(client: pg.Client, left: 'paid' | 'cancelled'): Promise<string[]> {
   const { rows } = await client.query<{ id: string }>(
     `select i.id from invoice i

@@ -25,6 +25,8 @@ const UNKNOWN_UPDATES_PER_PASS = 200;
 
 /** Who cancels the reminder run of an invoice the billing system cancelled, in the audit log. */
 const INVOICE_CANCELLED_ACTOR = 'system:invoice-cancelled';
+/** Who cancels the runs about a customer who has left (offboarded in the CRM), in the audit log. */
+const CUSTOMER_LEFT_ACTOR = 'system:customer-left';
 
 /** How far back resets made in the Temporal UI or CLI are looked for (as for cancels: a margin for a sweep that was off). */
 const UNRECORDED_RESET_DAYS = 7;
@@ -65,6 +67,7 @@ export class RunReconciliationService {
       ...(await this.campaigns.recordResetInEngine()),
       ...(await this.tellPaidReminders()),
       ...(await this.cancelRemindersOfCancelledInvoices()),
+      ...(await this.cancelRunsOfCustomersWhoLeft()),
       ...(await this.settleUpdatesOfUnknownOutcome()),
     ];
   }
@@ -99,10 +102,23 @@ export class RunReconciliationService {
    * cancelled, audited as the billing system's word, and sends nothing more. Of these invoices, or all.
    */
   async cancelRemindersOfCancelledInvoices(invoiceIds?: string[]): Promise<string[]> {
+    return this.cancelAll(await this.runs.remindersOfCancelledInvoices(invoiceIds), 'The invoice was cancelled in the billing system', INVOICE_CANCELLED_ACTOR);
+  }
+
+  /**
+   * A customer who has left (offboarded in the CRM: an import says so): their account review,
+   * welcome check or thank-you under way is cancelled, audited as the CRM's word, and asks
+   * nobody to decide on, call or thank them. Of these customers, or all.
+   */
+  async cancelRunsOfCustomersWhoLeft(customerIds?: string[]): Promise<string[]> {
+    return this.cancelAll(await this.runs.runsOfCustomersWhoLeft(customerIds), 'The customer has left (offboarded in the CRM)', CUSTOMER_LEFT_ACTOR);
+  }
+
+  private async cancelAll(workflowIds: string[], reason: string, actor: string): Promise<string[]> {
     const cancelled: string[] = [];
-    for (const workflowId of await this.runs.remindersOfCancelledInvoices(invoiceIds)) {
+    for (const workflowId of workflowIds) {
       try {
-        await this.playbooks.cancelRun(workflowId, 'The invoice was cancelled in the billing system', INVOICE_CANCELLED_ACTOR);
+        await this.playbooks.cancelRun(workflowId, reason, actor);
         cancelled.push(workflowId);
       } catch (error) {
         // Ended or being cancelled meanwhile: nothing left to do.

@@ -8,6 +8,8 @@ import { givenUpSql } from '../facts/outbox-facts.js';
 import { complainedSinceFixed } from '../facts/current-complaints.js';
 import { stepMessageKey, stepMessageKeyParts } from '../../domain/playbooks/run-id.js';
 import { ACCOUNT_REVIEW } from '../../domain/playbooks/account-review.js';
+import { APPRECIATION } from '../../domain/playbooks/appreciation.js';
+import { WELCOME_CHECK } from '../../domain/playbooks/welcome-check.js';
 import { Customer, FixCase, FixCaseStatus, OutboxMessage, PlaybookRun } from '../../entities/index.js';
 import { latestOccurrence } from '../../domain/playbooks/occurrence.js';
 import { CANCELLED_OUTCOME, RUN_CANCELLED, RUN_ENDED, heldBackByRunStop, runEndedInEngine, type EndedInEngine } from '../../domain/playbooks/run-status.js';
@@ -448,6 +450,23 @@ export class PlaybookRunService {
         from playbook_run r join invoice i on i.customer_id = r.customer_id and ${which}
        where r.playbook = ${FAIR_REMINDER} and r.status = 'running' ${invoiceIds ? sql`and i.id = any(${invoiceIds}::uuid[])` : sql``}`.execute(this.em.getKysely());
     return rows.filter((r) => r.workflow_id === fairReminderWorkflowId(r.customer_id, r.invoice_id)).map((r) => r.workflow_id);
+  }
+
+  /**
+   * Runs under way of the playbooks about the relationship (an account review, a welcome check,
+   * a thank-you) whose customer has left (offboarded: by the CRM, an import), among the
+   * customers `customerIds` (all when not given): they would ask a person to decide on, call or
+   * thank a customer who is gone. The review that offboarded its customer itself (its notice
+   * audited with its run) is not one of them; reminders (a debt stays owed) and fixes go on.
+   */
+  async runsOfCustomersWhoLeft(customerIds?: string[]): Promise<string[]> {
+    const { rows } = await sql<{ workflow_id: string }>`
+      select r.workflow_id from playbook_run r join customer c on c.id = r.customer_id
+       where r.status = 'running' and r.playbook = any(${[ACCOUNT_REVIEW, WELCOME_CHECK, APPRECIATION]}::text[]) and c.status = 'offboarded'
+         ${customerIds ? sql`and c.id = any(${customerIds}::uuid[])` : sql``}
+         and not exists (select 1 from audit_entry a where a.entity_type = 'customer' and a.entity_id = c.id::text and a.action = 'customer.offboarding'
+                            and a.after ->> 'workflowId' = r.workflow_id)`.execute(this.em.getKysely());
+    return rows.map((r) => r.workflow_id);
   }
 
   /** Which of these runs are still recorded as running. */
