@@ -40,6 +40,8 @@ import { recordHistory } from './support/histories.js';
 import { startTestStack, type TestStack } from './support/stack.js';
 import { resetInEngine, steeringAudited, temporalOperator } from './support/temporal-operator.js';
 import { zoneAtNoon, zoneAtTwoInTheMorning } from './support/time-zones.js';
+import { PROPOSAL_ANSWERED } from '../src/domain/messages/catalogue.js';
+import { renderMessage } from '../src/domain/messages/templates.js';
 
 /** The account-review playbook on the real Temporal dev server, its waits shortened to seconds. */
 const policy: AccountReviewPolicy = { ...accountReviewPolicy, version: 4, answerWaitMs: seconds(20), reviewAfterMs: seconds(1), approvalWaitMs: seconds(20), noticeMs: seconds(1) };
@@ -98,6 +100,22 @@ it('takes no answer typed wrongly in the Temporal UI: a signal with no payload, 
   expect(answered.data!.answerAccountProposal).toMatchObject({ answer: 'declined', step: 'awaiting-review' });
   expect(await steeringAudited(stack, workflowId)).toHaveLength(3);
   await recordHistory(workflowId, 'account-review-signals-audited');
+}, 60_000);
+
+it("holds back a proposal still queued for the customer's quiet hours once they accepted it: the confirmation goes alone (QA 42 F6)", async () => {
+  const customerId = await account('Nox', { band: 'loss-making' });
+  await stack.orm.em.fork().nativeUpdate(Customer, { id: customerId }, { timeZone: zoneAtTwoInTheMorning(new Date()) });
+  const workflowId = accountReviewWorkflowId(customerId);
+  await stack.gql(StartAccountReviewDocument, { customerId }, Role.Operator);
+  // A cheaper tier is a service message about the contract: written at once, queued until the morning.
+  expect(await eventually(() => review(customerId), (s) => s?.step === 'awaiting-answer')).toMatchObject({ proposal: expect.stringMatching(/^tier-change: /) });
+  expect((await stack.gql(AnswerAccountProposalDocument, { customerId, accepted: true }, Role.Operator)).errors).toBeUndefined();
+  const steps = await stack.orm.em.fork().find(OutboxMessage, { idempotencyKey: { $like: `${workflowId}/%` } }, { orderBy: { idempotencyKey: 'asc' } });
+  expect(steps.map((m) => [m.idempotencyKey.slice(workflowId.length + 1), m.sentAt, m.suppressedReason])).toEqual([
+    ['proposal', null, PROPOSAL_ANSWERED],
+    ['proposal-confirmed', null, null],
+  ]);
+  expect((await stack.gql(CancelPlaybookRunDocument, { workflowId, reason: 'test done' }, Role.Operator)).errors).toBeUndefined();
 }, 60_000);
 
 it('proposes a cheaper tier first, and offboards a still loss-making account only after an admin approves, with notice and the data export', async () => {
@@ -345,10 +363,24 @@ it('proposes the best existing-customer offer when no cheaper tier helps, as mar
   const delivered = await stack.orm.em.fork().findOneOrFail(OutboxMessage, { idempotencyKey: proposalKey });
   await stack.orm.em.fork().nativeUpdate(OutboxMessage, { id: delivered.id }, { suppressedAt: new Date(), suppressedReason: 'no-consent: the customer opted out' });
   expect(await review(c.id)).toMatchObject({ proposal: expect.stringMatching(/^offer: /), heldBack: 'no-consent: the customer opted out' });
+  // ... and nobody can answer what never reached the customer (QA 42 F8).
+  expect((await stack.gql(AnswerAccountProposalDocument, { customerId: c.id, accepted: true }, Role.Operator)).errors![0]).toMatchObject({
+    message: expect.stringMatching(/never reached/),
+    extensions: { code: 'CONFLICT', reason: 'PLAYBOOK_DECISION_REFUSED', heldBack: 'no-consent: the customer opted out' },
+  });
   await stack.orm.em.fork().nativeUpdate(OutboxMessage, { id: delivered.id }, { suppressedAt: null, suppressedReason: null });
+  // The offer as the customer reads it: its name and discount, with its code (QA 42 F4).
+  expect(delivered.payload).toMatchObject({ proposal: { kind: 'offer', offerCode: 'LOYAL15', offerName: 'Loyalty', discountPercent: 15 } });
+  expect(renderMessage('account-proposal', 'Ola', delivered.payload, 'en', 'EUR').text).toContain('Loyalty (15% off), offer LOYAL15');
+  expect(renderMessage('account-proposal', 'Ola', delivered.payload, 'de', 'EUR').text).toContain('„Loyalty“ (15 % Rabatt), Angebot LOYAL15');
   await stack.gql(AnswerAccountProposalDocument, { customerId: c.id, accepted: true }, Role.Operator);
   await eventually(() => review(c.id), (s) => s?.step === 'awaiting-approval');
-  expect(await outboxSteps(accountReviewWorkflowId(c.id))).toEqual(['proposal', 'proposal-confirmed']);
+  // Booked for billing: a task and the audit log say which offer was agreed (QA 42 F2).
+  expect(await outboxSteps(accountReviewWorkflowId(c.id))).toEqual(['offer-accepted', 'proposal', 'proposal-confirmed']);
+  const [task] = await stack.orm.em.fork().find(OutboxMessage, { idempotencyKey: `${accountReviewWorkflowId(c.id)}/offer-accepted` });
+  expect(task).toMatchObject({ template: 'account-offer-accepted', channel: 'call' });
+  const booked = await stack.orm.em.fork().find(AuditEntry, { entityId: c.id, action: 'customer.offer-accepted' });
+  expect(booked.map((e) => e.after)).toEqual([{ offerCode: 'LOYAL15', discountPercent: 15, workflowId: accountReviewWorkflowId(c.id) }]);
   expect(await stack.orm.em.fork().findOneOrFail(Customer, { id: c.id })).toMatchObject({ serviceTier: 'basic' });
   // The decision's own answer says so too, as the page showing it is refreshed from it.
   await stack.orm.em.fork().nativeUpdate(OutboxMessage, { id: delivered.id }, { suppressedAt: new Date(), suppressedReason: 'open-complaint: a complaint is open' });

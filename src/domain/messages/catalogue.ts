@@ -28,7 +28,7 @@ export interface TemplateEntry {
 const invoice = { invoiceId: '3f2a9c1e-5b7d-4e21-9a0b-6c8d2e4f1a37' };
 const issue = { topic: 'delivery-delay', owner: 'logistics' };
 const tierChange = { proposal: { kind: 'tier-change', tier: 'standard', reason: 'the standard service fits how the account is used and costs less to serve' } };
-const offer = { proposal: { kind: 'offer', offerCode: 'LOYAL15', reason: 'offer LOYAL15 (15%) adds value to the account' } };
+const offer = { proposal: { kind: 'offer', offerCode: 'LOYAL15', offerName: 'Loyalty discount', discountPercent: 15, reason: 'offer LOYAL15 (15%) adds value to the account' } };
 /** An account review proposes a cheaper tier (about the contract: service) or, when none helps, an offer (marketing). */
 const proposals = [
   { variant: 'tier-change', purpose: 'service', example: tierChange },
@@ -60,6 +60,7 @@ export const templateCatalogue: Readonly<Record<string, TemplateEntry>> = {
   'offboarding-notice': { playbook: 'account-review', audience: 'customer', announcesOffboarding: true, example: { noticeEndsAt: '2027-01-31T00:00:00.000Z' } },
   'offboarding-switch-help': { playbook: 'account-review', audience: 'customer', announcesOffboarding: true, example: {} },
   'offboarding-final-invoice': { playbook: 'account-review', audience: 'team', example: {} },
+  'account-offer-accepted': { playbook: 'account-review', audience: 'team', example: offer },
   'offboarding-data-export': { playbook: 'account-review', audience: 'customer', example: { exportId: '9b1c7e2a-4d3f-4a8b-b6e5-0f2d1c3a4b5e' } },
   'offboarding-withdrawn': { playbook: 'account-review', audience: 'customer', tellsRunEnd: true, example: { noticeEndsAt: '2027-01-31T00:00:00.000Z' } },
   welcome: { playbook: 'welcome-check', audience: 'customer', untilRunEnds: true, example: {} },
@@ -82,6 +83,8 @@ export const teamTemplates: readonly string[] = Object.keys(templateCatalogue).f
 export const INVOICE_PAID = 'invoice-paid: the invoice was paid; nothing chasing it goes out after payment';
 /** Why a message chasing an invoice was held back once the invoice was cancelled (voided or credited). */
 export const INVOICE_CANCELLED = 'invoice-cancelled: the invoice was cancelled; nothing is owed on it';
+/** Why an account review's proposal, still queued (the customer's quiet hours), was held back: the customer accepted it before it went, and the confirmation says what was agreed. */
+export const PROPOSAL_ANSWERED = 'proposal-answered: the customer accepted it before it went; the confirmation says what was agreed';
 /** Why a message chasing payment, still queued, was held back: the customer promised to pay (the reason adds by when). */
 export const PROMISED_TO_PAY = 'promise-to-pay';
 

@@ -9,8 +9,12 @@ import { invoiceDetails, invoiceRef, topicLabel as topicWords, type Writing, typ
 const invoice = (p: Payload, write: Writing) => `${invoiceRef(p)}${invoiceDetails(p, write, 'fällig am')}`;
 const fee = (p: Payload, write: Writing) => (Number(p.feeMinor) > 0 ? ` Es fällt eine Mahngebühr von ${write.money(Number(p.feeMinor))} an.` : '');
 const proposalText = (p: Payload) => {
-  const proposal = p.proposal as { kind?: string; tier?: string; offerCode?: string } | undefined;
-  return proposal?.kind === 'tier-change' ? `unser Service „${proposal.tier}“` : `das Angebot ${proposal?.offerCode ?? ''}`;
+  const proposal = p.proposal as { kind?: string; tier?: string; offerCode?: string; offerName?: string; discountPercent?: number } | undefined;
+  if (proposal?.kind === 'tier-change') return `unser Service „${proposal.tier}“`;
+  // Name und Rabatt, wie der Kunde sie liest; der Code zum Nennen (ein älterer Vorschlag hat nur den Code).
+  return proposal?.offerName
+    ? `„${proposal.offerName}“${proposal.discountPercent ? ` (${proposal.discountPercent} % Rabatt)` : ''}, Angebot ${proposal.offerCode ?? ''}`
+    : `das Angebot ${proposal?.offerCode ?? ''}`;
 };
 /**
  * A complaint topic in German: the fix policy's default topics have their words here; another

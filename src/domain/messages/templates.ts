@@ -2,9 +2,13 @@ import { currencyProblem, formatMoney } from '../money.js';
 import { invoiceDetails, invoiceRef, topicLabel, type Writing, type Payload, type RenderedText, type Template } from './template.js';
 import { germanTemplates } from './templates.de.js';
 
+type ProposalPayload = { kind?: string; tier?: string; offerCode?: string; offerName?: string; discountPercent?: number } | undefined;
+/** An offer as the customer reads it: its name and discount, with its code to quote (a proposal of before had the code alone). */
+const offerText = (proposal: ProposalPayload) =>
+  proposal?.offerName ? `${proposal.offerName}${proposal.discountPercent ? ` (${proposal.discountPercent}% off)` : ''}, offer ${proposal.offerCode ?? ''}` : `offer ${proposal?.offerCode ?? ''}`;
 const proposalText = (p: Payload) => {
-  const proposal = p.proposal as { kind?: string; tier?: string; offerCode?: string } | undefined;
-  return proposal?.kind === 'tier-change' ? `our ${proposal.tier} service` : `offer ${proposal?.offerCode ?? ''}`;
+  const proposal = p.proposal as ProposalPayload;
+  return proposal?.kind === 'tier-change' ? `our ${proposal.tier} service` : offerText(proposal);
 };
 /** The invoice as the customer knows it, with what is open and its due day. */
 const invoice = (p: Payload, write: Writing) => `invoice ${invoiceRef(p)}${invoiceDetails(p, write, 'due')}`;
@@ -62,6 +66,10 @@ export const templates: Record<string, Template> = {
     text: `Hello ${name},\n\nwe have decided to end our contract on ${write.day(String(p.noticeEndsAt ?? ''))}. Until then everything continues as usual. We will help you switch, send a final invoice, and give you all your data.\n\nKind regards`,
   }),
   'offboarding-switch-help': (name) => ({ subject: 'Help with switching', text: `Hello ${name},\n\nhere is what you need to move to another provider; reply and a person will help you with every step.\n\nKind regards` }),
+  'account-offer-accepted': (name, p) => ({
+    subject: `Offer accepted by ${name}`,
+    text: `${name} accepted ${offerText(p.proposal as ProposalPayload)} in their account review: please apply it to their account from the next invoice.`,
+  }),
   'offboarding-final-invoice': (name) => ({ subject: `Final invoice for ${name}`, text: 'The notice period has ended: please issue the final invoice (no closing fees).' }),
   'offboarding-withdrawn': (name, p, write) => ({
     subject: 'Our contract continues',

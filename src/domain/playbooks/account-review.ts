@@ -35,7 +35,8 @@ export const accountReviewPolicy: AccountReviewPolicy = {
 /** What is put to the customer: a cheaper service tier, or an offer that fits. */
 export type Proposal =
   | { kind: 'tier-change'; tier: string; reason: string }
-  | { kind: 'offer'; offerCode: string; reason: string }
+  /** An offer, with its name and discount as the customer reads them (proposals written before they were kept have the code alone). */
+  | { kind: 'offer'; offerCode: string; offerName?: string; discountPercent?: number; reason: string }
   /** No proposal; `notBefore`: not yet, as an offer would wait through the customer's quiet hours (propose again then). */
   | { kind: 'none'; reason: string; notBefore?: string };
 

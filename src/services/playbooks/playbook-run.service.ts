@@ -13,7 +13,7 @@ import { WELCOME_CHECK } from '../../domain/playbooks/welcome-check.js';
 import { Customer, FixCase, FixCaseStatus, OutboxMessage, PlaybookRun } from '../../entities/index.js';
 import { latestOccurrence } from '../../domain/playbooks/occurrence.js';
 import { CANCELLED_OUTCOME, RUN_CANCELLED, RUN_ENDED, heldBackByRunStop, runEndedInEngine, type EndedInEngine } from '../../domain/playbooks/run-status.js';
-import { offboardingAnnouncementTemplates, PROMISED_TO_PAY, runEndTemplates, untilPaidTemplates, untilRunEndsTemplates } from '../../domain/messages/catalogue.js';
+import { offboardingAnnouncementTemplates, PROMISED_TO_PAY, PROPOSAL_ANSWERED, runEndTemplates, untilPaidTemplates, untilRunEndsTemplates } from '../../domain/messages/catalogue.js';
 import type { AuditService } from '../audit/audit.service.js';
 import { ChildPager } from '../common/child-pages.js';
 import type { Page, PageArgs } from '../common/pagination.js';
@@ -569,10 +569,14 @@ export class PlaybookRunService {
     return settled.result;
   }
 
-  /** Why the message a run's step wrote was held back at delivery; null when it went, waits to go, or was never written. */
+  /**
+   * Why the message a run's step wrote was held back; null when it went, waits to go, or was never
+   * written, or when the customer answered it before it went (the confirmation went instead).
+   */
   async heldBackStepMessage(workflowId: string, step: string): Promise<string | null> {
     const message = await this.em.findOne(OutboxMessage, { idempotencyKey: stepMessageKey(workflowId, step), suppressedAt: { $ne: null } }, { fields: ['suppressedReason'] });
-    return message ? (message.suppressedReason ?? 'held back') : null;
+    if (!message || message.suppressedReason === PROPOSAL_ANSWERED) return null;
+    return message.suppressedReason ?? 'held back';
   }
 
   /** Why a person decided on an offboarding (decisionReason). */

@@ -22,7 +22,7 @@ import { fixIssueTopic, PlaybookException, PlaybookExceptionCode } from './playb
 import type { PlaybookEligibilityService } from './playbook-eligibility.service.js';
 import type { PlaybookRunService } from './playbook-run.service.js';
 import { reasonProblem } from '../../domain/text.js';
-import { RunStatus } from '../../domain/playbooks/run-status.js';
+import { heldBackByRunStop, RunStatus } from '../../domain/playbooks/run-status.js';
 
 /** How deep runningPlaybookRuns pages: a cursor past the 10,000th run is refused (narrow the search instead). */
 const MAX_RUNNING_OFFSET = 10_000;
@@ -290,6 +290,12 @@ export class PlaybookService {
     if (state.step === 'done' || (await this.recordedEnded(workflowId))) throw ended();
     if (state.step !== 'awaiting-answer') {
       throw new PlaybookException(PlaybookExceptionCode.DecisionRefused, `The account review of customer ${customerId} is not waiting for an answer (step ${state.step})`, { customerId, step: state.step });
+    }
+    // A proposal delivery held back (an opt-out, a complaint before it went) never reached the customer: there is nothing to answer.
+    // (Not one the run's stop held back: a reset run asks again, and a cancelled one answers that it ended.)
+    const heldBack = await this.runs.heldBackStepMessage(workflowId, 'proposal');
+    if (heldBack && !heldBackByRunStop.includes(heldBack)) {
+      throw new PlaybookException(PlaybookExceptionCode.DecisionRefused, `The account review's proposal never reached customer ${customerId} (held back: ${heldBack}): there is nothing to answer`, { customerId, heldBack });
     }
     await this.runs.auditedUpdate({ actor, action: 'playbook.answer-proposal', workflowId, after: { customerId, accepted } }, async (updateId) => ((await this.engine.answerProposal(workflowId, accepted, updateId)) ?? fail(ended())).acted(), updateOutcome);
     return this.runView(ACCOUNT_REVIEW, customerId, workflowId);

@@ -4,7 +4,10 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { writeWhenItGoes } from '../../../domain/guards/contact-guard.js';
 import type { OffboardingCompletion, OffboardingDecision, OffboardingStart, Proposal } from '../../../domain/playbooks/account-review.js';
 import { ScoreKind } from '../../../domain/scoring/score-kind.js';
-import { Customer, CustomerExport, CustomerStatus, MessageChannel, MessagePurpose, ServiceTier } from '../../../entities/index.js';
+import { PROPOSAL_ANSWERED } from '../../../domain/messages/catalogue.js';
+import { stepMessageKey } from '../../../domain/playbooks/run-id.js';
+import { heldBackByRunStop } from '../../../domain/playbooks/run-status.js';
+import { Customer, CustomerExport, CustomerStatus, MessageChannel, MessagePurpose, Offer, OutboxMessage, ServiceTier } from '../../../entities/index.js';
 import { customerDocument } from '../../customers/customer-data-export.service.js';
 import type { AuditService } from '../../audit/audit.service.js';
 import { OfferService } from '../../offers/offer.service.js';
@@ -69,13 +72,30 @@ export class AccountReviewSteps {
     if (later) return { kind: 'none', reason: "the customer's quiet hours: an offer is proposed when it can go at once", notBefore: later.toISOString() };
     // No cheaper tier helps, so the offer adds to the account as it is: one that changes the tier is not it.
     const { best } = await new OfferService(em).bestForExistingCustomer(new Date().toISOString().slice(0, 10), customer.serviceTier);
-    return best ? { kind: 'offer', offerCode: best.code, reason: `offer ${best.code} (${best.discountPercent}%) adds value to the account` } : { kind: 'none', reason: 'no cheaper tier or fitting offer today' };
+    if (!best) return { kind: 'none', reason: 'no cheaper tier or fitting offer today' };
+    // Named as the customer reads it, with its discount: a code alone says nothing to them.
+    const { name } = await em.findOneOrFail(Offer, { code: best.code }, { fields: ['name'] });
+    return { kind: 'offer', offerCode: best.code, offerName: name, discountPercent: best.discountPercent, reason: `offer ${best.code} (${best.discountPercent}%) adds value to the account` };
   }
 
-  /** The customer said yes: a tier change takes effect (audited); an offer is confirmed. */
+  /**
+   * The customer said yes: a tier change takes effect (audited); an offer is booked for billing (a
+   * task, and `customer.offer-accepted` in the audit log: honoured even if the offer ended since it
+   * was proposed); either is confirmed to the customer. A proposal still queued (the customer's
+   * quiet hours) is held back, so the confirmation goes alone; one delivery held back (an opt-out,
+   * a complaint) never reached the customer: nothing is applied or confirmed (the API refuses such
+   * an answer; this is for one sent in the Temporal UI).
+   */
   async apply(input: { workflowId: string; customerId: string; proposal: Proposal }): Promise<void> {
     await this.em.transactional(async (em) => {
       if (!(await runStillRunning(em, input.workflowId))) return;
+      const proposal = await em.findOne(OutboxMessage, { idempotencyKey: stepMessageKey(input.workflowId, 'proposal') }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      if (proposal?.suppressedAt && !heldBackByRunStop.includes(proposal.suppressedReason ?? '') && proposal.suppressedReason !== PROPOSAL_ANSWERED) return;
+      if (proposal && !proposal.sentAt && !proposal.suppressedAt) Object.assign(proposal, { suppressedAt: new Date(), suppressedReason: PROPOSAL_ANSWERED });
+      if (input.proposal.kind === 'offer' && (await this.outbox.enqueueStep(em, input, 'offer-accepted', { channel: MessageChannel.Call, template: 'account-offer-accepted', payload: { proposal: input.proposal } }))) {
+        const { offerCode, discountPercent } = input.proposal;
+        this.audit.record(em, { actor: `playbook:${input.workflowId}`, action: 'customer.offer-accepted', entityType: 'customer', entityId: input.customerId, after: { offerCode, discountPercent: discountPercent ?? null, workflowId: input.workflowId } });
+      }
       if (input.proposal.kind === 'tier-change') {
         const customer = await em.findOneOrFail(Customer, { id: input.customerId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
         const tier = input.proposal.tier as ServiceTier;
