@@ -503,6 +503,9 @@ it('imports offers by code, upper-cased, under the rules createOffer keeps, and 
   const renamed = await run('offers', 'code,name,audience,valid_from\nspring5,Spring sale,all,2026-03-01\n');
   expect(renamed).toMatchObject({ updated: 1, errorCount: 0 });
   expect(await em().findOneOrFail(Offer, { code: 'SPRING5' })).toMatchObject({ name: 'Spring sale', discountPercent: 5, validUntil: '2026-03-31' });
+  // Audited for the stored offer, by the importer: what changed in it (one the file adds is counted in the import's entry).
+  const spring = await em().findOneOrFail(Offer, { code: 'SPRING5' });
+  expect((await em().find(AuditEntry, { entityId: spring.id })).map((a) => [a.actor, a.action, a.before, a.after])).toEqual([['test', 'offer.import', { name: 'Spring' }, { name: 'Spring sale' }]]);
 });
 
 it('names the line a record starts on when quoted fields span lines, and refuses a line with a NUL character alone', async () => {

@@ -1,7 +1,7 @@
 import { Role } from '../src/domain/auth/roles.js';
 import { AuditEntry, Offer } from '../src/entities/index.js';
 import { OfferService } from '../src/services/offers/offer.service.js';
-import { CreateOfferDocument, EndOfferDocument, OffersDocument, type CreateOfferInput, type OffersQuery, type OffersQueryVariables } from './__generated__/graphql.js';
+import { AuditEntriesDocument, CreateOfferDocument, EndOfferDocument, ImportCsvDocument, OffersDocument, type CreateOfferInput, type OffersQuery, type OffersQueryVariables } from './__generated__/graphql.js';
 import { startTestStack, type TestStack } from './support/stack.js';
 
 /** Marketers manage offers through GraphQL; playbooks make them through the fairness rule. */
@@ -136,4 +136,41 @@ it('withdraws an offer before its first day: it is never made', async () => {
   const codesOn = async (day: string) => (await stack.gql(OffersDocument, { first: 50, activeOn: day }, Role.Viewer)).data!.offers.edges.map((e) => e.node.code);
   for (const day of ['2026-11-20', '2026-12-01', '2026-12-15']) expect(await codesOn(day)).not.toContain('WINTER20');
   expect((await new OfferService(em()).bestForExistingCustomer('2026-12-15')).best?.code).not.toBe('WINTER20');
+});
+
+it('stays ended against an offers import that does not know of the end, and audits what that import changed in it, until the source agrees', async () => {
+  const header = 'code,name,audience,discount_percent,valid_from,valid_until\n';
+  const importOffers = async (csv: string) => {
+    const r = await stack.gql(ImportCsvDocument, { input: { kind: 'Offers', csv: header + csv } }, Role.Admin);
+    expect(r.errors).toBeUndefined();
+    return r.data!.importCsv;
+  };
+  expect(await importOffers('SUMMER10,Summer,all,10,2026-06-01,2026-08-31\n')).toMatchObject({ inserted: 1, written: true });
+  const summer = (await stack.gql(OffersDocument, { first: 50 }, Role.Viewer)).data!.offers.edges.find((e) => e.node.code === 'SUMMER10')!.node;
+  expect((await stack.gql(EndOfferDocument, { id: summer.id, on: '2026-07-15' }, Role.Marketer)).data!.endOffer.validUntil).toBe('2026-07-15');
+
+  // The next export still has the old last day, and a new name: the name is taken, the end stays.
+  expect(await importOffers('SUMMER10,Summer sale,all,10,2026-06-01,2026-08-31\n')).toMatchObject({ updated: 1, written: true });
+  expect(await em().findOneOrFail(Offer, summer.id)).toMatchObject({ name: 'Summer sale', validUntil: '2026-07-15', endedHereOn: '2026-07-15' });
+  const activeOn = async (day: string) => (await stack.gql(OffersDocument, { first: 50, activeOn: day }, Role.Viewer)).data!.offers.edges.map((e) => e.node.code);
+  expect(await activeOn('2026-08-01')).not.toContain('SUMMER10');
+  // Nor does an open end open it; unchanged otherwise, the import still says in the offer's trail that it kept the end.
+  expect(await importOffers('SUMMER10,Summer sale,all,10,2026-06-01,\n')).toMatchObject({ updated: 0, unchanged: 1 });
+  expect((await em().findOneOrFail(Offer, summer.id)).validUntil).toBe('2026-07-15');
+  const trail = async () => (await stack.gql(AuditEntriesDocument, { first: 20, entityType: 'offer', entityId: summer.id }, Role.Admin)).data!.auditEntries.edges.map((e) => [e.node.action, e.node.before, e.node.after]);
+  expect(await trail()).toEqual([
+    ['offer.import', {}, { endKept: { validUntil: '2026-07-15', fileValidUntil: null } }],
+    ['offer.import', { name: 'Summer' }, { name: 'Summer sale', endKept: { validUntil: '2026-07-15', fileValidUntil: '2026-08-31' } }],
+    ['offer.end', { validUntil: '2026-08-31' }, { validUntil: '2026-07-15' }],
+  ]);
+
+  // The source ends it too (on an earlier day): taken, and the hold is over; a later extension is the source's own.
+  expect(await importOffers('SUMMER10,Summer sale,all,10,2026-06-01,2026-07-10\n')).toMatchObject({ updated: 1 });
+  expect(await em().findOneOrFail(Offer, summer.id)).toMatchObject({ validUntil: '2026-07-10', endedHereOn: null });
+  expect(await importOffers('SUMMER10,Summer sale,all,10,2026-06-01,2026-09-30\n')).toMatchObject({ updated: 1 });
+  expect((await em().findOneOrFail(Offer, summer.id)).validUntil).toBe('2026-09-30');
+  expect((await trail()).slice(0, 2)).toEqual([
+    ['offer.import', { validUntil: '2026-07-10' }, { validUntil: '2026-09-30' }],
+    ['offer.import', { validUntil: '2026-07-15', endedHereOn: '2026-07-15' }, { validUntil: '2026-07-10', endedHereOn: null }],
+  ]);
 });

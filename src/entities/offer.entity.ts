@@ -45,6 +45,13 @@ export class Offer {
   @Property({ type: 'date', nullable: true })
   validUntil?: string | null;
 
+  /**
+   * The last day `endOffer` gave it here, until the source system's exports agree: an offers
+   * import does not take a later `valid_until` (nor an open end) over it; one on or before it ends the hold.
+   */
+  @Property({ type: 'date', nullable: true })
+  endedHereOn?: string | null;
+
   @Property({ type: 'timestamptz', length: 3 })
   createdAt: Date = new Date();
 }

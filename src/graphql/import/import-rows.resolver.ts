@@ -86,7 +86,7 @@ export class ImportRowsResolver {
   }
 
   @Allow(Role.Admin)
-  @Mutation(() => ImportRowsReportType, { description: `Imports offers by code (a new-customer offer is matched for existing customers from its first day). ${listed}` })
+  @Mutation(() => ImportRowsReportType, { description: `Imports offers by code (a new-customer offer is matched for existing customers from its first day; an offer ended here keeps its last day against a later validUntil, or none, until a row agrees; each stored offer it changes is audited as offer.import). ${listed}` })
   importOffers(
     @Arg('rows', () => [OfferImportRow]) rows: OfferImportRow[],
     @Arg('mode', () => ImportModeEnum, modeArg) mode: ImportModeEnum,

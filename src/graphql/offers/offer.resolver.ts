@@ -21,7 +21,7 @@ export class OfferResolver {
   }
 
   @Allow(Role.Marketer)
-  @Mutation(() => OfferType, { description: 'Withdraws an offer: its last day becomes `on` (default today); ended before its first day, it is never made; audited' })
+  @Mutation(() => OfferType, { description: 'Withdraws an offer: its last day becomes `on` (default today); ended before its first day, it is never made; an offers import that still has a later last day, or none, does not open it again (docs/import.md); audited' })
   endOffer(@Arg('id', () => ID) id: string, @Arg('on', () => LocalDateResolver, { nullable: true }) on: string | null, @Ctx() ctx: GraphQLContext): Promise<OfferType> {
     return ctx.services.offers.end(id, ctx.caller!.id, on ?? undefined);
   }

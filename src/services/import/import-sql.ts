@@ -59,6 +59,10 @@ export function customerLockSql(spec: ImportSpec): string | null {
  * as resolveComplaint and reopenComplaint hold theirs, so a resolve or reopen at the same moment
  * either comes first and is checked against, or waits for the import; without it, the import
  * checked a reopening the API then changed, and stored a resolution before it.
+ *
+ * An offers import keeps an end made here (`ended_here_on`) against a later last day in the file:
+ * it holds the file's stored offers, as endOffer holds its one, so an end at the same moment
+ * either comes first and is kept, or waits for the import and ends the offer it left.
  */
 export function storedRowLockSql(spec: ImportSpec): string | null {
   if (spec.kind === 'payments' || spec.kind === 'invoices') {
@@ -66,6 +70,9 @@ export function storedRowLockSql(spec: ImportSpec): string | null {
   }
   if (spec.kind === 'complaints') {
     return `select 1 from complaint k where k.external_ref in (select btrim(s.complaint_ref) from import_stage s where s.complaint_ref is not null) order by k.id for update of k`;
+  }
+  if (spec.kind === 'offers') {
+    return `select 1 from offer o where o.code in (select upper(btrim(s.code)) from import_stage s where s.code is not null) order by o.id for update of o`;
   }
   return null;
 }
@@ -300,6 +307,9 @@ function refOrDerived(refColumn: string, identity: string[], derive: boolean): s
 export function missingRefSql(spec: ImportSpec): string | null {
   return spec.kind === 'orders' || spec.kind === 'payments' ? `select exists (select 1 from import_stage s where ${v(spec.refColumn)} is null) as missing` : null;
 }
+
+/** The audit action of what an offers import changed in a stored offer, or an end made here it kept. */
+export const IMPORT_OFFER_ACTION = 'offer.import';
 
 const literal = (text: string) => `'${text.replace(/'/g, "''")}'`;
 
@@ -548,12 +558,25 @@ export function upsertSql(spec: ImportSpec, header: Set<string>, deriveRefs = tr
             'cost_entry',
           )}`),
       ];
-    case 'offers':
+    case 'offers': {
+      // An end made here (`old`, held by storedRowLockSql) stands against a file whose last day is later, or open.
+      const endKept = (o: string) => (header.has('valid_until') ? `(${o}.ended_here_on is not null and coalesce(${v('valid_until')}::date > ${o}.ended_here_on, true))` : 'false');
+      const audited = (o: string) => `jsonb_build_object('name', ${o}.name, 'description', ${o}.description, 'audience', ${o}.audience, 'discountPercent', ${o}.discount_percent,
+        'serviceTier', ${o}.service_tier, 'validFrom', ${o}.valid_from, 'validUntil', ${o}.valid_until, 'endedHereOn', ${o}.ended_here_on)`;
+      const changed = (from: string, to: string) => `(select coalesce(jsonb_object_agg(e.key, e.value), '{}') from jsonb_each(${from}) e where e.value is distinct from ${to} -> e.key)`;
       return [
-        counted(`insert into offer (id, code, name, description, audience, discount_percent, service_tier, valid_from, valid_until, created_at)
+        // The file's stored offers as they were, to audit what it changes in each (and where it kept an end made here).
+        `create temp table import_offer_before on commit drop as
+           select o.id, ${audited('o')} as fields, ${endKept('o')} as end_kept, ${header.has('valid_until') ? `${v('valid_until')}::date` : 'null::date'} as file_valid_until
+           from import_stage s join offer o on o.code = upper(btrim(s.code)) where ${good}`,
+        counted(`insert into offer (id, code, name, description, audience, discount_percent, service_tier, valid_from, valid_until, ended_here_on, created_at)
           select gen_random_uuid(), upper(btrim(s.code)), btrim(s.name), ${v('description')}, lower(btrim(s.audience))::offer_audience,
-                 ${v('discount_percent')}::int, lower(${v('service_tier')})::service_tier, ${v('valid_from')}::date, ${v('valid_until')}::date, now()
-          from import_stage s where ${good}
+                 ${v('discount_percent')}::int, lower(${v('service_tier')})::service_tier, ${v('valid_from')}::date,
+                 case when ${endKept('old')} then old.valid_until else ${v('valid_until')}::date end,
+                 -- Held while the file's last day is later than the end made here, or open; one on or before it ends the hold.
+                 case when ${endKept('old')} then old.ended_here_on end,
+                 now()
+          from import_stage s left join offer old on old.code = upper(btrim(s.code)) where ${good}
           on conflict (code) do update set ${setClause(
             [
               ['name', null],
@@ -563,10 +586,18 @@ export function upsertSql(spec: ImportSpec, header: Set<string>, deriveRefs = tr
               ['service_tier', 'service_tier'],
               ['valid_from', null],
               ['valid_until', 'valid_until'],
+              ['ended_here_on', 'valid_until'],
             ],
             header,
             'offer',
           )}`),
+        // One entry per stored offer the file changed (before and after, of what changed), or whose end made here it kept.
+        `insert into audit_entry (id, at, actor, action, entity_type, entity_id, before, after)
+           select gen_random_uuid(), now(), ${literal(actor)}, ${literal(IMPORT_OFFER_ACTION)}, 'offer', o.id::text, ${changed('b.fields', 'x.fields')},
+                  ${changed('x.fields', 'b.fields')} || case when b.end_kept then jsonb_build_object('endKept', jsonb_build_object('validUntil', o.valid_until, 'fileValidUntil', b.file_valid_until)) else '{}' end
+           from import_offer_before b join offer o on o.id = b.id cross join lateral (select ${audited('o')} as fields) x
+           where b.end_kept or x.fields <> b.fields`,
       ];
+    }
   }
 }

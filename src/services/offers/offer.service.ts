@@ -100,6 +100,8 @@ export class OfferService {
    * Withdraws an offer: its last day becomes `on` (default today); one already ending by
    * then is a CONFLICT. An offer ended before its first day is never made. Audited. The row is
    * held from the check to the write: of two ends at the same moment, the second sees the first's.
+   * The day is kept as ended here (`endedHereOn`): an offers import of a source system that does
+   * not know of the end yet does not open the offer again (docs/import.md).
    */
   async end(id: string, actor: string, on: string = today()): Promise<Offer> {
     if (!isUuid(id)) throw new OfferException(OfferExceptionCode.NotFound, `"${id}" is not an offer ID`, { id });
@@ -112,6 +114,7 @@ export class OfferService {
       }
       this.audit.record(em, { actor, action: 'offer.end', entityType: 'offer', entityId: id, before: { validUntil: offer.validUntil ?? null }, after: { validUntil: on } });
       offer.validUntil = on;
+      offer.endedHereOn = on;
       return offer;
     });
   }
