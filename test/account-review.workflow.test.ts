@@ -2,6 +2,7 @@ import { ContactStatusService } from '../src/services/outbox/contact-status.serv
 import { defaultDeliveryPolicy } from '../src/domain/messages/delivery-policy.js';
 import { defaultPolicies } from '../src/domain/policies/index.js';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -227,6 +228,44 @@ it('refuses a decision nobody asked for, and keeps the account when a person say
   }
   const never = await account('Nev');
   expect((await stack.gql(DecideOffboardingDocument, { customerId: never, approve: true, reason: 'no review' }, Role.Admin)).errors![0].extensions).toMatchObject({ code: 'NOT_FOUND', reason: 'PLAYBOOK_RUN_NOT_FOUND' });
+}, 60_000);
+
+it("refuses a decision sent in the Temporal UI whose reasonEntry names no audit entry of the run's decision (made up, another run's, another action's): the run still awaits one, nobody is under notice; a reason typed there is taken", async () => {
+  const customerId = await account('Rhea', { band: 'loss-making' });
+  const workflowId = accountReviewWorkflowId(customerId);
+  await stack.gql(StartAccountReviewDocument, { customerId }, Role.Operator);
+  await eventually(() => review(customerId), (s) => s?.step === 'awaiting-answer');
+  expect((await stack.gql(AnswerAccountProposalDocument, { customerId, accepted: false }, Role.Operator)).errors).toBeUndefined();
+  await eventually(() => review(customerId), (s) => s?.step === 'awaiting-approval');
+  const em = stack.orm.em.fork();
+  // Another run's decision, which holds a reason; and this run's entry of the answer, which is no decision.
+  const othersDecision = em.create(AuditEntry, { actor: 'admin:other', action: 'playbook.decide-offboarding', entityType: 'playbook_run', entityId: accountReviewWorkflowId(randomUUID()), after: { approve: true, reason: "someone else's reason" } });
+  await em.flush();
+  const answerEntry = await em.findOneOrFail(AuditEntry, { action: 'playbook.answer-proposal', entityId: workflowId });
+  const handle = temporalOperator(stack).workflow.getHandle(workflowId);
+  const madeUp = '3f1e2d4c-1111-4222-8333-444455556666';
+  for (const reasonEntry of [madeUp, othersDecision.id, answerEntry.id]) {
+    await expect(handle.executeUpdate('decideOffboarding', { args: [{ approve: true, decidedBy: 'ops-anna', reasonEntry }] })).rejects.toMatchObject({
+      cause: { message: `reasonEntry ${reasonEntry} is no audit entry of this run's offboarding decision: send the reason instead` },
+    });
+  }
+  expect(await review(customerId)).toMatchObject({ status: 'Running', step: 'awaiting-approval', offboardingApproved: null, decidedBy: null, decisionReason: null });
+  expect(await stack.orm.em.fork().findOneOrFail(Customer, { id: customerId })).toMatchObject({ status: 'active' });
+  expect(await stack.orm.em.fork().count(AuditEntry, { action: 'customer.offboarding', entityId: customerId })).toBe(0);
+  // Each attempt is in the audit log, with who sent what.
+  const attempts = await eventually(() => steeringAudited(stack, workflowId), (audited) => audited.length === 3);
+  expect(attempts.map(([actor, message, [input]]) => [actor, message, (input as { reasonEntry: string }).reasonEntry])).toEqual([
+    ['temporal:ops@example.com', 'update decideOffboarding', madeUp],
+    ['temporal:ops@example.com', 'update decideOffboarding', othersDecision.id],
+    ['temporal:ops@example.com', 'update decideOffboarding', answerEntry.id],
+  ]);
+  // A reason typed in the Temporal UI is taken, and recorded with the notice.
+  const taken = await handle.executeUpdate<{ decision: unknown }, [unknown]>('decideOffboarding', { args: [{ approve: true, decidedBy: 'ops-anna', reason: 'loss-making, agreed with sales' }] });
+  expect(taken.decision).toEqual({ approve: true, decidedBy: 'ops-anna', reason: 'loss-making, agreed with sales' });
+  expect(await eventually(() => review(customerId), (s) => s?.step === 'done')).toMatchObject({ outcome: 'offboarded', offboardingApproved: true, decidedBy: 'ops-anna', decisionReason: 'loss-making, agreed with sales' });
+  const notice = await stack.orm.em.fork().findOneOrFail(AuditEntry, { action: 'customer.offboarding', entityId: customerId });
+  expect(notice).toMatchObject({ actor: 'ops-anna', after: { status: 'offboarding', workflowId, reason: 'loss-making, agreed with sales' } });
+  await recordHistory(workflowId, 'account-review-reason-entry-refused');
 }, 60_000);
 
 it('tells an answer sent as the review is cancelled that the run ended, never that it was refused, and then refuses answers and decisions as ended', async () => {

@@ -59,6 +59,7 @@ it('replays every recorded playbook history against the current workflow code', 
       'account-review-reset-offboarding-withdrawn.json',
       'account-review-proposal-after-quiet-hours.json',
       'fix-issue-recurred-unheard.json',
+      'account-review-reason-entry-refused.json',
     ]),
   );
   expect(results.filter((r) => !r.ok)).toEqual([]);

@@ -1,4 +1,4 @@
-import { allHandlersFinished, CancellationScope, condition, defineQuery, defineSignal, defineUpdate, isCancellation, log, patched, proxyActivities, setCurrentDetails, setHandler, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, ApplicationFailure, CancellationScope, condition, defineQuery, defineSignal, defineUpdate, isCancellation, log, patched, proxyActivities, setCurrentDetails, setHandler, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { AccountReviewActivities } from '../src/activities/account-review.activities.js';
 import type { PlaybookRunActivities } from '../src/activities/playbook-run.activities.js';
 import {
@@ -20,7 +20,7 @@ import { playbookStepOptions } from './activity-options.js';
 
 // Its steps rescore the account and write the proposal: a minute an attempt.
 const activityOptions = { ...playbookStepOptions, startToCloseTimeout: '1 minute' } as const;
-const { recordRunStarted, recordRunOutcome, auditSteeringFromOutside, reviewProfitability, withdrawOffboarding } = proxyActivities<PlaybookRunActivities & AccountReviewActivities>(activityOptions);
+const { recordRunStarted, recordRunOutcome, auditSteeringFromOutside, reviewProfitability, reasonEntryProblem, withdrawOffboarding } = proxyActivities<PlaybookRunActivities & AccountReviewActivities>(activityOptions);
 /** The steps that tell the customer or change the account: a cancel lets one under way finish first. */
 const accountSteps = sideEffectSteps<Pick<AccountReviewActivities, 'proposeAccountChange' | 'applyAccountChange' | 'startOffboarding' | 'completeOffboarding'>>(activityOptions);
 
@@ -87,11 +87,22 @@ async function accountReviewSteps({ customerId, policy }: AccountReviewInput): P
     decideOffboardingUpdate,
     (decision) => decisionProblem(state, decision),
     async (decision) => {
+      // Any UUID passes the validator: a reasonEntry must name this run's decision entry, which holds why (one made up in the Temporal UI names no reason).
+      if (decision.reasonEntry !== undefined && patched('offboarding-reason-entry-checked')) {
+        // A cancel at the same moment does not stop the check (the decision is taken or refused as without it); checked
+        // again after it: a decision taken meanwhile, or the wait's end, refuses this one.
+        const problem = (await CancellationScope.nonCancellable(() => reasonEntryProblem({ workflowId, decision }))) ?? decisionProblem(state, decision);
+        if (problem) {
+          // In the run's history (its validator passed it): audited as the operator's attempt.
+          await auditSteering(auditSteeringFromOutside);
+          throw ApplicationFailure.nonRetryable(problem, 'Refused');
+        }
+      }
       state.decision = decision;
       await auditSteering(auditSteeringFromOutside);
       return state;
     },
-    "A person's offboarding decision, { approve, reason, decidedBy } (the API sends reasonEntry, the audit entry holding the reason, instead of the reason); refused unless the run awaits one (step awaiting-approval)",
+    "A person's offboarding decision, { approve, reason, decidedBy } (the API sends reasonEntry, the audit entry of its decision holding the reason, instead of the reason; any other reasonEntry is refused); refused unless the run awaits one (step awaiting-approval)",
   );
   const enter = (step: AccountReviewStep, details: string, waitMs?: number) => {
     state.step = step;

@@ -18,7 +18,7 @@ import type { AuditService } from '../audit/audit.service.js';
 import { ChildPager } from '../common/child-pages.js';
 import type { Page, PageArgs } from '../common/pagination.js';
 import type { HowReset, StartedRun } from '../engines/playbook-engine.js';
-import { decisionReason } from './offboarding-decision.js';
+import { decisionReason, updateEntryLockKey } from './offboarding-decision.js';
 import { offboardingStands, withdrawOffboarding } from './offboarding-withdrawal.js';
 import type { OffboardingDecision } from '../../domain/playbooks/account-review.js';
 import { failIfReset } from './running-run.js';
@@ -548,6 +548,8 @@ export class PlaybookRunService {
       const updateId = pending?.updateId ?? `${entry.action}/${randomUUID()}`;
       const own = pending ? null : this.audit.record(em, { actor: entry.actor, action: entry.action, entityType: 'playbook_run', entityId: entry.workflowId, after: entry.after });
       await em.flush();
+      // Sent before it commits: a run that checks the entry it is handed (an offboarding decision's reasonEntry) sees it is being written.
+      if (own) await em.execute(`select pg_advisory_xact_lock(hashtextextended(?, 0))`, [updateEntryLockKey(entry.workflowId, own.id)]);
       const settle = (to: 'taken' | 'not-taken') => em.execute(`update audit_entry set after = after || jsonb_build_object('outcome', ?::text) where id = ?`, [to, pending!.id]);
       try {
         const result = await send(updateId, pending?.id ?? own!.id);

@@ -14,6 +14,7 @@ import { OfferService } from '../../offers/offer.service.js';
 import type { ContactStatusService } from '../../outbox/contact-status.service.js';
 import type { OutboxService } from '../../outbox/outbox.service.js';
 import type { CustomerRescoreService } from '../../scores/customer-rescore.service.js';
+import { reasonEntryProblem } from '../offboarding-decision.js';
 import { lastOffboardingWord, offboardingStands, withdrawOffboardingOnCancel } from '../offboarding-withdrawal.js';
 import { runStillRunning } from '../running-run.js';
 
@@ -113,6 +114,11 @@ export class AccountReviewSteps {
   /** The review was cancelled: an offboarding it started (notice given) is withdrawn, the customer active again. */
   withdrawOffboarding(input: { workflowId: string; customerId: string }): Promise<boolean> {
     return withdrawOffboardingOnCancel(this.em, this.audit, input);
+  }
+
+  /** Why the run must not take a decision sent with this `reasonEntry` (reasonEntryProblem); null when it may. */
+  reasonEntryProblem(input: { workflowId: string; decision: OffboardingDecision }): Promise<string | null> {
+    return reasonEntryProblem(this.em, input.workflowId, input.decision);
   }
 
   /**
