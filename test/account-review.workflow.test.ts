@@ -559,6 +559,21 @@ it('answers a retried proposal step with the proposal the customer was sent, tho
   await em.nativeDelete(Offer, { code: { $in: ['RETRY-A', 'RETRY-B'] } });
 }, 30_000);
 
+it("names a new customers' offer matched for an existing customer by its code and discount, not by the name written for newcomers (review 32 F8)", async () => {
+  const em = stack.orm.em.fork();
+  em.create(Offer, { code: 'NEWBIE-95', name: 'Welcome, new customer', audience: OfferAudience.NewCustomers, discountPercent: 95, validFrom: '2020-01-01' });
+  const c = em.create(Customer, { name: 'Rue', email: 'rue@example.com', acquiredAt: '2024-01-01', serviceTier: ServiceTier.Basic, marketingConsent: true, timeZone: zoneAtNoon(new Date()) });
+  const run = { workflowId: `account-review/${c.id}/matched-test`, customerId: c.id };
+  em.create(PlaybookRun, { workflowId: run.workflowId, playbook: 'account-review', customer: c });
+  await em.flush();
+  const reviews = new AccountReviewSteps(em, new CustomerRescoreService(em, defaultScoringPolicy, new ScoringRunService(em, defaultScoringPolicy)), new OutboxService(), new AuditService(), new ContactStatusService(em, defaultDeliveryPolicy.contact), 'EUR');
+  const proposal = await reviews.propose(run);
+  expect(proposal).toEqual(expect.objectContaining({ kind: 'offer', offerCode: 'NEWBIE-95', discountPercent: 95 }));
+  expect((proposal as { offerName?: string }).offerName).toBeUndefined();
+  expect(renderMessage('account-proposal', 'Rue', { proposal }, 'en', 'EUR').text).toContain('offer NEWBIE-95 (95% off)');
+  await em.nativeDelete(Offer, { code: 'NEWBIE-95' });
+}, 30_000);
+
 it('keeps the tier change of a yes that a reset took back, and names it in the reset\'s audit entry', async () => {
   const customerId = await account('Pia', { band: 'loss-making' });
   const workflowId = accountReviewWorkflowId(customerId);

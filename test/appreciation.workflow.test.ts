@@ -347,7 +347,7 @@ it("cancels the welcome check of a customer the CRM offboarded meanwhile (at onc
   expect((await stack.gql(ImportCsvDocument, { input: { kind: 'Customers', csv: viaApi.csv, mode: 'AllOrNothing' } }, Role.Admin)).data!.importCsv).toMatchObject({ updated: 1, written: true });
   expect(await eventually(() => status(viaApi.workflowId), (s) => s === 'CANCELLED', 10_000)).toBe('CANCELLED');
   const [entry] = (await sql<{ actor: string; after: unknown }>`select actor, after from audit_entry where action = 'playbook.cancel' and entity_id = ${viaApi.workflowId}`.execute(stack.orm.em.fork().getKysely())).rows;
-  expect(entry).toEqual({ actor: 'system:customer-left', after: { reason: 'The customer has left (offboarded in the CRM)' } });
+  expect(entry).toEqual({ actor: 'system:customer-left', after: { reason: 'The customer has left (offboarded)' } });
 
   const viaCli = await newcomer('Moved');
   expect(await new ImportService(stack.config.databaseUrl).importCsv('customers', Readable.from([viaCli.csv]), { mode: 'all-or-nothing', actor: 'cli:test', source: 'test' })).toMatchObject({ updated: 1 });

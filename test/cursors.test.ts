@@ -1,9 +1,11 @@
 import { Role } from '../src/domain/auth/roles.js';
-import { Customer, FixCase, Order, ScoreSnapshot } from '../src/entities/index.js';
+import { Customer, FixCase, Offer, OfferAudience, Order, ScoreSnapshot } from '../src/entities/index.js';
 import { scopedTag } from '../src/services/common/pagination.js';
 import {
+  ApiKeysDocument,
   AuditEntriesDocument,
   CustomerOrdersDocument,
+  CustomerOverviewPageDocument,
   CustomersDocument,
   CustomerTimelineDocument,
   FixCasesDocument,
@@ -96,9 +98,10 @@ it('refuses the cursor of a list under another filter, where a page would silent
   expect((await stack.gql(CustomerOrdersDocument, { id: customer.id, first: 5, after: ownOrders }, Role.Viewer)).data!.customer!.orders.edges).toHaveLength(3);
   const ownTimeline = (await stack.gql(CustomerTimelineDocument, { id: customer.id, first: 1 }, Role.Viewer)).data!.customer!.timeline.pageInfo.endCursor;
   expect(reason(await stack.gql(CustomerTimelineDocument, { id: other.id, first: 5, after: ownTimeline }, Role.Viewer))).toBe('INVALID_CURSOR');
-  // Under a customers page, the one customer's cursor is read for that customer alone.
-  const listed = await stack.gql(CustomersDocument, { first: 5, filter: { search: 'Filter Case' } }, Role.Viewer);
-  expect(listed.data!.customers.edges.map((e) => e.node.id)).toEqual([customer.id]);
+  // Under a customers page, a customer's cursor is read for that customer alone: refused for the others on the page.
+  const listed = await stack.gql(CustomerOverviewPageDocument, { first: 5, nested: 5, nestedAfter: ownOrders, filter: { search: 'Filter Case' } }, Role.Viewer);
+  expect(listed.data!.customers.edges.map((e) => [e.node.id, e.node.orders.edges.length])).toEqual([[customer.id, 3]]);
+  expect(reason(await stack.gql(CustomerOverviewPageDocument, { first: 5, nested: 5, nestedAfter: ownOrders, filter: { search: ' Case' } }, Role.Viewer))).toBe('INVALID_CURSOR');
 
   // Movers: a cursor of another score, band or segment (QA 41 F2).
   for (const [ago, band] of [[3_600_000, 'low'], [0, 'high']] as const) {
@@ -113,6 +116,25 @@ it('refuses the cursor of a list under another filter, where a page would silent
     expect(reason(await stack.gql(ScoreBandChangesDocument, { kind: 'ChurnRisk', since, first: 5, after: moversAfter, ...changed }, Role.Viewer))).toBe('INVALID_CURSOR');
   }
   expect((await stack.gql(ScoreBandChangesDocument, { kind: 'ChurnRisk', since, first: 5, after: moversAfter }, Role.Viewer)).errors).toBeUndefined();
+
+  // The audit log, offers and API keys (review 32 F1): a cursor of one actor's entries, of one audience's offers, of the keys in use.
+  const em2 = stack.orm.em.fork();
+  em2.create(Offer, { code: 'CURSOR-A', name: 'A', audience: OfferAudience.ExistingCustomers, discountPercent: 5, validFrom: '2026-01-01' });
+  em2.create(Offer, { code: 'CURSOR-B', name: 'B', audience: OfferAudience.ExistingCustomers, discountPercent: 5, validFrom: '2026-01-02' });
+  await em2.flush();
+  const offersAfter = (await stack.gql(OffersDocument, { first: 1, audience: ['ExistingCustomers'] }, Role.Viewer)).data!.offers.pageInfo.endCursor;
+  expect(reason(await stack.gql(OffersDocument, { first: 5, after: offersAfter }, Role.Viewer))).toBe('INVALID_CURSOR');
+  expect(reason(await stack.gql(OffersDocument, { first: 5, after: offersAfter, audience: ['ExistingCustomers'] }, Role.Viewer))).toBe('accepted');
+  for (const actor of ['admin:one', 'admin:two', 'admin:one']) {
+    await stack.orm.em.getConnection().execute(`insert into audit_entry (id, at, actor, action, entity_type, entity_id) values (gen_random_uuid(), now(), ?, 'offer.end', 'offer', null)`, [actor]);
+  }
+  const oneAfter = (await stack.gql(AuditEntriesDocument, { first: 1, actor: 'admin:one' }, Role.Admin)).data!.auditEntries.pageInfo.endCursor;
+  expect(oneAfter).toBeTruthy();
+  expect(reason(await stack.gql(AuditEntriesDocument, { first: 5, after: oneAfter }, Role.Admin))).toBe('INVALID_CURSOR');
+  expect(reason(await stack.gql(AuditEntriesDocument, { first: 5, after: oneAfter, actor: 'admin:one' }, Role.Admin))).toBe('accepted');
+  const keysAfter = forge(scopedTag('api-keys', {}), new Date().toISOString(), customer.id);
+  expect(reason(await stack.gql(ApiKeysDocument, { first: 5, after: keysAfter, includeRevoked: true }, Role.Admin))).toBe('INVALID_CURSOR');
+  expect(reason(await stack.gql(ApiKeysDocument, { first: 5, after: keysAfter }, Role.Admin))).toBe('accepted');
 });
 
 it('pages through rows written within one millisecond without skipping any (times are kept to the millisecond)', async () => {

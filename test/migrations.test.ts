@@ -409,7 +409,7 @@ it('gives a fix case a worker of the version before opens (without a team) its o
   expect(await conn.execute(`select team, owner from fix_case where workflow_id = 'fix-issue/rolling'`)).toEqual([{ team: 'logistics', owner: 'logistics' }]);
 });
 
-it('keeps as ended here the offers whose last day is still the one their latest endOffer gave, not those an import opened again', async () => {
+it('keeps as ended here the offers whose last day is still the one their latest endOffer gave, not those an import opened again or may have agreed with since', async () => {
   const conn = orm.em.getConnection();
   await orm.migrator.down({ to: migrationBefore('Migration20261211000000_offer_ended_here_on') });
   const offer = async (code: string, validUntil: string | null) =>
@@ -417,14 +417,19 @@ it('keeps as ended here the offers whose last day is still the one their latest 
   const ended = (id: string, from: string | null, to: string, at: string) =>
     conn.execute(`insert into audit_entry (id, at, actor, action, entity_type, entity_id, before, after) values (gen_random_uuid(), ?, 'marketer:x', 'offer.end', 'offer', ?, ?, ?)`, [at, id, JSON.stringify({ validUntil: from }), JSON.stringify({ validUntil: to })]);
   const twice = await offer('MIG-ENDED-TWICE', '2026-03-10');
-  await ended(twice, null, '2026-03-31', '2026-02-01T00:00:00Z');
-  await ended(twice, '2026-03-31', '2026-03-10', '2026-02-02T00:00:00Z');
+  await ended(twice, null, '2026-03-31', '2026-02-05T00:00:00Z');
+  await ended(twice, '2026-03-31', '2026-03-10', '2026-02-06T00:00:00Z');
+  // An offers import after its end: the source may have agreed (which left no trace per offer), so its next extension is taken.
+  const imported = await offer('MIG-IMPORTED-SINCE', '2026-04-30');
+  await ended(imported, null, '2026-04-30', '2026-02-01T00:00:00Z');
+  await conn.execute(`insert into audit_entry (id, at, actor, action, entity_type, entity_id, before, after) values (gen_random_uuid(), '2026-02-03T00:00:00Z', 'cli:import', 'import.offers', 'offers', null, null, '{}')`);
   const reopened = await offer('MIG-REOPENED', '2026-12-31');
   await ended(reopened, '2026-12-31', '2026-06-30', '2026-02-01T00:00:00Z');
   await offer('MIG-NEVER-ENDED', '2026-05-31');
   await orm.migrator.up();
   expect(await conn.execute(`select code, valid_until::text, ended_here_on::text from offer where code like 'MIG-%' order by code`)).toEqual([
     { code: 'MIG-ENDED-TWICE', valid_until: '2026-03-10', ended_here_on: '2026-03-10' },
+    { code: 'MIG-IMPORTED-SINCE', valid_until: '2026-04-30', ended_here_on: null },
     { code: 'MIG-NEVER-ENDED', valid_until: '2026-05-31', ended_here_on: null },
     { code: 'MIG-REOPENED', valid_until: '2026-12-31', ended_here_on: null },
   ]);

@@ -12,9 +12,8 @@ const proposalText = (p: Payload) => {
   const proposal = p.proposal as { kind?: string; tier?: string; offerCode?: string; offerName?: string; discountPercent?: number } | undefined;
   if (proposal?.kind === 'tier-change') return `unser Service „${proposal.tier}“`;
   // Name und Rabatt, wie der Kunde sie liest; der Code zum Nennen (ein älterer Vorschlag hat nur den Code).
-  return proposal?.offerName
-    ? `„${proposal.offerName}“${proposal.discountPercent ? ` (${proposal.discountPercent} % Rabatt)` : ''}, Angebot ${proposal.offerCode ?? ''}`
-    : `das Angebot ${proposal?.offerCode ?? ''}`;
+  const discount = proposal?.discountPercent ? ` (${proposal.discountPercent} % Rabatt)` : '';
+  return proposal?.offerName ? `„${proposal.offerName}“${discount}, Angebot ${proposal.offerCode ?? ''}` : `das Angebot ${proposal?.offerCode ?? ''}${discount}`;
 };
 /**
  * A complaint topic in German: the fix policy's default topics have their words here; another

@@ -4,8 +4,10 @@ import { germanTemplates } from './templates.de.js';
 
 type ProposalPayload = { kind?: string; tier?: string; offerCode?: string; offerName?: string; discountPercent?: number } | undefined;
 /** An offer as the customer reads it: its name and discount, with its code to quote (a proposal of before had the code alone). */
-const offerText = (proposal: ProposalPayload) =>
-  proposal?.offerName ? `${proposal.offerName}${proposal.discountPercent ? ` (${proposal.discountPercent}% off)` : ''}, offer ${proposal.offerCode ?? ''}` : `offer ${proposal?.offerCode ?? ''}`;
+const offerText = (proposal: ProposalPayload) => {
+  const discount = proposal?.discountPercent ? ` (${proposal.discountPercent}% off)` : '';
+  return proposal?.offerName ? `${proposal.offerName}${discount}, offer ${proposal.offerCode ?? ''}` : `offer ${proposal?.offerCode ?? ''}${discount}`;
+};
 const proposalText = (p: Payload) => {
   const proposal = p.proposal as ProposalPayload;
   return proposal?.kind === 'tier-change' ? `our ${proposal.tier} service` : offerText(proposal);

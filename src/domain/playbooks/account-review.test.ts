@@ -1,4 +1,6 @@
-import { accountReviewWorkflowId, answerProblem, decisionProblem, type AccountReviewState } from './account-review.js';
+import { PROPOSAL_ANSWERED } from '../messages/catalogue.js';
+import { accountReviewWorkflowId, answerProblem, decisionProblem, proposalHeldBackAtDelivery, type AccountReviewState } from './account-review.js';
+import { RUN_CANCELLED, RUN_ENDED } from './run-status.js';
 
 const state = (step: AccountReviewState['step']): AccountReviewState => ({ customerId: 'c', step, proposal: null, answer: null, profitabilityMinor: -100, decision: null, outcome: null, policyVersion: 1, deadline: null });
 
@@ -21,6 +23,12 @@ describe('account review', () => {
     expect(typed(undefined)).toBe('the decision must say approve: true or false');
     expect(typed({ approve: true, reason: 'x' })).toMatch(/person/);
     expect(typed({ approve: true, decidedBy: 'admin:1', reason: 7 })).toMatch(/reason/);
+  });
+
+  it('tells a proposal delivery held back (it never reached the customer) from one answered before it went or held back by the run stopping', () => {
+    expect(proposalHeldBackAtDelivery('no-consent: the customer opted out')).toBe('no-consent: the customer opted out');
+    expect(proposalHeldBackAtDelivery('held back')).toBe('held back');
+    for (const taken of [null, PROPOSAL_ANSWERED, RUN_ENDED, RUN_CANCELLED]) expect(proposalHeldBackAtDelivery(taken)).toBeNull();
   });
 
   it("takes the customer's answer only while the proposal awaits one, and only once", () => {

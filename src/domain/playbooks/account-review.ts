@@ -2,6 +2,8 @@ import { days } from '../policies/duration.js';
 import type { PlaybookStateSummary } from './run-state.js';
 import { runId } from './run-id.js';
 import { isUuid } from '../ids.js';
+import { PROPOSAL_ANSWERED } from '../messages/catalogue.js';
+import { heldBackByRunStop } from './run-status.js';
 
 /**
  * Unprofitable accounts: "there are no loss-making customers, only loss-making service
@@ -105,4 +107,14 @@ export function decisionProblem(state: AccountReviewState, decision: Offboarding
   if (decision.reasonEntry !== undefined) return typeof decision.reasonEntry === 'string' && isUuid(decision.reasonEntry) ? null : 'reasonEntry must be the ID of the audit entry that holds the reason';
   if (typeof decision.reason !== 'string' || !decision.reason.trim()) return 'the decision needs a reason';
   return null;
+}
+
+/**
+ * Why the proposal never reached the customer, held back at delivery (an opt-out, a complaint
+ * before it went): its message's reason for being held back (null: not held back). Null as well
+ * when the customer accepted it before it went (the confirmation went instead), or when the run's
+ * stop held it back (a reset run asks again; a cancelled one has ended): an answer is taken then.
+ */
+export function proposalHeldBackAtDelivery(heldBack: string | null): string | null {
+  return heldBack === null || heldBack === PROPOSAL_ANSWERED || heldBackByRunStop.includes(heldBack) ? null : heldBack;
 }

@@ -2,7 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { AuditEntry } from '../../entities/index.js';
 import type { FilterQuery } from '@mikro-orm/core';
 import { keysetPage } from '../common/keyset-page.js';
-import type { Page, PageArgs } from '../common/pagination.js';
+import { scopedTag, type Page, type PageArgs } from '../common/pagination.js';
 import { AUDITED_ENTITY_TYPES, isAuditedEntityType } from '../../domain/audit/audited-entities.js';
 import { AuditException, AuditExceptionCode } from './audit.exception.js';
 
@@ -30,6 +30,6 @@ export class AuditLogService {
     if (args.entityId) where.push({ entityId: args.entityId });
     if (args.actor) where.push({ actor: args.actor });
     if (args.action) where.push({ action: args.action });
-    return keysetPage(this.em, AuditEntry, { tag: 'audit', where: { $and: where }, key: { property: 'at', direction: 'desc', time: true }, tiebreaker: { property: 'id', direction: 'desc' } }, args);
+    return keysetPage(this.em, AuditEntry, { tag: scopedTag('audit', { entityType: args.entityType, entityId: args.entityId, actor: args.actor, action: args.action }), where: { $and: where }, key: { property: 'at', direction: 'desc', time: true }, tiebreaker: { property: 'id', direction: 'desc' } }, args);
   }
 }

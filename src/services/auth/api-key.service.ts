@@ -7,7 +7,7 @@ import { isUuid } from '../../domain/ids.js';
 import { ApiKey } from '../../entities/index.js';
 import type { AuditService } from '../audit/audit.service.js';
 import { keysetPage } from '../common/keyset-page.js';
-import type { Page, PageArgs } from '../common/pagination.js';
+import { scopedTag, type Page, type PageArgs } from '../common/pagination.js';
 import { API_KEY_REVOKED_CHANNEL, digestOf, type StoredApiKeys } from './api-keys.js';
 import { AuthException, AuthExceptionCode } from './auth.exception.js';
 import { characterCount } from '../../domain/text.js';
@@ -43,7 +43,7 @@ export class ApiKeyService {
   /** Issued keys, newest first: those in use; the revoked and expired ones too when asked for. */
   list(args: PageArgs & { includeRevoked?: boolean | null }): Promise<Page<ApiKey>> {
     const inUse: FilterQuery<ApiKey> = { revokedAt: null, $or: [{ expiresAt: null }, { expiresAt: { $gt: new Date() } }] };
-    return keysetPage(this.em, ApiKey, { tag: 'api-keys', where: args.includeRevoked ? {} : inUse, key: { property: 'createdAt', direction: 'desc', time: true }, tiebreaker: { property: 'id', direction: 'desc' } }, args);
+    return keysetPage(this.em, ApiKey, { tag: scopedTag('api-keys', { includeRevoked: args.includeRevoked || null }), where: args.includeRevoked ? {} : inUse, key: { property: 'createdAt', direction: 'desc', time: true }, tiebreaker: { property: 'id', direction: 'desc' } }, args);
   }
 
   /**

@@ -59,13 +59,15 @@ export function campaignAudience(campaign: Campaign, policies: AudiencePolicies,
     : sql``;
   // A customer who had theirs (a welcome ever, a thank-you this year) gets no second one: the campaign could only count them.
   // So is one another campaign of the playbook treats: its page starts their runs after its members are recorded (its
-  // lock released), and its run would be joined here, or given to this campaign's holdout.
+  // lock released), and its run would be joined here, or given to this campaign's holdout. Not one it enrolled without a
+  // run (the playbook refused them) once that campaign no longer enrols, or a day on: they never had theirs.
   // Its own members stay in: a retried page finds the runs it started.
   const yearStart = sql`date_trunc('year', ${now}::timestamptz at time zone 'UTC') at time zone 'UTC'`;
   const once = playbook?.once
     ? sql`and (not exists (select 1 from playbook_run r where r.customer_id = c.id and r.playbook = ${campaign.playbook} ${playbook.once === 'per-year' ? sql`and r.started_at >= ${yearStart}` : sql``})
                 and not exists (select 1 from campaign_member om join campaign oc on oc.id = om.campaign_id
                                  where om.customer_id = c.id and oc.playbook = ${campaign.playbook} and oc.id <> ${campaign.id}::uuid and om."group" = 'treated'
+                                   and (om.workflow_id is not null or (oc.status in ('scheduled', 'running', 'paused') and om.enrolled_at > ${now}::timestamptz - interval '1 day'))
                                    ${playbook.once === 'per-year' ? sql`and om.enrolled_at >= ${yearStart}` : sql``})
                or exists (select 1 from campaign_member m where m.campaign_id = ${campaign.id}::uuid and m.customer_id = c.id))`
     : sql``;

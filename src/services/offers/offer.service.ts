@@ -6,7 +6,7 @@ import { beforeEarliestDay, tooEarly } from '../../domain/earliest-day.js';
 import { Offer, OfferAudience, type ServiceTier } from '../../entities/index.js';
 import { AuditService } from '../audit/audit.service.js';
 import { keysetPage } from '../common/keyset-page.js';
-import type { Page, PageArgs } from '../common/pagination.js';
+import { scopedTag, type Page, type PageArgs } from '../common/pagination.js';
 import { OfferException, OfferExceptionCode } from './offer.exception.js';
 import { characterCount } from '../../domain/text.js';
 import { DISCOUNT_PERCENT, MAX_OFFER_DESCRIPTION, OFFER_CODE, OFFER_CODE_RULE, OFFER_NAME_MAX_LENGTH } from '../../domain/offers/offer-text.js';
@@ -55,7 +55,7 @@ export class OfferService {
     const where: FilterQuery<Offer>[] = [];
     if (args.activeOn) where.push({ validFrom: { $lte: args.activeOn } }, { $or: [{ validUntil: null }, { validUntil: { $gte: args.activeOn } }] });
     if (args.audience?.length) where.push({ audience: { $in: args.audience } });
-    return keysetPage(this.em, Offer, { tag: 'offers', where: { $and: where }, key: { property: 'validFrom', direction: 'desc', cursor: 'day' }, tiebreaker: { property: 'code', direction: 'asc' } }, args);
+    return keysetPage(this.em, Offer, { tag: scopedTag('offers', { activeOn: args.activeOn, audience: args.audience }), where: { $and: where }, key: { property: 'validFrom', direction: 'desc', cursor: 'day' }, tiebreaker: { property: 'code', direction: 'asc' } }, args);
   }
 
   /** A new offer; its code is unique (CONFLICT otherwise). Audited. */

@@ -25,7 +25,7 @@ const UNKNOWN_UPDATES_PER_PASS = 200;
 
 /** Who cancels the reminder run of an invoice the billing system cancelled, in the audit log. */
 const INVOICE_CANCELLED_ACTOR = 'system:invoice-cancelled';
-/** Who cancels the runs about a customer who has left (offboarded in the CRM), in the audit log. */
+/** Who cancels the runs about a customer who has left (offboarded: by the CRM, or by their account review), in the audit log. */
 const CUSTOMER_LEFT_ACTOR = 'system:customer-left';
 
 /** How far back resets made in the Temporal UI or CLI are looked for (as for cancels: a margin for a sweep that was off). */
@@ -106,12 +106,12 @@ export class RunReconciliationService {
   }
 
   /**
-   * A customer who has left (offboarded in the CRM: an import says so): their account review,
-   * welcome check or thank-you under way is cancelled, audited as the CRM's word, and asks
-   * nobody to decide on, call or thank them. Of these customers, or all.
+   * A customer who has left (offboarded: an import says so, or their account review offboarded
+   * them): their account review, welcome check or thank-you under way is cancelled, audited, and
+   * asks nobody to decide on, call or thank them. Of these customers, or all.
    */
   async cancelRunsOfCustomersWhoLeft(customerIds?: string[]): Promise<string[]> {
-    return this.cancelAll(await this.runs.runsOfCustomersWhoLeft(customerIds), 'The customer has left (offboarded in the CRM)', CUSTOMER_LEFT_ACTOR);
+    return this.cancelAll(await this.runs.runsOfCustomersWhoLeft(customerIds), 'The customer has left (offboarded)', CUSTOMER_LEFT_ACTOR);
   }
 
   private async cancelAll(workflowIds: string[], reason: string, actor: string): Promise<string[]> {

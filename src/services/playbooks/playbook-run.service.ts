@@ -454,7 +454,7 @@ export class PlaybookRunService {
 
   /**
    * Runs under way of the playbooks about the relationship (an account review, a welcome check,
-   * a thank-you) whose customer has left (offboarded: by the CRM, an import), among the
+   * a thank-you) whose customer has left (offboarded: by the CRM, an import, or a review), among the
    * customers `customerIds` (all when not given): they would ask a person to decide on, call or
    * thank a customer who is gone. The review that offboarded its customer itself (its notice
    * audited with its run) is not one of them; reminders (a debt stays owed) and fixes go on.
@@ -577,8 +577,7 @@ export class PlaybookRunService {
    */
   async heldBackStepMessage(workflowId: string, step: string): Promise<string | null> {
     const message = await this.em.findOne(OutboxMessage, { idempotencyKey: stepMessageKey(workflowId, step), suppressedAt: { $ne: null } }, { fields: ['suppressedReason'] });
-    if (!message || message.suppressedReason === PROPOSAL_ANSWERED) return null;
-    return message.suppressedReason ?? 'held back';
+    return !message || message.suppressedReason === PROPOSAL_ANSWERED ? null : (message.suppressedReason ?? 'held back');
   }
 
   /** Why a person decided on an offboarding (decisionReason). */

@@ -146,8 +146,10 @@ export class PlaybookTriggerService {
    * No campaign of the playbook holds the customer back now, checked just before their start:
    * finding and starting are separate steps (a start may be retried long after, while the engine
    * is away), and a campaign page may draw them into its holdout in between, or while the batch
-   * before them starts. The check takes the lock a page holds while it draws, so a page draws
-   * either before it (the customer is skipped, as one that no longer qualifies is) or after it.
+   * before them starts. The check takes the lock a page holds while it draws, so a page that drew
+   * before it is seen (the customer is skipped, as one that no longer qualifies is). One window
+   * stays: a page drawing after the check and before the run records itself (its first step) sees
+   * no run yet, and a holdout one then gets the playbook anyway (the outcome's `inPlaybookElsewhere`).
    */
   private notHeldBackNow(customerId: string, playbook: string): Promise<boolean> {
     return this.em.transactional(async (em) => {

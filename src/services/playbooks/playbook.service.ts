@@ -3,7 +3,7 @@ import { isUuid, workflowIdProblem } from '../../domain/ids.js';
 import { runTagSearchProblem } from '../../domain/playbooks/run-tags.js';
 import { assertPageSize, decodeCursor, encodeCursor, invalidCursor, mapPage, scopedTag, toPage, type Page, type PageArgs } from '../common/pagination.js';
 import { APPRECIATION, appreciationWorkflowId } from '../../domain/playbooks/appreciation.js';
-import { ACCOUNT_REVIEW, accountReviewWorkflowId, type AccountReviewState } from '../../domain/playbooks/account-review.js';
+import { ACCOUNT_REVIEW, accountReviewWorkflowId, proposalHeldBackAtDelivery, type AccountReviewState } from '../../domain/playbooks/account-review.js';
 import { FAIR_REMINDER, fairReminderWorkflowId, promiseDayOutOfRange } from '../../domain/playbooks/fair-reminder.js';
 import { fairReminderProblem } from '../../domain/playbooks/eligibility.js';
 import { FIX_ISSUE, fixIssueWorkflowId } from '../../domain/playbooks/fix-issue.js';
@@ -22,7 +22,7 @@ import { fixIssueTopic, PlaybookException, PlaybookExceptionCode } from './playb
 import type { PlaybookEligibilityService } from './playbook-eligibility.service.js';
 import type { PlaybookRunService } from './playbook-run.service.js';
 import { reasonProblem } from '../../domain/text.js';
-import { heldBackByRunStop, RunStatus } from '../../domain/playbooks/run-status.js';
+import { RunStatus } from '../../domain/playbooks/run-status.js';
 
 /** How deep runningPlaybookRuns pages: a cursor past the 10,000th run is refused (narrow the search instead). */
 const MAX_RUNNING_OFFSET = 10_000;
@@ -292,9 +292,8 @@ export class PlaybookService {
       throw new PlaybookException(PlaybookExceptionCode.DecisionRefused, `The account review of customer ${customerId} is not waiting for an answer (step ${state.step})`, { customerId, step: state.step });
     }
     // A proposal delivery held back (an opt-out, a complaint before it went) never reached the customer: there is nothing to answer.
-    // (Not one the run's stop held back: a reset run asks again, and a cancelled one answers that it ended.)
-    const heldBack = await this.runs.heldBackStepMessage(workflowId, 'proposal');
-    if (heldBack && !heldBackByRunStop.includes(heldBack)) {
+    const heldBack = proposalHeldBackAtDelivery(await this.runs.heldBackStepMessage(workflowId, 'proposal'));
+    if (heldBack) {
       throw new PlaybookException(PlaybookExceptionCode.DecisionRefused, `The account review's proposal never reached customer ${customerId} (held back: ${heldBack}): there is nothing to answer`, { customerId, heldBack });
     }
     await this.runs.auditedUpdate({ actor, action: 'playbook.answer-proposal', workflowId, after: { customerId, accepted } }, async (updateId) => ((await this.engine.answerProposal(workflowId, accepted, updateId)) ?? fail(ended())).acted(), updateOutcome);

@@ -2,12 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { writeWhenItGoes } from '../../../domain/guards/contact-guard.js';
-import type { OffboardingCompletion, OffboardingDecision, OffboardingStart, Proposal } from '../../../domain/playbooks/account-review.js';
+import { proposalHeldBackAtDelivery, type OffboardingCompletion, type OffboardingDecision, type OffboardingStart, type Proposal } from '../../../domain/playbooks/account-review.js';
 import { ScoreKind } from '../../../domain/scoring/score-kind.js';
 import { PROPOSAL_ANSWERED } from '../../../domain/messages/catalogue.js';
 import { stepMessageKey } from '../../../domain/playbooks/run-id.js';
-import { heldBackByRunStop } from '../../../domain/playbooks/run-status.js';
-import { Customer, CustomerExport, CustomerStatus, MessageChannel, MessagePurpose, Offer, OutboxMessage, ServiceTier } from '../../../entities/index.js';
+import { Customer, CustomerExport, CustomerStatus, MessageChannel, MessagePurpose, Offer, OfferAudience, OutboxMessage, ServiceTier } from '../../../entities/index.js';
 import { customerDocument } from '../../customers/customer-data-export.service.js';
 import type { AuditService } from '../../audit/audit.service.js';
 import { OfferService } from '../../offers/offer.service.js';
@@ -74,9 +73,10 @@ export class AccountReviewSteps {
     // No cheaper tier helps, so the offer adds to the account as it is: one that changes the tier is not it.
     const { best } = await new OfferService(em).bestForExistingCustomer(new Date().toISOString().slice(0, 10), customer.serviceTier);
     if (!best) return { kind: 'none', reason: 'no cheaper tier or fitting offer today' };
-    // Named as the customer reads it, with its discount: a code alone says nothing to them.
-    const { name } = await em.findOneOrFail(Offer, { code: best.code }, { fields: ['name'] });
-    return { kind: 'offer', offerCode: best.code, offerName: name, discountPercent: best.discountPercent, reason: `offer ${best.code} (${best.discountPercent}%) adds value to the account` };
+    // Named as the customer reads it, with its discount: a code alone says nothing to them. A new customers' offer
+    // matched for them (what a newcomer gets, they get too) by its code and discount: its name speaks to newcomers.
+    const offerName = best.audience === OfferAudience.NewCustomers ? undefined : (await em.findOneOrFail(Offer, { code: best.code }, { fields: ['name'] })).name;
+    return { kind: 'offer', offerCode: best.code, offerName, discountPercent: best.discountPercent, reason: `offer ${best.code} (${best.discountPercent}%) adds value to the account` };
   }
 
   /**
@@ -91,7 +91,7 @@ export class AccountReviewSteps {
     await this.em.transactional(async (em) => {
       if (!(await runStillRunning(em, input.workflowId))) return;
       const proposal = await em.findOne(OutboxMessage, { idempotencyKey: stepMessageKey(input.workflowId, 'proposal') }, { lockMode: LockMode.PESSIMISTIC_WRITE });
-      if (proposal?.suppressedAt && !heldBackByRunStop.includes(proposal.suppressedReason ?? '') && proposal.suppressedReason !== PROPOSAL_ANSWERED) return;
+      if (proposal?.suppressedAt && proposalHeldBackAtDelivery(proposal.suppressedReason ?? 'held back')) return;
       if (proposal && !proposal.sentAt && !proposal.suppressedAt) Object.assign(proposal, { suppressedAt: new Date(), suppressedReason: PROPOSAL_ANSWERED });
       if (input.proposal.kind === 'offer' && (await this.outbox.enqueueStep(em, input, 'offer-accepted', { channel: MessageChannel.Call, template: 'account-offer-accepted', payload: { proposal: input.proposal } }))) {
         const { offerCode, discountPercent } = input.proposal;
