@@ -143,6 +143,23 @@ it('holds back the holdout of a repeating campaign for a quarter after the pass 
   expect([await held(older.id), await held(recent.id)]).toEqual([true, true]);
 });
 
+it('leaves out whom another thank-you campaign treats while it enrols, but not one it enrolled without a run once it has ended (review 32 F4)', async () => {
+  const em = stack.orm.em.fork();
+  const refused = em.create(Customer, { name: 'Refused thanks', email: 'refused.thanks@example.com', acquiredAt: '2020-01-01', marketingConsent: true });
+  await em.flush();
+  const other = await campaign('Thanks that refused one', 'Appreciation', { status: 'running', search: 'Refused thanks' });
+  await rows(sql`insert into campaign_member (campaign_id, customer_id, "group", enrolled_at, pass) values (${other}::uuid, ${refused.id}::uuid, 'treated', now(), 1)`);
+  const reached = async (name: string) => {
+    const created = await stack.gql(CreateCampaignDocument, { input: { name, playbook: 'Appreciation', filter: { search: 'Refused thanks' }, holdoutPercent: 0 } }, Role.Marketer);
+    return created.data!.createCampaign.preview!.customers;
+  };
+  // Its run may be starting: left out.
+  expect(await reached('Thanks while the other enrols')).toBe(0);
+  // The other campaign ended without a run for them (the playbook refused them then): they never had theirs.
+  await rows(sql`update campaign set status = 'completed', finished_at = now() where id = ${other}::uuid`);
+  expect(await reached('Thanks after the other ended')).toBe(1);
+});
+
 it("enrols the pages of two campaigns of one playbook one at a time: the one enrolling second leaves out the holdout the first drew and those it treats (QA 40 F1)", async () => {
   // Customers of years who take marketing: a thank-you campaign is for them.
   const em = stack.orm.em.fork();
