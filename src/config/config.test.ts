@@ -106,6 +106,24 @@ describe('ports and schedules', () => {
     expect(() => localServerPorts({ TEMPORAL_PORT: '0' })).toThrow('TEMPORAL_PORT must be a port, 1 to 65535, got "0"');
   });
 
+  it('takes PostgreSQL as a postgres:// URL, and names anything else without its password (QA 43 F3)', () => {
+    expect(loadConfig({ DATABASE_URL: 'postgresql://u:p@db:5432/x' }).databaseUrl).toBe('postgresql://u:p@db:5432/x');
+    expect(() => loadConfig({ DATABASE_URL: 'localhost:54343' })).toThrow('DATABASE_URL must be a postgres:// URL, such as postgres://user:password@host:5432/db, got "localhost:54343"');
+    expect(() => loadConfig({ DATABASE_URL: 'mysql://u:secret@db/x' })).toThrow(/got "mysql:\/\/u:\*\*\*@db\/x"/);
+    expect(() => loadConfig({})).toThrow('DATABASE_URL is not set');
+  });
+
+  it('runs as development, production or test, and refuses another NODE_ENV rather than guess (QA 43 F2)', () => {
+    expect(loadConfig(base).env).toBe('development');
+    expect(loadConfig({ ...base, NODE_ENV: 'production' }).env).toBe('production');
+    expect(() => loadConfig({ ...base, NODE_ENV: 'prod' })).toThrow('NODE_ENV must be development or production or test, got "prod"');
+  });
+
+  it('looks for due messages every 100 ms at the most often; 0 is no way to stop delivery (QA 43 F4)', () => {
+    expect(loadConfig({ ...base, DELIVERY_INTERVAL_MS: '100' }).delivery).toMatchObject({ intervalMs: 100 });
+    expect(() => loadConfig({ ...base, DELIVERY_INTERVAL_MS: '0' })).toThrow('DELIVERY_INTERVAL_MS must be 100 or more (MESSAGE_CHANNEL=off stops delivery), got "0"');
+  });
+
   it('takes Temporal as host:port, and names a URL or a port alone', () => {
     expect(loadConfig({ ...base, TEMPORAL_ADDRESS: 'temporal:7233' }).temporal.address).toBe('temporal:7233');
     expect(loadConfig({ ...base, TEMPORAL_ADDRESS: '[::1]:7233' }).temporal.address).toBe('[::1]:7233');

@@ -81,6 +81,17 @@ function int(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   return value;
 }
 
+/** PostgreSQL's address as a postgres:// URL: anything else (`localhost:5432`) pg would read as its defaults, and wait there. */
+function databaseUrl(env: NodeJS.ProcessEnv): string {
+  const raw = required(env, 'DATABASE_URL');
+  const url = URL.parse(raw);
+  if (!url || !['postgres:', 'postgresql:'].includes(url.protocol)) {
+    const shown = raw.replace(/\/\/([^:/@]*):[^@]*@/, '//$1:***@');
+    throw new ConfigError(`DATABASE_URL must be a postgres:// URL, such as postgres://user:password@host:5432/db, got "${shown}"`);
+  }
+  return raw;
+}
+
 /** A port to listen on or reach: 1 to 65535 (0 where `zeroMeans` says what 0 is, e.g. any free port, or off). */
 function port(env: NodeJS.ProcessEnv, name: string, fallback: number, zeroMeans?: string): number {
   const value = int(env, name, fallback);
@@ -129,9 +140,14 @@ function currency(env: NodeJS.ProcessEnv): string {
   return code;
 }
 
+/** The shortest pause between two looks for due messages. */
+const MIN_DELIVERY_INTERVAL_MS = 100;
+
 function delivery(env: NodeJS.ProcessEnv): AppConfig['delivery'] {
   const channel = env.MESSAGE_CHANNEL || 'log';
   const intervalMs = int(env, 'DELIVERY_INTERVAL_MS', 2_000);
+  // 0 would look for due messages without a pause, hundreds of transactions a second; delivery is stopped with MESSAGE_CHANNEL=off.
+  if (intervalMs < MIN_DELIVERY_INTERVAL_MS) throw new ConfigError(`DELIVERY_INTERVAL_MS must be ${MIN_DELIVERY_INTERVAL_MS} or more (MESSAGE_CHANNEL=off stops delivery), got "${env.DELIVERY_INTERVAL_MS}"`);
   if (channel === 'off') return { channel };
   if (channel === 'log') return { channel, file: env.MESSAGE_LOG_FILE || '.data/messages.log', intervalMs };
   if (channel === 'smtp') {
@@ -218,13 +234,14 @@ export function localServerPorts(env: NodeJS.ProcessEnv = process.env): { postgr
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
-  const nodeEnv = env.NODE_ENV === 'production' || env.NODE_ENV === 'test' ? env.NODE_ENV : 'development';
+  // Not a guess: "prod" taken as development would show internal errors and the IDE, and accept the development keys.
+  const nodeEnv = oneOf(env, 'NODE_ENV', ['development', 'production', 'test'] as const, 'development');
   const production = nodeEnv === 'production';
   const api = { host: env.HOST || (production ? '0.0.0.0' : '127.0.0.1'), port: port(env, 'PORT', 4000, 'any free port') };
   const messages = delivery(env);
   return {
     env: nodeEnv,
-    databaseUrl: required(env, 'DATABASE_URL'),
+    databaseUrl: databaseUrl(env),
     temporal: {
       address: temporalAddress(env),
       namespace: env.TEMPORAL_NAMESPACE || 'default',
