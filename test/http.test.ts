@@ -344,6 +344,13 @@ it('answers a body it cannot read in the shape of GraphQL errors with a code, no
   expect(tooLarge.status).toBe(413);
   expect(((await tooLarge.json()) as any).errors[0].extensions).toEqual({ code: 'BAD_REQUEST', reason: 'REQUEST_TOO_LARGE', limitBytes: 12 * 1024 * 1024 });
 
+  // What `curl -d` sends (a form), or text: said to want JSON, not refused as a possible cross-site request forgery (QA 43 F6).
+  for (const contentType of ['application/x-www-form-urlencoded', 'text/plain']) {
+    const form = await post('{"query": "{ me { role } }"}', contentType);
+    expect(form.status).toBe(415);
+    expect(await form.json()).toEqual({ errors: [{ message: 'POST /graphql takes a JSON body: send the header Content-Type: application/json', extensions: { code: 'BAD_REQUEST', reason: 'UNSUPPORTED_CONTENT_TYPE' } }] });
+  }
+
   const wrongCharset = await post('{"query": "{ me { role } }"}', 'application/json; charset=latin-9');
   expect(wrongCharset.status).toBe(415);
   expect(((await wrongCharset.json()) as any).errors[0].extensions).toEqual({ code: 'BAD_REQUEST', reason: 'UNREADABLE_REQUEST' });

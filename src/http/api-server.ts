@@ -30,7 +30,7 @@ import { TemporalWorkerPresence } from '../temporal/temporal-worker-presence.js'
 import { graphiqlRouter } from './graphiql.js';
 import { limitFailedAuthentications, rateLimitPerAddress, rateLimitPerKey } from './rate-limit.js';
 import { jitExecutor } from './jit-executor.js';
-import { graphqlRequestErrors } from './request-errors.js';
+import { graphqlPostIsJson, graphqlRequestErrors } from './request-errors.js';
 import { requestLog, requestLogPlugin } from './request-log.js';
 import { PostgresRateLimitStore } from './rate-limit-store.js';
 import { createApiMetrics, metricsAccess } from './metrics.js';
@@ -188,6 +188,7 @@ export async function createApi(deps: ApiDeps): Promise<Api> {
   if (config.api.rateLimitPerMinute > 0) app.use('/graphql', rateLimitPerKey(config.api.rateLimitPerMinute, { store: rateLimitStore(), logger }));
   app.use(
     '/graphql',
+    graphqlPostIsJson,
     express.json({ limit: MAX_BODY_BYTES }),
     expressMiddleware(apollo, { context: ({ req }) => contextFor(req.headers.authorization, req) }),
     graphqlRequestErrors(logger, MAX_BODY_BYTES),

@@ -1,4 +1,4 @@
-import type { ErrorRequestHandler } from 'express';
+import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from '../logger.js';
 
 /** What body-parser says about a request it could not read (`type`), and the HTTP status it chose. */
@@ -28,3 +28,13 @@ export function graphqlRequestErrors(logger: Logger, maxBodyBytes: number): Erro
     return answer(500, 'Internal server error', { code: 'INTERNAL_SERVER_ERROR' });
   };
 }
+
+/**
+ * A POST to /graphql is JSON (`Content-Type: application/json`): another body (what `curl -d`
+ * sends as a form) is answered with a code saying so, not with Apollo's refusal of a possible
+ * cross-site request forgery, which names no content type and carries a stack trace.
+ */
+export const graphqlPostIsJson: RequestHandler = (req, res, next) => {
+  if (req.method !== 'POST' || req.is('application/json')) return next();
+  res.status(415).json({ errors: [{ message: 'POST /graphql takes a JSON body: send the header Content-Type: application/json', extensions: { code: 'BAD_REQUEST', reason: 'UNSUPPORTED_CONTENT_TYPE' } }] });
+};
