@@ -83,6 +83,14 @@ it('takes over the servers of a start that was killed, and stops them at its end
   // (The UI's port is the one the first server holds, as npm start's default is: the error names the server's port.)
   await expect(startTemporalDevServer(temporalOf(await freePort(), uiPort))).rejects.toThrow(`runs on port ${temporalPort} with ${path.join(dir, 'temporal.sqlite')}: set TEMPORAL_PORT=${temporalPort}`);
   expect(await owned('temporal')).toEqual(temporalOwned);
+  // Another data folder (another checkout: a git worktree beside this one) asking for these servers' ports is refused, not
+  // handed this folder's database and Temporal (QA 43 F1).
+  const other = path.join(dir, 'other');
+  await expect(startEmbeddedPostgres({ dataDir: path.join(other, 'postgres'), port: pgPort, database: 'retention', handleSignals: false, ownerFile: path.join(other, 'postgres.owner.json') })).rejects.toThrow(
+    `Port ${pgPort} is held by this project's PostgreSQL of another data folder`,
+  );
+  const otherTemporal = { ...temporalOf(temporalPort, uiPort), dbFile: path.join(other, 'temporal.sqlite'), logFile: path.join(other, 'temporal.log'), ownerFile: path.join(other, 'temporal.owner.json') };
+  await expect(startTemporalDevServer(otherTemporal)).rejects.toThrow(`Port ${temporalPort} is held by a Temporal dev server of another data folder (${path.join(dir, 'temporal.sqlite')})`);
 
   const [pg, temporal] = await startAgain();
   expect([pg.startedHere, pg.takenOver, temporal.startedHere, temporal.takenOver]).toEqual([false, true, false, true]);

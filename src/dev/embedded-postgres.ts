@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, readFile, stat } from 'node:fs/promises';
+import { chmod, mkdir, readFile, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
 import { claim, commandLine, isRunning, release, stopOwned, takeOverLeftRunning } from './left-running.js';
@@ -16,6 +16,20 @@ export interface LocalPostgres {
 
 const USER = 'retention';
 const PASSWORD = 'retention';
+
+/** The data folder of the server `url` reaches (resolved), or null when it does not say. */
+async function serverDataDir(url: string): Promise<string | null> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
+  try {
+    await client.connect();
+    const { rows } = await client.query<{ data_directory: string }>('show data_directory');
+    return await realpath(rows[0].data_directory);
+  } catch {
+    return null;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
 
 async function canLogin(url: string): Promise<boolean> {
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
@@ -120,6 +134,15 @@ export async function startEmbeddedPostgres(opts: {
   if (await isPortOpen(opts.port)) {
     const postmasterPidNow = await postmasterPid(opts.dataDir);
     if (await canLogin(adminUrl)) {
+      // Another checkout's (a git worktree beside this one) answers with the same credentials: its database is not this one's.
+      const theirs = await serverDataDir(adminUrl);
+      const ours = await realpath(opts.dataDir).catch(() => path.resolve(opts.dataDir));
+      if (theirs !== null && theirs !== ours) {
+        throw new Error(
+          `Port ${opts.port} is held by this project's PostgreSQL of another data folder (${theirs}), not ${ours}: ` +
+            `set PGPORT to another port, or DATABASE_URL to use that database on purpose.`,
+        );
+      }
       await ensureDatabase(adminUrl, opts.database);
       const pid = opts.ownerFile ? await takeOverLeftRunning(opts.ownerFile, (p) => p === postmasterPidNow) : null;
       if (pid === null) return { url, startedHere: false, takenOver: false, stop: async () => undefined };

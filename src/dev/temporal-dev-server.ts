@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, fstatSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
@@ -94,6 +94,32 @@ function refuseSecondServer(ownerFile: string, dbFile: string): void {
   throw new Error(`This project's Temporal dev server (process ${recorded.pid}) runs on port ${port} with ${dbFile}: set TEMPORAL_PORT=${port} to use it, or stop it first (kill ${recorded.pid}).`);
 }
 
+/**
+ * The SQLite file of the `temporal server start-dev` process on `port` of this machine (null: in
+ * memory), or undefined when no such process is found (a Temporal server of another kind, or
+ * another user's): what tells this data folder's server from another checkout's.
+ */
+function devServerFileOnPort(port: number): string | null | undefined {
+  let pids: string[];
+  try {
+    pids = readdirSync('/proc').filter((entry) => /^\d+$/.test(entry));
+  } catch {
+    return undefined;
+  }
+  for (const pid of pids) {
+    if (devServerPort(Number(pid)) !== String(port)) continue;
+    const file = / --db-filename (\S+) /.exec(commandLine(Number(pid)))?.[1];
+    if (!file) return null;
+    try {
+      // As it was given (`.data/temporal.sqlite` in every checkout), from the folder the server was started in.
+      return path.resolve(readlinkSync(`/proc/${pid}/cwd`), file);
+    } catch {
+      return undefined;
+    }
+  }
+  return undefined;
+}
+
 /** The port a `temporal server start-dev` process listens on, or null when the process is not one. */
 function devServerPort(pid: number): string | null {
   const line = commandLine(pid);
@@ -126,6 +152,12 @@ export async function startTemporalDevServer(opts: {
   const uiUrl = opts.uiPort ? `http://127.0.0.1:${opts.uiPort}` : null;
   if (await isPortOpen(opts.port)) {
     if (await isTemporalServer(address)) {
+      // A dev server of another data folder (another checkout's, a git worktree beside this one) is not this one's:
+      // its workers would run this folder's activities against another database.
+      const theirs = opts.dbFile ? devServerFileOnPort(opts.port) : undefined;
+      if (theirs !== undefined && theirs !== path.resolve(opts.dbFile!)) {
+        throw new Error(`Port ${opts.port} is held by a Temporal dev server of another data folder (${theirs ?? 'in memory'}), not ${path.resolve(opts.dbFile!)}: set TEMPORAL_PORT to another port, or TEMPORAL_ADDRESS=${address} to use it on purpose.`);
+      }
       const pid = opts.ownerFile ? await takeOverLeftRunning(opts.ownerFile, (p) => devServerPort(p) === String(opts.port)) : null;
       if (pid === null) return { address, uiUrl, startedHere: false, takenOver: false, pid: null, stop: async () => undefined };
       return { address, uiUrl, startedHere: false, takenOver: true, pid, stop: () => stopOwned(pid, 'SIGTERM', opts.ownerFile, 10_000) };

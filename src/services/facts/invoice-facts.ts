@@ -2,6 +2,7 @@ import { sql, type RawBuilder } from 'kysely';
 import { fairReminderRunIdSql } from './run-ids.js';
 import { ENDED_IN_ENGINE, RunStatus } from '../../domain/playbooks/run-status.js';
 import type { PaymentLoyaltyPolicy } from '../../domain/scoring/payment-loyalty.js';
+import type { FairReminderOutcome } from '../../domain/playbooks/fair-reminder.js';
 
 /**
  * Facts about an invoice as SQL on its row (`i`): the trigger sweep's window, whether it is being
@@ -18,18 +19,22 @@ export const withinSweepWindow = (maxDaysOverdue: number | undefined): RawBuilde
 
 /** A run that ended without completing: cancelled by an operator, or ended in the engine. */
 const ENDED_WITHOUT_COMPLETING: readonly string[] = [RunStatus.Cancelled, ...ENDED_IN_ENGINE];
+/** How a reminder run ends when the invoice was paid: one open again since (a payment corrected, an amount raised) is chased by nothing. */
+const ENDED_PAID: readonly string[] = ['paid', 'already-paid'] satisfies FairReminderOutcome[];
 
 /**
  * The open invoice is past due and left to a person, nothing chasing it: past the sweep's window
  * with no reminder run ever started (a person may start one by hand), or its reminder run ended
  * without completing (cancelled by an operator or as the invoice was cancelled before the billing
- * system stood it again; terminated, failed): neither the sweep nor a start by hand runs the
- * reminders of an invoice again. Not an erased customer's, whom nobody contacts.
+ * system stood it again; terminated, failed), or ended as paid and the invoice is open again (the
+ * billing system raised its amount or undid its payment): neither the sweep nor a start by hand
+ * runs the reminders of an invoice again. Not an erased customer's, whom nobody contacts.
  */
 export const leftToPeople = (maxDaysOverdue: number | undefined): RawBuilder<boolean> =>
   sql<boolean>`(i.due_at < current_date
     and not exists (select 1 from customer c where c.id = i.customer_id and c.status = 'erased')
-    and coalesce((select r.status::text = any(${ENDED_WITHOUT_COMPLETING}::text[]) from playbook_run r where r.workflow_id = ${fairReminderRunIdSql(sql.ref('i.customer_id'), sql.ref('i.id'))}), not ${withinSweepWindow(maxDaysOverdue)}))`;
+    and coalesce((select r.status::text = any(${ENDED_WITHOUT_COMPLETING}::text[]) or (r.status = 'completed' and r.outcome = any(${ENDED_PAID}::text[]))
+                    from playbook_run r where r.workflow_id = ${fairReminderRunIdSql(sql.ref('i.customer_id'), sql.ref('i.id'))}), not ${withinSweepWindow(maxDaysOverdue)}))`;
 
 /**
  * The invoice is being chased: unpaid past its due day (and not cancelled), and either a fair reminder of it is
