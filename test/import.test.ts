@@ -311,6 +311,11 @@ it('keeps tenure, tier, status, consent and time zone when a re-import leaves th
   await run('invoices', 'invoice_ref,customer_ref,issued_at,due_at,amount,reminders_sent,fee_charged,fee_waived\nINV-K,K-1,2026-01-01,2026-01-15,50,2,5.00,1.50\n');
   await run('invoices', 'invoice_ref,customer_ref,issued_at,due_at,amount,reminders_sent,fee_charged,fee_waived\nINV-K,K-1,2026-01-01,2026-01-15,55,,,\n');
   expect(await em().findOneOrFail(Invoice, { externalRef: 'INV-K' })).toMatchObject({ amountMinor: 5500, remindersSent: 2, feeChargedMinor: 500, feeWaivedMinor: 150 });
+  // An export that does not know the reminders and fees booked here (0, or fewer) takes none back (QA 44 F2); more are taken.
+  await run('invoices', 'invoice_ref,customer_ref,issued_at,due_at,amount,reminders_sent,fee_charged,fee_waived\nINV-K,K-1,2026-01-01,2026-01-15,55,0,0,1.00\n');
+  expect(await em().findOneOrFail(Invoice, { externalRef: 'INV-K' })).toMatchObject({ remindersSent: 2, feeChargedMinor: 500, feeWaivedMinor: 150 });
+  await run('invoices', 'invoice_ref,customer_ref,issued_at,due_at,amount,reminders_sent,fee_charged,fee_waived\nINV-K,K-1,2026-01-01,2026-01-15,55,3,7.50,1.50\n');
+  expect(await em().findOneOrFail(Invoice, { externalRef: 'INV-K' })).toMatchObject({ remindersSent: 3, feeChargedMinor: 750, feeWaivedMinor: 150 });
 });
 
 it('keeps a notice and a tier change decided here against a CRM export that still has the old values, until the CRM agrees or changes them itself', async () => {

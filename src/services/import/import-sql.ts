@@ -469,8 +469,9 @@ export function upsertSql(spec: ImportSpec, header: Set<string>, deriveRefs = tr
                  case when ${v('paid_at')} is not null then ${v('paid_at')}::date
                       when old.id is not null and ${header.has('cancelled_at') ? `${v('cancelled_at')} is null` : 'old.cancelled_at is null'} then ${coveredOn('old.id', money('amount'))} end,
                  ${v('cancelled_at')}::date,
-                 coalesce(${v('reminders_sent')}::int, old.reminders_sent, 0), coalesce(${money('fee_charged')}, old.fee_charged_minor, 0),
-                 coalesce(${money('fee_waived')}, old.fee_waived_minor, 0), now()
+                 -- The reminders and fees the fair reminders booked here stay: an export that does not know them (0, or fewer) takes none back.
+                 greatest(${v('reminders_sent')}::int, old.reminders_sent, 0), greatest(${money('fee_charged')}, old.fee_charged_minor, 0),
+                 greatest(${money('fee_waived')}, old.fee_waived_minor, 0), now()
           from import_stage s join customer c on c.external_ref = btrim(s.customer_ref) ${keepStored('invoice', 'invoice_ref')} where ${good}
           on conflict (external_ref) do update set ${setClause(
             [
