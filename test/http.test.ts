@@ -64,9 +64,10 @@ afterAll(async () => {
 });
 
 /** An API of its own over this file's database, with `settings` over the test defaults; its URL once it listens. */
-async function startApi(settings: Record<string, string>): Promise<{ api: Api; url: string }> {
+async function startApi(settings: Record<string, string>, lines?: Array<Record<string, unknown>>): Promise<{ api: Api; url: string }> {
   const config = loadConfig({ ...process.env, DATABASE_URL: pg.url, PORT: '0', NODE_ENV: 'test', API_KEYS: 'viewer:test-viewer-key-0123456789', ...settings });
-  const started = await createApi({ config, orm, temporal, logger: createLogger('silent', 'api') });
+  const logger = lines ? createLogger('info', 'api', { write: (line: string) => void lines.push(JSON.parse(line)) }) : createLogger('silent', 'api');
+  const started = await createApi({ config, orm, temporal, logger });
   return { api: started, url: (await started.listen()).url };
 }
 
@@ -258,12 +259,17 @@ const forgetCounts = async () => {
 
 it('limits the requests of one API key per minute, with a GraphQL-shaped 429 that says when to try again', async () => {
   await forgetCounts();
-  const { api: limited, url } = await startApi({ RATE_LIMIT_PER_MINUTE: '3', API_KEYS: 'viewer:test-viewer-key-0123456789,operator:test-operator-key-0123456789' });
+  const lines: Array<Record<string, unknown>> = [];
+  const { api: limited, url } = await startApi({ RATE_LIMIT_PER_MINUTE: '3', API_KEYS: 'viewer:test-viewer-key-0123456789,operator:test-operator-key-0123456789' }, lines);
   const ask = (key: string) => askGraphql(url, { key });
   try {
     for (let i = 0; i < 3; i++) expect((await ask('test-viewer-key-0123456789')).status).toBe(200);
     const refused = await ask('test-viewer-key-0123456789');
     expect(refused.status).toBe(429);
+    // Its log line names the key by its fingerprint, as the served ones name it with its role (QA 43 F5): an alert on 429s can say whose.
+    const served = lines.find((l) => l.msg === 'request' && l.status === 200)!.caller as string;
+    const limitedLine = await eventually(async () => lines.find((l) => l.msg === 'request' && l.status === 429), (l) => l !== undefined);
+    expect(limitedLine!.caller).toBe(`key:${served.split(':')[1]}`);
     expect(refused.headers.get('ratelimit-policy')).toMatch(/^3;w=60/);
     expect(((await refused.json()) as any).errors[0].extensions).toEqual({ code: 'RATE_LIMITED', limitPerMinute: 3 });
     // The same key spelt otherwise (as authentication takes it) is the same key, not a fresh allowance.

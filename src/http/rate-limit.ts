@@ -37,7 +37,10 @@ export function rateLimitPerKey(perMinute: number, counting: Counting): RequestH
     const key = authorization ? (bearerToken(authorization) ?? authorization) : null;
     return key ? `key:${createHash('sha256').update(key).digest('hex')}` : `ip:${ipKeyGenerator(req.ip ?? '')}`;
   };
-  return perMinuteLimit(perMinute, counting, keyOf, (_req, res) => {
+  return perMinuteLimit(perMinute, counting, keyOf, (req, res) => {
+    // Refused before the key is looked up: the request's log line names the key by its fingerprint (as apiKeys and the audit log do), not its role.
+    const counted = keyOf(req);
+    if (counted.startsWith('key:')) res.locals.caller = `key:${counted.slice('key:'.length, 'key:'.length + 8)}`;
     res.status(429).json({
       errors: [{ message: `Too many requests: at most ${perMinute} a minute for one API key; try again after the Retry-After seconds`, extensions: { code: 'RATE_LIMITED', limitPerMinute: perMinute } }],
     });
