@@ -68,8 +68,17 @@ async function startApi(settings: Record<string, string>, lines?: Array<Record<s
   const config = loadConfig({ ...process.env, DATABASE_URL: pg.url, PORT: '0', NODE_ENV: 'test', API_KEYS: 'viewer:test-viewer-key-0123456789', ...settings });
   const logger = lines ? createLogger('info', 'api', { write: (line: string) => void lines.push(JSON.parse(line)) }) : createLogger('silent', 'api');
   const started = await createApi({ config, orm, temporal, logger });
-  return { api: started, url: (await started.listen()).url };
+  try {
+    return { api: started, url: (await started.listen()).url };
+  } catch (error) {
+    await started.stop();
+    throw error;
+  }
 }
+
+it('names HOST and PORT when it cannot listen on the address they give (QA 43 F7)', async () => {
+  await expect(startApi({ HOST: 'no-such-host.invalid' })).rejects.toThrow('The API cannot listen on HOST=no-such-host.invalid PORT=0: no-such-host.invalid is no address of this machine');
+});
 
 it('is alive', async () => {
   const response = await fetch(`${base}/healthz`);

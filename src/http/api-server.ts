@@ -200,7 +200,10 @@ export async function createApi(deps: ApiDeps): Promise<Api> {
     contextFor,
     listen: () =>
       new Promise((resolve, reject) => {
-        httpServer.once('error', reject);
+        // Named by the settings that chose the address: "getaddrinfo ENOTFOUND foo" alone does not say it was HOST.
+        httpServer.once('error', (error: NodeJS.ErrnoException) =>
+          reject(new Error(`The API cannot listen on HOST=${config.api.host} PORT=${config.api.port}: ${error.code === 'ENOTFOUND' ? `${config.api.host} is no address of this machine` : error.message}`, { cause: error })),
+        );
         httpServer.listen(config.api.port, config.api.host, () => {
           const { port } = httpServer.address() as AddressInfo;
           resolve({ url: `http://${localAddress(config.api.host)}:${port}/graphql`, port });
