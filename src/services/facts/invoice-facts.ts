@@ -33,7 +33,7 @@ const ENDED_PAID: readonly string[] = ['paid', 'already-paid'] satisfies FairRem
 export const leftToPeople = (maxDaysOverdue: number | undefined): RawBuilder<boolean> =>
   sql<boolean>`(i.due_at < current_date
     and not exists (select 1 from customer c where c.id = i.customer_id and c.status = 'erased')
-    and coalesce((select r.status::text = any(${ENDED_WITHOUT_COMPLETING}::text[]) or (r.status = 'completed' and r.outcome = any(${ENDED_PAID}::text[]))
+    and coalesce((select r.status::text = any(${ENDED_WITHOUT_COMPLETING}::text[]) or (r.status = 'completed' and coalesce(r.outcome = any(${ENDED_PAID}::text[]), false))
                     from playbook_run r where r.workflow_id = ${fairReminderRunIdSql(sql.ref('i.customer_id'), sql.ref('i.id'))}), not ${withinSweepWindow(maxDaysOverdue)}))`;
 
 /**
