@@ -50,6 +50,9 @@ describe('PUBLIC_URL and UNSUBSCRIBE_SECRET (the unsubscribe links of marketing 
     // Real e-mail never carries links signed with the development key, which is in the source.
     expect(() => loadConfig({ ...base, MESSAGE_CHANNEL: 'smtp', ...smtp })).toThrow(/UNSUBSCRIBE_SECRET must be set to send e-mail over SMTP/);
     expect(loadConfig({ ...base, MESSAGE_CHANNEL: 'smtp', ...smtp, UNSUBSCRIBE_SECRET: secret }).unsubscribe!.secrets).toEqual([secret]);
+    // Any free port (PORT=0) is no address a link can name (QA 43 F8).
+    expect(() => loadConfig({ ...base, PORT: '0', MESSAGE_CHANNEL: 'smtp', ...smtp, UNSUBSCRIBE_SECRET: secret })).toThrow(/PUBLIC_URL must be set to send e-mail over SMTP with PORT=0/);
+    expect(loadConfig({ ...base, PORT: '0', MESSAGE_CHANNEL: 'smtp', ...smtp, UNSUBSCRIBE_SECRET: secret, PUBLIC_URL: 'http://mail-links.example.com' }).unsubscribe!.publicUrl).toBe('http://mail-links.example.com');
   });
 
   it('takes a public URL (a path too, no trailing slash kept) and several secrets while rotating, the first one signing', () => {

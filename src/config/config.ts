@@ -221,6 +221,8 @@ function unsubscribe(env: NodeJS.ProcessEnv, production: boolean, channel: AppCo
   const url = URL.parse(rawUrl || apiAddress);
   if (!url || !['http:', 'https:'].includes(url.protocol) || url.search || url.hash) throw new ConfigError(`PUBLIC_URL must be an http(s) URL without query, such as https://retention.example.com, got "${rawUrl}"`);
   if (production && url.protocol !== 'https:') throw new ConfigError(`PUBLIC_URL must be https:// in production (mail clients offer one-click unsubscribe only over HTTPS), got "${rawUrl}"`);
+  // PORT=0 takes any free port, which the links cannot know: a link to port 0 in a real e-mail reaches nobody.
+  if (!rawUrl && channel === 'smtp' && url.port === '0') throw new ConfigError('PUBLIC_URL must be set to send e-mail over SMTP with PORT=0 (any free port): the unsubscribe links cannot point at it');
   // The development key is in the source: links signed with it could be forged, so real e-mail never carries them.
   if (!rawSecrets && channel === 'smtp') throw new ConfigError('UNSUBSCRIBE_SECRET must be set to send e-mail over SMTP: the development key is public, so anyone could forge its unsubscribe links');
   const secrets = rawSecrets ? rawSecrets.split(',').map((s) => s.trim()) : [DEVELOPMENT_UNSUBSCRIBE_SECRET];
