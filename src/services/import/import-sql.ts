@@ -309,7 +309,7 @@ export function missingRefSql(spec: ImportSpec): string | null {
 }
 
 /** The audit action of what an offers import changed in a stored offer, or an end made here it kept. */
-export const IMPORT_OFFER_ACTION = 'offer.import';
+const IMPORT_OFFER_ACTION = 'offer.import';
 
 const literal = (text: string) => `'${text.replace(/'/g, "''")}'`;
 
