@@ -1,7 +1,8 @@
 import { Readable } from 'node:stream';
 import pg from 'pg';
 import { Role } from '../src/domain/auth/roles.js';
-import { Complaint, Customer } from '../src/entities/index.js';
+import { Complaint, ComplaintSeverity, Customer, PlaybookRun, ScoreSnapshot } from '../src/entities/index.js';
+import { fixIssueWorkflowId } from '../src/domain/playbooks/fix-issue.js';
 import { ImportService } from '../src/services/import/import.service.js';
 import { EraseCustomerDocument, RecordComplaintDocument } from './__generated__/graphql.js';
 import { startTestStack, type TestStack } from './support/stack.js';
@@ -85,4 +86,21 @@ it('imports no complaint text for a customer erased while the file is imported: 
   expect(erased.errors).toBeUndefined();
   expect(await storedAfter(customer.id)).toEqual({ status: 'erased', summaries: [] });
   expect(report).toMatchObject({ inserted: 0, rejected: 1, errors: [{ line: 2, field: 'customer_ref', message: 'unknown customer "CRM-ERASE-1"' }] });
+}, 60_000);
+
+it("records the fix a complaint starts as it starts, so an erasure before its first step finds it under way and is refused (QA 46 F1)", async () => {
+  // A customer at risk, with the topic complained about twice: the third complaint starts a fix at once.
+  const em = stack.orm.em.fork();
+  const customer = em.create(Customer, { name: 'Ida Example', email: 'ida@example.com', acquiredAt: '2024-01-01' });
+  for (const daysAgo of [20, 10]) em.create(Complaint, { customer, topic: 'delivery-delay', severity: ComplaintSeverity.Medium, openedAt: new Date(Date.now() - daysAgo * 86_400_000) });
+  em.create(ScoreSnapshot, { customer, computedAt: new Date(), scores: { 'churn-risk': { value: 0.7, band: 'high', modelVersion: 'test', reasons: ['test'] } } });
+  await em.flush();
+
+  const third = await stack.gql(RecordComplaintDocument, { input: { customerId: customer.id, topic: 'delivery-delay', severity: 'Medium', summary: 'late again' } }, Role.Operator);
+  expect(third.errors).toBeUndefined();
+  // No worker runs here: the run's first step, which used to record it, has not run, as in the moment after a start.
+  expect(await stack.orm.em.fork().findOne(PlaybookRun, { workflowId: fixIssueWorkflowId(customer.id, 'delivery-delay') })).toMatchObject({ status: 'running', playbook: 'fix-issue' });
+  const erased = await stack.gql(EraseCustomerDocument, { id: customer.id, reason: 'Art. 17 request' }, Role.Admin);
+  expect(erased.errors?.[0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'CUSTOMER_PLAYBOOKS_RUNNING' });
+  expect((await stack.orm.em.fork().findOneOrFail(Customer, { id: customer.id })).status).toBe('active');
 }, 60_000);

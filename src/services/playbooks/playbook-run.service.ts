@@ -485,17 +485,25 @@ export class PlaybookRunService {
    */
   async startByHand(entry: { actor: string; workflowId: string; playbook: string; customerId: string; after: Record<string, unknown> }, start: () => Promise<unknown>, erased: () => Error): Promise<boolean> {
     return this.em.transactional(async (em) => {
-      const [customer] = await em.execute<{ status: string }[]>(`select status from customer where id = ? for share`, [entry.customerId]);
-      if (customer?.status === 'erased') throw erased();
-      const recorded = await em.execute<{ id: string }[]>(
-        `insert into playbook_run (id, workflow_id, playbook, customer_id, status, started_at) values (?, ?, ?, ?, 'running', now()) on conflict (workflow_id) do nothing returning id`,
-        [randomUUID(), entry.workflowId, entry.playbook, entry.customerId],
-      );
-      if (recorded.length === 0) return false;
+      if (!(await recordStarting(em, entry, erased))) return false;
       this.audit.record(em, { actor: entry.actor, action: 'playbook.start', entityType: 'playbook_run', entityId: entry.workflowId, after: entry.after });
       await em.flush();
       await start();
       return true;
+    });
+  }
+
+  /**
+   * A start without a person (the trigger sweep, a complaint's follow-up, a campaign), recorded as a
+   * person's is, under the customer's row, so an erasure at the same moment either comes first (this
+   * start is refused with `erased()`) or finds the run under way (and is refused itself). The engine is
+   * asked also when the run is recorded already: it answers with the run under way or ended, and which
+   * campaign's start created it (the run's first step records that campaign).
+   */
+  async startRecorded<T>(run: { workflowId: string; playbook: string; customerId: string }, start: () => Promise<T>, erased: () => Error): Promise<T> {
+    return this.em.transactional(async (em) => {
+      await recordStarting(em, run, erased);
+      return start();
     });
   }
 
@@ -619,4 +627,18 @@ function sameJson(a: unknown, b: unknown): boolean {
   const canonical = (v: unknown): unknown =>
     v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([x], [y]) => x.localeCompare(y)).map(([k, w]) => [k, canonical(w)])) : Array.isArray(v) ? v.map(canonical) : v;
   return JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
+}
+
+/**
+ * Records a run as starting, in `em`'s transaction, holding the customer's row for it: refused with
+ * `erased()` for an erased customer. False when the run is recorded already.
+ */
+async function recordStarting(em: EntityManager, run: { workflowId: string; playbook: string; customerId: string }, erased: () => Error): Promise<boolean> {
+  const [customer] = await em.execute<{ status: string }[]>(`select status from customer where id = ? for share`, [run.customerId]);
+  if (customer?.status === 'erased') throw erased();
+  const recorded = await em.execute<{ id: string }[]>(
+    `insert into playbook_run (id, workflow_id, playbook, customer_id, status, started_at) values (?, ?, ?, ?, 'running', now()) on conflict (workflow_id) do nothing returning id`,
+    [randomUUID(), run.workflowId, run.playbook, run.customerId],
+  );
+  return recorded.length > 0;
 }

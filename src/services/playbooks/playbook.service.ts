@@ -83,7 +83,7 @@ export class PlaybookService {
 
   /** Starts it (or finds it running) and returns its workflow ID (and to a campaign, which campaign started it): for sweeps and campaigns, which do not show the run. */
   async launchWelcomeCheck(customerId: string, options: LaunchOptions = {}): Promise<LaunchedRun> {
-    return launch(await this.pendingWelcomeCheck(customerId, options));
+    return this.launch(await this.pendingWelcomeCheck(customerId, options));
   }
 
   private async pendingWelcomeCheck(customerId: string, options: LaunchOptions = {}): Promise<PendingRun> {
@@ -125,7 +125,7 @@ export class PlaybookService {
   /** As startFairReminder, without reading the run back (for the trigger sweep). */
   async launchFairReminder(invoiceId: string): Promise<{ customerId: string; workflowId: string }> {
     const run = await this.pendingFairReminder(invoiceId);
-    return { customerId: run.customerId, workflowId: (await launch(run)).workflowId };
+    return { customerId: run.customerId, workflowId: (await this.launch(run)).workflowId };
   }
 
   private async pendingFairReminder(invoiceId: string): Promise<PendingRun> {
@@ -195,7 +195,7 @@ export class PlaybookService {
    * (a complaint about the topic since its fix), which starts the next occurrence.
    */
   async launchFixIssue(customerId: string, topic: string, options: LaunchOptions = {}): Promise<LaunchedRun> {
-    return launch(await this.pendingFixIssue(customerId, topic, options));
+    return this.launch(await this.pendingFixIssue(customerId, topic, options));
   }
 
   private async pendingFixIssue(customerId: string, topic: string, options: LaunchOptions = {}): Promise<PendingRun> {
@@ -262,7 +262,7 @@ export class PlaybookService {
 
   /** As startAccountReview, without reading the run back (for the trigger sweep and campaigns). */
   async launchAccountReview(customerId: string, options: LaunchOptions = {}): Promise<LaunchedRun> {
-    return launch(await this.pendingAccountReview(customerId, options));
+    return this.launch(await this.pendingAccountReview(customerId, options));
   }
 
   private async pendingAccountReview(customerId: string, options: LaunchOptions = {}): Promise<PendingRun> {
@@ -343,7 +343,7 @@ export class PlaybookService {
 
   /** As startAppreciation, without reading the run back (for sweeps and campaigns). */
   async launchAppreciation(customerId: string, options: LaunchOptions = {}): Promise<LaunchedRun> {
-    return launch(await this.pendingAppreciation(customerId, options));
+    return this.launch(await this.pendingAppreciation(customerId, options));
   }
 
   private async pendingAppreciation(customerId: string, options: LaunchOptions = {}): Promise<PendingRun> {
@@ -520,6 +520,16 @@ export class PlaybookService {
     return this.runView(run.playbook, run.customerId, run.workflowId, { justStarted: started });
   }
 
+  /**
+   * Starts the run (or finds it started) and gives its workflow ID, and to a campaign which
+   * campaign's start created it: for sweeps, complaints' follow-ups and campaigns, which do not
+   * show the run. Recorded as it starts, so no erasure at the same moment misses it.
+   */
+  private async launch(run: PendingRun): Promise<LaunchedRun> {
+    const launched = await this.runs.startRecorded(run, run.start, () => customerErased(run.customerId, run.playbook));
+    return { ...launched, workflowId: run.workflowId };
+  }
+
   /** The newest recorded run of `base`, or the base ID itself (a first run started a moment ago has no record yet). */
   private async currentRunId(playbook: string, customerId: string, base: string): Promise<string> {
     return (await this.runs.latestOccurrence(customerId, playbook, base))?.record.workflowId ?? base;
@@ -544,14 +554,6 @@ export class PlaybookService {
   }
 }
 
-/**
- * Starts the run (or finds it started) and gives its workflow ID, and to a campaign which
- * campaign's start created it: for sweeps and campaigns, which do not show the run.
- */
-async function launch(run: PendingRun): Promise<LaunchedRun> {
-  const launched = await run.start();
-  return { ...launched, workflowId: run.workflowId };
-}
 
 function unknownWhenUnavailable(error: unknown): null {
   if (error instanceof PlaybookException && error.code === PlaybookExceptionCode.EngineUnavailable) return null;
