@@ -7,7 +7,7 @@ import { seconds } from '../src/domain/policies/duration.js';
 import { defaultScoringPolicy } from '../src/domain/scoring/scoring-policy.js';
 import { INVOICE_CANCELLED, INVOICE_PAID } from '../src/domain/messages/catalogue.js';
 import { RUN_CANCELLED } from '../src/domain/playbooks/run-status.js';
-import { Customer, Invoice, MessageChannel, MessagePurpose, OutboxMessage, PlaybookRun, ScoreSnapshot } from '../src/entities/index.js';
+import { Customer, Invoice, MessageChannel, MessagePurpose, OutboxMessage, Payment, PlaybookRun, ScoreSnapshot } from '../src/entities/index.js';
 import { DeliveryService } from '../src/services/outbox/delivery.service.js';
 import { defaultDeliveryPolicy } from '../src/domain/messages/delivery-policy.js';
 import { defaultPolicies } from '../src/domain/policies/index.js';
@@ -327,6 +327,39 @@ it('runs once per invoice however often it is triggered, and only for overdue, u
     expect((await stack.gql(StartFairReminderDocument, { invoiceId }, role)).errors![0].extensions!.code).toBe('FORBIDDEN');
   }
   expect((await stack.gql(StartFairReminderDocument, { invoiceId: '00000000-0000-4000-8000-000000000000' }, Role.Operator)).errors![0].extensions).toMatchObject({ code: 'NOT_FOUND' });
+}, 60_000);
+
+it('starts the next run of an invoice whose run ended as paid before the billing system opened it again, and tells that run of the payment', async () => {
+  const { customerId, invoiceId } = await payer('Reopened', Array(8).fill('on-time'));
+  const first = fairReminderWorkflowId(customerId, invoiceId);
+  expect((await stack.gql(StartFairReminderDocument, { invoiceId }, Role.Operator)).data!.startFairReminder.workflowId).toBe(first);
+  await eventually(() => state(invoiceId), (s) => s?.remindersSent === 2 && s.step === 'waiting');
+  await eventually(() => invoice(invoiceId), (i) => i.remindersSent === 2);
+  expect((await stack.gql(RecordPaymentDocument, { input: { invoiceId, amountMinor: 7_500 } }, Role.Operator)).errors).toBeUndefined();
+  await eventually(() => state(invoiceId), (s) => s?.outcome === 'paid');
+  // The bank took the payment back: the billing system opens the invoice again. Nothing chases it: it is left to people.
+  const em = stack.orm.em.fork();
+  await em.nativeDelete(Payment, { invoice: invoiceId });
+  await em.nativeUpdate(Invoice, { id: invoiceId }, { paidAt: null });
+  const leftToPeople = async () => (await stack.gql(OverdueInvoicesDocument, { first: 100, leftToPeople: true }, Role.Operator)).data!.overdueInvoices.edges.some((e) => e.node.id === invoiceId);
+  expect(await leftToPeople()).toBe(true);
+
+  // A person starts its reminders again: a run of its own, once, however often asked.
+  const [a, b] = await Promise.all([stack.gql(StartFairReminderDocument, { invoiceId }, Role.Operator), stack.gql(StartFairReminderDocument, { invoiceId }, Role.Operator)]);
+  const again = `${first}/2`;
+  expect([a.data!.startFairReminder.workflowId, b.data!.startFairReminder.workflowId]).toEqual([again, again]);
+  const second = await eventually(() => state(invoiceId), (s) => s?.workflowId === again && s.remindersSent === 2 && s.step === 'waiting');
+  expect(second).toMatchObject({ status: 'Running', loyaltyBand: 'loyal', feesChargedMinor: 0 });
+  expect(await leftToPeople()).toBe(false);
+  const mine = (messages: Array<{ step: string }>) => messages.filter((m) => !m.step.includes('/')).map((m) => m.step);
+  expect(mine(await outbox(first))).toEqual(['reminder-1', 'reminder-2', 'thank-you']);
+  expect(mine(await outbox(again))).toEqual(['reminder-1', 'reminder-2']);
+  await eventually(() => invoice(invoiceId), (i) => i.remindersSent === 4);
+
+  // Paid again: the payment tells the run under way, which ends at once (its call is 30 s away).
+  expect((await stack.gql(RecordPaymentDocument, { input: { invoiceId, amountMinor: 7_500 } }, Role.Operator)).errors).toBeUndefined();
+  expect(await eventually(() => state(invoiceId), (s) => s?.workflowId === again && s.step === 'done', 10_000)).toMatchObject({ outcome: 'paid', status: 'Completed' });
+  expect(await stack.orm.em.fork().findOneOrFail(PlaybookRun, { workflowId: first })).toMatchObject({ status: 'completed', outcome: 'paid' });
 }, 60_000);
 
 it('writes a reminder and its fee once when the step is retried (booked once as it goes out), and writes none for an invoice paid meanwhile or once its run has ended', async () => {

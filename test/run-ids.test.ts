@@ -5,7 +5,8 @@ import { appreciationWorkflowId } from '../src/domain/playbooks/appreciation.js'
 import { fairReminderWorkflowId } from '../src/domain/playbooks/fair-reminder.js';
 import { fixIssueWorkflowId } from '../src/domain/playbooks/fix-issue.js';
 import { PROMISED_INVOICE } from '../src/services/facts/payment-promise-entries.js';
-import { appreciationRunIdSql, fairReminderRunIdSql, fixIssueRunIdSql, messageOfRunSql } from '../src/services/facts/run-ids.js';
+import { appreciationRunIdSql, fairReminderRunIdSql, fairReminderRunOfSql, fixIssueRunIdSql, messageOfRunSql, newestOccurrenceFirstSql } from '../src/services/facts/run-ids.js';
+import { occurrenceWorkflowId } from '../src/domain/playbooks/occurrence.js';
 import { stepMessageKey, stepMessageKeyParts } from '../src/domain/playbooks/run-id.js';
 
 /**
@@ -43,4 +44,19 @@ it("keys a run's step messages by its workflow ID, and finds them by it in SQL, 
   // A fix of a topic whose name continues another's: the run of "late" does not own "late-delivery"'s messages.
   expect(await ofRun(stepMessageKey(fixIssueWorkflowId(customer, 'late-delivery'), 'open-case'), fixIssueWorkflowId(customer, 'late'))).toBe(false);
   expect(await ofRun(key, fairReminderWorkflowId(customer, randomUUID()))).toBe(false);
+  // A later occurrence's messages are its own, not the first run's.
+  const again = occurrenceWorkflowId(workflowId, 2);
+  expect(await ofRun(stepMessageKey(again, 'reminder-1'), workflowId)).toBe(false);
+  expect(await ofRun(stepMessageKey(again, 'reminder-1'), again)).toBe(true);
+});
+
+it("finds an invoice's reminder runs, later occurrences included, newest first, and no other invoice's", async () => {
+  const [customer, invoice] = [randomUUID(), randomUUID()];
+  const first = fairReminderWorkflowId(customer, invoice);
+  const ids = [first, occurrenceWorkflowId(first, 2), occurrenceWorkflowId(first, 10), occurrenceWorkflowId(first, 9), fairReminderWorkflowId(customer, randomUUID())];
+  const { rows } = await sql<{ id: string }>`
+    select id from unnest(${ids}::text[]) as r(id)
+     where ${fairReminderRunOfSql(sql.ref('r.id'), sql`${customer}::uuid`, sql`${invoice}::uuid`)}
+     order by ${newestOccurrenceFirstSql(sql.ref('r.id'))}`.execute(db);
+  expect(rows.map((r) => r.id)).toEqual([ids[2], ids[3], ids[1], first]);
 });

@@ -1,4 +1,5 @@
-import { bookingOnSending, reminderStepAt, fairReminderPolicy, fairReminderWorkflowId, feeFor, feesOfReminders, reminderBooking, outcomeAfterSchedule, paymentPromisePolicy, promiseDayOutOfRange, promiseEndsAt, promisePolicyOf, promiseProblem, promiseShown, reminderSchedule } from './fair-reminder.js';
+import { bookingOnSending, reminderStepAt, fairReminderPolicy, fairReminderWorkflowId, feeFor, feesOfReminders, reminderBooking, outcomeAfterSchedule, paymentPromisePolicy, promiseDayOutOfRange, promiseEndsAt, promisePolicyOf, promiseProblem, promiseShown, reminderRunEndedShort, reminderSchedule } from './fair-reminder.js';
+import { RunStatus } from './run-status.js';
 
 describe('fair reminder policy', () => {
   it('gives loyal payers the friendly schedule (a person calls, and decides if it stays unpaid), and others the standard one', () => {
@@ -109,5 +110,15 @@ describe('where a reminder is in a schedule', () => {
     expect(promisePolicyOf({ ...fairReminderPolicy, promise: longer })).toBe(longer);
     const { promise: _, ...beforePromises } = fairReminderPolicy;
     expect(promisePolicyOf(beforePromises)).toBe(paymentPromisePolicy);
+  });
+});
+
+describe('a reminder run that left its invoice unchased', () => {
+  it('is one that ended without completing, or as paid (the invoice open again since); not one under way or one that completed its schedule', () => {
+    for (const status of [RunStatus.Cancelled, RunStatus.Terminated, RunStatus.Failed, RunStatus.TimedOut]) expect(reminderRunEndedShort({ status })).toBe(true);
+    expect(reminderRunEndedShort({ status: RunStatus.Completed, outcome: 'paid' })).toBe(true);
+    expect(reminderRunEndedShort({ status: RunStatus.Completed, outcome: 'already-paid' })).toBe(true);
+    for (const outcome of ['handed-over', 'call-scheduled', 'follow-up-requested', null]) expect(reminderRunEndedShort({ status: RunStatus.Completed, outcome })).toBe(false);
+    expect(reminderRunEndedShort({ status: RunStatus.Running, outcome: null })).toBe(false);
   });
 });

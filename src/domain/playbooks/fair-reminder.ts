@@ -3,6 +3,7 @@ import { days } from '../policies/duration.js';
 import { isCalendarDay } from '../dates.js';
 import type { PlaybookStateSummary } from './run-state.js';
 import { runId } from './run-id.js';
+import { ENDED_IN_ENGINE, RunStatus } from './run-status.js';
 
 /**
  * Fair reminders: an overdue invoice is a question, not an accusation. A customer in the
@@ -96,8 +97,24 @@ export interface PaymentPromise {
   recordedBy: string;
 }
 
+/** The invoice's first reminder run; a later one, started by a person once that run ended short, adds its occurrence (occurrence.ts). */
 export function fairReminderWorkflowId(customerId: string, invoiceId: string): string {
   return runId(FAIR_REMINDER, customerId, invoiceId);
+}
+
+/** A run that ended without completing: cancelled by an operator, or ended in the engine (terminated, failed, timed out). */
+export const ENDED_WITHOUT_COMPLETING: readonly RunStatus[] = [RunStatus.Cancelled, ...ENDED_IN_ENGINE];
+/** How a reminder run ends when its invoice was paid. */
+export const ENDED_PAID: readonly FairReminderOutcome[] = ['paid', 'already-paid'];
+
+/**
+ * Whether an open invoice's last reminder run left it unchased: it ended without completing, or
+ * ended as paid and the billing system opened the invoice again since (an amount raised, a payment
+ * undone). Such an invoice is left to a person, who may start its reminders again; the sweep does not.
+ * A run that completed its schedule (a call, a hand-over to collections) has put it in a person's hands.
+ */
+export function reminderRunEndedShort(run: { status: RunStatus; outcome?: string | null }): boolean {
+  return ENDED_WITHOUT_COMPLETING.includes(run.status) || (run.status === RunStatus.Completed && (ENDED_PAID as readonly string[]).includes(run.outcome ?? ''));
 }
 
 /** The schedule for a payer of this band: the friendly one wherever no fee may be charged. */

@@ -46,14 +46,14 @@ export class PlaybookResolver {
   }
 
   @Allow(Role.Viewer)
-  @Query(() => PlaybookRunType, { nullable: true, description: "The invoice's fair-reminder run, or null if none was started" })
+  @Query(() => PlaybookRunType, { nullable: true, description: "The invoice's newest fair-reminder run, or null if none was started" })
   async fairReminder(@Arg('invoiceId', () => ID) invoiceId: string, @Ctx() ctx: GraphQLContext): Promise<PlaybookRunType | null> {
     const view = await ctx.services.playbooks.findFairReminder(invoiceId);
     return view && PlaybookRunType.from(view);
   }
 
   @Allow(Role.Operator)
-  @Mutation(() => PlaybookRunType, { description: 'Starts fair reminders for an overdue invoice (loyal payers: friendly, fee-free); a second call returns the same run' })
+  @Mutation(() => PlaybookRunType, { description: 'Starts fair reminders for an overdue invoice (loyal payers: friendly, fee-free); a second call returns the same run. Once that run left the invoice unchased (cancelled, terminated, failed, or ended as paid before the invoice opened again), a call starts its next run (workflow ID `<first>/<n>`)' })
   async startFairReminder(@Arg('invoiceId', () => ID) invoiceId: string, @Ctx() ctx: GraphQLContext): Promise<PlaybookRunType> {
     return PlaybookRunType.from(await ctx.services.playbooks.startFairReminder(invoiceId, ctx.caller!.id));
   }

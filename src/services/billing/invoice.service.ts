@@ -17,9 +17,9 @@ import { positiveAmountProblem } from '../../domain/money.js';
 import { isCalendarDay } from '../../domain/dates.js';
 import { ScoreKind } from '../../domain/scoring/score-kind.js';
 import type { CustomerRescoreService } from '../scores/customer-rescore.service.js';
-import { fairReminderWorkflowId } from '../../domain/playbooks/fair-reminder.js';
 import { INVOICE_PAID, untilPaidTemplates } from '../../domain/messages/catalogue.js';
 import type { PlaybookEngine } from '../engines/playbook-engine.js';
+import type { PlaybookRunService } from '../playbooks/playbook-run.service.js';
 
 /** A payment changes the customer's payment loyalty: rescored at once, so a reminder run sees the new band. */
 const AFFECTED = new Set([ScoreKind.PaymentLoyalty]);
@@ -46,6 +46,7 @@ export class InvoiceService {
     private readonly audit: AuditService,
     private readonly scoring: CustomerRescoreService,
     private readonly playbooks: Pick<PlaybookEngine, 'paymentReceived'>,
+    private readonly runs: Pick<PlaybookRunService, 'remindersOfPaidInvoices'>,
     /** The trigger sweep's reach (its policy's): further past due, an invoice is left to a person. */
     private readonly maxDaysOverdue: number | undefined,
   ) {
@@ -162,8 +163,8 @@ export class InvoiceService {
     this.paidSums.clear(paid.id);
     this.paymentPager.forget();
     await this.scoring.rescoreAfterEvent(paid.customer.id, AFFECTED);
-    // A reminder run for the invoice ends at once; if the signal is lost, the run sees the payment before its next reminder.
-    if (paid.paidAt) await this.playbooks.paymentReceived(fairReminderWorkflowId(paid.customer.id, paid.id)).catch(() => false);
+    // The invoice's reminder run under way ends at once; if the signal is lost, the run sees the payment before its next reminder.
+    if (paid.paidAt) for (const run of await this.runs.remindersOfPaidInvoices([paid.id])) await this.playbooks.paymentReceived(run).catch(() => false);
     return paid;
   }
 

@@ -22,8 +22,8 @@ import { isUuid } from '../../domain/ids.js';
 const DECIMAL = /^-?\d+(\.\d+)?(e[+-]?\d+)?$/i;
 
 
-export function assertCustomerId(id: string): void {
-  if (!isUuid(id)) throw new CustomerException(CustomerExceptionCode.InvalidId, `"${id}" is not a customer ID`, { id });
+export function assertCustomerId(id: string, field?: string): void {
+  if (!isUuid(id)) throw new CustomerException(CustomerExceptionCode.InvalidId, `"${id}" is not a customer ID`, { id, ...(field ? { field } : {}) });
 }
 
 export interface CustomerContactPatch {
@@ -188,9 +188,11 @@ export class CustomerService {
     return this.byId.load(id);
   }
 
-  async get(id: string): Promise<Customer> {
-    const customer = await this.find(id);
-    if (!customer) throw new CustomerException(CustomerExceptionCode.NotFound, `No customer with ID ${id}`, { id });
+  /** The customer; `field` names the argument that gave the ID (`customerId`) in an error about it. */
+  async get(id: string, field?: string): Promise<Customer> {
+    assertCustomerId(id, field);
+    const customer = await this.byId.load(id);
+    if (!customer) throw new CustomerException(CustomerExceptionCode.NotFound, `No customer with ID ${id}`, { id, ...(field ? { field } : {}) });
     return customer;
   }
 

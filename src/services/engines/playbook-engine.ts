@@ -101,8 +101,8 @@ export interface PlaybookEngine extends SteeringSource {
   /** Takes the customer's confirmation (the run records it); null when no run is under way; RUN_ALREADY_FINISHED when the run does not take it. */
   confirmWelcome(workflowId: string, updateId: string): Promise<Taken | null>;
 
-  /** Starts the fair-reminder run of an overdue invoice, or returns the one already running. */
-  startFairReminder(input: { customerId: string; invoiceId: string; policy: FairReminderPolicy; tags: RunTags }): Promise<LaunchedRun>;
+  /** Starts a fair-reminder run of an overdue invoice (its first, or a later occurrence), or returns the one already running. */
+  startFairReminder(input: { workflowId: string; customerId: string; invoiceId: string; policy: FairReminderPolicy; tags: RunTags }): Promise<LaunchedRun>;
   fairReminderState(workflowId: string): Promise<FairReminderState | null>;
   /** Tells a running reminder run that its invoice is paid; false when none runs. */
   paymentReceived(workflowId: string): Promise<boolean>;

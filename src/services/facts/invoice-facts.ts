@@ -1,8 +1,7 @@
 import { sql, type RawBuilder } from 'kysely';
-import { fairReminderRunIdSql } from './run-ids.js';
-import { ENDED_IN_ENGINE, RunStatus } from '../../domain/playbooks/run-status.js';
+import { fairReminderRunOfSql, newestOccurrenceFirstSql } from './run-ids.js';
 import type { PaymentLoyaltyPolicy } from '../../domain/scoring/payment-loyalty.js';
-import type { FairReminderOutcome } from '../../domain/playbooks/fair-reminder.js';
+import { ENDED_PAID, ENDED_WITHOUT_COMPLETING } from '../../domain/playbooks/fair-reminder.js';
 
 /**
  * Facts about an invoice as SQL on its row (`i`): the trigger sweep's window, whether it is being
@@ -17,24 +16,23 @@ import type { FairReminderOutcome } from '../../domain/playbooks/fair-reminder.j
 export const withinSweepWindow = (maxDaysOverdue: number | undefined): RawBuilder<boolean> =>
   maxDaysOverdue === undefined ? sql<boolean>`true` : sql<boolean>`(i.due_at >= current_date - ${maxDaysOverdue}::int)`;
 
-/** A run that ended without completing: cancelled by an operator, or ended in the engine. */
-const ENDED_WITHOUT_COMPLETING: readonly string[] = [RunStatus.Cancelled, ...ENDED_IN_ENGINE];
-/** How a reminder run ends when the invoice was paid: one open again since (a payment corrected, an amount raised) is chased by nothing. */
-const ENDED_PAID: readonly string[] = ['paid', 'already-paid'] satisfies FairReminderOutcome[];
+/** `r` is one of the reminder runs of invoice `i`. */
+const reminderRunOfInvoice = () => fairReminderRunOfSql(sql.ref('r.workflow_id'), sql.ref('i.customer_id'), sql.ref('i.id'));
 
 /**
  * The open invoice is past due and left to a person, nothing chasing it: past the sweep's window
- * with no reminder run ever started (a person may start one by hand), or its reminder run ended
- * without completing (cancelled by an operator or as the invoice was cancelled before the billing
- * system stood it again; terminated, failed), or ended as paid and the invoice is open again (the
- * billing system raised its amount or undid its payment): neither the sweep nor a start by hand
- * runs the reminders of an invoice again. Not an erased customer's, whom nobody contacts.
+ * with no reminder run ever started, or its newest reminder run ended short (`reminderRunEndedShort`:
+ * cancelled by an operator or as the invoice was cancelled before the billing system stood it again;
+ * terminated, failed; or ended as paid and the invoice is open again, the billing system having raised
+ * its amount or undone its payment). The sweep does not run its reminders again; a person may start
+ * them by hand. Not an erased customer's, whom nobody contacts.
  */
 export const leftToPeople = (maxDaysOverdue: number | undefined): RawBuilder<boolean> =>
   sql<boolean>`(i.due_at < current_date
     and not exists (select 1 from customer c where c.id = i.customer_id and c.status = 'erased')
     and coalesce((select r.status::text = any(${ENDED_WITHOUT_COMPLETING}::text[]) or (r.status = 'completed' and coalesce(r.outcome = any(${ENDED_PAID}::text[]), false))
-                    from playbook_run r where r.workflow_id = ${fairReminderRunIdSql(sql.ref('i.customer_id'), sql.ref('i.id'))}), not ${withinSweepWindow(maxDaysOverdue)}))`;
+                    from playbook_run r where r.customer_id = i.customer_id and ${reminderRunOfInvoice()}
+                   order by ${newestOccurrenceFirstSql(sql.ref('r.workflow_id'))} limit 1), not ${withinSweepWindow(maxDaysOverdue)}))`;
 
 /**
  * The invoice is being chased: unpaid past its due day (and not cancelled), and either a fair reminder of it is
@@ -45,7 +43,7 @@ export const leftToPeople = (maxDaysOverdue: number | undefined): RawBuilder<boo
 export const chasedInvoice = (maxDaysOverdue: number | undefined): RawBuilder<boolean> =>
   sql<boolean>`(${sql.raw(openInvoiceSql('i'))} and i.due_at < current_date
     and (${withinSweepWindow(maxDaysOverdue)}
-         or exists (select 1 from playbook_run r where r.workflow_id = ${fairReminderRunIdSql(sql.ref('i.customer_id'), sql.ref('i.id'))} and r.status = 'running')))`;
+         or exists (select 1 from playbook_run r where r.customer_id = i.customer_id and ${reminderRunOfInvoice()} and r.status = 'running')))`;
 
 /** The invoice `alias` is still open: neither paid nor cancelled (SQL text, for queries that read it beside other facts). */
 export const openInvoiceSql = (alias: string) => `(${alias}.paid_at is null and ${alias}.cancelled_at is null)`;

@@ -15,6 +15,18 @@ function runIdSql(playbook: string, ...parts: RawBuilder<unknown>[]): RawBuilder
 /** fairReminderWorkflowId */
 export const fairReminderRunIdSql = (customerId: RawBuilder<unknown>, invoiceId: RawBuilder<unknown>) => runIdSql(FAIR_REMINDER, customerId, invoiceId);
 
+/**
+ * `run` (a playbook_run's workflow ID) is one of the invoice's reminder runs: the first, or a later
+ * occurrence of it (`<first>/<n>`, occurrence.ts) a person started after one ended short.
+ */
+export const fairReminderRunOfSql = (run: RawBuilder<unknown>, customerId: RawBuilder<unknown>, invoiceId: RawBuilder<unknown>) => {
+  const first = fairReminderRunIdSql(customerId, invoiceId);
+  return sql<boolean>`(${run} = ${first} or starts_with(${run}, ${first} || ${RUN_ID_SEPARATOR}::text))`;
+};
+
+/** Orders runs of one base ID newest occurrence first: `<base>/<n>` is longer, or as long and later, for a larger n. */
+export const newestOccurrenceFirstSql = (run: RawBuilder<unknown>) => sql`length(${run}) desc, ${run} desc`;
+
 /** appreciationWorkflowId */
 export const appreciationRunIdSql = (customerId: RawBuilder<unknown>, year: RawBuilder<unknown>) => runIdSql(APPRECIATION, customerId, year);
 
@@ -22,5 +34,9 @@ export const appreciationRunIdSql = (customerId: RawBuilder<unknown>, year: RawB
 export const fixIssueRunIdSql = (customerId: RawBuilder<unknown>, topic: RawBuilder<unknown>) => runIdSql(FIX_ISSUE, customerId, topic);
 
 
-/** The messages a run's steps wrote (`stepMessageKey`): their key starts with its workflow ID and the separator. */
-export const messageOfRunSql = (key: RawBuilder<unknown>, workflowId: RawBuilder<unknown>) => sql<boolean>`starts_with(${key}, (${workflowId})::text || ${RUN_ID_SEPARATOR}::text)`;
+/**
+ * The messages a run's steps wrote (`stepMessageKey`): their key is its workflow ID, the separator and a step, which
+ * has no separator in it; so a later occurrence's (`<workflow id>/<n>/<step>`) is not the first run's.
+ */
+export const messageOfRunSql = (key: RawBuilder<unknown>, workflowId: RawBuilder<unknown>) =>
+  sql<boolean>`(starts_with(${key}, (${workflowId})::text || ${RUN_ID_SEPARATOR}::text) and strpos(substr(${key}, length((${workflowId})::text) + 2), ${RUN_ID_SEPARATOR}::text) = 0)`;

@@ -11,7 +11,7 @@ import { ACCOUNT_REVIEW } from '../../domain/playbooks/account-review.js';
 import { APPRECIATION } from '../../domain/playbooks/appreciation.js';
 import { WELCOME_CHECK } from '../../domain/playbooks/welcome-check.js';
 import { Customer, FixCase, FixCaseStatus, OutboxMessage, PlaybookRun } from '../../entities/index.js';
-import { latestOccurrence } from '../../domain/playbooks/occurrence.js';
+import { latestOccurrence, occurrenceOf } from '../../domain/playbooks/occurrence.js';
 import { CANCELLED_OUTCOME, RUN_CANCELLED, RUN_ENDED, heldBackByRunStop, runEndedInEngine, type EndedInEngine } from '../../domain/playbooks/run-status.js';
 import { offboardingAnnouncementTemplates, PROMISED_TO_PAY, PROPOSAL_ANSWERED, runEndTemplates, untilPaidTemplates, untilRunEndsTemplates } from '../../domain/messages/catalogue.js';
 import type { AuditService } from '../audit/audit.service.js';
@@ -432,8 +432,9 @@ export class PlaybookRunService {
   }
 
   /**
-   * Reminder runs under way whose invoice is paid, among `invoiceIds` (all when not given): paid
-   * some way that did not tell the run (an import), so it would wait for its next step to see it.
+   * Reminder runs under way whose invoice is paid, among `invoiceIds` (all when not given), to be told:
+   * paid by `recordPayment` just now, or some way that did not tell the run (an import), so it would
+   * wait for its next step to see it.
    */
   async remindersOfPaidInvoices(invoiceIds?: string[]): Promise<string[]> {
     return this.remindersOfInvoices(sql`i.paid_at is not null`, invoiceIds);
@@ -449,7 +450,7 @@ export class PlaybookRunService {
       select r.workflow_id, i.customer_id, i.id as invoice_id
         from playbook_run r join invoice i on i.customer_id = r.customer_id and ${which}
        where r.playbook = ${FAIR_REMINDER} and r.status = 'running' ${invoiceIds ? sql`and i.id = any(${invoiceIds}::uuid[])` : sql``}`.execute(this.em.getKysely());
-    return rows.filter((r) => r.workflow_id === fairReminderWorkflowId(r.customer_id, r.invoice_id)).map((r) => r.workflow_id);
+    return rows.filter((r) => occurrenceOf(fairReminderWorkflowId(r.customer_id, r.invoice_id), r.workflow_id) !== null).map((r) => r.workflow_id);
   }
 
   /**

@@ -4,7 +4,7 @@ import { runTagSearchProblem } from '../../domain/playbooks/run-tags.js';
 import { assertPageSize, decodeCursor, encodeCursor, invalidCursor, mapPage, scopedTag, toPage, type Page, type PageArgs } from '../common/pagination.js';
 import { APPRECIATION, appreciationWorkflowId } from '../../domain/playbooks/appreciation.js';
 import { ACCOUNT_REVIEW, accountReviewWorkflowId, proposalHeldBackAtDelivery, type AccountReviewState } from '../../domain/playbooks/account-review.js';
-import { FAIR_REMINDER, fairReminderWorkflowId, promiseDayOutOfRange } from '../../domain/playbooks/fair-reminder.js';
+import { FAIR_REMINDER, fairReminderWorkflowId, promiseDayOutOfRange, reminderRunEndedShort } from '../../domain/playbooks/fair-reminder.js';
 import { fairReminderProblem } from '../../domain/playbooks/eligibility.js';
 import { FIX_ISSUE, fixIssueWorkflowId } from '../../domain/playbooks/fix-issue.js';
 import { occurrenceWorkflowId } from '../../domain/playbooks/occurrence.js';
@@ -113,11 +113,15 @@ export class PlaybookService {
 
   /** The customer's welcome check, or null if none was ever started. */
   async findWelcomeCheck(customerId: string): Promise<PlaybookRunView | null> {
-    await this.customers.get(customerId);
+    await this.customers.get(customerId, 'customerId');
     return this.existingRun(WELCOME_CHECK, customerId, welcomeCheckWorkflowId(customerId));
   }
 
-  /** Starts fair reminders for an overdue, unpaid invoice; a second call returns the same run. */
+  /**
+   * Starts fair reminders for an overdue, unpaid invoice; a second call returns the same run. Once that run
+   * left the invoice unchased (`reminderRunEndedShort`: cancelled, ended in the engine, or ended as paid
+   * before the invoice opened again), a call starts the invoice's next run.
+   */
   async startFairReminder(invoiceId: string, actor: string): Promise<PlaybookRunView> {
     return this.startByHand(await this.pendingFairReminder(invoiceId), actor);
   }
@@ -136,20 +140,24 @@ export class PlaybookService {
     if (notOverdue) throw new BillingException(BillingExceptionCode.InvoiceNotOverdue, `Invoice ${invoiceId} is ${notOverdue}`, { invoiceId, dueAt: invoice.dueAt, field: 'invoiceId' });
     const customerId = invoice.customer.id;
     await this.assertMayStart(customerId, FAIR_REMINDER);
+    const base = fairReminderWorkflowId(customerId, invoiceId);
+    const last = await this.runs.latestOccurrence(customerId, FAIR_REMINDER, base);
+    const workflowId = !last ? base : reminderRunEndedShort(last.record) ? occurrenceWorkflowId(base, last.occurrence + 1) : last.record.workflowId;
     const tags = await this.tags(customerId);
     return {
       playbook: FAIR_REMINDER,
-      workflowId: fairReminderWorkflowId(customerId, invoiceId),
+      workflowId,
       customerId,
       details: { invoiceId },
-      start: () => this.engine.startFairReminder({ customerId, invoiceId, policy: this.policies.fairReminder, tags }),
+      start: () => this.engine.startFairReminder({ workflowId, customerId, invoiceId, policy: this.policies.fairReminder, tags }),
     };
   }
 
-  /** The invoice's fair-reminder run, or null if none was started. */
+  /** The invoice's newest fair-reminder run, or null if none was started. */
   async findFairReminder(invoiceId: string): Promise<PlaybookRunView | null> {
     const invoice = await this.invoices.get(invoiceId);
-    return this.existingRun(FAIR_REMINDER, invoice.customer.id, fairReminderWorkflowId(invoice.customer.id, invoiceId));
+    const customerId = invoice.customer.id;
+    return this.existingRun(FAIR_REMINDER, customerId, await this.currentRunId(FAIR_REMINDER, customerId, fairReminderWorkflowId(customerId, invoiceId)));
   }
 
   /**
@@ -169,7 +177,7 @@ export class PlaybookService {
     // Cancelled by the billing system (its run is cancelled at the next reconciliation): nothing is owed to promise.
     if (invoice.cancelledAt) throw new BillingException(BillingExceptionCode.InvoiceCancelled, `Invoice ${invoiceId} was cancelled on ${invoice.cancelledAt}: nothing is owed on it`, { invoiceId, cancelledAt: invoice.cancelledAt });
     const customerId = invoice.customer.id;
-    const workflowId = fairReminderWorkflowId(customerId, invoiceId);
+    const workflowId = await this.currentRunId(FAIR_REMINDER, customerId, fairReminderWorkflowId(customerId, invoiceId));
     const state = await this.runs.auditedUpdate({ actor: recordedBy, action: 'playbook.promise-to-pay', workflowId, after: { invoiceId, until } }, async (updateId) => {
       const taken = await this.engine.promiseToPay(workflowId, { until, recordedBy }, updateId);
       if (taken) return taken;
