@@ -304,6 +304,11 @@ it('records the customer saying the fix holds: refused while the case is open, t
   // A wrong customer ID is told apart from a customer without a fix case.
   const unknown = await stack.gql(ConfirmFixHoldsDocument, { customerId: '00000000-0000-4000-8000-000000000000', topic: 'delivery-delay' }, Role.Operator);
   expect(unknown.errors![0].extensions).toMatchObject({ code: 'NOT_FOUND', reason: 'CUSTOMER_NOT_FOUND', field: 'customerId' });
+  // So do starting, resolving and reading a fix (QA 45 F4).
+  const nobody = { customerId: '00000000-0000-4000-8000-000000000000', topic: 'delivery-delay' };
+  for (const refused of [await stack.gql(StartFixIssueDocument, nobody, Role.Operator), await stack.gql(ResolveIssueDocument, nobody, Role.Operator), await stack.gql(FixIssueDocument, nobody, Role.Viewer)]) {
+    expect(refused.errors![0].extensions).toMatchObject({ code: 'NOT_FOUND', reason: 'CUSTOMER_NOT_FOUND', field: 'customerId' });
+  }
   expect((await confirm(Role.Operator, 'Not A Topic')).errors![0].extensions).toMatchObject({ code: 'VALIDATION', field: 'topic' });
 
   expect((await stack.gql(ResolveIssueDocument, { customerId, topic: 'delivery-delay' }, Role.Operator)).errors).toBeUndefined();
@@ -336,13 +341,25 @@ it('starts a new fix when the issue comes back after the last one finished, and 
   expect(await sweep(`playbook-triggers/recur-${customerId}-1`)).toMatchObject({ 'persistent-issue': 0 });
   expect((await stack.gql(StartFixIssueDocument, { customerId, topic: 'app-login' }, Role.Operator)).data!.startFixIssue).toMatchObject({ workflowId: first, status: 'Completed' });
 
+  // The first run's last words still wait for the customer's morning (quiet hours), as if they had not gone out yet.
+  const db = stack.orm.em.fork().getKysely();
+  await sql`update outbox_message set sent_at = null, suppressed_at = null, suppressed_reason = null, send_after = now() + interval '8 hours'
+             where customer_id = ${customerId}::uuid and idempotency_key = any(${[`${first}/fixed-1`, `${first}/check-back`]}::text[])`.execute(db);
+
   // A complaint after the fix: it did not hold, and a new run of its own starts at once.
   expect((await stack.gql(RecordComplaintDocument, { input: { customerId, topic: 'app-login', severity: 'High' } }, Role.Operator)).errors).toBeUndefined();
   const second = await eventually(() => state(customerId, 'app-login'), (s) => s?.workflowId === `${first}/2` && s.step === 'awaiting-fix');
   expect(second).toMatchObject({ escalations: 0, recurrences: 0, owner: 'it-support' });
   expect((await outbox(`${first}/2`)).map((m) => m[0])).toEqual(['acknowledged', 'fix-case-opened']);
+  // "It is fixed" and "does it work now?" of the first run would contradict "we are on it" of the second (QA 45 F2): held back.
+  const earlier = await sql<{ key: string; reason: string | null }>`select idempotency_key as key, suppressed_reason as reason from outbox_message
+    where customer_id = ${customerId}::uuid and idempotency_key = any(${[`${first}/fixed-1`, `${first}/check-back`]}::text[]) order by 1`.execute(db);
+  expect(earlier.rows).toEqual([
+    { key: `${first}/check-back`, reason: expect.stringMatching(/^issue-came-back:/) },
+    { key: `${first}/fixed-1`, reason: expect.stringMatching(/^issue-came-back:/) },
+  ]);
   // Operators see in the Temporal UI that it is a second fix.
-  expect(await (await stack.temporal.client.workflow.getHandle(`${first}/2`).describe()).staticSummary()).toBe(`Fix the persistent issue "app-login" of customer ${customerId} again: it came back after an earlier fix`);
+  expect(await (await stack.temporal.client.workflow.getHandle(`${first}/2`).describe()).staticSummary()).toBe(`Fix the persistent issue "app-login" of customer ${customerId} again: persistent after an earlier run of its fix ended`);
   expect(await stack.orm.em.fork().count(FixCase, { customer: customerId })).toBe(2);
   expect(await sweep(`playbook-triggers/recur-${customerId}-2`)).toMatchObject({ 'persistent-issue': 0 });
   // Resolving acts on the new run.

@@ -207,7 +207,7 @@ describe('refusals', () => {
 
   it('reports NOT_FOUND for an unknown customer', async () => {
     const result = await stack.gql(StartWelcomeCheckDocument, { customerId: '00000000-0000-4000-8000-000000000001' }, Role.Admin);
-    expect(result.errors![0].extensions).toMatchObject({ code: 'NOT_FOUND', reason: 'CUSTOMER_NOT_FOUND' });
+    expect(result.errors![0].extensions).toMatchObject({ code: 'NOT_FOUND', reason: 'CUSTOMER_NOT_FOUND', field: 'customerId' });
   });
 
   it('reports NOT_FOUND when confirming a run that was never started', async () => {

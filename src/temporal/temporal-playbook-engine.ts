@@ -95,7 +95,7 @@ export class TemporalPlaybookEngine implements PlaybookEngine {
       customerId,
       tags,
       playbook: FIX_ISSUE,
-      summary: `Fix the persistent issue "${topic}" of customer ${customerId}${workflowId === fixIssueWorkflowId(customerId, topic) ? '' : ' again: it came back after an earlier fix'}`,
+      summary: `Fix the persistent issue "${topic}" of customer ${customerId}${workflowId === fixIssueWorkflowId(customerId, topic) ? '' : ' again: persistent after an earlier run of its fix ended'}`,
       details: `A fix case with an owner; escalates every ${days(policy.fixDeadlineMs)} without a fix (${policy.escalationChain.join(', ')}); checks back ${days(policy.checkBackAfterMs)} after the fix (policy v${policy.version}).`,
     });
   }

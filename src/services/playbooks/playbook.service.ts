@@ -97,7 +97,7 @@ export class PlaybookService {
 
   /** The customer confirmed their onboarding (audited). */
   async confirmWelcome(customerId: string, actor: string): Promise<PlaybookRunView> {
-    await this.customers.get(customerId);
+    await this.customers.get(customerId, 'customerId');
     const workflowId = welcomeCheckWorkflowId(customerId);
     const state = await this.engine.welcomeCheckState(workflowId);
     if (!state) throw new PlaybookException(PlaybookExceptionCode.RunNotFound, `No welcome check runs for customer ${customerId}`, { customerId });
@@ -221,7 +221,7 @@ export class PlaybookService {
 
   /** The owner fixed the cause: the run stops escalating and checks back with the customer later (audited). */
   async resolveIssue(customerId: string, topic: string, actor: string): Promise<PlaybookRunView> {
-    await this.customers.get(customerId);
+    await this.customers.get(customerId, 'customerId');
     topic = fixIssueTopic(topic);
     const workflowId = await this.currentRunId(FIX_ISSUE, customerId, fixIssueWorkflowId(customerId, topic));
     const state = await this.engine.fixIssueState(workflowId);
@@ -255,7 +255,7 @@ export class PlaybookService {
 
   /** The newest fix of the topic (a later occurrence when the issue came back after an earlier one). */
   async findFixIssue(customerId: string, topic: string): Promise<PlaybookRunView | null> {
-    await this.customers.get(customerId);
+    await this.customers.get(customerId, 'customerId');
     topic = fixIssueTopic(topic);
     return this.existingRun(FIX_ISSUE, customerId, await this.currentRunId(FIX_ISSUE, customerId, fixIssueWorkflowId(customerId, topic)));
   }
@@ -289,7 +289,7 @@ export class PlaybookService {
 
   /** Records the customer's answer to the proposal the review made (audited). */
   async answerAccountProposal(customerId: string, accepted: boolean, actor: string): Promise<PlaybookRunView> {
-    await this.customers.get(customerId);
+    await this.customers.get(customerId, 'customerId');
     const workflowId = await this.currentRunId(ACCOUNT_REVIEW, customerId, accountReviewWorkflowId(customerId));
     const state = await this.engine.accountReviewState(workflowId);
     if (!state) throw new PlaybookException(PlaybookExceptionCode.RunNotFound, `No account review for customer ${customerId}`, { customerId });
@@ -310,7 +310,7 @@ export class PlaybookService {
 
   /** A person's decision on offboarding, recorded with their ID and reason (audited); the run refuses it unless it awaits one. */
   async decideOffboarding(customerId: string, decision: { approve: boolean; reason: string }, decidedBy: string): Promise<PlaybookRunView> {
-    await this.customers.get(customerId);
+    await this.customers.get(customerId, 'customerId');
     const problem = reasonProblem(decision.reason, 'An offboarding decision needs a reason');
     if (problem) throw new PlaybookException(PlaybookExceptionCode.InvalidInput, problem, { field: 'reason' });
     const workflowId = await this.currentRunId(ACCOUNT_REVIEW, customerId, accountReviewWorkflowId(customerId));
@@ -340,7 +340,7 @@ export class PlaybookService {
 
   /** The customer's newest account review. */
   async findAccountReview(customerId: string): Promise<PlaybookRunView | null> {
-    await this.customers.get(customerId);
+    await this.customers.get(customerId, 'customerId');
     return this.existingRun(ACCOUNT_REVIEW, customerId, await this.currentRunId(ACCOUNT_REVIEW, customerId, accountReviewWorkflowId(customerId)));
   }
 
@@ -363,7 +363,7 @@ export class PlaybookService {
   }
 
   async findAppreciation(customerId: string): Promise<PlaybookRunView | null> {
-    await this.customers.get(customerId);
+    await this.customers.get(customerId, 'customerId');
     return this.existingRun(APPRECIATION, customerId, (await this.currentAppreciation(customerId)).workflowId);
   }
 
@@ -503,7 +503,7 @@ export class PlaybookService {
    * checks not for one under offboarding notice either), while reminders and fixes are owed to anyone.
    */
   private async assertMayStart(customerId: string, playbook: string): Promise<Customer> {
-    const customer = await this.customers.get(customerId);
+    const customer = await this.customers.get(customerId, 'customerId');
     if (customer.status === CustomerStatus.Erased) {
       throw customerErased(customerId, playbook);
     }

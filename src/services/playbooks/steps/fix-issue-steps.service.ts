@@ -10,6 +10,8 @@ import { runStillRunning } from '../running-run.js';
 
 /** Why a word that the issue was fixed, still queued, was not sent. */
 const ISSUE_CAME_BACK = 'issue-came-back: the issue came back before the word that it was fixed went out';
+/** What an earlier fix of the topic tells the customer after the fix: wrong once a new fix of it opens. */
+const FIXED_WORDS = ['issue-fixed', 'issue-check-back', 'issue-fix-confirmed'];
 
 /**
  * The fix-issue playbook's side effects: the fix case and its messages, each once per run and
@@ -27,10 +29,18 @@ export class FixIssueSteps {
     return this.scoring.loyaltyBandNow(customerId);
   }
 
-  /** Opens the case with its owner, gives the owner the task, and tells the customer it is being worked on. */
+  /**
+   * Opens the case with its owner, gives the owner the task, and tells the customer it is being worked on.
+   * What an earlier fix of the topic still has queued to say it was fixed (held for quiet hours) is held back:
+   * the customer would hear "it is fixed, does it work now?" beside "we are on it".
+   */
   async openCase(input: { workflowId: string; customerId: string; topic: string; owner: string }): Promise<void> {
     await this.em.transactional(async (em) => {
       if (!(await runStillRunning(em, input.workflowId))) return;
+      await em.execute(
+        `update outbox_message set suppressed_at = now(), suppressed_reason = ? where customer_id = ? and template in (?) and payload ->> 'topic' = ? and not starts_with(idempotency_key, ?) and sent_at is null and suppressed_at is null`,
+        [ISSUE_CAME_BACK, input.customerId, FIXED_WORDS, input.topic, stepMessageKey(input.workflowId, '')],
+      );
       await em
         .createQueryBuilder(FixCase)
         .insert({ id: randomUUID(), workflowId: input.workflowId, customer: input.customerId, topic: input.topic, team: input.owner, owner: input.owner, status: FixCaseStatus.Open, escalations: 0, openedAt: new Date() })
