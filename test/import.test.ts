@@ -149,6 +149,32 @@ it('updates on re-import instead of duplicating, also for orders without a refer
   expect((await em().findOneOrFail(Customer, { externalRef: 'CRM-1003' })).name).toBe('Rear Admiral Grace Hopper');
 });
 
+it("keeps an erased customer's orders, invoices, complaints and costs theirs when a customer is imported again under their old CRM reference (QA 46 F2)", async () => {
+  expect(await run('customers', 'customer_ref,name,email,acquired_at\nCRM-ERA-1,Lena Example,lena@example.com,2024-05-13\n')).toMatchObject({ inserted: 1 });
+  expect(await run('orders', 'customer_ref,ordered_at,amount,order_ref\nCRM-ERA-1,2024-05-15,104.36,ERA-O1\nCRM-ERA-1,2024-06-15,20.00,\n')).toMatchObject({ inserted: 2 });
+  expect(await run('invoices', 'invoice_ref,customer_ref,issued_at,due_at,amount\nERA-I1,CRM-ERA-1,2024-05-15,2024-05-29,104.36\n')).toMatchObject({ inserted: 1 });
+  expect(await run('complaints', 'complaint_ref,customer_ref,topic,severity,opened_at\nERA-C1,CRM-ERA-1,delivery-delay,high,2024-06-01T10:00:00Z\n')).toMatchObject({ inserted: 1 });
+  expect(await run('costs', 'cost_ref,customer_ref,occurred_at,kind,amount\nERA-K1,CRM-ERA-1,2024-06-01,other,5.00\n')).toMatchObject({ inserted: 1 });
+  const erased = await em().findOneOrFail(Customer, { externalRef: 'CRM-ERA-1' });
+  // Erased as eraseCustomer leaves them: the CRM reference is gone.
+  await em().nativeUpdate(Customer, { id: erased.id }, { status: CustomerStatus.Erased, externalRef: null, name: 'Erased customer' });
+
+  // The CRM still had them: its next export makes a new customer, whose files name the erased customer's records.
+  expect(await run('customers', 'customer_ref,name,email,acquired_at\nCRM-ERA-1,Lena Example,lena@example.com,2024-05-13\n')).toMatchObject({ inserted: 1 });
+  const named = await em().findOneOrFail(Customer, { externalRef: 'CRM-ERA-1' });
+  expect(named.id).not.toBe(erased.id);
+  const refused = (field: string) => ({ line: 2, field, code: ImportRowProblem.ErasedCustomer, message: 'is stored for an erased customer: it stays theirs and is not given to another' });
+  expect(await run('orders', 'customer_ref,ordered_at,amount,order_ref\nCRM-ERA-1,2024-05-15,104.36,ERA-O1\n', partial)).toMatchObject({ inserted: 0, updated: 0, rejected: 1, errors: [refused('order_ref')] });
+  expect(await run('invoices', 'invoice_ref,customer_ref,issued_at,due_at,amount\nERA-I1,CRM-ERA-1,2024-05-15,2024-05-29,104.36\n', partial)).toMatchObject({ rejected: 1, errors: [refused('invoice_ref')] });
+  expect(await run('complaints', 'complaint_ref,customer_ref,topic,severity,opened_at\nERA-C1,CRM-ERA-1,delivery-delay,high,2024-06-01T10:00:00Z\n', partial)).toMatchObject({ rejected: 1, errors: [refused('complaint_ref')] });
+  expect(await run('costs', 'cost_ref,customer_ref,occurred_at,kind,amount\nERA-K1,CRM-ERA-1,2024-06-01,other,5.00\n', partial)).toMatchObject({ rejected: 1, errors: [refused('cost_ref')] });
+  // An order without a reference derives the one the erased customer's has: left as it is.
+  expect(await run('orders', 'customer_ref,ordered_at,amount,order_ref\nCRM-ERA-1,2024-06-15,20.00,\n')).toMatchObject({ inserted: 0, updated: 0, unchanged: 1 });
+  const theirs = async (customer: string) => Promise.all([em().count(Order, { customer }), em().count(Invoice, { customer }), em().count(Complaint, { customer }), em().count(CostEntry, { customer })]);
+  expect(await theirs(named.id)).toEqual([0, 0, 0, 0]);
+  expect(await theirs(erased.id)).toEqual([2, 1, 1, 1]);
+});
+
 it('keeps stored values of columns a re-import leaves out', async () => {
   await run('customers', 'customer_ref,name,email\nCRM-1001,Ada King,ada@example.com\n');
   expect(await em().findOneOrFail(Customer, { externalRef: 'CRM-1001' })).toMatchObject({ name: 'Ada King', timeZone: 'Europe/London', serviceTier: 'premium', marketingConsent: true });

@@ -206,6 +206,8 @@ export type ImportRowProblem =
   | 'BeforeEarliestDay'
   /** An earlier line or row has the same reference */
   | 'DuplicateReference'
+  /** An order, invoice, complaint or cost stored for an erased customer: it is not moved to a customer imported since */
+  | 'ErasedCustomer'
   /** Something that has happened, dated after today anywhere on earth */
   | 'InTheFuture'
   /** A row missing both of two columns it needs one of (an offer's discount or tier) */

@@ -158,6 +158,8 @@ export enum ImportRowProblem {
   ReferrerRefused = 'REFERRER_REFUSED',
   /** A row missing one of two columns of which it needs at least one (an offer's discount or tier). */
   Incomplete = 'INCOMPLETE',
+  /** An order, invoice, complaint or cost stored for a customer who was erased: it stays theirs, apart from anyone imported since. */
+  ErasedCustomer = 'ERASED_CUSTOMER',
 }
 
 /**

@@ -77,6 +77,12 @@ export function storedRowLockSql(spec: ImportSpec): string | null {
   return null;
 }
 
+/** The tables of the kinds whose rows belong to a customer, by their reference. */
+const CUSTOMER_RECORD_TABLES: Partial<Record<ImportSpec['kind'], string>> = { orders: 'customer_order', invoices: 'invoice', complaints: 'complaint', costs: 'cost_entry' };
+
+/** The upsert's update leaves a stored row of an erased customer as it is (one whose reference the import derived matches it). */
+const notErasedOwner = (table: string) => `and not exists (select 1 from customer e where e.id = ${table}.customer_id and e.status = 'erased')`;
+
 export function validationSql(spec: ImportSpec, header: Set<string>): string {
   const checks: string[] = [`select row_no, null::text as field, _shape_error as message, '${ImportRowProblem.MalformedLine}' as code from import_stage s where _shape_error is not null`];
   const ok = `s._shape_error is null`;
@@ -114,6 +120,15 @@ export function validationSql(spec: ImportSpec, header: Set<string>): string {
          and not exists (select 1 from customer c where c.external_ref = btrim(s.referrer_ref))
          and not exists (select 1 from import_stage o where btrim(o.customer_ref) = btrim(s.referrer_ref))`,
       `select row_no, 'referrer_ref', 'a customer cannot refer themselves', '${ImportRowProblem.ReferralCircle}' from import_stage s where ${ok} and ${v('referrer_ref')} = ${v('customer_ref')}`,
+    );
+  }
+  // An erased customer's business records stay theirs: a customer imported since under the same CRM reference (a new
+  // customer) does not take them over, nor their history with a name on it.
+  const ownTable = CUSTOMER_RECORD_TABLES[spec.kind];
+  if (ownTable) {
+    checks.push(
+      `select row_no, '${spec.refColumn}', 'is stored for an erased customer: it stays theirs and is not given to another', '${ImportRowProblem.ErasedCustomer}'
+         from import_stage s join ${ownTable} old on old.external_ref = btrim(s.${spec.refColumn}) join customer e on e.id = old.customer_id and e.status = 'erased' where ${ok}`,
     );
   }
   if (spec.kind === 'payments') {
@@ -452,7 +467,7 @@ export function upsertSql(spec: ImportSpec, header: Set<string>, deriveRefs = tr
             ],
             header,
             'customer_order',
-          )}`),
+          )} ${notErasedOwner('customer_order')}`),
         // A customer is no newer than their first order: one imported without acquired_at (the import's day) who bought
         // years ago would be a newcomer (a welcome check), and left out of a rescore as of a day before the import.
         `with moved as (
@@ -487,7 +502,7 @@ export function upsertSql(spec: ImportSpec, header: Set<string>, deriveRefs = tr
             ],
             header,
             'invoice',
-          )}`),
+          )} ${notErasedOwner('invoice')}`),
         // An open invoice its stored payments cover is paid, whatever columns the file has (an amount lowered to what was paid, one no longer cancelled).
         paidByPayments('i.paid_at is null'),
         holdBackPaidReminders,
@@ -538,7 +553,7 @@ export function upsertSql(spec: ImportSpec, header: Set<string>, deriveRefs = tr
             ],
             header,
             'complaint',
-          )}`),
+          )} ${notErasedOwner('complaint')}`),
       ];
     }
     case 'costs':
@@ -557,7 +572,7 @@ export function upsertSql(spec: ImportSpec, header: Set<string>, deriveRefs = tr
             ],
             header,
             'cost_entry',
-          )}`),
+          )} ${notErasedOwner('cost_entry')}`),
       ];
     case 'offers': {
       // An end made here (`old`, held by storedRowLockSql) stands against a file whose last day is later, or open.
