@@ -13,7 +13,7 @@ import { CostEntry, CostKind, Customer, Order, ServiceTier } from '../src/entiti
 import { loadDemoDataIfEmpty } from '../src/dev/demo-loader.js';
 import { putSchedulesInPlace } from '../src/app/worker-process.js';
 import { createLogger } from '../src/logger.js';
-import { dataRetentionScheduleId, playbookTriggersScheduleId, rescoreScheduleId, runReconciliationScheduleId } from '../src/temporal/schedules.js';
+import { dataRetentionScheduleId, playbookTriggersScheduleId, rescoreScheduleId, runReconciliationScheduleId, scoreHistoryScheduleId } from '../src/temporal/schedules.js';
 import type { rescoreCustomerBase } from '../workflows/index.js';
 import { rescoreProgressQuery } from '../workflows/rescore.workflow.js';
 import {
@@ -491,7 +491,7 @@ describe('rescoring the whole base', () => {
     await schedule.backfill([{ start: new Date(nights[0].getTime() - 3_600_000), end: new Date(nights[1].getTime() + 3_600_000), overlap: 'BUFFER_ALL' }]);
     const runs = [];
     for (const night of nights) {
-      const id = `rescore-nightly-${night.toISOString().replace('.000Z', 'Z')}`;
+      const id = `${rescoreScheduleId(stack.config.temporal.taskQueue)}-${night.toISOString().replace('.000Z', 'Z')}`;
       runs.push((await eventually(() => stack.gql(ScoringRunDocument, { id }, Role.Viewer), (r) => r.data?.scoringRun?.phase === 'Completed', 120_000)).data!.scoringRun!);
     }
     expect(runs.map((r) => [r.trigger, r.asOf])).toEqual(nights.map((night) => ['schedule', night.toISOString().slice(0, 10)]));
@@ -507,6 +507,10 @@ describe('rescoring the whole base', () => {
     await putSchedulesInPlace(client, config, logger, defaultPolicies);
     const ids = [rescoreScheduleId, playbookTriggersScheduleId, dataRetentionScheduleId].map((id) => id(config.temporal.taskQueue));
     expect(await Promise.all(ids.map(exists))).toEqual([true, true, true]);
+    // The runs each starts carry its ID, of this deployment's task queue: another deployment's runs of the same minute take other IDs (QA 47 F1).
+    const every = [...ids, scoreHistoryScheduleId(config.temporal.taskQueue), runReconciliationScheduleId(config.temporal.taskQueue)];
+    const actions = await Promise.all(every.map(async (id) => (await client.schedule.getHandle(id).describe()).action));
+    expect(actions.map((a) => (a.type === 'startWorkflow' ? a.workflowId : null))).toEqual(every);
     await putSchedulesInPlace(client, { ...config, rescoreSchedule: null, triggersSchedule: null, dataRetention: { ...config.dataRetention, schedule: null } }, logger, defaultPolicies);
     expect(await Promise.all(ids.map(exists))).toEqual([false, false, false]);
     expect(await exists(runReconciliationScheduleId(config.temporal.taskQueue))).toBe(true);

@@ -17,7 +17,7 @@ export enum ScoringRunStatus {
 export class ScoringRun {
   [OptionalProps]?: 'status' | 'finishedAt' | 'population' | 'buyers' | 'scoredCustomers' | 'snapshots';
 
-  /** The Temporal workflow ID of the run (`rescore/...`, or `rescore-nightly-...` by the schedule); score snapshots of the run carry it. */
+  /** The Temporal workflow ID of the run (`rescore/...`, or `rescore-nightly/<task queue>-...` by the schedule); score snapshots of the run carry it. */
   @PrimaryKey({ type: 'text' })
   id!: string;
 

@@ -26,7 +26,7 @@ import { isUuid } from '../domain/ids.js';
 
 /**
  * Extension of a query or mutation whose ID arguments are Temporal workflow IDs
- * (a scoring run's `rescore/...` or `rescore-nightly-...`), not UUIDs: their services look them up as given.
+ * (a scoring run's `rescore/...` or `rescore-nightly/<task queue>-...`), not UUIDs: their services look them up as given.
  */
 export const WORKFLOW_ID_ARGS = { workflowIdArgs: true } as const;
 

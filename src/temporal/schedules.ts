@@ -4,7 +4,11 @@ import type { TriggerPolicy } from '../domain/playbooks/triggers.js';
 import type { ScoreHistoryPolicy } from '../domain/scoring/score-history.js';
 import type { RescorePolicy } from '../domain/scoring/scoring-policy.js';
 
-/** The schedules the worker keeps (one per task queue): the nightly rescore, the score history's thinning, the retention sweep, the playbook trigger sweep, and the record of runs and campaigns that ended in the engine. */
+/**
+ * The schedules the worker keeps (one per task queue): the nightly rescore, the score history's thinning, the retention sweep,
+ * the playbook trigger sweep, and the record of runs and campaigns that ended in the engine. The runs a schedule starts carry
+ * its ID (Temporal adds the time each is scheduled for), so two deployments on one namespace never take each other's IDs.
+ */
 export const rescoreScheduleId = (taskQueue: string) => `rescore-nightly/${taskQueue}`;
 export const scoreHistoryScheduleId = (taskQueue: string) => `score-history/${taskQueue}`;
 export const playbookTriggersScheduleId = (taskQueue: string) => `playbook-triggers/${taskQueue}`;
@@ -15,7 +19,7 @@ export function ensureRescoreSchedule(client: Client, taskQueue: string, cron: s
   return ensureSchedule(client, rescoreScheduleId(taskQueue), cron, {
     type: 'startWorkflow',
     workflowType: 'rescoreCustomerBase',
-    workflowId: 'rescore-nightly',
+    workflowId: rescoreScheduleId(taskQueue),
     taskQueue,
     args: [{ trigger: 'schedule', policy }],
     staticSummary: 'Nightly rescore of the whole customer base',
@@ -26,7 +30,7 @@ export function ensureScoreHistorySchedule(client: Client, taskQueue: string, cr
   return ensureSchedule(client, scoreHistoryScheduleId(taskQueue), cron, {
     type: 'startWorkflow',
     workflowType: 'thinScoreHistory',
-    workflowId: 'score-history',
+    workflowId: scoreHistoryScheduleId(taskQueue),
     taskQueue,
     args: [{ policy }],
     staticSummary: `Thins score history: ${policy.tiers.map((t) => `older than ${t.olderThanDays} days to one snapshot per customer, kind and ${t.keepOnePer}`).join('; ')}`,
@@ -37,7 +41,7 @@ export function ensurePlaybookTriggersSchedule(client: Client, taskQueue: string
   return ensureSchedule(client, playbookTriggersScheduleId(taskQueue), cron, {
     type: 'startWorkflow',
     workflowType: 'playbookTriggers',
-    workflowId: 'playbook-triggers',
+    workflowId: playbookTriggersScheduleId(taskQueue),
     taskQueue,
     args: [{ policy }],
     staticSummary: 'Starts the playbooks whose triggers fired: fair reminders for overdue invoices, fixes for persistent issues, reviews of loss-making accounts, thank-yous for silent loyal customers',
@@ -48,7 +52,7 @@ export function ensureDataRetentionSchedule(client: Client, taskQueue: string, c
   return ensureSchedule(client, dataRetentionScheduleId(taskQueue), cron, {
     type: 'startWorkflow',
     workflowType: 'eraseExpiredCustomerData',
-    workflowId: 'data-retention',
+    workflowId: dataRetentionScheduleId(taskQueue),
     taskQueue,
     args: [{ policy }],
     staticSummary: `Erases the personal data of customers who left more than ${policy.eraseOffboardedAfterDays} days ago`,
@@ -59,7 +63,7 @@ export function ensureRunReconciliationSchedule(client: Client, taskQueue: strin
   return ensureSchedule(client, runReconciliationScheduleId(taskQueue), cron, {
     type: 'startWorkflow',
     workflowType: 'reconcilePlaybookRuns',
-    workflowId: 'run-reconciliation',
+    workflowId: runReconciliationScheduleId(taskQueue),
     taskQueue,
     args: [],
     staticSummary: 'Records the end of playbook runs and campaigns terminated in the Temporal UI (or failed, or timed out): runs send nothing more and close their fix case, campaigns end as cancelled',

@@ -7,7 +7,7 @@ import { rescoreProgressQuery } from '../../workflows/rescore.workflow.js';
 import { withinDeadline } from './deadline.js';
 import { cancelIfRunning, isRunning, queryOrNull } from './workflow-calls.js';
 
-/** Rescores run as Temporal workflows, IDs `rescore/<time>` (by hand) or `rescore-nightly-<time>` (by the schedule). */
+/** Rescores run as Temporal workflows, IDs `rescore/<time>` (by hand) or `rescore-nightly/<task queue>-<time>` (by the schedule). */
 export class TemporalScoringEngine implements ScoringEngine {
   constructor(
     private readonly client: Client,
