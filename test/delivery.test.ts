@@ -382,3 +382,17 @@ it("sends nothing twice when the worker is killed while the channel has the mess
   await deliver(new Date(noon.getTime() + 30 * 86_400_000));
   expect(received.filter((m) => m.to.includes('crash@example.com'))).toHaveLength(1);
 }, 30_000);
+
+it('tells of PostgreSQL gone once, not at every round, while delivery waits for it (QA 47 F7)', async () => {
+  const gone = await createOrm('postgres://nobody:nothing@127.0.0.1:1/none');
+  const lines: Array<{ level: string; msg: string }> = [];
+  const logger = Object.fromEntries(['info', 'warn', 'error'].map((level) => [level, (_: unknown, msg: string) => lines.push({ level, msg })])) as unknown as Parameters<typeof startDeliveryLoop>[5];
+  const loop = startDeliveryLoop(gone, { send: async () => undefined }, defaultPolicies, 20, null, logger);
+  try {
+    await new Promise((r) => setTimeout(r, 1_000));
+  } finally {
+    await loop.stop();
+    await gone.close();
+  }
+  expect(lines).toEqual([{ level: 'warn', msg: 'PostgreSQL cannot be reached: outbox delivery waits for it' }]);
+});

@@ -1,5 +1,6 @@
 import type { AppConfig } from '../config/config.js';
 import type { Orm } from '../db/orm.js';
+import { isDatabaseUnreachable } from '../db/unreachable.js';
 import type { Logger } from '../logger.js';
 import { LogSender } from '../services/outbox/channels/log-sender.js';
 import { SmtpSender } from '../services/outbox/channels/smtp-sender.js';
@@ -7,6 +8,9 @@ import type { UnsubscribeLinks } from '../domain/messages/unsubscribe-link.js';
 import type { Policies } from '../domain/policies/index.js';
 import { DeliveryService } from '../services/outbox/delivery.service.js';
 import type { MessageSender } from '../services/outbox/message-sender.js';
+
+/** How often an outage of PostgreSQL is told again while it lasts. */
+const OUTAGE_TOLD_EVERY_MS = 60_000;
 
 export function createSender(config: Exclude<AppConfig['delivery'], { channel: 'off' }>): MessageSender {
   return config.channel === 'log' ? new LogSender(config.file) : new SmtpSender(config.smtpUrl, config.from, config.teamAddress);
@@ -20,16 +24,28 @@ export function startDeliveryLoop(orm: Orm, sender: MessageSender, policies: Pic
   const stopping = new AbortController();
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> = Promise.resolve();
+  // PostgreSQL gone (restarting, the network down): said when it starts, once a minute while it lasts and when it ends, not every round.
+  let outage: { since: number; toldAt: number } | null = null;
   const tick = async () => {
     try {
       for (;;) {
         const round = await new DeliveryService(orm.em.fork(), sender, policies, unsubscribe).deliverDue(new Date(), stopping.signal);
+        if (outage) logger.info({ downForSeconds: Math.round((Date.now() - outage.since) / 1000) }, 'PostgreSQL reached again: outbox delivery goes on');
+        outage = null;
         const handled = round.sent + round.deferred + round.suppressed + round.failed;
         if (handled) logger.info(round, 'outbox delivery');
         if (stopping.signal.aborted || handled < policies.delivery.batchSize) break;
       }
     } catch (error) {
-      logger.error({ err: error }, 'outbox delivery failed');
+      const now = Date.now();
+      if (!isDatabaseUnreachable(error)) logger.error({ err: error }, 'outbox delivery failed');
+      else if (!outage) {
+        outage = { since: now, toldAt: now };
+        logger.warn({ err: error }, 'PostgreSQL cannot be reached: outbox delivery waits for it');
+      } else if (now - outage.toldAt >= OUTAGE_TOLD_EVERY_MS) {
+        outage.toldAt = now;
+        logger.warn({ downForSeconds: Math.round((now - outage.since) / 1000), reason: (error as Error).message }, 'PostgreSQL still cannot be reached: outbox delivery waits for it');
+      }
     }
     if (!stopping.signal.aborted) timer = setTimeout(() => (running = tick()), intervalMs);
   };
