@@ -2,22 +2,45 @@ import './require-node.js';
 import 'reflect-metadata';
 import { loadConfig } from '../config/config.js';
 import { createOrm, migrateUp } from '../db/orm.js';
+import { isDatabaseUnreachable } from '../db/unreachable.js';
 import { createLogger } from '../logger.js';
-import { connectTemporal } from '../temporal/client.js';
+import { connectTemporal, whenConnected } from '../temporal/client.js';
 import { registerSearchAttributes } from '../temporal/search-attributes.js';
 
-/** Brings the database schema and the Temporal namespace up to what this version of the code needs. */
+/**
+ * Brings the database schema and the Temporal namespace up to what this version of the code needs.
+ * A one-shot job (compose starts the API and the worker once it exits 0): it waits a while for a
+ * server still starting, then ends naming the setting that points at the one it could not reach.
+ */
+const WAIT_FOR_SERVERS_MS = 120_000;
+
 const config = loadConfig();
 const logger = createLogger(config.logLevel, 'migrate');
-const orm = await createOrm(config.databaseUrl);
+const deadline = Date.now() + WAIT_FOR_SERVERS_MS;
+
+/** Waits for a server that cannot be reached yet, until the deadline; then, or on any other error, gives up. */
+const waitingFor = (what: string, unreachable: (error: unknown) => boolean) => (error: unknown, retryInMs: number) => {
+  if (!unreachable(error)) throw error;
+  if (Date.now() + retryInMs > deadline) throw new Error(`${what} cannot be reached (waited ${WAIT_FOR_SERVERS_MS / 1000} s): ${(error as Error).message}`, { cause: error });
+  logger.warn({ err: error }, `${what} cannot be reached yet; trying again in ${retryInMs / 1000} s`);
+};
+
 try {
-  logger.info({ applied: await migrateUp(orm) }, 'database migrated');
-} finally {
-  await orm.close();
-}
-const temporal = await connectTemporal(config.temporal.address, config.temporal.namespace);
-try {
-  logger.info({ added: await registerSearchAttributes(temporal.connection, config.temporal.namespace) }, 'search attributes registered');
-} finally {
-  await temporal.close();
+  const orm = await createOrm(config.databaseUrl);
+  try {
+    const applied = await whenConnected(() => migrateUp(orm), waitingFor('PostgreSQL (DATABASE_URL)', isDatabaseUnreachable));
+    logger.info({ applied }, 'database migrated');
+  } finally {
+    await orm.close();
+  }
+  const { address, namespace } = config.temporal;
+  const temporal = await whenConnected(() => connectTemporal(address, namespace), waitingFor(`Temporal (TEMPORAL_ADDRESS ${address})`, () => true));
+  try {
+    logger.info({ added: await registerSearchAttributes(temporal.connection, namespace) }, 'search attributes registered');
+  } finally {
+    await temporal.close();
+  }
+} catch (error) {
+  logger.fatal({ err: error }, (error as Error).message);
+  process.exitCode = 1;
 }

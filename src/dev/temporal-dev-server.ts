@@ -47,7 +47,8 @@ export function ensureTemporalCli(cacheDir: string, log: (msg: string) => void =
     env: { ...process.env, GOBIN: binDir, CGO_ENABLED: '0', GOFLAGS: '-mod=mod' },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
-  if (build.status !== 0 || !existsSync(binary)) throw new Error(`go install ${TEMPORAL_CLI_MODULE} failed (exit ${build.status})`);
+  // A build another process killed ends with a signal and no exit code: say which.
+  if (build.status !== 0 || !existsSync(binary)) throw new Error(`go install ${TEMPORAL_CLI_MODULE} failed (${build.signal ? `killed by ${build.signal}; run it again` : `exit ${build.status}`})`);
   return binary;
 }
 
