@@ -1,3 +1,5 @@
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
 import pg from 'pg';
 import { createOrm, migrateUp, type Orm } from '../src/db/orm.js';
 import { demoCustomers } from '../src/dev/demo-data.js';
@@ -42,4 +44,34 @@ it('loads exactly what the generator produces, with intact references, and only 
 
   expect(await loadDemoDataIfEmpty(orm.em.fork(), 300)).toBe(0);
   expect(await count('customer')).toBe(300);
+});
+
+it('CLI: replaces the data with --reset, scoring runs included, and refuses while playbook runs are under way (QA 47 F3)', async () => {
+  const cli = (...args: string[]) =>
+    spawnSync(process.execPath, [path.resolve('dist/src/bin/demo-data.js'), ...args], { env: { ...process.env, DATABASE_URL: db.url }, encoding: 'utf8' });
+  const sql = async (text: string) => {
+    const client = new pg.Client({ connectionString: db.url });
+    await client.connect();
+    try {
+      await client.query(text);
+    } finally {
+      await client.end();
+    }
+  };
+  // A run of the replaced data still going in Temporal, and a rescore of it recorded as done.
+  await sql(`insert into playbook_run (id, workflow_id, playbook, customer_id, status, started_at) select gen_random_uuid(), 'welcome-check/' || id, 'welcome-check', id, 'running', now() from customer limit 1`);
+  await sql(`insert into scoring_run (id, trigger, as_of, status, started_at, finished_at) values ('rescore/demo-reset', 'test', current_date, 'completed', now(), now())`);
+  expect(cli('--customers', '20').status).toBe(1);
+  const refused = cli('--customers', '20', '--reset');
+  expect({ status: refused.status, stderr: refused.stderr }).toEqual({ status: 1, stderr: expect.stringContaining('1 playbook runs and 0 rescores are under way') });
+  expect(await count('customer')).toBe(300);
+
+  await sql(`update playbook_run set status = 'completed'`);
+  const loaded = cli('--customers', '20', '--reset', '--as-of', '2026-06-30');
+  expect(loaded.status).toBe(0);
+  expect(loaded.stderr).toContain('No customer is scored yet');
+  expect([await count('customer'), await count('playbook_run'), await count('scoring_run')]).toEqual([20, 0, 0]);
+  // As of the day asked: no order after it.
+  expect(await count(`customer_order where ordered_at >= '2026-07-01'`)).toBe(0);
+  expect(cli('--customers', '20', '--as-of', '30.06.2026').status).toBe(2);
 });

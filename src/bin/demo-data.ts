@@ -4,17 +4,21 @@ import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { createOrm, migrateUp } from '../db/orm.js';
 import { copyDemoData, demoTables } from '../dev/demo-loader.js';
+import { isCalendarDay } from '../domain/dates.js';
 
 /**
- * `npm run demo-data -- --customers 100000 [--orders-per-customer 20] [--seed 42] [--reset]`
- * Loads the reproducible demo data set into DATABASE_URL (migrating it first).
- * Refuses a database that already has customers unless --reset is given.
+ * `npm run demo-data -- --customers 100000 [--orders-per-customer 20] [--seed 42] [--as-of YYYY-MM-DD] [--reset]`
+ * Loads the reproducible demo data set into DATABASE_URL (migrating it first); by default as `npm start`
+ * loads it: 250 customers, 20 orders each, as of today. Refuses a database that already has customers
+ * unless --reset is given, and a reset while playbook runs or a rescore are under way (they would go on
+ * against the replaced data).
  */
 const { values } = parseArgs({
   options: {
     customers: { type: 'string', default: '250' },
-    'orders-per-customer': { type: 'string', default: '6' },
+    'orders-per-customer': { type: 'string', default: '20' },
     seed: { type: 'string', default: '42' },
+    'as-of': { type: 'string', default: new Date().toISOString().slice(0, 10) },
     reset: { type: 'boolean', default: false },
   },
 });
@@ -30,6 +34,11 @@ if (![customers, ordersPerCustomer, seed].every((n) => Number.isInteger(n) && n 
   console.error('--customers, --orders-per-customer and --seed must be whole numbers');
   process.exit(2);
 }
+const asOf = values['as-of'];
+if (!isCalendarDay(asOf)) {
+  console.error(`--as-of must be a day (YYYY-MM-DD), got "${asOf}"`);
+  process.exit(2);
+}
 
 const orm = await createOrm(url);
 await migrateUp(orm);
@@ -42,12 +51,27 @@ if (existing > 0 && !values.reset) {
   console.error(`The database already has ${existing} customers; add --reset to replace all customer data.`);
   process.exit(1);
 }
-if (values.reset) await client.query(`truncate ${demoTables.join(', ')} cascade`);
+if (values.reset) {
+  const [{ runs, rescores }] = (
+    await client.query<{ runs: number; rescores: number }>(
+      `select (select count(*)::int from playbook_run where status = 'running') as runs, (select count(*)::int from scoring_run where status = 'running') as rescores`,
+    )
+  ).rows;
+  if (runs > 0 || rescores > 0) {
+    console.error(
+      `${runs} playbook runs and ${rescores} rescores are under way: they would go on against the replaced data. ` +
+        'Cancel them (cancelPlaybookRun, cancelRescore) or load into an empty database (npm start with a new DATA_DIR).',
+    );
+    process.exit(1);
+  }
+  // The scoring runs go too: a rescore recorded as done would tell the metrics the new customers are scored.
+  await client.query(`truncate ${demoTables.join(', ')}, scoring_run cascade`);
+}
 await client.end();
 
 const started = Date.now();
-const counts = await copyDemoData(url, { customers, ordersPerCustomer, seed }, (table, done) => {
+const counts = await copyDemoData(url, { customers, ordersPerCustomer, seed, asOf: new Date(`${asOf}T00:00:00Z`) }, (table, done) => {
   process.stderr.write(`\r${table}: ${done} of ${customers} customers`);
 });
-process.stderr.write('\n');
+process.stderr.write('\nLoaded. No customer is scored yet: start a rescore (startRescore, admin) or wait for the nightly one.\n');
 console.log(JSON.stringify({ counts, seconds: (Date.now() - started) / 1000, peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024) }));
