@@ -1,18 +1,20 @@
 import { Role } from '../src/domain/auth/roles.js';
-import { Customer, CustomerStatus, Invoice, Payment, PlaybookRun } from '../src/entities/index.js';
-import { FAIR_REMINDER, fairReminderWorkflowId } from '../src/domain/playbooks/fair-reminder.js';
+import { AuditEntry, Customer, CustomerStatus, Invoice, Payment, PlaybookRun } from '../src/entities/index.js';
+import { FAIR_REMINDER, fairReminderPolicy, fairReminderWorkflowId } from '../src/domain/playbooks/fair-reminder.js';
 import {
   CustomerInvoicePaymentsDocument,
   CustomerOpenInvoicesDocument,
   OverdueInvoicesDocument,
   CustomersWithInvoicePaymentsDocument,
   CustomerTimelineDocument,
+  EraseCustomerDocument,
   RecordPaymentShowingBalanceDocument,
   RecordTwoPaymentsDocument,
+  StartFairReminderDocument,
 } from './__generated__/graphql.js';
 import { outstandingMinorSql } from '../src/services/facts/invoice-facts.js';
 import { countStatements } from './support/statement-counter.js';
-import { startTestStack, type TestStack } from './support/stack.js';
+import { startTestStack, testKeys, type TestStack } from './support/stack.js';
 import { RunStatus } from '../src/domain/playbooks/run-status.js';
 
 /**
@@ -209,6 +211,38 @@ it('leaves to a person an overdue invoice whose reminder run ended without compl
   // Within the sweep's window and without a run, the sweep will chase it: among the others.
   const others = (await stack.gql(OverdueInvoicesDocument, { first: 100, leftToPeople: false }, Role.Operator)).data!.overdueInvoices.edges.map((e) => e.node.id);
   expect([terminated, running, none].map((id) => others.includes(id))).toEqual([false, true, true]);
+});
+
+it('records a run a start finds already ended (terminated before its first step, no record) as ended, not under way, for the sweep and for a person (review 33 F1)', async () => {
+  const due = new Date(Date.now() - 10 * 86_400_000).toISOString().slice(0, 10);
+  const issued = new Date(Date.now() - 24 * 86_400_000).toISOString().slice(0, 10);
+  const cutOff = async () => {
+    const { customer, invoice } = await customerWithInvoice(5_000, { issuedAt: issued, dueAt: due });
+    const workflowId = fairReminderWorkflowId(customer.id, invoice.id);
+    // Started, then terminated in the Temporal UI before any worker took it: its first step, which records a run, never ran.
+    await stack.temporal.client.workflow.start('fairReminder', { workflowId, taskQueue: stack.config.temporal.taskQueue, args: [{ customerId: customer.id, invoiceId: invoice.id, policy: fairReminderPolicy }] });
+    await stack.temporal.client.workflow.getHandle(workflowId).terminate('a mistake');
+    return { customerId: customer.id, invoiceId: invoice.id, workflowId };
+  };
+  const services = (await stack.api.contextFor(`Bearer ${testKeys[Role.Operator]}`)).services;
+
+  const swept = await cutOff();
+  await services.triggers.startFairReminders([swept.invoiceId]);
+  expect(await em().findOneOrFail(PlaybookRun, { workflowId: swept.workflowId })).toMatchObject({ status: RunStatus.Terminated, outcome: RunStatus.Terminated, finishedAt: expect.any(Date) });
+  // Nothing under way: the customer may be erased, and the invoice is left to people, who may start its reminders again.
+  const left = (await stack.gql(OverdueInvoicesDocument, { first: 100, leftToPeople: true }, Role.Operator)).data!.overdueInvoices.edges.map((e) => e.node.id);
+  expect(left).toContain(swept.invoiceId);
+
+  const byHand = await cutOff();
+  const started = await stack.gql(StartFairReminderDocument, { invoiceId: byHand.invoiceId }, Role.Operator);
+  expect(started.errors).toBeUndefined();
+  expect(started.data!.startFairReminder).toMatchObject({ workflowId: byHand.workflowId, status: 'Terminated' });
+  // Nothing started: no start is audited.
+  expect(await em().count(AuditEntry, { entityId: byHand.workflowId, action: 'playbook.start' })).toBe(0);
+  // Asked again, it starts the invoice's next run.
+  expect((await stack.gql(StartFairReminderDocument, { invoiceId: byHand.invoiceId }, Role.Operator)).data!.startFairReminder.workflowId).toBe(`${byHand.workflowId}/2`);
+  const erased = await stack.gql(EraseCustomerDocument, { id: swept.customerId, reason: 'Art. 17 request' }, Role.Admin);
+  expect(erased.errors).toBeUndefined();
 });
 
 it('reads the invoices and payments of a page of customers in a fixed number of statements, whatever its size', async () => {

@@ -7,7 +7,7 @@ import { FIX_ISSUE, fixIssueWorkflowId, type FixIssuePolicy, type FixIssueState 
 import { welcomeCheckWorkflowId, WELCOME_CHECK, type WelcomeCheckPolicy, type WelcomeCheckState } from '../domain/playbooks/welcome-check.js';
 import { Playbook } from '../domain/playbooks/playbook.js';
 import { UNKNOWN_LOYALTY_BAND, UNSCORED_RISK_BAND } from '../domain/playbooks/run-tags.js';
-import { RunStatus, type EndedInEngine } from '../domain/playbooks/run-status.js';
+import { CANCELLED_OUTCOME, RunStatus, type EndedInEngine } from '../domain/playbooks/run-status.js';
 import type { EndedRun, FoundRun, HowEnded, HowReset, LaunchedRun, PlaybookEngine, StartedRun, RunSearch, RunTags, Taken } from '../services/engines/playbook-engine.js';
 import { PlaybookException, PlaybookExceptionCode } from '../services/playbooks/playbook.exception.js';
 import { accountReviewStateQuery, answerProposalUpdate, decideOffboardingUpdate } from '../../workflows/account-review.workflow.js';
@@ -244,12 +244,26 @@ export class TemporalPlaybookEngine implements PlaybookEngine {
           staticDetails: about.details,
         });
       } catch (error) {
+        // Refused as a duplicate: a run under this ID has ended (one still running is joined without an error).
         if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+        return { ...(await this.endedRun(workflowId)), ...(about.tags.campaignId ? { startedByCampaign: await this.startedByCampaign(workflowId) } : {}) };
       }
-      if (!about.tags.campaignId) return { workflowId };
-      const run = await describeOrNull(this.client, workflowId);
-      return { workflowId, startedByCampaign: run?.typedSearchAttributes.get(CampaignIdKey) ?? null };
+      return about.tags.campaignId ? { workflowId, startedByCampaign: await this.startedByCampaign(workflowId) } : { workflowId };
     });
+  }
+
+  private async startedByCampaign(workflowId: string): Promise<string | null> {
+    return (await describeOrNull(this.client, workflowId))?.typedSearchAttributes.get(CampaignIdKey) ?? null;
+  }
+
+  /** How the run under this ID ended: its status, when, and its outcome (its result when it completed). */
+  private async endedRun(workflowId: string): Promise<LaunchedRun> {
+    const run = await describeOrNull(this.client, workflowId);
+    const status = run && RUN_STATUS[run.status.name];
+    if (!run || !status || status === RunStatus.Running) return { workflowId };
+    const result = status === RunStatus.Completed ? await this.client.workflow.getHandle(workflowId).result().catch(() => null) : null;
+    const outcome = status === RunStatus.Completed ? (typeof result === 'string' ? result : null) : status === RunStatus.Cancelled ? CANCELLED_OUTCOME : status;
+    return { workflowId, ended: { status, finishedAt: run.closeTime ?? new Date(), outcome } };
   }
 
   /** A run's answer to a query; a run that cannot answer (no worker polls its queue, its query failed) is UNAVAILABLE, like an unreachable engine. */

@@ -26,6 +26,12 @@ export interface LaunchedRun {
    * the same moment, or earlier); null when a start without a campaign did (the sweep's, a person's).
    */
   startedByCampaign?: string | null;
+  /**
+   * Set when the run under this ID had already ended (a run is never repeated under its ID): how it ended,
+   * as the engine tells, for a start that found it so to record it ended, not under way. Its outcome is the
+   * run's result when it completed, `cancelled` or how the engine ended it otherwise.
+   */
+  ended?: { status: Exclude<RunStatus, RunStatus.Running>; finishedAt: Date; outcome: string | null };
 }
 
 /** The tags runs are searched by (the search attributes operators use in the Temporal UI); each one given must match. */

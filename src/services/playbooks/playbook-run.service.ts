@@ -10,14 +10,14 @@ import { stepMessageKey, stepMessageKeyParts } from '../../domain/playbooks/run-
 import { ACCOUNT_REVIEW } from '../../domain/playbooks/account-review.js';
 import { APPRECIATION } from '../../domain/playbooks/appreciation.js';
 import { WELCOME_CHECK } from '../../domain/playbooks/welcome-check.js';
-import { Customer, FixCase, FixCaseStatus, OutboxMessage, PlaybookRun } from '../../entities/index.js';
+import { AuditEntry, Customer, FixCase, FixCaseStatus, OutboxMessage, PlaybookRun } from '../../entities/index.js';
 import { latestOccurrence, occurrenceOf } from '../../domain/playbooks/occurrence.js';
 import { CANCELLED_OUTCOME, RUN_CANCELLED, RUN_ENDED, heldBackByRunStop, runEndedInEngine, type EndedInEngine } from '../../domain/playbooks/run-status.js';
 import { offboardingAnnouncementTemplates, PROMISED_TO_PAY, PROPOSAL_ANSWERED, runEndTemplates, untilPaidTemplates, untilRunEndsTemplates } from '../../domain/messages/catalogue.js';
 import type { AuditService } from '../audit/audit.service.js';
 import { ChildPager } from '../common/child-pages.js';
 import type { Page, PageArgs } from '../common/pagination.js';
-import type { HowReset, StartedRun } from '../engines/playbook-engine.js';
+import type { HowReset, LaunchedRun, StartedRun } from '../engines/playbook-engine.js';
 import { decisionReason, updateEntryLockKey } from './offboarding-decision.js';
 import { offboardingStands, withdrawOffboarding } from './offboarding-withdrawal.js';
 import type { OffboardingDecision } from '../../domain/playbooks/account-review.js';
@@ -111,7 +111,8 @@ export class PlaybookRunService {
   }
 
   /**
-   * The run's start, recorded by its first step, with the campaign whose start created it (the
+   * The run's start, recorded by its first step (again: its start recorded it already, unless it started
+   * before starts were recorded so), with the campaign whose start created it (the
    * run's `CampaignId` tag; none for the sweep's and a person's): a campaign's runs started and
    * joined count by it. A campaign deleted meanwhile is not named; a record a person's start
    * wrote first gets the campaign if a campaign's start created the run at the same moment.
@@ -484,13 +485,17 @@ export class PlaybookRunService {
    * took the start. False, with nothing started or audited, when the run is already recorded
    * (a start at the same moment waits for this one's record).
    */
-  async startByHand(entry: { actor: string; workflowId: string; playbook: string; customerId: string; after: Record<string, unknown> }, start: () => Promise<unknown>, erased: () => Error): Promise<boolean> {
+  async startByHand(entry: { actor: string; workflowId: string; playbook: string; customerId: string; after: Record<string, unknown> }, start: () => Promise<LaunchedRun>, erased: () => Error): Promise<boolean> {
     return this.em.transactional(async (em) => {
       if (!(await recordStarting(em, entry, erased))) return false;
-      this.audit.record(em, { actor: entry.actor, action: 'playbook.start', entityType: 'playbook_run', entityId: entry.workflowId, after: entry.after });
+      const audited = this.audit.record(em, { actor: entry.actor, action: 'playbook.start', entityType: 'playbook_run', entityId: entry.workflowId, after: entry.after });
       await em.flush();
-      await start();
-      return true;
+      const { ended } = await start();
+      if (!ended) return true;
+      // Nothing started: the run under this ID had ended (without a record: cut off before its first step, or its record cleared).
+      await recordEnded(em, entry.workflowId, ended);
+      await em.nativeDelete(AuditEntry, { id: audited.id });
+      return false;
     });
   }
 
@@ -501,10 +506,12 @@ export class PlaybookRunService {
    * asked also when the run is recorded already: it answers with the run under way or ended, and which
    * campaign's start created it (the run's first step records that campaign).
    */
-  async startRecorded<T>(run: { workflowId: string; playbook: string; customerId: string }, start: () => Promise<T>, erased: () => Error): Promise<T> {
+  async startRecorded(run: { workflowId: string; playbook: string; customerId: string }, start: () => Promise<LaunchedRun>, erased: () => Error): Promise<LaunchedRun> {
     return this.em.transactional(async (em) => {
-      await recordStarting(em, run, erased);
-      return start();
+      const recorded = await recordStarting(em, run, erased);
+      const launched = await start();
+      if (recorded && launched.ended) await recordEnded(em, run.workflowId, launched.ended);
+      return launched;
     });
   }
 
@@ -628,6 +635,11 @@ function sameJson(a: unknown, b: unknown): boolean {
   const canonical = (v: unknown): unknown =>
     v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([x], [y]) => x.localeCompare(y)).map(([k, w]) => [k, canonical(w)])) : Array.isArray(v) ? v.map(canonical) : v;
   return JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
+}
+
+/** A run a start found ended records how it ended, not that it is under way (nothing would ever end that record). */
+async function recordEnded(em: EntityManager, workflowId: string, ended: NonNullable<LaunchedRun['ended']>): Promise<void> {
+  await em.nativeUpdate(PlaybookRun, { workflowId, status: RunStatus.Running }, { status: ended.status, outcome: ended.outcome, finishedAt: ended.finishedAt });
 }
 
 /**

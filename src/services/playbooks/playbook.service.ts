@@ -524,8 +524,9 @@ export class PlaybookService {
    */
   private async startByHand(run: PendingRun, actor: string): Promise<PlaybookRunView> {
     const entry = { actor, workflowId: run.workflowId, playbook: run.playbook, customerId: run.customerId, after: { playbook: run.playbook, customerId: run.customerId, ...run.details } };
-    const started = await this.runs.startByHand(entry, run.start, () => customerErased(run.customerId, run.playbook));
-    return this.runView(run.playbook, run.customerId, run.workflowId, { justStarted: started });
+    // A run started a moment ago, or one found ended before its first step, may not answer its state: shown as unknown.
+    await this.runs.startByHand(entry, run.start, () => customerErased(run.customerId, run.playbook));
+    return this.runView(run.playbook, run.customerId, run.workflowId, { stateMayBeUnknown: true });
   }
 
   /**
@@ -551,12 +552,12 @@ export class PlaybookService {
 
   /**
    * A run as its page shows it: the database record and the workflow's live state (every
-   * playbook answers the same "state" query); a run `justStarted` that no worker has picked
-   * up yet shows its state as unknown.
+   * playbook answers the same "state" query); with `stateMayBeUnknown`, a run that cannot answer
+   * now shows its state as unknown instead of failing.
    */
-  private async runView(playbook: string, customerId: string, workflowId: string, options: { justStarted?: boolean; state?: PlaybookRunState } = {}): Promise<PlaybookRunView> {
+  private async runView(playbook: string, customerId: string, workflowId: string, options: { stateMayBeUnknown?: boolean; state?: PlaybookRunState } = {}): Promise<PlaybookRunView> {
     // A state the run just answered an update with is not asked for again.
-    const live = options.state ? this.withStoredFacts(workflowId, options.state) : options.justStarted ? this.liveStateOrUnknown(workflowId) : this.liveState(workflowId);
+    const live = options.state ? this.withStoredFacts(workflowId, options.state) : options.stateMayBeUnknown ? this.liveStateOrUnknown(workflowId) : this.liveState(workflowId);
     const [record, state] = await Promise.all([this.runs.findByWorkflowId(workflowId), live]);
     return { workflowId, playbook, customerId, record, state };
   }
