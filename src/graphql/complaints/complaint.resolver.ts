@@ -58,11 +58,10 @@ export class ComplaintResolver {
 
   /**
    * After recordComplaint, what changed on the customer (contactStatus, hasOpenComplaint) comes with
-   * the answer; a fix run the complaint started is in `fixIssue(customerId, topic)` at once, and in the
-   * customer's playbookRuns once its first step has recorded it (a moment later). Batched with the
-   * page's other complaints (the customer service's loader).
+   * the answer; a fix run the complaint started is in `fixIssue(customerId, topic)` and the customer's
+   * playbookRuns at once. Batched with the page's other complaints (the customer service's loader).
    */
-  @FieldResolver(() => CustomerType, { description: 'Whose complaint it is; with the mutations, the customer as the complaint left them (marketing held back while it is open; a fix run it started shows in fixIssue(customerId, topic) at once, in playbookRuns a moment later)' })
+  @FieldResolver(() => CustomerType, { description: 'Whose complaint it is; with the mutations, the customer as the complaint left them (marketing held back while it is open; a fix run it started shows in fixIssue(customerId, topic) and playbookRuns at once)' })
   customer(@Root() complaint: Complaint, @Ctx() ctx: GraphQLContext): Promise<Customer> {
     return ctx.services.customers.get(complaint.customer.id);
   }

@@ -7,8 +7,9 @@ import { PlaybookException, PlaybookExceptionCode } from '../playbooks/playbook.
 import type { PlaybookService } from '../playbooks/playbook.service.js';
 
 /**
- * How much earlier than its record a run may have started in the engine: the record is
- * written by the run's first step, which waits while no worker takes it.
+ * How much earlier than its record a run may have started in the engine: the record is written
+ * as the run starts, but a run started before runs were recorded so was recorded by its first
+ * step, which waits while no worker takes it.
  */
 const RECORDED_AFTER_START_MS = 86_400_000;
 

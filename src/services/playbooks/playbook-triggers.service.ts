@@ -148,8 +148,8 @@ export class PlaybookTriggerService {
    * is away), and a campaign page may draw them into its holdout in between, or while the batch
    * before them starts. The check takes the lock a page holds while it draws, so a page that drew
    * before it is seen (the customer is skipped, as one that no longer qualifies is). One window
-   * stays: a page drawing after the check and before the run records itself (its first step) sees
-   * no run yet, and a holdout one then gets the playbook anyway (the outcome's `inPlaybookElsewhere`).
+   * stays: a page drawing after the check and before the start records the run sees no run yet, and
+   * a holdout one then gets the playbook anyway (the outcome's `inPlaybookElsewhere`).
    */
   private notHeldBackNow(customerId: string, playbook: string): Promise<boolean> {
     return this.em.transactional(async (em) => {

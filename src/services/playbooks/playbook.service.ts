@@ -31,7 +31,7 @@ export interface PlaybookRunView {
   workflowId: string;
   playbook: string;
   customerId: string;
-  /** The database record, once the run's first activity has written it. */
+  /** The database record (written as the run starts; null for one being started, or started before runs were recorded so). */
   record: PlaybookRun | null;
   /** Live state from the running (or finished) workflow. */
   state: PlaybookRunState | null;
@@ -539,7 +539,7 @@ export class PlaybookService {
     return { ...launched, workflowId: run.workflowId };
   }
 
-  /** The newest recorded run of `base`, or the base ID itself (a first run started a moment ago has no record yet). */
+  /** The newest recorded run of `base`, or the base ID itself (a first run being started has no record yet, nor one started before runs were recorded as they start). */
   private async currentRunId(playbook: string, customerId: string, base: string): Promise<string> {
     return (await this.runs.latestOccurrence(customerId, playbook, base))?.record.workflowId ?? base;
   }
