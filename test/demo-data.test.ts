@@ -63,7 +63,7 @@ it('CLI: replaces the data with --reset, scoring runs included, and refuses whil
   await sql(`insert into scoring_run (id, trigger, as_of, status, started_at, finished_at) values ('rescore/demo-reset', 'test', current_date, 'completed', now(), now())`);
   expect(cli('--customers', '20').status).toBe(1);
   const refused = cli('--customers', '20', '--reset');
-  expect({ status: refused.status, stderr: refused.stderr }).toEqual({ status: 1, stderr: expect.stringContaining('1 playbook runs and 0 rescores are under way') });
+  expect({ status: refused.status, stderr: refused.stderr }).toEqual({ status: 1, stderr: expect.stringContaining('1 playbook runs, 0 rescores and 0 campaigns are under way') });
   expect(await count('customer')).toBe(300);
 
   await sql(`update playbook_run set status = 'completed'`);

@@ -10,8 +10,8 @@ import { isCalendarDay } from '../domain/dates.js';
  * `npm run demo-data -- --customers 100000 [--orders-per-customer 20] [--seed 42] [--as-of YYYY-MM-DD] [--reset]`
  * Loads the reproducible demo data set into DATABASE_URL (migrating it first); by default as `npm start`
  * loads it: 250 customers, 20 orders each, as of today. Refuses a database that already has customers
- * unless --reset is given, and a reset while playbook runs or a rescore are under way (they would go on
- * against the replaced data).
+ * unless --reset is given, and a reset while playbook runs, a rescore or a campaign are under way (they
+ * would go on against the replaced data).
  */
 const { values } = parseArgs({
   options: {
@@ -52,15 +52,16 @@ if (existing > 0 && !values.reset) {
   process.exit(1);
 }
 if (values.reset) {
-  const [{ runs, rescores }] = (
-    await client.query<{ runs: number; rescores: number }>(
-      `select (select count(*)::int from playbook_run where status = 'running') as runs, (select count(*)::int from scoring_run where status = 'running') as rescores`,
+  const [{ runs, rescores, campaigns }] = (
+    await client.query<{ runs: number; rescores: number; campaigns: number }>(
+      `select (select count(*)::int from playbook_run where status = 'running') as runs, (select count(*)::int from scoring_run where status = 'running') as rescores,
+              (select count(*)::int from campaign where status in ('scheduled', 'running', 'paused')) as campaigns`,
     )
   ).rows;
-  if (runs > 0 || rescores > 0) {
+  if (runs > 0 || rescores > 0 || campaigns > 0) {
     console.error(
-      `${runs} playbook runs and ${rescores} rescores are under way: they would go on against the replaced data. ` +
-        'Cancel them (cancelPlaybookRun, cancelRescore) or load into an empty database (npm start with a new DATA_DIR).',
+      `${runs} playbook runs, ${rescores} rescores and ${campaigns} campaigns are under way: they would go on against the replaced data. ` +
+        'Cancel them (cancelPlaybookRun, cancelRescore, cancelCampaign) or load into an empty database (npm start with a new DATA_DIR).',
     );
     process.exit(1);
   }
