@@ -21,8 +21,8 @@ const deadline = Date.now() + WAIT_FOR_SERVERS_MS;
 /** Waits for a server that cannot be reached yet, until the deadline; then, or on any other error, gives up. */
 const waitingFor = (what: string, unreachable: (error: unknown) => boolean) => (error: unknown, retryInMs: number) => {
   if (!unreachable(error)) throw error;
-  if (Date.now() + retryInMs > deadline) throw new Error(`${what} cannot be reached (waited ${WAIT_FOR_SERVERS_MS / 1000} s): ${(error as Error).message}`, { cause: error });
-  logger.warn({ err: error }, `${what} cannot be reached yet; trying again in ${retryInMs / 1000} s`);
+  if (Date.now() + retryInMs > deadline) throw new Error(`${what} cannot be reached (waited ${WAIT_FOR_SERVERS_MS / 1000} s)`, { cause: error });
+  logger.warn({ reason: (error as Error).message }, `${what} cannot be reached yet; trying again in ${retryInMs / 1000} s`);
 };
 
 try {

@@ -13,6 +13,7 @@ import { apiKeysSpec, devApiKeys } from '../dev/dev-api-keys.js';
 import { startEmbeddedPostgres } from '../dev/embedded-postgres.js';
 import { isPortOpen } from '../dev/ports.js';
 import { ensureTemporalCli, startTemporalDevServer } from '../dev/temporal-dev-server.js';
+import { pino } from 'pino';
 import { createLogger } from '../logger.js';
 import { connectTemporal } from '../temporal/client.js';
 import { sweepPlaybookTriggersNow } from '../temporal/schedules.js';
@@ -39,7 +40,8 @@ try {
   process.exit(1);
 }
 const dataDir = path.resolve(env.DATA_DIR ?? '.data');
-const log = createLogger(env.LOG_LEVEL ?? 'info', 'start');
+// Written at once: the first start blocks for minutes building the Temporal CLI, and an asynchronous write would show the line saying so only after it.
+const log = createLogger(env.LOG_LEVEL ?? 'info', 'start', pino.destination({ dest: 1, sync: true }));
 const stops: Array<[string, () => Promise<void>]> = [];
 
 let stopping: Promise<never> | null = null;
