@@ -57,6 +57,7 @@ import { Migration20261210010000_outbox_sent_as } from './Migration2026121001000
 import { Migration20261210020000_fix_case_team_default } from './Migration20261210020000_fix_case_team_default.js';
 import { Migration20261210030000_customer_tier_changed_from } from './Migration20261210030000_customer_tier_changed_from.js';
 import { Migration20261211000000_offer_ended_here_on } from './Migration20261211000000_offer_ended_here_on.js';
+import { Migration20261212000000_band_change_as_of } from './Migration20261212000000_band_change_as_of.js';
 
 /** Every migration in order; listed explicitly so compiled and bundled builds find them without globbing. */
 export const migrationsList: MigrationObject[] = [
@@ -118,4 +119,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261210020000_fix_case_team_default', class: Migration20261210020000_fix_case_team_default },
   { name: 'Migration20261210030000_customer_tier_changed_from', class: Migration20261210030000_customer_tier_changed_from },
   { name: 'Migration20261211000000_offer_ended_here_on', class: Migration20261211000000_offer_ended_here_on },
+  { name: 'Migration20261212000000_band_change_as_of', class: Migration20261212000000_band_change_as_of },
 ];

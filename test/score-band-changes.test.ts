@@ -159,3 +159,19 @@ it('records no move for a scoring as of an earlier day than the current score, w
   expect(await ivysRisk()).toEqual({ current: 'medium', history: ['medium', 'low', 'high', 'low'] });
   expect(await highRisk()).toBe(false);
 });
+
+it('dates the moves of a rescore of a past day on that day, not on the day it ran (QA 48 F2)', async () => {
+  // A data set that ended long ago, scored as of two of its days today, the later one last: its moves are of 1997.
+  const em = stack.orm.em.fork();
+  const customer = em.create(Customer, { name: 'Old Data', email: 'old.data@example.com', acquiredAt: '1997-01-01' });
+  const ranAt = new Date();
+  for (const [asOf, band, ms] of [['1997-09-30', 'low', 0], ['1997-12-31', 'high', 1000]] as const) {
+    em.create(ScoreSnapshot, { customer, asOf, computedAt: new Date(ranAt.getTime() + ms), scores: { 'churn-risk': { value: null, band, modelVersion: 'test/1', reasons: [] } } });
+    await em.flush();
+  }
+  const moved = await changes({ since: '1997-01-01', filter: { search: 'Old Data' } });
+  expect(moves(moved)).toEqual(['Old Data 12-31 low→high']);
+  expect(moved.edges[0].node.changedAt.slice(0, 10)).toBe('1997-12-31');
+  // Not among this week's moves.
+  expect((await changes({ since: new Date(Date.now() - 7 * 86_400_000).toISOString().slice(0, 10), filter: { search: 'Old Data' } })).totalCount).toBe(0);
+});
