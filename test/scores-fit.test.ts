@@ -172,6 +172,17 @@ describe('the CLI refuses', () => {
     expect(errorOf(run)).toMatchObject({ code: 'ORDERS_FILE_BAD_ROW', line: 3001, column: 'ordered_at' });
   });
 
+  it('an order dated in the future or before 1900, as the import does, and an --until in the future (QA 48 F1)', async () => {
+    for (const [day, message] of [['2997-01-18', '"2997-01-18" is in the future'], ['1899-12-31', '"1899-12-31" is before 1900-01-01']]) {
+      const run = cli(['fit', await csvFile(`typo-${day}.csv`, `customer_ref,ordered_at,amount\nx,2025-01-01,12.34\nx,${day},12.00\n`)]);
+      expect(run.status).toBe(1);
+      expect(errorOf(run)).toEqual({ code: 'ORDERS_FILE_BAD_ROW', message: `Line 3, column ordered_at: ${message}`, line: 3, column: 'ordered_at' });
+    }
+    const ahead = cli(['fit', await csvFile('fine.csv', 'customer_ref,ordered_at,amount\nx,2025-01-01,12.34\n'), '--until', '2999-01-01']);
+    expect(ahead.status).not.toBe(0);
+    expect(errorOf(ahead)).toMatchObject({ code: 'SCORING_INVALID_INPUT', until: '2999-01-01' });
+  });
+
   it('an amount the import refuses with exit 1, naming its line', async () => {
     const run = cli(['fit', await csvFile('three-decimals.csv', 'customer_ref,ordered_at,amount\nx,2025-01-01,12.34\nx,2025-01-02,12.345\n')]);
     expect(run.status).toBe(1);

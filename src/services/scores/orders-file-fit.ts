@@ -7,6 +7,8 @@ import { ImportException } from '../import/import.exception.js';
 import { MAX_AMOUNT_INTEGER_DIGITS, parseMinor } from '../../domain/money.js';
 import { fitBgNbd } from '../../domain/scoring/bgnbd.js';
 import { dayNumber, isoDay } from '../../domain/dates.js';
+import { EARLIEST_DAY, tooEarly } from '../../domain/earliest-day.js';
+import { latestDayNow } from '../../domain/latest-time.js';
 import { fitGammaGamma } from '../../domain/scoring/gamma-gamma.js';
 import { invalidInput, ScoringException, ScoringExceptionCode } from '../../domain/scoring/scoring.exception.js';
 import { summarizeTransactions, type CustomerPurchaseSummary, type Transaction } from '../../domain/scoring/summarize-transactions.js';
@@ -70,6 +72,10 @@ export interface OrdersFileSummary {
 export async function summarizeOrdersFile(path: string, options: OrdersFileOptions = {}): Promise<OrdersFileSummary> {
   const untilDay = options.until === undefined ? Infinity : parseDay(options.until);
   if (untilDay === null) throw invalidInput(`until must be a date YYYY-MM-DD (got "${options.until}")`, { until: options.until });
+  // As the import dates orders: not before the earliest business day, nor after today anywhere on earth.
+  const [earliestDay, latestDay] = [dayNumber(EARLIEST_DAY), dayNumber(latestDayNow())];
+  if (untilDay !== Infinity && untilDay > latestDay) throw invalidInput(`until must not be in the future (got ${options.until})`, { until: options.until });
+  if (untilDay < earliestDay) throw invalidInput(tooEarly('until'), { until: options.until });
   const size = await fileSize(path);
   const input = createReadStream(path);
 
@@ -117,6 +123,9 @@ export async function summarizeOrdersFile(path: string, options: OrdersFileOptio
       if (!amountText) throw bad('amount', 'is empty');
       const day = orderDay(orderedAt);
       if (day === null) throw bad('ordered_at', `"${orderedAt}" is not a date or ISO time (YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ)`);
+      // A typo of a year (2997, 0001) the import refuses would move the period the models see, and every customer with it.
+      if (day > latestDay) throw bad('ordered_at', `"${orderedAt}" is in the future`);
+      if (day < earliestDay) throw bad('ordered_at', `"${orderedAt}" is before ${EARLIEST_DAY}`);
       // The amounts the import takes, and no others (domain/money.ts).
       const amountMinor = parseMinor(amountText);
       if (amountMinor === null) {
