@@ -280,6 +280,10 @@ describe('rescoring the whole base', () => {
     for (const answer of [await stack.gql(CancelRescoreDocument, { id: 'x'.repeat(1001) }, Role.Admin), await stack.gql(ScoringRunDocument, { id: 'x'.repeat(1001) }, Role.Viewer)]) {
       expect(answer.errors![0]).toMatchObject({ message: 'id must be at most 1000 characters', extensions: { code: 'VALIDATION', reason: 'SCORING_INVALID_INPUT', field: 'id' } });
     }
+    // Nor does an empty one (it reached Temporal, an INTERNAL_SERVER_ERROR: QA 48 F5).
+    for (const answer of [await stack.gql(CancelRescoreDocument, { id: '' }, Role.Admin), await stack.gql(ScoringRunDocument, { id: ' ' }, Role.Viewer)]) {
+      expect(answer.errors![0]).toMatchObject({ message: 'id must not be empty', extensions: { code: 'VALIDATION', reason: 'SCORING_INVALID_INPUT', field: 'id' } });
+    }
     const cancelling = await stack.gql(CancelRescoreDocument, { id: runId }, Role.Admin);
     // Its pages in flight are written first: still scoring, or already cancelled.
     expect(cancelling.data!.cancelRescore.id).toBe(runId);
@@ -330,8 +334,13 @@ describe('rescoring the whole base', () => {
   it('shows a run whose workflow was terminated as abandoned at once (recorded at that read, once), not as still scoring until the next run begins', async () => {
     const runId = 'rescore/terminate-test';
     const handle = await startSmallRun(runId);
-    // Terminated, the workflow runs no code of its own; the read that finds it stopped ends the run as abandoned.
+    // The list shows it as scoring, as scoringRun(id) does, not as starting (QA 48 F3).
+    const listed = async () => (await stack.gql(ScoringRunsDocument, { first: 50 }, Role.Viewer)).data!.scoringRuns.edges.find((e) => e.node.id === runId)!.node;
+    expect(await listed()).toMatchObject({ phase: 'Scoring', customersScored: expect.any(Number) });
+    expect((await listed()).customersScored).toBeGreaterThan(0);
+    // Terminated, the workflow runs no code of its own; the read that finds it stopped ends the run as abandoned (the list's too).
     await handle.terminate('test: an operator terminates the run');
+    expect(await listed()).toMatchObject({ phase: 'Abandoned' });
     const ended = (await stack.gql(ScoringRunDocument, { id: runId }, Role.Viewer)).data!.scoringRun!;
     const stats = await snapshotStats(runId);
     expect(ended).toMatchObject({ phase: 'Abandoned', customersScored: stats.customers, snapshots: stats.snapshots });

@@ -10,5 +10,6 @@ export const WORKFLOW_ID_MAX_LENGTH = 1000;
 
 /** Why `id`, given as the argument `field`, cannot be a workflow ID, or null (the message does not repeat it). */
 export function workflowIdProblem(id: string, field: string): string | null {
+  if (id.trim() === '') return `${field} must not be empty`;
   return id.length > WORKFLOW_ID_MAX_LENGTH ? `${field} must be at most ${WORKFLOW_ID_MAX_LENGTH} characters` : null;
 }

@@ -134,9 +134,15 @@ export class ScoringService {
     return record || progress ? { id, record, progress } : null;
   }
 
+  /**
+   * The runs, newest first; one still running shows its progress as `run` does (and one whose workflow stopped
+   * is ended there as abandoned), so the list and `scoringRun` agree. Few run at once: one engine call each.
+   */
   async listRuns(args: PageArgs): Promise<Page<ScoringRunView>> {
     const page = await this.runs.listRuns(args);
-    return mapPage(page, (record) => ({ id: record.id, record, progress: null }));
+    const running = new Map<string, ScoringRunView | null>();
+    for (const { node } of page.edges) if (node.status === ScoringRunStatus.Running) running.set(node.id, await this.run(node.id));
+    return mapPage(page, (record) => running.get(record.id) ?? { id: record.id, record, progress: null });
   }
 
   scoreModels(): Promise<ModelFit[]> {
