@@ -49,9 +49,20 @@ describe('payment loyalty', () => {
       'the most recent invoice is still unpaid, long overdue',
       '1 invoice unpaid over 30 days in the last 12 months',
       'invoice due 2025-01-15 is unpaid, 36 days overdue',
+      'not in the loyal band yet: 0 of the 6 on-time invoices in a row it needs; 1 late in the last 12 months, more than the 0 it allows',
     ]);
     const withLatePayment = paymentLoyalty({ customerSince: '2022-12-01', invoices: [...monthly(2024, 6, [0, 4, 0]), ...monthly(2025, 1, [null])], asOf: '2025-02-20' });
     expect(withLatePayment.reasons).toContain('1 late payment and 1 invoice unpaid over 30 days in the last 12 months');
+  });
+
+  it('says what keeps a payer who paid every invoice on time from the loyal band: a streak shorter than the policy asks (QA 48 F4)', () => {
+    const s = paymentLoyalty({ customerSince: '2023-01-01', invoices: monthly(2024, 8, Array(5).fill(-1)), asOf: '2025-01-20' });
+    expect(s).toMatchObject({ value: 1, band: 'regular', streak: 5 });
+    expect(s.reasons.at(-1)).toBe('not in the loyal band yet: 5 of the 6 on-time invoices in a row it needs');
+    // One more on time: loyal, and nothing more is said.
+    const loyal = paymentLoyalty({ customerSince: '2023-01-01', invoices: monthly(2024, 8, Array(6).fill(-1)), asOf: '2025-02-20' });
+    expect(loyal.band).toBe('loyal');
+    expect(loyal.reasons.some((r) => r.startsWith('not in the loyal band'))).toBe(false);
   });
 
   it('breaks the streak at the most recent late payment and counts late payments of the last 12 months', () => {

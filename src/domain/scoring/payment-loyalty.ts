@@ -157,6 +157,15 @@ export function paymentLoyalty(input: PaymentLoyaltyInput, policy: PaymentLoyalt
   }
   for (const o of overdueNow) reasons.push(`invoice due ${isoDay(o.due)} is unpaid, ${o.daysOverdue} day${o.daysOverdue === 1 ? '' : 's'} overdue`);
   if (band === 'new') reasons.push(tenureDays < policy.newCustomerDays ? `new: customer for less than ${policy.newCustomerDays} days` : `new: fewer than ${policy.minInvoices} settled invoices`);
+  // What keeps a regular payer from the loyal band (fee-free reminders): the playbooks go by it, so it is said.
+  if (band === 'regular') {
+    const missing = [
+      value! < policy.loyal.minOnTimeShare ? `${pct(value!)} on time, below the ${pct(policy.loyal.minOnTimeShare)} it needs` : '',
+      streak < policy.loyal.minStreak ? `${streak} of the ${policy.loyal.minStreak} on-time invoices in a row it needs` : '',
+      lateLast12Months > policy.loyal.maxLateLast12Months ? `${lateLast12Months} late in the last 12 months, more than the ${policy.loyal.maxLateLast12Months} it allows` : '',
+    ].filter(Boolean);
+    reasons.push(`not in the loyal band yet: ${missing.join('; ')}`);
+  }
 
   return {
     value,
