@@ -189,10 +189,14 @@ describe('scoreCustomer', () => {
     expect(profit.reasons.at(-1)).toBe('a cheaper service concept helps: basic (support minutes about 75.00 less; tier fee margin 29.59 less; projected -25.00 instead of -70.41 on premium)');
   });
 
-  it('leaves out what the models cannot give, and what was not asked for', () => {
-    const noModels = scoreCustomer(facts(), { bgnbd: null, gammaGamma: null }, defaultScoringPolicy).map((s) => s.kind);
-    expect(noModels).not.toContain(ScoreKind.ChurnRisk);
-    expect(noModels).not.toContain(ScoreKind.Clv);
+  it('says why a buyer has no churn risk or CLV when the base could not fit the models (QA 48 F6), and leaves out what was not asked for', () => {
+    const noModels = scoreCustomer(facts(), { bgnbd: null, gammaGamma: null }, defaultScoringPolicy);
+    for (const kind of [ScoreKind.ChurnRisk, ScoreKind.Clv]) {
+      expect(noModels.find((s) => s.kind === kind)).toMatchObject({ value: null, band: null, reasons: [expect.stringMatching(/^not scored: the purchase model could not be fitted on the base yet/)] });
+    }
+    const noSpendModel = scoreCustomer(facts(), { ...models, gammaGamma: null }, defaultScoringPolicy);
+    expect(noSpendModel.find((s) => s.kind === ScoreKind.ChurnRisk)!.value).not.toBeNull();
+    expect(noSpendModel.find((s) => s.kind === ScoreKind.Clv)).toMatchObject({ value: null, reasons: [expect.stringMatching(/^not scored: the spend model could not be fitted/)] });
     const unranked = scoreCustomer(facts({ ranks: undefined }), models, defaultScoringPolicy, new Set([ScoreKind.Rfm, ScoreKind.PaymentLoyalty]));
     expect(unranked.map((s) => s.kind)).toEqual([ScoreKind.PaymentLoyalty]);
   });

@@ -117,6 +117,10 @@ export function purchaseSummary(p: PurchaseFacts, asOf: DateLike): PurchaseSumma
  * no finite answer for this history) gives that score no value, with the reason, and the
  * customer's other scores stand: one customer never stops a page of the nightly run.
  */
+/** Why a buyer has no churn risk or CLV: the base's purchases could not fit the models (yet). */
+const NO_PURCHASE_MODEL = 'the purchase model could not be fitted on the base yet (too few customers have bought on more than one day)';
+const NO_SPEND_MODEL = 'the spend model could not be fitted on the base yet (too few customers have bought again, with a spend)';
+
 export function scoreCustomer(f: CustomerFacts, models: FittedModels, policy: ScoringPolicy, kinds?: ReadonlySet<ScoreKind>): CustomerScore[] {
   const wanted = (kind: ScoreKind) => !kinds || kinds.has(kind);
   const out: CustomerScore[] = [];
@@ -177,6 +181,11 @@ export function scoreCustomer(f: CustomerFacts, models: FittedModels, policy: Sc
         push(ScoreKind.Clv, { ...clv, value: Math.round(clv.value * 100), band: null, reasons });
       });
     }
+  }
+  // A buyer without the models to judge them (none fitted yet: too few repeat purchases in the base) is told so, not left out.
+  if (p && wanted(ScoreKind.ChurnRisk) && !models.bgnbd) push(ScoreKind.ChurnRisk, { value: null, reasons: [`not scored: ${NO_PURCHASE_MODEL}`], modelVersion: `${BGNBD_MODEL_VERSION};policy=${policy.churnRisk.version}` });
+  if (p && wanted(ScoreKind.Clv) && !(models.bgnbd && models.gammaGamma)) {
+    push(ScoreKind.Clv, { value: null, reasons: [`not scored: ${models.bgnbd ? NO_SPEND_MODEL : NO_PURCHASE_MODEL}`], modelVersion: CLV_MODEL_VERSION });
   }
   if (wanted(ScoreKind.BehaviourChange)) {
     push(
