@@ -61,7 +61,7 @@ beforeAll(async () => {
         customer: c,
         computedAt: day(300),
         scores: {
-          [ScoreKind.Rfm]: { value: i, band: segments[i % 3], modelVersion: 'rfm/1', reasons: ['test'] },
+          [ScoreKind.Rfm]: { value: 111 + i, band: segments[i % 3], modelVersion: 'rfm/1', reasons: ['test'] },
           [ScoreKind.ChurnRisk]: { value: (i % 10) / 10, band: i % 10 >= 7 ? 'high' : 'low', modelVersion: 'bgnbd/1', reasons: ['test'] },
         },
       });
@@ -178,7 +178,7 @@ describe('filters', () => {
     ['risk band', { riskBand: ['high'] }, (_c, i) => i < 45 && i % 10 >= 7],
     ['a score within a value range', { scores: [{ kind: 'ChurnRisk', min: 0.3, max: 0.5 }] }, (_c, i) => i < 45 && [3, 4, 5].includes(i % 10)],
     ['a score in a band', { scores: [{ kind: 'Rfm', bands: ['At risk', 'Lost'] }] }, (_c, i) => i < 45 && i % 3 === 2],
-    ['several scores, all holding', { scores: [{ kind: 'ChurnRisk', bands: ['high'] }, { kind: 'Rfm', min: 20 }] }, (_c, i) => i >= 20 && i < 45 && i % 10 >= 7],
+    ['several scores, all holding', { scores: [{ kind: 'ChurnRisk', bands: ['high'] }, { kind: 'Rfm', min: 131 }] }, (_c, i) => i >= 20 && i < 45 && i % 10 >= 7],
     ['having a score at all', { scores: [{ kind: 'Rfm' }] }, (_c, i) => i < 45],
     ['acquired between', { acquiredFrom: '2026-01-11', acquiredTo: '2026-01-20' }, (_c, i) => i >= 10 && i <= 19],
     ['combined', { serviceTier: ['Basic'], marketingConsent: true, search: 'anna' }, (_c, i) => i % 3 === 0 && i % 4 !== 0 && i % 2 === 1],
@@ -216,6 +216,9 @@ describe('filters', () => {
         [{ segment: ['lost'] }, 'filter.segment'],
         [{ riskBand: ['hihg'] }, 'filter.riskBand'],
         [{ scores: [{ kind: 'PaymentLoyalty', bands: ['Loyal'] }] }, 'filter.scores.0.bands'],
+        // A percent for a probability, a value no RFM code has (QA 48 F7).
+        [{ scores: [{ kind: 'ChurnRisk', min: 50 }] }, 'filter.scores.0.min'],
+        [{ scores: [{ kind: 'Rfm', max: 600 }] }, 'filter.scores.0.max'],
       ];
       for (const [filter, field] of typos) {
         const refused = await stack.gql(CustomersDocument, { first: 5, filter }, Role.Viewer);
@@ -424,7 +427,7 @@ describe('nested fields', () => {
     expect(scored).toBeGreaterThan(0);
     // The newest of two snapshots is the latest score, with its own reasons.
     const first = await stack.gql(CustomerScoresDocument, { id: customers[0].id, historyKind: 'Rfm' }, Role.Viewer);
-    expect(first.data!.customer!.scores.find((s) => s.kind === 'Rfm')).toMatchObject({ value: 0, reasons: ['test'], modelVersion: 'rfm/1' });
+    expect(first.data!.customer!.scores.find((s) => s.kind === 'Rfm')).toMatchObject({ value: 111, reasons: ['test'], modelVersion: 'rfm/1' });
   });
 
   it('reads only the selected columns for a page, without serving them to a fuller selection of the same data', async () => {

@@ -82,6 +82,9 @@ it('refuses a score without bands, an unknown band and a wrong filter, with the 
   expect(await refused({ kind: 'Clv' })).toMatchObject({ code: 'VALIDATION', reason: 'SCORING_INVALID_INPUT', field: 'kind' });
   expect(await refused({ to: ['hgih'] })).toMatchObject({ code: 'VALIDATION', reason: 'SCORING_INVALID_INPUT', field: 'to' });
   expect(await refused({ filter: { riskBand: ['severe'] } })).toMatchObject({ code: 'VALIDATION', field: 'filter.riskBand' });
+  // A day to come, or a typo of a year (QA 48 F7).
+  expect(await refused({ since: '2099-12-05' })).toMatchObject({ code: 'VALIDATION', reason: 'SCORING_INVALID_INPUT', field: 'since' });
+  expect(await refused({ since: '0001-01-01' })).toMatchObject({ code: 'VALIDATION', reason: 'SCORING_INVALID_INPUT', field: 'since' });
   // A cursor of this list whose values were tampered with.
   const forged = Buffer.from(JSON.stringify(['band-changes', 'not a time', 'not an id'])).toString('base64url');
   expect(await refused({ after: forged })).toMatchObject({ code: 'VALIDATION', reason: 'INVALID_CURSOR' });

@@ -1,4 +1,4 @@
-import { bandMoveProblem, bandsProblem } from './score-bands.js';
+import { bandMoveProblem, bandsProblem, valueBoundProblem } from './score-bands.js';
 import { ScoreKind } from './score-kind.js';
 
 describe('score bands', () => {
@@ -13,5 +13,17 @@ describe('score bands', () => {
     expect(bandMoveProblem({ kind: ScoreKind.Clv, to: ['high'] })).toEqual({ field: 'kind', message: 'Clv has no bands' });
     expect(bandMoveProblem({ kind: ScoreKind.ChurnRisk, from: ['low'], to: ['severe'] })).toMatchObject({ field: 'to' });
     expect(bandMoveProblem({ kind: ScoreKind.ChurnRisk, from: ['lwo'] })).toMatchObject({ field: 'from' });
+  });
+});
+
+describe('bounds on a score value (QA 48 F7)', () => {
+  it('refuses a bound outside what a bounded score takes, and bounds no unbounded one', () => {
+    expect(valueBoundProblem(ScoreKind.ChurnRisk, 5)).toBe('ChurnRisk is a probability, from 0 to 1 (got 5)');
+    expect(valueBoundProblem(ScoreKind.ChurnRisk, 0.5)).toBeNull();
+    expect(valueBoundProblem(ScoreKind.Rfm, 600)).toMatch(/^Rfm is the RFM code R×100 \+ F×10 \+ M, from 111 to 555/);
+    expect(valueBoundProblem(ScoreKind.Rfm, 111)).toBeNull();
+    expect(valueBoundProblem(ScoreKind.PaymentLoyalty, -0.1)).not.toBeNull();
+    expect(valueBoundProblem(ScoreKind.Clv, -1_000_000)).toBeNull();
+    expect(valueBoundProblem(ScoreKind.Profitability, -5)).toBeNull();
   });
 });

@@ -37,3 +37,16 @@ export function bandMoveProblem(move: { kind: ScoreKind; from?: readonly string[
   }
   return null;
 }
+
+/** The values a bounded score can take: a filter bound outside them is a mistake (a percent for a probability), not "nobody". */
+export const SCORE_VALUE_RANGES: Readonly<Partial<Record<ScoreKind, { min: number; max: number; unit: string }>>> = {
+  [ScoreKind.ChurnRisk]: { min: 0, max: 1, unit: 'a probability' },
+  [ScoreKind.PaymentLoyalty]: { min: 0, max: 1, unit: 'the share of invoices paid on time' },
+  [ScoreKind.Rfm]: { min: 111, max: 555, unit: 'the RFM code R×100 + F×10 + M' },
+};
+
+/** Why `value` cannot bound the score's value (outside the range it takes), or null. */
+export function valueBoundProblem(kind: ScoreKind, value: number): string | null {
+  const range = SCORE_VALUE_RANGES[kind];
+  return range && (value < range.min || value > range.max) ? `${scoreKindName(kind)} is ${range.unit}, from ${range.min} to ${range.max} (got ${value})` : null;
+}

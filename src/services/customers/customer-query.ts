@@ -1,6 +1,6 @@
 import { sql, type RawBuilder } from 'kysely';
 import type { CustomerStatus, ServiceTier } from '../../entities/index.js';
-import { bandMoveProblem, bandsProblem, SCORE_BANDS } from '../../domain/scoring/score-bands.js';
+import { bandMoveProblem, bandsProblem, SCORE_BANDS, valueBoundProblem } from '../../domain/scoring/score-bands.js';
 import { ScoreKind } from '../../domain/scoring/score-kind.js';
 import { scopedTag, type CursorPart } from '../common/pagination.js';
 import { CustomerException, CustomerExceptionCode } from './customer.exception.js';
@@ -119,6 +119,8 @@ export function assertCustomerFilter(filter: CustomerFilter): void {
     }
     for (const bound of ['min', 'max'] as const) {
       if (c[bound] != null && !Number.isFinite(c[bound])) throw invalid(`${at}.${bound}`, `${bound} must be a finite number`);
+      const outOfRange = c[bound] != null ? valueBoundProblem(c.kind, c[bound]) : null;
+      if (outOfRange) throw invalid(`${at}.${bound}`, `${bound}: ${outOfRange}`);
     }
     if (c.min != null && c.max != null && c.min > c.max) throw invalid(`${at}.min`, `min (${c.min}) is above max (${c.max})`);
   });

@@ -3,6 +3,8 @@ import { sql } from 'kysely';
 import { bandMoveProblem } from '../../domain/scoring/score-bands.js';
 import type { ScoreKind } from '../../domain/scoring/score-kind.js';
 import { isCalendarDay } from '../../domain/dates.js';
+import { beforeEarliestDay, tooEarly } from '../../domain/earliest-day.js';
+import { latestDayNow } from '../../domain/latest-time.js';
 import { ScoringException, ScoringExceptionCode } from '../../domain/scoring/scoring.exception.js';
 import { assertPageSize, decodeCursor, encodeCursor, scopedTag, toPage, type Page, type PageArgs } from '../common/pagination.js';
 import { assertCustomerFilter, customerWhere, storedFilter, type CustomerFilter } from '../customers/customer-query.js';
@@ -73,5 +75,8 @@ function assertBandChangeQuery(query: BandChangeQuery): void {
   const problem = bandMoveProblem(query);
   if (problem) throw invalid(problem.field, problem.message);
   if (!isCalendarDay(query.since)) throw invalid('since', `since must be a day YYYY-MM-DD (got "${query.since}")`);
+  // As concentration's `until` and scoreDistribution's `asOf`: a day to come lists nothing, one before 1900 is a typo.
+  if (query.since > latestDayNow()) throw invalid('since', `since must not be in the future (got ${query.since})`);
+  if (beforeEarliestDay(query.since)) throw invalid('since', tooEarly('since'));
   if (query.filter) assertCustomerFilter(query.filter);
 }
