@@ -95,6 +95,18 @@ describe('concentration over time', () => {
     expect(s.band).toBe('high');
   });
 
+  it('gives no band to a period with fewer customers than make one in the top share: one bringing everything is no 20% (QA 48 F8)', () => {
+    const s = concentration([
+      { period: '2025-01', customerId: 'a', revenue: 100 },
+      { period: '2025-01', customerId: 'b', revenue: 0 },
+      { period: '2025-01', customerId: 'c', revenue: 0 },
+    ]);
+    expect(s.periods[0].customers).toBe(3);
+    expect(s.value).not.toBeNull();
+    expect(s.band).toBeUndefined();
+    expect(s.reasons.at(-1)).toBe('no band: 3 customers in 2025-01, fewer than the 5 it takes for the top 20% of customers to be one customer');
+  });
+
   it('handles no data and a period without revenue', () => {
     expect(concentration([])).toMatchObject({ value: null, periods: [], reasons: ['no revenue data'] });
     const s = concentration([{ period: '2025-01', customerId: 'a', revenue: 0 }]);

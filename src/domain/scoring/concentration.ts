@@ -174,6 +174,11 @@ export function concentrationByPeriod(revenues: ReadonlyMap<string, readonly num
   if (said.length > 2) reasons.push(`${said[0].period}: the ${top} brought ${pct(said[0].topShare!)}`);
   const clamped = periods.reduce((sum, p) => sum + p.negativeClamped, 0);
   if (clamped) reasons.push(`${clamped} negative net revenue${clamped === 1 ? '' : 's'} counted as 0`);
+  // With fewer customers than make one in the top share, one customer bringing everything reads as the top share itself: no band.
+  if (latest.customers < Math.ceil(1 / topFraction)) {
+    reasons.push(`no band: ${latest.customers} customer${latest.customers === 1 ? '' : 's'} in ${latest.period}, fewer than the ${Math.ceil(1 / topFraction)} it takes for the ${top} to be one customer`);
+    return { value: latest.topShare, periods, reasons, modelVersion };
+  }
   const band = latest.topShare! >= policy.highAtLeast ? 'high' : latest.topShare! >= policy.mediumAtLeast ? 'medium' : 'low';
   return { value: latest.topShare, band, periods, reasons, modelVersion };
 }

@@ -154,7 +154,7 @@ export class ConcentrationReportType {
   @Field(() => Float, { nullable: true, description: 'Top-20% share of the latest complete month with revenue (the month under way only when no complete one has revenue; its share so far is in periods and the reasons)' })
   value!: number | null;
 
-  @Field(() => String, { nullable: true, description: 'high, medium or low concentration' })
+  @Field(() => String, { nullable: true, description: 'high, medium or low concentration; null without revenue, or when that month has fewer than 5 customers (then one of them is already more than the top 20%: the reasons say so)' })
   band!: string | null;
 
   @Field(() => [String])
