@@ -176,5 +176,15 @@ it('dates the moves of a rescore of a past day on that day, not on the day it ra
   expect(moves(moved)).toEqual(['Old Data 12-31 low→high']);
   expect(moved.edges[0].node.changedAt.slice(0, 10)).toBe('1997-12-31');
   // Not among this week's moves.
-  expect((await changes({ since: new Date(Date.now() - 7 * 86_400_000).toISOString().slice(0, 10), filter: { search: 'Old Data' } })).totalCount).toBe(0);
+  const weekAgo = new Date(Date.now() - 7 * 86_400_000).toISOString().slice(0, 10);
+  expect((await changes({ since: weekAgo, filter: { search: 'Old Data' } })).totalCount).toBe(0);
+  // A nightly run as of yesterday (it went past midnight) keeps the time it ran (review 34 F1).
+  const nightly = em.create(Customer, { name: 'Night Run', email: 'night.run@example.com', acquiredAt: '2025-01-01' });
+  const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
+  for (const [band, ms] of [['low', 0], ['high', 1000]] as const) {
+    em.create(ScoreSnapshot, { customer: nightly, asOf: yesterday, computedAt: new Date(ranAt.getTime() + ms), scores: { 'churn-risk': { value: null, band, modelVersion: 'test/1', reasons: [] } } });
+    await em.flush();
+  }
+  const latest = await changes({ since: weekAgo, filter: { search: 'Night Run' } });
+  expect(new Date(latest.edges[0].node.changedAt).getTime()).toBe(ranAt.getTime() + 1000);
 });
