@@ -228,7 +228,10 @@ it('records a run a start finds already ended (terminated before its first step,
 
   const swept = await cutOff();
   await services.triggers.startFairReminders([swept.invoiceId]);
-  expect(await em().findOneOrFail(PlaybookRun, { workflowId: swept.workflowId })).toMatchObject({ status: RunStatus.Terminated, outcome: RunStatus.Terminated, finishedAt: expect.any(Date) });
+  const recorded = await em().findOneOrFail(PlaybookRun, { workflowId: swept.workflowId });
+  expect(recorded).toMatchObject({ status: RunStatus.Terminated, outcome: RunStatus.Terminated, finishedAt: expect.any(Date) });
+  // Started when the engine started it, before it ended (review 34 F3).
+  expect(recorded.startedAt.getTime()).toBeLessThanOrEqual(recorded.finishedAt!.getTime());
   // Nothing under way: the customer may be erased, and the invoice is left to people, who may start its reminders again.
   const left = (await stack.gql(OverdueInvoicesDocument, { first: 100, leftToPeople: true }, Role.Operator)).data!.overdueInvoices.edges.map((e) => e.node.id);
   expect(left).toContain(swept.invoiceId);

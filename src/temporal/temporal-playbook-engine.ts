@@ -256,14 +256,17 @@ export class TemporalPlaybookEngine implements PlaybookEngine {
     return (await describeOrNull(this.client, workflowId))?.typedSearchAttributes.get(CampaignIdKey) ?? null;
   }
 
-  /** How the run under this ID ended: its status, when, and its outcome (its result when it completed). */
+  /**
+   * How the run under this ID ended: its status, its start and end, and its outcome (its result when it completed).
+   * Unsaid (a plain answer, as before) when the engine cannot say it now: the run is then left to the reconciliation.
+   */
   private async endedRun(workflowId: string): Promise<LaunchedRun> {
-    const run = await describeOrNull(this.client, workflowId);
+    const run = await describeOrNull(this.client, workflowId).catch(() => null);
     const status = run && RUN_STATUS[run.status.name];
     if (!run || !status || status === RunStatus.Running) return { workflowId };
     const result = status === RunStatus.Completed ? await this.client.workflow.getHandle(workflowId).result().catch(() => null) : null;
     const outcome = status === RunStatus.Completed ? (typeof result === 'string' ? result : null) : status === RunStatus.Cancelled ? CANCELLED_OUTCOME : status;
-    return { workflowId, ended: { status, finishedAt: run.closeTime ?? new Date(), outcome } };
+    return { workflowId, ended: { status, startedAt: run.startTime, finishedAt: run.closeTime ?? new Date(), outcome } };
   }
 
   /** A run's answer to a query; a run that cannot answer (no worker polls its queue, its query failed) is UNAVAILABLE, like an unreachable engine. */

@@ -31,7 +31,7 @@ export interface LaunchedRun {
    * as the engine tells, for a start that found it so to record it ended, not under way. Its outcome is the
    * run's result when it completed, `cancelled` or how the engine ended it otherwise.
    */
-  ended?: { status: Exclude<RunStatus, RunStatus.Running>; finishedAt: Date; outcome: string | null };
+  ended?: { status: Exclude<RunStatus, RunStatus.Running>; startedAt: Date; finishedAt: Date; outcome: string | null };
 }
 
 /** The tags runs are searched by (the search attributes operators use in the Temporal UI); each one given must match. */

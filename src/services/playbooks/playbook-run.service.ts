@@ -639,7 +639,7 @@ function sameJson(a: unknown, b: unknown): boolean {
 
 /** A run a start found ended records how it ended, not that it is under way (nothing would ever end that record). */
 async function recordEnded(em: EntityManager, workflowId: string, ended: NonNullable<LaunchedRun['ended']>): Promise<void> {
-  await em.nativeUpdate(PlaybookRun, { workflowId, status: RunStatus.Running }, { status: ended.status, outcome: ended.outcome, finishedAt: ended.finishedAt });
+  await em.nativeUpdate(PlaybookRun, { workflowId, status: RunStatus.Running }, { status: ended.status, outcome: ended.outcome, startedAt: ended.startedAt, finishedAt: ended.finishedAt });
 }
 
 /**

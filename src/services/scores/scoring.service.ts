@@ -136,12 +136,13 @@ export class ScoringService {
 
   /**
    * The runs, newest first; one still running shows its progress as `run` does (and one whose workflow stopped
-   * is ended there as abandoned), so the list and `scoringRun` agree. Few run at once: one engine call each.
+   * is ended there as abandoned), so the list and `scoringRun` agree. Few run at once: one engine call each. One
+   * that cannot say its progress now (the engine or its worker away) is listed as its record says.
    */
   async listRuns(args: PageArgs): Promise<Page<ScoringRunView>> {
     const page = await this.runs.listRuns(args);
     const running = new Map<string, ScoringRunView | null>();
-    for (const { node } of page.edges) if (node.status === ScoringRunStatus.Running) running.set(node.id, await this.run(node.id));
+    for (const { node } of page.edges) if (node.status === ScoringRunStatus.Running) running.set(node.id, await this.run(node.id).catch(progressUnknown));
     return mapPage(page, (record) => running.get(record.id) ?? { id: record.id, record, progress: null });
   }
 
@@ -226,4 +227,10 @@ function assertPastDay(day: string, field: string): void {
   if (!isCalendarDay(day)) throw refuse(`${field} "${day}" is not a date (YYYY-MM-DD)`);
   if (dayNumber(day) > dayNumber(new Date())) throw refuse(`${field} must not be after today (got "${day}")`);
   if (beforeEarliestDay(day)) throw refuse(tooEarly(field));
+}
+
+/** A run the engine cannot say the progress of now: shown as its record says (null: no view from the engine). */
+function progressUnknown(error: unknown): null {
+  if (error instanceof ScoringException && error.code === ScoringExceptionCode.EngineUnavailable) return null;
+  throw error;
 }
