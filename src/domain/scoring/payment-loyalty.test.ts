@@ -63,6 +63,10 @@ describe('payment loyalty', () => {
     const loyal = paymentLoyalty({ customerSince: '2023-01-01', invoices: monthly(2024, 8, Array(6).fill(-1)), asOf: '2025-02-20' });
     expect(loyal.band).toBe('loyal');
     expect(loyal.reasons.some((r) => r.startsWith('not in the loyal band'))).toBe(false);
+    // 18 of 19 on time is 94.7%, not "95%, below the 95% it needs" (review 34 F4).
+    const almost = paymentLoyalty({ customerSince: '2022-01-01', invoices: monthly(2023, 6, [10, ...Array(18).fill(-1)]), asOf: '2025-01-20' });
+    expect(almost).toMatchObject({ band: 'regular', streak: 18, lateLast12Months: 0 });
+    expect(almost.reasons.at(-1)).toBe('not in the loyal band yet: 94.7% on time, below the 95% it needs');
   });
 
   it('breaks the streak at the most recent late payment and counts late payments of the last 12 months', () => {

@@ -160,7 +160,7 @@ export function paymentLoyalty(input: PaymentLoyaltyInput, policy: PaymentLoyalt
   // What keeps a regular payer from the loyal band (fee-free reminders): the playbooks go by it, so it is said.
   if (band === 'regular') {
     const missing = [
-      value! < policy.loyal.minOnTimeShare ? `${pct(value!)} on time, below the ${pct(policy.loyal.minOnTimeShare)} it needs` : '',
+      value! < policy.loyal.minOnTimeShare ? `${(value! * 100).toFixed(1)}% on time, below the ${pct(policy.loyal.minOnTimeShare)} it needs` : '',
       streak < policy.loyal.minStreak ? `${streak} of the ${policy.loyal.minStreak} on-time invoices in a row it needs` : '',
       lateLast12Months > policy.loyal.maxLateLast12Months ? `${lateLast12Months} late in the last 12 months, more than the ${policy.loyal.maxLateLast12Months} it allows` : '',
     ].filter(Boolean);
