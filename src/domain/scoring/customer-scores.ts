@@ -106,6 +106,10 @@ export interface CustomerScore {
   details?: Record<string, unknown>;
 }
 
+/** Why a buyer has no churn risk or CLV: the base's purchases could not fit the models (yet). */
+const NO_PURCHASE_MODEL = 'the purchase model could not be fitted on the base yet (too few customers have bought on more than one day)';
+const NO_SPEND_MODEL = 'the spend model could not be fitted on the base yet (too few customers have bought again, with a spend)';
+
 /** (x, t_x, T) in weeks, as the BG/NBD model takes it. */
 export function purchaseSummary(p: PurchaseFacts, asOf: DateLike): PurchaseSummary {
   const first = dayNumber(p.firstDay);
@@ -117,10 +121,6 @@ export function purchaseSummary(p: PurchaseFacts, asOf: DateLike): PurchaseSumma
  * no finite answer for this history) gives that score no value, with the reason, and the
  * customer's other scores stand: one customer never stops a page of the nightly run.
  */
-/** Why a buyer has no churn risk or CLV: the base's purchases could not fit the models (yet). */
-const NO_PURCHASE_MODEL = 'the purchase model could not be fitted on the base yet (too few customers have bought on more than one day)';
-const NO_SPEND_MODEL = 'the spend model could not be fitted on the base yet (too few customers have bought again, with a spend)';
-
 export function scoreCustomer(f: CustomerFacts, models: FittedModels, policy: ScoringPolicy, kinds?: ReadonlySet<ScoreKind>): CustomerScore[] {
   const wanted = (kind: ScoreKind) => !kinds || kinds.has(kind);
   const out: CustomerScore[] = [];

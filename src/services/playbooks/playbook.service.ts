@@ -520,7 +520,9 @@ export class PlaybookService {
   /**
    * A start by a person, audited as `playbook.start` of its workflow ID; answers with the run.
    * A run already recorded (under way, or ended and not due again) is answered as it is:
-   * nothing starts, so nothing is audited.
+   * nothing starts, so nothing is audited. So is one the engine has ended without a record (cut off
+   * before its first step, or its record cleared), recorded as it ended: a next call goes by that record
+   * (for reminders left unchased, it starts the invoice's next run).
    */
   private async startByHand(run: PendingRun, actor: string): Promise<PlaybookRunView> {
     const entry = { actor, workflowId: run.workflowId, playbook: run.playbook, customerId: run.customerId, after: { playbook: run.playbook, customerId: run.customerId, ...run.details } };
