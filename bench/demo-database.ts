@@ -11,6 +11,9 @@ import { freePort } from '../src/dev/ports.js';
  * runs), migrated, holding the demo generator's data set at the requested size (loaded
  * again only when the customer count differs).
  */
+/** The day the benchmarks' demo data ends: the day the demo loader's history ended before it defaulted to today. */
+const DEMO_AS_OF = '2026-11-01';
+
 export async function startDemoDatabase(customers: number, ordersPerCustomer: number) {
   const server = await startEmbeddedPostgres({ dataDir: path.join(process.cwd(), '.data', 'bench-postgres'), port: await freePort(), database: 'bench' });
   try {
@@ -23,7 +26,8 @@ export async function startDemoDatabase(customers: number, ordersPerCustomer: nu
     await client.end();
     if (count !== customers) {
       console.error(`seeding ${customers} customers with about ${ordersPerCustomer} orders each...`);
-      const run = spawnSync(process.execPath, ['dist/src/bin/demo-data.js', '--customers', String(customers), '--orders-per-customer', String(ordersPerCustomer), '--reset'], {
+      // As of a fixed day, so every benchmark scores the same data (the command's default is today).
+      const run = spawnSync(process.execPath, ['dist/src/bin/demo-data.js', '--customers', String(customers), '--orders-per-customer', String(ordersPerCustomer), '--as-of', DEMO_AS_OF, '--reset'], {
         env: { ...process.env, DATABASE_URL: server.url },
         stdio: ['ignore', 'inherit', 'inherit'],
       });
