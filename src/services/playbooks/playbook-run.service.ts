@@ -483,7 +483,8 @@ export class PlaybookRunService {
    * holds the customer's row (an erasure at the same moment waits, then finds the run under
    * way; a start after an erasure is refused with `erased()`), and commits once the engine
    * took the start. False, with nothing started or audited, when the run is already recorded
-   * (a start at the same moment waits for this one's record).
+   * (a start at the same moment waits for this one's record), or when the engine has it ended
+   * without a record (recorded as it ended).
    */
   async startByHand(entry: { actor: string; workflowId: string; playbook: string; customerId: string; after: Record<string, unknown> }, start: () => Promise<LaunchedRun>, erased: () => Error): Promise<boolean> {
     return this.em.transactional(async (em) => {
