@@ -640,8 +640,11 @@ it('sends the reminders a promise held back before they went out once the promis
 }, 90_000);
 
 it('names what is open when a reminder goes: a part payment made while it waited for the morning', async () => {
-  const { invoiceId, workflowId } = await reminderHeldForTheNight('PartPayer');
+  const { invoiceId, workflowId, messages } = await reminderHeldForTheNight('PartPayer');
+  expect((await messages()).find((m) => m.key === `${workflowId}/reminder-1`)!.text).toContain('(€75.00, due');
   expect((await stack.gql(RecordPaymentDocument, { input: { invoiceId, amountMinor: 2_500 } }, Role.Operator)).errors).toBeUndefined();
+  // While it waits, the customer's messages show it as it will go: what a person reads out is what the customer gets (QA 50 F1).
+  expect((await messages()).find((m) => m.key === `${workflowId}/reminder-1`)!.text).toContain('(€50.00, due');
   const sent = await deliverInTheMorning();
   const reminder = sent.find((m) => m.idempotencyKey === `${workflowId}/reminder-1`)!;
   expect(reminder.text).toContain('(€50.00, due');

@@ -1,4 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import DataLoader from 'dataloader';
+import { sql } from 'kysely';
+import { outstandingMinorSql } from '../facts/invoice-facts.js';
 import { messageStatus, type MessageStatus } from '../../domain/messages/message-status.js';
 import { renderIfKnown } from '../../domain/messages/templates.js';
 import { OutboxMessage } from '../../entities/index.js';
@@ -35,9 +38,11 @@ export interface MessageView {
 /** What the playbooks have sent a customer (and what a guard held back): the outbox, newest first, batched over a page of customers. */
 export class MessageHistoryService {
   private readonly pager: ChildPager<OutboxMessage>;
+  /** What is open now on each invoice, for the messages naming it that have not gone yet: batched over a page of customers. */
+  private readonly openNow: DataLoader<string, number>;
 
   constructor(
-    em: EntityManager,
+    private readonly em: EntityManager,
     private readonly customers: CustomerService,
     /** After this many failed attempts a message is undeliverable (the delivery policy's), as is one refused for good. */
     private readonly maxAttempts: number,
@@ -52,6 +57,11 @@ export class MessageHistoryService {
       orderType: 'timestamptz',
       orderProperty: 'createdAt',
     });
+    this.openNow = new DataLoader(async (ids) => {
+      const { rows } = await sql<{ id: string; open: string }>`select i.id, ${sql.raw(outstandingMinorSql('i'))} as open from invoice i where i.id = any(${[...ids]}::uuid[])`.execute(this.em.getKysely());
+      const open = new Map(rows.map((r) => [r.id, Number(r.open)]));
+      return ids.map((id) => open.get(id) ?? 0);
+    });
   }
 
   /** The customer's messages with their texts as rendered for this customer (name and language). */
@@ -63,7 +73,18 @@ export class MessageHistoryService {
         ? { name: customer.name, locale: customer.locale }
         : this.customers.find(customer.id).then((c) => ({ name: c?.name ?? '', locale: c?.locale ?? 'en' }));
     const [page, readBy] = await Promise.all([this.pager.page(customer.id, args), reader]);
-    return mapPage(page, (m) => messageView(m, readBy, now, this.maxAttempts, this.currency));
+    const asNow = new Map(await Promise.all(page.edges.map(async ({ node }) => [node.id, await this.withOpenNow(node)] as const)));
+    return mapPage(page, (m) => messageView(asNow.get(m.id) ?? m, readBy, now, this.maxAttempts, this.currency));
+  }
+
+  /**
+   * A message not sent yet that names what is open on its invoice shows what is open now, as delivery will write it
+   * when it goes (a part payment may have come since): what a person reads out on the phone is what the customer gets.
+   */
+  private async withOpenNow(m: OutboxMessage): Promise<OutboxMessage> {
+    if (m.sentAt || m.suppressedAt || !m.invoice || typeof m.payload.openMinor !== "number") return m;
+    const open = await this.openNow.load(m.invoice.id);
+    return open === m.payload.openMinor ? m : Object.assign(Object.create(Object.getPrototypeOf(m) as object) as OutboxMessage, m, { payload: { ...m.payload, openMinor: open } });
   }
 }
 
