@@ -22,7 +22,7 @@ const dueSql = (maxAttempts: number) => `m.sent_at is null and m.suppressed_at i
 
 /** What an operator reads on a message whose hand-over to the channel was interrupted. */
 export const INTERRUPTED_HANDOVER =
-  'The worker stopped while handing this message to the channel; it may have gone out. Retry to send it again, or discard it';
+  'The worker stopped while handing this message to the channel; it may have gone out. Confirm it was sent if the customer got it, retry to send it again, or discard it';
 
 export interface DeliveryRound {
   sent: number;

@@ -112,6 +112,8 @@ export class UndeliverableMessageService {
         throw new OutboxException(OutboxExceptionCode.NotInterrupted, `Message ${id} was not interrupted in its hand-over: only delivery says a message was sent`, { id });
       }
       message.sentAt = message.interruptedAt;
+      // Sent: what the interruption asked a person to do is done (the interruption's time stays).
+      message.lastError = null;
       // As delivery wrote it then, as far as is known now.
       const reader = await em.findOneOrFail(Customer, { id: message.customer.id }, { fields: ['name', 'locale'] });
       message.sentName = reader.name;
