@@ -73,18 +73,17 @@ export class MessageHistoryService {
         ? { name: customer.name, locale: customer.locale }
         : this.customers.find(customer.id).then((c) => ({ name: c?.name ?? '', locale: c?.locale ?? 'en' }));
     const [page, readBy] = await Promise.all([this.pager.page(customer.id, args), reader]);
-    const asNow = new Map(await Promise.all(page.edges.map(async ({ node }) => [node.id, await this.withOpenNow(node)] as const)));
-    return mapPage(page, (m) => messageView(asNow.get(m.id) ?? m, readBy, now, this.maxAttempts, this.currency));
+    const payloads = new Map(await Promise.all(page.edges.map(async ({ node }) => [node.id, await this.payloadAsNow(node)] as const)));
+    return mapPage(page, (m) => messageView(m, readBy, now, this.maxAttempts, this.currency, payloads.get(m.id)));
   }
 
   /**
    * A message not sent yet that names what is open on its invoice shows what is open now, as delivery will write it
    * when it goes (a part payment may have come since): what a person reads out on the phone is what the customer gets.
    */
-  private async withOpenNow(m: OutboxMessage): Promise<OutboxMessage> {
-    if (m.sentAt || m.suppressedAt || !m.invoice || typeof m.payload.openMinor !== "number") return m;
-    const open = await this.openNow.load(m.invoice.id);
-    return open === m.payload.openMinor ? m : Object.assign(Object.create(Object.getPrototypeOf(m) as object) as OutboxMessage, m, { payload: { ...m.payload, openMinor: open } });
+  private async payloadAsNow(m: OutboxMessage): Promise<Record<string, unknown>> {
+    if (m.sentAt || m.suppressedAt || !m.invoice || typeof m.payload.openMinor !== 'number') return m.payload;
+    return { ...m.payload, openMinor: await this.openNow.load(m.invoice.id) };
   }
 }
 
@@ -99,10 +98,10 @@ export function readerOf(m: Pick<OutboxMessage, 'sentName' | 'sentLocale'>, read
   return { name: m.sentName ?? reader.name, locale: m.sentLocale ?? reader.locale };
 }
 
-/** The message as histories and queues show it, its texts rendered for its reader (`readerOf`). */
-export function messageView(m: OutboxMessage, current: Reader, now: Date, maxAttempts: number, currency: string): MessageView {
+/** The message as histories and queues show it, its texts rendered for its reader (`readerOf`), from `payload` (its own unless told). */
+export function messageView(m: OutboxMessage, current: Reader, now: Date, maxAttempts: number, currency: string, payload = m.payload): MessageView {
   const reader = readerOf(m, current);
-  const { subject, text } = renderIfKnown(m.template, reader.name, m.payload, reader.locale, currency);
+  const { subject, text } = renderIfKnown(m.template, reader.name, payload, reader.locale, currency);
   const status = messageStatus(m, now, maxAttempts);
   return {
     id: m.id,
