@@ -1,4 +1,4 @@
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowUpdateStage, type Client, type WorkflowExecutionStatusName, type WorkflowHandle, type WorkflowUpdateHandle } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowUpdateStage, type Client, type WorkflowExecutionDescription, type WorkflowExecutionStatusName, type WorkflowHandle, type WorkflowUpdateHandle } from '@temporalio/client';
 import { CancelledFailure, type QueryDefinition, type SignalDefinition, type UpdateDefinition } from '@temporalio/common';
 import { ACCOUNT_REVIEW, accountReviewWorkflowId, type AccountReviewPolicy, type AccountReviewState, type OffboardingDecision } from '../domain/playbooks/account-review.js';
 import { APPRECIATION, appreciationWorkflowId, type AppreciationPolicy } from '../domain/playbooks/appreciation.js';
@@ -246,22 +246,22 @@ export class TemporalPlaybookEngine implements PlaybookEngine {
       } catch (error) {
         // Refused as a duplicate: a run under this ID has ended (one still running is joined without an error).
         if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
-        return { ...(await this.endedRun(workflowId)), ...(about.tags.campaignId ? { startedByCampaign: await this.startedByCampaign(workflowId) } : {}) };
+        // One description says how it ended and which campaign's start created it; a campaign needs the latter, the rest may do without.
+        const run = await describeOrNull(this.client, workflowId).catch((failed: unknown) => {
+          if (about.tags.campaignId) throw failed;
+          return null;
+        });
+        return { ...(await this.endedRun(workflowId, run)), ...(about.tags.campaignId ? { startedByCampaign: campaignOf(run) } : {}) };
       }
-      return about.tags.campaignId ? { workflowId, startedByCampaign: await this.startedByCampaign(workflowId) } : { workflowId };
+      return about.tags.campaignId ? { workflowId, startedByCampaign: campaignOf(await describeOrNull(this.client, workflowId)) } : { workflowId };
     });
   }
 
-  private async startedByCampaign(workflowId: string): Promise<string | null> {
-    return (await describeOrNull(this.client, workflowId))?.typedSearchAttributes.get(CampaignIdKey) ?? null;
-  }
-
   /**
-   * How the run under this ID ended: its status, its start and end, and its outcome (its result when it completed).
-   * Unsaid (a plain answer, as before) when the engine cannot say it now: the run is then left to the reconciliation.
+   * How the run under this ID (described as `run`) ended: its status, its start and end, and its outcome (its result
+   * when it completed). Unsaid (a plain answer, as before) when the engine could not say it: left to the reconciliation.
    */
-  private async endedRun(workflowId: string): Promise<LaunchedRun> {
-    const run = await describeOrNull(this.client, workflowId).catch(() => null);
+  private async endedRun(workflowId: string, run: WorkflowExecutionDescription | null): Promise<LaunchedRun> {
     const status = run && RUN_STATUS[run.status.name];
     if (!run || !status || status === RunStatus.Running) return { workflowId };
     const result = status === RunStatus.Completed ? await this.client.workflow.getHandle(workflowId).result().catch(() => null) : null;
@@ -387,4 +387,9 @@ function runningRunsQuery(search: RunSearch, taskQueue: string): string {
   ] as const;
   for (const [key, value] of tags) if (value) parts.push(`${key.name} = ${quoted(value)}`);
   return parts.join(' AND ');
+}
+
+/** The campaign whose start created the run (its `CampaignId` tag), or null. */
+function campaignOf(run: WorkflowExecutionDescription | null): string | null {
+  return run?.typedSearchAttributes.get(CampaignIdKey) ?? null;
 }
