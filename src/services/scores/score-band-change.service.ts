@@ -2,11 +2,9 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql } from 'kysely';
 import { bandMoveProblem } from '../../domain/scoring/score-bands.js';
 import type { ScoreKind } from '../../domain/scoring/score-kind.js';
-import { isCalendarDay } from '../../domain/dates.js';
-import { beforeEarliestDay, tooEarly } from '../../domain/earliest-day.js';
-import { latestDayNow } from '../../domain/latest-time.js';
 import { ScoringException, ScoringExceptionCode } from '../../domain/scoring/scoring.exception.js';
 import { assertPageSize, decodeCursor, encodeCursor, scopedTag, toPage, type Page, type PageArgs } from '../common/pagination.js';
+import { assertPastDay } from './scoring.service.js';
 import { assertCustomerFilter, customerWhere, storedFilter, type CustomerFilter } from '../customers/customer-query.js';
 
 /** Which moves of one score to list: since a day, optionally only from or to some bands, for the whole base or a segment. */
@@ -74,9 +72,7 @@ function assertBandChangeQuery(query: BandChangeQuery): void {
   const invalid = (field: string, message: string) => new ScoringException(ScoringExceptionCode.InvalidInput, message, { field });
   const problem = bandMoveProblem(query);
   if (problem) throw invalid(problem.field, problem.message);
-  if (!isCalendarDay(query.since)) throw invalid('since', `since must be a day YYYY-MM-DD (got "${query.since}")`);
   // As concentration's `until` and scoreDistribution's `asOf`: a day to come lists nothing, one before 1900 is a typo.
-  if (query.since > latestDayNow()) throw invalid('since', `since must not be in the future (got ${query.since})`);
-  if (beforeEarliestDay(query.since)) throw invalid('since', tooEarly('since'));
+  assertPastDay(query.since, 'since');
   if (query.filter) assertCustomerFilter(query.filter);
 }

@@ -221,8 +221,8 @@ function assertWorkflowId(id: string): void {
   if (problem) throw new ScoringException(ScoringExceptionCode.InvalidInput, problem, { field: 'id' });
 }
 
-/** A day a report reads up to: a real day, not after today, not before the earliest day kept. */
-function assertPastDay(day: string, field: string): void {
+/** A day a report reads up to or from: a real day, not after today, not before the earliest day kept. */
+export function assertPastDay(day: string, field: string): void {
   const refuse = (message: string) => new ScoringException(ScoringExceptionCode.InvalidInput, message, { field });
   if (!isCalendarDay(day)) throw refuse(`${field} "${day}" is not a date (YYYY-MM-DD)`);
   if (dayNumber(day) > dayNumber(new Date())) throw refuse(`${field} must not be after today (got "${day}")`);
