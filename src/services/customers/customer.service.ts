@@ -183,15 +183,14 @@ export class CustomerService {
     };
   }
 
-  async find(id: string): Promise<Customer | null> {
-    assertCustomerId(id);
+  async find(id: string, field?: string): Promise<Customer | null> {
+    assertCustomerId(id, field);
     return this.byId.load(id);
   }
 
   /** The customer; `field` names the argument that gave the ID (`customerId`) in an error about it. */
   async get(id: string, field?: string): Promise<Customer> {
-    assertCustomerId(id, field);
-    const customer = await this.byId.load(id);
+    const customer = await this.find(id, field);
     if (!customer) throw new CustomerException(CustomerExceptionCode.NotFound, `No customer with ID ${id}`, { id, ...(field ? { field } : {}) });
     return customer;
   }
