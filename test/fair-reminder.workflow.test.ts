@@ -223,7 +223,8 @@ it('holds the reminders while a promise to pay stands, for any payer, and takes 
   // They pay as promised: the run ends at once; nothing more was sent, so no fee was charged (the first reminder has none).
   await stack.gql(RecordPaymentDocument, { input: { invoiceId, amountMinor: 7_500 } }, Role.Operator);
   const done = await eventually(() => state(invoiceId), (s) => s?.step === 'done');
-  expect(done).toMatchObject({ outcome: 'paid', remindersSent: 1, feesChargedMinor: 0, brokenPromises: 0 });
+  // The promise is kept: it holds nothing any more (QA 49 F4).
+  expect(done).toMatchObject({ outcome: 'paid', remindersSent: 1, feesChargedMinor: 0, brokenPromises: 0, promisedUntil: null });
   expect((await outbox(fairReminderWorkflowId(customerId, invoiceId))).map((m) => m.step)).toEqual(['reminder-1']);
   expect((await promise(day(3))).errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'PLAYBOOK_RUN_ALREADY_FINISHED' });
   await recordHistory(fairReminderWorkflowId(customerId, invoiceId), 'fair-reminder-promise-held-at-once');

@@ -1,4 +1,4 @@
-import { bookingOnSending, reminderStepAt, fairReminderPolicy, fairReminderWorkflowId, feeFor, feesOfReminders, reminderBooking, outcomeAfterSchedule, paymentPromisePolicy, promiseDayOutOfRange, promiseEndsAt, promisePolicyOf, promiseProblem, promiseShown, reminderRunEndedShort, reminderSchedule } from './fair-reminder.js';
+import { bookingOnSending, reminderStepAt, fairReminderPolicy, fairReminderWorkflowId, feeFor, feesOfReminders, reminderBooking, outcomeAfterSchedule, paymentPromisePolicy, promiseDayOutOfRange, promiseEndsAt, promiseHolding, promisePolicyOf, promiseProblem, promiseShown, reminderRunEndedShort, reminderSchedule } from './fair-reminder.js';
 import { RunStatus } from './run-status.js';
 
 describe('fair reminder policy', () => {
@@ -68,6 +68,15 @@ describe('promises to pay', () => {
     expect(promiseShown({ ...waiting, promisedUntil: '2026-12-12' }, '2026-12-10', policy)).toBe(true);
     expect(promiseShown({ ...waiting, paid: true }, '2026-12-10', policy)).toBe(true);
     expect(promiseShown({ ...waiting, outcome: 'paid' as const }, '2026-12-10', policy)).toBe(true);
+  });
+
+  it('hold the run only while its invoice is unpaid and the run goes on (QA 49 F4)', () => {
+    const held = { paid: false, outcome: null, promisedUntil: '2026-12-10' };
+    expect(promiseHolding(held)).toBe('2026-12-10');
+    expect(promiseHolding({ ...held, paid: true })).toBeNull();
+    expect(promiseHolding({ ...held, outcome: 'handed-over' as const })).toBeNull();
+    // A run started before promises were taken has no such field.
+    expect(promiseHolding({ paid: false, outcome: null } as typeof held)).toBeNull();
   });
 });
 

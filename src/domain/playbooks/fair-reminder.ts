@@ -216,6 +216,12 @@ export function promiseShown(state: Pick<FairReminderState, 'paid' | 'outcome' |
   return state.step === 'promised' && state.deadline === new Date(promiseEndsAt(until, policy)).toISOString();
 }
 
+/** The day a promise to pay holds the run's reminders until, while it does: none once the invoice is paid or the run ended. */
+export function promiseHolding(state: Pick<FairReminderState, 'paid' | 'outcome' | 'promisedUntil'>): string | null {
+  // Runs started before promises were taken have no promisedUntil.
+  return state.paid || state.outcome !== null ? null : (state.promisedUntil ?? null);
+}
+
 /** How promises to pay hold a run of `policy`: its own rule, or the one of the time for runs started before promises were taken. */
 export function promisePolicyOf(policy: FairReminderPolicy): PaymentPromisePolicy {
   return policy.promise ?? paymentPromisePolicy;

@@ -7,7 +7,7 @@ import { connectionOf } from '../common/connection.js';
 import { Playbook } from '../../domain/playbooks/playbook.js';
 import { RUN_LOYALTY_BANDS, RUN_RISK_BANDS, UNKNOWN_LOYALTY_BAND } from '../../domain/playbooks/run-tags.js';
 import type { PlaybookRunView } from '../../services/playbooks/playbook.service.js';
-import type { FairReminderState } from '../../domain/playbooks/fair-reminder.js';
+import { promiseHolding, type FairReminderState } from '../../domain/playbooks/fair-reminder.js';
 import type { FixIssueState } from '../../domain/playbooks/fix-issue.js';
 import type { AccountReviewState } from '../../domain/playbooks/account-review.js';
 import type { AppreciationState } from '../../domain/playbooks/appreciation.js';
@@ -155,8 +155,8 @@ export class PlaybookRunType {
       remindersSent: fairReminder?.remindersSent ?? null,
       feesChargedMinor: fairReminder?.feesChargedMinor ?? null,
       feesWaivedMinor: fairReminder?.feesWaivedMinor ?? null,
-      // Runs started before promises were taken have neither field.
-      promisedUntil: fairReminder?.promisedUntil ?? null,
+      promisedUntil: fairReminder ? promiseHolding(fairReminder) : null,
+      // Runs started before promises were taken have no brokenPromises.
       brokenPromises: fairReminder ? (fairReminder.brokenPromises ?? 0) : null,
       topic: fixIssue?.topic ?? null,
       owner: fixIssue?.owner ?? null,
