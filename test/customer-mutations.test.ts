@@ -55,6 +55,26 @@ describe('updateCustomer', () => {
     }
   });
 
+  it("has delivery look again at once at the messages held for quiet hours in the customer's old time zone, once it is corrected (QA 50 F2)", async () => {
+    const c = await newCustomer();
+    const e = em();
+    const morningInTokyo = new Date(Date.now() + 10 * 3_600_000);
+    const queue = (key: string, over: Partial<OutboxMessage> = {}) =>
+      e.create(OutboxMessage, { idempotencyKey: `${key}/${c.id}`, customer: e.getReference(Customer, c.id), channel: MessageChannel.Email, purpose: MessagePurpose.Service, template: 'appreciation', payload: {}, sendAfter: morningInTokyo, ...over });
+    queue('held');
+    // Held after a failed attempt: its back-off stands.
+    queue('retry', { lastError: '451 try again later', attempts: 1 });
+    queue('due', { sendAfter: null });
+    await e.flush();
+    const sendAfter = async () =>
+      Object.fromEntries((await em().find(OutboxMessage, { customer: c.id })).map((m) => [m.idempotencyKey.split('/')[0], m.sendAfter?.getTime() ?? null]));
+    // Another change leaves them held.
+    expect((await stack.gql(UpdateCustomerDocument, { id: c.id, input: { name: 'Ada King', timeZone: 'UTC' } }, Role.Operator)).errors).toBeUndefined();
+    expect(await sendAfter()).toEqual({ held: morningInTokyo.getTime(), retry: morningInTokyo.getTime(), due: null });
+    expect((await stack.gql(UpdateCustomerDocument, { id: c.id, input: { timeZone: 'Europe/Lisbon' } }, Role.Operator)).errors).toBeUndefined();
+    expect(await sendAfter()).toEqual({ held: null, retry: morningInTokyo.getTime(), due: null });
+  });
+
   it('refuses an invalid e-mail address with VALIDATION and changes nothing', async () => {
     const c = await newCustomer();
     const r = await stack.gql(UpdateCustomerDocument, { id: c.id, input: { name: 'Changed', email: 'not-an-address' } }, Role.Operator);

@@ -492,6 +492,23 @@ it('accepts the time zones the API accepts, and only those', async () => {
   expect([await zone('Z-2'), await zone('Z-4')]).toEqual(['US/Pacific', 'Asia/Kolkata']);
 });
 
+it("has delivery look again at the messages held for quiet hours in a customer's old time zone, once a file moves them to another (QA 50 F2)", async () => {
+  await run('customers', 'customer_ref,name,email,time_zone\nTZ-1,Tomo,tz1@example.com,Asia/Tokyo\nTZ-2,Tina,tz2@example.com,Asia/Tokyo\n');
+  const e = em();
+  const morningInTokyo = new Date(Date.now() + 10 * 3_600_000);
+  for (const ref of ['TZ-1', 'TZ-2']) {
+    const customer = await e.findOneOrFail(Customer, { externalRef: ref });
+    e.create(OutboxMessage, { idempotencyKey: `held/${ref}`, customer, channel: MessageChannel.Email, purpose: MessagePurpose.Service, template: 'appreciation', payload: {}, sendAfter: morningInTokyo });
+  }
+  await e.flush();
+  const held = async () => Object.fromEntries((await em().find(OutboxMessage, { idempotencyKey: { $like: 'held/TZ-%' } })).map((m) => [m.idempotencyKey, m.sendAfter?.getTime() ?? null]));
+  // Only the customer who moved; a file without the column, or with the same zone, holds on.
+  await run('customers', 'customer_ref,name,email\nTZ-1,Tomo,tz1@example.com\n');
+  expect(await held()).toEqual({ 'held/TZ-1': morningInTokyo.getTime(), 'held/TZ-2': morningInTokyo.getTime() });
+  await run('customers', 'customer_ref,name,email,time_zone\nTZ-1,Tomo,tz1@example.com,Europe/Lisbon\nTZ-2,Tina,tz2@example.com,Asia/Tokyo\n');
+  expect(await held()).toEqual({ 'held/TZ-1': null, 'held/TZ-2': morningInTokyo.getTime() });
+});
+
 it('takes the language as a BCP 47 tag, and keeps a stored one when the cell is empty', async () => {
   const report = await run('customers', 'customer_ref,name,email,locale\nL-1,Lena,l1@example.com,de-AT\nL-2,Lena,l2@example.com,de_AT\nL-3,Lena,l3@example.com,\n', partial);
   expect(report.errors.map((e) => [e.line, e.field, e.message])).toEqual([[3, 'locale', '"de_AT" is not a language tag (e.g. de or de-AT)']]);

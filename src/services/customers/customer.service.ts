@@ -12,6 +12,7 @@ import { assertPageSize, decodeCursor, encodeCursor, invalidCursor, toPage, type
 import { readPrepared } from '../common/prepared.js';
 import { projection, rowMapper, selectColumns } from '../common/read-model.js';
 import { CustomerException, CustomerExceptionCode } from './customer.exception.js';
+import { lookAgainInNewTimeZoneSql } from '../outbox/waiting-messages.js';
 import { ScoreKind } from '../../domain/scoring/score-kind.js';
 import { assertCustomerFilter, assertCustomerSort, customerSortKey, customerListTag, customerWhere, defaultCustomerSort, type CustomerFilter, type CustomerSort, type SortKey } from './customer-query.js';
 
@@ -235,6 +236,7 @@ export class CustomerService {
       if (Object.keys(diff.after).length > 0) {
         this.audit.record(em, { actor, action: 'customer.update', entityType: 'customer', entityId: id, ...diff });
       }
+      if ('timeZone' in diff.after) await em.execute(lookAgainInNewTimeZoneSql('m.customer_id = ?'), [id]);
       return customer;
     });
   }

@@ -5,6 +5,7 @@ import { amountPattern } from '../../domain/money.js';
 import { EARLIEST_DAY } from '../../domain/earliest-day.js';
 import { DISCOUNT_PERCENT, OFFER_CODE, OFFER_CODE_RULE } from '../../domain/offers/offer-text.js';
 import { CLOCK_SKEW_MS, LATEST_UTC_OFFSET_HOURS } from '../../domain/latest-time.js';
+import { lookAgainInNewTimeZoneSql } from '../outbox/waiting-messages.js';
 
 /**
  * SQL for one import, over the temporary table `import_stage` (row_no, _shape_error,
@@ -396,10 +397,11 @@ export function upsertSql(spec: ImportSpec, header: Set<string>, deriveRefs = tr
   switch (spec.kind) {
     case 'customers':
       return [
-        // Consent as stored before, to audit each change the file makes (the timeline and the customer's data export show them).
-        ...(header.has('marketing_consent')
-          ? [`create temp table import_consent_before on commit drop as
-                select c.id, c.marketing_consent from import_stage s join customer c on c.external_ref = btrim(s.customer_ref) where ${good}`]
+        // Consent and time zone as stored before: each consent change the file makes is audited (the timeline and the
+        // customer's data export show them), and a new time zone has delivery look again at messages held for the old one.
+        ...(header.has('marketing_consent') || header.has('time_zone')
+          ? [`create temp table import_contact_before on commit drop as
+                select c.id, c.marketing_consent, c.time_zone from import_stage s join customer c on c.external_ref = btrim(s.customer_ref) where ${good}`]
           : []),
         counted(`insert into customer (id, external_ref, name, email, phone, time_zone, locale, service_tier, tier_changed_from, status, marketing_consent, acquired_at, created_at, updated_at)
           select gen_random_uuid(), btrim(s.customer_ref), btrim(s.name), lower(btrim(s.email)), ${v('phone')},
@@ -436,7 +438,10 @@ export function upsertSql(spec: ImportSpec, header: Set<string>, deriveRefs = tr
           ? [`insert into audit_entry (id, at, actor, action, entity_type, entity_id, before, after)
                 select gen_random_uuid(), now(), ${literal(actor)}, ${literal(IMPORT_CONSENT_ACTION)}, 'customer', c.id::text,
                        jsonb_build_object('marketingConsent', b.marketing_consent), jsonb_build_object('marketingConsent', c.marketing_consent)
-                from import_consent_before b join customer c on c.id = b.id where c.marketing_consent <> b.marketing_consent`]
+                from import_contact_before b join customer c on c.id = b.id where c.marketing_consent <> b.marketing_consent`]
+          : []),
+        ...(header.has('time_zone')
+          ? [lookAgainInNewTimeZoneSql('m.customer_id in (select b.id from import_contact_before b join customer c on c.id = b.id where c.time_zone <> b.time_zone)')]
           : []),
         // Referrers may be new in the same file: linked once all customers exist; an empty cell clears the link.
         // A customer whose referrer is all that changed counts as updated (a row the upsert wrote this transaction already does).

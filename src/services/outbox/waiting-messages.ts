@@ -16,3 +16,14 @@ export async function lookAgainAtWaiters(em: EntityManager, message: { customerI
     [message.customerId, stepMessageKey(workflowId, ''), message.createdAt],
   );
 }
+
+/**
+ * Queued messages delivery held for a time to come (the end of quiet hours in the time zone the customer had then, or an
+ * earlier reminder of their run) where `customer` (SQL on the customer's id) holds: once the customer's time zone
+ * changed, they are looked at again in the next delivery round, in the new zone, rather than at the old zone's morning.
+ * One held after a failed attempt keeps its back-off.
+ */
+export function lookAgainInNewTimeZoneSql(customer: string): string {
+  return `update outbox_message m set send_after = null
+    where ${customer} and m.sent_at is null and m.suppressed_at is null and m.send_after is not null and m.last_error is null`;
+}
