@@ -406,10 +406,12 @@ it('refuses a customer whose referrer is only in the file on a refused line, dow
 
 it('refuses text longer than the API takes, and phone numbers it would not take', async () => {
   const a = (n: number) => 'a'.repeat(n);
-  const customers = await run('customers', `customer_ref,name,email,phone\nLEN-1,${a(201)},len1@example.com,+44 20 7946 0001\nLEN-2,${a(200)},len2@example.com,call me maybe\n`);
+  const customers = await run('customers', `customer_ref,name,email,phone\nLEN-1,${a(201)},len1@example.com,+44 20 7946 0001\nLEN-2,${a(200)},len2@example.com,call me maybe\nLEN-3,Len,len3@example.com,- - -\n`);
   expect(customers.errors).toEqual([
     { line: 2, field: 'name', code: ImportRowProblem.InvalidValue, message: `"${a(60)}" is longer than 200 characters` },
-    { line: 3, field: 'phone', code: ImportRowProblem.InvalidValue, message: '"call me maybe" is not a phone number (3 to 40 digits, spaces and + ( ) / -, and an extension such as "ext. 5")' },
+    { line: 3, field: 'phone', code: ImportRowProblem.InvalidValue, message: '"call me maybe" is not a phone number (up to 40 digits, spaces and + ( ) / -, at least 3 of them digits, and an extension such as "ext. 5")' },
+    // Separators alone are no number (QA 53 F5).
+    { line: 4, field: 'phone', code: ImportRowProblem.InvalidValue, message: '"- - -" is not a phone number (up to 40 digits, spaces and + ( ) / -, at least 3 of them digits, and an extension such as "ext. 5")' },
   ]);
   const complaints = await run('complaints', `complaint_ref,customer_ref,topic,severity,opened_at,summary\nLEN-C1,CRM-1001,app-login,low,2026-01-01,${a(2001)}\nLEN-C2,CRM-1001,app-login,low,2026-01-01,${a(2000)}\n`);
   expect(complaints.errors).toEqual([{ line: 2, field: 'summary', code: ImportRowProblem.InvalidValue, message: `"${a(60)}" is longer than 2000 characters` }]);

@@ -418,7 +418,7 @@ export type UpdateCustomerInput = {
   marketingConsent?: boolean | null | undefined;
   /** Not empty, at most 200 characters; trimmed */
   name?: string | null | undefined;
-  /** A phone number: 3 to 40 digits, spaces and + ( ) / -, and an extension such as "ext. 5"; null or empty clears it */
+  /** A phone number: up to 40 digits, spaces and + ( ) / -, at least 3 of them digits, and an extension such as "ext. 5"; null or empty clears it */
   phone?: string | null | undefined;
   /** IANA time zone, e.g. "Europe/Berlin" */
   timeZone?: string | null | undefined;

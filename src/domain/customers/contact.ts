@@ -7,13 +7,13 @@ export const EMAIL_MAX_LENGTH = 254;
 /** The longest name a customer may have (updateCustomer, the import). */
 export const CUSTOMER_NAME_MAX_LENGTH = 200;
 /**
- * A phone number as people write one: digits, spaces and + ( ) / -, 3 to 40 of them, and an
+ * A phone number as people write one: up to 40 digits, spaces and + ( ) / -, at least 3 of them digits, and an
  * extension as CRM exports write it ("ext. 5", "x 12", "#7"), so the team calls the right desk
- * (updateCustomer, the import: the same source runs in PostgreSQL).
+ * (updateCustomer, the import: the same source runs in PostgreSQL, whose regular expressions look ahead too).
  */
-export const PHONE = /^[+0-9 ()/-]{3,40}(?: ?(?:[Ee][Xx][Tt]\.?|[Xx]|#) ?[0-9]{1,6})?$/;
+export const PHONE = /^(?=(?:[+ ()/-]*[0-9]){3})[+0-9 ()/-]{3,40}(?: ?(?:[Ee][Xx][Tt]\.?|[Xx]|#) ?[0-9]{1,6})?$/;
 /** What PHONE takes, in words, for the error messages of the API and the import. */
-export const PHONE_RULE = '3 to 40 digits, spaces and + ( ) / -, and an extension such as "ext. 5"';
+export const PHONE_RULE = 'up to 40 digits, spaces and + ( ) / -, at least 3 of them digits, and an extension such as "ext. 5"';
 
 export function isEmail(value: string): boolean {
   return value.length <= EMAIL_MAX_LENGTH && EMAIL.test(value);
