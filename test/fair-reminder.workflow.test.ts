@@ -7,7 +7,7 @@ import { seconds } from '../src/domain/policies/duration.js';
 import { defaultScoringPolicy } from '../src/domain/scoring/scoring-policy.js';
 import { INVOICE_CANCELLED, INVOICE_PAID } from '../src/domain/messages/catalogue.js';
 import { RUN_CANCELLED } from '../src/domain/playbooks/run-status.js';
-import { Customer, Invoice, MessageChannel, MessagePurpose, OutboxMessage, Payment, PlaybookRun, ScoreSnapshot } from '../src/entities/index.js';
+import { AuditEntry, Customer, Invoice, MessageChannel, MessagePurpose, OutboxMessage, Payment, PlaybookRun, ScoreSnapshot } from '../src/entities/index.js';
 import { DeliveryService } from '../src/services/outbox/delivery.service.js';
 import { defaultDeliveryPolicy } from '../src/domain/messages/delivery-policy.js';
 import { defaultPolicies } from '../src/domain/policies/index.js';
@@ -774,6 +774,11 @@ it('ends at once when an import pays its invoice: told after an import through G
 
   const viaCli = await importedPayment('Batch');
   expect(await new ImportService(stack.config.databaseUrl).importCsv('payments', Readable.from([viaCli.csv]), { mode: 'all-or-nothing', actor: 'cli:test', source: 'test' })).toMatchObject({ inserted: 1 });
+  // Not told yet, the run would take a promise; the invoice is paid, so none is taken, and none audited (QA 53 F3).
+  const lateVow = await stack.gql(PromiseToPayDocument, { invoiceId: viaCli.invoiceId, until: day(3) }, Role.Operator);
+  expect(lateVow.errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'PLAYBOOK_PROMISE_REFUSED', paidAt: day(0) });
+  expect(await stack.orm.em.fork().count(AuditEntry, { action: 'playbook.promise-to-pay', entityId: viaCli.workflowId })).toBe(0);
+  expect(await state(viaCli.invoiceId)).toMatchObject({ step: 'waiting', promisedUntil: null });
   const reconciliation = (await stack.api.contextFor(`Bearer ${testKeys[Role.Operator]}`)).services.runReconciliation;
   expect(await reconciliation.recordRunsEndedInEngine()).toContain(viaCli.workflowId);
   expect(await eventually(() => state(viaCli.invoiceId), (s) => s?.step === 'done', 10_000)).toMatchObject({ outcome: 'paid', status: 'Completed' });

@@ -176,6 +176,8 @@ export class PlaybookService {
     const invoice = await this.invoices.get(invoiceId);
     // Cancelled by the billing system (its run is cancelled at the next reconciliation): nothing is owed to promise.
     if (invoice.cancelledAt) throw new BillingException(BillingExceptionCode.InvoiceCancelled, `Invoice ${invoiceId} was cancelled on ${invoice.cancelledAt}: nothing is owed on it`, { invoiceId, cancelledAt: invoice.cancelledAt });
+    // Paid by a path its run has not heard of yet (an import from the command line): refused as the run refuses it.
+    if (invoice.paidAt) throw new PlaybookException(PlaybookExceptionCode.PromiseRefused, `The promise was not taken: invoice ${invoiceId} was paid on ${invoice.paidAt}`, { invoiceId, paidAt: invoice.paidAt });
     const customerId = invoice.customer.id;
     const workflowId = await this.currentRunId(FAIR_REMINDER, customerId, fairReminderWorkflowId(customerId, invoiceId));
     const state = await this.runs.auditedUpdate({ actor: recordedBy, action: 'playbook.promise-to-pay', workflowId, after: { invoiceId, until } }, async (updateId) => {
