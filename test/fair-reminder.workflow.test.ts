@@ -662,6 +662,10 @@ it('holds back a reminder waiting for the end of quiet hours once the customer p
   const reminders = (await messages()).filter((m) => m.template.startsWith('reminder-'));
   expect(reminders.length).toBeGreaterThanOrEqual(1);
   for (const reminder of reminders) expect(reminder).toMatchObject({ status: 'Suppressed', sentAt: null, suppressedReason: `promise-to-pay: the customer promised to pay by ${until}` });
+  // Paid as promised: what the promise held back is held back for good, and says so (QA 53 F2).
+  const paid = await stack.gql(RecordPaymentDocument, { input: { invoiceId, amountMinor: 7_500 } }, Role.Operator);
+  expect(paid.errors).toBeUndefined();
+  for (const reminder of (await messages()).filter((m) => m.template.startsWith('reminder-'))) expect(reminder).toMatchObject({ status: 'Suppressed', suppressedReason: INVOICE_PAID });
 }, 60_000);
 
 it('holds back a reminder waiting for the end of quiet hours when an operator types the promise in the Temporal UI, audited with who sent it', async () => {
@@ -798,6 +802,8 @@ it('is cancelled when an import says the billing system cancelled its invoice (t
   const cancelledNow = (invoiceId: string) => eventually(() => state(invoiceId), (s) => s?.status === 'Cancelled', 10_000);
 
   const viaApi = await cancelledInBilling('Credited');
+  // A promise held the reminder back first: cancelled, it is held back for good (QA 53 F2).
+  expect((await stack.gql(PromiseToPayDocument, { invoiceId: viaApi.invoiceId, until: day(5) }, Role.Operator)).errors).toBeUndefined();
   const imported = await stack.gql(ImportCsvDocument, { input: { kind: 'Invoices', csv: viaApi.csv, mode: 'AllOrNothing' } }, Role.Admin);
   expect(imported.data!.importCsv).toMatchObject({ updated: 1, written: true });
   expect(await cancelledNow(viaApi.invoiceId)).toMatchObject({ outcome: 'cancelled' });

@@ -17,7 +17,7 @@ import { positiveAmountProblem } from '../../domain/money.js';
 import { isCalendarDay } from '../../domain/dates.js';
 import { ScoreKind } from '../../domain/scoring/score-kind.js';
 import type { CustomerRescoreService } from '../scores/customer-rescore.service.js';
-import { INVOICE_PAID, untilPaidTemplates } from '../../domain/messages/catalogue.js';
+import { INVOICE_PAID, PROMISED_TO_PAY, untilPaidTemplates } from '../../domain/messages/catalogue.js';
 import type { PlaybookEngine } from '../engines/playbook-engine.js';
 import type { PlaybookRunService } from '../playbooks/playbook-run.service.js';
 
@@ -188,7 +188,12 @@ export class InvoiceService {
       const paidSoFar = previous.reduce((sum, p) => sum + p.amountMinor, 0) + payment.amountMinor;
       invoice.paidAt = paidOn([...previous, payment], invoice.amountMinor);
       const heldBack = invoice.paidAt
-        ? await em.nativeUpdate(OutboxMessage, { invoice: invoice.id, template: { $in: [...untilPaidTemplates] }, sentAt: null, suppressedAt: null }, { suppressedAt: new Date(), suppressedReason: INVOICE_PAID })
+        ? await em.nativeUpdate(
+            OutboxMessage,
+            // One a promise to pay held back would go again if the promise lapsed: it is held back for good too.
+            { invoice: invoice.id, template: { $in: [...untilPaidTemplates] }, sentAt: null, $or: [{ suppressedAt: null }, { suppressedReason: { $like: `${PROMISED_TO_PAY}:%` } }] },
+            { suppressedAt: new Date(), suppressedReason: INVOICE_PAID },
+          )
         : 0;
       this.audit.record(em, {
         actor,

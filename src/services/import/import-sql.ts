@@ -1,5 +1,5 @@
 import { ImportRowProblem, TIME_ZONE_TABLE, valueCheck, type ImportSpec } from '../../domain/import/import-spec.js';
-import { INVOICE_PAID, INVOICE_CANCELLED, untilPaidTemplates } from '../../domain/messages/catalogue.js';
+import { INVOICE_PAID, INVOICE_CANCELLED, PROMISED_TO_PAY, untilPaidTemplates } from '../../domain/messages/catalogue.js';
 import { CONSENT_ACTIONS, IMPORT_CONSENT_ACTION } from '../../domain/customers/contact.js';
 import { amountPattern } from '../../domain/money.js';
 import { EARLIEST_DAY } from '../../domain/earliest-day.js';
@@ -346,17 +346,19 @@ const paidByPayments = (which: string) => `update invoice i set paid_at = x.cove
   ) x
   where i.id = x.invoice_id and x.covered_at is not null and ${which} and i.cancelled_at is null`;
 
+/** A message chasing payment still to go, or held back by a promise to pay (its run would send it again if the promise lapsed). */
+const stillChasing = `m.sent_at is null and (m.suppressed_at is null or starts_with(m.suppressed_reason, ${literal(`${PROMISED_TO_PAY}:`)}))
+    and m.template in (${untilPaidTemplates.map(literal).join(', ')})`;
+
 /** The reminders still queued for the file's invoices that are paid now are held back, as `recordPayment` does (delivery would refuse them too). */
 const holdBackPaidReminders = `update outbox_message m set suppressed_at = now(), suppressed_reason = ${literal(INVOICE_PAID)}
   from invoice i
-  where i.id = m.invoice_id and i.paid_at is not null and i.external_ref in (select btrim(invoice_ref) from import_stage)
-    and m.sent_at is null and m.suppressed_at is null and m.template in (${untilPaidTemplates.map(literal).join(', ')})`;
+  where i.id = m.invoice_id and i.paid_at is not null and i.external_ref in (select btrim(invoice_ref) from import_stage) and ${stillChasing}`;
 
 /** The reminders still queued for the file's invoices that are cancelled now are held back (delivery would refuse them too). */
 const holdBackCancelledReminders = `update outbox_message m set suppressed_at = now(), suppressed_reason = ${literal(INVOICE_CANCELLED)}
   from invoice i
-  where i.id = m.invoice_id and i.cancelled_at is not null and i.external_ref in (select btrim(invoice_ref) from import_stage)
-    and m.sent_at is null and m.suppressed_at is null and m.template in (${untilPaidTemplates.map(literal).join(', ')})`;
+  where i.id = m.invoice_id and i.cancelled_at is not null and i.external_ref in (select btrim(invoice_ref) from import_stage) and ${stillChasing}`;
 
 /**
  * Whether the customer's last consent change recorded here withdrew it, by themselves or for
