@@ -226,7 +226,8 @@ it('holds the reminders while a promise to pay stands, for any payer, and takes 
   // The promise is kept: it holds nothing any more (QA 49 F4).
   expect(done).toMatchObject({ outcome: 'paid', remindersSent: 1, feesChargedMinor: 0, brokenPromises: 0, promisedUntil: null });
   expect((await outbox(fairReminderWorkflowId(customerId, invoiceId))).map((m) => m.step)).toEqual(['reminder-1']);
-  expect((await promise(day(3))).errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'PLAYBOOK_RUN_ALREADY_FINISHED' });
+  // The invoice is paid: refused as the run would refuse it, before the run is asked.
+  expect((await promise(day(3))).errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'PLAYBOOK_PROMISE_REFUSED' });
   await recordHistory(fairReminderWorkflowId(customerId, invoiceId), 'fair-reminder-promise-held-at-once');
 }, 60_000);
 
