@@ -18,7 +18,7 @@ import { CustomerRescoreService } from '../src/services/scores/customer-rescore.
 import { ScoringRunService } from '../src/services/scores/scoring-run.service.js';
 import { playbookTriggersScheduleId } from '../src/temporal/schedules.js';
 import type { fairReminder, playbookTriggers } from '../workflows/index.js';
-import { CancelPlaybookRunDocument, CustomerMessagesDocument, CustomerTimelineDocument, ExportCustomerDataDocument, FairReminderDocument, FairnessReportDocument, ImportCsvDocument, OperationsStatusDocument, OverdueInvoicesDocument, PromiseToPayDocument, RecordPaymentDocument, StartFairReminderDocument } from './__generated__/graphql.js';
+import { CancelPlaybookRunDocument, CustomerMessagesDocument, CustomerTimelineDocument, DiscardMessageDocument, ExportCustomerDataDocument, FairReminderDocument, FairnessReportDocument, ImportCsvDocument, OperationsStatusDocument, OverdueInvoicesDocument, PromiseToPayDocument, RecordPaymentDocument, RetryMessageDocument, StartFairReminderDocument } from './__generated__/graphql.js';
 import { eventually } from './support/eventually.js';
 import { recordHistory } from './support/histories.js';
 import { zoneAtNoon, zoneAtTwoInTheMorning } from './support/time-zones.js';
@@ -662,9 +662,15 @@ it('holds back a reminder waiting for the end of quiet hours once the customer p
   expect((await stack.gql(PromiseToPayDocument, { invoiceId, until }, Role.Operator)).errors).toBeUndefined();
   const reminders = (await messages()).filter((m) => m.template.startsWith('reminder-'));
   expect(reminders.length).toBeGreaterThanOrEqual(1);
-  for (const reminder of reminders) expect(reminder).toMatchObject({ status: 'Suppressed', sentAt: null, suppressedReason: `promise-to-pay: the customer promised to pay by ${until}` });
+  // Held while the run goes on: it sends them again if the promise lapses unpaid (QA 53 F1).
+  for (const reminder of reminders) expect(reminder).toMatchObject({ status: 'Held', sentAt: null, sendAfter: null, suppressedReason: `promise-to-pay: the customer promised to pay by ${until}` });
+  const retried = await stack.gql(RetryMessageDocument, { id: reminders[0].id }, Role.Operator);
+  expect(retried.errors![0]).toMatchObject({ message: expect.stringMatching(/a promise to pay holds it back/), extensions: { code: 'CONFLICT', reason: 'MESSAGE_NOT_REFUSED' } });
+  // They show what is open now, as they would go (QA 53 F7).
+  expect((await stack.gql(RecordPaymentDocument, { input: { invoiceId, amountMinor: 2_500 } }, Role.Operator)).errors).toBeUndefined();
+  for (const reminder of (await messages()).filter((m) => m.template.startsWith('reminder-'))) expect(reminder.text).toMatch(/€50\.00/);
   // Paid as promised: what the promise held back is held back for good, and says so (QA 53 F2).
-  const paid = await stack.gql(RecordPaymentDocument, { input: { invoiceId, amountMinor: 7_500 } }, Role.Operator);
+  const paid = await stack.gql(RecordPaymentDocument, { input: { invoiceId, amountMinor: 5_000 } }, Role.Operator);
   expect(paid.errors).toBeUndefined();
   for (const reminder of (await messages()).filter((m) => m.template.startsWith('reminder-'))) expect(reminder).toMatchObject({ status: 'Suppressed', suppressedReason: INVOICE_PAID });
 }, 60_000);
@@ -677,8 +683,12 @@ it('holds back a reminder waiting for the end of quiet hours when an operator ty
   // The run answers once it has held the reminder back: nothing is left to wait for.
   const reminders = (await messages()).filter((m) => m.template.startsWith('reminder-'));
   expect(reminders.length).toBeGreaterThanOrEqual(1);
-  for (const reminder of reminders) expect(reminder).toMatchObject({ status: 'Suppressed', sentAt: null, suppressedReason: `promise-to-pay: the customer promised to pay by ${until}` });
+  for (const reminder of reminders) expect(reminder).toMatchObject({ status: 'Held', sentAt: null, suppressedReason: `promise-to-pay: the customer promised to pay by ${until}` });
   expect((await deliverInTheMorning()).filter((m) => m.idempotencyKey.startsWith(workflowId))).toEqual([]);
+  // The customer disputes the invoice: a person gives the held reminder up, and the run will not send it again (QA 53 F1).
+  const discarded = await stack.gql(DiscardMessageDocument, { id: reminders[0].id, reason: 'customer disputes the invoice' }, Role.Operator);
+  expect(discarded.data!.discardMessage).toMatchObject({ status: 'Suppressed', suppressedReason: 'discarded: customer disputes the invoice' });
+  expect(await stack.orm.em.fork().count(OutboxMessage, { idempotencyKey: { $like: `${workflowId}/reminder-%` }, suppressedReason: { $like: 'promise-to-pay:%' } })).toBe(reminders.length - 1);
   expect(await eventually(() => steeringAudited(stack, workflowId), (audited) => audited.length === 1)).toEqual([['temporal:ops@example.com', 'update promiseToPay', [{ until, recordedBy: 'ops' }]]]);
   await recordHistory(workflowId, 'fair-reminder-promise-in-engine-holds-queued');
 }, 60_000);
@@ -688,14 +698,14 @@ it('sends the reminder a promise held back when an operator resets the run to be
   const until = new Date(Date.now() + 5 * 86_400_000).toISOString().slice(0, 10);
   expect((await stack.gql(PromiseToPayDocument, { invoiceId, until }, Role.Operator)).errors).toBeUndefined();
   const reminder = async () => (await messages()).find((m) => m.key === `${workflowId}/reminder-1`)!;
-  expect(await reminder()).toMatchObject({ status: 'Suppressed', suppressedReason: expect.stringMatching(/^promise-to-pay: /) });
+  expect(await reminder()).toMatchObject({ status: 'Held', suppressedReason: expect.stringMatching(/^promise-to-pay: /) });
 
   // Reset to the workflow task before the promise was taken, leaving the promise out.
   const handle = stack.temporal.client.workflow.getHandle(workflowId);
   const runId = await resetInEngine(stack, workflowId, 'promise recorded for the wrong invoice', { finishEventId: await taskBefore(stack, workflowId, beforeUpdate), excludeUpdates: true });
   await eventually(() => state(invoiceId), (s) => s?.promisedUntil === null && s.step === 'waiting');
   const reconciliation = (await stack.api.contextFor(`Bearer ${testKeys[Role.Operator]}`)).services.runReconciliation;
-  await eventually(async () => (await reconciliation.recordRunsEndedInEngine(), reminder()), (m) => m.status !== 'Suppressed');
+  await eventually(async () => (await reconciliation.recordRunsEndedInEngine(), reminder()), (m) => m.suppressedReason === null);
   // Queued again, for the morning; the reset's entry names it.
   expect(await reminder()).toMatchObject({ sentAt: null, suppressedReason: null });
   const [entry] = (await sql<{ after: Record<string, unknown> }>`select after from audit_entry where action = 'playbook.reset-in-engine' and entity_id = ${workflowId}`.execute(stack.orm.em.fork().getKysely())).rows;

@@ -254,7 +254,7 @@ export type MessagePurpose =
 export type MessageStatus =
   /** The channel refused it; retried with back-off */
   | 'Failing'
-  /** Held for quiet hours in the customer's time zone, or, chasing payment, until a promise to pay ends or its run's earlier reminder has gone out (waitsFor names it) */
+  /** Held for quiet hours in the customer's time zone, or, chasing payment, until a promise to pay ends or its run's earlier reminder has gone out (waitsFor names it); also a reminder a promise to pay held back while its run goes on (suppressedReason names the promise): the run sends it again if the promise lapses unpaid */
   | 'Held'
   /** Waits for the next delivery round */
   | 'Pending'

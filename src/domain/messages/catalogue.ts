@@ -88,6 +88,11 @@ export const PROPOSAL_ANSWERED = 'proposal-answered: the customer accepted it be
 /** Why a message chasing payment, still queued, was held back: the customer promised to pay (the reason adds by when). */
 export const PROMISED_TO_PAY = 'promise-to-pay';
 
+/** A message a promise to pay held back (its run sends it again if the promise lapses unpaid), by its reason. */
+export function heldByPromise(suppressedReason: string | null | undefined): boolean {
+  return suppressedReason?.startsWith(`${PROMISED_TO_PAY}:`) ?? false;
+}
+
 /** Who reads a message of `template`: the customer unless the catalogue says it is a team's task (a template since removed counts as the customer's). */
 export function audienceOf(template: string): MessageAudience {
   return templateCatalogue[template]?.audience ?? 'customer';

@@ -9,6 +9,11 @@ describe('messageStatus', () => {
     expect(messageStatus({ suppressedAt: now, attempts: 0, sendAfter: later }, now, 8)).toBe('suppressed');
   });
 
+  it('says held for a reminder a promise to pay holds back while its run goes on', () => {
+    expect(messageStatus({ suppressedAt: now, attempts: 0, heldByPromise: true }, now, 8)).toBe('held');
+    expect(messageStatus({ sentAt: now, suppressedAt: now, attempts: 1, heldByPromise: true }, now, 8)).toBe('sent');
+  });
+
   it('tells a refused message waiting for its retry from one held for quiet hours', () => {
     expect(messageStatus({ attempts: 1, lastError: '550 mailbox unavailable', sendAfter: later }, now, 8)).toBe('failing');
     expect(messageStatus({ attempts: 0, sendAfter: later }, now, 8)).toBe('held');

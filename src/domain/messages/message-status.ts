@@ -11,17 +11,19 @@ export interface MessageProgress {
   refusedAt?: Date | null;
   /** When delivery found its hand-over to the channel interrupted (it may have gone out). */
   interruptedAt?: Date | null;
+  /** Held back by a promise to pay while its run goes on: the run sends it again if the promise lapses unpaid. */
+  heldByPromise?: boolean;
 }
 
 /**
  * Sent; suppressed by a guard or discarded by a person (never to be sent); undeliverable
  * (the channel refused it for good, or `maxAttempts` times, or its hand-over was interrupted and it
  * may have gone out: it waits for a person to retry or discard it); failing (refused, retried with back-off); held (quiet hours in the customer's time
- * zone, the end of a promise to pay, or an earlier reminder of its run); or pending (waits for the next delivery round).
+ * zone, the end of a promise to pay, or an earlier reminder of its run; also one a promise to pay held back while its run goes on); or pending (waits for the next delivery round).
  */
 export function messageStatus(m: MessageProgress, now: Date, maxAttempts: number): MessageStatus {
   if (m.sentAt) return 'sent';
-  if (m.suppressedAt) return 'suppressed';
+  if (m.suppressedAt) return m.heldByPromise ? 'held' : 'suppressed';
   if (givenUp(m, maxAttempts)) return 'undeliverable';
   if (m.attempts > 0 && m.lastError) return 'failing';
   if (m.sendAfter && m.sendAfter > now) return 'held';

@@ -31,7 +31,7 @@ export class MessageResolver {
   }
 
   @Allow(Role.Operator)
-  @Mutation(() => MessageType, { description: 'Gives a message not yet sent up for good, with a reason: it is never sent; audited' })
+  @Mutation(() => MessageType, { description: 'Gives a message not yet sent up for good, with a reason: it is never sent (also a reminder a promise to pay holds back, which its run would send again if the promise lapsed unpaid); audited' })
   discardMessage(@Arg('id', () => ID) id: string, @Arg('reason') reason: string, @Ctx() ctx: GraphQLContext): Promise<MessageView> {
     return ctx.services.undeliverable.discard(id, reason, ctx.caller!.id);
   }

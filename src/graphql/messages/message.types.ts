@@ -30,7 +30,10 @@ registerEnumType(MessageStatus, {
     Suppressed: { description: 'A guard said no (customer left, no consent, contact budget, open complaint, its invoice paid meanwhile), or a person discarded it: never sent' },
     Undeliverable: { description: 'The channel refused it for good, or until delivery gave up, or its hand-over was interrupted (it may have gone out): it waits for a person to retry or discard it' },
     Failing: { description: 'The channel refused it; retried with back-off' },
-    Held: { description: "Held for quiet hours in the customer's time zone, or, chasing payment, until a promise to pay ends or its run's earlier reminder has gone out (waitsFor names it)" },
+    Held: {
+      description:
+        "Held for quiet hours in the customer's time zone, or, chasing payment, until a promise to pay ends or its run's earlier reminder has gone out (waitsFor names it); also a reminder a promise to pay held back while its run goes on (suppressedReason names the promise): the run sends it again if the promise lapses unpaid",
+    },
     Pending: { description: 'Waits for the next delivery round' },
   },
 });
@@ -73,7 +76,7 @@ export class MessageType {
   @Field(() => Date, { nullable: true, description: 'Held until then (quiet hours, the next retry, the end of a promise to pay, or the next look at the earlier reminder it waits for)' })
   sendAfter!: Date | null;
 
-  @Field(() => String, { nullable: true, description: 'Why a guard suppressed it' })
+  @Field(() => String, { nullable: true, description: 'Why a guard suppressed it, or (Held) the promise to pay that holds it back' })
   suppressedReason!: string | null;
 
   @Field(() => Int, { description: 'Hand-overs to the channel so far, an interrupted one included (a message refused for good shows the attempts really made)' })

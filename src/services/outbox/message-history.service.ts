@@ -4,6 +4,8 @@ import { sql } from 'kysely';
 import { outstandingMinorSql } from '../facts/invoice-facts.js';
 import { messageStatus, type MessageStatus } from '../../domain/messages/message-status.js';
 import { renderIfKnown } from '../../domain/messages/templates.js';
+import { heldByPromise } from '../../domain/messages/catalogue.js';
+import { stepMessageKeyParts } from '../../domain/playbooks/run-id.js';
 import { OutboxMessage } from '../../entities/index.js';
 import { ChildPager } from '../common/child-pages.js';
 import { mapPage, type Page, type PageArgs } from '../common/pagination.js';
@@ -40,6 +42,8 @@ export class MessageHistoryService {
   private readonly pager: ChildPager<OutboxMessage>;
   /** What is open now on each invoice, for the messages naming it that have not gone yet: batched over a page of customers. */
   private readonly openNow: DataLoader<string, number>;
+  /** Whether each run goes on (its record not ended), for the messages a promise to pay held back: batched likewise. */
+  private readonly runGoesOn: DataLoader<string, boolean>;
 
   constructor(
     private readonly em: EntityManager,
@@ -62,6 +66,11 @@ export class MessageHistoryService {
       const open = new Map(rows.map((r) => [r.id, Number(r.open)]));
       return ids.map((id) => open.get(id) ?? 0);
     });
+    this.runGoesOn = new DataLoader(async (workflowIds) => {
+      const { rows } = await sql<{ workflow_id: string }>`select workflow_id from playbook_run where workflow_id = any(${[...workflowIds]}::text[]) and finished_at is null`.execute(this.em.getKysely());
+      const going = new Set(rows.map((r) => r.workflow_id));
+      return workflowIds.map((id) => going.has(id));
+    });
   }
 
   /** The customer's messages with their texts as rendered for this customer (name and language). */
@@ -73,16 +82,24 @@ export class MessageHistoryService {
         ? { name: customer.name, locale: customer.locale }
         : this.customers.find(customer.id).then((c) => ({ name: c?.name ?? '', locale: c?.locale ?? 'en' }));
     const [page, readBy] = await Promise.all([this.pager.page(customer.id, args), reader]);
-    const payloads = new Map(await Promise.all(page.edges.map(async ({ node }) => [node.id, await this.payloadAsNow(node)] as const)));
-    return mapPage(page, (m) => messageView(m, readBy, now, this.maxAttempts, this.currency, payloads.get(m.id)));
+    const still = new Map(
+      await Promise.all(
+        page.edges.map(async ({ node }) => {
+          const promised = Boolean(node.suppressedAt) && heldByPromise(node.suppressedReason) && (await this.runGoesOn.load(stepMessageKeyParts(node.idempotencyKey).workflowId));
+          return [node.id, { heldByPromise: promised, payload: await this.payloadAsNow(node, promised) }] as const;
+        }),
+      ),
+    );
+    return mapPage(page, (m) => messageView(m, readBy, now, this.maxAttempts, this.currency, still.get(m.id)));
   }
 
   /**
-   * A message not sent yet that names what is open on its invoice shows what is open now, as delivery will write it
-   * when it goes (a part payment may have come since): what a person reads out on the phone is what the customer gets.
+   * A message not sent yet (or held back by a promise to pay, to go if it lapses) that names what is open on its invoice
+   * shows what is open now, as delivery will write it when it goes (a part payment may have come since): what a person
+   * reads out on the phone is what the customer gets.
    */
-  private async payloadAsNow(m: OutboxMessage): Promise<Record<string, unknown>> {
-    if (m.sentAt || m.suppressedAt || !m.invoice || typeof m.payload.openMinor !== 'number') return m.payload;
+  private async payloadAsNow(m: OutboxMessage, promised: boolean): Promise<Record<string, unknown>> {
+    if (m.sentAt || (m.suppressedAt && !promised) || !m.invoice || typeof m.payload.openMinor !== 'number') return m.payload;
     return { ...m.payload, openMinor: await this.openNow.load(m.invoice.id) };
   }
 }
@@ -98,11 +115,14 @@ export function readerOf(m: Pick<OutboxMessage, 'sentName' | 'sentLocale'>, read
   return { name: m.sentName ?? reader.name, locale: m.sentLocale ?? reader.locale };
 }
 
-/** The message as histories and queues show it, its texts rendered for its reader (`readerOf`), from `payload` (its own unless told). */
-export function messageView(m: OutboxMessage, current: Reader, now: Date, maxAttempts: number, currency: string, payload = m.payload): MessageView {
+/**
+ * The message as histories and queues show it, its texts rendered for its reader (`readerOf`), from `payload` (its own
+ * unless told); `heldByPromise`: a promise to pay holds it back while its run goes on.
+ */
+export function messageView(m: OutboxMessage, current: Reader, now: Date, maxAttempts: number, currency: string, { payload = m.payload, heldByPromise: promised = false }: { payload?: Record<string, unknown>; heldByPromise?: boolean } = {}): MessageView {
   const reader = readerOf(m, current);
   const { subject, text } = renderIfKnown(m.template, reader.name, payload, reader.locale, currency);
-  const status = messageStatus(m, now, maxAttempts);
+  const status = messageStatus({ ...m, heldByPromise: promised }, now, maxAttempts);
   return {
     id: m.id,
     customerId: m.customer.id,
@@ -115,7 +135,8 @@ export function messageView(m: OutboxMessage, current: Reader, now: Date, maxAtt
     status,
     createdAt: m.createdAt,
     sentAt: m.sentAt ?? null,
-    sendAfter: m.sendAfter ?? null,
+    // Held by a promise: when it goes is the run's to say once the promise lapses, not a quiet-hours time it had before.
+    sendAfter: promised ? null : (m.sendAfter ?? null),
     suppressedReason: m.suppressedReason ?? null,
     attempts: m.attempts,
     lastError: m.lastError ?? null,

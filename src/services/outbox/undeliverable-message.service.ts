@@ -11,7 +11,7 @@ import { reasonProblem } from '../../domain/text.js';
 import { givenUp } from '../../domain/messages/message-status.js';
 import { bookSentReminder } from './sent-reminder.js';
 import { lookAgainAtWaiters } from './waiting-messages.js';
-import { untilPaidTemplates } from '../../domain/messages/catalogue.js';
+import { heldByPromise, untilPaidTemplates } from '../../domain/messages/catalogue.js';
 import { promiseEndsAt, type PaymentPromisePolicy } from '../../domain/playbooks/fair-reminder.js';
 import { stepMessageKey, stepMessageKeyParts } from '../../domain/playbooks/run-id.js';
 import { overtakenSql } from '../facts/outbox-facts.js';
@@ -60,8 +60,9 @@ export class UndeliverableMessageService {
       // Only one delivery gave up on: one still being tried keeps its back-off and its count (a retry would reset them).
       if (!givenUp(message, this.maxAttempts)) {
         const now = new Date();
-        const when =
-          message.attempts > 0
+        const when = heldByPromise(message.suppressedReason)
+          ? 'is not refused: a promise to pay holds it back, and its run sends it again if the promise lapses unpaid'
+          : message.attempts > 0
             ? 'is still being tried: delivery tries it again after its back-off'
             : message.waitsFor
               ? `is not refused now: it waits for ${message.waitsFor}`
@@ -123,7 +124,10 @@ export class UndeliverableMessageService {
     });
   }
 
-  /** Gives a message up for good (it is never sent), with the reason shown where it was suppressed. */
+  /**
+   * Gives a message up for good (it is never sent), with the reason shown where it was suppressed; also one a promise to
+   * pay held back, which its run would otherwise send again if the promise lapsed unpaid.
+   */
   async discard(id: string, reason: string, actor: string): Promise<MessageView> {
     const why = reason.trim();
     const problem = reasonProblem(why, 'Discarding a message needs a reason');
@@ -141,7 +145,8 @@ export class UndeliverableMessageService {
     return this.em.transactional(async (em) => {
       const message = await em.findOne(OutboxMessage, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
       if (!message) throw new OutboxException(OutboxExceptionCode.NotFound, `No message ${id}`, { id, field: 'id' });
-      if (message.sentAt || message.suppressedAt) {
+      // One a promise to pay held back is not settled: its run may send it again.
+      if (message.sentAt || (message.suppressedAt && !heldByPromise(message.suppressedReason))) {
         throw new OutboxException(OutboxExceptionCode.Settled, `Message ${id} was ${message.sentAt ? 'sent' : 'suppressed'} already`, { id, suppressedReason: message.suppressedReason ?? null });
       }
       await change(message, em);
