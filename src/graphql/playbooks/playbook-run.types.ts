@@ -65,7 +65,7 @@ export class PlaybookRunType {
   })
   outcome!: string | null;
 
-  @Field(() => Date, { nullable: true, complexity: LIVE_STATE_COMPLEXITY, description: 'When the current wait ends' })
+  @Field(() => Date, { nullable: true, complexity: LIVE_STATE_COMPLEXITY, description: 'When the current wait ends; null once the run has ended' })
   deadline!: Date | null;
 
   @Field(() => Int, { nullable: true, complexity: LIVE_STATE_COMPLEXITY, description: 'Version of the policy the run follows' })
@@ -141,21 +141,24 @@ export class PlaybookRunType {
     const fixIssue = state && 'escalations' in state ? (state as FixIssueState) : null;
     const review = state && 'proposal' in state ? (state as AccountReviewState) : null;
     const appreciation = state && 'offerCode' in state ? (state as AppreciationState) : null;
+    const status = runStatus(view.record?.status ?? null, view.state, view.record?.finishedAt ?? null);
+    // An ended run waits for nothing and holds no promise, whatever its last state says (a cancel stops it mid-wait).
+    const ended = status !== RunStatus.Running;
     return {
       id: view.workflowId,
       workflowId: view.workflowId,
       playbook: view.playbook,
       customerId: view.customerId,
-      status: runStatus(view.record?.status ?? null, view.state, view.record?.finishedAt ?? null),
+      status,
       step: state?.step ?? null,
       outcome: state?.outcome ?? record?.outcome ?? null,
-      deadline: state?.deadline ? new Date(state.deadline) : null,
+      deadline: state?.deadline && !ended ? new Date(state.deadline) : null,
       policyVersion: state?.policyVersion ?? null,
       loyaltyBand: fairReminder?.loyaltyBand ?? null,
       remindersSent: fairReminder?.remindersSent ?? null,
       feesChargedMinor: fairReminder?.feesChargedMinor ?? null,
       feesWaivedMinor: fairReminder?.feesWaivedMinor ?? null,
-      promisedUntil: fairReminder ? promiseHolding(fairReminder) : null,
+      promisedUntil: fairReminder && !ended ? promiseHolding(fairReminder) : null,
       // Runs started before promises were taken have no brokenPromises.
       brokenPromises: fairReminder ? (fairReminder.brokenPromises ?? 0) : null,
       topic: fixIssue?.topic ?? null,
