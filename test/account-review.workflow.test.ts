@@ -303,6 +303,11 @@ it('ends at once for a profitable account, and the sweep reviews a loss-making o
   // The run records itself in its first step, a moment after the sweep started it.
   await eventually(() => stack.orm.em.fork().count(PlaybookRun, { workflowId: accountReviewWorkflowId(losing) }), (n) => n === 1);
   expect(await sweep('playbook-triggers/review-2')).toMatchObject({ 'loss-making': 0 });
+  // The same ID in capitals names the same run: no second review beside it, and the review is found (QA 51 F1).
+  const shouted = await stack.gql(StartAccountReviewDocument, { customerId: losing.toUpperCase() }, Role.Operator);
+  expect(shouted.data!.startAccountReview).toMatchObject({ id: accountReviewWorkflowId(losing), customerId: losing });
+  expect(await review(losing.toUpperCase())).toMatchObject({ id: accountReviewWorkflowId(losing) });
+  expect(await stack.orm.em.fork().count(PlaybookRun, { customer: losing })).toBe(1);
 
   // Fix first: a loss-making account whose persistent issue is being fixed is reviewed once it is fixed, not before.
   const owed = await account('Ove', { band: 'loss-making' });

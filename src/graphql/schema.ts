@@ -5,6 +5,7 @@ import { ApiKeyResolver } from './auth/api-key.resolver.js';
 import { CallerResolver } from './auth/caller.resolver.js';
 import { AuditResolver } from './audit/audit.resolver.js';
 import { authChecker } from './auth/allow.js';
+import { CanonicalIds } from './canonical-ids.js';
 import { InvoiceResolver } from './billing/invoice.resolver.js';
 import { CampaignMemberResolver, CampaignResolver } from './campaigns/campaign.resolver.js';
 import { ComplaintResolver } from './complaints/complaint.resolver.js';
@@ -28,7 +29,7 @@ import { validateArgs } from './validate-args.js';
 export const resolvers = [CustomerResolver, ComplaintResolver, InvoiceResolver, ImportResolver, ImportRowsResolver, PlaybookResolver, FixCaseResolver, ScoreResolver, ScoringResolver, ScoreBandChangeResolver, SegmentResolver, CampaignResolver, CampaignMemberResolver, OfferResolver, FairnessReportResolver, OperationsStatusResolver, AuditResolver, ApiKeyResolver, CallerResolver, MessageResolver, MessageTemplateResolver, CurrencyResolver] as const;
 
 export function createSchema(): Promise<GraphQLSchema> {
-  return buildSchema({ resolvers, authChecker, validateFn: validateArgs });
+  return buildSchema({ resolvers, authChecker, validateFn: validateArgs, globalMiddlewares: [CanonicalIds] });
 }
 
 /** The SDL checked in at schema/schema.graphql, sorted so diffs stay readable. */
