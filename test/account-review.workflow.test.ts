@@ -265,6 +265,9 @@ it("refuses a decision sent in the Temporal UI whose reasonEntry names no audit 
   expect(await eventually(() => review(customerId), (s) => s?.step === 'done')).toMatchObject({ outcome: 'offboarded', offboardingApproved: true, decidedBy: 'ops-anna', decisionReason: 'loss-making, agreed with sales' });
   const notice = await stack.orm.em.fork().findOneOrFail(AuditEntry, { action: 'customer.offboarding', entityId: customerId });
   expect(notice).toMatchObject({ actor: 'ops-anna', after: { status: 'offboarding', workflowId, reason: 'loss-making, agreed with sales' } });
+  // Erased, the customer's review no longer serves the reason typed there, which only the run's history keeps (QA 51 F6).
+  expect((await stack.gql(EraseCustomerDocument, { id: customerId, reason: 'Art. 17 request' }, Role.Admin)).errors).toBeUndefined();
+  expect(await review(customerId)).toMatchObject({ decidedBy: 'ops-anna', decisionReason: '[erased]' });
   await recordHistory(workflowId, 'account-review-reason-entry-refused');
 }, 60_000);
 

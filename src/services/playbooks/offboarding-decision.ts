@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { ERASED_MENTION } from '../../domain/customers/personal-mentions.js';
 import { isUuid } from '../../domain/ids.js';
 import type { OffboardingDecision } from '../../domain/playbooks/account-review.js';
 
@@ -25,7 +26,15 @@ async function decisionEntry(em: EntityManager, workflowId: string, entryId: str
  * Temporal UI. Null when the entry is not (yet) there: the API records it as the run takes the decision.
  */
 export async function decisionReason(em: EntityManager, workflowId: string, decision: OffboardingDecision): Promise<string | null> {
-  if (decision.reasonEntry === undefined || !isUuid(decision.reasonEntry)) return decision.reason ?? null;
+  if (decision.reasonEntry === undefined || !isUuid(decision.reasonEntry)) {
+    if (decision.reason == null) return null;
+    // Typed in the Temporal UI, it is kept only in the run's history, which an erasure cannot scrub: not served once the customer is erased.
+    const [run] = await em.execute<{ erased: boolean }[]>(
+      `select c.status = 'erased' as erased from playbook_run r join customer c on c.id = r.customer_id where r.workflow_id = ?`,
+      [workflowId],
+    );
+    return run?.erased ? ERASED_MENTION : decision.reason;
+  }
   return (await decisionEntry(em, workflowId, decision.reasonEntry))?.reason ?? null;
 }
 
