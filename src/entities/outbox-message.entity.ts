@@ -7,7 +7,6 @@ import { Invoice } from './invoice.entity.js';
 
 export enum MessageChannel {
   Email = 'email',
-  Sms = 'sms',
   Letter = 'letter',
   /** A task for a person to call the customer. */
   Call = 'call',

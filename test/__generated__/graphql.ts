@@ -235,16 +235,14 @@ export type IssueApiKeyInput = {
   role: Role;
 };
 
-/** E-mail, SMS, letter, or a call task for a person */
+/** E-mail, letter, or a call task for a person */
 export type MessageChannel =
   /** A task for a person to call the customer (or for a team about them); nothing is sent to the customer */
   | 'Call'
   /** An e-mail to the customer's address */
   | 'Email'
-  /** A letter by post (e.g. the collections handover) */
-  | 'Letter'
-  /** A text message to the customer's phone */
-  | 'Sms';
+  /** A letter by post (the collections handover), handed to the team at once, with the customer's reference to post it to the address the billing system holds */
+  | 'Letter';
 
 /** Service messages go despite a marketing opt-out; marketing needs consent and fits the contact budget */
 export type MessagePurpose =

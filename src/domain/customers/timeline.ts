@@ -66,7 +66,7 @@ const capitalised = (text: string) => text.charAt(0).toUpperCase() + text.slice(
 /** An invoice as the customer and the billing system name it: its number, else the start of its ID. */
 const invoiceNamed = (f: CustomerEventFacts, invoiceId: string | null) => `invoice ${invoiceRef({ invoiceNumber: f.invoiceNumber ?? null, invoiceId })}`;
 const invoice = (f: CustomerEventFacts, money: (minor: number) => string) => `${invoiceNamed(f, f.ref)} (${money(f.amountMinor ?? 0)})`;
-const channels: Record<string, string> = { email: 'E-mail', sms: 'SMS', letter: 'Letter', call: 'Call task' };
+const channels: Record<string, string> = { email: 'E-mail', letter: 'Letter', call: 'Call task' };
 
 function paidWhen(daysLate: number): string {
   if (daysLate <= 0) return 'on time';

@@ -6,11 +6,10 @@ import { connectionOf } from '../common/connection.js';
 
 registerEnumType(MessageChannel, {
   name: 'MessageChannel',
-  description: 'E-mail, SMS, letter, or a call task for a person',
+  description: 'E-mail, letter, or a call task for a person',
   valuesConfig: {
     Email: { description: "An e-mail to the customer's address" },
-    Sms: { description: "A text message to the customer's phone" },
-    Letter: { description: 'A letter by post (e.g. the collections handover)' },
+    Letter: { description: "A letter by post (the collections handover), handed to the team at once, with the customer's reference to post it to the address the billing system holds" },
     Call: { description: 'A task for a person to call the customer (or for a team about them); nothing is sent to the customer' },
   },
 });
