@@ -236,6 +236,19 @@ it('sends call tasks to the team, and each message once when two workers deliver
   expect(received.filter((m) => m.to[0] === 'team@example.com')).toHaveLength(1);
 });
 
+it("hands a letter to the team at once, in the customer's quiet hours too, with the reference to find their postal address by (QA 53 F6)", async () => {
+  const id = await customer({ timeZone: 'Asia/Tokyo' });
+  await orm.em.fork().nativeUpdate(Customer, { id }, { externalRef: 'CRM-7731' });
+  await enqueue(id, 'run-12/handover', MessagePurpose.Service, MessageChannel.Letter, { template: 'collections-handover', payload: { invoiceRef: 'INV-9', amountMinor: 7_500, currency: 'EUR' } });
+  // 23:00 in Tokyo: posted in the morning, it reaches them days later anyway.
+  expect(await deliver(new Date('2026-11-24T14:00:00Z'))).toMatchObject({ sent: 1, deferred: 0 });
+  expect(received).toHaveLength(1);
+  expect(received[0].to).toEqual(['team@example.com']);
+  const text = received[0].raw.replace(/=\r?\n/g, '');
+  expect(text).toMatch(/reference CRM-7731/);
+  expect(text).toMatch(/Post this letter to the customer's postal address in the billing system \(reference CRM-7731\)/);
+});
+
 it('stops marketing at once when the customer opts out after the message was written, and still sends service messages', async () => {
   const id = await customer({ marketingConsent: true });
   await enqueue(id, 'campaign-9/send', MessagePurpose.Marketing);

@@ -27,6 +27,8 @@ export interface ContactRequest {
   audience?: MessageAudience;
   /** When the playbook wants to send. */
   at: Date;
+  /** A letter: handed at once to whoever posts it, it reaches the customer days later, so their quiet hours do not hold it. */
+  byPost?: boolean;
   customer: {
     /** The customer's personal data was erased: nobody is left to write to, not even for service. */
     erased: boolean;
@@ -59,7 +61,7 @@ export function decideContact(policy: ContactPolicy, request: ContactRequest): C
   const { customer } = request;
   if (customer.erased) return { allowed: false, reason: 'erased', detail: "the customer's personal data was erased: no contact of any kind" };
   if (request.audience === 'team') return { allowed: true, sendAt: request.at, reason: "a task for the company's team, not held for quiet hours or the contact budget (they are the customer's)" };
-  const sendAt = nextSendTime(request.at, customer.timeZone, policy.quietHours);
+  const sendAt = request.byPost ? request.at : nextSendTime(request.at, customer.timeZone, policy.quietHours);
   const when = sendAt === request.at ? 'now' : `at ${sendAt.toISOString()} (after quiet hours in ${customer.timeZone})`;
   if (request.purpose === 'service') return { allowed: true, sendAt, reason: `service message, sent ${when}` };
 

@@ -6,7 +6,7 @@ import type { MoneyPolicy } from '../../domain/money.js';
 import { audienceOf, INVOICE_PAID, INVOICE_CANCELLED, PROMISED_TO_PAY, untilPaidTemplates } from '../../domain/messages/catalogue.js';
 import { messageLanguage, renderMessage } from '../../domain/messages/templates.js';
 import { unsubscribeUrl, withUnsubscribeFooter, type UnsubscribeLinks } from '../../domain/messages/unsubscribe-link.js';
-import { MessagePurpose, OutboxMessage, type MessageChannel } from '../../entities/index.js';
+import { MessageChannel, MessagePurpose, OutboxMessage } from '../../entities/index.js';
 import { bookSentReminder } from './sent-reminder.js';
 import { stepMessageKey, stepMessageKeyParts } from '../../domain/playbooks/run-id.js';
 import { AuditService } from '../audit/audit.service.js';
@@ -44,6 +44,7 @@ type DueRow = {
   name: string;
   email: string;
   phone: string | null;
+  external_ref: string | null;
   time_zone: string;
   locale: string;
   erased: boolean;
@@ -142,7 +143,7 @@ export class DeliveryService {
     const since = new Date(now.getTime() - this.policies.delivery.contact.budgetPeriodMs);
     const [row]: DueRow[] = await em.execute(
       `select m.id, m.idempotency_key, m.invoice_id, m.customer_id, m.channel, m.purpose, m.template, m.payload, m.attempts,
-              c.name, c.email, c.phone, c.time_zone, c.locale, c.marketing_consent, c.status = 'erased' as erased, ${this.offboardedSql} as offboarded,
+              c.name, c.email, c.phone, c.external_ref, c.time_zone, c.locale, c.marketing_consent, c.status = 'erased' as erased, ${this.offboardedSql} as offboarded,
               ${this.openIssueSql} as has_open_issue,
               (select array_agg(x.sent_at) from outbox_message x
                 where x.customer_id = m.customer_id and x.purpose = 'marketing' and x.sent_at > ?) as recent_marketing,
@@ -163,6 +164,7 @@ export class DeliveryService {
       purpose: row.purpose,
       audience: audienceOf(row.template),
       at: now,
+      byPost: row.channel === MessageChannel.Letter,
       customer: {
         erased: row.erased,
         offboarded: row.offboarded,
@@ -210,7 +212,7 @@ export class DeliveryService {
       message = {
         idempotencyKey: row.idempotency_key,
         channel: row.channel,
-        to: { name: row.name, email: row.email, phone: row.phone },
+        to: { name: row.name, email: row.email, phone: row.phone, reference: row.external_ref },
         subject,
         text: link ? withUnsubscribeFooter(text, link, messageLanguage(row.template, row.locale)) : text,
         unsubscribeUrl: link,

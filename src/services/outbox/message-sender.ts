@@ -5,7 +5,8 @@ export interface RenderedMessage {
   /** The outbox idempotency key, also sent as the e-mail's Message-ID: a resend after a crash is recognisable. */
   idempotencyKey: string;
   channel: MessageChannel;
-  to: { name: string; email: string; phone: string | null };
+  /** `reference`: the customer's reference in the CRM and billing system, for a person to look them up (a letter's postal address). */
+  to: { name: string; email: string; phone: string | null; reference?: string | null };
   subject: string;
   text: string;
   /** Marketing only: the reader's one-click unsubscribe link (also at the end of `text`). */
