@@ -31,7 +31,7 @@ export class MessageRefusedError extends Error {
 }
 
 /**
- * A way out to customers (an e-mail gateway, SMS, a call list); a failure is thrown and retried
+ * A way out to customers (an e-mail gateway, a call list, a print service); a failure is thrown and retried
  * later, except a permanent `MessageRefusedError`, which waits for a person at once.
  */
 export interface MessageSender {
