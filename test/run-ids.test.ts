@@ -5,7 +5,7 @@ import { appreciationWorkflowId } from '../src/domain/playbooks/appreciation.js'
 import { fairReminderWorkflowId } from '../src/domain/playbooks/fair-reminder.js';
 import { fixIssueWorkflowId } from '../src/domain/playbooks/fix-issue.js';
 import { PROMISED_INVOICE } from '../src/services/facts/payment-promise-entries.js';
-import { appreciationRunIdSql, fairReminderRunIdSql, fairReminderRunOfSql, fixIssueRunIdSql, messageOfRunSql, newestOccurrenceFirstSql } from '../src/services/facts/run-ids.js';
+import { appreciationRunIdSql, fairReminderRunIdSql, fairReminderRunOfSql, fixIssueRunIdSql, messageOfRunSql, newestOccurrenceFirstSql, runPrefixOfKeySql } from '../src/services/facts/run-ids.js';
 import { occurrenceWorkflowId } from '../src/domain/playbooks/occurrence.js';
 import { stepMessageKey, stepMessageKeyParts } from '../src/domain/playbooks/run-id.js';
 
@@ -48,6 +48,11 @@ it("keys a run's step messages by its workflow ID, and finds them by it in SQL, 
   const again = occurrenceWorkflowId(workflowId, 2);
   expect(await ofRun(stepMessageKey(again, 'reminder-1'), workflowId)).toBe(false);
   expect(await ofRun(stepMessageKey(again, 'reminder-1'), again)).toBe(true);
+  // The same rule as the text the string queries use: a key's run prefix is its own run's (review 33).
+  const prefixOf = async (k: string) => (await sql<{ v: string }>`select ${sql.raw(runPrefixOfKeySql('k'))} as v from (select ${k}::text as k) x`.execute(db)).rows[0].v;
+  expect(await prefixOf(key)).toBe(stepMessageKey(workflowId, ''));
+  expect(await prefixOf(stepMessageKey(again, 'reminder-1'))).toBe(stepMessageKey(again, ''));
+  expect(await prefixOf(stepMessageKey(fixIssueWorkflowId(customer, 'late-delivery'), 'open-case'))).not.toBe(stepMessageKey(fixIssueWorkflowId(customer, 'late'), ''));
 });
 
 it("finds an invoice's reminder runs, later occurrences included, newest first, and no other invoice's", async () => {

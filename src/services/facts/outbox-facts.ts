@@ -1,3 +1,5 @@
+import { runPrefixOfKeySql } from './run-ids.js';
+
 /**
  * `givenUp` (domain/messages/message-status.ts) of the outbox message `alias`, as SQL text: refused
  * for good, its hand-over interrupted, or refused `maxAttempts` times (a policy's whole number,
@@ -16,6 +18,6 @@ export function givenUpSql(alias: string, maxAttempts: number): string {
  * (`<workflow id>/`, `stepMessageKey(workflowId, '')`) and the templates chasing payment (`untilPaidTemplates`).
  */
 export function overtakenSql(alias: string): string {
-  return `exists (select 1 from outbox_message s where s.customer_id = ${alias}.customer_id and starts_with(s.idempotency_key, ?)
+  return `exists (select 1 from outbox_message s where s.customer_id = ${alias}.customer_id and ${runPrefixOfKeySql('s.idempotency_key')} = ?
             and s.created_at > ${alias}.created_at and s.sent_at is not null and s.template in (?))`;
 }

@@ -40,3 +40,10 @@ export const fixIssueRunIdSql = (customerId: RawBuilder<unknown>, topic: RawBuil
  */
 export const messageOfRunSql = (key: RawBuilder<unknown>, workflowId: RawBuilder<unknown>) =>
   sql<boolean>`(starts_with(${key}, (${workflowId})::text || ${RUN_ID_SEPARATOR}::text) and strpos(substr(${key}, length((${workflowId})::text) + 2), ${RUN_ID_SEPARATOR}::text) = 0)`;
+
+/**
+ * The run prefix (`<workflow id>/`, `stepMessageKey(workflowId, '')`) of the message key column `key`, as SQL text: the key
+ * without its step, which has no separator in it. Compared with a run's prefix, it is that run's message and not a later
+ * occurrence's (`<workflow id>/<n>/<step>`), which a prefix match would take for one.
+ */
+export const runPrefixOfKeySql = (key: string) => `regexp_replace(${key}, '[^${RUN_ID_SEPARATOR}]*$', '')`;

@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { untilPaidTemplates } from '../../domain/messages/catalogue.js';
 import { stepMessageKey, stepMessageKeyParts } from '../../domain/playbooks/run-id.js';
+import { runPrefixOfKeySql } from '../facts/run-ids.js';
 
 /**
  * The run's later messages delivery holds for `message` (their `waitsFor`, behind a reminder a person or the run had to act
@@ -12,7 +13,7 @@ export async function lookAgainAtWaiters(em: EntityManager, message: { customerI
   const { workflowId } = stepMessageKeyParts(message.idempotencyKey);
   await em.execute(
     `update outbox_message set send_after = null
-      where customer_id = ? and starts_with(idempotency_key, ?) and created_at > ? and waits_for is not null and sent_at is null and suppressed_at is null`,
+      where customer_id = ? and ${runPrefixOfKeySql('idempotency_key')} = ? and created_at > ? and waits_for is not null and sent_at is null and suppressed_at is null`,
     [message.customerId, stepMessageKey(workflowId, ''), message.createdAt],
   );
 }

@@ -4,6 +4,7 @@ import { offboardingAnnouncementTemplates } from '../../domain/messages/catalogu
 import { stepMessageKey } from '../../domain/playbooks/run-id.js';
 import { Customer, CustomerStatus, MessageChannel } from '../../entities/index.js';
 import type { AuditService } from '../audit/audit.service.js';
+import { runPrefixOfKeySql } from '../facts/run-ids.js';
 import { OutboxService } from '../outbox/outbox.service.js';
 
 /** Why an offboarding's notice or help to switch, still queued, was not sent. */
@@ -43,7 +44,7 @@ export async function withdrawOffboarding(em: EntityManager, audit: AuditService
   // recorded, which may come later); one being handed over is waited for, and counts as read.
   await em.execute(
     `update outbox_message set suppressed_at = now(), suppressed_reason = ?
-      where customer_id = ? and starts_with(idempotency_key, ?) and template in (?) and sent_at is null and suppressed_at is null`,
+      where customer_id = ? and ${runPrefixOfKeySql('idempotency_key')} = ? and template in (?) and sent_at is null and suppressed_at is null`,
     [OFFBOARDING_WITHDRAWN, customer.id, stepMessageKey(input.workflowId, ''), [...offboardingAnnouncementTemplates]],
   );
   // A customer who read the notice is told it no longer stands (once per run).

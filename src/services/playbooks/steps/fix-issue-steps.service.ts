@@ -6,6 +6,7 @@ import { FixCase, FixCaseStatus, MessageChannel } from '../../../entities/index.
 import type { OutboxService } from '../../outbox/outbox.service.js';
 import type { CustomerRescoreService } from '../../scores/customer-rescore.service.js';
 import { complainedSinceFixed } from '../../facts/current-complaints.js';
+import { runPrefixOfKeySql } from '../../facts/run-ids.js';
 import { runStillRunning } from '../running-run.js';
 
 /** Why a word that the issue was fixed, still queued, was not sent. */
@@ -75,7 +76,7 @@ export class FixIssueSteps {
         [FixCaseStatus.Resolved, workflowId, FixCaseStatus.Open],
       );
       if (!fixed) return;
-      const [{ n }] = await em.execute<{ n: number }[]>(`select count(*)::int as n from outbox_message where customer_id = ? and template = 'issue-fixed' and starts_with(idempotency_key, ?)`, [
+      const [{ n }] = await em.execute<{ n: number }[]>(`select count(*)::int as n from outbox_message where customer_id = ? and template = 'issue-fixed' and ${runPrefixOfKeySql('idempotency_key')} = ?`, [
         fixed.customer_id,
         stepMessageKey(workflowId, ''),
       ]);
@@ -110,7 +111,7 @@ export class FixIssueSteps {
         { status: FixCaseStatus.Open, resolvedAt: null, confirmedAt: null, escalations: input.escalations, owner: input.owner },
       );
       // A word that it was fixed, not sent yet (quiet hours), would now be wrong.
-      await em.execute(`update outbox_message set suppressed_at = now(), suppressed_reason = ? where customer_id = ? and template = 'issue-fixed' and starts_with(idempotency_key, ?) and sent_at is null and suppressed_at is null`, [
+      await em.execute(`update outbox_message set suppressed_at = now(), suppressed_reason = ? where customer_id = ? and template = 'issue-fixed' and ${runPrefixOfKeySql('idempotency_key')} = ? and sent_at is null and suppressed_at is null`, [
         ISSUE_CAME_BACK,
         input.customerId,
         stepMessageKey(input.workflowId, ''),
