@@ -75,6 +75,22 @@ async function startedWith(workflowId: string): Promise<unknown[]> {
 }
 const runs = (customerId: string) => stack.orm.em.fork().count(PlaybookRun, { workflowId: appreciationWorkflowId(customerId, year) });
 
+/**
+ * A loyal customer whose thank-you, started by hand, waits for their open complaint while they withdraw
+ * their consent (the complaint is then resolved): the run asks again, finds no consent, a hold that does
+ * not pass, and ends not thanked. (A start by hand refuses a customer without consent.)
+ */
+async function consentWithdrawnWhileWaiting(name: string): Promise<string> {
+  const id = await customer(name, { tenureDays: 1200, band: 'loyal' });
+  const complaint = stack.orm.em.fork().create(Complaint, { customer: id, topic: 'delivery-delay', severity: ComplaintSeverity.Low, openedAt: new Date(Date.now() - DAY) });
+  await stack.orm.em.fork().persist(complaint).flush();
+  expect((await stack.gql(StartAppreciationDocument, { customerId: id }, Role.Marketer)).errors).toBeUndefined();
+  await eventually(() => stack.gql(AppreciationDocument, { customerId: id }, Role.Viewer).then((r) => r.data!.appreciation), (v) => v?.step === 'waiting');
+  await stack.orm.em.fork().nativeUpdate(Customer, { id }, { marketingConsent: false });
+  await stack.orm.em.fork().nativeUpdate(Complaint, { id: complaint.id }, { resolvedAt: new Date() });
+  return id;
+}
+
 it('thanks silent loyal customers from the sweep, once a year, with at least the best new-customer offer', async () => {
   const silent = await customer('Quiet', { tenureDays: 1200, band: 'loyal', contactedDaysAgo: 200 });
   const recent = await customer('Recent', { tenureDays: 1200, band: 'loyal', contactedDaysAgo: 10 });
@@ -132,7 +148,7 @@ it('thanks, welcomes and reviews only customers who have not left; an overdue in
   expect([marketing.allowed, marketing.reason, service.allowed]).toEqual([false, 'offboarded', true]);
 }, 60_000);
 
-it('refuses to thank by hand a customer of two months, or one not in the loyal band, and audits who thanked', async () => {
+it('refuses to thank by hand a customer of two months, one not in the loyal band, or one without marketing consent, and audits who thanked', async () => {
   const newcomer = await customer('Fresh', { tenureDays: 61, band: 'new' });
   const since = new Date(Date.now() - 61 * DAY).toISOString().slice(0, 10);
   expect((await stack.gql(StartAppreciationDocument, { customerId: newcomer }, Role.Marketer)).errors![0]).toMatchObject({
@@ -144,8 +160,18 @@ it('refuses to thank by hand a customer of two months, or one not in the loyal b
     message: `No appreciation for customer ${late}: payment-loyalty band is "at-risk"; appreciation is for "loyal"`,
     extensions: { code: 'CONFLICT', reason: 'PLAYBOOK_NOT_ELIGIBLE' },
   });
-  expect([await runs(newcomer), await runs(late)]).toEqual([0, 0]);
-  expect(await stack.orm.em.fork().count(OutboxMessage, { customer: { $in: [newcomer, late] } })).toBe(0);
+  // A thank-you is marketing: without consent the run would end at once, not thanked, and spend the thank-you of the year (QA 52 F1).
+  const unwilling = await customer('Unwilling', { tenureDays: 1200, band: 'loyal', marketingConsent: false });
+  expect((await stack.gql(StartAppreciationDocument, { customerId: unwilling }, Role.Marketer)).errors![0]).toMatchObject({
+    message: expect.stringMatching(new RegExp(`^No appreciation for customer ${unwilling}: no-consent: the customer has not agreed to marketing contact or opted out; a thank-you is marketing`)),
+    extensions: { code: 'CONFLICT', reason: 'PLAYBOOK_NOT_ELIGIBLE', customerId: unwilling, playbook: 'Appreciation' },
+  });
+  expect([await runs(newcomer), await runs(late), await runs(unwilling)]).toEqual([0, 0, 0]);
+  expect(await stack.orm.em.fork().count(OutboxMessage, { customer: { $in: [newcomer, late, unwilling] } })).toBe(0);
+  // Once they consent, they are thanked: the refusal used nothing up.
+  await stack.orm.em.fork().nativeUpdate(Customer, { id: unwilling }, { marketingConsent: true });
+  expect((await stack.gql(StartAppreciationDocument, { customerId: unwilling }, Role.Marketer)).errors).toBeUndefined();
+  expect(await stack.temporal.client.workflow.getHandle(appreciationWorkflowId(unwilling, year)).result()).toBe('thanked');
 
   const fond = await customer('Fond', { tenureDays: 800, band: 'loyal' });
   const workflowId = appreciationWorkflowId(fond, year);
@@ -181,9 +207,8 @@ it('waits to thank a customer whose complaint is open until it is resolved (fix 
   expect(await thankYous(complaining)).toBe(1);
   await recordHistory(appreciationWorkflowId(complaining, year), 'appreciation-waited-for-fix');
 
-  // No consent does not pass by itself: the run ends at once, not thanked, and writes nothing.
-  const noConsent = await customer('Unreachable', { tenureDays: 1200, band: 'loyal', marketingConsent: false });
-  expect((await stack.gql(StartAppreciationDocument, { customerId: noConsent }, Role.Marketer)).errors).toBeUndefined();
+  // No consent does not pass by itself: consent withdrawn while the run waits ends it, not thanked, and it writes nothing.
+  const noConsent = await consentWithdrawnWhileWaiting('Unreachable');
   expect(await stack.temporal.client.workflow.getHandle(appreciationWorkflowId(noConsent, year)).result()).toBe('not-thanked');
   expect(await view(noConsent)).toMatchObject({ status: 'Completed', outcome: 'not-thanked', offerCode: null, heldBack: expect.stringMatching(/^no-consent: /) });
   expect(await thankYous(noConsent)).toBe(0);
@@ -312,11 +337,10 @@ it("writes a thank-you when it goes at once: in the customer's quiet hours the r
 }, 60_000);
 
 it('thanks after all a customer whose thank-you ended not thanked, once an operator reset it and the run reconciliation recorded it running again', async () => {
-  const late = await customer('Late Consent', { tenureDays: 1200, band: 'loyal', marketingConsent: false });
+  const late = await consentWithdrawnWhileWaiting('Late Consent');
   const workflowId = appreciationWorkflowId(late, year);
-  expect((await stack.gql(StartAppreciationDocument, { customerId: late }, Role.Marketer)).errors).toBeUndefined();
   expect(await stack.temporal.client.workflow.getHandle(workflowId).result()).toBe('not-thanked');
-  // The customer gives consent; an operator resets the run to thank them after all.
+  // The customer gives consent again; an operator resets the run to thank them after all.
   await stack.orm.em.fork().nativeUpdate(Customer, { id: late }, { marketingConsent: true });
   await resetInEngine(stack, workflowId, 'consent given: thank them after all', { finishEventId: 'first' });
   // Its record still says completed: the thank-you waits (retried) instead of claiming an offer nobody was sent.

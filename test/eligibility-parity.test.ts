@@ -94,11 +94,11 @@ it('picks the same loss-making accounts for an account review by hand, in the sw
   expect({ swept, campaign, byHand }).toEqual({ swept: expected, campaign: expected, byHand: expected });
 }, 180_000);
 
-it('picks the same long-standing customers for a thank-you by hand and in the sweep; a campaign leaves the loyalty band to the marketer', async () => {
+it('picks the same long-standing customers who take marketing for a thank-you by hand and in the sweep; a campaign leaves the loyalty band to the marketer', async () => {
   const em = stack.orm.em.fork();
-  const cases = combinations({ tenureDays: [1200, 800], loyalty: ['loyal', 'regular', null], profitability: ['profitable', 'loss-making'] } as const);
+  const cases = combinations({ tenureDays: [1200, 800], loyalty: ['loyal', 'regular', null], profitability: ['profitable', 'loss-making'], consent: [true, false] } as const);
   const customers = cases.map((facts, i) => {
-    const c = em.create(Customer, { name: `Parity thanks ${i}`, email: `parity.thanks.${i}@example.com`, acquiredAt: day(facts.tenureDays), marketingConsent: true, timeZone: zoneAtNoon(new Date()) });
+    const c = em.create(Customer, { name: `Parity thanks ${i}`, email: `parity.thanks.${i}@example.com`, acquiredAt: day(facts.tenureDays), marketingConsent: facts.consent, timeZone: zoneAtNoon(new Date()) });
     const scores: Record<string, unknown> = { profitability: { value: facts.profitability === 'profitable' ? 5_000 : -14_000, band: facts.profitability, modelVersion: 'test', reasons: ['test'] } };
     if (facts.loyalty) scores['payment-loyalty'] = { value: 1, band: facts.loyalty, modelVersion: 'test', reasons: ['test'] };
     em.create(ScoreSnapshot, { customer: c, computedAt: new Date(), scores });
@@ -106,7 +106,7 @@ it('picks the same long-standing customers for a thank-you by hand and in the sw
   });
   await em.flush();
   const ids = customers.map(({ c }) => c.id);
-  const longStandingNotLosing = customers.filter(({ facts }) => facts.tenureDays >= policies.appreciation.minTenureDays && facts.profitability !== 'loss-making');
+  const longStandingNotLosing = customers.filter(({ facts }) => facts.tenureDays >= policies.appreciation.minTenureDays && facts.profitability !== 'loss-making' && facts.consent);
   const expected = longStandingNotLosing.filter(({ facts }) => facts.loyalty === 'loyal').map(({ c }) => c.id).sort();
   expect(expected).toHaveLength(1);
 

@@ -49,15 +49,21 @@ describe('playbook eligibility', () => {
   });
 
   it('thanks only customers of two years or more in a loyal payment band', () => {
-    expect(appreciationProblem({ acquiredAt: '2024-12-02', loyaltyBand: 'loyal', profitabilityBand: 'profitable' }, asOf, appreciationPolicy)).toBeNull();
-    expect(appreciationProblem({ acquiredAt: '2026-10-02', loyaltyBand: 'new', profitabilityBand: 'profitable' }, asOf, appreciationPolicy)).toBe('customer for 61 days (since 2026-10-02); appreciation needs 730 (2 years)');
-    expect(appreciationProblem({ acquiredAt: '2024-12-03', loyaltyBand: 'loyal', profitabilityBand: 'profitable' }, asOf, appreciationPolicy)).toMatch(/^customer for 729 days/);
-    expect(appreciationProblem({ acquiredAt: '2020-01-01', loyaltyBand: 'at-risk', profitabilityBand: 'profitable' }, asOf, appreciationPolicy)).toBe('payment-loyalty band is "at-risk"; appreciation is for "loyal"');
-    expect(appreciationProblem({ acquiredAt: '2020-01-01', loyaltyBand: null, profitabilityBand: 'profitable' }, asOf, appreciationPolicy)).toMatch(/not scored yet/);
+    expect(appreciationProblem({ acquiredAt: '2024-12-02', loyaltyBand: 'loyal', profitabilityBand: 'profitable', marketingConsent: true }, asOf, appreciationPolicy)).toBeNull();
+    expect(appreciationProblem({ acquiredAt: '2026-10-02', loyaltyBand: 'new', profitabilityBand: 'profitable', marketingConsent: true }, asOf, appreciationPolicy)).toBe('customer for 61 days (since 2026-10-02); appreciation needs 730 (2 years)');
+    expect(appreciationProblem({ acquiredAt: '2024-12-03', loyaltyBand: 'loyal', profitabilityBand: 'profitable', marketingConsent: true }, asOf, appreciationPolicy)).toMatch(/^customer for 729 days/);
+    expect(appreciationProblem({ acquiredAt: '2020-01-01', loyaltyBand: 'at-risk', profitabilityBand: 'profitable', marketingConsent: true }, asOf, appreciationPolicy)).toBe('payment-loyalty band is "at-risk"; appreciation is for "loyal"');
+    expect(appreciationProblem({ acquiredAt: '2020-01-01', loyaltyBand: null, profitabilityBand: 'profitable', marketingConsent: true }, asOf, appreciationPolicy)).toMatch(/not scored yet/);
   });
 
   it('thanks no loss-making account: it gets the account review, and an offer on top would deepen the loss', () => {
-    expect(appreciationProblem({ acquiredAt: '2020-01-01', loyaltyBand: 'loyal', profitabilityBand: 'loss-making' }, asOf, appreciationPolicy)).toBe('the account is loss-making: an account review, not a thank-you offer');
-    expect(appreciationProblem({ acquiredAt: '2020-01-01', loyaltyBand: 'loyal', profitabilityBand: null }, asOf, appreciationPolicy)).toBeNull();
+    expect(appreciationProblem({ acquiredAt: '2020-01-01', loyaltyBand: 'loyal', profitabilityBand: 'loss-making', marketingConsent: true }, asOf, appreciationPolicy)).toBe('the account is loss-making: an account review, not a thank-you offer');
+    expect(appreciationProblem({ acquiredAt: '2020-01-01', loyaltyBand: 'loyal', profitabilityBand: null, marketingConsent: true }, asOf, appreciationPolicy)).toBeNull();
+  });
+
+  it('thanks only customers who take marketing, as the sweep and a campaign: a run for one without consent would end at once and spend their thank-you of the year', () => {
+    expect(appreciationProblem({ acquiredAt: '2020-01-01', loyaltyBand: 'loyal', profitabilityBand: 'profitable', marketingConsent: false }, asOf, appreciationPolicy)).toMatch(
+      /^no-consent: the customer has not agreed to marketing contact or opted out; a thank-you is marketing/,
+    );
   });
 });

@@ -61,9 +61,11 @@ export function welcomeCheckProblem(customer: { acquiredAt: string }, today: Dat
 /**
  * A thank-you for loyalty: a customer for at least the policy's tenure, in a loyal payment band
  * (last scored), whose account does not lose money (it gets the account review's proposal, and a
- * thank-you offer on top would deepen the loss).
+ * thank-you offer on top would deepen the loss), and who takes marketing (as the sweep and a
+ * campaign pick them): a thank-you is marketing, so one without consent would have a run that
+ * ends at once, not thanked, and spends their thank-you of the year.
  */
-export function appreciationProblem(customer: { acquiredAt: string; loyaltyBand: string | null; profitabilityBand: string | null }, today: DateLike, policy: AppreciationPolicy): string | null {
+export function appreciationProblem(customer: { acquiredAt: string; loyaltyBand: string | null; profitabilityBand: string | null; marketingConsent: boolean }, today: DateLike, policy: AppreciationPolicy): string | null {
   const tenureDays = dayNumber(today) - dayNumber(customer.acquiredAt);
   if (tenureDays < policy.minTenureDays) {
     return `customer for ${tenureDays} days (since ${customer.acquiredAt}); appreciation needs ${policy.minTenureDays} (${Math.round(policy.minTenureDays / 365)} years)`;
@@ -72,5 +74,8 @@ export function appreciationProblem(customer: { acquiredAt: string; loyaltyBand:
     return `payment-loyalty band is ${customer.loyaltyBand ? `"${customer.loyaltyBand}"` : 'not scored yet'}; appreciation is for ${policy.loyaltyBands.map((b) => `"${b}"`).join(', ')}`;
   }
   if (customer.profitabilityBand === LOSS_MAKING) return 'the account is loss-making: an account review, not a thank-you offer';
+  if (!customer.marketingConsent) {
+    return 'no-consent: the customer has not agreed to marketing contact or opted out; a thank-you is marketing (started now, it would end at once, not thanked, and use up their thank-you of the year)';
+  }
   return null;
 }

@@ -41,7 +41,7 @@ export class PlaybookEligibilityService {
 
   async assertAppreciation(customer: Customer, policy: AppreciationPolicy): Promise<void> {
     const [loyaltyBand, profitabilityBand] = await this.scores.currentBands(customer.id, [ScoreKind.PaymentLoyalty, ScoreKind.Profitability]);
-    refuse(APPRECIATION, customer.id, appreciationProblem({ acquiredAt: customer.acquiredAt, loyaltyBand, profitabilityBand }, new Date(), policy));
+    refuse(APPRECIATION, customer.id, appreciationProblem({ acquiredAt: customer.acquiredAt, loyaltyBand, profitabilityBand, marketingConsent: customer.marketingConsent }, new Date(), policy));
   }
 }
 
