@@ -146,3 +146,43 @@ it('erasure leaves no copy of the e-mail address in a saved segment or campaign 
     [campaign.data!.createCampaign.id]: '[erased]',
   });
 }, 60_000);
+
+it('erases a saved search that is a part of the customer\'s address, name or phone only they have, and keeps a part others share (QA 52 F2)', async () => {
+  const tag = Math.random().toString(36).slice(2, 8);
+  const domain = `mail-${tag}.test`;
+  const e = em();
+  const customer = e.create(Customer, { name: `Ada Quill ${tag}`, email: `aq-${tag}@${domain}`, phone: `+45 20 ${tag.length}7 31 ${tag.length}9`, acquiredAt: '2026-01-01' });
+  // Another customer, with the same first name and a like mailbox at another domain.
+  e.create(Customer, { name: `Ada Byron ${tag}`, email: `ab-${tag}@elsewhere-${tag}.test`, acquiredAt: '2026-01-01' });
+  await e.flush();
+  const segment = async (search: string) => {
+    const saved = await stack.gql(CreateSegmentDocument, { input: { name: `Part ${Math.random().toString(36).slice(2, 10)}`, filter: { search } } }, Role.Marketer);
+    expect(saved.errors).toBeUndefined();
+    return saved.data!.createSegment.id;
+  };
+  // Parts only she has: the mailbox without its domain's end, the local part with its @, her surname, digits of her phone.
+  const hers = { mailbox: await segment(`aq-${tag}@mail`), localPart: await segment(`AQ-${tag}@`), surname: await segment(`quill ${tag}`), phone: await segment(`20 ${tag.length}7 31`) };
+  const campaign = await stack.gql(CreateCampaignDocument, { input: { name: `Just one ${tag}`, playbook: 'WelcomeCheck', filter: { search: `q-${tag}@${domain.slice(0, 6)}` } } }, Role.Marketer);
+  expect(campaign.errors).toBeUndefined();
+  // Shared parts: her domain (with or without its @: only she has it now, but a domain is many people's), and parts
+  // another customer has too (the mailboxes' common end, the first name).
+  const shared = { domain: await segment(domain), atDomain: await segment(`@${domain}`), mailboxEnd: await segment(`-${tag}@`), firstName: await segment(`ada `) };
+
+  expect((await stack.gql(EraseCustomerDocument, { id: customer.id, reason: 'Erasure request, ticket 3' }, Role.Admin)).errors).toBeUndefined();
+
+  const db = stack.orm.em.fork().getKysely();
+  const searches = async (ids: Record<string, string>) =>
+    Object.fromEntries(
+      await Promise.all(Object.entries(ids).map(async ([k, id]) => [k, (await sql<{ search: string }>`select filter ->> 'search' as search from segment where id = ${id}`.execute(db)).rows[0].search])),
+    );
+  expect(await searches(hers)).toEqual({ mailbox: '[erased]', localPart: '[erased]', surname: '[erased]', phone: '[erased]' });
+  expect(await searches(shared)).toEqual({ domain, atDomain: `@${domain}`, mailboxEnd: `-${tag}@`, firstName: 'ada' });
+  expect((await sql<{ search: string }>`select segment ->> 'search' as search from campaign where id = ${campaign.data!.createCampaign.id}`.execute(db)).rows[0].search).toBe('[erased]');
+  // Nor do the segments' and the campaign's audit entries keep them.
+  const leftovers: string[] = [];
+  for (const part of [`aq-${tag}`, `quill ${tag}`, `q-${tag}@`, `20 ${tag.length}7 31`]) {
+    const { rows } = await sql<{ row: string }>`select t::text as row from audit_entry t where t.entity_type in ('segment', 'campaign') and lower(t::text) like ${`%${part}%`}`.execute(db);
+    for (const r of rows) leftovers.push(r.row.slice(0, 200));
+  }
+  expect(leftovers).toEqual([]);
+}, 60_000);

@@ -14,13 +14,28 @@ const PERSONAL_FIELDS = `array['name', 'email', 'phone', 'timeZone', 'locale', '
 const ERASED_SEARCH = '[erased]';
 
 /**
- * Whether a saved search (SQL text expression) names the customer of the `who` CTE (every name,
- * e-mail and phone they had): equal to one of them, or holding one of their e-mail addresses. A
- * search for a domain or a word many share stays.
+ * Whether a saved search (SQL text expression) names the customer of the `who` CTE (their ID, and
+ * every name, e-mail and phone they had): equal to one of them, holding one of their e-mail
+ * addresses, or a part of one of them (the customers filter's search finds any part: a mailbox
+ * without its `.com`, the local part with its `@`, a surname, digits of a phone) unless the part is
+ * shared: it lies in the domain of their address (from the `@` on: a domain is many people's), or
+ * another customer's name, e-mail address or phone holds it too (it does not single them out).
  */
-const namesThem = (search: string) =>
-  `(lower(btrim(${search})) in (select lower(unnest(who.names || who.emails || who.phones)) from who) or exists (select 1 from who, unnest(who.emails) e where position(lower(e) in lower(${search})) > 0))`;
-const WHO = `with who as (select array(select jsonb_array_elements_text(?::jsonb)) as names, array(select jsonb_array_elements_text(?::jsonb)) as emails, array(select jsonb_array_elements_text(?::jsonb)) as phones)`;
+const namesThem = (search: string) => {
+  const s = `lower(btrim(${search}))`;
+  const partOfTheirs =
+    `exists (select 1 from who, unnest(who.names || who.phones) v where position(${s} in lower(v)) > 0)` +
+    ` or exists (select 1 from who, unnest(who.emails) e where position(${s} in lower(e)) > 0 and position(${s} in coalesce(substring(lower(e) from '@.*$'), '')) = 0)`;
+  // Found as the customers filter finds it (the expression of its trigram index); the search's own %, _ and backslash taken literally.
+  const anywhere = `'%' || replace(replace(replace(${s}, '\\', '\\\\'), '%', '\\%'), '_', '\\_') || '%'`;
+  const othersHaveIt =
+    `exists (select 1 from customer o, who where o.id <> who.id and (lower(o.name) || chr(10) || lower(o.email)) like ${anywhere})` +
+    ` or exists (select 1 from customer o, who where o.id <> who.id and position(${s} in lower(o.phone)) > 0)`;
+  return `(${s} in (select lower(unnest(who.names || who.emails || who.phones)) from who)
+    or exists (select 1 from who, unnest(who.emails) e where position(lower(e) in ${s}) > 0)
+    or (${s} <> '' and (${partOfTheirs}) and not (${othersHaveIt})))`;
+};
+const WHO = `with who as (select ?::uuid as id, array(select jsonb_array_elements_text(?::jsonb)) as names, array(select jsonb_array_elements_text(?::jsonb)) as emails, array(select jsonb_array_elements_text(?::jsonb)) as phones)`;
 
 
 /** Why the messages still queued for an erased customer were held back (the delivery guard's wording). */
@@ -93,7 +108,7 @@ export class CustomerErasureService {
           )) +
           (await this.eraseDecisionReasons(em, id)) +
           (await this.eraseReasonsNamingThem(em, id, who)) +
-          (await this.eraseSavedSearches(em, who)),
+          (await this.eraseSavedSearches(em, id, who)),
       };
       await em.execute(`update outbox_message set last_error = null, sent_name = null, sent_locale = null where customer_id = ? and (last_error is not null or sent_name is not null or sent_locale is not null)`, [id]);
       const before = { status: customer.status };
@@ -163,8 +178,8 @@ export class CustomerErasureService {
    * they have or had, say) keeps personal data: its search, and that of its audit entries,
    * becomes ERASED_SEARCH. Answers how many audit entries it changed.
    */
-  private async eraseSavedSearches(em: EntityManager, identity: Identity): Promise<number> {
-    const who = [JSON.stringify(identity.names), JSON.stringify(identity.emails), JSON.stringify(identity.phones)];
+  private async eraseSavedSearches(em: EntityManager, id: string, identity: Identity): Promise<number> {
+    const who = [id, JSON.stringify(identity.names), JSON.stringify(identity.emails), JSON.stringify(identity.phones)];
     await em.execute(`${WHO} update segment set filter = jsonb_set(filter, '{search}', to_jsonb(?::text)) where ${namesThem(`filter ->> 'search'`)}`, [...who, ERASED_SEARCH]);
     await em.execute(`${WHO} update campaign set segment = jsonb_set(segment, '{search}', to_jsonb(?::text)) where ${namesThem(`segment ->> 'search'`)}`, [...who, ERASED_SEARCH]);
     let scrubbed = 0;
