@@ -9,7 +9,7 @@ import { CHEAPER_TIER_REASON } from '../src/domain/scoring/profitability.js';
 import type { CampaignEngine } from '../src/services/engines/campaign-engine.js';
 import { CampaignEnrolmentService } from '../src/services/campaigns/campaign-enrolment.service.js';
 import { CampaignService } from '../src/services/campaigns/campaign.service.js';
-import { CampaignDocument, CampaignPreviewDocument, CreateCampaignDocument, UpdateCampaignDocument, type Playbook, type UpdateCampaignInput } from './__generated__/graphql.js';
+import { CampaignDocument, CampaignPreviewDocument, CreateCampaignDocument, LaunchCampaignDocument, UpdateCampaignDocument, type Playbook, type UpdateCampaignInput } from './__generated__/graphql.js';
 import { startTestStack, testKeys, type TestStack } from './support/stack.js';
 import { REPORTS_AT_ONCE, REPORTS_WAITING, ReportTurn } from '../src/graphql/limits.js';
 import type { ResolverData } from 'type-graphql';
@@ -281,4 +281,16 @@ it("counts an account review's offer as marketing: the contact guard holds it ba
     ]),
   });
   expect((await preview(draft.id))!.heldBack).toHaveLength(2);
+});
+
+it('refuses to launch an ended campaign again, saying that it has completed or been cancelled (QA 52 F3)', async () => {
+  for (const [status, says] of [['completed', 'has already completed'], ['cancelled', 'has been cancelled']] as const) {
+    const ended = await create(`Launched and ${status}`, 'Appreciation', `Nobody ${status}`);
+    await rows(sql`update campaign set status = ${status}::campaign_status where id = ${ended.id}::uuid`);
+    const refused = await stack.gql(LaunchCampaignDocument, { id: ended.id }, Role.Marketer);
+    expect(refused.errors![0]).toMatchObject({
+      message: `Campaign ${ended.id} ${says}: it cannot be launched again (to run it again, launch a copy)`,
+      extensions: { code: 'CONFLICT', reason: 'CAMPAIGN_WRONG_STATE', id: ended.id, status: status === 'completed' ? 'Completed' : 'Cancelled' },
+    });
+  }
 });

@@ -295,7 +295,8 @@ export class CampaignService {
   private async launchAgain(campaign: Campaign, at?: Date | null): Promise<CampaignView> {
     const { id, status } = campaign;
     if (status === CampaignStatus.Completed || status === CampaignStatus.Cancelled) {
-      throw new CampaignException(CampaignExceptionCode.WrongState, `Campaign ${id} has ${status}`, { id, status });
+      const ended = status === CampaignStatus.Completed ? 'has already completed' : 'has been cancelled';
+      throw new CampaignException(CampaignExceptionCode.WrongState, `Campaign ${id} ${ended}: it cannot be launched again (to run it again, launch a copy)`, { id, status });
     }
     if (at) throw new CampaignException(CampaignExceptionCode.WrongState, `Campaign ${id} was launched already (${status}): its start cannot move`, { id, status });
     // "Launch now" on a campaign waiting for its time would join that wait and change nothing: say so, rather than
