@@ -15,8 +15,11 @@ describe('account review', () => {
     expect(decisionProblem(state('awaiting-approval'), { approve: true, decidedBy: 'admin:1', reasonEntry: 'f0c6e8de-6d3c-4d39-9c2e-4f1b7d9b1a10' })).toBeNull();
     expect(decisionProblem(state('awaiting-approval'), { approve: true, decidedBy: 'admin:1', reasonEntry: ' ' })).toMatch(/reasonEntry must be the ID/);
     expect(decisionProblem(state('awaiting-approval'), { approve: true, decidedBy: 'admin:1', reasonEntry: 'because' })).toMatch(/reasonEntry must be the ID/);
-    // Once decided, a second decision (sent at the same moment) is refused.
-    expect(decisionProblem({ ...state('awaiting-approval'), decision: ok }, { ...ok, approve: false })).toMatch(/not awaiting/);
+    // Once decided, a second decision (sent at the same moment) is refused as one too many, not as one at the wrong step (QA 51 F7).
+    expect(decisionProblem({ ...state('awaiting-approval'), decision: ok }, { ...ok, approve: false })).toBe('an offboarding decision was already taken (approved): a review takes one decision');
+    expect(decisionProblem({ ...state('awaiting-approval'), decision: { ...ok, approve: false } }, ok)).toBe('an offboarding decision was already taken (rejected): a review takes one decision');
+    expect(decisionProblem({ ...state('offboarding'), decision: ok }, ok)).toMatch(/already taken \(approved\)/);
+    expect(decisionProblem(state('awaiting-answer'), ok)).toBe('the review is at step "awaiting-answer", not awaiting an offboarding decision');
     // Typed by hand in the Temporal UI: a string is no decision, "false" least of all.
     const typed = (decision: unknown) => decisionProblem(state('awaiting-approval'), decision as typeof ok);
     expect(typed({ ...ok, approve: 'false' })).toBe('the decision must say approve: true or false');
@@ -35,7 +38,9 @@ describe('account review', () => {
     const yes = { accepted: true };
     expect(answerProblem(state('awaiting-answer'), yes)).toBeNull();
     expect(answerProblem(state('awaiting-answer'), { accepted: false })).toBeNull();
-    expect(answerProblem({ ...state('awaiting-answer'), answer: 'accepted' }, yes)).toMatch(/not awaiting an answer/);
+    // A second answer sent at the same moment is refused as one too many, not as one at the wrong step (QA 51 F7).
+    expect(answerProblem({ ...state('awaiting-answer'), answer: 'accepted' }, yes)).toBe("the customer's answer was already taken (accepted): a proposal takes one answer");
+    expect(answerProblem({ ...state('awaiting-review'), answer: 'declined' }, yes)).toBe("the customer's answer was already taken (declined): a proposal takes one answer");
     expect(answerProblem(state('awaiting-review'), yes)).toBe('the review is at step "awaiting-review", not awaiting an answer to a proposal');
     expect(answerProblem(state('proposing'), yes)).toMatch(/not awaiting/);
   });

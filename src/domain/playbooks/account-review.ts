@@ -88,19 +88,23 @@ export interface ProposalAnswer {
 }
 
 /**
- * Why an answer to the proposal is not taken: none is awaited (or one was taken), or it is
+ * Why an answer to the proposal is not taken: one was taken already, none is awaited, or it is
  * not `{ accepted: true | false }` (sent by hand in the Temporal UI: "no" is no answer, and
  * must never apply a change).
  */
 export function answerProblem(state: AccountReviewState, answer: unknown): string | null {
   if (typeof (answer as Partial<ProposalAnswer> | null)?.accepted !== 'boolean') return 'the answer must be { "accepted": true } or { "accepted": false }';
-  if (state.step !== 'awaiting-answer' || state.answer !== null) return `the review is at step "${state.step}", not awaiting an answer to a proposal`;
+  // One sent at the same moment as another that was taken: the answer is given, not the step wrong.
+  if (state.answer !== null) return `the customer's answer was already taken (${state.answer}): a proposal takes one answer`;
+  if (state.step !== 'awaiting-answer') return `the review is at step "${state.step}", not awaiting an answer to a proposal`;
   return null;
 }
 
 /** Why an offboarding decision is refused before it reaches the run (validator of the update). */
 export function decisionProblem(state: AccountReviewState, decision: OffboardingDecision): string | null {
-  if (state.step !== 'awaiting-approval' || state.decision !== null) return `the review is at step "${state.step}", not awaiting an offboarding decision`;
+  // One sent at the same moment as another that was taken: the decision is made, not the step wrong.
+  if (state.decision !== null) return `an offboarding decision was already taken (${state.decision.approve ? 'approved' : 'rejected'}): a review takes one decision`;
+  if (state.step !== 'awaiting-approval') return `the review is at step "${state.step}", not awaiting an offboarding decision`;
   // Sent by hand in the Temporal UI, "false" (a string) must not approve an offboarding.
   if (typeof decision?.approve !== 'boolean') return 'the decision must say approve: true or false';
   if (typeof decision.decidedBy !== 'string' || !decision.decidedBy.trim()) return 'the decision needs the person who made it';
