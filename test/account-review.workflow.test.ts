@@ -41,7 +41,7 @@ import { recordHistory } from './support/histories.js';
 import { startTestStack, type TestStack } from './support/stack.js';
 import { resetInEngine, steeringAudited, temporalOperator } from './support/temporal-operator.js';
 import { zoneAtNoon, zoneAtTwoInTheMorning } from './support/time-zones.js';
-import { PROPOSAL_ANSWERED } from '../src/domain/messages/catalogue.js';
+import { PROPOSAL_ANSWERED, PROPOSAL_DECLINED } from '../src/domain/messages/catalogue.js';
 import { renderMessage } from '../src/domain/messages/templates.js';
 
 /** The account-review playbook on the real Temporal dev server, its waits shortened to seconds. */
@@ -116,6 +116,24 @@ it("holds back a proposal still queued for the customer's quiet hours once they 
     ['proposal', null, PROPOSAL_ANSWERED],
     ['proposal-confirmed', null, null],
   ]);
+  expect((await stack.gql(CancelPlaybookRunDocument, { workflowId, reason: 'test done' }, Role.Operator)).errors).toBeUndefined();
+}, 60_000);
+
+it("holds back a proposal still queued for the customer's quiet hours once they declined it: it does not ask them to accept it after their no (QA 51 F2)", async () => {
+  const customerId = await account('Noa', { band: 'loss-making' });
+  await stack.orm.em.fork().nativeUpdate(Customer, { id: customerId }, { timeZone: zoneAtTwoInTheMorning(new Date()) });
+  const workflowId = accountReviewWorkflowId(customerId);
+  await stack.gql(StartAccountReviewDocument, { customerId }, Role.Operator);
+  expect(await eventually(() => review(customerId), (s) => s?.step === 'awaiting-answer')).toMatchObject({ proposal: expect.stringMatching(/^tier-change: /) });
+  // The mutation answers once the run has acted on the no: the queued proposal is held back by then.
+  const answered = await stack.gql(AnswerAccountProposalDocument, { customerId, accepted: false }, Role.Operator);
+  expect(answered.data!.answerAccountProposal).toMatchObject({ answer: 'declined', step: 'awaiting-review' });
+  const steps = await stack.orm.em.fork().find(OutboxMessage, { idempotencyKey: { $like: `${workflowId}/%` } }, { orderBy: { idempotencyKey: 'asc' } });
+  expect(steps.map((m) => [m.idempotencyKey.slice(workflowId.length + 1), m.sentAt, m.suppressedReason])).toEqual([['proposal', null, PROPOSAL_DECLINED]]);
+  // The customer answered it: not a proposal that never reached them, for the person deciding later.
+  expect(await review(customerId)).toMatchObject({ answer: 'declined', heldBack: null });
+  expect(await stack.orm.em.fork().findOneOrFail(Customer, { id: customerId })).toMatchObject({ serviceTier: 'premium' });
+  await recordHistory(workflowId, 'account-review-declined-proposal-held-back');
   expect((await stack.gql(CancelPlaybookRunDocument, { workflowId, reason: 'test done' }, Role.Operator)).errors).toBeUndefined();
 }, 60_000);
 

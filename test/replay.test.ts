@@ -60,6 +60,7 @@ it('replays every recorded playbook history against the current workflow code', 
       'account-review-proposal-after-quiet-hours.json',
       'fix-issue-recurred-unheard.json',
       'account-review-reason-entry-refused.json',
+      'account-review-declined-proposal-held-back.json',
     ]),
   );
   expect(results.filter((r) => !r.ok)).toEqual([]);

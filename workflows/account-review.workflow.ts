@@ -20,7 +20,7 @@ import { playbookStepOptions } from './activity-options.js';
 
 // Its steps rescore the account and write the proposal: a minute an attempt.
 const activityOptions = { ...playbookStepOptions, startToCloseTimeout: '1 minute' } as const;
-const { recordRunStarted, recordRunOutcome, auditSteeringFromOutside, reviewProfitability, reasonEntryProblem, withdrawOffboarding } = proxyActivities<PlaybookRunActivities & AccountReviewActivities>(activityOptions);
+const { recordRunStarted, recordRunOutcome, auditSteeringFromOutside, reviewProfitability, reasonEntryProblem, withdrawOffboarding, declineAccountChange } = proxyActivities<PlaybookRunActivities & AccountReviewActivities>(activityOptions);
 /** The steps that tell the customer or change the account: a cancel lets one under way finish first. */
 const accountSteps = sideEffectSteps<Pick<AccountReviewActivities, 'proposeAccountChange' | 'applyAccountChange' | 'startOffboarding' | 'completeOffboarding'>>(activityOptions);
 
@@ -143,6 +143,10 @@ async function accountReviewSteps({ customerId, policy }: AccountReviewInput): P
     if (state.answer === 'accepted') {
       enter('applying', 'The customer accepted the proposal');
       await applyAccountChange({ workflowId, customerId, proposal: state.proposal });
+    } else if (state.answer === 'declined' && patched('declined-proposal-held-back')) {
+      // A no taken while the proposal is still queued (the customer's quiet hours) holds it back: it is not to ask them to accept it
+      // afterwards. Still at step awaiting-answer, so answerProposal answers once it is held back.
+      await declineAccountChange({ workflowId });
     }
   }
 

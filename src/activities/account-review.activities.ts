@@ -14,6 +14,10 @@ export function createAccountReviewActivities(services: () => WorkerServices) {
     applyAccountChange(input: { workflowId: string; customerId: string; proposal: Proposal }): Promise<void> {
       return reviews().apply(input);
     },
+    /** The customer declined the proposal: one still queued (their quiet hours) is held back. */
+    declineAccountChange(input: { workflowId: string }): Promise<void> {
+      return reviews().decline(input);
+    },
     /** Why a decision's reasonEntry is refused: it names no audit entry of this run's decision (made up in the Temporal UI); null when it does, or there is none. */
     reasonEntryProblem(input: { workflowId: string; decision: OffboardingDecision }): Promise<string | null> {
       return reviews().reasonEntryProblem(input);

@@ -85,6 +85,12 @@ export const INVOICE_PAID = 'invoice-paid: the invoice was paid; nothing chasing
 export const INVOICE_CANCELLED = 'invoice-cancelled: the invoice was cancelled; nothing is owed on it';
 /** Why an account review's proposal, still queued (the customer's quiet hours), was held back: the customer accepted it before it went, and the confirmation says what was agreed. */
 export const PROPOSAL_ANSWERED = 'proposal-answered: the customer accepted it before it went; the confirmation says what was agreed';
+/** Why an account review's proposal, still queued (the customer's quiet hours), was held back: the customer declined it before it went, so it does not ask them to accept it after their no. */
+export const PROPOSAL_DECLINED = 'proposal-declined: the customer declined it before it went';
+/** A proposal held back because the customer answered it before it went (accepted or declined): it did not fail to reach them, they answered it. */
+export function proposalAnsweredBeforeItWent(suppressedReason: string | null | undefined): boolean {
+  return suppressedReason === PROPOSAL_ANSWERED || suppressedReason === PROPOSAL_DECLINED;
+}
 /** Why a message chasing payment, still queued, was held back: the customer promised to pay (the reason adds by when). */
 export const PROMISED_TO_PAY = 'promise-to-pay';
 

@@ -1,4 +1,4 @@
-import { PROPOSAL_ANSWERED } from '../messages/catalogue.js';
+import { PROPOSAL_ANSWERED, PROPOSAL_DECLINED } from '../messages/catalogue.js';
 import { accountReviewWorkflowId, answerProblem, decisionProblem, proposalHeldBackAtDelivery, type AccountReviewState } from './account-review.js';
 import { RUN_CANCELLED, RUN_ENDED } from './run-status.js';
 
@@ -31,7 +31,7 @@ describe('account review', () => {
   it('tells a proposal delivery held back (it never reached the customer) from one answered before it went or held back by the run stopping', () => {
     expect(proposalHeldBackAtDelivery('no-consent: the customer opted out')).toBe('no-consent: the customer opted out');
     expect(proposalHeldBackAtDelivery('held back')).toBe('held back');
-    for (const taken of [null, PROPOSAL_ANSWERED, RUN_ENDED, RUN_CANCELLED]) expect(proposalHeldBackAtDelivery(taken)).toBeNull();
+    for (const taken of [null, PROPOSAL_ANSWERED, PROPOSAL_DECLINED, RUN_ENDED, RUN_CANCELLED]) expect(proposalHeldBackAtDelivery(taken)).toBeNull();
   });
 
   it("takes the customer's answer only while the proposal awaits one, and only once", () => {

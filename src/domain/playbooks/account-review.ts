@@ -2,7 +2,7 @@ import { days } from '../policies/duration.js';
 import type { PlaybookStateSummary } from './run-state.js';
 import { runId } from './run-id.js';
 import { isUuid } from '../ids.js';
-import { PROPOSAL_ANSWERED } from '../messages/catalogue.js';
+import { proposalAnsweredBeforeItWent } from '../messages/catalogue.js';
 import { heldBackByRunStop } from './run-status.js';
 
 /**
@@ -116,9 +116,9 @@ export function decisionProblem(state: AccountReviewState, decision: Offboarding
 /**
  * Why the proposal never reached the customer, held back at delivery (an opt-out, a complaint
  * before it went): its message's reason for being held back (null: not held back). Null as well
- * when the customer accepted it before it went (the confirmation went instead), or when the run's
+ * when the customer answered it before it went (accepted: the confirmation went instead; or declined), or when the run's
  * stop held it back (a reset run asks again; a cancelled one has ended): an answer is taken then.
  */
 export function proposalHeldBackAtDelivery(heldBack: string | null): string | null {
-  return heldBack === null || heldBack === PROPOSAL_ANSWERED || heldBackByRunStop.includes(heldBack) ? null : heldBack;
+  return heldBack === null || proposalAnsweredBeforeItWent(heldBack) || heldBackByRunStop.includes(heldBack) ? null : heldBack;
 }

@@ -13,7 +13,7 @@ import { WELCOME_CHECK } from '../../domain/playbooks/welcome-check.js';
 import { AuditEntry, Customer, FixCase, FixCaseStatus, OutboxMessage, PlaybookRun } from '../../entities/index.js';
 import { latestOccurrence, occurrenceOf } from '../../domain/playbooks/occurrence.js';
 import { CANCELLED_OUTCOME, RUN_CANCELLED, RUN_ENDED, heldBackByRunStop, runEndedInEngine, type EndedInEngine } from '../../domain/playbooks/run-status.js';
-import { offboardingAnnouncementTemplates, PROMISED_TO_PAY, PROPOSAL_ANSWERED, runEndTemplates, untilPaidTemplates, untilRunEndsTemplates } from '../../domain/messages/catalogue.js';
+import { offboardingAnnouncementTemplates, PROMISED_TO_PAY, proposalAnsweredBeforeItWent, runEndTemplates, untilPaidTemplates, untilRunEndsTemplates } from '../../domain/messages/catalogue.js';
 import type { AuditService } from '../audit/audit.service.js';
 import { ChildPager } from '../common/child-pages.js';
 import type { Page, PageArgs } from '../common/pagination.js';
@@ -590,11 +590,11 @@ export class PlaybookRunService {
 
   /**
    * Why the message a run's step wrote was held back; null when it went, waits to go, or was never
-   * written, or when the customer answered it before it went (the confirmation went instead).
+   * written, or when the customer answered it before it went (accepted: the confirmation went instead; or declined).
    */
   async heldBackStepMessage(workflowId: string, step: string): Promise<string | null> {
     const message = await this.em.findOne(OutboxMessage, { idempotencyKey: stepMessageKey(workflowId, step), suppressedAt: { $ne: null } }, { fields: ['suppressedReason'] });
-    return !message || message.suppressedReason === PROPOSAL_ANSWERED ? null : (message.suppressedReason ?? 'held back');
+    return !message || proposalAnsweredBeforeItWent(message.suppressedReason) ? null : (message.suppressedReason ?? 'held back');
   }
 
   /** Why a person decided on an offboarding (decisionReason). */

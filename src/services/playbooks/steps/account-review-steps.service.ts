@@ -4,7 +4,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { writeWhenItGoes } from '../../../domain/guards/contact-guard.js';
 import { proposalHeldBackAtDelivery, type OffboardingCompletion, type OffboardingDecision, type OffboardingStart, type Proposal } from '../../../domain/playbooks/account-review.js';
 import { ScoreKind } from '../../../domain/scoring/score-kind.js';
-import { PROPOSAL_ANSWERED } from '../../../domain/messages/catalogue.js';
+import { PROPOSAL_ANSWERED, PROPOSAL_DECLINED } from '../../../domain/messages/catalogue.js';
 import { stepMessageKey } from '../../../domain/playbooks/run-id.js';
 import { Customer, CustomerExport, CustomerStatus, MessageChannel, MessagePurpose, Offer, OfferAudience, OutboxMessage, ServiceTier } from '../../../entities/index.js';
 import { customerDocument } from '../../customers/customer-data-export.service.js';
@@ -108,6 +108,18 @@ export class AccountReviewSteps {
         }
       }
       await this.outbox.enqueueStep(em, input, 'proposal-confirmed', { channel: MessageChannel.Email, template: 'account-proposal-confirmed', payload: { proposal: input.proposal } });
+    });
+  }
+
+  /**
+   * The customer said no: a proposal still queued (the customer's quiet hours) is held back, so it
+   * does not ask them to accept it after their no was recorded. Nothing else changes.
+   */
+  async decline(input: { workflowId: string }): Promise<void> {
+    await this.em.transactional(async (em) => {
+      if (!(await runStillRunning(em, input.workflowId))) return;
+      const proposal = await em.findOne(OutboxMessage, { idempotencyKey: stepMessageKey(input.workflowId, 'proposal') }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      if (proposal && !proposal.sentAt && !proposal.suppressedAt) Object.assign(proposal, { suppressedAt: new Date(), suppressedReason: PROPOSAL_DECLINED });
     });
   }
 
