@@ -73,7 +73,11 @@ it('an account review cancelled during the offboarding notice sets the customer 
     { actor: expect.stringMatching(/^operator:/), before: { status: 'offboarding' }, after: { status: 'active', reason: 'the customer upgraded; keep the account', workflowId } },
   ]);
   // Told that the notice no longer stands: not held back with the run's queued messages as its cancel is recorded.
-  expect(await eventually(() => message('offboarding-withdrawn'), (m) => Boolean(m?.sentAt), 30_000)).toMatchObject({ template: 'offboarding-withdrawn', suppressedAt: null });
+  const withdrawn = await eventually(() => message('offboarding-withdrawn'), (m) => Boolean(m?.sentAt), 30_000);
+  expect(withdrawn).toMatchObject({ template: 'offboarding-withdrawn', suppressedAt: null });
+  // It names the day the notice named: the customer's own (UTC here), written with the notice (QA 51 F3).
+  const { noticeEndsAt } = (await message('notice'))!.payload as { noticeEndsAt: string };
+  expect(withdrawn!.payload).toEqual({ noticeEndsAt, noticeEndsOn: noticeEndsAt.slice(0, 10) });
   // Once only: the customer is no longer offboarding by this run.
   expect(await withdrawOffboardingOnCancel(stack.orm.em.fork(), new AuditService(), { workflowId, customerId })).toBe(false);
   expect(await withdrawals(customerId)).toHaveLength(1);
@@ -82,7 +86,14 @@ it('an account review cancelled during the offboarding notice sets the customer 
 }, 120_000);
 
 it('an account review terminated in the Temporal UI during the notice sets the customer active again once the reconciliation records the end', async () => {
-  const { customerId, workflowId } = await accountUnderNotice('Tess');
+  // A customer whose calendar day at the end of the notice is not UTC's: 12 hours behind it before 11:00 UTC, 14 hours ahead after.
+  const behind = new Date().getUTCHours() < 11;
+  const { customerId, workflowId } = await accountUnderNotice('Tess', behind ? 'Etc/GMT+12' : 'Pacific/Kiritimati');
+  // The notice names the day the run offboards them on, as their calendar has it (QA 51 F3).
+  const { deadline } = (await review(customerId))!;
+  const theirDay = new Date(Date.parse(deadline!) + (behind ? -12 : 14) * 3_600_000).toISOString().slice(0, 10);
+  expect(theirDay).not.toBe(deadline!.slice(0, 10));
+  expect((await stack.orm.em.fork().findOneOrFail(OutboxMessage, { idempotencyKey: `${workflowId}/notice` })).payload).toEqual({ noticeEndsAt: deadline, noticeEndsOn: theirDay });
   await stack.temporal.client.workflow.getHandle(workflowId).terminate('started for the wrong account');
   await eventually(async () => (await reconcile(), record(workflowId)), (r) => r.status === 'terminated');
   expect(await status(customerId)).toBe('active');

@@ -73,7 +73,7 @@ export const germanTemplates: Record<string, Template> = {
   'account-proposal-confirmed': (name, p) => ({ subject: 'Erledigt: Ihre Änderung', text: `${hello(name)}wie vereinbart: ${proposalText(p)}. Vielen Dank.${regards}` }),
   'offboarding-notice': (name, p, write) => ({
     subject: 'Unser Vertrag endet',
-    text: `${hello(name)}wir haben entschieden, unseren Vertrag zum ${write.day(String(p.noticeEndsAt ?? ''))} zu beenden. Bis dahin läuft alles wie gewohnt weiter. Wir helfen Ihnen beim Wechsel, schicken eine Schlussrechnung und geben Ihnen alle Ihre Daten.${regards}`,
+    text: `${hello(name)}wir haben entschieden, unseren Vertrag zum ${write.day(String(p.noticeEndsOn ?? p.noticeEndsAt ?? ''))} zu beenden. Bis dahin läuft alles wie gewohnt weiter. Wir helfen Ihnen beim Wechsel, schicken eine Schlussrechnung und geben Ihnen alle Ihre Daten.${regards}`,
   }),
   'offboarding-switch-help': (name) => ({
     subject: 'Hilfe beim Wechsel',
@@ -81,7 +81,7 @@ export const germanTemplates: Record<string, Template> = {
   }),
   'offboarding-withdrawn': (name, p, write) => ({
     subject: 'Unser Vertrag läuft weiter',
-    text: `${hello(name)}bitte betrachten Sie unsere Mitteilung, dass unser Vertrag zum ${write.day(String(p.noticeEndsAt ?? ''))} endet, als gegenstandslos: Er läuft weiter wie bisher, und für Sie ändert sich nichts. Bei Fragen antworten Sie einfach, und eine Person meldet sich.${regards}`,
+    text: `${hello(name)}bitte betrachten Sie unsere Mitteilung, dass unser Vertrag zum ${write.day(String(p.noticeEndsOn ?? p.noticeEndsAt ?? ''))} endet, als gegenstandslos: Er läuft weiter wie bisher, und für Sie ändert sich nichts. Bei Fragen antworten Sie einfach, und eine Person meldet sich.${regards}`,
   }),
   'offboarding-data-export': (name, p) => ({
     subject: 'Ihre Daten',

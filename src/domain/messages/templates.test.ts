@@ -46,6 +46,16 @@ describe('message templates', () => {
     expect(renderMessage('offboarding-notice', 'Bob', { noticeEndsAt: '2027-01-31T00:00:00.000Z' }, 'de-AT', 'EUR').text).toMatch(/Vertrag zum 31\. Januar 2027 zu beenden/);
   });
 
+  it("names the end of the notice as the customer's own day (noticeEndsOn), not the UTC day of the instant it ends; a notice queued before names the UTC day as it did (QA 51 F3)", () => {
+    const inLosAngeles = { noticeEndsAt: '2026-12-05T00:37:53.725Z', noticeEndsOn: '2026-12-04' };
+    expect(renderMessage('offboarding-notice', 'Bob', inLosAngeles, 'en', 'EUR').text).toMatch(/end our contract on 4 December 2026\./);
+    expect(renderMessage('offboarding-notice', 'Bob', inLosAngeles, 'de', 'EUR').text).toMatch(/Vertrag zum 4\. Dezember 2026 zu beenden/);
+    expect(renderMessage('offboarding-withdrawn', 'Bob', inLosAngeles, 'en', 'EUR').text).toMatch(/would end on 4 December 2026:/);
+    expect(renderMessage('offboarding-withdrawn', 'Bob', inLosAngeles, 'de', 'EUR').text).toMatch(/zum 4\. Dezember 2026 endet/);
+    expect(renderMessage('offboarding-notice', 'Bob', { noticeEndsAt: inLosAngeles.noticeEndsAt }, 'en', 'EUR').text).toMatch(/end our contract on 5 December 2026\./);
+    expect(renderMessage('offboarding-withdrawn', 'Bob', { noticeEndsAt: inLosAngeles.noticeEndsAt }, 'en', 'EUR').text).toMatch(/would end on 5 December 2026:/);
+  });
+
   it('shows a fee in the currency it was charged in, written with the message, whatever the setting is now', () => {
     expect(renderMessage('reminder-standard-2', 'Bob', { invoiceId: 'x', feeMinor: 500, currency: 'EUR' }, 'en', 'USD').text).toMatch(/fee of €5\.00 applies/);
     // A message written before messages carried their currency, or with a malformed one: the setting's.

@@ -65,7 +65,7 @@ export const templates: Record<string, Template> = {
   'account-proposal-confirmed': (name, p) => ({ subject: 'Done: your change', text: `Hello ${name},\n\nas agreed: ${proposalText(p)}. Thank you.\n\nKind regards` }),
   'offboarding-notice': (name, p, write) => ({
     subject: 'Our contract will end',
-    text: `Hello ${name},\n\nwe have decided to end our contract on ${write.day(String(p.noticeEndsAt ?? ''))}. Until then everything continues as usual. We will help you switch, send a final invoice, and give you all your data.\n\nKind regards`,
+    text: `Hello ${name},\n\nwe have decided to end our contract on ${write.day(String(p.noticeEndsOn ?? p.noticeEndsAt ?? ''))}. Until then everything continues as usual. We will help you switch, send a final invoice, and give you all your data.\n\nKind regards`,
   }),
   'offboarding-switch-help': (name) => ({ subject: 'Help with switching', text: `Hello ${name},\n\nhere is what you need to move to another provider; reply and a person will help you with every step.\n\nKind regards` }),
   'account-offer-accepted': (name, p) => ({
@@ -75,7 +75,7 @@ export const templates: Record<string, Template> = {
   'offboarding-final-invoice': (name) => ({ subject: `Final invoice for ${name}`, text: 'The notice period has ended: please issue the final invoice (no closing fees).' }),
   'offboarding-withdrawn': (name, p, write) => ({
     subject: 'Our contract continues',
-    text: `Hello ${name},\n\nplease disregard our notice that our contract would end on ${write.day(String(p.noticeEndsAt ?? ''))}: it continues as before, and nothing changes for you. If you have questions, reply and a person will answer.\n\nKind regards`,
+    text: `Hello ${name},\n\nplease disregard our notice that our contract would end on ${write.day(String(p.noticeEndsOn ?? p.noticeEndsAt ?? ''))}: it continues as before, and nothing changes for you. If you have questions, reply and a person will answer.\n\nKind regards`,
   }),
   'offboarding-data-export': (name, p) => ({
     subject: 'Your data',

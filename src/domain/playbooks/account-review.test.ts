@@ -1,5 +1,5 @@
 import { PROPOSAL_ANSWERED, PROPOSAL_DECLINED } from '../messages/catalogue.js';
-import { accountReviewWorkflowId, answerProblem, decisionProblem, proposalHeldBackAtDelivery, type AccountReviewState } from './account-review.js';
+import { accountReviewWorkflowId, answerProblem, decisionProblem, noticeEndDay, proposalHeldBackAtDelivery, type AccountReviewState } from './account-review.js';
 import { RUN_CANCELLED, RUN_ENDED } from './run-status.js';
 
 const state = (step: AccountReviewState['step']): AccountReviewState => ({ customerId: 'c', step, proposal: null, answer: null, profitabilityMinor: -100, decision: null, outcome: null, policyVersion: 1, deadline: null });
@@ -49,6 +49,18 @@ describe('account review', () => {
     for (const typed of [undefined, null, {}, { accepted: 'no' }, { accepted: 'true' }, { accept: true }, { accepted: 1 }, 'yes']) {
       expect(answerProblem(state('awaiting-answer'), typed)).toBe('the answer must be { "accepted": true } or { "accepted": false }');
     }
+  });
+
+  it("names the day the notice ends as the customer's own calendar day, where the run offboards them then (QA 51 F3)", () => {
+    // Approved at 11:37 in Los Angeles: the notice ends at 00:37 UTC on 5 December, which is still 4 December there.
+    expect(noticeEndDay('2026-12-05T00:37:53.725Z', 'America/Los_Angeles')).toBe('2026-12-04');
+    expect(noticeEndDay('2026-12-05T00:37:53.725Z', 'UTC')).toBe('2026-12-05');
+    // East of UTC the day may be a later one than UTC's.
+    expect(noticeEndDay('2026-12-04T19:22:00.000Z', 'Asia/Tokyo')).toBe('2026-12-05');
+    expect(noticeEndDay('2026-12-04T19:22:00.000Z', 'Europe/Berlin')).toBe('2026-12-04');
+    // Summer time counts: 23:30 UTC on 30 June is 1:30 on 1 July in Berlin (UTC+2), 19:30 on 30 June in New York (UTC-4).
+    expect(noticeEndDay('2027-06-30T23:30:00.000Z', 'Europe/Berlin')).toBe('2027-07-01');
+    expect(noticeEndDay('2027-06-30T23:30:00.000Z', 'America/New_York')).toBe('2027-06-30');
   });
 
   it('names a run by customer', () => {

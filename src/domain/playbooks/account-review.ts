@@ -2,6 +2,7 @@ import { days } from '../policies/duration.js';
 import type { PlaybookStateSummary } from './run-state.js';
 import { runId } from './run-id.js';
 import { isUuid } from '../ids.js';
+import { dayIn } from '../billing/paid-day.js';
 import { proposalAnsweredBeforeItWent } from '../messages/catalogue.js';
 import { heldBackByRunStop } from './run-status.js';
 
@@ -75,6 +76,16 @@ export interface AccountReviewState extends PlaybookStateSummary {
   outcome: AccountReviewOutcome | null;
   policyVersion: number;
   deadline: string | null;
+}
+
+/**
+ * The day the notice ends as the customer reads it: their own calendar day (`timeZone`) at the
+ * instant the run offboards them, written into the notice's payload (`noticeEndsOn`). Its UTC day
+ * would promise a customer west of UTC a day more than they get (the run offboards them on the
+ * day before it, their time).
+ */
+export function noticeEndDay(noticeEndsAt: string, timeZone: string): string {
+  return dayIn(timeZone, new Date(noticeEndsAt));
 }
 
 /** The first review of a customer; a later one (after the cooldown) is an occurrence of it, `<base>/2`, ... (occurrence.ts). */

@@ -47,10 +47,10 @@ export async function withdrawOffboarding(em: EntityManager, audit: AuditService
       where customer_id = ? and ${runPrefixOfKeySql('idempotency_key')} = ? and template in (?) and sent_at is null and suppressed_at is null`,
     [OFFBOARDING_WITHDRAWN, customer.id, stepMessageKey(input.workflowId, ''), [...offboardingAnnouncementTemplates]],
   );
-  // A customer who read the notice is told it no longer stands (once per run).
+  // A customer who read the notice is told it no longer stands (once per run), naming the day it named (noticeEndsOn: their own day; a notice written without it named noticeEndsAt's UTC day).
   const [notice] = await em.execute<{ payload: Record<string, unknown> }[]>(`select payload from outbox_message where idempotency_key = ? and sent_at is not null`, [stepMessageKey(input.workflowId, 'notice')]);
   if (notice) {
-    await new OutboxService().enqueueStep(em, input, 'offboarding-withdrawn', { channel: MessageChannel.Email, template: 'offboarding-withdrawn', payload: { noticeEndsAt: notice.payload.noticeEndsAt } });
+    await new OutboxService().enqueueStep(em, input, 'offboarding-withdrawn', { channel: MessageChannel.Email, template: 'offboarding-withdrawn', payload: { noticeEndsAt: notice.payload.noticeEndsAt, ...(notice.payload.noticeEndsOn ? { noticeEndsOn: notice.payload.noticeEndsOn } : {}) } });
   }
   return true;
 }

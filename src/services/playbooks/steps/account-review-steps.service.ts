@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { writeWhenItGoes } from '../../../domain/guards/contact-guard.js';
-import { proposalHeldBackAtDelivery, type OffboardingCompletion, type OffboardingDecision, type OffboardingStart, type Proposal } from '../../../domain/playbooks/account-review.js';
+import { noticeEndDay, proposalHeldBackAtDelivery, type OffboardingCompletion, type OffboardingDecision, type OffboardingStart, type Proposal } from '../../../domain/playbooks/account-review.js';
 import { ScoreKind } from '../../../domain/scoring/score-kind.js';
 import { PROPOSAL_ANSWERED, PROPOSAL_DECLINED } from '../../../domain/messages/catalogue.js';
 import { stepMessageKey } from '../../../domain/playbooks/run-id.js';
@@ -156,7 +156,9 @@ export class AccountReviewSteps {
         });
         customer.status = CustomerStatus.Offboarding;
       }
-      await this.outbox.enqueueStep(em, input, 'notice', { channel: MessageChannel.Email, template: 'offboarding-notice', payload: { noticeEndsAt: input.noticeEndsAt } });
+      // The day the letter names is the customer's own (noticeEndsOn): the run offboards them at noticeEndsAt.
+      const noticeEndsOn = noticeEndDay(input.noticeEndsAt, customer.timeZone);
+      await this.outbox.enqueueStep(em, input, 'notice', { channel: MessageChannel.Email, template: 'offboarding-notice', payload: { noticeEndsAt: input.noticeEndsAt, noticeEndsOn } });
       await this.outbox.enqueueStep(em, input, 'switch-help', { channel: MessageChannel.Email, template: 'offboarding-switch-help', payload: {} });
       return 'notice-given';
     });
