@@ -277,6 +277,12 @@ it("refuses a decision sent in the Temporal UI whose reasonEntry names no audit 
     ['temporal:ops@example.com', 'update decideOffboarding', othersDecision.id],
     ['temporal:ops@example.com', 'update decideOffboarding', answerEntry.id],
   ]);
+  // Typed there, a name the audit log gives an API caller (or the platform, the engine) is refused: the notice would be theirs (QA 51 F4).
+  for (const decidedBy of ['admin:d7d46ede', 'system:reconciliation']) {
+    await expect(handle.executeUpdate('decideOffboarding', { args: [{ approve: true, decidedBy, reason: 'approved' }] })).rejects.toMatchObject({
+      cause: { message: expect.stringMatching(/^decidedBy must name the person who decided/) },
+    });
+  }
   // A reason typed in the Temporal UI is taken, and recorded with the notice.
   const taken = await handle.executeUpdate<{ decision: unknown }, [unknown]>('decideOffboarding', { args: [{ approve: true, decidedBy: 'ops-anna', reason: 'loss-making, agreed with sales' }] });
   expect(taken.decision).toEqual({ approve: true, decidedBy: 'ops-anna', reason: 'loss-making, agreed with sales' });

@@ -1,4 +1,4 @@
-import { Role, grantedRoles, isRole, roleAllows, rolesAllowed } from './roles.js';
+import { Role, callerLabel, grantedRoles, isRecordedActorForm, isRole, roleAllows, rolesAllowed } from './roles.js';
 
 describe('roleAllows', () => {
   it('lets admin do everything', () => {
@@ -42,5 +42,12 @@ describe('rolesAllowed', () => {
     expect(rolesAllowed([Role.Viewer])).toEqual([Role.Viewer, Role.Marketer, Role.Operator, Role.Admin]);
     expect(rolesAllowed([Role.Admin])).toEqual([Role.Admin]);
     expect(rolesAllowed([])).toEqual([]);
+  });
+});
+
+describe('isRecordedActorForm', () => {
+  it("tells the names the audit log gives callers it knows from a person's name typed by hand", () => {
+    for (const name of [callerLabel(Role.Admin, 'd7d46ede'), 'operator:0a1b2c3d', 'system:invoice-cancelled', 'playbook:fix-issue/x', 'temporal:ops@example.com', 'cli:anna', ' admin:d7d46ede ']) expect(isRecordedActorForm(name)).toBe(true);
+    for (const name of ['ops-anna', 'Anna Admin', 'admin', 'admin:anna', 'admin:D7D46EDE1', 'systems: Anna']) expect(isRecordedActorForm(name)).toBe(false);
   });
 });

@@ -13,6 +13,20 @@ const grants: Record<Role, Role[]> = {
   [Role.Admin]: [Role.Admin, Role.Operator, Role.Marketer, Role.Viewer],
 };
 
+/** How the audit log names an API caller: the role and a short fingerprint of their key (`admin:1a2b3c4d`). */
+export const callerLabel = (role: Role, fingerprint: string) => `${role}:${fingerprint}`;
+
+const RECORDED_ACTOR = new RegExp(`^((${Object.values(Role).join('|')}):[0-9a-f]{8}|(system|playbook|temporal|cli):.*)$`);
+
+/**
+ * Whether `name` takes a form the audit log gives actors it knows itself: an API caller (`callerLabel`), the platform
+ * (`system:`), a run (`playbook:`), the engine's identity (`temporal:`) or the command line (`cli:`). A name typed by
+ * hand (a decision sent in the Temporal UI) must not claim one: the log would credit that actor with it.
+ */
+export function isRecordedActorForm(name: string): boolean {
+  return RECORDED_ACTOR.test(name.trim());
+}
+
 export function isRole(value: string): value is Role {
   return (Object.values(Role) as string[]).includes(value);
 }

@@ -11,6 +11,9 @@ describe('account review', () => {
     expect(decisionProblem(state('awaiting-answer'), ok)).toMatch(/not awaiting/);
     expect(decisionProblem(state('awaiting-approval'), { ...ok, decidedBy: ' ' })).toMatch(/person/);
     expect(decisionProblem(state('awaiting-approval'), { ...ok, reason: '' })).toMatch(/reason/);
+    // Typed in the Temporal UI, a name in an API caller's form is refused (QA 51 F4).
+    expect(decisionProblem(state('awaiting-approval'), { ...ok, decidedBy: 'admin:d7d46ede' })).toBe('decidedBy must name the person who decided: "admin:d7d46ede" is how the audit log names an API caller, the platform or the engine');
+    expect(decisionProblem(state('awaiting-approval'), { ...ok, decidedBy: 'anna.admin' })).toBeNull();
     // Through the API the reason stays in the audit log, and the run holds the entry's ID.
     expect(decisionProblem(state('awaiting-approval'), { approve: true, decidedBy: 'admin:1', reasonEntry: 'f0c6e8de-6d3c-4d39-9c2e-4f1b7d9b1a10' })).toBeNull();
     expect(decisionProblem(state('awaiting-approval'), { approve: true, decidedBy: 'admin:1', reasonEntry: ' ' })).toMatch(/reasonEntry must be the ID/);

@@ -2,6 +2,7 @@ import { days } from '../policies/duration.js';
 import type { PlaybookStateSummary } from './run-state.js';
 import { runId } from './run-id.js';
 import { isUuid } from '../ids.js';
+import { isRecordedActorForm } from '../auth/roles.js';
 import { dayIn } from '../billing/paid-day.js';
 import { proposalAnsweredBeforeItWent } from '../messages/catalogue.js';
 import { heldBackByRunStop } from './run-status.js';
@@ -120,6 +121,8 @@ export function decisionProblem(state: AccountReviewState, decision: Offboarding
   if (typeof decision?.approve !== 'boolean') return 'the decision must say approve: true or false';
   if (typeof decision.decidedBy !== 'string' || !decision.decidedBy.trim()) return 'the decision needs the person who made it';
   if (decision.reasonEntry !== undefined) return typeof decision.reasonEntry === 'string' && isUuid(decision.reasonEntry) ? null : 'reasonEntry must be the ID of the audit entry that holds the reason';
+  // Typed in the Temporal UI: the audit log records the notice under this name, so it must not pass for an API caller's.
+  if (isRecordedActorForm(decision.decidedBy)) return `decidedBy must name the person who decided: "${decision.decidedBy.trim()}" is how the audit log names an API caller, the platform or the engine`;
   if (typeof decision.reason !== 'string' || !decision.reason.trim()) return 'the decision needs a reason';
   return null;
 }

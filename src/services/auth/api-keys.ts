@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { isRole, type Role } from '../../domain/auth/roles.js';
+import { callerLabel, isRole, type Role } from '../../domain/auth/roles.js';
 import { AuthException, AuthExceptionCode } from './auth.exception.js';
 
 export { AuthException, AuthExceptionCode };
@@ -89,14 +89,14 @@ export class ApiKeyVerifier {
     if (!token) throw new AuthException(AuthExceptionCode.MalformedCredentials, 'Authorization must be "Bearer <api key>"');
     const given = digestOf(token);
     const entry = this.configured(given);
-    if (entry) return { role: entry.role, id: `${entry.role}:${entry.fingerprint}` };
+    if (entry) return { role: entry.role, id: callerLabel(entry.role, entry.fingerprint) };
     const issued = await this.issued(given.toString('hex'), now);
     if (!issued) throw new AuthException(AuthExceptionCode.UnknownKey, 'The API key is not valid');
     if (issued.revokedAt) throw new AuthException(AuthExceptionCode.KeyRevoked, 'The API key was revoked');
     if (issued.expiresAt && issued.expiresAt <= now) throw new AuthException(AuthExceptionCode.KeyExpired, 'The API key has expired');
     if (this.recentlyVerified.size >= MAX_CACHED_KEYS) this.recentlyVerified.clear();
     this.recentlyVerified.set(given.toString('hex'), now.getTime());
-    return { role: issued.role, id: `${issued.role}:${fingerprintOf(given)}` };
+    return { role: issued.role, id: callerLabel(issued.role, fingerprintOf(given)) };
   }
 
   /**

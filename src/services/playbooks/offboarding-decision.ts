@@ -10,11 +10,11 @@ import type { OffboardingDecision } from '../../domain/playbooks/account-review.
  */
 export const updateEntryLockKey = (workflowId: string, entryId: string) => `audited-update:${workflowId}:${entryId}`;
 
-/** This run's decision entry: the reason it holds; undefined when `entryId` is no entry of this run's decision (another run's, another action's, none at all). */
-async function decisionEntry(em: EntityManager, workflowId: string, entryId: string): Promise<{ reason: string | null } | undefined> {
+/** This run's decision entry: who made it and the reason it holds; undefined when `entryId` is no entry of this run's decision (another run's, another action's, none at all). */
+async function decisionEntry(em: EntityManager, workflowId: string, entryId: string): Promise<{ actor: string; reason: string | null } | undefined> {
   // Only this run's decision entry: an ID typed by hand in the Temporal UI names no other's reason.
-  const [entry] = await em.execute<{ reason: string | null }[]>(
-    `select after ->> 'reason' as reason from audit_entry where id = ? and entity_type = 'playbook_run' and entity_id = ? and action = 'playbook.decide-offboarding'`,
+  const [entry] = await em.execute<{ actor: string; reason: string | null }[]>(
+    `select actor, after ->> 'reason' as reason from audit_entry where id = ? and entity_type = 'playbook_run' and entity_id = ? and action = 'playbook.decide-offboarding'`,
     [entryId, workflowId],
   );
   return entry;
@@ -41,8 +41,9 @@ export async function decisionReason(em: EntityManager, workflowId: string, deci
 /**
  * Why the run must not take a decision's `reasonEntry` (null when it may, or the decision names
  * none): it names no audit entry of this run's decision, so no reason (an ID made up, or copied
- * from another run, in the Temporal UI). The API's entry is still being written as the run checks
- * it (its lock held), or committed (the API timed out, or retries).
+ * from another run, in the Temporal UI), or one another person made (its decidedBy must be the
+ * entry's actor). The API's entry is still being written as the run checks it (its lock held), or
+ * committed (the API timed out, or retries).
  */
 export async function reasonEntryProblem(em: EntityManager, workflowId: string, decision: OffboardingDecision): Promise<string | null> {
   const entryId = decision.reasonEntry;
@@ -50,6 +51,8 @@ export async function reasonEntryProblem(em: EntityManager, workflowId: string, 
   if (typeof entryId !== 'string' || !isUuid(entryId)) return 'reasonEntry must be the ID of the audit entry that holds the reason';
   // First whether the API is writing it, then whether it is there: the lock is released only once the entry has committed (or rolled back).
   const [{ free }] = await em.execute<{ free: boolean }[]>(`select pg_try_advisory_xact_lock(hashtextextended(?, 0)) as free`, [updateEntryLockKey(workflowId, entryId)]);
-  if (!free || (await decisionEntry(em, workflowId, entryId))) return null;
-  return `reasonEntry ${entryId} is no audit entry of this run's offboarding decision: send the reason instead`;
+  if (!free) return null;
+  const entry = await decisionEntry(em, workflowId, entryId);
+  if (!entry) return `reasonEntry ${entryId} is no audit entry of this run's offboarding decision: send the reason instead`;
+  return entry.actor === decision.decidedBy ? null : `reasonEntry ${entryId} is the decision of ${entry.actor}, not of ${String(decision.decidedBy)}`;
 }
