@@ -439,6 +439,14 @@ it('proposes the best existing-customer offer when no cheaper tier helps, as mar
     message: expect.stringMatching(/never reached/),
     extensions: { code: 'CONFLICT', reason: 'PLAYBOOK_DECISION_REFUSED', heldBack: 'no-consent: the customer opted out' },
   });
+  // Nor in the Temporal UI: the update is refused, the signal ignored; the run still awaits an answer (QA 51 F5).
+  const inEngine = temporalOperator(stack).workflow.getHandle(accountReviewWorkflowId(c.id));
+  await expect(inEngine.executeUpdate('answerProposal', { args: [{ accepted: true }] })).rejects.toMatchObject({
+    cause: { message: 'the proposal never reached the customer (held back: no-consent: the customer opted out): there is nothing to answer' },
+  });
+  await inEngine.signal('proposalAnswered', { accepted: true });
+  await eventually(() => steeringAudited(stack, accountReviewWorkflowId(c.id)), (audited) => audited.length === 2);
+  expect(await review(c.id)).toMatchObject({ step: 'awaiting-answer', answer: null });
   await stack.orm.em.fork().nativeUpdate(OutboxMessage, { id: delivered.id }, { suppressedAt: null, suppressedReason: null });
   // The offer as the customer reads it: its name and discount, with its code (QA 42 F4).
   expect(delivered.payload).toMatchObject({ proposal: { kind: 'offer', offerCode: 'LOYAL15', offerName: 'Loyalty', discountPercent: 15 } });
@@ -458,6 +466,7 @@ it('proposes the best existing-customer offer when no cheaper tier helps, as mar
   const decided = await stack.gql(DecideOffboardingDocument, { customerId: c.id, approve: false, reason: 'give the offer time' }, Role.Admin);
   expect(decided.data!.decideOffboarding).toMatchObject({ offboardingApproved: false, heldBack: 'open-complaint: a complaint is open' });
   expect(await eventually(() => review(c.id), (s) => s?.step === 'done')).toMatchObject({ outcome: 'kept-by-decision' });
+  await recordHistory(accountReviewWorkflowId(c.id), 'account-review-answer-to-held-back-proposal-refused');
   for (const other of [silent, complaining]) {
     expect((await stack.gql(CancelPlaybookRunDocument, { workflowId: accountReviewWorkflowId(other.id), reason: 'test done' }, Role.Operator)).errors).toBeUndefined();
   }

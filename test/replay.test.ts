@@ -61,6 +61,7 @@ it('replays every recorded playbook history against the current workflow code', 
       'fix-issue-recurred-unheard.json',
       'account-review-reason-entry-refused.json',
       'account-review-declined-proposal-held-back.json',
+      'account-review-answer-to-held-back-proposal-refused.json',
     ]),
   );
   expect(results.filter((r) => !r.ok)).toEqual([]);

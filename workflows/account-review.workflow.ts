@@ -4,6 +4,7 @@ import type { PlaybookRunActivities } from '../src/activities/playbook-run.activ
 import {
   ACCOUNT_REVIEW,
   answerProblem,
+  deciderProblem,
   decisionProblem,
   type AccountReviewOutcome,
   type AccountReviewPolicy,
@@ -20,7 +21,7 @@ import { playbookStepOptions } from './activity-options.js';
 
 // Its steps rescore the account and write the proposal: a minute an attempt.
 const activityOptions = { ...playbookStepOptions, startToCloseTimeout: '1 minute' } as const;
-const { recordRunStarted, recordRunOutcome, auditSteeringFromOutside, reviewProfitability, reasonEntryProblem, withdrawOffboarding, declineAccountChange } = proxyActivities<PlaybookRunActivities & AccountReviewActivities>(activityOptions);
+const { recordRunStarted, recordRunOutcome, auditSteeringFromOutside, reviewProfitability, reasonEntryProblem, withdrawOffboarding, declineAccountChange, proposalHeldBack } = proxyActivities<PlaybookRunActivities & AccountReviewActivities>(activityOptions);
 /** The steps that tell the customer or change the account: a cancel lets one under way finish first. */
 const accountSteps = sideEffectSteps<Pick<AccountReviewActivities, 'proposeAccountChange' | 'applyAccountChange' | 'startOffboarding' | 'completeOffboarding'>>(activityOptions);
 
@@ -61,11 +62,22 @@ async function accountReviewSteps({ customerId, policy }: AccountReviewInput): P
   const { proposeAccountChange, applyAccountChange, startOffboarding, completeOffboarding } = accountSteps();
   const state: AccountReviewState = { customerId, step: 'starting', proposal: null, answer: null, profitabilityMinor: null, decision: null, outcome: null, policyVersion: policy.version, deadline: null };
   setHandler(accountReviewStateQuery, () => state, { description: 'Step, proposal, answer, profitability at the review, decision and deadline' });
+  /**
+   * Why an answer is not taken though answerProblem passes it: the proposal never reached the customer, held back at
+   * delivery (an activity checks it): typed in the Temporal UI, a yes would record an acceptance nothing acts on. Asked
+   * only for runs since the change, with no wait before it otherwise: a replayed run takes its answers as it did.
+   */
+  const heldBackProblem = async (answer: { accepted: boolean }) => {
+    // A cancel at the same moment does not stop the check; the answer is checked again after it (one taken meanwhile).
+    const heldBack = await CancellationScope.nonCancellable(() => proposalHeldBack({ workflowId }));
+    return heldBack ? `the proposal never reached the customer (held back: ${heldBack}): there is nothing to answer` : answerProblem(state, answer);
+  };
   setHandler(
     proposalAnsweredSignal,
     async (answer) => {
       // Sent by hand, a signal that is not { accepted: true | false } (or comes when none is awaited) is no answer: ignored, not guessed.
-      const problem = answerProblem(state, answer);
+      let problem = answerProblem(state, answer);
+      if (!problem && patched('answer-to-held-back-proposal-refused')) problem = await heldBackProblem(answer);
       if (problem) log.warn('proposalAnswered ignored', { problem });
       else state.answer = answer.accepted ? 'accepted' : 'declined';
       await auditSteering(auditSteeringFromOutside);
@@ -76,12 +88,19 @@ async function accountReviewSteps({ customerId, policy }: AccountReviewInput): P
     answerProposalUpdate,
     (answer) => answerProblem(state, answer),
     async (answer) => {
+      // (The validator passed it on answerProblem.)
+      const problem = patched('answer-to-held-back-proposal-refused') ? await heldBackProblem(answer) : null;
+      if (problem) {
+        // In the run's history (its validator passed it): audited as the operator's attempt.
+        await auditSteering(auditSteeringFromOutside);
+        throw ApplicationFailure.nonRetryable(problem, 'Refused');
+      }
       state.answer = answer.accepted ? 'accepted' : 'declined';
       await condition(() => state.step !== 'awaiting-answer' && state.step !== 'applying');
       await auditSteering(auditSteeringFromOutside);
       return state;
     },
-    "The customer's answer to the proposal, { accepted: true | false }; answers once the run has acted on it; refused unless the run awaits it",
+    "The customer's answer to the proposal, { accepted: true | false }; answers once the run has acted on it; refused unless the run awaits it, and when the proposal never reached the customer (held back at delivery)",
   );
   setRefusableUpdate(
     decideOffboardingUpdate,
@@ -97,6 +116,12 @@ async function accountReviewSteps({ customerId, policy }: AccountReviewInput): P
           await auditSteering(auditSteeringFromOutside);
           throw ApplicationFailure.nonRetryable(problem, 'Refused');
         }
+      }
+      // Typed in the Temporal UI, a decider named as the audit log names an API caller is refused (runs since the check).
+      const impersonated = deciderProblem(decision);
+      if (impersonated && patched('decider-not-a-recorded-actor')) {
+        await auditSteering(auditSteeringFromOutside);
+        throw ApplicationFailure.nonRetryable(impersonated, 'Refused');
       }
       state.decision = decision;
       await auditSteering(auditSteeringFromOutside);

@@ -1,5 +1,5 @@
 import { PROPOSAL_ANSWERED, PROPOSAL_DECLINED } from '../messages/catalogue.js';
-import { accountReviewWorkflowId, answerProblem, decisionProblem, noticeEndDay, proposalHeldBackAtDelivery, type AccountReviewState } from './account-review.js';
+import { accountReviewWorkflowId, answerProblem, deciderProblem, decisionProblem, noticeEndDay, proposalHeldBackAtDelivery, type AccountReviewState } from './account-review.js';
 import { RUN_CANCELLED, RUN_ENDED } from './run-status.js';
 
 const state = (step: AccountReviewState['step']): AccountReviewState => ({ customerId: 'c', step, proposal: null, answer: null, profitabilityMinor: -100, decision: null, outcome: null, policyVersion: 1, deadline: null });
@@ -11,9 +11,10 @@ describe('account review', () => {
     expect(decisionProblem(state('awaiting-answer'), ok)).toMatch(/not awaiting/);
     expect(decisionProblem(state('awaiting-approval'), { ...ok, decidedBy: ' ' })).toMatch(/person/);
     expect(decisionProblem(state('awaiting-approval'), { ...ok, reason: '' })).toMatch(/reason/);
-    // Typed in the Temporal UI, a name in an API caller's form is refused (QA 51 F4).
-    expect(decisionProblem(state('awaiting-approval'), { ...ok, decidedBy: 'admin:d7d46ede' })).toBe('decidedBy must name the person who decided: "admin:d7d46ede" is how the audit log names an API caller, the platform or the engine');
-    expect(decisionProblem(state('awaiting-approval'), { ...ok, decidedBy: 'anna.admin' })).toBeNull();
+    // Typed in the Temporal UI, a name in an API caller's form is refused; the API's own decision names its entry (QA 51 F4).
+    expect(deciderProblem({ ...ok, decidedBy: 'admin:d7d46ede' })).toBe('decidedBy must name the person who decided: "admin:d7d46ede" is how the audit log names an API caller, the platform or the engine');
+    expect(deciderProblem({ ...ok, decidedBy: 'anna.admin' })).toBeNull();
+    expect(deciderProblem({ approve: true, decidedBy: 'admin:d7d46ede', reasonEntry: 'f0c6e8de-6d3c-4d39-9c2e-4f1b7d9b1a10' })).toBeNull();
     // Through the API the reason stays in the audit log, and the run holds the entry's ID.
     expect(decisionProblem(state('awaiting-approval'), { approve: true, decidedBy: 'admin:1', reasonEntry: 'f0c6e8de-6d3c-4d39-9c2e-4f1b7d9b1a10' })).toBeNull();
     expect(decisionProblem(state('awaiting-approval'), { approve: true, decidedBy: 'admin:1', reasonEntry: ' ' })).toMatch(/reasonEntry must be the ID/);

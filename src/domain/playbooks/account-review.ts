@@ -121,10 +121,18 @@ export function decisionProblem(state: AccountReviewState, decision: Offboarding
   if (typeof decision?.approve !== 'boolean') return 'the decision must say approve: true or false';
   if (typeof decision.decidedBy !== 'string' || !decision.decidedBy.trim()) return 'the decision needs the person who made it';
   if (decision.reasonEntry !== undefined) return typeof decision.reasonEntry === 'string' && isUuid(decision.reasonEntry) ? null : 'reasonEntry must be the ID of the audit entry that holds the reason';
-  // Typed in the Temporal UI: the audit log records the notice under this name, so it must not pass for an API caller's.
-  if (isRecordedActorForm(decision.decidedBy)) return `decidedBy must name the person who decided: "${decision.decidedBy.trim()}" is how the audit log names an API caller, the platform or the engine`;
   if (typeof decision.reason !== 'string' || !decision.reason.trim()) return 'the decision needs a reason';
   return null;
+}
+
+/**
+ * Why a decision typed in the Temporal UI (with a reason, not the API's reasonEntry) may not name its decider so: the audit
+ * log records the notice under `decidedBy`, which must not pass for an API caller's, the platform's or the engine's. Checked
+ * by the run's update handler, not its validator: runs decided before the check replay as they were.
+ */
+export function deciderProblem(decision: OffboardingDecision): string | null {
+  if (decision.reasonEntry !== undefined || typeof decision.decidedBy !== 'string' || !isRecordedActorForm(decision.decidedBy)) return null;
+  return `decidedBy must name the person who decided: "${decision.decidedBy.trim()}" is how the audit log names an API caller, the platform or the engine`;
 }
 
 /**
