@@ -126,6 +126,12 @@ it('refuses the amounts `scores fit` refuses, and only those, on the same line (
   await rm(dir, { recursive: true });
   expect(refusedByImport).toEqual([2, 3, 4, 5, 6, 7, 8, 9]);
   expect(refusedByFit).toEqual(refusedByImport);
+  // The refusal names the whole rule: too many digits before the point, not only after it (QA 54 F2).
+  expect(report.errors.find((e) => e.line === 4)!.message).toBe('"12345678901234" is not an amount >= 0 with at most 13 integer digits and 2 decimals (at most 9999999999999.99)');
+  const margin = await run('orders', 'customer_ref,ordered_at,amount,margin\nCRM-1001,2026-01-01,1,-12345678901234\n');
+  expect(margin.errors).toEqual([
+    { line: 2, field: 'margin', code: ImportRowProblem.InvalidValue, message: '"-12345678901234" is not an amount with at most 13 integer digits and 2 decimals (-9999999999999.99 to 9999999999999.99)' },
+  ]);
 });
 
 it('imports the good rows and reports the bad ones with good-rows mode', async () => {

@@ -1,7 +1,7 @@
 import { COMPLAINT_SUMMARY_MAX_LENGTH } from '../complaints/summary.js';
 import { NOT_A_TOPIC_KEY, TOPIC_KEY, TOPIC_MAX_LENGTH } from '../complaints/topic.js';
 import { CUSTOMER_NAME_MAX_LENGTH, EMAIL_MAX_LENGTH, EMAIL_PATTERN, LOCALE_PATTERN, PHONE, PHONE_RULE } from '../customers/contact.js';
-import { amountPattern } from '../money.js';
+import { amountPattern, MAX_AMOUNT_INTEGER_DIGITS } from '../money.js';
 import { MAX_OFFER_DESCRIPTION, OFFER_NAME_MAX_LENGTH } from '../offers/offer-text.js';
 
 /**
@@ -205,6 +205,10 @@ export function unevenRow(rows: readonly Readonly<Record<string, unknown>>[]): {
   return null;
 }
 
+/** What an amount may be (domain/money.ts), as a refusal names it: the digits before the point as well as after it. */
+const AMOUNT_RULE = `${MAX_AMOUNT_INTEGER_DIGITS} integer digits and 2 decimals`;
+const LARGEST_AMOUNT = `${'9'.repeat(MAX_AMOUNT_INTEGER_DIGITS)}.99`;
+
 /** The check, as a condition on the column's trimmed text `v` (never null here), that makes a value bad, and what to say. */
 export function valueCheck(column: ColumnSpec): { badWhen: string; message: string } {
   switch (column.type) {
@@ -218,9 +222,9 @@ export function valueCheck(column: ColumnSpec): { badWhen: string; message: stri
         message: 'is not a date or ISO time (YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ)',
       };
     case 'money':
-      return { badWhen: `v !~ '${amountPattern()}'`, message: 'is not an amount >= 0 with at most 2 decimals' };
+      return { badWhen: `v !~ '${amountPattern()}'`, message: `is not an amount >= 0 with at most ${AMOUNT_RULE} (at most ${LARGEST_AMOUNT})` };
     case 'signed-money':
-      return { badWhen: `v !~ '${amountPattern(true)}'`, message: 'is not an amount with at most 2 decimals' };
+      return { badWhen: `v !~ '${amountPattern(true)}'`, message: `is not an amount with at most ${AMOUNT_RULE} (-${LARGEST_AMOUNT} to ${LARGEST_AMOUNT})` };
     case 'int':
       return { badWhen: `v !~ '^\\d{1,9}$'`, message: 'is not a whole number >= 0' };
     case 'number':
