@@ -672,6 +672,18 @@ it('audits an import that is applied, and only those', async () => {
   // A header alone is nothing to apply, as an empty list of rows is.
   expect(await run('orders', 'customer_ref,ordered_at,amount\n')).toMatchObject({ rowsRead: 0, written: false });
   expect(await audits()).toBe(before);
+  // Good rows with no good row: nothing imported, so not written and not audited (QA 54 F3); the CLI says so too.
+  const allBad = 'customer_ref,ordered_at,amount\nCRM-9999,2026-01-01,1\nCRM-1001,someday,1\n';
+  expect(await run('orders', allBad, partial)).toMatchObject({ rowsRead: 2, rejected: 2, inserted: 0, written: false });
+  expect(await imports.importRows('orders', [{ customer_ref: 'CRM-9999', ordered_at: '2026-01-01', amount: '1' }], partial)).toMatchObject({ rejected: 1, written: false });
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'all-bad-'));
+  await writeFile(path.join(dir, 'orders.csv'), allBad);
+  const byCli = cli(['orders', path.join(dir, 'orders.csv'), '--partial']);
+  await rm(dir, { recursive: true });
+  expect(byCli.status).toBe(1);
+  expect(JSON.parse(byCli.stdout)).toMatchObject({ mode: 'good-rows', written: false, rejected: 2 });
+  expect(byCli.stderr).toMatch(/orders: nothing written, 2 rows refused/);
+  expect(await audits()).toBe(before);
   await run('orders', await example('bad-orders.csv'), { ...partial, actor: 'admin:abc', source: 'bad-orders.csv' });
   const entries = await em().find(AuditEntry, { action: 'import.orders' }, { orderBy: { at: 'desc' } });
   expect(entries).toHaveLength(before + 1);
@@ -905,6 +917,14 @@ describe('importCsv mutation', () => {
     const partial = await stack.gql(ImportCsvDocument, { input: { kind: 'Customers', csv, mode: 'GoodRows' } }, Role.Admin);
     expect(partial.data!.importCsv).toMatchObject({ written: true, inserted: 1, rejected: 1 });
     expect(await em().count(Customer, { externalRef: 'GQL-1' })).toBe(1);
+  });
+
+  it('says nothing was written, and audits nothing, when good-rows mode refuses every row (QA 54 F3)', async () => {
+    const audits = () => em().count(AuditEntry, { action: 'import.customers' });
+    const before = await audits();
+    const r = await stack.gql(ImportCsvDocument, { input: { kind: 'Customers', csv: 'customer_ref,name,email\nGQL-NONE-1,No Mail,nope\nGQL-NONE-2,Self,\n', mode: 'GoodRows' } }, Role.Admin);
+    expect(r.data!.importCsv).toMatchObject({ mode: 'GoodRows', written: false, rowsRead: 2, inserted: 0, rejected: 2 });
+    expect(await audits()).toBe(before);
   });
 
   it('answers a bad header with VALIDATION', async () => {

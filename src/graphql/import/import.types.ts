@@ -99,7 +99,10 @@ export abstract class ImportCounts {
   @Field(() => Int, { description: 'Rows with at least one error' })
   rejected!: number;
 
-  @Field({ description: 'False when nothing was written' })
+  @Field({
+    description:
+      'False when the import was not applied and nothing was written: errors in AllOrNothing mode, every row refused in GoodRows mode, or no rows. An applied import is written (and audited) even if every row was unchanged',
+  })
   written!: boolean;
 
   @Field(() => Int)

@@ -34,7 +34,7 @@ export interface ImportReport {
   unchanged: number;
   /** Rows with at least one error. */
   rejected: number;
-  /** False when nothing was written (all-or-nothing with errors). */
+  /** False when nothing was written: all-or-nothing with errors, good-rows with every row refused, or no rows. */
   written: boolean;
   errorCount: number;
   /** The first errors, in line order (at most MAX_LISTED_ERRORS). */
@@ -283,8 +283,9 @@ export class ImportService {
       ).rows.map((e) => ({ line: e.row_no, field: e.field, code: e.code, message: e.message }));
       const report: ImportReport = { kind: spec.kind, mode: options.mode, source: options.source, rowsRead, inserted: 0, updated: 0, unchanged: 0, rejected, written: false, errorCount, errors };
 
-      // A file of only a header, like an empty list of rows, writes nothing and leaves no audit entry.
-      if (rowsRead === 0 || (errorCount > 0 && options.mode === 'all-or-nothing')) {
+      // A file of only a header, like an empty list of rows, writes nothing and leaves no audit entry; so does a
+      // good-rows import whose every row is refused (no good row to write).
+      if (rowsRead === 0 || (errorCount > 0 && (options.mode === 'all-or-nothing' || rejected === rowsRead))) {
         await client.query('rollback');
         return report;
       }
