@@ -59,6 +59,7 @@ import { Migration20261210030000_customer_tier_changed_from } from './Migration2
 import { Migration20261211000000_offer_ended_here_on } from './Migration20261211000000_offer_ended_here_on.js';
 import { Migration20261212000000_band_change_as_of } from './Migration20261212000000_band_change_as_of.js';
 import { Migration20261213000000_message_channel_without_sms } from './Migration20261213000000_message_channel_without_sms.js';
+import { Migration20261214000000_derived_refs_as_read } from './Migration20261214000000_derived_refs_as_read.js';
 
 /** Every migration in order; listed explicitly so compiled and bundled builds find them without globbing. */
 export const migrationsList: MigrationObject[] = [
@@ -122,4 +123,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261211000000_offer_ended_here_on', class: Migration20261211000000_offer_ended_here_on },
   { name: 'Migration20261212000000_band_change_as_of', class: Migration20261212000000_band_change_as_of },
   { name: 'Migration20261213000000_message_channel_without_sms', class: Migration20261213000000_message_channel_without_sms },
+  { name: 'Migration20261214000000_derived_refs_as_read', class: Migration20261214000000_derived_refs_as_read },
 ];

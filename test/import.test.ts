@@ -155,6 +155,28 @@ it('updates on re-import instead of duplicating, also for orders without a refer
   expect((await em().findOneOrFail(Customer, { externalRef: 'CRM-1003' })).name).toBe('Rear Admiral Grace Hopper');
 });
 
+it('matches orders and payments without a reference by their values as read, not as written: the same export saved again by a spreadsheet adds nothing (QA 54 F1)', async () => {
+  expect(await run('customers', 'customer_ref,name,email\nF1-SHEET,Sheet Saver,f1-sheet@example.com\n')).toMatchObject({ inserted: 1 });
+  const header = 'customer_ref,ordered_at,amount,margin,order_ref\n';
+  // Two equal purchases (two rows), one at a time with an offset, and one with its own reference (not counted among the others).
+  const exported = ['F1-SHEET,2026-03-02,29.30,,', 'F1-SHEET,2026-03-02,29.30,,', 'F1-SHEET,2026-03-02,29.30,,F1-OWN', 'F1-SHEET,2026-03-03T10:15:00.5+01:00,12.00,2.50,'];
+  expect(await run('orders', header + exported.join('\n') + '\n')).toMatchObject({ inserted: 4 });
+  const sum = async () => (await em().execute<Array<{ n: string; total: string }>>(`select count(*) as n, sum(amount_minor) as total from customer_order o join customer c on c.id = o.customer_id where c.external_ref = 'F1-SHEET'`))[0];
+  const stored = await sum();
+  expect(stored).toEqual({ n: '4', total: String(3 * 2930 + 1200) });
+  // Trailing zeros dropped, the day as a time, the time in UTC (or without a zone: UTC) and without its last zeros, in another order.
+  const resaved = ['F1-SHEET,2026-03-03 09:15:00.500,12,2.5,', 'F1-SHEET,2026-03-02T00:00:00Z,29.3,,', 'F1-SHEET,2026-03-02,29.3,,F1-OWN', 'F1-SHEET,2026-03-02T01:00:00+01:00,029.3,,'];
+  expect(await run('orders', header + resaved.join('\n') + '\n')).toMatchObject({ inserted: 0, updated: 0, unchanged: 4 });
+  expect(await sum()).toEqual(stored);
+  // A third equal purchase is one more.
+  expect(await run('orders', header + [...exported, 'F1-SHEET,2026-03-02,29.3,,'].join('\n') + '\n')).toMatchObject({ inserted: 1, unchanged: 4 });
+
+  expect(await run('invoices', 'invoice_ref,customer_ref,issued_at,due_at,amount\nF1-SHEET-I,F1-SHEET,2026-03-01,2026-03-31,100.00\n')).toMatchObject({ inserted: 1 });
+  expect(await run('payments', 'invoice_ref,paid_at,amount\nF1-SHEET-I,2026-03-05,40\nF1-SHEET-I,2026-03-06,10.50\n')).toMatchObject({ inserted: 2 });
+  expect(await run('payments', 'invoice_ref,paid_at,amount\nF1-SHEET-I,2026-03-05,40.00\nF1-SHEET-I,2026-03-06,10.5\n')).toMatchObject({ inserted: 0, updated: 0, unchanged: 2 });
+  expect(await em().count(Payment, { invoice: { externalRef: 'F1-SHEET-I' } })).toBe(2);
+});
+
 it("keeps an erased customer's orders, invoices, complaints and costs theirs when a customer is imported again under their old CRM reference (QA 46 F2)", async () => {
   expect(await run('customers', 'customer_ref,name,email,acquired_at\nCRM-ERA-1,Lena Example,lena@example.com,2024-05-13\n')).toMatchObject({ inserted: 1 });
   expect(await run('orders', 'customer_ref,ordered_at,amount,order_ref\nCRM-ERA-1,2024-05-15,104.36,ERA-O1\nCRM-ERA-1,2024-06-15,20.00,\n')).toMatchObject({ inserted: 2 });

@@ -1,10 +1,13 @@
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
 import path from 'node:path';
 import net from 'node:net';
 import { assertMigrated, createOrm, whenMigrated, type Orm } from '../src/db/orm.js';
 import { freePort } from '../src/dev/ports.js';
 import { migrationsList } from '../migrations/index.js';
 import { createTestDatabase } from './support/database.js';
+import { ImportService } from '../src/services/import/import.service.js';
 
 let orm: Orm;
 let db: Awaited<ReturnType<typeof createTestDatabase>>;
@@ -436,4 +439,58 @@ it('keeps as ended here the offers whose last day is still the one their latest 
     { code: 'MIG-NEVER-ENDED', valid_until: '2026-05-31', ended_here_on: null },
     { code: 'MIG-REOPENED', valid_until: '2026-12-31', ended_here_on: null },
   ]);
+});
+
+it('derives the stored order and payment references again from their values, so a file imported before the upgrade adds nothing after it (QA 54 F1)', async () => {
+  const conn = orm.em.getConnection();
+  await orm.migrator.down({ to: migrationBefore('Migration20261214000000_derived_refs_as_read') });
+  const customer = async (ref: string | null) =>
+    (
+      await conn.execute<{ id: string }[]>(
+        `insert into customer (id, external_ref, name, email, acquired_at, created_at, updated_at) values (gen_random_uuid(), ?, 'Derived', ?, '2026-01-01', now(), now()) returning id`,
+        [ref, `${ref ?? 'erased'}-derived@example.com`],
+      )
+    )[0].id;
+  // References as the import derived them before: md5 of the cells' text as written, and the occurrence in the file.
+  const old = (...parts: string[]) => `derived:${createHash('md5').update(parts.join('|')).digest('hex')}`;
+  const order = (customerId: string, ref: string, at: string, minor: number) =>
+    conn.execute(`insert into customer_order (id, external_ref, customer_id, ordered_at, amount_minor, created_at) values (gen_random_uuid(), ?, ?, ?, ?, now())`, [ref, customerId, at, minor]);
+  const kept = await customer('MIG-F1');
+  await order(kept, old('MIG-F1', '2026-03-02', '29.30', '1'), '2026-03-02T00:00:00Z', 2930);
+  await order(kept, old('MIG-F1', '2026-03-02', '29.30', '2'), '2026-03-02T00:00:00Z', 2930);
+  await order(kept, old('MIG-F1', '2026-03-03T10:15:00.5+01:00', '12', '1'), '2026-03-03T09:15:00.5Z', 1200);
+  await order(kept, 'MIG-F1-OWN', '2026-03-02T00:00:00Z', 2930);
+  // An erased customer's: their CRM reference is gone, the reference stays as it is.
+  const erasedRef = old('MIG-F1-GONE', '2026-03-02', '5', '1');
+  await order(await customer(null), erasedRef, '2026-03-02T00:00:00Z', 500);
+  const invoice = (await conn.execute<{ id: string }[]>(
+    `insert into invoice (id, external_ref, customer_id, issued_at, due_at, amount_minor, reminders_sent, fee_charged_minor, fee_waived_minor, created_at) values (gen_random_uuid(), 'MIG-F1-I', ?, '2026-03-01', '2026-03-31', 10000, 0, 0, 0, now()) returning id`,
+    [kept],
+  ))[0].id;
+  await conn.execute(`insert into payment (id, external_ref, invoice_id, paid_at, amount_minor, created_at) values (gen_random_uuid(), ?, ?, '2026-03-05', 4000, now())`, [old('MIG-F1-I', '2026-03-05', '40', '1'), invoice]);
+  await orm.migrator.up();
+
+  const refs = async () => (await conn.execute<{ external_ref: string }[]>(`select external_ref from customer_order union all select external_ref from payment order by 1`)).map((r) => r.external_ref);
+  const after = await refs();
+  expect(after).toContain(erasedRef);
+  expect(after).toContain('MIG-F1-OWN');
+  expect(after.filter((r) => r.startsWith('derived:'))).toHaveLength(5);
+  // The import, as it derives them now, finds every one: the file as first imported, and as a spreadsheet saves it.
+  const imports = new ImportService(db.url);
+  const options = { mode: 'all-or-nothing', actor: 'test', source: 'test' } as const;
+  const file = (rows: string[]) => Readable.from(['customer_ref,ordered_at,amount,order_ref\n' + rows.join('\n') + '\n']);
+  for (const rows of [
+    ['MIG-F1,2026-03-02,29.30,', 'MIG-F1,2026-03-02,29.30,', 'MIG-F1,2026-03-03T10:15:00.5+01:00,12,', 'MIG-F1,2026-03-02,29.30,MIG-F1-OWN'],
+    ['MIG-F1,2026-03-02T00:00:00Z,29.3,', 'MIG-F1,2026-03-02 00:00,29.3,', 'MIG-F1,2026-03-03T09:15:00.500Z,12.00,', 'MIG-F1,2026-03-02,29.3,MIG-F1-OWN'],
+  ]) {
+    expect(await imports.importCsv('orders', file(rows), options)).toMatchObject({ errorCount: 0, inserted: 0, updated: 0, unchanged: 4 });
+  }
+  for (const amount of ['40', '40.00']) {
+    expect(await imports.importCsv('payments', Readable.from([`invoice_ref,paid_at,amount\nMIG-F1-I,2026-03-05,${amount}\n`]), options)).toMatchObject({ errorCount: 0, inserted: 0, unchanged: 1 });
+  }
+  expect(await refs()).toEqual(after);
+  // down() leaves them as they are (the text they were made from is not stored).
+  await orm.migrator.down({ to: migrationBefore('Migration20261214000000_derived_refs_as_read') });
+  expect(await refs()).toEqual(after);
+  await orm.migrator.up();
 });

@@ -308,16 +308,37 @@ const counted = (insert: string) => `with up as (${insert} returning (xmax = 0) 
 /**
  * The reference of a row without one (an order, a payment): `derived:` and an md5 of what
  * identifies it, with how often that has occurred so far in the file, so re-importing the
- * same file matches the same rows. Counting the occurrences sorts the whole file: it is left
- * out when every row has its reference (`derive` false). The "C" collation only makes that
- * sort cheaper: equal stays equal, and the order within a group is the file's.
+ * same file matches the same rows. What identifies it is the values as read, not the cells'
+ * text: the customer's (invoice's) reference, the instant (`instant`: canonical text, see
+ * `derivedRefSql`) and the amount in minor units, so the same export saved again by a
+ * spreadsheet (`29.30` as `29.3`, `2026-03-02` as `2026-03-02T00:00:00Z`) matches the same
+ * rows. Occurrences are counted among the rows without a reference. Counting them sorts the
+ * whole file: it is left out when every row has its reference (`derive` false). The "C"
+ * collation only makes that sort cheaper: equal stays equal, and the order within a group is the file's.
  */
-function refOrDerived(refColumn: string, identity: string[], derive: boolean): string {
+function refOrDerived(refColumn: string, owner: string, instant: string, derive: boolean): string {
   if (!derive) return v(refColumn);
-  const parts = identity.map((c) => `btrim(s.${c})`);
-  return `coalesce(${v(refColumn)}, 'derived:' || md5(${parts.join(" || '|' || ")} || '|' ||
-                   row_number() over (partition by ${parts.map((p) => `${p} collate "C"`).join(', ')} order by s.row_no)))`;
+  const ownerRef = `btrim(s.${owner})`;
+  const amount = money('amount');
+  return `coalesce(${v(refColumn)}, ${derivedRefSql(ownerRef, instant, amount, `row_number() over (partition by ${v(refColumn)} is null, ${ownerRef} collate "C", ${instant} collate "C", ${amount} order by s.row_no)`)})`;
 }
+
+/**
+ * A derived reference (see refOrDerived), from SQL expressions: the owner's reference (text),
+ * the instant as canonical text (`orderInstantSql`, `paymentDaySql`), the amount in minor units
+ * (bigint) and the occurrence (a number from 1). The amount is followed by `m`, which no amount as
+ * written has: no reference derived from the cells' text (before QA 54 F1) equals one derived so.
+ * Migration20261214000000_derived_refs_as_read recomputes stored references with the same text
+ * (test/migrations.test.ts holds the two equal).
+ */
+const derivedRefSql = (owner: string, instant: string, amountMinor: string, occurrence: string) =>
+  `'derived:' || md5(${owner} || '|' || ${instant} || '|' || (${amountMinor})::text || 'm|' || (${occurrence})::text)`;
+
+/** An order's time (timestamptz) as a derived reference names it: as stored (to the millisecond), in UTC, whatever the session's time zone. */
+const orderInstantSql = (at: string) => `to_char((${at})::timestamptz(3) at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+
+/** A payment's day (date) as a derived reference names it, whatever the session's DateStyle. */
+const paymentDaySql = (day: string) => `to_char(${day}, 'YYYY-MM-DD')`;
 
 /** Whether some row of a kind whose references may be derived (orders, payments) leaves its reference out: then `upsertSql` derives them. */
 export function missingRefSql(spec: ImportSpec): string | null {
@@ -463,7 +484,7 @@ export function upsertSql(spec: ImportSpec, header: Set<string>, deriveRefs = tr
     case 'orders':
       return [
         counted(`insert into customer_order (id, external_ref, customer_id, ordered_at, amount_minor, margin_minor, created_at)
-          select gen_random_uuid(), ${refOrDerived('order_ref', ['customer_ref', 'ordered_at', 'amount'], deriveRefs)}, c.id, ${ts('ordered_at')}, ${money('amount')}, case when ${v('margin')} is null then null else ${money('margin')} end, now()
+          select gen_random_uuid(), ${refOrDerived('order_ref', 'customer_ref', orderInstantSql(ts('ordered_at')), deriveRefs)}, c.id, ${ts('ordered_at')}, ${money('amount')}, case when ${v('margin')} is null then null else ${money('margin')} end, now()
           from import_stage s join customer c on c.external_ref = btrim(s.customer_ref) where ${good}
           on conflict (external_ref) do update set ${setClause(
             [
@@ -518,7 +539,7 @@ export function upsertSql(spec: ImportSpec, header: Set<string>, deriveRefs = tr
     case 'payments':
       return [
         counted(`insert into payment (id, external_ref, invoice_id, paid_at, amount_minor, created_at)
-          select gen_random_uuid(), ${refOrDerived('payment_ref', ['invoice_ref', 'paid_at', 'amount'], deriveRefs)}, i.id, ${v('paid_at')}::date, ${money('amount')}, now()
+          select gen_random_uuid(), ${refOrDerived('payment_ref', 'invoice_ref', paymentDaySql(`${v('paid_at')}::date`), deriveRefs)}, i.id, ${v('paid_at')}::date, ${money('amount')}, now()
           from import_stage s join invoice i on i.external_ref = btrim(s.invoice_ref) where ${good}
           on conflict (external_ref) do update set ${setClause(
             [
