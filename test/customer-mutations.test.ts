@@ -65,14 +65,18 @@ describe('updateCustomer', () => {
     // Held after a failed attempt: its back-off stands.
     queue('retry', { lastError: '451 try again later', attempts: 1 });
     queue('due', { sendAfter: null });
+    // A call task and the hand-over letter held until a promise to pay ends: quiet hours never held them (review 35 F1).
+    queue('call', { channel: MessageChannel.Call, template: 'call-personal' });
+    queue('letter', { channel: MessageChannel.Letter, template: 'collections-handover' });
     await e.flush();
     const sendAfter = async () =>
       Object.fromEntries((await em().find(OutboxMessage, { customer: c.id })).map((m) => [m.idempotencyKey.split('/')[0], m.sendAfter?.getTime() ?? null]));
     // Another change leaves them held.
     expect((await stack.gql(UpdateCustomerDocument, { id: c.id, input: { name: 'Ada King', timeZone: 'UTC' } }, Role.Operator)).errors).toBeUndefined();
-    expect(await sendAfter()).toEqual({ held: morningInTokyo.getTime(), retry: morningInTokyo.getTime(), due: null });
+    const promised = { call: morningInTokyo.getTime(), letter: morningInTokyo.getTime() };
+    expect(await sendAfter()).toEqual({ held: morningInTokyo.getTime(), retry: morningInTokyo.getTime(), due: null, ...promised });
     expect((await stack.gql(UpdateCustomerDocument, { id: c.id, input: { timeZone: 'Europe/Lisbon' } }, Role.Operator)).errors).toBeUndefined();
-    expect(await sendAfter()).toEqual({ held: null, retry: morningInTokyo.getTime(), due: null });
+    expect(await sendAfter()).toEqual({ held: null, retry: morningInTokyo.getTime(), due: null, ...promised });
   });
 
   it('refuses an invalid e-mail address with VALIDATION and changes nothing', async () => {

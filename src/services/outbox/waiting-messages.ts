@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { untilPaidTemplates } from '../../domain/messages/catalogue.js';
+import { teamTemplates, untilPaidTemplates } from '../../domain/messages/catalogue.js';
+import { MessageChannel } from '../../entities/index.js';
 import { stepMessageKey, stepMessageKeyParts } from '../../domain/playbooks/run-id.js';
 import { runPrefixOfKeySql } from '../facts/run-ids.js';
 
@@ -19,12 +20,14 @@ export async function lookAgainAtWaiters(em: EntityManager, message: { customerI
 }
 
 /**
- * Queued messages delivery held for a time to come (the end of quiet hours in the time zone the customer had then, or an
- * earlier reminder of their run) where `customer` (SQL on the customer's id) holds: once the customer's time zone
- * changed, they are looked at again in the next delivery round, in the new zone, rather than at the old zone's morning.
- * One held after a failed attempt keeps its back-off.
+ * Queued e-mails to the customer that delivery held for a time to come (the end of quiet hours in the time zone the
+ * customer had then, or an earlier reminder of their run) where `customer` (SQL on the customer's id) holds: once the
+ * customer's time zone changed, they are looked at again in the next delivery round, in the new zone, rather than at the
+ * old zone's morning. Only those: quiet hours never hold a task for a team or a letter, whose time to come is a promise
+ * to pay's end; one held after a failed attempt keeps its back-off.
  */
 export function lookAgainInNewTimeZoneSql(customer: string): string {
   return `update outbox_message m set send_after = null
-    where ${customer} and m.sent_at is null and m.suppressed_at is null and m.send_after is not null and m.last_error is null`;
+    where ${customer} and m.channel = '${MessageChannel.Email}' and m.template not in (${teamTemplates.map((t) => `'${t}'`).join(', ')})
+      and m.sent_at is null and m.suppressed_at is null and m.send_after is not null and m.last_error is null`;
 }
