@@ -1,5 +1,4 @@
-import { getNamedType, isInputObjectType, isListType, isNonNullType, type GraphQLInputType } from 'graphql';
-import type { MiddlewareFn } from 'type-graphql';
+import { defaultFieldResolver, getNamedType, isInputObjectType, isListType, isNonNullType, isObjectType, type GraphQLInputType, type GraphQLSchema } from 'graphql';
 import { isUuid } from '../domain/ids.js';
 
 /** Per input type: whether a value of it may hold an ID (an import row holds none: its 10,000 rows are not walked). */
@@ -31,12 +30,20 @@ function canonical(value: unknown, type: GraphQLInputType): unknown {
 /**
  * A UUID is the same ID whatever its case, as PostgreSQL compares them; the services build workflow IDs, message keys and
  * search attributes from the text they get, where case counts. So every ID argument reaches them in lower case: an ID in
- * capitals names the same customer's run, never a second run beside it. Workflow IDs (`workflowIdArgs`) are taken as given.
+ * capitals names the same customer's run, never a second run beside it. Only the fields with an ID argument are wrapped
+ * (a plain field stays as cheap as it was); workflow IDs (`workflowIdArgs`) are taken as given. Changes `schema` in place.
  */
-export const CanonicalIds: MiddlewareFn = ({ args, info }, next) => {
-  const field = info.parentType.getFields()[info.fieldName];
-  if (field && 'args' in field && !field.extensions?.workflowIdArgs) {
-    for (const arg of field.args) if (args[arg.name] != null) args[arg.name] = canonical(args[arg.name], arg.type);
+export function withCanonicalIds(schema: GraphQLSchema): GraphQLSchema {
+  for (const type of Object.values(schema.getTypeMap())) {
+    if (!isObjectType(type) || type.name.startsWith('__')) continue;
+    for (const field of Object.values(type.getFields())) {
+      if (field.extensions?.workflowIdArgs || !field.args.some((arg) => holdsId(arg.type))) continue;
+      const resolve = field.resolve ?? defaultFieldResolver;
+      field.resolve = (source, args: Record<string, unknown>, context, info) => {
+        for (const arg of field.args) if (args[arg.name] != null) args[arg.name] = canonical(args[arg.name], arg.type);
+        return resolve(source, args, context, info);
+      };
+    }
   }
-  return next();
-};
+  return schema;
+}

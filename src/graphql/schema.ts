@@ -5,7 +5,7 @@ import { ApiKeyResolver } from './auth/api-key.resolver.js';
 import { CallerResolver } from './auth/caller.resolver.js';
 import { AuditResolver } from './audit/audit.resolver.js';
 import { authChecker } from './auth/allow.js';
-import { CanonicalIds } from './canonical-ids.js';
+import { withCanonicalIds } from './canonical-ids.js';
 import { InvoiceResolver } from './billing/invoice.resolver.js';
 import { CampaignMemberResolver, CampaignResolver } from './campaigns/campaign.resolver.js';
 import { ComplaintResolver } from './complaints/complaint.resolver.js';
@@ -28,8 +28,8 @@ import { validateArgs } from './validate-args.js';
 
 export const resolvers = [CustomerResolver, ComplaintResolver, InvoiceResolver, ImportResolver, ImportRowsResolver, PlaybookResolver, FixCaseResolver, ScoreResolver, ScoringResolver, ScoreBandChangeResolver, SegmentResolver, CampaignResolver, CampaignMemberResolver, OfferResolver, FairnessReportResolver, OperationsStatusResolver, AuditResolver, ApiKeyResolver, CallerResolver, MessageResolver, MessageTemplateResolver, CurrencyResolver] as const;
 
-export function createSchema(): Promise<GraphQLSchema> {
-  return buildSchema({ resolvers, authChecker, validateFn: validateArgs, globalMiddlewares: [CanonicalIds] });
+export async function createSchema(): Promise<GraphQLSchema> {
+  return withCanonicalIds(await buildSchema({ resolvers, authChecker, validateFn: validateArgs }));
 }
 
 /** The SDL checked in at schema/schema.graphql, sorted so diffs stay readable. */
