@@ -774,6 +774,17 @@ it('sends nothing more once an operator cancels it: a reminder waiting for the e
   expect(held.find((x) => x.key === `${workflowId}/reminder-1`)).toMatchObject({ sentAt: null, suppressedReason: RUN_CANCELLED });
 }, 60_000);
 
+it('settles a reminder a promise held back once its run is cancelled: shown held back, neither discarded nor retried (review 35 F2)', async () => {
+  const { invoiceId, workflowId, messages } = await reminderHeldForTheNight('Dropped');
+  expect((await stack.gql(PromiseToPayDocument, { invoiceId, until: day(5) }, Role.Operator)).errors).toBeUndefined();
+  expect((await stack.gql(CancelPlaybookRunDocument, { workflowId, reason: 'The customer disputes the invoice' }, Role.Operator)).errors).toBeUndefined();
+  await eventually(() => state(invoiceId), (s) => s?.status === 'Cancelled');
+  const reminder = (await messages()).find((m) => m.key === `${workflowId}/reminder-1`)!;
+  expect(reminder).toMatchObject({ status: 'Suppressed', suppressedReason: expect.stringMatching(/^promise-to-pay: /) });
+  expect((await stack.gql(DiscardMessageDocument, { id: reminder.id, reason: 'disputed' }, Role.Operator)).errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'MESSAGE_SETTLED' });
+  expect((await stack.gql(RetryMessageDocument, { id: reminder.id }, Role.Operator)).errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'MESSAGE_SETTLED' });
+}, 60_000);
+
 it('ends at once when an import pays its invoice: told after an import through GraphQL, or by the run reconciliation after one from the command line', async () => {
   const importedPayment = async (name: string) => {
     const { customerId, invoiceId } = await payer(name, Array(8).fill('on-time'));

@@ -145,8 +145,8 @@ export class UndeliverableMessageService {
     return this.em.transactional(async (em) => {
       const message = await em.findOne(OutboxMessage, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
       if (!message) throw new OutboxException(OutboxExceptionCode.NotFound, `No message ${id}`, { id, field: 'id' });
-      // One a promise to pay held back is not settled: its run may send it again.
-      if (message.sentAt || (message.suppressedAt && !heldByPromise(message.suppressedReason))) {
+      // One a promise to pay held back is not settled while its run goes on: the run may send it again.
+      if (message.sentAt || (message.suppressedAt && !(await this.promiseHoldsIt(em, message)))) {
         throw new OutboxException(OutboxExceptionCode.Settled, `Message ${id} was ${message.sentAt ? 'sent' : 'suppressed'} already`, { id, suppressedReason: message.suppressedReason ?? null });
       }
       await change(message, em);
@@ -154,6 +154,13 @@ export class UndeliverableMessageService {
       const customer = await em.findOneOrFail(Customer, { id: message.customer.id }, { fields: ['name', 'locale'] });
       return messageView(message, customer, new Date(), this.maxAttempts, this.currency);
     });
+  }
+
+  /** A promise to pay holds `message` back and its run goes on, so the run sends it again if the promise lapses unpaid. */
+  private async promiseHoldsIt(em: EntityManager, message: OutboxMessage): Promise<boolean> {
+    if (!heldByPromise(message.suppressedReason)) return false;
+    const [going] = await em.execute(`select 1 from playbook_run where workflow_id = ? and finished_at is null`, [stepMessageKeyParts(message.idempotencyKey).workflowId]);
+    return Boolean(going);
   }
 
   /** A reminder of its run chasing payment went out after `message` was written (SQL `overtakenSql`). */
