@@ -47,7 +47,9 @@ describe('rolesAllowed', () => {
 
 describe('isRecordedActorForm', () => {
   it("tells the names the audit log gives callers it knows from a person's name typed by hand", () => {
-    for (const name of [callerLabel(Role.Admin, 'd7d46ede'), 'operator:0a1b2c3d', 'system:invoice-cancelled', 'playbook:fix-issue/x', 'temporal:ops@example.com', 'cli:anna', ' admin:d7d46ede ']) expect(isRecordedActorForm(name)).toBe(true);
-    for (const name of ['ops-anna', 'Anna Admin', 'admin', 'admin:anna', 'admin:D7D46EDE1', 'systems: Anna']) expect(isRecordedActorForm(name)).toBe(false);
+    for (const name of [callerLabel(Role.Admin, 'd7d46ede'), 'operator:0a1b2c3d', 'ADMIN:D7D46EDE', 'admin:d7d46ede (Anna)', 'system:invoice-cancelled', 'playbook:fix-issue/x', 'temporal:ops@example.com', 'cli:anna', 'customer:unsubscribe-link', 'retention:v1']) {
+      expect(isRecordedActorForm(name)).toBe(true);
+    }
+    for (const name of ['ops-anna', 'Anna Admin', 'admin', 'anna.admin@example.com']) expect(isRecordedActorForm(name)).toBe(false);
   });
 });

@@ -16,15 +16,14 @@ const grants: Record<Role, Role[]> = {
 /** How the audit log names an API caller: the role and a short fingerprint of their key (`admin:1a2b3c4d`). */
 export const callerLabel = (role: Role, fingerprint: string) => `${role}:${fingerprint}`;
 
-const RECORDED_ACTOR = new RegExp(`^((${Object.values(Role).join('|')}):[0-9a-f]{8}|(system|playbook|temporal|cli):.*)$`);
-
 /**
- * Whether `name` takes a form the audit log gives actors it knows itself: an API caller (`callerLabel`), the platform
- * (`system:`), a run (`playbook:`), the engine's identity (`temporal:`) or the command line (`cli:`). A name typed by
- * hand (a decision sent in the Temporal UI) must not claim one: the log would credit that actor with it.
+ * Whether `name` reads as one of the actors the audit log names itself, `<kind>:<who>`: an API caller (`callerLabel`), the
+ * platform (`system:`), a run (`playbook:`), the engine's identity (`temporal:`), the command line (`cli:`), the
+ * unsubscribe link. A name typed by hand (a decision sent in the Temporal UI) must not claim one, whatever its case or
+ * kind: the log would credit that actor with it. A person's name has no colon.
  */
 export function isRecordedActorForm(name: string): boolean {
-  return RECORDED_ACTOR.test(name.trim());
+  return name.includes(':');
 }
 
 export function isRole(value: string): value is Role {

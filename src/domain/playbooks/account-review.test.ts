@@ -12,7 +12,7 @@ describe('account review', () => {
     expect(decisionProblem(state('awaiting-approval'), { ...ok, decidedBy: ' ' })).toMatch(/person/);
     expect(decisionProblem(state('awaiting-approval'), { ...ok, reason: '' })).toMatch(/reason/);
     // Typed in the Temporal UI, a name in an API caller's form is refused; the API's own decision names its entry (QA 51 F4).
-    expect(deciderProblem({ ...ok, decidedBy: 'admin:d7d46ede' })).toBe('decidedBy must name the person who decided: "admin:d7d46ede" is how the audit log names an API caller, the platform or the engine');
+    expect(deciderProblem({ ...ok, decidedBy: 'admin:d7d46ede' })).toBe('decidedBy must name the person who decided, without a colon: "admin:d7d46ede" reads as one of the audit log\'s own actors (an API caller such as admin:1a2b3c4d, the platform, the engine)');
     expect(deciderProblem({ ...ok, decidedBy: 'anna.admin' })).toBeNull();
     expect(deciderProblem({ approve: true, decidedBy: 'admin:d7d46ede', reasonEntry: 'f0c6e8de-6d3c-4d39-9c2e-4f1b7d9b1a10' })).toBeNull();
     // Through the API the reason stays in the audit log, and the run holds the entry's ID.

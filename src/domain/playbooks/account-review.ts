@@ -132,7 +132,7 @@ export function decisionProblem(state: AccountReviewState, decision: Offboarding
  */
 export function deciderProblem(decision: OffboardingDecision): string | null {
   if (decision.reasonEntry !== undefined || typeof decision.decidedBy !== 'string' || !isRecordedActorForm(decision.decidedBy)) return null;
-  return `decidedBy must name the person who decided: "${decision.decidedBy.trim()}" is how the audit log names an API caller, the platform or the engine`;
+  return `decidedBy must name the person who decided, without a colon: "${decision.decidedBy.trim()}" reads as one of the audit log's own actors (an API caller such as admin:1a2b3c4d, the platform, the engine)`;
 }
 
 /**
