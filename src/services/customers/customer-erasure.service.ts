@@ -16,8 +16,9 @@ const ERASED_SEARCH = '[erased]';
 /**
  * Whether a saved search (SQL text expression) names the customer of the `who` CTE (their ID, and
  * every name, e-mail and phone they had): equal to one of them, holding one of their e-mail
- * addresses, or a part of one of them (the customers filter's search finds any part: a mailbox
- * without its `.com`, the local part with its `@`, a surname, digits of a phone) unless the part is
+ * addresses, or a part of one of them (the customers filter's search finds any part of a name or
+ * e-mail: a mailbox without its `.com`, the local part with its `@`, a surname; digits of their phone
+ * are theirs too, though the search does not look at phones) unless the part is
  * shared: it lies in the domain of their address (from the `@` on: a domain is many people's), or
  * another customer's name, e-mail address or phone holds it too (it does not single them out).
  */
