@@ -9,7 +9,8 @@ import { Migration } from '@mikro-orm/migrations';
  * `derived:` || md5(owner's reference | instant | amount in minor units `m` | occurrence), the instant an
  * order's time in UTC to the millisecond (`2026-03-02T00:00:00.000Z`), a payment's day (`2026-03-02`),
  * the occurrence numbered per owner, instant and amount in the order the rows were stored (created_at, id),
- * as the import numbers the rows without a reference in file order. The same text as
+ * as the import numbers the rows without a reference in file order; rows of one import share created_at, so
+ * identical ones are numbered in no particular order (a re-import may swap their margins, never their sum). The same text as
  * src/services/import/import-sql.ts (`derivedRefSql`); test/migrations.test.ts holds the two equal.
  *
  * Rows of the same purchase written two ways, which the old references stored twice, stay two rows

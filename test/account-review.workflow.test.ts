@@ -292,7 +292,7 @@ it("refuses a decision sent in the Temporal UI whose reasonEntry names no audit 
   // Erased, the customer's review no longer serves the reason typed there, which only the run's history keeps (QA 51 F6).
   expect((await stack.gql(EraseCustomerDocument, { id: customerId, reason: 'Art. 17 request' }, Role.Admin)).errors).toBeUndefined();
   expect(await review(customerId)).toMatchObject({ decidedBy: 'ops-anna', decisionReason: '[erased]' });
-  await recordHistory(workflowId, 'account-review-reason-entry-refused');
+  await recordHistory(workflowId, 'account-review-decider-refused');
 }, 60_000);
 
 it('tells an answer sent as the review is cancelled that the run ended, never that it was refused, and then refuses answers and decisions as ended', async () => {

@@ -64,6 +64,8 @@ describe('updateCustomer', () => {
     queue('held');
     // Held after a failed attempt: its back-off stands.
     queue('retry', { lastError: '451 try again later', attempts: 1 });
+    // Retried by a person (a fresh count, the last refusal kept), then held for the old zone's night: released (review 35 F5).
+    queue('retried', { lastError: '550 user unknown', attempts: 0 });
     queue('due', { sendAfter: null });
     // A call task and the hand-over letter held until a promise to pay ends: quiet hours never held them (review 35 F1).
     queue('call', { channel: MessageChannel.Call, template: 'call-personal' });
@@ -74,9 +76,9 @@ describe('updateCustomer', () => {
     // Another change leaves them held.
     expect((await stack.gql(UpdateCustomerDocument, { id: c.id, input: { name: 'Ada King', timeZone: 'UTC' } }, Role.Operator)).errors).toBeUndefined();
     const promised = { call: morningInTokyo.getTime(), letter: morningInTokyo.getTime() };
-    expect(await sendAfter()).toEqual({ held: morningInTokyo.getTime(), retry: morningInTokyo.getTime(), due: null, ...promised });
+    expect(await sendAfter()).toEqual({ held: morningInTokyo.getTime(), retry: morningInTokyo.getTime(), retried: morningInTokyo.getTime(), due: null, ...promised });
     expect((await stack.gql(UpdateCustomerDocument, { id: c.id, input: { timeZone: 'Europe/Lisbon' } }, Role.Operator)).errors).toBeUndefined();
-    expect(await sendAfter()).toEqual({ held: null, retry: morningInTokyo.getTime(), due: null, ...promised });
+    expect(await sendAfter()).toEqual({ held: null, retry: morningInTokyo.getTime(), retried: null, due: null, ...promised });
   });
 
   it('refuses an invalid e-mail address with VALIDATION and changes nothing', async () => {

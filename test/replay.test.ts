@@ -62,6 +62,7 @@ it('replays every recorded playbook history against the current workflow code', 
       'account-review-reason-entry-refused.json',
       'account-review-declined-proposal-held-back.json',
       'account-review-answer-to-held-back-proposal-refused.json',
+      'account-review-decider-refused.json',
     ]),
   );
   expect(results.filter((r) => !r.ok)).toEqual([]);

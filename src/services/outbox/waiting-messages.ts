@@ -24,10 +24,11 @@ export async function lookAgainAtWaiters(em: EntityManager, message: { customerI
  * customer had then, or an earlier reminder of their run) where `customer` (SQL on the customer's id) holds: once the
  * customer's time zone changed, they are looked at again in the next delivery round, in the new zone, rather than at the
  * old zone's morning. Only those: quiet hours never hold a task for a team or a letter, whose time to come is a promise
- * to pay's end; one held after a failed attempt keeps its back-off.
+ * to pay's end. One failing (refused, waiting for its next attempt) keeps its back-off, also once the back-off ended in
+ * the old zone's quiet hours (it goes a little later than it could).
  */
 export function lookAgainInNewTimeZoneSql(customer: string): string {
   return `update outbox_message m set send_after = null
     where ${customer} and m.channel = '${MessageChannel.Email}' and m.template not in (${teamTemplates.map((t) => `'${t}'`).join(', ')})
-      and m.sent_at is null and m.suppressed_at is null and m.send_after is not null and m.last_error is null`;
+      and m.sent_at is null and m.suppressed_at is null and m.send_after is not null and not (m.attempts > 0 and m.last_error is not null)`;
 }
