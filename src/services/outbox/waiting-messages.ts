@@ -1,6 +1,10 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { teamTemplates, untilPaidTemplates } from '../../domain/messages/catalogue.js';
-import { MessageChannel } from '../../entities/index.js';
+import type { MessageChannel } from '../../entities/index.js';
+
+// The import's command line reaches this module: the channel's value is written here, checked against the enum by its type, so the
+// entities (and the ORM behind them) are not loaded there.
+const EMAIL: `${MessageChannel.Email}` = 'email';
 import { stepMessageKey, stepMessageKeyParts } from '../../domain/playbooks/run-id.js';
 import { runPrefixOfKeySql } from '../facts/run-ids.js';
 
@@ -29,6 +33,6 @@ export async function lookAgainAtWaiters(em: EntityManager, message: { customerI
  */
 export function lookAgainInNewTimeZoneSql(customer: string): string {
   return `update outbox_message m set send_after = null
-    where ${customer} and m.channel = '${MessageChannel.Email}' and m.template not in (${teamTemplates.map((t) => `'${t}'`).join(', ')})
+    where ${customer} and m.channel = '${EMAIL}' and m.template not in (${teamTemplates.map((t) => `'${t}'`).join(', ')})
       and m.sent_at is null and m.suppressed_at is null and m.send_after is not null and not (m.attempts > 0 and m.last_error is not null)`;
 }
