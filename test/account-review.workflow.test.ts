@@ -103,13 +103,17 @@ it('takes no answer typed wrongly in the Temporal UI: a signal with no payload, 
   await recordHistory(workflowId, 'account-review-signals-audited');
 }, 60_000);
 
-it("holds back a proposal still queued for the customer's quiet hours once they accepted it: the confirmation goes alone (QA 42 F6)", async () => {
-  const customerId = await account('Nox', { band: 'loss-making' });
+/** A loss-making customer in the middle of their night, whose review proposed a cheaper tier: a service message about the contract, written at once, queued until the morning. */
+async function proposalQueuedForTheNight(name: string) {
+  const customerId = await account(name, { band: 'loss-making' });
   await stack.orm.em.fork().nativeUpdate(Customer, { id: customerId }, { timeZone: zoneAtTwoInTheMorning(new Date()) });
-  const workflowId = accountReviewWorkflowId(customerId);
   await stack.gql(StartAccountReviewDocument, { customerId }, Role.Operator);
-  // A cheaper tier is a service message about the contract: written at once, queued until the morning.
   expect(await eventually(() => review(customerId), (s) => s?.step === 'awaiting-answer')).toMatchObject({ proposal: expect.stringMatching(/^tier-change: /) });
+  return { customerId, workflowId: accountReviewWorkflowId(customerId) };
+}
+
+it("holds back a proposal still queued for the customer's quiet hours once they accepted it: the confirmation goes alone (QA 42 F6)", async () => {
+  const { customerId, workflowId } = await proposalQueuedForTheNight('Nox');
   expect((await stack.gql(AnswerAccountProposalDocument, { customerId, accepted: true }, Role.Operator)).errors).toBeUndefined();
   const steps = await stack.orm.em.fork().find(OutboxMessage, { idempotencyKey: { $like: `${workflowId}/%` } }, { orderBy: { idempotencyKey: 'asc' } });
   expect(steps.map((m) => [m.idempotencyKey.slice(workflowId.length + 1), m.sentAt, m.suppressedReason])).toEqual([
@@ -120,11 +124,7 @@ it("holds back a proposal still queued for the customer's quiet hours once they 
 }, 60_000);
 
 it("holds back a proposal still queued for the customer's quiet hours once they declined it: it does not ask them to accept it after their no (QA 51 F2)", async () => {
-  const customerId = await account('Noa', { band: 'loss-making' });
-  await stack.orm.em.fork().nativeUpdate(Customer, { id: customerId }, { timeZone: zoneAtTwoInTheMorning(new Date()) });
-  const workflowId = accountReviewWorkflowId(customerId);
-  await stack.gql(StartAccountReviewDocument, { customerId }, Role.Operator);
-  expect(await eventually(() => review(customerId), (s) => s?.step === 'awaiting-answer')).toMatchObject({ proposal: expect.stringMatching(/^tier-change: /) });
+  const { customerId, workflowId } = await proposalQueuedForTheNight('Noa');
   // The mutation answers once the run has acted on the no: the queued proposal is held back by then.
   const answered = await stack.gql(AnswerAccountProposalDocument, { customerId, accepted: false }, Role.Operator);
   expect(answered.data!.answerAccountProposal).toMatchObject({ answer: 'declined', step: 'awaiting-review' });
