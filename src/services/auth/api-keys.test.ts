@@ -56,6 +56,13 @@ describe('ApiKeyVerifier', () => {
     expect(() => new ApiKeyVerifier('viewer:short')).toThrow(/shorter than 16/);
   });
 
+  it('refuses a key no header could carry, or one listed under two roles, instead of starting with keys that never sign in (QA 55 F1)', () => {
+    expect(() => new ApiKeyVerifier('admin: qa55-admin-key-0123456789')).toThrow('API_KEYS: the admin key holds white space, which no Authorization header carries (a space after "admin:"?)');
+    expect(() => new ApiKeyVerifier('admin:qa55 admin key 0123456789')).toThrow(/white space/);
+    expect(() => new ApiKeyVerifier('viewer:qa55-shared-key-0123456789,admin:qa55-shared-key-0123456789')).toThrow(/is listed twice; each key has one role/);
+    expect(new ApiKeyVerifier(' viewer:qa55-viewer-key-0123456789 , admin:qa55-admin-key-0123456789').size).toBe(2);
+  });
+
   it('accepts an issued key, remembers it for the cache time, and notes its use once per look-up', async () => {
     const { store, stored } = memoryStore({ rk_issued: { id: 'k1', role: Role.Marketer, expiresAt: null, revokedAt: null } });
     const verifier = new ApiKeyVerifier('', stored, 10_000);

@@ -72,9 +72,14 @@ export class ApiKeyVerifier {
         const key = pair.slice(sep + 1);
         if (sep < 1 || !isRole(role)) throw new Error(`API_KEYS: "${pair.slice(0, Math.max(sep, 0))}" is not a role (viewer, marketer, operator, admin)`);
         if (key.length < MIN_KEY_LENGTH) throw new Error(`API_KEYS: the ${role} key is shorter than ${MIN_KEY_LENGTH} characters`);
+        // A header carries no white space in its key: such a key could never sign in (a space after the colon, say).
+        if (/\s/.test(key)) throw new Error(`API_KEYS: the ${role} key holds white space, which no Authorization header carries (a space after "${role}:"?)`);
         const d = digestOf(key);
         return { role, digest: d, fingerprint: fingerprintOf(d) };
       });
+    // One key under two roles would sign in as the first only.
+    const twice = this.entries.find((entry, i) => this.entries.findIndex((other) => other.digest.equals(entry.digest)) !== i);
+    if (twice) throw new Error(`API_KEYS: the key ${twice.role}:${twice.fingerprint}… is listed twice; each key has one role`);
   }
 
   /** How many keys the configuration holds. */
