@@ -70,6 +70,8 @@ it('refuses bad input and a taken name, and writes nothing', async () => {
     [{ name: 'Web Front End', role: 'Viewer' }, 'CONFLICT', 'AUTH_KEY_NAME_TAKEN', 'input.name'],
   ];
   for (const [input, code, reason, field] of cases) expect((await issue(input)).errors![0].extensions).toMatchObject({ code, reason, field });
+  // The name is quoted as the key in use has it, not as the caller spelt it (QA 55 F2).
+  expect((await issue({ name: 'Web Front End', role: 'Viewer' })).errors![0]).toMatchObject({ message: 'A key in use is named "web front end" (names are compared in any case)', extensions: { name: 'web front end' } });
   expect(await em().count(ApiKey)).toBe(before);
 });
 

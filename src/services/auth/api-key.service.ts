@@ -72,7 +72,12 @@ export class ApiKeyService {
         return { key, secret };
       });
     } catch (error) {
-      if (error instanceof UniqueConstraintViolationException) throw new AuthException(AuthExceptionCode.NameTaken, `A key in use is named "${name}" (names are compared in any case)`, { field: 'name', name });
+      if (error instanceof UniqueConstraintViolationException) {
+        // Named as it is stored: "Web Front End" is taken by "web front end".
+        const [taken] = await this.em.fork().execute<{ name: string }[]>(`select name from api_key where lower(name) = lower(?) and revoked_at is null limit 1`, [name]);
+        const stored = taken?.name ?? name;
+        throw new AuthException(AuthExceptionCode.NameTaken, `A key in use is named "${stored}" (names are compared in any case)`, { field: 'name', name: stored });
+      }
       throw error;
     }
   }
