@@ -14,7 +14,7 @@ import { lossMakingAccount } from './support/accounts.js';
 import { eventually } from './support/eventually.js';
 import { recordHistory } from './support/histories.js';
 import { startTestStack, type TestStack } from './support/stack.js';
-import { zoneAtTwoInTheMorning } from './support/time-zones.js';
+import { zoneAtNoon, zoneAtTwoInTheMorning } from './support/time-zones.js';
 import { resetInEngine, taskBefore } from './support/temporal-operator.js';
 
 /**
@@ -32,8 +32,11 @@ beforeAll(async () => {
 }, 90_000);
 afterAll(() => stack?.stop());
 
-/** A loss-making account whose review an admin approved offboarding for: the notice is running. */
-async function accountUnderNotice(name: string, timeZone = 'UTC'): Promise<{ customerId: string; workflowId: string }> {
+/**
+ * A loss-making account whose review an admin approved offboarding for: the notice is running. In a time zone where it
+ * is midday unless told (the notice goes at once), whatever the hour the tests run at.
+ */
+async function accountUnderNotice(name: string, timeZone = zoneAtNoon(new Date())): Promise<{ customerId: string; workflowId: string }> {
   const customerId = await lossMakingAccount(stack.orm.em.fork(), name);
   await stack.orm.em.fork().nativeUpdate(Customer, { id: customerId }, { timeZone });
   expect((await stack.gql(StartAccountReviewDocument, { customerId }, Role.Operator)).errors).toBeUndefined();

@@ -58,7 +58,8 @@ const DAY = 86_400_000;
 /** A premium customer whose support costs exceed what the account earns (or not, with `profitable`); `band` is its profitability band as last scored (none: not scored yet). */
 async function account(name: string, opts: { profitable?: boolean; band?: string } = {}): Promise<string> {
   const em = stack.orm.em.fork();
-  const c = em.create(Customer, { name, email: `${name.toLowerCase()}@example.com`, acquiredAt: '2024-01-01', serviceTier: ServiceTier.Premium });
+  // Where it is midday: its messages go at once, whatever the hour the tests run at.
+  const c = em.create(Customer, { name, email: `${name.toLowerCase()}@example.com`, acquiredAt: '2024-01-01', serviceTier: ServiceTier.Premium, timeZone: zoneAtNoon(new Date()) });
   for (let i = 1; i <= 4; i++) em.create(Order, { customer: c, orderedAt: new Date(Date.now() - i * 60 * DAY), amountMinor: 10_000, marginMinor: 2_500 });
   em.create(CostEntry, { customer: c, occurredAt: new Date(Date.now() - 30 * DAY).toISOString().slice(0, 10), kind: CostKind.SupportMinutes, amountMinor: opts.profitable ? 1_000 : 30_000 });
   if (opts.band) scored(em, c, opts.band);
