@@ -20,7 +20,7 @@ export function createAccountReviewActivities(services: () => WorkerServices) {
     },
     /** Why the proposal never reached the customer (held back at delivery), so no answer to it is taken; null when it did or may. */
     proposalHeldBack(input: { workflowId: string }): Promise<string | null> {
-      return reviews().proposalHeldBack(input);
+      return services().runs.proposalNeverReached(input.workflowId);
     },
     /** Why a decision's reasonEntry is refused: it names no audit entry of this run's decision (made up in the Temporal UI); null when it does, or there is none. */
     reasonEntryProblem(input: { workflowId: string; decision: OffboardingDecision }): Promise<string | null> {

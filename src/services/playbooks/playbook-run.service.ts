@@ -20,7 +20,7 @@ import type { Page, PageArgs } from '../common/pagination.js';
 import type { HowReset, LaunchedRun, StartedRun } from '../engines/playbook-engine.js';
 import { decisionReason, updateEntryLockKey } from './offboarding-decision.js';
 import { offboardingStands, withdrawOffboarding } from './offboarding-withdrawal.js';
-import type { OffboardingDecision } from '../../domain/playbooks/account-review.js';
+import { proposalHeldBackAtDelivery, type OffboardingDecision } from '../../domain/playbooks/account-review.js';
 import { failIfReset } from './running-run.js';
 import { RunStatus } from '../../domain/playbooks/run-status.js';
 
@@ -595,6 +595,11 @@ export class PlaybookRunService {
   async heldBackStepMessage(workflowId: string, step: string): Promise<string | null> {
     const message = await this.em.findOne(OutboxMessage, { idempotencyKey: stepMessageKey(workflowId, step), suppressedAt: { $ne: null } }, { fields: ['suppressedReason'] });
     return !message || proposalAnsweredBeforeItWent(message.suppressedReason) ? null : (message.suppressedReason ?? 'held back');
+  }
+
+  /** Why the run's proposal never reached the customer, held back at delivery (an opt-out, a complaint before it went); null when it did or may, or was answered. */
+  async proposalNeverReached(workflowId: string): Promise<string | null> {
+    return proposalHeldBackAtDelivery(await this.heldBackStepMessage(workflowId, 'proposal'));
   }
 
   /** Why a person decided on an offboarding (decisionReason). */

@@ -3,7 +3,7 @@ import { isUuid, workflowIdProblem } from '../../domain/ids.js';
 import { runTagSearchProblem } from '../../domain/playbooks/run-tags.js';
 import { assertPageSize, decodeCursor, encodeCursor, invalidCursor, mapPage, scopedTag, toPage, type Page, type PageArgs } from '../common/pagination.js';
 import { APPRECIATION, appreciationWorkflowId } from '../../domain/playbooks/appreciation.js';
-import { ACCOUNT_REVIEW, accountReviewWorkflowId, proposalHeldBackAtDelivery, type AccountReviewState } from '../../domain/playbooks/account-review.js';
+import { ACCOUNT_REVIEW, accountReviewWorkflowId, type AccountReviewState } from '../../domain/playbooks/account-review.js';
 import { FAIR_REMINDER, fairReminderWorkflowId, promiseDayOutOfRange, reminderRunEndedShort } from '../../domain/playbooks/fair-reminder.js';
 import { fairReminderProblem } from '../../domain/playbooks/eligibility.js';
 import { FIX_ISSUE, fixIssueWorkflowId } from '../../domain/playbooks/fix-issue.js';
@@ -302,7 +302,7 @@ export class PlaybookService {
       throw new PlaybookException(PlaybookExceptionCode.DecisionRefused, `The account review of customer ${customerId} is not waiting for an answer (step ${state.step})`, { customerId, step: state.step });
     }
     // A proposal delivery held back (an opt-out, a complaint before it went) never reached the customer: there is nothing to answer.
-    const heldBack = proposalHeldBackAtDelivery(await this.runs.heldBackStepMessage(workflowId, 'proposal'));
+    const heldBack = await this.runs.proposalNeverReached(workflowId);
     if (heldBack) {
       throw new PlaybookException(PlaybookExceptionCode.DecisionRefused, `The account review's proposal never reached customer ${customerId} (held back: ${heldBack}): there is nothing to answer`, { customerId, heldBack });
     }

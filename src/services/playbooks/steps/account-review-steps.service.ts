@@ -111,12 +111,6 @@ export class AccountReviewSteps {
     });
   }
 
-  /** Why the run's proposal never reached the customer, held back at delivery (an opt-out, a complaint before it went); null when it did or may. */
-  async proposalHeldBack(input: { workflowId: string }): Promise<string | null> {
-    const proposal = await this.em.fork().findOne(OutboxMessage, { idempotencyKey: stepMessageKey(input.workflowId, 'proposal') }, { fields: ['suppressedAt', 'suppressedReason'] });
-    return proposal?.suppressedAt ? proposalHeldBackAtDelivery(proposal.suppressedReason ?? 'held back') : null;
-  }
-
   /**
    * The customer said no: a proposal still queued (the customer's quiet hours) is held back, so it
    * does not ask them to accept it after their no was recorded. Nothing else changes.
