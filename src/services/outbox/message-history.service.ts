@@ -4,10 +4,9 @@ import { sql } from 'kysely';
 import { outstandingMinorSql } from '../facts/invoice-facts.js';
 import { messageStatus, type MessageStatus } from '../../domain/messages/message-status.js';
 import { renderIfKnown } from '../../domain/messages/templates.js';
-import { heldByPromise } from '../../domain/messages/catalogue.js';
-import { stepMessageKeyParts } from '../../domain/playbooks/run-id.js';
 import { OutboxMessage } from '../../entities/index.js';
 import { ChildPager } from '../common/child-pages.js';
+import { promiseHoldingRun, runsGoingOn } from './waiting-messages.js';
 import { mapPage, type Page, type PageArgs } from '../common/pagination.js';
 import type { CustomerService } from '../customers/customer.service.js';
 
@@ -67,8 +66,7 @@ export class MessageHistoryService {
       return ids.map((id) => open.get(id) ?? 0);
     });
     this.runGoesOn = new DataLoader(async (workflowIds) => {
-      const { rows } = await sql<{ workflow_id: string }>`select workflow_id from playbook_run where workflow_id = any(${[...workflowIds]}::text[]) and finished_at is null`.execute(this.em.getKysely());
-      const going = new Set(rows.map((r) => r.workflow_id));
+      const going = await runsGoingOn(this.em, workflowIds);
       return workflowIds.map((id) => going.has(id));
     });
   }
@@ -85,7 +83,8 @@ export class MessageHistoryService {
     const still = new Map(
       await Promise.all(
         page.edges.map(async ({ node }) => {
-          const promised = Boolean(node.suppressedAt) && heldByPromise(node.suppressedReason) && (await this.runGoesOn.load(stepMessageKeyParts(node.idempotencyKey).workflowId));
+          const run = promiseHoldingRun(node);
+          const promised = run !== null && (await this.runGoesOn.load(run));
           return [node.id, { heldByPromise: promised, payload: await this.payloadAsNow(node, promised) }] as const;
         }),
       ),

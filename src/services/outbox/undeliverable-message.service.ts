@@ -10,7 +10,7 @@ import { OutboxException, OutboxExceptionCode } from './outbox.exception.js';
 import { reasonProblem } from '../../domain/text.js';
 import { givenUp } from '../../domain/messages/message-status.js';
 import { bookSentReminder } from './sent-reminder.js';
-import { lookAgainAtWaiters } from './waiting-messages.js';
+import { lookAgainAtWaiters, promiseHoldingRun, runsGoingOn } from './waiting-messages.js';
 import { heldByPromise, untilPaidTemplates } from '../../domain/messages/catalogue.js';
 import { promiseEndsAt, type PaymentPromisePolicy } from '../../domain/playbooks/fair-reminder.js';
 import { stepMessageKey, stepMessageKeyParts } from '../../domain/playbooks/run-id.js';
@@ -158,9 +158,8 @@ export class UndeliverableMessageService {
 
   /** A promise to pay holds `message` back and its run goes on, so the run sends it again if the promise lapses unpaid. */
   private async promiseHoldsIt(em: EntityManager, message: OutboxMessage): Promise<boolean> {
-    if (!heldByPromise(message.suppressedReason)) return false;
-    const [going] = await em.execute(`select 1 from playbook_run where workflow_id = ? and finished_at is null`, [stepMessageKeyParts(message.idempotencyKey).workflowId]);
-    return Boolean(going);
+    const run = promiseHoldingRun(message);
+    return run !== null && (await runsGoingOn(em, [run])).has(run);
   }
 
   /** A reminder of its run chasing payment went out after `message` was written (SQL `overtakenSql`). */

@@ -1,12 +1,12 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { teamTemplates, untilPaidTemplates } from '../../domain/messages/catalogue.js';
-import type { MessageChannel } from '../../entities/index.js';
+import { heldByPromise, teamTemplates, untilPaidTemplates } from '../../domain/messages/catalogue.js';
+import type { MessageChannel, OutboxMessage } from '../../entities/index.js';
+import { stepMessageKey, stepMessageKeyParts } from '../../domain/playbooks/run-id.js';
+import { runPrefixOfKeySql } from '../facts/run-ids.js';
 
 // The import's command line reaches this module: the channel's value is written here, checked against the enum by its type, so the
 // entities (and the ORM behind them) are not loaded there.
 const EMAIL: `${MessageChannel.Email}` = 'email';
-import { stepMessageKey, stepMessageKeyParts } from '../../domain/playbooks/run-id.js';
-import { runPrefixOfKeySql } from '../facts/run-ids.js';
 
 /**
  * The run's later messages delivery holds for `message` (their `waitsFor`, behind a reminder a person or the run had to act
@@ -35,4 +35,15 @@ export function lookAgainInNewTimeZoneSql(customer: string): string {
   return `update outbox_message m set send_after = null
     where ${customer} and m.channel = '${EMAIL}' and m.template not in (${teamTemplates.map((t) => `'${t}'`).join(', ')})
       and m.sent_at is null and m.suppressed_at is null and m.send_after is not null and not (m.attempts > 0 and m.last_error is not null)`;
+}
+
+/** The run that decides whether a promise to pay still holds `message` back (it does while that run goes on); null when no promise holds it. */
+export function promiseHoldingRun(message: Pick<OutboxMessage, 'suppressedAt' | 'suppressedReason' | 'idempotencyKey'>): string | null {
+  return message.suppressedAt && heldByPromise(message.suppressedReason) ? stepMessageKeyParts(message.idempotencyKey).workflowId : null;
+}
+
+/** The runs among `workflowIds` (one at least) that go on (their record not ended). */
+export async function runsGoingOn(em: EntityManager, workflowIds: readonly string[]): Promise<Set<string>> {
+  const rows = await em.execute<{ workflow_id: string }[]>(`select workflow_id from playbook_run where workflow_id in (?) and finished_at is null`, [[...workflowIds]]);
+  return new Set(rows.map((r) => r.workflow_id));
 }
