@@ -355,6 +355,21 @@ it('answers a body it cannot read in the shape of GraphQL errors with a code, no
   expect(broken.headers.get('content-type')).toMatch(/^application\/json/);
   expect(await broken.json()).toEqual({ errors: [{ message: 'The request body is not valid JSON', extensions: { code: 'BAD_REQUEST', reason: 'INVALID_JSON' } }] });
 
+  // JSON, but no operation (QA 55 F3): said so, not "not valid JSON" nor Apollo's answer without a reason.
+  for (const body of ['null', '"{ me { role } }"', '[]', '42']) {
+    const notOperation = await post(body);
+    expect(notOperation.status).toBe(400);
+    expect(((await notOperation.json()) as any).errors[0].extensions).toEqual({ code: 'BAD_REQUEST', reason: 'NOT_AN_OPERATION' });
+  }
+  for (const body of ['{}', '{"query": 5}', '{"variables": {}}']) {
+    const noQuery = await post(body);
+    expect(noQuery.status).toBe(400);
+    expect(((await noQuery.json()) as any).errors[0].extensions).toEqual({ code: 'BAD_REQUEST', reason: 'MISSING_QUERY' });
+  }
+  // An automatic persisted query's hash alone is an operation: Apollo answers it (here, not yet known).
+  const persisted = await post(JSON.stringify({ extensions: { persistedQuery: { version: 1, sha256Hash: 'a'.repeat(64) } } }));
+  expect(((await persisted.json()) as any).errors[0].extensions.code).toBe('PERSISTED_QUERY_NOT_FOUND');
+
   const tooLarge = await post(JSON.stringify({ query: `{ me { role } } # ${'x'.repeat(12 * 1024 * 1024)}` }));
   expect(tooLarge.status).toBe(413);
   expect(((await tooLarge.json()) as any).errors[0].extensions).toEqual({ code: 'BAD_REQUEST', reason: 'REQUEST_TOO_LARGE', limitBytes: 12 * 1024 * 1024 });

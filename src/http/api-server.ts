@@ -30,7 +30,7 @@ import { TemporalWorkerPresence } from '../temporal/temporal-worker-presence.js'
 import { graphiqlRouter } from './graphiql.js';
 import { limitFailedAuthentications, rateLimitPerAddress, rateLimitPerKey } from './rate-limit.js';
 import { jitExecutor } from './jit-executor.js';
-import { graphqlPostIsJson, graphqlRequestErrors } from './request-errors.js';
+import { graphqlBodyIsOperation, graphqlPostIsJson, graphqlRequestErrors } from './request-errors.js';
 import { requestLog, requestLogPlugin } from './request-log.js';
 import { PostgresRateLimitStore } from './rate-limit-store.js';
 import { createApiMetrics, metricsAccess } from './metrics.js';
@@ -189,7 +189,9 @@ export async function createApi(deps: ApiDeps): Promise<Api> {
   app.use(
     '/graphql',
     graphqlPostIsJson,
-    express.json({ limit: MAX_BODY_BYTES }),
+    // Any JSON is read (not only objects and arrays), so that JSON of the wrong shape is told apart from a broken body.
+    express.json({ limit: MAX_BODY_BYTES, strict: false }),
+    graphqlBodyIsOperation,
     expressMiddleware(apollo, { context: ({ req }) => contextFor(req.headers.authorization, req) }),
     graphqlRequestErrors(logger, MAX_BODY_BYTES),
   );
