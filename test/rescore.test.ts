@@ -416,6 +416,22 @@ describe('rescoring the whole base', () => {
     expect(Number(left.n)).toBe(0);
   });
 
+  it('fits the same models in two runs over the same data, also when it fits a sample of the buyers (QA 57 F1: no band moves without a change)', async () => {
+    const sampled = { ...defaultScoringPolicy, fitSampleSize: 60 };
+    const fitted: unknown[] = [];
+    for (const runId of ['rescore/same-sample-1', 'rescore/same-sample-2']) {
+      const runs = () => new ScoringRunService(stack.orm.em.fork(), sampled);
+      await runs().begin({ runId, trigger: 'test', asOf: AS_OF });
+      const { buyers } = await runs().prepare(runId, 100);
+      expect(buyers).toBeGreaterThan(sampled.fitSampleSize * 2);
+      const { models } = await runs().fitModels(runId);
+      fitted.push(models);
+      await runs().cancel(runId);
+    }
+    expect(fitted[0]).toMatchObject({ bgnbd: expect.anything(), gammaGamma: expect.anything() });
+    expect(fitted[1]).toEqual(fitted[0]);
+  });
+
   it('keeps the current scores and their bands through a rescore as of an earlier day, whose snapshots stay as history', async () => {
     // A payment today rescored a customer's payment loyalty, as of today.
     const [paid] = await query(sql<{ id: string }>`select id from customer order by id desc limit 1`);

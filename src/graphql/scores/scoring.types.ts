@@ -92,7 +92,7 @@ export class ScoreBandsType {
   bands!: readonly string[];
 }
 
-@ObjectType('ScoreModel', { simpleResolvers: true, description: "A purchase model a rescore fitted on its buyers (a seeded sample of them in a large base: the rescore policy's fitSampleSize) and scored the whole base with" })
+@ObjectType('ScoreModel', { simpleResolvers: true, description: "A purchase model a rescore fitted on its buyers (in a large base a sample of them, the same one in every run, of the rescore policy's fitSampleSize) and scored the whole base with" })
 export class ScoreModelType implements Omit<ModelFit, 'kind'> {
   @Field({ description: 'bgnbd (churn risk, expected purchases) or gamma-gamma (spend, for CLV)' })
   kind!: string;

@@ -117,11 +117,12 @@ export class ScoringRunService {
     const run = await this.getRun(runId);
     const stored = await this.storedFits(runId);
     if (stored.length === 0) {
-      // A seeded sample on a large base: the estimates barely move, the fit takes seconds.
+      // A sample on a large base: the estimates barely move, the fit takes seconds. Drawn by the customers alone, so
+      // each run over the same data fits the same sample (one seeded by the run would move bands with nothing changed).
       const { rows } = await sql<Row>`
         select purchase_days - 1 as x, (last_day - first_day) as tx_days, (${run.asOf}::date - first_day) as t_days, repeat_spend_minor
           from scoring_work where run_id = ${runId}
-         order by md5(${runId} || customer_id::text) limit ${this.policy.fitSampleSize}`.execute(this.db);
+         order by md5(customer_id::text), customer_id limit ${this.policy.fitSampleSize}`.execute(this.db);
       const fits: Omit<ModelFit, 'runId' | 'fittedAt'>[] = [];
       const summaries = rows.map((r) => ({ x: r.x, tx: r.tx_days / 7, T: r.t_days / 7 }));
       const bg = attempt(() => fitBgNbd(summaries));
