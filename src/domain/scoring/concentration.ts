@@ -67,6 +67,9 @@ export interface ConcentrationOptions {
 }
 
 /** Concentration of one population's revenues. */
+/** A share rounded to 12 decimals: far below any revenue's weight, above floating point's leftovers. */
+const asShare = (share: number): number => Math.round(share * 1e12) / 1e12;
+
 export function concentrationOf(revenues: readonly number[], options: ConcentrationOptions = {}): Omit<PeriodConcentration, 'period'> {
   const topFraction = options.topFraction ?? 0.2;
   const maxPoints = options.maxLorenzPoints ?? 101;
@@ -96,8 +99,9 @@ export function concentrationOf(revenues: readonly number[], options: Concentrat
     const frac = pos - i;
     return (cumulative[i] + frac * y[i]) / total;
   };
-  const gini = Math.max(0, (2 * weighted) / (n * total) - (n + 1) / n);
-  const topShare = 1 - L(1 - topFraction);
+  // Shares as a reader compares them: a single customer's 20% is 0.2, not floating point's 0.19999999999999996.
+  const gini = asShare(Math.max(0, (2 * weighted) / (n * total) - (n + 1) / n));
+  const topShare = asShare(1 - L(1 - topFraction));
   const lorenz: LorenzPoint[] =
     n + 1 <= maxPoints
       ? cumulative.map((c, i) => ({ populationShare: i / n, revenueShare: c / total }))
