@@ -133,7 +133,7 @@ export class ConcentrationPeriodType {
   @Field({ description: 'Month, YYYY-MM' })
   period!: string;
 
-  @Field(() => Int, { description: 'Customers with revenue in the month' })
+  @Field(() => Int, { description: 'Customers with an order in the month, also those whose orders total 0 (they count in the Lorenz curve as customers bringing nothing)' })
   customers!: number;
 
   @Field(() => MoneyTotal, { description: 'Revenue in the month, minor units (a total: exact up to 2^53 minor units)' })
