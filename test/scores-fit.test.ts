@@ -211,7 +211,9 @@ describe('the CLI refuses', () => {
 
   it('an empty file, a header without orders, a header without the columns, and broken CSV, with exit 1', async () => {
     for (const [name, text, code] of [
-      ['empty.csv', '', 'ORDERS_FILE_NO_ORDERS'],
+      // No header to judge, as the import refuses it (QA 57 F4); blank lines are no header either.
+      ['empty.csv', '', 'ORDERS_FILE_BAD_HEADER'],
+      ['blank-lines.csv', '\n\n', 'ORDERS_FILE_BAD_HEADER'],
       ['header-only.csv', 'customer_ref,ordered_at,amount\n', 'ORDERS_FILE_NO_ORDERS'],
       ['wrong-header.csv', 'customer,ordered_at,amount\nx,2025-01-01,1\n', 'ORDERS_FILE_BAD_HEADER'],
       // As the import refuses them: a column twice, another separator.

@@ -92,8 +92,8 @@ export async function summarizeOrdersFile(path: string, options: OrdersFileOptio
   const records = text.pipe(parse(CSV_READING));
   input.once('error', (error) => records.destroy(error));
   text.once('error', (error) => records.destroy(error));
+  let positions: number[] | null = null;
   try {
-    let positions: number[] | null = null;
     let width = 0;
     const linesOf = recordLines();
     for await (const { record, info } of records as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
@@ -147,6 +147,8 @@ export async function summarizeOrdersFile(path: string, options: OrdersFileOptio
     input.destroy();
   }
   progress();
+  // An empty file (or blank lines only) has no header to judge: refused as the import refuses it, not as a file without orders.
+  if (!positions) throw new ScoringException(ScoringExceptionCode.OrdersFileBadHeader, `The file has no header line (an orders file needs ${REQUIRED.join(', ')})`, { line: 1, problems: ['no header line'] });
   if (byCustomer.size === 0) {
     throw new ScoringException(ScoringExceptionCode.OrdersFileNoOrders, rows === 0 ? 'The file has no orders' : `No order on or before ${options.until}`, { rows });
   }
