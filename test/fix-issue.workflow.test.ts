@@ -11,9 +11,11 @@ import { defaultPersistentIssuePolicy, persistentIssues } from '../src/domain/sc
 import { seconds } from '../src/domain/policies/duration.js';
 import { AuditEntry, Complaint, ComplaintSeverity, Customer, FixCase, Invoice, OutboxMessage, PlaybookRun, ScoreSnapshot } from '../src/entities/index.js';
 import type { fixIssue, playbookTriggers } from '../workflows/index.js';
+import { fixIssueStateQuery } from '../workflows/fix-issue.workflow.js';
 import { AuditEntriesDocument, CancelPlaybookRunDocument, ConfirmFixHoldsDocument, CustomerPlaybookRunsDocument, FixCasesDocument, CustomerPlaybookRunsLiveDocument, RecordComplaintDocument, FixIssueDocument, OperationsStatusDocument, ReopenComplaintDocument, ResolveComplaintDocument, ResolveIssueDocument, StartFixIssueDocument } from './__generated__/graphql.js';
 import { eventually } from './support/eventually.js';
 import { recordHistory } from './support/histories.js';
+import { resetInEngine } from './support/temporal-operator.js';
 import { startTestStack, type TestStack } from './support/stack.js';
 import { zoneAtTwoInTheMorning } from './support/time-zones.js';
 import { Client, Connection } from '@temporalio/client';
@@ -245,6 +247,29 @@ it('opens the case again, one level up, when the issue comes back before the che
   await stack.temporal.client.workflow.getHandle(workflowId).cancel();
   await eventually(() => stack.temporal.client.workflow.getHandle(workflowId).describe(), (d) => d.status.name === 'CANCELLED');
   await recordHistory(workflowId, 'fix-issue-recurred-by-update');
+}, 60_000);
+
+it('keeps a fix that did not hold open through a reset that gives the run its fix and the complaint after it again: the customer is not told it is fixed', async () => {
+  const customerId = await customer('Rosa', { complaints: 3, topic: 'billing-error' });
+  const workflowId = fixIssueWorkflowId(customerId, 'billing-error');
+  await startedAwaitingFix(customerId, 'billing-error', seconds(60));
+  expect((await stack.gql(ResolveIssueDocument, { customerId, topic: 'billing-error' }, Role.Operator)).errors).toBeUndefined();
+  expect((await stack.gql(RecordComplaintDocument, { input: { customerId, topic: 'billing-error', severity: 'Medium' } }, Role.Operator)).errors).toBeUndefined();
+  const reopened = { step: 'awaiting-fix', recurrences: 1, escalations: 1, owner: 'team-lead', resolved: false };
+  await eventually(() => state(customerId, 'billing-error'), (s) => s?.recurrences === 1 && s.step === 'awaiting-fix');
+  const fixedWords = async () => (await outbox(workflowId)).filter((m) => m[1] === 'issue-fixed').map((m) => m[0]);
+  expect(await fixedWords()).toEqual(['fixed-1']);
+
+  // An operator resets the run to its start, as the Temporal UI offers by default: the fix and the recurrence are given again, in their order.
+  await resetInEngine(stack, workflowId, 'run it again', { finishEventId: 'first' });
+  await eventually(() => stack.temporal.client.workflow.getHandle(workflowId).query(fixIssueStateQuery), (s) => s.recurrences === 1 && s.step === 'awaiting-fix');
+  await new Promise((resolve) => setTimeout(resolve, 1_000));
+  // Where the run was before the reset; no second word that it is fixed, and the case stays open on the team's queue.
+  expect(await stack.temporal.client.workflow.getHandle(workflowId).query(fixIssueStateQuery)).toMatchObject(reopened);
+  expect(await fixedWords()).toEqual(['fixed-1']);
+  expect(await stack.orm.em.fork().findOneOrFail(FixCase, { workflowId })).toMatchObject({ status: 'open', escalations: 1, owner: 'team-lead' });
+  await recordHistory(workflowId, 'fix-issue-reset-after-recurrence');
+  await stack.temporal.client.workflow.getHandle(workflowId).cancel();
 }, 60_000);
 
 it('tells the customer once the cause is fixed, and holds that word back if the issue comes back before it went out', async () => {

@@ -64,7 +64,8 @@ async function fixIssueSteps({ customerId, topic, policy }: FixIssueInput): Prom
     () => resolutionProblem(state),
     async () => {
       state.resolved = true;
-      await condition(() => state.step === 'awaiting-check-back' || state.step === 'done');
+      // Or the issue came back before the run closed the case as fixed (see issueRecurred): the fix is superseded.
+      await condition(() => state.step === 'awaiting-check-back' || state.step === 'done' || state.step === 'reopening');
       await auditSteering(auditSteeringFromOutside);
       return state;
     },
@@ -73,7 +74,9 @@ async function fixIssueSteps({ customerId, topic, policy }: FixIssueInput): Prom
   setHandler(
     issueRecurredSignal,
     async () => {
-      if (state.step === 'awaiting-check-back') recurred = true;
+      // Also after a fix was reported but before the run closed the case as fixed: a run reset in the Temporal UI is
+      // given its fix and the complaint after it again at its start, and must not tell the customer it is fixed.
+      if (state.step === 'awaiting-check-back' || (state.resolved && state.step !== 'checking-back' && state.step !== 'done' && patched('recurrence-before-fix-closed'))) recurred = true;
       await auditSteering(auditSteeringFromOutside);
     },
     { description: 'The customer complained about the topic again; before the check-back the fix did not hold, and the case opens again one level up' },
@@ -112,12 +115,15 @@ async function fixIssueSteps({ customerId, topic, policy }: FixIssueInput): Prom
 
   for (;;) {
     await untilFixed();
-    await resolveFixCase(workflowId);
+    // A fix the issue came back after, before the case was closed as fixed, did not hold: straight to reopening it.
+    if (!recurred) {
+      await resolveFixCase(workflowId);
 
-    // Check back once the fix has had time to prove itself; a complaint about it meanwhile means it did not hold.
-    state.deadline = new Date(Date.now() + policy.checkBackAfterMs).toISOString();
-    enter('awaiting-check-back', `Fixed; checking back with the customer on ${state.deadline}`);
-    if (!(await condition(() => recurred, policy.checkBackAfterMs)) && !(await recurredUnheard())) break;
+      // Check back once the fix has had time to prove itself; a complaint about it meanwhile means it did not hold.
+      state.deadline = new Date(Date.now() + policy.checkBackAfterMs).toISOString();
+      enter('awaiting-check-back', `Fixed; checking back with the customer on ${state.deadline}`);
+      if (!(await condition(() => recurred, policy.checkBackAfterMs)) && !(await recurredUnheard())) break;
+    }
     recurred = false;
     state.resolved = false;
     state.recurrences += 1;
