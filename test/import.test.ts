@@ -21,7 +21,7 @@ import { createErrorFormatter } from '../src/graphql/errors.js';
 import { ImportRowsResolver } from '../src/graphql/import/import-rows.resolver.js';
 import { createLogger } from '../src/logger.js';
 import type { Services } from '../src/services/index.js';
-import { ImportCsvDocument } from './__generated__/graphql.js';
+import { CustomerScoresDocument, ImportCsvDocument } from './__generated__/graphql.js';
 import { startTestStack, testKeys, type TestStack } from './support/stack.js';
 import { UNSUBSCRIBE_ACTOR } from '../src/domain/messages/unsubscribe-link.js';
 import { CustomerEventKind } from '../src/domain/customers/timeline.js';
@@ -1028,4 +1028,36 @@ it('keeps an invoice its stored payments cover paid when a re-import leaves its 
   expect((await em().findOneOrFail(Invoice, { externalRef: 'INV-S' })).paidAt).toBeNull();
   await run('invoices', 'invoice_ref,customer_ref,issued_at,due_at,amount,paid_at\nINV-S,K-1,2026-02-01,2026-02-15,90,2026-02-20\n');
   expect((await em().findOneOrFail(Invoice, { externalRef: 'INV-S' })).paidAt).toBe('2026-02-20');
+});
+
+it('settles an invoice of amount 0 on the day it was issued: not overdue, not chased, not counted late in payment loyalty (QA 59 F1)', async () => {
+  const day = (daysAgo: number) => new Date(Date.now() - daysAgo * 86_400_000).toISOString().slice(0, 10);
+  await run('customers', 'customer_ref,name,email,acquired_at\nZERO-1,Zero Owed,zero.owed@example.com,2024-01-01\n');
+  const customer = await em().findOneOrFail(Customer, { externalRef: 'ZERO-1' });
+  // Through GraphQL, which rescores the customer; long past due, it would count as late if it were open.
+  const csv = `invoice_ref,customer_ref,issued_at,due_at,amount,paid_at\nZERO-I1,ZERO-1,${day(60)},${day(45)},0,\n`;
+  expect((await stack.gql(ImportCsvDocument, { input: { kind: 'Invoices', csv } }, Role.Admin)).data!.importCsv).toMatchObject({ written: true, inserted: 1 });
+  const zero = await em().findOneOrFail(Invoice, { externalRef: 'ZERO-I1' });
+  expect(zero).toMatchObject({ paidAt: day(60), cancelledAt: null });
+  const services = (await stack.api.contextFor(`Bearer ${testKeys[Role.Operator]}`)).services;
+  const overdue = await services.invoices.overdue({}, { first: 100 });
+  expect(overdue.edges.map((e) => e.node.id)).not.toContain(zero.id);
+  const scores = (await stack.gql(CustomerScoresDocument, { id: customer.id, historyKind: 'PaymentLoyalty' }, Role.Viewer)).data!.customer!.scores;
+  const loyalty = scores.find((s) => s.kind === 'PaymentLoyalty')!;
+  expect(loyalty.reasons).toContain('paid 1 of 1 invoice on time (100%)');
+  expect(loyalty.reasons.filter((r) => /unpaid|overdue/.test(r))).toEqual([]);
+  // The same file again finds it as stored; a file without paid_at leaves it paid; one that cancels it (paid_at empty) cancels it.
+  expect(await run('invoices', csv)).toMatchObject({ inserted: 0, updated: 0, unchanged: 1, errorCount: 0 });
+  expect(await run('invoices', `invoice_ref,customer_ref,issued_at,due_at,amount\nZERO-I1,ZERO-1,${day(60)},${day(45)},0\n`)).toMatchObject({ updated: 0, unchanged: 1 });
+  expect(await run('invoices', `invoice_ref,customer_ref,issued_at,due_at,amount,paid_at,cancelled_at\nZERO-I1,ZERO-1,${day(60)},${day(45)},0,,${day(50)}\n`)).toMatchObject({ updated: 1, errorCount: 0 });
+  expect(await em().findOneOrFail(Invoice, { externalRef: 'ZERO-I1' })).toMatchObject({ paidAt: null, cancelledAt: day(50) });
+  // An open invoice credited down to 0 by a file without paid_at is paid on its issue day, and its queued reminder held back.
+  await run('invoices', `invoice_ref,customer_ref,issued_at,due_at,amount\nZERO-I2,ZERO-1,${day(30)},${day(16)},25\n`);
+  const credited = await em().findOneOrFail(Invoice, { externalRef: 'ZERO-I2' });
+  await em().transactional((tx) =>
+    new OutboxService().enqueue(tx, { idempotencyKey: `fair-reminder/${credited.id}/reminder-1`, customerId: customer.id, channel: MessageChannel.Email, purpose: MessagePurpose.Service, template: 'reminder-friendly', payload: { invoiceId: credited.id }, invoiceId: credited.id }),
+  );
+  expect(await run('invoices', `invoice_ref,customer_ref,issued_at,due_at,amount\nZERO-I2,ZERO-1,${day(30)},${day(16)},0\n`)).toMatchObject({ updated: 1 });
+  expect(await em().findOneOrFail(Invoice, { externalRef: 'ZERO-I2' })).toMatchObject({ amountMinor: 0, paidAt: day(30) });
+  expect(await em().findOneOrFail(OutboxMessage, { idempotencyKey: `fair-reminder/${credited.id}/reminder-1` })).toMatchObject({ sentAt: null, suppressedReason: INVOICE_PAID });
 });

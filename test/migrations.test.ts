@@ -8,6 +8,7 @@ import { freePort } from '../src/dev/ports.js';
 import { migrationsList } from '../migrations/index.js';
 import { createTestDatabase } from './support/database.js';
 import { ImportService } from '../src/services/import/import.service.js';
+import { INVOICE_PAID, PROMISED_TO_PAY, untilPaidTemplates } from '../src/domain/messages/catalogue.js';
 
 let orm: Orm;
 let db: Awaited<ReturnType<typeof createTestDatabase>>;
@@ -493,4 +494,51 @@ it('derives the stored order and payment references again from their values, so 
   await orm.migrator.down({ to: migrationBefore('Migration20261214000000_derived_refs_as_read') });
   expect(await refs()).toEqual(after);
   await orm.migrator.up();
+});
+
+it('pays the stored open invoices of amount 0 on their issue day and holds back the reminders still queued for them (QA 59 F1)', async () => {
+  const conn = orm.em.getConnection();
+  await orm.migrator.down({ to: migrationBefore('Migration20261215000000_zero_invoices_paid') });
+  const customerId = await insertCustomer('Zero');
+  const invoice = async (ref: string, amountMinor: number, paidAt: string | null, cancelledAt: string | null) =>
+    (
+      await conn.execute<{ id: string }[]>(
+        `insert into invoice (id, external_ref, customer_id, issued_at, due_at, amount_minor, paid_at, cancelled_at, reminders_sent, fee_charged_minor, fee_waived_minor, created_at)
+         values (gen_random_uuid(), ?, ?, '2026-11-01', '2026-11-15', ?, ?, ?, 0, 0, 0, now()) returning id`,
+        [ref, customerId, amountMinor, paidAt, cancelledAt],
+      )
+    )[0].id;
+  const open = await invoice('MIG-Z-OPEN', 0, null, null);
+  await invoice('MIG-Z-PAID', 0, '2026-11-03', null);
+  await invoice('MIG-Z-CANCELLED', 0, null, '2026-11-02');
+  const owed = await invoice('MIG-Z-OWED', 500, null, null);
+  const message = (key: string, invoiceId: string, template: string, state: { sentAt?: string; suppressedReason?: string } = {}) =>
+    conn.execute(
+      `insert into outbox_message (id, idempotency_key, customer_id, invoice_id, channel, purpose, template, payload, created_at, sent_at, suppressed_at, suppressed_reason)
+       values (gen_random_uuid(), ?, ?, ?, 'email', 'service', ?, '{}', now(), ?, ?, ?)`,
+      [key, customerId, invoiceId, template, state.sentAt ?? null, state.suppressedReason ? new Date() : null, state.suppressedReason ?? null],
+    );
+  // Every template that chases payment (the migration names them as they are today), the thank-you, one sent, one a promise held back.
+  for (const template of untilPaidTemplates) await message(`mig-z/${template}`, open, template);
+  await message('mig-z/thank-you', open, 'thank-you-payment');
+  await message('mig-z/sent', open, 'reminder-gentle', { sentAt: '2026-11-16T08:00:00Z' });
+  await message('mig-z/promised', open, 'reminder-standard-2', { suppressedReason: `${PROMISED_TO_PAY}: the customer promised to pay by 2026-11-20` });
+  await message('mig-z/owed', owed, 'reminder-friendly');
+  await orm.migrator.up();
+  expect(await conn.execute(`select external_ref, paid_at::text, cancelled_at::text from invoice where customer_id = ? order by 1`, [customerId])).toEqual([
+    { external_ref: 'MIG-Z-CANCELLED', paid_at: null, cancelled_at: '2026-11-02' },
+    { external_ref: 'MIG-Z-OPEN', paid_at: '2026-11-01', cancelled_at: null },
+    { external_ref: 'MIG-Z-OWED', paid_at: null, cancelled_at: null },
+    { external_ref: 'MIG-Z-PAID', paid_at: '2026-11-03', cancelled_at: null },
+  ]);
+  const reasons = Object.fromEntries(
+    (await conn.execute<{ idempotency_key: string; suppressed_reason: string | null }[]>(`select idempotency_key, suppressed_reason from outbox_message where customer_id = ?`, [customerId])).map((m) => [m.idempotency_key, m.suppressed_reason]),
+  );
+  expect(reasons).toEqual({
+    ...Object.fromEntries(untilPaidTemplates.map((template) => [`mig-z/${template}`, INVOICE_PAID])),
+    'mig-z/thank-you': null,
+    'mig-z/sent': null,
+    'mig-z/promised': INVOICE_PAID,
+    'mig-z/owed': null,
+  });
 });

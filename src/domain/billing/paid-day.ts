@@ -7,7 +7,9 @@ export interface PaymentFact {
 /**
  * The day an invoice counts as paid: the day its payments, in date order, first cover its
  * amount (a payment recorded late but dated early counts on its own day); null while they
- * do not cover it. The payments import applies the same rule in SQL.
+ * do not cover it. The payments import applies the same rule in SQL. An invoice of amount 0 is
+ * not paid by payments: the invoices import (and a migration, for those stored before) settles it
+ * on the day it was issued, so it takes none.
  */
 export function paidOn(payments: readonly PaymentFact[], amountMinor: number): string | null {
   let paid = 0;

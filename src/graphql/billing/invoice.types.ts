@@ -44,7 +44,7 @@ export class InvoiceType {
   @Field(() => MoneyAmount, { description: 'Amount in minor units (cents)' })
   amountMinor!: number;
 
-  @Field(() => LocalDateResolver, { nullable: true, description: 'Day the invoice was paid in full; null while open' })
+  @Field(() => LocalDateResolver, { nullable: true, description: 'Day the invoice was paid in full (one of amount 0: the day it was issued, as nothing is owed); null while open' })
   paidAt?: string | null;
 
   @Field(() => LocalDateResolver, {

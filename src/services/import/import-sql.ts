@@ -353,7 +353,8 @@ const literal = (text: string) => `'${text.replace(/'/g, "''")}'`;
 /**
  * The file's invoices count as paid on the day their stored payments first cover their amount,
  * where `which` holds (on `i`, the invoice, and `x.covered_at`); a cancelled one keeps its payments
- * as history and stays cancelled.
+ * as history and stays cancelled. One of amount 0 is paid on the day it was issued, not by
+ * payments (`settledWhenIssued`).
  */
 const paidByPayments = (which: string) => `update invoice i set paid_at = x.covered_at
   from (
@@ -362,10 +363,18 @@ const paidByPayments = (which: string) => `update invoice i set paid_at = x.cove
       select p.invoice_id, p.paid_at, inv.amount_minor as amount,
              sum(p.amount_minor) over (partition by p.invoice_id order by p.paid_at, p.id) as running
       from payment p join invoice inv on inv.id = p.invoice_id
-      where inv.external_ref in (select btrim(invoice_ref) from import_stage)
+      where inv.external_ref in (select btrim(invoice_ref) from import_stage) and inv.amount_minor > 0
     ) r group by invoice_id
   ) x
   where i.id = x.invoice_id and x.covered_at is not null and ${which} and i.cancelled_at is null`;
+
+/**
+ * The file's invoices of amount 0 that are neither paid nor cancelled are paid on the day they were
+ * issued: nothing is owed on them, so nothing chases them (the sweep, overdueInvoices) and payment
+ * loyalty counts them as paid on time. Migration20261215000000_zero_invoices_paid settles those stored before.
+ */
+const settledWhenIssued = `update invoice i set paid_at = i.issued_at
+  where i.external_ref in (select btrim(invoice_ref) from import_stage) and i.amount_minor = 0 and i.paid_at is null and i.cancelled_at is null`;
 
 /** A message chasing payment still to go, or held back by a promise to pay (its run would send it again if the promise lapsed). */
 const stillChasing = `m.sent_at is null and (m.suppressed_at is null or starts_with(m.suppressed_reason, ${literal(`${PROMISED_TO_PAY}:`)}))
@@ -510,6 +519,8 @@ export function upsertSql(spec: ImportSpec, header: Set<string>, deriveRefs = tr
         counted(`insert into invoice (id, external_ref, customer_id, issued_at, due_at, amount_minor, paid_at, cancelled_at, reminders_sent, fee_charged_minor, fee_waived_minor, created_at)
           select gen_random_uuid(), btrim(s.invoice_ref), c.id, ${v('issued_at')}::date, ${v('due_at')}::date, ${money('amount')},
                  case when ${v('paid_at')} is not null then ${v('paid_at')}::date
+                      -- Nothing owed: paid on the day it was issued (as settledWhenIssued, so a re-import finds it unchanged).
+                      when ${money('amount')} = 0 and ${header.has('cancelled_at') ? `${v('cancelled_at')} is null` : 'old.cancelled_at is null'} then ${v('issued_at')}::date
                       when old.id is not null and ${header.has('cancelled_at') ? `${v('cancelled_at')} is null` : 'old.cancelled_at is null'} then ${coveredOn('old.id', money('amount'))} end,
                  ${v('cancelled_at')}::date,
                  -- The reminders and fees the fair reminders booked here stay: an export that does not know them (0, or fewer) takes none back.
@@ -533,6 +544,8 @@ export function upsertSql(spec: ImportSpec, header: Set<string>, deriveRefs = tr
           )} ${notErasedOwner('invoice')}`),
         // An open invoice its stored payments cover is paid, whatever columns the file has (an amount lowered to what was paid, one no longer cancelled).
         paidByPayments('i.paid_at is null'),
+        // One of amount 0 is paid on the day it was issued, also where the file has no paid_at column.
+        settledWhenIssued,
         holdBackPaidReminders,
         holdBackCancelledReminders,
       ];
