@@ -317,6 +317,21 @@ describe('recordPayment', () => {
     }
   });
 
+  it('refuses a payment without a day for an invoice issued ahead, naming its issue day, rather than dating it in the future (QA 59 F2)', async () => {
+    const customer = await newCustomer();
+    const issuedAt = new Date(Date.now() + 10 * 86_400_000).toISOString().slice(0, 10);
+    const e = em();
+    const ahead = e.create(Invoice, { customer: e.getReference(Customer, customer.id), issuedAt, dueAt: issuedAt, amountMinor: 2_000 });
+    await e.flush();
+    const r = await stack.gql(RecordPaymentDocument, { input: { invoiceId: ahead.id, amountMinor: 2_000 } }, Role.Operator);
+    expect(r.errors![0]).toMatchObject({
+      message: `paidAt must not be before the invoice was issued (${issuedAt}): without paidAt the payment is dated today where the customer lives (${dayIn('UTC')}); record a payment made ahead once the invoice is issued`,
+      extensions: { code: 'VALIDATION', reason: 'PAYMENT_INVALID', field: 'input.paidAt' },
+    });
+    expect(await em().count(Payment, { invoice: ahead.id })).toBe(0);
+    expect((await em().findOneOrFail(Invoice, ahead.id)).paidAt).toBeNull();
+  });
+
   it('counts a payment recorded late on the day it was paid, as the payments import does', async () => {
     const invoice = await newInvoice(await newCustomer(), 8_000);
     await stack.gql(RecordPaymentDocument, { input: { invoiceId: invoice.id, amountMinor: 5_000, paidAt: '2026-10-10' } }, Role.Operator);

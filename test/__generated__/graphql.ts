@@ -299,7 +299,7 @@ export type RecordPaymentInput = {
   /** Payment reference in the billing system */
   externalRef?: string | null | undefined;
   invoiceId: string | number;
-  /** Day of payment; when omitted, today in the customer's time zone (a payment on the due day is on time wherever they live) */
+  /** Day of payment; when omitted, today in the customer's time zone (a payment on the due day is on time wherever they live). Not in the future, nor before the invoice's issue day (an invoice issued ahead takes its payment once it is issued) */
   paidAt?: string | null | undefined;
 };
 

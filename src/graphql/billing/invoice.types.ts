@@ -89,7 +89,7 @@ export class RecordPaymentInput {
   @Field(() => MoneyAmount, { description: `Amount paid in minor units (cents), 1 to ${MAX_AMOUNT_MINOR} (${MAX_AMOUNT_INTEGER_DIGITS} integer digits, as the payments import takes)` })
   amountMinor!: number;
 
-  @Field(() => LocalDateResolver, { nullable: true, description: "Day of payment; when omitted, today in the customer's time zone (a payment on the due day is on time wherever they live)" })
+  @Field(() => LocalDateResolver, { nullable: true, description: "Day of payment; when omitted, today in the customer's time zone (a payment on the due day is on time wherever they live). Not in the future, nor before the invoice's issue day (an invoice issued ahead takes its payment once it is issued)" })
   paidAt?: string | null;
 
   @Field(() => String, { nullable: true, description: 'Payment reference in the billing system' })
