@@ -317,6 +317,28 @@ describe('recordPayment', () => {
     }
   });
 
+  it('refuses a payment above what is still owed, saying what is, and books one sent twice without a reference only as long as it fits (QA 59 F3)', async () => {
+    const invoice = await newInvoice(await newCustomer(), 6_802);
+    expect((await stack.gql(RecordPaymentDocument, { input: { invoiceId: invoice.id, amountMinor: 1_000, externalRef: `QA59-P1-${invoice.id}` } }, Role.Operator)).errors).toBeUndefined();
+    // A misplaced decimal point: 1,000.00 for 10.00.
+    const over = await stack.gql(RecordPaymentDocument, { input: { invoiceId: invoice.id, amountMinor: 100_000, externalRef: `QA59-P2-${invoice.id}` } }, Role.Operator);
+    expect(over.errors![0]).toMatchObject({
+      message: 'amountMinor 100000 is more than is still owed on the invoice: 5802 minor units (its amount 6802 less 1000 paid so far)',
+      extensions: { code: 'VALIDATION', reason: 'PAYMENT_INVALID', field: 'input.amountMinor', outstandingMinor: 5_802 },
+    });
+    expect(await em().count(Payment, { invoice: invoice.id })).toBe(1);
+    expect((await stack.gql(RecordPaymentDocument, { input: { invoiceId: invoice.id, amountMinor: 5_802 } }, Role.Operator)).data!.recordPayment.paidAt).not.toBeNull();
+
+    // The same request sent twice at once, without externalRef: two payments, both owed; a third is more than is left.
+    const twice = await newInvoice(await newCustomer(), 43_508);
+    const both = await Promise.all([1, 2].map(() => stack.gql(RecordPaymentDocument, { input: { invoiceId: twice.id, amountMinor: 20_000 } }, Role.Operator)));
+    expect(both.map((r) => r.errors)).toEqual([undefined, undefined]);
+    const third = await stack.gql(RecordPaymentDocument, { input: { invoiceId: twice.id, amountMinor: 20_000 } }, Role.Operator);
+    expect(third.errors![0].extensions).toMatchObject({ code: 'VALIDATION', reason: 'PAYMENT_INVALID', field: 'input.amountMinor', outstandingMinor: 3_508 });
+    expect(await em().count(Payment, { invoice: twice.id })).toBe(2);
+    expect((await em().findOneOrFail(Invoice, twice.id)).paidAt).toBeNull();
+  });
+
   it('refuses a payment without a day for an invoice issued ahead, naming its issue day, rather than dating it in the future (QA 59 F2)', async () => {
     const customer = await newCustomer();
     const issuedAt = new Date(Date.now() + 10 * 86_400_000).toISOString().slice(0, 10);
@@ -335,8 +357,8 @@ describe('recordPayment', () => {
   it('counts a payment recorded late on the day it was paid, as the payments import does', async () => {
     const invoice = await newInvoice(await newCustomer(), 8_000);
     await stack.gql(RecordPaymentDocument, { input: { invoiceId: invoice.id, amountMinor: 5_000, paidAt: '2026-10-10' } }, Role.Operator);
-    // Recorded now, paid on the 5th: 40 + 50 covered the 80 on the 10th.
-    const late = await stack.gql(RecordPaymentDocument, { input: { invoiceId: invoice.id, amountMinor: 4_000, paidAt: '2026-10-05' } }, Role.Operator);
+    // Recorded now, paid on the 5th: 30 + 50 covered the 80 on the 10th.
+    const late = await stack.gql(RecordPaymentDocument, { input: { invoiceId: invoice.id, amountMinor: 3_000, paidAt: '2026-10-05' } }, Role.Operator);
     expect(late.data!.recordPayment.paidAt).toBe('2026-10-10');
   });
 

@@ -294,9 +294,9 @@ export type RecordComplaintInput = {
 };
 
 export type RecordPaymentInput = {
-  /** Amount paid in minor units (cents), 1 to 999999999999999 (13 integer digits, as the payments import takes) */
+  /** Amount paid in minor units (cents), 1 to 999999999999999 (13 integer digits, as the payments import takes), and no more than is still owed on the invoice (its amount less the payments so far) */
   amountMinor: unknown;
-  /** Payment reference in the billing system */
+  /** Payment reference in the billing system: a retry with it is refused (PAYMENT_REF_TAKEN); without it, a payment sent twice is booked twice while both fit in what is owed */
   externalRef?: string | null | undefined;
   invoiceId: string | number;
   /** Day of payment; when omitted, today in the customer's time zone (a payment on the due day is on time wherever they live). Not in the future, nor before the invoice's issue day (an invoice issued ahead takes its payment once it is issued) */

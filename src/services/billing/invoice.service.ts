@@ -140,13 +140,15 @@ export class InvoiceService {
   /**
    * Records a payment, dated neither in the future nor before the invoice. The invoice
    * counts as paid on the day its payments, in date order, first cover its amount, as an
-   * import of the payments would say. Paying a settled invoice is a conflict, not a silent extra payment.
+   * import of the payments would say. Paying a settled invoice is a conflict, not a silent extra payment,
+   * and paying more than is still owed on it is refused (PAYMENT_INVALID with `outstandingMinor`).
    * Reminders for it still queued (held for quiet hours, retried) are held back in the same
    * transaction, so none goes out after payment; a thank-you written later still goes.
    */
   async recordPayment(input: PaymentInput, actor: string): Promise<Invoice> {
     if (!isUuid(input.invoiceId)) throw new BillingException(BillingExceptionCode.InvoiceNotFound, `"${input.invoiceId}" is not an invoice ID`, { field: 'invoiceId' });
-    // Bounded as the payments import is: a misplaced decimal point is refused, not booked.
+    // Bounded as the payments import is (13 integer digits), and to what is still owed on the invoice (bookPayment): a misplaced
+    // decimal point is refused, not booked.
     const amountProblem = positiveAmountProblem(input.amountMinor);
     if (amountProblem) throw new BillingException(BillingExceptionCode.InvalidPayment, `amountMinor ${amountProblem}`, { field: 'amountMinor' });
     if (input.paidAt != null) {
@@ -186,8 +188,19 @@ export class InvoiceService {
         throw new BillingException(BillingExceptionCode.InvalidPayment, `paidAt must not be before the invoice was issued (${invoice.issuedAt})${without}`, { field: 'paidAt' });
       }
       const previous = await em.find(Payment, { invoice });
+      const paidBefore = previous.reduce((sum, p) => sum + p.amountMinor, 0);
+      // No more than is still owed (its amount less the payments so far, read under the invoice's lock): an overpayment has
+      // nowhere to go (no credit is kept), and is most often a typo. The payments import takes a bank's file as it is.
+      const outstandingMinor = outstandingOn(invoice, paidBefore);
+      if (input.amountMinor > outstandingMinor) {
+        throw new BillingException(
+          BillingExceptionCode.InvalidPayment,
+          `amountMinor ${input.amountMinor} is more than is still owed on the invoice: ${outstandingMinor} minor units (its amount ${invoice.amountMinor} less ${paidBefore} paid so far)`,
+          { field: 'amountMinor', outstandingMinor },
+        );
+      }
       const payment = em.create(Payment, { invoice, amountMinor: input.amountMinor, paidAt, externalRef: input.externalRef ?? null });
-      const paidSoFar = previous.reduce((sum, p) => sum + p.amountMinor, 0) + payment.amountMinor;
+      const paidSoFar = paidBefore + payment.amountMinor;
       invoice.paidAt = paidOn([...previous, payment], invoice.amountMinor);
       const heldBack = invoice.paidAt
         ? await em.nativeUpdate(
