@@ -1061,3 +1061,25 @@ it('settles an invoice of amount 0 on the day it was issued: not overdue, not ch
   expect(await em().findOneOrFail(Invoice, { externalRef: 'ZERO-I2' })).toMatchObject({ amountMinor: 0, paidAt: day(30) });
   expect(await em().findOneOrFail(OutboxMessage, { idempotencyKey: `fair-reminder/${credited.id}/reminder-1` })).toMatchObject({ sentAt: null, suppressedReason: INVOICE_PAID });
 });
+
+it('refuses to cancel an invoice its recorded payments paid, saying so rather than to leave a column empty that the file already leaves empty (QA 59 F5)', async () => {
+  await run('customers', 'customer_ref,name,email\nF5-1,Fay Five,fay.five@example.com\n');
+  await run('invoices', 'invoice_ref,customer_ref,issued_at,due_at,amount\nINV-F5,F5-1,2026-05-10,2026-05-24,10\n');
+  await run('payments', 'invoice_ref,paid_at,amount\nINV-F5,2026-05-12,10\n');
+  const paidByPayments = 'an invoice is either paid or cancelled, and this one is paid by its recorded payments (on 2026-05-12, as stored): a paid invoice cannot be cancelled';
+  // Without a paid_at column, and with an empty one: either way it stays paid.
+  expect((await run('invoices', 'invoice_ref,customer_ref,issued_at,due_at,amount,cancelled_at\nINV-F5,F5-1,2026-05-10,2026-05-24,10,2026-05-20\n')).errors).toEqual([
+    { line: 2, field: 'cancelled_at', code: ImportRowProblem.InvalidValue, message: paidByPayments },
+  ]);
+  expect((await run('invoices', 'invoice_ref,customer_ref,issued_at,due_at,amount,paid_at,cancelled_at\nINV-F5,F5-1,2026-05-10,2026-05-24,10,,2026-05-20\n')).errors).toEqual([
+    { line: 2, field: 'cancelled_at', code: ImportRowProblem.InvalidValue, message: paidByPayments },
+  ]);
+  expect(await em().findOneOrFail(Invoice, { externalRef: 'INV-F5' })).toMatchObject({ paidAt: '2026-05-12', cancelledAt: null });
+  // One an earlier file said was paid (no payment): that file's day, and its empty paid_at cancels it.
+  await run('invoices', 'invoice_ref,customer_ref,issued_at,due_at,amount,paid_at\nINV-F5B,F5-1,2026-05-10,2026-05-24,10,2026-05-15\n');
+  expect((await run('invoices', 'invoice_ref,customer_ref,issued_at,due_at,amount,cancelled_at\nINV-F5B,F5-1,2026-05-10,2026-05-24,10,2026-05-20\n')).errors).toEqual([
+    { line: 2, field: 'cancelled_at', code: ImportRowProblem.InvalidValue, message: 'an invoice is either paid or cancelled, and this one would be both (paid 2026-05-15, cancelled 2026-05-20, as stored): leave one of them empty' },
+  ]);
+  expect(await run('invoices', 'invoice_ref,customer_ref,issued_at,due_at,amount,paid_at,cancelled_at\nINV-F5B,F5-1,2026-05-10,2026-05-24,10,,2026-05-20\n')).toMatchObject({ updated: 1, errorCount: 0 });
+  expect(await em().findOneOrFail(Invoice, { externalRef: 'INV-F5B' })).toMatchObject({ paidAt: null, cancelledAt: '2026-05-20' });
+});

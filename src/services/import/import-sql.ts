@@ -143,13 +143,22 @@ export function validationSql(spec: ImportSpec, header: Set<string>): string {
     // As the invoice will hold them: a column the file does not have keeps the stored invoice's value. A paid day
     // the file gives is one it says; a stored invoice covered by its payments is paid unless the file cancels it.
     const willHold = (c: string) => (header.has(c) ? `case when ${validDate(c)} then ${v(c)}::date end` : `old.${c}`);
+    // A stored invoice its recorded payments paid (its paid day the one they first covered its amount on) stays paid where
+    // the file gives no paid day (an empty paid_at, or none): it cannot be cancelled, whatever the file leaves empty.
+    const filePaid = header.has('paid_at') ? willHold('paid_at') : 'null::date';
+    const paidByPayments = `case when old.cancelled_at is null and old.paid_at = ${coveredOn('old.id', 'old.amount_minor')} then old.paid_at end`;
+    const paid = `coalesce(${filePaid}, ${header.has('paid_at') ? paidByPayments : 'old.paid_at'})`;
     checks.push(
       `select row_no, 'cancelled_at', 'is before issued_at', '${ImportRowProblem.OutOfOrder}' from import_stage s left join invoice old on old.external_ref = btrim(s.invoice_ref)
         where ${ok} and ${validDate('issued_at')} and ${willHold('cancelled_at')} < ${v('issued_at')}::date`,
       // Named on the column the file has (the other day may be the stored invoice's), with both days.
-      `select row_no, '${header.has('cancelled_at') ? 'cancelled_at' : 'paid_at'}', 'an invoice is either paid or cancelled, and this one would be both (paid ' || ${willHold('paid_at')} || ', cancelled ' || ${willHold('cancelled_at')} || '${header.has('cancelled_at') && header.has('paid_at') ? '' : ', as stored'}): leave one of them empty', '${ImportRowProblem.InvalidValue}'
+      `select row_no, '${header.has('cancelled_at') ? 'cancelled_at' : 'paid_at'}',
+         case when ${filePaid} is null and ${paidByPayments} is not null
+              then 'an invoice is either paid or cancelled, and this one is paid by its recorded payments (on ' || ${paidByPayments} || ', as stored): a paid invoice cannot be cancelled'
+              else 'an invoice is either paid or cancelled, and this one would be both (paid ' || ${paid} || ', cancelled ' || ${willHold('cancelled_at')} || '${header.has('cancelled_at') && header.has('paid_at') ? '' : ', as stored'}): leave one of them empty' end,
+         '${ImportRowProblem.InvalidValue}'
          from import_stage s left join invoice old on old.external_ref = btrim(s.invoice_ref)
-        where ${ok} and ${willHold('cancelled_at')} is not null and ${willHold('paid_at')} is not null`,
+        where ${ok} and ${willHold('cancelled_at')} is not null and ${paid} is not null`,
     );
   }
   if (spec.kind === 'complaints') {
