@@ -1083,3 +1083,11 @@ it('refuses to cancel an invoice its recorded payments paid, saying so rather th
   expect(await run('invoices', 'invoice_ref,customer_ref,issued_at,due_at,amount,paid_at,cancelled_at\nINV-F5B,F5-1,2026-05-10,2026-05-24,10,,2026-05-20\n')).toMatchObject({ updated: 1, errorCount: 0 });
   expect(await em().findOneOrFail(Invoice, { externalRef: 'INV-F5B' })).toMatchObject({ paidAt: null, cancelledAt: '2026-05-20' });
 });
+
+it("refuses an order's margin above its amount, a misplaced decimal point, and keeps taking a negative one (QA 59 F6)", async () => {
+  await run('customers', 'customer_ref,name,email\nF6-1,Sam Six,sam.six@example.com\n');
+  const report = await run('orders', 'customer_ref,ordered_at,amount,margin,order_ref\nF6-1,2026-05-01,10.00,500.00,F6-O1\nF6-1,2026-05-02,10.00,10.00,F6-O2\nF6-1,2026-05-03,10.00,-4.50,F6-O3\nF6-1,2026-05-04,10.00,,F6-O4\n', partial);
+  expect(report).toMatchObject({ inserted: 3, rejected: 1, errors: [{ line: 2, field: 'margin', code: ImportRowProblem.InvalidValue, message: 'margin is more than the amount' }] });
+  expect(await em().count(Order, { externalRef: 'F6-O1' })).toBe(0);
+  expect((await em().findOneOrFail(Order, { externalRef: 'F6-O3' })).marginMinor).toBe(-450);
+});

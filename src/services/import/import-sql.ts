@@ -137,6 +137,13 @@ export function validationSql(spec: ImportSpec, header: Set<string>): string {
     checks.push(`select row_no, 'paid_at', 'is before the invoice was issued (' || i.issued_at || ')', '${ImportRowProblem.OutOfOrder}' from import_stage s join invoice i on i.external_ref = btrim(s.invoice_ref) where ${ok} and ${validDate('paid_at')} and ${v('paid_at')}::date < i.issued_at`);
     checks.push(`select row_no, 'amount', 'must be more than 0', '${ImportRowProblem.InvalidValue}' from import_stage s where ${ok} and ${v('amount')} ~ '${amountPattern()}' and ${v('amount')}::numeric = 0`);
   }
+  if (spec.kind === 'orders') {
+    // A margin is part of the order's amount: one above it is a misplaced decimal point that profitability would count (a negative one is a loss).
+    checks.push(
+      `select row_no, 'margin', 'margin is more than the amount', '${ImportRowProblem.InvalidValue}' from import_stage s
+        where ${ok} and ${v('margin')} ~ '${amountPattern(true)}' and ${v('amount')} ~ '${amountPattern()}' and ${v('margin')}::numeric > ${v('amount')}::numeric`,
+    );
+  }
   if (spec.kind === 'invoices') {
     checks.push(`select row_no, 'due_at', 'is before issued_at', '${ImportRowProblem.OutOfOrder}' from import_stage s where ${ok} and ${validDate('due_at')} and ${validDate('issued_at')} and ${v('due_at')}::date < ${v('issued_at')}::date`);
     checks.push(`select row_no, 'paid_at', 'is before issued_at', '${ImportRowProblem.OutOfOrder}' from import_stage s where ${ok} and ${validDate('paid_at')} and ${validDate('issued_at')} and ${v('paid_at')}::date < ${v('issued_at')}::date`);
