@@ -564,6 +564,7 @@ it('imports offers by code, upper-cased, under the rules createOffer keeps, and 
     'BACKWARDS,Backwards,all,5,,2026-02-01,2026-01-01',
     'Spring5,Again,all,5,,2026-03-01,',
     'PARTY,Party,everyone,5,,2026-01-01,',
+    'HALF,Half,all,10.5,,2026-01-01,',
     '',
   ].join('\n');
   const report = await run('offers', csv, partial);
@@ -574,8 +575,10 @@ it('imports offers by code, upper-cased, under the rules createOffer keeps, and 
     [6, 'valid_until', 'is before valid_from'],
     [7, 'code', 'repeats the reference of line 2'],
     [8, 'audience', '"everyone" is not one of new, existing, all'],
+    // Named with the discount's own bounds, not as any whole number (QA 59 F4).
+    [9, 'discount_percent', '"10.5" is not a whole number from 1 to 100'],
   ]);
-  expect(report).toMatchObject({ inserted: 1, rejected: 6 });
+  expect(report).toMatchObject({ inserted: 1, rejected: 7 });
   expect(await em().findOneOrFail(Offer, { code: 'SPRING5' })).toMatchObject({ name: 'Spring', audience: 'all', discountPercent: 5, validFrom: '2026-03-01', validUntil: '2026-03-31' });
   // A file without the discount and tier columns renames the offer and keeps its discount.
   const renamed = await run('offers', 'code,name,audience,valid_from\nspring5,Spring sale,all,2026-03-01\n');

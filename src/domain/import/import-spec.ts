@@ -2,7 +2,7 @@ import { COMPLAINT_SUMMARY_MAX_LENGTH } from '../complaints/summary.js';
 import { NOT_A_TOPIC_KEY, TOPIC_KEY, TOPIC_MAX_LENGTH } from '../complaints/topic.js';
 import { CUSTOMER_NAME_MAX_LENGTH, EMAIL_MAX_LENGTH, EMAIL_PATTERN, LOCALE_PATTERN, PHONE, PHONE_RULE } from '../customers/contact.js';
 import { amountPattern, MAX_AMOUNT_INTEGER_DIGITS } from '../money.js';
-import { MAX_OFFER_DESCRIPTION, OFFER_NAME_MAX_LENGTH } from '../offers/offer-text.js';
+import { DISCOUNT_PERCENT, MAX_OFFER_DESCRIPTION, OFFER_NAME_MAX_LENGTH } from '../offers/offer-text.js';
 
 /**
  * The CSV formats of the import path, as data: which columns each kind has, their
@@ -24,6 +24,8 @@ export interface ColumnSpec {
   past?: boolean;
   /** The most characters of a text column: the API's bound for the same field. */
   maxLength?: number;
+  /** The bounds of a whole-number column the API bounds (an offer's discount), named when a value is no whole number. */
+  range?: { readonly min: number; readonly max: number };
 }
 
 export type ImportKind = 'customers' | 'orders' | 'invoices' | 'payments' | 'complaints' | 'costs' | 'offers';
@@ -125,7 +127,7 @@ export const importSpecs: Record<ImportKind, ImportSpec> = {
       text('name', OFFER_NAME_MAX_LENGTH, true),
       text('description', MAX_OFFER_DESCRIPTION),
       col('audience', 'enum', true, ['new', 'existing', 'all']),
-      col('discount_percent', 'int'),
+      { ...col('discount_percent', 'int'), range: DISCOUNT_PERCENT },
       col('service_tier', 'enum', false, ['basic', 'standard', 'premium']),
       col('valid_from', 'date', true),
       col('valid_until', 'date'),
@@ -226,7 +228,8 @@ export function valueCheck(column: ColumnSpec): { badWhen: string; message: stri
     case 'signed-money':
       return { badWhen: `v !~ '${amountPattern(true)}'`, message: `is not an amount with at most ${AMOUNT_RULE} (-${LARGEST_AMOUNT} to ${LARGEST_AMOUNT})` };
     case 'int':
-      return { badWhen: `v !~ '^\\d{1,9}$'`, message: 'is not a whole number >= 0' };
+      // One the API bounds is named with its bounds ("10.5" for a discount of 1 to 100), the range itself checked apart.
+      return { badWhen: `v !~ '^\\d{1,9}$'`, message: column.range ? `is not a whole number from ${column.range.min} to ${column.range.max}` : 'is not a whole number >= 0' };
     case 'number':
       return { badWhen: `v !~ '^-?\\d{1,15}(\\.\\d{1,6})?$'`, message: 'is not a number (at most 6 decimals)' };
     case 'bool':
