@@ -14,6 +14,7 @@ import type { fixIssue, playbookTriggers } from '../workflows/index.js';
 import { fixIssueStateQuery } from '../workflows/fix-issue.workflow.js';
 import { AuditEntriesDocument, CancelPlaybookRunDocument, ConfirmFixHoldsDocument, CustomerPlaybookRunsDocument, FixCasesDocument, CustomerPlaybookRunsLiveDocument, RecordComplaintDocument, FixIssueDocument, OperationsStatusDocument, ReopenComplaintDocument, ResolveComplaintDocument, ResolveIssueDocument, StartFixIssueDocument } from './__generated__/graphql.js';
 import { eventually } from './support/eventually.js';
+import { renderMessage } from '../src/domain/messages/templates.js';
 import { recordHistory } from './support/histories.js';
 import { resetInEngine } from './support/temporal-operator.js';
 import { startTestStack, type TestStack } from './support/stack.js';
@@ -121,6 +122,28 @@ it('opens a fix case with an owner, tells the customer, escalates a missed deadl
     ['playbook.resolve-issue', 'operator', { customerId, topic: 'billing-error' }],
     ['playbook.start', 'operator', { playbook: 'fix-issue', customerId, topic: 'billing-error' }],
   ]);
+}, 60_000);
+
+it('tells the top of the escalation chain that another deadline was missed, not of a level past it (QA 56 F3)', async () => {
+  const customerId = await customer('Ines', { complaints: 3 });
+  const workflowId = fixIssueWorkflowId(customerId, 'billing-error');
+  await stack.temporal.client.workflow.start<typeof fixIssue>('fixIssue', {
+    workflowId,
+    taskQueue: stack.config.temporal.taskQueue,
+    args: [{ customerId, topic: 'billing-error', policy: { ...policy, fixDeadlineMs: seconds(0.5) } }],
+  });
+  await eventually(() => state(customerId, 'billing-error'), (s) => (s?.escalations ?? 0) >= 5);
+  await stack.temporal.client.workflow.getHandle(workflowId).cancel();
+  const escalations = await stack.orm.em.fork().find(OutboxMessage, { idempotencyKey: { $like: `${workflowId}/escalation-%` } }, { orderBy: { createdAt: 'asc' } });
+  const said = escalations.slice(0, 5).map((m) => renderMessage(m.template, 'Ines', m.payload, 'en', 'EUR').subject);
+  expect(said).toEqual([
+    expect.stringMatching(/^Escalated \(level 1\): /),
+    expect.stringMatching(/^Escalated \(level 2\): /),
+    expect.stringMatching(/^Escalated \(level 3\): /),
+    expect.stringMatching(/^Still not fixed \(4 deadlines missed\): /),
+    expect.stringMatching(/^Still not fixed \(5 deadlines missed\): /),
+  ]);
+  expect(escalations.slice(2, 5).map((m) => m.payload.owner)).toEqual(['management', 'management', 'management']);
 }, 60_000);
 
 it('gives a loyal customer a gesture for the trouble', async () => {

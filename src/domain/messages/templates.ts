@@ -45,7 +45,13 @@ export const templates: Record<string, Template> = {
     text: `Hello ${name},\n\nyou have told us about "${topicLabel(p)}" more than once, and that is once too often. A team now owns the problem and works on a fix; we will tell you when it is done.\n\nKind regards`,
   }),
   'fix-case-opened': (name, p) => ({ subject: `Fix case for ${name}: ${topicLabel(p)}`, text: `A persistent issue ("${topicLabel(p)}") is now yours (${String(p.owner)}). Fix the cause, then mark it resolved.` }),
-  'fix-case-escalated': (name, p) => ({ subject: `Escalated (level ${String(p.escalations)}): ${topicLabel(p)} for ${name}`, text: `The fix for "${topicLabel(p)}" missed its deadline and is now with ${String(p.owner)}.` }),
+  'fix-case-escalated': (name, p) =>
+    p.stays
+      ? {
+          subject: `Still not fixed (${String(p.escalations)} deadlines missed): ${topicLabel(p)} for ${name}`,
+          text: `The fix for "${topicLabel(p)}" missed another deadline and stays with ${String(p.owner)}, the last level it escalates to; fix the cause, then mark it resolved.`,
+        }
+      : { subject: `Escalated (level ${String(p.escalations)}): ${topicLabel(p)} for ${name}`, text: `The fix for "${topicLabel(p)}" missed its deadline and is now with ${String(p.owner)}.` },
   'fix-case-reopened': (name, p) => ({
     subject: `Reopened: ${topicLabel(p)} for ${name}`,
     text: `The fix for "${topicLabel(p)}" did not hold: ${name} complained about it again before we checked back. The case is open again and now with ${String(p.owner)}; fix the cause, then mark it resolved.`,

@@ -54,12 +54,17 @@ export class FixIssueSteps {
     });
   }
 
-  /** A missed deadline: the case moves one level up, and the new owner hears why. */
+  /**
+   * A missed deadline: the case moves one level up, and the new owner hears why. Past the top of the
+   * escalation chain it stays with its owner, who hears that another deadline was missed (`stays`), not of a level that does not exist.
+   */
   async escalate(input: { workflowId: string; customerId: string; topic: string; escalations: number; owner: string }): Promise<void> {
     await this.em.transactional(async (em) => {
       if (!(await runStillRunning(em, input.workflowId))) return;
+      const before = await em.findOne(FixCase, { workflowId: input.workflowId }, { fields: ['owner'] });
       await em.nativeUpdate(FixCase, { workflowId: input.workflowId, escalations: { $lt: input.escalations } }, { escalations: input.escalations, owner: input.owner });
-      await this.outbox.enqueueStep(em, input, `escalation-${input.escalations}`, { channel: MessageChannel.Call, template: 'fix-case-escalated', payload: { topic: input.topic, owner: input.owner, escalations: input.escalations } });
+      const payload = { topic: input.topic, owner: input.owner, escalations: input.escalations, ...(before?.owner === input.owner ? { stays: true } : {}) };
+      await this.outbox.enqueueStep(em, input, `escalation-${input.escalations}`, { channel: MessageChannel.Call, template: 'fix-case-escalated', payload });
     });
   }
 
