@@ -1,5 +1,5 @@
 import type { Client } from '@temporalio/client';
-import { configuredPolicies, type AppConfig } from '../config/config.js';
+import { ConfigError, configuredPolicies, type AppConfig } from '../config/config.js';
 import type { Logger } from '../logger.js';
 import type { Policies } from '../domain/policies/index.js';
 import { connectTemporal, whenConnected } from '../temporal/client.js';
@@ -65,15 +65,19 @@ export async function putSchedulesInPlace(client: Client, config: AppConfig, log
   const { taskQueue } = config.temporal;
   const retentionPolicy = { ...policies.dataRetention, eraseOffboardedAfterDays: config.dataRetention.eraseOffboardedAfterDays };
   const schedules = [
-    { name: 'rescore', id: rescoreScheduleId(taskQueue), cron: config.rescoreSchedule, ensure: (cron: string) => ensureRescoreSchedule(client, taskQueue, cron, policies.rescore) },
-    { name: 'score history', id: scoreHistoryScheduleId(taskQueue), cron: config.scoreHistorySchedule, ensure: (cron: string) => ensureScoreHistorySchedule(client, taskQueue, cron, policies.scoreHistory) },
-    { name: 'data retention', id: dataRetentionScheduleId(taskQueue), cron: config.dataRetention.schedule, ensure: (cron: string) => ensureDataRetentionSchedule(client, taskQueue, cron, retentionPolicy) },
-    { name: 'playbook trigger', id: playbookTriggersScheduleId(taskQueue), cron: config.triggersSchedule, ensure: (cron: string) => ensurePlaybookTriggersSchedule(client, taskQueue, cron, policies.triggers) },
-    { name: 'run reconciliation', id: runReconciliationScheduleId(taskQueue), cron: config.runReconciliationSchedule, ensure: (cron: string) => ensureRunReconciliationSchedule(client, taskQueue, cron) },
+    { name: 'rescore', setting: 'RESCORE_SCHEDULE', id: rescoreScheduleId(taskQueue), cron: config.rescoreSchedule, ensure: (cron: string) => ensureRescoreSchedule(client, taskQueue, cron, policies.rescore) },
+    { name: 'score history', setting: 'SCORE_HISTORY_SCHEDULE', id: scoreHistoryScheduleId(taskQueue), cron: config.scoreHistorySchedule, ensure: (cron: string) => ensureScoreHistorySchedule(client, taskQueue, cron, policies.scoreHistory) },
+    { name: 'data retention', setting: 'DATA_RETENTION_SCHEDULE', id: dataRetentionScheduleId(taskQueue), cron: config.dataRetention.schedule, ensure: (cron: string) => ensureDataRetentionSchedule(client, taskQueue, cron, retentionPolicy) },
+    { name: 'playbook trigger', setting: 'PLAYBOOK_TRIGGERS_SCHEDULE', id: playbookTriggersScheduleId(taskQueue), cron: config.triggersSchedule, ensure: (cron: string) => ensurePlaybookTriggersSchedule(client, taskQueue, cron, policies.triggers) },
+    { name: 'run reconciliation', setting: 'RUN_RECONCILIATION_SCHEDULE', id: runReconciliationScheduleId(taskQueue), cron: config.runReconciliationSchedule, ensure: (cron: string) => ensureRunReconciliationSchedule(client, taskQueue, cron) },
   ];
   for (const schedule of schedules) {
     if (schedule.cron) {
-      await schedule.ensure(schedule.cron);
+      await schedule.ensure(schedule.cron).catch((error: unknown) => {
+        // Temporal refuses a spec it cannot read (INVALID_ARGUMENT, a TypeError from its client): a value the start check lets through, such as an unknown CRON_TZ zone.
+        if (error instanceof TypeError) throw new ConfigError(`${schedule.setting}="${schedule.cron}": Temporal refuses it: ${error.message}`, { cause: error });
+        throw error;
+      });
       logger.info({ scheduleId: schedule.id, cron: schedule.cron }, `${schedule.name} schedule in place`);
     } else if (await removeSchedule(client, schedule.id)) {
       logger.warn({ scheduleId: schedule.id }, `${schedule.name} schedule switched off: deleted from Temporal`);

@@ -139,5 +139,8 @@ describe('ports and schedules', () => {
     expect(loadConfig({ ...base, RESCORE_SCHEDULE: 'off', DATA_RETENTION_SCHEDULE: '30 3 * * SUN' })).toMatchObject({ rescoreSchedule: null, dataRetention: { schedule: '30 3 * * SUN' } });
     expect(() => loadConfig({ ...base, RESCORE_SCHEDULE: 'every night' })).toThrow(/^RESCORE_SCHEDULE must be a cron schedule \(UTC\) or off, got "every night": a cron schedule has five fields/);
     expect(() => loadConfig({ ...base, RUN_RECONCILIATION_SCHEDULE: '61 2 * * *' })).toThrow('RUN_RECONCILIATION_SCHEDULE must be a cron schedule (UTC) or off, got "61 2 * * *": its minute field "61": "61" is not within 0-59');
+    // Forms Temporal reads in its own way are checked too: they stopped the worker after start, naming no variable (QA 58 F3).
+    expect(() => loadConfig({ ...base, RUN_RECONCILIATION_SCHEDULE: '@every 5x' })).toThrow(/^RUN_RECONCILIATION_SCHEDULE must be a cron schedule \(UTC\) or off, got "@every 5x": "5x" is not a duration/);
+    expect(() => loadConfig({ ...base, RESCORE_SCHEDULE: '0 0 2 * * * 1999' })).toThrow('RESCORE_SCHEDULE must be a cron schedule (UTC) or off, got "0 0 2 * * * 1999": its year field "1999": "1999" is not within 2000-2100');
   });
 });

@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { Client, Connection } from '@temporalio/client';
+import { ConfigError } from '../config/config.js';
 import { PLATFORM_IDENTITY_PREFIX } from './workflow-calls.js';
 
 export interface TemporalClient {
@@ -10,26 +11,44 @@ export interface TemporalClient {
 
 /**
  * A Temporal client. `lazy` connects on first use, so the API can start (and
- * report not-ready on /readyz) while Temporal is still coming up.
+ * report not-ready on /readyz) while Temporal is still coming up. Otherwise the namespace
+ * is looked up once connected: one Temporal does not have is said naming TEMPORAL_NAMESPACE,
+ * not as Temporal's "Namespace ... not found" from whichever call came first.
  */
 export async function connectTemporal(address: string, namespace: string, opts: { lazy?: boolean } = {}): Promise<TemporalClient> {
   const connection = opts.lazy ? Connection.lazy({ address }) : await Connection.connect({ address });
+  if (!opts.lazy) await assertNamespace(connection, address, namespace);
   // Signals this platform sends are audited where they are sent; the identity tells them from an operator's in the Temporal UI.
   const identity = `${PLATFORM_IDENTITY_PREFIX}${process.pid}@${hostname()}`;
   return { client: new Client({ connection, namespace, identity }), connection, close: () => connection.close() };
+}
+
+const GRPC_NOT_FOUND = 5;
+
+async function assertNamespace(connection: Connection, address: string, namespace: string): Promise<void> {
+  try {
+    await connection.workflowService.describeNamespace({ namespace });
+  } catch (error) {
+    await connection.close();
+    if ((error as { code?: unknown }).code === GRPC_NOT_FOUND)
+      throw new ConfigError(`TEMPORAL_NAMESPACE "${namespace}": Temporal at ${address} has no such namespace (create it, e.g. temporal operator namespace create --namespace ${namespace}, or leave TEMPORAL_NAMESPACE unset for "default")`, { cause: error });
+    throw error;
+  }
 }
 
 /**
  * `connect`, tried again while it fails (Temporal still starting beside this process,
  * restarting after the host did, the network not up yet), each wait told to `onWaiting` and
  * twice the last, up to 10 s: a worker waits for Temporal as it waits for PostgreSQL, instead
- * of exiting into a restart loop.
+ * of exiting into a restart loop. A ConfigError is thrown at once.
  */
 export async function whenConnected<T>(connect: () => Promise<T>, onWaiting: (error: unknown, retryInMs: number) => void, firstWaitMs = 500): Promise<T> {
   for (let wait = firstWaitMs; ; wait = Math.min(wait * 2, 10_000)) {
     try {
       return await connect();
     } catch (error) {
+      // A setting that is wrong (a namespace Temporal does not have) stays wrong: said at once, not waited on.
+      if (error instanceof ConfigError) throw error;
       onWaiting(error, wait);
       await new Promise((resolve) => setTimeout(resolve, wait));
     }
