@@ -78,6 +78,31 @@ describe('PUBLIC_URL and UNSUBSCRIBE_SECRET (the unsubscribe links of marketing 
   });
 });
 
+describe('SMTP_URL, MESSAGE_FROM and MESSAGE_TEAM_ADDRESS (e-mail over SMTP)', () => {
+  const smtp = { MESSAGE_CHANNEL: 'smtp', SMTP_URL: 'smtps://u:p@smtp.example.com:465', MESSAGE_FROM: 'care@example.com', MESSAGE_TEAM_ADDRESS: 'team@example.com', UNSUBSCRIBE_SECRET: 'k'.repeat(32) };
+  const delivery = (settings: Record<string, string>) => loadConfig({ ...base, ...smtp, ...settings }).delivery;
+
+  it('takes an smtp:// or smtps:// URL (a query too), and addresses alone or with a display name', () => {
+    expect(delivery({ SMTP_URL: 'smtp://mail.internal:25?socketTimeout=120000' })).toMatchObject({ smtpUrl: 'smtp://mail.internal:25?socketTimeout=120000' });
+    expect(delivery({ MESSAGE_FROM: 'Customer care <care@example.com>', MESSAGE_TEAM_ADDRESS: '"Care, team" <team@example.com>' })).toMatchObject({ from: 'Customer care <care@example.com>', teamAddress: '"Care, team" <team@example.com>' });
+    expect(delivery({ MESSAGE_FROM: '"Müller & Co." <care@example.com>', MESSAGE_TEAM_ADDRESS: 'a@example.com, Team B <b@example.com>' })).toMatchObject({ teamAddress: 'a@example.com, Team B <b@example.com>' });
+  });
+
+  // Each was taken at start; nodemailer then sent to localhost, or to 0.0.2.75 for "smtp.example.com:587", and every message failed (QA 58 F4).
+  it('refuses at start anything else, naming the variable (and no password)', () => {
+    expect(() => delivery({ SMTP_URL: 'notaurl' })).toThrow('SMTP_URL must be an smtp:// or smtps:// URL with a host, such as smtps://user:password@smtp.example.com:465, got "notaurl"');
+    expect(() => delivery({ SMTP_URL: 'smtp.example.com:587' })).toThrow(/^SMTP_URL must be an smtp:\/\/ or smtps:\/\/ URL with a host, .*got "smtp.example.com:587"$/);
+    expect(() => delivery({ SMTP_URL: 'https://u:secret@smtp.example.com' })).toThrow(/got "https:\/\/u:\*\*\*@smtp.example.com"$/);
+    expect(() => delivery({ SMTP_URL: 'smtp://' })).toThrow(/^SMTP_URL must be/);
+    expect(() => delivery({ MESSAGE_FROM: 'notanemail' })).toThrow('MESSAGE_FROM must be an e-mail address, such as care@example.com or "Customer care <care@example.com>", got "notanemail"');
+    expect(() => delivery({ MESSAGE_FROM: 'Care <notanemail>' })).toThrow(/^MESSAGE_FROM must be an e-mail address/);
+    expect(() => delivery({ MESSAGE_FROM: 'a@example.com, b@example.com' })).toThrow(/^MESSAGE_FROM must be an e-mail address/);
+    expect(() => delivery({ MESSAGE_FROM: 'care team@example.com' })).toThrow(/^MESSAGE_FROM must be an e-mail address/);
+    expect(() => delivery({ MESSAGE_TEAM_ADDRESS: 'care@' })).toThrow('MESSAGE_TEAM_ADDRESS must be e-mail addresses (comma-separated), such as care@example.com or "Customer care <care@example.com>", got "care@"');
+    expect(() => delivery({ MESSAGE_TEAM_ADDRESS: 'a@example.com,' })).toThrow(/^MESSAGE_TEAM_ADDRESS must be/);
+  });
+});
+
 describe('CURRENCY', () => {
   it('is EUR unless set, and takes a currency with two decimals', () => {
     expect(loadConfig(base).currency).toBe('EUR');

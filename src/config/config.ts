@@ -85,10 +85,33 @@ function int(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
 function databaseUrl(env: NodeJS.ProcessEnv): string {
   const raw = required(env, 'DATABASE_URL');
   const url = URL.parse(raw);
-  if (!url || !['postgres:', 'postgresql:'].includes(url.protocol)) {
-    const shown = raw.replace(/\/\/([^:/@]*):[^@]*@/, '//$1:***@');
-    throw new ConfigError(`DATABASE_URL must be a postgres:// URL, such as postgres://user:password@host:5432/db, got "${shown}"`);
-  }
+  if (!url || !['postgres:', 'postgresql:'].includes(url.protocol)) throw new ConfigError(`DATABASE_URL must be a postgres:// URL, such as postgres://user:password@host:5432/db, got "${withoutPassword(raw)}"`);
+  return raw;
+}
+
+/** A URL as said in an error: its password masked. */
+const withoutPassword = (raw: string) => raw.replace(/\/\/([^:/@]*):[^@]*@/, '//$1:***@');
+
+/** The SMTP server as an smtp:// or smtps:// URL with a host: nodemailer reads anything else as localhost, or `host:587` as the address 0.0.2.75. */
+function smtpUrl(env: NodeJS.ProcessEnv): string {
+  const raw = required(env, 'SMTP_URL').trim();
+  const url = URL.parse(raw);
+  if (!url || !['smtp:', 'smtps:'].includes(url.protocol) || !url.hostname)
+    throw new ConfigError(`SMTP_URL must be an smtp:// or smtps:// URL with a host, such as smtps://user:password@smtp.example.com:465, got "${withoutPassword(raw)}"`);
+  return raw;
+}
+
+const ADDRESS = String.raw`[^\s@<>",;]+@[^\s@<>",;]+`;
+/** An e-mail address, alone or after a display name (`care@example.com`, `Customer care <care@example.com>`, `"Care, team" <care@example.com>`). */
+const MAILBOX = new RegExp(String.raw`^(?:${ADDRESS}|(?:"[^"]*"|[^<>"@,;]*)\s*<${ADDRESS}>)$`);
+
+/** An e-mail setting: one address (MESSAGE_FROM), or one or more, comma-separated (MESSAGE_TEAM_ADDRESS). */
+function mailboxes(env: NodeJS.ProcessEnv, name: string, several: boolean): string {
+  const raw = required(env, name).trim();
+  // Split at the commas outside quotes ("Care, team" <team@example.com> is one).
+  const parts = raw.split(/,(?=(?:[^"]*"[^"]*")*[^"]*$)/);
+  if ((!several && parts.length > 1) || parts.some((part) => !MAILBOX.test(part.trim())))
+    throw new ConfigError(`${name} must be ${several ? 'e-mail addresses (comma-separated)' : 'an e-mail address'}, such as care@example.com or "Customer care <care@example.com>", got "${raw}"`);
   return raw;
 }
 
@@ -151,7 +174,7 @@ function delivery(env: NodeJS.ProcessEnv): AppConfig['delivery'] {
   if (channel === 'off') return { channel };
   if (channel === 'log') return { channel, file: env.MESSAGE_LOG_FILE || '.data/messages.log', intervalMs };
   if (channel === 'smtp') {
-    return { channel, smtpUrl: required(env, 'SMTP_URL'), from: required(env, 'MESSAGE_FROM'), teamAddress: required(env, 'MESSAGE_TEAM_ADDRESS'), intervalMs };
+    return { channel, smtpUrl: smtpUrl(env), from: mailboxes(env, 'MESSAGE_FROM', false), teamAddress: mailboxes(env, 'MESSAGE_TEAM_ADDRESS', true), intervalMs };
   }
   throw new ConfigError(`MESSAGE_CHANNEL must be log, smtp or off, got "${channel}"`);
 }
