@@ -1,4 +1,6 @@
+import { ConfigError } from '../config/config.js';
 import { DomainException } from '../domain/errors/domain-exception.js';
+import type { Logger } from '../logger.js';
 
 /**
  * How the command-line tools (import, scores) end on a failure: the message, or a domain
@@ -11,3 +13,15 @@ export function fail(exitCode: number, message: string | Record<string, unknown>
 
 /** A domain exception as the CLIs print it: its code, its message and its details (`line`, `file`, ...). */
 export const asJson = (error: DomainException): Record<string, unknown> => ({ code: error.code, message: error.message, ...error.details });
+
+/**
+ * How a server process (`api`, `worker`, `migrate`) ends when it cannot start (a setting, the database,
+ * a port): one line on stderr naming the problem, as `npm start: ...` does, and exit code 1, not a
+ * multi-line Node stack among JSON log lines. Any other error than a setting's is logged too, with its
+ * stack, as one JSON line, once the logger is there.
+ */
+export function startFailed(processName: string, error: unknown, logger?: Logger): never {
+  const message = (error instanceof Error ? error.message : String(error)).replace(/\s*\n\s*/g, ' ');
+  if (logger && !(error instanceof ConfigError)) logger.fatal({ err: error }, message);
+  fail(1, `${processName}: ${message}`);
+}

@@ -3,9 +3,10 @@ import 'reflect-metadata';
 import { loadConfig } from '../config/config.js';
 import { createOrm, migrateUp } from '../db/orm.js';
 import { isDatabaseUnreachable } from '../db/unreachable.js';
-import { createLogger } from '../logger.js';
+import { createLogger, type Logger } from '../logger.js';
 import { connectTemporal, whenConnected } from '../temporal/client.js';
 import { registerSearchAttributes } from '../temporal/search-attributes.js';
+import { startFailed } from './cli-errors.js';
 
 /**
  * Brings the database schema and the Temporal namespace up to what this version of the code needs.
@@ -14,33 +15,33 @@ import { registerSearchAttributes } from '../temporal/search-attributes.js';
  */
 const WAIT_FOR_SERVERS_MS = 120_000;
 
-const config = loadConfig();
-const logger = createLogger(config.logLevel, 'migrate');
-const deadline = Date.now() + WAIT_FOR_SERVERS_MS;
-
-/** Waits for a server that cannot be reached yet, until the deadline; then, or on any other error, gives up. */
-const waitingFor = (what: string, unreachable: (error: unknown) => boolean) => (error: unknown, retryInMs: number) => {
-  if (!unreachable(error)) throw error;
-  if (Date.now() + retryInMs > deadline) throw new Error(`${what} cannot be reached (waited ${WAIT_FOR_SERVERS_MS / 1000} s)`, { cause: error });
-  logger.warn({ reason: (error as Error).message }, `${what} cannot be reached yet; trying again in ${retryInMs / 1000} s`);
-};
-
+let logger: Logger | undefined;
 try {
+  const config = loadConfig();
+  const log = (logger = createLogger(config.logLevel, 'migrate'));
+  const deadline = Date.now() + WAIT_FOR_SERVERS_MS;
+
+  /** Waits for a server that cannot be reached yet, until the deadline; then, or on any other error, gives up. */
+  const waitingFor = (what: string, unreachable: (error: unknown) => boolean) => (error: unknown, retryInMs: number) => {
+    if (!unreachable(error)) throw error;
+    if (Date.now() + retryInMs > deadline) throw new Error(`${what} cannot be reached (waited ${WAIT_FOR_SERVERS_MS / 1000} s)`, { cause: error });
+    log.warn({ reason: (error as Error).message }, `${what} cannot be reached yet; trying again in ${retryInMs / 1000} s`);
+  };
+
   const orm = await createOrm(config.databaseUrl);
   try {
     const applied = await whenConnected(() => migrateUp(orm), waitingFor('PostgreSQL (DATABASE_URL)', isDatabaseUnreachable));
-    logger.info({ applied }, 'database migrated');
+    log.info({ applied }, 'database migrated');
   } finally {
     await orm.close();
   }
   const { address, namespace } = config.temporal;
   const temporal = await whenConnected(() => connectTemporal(address, namespace), waitingFor(`Temporal (TEMPORAL_ADDRESS ${address})`, () => true));
   try {
-    logger.info({ added: await registerSearchAttributes(temporal.connection, namespace) }, 'search attributes registered');
+    log.info({ added: await registerSearchAttributes(temporal.connection, namespace) }, 'search attributes registered');
   } finally {
     await temporal.close();
   }
 } catch (error) {
-  logger.fatal({ err: error }, (error as Error).message);
-  process.exitCode = 1;
+  startFailed('migrate', error, logger);
 }

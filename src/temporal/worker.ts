@@ -30,15 +30,23 @@ export function metricsBindAddress(host: string, port: number): string {
  */
 export function installTemporalRuntime(logger: Logger, metricsPort: number, opts: { handleSignals?: boolean; metricsHost: string }): void {
   if (runtimeInstalled) return;
-  Runtime.install({
-    logger: new PinoTemporalLogger(logger),
-    // A process that stops other things too (npm start) orders the shutdown itself.
-    shutdownSignals: opts.handleSignals === false ? [] : ['SIGINT', 'SIGTERM', 'SIGQUIT'],
-    telemetryOptions: {
-      logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} },
-      ...(metricsPort > 0 ? { metrics: { prometheus: { bindAddress: metricsBindAddress(opts.metricsHost, metricsPort) } } } : {}),
-    },
-  });
+  const metricsAddress = metricsPort > 0 ? metricsBindAddress(opts.metricsHost, metricsPort) : null;
+  try {
+    Runtime.install({
+      logger: new PinoTemporalLogger(logger),
+      // A process that stops other things too (npm start) orders the shutdown itself.
+      shutdownSignals: opts.handleSignals === false ? [] : ['SIGINT', 'SIGTERM', 'SIGQUIT'],
+      telemetryOptions: {
+        logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} },
+        ...(metricsAddress ? { metrics: { prometheus: { bindAddress: metricsAddress } } } : {}),
+      },
+    });
+  } catch (error) {
+    // The runtime says "Failed to start prometheus metrics exporter: Address already in use", naming neither the setting nor the port.
+    if (metricsAddress && /prometheus|metrics/i.test((error as Error).message))
+      throw new Error(`WORKER_METRICS_PORT ${metricsPort}: the worker's metrics cannot listen on ${metricsAddress} (${(error as Error).message}); another worker on this machine? Set another port, or 0 to turn them off`, { cause: error });
+    throw error;
+  }
   runtimeInstalled = true;
 }
 
