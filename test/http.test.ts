@@ -102,8 +102,12 @@ it('gives each request an ID, in its answer and in every line logged while servi
   const wrongKey = await askGraphql(`${base}/graphql`, { key: 'not-a-key-anybody-issued' });
   // A named operation is named in the log whether or not the client sends operationName.
   const unnamedInBody = await askGraphql(`${base}/graphql`, { key: 'test-viewer-key-0123456789', query: 'query MyRole { me { role } }' });
+  // A parsed document that fails validation is named too: a front end's query that no longer matches the schema (QA 58 F6).
+  const invalid = await askGraphql(`${base}/graphql`, { key: 'test-viewer-key-0123456789', query: 'query Outdated { me { role removedField } }' });
+  expect(invalid.status).toBe(400);
   const lines = () => logLines.filter((l) => l.msg === 'request');
-  await eventually(async () => lines(), (ls) => ls.length >= 4);
+  await eventually(async () => lines(), (ls) => ls.length >= 5);
+  expect(lines().find((l) => l.requestId === invalid.headers.get('x-request-id'))).toEqual(expect.objectContaining({ operation: 'Outdated', status: 400, level: 40 }));
   expect(lines().find((l) => l.requestId === unnamedInBody.headers.get('x-request-id'))).toEqual(expect.objectContaining({ operation: 'MyRole', status: 200 }));
   expect(lines().find((l) => l.requestId === 'front-end-42.a')).toEqual(
     expect.objectContaining({ level: 30, method: 'POST', path: '/graphql', operation: 'WhoAsks', caller: expect.stringMatching(/^viewer:[0-9a-f]{8}$/), status: 200, ms: expect.any(Number), service: 'api' }),

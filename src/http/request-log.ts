@@ -2,6 +2,7 @@ import { AsyncResource } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { RequestHandler } from 'express';
+import { getOperationAST } from 'graphql';
 import { requestLogContext, type Logger } from '../logger.js';
 
 /** An ID a caller may choose for its request (a proxy's or the front end's), as long as it is short and plain. */
@@ -39,13 +40,23 @@ export function requestLog(logger: Logger): RequestHandler {
   };
 }
 
-/** Names the request's GraphQL operation (as the document does, whether or not the client sent `operationName`) in its log lines. */
+/**
+ * Names the request's GraphQL operation (as the document does, whether or not the client sent `operationName`) in its log lines:
+ * from the parsed document, so a document that then fails validation (a front end's query that no longer matches the schema)
+ * is named too; a document Apollo had cached skips validation, and is named once its operation is resolved.
+ */
 export const requestLogPlugin: ApolloServerPlugin = {
   async requestDidStart() {
+    const name = (operationName: string | null | undefined) => {
+      const context = requestLogContext.getStore();
+      if (context && operationName) context.operation = operationName;
+    };
     return {
+      async validationDidStart({ document, request }) {
+        name(getOperationAST(document, request.operationName)?.name?.value);
+      },
       async didResolveOperation({ operationName }) {
-        const context = requestLogContext.getStore();
-        if (context && operationName) context.operation = operationName;
+        name(operationName);
       },
     };
   },
