@@ -23,14 +23,17 @@ export async function connectTemporal(address: string, namespace: string, opts: 
   return { client: new Client({ connection, namespace, identity }), connection, close: () => connection.close() };
 }
 
-const GRPC_NOT_FOUND = 5;
+const GRPC = { deadlineExceeded: 4, notFound: 5, unavailable: 14 };
 
 async function assertNamespace(connection: Connection, address: string, namespace: string): Promise<void> {
   try {
     await connection.workflowService.describeNamespace({ namespace });
   } catch (error) {
+    const { code } = error as { code?: unknown };
+    // A caller not allowed to describe namespaces (a key scoped to one namespace) is not refused here: its first real call says what it may do.
+    if (code !== GRPC.notFound && code !== GRPC.unavailable && code !== GRPC.deadlineExceeded) return;
     await connection.close();
-    if ((error as { code?: unknown }).code === GRPC_NOT_FOUND)
+    if (code === GRPC.notFound)
       throw new ConfigError(`TEMPORAL_NAMESPACE "${namespace}": Temporal at ${address} has no such namespace (create it, e.g. temporal operator namespace create --namespace ${namespace}, or leave TEMPORAL_NAMESPACE unset for "default")`, { cause: error });
     throw error;
   }
