@@ -1,6 +1,7 @@
 import './require-node.js';
 import 'reflect-metadata';
 import { readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import path from 'node:path';
 import { startApiProcess } from '../app/api-process.js';
 import { onStopSignal } from '../app/stop-signals.js';
@@ -15,6 +16,7 @@ import { isPortOpen } from '../dev/ports.js';
 import { ensureTemporalCli, startTemporalDevServer } from '../dev/temporal-dev-server.js';
 import { pino } from 'pino';
 import { createLogger } from '../logger.js';
+import { parseApiKeys } from '../services/auth/api-keys.js';
 import { connectTemporal } from '../temporal/client.js';
 import { sweepPlaybookTriggersNow } from '../temporal/schedules.js';
 import { registerSearchAttributes } from '../temporal/search-attributes.js';
@@ -28,12 +30,36 @@ import { defaultRescorePolicy } from '../domain/scoring/scoring-policy.js';
  * sweep), one worker and the API.
  * Ctrl-C stops what it started.
  */
+
+/** An address of this machine (a name that resolves to one): what the API listens on; tried on a port the system picks, at once closed. */
+async function canListenOn(host: string): Promise<void> {
+  const server = createServer();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(0, host, resolve);
+    });
+  } catch (error) {
+    const { code, message } = error as NodeJS.ErrnoException;
+    throw new ConfigError(`HOST must be an address of this machine for the API to listen on, got "${host}" (${code === 'ENOTFOUND' || code === 'EAI_AGAIN' ? 'no such name' : message})`);
+  } finally {
+    server.close();
+  }
+}
+
 const env = process.env;
 // The settings are checked before anything starts: a mistyped one is said at once, as a line, not after PostgreSQL and Temporal came up.
+// API_KEYS (read by the API) and HOST (first used when the API listens) too: the API starts last, after migrations and the worker.
 let ports: ReturnType<typeof localServerPorts>;
 try {
-  loadConfig({ ...env, DATABASE_URL: env.DATABASE_URL || 'postgres://not-started-yet' });
+  const checked = loadConfig({ ...env, DATABASE_URL: env.DATABASE_URL || 'postgres://not-started-yet' });
   ports = localServerPorts(env);
+  try {
+    parseApiKeys(env.API_KEYS ?? '');
+  } catch (error) {
+    throw new ConfigError((error as Error).message);
+  }
+  if (env.HOST) await canListenOn(checked.api.host);
 } catch (error) {
   if (!(error instanceof ConfigError)) throw error;
   process.stderr.write(`npm start: ${error.message}\n`);

@@ -44,6 +44,32 @@ const MAX_CACHED_KEYS = 10_000;
 export const API_KEY_REVOKED_CHANNEL = 'api_key_revoked';
 
 /**
+ * The keys of an `API_KEYS` value (`role:key,role:key`), as digests; an error naming what is wrong in it
+ * (`npm start` checks the value with it before it starts anything).
+ */
+export function parseApiKeys(spec: string): KeyEntry[] {
+  const entries = spec
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((pair) => {
+      const sep = pair.indexOf(':');
+      const role = pair.slice(0, sep);
+      const key = pair.slice(sep + 1);
+      if (sep < 1 || !isRole(role)) throw new Error(`API_KEYS: "${pair.slice(0, Math.max(sep, 0))}" is not a role (viewer, marketer, operator, admin)`);
+      if (key.length < MIN_KEY_LENGTH) throw new Error(`API_KEYS: the ${role} key is shorter than ${MIN_KEY_LENGTH} characters`);
+      // A header carries no white space in its key: such a key could never sign in (a space after the colon, say).
+      if (/\s/.test(key)) throw new Error(`API_KEYS: the ${role} key holds white space, which no Authorization header carries (a space after "${role}:"?)`);
+      const d = digestOf(key);
+      return { role, digest: d, fingerprint: fingerprintOf(d) };
+    });
+  // One key under two roles would sign in as the first only.
+  const twice = entries.find((entry, i) => entries.findIndex((other) => other.digest.equals(entry.digest)) !== i);
+  if (twice) throw new Error(`API_KEYS: the key ${twice.role}:${twice.fingerprint}… is listed twice; each key has one role`);
+  return entries;
+}
+
+/**
  * API keys from configuration (`role:key,role:key`) and, when a store is given, keys an
  * admin issued. Only SHA-256 digests are kept; configured keys are compared in constant
  * time; an issued key is looked up by its digest and remembered for `cacheMs`. A revoked
@@ -62,24 +88,7 @@ export class ApiKeyVerifier {
     private readonly cacheMs = 10_000,
     private readonly onTouchFailed: (error: unknown) => void = () => undefined,
   ) {
-    this.entries = spec
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean)
-      .map((pair) => {
-        const sep = pair.indexOf(':');
-        const role = pair.slice(0, sep);
-        const key = pair.slice(sep + 1);
-        if (sep < 1 || !isRole(role)) throw new Error(`API_KEYS: "${pair.slice(0, Math.max(sep, 0))}" is not a role (viewer, marketer, operator, admin)`);
-        if (key.length < MIN_KEY_LENGTH) throw new Error(`API_KEYS: the ${role} key is shorter than ${MIN_KEY_LENGTH} characters`);
-        // A header carries no white space in its key: such a key could never sign in (a space after the colon, say).
-        if (/\s/.test(key)) throw new Error(`API_KEYS: the ${role} key holds white space, which no Authorization header carries (a space after "${role}:"?)`);
-        const d = digestOf(key);
-        return { role, digest: d, fingerprint: fingerprintOf(d) };
-      });
-    // One key under two roles would sign in as the first only.
-    const twice = this.entries.find((entry, i) => this.entries.findIndex((other) => other.digest.equals(entry.digest)) !== i);
-    if (twice) throw new Error(`API_KEYS: the key ${twice.role}:${twice.fingerprint}… is listed twice; each key has one role`);
+    this.entries = parseApiKeys(spec);
   }
 
   /** How many keys the configuration holds. */
