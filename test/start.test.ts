@@ -1,7 +1,10 @@
-import { spawnSync } from 'node:child_process';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import pg from 'pg';
+import { isRunning, readOwnership } from '../src/dev/left-running.js';
+import { freePort, waitFor } from '../src/dev/ports.js';
 
 /** `npm start` (dist/src/bin/start.js) refuses a mistyped setting before it starts anything. */
 it('says what is wrong with a setting as one line, having started no server', async () => {
@@ -34,3 +37,70 @@ it.each([
     await rm(dataDir, { recursive: true, force: true });
   }
 });
+
+/**
+ * Ctrl-C in a terminal sends SIGINT to the whole foreground process group. The servers npm start starts are not in
+ * it: they stop after the API has answered what it was answering and the worker has drained (QA 58 F1), as the README says.
+ */
+it('stops in order on Ctrl-C to its whole process group: a request in flight is answered, then the servers stop', async () => {
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'start-ctrl-c-'));
+  const [port, pgPort, temporalPort, uiPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  const adminKey = 'admin-key-for-ctrl-c-0123456789';
+  const { DATABASE_URL: _db, TEMPORAL_ADDRESS: _temporal, ...env } = process.env;
+  // Its own process group, as a shell gives the command it runs in the foreground.
+  const start = spawn(process.execPath, [path.resolve('dist/src/bin/start.js')], {
+    env: { ...env, DATA_DIR: dataDir, PORT: String(port), PGPORT: String(pgPort), TEMPORAL_PORT: String(temporalPort), TEMPORAL_UI_PORT: String(uiPort), WORKER_METRICS_PORT: '0', API_KEYS: `admin:${adminKey}`, LOG_LEVEL: 'info' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  let out = '';
+  start.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  start.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => start.once('exit', (code) => resolve(code)));
+  let ended = false;
+  void exited.then(() => (ended = true));
+  const locker = new pg.Client({ connectionString: `postgres://retention:retention@127.0.0.1:${pgPort}/retention` });
+  // (Without the servers in a group of their own, PostgreSQL's shutdown ends this session: said by the expectations below.)
+  locker.on('error', () => undefined);
+  try {
+    await waitFor(async () => ended || out.includes('demo data scored'), 'npm start to run and score its demo data', 120_000, 200);
+    expect(ended).toBe(false);
+    const servers = [readOwnership(path.join(dataDir, 'postgres.owner.json'))!.pid, readOwnership(path.join(dataDir, 'temporal.owner.json'))!.pid];
+
+    // A request held in flight: it waits for a lock held here.
+    await locker.connect();
+    await locker.query('begin');
+    await locker.query('lock table customer in access exclusive mode');
+    const answer = fetch(`http://127.0.0.1:${port}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${adminKey}` },
+      body: JSON.stringify({ query: '{ customers(first: 3, sort: { field: Name, direction: Asc }) { edges { node { name } } } }' }),
+    }).then(async (response) => ({ status: response.status, body: (await response.json()) as { data?: { customers: { edges: unknown[] } }; errors?: unknown[] } }));
+    await waitFor(async () => (await locker.query(`select 1 from pg_locks where relation = 'customer'::regclass and not granted`)).rowCount! > 0, 'the request to wait for the lock', 10_000, 50);
+
+    process.kill(-start.pid!, 'SIGINT');
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    // PostgreSQL did not take the terminal's SIGINT (its fast shutdown would have ended this session), nor did Temporal.
+    expect(servers.map(isRunning)).toEqual([true, true]);
+    await locker.query('commit');
+    await locker.end();
+
+    const { status, body } = await answer;
+    expect(body.errors).toBeUndefined();
+    expect([status, body.data?.customers.edges.length]).toEqual([200, 3]);
+    expect(await exited).toBe(0);
+    const stopped = out.split('\n').filter((line) => line.includes('stopped"')).map((line) => (JSON.parse(line) as { msg: string }).msg);
+    expect(stopped).toEqual(['API stopped', 'worker stopped', 'Temporal dev server stopped', 'PostgreSQL stopped']);
+    expect(out).not.toMatch(/terminating connection|did not stop cleanly|shutdown_worker rpc errored/);
+    // PostgreSQL was asked to shut down once, by npm start, at its end.
+    expect((await readFile(path.join(dataDir, 'postgres.log'), 'utf8')).match(/received fast shutdown request/g)).toHaveLength(1);
+    expect(servers.map(isRunning)).toEqual([false, false]);
+  } finally {
+    await locker.end().catch(() => undefined);
+    if (!ended) {
+      start.kill('SIGTERM');
+      await exited;
+    }
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}, 180_000);

@@ -99,9 +99,10 @@ try {
       port: ports.postgres,
       database: 'retention',
       log: (m) => log.warn(m),
-      // Stopped last, below: the worker still writes while it drains.
+      // Stopped last, below: the worker still writes while it drains (and out of the terminal's process group, so Ctrl-C does not stop it first).
       handleSignals: false,
       ownerFile: path.join(dataDir, 'postgres.owner.json'),
+      logFile: path.join(dataDir, 'postgres.log'),
     });
     if (pg.startedHere || pg.takenOver) stops.push(['PostgreSQL', pg.stop]);
     log.info({ url: pg.url.replace(/:[^:@]+@/, ':***@') }, pg.startedHere ? 'embedded PostgreSQL started' : pg.takenOver ? leftRunning('PostgreSQL') : 'reusing running PostgreSQL');
@@ -116,6 +117,8 @@ try {
       dbFile: path.join(dataDir, 'temporal.sqlite'),
       logFile: path.join(dataDir, 'temporal.log'),
       ownerFile: path.join(dataDir, 'temporal.owner.json'),
+      // Stopped after the worker drains, not by the terminal's Ctrl-C (as PostgreSQL, started with handleSignals false).
+      ownProcessGroup: true,
     });
     if (temporal.startedHere || temporal.takenOver) stops.push(['Temporal dev server', temporal.stop]);
     log.info(

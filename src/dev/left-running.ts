@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
 
 /**
- * The servers `npm start` starts are its child processes. Killed without a chance to stop
- * them (kill -9, an out-of-memory kill, a crash), it leaves them running, and the next start
+ * The servers `npm start` starts run in process groups of their own, stopped by it only. Killed
+ * without a chance to stop them (kill -9, an out-of-memory kill, a crash), it leaves them running, and the next start
  * would only reuse them and never stop them. So each start writes down, beside the server's
  * data, which process owns the server; the next start that finds the server running while its
  * owner is gone takes it over and stops it at its own end, as if it had started it. A server

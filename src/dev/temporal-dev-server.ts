@@ -148,6 +148,12 @@ export async function startTemporalDevServer(opts: {
   log?: (msg: string) => void;
   /** Where this process records that it owns the server, to take over one a killed owner left running (see left-running.ts). */
   ownerFile?: string;
+  /**
+   * The server in a process group (and session) of its own, stopped by this process only (`npm start`, which stops it
+   * after the worker has drained): a terminal's Ctrl-C signals its whole foreground group, and would stop it at once.
+   * Without it (tests), the server goes with its group's Ctrl-C.
+   */
+  ownProcessGroup?: boolean;
 }): Promise<TemporalDevServer> {
   const address = `127.0.0.1:${opts.port}`;
   const uiUrl = opts.uiPort ? `http://127.0.0.1:${opts.uiPort}` : null;
@@ -181,7 +187,7 @@ export async function startTemporalDevServer(opts: {
   const fd = opts.logFile ? openSync(opts.logFile, 'a') : null;
   // What it prints from here on: the error if it stops while starting.
   const logged = fd !== null ? { fd, from: fstatSync(fd).size } : null;
-  const child: ChildProcess = spawn(opts.binary, args, { stdio: ['ignore', logged?.fd ?? 'pipe', logged?.fd ?? 'pipe'] });
+  const child: ChildProcess = spawn(opts.binary, args, { stdio: ['ignore', logged?.fd ?? 'pipe', logged?.fd ?? 'pipe'], detached: opts.ownProcessGroup ?? false });
   if (logged) closeSync(logged.fd);
   // Claimed at once: a start killed while its server comes up leaves it on record, for the next start to take over.
   if (opts.ownerFile && child.pid) await claim(opts.ownerFile, child.pid);
@@ -224,7 +230,7 @@ export async function startTemporalDevServer(opts: {
     takenOver: false,
     pid: child.pid ?? null,
     stop: async () => {
-      // Ended by itself already (Ctrl-C reached it too): its process ID may be another program's by now.
+      // Ended by itself already (it failed, or someone stopped it): its process ID may be another program's by now.
       if (exited) return opts.ownerFile ? release(opts.ownerFile) : undefined;
       await stopOwned(child.pid!, 'SIGTERM', opts.ownerFile, 10_000);
     },

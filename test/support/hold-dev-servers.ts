@@ -21,6 +21,7 @@ await startTemporalDevServer({
   dbFile: path.join(dir, 'temporal.sqlite'),
   logFile: path.join(dir, 'temporal.log'),
   ownerFile: path.join(dir, 'temporal.owner.json'),
+  ownProcessGroup: true,
 });
 process.stdout.write('ready\n');
 setInterval(() => undefined, 60_000);
