@@ -1,6 +1,6 @@
 import './require-node.js';
 import 'reflect-metadata';
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { appendFile, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { startApiProcess } from '../app/api-process.js';
@@ -8,6 +8,7 @@ import { onStopSignal } from '../app/stop-signals.js';
 import { startWorkerProcess } from '../app/worker-process.js';
 import { ConfigError, loadConfig, localAddress, localServerPorts } from '../config/config.js';
 import { createOrm, migrateUp } from '../db/orm.js';
+import { demoDayRescore, type RecordedRun } from '../dev/demo-first-day.js';
 import { loadDemoDataIfEmpty } from '../dev/demo-loader.js';
 import { Customer } from '../entities/index.js';
 import { apiKeysSpec, devApiKeys } from '../dev/dev-api-keys.js';
@@ -149,6 +150,9 @@ try {
   // Until the demo's first day is done (scored twice, swept once), a marker names its database: a start stopped
   // midway finishes it at the next one, instead of leaving week-old scores (or none) and no runs until the nightly schedules.
   const firstDayPending = path.join(dataDir, 'demo-first-day.pending');
+  const weekAgo = new Date(today.getTime() - 7 * 86_400_000).toISOString().slice(0, 10);
+  const firstDays = [weekAgo, today.toISOString().slice(0, 10)];
+  let firstDayRuns: RecordedRun[] = [];
   try {
     const applied = await migrateUp(orm);
     // Written before the load: a start stopped right after it (or in it, before its commit) leaves the marker too.
@@ -156,6 +160,10 @@ try {
     if (empty) await writeFile(firstDayPending, config.databaseUrl);
     loaded = await loadDemoDataIfEmpty(orm.em.fork(), 250, { asOf: today, ordersPerCustomer: 20 });
     log.info({ migrations: applied, demoCustomers: loaded }, 'database ready');
+    // The first day's rescores an earlier start began (stopped midway) as they recorded themselves: Temporal finishes those still running.
+    firstDayRuns = await orm.em
+      .fork()
+      .execute<RecordedRun[]>(`select id, to_char(as_of, 'YYYY-MM-DD') as "asOf", status from scoring_run where as_of in (?, ?) order by started_at`, firstDays);
   } finally {
     await orm.close();
   }
@@ -165,18 +173,35 @@ try {
   const worker = await startWorkerProcess(config, createLogger(config.logLevel, 'worker'), { handleSignals: false });
   stops.push(['worker', worker.stop]);
   let firstDay: Promise<void> = Promise.resolve();
-  const pending = (await readFile(firstDayPending, 'utf8').catch(() => null)) === config.databaseUrl;
+  // The marker names the database on its first line, then each rescore started for the first day (`<day> <run ID>`): one
+  // started by a start stopped before the run recorded itself (its first step) is found there, still running in Temporal.
+  const [markedDatabase, ...marked] = (await readFile(firstDayPending, 'utf8').catch(() => '')).split('\n').filter(Boolean);
+  const pending = markedDatabase === config.databaseUrl;
   if (pending) {
+    for (const line of marked) {
+      const [asOf, id] = line.split(' ');
+      if (id && !firstDayRuns.some((run) => run.id === id)) firstDayRuns.push({ id, asOf, status: 'running' });
+    }
     // Fresh demo data is scored at once, so scores, segments and risk bands show from the start (the nightly schedule
     // keeps them current): first as of a week ago, then as of today, so the week's band moves show too (scoreBandChanges,
     // the customer timeline, the saved "moved this week" segment), as they would after a week of nightly runs.
     const scoring = new TemporalScoringEngine(temporal.client, config.temporal.taskQueue);
-    const weekAgo = new Date(today.getTime() - 7 * 86_400_000).toISOString().slice(0, 10);
     firstDay = (async () => {
-      for (const asOf of [weekAgo, today.toISOString().slice(0, 10)]) {
-        const { runId } = await scoring.startRescore({ trigger: 'npm start (new demo data)', asOf, policy: defaultRescorePolicy });
-        log.info({ runId, asOf }, 'scoring the demo data');
-        await temporal.client.workflow.getHandle(runId).result();
+      for (const asOf of firstDays) {
+        const rescore = await demoDayRescore(asOf, firstDayRuns, {
+          isRunning: (runId) => scoring.isRescoreRunning(runId),
+          start: async () => {
+            const { runId } = await scoring.startRescore({ trigger: 'npm start (new demo data)', asOf, policy: defaultRescorePolicy });
+            await appendFile(firstDayPending, `\n${asOf} ${runId}`);
+            return runId;
+          },
+        });
+        if (!rescore) {
+          log.info({ asOf }, 'the demo data is scored as of this day already');
+          continue;
+        }
+        log.info({ runId: rescore.runId, asOf }, rescore.how === 'resumed' ? 'scoring the demo data (the rescore an earlier start began)' : 'scoring the demo data');
+        await temporal.client.workflow.getHandle(rescore.runId).result();
       }
       // Once scored, the trigger sweep runs once, so the playbooks the demo calls for run today, not after the next morning's sweep.
       if (config.triggersSchedule) {
