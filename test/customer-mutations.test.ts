@@ -1,8 +1,8 @@
 import { jest } from '@jest/globals';
-import { AuditEntry, Complaint, Customer, Invoice, MessageChannel, MessagePurpose, OutboxMessage, Payment } from '../src/entities/index.js';
+import { AuditEntry, Complaint, Customer, Invoice, MessageChannel, MessagePurpose, OutboxMessage, Payment, PlaybookRun, ScoreSnapshot } from '../src/entities/index.js';
 import { Role } from '../src/domain/auth/roles.js';
 import { dayIn } from '../src/domain/billing/paid-day.js';
-import { CancelPlaybookRunDocument, CustomerDocument, CustomerOrdersDocument, CustomerScoresDocument, OptOutDocument, PauseCampaignDocument, RecordComplaintDocument, RecordPaymentDocument, ResolveComplaintDocument, RetryMessageDocument, UpdateCustomerDocument, UpdateSegmentDocument, type RecordComplaintInput } from './__generated__/graphql.js';
+import { CancelPlaybookRunDocument, CustomerDocument, ImportCsvDocument, CustomerOrdersDocument, CustomerScoresDocument, OptOutDocument, PauseCampaignDocument, RecordComplaintDocument, RecordPaymentDocument, ResolveComplaintDocument, RetryMessageDocument, UpdateCustomerDocument, UpdateSegmentDocument, type RecordComplaintInput } from './__generated__/graphql.js';
 import { startTestStack, testKeys, type TestStack } from './support/stack.js';
 
 /** Every mutation with every role, its error codes, and its audit trail. */
@@ -260,6 +260,99 @@ describe('recordComplaint and resolveComplaint', () => {
     expect(await record({ topic: 'it broke!!' })).toMatchObject({ code: 'VALIDATION', reason: 'COMPLAINT_INVALID_INPUT', field: 'input.topic' });
     expect(await record({ openedAt: new Date(Date.now() + 86_400_000).toISOString() })).toMatchObject({ code: 'VALIDATION', reason: 'COMPLAINT_INVALID_INPUT', field: 'input.openedAt' });
     expect(await em().count(Complaint, { customer: c.id })).toBe(0);
+  });
+});
+
+describe('recordComplaint sent again (QA 56 F1)', () => {
+  /** A customer at high churn risk: the third complaint about a topic starts a fix for them at once. */
+  async function atRisk(): Promise<Customer> {
+    const c = await newCustomer();
+    const e = em();
+    e.create(ScoreSnapshot, { customer: e.getReference(Customer, c.id), computedAt: new Date(), scores: { 'churn-risk': { value: 0.7, band: 'high', modelVersion: 'test', reasons: ['test'] } } });
+    await e.flush();
+    return c;
+  }
+  const record = (input: RecordComplaintInput) => stack.gql(RecordComplaintDocument, { input }, Role.Operator);
+  const complaintsOf = (customerId: string) => em().find(Complaint, { customer: customerId });
+  const runsOf = (customerId: string) => em().count(PlaybookRun, { customer: customerId });
+
+  it('keeps one complaint when the same one is sent three times with its openedAt: no second audit entry, not persistent, no fix', async () => {
+    const c = await atRisk();
+    const input = { customerId: c.id, topic: 'app-login', severity: 'Low' as const, summary: 'Cannot log in since Monday', openedAt: '2026-12-04T10:00:00Z' };
+    const answers = [];
+    for (let i = 0; i < 3; i++) answers.push(await record(input));
+    expect(answers.map((a) => a.errors)).toEqual([undefined, undefined, undefined]);
+    const stored = await complaintsOf(c.id);
+    expect(stored).toHaveLength(1);
+    expect(answers.map((a) => a.data!.recordComplaint.id)).toEqual([stored[0].id, stored[0].id, stored[0].id]);
+    expect(await audits(stored[0].id)).toHaveLength(1);
+    expect(await runsOf(c.id)).toBe(0);
+    // Another summary (or another moment) is another complaint.
+    expect((await record({ ...input, summary: 'Still cannot log in' })).errors).toBeUndefined();
+    expect((await record({ ...input, openedAt: '2026-12-04T10:00:00.001Z' })).errors).toBeUndefined();
+    expect(await complaintsOf(c.id)).toHaveLength(3);
+  });
+
+  it('answers the stored complaint when one is sent again with its complaintRef, also without openedAt; an import of the reference updates it', async () => {
+    const c = await atRisk();
+    await em().nativeUpdate(Customer, { id: c.id }, { externalRef: `CUST-${c.id}` });
+    const ref = `CRM-77-${c.id}`;
+    const first = await record({ customerId: c.id, topic: 'app-login', severity: 'Low', summary: 'Cannot log in', complaintRef: ref });
+    expect(first.data!.recordComplaint).toMatchObject({ externalRef: ref, topic: 'app-login' });
+    const id = first.data!.recordComplaint.id;
+    for (const again of [ref, ` ${ref} `]) {
+      const retry = await record({ customerId: c.id, topic: 'App-Login', severity: 'Low', summary: ' Cannot log in ', complaintRef: again });
+      expect(retry.errors).toBeUndefined();
+      expect(retry.data!.recordComplaint).toMatchObject({ id, externalRef: ref, openedAt: first.data!.recordComplaint.openedAt });
+    }
+    // With the openedAt the first call stored, too.
+    expect((await record({ customerId: c.id, topic: 'app-login', severity: 'Low', summary: 'Cannot log in', openedAt: first.data!.recordComplaint.openedAt, complaintRef: ref })).data!.recordComplaint.id).toBe(id);
+    expect(await complaintsOf(c.id)).toHaveLength(1);
+    expect((await audits(id)).map((a) => [a.action, a.after])).toEqual([['complaint.record', expect.objectContaining({ externalRef: ref })]]);
+    expect(await runsOf(c.id)).toBe(0);
+    // The CRM's export of the same complaint updates it.
+    const resolvedAt = new Date().toISOString();
+    const csv = `complaint_ref,customer_ref,topic,severity,opened_at,resolved_at\n${ref},CUST-${c.id},app-login,low,${first.data!.recordComplaint.openedAt},${resolvedAt}\n`;
+    const imported = await stack.gql(ImportCsvDocument, { input: { kind: 'Complaints', csv } }, Role.Admin);
+    expect(imported.data!.importCsv).toMatchObject({ inserted: 0, updated: 1, errors: [] });
+    expect((await complaintsOf(c.id)).map((k) => [k.id, k.resolvedAt?.toISOString()])).toEqual([[id, resolvedAt]]);
+  });
+
+  it('refuses a complaintRef stored with other facts or for another customer with CONFLICT naming the stored complaint, and a blank or too long one', async () => {
+    const c = await newCustomer();
+    const ref = `CRM-88-${c.id}`;
+    const input = { customerId: c.id, topic: 'billing-error', severity: 'Medium' as const, openedAt: '2026-11-01T08:00:00Z', complaintRef: ref };
+    const id = (await record(input)).data!.recordComplaint.id;
+    for (const other of [{ severity: 'High' as const }, { topic: 'delivery-delay' }, { summary: 'Charged twice' }, { openedAt: '2026-11-01T08:00:01Z' }, { productDefect: true }, { customerId: (await newCustomer()).id }]) {
+      const refused = await record({ ...input, ...other });
+      expect(refused.errors![0].message).toContain(`complaint ${id}`);
+      expect(refused.errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'COMPLAINT_REF_TAKEN', field: 'input.complaintRef', id });
+    }
+    expect(await em().count(Complaint, { externalRef: ref })).toBe(1);
+    for (const bad of ['  ', 'x'.repeat(201)]) {
+      expect((await record({ ...input, complaintRef: bad })).errors![0].extensions).toMatchObject({ code: 'VALIDATION', reason: 'COMPLAINT_INVALID_INPUT', field: 'input.complaintRef' });
+    }
+    // 200 characters (not UTF-16 units: "€" is one) are taken, as the import takes them.
+    expect((await record({ ...input, complaintRef: `€${'x'.repeat(199)}` })).data!.recordComplaint.externalRef).toBe(`€${'x'.repeat(199)}`);
+  });
+
+  it('keeps one complaint when the same one comes in several times at the same moment, with a reference or without', async () => {
+    const c = await atRisk();
+    const ref = `CRM-99-${c.id}`;
+    const withRef = await Promise.all([1, 2, 3, 4].map(() => record({ customerId: c.id, topic: 'delivery-delay', severity: 'High', complaintRef: ref })));
+    expect(withRef.map((r) => r.errors)).toEqual([undefined, undefined, undefined, undefined]);
+    expect(new Set(withRef.map((r) => r.data!.recordComplaint.id)).size).toBe(1);
+    const openedAt = '2026-12-01T12:00:00.123Z';
+    const withoutRef = await Promise.all([1, 2, 3].map(() => record({ customerId: c.id, topic: 'delivery-delay', severity: 'High', openedAt })));
+    expect(withoutRef.map((r) => r.errors)).toEqual([undefined, undefined, undefined]);
+    expect(new Set(withoutRef.map((r) => r.data!.recordComplaint.id)).size).toBe(1);
+    expect(await complaintsOf(c.id)).toHaveLength(2);
+    expect(await runsOf(c.id)).toBe(0);
+    // One reference, other facts, at the same moment: one is stored, the others are refused.
+    const clash = await Promise.all((['Low', 'Medium', 'Critical'] as const).map((severity) => record({ customerId: c.id, topic: 'app-login', severity, complaintRef: `${ref}-b` })));
+    expect(clash.filter((r) => !r.errors)).toHaveLength(1);
+    expect(clash.filter((r) => r.errors).map((r) => r.errors![0].extensions!.reason)).toEqual(['COMPLAINT_REF_TAKEN', 'COMPLAINT_REF_TAKEN']);
+    expect(await complaintsOf(c.id)).toHaveLength(3);
   });
 });
 

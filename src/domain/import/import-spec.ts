@@ -28,6 +28,9 @@ export interface ColumnSpec {
   range?: { readonly min: number; readonly max: number };
 }
 
+/** The longest reference (`customer_ref`, `complaint_ref`, ...) an import or recordComplaint's complaintRef takes, in characters. */
+export const REF_MAX_LENGTH = 200;
+
 export type ImportKind = 'customers' | 'orders' | 'invoices' | 'payments' | 'complaints' | 'costs' | 'offers';
 
 export interface ImportSpec {
@@ -242,7 +245,7 @@ export function valueCheck(column: ColumnSpec): { badWhen: string; message: stri
     case 'locale':
       return { badWhen: `v !~ '${LOCALE_PATTERN}'`, message: 'is not a language tag (e.g. de or de-AT)' };
     case 'ref':
-      return { badWhen: `length(v) > 200`, message: 'is longer than 200 characters' };
+      return { badWhen: `length(v) > ${REF_MAX_LENGTH}`, message: `is longer than ${REF_MAX_LENGTH} characters` };
     case 'topic':
       // As recordComplaint takes it (any case): the playbooks and reports key persistent issues by it.
       return { badWhen: `length(v) > ${TOPIC_MAX_LENGTH} or lower(v) !~ '${TOPIC_KEY.source}'`, message: NOT_A_TOPIC_KEY };

@@ -4,6 +4,7 @@ import { LocalDateResolver } from 'graphql-scalars';
 import { ArgsType, Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { COMPLAINT_SUMMARY_MAX_LENGTH } from '../../domain/complaints/summary.js';
 import { TOPIC_MAX_LENGTH } from '../../domain/complaints/topic.js';
+import { REF_MAX_LENGTH } from '../../domain/import/import-spec.js';
 import { ComplaintSeverity } from '../../entities/index.js';
 import { connectionOf } from '../common/connection.js';
 import { CustomerFilterType } from '../customers/customer.types.js';
@@ -76,7 +77,7 @@ export class ComplaintType {
   @Field(() => ID)
   id!: string;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: "Its reference in the CRM: recordComplaint's complaintRef, the complaints import's complaint_ref" })
   externalRef?: string | null;
 
   @Field({ description: 'Normalised topic, e.g. "delivery-delay"; persistent issues group by it' })
@@ -127,9 +128,19 @@ export class RecordComplaintInput {
   @MaxLength(COMPLAINT_SUMMARY_MAX_LENGTH)
   summary?: string | null;
 
-  @Field(() => Date, { nullable: true, description: 'When the customer complained; now when omitted' })
+  @Field(() => Date, { nullable: true, description: 'When the customer complained; now when omitted (then, without complaintRef, a call sent again records a second complaint: send complaintRef or openedAt to make a retry safe)' })
   openedAt?: Date | null;
 
   @Field(() => Boolean, { nullable: true })
   productDefect?: boolean | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description:
+      `The complaint's reference in the CRM (the complaints import's complaint_ref; at most ${REF_MAX_LENGTH} characters, white space around it left out), stored as externalRef. ` +
+      'Makes a retry safe: sent again for the same customer with the same topic, severity, summary and openedAt it answers the complaint stored (no second complaint, audit entry or follow-up); ' +
+      'with other facts, or stored for another customer, it is a CONFLICT (COMPLAINT_REF_TAKEN, naming the stored complaint). An import of the reference later updates that complaint. ' +
+      'Without it, only a complaint with an explicit openedAt is recognised when sent again (same topic, severity, summary and openedAt)',
+  })
+  complaintRef?: string | null;
 }

@@ -5,6 +5,8 @@ export enum ComplaintExceptionCode {
   AlreadyResolved = 'COMPLAINT_ALREADY_RESOLVED',
   NotResolved = 'COMPLAINT_NOT_RESOLVED',
   InvalidInput = 'COMPLAINT_INVALID_INPUT',
+  /** recordComplaint with a complaintRef stored for another complaint: another customer's, or the same one with other facts. */
+  RefTaken = 'COMPLAINT_REF_TAKEN',
 }
 
 const kinds: Record<ComplaintExceptionCode, FailureKind> = {
@@ -12,6 +14,7 @@ const kinds: Record<ComplaintExceptionCode, FailureKind> = {
   [ComplaintExceptionCode.AlreadyResolved]: 'CONFLICT',
   [ComplaintExceptionCode.NotResolved]: 'CONFLICT',
   [ComplaintExceptionCode.InvalidInput]: 'VALIDATION',
+  [ComplaintExceptionCode.RefTaken]: 'CONFLICT',
 };
 
 export class ComplaintException extends DomainException<ComplaintExceptionCode> {

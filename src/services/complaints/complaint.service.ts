@@ -1,4 +1,4 @@
-import { LockMode } from '@mikro-orm/core';
+import { LockMode, UniqueConstraintViolationException } from '@mikro-orm/core';
 import { sql } from 'kysely';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Complaint, ComplaintSeverity, CustomerStatus } from '../../entities/index.js';
@@ -10,6 +10,7 @@ import { assertCustomerFilter, customerWhere, type CustomerFilter } from '../cus
 import { assertCustomerId, storedCustomer } from '../customers/customer.service.js';
 import { ComplaintException, ComplaintExceptionCode } from './complaint.exception.js';
 import { topicKey, topicProblem } from '../../domain/complaints/topic.js';
+import { complaintRef } from '../../domain/complaints/complaint-ref.js';
 import { knownTopics } from '../../domain/playbooks/fix-issue.js';
 import { isUuid } from '../../domain/ids.js';
 import { afterNow } from '../../domain/latest-time.js';
@@ -32,6 +33,34 @@ export interface ComplaintInput {
   summary?: string | null;
   openedAt?: Date | null;
   productDefect?: boolean | null;
+  /**
+   * The complaint's reference in the CRM (the complaints import's `complaint_ref`, stored as
+   * `externalRef`): sent again with the same facts it answers the complaint stored, so a retry is
+   * no second complaint; a later import of the reference updates that complaint.
+   */
+  complaintRef?: string | null;
+}
+
+/** What a complaint says, as recorded: a retry says the same (see `sameFacts`). */
+interface ComplaintFacts {
+  topic: string;
+  severity: ComplaintSeverity;
+  summary: string | null;
+  /** Null when the call gave none (now): with a reference, any stored opening matches. */
+  openedAt: Date | null;
+  /** Null when the call gave none. */
+  productDefect: boolean | null;
+}
+
+/** Whether a stored complaint says what a call to record one says: the same complaint sent again. */
+function sameFacts(stored: Complaint, facts: ComplaintFacts): boolean {
+  return (
+    stored.topic === facts.topic &&
+    stored.severity === facts.severity &&
+    (stored.summary ?? null) === facts.summary &&
+    (facts.openedAt === null || stored.openedAt.getTime() === facts.openedAt.getTime()) &&
+    (facts.productDefect === null || stored.productDefect === facts.productDefect)
+  );
 }
 
 /** One complaint topic across the base (or a segment) since a day: what to fix first. */
@@ -114,7 +143,16 @@ export class ComplaintService {
     return { topics: knownTopics(this.policies.fixIssue), defaultOwner: this.policies.fixIssue.defaultOwner, escalationChain: [...this.policies.fixIssue.escalationChain] };
   }
 
-  /** A complaint is information about what to fix: record it as soon as it comes in. */
+  /**
+   * A complaint is information about what to fix: record it as soon as it comes in. The same
+   * complaint sent again (a retry after a timeout, a second click) is not a second one, which
+   * would count again toward a persistent issue: with a `complaintRef` already stored for the
+   * customer and the same facts, or without one, the same topic, severity and summary at the same
+   * explicit `openedAt`, the stored complaint is the answer, with no second audit entry and no
+   * second follow-up. A reference stored for another customer, or with other facts, is a
+   * CONFLICT (COMPLAINT_REF_TAKEN). Without `openedAt` (now) and without a reference nothing
+   * tells a retry from a new complaint.
+   */
   async record(input: ComplaintInput, actor: string): Promise<Complaint> {
     assertCustomerId(input.customerId);
     const topicRefused = topicProblem(input.topic);
@@ -124,27 +162,49 @@ export class ComplaintService {
       throw new ComplaintException(ComplaintExceptionCode.InvalidInput, 'openedAt must not be in the future', { field: 'openedAt' });
     }
     if (input.openedAt && beforeEarliestDay(input.openedAt)) throw new ComplaintException(ComplaintExceptionCode.InvalidInput, tooEarly('openedAt'), { field: 'openedAt' });
-    const recorded = await this.em.transactional(async (em) => {
-      // Held until the complaint is in: an erasure at the same moment waits and clears its text too, or comes first and it is refused.
-      const customer = await storedCustomer(em, input.customerId, { lock: 'share', field: 'customerId' });
-      if (customer.status === CustomerStatus.Erased) throw new CustomerException(CustomerExceptionCode.Erased, `The personal data of customer ${input.customerId} was erased: no complaint is recorded for them`, { id: input.customerId });
-      const complaint = em.create(Complaint, {
-        customer,
-        topic,
-        severity: input.severity,
-        summary: input.summary?.trim() || null,
-        openedAt: input.openedAt ?? new Date(),
-        productDefect: input.productDefect ?? false,
+    const { ref, problem } = complaintRef(input.complaintRef);
+    if (problem) throw new ComplaintException(ComplaintExceptionCode.InvalidInput, problem, { field: 'complaintRef' });
+    const facts: ComplaintFacts = { topic, severity: input.severity, summary: input.summary?.trim() || null, openedAt: input.openedAt ?? null, productDefect: input.productDefect ?? null };
+    const { complaint: recorded, retry } = await this.em
+      .transactional(async (em) => {
+        // Held until the complaint is in: an erasure at the same moment waits and clears its text too, or comes first and it is refused.
+        const customer = await storedCustomer(em, input.customerId, { lock: 'share', field: 'customerId' });
+        if (customer.status === CustomerStatus.Erased) throw new CustomerException(CustomerExceptionCode.Erased, `The personal data of customer ${input.customerId} was erased: no complaint is recorded for them`, { id: input.customerId });
+        if (ref !== null) {
+          const stored = await em.findOne(Complaint, { externalRef: ref });
+          if (stored) return { complaint: retried(stored, customer.id, ref, facts), retry: true };
+        } else if (facts.openedAt) {
+          // The same complaint sent twice at the same moment: the second waits for the first, then finds it.
+          await em.execute(`select pg_advisory_xact_lock(hashtextextended(?, 0))`, [`complaint:${customer.id}:${topic}:${facts.openedAt.toISOString()}`]);
+          const stored = await em.findOne(Complaint, { customer: customer.id, topic, openedAt: facts.openedAt, severity: facts.severity, summary: facts.summary }, { orderBy: { createdAt: 'asc', id: 'asc' } });
+          if (stored && sameFacts(stored, facts)) return { complaint: stored, retry: true };
+        }
+        const complaint = em.create(Complaint, {
+          customer,
+          externalRef: ref,
+          topic,
+          severity: input.severity,
+          summary: facts.summary,
+          openedAt: facts.openedAt ?? new Date(),
+          productDefect: input.productDefect ?? false,
+        });
+        this.audit.record(em, {
+          actor,
+          action: 'complaint.record',
+          entityType: 'complaint',
+          entityId: complaint.id,
+          after: { customerId: customer.id, topic, severity: input.severity, productDefect: complaint.productDefect, ...(ref !== null ? { externalRef: ref } : {}) },
+        });
+        return { complaint, retry: false };
+      })
+      .catch(async (error: unknown) => {
+        // The unique index decides between two calls with one reference at the same moment: the other one's complaint is the answer, or a conflict.
+        if (!(ref !== null && error instanceof UniqueConstraintViolationException)) throw error;
+        const stored = await this.em.fork().findOne(Complaint, { externalRef: ref });
+        if (!stored) throw error;
+        return { complaint: retried(stored, input.customerId, ref, facts), retry: true };
       });
-      this.audit.record(em, {
-        actor,
-        action: 'complaint.record',
-        entityType: 'complaint',
-        entityId: complaint.id,
-        after: { customerId: customer.id, topic, severity: input.severity, productDefect: complaint.productDefect },
-      });
-      return complaint;
-    });
+    if (retry) return recorded;
     await this.scoring.rescoreAfterEvent(input.customerId, AFFECTED);
     await this.followUp(input.customerId, topic);
     return recorded;
@@ -221,6 +281,21 @@ export class ComplaintService {
     await this.followUp(reopened.customer.id, reopened.topic);
     return reopened;
   }
+}
+
+/** The complaint stored under `ref`, when the call records the same one again; otherwise COMPLAINT_REF_TAKEN. */
+function retried(stored: Complaint, customerId: string, ref: string, facts: ComplaintFacts): Complaint {
+  if (stored.customer.id !== customerId) {
+    throw new ComplaintException(ComplaintExceptionCode.RefTaken, `complaintRef ${ref} is complaint ${stored.id} of another customer`, { field: 'complaintRef', id: stored.id });
+  }
+  if (!sameFacts(stored, facts)) {
+    throw new ComplaintException(
+      ComplaintExceptionCode.RefTaken,
+      `complaintRef ${ref} is complaint ${stored.id}, stored with another topic, severity, summary, openedAt or productDefect: a retry sends the same complaint, a new one another reference`,
+      { field: 'complaintRef', id: stored.id },
+    );
+  }
+  return stored;
 }
 
 /** The complaint, locked for this transaction, or NOT_FOUND. */
