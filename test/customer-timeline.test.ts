@@ -1,6 +1,6 @@
 import { Role } from '../src/domain/auth/roles.js';
 import { AuditEntry, Campaign, CampaignGroup, CampaignMember, Complaint, ComplaintSeverity, Customer, Invoice, MessageChannel, MessagePurpose, Order, OutboxMessage, PlaybookRun, ScoreSnapshot } from '../src/entities/index.js';
-import { CustomersWithTimelinesDocument, CustomerTimelineDocument, UpdateCustomerDocument, type CustomerEventKind, type CustomerTimelineQuery } from './__generated__/graphql.js';
+import { CustomersWithTimelinesDocument, CustomerTimelineDocument, EraseCustomerDocument, RecordComplaintDocument, ReopenComplaintDocument, ResolveComplaintDocument, UpdateCustomerDocument, type CustomerEventKind, type CustomerTimelineQuery } from './__generated__/graphql.js';
 import { countStatements } from './support/statement-counter.js';
 import { startTestStack, type TestStack } from './support/stack.js';
 import { RunStatus } from '../src/domain/playbooks/run-status.js';
@@ -168,4 +168,95 @@ it('shows the campaigns the customer was enrolled in, treated or held out', asyn
   const result = await stack.gql(CustomerTimelineDocument, { id: cleo.id, first: 10, kinds: ['CampaignEnrolled'] }, Role.Viewer);
   expect(result.errors).toBeUndefined();
   expect(result.data!.customer!.timeline.edges.map((e) => e.node.summary)).toEqual(['Enrolled in campaign "Winter thanks" (holdout: the campaign starts no playbook for them, to measure it)', 'Enrolled in campaign "Autumn thanks"']);
+});
+
+describe("a complaint's resolutions and reopenings (QA 56 F2)", () => {
+  const complaintKinds: CustomerEventKind[] = ['ComplaintOpened', 'ComplaintResolved', 'ComplaintReopened'];
+  const events = async (customerId: string) => {
+    const r = await stack.gql(CustomerTimelineDocument, { id: customerId, first: 20, kinds: complaintKinds }, Role.Viewer);
+    expect(r.errors).toBeUndefined();
+    return r.data!.customer!.timeline;
+  };
+  const newCustomer = async (name: string) => {
+    const em = stack.orm.em.fork();
+    const c = em.create(Customer, { name, email: `${name.split(' ')[0].toLowerCase()}@example.com`, acquiredAt: '2025-01-01' });
+    await em.flush();
+    return c;
+  };
+  const ok = async <T extends { errors?: unknown }>(call: Promise<T>) => {
+    const r = await call;
+    expect(r.errors).toBeUndefined();
+    return r;
+  };
+
+  it('shows each resolution and reopening: resolved, reopened, resolved again reads opened, resolved, reopened, resolved', async () => {
+    const dora = await newCustomer('Dora Lindqvist');
+    const recorded = await ok(stack.gql(RecordComplaintDocument, { input: { customerId: dora.id, topic: 'delivery-delay', severity: 'High', openedAt: '2026-11-01T09:00:00Z' } }, Role.Operator));
+    const id = recorded.data!.recordComplaint.id;
+    await ok(stack.gql(ResolveComplaintDocument, { id, resolvedAt: '2026-11-02T09:00:00Z' }, Role.Operator));
+    await ok(stack.gql(ReopenComplaintDocument, { id, reopenedAt: '2026-11-03T09:00:00Z' }, Role.Operator));
+    await ok(stack.gql(ResolveComplaintDocument, { id, resolvedAt: '2026-11-04T09:00:00Z' }, Role.Operator));
+    const timeline = await events(dora.id);
+    const expected = [
+      ['2026-11-04T09:00:00.000Z', 'ComplaintResolved', 'Complaint about delivery delay resolved'],
+      ['2026-11-03T09:00:00.000Z', 'ComplaintReopened', 'Complaint about delivery delay reopened: the customer says it is not resolved'],
+      ['2026-11-02T09:00:00.000Z', 'ComplaintResolved', 'Complaint about delivery delay resolved'],
+      ['2026-11-01T09:00:00.000Z', 'ComplaintOpened', 'Complained about delivery delay (high)'],
+    ];
+    expect(timeline.edges.map((e) => [e.node.at, e.node.kind, e.node.summary])).toEqual(expected);
+    expect(timeline.totalCount).toBe(4);
+    // Each names the complaint, and is an event of its own.
+    expect(timeline.edges.every((e) => e.node.ref === id)).toBe(true);
+    expect(new Set(timeline.edges.map((e) => e.node.id)).size).toBe(4);
+    // Page by page, the same list: the two resolutions under one reference are told apart by the cursor.
+    const seen: string[][] = [];
+    let after: string | null = null;
+    do {
+      const page: Timeline = (await stack.gql(CustomerTimelineDocument, { id: dora.id, first: 1, after, kinds: complaintKinds }, Role.Viewer)).data!.customer!.timeline;
+      seen.push(...page.edges.map((e) => [e.node.at, e.node.kind, e.node.summary]));
+      after = page.pageInfo.hasNextPage ? page.pageInfo.endCursor! : null;
+    } while (after);
+    expect(seen).toEqual(expected);
+    // The whole timeline too, and after the customer's personal data is erased (the complaints stay, without their text).
+    expect((await stack.gql(CustomerTimelineDocument, { id: dora.id, first: 20 }, Role.Viewer)).data!.customer!.timeline.edges.filter((e) => e.node.kind.startsWith('Complaint'))).toHaveLength(4);
+    await ok(stack.gql(EraseCustomerDocument, { id: dora.id, reason: 'Asked to be forgotten (ticket 1)' }, Role.Admin));
+    expect((await events(dora.id)).edges.map((e) => [e.node.at, e.node.kind, e.node.summary])).toEqual(expected);
+  });
+
+  it("shows an import's resolution and reopening once, also when the API reopens or resolves the complaint after it", async () => {
+    const em = stack.orm.em.fork();
+    const emil = await newCustomer('Emil Sandberg');
+    // As a complaints import leaves them (it audits no complaint): one resolved, one reopened and resolved again.
+    const resolvedByImport = em.create(Complaint, { customer: em.getReference(Customer, emil.id), topic: 'billing-error', severity: ComplaintSeverity.Low, openedAt: at('2026-10-01T09:00:00Z'), resolvedAt: at('2026-10-02T09:00:00Z') });
+    em.create(Complaint, {
+      customer: em.getReference(Customer, emil.id),
+      topic: 'app-login',
+      severity: ComplaintSeverity.Medium,
+      openedAt: at('2026-10-10T09:00:00Z'),
+      reopenedCount: 1,
+      reopenedAt: at('2026-10-12T09:00:00Z'),
+      resolvedAt: at('2026-10-13T09:00:00Z'),
+    });
+    await em.flush();
+    expect((await events(emil.id)).edges.map((e) => [e.node.at, e.node.kind])).toEqual([
+      ['2026-10-13T09:00:00.000Z', 'ComplaintResolved'],
+      ['2026-10-12T09:00:00.000Z', 'ComplaintReopened'],
+      ['2026-10-10T09:00:00.000Z', 'ComplaintOpened'],
+      ['2026-10-02T09:00:00.000Z', 'ComplaintResolved'],
+      ['2026-10-01T09:00:00.000Z', 'ComplaintOpened'],
+    ]);
+    // The API reopens the imported resolution and resolves it again: the import's resolution stays, shown once.
+    await ok(stack.gql(ReopenComplaintDocument, { id: resolvedByImport.id, reopenedAt: '2026-10-05T09:00:00Z' }, Role.Operator));
+    await ok(stack.gql(ResolveComplaintDocument, { id: resolvedByImport.id, resolvedAt: '2026-10-06T09:00:00Z' }, Role.Operator));
+    const billing = (await events(emil.id)).edges.filter((e) => e.node.ref === resolvedByImport.id).map((e) => [e.node.at, e.node.kind]);
+    expect(billing).toEqual([
+      ['2026-10-06T09:00:00.000Z', 'ComplaintResolved'],
+      ['2026-10-05T09:00:00.000Z', 'ComplaintReopened'],
+      ['2026-10-02T09:00:00.000Z', 'ComplaintResolved'],
+      ['2026-10-01T09:00:00.000Z', 'ComplaintOpened'],
+    ]);
+    // A later import correcting the resolution's time (the CRM's own clock) does not make it two resolutions.
+    await em.nativeUpdate(Complaint, { id: resolvedByImport.id }, { resolvedAt: at('2026-10-06T09:00:30Z') });
+    expect((await events(emil.id)).edges.filter((e) => e.node.ref === resolvedByImport.id && e.node.kind === 'ComplaintResolved')).toHaveLength(2);
+  });
 });

@@ -95,7 +95,9 @@ export type CustomerEventKind =
   | 'CampaignEnrolled'
   /** A complaint came in (ref: the complaint) */
   | 'ComplaintOpened'
-  /** A complaint was resolved (ref: the complaint) */
+  /** The customer said a resolved complaint is not: open again (ref: the complaint), each reopening */
+  | 'ComplaintReopened'
+  /** A complaint was resolved (ref: the complaint): each resolution, also one a later reopening undid */
   | 'ComplaintResolved'
   /** Consent to marketing given or withdrawn */
   | 'ConsentChanged'

@@ -15,6 +15,7 @@ describe('eventSummary', () => {
     expect(summary(facts(CustomerEventKind.InvoiceIssued, { amountMinor: 8_900, detail: '2026-11-30' }))).toBe('Invoiced: invoice 1a2b3c4d (€89.00), due 2026-11-30');
     expect(summary(facts(CustomerEventKind.ComplaintOpened, { detail: 'delivery-delay', extra: 'high' }))).toBe('Complained about delivery delay (high)');
     expect(summary(facts(CustomerEventKind.ComplaintResolved, { detail: 'delivery-delay' }))).toBe('Complaint about delivery delay resolved');
+    expect(summary(facts(CustomerEventKind.ComplaintReopened, { detail: 'delivery-delay' }))).toBe('Complaint about delivery delay reopened: the customer says it is not resolved');
     expect(summary(facts(CustomerEventKind.PlaybookStarted, { detail: 'fair-reminder' }))).toBe('Fair reminder started');
     expect(summary(facts(CustomerEventKind.PlaybookFinished, { detail: 'fair-reminder', extra: 'paid' }))).toBe('Fair reminder ended: paid');
     expect(summary(facts(CustomerEventKind.PlaybookFinished, { detail: 'welcome-check' }))).toBe('Welcome check ended');

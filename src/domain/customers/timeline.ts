@@ -11,7 +11,10 @@ export enum CustomerEventKind {
   /** A payment against an invoice, one per payment recorded (a part payment too); the invoice is paid once they cover it. */
   PaymentReceived = 'payment-received',
   ComplaintOpened = 'complaint-opened',
+  /** Each resolution of a complaint, also one a reopening undid. */
   ComplaintResolved = 'complaint-resolved',
+  /** The customer said a resolved complaint is not: open again. */
+  ComplaintReopened = 'complaint-reopened',
   MessageSent = 'message-sent',
   PlaybookStarted = 'playbook-started',
   PlaybookFinished = 'playbook-finished',
@@ -91,6 +94,8 @@ export function eventSummary(f: CustomerEventFacts, currency: string): string {
       return `Complained about ${words(f.detail)}${f.extra ? ` (${f.extra})` : ''}`;
     case CustomerEventKind.ComplaintResolved:
       return `Complaint about ${words(f.detail)} resolved`;
+    case CustomerEventKind.ComplaintReopened:
+      return `Complaint about ${words(f.detail)} reopened: the customer says it is not resolved`;
     case CustomerEventKind.MessageSent:
       return `${channels[f.extra ?? ''] ?? capitalised(words(f.extra))}: ${f.subject ?? words(f.detail)}`;
     case CustomerEventKind.PlaybookStarted:

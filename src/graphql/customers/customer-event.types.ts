@@ -14,7 +14,8 @@ registerEnumType(CustomerEventKind, {
     InvoicePaid: { description: 'An invoice was paid in full (ref: the invoice), on time or how many days late' },
     InvoiceCancelled: { description: 'The billing system cancelled an invoice (ref: the invoice; voided or credited, so never owed), as the invoices import says' },
     ComplaintOpened: { description: 'A complaint came in (ref: the complaint)' },
-    ComplaintResolved: { description: 'A complaint was resolved (ref: the complaint)' },
+    ComplaintResolved: { description: 'A complaint was resolved (ref: the complaint): each resolution, also one a later reopening undid' },
+    ComplaintReopened: { description: 'The customer said a resolved complaint is not: open again (ref: the complaint), each reopening' },
     MessageSent: { description: 'A message went out (ref: the message): to the customer, its subject as they read it, or a task to a team about them ("Call task: ..."; the fairness report counts messages to customers only)' },
     PlaybookStarted: { description: 'A playbook run started (ref: its workflow ID)' },
     PlaybookFinished: { description: 'A playbook run ended (ref: its workflow ID), with its outcome' },
@@ -28,7 +29,7 @@ registerEnumType(CustomerEventKind, {
 
 @ObjectType('CustomerEvent', { simpleResolvers: true, description: 'One thing that happened with a customer, as their timeline lists it' })
 export class CustomerEventType {
-  @Field(() => ID, { description: 'The event itself, unique across customers (its customer, kind and reference; opaque): for a client cache' })
+  @Field(() => ID, { description: "The event itself, unique across customers (its customer, kind and reference, or for a complaint's resolution or reopening the entry that recorded it; opaque): for a client cache" })
   id!: string;
 
   @Field({ description: 'When it happened. An event the records keep by day only (see day) is at 00:00 UTC of its day' })

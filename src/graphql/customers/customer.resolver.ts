@@ -74,7 +74,7 @@ export class CustomerResolver {
   }
 
   @FieldResolver(() => CustomerEventConnection, {
-    description: 'Everything that happened with the customer in one list, newest first: orders, invoices issued and paid, payments received (part payments too), complaints opened and resolved, messages sent, playbook runs started and ended, campaigns enrolled in, score band moves, promises to pay, consent changes',
+    description: 'Everything that happened with the customer in one list, newest first: orders, invoices issued and paid, payments received (part payments too), complaints opened, resolved and reopened (each time), messages sent, playbook runs started and ended, campaigns enrolled in, score band moves, promises to pay, consent changes',
     complexity: pageComplexity,
   })
   timeline(@Root() customer: Customer, @Args() { first, after, kinds }: TimelineArgs, @Ctx() ctx: GraphQLContext): Promise<CustomerEventConnection> {

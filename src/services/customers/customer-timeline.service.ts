@@ -12,6 +12,8 @@ import { assertPageSize, decodeCursor, encodeCursor, scopedTag, toPage, type Pag
 export interface CustomerEvent extends CustomerEventFacts {
   /** The event's own identity, across customers: its customer, kind and reference (an invoice is issued and paid under one reference). */
   id: string;
+  /** Its reference, or for a complaint's resolution or reopening the entry that recorded it (its cursor's). */
+  key: string;
   customerId: string;
   at: Date;
   /** The day of an event kept by day only (`DAY_ONLY_EVENTS`); null for one at a moment. */
@@ -36,6 +38,8 @@ interface EventRow {
   kind: CustomerEventKind;
   at: Date | string;
   ref: string;
+  /** What tells the event apart from others of its kind (its ref, but for a `KEYED` kind): its ID and cursor. */
+  key: string;
   facts: EventFacts;
 }
 
@@ -52,7 +56,7 @@ interface EventFacts {
   readerLocale?: string | null;
 }
 
-/** An event's time, kind and reference. */
+/** An event's time, kind and key (its reference, or for a `KEYED` kind the entry that recorded it). */
 const CURSOR = ['time', 'text', 'text'] as const;
 const ALL_KINDS = Object.values(CustomerEventKind);
 /** Cursors name the kinds asked for (all when none): one taken under other kinds is refused. */
@@ -66,9 +70,16 @@ const K = CustomerEventKind;
 /** Rows of the given customers, by the column that names the customer. */
 const of = (ids: readonly string[], column = 'customer_id') => sql<boolean>`${sql.ref(column)} = any(${ids}::uuid[])`;
 
+/** The audit entries of complaint `k` with this action (through the audit log's entity index). */
+const sameComplaint = (alias: string, action: string) => sql.raw(`${alias}.entity_type = 'complaint' and ${alias}.entity_id = k.id::text and ${alias}.action = '${action}'`);
+const complaintEntry = (action: string) => sameComplaint('a', action);
+
+/** The kinds whose events are told apart by a `key` of their own: a complaint is resolved (reopened) more than once under one reference. */
+const KEYED: ReadonlySet<CustomerEventKind> = new Set([CustomerEventKind.ComplaintResolved, CustomerEventKind.ComplaintReopened]);
+
 /**
- * Where each kind of event comes from, as (customer_id, at, ref, facts): the table that
- * records it, read by its customer index.
+ * Where each kind of event comes from, as (customer_id, at, ref, facts), and for a `KEYED` kind
+ * `key`: the table that records it, read by its customer index.
  */
 const sources: Record<CustomerEventKind, (ids: readonly string[]) => RawBuilder<unknown>> = {
   [K.OrderPlaced]: (ids) => sql`select customer_id, ordered_at as at, id::text as ref, jsonb_build_object('amountMinor', amount_minor) as facts from customer_order where ${of(ids)}`,
@@ -86,7 +97,28 @@ const sources: Record<CustomerEventKind, (ids: readonly string[]) => RawBuilder<
                jsonb_build_object('amountMinor', p.amount_minor, 'detail', i.id::text, 'extra', i.amount_minor::text, 'invoiceNumber', i.external_ref) as facts
           from invoice i join payment p on p.invoice_id = i.id where ${of(ids, 'i.customer_id')}`,
   [K.ComplaintOpened]: (ids) => sql`select customer_id, opened_at as at, id::text as ref, jsonb_build_object('detail', topic, 'extra', severity) as facts from complaint where ${of(ids)}`,
-  [K.ComplaintResolved]: (ids) => sql`select customer_id, resolved_at as at, id::text as ref, jsonb_build_object('detail', topic) as facts from complaint where ${of(ids)} and resolved_at is not null`,
+  // Each resolution and reopening as the audit log recorded it (resolveComplaint, reopenComplaint), a complaint's several apart by their entry (`key`);
+  // one an import made, which it does not audit by complaint, from the complaint's row and from the reopening that undid it.
+  [K.ComplaintResolved]: (ids) =>
+    sql`select k.customer_id, coalesce((a.after ->> 'resolvedAt')::timestamptz, a.at) as at, k.id::text as ref, a.id::text as key, jsonb_build_object('detail', k.topic) as facts
+          from complaint k join audit_entry a on ${complaintEntry('complaint.resolve')} where ${of(ids, 'k.customer_id')}
+        union all
+        select k.customer_id, (a.before ->> 'resolvedAt')::timestamptz, k.id::text, a.id::text, jsonb_build_object('detail', k.topic)
+          from complaint k join audit_entry a on ${complaintEntry('complaint.reopen')}
+         where ${of(ids, 'k.customer_id')} and a.before ->> 'resolvedAt' is not null
+           and not exists (select 1 from audit_entry r where ${sameComplaint('r', 'complaint.resolve')} and (r.after ->> 'resolvedAt')::timestamptz = (a.before ->> 'resolvedAt')::timestamptz)
+        union all
+        select k.customer_id, k.resolved_at, k.id::text, k.id::text, jsonb_build_object('detail', k.topic) from complaint k
+         where ${of(ids, 'k.customer_id')} and k.resolved_at is not null
+           and not exists (select 1 from audit_entry r where ${sameComplaint('r', 'complaint.resolve')} and (r.after ->> 'resolvedAt')::timestamptz >= coalesce(k.reopened_at, k.opened_at))`,
+  [K.ComplaintReopened]: (ids) =>
+    sql`select k.customer_id, coalesce((a.after ->> 'reopenedAt')::timestamptz, a.at) as at, k.id::text as ref, a.id::text as key, jsonb_build_object('detail', k.topic) as facts
+          from complaint k join audit_entry a on ${complaintEntry('complaint.reopen')} where ${of(ids, 'k.customer_id')}
+        union all
+        select k.customer_id, k.reopened_at, k.id::text, k.id::text, jsonb_build_object('detail', k.topic) from complaint k
+         where ${of(ids, 'k.customer_id')} and k.reopened_at is not null
+           and (select count(*) from audit_entry r where ${sameComplaint('r', 'complaint.reopen')}) < k.reopened_count
+           and not exists (select 1 from audit_entry r where ${sameComplaint('r', 'complaint.reopen')} and (r.after ->> 'reopenedAt')::timestamptz = k.reopened_at)`,
   [K.MessageSent]: (ids) =>
     sql`select customer_id, m.sent_at as at, m.id::text as ref,
                jsonb_build_object('detail', m.template, 'extra', m.channel, 'payload', m.payload, 'readerName', coalesce(m.sent_name, c.name), 'readerLocale', coalesce(m.sent_locale, c.locale)) as facts
@@ -116,13 +148,13 @@ const sources: Record<CustomerEventKind, (ids: readonly string[]) => RawBuilder<
 /** The events of these kinds of the given customers. */
 function events(ids: readonly string[], kinds: readonly CustomerEventKind[]) {
   return sql.join(
-    kinds.map((kind) => sql`select e.customer_id, ${kind}::text as kind, e.at, e.ref, e.facts from (${sources[kind](ids)}) e`),
+    kinds.map((kind) => sql`select e.customer_id, ${kind}::text as kind, e.at, e.ref, ${KEYED.has(kind) ? sql`e.key` : sql`e.ref`} as key, e.facts from (${sources[kind](ids)}) e`),
     sql` union all `,
   );
 }
 
 /**
- * A customer's timeline: orders, invoices issued and paid, payments received, complaints opened and resolved,
+ * A customer's timeline: orders, invoices issued and paid, payments received, complaints opened, resolved and reopened,
  * messages sent, playbook runs, campaigns, promises to pay, consent and score band changes, newest
  * first in one list, each with a line a person reads, so a customer page needs one
  * connection instead of merging many. Batched: the
@@ -160,7 +192,7 @@ export class CustomerTimelineService {
     );
     return keys.map((key) => {
       const events = (rowsOf.get(`${key.customerId}|${shapeOf(key)}`) ?? []).map((row) => toEvent(row, this.currency));
-      const cursorOf = (e: CustomerEvent) => encodeCursor(tagOf(key.customerId, key.kinds), [e.at.toISOString(), e.kind, e.ref]);
+      const cursorOf = (e: CustomerEvent) => encodeCursor(tagOf(key.customerId, key.kinds), [e.at.toISOString(), e.kind, e.key]);
       return toPage(events, key.first, () => this.counts.load({ customerId: key.customerId, kinds: key.kinds }), cursorOf, Boolean(key.after));
     });
   }
@@ -171,17 +203,17 @@ export class CustomerTimelineService {
     let beyond = sql`true`;
     if (after) {
       // A cursor is one customer's (forCustomer refused it under any other): customers sharing one are that customer.
-      const [at, kind, ref] = decodeCursor(tagOf(group[0].customerId, kinds), after, CURSOR) as [string, string, string];
-      beyond = sql`(e.at, e.kind, e.ref) < (${at}::timestamptz, ${kind}, ${ref})`;
+      const [at, kind, key] = decodeCursor(tagOf(group[0].customerId, kinds), after, CURSOR) as [string, string, string];
+      beyond = sql`(e.at, e.kind, e.key) < (${at}::timestamptz, ${kind}, ${key})`;
     }
     const { rows } = await sql<EventRow>`
       select * from (
-        select e.*, row_number() over (partition by e.customer_id order by e.at desc, e.kind desc, e.ref desc) as n
+        select e.*, row_number() over (partition by e.customer_id order by e.at desc, e.kind desc, e.key desc) as n
           from (${events(group.map((k) => k.customerId), kinds)}) e
          where ${beyond}
       ) r
       where r.n <= ${first + 1}
-      order by r.customer_id, r.at desc, r.kind desc, r.ref desc`.execute(this.em.getKysely());
+      order by r.customer_id, r.at desc, r.kind desc, r.key desc`.execute(this.em.getKysely());
     const byCustomer = new Map<string, EventRow[]>();
     for (const row of rows) byCustomer.set(row.customer_id, [...(byCustomer.get(row.customer_id) ?? []), row]);
     return byCustomer;
@@ -218,5 +250,5 @@ function toEvent(row: EventRow, currency: string): CustomerEvent {
   if (row.kind === CustomerEventKind.MessageSent) facts.subject = renderIfKnown(f.detail ?? '', f.readerName ?? '', f.payload ?? {}, f.readerLocale ?? 'en', currency).subject;
   const at = new Date(row.at);
   const day = DAY_ONLY_EVENTS.has(row.kind) ? at.toISOString().slice(0, 10) : null;
-  return { ...facts, id: `${row.customer_id}/${row.kind}/${row.ref}`, customerId: row.customer_id, at, day, summary: eventSummary(facts, currency) };
+  return { ...facts, id: `${row.customer_id}/${row.kind}/${row.key}`, key: row.key, customerId: row.customer_id, at, day, summary: eventSummary(facts, currency) };
 }
