@@ -88,6 +88,29 @@ it('imports no complaint text for a customer erased while the file is imported: 
   expect(report).toMatchObject({ inserted: 0, rejected: 1, errors: [{ line: 2, field: 'customer_ref', message: 'unknown customer "CRM-ERASE-1"' }] });
 }, 60_000);
 
+it('gives a customer erased while a customers import runs nothing of theirs in that import: the line makes a new customer with the defaults (QA 60 F1)', async () => {
+  const em = stack.orm.em.fork();
+  const customer = em.create(Customer, { name: 'Ida Example', email: 'ida@example.com', acquiredAt: '2024-01-01', externalRef: 'CRM-ERASE-2', timeZone: 'Europe/Berlin', locale: 'de' });
+  await em.flush();
+  const imports = new ImportService(stack.config.databaseUrl);
+
+  let erasing!: ReturnType<typeof stack.gql<unknown, Record<string, unknown>>>;
+  let importing!: ReturnType<ImportService['importCsv']>;
+  await holdingCustomer(customer.id, async () => {
+    erasing = stack.gql(EraseCustomerDocument, { id: customer.id, reason: 'Art. 17 request' }, Role.Admin);
+    await pause(300);
+    importing = imports.importCsv('customers', Readable.from(['customer_ref,name,email\nCRM-ERASE-2,Ida New,ida.new@example.com\n']), { mode: 'good-rows', source: 'crm.csv', actor: 'import:test' });
+    await pause(500);
+  });
+  const [erased, report] = await Promise.all([erasing, importing]);
+  expect(erased.errors).toBeUndefined();
+  expect(report).toMatchObject({ inserted: 1, rejected: 0 });
+  // The erased customer's time zone and language, which the file does not give, are not copied to the new one.
+  const now = await stack.orm.em.fork().find(Customer, { externalRef: 'CRM-ERASE-2' });
+  expect(now.map((c) => ({ isNew: c.id !== customer.id, name: c.name, timeZone: c.timeZone, locale: c.locale }))).toEqual([{ isNew: true, name: 'Ida New', timeZone: 'UTC', locale: 'en' }]);
+  expect((await stack.orm.em.fork().findOneOrFail(Customer, { id: customer.id })).status).toBe('erased');
+}, 60_000);
+
 it("records the fix a complaint starts as it starts, so an erasure before its first step finds it under way and is refused (QA 46 F1)", async () => {
   // A customer at risk, with the topic complained about twice: the third complaint starts a fix at once.
   const em = stack.orm.em.fork();

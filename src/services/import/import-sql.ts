@@ -33,15 +33,21 @@ export function timeZoneTableSql(): string {
 
 /** Every (row, field, message) problem, as one statement; written into import_errors. `header`: the columns the file has. */
 /**
- * Complaints carry text about a person, which an erasure clears (and takes the customer's
- * reference, so the import no longer finds them). The file's customers are held (for share)
- * before the checks, so an erasure at the same moment either comes first (their lines are then
- * refused as an unknown customer) or waits until the import is in and clears its texts too; without
- * it, an erasure between the check and the merge left the imported text with an erased customer.
+ * An erasure takes the customer's reference (so an import no longer finds them) and clears their
+ * personal data. The customers a file names are held before the checks, so an erasure at the same
+ * moment either comes first (the file's lines then find no such customer: a customers import makes
+ * a new one, with the defaults; the other kinds refuse the line as an unknown customer) or waits
+ * until the import is in and erases what it brought too. Without it, an erasure between the
+ * checks and the merge gave a new customer the erased one's time zone and language, or a line was
+ * neither written nor refused. Complaints carry text about the person: held for share (the
+ * erasure clears their texts); the other kinds for key share, which only a change of the
+ * reference (an erasure) waits for, not an edit of the customer's other fields.
  */
 export function customerLockSql(spec: ImportSpec): string | null {
-  if (spec.kind !== 'complaints') return null;
-  return `select 1 from customer c where c.external_ref in (select btrim(s.customer_ref) from import_stage s where s.customer_ref is not null) order by c.id for share of c`;
+  const refs = spec.columns.map((c) => c.name).filter((name) => name === 'customer_ref' || name === 'referrer_ref');
+  if (refs.length === 0) return null;
+  const named = refs.map((ref) => `select btrim(s.${ref}) from import_stage s where s.${ref} is not null`).join(' union all ');
+  return `select 1 from customer c where c.external_ref in (${named}) order by c.id for ${spec.kind === 'complaints' ? 'share' : 'key share'} of c`;
 }
 
 /**
