@@ -440,11 +440,22 @@ describe('recordPayment', () => {
     await e.flush();
     const r = await stack.gql(RecordPaymentDocument, { input: { invoiceId: ahead.id, amountMinor: 2_000 } }, Role.Operator);
     expect(r.errors![0]).toMatchObject({
-      message: `paidAt must not be before the invoice was issued (${issuedAt}): without paidAt the payment is dated today where the customer lives (${dayIn('UTC')}); record a payment made ahead once the invoice is issued`,
+      message: `paidAt must not be before the invoice was issued (${issuedAt}), a day not yet reached: record the payment once it is`,
       extensions: { code: 'VALIDATION', reason: 'PAYMENT_INVALID', field: 'input.paidAt' },
     });
     expect(await em().count(Payment, { invoice: ahead.id })).toBe(0);
     expect((await em().findOneOrFail(Invoice, ahead.id)).paidAt).toBeNull();
+
+    // Issued today where the billing system is, a day the customer far west has not reached yet: taken, dated on its issue day (review 36 F2).
+    const west = await newCustomer();
+    await em().nativeUpdate(Customer, { id: west.id }, { timeZone: 'Pacific/Pago_Pago' });
+    const issuedEast = dayIn('Pacific/Kiritimati');
+    const f = em();
+    const east = f.create(Invoice, { customer: f.getReference(Customer, west.id), issuedAt: issuedEast, dueAt: issuedEast, amountMinor: 2_000 });
+    await f.flush();
+    const paid = await stack.gql(RecordPaymentDocument, { input: { invoiceId: east.id, amountMinor: 2_000 } }, Role.Operator);
+    expect(paid.errors).toBeUndefined();
+    expect((await em().findOneOrFail(Invoice, east.id)).paidAt).toBe(issuedEast);
   });
 
   it('counts a payment recorded late on the day it was paid, as the payments import does', async () => {

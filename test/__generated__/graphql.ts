@@ -303,7 +303,7 @@ export type RecordPaymentInput = {
   /** Payment reference in the billing system: a retry with it is refused (PAYMENT_REF_TAKEN); without it, a payment sent twice is booked twice while both fit in what is owed */
   externalRef?: string | null | undefined;
   invoiceId: string | number;
-  /** Day of payment; when omitted, today in the customer's time zone (a payment on the due day is on time wherever they live). Not in the future, nor before the invoice's issue day (an invoice issued ahead takes its payment once it is issued) */
+  /** Day of payment; when omitted, today in the customer's time zone (a payment on the due day is on time wherever they live), or the issue day where that today has not reached it yet. Not in the future, nor before the invoice's issue day (an invoice issued on a day not yet reached anywhere takes its payment once it is) */
   paidAt?: string | null | undefined;
 };
 

@@ -89,7 +89,7 @@ export class RecordPaymentInput {
   @Field(() => MoneyAmount, { description: `Amount paid in minor units (cents), 1 to ${MAX_AMOUNT_MINOR} (${MAX_AMOUNT_INTEGER_DIGITS} integer digits, as the payments import takes), and no more than is still owed on the invoice (its amount less the payments so far)` })
   amountMinor!: number;
 
-  @Field(() => LocalDateResolver, { nullable: true, description: "Day of payment; when omitted, today in the customer's time zone (a payment on the due day is on time wherever they live). Not in the future, nor before the invoice's issue day (an invoice issued ahead takes its payment once it is issued)" })
+  @Field(() => LocalDateResolver, { nullable: true, description: "Day of payment; when omitted, today in the customer's time zone (a payment on the due day is on time wherever they live), or the issue day where that today has not reached it yet. Not in the future, nor before the invoice's issue day (an invoice issued on a day not yet reached anywhere takes its payment once it is)" })
   paidAt?: string | null;
 
   @Field(() => String, { nullable: true, description: 'Payment reference in the billing system: a retry with it is refused (PAYMENT_REF_TAKEN); without it, a payment sent twice is booked twice while both fit in what is owed' })

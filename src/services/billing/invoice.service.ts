@@ -175,17 +175,20 @@ export class InvoiceService {
     return this.em.transactional(async (em) => {
       const invoice = await em.findOne(Invoice, { id: input.invoiceId }, { lockMode: LockMode.PESSIMISTIC_WRITE, populate: ['customer'] });
       if (!invoice) throw new BillingException(BillingExceptionCode.InvoiceNotFound, `No invoice with ID ${input.invoiceId}`, { invoiceId: input.invoiceId, field: 'invoiceId' });
-      // Without a date: today where the customer lives, so paying on the due day is on time in every zone. An invoice issued
-      // ahead (a day the customer has not reached) is refused as an early paidAt is: dated on its issue day, the payment was in the future.
-      const paidAt = input.paidAt ?? dayIn(invoice.customer.timeZone);
+      // Without a date: today where the customer lives, so paying on the due day is on time in every zone; not before the
+      // invoice's own day (issued in the billing system's zone, it may be a day the customer has not reached yet), unless
+      // that day is still ahead everywhere: a payment dated on it would be in the future.
+      const paidAt = input.paidAt ?? [dayIn(invoice.customer.timeZone), invoice.issuedAt].sort()[1];
+      if (input.paidAt == null && paidAt > latestDayNow()) {
+        throw new BillingException(BillingExceptionCode.InvalidPayment, `paidAt must not be before the invoice was issued (${invoice.issuedAt}), a day not yet reached: record the payment once it is`, { field: 'paidAt' });
+      }
       if (invoice.paidAt) throw new BillingException(BillingExceptionCode.InvoiceAlreadyPaid, `Invoice ${invoice.id} was paid on ${invoice.paidAt}`, { paidAt: invoice.paidAt });
       if (invoice.cancelledAt) throw new BillingException(BillingExceptionCode.InvoiceCancelled, `Invoice ${invoice.id} was cancelled on ${invoice.cancelledAt}: it takes no payment`, { cancelledAt: invoice.cancelledAt });
       if (input.externalRef && (await em.count(Payment, { externalRef: input.externalRef }))) {
         throw new BillingException(BillingExceptionCode.PaymentRefTaken, `A payment with reference ${input.externalRef} exists`, { field: 'externalRef' });
       }
       if (paidAt < invoice.issuedAt) {
-        const without = input.paidAt == null ? `: without paidAt the payment is dated today where the customer lives (${paidAt}); record a payment made ahead once the invoice is issued` : '';
-        throw new BillingException(BillingExceptionCode.InvalidPayment, `paidAt must not be before the invoice was issued (${invoice.issuedAt})${without}`, { field: 'paidAt' });
+        throw new BillingException(BillingExceptionCode.InvalidPayment, `paidAt must not be before the invoice was issued (${invoice.issuedAt})`, { field: 'paidAt' });
       }
       const previous = await em.find(Payment, { invoice });
       const paidBefore = previous.reduce((sum, p) => sum + p.amountMinor, 0);
