@@ -1054,6 +1054,11 @@ it('settles an invoice of amount 0 on the day it was issued: not overdue, not ch
   expect(await run('invoices', `invoice_ref,customer_ref,issued_at,due_at,amount\nZERO-I1,ZERO-1,${day(60)},${day(45)},0\n`)).toMatchObject({ updated: 0, unchanged: 1 });
   expect(await run('invoices', `invoice_ref,customer_ref,issued_at,due_at,amount,paid_at,cancelled_at\nZERO-I1,ZERO-1,${day(60)},${day(45)},0,,${day(50)}\n`)).toMatchObject({ updated: 1, errorCount: 0 });
   expect(await em().findOneOrFail(Invoice, { externalRef: 'ZERO-I1' })).toMatchObject({ paidAt: null, cancelledAt: day(50) });
+  // No longer cancelled: settled again; then cancelled by a file without a paid_at column, which its settling does not refuse (review 36 F3).
+  expect(await run('invoices', `invoice_ref,customer_ref,issued_at,due_at,amount,paid_at,cancelled_at\nZERO-I1,ZERO-1,${day(60)},${day(45)},0,,\n`)).toMatchObject({ updated: 1, errorCount: 0 });
+  expect(await em().findOneOrFail(Invoice, { externalRef: 'ZERO-I1' })).toMatchObject({ paidAt: day(60), cancelledAt: null });
+  expect(await run('invoices', `invoice_ref,customer_ref,issued_at,due_at,amount,cancelled_at\nZERO-I1,ZERO-1,${day(60)},${day(45)},0,${day(50)}\n`)).toMatchObject({ updated: 1, errorCount: 0 });
+  expect(await em().findOneOrFail(Invoice, { externalRef: 'ZERO-I1' })).toMatchObject({ paidAt: null, cancelledAt: day(50) });
   // An open invoice credited down to 0 by a file without paid_at is paid on its issue day, and its queued reminder held back.
   await run('invoices', `invoice_ref,customer_ref,issued_at,due_at,amount\nZERO-I2,ZERO-1,${day(30)},${day(16)},25\n`);
   const credited = await em().findOneOrFail(Invoice, { externalRef: 'ZERO-I2' });

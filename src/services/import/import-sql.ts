@@ -160,7 +160,8 @@ export function validationSql(spec: ImportSpec, header: Set<string>): string {
     // the file gives no paid day (an empty paid_at, or none): it cannot be cancelled, whatever the file leaves empty.
     const filePaid = header.has('paid_at') ? willHold('paid_at') : 'null::date';
     const paidByPayments = `case when old.cancelled_at is null and old.paid_at = ${coveredOn('old.id', 'old.amount_minor')} then old.paid_at end`;
-    const paid = `coalesce(${filePaid}, ${header.has('paid_at') ? paidByPayments : 'old.paid_at'})`;
+    // One of amount 0 settled on its issue day (settledWhenIssued) owes nothing and was paid by nobody: a file may cancel it.
+    const paid = `coalesce(${filePaid}, ${header.has('paid_at') ? paidByPayments : 'case when old.amount_minor = 0 then null else old.paid_at end'})`;
     checks.push(
       `select row_no, 'cancelled_at', 'is before issued_at', '${ImportRowProblem.OutOfOrder}' from import_stage s left join invoice old on old.external_ref = btrim(s.invoice_ref)
         where ${ok} and ${validDate('issued_at')} and ${willHold('cancelled_at')} < ${v('issued_at')}::date`,
@@ -563,6 +564,8 @@ export function upsertSql(spec: ImportSpec, header: Set<string>, deriveRefs = tr
             ],
             header,
             'invoice',
+            // A file without paid_at that cancels an invoice of amount 0 takes back its settling on the issue day.
+            !header.has('paid_at') && header.has('cancelled_at') ? 'paid_at = case when excluded.amount_minor = 0 and excluded.cancelled_at is not null then null else invoice.paid_at end' : '',
           )} ${notErasedOwner('invoice')}`),
         // An open invoice its stored payments cover is paid, whatever columns the file has (an amount lowered to what was paid, one no longer cancelled).
         paidByPayments('i.paid_at is null'),
