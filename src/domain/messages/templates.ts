@@ -48,7 +48,7 @@ export const templates: Record<string, Template> = {
   'fix-case-escalated': (name, p) =>
     p.stays
       ? {
-          subject: `Still not fixed (${String(p.escalations)} deadlines missed): ${topicLabel(p)} for ${name}`,
+          subject: `Still not fixed, another deadline missed: ${topicLabel(p)} for ${name}`,
           text: `The fix for "${topicLabel(p)}" missed another deadline and stays with ${String(p.owner)}, the last level it escalates to; fix the cause, then mark it resolved.`,
         }
       : { subject: `Escalated (level ${String(p.escalations)}): ${topicLabel(p)} for ${name}`, text: `The fix for "${topicLabel(p)}" missed its deadline and is now with ${String(p.owner)}.` },
