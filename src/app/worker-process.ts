@@ -74,8 +74,9 @@ export async function putSchedulesInPlace(client: Client, config: AppConfig, log
   for (const schedule of schedules) {
     if (schedule.cron) {
       await schedule.ensure(schedule.cron).catch((error: unknown) => {
-        // Temporal refuses a spec it cannot read (INVALID_ARGUMENT, a TypeError from its client): a value the start check lets through, such as an unknown CRON_TZ zone.
-        if (error instanceof TypeError) throw new ConfigError(`${schedule.setting}="${schedule.cron}": Temporal refuses it: ${error.message}`, { cause: error });
+        // Temporal refuses a spec it cannot read (INVALID_ARGUMENT, which its schedule client rethrows as a TypeError): a value the
+        // start check lets through, such as an unknown CRON_TZ zone. Any other TypeError is a fault of the code, not of the setting.
+        if (error instanceof TypeError && error.stack?.includes('rethrowGrpcError')) throw new ConfigError(`${schedule.setting}="${schedule.cron}": Temporal refuses it: ${error.message}`, { cause: error });
         throw error;
       });
       logger.info({ scheduleId: schedule.id, cron: schedule.cron }, `${schedule.name} schedule in place`);
