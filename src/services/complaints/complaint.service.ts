@@ -176,7 +176,11 @@ export class ComplaintService {
         } else if (facts.openedAt) {
           // The same complaint sent twice at the same moment: the second waits for the first, then finds it.
           await em.execute(`select pg_advisory_xact_lock(hashtextextended(?, 0))`, [`complaint:${customer.id}:${topic}:${facts.openedAt.toISOString()}`]);
-          const stored = await em.findOne(Complaint, { customer: customer.id, topic, openedAt: facts.openedAt, severity: facts.severity, summary: facts.summary }, { orderBy: { createdAt: 'asc', id: 'asc' } });
+          const stored = await em.findOne(
+            Complaint,
+            { customer: customer.id, topic, openedAt: facts.openedAt, severity: facts.severity, summary: facts.summary, ...(facts.productDefect !== null ? { productDefect: facts.productDefect } : {}) },
+            { orderBy: { createdAt: 'asc', id: 'asc' } },
+          );
           if (stored && sameFacts(stored, facts)) return { complaint: stored, retry: true };
         }
         const complaint = em.create(Complaint, {
