@@ -66,10 +66,10 @@ export interface ConcentrationOptions {
   partialPeriod?: string;
 }
 
-/** Concentration of one population's revenues. */
 /** A share rounded to 12 decimals: far below any revenue's weight, above floating point's leftovers. */
 const asShare = (share: number): number => Math.round(share * 1e12) / 1e12;
 
+/** Concentration of one population's revenues. */
 export function concentrationOf(revenues: readonly number[], options: ConcentrationOptions = {}): Omit<PeriodConcentration, 'period'> {
   const topFraction = options.topFraction ?? 0.2;
   const maxPoints = options.maxLorenzPoints ?? 101;
