@@ -803,6 +803,11 @@ it('records a campaign cancelled in the Temporal UI as cancelled, as cancelCampa
   // Nothing left to cancel or pause: said as it is.
   for (const action of ['cancel', 'pause'] as const) expect((await refusal(action, id)).extensions).toMatchObject({ code: 'CONFLICT', reason: 'CAMPAIGN_WRONG_STATE', status: 'Cancelled' });
   await recordHistory(campaignWorkflowId(id), 'campaign-cancelled-in-engine');
+  // Who cancelled it is audited by the run reconciliation, as a marketer's cancelCampaign is (QA 61 F1), once.
+  expect(await reconcile()).toEqual([campaignWorkflowId(id)]);
+  const [action, actor, , after] = (await auditOf(id)).at(-1)!;
+  expect([action, actor, after]).toEqual(['campaign.cancel-in-engine', `temporal:${stack.temporal.client.options.identity}`, { reason: null, closedAt: closeTime!.toISOString() }]);
+  expect(await reconcile()).toEqual([]);
 
   // A run cancelled so before runs recorded it left its campaign running: the run reconciliation records it, naming who cancelled it.
   await rows(sql`update campaign set status = 'running', finished_at = null where id = ${id}::uuid`);

@@ -456,6 +456,33 @@ export class CampaignService {
   }
 
   /**
+   * A campaign cancelled in the Temporal UI (or CLI) records its cancel itself (its run does), not
+   * who made it: audited here as `campaign.cancel-in-engine` with who asked and their reason, as a
+   * marketer's `cancelCampaign` is audited (`campaign.cancel`). Looked for among those cancelled in
+   * the last `withinDays` without such an entry since their last reset; one whose run has not closed
+   * yet is left to the next pass. The campaign workflow IDs audited.
+   */
+  async auditCancelsInEngine(withinDays: number): Promise<string[]> {
+    const rows = await this.em.execute<{ id: string }[]>(
+      `select c.id from campaign c
+        where c.status = 'cancelled' and c.finished_at > now() - make_interval(days => ?)
+          and not exists (select 1 from audit_entry a where a.entity_type = 'campaign' and a.entity_id = c.id::text
+                            and (a.action in ('campaign.cancel', 'campaign.cancel-in-engine', 'campaign.ended-in-engine') or (a.action = 'campaign.signal-in-engine' and a.after ->> 'signal' = 'cancel'))
+                            and a.at > coalesce((select max(r.at) from audit_entry r where r.entity_type = 'campaign' and r.entity_id = c.id::text and r.action = 'campaign.reset-in-engine'), '-infinity'))`,
+      [withinDays],
+    );
+    const audited: string[] = [];
+    for (const { id } of rows) {
+      const end = await this.engine.endedInEngine(id);
+      if (end?.status !== 'cancelled') continue;
+      this.audit.record(this.em, { actor: `temporal:${end.by ?? 'unknown'}`, action: 'campaign.cancel-in-engine', entityType: 'campaign', entityId: id, after: { reason: end.reason, closedAt: end.closedAt.toISOString() } });
+      await this.em.flush();
+      audited.push(campaignWorkflowId(id));
+    }
+    return audited;
+  }
+
+  /**
    * Campaigns recorded as ended (cancelled, completed) whose run runs again: an operator reset
    * it in the Temporal UI or CLI (to undo a termination, say). Its record follows the run back
    * to the status the run reports (running, paused or scheduled; `finishedAt` cleared), where a

@@ -65,6 +65,7 @@ export class RunReconciliationService {
       ...(await this.recordPlaybookRunsEnded()),
       ...(await this.recordPlaybookRunsReset()),
       ...(await this.campaigns.recordEndedInEngine()),
+      ...(await this.campaigns.auditCancelsInEngine(UNAUDITED_CANCEL_DAYS)),
       ...(await this.campaigns.recordResetInEngine()),
       ...(await this.tellPaidReminders()),
       ...(await this.cancelRemindersOfCancelledInvoices()),
