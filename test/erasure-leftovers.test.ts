@@ -6,7 +6,7 @@ import { Role } from '../src/domain/auth/roles.js';
 import { Customer, MessageChannel, MessagePurpose, OutboxMessage } from '../src/entities/index.js';
 import { SmtpSender } from '../src/services/outbox/channels/smtp-sender.js';
 import { DeliveryService } from '../src/services/outbox/delivery.service.js';
-import { CreateCampaignDocument, CreateSegmentDocument, CustomerMessagesDocument, EraseCustomerDocument, RetryMessageDocument } from './__generated__/graphql.js';
+import { CreateCampaignDocument, CreateSegmentDocument, CustomerMessagesDocument, EraseCustomerDocument, RetryMessageDocument, UpdateCampaignDocument, UpdateSegmentDocument } from './__generated__/graphql.js';
 import { startTestStack, type TestStack } from './support/stack.js';
 
 /**
@@ -183,6 +183,66 @@ it('erases a saved search that is a part of the customer\'s address, name or pho
   for (const part of [`aq-${tag}`, `quill ${tag}`, `q-${tag}@`, `20 ${tag.length}7 31`]) {
     const { rows } = await sql<{ row: string }>`select t::text as row from audit_entry t where t.entity_type in ('segment', 'campaign') and lower(t::text) like ${`%${part}%`}`.execute(db);
     for (const r of rows) leftovers.push(r.row.slice(0, 200));
+  }
+  expect(leftovers).toEqual([]);
+}, 60_000);
+
+it('erases the full name, e-mail address and phone from segment and campaign names and descriptions (and their audit entries), keeps a first name alone, and keeps segment names unique (QA 60 F3)', async () => {
+  const tag = Math.random().toString(36).slice(2, 8);
+  const email = `mateo.${tag}@gmx.test`;
+  const e = em();
+  const customer = e.create(Customer, { name: `Mateo Yilmaz-Oberholzer`, email, phone: `+49 170 555 ${tag.length}234`, acquiredAt: '2026-01-01' });
+  await e.flush();
+  const segment = async (name: string, description?: string) => {
+    const saved = await stack.gql(CreateSegmentDocument, { input: { name, description, filter: { serviceTier: ['Premium'] } } }, Role.Marketer);
+    expect(saved.errors).toBeUndefined();
+    return saved.data!.createSegment.id;
+  };
+  // Named in full (spaced instead of hyphenated) in a description; a first name and a surname alone elsewhere.
+  const described = await segment(`Loyal ${tag}`, `for MATEO Yılmaz Öberholzer, ticket 7`);
+  const called = await segment(`Call 0170 555 ${tag.length}234 back ${tag}`);
+  const firstName = await segment(`Mateo's friends ${tag}`, `Mateo and others; Oberholzer family`);
+  // A name that, without them, would be another segment's (whatever its case): renamed to it, through an update.
+  const taken = await segment(`VIP [ERASED] ${tag}`);
+  const renamed = await segment(`VIP ${tag}`);
+  expect((await stack.gql(UpdateSegmentDocument, { id: renamed, input: { name: `VIP Mateo Yilmaz-Oberholzer ${tag}` } }, Role.Marketer)).errors).toBeUndefined();
+  // A campaign named by their e-mail address, on creation and again by an update.
+  const created = await stack.gql(CreateCampaignDocument, { input: { name: `Thanks ${email}`, playbook: 'Appreciation', filter: { serviceTier: ['Premium'] } } }, Role.Marketer);
+  expect(created.errors).toBeUndefined();
+  const campaign = created.data!.createCampaign.id;
+  expect((await stack.gql(UpdateCampaignDocument, { id: campaign, input: { name: `Thanks again ${email.toUpperCase()}` } }, Role.Marketer)).errors).toBeUndefined();
+
+  expect((await stack.gql(EraseCustomerDocument, { id: customer.id, reason: 'Erasure request, ticket 7' }, Role.Admin)).errors).toBeUndefined();
+
+  const db = stack.orm.em.fork().getKysely();
+  const segments = await sql<{ id: string; name: string; description: string | null }>`select id::text, name, description from segment where id in (${described}, ${called}, ${firstName}, ${taken}, ${renamed})`.execute(db);
+  expect(Object.fromEntries(segments.rows.map((r) => [r.id, [r.name, r.description]]))).toEqual({
+    [described]: [`Loyal ${tag}`, 'for [erased], ticket 7'],
+    [called]: [`Call [erased] back ${tag}`, null],
+    [firstName]: [`Mateo's friends ${tag}`, 'Mateo and others; Oberholzer family'],
+    [taken]: [`VIP [ERASED] ${tag}`, null],
+    [renamed]: [`VIP [erased] ${tag} (${renamed.slice(0, 8)})`, null],
+  });
+  expect((await sql<{ name: string }>`select name from campaign where id = ${campaign}`.execute(db)).rows[0].name).toBe('Thanks again [erased]');
+  // Their audit entries (segment.create / update, campaign.create / update, before and after) keep none of it either.
+  const entries = await sql<{ entity_id: string; action: string; before: Record<string, unknown> | null; after: Record<string, unknown> | null }>`
+    select entity_id, action, before, after from audit_entry where entity_id in (${described}, ${called}, ${firstName}, ${renamed}, ${campaign}) and action in ('segment.create', 'segment.update', 'campaign.create', 'campaign.update') order by at, id`.execute(db);
+  const texts = entries.rows.map((r) => [r.entity_id, r.action, r.before?.name ?? null, r.after?.name ?? null, r.after?.description ?? null]);
+  expect(texts).toEqual([
+    [described, 'segment.create', null, `Loyal ${tag}`, 'for [erased], ticket 7'],
+    [called, 'segment.create', null, `Call [erased] back ${tag}`, null],
+    [firstName, 'segment.create', null, `Mateo's friends ${tag}`, 'Mateo and others; Oberholzer family'],
+    [renamed, 'segment.create', null, `VIP ${tag}`, null],
+    [renamed, 'segment.update', `VIP ${tag}`, `VIP [erased] ${tag}`, null],
+    [campaign, 'campaign.create', null, `Thanks [erased]`, null],
+    [campaign, 'campaign.update', `Thanks [erased]`, `Thanks again [erased]`, null],
+  ]);
+  const leftovers: string[] = [];
+  for (const needle of [email, 'yilmaz', 'yılmaz', `555 ${tag.length}234`]) {
+    for (const table of ['segment', 'campaign', 'audit_entry']) {
+      const { rows } = await sql<{ row: string }>`select t::text as row from ${sql.table(table)} t where lower(t::text) like ${`%${needle}%`}`.execute(db);
+      for (const r of rows) leftovers.push(`${table}: ${r.row.slice(0, 200)}`);
+    }
   }
   expect(leftovers).toEqual([]);
 }, 60_000);

@@ -38,7 +38,7 @@ export class TemporalCampaignEngine implements CampaignEngine {
           args: [{ campaignId, policy, ...(startAt ? { startAt: startAt.toISOString() } : {}), ...(repeatEveryDays ? { repeatEveryDays } : {}), ...(launchedBy ? { launchedBy } : {}) }],
           workflowIdConflictPolicy: 'USE_EXISTING',
           workflowIdReusePolicy: 'REJECT_DUPLICATE',
-          // The marketer's campaign name and the playbook: no customer data.
+          // The marketer's campaign name and the playbook: no customer data (an erasure does not change a name here that named one: README).
           staticSummary: `Campaign "${name}": ${playbook} for a segment${repeatEveryDays ? `, every ${repeatEveryDays} days` : ''}`,
           staticDetails: `${startAt ? `From ${startAt.toISOString()}, enrols` : 'Enrols'} the segment into ${playbook} runs (search CampaignId = "${campaignId}"), at most ${policy.pageSize} customers every ${Math.round(policy.pageIntervalMs / 1000)} s, ${holdout}${repeats}; signals pause, resume, cancel${startAt ? ' (before the start: enrols nobody)' : ''} (policy v${policy.version}).`,
         });

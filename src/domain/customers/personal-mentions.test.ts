@@ -1,4 +1,4 @@
-import { redact, type Identity } from './personal-mentions.js';
+import { longestNamePart, redact, redactFullMentions, type Identity } from './personal-mentions.js';
 
 const priya: Identity = { names: ['Priya Larsen', 'Priya L. Hansen'], emails: ['priya.larsen.104@example.com'], phones: ['+44 20 7946 0001'] };
 
@@ -56,5 +56,50 @@ describe('redact', () => {
 
   it('changes nothing without names, addresses or numbers, nor for a short phone number', () => {
     expectRedacted({ names: [], emails: [''], phones: ['112'] }, [['anything at all, 112', 'anything at all, 112']]);
+  });
+});
+
+describe('redactFullMentions', () => {
+  const mateo: Identity = { names: ['Mateo Yilmaz-Oberholzer', 'Mateo Yilmaz', 'Priya L. Hansen'], emails: ['mateo.private@gmx.de'], phones: ['+49 170 5551234'] };
+  const expectFull = (identity: Identity, cases: Array<[text: string, redacted: string]>) => {
+    for (const [text, redacted] of cases) expect([text, redactFullMentions(text, identity)]).toEqual([text, redacted]);
+  };
+
+  it('takes out a name they had when all its words are written in order, however spaced, hyphenated or accented', () => {
+    expectFull(mateo, [
+      ['for Mateo Yilmaz-Oberholzer', 'for [erased]'],
+      ['for MATEO  yilmaz oberholzer, VIP', 'for [erased], VIP'],
+      ['Mateo-Yilmaz–Oberholzer and Mateo Yılmaz', '[erased] and [erased]'],
+      ["Mateo Yilmaz's renewal", "[erased]'s renewal"],
+      ['as Priya L. Hansen asked', 'as [erased] asked'],
+    ]);
+  });
+
+  it('keeps a first name or a surname alone, the words in another order, and names inside other words', () => {
+    expectFull(mateo, [
+      ['qa60 campaign for Oberholzer', 'qa60 campaign for Oberholzer'],
+      ['Mateo and friends', 'Mateo and friends'],
+      ['Yilmaz-Oberholzer family', 'Yilmaz-Oberholzer family'],
+      ['Yilmaz, Mateo', 'Yilmaz, Mateo'],
+      ['Mateo, Yilmaz and others', 'Mateo, Yilmaz and others'],
+      ['Mateo Yilmazer', 'Mateo Yilmazer'],
+      ['Priya Hansen', 'Priya Hansen'],
+    ]);
+  });
+
+  it('takes out their e-mail addresses and phone numbers as redact does', () => {
+    expectFull(mateo, [
+      ['campaign for MATEO.PRIVATE@GMX.DE', 'campaign for [erased]'],
+      ['called 0170 555 1234 about it', 'called [erased] about it'],
+      ['everyone at gmx.de', 'everyone at gmx.de'],
+    ]);
+  });
+
+  it('changes nothing without names, addresses or numbers', () => {
+    expectFull({ names: ['', 'J'], emails: [], phones: [] }, [['J and everyone', 'J and everyone']]);
+  });
+
+  it('knows the longest part of a name, folded, as the database is first searched for it', () => {
+    expect(['Mateo Yilmaz-Oberholzer', 'Łukasz Wałęsa', 'J', '山田 太郎'].map(longestNamePart)).toEqual(['oberholzer', 'lukasz', null, '山田']);
   });
 });

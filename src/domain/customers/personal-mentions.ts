@@ -5,7 +5,8 @@ import { escapeRegExp } from '../text.js';
  * customer: what erasure takes out of the texts it keeps. Privacy comes first: a word of any
  * name they had counts (a part of a double-barrelled name too, with or without its accents), as
  * do their e-mail addresses and phone numbers however written; the rest of the text (a ticket
- * number, why) stays.
+ * number, why) stays. In texts about many people (a segment's name) only a full mention counts
+ * (`redactFullMentions`).
  */
 
 /** Every name, e-mail address and phone number the customer has had (now, in the audit log, on messages sent to them). */
@@ -27,13 +28,79 @@ const DIGIT_RUN = /[+(]*\d[\d\s().\/-]*\d/g;
 
 /** `text` with every mention of the customer replaced by ERASED_MENTION; the same text when it names them nowhere. */
 export function redact(text: string, who: Identity): string {
+  const out = redactContacts(text, who);
+  const words = new Set(who.names.flatMap(nameWords));
+  return words.size ? out.replace(WORD, (word) => (wordForms(word).some((form) => words.has(form)) ? ERASED_MENTION : word)) : out;
+}
+
+/**
+ * `text` with every full mention of the customer replaced by ERASED_MENTION: for texts that are
+ * about many people (a segment's or campaign's name and description), where a word of their name
+ * alone would take out others' names too. A name counts when all its words are written, in its
+ * order, with nothing but spaces or hyphens between them (a full stop after an initial too), in
+ * any case, with or without accents ("Mateo Yilmaz Oberholzer" for "Mateo Yilmaz-Oberholzer");
+ * a first name or a surname alone stays. Their e-mail addresses and phone numbers go as `redact` takes them.
+ */
+export function redactFullMentions(text: string, who: Identity): string {
+  const out = redactContacts(text, who);
+  // The longest first, so "Priya L. Hansen" is taken whole where "Priya L." is a name too.
+  const names = who.names
+    .map(nameParts)
+    .filter((parts) => parts.some((p) => [...p].length >= 2))
+    .sort((a, b) => b.length - a.length);
+  if (!names.length) return out;
+  const parts = [...out.matchAll(PART)].map((m) => ({ from: m.index, to: m.index + m[0].length, text: m[0], folded: folded(m[0]) }));
+  /** Where a mention of `name` that begins at the i-th part of the text ends, or null. */
+  const endOf = (i: number, name: string[]): number | null => {
+    for (let k = 0; k < name.length; k++) {
+      const part = parts[i + k];
+      if (!part || (k > 0 && !BETWEEN_PARTS.test(out.slice(parts[i + k - 1].to, part.from)))) return null;
+      if (part.folded === name[k]) continue;
+      // The last part may go on with an apostrophe ("Yilmaz's"): that stays.
+      const at = k === name.length - 1 ? [...part.text.matchAll(/['’‘]/g)].find((a) => folded(part.text.slice(0, a.index)) === name[k]) : undefined;
+      return at ? part.from + at.index : null;
+    }
+    return parts[i + name.length - 1].to;
+  };
+  let result = '';
+  let done = 0;
+  for (let i = 0; i < parts.length; i++) {
+    const name = names.find((n) => endOf(i, n) !== null);
+    if (!name) continue;
+    result += out.slice(done, parts[i].from) + ERASED_MENTION;
+    done = endOf(i, name)!;
+    i += name.length - 1;
+  }
+  return result + out.slice(done);
+}
+
+/** `text` without the customer's e-mail addresses and phone numbers. */
+function redactContacts(text: string, who: Identity): string {
   let out = text;
   for (const email of who.emails.map((e) => e.trim()).filter(Boolean)) out = out.replace(new RegExp(escapeRegExp(email), 'gi'), ERASED_MENTION);
   const phones = who.phones.map((p) => p.replace(/\D/g, '')).filter((d) => d.length >= PHONE_DIGITS);
   if (phones.length) out = out.replace(DIGIT_RUN, (run) => phones.reduce((text, phone) => redactPhone(text, phone), run));
-  const words = new Set(who.names.flatMap(nameWords));
-  if (words.size) out = out.replace(WORD, (word) => (wordForms(word).some((form) => words.has(form)) ? ERASED_MENTION : word));
   return out;
+}
+
+/** A part of a name: a word, split at hyphens (O'Brien is one part, Yilmaz-Oberholzer two). */
+const PART = /[\p{L}\p{M}\p{N}]+(?:['’‘][\p{L}\p{M}\p{N}]+)*/gu;
+/** What may stand between the parts of a full name: spaces and hyphens (dashes), after a full stop (an initial's) or not. */
+const BETWEEN_PARTS = /^\.?[\s\p{Pd}]*$/u;
+
+/** A name's parts, folded, in order. */
+function nameParts(name: string): string[] {
+  return (name.match(PART) ?? []).map(folded);
+}
+
+/**
+ * The part of a name that a text naming them in full holds for sure, folded (lower case, without
+ * accents): the longest, for a cheap first look in the database (`redactFullMentions` decides).
+ * Null for a name with no part of two letters (`redactFullMentions` takes none of it).
+ */
+export function longestNamePart(name: string): string | null {
+  const parts = nameParts(name).filter((p) => [...p].length >= 2);
+  return parts.length ? parts.reduce((a, b) => ([...b].length > [...a].length ? b : a)) : null;
 }
 
 /**

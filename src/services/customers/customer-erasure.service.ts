@@ -1,3 +1,4 @@
+import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { retentionReason, type DataRetentionPolicy } from '../../domain/customers/data-retention.js';
 import { CustomerStatus, type Customer } from '../../entities/index.js';
@@ -5,7 +6,9 @@ import type { AuditService } from '../audit/audit.service.js';
 import { CustomerException, CustomerExceptionCode } from './customer.exception.js';
 import { lockedCustomer } from './customer.service.js';
 import { reasonProblem } from '../../domain/text.js';
-import { redact, type Identity } from '../../domain/customers/personal-mentions.js';
+import { longestNamePart, redact, redactFullMentions, type Identity } from '../../domain/customers/personal-mentions.js';
+import { MAX_SEGMENT_NAME } from '../segments/segment.service.js';
+import { MAX_CAMPAIGN_NAME } from '../../domain/campaigns/campaign.js';
 
 /** What identifies a person, as an SQL array: taken out of the customer row and out of the audit log's before/after. */
 const PERSONAL_FIELDS = `array['name', 'email', 'phone', 'timeZone', 'locale', 'externalRef']`;
@@ -109,7 +112,8 @@ export class CustomerErasureService {
           )) +
           (await this.eraseDecisionReasons(em, id)) +
           (await this.eraseReasonsNamingThem(em, id, who)) +
-          (await this.eraseSavedSearches(em, id, who)),
+          (await this.eraseSavedSearches(em, id, who)) +
+          (await this.eraseFullMentions(em, who)),
       };
       await em.execute(`update outbox_message set last_error = null, sent_name = null, sent_locale = null where customer_id = ? and (last_error is not null or sent_name is not null or sent_locale is not null)`, [id]);
       const before = { status: customer.status };
@@ -199,6 +203,62 @@ export class CustomerErasureService {
   }
 
   /**
+   * The names and descriptions marketers gave segments and campaigns, and those fields in their
+   * audit entries, lose the customer's full name, e-mail addresses and phone numbers
+   * (`redactFullMentions`: they become `[erased]`, as a reason's words do): they are about many people, so a first name or a
+   * surname alone stays. A segment's name stays unique (whatever its case): one another segment
+   * has already gets the first 8 characters of its ID, in parentheses. Only the rows that may name them
+   * are read (`MENTIONS`). Answers how many audit entries it changed.
+   */
+  private async eraseFullMentions(em: EntityManager, who: Identity): Promise<number> {
+    const needles = [
+      JSON.stringify([...new Set(who.names.map(longestNamePart).filter((p): p is string => p !== null))]),
+      JSON.stringify([...new Set(who.emails.map((e) => e.trim().toLowerCase()).filter(Boolean))]),
+      JSON.stringify([...new Set(who.phones.map((p) => p.replace(/\D/g, '')).filter((d) => d.length >= PHONE_DIGITS).map((d) => d.slice(-PHONE_DIGITS)))]),
+    ];
+    const redacted = (text: string | null | undefined) => (typeof text === 'string' ? redactFullMentions(text, who) : text);
+
+    const segments = await em.execute<{ id: string; name: string; description: string | null }[]>(
+      `${NEEDLES} select s.id, s.name, s.description from segment s, n where ${MENTIONS('s.name')} or ${MENTIONS('s.description')}`,
+      needles,
+    );
+    for (const s of segments) {
+      const description = redacted(s.description);
+      if (description !== s.description) await em.execute(`update segment set description = ? where id = ?`, [description, s.id]);
+      const name = redacted(s.name)!;
+      if (name !== s.name) await renameSegment(em, s.id, name);
+    }
+    const campaigns = await em.execute<{ id: string; name: string }[]>(`${NEEDLES} select c.id, c.name from campaign c, n where ${MENTIONS('c.name')}`, needles);
+    for (const c of campaigns) {
+      const name = redacted(c.name)!;
+      // `[erased]` may be longer than what it stands for: the name still fits.
+      if (name !== c.name) await em.execute(`update campaign set name = ? where id = ?`, [[...name].slice(0, MAX_CAMPAIGN_NAME).join('').trimEnd(), c.id]);
+    }
+
+    const fields = ['name', 'description'];
+    const mentioned = ['before', 'after'].flatMap((side) => fields.map((field) => MENTIONS(`a.${side} ->> '${field}'`))).join(' or ');
+    const entries = await em.execute<{ id: string; before: Record<string, unknown> | null; after: Record<string, unknown> | null }[]>(
+      `${NEEDLES} select a.id, a.before, a.after from audit_entry a, n where a.entity_type in ('segment', 'campaign') and (${mentioned})`,
+      needles,
+    );
+    let changed = 0;
+    for (const entry of entries) {
+      // Only the fields that named them are written back, over what the entry holds.
+      const patch = (side: Record<string, unknown> | null) =>
+        Object.fromEntries(fields.flatMap((field) => (typeof side?.[field] === 'string' && redacted(side[field] as string) !== side[field] ? [[field, redacted(side[field] as string)]] : [])));
+      const before = patch(entry.before);
+      const after = patch(entry.after);
+      if (!Object.keys(before).length && !Object.keys(after).length) continue;
+      changed += await affected(em, `update audit_entry set before = case when before is null then null else before || ?::jsonb end, after = case when after is null then null else after || ?::jsonb end where id = ?`, [
+        JSON.stringify(before),
+        JSON.stringify(after),
+        entry.id,
+      ]);
+    }
+    return changed;
+  }
+
+  /**
    * Erases the customers who left more than the retention period ago, by ID after `after`;
    * one with a playbook run still under way is left for a later night.
    */
@@ -237,6 +297,60 @@ async function identity(em: EntityManager, customer: Customer): Promise<Identity
   );
   const distinct = (now: string | null | undefined, before: string[] | null) => [...new Set([...(now ? [now] : []), ...(before ?? [])])];
   return { names: distinct(customer.name, history.names), emails: distinct(customer.email, history.emails), phones: distinct(customer.phone, history.phones) };
+}
+
+/** A phone number is looked for by its last digits (as `redact` compares them). */
+const PHONE_DIGITS = 7;
+
+/** Every combining mark (what `folded` in personal-mentions.ts drops after NFD), as a PostgreSQL bracket expression (made when first needed). */
+let combiningMarks: string | undefined;
+const COMBINING_MARKS = () => (combiningMarks ??= marks());
+function marks(): string {
+  const ranges: string[] = [];
+  const hex = (c: number) => (c > 0xffff ? `\\U${c.toString(16).padStart(8, '0')}` : `\\u${c.toString(16).padStart(4, '0')}`);
+  for (let c = 0; c <= 0x10ffff; c++) {
+    if (!/\p{M}/u.test(String.fromCodePoint(c))) continue;
+    let last = c;
+    while (last < 0x10ffff && /\p{M}/u.test(String.fromCodePoint(last + 1))) last++;
+    ranges.push(last === c ? hex(c) : `${hex(c)}-${hex(last)}`);
+    c = last;
+  }
+  return `[${ranges.join('')}]`;
+}
+
+/** A text (SQL expression) folded as `folded` in personal-mentions.ts folds a word: lower case, without accents, one kind of apostrophe. */
+const FOLDED = (text: string) =>
+  `replace(replace(replace(replace(translate(lower(regexp_replace(normalize(${text}, nfd), '${COMBINING_MARKS()}', '', 'g') collate "und-x-icu"), 'łøđðıħŀ’‘', 'loddihl'''''), 'ß', 'ss'), 'æ', 'ae'), 'œ', 'oe'), 'þ', 'th')`;
+
+/** What a text that names the customer in full holds for sure, as the `n` CTE of MENTIONS: the longest part of each name (folded), their e-mail addresses (lower case), the last digits of their phones. */
+const NEEDLES = `with n as (select array(select jsonb_array_elements_text(?::jsonb)) as parts, array(select jsonb_array_elements_text(?::jsonb)) as emails, array(select jsonb_array_elements_text(?::jsonb)) as phones)`;
+
+/** Whether a text (SQL expression) may name the customer of NEEDLES in full: a cheap first look, `redactFullMentions` decides. */
+const MENTIONS = (text: string) =>
+  `(exists (select 1 from unnest(n.parts) p where position(p in ${FOLDED(text)}) > 0)
+    or exists (select 1 from unnest(n.emails) e where position(e in lower(${text} collate "und-x-icu")) > 0)
+    or exists (select 1 from unnest(n.phones) d where position(d in regexp_replace(${text}, '\\D', '', 'g')) > 0))`;
+
+/**
+ * Gives the segment its name without the customer's, unique whatever its case: as it is, or with
+ * the first 8 characters of the segment's ID in parentheses (all of it if that is taken too),
+ * shortened before them to fit MAX_SEGMENT_NAME. Each try is a savepoint, so a name taken (also by a
+ * segment saved at the same moment) never fails the erasure.
+ */
+async function renameSegment(em: EntityManager, id: string, name: string): Promise<void> {
+  for (const suffix of ['', ` (${id.slice(0, 8)})`, ` (${id})`]) {
+    const fitted = [...name].slice(0, MAX_SEGMENT_NAME - suffix.length).join('').trimEnd() + suffix;
+    await em.execute(`savepoint erasure_segment_name`);
+    try {
+      await em.execute(`update segment set name = ? where id = ?`, [fitted, id]);
+      await em.execute(`release savepoint erasure_segment_name`);
+      return;
+    } catch (error) {
+      if (!(error instanceof UniqueConstraintViolationException || (error as { code?: string }).code === '23505')) throw error;
+      await em.execute(`rollback to savepoint erasure_segment_name`);
+    }
+  }
+  throw new Error(`No unique name left for segment ${id}`);
 }
 
 /** One page of the retention sweep: who was erased, who waits for a playbook run to end (taken on a later night), and where the next page starts. */
