@@ -41,6 +41,22 @@ async function storedAfter(customerId: string) {
   return { status: after.status, summaries: stored.map((c) => c.summary).filter((s) => s !== null) };
 }
 
+/** An erasure of the customer asked for first, then an import of `csv`, both waiting on the customer's row held a moment: they meet on it. */
+async function importWhileErasing(customerId: string, kind: 'complaints' | 'customers', csv: string) {
+  const imports = new ImportService(stack.config.databaseUrl);
+  let erasing!: ReturnType<typeof stack.gql<unknown, Record<string, unknown>>>;
+  let importing!: ReturnType<ImportService['importCsv']>;
+  await holdingCustomer(customerId, async () => {
+    erasing = stack.gql(EraseCustomerDocument, { id: customerId, reason: 'Art. 17 request' }, Role.Admin);
+    await pause(300);
+    importing = imports.importCsv(kind, Readable.from([csv]), { mode: 'good-rows', source: 'crm.csv', actor: 'import:test' });
+    await pause(500);
+  });
+  const [erased, report] = await Promise.all([erasing, importing]);
+  expect(erased.errors).toBeUndefined();
+  return report;
+}
+
 it('stores no complaint text for a customer erased while the complaint is recorded: the complaint is refused or its text is erased too', async () => {
   const em = stack.orm.em.fork();
   const customer = em.create(Customer, { name: 'Greta Example', email: 'greta@example.com', acquiredAt: '2024-01-01' });
@@ -68,22 +84,11 @@ it('imports no complaint text for a customer erased while the file is imported: 
   const em = stack.orm.em.fork();
   const customer = em.create(Customer, { name: 'Hanna Example', email: 'hanna@example.com', acquiredAt: '2024-01-01', externalRef: 'CRM-ERASE-1' });
   await em.flush();
-  const imports = new ImportService(stack.config.databaseUrl);
-
-  let erasing!: ReturnType<typeof stack.gql<unknown, Record<string, unknown>>>;
-  let importing!: ReturnType<ImportService['importCsv']>;
-  await holdingCustomer(customer.id, async () => {
-    erasing = stack.gql(EraseCustomerDocument, { id: customer.id, reason: 'Art. 17 request' }, Role.Admin);
-    await pause(300);
-    importing = imports.importCsv(
-      'complaints',
-      Readable.from(['complaint_ref,customer_ref,topic,severity,opened_at,summary\nERASE-C1,CRM-ERASE-1,delivery-delay,high,2026-01-05T10:00:00Z,"Hanna Example, Hauptstr. 7: parcel lost"\n']),
-      { mode: 'good-rows', source: 'crm.csv', actor: 'import:test' },
-    );
-    await pause(500);
-  });
-  const [erased, report] = await Promise.all([erasing, importing]);
-  expect(erased.errors).toBeUndefined();
+  const report = await importWhileErasing(
+    customer.id,
+    'complaints',
+    'complaint_ref,customer_ref,topic,severity,opened_at,summary\nERASE-C1,CRM-ERASE-1,delivery-delay,high,2026-01-05T10:00:00Z,"Hanna Example, Hauptstr. 7: parcel lost"\n',
+  );
   expect(await storedAfter(customer.id)).toEqual({ status: 'erased', summaries: [] });
   expect(report).toMatchObject({ inserted: 0, rejected: 1, errors: [{ line: 2, field: 'customer_ref', message: 'unknown customer "CRM-ERASE-1"' }] });
 }, 60_000);
@@ -92,18 +97,7 @@ it('gives a customer erased while a customers import runs nothing of theirs in t
   const em = stack.orm.em.fork();
   const customer = em.create(Customer, { name: 'Ida Example', email: 'ida@example.com', acquiredAt: '2024-01-01', externalRef: 'CRM-ERASE-2', timeZone: 'Europe/Berlin', locale: 'de' });
   await em.flush();
-  const imports = new ImportService(stack.config.databaseUrl);
-
-  let erasing!: ReturnType<typeof stack.gql<unknown, Record<string, unknown>>>;
-  let importing!: ReturnType<ImportService['importCsv']>;
-  await holdingCustomer(customer.id, async () => {
-    erasing = stack.gql(EraseCustomerDocument, { id: customer.id, reason: 'Art. 17 request' }, Role.Admin);
-    await pause(300);
-    importing = imports.importCsv('customers', Readable.from(['customer_ref,name,email\nCRM-ERASE-2,Ida New,ida.new@example.com\n']), { mode: 'good-rows', source: 'crm.csv', actor: 'import:test' });
-    await pause(500);
-  });
-  const [erased, report] = await Promise.all([erasing, importing]);
-  expect(erased.errors).toBeUndefined();
+  const report = await importWhileErasing(customer.id, 'customers', 'customer_ref,name,email\nCRM-ERASE-2,Ida New,ida.new@example.com\n');
   expect(report).toMatchObject({ inserted: 1, rejected: 0 });
   // The erased customer's time zone and language, which the file does not give, are not copied to the new one.
   const now = await stack.orm.em.fork().find(Customer, { externalRef: 'CRM-ERASE-2' });
