@@ -51,3 +51,15 @@ it('describes every value of the enums a front end shows, and each score kind wi
   expect(kind('BehaviourChange')).toContain(`fewer than ${scoring.behaviourChange.minGaps + 1} purchase days`);
   expect(kind('PersistentIssue')).toContain(`the same topic ${scoring.persistentIssue.minComplaints} times, or reopened, within ${scoring.persistentIssue.windowDays} days`);
 });
+
+it('maps every custom scalar of the schema to a TypeScript type in codegen.ts, so no generated field is `unknown` (QA 62 F3)', async () => {
+  const schema = await readFile('schema/schema.graphql', 'utf8');
+  const codegen = await readFile('codegen.ts', 'utf8');
+  const scalars = [...schema.matchAll(/^scalar (\w+)/gm)].map((m) => m[1]);
+  expect(scalars).toEqual(expect.arrayContaining(['SafeInt', 'LocalDate', 'DateTimeISO']));
+  const mapped = codegen.match(/scalars: \{([^}]*)\}/)![1];
+  expect(scalars.filter((name) => !new RegExp(`\\b${name}: '`).test(mapped))).toEqual([]);
+  expect(mapped).toContain("SafeInt: 'number'");
+  const generated = await readFile('test/__generated__/graphql.ts', 'utf8');
+  expect(generated).toMatch(/recordPayment: \{ id: string, amountMinor: number,/);
+});

@@ -299,7 +299,7 @@ export type RecordComplaintInput = {
 
 export type RecordPaymentInput = {
   /** Amount paid in minor units (cents), 1 to 999999999999999 (13 integer digits, as the payments import takes), and no more than is still owed on the invoice (its amount less the payments so far) */
-  amountMinor: unknown;
+  amountMinor: number;
   /** Payment reference in the billing system: a retry with it is refused (PAYMENT_REF_TAKEN); without it, a payment sent twice is booked twice while both fit in what is owed */
   externalRef?: string | null | undefined;
   invoiceId: string | number;
@@ -444,7 +444,7 @@ export type AuditEntriesQueryVariables = Exact<{
 }>;
 
 
-export type AuditEntriesQuery = { auditEntries: { totalCount: number, edges: Array<{ node: { id: string, at: string, actor: string, action: string, entityType: string, entityId: string | null, before: unknown, after: unknown } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
+export type AuditEntriesQuery = { auditEntries: { totalCount: number, edges: Array<{ node: { id: string, at: string, actor: string, action: string, entityType: string, entityId: string | null, before: Record<string, unknown> | null, after: Record<string, unknown> | null } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
 
 export type ApiKeyFieldsFragment = { id: string, name: string, role: Role, fingerprint: string, createdBy: string, createdAt: string, expiresAt: string | null, revokedAt: string | null, revokedBy: string | null, lastUsedAt: string | null };
 
@@ -481,16 +481,16 @@ export type RecordPaymentMutationVariables = Exact<{
 }>;
 
 
-export type RecordPaymentMutation = { recordPayment: { id: string, amountMinor: unknown, paidAt: string | null } };
+export type RecordPaymentMutation = { recordPayment: { id: string, amountMinor: number, paidAt: string | null } };
 
-export type PaymentFieldsFragment = { id: string, externalRef: string | null, paidAt: string, amountMinor: unknown, createdAt: string };
+export type PaymentFieldsFragment = { id: string, externalRef: string | null, paidAt: string, amountMinor: number, createdAt: string };
 
 export type RecordPaymentShowingBalanceMutationVariables = Exact<{
   input: RecordPaymentInput;
 }>;
 
 
-export type RecordPaymentShowingBalanceMutation = { recordPayment: { id: string, amountMinor: unknown, paidAt: string | null, paidMinor: unknown, outstandingMinor: unknown, payments: { totalCount: number, edges: Array<{ node: { id: string, externalRef: string | null, paidAt: string, amountMinor: unknown, createdAt: string } }> } } };
+export type RecordPaymentShowingBalanceMutation = { recordPayment: { id: string, amountMinor: number, paidAt: string | null, paidMinor: number, outstandingMinor: number, payments: { totalCount: number, edges: Array<{ node: { id: string, externalRef: string | null, paidAt: string, amountMinor: number, createdAt: string } }> } } };
 
 export type CustomerInvoicePaymentsQueryVariables = Exact<{
   id: string | number;
@@ -500,7 +500,7 @@ export type CustomerInvoicePaymentsQueryVariables = Exact<{
 }>;
 
 
-export type CustomerInvoicePaymentsQuery = { customer: { id: string, invoices: { edges: Array<{ node: { id: string, amountMinor: unknown, feeChargedMinor: unknown, paidAt: string | null, cancelledAt: string | null, paidMinor: unknown, outstandingMinor: unknown, payments: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: Array<{ node: { id: string, externalRef: string | null, paidAt: string, amountMinor: unknown, createdAt: string } }> } } }> } } | null };
+export type CustomerInvoicePaymentsQuery = { customer: { id: string, invoices: { edges: Array<{ node: { id: string, amountMinor: number, feeChargedMinor: number, paidAt: string | null, cancelledAt: string | null, paidMinor: number, outstandingMinor: number, payments: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: Array<{ node: { id: string, externalRef: string | null, paidAt: string, amountMinor: number, createdAt: string } }> } } }> } } | null };
 
 export type CustomersWithInvoicePaymentsQueryVariables = Exact<{
   first?: number | null | undefined;
@@ -508,7 +508,7 @@ export type CustomersWithInvoicePaymentsQueryVariables = Exact<{
 }>;
 
 
-export type CustomersWithInvoicePaymentsQuery = { customers: { edges: Array<{ node: { id: string, invoices: { edges: Array<{ node: { id: string, paidMinor: unknown, outstandingMinor: unknown, payments: { totalCount: number, edges: Array<{ node: { id: string, amountMinor: unknown, paidAt: string } }> } } }> } } }> } };
+export type CustomersWithInvoicePaymentsQuery = { customers: { edges: Array<{ node: { id: string, invoices: { edges: Array<{ node: { id: string, paidMinor: number, outstandingMinor: number, payments: { totalCount: number, edges: Array<{ node: { id: string, amountMinor: number, paidAt: string } }> } } }> } } }> } };
 
 export type RecordTwoPaymentsMutationVariables = Exact<{
   first: RecordPaymentInput;
@@ -516,7 +516,7 @@ export type RecordTwoPaymentsMutationVariables = Exact<{
 }>;
 
 
-export type RecordTwoPaymentsMutation = { first: { id: string, paidMinor: unknown, outstandingMinor: unknown, payments: { totalCount: number } }, second: { id: string, paidAt: string | null, paidMinor: unknown, outstandingMinor: unknown, payments: { totalCount: number } } };
+export type RecordTwoPaymentsMutation = { first: { id: string, paidMinor: number, outstandingMinor: number, payments: { totalCount: number } }, second: { id: string, paidAt: string | null, paidMinor: number, outstandingMinor: number, payments: { totalCount: number } } };
 
 export type OverdueInvoicesQueryVariables = Exact<{
   first?: number;
@@ -525,7 +525,7 @@ export type OverdueInvoicesQueryVariables = Exact<{
 }>;
 
 
-export type OverdueInvoicesQuery = { overdueInvoices: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: Array<{ node: { id: string, externalRef: string | null, dueAt: string, amountMinor: unknown, outstandingMinor: unknown, customer: { id: string, name: string } } }> } };
+export type OverdueInvoicesQuery = { overdueInvoices: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: Array<{ node: { id: string, externalRef: string | null, dueAt: string, amountMinor: number, outstandingMinor: number, customer: { id: string, name: string } } }> } };
 
 export type CustomerOpenInvoicesQueryVariables = Exact<{
   id: string | number;
@@ -535,7 +535,7 @@ export type CustomerOpenInvoicesQueryVariables = Exact<{
 }>;
 
 
-export type CustomerOpenInvoicesQuery = { customer: { id: string, outstandingMinor: number, invoices: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: Array<{ node: { id: string, paidAt: string | null, cancelledAt: string | null, outstandingMinor: unknown } }> } } | null };
+export type CustomerOpenInvoicesQuery = { customer: { id: string, outstandingMinor: number, invoices: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: Array<{ node: { id: string, paidAt: string | null, cancelledAt: string | null, outstandingMinor: number } }> } } | null };
 
 export type CampaignFieldsFragment = { id: string, name: string, playbook: Playbook, status: CampaignStatus, holdoutPercent: number, repeatEveryDays: number | null, createdBy: string, scheduledFor: string | null, launchedAt: string | null, finishedAt: string | null, filter: { status: Array<CustomerStatus> | null, serviceTier: Array<ServiceTier> | null, search: string | null, hasOpenComplaint: boolean | null, hasOpenIssue: boolean | null, marketingConsent: boolean | null, segment: Array<string> | null, riskBand: Array<string> | null, acquiredFrom: string | null, acquiredTo: string | null, scores: Array<{ kind: ScoreKind, bands: Array<string> | null, min: number | null, max: number | null }> | null, bandMoved: { kind: ScoreKind, from: Array<string> | null, to: Array<string> | null, withinDays: number, latestOnly: boolean | null } | null }, segment: { id: string, name: string } | null, progress: { status: CampaignStatus, enrolled: number, treated: number, holdout: number, runsStarted: number, pass: number, nextPassAt: string | null } | null };
 
@@ -696,7 +696,7 @@ export type CustomerOverviewPageQueryVariables = Exact<{
 }>;
 
 
-export type CustomerOverviewPageQuery = { customers: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: Array<{ node: { id: string, name: string, scores: Array<{ kind: ScoreKind, value: number | null, band: string | null, reasons: Array<string>, computedAt: string }>, orders: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: Array<{ node: { id: string, orderedAt: string, amountMinor: unknown, marginMinor: unknown } }> }, invoices: { totalCount: number, edges: Array<{ node: { id: string, dueAt: string, paidAt: string | null, amountMinor: unknown } }> }, complaints: { totalCount: number, edges: Array<{ node: { id: string, topic: string, severity: ComplaintSeverity, resolvedAt: string | null } }> }, referrer: { id: string, name: string } | null, referrals: { totalCount: number, edges: Array<{ node: { id: string, name: string } }> }, playbookRuns: { totalCount: number, edges: Array<{ node: { workflowId: string, playbook: Playbook, customerId: string, status: RunStatus, outcome: string | null } }> } } }> } };
+export type CustomerOverviewPageQuery = { customers: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: Array<{ node: { id: string, name: string, scores: Array<{ kind: ScoreKind, value: number | null, band: string | null, reasons: Array<string>, computedAt: string }>, orders: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: Array<{ node: { id: string, orderedAt: string, amountMinor: number, marginMinor: number | null } }> }, invoices: { totalCount: number, edges: Array<{ node: { id: string, dueAt: string, paidAt: string | null, amountMinor: number } }> }, complaints: { totalCount: number, edges: Array<{ node: { id: string, topic: string, severity: ComplaintSeverity, resolvedAt: string | null } }> }, referrer: { id: string, name: string } | null, referrals: { totalCount: number, edges: Array<{ node: { id: string, name: string } }> }, playbookRuns: { totalCount: number, edges: Array<{ node: { workflowId: string, playbook: Playbook, customerId: string, status: RunStatus, outcome: string | null } }> } } }> } };
 
 export type CustomerOrdersQueryVariables = Exact<{
   id: string | number;
@@ -705,7 +705,7 @@ export type CustomerOrdersQueryVariables = Exact<{
 }>;
 
 
-export type CustomerOrdersQuery = { customer: { id: string, orders: { totalCount: number, pageInfo: { hasNextPage: boolean, hasPreviousPage: boolean, endCursor: string | null }, edges: Array<{ cursor: string, node: { id: string, orderedAt: string, amountMinor: unknown } }> } } | null };
+export type CustomerOrdersQuery = { customer: { id: string, orders: { totalCount: number, pageInfo: { hasNextPage: boolean, hasPreviousPage: boolean, endCursor: string | null }, edges: Array<{ cursor: string, node: { id: string, orderedAt: string, amountMinor: number } }> } } | null };
 
 export type UpdateCustomerMutationVariables = Exact<{
   id: string | number;
@@ -736,7 +736,7 @@ export type CustomerSlimPageBesideOneQueryVariables = Exact<{
 }>;
 
 
-export type CustomerSlimPageBesideOneQuery = { customers: { edges: Array<{ node: { id: string, orders: { edges: Array<{ node: { id: string } }> }, scores: Array<{ kind: ScoreKind }> } }> }, customer: { id: string, name: string, email: string, orders: { edges: Array<{ node: { id: string, orderedAt: string, amountMinor: unknown, marginMinor: unknown } }> }, scores: Array<{ kind: ScoreKind, value: number | null, band: string | null, computedAt: string, modelVersion: string }> } | null };
+export type CustomerSlimPageBesideOneQuery = { customers: { edges: Array<{ node: { id: string, orders: { edges: Array<{ node: { id: string } }> }, scores: Array<{ kind: ScoreKind }> } }> }, customer: { id: string, name: string, email: string, orders: { edges: Array<{ node: { id: string, orderedAt: string, amountMinor: number, marginMinor: number | null } }> }, scores: Array<{ kind: ScoreKind, value: number | null, band: string | null, computedAt: string, modelVersion: string }> } | null };
 
 export type CustomerMessagesQueryVariables = Exact<{
   id: string | number;
@@ -769,7 +769,7 @@ export type ExportCustomerDataMutationVariables = Exact<{
 }>;
 
 
-export type ExportCustomerDataMutation = { exportCustomerData: unknown };
+export type ExportCustomerDataMutation = { exportCustomerData: Record<string, unknown> };
 
 export type CustomerTimelineQueryVariables = Exact<{
   id: string | number;
@@ -779,7 +779,7 @@ export type CustomerTimelineQueryVariables = Exact<{
 }>;
 
 
-export type CustomerTimelineQuery = { customer: { id: string, timeline: { totalCount: number, edges: Array<{ node: { id: string, at: string, day: string | null, kind: CustomerEventKind, ref: string, summary: string, amountMinor: unknown } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } } | null };
+export type CustomerTimelineQuery = { customer: { id: string, timeline: { totalCount: number, edges: Array<{ node: { id: string, at: string, day: string | null, kind: CustomerEventKind, ref: string, summary: string, amountMinor: number | null } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } } | null };
 
 export type CustomersWithTimelinesQueryVariables = Exact<{
   first?: number | null | undefined;
@@ -905,14 +905,14 @@ export type WelcomeCheckQueryVariables = Exact<{
 
 export type WelcomeCheckQuery = { welcomeCheck: { id: string, workflowId: string, playbook: Playbook, customerId: string, status: RunStatus, step: string | null, outcome: string | null, deadline: string | null, policyVersion: number | null, startedAt: string | null, finishedAt: string | null } | null };
 
-export type FairReminderFieldsFragment = { loyaltyBand: string | null, remindersSent: number | null, feesChargedMinor: unknown, feesWaivedMinor: unknown, promisedUntil: string | null, brokenPromises: number | null, id: string, workflowId: string, playbook: Playbook, customerId: string, status: RunStatus, step: string | null, outcome: string | null, deadline: string | null, policyVersion: number | null, startedAt: string | null, finishedAt: string | null };
+export type FairReminderFieldsFragment = { loyaltyBand: string | null, remindersSent: number | null, feesChargedMinor: number | null, feesWaivedMinor: number | null, promisedUntil: string | null, brokenPromises: number | null, id: string, workflowId: string, playbook: Playbook, customerId: string, status: RunStatus, step: string | null, outcome: string | null, deadline: string | null, policyVersion: number | null, startedAt: string | null, finishedAt: string | null };
 
 export type StartFairReminderMutationVariables = Exact<{
   invoiceId: string | number;
 }>;
 
 
-export type StartFairReminderMutation = { startFairReminder: { loyaltyBand: string | null, remindersSent: number | null, feesChargedMinor: unknown, feesWaivedMinor: unknown, promisedUntil: string | null, brokenPromises: number | null, id: string, workflowId: string, playbook: Playbook, customerId: string, status: RunStatus, step: string | null, outcome: string | null, deadline: string | null, policyVersion: number | null, startedAt: string | null, finishedAt: string | null } };
+export type StartFairReminderMutation = { startFairReminder: { loyaltyBand: string | null, remindersSent: number | null, feesChargedMinor: number | null, feesWaivedMinor: number | null, promisedUntil: string | null, brokenPromises: number | null, id: string, workflowId: string, playbook: Playbook, customerId: string, status: RunStatus, step: string | null, outcome: string | null, deadline: string | null, policyVersion: number | null, startedAt: string | null, finishedAt: string | null } };
 
 export type PromiseToPayMutationVariables = Exact<{
   invoiceId: string | number;
@@ -920,14 +920,14 @@ export type PromiseToPayMutationVariables = Exact<{
 }>;
 
 
-export type PromiseToPayMutation = { promiseToPay: { loyaltyBand: string | null, remindersSent: number | null, feesChargedMinor: unknown, feesWaivedMinor: unknown, promisedUntil: string | null, brokenPromises: number | null, id: string, workflowId: string, playbook: Playbook, customerId: string, status: RunStatus, step: string | null, outcome: string | null, deadline: string | null, policyVersion: number | null, startedAt: string | null, finishedAt: string | null } };
+export type PromiseToPayMutation = { promiseToPay: { loyaltyBand: string | null, remindersSent: number | null, feesChargedMinor: number | null, feesWaivedMinor: number | null, promisedUntil: string | null, brokenPromises: number | null, id: string, workflowId: string, playbook: Playbook, customerId: string, status: RunStatus, step: string | null, outcome: string | null, deadline: string | null, policyVersion: number | null, startedAt: string | null, finishedAt: string | null } };
 
 export type FairReminderQueryVariables = Exact<{
   invoiceId: string | number;
 }>;
 
 
-export type FairReminderQuery = { fairReminder: { loyaltyBand: string | null, remindersSent: number | null, feesChargedMinor: unknown, feesWaivedMinor: unknown, promisedUntil: string | null, brokenPromises: number | null, id: string, workflowId: string, playbook: Playbook, customerId: string, status: RunStatus, step: string | null, outcome: string | null, deadline: string | null, policyVersion: number | null, startedAt: string | null, finishedAt: string | null } | null };
+export type FairReminderQuery = { fairReminder: { loyaltyBand: string | null, remindersSent: number | null, feesChargedMinor: number | null, feesWaivedMinor: number | null, promisedUntil: string | null, brokenPromises: number | null, id: string, workflowId: string, playbook: Playbook, customerId: string, status: RunStatus, step: string | null, outcome: string | null, deadline: string | null, policyVersion: number | null, startedAt: string | null, finishedAt: string | null } | null };
 
 export type FixIssueFieldsFragment = { topic: string | null, owner: string | null, escalations: number | null, recurrences: number | null, id: string, workflowId: string, playbook: Playbook, customerId: string, status: RunStatus, step: string | null, outcome: string | null, deadline: string | null, policyVersion: number | null, startedAt: string | null, finishedAt: string | null };
 
@@ -1103,7 +1103,7 @@ export type ScoringRunsQuery = { scoringRuns: { totalCount: number, edges: Array
 export type ScoreModelsQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type ScoreModelsQuery = { scoreModels: Array<{ kind: string, modelVersion: string, params: unknown, logLikelihood: number, customers: number, converged: boolean, fittedAt: string, runId: string }> };
+export type ScoreModelsQuery = { scoreModels: Array<{ kind: string, modelVersion: string, params: Record<string, unknown>, logLikelihood: number, customers: number, converged: boolean, fittedAt: string, runId: string }> };
 
 export type ConcentrationQueryVariables = Exact<{
   months?: number | null | undefined;
