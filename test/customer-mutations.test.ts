@@ -2,7 +2,7 @@ import { jest } from '@jest/globals';
 import { AuditEntry, Complaint, Customer, Invoice, MessageChannel, MessagePurpose, OutboxMessage, Payment, PlaybookRun, ScoreSnapshot } from '../src/entities/index.js';
 import { Role } from '../src/domain/auth/roles.js';
 import { dayIn } from '../src/domain/billing/paid-day.js';
-import { CancelPlaybookRunDocument, CustomerDocument, ImportCsvDocument, CustomerOrdersDocument, CustomerScoresDocument, OptOutDocument, PauseCampaignDocument, RecordComplaintDocument, RecordPaymentDocument, ResolveComplaintDocument, RetryMessageDocument, UpdateCustomerDocument, UpdateSegmentDocument, type RecordComplaintInput } from './__generated__/graphql.js';
+import { CancelPlaybookRunDocument, CancelRescoreDocument, CustomerDocument, EndOfferDocument, ReopenComplaintDocument, RevokeApiKeyDocument, ImportCsvDocument, CustomerOrdersDocument, CustomerScoresDocument, OptOutDocument, PauseCampaignDocument, RecordComplaintDocument, RecordPaymentDocument, ResolveComplaintDocument, RetryMessageDocument, UpdateCustomerDocument, UpdateSegmentDocument, type RecordComplaintInput } from './__generated__/graphql.js';
 import { startTestStack, testKeys, type TestStack } from './support/stack.js';
 
 /** Every mutation with every role, its error codes, and its audit trail. */
@@ -559,6 +559,12 @@ it('names the argument an unknown ID or a page size came in, so a form can show 
   expect(fieldOf(await stack.gql(PauseCampaignDocument, { id: nobody }, Role.Marketer))).toEqual(['NOT_FOUND', 'id']);
   expect(fieldOf(await stack.gql(RetryMessageDocument, { id: nobody }, Role.Operator))).toEqual(['NOT_FOUND', 'id']);
   expect(fieldOf(await stack.gql(CancelPlaybookRunDocument, { workflowId: `fair-reminder/${nobody}/${nobody}`, reason: 'test' }, Role.Operator))).toEqual(['NOT_FOUND', 'workflowId']);
+  // Complaints, offers, API keys and rescores name theirs too (QA 62 F4).
+  expect(fieldOf(await stack.gql(ResolveComplaintDocument, { id: nobody }, Role.Operator))).toEqual(['NOT_FOUND', 'id']);
+  expect(fieldOf(await stack.gql(ReopenComplaintDocument, { id: nobody }, Role.Operator))).toEqual(['NOT_FOUND', 'id']);
+  expect(fieldOf(await stack.gql(EndOfferDocument, { id: nobody }, Role.Marketer))).toEqual(['NOT_FOUND', 'id']);
+  expect(fieldOf(await stack.gql(RevokeApiKeyDocument, { id: nobody }, Role.Admin))).toEqual(['NOT_FOUND', 'id']);
+  expect(fieldOf(await stack.gql(CancelRescoreDocument, { id: `rescore/${nobody}` }, Role.Admin))).toEqual(['NOT_FOUND', 'id']);
   const em = stack.orm.em.fork();
   const someone = em.create(Customer, { name: 'Page Size', email: 'page.size@example.com', acquiredAt: '2025-01-01' });
   await em.flush();

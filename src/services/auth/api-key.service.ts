@@ -86,7 +86,7 @@ export class ApiKeyService {
   async revoke(id: string, actor: string): Promise<ApiKey> {
     return this.em.transactional(async (em) => {
       const key = isUuid(id) ? await em.findOne(ApiKey, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE }) : null;
-      if (!key) throw new AuthException(AuthExceptionCode.KeyNotFound, `No API key ${id}`, { id });
+      if (!key) throw new AuthException(AuthExceptionCode.KeyNotFound, `No API key ${id}`, { id, field: 'id' });
       if (!key.revokedAt) {
         em.assign(key, { revokedAt: new Date(), revokedBy: actor });
         this.audit.record(em, { actor, action: 'api-key.revoke', entityType: 'api-key', entityId: id, before: { revokedAt: null }, after: { name: key.name, fingerprint: fingerprint(key), revokedAt: key.revokedAt!.toISOString() } });

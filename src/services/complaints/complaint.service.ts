@@ -304,8 +304,8 @@ function retried(stored: Complaint, customerId: string, ref: string, facts: Comp
 
 /** The complaint, locked for this transaction, or NOT_FOUND. */
 async function lockedComplaint(em: EntityManager, id: string): Promise<Complaint> {
-  if (!isUuid(id)) throw new ComplaintException(ComplaintExceptionCode.NotFound, `"${id}" is not a complaint ID`, { id });
+  if (!isUuid(id)) throw new ComplaintException(ComplaintExceptionCode.NotFound, `"${id}" is not a complaint ID`, { id, field: 'id' });
   const complaint = await em.findOne(Complaint, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
-  if (!complaint) throw new ComplaintException(ComplaintExceptionCode.NotFound, `No complaint with ID ${id}`, { id });
+  if (!complaint) throw new ComplaintException(ComplaintExceptionCode.NotFound, `No complaint with ID ${id}`, { id, field: 'id' });
   return complaint;
 }

@@ -104,11 +104,11 @@ export class OfferService {
    * not know of the end yet does not open the offer again (docs/import.md).
    */
   async end(id: string, actor: string, on: string = today()): Promise<Offer> {
-    if (!isUuid(id)) throw new OfferException(OfferExceptionCode.NotFound, `"${id}" is not an offer ID`, { id });
+    if (!isUuid(id)) throw new OfferException(OfferExceptionCode.NotFound, `"${id}" is not an offer ID`, { id, field: 'id' });
     if (beforeEarliestDay(on)) throw new OfferException(OfferExceptionCode.InvalidInput, tooEarly('on'), { field: 'on' });
     return this.em.transactional(async (em) => {
       const offer = await em.findOne(Offer, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
-      if (!offer) throw new OfferException(OfferExceptionCode.NotFound, `No offer with ID ${id}`, { id });
+      if (!offer) throw new OfferException(OfferExceptionCode.NotFound, `No offer with ID ${id}`, { id, field: 'id' });
       if (offer.validUntil && offer.validUntil <= on) {
         throw new OfferException(OfferExceptionCode.AlreadyEnded, `Offer ${offer.code} already ends on ${offer.validUntil}`, { id, validUntil: offer.validUntil });
       }

@@ -93,7 +93,7 @@ export class ScoringService {
   async cancelRescore(callerId: string, id: string): Promise<ScoringRunView> {
     assertWorkflowId(id);
     const record = await this.runs.findRun(id);
-    if (!record) throw new ScoringException(ScoringExceptionCode.RunNotFound, `No scoring run ${id}`, { id });
+    if (!record) throw new ScoringException(ScoringExceptionCode.RunNotFound, `No scoring run ${id}`, { id, field: 'id' });
     if (record.status !== ScoringRunStatus.Running || !(await this.engine.cancelRescore(id))) {
       throw new ScoringException(ScoringExceptionCode.RunAlreadyFinished, `Scoring run ${id} has already finished`, { id });
     }
