@@ -149,7 +149,8 @@ it('proposes a cheaper tier first, and offboards a still loss-making account onl
   // The mutation answers once the run has acted on it: the cheaper tier is in place, the review planned.
   const answered = await stack.gql(AnswerAccountProposalDocument, { customerId, accepted: true }, Role.Operator);
   expect(answered.errors).toBeUndefined();
-  expect(answered.data!.answerAccountProposal).toMatchObject({ status: 'Running', step: 'awaiting-review', answer: 'accepted' });
+  // Its customer comes with it as the answer left them, so the screen shows the new tier without asking again (QA 62 F8).
+  expect(answered.data!.answerAccountProposal).toMatchObject({ status: 'Running', step: 'awaiting-review', answer: 'accepted', customer: { id: customerId, serviceTier: 'Basic' } });
   // Held against the CRM's exports until they agree (the tier moved from).
   expect(await stack.orm.em.fork().findOneOrFail(Customer, { id: customerId })).toMatchObject({ serviceTier: 'basic', tierChangedFrom: 'premium' });
 
@@ -556,6 +557,8 @@ it("tags a review with the customer's payment-loyalty band when it starts, so th
     (r) => Boolean(r.data?.runningPlaybookRuns?.edges.some((e) => e.node.customerId === customerId)),
   );
   expect(found.data!.runningPlaybookRuns!.edges.map((e) => e.node.customerId)).toContain(customerId);
+  // Each listed run names its customer (no invoice: a review chases none), so an admin's list shows whose account it is (QA 62 F1).
+  expect(found.data!.runningPlaybookRuns!.edges.find((e) => e.node.customerId === customerId)!.node).toMatchObject({ customer: { id: customerId, name: expect.any(String) }, invoiceId: null });
   await stack.gql(CancelPlaybookRunDocument, { workflowId: accountReviewWorkflowId(customerId), reason: 'test over' }, Role.Operator);
 });
 

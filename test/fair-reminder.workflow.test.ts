@@ -18,7 +18,7 @@ import { CustomerRescoreService } from '../src/services/scores/customer-rescore.
 import { ScoringRunService } from '../src/services/scores/scoring-run.service.js';
 import { playbookTriggersScheduleId } from '../src/temporal/schedules.js';
 import type { fairReminder, playbookTriggers } from '../workflows/index.js';
-import { CancelPlaybookRunDocument, CustomerMessagesDocument, CustomerTimelineDocument, DiscardMessageDocument, ExportCustomerDataDocument, FairReminderDocument, FairnessReportDocument, ImportCsvDocument, OperationsStatusDocument, OverdueInvoicesDocument, PromiseToPayDocument, RecordPaymentDocument, RetryMessageDocument, StartFairReminderDocument } from './__generated__/graphql.js';
+import { CancelPlaybookRunDocument, CustomerMessagesDocument, CustomerTimelineDocument, DiscardMessageDocument, ExportCustomerDataDocument, FairReminderDocument, FairnessReportDocument, ImportCsvDocument, OperationsStatusDocument, OverdueInvoicesDocument, PromiseToPayDocument, RecordPaymentDocument, RetryMessageDocument, RunningPlaybookRunsDocument, StartFairReminderDocument } from './__generated__/graphql.js';
 import { eventually } from './support/eventually.js';
 import { recordHistory } from './support/histories.js';
 import { zoneAtNoon, zoneAtTwoInTheMorning } from './support/time-zones.js';
@@ -89,11 +89,14 @@ it('reminds a loyal payer without fees, records the waived fee, and ends with a 
   const started = await stack.gql(StartFairReminderDocument, { invoiceId }, Role.Operator);
   expect(started.errors).toBeUndefined();
   const workflowId = fairReminderWorkflowId(customerId, invoiceId);
-  expect(started.data!.startFairReminder).toMatchObject({ workflowId, playbook: 'FairReminder', customerId });
+  expect(started.data!.startFairReminder).toMatchObject({ workflowId, playbook: 'FairReminder', customerId, invoiceId });
 
   // Two friendly reminders, then the run waits for the call step.
   const waiting = await eventually(() => state(invoiceId), (s) => s?.remindersSent === 2 && s.step === 'waiting');
   expect(waiting).toMatchObject({ loyaltyBand: 'loyal', feesChargedMinor: 0, feesWaivedMinor: 500, policyVersion: 3 });
+  // Listed among the runs under way, it names its invoice and its customer: a list links to both (QA 62 F1).
+  const listed = await eventually(() => stack.gql(RunningPlaybookRunsDocument, { filter: { playbook: 'FairReminder', customerId } }, Role.Viewer), (r) => r.data?.runningPlaybookRuns?.edges.length === 1);
+  expect(listed.data!.runningPlaybookRuns!.edges.map((e) => e.node)).toEqual([expect.objectContaining({ workflowId, invoiceId, customer: { id: customerId, name: 'Loyal' } })]);
   // Booked on the invoice as they go out (the worker's delivery), before the customer pays.
   await eventually(() => invoice(invoiceId), (i) => i.remindersSent === 2);
 

@@ -1,4 +1,4 @@
-import { bookingOnSending, reminderStepAt, fairReminderPolicy, fairReminderWorkflowId, feeFor, feesOfReminders, reminderBooking, outcomeAfterSchedule, paymentPromisePolicy, promiseDayOutOfRange, promiseEndsAt, promiseHolding, promisePolicyOf, promiseProblem, promiseShown, reminderRunEndedShort, reminderSchedule } from './fair-reminder.js';
+import { bookingOnSending, reminderStepAt, fairReminderPolicy, fairReminderInvoiceId, fairReminderWorkflowId, feeFor, feesOfReminders, reminderBooking, outcomeAfterSchedule, paymentPromisePolicy, promiseDayOutOfRange, promiseEndsAt, promiseHolding, promisePolicyOf, promiseProblem, promiseShown, reminderRunEndedShort, reminderSchedule } from './fair-reminder.js';
 import { RunStatus } from './run-status.js';
 
 describe('fair reminder policy', () => {
@@ -24,6 +24,15 @@ describe('fair reminder policy', () => {
 
   it('names a run by customer and invoice: one run per overdue invoice', () => {
     expect(fairReminderWorkflowId('c-1', 'i-9')).toBe('fair-reminder/c-1/i-9');
+  });
+
+  it('reads the invoice back from a run\'s workflow ID, its first run\'s or a later one\'s, and none from another playbook\'s (QA 62 F1)', () => {
+    expect(fairReminderInvoiceId(fairReminderWorkflowId('c-1', 'i-9'))).toBe('i-9');
+    expect(fairReminderInvoiceId('fair-reminder/c-1/i-9/2')).toBe('i-9');
+    expect(fairReminderInvoiceId('fix-issue/c-1/app-login')).toBeNull();
+    expect(fairReminderInvoiceId('account-review/c-1/2')).toBeNull();
+    expect(fairReminderInvoiceId('fair-reminder/c-1')).toBeNull();
+    expect(fairReminderInvoiceId('fair-reminder/c-1/i-9/x')).toBeNull();
   });
 });
 

@@ -2,7 +2,8 @@ import { LOYALTY_BANDS, reminderFee, reminderFeePolicy, type FeeDecision, type L
 import { days } from '../policies/duration.js';
 import { isCalendarDay } from '../dates.js';
 import type { PlaybookStateSummary } from './run-state.js';
-import { runId } from './run-id.js';
+import { occurrenceOf } from './occurrence.js';
+import { runId, RUN_ID_SEPARATOR } from './run-id.js';
 import { ENDED_IN_ENGINE, RunStatus } from './run-status.js';
 
 /**
@@ -100,6 +101,13 @@ export interface PaymentPromise {
 /** The invoice's first reminder run; a later one, started by a person once that run ended short, adds its occurrence (occurrence.ts). */
 export function fairReminderWorkflowId(customerId: string, invoiceId: string): string {
   return runId(FAIR_REMINDER, customerId, invoiceId);
+}
+
+/** The invoice a reminder run (its first or a later one) chases, read back from its workflow ID; null for another playbook's run. */
+export function fairReminderInvoiceId(workflowId: string): string | null {
+  const [, customerId, invoiceId] = workflowId.split(RUN_ID_SEPARATOR);
+  if (!customerId || !invoiceId) return null;
+  return occurrenceOf(fairReminderWorkflowId(customerId, invoiceId), workflowId) === null ? null : invoiceId;
 }
 
 /** A run that ended without completing: cancelled by an operator, or ended in the engine (terminated, failed, timed out). */

@@ -1,7 +1,8 @@
 import { LocalDateResolver } from 'graphql-scalars';
 import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { Role } from '../../domain/auth/roles.js';
-import type { PlaybookRun } from '../../entities/index.js';
+import type { Customer, PlaybookRun } from '../../entities/index.js';
+import { CustomerType } from '../customers/customer.types.js';
 import { Allow } from '../auth/allow.js';
 import type { GraphQLContext } from '../context.js';
 import { mapPage } from '../../services/common/pagination.js';
@@ -151,6 +152,17 @@ export class PlaybookResolver {
   @FieldResolver(() => ID)
   customerId(@Root() run: PlaybookRunType | PlaybookRun): string {
     return 'customerId' in run ? run.customerId : run.customer.id;
+  }
+
+  @FieldResolver(() => ID, { nullable: true, description: 'Fair reminders: the invoice the run chases (promiseToPay and fairReminder take it); null for the other playbooks' })
+  invoiceId(@Root() run: PlaybookRunType | PlaybookRun, @Ctx() ctx: GraphQLContext): string | null {
+    return ctx.services.playbooks.invoiceIdOf(run.workflowId);
+  }
+
+  /** Batched with the page's other runs (the customer service's loader). */
+  @FieldResolver(() => CustomerType, { description: 'Whose run it is: after answerAccountProposal as the run has left them (e.g. the cheaper tier they accepted)' })
+  customer(@Root() run: PlaybookRunType | PlaybookRun, @Ctx() ctx: GraphQLContext): Promise<Customer> {
+    return ctx.services.customers.get('customerId' in run ? run.customerId : run.customer.id);
   }
 
   /** A database record's current step comes from its workflow (Temporal), asked only when a client wants it. */

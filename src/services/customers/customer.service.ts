@@ -189,6 +189,15 @@ export class CustomerService {
     return this.byId.load(id);
   }
 
+  /**
+   * The customer read again from the database, for an answer after something else (a run's step,
+   * in the worker) changed them: the copy this request loaded before is brought up to date.
+   */
+  async refresh(id: string): Promise<void> {
+    const customer = await this.find(id);
+    if (customer) await this.em.refresh(customer);
+  }
+
   /** The customer; `field` names the argument that gave the ID (`customerId`) in an error about it. */
   async get(id: string, field?: string): Promise<Customer> {
     const customer = await this.find(id, field);

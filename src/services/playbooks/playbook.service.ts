@@ -4,7 +4,7 @@ import { runTagSearchProblem } from '../../domain/playbooks/run-tags.js';
 import { assertPageSize, decodeCursor, encodeCursor, invalidCursor, mapPage, scopedTag, toPage, type Page, type PageArgs } from '../common/pagination.js';
 import { APPRECIATION, appreciationWorkflowId } from '../../domain/playbooks/appreciation.js';
 import { ACCOUNT_REVIEW, accountReviewWorkflowId, type AccountReviewState } from '../../domain/playbooks/account-review.js';
-import { FAIR_REMINDER, fairReminderWorkflowId, promiseDayOutOfRange, reminderRunEndedShort } from '../../domain/playbooks/fair-reminder.js';
+import { FAIR_REMINDER, fairReminderInvoiceId, fairReminderWorkflowId, promiseDayOutOfRange, reminderRunEndedShort } from '../../domain/playbooks/fair-reminder.js';
 import { fairReminderProblem } from '../../domain/playbooks/eligibility.js';
 import { FIX_ISSUE, fixIssueWorkflowId } from '../../domain/playbooks/fix-issue.js';
 import { occurrenceWorkflowId } from '../../domain/playbooks/occurrence.js';
@@ -307,6 +307,8 @@ export class PlaybookService {
       throw new PlaybookException(PlaybookExceptionCode.DecisionRefused, `The account review's proposal never reached customer ${customerId} (held back: ${heldBack}): there is nothing to answer`, { customerId, heldBack });
     }
     await this.runs.auditedUpdate({ actor, action: 'playbook.answer-proposal', workflowId, after: { customerId, accepted } }, async (updateId) => ((await this.engine.answerProposal(workflowId, accepted, updateId)) ?? fail(ended())).acted(), updateOutcome);
+    // The run answers once it has acted on the answer (a cheaper tier in place): the run's customer shows it.
+    await this.customers.refresh(customerId);
     return this.runView(ACCOUNT_REVIEW, customerId, workflowId);
   }
 
@@ -428,6 +430,11 @@ export class PlaybookService {
       found.map(async ({ workflowId, playbook, customerId }, i) => ({ workflowId, playbook, customerId, record: records.get(workflowId) ?? null, state: i < args.first ? await this.liveStateOrUnknown(workflowId) : null })),
     );
     return toPage(views, args.first, () => this.engine.countRunning(search), (view) => encodeCursor(tag, [offset + views.indexOf(view) + 1]), offset > 0);
+  }
+
+  /** The invoice a run chases: a fair reminder's, named in its workflow ID (its record holds no invoice); null for another playbook's run. */
+  invoiceIdOf(workflowId: string): string | null {
+    return fairReminderInvoiceId(workflowId);
   }
 
   /** A customer's runs, newest first (batched across a page of customers), each with its live state when `live`, as `asListed`. */
