@@ -558,7 +558,7 @@ it("tags a review with the customer's payment-loyalty band when it starts, so th
   );
   expect(found.data!.runningPlaybookRuns!.edges.map((e) => e.node.customerId)).toContain(customerId);
   // Each listed run names its customer (no invoice: a review chases none), so an admin's list shows whose account it is (QA 62 F1).
-  expect(found.data!.runningPlaybookRuns!.edges.find((e) => e.node.customerId === customerId)!.node).toMatchObject({ customer: { id: customerId, name: expect.any(String) }, invoiceId: null });
+  expect(found.data!.runningPlaybookRuns!.edges.find((e) => e.node.customerId === customerId)!.node).toMatchObject({ customer: { id: customerId, name: expect.any(String) }, invoiceId: null, loyaltyBand: 'loyal' });
   await stack.gql(CancelPlaybookRunDocument, { workflowId: accountReviewWorkflowId(customerId), reason: 'test over' }, Role.Operator);
 });
 

@@ -12,7 +12,7 @@ import { seconds } from '../src/domain/policies/duration.js';
 import { AuditEntry, Complaint, ComplaintSeverity, Customer, FixCase, Invoice, OutboxMessage, PlaybookRun, ScoreSnapshot } from '../src/entities/index.js';
 import type { fixIssue, playbookTriggers } from '../workflows/index.js';
 import { fixIssueStateQuery } from '../workflows/fix-issue.workflow.js';
-import { AuditEntriesDocument, CancelPlaybookRunDocument, ConfirmFixHoldsDocument, CustomerPlaybookRunsDocument, FixCasesDocument, CustomerPlaybookRunsLiveDocument, RecordComplaintDocument, FixIssueDocument, OperationsStatusDocument, ReopenComplaintDocument, ResolveComplaintDocument, ResolveIssueDocument, StartFixIssueDocument } from './__generated__/graphql.js';
+import { AuditEntriesDocument, CancelPlaybookRunDocument, ConfirmFixHoldsDocument, CustomerPlaybookRunsDocument, FixCasesDocument, CustomerPlaybookRunsLiveDocument, RecordComplaintDocument, FixIssueDocument, OperationsStatusDocument, ReopenComplaintDocument, ResolveComplaintDocument, ResolveIssueDocument, RunningPlaybookRunsDocument, StartFixIssueDocument } from './__generated__/graphql.js';
 import { eventually } from './support/eventually.js';
 import { renderMessage } from '../src/domain/messages/templates.js';
 import { recordHistory } from './support/histories.js';
@@ -150,7 +150,13 @@ it('gives a loyal customer a gesture for the trouble', async () => {
   const customerId = await customer('Cem', { loyal: true, complaints: 3, topic: 'delivery-delay' });
   await stack.gql(StartFixIssueDocument, { customerId, topic: 'delivery-delay' }, Role.Admin);
   await eventually(() => state(customerId, 'delivery-delay'), (s) => s?.step === 'awaiting-fix');
-  expect((await state(customerId, 'delivery-delay'))!.owner).toBe('logistics');
+  // The band the fix goes by shows on the run, as the runs under way are searched by it (QA 62 F7).
+  expect(await state(customerId, 'delivery-delay')).toMatchObject({ owner: 'logistics', loyaltyBand: 'loyal' });
+  const listed = await eventually(
+    () => stack.gql(RunningPlaybookRunsDocument, { filter: { playbook: 'FixIssue', customerId, loyaltyBand: 'loyal' } }, Role.Viewer),
+    (r) => r.data?.runningPlaybookRuns?.edges.length === 1,
+  );
+  expect(listed.data!.runningPlaybookRuns!.edges[0].node).toMatchObject({ workflowId: fixIssueWorkflowId(customerId, 'delivery-delay'), loyaltyBand: 'loyal' });
   await stack.gql(ResolveIssueDocument, { customerId, topic: 'delivery-delay' }, Role.Operator);
   const done = await eventually(() => state(customerId, 'delivery-delay'), (s) => s?.step === 'done');
   expect(done).toMatchObject({ outcome: 'fixed-with-gesture', escalations: 0 });

@@ -146,7 +146,7 @@ export class TemporalPlaybookEngine implements PlaybookEngine {
 
   async runState(workflowId: string) {
     const [state, execution] = await Promise.all([this.query(workflowId, anyPlaybookStateQuery), this.reachable(() => executionFacts(this.client, workflowId))]);
-    return state && { ...state, status: (execution && RUN_STATUS[execution.status]) || null, lastResetAt: execution?.lastResetAt ?? null };
+    return state && { ...state, status: (execution && RUN_STATUS[execution.status]) || null, lastResetAt: execution?.lastResetAt ?? null, loyaltyBandTag: execution?.loyaltyBand ?? null };
   }
 
   findRunning(search: RunSearch, offset: number, limit: number): Promise<FoundRun[]> {
@@ -155,7 +155,8 @@ export class TemporalPlaybookEngine implements PlaybookEngine {
       let position = 0;
       for await (const run of this.client.workflow.list({ query: runningRunsQuery(search, this.taskQueue), pageSize: Math.min(offset + limit, 1000) })) {
         if (position++ < offset) continue;
-        found.push({ workflowId: run.workflowId, playbook: run.typedSearchAttributes.get(PlaybookKey) ?? '', customerId: run.typedSearchAttributes.get(CustomerIdKey) ?? '' });
+        const tags = run.typedSearchAttributes;
+        found.push({ workflowId: run.workflowId, playbook: tags.get(PlaybookKey) ?? '', customerId: tags.get(CustomerIdKey) ?? '', loyaltyBand: tags.get(LoyaltyBandKey) ?? null });
         if (found.length === limit) break;
       }
       return found;

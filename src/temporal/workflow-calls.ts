@@ -3,6 +3,7 @@ import { WorkflowNotFoundError, type Client, type WorkflowExecutionDescription, 
 import type { QueryDefinition, SignalDefinition } from '@temporalio/common';
 import { tsToDate } from '@temporalio/common/lib/time.js';
 import type { SteeringFromOutside } from '../services/audit/steering-audit.service.js';
+import { LoyaltyBandKey } from '../../workflows/search-attributes.js';
 
 /** A run's answer to a query; null when no such run exists. */
 export async function queryOrNull<T>(client: Client, workflowId: string, query: QueryDefinition<T>): Promise<T | null> {
@@ -93,11 +94,11 @@ export async function executionStatus(client: Client, workflowId: string): Promi
 }
 
 /** `executionStatus`, and when the run was last reset in the engine (null: never); null when it does not exist. */
-export async function executionFacts(client: Client, workflowId: string): Promise<{ status: WorkflowExecutionStatusName; lastResetAt: Date | null } | null> {
+export async function executionFacts(client: Client, workflowId: string): Promise<{ status: WorkflowExecutionStatusName; lastResetAt: Date | null; loyaltyBand: string | null } | null> {
   const described = await describeOrNull(client, workflowId);
   if (!described) return null;
   const reset = described.raw.workflowExtendedInfo?.lastResetTime;
-  return { status: described.status.name, lastResetAt: reset ? tsToDate(reset) : null };
+  return { status: described.status.name, lastResetAt: reset ? tsToDate(reset) : null, loyaltyBand: described.typedSearchAttributes.get(LoyaltyBandKey) ?? null };
 }
 
 /**

@@ -14,6 +14,8 @@ export interface PlaybookRunState extends PlaybookStateSummary {
   status?: RunStatus | null;
   /** When the run was last reset in the engine (the Temporal UI's Reset), as the engine says; null: never. */
   lastResetAt?: Date | null;
+  /** The engine's word: the run's LoyaltyBand tag, which the runs under way are searched by (see PlaybookRunView.loyaltyBandTag). */
+  loyaltyBandTag?: string | null;
   /** Account review: why its proposal never reached the customer (held back at delivery), from the outbox, not the run. */
   proposalHeldBack?: string | null;
 }

@@ -71,7 +71,7 @@ export class PlaybookRunType {
   @Field(() => Int, { nullable: true, complexity: LIVE_STATE_COMPLEXITY, description: 'Version of the policy the run follows' })
   policyVersion!: number | null;
 
-  @Field(() => String, { nullable: true, complexity: LIVE_STATE_COMPLEXITY, description: 'Fair reminders: the payment-loyalty band the run follows (loyal payers pay no fees)' })
+  @Field(() => String, { nullable: true, complexity: LIVE_STATE_COMPLEXITY, description: `The payment-loyalty band the run is tagged with, which the runningPlaybookRuns filter loyaltyBand matches: fair reminders (loyal payers pay no fees) and fixes (a gesture for some bands) the band they follow, read as they start (a reminder's: null until read); the other playbooks the customer's band when the run started. One of ${RUN_LOYALTY_BANDS.join(', ')} (${UNKNOWN_LOYALTY_BAND}: the customer had no payment-loyalty band then); null while the engine cannot say` })
   loyaltyBand!: string | null;
 
   @Field(() => Int, { nullable: true, complexity: LIVE_STATE_COMPLEXITY, description: 'Fair reminders: reminders the run has written so far (the invoice counts those that went out); one a promise to pay held back before it went out is sent again in the next step\'s place, not counted twice' })
@@ -154,7 +154,8 @@ export class PlaybookRunType {
       outcome: state?.outcome ?? record?.outcome ?? null,
       deadline: state?.deadline && !ended ? new Date(state.deadline) : null,
       policyVersion: state?.policyVersion ?? null,
-      loyaltyBand: fairReminder?.loyaltyBand ?? null,
+      // A reminder's band as its state has it (null until read); another run's tag, which the loyaltyBand filter matches (as the list read it, else as the engine describes the run).
+      loyaltyBand: fairReminder ? fairReminder.loyaltyBand : (view.loyaltyBandTag ?? state?.loyaltyBandTag ?? null),
       remindersSent: fairReminder?.remindersSent ?? null,
       feesChargedMinor: fairReminder?.feesChargedMinor ?? null,
       feesWaivedMinor: fairReminder?.feesWaivedMinor ?? null,
@@ -196,7 +197,7 @@ export class RunningPlaybookRunsFilterInput {
   @Field(() => String, { nullable: true, description: `The customer's churn-risk band when the run started: ${RUN_RISK_BANDS.join(', ')}` })
   riskBand?: string | null;
 
-  @Field(() => String, { nullable: true, description: `Fair reminders and fixes: the payment-loyalty band the run follows: ${RUN_LOYALTY_BANDS.join(', ')} (${UNKNOWN_LOYALTY_BAND}: not read yet, or another playbook)` })
+  @Field(() => String, { nullable: true, description: `The payment-loyalty band the run is tagged with (its loyaltyBand): fair reminders and fixes the band they follow, the other playbooks the customer's band when the run started: ${RUN_LOYALTY_BANDS.join(', ')} (${UNKNOWN_LOYALTY_BAND}: the customer had no payment-loyalty band then)` })
   loyaltyBand?: string | null;
 }
 

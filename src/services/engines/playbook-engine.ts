@@ -49,6 +49,8 @@ export interface FoundRun {
   workflowId: string;
   playbook: string;
   customerId: string;
+  /** Its LoyaltyBand tag (the band it follows, or the customer's when it started). */
+  loyaltyBand: string | null;
 }
 
 /** A run that ended without recording it (none of its code runs at such an end). */

@@ -35,6 +35,12 @@ export interface PlaybookRunView {
   record: PlaybookRun | null;
   /** Live state from the running (or finished) workflow. */
   state: PlaybookRunState | null;
+  /**
+   * The run's LoyaltyBand tag, as the search that listed it read it (runningPlaybookRuns): the band a
+   * reminder or fix follows once it has read it, another playbook's customer's band when it started
+   * (`unknown`: no payment-loyalty band). A run not listed so has it in its state (the engine's word).
+   */
+  loyaltyBandTag?: string | null;
 }
 
 /**
@@ -427,7 +433,7 @@ export class PlaybookService {
     const records = await this.runs.findByWorkflowIds(found.map((run) => run.workflowId));
     // (The one beyond the page only says there is a next page: no state asked for it.)
     const views = await Promise.all(
-      found.map(async ({ workflowId, playbook, customerId }, i) => ({ workflowId, playbook, customerId, record: records.get(workflowId) ?? null, state: i < args.first ? await this.liveStateOrUnknown(workflowId) : null })),
+      found.map(async ({ workflowId, playbook, customerId, loyaltyBand }, i) => ({ workflowId, playbook, customerId, loyaltyBandTag: loyaltyBand, record: records.get(workflowId) ?? null, state: i < args.first ? await this.liveStateOrUnknown(workflowId) : null })),
     );
     return toPage(views, args.first, () => this.engine.countRunning(search), (view) => encodeCursor(tag, [offset + views.indexOf(view) + 1]), offset > 0);
   }
