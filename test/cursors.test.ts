@@ -5,7 +5,7 @@ import {
   ApiKeysDocument,
   AuditEntriesDocument,
   CustomerOrdersDocument,
-  CustomerOverviewPageDocument,
+  CustomerListNestedCursorDocument,
   CustomersDocument,
   CustomerTimelineDocument,
   FixCasesDocument,
@@ -99,9 +99,9 @@ it('refuses the cursor of a list under another filter, where a page would silent
   const ownTimeline = (await stack.gql(CustomerTimelineDocument, { id: customer.id, first: 1 }, Role.Viewer)).data!.customer!.timeline.pageInfo.endCursor;
   expect(reason(await stack.gql(CustomerTimelineDocument, { id: other.id, first: 5, after: ownTimeline }, Role.Viewer))).toBe('INVALID_CURSOR');
   // Under a customers page, a customer's cursor is read for that customer alone: refused for the others on the page.
-  const listed = await stack.gql(CustomerOverviewPageDocument, { first: 5, nested: 5, nestedAfter: ownOrders, filter: { search: 'Filter Case' } }, Role.Viewer);
+  const listed = await stack.gql(CustomerListNestedCursorDocument, { nestedAfter: ownOrders, filter: { search: 'Filter Case' } }, Role.Viewer);
   expect(listed.data!.customers.edges.map((e) => [e.node.id, e.node.orders.edges.length])).toEqual([[customer.id, 3]]);
-  expect(reason(await stack.gql(CustomerOverviewPageDocument, { first: 5, nested: 5, nestedAfter: ownOrders, filter: { search: ' Case' } }, Role.Viewer))).toBe('INVALID_CURSOR');
+  expect(reason(await stack.gql(CustomerListNestedCursorDocument, { nestedAfter: ownOrders, filter: { search: ' Case' } }, Role.Viewer))).toBe('INVALID_CURSOR');
 
   // Movers: a cursor of another score, band or segment (QA 41 F2).
   for (const [ago, band] of [[3_600_000, 'low'], [0, 'high']] as const) {

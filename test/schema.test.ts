@@ -63,3 +63,51 @@ it('maps every custom scalar of the schema to a TypeScript type in codegen.ts, s
   const generated = await readFile('test/__generated__/graphql.ts', 'utf8');
   expect(generated).toMatch(/recordPayment: \{ id: string, amountMinor: number,/);
 });
+
+it('selects id wherever a checked-in document asks for a run, and pages no nested list under a list with one cursor for every row (QA 62 F9)', async () => {
+  const { buildSchema, getNamedType, parse, TypeInfo, visit, visitWithTypeInfo, Kind } = await import('graphql');
+  const { readdir } = await import('node:fs/promises');
+  const schema = buildSchema(await readFile('schema/schema.graphql', 'utf8'));
+  const files = (await readdir('schema/documents')).filter((f) => f.endsWith('.graphql'));
+  const document = parse((await Promise.all(files.map((f) => readFile(`schema/documents/${f}`, 'utf8')))).join('\n'));
+  // Fragments that select id, themselves or through a fragment they spread.
+  const fragments = document.definitions.filter((d) => d.kind === Kind.FRAGMENT_DEFINITION);
+  const fragmentsWithId = new Set<string>();
+  const selectsId = (selections: readonly { kind: string; name: { value: string } }[]) =>
+    selections.some((s) => (s.kind === Kind.FIELD && s.name.value === 'id') || (s.kind === Kind.FRAGMENT_SPREAD && fragmentsWithId.has(s.name.value)));
+  for (let size = -1; size !== fragmentsWithId.size; ) {
+    size = fragmentsWithId.size;
+    for (const f of fragments) if (selectsId(f.selectionSet.selections as never)) fragmentsWithId.add(f.name.value);
+  }
+  const runsWithoutId: string[] = [];
+  const nestedCursors: string[] = [];
+  let operation = '';
+  let listDepth = 0;
+  let rootIsList = false;
+  const typeInfo = new TypeInfo(schema);
+  visit(
+    document,
+    visitWithTypeInfo(typeInfo, {
+      OperationDefinition: { enter: (node) => void (operation = node.name?.value ?? '') },
+      FragmentDefinition: { enter: (node) => void (operation = `fragment ${node.name.value}`) },
+      Field: {
+        enter(node) {
+          const type = typeInfo.getType();
+          if (type && getNamedType(type).name === 'PlaybookRun' && node.selectionSet) {
+            if (!selectsId(node.selectionSet.selections as never)) runsWithoutId.push(`${operation}: ${node.name.value}`);
+          }
+          const after = node.arguments?.find((a) => a.name.value === 'after');
+          // Under a root list (customers, campaigns, ...): its rows' nested lists page on each row's own page.
+          if (typeInfo.getParentType() === schema.getQueryType()) rootIsList = Boolean(type && getNamedType(type).name.endsWith('Connection'));
+          if (after && after.value.kind === Kind.VARIABLE && listDepth > 0 && !operation.endsWith('NestedCursor')) nestedCursors.push(`${operation}: ${node.name.value}`);
+          if (node.name.value === 'edges' && rootIsList) listDepth++;
+        },
+        leave(node) {
+          if (node.name.value === 'edges' && rootIsList) listDepth--;
+        },
+      },
+    }),
+  );
+  expect(runsWithoutId).toEqual([]);
+  expect(nestedCursors).toEqual([]);
+});
