@@ -375,8 +375,8 @@ it('makes a later review, after one has finished, a run of its own: its own ID, 
   expect((await outboxSteps(first)).sort()).toEqual(['2/proposal', '2/proposal-confirmed', 'proposal']);
   const runs = (await stack.gql(CustomerPlaybookRunsDocument, { customerId }, Role.Viewer)).data!.customer!.playbookRuns.edges.map((e) => e.node);
   expect(runs).toEqual([
-    { workflowId: `${first}/2`, playbook: 'AccountReview', status: 'Completed', step: 'done', outcome: 'kept-by-decision' },
-    { workflowId: first, playbook: 'AccountReview', status: 'Completed', step: 'done', outcome: 'kept-by-decision' },
+    { id: `${first}/2`, workflowId: `${first}/2`, playbook: 'AccountReview', invoiceId: null, status: 'Completed', step: 'done', outcome: 'kept-by-decision' },
+    { id: first, workflowId: first, playbook: 'AccountReview', invoiceId: null, status: 'Completed', step: 'done', outcome: 'kept-by-decision' },
   ]);
   // Each run has an identity of its own for client caches: its workflow ID (the later review's is `<first>/2`).
   const ids = (await stack.gql(CustomerPlaybookRunIdsDocument, { customerId }, Role.Viewer)).data!.customer!.playbookRuns.edges.map((e) => e.node.id);

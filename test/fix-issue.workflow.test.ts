@@ -78,10 +78,10 @@ it('opens a fix case with an owner, tells the customer, escalates a missed deadl
   expect(escalated).toMatchObject({ owner: 'team-lead', topic: 'billing-error', policyVersion: 2 });
   // The customer's runs, from PostgreSQL, with each run's live step from Temporal.
   const runs = (await stack.gql(CustomerPlaybookRunsDocument, { customerId }, Role.Viewer)).data!.customer!.playbookRuns.edges.map((e) => e.node);
-  expect(runs).toEqual([{ workflowId, playbook: 'FixIssue', status: 'Running', step: 'awaiting-fix', outcome: null }]);
+  expect(runs).toEqual([{ id: workflowId, workflowId, playbook: 'FixIssue', invoiceId: null, status: 'Running', step: 'awaiting-fix', outcome: null }]);
   // Fields of the live state in the list come from the workflow too, not null from the record.
   const live = (await stack.gql(CustomerPlaybookRunsLiveDocument, { customerId }, Role.Viewer)).data!.customer!.playbookRuns.edges.map((e) => e.node);
-  expect(live).toEqual([{ workflowId, step: expect.any(String), topic: 'billing-error', owner: 'team-lead', escalations: expect.any(Number), deadline: expect.any(String) }]);
+  expect(live).toEqual([{ id: workflowId, workflowId, step: expect.any(String), topic: 'billing-error', owner: 'team-lead', escalations: expect.any(Number), deadline: expect.any(String) }]);
   expect(live[0].escalations!).toBeGreaterThanOrEqual(escalated!.escalations!);
   // The Temporal UI lists what an operator can send the run, and what each does.
   const metadata = await stack.temporal.client.workflow.getHandle(workflowId).query<{ definition: { signalDefinitions: { name: string; description: string }[]; queryDefinitions: { name: string; description: string }[]; updateDefinitions: { name: string }[] } }>('__temporal_workflow_metadata');
@@ -581,7 +581,7 @@ it('is cancelled by an operator with a reason: the run records it, closes its op
   // It reads back as cancelled, at the step it was cancelled at, alone and in the customer's list.
   expect(await state(customerId, 'rude-support')).toMatchObject({ status: 'Cancelled', step: 'awaiting-fix', outcome: 'cancelled', finishedAt: expect.any(String) });
   const runs = (await stack.gql(CustomerPlaybookRunsDocument, { customerId }, Role.Viewer)).data!.customer!.playbookRuns.edges.map((e) => e.node);
-  expect(runs).toEqual([{ workflowId, playbook: 'FixIssue', status: 'Cancelled', step: 'awaiting-fix', outcome: 'cancelled' }]);
+  expect(runs).toEqual([{ id: workflowId, workflowId, playbook: 'FixIssue', invoiceId: null, status: 'Cancelled', step: 'awaiting-fix', outcome: 'cancelled' }]);
   const audit = await sql<{ actor: string; after: { reason: string } }>`select actor, after from audit_entry where action = 'playbook.cancel' and entity_id = ${workflowId}`.execute(stack.orm.em.fork().getKysely());
   expect(audit.rows).toEqual([{ actor: expect.stringMatching(/^operator:/), after: { reason: 'duplicate of a case in the CRM' } }]);
   expect(await cancels()).toBe(1);
