@@ -49,7 +49,11 @@ export class CustomerRescoreService {
              a.revenue_minor, a.margin_minor, a.margined_revenue_minor, a.repeat_spend_minor, a.mean_gap_days, a.gap_sd_days,
              coalesce(a.window_margin_minor, 0)::bigint as window_margin, coalesce(a.window_unmargined_minor, 0)::bigint as window_unmargined,
              (select ${invoiceDays(sql`i`)} from invoice i where i.customer_id = p.id and i.issued_at <= ${asOf}::date and i.cancelled_at is null) as invoices,
-             ${leaveOutInvoiceId ? sql`(select ${invoiceDays(sql`i`)} from invoice i where i.id = ${leaveOutInvoiceId}::uuid and i.customer_id = p.id and i.issued_at <= ${asOf}::date and i.cancelled_at is null)` : sql`'[]'::json`} as left_out,
+             ${
+               leaveOutInvoiceId
+                 ? sql`(select ${invoiceDays(sql`i`)} from invoice i where (i.id = ${leaveOutInvoiceId}::uuid or i.paid_at is null) and i.customer_id = p.id and i.issued_at <= ${asOf}::date and i.cancelled_at is null)`
+                 : sql`'[]'::json`
+             } as left_out,
              ${factsColumns(asOf, this.policy, null)}
         from customer p left join (${purchaseAggregates(asOf, sql`o.customer_id = ${customerId}::uuid`, this.policy)}) a on a.customer_id = p.id
        where p.id = ${customerId}::uuid and p.acquired_at <= ${asOf}::date`.execute(this.db);
@@ -95,10 +99,11 @@ export class CustomerRescoreService {
 
   /**
    * The customer's payment-loyalty band as of today (rescored now); `new` without a score.
-   * `remindedInvoiceId`: the band a reminder about that invoice goes by, which leaves it out:
-   * an invoice that reaches the platform long overdue (imported late, the sweep paused) has
-   * not been chased yet, so it is no sign of how the customer pays and does not cost a loyal
-   * payer the fee-free schedule. The stored score still counts it.
+   * `remindedInvoiceId`: the band a reminder about that invoice goes by, which leaves it out,
+   * and every other invoice still open: the band of the record the customer has settled. An
+   * invoice that reaches the platform long overdue (imported late, the sweep paused) has not
+   * been chased yet, and two or more unpaid at once are one lapse (a card that expired): none
+   * of them costs a loyal payer the fee-free schedule of another. The stored score still counts them.
    */
   async loyaltyBandNow(customerId: string, remindedInvoiceId?: string): Promise<LoyaltyBand> {
     const rescored = await this.rescore(customerId, new Set([ScoreKind.PaymentLoyalty]), remindedInvoiceId);
