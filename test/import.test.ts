@@ -1059,6 +1059,15 @@ it('settles an invoice of amount 0 on the day it was issued: not overdue, not ch
   expect(await em().findOneOrFail(Invoice, { externalRef: 'ZERO-I1' })).toMatchObject({ paidAt: day(60), cancelledAt: null });
   expect(await run('invoices', `invoice_ref,customer_ref,issued_at,due_at,amount,cancelled_at\nZERO-I1,ZERO-1,${day(60)},${day(45)},0,${day(50)}\n`)).toMatchObject({ updated: 1, errorCount: 0 });
   expect(await em().findOneOrFail(Invoice, { externalRef: 'ZERO-I1' })).toMatchObject({ paidAt: null, cancelledAt: day(50) });
+  // Settled again, then raised to 5.00 and cancelled by a file without paid_at: cancelled (review 37 F2: the merge failed on the paid-or-cancelled check);
+  // settled again, then raised by such a file: open again, owing 5.00, not paid on its issue day without a payment (review 37 F3).
+  const zeroAgain = `invoice_ref,customer_ref,issued_at,due_at,amount,paid_at,cancelled_at\nZERO-I1,ZERO-1,${day(60)},${day(45)},0,,\n`;
+  expect(await run('invoices', zeroAgain)).toMatchObject({ updated: 1, errorCount: 0 });
+  expect(await run('invoices', `invoice_ref,customer_ref,issued_at,due_at,amount,cancelled_at\nZERO-I1,ZERO-1,${day(60)},${day(45)},5,${day(50)}\n`)).toMatchObject({ updated: 1, errorCount: 0 });
+  expect(await em().findOneOrFail(Invoice, { externalRef: 'ZERO-I1' })).toMatchObject({ amountMinor: 500, paidAt: null, cancelledAt: day(50) });
+  expect(await run('invoices', zeroAgain)).toMatchObject({ updated: 1, errorCount: 0 });
+  expect(await run('invoices', `invoice_ref,customer_ref,issued_at,due_at,amount\nZERO-I1,ZERO-1,${day(60)},${day(45)},5\n`)).toMatchObject({ updated: 1, errorCount: 0 });
+  expect(await em().findOneOrFail(Invoice, { externalRef: 'ZERO-I1' })).toMatchObject({ amountMinor: 500, paidAt: null, cancelledAt: null });
   // An open invoice credited down to 0 by a file without paid_at is paid on its issue day, and its queued reminder held back.
   await run('invoices', `invoice_ref,customer_ref,issued_at,due_at,amount\nZERO-I2,ZERO-1,${day(30)},${day(16)},25\n`);
   const credited = await em().findOneOrFail(Invoice, { externalRef: 'ZERO-I2' });

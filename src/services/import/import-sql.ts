@@ -564,8 +564,9 @@ export function upsertSql(spec: ImportSpec, header: Set<string>, deriveRefs = tr
             ],
             header,
             'invoice',
-            // A file without paid_at that cancels an invoice of amount 0 takes back its settling on the issue day.
-            !header.has('paid_at') && header.has('cancelled_at') ? 'paid_at = case when excluded.amount_minor = 0 and excluded.cancelled_at is not null then null else invoice.paid_at end' : '',
+            // A file without paid_at that cancels a stored invoice of amount 0, or raises its amount, takes back its settling on the
+            // issue day (its stored payments, if any, then decide: paidByPayments).
+            !header.has('paid_at') ? `paid_at = case when invoice.amount_minor = 0 and (${header.has('cancelled_at') ? 'excluded.cancelled_at is not null or ' : ''}excluded.amount_minor > 0) then null else invoice.paid_at end` : '',
           )} ${notErasedOwner('invoice')}`),
         // An open invoice its stored payments cover is paid, whatever columns the file has (an amount lowered to what was paid, one no longer cancelled).
         paidByPayments('i.paid_at is null'),
