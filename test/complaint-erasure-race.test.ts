@@ -4,7 +4,7 @@ import { Role } from '../src/domain/auth/roles.js';
 import { Complaint, ComplaintSeverity, Customer, PlaybookRun, ScoreSnapshot } from '../src/entities/index.js';
 import { fixIssueWorkflowId } from '../src/domain/playbooks/fix-issue.js';
 import { ImportService } from '../src/services/import/import.service.js';
-import { EraseCustomerDocument, RecordComplaintDocument } from './__generated__/graphql.js';
+import { EraseCustomerDocument, OptOutDocument, RecordComplaintDocument, UpdateCustomerDocument } from './__generated__/graphql.js';
 import { startTestStack, type TestStack } from './support/stack.js';
 
 /**
@@ -103,6 +103,31 @@ it('gives a customer erased while a customers import runs nothing of theirs in t
   const now = await stack.orm.em.fork().find(Customer, { externalRef: 'CRM-ERASE-2' });
   expect(now.map((c) => ({ isNew: c.id !== customer.id, name: c.name, timeZone: c.timeZone, locale: c.locale }))).toEqual([{ isNew: true, name: 'Ida New', timeZone: 'UTC', locale: 'en' }]);
   expect((await stack.orm.em.fork().findOneOrFail(Customer, { id: customer.id })).status).toBe('erased');
+}, 60_000);
+
+it('lets a person edit a customer while an import holds them, as it does until its commit: only an erasure waits for it (review 37 F1)', async () => {
+  const em = stack.orm.em.fork();
+  const customer = em.create(Customer, { name: 'Kai Example', email: 'kai@example.com', acquiredAt: '2024-01-01', externalRef: 'CRM-EDIT-1' });
+  await em.flush();
+  const importing = new pg.Client({ connectionString: stack.config.databaseUrl });
+  await importing.connect();
+  try {
+    await importing.query('begin');
+    await importing.query(`select 1 from customer where external_ref = 'CRM-EDIT-1' for key share`);
+    const edited = await Promise.race([
+      Promise.all([
+        stack.gql(UpdateCustomerDocument, { id: customer.id, input: { name: 'Kai Edited' } }, Role.Operator),
+        stack.gql(OptOutDocument, { customerId: customer.id }, Role.Operator),
+      ]),
+      pause(5_000).then(() => 'waited for the import' as const),
+    ]);
+    expect(edited).not.toBe('waited for the import');
+    for (const answer of edited as Array<{ errors?: unknown }>) expect(answer.errors).toBeUndefined();
+    await importing.query('commit');
+  } finally {
+    await importing.end();
+  }
+  expect(await stack.orm.em.fork().findOneOrFail(Customer, { id: customer.id })).toMatchObject({ name: 'Kai Edited', marketingConsent: false });
 }, 60_000);
 
 it("records the fix a complaint starts as it starts, so an erasure before its first step finds it under way and is refused (QA 46 F1)", async () => {

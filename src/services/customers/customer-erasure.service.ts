@@ -4,7 +4,7 @@ import { retentionReason, type DataRetentionPolicy } from '../../domain/customer
 import { CustomerStatus, type Customer } from '../../entities/index.js';
 import type { AuditService } from '../audit/audit.service.js';
 import { CustomerException, CustomerExceptionCode } from './customer.exception.js';
-import { lockedCustomer } from './customer.service.js';
+import { storedCustomer } from './customer.service.js';
 import { reasonProblem } from '../../domain/text.js';
 import { longestNamePart, redact, redactFullMentions, type Identity } from '../../domain/customers/personal-mentions.js';
 import { MAX_SEGMENT_NAME } from '../segments/segment.service.js';
@@ -79,7 +79,8 @@ export class CustomerErasureService {
     const problem = reasonProblem(why, 'An erasure needs a reason (e.g. the request it answers)');
     if (problem) throw new CustomerException(CustomerExceptionCode.InvalidInput, problem, { field: 'reason' });
     return this.em.transactional(async (em) => {
-      const customer = await lockedCustomer(em, id);
+      // Its reference goes: an import naming the customer comes first or waits (customerLockSql).
+      const customer = await storedCustomer(em, id, { lock: 'reference' });
       const nothing = { customer, complaintTextsCleared: 0, exportsDeleted: 0, queuedMessagesHeldBack: 0, auditEntriesScrubbed: 0 };
       if (customer.status === CustomerStatus.Erased) return nothing;
       // Read before the audit log's contact data goes: a saved search or a reason may name them as they were.

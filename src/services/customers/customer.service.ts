@@ -255,10 +255,14 @@ export class CustomerService {
  * The customer's row, read through `em` (VALIDATION for a malformed ID, NOT_FOUND without one); locked for the rest of the
  * transaction with `lock` (`share`: others may read and share it, but not change it, e.g. erase it, until this commits).
  */
-export async function storedCustomer(em: EntityManager, id: string, options: { lock?: boolean | 'share'; field?: string } = {}): Promise<Customer> {
+export async function storedCustomer(em: EntityManager, id: string, options: { lock?: boolean | 'share' | 'reference'; field?: string } = {}): Promise<Customer> {
   assertCustomerId(id);
-  const lockMode = options.lock === 'share' ? LockMode.PESSIMISTIC_READ : options.lock ? LockMode.PESSIMISTIC_WRITE : undefined;
-  const customer = await em.findOne(Customer, { id }, lockMode ? { lockMode } : {});
+  // `true`: for no key update, which an import holding the customers its file names (for key share) does not wait for, nor it
+  // for this: an edit waits for no import. `reference`: for update, for what takes the customer's reference (an erasure),
+  // which such an import must see come first or wait for.
+  if (options.lock === true) await em.execute(`select 1 from customer where id = ? for no key update`, [id]);
+  const lockMode = options.lock === 'share' ? LockMode.PESSIMISTIC_READ : options.lock === 'reference' ? LockMode.PESSIMISTIC_WRITE : undefined;
+  const customer = await em.findOne(Customer, { id }, lockMode ? { lockMode } : options.lock ? { refresh: true } : {});
   // (`field`: the argument that named the customer, for a form: `id`, or an input's `customerId`.)
   if (!customer) throw new CustomerException(CustomerExceptionCode.NotFound, `No customer with ID ${id}`, { id, field: options.field ?? 'id' });
   return customer;

@@ -1,9 +1,9 @@
-import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { offboardingAnnouncementTemplates } from '../../domain/messages/catalogue.js';
 import { stepMessageKey } from '../../domain/playbooks/run-id.js';
 import { Customer, CustomerStatus, MessageChannel } from '../../entities/index.js';
 import type { AuditService } from '../audit/audit.service.js';
+import { lockedCustomer } from '../customers/customer.service.js';
 import { runPrefixOfKeySql } from '../facts/run-ids.js';
 import { OutboxService } from '../outbox/outbox.service.js';
 
@@ -22,7 +22,7 @@ const OFFBOARDING_WITHDRAWN = 'offboarding-withdrawn: the offboarding was withdr
  * takes it, then the customer).
  */
 export async function withdrawOffboarding(em: EntityManager, audit: AuditService, input: { workflowId: string; customerId: string; by: string; reason: string | null }): Promise<boolean> {
-  const customer = await em.findOne(Customer, { id: input.customerId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+  const customer = await lockedCustomer(em, input.customerId);
   if (customer?.status !== CustomerStatus.Offboarding) return false;
   // Only the offboarding this run began (a status an import set is not the run's to take back).
   const [began] = await em.execute<{ n: number }[]>(

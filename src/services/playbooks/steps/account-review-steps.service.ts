@@ -8,6 +8,7 @@ import { PROPOSAL_ANSWERED, PROPOSAL_DECLINED } from '../../../domain/messages/c
 import { stepMessageKey } from '../../../domain/playbooks/run-id.js';
 import { Customer, CustomerExport, CustomerStatus, MessageChannel, MessagePurpose, Offer, OfferAudience, OutboxMessage, ServiceTier } from '../../../entities/index.js';
 import { customerDocument } from '../../customers/customer-data-export.service.js';
+import { lockedCustomer } from '../../customers/customer.service.js';
 import type { AuditService } from '../../audit/audit.service.js';
 import { OfferService } from '../../offers/offer.service.js';
 import type { ContactStatusService } from '../../outbox/contact-status.service.js';
@@ -98,7 +99,7 @@ export class AccountReviewSteps {
         this.audit.record(em, { actor: `playbook:${input.workflowId}`, action: 'customer.offer-accepted', entityType: 'customer', entityId: input.customerId, after: { offerCode, discountPercent: discountPercent ?? null, workflowId: input.workflowId } });
       }
       if (input.proposal.kind === 'tier-change') {
-        const customer = await em.findOneOrFail(Customer, { id: input.customerId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+        const customer = await lockedCustomer(em, input.customerId);
         const tier = input.proposal.tier as ServiceTier;
         if (customer.serviceTier !== tier) {
           this.audit.record(em, { actor: `playbook:${input.workflowId}`, action: 'customer.service-tier', entityType: 'customer', entityId: customer.id, before: { serviceTier: customer.serviceTier }, after: { serviceTier: tier } });
@@ -142,7 +143,7 @@ export class AccountReviewSteps {
   async startOffboarding(input: { workflowId: string; customerId: string; decision: OffboardingDecision; noticeEndsAt: string }): Promise<OffboardingStart> {
     return this.em.transactional(async (em) => {
       if (!(await runStillRunning(em, input.workflowId))) return 'run-ended';
-      const customer = await em.findOneOrFail(Customer, { id: input.customerId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      const customer = await lockedCustomer(em, input.customerId);
       if ((await lastOffboardingWord(em, customer.id, input.workflowId)) === 'customer.offboarding-withdrawn') return 'withdrawn';
       if (customer.status === CustomerStatus.Active) {
         this.audit.record(em, {
@@ -174,7 +175,7 @@ export class AccountReviewSteps {
   async completeOffboarding(input: { workflowId: string; customerId: string; decision: OffboardingDecision }): Promise<OffboardingCompletion> {
     return this.em.transactional(async (em) => {
       if (!(await runStillRunning(em, input.workflowId))) return 'withdrawn';
-      const customer = await em.findOneOrFail(Customer, { id: input.customerId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      const customer = await lockedCustomer(em, input.customerId);
       // A retry of this step after it committed finds its export: the offboarding is done.
       const completed = (await em.count(CustomerExport, { workflowId: input.workflowId })) > 0;
       if (!completed && !(await offboardingStands(em, customer, input.workflowId))) return 'withdrawn';
