@@ -187,6 +187,23 @@ it('erases a saved search that is a part of the customer\'s address, name or pho
   expect(leftovers).toEqual([]);
 }, 60_000);
 
+it('keeps a segment description within its bounds when a short name in it becomes [erased], so the segment can still be updated (review 37 F4)', async () => {
+  const tag = Math.random().toString(36).slice(2, 8);
+  const e = em();
+  const short = `Li ${tag.slice(0, 3)}`;
+  const customer = e.create(Customer, { name: short, email: `li.${tag}@example.test`, acquiredAt: '2026-01-01' });
+  await e.flush();
+  const description = `${'x'.repeat(1000 - ` ${short}`.length)} ${short}`;
+  const saved = await stack.gql(CreateSegmentDocument, { input: { name: `Full ${tag}`, description, filter: { serviceTier: ['Premium'] } } }, Role.Marketer);
+  expect(saved.errors).toBeUndefined();
+  expect((await stack.gql(EraseCustomerDocument, { id: customer.id, reason: 'Erasure request' }, Role.Admin)).errors).toBeUndefined();
+  const id = saved.data!.createSegment.id;
+  const [row] = (await sql<{ description: string }>`select description from segment where id = ${id}`.execute(stack.orm.em.fork().getKysely())).rows;
+  expect(row.description.length).toBe(1000);
+  expect(row.description).not.toContain(short);
+  expect((await stack.gql(UpdateSegmentDocument, { id, input: { filter: { serviceTier: ['Basic'] } } }, Role.Marketer)).errors).toBeUndefined();
+});
+
 it('erases the full name, e-mail address and phone from segment and campaign names and descriptions (and their audit entries), keeps a first name alone, and keeps segment names unique (QA 60 F3)', async () => {
   const tag = Math.random().toString(36).slice(2, 8);
   const email = `mateo.${tag}@gmx.test`;

@@ -7,7 +7,7 @@ import { CustomerException, CustomerExceptionCode } from './customer.exception.j
 import { storedCustomer } from './customer.service.js';
 import { reasonProblem } from '../../domain/text.js';
 import { longestNamePart, redact, redactFullMentions, type Identity } from '../../domain/customers/personal-mentions.js';
-import { MAX_SEGMENT_NAME } from '../segments/segment.service.js';
+import { MAX_SEGMENT_DESCRIPTION, MAX_SEGMENT_NAME } from '../segments/segment.service.js';
 import { MAX_CAMPAIGN_NAME } from '../../domain/campaigns/campaign.js';
 
 /** What identifies a person, as an SQL array: taken out of the customer row and out of the audit log's before/after. */
@@ -225,7 +225,8 @@ export class CustomerErasureService {
     );
     for (const s of segments) {
       const description = redacted(s.description);
-      if (description !== s.description) await em.execute(`update segment set description = ? where id = ?`, [description, s.id]);
+      // `[erased]` may be longer than what it stands for: the description still fits, as a later updateSegment checks it.
+      if (description !== s.description) await em.execute(`update segment set description = ? where id = ?`, [description && [...description].slice(0, MAX_SEGMENT_DESCRIPTION).join(''), s.id]);
       const name = redacted(s.name)!;
       if (name !== s.name) await renameSegment(em, s.id, name);
     }
