@@ -3,7 +3,8 @@ import { AuditEntry, Customer, MessageChannel, MessagePurpose, OutboxMessage, Pl
 import { Role } from '../src/domain/auth/roles.js';
 import { seconds } from '../src/domain/policies/duration.js';
 import { welcomeCheckWorkflowId } from '../src/domain/playbooks/welcome-check.js';
-import { ConfirmWelcomeDocument, CustomerPlaybookRunsLiveDocument, EraseCustomerDocument, RunningPlaybookRunsDocument, StartWelcomeCheckDocument, WelcomeCheckDocument } from './__generated__/graphql.js';
+import { ConfirmWelcomeDocument, CustomerPlaybookRunsLiveDocument, EraseCustomerDocument, RecordComplaintDocument, RunningPlaybookRunsDocument, StartWelcomeCheckDocument, WelcomeCheckDocument } from './__generated__/graphql.js';
+import { renderMessage } from '../src/domain/messages/templates.js';
 import { createServices } from '../src/services/index.js';
 import { OutboxService } from '../src/services/outbox/outbox.service.js';
 import { WelcomeCheckSteps } from '../src/services/playbooks/steps/welcome-check-steps.service.js';
@@ -140,6 +141,18 @@ it('asks a person to follow up when the policy window passes without confirmatio
   // The follow-up reaches a person: a call task beside the welcome.
   expect(await messages(handle.workflowId)).toEqual([['welcome', 'email'], ['welcome-follow-up', 'call']]);
   await recordHistory(handle.workflowId, 'welcome-check-follow-up-call-steps-settle');
+});
+
+it('names in the follow-up call what the customer complained about during the wait: the call starts there (QA 63 F2)', async () => {
+  const customerId = await newCustomer('Cleo');
+  await stack.gql(StartWelcomeCheckDocument, { customerId }, Role.Operator);
+  const handle = stack.temporal.client.workflow.getHandle(welcomeCheckWorkflowId(customerId));
+  const complained = await stack.gql(RecordComplaintDocument, { input: { customerId, topic: 'app-login', severity: 'Medium', summary: 'Cannot log in since signup' } }, Role.Operator);
+  expect(complained.errors).toBeUndefined();
+  expect(await handle.result()).toBe('follow-up-needed');
+  const task = await stack.orm.em.fork().findOneOrFail(OutboxMessage, { idempotencyKey: `${handle.workflowId}/follow-up` });
+  expect(task.payload).toEqual({ topics: ['app-login'] });
+  expect(renderMessage(task.template, 'Cleo', task.payload, 'en', 'EUR')).toMatchObject({ subject: 'Call Cleo: a complaint since joining, no word on the start', text: expect.stringContaining('complained meanwhile about "app login"') });
 });
 
 it('welcomes newcomers only: a start by hand for a customer of years is refused with the reason', async () => {

@@ -95,10 +95,18 @@ export const templates: Record<string, Template> = {
     subject: 'Welcome: is everything working for you?',
     text: `Hello ${name},\n\nwelcome, and thank you for choosing us. Is everything set up and working as you expected? A short reply is enough; if anything is not right, tell us and a person will sort it out with you.\n\nKind regards`,
   }),
-  'welcome-follow-up': (name) => ({
-    subject: `Call ${name}: no word since joining`,
-    text: `${name} joined recently and has not confirmed that everything works. Please call and ask how the start went, before a small problem makes them leave quietly.`,
-  }),
+  'welcome-follow-up': (name, p) => {
+    const topics = Array.isArray(p.topics) ? p.topics.map((topic) => `"${topicLabel({ topic })}"`).join(', ') : '';
+    return topics
+      ? {
+          subject: `Call ${name}: a complaint since joining, no word on the start`,
+          text: `${name} joined recently, has not confirmed that everything works, and has complained meanwhile about ${topics}. Please call, start with that, and make sure it is being put right, before it makes them leave quietly.`,
+        }
+      : {
+          subject: `Call ${name}: no word since joining`,
+          text: `${name} joined recently and has not confirmed that everything works. Please call and ask how the start went, before a small problem makes them leave quietly.`,
+        };
+  },
   'thank-you-payment': (name) => ({ subject: 'Thank you', text: `Hello ${name},\n\nwe received your payment, thank you, and thank you for your loyalty.\n\nKind regards` }),
 };
 

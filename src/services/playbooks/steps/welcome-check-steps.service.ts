@@ -18,11 +18,19 @@ export class WelcomeCheckSteps {
     });
   }
 
-  /** No confirmation within the wait: a task for a person to call the customer (once per run). */
+  /**
+   * No confirmation within the wait: a task for a person to call the customer (once per run), naming
+   * what they complained about since the welcome check began: the call starts there.
+   */
   async askForFollowUp(input: { workflowId: string; customerId: string }): Promise<void> {
     await this.em.transactional(async (em) => {
       if (!(await runStillRunning(em, input.workflowId))) return;
-      await this.outbox.enqueueStep(em, input, 'follow-up', { channel: MessageChannel.Call, template: 'welcome-follow-up', payload: {} });
+      const complained = await em.execute<{ topic: string }[]>(
+        `select distinct c.topic from complaint c join playbook_run r on r.workflow_id = ? where c.customer_id = ? and c.opened_at >= r.started_at order by c.topic`,
+        [input.workflowId, input.customerId],
+      );
+      const payload = complained.length ? { topics: complained.map((c) => c.topic) } : {};
+      await this.outbox.enqueueStep(em, input, 'follow-up', { channel: MessageChannel.Call, template: 'welcome-follow-up', payload });
     });
   }
 }
