@@ -110,7 +110,8 @@ it('thanks silent loyal customers from the sweep, once a year, with at least the
     select template, purpose, payload from outbox_message where customer_id = ${silent} and template = 'appreciation'`.execute(stack.orm.em.fork().getKysely());
   // The new-customer offer (20%) beats the existing-customer one (10%): the loyal customer gets it too; the 35% one
   // would move them from standard to basic, which is no thank-you.
-  expect(messages.rows).toEqual([{ template: 'appreciation', purpose: 'marketing', payload: { offerCode: 'WELCOME20', discountPercent: 20, matchedNewCustomerOffer: true } }]);
+  // The offer as the customer reads it: its name too (QA 63 F3); this one has no end.
+  expect(messages.rows).toEqual([{ template: 'appreciation', purpose: 'marketing', payload: { offerCode: 'WELCOME20', offerName: 'Welcome', discountPercent: 20, offerValidUntil: null, matchedNewCustomerOffer: true } }]);
   expect(await sweep('playbook-triggers/thanks-2')).toMatchObject({ 'silent-loyal': 0 });
   await recordHistory(appreciationWorkflowId(silent, year), 'appreciation-thanked');
 }, 60_000);

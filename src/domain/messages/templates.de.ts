@@ -8,12 +8,16 @@ import { invoiceDetails, invoiceRef, topicLabel as topicWords, type Writing, typ
 /** The invoice as the customer knows it, with what is open and its due day. */
 const invoice = (p: Payload, write: Writing) => `${invoiceRef(p)}${invoiceDetails(p, write, 'fällig am')}`;
 const fee = (p: Payload, write: Writing) => (Number(p.feeMinor) > 0 ? ` Es fällt eine Mahngebühr von ${write.money(Number(p.feeMinor))} an.` : '');
+type OfferPayload = { kind?: string; tier?: string; offerCode?: string; offerName?: string; discountPercent?: number } | undefined;
+/** Name und Rabatt, wie der Kunde sie liest; der Code zum Nennen (ein älterer Vorschlag hat nur den Code). */
+const offerText = (offer: OfferPayload) => {
+  const discount = offer?.discountPercent ? ` (${offer.discountPercent} % Rabatt)` : '';
+  return offer?.offerName ? `„${offer.offerName}“${discount}, Angebot ${offer.offerCode ?? ''}` : `das Angebot ${offer?.offerCode ?? ''}${discount}`;
+};
 const proposalText = (p: Payload) => {
-  const proposal = p.proposal as { kind?: string; tier?: string; offerCode?: string; offerName?: string; discountPercent?: number } | undefined;
+  const proposal = p.proposal as OfferPayload;
   if (proposal?.kind === 'tier-change') return `unser Service „${proposal.tier}“`;
-  // Name und Rabatt, wie der Kunde sie liest; der Code zum Nennen (ein älterer Vorschlag hat nur den Code).
-  const discount = proposal?.discountPercent ? ` (${proposal.discountPercent} % Rabatt)` : '';
-  return proposal?.offerName ? `„${proposal.offerName}“${discount}, Angebot ${proposal.offerCode ?? ''}` : `das Angebot ${proposal?.offerCode ?? ''}${discount}`;
+  return offerText(proposal);
 };
 /**
  * A complaint topic in German: the fix policy's default topics have their words here; another
@@ -87,9 +91,9 @@ export const germanTemplates: Record<string, Template> = {
     subject: 'Ihre Daten',
     text: `${hello(name)}anbei finden Sie alles, was wir über Sie gespeichert haben, als JSON-Datei (Export ${String(p.exportId ?? '')}). Danke für die gemeinsame Zeit.${regards}`,
   }),
-  appreciation: (name, p) => ({
+  appreciation: (name, p, write) => ({
     subject: 'Danke, dass Sie bei uns sind',
-    text: `${hello(name)}Sie sind seit Jahren bei uns: danke für Ihre Treue.${p.offerCode ? ` Als Dankeschön gehört Ihnen das Angebot ${String(p.offerCode)} (${String(p.discountPercent)} % Rabatt), mindestens so gut wie jedes Angebot, das Neukunden für Ihren jetzigen Tarif bekommen.` : ''}${regards}`,
+    text: `${hello(name)}Sie sind seit Jahren bei uns: danke für Ihre Treue.${p.offerCode ? ` Als Dankeschön gehört Ihnen ${offerText(p as OfferPayload)}${typeof p.offerValidUntil === 'string' ? ` bis zum ${write.day(p.offerValidUntil)}` : ''}, mindestens so gut wie jedes Angebot, das Neukunden für Ihren jetzigen Tarif bekommen.` : ''}${regards}`,
   }),
   welcome: (name) => ({
     subject: 'Willkommen: Funktioniert alles für Sie?',

@@ -23,6 +23,14 @@ describe('message templates', () => {
     expect(renderMessage('issue-acknowledged', 'Greta', { topic: 'delivery-delay' }, 'en', 'EUR').text).toContain('about "delivery delay" more than once');
   });
 
+  it('names a thank-you offer by its name, discount and code, and the day it ends, in the message\'s language (QA 63 F3)', () => {
+    const offer = { offerCode: 'WELCOME30', offerName: '30% off your first three months', discountPercent: 30, offerValidUntil: '2027-01-31' };
+    expect(renderMessage('appreciation', 'Ada', offer, 'en', 'EUR').text).toContain('As a thank-you, 30% off your first three months (30% off), offer WELCOME30 is yours until 31 January 2027, at least as good');
+    expect(renderMessage('appreciation', 'Ada', offer, 'de', 'EUR').text).toContain('Als Dankeschön gehört Ihnen „30% off your first three months“ (30 % Rabatt), Angebot WELCOME30 bis zum 31. Januar 2027, mindestens');
+    // One written before names were recorded: the code and discount, as then.
+    expect(renderMessage('appreciation', 'Ada', { offerCode: 'WELCOME30', discountPercent: 30 }, 'en', 'EUR').text).toContain('As a thank-you, offer WELCOME30 (30% off) is yours, at least');
+  });
+
   it("names the invoice by the company's number, with what is open and its due day, in the message's language", () => {
     const named = { invoiceId: 'abcdef12-0000', invoiceNumber: 'INV-2027-0042', openMinor: 7_500, dueAt: '2027-01-31', currency: 'EUR' };
     expect(renderMessage('reminder-standard-1', 'Bob', named, 'en', 'EUR').text).toContain('invoice INV-2027-0042 (€75.00, due 31 January 2027) is overdue');

@@ -87,9 +87,9 @@ export const templates: Record<string, Template> = {
     subject: 'Your data',
     text: `Hello ${name},\n\nattached is everything we stored about you, as a JSON file (export ${String(p.exportId ?? '')}). Thank you for the time with us.\n\nKind regards`,
   }),
-  appreciation: (name, p) => ({
+  appreciation: (name, p, write) => ({
     subject: 'Thank you for being with us',
-    text: `Hello ${name},\n\nyou have been with us for years: thank you for your loyalty.${p.offerCode ? ` As a thank-you, offer ${String(p.offerCode)} (${String(p.discountPercent)}% off) is yours, at least as good as any offer new customers get on your current service.` : ''}\n\nKind regards`,
+    text: `Hello ${name},\n\nyou have been with us for years: thank you for your loyalty.${p.offerCode ? ` As a thank-you, ${offerText(p as ProposalPayload)} is yours${typeof p.offerValidUntil === 'string' ? ` until ${write.day(p.offerValidUntil)}` : ''}, at least as good as any offer new customers get on your current service.` : ''}\n\nKind regards`,
   }),
   welcome: (name) => ({
     subject: 'Welcome: is everything working for you?',

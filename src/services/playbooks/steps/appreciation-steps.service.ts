@@ -4,7 +4,7 @@ import { writeWhenItGoes } from '../../../domain/guards/contact-guard.js';
 import { INVOICE_OVERDUE, NOT_LOYAL, type AppreciationPolicy, type ThankYou } from '../../../domain/playbooks/appreciation.js';
 import { LOSS_MAKING } from '../../../domain/scoring/profitability.js';
 import { ScoreKind } from '../../../domain/scoring/score-kind.js';
-import { MessageChannel, MessagePurpose, type ServiceTier } from '../../../entities/index.js';
+import { MessageChannel, MessagePurpose, Offer, type ServiceTier } from '../../../entities/index.js';
 import { OfferService } from '../../offers/offer.service.js';
 import type { ContactStatusService } from '../../outbox/contact-status.service.js';
 import type { OutboxService } from '../../outbox/outbox.service.js';
@@ -73,7 +73,15 @@ export class AppreciationSteps {
       if (facts.thanked_at) return heldBack('thanked-recently', `another thank-you was written on ${new Date(facts.thanked_at).toISOString().slice(0, 10)}`);
       // A thank-you keeps the customer's service: an offer that moves them to another tier is not one.
       const { best, matchedNewCustomerOffer } = await new OfferService(em).bestForExistingCustomer(new Date().toISOString().slice(0, 10), serviceTier);
-      const payload = { offerCode: best?.code ?? null, discountPercent: best?.discountPercent ?? null, matchedNewCustomerOffer: matchedNewCustomerOffer !== null };
+      // Named as the customer reads an offer (its name, and the day it ends), as an account review's proposal is.
+      const offer = best ? await em.findOne(Offer, { code: best.code }, { fields: ['name', 'validUntil'] }) : null;
+      const payload = {
+        offerCode: best?.code ?? null,
+        offerName: offer?.name ?? null,
+        discountPercent: best?.discountPercent ?? null,
+        offerValidUntil: offer?.validUntil ?? null,
+        matchedNewCustomerOffer: matchedNewCustomerOffer !== null,
+      };
       return thankYou(await this.outbox.enqueueStepOnce(em, input, 'thank-you', { channel: MessageChannel.Email, purpose: MessagePurpose.Marketing, template: 'appreciation', payload }));
     });
   }
