@@ -78,9 +78,11 @@ it('an account review cancelled during the offboarding notice sets the customer 
   // Told that the notice no longer stands: not held back with the run's queued messages as its cancel is recorded.
   const withdrawn = await eventually(() => message('offboarding-withdrawn'), (m) => Boolean(m?.sentAt), 30_000);
   expect(withdrawn).toMatchObject({ template: 'offboarding-withdrawn', suppressedAt: null });
-  // It names the day the notice named: the customer's own (UTC here), written with the notice (QA 51 F3).
+  // It names the day the notice named: the customer's own (where it is midday: near midnight in UTC another day than UTC's), written with the notice (QA 51 F3).
   const { noticeEndsAt } = (await message('notice'))!.payload as { noticeEndsAt: string };
-  expect(withdrawn!.payload).toEqual({ noticeEndsAt, noticeEndsOn: noticeEndsAt.slice(0, 10) });
+  const { timeZone } = await stack.orm.em.fork().findOneOrFail(Customer, { id: customerId });
+  const customersDay = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date(noticeEndsAt));
+  expect(withdrawn!.payload).toEqual({ noticeEndsAt, noticeEndsOn: customersDay });
   // Once only: the customer is no longer offboarding by this run.
   expect(await withdrawOffboardingOnCancel(stack.orm.em.fork(), new AuditService(), { workflowId, customerId })).toBe(false);
   expect(await withdrawals(customerId)).toHaveLength(1);
