@@ -102,8 +102,12 @@ it('takes over the servers of a start that was killed, and stops them at its end
   expect([await isPortOpen(pgPort), await isPortOpen(temporalPort)]).toEqual([false, false]);
   expect([existsSync(path.join(dir, 'postgres.owner.json')), existsSync(path.join(dir, 'temporal.owner.json'))]).toEqual([false, false]);
 
-  // Stopped cleanly: the next start starts them again, as its own.
-  const [pgNext, temporalNext] = await startAgain();
+  // Stopped cleanly: the next start starts them again, as its own (on ports free now: one just given up may be taken at
+  // once by another process's outgoing connection, as any port of that range may).
+  const [pgNext, temporalNext] = await Promise.all([
+    startEmbeddedPostgres({ dataDir: path.join(dir, 'postgres'), port: await freePort(), database: 'retention', handleSignals: false, ownerFile: path.join(dir, 'postgres.owner.json') }),
+    startTemporalDevServer(temporalOf(await freePort(), await freePort())),
+  ]);
   try {
     expect([pgNext.startedHere, temporalNext.startedHere]).toEqual([true, true]);
     expect((await owned('postgres')).owner).toBe(process.pid);
