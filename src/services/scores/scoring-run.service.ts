@@ -223,6 +223,9 @@ export class ScoringRunService {
   private async finish(runId: string, status: ScoringRunStatus): Promise<ScoringRun> {
     await this.em.transactional(async (em) => {
       const db = em.getKysely();
+      // The run's row first, in a statement of its own: it waits for a page being written (which holds it for share), and
+      // the sums below, read by the next statement, count that page too (read in the same statement, they missed it).
+      await sql`select 1 from scoring_run where id = ${runId} for update`.execute(db);
       await sql`update scoring_run r set status = ${status}::scoring_run_status, finished_at = now(), scored_customers = s.customers, snapshots = s.snapshots
                 from (select coalesce(sum(customers), 0)::int as customers, coalesce(sum(snapshots), 0)::int as snapshots from scoring_page where run_id = ${runId}) s
                 where r.id = ${runId} and r.status = 'running'`.execute(db);
