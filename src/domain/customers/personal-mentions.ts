@@ -78,9 +78,25 @@ export function redactFullMentions(text: string, who: Identity): string {
 function redactContacts(text: string, who: Identity): string {
   let out = text;
   for (const email of who.emails.map((e) => e.trim()).filter(Boolean)) out = out.replace(new RegExp(escapeRegExp(email), 'gi'), ERASED_MENTION);
-  const phones = who.phones.map((p) => p.replace(/\D/g, '')).filter((d) => d.length >= PHONE_DIGITS);
+  const phones = phoneDigits(who);
   if (phones.length) out = out.replace(DIGIT_RUN, (run) => phones.reduce((text, phone) => redactPhone(text, phone), run));
   return out;
+}
+
+/** The digits of each of their phone numbers long enough to be told apart (PHONE_DIGITS or more). */
+const phoneDigits = (who: Identity) => who.phones.map((p) => p.replace(/\D/g, '')).filter((d) => d.length >= PHONE_DIGITS);
+
+/**
+ * What a text naming the customer in full (`redactFullMentions`) holds for sure, for a cheap first
+ * look in the database: the longest part of each name (folded), their e-mail addresses (lower
+ * case), the last PHONE_DIGITS digits of their phones. Each without repeats.
+ */
+export function fullMentionNeedles(who: Identity): { nameParts: string[]; emails: string[]; phoneTails: string[] } {
+  return {
+    nameParts: [...new Set(who.names.map(longestNamePart).filter((p): p is string => p !== null))],
+    emails: [...new Set(who.emails.map((e) => e.trim().toLowerCase()).filter(Boolean))],
+    phoneTails: [...new Set(phoneDigits(who).map((d) => d.slice(-PHONE_DIGITS)))],
+  };
 }
 
 /** A part of a name: a word, split at hyphens (O'Brien is one part, Yilmaz-Oberholzer two). */

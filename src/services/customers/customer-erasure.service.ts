@@ -6,7 +6,7 @@ import type { AuditService } from '../audit/audit.service.js';
 import { CustomerException, CustomerExceptionCode } from './customer.exception.js';
 import { storedCustomer } from './customer.service.js';
 import { reasonProblem } from '../../domain/text.js';
-import { longestNamePart, redact, redactFullMentions, type Identity } from '../../domain/customers/personal-mentions.js';
+import { fullMentionNeedles, redact, redactFullMentions, type Identity } from '../../domain/customers/personal-mentions.js';
 import { MAX_SEGMENT_DESCRIPTION, MAX_SEGMENT_NAME } from '../segments/segment.service.js';
 import { MAX_CAMPAIGN_NAME } from '../../domain/campaigns/campaign.js';
 
@@ -212,11 +212,8 @@ export class CustomerErasureService {
    * are read (`MENTIONS`). Answers how many audit entries it changed.
    */
   private async eraseFullMentions(em: EntityManager, who: Identity): Promise<number> {
-    const needles = [
-      JSON.stringify([...new Set(who.names.map(longestNamePart).filter((p): p is string => p !== null))]),
-      JSON.stringify([...new Set(who.emails.map((e) => e.trim().toLowerCase()).filter(Boolean))]),
-      JSON.stringify([...new Set(who.phones.map((p) => p.replace(/\D/g, '')).filter((d) => d.length >= PHONE_DIGITS).map((d) => d.slice(-PHONE_DIGITS)))]),
-    ];
+    const { nameParts, emails, phoneTails } = fullMentionNeedles(who);
+    const needles = [JSON.stringify(nameParts), JSON.stringify(emails), JSON.stringify(phoneTails)];
     const redacted = (text: string | null | undefined) => (typeof text === 'string' ? redactFullMentions(text, who) : text);
 
     const segments = await em.execute<{ id: string; name: string; description: string | null }[]>(
@@ -301,9 +298,6 @@ async function identity(em: EntityManager, customer: Customer): Promise<Identity
   return { names: distinct(customer.name, history.names), emails: distinct(customer.email, history.emails), phones: distinct(customer.phone, history.phones) };
 }
 
-/** A phone number is looked for by its last digits (as `redact` compares them). */
-const PHONE_DIGITS = 7;
-
 /** Every combining mark (what `folded` in personal-mentions.ts drops after NFD), as a PostgreSQL bracket expression (made when first needed). */
 let combiningMarks: string | undefined;
 const COMBINING_MARKS = () => (combiningMarks ??= marks());
@@ -324,7 +318,7 @@ function marks(): string {
 const FOLDED = (text: string) =>
   `replace(replace(replace(replace(translate(lower(regexp_replace(normalize(${text}, nfd), '${COMBINING_MARKS()}', '', 'g') collate "und-x-icu"), 'łøđðıħŀ’‘', 'loddihl'''''), 'ß', 'ss'), 'æ', 'ae'), 'œ', 'oe'), 'þ', 'th')`;
 
-/** What a text that names the customer in full holds for sure, as the `n` CTE of MENTIONS: the longest part of each name (folded), their e-mail addresses (lower case), the last digits of their phones. */
+/** `fullMentionNeedles` as the `n` CTE of MENTIONS (bound in that order). */
 const NEEDLES = `with n as (select array(select jsonb_array_elements_text(?::jsonb)) as parts, array(select jsonb_array_elements_text(?::jsonb)) as emails, array(select jsonb_array_elements_text(?::jsonb)) as phones)`;
 
 /** Whether a text (SQL expression) may name the customer of NEEDLES in full: a cheap first look, `redactFullMentions` decides. */
