@@ -25,6 +25,14 @@ export function changedFields(before: Record<string, unknown>, after: Record<str
  * The audit log. `record` only stages the entry on the given EntityManager, so it
  * is written in the same transaction (flush) as the change it describes.
  */
+/**
+ * SQL: the audit entry `alias` about `entityId` (an SQL expression) of `entityType` was written after its
+ * last reset in the engine was recorded (`resetAction`), or it was never reset: a reset makes a run run
+ * again, so what was done once to it before (a cancel) can be done again.
+ */
+export const writtenSinceLastReset = (alias: string, entityType: AuditedEntityType, entityId: string, resetAction: string) =>
+  `${alias}.at > coalesce((select max(x.at) from audit_entry x where x.entity_type = '${entityType}' and x.entity_id = ${entityId} and x.action = '${resetAction}'), '-infinity')`;
+
 export class AuditService {
   record(em: EntityManager, entry: AuditRecord): AuditEntry {
     return em.create(AuditEntry, {

@@ -18,7 +18,7 @@ import { persistentTopics } from '../facts/current-complaints.js';
 import type { PersistentIssuePolicy } from '../../domain/scoring/persistent-issue.js';
 import type { PaymentLoyaltyPolicy } from '../../domain/scoring/payment-loyalty.js';
 import { onTimeVerdictSql } from '../facts/invoice-facts.js';
-import { changedFields, type AuditService } from '../audit/audit.service.js';
+import { changedFields, writtenSinceLastReset, type AuditService } from '../audit/audit.service.js';
 import type { Page, PageArgs } from '../common/pagination.js';
 import { keysetPage } from '../common/keyset-page.js';
 import { ChildPager } from '../common/child-pages.js';
@@ -468,7 +468,7 @@ export class CampaignService {
         where c.status = 'cancelled' and c.finished_at > now() - make_interval(days => ?)
           and not exists (select 1 from audit_entry a where a.entity_type = 'campaign' and a.entity_id = c.id::text
                             and (a.action in ('campaign.cancel', 'campaign.cancel-in-engine', 'campaign.ended-in-engine') or (a.action = 'campaign.signal-in-engine' and a.after ->> 'signal' = 'cancel'))
-                            and a.at > coalesce((select max(r.at) from audit_entry r where r.entity_type = 'campaign' and r.entity_id = c.id::text and r.action = 'campaign.reset-in-engine'), '-infinity'))`,
+                            and ${writtenSinceLastReset('a', 'campaign', 'c.id::text', 'campaign.reset-in-engine')})`,
       [withinDays],
     );
     const audited: string[] = [];

@@ -14,7 +14,7 @@ import { AuditEntry, Customer, FixCase, FixCaseStatus, OutboxMessage, PlaybookRu
 import { latestOccurrence, occurrenceOf } from '../../domain/playbooks/occurrence.js';
 import { CANCELLED_OUTCOME, RUN_CANCELLED, RUN_ENDED, heldBackByRunStop, runEndedInEngine, type EndedInEngine } from '../../domain/playbooks/run-status.js';
 import { offboardingAnnouncementTemplates, PROMISED_TO_PAY, proposalAnsweredBeforeItWent, runEndTemplates, untilPaidTemplates, untilRunEndsTemplates } from '../../domain/messages/catalogue.js';
-import type { AuditService } from '../audit/audit.service.js';
+import { writtenSinceLastReset, type AuditService } from '../audit/audit.service.js';
 import { ChildPager } from '../common/child-pages.js';
 import type { Page, PageArgs } from '../common/pagination.js';
 import type { HowReset, LaunchedRun, StartedRun } from '../engines/playbook-engine.js';
@@ -65,13 +65,8 @@ export type PlaybookAction = 'playbook.start' | 'playbook.confirm-welcome' | 'pl
  */
 const RECORDED_BEFORE_START_MS = 60_000;
 
-/**
- * SQL: the audit entry `alias` about run `workflowId` (an SQL expression) was written after the
- * run's last reset was recorded (or the run was never reset): a reset makes the run run again,
- * so what was done once to it before (a cancel) can be done again.
- */
-const SINCE_LAST_RESET = (alias: string, workflowId: string) =>
-  `${alias}.at > coalesce((select max(x.at) from audit_entry x where x.entity_type = 'playbook_run' and x.entity_id = ${workflowId} and x.action = 'playbook.reset-in-engine'), '-infinity')`;
+/** SQL: the audit entry `alias` about run `workflowId` (an SQL expression) was written after the run's last reset (`writtenSinceLastReset`). */
+const SINCE_LAST_RESET = (alias: string, workflowId: string) => writtenSinceLastReset(alias, 'playbook_run', workflowId, 'playbook.reset-in-engine');
 
 /** How far the worker's clock (a message's creation, a tier change) and the engine's (the point a run was reset to) may be apart. */
 const CLOCK_LEEWAY_MS = 1_000;
