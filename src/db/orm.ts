@@ -5,14 +5,16 @@ import { allEntities } from '../entities/index.js';
 import { migrationsList } from '../../migrations/index.js';
 import type { Logger } from '../logger.js';
 import { isDatabaseUnreachable } from './unreachable.js';
+import { DATABASE_SESSION_OPTIONS } from './session.js';
 
 export type Orm = MikroORM;
 
 /**
- * TCP keepalive (pg's pool): a connection the database end dropped without a word is found dead in minutes,
- * instead of leaving a query waiting for an answer that never comes, with its connection, for good.
+ * Every connection's settings (pg's pool). TCP keepalive: a connection the database end dropped without a
+ * word is found dead in minutes, instead of leaving a query waiting for an answer that never comes, with
+ * its connection, for good. The session's time zone is UTC (`DATABASE_SESSION_OPTIONS`).
  */
-const KEEPALIVE = { keepAlive: true, keepAliveInitialDelayMillis: 10_000 };
+const CONNECTION = { keepAlive: true, keepAliveInitialDelayMillis: 10_000, options: DATABASE_SESSION_OPTIONS };
 
 /**
  * How long the API waits for PostgreSQL: to connect; for a statement, which PostgreSQL itself
@@ -35,7 +37,7 @@ const apiDatabaseDeadlines: DatabaseDeadlines = { connectionTimeoutMillis: 10_00
 
 /** The API's pool options: keepalive and the deadlines. */
 export function apiOrmOptions(deadlines: DatabaseDeadlines = apiDatabaseDeadlines): Partial<Options> {
-  return { driverOptions: { ...KEEPALIVE, ...deadlines } };
+  return { driverOptions: { ...CONNECTION, ...deadlines } };
 }
 
 function ormConfig(databaseUrl: string, overrides: Partial<Options> = {}): Options {
@@ -47,7 +49,7 @@ function ormConfig(databaseUrl: string, overrides: Partial<Options> = {}): Optio
     // Batches Ref.load() / Collection.load() of nested GraphQL fields into one query per level.
     dataloader: DataloaderType.ALL,
     pool: { min: 0, max: 10 },
-    driverOptions: KEEPALIVE,
+    driverOptions: CONNECTION,
     migrations: {
       tableName: 'mikro_orm_migrations',
       path: 'migrations',
