@@ -5,6 +5,8 @@ import { SMTPServer } from 'smtp-server';
 import { Role } from '../src/domain/auth/roles.js';
 import { Customer, MessageChannel, MessagePurpose, OutboxMessage } from '../src/entities/index.js';
 import { SmtpSender } from '../src/services/outbox/channels/smtp-sender.js';
+import { mayMentionInFull } from '../src/services/customers/customer-erasure.service.js';
+import { redactFullMentions, type Identity } from '../src/domain/customers/personal-mentions.js';
 import { DeliveryService } from '../src/services/outbox/delivery.service.js';
 import { CreateCampaignDocument, CreateSegmentDocument, CustomerMessagesDocument, EraseCustomerDocument, RetryMessageDocument, UpdateCampaignDocument, UpdateSegmentDocument } from './__generated__/graphql.js';
 import { startTestStack, type TestStack } from './support/stack.js';
@@ -262,4 +264,48 @@ it('erases the full name, e-mail address and phone from segment and campaign nam
     }
   }
   expect(leftovers).toEqual([]);
+}, 60_000);
+
+it('reads every text redactFullMentions changes as perhaps naming the customer in its first look in the database, whatever the script, case, accents or apostrophes (review 37 F5)', async () => {
+  const people: Identity[] = [
+    { names: ['Νίκος Παπαδόπουλος', 'Αλέξης Σοφός'], emails: ['nikos@example.gr'], phones: ['+30 21 0123 4567'] },
+    { names: ['Mateo Yilmaz-Oberholzer'], emails: ['Mateo.Private@GMX.de'], phones: [] },
+    { names: ['Zoë Łukasiewicz-Groß', 'Ægir Þórsson'], emails: [], phones: [] },
+    { names: ['Seán O’Brien', 'İlkay Işık', 'Đorđe Ħaġar'], emails: [], phones: [] },
+  ];
+  const spellings = (name: string) => {
+    const plain = name.normalize('NFD').replace(/\p{M}/gu, '');
+    return [...new Set([name, name.toUpperCase(), name.toLowerCase(), name.normalize('NFD'), plain, plain.toUpperCase(), name.replace(/-/g, ' '), name.replace(/ /g, '-').toUpperCase()])];
+  };
+  const around = (v: string) => [v, `for ${v}'s renewal`, `${v}'S renewal`, `${v}’S`, `${v}'s'`, `VIP ${v}.`, `(${v})`, `${v}-team`, `${v}'x ${v}`];
+  const misses: string[] = [];
+  let changed = 0;
+  for (const who of people) {
+    const texts = [...who.names.flatMap(spellings).flatMap(around), ...who.emails.flatMap((e) => [`for ${e.toUpperCase()}`, `${e}'s`]), ...who.phones.map((p) => `call ${p}`)];
+    const found = await mayMentionInFull(em(), who, texts);
+    texts.forEach((text, i) => {
+      if (redactFullMentions(text, who) === text) return;
+      changed++;
+      if (!found[i]) misses.push(text);
+    });
+  }
+  expect(changed).toBeGreaterThan(100);
+  expect(misses).toEqual([]);
+});
+
+it("erases a Greek name written in capitals before an apostrophe from a segment's name (review 37 F5, R3)", async () => {
+  const tag = Math.random().toString(36).slice(2, 8);
+  const e = em();
+  const customer = e.create(Customer, { name: 'Νίκος Παπαδόπουλος', email: `nikos.${tag}@example.com`, acquiredAt: '2024-01-01' });
+  await e.flush();
+  const segment = async (name: string) => {
+    const saved = await stack.gql(CreateSegmentDocument, { input: { name, filter: { serviceTier: ['Premium'] } } }, Role.Marketer);
+    expect(saved.errors).toBeUndefined();
+    return saved.data!.createSegment.id;
+  };
+  const possessive = await segment(`ΝΙΚΟΣ ΠΑΠΑΔΟΠΟΥΛΟΣ'S renewal ${tag}`);
+  const plain = await segment(`ΝΙΚΟΣ ΠΑΠΑΔΟΠΟΥΛΟΣ renewal ${tag}`);
+  expect((await stack.gql(EraseCustomerDocument, { id: customer.id, reason: 'Art. 17' }, Role.Admin)).errors).toBeUndefined();
+  const { rows } = await sql<{ id: string; name: string }>`select id::text, name from segment where id in (${possessive}, ${plain})`.execute(stack.orm.em.fork().getKysely());
+  expect(Object.fromEntries(rows.map((r) => [r.id, r.name]))).toEqual({ [possessive]: `[erased]'S renewal ${tag}`, [plain]: `[erased] renewal ${tag}` });
 }, 60_000);

@@ -147,14 +147,19 @@ function redactPhone(run: string, phone: string): string {
 /** Letters that are no letter with an accent, as they are written without them (Łukasz as Lukasz, Straße as Strasse). */
 const PLAIN: Record<string, string> = { ł: 'l', ø: 'o', æ: 'ae', œ: 'oe', ß: 'ss', đ: 'd', ð: 'd', þ: 'th', ı: 'i', ħ: 'h', ŀ: 'l' };
 
-/** A word as compared: lower case, without accents, one kind of apostrophe. */
+/**
+ * A word as compared: lower case, without accents, one kind of apostrophe, one kind of sigma (a
+ * final ς is σ: lower-casing picks one by what follows, which differs between a part folded alone
+ * and the whole text the database folds, "ΠΑΠΑΔΟΠΟΥΛΟΣ'S" giving σ there).
+ */
 function folded(word: string): string {
   return word
     .normalize('NFD')
     .replace(/\p{M}/gu, '')
     .toLocaleLowerCase('und')
     .replace(/[łøæœßđðþıħŀ]/g, (c) => PLAIN[c])
-    .replace(/[’‘]/g, "'");
+    .replace(/[’‘]/g, "'")
+    .replace(/ς/g, 'σ');
 }
 
 /** A word and its parts (split at hyphens and apostrophes), folded; parts of one letter are no name. */

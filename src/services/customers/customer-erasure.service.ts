@@ -212,8 +212,7 @@ export class CustomerErasureService {
    * are read (`MENTIONS`). Answers how many audit entries it changed.
    */
   private async eraseFullMentions(em: EntityManager, who: Identity): Promise<number> {
-    const { nameParts, emails, phoneTails } = fullMentionNeedles(who);
-    const needles = [JSON.stringify(nameParts), JSON.stringify(emails), JSON.stringify(phoneTails)];
+    const needles = needlesOf(who);
     const redacted = (text: string | null | undefined) => (typeof text === 'string' ? redactFullMentions(text, who) : text);
 
     const segments = await em.execute<{ id: string; name: string; description: string | null }[]>(
@@ -314,9 +313,9 @@ function marks(): string {
   return `[${ranges.join('')}]`;
 }
 
-/** A text (SQL expression) folded as `folded` in personal-mentions.ts folds a word: lower case, without accents, one kind of apostrophe. */
+/** A text (SQL expression) folded as `folded` in personal-mentions.ts folds a word: lower case, without accents, one kind of apostrophe, one kind of sigma. */
 const FOLDED = (text: string) =>
-  `replace(replace(replace(replace(translate(lower(regexp_replace(normalize(${text}, nfd), '${COMBINING_MARKS()}', '', 'g') collate "und-x-icu"), 'łøđðıħŀ’‘', 'loddihl'''''), 'ß', 'ss'), 'æ', 'ae'), 'œ', 'oe'), 'þ', 'th')`;
+  `replace(replace(replace(replace(translate(lower(regexp_replace(normalize(${text}, nfd), '${COMBINING_MARKS()}', '', 'g') collate "und-x-icu"), 'łøđðıħŀ’‘ς', 'loddihl''''σ'), 'ß', 'ss'), 'æ', 'ae'), 'œ', 'oe'), 'þ', 'th')`;
 
 /** `fullMentionNeedles` as the `n` CTE of MENTIONS (bound in that order). */
 const NEEDLES = `with n as (select array(select jsonb_array_elements_text(?::jsonb)) as parts, array(select jsonb_array_elements_text(?::jsonb)) as emails, array(select jsonb_array_elements_text(?::jsonb)) as phones)`;
@@ -326,6 +325,25 @@ const MENTIONS = (text: string) =>
   `(exists (select 1 from unnest(n.parts) p where position(p in ${FOLDED(text)}) > 0)
     or exists (select 1 from unnest(n.emails) e where position(e in lower(${text} collate "und-x-icu")) > 0)
     or exists (select 1 from unnest(n.phones) d where position(d in regexp_replace(${text}, '\\D', '', 'g')) > 0))`;
+
+/** The parameters of NEEDLES for `who`. */
+function needlesOf(who: Identity): string[] {
+  const { nameParts, emails, phoneTails } = fullMentionNeedles(who);
+  return [JSON.stringify(nameParts), JSON.stringify(emails), JSON.stringify(phoneTails)];
+}
+
+/**
+ * Which of `texts` the erasure's first look in the database (MENTIONS) reads as perhaps naming `who`
+ * in full, in order: every text `redactFullMentions` changes must be among them, or the erasure
+ * leaves it as it is (a test holds the two to each other).
+ */
+export async function mayMentionInFull(em: EntityManager, who: Identity, texts: readonly string[]): Promise<boolean[]> {
+  const rows = await em.execute<{ found: boolean }[]>(
+    `${NEEDLES} select ${MENTIONS('t.text')} as found from n, jsonb_array_elements_text(?::jsonb) with ordinality t(text, i) order by t.i`,
+    [...needlesOf(who), JSON.stringify(texts)],
+  );
+  return rows.map((r) => r.found);
+}
 
 /**
  * Gives the segment its name without the customer's, unique whatever its case: as it is, or with
