@@ -3,7 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { sql } from 'kysely';
 import { SMTPServer } from 'smtp-server';
 import { Role } from '../src/domain/auth/roles.js';
-import { Customer, MessageChannel, MessagePurpose, OutboxMessage } from '../src/entities/index.js';
+import { AuditEntry, Campaign, CampaignGroup, CampaignMember, Customer, CustomerExport, MessageChannel, MessagePurpose, OutboxMessage } from '../src/entities/index.js';
+import { customerDocument } from '../src/services/customers/customer-data-export.service.js';
 import { SmtpSender } from '../src/services/outbox/channels/smtp-sender.js';
 import { mayMentionInFull } from '../src/services/customers/customer-erasure.service.js';
 import { redactFullMentions, type Identity } from '../src/domain/customers/personal-mentions.js';
@@ -308,4 +309,47 @@ it("erases a Greek name written in capitals before an apostrophe from a segment'
   expect((await stack.gql(EraseCustomerDocument, { id: customer.id, reason: 'Art. 17' }, Role.Admin)).errors).toBeUndefined();
   const { rows } = await sql<{ id: string; name: string }>`select id::text, name from segment where id in (${possessive}, ${plain})`.execute(stack.orm.em.fork().getKysely());
   expect(Object.fromEntries(rows.map((r) => [r.id, r.name]))).toEqual({ [possessive]: `[erased]'S renewal ${tag}`, [plain]: `[erased] renewal ${tag}` });
+}, 60_000);
+
+it("erases a full mention from the campaign names other customers' stored data exports copied, and from the reasons typed in the Temporal UI in a campaign's audit entries (review 37 F6)", async () => {
+  const tag = Math.random().toString(36).slice(2, 8);
+  const e = em();
+  const rosa = e.create(Customer, { name: 'Rosa Delgado-Ruiz', email: `rosa.${tag}@example.test`, acquiredAt: '2026-01-01' });
+  const tom = e.create(Customer, { name: `Tom Berg ${tag}`, email: `tom.${tag}@example.test`, acquiredAt: '2026-01-01' });
+  const named = e.create(Campaign, { name: `Thanks Rosa Delgado-Ruiz ${tag}`, playbook: 'appreciation', segment: {}, createdBy: 'marketer:test' });
+  const firstNameOnly = e.create(Campaign, { name: `Autumn for Rosa ${tag}`, playbook: 'appreciation', segment: {}, createdBy: 'marketer:test' });
+  e.create(CampaignMember, { campaign: named, customer: tom, group: CampaignGroup.Treated, enrolledAt: new Date('2026-11-01T09:00:00Z') });
+  e.create(CampaignMember, { campaign: firstNameOnly, customer: tom, group: CampaignGroup.Holdout, enrolledAt: new Date('2026-11-02T09:00:00Z') });
+  await e.flush();
+  // Tom left: his offboarding stored his export, which copies the campaigns' names.
+  const x = em();
+  x.create(CustomerExport, { workflowId: `offboarding/${tom.id}`, customer: tom.id, document: await customerDocument(x, await x.findOneOrFail(Customer, tom.id), 'EUR'), createdAt: new Date() });
+  // Reasons an operator typed in the Temporal UI, as the campaign service audits them.
+  const typed: Array<[string, Record<string, unknown>]> = [
+    ['campaign.cancel-in-engine', { reason: 'Rosa Delgado-Ruiz complained, stop it', closedAt: '2026-11-03T09:00:00.000Z' }],
+    ['campaign.ended-in-engine', { status: 'cancelled', endedInEngine: 'terminated', reason: 'ROSA DELGADO RUIZ asked', closedAt: '2026-11-03T09:00:00.000Z' }],
+    ['campaign.reset-in-engine', { status: 'running', endUndone: 'cancelled', runId: 'r1', reason: 'undo for Rosa, ticket 9', resetAt: '2026-11-04T09:00:00.000Z' }],
+  ];
+  for (const [action, after] of typed) x.create(AuditEntry, { actor: 'temporal:ops@example.test', action, entityType: 'campaign', entityId: named.id, after });
+  await x.flush();
+  const db = stack.orm.em.fork().getKysely();
+  const stored = async () => (await sql<{ document: Record<string, unknown> }>`select document from customer_export where customer_id = ${tom.id}`.execute(db)).rows[0].document;
+  const before = await stored();
+  expect(before.campaigns).toEqual([expect.objectContaining({ campaign: `Thanks Rosa Delgado-Ruiz ${tag}` }), expect.objectContaining({ campaign: `Autumn for Rosa ${tag}` })]);
+
+  expect((await stack.gql(EraseCustomerDocument, { id: rosa.id, reason: 'Erasure request' }, Role.Admin)).errors).toBeUndefined();
+
+  // Tom's export stays, with the campaign named as the erasure left it; the rest of it as it was.
+  const campaigns = before.campaigns as Record<string, unknown>[];
+  expect(await stored()).toEqual({ ...before, campaigns: [{ ...campaigns[0], campaign: `Thanks [erased] ${tag}` }, campaigns[1]] });
+  expect((await sql<{ name: string }>`select name from campaign where id = ${named.id}`.execute(db)).rows[0].name).toBe(`Thanks [erased] ${tag}`);
+  const reasons = await sql<{ action: string; reason: string }>`select action, after ->> 'reason' as reason from audit_entry where entity_id = ${named.id} and after ? 'reason' order by action`.execute(db);
+  expect(reasons.rows).toEqual([
+    { action: 'campaign.cancel-in-engine', reason: '[erased] complained, stop it' },
+    { action: 'campaign.ended-in-engine', reason: '[erased] asked' },
+    { action: 'campaign.reset-in-engine', reason: 'undo for Rosa, ticket 9' },
+  ]);
+  // Nothing else in those entries moved.
+  const entries = await em().find(AuditEntry, { entityId: named.id, actor: 'temporal:ops@example.test' }, { orderBy: { action: 'asc' } });
+  expect(entries.map((a) => a.after)).toEqual(typed.map(([, after], i) => ({ ...after, reason: reasons.rows[i].reason })));
 }, 60_000);

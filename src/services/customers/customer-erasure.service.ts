@@ -207,7 +207,8 @@ export class CustomerErasureService {
    * The names and descriptions marketers gave segments and campaigns, and those fields in their
    * audit entries, lose the customer's full name, e-mail addresses and phone numbers
    * (`redactFullMentions`: they become `[erased]`, as a reason's words do): they are about many people, so a first name or a
-   * surname alone stays. A segment's name stays unique (whatever its case): one another segment
+   * surname alone stays. So do the reasons in campaign entries (a cancel, end or reset typed in
+   * the Temporal UI), and the campaign names other customers' stored data exports copied. A segment's name stays unique (whatever its case): one another segment
    * has already gets the first 8 characters of its ID, in parentheses. Only the rows that may name them
    * are read (`MENTIONS`). Answers how many audit entries it changed.
    */
@@ -216,7 +217,7 @@ export class CustomerErasureService {
     const redacted = (text: string | null | undefined) => (typeof text === 'string' ? redactFullMentions(text, who) : text);
 
     const segments = await em.execute<{ id: string; name: string; description: string | null }[]>(
-      `${NEEDLES} select s.id, s.name, s.description from segment s, n where ${MENTIONS('s.name')} or ${MENTIONS('s.description')}`,
+      `${NEEDLES} select s.id, s.name, s.description from segment s, n where ${MENTIONS('s.name')} or ${MENTIONS('s.description')} order by s.id`,
       needles,
     );
     for (const s of segments) {
@@ -226,14 +227,25 @@ export class CustomerErasureService {
       const name = redacted(s.name)!;
       if (name !== s.name) await renameSegment(em, s.id, name);
     }
-    const campaigns = await em.execute<{ id: string; name: string }[]>(`${NEEDLES} select c.id, c.name from campaign c, n where ${MENTIONS('c.name')}`, needles);
+    const campaigns = await em.execute<{ id: string; name: string }[]>(`${NEEDLES} select c.id, c.name from campaign c, n where ${MENTIONS('c.name')} order by c.id`, needles);
     for (const c of campaigns) {
-      const name = redacted(c.name)!;
-      // `[erased]` may be longer than what it stands for: the name still fits.
-      if (name !== c.name) await em.execute(`update campaign set name = ? where id = ?`, [[...name].slice(0, MAX_CAMPAIGN_NAME).join('').trimEnd(), c.id]);
+      const name = campaignName(redacted(c.name)!);
+      if (name === c.name) continue;
+      await em.execute(`update campaign set name = ? where id = ?`, [name, c.id]);
+    }
+    // Another member's export copied the campaign's name as it was then (whatever it is now).
+    const exports = await em.execute<{ id: string; campaigns: Record<string, unknown>[] }[]>(
+      `${NEEDLES} select x.id, x.document -> 'campaigns' as campaigns from customer_export x, n
+        where jsonb_typeof(x.document -> 'campaigns') = 'array' and exists (select 1 from jsonb_array_elements(x.document -> 'campaigns') m where ${MENTIONS(`m ->> 'campaign'`)})`,
+      needles,
+    );
+    for (const x of exports) {
+      const patched = x.campaigns.map((m) => (typeof m.campaign === 'string' ? { ...m, campaign: campaignName(redacted(m.campaign)!) } : m));
+      if (patched.some((m, i) => m.campaign !== x.campaigns[i].campaign)) await em.execute(`update customer_export set document = jsonb_set(document, '{campaigns}', ?::jsonb) where id = ?`, [JSON.stringify(patched), x.id]);
     }
 
-    const fields = ['name', 'description'];
+    // A reason only campaign entries hold (a cancel, end or reset typed in the Temporal UI); none of a segment's.
+    const fields = ['name', 'description', 'reason'];
     const mentioned = ['before', 'after'].flatMap((side) => fields.map((field) => MENTIONS(`a.${side} ->> '${field}'`))).join(' or ');
     const entries = await em.execute<{ id: string; before: Record<string, unknown> | null; after: Record<string, unknown> | null }[]>(
       `${NEEDLES} select a.id, a.before, a.after from audit_entry a, n where a.entity_type in ('segment', 'campaign') and (${mentioned})`,
@@ -344,6 +356,9 @@ export async function mayMentionInFull(em: EntityManager, who: Identity, texts: 
   );
   return rows.map((r) => r.found);
 }
+
+/** A campaign's name without the customer's: `[erased]` may be longer than what it stands for, the name still fits. */
+const campaignName = (redacted: string) => [...redacted].slice(0, MAX_CAMPAIGN_NAME).join('').trimEnd();
 
 /**
  * Gives the segment its name without the customer's, unique whatever its case: as it is, or with
