@@ -148,6 +148,13 @@ it('erasure leaves no copy of the e-mail address in a saved segment or campaign 
     [domain.data!.createSegment.id]: 'example.com',
     [campaign.data!.createCampaign.id]: '[erased]',
   });
+  // The changes are audited, by the admin who erased, with the search as it is now (review 37 F7).
+  const audited = await sql<{ entity_id: string; action: string; before: unknown; after: Record<string, { search?: string }> }>`select entity_id, action, before, after from audit_entry
+    where entity_id in (${saved.data!.createSegment.id}, ${domain.data!.createSegment.id}, ${campaign.data!.createCampaign.id}) and actor like 'admin:%'`.execute(db);
+  expect(Object.fromEntries(audited.rows.map((r) => [r.entity_id, [r.action, r.before, r.after.filter?.search ?? r.after.segment?.search]]))).toEqual({
+    [saved.data!.createSegment.id]: ['segment.update', null, '[erased]'],
+    [campaign.data!.createCampaign.id]: ['campaign.update', null, '[erased]'],
+  });
 }, 60_000);
 
 it('erases a saved search that is a part of the customer\'s address, name or phone only they have, and keeps a part others share (QA 52 F2)', async () => {
@@ -245,9 +252,10 @@ it('erases the full name, e-mail address and phone from segment and campaign nam
   });
   expect((await sql<{ name: string }>`select name from campaign where id = ${campaign}`.execute(db)).rows[0].name).toBe('Thanks again [erased]');
   // Their audit entries (segment.create / update, campaign.create / update, before and after) keep none of it either.
-  const entries = await sql<{ entity_id: string; action: string; before: Record<string, unknown> | null; after: Record<string, unknown> | null }>`
-    select entity_id, action, before, after from audit_entry where entity_id in (${described}, ${called}, ${firstName}, ${renamed}, ${campaign}) and action in ('segment.create', 'segment.update', 'campaign.create', 'campaign.update') order by at, id`.execute(db);
-  const texts = entries.rows.map((r) => [r.entity_id, r.action, r.before?.name ?? null, r.after?.name ?? null, r.after?.description ?? null]);
+  const entries = await sql<{ entity_id: string; action: string; actor: string; before: Record<string, unknown> | null; after: Record<string, unknown> | null }>`
+    select entity_id, action, actor, before, after from audit_entry where entity_id in (${described}, ${called}, ${firstName}, ${renamed}, ${campaign}) and action in ('segment.create', 'segment.update', 'campaign.create', 'campaign.update') order by at, id`.execute(db);
+  const byErasure = entries.rows.filter((r) => r.actor.startsWith('admin:'));
+  const texts = entries.rows.filter((r) => !byErasure.includes(r)).map((r) => [r.entity_id, r.action, r.before?.name ?? null, r.after?.name ?? null, r.after?.description ?? null]);
   expect(texts).toEqual([
     [described, 'segment.create', null, `Loyal ${tag}`, 'for [erased], ticket 7'],
     [called, 'segment.create', null, `Call [erased] back ${tag}`, null],
@@ -257,6 +265,14 @@ it('erases the full name, e-mail address and phone from segment and campaign nam
     [campaign, 'campaign.create', null, `Thanks [erased]`, null],
     [campaign, 'campaign.update', `Thanks [erased]`, `Thanks again [erased]`, null],
   ]);
+  // The erasure's own renames are audited, by the admin who erased, with what each is now and not what it was (review 37 F7).
+  expect(Object.fromEntries(byErasure.map((r) => [r.entity_id, [r.action, r.before, r.after]]))).toEqual({
+    [described]: ['segment.update', null, { description: 'for [erased], ticket 7' }],
+    [called]: ['segment.update', null, { name: `Call [erased] back ${tag}` }],
+    [renamed]: ['segment.update', null, { name: `VIP [erased] ${tag} (${renamed.slice(0, 8)})` }],
+    [campaign]: ['campaign.update', null, { name: 'Thanks again [erased]' }],
+  });
+  expect(byErasure).toHaveLength(4);
   const leftovers: string[] = [];
   for (const needle of [email, 'yilmaz', 'yılmaz', `555 ${tag.length}234`]) {
     for (const table of ['segment', 'campaign', 'audit_entry']) {

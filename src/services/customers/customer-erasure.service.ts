@@ -92,6 +92,8 @@ export class CustomerErasureService {
         throw new CustomerException(CustomerExceptionCode.PlaybooksRunning, `Customer ${id} has playbook runs under way (${workflowIds.join(', ')}): cancel them or let them finish before erasing`, { id, workflowIds });
       }
 
+      // What the erasure changes of segments and campaigns, audited as their changes are (below).
+      const changed: ErasedChanges = new Map();
       const report: ErasureReport = {
         ...nothing,
         complaintTextsCleared: await affected(em, `update complaint set summary = null where customer_id = ? and summary is not null`, [id]),
@@ -113,9 +115,14 @@ export class CustomerErasureService {
           )) +
           (await this.eraseDecisionReasons(em, id)) +
           (await this.eraseReasonsNamingThem(em, id, who)) +
-          (await this.eraseSavedSearches(em, id, who)) +
-          (await this.eraseFullMentions(em, who)),
+          (await this.eraseSavedSearches(em, id, who, changed)) +
+          (await this.eraseFullMentions(em, who, changed)),
       };
+      // As a marketer's change is audited, with what each is now; not what it was, which named them.
+      for (const [key, after] of changed) {
+        const [entityType, entityId] = key.split(':') as ['segment' | 'campaign', string];
+        this.audit.record(em, { actor, action: `${entityType}.update`, entityType, entityId, after });
+      }
       await em.execute(`update outbox_message set last_error = null, sent_name = null, sent_locale = null where customer_id = ? and (last_error is not null or sent_name is not null or sent_locale is not null)`, [id]);
       const before = { status: customer.status };
       em.assign(customer, { name: 'Erased customer', email: `erased-${id}@erased.invalid`, phone: null, timeZone: 'UTC', locale: 'en', externalRef: null, marketingConsent: false, status: CustomerStatus.Erased });
@@ -182,12 +189,14 @@ export class CustomerErasureService {
   /**
    * A segment or campaign a marketer saved with a search for this customer (an e-mail address
    * they have or had, say) keeps personal data: its search, and that of its audit entries,
-   * becomes ERASED_SEARCH. Answers how many audit entries it changed.
+   * becomes ERASED_SEARCH (noted in `changed`). Answers how many audit entries it changed.
    */
-  private async eraseSavedSearches(em: EntityManager, id: string, identity: Identity): Promise<number> {
+  private async eraseSavedSearches(em: EntityManager, id: string, identity: Identity, changed: ErasedChanges): Promise<number> {
     const who = [id, JSON.stringify(identity.names), JSON.stringify(identity.emails), JSON.stringify(identity.phones)];
-    await em.execute(`${WHO} update segment set filter = jsonb_set(filter, '{search}', to_jsonb(?::text)) where ${namesThem(`filter ->> 'search'`)}`, [...who, ERASED_SEARCH]);
-    await em.execute(`${WHO} update campaign set segment = jsonb_set(segment, '{search}', to_jsonb(?::text)) where ${namesThem(`segment ->> 'search'`)}`, [...who, ERASED_SEARCH]);
+    const segments = await em.execute<{ id: string; filter: unknown }[]>(`${WHO} update segment set filter = jsonb_set(filter, '{search}', to_jsonb(?::text)) where ${namesThem(`filter ->> 'search'`)} returning id, filter`, [...who, ERASED_SEARCH]);
+    for (const s of segments) note(changed, 'segment', s.id, { filter: s.filter });
+    const campaigns = await em.execute<{ id: string; segment: unknown }[]>(`${WHO} update campaign set segment = jsonb_set(segment, '{search}', to_jsonb(?::text)) where ${namesThem(`segment ->> 'search'`)} returning id, segment`, [...who, ERASED_SEARCH]);
+    for (const c of campaigns) note(changed, 'campaign', c.id, { segment: c.segment });
     let scrubbed = 0;
     // The audit keeps a segment's filter as `filter`, a campaign's as `segment`.
     for (const [entityType, key] of [['segment', 'filter'], ['campaign', 'segment']]) {
@@ -209,10 +218,11 @@ export class CustomerErasureService {
    * (`redactFullMentions`: they become `[erased]`, as a reason's words do): they are about many people, so a first name or a
    * surname alone stays. So do the reasons in campaign entries (a cancel, end or reset typed in
    * the Temporal UI), and the campaign names other customers' stored data exports copied. A segment's name stays unique (whatever its case): one another segment
-   * has already gets the first 8 characters of its ID, in parentheses. Only the rows that may name them
+   * has already gets the first 8 characters of its ID, in parentheses. What it changes of
+   * segments and campaigns is noted in `changed`. Only the rows that may name them
    * are read (`MENTIONS`). Answers how many audit entries it changed.
    */
-  private async eraseFullMentions(em: EntityManager, who: Identity): Promise<number> {
+  private async eraseFullMentions(em: EntityManager, who: Identity, changed: ErasedChanges): Promise<number> {
     const needles = needlesOf(who);
     const redacted = (text: string | null | undefined) => (typeof text === 'string' ? redactFullMentions(text, who) : text);
 
@@ -221,17 +231,24 @@ export class CustomerErasureService {
       needles,
     );
     for (const s of segments) {
-      const description = redacted(s.description);
-      // `[erased]` may be longer than what it stands for: the description still fits, as a later updateSegment checks it.
-      if (description !== s.description) await em.execute(`update segment set description = ? where id = ?`, [description && [...description].slice(0, MAX_SEGMENT_DESCRIPTION).join(''), s.id]);
+      const after: Record<string, unknown> = {};
+      const redactedDescription = redacted(s.description);
+      if (redactedDescription !== s.description) {
+        // `[erased]` may be longer than what it stands for: the description still fits, as a later updateSegment checks it.
+        const description = redactedDescription && [...redactedDescription].slice(0, MAX_SEGMENT_DESCRIPTION).join('');
+        await em.execute(`update segment set description = ? where id = ?`, [description, s.id]);
+        after.description = description;
+      }
       const name = redacted(s.name)!;
-      if (name !== s.name) await renameSegment(em, s.id, name);
+      if (name !== s.name) after.name = await renameSegment(em, s.id, name);
+      note(changed, 'segment', s.id, after);
     }
     const campaigns = await em.execute<{ id: string; name: string }[]>(`${NEEDLES} select c.id, c.name from campaign c, n where ${MENTIONS('c.name')} order by c.id`, needles);
     for (const c of campaigns) {
       const name = campaignName(redacted(c.name)!);
       if (name === c.name) continue;
       await em.execute(`update campaign set name = ? where id = ?`, [name, c.id]);
+      note(changed, 'campaign', c.id, { name });
     }
     // Another member's export copied the campaign's name as it was then (whatever it is now).
     const exports = await em.execute<{ id: string; campaigns: Record<string, unknown>[] }[]>(
@@ -251,7 +268,7 @@ export class CustomerErasureService {
       `${NEEDLES} select a.id, a.before, a.after from audit_entry a, n where a.entity_type in ('segment', 'campaign') and (${mentioned})`,
       needles,
     );
-    let changed = 0;
+    let scrubbed = 0;
     for (const entry of entries) {
       // Only the fields that named them are written back, over what the entry holds.
       const patch = (side: Record<string, unknown> | null) =>
@@ -259,13 +276,13 @@ export class CustomerErasureService {
       const before = patch(entry.before);
       const after = patch(entry.after);
       if (!Object.keys(before).length && !Object.keys(after).length) continue;
-      changed += await affected(em, `update audit_entry set before = case when before is null then null else before || ?::jsonb end, after = case when after is null then null else after || ?::jsonb end where id = ?`, [
+      scrubbed += await affected(em, `update audit_entry set before = case when before is null then null else before || ?::jsonb end, after = case when after is null then null else after || ?::jsonb end where id = ?`, [
         JSON.stringify(before),
         JSON.stringify(after),
         entry.id,
       ]);
     }
-    return changed;
+    return scrubbed;
   }
 
   /**
@@ -357,23 +374,30 @@ export async function mayMentionInFull(em: EntityManager, who: Identity, texts: 
   return rows.map((r) => r.found);
 }
 
+/** What the erasure changed of each segment and campaign (`segment:<id>`, `campaign:<id>`): the fields as they are now. */
+type ErasedChanges = Map<string, Record<string, unknown>>;
+
+function note(changed: ErasedChanges, entityType: 'segment' | 'campaign', id: string, fields: Record<string, unknown>): void {
+  if (Object.keys(fields).length) changed.set(`${entityType}:${id}`, { ...changed.get(`${entityType}:${id}`), ...fields });
+}
+
 /** A campaign's name without the customer's: `[erased]` may be longer than what it stands for, the name still fits. */
 const campaignName = (redacted: string) => [...redacted].slice(0, MAX_CAMPAIGN_NAME).join('').trimEnd();
 
 /**
  * Gives the segment its name without the customer's, unique whatever its case: as it is, or with
  * the first 8 characters of the segment's ID in parentheses (all of it if that is taken too),
- * shortened before them to fit MAX_SEGMENT_NAME. Each try is a savepoint, so a name taken (also by a
+ * shortened before them to fit MAX_SEGMENT_NAME; answers the name it got. Each try is a savepoint, so a name taken (also by a
  * segment saved at the same moment) never fails the erasure.
  */
-async function renameSegment(em: EntityManager, id: string, name: string): Promise<void> {
+async function renameSegment(em: EntityManager, id: string, name: string): Promise<string> {
   for (const suffix of ['', ` (${id.slice(0, 8)})`, ` (${id})`]) {
     const fitted = [...name].slice(0, MAX_SEGMENT_NAME - suffix.length).join('').trimEnd() + suffix;
     await em.execute(`savepoint erasure_segment_name`);
     try {
       await em.execute(`update segment set name = ? where id = ?`, [fitted, id]);
       await em.execute(`release savepoint erasure_segment_name`);
-      return;
+      return fitted;
     } catch (error) {
       if (!(error instanceof UniqueConstraintViolationException || (error as { code?: string }).code === '23505')) throw error;
       await em.execute(`rollback to savepoint erasure_segment_name`);
