@@ -17,7 +17,7 @@ import {
   UpdateCustomerDocument,
 } from './__generated__/graphql.js';
 import { countStatements } from './support/statement-counter.js';
-import { startTestStack, type TestStack } from './support/stack.js';
+import { startTestStack, testKeys, type TestStack } from './support/stack.js';
 
 /** What every field answers for a malformed ID or a NUL character, whatever its service. */
 let stack: TestStack;
@@ -93,5 +93,29 @@ describe('IDs', () => {
 
   it("a scoring run's is its workflow ID, taken as given", async () => {
     expect(await stack.gql(ScoringRunDocument, { id: 'rescore/no-such-run' }, Role.Viewer)).toEqual({ data: { scoringRun: null } });
+  });
+});
+
+describe('a variable sent as null where the argument is non-null with a default (QA 62 F5)', () => {
+  /** The answer and HTTP status of an operation as a front end writes it, with a nullable variable for a page size. */
+  const send = async (query: string, variables: Record<string, unknown>) => {
+    const response = await stack.api.apollo.executeOperation({ query, variables }, { contextValue: await stack.api.contextFor(`Bearer ${testKeys[Role.Admin]}`) });
+    return { status: response.http.status ?? 200, result: response.body.kind === 'single' ? response.body.singleResult : null };
+  };
+
+  it('is refused as every broken argument rule is: HTTP 200, VALIDATION/INVALID_ARGUMENT with the field, before anything runs', async () => {
+    const { result, statements } = await countStatements(async () => {
+      const answer = await send('query ($first: Int, $after: String, $includeRevoked: Boolean) { apiKeys(first: $first, after: $after, includeRevoked: $includeRevoked) { totalCount } }', { first: null, includeRevoked: null });
+      expect(answer.status).toBe(200);
+      return answer.result;
+    });
+    expect(result).toEqual(refusedFor('first'));
+    expect(statements).toEqual([]);
+    expect(result!.errors![0].extensions!.fields).toEqual([
+      { field: 'first', messages: ['first must not be null; leave it out for its default (20)'] },
+      { field: 'includeRevoked', messages: ['includeRevoked must not be null; leave it out for its default (false)'] },
+    ]);
+    // Left out, the default holds.
+    expect((await send('query ($first: Int) { apiKeys(first: $first) { totalCount } }', {})).result!.errors).toBeUndefined();
   });
 });

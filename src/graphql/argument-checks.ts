@@ -15,11 +15,13 @@ import {
   visit,
   visitWithTypeInfo,
   type DefinitionNode,
+  type DocumentNode,
   type FieldNode,
   type GraphQLInputObjectType,
   type GraphQLInputType,
   type GraphQLSchema,
   type OperationDefinitionNode,
+  type ValueNode,
 } from 'graphql';
 import { ArgumentValidationError } from 'type-graphql';
 import { isUuid } from '../domain/ids.js';
@@ -71,7 +73,14 @@ export function argumentProblemsOf(schema: GraphQLSchema, operation: OperationDe
         try {
           values = getArgumentValues(field, node, given);
         } catch {
-          return; // A value graphql-js itself refuses, reported by execution.
+          // A variable sent as null where the argument (or an input field) is non-null with a default (`first: $first` with
+          // `$first: Int` sent null): refused as every broken argument rule is, with its path. Other values graphql-js itself
+          // refuses are reported by execution.
+          for (const arg of node.arguments ?? []) {
+            const declared = field.args.find((a) => a.name === arg.name.value);
+            if (declared) collectNulls(arg.value, declared.type, declared.name, declared.defaultValue, given, (error) => broken.push({ node, error }));
+          }
+          return;
         }
         const rules = { uuidIds: !field.extensions?.workflowIdArgs, nulAllowed: false };
         const errors: ValidationError[] = [];
@@ -129,9 +138,46 @@ function collectProblems(value: unknown, type: GraphQLInputType, path: string, r
   else if (!rules.nulAllowed && text.includes('\0')) errors.push(broken(path, { noNul: `${path} contains a NUL character` }));
 }
 
+/** A variable sent as null in a non-null place of an argument's value: the place's path, with its default when it has one. */
+function collectNulls(value: ValueNode, type: GraphQLInputType, path: string, defaultValue: unknown, given: Record<string, unknown>, report: (error: ValidationError) => void): void {
+  if (value.kind === Kind.VARIABLE) {
+    if (isNonNullType(type) && given[value.name.value] === null) {
+      const fallback = defaultValue === undefined ? '' : `; leave it out for its default (${JSON.stringify(defaultValue)})`;
+      report(broken(path, { notNull: `${path} must not be null${fallback}` }));
+    }
+    return;
+  }
+  const inner = isNonNullType(type) ? type.ofType : type;
+  if (value.kind === Kind.LIST && isListType(inner)) value.values.forEach((item, i) => collectNulls(item, inner.ofType, `${path}.${i}`, undefined, given, report));
+  if (value.kind === Kind.OBJECT && isInputObjectType(inner)) {
+    const fields = inner.getFields();
+    for (const f of value.fields) {
+      const declared = fields[f.name.value];
+      if (declared) collectNulls(f.value, declared.type, `${path}.${declared.name}`, declared.defaultValue, given, report);
+    }
+  }
+}
+
 const broken = (property: string, constraints: Record<string, string>) => Object.assign(new ValidationError(), { property, constraints, children: [] });
 
-/** Refuses a request with a malformed ID or a NUL character in any argument before any resolver runs: VALIDATION with the field. */
+/**
+ * The refusal of an operation whose arguments break a rule every argument follows (a malformed ID, a NUL character, a
+ * variable sent as null where the argument is non-null with a default), or null when none does. Shaped by the error
+ * formatter as every broken argument rule is (VALIDATION, INVALID_ARGUMENT, field, fields), and answered with HTTP 200
+ * as those are: a front end reads it as a GraphQL error, not as a failed request.
+ */
+export function argumentRefusal(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode, variables: Record<string, unknown> | undefined): GraphQLError | null {
+  const fragments = document.definitions.filter((d) => d.kind === Kind.FRAGMENT_DEFINITION);
+  const found = argumentProblemsOf(schema, operation, fragments, variables);
+  if (!found.length) return null;
+  return new GraphQLError('Input is not valid', {
+    nodes: [...new Set(found.map((b) => b.node))],
+    originalError: new ArgumentValidationError(found.map((b) => b.error)),
+    extensions: { http: { status: 200 } },
+  });
+}
+
+/** Refuses a request with a malformed ID, a NUL character or a null for a non-null argument before any resolver runs: VALIDATION with the field. */
 export function argumentChecksPlugin(schema: GraphQLSchema): ApolloServerPlugin {
   return {
     async requestDidStart() {
@@ -139,16 +185,8 @@ export function argumentChecksPlugin(schema: GraphQLSchema): ApolloServerPlugin 
         async didResolveOperation({ request, document, operation }) {
           // No operation of that name: execution reports it.
           if (!operation) return;
-          const fragments = document.definitions.filter((d) => d.kind === Kind.FRAGMENT_DEFINITION);
-          const found = argumentProblemsOf(schema, operation, fragments, request.variables);
-          if (!found.length) return;
-          // Shaped by the error formatter as every broken argument rule is (VALIDATION, INVALID_ARGUMENT, field, fields),
-          // and answered with HTTP 200 as those are: a front end reads it as a GraphQL error, not as a failed request.
-          throw new GraphQLError('Input is not valid', {
-            nodes: [...new Set(found.map((b) => b.node))],
-            originalError: new ArgumentValidationError(found.map((b) => b.error)),
-            extensions: { http: { status: 200 } },
-          });
+          const refusal = argumentRefusal(schema, document, operation, request.variables);
+          if (refusal) throw refusal;
         },
       };
     },

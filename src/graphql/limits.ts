@@ -6,6 +6,7 @@ import { getOperationAST, getVariableValues, GraphQLError, Kind, type DocumentNo
 import { fieldExtensionsEstimator, getComplexity, simpleEstimator } from 'graphql-query-complexity';
 import pLimit from 'p-limit';
 import type { MiddlewareFn } from 'type-graphql';
+import { argumentRefusal } from './argument-checks.js';
 
 export interface QueryLimits {
   /** Deepest selection allowed (customers > edges > node > orders > edges > node ... counts each level). */
@@ -172,7 +173,11 @@ export function costLimitPlugin(schema: GraphQLSchema, limits: QueryLimits): Apo
                   extensions: { code: ApolloServerErrorCode.GRAPHQL_VALIDATION_FAILED, reason: 'QUERY_TOO_LARGE', maxFields: limits.maxFields, http: { status: 400 } },
                 });
               }
-              // An argument the variables leave invalid (null for a non-null argument with a default, or for @skip's if).
+              // An argument the variables leave invalid (null for a non-null argument with a default): refused as every broken
+              // argument rule is, HTTP 200 with its field (the argument checks' own refusal, whichever plugin comes first).
+              const refusal = argumentRefusal(schema, document, operation, request.variables);
+              if (refusal) throw refusal;
+              // Null for @skip's or @include's if (a variable with a default): no argument of a field to name.
               throw new GraphQLError((error as Error).message, { extensions: { code: 'VALIDATION', reason: 'INVALID_ARGUMENT', http: { status: 400 } } });
             }
             if (known.size < MAX_COSTS_PER_DOCUMENT) known.set(key, cost);
