@@ -111,3 +111,33 @@ it('selects id wherever a checked-in document asks for a run, and pages no neste
   expect(runsWithoutId).toEqual([]);
   expect(nestedCursors).toEqual([]);
 });
+
+it('declares no checked-in variable nullable where its argument is non-null with a default, and gives it the same default (QA 62 F5)', async () => {
+  const { buildSchema, isNonNullType, parse, print, specifiedRules, validate, valueFromAST, typeFromAST, astFromValue, Kind } = await import('graphql');
+  const { readdir } = await import('node:fs/promises');
+  const schema = buildSchema(await readFile('schema/schema.graphql', 'utf8'));
+  const files = (await readdir('schema/documents')).filter((f) => f.endsWith('.graphql'));
+  const document = parse((await Promise.all(files.map((f) => readFile(`schema/documents/${f}`, 'utf8')))).join('\n'));
+  const nullable: string[] = [];
+  const otherDefault: string[] = [];
+  validate(schema, document, [
+    ...specifiedRules,
+    (context) => ({
+      OperationDefinition(operation) {
+        for (const { node, type, defaultValue } of context.getRecursiveVariableUsages(operation)) {
+          const definition = operation.variableDefinitions?.find((d) => d.variable.name.value === node.name.value);
+          if (!definition || !type || !isNonNullType(type) || defaultValue === undefined) continue;
+          const where = `${operation.name?.value}: $${node.name.value}`;
+          // A nullable variable invites the null the argument refuses (its generated type takes null).
+          if (definition.type.kind !== Kind.NON_NULL_TYPE) nullable.push(where);
+          else if (definition.defaultValue) {
+            const declared = valueFromAST(definition.defaultValue, typeFromAST(schema, definition.type) as never);
+            if (print(astFromValue(declared, type)!) !== print(astFromValue(defaultValue, type)!)) otherDefault.push(where);
+          }
+        }
+      },
+    }),
+  ]);
+  expect(nullable).toEqual([]);
+  expect(otherDefault).toEqual([]);
+});
