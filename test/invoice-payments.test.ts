@@ -8,6 +8,7 @@ import {
   CustomersWithInvoicePaymentsDocument,
   CustomerTimelineDocument,
   EraseCustomerDocument,
+  InvoicePaymentsDocument,
   RecordPaymentShowingBalanceDocument,
   RecordTwoPaymentsDocument,
   StartFairReminderDocument,
@@ -38,7 +39,7 @@ async function customerWithInvoice(amountMinor: number, over: Partial<Invoice> =
   return { customer, invoice };
 }
 
-const invoiceOf = async (customerId: string, vars: { payments?: number; after?: string | null } = {}) => {
+const invoiceOf = async (customerId: string, vars: { payments?: number } = {}) => {
   const r = await stack.gql(CustomerInvoicePaymentsDocument, { id: customerId, invoices: 5, ...vars }, Role.Viewer);
   expect(r.errors).toBeUndefined();
   return r.data!.customer!.invoices.edges[0].node;
@@ -93,24 +94,36 @@ it('shows a part payment on the invoice and in the timeline, then the rest settl
   ]);
 });
 
-it("pages through an invoice's payments with cursors", async () => {
+it("pages through an invoice's payments with cursors, from the invoice itself", async () => {
   const { customer, invoice } = await customerWithInvoice(10_000);
   for (const [paidAt, amountMinor] of [['2026-10-03', 1_000], ['2026-10-05', 2_000], ['2026-10-07', 3_000]] as const) {
     expect((await stack.gql(RecordPaymentShowingBalanceDocument, { input: { invoiceId: invoice.id, amountMinor, paidAt } }, Role.Operator)).errors).toBeUndefined();
   }
-  const seen: string[] = [];
-  let after: string | null = null;
-  do {
-    const { payments } = await invoiceOf(customer.id, { payments: 2, after });
+  // The customer's invoices give each one's first page; the rest of one invoice's payments page on from the invoice (QA 62: a cursor
+  // under a list of invoices is one invoice's, and refused for the others).
+  const listed = await invoiceOf(customer.id, { payments: 2 });
+  expect(listed.payments.edges.map((e) => e.node.paidAt)).toEqual(['2026-10-07', '2026-10-05']);
+  const seen: string[] = [...listed.payments.edges.map((e) => e.node.paidAt)];
+  let after: string | null = listed.payments.pageInfo.hasNextPage ? listed.payments.pageInfo.endCursor : null;
+  while (after) {
+    const r = await stack.gql(InvoicePaymentsDocument, { id: invoice.id, first: 2, after }, Role.Viewer);
+    expect(r.errors).toBeUndefined();
+    const { payments } = r.data!.invoice!;
     expect(payments.totalCount).toBe(3);
     seen.push(...payments.edges.map((e) => e.node.paidAt));
     after = payments.pageInfo.hasNextPage ? payments.pageInfo.endCursor! : null;
-  } while (after);
+  }
   expect(seen).toEqual(['2026-10-07', '2026-10-05', '2026-10-03']);
+  expect((await stack.gql(InvoicePaymentsDocument, { id: invoice.id }, Role.Viewer)).data!.invoice).toMatchObject({ id: invoice.id, paidMinor: 6_000, outstandingMinor: 4_000, payments: { totalCount: 3 } });
   expect(await invoiceOf(customer.id)).toMatchObject({ paidMinor: 6_000, outstandingMinor: 4_000 });
+  // An unknown invoice is null, as an unknown customer is.
+  expect((await stack.gql(InvoicePaymentsDocument, { id: '00000000-0000-4000-8000-000000000000' }, Role.Viewer)).data).toEqual({ invoice: null });
 
-  const foreign = await stack.gql(CustomerInvoicePaymentsDocument, { id: customer.id, invoices: 5, payments: 2, after: Buffer.from(JSON.stringify(['orders', '2026-10-03', invoice.id])).toString('base64url') }, Role.Viewer);
+  const foreign = await stack.gql(InvoicePaymentsDocument, { id: invoice.id, first: 2, after: Buffer.from(JSON.stringify(['orders', '2026-10-03', invoice.id])).toString('base64url') }, Role.Viewer);
   expect(foreign.errors![0].extensions).toMatchObject({ code: 'VALIDATION', reason: 'INVALID_CURSOR' });
+  // Another invoice's cursor is no cursor of this one.
+  const { invoice: other } = await customerWithInvoice(5_000);
+  expect((await stack.gql(InvoicePaymentsDocument, { id: other.id, first: 2, after: listed.payments.pageInfo.endCursor }, Role.Viewer)).errors![0].extensions).toMatchObject({ code: 'VALIDATION', reason: 'INVALID_CURSOR' });
   const tooMany = await stack.gql(CustomerInvoicePaymentsDocument, { id: customer.id, invoices: 5, payments: 101 }, Role.Viewer);
   expect(tooMany.errors![0].extensions).toMatchObject({ code: 'VALIDATION', reason: 'INVALID_PAGE_SIZE' });
 });

@@ -65,7 +65,7 @@ it('maps every custom scalar of the schema to a TypeScript type in codegen.ts, s
 });
 
 it('selects id wherever a checked-in document asks for a run, and pages no nested list under a list with one cursor for every row (QA 62 F9)', async () => {
-  const { buildSchema, getNamedType, parse, TypeInfo, visit, visitWithTypeInfo, Kind } = await import('graphql');
+  const { buildSchema, getNamedType, getNullableType, isListType, parse, TypeInfo, visit, visitWithTypeInfo, Kind } = await import('graphql');
   const { readdir } = await import('node:fs/promises');
   const schema = buildSchema(await readFile('schema/schema.graphql', 'utf8'));
   const files = (await readdir('schema/documents')).filter((f) => f.endsWith('.graphql'));
@@ -82,8 +82,9 @@ it('selects id wherever a checked-in document asks for a run, and pages no neste
   const runsWithoutId: string[] = [];
   const nestedCursors: string[] = [];
   let operation = '';
+  // Lists entered: a customer's invoices, a page of customers, ... (a root list's edges, a nested one's edges, a plain list).
   let listDepth = 0;
-  let rootIsList = false;
+  const entered: boolean[] = [];
   const typeInfo = new TypeInfo(schema);
   visit(
     document,
@@ -97,13 +98,14 @@ it('selects id wherever a checked-in document asks for a run, and pages no neste
             if (!selectsId(node.selectionSet.selections as never)) runsWithoutId.push(`${operation}: ${node.name.value}`);
           }
           const after = node.arguments?.find((a) => a.name.value === 'after');
-          // Under a root list (customers, campaigns, ...): its rows' nested lists page on each row's own page.
-          if (typeInfo.getParentType() === schema.getQueryType()) rootIsList = Boolean(type && getNamedType(type).name.endsWith('Connection'));
+          // Under a list (customers, a customer's invoices, ...): its rows' nested lists page on each row's own page.
           if (after && after.value.kind === Kind.VARIABLE && listDepth > 0 && !operation.endsWith('NestedCursor')) nestedCursors.push(`${operation}: ${node.name.value}`);
-          if (node.name.value === 'edges' && rootIsList) listDepth++;
+          const list = Boolean(type && isListType(getNullableType(type)));
+          entered.push(list);
+          if (list) listDepth++;
         },
-        leave(node) {
-          if (node.name.value === 'edges' && rootIsList) listDepth--;
+        leave() {
+          if (entered.pop()) listDepth--;
         },
       },
     }),

@@ -1,4 +1,4 @@
-import { Arg, Args, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { Role } from '../../domain/auth/roles.js';
 import type { Customer, Invoice, Payment } from '../../entities/index.js';
 import { CustomerType } from '../customers/customer.types.js';
@@ -16,6 +16,15 @@ export class InvoiceResolver {
   @Mutation(() => InvoiceType, { description: 'Records a payment; the invoice is paid once payments cover it (paidMinor, outstandingMinor and payments show a part payment). Audited.' })
   recordPayment(@Arg('input') input: RecordPaymentInput, @Ctx() ctx: GraphQLContext): Promise<InvoiceType> {
     return ctx.services.invoices.recordPayment(input, ctx.caller!.id);
+  }
+
+  @Allow(Role.Viewer)
+  @Query(() => InvoiceType, {
+    nullable: true,
+    description: "One invoice, or null when the ID is unknown: where one invoice's payments page on (under a customer's invoices each gives its first page, as a cursor there is one invoice's)",
+  })
+  invoice(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<Invoice | null> {
+    return ctx.services.invoices.find(id);
   }
 
   @Allow(Role.Operator)

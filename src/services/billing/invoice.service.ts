@@ -74,6 +74,11 @@ export class InvoiceService {
     return invoice;
   }
 
+  /** One invoice, or null when the ID names none (a lookup: its payments page on from here). */
+  async find(id: string): Promise<Invoice | null> {
+    return isUuid(id) ? this.em.findOne(Invoice, { id }) : null;
+  }
+
   /** A customer's invoices, newest first: all, or only those still open (`open` true) or settled (false). */
   async forCustomer(customerId: string, args: PageArgs, open: boolean | null = null): Promise<Page<Invoice>> {
     return this.pagers[open === null ? 'all' : open ? 'open' : 'settled'].page(customerId, args);
