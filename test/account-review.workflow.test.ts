@@ -145,6 +145,8 @@ it('proposes a cheaper tier first, and offboards a still loss-making account onl
 
   const proposed = await eventually(() => review(customerId), (s) => s?.step === 'awaiting-answer');
   expect(proposed!.proposal).toMatch(/^tier-change: the basic service/);
+  // Its parts as fields, not prose to parse (QA 62 F2).
+  expect(proposed!.accountProposal).toEqual({ kind: 'TierChange', tier: 'Basic', offerCode: null, offerName: null, discountPercent: null, reason: 'the basic service fits how the account is used and costs less to serve' });
   expect(proposed!.profitabilityMinor).toBeLessThan(0);
   // The mutation answers once the run has acted on it: the cheaper tier is in place, the review planned.
   const answered = await stack.gql(AnswerAccountProposalDocument, { customerId, accepted: true }, Role.Operator);
@@ -395,7 +397,8 @@ it('keeps the account when nothing fits to propose and nobody decides in time', 
     args: [{ customerId: c.id, policy: { ...policy, approvalWaitMs: seconds(1) } }],
   });
   expect(outcome).toBe('kept-no-decision');
-  expect(await review(c.id)).toMatchObject({ proposal: expect.stringMatching(/^none: /), answer: null, offboardingApproved: null });
+  // Nothing to answer: no accountProposal; the text says why.
+  expect(await review(c.id)).toMatchObject({ proposal: expect.stringMatching(/^none: /), accountProposal: null, answer: null, offboardingApproved: null });
   expect(await outboxSteps(accountReviewWorkflowId(c.id))).toEqual([]);
   expect(await stack.orm.em.fork().findOneOrFail(Customer, { id: c.id })).toMatchObject({ status: 'active' });
 }, 60_000);
@@ -421,8 +424,16 @@ it('proposes the best existing-customer offer when no cheaper tier helps, as mar
   await stack.gql(StartAccountReviewDocument, { customerId: c.id }, Role.Operator);
   await stack.gql(StartAccountReviewDocument, { customerId: silent.id }, Role.Operator);
   await stack.gql(StartAccountReviewDocument, { customerId: complaining.id }, Role.Operator);
-  expect(await eventually(() => review(c.id), (s) => s?.step === 'awaiting-answer')).toMatchObject({ proposal: expect.stringMatching(/^offer: offer LOYAL15/) });
-  expect(await eventually(() => review(silent.id), (s) => s?.proposal != null)).toMatchObject({ proposal: 'none: no cheaper tier; an offer is marketing, which the customer does not take' });
+  expect(await eventually(() => review(c.id), (s) => s?.step === 'awaiting-answer')).toMatchObject({
+    proposal: expect.stringMatching(/^offer: offer LOYAL15/),
+    // The offer's code, name and discount as fields (QA 62 F2).
+    accountProposal: { kind: 'Offer', tier: null, offerCode: 'LOYAL15', offerName: 'Loyalty', discountPercent: 15, reason: 'offer LOYAL15 (15%) adds value to the account' },
+  });
+  expect(await eventually(() => review(silent.id), (s) => s?.proposal != null)).toMatchObject({ proposal: 'none: no cheaper tier; an offer is marketing, which the customer does not take', accountProposal: null });
+  // The list of reviews under way shows which have something to answer, and what.
+  const listed = (await stack.gql(RunningPlaybookRunsDocument, { filter: { playbook: 'AccountReview' }, first: 100 }, Role.Viewer)).data!.runningPlaybookRuns!.edges.map((e) => e.node);
+  expect(listed.find((r) => r.customerId === c.id)!.accountProposal).toEqual({ kind: 'Offer', tier: null, offerCode: 'LOYAL15', offerName: 'Loyalty', discountPercent: 15 });
+  expect(listed.find((r) => r.customerId === silent.id)!.accountProposal).toBeNull();
   expect(await outboxSteps(accountReviewWorkflowId(silent.id))).toEqual([]);
   expect(await eventually(() => review(complaining.id), (s) => s?.proposal != null)).toMatchObject({
     proposal: expect.stringMatching(/^none: no cheaper tier; an offer is marketing, which the contact guard holds back now \(open-complaint: a complaint or the fix of an issue is open/),

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { LocalDateResolver } from 'graphql-scalars';
 import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
-import { type PlaybookRun } from '../../entities/index.js';
+import { ServiceTier, type PlaybookRun } from '../../entities/index.js';
 import { runStatus, RunStatus } from '../../domain/playbooks/run-status.js';
 import { connectionOf } from '../common/connection.js';
 import { Playbook } from '../../domain/playbooks/playbook.js';
@@ -35,6 +35,53 @@ registerEnumType(Playbook, {
     Appreciation: { description: 'Thanks a long-standing loyal customer with an offer, once a year' },
   },
 });
+
+/** What kind of proposal an account review put to the customer (the kinds a customer can answer). */
+export enum AccountProposalKind {
+  TierChange = 'tier-change',
+  Offer = 'offer',
+}
+registerEnumType(AccountProposalKind, {
+  name: 'AccountProposalKind',
+  description: 'What an account review put to the customer',
+  valuesConfig: {
+    TierChange: { description: 'A cheaper service tier that fits how the account is used (tier)' },
+    Offer: { description: 'An offer that adds value to the account as it is (offerCode, offerName, discountPercent)' },
+  },
+});
+
+@ObjectType('AccountProposal', { simpleResolvers: true, description: 'What an account review put to the customer, for them to accept or decline (answerAccountProposal)' })
+export class AccountProposalType {
+  @Field(() => AccountProposalKind)
+  kind!: AccountProposalKind;
+
+  @Field(() => ServiceTier, { nullable: true, description: 'TierChange: the tier proposed; null for an offer' })
+  tier!: ServiceTier | null;
+
+  @Field(() => String, { nullable: true, description: 'Offer: its code (as offers lists it); null for a tier change' })
+  offerCode!: string | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description: "Offer: its name as the customer read it; null for a tier change, for a new customers' offer matched for an existing customer (its name speaks to newcomers: its code and discount were proposed), and in reviews that proposed before names were kept",
+  })
+  offerName!: string | null;
+
+  @Field(() => Int, { nullable: true, description: 'Offer: its discount in percent, when it is a price reduction; null otherwise, for a tier change, and in reviews that proposed before discounts were kept' })
+  discountPercent!: number | null;
+
+  @Field({ description: 'Why it fits the account, in words for people (the wording may change between releases: read the fields above for its parts)' })
+  reason!: string;
+}
+
+/** The structured proposal a review put to the customer; null when it proposed nothing (yet). */
+function accountProposalOf(review: AccountReviewState | null): AccountProposalType | null {
+  const proposal = review?.proposal;
+  if (!proposal || proposal.kind === 'none') return null;
+  const none = { tier: null, offerCode: null, offerName: null, discountPercent: null, reason: proposal.reason };
+  if (proposal.kind === 'tier-change') return { ...none, kind: AccountProposalKind.TierChange, tier: proposal.tier as ServiceTier };
+  return { ...none, kind: AccountProposalKind.Offer, offerCode: proposal.offerCode, offerName: proposal.offerName ?? null, discountPercent: proposal.discountPercent ?? null };
+}
 
 @ObjectType('PlaybookRun', { simpleResolvers: true, description: "One customer's run of one playbook: its record in the database and its live state in Temporal" })
 export class PlaybookRunType {
@@ -101,8 +148,21 @@ export class PlaybookRunType {
   @Field(() => Int, { nullable: true, complexity: LIVE_STATE_COMPLEXITY, description: 'Fix issue: times the issue came back after a fix, before the check-back (each reopened the case)' })
   recurrences!: number | null;
 
-  @Field(() => String, { nullable: true, complexity: LIVE_STATE_COMPLEXITY, description: 'Account review: what was proposed (a cheaper tier or an offer) and why' })
+  @Field(() => String, {
+    nullable: true,
+    complexity: LIVE_STATE_COMPLEXITY,
+    description:
+      'Account review: what was proposed and why, as one text "<kind>: <reason>" (kind tier-change, offer, or none: nothing was proposed, and why), kept for clients written against it; accountProposal gives the proposal\'s parts, and this text stays the place that says why nothing was proposed',
+  })
   proposal!: string | null;
+
+  @Field(() => AccountProposalType, {
+    nullable: true,
+    complexity: LIVE_STATE_COMPLEXITY,
+    description:
+      'Account review: what was put to the customer to accept or decline (answerAccountProposal), by its parts: the tier, or the offer\'s code, name and discount. Null for the other playbooks, before the review proposed, and when it found nothing to propose (proposal says why). A proposal held back before it reached the customer (heldBack) is shown, but has no answer to wait for',
+  })
+  accountProposal!: AccountProposalType | null;
 
   @Field(() => String, { nullable: true, complexity: LIVE_STATE_COMPLEXITY, description: "Account review: the customer's answer (accepted, declined)" })
   answer!: string | null;
@@ -167,6 +227,7 @@ export class PlaybookRunType {
       escalations: fixIssue?.escalations ?? null,
       recurrences: fixIssue?.recurrences ?? null,
       proposal: review?.proposal ? `${review.proposal.kind}: ${review.proposal.reason}` : null,
+      accountProposal: accountProposalOf(review),
       answer: review?.answer ?? null,
       profitabilityMinor: review?.profitabilityMinor ?? null,
       offboardingApproved: review?.decision?.approve ?? null,
