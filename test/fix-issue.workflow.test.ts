@@ -93,7 +93,10 @@ it('opens a fix case with an owner, tells the customer, escalates a missed deadl
   const resolved = await stack.gql(ResolveIssueDocument, { customerId, topic: 'billing-error' }, Role.Operator);
   expect(resolved.errors).toBeUndefined();
   expect(resolved.data!.resolveIssue).toMatchObject({ status: 'Running', step: 'awaiting-check-back' });
-  expect(await stack.orm.em.fork().findOneOrFail(FixCase, { workflowId })).toMatchObject({ status: 'resolved' });
+  const fixCase = await stack.orm.em.fork().findOneOrFail(FixCase, { workflowId });
+  expect(fixCase).toMatchObject({ status: 'resolved' });
+  // The answer names the case it closed, as the team's queue now shows it (QA 62 F8).
+  expect(resolved.data!.resolveIssue.fixCase).toEqual({ id: fixCase.id, status: 'Resolved', owner: fixCase.owner, escalations: fixCase.escalations, resolvedAt: fixCase.resolvedAt!.toISOString() });
   const done = await eventually(() => state(customerId, 'billing-error'), (s) => s?.step === 'done');
   expect(done).toMatchObject({ outcome: 'fixed', status: 'Completed' });
 
@@ -418,7 +421,10 @@ it('starts a new fix when the issue comes back after the last one finished, and 
   expect(await stack.orm.em.fork().count(FixCase, { customer: customerId })).toBe(2);
   expect(await sweep(`playbook-triggers/recur-${customerId}-2`)).toMatchObject({ 'persistent-issue': 0 });
   // Resolving acts on the new run.
-  expect((await stack.gql(ResolveIssueDocument, { customerId, topic: 'app-login' }, Role.Operator)).data!.resolveIssue.workflowId).toBe(`${first}/2`);
+  const resolvedAgain = (await stack.gql(ResolveIssueDocument, { customerId, topic: 'app-login' }, Role.Operator)).data!.resolveIssue;
+  expect(resolvedAgain.workflowId).toBe(`${first}/2`);
+  // With the new run's case, not the first one's.
+  expect(resolvedAgain.fixCase).toMatchObject({ id: (await stack.orm.em.fork().findOneOrFail(FixCase, { workflowId: `${first}/2` })).id, status: 'Resolved' });
 }, 60_000);
 
 it('counts a reopened complaint toward a persistent issue, and refuses to reopen one that is open or unknown', async () => {

@@ -1,13 +1,14 @@
 import { LocalDateResolver } from 'graphql-scalars';
 import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { Role } from '../../domain/auth/roles.js';
-import type { Customer, PlaybookRun } from '../../entities/index.js';
+import type { Customer, FixCase, PlaybookRun } from '../../entities/index.js';
 import { CustomerType } from '../customers/customer.types.js';
 import { Allow } from '../auth/allow.js';
 import type { GraphQLContext } from '../context.js';
 import { mapPage } from '../../services/common/pagination.js';
 import { PageArgs, pageComplexity } from '../common/connection.js';
 import { LIVE_STATE_COMPLEXITY } from '../limits.js';
+import { FixCaseType } from './fix-case.types.js';
 import { PlaybookRunConnection, PlaybookRunType, RunningPlaybookRunsFilterInput } from './playbook-run.types.js';
 
 @Resolver(() => PlaybookRunType)
@@ -166,6 +167,15 @@ export class PlaybookResolver {
   }
 
   /** A database record's current step comes from its workflow (Temporal), asked only when a client wants it. */
+  /** Batched across a page of runs (the fix case service's loader). */
+  @FieldResolver(() => FixCaseType, {
+    nullable: true,
+    description: "Fix issue: the fix case the run opened, as the team's queue (fixCases) shows it: after resolveIssue Resolved, with resolvedAt. Null for the other playbooks, and until the run has opened it (in its first moments)",
+  })
+  fixCase(@Root() run: PlaybookRunType | PlaybookRun, @Ctx() ctx: GraphQLContext): Promise<FixCase | null> {
+    return ctx.services.fixCases.ofRun(run.workflowId);
+  }
+
   @FieldResolver(() => String, { nullable: true, description: 'Current step of the workflow', complexity: LIVE_STATE_COMPLEXITY })
   async step(@Root() run: PlaybookRunType | PlaybookRun, @Ctx() ctx: GraphQLContext): Promise<string | null> {
     if ('step' in run) return run.step;

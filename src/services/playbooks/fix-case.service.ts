@@ -1,8 +1,11 @@
 import { LockMode, type FilterQuery } from '@mikro-orm/core';
+import DataLoader from 'dataloader';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql, type RawBuilder } from 'kysely';
 import { isCalendarDay } from '../../domain/dates.js';
 import { isUuid } from '../../domain/ids.js';
+import { FIX_ISSUE } from '../../domain/playbooks/fix-issue.js';
+import { RUN_ID_SEPARATOR } from '../../domain/playbooks/run-id.js';
 import { FixCase, FixCaseStatus } from '../../entities/index.js';
 import type { AuditService } from '../audit/audit.service.js';
 import { keysetPage } from '../common/keyset-page.js';
@@ -45,6 +48,19 @@ export class FixCaseService {
     /** Everyone the fix policy can give a case to (`caseOwners`). */
     private readonly owners: readonly string[],
   ) {}
+
+  /**
+   * The case a fix-issue run opened, null for another playbook's run or until the run has opened it (in its first moments):
+   * batched across a page of runs, one statement.
+   */
+  ofRun(workflowId: string): Promise<FixCase | null> {
+    return workflowId.startsWith(`${FIX_ISSUE}${RUN_ID_SEPARATOR}`) ? this.byRun.load(workflowId) : Promise.resolve(null);
+  }
+
+  private readonly byRun = new DataLoader<string, FixCase | null>(async (workflowIds) => {
+    const cases = new Map((await this.em.find(FixCase, { workflowId: { $in: [...workflowIds] } })).map((c) => [c.workflowId, c]));
+    return workflowIds.map((id) => cases.get(id) ?? null);
+  });
 
   async list(filter: FixCaseFilter, args: PageArgs): Promise<Page<FixCase>> {
     const invalid = (field: string, message: string) => new PlaybookException(PlaybookExceptionCode.InvalidInput, message, { field: `filter.${field}` });
