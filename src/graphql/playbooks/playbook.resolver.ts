@@ -166,7 +166,6 @@ export class PlaybookResolver {
     return ctx.services.customers.get('customerId' in run ? run.customerId : run.customer.id);
   }
 
-  /** A database record's current step comes from its workflow (Temporal), asked only when a client wants it. */
   /** Batched across a page of runs (the fix case service's loader). */
   @FieldResolver(() => FixCaseType, {
     nullable: true,
@@ -176,6 +175,7 @@ export class PlaybookResolver {
     return ctx.services.fixCases.ofRun(run.workflowId);
   }
 
+  /** A database record's current step comes from its workflow (Temporal), asked only when a client wants it. */
   @FieldResolver(() => String, { nullable: true, description: 'Current step of the workflow', complexity: LIVE_STATE_COMPLEXITY })
   async step(@Root() run: PlaybookRunType | PlaybookRun, @Ctx() ctx: GraphQLContext): Promise<string | null> {
     if ('step' in run) return run.step;
