@@ -226,6 +226,32 @@ it('leaves to a person an overdue invoice whose reminder run ended without compl
   expect([terminated, running, none].map((id) => others.includes(id))).toEqual([false, true, true]);
 });
 
+it('leaves an erased customer\'s overdue invoices out of the operator\'s queue in every form, not only out of those left to people (QA 65 F1)', async () => {
+  const daysAgo = (n: number) => new Date(Date.now() - n * 86_400_000).toISOString().slice(0, 10);
+  // One past the sweep's window with no run (left to people while the customer was there), one within it (the sweep's).
+  const { customer, invoice: old } = await customerWithInvoice(5_000, { issuedAt: daysAgo(232), dueAt: daysAgo(218) });
+  const e = em();
+  const recent = e.create(Invoice, { customer: customer.id, issuedAt: daysAgo(24), dueAt: daysAgo(10), amountMinor: 3_000 });
+  await e.flush();
+  const queue = async (leftToPeople: boolean | null) => {
+    const r = await stack.gql(OverdueInvoicesDocument, { first: 100, leftToPeople }, Role.Operator);
+    expect(r.errors).toBeUndefined();
+    return { ids: r.data!.overdueInvoices.edges.map((edge) => edge.node.id), total: r.data!.overdueInvoices.totalCount };
+  };
+  expect((await queue(true)).ids).toContain(old.id);
+  expect((await queue(false)).ids).toContain(recent.id);
+  expect((await queue(null)).ids).toEqual(expect.arrayContaining([old.id, recent.id]));
+
+  const erased = await stack.gql(EraseCustomerDocument, { id: customer.id, reason: 'Art. 17 request' }, Role.Admin);
+  expect(erased.errors).toBeUndefined();
+  const [left, others, all] = [await queue(true), await queue(false), await queue(null)];
+  // Nobody may chase or contact them: no work for anyone, in neither part nor in the whole queue.
+  for (const form of [left, others, all]) expect(form.ids.filter((id) => id === old.id || id === recent.id)).toEqual([]);
+  // The two parts still make up the whole, and the counts agree with the lists.
+  expect(all.total).toBe(left.total + others.total);
+  expect([left.total, others.total, all.total]).toEqual([left.ids.length, others.ids.length, all.ids.length]);
+});
+
 it('records a run a start finds already ended (terminated before its first step, no record) as ended, not under way, for the sweep and for a person (review 33 F1)', async () => {
   const due = new Date(Date.now() - 10 * 86_400_000).toISOString().slice(0, 10);
   const issued = new Date(Date.now() - 24 * 86_400_000).toISOString().slice(0, 10);

@@ -28,7 +28,7 @@ export class InvoiceResolver {
   }
 
   @Allow(Role.Operator)
-  @Query(() => InvoiceConnection, { description: 'Open invoices past their due day, oldest due first, each with its customer: an operator\'s queue (leftToPeople: those nothing chases, left to a person)', complexity: pageComplexity })
+  @Query(() => InvoiceConnection, { description: 'Open invoices past their due day, oldest due first, each with its customer: an operator\'s queue (leftToPeople: those nothing chases, left to a person), never an erased customer\'s (nobody may chase or contact them)', complexity: pageComplexity })
   overdueInvoices(@Args() { leftToPeople, ...page }: OverdueInvoicesArgs, @Ctx() ctx: GraphQLContext): Promise<InvoiceConnection> {
     return ctx.services.invoices.overdue({ leftToPeople }, page);
   }

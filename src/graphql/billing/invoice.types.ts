@@ -69,7 +69,7 @@ export const InvoiceConnection = connectionOf(InvoiceType, 'Invoice');
 export class OverdueInvoicesArgs extends PageArgs {
   @Field(() => Boolean, {
     nullable: true,
-    description: 'Only those nothing chases, left to a person (true; operationsStatus.overdueInvoicesLeftToPeople counts them): past the trigger sweep\'s window (TriggerPolicy.maxDaysOverdue) with no reminder run (startFairReminder chases one), or whose newest reminder run ended without completing (cancelled, terminated, failed) or as paid before the invoice opened again (startFairReminder starts its next run), leaving out erased customers; or only the others (false); all when null',
+    description: 'Only those nothing chases, left to a person (true; operationsStatus.overdueInvoicesLeftToPeople counts them): past the trigger sweep\'s window (TriggerPolicy.maxDaysOverdue) with no reminder run (startFairReminder chases one), or whose newest reminder run ended without completing (cancelled, terminated, failed) or as paid before the invoice opened again (startFairReminder starts its next run); or only the others (false: chased by the sweep or a reminder run, or handed over when a run completed); all when null. Erased customers\' invoices are in none of them: nobody may chase or contact them',
   })
   leftToPeople?: boolean | null;
 }

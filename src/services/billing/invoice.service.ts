@@ -5,7 +5,7 @@ import { sql } from 'kysely';
 import { Invoice, OutboxMessage, Payment } from '../../entities/index.js';
 import type { AuditService } from '../audit/audit.service.js';
 import { ChildPager } from '../common/child-pages.js';
-import { leftToPeople, openInvoiceSql, outstandingMinorSql } from '../facts/invoice-facts.js';
+import { leftToPeople, ofErasedCustomer, openInvoiceSql, outstandingMinorSql } from '../facts/invoice-facts.js';
 import { rowMapper } from '../common/read-model.js';
 import { assertPageSize, decodeCursor, encodeCursor, scopedTag, toPage, type Page, type PageArgs } from '../common/pagination.js';
 import { BillingException, BillingExceptionCode } from './billing.exception.js';
@@ -87,7 +87,8 @@ export class InvoiceService {
   /**
    * Open invoices past their due day across the base, oldest due first (an operator's queue),
    * or only those nothing chases (`leftToPeople` true, see `leftToPeople`; what operationsStatus counts
-   * as overdueInvoicesLeftToPeople), or only the others (false).
+   * as overdueInvoicesLeftToPeople), or only the others (false). Never an erased customer's, in any of
+   * the three: nobody may chase or contact them, so it is no work for anyone (QA 65 F1).
    */
   async overdue(filter: { leftToPeople?: boolean | null }, args: PageArgs): Promise<Page<Invoice>> {
     assertPageSize(args.first);
@@ -98,7 +99,7 @@ export class InvoiceService {
       beyond = sql<boolean>`(i.due_at, i.id) > (${dueAt}::date, ${id}::uuid)`;
     }
     const left = filter.leftToPeople;
-    const which = sql<boolean>`${sql.raw(openInvoiceSql('i'))} and i.due_at < current_date ${left == null ? sql`` : left ? sql`and ${leftToPeople(this.maxDaysOverdue)}` : sql`and not ${leftToPeople(this.maxDaysOverdue)}`}`;
+    const which = sql<boolean>`${sql.raw(openInvoiceSql('i'))} and i.due_at < current_date and not ${ofErasedCustomer()} ${left == null ? sql`` : left ? sql`and ${leftToPeople(this.maxDaysOverdue)}` : sql`and not ${leftToPeople(this.maxDaysOverdue)}`}`;
     const db = this.em.getKysely();
     const { rows } = await sql<Record<string, unknown>>`
       select i.* from invoice i where ${which} and ${beyond} order by i.due_at, i.id limit ${args.first + 1}`.execute(db);

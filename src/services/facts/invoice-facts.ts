@@ -16,6 +16,10 @@ import { ENDED_PAID, ENDED_WITHOUT_COMPLETING } from '../../domain/playbooks/fai
 export const withinSweepWindow = (maxDaysOverdue: number | undefined): RawBuilder<boolean> =>
   maxDaysOverdue === undefined ? sql<boolean>`true` : sql<boolean>`(i.due_at >= current_date - ${maxDaysOverdue}::int)`;
 
+/** Invoice `i` is an erased customer's: nobody chases it or contacts them (no reminder, no playbook). */
+export const ofErasedCustomer = (): RawBuilder<boolean> =>
+  sql<boolean>`exists (select 1 from customer c where c.id = i.customer_id and c.status = 'erased')`;
+
 /** `r` is one of the reminder runs of invoice `i`. */
 const reminderRunOfInvoice = () => fairReminderRunOfSql(sql.ref('r.workflow_id'), sql.ref('i.customer_id'), sql.ref('i.id'));
 
@@ -29,7 +33,7 @@ const reminderRunOfInvoice = () => fairReminderRunOfSql(sql.ref('r.workflow_id')
  */
 export const leftToPeople = (maxDaysOverdue: number | undefined): RawBuilder<boolean> =>
   sql<boolean>`(i.due_at < current_date
-    and not exists (select 1 from customer c where c.id = i.customer_id and c.status = 'erased')
+    and not ${ofErasedCustomer()}
     and coalesce((select r.status::text = any(${ENDED_WITHOUT_COMPLETING}::text[]) or (r.status = 'completed' and coalesce(r.outcome = any(${ENDED_PAID}::text[]), false))
                     from playbook_run r where r.customer_id = i.customer_id and ${reminderRunOfInvoice()}
                    order by ${newestOccurrenceFirstSql(sql.ref('r.workflow_id'))} limit 1), not ${withinSweepWindow(maxDaysOverdue)}))`;
