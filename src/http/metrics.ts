@@ -140,7 +140,7 @@ function operationsGauges(registry: Registry, status: () => Promise<OperationsSt
       this.set((await read()) ? 1 : 0);
     },
   });
-  gauge('retention_outbox_messages', 'Unsent messages: due now, deferred (quiet hours, contact budget, retry back-off, an earlier reminder of its run not gone out), undeliverable (waiting for a person)', ['state'], (g, s) => {
+  gauge('retention_outbox_messages', 'Unsent messages: due now, deferred (quiet hours, retry back-off, an earlier reminder of its run not gone out), undeliverable (waiting for a person); one over the contact budget is held back for good, not counted here', ['state'], (g, s) => {
     g.set({ state: 'due' }, s.dueMessages);
     g.set({ state: 'deferred' }, s.deferredMessages);
     g.set({ state: 'undeliverable' }, s.undeliverableMessages);

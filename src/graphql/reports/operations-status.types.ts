@@ -27,7 +27,7 @@ export class OperationsStatusType {
   @Field(() => Int, { description: 'How long the oldest of them has waited, seconds (0 without one): growing means delivery stalls' })
   oldestDueMessageSeconds!: number;
 
-  @Field(() => Int, { description: 'Held until later: quiet hours, contact budget, a retry back-off, or an earlier reminder of their run not gone out yet' })
+  @Field(() => Int, { description: 'Held until later: quiet hours, a retry back-off, or an earlier reminder of their run not gone out yet. Not a message over the contact budget: that is held back for good, never sent (fairnessReport.messagesSuppressed counts it)' })
   deferredMessages!: number;
 
   @Field(() => Int, { description: 'Refused for good, or so often that delivery gave up: see undeliverableMessages' })

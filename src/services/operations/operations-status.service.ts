@@ -24,7 +24,10 @@ export interface OperationsStatus {
   dueMessages: number;
   /** How long the oldest of them has waited; 0 without one (a growing value: delivery stalls). */
   oldestDueMessageSeconds: number;
-  /** Held until later (quiet hours, contact budget, a retry's back-off). */
+  /**
+   * Held until later (quiet hours, a retry's back-off, an earlier reminder of their run not gone out yet). Not a message
+   * over the contact budget: the guard holds it back for good (suppressed, never sent; fairnessReport.messagesSuppressed).
+   */
   deferredMessages: number;
   /** Refused for good, or so often that delivery gave up: they wait for a person (undeliverableMessages). */
   undeliverableMessages: number;
