@@ -46,6 +46,21 @@ it('narrows to a segment, and refuses a malformed day', async () => {
   expect((await stack.gql(ComplaintTopicsDocument, { since: 'last month' }, Role.Viewer)).errors![0].extensions!.code).toBe('BAD_USER_INPUT');
 });
 
+it('refuses a day to come or before 1900 as the other reports do, instead of listing nothing (QA 65 F4)', async () => {
+  const tomorrow = new Date(Date.now() + DAY).toISOString().slice(0, 10);
+  for (const [since, message] of [
+    [tomorrow, `since must not be after today (got "${tomorrow}")`],
+    ['2062-09-01', 'since must not be after today (got "2062-09-01")'],
+    ['1899-12-31', 'since must not be before 1900-01-01'],
+    ['0001-01-01', 'since must not be before 1900-01-01'],
+  ]) {
+    const r = await stack.gql(ComplaintTopicsDocument, { since }, Role.Viewer);
+    expect(r.errors![0]).toMatchObject({ message, extensions: { code: 'VALIDATION', reason: 'COMPLAINT_INVALID_INPUT', field: 'since' } });
+  }
+  // Today and the earliest day are days a report reads from.
+  for (const since of [new Date().toISOString().slice(0, 10), '1900-01-01']) expect((await stack.gql(ComplaintTopicsDocument, { since }, Role.Viewer)).errors).toBeUndefined();
+});
+
 it("lists the topics a complaint form offers, each with its team, from the fix policy the API was given", async () => {
   const { data } = await stack.gql(ComplaintTopicCatalogueDocument, {}, Role.Viewer);
   expect(data!.complaintTopicCatalogue).toEqual({

@@ -46,3 +46,16 @@ it('shows per team the cases of its topics open now and the fixes since a day, b
 it('refuses a day that does not exist', async () => {
   expect((await stack.gql(FixCaseReportDocument, { since: '2026-02-30' }, Role.Viewer)).errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT' });
 });
+
+it('refuses a day to come or before 1900 as the other reports do, instead of counting no fixes (QA 65 F4)', async () => {
+  const tomorrow = new Date(Date.now() + DAY).toISOString().slice(0, 10);
+  for (const [since, message] of [
+    [tomorrow, `since must not be after today (got "${tomorrow}")`],
+    ['2062-09-01', 'since must not be after today (got "2062-09-01")'],
+    ['0001-01-01', 'since must not be before 1900-01-01'],
+  ]) {
+    const r = await stack.gql(FixCaseReportDocument, { since }, Role.Viewer);
+    expect(r.errors![0]).toMatchObject({ message, extensions: { code: 'VALIDATION', reason: 'PLAYBOOK_INVALID_INPUT', field: 'since' } });
+  }
+  expect((await stack.gql(FixCaseReportDocument, { since: new Date().toISOString().slice(0, 10) }, Role.Viewer)).errors).toBeUndefined();
+});

@@ -70,6 +70,18 @@ it('reports the handling cost of a topic and the fees of a band past 2^53 minor 
   expect(fairness.data!.fairnessReport!.find((b) => b.band === 'new')).toMatchObject({ feesChargedMinor: TEN_MAX, feesWaivedMinor: TEN_MAX });
 });
 
+it('refuses a fairness report since a day to come or before 1900 as the other reports do, instead of an empty one (QA 65 F4)', async () => {
+  const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+  for (const [since, message] of [
+    [tomorrow, `since must not be after today (got "${tomorrow}")`],
+    ['9999-12-31', 'since must not be after today (got "9999-12-31")'],
+    ['0001-01-01', 'since must not be before 1900-01-01'],
+  ]) {
+    const r = await stack.gql(FairnessReportDocument, { since }, Role.Viewer);
+    expect(r.errors![0]).toMatchObject({ message, extensions: { code: 'VALIDATION', reason: 'SCORING_INVALID_INPUT', field: 'since' } });
+  }
+});
+
 it("reports a campaign group's revenue past 2^53 minor units", async () => {
   const created = await stack.gql(CreateCampaignDocument, { input: { name: 'Big spenders', playbook: 'Appreciation', filter: { search: 'Big Spender' } } }, Role.Marketer);
   const id = created.data!.createCampaign.id;

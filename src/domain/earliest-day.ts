@@ -1,3 +1,5 @@
+import { dayNumber, isCalendarDay } from './dates.js';
+
 /**
  * The earliest day a business date may be (an order, a payment, an invoice, a complaint, a
  * cost, an offer, a customer's acquisition, the day a rescore scores): an earlier one is a
@@ -13,3 +15,15 @@ export function beforeEarliestDay(value: string | Date): boolean {
 
 /** The refusal of `field` dated before EARLIEST_DAY. */
 export const tooEarly = (field: string) => `${field} must not be before ${EARLIEST_DAY}`;
+
+/**
+ * Why `day`, a day a report reads up to or from (`field`), is refused, or null: not a real day, after today (UTC:
+ * it would read nothing yet, a mistyped year as 2062 for 2026 giving an empty report), or before EARLIEST_DAY (a typo).
+ * Each service answers it with its own exception (`assertPastDay` for the scores'), so every report checks its days alike.
+ */
+export function pastDayProblem(day: string, field: string, now: Date = new Date()): string | null {
+  if (!isCalendarDay(day)) return `${field} "${day}" is not a date (YYYY-MM-DD)`;
+  if (dayNumber(day) > dayNumber(now)) return `${field} must not be after today (got "${day}")`;
+  if (beforeEarliestDay(day)) return tooEarly(field);
+  return null;
+}

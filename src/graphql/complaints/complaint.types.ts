@@ -65,7 +65,7 @@ export class ComplaintTopicType {
 
 @ArgsType()
 export class ComplaintTopicsArgs {
-  @Field(() => LocalDateResolver, { description: 'Complaints opened from this day' })
+  @Field(() => LocalDateResolver, { description: 'Complaints opened from this day: not after today, nor before 1900-01-01 (VALIDATION with field since)' })
   since!: string;
 
   @Field(() => CustomerFilterType, { nullable: true, description: 'A segment: the same filters as the customers query' })

@@ -23,7 +23,7 @@ export class FixCaseResolver {
     reportField("Per team, busiest first: the cases of its topics open now (wherever they are) and the oldest one's wait, the fixes since a day (how fast, how many the customer confirmed hold) and the cases that escalated"),
   )
   @UseMiddleware(ReportTurn)
-  async fixCaseReport(@Arg('since', () => LocalDateResolver, { description: 'Fixes and escalations from this day' }) since: string, @Ctx() ctx: GraphQLContext): Promise<FixCaseTeamReportType[]> {
+  async fixCaseReport(@Arg('since', () => LocalDateResolver, { description: 'Fixes and escalations from this day: not after today, nor before 1900-01-01 (VALIDATION with field since)' }) since: string, @Ctx() ctx: GraphQLContext): Promise<FixCaseTeamReportType[]> {
     return (await ctx.services.fixCases.report(since)).map((r) => ({ ...r, owner: r.team }));
   }
 

@@ -14,8 +14,7 @@ import { complaintRef } from '../../domain/complaints/complaint-ref.js';
 import { knownTopics } from '../../domain/playbooks/fix-issue.js';
 import { isUuid } from '../../domain/ids.js';
 import { afterNow } from '../../domain/latest-time.js';
-import { beforeEarliestDay, tooEarly } from '../../domain/earliest-day.js';
-import { isCalendarDay } from '../../domain/dates.js';
+import { beforeEarliestDay, pastDayProblem, tooEarly } from '../../domain/earliest-day.js';
 import { ScoreKind } from '../../domain/scoring/score-kind.js';
 import type { Policies } from '../../domain/policies/index.js';
 import type { PlaybookTriggerService } from '../playbooks/playbook-triggers.service.js';
@@ -110,9 +109,9 @@ export class ComplaintService {
    * reopened, or points at a product defect) is where fixing pays most.
    */
   async topics(input: { since: string; filter?: CustomerFilter | null }): Promise<ComplaintTopic[]> {
-    if (!isCalendarDay(input.since)) {
-      throw new ComplaintException(ComplaintExceptionCode.InvalidInput, `since must be a date YYYY-MM-DD (got "${input.since}")`, { field: 'since' });
-    }
+    // As the other reports' days: a day to come lists nothing (a mistyped year), one before 1900 is a typo.
+    const sinceProblem = pastDayProblem(input.since, 'since');
+    if (sinceProblem) throw new ComplaintException(ComplaintExceptionCode.InvalidInput, sinceProblem, { field: 'since' });
     assertCustomerFilter(input.filter ?? {});
     const { rows } = await sql<Record<string, string | number | null>>`
       select k.topic, count(*)::int as complaints, count(distinct k.customer_id)::int as customers,

@@ -2,7 +2,7 @@ import { LockMode, type FilterQuery } from '@mikro-orm/core';
 import DataLoader from 'dataloader';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql, type RawBuilder } from 'kysely';
-import { isCalendarDay } from '../../domain/dates.js';
+import { pastDayProblem } from '../../domain/earliest-day.js';
 import { isUuid } from '../../domain/ids.js';
 import { FIX_ISSUE } from '../../domain/playbooks/fix-issue.js';
 import { RUN_ID_SEPARATOR } from '../../domain/playbooks/run-id.js';
@@ -87,7 +87,9 @@ export class FixCaseService {
    * whose fixes come late is seen to be late.
    */
   async report(since: string): Promise<FixCaseTeamReport[]> {
-    if (!isCalendarDay(since)) throw new PlaybookException(PlaybookExceptionCode.InvalidInput, `since must be a day YYYY-MM-DD (got "${since}")`, { field: 'since' });
+    // As the other reports' days: a day to come counts no fixes (a mistyped year), one before 1900 is a typo.
+    const sinceProblem = pastDayProblem(since, 'since');
+    if (sinceProblem) throw new PlaybookException(PlaybookExceptionCode.InvalidInput, sinceProblem, { field: 'since' });
     const from = sql`${since}::date::timestamp at time zone 'UTC'`;
     const days = (interval: RawBuilder<unknown>) => sql`extract(epoch from ${interval}) / 86400`;
     const { rows } = await sql<{ team: string; open: number; open_escalated: number; oldest_open_days: number | null; resolved: number; median_days: number | null; confirmed: number; escalated: number }>`

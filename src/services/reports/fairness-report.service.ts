@@ -3,8 +3,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql } from 'kysely';
 import { GUARD_REASONS } from '../../domain/guards/contact-guard.js';
 import { teamTemplates } from '../../domain/messages/catalogue.js';
-import { isCalendarDay } from '../../domain/dates.js';
-import { ScoringException, ScoringExceptionCode } from '../../domain/scoring/scoring.exception.js';
+import { assertPastDay } from '../scores/scoring.service.js';
 
 /** The band of customers without a payment-loyalty score yet. */
 const UNSCORED = 'unscored';
@@ -43,9 +42,8 @@ export class FairnessReportService {
   constructor(private readonly em: EntityManager) {}
 
   async byLoyaltyBand(since: string): Promise<FairnessBand[]> {
-    if (!isCalendarDay(since)) {
-      throw new ScoringException(ScoringExceptionCode.InvalidInput, `since must be a date YYYY-MM-DD (got "${since}")`, { field: 'since' });
-    }
+    // As the other reports' days: a day to come gives an empty report (a mistyped year), one before 1900 is a typo.
+    assertPastDay(since, 'since');
     // Every band in its order, empty ones too, as scoreDistribution lists bands: a dashboard's columns stay put.
     const bands = [...LOYALTY_BANDS, UNSCORED];
     const { rows } = await sql<Record<string, string | number>>`

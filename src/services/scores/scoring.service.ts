@@ -6,7 +6,7 @@ import { ScoreKind } from '../../domain/scoring/score-kind.js';
 import { SCORE_BANDS } from '../../domain/scoring/score-bands.js';
 import { dayNumber, isCalendarDay } from '../../domain/dates.js';
 import { workflowIdProblem } from '../../domain/ids.js';
-import { beforeEarliestDay, tooEarly } from '../../domain/earliest-day.js';
+import { beforeEarliestDay, pastDayProblem, tooEarly } from '../../domain/earliest-day.js';
 import type { RescorePolicy } from '../../domain/scoring/scoring-policy.js';
 import type { AuditService } from '../audit/audit.service.js';
 import { ScoringRunStatus, type ScoringRun } from '../../entities/index.js';
@@ -221,12 +221,10 @@ function assertWorkflowId(id: string): void {
   if (problem) throw new ScoringException(ScoringExceptionCode.InvalidInput, problem, { field: 'id' });
 }
 
-/** A day a report reads up to or from: a real day, not after today, not before the earliest day kept. */
+/** A day a report reads up to or from: a real day, not after today, not before the earliest day kept (`pastDayProblem`). */
 export function assertPastDay(day: string, field: string): void {
-  const refuse = (message: string) => new ScoringException(ScoringExceptionCode.InvalidInput, message, { field });
-  if (!isCalendarDay(day)) throw refuse(`${field} "${day}" is not a date (YYYY-MM-DD)`);
-  if (dayNumber(day) > dayNumber(new Date())) throw refuse(`${field} must not be after today (got "${day}")`);
-  if (beforeEarliestDay(day)) throw refuse(tooEarly(field));
+  const problem = pastDayProblem(day, field);
+  if (problem) throw new ScoringException(ScoringExceptionCode.InvalidInput, problem, { field });
 }
 
 /** A run the engine cannot say the progress of now: shown as its record says (null: no view from the engine). */
