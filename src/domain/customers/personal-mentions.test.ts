@@ -103,7 +103,7 @@ describe('redactFullMentions', () => {
     expect(['Mateo Yilmaz-Oberholzer', 'Łukasz Wałęsa', 'J', '山田 太郎'].map(longestNamePart)).toEqual(['oberholzer', 'lukasz', null, '山田']);
   });
 
-  it('folds a final sigma as any sigma, as the database folds a whole text: lower-casing gives σ before an apostrophe and a letter (review 37 F5)', () => {
+  it('folds a final sigma as any sigma, as the database folds a whole text: lower-casing gives σ before an apostrophe and a letter', () => {
     // The database lower-cases "ΠΑΠΑΔΟΠΟΥΛΟΣ'S" to "παπαδοπουλοσ's": the part it looks for must hold σ there too.
     expect(longestNamePart('Νίκος Παπαδόπουλος')).toBe('παπαδοπουλοσ');
     expectFull({ names: ['Νίκος Παπαδόπουλος'], emails: [], phones: [] }, [

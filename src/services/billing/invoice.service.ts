@@ -88,7 +88,7 @@ export class InvoiceService {
    * Open invoices past their due day across the base, oldest due first (an operator's queue),
    * or only those nothing chases (`leftToPeople` true, see `leftToPeople`; what operationsStatus counts
    * as overdueInvoicesLeftToPeople), or only the others (false). Never an erased customer's, in any of
-   * the three: nobody may chase or contact them, so it is no work for anyone (QA 65 F1).
+   * the three: nobody may chase or contact them, so it is no work for anyone.
    */
   async overdue(filter: { leftToPeople?: boolean | null }, args: PageArgs): Promise<Page<Invoice>> {
     assertPageSize(args.first);
