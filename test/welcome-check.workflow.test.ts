@@ -105,6 +105,17 @@ it('takes the confirmation from an operator in the Temporal UI too (its signal o
   await recordHistory(otherRun, 'welcome-check-confirmed-by-update-in-ui-audited');
 });
 
+it('completes and audits a signal whose input PostgreSQL cannot store as sent (a NUL, a lone surrogate half): stored with U+FFFD (QA 66 F5)', async () => {
+  const customerId = await newCustomer('Cyd');
+  const workflowId = (await stack.gql(StartWelcomeCheckDocument, { customerId }, Role.Marketer)).data!.startWelcomeCheck.workflowId;
+  await eventually(() => stack.gql(WelcomeCheckDocument, { customerId }, Role.Viewer), (r) => r.data?.welcomeCheck?.step === 'awaiting-confirmation');
+  await temporalOperator(stack, 'eve@example.com').workflow.getHandle(workflowId).signal('welcomeConfirmed', { note: 'nul\u0000here', ['k\u0000']: '\ud800' } as never);
+  // Before, the audit activity failed at every attempt ("\u0000 cannot be converted to text") and the run never completed.
+  const result = stack.temporal.client.workflow.getHandle(workflowId).result();
+  await expect(Promise.race([result, new Promise((_, reject) => setTimeout(() => reject(new Error('the run did not complete')), 15_000))])).resolves.toBe('confirmed');
+  expect(await steeringAudited(stack, workflowId)).toEqual([['temporal:eve@example.com', 'signal welcomeConfirmed', [{ note: 'nul\uFFFDhere', ['k\uFFFD']: '\uFFFD' }]]]);
+});
+
 it('starts one run, audited once, when two people start it at the same moment', async () => {
   const customerId = await newCustomer('Dua');
   const both = await Promise.all([Role.Marketer, Role.Operator].map((role) => stack.gql(StartWelcomeCheckDocument, { customerId }, role)));

@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql } from 'kysely';
 import type { AuditService } from './audit.service.js';
+import { storableJson, storableText } from './storable.js';
 
 /** A signal or update a run took from outside this platform: an operator steering it in the Temporal UI or CLI. */
 export interface SteeringFromOutside {
@@ -25,6 +26,21 @@ export interface SteeringSource {
 export type SteeredEntity = { entityType: 'playbook_run'; entityId: string } | { entityType: 'campaign'; entityId: string };
 
 const AUDITED_AS = { playbook_run: 'playbook', campaign: 'campaign' } as const;
+
+/** The most of a message's input (as JSON text) an audit entry keeps whole. */
+export const AUDITED_INPUT_MAX_CHARS = 16_000;
+
+/**
+ * A message's input as its audit entry keeps it: storable (NUL characters and lone surrogate halves, which
+ * PostgreSQL refuses, replaced by U+FFFD: the entry must be written, or the run never completes), and an input
+ * longer than AUDITED_INPUT_MAX_CHARS as JSON (a signal may carry 2 MB) as its start, its length and a mark.
+ */
+export function auditedInput(input: unknown[]): unknown {
+  const storable = storableJson(input);
+  const json = JSON.stringify(storable) ?? 'null';
+  if (json.length <= AUDITED_INPUT_MAX_CHARS) return storable;
+  return { truncated: true, jsonLength: json.length, start: json.slice(0, AUDITED_INPUT_MAX_CHARS).toWellFormed() };
+}
 
 /** A signal as sent: its name, who sent it and its input, the input's keys in one order (the database keeps JSON's keys in its own). */
 function sentKey(name: string, actor: string, input: unknown): string {
@@ -72,7 +88,7 @@ export class SteeringAuditService {
       }
       const fresh = unseen.filter((m) => {
         if (!m.appliedAgainFrom) return true;
-        const key = sentKey(m.name, `temporal:${m.by ?? 'unknown'}`, m.input);
+        const key = sentKey(storableText(m.name), storableText(`temporal:${m.by ?? 'unknown'}`), auditedInput(m.input));
         const left = earlier.get(key) ?? 0;
         earlier.set(key, left - 1);
         return left <= 0;
@@ -83,7 +99,7 @@ export class SteeringAuditService {
           action: `${AUDITED_AS[steered.entityType]}.${message.via}-in-engine`,
           entityType: steered.entityType,
           entityId: steered.entityId,
-          after: { [message.via]: message.name, input: message.input, sentAt: message.at.toISOString(), workflowId: run.workflowId, runId: run.runId, eventId: message.eventId },
+          after: { [message.via]: message.name, input: auditedInput(message.input), sentAt: message.at.toISOString(), workflowId: run.workflowId, runId: run.runId, eventId: message.eventId },
         });
       }
       return fresh.length;
