@@ -10,6 +10,7 @@ import {
   CustomersDocument,
   ExportCustomerDataDocument,
   ImportCsvDocument,
+  IssueApiKeyDocument,
   RecordPaymentDocument,
   RetryMessageDocument,
   ScoringRunDocument,
@@ -65,6 +66,34 @@ describe('a NUL character in a text argument', () => {
     const r = await stack.gql(ImportCsvDocument, { input: { kind: 'Customers', csv, mode: 'GoodRows' } }, Role.Admin);
     expect(r.errors).toBeUndefined();
     expect(r.data!.importCsv).toMatchObject({ inserted: 1, rejected: 1, errors: [{ line: 2, field: null, message: 'contains a NUL character' }] });
+  });
+});
+
+describe('a lone UTF-16 surrogate half in a text argument (QA 66 F2)', () => {
+  it('is refused with VALIDATION naming the argument, before anything reaches PostgreSQL (it failed as INTERNAL_SERVER_ERROR writing the audit entry)', async () => {
+    const lone = 'Bob \ud800';
+    const requests: [string, () => Promise<unknown>][] = [
+      ['input.name', () => stack.gql(UpdateCustomerDocument, { id: customer.id, input: { name: lone } }, Role.Operator)],
+      ['input.name', () => stack.gql(IssueApiKeyDocument, { input: { name: '\udc00', role: 'Viewer' } }, Role.Admin)],
+      ['input.name', () => stack.gql(CreateSegmentDocument, { input: { name: lone, filter: {} } }, Role.Marketer)],
+      ['filter.search', () => stack.gql(CustomersDocument, { first: 5, filter: { search: lone } }, Role.Viewer)],
+    ];
+    for (const [field, request] of requests) {
+      const { result, statements } = await countStatements(request);
+      expect(result).toEqual(refusedFor(field));
+      expect(statements).toEqual([]);
+    }
+    expect((await em().findOneOrFail(Customer, customer.id)).name).toBe('Ada Lovelace');
+    // A pair (an emoji) is text like any other.
+    expect((await stack.gql(CustomersDocument, { first: 5, filter: { search: '😀' } }, Role.Viewer)).errors).toBeUndefined();
+  });
+
+  it('in imported rows (importCustomers) refuses that row alone', async () => {
+    const importCustomers = 'mutation($rows: [CustomerImportRow!]!) { importCustomers(rows: $rows, mode: GoodRows) { inserted errors { row field message } } }';
+    const rows = [{ customerRef: 'LONE-1', name: 'Bad\ud800Name', email: 'lone@example.com' }, { customerRef: 'LONE-2', name: 'Good 😀 Name', email: 'good2@example.com' }];
+    const r = await stack.gql(importCustomers as never, { rows }, Role.Admin);
+    expect(r.errors).toBeUndefined();
+    expect(r.data).toEqual({ importCustomers: { inserted: 1, errors: [{ row: 1, field: null, message: 'contains a lone UTF-16 surrogate (not well-formed text)' }] } });
   });
 });
 

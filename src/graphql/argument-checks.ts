@@ -33,7 +33,7 @@ import { isUuid } from '../domain/ids.js';
 export const WORKFLOW_ID_ARGS = { workflowIdArgs: true } as const;
 
 /**
- * Extension of an input type whose text may hold a NUL character: the import refuses
+ * Extension of an input type whose text may hold a NUL character or a lone surrogate half: the import refuses
  * such a row itself, as one bad row of the file, instead of refusing the whole request.
  */
 export const NUL_REFUSED_PER_ROW = { nulRefusedPerRow: true } as const;
@@ -46,7 +46,7 @@ interface Broken {
 /**
  * Rules every argument follows, whatever the field, checked once per request for the
  * whole document (nested fields too, not once per row): an `ID` is a UUID, and no text
- * holds a NUL character, which PostgreSQL cannot store. A malformed ID or a NUL would
+ * holds a NUL character or a lone surrogate half, which PostgreSQL cannot store. A malformed ID or a NUL would
  * otherwise surface as a database error, or as a different answer in each service.
  */
 export function argumentProblemsOf(schema: GraphQLSchema, operation: OperationDefinitionNode, fragments: readonly DefinitionNode[], variables: Record<string, unknown> | undefined): Broken[] {
@@ -136,6 +136,8 @@ function collectProblems(value: unknown, type: GraphQLInputType, path: string, r
   if (text === null) return;
   if (isId && rules.uuidIds && !isUuid(text)) errors.push(broken(path, { isId: `${path} is not an ID (a UUID)` }));
   else if (!rules.nulAllowed && text.includes('\0')) errors.push(broken(path, { noNul: `${path} contains a NUL character` }));
+  // A lone half of a surrogate pair (JSON's "\ud800") is no text either: the audit log's jsonb refuses it, and a text column would keep U+FFFD instead.
+  else if (!rules.nulAllowed && !text.isWellFormed()) errors.push(broken(path, { wellFormed: `${path} contains a lone UTF-16 surrogate (not well-formed text)` }));
 }
 
 /** A variable sent as null in a non-null place of an argument's value: the place's path, with its default when it has one. */
@@ -161,8 +163,8 @@ function collectNulls(value: ValueNode, type: GraphQLInputType, path: string, de
 const broken = (property: string, constraints: Record<string, string>) => Object.assign(new ValidationError(), { property, constraints, children: [] });
 
 /**
- * The refusal of an operation whose arguments break a rule every argument follows (a malformed ID, a NUL character, a
- * variable sent as null where the argument is non-null with a default), or null when none does. Shaped by the error
+ * The refusal of an operation whose arguments break a rule every argument follows (a malformed ID, a NUL character or a lone
+ * surrogate half, a variable sent as null where the argument is non-null with a default), or null when none does. Shaped by the error
  * formatter as every broken argument rule is (VALIDATION, INVALID_ARGUMENT, field, fields), and answered with HTTP 200
  * as those are: a front end reads it as a GraphQL error, not as a failed request.
  */
@@ -177,7 +179,7 @@ export function argumentRefusal(schema: GraphQLSchema, document: DocumentNode, o
   });
 }
 
-/** Refuses a request with a malformed ID, a NUL character or a null for a non-null argument before any resolver runs: VALIDATION with the field. */
+/** Refuses a request with a malformed ID, a NUL character, a lone surrogate half or a null for a non-null argument before any resolver runs: VALIDATION with the field. */
 export function argumentChecksPlugin(schema: GraphQLSchema): ApolloServerPlugin {
   return {
     async requestDidStart() {

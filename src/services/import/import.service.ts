@@ -71,8 +71,8 @@ const copyField = (value: string | null) => (value === null ? '\\N' : value.repl
 
 /** One line of COPY text for import_stage: row number, shape error, then the spec's columns. */
 function copyLine(rowNo: number, values: Array<string | null>): string {
-  // PostgreSQL text cannot hold NUL: such a row is refused as a whole instead of failing the file.
-  const shapeError = values.some((x) => x?.includes('\0')) ? 'contains a NUL character' : null;
+  // PostgreSQL text cannot hold NUL, nor (as U+FFFD at best) a lone surrogate half: such a row is refused as a whole instead of failing the file.
+  const shapeError = values.some((x) => x?.includes('\0')) ? 'contains a NUL character' : values.some((x) => x && !x.isWellFormed()) ? 'contains a lone UTF-16 surrogate (not well-formed text)' : null;
   return [String(rowNo), shapeError, ...(shapeError ? values.map(() => null) : values.map(trimmedCell))].map(copyField).join('\t') + '\n';
 }
 
