@@ -390,6 +390,24 @@ it('answers a body it cannot read in the shape of GraphQL errors with a code, no
   expect(((await wrongCharset.json()) as any).errors[0].extensions).toEqual({ code: 'BAD_REQUEST', reason: 'UNREADABLE_REQUEST' });
 });
 
+it('refuses a huge document before lexing it whole: a query text over 100,000 characters, a document of over 10,000 tokens (QA 66 F1)', async () => {
+  const viewer = 'test-viewer-key-0123456789';
+  // 11.7 MB of `id id id ...` (under the 12 MB body limit) held the API's thread for 6 s and answered QUERY_TOO_COMPLEX.
+  const started = Date.now();
+  const huge = await askGraphql(`${base}/graphql`, { key: viewer, query: `{ me { ${'id '.repeat(3_900_000)}} }` });
+  expect(huge.status).toBe(400);
+  expect(((await huge.json()) as any).errors).toEqual([{ message: 'The query is longer than 100000 characters: send large values as variables', extensions: { code: 'BAD_REQUEST', reason: 'QUERY_TOO_LONG', limitChars: 100_000 } }]);
+  const elapsedMs = Date.now() - started;
+  expect(elapsedMs).toBeLessThan(3_000);
+  // Under the length, over the tokens: graphql-js stops lexing at the limit.
+  const many = await askGraphql(`${base}/graphql`, { key: viewer, query: `{ me { ${'id '.repeat(30_000)}} }` });
+  expect(many.status).toBe(400);
+  expect(((await many.json()) as any).errors[0]).toMatchObject({ message: 'The query has more than 10000 tokens; ask for less in one operation', extensions: { code: 'GRAPHQL_PARSE_FAILED', reason: 'QUERY_TOO_MANY_TOKENS', maxTokens: 10_000 } });
+  // Up to the length, a document of few tokens is answered (comments are no tokens).
+  const commented = await askGraphql(`${base}/graphql`, { key: viewer, query: `{ me { role } } # ${'x'.repeat(99_000)}` });
+  expect(commented.status).toBe(200);
+});
+
 it('refuses an address for the rest of the minute after too many wrong keys; keys that work are not counted', async () => {
   await forgetCounts();
   const { api: limited, url } = await startApi({ AUTH_FAILURES_PER_MINUTE: '3', TRUST_PROXY: 'loopback' });

@@ -71,6 +71,14 @@ export function createErrorFormatter(logger: Logger, exposeInternals: boolean) {
         extensions: { ...formatted.extensions, reason: 'QUERY_TOO_COMPLEX' },
       };
     }
+    // graphql-js stops lexing a document of too many tokens (parseOptions.maxTokens): a reason, and the limit (16.x spells it "more that").
+    const tokens = formatted.extensions?.code === 'GRAPHQL_PARSE_FAILED' ? /Document contains more tha[nt] (\d+) tokens/.exec(formatted.message) : null;
+    if (tokens) {
+      return {
+        message: `The query has more than ${tokens[1]} tokens; ask for less in one operation`,
+        extensions: { ...formatted.extensions, reason: 'QUERY_TOO_MANY_TOKENS', maxTokens: Number(tokens[1]) },
+      };
+    }
     // Parse, validation and variable errors from graphql-js / Apollo carry their own codes.
     const code = formatted.extensions?.code;
     if (code && code !== 'INTERNAL_SERVER_ERROR') return formatted;

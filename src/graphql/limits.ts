@@ -25,6 +25,17 @@ export interface QueryLimits {
   maxFields: number;
 }
 
+/**
+ * Most tokens (names, punctuation, values; not white space or comments) a document may have: graphql-js stops
+ * lexing there (`parseOptions.maxTokens`), before parsing or validating more. A 12 MB `{ me { id id id ... } }`
+ * (QA 66 F1) held the API's one thread for 6 s in lexing, parsing and validation, before any limit above looked.
+ * GraphiQL's introspection query has about 400; a screen's query a few hundred.
+ */
+export const MAX_QUERY_TOKENS = 10_000;
+
+/** Longest query text a request may send (characters): large values travel as variables (importCsv's CSV), not in the document. */
+export const MAX_QUERY_CHARS = 100_000;
+
 export const defaultQueryLimits: QueryLimits = { maxDepth: 12, maxCost: 25_000, maxMutations: 10, maxAliases: 30, maxFields: 10_000 };
 
 /**

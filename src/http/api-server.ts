@@ -12,7 +12,7 @@ import type { Orm } from '../db/orm.js';
 import type { GraphQLContext } from '../graphql/context.js';
 import { argumentChecksPlugin } from '../graphql/argument-checks.js';
 import { contextFailure, createErrorFormatter, isUnauthenticated, resolvedFieldsPlugin } from '../graphql/errors.js';
-import { aliasLimitRule, costLimitPlugin, defaultQueryLimits, depthLimitRule, mutationCountRule, type QueryLimits } from '../graphql/limits.js';
+import { aliasLimitRule, costLimitPlugin, defaultQueryLimits, depthLimitRule, MAX_QUERY_CHARS, MAX_QUERY_TOKENS, mutationCountRule, type QueryLimits } from '../graphql/limits.js';
 import { createSchema } from '../graphql/schema.js';
 import type { Logger } from '../logger.js';
 import { API_KEY_REVOKED_CHANNEL, ApiKeyVerifier } from '../services/auth/api-keys.js';
@@ -100,6 +100,8 @@ export async function createApi(deps: ApiDeps): Promise<Api> {
     // The schema, run by compiled operations (graphql-jit).
     gateway: jitExecutor(schema),
     validationRules: [depthLimitRule(limits), aliasLimitRule(limits), mutationCountRule(limits)],
+    // A document of more tokens is refused while lexing, before it is parsed whole or validated (QA 66 F1).
+    parseOptions: { maxTokens: MAX_QUERY_TOKENS },
     introspection: config.api.introspection,
     // Without introspection, no "Did you mean ...?" in errors either: they would read the schema out field by field.
     hideSchemaDetailsFromClientErrors: !config.api.introspection,
@@ -191,7 +193,7 @@ export async function createApi(deps: ApiDeps): Promise<Api> {
     graphqlPostIsJson,
     // Any JSON is read (not only objects and arrays), so that JSON of the wrong shape is told apart from a broken body.
     express.json({ limit: MAX_BODY_BYTES, strict: false }),
-    graphqlBodyIsOperation,
+    graphqlBodyIsOperation(MAX_QUERY_CHARS),
     expressMiddleware(apollo, { context: ({ req }) => contextFor(req.headers.authorization, req) }),
     graphqlRequestErrors(logger, MAX_BODY_BYTES),
   );

@@ -40,19 +40,24 @@ export const graphqlPostIsJson: RequestHandler = (req, res, next) => {
 };
 
 /**
- * A JSON body /graphql can run is one operation: an object with the query as a string (or an
- * automatic persisted query's hash in `extensions`). JSON of another shape (`null`, `"x"`, `[]`)
- * is said to be no operation, instead of "not valid JSON", and an object without a query is
- * answered with a reason, as the other unreadable bodies are.
+ * A JSON body /graphql can run is one operation: an object with the query as a string. JSON of
+ * another shape (`null`, `"x"`, `[]`) is said to be no operation, instead of "not valid JSON", and an
+ * object without a query is answered with a reason, as the other unreadable bodies are. A query text
+ * longer than `maxQueryChars` is refused before Apollo hashes, lexes or parses it (QA 66 F1): large
+ * values travel as variables.
  */
-export const graphqlBodyIsOperation: RequestHandler = (req, res, next) => {
-  if (req.method !== 'POST') return next();
-  const body: unknown = req.body;
-  const refuse = (message: string, reason: string) => res.status(400).json({ errors: [{ message, extensions: { code: 'BAD_REQUEST', reason } }] });
-  if (typeof body !== 'object' || body === null || Array.isArray(body))
-    return refuse('The request body is JSON but not a GraphQL operation: send one object, {"query": "..."}', 'NOT_AN_OPERATION');
-  const { query, extensions } = body as { query?: unknown; extensions?: { persistedQuery?: unknown } };
-  if (typeof query !== 'string' && extensions?.persistedQuery === undefined)
-    return refuse('The request body has no query: send {"query": "..."} with the operation as a string', 'MISSING_QUERY');
-  next();
-};
+export const graphqlBodyIsOperation =
+  (maxQueryChars: number): RequestHandler =>
+  (req, res, next) => {
+    if (req.method !== 'POST') return next();
+    const body: unknown = req.body;
+    const refuse = (message: string, reason: string, details: Record<string, unknown> = {}) => res.status(400).json({ errors: [{ message, extensions: { code: 'BAD_REQUEST', reason, ...details } }] });
+    if (typeof body !== 'object' || body === null || Array.isArray(body))
+      return refuse('The request body is JSON but not a GraphQL operation: send one object, {"query": "..."}', 'NOT_AN_OPERATION');
+    const { query, extensions } = body as { query?: unknown; extensions?: { persistedQuery?: unknown } };
+    if (typeof query !== 'string' && extensions?.persistedQuery === undefined)
+      return refuse('The request body has no query: send {"query": "..."} with the operation as a string', 'MISSING_QUERY');
+    if (typeof query === 'string' && query.length > maxQueryChars)
+      return refuse(`The query is longer than ${maxQueryChars} characters: send large values as variables`, 'QUERY_TOO_LONG', { limitChars: maxQueryChars });
+    next();
+  };
