@@ -345,6 +345,26 @@ it('answers a request without an API key with HTTP 401 as a whole, as a wrong ke
   for (let i = 0; i < 31; i++) expect((await ask()).status).toBe(401);
 });
 
+it('refuses a POST without a key, or with a header that is no bearer key, before reading its body (QA 66 F4)', async () => {
+  const post = (body: string, headers: Record<string, string> = {}) => fetch(`${base}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+  // Broken JSON without a key: 401, not INVALID_JSON (which only parsing it tells); so with a 12 MB nested body, parsed for ~1 s before.
+  const n = 6_000_000;
+  for (const body of ['{"query": ', `{"query":"{me{id}}","variables":{"a":${'['.repeat(n)}${']'.repeat(n)}}}`]) {
+    const anonymous = await post(body);
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.headers.get('www-authenticate')).toBe('Bearer');
+    expect(await anonymous.json()).toEqual({ errors: [{ message: 'Send an API key: Authorization: Bearer <key>', extensions: { code: 'UNAUTHENTICATED', reason: 'AUTH_MISSING_CREDENTIALS' } }] });
+  }
+  const basic = await post('{"query": ', { authorization: 'Basic dXNlcjpwdw==' });
+  expect(basic.status).toBe(401);
+  expect(await basic.json()).toEqual({ errors: [{ message: 'Authorization must be "Bearer <api key>"', extensions: { code: 'UNAUTHENTICATED', reason: 'AUTH_MALFORMED_CREDENTIALS' } }] });
+  // With a key, the body is read as before.
+  expect(((await (await post('{"query": ', { authorization: 'Bearer test-viewer-key-0123456789' })).json()) as any).errors[0].extensions.reason).toBe('INVALID_JSON');
+  // The public endpoints need no key.
+  expect((await fetch(`${base}/healthz`)).status).toBe(200);
+  expect((await fetch(`${base}/metrics`)).status).toBe(200);
+});
+
 it('answers a malformed ID with HTTP 200 and a VALIDATION error, as every broken argument rule, so front ends read it as a GraphQL error', async () => {
   const response = await askGraphql(`${base}/graphql`, { key: 'test-viewer-key-0123456789', query: 'query ($id: ID!) { customer(id: $id) { id } }', variables: { id: 'nope' } });
   expect(response.status).toBe(200);

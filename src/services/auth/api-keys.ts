@@ -100,7 +100,7 @@ export class ApiKeyVerifier {
   async verify(authorization: string | undefined, now = new Date()): Promise<Caller | null> {
     if (!authorization) return null;
     const token = bearerToken(authorization);
-    if (!token) throw new AuthException(AuthExceptionCode.MalformedCredentials, 'Authorization must be "Bearer <api key>"');
+    if (!token) throw new AuthException(AuthExceptionCode.MalformedCredentials, MALFORMED_CREDENTIALS);
     const given = digestOf(token);
     const entry = this.configured(given);
     if (entry) return { role: entry.role, id: callerLabel(entry.role, entry.fingerprint) };
@@ -158,6 +158,9 @@ export class ApiKeyVerifier {
     return key;
   }
 }
+
+/** What a request whose Authorization header is no bearer key is told. */
+export const MALFORMED_CREDENTIALS = 'Authorization must be "Bearer <api key>"';
 
 /** The API key an `Authorization` header carries ("Bearer <key>", any case, any spacing); null when it is not one. */
 export function bearerToken(authorization: string): string | null {
