@@ -390,9 +390,15 @@ it('answers a body it cannot read in the shape of GraphQL errors with a code, no
     expect(noQuery.status).toBe(400);
     expect(((await noQuery.json()) as any).errors[0].extensions).toEqual({ code: 'BAD_REQUEST', reason: 'MISSING_QUERY' });
   }
-  // An automatic persisted query's hash alone is an operation: Apollo answers it (here, not yet known).
-  const persisted = await post(JSON.stringify({ extensions: { persistedQuery: { version: 1, sha256Hash: 'a'.repeat(64) } } }));
-  expect(((await persisted.json()) as any).errors[0].extensions.code).toBe('PERSISTED_QUERY_NOT_FOUND');
+  // Automatic persisted queries are off (QA 66 F7): a hash alone, or a wrong one beside its query (an internal error and an
+  // error log line before), is answered PERSISTED_QUERY_NOT_SUPPORTED, which tells an APQ client to send the query itself; nothing is logged as unexpected.
+  const errorsLogged = logLines.filter((l) => l.level === 50).length;
+  for (const body of [{ extensions: { persistedQuery: { version: 1, sha256Hash: 'a'.repeat(64) } } }, { query: '{ me { role } }', extensions: { persistedQuery: { version: 1, sha256Hash: 'abc' } } }]) {
+    const persisted = await post(JSON.stringify(body));
+    expect(persisted.status).toBe(200);
+    expect(((await persisted.json()) as any).errors).toEqual([{ message: 'PersistedQueryNotSupported', extensions: expect.objectContaining({ code: 'PERSISTED_QUERY_NOT_SUPPORTED' }) }]);
+  }
+  expect(logLines.filter((l) => l.level === 50).length).toBe(errorsLogged);
 
   const tooLarge = await post(JSON.stringify({ query: `{ me { role } } # ${'x'.repeat(12 * 1024 * 1024)}` }));
   expect(tooLarge.status).toBe(413);

@@ -102,6 +102,9 @@ export async function createApi(deps: ApiDeps): Promise<Api> {
     validationRules: [depthLimitRule(limits), aliasLimitRule(limits), mutationCountRule(limits)],
     // A document of more tokens is refused while lexing, before it is parsed whole or validated (QA 66 F1).
     parseOptions: { maxTokens: MAX_QUERY_TOKENS },
+    // No automatic persisted queries (QA 66 F7): nothing here uses them, and a wrong hash was an internal error with an error log line.
+    // A client that sends one is told PERSISTED_QUERY_NOT_SUPPORTED, which Apollo Client's link reads as "send the query itself".
+    persistedQueries: false,
     introspection: config.api.introspection,
     // Without introspection, no "Did you mean ...?" in errors either: they would read the schema out field by field.
     hideSchemaDetailsFromClientErrors: !config.api.introspection,

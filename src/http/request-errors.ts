@@ -40,7 +40,9 @@ export const graphqlPostIsJson: RequestHandler = (req, res, next) => {
 };
 
 /**
- * A JSON body /graphql can run is one operation: an object with the query as a string. JSON of
+ * A JSON body /graphql can run is one operation: an object with the query as a string (or an
+ * automatic persisted query's hash in `extensions`, which Apollo answers PERSISTED_QUERY_NOT_SUPPORTED:
+ * a client's APQ link then sends the query itself). JSON of
  * another shape (`null`, `"x"`, `[]`) is said to be no operation, instead of "not valid JSON", and an
  * object without a query is answered with a reason, as the other unreadable bodies are. A query text
  * longer than `maxQueryChars` is refused before Apollo hashes, lexes or parses it (QA 66 F1): large
