@@ -65,6 +65,11 @@ it('refuses bad input and a taken name, and writes nothing', async () => {
   const cases: [IssueApiKeyInput, string, string, string][] = [
     [{ name: '  ', role: 'Viewer' }, 'VALIDATION', 'AUTH_INVALID_INPUT', 'input.name'],
     [{ name: 'x'.repeat(101), role: 'Viewer' }, 'VALIDATION', 'AUTH_INVALID_INPUT', 'input.name'],
+    // Control and invisible characters (QA 66 F8): an ESC sequence, a line break, a zero-width space beside a name in use, a direction mark.
+    [{ name: '<b>x</b>\n\u001b[31mred', role: 'Viewer' }, 'VALIDATION', 'AUTH_INVALID_INPUT', 'input.name'],
+    [{ name: 'web front end\u200b', role: 'Viewer' }, 'VALIDATION', 'AUTH_INVALID_INPUT', 'input.name'],
+    [{ name: 'ops\u202e', role: 'Viewer' }, 'VALIDATION', 'AUTH_INVALID_INPUT', 'input.name'],
+    [{ name: 'tab\there', role: 'Viewer' }, 'VALIDATION', 'AUTH_INVALID_INPUT', 'input.name'],
     [{ name: 'past', role: 'Viewer', expiresAt: '2020-01-01T00:00:00.000Z' }, 'VALIDATION', 'AUTH_INVALID_INPUT', 'input.expiresAt'],
     [{ name: 'web front end', role: 'Viewer' }, 'CONFLICT', 'AUTH_KEY_NAME_TAKEN', 'input.name'],
     [{ name: 'Web Front End', role: 'Viewer' }, 'CONFLICT', 'AUTH_KEY_NAME_TAKEN', 'input.name'],

@@ -27,6 +27,9 @@ export interface IssuedApiKey {
 export const MAX_KEY_NAME = 100;
 /** The secret's prefix says what it is, e.g. to secret scanners. */
 const SECRET_PREFIX = 'rk_';
+/** Control (Cc), format (Cf: zero-width, direction marks, soft hyphen) and line or paragraph separator characters. */
+const INVISIBLE_OR_CONTROL = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u;
+
 /** Short form of a key's digest: what the audit log names a caller by (`role:fingerprint`). */
 export const fingerprint = (key: ApiKey) => key.digest.slice(0, 8);
 
@@ -55,6 +58,9 @@ export class ApiKeyService {
     const invalid = (field: string, message: string) => new AuthException(AuthExceptionCode.InvalidInput, message, { field });
     const name = input.name.trim();
     if (!name || characterCount(name) > MAX_KEY_NAME) throw invalid('name', `A key's name is 1 to ${MAX_KEY_NAME} characters, e.g. "web front end"`);
+    // A name is read by people (apiKeys, the audit log, a terminal): no control characters (a line break, an ESC sequence) and
+    // no invisible ones (a zero-width space made "ops" and "ops\u200b" two keys that read the same) (QA 66 F8).
+    if (INVISIBLE_OR_CONTROL.test(name)) throw invalid('name', "A key's name holds no control or invisible characters (line breaks, tabs, zero-width or direction marks)");
     if (input.expiresAt && !(input.expiresAt.getTime() > now.getTime())) throw invalid('expiresAt', 'expiresAt must be in the future');
     const secret = `${SECRET_PREFIX}${randomBytes(32).toString('base64url')}`;
     try {
