@@ -456,6 +456,22 @@ it('refuses an address for the rest of the minute after too many wrong keys; key
   }
 });
 
+it('holds the limit of wrong keys for requests sent at once: each is counted before its lookup (QA 66 F3)', async () => {
+  await forgetCounts();
+  const { api: limited, url } = await startApi({ AUTH_FAILURES_PER_MINUTE: '3' });
+  try {
+    // Before, every request of a burst passed the check before the first failures were counted: 40 at once, 40 lookups and 401s.
+    const statuses = await Promise.all(Array.from({ length: 40 }, (_, i) => askGraphql(url, { key: `burst-key-${i}-${'0'.repeat(20)}` }).then((r) => r.status)));
+    expect(statuses.filter((s) => s === 401)).toHaveLength(3);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(37);
+    // A configured key still works from that address, and its requests (even at once) are not counted as attempts.
+    const known = await Promise.all(Array.from({ length: 5 }, () => askGraphql(url, { key: 'test-viewer-key-0123456789' }).then((r) => r.status)));
+    expect(known).toEqual([200, 200, 200, 200, 200]);
+  } finally {
+    await limited.stop();
+  }
+});
+
 it('does not let a client name its own address unless a proxy is trusted', async () => {
   await forgetCounts();
   const { api: limited, url } = await startApi({ AUTH_FAILURES_PER_MINUTE: '2' });

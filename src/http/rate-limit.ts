@@ -59,18 +59,27 @@ export function rateLimitPerAddress(name: string, perMinute: number, counting: C
 /** The limit on wrong API keys: a middleware that refuses an address over it, and the count of one more. */
 export interface FailedAuthenticationLimit {
   refuseOverLimit: RequestHandler;
-  /** Counts a request refused for its key (before its 401 is sent, so the next request sees it). */
+  /**
+   * Counts a request refused for its key (before its 401 is sent, so the next request sees it); a request
+   * `refuseOverLimit` counted in advance (its key to be looked up) is kept counted instead of counted twice.
+   */
   recordFailure(req: Request): Promise<void>;
 }
+
+/** The response local of a request whose attempt `refuseOverLimit` counted in advance: `refused` once its key was refused. */
+const ATTEMPT = 'authAttempt';
 
 /**
  * At most `perMinute` requests with a wrong API key (HTTP 401) a minute from one client
  * address; beyond it the address is refused for the rest of the minute, for any key but one
  * known at once (`knownKey`: configured, or issued and verified lately): guessing keys is slow,
  * a flood of made-up keys (each looked up in PostgreSQL) is cut short, and whoever shares the
- * address (a NAT, a proxy) cannot lock a working client out. Only a request refused for its key counts (express-rate-limit's
- * `skipSuccessfulRequests` would also count each request the client gave up on before its
- * answer), so the check and the count use the store directly.
+ * address (a NAT, a proxy) cannot lock a working client out. A key to be looked up is counted
+ * before the lookup and the count taken back when the request ends without its key refused, so
+ * that requests sent at once cannot all pass the check before the first failures are counted
+ * (QA 66 F3: 500 at once were 500 lookups); only a request refused for its key stays counted
+ * (express-rate-limit's `skipSuccessfulRequests` would also count each request the client gave up
+ * on before its answer), so the check and the count use the store directly.
  */
 export function limitFailedAuthentications(perMinute: number, { store = new MemoryStore(), logger, knownKey = () => false }: Counting & { knownKey?: (req: Request) => boolean }): FailedAuthenticationLimit {
   const windowMs = 60_000;
@@ -79,14 +88,22 @@ export function limitFailedAuthentications(perMinute: number, { store = new Memo
   const failed = (error: unknown) => logger.warn({ err: error }, 'counting wrong API keys failed');
   return {
     refuseOverLimit: async (req, res, next) => {
+      const authorization = req.headers.authorization;
+      // Without a bearer key nothing is looked up (a missing or malformed header is answered at once), and a key known at once is never refused.
+      if (!authorization || !bearerToken(authorization) || knownKey(req)) return next();
       let seen: ClientRateLimitInfo | undefined;
       try {
-        seen = await store.get?.(keyOf(req));
+        seen = await store.increment(keyOf(req));
+        const attempt = { refused: false };
+        res.locals[ATTEMPT] = attempt;
+        res.once('close', () => {
+          if (!attempt.refused) Promise.resolve(store.decrement(keyOf(req))).catch(failed);
+        });
       } catch (error) {
         // Not knowing the count lets the request through: its key is still checked.
         failed(error);
       }
-      if (!seen || seen.totalHits < perMinute || knownKey(req)) return next();
+      if (!seen || seen.totalHits <= perMinute) return next();
       const seconds = seen.resetTime ? Math.max(1, Math.ceil((seen.resetTime.getTime() - Date.now()) / 1000)) : windowMs / 1000;
       res.setHeader('Retry-After', seconds);
       res.status(429).json({
@@ -99,6 +116,11 @@ export function limitFailedAuthentications(perMinute: number, { store = new Memo
       });
     },
     recordFailure: async (req) => {
+      const attempt = req.res?.locals[ATTEMPT] as { refused: boolean } | undefined;
+      if (attempt) {
+        attempt.refused = true;
+        return;
+      }
       await Promise.resolve(store.increment(keyOf(req))).catch(failed);
     },
   };
