@@ -28,7 +28,7 @@ export interface QueryLimits {
 /**
  * Most tokens (names, punctuation, values; not white space or comments) a document may have: graphql-js stops
  * lexing there (`parseOptions.maxTokens`), before parsing or validating more. A 12 MB `{ me { id id id ... } }`
- * (QA 66 F1) held the API's one thread for 6 s in lexing, parsing and validation, before any limit above looked.
+ * held the API's one thread for 6 s in lexing, parsing and validation, before any limit above looked.
  * GraphiQL's introspection query has about 400; a screen's query a few hundred.
  */
 export const MAX_QUERY_TOKENS = 10_000;

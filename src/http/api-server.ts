@@ -100,9 +100,9 @@ export async function createApi(deps: ApiDeps): Promise<Api> {
     // The schema, run by compiled operations (graphql-jit).
     gateway: jitExecutor(schema),
     validationRules: [depthLimitRule(limits), aliasLimitRule(limits), mutationCountRule(limits)],
-    // A document of more tokens is refused while lexing, before it is parsed whole or validated (QA 66 F1).
+    // A document of more tokens is refused while lexing, before it is parsed whole or validated.
     parseOptions: { maxTokens: MAX_QUERY_TOKENS },
-    // No automatic persisted queries (QA 66 F7): nothing here uses them, and a wrong hash was an internal error with an error log line.
+    // No automatic persisted queries: nothing here uses them, and a wrong hash was an internal error with an error log line.
     // A client that sends one is told PERSISTED_QUERY_NOT_SUPPORTED, which Apollo Client's link reads as "send the query itself".
     persistedQueries: false,
     introspection: config.api.introspection,
@@ -195,7 +195,7 @@ export async function createApi(deps: ApiDeps): Promise<Api> {
   /**
    * A POST without a key, or with an Authorization header that is no bearer key, is answered (401, as the context
    * would) before its body is read: a 12 MB deeply nested JSON body cost an anonymous client ~1 s of the API's one
-   * thread to parse (QA 66 F4). A malformed header counts as a wrong key, as it does in the context; a missing one does not.
+   * thread to parse. A malformed header counts as a wrong key, as it does in the context; a missing one does not.
    */
   const credentialsBeforeBody: express.RequestHandler = async (req, res, next) => {
     if (req.method !== 'POST') return next();

@@ -77,7 +77,7 @@ const ATTEMPT = 'authAttempt';
  * address (a NAT, a proxy) cannot lock a working client out. A key to be looked up is counted
  * before the lookup and the count taken back when the request ends without its key refused, so
  * that requests sent at once cannot all pass the check before the first failures are counted
- * (QA 66 F3: 500 at once were 500 lookups); only a request refused for its key stays counted
+ * (500 at once were 500 lookups); only a request refused for its key stays counted
  * (express-rate-limit's `skipSuccessfulRequests` would also count each request the client gave up
  * on before its answer), so the check and the count use the store directly.
  */

@@ -45,7 +45,7 @@ export const graphqlPostIsJson: RequestHandler = (req, res, next) => {
  * a client's APQ link then sends the query itself). JSON of
  * another shape (`null`, `"x"`, `[]`) is said to be no operation, instead of "not valid JSON", and an
  * object without a query is answered with a reason, as the other unreadable bodies are. A query text
- * longer than `maxQueryChars` is refused before Apollo hashes, lexes or parses it (QA 66 F1): large
+ * longer than `maxQueryChars` is refused before Apollo hashes, lexes or parses it: large
  * values travel as variables.
  */
 export const graphqlBodyIsOperation =

@@ -59,7 +59,7 @@ export class ApiKeyService {
     const name = input.name.trim();
     if (!name || characterCount(name) > MAX_KEY_NAME) throw invalid('name', `A key's name is 1 to ${MAX_KEY_NAME} characters, e.g. "web front end"`);
     // A name is read by people (apiKeys, the audit log, a terminal): no control characters (a line break, an ESC sequence) and
-    // no invisible ones (a zero-width space made "ops" and "ops\u200b" two keys that read the same) (QA 66 F8).
+    // no invisible ones (a zero-width space made "ops" and "ops\u200b" two keys that read the same).
     if (INVISIBLE_OR_CONTROL.test(name)) throw invalid('name', "A key's name holds no control or invisible characters (line breaks, tabs, zero-width or direction marks)");
     if (input.expiresAt && !(input.expiresAt.getTime() > now.getTime())) throw invalid('expiresAt', 'expiresAt must be in the future');
     const secret = `${SECRET_PREFIX}${randomBytes(32).toString('base64url')}`;
