@@ -56,12 +56,14 @@ afterAll(() => stack?.stop());
 const DAY = 86_400_000;
 
 /** A premium customer whose support costs exceed what the account earns (or not, with `profitable`); `band` is its profitability band as last scored (none: not scored yet). */
-async function account(name: string, opts: { profitable?: boolean; band?: string } = {}): Promise<string> {
+async function account(name: string, opts: { profitable?: boolean; band?: string; returnsMinor?: number } = {}): Promise<string> {
   const em = stack.orm.em.fork();
   // Where it is midday: its messages go at once, whatever the hour the tests run at.
   const c = em.create(Customer, { name, email: `${name.toLowerCase()}@example.com`, acquiredAt: '2024-01-01', serviceTier: ServiceTier.Premium, timeZone: zoneAtNoon(new Date()) });
   for (let i = 1; i <= 4; i++) em.create(Order, { customer: c, orderedAt: new Date(Date.now() - i * 60 * DAY), amountMinor: 10_000, marginMinor: 2_500 });
   em.create(CostEntry, { customer: c, occurredAt: new Date(Date.now() - 30 * DAY).toISOString().slice(0, 10), kind: CostKind.SupportMinutes, amountMinor: opts.profitable ? 1_000 : 30_000 });
+  // Returns cost the same on any tier: with them, a cheaper tier may not turn the account around.
+  if (opts.returnsMinor) em.create(CostEntry, { customer: c, occurredAt: new Date(Date.now() - 20 * DAY).toISOString().slice(0, 10), kind: CostKind.Return, amountMinor: opts.returnsMinor });
   if (opts.band) scored(em, c, opts.band);
   await em.flush();
   return c.id;
@@ -139,7 +141,8 @@ it("holds back a proposal still queued for the customer's quiet hours once they 
 }, 60_000);
 
 it('proposes a cheaper tier first, and offboards a still loss-making account only after an admin approves, with notice and the data export', async () => {
-  const customerId = await account('Ivo', { band: 'loss-making' });
+  // Premium: margin 100.00 + fee 60.00, support 300.00, returns 50.00: -190.00; on basic (no fee, a quarter of the support): -25.00.
+  const customerId = await account('Ivo', { band: 'loss-making', returnsMinor: 5_000 });
   const workflowId = accountReviewWorkflowId(customerId);
   expect((await stack.gql(StartAccountReviewDocument, { customerId }, Role.Operator)).errors).toBeUndefined();
 
@@ -156,8 +159,10 @@ it('proposes a cheaper tier first, and offboards a still loss-making account onl
   // Held against the CRM's exports until they agree (the tier moved from).
   expect(await stack.orm.em.fork().findOneOrFail(Customer, { id: customerId })).toMatchObject({ serviceTier: 'basic', tierChangedFrom: 'premium' });
 
-  // The tier change does not remove last year's support costs: still loss-making at the review.
+  // Judged as on the basic tier for the whole window, as the proposal projected (the support before the move at basic's share):
+  // the returns keep it loss-making at the review. (On the plain window, premium's support at full without premium's fee: -250.00.)
   const awaiting = await eventually(() => review(customerId), (s) => s?.step === 'awaiting-approval');
+  expect(awaiting).toMatchObject({ profitabilityMinor: -2_500, profitabilityBasis: expect.stringMatching(/^as on the basic tier over the last 365 days, the tier the customer accepted on \d{4}-\d{2}-\d{2}: the costs before the move \(on premium\)/), openIssues: null });
   // The Temporal UI tells an operator what the decision update takes and when the run accepts it.
   const metadata = await stack.temporal.client.workflow.getHandle(workflowId).query<{ definition: { updateDefinitions: { name: string; description: string }[] } }>('__temporal_workflow_metadata');
   expect(metadata.definition.updateDefinitions).toEqual([
@@ -219,6 +224,70 @@ it('proposes a cheaper tier first, and offboards a still loss-making account onl
   expect(await review(customerId)).toMatchObject({ offboardingApproved: true, decidedBy: expect.stringMatching(/^admin:/), decisionReason: '[erased]' });
   await recordHistory(workflowId, 'account-review-offboarded-by-update');
 }, 90_000);
+
+it('judges a customer who accepted the cheaper tier as on it for the whole window, as the proposal projected: turned around, not put up for offboarding on the support of the tier they left (QA 64 F1)', async () => {
+  // Premium: margin 100.00 + fee 60.00, support 300.00: -140.00; on basic (no fee, a quarter of the support): +25.00.
+  const customerId = await account('Ada', { band: 'loss-making' });
+  await stack.gql(StartAccountReviewDocument, { customerId }, Role.Operator);
+  expect(await eventually(() => review(customerId), (s) => s?.step === 'awaiting-answer')).toMatchObject({ profitabilityMinor: -14_000, proposal: expect.stringMatching(/^tier-change: the basic service/) });
+  expect((await stack.gql(AnswerAccountProposalDocument, { customerId, accepted: true }, Role.Operator)).errors).toBeUndefined();
+  // On the plain window the premium support would count at full without premium's fee (-200.00: worse than before the yes).
+  const done = await eventually(() => review(customerId), (s) => s?.step === 'done');
+  expect(done).toMatchObject({ outcome: 'turned-around', answer: 'accepted', profitabilityMinor: 2_500, profitabilityBasis: expect.stringMatching(/counted at the basic tier's cost shares, as the proposal projected$/), openIssues: null });
+  expect(await stack.orm.em.fork().findOneOrFail(Customer, { id: customerId })).toMatchObject({ serviceTier: 'basic', status: 'active' });
+}, 60_000);
+
+/** A loss-making customer whose review awaits an offboarding decision (the proposal declined). */
+async function awaitingDecision(name: string): Promise<string> {
+  const customerId = await account(name, { band: 'loss-making' });
+  await stack.gql(StartAccountReviewDocument, { customerId }, Role.Operator);
+  await eventually(() => review(customerId), (s) => s?.step === 'awaiting-answer');
+  await stack.gql(AnswerAccountProposalDocument, { customerId, accepted: false }, Role.Operator);
+  await eventually(() => review(customerId), (s) => s?.step === 'awaiting-approval');
+  return customerId;
+}
+
+it('refuses to approve an offboarding while a complaint or a fix of the customer is open, shows the decider what is open, and takes a rejection (QA 64 F2)', async () => {
+  const customerId = await awaitingDecision('Cem');
+  const em = stack.orm.em.fork();
+  const complaint = em.create(Complaint, { customer: customerId, topic: 'billing', severity: ComplaintSeverity.Critical, openedAt: new Date() });
+  const fixCase = em.create(FixCase, { workflowId: `fix-issue/${customerId}/delivery`, customer: customerId, topic: 'delivery', team: 'customer-care', owner: 'customer-care', openedAt: new Date() });
+  await em.flush();
+  expect(await review(customerId)).toMatchObject({ step: 'awaiting-approval', openIssues: 'fix case open: delivery; complaint open: billing' });
+  const refused = await stack.gql(DecideOffboardingDocument, { customerId, approve: true, reason: 'still loss-making' }, Role.Admin);
+  expect(refused.errors![0]).toMatchObject({
+    message: expect.stringMatching(/was not approved: fix case open: delivery; complaint open: billing/),
+    extensions: { code: 'CONFLICT', reason: 'PLAYBOOK_DECISION_REFUSED', refused: 'fix-open', fixCases: ['delivery'], complaints: ['billing'] },
+  });
+  // The fix done, the complaint still open: still refused.
+  await stack.orm.em.fork().nativeUpdate(FixCase, { id: fixCase.id }, { status: FixCaseStatus.Resolved, resolvedAt: new Date() });
+  expect((await stack.gql(DecideOffboardingDocument, { customerId, approve: true, reason: 'still loss-making' }, Role.Admin)).errors![0].extensions).toMatchObject({ refused: 'complaint-open', fixCases: [], complaints: ['billing'] });
+  // Refused before the run heard of it: no decision audited, the run still waits.
+  expect(await stack.orm.em.fork().count(AuditEntry, { action: 'playbook.decide-offboarding', entityId: accountReviewWorkflowId(customerId) })).toBe(0);
+  expect(await review(customerId)).toMatchObject({ step: 'awaiting-approval', offboardingApproved: null, openIssues: 'complaint open: billing' });
+  const kept = await stack.gql(DecideOffboardingDocument, { customerId, approve: false, reason: 'complaint first' }, Role.Admin);
+  expect(kept.data!.decideOffboarding).toMatchObject({ offboardingApproved: false });
+  expect(await eventually(() => review(customerId), (s) => s?.step === 'done')).toMatchObject({ outcome: 'kept-by-decision', openIssues: null });
+  expect(await stack.orm.em.fork().findOneOrFail(Customer, { id: customerId })).toMatchObject({ status: 'active' });
+  void complaint;
+}, 60_000);
+
+it('rescores the account when an offboarding is approved, and refuses the approval when it no longer loses money, with the fresh figure (QA 64 F4)', async () => {
+  const customerId = await awaitingDecision('Fin');
+  expect((await review(customerId))!.profitabilityMinor).toBe(-14_000);
+  // An orders import (it does not rescore): the customer bought again meanwhile.
+  const em = stack.orm.em.fork();
+  em.create(Order, { customer: customerId, orderedAt: new Date(Date.now() - DAY), amountMinor: 500_000, marginMinor: 200_000 });
+  await em.flush();
+  const refused = await stack.gql(DecideOffboardingDocument, { customerId, approve: true, reason: 'still loss-making' }, Role.Admin);
+  expect(refused.errors![0]).toMatchObject({
+    message: expect.stringMatching(/the account is no longer loss-making: rescored now, EUR 1,860\.00 .*the review had EUR -140\.00/),
+    extensions: { code: 'CONFLICT', reason: 'PLAYBOOK_DECISION_REFUSED', refused: 'not-loss-making', profitabilityMinor: 186_000 },
+  });
+  expect(await review(customerId)).toMatchObject({ step: 'awaiting-approval', offboardingApproved: null });
+  expect((await stack.gql(DecideOffboardingDocument, { customerId, approve: false, reason: 'buys again' }, Role.Admin)).errors).toBeUndefined();
+  expect(await eventually(() => review(customerId), (s) => s?.step === 'done')).toMatchObject({ outcome: 'kept-by-decision' });
+}, 60_000);
 
 it('refuses a decision nobody asked for, and keeps the account when a person says no', async () => {
   const customerId = await account('Jo', { band: 'loss-making' });

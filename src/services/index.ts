@@ -39,6 +39,7 @@ import { OutboxService } from './outbox/outbox.service.js';
 import { SteeringAuditService } from './audit/steering-audit.service.js';
 import { CampaignEnrolmentService } from './campaigns/campaign-enrolment.service.js';
 import { AccountReviewSteps } from './playbooks/steps/account-review-steps.service.js';
+import { AccountReviewJudgement } from './playbooks/account-review-judgement.service.js';
 import { AppreciationSteps } from './playbooks/steps/appreciation-steps.service.js';
 import { FairReminderSteps } from './playbooks/steps/fair-reminder-steps.service.js';
 import { FixIssueSteps } from './playbooks/steps/fix-issue-steps.service.js';
@@ -72,7 +73,7 @@ export function createServices(em: EntityManager, engines: Engines, policies: Po
   const scoringRuns = new ScoringRunService(em, policies.scoring);
   const rescores = new CustomerRescoreService(em, policies.scoring, scoringRuns, onFollowUpFailed);
   const invoices = new InvoiceService(em, audit, rescores, engines.playbooks, runs, policies.triggers.maxDaysOverdue);
-  const playbooks = new PlaybookService(customers, invoices, runs, scores, engines.playbooks, new PlaybookEligibilityService(em, scores), policies);
+  const playbooks = new PlaybookService(customers, invoices, runs, scores, engines.playbooks, new PlaybookEligibilityService(em, scores), policies, new AccountReviewJudgement(em, rescores));
   const triggers = new PlaybookTriggerService(em, playbooks);
   const complaints = new ComplaintService(em, audit, rescores, triggers, policies, onFollowUpFailed);
   const campaigns = new CampaignService(em, engines.campaigns, audit, runs, campaignRules(policies));

@@ -18,4 +18,8 @@ export interface PlaybookRunState extends PlaybookStateSummary {
   loyaltyBandTag?: string | null;
   /** Account review: why its proposal never reached the customer (held back at delivery), from the outbox, not the run. */
   proposalHeldBack?: string | null;
+  /** Account review under way: the customer's complaints and fix cases open now ("fix case open: billing"), from the database; an offboarding is not approved while one is. */
+  openIssues?: string | null;
+  /** Account review: how its review judged the account when not on the plain window (after the customer accepted its cheaper tier), from the audit log. */
+  profitabilityBasis?: string | null;
 }

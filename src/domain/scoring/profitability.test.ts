@@ -1,4 +1,4 @@
-import { defaultServiceTierPolicy, profitability, type ServiceTierPolicy } from './profitability.js';
+import { costOnTier, defaultServiceTierPolicy, profitability, type ServiceTierPolicy } from './profitability.js';
 import { ScoringException } from './scoring.exception.js';
 
 const policy: ServiceTierPolicy = {
@@ -104,5 +104,19 @@ describe('profitability', () => {
     // A profitable newcomer is simply profitable; without a tenure, nothing is held back.
     expect(profitability({ ...input, marginMinor: 5_000, tenureDays: 1 }, policy).band).toBe('profitable');
     expect(profitability({ marginMinor: 0, costs: input.costs, currentTier: 'premium' }, policy).band).toBe('loss-making');
+  });
+
+  it("counts costs incurred on one tier as another incurs them, as a suggestion's projection does (an account review after a move to a cheaper tier)", () => {
+    const costs = [
+      { kind: 'support_minutes', amountMinor: 30_000 },
+      { kind: 'return', amountMinor: 5_000 },
+    ];
+    // A quarter of the support; a kind the tiers do not list costs the same on each.
+    expect(costOnTier(costs, 'premium', 'basic', policy)).toBe(7_500 + 5_000);
+    expect(costOnTier(costs, 'premium', 'premium', policy)).toBe(35_000);
+    // Agrees with the projection the proposal of that tier named.
+    const suggested = profitability({ marginMinor: 16_000, costs, currentTier: 'premium' }, policy).suggestion!;
+    expect(suggested).toMatchObject({ tier: 'basic', projectedValueMinor: 16_000 - 6_000 - costOnTier(costs, 'premium', 'basic', policy) });
+    expect(() => costOnTier(costs, 'gold', 'basic', policy)).toThrow(ScoringException);
   });
 });

@@ -152,6 +152,24 @@ export function profitability(input: ProfitabilityInput, policy: ServiceTierPoli
   return { value, band, reasons, modelVersion: withPolicyVersion(PROFITABILITY_MODEL_VERSION, policy.version), marginMinor, costMinor, drivers, suggestion };
 }
 
+/**
+ * What costs incurred on tier `fromTier` come to on tier `toTier`, as the projection of a
+ * suggestion counts them: each kind scaled by the tiers' cost shares (unchanged where `fromTier`
+ * incurs none of it). An account review judges a customer who took a cheaper tier so: the costs
+ * from before the move as the new tier incurs them, not the service they no longer get.
+ */
+export function costOnTier(costs: readonly CostEntryInput[], fromTier: string, toTier: string, policy: ServiceTierPolicy = defaultServiceTierPolicy): number {
+  const tier = (name: string) => policy.tiers.find((t) => t.tier === name) ?? fail(invalidInput(`tier "${name}" is not in the tier policy`, { tier: name }));
+  const from = tier(fromTier);
+  const to = tier(toTier);
+  const share = (t: TierTerms, kind: string) => t.costShares[kind] ?? 1;
+  return Math.round(costs.reduce((sum, c) => sum + (share(from, c.kind) > 0 ? (c.amountMinor * share(to, c.kind)) / share(from, c.kind) : c.amountMinor), 0));
+}
+
+function fail(error: Error): never {
+  throw error;
+}
+
 function suggestTier(
   input: ProfitabilityInput,
   current: TierTerms,

@@ -170,6 +170,20 @@ export class PlaybookRunType {
   @Field(() => MoneyTotal, { nullable: true, complexity: LIVE_STATE_COMPLEXITY, description: 'Account review: profitability at the last review, minor units (computed from totals: exact up to 2^53 minor units)' })
   profitabilityMinor!: number | null;
 
+  @Field(() => String, {
+    nullable: true,
+    complexity: LIVE_STATE_COMPLEXITY,
+    description: 'Account review: how the review judged profitabilityMinor when not as margin minus cost to serve over the last 12 months: after the customer accepted its cheaper tier, as on that tier for the whole window (the costs before the move at its cost shares)',
+  })
+  profitabilityBasis!: string | null;
+
+  @Field(() => String, {
+    nullable: true,
+    complexity: LIVE_STATE_COMPLEXITY,
+    description: "Account review under way: the customer's complaints and fix cases open now, by topic (e.g. \"fix case open: billing; complaint open: delivery\"); while one is, an offboarding approval is refused (PLAYBOOK_DECISION_REFUSED)",
+  })
+  openIssues!: string | null;
+
   @Field(() => Boolean, { nullable: true, complexity: LIVE_STATE_COMPLEXITY, description: 'Account review: whether offboarding was approved (null: no decision)' })
   offboardingApproved!: boolean | null;
 
@@ -230,6 +244,8 @@ export class PlaybookRunType {
       accountProposal: accountProposalOf(review),
       answer: review?.answer ?? null,
       profitabilityMinor: review?.profitabilityMinor ?? null,
+      profitabilityBasis: review ? (state?.profitabilityBasis ?? null) : null,
+      openIssues: review && !ended ? (state?.openIssues ?? null) : null,
       offboardingApproved: review?.decision?.approve ?? null,
       decidedBy: review?.decision?.decidedBy ?? null,
       decisionReason: review?.decision?.reason ?? null,

@@ -17,10 +17,12 @@ import type { CustomerService } from '../customers/customer.service.js';
 import type { LaunchedRun, PlaybookEngine, RunSearch, RunTags } from '../engines/playbook-engine.js';
 import type { Policies } from '../../domain/policies/index.js';
 import { ScoreKind } from '../../domain/scoring/score-kind.js';
+import { money } from '../../domain/scoring/format.js';
 import type { ScoreService } from '../scores/score.service.js';
 import { fixIssueTopic, PlaybookException, PlaybookExceptionCode } from './playbook.exception.js';
 import type { PlaybookEligibilityService } from './playbook-eligibility.service.js';
 import type { PlaybookRunService } from './playbook-run.service.js';
+import { openIssuesText, type AccountReviewJudgement } from './account-review-judgement.service.js';
 import { reasonProblem } from '../../domain/text.js';
 import { RunStatus } from '../../domain/playbooks/run-status.js';
 
@@ -81,6 +83,7 @@ export class PlaybookService {
     private readonly engine: PlaybookEngine,
     private readonly eligibility: PlaybookEligibilityService,
     private readonly policies: Policies,
+    private readonly reviews: AccountReviewJudgement,
   ) {}
 
   async startWelcomeCheck(customerId: string, actor: string): Promise<PlaybookRunView> {
@@ -318,7 +321,11 @@ export class PlaybookService {
     return this.runView(ACCOUNT_REVIEW, customerId, workflowId);
   }
 
-  /** A person's decision on offboarding, recorded with their ID and reason (audited); the run refuses it unless it awaits one. */
+  /**
+   * A person's decision on offboarding, recorded with their ID and reason (audited); the run refuses it unless it awaits one.
+   * An approval is refused before it reaches the run (`approvalProblem`) while a complaint or fix of the customer's is open,
+   * or when the account, rescored now, no longer loses money; a rejection is always taken.
+   */
   async decideOffboarding(customerId: string, decision: { approve: boolean; reason: string }, decidedBy: string): Promise<PlaybookRunView> {
     await this.customers.get(customerId, 'customerId');
     const problem = reasonProblem(decision.reason, 'An offboarding decision needs a reason');
@@ -328,6 +335,7 @@ export class PlaybookService {
     const ended = () => new PlaybookException(PlaybookExceptionCode.RunAlreadyFinished, `The account review of customer ${customerId} has ended`, { customerId, workflowId });
     // A cancelled run records its end before it closes: a decision then is told the run is over, not that it awaits none.
     if (await this.recordedEnded(workflowId)) throw ended();
+    if (decision.approve) await this.assertMayApprove(customerId, workflowId);
     const state = await this.runs.auditedUpdate(
       { actor: decidedBy, action: 'playbook.decide-offboarding', workflowId, after: { customerId, approve: decision.approve, reason } },
       async (updateId, reasonEntry) => {
@@ -340,6 +348,32 @@ export class PlaybookService {
       updateOutcome,
     );
     return this.runView(ACCOUNT_REVIEW, customerId, workflowId, { state });
+  }
+
+  /**
+   * Refuses an approval of offboarding (PLAYBOOK_DECISION_REFUSED, `refused` saying why) for a
+   * run that awaits one: while a complaint or a fix of the customer's is open (`fix-open`,
+   * `complaint-open`: nobody is pushed out in the middle of their complaint; the review would not
+   * have started with a fix open); or when the account, rescored now as the review judges it,
+   * is not loss-making (`not-loss-making`, with the fresh figure; `not-judged`): the figure the
+   * run decided on may be weeks old (an import of orders does not rescore). A run that awaits no
+   * decision refuses it itself, as before.
+   */
+  private async assertMayApprove(customerId: string, workflowId: string): Promise<void> {
+    const state = await this.engine.accountReviewState(workflowId);
+    if (state?.step !== 'awaiting-approval' || state.decision !== null) return;
+    const refuse = (message: string, details: Record<string, unknown>) => new PlaybookException(PlaybookExceptionCode.DecisionRefused, `The offboarding of customer ${customerId} was not approved: ${message}; a rejection is taken`, { customerId, workflowId, ...details });
+    const open = await this.reviews.openIssues(customerId);
+    const openText = openIssuesText(open);
+    if (openText) throw refuse(`${openText}: fix and answer first, then decide`, { refused: open.fixCases.length ? 'fix-open' : 'complaint-open', fixCases: open.fixCases, complaints: open.complaints });
+    const judged = await this.reviews.judge(customerId);
+    if (judged.valueMinor === null) throw refuse(`the account cannot be judged now (${judged.basis})`, { refused: 'not-judged', profitabilityMinor: null });
+    if (judged.valueMinor >= 0) {
+      throw refuse(`the account is no longer loss-making: rescored now, ${money(judged.valueMinor, this.policies.money.currency)} (${judged.basis}; the review had ${money(state.profitabilityMinor ?? 0, this.policies.money.currency)})`, {
+        refused: 'not-loss-making',
+        profitabilityMinor: judged.valueMinor,
+      });
+    }
   }
 
   /** The run recorded its end (completed or cancelled; one terminated in the Temporal UI once reconciled). */
@@ -479,7 +513,22 @@ export class PlaybookService {
 
   /** The run's state with what it names but the database holds: whether its proposal went, why a person decided. */
   private async withStoredFacts(workflowId: string, state: PlaybookRunState | null): Promise<PlaybookRunState | null> {
-    return this.withDecisionReason(workflowId, await this.withProposalDelivery(workflowId, state));
+    return this.withReviewFacts(workflowId, await this.withDecisionReason(workflowId, await this.withProposalDelivery(workflowId, state)));
+  }
+
+  /**
+   * For whoever decides on an account review: what of the customer's is open now (while the run
+   * runs), and how its review judged the account when not on the plain window (a cheaper tier accepted).
+   */
+  private async withReviewFacts(workflowId: string, state: PlaybookRunState | null): Promise<PlaybookRunState | null> {
+    if (!state || !('proposal' in state)) return state;
+    const review = state as unknown as AccountReviewState;
+    const rescored = review.proposal?.kind === 'tier-change' && REVIEWED_STEPS.has(review.step);
+    const [openIssues, profitabilityBasis] = await Promise.all([
+      review.step === 'done' ? null : this.reviews.openIssues(review.customerId).then(openIssuesText),
+      rescored ? this.reviews.reviewBasis(review.customerId, workflowId, this.policies.scoring.profitabilityWindowDays) : null,
+    ]);
+    return { ...state, openIssues, profitabilityBasis };
   }
 
   /** The reason for an offboarding decision, which the run names by its audit entry: for whoever reads the decision. */
@@ -585,6 +634,9 @@ function unknownWhenUnavailable(error: unknown): null {
   if (error instanceof PlaybookException && error.code === PlaybookExceptionCode.EngineUnavailable) return null;
   throw error;
 }
+
+/** The steps of an account review at which its profitability is the review's (scored again after the proposal's answer), not the start's. */
+const REVIEWED_STEPS = new Set(['reviewing', 'awaiting-approval', 'offboarding', 'done']);
 
 /** Reminders and fixes are owed to a customer who has left, too. */
 const OWED_AFTER_LEAVING = new Set([FAIR_REMINDER, FIX_ISSUE]);

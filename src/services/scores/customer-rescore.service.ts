@@ -5,6 +5,7 @@ import { scoreCustomer, type CustomerScore, type ScoringPolicy } from '../../dom
 import { eventRescoreDay } from '../../domain/scoring/event-rescore-day.js';
 import { paymentLoyalty, withoutInvoices } from '../../domain/scoring/payment-loyalty.js';
 import { ScoreKind } from '../../domain/scoring/score-kind.js';
+import { costOnTier } from '../../domain/scoring/profitability.js';
 import { factsColumns, invoiceDays, purchaseAggregates, toFacts, writeSnapshots, type Row } from './score-sql.js';
 import type { ScoringRunService } from './scoring-run.service.js';
 
@@ -64,6 +65,38 @@ export class CustomerRescoreService {
     const scores = scoreCustomer(facts, models, this.policy, kinds);
     await writeSnapshots(this.em, scores.map((s) => ({ customer_id: customerId, ...s })), { computedAt, asOf, runId: null });
     return { scores, facts, leftOut: (rows[0].left_out as [number, number | null][]).map(([dueAt, paidAt]) => ({ dueAt, paidAt })) };
+  }
+
+  /**
+   * The customer's profitability rescored now (stored, as after any event) and, with `tierChange`
+   * (the customer moved from `fromTier` to the tier they have now at `at`), as the tier model
+   * projects it for the tier they have now: the window's costs from before the day of the move
+   * (their own day) counted at that tier's cost shares (`costOnTier`); the fee margin is the
+   * current tier's for the whole window already. Null `projected`: no such move to count (the
+   * tier is the one moved from again, or the account is not judged).
+   */
+  async profitabilitySinceTierChange(
+    customerId: string,
+    tierChange: { fromTier: string; at: Date } | null,
+  ): Promise<{ score: CustomerScore | null; windowDays: number; projected: { valueMinor: number; fromTier: string; toTier: string; sinceDay: string; costsBeforeMinor: number; costsBeforeOnTierMinor: number } | null }> {
+    const windowDays = this.policy.profitabilityWindowDays;
+    const rescored = await this.rescore(customerId, new Set([ScoreKind.Profitability]));
+    const score = rescored?.scores.find((s) => s.kind === ScoreKind.Profitability) ?? null;
+    if (!rescored || !tierChange || score?.value == null || rescored.facts.serviceTier === tierChange.fromTier) return { score, windowDays, projected: null };
+    const asOf = rescored.facts.asOf;
+    const { rows } = await sql<{ kind: string; amount: string; since_day: string }>`
+      select ce.kind, sum(ce.amount_minor)::bigint::text as amount, d.day::text as since_day
+        from (select (${tierChange.at}::timestamptz at time zone c.time_zone)::date as day from customer c where c.id = ${customerId}::uuid) d
+        left join cost_entry ce on ce.customer_id = ${customerId}::uuid and ce.occurred_at > ${asOf}::date - ${windowDays}::int and ce.occurred_at <= ${asOf}::date and ce.occurred_at < d.day
+       group by ce.kind, d.day`.execute(this.db);
+    const before = rows.filter((r) => r.kind !== null).map((r) => ({ kind: r.kind, amountMinor: Number(r.amount) }));
+    const costsBeforeMinor = before.reduce((sum, c) => sum + c.amountMinor, 0);
+    const costsBeforeOnTierMinor = costOnTier(before, tierChange.fromTier, rescored.facts.serviceTier, this.policy.serviceTiers);
+    return {
+      score,
+      windowDays,
+      projected: { valueMinor: score.value + costsBeforeMinor - costsBeforeOnTierMinor, fromTier: tierChange.fromTier, toTier: rescored.facts.serviceTier, sinceDay: rows[0].since_day, costsBeforeMinor, costsBeforeOnTierMinor },
+    };
   }
 
   /** The day a rescore of the customer at `now` is as of; null for no such customer. */

@@ -3,7 +3,6 @@ import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { writeWhenItGoes } from '../../../domain/guards/contact-guard.js';
 import { noticeEndDay, proposalHeldBackAtDelivery, type OffboardingCompletion, type OffboardingDecision, type OffboardingStart, type Proposal } from '../../../domain/playbooks/account-review.js';
-import { ScoreKind } from '../../../domain/scoring/score-kind.js';
 import { PROPOSAL_ANSWERED, PROPOSAL_DECLINED } from '../../../domain/messages/catalogue.js';
 import { stepMessageKey } from '../../../domain/playbooks/run-id.js';
 import { Customer, CustomerExport, CustomerStatus, MessageChannel, MessagePurpose, Offer, OfferAudience, OutboxMessage, ServiceTier } from '../../../entities/index.js';
@@ -17,8 +16,7 @@ import type { CustomerRescoreService } from '../../scores/customer-rescore.servi
 import { reasonEntryProblem } from '../offboarding-decision.js';
 import { lastOffboardingWord, offboardingStands, withdrawOffboardingOnCancel } from '../offboarding-withdrawal.js';
 import { runStillRunning } from '../running-run.js';
-
-const PROFITABILITY = new Set([ScoreKind.Profitability]);
+import { AccountReviewJudgement } from '../account-review-judgement.service.js';
 
 /** The account-review playbook's side effects; each is idempotent per run and step, and writes nothing once the run no longer runs (`runStillRunning`). */
 export class AccountReviewSteps {
@@ -32,10 +30,17 @@ export class AccountReviewSteps {
     private readonly currency: string,
   ) {}
 
-  /** Profitability over the last year, rescored now, with the cheaper tier the model suggests. */
+  private readonly judgement = new AccountReviewJudgement(this.em, this.scoring);
+
+  /**
+   * Profitability over the last year, rescored now, with the cheaper tier the model suggests; a
+   * customer who accepted the review's cheaper tier judged as on it for the whole window
+   * (AccountReviewJudgement). An account not judged (no margin recorded) reads 0 as before: the
+   * run takes any value >= 0 as turned around (see README, account review).
+   */
   async profitability(customerId: string): Promise<{ valueMinor: number; suggestedTier: string | null }> {
-    const [score] = await this.scoring.rescoreCustomer(customerId, PROFITABILITY);
-    return { valueMinor: score?.value ?? 0, suggestedTier: (score?.details?.suggestedTier as string | null | undefined) ?? null };
+    const { valueMinor, suggestedTier } = await this.judgement.judge(customerId);
+    return { valueMinor: valueMinor ?? 0, suggestedTier };
   }
 
   /**

@@ -1,0 +1,111 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { sql } from 'kysely';
+import { ACCOUNT_REVIEW } from '../../domain/playbooks/account-review.js';
+import { RunStatus } from '../../domain/playbooks/run-status.js';
+import { money } from '../../domain/scoring/format.js';
+import type { CustomerRescoreService } from '../scores/customer-rescore.service.js';
+
+/** How an account review judges the account now. */
+export interface AccountJudgement {
+  /** Margin minus cost to serve as the review judges it, minor units; null: not judged (e.g. no order carries a margin). */
+  valueMinor: number | null;
+  /** The cheaper tier the profitability model suggests (judged on the plain window). */
+  suggestedTier: string | null;
+  /** How it was judged, in words: the window, and for a customer who took the review's cheaper tier, how the time before the move counts. */
+  basis: string;
+}
+
+/** A customer's open issues by topic: fix cases open, complaints not resolved. */
+export interface OpenIssues {
+  fixCases: string[];
+  complaints: string[];
+}
+
+/** The open issues in words ("fix case open: billing; complaint open: delivery"), or null when none is. */
+export function openIssuesText({ fixCases, complaints }: OpenIssues): string | null {
+  const parts = [fixCases.length ? `fix case${fixCases.length === 1 ? '' : 's'} open: ${fixCases.join(', ')}` : null, complaints.length ? `complaint${complaints.length === 1 ? '' : 's'} open: ${complaints.join(', ')}` : null].filter((p) => p !== null);
+  return parts.length ? parts.join('; ') : null;
+}
+
+/** A review's own tier change: the customer accepted its proposal of a cheaper tier. */
+export interface ReviewTierChange {
+  workflowId: string;
+  fromTier: string;
+  toTier: string;
+  at: Date;
+}
+
+/**
+ * An account review's judgement of the account: its profitability rescored now, over the
+ * model's window (the last 12 months). A customer who accepted the review's cheaper tier is
+ * judged as the model projected it when it proposed the tier: as on that tier for the whole
+ * window, the costs from before the move counted at its cost shares (its fee margin is counted
+ * for the window already). Judged on the plain window, the move would count the old tier's
+ * service (its support minutes) at full while its fee margin is gone: accepting the proposal
+ * would make the account look worse than before, and put a customer who did what was asked in
+ * the offboarding inbox.
+ */
+export class AccountReviewJudgement {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly rescores: CustomerRescoreService,
+  ) {}
+
+  async judge(customerId: string): Promise<AccountJudgement> {
+    const change = await this.tierChangeOfRunningReview(customerId);
+    const { score, windowDays, projected } = await this.rescores.profitabilitySinceTierChange(customerId, change && { fromTier: change.fromTier, at: change.at });
+    const suggestedTier = (score?.details?.suggestedTier as string | null | undefined) ?? null;
+    const window = `the last ${windowDays} days`;
+    if (!score || score.value === null) return { valueMinor: null, suggestedTier, basis: `not judged: ${score?.reasons[0]?.replace(/^not judged: /, '') ?? 'no profitability score'}` };
+    if (!projected) return { valueMinor: score.value, suggestedTier, basis: `margin minus cost to serve over ${window}` };
+    return {
+      valueMinor: projected.valueMinor,
+      suggestedTier,
+      basis:
+        `as on the ${projected.toTier} tier over ${window}, the tier the customer accepted on ${projected.sinceDay}: ` +
+        `the costs before the move (${money(projected.costsBeforeMinor)} on ${projected.fromTier}) counted at the ${projected.toTier} tier's cost shares (${money(projected.costsBeforeOnTierMinor)}), ` +
+        `as the proposal projected (${money(score.value)} with them at full)`,
+    };
+  }
+
+  /**
+   * What of the customer's is open: persistent issues being fixed (fix cases open, by topic) and
+   * complaints not resolved (by topic). The review does not start while a fix case is open (the
+   * losses may be what handling the issue costs); an offboarding is not approved while either is:
+   * a customer is not pushed out in the middle of their complaint.
+   */
+  async openIssues(customerId: string): Promise<OpenIssues> {
+    const { rows } = await sql<{ fix_cases: string[]; complaints: string[] }>`
+      select array(select distinct f.topic from fix_case f where f.customer_id = ${customerId}::uuid and f.status = 'open' order by f.topic) as fix_cases,
+             array(select distinct k.topic from complaint k where k.customer_id = ${customerId}::uuid and k.resolved_at is null order by k.topic) as complaints`.execute(this.em.getKysely());
+    return { fixCases: rows[0].fix_cases, complaints: rows[0].complaints };
+  }
+
+  /**
+   * How the review `workflowId` judged the account at its review, when that was not the plain
+   * window: after the customer accepted its cheaper tier (null otherwise, also before the review
+   * scored the account again).
+   */
+  async reviewBasis(customerId: string, workflowId: string, windowDays: number): Promise<string | null> {
+    const change = await this.tierChangeOf(customerId, workflowId);
+    if (!change) return null;
+    return `as on the ${change.toTier} tier over the last ${windowDays} days, the tier the customer accepted on ${change.at.toISOString().slice(0, 10)}: the costs before the move (on ${change.fromTier}) counted at the ${change.toTier} tier's cost shares, as the proposal projected`;
+  }
+
+  /** The tier change the customer's review under way made (they accepted its proposal), or null. */
+  async tierChangeOfRunningReview(customerId: string): Promise<ReviewTierChange | null> {
+    const { rows } = await sql<{ workflow_id: string }>`
+      select r.workflow_id from playbook_run r where r.customer_id = ${customerId}::uuid and r.playbook = ${ACCOUNT_REVIEW} and r.status = ${RunStatus.Running}
+       order by r.started_at desc limit 1`.execute(this.em.getKysely());
+    return rows.length ? this.tierChangeOf(customerId, rows[0].workflow_id) : null;
+  }
+
+  /** The tier change the review `workflowId` made (audited as the run's `customer.service-tier`), or null. */
+  async tierChangeOf(customerId: string, workflowId: string): Promise<ReviewTierChange | null> {
+    const { rows } = await sql<{ from_tier: string; to_tier: string; at: Date }>`
+      select a.before->>'serviceTier' as from_tier, a.after->>'serviceTier' as to_tier, a.at from audit_entry a
+       where a.entity_type = 'customer' and a.entity_id = ${customerId} and a.action = 'customer.service-tier' and a.actor = ${`playbook:${workflowId}`}
+       order by a.at asc limit 1`.execute(this.em.getKysely());
+    return rows.length ? { workflowId, fromTier: rows[0].from_tier, toTier: rows[0].to_tier, at: new Date(rows[0].at) } : null;
+  }
+}
