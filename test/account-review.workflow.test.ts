@@ -289,6 +289,14 @@ it('rescores the account when an offboarding is approved, and refuses the approv
   expect(await eventually(() => review(customerId), (s) => s?.step === 'done')).toMatchObject({ outcome: 'kept-by-decision' });
 }, 60_000);
 
+it('refuses a review of a customer the CRM has under notice (not a review of theirs): no proposal to a customer who is leaving (QA 64 F6)', async () => {
+  const customerId = await account('Eli', { band: 'loss-making' });
+  await stack.orm.em.fork().nativeUpdate(Customer, { id: customerId }, { status: CustomerStatus.Offboarding });
+  const refused = await stack.gql(StartAccountReviewDocument, { customerId }, Role.Operator);
+  expect(refused.errors![0]).toMatchObject({ message: expect.stringMatching(/under offboarding notice that no review of theirs gave/), extensions: { code: 'CONFLICT', reason: 'PLAYBOOK_CUSTOMER_OFFBOARDED' } });
+  expect(await stack.orm.em.fork().count(PlaybookRun, { customer: customerId })).toBe(0);
+}, 60_000);
+
 it('refuses a decision nobody asked for, and keeps the account when a person says no', async () => {
   const customerId = await account('Jo', { band: 'loss-making' });
   await stack.gql(StartAccountReviewDocument, { customerId }, Role.Operator);

@@ -285,12 +285,17 @@ export class PlaybookService {
   }
 
   private async pendingAccountReview(customerId: string, options: LaunchOptions = {}): Promise<PendingRun> {
-    await this.assertMayStart(customerId, ACCOUNT_REVIEW);
+    const customer = await this.assertMayStart(customerId, ACCOUNT_REVIEW);
     const base = accountReviewWorkflowId(customerId);
     const last = await this.runs.latestOccurrence(customerId, ACCOUNT_REVIEW, base);
     let workflowId = last?.record.workflowId ?? base;
     // The review under way is joined; a new one (the first, or the next once the last has ended) must be due.
     if (last?.record.status !== RunStatus.Running) {
+      // Under notice with no review of theirs running: the CRM gave it (an import), not a review. A proposal "that fits
+      // you better" to a customer who is leaving, and a second notice of the review's own, are not for them.
+      if (customer.status === CustomerStatus.Offboarding) {
+        throw new PlaybookException(PlaybookExceptionCode.CustomerOffboarded, `Customer ${customerId} is under offboarding notice that no review of theirs gave: no ${ACCOUNT_REVIEW} starts for them`, { customerId, playbook: ACCOUNT_REVIEW });
+      }
       if (last) workflowId = occurrenceWorkflowId(base, last.occurrence + 1);
       if (!options.campaignId) await this.eligibility.assertAccountReview(customerId, last?.record.finishedAt ?? null, this.policies.triggers.accountReviewCooldownDays);
     }
@@ -574,7 +579,8 @@ export class PlaybookService {
     if (customer.status === CustomerStatus.Offboarded && !OWED_AFTER_LEAVING.has(playbook)) {
       throw new PlaybookException(PlaybookExceptionCode.CustomerOffboarded, `Customer ${customerId} has left (offboarded): no ${playbook} starts for them`, { customerId, playbook });
     }
-    // Given notice, a customer is not thanked with an offer nor asked how the start went (their review runs the notice).
+    // Given notice, a customer is not thanked with an offer nor asked how the start went (their review runs the notice: a start joins it;
+    // with none of theirs running, pendingAccountReview refuses a new one).
     if (customer.status === CustomerStatus.Offboarding && !OWED_AFTER_LEAVING.has(playbook) && playbook !== ACCOUNT_REVIEW) {
       throw new PlaybookException(PlaybookExceptionCode.CustomerOffboarded, `Customer ${customerId} is under offboarding notice: no ${playbook} starts for them`, { customerId, playbook });
     }
