@@ -208,6 +208,13 @@ export class TemporalPlaybookEngine implements PlaybookEngine {
     return this.reachable(() => isRunning(this.client, workflowId));
   }
 
+  taggedStep(workflowId: string): Promise<string | null> {
+    return this.reachable(async () => {
+      const run = await describeOrNull(this.client, workflowId);
+      return run?.status.name === 'RUNNING' ? (run.typedSearchAttributes.get(PlaybookStepKey) ?? null) : null;
+    });
+  }
+
   steeringFromOutside(workflowId: string, runId: string): Promise<SteeringFromOutside[]> {
     return this.reachable(() => steeringFromOutside(this.client, workflowId, runId));
   }

@@ -159,6 +159,12 @@ export interface PlaybookEngine extends SteeringSource {
   howEnded(workflowId: string): Promise<HowEnded | null>;
   /** Whether the run is open in the engine (false once it closed, however, or when none exists). */
   isRunning(workflowId: string): Promise<boolean>;
+  /**
+   * The step an open run last tagged itself with (its PlaybookStep search attribute), as the
+   * engine describes it: answered without a worker, unlike the run's state; null when the run is
+   * not open or does not exist.
+   */
+  taggedStep(workflowId: string): Promise<string | null>;
 
   /** Step, outcome and deadline of any playbook run (they all answer the \`state\` query), and whether it runs or how it ended (null: the engine cannot tell); null when unknown. */
   runState(workflowId: string): Promise<(PlaybookRunState & { status: RunStatus | null }) | null>;

@@ -362,11 +362,12 @@ export class PlaybookService {
    * have started with a fix open); or when the account, rescored now as the review judges it,
    * is not loss-making (`not-loss-making`, with the fresh figure; `not-judged`): the figure the
    * run decided on may be weeks old (an import of orders does not rescore). A run that awaits no
-   * decision refuses it itself, as before.
+   * decision refuses it itself, as before, and one past it (it took one) is joined by the same
+   * request again. The step is the run's tag, which the engine answers without a worker (a
+   * decision sent while none runs still goes to the run, checked).
    */
   private async assertMayApprove(customerId: string, workflowId: string): Promise<void> {
-    const state = await this.engine.accountReviewState(workflowId);
-    if (state?.step !== 'awaiting-approval' || state.decision !== null) return;
+    if ((await this.engine.taggedStep(workflowId)) !== 'awaiting-approval') return;
     const refuse = (message: string, details: Record<string, unknown>) => new PlaybookException(PlaybookExceptionCode.DecisionRefused, `The offboarding of customer ${customerId} was not approved: ${message}; a rejection is taken`, { customerId, workflowId, ...details });
     const open = await this.reviews.openIssues(customerId);
     const openText = openIssuesText(open);
@@ -374,7 +375,7 @@ export class PlaybookService {
     const judged = await this.reviews.judge(customerId);
     if (judged.valueMinor === null) throw refuse(`the account cannot be judged now (${judged.basis})`, { refused: 'not-judged', profitabilityMinor: null });
     if (judged.valueMinor >= 0) {
-      throw refuse(`the account is no longer loss-making: rescored now, ${money(judged.valueMinor, this.policies.money.currency)} (${judged.basis}; the review had ${money(state.profitabilityMinor ?? 0, this.policies.money.currency)})`, {
+      throw refuse(`the account is no longer loss-making: rescored now, ${money(judged.valueMinor, this.policies.money.currency)} (${judged.basis})`, {
         refused: 'not-loss-making',
         profitabilityMinor: judged.valueMinor,
       });
