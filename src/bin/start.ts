@@ -94,6 +94,8 @@ onStopSignal(() => shutdown(0), () => log.info('already stopping: the worker dra
 
 try {
   let temporalUi: string | null = null;
+  // The embedded PostgreSQL's URL (a development password): the command-line tools (import, demo-data, migrate) need it as DATABASE_URL.
+  let embeddedDatabase: string | null = null;
   if (!env.DATABASE_URL) {
     const pg = await startEmbeddedPostgres({
       dataDir: path.join(dataDir, 'postgres'),
@@ -108,6 +110,7 @@ try {
     if (pg.startedHere || pg.takenOver) stops.push(['PostgreSQL', pg.stop]);
     log.info({ url: pg.url.replace(/:[^:@]+@/, ':***@') }, pg.startedHere ? 'embedded PostgreSQL started' : pg.takenOver ? leftRunning('PostgreSQL') : 'reusing running PostgreSQL');
     env.DATABASE_URL = pg.url;
+    embeddedDatabase = pg.url;
   }
   if (!env.TEMPORAL_ADDRESS) {
     const binary = ensureTemporalCli(path.resolve('.cache'), (m) => log.info(m));
@@ -221,6 +224,7 @@ try {
     `  GraphQL API + GraphiQL: ${api.url}`,
     temporalUi ? `  Temporal UI:            ${temporalUi}` : `  Temporal:               ${config.temporal.address}`,
     `  Health:                 ${api.url.replace('/graphql', '/readyz')}`,
+    ...(embeddedDatabase ? [`  PostgreSQL:             ${embeddedDatabase} (export DATABASE_URL=${embeddedDatabase} for npm run import, demo-data, migrate)`] : []),
     ...(config.delivery.channel === 'log' ? [`  Messages sent:          ${config.delivery.file} (JSON lines; marketing ends with its unsubscribe link)`] : []),
     devKeys ? `  Dev API keys (also in ${path.join(dataDir, 'dev-api-keys.json')}):` : '  API keys: from API_KEYS',
     ...(devKeys ? Object.entries(devKeys).map(([role, key]) => `    ${role.padEnd(9)} ${key}`) : []),

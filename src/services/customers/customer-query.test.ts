@@ -2,7 +2,7 @@ import { Kysely, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler, D
 import { CustomerStatus } from '../../entities/index.js';
 import { ScoreKind } from '../../domain/scoring/score-kind.js';
 import type { ServiceTier } from '../../entities/index.js';
-import { CustomerSortField, assertCustomerFilter, customerSortKey, customerListTag, customerWhere, escapeLike, storedFilter } from './customer-query.js';
+import { CustomerSortField, assertCustomerFilter, assertCustomerSort, customerSortKey, customerListTag, customerWhere, escapeLike, storedFilter } from './customer-query.js';
 import { CustomerException, CustomerExceptionCode } from './customer.exception.js';
 
 // Compiles SQL without a database, to check what the filters and sorts produce.
@@ -114,6 +114,11 @@ describe('customerWhere', () => {
 });
 
 describe('customer sort', () => {
+  it('refuses a score kind with another sort field, naming that field as the API spells it', () => {
+    expect(() => assertCustomerSort({ field: CustomerSortField.Name, direction: 'asc', scoreKind: ScoreKind.Clv })).toThrow('scoreKind sorts by a score: give it with field Score, not Name');
+    expect(() => assertCustomerSort({ field: CustomerSortField.Score, direction: 'asc', scoreKind: ScoreKind.Clv })).not.toThrow();
+  });
+
   it('tags cursors with field, score kind and direction, and a filtered list with its filter', () => {
     const byName = { field: CustomerSortField.Name, direction: 'asc' } as const;
     expect(customerListTag(byName)).toBe('customers:name:asc');

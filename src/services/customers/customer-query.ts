@@ -83,18 +83,21 @@ export const defaultCustomerSort: CustomerSort = { field: CustomerSortField.Crea
 const isOneOf = (column: RawBuilder<unknown>, values: string[]) =>
   values.length === 1 ? sql`${column} = ${values[0]}` : sql`${column} = any(${values}::text[])`;
 
+/** A sort field as the API spells it (its enum's name: `Name`, not `name`). */
+const sortFieldName = (field: CustomerSortField) => Object.entries(CustomerSortField).find(([, value]) => value === field)?.[0] ?? field;
+
+/** A score kind names which score to sort by: given with another sort it would be ignored, and a client would believe it sorted by it. */
+export function assertCustomerSort(sort: CustomerSort): void {
+  if (sort.scoreKind && sort.field !== CustomerSortField.Score) {
+    throw new CustomerException(CustomerExceptionCode.InvalidInput, `scoreKind sorts by a score: give it with field Score, not ${sortFieldName(sort.field)}`, { field: 'sort.scoreKind' });
+  }
+}
+
 /**
  * Refuses a filter naming a segment or band that does not exist (a typo would otherwise
  * match nobody, and a campaign on it would quietly reach no one), and score conditions
  * that cannot hold.
  */
-/** A score kind names which score to sort by: given with another sort it would be ignored, and a client would believe it sorted by it. */
-export function assertCustomerSort(sort: CustomerSort): void {
-  if (sort.scoreKind && sort.field !== CustomerSortField.Score) {
-    throw new CustomerException(CustomerExceptionCode.InvalidInput, `scoreKind sorts by a score: give it with field Score, not ${sort.field}`, { field: 'sort.scoreKind' });
-  }
-}
-
 export function assertCustomerFilter(filter: CustomerFilter): void {
   const invalid = (field: string, message: string) => new CustomerException(CustomerExceptionCode.InvalidInput, message, { field: `filter.${field}` });
   const check = (field: string, values: readonly string[] | null | undefined, known: readonly string[], what = field) => {
