@@ -24,7 +24,7 @@ import { resetInEngine, taskBefore } from './support/temporal-operator.js';
  * of `offboarding` for good (no review, thank-you or campaign would reach them again). A run
  * reset after such an end runs again, but its withdrawn offboarding stays withdrawn.
  */
-const policy: AccountReviewPolicy = { ...accountReviewPolicy, answerWaitMs: seconds(1), reviewAfterMs: seconds(1), approvalWaitMs: seconds(120), noticeMs: seconds(30) };
+const policy: AccountReviewPolicy = { ...accountReviewPolicy, answerWaitMs: seconds(1), reviewAfterMs: seconds(1), approvalWaitMs: seconds(120), noticeMs: seconds(30), noticeRecheckMs: seconds(1) };
 
 let stack: TestStack;
 beforeAll(async () => {

@@ -45,7 +45,7 @@ import { PROPOSAL_ANSWERED, PROPOSAL_DECLINED } from '../src/domain/messages/cat
 import { renderMessage } from '../src/domain/messages/templates.js';
 
 /** The account-review playbook on the real Temporal dev server, its waits shortened to seconds. */
-const policy: AccountReviewPolicy = { ...accountReviewPolicy, version: 4, answerWaitMs: seconds(20), reviewAfterMs: seconds(1), approvalWaitMs: seconds(20), noticeMs: seconds(1) };
+const policy: AccountReviewPolicy = { ...accountReviewPolicy, version: 4, answerWaitMs: seconds(20), reviewAfterMs: seconds(1), approvalWaitMs: seconds(20), noticeMs: seconds(1), noticeRecheckMs: seconds(1) };
 
 let stack: TestStack;
 beforeAll(async () => {

@@ -6,6 +6,7 @@ import {
   answerProblem,
   deciderProblem,
   decisionProblem,
+  noticeDeliveryWait,
   type AccountReviewOutcome,
   type AccountReviewPolicy,
   type AccountReviewState,
@@ -21,9 +22,9 @@ import { playbookStepOptions } from './activity-options.js';
 
 // Its steps rescore the account and write the proposal: a minute an attempt.
 const activityOptions = { ...playbookStepOptions, startToCloseTimeout: '1 minute' } as const;
-const { recordRunStarted, recordRunOutcome, auditSteeringFromOutside, reviewProfitability, reasonEntryProblem, withdrawOffboarding, declineAccountChange, proposalHeldBack } = proxyActivities<PlaybookRunActivities & AccountReviewActivities>(activityOptions);
+const { recordRunStarted, recordRunOutcome, auditSteeringFromOutside, reviewProfitability, reasonEntryProblem, withdrawOffboarding, declineAccountChange, proposalHeldBack, offboardingNoticeDelivery } = proxyActivities<PlaybookRunActivities & AccountReviewActivities>(activityOptions);
 /** The steps that tell the customer or change the account: a cancel lets one under way finish first. */
-const accountSteps = sideEffectSteps<Pick<AccountReviewActivities, 'proposeAccountChange' | 'applyAccountChange' | 'startOffboarding' | 'completeOffboarding'>>(activityOptions);
+const accountSteps = sideEffectSteps<Pick<AccountReviewActivities, 'proposeAccountChange' | 'applyAccountChange' | 'startOffboarding' | 'completeOffboarding' | 'keepAfterUndeliveredNotice'>>(activityOptions);
 
 export interface AccountReviewInput {
   customerId: string;
@@ -59,7 +60,7 @@ async function withdrawingOffboardingOnCancel<T>(workflowId: string, customerId:
 
 async function accountReviewSteps({ customerId, policy }: AccountReviewInput): Promise<AccountReviewOutcome> {
   const { workflowId } = workflowInfo();
-  const { proposeAccountChange, applyAccountChange, startOffboarding, completeOffboarding } = accountSteps();
+  const { proposeAccountChange, applyAccountChange, startOffboarding, completeOffboarding, keepAfterUndeliveredNotice } = accountSteps();
   const state: AccountReviewState = { customerId, step: 'starting', proposal: null, answer: null, profitabilityMinor: null, decision: null, outcome: null, policyVersion: policy.version, deadline: null };
   setHandler(accountReviewStateQuery, () => state, { description: 'Step, proposal, answer, profitability at the review, decision and deadline' });
   /**
@@ -143,6 +144,22 @@ async function accountReviewSteps({ customerId, policy }: AccountReviewInput): P
     return outcome;
   };
 
+  /**
+   * The notice's delivery at the end of the notice: one delivery still tries (queued for quiet hours, retried) is looked
+   * at again every `recheckMs`, for at most the policy's wait; sent, or why it will not go by itself, or still unsent then.
+   */
+  const noticeGone = async () => {
+    const { recheckMs, waitMs } = noticeDeliveryWait(policy);
+    const waitUntil = Date.now() + waitMs;
+    let notice = await offboardingNoticeDelivery({ workflowId });
+    while (notice.sentAt === null && notice.undelivered === null && recheckMs > 0 && Date.now() + recheckMs <= waitUntil) {
+      enter('offboarding', 'The notice has not gone out yet: the customer is offboarded only once it has, and the notice has run from then', recheckMs);
+      await sleep(recheckMs);
+      notice = await offboardingNoticeDelivery({ workflowId });
+    }
+    return notice;
+  };
+
   await recordRunStarted({ workflowId, playbook: ACCOUNT_REVIEW, customerId, campaignId: startingCampaign() });
   enter('reviewing', 'Scoring the account');
   state.profitabilityMinor = (await reviewProfitability(customerId)).valueMinor;
@@ -192,6 +209,19 @@ async function accountReviewSteps({ customerId, policy }: AccountReviewInput): P
   // A run reset to before its notice after its end withdrew the offboarding gives no second notice and offboards nobody: a new review decides anew.
   if (start === 'withdrawn' && patched('offboarding-not-begun-again')) return finish('kept-offboarding-withdrawn', 'The offboarding was withdrawn before: the account stays');
   await sleep(policy.noticeMs);
+  // Nobody is offboarded whom the notice did not reach: the notice runs from when it went out (runs since the check).
+  if (patched('offboarding-only-after-notice-sent')) {
+    const notice = await noticeGone();
+    if (notice.sentAt === null && notice.undelivered !== 'not-written') {
+      await keepAfterUndeliveredNotice({ workflowId, customerId, undelivered: notice.undelivered ?? 'not-sent' });
+      return finish('kept-notice-undelivered', `The notice never reached the customer (${notice.undelivered ?? 'not sent'}): not offboarded, the offboarding withdrawn, the team told`);
+    }
+    const endsAt = notice.sentAt === null ? Date.now() : Date.parse(notice.sentAt) + policy.noticeMs;
+    if (endsAt > Date.now()) {
+      enter('offboarding', `The notice went out at ${notice.sentAt}: the notice runs from then`, endsAt - Date.now());
+      await sleep(endsAt - Date.now());
+    }
+  }
   const completion = await completeOffboarding({ workflowId, customerId, decision: state.decision });
   // A run reset after its end withdrew the offboarding (terminated during the notice) keeps the customer: nobody is offboarded without notice.
   if (completion === 'withdrawn' && patched('offboarding-kept-when-withdrawn')) return finish('kept-offboarding-withdrawn', 'The offboarding was withdrawn during the notice: the account stays');

@@ -1,4 +1,4 @@
-import type { OffboardingCompletion, OffboardingDecision, OffboardingStart, Proposal } from '../domain/playbooks/account-review.js';
+import type { OffboardingCompletion, OffboardingDecision, OffboardingNoticeDelivery, OffboardingStart, Proposal } from '../domain/playbooks/account-review.js';
 import type { WorkerServices } from '../services/index.js';
 
 /** The account-review playbook's side effects; thin calls into the service. */
@@ -31,6 +31,14 @@ export function createAccountReviewActivities(services: () => WorkerServices) {
     },
     completeOffboarding(input: { workflowId: string; customerId: string; decision: OffboardingDecision }): Promise<OffboardingCompletion> {
       return reviews().completeOffboarding(input);
+    },
+    /** At the end of the notice: whether the notice went out (when), or why it will not by itself. */
+    offboardingNoticeDelivery(input: { workflowId: string }): Promise<OffboardingNoticeDelivery> {
+      return services().offboardingNotice.delivery(input);
+    },
+    /** The notice never reached the customer: the offboarding is withdrawn and the team given a task; nobody is offboarded without notice. */
+    keepAfterUndeliveredNotice(input: { workflowId: string; customerId: string; undelivered: string }): Promise<void> {
+      return services().offboardingNotice.keep(input);
     },
     /** The review was cancelled: an offboarding it started (notice given) is withdrawn, the customer active again. */
     withdrawOffboarding(input: { workflowId: string; customerId: string }): Promise<boolean> {

@@ -40,6 +40,7 @@ import { SteeringAuditService } from './audit/steering-audit.service.js';
 import { CampaignEnrolmentService } from './campaigns/campaign-enrolment.service.js';
 import { AccountReviewSteps } from './playbooks/steps/account-review-steps.service.js';
 import { AccountReviewJudgement } from './playbooks/account-review-judgement.service.js';
+import { OffboardingNoticeSteps } from './playbooks/steps/offboarding-notice-steps.service.js';
 import { AppreciationSteps } from './playbooks/steps/appreciation-steps.service.js';
 import { FairReminderSteps } from './playbooks/steps/fair-reminder-steps.service.js';
 import { FixIssueSteps } from './playbooks/steps/fix-issue-steps.service.js';
@@ -136,6 +137,7 @@ export function createWorkerServices(em: EntityManager, engines: Engines, polici
     fairReminderSteps: new FairReminderSteps(em, rescores, outbox, policies.money.currency, policies.delivery.maxAttempts),
     fixIssueSteps: new FixIssueSteps(em, rescores, outbox),
     accountReviewSteps: new AccountReviewSteps(em, rescores, outbox, audit, contactStatus, policies.money.currency),
+    offboardingNotice: new OffboardingNoticeSteps(em, audit, outbox, policies.delivery.maxAttempts),
     appreciationSteps: new AppreciationSteps(em, outbox, contactStatus, rescores, policies.appreciation, policies.triggers.maxDaysOverdue),
     welcomeCheckSteps: new WelcomeCheckSteps(em, outbox),
     campaignEnrolment: new CampaignEnrolmentService(em, playbooks, audit, campaignRules(policies)),

@@ -12,6 +12,9 @@ const proposalText = (p: Payload) => {
   const proposal = p.proposal as ProposalPayload;
   return proposal?.kind === 'tier-change' ? `our ${proposal.tier} service` : offerText(proposal);
 };
+/** Why an offboarding notice did not reach the customer, as a team reads it (the run's category). */
+const noticeUndelivered = (p: Payload) =>
+  ({ 'held-back': 'held back before it went', refused: 'refused for good by the mail server', interrupted: 'its hand-over was interrupted: it may have gone out', 'given-up': 'delivery gave up on it', 'not-sent': 'not sent by the end of the notice' } as Record<string, string>)[String(p.undelivered)] ?? String(p.undelivered ?? 'not sent');
 /** The invoice as the customer knows it, with what is open and its due day. */
 const invoice = (p: Payload, write: Writing) => `invoice ${invoiceRef(p)}${invoiceDetails(p, write, 'due')}`;
 const fee = (p: Payload, write: Writing) => (Number(p.feeMinor) > 0 ? ` A reminder fee of ${write.money(Number(p.feeMinor))} applies.` : '');
@@ -79,6 +82,10 @@ export const templates: Record<string, Template> = {
     text: `${name} accepted ${offerText(p.proposal as ProposalPayload)} in their account review: please apply it to their account from the next invoice.`,
   }),
   'offboarding-final-invoice': (name) => ({ subject: `Final invoice for ${name}`, text: 'The notice period has ended: please issue the final invoice (no closing fees).' }),
+  'offboarding-notice-undelivered': (name, p) => ({
+    subject: `Not offboarded: ${name} never got the notice`,
+    text: `The notice that their contract would end did not reach ${name} (${noticeUndelivered(p)}), so they were not offboarded: the offboarding is withdrawn and the account continues. Please check how to reach them (their message history shows what happened to the notice); a later account review decides again.`,
+  }),
   'offboarding-withdrawn': (name, p, write) => ({
     subject: 'Our contract continues',
     text: `Hello ${name},\n\nplease disregard our notice that our contract would end on ${write.day(String(p.noticeEndsOn ?? p.noticeEndsAt ?? ''))}: it continues as before, and nothing changes for you. If you have questions, reply and a person will answer.\n\nKind regards`,

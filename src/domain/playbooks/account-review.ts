@@ -1,4 +1,4 @@
-import { days } from '../policies/duration.js';
+import { days, hours } from '../policies/duration.js';
 import type { PlaybookStateSummary } from './run-state.js';
 import { runId } from './run-id.js';
 import { isUuid } from '../ids.js';
@@ -24,17 +24,41 @@ export interface AccountReviewPolicy {
   reviewAfterMs: number;
   /** How long a person has to decide on offboarding before the account is simply kept. */
   approvalWaitMs: number;
-  /** Notice between the offboarding letter and the end of service. */
+  /** Notice between the offboarding letter and the end of service, counted from when the notice went out. */
   noticeMs: number;
+  /**
+   * At the end of the notice, one not gone out yet that delivery still tries (queued, retried) is looked at again this
+   * often, for at most `noticeDeliveryWaitMs`: nobody is offboarded before their notice went. Absent in runs of
+   * version 1 (the defaults below apply).
+   */
+  noticeRecheckMs?: number;
+  noticeDeliveryWaitMs?: number;
 }
 
 export const accountReviewPolicy: AccountReviewPolicy = {
-  version: 1,
+  version: 2,
   answerWaitMs: days(21),
   reviewAfterMs: days(90),
   approvalWaitMs: days(30),
   noticeMs: days(60),
+  noticeRecheckMs: hours(1),
+  noticeDeliveryWaitMs: days(7),
 };
+
+/** How long, and how often, a run looks for its notice to go out at the end of the notice (a policy of version 1 has the defaults). */
+export function noticeDeliveryWait(policy: AccountReviewPolicy): { recheckMs: number; waitMs: number } {
+  return { recheckMs: policy.noticeRecheckMs ?? accountReviewPolicy.noticeRecheckMs!, waitMs: policy.noticeDeliveryWaitMs ?? accountReviewPolicy.noticeDeliveryWaitMs! };
+}
+
+/**
+ * Where the offboarding notice stands at the end of the notice: `sentAt` once it went out; else `undelivered`, why it
+ * will not go by itself (held back, refused for good, given up after its attempts, its hand-over interrupted, never
+ * written), or null while delivery still tries (queued for quiet hours, retried).
+ */
+export interface OffboardingNoticeDelivery {
+  sentAt: string | null;
+  undelivered: string | null;
+}
 
 /** What is put to the customer: a cheaper service tier, or an offer that fits. */
 export type Proposal =
@@ -46,7 +70,7 @@ export type Proposal =
 
 export const ACCOUNT_REVIEW_STEPS = ['starting', 'proposing', 'awaiting-answer', 'applying', 'awaiting-review', 'reviewing', 'awaiting-approval', 'offboarding', 'done'] as const;
 export type AccountReviewStep = (typeof ACCOUNT_REVIEW_STEPS)[number];
-export type AccountReviewOutcome = 'turned-around' | 'kept-by-decision' | 'kept-no-decision' | 'kept-offboarding-withdrawn' | 'offboarded';
+export type AccountReviewOutcome = 'turned-around' | 'kept-by-decision' | 'kept-no-decision' | 'kept-offboarding-withdrawn' | 'kept-notice-undelivered' | 'offboarded';
 
 /** The end of the notice: the customer offboarded, or the offboarding found withdrawn meanwhile (the run's end withdrew it before a reset made it run again). */
 export type OffboardingCompletion = 'offboarded' | 'withdrawn';

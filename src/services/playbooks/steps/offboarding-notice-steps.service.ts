@@ -1,0 +1,53 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { OffboardingNoticeDelivery } from '../../../domain/playbooks/account-review.js';
+import { givenUp } from '../../../domain/messages/message-status.js';
+import { stepMessageKey } from '../../../domain/playbooks/run-id.js';
+import { MessageChannel, OutboxMessage } from '../../../entities/index.js';
+import type { AuditService } from '../../audit/audit.service.js';
+import type { OutboxService } from '../../outbox/outbox.service.js';
+import { withdrawOffboarding } from '../offboarding-withdrawal.js';
+import { runStillRunning } from '../running-run.js';
+
+/**
+ * The account review's look at its offboarding notice at the end of the notice: nobody is
+ * offboarded whom the notice did not reach ("with notice, never abruptly"). Kept apart from
+ * AccountReviewSteps: it needs the delivery policy's `maxAttempts`.
+ */
+export class OffboardingNoticeSteps {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly audit: AuditService,
+    private readonly outbox: OutboxService,
+    /** After this many failed attempts delivery gives a message up (the delivery policy's). */
+    private readonly maxAttempts: number,
+  ) {}
+
+  /**
+   * Where the run's notice stands: sent (when), or why it will not go by itself, as a category only (the channel's
+   * error may name the address: the run's history holds none of it), or still tried by delivery.
+   */
+  async delivery(input: { workflowId: string }): Promise<OffboardingNoticeDelivery> {
+    const notice = await this.em.fork().findOne(OutboxMessage, { idempotencyKey: stepMessageKey(input.workflowId, 'notice') });
+    if (!notice) return { sentAt: null, undelivered: 'not-written' };
+    if (notice.sentAt) return { sentAt: notice.sentAt.toISOString(), undelivered: null };
+    if (notice.suppressedAt) return { sentAt: null, undelivered: 'held-back' };
+    if (notice.refusedAt) return { sentAt: null, undelivered: 'refused' };
+    if (notice.interruptedAt) return { sentAt: null, undelivered: 'interrupted' };
+    if (givenUp(notice, this.maxAttempts)) return { sentAt: null, undelivered: 'given-up' };
+    return { sentAt: null, undelivered: null };
+  }
+
+  /**
+   * The notice did not reach the customer by the end of the notice: the offboarding is withdrawn (the customer active
+   * again, audited by the run with why; the notice and help to switch still queued held back, so a retry in the
+   * undeliverable queue does not announce an offboarding that no longer stands), and the team is given a task to reach
+   * the customer: a later review decides again. Nothing once the run no longer runs (its end withdraws the offboarding).
+   */
+  async keep(input: { workflowId: string; customerId: string; undelivered: string }): Promise<void> {
+    await this.em.transactional(async (em) => {
+      if (!(await runStillRunning(em, input.workflowId))) return;
+      await withdrawOffboarding(em, this.audit, { ...input, by: `playbook:${input.workflowId}`, reason: `the offboarding notice never reached the customer (${input.undelivered})` });
+      await this.outbox.enqueueStep(em, input, 'notice-undelivered', { channel: MessageChannel.Call, template: 'offboarding-notice-undelivered', payload: { undelivered: input.undelivered } });
+    });
+  }
+}

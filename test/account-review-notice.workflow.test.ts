@@ -1,0 +1,102 @@
+import { Role } from '../src/domain/auth/roles.js';
+import { accountReviewPolicy, accountReviewWorkflowId, type AccountReviewPolicy } from '../src/domain/playbooks/account-review.js';
+import { seconds } from '../src/domain/policies/duration.js';
+import { AuditEntry, CostEntry, CostKind, Customer, CustomerExport, CustomerStatus, MessageChannel, Order, OutboxMessage, ScoreSnapshot, ServiceTier } from '../src/entities/index.js';
+import { AccountReviewDocument, AnswerAccountProposalDocument, DecideOffboardingDocument, StartAccountReviewDocument } from './__generated__/graphql.js';
+import { eventually } from './support/eventually.js';
+import { recordHistory } from './support/histories.js';
+import { startTestStack, type TestStack } from './support/stack.js';
+import { zoneAtNoon } from './support/time-zones.js';
+
+/**
+ * The end of an account review's offboarding notice, on the real Temporal dev server with the waits shortened to
+ * seconds: nobody is offboarded whom the notice did not reach (QA 64 F3). Delivery is off: the test says what
+ * happened to each notice.
+ */
+const policy: AccountReviewPolicy = {
+  ...accountReviewPolicy,
+  answerWaitMs: seconds(20),
+  reviewAfterMs: seconds(1),
+  approvalWaitMs: seconds(20),
+  noticeMs: seconds(3),
+  noticeRecheckMs: seconds(0.5),
+  noticeDeliveryWaitMs: seconds(5),
+};
+
+let stack: TestStack;
+beforeAll(async () => {
+  stack = await startTestStack({ policies: { accountReview: policy }, workerSettings: { MESSAGE_CHANNEL: 'off' } });
+}, 90_000);
+afterAll(() => stack?.stop());
+
+const DAY = 86_400_000;
+
+/** A premium customer whose support costs exceed what the account earns, scored loss-making. */
+async function account(name: string): Promise<string> {
+  const em = stack.orm.em.fork();
+  const c = em.create(Customer, { name, email: `${name.toLowerCase()}@example.com`, acquiredAt: '2024-01-01', serviceTier: ServiceTier.Premium, timeZone: zoneAtNoon(new Date()) });
+  for (let i = 1; i <= 4; i++) em.create(Order, { customer: c, orderedAt: new Date(Date.now() - i * 60 * DAY), amountMinor: 10_000, marginMinor: 2_500 });
+  em.create(CostEntry, { customer: c, occurredAt: new Date(Date.now() - 30 * DAY).toISOString().slice(0, 10), kind: CostKind.SupportMinutes, amountMinor: 30_000 });
+  em.create(ScoreSnapshot, { customer: c, computedAt: new Date(), scores: { profitability: { value: -14_000, band: 'loss-making', modelVersion: 'test', reasons: ['test'] } } });
+  await em.flush();
+  return c.id;
+}
+
+const review = (customerId: string) => stack.gql(AccountReviewDocument, { customerId }, Role.Viewer).then((r) => r.data?.accountReview ?? null);
+const message = (workflowId: string, step: string) => stack.orm.em.fork().findOne(OutboxMessage, { idempotencyKey: `${workflowId}/${step}` });
+
+/** A review through the API up to an admin's approval: the notice is written (not sent: delivery is off). */
+async function approved(name: string) {
+  const customerId = await account(name);
+  const workflowId = accountReviewWorkflowId(customerId);
+  expect((await stack.gql(StartAccountReviewDocument, { customerId }, Role.Operator)).errors).toBeUndefined();
+  await eventually(() => review(customerId), (s) => s?.step === 'awaiting-answer');
+  expect((await stack.gql(AnswerAccountProposalDocument, { customerId, accepted: false }, Role.Operator)).errors).toBeUndefined();
+  await eventually(() => review(customerId), (s) => s?.step === 'awaiting-approval');
+  expect((await stack.gql(DecideOffboardingDocument, { customerId, approve: true, reason: 'still loss-making' }, Role.Admin)).errors).toBeUndefined();
+  const notice = await eventually(() => message(workflowId, 'notice'), (m) => m !== null);
+  return { customerId, workflowId, notice: notice! };
+}
+
+it('does not offboard a customer whose notice the mail server refused for good: the offboarding is withdrawn, the notice held back, the team told (QA 64 F3)', async () => {
+  const { customerId, workflowId, notice } = await approved('Dave');
+  // As delivery records a permanent refusal (550): tried no more, waiting for a person in the undeliverable queue.
+  await stack.orm.em.fork().nativeUpdate(OutboxMessage, { id: notice.id }, { attempts: 1, lastError: '550 5.1.1 mailbox unknown', refusedAt: new Date() });
+  const done = await eventually(() => review(customerId), (s) => s?.step === 'done', 30_000);
+  expect(done).toMatchObject({ outcome: 'kept-notice-undelivered', status: 'Completed', offboardingApproved: true });
+  expect(await stack.orm.em.fork().findOneOrFail(Customer, { id: customerId })).toMatchObject({ status: CustomerStatus.Active, offboardedAt: null });
+  expect(await stack.orm.em.fork().count(CustomerExport, { workflowId })).toBe(0);
+  // Held back with the withdrawal, so a retry in the undeliverable queue cannot announce an offboarding that no longer stands.
+  for (const step of ['notice', 'switch-help']) expect(await message(workflowId, step)).toMatchObject({ sentAt: null, suppressedReason: expect.stringMatching(/^offboarding-withdrawn/) });
+  expect(await message(workflowId, 'notice-undelivered')).toMatchObject({ channel: MessageChannel.Call, template: 'offboarding-notice-undelivered', payload: { undelivered: 'refused' } });
+  for (const step of ['final-invoice', 'data-export']) expect(await message(workflowId, step)).toBeNull();
+  const withdrawn = await stack.orm.em.fork().find(AuditEntry, { entityId: customerId, action: 'customer.offboarding-withdrawn' });
+  expect(withdrawn.map((a) => [a.actor, a.after])).toEqual([[`playbook:${workflowId}`, { status: 'active', workflowId, reason: 'the offboarding notice never reached the customer (refused)' }]]);
+  await recordHistory(workflowId, 'account-review-notice-undelivered');
+}, 90_000);
+
+it('waits for a notice still queued at the end of the notice, and offboards a full notice after it went out (QA 64 F3)', async () => {
+  const { customerId, workflowId, notice } = await approved('Ella');
+  // The notice has run its time, but the message has not gone out: the run waits for it.
+  await new Promise((r) => setTimeout(r, policy.noticeMs + seconds(1)));
+  expect(await review(customerId)).toMatchObject({ step: 'offboarding', status: 'Running' });
+  expect(await stack.orm.em.fork().findOneOrFail(Customer, { id: customerId })).toMatchObject({ status: CustomerStatus.Offboarding });
+  const sentAt = new Date();
+  await stack.orm.em.fork().nativeUpdate(OutboxMessage, { id: notice.id }, { sentAt, attempts: 1 });
+  expect(await eventually(() => review(customerId), (s) => s?.step === 'done', 30_000)).toMatchObject({ outcome: 'offboarded' });
+  // The notice ran from when it went out.
+  const customer = await stack.orm.em.fork().findOneOrFail(Customer, { id: customerId });
+  expect(customer.status).toBe(CustomerStatus.Offboarded);
+  expect(customer.offboardedAt!.getTime()).toBeGreaterThanOrEqual(sentAt.getTime() + policy.noticeMs - 50);
+  expect(await message(workflowId, 'data-export')).not.toBeNull();
+  await recordHistory(workflowId, 'account-review-offboarded-after-notice-sent');
+}, 90_000);
+
+it('does not offboard when the notice is still not sent after the wait for it: withdrawn, the team told (QA 64 F3)', async () => {
+  const { customerId, workflowId } = await approved('Finn');
+  const done = await eventually(() => review(customerId), (s) => s?.step === 'done', 30_000);
+  expect(done).toMatchObject({ outcome: 'kept-notice-undelivered' });
+  expect(await stack.orm.em.fork().findOneOrFail(Customer, { id: customerId })).toMatchObject({ status: CustomerStatus.Active });
+  expect(await message(workflowId, 'notice-undelivered')).toMatchObject({ payload: { undelivered: 'not-sent' } });
+  expect(await message(workflowId, 'notice')).toMatchObject({ sentAt: null, suppressedReason: expect.stringMatching(/^offboarding-withdrawn/) });
+}, 90_000);
