@@ -1,7 +1,12 @@
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
 import { Role } from '../src/domain/auth/roles.js';
-import { accountReviewPolicy, accountReviewWorkflowId, type AccountReviewPolicy } from '../src/domain/playbooks/account-review.js';
+import { accountReviewPolicy, accountReviewWorkflowId, type AccountReviewPolicy, type AccountReviewState } from '../src/domain/playbooks/account-review.js';
 import { seconds } from '../src/domain/policies/duration.js';
+import { PlaybookException, PlaybookExceptionCode } from '../src/services/playbooks/playbook.exception.js';
 import { AuditEntry, CostEntry, CostKind, Customer, CustomerExport, CustomerStatus, MessageChannel, Order, OutboxMessage, ScoreSnapshot, ServiceTier } from '../src/entities/index.js';
+import { TemporalPlaybookEngine } from '../src/temporal/temporal-playbook-engine.js';
+import type { accountReview } from '../workflows/index.js';
 import { AccountReviewDocument, AnswerAccountProposalDocument, DecideOffboardingDocument, StartAccountReviewDocument } from './__generated__/graphql.js';
 import { eventually } from './support/eventually.js';
 import { recordHistory } from './support/histories.js';
@@ -11,7 +16,7 @@ import { zoneAtNoon } from './support/time-zones.js';
 /**
  * The end of an account review's offboarding notice, on the real Temporal dev server with the waits shortened to
  * seconds: nobody is offboarded whom the notice did not reach (QA 64 F3). Delivery is off: the test says what
- * happened to each notice.
+ * happened to each notice. And a decision that comes as the approval wait ends, or as the run is cancelled (QA 64 F5).
  */
 const policy: AccountReviewPolicy = {
   ...accountReviewPolicy,
@@ -99,4 +104,73 @@ it('does not offboard when the notice is still not sent after the wait for it: w
   expect(await stack.orm.em.fork().findOneOrFail(Customer, { id: customerId })).toMatchObject({ status: CustomerStatus.Active });
   expect(await message(workflowId, 'notice-undelivered')).toMatchObject({ payload: { undelivered: 'not-sent' } });
   expect(await message(workflowId, 'notice')).toMatchObject({ sentAt: null, suppressedReason: expect.stringMatching(/^offboarding-withdrawn/) });
+}, 90_000);
+
+/** A review started in the engine whose approval wait is short, at that wait; and an audit entry of an API decision on it (for its reasonEntry). */
+async function awaitingApproval(name: string, approvalWaitMs: number) {
+  const customerId = await account(name);
+  const workflowId = accountReviewWorkflowId(customerId);
+  const handle = await stack.temporal.client.workflow.start<typeof accountReview>('accountReview', {
+    workflowId,
+    taskQueue: stack.config.temporal.taskQueue,
+    args: [{ customerId, policy: { ...policy, answerWaitMs: seconds(1), approvalWaitMs } }],
+  });
+  const state = await eventually(() => handle.query<AccountReviewState>('state'), (s) => s.step === 'awaiting-approval');
+  const em = stack.orm.em.fork();
+  const decidedBy = 'admin:d7d46ede';
+  const entry = em.create(AuditEntry, { actor: decidedBy, action: 'playbook.decide-offboarding', entityType: 'playbook_run', entityId: workflowId, after: { customerId, approve: true, reason: 'still loss-making' } });
+  await em.flush();
+  return { customerId, workflowId, handle, deadline: Date.parse(state.deadline!), decision: { approve: true, decidedBy, reasonEntry: entry.id } };
+}
+
+/** A transaction holding `table` so that nothing reads or writes it until `release`. */
+async function locked(table: 'audit_entry' | 'playbook_run') {
+  const client = new pg.Client(stack.config.databaseUrl);
+  await client.connect();
+  await client.query('begin');
+  await client.query(`lock table ${table} in access exclusive mode`);
+  return { release: async () => (await client.query('commit'), await client.end()) };
+}
+
+it('refuses a decision the run was still checking when its approval wait ran out: not taken for a run that ends kept-no-decision (QA 64 F5)', async () => {
+  const { workflowId, handle, deadline, decision } = await awaitingApproval('Gus', seconds(4));
+  // The decision's check (its reasonEntry) waits for the audit log; the run's record of its outcome for its record.
+  const auditLog = await locked('audit_entry');
+  const runRecord = await locked('playbook_run');
+  const decided = handle.executeUpdate('decideOffboarding', { args: [decision] }).then(
+    (state) => ({ state }),
+    (error: unknown) => ({ error }),
+  );
+  // The wait runs out while the decision is being checked; the run goes on to end without a decision (its record held).
+  await new Promise((r) => setTimeout(r, Math.max(0, deadline - Date.now()) + seconds(1)));
+  // The check ends before the run has recorded its end: the wait is over, so the decision is refused.
+  await auditLog.release();
+  await new Promise((r) => setTimeout(r, seconds(1)));
+  await runRecord.release();
+  const answer = await decided;
+  expect(answer).toMatchObject({ error: { cause: { message: 'the wait for an offboarding decision has ended without one: the account stays' } } });
+  expect(await handle.result()).toBe('kept-no-decision');
+  expect(await handle.query<AccountReviewState>('state')).toMatchObject({ step: 'done', outcome: 'kept-no-decision', decision: null });
+  await recordHistory(workflowId, 'account-review-decision-after-wait-refused');
+}, 90_000);
+
+it('tells a decision the run was still checking as the review was cancelled that the run ended, not that it was taken (QA 64 F5)', async () => {
+  const { workflowId, handle, decision } = await awaitingApproval('Hal', seconds(60));
+  const auditLog = await locked('audit_entry');
+  const engine = new TemporalPlaybookEngine(stack.temporal.client, stack.config.temporal.taskQueue);
+  const decided = engine.decideOffboarding(workflowId, decision, `playbook.decide-offboarding/${randomUUID()}`).then(
+    (state) => ({ state }),
+    (error: unknown) => ({ error }),
+  );
+  // The update is under way in the run (its check waits for the audit log) when the cancel comes.
+  await eventually(() => handle.fetchHistory(), (h) => (h.events ?? []).some((e) => e.workflowExecutionUpdateAcceptedEventAttributes));
+  await handle.cancel();
+  // The run took the cancel: it winds down (withdrawing an offboarding it may have begun).
+  await eventually(() => handle.fetchHistory(), (h) => (h.events ?? []).some((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'withdrawOffboarding')).finally(() => auditLog.release());
+  const answer = await decided;
+  expect((answer as { error: unknown }).error).toBeInstanceOf(PlaybookException);
+  expect((answer as { error: PlaybookException }).error.code).toBe(PlaybookExceptionCode.RunAlreadyFinished);
+  await expect(handle.result()).rejects.toThrow();
+  expect(await handle.query<AccountReviewState>('state')).toMatchObject({ decision: null });
+  await recordHistory(workflowId, 'account-review-decision-as-cancelled-refused');
 }, 90_000);

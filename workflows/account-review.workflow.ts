@@ -1,4 +1,4 @@
-import { allHandlersFinished, ApplicationFailure, CancellationScope, condition, defineQuery, defineSignal, defineUpdate, isCancellation, log, patched, proxyActivities, setCurrentDetails, setHandler, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, ApplicationFailure, CancellationScope, CancelledFailure, condition, defineQuery, defineSignal, defineUpdate, isCancellation, log, patched, proxyActivities, setCurrentDetails, setHandler, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { AccountReviewActivities } from '../src/activities/account-review.activities.js';
 import type { PlaybookRunActivities } from '../src/activities/playbook-run.activities.js';
 import {
@@ -103,6 +103,20 @@ async function accountReviewSteps({ customerId, policy }: AccountReviewInput): P
     },
     "The customer's answer to the proposal, { accepted: true | false }; answers once the run has acted on it; refused unless the run awaits it, and when the proposal never reached the customer (held back at delivery)",
   );
+  /**
+   * Set as the approval wait ends, before the run awaits anything: a decision whose handler was still checking it (its
+   * reasonEntry) when the wait's time ran out is refused, not taken for a run that ends kept-no-decision.
+   */
+  let approvalWaitOver = false;
+  /** Why a decision that passed its checks comes too late: the wait ran out without one, or the run was cancelled (answered as ended). */
+  const decisionTooLate = (): Error | null => {
+    const cancelled = CancellationScope.current().consideredCancelled;
+    if (!cancelled && !approvalWaitOver) return null;
+    if (!patched('decision-after-wait-refused')) return null;
+    return cancelled
+      ? new CancelledFailure('the review was cancelled: the decision is not taken')
+      : ApplicationFailure.nonRetryable('the wait for an offboarding decision has ended without one: the account stays', 'Refused');
+  };
   setRefusableUpdate(
     decideOffboardingUpdate,
     (decision) => decisionProblem(state, decision),
@@ -123,6 +137,12 @@ async function accountReviewSteps({ customerId, policy }: AccountReviewInput): P
       if (impersonated && patched('decider-not-a-recorded-actor')) {
         await auditSteering(auditSteeringFromOutside);
         throw ApplicationFailure.nonRetryable(impersonated, 'Refused');
+      }
+      // The wait ended meanwhile (its time ran out, or the run was cancelled): the run has gone on without a decision (runs since the check).
+      const tooLate = decisionTooLate();
+      if (tooLate) {
+        await auditSteering(auditSteeringFromOutside);
+        throw tooLate;
       }
       state.decision = decision;
       await auditSteering(auditSteeringFromOutside);
@@ -201,6 +221,7 @@ async function accountReviewSteps({ customerId, policy }: AccountReviewInput): P
   // Still loss-making: only a person may decide to part ways.
   enter('awaiting-approval', 'Still loss-making: waiting for a person to decide on offboarding', policy.approvalWaitMs);
   await condition(() => state.decision !== null, policy.approvalWaitMs);
+  approvalWaitOver = true;
   if (!state.decision) return finish('kept-no-decision', 'No decision within the time: the account stays');
   if (!state.decision.approve) return finish('kept-by-decision', `Kept by ${state.decision.decidedBy}`);
 
