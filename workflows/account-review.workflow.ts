@@ -233,7 +233,8 @@ async function accountReviewSteps({ customerId, policy }: AccountReviewInput): P
   // Nobody is offboarded whom the notice did not reach: the notice runs from when it went out (runs since the check).
   if (patched('offboarding-only-after-notice-sent')) {
     const notice = await noticeGone();
-    if (notice.sentAt === null && notice.undelivered !== 'not-written') {
+    // (Withdrawn meanwhile, or never begun: completeOffboarding finds it so and offboards nobody.)
+    if (notice.sentAt === null && notice.undelivered !== 'not-written' && notice.undelivered !== 'withdrawn') {
       await keepAfterUndeliveredNotice({ workflowId, customerId, undelivered: notice.undelivered ?? 'not-sent' });
       return finish('kept-notice-undelivered', `The notice never reached the customer (${notice.undelivered ?? 'not sent'}): not offboarded, the offboarding withdrawn, the team told`);
     }

@@ -53,7 +53,7 @@ export function noticeDeliveryWait(policy: AccountReviewPolicy): { recheckMs: nu
 /**
  * Where the offboarding notice stands at the end of the notice: `sentAt` once it went out; else `undelivered`, why it
  * will not go by itself (held back, refused for good, given up after its attempts, its hand-over interrupted, never
- * written), or null while delivery still tries (queued for quiet hours, retried).
+ * written, or the offboarding withdrawn meanwhile), or null while delivery still tries (queued for quiet hours, retried).
  */
 export interface OffboardingNoticeDelivery {
   sentAt: string | null;

@@ -2,10 +2,10 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { OffboardingNoticeDelivery } from '../../../domain/playbooks/account-review.js';
 import { givenUp } from '../../../domain/messages/message-status.js';
 import { stepMessageKey } from '../../../domain/playbooks/run-id.js';
-import { MessageChannel, OutboxMessage } from '../../../entities/index.js';
+import { Customer, MessageChannel, OutboxMessage } from '../../../entities/index.js';
 import type { AuditService } from '../../audit/audit.service.js';
 import type { OutboxService } from '../../outbox/outbox.service.js';
-import { withdrawOffboarding } from '../offboarding-withdrawal.js';
+import { offboardingStands, withdrawOffboarding } from '../offboarding-withdrawal.js';
 import { runStillRunning } from '../running-run.js';
 
 /**
@@ -24,12 +24,17 @@ export class OffboardingNoticeSteps {
 
   /**
    * Where the run's notice stands: sent (when), or why it will not go by itself, as a category only (the channel's
-   * error may name the address: the run's history holds none of it), or still tried by delivery.
+   * error may name the address: the run's history holds none of it), or still tried by delivery. `withdrawn` and
+   * `not-written`: the offboarding no longer stands or was never begun by the notice step (completeOffboarding says so).
    */
   async delivery(input: { workflowId: string }): Promise<OffboardingNoticeDelivery> {
-    const notice = await this.em.fork().findOne(OutboxMessage, { idempotencyKey: stepMessageKey(input.workflowId, 'notice') });
+    const em = this.em.fork();
+    const notice = await em.findOne(OutboxMessage, { idempotencyKey: stepMessageKey(input.workflowId, 'notice') });
     if (!notice) return { sentAt: null, undelivered: 'not-written' };
     if (notice.sentAt) return { sentAt: notice.sentAt.toISOString(), undelivered: null };
+    // The offboarding was withdrawn meanwhile (the run's end withdrew it, then a reset made it run again), which held its notice back: not the notice's failure.
+    const customer = await em.findOne(Customer, { id: notice.customer.id });
+    if (customer && !(await offboardingStands(em, customer, input.workflowId))) return { sentAt: null, undelivered: 'withdrawn' };
     if (notice.suppressedAt) return { sentAt: null, undelivered: 'held-back' };
     if (notice.refusedAt) return { sentAt: null, undelivered: 'refused' };
     if (notice.interruptedAt) return { sentAt: null, undelivered: 'interrupted' };
