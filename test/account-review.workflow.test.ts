@@ -510,7 +510,7 @@ it('proposes the best existing-customer offer when no cheaper tier helps, as mar
   expect(await eventually(() => review(silent.id), (s) => s?.proposal != null)).toMatchObject({ proposal: 'none: no cheaper tier; an offer is marketing, which the customer does not take', accountProposal: null });
   // The list of reviews under way shows which have something to answer, and what.
   const listed = (await stack.gql(RunningPlaybookRunsDocument, { filter: { playbook: 'AccountReview' }, first: 100 }, Role.Viewer)).data!.runningPlaybookRuns!.edges.map((e) => e.node);
-  expect(listed.find((r) => r.customerId === c.id)!.accountProposal).toEqual({ kind: 'Offer', tier: null, offerCode: 'LOYAL15', offerName: 'Loyalty', discountPercent: 15 });
+  expect(listed.find((r) => r.customerId === c.id)!.accountProposal).toEqual({ kind: 'Offer', tier: null, offerCode: 'LOYAL15', offerName: 'Loyalty', discountPercent: 15, reason: 'offer LOYAL15 (15%) adds value to the account' });
   expect(listed.find((r) => r.customerId === silent.id)!.accountProposal).toBeNull();
   expect(await outboxSteps(accountReviewWorkflowId(silent.id))).toEqual([]);
   expect(await eventually(() => review(complaining.id), (s) => s?.proposal != null)).toMatchObject({
