@@ -66,8 +66,14 @@ export interface FailedAuthenticationLimit {
   recordFailure(req: Request): Promise<void>;
 }
 
-/** The response local of a request whose attempt `refuseOverLimit` counted in advance: `refused` once its key was refused. */
+/** The response local of a request whose attempt `refuseOverLimit` counted in advance. */
 const ATTEMPT = 'authAttempt';
+
+/** A request's attempt counted before its key's lookup: refused (stays counted), or taken back as the request ended first. */
+interface Attempt {
+  refused: boolean;
+  takenBack: boolean;
+}
 
 /**
  * At most `perMinute` requests with a wrong API key (HTTP 401) a minute from one client
@@ -75,30 +81,49 @@ const ATTEMPT = 'authAttempt';
  * known at once (`knownKey`: configured, or issued and verified lately): guessing keys is slow,
  * a flood of made-up keys (each looked up in PostgreSQL) is cut short, and whoever shares the
  * address (a NAT, a proxy) cannot lock a working client out. A key to be looked up is counted
- * before the lookup and the count taken back when the request ends without its key refused, so
- * that requests sent at once cannot all pass the check before the first failures are counted
- * (500 at once were 500 lookups); only a request refused for its key stays counted
- * (express-rate-limit's `skipSuccessfulRequests` would also count each request the client gave up
- * on before its answer), so the check and the count use the store directly.
+ * before the lookup, so that requests sent at once cannot all pass the check before the first
+ * failures are counted (500 made-up keys at once were 500 lookups); the count is taken back when
+ * the request ends without its key refused, and added again should the key be refused after a
+ * client gave up on its answer (the lookup was made). Requests of one address in flight with the
+ * same key count once (the verifier looks a key up once for all of them): a front end's burst with
+ * an issued key new to this process is not refused as many wrong keys; those refused count after
+ * the lookup. Only a refused key stays counted (express-rate-limit's `skipSuccessfulRequests` would
+ * also count each request the client gave up on before its answer), so the check and the count use
+ * the store directly.
  */
 export function limitFailedAuthentications(perMinute: number, { store = new MemoryStore(), logger, knownKey = () => false }: Counting & { knownKey?: (req: Request) => boolean }): FailedAuthenticationLimit {
   const windowMs = 60_000;
   void store.init?.({ windowMs } as Options);
   const keyOf = (req: Request) => `auth-failures:${ipKeyGenerator(req.ip ?? '')}`;
   const failed = (error: unknown) => logger.warn({ err: error }, 'counting wrong API keys failed');
+  /** Requests in flight by address and key: only the first of them is counted before its lookup. */
+  const inFlight = new Map<string, number>();
   return {
     refuseOverLimit: async (req, res, next) => {
       const authorization = req.headers.authorization;
+      const token = authorization ? bearerToken(authorization) : null;
       // Without a bearer key nothing is looked up (a missing or malformed header is answered at once), and a key known at once is never refused.
-      if (!authorization || !bearerToken(authorization) || knownKey(req)) return next();
+      if (!token || knownKey(req)) return next();
+      const flight = `${keyOf(req)}:${token}`;
+      const alongside = inFlight.get(flight) ?? 0;
+      inFlight.set(flight, alongside + 1);
+      res.once('close', () => {
+        const left = inFlight.get(flight)! - 1;
+        if (left > 0) inFlight.set(flight, left);
+        else inFlight.delete(flight);
+      });
       let seen: ClientRateLimitInfo | undefined;
       try {
-        seen = await store.increment(keyOf(req));
-        const attempt = { refused: false };
-        res.locals[ATTEMPT] = attempt;
-        res.once('close', () => {
-          if (!attempt.refused) Promise.resolve(store.decrement(keyOf(req))).catch(failed);
-        });
+        seen = alongside > 0 ? await store.get?.(keyOf(req)) : await store.increment(keyOf(req));
+        if (alongside === 0) {
+          const attempt: Attempt = { refused: false, takenBack: false };
+          res.locals[ATTEMPT] = attempt;
+          res.once('close', () => {
+            if (attempt.refused) return;
+            attempt.takenBack = true;
+            Promise.resolve(store.decrement(keyOf(req))).catch(failed);
+          });
+        }
       } catch (error) {
         // Not knowing the count lets the request through: its key is still checked.
         failed(error);
@@ -116,8 +141,9 @@ export function limitFailedAuthentications(perMinute: number, { store = new Memo
       });
     },
     recordFailure: async (req) => {
-      const attempt = req.res?.locals[ATTEMPT] as { refused: boolean } | undefined;
-      if (attempt) {
+      const attempt = req.res?.locals[ATTEMPT] as Attempt | undefined;
+      // Counted before its lookup and not taken back yet: it stays counted.
+      if (attempt && !attempt.takenBack) {
         attempt.refused = true;
         return;
       }

@@ -74,6 +74,20 @@ describe('ApiKeyVerifier', () => {
     expect(store.touched).toEqual(['k1', 'k1']);
   });
 
+  it('looks a key sent by many requests at once up once, a wrong one too', async () => {
+    const { store, stored } = memoryStore({ rk_issued: { id: 'k1', role: Role.Marketer, expiresAt: null, revokedAt: null } });
+    const verifier = new ApiKeyVerifier('', stored, 10_000);
+    const callers = await Promise.all(Array.from({ length: 20 }, () => verifier.verify('Bearer rk_issued', t0)));
+    expect(new Set(callers.map((c) => c!.role))).toEqual(new Set([Role.Marketer]));
+    expect(store.finds).toBe(1);
+    const refused = await Promise.all(Array.from({ length: 20 }, () => code(verifier.verify('Bearer rk_made_up', t0))));
+    expect(new Set(refused)).toEqual(new Set([AuthExceptionCode.UnknownKey]));
+    expect(store.finds).toBe(2);
+    // A lookup ended is not kept for a wrong key: one issued a moment later works at once.
+    await code(verifier.verify('Bearer rk_made_up', t0));
+    expect(store.finds).toBe(3);
+  });
+
   it('asks again for a key it was told changed, or for every key after it may have missed a change', async () => {
     const { store, stored } = memoryStore({ rk_a: { id: 'a', role: Role.Viewer, expiresAt: null, revokedAt: null }, rk_b: { id: 'b', role: Role.Viewer, expiresAt: null, revokedAt: null } });
     const verifier = new ApiKeyVerifier('', stored, 10_000);

@@ -81,6 +81,8 @@ export class ApiKeyVerifier {
   private readonly cache = new Map<string, { key: StoredApiKey; until: number }>();
   /** Issued keys that verified lately, by digest, with when: they pass a lockout of wrong keys (`knownAtOnce`), and are verified as ever. */
   private readonly recentlyVerified = new Map<string, number>();
+  /** Lookups of issued keys under way, by digest. */
+  private readonly lookups = new Map<string, Promise<StoredApiKey | null>>();
 
   constructor(
     spec: string,
@@ -149,7 +151,13 @@ export class ApiKeyVerifier {
     if (!this.stored) return null;
     const cached = this.cache.get(digest);
     if (cached && cached.until > now.getTime()) return cached.key;
-    const key = await this.stored.find(digest);
+    // Requests sent at once with one key (a front end's burst, or a flood of one wrong key) look it up once.
+    let lookup = this.lookups.get(digest);
+    if (!lookup) {
+      lookup = this.stored.find(digest).finally(() => this.lookups.delete(digest));
+      this.lookups.set(digest, lookup);
+    }
+    const key = await lookup;
     // Unknown keys are not remembered: one issued a moment later works at once.
     if (!key) return null;
     if (this.cache.size >= MAX_CACHED_KEYS) this.cache.clear();
