@@ -180,10 +180,23 @@ async function accountReviewSteps({ customerId, policy }: AccountReviewInput): P
     return notice;
   };
 
+  /**
+   * The account scored as the review judges it: its profitability, or null when the rescore cannot judge it (no order
+   * carries a margin), which is no profitable account: the run ends `not-judged`, saying why (runs since the change;
+   * runs before it recorded a number, 0 for such an account, and replay as they ran).
+   */
+  const judged = async (): Promise<{ valueMinor: number; notJudged: null } | { valueMinor: null; notJudged: string }> => {
+    const { valueMinor, notJudged } = await reviewProfitability(customerId);
+    if (valueMinor === null && patched('review-not-judged')) return { valueMinor: null, notJudged: notJudged ?? 'no profitability score' };
+    return { valueMinor: valueMinor ?? 0, notJudged: null };
+  };
+
   await recordRunStarted({ workflowId, playbook: ACCOUNT_REVIEW, customerId, campaignId: startingCampaign() });
   enter('reviewing', 'Scoring the account');
-  state.profitabilityMinor = (await reviewProfitability(customerId)).valueMinor;
-  if (state.profitabilityMinor >= 0) return finish('turned-around', 'The account is profitable: nothing to change');
+  const first = await judged();
+  state.profitabilityMinor = first.valueMinor;
+  if (first.valueMinor === null) return finish('not-judged', `The account cannot be judged (${first.notJudged}): nothing proposed, nothing sent`);
+  if (first.valueMinor >= 0) return finish('turned-around', 'The account is profitable: nothing to change');
 
   // First a cheaper service concept or a fitting offer, never a goodbye.
   enter('proposing', 'Looking for a cheaper service concept or a fitting offer');
@@ -215,8 +228,10 @@ async function accountReviewSteps({ customerId, policy }: AccountReviewInput): P
   enter('awaiting-review', 'Giving the change time before scoring again', policy.reviewAfterMs);
   await sleep(policy.reviewAfterMs);
   enter('reviewing', 'Scoring the account again');
-  state.profitabilityMinor = (await reviewProfitability(customerId)).valueMinor;
-  if (state.profitabilityMinor >= 0) return finish('turned-around', 'Profitable again after the change');
+  const again = await judged();
+  state.profitabilityMinor = again.valueMinor;
+  if (again.valueMinor === null) return finish('not-judged', `The account cannot be judged at the review (${again.notJudged}): no offboarding is asked for; a later review judges it again`);
+  if (again.valueMinor >= 0) return finish('turned-around', 'Profitable again after the change');
 
   // Still loss-making: only a person may decide to part ways.
   enter('awaiting-approval', 'Still loss-making: waiting for a person to decide on offboarding', policy.approvalWaitMs);

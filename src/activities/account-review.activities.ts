@@ -5,7 +5,8 @@ import type { WorkerServices } from '../services/index.js';
 export function createAccountReviewActivities(services: () => WorkerServices) {
   const reviews = () => services().accountReviewSteps;
   return {
-    reviewProfitability(customerId: string): Promise<{ valueMinor: number; suggestedTier: string | null }> {
+    /** The account's profitability as the review judges it; `valueMinor` null: not judged, `notJudged` saying why (runs before that change recorded a number). */
+    reviewProfitability(customerId: string): Promise<{ valueMinor: number | null; suggestedTier: string | null; notJudged?: string }> {
       return reviews().profitability(customerId);
     },
     proposeAccountChange(input: { workflowId: string; customerId: string }): Promise<Proposal> {

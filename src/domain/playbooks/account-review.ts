@@ -70,7 +70,8 @@ export type Proposal =
 
 export const ACCOUNT_REVIEW_STEPS = ['starting', 'proposing', 'awaiting-answer', 'applying', 'awaiting-review', 'reviewing', 'awaiting-approval', 'offboarding', 'done'] as const;
 export type AccountReviewStep = (typeof ACCOUNT_REVIEW_STEPS)[number];
-export type AccountReviewOutcome = 'turned-around' | 'kept-by-decision' | 'kept-no-decision' | 'kept-offboarding-withdrawn' | 'kept-notice-undelivered' | 'offboarded';
+/** `not-judged`: the rescore could not judge the account (e.g. no order carries a margin): nothing more is done, nothing said about its profitability. */
+export type AccountReviewOutcome = 'turned-around' | 'not-judged' | 'kept-by-decision' | 'kept-no-decision' | 'kept-offboarding-withdrawn' | 'kept-notice-undelivered' | 'offboarded';
 
 /** The end of the notice: the customer offboarded, or the offboarding found withdrawn meanwhile (the run's end withdrew it before a reset made it run again). */
 export type OffboardingCompletion = 'offboarded' | 'withdrawn';

@@ -108,7 +108,7 @@ export class PlaybookRunType {
   @Field(() => String, {
     nullable: true,
     description:
-      'How the run ended, null while it runs. WelcomeCheck: confirmed, follow-up-needed. FairReminder: paid, already-paid, call-scheduled, follow-up-requested, handed-over. FixIssue: fixed, fixed-with-gesture. AccountReview: turned-around, kept-by-decision, kept-no-decision, kept-offboarding-withdrawn, kept-notice-undelivered, offboarded. Appreciation: thanked, not-thanked. Any playbook: cancelled; recorded from Temporal: failed, terminated, timed_out',
+      'How the run ended, null while it runs. WelcomeCheck: confirmed, follow-up-needed. FairReminder: paid, already-paid, call-scheduled, follow-up-requested, handed-over. FixIssue: fixed, fixed-with-gesture. AccountReview: turned-around, not-judged (the rescore could not judge the account: profitabilityMinor null), kept-by-decision, kept-no-decision, kept-offboarding-withdrawn, kept-notice-undelivered, offboarded. Appreciation: thanked, not-thanked. Any playbook: cancelled; recorded from Temporal: failed, terminated, timed_out',
   })
   outcome!: string | null;
 
@@ -167,7 +167,7 @@ export class PlaybookRunType {
   @Field(() => String, { nullable: true, complexity: LIVE_STATE_COMPLEXITY, description: "Account review: the customer's answer (accepted, declined)" })
   answer!: string | null;
 
-  @Field(() => MoneyTotal, { nullable: true, complexity: LIVE_STATE_COMPLEXITY, description: 'Account review: profitability at the last review, minor units (computed from totals: exact up to 2^53 minor units)' })
+  @Field(() => MoneyTotal, { nullable: true, complexity: LIVE_STATE_COMPLEXITY, description: 'Account review: profitability at the last review, minor units (computed from totals: exact up to 2^53 minor units); null before the first scoring, and when the review could not judge the account (outcome not-judged)' })
   profitabilityMinor!: number | null;
 
   @Field(() => String, {

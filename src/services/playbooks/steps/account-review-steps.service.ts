@@ -35,12 +35,13 @@ export class AccountReviewSteps {
   /**
    * Profitability over the last year, rescored now, with the cheaper tier the model suggests; a
    * customer who accepted the review's cheaper tier judged as on it for the whole window
-   * (AccountReviewJudgement). An account not judged (no margin recorded) reads 0 as before: the
-   * run takes any value >= 0 as turned around (see README, account review).
+   * (AccountReviewJudgement). An account not judged (no order carries a margin) is `valueMinor`
+   * null, with why (`notJudged`): a missing margin is not a profitable account, and the run ends
+   * `not-judged` rather than "turned around" (runs before that change read it as 0, from a number).
    */
-  async profitability(customerId: string): Promise<{ valueMinor: number; suggestedTier: string | null }> {
-    const { valueMinor, suggestedTier } = await this.judgement.judge(customerId);
-    return { valueMinor: valueMinor ?? 0, suggestedTier };
+  async profitability(customerId: string): Promise<{ valueMinor: number | null; suggestedTier: string | null; notJudged?: string }> {
+    const { valueMinor, suggestedTier, basis } = await this.judgement.judge(customerId);
+    return valueMinor === null ? { valueMinor, suggestedTier, notJudged: basis } : { valueMinor, suggestedTier };
   }
 
   /**
