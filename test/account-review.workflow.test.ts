@@ -495,7 +495,8 @@ it('proposes the best existing-customer offer when no cheaper tier helps, as mar
   c.timeZone = zoneAtNoon(new Date());
   // An offer is marketing: a customer who does not take marketing is offered nothing (and the review goes on to its next look).
   const silent = basic('Pip', false);
-  // Nor one whose complaint is open: the guard would hold the offer back, and the review would wait for an answer to a proposal never received.
+  // Nor one whose complaint is open: the guard would hold the offer back, and the review would wait for an answer to a proposal never received
+  // (the run waits for the complaint to close and proposes then, at step proposing: test/account-review-proposal-hold.workflow.test.ts).
   const complaining = basic('Quill', true);
   em.create(Complaint, { customer: complaining, topic: 'billing-error', severity: ComplaintSeverity.Medium, openedAt: new Date(Date.now() - 2 * DAY) });
   await em.flush();

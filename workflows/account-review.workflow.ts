@@ -7,11 +7,14 @@ import {
   deciderProblem,
   decisionProblem,
   noticeDeliveryWait,
+  proposalHoldPasses,
+  proposalHoldWait,
   type AccountReviewOutcome,
   type AccountReviewPolicy,
   type AccountReviewState,
   type AccountReviewStep,
   type OffboardingDecision,
+  type Proposal,
 } from '../src/domain/playbooks/account-review.js';
 import { recordingCancellation, sideEffectSteps } from './cancellation.js';
 import { PlaybookStepKey } from './search-attributes.js';
@@ -201,14 +204,33 @@ async function accountReviewSteps({ customerId, policy }: AccountReviewInput): P
   // First a cheaper service concept or a fitting offer, never a goodbye.
   enter('proposing', 'Looking for a cheaper service concept or a fitting offer');
   let proposal = await proposeAccountChange({ workflowId, customerId });
-  // An offer is proposed in the customer's waking hours, so none waits through the night for a complaint to hold it back.
-  if (patched('proposal-after-quiet-hours')) {
-    while (proposal.kind === 'none' && proposal.notBefore) {
-      const waitMs = Math.max(1, Date.parse(proposal.notBefore) - Date.now());
-      enter('proposing', `The customer's quiet hours: proposing at ${proposal.notBefore}`, waitMs);
+  /** An offer is proposed in the customer's waking hours, so none waits through the night for a complaint to hold it back. */
+  const afterQuietHours = async (proposed: Proposal): Promise<Proposal> => {
+    while (proposed.kind === 'none' && proposed.notBefore) {
+      const waitMs = Math.max(1, Date.parse(proposed.notBefore) - Date.now());
+      enter('proposing', `The customer's quiet hours: proposing at ${proposed.notBefore}`, waitMs);
       await sleep(waitMs);
       state.deadline = null;
-      proposal = await proposeAccountChange({ workflowId, customerId });
+      proposed = await proposeAccountChange({ workflowId, customerId });
+    }
+    return proposed;
+  };
+  if (patched('proposal-after-quiet-hours')) {
+    proposal = await afterQuietHours(proposal);
+    // A proposal first, never a goodbye: while the contact guard holds the offer back for a time (a complaint or fix open,
+    // the contact budget used up), the run proposes again until the hold passes, bounded; then it goes on without one,
+    // as before (runs since the change; no command otherwise, so runs never held replay as they ran).
+    if (proposal.kind === 'none' && proposalHoldPasses(proposal.guardHold) && patched('proposal-after-hold-passes')) {
+      const { recheckMs, waitMs } = proposalHoldWait(policy);
+      const waitUntil = Date.now() + waitMs;
+      while (proposal.kind === 'none' && proposalHoldPasses(proposal.guardHold) && recheckMs > 0 && Date.now() + recheckMs <= waitUntil) {
+        // Shown while it waits: whoever looks sees why nothing was proposed yet.
+        state.proposal = proposal;
+        enter('proposing', `The contact guard holds the offer back for now (${proposal.guardHold}): proposing again then`, recheckMs);
+        await sleep(recheckMs);
+        state.deadline = null;
+        proposal = await afterQuietHours(await proposeAccountChange({ workflowId, customerId }));
+      }
     }
   }
   state.proposal = proposal;

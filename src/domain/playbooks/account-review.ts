@@ -33,21 +33,44 @@ export interface AccountReviewPolicy {
    */
   noticeRecheckMs?: number;
   noticeDeliveryWaitMs?: number;
+  /**
+   * While the contact guard holds the offer back for a time (a complaint or fix open, the contact budget used up), the
+   * run proposes again this often, for at most `proposalHoldWaitMs`, before it goes on without a proposal. Absent in runs
+   * of versions 1 and 2 (the defaults below apply).
+   */
+  proposalRecheckMs?: number;
+  proposalHoldWaitMs?: number;
 }
 
 export const accountReviewPolicy: AccountReviewPolicy = {
-  version: 2,
+  version: 3,
   answerWaitMs: days(21),
   reviewAfterMs: days(90),
   approvalWaitMs: days(30),
   noticeMs: days(60),
   noticeRecheckMs: hours(1),
   noticeDeliveryWaitMs: days(7),
+  proposalRecheckMs: days(1),
+  // The contact budget's period: a budget used up has freed up by then.
+  proposalHoldWaitMs: days(30),
 };
 
 /** How long, and how often, a run looks for its notice to go out at the end of the notice (a policy of version 1 has the defaults). */
 export function noticeDeliveryWait(policy: AccountReviewPolicy): { recheckMs: number; waitMs: number } {
   return { recheckMs: policy.noticeRecheckMs ?? accountReviewPolicy.noticeRecheckMs!, waitMs: policy.noticeDeliveryWaitMs ?? accountReviewPolicy.noticeDeliveryWaitMs! };
+}
+
+/** How long, and how often, a run proposes again while the contact guard holds its offer back for a time (a policy before version 3 has the defaults). */
+export function proposalHoldWait(policy: AccountReviewPolicy): { recheckMs: number; waitMs: number } {
+  return { recheckMs: policy.proposalRecheckMs ?? accountReviewPolicy.proposalRecheckMs!, waitMs: policy.proposalHoldWaitMs ?? accountReviewPolicy.proposalHoldWaitMs! };
+}
+
+/**
+ * Whether the contact guard's hold on an offer passes by itself, so the proposal is worth waiting for: a complaint or
+ * fix gets closed, the contact budget frees up. No consent, or a customer who left, does not.
+ */
+export function proposalHoldPasses(guardReason: string | undefined): boolean {
+  return guardReason === 'open-complaint' || guardReason === 'budget-exhausted';
 }
 
 /**
@@ -65,8 +88,12 @@ export type Proposal =
   | { kind: 'tier-change'; tier: string; reason: string }
   /** An offer, with its name and discount as the customer reads them (proposals written before they were kept have the code alone). */
   | { kind: 'offer'; offerCode: string; offerName?: string; discountPercent?: number; reason: string }
-  /** No proposal; `notBefore`: not yet, as an offer would wait through the customer's quiet hours (propose again then). */
-  | { kind: 'none'; reason: string; notBefore?: string };
+  /**
+   * No proposal; `notBefore`: not yet, as an offer would wait through the customer's quiet hours (propose again then);
+   * `guardHold`: the contact guard's reason when it holds the offer back (`open-complaint`, `budget-exhausted` pass by
+   * themselves: the run proposes again meanwhile, proposalHoldWait).
+   */
+  | { kind: 'none'; reason: string; notBefore?: string; guardHold?: string };
 
 export const ACCOUNT_REVIEW_STEPS = ['starting', 'proposing', 'awaiting-answer', 'applying', 'awaiting-review', 'reviewing', 'awaiting-approval', 'offboarding', 'done'] as const;
 export type AccountReviewStep = (typeof ACCOUNT_REVIEW_STEPS)[number];

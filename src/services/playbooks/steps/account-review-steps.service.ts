@@ -74,7 +74,8 @@ export class AccountReviewSteps {
     const customer = await em.findOneOrFail(Customer, { id: customerId }, { fields: ['marketingConsent', 'serviceTier'] });
     if (!customer.marketingConsent) return { kind: 'none', reason: 'no cheaper tier; an offer is marketing, which the customer does not take' };
     const { marketing } = (await this.contactStatus.within(em).forCustomer(customerId))!;
-    if (!marketing.allowed) return { kind: 'none', reason: `no cheaper tier; an offer is marketing, which the contact guard holds back now (${marketing.reason}: ${marketing.detail})` };
+    // With the guard's reason: a hold that passes by itself (a complaint closed, the budget freed up) is waited for by the run.
+    if (!marketing.allowed) return { kind: 'none', reason: `no cheaper tier; an offer is marketing, which the contact guard holds back now (${marketing.reason}: ${marketing.detail})`, guardHold: marketing.reason };
     const later = writeWhenItGoes(marketing, new Date());
     if (later) return { kind: 'none', reason: "the customer's quiet hours: an offer is proposed when it can go at once", notBefore: later.toISOString() };
     // No cheaper tier helps, so the offer adds to the account as it is: one that changes the tier is not it.

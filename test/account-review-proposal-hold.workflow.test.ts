@@ -1,0 +1,106 @@
+import { sql } from 'kysely';
+import { Role } from '../src/domain/auth/roles.js';
+import { accountReviewPolicy, accountReviewWorkflowId, type AccountReviewPolicy } from '../src/domain/playbooks/account-review.js';
+import { seconds } from '../src/domain/policies/duration.js';
+import { Complaint, ComplaintSeverity, CostEntry, CostKind, Customer, Offer, OfferAudience, Order, ScoreSnapshot, ServiceTier } from '../src/entities/index.js';
+import type { accountReview } from '../workflows/index.js';
+import { AccountReviewDocument, AnswerAccountProposalDocument, CancelPlaybookRunDocument, StartAccountReviewDocument } from './__generated__/graphql.js';
+import { eventually } from './support/eventually.js';
+import { recordHistory } from './support/histories.js';
+import { startTestStack, type TestStack } from './support/stack.js';
+import { zoneAtNoon } from './support/time-zones.js';
+
+/**
+ * An account review on the real Temporal dev server, its waits shortened to seconds: an offer the contact guard holds
+ * back for a time (a complaint open) is proposed once the hold passes, not skipped on the way to the offboarding inbox
+ * (QA 64 F7).
+ */
+const policy: AccountReviewPolicy = {
+  ...accountReviewPolicy,
+  answerWaitMs: seconds(20),
+  reviewAfterMs: seconds(1),
+  approvalWaitMs: seconds(20),
+  noticeMs: seconds(1),
+  noticeRecheckMs: seconds(1),
+  proposalRecheckMs: seconds(1),
+  proposalHoldWaitMs: seconds(60),
+};
+
+let stack: TestStack;
+beforeAll(async () => {
+  stack = await startTestStack({ policies: { accountReview: policy } });
+}, 90_000);
+afterAll(() => stack?.stop());
+
+const DAY = 86_400_000;
+
+/** A loss-making customer (support costs over what the account earns), scored so. */
+async function account(name: string, opts: { tier?: ServiceTier; marketingConsent?: boolean } = {}): Promise<string> {
+  const em = stack.orm.em.fork();
+  const c = em.create(Customer, {
+    name,
+    email: `${name.toLowerCase()}@example.com`,
+    acquiredAt: '2024-01-01',
+    serviceTier: opts.tier ?? ServiceTier.Premium,
+    marketingConsent: opts.marketingConsent ?? false,
+    timeZone: zoneAtNoon(new Date()),
+  });
+  for (let i = 1; i <= 4; i++) em.create(Order, { customer: c, orderedAt: new Date(Date.now() - i * 60 * DAY), amountMinor: 10_000, marginMinor: 2_500 });
+  em.create(CostEntry, { customer: c, occurredAt: new Date(Date.now() - 30 * DAY).toISOString().slice(0, 10), kind: CostKind.SupportMinutes, amountMinor: 30_000 });
+  em.create(ScoreSnapshot, { customer: c, computedAt: new Date(), scores: { profitability: { value: -14_000, band: 'loss-making', modelVersion: 'test', reasons: ['test'] } } });
+  await em.flush();
+  return c.id;
+}
+
+const review = (customerId: string) => stack.gql(AccountReviewDocument, { customerId }, Role.Viewer).then((r) => r.data?.accountReview ?? null);
+const outboxSteps = async (workflowId: string) =>
+  (await sql<{ key: string }>`select idempotency_key as key from outbox_message where idempotency_key like ${`${workflowId}/%`} order by idempotency_key`.execute(stack.orm.em.fork().getKysely())).rows.map((r) =>
+    r.key.slice(workflowId.length + 1),
+  );
+/** The run's step detail (what the Temporal UI shows beside the step). */
+const details = async (workflowId: string) => (await stack.temporal.client.workflow.getHandle(workflowId).query<{ currentDetails?: string }>('__temporal_workflow_metadata')).currentDetails;
+
+it('proposes the offer once the complaint that held it back is closed, instead of going on to the review without a word to the customer; bounded: after the wait it goes on without one (QA 64 F7)', async () => {
+  const em = stack.orm.em.fork();
+  em.create(Offer, { code: 'HOLD20', name: 'Held', audience: OfferAudience.ExistingCustomers, discountPercent: 20, validFrom: '2020-01-01' });
+  await em.flush();
+  // Basic tier (no cheaper one), takes marketing, a complaint open: the guard holds the offer back for now.
+  const customerId = await account('Pia', { tier: ServiceTier.Basic, marketingConsent: true });
+  const workflowId = accountReviewWorkflowId(customerId);
+  const complaint = em.create(Complaint, { customer: customerId, topic: 'billing-error', severity: ComplaintSeverity.Medium, openedAt: new Date(Date.now() - 2 * DAY) });
+  await em.flush();
+  expect((await stack.gql(StartAccountReviewDocument, { customerId }, Role.Operator)).errors).toBeUndefined();
+  // It waits, proposing again each recheck: step proposing with its next look as the deadline, and why.
+  const waiting = await eventually(() => review(customerId), (s) => s?.step === 'proposing' && s.proposal != null);
+  expect(waiting).toMatchObject({ proposal: expect.stringMatching(/^none: no cheaper tier; an offer is marketing, which the contact guard holds back now \(open-complaint: /), deadline: expect.any(String) });
+  expect(await details(workflowId)).toBe('The contact guard holds the offer back for now (open-complaint): proposing again then');
+  await new Promise((r) => setTimeout(r, 2_500));
+  expect(await review(customerId)).toMatchObject({ step: 'proposing' });
+  expect(await outboxSteps(workflowId)).toEqual([]);
+  // The complaint is resolved: the next look proposes the offer, and the customer is asked.
+  await em.nativeUpdate(Complaint, { id: complaint.id }, { resolvedAt: new Date() });
+  expect(await eventually(() => review(customerId), (s) => s?.step === 'awaiting-answer')).toMatchObject({
+    proposal: expect.stringMatching(/^offer: offer HOLD20/),
+    accountProposal: { kind: 'Offer', offerCode: 'HOLD20', discountPercent: 20 },
+  });
+  expect(await outboxSteps(workflowId)).toEqual(['proposal']);
+  expect((await stack.gql(AnswerAccountProposalDocument, { customerId, accepted: false }, Role.Operator)).errors).toBeUndefined();
+  await eventually(() => review(customerId), (s) => s?.step === 'awaiting-approval');
+  await recordHistory(workflowId, 'account-review-proposal-after-hold-passes');
+  expect((await stack.gql(CancelPlaybookRunDocument, { workflowId, reason: 'test done' }, Role.Operator)).errors).toBeUndefined();
+
+  // A hold that does not pass within the wait: the run goes on without a proposal, as before, the guard's reason shown.
+  const still = await account('Quinn', { tier: ServiceTier.Basic, marketingConsent: true });
+  em.create(Complaint, { customer: still, topic: 'billing-error', severity: ComplaintSeverity.Medium, openedAt: new Date(Date.now() - 2 * DAY) });
+  await em.flush();
+  const stillId = accountReviewWorkflowId(still);
+  const handle = await stack.temporal.client.workflow.start<typeof accountReview>('accountReview', {
+    workflowId: stillId,
+    taskQueue: stack.config.temporal.taskQueue,
+    args: [{ customerId: still, policy: { ...policy, proposalHoldWaitMs: seconds(3), approvalWaitMs: seconds(1) } }],
+  });
+  expect(await handle.result()).toBe('kept-no-decision');
+  expect(await review(still)).toMatchObject({ proposal: expect.stringMatching(/^none: .*\(open-complaint: /), accountProposal: null });
+  expect(await outboxSteps(stillId)).toEqual([]);
+  await em.nativeDelete(Offer, { code: 'HOLD20' });
+}, 90_000);
