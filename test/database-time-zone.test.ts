@@ -1,3 +1,6 @@
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import pg from 'pg';
 import { apiOrmOptions, createOrm, migrateUp, type Orm } from '../src/db/orm.js';
 import { Customer, MessageChannel, MessagePurpose, OutboxMessage, ServiceTier } from '../src/entities/index.js';
@@ -62,4 +65,20 @@ it('a report\'s since is a UTC day: the fairness report counts a message written
   await em.flush();
   const bands = await new FairnessReportService(orm.em.fork()).byLoyaltyBand(today);
   expect(bands.reduce((sent, band) => sent + band.messagesSent, 0)).toBe(1);
+});
+
+it('keeps what an operator put in PGOPTIONS, and still asks for UTC after it', async () => {
+  // The settings as a process started with PGOPTIONS makes them (they are read at its start).
+  const read = spawnSync(process.execPath, ['--input-type=module', '-e', `const m = await import(${JSON.stringify(pathToFileURL(path.resolve('dist/src/db/session.js')).href)}); process.stdout.write(m.DATABASE_SESSION_OPTIONS);`], {
+    env: { ...process.env, PGOPTIONS: '-c statement_timeout=4321 -c TimeZone=Asia/Tokyo' },
+    encoding: 'utf8',
+  });
+  const client = new pg.Client({ connectionString: db.url, options: read.stdout });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ zone: string; timeout: string }>(`select current_setting('TimeZone') as zone, current_setting('statement_timeout') as timeout`);
+    expect(rows[0]).toEqual({ zone: 'UTC', timeout: '4321ms' });
+  } finally {
+    await client.end();
+  }
 });

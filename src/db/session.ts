@@ -1,8 +1,8 @@
 /**
- * Settings every connection of the platform asks PostgreSQL for at its start (pg's `options`, as
- * PGOPTIONS would). The time zone is UTC: the platform's days (`current_date`, a `date` cast to a
- * time, a report's `since`) are UTC days, as the API's and the worker's are, whatever the server's or
- * the database's default zone (a managed PostgreSQL's is often not UTC). A client's setting outranks
- * `alter database ... set timezone`.
+ * Settings every connection of the platform asks PostgreSQL for at its start (pg's `options`). The
+ * time zone is UTC: the platform's days (`current_date`, a `date` cast to a time, a report's `since`)
+ * are UTC days, as the API's and the worker's are, whatever the server's or the database's default
+ * zone (a managed PostgreSQL's is often not UTC); a client's setting outranks `alter database ... set
+ * timezone`. What an operator put in PGOPTIONS (which `options` would replace) comes first, kept.
  */
-export const DATABASE_SESSION_OPTIONS = '-c TimeZone=UTC';
+export const DATABASE_SESSION_OPTIONS = [process.env.PGOPTIONS, '-c TimeZone=UTC'].filter(Boolean).join(' ');
