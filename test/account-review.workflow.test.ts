@@ -235,7 +235,14 @@ it('judges a customer who accepted the cheaper tier as on it for the whole windo
   const done = await eventually(() => review(customerId), (s) => s?.step === 'done');
   expect(done).toMatchObject({ outcome: 'turned-around', answer: 'accepted', profitabilityMinor: 2_500, profitabilityBasis: expect.stringMatching(/counted at the basic tier's cost shares, as the proposal projected$/), openIssues: null });
   expect(await stack.orm.em.fork().findOneOrFail(Customer, { id: customerId })).toMatchObject({ serviceTier: 'basic', status: 'active' });
-}, 60_000);
+
+  // A later review (after the cooldown) judges so too: the premium support stays in the window for a year after the move.
+  const first = accountReviewWorkflowId(customerId);
+  await stack.orm.em.fork().nativeUpdate(PlaybookRun, { workflowId: first }, { finishedAt: new Date(Date.now() - (triggerPolicy.accountReviewCooldownDays + 1) * DAY) });
+  expect((await stack.gql(StartAccountReviewDocument, { customerId }, Role.Operator)).data!.startAccountReview.workflowId).toBe(`${first}/2`);
+  const later = await eventually(() => review(customerId), (s) => s?.workflowId === `${first}/2` && s.step === 'done');
+  expect(later).toMatchObject({ outcome: 'turned-around', profitabilityMinor: 2_500, profitabilityBasis: expect.stringMatching(/^as on the basic tier over the last 365 days/) });
+}, 90_000);
 
 /** A loss-making customer whose review awaits an offboarding decision (the proposal declined). */
 async function awaitingDecision(name: string): Promise<string> {

@@ -1,7 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql } from 'kysely';
 import { ACCOUNT_REVIEW } from '../../domain/playbooks/account-review.js';
-import { RunStatus } from '../../domain/playbooks/run-status.js';
 import { money } from '../../domain/scoring/format.js';
 import type { CustomerRescoreService } from '../scores/customer-rescore.service.js';
 
@@ -52,7 +51,7 @@ export class AccountReviewJudgement {
   ) {}
 
   async judge(customerId: string): Promise<AccountJudgement> {
-    const change = await this.tierChangeOfRunningReview(customerId);
+    const change = await this.latestReviewTierChange(customerId);
     const { score, windowDays, projected } = await this.rescores.profitabilitySinceTierChange(customerId, change && { fromTier: change.fromTier, at: change.at });
     const suggestedTier = (score?.details?.suggestedTier as string | null | undefined) ?? null;
     const window = `the last ${windowDays} days`;
@@ -82,30 +81,28 @@ export class AccountReviewJudgement {
   }
 
   /**
-   * How the review `workflowId` judged the account at its review, when that was not the plain
-   * window: after the customer accepted its cheaper tier (null otherwise, also before the review
-   * scored the account again).
+   * How the review `workflowId` judged the account when that was not the plain window: after the
+   * customer accepted a review's cheaper tier and is still on it, an earlier review's, or its own once
+   * it scored the account again (`scoredAgain`); null otherwise.
    */
-  async reviewBasis(customerId: string, workflowId: string, windowDays: number): Promise<string | null> {
-    const change = await this.tierChangeOf(customerId, workflowId);
-    if (!change) return null;
+  async reviewBasis(customerId: string, workflowId: string, scoredAgain: boolean, windowDays: number): Promise<string | null> {
+    const change = await this.latestReviewTierChange(customerId);
+    if (!change || (change.workflowId === workflowId && !scoredAgain)) return null;
     return `as on the ${change.toTier} tier over the last ${windowDays} days, the tier the customer accepted on ${change.at.toISOString().slice(0, 10)}: the costs before the move (on ${change.fromTier}) counted at the ${change.toTier} tier's cost shares, as the proposal projected`;
   }
 
-  /** The tier change the customer's review under way made (they accepted its proposal), or null. */
-  async tierChangeOfRunningReview(customerId: string): Promise<ReviewTierChange | null> {
-    const { rows } = await sql<{ workflow_id: string }>`
-      select r.workflow_id from playbook_run r where r.customer_id = ${customerId}::uuid and r.playbook = ${ACCOUNT_REVIEW} and r.status = ${RunStatus.Running}
-       order by r.started_at desc limit 1`.execute(this.em.getKysely());
-    return rows.length ? this.tierChangeOf(customerId, rows[0].workflow_id) : null;
-  }
-
-  /** The tier change the review `workflowId` made (audited as the run's `customer.service-tier`), or null. */
-  async tierChangeOf(customerId: string, workflowId: string): Promise<ReviewTierChange | null> {
-    const { rows } = await sql<{ from_tier: string; to_tier: string; at: Date }>`
-      select a.before->>'serviceTier' as from_tier, a.after->>'serviceTier' as to_tier, a.at from audit_entry a
-       where a.entity_type = 'customer' and a.entity_id = ${customerId} and a.action = 'customer.service-tier' and a.actor = ${`playbook:${workflowId}`}
-       order by a.at asc limit 1`.execute(this.em.getKysely());
-    return rows.length ? { workflowId, fromTier: rows[0].from_tier, toTier: rows[0].to_tier, at: new Date(rows[0].at) } : null;
+  /**
+   * The latest tier change a review of the customer's made (they accepted its proposal: audited as the
+   * run's `customer.service-tier`), while they are still on the tier it gave; null otherwise. A later
+   * review judges by it too: the old tier's costs stay in the window for a year after the move.
+   */
+  async latestReviewTierChange(customerId: string): Promise<ReviewTierChange | null> {
+    const { rows } = await sql<{ actor: string; from_tier: string; to_tier: string; at: Date }>`
+      select a.actor, a.before->>'serviceTier' as from_tier, a.after->>'serviceTier' as to_tier, a.at
+        from audit_entry a join customer c on c.id = ${customerId}::uuid
+       where a.entity_type = 'customer' and a.entity_id = ${customerId} and a.action = 'customer.service-tier' and a.actor like ${`playbook:${ACCOUNT_REVIEW}/%`}
+         and a.after->>'serviceTier' = c.service_tier::text
+       order by a.at desc limit 1`.execute(this.em.getKysely());
+    return rows.length ? { workflowId: rows[0].actor.slice('playbook:'.length), fromTier: rows[0].from_tier, toTier: rows[0].to_tier, at: new Date(rows[0].at) } : null;
   }
 }

@@ -529,10 +529,9 @@ export class PlaybookService {
   private async withReviewFacts(workflowId: string, state: PlaybookRunState | null): Promise<PlaybookRunState | null> {
     if (!state || !('proposal' in state)) return state;
     const review = state as unknown as AccountReviewState;
-    const rescored = review.proposal?.kind === 'tier-change' && REVIEWED_STEPS.has(review.step);
     const [openIssues, profitabilityBasis] = await Promise.all([
       review.step === 'done' ? null : this.reviews.openIssues(review.customerId).then(openIssuesText),
-      rescored ? this.reviews.reviewBasis(review.customerId, workflowId, this.policies.scoring.profitabilityWindowDays) : null,
+      review.profitabilityMinor === null ? null : this.reviews.reviewBasis(review.customerId, workflowId, REVIEWED_STEPS.has(review.step), this.policies.scoring.profitabilityWindowDays),
     ]);
     return { ...state, openIssues, profitabilityBasis };
   }
@@ -642,7 +641,7 @@ function unknownWhenUnavailable(error: unknown): null {
   throw error;
 }
 
-/** The steps of an account review at which its profitability is the review's (scored again after the proposal's answer), not the start's. */
+/** The steps of an account review at which its profitability is the review's (scored again after the proposal's answer), not the start's: a tier change the run made itself counts from then. */
 const REVIEWED_STEPS = new Set(['reviewing', 'awaiting-approval', 'offboarding', 'done']);
 
 /** Reminders and fixes are owed to a customer who has left, too. */
