@@ -48,9 +48,10 @@ it('refuses a day that does not exist', async () => {
 });
 
 it('refuses a day to come or before 1900 as the other reports do, instead of counting no fixes (QA 65 F4)', async () => {
-  const tomorrow = new Date(Date.now() + DAY).toISOString().slice(0, 10);
+  // Two days ahead: still a day to come when the server checks just after midnight UTC.
+  const dayToCome = new Date(Date.now() + 2 * DAY).toISOString().slice(0, 10);
   for (const [since, message] of [
-    [tomorrow, `since must not be after today (got "${tomorrow}")`],
+    [dayToCome, `since must not be after today (got "${dayToCome}")`],
     ['2062-09-01', 'since must not be after today (got "2062-09-01")'],
     ['0001-01-01', 'since must not be before 1900-01-01'],
   ]) {

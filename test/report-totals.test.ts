@@ -71,9 +71,10 @@ it('reports the handling cost of a topic and the fees of a band past 2^53 minor 
 });
 
 it('refuses a fairness report since a day to come or before 1900 as the other reports do, instead of an empty one (QA 65 F4)', async () => {
-  const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+  // Two days ahead: still a day to come when the server checks just after midnight UTC.
+  const dayToCome = new Date(Date.now() + 2 * 86_400_000).toISOString().slice(0, 10);
   for (const [since, message] of [
-    [tomorrow, `since must not be after today (got "${tomorrow}")`],
+    [dayToCome, `since must not be after today (got "${dayToCome}")`],
     ['9999-12-31', 'since must not be after today (got "9999-12-31")'],
     ['0001-01-01', 'since must not be before 1900-01-01'],
   ]) {
