@@ -199,7 +199,7 @@ it('lists a customer\'s open invoices apart from the settled ones, with what the
   expect(mixed.errors![0].extensions).toMatchObject({ code: 'VALIDATION', reason: 'INVALID_CURSOR' });
 });
 
-it('leaves to a person an overdue invoice whose reminder run ended without completing or as paid before it opened again, not one under way, nor an erased customer\'s', async () => {
+it('leaves to a person an overdue invoice whose reminder run ended without completing, as paid before it opened again, or with a person (a call, the decision after it), not one under way or with collections, nor an erased customer\'s', async () => {
   const due = new Date(Date.now() - 10 * 86_400_000).toISOString().slice(0, 10);
   const issued = new Date(Date.now() - 24 * 86_400_000).toISOString().slice(0, 10);
   const withRun = async (status: RunStatus | null, erased = false, outcome: string | null = null) => {
@@ -219,11 +219,14 @@ it('leaves to a person an overdue invoice whose reminder run ended without compl
   // one handed over to collections is with them.
   const paidThenOpen = await withRun(RunStatus.Completed, false, 'paid');
   const handedOver = await withRun(RunStatus.Completed, false, 'handed-over');
+  // A loyal payer's run handed it to a person: a call, or the decision how to go on after it (QA 63 F4); nothing chases it until they act.
+  const called = await withRun(RunStatus.Completed, false, 'call-scheduled');
+  const followUp = await withRun(RunStatus.Completed, false, 'follow-up-requested');
   const left = (await stack.gql(OverdueInvoicesDocument, { first: 100, leftToPeople: true }, Role.Operator)).data!.overdueInvoices.edges.map((e) => e.node.id);
-  expect([terminated, cancelled, running, none, erased, paidThenOpen, handedOver].map((id) => left.includes(id))).toEqual([true, true, false, false, false, true, false]);
+  expect([terminated, cancelled, running, none, erased, paidThenOpen, handedOver, called, followUp].map((id) => left.includes(id))).toEqual([true, true, false, false, false, true, false, true, true]);
   // Within the sweep's window and without a run, the sweep will chase it: among the others.
   const others = (await stack.gql(OverdueInvoicesDocument, { first: 100, leftToPeople: false }, Role.Operator)).data!.overdueInvoices.edges.map((e) => e.node.id);
-  expect([terminated, running, none].map((id) => others.includes(id))).toEqual([false, true, true]);
+  expect([terminated, running, none, handedOver, followUp].map((id) => others.includes(id))).toEqual([false, true, true, true, false]);
 });
 
 it('leaves an erased customer\'s overdue invoices out of the operator\'s queue in every form, not only out of those left to people (QA 65 F1)', async () => {

@@ -148,7 +148,7 @@ function operationsGauges(registry: Registry, status: () => Promise<OperationsSt
   gauge('retention_outbox_oldest_due_message_seconds', 'How long the oldest message due now has waited (0 without one): growing means delivery stalls', [], (g, s) => g.set(s.oldestDueMessageSeconds));
   gauge('retention_rescore_last_completed_timestamp_seconds', 'When the completed rescore of the newest day scored finished, backfills of earlier days not counted (Unix time; 0 before the first)', [], (g, s) => g.set((s.lastRescoreCompletedAt?.getTime() ?? 0) / 1000));
   gauge('retention_fix_cases_open', 'Fix cases open (persistent issues someone owns)', [], (g, s) => g.set(s.openFixCases));
-  gauge('retention_invoices_overdue_left_to_people', 'Open invoices past due that nothing chases, left to a person: further past due than the trigger sweep chases with no reminder run (startFairReminder), or whose reminder run ended without completing (cancelled, terminated, failed)', [], (g, s) => g.set(s.overdueInvoicesLeftToPeople));
+  gauge('retention_invoices_overdue_left_to_people', 'Open invoices past due that nothing chases, left to a person: further past due than the trigger sweep chases with no reminder run (startFairReminder), or whose newest reminder run ended without completing (cancelled, terminated, failed), as paid before the invoice opened again, or by handing it to a person (call-scheduled, follow-up-requested); as overdueInvoices(leftToPeople: true) lists them', [], (g, s) => g.set(s.overdueInvoicesLeftToPeople));
   gauge('retention_workers_polling', "Workers polling the deployment's task queue (Temporal keeps a poller for a few minutes after its last poll)", [], (g, s) => {
     if (s.workers) g.set(s.workers.polling);
   });

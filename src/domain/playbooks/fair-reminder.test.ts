@@ -1,4 +1,4 @@
-import { bookingOnSending, reminderStepAt, fairReminderPolicy, fairReminderInvoiceId, fairReminderWorkflowId, feeFor, feesOfReminders, reminderBooking, outcomeAfterSchedule, paymentPromisePolicy, promiseDayOutOfRange, promiseEndsAt, promiseHolding, promisePolicyOf, promiseProblem, promiseShown, reminderRunEndedShort, reminderSchedule } from './fair-reminder.js';
+import { bookingOnSending, reminderStepAt, fairReminderPolicy, fairReminderInvoiceId, fairReminderWorkflowId, feeFor, feesOfReminders, reminderBooking, outcomeAfterSchedule, paymentPromisePolicy, promiseDayOutOfRange, promiseEndsAt, promiseHolding, promisePolicyOf, promiseProblem, promiseShown, reminderRunEndedShort, reminderRunEndedWithPerson, reminderSchedule } from './fair-reminder.js';
 import { RunStatus } from './run-status.js';
 
 describe('fair reminder policy', () => {
@@ -138,5 +138,14 @@ describe('a reminder run that left its invoice unchased', () => {
     expect(reminderRunEndedShort({ status: RunStatus.Completed, outcome: 'already-paid' })).toBe(true);
     for (const outcome of ['handed-over', 'call-scheduled', 'follow-up-requested', null]) expect(reminderRunEndedShort({ status: RunStatus.Completed, outcome })).toBe(false);
     expect(reminderRunEndedShort({ status: RunStatus.Running, outcome: null })).toBe(false);
+  });
+});
+
+describe('a reminder run that handed its invoice to a person', () => {
+  it('is one that completed with a call or the decision after it; not one handed over to collections, ended short, paid, or under way', () => {
+    for (const outcome of ['call-scheduled', 'follow-up-requested']) expect(reminderRunEndedWithPerson({ status: RunStatus.Completed, outcome })).toBe(true);
+    for (const outcome of ['handed-over', 'paid', 'already-paid', null]) expect(reminderRunEndedWithPerson({ status: RunStatus.Completed, outcome })).toBe(false);
+    expect(reminderRunEndedWithPerson({ status: RunStatus.Running, outcome: null })).toBe(false);
+    expect(reminderRunEndedWithPerson({ status: RunStatus.Cancelled, outcome: 'follow-up-requested' })).toBe(false);
   });
 });

@@ -119,10 +119,24 @@ export const ENDED_PAID: readonly FairReminderOutcome[] = ['paid', 'already-paid
  * Whether an open invoice's last reminder run left it unchased: it ended without completing, or
  * ended as paid and the billing system opened the invoice again since (an amount raised, a payment
  * undone). Such an invoice is left to a person, who may start its reminders again; the sweep does not.
- * A run that completed its schedule (a call, a hand-over to collections) has put it in a person's hands.
+ * A run that completed its schedule has put it in a person's hands: a call or a decision after one
+ * (`reminderRunEndedWithPerson`), or collections.
  */
 export function reminderRunEndedShort(run: { status: RunStatus; outcome?: string | null }): boolean {
   return ENDED_WITHOUT_COMPLETING.includes(run.status) || (run.status === RunStatus.Completed && (ENDED_PAID as readonly string[]).includes(run.outcome ?? ''));
+}
+
+/** How a reminder run ends when its schedule ran out with a person asked to call the customer (a loyal payer's), not with collections. */
+export const ENDED_WITH_A_PERSON: readonly FairReminderOutcome[] = ['call-scheduled', 'follow-up-requested'];
+
+/**
+ * Whether an open invoice's last reminder run completed by handing it to a person (a call task, or the
+ * decision how to go on after the call): nothing chases it until that person acts, who may start its
+ * next run by hand or record a promise made on the call (which starts it holding the promise); the
+ * sweep does not. A run that handed it over to collections is not this: collections chases it.
+ */
+export function reminderRunEndedWithPerson(run: { status: RunStatus; outcome?: string | null }): boolean {
+  return run.status === RunStatus.Completed && (ENDED_WITH_A_PERSON as readonly string[]).includes(run.outcome ?? '');
 }
 
 /** The schedule for a payer of this band: the friendly one wherever no fee may be charged. */

@@ -69,7 +69,7 @@ export const InvoiceConnection = connectionOf(InvoiceType, 'Invoice');
 export class OverdueInvoicesArgs extends PageArgs {
   @Field(() => Boolean, {
     nullable: true,
-    description: 'Only those nothing chases, left to a person (true; operationsStatus.overdueInvoicesLeftToPeople counts them): past the trigger sweep\'s window (TriggerPolicy.maxDaysOverdue) with no reminder run (startFairReminder chases one), or whose newest reminder run ended without completing (cancelled, terminated, failed) or as paid before the invoice opened again (startFairReminder starts its next run); or only the others (false: chased by the sweep or a reminder run, or handed over when a run completed); all when null. Erased customers\' invoices are in none of them: nobody may chase or contact them',
+    description: 'Only those nothing chases, left to a person (true; operationsStatus.overdueInvoicesLeftToPeople counts them): past the trigger sweep\'s window (TriggerPolicy.maxDaysOverdue) with no reminder run (startFairReminder chases one), or whose newest reminder run ended without completing (cancelled, terminated, failed), or as paid before the invoice opened again, or by handing it to a person (a loyal payer\'s run ended `call-scheduled` or `follow-up-requested`: the team decides how to go on) (startFairReminder starts its next run; promiseToPay starts it holding the promise); or only the others (false: chased by the sweep or a reminder run, or handed over to collections when a run completed `handed-over`); all when null. Erased customers\' invoices are in none of them: nobody may chase or contact them',
   })
   leftToPeople?: boolean | null;
 }

@@ -39,7 +39,7 @@ export class OperationsStatusType {
   @Field(() => Int)
   openFixCases!: number;
 
-  @Field(() => Int, { description: 'Open invoices nothing chases, left to a person (overdueInvoices(leftToPeople: true) lists them): further past due than the trigger sweep chases (90 days by default) with no reminder run, whose reminders a person may start (startFairReminder); or whose newest reminder run ended without completing (cancelled by an operator or as the invoice was cancelled and then stood again; terminated, failed) or as paid before the invoice opened again, which the sweep does not chase again (startFairReminder starts its next run). Not those of erased customers' })
+  @Field(() => Int, { description: 'Open invoices nothing chases, left to a person (overdueInvoices(leftToPeople: true) lists them): further past due than the trigger sweep chases (90 days by default) with no reminder run, whose reminders a person may start (startFairReminder); or whose newest reminder run ended without completing (cancelled by an operator or as the invoice was cancelled and then stood again; terminated, failed), or as paid before the invoice opened again, or by handing it to a person (a loyal payer\'s run ended call-scheduled or follow-up-requested), which the sweep does not chase again (startFairReminder starts its next run; promiseToPay starts it holding the promise). Not those handed over to collections, nor those of erased customers' })
   overdueInvoicesLeftToPeople!: number;
 
   @Field(() => [PlaybookRunCountType], { description: 'Runs under way, by playbook: every playbook, those with none running too' })

@@ -1,7 +1,7 @@
 import { sql, type RawBuilder } from 'kysely';
 import { fairReminderRunOfSql, newestOccurrenceFirstSql } from './run-ids.js';
 import type { PaymentLoyaltyPolicy } from '../../domain/scoring/payment-loyalty.js';
-import { ENDED_PAID, ENDED_WITHOUT_COMPLETING } from '../../domain/playbooks/fair-reminder.js';
+import { ENDED_PAID, ENDED_WITH_A_PERSON, ENDED_WITHOUT_COMPLETING } from '../../domain/playbooks/fair-reminder.js';
 
 /**
  * Facts about an invoice as SQL on its row (`i`): the trigger sweep's window, whether it is being
@@ -28,13 +28,15 @@ const reminderRunOfInvoice = () => fairReminderRunOfSql(sql.ref('r.workflow_id')
  * with no reminder run ever started, or its newest reminder run ended short (`reminderRunEndedShort`:
  * cancelled by an operator or as the invoice was cancelled before the billing system stood it again;
  * terminated, failed; or ended as paid and the invoice is open again, the billing system having raised
- * its amount or undone its payment). The sweep does not run its reminders again; a person may start
- * them by hand. Not an erased customer's, whom nobody contacts.
+ * its amount or undone its payment), or completed by handing it to a person (`reminderRunEndedWithPerson`:
+ * a loyal payer's call, or the decision how to go on after it), who has not started its next run (by
+ * hand, or by recording a promise to pay). The sweep does not run its reminders again; a person may start
+ * them by hand. Not one handed over to collections, nor an erased customer's, whom nobody contacts.
  */
 export const leftToPeople = (maxDaysOverdue: number | undefined): RawBuilder<boolean> =>
   sql<boolean>`(i.due_at < current_date
     and not ${ofErasedCustomer()}
-    and coalesce((select r.status::text = any(${ENDED_WITHOUT_COMPLETING}::text[]) or (r.status = 'completed' and coalesce(r.outcome = any(${ENDED_PAID}::text[]), false))
+    and coalesce((select r.status::text = any(${ENDED_WITHOUT_COMPLETING}::text[]) or (r.status = 'completed' and coalesce(r.outcome = any(${[...ENDED_PAID, ...ENDED_WITH_A_PERSON]}::text[]), false))
                     from playbook_run r where r.customer_id = i.customer_id and ${reminderRunOfInvoice()}
                    order by ${newestOccurrenceFirstSql(sql.ref('r.workflow_id'))} limit 1), not ${withinSweepWindow(maxDaysOverdue)}))`;
 

@@ -34,7 +34,7 @@ export interface OperationsStatus {
   /** When the latest completed rescore finished; null before the first. */
   lastRescoreCompletedAt: Date | null;
   openFixCases: number;
-  /** Unpaid invoices further past due than the trigger sweep chases, with no reminder run: left to a person (startFairReminder). */
+  /** Past-due invoices nothing chases, left to a person (`leftToPeople`: past the sweep's window with no reminder run, or whose newest run ended short or with a person). */
   overdueInvoicesLeftToPeople: number;
   runningPlaybookRuns: { playbook: string; runs: number }[];
   /** Null when the engine could not be asked (or this process does not know it). */
