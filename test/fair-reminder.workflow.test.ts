@@ -566,6 +566,87 @@ it('after the call, waits for a loyal payer\'s payment, takes a promise made on 
   expect((await outbox(callerId)).map((m) => m.step)).toEqual(['reminder-1', 'reminder-2', 'call', 'thank-you']);
 }, 60_000);
 
+it("leaves the invoice to the person a loyal payer's run handed it to: listed as left to people, a promise made on the call starts the next run holding it, a start by hand starts it; never the sweep (QA 63 F4)", async () => {
+  const followUp: FairReminderPolicy['loyalSchedule'] = [
+    { waitMs: 0, action: 'reminder', template: 'reminder-friendly' },
+    { waitMs: seconds(0.5), action: 'reminder', template: 'reminder-gentle' },
+    { waitMs: seconds(0.5), action: 'call', template: 'call-personal' },
+    { waitMs: seconds(0.5), action: 'follow-up', template: 'call-follow-up' },
+  ];
+  const unpaidAfterTheCall = async (name: string) => {
+    const { customerId, invoiceId } = await payer(name, Array(8).fill('on-time'));
+    const workflowId = fairReminderWorkflowId(customerId, invoiceId);
+    const run = await stack.temporal.client.workflow.start<typeof fairReminder>('fairReminder', { workflowId, taskQueue: stack.config.temporal.taskQueue, args: [{ customerId, invoiceId, policy: { ...policy, loyalSchedule: followUp } }] });
+    expect(await run.result()).toBe('follow-up-requested');
+    await eventually(() => stack.orm.em.fork().findOneOrFail(PlaybookRun, { workflowId }), (r) => r.status === RunStatus.Completed);
+    return { customerId, invoiceId, workflowId };
+  };
+  const queue = async (leftToPeople: boolean) => {
+    const page = (await stack.gql(OverdueInvoicesDocument, { first: 100, leftToPeople }, Role.Operator)).data!.overdueInvoices;
+    return { ids: page.edges.map((e) => e.node.id), totalCount: page.totalCount };
+  };
+  const leftToPeopleCount = async () => (await stack.gql(OperationsStatusDocument, {}, Role.Operator)).data!.operationsStatus!.overdueInvoicesLeftToPeople;
+  const services = (await stack.api.contextFor(`Bearer ${testKeys[Role.Operator]}`)).services;
+
+  // Nothing chases it now, and the team's task asks a person to decide: it is in their queue, and counted so.
+  const called = await unpaidAfterTheCall('Decide');
+  const left = await queue(true);
+  expect(left.ids).toContain(called.invoiceId);
+  expect((await queue(false)).ids).not.toContain(called.invoiceId);
+  expect(left.totalCount).toBe(await leftToPeopleCount());
+  // The sweep leaves it to that person: no next run.
+  await services.triggers.startFairReminders([called.invoiceId]);
+  expect(await stack.orm.em.fork().count(PlaybookRun, { workflowId: `${called.workflowId}/2` })).toBe(0);
+
+  // On the call the customer promises to pay: the next run starts holding the promise, and sends nothing before it lapses.
+  const promised = await stack.gql(PromiseToPayDocument, { invoiceId: called.invoiceId, until: day(4) }, Role.Operator);
+  expect(promised.errors).toBeUndefined();
+  const again = `${called.workflowId}/2`;
+  expect(promised.data!.promiseToPay).toMatchObject({ workflowId: again, step: 'promised', promisedUntil: day(4), remindersSent: 0, outcome: null });
+  expect(new Date(promised.data!.promiseToPay.deadline!).toISOString()).toBe(`${day(4)}T00:00:00.000Z`);
+  expect(await eventually(() => state(called.invoiceId), (s) => s?.loyaltyBand != null)).toMatchObject({ workflowId: again, step: 'promised', loyaltyBand: 'loyal', status: 'Running' });
+  // The same promise again is taken by that run (not a third one).
+  expect((await stack.gql(PromiseToPayDocument, { invoiceId: called.invoiceId, until: day(5) }, Role.Operator)).data!.promiseToPay).toMatchObject({ workflowId: again, promisedUntil: day(5) });
+  expect(await outbox(again)).toEqual([]);
+  // Audited as a start by hand and as the promise (the customer's timeline shows it); the invoice is chased again.
+  const audited = await stack.orm.em.fork().find(AuditEntry, { entityId: again }, { orderBy: { at: 'asc' } });
+  expect(audited.map((a) => [a.action, a.after])).toEqual([
+    ['playbook.start', { playbook: 'fair-reminder', customerId: called.customerId, invoiceId: called.invoiceId, promisedUntil: day(4) }],
+    ['playbook.promise-to-pay', { invoiceId: called.invoiceId, until: day(4) }],
+    ['playbook.promise-to-pay', { invoiceId: called.invoiceId, until: day(5) }],
+  ]);
+  expect(new Set(audited.map((a) => a.actor)).size).toBe(1);
+  const { externalRef } = await invoice(called.invoiceId);
+  const timeline = await stack.gql(CustomerTimelineDocument, { id: called.customerId, first: 10, kinds: ['PaymentPromised'] }, Role.Viewer);
+  expect(timeline.data!.customer!.timeline.edges.map((e) => e.node.summary)).toEqual([`Promised to pay invoice ${externalRef} by ${day(5)}`, `Promised to pay invoice ${externalRef} by ${day(4)}`]);
+  expect((await queue(true)).ids).not.toContain(called.invoiceId);
+  // They pay: the run ends and thanks them.
+  await stack.gql(RecordPaymentDocument, { input: { invoiceId: called.invoiceId, amountMinor: 7_500 } }, Role.Operator);
+  expect(await eventually(() => state(called.invoiceId), (s) => s?.step === 'done')).toMatchObject({ workflowId: again, outcome: 'paid' });
+  expect((await outbox(again)).map((m) => m.step)).toEqual(['thank-you']);
+  await recordHistory(again, 'fair-reminder-started-holding-promise');
+
+  // Another course instead: a person starts the next run by hand, which reminds the customer again.
+  const restarted = await unpaidAfterTheCall('Restart');
+  const byHand = await stack.gql(StartFairReminderDocument, { invoiceId: restarted.invoiceId }, Role.Operator);
+  expect(byHand.errors).toBeUndefined();
+  expect(byHand.data!.startFairReminder.workflowId).toBe(`${restarted.workflowId}/2`);
+  await eventually(() => outbox(`${restarted.workflowId}/2`), (m) => m.some((x) => x.step === 'reminder-1'));
+  expect((await queue(true)).ids).not.toContain(restarted.invoiceId);
+  await stack.gql(RecordPaymentDocument, { input: { invoiceId: restarted.invoiceId, amountMinor: 7_500 } }, Role.Operator);
+  await eventually(() => state(restarted.invoiceId), (s) => s?.step === 'done');
+}, 90_000);
+
+it('leaves an invoice handed over to collections with them: a start by hand returns that run, a promise is refused as its run has ended, and it is not left to people', async () => {
+  const { customerId, invoiceId } = await payer('Collected', ['late', 'late', 'late']);
+  const workflowId = fairReminderWorkflowId(customerId, invoiceId);
+  await stack.gql(StartFairReminderDocument, { invoiceId }, Role.Operator);
+  await eventually(() => state(invoiceId), (s) => s?.outcome === 'handed-over' && s.status === 'Completed');
+  expect((await stack.gql(StartFairReminderDocument, { invoiceId }, Role.Operator)).data!.startFairReminder).toMatchObject({ workflowId, outcome: 'handed-over' });
+  expect((await stack.gql(PromiseToPayDocument, { invoiceId, until: day(4) }, Role.Operator)).errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'PLAYBOOK_RUN_ALREADY_FINISHED' });
+  expect((await stack.gql(OverdueInvoicesDocument, { first: 100, leftToPeople: true }, Role.Operator)).data!.overdueInvoices.edges.map((e) => e.node.id)).not.toContain(invoiceId);
+}, 60_000);
+
 /** Delivery after quiet hours, round after round as the worker does: what it sent. */
 async function deliverInTheMorning(): Promise<RenderedMessage[]> {
   const sent: RenderedMessage[] = [];

@@ -43,6 +43,12 @@ export interface FairReminderInput {
   customerId: string;
   invoiceId: string;
   policy: FairReminderPolicy;
+  /**
+   * A promise to pay the customer made to the person their last reminder run handed the invoice to (a call):
+   * the run starts holding it, so nothing is sent until it lapses unpaid. Absent in every other run (and in
+   * runs started before a promise could start one), which go as they did.
+   */
+  promise?: PaymentPromise;
 }
 
 /** The invoice was paid in full: the run ends at once, once the invoice says so (a payment signalled by hand is checked). */
@@ -55,7 +61,7 @@ export async function fairReminder(input: FairReminderInput): Promise<FairRemind
   return recordingCancellation(workflowInfo().workflowId, () => fairReminderSteps(input));
 }
 
-async function fairReminderSteps({ customerId, invoiceId, policy }: FairReminderInput): Promise<FairReminderOutcome> {
+async function fairReminderSteps({ customerId, invoiceId, policy, promise }: FairReminderInput): Promise<FairReminderOutcome> {
   const { workflowId } = workflowInfo();
   const { sendReminder, sendReminderMessage } = reminderSteps();
   const state: FairReminderState = {
@@ -70,7 +76,7 @@ async function fairReminderSteps({ customerId, invoiceId, policy }: FairReminder
     outcome: null,
     policyVersion: policy.version,
     deadline: null,
-    promisedUntil: null,
+    promisedUntil: promise?.until ?? null,
     brokenPromises: 0,
   };
   const enter = (step: FairReminderStep, details: string) => {
@@ -88,6 +94,8 @@ async function fairReminderSteps({ customerId, invoiceId, policy }: FairReminder
   };
   const promisePolicy = promisePolicyOf(policy);
   const payment = new PaymentWatch(state, promisePolicy, enter, async () => (await loadReminderContext(invoiceId)).paid);
+  // Started with a promise: the run holds from its start (its first step waits for the promise, as any step does), and says so at once.
+  if (promise) payment.showPromised(promise.until);
 
   // Handlers once all they use is declared: a message already in the history when the run starts (one a reset
   // reapplies, or one sent before the first workflow task) is handled as its handler is set.

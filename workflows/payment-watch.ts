@@ -86,14 +86,19 @@ export class PaymentWatch {
     this.waiting = false;
   }
 
+  /** Shows the run holding for the promise to pay by `promised` (step `promised`, its deadline when the promise ends). */
+  showPromised(promised: string): void {
+    this.state.deadline = new Date(promiseEndsAt(promised, this.promisePolicy)).toISOString();
+    this.enter('promised', `Promised to pay by ${promised}: nothing is sent before ${this.state.deadline}`);
+  }
+
   /** Holds until the promised day and its grace days have passed; a promise that ends unpaid counts as broken. */
   private async holdWhilePromised(): Promise<void> {
     const { state } = this;
     while (!state.paid && state.promisedUntil !== null && Date.now() < promiseEndsAt(state.promisedUntil, this.promisePolicy)) {
       const promised = state.promisedUntil;
       const endsAt = promiseEndsAt(promised, this.promisePolicy);
-      state.deadline = new Date(endsAt).toISOString();
-      this.enter('promised', `Promised to pay by ${promised}: nothing is sent before ${state.deadline}`);
+      this.showPromised(promised);
       await condition(() => state.paid || state.promisedUntil !== promised, endsAt - Date.now());
     }
     if (state.promisedUntil !== null && !state.paid) {

@@ -68,12 +68,13 @@ export class TemporalPlaybookEngine implements PlaybookEngine {
     return this.take(workflowId, updateId, (run) => run.startUpdate(confirmWelcomeUpdate, { ...taken, updateId }), PlaybookExceptionCode.RunAlreadyFinished, 'The confirmation was not taken');
   }
 
-  startFairReminder({ workflowId, customerId, invoiceId, policy, tags }: { workflowId: string; customerId: string; invoiceId: string; policy: FairReminderPolicy; tags: RunTags }) {
-    return this.start('fairReminder', workflowId, [{ customerId, invoiceId, policy }], {
+  startFairReminder({ workflowId, customerId, invoiceId, policy, tags, promise }: { workflowId: string; customerId: string; invoiceId: string; policy: FairReminderPolicy; tags: RunTags; promise?: PaymentPromise }) {
+    // Without a promise the input is as it always was.
+    return this.start('fairReminder', workflowId, [{ customerId, invoiceId, policy, ...(promise ? { promise } : {}) }], {
       customerId,
       tags,
       playbook: FAIR_REMINDER,
-      summary: `Fair reminders for invoice ${invoiceId} of customer ${customerId}${workflowId === fairReminderWorkflowId(customerId, invoiceId) ? '' : ' again: its last reminder run left it unchased'}`,
+      summary: `Fair reminders for invoice ${invoiceId} of customer ${customerId}${workflowId === fairReminderWorkflowId(customerId, invoiceId) ? '' : ' again: its last reminder run left it unchased or to a person'}${promise ? `, holding the promise to pay by ${promise.until}` : ''}`,
       details: `Loyal payers: ${policy.loyalSchedule.map((s) => s.action).join(', ')}, no fees. Others: ${policy.standardSchedule.map((s) => s.action).join(', ')}, fees by policy. A payment ends the run (policy v${policy.version}).`,
     });
   }

@@ -55,7 +55,7 @@ export class PlaybookResolver {
   }
 
   @Allow(Role.Operator)
-  @Mutation(() => PlaybookRunType, { description: 'Starts fair reminders for an overdue invoice (loyal payers: friendly, fee-free); a second call returns the same run. Once that run left the invoice unchased (cancelled, terminated, failed, or ended as paid before the invoice opened again), a call starts its next run (workflow ID `<first>/<n>`)' })
+  @Mutation(() => PlaybookRunType, { description: 'Starts fair reminders for an overdue invoice (loyal payers: friendly, fee-free); a second call returns the same run. Once that run left the invoice unchased (cancelled, terminated, failed, or ended as paid before the invoice opened again) or handed it to a person (a loyal payer\'s run ended `call-scheduled` or `follow-up-requested`), a call starts its next run (workflow ID `<first>/<n>`), a new course of reminders; not after a hand-over to collections (`handed-over`: returns that run). The trigger sweep never starts a next run' })
   async startFairReminder(@Arg('invoiceId', () => ID) invoiceId: string, @Ctx() ctx: GraphQLContext): Promise<PlaybookRunType> {
     return PlaybookRunType.from(await ctx.services.playbooks.startFairReminder(invoiceId, ctx.caller!.id));
   }
@@ -63,7 +63,7 @@ export class PlaybookResolver {
   @Allow(Role.Operator)
   @Mutation(() => PlaybookRunType, {
     description:
-      "The customer promised to pay the invoice by `until` (today up to the promise policy's days ahead, 30 by default): its reminder run sends nothing more until that day and the policy's grace days (2 by default) have passed; a later promise moves it. A day passed or too far ahead is VALIDATION/PLAYBOOK_INVALID_INPUT with field `until`, `bound` (past, too-far), `earliestDay` and `latestDay` (the window); CONFLICT/PLAYBOOK_PROMISE_REFUSED when the run does not take it (e.g. the invoice is paid, or a run started under an earlier policy with a shorter window), PLAYBOOK_RUN_ALREADY_FINISHED once the run ended",
+      "The customer promised to pay the invoice by `until` (today up to the promise policy's days ahead, 30 by default): its reminder run sends nothing more until that day and the policy's grace days (2 by default) have passed; a later promise moves it. Once the invoice's run handed it to a person (ended `call-scheduled` or `follow-up-requested`: made on that call), it starts the invoice's next run (workflow ID `<first>/<n>`, audited as a start by hand) holding the promise from its start: nothing is sent unless it lapses unpaid, then that run's schedule goes on from its start. A day passed or too far ahead is VALIDATION/PLAYBOOK_INVALID_INPUT with field `until`, `bound` (past, too-far), `earliestDay` and `latestDay` (the window); CONFLICT/PLAYBOOK_PROMISE_REFUSED when the run does not take it (e.g. the invoice is paid, or a run started under an earlier policy with a shorter window), PLAYBOOK_RUN_ALREADY_FINISHED once the run ended otherwise (handed over to collections, cancelled, ...)",
   })
   async promiseToPay(@Arg('invoiceId', () => ID) invoiceId: string, @Arg('until', () => LocalDateResolver) until: string, @Ctx() ctx: GraphQLContext): Promise<PlaybookRunType> {
     return PlaybookRunType.from(await ctx.services.playbooks.promiseToPay(invoiceId, until, ctx.caller!.id));

@@ -110,7 +110,8 @@ export interface PlaybookEngine extends SteeringSource {
   confirmWelcome(workflowId: string, updateId: string): Promise<Taken | null>;
 
   /** Starts a fair-reminder run of an overdue invoice (its first, or a later occurrence), or returns the one already running. */
-  startFairReminder(input: { workflowId: string; customerId: string; invoiceId: string; policy: FairReminderPolicy; tags: RunTags }): Promise<LaunchedRun>;
+  /** `promise`: a promise to pay the run starts holding (made to the person the invoice's last run handed it to). */
+  startFairReminder(input: { workflowId: string; customerId: string; invoiceId: string; policy: FairReminderPolicy; tags: RunTags; promise?: PaymentPromise }): Promise<LaunchedRun>;
   fairReminderState(workflowId: string): Promise<FairReminderState | null>;
   /** Tells a running reminder run that its invoice is paid; false when none runs. */
   paymentReceived(workflowId: string): Promise<boolean>;

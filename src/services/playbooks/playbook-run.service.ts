@@ -481,16 +481,24 @@ export class PlaybookRunService {
    * (a start at the same moment waits for this one's record), or when the engine has it ended
    * without a record (recorded as it ended).
    */
-  async startByHand(entry: { actor: string; workflowId: string; playbook: string; customerId: string; after: Record<string, unknown> }, start: () => Promise<LaunchedRun>, erased: () => Error): Promise<boolean> {
+  async startByHand(
+    entry: { actor: string; workflowId: string; playbook: string; customerId: string; after: Record<string, unknown> },
+    start: () => Promise<LaunchedRun>,
+    erased: () => Error,
+    /** What else the person gave the run as it starts, audited beside its start (a promise to pay it holds). */
+    alsoAudited: { action: PlaybookAction; after: Record<string, unknown> }[] = [],
+  ): Promise<boolean> {
     return this.em.transactional(async (em) => {
       if (!(await recordStarting(em, entry, erased))) return false;
-      const audited = this.audit.record(em, { actor: entry.actor, action: 'playbook.start', entityType: 'playbook_run', entityId: entry.workflowId, after: entry.after });
+      const audited = [{ action: 'playbook.start' as const, after: entry.after }, ...alsoAudited].map(({ action, after }) =>
+        this.audit.record(em, { actor: entry.actor, action, entityType: 'playbook_run', entityId: entry.workflowId, after }),
+      );
       await em.flush();
       const { ended } = await start();
       if (!ended) return true;
       // Nothing started: the run under this ID had ended (without a record: cut off before its first step, or its record cleared).
       await recordEnded(em, entry.workflowId, ended);
-      await em.nativeDelete(AuditEntry, { id: audited.id });
+      await em.nativeDelete(AuditEntry, { id: { $in: audited.map((a) => a.id) } });
       return false;
     });
   }

@@ -4,7 +4,7 @@ import { runTagSearchProblem } from '../../domain/playbooks/run-tags.js';
 import { assertPageSize, decodeCursor, encodeCursor, invalidCursor, mapPage, scopedTag, toPage, type Page, type PageArgs } from '../common/pagination.js';
 import { APPRECIATION, appreciationWorkflowId } from '../../domain/playbooks/appreciation.js';
 import { ACCOUNT_REVIEW, accountReviewWorkflowId, type AccountReviewState } from '../../domain/playbooks/account-review.js';
-import { FAIR_REMINDER, fairReminderInvoiceId, fairReminderWorkflowId, promiseDayOutOfRange, reminderRunEndedShort } from '../../domain/playbooks/fair-reminder.js';
+import { FAIR_REMINDER, fairReminderInvoiceId, fairReminderWorkflowId, promiseDayOutOfRange, reminderRunEndedShort, reminderRunEndedWithPerson, type PaymentPromise } from '../../domain/playbooks/fair-reminder.js';
 import { fairReminderProblem } from '../../domain/playbooks/eligibility.js';
 import { FIX_ISSUE, fixIssueWorkflowId } from '../../domain/playbooks/fix-issue.js';
 import { occurrenceWorkflowId } from '../../domain/playbooks/occurrence.js';
@@ -129,19 +129,24 @@ export class PlaybookService {
   /**
    * Starts fair reminders for an overdue, unpaid invoice; a second call returns the same run. Once that run
    * left the invoice unchased (`reminderRunEndedShort`: cancelled, ended in the engine, or ended as paid
-   * before the invoice opened again), a call starts the invoice's next run.
+   * before the invoice opened again), or handed it to a person (`reminderRunEndedWithPerson`: a call, the
+   * decision after it), a call starts the invoice's next run.
    */
   async startFairReminder(invoiceId: string, actor: string): Promise<PlaybookRunView> {
-    return this.startByHand(await this.pendingFairReminder(invoiceId), actor);
+    return this.startByHand(await this.pendingFairReminder(invoiceId, { byHand: true }), actor);
   }
 
-  /** As startFairReminder, without reading the run back (for the trigger sweep). */
+  /**
+   * As startFairReminder, without reading the run back (for the trigger sweep). A run that handed the invoice
+   * to a person is answered as it is: that person decides how to go on, not the sweep.
+   */
   async launchFairReminder(invoiceId: string): Promise<{ customerId: string; workflowId: string }> {
-    const run = await this.pendingFairReminder(invoiceId);
+    const run = await this.pendingFairReminder(invoiceId, { byHand: false });
     return { customerId: run.customerId, workflowId: (await this.launch(run)).workflowId };
   }
 
-  private async pendingFairReminder(invoiceId: string): Promise<PendingRun> {
+  /** The invoice's run to start (or to find started); `promise` a promise to pay the run starts holding. */
+  private async pendingFairReminder(invoiceId: string, { byHand, promise }: { byHand: boolean; promise?: PaymentPromise }): Promise<PendingRun> {
     const invoice = await this.invoices.get(invoiceId);
     if (invoice.paidAt) throw new BillingException(BillingExceptionCode.InvoiceAlreadyPaid, `Invoice ${invoiceId} was paid on ${invoice.paidAt}`, { invoiceId });
     if (invoice.cancelledAt) throw new BillingException(BillingExceptionCode.InvoiceCancelled, `Invoice ${invoiceId} was cancelled on ${invoice.cancelledAt}: nothing is owed on it`, { invoiceId, cancelledAt: invoice.cancelledAt });
@@ -151,14 +156,15 @@ export class PlaybookService {
     await this.assertMayStart(customerId, FAIR_REMINDER);
     const base = fairReminderWorkflowId(customerId, invoiceId);
     const last = await this.runs.latestOccurrence(customerId, FAIR_REMINDER, base);
-    const workflowId = !last ? base : reminderRunEndedShort(last.record) ? occurrenceWorkflowId(base, last.occurrence + 1) : last.record.workflowId;
+    const again = last && (reminderRunEndedShort(last.record) || (byHand && reminderRunEndedWithPerson(last.record)));
+    const workflowId = !last ? base : again ? occurrenceWorkflowId(base, last.occurrence + 1) : last.record.workflowId;
     const tags = await this.tags(customerId);
     return {
       playbook: FAIR_REMINDER,
       workflowId,
       customerId,
       details: { invoiceId },
-      start: () => this.engine.startFairReminder({ workflowId, customerId, invoiceId, policy: this.policies.fairReminder, tags }),
+      start: () => this.engine.startFairReminder({ workflowId, customerId, invoiceId, policy: this.policies.fairReminder, tags, promise }),
     };
   }
 
@@ -171,7 +177,8 @@ export class PlaybookService {
 
   /**
    * The customer promised to pay the invoice by `until`: its reminder run holds until then and its grace days. Audited.
-   * A day outside the window is the date picker's error (VALIDATION on `until`, which bound, and the window), told
+   * Made once its last run handed the invoice to a person (`reminderRunEndedWithPerson`: on the call it asked for), the
+   * invoice's next run starts holding it, so the customer gets nothing until it lapses unpaid. A day outside the window is the date picker's error (VALIDATION on `until`, which bound, and the window), told
    * before the run is asked; the run still refuses what depends on it (paid, ended).
    */
   async promiseToPay(invoiceId: string, until: string, recordedBy: string): Promise<PlaybookRunView> {
@@ -188,6 +195,12 @@ export class PlaybookService {
     // Paid by a path its run has not heard of yet (an import from the command line): refused as the run refuses it.
     if (invoice.paidAt) throw new PlaybookException(PlaybookExceptionCode.PromiseRefused, `The promise was not taken: invoice ${invoiceId} was paid on ${invoice.paidAt}`, { invoiceId, paidAt: invoice.paidAt });
     const customerId = invoice.customer.id;
+    const last = await this.runs.latestOccurrence(customerId, FAIR_REMINDER, fairReminderWorkflowId(customerId, invoiceId));
+    // Made to the person the last run handed the invoice to (on the call): the invoice's next run starts holding it.
+    if (last && reminderRunEndedWithPerson(last.record)) {
+      const started = await this.startHoldingPromise(invoiceId, until, recordedBy);
+      if (started) return started;
+    }
     const workflowId = await this.currentRunId(FAIR_REMINDER, customerId, fairReminderWorkflowId(customerId, invoiceId));
     const state = await this.runs.auditedUpdate({ actor: recordedBy, action: 'playbook.promise-to-pay', workflowId, after: { invoiceId, until } }, async (updateId) => {
       const taken = await this.engine.promiseToPay(workflowId, { until, recordedBy }, updateId);
@@ -198,6 +211,21 @@ export class PlaybookService {
     // The run holds its queued reminders back itself when it takes the promise; one started before it did is helped here.
     await this.runs.holdBackForPromise(workflowId, until);
     return this.runView(FAIR_REMINDER, customerId, workflowId, { state });
+  }
+
+  /**
+   * Starts the invoice's next reminder run holding the customer's promise (its last run handed the invoice to a
+   * person): nothing is sent until the promise lapses unpaid, then the run's schedule goes on from its start.
+   * Audited as its start by hand and as the promise (which the timeline shows). Null when the run was started
+   * meanwhile (another person's start or promise at the same moment): the promise goes to it as an update.
+   */
+  private async startHoldingPromise(invoiceId: string, until: string, recordedBy: string): Promise<PlaybookRunView | null> {
+    const run = await this.pendingFairReminder(invoiceId, { byHand: true, promise: { until, recordedBy } });
+    const entry = { actor: recordedBy, workflowId: run.workflowId, playbook: run.playbook, customerId: run.customerId, after: { playbook: run.playbook, customerId: run.customerId, ...run.details, promisedUntil: until } };
+    const promised = { action: 'playbook.promise-to-pay' as const, after: { invoiceId, until } };
+    if (!(await this.runs.startByHand(entry, run.start, () => customerErased(run.customerId, run.playbook), [promised]))) return null;
+    // Shown holding the promise from its first workflow task (Temporal answers the query after it); unknown while no worker answers.
+    return this.runView(FAIR_REMINDER, run.customerId, run.workflowId, { stateMayBeUnknown: true });
   }
 
   /**
