@@ -7,12 +7,14 @@ import {
   deciderProblem,
   decisionProblem,
   noticeDeliveryWait,
+  openIssueWait,
   proposalHoldPasses,
   proposalHoldWait,
   type AccountReviewOutcome,
   type AccountReviewPolicy,
   type AccountReviewState,
   type AccountReviewStep,
+  type KeptAtNoticeEnd,
   type OffboardingDecision,
   type Proposal,
 } from '../src/domain/playbooks/account-review.js';
@@ -25,9 +27,9 @@ import { playbookStepOptions } from './activity-options.js';
 
 // Its steps rescore the account and write the proposal: a minute an attempt.
 const activityOptions = { ...playbookStepOptions, startToCloseTimeout: '1 minute' } as const;
-const { recordRunStarted, recordRunOutcome, auditSteeringFromOutside, reviewProfitability, reasonEntryProblem, withdrawOffboarding, declineAccountChange, proposalHeldBack, offboardingNoticeDelivery } = proxyActivities<PlaybookRunActivities & AccountReviewActivities>(activityOptions);
+const { recordRunStarted, recordRunOutcome, auditSteeringFromOutside, reviewProfitability, reasonEntryProblem, withdrawOffboarding, declineAccountChange, proposalHeldBack, offboardingNoticeDelivery, offboardingDue } = proxyActivities<PlaybookRunActivities & AccountReviewActivities>(activityOptions);
 /** The steps that tell the customer or change the account: a cancel lets one under way finish first. */
-const accountSteps = sideEffectSteps<Pick<AccountReviewActivities, 'proposeAccountChange' | 'applyAccountChange' | 'startOffboarding' | 'completeOffboarding' | 'keepAfterUndeliveredNotice'>>(activityOptions);
+const accountSteps = sideEffectSteps<Pick<AccountReviewActivities, 'proposeAccountChange' | 'applyAccountChange' | 'startOffboarding' | 'completeOffboarding' | 'keepAfterUndeliveredNotice' | 'keepAtNoticeEnd'>>(activityOptions);
 
 export interface AccountReviewInput {
   customerId: string;
@@ -63,7 +65,7 @@ async function withdrawingOffboardingOnCancel<T>(workflowId: string, customerId:
 
 async function accountReviewSteps({ customerId, policy }: AccountReviewInput): Promise<AccountReviewOutcome> {
   const { workflowId } = workflowInfo();
-  const { proposeAccountChange, applyAccountChange, startOffboarding, completeOffboarding, keepAfterUndeliveredNotice } = accountSteps();
+  const { proposeAccountChange, applyAccountChange, startOffboarding, completeOffboarding, keepAfterUndeliveredNotice, keepAtNoticeEnd } = accountSteps();
   const state: AccountReviewState = { customerId, step: 'starting', proposal: null, answer: null, profitabilityMinor: null, decision: null, outcome: null, policyVersion: policy.version, deadline: null };
   setHandler(accountReviewStateQuery, () => state, { description: 'Step, proposal, answer, profitability at the review, decision and deadline' });
   /**
@@ -184,6 +186,28 @@ async function accountReviewSteps({ customerId, policy }: AccountReviewInput): P
   };
 
   /**
+   * Why the offboarding is no longer due at the end of the notice, or null when it is: the approval was given for an
+   * account that loses money and a customer with nothing open. An account that no longer loses money (or cannot be judged)
+   * is kept; while a complaint or fix case is open, the run looks again every `recheckMs`, for at most the policy's wait:
+   * resolved, it offboards if the account still loses money; still open then, the customer is kept.
+   */
+  const noLongerDue = async (): Promise<KeptAtNoticeEnd | null> => {
+    const { recheckMs, waitMs } = openIssueWait(policy);
+    const waitUntil = Date.now() + waitMs;
+    let due = await offboardingDue({ customerId });
+    while (due.valueMinor !== null && due.valueMinor < 0 && due.openIssues !== null && recheckMs > 0 && Date.now() + recheckMs <= waitUntil) {
+      enter('offboarding', `Not offboarded while a complaint or fix is open (${due.openIssues}): looking again then`, recheckMs);
+      await sleep(recheckMs);
+      due = await offboardingDue({ customerId });
+    }
+    if (due.valueMinor === null) return { why: 'not-judged', notJudged: due.notJudged ?? 'no profitability score' };
+    state.profitabilityMinor = due.valueMinor;
+    if (due.valueMinor >= 0) return { why: 'turned-around', valueMinor: due.valueMinor };
+    if (due.openIssues !== null) return { why: 'issue-open', openIssues: due.openIssues };
+    return null;
+  };
+
+  /**
    * The account scored as the review judges it: its profitability, or null when the rescore cannot judge it (no order
    * carries a margin), which is no profitable account: the run ends `not-judged`, saying why (runs since the change;
    * runs before it recorded a number, 0 for such an account, and replay as they ran).
@@ -268,10 +292,12 @@ async function accountReviewSteps({ customerId, policy }: AccountReviewInput): P
   if (start === 'withdrawn' && patched('offboarding-not-begun-again')) return finish('kept-offboarding-withdrawn', 'The offboarding was withdrawn before: the account stays');
   await sleep(policy.noticeMs);
   // Nobody is offboarded whom the notice did not reach: the notice runs from when it went out (runs since the check).
+  let offboardingBegun = true;
   if (patched('offboarding-only-after-notice-sent')) {
     const notice = await noticeGone();
     // (Withdrawn meanwhile, or never begun: completeOffboarding finds it so and offboards nobody.)
-    if (notice.sentAt === null && notice.undelivered !== 'not-written' && notice.undelivered !== 'withdrawn') {
+    offboardingBegun = notice.undelivered !== 'not-written' && notice.undelivered !== 'withdrawn';
+    if (notice.sentAt === null && offboardingBegun) {
       await keepAfterUndeliveredNotice({ workflowId, customerId, undelivered: notice.undelivered ?? 'not-sent' });
       return finish('kept-notice-undelivered', `The notice never reached the customer (${notice.undelivered ?? 'not sent'}): not offboarded, the offboarding withdrawn, the team told`);
     }
@@ -279,6 +305,16 @@ async function accountReviewSteps({ customerId, policy }: AccountReviewInput): P
     if (endsAt > Date.now()) {
       enter('offboarding', `The notice went out at ${notice.sentAt}: the notice runs from then`, endsAt - Date.now());
       await sleep(endsAt - Date.now());
+    }
+  }
+  // Offboarded only if still due: the account still loses money, and no complaint or fix of the customer's is open (runs since the check).
+  if (offboardingBegun && patched('offboarding-rechecked-at-notice-end')) {
+    const kept = await noLongerDue();
+    if (kept) {
+      await keepAtNoticeEnd({ workflowId, customerId, kept });
+      if (kept.why === 'turned-around') return finish('kept-turned-around', `The account no longer loses money at the end of the notice: not offboarded, the offboarding withdrawn, the customer told`);
+      if (kept.why === 'issue-open') return finish('kept-issue-open', `A complaint or fix is still open at the end of the notice (${kept.openIssues}): not offboarded, the offboarding withdrawn, the customer and the team told`);
+      return finish('not-judged', `The account cannot be judged at the end of the notice (${kept.notJudged}): not offboarded, the offboarding withdrawn, the customer and the team told`);
     }
   }
   const completion = await completeOffboarding({ workflowId, customerId, decision: state.decision });

@@ -1,4 +1,4 @@
-import type { OffboardingCompletion, OffboardingDecision, OffboardingNoticeDelivery, OffboardingStart, Proposal } from '../domain/playbooks/account-review.js';
+import type { KeptAtNoticeEnd, OffboardingCompletion, OffboardingDue, OffboardingDecision, OffboardingNoticeDelivery, OffboardingStart, Proposal } from '../domain/playbooks/account-review.js';
 import type { WorkerServices } from '../services/index.js';
 
 /** The account-review playbook's side effects; thin calls into the service. */
@@ -40,6 +40,14 @@ export function createAccountReviewActivities(services: () => WorkerServices) {
     /** The notice never reached the customer: the offboarding is withdrawn and the team given a task; nobody is offboarded without notice. */
     keepAfterUndeliveredNotice(input: { workflowId: string; customerId: string; undelivered: string }): Promise<void> {
       return services().offboardingNotice.keep(input);
+    },
+    /** At the end of the notice: the account judged now (rescored), and the customer's complaints and fix cases open now. */
+    offboardingDue(input: { customerId: string }): Promise<OffboardingDue> {
+      return services().offboardingNotice.due(input);
+    },
+    /** The offboarding is no longer due at the end of the notice: withdrawn, the customer told; the team given a task unless the account turned around. */
+    keepAtNoticeEnd(input: { workflowId: string; customerId: string; kept: KeptAtNoticeEnd }): Promise<void> {
+      return services().offboardingNotice.keepAtNoticeEnd(input);
     },
     /** The review was cancelled: an offboarding it started (notice given) is withdrawn, the customer active again. */
     withdrawOffboarding(input: { workflowId: string; customerId: string }): Promise<boolean> {

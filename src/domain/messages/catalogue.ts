@@ -61,6 +61,7 @@ export const templateCatalogue: Readonly<Record<string, TemplateEntry>> = {
   'offboarding-switch-help': { playbook: 'account-review', audience: 'customer', announcesOffboarding: true, example: {} },
   'offboarding-final-invoice': { playbook: 'account-review', audience: 'team', example: {} },
   'offboarding-notice-undelivered': { playbook: 'account-review', audience: 'team', example: { undelivered: 'refused' } },
+  'offboarding-kept-at-notice-end': { playbook: 'account-review', audience: 'team', example: { why: 'issue-open', openIssues: 'fix case open: billing' } },
   'account-offer-accepted': { playbook: 'account-review', audience: 'team', example: offer },
   'offboarding-data-export': { playbook: 'account-review', audience: 'customer', example: { exportId: '9b1c7e2a-4d3f-4a8b-b6e5-0f2d1c3a4b5e' } },
   'offboarding-withdrawn': { playbook: 'account-review', audience: 'customer', tellsRunEnd: true, example: { noticeEndsAt: '2027-01-31T10:00:00.000Z', noticeEndsOn: '2027-01-31' } },

@@ -86,6 +86,13 @@ export const templates: Record<string, Template> = {
     subject: `Not offboarded: ${name} never got the notice`,
     text: `The notice that their contract would end did not reach ${name} (${noticeUndelivered(p)}), so they were not offboarded: the offboarding is withdrawn and the account continues. Please check how to reach them (their message history shows what happened to the notice); a later account review decides again.`,
   }),
+  'offboarding-kept-at-notice-end': (name, p) => ({
+    subject: `Not offboarded: ${name}'s ${p.why === 'issue-open' ? 'complaint is still open' : 'account could not be judged'}`,
+    text:
+      p.why === 'issue-open'
+        ? `At the end of their notice ${name} still had a complaint or fix open (${String(p.openIssues ?? '')}), and it was not resolved within the wait, so they were not offboarded: the offboarding is withdrawn and the account continues (the customer is told so). Please see that the issue is resolved; a later account review decides again.`
+        : `At the end of their notice ${name}'s account could not be judged (${String(p.notJudged ?? '')}), so they were not offboarded: the offboarding is withdrawn and the account continues (the customer is told so). Please check the account's orders and costs; a later account review decides again.`,
+  }),
   'offboarding-withdrawn': (name, p, write) => ({
     subject: 'Our contract continues',
     text: `Hello ${name},\n\nplease disregard our notice that our contract would end on ${write.day(String(p.noticeEndsOn ?? p.noticeEndsAt ?? ''))}: it continues as before, and nothing changes for you. If you have questions, reply and a person will answer.\n\nKind regards`,

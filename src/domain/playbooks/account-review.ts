@@ -40,10 +40,17 @@ export interface AccountReviewPolicy {
    */
   proposalRecheckMs?: number;
   proposalHoldWaitMs?: number;
+  /**
+   * At the end of the notice, while a complaint or fix case of the customer's is open, the run looks again this often, for
+   * at most `openIssueWaitMs`, before it offboards (a customer is not pushed out in the middle of their complaint). Absent
+   * in runs of versions 1 to 3 (the defaults below apply).
+   */
+  openIssueRecheckMs?: number;
+  openIssueWaitMs?: number;
 }
 
 export const accountReviewPolicy: AccountReviewPolicy = {
-  version: 3,
+  version: 4,
   answerWaitMs: days(21),
   reviewAfterMs: days(90),
   approvalWaitMs: days(30),
@@ -53,6 +60,8 @@ export const accountReviewPolicy: AccountReviewPolicy = {
   proposalRecheckMs: days(1),
   // The contact budget's period: a budget used up has freed up by then.
   proposalHoldWaitMs: days(30),
+  openIssueRecheckMs: days(1),
+  openIssueWaitMs: days(30),
 };
 
 /** How long, and how often, a run looks for its notice to go out at the end of the notice (a policy of version 1 has the defaults). */
@@ -64,6 +73,24 @@ export function noticeDeliveryWait(policy: AccountReviewPolicy): { recheckMs: nu
 export function proposalHoldWait(policy: AccountReviewPolicy): { recheckMs: number; waitMs: number } {
   return { recheckMs: policy.proposalRecheckMs ?? accountReviewPolicy.proposalRecheckMs!, waitMs: policy.proposalHoldWaitMs ?? accountReviewPolicy.proposalHoldWaitMs! };
 }
+
+/** How long, and how often, a run looks again at the end of the notice while a complaint or fix case is open (a policy before version 4 has the defaults). */
+export function openIssueWait(policy: AccountReviewPolicy): { recheckMs: number; waitMs: number } {
+  return { recheckMs: policy.openIssueRecheckMs ?? accountReviewPolicy.openIssueRecheckMs!, waitMs: policy.openIssueWaitMs ?? accountReviewPolicy.openIssueWaitMs! };
+}
+
+/**
+ * Whether the offboarding is still due at the end of the notice: the account judged now (`valueMinor`, null: not judged,
+ * `notJudged` saying why), and the customer's open complaints and fix cases in words (by topic), null when none is.
+ */
+export interface OffboardingDue {
+  valueMinor: number | null;
+  notJudged: string | null;
+  openIssues: string | null;
+}
+
+/** Why an offboarding that was due at the decision is not carried out at the end of the notice (keepAtNoticeEnd). */
+export type KeptAtNoticeEnd = { why: 'turned-around'; valueMinor: number } | { why: 'not-judged'; notJudged: string } | { why: 'issue-open'; openIssues: string };
 
 /**
  * Whether the contact guard's hold on an offer passes by itself, so the proposal is worth waiting for: a complaint or
@@ -97,8 +124,13 @@ export type Proposal =
 
 export const ACCOUNT_REVIEW_STEPS = ['starting', 'proposing', 'awaiting-answer', 'applying', 'awaiting-review', 'reviewing', 'awaiting-approval', 'offboarding', 'done'] as const;
 export type AccountReviewStep = (typeof ACCOUNT_REVIEW_STEPS)[number];
-/** `not-judged`: the rescore could not judge the account (e.g. no order carries a margin): nothing more is done, nothing said about its profitability. */
-export type AccountReviewOutcome = 'turned-around' | 'not-judged' | 'kept-by-decision' | 'kept-no-decision' | 'kept-offboarding-withdrawn' | 'kept-notice-undelivered' | 'offboarded';
+/**
+ * `not-judged`: the rescore could not judge the account (e.g. no order carries a margin): nothing more is done, nothing
+ * said about its profitability (at the end of the notice: the offboarding withdrawn, the team told).
+ * `kept-turned-around`: at the end of the notice the account no longer lost money: the offboarding withdrawn.
+ * `kept-issue-open`: a complaint or fix case was still open after the wait at the end of the notice: withdrawn, the team told.
+ */
+export type AccountReviewOutcome = 'turned-around' | 'not-judged' | 'kept-by-decision' | 'kept-no-decision' | 'kept-offboarding-withdrawn' | 'kept-notice-undelivered' | 'kept-turned-around' | 'kept-issue-open' | 'offboarded';
 
 /** The end of the notice: the customer offboarded, or the offboarding found withdrawn meanwhile (the run's end withdrew it before a reset made it run again). */
 export type OffboardingCompletion = 'offboarded' | 'withdrawn';

@@ -1,10 +1,11 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { OffboardingNoticeDelivery } from '../../../domain/playbooks/account-review.js';
+import type { KeptAtNoticeEnd, OffboardingDue, OffboardingNoticeDelivery } from '../../../domain/playbooks/account-review.js';
 import { givenUp } from '../../../domain/messages/message-status.js';
 import { stepMessageKey } from '../../../domain/playbooks/run-id.js';
 import { Customer, MessageChannel, OutboxMessage } from '../../../entities/index.js';
 import type { AuditService } from '../../audit/audit.service.js';
 import type { OutboxService } from '../../outbox/outbox.service.js';
+import { openIssuesText, type AccountReviewJudgement } from '../account-review-judgement.service.js';
 import { offboardingStands, withdrawOffboarding } from '../offboarding-withdrawal.js';
 import { runStillRunning } from '../running-run.js';
 
@@ -20,6 +21,7 @@ export class OffboardingNoticeSteps {
     private readonly outbox: OutboxService,
     /** After this many failed attempts delivery gives a message up (the delivery policy's). */
     private readonly maxAttempts: number,
+    private readonly judgement: AccountReviewJudgement,
   ) {}
 
   /**
@@ -53,6 +55,42 @@ export class OffboardingNoticeSteps {
       if (!(await runStillRunning(em, input.workflowId))) return;
       await withdrawOffboarding(em, this.audit, { ...input, by: `playbook:${input.workflowId}`, reason: `the offboarding notice never reached the customer (${input.undelivered})` });
       await this.outbox.enqueueStep(em, input, 'notice-undelivered', { channel: MessageChannel.Call, template: 'offboarding-notice-undelivered', payload: { undelivered: input.undelivered } });
+    });
+  }
+
+  /**
+   * Whether the offboarding is still due at the end of the notice, as the approval was only given for an account that
+   * loses money and a customer with nothing open: the account judged now (rescored, as the review judges it), and the
+   * complaints and fix cases open now (by topic: the run's history holds no customer's words).
+   */
+  async due(input: { customerId: string }): Promise<OffboardingDue> {
+    const { valueMinor, basis } = await this.judgement.judge(input.customerId);
+    const openIssues = openIssuesText(await this.judgement.openIssues(input.customerId));
+    return { valueMinor, notJudged: valueMinor === null ? basis : null, openIssues };
+  }
+
+  /**
+   * The offboarding is no longer due at the end of the notice: withdrawn (the customer active again, audited by the run
+   * with why; the notice and help to switch still queued held back; a customer whom the notice reached told that the
+   * contract continues, `offboarding-withdrawn`). For a complaint or fix still open, or an account that cannot be judged,
+   * the team is given a task (`offboarding-kept-at-notice-end`): a later review decides again. Nothing once the run no
+   * longer runs (its end withdraws the offboarding).
+   */
+  async keepAtNoticeEnd(input: { workflowId: string; customerId: string; kept: KeptAtNoticeEnd }): Promise<void> {
+    const { kept } = input;
+    const reason =
+      kept.why === 'turned-around'
+        ? 'the account no longer lost money at the end of the notice'
+        : kept.why === 'issue-open'
+          ? `a complaint or fix was still open at the end of the notice (${kept.openIssues})`
+          : `the account could not be judged at the end of the notice (${kept.notJudged})`;
+    await this.em.transactional(async (em) => {
+      if (!(await runStillRunning(em, input.workflowId))) return;
+      await withdrawOffboarding(em, this.audit, { workflowId: input.workflowId, customerId: input.customerId, by: `playbook:${input.workflowId}`, reason });
+      if (kept.why !== 'turned-around') {
+        const payload = kept.why === 'issue-open' ? { why: kept.why, openIssues: kept.openIssues } : { why: kept.why, notJudged: kept.notJudged };
+        await this.outbox.enqueueStep(em, input, 'kept-at-notice-end', { channel: MessageChannel.Call, template: 'offboarding-kept-at-notice-end', payload });
+      }
     });
   }
 }

@@ -1,0 +1,124 @@
+import { Role } from '../src/domain/auth/roles.js';
+import { accountReviewPolicy, accountReviewWorkflowId, type AccountReviewPolicy } from '../src/domain/playbooks/account-review.js';
+import { seconds } from '../src/domain/policies/duration.js';
+import { AuditEntry, Complaint, ComplaintSeverity, CostEntry, CostKind, Customer, CustomerExport, CustomerStatus, MessageChannel, Order, OutboxMessage, ScoreSnapshot, ServiceTier } from '../src/entities/index.js';
+import { AccountReviewDocument, AnswerAccountProposalDocument, DecideOffboardingDocument, StartAccountReviewDocument } from './__generated__/graphql.js';
+import { eventually } from './support/eventually.js';
+import { recordHistory } from './support/histories.js';
+import { startTestStack, type TestStack } from './support/stack.js';
+import { zoneAtNoon } from './support/time-zones.js';
+
+/**
+ * The end of an account review's offboarding notice looks again at whether the offboarding is still due (QA 64 F2, F4),
+ * on the real Temporal dev server with the waits shortened to seconds: an account that no longer loses money is kept, and
+ * a customer with a complaint or fix open is not offboarded while it is (bounded). Delivery is off: the test marks the
+ * notice sent as it is written, so the notice ends `noticeMs` after that.
+ */
+const policy: AccountReviewPolicy = {
+  ...accountReviewPolicy,
+  answerWaitMs: seconds(20),
+  reviewAfterMs: seconds(1),
+  approvalWaitMs: seconds(20),
+  noticeMs: seconds(3),
+  noticeRecheckMs: seconds(0.5),
+  noticeDeliveryWaitMs: seconds(5),
+  openIssueRecheckMs: seconds(0.5),
+  openIssueWaitMs: seconds(6),
+};
+
+let stack: TestStack;
+beforeAll(async () => {
+  stack = await startTestStack({ policies: { accountReview: policy }, workerSettings: { MESSAGE_CHANNEL: 'off' } });
+}, 90_000);
+afterAll(() => stack?.stop());
+
+const DAY = 86_400_000;
+
+/** A premium customer whose support costs exceed what the account earns, scored loss-making. */
+async function account(name: string): Promise<string> {
+  const em = stack.orm.em.fork();
+  const c = em.create(Customer, { name, email: `${name.toLowerCase()}@example.com`, acquiredAt: '2024-01-01', serviceTier: ServiceTier.Premium, timeZone: zoneAtNoon(new Date()) });
+  for (let i = 1; i <= 4; i++) em.create(Order, { customer: c, orderedAt: new Date(Date.now() - i * 60 * DAY), amountMinor: 10_000, marginMinor: 2_500 });
+  em.create(CostEntry, { customer: c, occurredAt: new Date(Date.now() - 30 * DAY).toISOString().slice(0, 10), kind: CostKind.SupportMinutes, amountMinor: 30_000 });
+  em.create(ScoreSnapshot, { customer: c, computedAt: new Date(), scores: { profitability: { value: -14_000, band: 'loss-making', modelVersion: 'test', reasons: ['test'] } } });
+  await em.flush();
+  return c.id;
+}
+
+const review = (customerId: string) => stack.gql(AccountReviewDocument, { customerId }, Role.Viewer).then((r) => r.data?.accountReview ?? null);
+const message = (workflowId: string, step: string) => stack.orm.em.fork().findOne(OutboxMessage, { idempotencyKey: `${workflowId}/${step}` });
+const customer = (customerId: string) => stack.orm.em.fork().findOneOrFail(Customer, { id: customerId });
+
+/** A review through the API up to an admin's approval, its notice marked sent as it is written: the notice ends `noticeMs` after `sentAt`. */
+async function inNotice(name: string) {
+  const customerId = await account(name);
+  const workflowId = accountReviewWorkflowId(customerId);
+  expect((await stack.gql(StartAccountReviewDocument, { customerId }, Role.Operator)).errors).toBeUndefined();
+  await eventually(() => review(customerId), (s) => s?.step === 'awaiting-answer');
+  expect((await stack.gql(AnswerAccountProposalDocument, { customerId, accepted: false }, Role.Operator)).errors).toBeUndefined();
+  await eventually(() => review(customerId), (s) => s?.step === 'awaiting-approval');
+  expect((await stack.gql(DecideOffboardingDocument, { customerId, approve: true, reason: 'still loss-making' }, Role.Admin)).errors).toBeUndefined();
+  const notice = await eventually(() => message(workflowId, 'notice'), (m) => m !== null);
+  const sentAt = new Date();
+  await stack.orm.em.fork().nativeUpdate(OutboxMessage, { id: notice!.id }, { sentAt, attempts: 1 });
+  return { customerId, workflowId, noticeEndsAt: sentAt.getTime() + policy.noticeMs };
+}
+
+/** A complaint of the customer's, open (not resolved). */
+async function complaint(customerId: string, topic: string): Promise<string> {
+  const em = stack.orm.em.fork();
+  const k = em.create(Complaint, { customer: em.getReference(Customer, customerId), topic, severity: ComplaintSeverity.High, openedAt: new Date() });
+  await em.flush();
+  return k.id;
+}
+
+const withdrawals = async (customerId: string) => (await stack.orm.em.fork().find(AuditEntry, { entityId: customerId, action: 'customer.offboarding-withdrawn' })).map((a) => [a.actor, a.after]);
+
+it('does not offboard a customer whose account no longer loses money at the end of the notice: withdrawn, the customer told (QA 64 F4)', async () => {
+  const { customerId, workflowId } = await inNotice('Ada');
+  // They started buying again during the notice.
+  const em = stack.orm.em.fork();
+  em.create(Order, { customer: em.getReference(Customer, customerId), orderedAt: new Date(Date.now() - DAY), amountMinor: 500_000, marginMinor: 200_000 });
+  await em.flush();
+  const done = await eventually(() => review(customerId), (s) => s?.step === 'done', 30_000);
+  expect(done).toMatchObject({ outcome: 'kept-turned-around', status: 'Completed', offboardingApproved: true });
+  expect(done!.profitabilityMinor).toBeGreaterThan(0);
+  expect(await customer(customerId)).toMatchObject({ status: CustomerStatus.Active, offboardedAt: null });
+  expect(await stack.orm.em.fork().count(CustomerExport, { workflowId })).toBe(0);
+  expect(await withdrawals(customerId)).toEqual([[`playbook:${workflowId}`, { status: 'active', workflowId, reason: 'the account no longer lost money at the end of the notice' }]]);
+  // The customer read the notice: told that it no longer stands; the help to switch still queued is held back.
+  expect(await message(workflowId, 'offboarding-withdrawn')).toMatchObject({ template: 'offboarding-withdrawn', channel: MessageChannel.Email });
+  expect(await message(workflowId, 'switch-help')).toMatchObject({ sentAt: null, suppressedReason: expect.stringMatching(/^offboarding-withdrawn/) });
+  for (const step of ['final-invoice', 'data-export', 'kept-at-notice-end']) expect(await message(workflowId, step)).toBeNull();
+  await recordHistory(workflowId, 'account-review-kept-turned-around');
+}, 90_000);
+
+it('waits at the end of the notice while a complaint is open, and offboards once it is resolved (QA 64 F2)', async () => {
+  const { customerId, workflowId, noticeEndsAt } = await inNotice('Ben');
+  const complaintId = await complaint(customerId, 'billing');
+  // The notice has run its time, but the complaint is open: the run waits for it, the customer still under notice.
+  await new Promise((r) => setTimeout(r, Math.max(0, noticeEndsAt - Date.now()) + seconds(1.5)));
+  const waiting = await review(customerId);
+  expect(waiting).toMatchObject({ step: 'offboarding', status: 'Running' });
+  expect(await customer(customerId)).toMatchObject({ status: CustomerStatus.Offboarding });
+  expect(await message(workflowId, 'data-export')).toBeNull();
+  await stack.orm.em.fork().nativeUpdate(Complaint, { id: complaintId }, { resolvedAt: new Date() });
+  expect(await eventually(() => review(customerId), (s) => s?.step === 'done', 30_000)).toMatchObject({ outcome: 'offboarded' });
+  expect(await customer(customerId)).toMatchObject({ status: CustomerStatus.Offboarded });
+  expect(await message(workflowId, 'data-export')).not.toBeNull();
+  await recordHistory(workflowId, 'account-review-offboarded-after-issue-resolved');
+}, 90_000);
+
+it('does not offboard a customer whose complaint is still open after the wait: withdrawn, the customer and the team told (QA 64 F2)', async () => {
+  const { customerId, workflowId } = await inNotice('Cleo');
+  await complaint(customerId, 'delivery');
+  const done = await eventually(() => review(customerId), (s) => s?.step === 'done', 30_000);
+  expect(done).toMatchObject({ outcome: 'kept-issue-open', status: 'Completed' });
+  expect(await customer(customerId)).toMatchObject({ status: CustomerStatus.Active, offboardedAt: null });
+  expect(await withdrawals(customerId)).toEqual([[`playbook:${workflowId}`, { status: 'active', workflowId, reason: 'a complaint or fix was still open at the end of the notice (complaint open: delivery)' }]]);
+  expect(await message(workflowId, 'offboarding-withdrawn')).toMatchObject({ template: 'offboarding-withdrawn' });
+  expect(await message(workflowId, 'kept-at-notice-end')).toMatchObject({ channel: MessageChannel.Call, template: 'offboarding-kept-at-notice-end', payload: { why: 'issue-open', openIssues: 'complaint open: delivery' } });
+  for (const step of ['final-invoice', 'data-export']) expect(await message(workflowId, step)).toBeNull();
+  expect(await stack.orm.em.fork().count(CustomerExport, { workflowId })).toBe(0);
+  await recordHistory(workflowId, 'account-review-kept-issue-open');
+}, 90_000);
