@@ -10,7 +10,7 @@ import { Customer, ScoreSnapshot } from '../src/entities/index.js';
 import { CampaignEnrolmentService } from '../src/services/campaigns/campaign-enrolment.service.js';
 import { inMeasuringHoldout } from '../src/services/facts/measuring-holdouts.js';
 import { PlaybookTriggerService } from '../src/services/playbooks/playbook-triggers.service.js';
-import type { PlaybookService } from '../src/services/playbooks/playbook.service.js';
+import type { LaunchOptions, PlaybookService } from '../src/services/playbooks/playbook.service.js';
 import type { playbookTriggers } from '../workflows/index.js';
 import { CreateCampaignDocument, StartAppreciationDocument, type Playbook } from './__generated__/graphql.js';
 import { eventually } from './support/eventually.js';
@@ -119,14 +119,54 @@ it('checks each customer of a batch just before their thank-you starts: one a ca
   const { playbooks } = (await stack.api.contextFor(`Bearer ${testKeys[Role.Operator]}`)).services;
   // While the first thank-you starts, a thank-you campaign's page draws the second customer into its holdout.
   const drawing = Object.assign(Object.create(playbooks) as PlaybookService, {
-    launchAppreciation: async (customerId: string) => {
-      const run = await playbooks.launchAppreciation(customerId);
+    launchAppreciation: async (customerId: string, options?: LaunchOptions) => {
+      const run = await playbooks.launchAppreciation(customerId, options);
       if (customerId === first.id) await campaign('Thanks drawn mid-batch', 'Appreciation', { status: 'running', holdout: [drawn.id], search: 'Batch drawn' });
       return run;
     },
   });
   expect(await new PlaybookTriggerService(stack.orm.em.fork(), drawing).startAppreciations([first.id, drawn.id])).toEqual({ started: 1, skipped: 1 });
   expect([await started(appreciationWorkflowId(first.id, year)), await started(appreciationWorkflowId(drawn.id, year))]).toEqual([true, false]);
+}, 90_000);
+
+it('puts no customer the sweep is starting a thank-you for into a thank-you campaign\'s holdout: a page drawing then waits for the run\'s record (QA 68 F1)', async () => {
+  const em = stack.orm.em.fork();
+  const c = em.create(Customer, { name: 'Sweep racing', email: 'sweep.racing@example.com', acquiredAt: '2020-01-01', marketingConsent: true, timeZone: zoneAtNoon(new Date()) });
+  em.create(ScoreSnapshot, { customer: c, computedAt: new Date(), scores: { 'payment-loyalty': { value: 1, band: 'loyal', modelVersion: 'test', reasons: ['test'] } } });
+  await em.flush();
+  // A campaign whose holdout would take everyone it enrols.
+  const id = await campaign('Thanks racing the sweep', 'Appreciation', { status: 'running', search: 'Sweep racing' });
+  await rows(sql`update campaign set holdout_percent = 100 where id = ${id}::uuid`);
+  const { services } = await stack.api.contextFor(`Bearer ${testKeys[Role.Operator]}`);
+  const activity = () =>
+    rows(sql<{ recording: number; asking: number }>`
+      select count(*) filter (where wait_event_type = 'Lock' and query like '%for share%')::int as recording,
+             count(*) filter (where query like '%pg_try_advisory_xact_lock%' and state <> 'idle' and wait_event_type is distinct from 'Lock')::int as asking
+        from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()`);
+
+  // The sweep's start is held just before it records the run (the customer's row, which the record reads for share, held
+  // by another transaction that lets the page's member row through), after it checked that no campaign holds them back.
+  const blocker = new pg.Client({ connectionString: stack.config.databaseUrl });
+  await blocker.connect();
+  try {
+    await blocker.query('begin');
+    await blocker.query('select 1 from customer where id = $1 for no key update', [c.id]);
+    const sweep = services.triggers.startAppreciations([c.id]);
+    await eventually(activity, ([a]) => a.recording === 1);
+    // A page of the campaign draws now: it must not enrol them in the holdout while their thank-you is being started.
+    let pageDone = false;
+    const page = new CampaignEnrolmentService(stack.orm.em.fork(), services.playbooks, services.audit, campaignRules(defaultPolicies))
+      .enrolPage({ campaignId: id, after: null, limit: 100 })
+      .finally(() => (pageDone = true));
+    await eventually(activity, ([a]) => pageDone || a.asking === 1);
+    await blocker.query('commit');
+    expect(await sweep).toEqual({ started: 1, skipped: 0 });
+    await page;
+  } finally {
+    await blocker.end();
+  }
+  expect(await started(appreciationWorkflowId(c.id, year))).toBe(true);
+  expect(await rows(sql<{ group: string }>`select "group" from campaign_member where campaign_id = ${id}::uuid`)).toEqual([]);
 }, 90_000);
 
 it('holds back the holdout of a repeating campaign for a quarter after the pass that drew it, not for as long as the campaign repeats (review 31 F3)', async () => {

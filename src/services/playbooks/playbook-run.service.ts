@@ -508,10 +508,12 @@ export class PlaybookRunService {
    * person's is, under the customer's row, so an erasure at the same moment either comes first (this
    * start is refused with `erased()`) or finds the run under way (and is refused itself). The engine is
    * asked also when the run is recorded already: it answers with the run under way or ended, and which
-   * campaign's start created it (the run's first step records that campaign).
+   * campaign's start created it (the run's first step records that campaign). `claim` is checked first
+   * in the same transaction (see LaunchOptions.claim): what it locks stays locked until the record is committed.
    */
-  async startRecorded(run: { workflowId: string; playbook: string; customerId: string }, start: () => Promise<LaunchedRun>, erased: () => Error): Promise<LaunchedRun> {
+  async startRecorded(run: { workflowId: string; playbook: string; customerId: string }, start: () => Promise<LaunchedRun>, erased: () => Error, claim?: (em: EntityManager) => Promise<void>): Promise<LaunchedRun> {
     return this.em.transactional(async (em) => {
+      if (claim) await claim(em);
       const recorded = await recordStarting(em, run, erased);
       const launched = await start();
       if (recorded && launched.ended) await recordEnded(em, run.workflowId, launched.ended);

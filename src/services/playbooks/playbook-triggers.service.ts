@@ -15,6 +15,7 @@ import { openInvoiceSql, withinSweepWindow } from '../facts/invoice-facts.js';
 import { hasOpenFixCase } from '../facts/customer-facts.js';
 import { fixedBefore, noFixSince } from './playbook-run.service.js';
 import type { PlaybookService } from './playbook.service.js';
+import { PlaybookException, PlaybookExceptionCode } from './playbook.exception.js';
 
 /**
  * The customer (row `c`) is not a control group member of a campaign of the playbook that still
@@ -110,7 +111,7 @@ export class PlaybookTriggerService {
   }
 
   async startAccountReviews(customerIds: string[]): Promise<{ started: number; skipped: number }> {
-    return this.startEach(customerIds, (id) => this.playbooks.launchAccountReview(id), (id) => this.notHeldBackNow(id, ACCOUNT_REVIEW));
+    return this.startEach(customerIds, (id) => this.playbooks.launchAccountReview(id, { claim: (em) => assertNotHeldBackNow(em, id, ACCOUNT_REVIEW) }));
   }
 
   /**
@@ -139,25 +140,7 @@ export class PlaybookTriggerService {
   }
 
   async startAppreciations(customerIds: string[]): Promise<{ started: number; skipped: number }> {
-    return this.startEach(customerIds, (id) => this.playbooks.launchAppreciation(id), (id) => this.notHeldBackNow(id, APPRECIATION));
-  }
-
-  /**
-   * No campaign of the playbook holds the customer back now, checked just before their start:
-   * finding and starting are separate steps (a start may be retried long after, while the engine
-   * is away), and a campaign page may draw them into its holdout in between, or while the batch
-   * before them starts. The check takes the lock a page holds while it draws, so a page that drew
-   * before it is seen (the customer is skipped, as one that no longer qualifies is). One window
-   * stays: a page drawing after the check and before the start records the run sees no run yet, and
-   * a holdout one then gets the playbook anyway (the outcome's `inPlaybookElsewhere`).
-   */
-  private notHeldBackNow(customerId: string, playbook: string): Promise<boolean> {
-    return this.em.transactional(async (em) => {
-      const tx = em.getKysely();
-      await sql`select pg_advisory_xact_lock(hashtextextended(${holdoutDrawLockKey(playbook)}, 0))`.execute(tx);
-      const { rows } = await sql<{ free: boolean }>`select ${notHeldBack(playbook)} as free from customer c where c.id = ${customerId}::uuid`.execute(tx);
-      return rows[0]?.free ?? false;
-    });
+    return this.startEach(customerIds, (id) => this.playbooks.launchAppreciation(id, { claim: (em) => assertNotHeldBackNow(em, id, APPRECIATION) }));
   }
 
   /** Starts fair reminders for each invoice; one paid or changed meanwhile is skipped, not an error. */
@@ -166,10 +149,9 @@ export class PlaybookTriggerService {
   }
 
   /** Starts a playbook for each candidate; one that no longer qualifies (a domain error other than an outage) is skipped. */
-  private async startEach<T>(candidates: T[], start: (candidate: T) => Promise<unknown>, stillDue: (candidate: T) => Promise<boolean> = async () => true): Promise<{ started: number; skipped: number }> {
+  private async startEach<T>(candidates: T[], start: (candidate: T) => Promise<unknown>): Promise<{ started: number; skipped: number }> {
     let started = 0;
     for (const candidate of candidates) {
-      if (!(await stillDue(candidate))) continue;
       try {
         await start(candidate);
         started++;
@@ -178,5 +160,24 @@ export class PlaybookTriggerService {
       }
     }
     return { started, skipped: candidates.length - started };
+  }
+}
+
+/**
+ * No campaign of the playbook holds the customer back now, checked just before their start:
+ * finding and starting are separate steps (a start may be retried long after, while the engine
+ * is away), and a campaign page may draw them into its holdout in between, or while the batch
+ * before them starts. The check takes the lock a page holds while it draws, in the transaction
+ * that records the start (LaunchOptions.claim), and holds it until the run is recorded and
+ * started: a page that drew before it is seen (the customer is skipped, as one that no longer
+ * qualifies is), and a page drawing after it waits, then sees the run (a thank-you's page leaves
+ * the customer out as already thanked: its holdout is not one the sweep thanked; QA 68 F1).
+ */
+async function assertNotHeldBackNow(em: EntityManager, customerId: string, playbook: string): Promise<void> {
+  const tx = em.getKysely();
+  await sql`select pg_advisory_xact_lock(hashtextextended(${holdoutDrawLockKey(playbook)}, 0))`.execute(tx);
+  const { rows } = await sql<{ free: boolean }>`select ${notHeldBack(playbook)} as free from customer c where c.id = ${customerId}::uuid`.execute(tx);
+  if (!(rows[0]?.free ?? false)) {
+    throw new PlaybookException(PlaybookExceptionCode.NotEligible, `Customer ${customerId} is in the holdout of a ${playbook} campaign that still measures`, { customerId, playbook });
   }
 }

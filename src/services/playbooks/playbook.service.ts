@@ -53,6 +53,13 @@ export interface PlaybookRunView {
  */
 export interface LaunchOptions {
   campaignId?: string;
+  /**
+   * Checked in the transaction that records the start, before its record is written, and held
+   * (with any lock it takes) until the engine took the start and the record is committed; throws
+   * (a domain error) to start nothing. The sweep's check that no campaign holds the customer back
+   * takes the lock a campaign page draws under: a page drawing next sees the run recorded.
+   */
+  claim?: (em: EntityManager) => Promise<void>;
 }
 
 /** A run about to start: its ID, what the audit entry of a start by hand records, and the engine's call that starts it (or finds it started). */
@@ -309,7 +316,7 @@ export class PlaybookService {
 
   /** As startAccountReview, without reading the run back (for the trigger sweep and campaigns). */
   async launchAccountReview(customerId: string, options: LaunchOptions = {}): Promise<LaunchedRun> {
-    return this.launch(await this.pendingAccountReview(customerId, options));
+    return this.launch(await this.pendingAccountReview(customerId, options), options.claim);
   }
 
   private async pendingAccountReview(customerId: string, options: LaunchOptions = {}): Promise<PendingRun> {
@@ -429,7 +436,7 @@ export class PlaybookService {
 
   /** As startAppreciation, without reading the run back (for sweeps and campaigns). */
   async launchAppreciation(customerId: string, options: LaunchOptions = {}): Promise<LaunchedRun> {
-    return this.launch(await this.pendingAppreciation(customerId, options));
+    return this.launch(await this.pendingAppreciation(customerId, options), options.claim);
   }
 
   private async pendingAppreciation(customerId: string, options: LaunchOptions = {}): Promise<PendingRun> {
@@ -634,8 +641,8 @@ export class PlaybookService {
    * campaign's start created it: for sweeps, complaints' follow-ups and campaigns, which do not
    * show the run. Recorded as it starts, so no erasure at the same moment misses it.
    */
-  private async launch(run: PendingRun): Promise<LaunchedRun> {
-    const launched = await this.runs.startRecorded(run, run.start, () => customerErased(run.customerId, run.playbook));
+  private async launch(run: PendingRun, claim?: LaunchOptions['claim']): Promise<LaunchedRun> {
+    const launched = await this.runs.startRecorded(run, run.start, () => customerErased(run.customerId, run.playbook), claim);
     return { ...launched, workflowId: run.workflowId };
   }
 
