@@ -186,6 +186,48 @@ it('shows the outcome of both groups, one without members with zeros and null ra
   ]);
 });
 
+it("counts a treated member's run the campaign did not start as in the playbook elsewhere, a sweep's started after enrolment too; old records by when they started (QA 68 F2)", async () => {
+  const [own, sweptLater, sweptBefore, none] = await namedCustomers('Tallied', 4, { marketingConsent: true });
+  const draft = await create('Thank the tallied', 'Appreciation', 'Tallied', 0);
+  await rows(sql`update campaign set status = 'running', launched_at = now() - interval '1 hour' where id = ${draft.id}::uuid`);
+  await rows(sql`insert into campaign_member (campaign_id, customer_id, "group", enrolled_at, pass) select ${draft.id}::uuid, id, 'treated', now() - interval '1 hour', 1 from customer where name like 'Tallied %'`);
+  const run = (customerId: string, startedAt: RawBuilder<unknown>, campaignId: string | null) =>
+    rows(sql`insert into playbook_run (id, workflow_id, playbook, customer_id, status, started_at, campaign_id)
+             values (gen_random_uuid(), ${`appreciation/${customerId}/${new Date().getUTCFullYear()}`}, 'appreciation', ${customerId}::uuid, 'running', ${startedAt}, ${campaignId}::uuid)`);
+  // Its own run; the sweep's, started as the page enrolled the customer (the page joined it); the sweep's, under way before.
+  await run(own, sql`now() - interval '59 minutes'`, draft.id);
+  await run(sweptLater, sql`now() - interval '59 minutes'`, null);
+  await run(sweptBefore, sql`now() - interval '2 hours'`, null);
+  await rows(sql`update campaign_member set workflow_id = ${'appreciation/'}||customer_id||'/'||${String(new Date().getUTCFullYear())} where campaign_id = ${draft.id}::uuid and customer_id <> ${none}::uuid`);
+  const treated = (await campaign(draft.id)).outcome!.find((o) => o.group === 'Treated')!;
+  // 4 treated = 1 run the campaign started + 2 in the playbook elsewhere + 1 without a run.
+  expect(treated).toMatchObject({ members: 4, inPlaybookElsewhere: 2 });
+
+  // Records from before runs named their campaign: one started after enrolment was the campaign's (the old rule).
+  const [oldOwn, oldBefore] = await namedCustomers('Old tallied', 2, { marketingConsent: true });
+  const old = await create('Thank the old tallied', 'Appreciation', 'Old tallied', 0);
+  await rows(sql`update campaign set status = 'completed', launched_at = '2026-11-30T10:00:00Z', finished_at = '2026-11-30T11:00:00Z' where id = ${old.id}::uuid`);
+  await rows(sql`insert into campaign_member (campaign_id, customer_id, "group", enrolled_at, pass) select ${old.id}::uuid, id, 'treated', '2026-11-30T10:00:00Z', 1 from customer where name like 'Old tallied %'`);
+  await run(oldOwn, sql`${'2026-11-30T10:00:01Z'}::timestamptz`, null);
+  await run(oldBefore, sql`${'2026-11-29T10:00:00Z'}::timestamptz`, null);
+  expect((await campaign(old.id)).outcome!.find((o) => o.group === 'Treated')).toMatchObject({ members: 2, inPlaybookElsewhere: 1 });
+});
+
+it("records the campaign on its run's record as its start creates the run, before a worker runs its first step (QA 68 F2)", async () => {
+  const [id] = await namedCustomers('Started now', 1, { marketingConsent: true, acquiredAt: '2020-01-01' });
+  const em = stack.orm.em.fork();
+  em.create(ScoreSnapshot, { customer: id, computedAt: new Date(), scores: { 'payment-loyalty': { value: 1, band: 'loyal', modelVersion: 'test', reasons: ['test'] } } });
+  await em.flush();
+  const draft = await create('Thank the started', 'Appreciation', 'Started now', 0);
+  await rows(sql`update campaign set status = 'running', launched_at = now() where id = ${draft.id}::uuid`);
+  const { services } = await stack.api.contextFor(`Bearer ${testKeys[Role.Operator]}`);
+  // No worker here: the run's first step, which records its campaign too, does not run.
+  const page = await new CampaignEnrolmentService(stack.orm.em.fork(), services.playbooks, services.audit, campaignRules(defaultPolicies)).enrolPage({ campaignId: draft.id, after: null, limit: 10 });
+  expect(page).toMatchObject({ treated: 1, runsStarted: 1 });
+  expect(await rows(sql`select campaign_id from playbook_run where customer_id = ${id}::uuid`)).toEqual([{ campaign_id: draft.id }]);
+  expect((await campaign(draft.id)).outcome!.find((o) => o.group === 'Treated')).toMatchObject({ members: 1, inPlaybookElsewhere: 0 });
+});
+
 it('reports no next pass for a repeating campaign that ended while it waited for one (QA 14, F6)', async () => {
   const id = randomUUID();
   // The run's state as a cancel signal leaves it: status cancelled, the wait's time still set.

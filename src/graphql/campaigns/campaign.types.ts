@@ -136,7 +136,7 @@ export class CampaignGroupOutcomeType {
 
   @Field(() => Int, {
     description:
-      "Members in a run of the campaign's playbook it did not start (the daily sweep's, one started by hand, or another campaign's) since enrolment: in the holdout they got the playbook anyway, diluting the comparison; in the treated group the campaign joined a run already under way, or one another campaign started when both enrolled the customer at once",
+      "Members in a run of the campaign's playbook it did not start (the daily sweep's, one started by hand, or another campaign's) since enrolment: in the holdout they got the playbook anyway, diluting the comparison; in the treated group the campaign joined a run already under way, one another campaign started when both enrolled the customer at once, or one the sweep started as the campaign enrolled them",
   })
   inPlaybookElsewhere!: number;
 

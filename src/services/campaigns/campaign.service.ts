@@ -90,6 +90,13 @@ export interface CampaignView {
   progress?: CampaignProgress | null;
 }
 
+/**
+ * Since when a run's record names the campaign whose start created it (`playbook_run.campaign_id`,
+ * written from the release of 3 December 2026): a record from before has none, whoever started
+ * it; one since without a campaign is a start without one (the sweep's, a person's).
+ */
+export const RUNS_NAME_CAMPAIGN_SINCE = '2026-12-03T01:38:01Z';
+
 /** Marketers' campaigns: create a draft, preview it (dry run), launch, pause, resume, cancel, and compare the groups. */
 export class CampaignService {
   private readonly outcomes = new Map<string, Promise<GroupOutcome[]>>();
@@ -391,12 +398,15 @@ export class CampaignService {
 
   private async readOutcome(id: string): Promise<GroupOutcome[]> {
     // A treated member's run the campaign joined: one another campaign's start created (two campaigns enrolling the customer at
-    // once), or the sweep's or a person's; a run recorded before runs named their campaign, by the old rule: started before enrolment.
+    // once), or the sweep's or a person's (no campaign: one the sweep started as the page enrolled the customer, joined by the
+    // page, starts after enrolment and is still not the campaign's; QA 68 F2). Only a run recorded before runs named their
+    // campaign (RUNS_NAME_CAMPAIGN_SINCE), without one whoever started it, goes by the old rule: joined if started before enrolment.
     // Invoices due since enrolment, judged on time or late as payment loyalty judges them (grace days; one still open only once overdue for long),
     // leaving out one paid before enrolment (paid early, before the campaign could have moved anybody).
     const onTime = onTimeVerdictSql(this.policies.scoring.paymentLoyalty);
     const dueSince = sql`i.customer_id = m.customer_id and i.due_at > m.enrolled_at::date and i.cancelled_at is null and (i.paid_at is null or i.paid_at >= m.enrolled_at::date)`;
-    const joinedByMember = sql`(case when r.campaign_id is not null then r.campaign_id <> m.campaign_id else r.started_at < m.enrolled_at end)`;
+    const joinedByMember = sql`(case when r.campaign_id is not null then r.campaign_id <> m.campaign_id
+                                     when r.started_at < ${RUNS_NAME_CAMPAIGN_SINCE}::timestamptz then r.started_at < m.enrolled_at else true end)`;
     const { rows } = await sql<{ group: 'treated' | 'holdout'; members: number; retained: number; revenue: string; due: number; on_time: number; complained: number; profitability: number | null; elsewhere: number }>`
       select m."group", count(*)::int as members,
              count(*) filter (where exists (select 1 from customer_order o where o.customer_id = m.customer_id and o.ordered_at > m.enrolled_at))::int as retained,

@@ -517,6 +517,11 @@ export class PlaybookRunService {
       const recorded = await recordStarting(em, run, erased);
       const launched = await start();
       if (recorded && launched.ended) await recordEnded(em, run.workflowId, launched.ended);
+      // The campaign whose start created the run, on its record from the start (its first step writes it too, once a
+      // worker runs it): until then the campaign's own run would count as one it joined.
+      if (launched.startedByCampaign) {
+        await em.execute(`update playbook_run set campaign_id = (select id from campaign where id = ?::uuid) where workflow_id = ? and campaign_id is null`, [launched.startedByCampaign, run.workflowId]);
+      }
       return launched;
     });
   }
