@@ -839,6 +839,27 @@ it('audits a pause and resume an operator sends in the Temporal UI with who sent
   await recordHistory(campaignWorkflowId(id), 'campaign-steered-in-ui-audited');
 }, 120_000);
 
+it('audits a resume an operator sends in the Temporal UI to a campaign already running as changing nothing (QA 68 F4)', async () => {
+  const id = await launchedRepeating('Welcome daily, resumed twice in Temporal');
+  const inUi = temporalOperator(stack, 'ops@example.com').workflow.getHandle(campaignWorkflowId(id));
+  await inUi.signal('pause');
+  await eventually(() => campaign(id), (c) => c.status === 'Paused');
+  await inUi.signal('resume');
+  await eventually(() => campaign(id), (c) => c.status === 'Running');
+  await inUi.signal('resume');
+  const entries = async () => (await auditOf(id)).filter(([action]) => action === 'campaign.signal-in-engine').map(([, actor, , after]) => [actor, (after as { signal: string }).signal, (after as { changed?: boolean }).changed]);
+  await eventually(entries, (audited) => audited.length === 3);
+  expect(await entries()).toEqual([
+    ['temporal:ops@example.com', 'pause', true],
+    ['temporal:ops@example.com', 'resume', true],
+    ['temporal:ops@example.com', 'resume', false],
+  ]);
+  expect(await campaign(id)).toMatchObject({ status: 'Running' });
+  expect((await stack.gql(CancelCampaignDocument, { id }, Role.Marketer)).errors).toBeUndefined();
+  await eventually(() => campaign(id), (c) => c.status === 'Cancelled');
+  await recordHistory(campaignWorkflowId(id), 'campaign-resume-unchanged-in-ui-audited');
+}, 120_000);
+
 it('records a campaign whose run was terminated in the Temporal UI: by cancelCampaign, or by the run reconciliation; audited', async () => {
   const [byMarketer, bySweep] = [await launchedRepeating('Welcome daily, stopped by hand'), await launchedRepeating('Welcome daily, stopped in Temporal')];
   const closed = async (id: string) => {

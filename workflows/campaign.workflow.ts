@@ -63,36 +63,55 @@ export async function campaign(input: CampaignInput): Promise<CampaignProgress> 
   }
 }
 
+/** What the signal handlers did, told to the steering audit. */
+type SteeringEffects = NonNullable<Parameters<CampaignActivities['auditCampaignSteeringFromOutside']>[0]['effects']>;
+
 type RecordStatus = (status: CampaignRunStatus) => Promise<unknown>;
 type EnrolPage = CampaignActivities['enrolCampaignPage'];
 
 /** Signals change the status while the workflow waits (read through this, not a narrowed local). */
 const isCancelled = (progress: CampaignProgress) => progress.status === 'cancelled';
 
-/** A marketer (through the API) or an operator (in the Temporal UI) pauses, resumes or cancels the campaign. */
-function steerBySignals(progress: CampaignProgress, audit: (run: { workflowId: string; runId: string }) => Promise<unknown>): void {
+/**
+ * A marketer (through the API) or an operator (in the Temporal UI) pauses, resumes or cancels the campaign.
+ * What each signal did is kept (how many of each name were handled, which changed nothing) and told to the
+ * audit, so an operator's resume of a campaign already running is audited as changing nothing (runs since
+ * `campaign-steering-effects-audited`; the API refuses such a no-op itself).
+ */
+function steerBySignals(progress: CampaignProgress, audit: (run: { workflowId: string; runId: string; effects?: SteeringEffects }) => Promise<unknown>): void {
   setHandler(campaignProgressQuery, () => progress, { description: 'Status, customers enrolled (treated, holdout), runs started, pages done' });
+  const effects: SteeringEffects = { handled: { pause: 0, resume: 0, cancel: 0 }, unchanged: {} };
+  const took = (name: 'pause' | 'resume' | 'cancel', changed: boolean) => {
+    effects.handled[name] += 1;
+    if (!changed) effects.unchanged[name] = [...(effects.unchanged[name] ?? []), effects.handled[name]];
+    // A copy as of this signal: the audit leaves later signals of these names to their own handlers' calls.
+    const told = { handled: { ...effects.handled }, unchanged: Object.fromEntries(Object.entries(effects.unchanged).map(([k, v]) => [k, [...v]])) };
+    return (run: { workflowId: string; runId: string }) => audit(patched('campaign-steering-effects-audited') ? { ...run, effects: told } : run);
+  };
   setHandler(
     pauseCampaignSignal,
     async () => {
-      if (progress.status === 'running') progress.status = 'paused';
-      await auditSteering(audit);
+      const changed = progress.status === 'running';
+      if (changed) progress.status = 'paused';
+      await auditSteering(took('pause', changed));
     },
     { description: 'Stops enrolling after the current page; the runs already started go on' },
   );
   setHandler(
     resumeCampaignSignal,
     async () => {
-      if (progress.status === 'paused') progress.status = 'running';
-      await auditSteering(audit);
+      const changed = progress.status === 'paused';
+      if (changed) progress.status = 'running';
+      await auditSteering(took('resume', changed));
     },
     { description: 'Enrols again where a pause left off' },
   );
   setHandler(
     cancelCampaignSignal,
     async () => {
-      if (progress.status === 'scheduled' || progress.status === 'running' || progress.status === 'paused') progress.status = 'cancelled';
-      await auditSteering(audit);
+      const changed = progress.status === 'scheduled' || progress.status === 'running' || progress.status === 'paused';
+      if (changed) progress.status = 'cancelled';
+      await auditSteering(took('cancel', changed));
     },
     { description: 'Enrols nobody more; the runs already started go on (before a scheduled start: nobody at all)' },
   );

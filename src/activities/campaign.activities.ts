@@ -1,6 +1,7 @@
 import { heartbeat } from '@temporalio/activity';
 import type { CampaignLaunch, CampaignRunStatus } from '../domain/campaigns/campaign.js';
 import type { EnrolmentPage } from '../services/campaigns/campaign-enrolment.service.js';
+import type { SteeringEffects } from '../services/audit/steering-audit.service.js';
 import type { WorkerServices } from '../services/index.js';
 
 /** The campaign run's steps: enrol a page, record the status, audit steering from the Temporal UI; thin calls into the services. */
@@ -13,8 +14,9 @@ export function createCampaignActivities(services: () => WorkerServices) {
       return services().campaignEnrolment.recordStatus(input.campaignId, input.status, input.launch);
     },
     /** Audits a pause, resume or cancel an operator sent from outside the platform (the Temporal UI), each once. */
-    auditCampaignSteeringFromOutside(input: { campaignId: string; workflowId: string; runId: string }): Promise<number> {
-      return services().campaignSteering.auditSteeringFromOutside(input, { entityType: 'campaign', entityId: input.campaignId });
+    /** `effects`: what the run's signal handlers did (runs started before it was passed do not say). */
+    auditCampaignSteeringFromOutside(input: { campaignId: string; workflowId: string; runId: string; effects?: SteeringEffects }): Promise<number> {
+      return services().campaignSteering.auditSteeringFromOutside(input, { entityType: 'campaign', entityId: input.campaignId }, input.effects);
     },
   };
 }

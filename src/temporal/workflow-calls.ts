@@ -28,10 +28,19 @@ export async function steeringFromOutside(client: Client, workflowId: string, ru
   const decoded = (payloads: Array<Parameters<typeof payloadConverter.fromPayload>[0]> | null | undefined) => (payloads ?? []).map((p) => payloadConverter.fromPayload(p));
   const fromOutside = (identity: string | null | undefined) => !identity?.startsWith(PLATFORM_IDENTITY_PREFIX);
   const { takenBefore, appliedAgain } = resetHistory(events, runId);
+  // Each signal's place among the run's signals of its name (its handler's turn), counted before any is left out.
+  const ordinals = new Map<string, number>();
+  const seenOfName = new Map<string, number>();
+  for (const event of events) {
+    const name = event.workflowExecutionSignaledEventAttributes?.signalName;
+    if (name === undefined || name === null) continue;
+    seenOfName.set(name, (seenOfName.get(name) ?? 0) + 1);
+    ordinals.set(String(event.eventId), seenOfName.get(name)!);
+  }
   return events.filter((event) => !takenBefore.has(String(event.eventId))).flatMap((event): SteeringFromOutside[] => {
     const common = { eventId: Number(event.eventId), at: tsToDate(event.eventTime!), ...(appliedAgain.ids.has(String(event.eventId)) ? { appliedAgainFrom: appliedAgain.from! } : {}) };
     const signal = event.workflowExecutionSignaledEventAttributes;
-    if (signal && fromOutside(signal.identity)) return [{ ...common, via: 'signal', name: signal.signalName ?? '', by: signal.identity || null, input: decoded(signal.input?.payloads) }];
+    if (signal && fromOutside(signal.identity)) return [{ ...common, via: 'signal', name: signal.signalName ?? '', nameOrdinal: ordinals.get(String(event.eventId)), by: signal.identity || null, input: decoded(signal.input?.payloads) }];
     const update = event.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest;
     if (update && fromOutside(update.meta?.identity)) return [{ ...common, via: 'update', name: update.input?.name ?? '', by: update.meta?.identity || null, input: decoded(update.input?.args?.payloads) }];
     return [];

@@ -13,6 +13,8 @@ export interface SteeringFromOutside {
   by: string | null;
   input: unknown[];
   at: Date;
+  /** A signal's place among the run's signals of its name (1 for the first), whoever sent them. */
+  nameOrdinal?: number;
   /** A signal a reset applied again: the run it came from and where that run's own events began after the point reset to. */
   appliedAgainFrom?: { runId: string; fromEventId: number };
 }
@@ -20,6 +22,17 @@ export interface SteeringFromOutside {
 /** Where the steering a run took is read (the workflow engine). */
 export interface SteeringSource {
   steeringFromOutside(workflowId: string, runId: string): Promise<SteeringFromOutside[]>;
+}
+
+/**
+ * What the run says its signal handlers did, by signal name: how many signals of each name it has handled
+ * (`handled`), and which of them (their places among that name's signals, `nameOrdinal`) changed nothing
+ * (`unchanged`: a resume of a campaign already running). A signal of those names the run has not handled
+ * yet is left to the call its own handler makes.
+ */
+export interface SteeringEffects {
+  handled: Record<string, number>;
+  unchanged: Record<string, number[]>;
 }
 
 /** What was steered: a playbook run (by workflow ID) or a campaign (by its ID). */
@@ -63,8 +76,9 @@ export class SteeringAuditService {
   ) {}
 
   /** Audits the run's steering from outside not audited yet; the number audited now. */
-  async auditSteeringFromOutside(run: { workflowId: string; runId: string }, steered: SteeredEntity): Promise<number> {
-    const messages = await this.source.steeringFromOutside(run.workflowId, run.runId);
+  async auditSteeringFromOutside(run: { workflowId: string; runId: string }, steered: SteeredEntity, effects?: SteeringEffects): Promise<number> {
+    const handledYet = (m: SteeringFromOutside) => !effects || m.via !== 'signal' || !(m.name in effects.handled) || (m.nameOrdinal ?? 0) <= effects.handled[m.name];
+    const messages = (await this.source.steeringFromOutside(run.workflowId, run.runId)).filter(handledYet);
     if (messages.length === 0) return 0;
     const actions = (['signal', 'update'] as const).map((via) => `${AUDITED_AS[steered.entityType]}.${via}-in-engine`);
     return this.em.transactional(async (em) => {
@@ -99,10 +113,16 @@ export class SteeringAuditService {
           action: `${AUDITED_AS[steered.entityType]}.${message.via}-in-engine`,
           entityType: steered.entityType,
           entityId: steered.entityId,
-          after: { [message.via]: message.name, input: auditedInput(message.input), sentAt: message.at.toISOString(), workflowId: run.workflowId, runId: run.runId, eventId: message.eventId },
+          after: { [message.via]: message.name, input: auditedInput(message.input), sentAt: message.at.toISOString(), workflowId: run.workflowId, runId: run.runId, eventId: message.eventId, ...changed(message, effects) },
         });
       }
       return fresh.length;
     });
   }
+}
+
+/** `changed: false` for a signal its handler took without effect, `true` for one that had one; nothing where the run did not say (older runs, other messages). */
+function changed(message: SteeringFromOutside, effects: SteeringEffects | undefined): { changed?: boolean } {
+  if (!effects || message.via !== 'signal' || !(message.name in effects.handled) || message.nameOrdinal === undefined) return {};
+  return { changed: !(effects.unchanged[message.name] ?? []).includes(message.nameOrdinal) };
 }
