@@ -399,7 +399,7 @@ export class CampaignService {
   private async readOutcome(id: string): Promise<GroupOutcome[]> {
     // A treated member's run the campaign joined: one another campaign's start created (two campaigns enrolling the customer at
     // once), or the sweep's or a person's (no campaign: one the sweep started as the page enrolled the customer, joined by the
-    // page, starts after enrolment and is still not the campaign's; QA 68 F2). Only a run recorded before runs named their
+    // page, starts after enrolment and is still not the campaign's). Only a run recorded before runs named their
     // campaign (RUNS_NAME_CAMPAIGN_SINCE), without one whoever started it, goes by the old rule: joined if started before enrolment.
     // Invoices due since enrolment, judged on time or late as payment loyalty judges them (grace days; one still open only once overdue for long),
     // leaving out one paid before enrolment (paid early, before the campaign could have moved anybody).

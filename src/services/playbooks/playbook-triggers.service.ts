@@ -171,7 +171,7 @@ export class PlaybookTriggerService {
  * that records the start (LaunchOptions.claim), and holds it until the run is recorded and
  * started: a page that drew before it is seen (the customer is skipped, as one that no longer
  * qualifies is), and a page drawing after it waits, then sees the run (a thank-you's page leaves
- * the customer out as already thanked: its holdout is not one the sweep thanked; QA 68 F1).
+ * the customer out as already thanked: its holdout is not one the sweep thanked).
  */
 async function assertNotHeldBackNow(em: EntityManager, customerId: string, playbook: string): Promise<void> {
   const tx = em.getKysely();
