@@ -162,7 +162,7 @@ it('proposes a cheaper tier first, and offboards a still loss-making account onl
   // Judged as on the basic tier for the whole window, as the proposal projected (the support before the move at basic's share):
   // the returns keep it loss-making at the review. (On the plain window, premium's support at full without premium's fee: -250.00.)
   const awaiting = await eventually(() => review(customerId), (s) => s?.step === 'awaiting-approval');
-  expect(awaiting).toMatchObject({ profitabilityMinor: -2_500, profitabilityBasis: expect.stringMatching(/^as on the basic tier over the last 365 days, the tier the customer accepted on \d{4}-\d{2}-\d{2}: the costs before the move \(on premium\)/), openIssues: null });
+  expect(awaiting).toMatchObject({ profitabilityMinor: -2_500, profitabilityBasis: expect.stringMatching(/^as on the basic tier over the last 365 days, the tier the customer accepted on \d{4}-\d{2}-\d{2}: the costs before the move \([0-9.,]+ on premium\)/), openIssues: null });
   // The Temporal UI tells an operator what the decision update takes and when the run accepts it.
   const metadata = await stack.temporal.client.workflow.getHandle(workflowId).query<{ definition: { updateDefinitions: { name: string; description: string }[] } }>('__temporal_workflow_metadata');
   expect(metadata.definition.updateDefinitions).toEqual([
@@ -233,8 +233,12 @@ it('judges a customer who accepted the cheaper tier as on it for the whole windo
   expect((await stack.gql(AnswerAccountProposalDocument, { customerId, accepted: true }, Role.Operator)).errors).toBeUndefined();
   // On the plain window the premium support would count at full without premium's fee (-200.00: worse than before the yes).
   const done = await eventually(() => review(customerId), (s) => s?.step === 'done');
-  expect(done).toMatchObject({ outcome: 'turned-around', answer: 'accepted', profitabilityMinor: 2_500, profitabilityBasis: expect.stringMatching(/counted at the basic tier's cost shares, as the proposal projected$/), openIssues: null });
+  expect(done).toMatchObject({ outcome: 'turned-around', answer: 'accepted', profitabilityMinor: 2_500, profitabilityBasis: expect.stringMatching(/^as on the basic tier over the last 365 days, the tier the customer accepted on \d{4}-\d{2}-\d{2}: the costs before the move \(300\.00 on premium\) counted at the basic tier's cost shares \(75\.00\), as the proposal projected \(-200\.00 with them at full\)$/), openIssues: null });
   expect(await stack.orm.em.fork().findOneOrFail(Customer, { id: customerId })).toMatchObject({ serviceTier: 'basic', status: 'active' });
+  // The run keeps how it judged: a tier changed by hand afterwards does not change what a finished review says.
+  await stack.orm.em.fork().nativeUpdate(Customer, { id: customerId }, { serviceTier: ServiceTier.Premium });
+  expect(await review(customerId)).toMatchObject({ step: 'done', profitabilityBasis: done!.profitabilityBasis });
+  await stack.orm.em.fork().nativeUpdate(Customer, { id: customerId }, { serviceTier: ServiceTier.Basic });
 
   // A later review (after the cooldown) judges so too: the premium support stays in the window for a year after the move.
   const first = accountReviewWorkflowId(customerId);

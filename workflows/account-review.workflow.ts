@@ -202,6 +202,7 @@ async function accountReviewSteps({ customerId, policy }: AccountReviewInput): P
     }
     if (due.valueMinor === null) return { why: 'not-judged', notJudged: due.notJudged ?? 'no profitability score' };
     state.profitabilityMinor = due.valueMinor;
+    state.profitabilityBasis = due.basis ?? null;
     if (due.valueMinor >= 0) return { why: 'turned-around', valueMinor: due.valueMinor };
     if (due.openIssues !== null) return { why: 'issue-open', openIssues: due.openIssues };
     return null;
@@ -213,7 +214,8 @@ async function accountReviewSteps({ customerId, policy }: AccountReviewInput): P
    * runs before it recorded a number, 0 for such an account, and replay as they ran).
    */
   const judged = async (): Promise<{ valueMinor: number; notJudged: null } | { valueMinor: null; notJudged: string }> => {
-    const { valueMinor, notJudged } = await reviewProfitability(customerId);
+    const { valueMinor, notJudged, basis } = await reviewProfitability(customerId);
+    state.profitabilityBasis = basis ?? null;
     if (valueMinor === null && patched('review-not-judged')) return { valueMinor: null, notJudged: notJudged ?? 'no profitability score' };
     return { valueMinor: valueMinor ?? 0, notJudged: null };
   };

@@ -5,8 +5,11 @@ import type { WorkerServices } from '../services/index.js';
 export function createAccountReviewActivities(services: () => WorkerServices) {
   const reviews = () => services().accountReviewSteps;
   return {
-    /** The account's profitability as the review judges it; `valueMinor` null: not judged, `notJudged` saying why (runs before that change recorded a number). */
-    reviewProfitability(customerId: string): Promise<{ valueMinor: number | null; suggestedTier: string | null; notJudged?: string }> {
+    /**
+     * The account's profitability as the review judges it; `valueMinor` null: not judged, `notJudged` saying why (runs before
+     * that change recorded a number); `basis`: how, when not on the plain window (a tier the customer accepted in a review).
+     */
+    reviewProfitability(customerId: string): Promise<{ valueMinor: number | null; suggestedTier: string | null; notJudged?: string; basis?: string }> {
       return reviews().profitability(customerId);
     },
     proposeAccountChange(input: { workflowId: string; customerId: string }): Promise<Proposal> {

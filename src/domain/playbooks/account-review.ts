@@ -87,6 +87,8 @@ export interface OffboardingDue {
   valueMinor: number | null;
   notJudged: string | null;
   openIssues: string | null;
+  /** How the account was judged when not on the plain window (a tier the customer accepted in a review). */
+  basis?: string;
 }
 
 /** Why an offboarding that was due at the decision is not carried out at the end of the notice (keepAtNoticeEnd). */
@@ -157,6 +159,8 @@ export interface AccountReviewState extends PlaybookStateSummary {
   proposal: Proposal | null;
   answer: 'accepted' | 'declined' | null;
   profitabilityMinor: number | null;
+  /** How its last scoring judged profitabilityMinor when not on the plain window (a tier the customer accepted in a review); absent in runs before it was kept. */
+  profitabilityBasis?: string | null;
   decision: OffboardingDecision | null;
   outcome: AccountReviewOutcome | null;
   policyVersion: number;

@@ -20,6 +20,6 @@ export interface PlaybookRunState extends PlaybookStateSummary {
   proposalHeldBack?: string | null;
   /** Account review under way: the customer's complaints and fix cases open now ("fix case open: billing"), from the database; an offboarding is not approved while one is. */
   openIssues?: string | null;
-  /** Account review: how its review judged the account when not on the plain window (after the customer accepted its cheaper tier), from the audit log. */
+  /** Account review: how its last scoring judged the account when not on the plain window (a tier the customer accepted in a review), as the run kept it. */
   profitabilityBasis?: string | null;
 }

@@ -173,7 +173,7 @@ export class PlaybookRunType {
   @Field(() => String, {
     nullable: true,
     complexity: LIVE_STATE_COMPLEXITY,
-    description: 'Account review: how the review judged profitabilityMinor when not as margin minus cost to serve over the last 12 months: after the customer accepted its cheaper tier, as on that tier for the whole window (the costs before the move at its cost shares)',
+    description: 'Account review: how its last scoring judged profitabilityMinor when not as margin minus cost to serve over the last 12 months: after the customer accepted a review\'s cheaper tier (this one\'s or an earlier one\'s), as on that tier for the whole window (the costs before the move at its cost shares); as the run kept it (null in reviews started before it was kept)',
   })
   profitabilityBasis!: string | null;
 

@@ -12,6 +12,8 @@ export interface AccountJudgement {
   suggestedTier: string | null;
   /** How it was judged, in words: the window, and for a customer who took the review's cheaper tier, how the time before the move counts. */
   basis: string;
+  /** Judged as on a tier the customer accepted in a review (not on the plain window). */
+  projected: boolean;
 }
 
 /** A customer's open issues by topic: fix cases open, complaints not resolved. */
@@ -55,8 +57,8 @@ export class AccountReviewJudgement {
     const { score, windowDays, projected } = await this.rescores.profitabilitySinceTierChange(customerId, change && { fromTier: change.fromTier, at: change.at });
     const suggestedTier = (score?.details?.suggestedTier as string | null | undefined) ?? null;
     const window = `the last ${windowDays} days`;
-    if (!score || score.value === null) return { valueMinor: null, suggestedTier, basis: `not judged: ${score?.reasons[0]?.replace(/^not judged: /, '') ?? 'no profitability score'}` };
-    if (!projected) return { valueMinor: score.value, suggestedTier, basis: `margin minus cost to serve over ${window}` };
+    if (!score || score.value === null) return { valueMinor: null, suggestedTier, basis: `not judged: ${score?.reasons[0]?.replace(/^not judged: /, '') ?? 'no profitability score'}`, projected: false };
+    if (!projected) return { valueMinor: score.value, suggestedTier, basis: `margin minus cost to serve over ${window}`, projected: false };
     return {
       valueMinor: projected.valueMinor,
       suggestedTier,
@@ -64,6 +66,7 @@ export class AccountReviewJudgement {
         `as on the ${projected.toTier} tier over ${window}, the tier the customer accepted on ${projected.sinceDay}: ` +
         `the costs before the move (${money(projected.costsBeforeMinor)} on ${projected.fromTier}) counted at the ${projected.toTier} tier's cost shares (${money(projected.costsBeforeOnTierMinor)}), ` +
         `as the proposal projected (${money(score.value)} with them at full)`,
+      projected: true,
     };
   }
 
@@ -78,17 +81,6 @@ export class AccountReviewJudgement {
       select array(select distinct f.topic from fix_case f where f.customer_id = ${customerId}::uuid and f.status = 'open' order by f.topic) as fix_cases,
              array(select distinct k.topic from complaint k where k.customer_id = ${customerId}::uuid and k.resolved_at is null order by k.topic) as complaints`.execute(this.em.getKysely());
     return { fixCases: rows[0].fix_cases, complaints: rows[0].complaints };
-  }
-
-  /**
-   * How the review `workflowId` judged the account when that was not the plain window: after the
-   * customer accepted a review's cheaper tier and is still on it, an earlier review's, or its own once
-   * it scored the account again (`scoredAgain`); null otherwise.
-   */
-  async reviewBasis(customerId: string, workflowId: string, scoredAgain: boolean, windowDays: number): Promise<string | null> {
-    const change = await this.latestReviewTierChange(customerId);
-    if (!change || (change.workflowId === workflowId && !scoredAgain)) return null;
-    return `as on the ${change.toTier} tier over the last ${windowDays} days, the tier the customer accepted on ${change.at.toISOString().slice(0, 10)}: the costs before the move (on ${change.fromTier}) counted at the ${change.toTier} tier's cost shares, as the proposal projected`;
   }
 
   /**

@@ -554,21 +554,17 @@ export class PlaybookService {
 
   /** The run's state with what it names but the database holds: whether its proposal went, why a person decided. */
   private async withStoredFacts(workflowId: string, state: PlaybookRunState | null): Promise<PlaybookRunState | null> {
-    return this.withReviewFacts(workflowId, await this.withDecisionReason(workflowId, await this.withProposalDelivery(workflowId, state)));
+    return this.withReviewFacts(await this.withDecisionReason(workflowId, await this.withProposalDelivery(workflowId, state)));
   }
 
   /**
    * For whoever decides on an account review: what of the customer's is open now (while the run
-   * runs), and how its review judged the account when not on the plain window (a cheaper tier accepted).
+   * runs). How it judged the account (profitabilityBasis) is the run's own state.
    */
-  private async withReviewFacts(workflowId: string, state: PlaybookRunState | null): Promise<PlaybookRunState | null> {
+  private async withReviewFacts(state: PlaybookRunState | null): Promise<PlaybookRunState | null> {
     if (!state || !('proposal' in state)) return state;
     const review = state as unknown as AccountReviewState;
-    const [openIssues, profitabilityBasis] = await Promise.all([
-      review.step === 'done' ? null : this.reviews.openIssues(review.customerId).then(openIssuesText),
-      review.profitabilityMinor === null ? null : this.reviews.reviewBasis(review.customerId, workflowId, REVIEWED_STEPS.has(review.step), this.policies.scoring.profitabilityWindowDays),
-    ]);
-    return { ...state, openIssues, profitabilityBasis };
+    return { ...state, openIssues: review.step === 'done' ? null : openIssuesText(await this.reviews.openIssues(review.customerId)) };
   }
 
   /** The reason for an offboarding decision, which the run names by its audit entry: for whoever reads the decision. */
@@ -675,9 +671,6 @@ function unknownWhenUnavailable(error: unknown): null {
   if (error instanceof PlaybookException && error.code === PlaybookExceptionCode.EngineUnavailable) return null;
   throw error;
 }
-
-/** The steps of an account review at which its profitability is the review's (scored again after the proposal's answer), not the start's: a tier change the run made itself counts from then. */
-const REVIEWED_STEPS = new Set(['reviewing', 'awaiting-approval', 'offboarding', 'done']);
 
 /** Reminders and fixes are owed to a customer who has left, too. */
 const OWED_AFTER_LEAVING = new Set([FAIR_REMINDER, FIX_ISSUE]);

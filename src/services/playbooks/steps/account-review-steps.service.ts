@@ -39,9 +39,11 @@ export class AccountReviewSteps {
    * null, with why (`notJudged`): a missing margin is not a profitable account, and the run ends
    * `not-judged` rather than "turned around" (runs before that change read it as 0, from a number).
    */
-  async profitability(customerId: string): Promise<{ valueMinor: number | null; suggestedTier: string | null; notJudged?: string }> {
-    const { valueMinor, suggestedTier, basis } = await this.judgement.judge(customerId);
-    return valueMinor === null ? { valueMinor, suggestedTier, notJudged: basis } : { valueMinor, suggestedTier };
+  async profitability(customerId: string): Promise<{ valueMinor: number | null; suggestedTier: string | null; notJudged?: string; basis?: string }> {
+    const { valueMinor, suggestedTier, basis, projected } = await this.judgement.judge(customerId);
+    if (valueMinor === null) return { valueMinor, suggestedTier, notJudged: basis };
+    // How it was judged when not on the plain window: the run keeps it with the figure (profitabilityBasis).
+    return projected ? { valueMinor, suggestedTier, basis } : { valueMinor, suggestedTier };
   }
 
   /**

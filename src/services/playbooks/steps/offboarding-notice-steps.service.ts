@@ -64,9 +64,9 @@ export class OffboardingNoticeSteps {
    * complaints and fix cases open now (by topic: the run's history holds no customer's words).
    */
   async due(input: { customerId: string }): Promise<OffboardingDue> {
-    const { valueMinor, basis } = await this.judgement.judge(input.customerId);
+    const { valueMinor, basis, projected } = await this.judgement.judge(input.customerId);
     const openIssues = openIssuesText(await this.judgement.openIssues(input.customerId));
-    return { valueMinor, notJudged: valueMinor === null ? basis : null, openIssues };
+    return { valueMinor, notJudged: valueMinor === null ? basis : null, openIssues, ...(projected ? { basis } : {}) };
   }
 
   /**
