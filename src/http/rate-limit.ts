@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Request, RequestHandler } from 'express';
 import { type ClientRateLimitInfo, ipKeyGenerator, MemoryStore, type Options, rateLimit, type Store } from 'express-rate-limit';
 import type { Logger } from '../logger.js';
-import { bearerToken } from '../services/auth/api-keys.js';
+import { bearerToken, digestOf } from '../services/auth/api-keys.js';
 
 /** Where a limit counts (a store shared by the API processes; without one, this process's memory) and who hears of its failures. */
 export interface Counting {
@@ -104,7 +104,8 @@ export function limitFailedAuthentications(perMinute: number, { store = new Memo
       const token = authorization ? bearerToken(authorization) : null;
       // Without a bearer key nothing is looked up (a missing or malformed header is answered at once), and a key known at once is never refused.
       if (!token || knownKey(req)) return next();
-      const flight = `${keyOf(req)}:${token}`;
+      // By the key's digest: the map holds no key itself.
+      const flight = `${keyOf(req)}:${digestOf(token).toString('hex')}`;
       const alongside = inFlight.get(flight) ?? 0;
       inFlight.set(flight, alongside + 1);
       res.once('close', () => {
