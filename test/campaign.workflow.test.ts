@@ -816,6 +816,52 @@ it('records a campaign cancelled in the Temporal UI as cancelled, as cancelCampa
   expect((await auditOf(id)).at(-1)).toEqual(['campaign.ended-in-engine', `temporal:${stack.temporal.client.options.identity}`, { status: 'running' }, { status: 'cancelled', endedInEngine: 'cancelled', reason: null, closedAt: closeTime!.toISOString() }]);
 }, 120_000);
 
+it('lets a page under way when the campaign is cancelled in the Temporal UI finish first: the cancel is recorded after its last member is enrolled and launched, with its counts', async () => {
+  const tag = `midcancel${Math.random().toString(36).slice(2, 8)}`;
+  const em = stack.orm.em.fork();
+  const customers = Array.from({ length: 18 }, (_, i) => em.create(Customer, { name: `Mid ${i}`, email: `mid${i}.${tag}@example.com`, acquiredAt: joinedDaysAgo(10) }));
+  await em.flush();
+  const created = await stack.gql(CreateCampaignDocument, { input: { name: 'Welcome, cancelled in Temporal mid-page', playbook: 'WelcomeCheck', filter: { search: tag }, holdoutPercent: 20 } }, Role.Marketer);
+  expect(created.errors).toBeUndefined();
+  const { id } = created.data!.createCampaign;
+  const handle = stack.temporal.client.workflow.getHandle(campaignWorkflowId(id));
+  // Pages of 15 in customer ID order: holding the row of the last customer keeps the second page's member insert (its
+  // foreign-key check) waiting, after the first page is done: the cancel comes while that page is under way.
+  const last = customers.map((c) => c.id).sort().at(-1)!;
+  const enrolled = async () => (await rows(sql<{ n: number }>`select count(*)::int as n from campaign_member where campaign_id = ${id}::uuid`))[0].n;
+  const blocker = new pg.Client(stack.config.databaseUrl);
+  await blocker.connect();
+  try {
+    await blocker.query('begin');
+    await blocker.query('select 1 from customer where id = $1 for update', [last]);
+    await stack.gql(LaunchCampaignDocument, { id }, Role.Marketer);
+    await eventually(() => rows(sql<{ n: number }>`select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock' and query like '%campaign_member%'`), ([r]) => r.n > 0, 20_000);
+    expect(await enrolled()).toBe(15);
+    await handle.cancel();
+    // The run waits for its page; nothing records the campaign as ended meanwhile.
+    await new Promise((r) => setTimeout(r, 2_000));
+    expect((await handle.describe()).status.name).toBe('RUNNING');
+    expect(await rows(sql<{ status: string; finished_at: Date | null }>`select status, finished_at from campaign where id = ${id}::uuid`)).toEqual([{ status: 'running', finished_at: null }]);
+  } finally {
+    await blocker.query('rollback');
+    await blocker.end();
+  }
+  await expect(handle.result()).rejects.toThrow();
+  expect((await handle.describe()).status.name).toBe('CANCELLED');
+  // As the run closed: the page had enrolled its members and started every treated one's run, and the end recorded comes after.
+  const [members] = await rows(
+    sql<{ enrolled: number; treated: number; holdout: number; withoutRun: number; enrolledAfterEnd: number }>`
+      select count(*)::int as enrolled, count(*) filter (where "group" = 'treated')::int as treated, count(*) filter (where "group" = 'holdout')::int as holdout,
+             count(*) filter (where "group" = 'treated' and workflow_id is null)::int as "withoutRun",
+             count(*) filter (where c.finished_at is null or m.enrolled_at > c.finished_at)::int as "enrolledAfterEnd"
+        from campaign_member m join campaign c on c.id = m.campaign_id where m.campaign_id = ${id}::uuid`,
+  );
+  expect(members).toMatchObject({ enrolled: 18, withoutRun: 0, enrolledAfterEnd: 0 });
+  const cancelled = await campaign(id);
+  expect(cancelled).toMatchObject({ status: 'Cancelled', progress: { status: 'Cancelled', enrolled: 18, treated: members.treated, holdout: members.holdout, runsStarted: members.treated, nextPassAt: null } });
+  await recordHistory(campaignWorkflowId(id), 'campaign-cancelled-in-engine-mid-page');
+}, 120_000);
+
 it('audits a pause and resume an operator sends in the Temporal UI with who sent them, and a marketer\'s through GraphQL once, as the marketer\'s', async () => {
   const id = await launchedRepeating('Welcome daily, steered in Temporal');
   const inUi = temporalOperator(stack, 'ops@example.com').workflow.getHandle(campaignWorkflowId(id));

@@ -1,4 +1,4 @@
-import { allHandlersFinished, CancellationScope, condition, continueAsNew, defineQuery, defineSignal, isCancellation, patched, proxyActivities, setCurrentDetails, setHandler, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, CancellationScope, CancelledFailure, condition, continueAsNew, defineQuery, defineSignal, isCancellation, patched, proxyActivities, setCurrentDetails, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { CampaignActivities } from '../src/activities/campaign.activities.js';
 import type { CampaignPolicy, CampaignProgress, CampaignRunStatus } from '../src/domain/campaigns/campaign.js';
 import { days } from '../src/domain/policies/duration.js';
@@ -68,6 +68,7 @@ type SteeringEffects = NonNullable<Parameters<CampaignActivities['auditCampaignS
 
 type RecordStatus = (status: CampaignRunStatus) => Promise<unknown>;
 type EnrolPage = CampaignActivities['enrolCampaignPage'];
+type EnrolmentPage = Awaited<ReturnType<EnrolPage>>;
 
 /** Signals change the status while the workflow waits (read through this, not a narrowed local). */
 const isCancelled = (progress: CampaignProgress) => progress.status === 'cancelled';
@@ -137,13 +138,15 @@ async function enrolSegment({ campaignId, policy, repeatEveryDays }: CampaignInp
     await holdWhilePaused(progress, record);
     if (isCancelled(progress)) return;
 
-    const page = await enrolPage({ campaignId, after: progress.after, limit: policy.pageSize, ...(progress.pass ? { pass: progress.pass } : {}) });
+    const page = await settledPage(() => enrolPage({ campaignId, after: progress.after, limit: policy.pageSize, ...(progress.pass ? { pass: progress.pass } : {}) }));
     progress.enrolled += page.enrolled;
     progress.treated += page.treated;
     progress.holdout += page.holdout;
     progress.runsStarted += page.runsStarted;
     progress.pages += 1;
     setCurrentDetails(`Enrolled ${progress.enrolled} (${progress.treated} treated, ${progress.holdout} holdout)`);
+    // Cancelled in the Temporal UI while the page ran: it ends now, with the page's counts.
+    if (CancellationScope.current().consideredCancelled) throw new CancelledFailure('The campaign was cancelled while a page was enrolled; the page finished first');
     if (page.last === null) {
       // Continues as new with the next pass, unless cancelled while it waits for it.
       if (repeatEveryDays && !isCancelled(progress)) await waitForNextPass({ campaignId, policy, repeatEveryDays }, progress, record);
@@ -159,6 +162,19 @@ async function enrolSegment({ campaignId, policy, repeatEveryDays }: CampaignInp
     // The rate limit; a cancel or pause does not wait for it.
     await condition(() => progress.status !== 'running', policy.pageIntervalMs);
   }
+}
+
+/**
+ * A page under way when the campaign is cancelled in the Temporal UI (or CLI) finishes first, as it
+ * does for `cancelCampaign`'s signal: the page starts the runs of the members its transaction
+ * recorded as treated, and is retried if its worker dies meanwhile, so none is left treated
+ * without a run; the cancel is recorded after the page's last start, with its counts. (Before,
+ * the page was abandoned: the campaign was recorded cancelled while the page still started runs,
+ * and a worker dying then left members treated without one for good.) Runs started before this
+ * (no marker) abandon it, as they did.
+ */
+function settledPage(page: () => Promise<EnrolmentPage>): Promise<EnrolmentPage> {
+  return patched('campaign-page-settles-before-cancel') ? CancellationScope.nonCancellable(page) : page();
 }
 
 /** A pause holds the campaign between pages; it reaches the campaign's record at once, and so does the resume. */
