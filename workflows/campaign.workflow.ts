@@ -29,7 +29,7 @@ export const campaignProgressQuery = defineQuery<CampaignProgress>('progress');
  * a restart (or a second launch, which joins this run) enrols nobody twice. A repeating
  * campaign then waits its interval and goes over the segment again, enrolling only the
  * customers who have newly entered it, until a person cancels. Cancelled in the Temporal UI,
- * it records the cancel as the campaign's, as a marketer's cancel does.
+ * it lets the page under way finish and records the cancel as the campaign's, as a marketer's cancel does.
  */
 export async function campaign(input: CampaignInput): Promise<CampaignProgress> {
   const { campaignId, policy, progress: carried, startAt, launchedBy } = input;
