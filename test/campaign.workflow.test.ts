@@ -865,6 +865,9 @@ it('lets a page under way when the campaign is cancelled in the Temporal UI fini
   const cancelled = await campaign(id);
   expect(cancelled).toMatchObject({ status: 'Cancelled', progress: { status: 'Cancelled', enrolled, treated: members.treated, holdout: members.holdout, runsStarted: members.treated, nextPassAt: null } });
   await recordHistory(campaignWorkflowId(id), 'campaign-cancelled-in-engine-mid-page');
+  // Audited by the run reconciliation as any cancel in the Temporal UI is (and not left to the next test's pass).
+  expect(await reconcile()).toEqual([campaignWorkflowId(id)]);
+  expect((await auditOf(id)).at(-1)!.slice(0, 2)).toEqual(['campaign.cancel-in-engine', `temporal:${stack.temporal.client.options.identity}`]);
 }, 120_000);
 
 it('audits a pause and resume an operator sends in the Temporal UI with who sent them, and a marketer\'s through GraphQL once, as the marketer\'s', async () => {
