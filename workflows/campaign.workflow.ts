@@ -145,8 +145,8 @@ async function enrolSegment({ campaignId, policy, repeatEveryDays }: CampaignInp
     progress.runsStarted += page.runsStarted;
     progress.pages += 1;
     setCurrentDetails(`Enrolled ${progress.enrolled} (${progress.treated} treated, ${progress.holdout} holdout)`);
-    // Cancelled in the Temporal UI while the page ran: it ends now, with the page's counts.
-    if (CancellationScope.current().consideredCancelled) throw new CancelledFailure('The campaign was cancelled while a page was enrolled; the page finished first');
+    // Cancelled in the Temporal UI while the page ran: it ends now, with the page's counts (runs since the marker; before, the page's own wait was cancelled).
+    if (patched('campaign-page-settles-before-cancel') && CancellationScope.current().consideredCancelled) throw new CancelledFailure('The campaign was cancelled while a page was enrolled; the page finished first');
     if (page.last === null) {
       // Continues as new with the next pass, unless cancelled while it waits for it.
       if (repeatEveryDays && !isCancelled(progress)) await waitForNextPass({ campaignId, policy, repeatEveryDays }, progress, record);
