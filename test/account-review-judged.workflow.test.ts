@@ -2,13 +2,13 @@ import { sql } from 'kysely';
 import { Role } from '../src/domain/auth/roles.js';
 import { accountReviewPolicy, accountReviewWorkflowId, type AccountReviewPolicy } from '../src/domain/playbooks/account-review.js';
 import { seconds } from '../src/domain/policies/duration.js';
-import { CostEntry, CostKind, Customer, Order, ScoreSnapshot, ServiceTier } from '../src/entities/index.js';
+import { Order } from '../src/entities/index.js';
 import type { accountReview } from '../workflows/index.js';
 import { AccountReviewDocument, AnswerAccountProposalDocument, StartAccountReviewDocument } from './__generated__/graphql.js';
 import { eventually } from './support/eventually.js';
 import { recordHistory } from './support/histories.js';
+import { lossMakingAccount } from './support/loss-making-account.js';
 import { startTestStack, type TestStack } from './support/stack.js';
-import { zoneAtNoon } from './support/time-zones.js';
 
 /**
  * An account review on the real Temporal dev server, its waits shortened to seconds: an account the rescore cannot
@@ -29,25 +29,7 @@ beforeAll(async () => {
 }, 90_000);
 afterAll(() => stack?.stop());
 
-const DAY = 86_400_000;
-
-/** A loss-making customer (support costs over what the account earns), scored so; its orders carry margins unless `margins` is false. */
-async function account(name: string, opts: { tier?: ServiceTier; margins?: boolean; marketingConsent?: boolean } = {}): Promise<string> {
-  const em = stack.orm.em.fork();
-  const c = em.create(Customer, {
-    name,
-    email: `${name.toLowerCase()}@example.com`,
-    acquiredAt: '2024-01-01',
-    serviceTier: opts.tier ?? ServiceTier.Premium,
-    marketingConsent: opts.marketingConsent ?? false,
-    timeZone: zoneAtNoon(new Date()),
-  });
-  for (let i = 1; i <= 4; i++) em.create(Order, { customer: c, orderedAt: new Date(Date.now() - i * 60 * DAY), amountMinor: 10_000, marginMinor: opts.margins === false ? null : 2_500 });
-  em.create(CostEntry, { customer: c, occurredAt: new Date(Date.now() - 30 * DAY).toISOString().slice(0, 10), kind: CostKind.SupportMinutes, amountMinor: 30_000 });
-  em.create(ScoreSnapshot, { customer: c, computedAt: new Date(), scores: { profitability: { value: -14_000, band: 'loss-making', modelVersion: 'test', reasons: ['test'] } } });
-  await em.flush();
-  return c.id;
-}
+const account = (name: string, opts: Parameters<typeof lossMakingAccount>[2] = {}) => lossMakingAccount(stack, name, opts);
 
 const review = (customerId: string) => stack.gql(AccountReviewDocument, { customerId }, Role.Viewer).then((r) => r.data?.accountReview ?? null);
 const outboxSteps = async (workflowId: string) =>

@@ -4,14 +4,14 @@ import { Role } from '../src/domain/auth/roles.js';
 import { accountReviewPolicy, accountReviewWorkflowId, type AccountReviewPolicy, type AccountReviewState } from '../src/domain/playbooks/account-review.js';
 import { seconds } from '../src/domain/policies/duration.js';
 import { PlaybookException, PlaybookExceptionCode } from '../src/services/playbooks/playbook.exception.js';
-import { AuditEntry, CostEntry, CostKind, Customer, CustomerExport, CustomerStatus, MessageChannel, Order, OutboxMessage, ScoreSnapshot, ServiceTier } from '../src/entities/index.js';
+import { AuditEntry, Customer, CustomerExport, CustomerStatus, MessageChannel, OutboxMessage } from '../src/entities/index.js';
 import { TemporalPlaybookEngine } from '../src/temporal/temporal-playbook-engine.js';
 import type { accountReview } from '../workflows/index.js';
 import { AccountReviewDocument, AnswerAccountProposalDocument, DecideOffboardingDocument, StartAccountReviewDocument } from './__generated__/graphql.js';
 import { eventually } from './support/eventually.js';
 import { recordHistory } from './support/histories.js';
+import { lossMakingAccount } from './support/loss-making-account.js';
 import { startTestStack, type TestStack } from './support/stack.js';
-import { zoneAtNoon } from './support/time-zones.js';
 
 /**
  * The end of an account review's offboarding notice, on the real Temporal dev server with the waits shortened to
@@ -34,18 +34,7 @@ beforeAll(async () => {
 }, 90_000);
 afterAll(() => stack?.stop());
 
-const DAY = 86_400_000;
-
-/** A premium customer whose support costs exceed what the account earns, scored loss-making. */
-async function account(name: string): Promise<string> {
-  const em = stack.orm.em.fork();
-  const c = em.create(Customer, { name, email: `${name.toLowerCase()}@example.com`, acquiredAt: '2024-01-01', serviceTier: ServiceTier.Premium, timeZone: zoneAtNoon(new Date()) });
-  for (let i = 1; i <= 4; i++) em.create(Order, { customer: c, orderedAt: new Date(Date.now() - i * 60 * DAY), amountMinor: 10_000, marginMinor: 2_500 });
-  em.create(CostEntry, { customer: c, occurredAt: new Date(Date.now() - 30 * DAY).toISOString().slice(0, 10), kind: CostKind.SupportMinutes, amountMinor: 30_000 });
-  em.create(ScoreSnapshot, { customer: c, computedAt: new Date(), scores: { profitability: { value: -14_000, band: 'loss-making', modelVersion: 'test', reasons: ['test'] } } });
-  await em.flush();
-  return c.id;
-}
+const account = (name: string, opts: Parameters<typeof lossMakingAccount>[2] = {}) => lossMakingAccount(stack, name, opts);
 
 const review = (customerId: string) => stack.gql(AccountReviewDocument, { customerId }, Role.Viewer).then((r) => r.data?.accountReview ?? null);
 const message = (workflowId: string, step: string) => stack.orm.em.fork().findOne(OutboxMessage, { idempotencyKey: `${workflowId}/${step}` });
