@@ -123,7 +123,8 @@ async function expectExactlyOnce(campaignId: string) {
 async function onlyWaitingThankYous(timeoutMs?: number) {
   const waitingAgree = async () => {
     const [running] = await rows(sql<{ n: number }>`select count(*)::int as n from playbook_run where playbook = 'appreciation' and status = 'running'`);
-    const waiting = await stack.temporal.client.workflow.count('Playbook = "appreciation" AND ExecutionStatus = "Running" AND PlaybookStep = "waiting"');
+    // This file's runs only (its task queue): other test files share the Temporal server, and their thank-yous may wait too.
+    const waiting = await stack.temporal.client.workflow.count(`Playbook = "appreciation" AND ExecutionStatus = "Running" AND PlaybookStep = "waiting" AND TaskQueue = "${stack.config.temporal.taskQueue}"`);
     return running.n === waiting.count;
   };
   await eventually(waitingAgree, (agree) => agree, timeoutMs);
