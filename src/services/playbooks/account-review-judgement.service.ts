@@ -16,6 +16,15 @@ export interface AccountJudgement {
   projected: boolean;
 }
 
+/**
+ * A judgement as a review's run keeps it: the figure, and why there is none (`notJudged`) or how it was
+ * reached when not on the plain window (`basis`: a tier the customer accepted in a review).
+ */
+export function reviewFigure({ valueMinor, basis, projected }: AccountJudgement): { valueMinor: number | null; notJudged?: string; basis?: string } {
+  if (valueMinor === null) return { valueMinor, notJudged: basis };
+  return projected ? { valueMinor, basis } : { valueMinor };
+}
+
 /** A customer's open issues by topic: fix cases open, complaints not resolved. */
 export interface OpenIssues {
   fixCases: string[];

@@ -16,7 +16,7 @@ import type { CustomerRescoreService } from '../../scores/customer-rescore.servi
 import { reasonEntryProblem } from '../offboarding-decision.js';
 import { lastOffboardingWord, offboardingStands, withdrawOffboardingOnCancel } from '../offboarding-withdrawal.js';
 import { runStillRunning } from '../running-run.js';
-import { AccountReviewJudgement } from '../account-review-judgement.service.js';
+import { AccountReviewJudgement, reviewFigure } from '../account-review-judgement.service.js';
 
 /** The account-review playbook's side effects; each is idempotent per run and step, and writes nothing once the run no longer runs (`runStillRunning`). */
 export class AccountReviewSteps {
@@ -40,10 +40,9 @@ export class AccountReviewSteps {
    * `not-judged` rather than "turned around" (runs before that change read it as 0, from a number).
    */
   async profitability(customerId: string): Promise<{ valueMinor: number | null; suggestedTier: string | null; notJudged?: string; basis?: string }> {
-    const { valueMinor, suggestedTier, basis, projected } = await this.judgement.judge(customerId);
-    if (valueMinor === null) return { valueMinor, suggestedTier, notJudged: basis };
+    const judged = await this.judgement.judge(customerId);
     // How it was judged when not on the plain window: the run keeps it with the figure (profitabilityBasis).
-    return projected ? { valueMinor, suggestedTier, basis } : { valueMinor, suggestedTier };
+    return { ...reviewFigure(judged), suggestedTier: judged.suggestedTier };
   }
 
   /**

@@ -5,7 +5,7 @@ import { stepMessageKey } from '../../../domain/playbooks/run-id.js';
 import { Customer, MessageChannel, OutboxMessage } from '../../../entities/index.js';
 import type { AuditService } from '../../audit/audit.service.js';
 import type { OutboxService } from '../../outbox/outbox.service.js';
-import { openIssuesText, type AccountReviewJudgement } from '../account-review-judgement.service.js';
+import { openIssuesText, reviewFigure, type AccountReviewJudgement } from '../account-review-judgement.service.js';
 import { offboardingStands, withdrawOffboarding } from '../offboarding-withdrawal.js';
 import { runStillRunning } from '../running-run.js';
 
@@ -51,11 +51,7 @@ export class OffboardingNoticeSteps {
    * the customer: a later review decides again. Nothing once the run no longer runs (its end withdraws the offboarding).
    */
   async keep(input: { workflowId: string; customerId: string; undelivered: string }): Promise<void> {
-    await this.em.transactional(async (em) => {
-      if (!(await runStillRunning(em, input.workflowId))) return;
-      await withdrawOffboarding(em, this.audit, { ...input, by: `playbook:${input.workflowId}`, reason: `the offboarding notice never reached the customer (${input.undelivered})` });
-      await this.outbox.enqueueStep(em, input, 'notice-undelivered', { channel: MessageChannel.Call, template: 'offboarding-notice-undelivered', payload: { undelivered: input.undelivered } });
-    });
+    await this.withdraw(input, `the offboarding notice never reached the customer (${input.undelivered})`, { step: 'notice-undelivered', template: 'offboarding-notice-undelivered', payload: { undelivered: input.undelivered } });
   }
 
   /**
@@ -64,9 +60,9 @@ export class OffboardingNoticeSteps {
    * complaints and fix cases open now (by topic: the run's history holds no customer's words).
    */
   async due(input: { customerId: string }): Promise<OffboardingDue> {
-    const { valueMinor, basis, projected } = await this.judgement.judge(input.customerId);
+    const figure = reviewFigure(await this.judgement.judge(input.customerId));
     const openIssues = openIssuesText(await this.judgement.openIssues(input.customerId));
-    return { valueMinor, notJudged: valueMinor === null ? basis : null, openIssues, ...(projected ? { basis } : {}) };
+    return { ...figure, notJudged: figure.notJudged ?? null, openIssues };
   }
 
   /**
@@ -84,13 +80,19 @@ export class OffboardingNoticeSteps {
         : kept.why === 'issue-open'
           ? `a complaint or fix was still open at the end of the notice (${kept.openIssues})`
           : `the account could not be judged at the end of the notice (${kept.notJudged})`;
+    const payload = kept.why === 'turned-around' ? null : kept.why === 'issue-open' ? { why: kept.why, openIssues: kept.openIssues } : { why: kept.why, notJudged: kept.notJudged };
+    await this.withdraw(input, reason, payload && { step: 'kept-at-notice-end', template: 'offboarding-kept-at-notice-end', payload });
+  }
+
+  /**
+   * Withdraws the run's offboarding (audited by the run with `reason`) and gives the team `task`, in one transaction;
+   * nothing once the run no longer runs (its end withdraws the offboarding).
+   */
+  private async withdraw(input: { workflowId: string; customerId: string }, reason: string, task: { step: string; template: string; payload: Record<string, unknown> } | null): Promise<void> {
     await this.em.transactional(async (em) => {
       if (!(await runStillRunning(em, input.workflowId))) return;
       await withdrawOffboarding(em, this.audit, { workflowId: input.workflowId, customerId: input.customerId, by: `playbook:${input.workflowId}`, reason });
-      if (kept.why !== 'turned-around') {
-        const payload = kept.why === 'issue-open' ? { why: kept.why, openIssues: kept.openIssues } : { why: kept.why, notJudged: kept.notJudged };
-        await this.outbox.enqueueStep(em, input, 'kept-at-notice-end', { channel: MessageChannel.Call, template: 'offboarding-kept-at-notice-end', payload });
-      }
+      if (task) await this.outbox.enqueueStep(em, input, task.step, { channel: MessageChannel.Call, template: task.template, payload: task.payload });
     });
   }
 }
