@@ -61,6 +61,7 @@ import { Migration20261212000000_band_change_as_of } from './Migration2026121200
 import { Migration20261213000000_message_channel_without_sms } from './Migration20261213000000_message_channel_without_sms.js';
 import { Migration20261214000000_derived_refs_as_read } from './Migration20261214000000_derived_refs_as_read.js';
 import { Migration20261215000000_zero_invoices_paid } from './Migration20261215000000_zero_invoices_paid.js';
+import { Migration20261216000000_runs_name_campaign_since } from './Migration20261216000000_runs_name_campaign_since.js';
 
 /** Every migration in order; listed explicitly so compiled and bundled builds find them without globbing. */
 export const migrationsList: MigrationObject[] = [
@@ -126,4 +127,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261213000000_message_channel_without_sms', class: Migration20261213000000_message_channel_without_sms },
   { name: 'Migration20261214000000_derived_refs_as_read', class: Migration20261214000000_derived_refs_as_read },
   { name: 'Migration20261215000000_zero_invoices_paid', class: Migration20261215000000_zero_invoices_paid },
+  { name: 'Migration20261216000000_runs_name_campaign_since', class: Migration20261216000000_runs_name_campaign_since },
 ];

@@ -186,7 +186,7 @@ it('shows the outcome of both groups, one without members with zeros and null ra
   ]);
 });
 
-it("counts a treated member's run the campaign did not start as in the playbook elsewhere, a sweep's started after enrolment too; old records by when they started (QA 68 F2)", async () => {
+it("counts a treated member's run the campaign did not start as in the playbook elsewhere, a sweep's started after enrolment too; records from before the installation's upgrade by when they started (QA 68 F2)", async () => {
   const [own, sweptLater, sweptBefore, none] = await namedCustomers('Tallied', 4, { marketingConsent: true });
   const draft = await create('Thank the tallied', 'Appreciation', 'Tallied', 0);
   await rows(sql`update campaign set status = 'running', launched_at = now() - interval '1 hour' where id = ${draft.id}::uuid`);
@@ -203,14 +203,25 @@ it("counts a treated member's run the campaign did not start as in the playbook 
   // 4 treated = 1 run the campaign started + 2 in the playbook elsewhere + 1 without a run.
   expect(treated).toMatchObject({ members: 4, inPlaybookElsewhere: 2 });
 
-  // Records from before runs named their campaign: one started after enrolment was the campaign's (the old rule).
+  // Records from before this installation's runs named their campaign (its upgrade, recorded by a migration; this database was
+  // fresh, so all its runs name theirs): one started after enrolment was the campaign's (the old rule). Upgraded a day after
+  // the runs, later than the release that made runs name their campaign (3 December 2026): the runs by the old rule still.
   const [oldOwn, oldBefore] = await namedCustomers('Old tallied', 2, { marketingConsent: true });
   const old = await create('Thank the old tallied', 'Appreciation', 'Old tallied', 0);
-  await rows(sql`update campaign set status = 'completed', launched_at = '2026-11-30T10:00:00Z', finished_at = '2026-11-30T11:00:00Z' where id = ${old.id}::uuid`);
-  await rows(sql`insert into campaign_member (campaign_id, customer_id, "group", enrolled_at, pass) select ${old.id}::uuid, id, 'treated', '2026-11-30T10:00:00Z', 1 from customer where name like 'Old tallied %'`);
-  await run(oldOwn, sql`${'2026-11-30T10:00:01Z'}::timestamptz`, null);
-  await run(oldBefore, sql`${'2026-11-29T10:00:00Z'}::timestamptz`, null);
-  expect((await campaign(old.id)).outcome!.find((o) => o.group === 'Treated')).toMatchObject({ members: 2, inPlaybookElsewhere: 1 });
+  await rows(sql`update campaign set status = 'completed', launched_at = now() - interval '2 days', finished_at = now() - interval '47 hours' where id = ${old.id}::uuid`);
+  await rows(sql`insert into campaign_member (campaign_id, customer_id, "group", enrolled_at, pass) select ${old.id}::uuid, id, 'treated', now() - interval '2 days', 1 from customer where name like 'Old tallied %'`);
+  await run(oldOwn, sql`now() - interval '2 days' + interval '1 second'`, null);
+  await run(oldBefore, sql`now() - interval '3 days'`, null);
+  const oldTreated = async () => (await campaign(old.id)).outcome!.find((o) => o.group === 'Treated');
+  expect(await rows(sql`select value from deployment_setting where name = 'runs-name-campaign-since'`)).toEqual([{ value: '-infinity' }]);
+  // Fresh: both are runs without a campaign, in the playbook elsewhere.
+  expect(await oldTreated()).toMatchObject({ members: 2, inPlaybookElsewhere: 2 });
+  await rows(sql`update deployment_setting set value = to_char((now() - interval '1 day') at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') where name = 'runs-name-campaign-since'`);
+  try {
+    expect(await oldTreated()).toMatchObject({ members: 2, inPlaybookElsewhere: 1 });
+  } finally {
+    await rows(sql`update deployment_setting set value = '-infinity' where name = 'runs-name-campaign-since'`);
+  }
 });
 
 it("records the campaign on its run's record as its start creates the run, before a worker runs its first step (QA 68 F2)", async () => {

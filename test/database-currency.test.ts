@@ -23,7 +23,7 @@ afterAll(async () => {
   await db?.drop();
 });
 
-const recorded = async () => orm.em.getConnection().execute<{ name: string; value: string }[]>(`select name, value from deployment_setting`);
+const recorded = async () => orm.em.getConnection().execute<{ name: string; value: string }[]>(`select name, value from deployment_setting where name = 'currency'`);
 
 it('records the currency of the first process and holds every later one to it', async () => {
   expect(await recorded()).toEqual([]);

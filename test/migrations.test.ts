@@ -542,3 +542,23 @@ it('pays the stored open invoices of amount 0 on their issue day and holds back 
     'mig-z/owed': null,
   });
 });
+
+it("records since when the installation's runs name their campaign: its upgrade to that release, or always when it had no runs before", async () => {
+  const conn = orm.em.getConnection();
+  const since = async () => (await conn.execute<{ value: string }[]>(`select value from deployment_setting where name = 'runs-name-campaign-since'`)).map((r) => r.value);
+  const upgradedAt = (at: string) => conn.execute(`update mikro_orm_migrations set executed_at = ? where name = 'Migration20261205010000_audit_unknown_outcome'`, [at]);
+  await orm.migrator.down({ to: migrationBefore('Migration20261216000000_runs_name_campaign_since') });
+  expect(await since()).toEqual([]);
+  // Upgraded (the first migration of the release that names campaigns applied) a day after a run started: runs before then go by the old rule.
+  const customerId = await insertCustomer('Named since');
+  await conn.execute(`insert into playbook_run (id, workflow_id, playbook, customer_id, status, started_at) values (gen_random_uuid(), 'appreciation/named-since', 'appreciation', ?, 'running', '2027-01-09T12:00:00Z')`, [customerId]);
+  await upgradedAt('2027-01-10T12:00:00Z');
+  await orm.migrator.up();
+  expect(await since()).toEqual(['2027-01-10T12:00:00.000000Z']);
+  // No run started before that upgrade (installed at that release or later): every run names its campaign.
+  await orm.migrator.down({ to: migrationBefore('Migration20261216000000_runs_name_campaign_since') });
+  expect(await since()).toEqual([]);
+  await upgradedAt('2000-01-01T00:00:00Z');
+  await orm.migrator.up();
+  expect(await since()).toEqual(['-infinity']);
+});

@@ -2,9 +2,11 @@ import 'reflect-metadata';
 import { Entity, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
 
 /**
- * A setting the stored data depends on, recorded by the first process that used the database:
- * `currency`, the one every amount is in (amounts are stored as minor units without one, so a
- * process started with another `CURRENCY` would relabel them all; it refuses to start instead).
+ * A setting the stored data depends on:
+ * `currency`, recorded by the first process that used the database, the one every amount is in (amounts are stored as minor units without one, so a
+ * process started with another `CURRENCY` would relabel them all; it refuses to start instead);
+ * `runs-name-campaign-since`, recorded by a migration: since when the runs' records name the campaign that
+ * started them (an ISO time, or `-infinity`; see CampaignService's outcome).
  */
 @Entity({ tableName: 'deployment_setting' })
 export class DeploymentSetting {

@@ -91,11 +91,13 @@ export interface CampaignView {
 }
 
 /**
- * Since when a run's record names the campaign whose start created it (`playbook_run.campaign_id`,
- * written from the release of 3 December 2026): a record from before has none, whoever started
- * it; one since without a campaign is a start without one (the sweep's, a person's).
+ * Since when this installation's run records name the campaign whose start created them
+ * (`playbook_run.campaign_id`, written from the release of 3 December 2026): a record from before has
+ * none, whoever started it; one since without a campaign is a start without one (the sweep's, a person's).
+ * The deployment setting `runs-name-campaign-since`, the database's upgrade to that release
+ * (Migration20261216000000_runs_name_campaign_since; `-infinity` for one that had no runs before it).
  */
-export const RUNS_NAME_CAMPAIGN_SINCE = '2026-12-03T01:38:01Z';
+export const RUNS_NAME_CAMPAIGN_SINCE_SETTING = 'runs-name-campaign-since';
 
 /** Marketers' campaigns: create a draft, preview it (dry run), launch, pause, resume, cancel, and compare the groups. */
 export class CampaignService {
@@ -400,13 +402,14 @@ export class CampaignService {
     // A treated member's run the campaign joined: one another campaign's start created (two campaigns enrolling the customer at
     // once), or the sweep's or a person's (no campaign: one the sweep started as the page enrolled the customer, joined by the
     // page, starts after enrolment and is still not the campaign's). Only a run recorded before runs named their
-    // campaign (RUNS_NAME_CAMPAIGN_SINCE), without one whoever started it, goes by the old rule: joined if started before enrolment.
+    // campaign (RUNS_NAME_CAMPAIGN_SINCE_SETTING), without one whoever started it, goes by the old rule: joined if started before enrolment.
     // Invoices due since enrolment, judged on time or late as payment loyalty judges them (grace days; one still open only once overdue for long),
     // leaving out one paid before enrolment (paid early, before the campaign could have moved anybody).
     const onTime = onTimeVerdictSql(this.policies.scoring.paymentLoyalty);
     const dueSince = sql`i.customer_id = m.customer_id and i.due_at > m.enrolled_at::date and i.cancelled_at is null and (i.paid_at is null or i.paid_at >= m.enrolled_at::date)`;
+    const runsNameCampaignSince = sql`coalesce((select d.value::timestamptz from deployment_setting d where d.name = ${RUNS_NAME_CAMPAIGN_SINCE_SETTING}), '-infinity')`;
     const joinedByMember = sql`(case when r.campaign_id is not null then r.campaign_id <> m.campaign_id
-                                     when r.started_at < ${RUNS_NAME_CAMPAIGN_SINCE}::timestamptz then r.started_at < m.enrolled_at else true end)`;
+                                     when r.started_at < ${runsNameCampaignSince} then r.started_at < m.enrolled_at else true end)`;
     const { rows } = await sql<{ group: 'treated' | 'holdout'; members: number; retained: number; revenue: string; due: number; on_time: number; complained: number; profitability: number | null; elsewhere: number }>`
       select m."group", count(*)::int as members,
              count(*) filter (where exists (select 1 from customer_order o where o.customer_id = m.customer_id and o.ordered_at > m.enrolled_at))::int as retained,
