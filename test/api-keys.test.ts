@@ -73,6 +73,12 @@ it('refuses bad input and a taken name, and writes nothing', async () => {
     [{ name: 'past', role: 'Viewer', expiresAt: '2020-01-01T00:00:00.000Z' }, 'VALIDATION', 'AUTH_INVALID_INPUT', 'input.expiresAt'],
     [{ name: 'web front end', role: 'Viewer' }, 'CONFLICT', 'AUTH_KEY_NAME_TAKEN', 'input.name'],
     [{ name: 'Web Front End', role: 'Viewer' }, 'CONFLICT', 'AUTH_KEY_NAME_TAKEN', 'input.name'],
+    // Names that read as one in use: full-width letters, a ligature (NFKC); a Cyrillic "е" in a Latin word (mixed scripts).
+    [{ name: 'ｗｅｂ front end', role: 'Viewer' }, 'CONFLICT', 'AUTH_KEY_NAME_TAKEN', 'input.name'],
+    [{ name: 'web front end\u3000', role: 'Viewer' }, 'CONFLICT', 'AUTH_KEY_NAME_TAKEN', 'input.name'],
+    [{ name: 'w\u0435b front end', role: 'Viewer' }, 'VALIDATION', 'AUTH_INVALID_INPUT', 'input.name'],
+    [{ name: '\u0430dmin', role: 'Viewer' }, 'VALIDATION', 'AUTH_INVALID_INPUT', 'input.name'],
+    [{ name: 'ops \u03bfps', role: 'Viewer' }, 'VALIDATION', 'AUTH_INVALID_INPUT', 'input.name'],
   ];
   for (const [input, code, reason, field] of cases) expect((await issue(input)).errors![0].extensions).toMatchObject({ code, reason, field });
   // The name is quoted as the key in use has it, not as the caller spelt it (QA 55 F2).
@@ -148,4 +154,18 @@ it('lists the issued keys newest first, the revoked ones when asked for', async 
   expect(await names(false)).toEqual(['Never Used', 'campaign tool', 'web front end']);
   expect(await names(true)).toEqual(['Never Used', 'revoked after a reconnect', 'busy reporting job', 'never used', 'Short-Lived', 'short-lived', 'campaign tool', 'web front end']);
   expect((await stack.gql(ApiKeysDocument, {}, Role.Operator)).errors![0].extensions!.code).toBe('FORBIDDEN');
+});
+
+it('keeps a name in NFKC, so a full-width or ligature spelling is the name itself, and takes a word in one script whichever it is', async () => {
+  const issued = await issue({ name: 'ﬁnance ｒｅｐｏｒｔｓ²', role: 'Viewer' });
+  expect(issued.errors).toBeUndefined();
+  expect(issued.data!.issueApiKey.apiKey.name).toBe('finance reports2');
+  expect(await em().findOneOrFail(ApiKey, issued.data!.issueApiKey.apiKey.id)).toMatchObject({ name: 'finance reports2' });
+  expect((await issue({ name: 'Finance Reports2', role: 'Viewer' })).errors![0]).toMatchObject({ message: 'A key in use is named "finance reports2" (names are compared in any case)' });
+  // Words each in one script: a Cyrillic word beside Latin ones, a Greek one, digits and punctuation in any.
+  for (const name of ['\u0441\u0435\u0440\u0432\u0438\u0441 for ops', '\u03b1\u03bd\u03b1\u03c6\u03bf\u03c1\u03ad\u03c2 v2', 'café-bot 3']) {
+    const other = await issue({ name, role: 'Viewer' });
+    expect(other.errors).toBeUndefined();
+    expect(other.data!.issueApiKey.apiKey.name).toBe(name);
+  }
 });

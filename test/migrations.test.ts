@@ -562,3 +562,25 @@ it("records since when the installation's runs name their campaign: its upgrade 
   await orm.migrator.up();
   expect(await since()).toEqual(['-infinity']);
 });
+
+it('puts the stored API key names in NFKC, a key in use whose name then reads as another\'s getting its fingerprint after it; lookups by digest unchanged', async () => {
+  const conn = orm.em.getConnection();
+  await orm.migrator.down({ to: migrationBefore('Migration20261217000000_api_key_name_nfkc') });
+  const key = (name: string, digest: string, createdAt: string, revoked = false) =>
+    conn.execute(`insert into api_key (id, name, role, digest, created_by, created_at, revoked_at) values (gen_random_uuid(), ?, 'viewer', ?, 'admin:test', ?, ?)`, [name, digest, createdAt, revoked ? createdAt : null]);
+  // In use: a full-width spelling (the oldest) of a name in use as it reads, a ligature alone; revoked: a full-width spelling.
+  await key('ａdmin', 'aaaaaaaa'.repeat(8), '2026-11-01T00:00:00Z');
+  await key('Admin', 'bbbbbbbb'.repeat(8), '2026-11-02T00:00:00Z');
+  await key('ﬁnance ', 'cccccccc'.repeat(8), '2026-11-03T00:00:00Z');
+  await key('ｏｌｄ', 'dddddddd'.repeat(8), '2026-11-04T00:00:00Z', true);
+  await key('old', 'eeeeeeee'.repeat(8), '2026-11-05T00:00:00Z');
+  await orm.migrator.up();
+  expect(await conn.execute(`select left(digest, 8) as digest, name from api_key where created_by = 'admin:test' order by created_at`)).toEqual([
+    { digest: 'aaaaaaaa', name: 'admin (aaaaaaaa)' },
+    { digest: 'bbbbbbbb', name: 'Admin' },
+    { digest: 'cccccccc', name: 'finance' },
+    { digest: 'dddddddd', name: 'old' },
+    { digest: 'eeeeeeee', name: 'old' },
+  ]);
+  await conn.execute(`delete from api_key where created_by = 'admin:test'`);
+});

@@ -29,6 +29,20 @@ export const MAX_KEY_NAME = 100;
 const SECRET_PREFIX = 'rk_';
 /** Control (Cc), format (Cf: zero-width, direction marks, soft hyphen) and line or paragraph separator characters. */
 const INVISIBLE_OR_CONTROL = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u;
+/** The scripts whose letters look alike (a Cyrillic "а", a Latin "a", a Greek "α"): a word may take its letters from one of them only. */
+const LOOK_ALIKE_SCRIPTS = [/\p{Script=Latin}/u, /\p{Script=Cyrillic}/u, /\p{Script=Greek}/u];
+
+/**
+ * A key's name as it is stored and compared: NFKC, so that the compatibility forms of a letter (full-width "ａdmin",
+ * the ligature "ﬁ", a superscript "²") are the letter itself, and trimmed. Names stored before are in this form too
+ * (Migration20261217000000_api_key_name_nfkc).
+ */
+export const keyName = (name: string) => name.normalize('NFKC').trim();
+
+/** Whether a word of `name` takes letters from more than one of Latin, Cyrillic and Greek ("аdmin" with a Cyrillic "а"). */
+export function mixesLookAlikeScripts(name: string): boolean {
+  return name.split(/[^\p{L}\p{M}\p{N}]+/u).some((word) => LOOK_ALIKE_SCRIPTS.filter((script) => script.test(word)).length > 1);
+}
 
 /** Short form of a key's digest: what the audit log names a caller by (`role:fingerprint`). */
 export const fingerprint = (key: ApiKey) => key.digest.slice(0, 8);
@@ -56,11 +70,15 @@ export class ApiKeyService {
    */
   async issue(input: ApiKeyInput, actor: string, now = new Date()): Promise<IssuedApiKey> {
     const invalid = (field: string, message: string) => new AuthException(AuthExceptionCode.InvalidInput, message, { field });
-    const name = input.name.trim();
+    // A name is read by people (apiKeys, the audit log, a terminal), so two names in use must not read the same: stored and
+    // compared in NFKC (a full-width "ａdmin" is "admin"), in any case (the unique index's lower()).
+    const name = keyName(input.name);
     if (!name || characterCount(name) > MAX_KEY_NAME) throw invalid('name', `A key's name is 1 to ${MAX_KEY_NAME} characters, e.g. "web front end"`);
-    // A name is read by people (apiKeys, the audit log, a terminal): no control characters (a line break, an ESC sequence) and
-    // no invisible ones (a zero-width space made "ops" and "ops\u200b" two keys that read the same).
+    // No control characters (a line break, an ESC sequence) and no invisible ones (a zero-width space made "ops" and "ops\u200b"
+    // two keys that read the same).
     if (INVISIBLE_OR_CONTROL.test(name)) throw invalid('name', "A key's name holds no control or invisible characters (line breaks, tabs, zero-width or direction marks)");
+    // No word with letters of two look-alike scripts: "аdmin" with a Cyrillic "а" reads as "admin". A word all in one (a Cyrillic name) is fine.
+    if (mixesLookAlikeScripts(name)) throw invalid('name', "A key's name mixes Latin, Cyrillic or Greek letters within a word (one may read as another, as a Cyrillic \"а\" as a Latin \"a\")");
     if (input.expiresAt && !(input.expiresAt.getTime() > now.getTime())) throw invalid('expiresAt', 'expiresAt must be in the future');
     const secret = `${SECRET_PREFIX}${randomBytes(32).toString('base64url')}`;
     try {
