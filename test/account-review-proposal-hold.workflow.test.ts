@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { Role } from '../src/domain/auth/roles.js';
 import { accountReviewPolicy, accountReviewWorkflowId, type AccountReviewPolicy } from '../src/domain/playbooks/account-review.js';
 import { seconds } from '../src/domain/policies/duration.js';
-import { Complaint, ComplaintSeverity, Offer, OfferAudience, ServiceTier } from '../src/entities/index.js';
+import { Complaint, ComplaintSeverity, Customer, Offer, OfferAudience, Order, ServiceTier } from '../src/entities/index.js';
 import type { accountReview } from '../workflows/index.js';
 import { AccountReviewDocument, AnswerAccountProposalDocument, CancelPlaybookRunDocument, StartAccountReviewDocument } from './__generated__/graphql.js';
 import { eventually } from './support/eventually.js';
@@ -88,3 +88,53 @@ it('proposes the offer once the complaint that held it back is closed, instead o
   expect(await outboxSteps(stillId)).toEqual([]);
   await em.nativeDelete(Offer, { code: 'HOLD20' });
 }, 90_000);
+
+/** An offer for existing customers, so a proposal once the hold passes is an offer sent (removed again by the test). */
+async function offer(code: string) {
+  const em = stack.orm.em.fork();
+  em.create(Offer, { code, name: 'Held', audience: OfferAudience.ExistingCustomers, discountPercent: 20, validFrom: '2020-01-01' });
+  await em.flush();
+}
+
+/** A complaint of the customer's, open: the contact guard holds marketing back (open-complaint). */
+async function openComplaint(customerId: string): Promise<string> {
+  const em = stack.orm.em.fork();
+  const k = em.create(Complaint, { customer: em.getReference(Customer, customerId), topic: 'billing-error', severity: ComplaintSeverity.Medium, openedAt: new Date(Date.now() - 2 * DAY) });
+  await em.flush();
+  return k.id;
+}
+
+/** A review through the API of a basic-tier customer who takes marketing, with a complaint open, until it waits for the hold to pass. */
+async function heldBack(name: string) {
+  const customerId = await account(name, { tier: ServiceTier.Basic, marketingConsent: true });
+  const complaintId = await openComplaint(customerId);
+  expect((await stack.gql(StartAccountReviewDocument, { customerId }, Role.Operator)).errors).toBeUndefined();
+  await eventually(() => review(customerId), (s) => s?.step === 'proposing' && s.proposal != null);
+  return { customerId, workflowId: accountReviewWorkflowId(customerId), complaintId };
+}
+
+it('judges the account again before proposing once the hold passes: an account that no longer loses money ends turned-around, one that cannot be judged not-judged, nothing proposed', async () => {
+  await offer('HOLD25');
+  // During the hold they started buying again; then the complaint that held the offer back is resolved.
+  const { customerId, workflowId, complaintId } = await heldBack('Rhea');
+  const em = stack.orm.em.fork();
+  em.create(Order, { customer: em.getReference(Customer, customerId), orderedAt: new Date(Date.now() - DAY), amountMinor: 500_000, marginMinor: 200_000 });
+  await em.flush();
+  await em.nativeUpdate(Complaint, { id: complaintId }, { resolvedAt: new Date() });
+  const done = await eventually(() => review(customerId), (s) => s?.step === 'done', 30_000);
+  expect(done).toMatchObject({ outcome: 'turned-around', status: 'Completed', accountProposal: null, answer: null });
+  expect(done!.profitabilityMinor).toBeGreaterThan(0);
+  expect(await details(workflowId)).toBe("The account no longer loses money after the contact guard's hold: nothing proposed");
+  expect(await outboxSteps(workflowId)).toEqual([]);
+  await recordHistory(workflowId, 'account-review-proposal-hold-rejudged');
+
+  // During the hold an orders import blanked the margins: the account cannot be judged, so nothing is proposed.
+  const blank = await heldBack('Saul');
+  await em.nativeUpdate(Order, { customer: blank.customerId }, { marginMinor: null });
+  await em.nativeUpdate(Complaint, { id: blank.complaintId }, { resolvedAt: new Date() });
+  expect(await eventually(() => review(blank.customerId), (s) => s?.step === 'done', 30_000)).toMatchObject({ outcome: 'not-judged', profitabilityMinor: null, accountProposal: null });
+  expect(await details(blank.workflowId)).toMatch(/^The account cannot be judged after the contact guard's hold \(not judged: .*\): nothing proposed, nothing sent$/);
+  expect(await outboxSteps(blank.workflowId)).toEqual([]);
+  await em.nativeDelete(Offer, { code: 'HOLD25' });
+}, 90_000);
+

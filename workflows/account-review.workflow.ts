@@ -255,6 +255,14 @@ async function accountReviewSteps({ customerId, policy }: AccountReviewInput): P
         enter('proposing', `The contact guard holds the offer back for now (${proposal.guardHold}): proposing again then`, recheckMs);
         await sleep(recheckMs);
         state.deadline = null;
+        // After a wait of up to proposalHoldWaitMs the account may no longer lose money, or no longer be judgeable: it is
+        // judged again before anything is proposed, and ends as the first judgement would (runs since the change).
+        if (patched('proposal-hold-rejudged')) {
+          const now = await judged();
+          state.profitabilityMinor = now.valueMinor;
+          if (now.valueMinor === null) return finish('not-judged', `The account cannot be judged after the contact guard's hold (${now.notJudged}): nothing proposed, nothing sent`);
+          if (now.valueMinor >= 0) return finish('turned-around', "The account no longer loses money after the contact guard's hold: nothing proposed");
+        }
         proposal = await afterQuietHours(await proposeAccountChange({ workflowId, customerId }));
       }
     }

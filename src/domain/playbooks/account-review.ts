@@ -35,8 +35,8 @@ export interface AccountReviewPolicy {
   noticeDeliveryWaitMs?: number;
   /**
    * While the contact guard holds the offer back for a time (a complaint or fix open, the contact budget used up), the
-   * run proposes again this often, for at most `proposalHoldWaitMs`, before it goes on without a proposal. Absent in runs
-   * of versions 1 and 2 (the defaults below apply).
+   * run judges the account again and proposes again this often, for at most `proposalHoldWaitMs`, before it goes on
+   * without a proposal. Absent in runs of versions 1 and 2 (the defaults below apply).
    */
   proposalRecheckMs?: number;
   proposalHoldWaitMs?: number;
