@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { Role } from '../src/domain/auth/roles.js';
 import { accountReviewPolicy, accountReviewWorkflowId, type AccountReviewPolicy } from '../src/domain/playbooks/account-review.js';
 import { seconds } from '../src/domain/policies/duration.js';
-import { Complaint, ComplaintSeverity, Customer, Offer, OfferAudience, Order, ServiceTier } from '../src/entities/index.js';
+import { Complaint, ComplaintSeverity, Customer, MessageChannel, MessagePurpose, Offer, OfferAudience, Order, OutboxMessage, ServiceTier } from '../src/entities/index.js';
 import type { accountReview } from '../workflows/index.js';
 import { AccountReviewDocument, AnswerAccountProposalDocument, CancelPlaybookRunDocument, StartAccountReviewDocument } from './__generated__/graphql.js';
 import { eventually } from './support/eventually.js';
@@ -138,3 +138,30 @@ it('judges the account again before proposing once the hold passes: an account t
   await em.nativeDelete(Offer, { code: 'HOLD25' });
 }, 90_000);
 
+it('proposes the offer once the contact budget frees up: a budget-exhausted hold passes as a complaint closed does', async () => {
+  await offer('HOLD30');
+  const customerId = await account('Tess', { tier: ServiceTier.Basic, marketingConsent: true });
+  const workflowId = accountReviewWorkflowId(customerId);
+  // Three marketing messages sent in the last 30 days: the budget (3 a period) is used up.
+  const em = stack.orm.em.fork();
+  const sent = [25, 12, 3].map((daysAgo, i) =>
+    em.create(OutboxMessage, { idempotencyKey: `budget/${customerId}/${i}`, customer: em.getReference(Customer, customerId), channel: MessageChannel.Email, purpose: MessagePurpose.Marketing, template: 'appreciation', payload: {}, sentAt: new Date(Date.now() - daysAgo * DAY) }),
+  );
+  await em.flush();
+  expect((await stack.gql(StartAccountReviewDocument, { customerId }, Role.Operator)).errors).toBeUndefined();
+  const waiting = await eventually(() => review(customerId), (s) => s?.step === 'proposing' && s.proposal != null);
+  expect(waiting).toMatchObject({ proposal: expect.stringMatching(/^none: no cheaper tier; an offer is marketing, which the contact guard holds back now \(budget-exhausted: 3 of 3 /), accountProposal: null, deadline: expect.any(String) });
+  expect(await details(workflowId)).toBe('The contact guard holds the offer back for now (budget-exhausted): proposing again then');
+  await new Promise((r) => setTimeout(r, 2_500));
+  expect(await review(customerId)).toMatchObject({ step: 'proposing' });
+  expect(await outboxSteps(workflowId)).toEqual([]);
+  // Days on, the oldest of the three has left the period: the next look proposes the offer.
+  await em.nativeUpdate(OutboxMessage, { id: sent[0].id }, { sentAt: new Date(Date.now() - 31 * DAY) });
+  expect(await eventually(() => review(customerId), (s) => s?.step === 'awaiting-answer')).toMatchObject({
+    proposal: expect.stringMatching(/^offer: offer HOLD30/),
+    accountProposal: { kind: 'Offer', offerCode: 'HOLD30', discountPercent: 20 },
+  });
+  expect(await outboxSteps(workflowId)).toEqual(['proposal']);
+  expect((await stack.gql(CancelPlaybookRunDocument, { workflowId, reason: 'test done' }, Role.Operator)).errors).toBeUndefined();
+  await em.nativeDelete(Offer, { code: 'HOLD30' });
+}, 90_000);
