@@ -1,7 +1,7 @@
 import { Role } from '../src/domain/auth/roles.js';
 import { accountReviewPolicy, accountReviewWorkflowId, type AccountReviewPolicy } from '../src/domain/playbooks/account-review.js';
 import { seconds } from '../src/domain/policies/duration.js';
-import { AuditEntry, Complaint, ComplaintSeverity, Customer, CustomerExport, CustomerStatus, MessageChannel, Order, OutboxMessage } from '../src/entities/index.js';
+import { AuditEntry, Complaint, ComplaintSeverity, Customer, CustomerExport, CustomerStatus, FixCase, FixCaseStatus, MessageChannel, Order, OutboxMessage } from '../src/entities/index.js';
 import { AccountReviewDocument, AnswerAccountProposalDocument, DecideOffboardingDocument, StartAccountReviewDocument } from './__generated__/graphql.js';
 import { eventually } from './support/eventually.js';
 import { recordHistory } from './support/histories.js';
@@ -63,6 +63,17 @@ async function complaint(customerId: string, topic: string): Promise<string> {
   return k.id;
 }
 
+/** A fix case of the customer's, open: a persistent issue being fixed (as the fix-issue playbook opens it). */
+async function fixCase(customerId: string, topic: string): Promise<string> {
+  const em = stack.orm.em.fork();
+  const f = em.create(FixCase, { workflowId: `fix-issue/${customerId}/${topic}`, customer: em.getReference(Customer, customerId), topic, team: 'customer-care', owner: 'customer-care', openedAt: new Date() });
+  await em.flush();
+  return f.id;
+}
+
+/** The run's step detail (what the Temporal UI shows beside the step). */
+const details = async (workflowId: string) => (await stack.temporal.client.workflow.getHandle(workflowId).query<{ currentDetails?: string }>('__temporal_workflow_metadata')).currentDetails;
+
 const withdrawals = async (customerId: string) => (await stack.orm.em.fork().find(AuditEntry, { entityId: customerId, action: 'customer.offboarding-withdrawn' })).map((a) => [a.actor, a.after]);
 
 it('does not offboard a customer whose account no longer loses money at the end of the notice: withdrawn, the customer told (QA 64 F4)', async () => {
@@ -112,4 +123,48 @@ it('does not offboard a customer whose complaint is still open after the wait: w
   for (const step of ['final-invoice', 'data-export']) expect(await message(workflowId, step)).toBeNull();
   expect(await stack.orm.em.fork().count(CustomerExport, { workflowId })).toBe(0);
   await recordHistory(workflowId, 'account-review-kept-issue-open');
+}, 90_000);
+
+it('does not offboard a customer whose account cannot be judged at the end of the notice: withdrawn, ends not-judged, the customer and the team told', async () => {
+  const { customerId, workflowId } = await inNotice('Dora');
+  // During the notice an orders import blanked the margins: the rescore at the end cannot judge the account.
+  await stack.orm.em.fork().nativeUpdate(Order, { customer: customerId }, { marginMinor: null });
+  const done = await eventually(() => review(customerId), (s) => s?.step === 'done', 30_000);
+  expect(done).toMatchObject({ outcome: 'not-judged', status: 'Completed', offboardingApproved: true });
+  expect(await details(workflowId)).toMatch(/^The account cannot be judged at the end of the notice \(not judged: .*\): not offboarded, the offboarding withdrawn, the customer and the team told$/);
+  expect(await customer(customerId)).toMatchObject({ status: CustomerStatus.Active, offboardedAt: null });
+  const [[actor, after]] = await withdrawals(customerId);
+  expect(actor).toBe(`playbook:${workflowId}`);
+  expect(after).toMatchObject({ status: 'active', workflowId, reason: expect.stringMatching(/^the account could not be judged at the end of the notice \(not judged: .*\)$/) });
+  expect(await message(workflowId, 'offboarding-withdrawn')).toMatchObject({ template: 'offboarding-withdrawn' });
+  expect(await message(workflowId, 'kept-at-notice-end')).toMatchObject({ channel: MessageChannel.Call, template: 'offboarding-kept-at-notice-end', payload: { why: 'not-judged', notJudged: expect.stringMatching(/^not judged: /) } });
+  for (const step of ['final-invoice', 'data-export']) expect(await message(workflowId, step)).toBeNull();
+  expect(await stack.orm.em.fork().count(CustomerExport, { workflowId })).toBe(0);
+  await recordHistory(workflowId, 'account-review-not-judged-at-notice-end');
+}, 90_000);
+
+it('waits at the end of the notice while a fix case is open, and offboards once it is resolved', async () => {
+  const { customerId, workflowId, noticeEndsAt } = await inNotice('Eli');
+  const fixCaseId = await fixCase(customerId, 'delivery');
+  await new Promise((r) => setTimeout(r, Math.max(0, noticeEndsAt - Date.now()) + seconds(1.5)));
+  expect(await review(customerId)).toMatchObject({ step: 'offboarding', status: 'Running' });
+  expect(await details(workflowId)).toBe('Not offboarded while a complaint or fix is open (fix case open: delivery): looking again then');
+  expect(await customer(customerId)).toMatchObject({ status: CustomerStatus.Offboarding });
+  expect(await message(workflowId, 'data-export')).toBeNull();
+  await stack.orm.em.fork().nativeUpdate(FixCase, { id: fixCaseId }, { status: FixCaseStatus.Resolved, resolvedAt: new Date() });
+  expect(await eventually(() => review(customerId), (s) => s?.step === 'done', 30_000)).toMatchObject({ outcome: 'offboarded' });
+  expect(await customer(customerId)).toMatchObject({ status: CustomerStatus.Offboarded });
+  expect(await message(workflowId, 'data-export')).not.toBeNull();
+  expect(await withdrawals(customerId)).toEqual([]);
+}, 90_000);
+
+it('does not offboard a customer whose fix case is still open after the wait: ends kept-issue-open, the team told', async () => {
+  const { customerId, workflowId } = await inNotice('Fay');
+  await fixCase(customerId, 'billing');
+  const done = await eventually(() => review(customerId), (s) => s?.step === 'done', 30_000);
+  expect(done).toMatchObject({ outcome: 'kept-issue-open', status: 'Completed' });
+  expect(await customer(customerId)).toMatchObject({ status: CustomerStatus.Active, offboardedAt: null });
+  expect(await withdrawals(customerId)).toEqual([[`playbook:${workflowId}`, { status: 'active', workflowId, reason: 'a complaint or fix was still open at the end of the notice (fix case open: billing)' }]]);
+  expect(await message(workflowId, 'kept-at-notice-end')).toMatchObject({ channel: MessageChannel.Call, template: 'offboarding-kept-at-notice-end', payload: { why: 'issue-open', openIssues: 'fix case open: billing' } });
+  for (const step of ['final-invoice', 'data-export']) expect(await message(workflowId, step)).toBeNull();
 }, 90_000);
