@@ -200,7 +200,12 @@ async function accountReviewSteps({ customerId, policy }: AccountReviewInput): P
       await sleep(recheckMs);
       due = await offboardingDue({ customerId });
     }
-    if (due.valueMinor === null) return { why: 'not-judged', notJudged: due.notJudged ?? 'no profitability score' };
+    if (due.valueMinor === null) {
+      // The review's figure is no judgement of the account now: not judged shows no profitability, as at the start and the review.
+      state.profitabilityMinor = null;
+      state.profitabilityBasis = null;
+      return { why: 'not-judged', notJudged: due.notJudged ?? 'no profitability score' };
+    }
     state.profitabilityMinor = due.valueMinor;
     state.profitabilityBasis = due.basis ?? null;
     if (due.valueMinor >= 0) return { why: 'turned-around', valueMinor: due.valueMinor };
