@@ -3,7 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { sql } from 'kysely';
 import { SMTPServer } from 'smtp-server';
 import { Role } from '../src/domain/auth/roles.js';
-import { AuditEntry, Campaign, CampaignGroup, CampaignMember, Customer, CustomerExport, MessageChannel, MessagePurpose, OutboxMessage } from '../src/entities/index.js';
+import { AuditEntry, Campaign, CampaignGroup, CampaignMember, Customer, CustomerExport, MessageChannel, MessagePurpose, OutboxMessage, PlaybookRun } from '../src/entities/index.js';
+import { RunStatus } from '../src/domain/playbooks/run-status.js';
 import { customerDocument } from '../src/services/customers/customer-data-export.service.js';
 import { SmtpSender } from '../src/services/outbox/channels/smtp-sender.js';
 import { mayMentionInFull } from '../src/services/customers/customer-erasure.service.js';
@@ -369,3 +370,29 @@ it("erases a full mention from the campaign names other customers' stored data e
   const entries = await em().find(AuditEntry, { entityId: named.id, actor: 'temporal:ops@example.test' }, { orderBy: { action: 'asc' } });
   expect(entries.map((a) => a.after)).toEqual(typed.map(([, after], i) => ({ ...after, reason: reasons.rows[i].reason })));
 }, 60_000);
+
+it("erases the reason of an offboarding decision typed in the Temporal UI from the state an ended account review kept with its record, and keeps the rest of it (QA 69 F2)", async () => {
+  const tag = Math.random().toString(36).slice(2, 8);
+  const e = em();
+  const customer = e.create(Customer, { name: `Ida Reason ${tag}`, email: `ida.${tag}@example.com`, acquiredAt: '2024-05-01' });
+  // As the run hands it to recordRunOutcome as it ends: a decision typed in the Temporal UI carries its reason (the API's name their audit entry).
+  const finalState = {
+    customerId: customer.id,
+    step: 'done',
+    outcome: 'kept-by-decision',
+    deadline: null,
+    policyVersion: 1,
+    proposal: { kind: 'none', reason: 'no cheaper tier fits' },
+    answer: null,
+    profitabilityMinor: -1200,
+    decision: { approve: false, decidedBy: 'admin:1a2b3c4d', reason: `Ida Reason ${tag} called: she stays, ida.${tag}@example.com` },
+    loyaltyBandTag: 'loyal',
+  };
+  e.create(PlaybookRun, { workflowId: `account-review/${customer.id}`, playbook: 'account-review', customer, status: RunStatus.Completed, outcome: 'kept-by-decision', finishedAt: new Date(), finalState });
+  await e.flush();
+  expect((await stack.gql(EraseCustomerDocument, { id: customer.id, reason: 'Erasure request, ticket 9' }, Role.Admin)).errors).toBeUndefined();
+  const kept = (await em().findOneOrFail(PlaybookRun, { workflowId: `account-review/${customer.id}` })).finalState;
+  expect(kept).toEqual({ ...finalState, decision: { approve: false, decidedBy: 'admin:1a2b3c4d', reason: '[erased]' } });
+  // Nothing of the customer's is left in it.
+  expect(JSON.stringify(kept)).not.toMatch(new RegExp(`Ida|${tag}`));
+});

@@ -18,7 +18,7 @@ import {
   type OffboardingDecision,
   type Proposal,
 } from '../src/domain/playbooks/account-review.js';
-import { recordingCancellation, sideEffectSteps } from './cancellation.js';
+import { endedState, recordingCancellation, sideEffectSteps } from './cancellation.js';
 import { PlaybookStepKey } from './search-attributes.js';
 import { startingCampaign } from './starting-campaign.js';
 import { setRefusableUpdate } from './refusable-update.js';
@@ -46,7 +46,7 @@ export const accountReviewStateQuery = defineQuery<AccountReviewState>('state');
 
 export async function accountReview(input: AccountReviewInput): Promise<AccountReviewOutcome> {
   const { workflowId } = workflowInfo();
-  return recordingCancellation(workflowId, () => withdrawingOffboardingOnCancel(workflowId, input.customerId, () => accountReviewSteps(input)));
+  return recordingCancellation(workflowId, (keepsState) => withdrawingOffboardingOnCancel(workflowId, input.customerId, () => accountReviewSteps(input, keepsState)));
 }
 
 /**
@@ -63,11 +63,12 @@ async function withdrawingOffboardingOnCancel<T>(workflowId: string, customerId:
   }
 }
 
-async function accountReviewSteps({ customerId, policy }: AccountReviewInput): Promise<AccountReviewOutcome> {
+async function accountReviewSteps({ customerId, policy }: AccountReviewInput, keepsState: (state: AccountReviewState) => void): Promise<AccountReviewOutcome> {
   const { workflowId } = workflowInfo();
   const { proposeAccountChange, applyAccountChange, startOffboarding, completeOffboarding, keepAfterUndeliveredNotice, keepAtNoticeEnd } = accountSteps();
   const state: AccountReviewState = { customerId, step: 'starting', proposal: null, answer: null, profitabilityMinor: null, decision: null, outcome: null, policyVersion: policy.version, deadline: null };
   setHandler(accountReviewStateQuery, () => state, { description: 'Step, proposal, answer, profitability at the review, decision and deadline' });
+  keepsState(state);
   /**
    * Why an answer is not taken though answerProblem passes it: the proposal never reached the customer, held back at
    * delivery (an activity checks it): typed in the Temporal UI, a yes would record an acceptance nothing acts on. Asked
@@ -162,7 +163,7 @@ async function accountReviewSteps({ customerId, policy }: AccountReviewInput): P
     setCurrentDetails(details);
   };
   const finish = async (outcome: AccountReviewOutcome, details: string) => {
-    await recordRunOutcome({ workflowId, outcome });
+    await recordRunOutcome({ workflowId, outcome, finalState: endedState(state, outcome) });
     state.outcome = outcome;
     enter('done', details);
     await condition(allHandlersFinished);

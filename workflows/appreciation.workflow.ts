@@ -2,7 +2,7 @@ import { defineQuery, patched, proxyActivities, setCurrentDetails, setHandler, s
 import type { AppreciationActivities } from '../src/activities/appreciation.activities.js';
 import type { PlaybookRunActivities } from '../src/activities/playbook-run.activities.js';
 import { APPRECIATION, holdPasses, type AppreciationOutcome, type AppreciationPolicy, type AppreciationState, type ThankYou } from '../src/domain/playbooks/appreciation.js';
-import { recordingCancellation, sideEffectSteps } from './cancellation.js';
+import { endedState, recordingCancellation, sideEffectSteps } from './cancellation.js';
 import { PlaybookStepKey } from './search-attributes.js';
 import { startingCampaign } from './starting-campaign.js';
 import { playbookStepOptions } from './activity-options.js';
@@ -24,14 +24,15 @@ export const appreciationStateQuery = defineQuery<AppreciationState>('state');
  * later), it waits and asks again; a thank-you that cannot reach the customer is not counted as one.
  */
 export async function appreciation(input: AppreciationInput): Promise<AppreciationOutcome> {
-  return recordingCancellation(workflowInfo().workflowId, () => appreciationSteps(input));
+  return recordingCancellation(workflowInfo().workflowId, (keepsState) => appreciationSteps(input, keepsState));
 }
 
-async function appreciationSteps({ customerId, policy }: AppreciationInput): Promise<AppreciationOutcome> {
+async function appreciationSteps({ customerId, policy }: AppreciationInput, keepsState: (state: AppreciationState) => void): Promise<AppreciationOutcome> {
   const { workflowId } = workflowInfo();
   const { thankLoyalCustomer } = thankingSteps();
   const state: AppreciationState = { customerId, step: 'starting', offerCode: null, outcome: null, policyVersion: policy.version, deadline: null };
   setHandler(appreciationStateQuery, () => state, { description: 'Step, the offer the customer was thanked with, and outcome' });
+  keepsState(state);
   const enter = (step: AppreciationState['step'], details: string) => {
     state.step = step;
     upsertSearchAttributes([{ key: PlaybookStepKey, value: step }]);
@@ -66,7 +67,7 @@ async function appreciationSteps({ customerId, policy }: AppreciationInput): Pro
     thanks = await askAgainWhileHeld(thanks);
     state.heldBack = thanks.heldBack ? `${thanks.heldBack.reason}: ${thanks.heldBack.detail}` : null;
     if (state.heldBack) {
-      await recordRunOutcome({ workflowId, outcome: 'not-thanked' });
+      await recordRunOutcome({ workflowId, outcome: 'not-thanked', finalState: endedState(state, 'not-thanked') });
       state.outcome = 'not-thanked';
       enter('done', `Not thanked (${state.heldBack})`);
       return 'not-thanked';
@@ -74,7 +75,7 @@ async function appreciationSteps({ customerId, policy }: AppreciationInput): Pro
   }
   const { offerCode, matchedNewCustomerOffer } = thanks;
   state.offerCode = offerCode;
-  await recordRunOutcome({ workflowId, outcome: 'thanked' });
+  await recordRunOutcome({ workflowId, outcome: 'thanked', finalState: endedState(state, 'thanked') });
   state.outcome = 'thanked';
   enter('done', offerCode ? `Thanked with offer ${offerCode}${matchedNewCustomerOffer ? ' (the best new-customer offer)' : ''}` : 'Thanked');
   return 'thanked';

@@ -1,21 +1,44 @@
-import { ActivityCancellationType, CancellationScope, CancelledFailure, isCancellation, patched, proxyActivities, type ActivityOptions } from '@temporalio/workflow';
+import { ActivityCancellationType, CancellationScope, CancelledFailure, isCancellation, patched, proxyActivities, workflowInfo, type ActivityOptions } from '@temporalio/workflow';
 import type { PlaybookRunActivities } from '../src/activities/playbook-run.activities.js';
+import type { FinalRunState, PlaybookStateSummary } from '../src/domain/playbooks/run-state.js';
 import { CANCELLED_OUTCOME } from '../src/domain/playbooks/run-status.js';
 import { playbookStepOptions } from './activity-options.js';
+import { LoyaltyBandKey } from './search-attributes.js';
 
 const { recordRunOutcome } = proxyActivities<PlaybookRunActivities>(playbookStepOptions);
 
 /**
  * Runs a playbook so that an operator's cancellation (Temporal UI or GraphQL) is recorded
- * as the run's outcome before the run ends as cancelled.
+ * as the run's outcome before the run ends as cancelled, with the run's state as it stopped
+ * (the one the playbook hands `keepsState` as it starts; its step where it stopped).
  */
-export async function recordingCancellation<T>(workflowId: string, playbook: () => Promise<T>): Promise<T> {
+export async function recordingCancellation<T>(workflowId: string, playbook: (keepsState: (state: PlaybookStateSummary) => void) => Promise<T>): Promise<T> {
+  let kept: PlaybookStateSummary | null = null;
   try {
-    return await playbook();
+    return await playbook((state) => {
+      kept = state;
+    });
   } catch (error) {
-    if (isCancellation(error)) await CancellationScope.nonCancellable(() => recordRunOutcome({ workflowId, outcome: CANCELLED_OUTCOME }));
+    if (isCancellation(error)) {
+      const finalState = kept && finalRunState({ ...(kept as PlaybookStateSummary), outcome: CANCELLED_OUTCOME, deadline: null });
+      await CancellationScope.nonCancellable(() => recordRunOutcome({ workflowId, outcome: CANCELLED_OUTCOME, finalState }));
+    }
     throw error;
   }
+}
+
+/**
+ * The state a run ends in with `outcome`, as its `state` query answers once it has (step `done`, no
+ * wait): recordRunOutcome keeps it with the run's record, which shows it once Temporal has deleted
+ * the closed execution. (An activity's input: it changes none of the run's commands.)
+ */
+export function endedState(state: PlaybookStateSummary, outcome: string): FinalRunState {
+  return finalRunState({ ...state, outcome, step: 'done', deadline: null });
+}
+
+/** A state to keep, with the run's LoyaltyBand tag (which lists show for most playbooks) as it is now. */
+function finalRunState(state: PlaybookStateSummary): FinalRunState {
+  return { ...state, loyaltyBandTag: workflowInfo().typedSearchAttributes.get(LoyaltyBandKey) ?? null };
 }
 
 /**

@@ -16,7 +16,7 @@ import {
   type FairReminderState,
   type FairReminderStep,
 } from '../src/domain/playbooks/fair-reminder.js';
-import { recordingCancellation, sideEffectSteps } from './cancellation.js';
+import { endedState, recordingCancellation, sideEffectSteps } from './cancellation.js';
 import { PaymentWatch } from './payment-watch.js';
 import { LoyaltyBandKey, PlaybookStepKey } from './search-attributes.js';
 import { startingCampaign } from './starting-campaign.js';
@@ -58,10 +58,10 @@ export const fairReminderStateQuery = defineQuery<FairReminderState>('state');
 export const promiseToPayUpdate = defineUpdate<FairReminderState, [PaymentPromise]>('promiseToPay');
 
 export async function fairReminder(input: FairReminderInput): Promise<FairReminderOutcome> {
-  return recordingCancellation(workflowInfo().workflowId, () => fairReminderSteps(input));
+  return recordingCancellation(workflowInfo().workflowId, (keepsState) => fairReminderSteps(input, keepsState));
 }
 
-async function fairReminderSteps({ customerId, invoiceId, policy, promise }: FairReminderInput): Promise<FairReminderOutcome> {
+async function fairReminderSteps({ customerId, invoiceId, policy, promise }: FairReminderInput, keepsState: (state: FairReminderState) => void): Promise<FairReminderOutcome> {
   const { workflowId } = workflowInfo();
   const { sendReminder, sendReminderMessage } = reminderSteps();
   const state: FairReminderState = {
@@ -85,7 +85,7 @@ async function fairReminderSteps({ customerId, invoiceId, policy, promise }: Fai
     setCurrentDetails(details);
   };
   const finish = async (outcome: FairReminderOutcome, details: string) => {
-    await recordRunOutcome({ workflowId, outcome });
+    await recordRunOutcome({ workflowId, outcome, finalState: endedState(state, outcome) });
     state.outcome = outcome;
     state.deadline = null;
     enter('done', details);
@@ -100,6 +100,7 @@ async function fairReminderSteps({ customerId, invoiceId, policy, promise }: Fai
   // Handlers once all they use is declared: a message already in the history when the run starts (one a reset
   // reapplies, or one sent before the first workflow task) is handled as its handler is set.
   setHandler(fairReminderStateQuery, () => state, { description: 'Step, loyalty band, reminders sent, fees charged and waived, deadline' });
+  keepsState(state);
   setHandler(
     paymentReceivedSignal,
     async () => {

@@ -2,7 +2,7 @@ import { allHandlersFinished, CancellationScope, condition, defineQuery, defineS
 import type { FixIssueActivities } from '../src/activities/fix-issue.activities.js';
 import type { PlaybookRunActivities } from '../src/activities/playbook-run.activities.js';
 import { FIX_ISSUE, firstOwner, ownerAfter, resolutionProblem, type FixIssueOutcome, type FixIssuePolicy, type FixIssueState, type FixIssueStep } from '../src/domain/playbooks/fix-issue.js';
-import { recordingCancellation, sideEffectSteps } from './cancellation.js';
+import { endedState, recordingCancellation, sideEffectSteps } from './cancellation.js';
 import { LoyaltyBandKey, PlaybookStepKey } from './search-attributes.js';
 import { startingCampaign } from './starting-campaign.js';
 import { setRefusableUpdate } from './refusable-update.js';
@@ -29,7 +29,7 @@ export const fixIssueStateQuery = defineQuery<FixIssueState>('state');
 
 export async function fixIssue(input: FixIssueInput): Promise<FixIssueOutcome> {
   const { workflowId } = workflowInfo();
-  return recordingCancellation(workflowId, () => closingCaseOnCancel(workflowId, () => fixIssueSteps(input)));
+  return recordingCancellation(workflowId, (keepsState) => closingCaseOnCancel(workflowId, () => fixIssueSteps(input, keepsState)));
 }
 
 /**
@@ -45,12 +45,13 @@ async function closingCaseOnCancel<T>(workflowId: string, steps: () => Promise<T
   }
 }
 
-async function fixIssueSteps({ customerId, topic, policy }: FixIssueInput): Promise<FixIssueOutcome> {
+async function fixIssueSteps({ customerId, topic, policy }: FixIssueInput, keepsState: (state: FixIssueState) => void): Promise<FixIssueOutcome> {
   const { workflowId } = workflowInfo();
   const { openFixCase, escalateFixCase, resolveFixCase, reopenFixCase, checkBackOnFix } = caseSteps();
   const state: FixIssueState = { customerId, topic, step: 'starting', owner: null, escalations: 0, recurrences: 0, resolved: false, outcome: null, policyVersion: policy.version, deadline: null };
   let recurred = false;
   setHandler(fixIssueStateQuery, () => state, { description: 'Step, owner, escalations, recurrences and deadline of the fix case' });
+  keepsState(state);
   setHandler(
     issueResolvedSignal,
     async () => {
@@ -138,7 +139,7 @@ async function fixIssueSteps({ customerId, topic, policy }: FixIssueInput): Prom
   await checkBackOnFix({ workflowId, customerId, topic, gesture });
 
   const outcome: FixIssueOutcome = gesture ? 'fixed-with-gesture' : 'fixed';
-  await recordRunOutcome({ workflowId, outcome });
+  await recordRunOutcome({ workflowId, outcome, finalState: endedState(state, outcome) });
   state.outcome = outcome;
   state.deadline = null;
   enter('done', `Fixed after ${state.escalations} escalation${state.escalations === 1 ? '' : 's'}`);

@@ -10,7 +10,7 @@ import {
   type WelcomeCheckState,
   type WelcomeCheckStep,
 } from '../src/domain/playbooks/welcome-check.js';
-import { recordingCancellation, sideEffectSteps } from './cancellation.js';
+import { endedState, recordingCancellation, sideEffectSteps } from './cancellation.js';
 import { PlaybookStepKey } from './search-attributes.js';
 import { playbookStepOptions } from './activity-options.js';
 import { startingCampaign } from './starting-campaign.js';
@@ -33,14 +33,15 @@ export const confirmWelcomeUpdate = defineUpdate<WelcomeCheckState>('confirmWelc
 export const welcomeCheckStateQuery = defineQuery<WelcomeCheckState>('state');
 
 export async function welcomeCheck(input: WelcomeCheckInput): Promise<WelcomeCheckOutcome> {
-  return recordingCancellation(workflowInfo().workflowId, () => welcomeCheckSteps(input));
+  return recordingCancellation(workflowInfo().workflowId, (keepsState) => welcomeCheckSteps(input, keepsState));
 }
 
-async function welcomeCheckSteps({ customerId, policy }: WelcomeCheckInput): Promise<WelcomeCheckOutcome> {
+async function welcomeCheckSteps({ customerId, policy }: WelcomeCheckInput, keepsState: (state: WelcomeCheckState) => void): Promise<WelcomeCheckOutcome> {
   const { workflowId } = workflowInfo();
   const { welcomeCustomer, askForWelcomeFollowUp } = messageSteps();
   const state: WelcomeCheckState = { customerId, step: 'starting', confirmed: false, outcome: null, policyVersion: policy.version, deadline: null };
   setHandler(welcomeCheckStateQuery, () => state, { description: 'Step, whether the customer confirmed, and outcome' });
+  keepsState(state);
   setHandler(
     welcomeConfirmedSignal,
     async () => {
@@ -80,7 +81,7 @@ async function welcomeCheckSteps({ customerId, policy }: WelcomeCheckInput): Pro
   enter('recording-outcome', `Outcome: ${outcome}`);
   // Silence is not ignored: a person calls before the customer quietly drifts away.
   if (withMessages && outcome === 'follow-up-needed') await askForWelcomeFollowUp({ workflowId, customerId });
-  await recordRunOutcome({ workflowId, outcome });
+  await recordRunOutcome({ workflowId, outcome, finalState: endedState(state, outcome) });
 
   state.outcome = outcome;
   enter('done', outcome === 'confirmed' ? 'Customer confirmed onboarding' : 'No confirmation: a person follows up');

@@ -1,3 +1,4 @@
+import type { FinalRunState } from '../domain/playbooks/run-state.js';
 import type { WorkerServices } from '../services/index.js';
 
 /** Activities that keep the playbook-run record in PostgreSQL; thin calls into the service. */
@@ -8,7 +9,8 @@ export function createPlaybookRunActivities(services: () => WorkerServices) {
     async recordRunStarted(input: { workflowId: string; playbook: string; customerId: string; campaignId?: string | null }): Promise<void> {
       await runs().recordStarted(input);
     },
-    async recordRunOutcome(input: { workflowId: string; outcome: string }): Promise<void> {
+    /** `finalState`: the run's state as it ends, kept with its record; absent in histories of runs that ended before it was kept. */
+    async recordRunOutcome(input: { workflowId: string; outcome: string; finalState?: FinalRunState | null }): Promise<void> {
       await runs().recordOutcome(input);
     },
     /** Audits the signals an operator sent the run from outside the platform (the Temporal UI), each once. */

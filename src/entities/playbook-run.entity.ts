@@ -9,7 +9,7 @@ import { RunStatus } from '../domain/playbooks/run-status.js';
 /** Where one customer's run of one playbook stands; written only by the workflow's activities. */
 @Entity({ tableName: 'playbook_run' })
 export class PlaybookRun {
-  [OptionalProps]?: 'status' | 'startedAt' | 'outcome' | 'finishedAt' | 'campaign';
+  [OptionalProps]?: 'status' | 'startedAt' | 'outcome' | 'finishedAt' | 'campaign' | 'finalState';
 
   @PrimaryKey({ type: 'uuid' })
   id: string = randomUUID();
@@ -42,4 +42,13 @@ export class PlaybookRun {
 
   @Property({ type: 'timestamptz', length: 3, nullable: true })
   finishedAt?: Date | null;
+
+  /**
+   * The run's state as it ended (its `state` query's answer then; a cancelled run's at the step it stopped at), written
+   * as it records its end: what the API shows of it once Temporal has deleted the closed execution (after the namespace's
+   * retention). Null while it runs, for a run ended in the engine (terminated, failed, timed out), and for runs ended
+   * before it was kept. Holds IDs, keys and the run's own texts; an erasure scrubs it as it scrubs other stored texts.
+   */
+  @Property({ type: 'jsonb', nullable: true })
+  finalState?: Record<string, unknown> | null;
 }

@@ -8,6 +8,14 @@ export interface PlaybookStateSummary {
   policyVersion: number;
 }
 
+/**
+ * A run's state as it ended (its playbook's whole state, with its LoyaltyBand tag then), which the run hands
+ * recordRunOutcome to keep with its record: the API's fallback once Temporal has deleted the closed execution.
+ */
+export interface FinalRunState extends PlaybookStateSummary {
+  loyaltyBandTag?: string | null;
+}
+
 /** A run's live state as the API shows it: its summary, and the engine's word on the run. */
 export interface PlaybookRunState extends PlaybookStateSummary {
   /** The engine's word: running, or how it ended (not in a state a run answered an update with). */

@@ -58,7 +58,8 @@ export interface ErasureReport {
  * must keep stays. Name, e-mail address, phone, time zone, language and CRM reference are replaced or
  * cleared, complaint texts and data exports deleted, queued messages held back, and the audit
  * log's record of earlier contact-data changes scrubbed; orders, invoices, payments, scores and
- * playbook records stay, under the customer's ID alone (workflow histories hold IDs: an offboarding decision's reason is in the audit log).
+ * playbook records stay, under the customer's ID alone (workflow histories hold IDs: an offboarding decision's reason is in the audit log;
+ * one typed in the Temporal UI, which a run's state holds, is scrubbed from the state its record kept as it ended).
  * A customer with a playbook still running is refused (an operator cancels it or lets it
  * finish first), so no run writes to someone who is gone. All in one transaction; erasing
  * again changes nothing.
@@ -123,6 +124,7 @@ export class CustomerErasureService {
         const [entityType, entityId] = key.split(':') as ['segment' | 'campaign', string];
         this.audit.record(em, { actor, action: `${entityType}.update`, entityType, entityId, after });
       }
+      await this.eraseFinalStateReasons(em, id);
       await em.execute(`update outbox_message set last_error = null, sent_name = null, sent_locale = null where customer_id = ? and (last_error is not null or sent_name is not null or sent_locale is not null)`, [id]);
       const before = { status: customer.status };
       em.assign(customer, { name: 'Erased customer', email: `erased-${id}@erased.invalid`, phone: null, timeZone: 'UTC', locale: 'en', externalRef: null, marketingConsent: false, status: CustomerStatus.Erased });
@@ -136,6 +138,20 @@ export class CustomerErasureService {
       });
       return report;
     });
+  }
+
+  /**
+   * The state an account review kept with its record as it ended holds its offboarding decision, with the reason
+   * when an operator typed the decision in the Temporal UI (a person's words about the customer; the API's decisions
+   * name their audit entry instead): it becomes ERASED_SEARCH, as in the audit log. The rest of a kept state is
+   * what the run's history holds too: IDs, keys and the run's own texts.
+   */
+  private async eraseFinalStateReasons(em: EntityManager, id: string): Promise<void> {
+    await em.execute(
+      `update playbook_run set final_state = jsonb_set(final_state, '{decision,reason}', to_jsonb(?::text))
+        where customer_id = ? and jsonb_typeof(final_state #> '{decision,reason}') = 'string' and final_state #>> '{decision,reason}' <> ?`,
+      [ERASED_SEARCH, id, ERASED_SEARCH],
+    );
   }
 
   /**

@@ -23,6 +23,7 @@ import { offboardingStands, withdrawOffboarding } from './offboarding-withdrawal
 import { proposalHeldBackAtDelivery, type OffboardingDecision } from '../../domain/playbooks/account-review.js';
 import { failIfReset } from './running-run.js';
 import { RunStatus } from '../../domain/playbooks/run-status.js';
+import type { FinalRunState } from '../../domain/playbooks/run-state.js';
 
 /**
  * A fix of a customer's complaint topic is due unless one is under way, or one worked on it
@@ -126,14 +127,19 @@ export class PlaybookRunService {
    * The run's end: cancelled when an operator cancelled it, completed otherwise. A cancelled run
    * sends nothing more: its queued messages are held back; a completed one holds back those that
    * ask what it waited for (a welcome still held for quiet hours when the customer confirmed).
+   * The run's state as it ended (`finalState`) is kept with the record, for when Temporal has deleted
+   * the closed execution: also when the record says the run ended already (a cancel through the
+   * API, recorded as Temporal took it; a reset run ending again before the reconciliation saw it),
+   * as the engine would answer for its last execution.
    */
-  async recordOutcome(input: { workflowId: string; outcome: string }): Promise<void> {
+  async recordOutcome(input: { workflowId: string; outcome: string; finalState?: FinalRunState | null }): Promise<void> {
     const status = input.outcome === CANCELLED_OUTCOME ? RunStatus.Cancelled : RunStatus.Completed;
     await this.em.transactional(async (em) => {
       // A run reset after its end was recorded from the engine records its own end once the reconciliation has recorded it running again.
       const [run] = await em.execute<{ status: string }[]>(`select status from playbook_run where workflow_id = ? for update`, [input.workflowId]);
       if (run) failIfReset(input.workflowId, run.status);
       await em.nativeUpdate(PlaybookRun, { workflowId: input.workflowId, status: RunStatus.Running }, { status, outcome: input.outcome, finishedAt: new Date() });
+      if (input.finalState) await em.nativeUpdate(PlaybookRun, { workflowId: input.workflowId, status: { $ne: RunStatus.Running } }, { finalState: input.finalState as unknown as Record<string, unknown> });
       if (status === RunStatus.Cancelled) await this.holdBackQueuedMessages(em, input.workflowId, RUN_CANCELLED);
       else await this.holdBackQueuedMessages(em, input.workflowId, RUN_ENDED, untilRunEndsTemplates);
     });
@@ -205,8 +211,8 @@ export class PlaybookRunService {
   /**
    * A reset in the Temporal UI or CLI that made the run run again from an earlier point (its
    * execution `runId`), audited once as `playbook.reset-in-engine` with who reset it and why.
-   * A run whose end was recorded before the reset runs again: its record says running (outcome
-   * and end cleared), so its steps write again and it can be cancelled, a fix case its end
+   * A run whose end was recorded before the reset runs again: its record says running (outcome,
+   * end and the state it ended in cleared), so its steps write again and it can be cancelled, a fix case its end
    * cancelled is open again, and the messages its end held back go out after all
    * (`releaseHeldBackByStop`, named in the entry as `messagesReleased`). A fix case follows the
    * reset run's own state (`alignFixCase`: `fixReopened`, `fixResolvedAgain` in the entry). An account review's tier change after the point reset to stays, named
@@ -238,7 +244,7 @@ export class PlaybookRunService {
       // An end recorded after the reset (a cancel of the reset run) is that run's own: it stays.
       const reopened = input.running && run.status !== RunStatus.Running && run.finished_at != null && new Date(run.finished_at) <= input.reset.at;
       if (reopened) {
-        await em.nativeUpdate(PlaybookRun, { workflowId: input.workflowId }, { status: RunStatus.Running, outcome: null, finishedAt: null });
+        await em.nativeUpdate(PlaybookRun, { workflowId: input.workflowId }, { status: RunStatus.Running, outcome: null, finishedAt: null, finalState: null });
         await em.nativeUpdate(FixCase, { workflowId: input.workflowId, status: FixCaseStatus.Cancelled }, { status: FixCaseStatus.Open });
       }
       const released = reopened ? await this.releaseHeldBackByStop(em, { workflowId: input.workflowId, customerId: run.customer_id, playbook: run.playbook }, input.reset.from) : [];
