@@ -14,11 +14,11 @@ import type { playbookTriggers } from '../workflows/index.js';
 import { Readable } from 'node:stream';
 import { welcomeCheckWorkflowId } from '../src/domain/playbooks/welcome-check.js';
 import { ImportService } from '../src/services/import/import.service.js';
-import { AppreciationDocument, AuditEntriesDocument, CancelPlaybookRunDocument, CreateCampaignDocument, ImportCsvDocument, RecordPaymentDocument, StartAccountReviewDocument, StartAppreciationDocument, StartFairReminderDocument, StartWelcomeCheckDocument } from './__generated__/graphql.js';
+import { AppreciationDocument, AuditEntriesDocument, CancelPlaybookRunDocument, CreateCampaignDocument, CustomerPlaybookRunsDocument, ImportCsvDocument, RecordPaymentDocument, StartAccountReviewDocument, StartAppreciationDocument, StartFairReminderDocument, StartWelcomeCheckDocument } from './__generated__/graphql.js';
 import { eventually } from './support/eventually.js';
 import { recordHistory } from './support/histories.js';
 import { startTestStack, testKeys, type TestStack } from './support/stack.js';
-import { resetInEngine } from './support/temporal-operator.js';
+import { deleteAsRetentionDoes, resetInEngine } from './support/temporal-operator.js';
 import { zoneAtNoon, zoneAtTwoInTheMorning } from './support/time-zones.js';
 
 /** Thanking silent loyal customers, on the real Temporal dev server. */
@@ -123,6 +123,27 @@ it('can be started by a marketer, and shows the offer', async () => {
   await stack.temporal.client.workflow.getHandle(appreciationWorkflowId(id, year)).result();
   expect((await stack.gql(AppreciationDocument, { customerId: id }, Role.Viewer)).data!.appreciation).toMatchObject({ step: 'done', outcome: 'thanked', offerCode: 'WELCOME20' });
 }, 60_000);
+
+it("shows a finished thank-you's offer, why it was not thanked, and its step once Temporal has deleted the closed execution after its retention (QA 69 F2)", async () => {
+  const thanked = await customer('Kept', { tenureDays: 900, band: 'loyal' });
+  expect((await stack.gql(StartAppreciationDocument, { customerId: thanked }, Role.Marketer)).errors).toBeUndefined();
+  expect(await stack.temporal.client.workflow.getHandle(appreciationWorkflowId(thanked, year)).result()).toBe('thanked');
+  const notThanked = await consentWithdrawnWhileWaiting('KeptBack');
+  expect(await stack.temporal.client.workflow.getHandle(appreciationWorkflowId(notThanked, year)).result()).toBe('not-thanked');
+
+  const view = (customerId: string) => stack.gql(AppreciationDocument, { customerId }, Role.Viewer).then((r) => r.data!.appreciation);
+  const listed = (customerId: string) => stack.gql(CustomerPlaybookRunsDocument, { customerId }, Role.Viewer).then((r) => r.data!.customer!.playbookRuns.edges.map((e) => e.node));
+  const before = { thanked: await view(thanked), notThanked: await view(notThanked), listed: await listed(thanked) };
+  expect(before.thanked).toMatchObject({ status: 'Completed', step: 'done', outcome: 'thanked', offerCode: 'WELCOME20', heldBack: null, policyVersion: policy.version });
+  expect(before.notThanked).toMatchObject({ status: 'Completed', step: 'done', outcome: 'not-thanked', offerCode: null, heldBack: expect.stringMatching(/^no-consent: /) });
+  expect(before.listed).toEqual([expect.objectContaining({ status: 'Completed', step: 'done', outcome: 'thanked' })]);
+
+  await deleteAsRetentionDoes(stack, appreciationWorkflowId(thanked, year), appreciationWorkflowId(notThanked, year));
+  // What the run's state held is kept with its record as it ended: the API shows the same as before.
+  expect(await view(thanked)).toEqual(before.thanked);
+  expect(await view(notThanked)).toEqual(before.notThanked);
+  expect(await listed(thanked)).toEqual(before.listed);
+}, 150_000);
 
 it('thanks, welcomes and reviews only customers who have not left; an overdue invoice of one who has still gets its reminders', async () => {
   const id = await customer('Gone', { tenureDays: 900, band: 'loyal' });

@@ -1,4 +1,4 @@
-import { Client } from '@temporalio/client';
+import { Client, WorkflowNotFoundError } from '@temporalio/client';
 import proto from '@temporalio/proto';
 import { sql } from 'kysely';
 import type { TestStack } from './stack.js';
@@ -63,3 +63,26 @@ export async function taskBefore(stack: TestStack, workflowId: string, took: (ev
 /** `taskBefore` the first signal, or the first update taken. */
 export const beforeSignal = (e: proto.temporal.api.history.v1.IHistoryEvent) => e.workflowExecutionSignaledEventAttributes;
 export const beforeUpdate = (e: proto.temporal.api.history.v1.IHistoryEvent) => e.workflowExecutionUpdateAcceptedEventAttributes;
+
+/**
+ * Deletes closed executions, as Temporal does once the namespace's retention has passed (24 h on the dev
+ * server; `temporal workflow delete`), and waits until Temporal no longer knows the runs (the dev server
+ * takes about half a minute).
+ */
+export async function deleteAsRetentionDoes(stack: TestStack, ...workflowIds: string[]): Promise<void> {
+  const { client } = stack.temporal;
+  for (const workflowId of workflowIds) await client.workflowService.deleteWorkflowExecution({ namespace: stack.config.temporal.namespace, workflowExecution: { workflowId } });
+  const known = async (workflowId: string) => {
+    try {
+      await client.workflow.getHandle(workflowId).describe();
+      return true;
+    } catch (error) {
+      if (error instanceof WorkflowNotFoundError) return false;
+      throw error;
+    }
+  };
+  for (const started = Date.now(); Date.now() - started < 90_000; await new Promise((resolve) => setTimeout(resolve, 500))) {
+    if (!(await Promise.all(workflowIds.map(known))).some(Boolean)) return;
+  }
+  throw new Error(`Temporal still knows ${workflowIds.join(', ')} 90 s after their deletion`);
+}

@@ -116,12 +116,12 @@ export class PlaybookService {
     await this.customers.get(customerId, 'customerId');
     const workflowId = welcomeCheckWorkflowId(customerId);
     const state = await this.engine.welcomeCheckState(workflowId);
-    if (!state) throw new PlaybookException(PlaybookExceptionCode.RunNotFound, `No welcome check runs for customer ${customerId}`, { customerId });
-    const finished = () =>
+    const finished = (outcome: string | null = state?.outcome ?? null) =>
       new PlaybookException(PlaybookExceptionCode.RunAlreadyFinished, `The welcome check of customer ${customerId} has already finished`, {
         customerId,
-        outcome: state.outcome,
+        outcome,
       });
+    if (!state) throw await this.endedOrNone(workflowId, finished, () => new PlaybookException(PlaybookExceptionCode.RunNotFound, `No welcome check runs for customer ${customerId}`, { customerId }));
     if (state.step === 'done') throw finished();
     await this.runs.auditedUpdate({ actor, action: 'playbook.confirm-welcome', workflowId, after: { customerId } }, async (updateId) => ((await this.engine.confirmWelcome(workflowId, updateId)) ?? fail(finished())).acted(), updateOutcome);
     return this.runView(WELCOME_CHECK, customerId, workflowId);
@@ -271,10 +271,10 @@ export class PlaybookService {
     topic = fixIssueTopic(topic);
     const workflowId = await this.currentRunId(FIX_ISSUE, customerId, fixIssueWorkflowId(customerId, topic));
     const state = await this.engine.fixIssueState(workflowId);
-    if (!state) throw new PlaybookException(PlaybookExceptionCode.RunNotFound, `No fix-issue run for "${topic}" of customer ${customerId}`, { customerId, topic });
     // A cancelled run stopped where it was: the engine refuses the signal, and it counts as ended.
-    const ended = () =>
-      new PlaybookException(PlaybookExceptionCode.RunAlreadyFinished, `The fix-issue run for "${topic}" of customer ${customerId} has ended${state.outcome ? ` (${state.outcome})` : ''}`, { customerId, topic, workflowId });
+    const ended = (outcome: string | null = state?.outcome ?? null) =>
+      new PlaybookException(PlaybookExceptionCode.RunAlreadyFinished, `The fix-issue run for "${topic}" of customer ${customerId} has ended${outcome ? ` (${outcome})` : ''}`, { customerId, topic, workflowId });
+    if (!state) throw await this.endedOrNone(workflowId, ended, () => new PlaybookException(PlaybookExceptionCode.RunNotFound, `No fix-issue run for "${topic}" of customer ${customerId}`, { customerId, topic }));
     if (state.step === 'done') throw ended();
     if (state.resolved) {
       throw new PlaybookException(PlaybookExceptionCode.IssueAlreadyResolved, `The issue "${topic}" of customer ${customerId} is already resolved; the run checks back with the customer (step ${state.step})`, {
@@ -343,9 +343,9 @@ export class PlaybookService {
     await this.customers.get(customerId, 'customerId');
     const workflowId = await this.currentRunId(ACCOUNT_REVIEW, customerId, accountReviewWorkflowId(customerId));
     const state = await this.engine.accountReviewState(workflowId);
-    if (!state) throw new PlaybookException(PlaybookExceptionCode.RunNotFound, `No account review for customer ${customerId}`, { customerId });
     // A cancelled run stopped where it was: the engine refuses the answer, and it counts as ended.
-    const ended = () => new PlaybookException(PlaybookExceptionCode.RunAlreadyFinished, `The account review of customer ${customerId} has ended${state.outcome ? ` (${state.outcome})` : ''}`, { customerId, workflowId });
+    const ended = (outcome: string | null = state?.outcome ?? null) => new PlaybookException(PlaybookExceptionCode.RunAlreadyFinished, `The account review of customer ${customerId} has ended${outcome ? ` (${outcome})` : ''}`, { customerId, workflowId });
+    if (!state) throw await this.endedOrNone(workflowId, ended, () => new PlaybookException(PlaybookExceptionCode.RunNotFound, `No account review for customer ${customerId}`, { customerId }));
     if (state.step === 'done' || (await this.recordedEnded(workflowId))) throw ended();
     if (state.step !== 'awaiting-answer') {
       throw new PlaybookException(PlaybookExceptionCode.DecisionRefused, `The account review of customer ${customerId} is not waiting for an answer (step ${state.step})`, { customerId, step: state.step });
@@ -533,9 +533,21 @@ export class PlaybookService {
     return mapPage(page, (record) => views.get(record)!);
   }
 
-  /** A run's database record with its live state, for lists that show where each run stands. */
+  /** A recorded run's state: the one it ended in, kept with its record, else the live one (`liveState`). */
+  async stateOf(record: PlaybookRun): Promise<PlaybookRunState | null> {
+    const kept = record.status !== RunStatus.Running ? keptState(record) : null;
+    return kept ? this.withStoredFacts(record.workflowId, kept) : this.liveState(record.workflowId, record);
+  }
+
+  /**
+   * A run's database record with its live state, for lists that show where each run stands. A run whose record
+   * says it ended and kept the state it ended in is shown by that, without asking the engine (a run reset in the
+   * Temporal UI after its end shows as running again once the run reconciliation has recorded it so, within minutes).
+   */
   async withLiveState(record: PlaybookRun): Promise<PlaybookRunView> {
-    return { workflowId: record.workflowId, playbook: record.playbook, customerId: record.customer.id, record, state: await this.liveStateOrUnknown(record.workflowId) };
+    const kept = record.status !== RunStatus.Running ? keptState(record) : null;
+    const state = kept ? await this.withStoredFacts(record.workflowId, kept) : await this.liveStateOrUnknown(record.workflowId, record);
+    return { workflowId: record.workflowId, playbook: record.playbook, customerId: record.customer.id, record, state };
   }
 
   /**
@@ -543,13 +555,25 @@ export class PlaybookService {
    * busy): a list shows such a run without it instead of failing whole, and a start that
    * succeeded answers with its run instead of UNAVAILABLE.
    */
-  private liveStateOrUnknown(workflowId: string): Promise<PlaybookRunState | null> {
-    return this.liveState(workflowId).catch(unknownWhenUnavailable);
+  private async liveStateOrUnknown(workflowId: string, record?: PlaybookRun | null): Promise<PlaybookRunState | null> {
+    try {
+      return await this.liveState(workflowId, record);
+    } catch (error) {
+      unknownWhenUnavailable(error);
+      // An ended run that cannot be asked now has the state it ended in.
+      const kept = keptState(record === undefined ? await this.runs.findByWorkflowId(workflowId) : record);
+      return kept && this.withStoredFacts(workflowId, kept);
+    }
   }
 
-  /** The live state of any playbook run (every playbook answers the same `state` query); null when unknown. */
-  async liveState(workflowId: string): Promise<PlaybookRunState | null> {
-    return this.withStoredFacts(workflowId, await this.engine.runState(workflowId));
+  /**
+   * The live state of any playbook run (every playbook answers the same `state` query); once Temporal no
+   * longer has the run (it deletes a closed execution after the namespace's retention), the state its
+   * record kept as it ended (`record`, read when not given); null when neither has one.
+   */
+  async liveState(workflowId: string, record?: PlaybookRun | null): Promise<PlaybookRunState | null> {
+    const live = await this.engine.runState(workflowId);
+    return this.withStoredFacts(workflowId, live ?? keptState(record === undefined ? await this.runs.findByWorkflowId(workflowId) : record));
   }
 
   /** The run's state with what it names but the database holds: whether its proposal went, why a person decided. */
@@ -642,6 +666,15 @@ export class PlaybookService {
     return { ...launched, workflowId: run.workflowId };
   }
 
+  /**
+   * The error for input to a run the engine does not know: `ended` (with its recorded outcome) when its record
+   * says it ended (Temporal deletes a closed execution after the namespace's retention), `none` otherwise.
+   */
+  private async endedOrNone(workflowId: string, ended: (outcome: string | null) => PlaybookException, none: () => PlaybookException): Promise<PlaybookException> {
+    const record = await this.runs.findByWorkflowId(workflowId);
+    return record && record.status !== RunStatus.Running ? ended(record.outcome ?? null) : none();
+  }
+
   /** The newest recorded run of `base`, or the base ID itself (a first run being started has no record yet, nor one started before runs were recorded as they start). */
   private async currentRunId(playbook: string, customerId: string, base: string): Promise<string> {
     return (await this.runs.latestOccurrence(customerId, playbook, base))?.record.workflowId ?? base;
@@ -666,6 +699,11 @@ export class PlaybookService {
   }
 }
 
+
+/** The state a run's record kept as the run ended (runs ended before it was kept, or in the engine, have none). */
+function keptState(record: PlaybookRun | null): PlaybookRunState | null {
+  return (record?.finalState as PlaybookRunState | null | undefined) ?? null;
+}
 
 function unknownWhenUnavailable(error: unknown): null {
   if (error instanceof PlaybookException && error.code === PlaybookExceptionCode.EngineUnavailable) return null;
