@@ -3,7 +3,7 @@ import { AuditEntry, Customer, MessageChannel, MessagePurpose, OutboxMessage, Pl
 import { Role } from '../src/domain/auth/roles.js';
 import { seconds } from '../src/domain/policies/duration.js';
 import { welcomeCheckWorkflowId } from '../src/domain/playbooks/welcome-check.js';
-import { ConfirmWelcomeDocument, CustomerPlaybookRunsLiveDocument, EraseCustomerDocument, RecordComplaintDocument, RunningPlaybookRunsDocument, StartWelcomeCheckDocument, WelcomeCheckDocument } from './__generated__/graphql.js';
+import { CancelPlaybookRunDocument, ConfirmWelcomeDocument, CustomerPlaybookRunsDocument, CustomerPlaybookRunsLiveDocument, EraseCustomerDocument, RecordComplaintDocument, RunningPlaybookRunsDocument, StartWelcomeCheckDocument, WelcomeCheckDocument } from './__generated__/graphql.js';
 import { renderMessage } from '../src/domain/messages/templates.js';
 import { createServices } from '../src/services/index.js';
 import { OutboxService } from '../src/services/outbox/outbox.service.js';
@@ -15,7 +15,7 @@ import { recordHistory } from './support/histories.js';
 import { eventually as eventuallyWithin } from './support/eventually.js';
 import { startTestStack, type TestStack } from './support/stack.js';
 import { zoneAtTwoInTheMorning } from './support/time-zones.js';
-import { beforeSignal, resetInEngine, steeringAudited, taskBefore, temporalOperator } from './support/temporal-operator.js';
+import { beforeSignal, deleteAsRetentionDoes, resetInEngine, steeringAudited, taskBefore, temporalOperator } from './support/temporal-operator.js';
 import { RunStatus } from '../src/domain/playbooks/run-status.js';
 
 const eventually = <T>(fn: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 20_000) => eventuallyWithin(fn, ok, timeoutMs);
@@ -153,6 +153,39 @@ it('asks a person to follow up when the policy window passes without confirmatio
   expect(await messages(handle.workflowId)).toEqual([['welcome', 'email'], ['welcome-follow-up', 'call']]);
   await recordHistory(handle.workflowId, 'welcome-check-follow-up-call-steps-settle');
 });
+
+it('shows a cancelled run at step done, not at the step it was cancelled in, and shows it so once Temporal has deleted the closed execution (QA 69 F2, F4)', async () => {
+  const view = (customerId: string) => stack.gql(WelcomeCheckDocument, { customerId }, Role.Viewer).then((r) => r.data!.welcomeCheck);
+  const listed = (customerId: string) => stack.gql(CustomerPlaybookRunsDocument, { customerId }, Role.Viewer).then((r) => r.data!.customer!.playbookRuns.edges.map((e) => e.node));
+  // Cancelled through the API (its record says cancelled as Temporal takes the cancel) and in the Temporal UI (the run records it as it winds down).
+  const waiting = async (name: string) => {
+    const customerId = await newCustomer(name);
+    expect((await stack.gql(StartWelcomeCheckDocument, { customerId }, Role.Operator)).errors).toBeUndefined();
+    await eventually(() => view(customerId), (v) => v?.step === 'awaiting-confirmation');
+    return customerId;
+  };
+  const byApi = await waiting('Cato');
+  const cancelled = await stack.gql(CancelPlaybookRunDocument, { workflowId: welcomeCheckWorkflowId(byApi), reason: 'customer asked for erasure' }, Role.Operator);
+  expect(cancelled.data!.cancelPlaybookRun).toMatchObject({ status: 'Cancelled', outcome: 'cancelled', step: 'done', deadline: null });
+  const inUi = await waiting('Cleo');
+  await temporalOperator(stack).workflow.getHandle(welcomeCheckWorkflowId(inUi)).cancel();
+  for (const customerId of [byApi, inUi]) await expect(stack.temporal.client.workflow.getHandle(welcomeCheckWorkflowId(customerId)).result()).rejects.toThrow();
+
+  const before = new Map<string, Awaited<ReturnType<typeof view>>>();
+  for (const customerId of [byApi, inUi]) {
+    before.set(customerId, await view(customerId));
+    expect(before.get(customerId)).toMatchObject({ status: 'Cancelled', outcome: 'cancelled', step: 'done', deadline: null, policyVersion: 7 });
+    expect(await listed(customerId)).toEqual([expect.objectContaining({ status: 'Cancelled', step: 'done', outcome: 'cancelled' })]);
+  }
+  // Its state as it stopped is kept with its record: shown the same once Temporal no longer has the run.
+  await deleteAsRetentionDoes(stack, welcomeCheckWorkflowId(byApi), welcomeCheckWorkflowId(inUi));
+  for (const customerId of [byApi, inUi]) {
+    expect(await view(customerId)).toEqual(before.get(customerId));
+    expect(await listed(customerId)).toEqual([expect.objectContaining({ status: 'Cancelled', step: 'done', outcome: 'cancelled' })]);
+  }
+  // A confirmation after the deletion is told the run has ended, as before it (not that the customer never had one).
+  expect((await stack.gql(ConfirmWelcomeDocument, { customerId: byApi }, Role.Operator)).errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'PLAYBOOK_RUN_ALREADY_FINISHED' });
+}, 150_000);
 
 it('names in the follow-up call what the customer complained about during the wait: the call starts there (QA 63 F2)', async () => {
   const customerId = await newCustomer('Cleo');

@@ -74,6 +74,15 @@ export class AccountProposalType {
   reason!: string;
 }
 
+/** What a run's `step` says (the PlaybookRun field's description; its resolver is the playbook resolver's). */
+export const STEP_DESCRIPTION =
+  "Current step of the workflow (its playbook's steps, e.g. awaiting-confirmation); `done` once the run has ended, however it ended (completed, cancelled, terminated, failed, timed out); null while the run cannot say (Temporal unreachable, a run started a moment ago)";
+
+/** A run's step as the API shows it: `done` once the run has ended (a cancelled or terminated run's state stays at the step it stopped at), else its state's. */
+export function shownStep(status: RunStatus, state: { step?: string | null } | null): string | null {
+  return status !== RunStatus.Running ? 'done' : (state?.step ?? null);
+}
+
 /** The structured proposal a review put to the customer; null when it proposed nothing (yet). */
 function accountProposalOf(review: AccountReviewState | null): AccountProposalType | null {
   const proposal = review?.proposal;
@@ -224,7 +233,7 @@ export class PlaybookRunType {
       playbook: view.playbook,
       customerId: view.customerId,
       status,
-      step: state?.step ?? null,
+      step: shownStep(status, state),
       outcome: state?.outcome ?? record?.outcome ?? null,
       deadline: state?.deadline && !ended ? new Date(state.deadline) : null,
       policyVersion: state?.policyVersion ?? null,

@@ -9,7 +9,8 @@ import { mapPage } from '../../services/common/pagination.js';
 import { PageArgs, pageComplexity } from '../common/connection.js';
 import { LIVE_STATE_COMPLEXITY } from '../limits.js';
 import { FixCaseType } from './fix-case.types.js';
-import { PlaybookRunConnection, PlaybookRunType, RunningPlaybookRunsFilterInput } from './playbook-run.types.js';
+import { PlaybookRunConnection, PlaybookRunType, RunningPlaybookRunsFilterInput, shownStep, STEP_DESCRIPTION } from './playbook-run.types.js';
+import { runStatus } from '../../domain/playbooks/run-status.js';
 
 @Resolver(() => PlaybookRunType)
 export class PlaybookResolver {
@@ -175,10 +176,11 @@ export class PlaybookResolver {
     return ctx.services.fixCases.ofRun(run.workflowId);
   }
 
-  /** A database record's current step comes from its workflow (Temporal), asked only when a client wants it. */
-  @FieldResolver(() => String, { nullable: true, description: 'Current step of the workflow', complexity: LIVE_STATE_COMPLEXITY })
+  /** A database record's current step comes from its workflow (Temporal), asked only when a client wants it; an ended run's is `done`. */
+  @FieldResolver(() => String, { nullable: true, description: STEP_DESCRIPTION, complexity: LIVE_STATE_COMPLEXITY })
   async step(@Root() run: PlaybookRunType | PlaybookRun, @Ctx() ctx: GraphQLContext): Promise<string | null> {
     if ('step' in run) return run.step;
-    return (await ctx.services.playbooks.liveState(run.workflowId))?.step ?? null;
+    const state = await ctx.services.playbooks.stateOf(run);
+    return shownStep(runStatus(run.status, state, run.finishedAt ?? null), state);
   }
 }
