@@ -18,7 +18,7 @@ import { zoneAtNoon } from './support/time-zones.js';
 const defaults = policiesWith({});
 const overrides: Partial<Policies> = {
   triggers: { ...defaults.triggers, accountReviewCooldownDays: 100, minDaysOverdue: 3, maxDaysOverdue: 20 },
-  appreciation: { ...defaults.appreciation, minTenureDays: 1000 },
+  appreciation: { ...defaults.appreciation, minTenureDays: 1000, silentDays: 100 },
   welcomeCheck: { ...defaults.welcomeCheck, newCustomerDays: 60 },
   scoring: { ...defaults.scoring, persistentIssue: { version: 2, minComplaints: 2, minReopens: 2, windowDays: 30 } },
 };
@@ -115,6 +115,39 @@ it('picks the same long-standing customers who take marketing for a thank-you by
   const campaign = await campaignPicks('Appreciation', 'Parity thanks');
   const byHand = await startedByHand(ids, (customerId) => stack.gql(StartAppreciationDocument, { customerId }, Role.Marketer));
   expect({ swept, campaign, byHand }).toEqual({ swept: expected, campaign: longStandingNotLosing.map(({ c }) => c.id).sort(), byHand: expected });
+}, 180_000);
+
+it('thanks nobody by hand, in the sweep or in a campaign whom another thank-you reached within the silent days (one held back at delivery reached nobody)', async () => {
+  const em = stack.orm.em.fork();
+  // Last year's thank-you, written (and sent, or held back at delivery) so many days ago; the policy's silent days are 100 here (120 by default).
+  const cases = [null, { daysAgo: 20, heldBack: false }, { daysAgo: 20, heldBack: true }, { daysAgo: 150, heldBack: false }] as const;
+  const customers = cases.map((thanked, i) => {
+    const c = em.create(Customer, { name: `Parity recent thanks ${i}`, email: `parity.recent.thanks.${i}@example.com`, acquiredAt: day(1200), marketingConsent: true, timeZone: zoneAtNoon(new Date()) });
+    em.create(ScoreSnapshot, { customer: c, computedAt: new Date(), scores: { 'payment-loyalty': { value: 1, band: 'loyal', modelVersion: 'test', reasons: ['test'] } } });
+    return { c, thanked };
+  });
+  await em.flush();
+  for (const { c, thanked } of customers) {
+    if (!thanked) continue;
+    await rows(sql`insert into outbox_message (id, idempotency_key, customer_id, channel, purpose, template, payload, created_at, sent_at, suppressed_at, suppressed_reason)
+                   values (gen_random_uuid(), ${`appreciation/${c.id}/${new Date().getUTCFullYear() - 1}/thank-you`}, ${c.id}::uuid, 'email', 'marketing', 'appreciation', '{"offerCode":null}',
+                           now() - make_interval(days => ${thanked.daysAgo}), ${thanked.heldBack ? null : sql`now() - make_interval(days => ${thanked.daysAgo})`},
+                           ${thanked.heldBack ? sql`now() - make_interval(days => ${thanked.daysAgo})` : null}, ${thanked.heldBack ? 'open-complaint' : null})`);
+  }
+  const ids = customers.map(({ c }) => c.id);
+  const recent = customers[1].c.id;
+  const expected = ids.filter((id) => id !== recent).sort();
+
+  const swept = (await (await services()).triggers.silentLoyalCustomers({ after: null, limit: 10_000, policy: policies.appreciation })).filter((id) => ids.includes(id)).sort();
+  const campaign = await campaignPicks('Appreciation', 'Parity recent thanks');
+  // The run would end at once `not-thanked` (thanked-recently) and spend the customer's thank-you of the year: refused, saying when the next may go.
+  const refused = await stack.gql(StartAppreciationDocument, { customerId: recent }, Role.Marketer);
+  const thankedOn = day(20);
+  const nextFrom = new Date(Date.parse(thankedOn) + 100 * DAY).toISOString().slice(0, 10);
+  expect(refused.errors?.[0].message).toContain(`thanked-recently: a thank-you was written to the customer on ${thankedOn}; the next may go 100 days after it, from ${nextFrom}`);
+  expect(refused.errors?.[0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'PLAYBOOK_NOT_ELIGIBLE', lastThankYouOn: thankedOn, nextThankYouFrom: nextFrom });
+  const byHand = await startedByHand(ids, (customerId) => stack.gql(StartAppreciationDocument, { customerId }, Role.Marketer));
+  expect({ swept, campaign, byHand }).toEqual({ swept: expected, campaign: expected, byHand: expected });
 }, 180_000);
 
 it('picks the same newcomers for a welcome check by hand and in a campaign', async () => {

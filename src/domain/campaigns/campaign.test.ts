@@ -24,10 +24,10 @@ describe('campaign playbooks', () => {
   });
 
   it('narrow the audience by the policy values they are given, as a start by hand and the sweep do', () => {
-    const policies = { appreciation: { minTenureDays: 1000 }, welcomeCheck: { newCustomerDays: 60 }, triggers: { accountReviewCooldownDays: 100 } };
-    expect(audienceDays(Playbook.Appreciation, policies)).toEqual({ minTenureDays: 1000, maxTenureDays: null, cooldownDays: null });
-    expect(audienceDays(Playbook.WelcomeCheck, policies)).toEqual({ minTenureDays: null, maxTenureDays: 60, cooldownDays: null });
-    expect(audienceDays(Playbook.AccountReview, policies)).toEqual({ minTenureDays: null, maxTenureDays: null, cooldownDays: 100 });
-    expect(audienceDays(Playbook.FixIssue, policies)).toEqual({ minTenureDays: null, maxTenureDays: null, cooldownDays: null });
+    const policies = { appreciation: { minTenureDays: 1000, silentDays: 100 }, welcomeCheck: { newCustomerDays: 60 }, triggers: { accountReviewCooldownDays: 100 } };
+    expect(audienceDays(Playbook.Appreciation, policies)).toEqual({ minTenureDays: 1000, maxTenureDays: null, cooldownDays: null, silentDays: 100 });
+    expect(audienceDays(Playbook.WelcomeCheck, policies)).toEqual({ minTenureDays: null, maxTenureDays: 60, cooldownDays: null, silentDays: null });
+    expect(audienceDays(Playbook.AccountReview, policies)).toEqual({ minTenureDays: null, maxTenureDays: null, cooldownDays: 100, silentDays: null });
+    expect(audienceDays(Playbook.FixIssue, policies)).toEqual({ minTenureDays: null, maxTenureDays: null, cooldownDays: null, silentDays: null });
   });
 });

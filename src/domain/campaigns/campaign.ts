@@ -66,6 +66,11 @@ export interface CampaignPlaybook {
   heldWhileOverdue?: boolean;
   /** One run per customer ever (a welcome) or per calendar year, UTC (a thank-you): who had theirs is left out; null: as many as the playbook's own rules allow. */
   once: 'ever' | 'per-year' | null;
+  /**
+   * Not for a customer whom another of its messages (a thank-you, last year's say) reached within the policy's silent
+   * days (`audienceDays`' `silentDays`): the run would end at once, not thanked (`thanked-recently`), and spend the year's.
+   */
+  notSoonAfterLast?: boolean;
   /** A run per customer, or one per complaint topic persistent now whose fix is due (fixing issues: the launch joins a topic's fix under way). */
   runPer: 'customer' | 'persistent-topic';
   /** Whether part of the segment may be held back to measure the playbook; a fix is owed to every customer with a persistent issue, so none is. */
@@ -82,6 +87,7 @@ export const campaignPlaybooks: Partial<Record<PlaybookName, CampaignPlaybook>> 
     excludes: { kind: ScoreKind.Profitability, bands: [LOSS_MAKING] },
     heldWhileOverdue: true,
     once: 'per-year',
+    notSoonAfterLast: true,
     runPer: 'customer',
     holdout: true,
   },
@@ -115,7 +121,7 @@ export function campaignPlaybook(playbook: string): CampaignPlaybook | undefined
 
 /** The policy values a campaign's audience is narrowed by: those a start by hand and the trigger sweep go by. */
 export interface AudiencePolicies {
-  appreciation: Pick<AppreciationPolicy, 'minTenureDays'>;
+  appreciation: Pick<AppreciationPolicy, 'minTenureDays' | 'silentDays'>;
   welcomeCheck: Pick<WelcomeCheckPolicy, 'newCustomerDays'>;
   triggers: Pick<TriggerPolicy, 'accountReviewCooldownDays' | 'maxDaysOverdue'>;
 }
@@ -124,11 +130,12 @@ export interface AudiencePolicies {
  * The days a playbook's audience is narrowed by (null: no such limit): customers for at least
  * `minTenureDays` (a thank-you for years with us is true of them alone), for at most
  * `maxTenureDays` (a welcome is for newcomers), and none whose last run of the playbook ended
- * within `cooldownDays` (a second proposal so soon is not fair).
+ * within `cooldownDays` (a second proposal so soon is not fair), and none whom its message reached
+ * within `silentDays` (a thank-you: the step would not thank again so soon).
  */
-export function audienceDays(playbook: string, policies: AudiencePolicies): { minTenureDays: number | null; maxTenureDays: number | null; cooldownDays: number | null } {
-  const none = { minTenureDays: null, maxTenureDays: null, cooldownDays: null };
-  if (playbook === Playbook.Appreciation) return { ...none, minTenureDays: policies.appreciation.minTenureDays };
+export function audienceDays(playbook: string, policies: AudiencePolicies): { minTenureDays: number | null; maxTenureDays: number | null; cooldownDays: number | null; silentDays: number | null } {
+  const none = { minTenureDays: null, maxTenureDays: null, cooldownDays: null, silentDays: null };
+  if (playbook === Playbook.Appreciation) return { ...none, minTenureDays: policies.appreciation.minTenureDays, silentDays: policies.appreciation.silentDays };
   if (playbook === Playbook.WelcomeCheck) return { ...none, maxTenureDays: policies.welcomeCheck.newCustomerDays };
   if (playbook === Playbook.AccountReview) return { ...none, cooldownDays: policies.triggers.accountReviewCooldownDays };
   return none;

@@ -66,4 +66,12 @@ describe('playbook eligibility', () => {
       /^no-consent: the customer has not agreed to marketing contact or opted out; a thank-you is marketing/,
     );
   });
+
+  it('thanks nobody another thank-you reached within the silent days: the run would end at once, not thanked, and spend the year; it names when the next may go', () => {
+    const loyal = { acquiredAt: '2020-01-01', loyaltyBand: 'loyal', profitabilityBand: 'profitable', marketingConsent: true };
+    expect(appreciationProblem({ ...loyal, lastThankYouAt: new Date('2026-11-15T10:00:00Z') }, asOf, appreciationPolicy)).toBe(
+      'thanked-recently: a thank-you was written to the customer on 2026-11-15; the next may go 120 days after it, from 2027-03-15 (started now, it would end at once, not thanked, and use up their thank-you of the year)',
+    );
+    expect(appreciationProblem({ ...loyal, lastThankYouAt: null }, asOf, appreciationPolicy)).toBeNull();
+  });
 });

@@ -63,9 +63,16 @@ export function welcomeCheckProblem(customer: { acquiredAt: string }, today: Dat
  * (last scored), whose account does not lose money (it gets the account review's proposal, and a
  * thank-you offer on top would deepen the loss), and who takes marketing (as the sweep and a
  * campaign pick them): a thank-you is marketing, so one without consent would have a run that
- * ends at once, not thanked, and spends their thank-you of the year.
+ * ends at once, not thanked, and spends their thank-you of the year. Nor is one thanked whom
+ * another thank-you reached within the policy's silent days (`lastThankYouAt`: the newest one
+ * written and not held back, within them; one that waited into the new year, say): the run's step
+ * would find it and end `not-thanked` at once (`thanked-recently`), with the year's thank-you spent.
  */
-export function appreciationProblem(customer: { acquiredAt: string; loyaltyBand: string | null; profitabilityBand: string | null; marketingConsent: boolean }, today: DateLike, policy: AppreciationPolicy): string | null {
+export function appreciationProblem(
+  customer: { acquiredAt: string; loyaltyBand: string | null; profitabilityBand: string | null; marketingConsent: boolean; lastThankYouAt?: Date | null },
+  today: DateLike,
+  policy: AppreciationPolicy,
+): string | null {
   const tenureDays = dayNumber(today) - dayNumber(customer.acquiredAt);
   if (tenureDays < policy.minTenureDays) {
     return `customer for ${tenureDays} days (since ${customer.acquiredAt}); appreciation needs ${policy.minTenureDays} (${Math.round(policy.minTenureDays / 365)} years)`;
@@ -77,5 +84,15 @@ export function appreciationProblem(customer: { acquiredAt: string; loyaltyBand:
   if (!customer.marketingConsent) {
     return 'no-consent: the customer has not agreed to marketing contact or opted out; a thank-you is marketing (started now, it would end at once, not thanked, and use up their thank-you of the year)';
   }
+  const thanked = customer.lastThankYouAt;
+  if (thanked) {
+    const next = nextThankYouFrom(thanked, policy);
+    return `thanked-recently: a thank-you was written to the customer on ${thanked.toISOString().slice(0, 10)}; the next may go ${policy.silentDays} days after it, from ${next} (started now, it would end at once, not thanked, and use up their thank-you of the year)`;
+  }
   return null;
+}
+
+/** The day from which a thank-you may go again after one written at `thankedAt`: the policy's silent days on (UTC day). */
+export function nextThankYouFrom(thankedAt: Date, policy: Pick<AppreciationPolicy, 'silentDays'>): string {
+  return new Date(thankedAt.getTime() + days(policy.silentDays)).toISOString().slice(0, 10);
 }

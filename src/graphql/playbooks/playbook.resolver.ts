@@ -132,7 +132,7 @@ export class PlaybookResolver {
 
   @Allow(Role.Marketer, Role.Operator)
   @Mutation(() => PlaybookRunType, { description:
-      'Thanks a loyal customer with at least the best offer new customers get (once a year); CONFLICT/PLAYBOOK_NOT_ELIGIBLE, with the reason, unless a customer for the tenure the policy sets (2 years by default) in the loyal payment band, whose account is not loss-making and who takes marketing (no-consent otherwise: the run would end at once and spend the thank-you of the year)',
+      'Thanks a loyal customer with at least the best offer new customers get (once a year); CONFLICT/PLAYBOOK_NOT_ELIGIBLE, with the reason, unless a customer for the tenure the policy sets (2 years by default) in the loyal payment band, whose account is not loss-making and who takes marketing (no-consent otherwise: the run would end at once and spend the thank-you of the year), and whom no other thank-you reached within the policy\'s silent days (120 by default; thanked-recently otherwise, naming the day it was written and the day from which the next may go: lastThankYouOn, nextThankYouFrom)',
   })
   async startAppreciation(@Arg('customerId', () => ID) customerId: string, @Ctx() ctx: GraphQLContext): Promise<PlaybookRunType> {
     return PlaybookRunType.from(await ctx.services.playbooks.startAppreciation(customerId, ctx.caller!.id));

@@ -9,7 +9,7 @@ import { persistentIssues, type PersistentIssuePolicy } from '../../domain/scori
 import { Campaign, ENDED_CAMPAIGN } from '../../entities/index.js';
 import { currentComplaintRecords } from '../facts/current-complaints.js';
 import { customerWhere, type CustomerFilter } from '../customers/customer-query.js';
-import { hasOpenFixCase } from '../facts/customer-facts.js';
+import { hasOpenFixCase, lastThankYouWithin } from '../facts/customer-facts.js';
 import { PlaybookException } from '../playbooks/playbook.exception.js';
 import type { LaunchedRun } from '../engines/playbook-engine.js';
 import type { PlaybookService } from '../playbooks/playbook.service.js';
@@ -38,7 +38,7 @@ export interface EnrolmentPage {
 export function campaignAudience(campaign: Campaign, policies: AudiencePolicies, now = new Date(), { withOtherHoldouts = false } = {}): RawBuilder<boolean> {
   const segment = campaign.segment as CustomerFilter;
   const playbook = campaignPlaybook(campaign.playbook);
-  const { minTenureDays, maxTenureDays, cooldownDays } = audienceDays(campaign.playbook, policies);
+  const { minTenureDays, maxTenureDays, cooldownDays, silentDays } = audienceDays(campaign.playbook, policies);
   const filter: CustomerFilter = { ...segment };
   if (playbook?.requires) filter.scores = [...(segment.scores ?? []), playbook.requires];
   if (minTenureDays) {
@@ -74,8 +74,11 @@ export function campaignAudience(campaign: Campaign, policies: AudiencePolicies,
   // A playbook whose message is marketing (a thank-you) is for customers who take marketing, as the sweep's: one without
   // consent would have a run that ends at once, unthanked, and spends their thank-you of the year.
   const consent = playbook?.marketing ? sql`and c.marketing_consent` : sql``;
+  // Nor one another thank-you reached within the silent days (last year's, which waited into January): the run's step would
+  // end it at once, not thanked, and spend their thank-you of the year. A repeating campaign enrols them once the days have passed.
+  const soonAfterLast = playbook?.notSoonAfterLast && silentDays ? sql`and ${lastThankYouWithin(sql.ref('c.id'), silentDays)} is null` : sql``;
   const measured = withOtherHoldouts ? sql`` : sql`and not ${inOtherHoldout(campaign, now)}`;
-  return sql<boolean>`(${customerWhere(filter)} ${consent} ${excluded} ${fixFirst} ${cooldown} ${once} ${measured})`;
+  return sql<boolean>`(${customerWhere(filter)} ${consent} ${soonAfterLast} ${excluded} ${fixFirst} ${cooldown} ${once} ${measured})`;
 }
 
 /**

@@ -31,3 +31,12 @@ export const marketingSentSince = (customer: string, since: Date): RawBuilder<Da
 
 export const marketingCountSince = (customer: string, since: Date): RawBuilder<number> =>
   sql<number>`(select count(*) from outbox_message m where m.customer_id = ${sql.ref(customer)} and m.purpose = 'marketing' and m.sent_at > ${since})`;
+
+/**
+ * When the newest thank-you to the customer (`customer`: an SQL expression of their ID) was written within the last
+ * `silentDays` days and not held back (it went, or may still go): null when none was. The thank-you step does not
+ * thank again so soon (`thanked-recently`), so a start by hand and a campaign do not start a run that would end so.
+ */
+export const lastThankYouWithin = (customer: RawBuilder<unknown>, silentDays: number): RawBuilder<Date | null> =>
+  sql<Date | null>`(select max(m.created_at) from outbox_message m where m.customer_id = ${customer} and m.template = 'appreciation' and m.suppressed_at is null
+                      and m.created_at > now() - make_interval(days => ${silentDays}))`;

@@ -2,7 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql } from 'kysely';
 import { ACCOUNT_REVIEW } from '../../domain/playbooks/account-review.js';
 import { APPRECIATION, type AppreciationPolicy } from '../../domain/playbooks/appreciation.js';
-import { accountReviewProblem, appreciationProblem, fixIssueProblem, welcomeCheckProblem } from '../../domain/playbooks/eligibility.js';
+import { accountReviewProblem, appreciationProblem, fixIssueProblem, nextThankYouFrom, welcomeCheckProblem } from '../../domain/playbooks/eligibility.js';
 import { WELCOME_CHECK, type WelcomeCheckPolicy } from '../../domain/playbooks/welcome-check.js';
 import { FIX_ISSUE } from '../../domain/playbooks/fix-issue.js';
 import { ScoreKind } from '../../domain/scoring/score-kind.js';
@@ -10,7 +10,7 @@ import type { PersistentIssuePolicy } from '../../domain/scoring/persistent-issu
 import type { Customer } from '../../entities/index.js';
 import type { ScoreService } from '../scores/score.service.js';
 import { currentComplaintRecords } from '../facts/current-complaints.js';
-import { hasOpenFixCase } from '../facts/customer-facts.js';
+import { hasOpenFixCase, lastThankYouWithin } from '../facts/customer-facts.js';
 import { PlaybookException, PlaybookExceptionCode } from './playbook.exception.js';
 
 /**
@@ -41,7 +41,12 @@ export class PlaybookEligibilityService {
 
   async assertAppreciation(customer: Customer, policy: AppreciationPolicy): Promise<void> {
     const [loyaltyBand, profitabilityBand] = await this.scores.currentBands(customer.id, [ScoreKind.PaymentLoyalty, ScoreKind.Profitability]);
-    refuse(APPRECIATION, customer.id, appreciationProblem({ acquiredAt: customer.acquiredAt, loyaltyBand, profitabilityBand, marketingConsent: customer.marketingConsent }, new Date(), policy));
+    // The thank-you the run's step would find (appreciation-steps.service.ts): written to the customer within the silent days, not held back.
+    const { rows } = await sql<{ at: Date | null }>`select ${lastThankYouWithin(sql`${customer.id}::uuid`, policy.silentDays)} as at`.execute(this.em.getKysely());
+    const lastThankYouAt = rows[0].at === null ? null : new Date(rows[0].at);
+    const problem = appreciationProblem({ acquiredAt: customer.acquiredAt, loyaltyBand, profitabilityBand, marketingConsent: customer.marketingConsent, lastThankYouAt }, new Date(), policy);
+    const details = problem?.startsWith('thanked-recently') && lastThankYouAt ? { lastThankYouOn: lastThankYouAt.toISOString().slice(0, 10), nextThankYouFrom: nextThankYouFrom(lastThankYouAt, policy) } : {};
+    refuse(APPRECIATION, customer.id, problem, details);
   }
 }
 
