@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { defaultPolicies } from '../src/domain/policies/index.js';
 import { AuditEntry, Customer, MessageChannel, MessagePurpose, OutboxMessage, PlaybookRun } from '../src/entities/index.js';
 import { Role } from '../src/domain/auth/roles.js';
@@ -197,6 +198,36 @@ it('names in the follow-up call what the customer complained about during the wa
   const task = await stack.orm.em.fork().findOneOrFail(OutboxMessage, { idempotencyKey: `${handle.workflowId}/follow-up` });
   expect(task.payload).toEqual({ topics: ['app-login'] });
   expect(renderMessage(task.template, 'Cleo', task.payload, 'en', 'EUR')).toMatchObject({ subject: 'Call Cleo: a complaint since joining, no word on the start', text: expect.stringContaining('complained meanwhile about "app login"') });
+});
+
+it('ignores a confirmation signalled in the Temporal UI once its wait is over, and audits it: the state does not say confirmed next to follow-up-needed (QA 69 F3)', async () => {
+  const customerId = await newCustomer('Lale');
+  const workflowId = (await stack.gql(StartWelcomeCheckDocument, { customerId }, Role.Marketer)).data!.startWelcomeCheck.workflowId;
+  await eventually(() => stack.gql(WelcomeCheckDocument, { customerId }, Role.Viewer), (r) => r.data?.welcomeCheck?.step === 'awaiting-confirmation');
+  // Holding the run's record keeps its follow-up step (which reads it) waiting: the wait is over, the call task not written yet.
+  const blocker = new pg.Client(stack.config.databaseUrl);
+  await blocker.connect();
+  try {
+    await blocker.query('begin');
+    await blocker.query('select 1 from playbook_run where workflow_id = $1 for update', [workflowId]);
+    await eventually(() => stack.gql(WelcomeCheckDocument, { customerId }, Role.Viewer), (r) => r.data?.welcomeCheck?.step === 'recording-outcome');
+    await temporalOperator(stack, 'ana@example.com').workflow.getHandle(workflowId).signal('welcomeConfirmed');
+    // The run has taken the signal (its task completed) while the step still waits.
+    await eventually(() => stack.temporal.client.workflow.getHandle(workflowId).fetchHistory(), (h) => {
+      const events = h.events ?? [];
+      const signalled = events.findIndex((e) => e.workflowExecutionSignaledEventAttributes);
+      return signalled >= 0 && events.slice(signalled).some((e) => e.workflowTaskCompletedEventAttributes);
+    });
+  } finally {
+    await blocker.query('commit');
+    await blocker.end();
+  }
+  expect(await stack.temporal.client.workflow.getHandle(workflowId).result()).toBe('follow-up-needed');
+  // Before, the signal set `confirmed: true` on a run that asked a person to call.
+  expect((await stack.temporal.client.workflow.getHandle(workflowId).query<{ confirmed: boolean; outcome: string }>('state'))).toMatchObject({ confirmed: false, outcome: 'follow-up-needed' });
+  expect(await messages(workflowId)).toEqual([['welcome', 'email'], ['welcome-follow-up', 'call']]);
+  expect(await steeringAudited(stack, workflowId)).toEqual([['temporal:ana@example.com', 'signal welcomeConfirmed', []]]);
+  await recordHistory(workflowId, 'welcome-check-late-confirmation-ignored');
 });
 
 it('welcomes newcomers only: a start by hand for a customer of years is refused with the reason', async () => {

@@ -1,8 +1,9 @@
-import { allHandlersFinished, condition, defineQuery, defineSignal, defineUpdate, patched, proxyActivities, setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, condition, defineQuery, defineSignal, defineUpdate, log, patched, proxyActivities, setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { PlaybookRunActivities } from '../src/activities/playbook-run.activities.js';
 import type { WelcomeCheckActivities } from '../src/activities/welcome-check.activities.js';
 import {
   confirmationProblem,
+  signalTooLate,
   WELCOME_CHECK,
   welcomeCheckOutcome,
   type WelcomeCheckOutcome,
@@ -45,10 +46,14 @@ async function welcomeCheckSteps({ customerId, policy }: WelcomeCheckInput, keep
   setHandler(
     welcomeConfirmedSignal,
     async () => {
-      state.confirmed = true;
+      // Sent by hand once the wait is over (the outcome is `follow-up-needed`, its call task on the way), it is no confirmation
+      // the run can act on: ignored, as the update's validator refuses it, and audited as sent. Runs from before took it.
+      const problem = signalTooLate(state);
+      if (problem && patched('late-confirmation-ignored')) log.warn('welcomeConfirmed ignored', { problem });
+      else state.confirmed = true;
       await auditSteering(auditSteeringFromOutside);
     },
-    { description: 'The new customer confirmed all is well' },
+    { description: 'The new customer confirmed all is well; taken only while the run waits for it' },
   );
   setRefusableUpdate(
     confirmWelcomeUpdate,

@@ -1,4 +1,4 @@
-import { confirmationProblem, type WelcomeCheckState } from './welcome-check.js';
+import { confirmationProblem, signalTooLate, type WelcomeCheckState } from './welcome-check.js';
 
 const state = (step: WelcomeCheckState['step'], confirmed = false): WelcomeCheckState => ({ customerId: 'c', step, confirmed, outcome: null, policyVersion: 1, deadline: null });
 
@@ -9,5 +9,12 @@ describe('welcome check', () => {
     expect(confirmationProblem(state('awaiting-confirmation', true))).toBe('the customer has already confirmed');
     expect(confirmationProblem(state('recording-outcome'))).toBe('its wait for a confirmation is over: a person follows up');
     expect(confirmationProblem(state('done', true))).toBe('the customer has already confirmed');
+  });
+
+  it('takes a signalled confirmation only while it waits for one (or before its wait has begun)', () => {
+    expect(signalTooLate(state('starting'))).toBeNull();
+    expect(signalTooLate(state('awaiting-confirmation', true))).toBeNull();
+    expect(signalTooLate(state('recording-outcome'))).toBe('its wait for a confirmation is over (step recording-outcome): a person follows up');
+    expect(signalTooLate(state('done'))).toMatch(/^its wait for a confirmation is over/);
   });
 });

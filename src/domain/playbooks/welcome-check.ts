@@ -52,3 +52,8 @@ export function confirmationProblem(state: WelcomeCheckState): string | null {
   if (state.step === 'recording-outcome' || state.step === 'done') return 'its wait for a confirmation is over: a person follows up';
   return null;
 }
+
+/** Why a confirmation sent as a signal (by hand, in the Temporal UI) comes too late to count: the wait is over (the update's validator refuses it so). */
+export function signalTooLate(state: WelcomeCheckState): string | null {
+  return state.step === 'starting' || state.step === 'awaiting-confirmation' ? null : `its wait for a confirmation is over (step ${state.step}): a person follows up`;
+}
