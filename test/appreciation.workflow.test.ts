@@ -342,6 +342,44 @@ it("re-checks at the thank-you what the start checked: an account that became lo
   expect(await thankYous(patient)).toBe(1);
 }, 90_000);
 
+it("starts the year's next thank-you by hand once the year's run ended without one reaching the customer (cancelled before it wrote one, held back at delivery); one that went is the year's (QA 69 F5)", async () => {
+  const id = await customer('Cancelled Thanks', { tenureDays: 1200, band: 'loyal' });
+  const complaint = stack.orm.em.fork().create(Complaint, { customer: id, topic: 'delivery-delay', severity: ComplaintSeverity.Low, openedAt: new Date(Date.now() - DAY) });
+  await stack.orm.em.fork().persist(complaint).flush();
+  const first = appreciationWorkflowId(id, year);
+  const start = async () => {
+    const started = await stack.gql(StartAppreciationDocument, { customerId: id }, Role.Marketer);
+    expect(started.errors).toBeUndefined();
+    return started.data!.startAppreciation.workflowId;
+  };
+  expect(await start()).toBe(first);
+  await eventually(() => stack.gql(AppreciationDocument, { customerId: id }, Role.Viewer).then((r) => r.data!.appreciation), (v) => v?.step === 'waiting');
+  // The customer complained that day: the operator stops the thank-you, which wrote nothing.
+  expect((await stack.gql(CancelPlaybookRunDocument, { workflowId: first, reason: 'complained today: not now' }, Role.Operator)).errors).toBeUndefined();
+  // Before, this answered the cancelled run: the customer's thank-you of the year was spent.
+  expect(await start()).toBe(`${first}/2`);
+  await stack.orm.em.fork().nativeUpdate(Complaint, { id: complaint.id }, { resolvedAt: new Date() });
+  expect(await stack.temporal.client.workflow.getHandle(`${first}/2`).result()).toBe('thanked');
+  expect((await stack.gql(AppreciationDocument, { customerId: id }, Role.Viewer)).data!.appreciation).toMatchObject({ workflowId: `${first}/2`, outcome: 'thanked' });
+  // One that went (or may still go) is the year's: a start answers it.
+  expect(await start()).toBe(`${first}/2`);
+  // Held back at delivery (an opt-out in the minute before it went, say), it reached nobody: the year's next.
+  await stack.orm.em.fork().nativeUpdate(OutboxMessage, { idempotencyKey: `${first}/2/thank-you` }, { sentAt: null, suppressedAt: new Date(), suppressedReason: 'no-consent: opted out' });
+  expect(await start()).toBe(`${first}/3`);
+  expect(await stack.temporal.client.workflow.getHandle(`${first}/3`).result()).toBe('thanked');
+}, 90_000);
+
+it("shows last year's thank-you, which waited into January, once it has thanked the customer, while this year has none; a start then is refused as too soon (QA 69 F6, F1)", async () => {
+  const id = await customer('January Thanks', { tenureDays: 1200, band: 'loyal' });
+  const lastYears = appreciationWorkflowId(id, year - 1);
+  await stack.temporal.client.workflow.execute('appreciation', { workflowId: lastYears, taskQueue: stack.config.temporal.taskQueue, args: [{ customerId: id, policy }] });
+  // Before, the query switched to this year's ID the moment last year's completed, and answered null.
+  expect((await stack.gql(AppreciationDocument, { customerId: id }, Role.Viewer)).data!.appreciation).toMatchObject({ workflowId: lastYears, status: 'Completed', outcome: 'thanked' });
+  const refused = await stack.gql(StartAppreciationDocument, { customerId: id }, Role.Marketer);
+  expect(refused.errors?.[0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'PLAYBOOK_NOT_ELIGIBLE', lastThankYouOn: isoDay(Date.now()) });
+  expect(await runs(id)).toBe(0);
+}, 60_000);
+
 it("writes a thank-you when it goes at once: in the customer's quiet hours the run waits for them to end, so no thank-you sits queued through the night for a complaint to stop", async () => {
   const sleeper = await customer('Sleeper', { tenureDays: 1200, band: 'loyal' });
   const timeZone = zoneAtTwoInTheMorning(new Date());

@@ -230,6 +230,33 @@ it('ignores a confirmation signalled in the Temporal UI once its wait is over, a
   await recordHistory(workflowId, 'welcome-check-late-confirmation-ignored');
 });
 
+it('starts the next welcome check by hand once the last ended cancelled before its welcome went; one whose welcome went was the welcome (QA 69 F5)', async () => {
+  // At two in the morning where they live: the welcome waits queued for their quiet hours to end.
+  const customerId = await newCustomer('Noor', zoneAtTwoInTheMorning(new Date()));
+  const first = welcomeCheckWorkflowId(customerId);
+  const start = async () => {
+    const started = await stack.gql(StartWelcomeCheckDocument, { customerId }, Role.Marketer);
+    expect(started.errors).toBeUndefined();
+    return started.data!.startWelcomeCheck.workflowId;
+  };
+  expect(await start()).toBe(first);
+  await eventually(() => stack.gql(WelcomeCheckDocument, { customerId }, Role.Viewer), (r) => r.data?.welcomeCheck?.step === 'awaiting-confirmation');
+  expect((await stack.gql(CancelPlaybookRunDocument, { workflowId: first, reason: 'started by mistake' }, Role.Operator)).errors).toBeUndefined();
+  // Its welcome, still queued, was held back as the run stopped: it never reached the customer. Before, this answered the cancelled run.
+  expect(await start()).toBe(`${first}/2`);
+  expect((await stack.gql(WelcomeCheckDocument, { customerId }, Role.Viewer)).data!.welcomeCheck).toMatchObject({ workflowId: `${first}/2` });
+  expect((await stack.gql(ConfirmWelcomeDocument, { customerId }, Role.Operator)).data!.confirmWelcome).toMatchObject({ workflowId: `${first}/2`, outcome: 'confirmed' });
+  expect(await start()).toBe(`${first}/2`);
+
+  // Cancelled after its welcome went: that was the customer's welcome.
+  const other = await newCustomer('Omar');
+  const otherRun = (await stack.gql(StartWelcomeCheckDocument, { customerId: other }, Role.Marketer)).data!.startWelcomeCheck.workflowId;
+  await eventually(() => stack.gql(WelcomeCheckDocument, { customerId: other }, Role.Viewer), (r) => r.data?.welcomeCheck?.step === 'awaiting-confirmation');
+  await stack.orm.em.fork().nativeUpdate(OutboxMessage, { idempotencyKey: `${otherRun}/welcome` }, { sentAt: new Date() });
+  expect((await stack.gql(CancelPlaybookRunDocument, { workflowId: otherRun, reason: 'started by mistake' }, Role.Operator)).errors).toBeUndefined();
+  expect((await stack.gql(StartWelcomeCheckDocument, { customerId: other }, Role.Marketer)).data!.startWelcomeCheck.workflowId).toBe(otherRun);
+});
+
 it('welcomes newcomers only: a start by hand for a customer of years is refused with the reason', async () => {
   const em = stack.orm.em.fork();
   const longStanding = em.create(Customer, { name: 'Old Timer', email: 'old.timer@example.com', acquiredAt: '2021-04-23' });

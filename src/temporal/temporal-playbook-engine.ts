@@ -1,10 +1,10 @@
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowUpdateStage, type Client, type WorkflowExecutionDescription, type WorkflowExecutionStatusName, type WorkflowHandle, type WorkflowUpdateHandle } from '@temporalio/client';
 import { CancelledFailure, type QueryDefinition, type SignalDefinition, type UpdateDefinition } from '@temporalio/common';
 import { ACCOUNT_REVIEW, accountReviewWorkflowId, type AccountReviewPolicy, type AccountReviewState, type OffboardingDecision } from '../domain/playbooks/account-review.js';
-import { APPRECIATION, appreciationWorkflowId, type AppreciationPolicy } from '../domain/playbooks/appreciation.js';
+import { APPRECIATION, type AppreciationPolicy } from '../domain/playbooks/appreciation.js';
 import { FAIR_REMINDER, fairReminderWorkflowId, type FairReminderPolicy, type FairReminderState, type PaymentPromise } from '../domain/playbooks/fair-reminder.js';
 import { FIX_ISSUE, fixIssueWorkflowId, type FixIssuePolicy, type FixIssueState } from '../domain/playbooks/fix-issue.js';
-import { welcomeCheckWorkflowId, WELCOME_CHECK, type WelcomeCheckPolicy, type WelcomeCheckState } from '../domain/playbooks/welcome-check.js';
+import { WELCOME_CHECK, type WelcomeCheckPolicy, type WelcomeCheckState } from '../domain/playbooks/welcome-check.js';
 import { Playbook } from '../domain/playbooks/playbook.js';
 import { UNKNOWN_LOYALTY_BAND, UNSCORED_RISK_BAND } from '../domain/playbooks/run-tags.js';
 import { CANCELLED_OUTCOME, RunStatus, type EndedInEngine } from '../domain/playbooks/run-status.js';
@@ -50,8 +50,8 @@ export class TemporalPlaybookEngine implements PlaybookEngine {
     private readonly settleMs = 3_000,
   ) {}
 
-  startWelcomeCheck({ customerId, policy, tags }: { customerId: string; policy: WelcomeCheckPolicy; tags: RunTags }) {
-    return this.start('welcomeCheck', welcomeCheckWorkflowId(customerId), [{ customerId, policy }], {
+  startWelcomeCheck({ workflowId, customerId, policy, tags }: { workflowId: string; customerId: string; policy: WelcomeCheckPolicy; tags: RunTags }) {
+    return this.start('welcomeCheck', workflowId, [{ customerId, policy }], {
       customerId,
       tags,
       playbook: WELCOME_CHECK,
@@ -135,8 +135,8 @@ export class TemporalPlaybookEngine implements PlaybookEngine {
     return this.update(workflowId, updateId, decideOffboardingUpdate, [decision], PlaybookExceptionCode.DecisionRefused, 'The decision was refused');
   }
 
-  startAppreciation({ customerId, year, policy, tags }: { customerId: string; year: number; policy: AppreciationPolicy; tags: RunTags }) {
-    return this.start('appreciation', appreciationWorkflowId(customerId, year), [{ customerId, policy }], {
+  startAppreciation({ workflowId, customerId, year, policy, tags }: { workflowId: string; customerId: string; year: number; policy: AppreciationPolicy; tags: RunTags }) {
+    return this.start('appreciation', workflowId, [{ customerId, policy }], {
       customerId,
       tags,
       playbook: APPRECIATION,

@@ -1,6 +1,7 @@
 import { days } from '../policies/duration.js';
 import type { PlaybookStateSummary } from './run-state.js';
 import { runId } from './run-id.js';
+import { RunStatus } from './run-status.js';
 
 /**
  * Appreciation for silent loyal customers: long-standing customers who pay on time and
@@ -69,4 +70,17 @@ export function holdPasses(reason: string): boolean {
 /** At most one thank-you a year per customer. */
 export function appreciationWorkflowId(customerId: string, year: number): string {
   return runId(APPRECIATION, customerId, year);
+}
+
+/** The step whose message is the thank-you (its outbox key `<workflow id>/thank-you`). */
+export const THANK_YOU_STEP = 'thank-you';
+
+/**
+ * Whether a start by hand starts the year's next thank-you (`appreciation/<customer>/<year>/<n>`) after the year's
+ * last run: that run has ended and no thank-you of it went or may still go (`thankYouMayReach` false: cancelled or
+ * terminated before it wrote one, ended not thanked, or held back at delivery). A thank-you that never reached the
+ * customer is not their thank-you of the year. The sweep and a campaign leave such a year as it is.
+ */
+export function thankYouNotSpent(run: { status: RunStatus }, thankYouMayReach: boolean): boolean {
+  return run.status !== RunStatus.Running && !thankYouMayReach;
 }

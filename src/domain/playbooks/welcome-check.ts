@@ -1,6 +1,7 @@
 import { days } from '../policies/duration.js';
 import type { PlaybookStateSummary } from './run-state.js';
 import { runId } from './run-id.js';
+import { RunStatus } from './run-status.js';
 
 /**
  * Welcome check: a new customer is welcomed, and the company waits for them to
@@ -38,8 +39,22 @@ export interface WelcomeCheckState extends PlaybookStateSummary {
   deadline: string | null;
 }
 
+/** The customer's welcome check; a next one (after one that never welcomed them, `welcomeNotSpent`) is `<this>/<n>`. */
 export function welcomeCheckWorkflowId(customerId: string): string {
   return runId(WELCOME_CHECK, customerId);
+}
+
+/** The step whose message is the welcome (its outbox key `<workflow id>/welcome`). */
+export const WELCOME_STEP = 'welcome';
+
+/**
+ * Whether a start by hand starts the customer's next welcome check (`welcome-check/<customer>/<n>`) after their last:
+ * that run ended without completing (cancelled, or terminated, failed or timed out in the engine) and its welcome never
+ * went nor may still go (`welcomeMayReach` false: not written yet, or held back as the run stopped). A run that completed
+ * (confirmed, or a person asked to call) was the customer's welcome check; a campaign joins the last run as it is.
+ */
+export function welcomeNotSpent(run: { status: RunStatus }, welcomeMayReach: boolean): boolean {
+  return run.status !== RunStatus.Running && run.status !== RunStatus.Completed && !welcomeMayReach;
 }
 
 export function welcomeCheckOutcome(confirmed: boolean): WelcomeCheckOutcome {

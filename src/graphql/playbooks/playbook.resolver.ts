@@ -30,14 +30,14 @@ export class PlaybookResolver {
   }
 
   @Allow(Role.Viewer)
-  @Query(() => PlaybookRunType, { nullable: true, description: "The customer's welcome check, or null if none was started" })
+  @Query(() => PlaybookRunType, { nullable: true, description: "The customer's welcome check (the newest, when one that never welcomed them was started again), or null if none was started" })
   async welcomeCheck(@Arg('customerId', () => ID) customerId: string, @Ctx() ctx: GraphQLContext): Promise<PlaybookRunType | null> {
     const view = await ctx.services.playbooks.findWelcomeCheck(customerId);
     return view && PlaybookRunType.from(view);
   }
 
   @Allow(Role.Marketer, Role.Operator)
-  @Mutation(() => PlaybookRunType, { description: 'Starts the welcome check for a customer; a second call returns the same run' })
+  @Mutation(() => PlaybookRunType, { description: 'Starts the welcome check for a customer of the policy\'s days or less (90 by default); a second call returns the same run; once that run ended cancelled or terminated before its welcome went, the next one (workflowId <first>/<n>)' })
   async startWelcomeCheck(@Arg('customerId', () => ID) customerId: string, @Ctx() ctx: GraphQLContext): Promise<PlaybookRunType> {
     return PlaybookRunType.from(await ctx.services.playbooks.startWelcomeCheck(customerId, ctx.caller!.id));
   }
@@ -124,7 +124,9 @@ export class PlaybookResolver {
   }
 
   @Allow(Role.Viewer)
-  @Query(() => PlaybookRunType, { nullable: true, description: "This year's thank-you run for the customer, or null" })
+  @Query(() => PlaybookRunType, { nullable: true, description:
+      "The customer's thank-you run of this year (the newest, when one that never thanked them was started again; last year's while it still waits); while this year has none, their newest earlier one (its workflowId names its year: last year's that waited into January and thanked them, say); null if they never had one",
+  })
   async appreciation(@Arg('customerId', () => ID) customerId: string, @Ctx() ctx: GraphQLContext): Promise<PlaybookRunType | null> {
     const view = await ctx.services.playbooks.findAppreciation(customerId);
     return view && PlaybookRunType.from(view);
@@ -132,7 +134,7 @@ export class PlaybookResolver {
 
   @Allow(Role.Marketer, Role.Operator)
   @Mutation(() => PlaybookRunType, { description:
-      'Thanks a loyal customer with at least the best offer new customers get (once a year); CONFLICT/PLAYBOOK_NOT_ELIGIBLE, with the reason, unless a customer for the tenure the policy sets (2 years by default) in the loyal payment band, whose account is not loss-making and who takes marketing (no-consent otherwise: the run would end at once and spend the thank-you of the year), and whom no other thank-you reached within the policy\'s silent days (120 by default; thanked-recently otherwise, naming the day it was written and the day from which the next may go: lastThankYouOn, nextThankYouFrom)',
+      'Thanks a loyal customer with at least the best offer new customers get (once a year); CONFLICT/PLAYBOOK_NOT_ELIGIBLE, with the reason, unless a customer for the tenure the policy sets (2 years by default) in the loyal payment band, whose account is not loss-making and who takes marketing (no-consent otherwise: the run would end at once and spend the thank-you of the year), and whom no other thank-you reached within the policy\'s silent days (120 by default; thanked-recently otherwise, naming the day it was written and the day from which the next may go: lastThankYouOn, nextThankYouFrom). Once the year\'s run ended without a thank-you reaching the customer (cancelled or terminated before it wrote one, not thanked, or held back at delivery), the year\'s next run (workflowId <year\'s>/<n>)',
   })
   async startAppreciation(@Arg('customerId', () => ID) customerId: string, @Ctx() ctx: GraphQLContext): Promise<PlaybookRunType> {
     return PlaybookRunType.from(await ctx.services.playbooks.startAppreciation(customerId, ctx.caller!.id));

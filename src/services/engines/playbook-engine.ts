@@ -102,8 +102,8 @@ export interface Taken {
 export interface PlaybookEngine extends SteeringSource {
   // A person's input goes as an update under `updateId`: sent again under the same ID, it joins
   // the update sent first (taken once). OUTCOME_UNKNOWN when the engine did not say in time whether the run took it.
-  /** Starts the run, or returns the one already running for this customer. */
-  startWelcomeCheck(input: { customerId: string; policy: WelcomeCheckPolicy; tags: RunTags }): Promise<LaunchedRun>;
+  /** Starts the run under `workflowId` (the customer's welcome check, or its next occurrence), or returns the one already running. */
+  startWelcomeCheck(input: { workflowId: string; customerId: string; policy: WelcomeCheckPolicy; tags: RunTags }): Promise<LaunchedRun>;
   /** Null when no such run exists. */
   welcomeCheckState(workflowId: string): Promise<WelcomeCheckState | null>;
   /** Takes the customer's confirmation (the run records it); null when no run is under way; RUN_ALREADY_FINISHED when the run does not take it. */
@@ -134,8 +134,8 @@ export interface PlaybookEngine extends SteeringSource {
   /** A person's offboarding decision, through an update the run validates; null when no run exists. */
   decideOffboarding(workflowId: string, decision: OffboardingDecision, updateId: string): Promise<AccountReviewState | null>;
 
-  /** Thanks a silent loyal customer, once per year. */
-  startAppreciation(input: { customerId: string; year: number; policy: AppreciationPolicy; tags: RunTags }): Promise<LaunchedRun>;
+  /** Thanks a silent loyal customer, once per year (`workflowId`: the year's run, or its next occurrence). */
+  startAppreciation(input: { workflowId: string; customerId: string; year: number; policy: AppreciationPolicy; tags: RunTags }): Promise<LaunchedRun>;
 
   /** Asks a run to stop (Temporal cancellation; the run records the outcome and ends); null when it is not running. */
   cancelRun(workflowId: string): Promise<Taken | null>;

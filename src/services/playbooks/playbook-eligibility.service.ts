@@ -12,6 +12,7 @@ import type { ScoreService } from '../scores/score.service.js';
 import { currentComplaintRecords } from '../facts/current-complaints.js';
 import { hasOpenFixCase, lastThankYouWithin } from '../facts/customer-facts.js';
 import { PlaybookException, PlaybookExceptionCode } from './playbook.exception.js';
+import { stepMessageKey } from '../../domain/playbooks/run-id.js';
 
 /**
  * Checks one customer against a playbook's eligibility rules (src/domain/playbooks/eligibility.ts),
@@ -47,6 +48,22 @@ export class PlaybookEligibilityService {
     const problem = appreciationProblem({ acquiredAt: customer.acquiredAt, loyaltyBand, profitabilityBand, marketingConsent: customer.marketingConsent, lastThankYouAt }, new Date(), policy);
     const details = problem?.startsWith('thanked-recently') && lastThankYouAt ? { lastThankYouOn: lastThankYouAt.toISOString().slice(0, 10), nextThankYouFrom: nextThankYouFrom(lastThankYouAt, policy) } : {};
     refuse(APPRECIATION, customer.id, problem, details);
+  }
+
+  // Facts of a customer's earlier runs: whether a start by hand starts the playbook's next occurrence (a thank-you or
+  // welcome that never reached the customer is not spent), and which run a query shows.
+
+  /** Whether the run's step wrote its message and it went or may still go (not held back: by a guard at delivery, or as its run stopped). */
+  async stepMessageMayReach(workflowId: string, step: string): Promise<boolean> {
+    const { rows } = await sql<{ reached: boolean }>`select exists (select 1 from outbox_message m where m.idempotency_key = ${stepMessageKey(workflowId, step)} and m.suppressed_at is null) as reached`.execute(this.em.getKysely());
+    return rows[0].reached;
+  }
+
+  /** The workflow ID of the customer's newest recorded run of the playbook (by its start), or null. */
+  async newestRun(customerId: string, playbook: string): Promise<string | null> {
+    const { rows } = await sql<{ workflowId: string }>`select workflow_id as "workflowId" from playbook_run where customer_id = ${customerId}::uuid and playbook = ${playbook}
+                                                         order by started_at desc, workflow_id desc limit 1`.execute(this.em.getKysely());
+    return rows[0]?.workflowId ?? null;
   }
 }
 

@@ -2,14 +2,14 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { isUuid, workflowIdProblem } from '../../domain/ids.js';
 import { runTagSearchProblem } from '../../domain/playbooks/run-tags.js';
 import { assertPageSize, decodeCursor, encodeCursor, invalidCursor, mapPage, scopedTag, toPage, type Page, type PageArgs } from '../common/pagination.js';
-import { APPRECIATION, appreciationWorkflowId } from '../../domain/playbooks/appreciation.js';
+import { APPRECIATION, appreciationWorkflowId, THANK_YOU_STEP, thankYouNotSpent } from '../../domain/playbooks/appreciation.js';
 import { ACCOUNT_REVIEW, accountReviewWorkflowId, type AccountReviewState } from '../../domain/playbooks/account-review.js';
 import { FAIR_REMINDER, fairReminderInvoiceId, fairReminderWorkflowId, promiseDayOutOfRange, reminderRunEndedShort, reminderRunEndedWithPerson, type PaymentPromise } from '../../domain/playbooks/fair-reminder.js';
 import { fairReminderProblem } from '../../domain/playbooks/eligibility.js';
 import { FIX_ISSUE, fixIssueWorkflowId } from '../../domain/playbooks/fix-issue.js';
 import { occurrenceWorkflowId } from '../../domain/playbooks/occurrence.js';
 import type { PlaybookRunState } from '../../domain/playbooks/run-state.js';
-import { welcomeCheckWorkflowId, WELCOME_CHECK } from '../../domain/playbooks/welcome-check.js';
+import { welcomeCheckWorkflowId, welcomeNotSpent, WELCOME_CHECK, WELCOME_STEP } from '../../domain/playbooks/welcome-check.js';
 import { BillingException, BillingExceptionCode } from '../billing/billing.exception.js';
 import type { InvoiceService } from '../billing/invoice.service.js';
 import { CustomerStatus, type Customer, type PlaybookRun } from '../../entities/index.js';
@@ -93,8 +93,12 @@ export class PlaybookService {
     private readonly reviews: AccountReviewJudgement,
   ) {}
 
+  /**
+   * Welcomes a newcomer; a second call returns the same run. Once that run ended without completing (cancelled,
+   * terminated) before its welcome went (`welcomeNotSpent`), a call starts the customer's next one, `<ID>/<n>`.
+   */
   async startWelcomeCheck(customerId: string, actor: string): Promise<PlaybookRunView> {
-    return this.startByHand(await this.pendingWelcomeCheck(customerId), actor);
+    return this.startByHand(await this.pendingWelcomeCheck(customerId, {}, { byHand: true }), actor);
   }
 
   /** Starts it (or finds it running) and returns its workflow ID (and to a campaign, which campaign started it): for sweeps and campaigns, which do not show the run. */
@@ -102,19 +106,23 @@ export class PlaybookService {
     return this.launch(await this.pendingWelcomeCheck(customerId, options));
   }
 
-  private async pendingWelcomeCheck(customerId: string, options: LaunchOptions = {}): Promise<PendingRun> {
+  private async pendingWelcomeCheck(customerId: string, options: LaunchOptions = {}, { byHand = false } = {}): Promise<PendingRun> {
     const customer = await this.assertMayStart(customerId, WELCOME_CHECK);
-    const workflowId = welcomeCheckWorkflowId(customerId);
+    const base = welcomeCheckWorkflowId(customerId);
+    const last = await this.runs.latestOccurrence(customerId, WELCOME_CHECK, base);
+    // One that never welcomed the customer (cancelled before its welcome went) is not their welcome check: a person may start the next.
+    const again = byHand && last && welcomeNotSpent(last.record, await this.eligibility.stepMessageMayReach(last.record.workflowId, WELCOME_STEP));
+    const workflowId = !last ? base : again ? occurrenceWorkflowId(base, last.occurrence + 1) : last.record.workflowId;
     // A welcome is for a newcomer.
     await this.checkUnlessStarted(workflowId, options, () => this.eligibility.assertWelcomeCheck(customer, this.policies.welcomeCheck));
     const tags = await this.tags(customerId, options);
-    return { playbook: WELCOME_CHECK, workflowId, customerId, details: {}, start: () => this.engine.startWelcomeCheck({ customerId, policy: this.policies.welcomeCheck, tags }) };
+    return { playbook: WELCOME_CHECK, workflowId, customerId, details: {}, start: () => this.engine.startWelcomeCheck({ workflowId, customerId, policy: this.policies.welcomeCheck, tags }) };
   }
 
   /** The customer confirmed their onboarding (audited). */
   async confirmWelcome(customerId: string, actor: string): Promise<PlaybookRunView> {
     await this.customers.get(customerId, 'customerId');
-    const workflowId = welcomeCheckWorkflowId(customerId);
+    const workflowId = await this.currentRunId(WELCOME_CHECK, customerId, welcomeCheckWorkflowId(customerId));
     const state = await this.engine.welcomeCheckState(workflowId);
     const finished = (outcome: string | null = state?.outcome ?? null) =>
       new PlaybookException(PlaybookExceptionCode.RunAlreadyFinished, `The welcome check of customer ${customerId} has already finished`, {
@@ -127,10 +135,10 @@ export class PlaybookService {
     return this.runView(WELCOME_CHECK, customerId, workflowId);
   }
 
-  /** The customer's welcome check, or null if none was ever started. */
+  /** The customer's (newest) welcome check, or null if none was ever started. */
   async findWelcomeCheck(customerId: string): Promise<PlaybookRunView | null> {
     await this.customers.get(customerId, 'customerId');
-    return this.existingRun(WELCOME_CHECK, customerId, welcomeCheckWorkflowId(customerId));
+    return this.existingRun(WELCOME_CHECK, customerId, await this.currentRunId(WELCOME_CHECK, customerId, welcomeCheckWorkflowId(customerId)));
   }
 
   /**
@@ -429,9 +437,13 @@ export class PlaybookService {
     return this.existingRun(ACCOUNT_REVIEW, customerId, await this.currentRunId(ACCOUNT_REVIEW, customerId, accountReviewWorkflowId(customerId)));
   }
 
-  /** Thanks a loyal customer of long standing (once per calendar year; PLAYBOOK_NOT_ELIGIBLE for anyone else); a second call returns the same run. */
+  /**
+   * Thanks a loyal customer of long standing (once per calendar year; PLAYBOOK_NOT_ELIGIBLE for anyone else); a second
+   * call returns the same run. Once the year's run ended without a thank-you reaching the customer (`thankYouNotSpent`:
+   * cancelled or terminated before it wrote one, not thanked, held back at delivery), a call starts the year's next, `<ID>/<n>`.
+   */
   async startAppreciation(customerId: string, actor: string): Promise<PlaybookRunView> {
-    return this.startByHand(await this.pendingAppreciation(customerId), actor);
+    return this.startByHand(await this.pendingAppreciation(customerId, {}, { byHand: true }), actor);
   }
 
   /** As startAppreciation, without reading the run back (for sweeps and campaigns). */
@@ -439,28 +451,41 @@ export class PlaybookService {
     return this.launch(await this.pendingAppreciation(customerId, options), options.claim);
   }
 
-  private async pendingAppreciation(customerId: string, options: LaunchOptions = {}): Promise<PendingRun> {
+  private async pendingAppreciation(customerId: string, options: LaunchOptions = {}, { byHand = false } = {}): Promise<PendingRun> {
     const customer = await this.assertMayStart(customerId, APPRECIATION);
-    const { workflowId, year } = await this.currentAppreciation(customerId);
+    const current = await this.currentAppreciation(customerId);
+    const { last, year } = current;
+    // A year's run that never thanked the customer is not their thank-you of the year: a person may start the next.
+    const again = byHand && last && thankYouNotSpent(last.record, await this.eligibility.stepMessageMayReach(last.record.workflowId, THANK_YOU_STEP));
+    const workflowId = last && again ? occurrenceWorkflowId(appreciationWorkflowId(customerId, year), last.occurrence + 1) : current.workflowId;
     await this.checkUnlessStarted(workflowId, options, () => this.eligibility.assertAppreciation(customer, this.policies.appreciation));
     const tags = await this.tags(customerId, options);
-    return { playbook: APPRECIATION, workflowId, customerId, details: { year }, start: () => this.engine.startAppreciation({ customerId, year, policy: this.policies.appreciation, tags }) };
-  }
-
-  async findAppreciation(customerId: string): Promise<PlaybookRunView | null> {
-    await this.customers.get(customerId, 'customerId');
-    return this.existingRun(APPRECIATION, customerId, (await this.currentAppreciation(customerId)).workflowId);
+    return { playbook: APPRECIATION, workflowId, customerId, details: { year }, start: () => this.engine.startAppreciation({ workflowId, customerId, year, policy: this.policies.appreciation, tags }) };
   }
 
   /**
-   * The customer's thank-you of the year; last year's while it still runs: a thank-you may wait
-   * into the new year for the guard (fix first, thank later), and a second one is not started
-   * next to it (a start joins it).
+   * The customer's thank-you of the year (its newest run); while it has none, their newest earlier one (last year's,
+   * one that waited into January and thanked them on, say), so whoever looks sees when they were last thanked; null
+   * when they never had one.
    */
-  private async currentAppreciation(customerId: string): Promise<{ workflowId: string; year: number }> {
+  async findAppreciation(customerId: string): Promise<PlaybookRunView | null> {
+    await this.customers.get(customerId, 'customerId');
+    const current = await this.existingRun(APPRECIATION, customerId, (await this.currentAppreciation(customerId)).workflowId);
+    if (current) return current;
+    const newest = await this.eligibility.newestRun(customerId, APPRECIATION);
+    return newest ? this.existingRun(APPRECIATION, customerId, newest) : null;
+  }
+
+  /**
+   * The customer's thank-you of the year (its newest run, `last`); last year's while it still runs: a thank-you may wait
+   * into the new year for the guard (fix first, thank later), and a second one is not started next to it (a start joins it).
+   */
+  private async currentAppreciation(customerId: string): Promise<{ workflowId: string; year: number; last: { record: PlaybookRun; occurrence: number } | null }> {
     const year = new Date().getUTCFullYear();
-    const lastYears = await this.runs.findByWorkflowId(appreciationWorkflowId(customerId, year - 1));
-    return lastYears?.status === RunStatus.Running ? { workflowId: lastYears.workflowId, year: year - 1 } : { workflowId: appreciationWorkflowId(customerId, year), year };
+    const lastYears = await this.runs.latestOccurrence(customerId, APPRECIATION, appreciationWorkflowId(customerId, year - 1));
+    if (lastYears?.record.status === RunStatus.Running) return { workflowId: lastYears.record.workflowId, year: year - 1, last: lastYears };
+    const last = await this.runs.latestOccurrence(customerId, APPRECIATION, appreciationWorkflowId(customerId, year));
+    return { workflowId: last?.record.workflowId ?? appreciationWorkflowId(customerId, year), year, last };
   }
 
   /**

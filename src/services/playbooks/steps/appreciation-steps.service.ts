@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql } from 'kysely';
 import { writeWhenItGoes } from '../../../domain/guards/contact-guard.js';
-import { INVOICE_OVERDUE, NOT_LOYAL, type AppreciationPolicy, type ThankYou } from '../../../domain/playbooks/appreciation.js';
+import { INVOICE_OVERDUE, NOT_LOYAL, THANK_YOU_STEP, type AppreciationPolicy, type ThankYou } from '../../../domain/playbooks/appreciation.js';
 import { LOSS_MAKING } from '../../../domain/scoring/profitability.js';
 import { ScoreKind } from '../../../domain/scoring/score-kind.js';
 import { MessageChannel, MessagePurpose, Offer, type ServiceTier } from '../../../entities/index.js';
@@ -38,7 +38,7 @@ export class AppreciationSteps {
     // Today's payment-loyalty band, not last night's: a bulk import of payments is rescored by the next nightly run.
     await this.scoring.rescoreCustomer(input.customerId, new Set([ScoreKind.PaymentLoyalty]));
     return this.em.transactional(async (em) => {
-      const written = await this.outbox.stepPayload(em, input, 'thank-you');
+      const written = await this.outbox.stepPayload(em, input, THANK_YOU_STEP);
       if (written) return thankYou(written);
       // The run's last step: recorded completed, the run was reset since (it waits until recorded running again); cancelled, it writes nothing.
       if (!(await runStillRunning(em, input.workflowId, { lastStep: true }))) return heldBack('run-ended', 'the run no longer runs: nothing was written');
@@ -82,7 +82,7 @@ export class AppreciationSteps {
         offerValidUntil: offer?.validUntil ?? null,
         matchedNewCustomerOffer: matchedNewCustomerOffer !== null,
       };
-      return thankYou(await this.outbox.enqueueStepOnce(em, input, 'thank-you', { channel: MessageChannel.Email, purpose: MessagePurpose.Marketing, template: 'appreciation', payload }));
+      return thankYou(await this.outbox.enqueueStepOnce(em, input, THANK_YOU_STEP, { channel: MessageChannel.Email, purpose: MessagePurpose.Marketing, template: 'appreciation', payload }));
     });
   }
 }

@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { MessageChannel } from '../../../entities/index.js';
+import { WELCOME_STEP } from '../../../domain/playbooks/welcome-check.js';
 import type { OutboxService } from '../../outbox/outbox.service.js';
 import { runStillRunning } from '../running-run.js';
 
@@ -14,7 +15,7 @@ export class WelcomeCheckSteps {
   async welcome(input: { workflowId: string; customerId: string }): Promise<void> {
     await this.em.transactional(async (em) => {
       if (!(await runStillRunning(em, input.workflowId))) return;
-      await this.outbox.enqueueStep(em, input, 'welcome', { channel: MessageChannel.Email, template: 'welcome', payload: {} });
+      await this.outbox.enqueueStep(em, input, WELCOME_STEP, { channel: MessageChannel.Email, template: 'welcome', payload: {} });
     });
   }
 
