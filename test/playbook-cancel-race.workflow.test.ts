@@ -195,3 +195,38 @@ it('a fix cancelled in the Temporal UI while its case is being opened ends once 
   expect(await afterFixRun(workflowId)).toEqual({ cases: ['cancelled'], openMessages: [] });
   await recordHistory(workflowId, 'fix-issue-cancelled-in-ui-mid-step');
 }, 60_000);
+
+/*
+ * A step stuck past its attempt's time (30 s) when the cancel comes: Temporal does not retry a step of a run being cancelled,
+ * so the step fails after the cancel. The run ends cancelled all the same (QA 72 F1: it ended Failed, its cancel unrecorded,
+ * the late attempt free to write a reminder after the run's end).
+ */
+it('a fair reminder cancelled in the Temporal UI while its reminder step is stuck past its attempt ends cancelled, and the late step writes nothing', async () => {
+  const { workflowId, invoiceId, state } = await reminderRunAtFirstReminder('Stuck');
+  const lock = await holdLock('select 1 from invoice where id = $1 for update', [invoiceId]);
+  await eventually(state, (s) => s?.step === 'reminding');
+  await stack.temporal.client.workflow.getHandle(workflowId).cancel();
+  // The step's attempt gives up (its time, or the worker's lock wait) while the row is still held; the cancel ends the run.
+  await eventually(() => engineStatus(workflowId), (s) => s !== 'RUNNING', 45_000, 500);
+  expect(await engineStatus(workflowId)).toBe('CANCELLED');
+  expect(await stack.orm.em.fork().findOneOrFail(PlaybookRun, { workflowId })).toMatchObject({ status: 'cancelled', outcome: 'cancelled' });
+  // The attempt still waiting in the worker (a timeout does not stop it) gets the row and finds the run cancelled.
+  await lock.release();
+  await pause(2_000);
+  expect(await afterReminderRun(workflowId, invoiceId)).toEqual({ unsentNotHeldBack: [], feeChargedMinor: 0, remindersSent: 0 });
+  await recordHistory(workflowId, 'fair-reminder-cancelled-step-stuck');
+}, 90_000);
+
+it('a fix cancelled in the Temporal UI while its case step is stuck past its attempt ends cancelled, with no case left open and its messages held back', async () => {
+  const { workflowId, release } = await fixRunWaitingToOpen('StuckCase', 'billing-error');
+  await stack.temporal.client.workflow.getHandle(workflowId).cancel();
+  // Past the step's 30 s: the winding down (its record, the case) waits for the stuck step's hold on the run, so the row goes then.
+  await pause(32_000);
+  await release();
+  await eventually(() => engineStatus(workflowId), (s) => s !== 'RUNNING', 45_000, 500);
+  expect(await engineStatus(workflowId)).toBe('CANCELLED');
+  expect(await stack.orm.em.fork().findOneOrFail(PlaybookRun, { workflowId })).toMatchObject({ status: 'cancelled', outcome: 'cancelled' });
+  const after = await afterFixRun(workflowId);
+  expect(after.openMessages).toEqual([]);
+  expect(after.cases.filter((c) => c !== 'cancelled')).toEqual([]);
+}, 90_000);

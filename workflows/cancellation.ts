@@ -48,7 +48,8 @@ function finalRunState(state: PlaybookStateSummary): FinalRunState {
  * winding down to hold back or close, and the run does not end with a step still writing.
  * The run then winds down at once, its state left at the step (not moved on as if it had
  * gone on). (The step itself writes nothing once the run's record no longer says running:
- * see `runStillRunning`.) Runs started before this (no marker) are cancelled at once, as they
+ * see `runStillRunning`.) A step that fails after the cancel (its attempt timed out; Temporal
+ * retries no step of a run being cancelled) ends the run as cancelled too, not failed. Runs started before this (no marker) are cancelled at once, as they
  * were. Call the returned function in the workflow, before its first step.
  */
 export function sideEffectSteps<A>(options: ActivityOptions): () => ReturnType<typeof proxyActivities<A>> {
@@ -57,7 +58,18 @@ export function sideEffectSteps<A>(options: ActivityOptions): () => ReturnType<t
     get:
       (steps, name) =>
       async (...args: unknown[]) => {
-        const result = await (steps as Record<string | symbol, (...a: unknown[]) => Promise<unknown>>)[name](...args);
+        let result: unknown;
+        try {
+          result = await (steps as Record<string | symbol, (...a: unknown[]) => Promise<unknown>>)[name](...args);
+        } catch (error) {
+          // After a cancel, a step's attempt that fails (timed out behind a lock, a slow gateway) is not retried: the step is
+          // over, and the cancel is what ends the run (recorded, its case closed), not the step's failure. Whatever the step
+          // still writes finds the run no longer running (`runStillRunning`). Runs before this marker failed instead.
+          if (CancellationScope.current().consideredCancelled && !isCancellation(error) && patched('step-failure-after-cancel-cancels')) {
+            throw new CancelledFailure('The run was cancelled while this step ran; the step failed after the cancel and was not retried');
+          }
+          throw error;
+        }
         if (CancellationScope.current().consideredCancelled) throw new CancelledFailure('The run was cancelled while this step ran; the step settled first');
         return result;
       },

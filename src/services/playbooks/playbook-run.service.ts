@@ -125,7 +125,7 @@ export class PlaybookRunService {
 
   /**
    * The run's end: cancelled when an operator cancelled it, completed otherwise. A cancelled run
-   * sends nothing more: its queued messages are held back; a completed one holds back those that
+   * sends nothing more: its queued messages are held back, its open fix case cancelled; a completed one holds back those that
    * ask what it waited for (a welcome still held for quiet hours when the customer confirmed).
    * The run's state as it ended (`finalState`) is kept with the record, for when Temporal has deleted
    * the closed execution: also when the record says the run ended already (a cancel through the
@@ -140,8 +140,12 @@ export class PlaybookRunService {
       if (run) failIfReset(input.workflowId, run.status);
       await em.nativeUpdate(PlaybookRun, { workflowId: input.workflowId, status: RunStatus.Running }, { status, outcome: input.outcome, finishedAt: new Date() });
       if (input.finalState) await em.nativeUpdate(PlaybookRun, { workflowId: input.workflowId, status: { $ne: RunStatus.Running } }, { finalState: input.finalState as unknown as Record<string, unknown> });
-      if (status === RunStatus.Cancelled) await this.holdBackQueuedMessages(em, input.workflowId, RUN_CANCELLED);
-      else await this.holdBackQueuedMessages(em, input.workflowId, RUN_ENDED, untilRunEndsTemplates);
+      if (status === RunStatus.Cancelled) {
+        await this.holdBackQueuedMessages(em, input.workflowId, RUN_CANCELLED);
+        // A step that failed after the cancel (its attempt timed out) may still be writing in the worker: the case it opens or
+        // reopens before this (it holds the run's record meanwhile) leaves the team's queue here; after this, it writes nothing.
+        await em.nativeUpdate(FixCase, { workflowId: input.workflowId, status: FixCaseStatus.Open }, { status: FixCaseStatus.Cancelled });
+      } else await this.holdBackQueuedMessages(em, input.workflowId, RUN_ENDED, untilRunEndsTemplates);
     });
   }
 
