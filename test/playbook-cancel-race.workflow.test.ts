@@ -230,3 +230,25 @@ it('a fix cancelled in the Temporal UI while its case step is stuck past its att
   expect(after.openMessages).toEqual([]);
   expect(after.cases.filter((c) => c !== 'cancelled')).toEqual([]);
 }, 90_000);
+
+/** How many of the worker's statements wait on a lock on the invoice table now (the test's own session holds it, waiting on nothing). */
+const waitingOnInvoice = async () =>
+  (
+    await sql<{ n: number }>`
+      select count(*)::int as n from pg_stat_activity
+       where datname = current_database() and wait_event_type = 'Lock' and pid <> pg_backend_pid() and query ilike '%from "invoice"%for update%'`.execute(stack.orm.em.fork().getKysely())
+  ).rows[0].n;
+
+// QA 72 F2: a step attempt stuck behind a row past its 30 s went on waiting beside each retry, one more pool connection per attempt.
+it('a reminder step stuck behind a row lock past its attempt gives its attempt up in the database: one attempt waits at a time, and the step goes on once the row is free', async () => {
+  const { workflowId, invoiceId, state } = await reminderRunAtFirstReminder('Blocked');
+  const lock = await holdLock('select 1 from invoice where id = $1 for update', [invoiceId]);
+  await eventually(state, (s) => s?.step === 'reminding');
+  let most = 0;
+  for (const until = Date.now() + 42_000; Date.now() < until; await pause(1_000)) most = Math.max(most, await waitingOnInvoice());
+  expect(most).toBe(1);
+  await lock.release();
+  // A later attempt writes the second reminder as it would have.
+  await eventually(() => outbox(workflowId), (messages) => messages.some((m) => m.step === 'reminder-2'), 70_000, 500);
+  await stack.temporal.client.workflow.getHandle(workflowId).terminate('test over');
+}, 150_000);

@@ -12,18 +12,23 @@ import { createFixIssueActivities } from './fix-issue.activities.js';
 import { createPlaybookRunActivities } from './playbook-run.activities.js';
 import { createScoringActivities } from './scoring.activities.js';
 
-/** Every activity the worker registers; each is a thin call into the services built with `policies`. */
-export function createActivities(orm: Orm, engines: Engines, policies: Policies) {
+/**
+ * Every activity the worker registers; each is a thin call into the services built with `policies`. A playbook's
+ * steps work on `stepsOrm` (the worker's pool with the steps' deadlines: `stepOrmOptions`), the sweeps, rescore,
+ * campaign pages and erasure on `orm`.
+ */
+export function createActivities(orm: Orm, engines: Engines, policies: Policies, stepsOrm: Orm = orm) {
   // Each activity call is a unit of work of its own.
   const services = (): WorkerServices => createWorkerServices(orm.em.fork(), engines, policies);
+  const steps = (): WorkerServices => createWorkerServices(stepsOrm.em.fork(), engines, policies);
   return {
-    ...createPlaybookRunActivities(services),
+    ...createPlaybookRunActivities(steps, services),
     ...createScoringActivities(services),
-    ...createFairReminderActivities(services),
-    ...createFixIssueActivities(services),
-    ...createAccountReviewActivities(services),
-    ...createAppreciationActivities(services),
-    ...createWelcomeCheckActivities(services),
+    ...createFairReminderActivities(steps),
+    ...createFixIssueActivities(steps),
+    ...createAccountReviewActivities(steps),
+    ...createAppreciationActivities(steps),
+    ...createWelcomeCheckActivities(steps),
     ...createPlaybookTriggerActivities(services, policies),
     ...createCampaignActivities(services),
     ...createDataRetentionActivities(services),

@@ -1,8 +1,8 @@
 import type { FinalRunState } from '../domain/playbooks/run-state.js';
 import type { WorkerServices } from '../services/index.js';
 
-/** Activities that keep the playbook-run record in PostgreSQL; thin calls into the service. */
-export function createPlaybookRunActivities(services: () => WorkerServices) {
+/** Activities that keep the playbook-run record in PostgreSQL; thin calls into the service (`sweeps`: the run reconciliation's, without the steps' deadlines). */
+export function createPlaybookRunActivities(services: () => WorkerServices, sweeps: () => WorkerServices = services) {
   const runs = () => services().runs;
   return {
     /** `campaignId`: the campaign whose start created the run (its `CampaignId` tag); absent in histories of runs started before it was passed. */
@@ -19,7 +19,7 @@ export function createPlaybookRunActivities(services: () => WorkerServices) {
     },
     /** Records the end of runs that ended in the engine without recording it (terminated, failed, timed out). */
     recordRunsEndedInEngine(): Promise<string[]> {
-      return services().runReconciliation.recordRunsEndedInEngine();
+      return sweeps().runReconciliation.recordRunsEndedInEngine();
     },
   };
 }

@@ -18,6 +18,7 @@ import {
 } from '../temporal/schedules.js';
 import { createWorker, installTemporalRuntime } from '../temporal/worker.js';
 import { openProcessDatabase } from './process-database.js';
+import { createOrm, stepOrmOptions } from '../db/orm.js';
 import { createSender, startDeliveryLoop } from './delivery-loop.js';
 
 /**
@@ -29,6 +30,8 @@ import { createSender, startDeliveryLoop } from './delivery-loop.js';
 export async function startWorkerProcess(config: AppConfig, logger: Logger, opts: { handleSignals?: boolean; policies?: Policies } = {}) {
   const policies = configuredPolicies(config, opts.policies);
   const orm = await openProcessDatabase(config.databaseUrl, policies.money.currency, logger);
+  // A second pool for the playbooks' steps, whose statements PostgreSQL ends before an attempt's time is up (stepOrmOptions).
+  const stepsOrm = await createOrm(config.databaseUrl, stepOrmOptions());
   const { address, namespace } = config.temporal;
   const temporal = await whenConnected(
     () => connectTemporal(address, namespace),
@@ -37,13 +40,14 @@ export async function startWorkerProcess(config: AppConfig, logger: Logger, opts
   // Installed once the database and Temporal are there: until then a signal stops the process as it would any other.
   // On the address the API listens on: loopback on a developer's machine, every interface in a container (HOST).
   installTemporalRuntime(logger, config.workerMetricsPort, { handleSignals: opts.handleSignals, metricsHost: config.api.host });
-  const { worker, connection } = await createWorker(config.temporal, orm, temporal.client, policies);
+  const { worker, connection } = await createWorker(config.temporal, orm, temporal.client, policies, stepsOrm);
   await putSchedulesInPlace(temporal.client, config, logger, policies);
   const delivery = config.delivery.channel === 'off' ? null : startDeliveryLoop(orm, createSender(config.delivery), policies, config.delivery.intervalMs, config.unsubscribe, logger);
   const done = worker.run().finally(async () => {
     await delivery?.stop();
     await temporal.close();
     await connection.close();
+    await stepsOrm.close();
     await orm.close();
   });
   logger.info({ taskQueue: config.temporal.taskQueue, namespace: config.temporal.namespace, messages: config.delivery.channel }, 'worker polling');

@@ -57,7 +57,7 @@ export interface WorkerSettings {
 }
 
 /** The worker; its activities reach Temporal (to start playbooks) through `client`, and decide by `policies` (the API's). */
-export async function createWorker(settings: WorkerSettings, orm: Orm, client: Client, policies: Policies): Promise<{ worker: Worker; connection: NativeConnection }> {
+export async function createWorker(settings: WorkerSettings, orm: Orm, client: Client, policies: Policies, stepsOrm: Orm = orm): Promise<{ worker: Worker; connection: NativeConnection }> {
   const connection = await NativeConnection.connect({ address: settings.address });
   const worker = await Worker.create({
     connection,
@@ -67,7 +67,7 @@ export async function createWorker(settings: WorkerSettings, orm: Orm, client: C
       playbooks: new TemporalPlaybookEngine(client, settings.taskQueue),
       scoring: new TemporalScoringEngine(client, settings.taskQueue),
       campaigns: new TemporalCampaignEngine(client, settings.taskQueue),
-    }, policies),
+    }, policies, stepsOrm),
     ...(hasPrebuiltBundle() ? { workflowBundle: { codePath: prebuiltBundlePath } } : { workflowsPath }),
     shutdownGraceTime: '10 seconds',
   });
