@@ -248,6 +248,25 @@ it('holds the reminders while a promise to pay stands, for any payer, and takes 
   await recordHistory(fairReminderWorkflowId(customerId, invoiceId), 'fair-reminder-promise-held-at-once');
 }, 60_000);
 
+// QA 72 F3, F7: the refusal quoted a pasted day whole (and its stack again), over gRPC's 4 MB: the run's task failed until the sender gave up.
+it('refuses a promise typed by hand with a pasted megabyte for its day, or with no input, by a short reason, and the run answers on', async () => {
+  const { customerId, invoiceId } = await payer('Paster', ['late', 'late', 'late', 'on-time', 'late']);
+  await stack.gql(StartFairReminderDocument, { invoiceId }, Role.Operator);
+  await eventually(() => state(invoiceId), (s) => s?.remindersSent === 1);
+  expect((await stack.gql(PromiseToPayDocument, { invoiceId, until: day(5) }, Role.Operator)).errors).toBeUndefined();
+  const handle = temporalOperator(stack).workflow.getHandle(fairReminderWorkflowId(customerId, invoiceId));
+  const typedByHand = (...args: unknown[]) =>
+    Promise.race([handle.executeUpdate('promiseToPay', { args: args as [] }), new Promise((_, reject) => setTimeout(() => reject(new Error('no answer within 20 s: the run is stuck')), 20_000))]);
+  const pasted = `2026-12-1${'0'.repeat(1_500_000)}`;
+  await expect(typedByHand({ until: pasted, recordedBy: 'ops' })).rejects.toMatchObject({ cause: { message: `"2026-12-1${'0'.repeat(51)}… (1500009 characters)" is not a day (YYYY-MM-DD)` } });
+  const expected = 'a promise to pay needs its day: { "until": "YYYY-MM-DD", "recordedBy": "who took the promise" }';
+  await expect(typedByHand(null)).rejects.toMatchObject({ cause: { message: expected } });
+  await expect(typedByHand()).rejects.toMatchObject({ cause: { message: expected } });
+  // The run answers at once and keeps its promise.
+  expect(await state(invoiceId)).toMatchObject({ step: 'promised', remindersSent: 1, promisedUntil: day(5) });
+  await handle.terminate('test over');
+}, 90_000);
+
 it('lets the schedule go on when a promise lapses unpaid, and counts it as broken', async () => {
   const { customerId, invoiceId } = await payer('Forgetful', ['late', 'late', 'late', 'on-time', 'late']);
   // Time enough before the second reminder for the first to go out (the worker's delivery books it) before the promise: nothing for the promise to hold back.

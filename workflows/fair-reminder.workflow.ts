@@ -124,7 +124,8 @@ async function fairReminderSteps({ customerId, invoiceId, policy, promise }: Fai
       description: 'The customer promised to pay by { until: YYYY-MM-DD, recordedBy }: no reminder until that day and the grace days have passed; refused once paid or ended',
       validator: (promise) => {
         // A reset reapplies a payment signalled by hand before the promises: the run goes on holding them if it is unpaid.
-        const problem = promiseProblem({ paid: payment.confirmedPaid, outcome: state.outcome }, promise.until, new Date().toISOString().slice(0, 10), promisePolicy);
+        // Typed by hand, the input may be null or missing: refused with what a promise is, not a TypeError.
+        const problem = promiseProblem({ paid: payment.confirmedPaid, outcome: state.outcome }, (promise as PaymentPromise | null | undefined)?.until, new Date().toISOString().slice(0, 10), promisePolicy);
         if (problem) throw new Error(problem);
       },
     },

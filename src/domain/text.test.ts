@@ -1,4 +1,4 @@
-import { characterCount, MAX_REASON, reasonProblem } from './text.js';
+import { characterCount, echoed, echoedValue, MAX_ECHO, MAX_REASON, reasonProblem } from './text.js';
 
 it('takes a reason of one to MAX_REASON characters, trimmed', () => {
   expect(reasonProblem('  customer asked by letter  ', 'needs a reason')).toBeNull();
@@ -15,4 +15,14 @@ it('counts an emoji or a letter beyond the Basic Multilingual Plane as one chara
   expect('Grüße 👋𝔄'.length).toBe(10);
   expect(reasonProblem('👋'.repeat(MAX_REASON), 'needs a reason')).toBeNull();
   expect(reasonProblem('👋'.repeat(MAX_REASON + 1), 'needs a reason')).toBe(`A reason is at most ${MAX_REASON} characters (this one has ${MAX_REASON + 1})`);
+});
+
+it('quotes a short value whole and a long one by its start and length, never half an emoji', () => {
+  expect(echoed('2026-12-10')).toBe('2026-12-10');
+  expect(echoed('x'.repeat(MAX_ECHO))).toBe('x'.repeat(MAX_ECHO));
+  expect(echoed(`2026-12-1${'0'.repeat(1_500_000)}`)).toBe(`2026-12-1${'0'.repeat(MAX_ECHO - 9)}… (1500009 characters)`);
+  expect(echoed(`${'x'.repeat(MAX_ECHO - 1)}👋👋`)).toBe(`${'x'.repeat(MAX_ECHO - 1)}… (${MAX_ECHO + 1} characters)`);
+  expect(echoedValue(['2026-12-10'])).toBe('["2026-12-10"]');
+  expect(echoedValue(undefined)).toBe('undefined');
+  expect(echoedValue({ until: 'y'.repeat(100) }).length).toBeLessThan(100);
 });

@@ -26,3 +26,29 @@ export function reasonProblem(reason: string, whenEmpty: string): string | null 
 export function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
+
+/** How much of a value sent by hand (Temporal UI or CLI) a refusal quotes back. */
+export const MAX_ECHO = 60;
+
+/**
+ * `text` as a refusal or validation message quotes it back: whole when short, else its start
+ * and its length. A refusal travels back to the engine with the run's workflow task (its
+ * message and its stack, each with the echo): a paste of megabytes quoted whole took the task
+ * over gRPC's 4 MB, and the run stopped answering for as long as the sender waited.
+ */
+export function echoed(text: string, max = MAX_ECHO): string {
+  if (text.length <= max) return text;
+  // Not half an emoji: a high surrogate at the cut goes with its pair.
+  const end = /[\uD800-\uDBFF]/.test(text[max - 1]) ? max - 1 : max;
+  return `${text.slice(0, end)}… (${characterCountOfLong(text)} characters)`;
+}
+
+/** Any value sent by hand, as JSON (as it was typed), quoted back by `echoed`. */
+export function echoedValue(value: unknown): string {
+  return echoed(JSON.stringify(value) ?? String(value));
+}
+
+/** `characterCount` without an array of every character (a text of megabytes). */
+function characterCountOfLong(text: string): number {
+  return text.length - (text.match(/[\uD800-\uDBFF][\uDC00-\uDFFF]/g)?.length ?? 0);
+}

@@ -2,6 +2,7 @@ import { days, hours } from '../policies/duration.js';
 import type { PlaybookStateSummary } from './run-state.js';
 import { runId } from './run-id.js';
 import { isUuid } from '../ids.js';
+import { echoed } from '../text.js';
 import { isRecordedActorForm } from '../auth/roles.js';
 import { dayIn } from '../billing/paid-day.js';
 import { proposalAnsweredBeforeItWent } from '../messages/catalogue.js';
@@ -220,7 +221,7 @@ export function decisionProblem(state: AccountReviewState, decision: Offboarding
  */
 export function deciderProblem(decision: OffboardingDecision): string | null {
   if (decision.reasonEntry !== undefined || typeof decision.decidedBy !== 'string' || !isRecordedActorForm(decision.decidedBy)) return null;
-  return `decidedBy must name the person who decided, without a colon: "${decision.decidedBy.trim()}" reads as one of the audit log's own actors (an API caller such as admin:1a2b3c4d, the platform, the engine)`;
+  return `decidedBy must name the person who decided, without a colon: "${echoed(decision.decidedBy.trim())}" reads as one of the audit log's own actors (an API caller such as admin:1a2b3c4d, the platform, the engine)`;
 }
 
 /**

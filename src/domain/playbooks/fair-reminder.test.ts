@@ -50,7 +50,11 @@ describe('promises to pay', () => {
     // Typed by hand in the Temporal UI: only a string is a day, not a list or number that reads as one.
     expect(promiseProblem(running, ['2026-12-10'], '2026-12-02', policy)).toBe('["2026-12-10"] is not a day (a string YYYY-MM-DD)');
     expect(promiseProblem(running, 20261210, '2026-12-02', policy)).toBe('20261210 is not a day (a string YYYY-MM-DD)');
-    expect(promiseProblem(running, undefined, '2026-12-02', policy)).toBe('undefined is not a day (a string YYYY-MM-DD)');
+    expect(promiseProblem(running, undefined, '2026-12-02', policy)).toBe('a promise to pay needs its day: { "until": "YYYY-MM-DD", "recordedBy": "who took the promise" }');
+    expect(promiseProblem(running, null, '2026-12-02', policy)).toBe('a promise to pay needs its day: { "until": "YYYY-MM-DD", "recordedBy": "who took the promise" }');
+    // A paste of megabytes is quoted back cut short (QA 72 F3), refused as it was.
+    expect(promiseProblem(running, `2026-12-1${'0'.repeat(1_500_000)}`, '2026-12-02', policy)).toBe(`"2026-12-1${'0'.repeat(51)}… (1500009 characters)" is not a day (YYYY-MM-DD)`);
+    expect(promiseProblem(running, { day: 'x'.repeat(1_000) }, '2026-12-02', policy)?.length).toBeLessThan(120);
     expect(promiseProblem({ paid: true, outcome: null }, '2026-12-10', '2026-12-02', policy)).toBe('the invoice is paid');
     expect(promiseProblem({ paid: false, outcome: 'call-scheduled' }, '2026-12-10', '2026-12-02', policy)).toBe('the reminder run has ended');
   });

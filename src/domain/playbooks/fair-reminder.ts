@@ -1,6 +1,7 @@
 import { LOYALTY_BANDS, reminderFee, reminderFeePolicy, type FeeDecision, type LoyaltyBand, type ReminderFeePolicy } from '../guards/fairness.js';
 import { days } from '../policies/duration.js';
 import { isCalendarDay } from '../dates.js';
+import { echoed, echoedValue } from '../text.js';
 import type { PlaybookStateSummary } from './run-state.js';
 import { occurrenceOf } from './occurrence.js';
 import { runId, RUN_ID_SEPARATOR } from './run-id.js';
@@ -220,12 +221,18 @@ export function promiseDayOutOfRange(until: string, today: string, policy: Payme
   return null;
 }
 
+/** A promise to pay as the `promiseToPay` update takes it, as a refusal names it to whoever typed one by hand. */
+export const PROMISE_INPUT = '{ "until": "YYYY-MM-DD", "recordedBy": "who took the promise" }';
+
 /** Why the run cannot take this promise on `today` (null when it can); `until` as sent, typed by hand in the Temporal UI or CLI too. */
 export function promiseProblem(state: Pick<FairReminderState, 'paid' | 'outcome'>, until: unknown, today: string, policy: PaymentPromisePolicy): string | null {
   if (state.outcome !== null) return 'the reminder run has ended';
   if (state.paid) return 'the invoice is paid';
-  if (typeof until !== 'string') return `${JSON.stringify(until) ?? String(until)} is not a day (a string YYYY-MM-DD)`;
-  if (!isCalendarDay(until)) return `"${until}" is not a day (YYYY-MM-DD)`;
+  // Sent by hand with no input, null, or without `until`: the refusal says what a promise is.
+  if (until === undefined || until === null) return `a promise to pay needs its day: ${PROMISE_INPUT}`;
+  // A value typed by hand is quoted back cut short (`echoed`): a paste of megabytes must be refused, not stop the run.
+  if (typeof until !== 'string') return `${echoedValue(until)} is not a day (a string YYYY-MM-DD)`;
+  if (!isCalendarDay(until)) return `"${echoed(until)}" is not a day (YYYY-MM-DD)`;
   return promiseDayOutOfRange(until, today, policy)?.message ?? null;
 }
 
