@@ -5,7 +5,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Role } from '../src/domain/auth/roles.js';
-import { fixIssuePolicy, fixIssueWorkflowId, ownerAfter, type FixIssuePolicy } from '../src/domain/playbooks/fix-issue.js';
+import { firstOwner, fixIssuePolicy, fixIssueWorkflowId, ownerAfter, type FixIssuePolicy } from '../src/domain/playbooks/fix-issue.js';
 import { triggerPolicy } from '../src/domain/playbooks/triggers.js';
 import { defaultPersistentIssuePolicy, persistentIssues } from '../src/domain/scoring/persistent-issue.js';
 import { seconds } from '../src/domain/policies/duration.js';
@@ -16,7 +16,7 @@ import { AuditEntriesDocument, CancelPlaybookRunDocument, ConfirmFixHoldsDocumen
 import { eventually } from './support/eventually.js';
 import { renderMessage } from '../src/domain/messages/templates.js';
 import { recordHistory } from './support/histories.js';
-import { resetInEngine } from './support/temporal-operator.js';
+import { resetInEngine, temporalOperator } from './support/temporal-operator.js';
 import { startTestStack, type TestStack } from './support/stack.js';
 import { zoneAtTwoInTheMorning } from './support/time-zones.js';
 import { Client, Connection } from '@temporalio/client';
@@ -302,6 +302,31 @@ it('keeps a fix that did not hold open through a reset that gives the run its fi
   expect(await fixedWords()).toEqual(['fixed-1']);
   expect(await stack.orm.em.fork().findOneOrFail(FixCase, { workflowId })).toMatchObject({ status: 'open', escalations: 1, owner: 'team-lead' });
   await recordHistory(workflowId, 'fix-issue-reset-after-recurrence');
+  await stack.temporal.client.workflow.getHandle(workflowId).cancel();
+}, 60_000);
+
+// QA 72 F8: the reset run took its buffered signals in the order their handlers were set (the fix first), so a recurrence the
+// run had ignored came back after the fix: the case reopened, escalated, and the customer was told it was still not right.
+it('takes the signals a reset to its start gives again in the order they came: a recurrence ignored before the fix stays ignored', async () => {
+  const customerId = await customer('Ordo', { complaints: 3, topic: 'delivery-delay' });
+  const workflowId = fixIssueWorkflowId(customerId, 'delivery-delay');
+  await startedAwaitingFix(customerId, 'delivery-delay', seconds(60));
+  const operator = temporalOperator(stack).workflow.getHandle(workflowId);
+  // Typed in the Temporal UI: a recurrence before any fix (ignored), then the fix.
+  await operator.signal('issueRecurred', { x: 1 });
+  await operator.signal('issueResolved');
+  const fixed = { step: 'awaiting-check-back', recurrences: 0, escalations: 0, owner: firstOwner(policy, 'delivery-delay'), resolved: true };
+  await eventually(() => state(customerId, 'delivery-delay'), (s) => s?.step === 'awaiting-check-back');
+  expect(await stack.temporal.client.workflow.getHandle(workflowId).query(fixIssueStateQuery)).toMatchObject(fixed);
+
+  await resetInEngine(stack, workflowId, 'run it again', { finishEventId: 'first' });
+  await eventually(() => stack.temporal.client.workflow.getHandle(workflowId).query(fixIssueStateQuery), (s) => s.step === 'awaiting-check-back' || s.recurrences > 0, 30_000);
+  await new Promise((resolve) => setTimeout(resolve, 1_000));
+  // Where the run was before the reset: fixed, waiting for its check-back; the case closed as fixed, nobody told it came back.
+  expect(await stack.temporal.client.workflow.getHandle(workflowId).query(fixIssueStateQuery)).toMatchObject(fixed);
+  expect(await stack.orm.em.fork().findOneOrFail(FixCase, { workflowId })).toMatchObject({ status: 'resolved', escalations: 0 });
+  expect((await outbox(workflowId)).map((m) => m[0]).filter((step) => step.startsWith('recurrence'))).toEqual([]);
+  await recordHistory(workflowId, 'fix-issue-reset-signals-in-order');
   await stack.temporal.client.workflow.getHandle(workflowId).cancel();
 }, 60_000);
 

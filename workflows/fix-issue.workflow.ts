@@ -1,4 +1,4 @@
-import { allHandlersFinished, CancellationScope, condition, defineQuery, defineSignal, defineUpdate, isCancellation, patched, proxyActivities, setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, CancellationScope, condition, defineQuery, defineSignal, defineUpdate, isCancellation, patched, proxyActivities, setCurrentDetails, setDefaultSignalHandler, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { FixIssueActivities } from '../src/activities/fix-issue.activities.js';
 import type { PlaybookRunActivities } from '../src/activities/playbook-run.activities.js';
 import { FIX_ISSUE, firstOwner, ownerAfter, resolutionProblem, type FixIssueOutcome, type FixIssuePolicy, type FixIssueState, type FixIssueStep } from '../src/domain/playbooks/fix-issue.js';
@@ -52,14 +52,23 @@ async function fixIssueSteps({ customerId, topic, policy }: FixIssueInput, keeps
   let recurred = false;
   setHandler(fixIssueStateQuery, () => state, { description: 'Step, owner, escalations, recurrences and deadline of the fix case' });
   keepsState(state);
-  setHandler(
-    issueResolvedSignal,
-    async () => {
-      state.resolved = true;
-      await auditSteering(auditSteeringFromOutside);
-    },
-    { description: 'The owner fixed the cause: no more escalations; the run checks back with the customer later' },
-  );
+  const onResolved = async () => {
+    state.resolved = true;
+    await auditSteering(auditSteeringFromOutside);
+  };
+  const onRecurred = async () => {
+    // Also after a fix was reported but before the run closed the case as fixed: a run reset in the Temporal UI is
+    // given its fix and the complaint after it again at its start, and must not tell the customer it is fixed.
+    if (state.step === 'awaiting-check-back' || (state.resolved && state.step !== 'checking-back' && state.step !== 'done' && patched('recurrence-before-fix-closed'))) recurred = true;
+    await auditSteering(auditSteeringFromOutside);
+  };
+  const resolvedOptions = { description: 'The owner fixed the cause: no more escalations; the run checks back with the customer later' };
+  // Signals already in the history when the run starts (a reset to before them gives them again) are taken in the order
+  // they came, not in the order their handlers are set: a recurrence the run ignored (no fix yet) and the fix after it
+  // must not come back as a fix and a recurrence after it. (A fix reported by the update comes before them all, as it did.)
+  // Runs started before this took the fix signal first.
+  const signalsInOrder = patched('fix-signals-in-order');
+  if (!signalsInOrder) setHandler(issueResolvedSignal, onResolved, resolvedOptions);
   setRefusableUpdate(
     resolveIssueUpdate,
     () => resolutionProblem(state),
@@ -72,16 +81,18 @@ async function fixIssueSteps({ customerId, topic, policy }: FixIssueInput, keeps
     },
     'The owner fixed the cause; answers once the case is closed as fixed and the check-back planned',
   );
-  setHandler(
-    issueRecurredSignal,
-    async () => {
-      // Also after a fix was reported but before the run closed the case as fixed: a run reset in the Temporal UI is
-      // given its fix and the complaint after it again at its start, and must not tell the customer it is fixed.
-      if (state.step === 'awaiting-check-back' || (state.resolved && state.step !== 'checking-back' && state.step !== 'done' && patched('recurrence-before-fix-closed'))) recurred = true;
-      await auditSteering(auditSteeringFromOutside);
-    },
-    { description: 'The customer complained about the topic again; before the check-back the fix did not hold, and the case opens again one level up' },
-  );
+  if (signalsInOrder) {
+    // Takes the signals given before the handlers, in their order, then steps aside (one of another name, typed wrongly in the Temporal UI, is ignored as it was).
+    setDefaultSignalHandler(async (name) => {
+      if (name === issueResolvedSignal.name) await onResolved();
+      else if (name === issueRecurredSignal.name) await onRecurred();
+    });
+    setHandler(issueResolvedSignal, onResolved, resolvedOptions);
+  }
+  setHandler(issueRecurredSignal, onRecurred, {
+    description: 'The customer complained about the topic again; before the check-back the fix did not hold, and the case opens again one level up',
+  });
+  if (signalsInOrder) setDefaultSignalHandler(undefined);
   const enter = (step: FixIssueStep, details: string) => {
     state.step = step;
     upsertSearchAttributes([{ key: PlaybookStepKey, value: step }]);
