@@ -245,9 +245,12 @@ it('a reminder step stuck behind a row lock past its attempt gives its attempt u
   const lock = await holdLock('select 1 from invoice where id = $1 for update', [invoiceId]);
   await eventually(state, (s) => s?.step === 'reminding');
   let most = 0;
-  for (const until = Date.now() + 42_000; Date.now() < until; await pause(1_000)) most = Math.max(most, await waitingOnInvoice());
+  try {
+    for (const until = Date.now() + 42_000; Date.now() < until; await pause(1_000)) most = Math.max(most, await waitingOnInvoice());
+  } finally {
+    await lock.release();
+  }
   expect(most).toBe(1);
-  await lock.release();
   // A later attempt writes the second reminder as it would have.
   await eventually(() => outbox(workflowId), (messages) => messages.some((m) => m.step === 'reminder-2'), 70_000, 500);
   await stack.temporal.client.workflow.getHandle(workflowId).terminate('test over');
