@@ -400,7 +400,7 @@ it('tells an answer sent as the review is cancelled that the run ended, never th
     expect(cancel.errors).toBeUndefined();
     if (answer.errors) expect(answer.errors[0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'PLAYBOOK_RUN_ALREADY_FINISHED' });
     await eventually(() => review(customerId), (s) => s?.status === 'Cancelled');
-    // A cancelled run stays at the step it was cancelled at, yet takes nothing more.
+    // A cancelled run stopped at the step it was cancelled at (its step shows done), and takes nothing more.
     for (const late of [
       await stack.gql(AnswerAccountProposalDocument, { customerId, accepted: false }, Role.Operator),
       await stack.gql(DecideOffboardingDocument, { customerId, approve: true, reason: 'after the cancel' }, Role.Admin),

@@ -885,8 +885,8 @@ it('audits a signal a reset applies again when the run reset from never audited 
 it('sends nothing more once an operator cancels it: a reminder waiting for the end of quiet hours is held back', async () => {
   const { invoiceId, workflowId, messages } = await reminderHeldForTheNight('Dispute');
   expect((await stack.gql(CancelPlaybookRunDocument, { workflowId, reason: 'The customer disputes the invoice' }, Role.Operator)).errors).toBeUndefined();
-  // Stopped mid-wait: it waits for nothing any more (QA 53 F4).
-  expect(await eventually(() => state(invoiceId), (s) => s?.status === 'Cancelled')).toMatchObject({ outcome: 'cancelled', step: 'waiting', deadline: null });
+  // Stopped mid-wait: it waits for nothing any more (QA 53 F4), and its step says it has ended (QA 69 F4).
+  expect(await eventually(() => state(invoiceId), (s) => s?.status === 'Cancelled')).toMatchObject({ outcome: 'cancelled', step: 'done', deadline: null });
   const held = await eventually(messages, (m) => m.some((x) => x.key === `${workflowId}/reminder-1` && x.status === 'Suppressed'));
   expect(held.find((x) => x.key === `${workflowId}/reminder-1`)).toMatchObject({ sentAt: null, suppressedReason: RUN_CANCELLED });
 }, 60_000);

@@ -610,10 +610,10 @@ it('is cancelled by an operator with a reason: the run records it, closes its op
   const confirmed = await stack.gql(ConfirmFixHoldsDocument, { customerId, topic: 'rude-support' }, Role.Operator);
   expect(confirmed.errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'PLAYBOOK_FIX_NOT_DONE' });
   expect(await stack.orm.em.fork().findOneOrFail(FixCase, { workflowId })).toMatchObject({ confirmedAt: null });
-  // It reads back as cancelled, at the step it was cancelled at, alone and in the customer's list.
-  expect(await state(customerId, 'rude-support')).toMatchObject({ status: 'Cancelled', step: 'awaiting-fix', outcome: 'cancelled', finishedAt: expect.any(String) });
+  // It reads back as cancelled, its step done (not the step it was cancelled at: QA 69 F4), alone and in the customer's list.
+  expect(await state(customerId, 'rude-support')).toMatchObject({ status: 'Cancelled', step: 'done', outcome: 'cancelled', finishedAt: expect.any(String) });
   const runs = (await stack.gql(CustomerPlaybookRunsDocument, { customerId }, Role.Viewer)).data!.customer!.playbookRuns.edges.map((e) => e.node);
-  expect(runs).toEqual([{ id: workflowId, workflowId, playbook: 'FixIssue', invoiceId: null, status: 'Cancelled', step: 'awaiting-fix', outcome: 'cancelled' }]);
+  expect(runs).toEqual([{ id: workflowId, workflowId, playbook: 'FixIssue', invoiceId: null, status: 'Cancelled', step: 'done', outcome: 'cancelled' }]);
   const audit = await sql<{ actor: string; after: { reason: string } }>`select actor, after from audit_entry where action = 'playbook.cancel' and entity_id = ${workflowId}`.execute(stack.orm.em.fork().getKysely());
   expect(audit.rows).toEqual([{ actor: expect.stringMatching(/^operator:/), after: { reason: 'duplicate of a case in the CRM' } }]);
   expect(await cancels()).toBe(1);
@@ -631,7 +631,7 @@ it('reads back as terminated when an operator terminates it in the Temporal UI, 
   const workflowId = fixIssueWorkflowId(customerId, 'app-login');
   await eventually(() => state(customerId, 'app-login'), (s) => s?.step === 'awaiting-fix');
   await stack.temporal.client.workflow.getHandle(workflowId).terminate('test');
-  expect(await state(customerId, 'app-login')).toMatchObject({ status: 'Terminated', step: 'awaiting-fix', outcome: null });
+  expect(await state(customerId, 'app-login')).toMatchObject({ status: 'Terminated', step: 'done', outcome: null });
 }, 60_000);
 
 it('takes one of two fixes reported at the same moment: the run refuses the other, which leaves no audit entry', async () => {

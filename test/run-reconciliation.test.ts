@@ -85,7 +85,7 @@ it('records a run terminated in the Temporal UI: it sends nothing more, closes i
 
   const { closeTime } = await stack.temporal.client.workflow.getHandle(workflowId).describe();
   expect(await record(workflowId)).toMatchObject({ status: 'terminated', outcome: 'terminated', finishedAt: closeTime });
-  expect(await runsOf(customerId)).toEqual([{ id: workflowId, workflowId, playbook: 'FixIssue', invoiceId: null, status: 'Terminated', step: 'awaiting-fix', outcome: 'terminated' }]);
+  expect(await runsOf(customerId)).toEqual([{ id: workflowId, workflowId, playbook: 'FixIssue', invoiceId: null, status: 'Terminated', step: 'done', outcome: 'terminated' }]);
   expect(await stack.orm.em.fork().findOneOrFail(FixCase, { workflowId })).toMatchObject({ status: 'cancelled', resolvedAt: null });
   expect(await stack.orm.em.fork().findOneOrFail(OutboxMessage, { idempotencyKey: `${workflowId}/update` })).toMatchObject({
     sentAt: null,
