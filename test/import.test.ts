@@ -196,8 +196,22 @@ it("keeps an erased customer's orders, invoices, complaints and costs theirs whe
   expect(await run('invoices', 'invoice_ref,customer_ref,issued_at,due_at,amount\nERA-I1,CRM-ERA-1,2024-05-15,2024-05-29,104.36\n', partial)).toMatchObject({ rejected: 1, errors: [refused('invoice_ref')] });
   expect(await run('complaints', 'complaint_ref,customer_ref,topic,severity,opened_at\nERA-C1,CRM-ERA-1,delivery-delay,high,2024-06-01T10:00:00Z\n', partial)).toMatchObject({ rejected: 1, errors: [refused('complaint_ref')] });
   expect(await run('costs', 'cost_ref,customer_ref,occurred_at,kind,amount\nERA-K1,CRM-ERA-1,2024-06-01,other,5.00\n', partial)).toMatchObject({ rejected: 1, errors: [refused('cost_ref')] });
-  // An order without a reference derives the one the erased customer's has: left as it is.
-  expect(await run('orders', 'customer_ref,ordered_at,amount,order_ref\nCRM-ERA-1,2024-06-15,20.00,\n')).toMatchObject({ inserted: 0, updated: 0, unchanged: 1 });
+  // An order without a reference derives the one the erased customer's has: refused as with that reference, not reported
+  // unchanged while the new customer gets no order (QA 70 F2), in the file's other spellings too; the rest of the file is written.
+  const derived = { line: 2, field: 'order_ref', code: ImportRowProblem.ErasedCustomer, message: expect.stringMatching(/^is empty, and the order it stands for .* is stored for an erased customer/) };
+  expect(await run('orders', 'customer_ref,ordered_at,amount,order_ref\nCRM-ERA-1,2024-06-15,20.00,\n')).toMatchObject({ written: false, unchanged: 0, rejected: 1, errorCount: 1, errors: [derived] });
+  expect(await run('orders', 'customer_ref,ordered_at,amount\nCRM-ERA-1,2024-06-15T00:00:00Z,20\nCRM-ERA-1,2024-06-15,20.00\n', partial)).toMatchObject({
+    written: true, inserted: 1, unchanged: 0, rejected: 1, errors: [derived],
+  });
+  // A payment stored on the erased customer's invoice is not moved to another invoice by its reference.
+  expect(await run('payments', 'invoice_ref,paid_at,amount,payment_ref\nERA-I1,2024-05-20,4.36,ERA-P1\n')).toMatchObject({ inserted: 1 });
+  expect(await run('invoices', 'invoice_ref,customer_ref,issued_at,due_at,amount\nERA-I2,CRM-ERA-1,2024-05-15,2024-05-29,10.00\n')).toMatchObject({ inserted: 1 });
+  expect(await run('payments', 'invoice_ref,paid_at,amount,payment_ref\nERA-I2,2024-05-20,4.36,ERA-P1\n', partial)).toMatchObject({
+    rejected: 1, errors: [{ line: 2, field: 'payment_ref', code: ImportRowProblem.ErasedCustomer, message: 'is stored for an erased customer (on their invoice ERA-I1): it stays theirs and is not given to another' }],
+  });
+  expect(await em().count(Payment, { externalRef: 'ERA-P1', invoice: { externalRef: 'ERA-I1' } })).toBe(1);
+  await em().nativeDelete(Order, { customer: named.id });
+  await em().nativeDelete(Invoice, { customer: named.id });
   const theirs = async (customer: string) => Promise.all([em().count(Order, { customer }), em().count(Invoice, { customer }), em().count(Complaint, { customer }), em().count(CostEntry, { customer })]);
   expect(await theirs(named.id)).toEqual([0, 0, 0, 0]);
   expect(await theirs(erased.id)).toEqual([2, 1, 1, 1]);

@@ -139,6 +139,12 @@ export function validationSql(spec: ImportSpec, header: Set<string>): string {
     );
   }
   if (spec.kind === 'payments') {
+    // A payment stored on an erased customer's invoice stays on it: a line giving its reference with another invoice would move it.
+    checks.push(
+      `select s.row_no, 'payment_ref', 'is stored for an erased customer (on their invoice ' || oi.external_ref || '): it stays theirs and is not given to another', '${ImportRowProblem.ErasedCustomer}'
+         from import_stage s join payment old on old.external_ref = btrim(s.payment_ref) join invoice oi on oi.id = old.invoice_id join customer e on e.id = oi.customer_id and e.status = 'erased'
+         left join invoice fi on fi.external_ref = btrim(s.invoice_ref) where ${ok} and fi.id is distinct from old.invoice_id`,
+    );
     checks.push(`select row_no, 'invoice_ref', 'unknown invoice "' || left(btrim(s.invoice_ref), 60) || '"', '${ImportRowProblem.UnknownReference}' from import_stage s where ${ok} and ${v('invoice_ref')} is not null and not exists (select 1 from invoice i where i.external_ref = btrim(s.invoice_ref))`);
     checks.push(`select row_no, 'paid_at', 'is before the invoice was issued (' || i.issued_at || ')', '${ImportRowProblem.OutOfOrder}' from import_stage s join invoice i on i.external_ref = btrim(s.invoice_ref) where ${ok} and ${validDate('paid_at')} and ${v('paid_at')}::date < i.issued_at`);
     checks.push(`select row_no, 'amount', 'must be more than 0', '${ImportRowProblem.InvalidValue}' from import_stage s where ${ok} and ${v('amount')} ~ '${amountPattern()}' and ${v('amount')}::numeric = 0`);
@@ -339,8 +345,13 @@ const counted = (insert: string) => `with up as (${insert} returning (xmax = 0) 
  * whole file: it is left out when every row has its reference (`derive` false). The "C"
  * collation only makes that sort cheaper: equal stays equal, and the order within a group is the file's.
  */
-function refOrDerived(refColumn: string, owner: string, instant: string, derive: boolean): string {
-  if (!derive) return v(refColumn);
+function refOrDerived(refColumn: string, derive: boolean): string {
+  // Derived once, before the merge (derivedRefsSql, as `import_ref r`), so the erasure check and the merge go by the same reference.
+  return derive ? 'r.ref' : v(refColumn);
+}
+
+/** The reference (the file's, else derived) of an order or payment as the merge stores it. */
+function fileOrDerivedRef(refColumn: string, owner: string, instant: string): string {
   const ownerRef = `btrim(s.${owner})`;
   const amount = money('amount');
   return `coalesce(${v(refColumn)}, ${derivedRefSql(ownerRef, instant, amount, `row_number() over (partition by ${v(refColumn)} is null, ${ownerRef} collate "C", ${instant} collate "C", ${amount} order by s.row_no)`)})`;
@@ -362,6 +373,45 @@ const orderInstantSql = (at: string) => `to_char((${at})::timestamptz(3) at time
 
 /** A payment's day (date) as a derived reference names it, whatever the session's DateStyle. */
 const paymentDaySql = (day: string) => `to_char(${day}, 'YYYY-MM-DD')`;
+
+/** The instant a derived reference of the kind names, and the column of its owner's reference; null for a kind whose references are never derived. */
+const derivedBy = (spec: ImportSpec): { owner: string; instant: string } | null =>
+  spec.kind === 'orders'
+    ? { owner: 'customer_ref', instant: orderInstantSql(ts('ordered_at')) }
+    : spec.kind === 'payments'
+      ? { owner: 'invoice_ref', instant: paymentDaySql(`${v('paid_at')}::date`) }
+      : null;
+
+/**
+ * The references the merge stores for the file's good rows (the file's, else derived), as the temporary
+ * table `import_ref` (row_no, ref); run after the checks, when some row has none (`missingRefSql`).
+ * Derived here once, over the rows the checks left (as the merge counted occurrences before), so the
+ * erasure check (`erasedDerivedRefSql`) and the merge go by the same reference, and a row the erasure
+ * check then refuses does not shift the occurrences of the rows after it.
+ */
+export function derivedRefsSql(spec: ImportSpec): string[] {
+  const by = derivedBy(spec);
+  if (!by) return [];
+  return [
+    `create temp table import_ref on commit drop as select s.row_no, ${fileOrDerivedRef(spec.refColumn, by.owner, by.instant)} as ref from import_stage s where ${good}`,
+    `create index on import_ref (row_no)`,
+    `analyze import_ref`,
+  ];
+}
+
+/**
+ * A line without a reference whose derived one is an erased customer's order (QA 70 F2): refused as a
+ * line naming that order's reference is (ERASED_CUSTOMER), not left out as unchanged while the file's
+ * customer (one imported since under the CRM reference) gets no order. (A payment's derived reference
+ * names its invoice, which stays the erased customer's: a payment on it is theirs, as recordPayment takes it.)
+ */
+export function erasedDerivedRefSql(spec: ImportSpec): string | null {
+  if (spec.kind !== 'orders') return null;
+  return `insert into import_errors
+    select s.row_no, 'order_ref', 'is empty, and the order it stands for (the same customer reference, time and amount) is stored for an erased customer: it stays theirs and is not given to another (give the line its own order_ref if it is another order)', '${ImportRowProblem.ErasedCustomer}'
+      from import_ref r join import_stage s on s.row_no = r.row_no join customer_order old on old.external_ref = r.ref join customer e on e.id = old.customer_id and e.status = 'erased'
+     where ${v('order_ref')} is null`;
+}
 
 /** Whether some row of a kind whose references may be derived (orders, payments) leaves its reference out: then `upsertSql` derives them. */
 export function missingRefSql(spec: ImportSpec): string | null {
@@ -448,7 +498,7 @@ const coveredOn = (invoiceId: string, amount: string) => `(
  * row has no reference (see `missingRefSql`); `actor`: who imports, for the audit entries of
  * changes the log keeps one by one (marketing consent).
  */
-export function upsertSql(spec: ImportSpec, header: Set<string>, deriveRefs = true, actor = 'import'): string[] {
+export function upsertSql(spec: ImportSpec, header: Set<string>, deriveRefs = false, actor = 'import'): string[] {
   switch (spec.kind) {
     case 'customers':
       return [
@@ -516,8 +566,8 @@ export function upsertSql(spec: ImportSpec, header: Set<string>, deriveRefs = tr
     case 'orders':
       return [
         counted(`insert into customer_order (id, external_ref, customer_id, ordered_at, amount_minor, margin_minor, created_at)
-          select gen_random_uuid(), ${refOrDerived('order_ref', 'customer_ref', orderInstantSql(ts('ordered_at')), deriveRefs)}, c.id, ${ts('ordered_at')}, ${money('amount')}, case when ${v('margin')} is null then null else ${money('margin')} end, now()
-          from import_stage s join customer c on c.external_ref = btrim(s.customer_ref) where ${good}
+          select gen_random_uuid(), ${refOrDerived('order_ref', deriveRefs)}, c.id, ${ts('ordered_at')}, ${money('amount')}, case when ${v('margin')} is null then null else ${money('margin')} end, now()
+          from import_stage s ${deriveRefs ? 'join import_ref r on r.row_no = s.row_no ' : ''}join customer c on c.external_ref = btrim(s.customer_ref) where ${good}
           on conflict (external_ref) do update set ${setClause(
             [
               ['customer_id', null],
@@ -578,8 +628,8 @@ export function upsertSql(spec: ImportSpec, header: Set<string>, deriveRefs = tr
     case 'payments':
       return [
         counted(`insert into payment (id, external_ref, invoice_id, paid_at, amount_minor, created_at)
-          select gen_random_uuid(), ${refOrDerived('payment_ref', 'invoice_ref', paymentDaySql(`${v('paid_at')}::date`), deriveRefs)}, i.id, ${v('paid_at')}::date, ${money('amount')}, now()
-          from import_stage s join invoice i on i.external_ref = btrim(s.invoice_ref) where ${good}
+          select gen_random_uuid(), ${refOrDerived('payment_ref', deriveRefs)}, i.id, ${v('paid_at')}::date, ${money('amount')}, now()
+          from import_stage s ${deriveRefs ? 'join import_ref r on r.row_no = s.row_no ' : ''}join invoice i on i.external_ref = btrim(s.invoice_ref) where ${good}
           on conflict (external_ref) do update set ${setClause(
             [
               ['invoice_id', null],

@@ -8,7 +8,7 @@ import { CSV_READING, headerProblems, ImportRowProblem, trimmedCell, importSpecs
 import { DATABASE_SESSION_OPTIONS } from '../../db/session.js';
 import { decodeCsv } from './csv-decoding.js';
 import { ImportException, ImportExceptionCode } from './import.exception.js';
-import { customerLockSql, fileTimeZonesSql, followUpChecks, missingRefSql, referralCycleChecks, stageTableSql, storedRowLockSql, timeZoneTableSql, upsertSql, validationSql } from './import-sql.js';
+import { customerLockSql, derivedRefsSql, erasedDerivedRefSql, fileTimeZonesSql, followUpChecks, missingRefSql, referralCycleChecks, stageTableSql, storedRowLockSql, timeZoneTableSql, upsertSql, validationSql } from './import-sql.js';
 import { FAIR_REMINDER } from '../../domain/playbooks/fair-reminder.js';
 
 export type ImportMode = 'all-or-nothing' | 'good-rows';
@@ -274,6 +274,14 @@ export class ImportService {
         await client.query('analyze import_errors');
         for (const statement of followUps) await client.query(statement);
       }
+      // References derived once for the checks and the merge: a line standing for an erased customer's order is refused.
+      const missingRef = missingRefSql(spec);
+      const deriveRefs = missingRef !== null && Boolean((await client.query<{ missing: boolean }>(missingRef)).rows[0].missing);
+      if (deriveRefs) {
+        for (const statement of derivedRefsSql(spec)) await client.query(statement);
+        const erased = erasedDerivedRefSql(spec);
+        if (erased) await client.query(erased);
+      }
       const { rows: counts } = await client.query<{ errors: string; rejected: string }>('select count(*) as errors, count(distinct row_no) as rejected from import_errors');
       const errorCount = Number(counts[0].errors);
       const rejected = Number(counts[0].rejected);
@@ -295,8 +303,6 @@ export class ImportService {
       // What the file's customers' complaints were before it, to tell the ones it adds or reopens.
       const { complaintsReceived } = this.followUp;
       if (complaintsReceived && spec.kind === 'complaints') await client.query(COMPLAINTS_BEFORE_SQL);
-      const missingRef = missingRefSql(spec);
-      const deriveRefs = missingRef === null || Boolean((await client.query<{ missing: boolean }>(missingRef)).rows[0].missing);
       for (const statement of upsertSql(spec, new Set(header), deriveRefs, options.actor)) {
         const { rows } = await client.query<{ inserted?: string; updated?: string }>(statement);
         report.inserted += Number(rows[0]?.inserted ?? 0);
