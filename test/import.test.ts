@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -514,6 +514,79 @@ it('stores no referral circle when two customer files at the same moment each ma
     const circles = stored.filter((c) => c.referrer && stored.find((r) => r.id === c.referrer!.id)?.referrer?.id === c.id);
     expect(circles.map((c) => c.externalRef)).toEqual([]);
   }
+}, 60_000);
+
+it('takes turns between two imports of one kind with overlapping new rows in opposite orders, instead of deadlocking (QA 70 F3)', async () => {
+  const n = 20_000;
+  const lines = Array.from({ length: n }, (_, i) => `DL-${String(i).padStart(6, '0')},Name ${i},dl${i}@example.com`);
+  const header = 'customer_ref,name,email\n';
+  const reports = await Promise.all([run('customers', header + lines.join('\n') + '\n'), run('customers', header + [...lines].reverse().join('\n') + '\n')]);
+  expect(reports.map((r) => [r.inserted, r.unchanged]).sort()).toEqual([
+    [0, n],
+    [n, 0],
+  ]);
+}, 120_000);
+
+/**
+ * Runs `start` (an import of orders naming DLX-A and DLX-B) into a deadlock with a transaction of the test's: the
+ * test holds DLX-B, the import takes DLX-A and waits for DLX-B, then the test asks for DLX-A. The import waited
+ * first (and the test's transaction looks for deadlocks only after a minute), so the database breaks it by stopping the import. Returns what `start` gave or threw.
+ */
+async function deadlocked<T>(start: () => Promise<T>): Promise<{ value?: T; error?: unknown }> {
+  await run('customers', 'customer_ref,name,email\nDLX-A,Dee A,dlx-a@example.com\nDLX-B,Dee B,dlx-b@example.com\n');
+  const [a, b] = (await em().find(Customer, { externalRef: { $in: ['DLX-A', 'DLX-B'] } }, { orderBy: { id: 'asc' } })).map((c) => c.id);
+  const holder = new pg.Client({ connectionString: stack.config.databaseUrl });
+  const watcher = new pg.Client({ connectionString: stack.config.databaseUrl });
+  await Promise.all([holder.connect(), watcher.connect()]);
+  try {
+    // The import checks for a deadlock a second after it began to wait; the test's transaction much later, so the import is stopped.
+    await holder.query(`set deadlock_timeout = '60s'`);
+    await holder.query('begin');
+    await holder.query('select 1 from customer where id = $1 for update', [b]);
+    const outcome = start().then(
+      (value) => ({ value }),
+      (error: unknown) => ({ error }),
+    );
+    for (let i = 0; ; i++) {
+      const { rows } = await watcher.query(`select 1 from pg_stat_activity where application_name = 'import orders' and wait_event_type = 'Lock'`);
+      if (rows.length) break;
+      if (i > 600) throw new Error('the import never waited for the held customer');
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    const mine = holder.query('select 1 from customer where id = $1 for update', [a]);
+    const result = await outcome;
+    await mine;
+    return result;
+  } finally {
+    await holder.query('rollback').catch(() => undefined);
+    await Promise.all([holder.end(), watcher.end()]);
+  }
+}
+
+it('refuses an import the database stopped to break a deadlock as IMPORT_CONCURRENT_CHANGE, to run again: from the service, through GraphQL (UNAVAILABLE) and as JSON from the CLI (QA 70 F3)', async () => {
+  const csv = 'customer_ref,ordered_at,amount,order_ref\nDLX-A,2026-01-02,10,DLX-O1\nDLX-B,2026-01-02,10,DLX-O2\n';
+  const service = await deadlocked(() => run('orders', csv));
+  expect(service.error).toBeInstanceOf(ImportException);
+  expect(service.error).toMatchObject({ code: ImportExceptionCode.ConcurrentChange, kind: 'UNAVAILABLE', message: expect.stringMatching(/nothing was written, run it again$/) });
+
+  const viaGraphql = await deadlocked(() => stack.gql(ImportCsvDocument, { input: { kind: 'Orders', csv } }, Role.Admin));
+  expect(viaGraphql.value!.errors![0].extensions).toEqual({ code: 'UNAVAILABLE', reason: 'IMPORT_CONCURRENT_CHANGE', retry: true });
+
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'deadlock-'));
+  await writeFile(path.join(dir, 'orders.csv'), csv);
+  const viaCli = await deadlocked(async () => {
+    const child = spawn(process.execPath, [path.resolve('dist/src/bin/import.js'), 'orders', path.join(dir, 'orders.csv')], { env: { ...process.env, DATABASE_URL: stack.config.databaseUrl } });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const [status] = (await once(child, 'close')) as [number];
+    return { status, stderr };
+  });
+  expect(viaCli.value!.status).toBe(1);
+  expect(JSON.parse(viaCli.value!.stderr.trim().split('\n').at(-1)!)).toMatchObject({ code: 'IMPORT_CONCURRENT_CHANGE', retry: true });
+  await rm(dir, { recursive: true });
+  // Nothing was written; the same file again goes in.
+  expect(await em().count(Order, { externalRef: { $in: ['DLX-O1', 'DLX-O2'] } })).toBe(0);
+  expect(await run('orders', csv)).toMatchObject({ inserted: 2 });
 }, 60_000);
 
 it('checks a long chain of referrals in one list quickly, and the circle that closes it', async () => {

@@ -79,5 +79,6 @@ try {
     fail(1, { ...asJson(error), hint: 'give the file\'s encoding, e.g. --encoding windows-1252' });
   }
   if (error instanceof DomainException) fail(1, asJson(error));
-  throw error;
+  // Anything else (a fault of the database or the import, not of the file) as JSON too, not a Node stack trace: scripts read stderr.
+  fail(1, { code: 'INTERNAL', message: error instanceof Error ? error.message : String(error), ...((error as { code?: unknown })?.code ? { databaseCode: (error as { code: unknown }).code } : {}) });
 }

@@ -9,6 +9,8 @@ export enum ImportExceptionCode {
   FileNotFound = 'IMPORT_FILE_NOT_FOUND',
   TooManyRows = 'IMPORT_TOO_MANY_ROWS',
   RowFieldsDiffer = 'IMPORT_ROW_FIELDS_DIFFER',
+  /** Another import or change held the rows this one needed at the same moment (a deadlock, a serialization failure): nothing written, run it again. */
+  ConcurrentChange = 'IMPORT_CONCURRENT_CHANGE',
 }
 
 const kinds: Record<ImportExceptionCode, FailureKind> = {
@@ -19,6 +21,8 @@ const kinds: Record<ImportExceptionCode, FailureKind> = {
   [ImportExceptionCode.FileNotFound]: 'NOT_FOUND',
   [ImportExceptionCode.TooManyRows]: 'VALIDATION',
   [ImportExceptionCode.RowFieldsDiffer]: 'VALIDATION',
+  // A passing condition, as DATABASE_UNAVAILABLE: the same import again succeeds.
+  [ImportExceptionCode.ConcurrentChange]: 'UNAVAILABLE',
 };
 
 export class ImportException extends DomainException<ImportExceptionCode> {

@@ -262,6 +262,10 @@ export class ImportService {
         const names = (await client.query<{ name: string }>(fileTimeZones)).rows.map((r) => r.name);
         await client.query(timeZoneTableSql(), [names.filter(isTimeZone)]);
       }
+      // Imports of one kind take turns from here to their commit (staging above runs side by side): two files with
+      // overlapping new rows in different orders each inserted some of them first and then waited for the other's,
+      // a deadlock (QA 70 F3). The later one sees what the first committed (an unchanged row, a reference now stored).
+      await client.query(`select pg_advisory_xact_lock(hashtextextended('import:' || $1::text, 0))`, [spec.kind]);
       const customerLock = customerLockSql(spec);
       if (customerLock) await client.query(customerLock);
       // Customers first, then the file's stored rows, as an erasure takes a customer and then its complaints.
@@ -332,11 +336,25 @@ export class ImportService {
       return report;
     } catch (error) {
       await client.query('rollback').catch(() => undefined);
-      throw error;
+      throw concurrentChange(error) ?? error;
     } finally {
       await client.end();
     }
   }
+}
+
+/**
+ * A deadlock or serialization failure (with an import of another kind, an erasure, an API call on the same rows) as
+ * the retryable refusal it is, IMPORT_CONCURRENT_CHANGE, instead of a raw database error; null for any other error.
+ */
+export function concurrentChange(error: unknown): ImportException | null {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (code !== '40P01' && code !== '40001') return null;
+  return new ImportException(
+    ImportExceptionCode.ConcurrentChange,
+    'Another import or change held the same rows at the same moment (the database broke a deadlock by stopping this import): nothing was written, run it again',
+    { retry: true },
+  );
 }
 
 /** Customers an import rescores at once, at most; a larger file's are rescored by the nightly run. */
