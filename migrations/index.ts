@@ -64,6 +64,7 @@ import { Migration20261215000000_zero_invoices_paid } from './Migration202612150
 import { Migration20261216000000_runs_name_campaign_since } from './Migration20261216000000_runs_name_campaign_since.js';
 import { Migration20261217000000_api_key_name_nfkc } from './Migration20261217000000_api_key_name_nfkc.js';
 import { Migration20261218000000_run_final_state } from './Migration20261218000000_run_final_state.js';
+import { Migration20261219000000_refs_nfc } from './Migration20261219000000_refs_nfc.js';
 
 /** Every migration in order; listed explicitly so compiled and bundled builds find them without globbing. */
 export const migrationsList: MigrationObject[] = [
@@ -132,4 +133,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261216000000_runs_name_campaign_since', class: Migration20261216000000_runs_name_campaign_since },
   { name: 'Migration20261217000000_api_key_name_nfkc', class: Migration20261217000000_api_key_name_nfkc },
   { name: 'Migration20261218000000_run_final_state', class: Migration20261218000000_run_final_state },
+  { name: 'Migration20261219000000_refs_nfc', class: Migration20261219000000_refs_nfc },
 ];

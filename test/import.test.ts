@@ -217,6 +217,51 @@ it("keeps an erased customer's orders, invoices, complaints and costs theirs whe
   expect(await theirs(erased.id)).toEqual([2, 1, 1, 1]);
 });
 
+it('takes references in Unicode NFC, as stored and looked up, and refuses invisible or control characters in them (QA 70 F1)', async () => {
+  const nfc = 'JOS\u00c9-F1';
+  const nfd = 'JOSE\u0301-F1';
+  const report = await run('customers', `customer_ref,name,email\n${nfc},Jose NFC,jose@x.io\n${nfd},Jose NFD,jose2@x.io\nC-F1\u200b,ZWSP,c@x.io\nC-F1,Latin C,c1@x.io\n`, partial);
+  expect(report).toMatchObject({ inserted: 2, rejected: 2 });
+  expect(report.errors).toEqual([
+    { line: 3, field: 'customer_ref', code: ImportRowProblem.DuplicateReference, message: 'repeats the reference of line 2' },
+    { line: 4, field: 'customer_ref', code: ImportRowProblem.InvalidValue, message: '"C-F1\u200b" contains an invisible or control character (U+200B): references are compared character for character' },
+  ]);
+  expect((await em().find(Customer, { externalRef: { $like: '%-F1' } })).map((c) => c.externalRef).sort()).toEqual(['C-F1', nfc]);
+  // A file spelling the reference the other way finds the customer, and its own reference is stored in NFC.
+  expect(await run('orders', `customer_ref,ordered_at,amount,order_ref\n${nfd},2026-01-02,10,ORD-${nfd}\n`)).toMatchObject({ inserted: 1, errorCount: 0 });
+  expect(await em().count(Order, { externalRef: `ORD-${nfc}`, customer: { externalRef: nfc } })).toBe(1);
+  expect(await run('orders', `customer_ref,ordered_at,amount,order_ref\n${nfc},2026-01-02,10,ORD-${nfc}\n`)).toMatchObject({ unchanged: 1 });
+  // A tab or a direction mark inside a reference too, in every reference column.
+  expect((await run('orders', `customer_ref,ordered_at,amount,order_ref\n"C-\tF1",2026-01-02,10,O\u200fX\n`)).errors.filter((e) => e.code === ImportRowProblem.InvalidValue).map((e) => [e.field, e.message.match(/U\+\w+/)![0]])).toEqual([
+    ['customer_ref', 'U+0009'],
+    ['order_ref', 'U+200F'],
+  ]);
+});
+
+it("refuses the lines that would take a customer's revenue beyond what is counted exactly, naming the customer, instead of failing the import with bigint out of range; good-rows writes the rest (QA 70 F4)", async () => {
+  expect(await run('customers', 'customer_ref,name,email\nHUGE-1,Huge,huge@x.io\nHUGE-2,Other,other@x.io\n')).toMatchObject({ inserted: 2 });
+  const largest = '9999999999999.99';
+  // 9 of the largest amount stay within 2^53 minor units, the 10th (line 12) passes it, and 9,300 would pass bigint's end; one line of another customer.
+  const lines = ['HUGE-2,2026-01-01,5.00,HUGE-OK', ...Array.from({ length: 9300 }, (_, i) => `HUGE-1,2026-01-01,${largest},HUGE-O${i}`)];
+  const file = 'customer_ref,ordered_at,amount,order_ref\n' + lines.join('\n') + '\n';
+  const strictReport = await run('orders', file);
+  expect(strictReport).toMatchObject({ written: false, rejected: 9291, errorCount: 9291 });
+  expect(strictReport.errors[0]).toEqual({
+    line: 12,
+    field: 'amount',
+    code: ImportRowProblem.InvalidValue,
+    message: 'takes the revenue of customer "HUGE-1" (their stored orders and this file\'s up to this line) beyond 90071992547409.91, the most counted exactly: an amount in minor units read as major ones?',
+  });
+  expect(await run('orders', file, partial)).toMatchObject({ written: true, inserted: 10, rejected: 9291 });
+  const revenue = async (ref: string) => (await em().findOneOrFail(Customer, { externalRef: ref })).revenueMinor;
+  expect(await revenue('HUGE-2')).toBe(500);
+  expect(await revenue('HUGE-1')).toBe(9 * 999999999999999);
+  // A re-import of the same file counts the stored orders once: the same lines refused, the rest unchanged.
+  expect(await run('orders', file, partial)).toMatchObject({ inserted: 0, unchanged: 10, rejected: 9291 });
+  // Without references too (derived), and through the stored total: one more largest amount is refused.
+  expect(await run('orders', `customer_ref,ordered_at,amount\nHUGE-1,2026-01-02,${largest}\nHUGE-2,2026-01-02,1\n`, partial)).toMatchObject({ inserted: 1, rejected: 1, errors: [{ line: 2, field: 'amount' }] });
+}, 60_000);
+
 it('keeps stored values of columns a re-import leaves out', async () => {
   await run('customers', 'customer_ref,name,email\nCRM-1001,Ada King,ada@example.com\n');
   expect(await em().findOneOrFail(Customer, { externalRef: 'CRM-1001' })).toMatchObject({ name: 'Ada King', timeZone: 'Europe/London', serviceTier: 'premium', marketingConsent: true });

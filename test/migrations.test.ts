@@ -584,3 +584,29 @@ it('puts the stored API key names in NFKC, a key in use whose name then reads as
   ]);
   await conn.execute(`delete from api_key where created_by = 'admin:test'`);
 });
+
+it('puts the stored references in NFC, and merges none: of two that differ only in that form, the NFC one (else the oldest) keeps it (QA 70 F1)', async () => {
+  const conn = orm.em.getConnection();
+  await orm.migrator.up();
+  await orm.migrator.down({ to: migrationBefore('Migration20261219000000_refs_nfc') });
+  const customer = (ref: string, createdAt: string) =>
+    conn.execute(`insert into customer (id, external_ref, name, email, acquired_at, created_at, updated_at) values (gen_random_uuid(), ?, 'Nfc', 'nfc@example.com', '2026-11-01', ?, ?)`, [ref, createdAt, createdAt]);
+  const nfc = (s: string) => s.normalize('NFC');
+  const nfd = (s: string) => s.normalize('NFD');
+  // Alone in NFD; in NFD beside one in NFC (older); two other spellings of one ṩ (dots below and above in either order: the older takes NFC).
+  await customer(nfd('MIG-É-1'), '2026-11-01T00:00:00Z');
+  await customer(nfd('MIG-É-2'), '2026-11-01T00:00:00Z');
+  await customer(nfc('MIG-É-2'), '2026-11-02T00:00:00Z');
+  await customer('MIG-s\u0307\u0323-3', '2026-11-02T00:00:00Z');
+  await customer('MIG-s\u0323\u0307-3', '2026-11-03T00:00:00Z');
+  await orm.migrator.up();
+  const stored = await conn.execute<Array<{ ref: string; created: string }>>(`select external_ref as ref, to_char(created_at at time zone 'UTC', 'MM-DD') as created from customer where external_ref like 'MIG-%' order by created_at, external_ref`);
+  expect(stored.map((r) => [r.created, r.ref === nfc(r.ref) ? `${nfc(r.ref)} NFC` : `${nfc(r.ref)} other`]).sort()).toEqual([
+    ['11-01', 'MIG-É-1 NFC'],
+    ['11-01', 'MIG-É-2 other'],
+    ['11-02', 'MIG-É-2 NFC'],
+    ['11-02', 'MIG-\u1e69-3 NFC'],
+    ['11-03', 'MIG-\u1e69-3 other'],
+  ]);
+  await conn.execute(`delete from customer where external_ref like 'MIG-%'`);
+});

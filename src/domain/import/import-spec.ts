@@ -270,6 +270,32 @@ export const CSV_READING = { bom: true, skip_empty_lines: true, relax_column_cou
 export const trimmedCell = (cell: string | null): string | null => (cell === null ? null : cell.trim());
 
 /**
+ * A reference cell as the import stores and looks it up: trimmed, in Unicode NFC, so `JOSÉ-1` with
+ * an É of its own and with E and a combining accent (as macOS and some exports write it) are one
+ * reference (QA 70 F1). Case and script are kept: references are compared exactly otherwise.
+ */
+export const refCell = (cell: string | null): string | null => trimmedCell(cell)?.normalize('NFC') ?? null;
+
+/** Characters no reference may hold: control characters, invisible format characters (zero-width space, direction marks, a byte-order mark), line and paragraph separators. */
+export const INVISIBLE_OR_CONTROL = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u;
+
+/** INVISIBLE_OR_CONTROL as a PostgreSQL regular expression bracket (NUL left out: no text holds it). */
+export const INVISIBLE_OR_CONTROL_SQL = (() => {
+  const hex = (cp: number) => (cp > 0xffff ? `\\U${cp.toString(16).padStart(8, '0')}` : `\\u${cp.toString(16).padStart(4, '0')}`);
+  const ranges: string[] = [];
+  let start = -1;
+  for (let cp = 1; cp <= 0x110000; cp++) {
+    const hit = cp < 0x110000 && !(cp >= 0xd800 && cp <= 0xdfff) && INVISIBLE_OR_CONTROL.test(String.fromCodePoint(cp));
+    if (hit && start < 0) start = cp;
+    if (!hit && start >= 0) {
+      ranges.push(start === cp - 1 ? hex(start) : `${hex(start)}-${hex(cp - 1)}`);
+      start = -1;
+    }
+  }
+  return `[${ranges.join('')}]`;
+})();
+
+/**
  * The lines each record of a file starts and ends on (the header is line 1; \r\n, \r or \n ends
  * one), given in turn the line csv-parse says it ends on and its fields. A quoted field may
  * span lines; csv-parse counts a \r\n inside one as two lines, so its count runs one line ahead

@@ -1,4 +1,4 @@
-import { ImportRowProblem, TIME_ZONE_TABLE, valueCheck, type ImportSpec } from '../../domain/import/import-spec.js';
+import { ImportRowProblem, INVISIBLE_OR_CONTROL_SQL, TIME_ZONE_TABLE, valueCheck, type ImportSpec } from '../../domain/import/import-spec.js';
 import { INVOICE_PAID, INVOICE_CANCELLED, PROMISED_TO_PAY, untilPaidTemplates } from '../../domain/messages/catalogue.js';
 import { CONSENT_ACTIONS, IMPORT_CONSENT_ACTION } from '../../domain/customers/contact.js';
 import { amountPattern } from '../../domain/money.js';
@@ -99,6 +99,14 @@ export function validationSql(spec: ImportSpec, header: Set<string>): string {
     const check = valueCheck(c);
     checks.push(
       `select row_no, '${c.name}', '"' || left(x.v, 60) || '" ${check.message.replace(/'/g, "''")}', '${ImportRowProblem.InvalidValue}' from import_stage s, lateral (select btrim(s.${c.name}) as v) x where ${ok} and x.v <> '' and (${check.badWhen})`,
+    );
+  }
+  // A reference holds no control or invisible character (a pasted zero-width space, a direction mark): "C-100" and
+  // "C-100" with one read the same and would be two customers (QA 70 F1). Named by the character's code point.
+  for (const c of spec.columns.filter((c) => c.type === 'ref')) {
+    checks.push(
+      `select row_no, '${c.name}', '"' || left(x.v, 60) || '" contains an invisible or control character (U+' || upper(lpad(to_hex(ascii(substring(x.v from '${INVISIBLE_OR_CONTROL_SQL}'))), 4, '0')) || '): references are compared character for character', '${ImportRowProblem.InvalidValue}'
+         from import_stage s, lateral (select btrim(s.${c.name}) as v) x where ${ok} and x.v ~ '${INVISIBLE_OR_CONTROL_SQL}'`,
     );
   }
   // What has happened is not dated later than now (domain/latest-time.ts): a date without a time not after the latest day on
@@ -411,6 +419,36 @@ export function erasedDerivedRefSql(spec: ImportSpec): string | null {
     select s.row_no, 'order_ref', 'is empty, and the order it stands for (the same customer reference, time and amount) is stored for an erased customer: it stays theirs and is not given to another (give the line its own order_ref if it is another order)', '${ImportRowProblem.ErasedCustomer}'
       from import_ref r join import_stage s on s.row_no = r.row_no join customer_order old on old.external_ref = r.ref join customer e on e.id = old.customer_id and e.status = 'erased'
      where ${v('order_ref')} is null`;
+}
+
+/** The most a customer's revenue (`customer.revenue_minor`, the sum of their orders) may reach, in minor units: what a Float (`revenueMinor`) and JavaScript count exactly, far below bigint's end. */
+export const MAX_REVENUE_MINOR = Number.MAX_SAFE_INTEGER;
+const MAX_REVENUE = `${String(MAX_REVENUE_MINOR).slice(0, -2)}.${String(MAX_REVENUE_MINOR).slice(-2)}`;
+
+/**
+ * An orders file's lines that would take their customer's revenue beyond MAX_REVENUE_MINOR (QA 70 F4): each amount is
+ * within its bound, but their sum could leave bigint's range and fail the whole import with a raw "bigint out of range"
+ * (also in good-rows mode). Counted in file order, on top of the customer's stored orders the file does not give again
+ * (by reference, the file's or derived: a re-import counts once); the lines from the first one beyond are refused
+ * (INVALID_VALUE on amount, naming the customer), the rest written in good-rows mode. Run after `derivedRefsSql`.
+ */
+export function revenueBoundSql(spec: ImportSpec, deriveRefs: boolean): string | null {
+  if (spec.kind !== 'orders') return null;
+  return `insert into import_errors
+    with file as materialized (
+      select s.row_no, c.id as customer_id, btrim(s.customer_ref) as customer_ref, ${money('amount')} as amount, ${refOrDerived('order_ref', deriveRefs)} as ref
+        from import_stage s ${deriveRefs ? 'join import_ref r on r.row_no = s.row_no ' : ''}join customer c on c.external_ref = btrim(s.customer_ref) where ${good}
+    ), near as (
+      -- Only customers whose stored revenue and the file's amounts together pass the bound need a closer look.
+      select f.customer_id from file f join customer c on c.id = f.customer_id group by f.customer_id, c.revenue_minor having c.revenue_minor + sum(f.amount) > ${MAX_REVENUE_MINOR}
+    ), running as (
+      select f.row_no, f.customer_ref,
+             (select coalesce(sum(o.amount_minor), 0) from customer_order o where o.customer_id = f.customer_id and (o.external_ref is null or o.external_ref not in (select x.ref from file x where x.ref is not null)))
+             + sum(f.amount) over (partition by f.customer_id order by f.row_no) as total
+        from file f where f.customer_id in (select customer_id from near)
+    )
+    select row_no, 'amount', 'takes the revenue of customer "' || left(customer_ref, 60) || '" (their stored orders and this file''s up to this line) beyond ${MAX_REVENUE}, the most counted exactly: an amount in minor units read as major ones?', '${ImportRowProblem.InvalidValue}'
+      from running where total > ${MAX_REVENUE_MINOR}`;
 }
 
 /** Whether some row of a kind whose references may be derived (orders, payments) leaves its reference out: then `upsertSql` derives them. */

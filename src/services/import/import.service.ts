@@ -4,11 +4,11 @@ import { parse } from 'csv-parse';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { isTimeZone } from '../../domain/customers/contact.js';
-import { CSV_READING, headerProblems, ImportRowProblem, trimmedCell, importSpecs, isImportKind, recordLines, sentFields, unevenRow, type ImportKind, type ImportSpec } from '../../domain/import/import-spec.js';
+import { CSV_READING, headerProblems, ImportRowProblem, refCell, trimmedCell, importSpecs, isImportKind, recordLines, sentFields, unevenRow, type ImportKind, type ImportSpec } from '../../domain/import/import-spec.js';
 import { DATABASE_SESSION_OPTIONS } from '../../db/session.js';
 import { decodeCsv } from './csv-decoding.js';
 import { ImportException, ImportExceptionCode } from './import.exception.js';
-import { customerLockSql, derivedRefsSql, erasedDerivedRefSql, fileTimeZonesSql, followUpChecks, missingRefSql, referralCycleChecks, stageTableSql, storedRowLockSql, timeZoneTableSql, upsertSql, validationSql } from './import-sql.js';
+import { customerLockSql, derivedRefsSql, erasedDerivedRefSql, revenueBoundSql, fileTimeZonesSql, followUpChecks, missingRefSql, referralCycleChecks, stageTableSql, storedRowLockSql, timeZoneTableSql, upsertSql, validationSql } from './import-sql.js';
 import { FAIR_REMINDER } from '../../domain/playbooks/fair-reminder.js';
 
 export type ImportMode = 'all-or-nothing' | 'good-rows';
@@ -69,11 +69,14 @@ export type ImportRow = Readonly<Record<string, string | null | undefined>>;
 
 const copyField = (value: string | null) => (value === null ? '\\N' : value.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r'));
 
-/** One line of COPY text for import_stage: row number, shape error, then the spec's columns. */
-function copyLine(rowNo: number, values: Array<string | null>): string {
+/** How a cell of each of the spec's columns is staged: references trimmed and in NFC, other cells trimmed. */
+const cellReaders = (spec: ImportSpec) => spec.columns.map((c) => (c.type === 'ref' ? refCell : trimmedCell));
+
+/** One line of COPY text for import_stage: row number, shape error, then the spec's columns (read by `readers`). */
+function copyLine(readers: ReadonlyArray<(cell: string | null) => string | null>, rowNo: number, values: Array<string | null>): string {
   // PostgreSQL text cannot hold NUL, nor (as U+FFFD at best) a lone surrogate half: such a row is refused as a whole instead of failing the file.
   const shapeError = values.some((x) => x?.includes('\0')) ? 'contains a NUL character' : values.some((x) => x && !x.isWellFormed()) ? 'contains a lone UTF-16 surrogate (not well-formed text)' : null;
-  return [String(rowNo), shapeError, ...(shapeError ? values.map(() => null) : values.map(trimmedCell))].map(copyField).join('\t') + '\n';
+  return [String(rowNo), shapeError, ...(shapeError ? values.map(() => null) : values.map((x, i) => readers[i](x)))].map(copyField).join('\t') + '\n';
 }
 
 const stageColumns = (spec: ImportSpec) => ['row_no', '_shape_error', ...spec.columns.map((c) => c.name)];
@@ -124,6 +127,7 @@ export class ImportService {
   /** Imports a CSV file (header line first, the format of `kind`; UTF-8 unless `options.encoding` says otherwise); streams, whatever the size. */
   async importCsv(kind: string, csv: Readable, options: CsvImportOptions): Promise<ImportReport> {
     const spec = specOf(kind);
+    const readers = cellReaders(spec);
     return this.run(spec, options, async (client) => {
       let header: string[] | null = null;
       let positions: number[] = [];
@@ -159,7 +163,7 @@ export class ImportService {
           if (record.length !== header.length) {
             return add(copyField(String(line)) + '\t' + copyField(`has ${record.length} fields, the header has ${header.length}`) + '\t\\N'.repeat(spec.columns.length) + '\n', done);
           }
-          add(copyLine(line, positions.map((i) => (i < 0 ? null : record[i]))), done);
+          add(copyLine(readers, line, positions.map((i) => (i < 0 ? null : record[i]))), done);
         },
         flush: (done) => done(null, batch || undefined),
       });
@@ -228,12 +232,13 @@ export class ImportService {
     const known = new Set(spec.columns.map((c) => c.name));
     const problems = [...header.filter((k) => !known.has(k) && known.has(k.trim().toLowerCase())).map((k) => `unknown column "${k}"`), ...headerProblems(spec, header)];
     if (problems.length) throw new ImportException(ImportExceptionCode.BadHeader, `The rows do not have the ${kind} columns: ${problems.join('; ')}`, { problems });
+    const readers = cellReaders(spec);
     return this.run(spec, options, async (client) => {
       const lines = function* () {
         for (let i = 0; i < rows.length; i++) {
           const row = rows[i];
           if (i > 0 && i % 50_000 === 0) options.onProgress?.(i);
-          yield copyLine(i + 1, spec.columns.map((c) => row[c.name] ?? null));
+          yield copyLine(readers, i + 1, spec.columns.map((c) => row[c.name] ?? null));
         }
       };
       await pipeline(Readable.from(lines()), client.query(copyFrom(`copy import_stage (${stageColumns(spec).join(', ')}) from stdin`)));
@@ -286,6 +291,8 @@ export class ImportService {
         const erased = erasedDerivedRefSql(spec);
         if (erased) await client.query(erased);
       }
+      const revenueBound = revenueBoundSql(spec, deriveRefs);
+      if (revenueBound) await client.query(revenueBound);
       const { rows: counts } = await client.query<{ errors: string; rejected: string }>('select count(*) as errors, count(distinct row_no) as rejected from import_errors');
       const errorCount = Number(counts[0].errors);
       const rejected = Number(counts[0].rejected);
