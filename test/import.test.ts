@@ -262,6 +262,25 @@ it("refuses the lines that would take a customer's revenue beyond what is counte
   expect(await run('orders', `customer_ref,ordered_at,amount\nHUGE-1,2026-01-02,${largest}\nHUGE-2,2026-01-02,1\n`, partial)).toMatchObject({ inserted: 1, rejected: 1, errors: [{ line: 2, field: 'amount' }] });
 }, 60_000);
 
+it('takes a date column saved again by a spreadsheet (the day at midnight UTC) as that day, in every kind, and refuses another time (QA 70 F5)', async () => {
+  const days = (day: string, other = day) => ({ day, other });
+  for (const { day, other } of [days('2026-03-20T00:00:00Z'), days('2026-03-20 00:00:00'), days('2026-03-20T00:00:00.000+00:00', '2026-03-20 00:00')]) {
+    expect(await run('customers', `customer_ref,name,email,acquired_at\nF5-C,Five,f5@x.io,${day}\n`)).toMatchObject({ errorCount: 0 });
+    expect(await run('invoices', `invoice_ref,customer_ref,issued_at,due_at,amount,paid_at\nF5-I,F5-C,${day},${other},10,\n`)).toMatchObject({ errorCount: 0 });
+    expect(await run('payments', `invoice_ref,paid_at,amount\nF5-I,${day},4\n`)).toMatchObject({ errorCount: 0 });
+    expect(await run('costs', `cost_ref,customer_ref,occurred_at,kind,amount\nF5-K,F5-C,${day},other,1\n`)).toMatchObject({ errorCount: 0 });
+    expect(await run('offers', `code,name,audience,discount_percent,valid_from,valid_until\nF5-OFFER,Five,all,5,${day},${other}\n`)).toMatchObject({ errorCount: 0 });
+  }
+  // One customer, invoice, cost, offer and payment (its derived reference from the day as read: saved again, unchanged).
+  expect(await em().findOneOrFail(Customer, { externalRef: 'F5-C' })).toMatchObject({ acquiredAt: '2026-03-20' });
+  expect(await em().findOneOrFail(Invoice, { externalRef: 'F5-I' })).toMatchObject({ issuedAt: '2026-03-20', dueAt: '2026-03-20' });
+  expect(await em().count(Payment, { invoice: { externalRef: 'F5-I' } })).toBe(1);
+  expect(await em().findOneOrFail(CostEntry, { externalRef: 'F5-K' })).toMatchObject({ occurredAt: '2026-03-20' });
+  expect(await run('payments', 'invoice_ref,paid_at,amount\nF5-I,2026-03-20T10:15:00Z,4\nF5-I,2026-03-20T00:00:00+02:00,4\n')).toMatchObject({
+    errors: [1, 2].map((i) => ({ line: i + 1, field: 'paid_at', code: ImportRowProblem.InvalidValue, message: expect.stringMatching(/is not a date \(YYYY-MM-DD, or that day at 00:00 UTC as a spreadsheet saves it\)$/) })),
+  });
+});
+
 it('keeps stored values of columns a re-import leaves out', async () => {
   await run('customers', 'customer_ref,name,email\nCRM-1001,Ada King,ada@example.com\n');
   expect(await em().findOneOrFail(Customer, { externalRef: 'CRM-1001' })).toMatchObject({ name: 'Ada King', timeZone: 'Europe/London', serviceTier: 'premium', marketingConsent: true });

@@ -594,19 +594,19 @@ it('puts the stored references in NFC, and merges none: of two that differ only 
   const nfc = (s: string) => s.normalize('NFC');
   const nfd = (s: string) => s.normalize('NFD');
   // Alone in NFD; in NFD beside one in NFC (older); two other spellings of one ṩ (dots below and above in either order: the older takes NFC).
-  await customer(nfd('MIG-É-1'), '2026-11-01T00:00:00Z');
-  await customer(nfd('MIG-É-2'), '2026-11-01T00:00:00Z');
-  await customer(nfc('MIG-É-2'), '2026-11-02T00:00:00Z');
-  await customer('MIG-s\u0307\u0323-3', '2026-11-02T00:00:00Z');
-  await customer('MIG-s\u0323\u0307-3', '2026-11-03T00:00:00Z');
+  await customer(nfd('NFCMIG-É-1'), '2026-11-01T00:00:00Z');
+  await customer(nfd('NFCMIG-É-2'), '2026-11-01T00:00:00Z');
+  await customer(nfc('NFCMIG-É-2'), '2026-11-02T00:00:00Z');
+  await customer('NFCMIG-s\u0307\u0323-3', '2026-11-02T00:00:00Z');
+  await customer('NFCMIG-s\u0323\u0307-3', '2026-11-03T00:00:00Z');
   await orm.migrator.up();
-  const stored = await conn.execute<Array<{ ref: string; created: string }>>(`select external_ref as ref, to_char(created_at at time zone 'UTC', 'MM-DD') as created from customer where external_ref like 'MIG-%' order by created_at, external_ref`);
+  const stored = await conn.execute<Array<{ ref: string; created: string }>>(`select external_ref as ref, to_char(created_at at time zone 'UTC', 'MM-DD') as created from customer where external_ref like 'NFCMIG-%' order by created_at, external_ref`);
   expect(stored.map((r) => [r.created, r.ref === nfc(r.ref) ? `${nfc(r.ref)} NFC` : `${nfc(r.ref)} other`]).sort()).toEqual([
-    ['11-01', 'MIG-É-1 NFC'],
-    ['11-01', 'MIG-É-2 other'],
-    ['11-02', 'MIG-É-2 NFC'],
-    ['11-02', 'MIG-\u1e69-3 NFC'],
-    ['11-03', 'MIG-\u1e69-3 other'],
+    ['11-01', 'NFCMIG-É-1 NFC'],
+    ['11-01', 'NFCMIG-É-2 other'],
+    ['11-02', 'NFCMIG-É-2 NFC'],
+    ['11-02', 'NFCMIG-\u1e69-3 NFC'],
+    ['11-03', 'NFCMIG-\u1e69-3 other'],
   ]);
-  await conn.execute(`delete from customer where external_ref like 'MIG-%'`);
+  await conn.execute(`delete from customer where external_ref like 'NFCMIG-%'`);
 });

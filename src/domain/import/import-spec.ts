@@ -220,7 +220,8 @@ export function valueCheck(column: ColumnSpec): { badWhen: string; message: stri
     case 'email':
       return { badWhen: `length(v) > ${EMAIL_MAX_LENGTH} or v !~ '${EMAIL_PATTERN}'`, message: 'is not an e-mail address' };
     case 'date':
-      return { badWhen: `v !~ '^\\d{4}-\\d{2}-\\d{2}$' or not pg_input_is_valid(v, 'date')`, message: 'is not a date (YYYY-MM-DD)' };
+      // Staged as its day when a spreadsheet saved it as midnight (dayCell); any other time is no day.
+      return { badWhen: `v !~ '^\\d{4}-\\d{2}-\\d{2}$' or not pg_input_is_valid(v, 'date')`, message: 'is not a date (YYYY-MM-DD, or that day at 00:00 UTC as a spreadsheet saves it)' };
     case 'timestamp':
       return {
         badWhen: `v !~ '^\\d{4}-\\d{2}-\\d{2}([T ]\\d{2}:\\d{2}(:\\d{2}(\\.\\d+)?)?(Z|[+-]\\d{2}(:?\\d{2})?)?)?$' or not pg_input_is_valid(v, 'timestamptz')`,
@@ -275,6 +276,19 @@ export const trimmedCell = (cell: string | null): string | null => (cell === nul
  * reference (QA 70 F1). Case and script are kept: references are compared exactly otherwise.
  */
 export const refCell = (cell: string | null): string | null => trimmedCell(cell)?.normalize('NFC') ?? null;
+
+/** A day with midnight UTC after it, as a spreadsheet writes a date cell back: `2026-03-20T00:00:00Z`, `2026-03-20 00:00:00`, `…00:00:00.000+00:00`. */
+const MIDNIGHT_UTC = /^(\d{4}-\d{2}-\d{2})[T ]00:00(?::00(?:\.0+)?)?(?:Z|[+-]00(?::?00)?)?$/;
+
+/**
+ * A date cell as the import stages it: trimmed, and a day saved again by a spreadsheet with midnight UTC after it
+ * taken as that day (QA 70 F5), as an orders file's time of the same text is that day's midnight. Any other time
+ * (or zone) stays as written and is refused: it names an instant, not a day.
+ */
+export const dayCell = (cell: string | null): string | null => {
+  const trimmed = trimmedCell(cell);
+  return trimmed === null ? null : (MIDNIGHT_UTC.exec(trimmed)?.[1] ?? trimmed);
+};
 
 /** Characters no reference may hold: control characters, invisible format characters (zero-width space, direction marks, a byte-order mark), line and paragraph separators. */
 export const INVISIBLE_OR_CONTROL = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u;
