@@ -281,6 +281,19 @@ it('takes a date column saved again by a spreadsheet (the day at midnight UTC) a
   });
 });
 
+it('leaves out trailing columns without a name while their cells are empty, as a spreadsheet exports them, and names an unnamed column otherwise (QA 70 F9)', async () => {
+  expect(await run('customers', 'customer_ref,name,email\nF9-C,Nine,f9@x.io\n')).toMatchObject({ inserted: 1 });
+  expect(await run('orders', 'customer_ref,ordered_at,amount,,\nF9-C,2026-01-02,10,,\nF9-C,2026-01-03,11,,\n')).toMatchObject({ inserted: 2, errorCount: 0 });
+  expect(await run('orders', 'customer_ref,ordered_at,amount,,\nF9-C,2026-01-04,12,,\nF9-C,2026-01-05,13,,oops\n')).toMatchObject({
+    written: false,
+    errors: [{ line: 3, field: null, code: ImportRowProblem.MalformedLine, message: 'has "oops" in column 5, which the header leaves without a name' }],
+  });
+  await expect(run('orders', 'customer_ref,,ordered_at,amount\nF9-C,,2026-01-02,10\n')).rejects.toMatchObject({
+    code: ImportExceptionCode.BadHeader,
+    details: { problems: ['no column name at position 2 (name it, or remove the column)'] },
+  });
+});
+
 it('keeps stored values of columns a re-import leaves out', async () => {
   await run('customers', 'customer_ref,name,email\nCRM-1001,Ada King,ada@example.com\n');
   expect(await em().findOneOrFail(Customer, { externalRef: 'CRM-1001' })).toMatchObject({ name: 'Ada King', timeZone: 'Europe/London', serviceTier: 'premium', marketingConsent: true });

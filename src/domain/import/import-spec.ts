@@ -180,10 +180,12 @@ export function headerProblems(spec: ImportSpec, header: readonly string[], igno
   const known = new Set(spec.columns.map((c) => c.name));
   const problems: string[] = [];
   for (const c of spec.columns) if (c.required && !names.includes(c.name)) problems.push(`missing required column "${c.name}"`);
-  if (!ignoreUnknown) for (const n of names) if (!known.has(n)) problems.push(`unknown column "${n}" (${spec.kind} takes ${spec.columns.map((c) => c.name).join(', ')})`);
+  const unnamed = names.flatMap((n, i) => (n === '' ? [i + 1] : []));
+  if (unnamed.length) problems.push(`no column name at position${unnamed.length > 1 ? 's' : ''} ${unnamed.join(', ')} (name ${unnamed.length > 1 ? 'them' : 'it'}, or remove the column${unnamed.length > 1 ? 's' : ''})`);
+  if (!ignoreUnknown) for (const n of names) if (n !== '' && !known.has(n)) problems.push(`unknown column "${n}" (${spec.kind} takes ${spec.columns.map((c) => c.name).join(', ')})`);
   const seen = new Set<string>();
   for (const n of names) {
-    if (seen.has(n)) problems.push(`column "${n}" appears twice`);
+    if (seen.has(n) && n !== '') problems.push(`column "${n}" appears twice`);
     seen.add(n);
   }
   return problems;

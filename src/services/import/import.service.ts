@@ -130,6 +130,7 @@ export class ImportService {
     const readers = cellReaders(spec);
     return this.run(spec, options, async (client) => {
       let header: string[] | null = null;
+      let unnamedTail = 0;
       let positions: number[] = [];
       let rowsRead = 0;
       // The line the last whole record ended on: a record the parser cannot finish starts after it.
@@ -152,6 +153,9 @@ export class ImportService {
           lastRecordEnd = lines.end;
           if (!header) {
             header = record.map((h) => h.trim().toLowerCase());
+            // Trailing columns without a name (a spreadsheet's `customer_ref,ordered_at,amount,,`) are left out, with their cells, while those are empty (QA 70 F9).
+            while (header.length > 1 && header.at(-1) === '') header.pop();
+            unnamedTail = record.length - header.length;
             const problems = headerProblems(spec, header);
             if (problems.length) return done(new ImportException(ImportExceptionCode.BadHeader, `The header does not fit the ${kind} import: ${problems.join('; ')}`, { problems }));
             positions = spec.columns.map((c) => header!.indexOf(c.name));
@@ -160,7 +164,12 @@ export class ImportService {
           rowsRead++;
           if (rowsRead % 50_000 === 0) options.onProgress?.(rowsRead);
           const line = lines.start;
-          if (record.length !== header.length) {
+          const tail = record.length > header.length && record.length <= header.length + unnamedTail ? record.slice(header.length) : [];
+          const filled = tail.findIndex((cell) => cell.trim() !== '');
+          if (filled >= 0) {
+            return add(copyField(String(line)) + '\t' + copyField(`has "${tail[filled].slice(0, 60)}" in column ${header.length + filled + 1}, which the header leaves without a name`) + '\t\\N'.repeat(spec.columns.length) + '\n', done);
+          }
+          if (record.length !== header.length && !tail.length) {
             return add(copyField(String(line)) + '\t' + copyField(`has ${record.length} fields, the header has ${header.length}`) + '\t\\N'.repeat(spec.columns.length) + '\n', done);
           }
           add(copyLine(readers, line, positions.map((i) => (i < 0 ? null : record[i]))), done);
