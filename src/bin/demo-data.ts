@@ -3,7 +3,7 @@ import 'reflect-metadata';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { createOrm, migrateUp } from '../db/orm.js';
-import { DATABASE_SESSION_OPTIONS } from '../db/session.js';
+import { postgresConnection } from '../db/connection.js';
 import { copyDemoData, demoTables } from '../dev/demo-loader.js';
 import { isCalendarDay } from '../domain/dates.js';
 
@@ -45,7 +45,7 @@ const orm = await createOrm(url);
 await migrateUp(orm);
 await orm.close();
 
-const client = new pg.Client({ connectionString: url, options: DATABASE_SESSION_OPTIONS });
+const client = new pg.Client(postgresConnection(url));
 await client.connect();
 const existing = Number((await client.query<{ n: string }>('select count(*) as n from customer')).rows[0].n);
 if (existing > 0 && !values.reset) {

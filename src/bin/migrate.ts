@@ -1,7 +1,7 @@
 import './require-node.js';
 import 'reflect-metadata';
 import { loadConfig } from '../config/config.js';
-import { createOrm, migrateUp } from '../db/orm.js';
+import { createOrm, migrateUp, missingDatabase } from '../db/orm.js';
 import { isDatabaseUnreachable } from '../db/unreachable.js';
 import { createLogger, type Logger } from '../logger.js';
 import { connectTemporal, whenConnected } from '../temporal/client.js';
@@ -30,7 +30,9 @@ try {
 
   const orm = await createOrm(config.databaseUrl);
   try {
-    const applied = await whenConnected(() => migrateUp(orm), waitingFor('PostgreSQL (DATABASE_URL)', isDatabaseUnreachable));
+    const applied = await whenConnected(() => migrateUp(orm), waitingFor('PostgreSQL (DATABASE_URL)', isDatabaseUnreachable)).catch((error: unknown) => {
+      throw missingDatabase(error, config.databaseUrl) ?? error;
+    });
     log.info({ applied }, 'database migrated');
   } finally {
     await orm.close();

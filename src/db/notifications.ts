@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { postgresConnection } from './connection.js';
 
 export interface ChannelListener {
   /** Whether LISTEN is in place now (false while the connection is lost and being made again). */
@@ -47,7 +48,7 @@ export function listenToChannel(databaseUrl: string, channel: string, options: L
     reconnectLater();
   };
   const connect = async () => {
-    const next = new pg.Client({ connectionString: databaseUrl, application_name: `listen:${channel}` });
+    const next = new pg.Client(postgresConnection(databaseUrl, { application_name: `listen:${channel}` }));
     client = next;
     next.on('notification', (message) => {
       if (message.channel === channel && message.payload !== undefined) options.onMessage(message.payload);

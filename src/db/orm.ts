@@ -5,16 +5,16 @@ import { allEntities } from '../entities/index.js';
 import { migrationsList } from '../../migrations/index.js';
 import type { Logger } from '../logger.js';
 import { isDatabaseUnreachable } from './unreachable.js';
-import { DATABASE_SESSION_OPTIONS } from './session.js';
+import { databaseName, postgresConnection } from './connection.js';
 
 export type Orm = MikroORM;
 
 /**
- * Every connection's settings (pg's pool). TCP keepalive: a connection the database end dropped without a
- * word is found dead in minutes, instead of leaving a query waiting for an answer that never comes, with
- * its connection, for good. The session's time zone is UTC (`DATABASE_SESSION_OPTIONS`).
+ * Every pool connection's settings beyond the URL's (`postgresConnection`: TLS, the session's UTC). TCP keepalive: a
+ * connection the database end dropped without a word is found dead in minutes, instead of leaving a query waiting
+ * for an answer that never comes, with its connection, for good.
  */
-const CONNECTION = { keepAlive: true, keepAliveInitialDelayMillis: 10_000, options: DATABASE_SESSION_OPTIONS };
+const KEEPALIVE = { keepAlive: true, keepAliveInitialDelayMillis: 10_000 };
 
 /**
  * How long the API waits for PostgreSQL: to connect; for a statement, which PostgreSQL itself
@@ -52,19 +52,24 @@ export function stepOrmOptions(): Partial<Options> {
 
 /** The API's pool options: keepalive and the deadlines. */
 export function apiOrmOptions(deadlines: DatabaseDeadlines = apiDatabaseDeadlines): Partial<Options> {
-  return { driverOptions: { ...CONNECTION, ...deadlines } };
+  return { driverOptions: { ...deadlines } };
 }
 
 function ormConfig(databaseUrl: string, overrides: Partial<Options> = {}): Options {
+  const { driverOptions, ...rest } = overrides;
   return defineConfig({
     clientUrl: databaseUrl,
+    // MikroORM would create a database DATABASE_URL names that is not there (a mistyped name): no process creates one
+    // (`npm start`'s embedded server and the tests create theirs themselves); `missingDatabase` says which is missing.
+    ensureDatabase: false,
     entities: allEntities,
     metadataProvider: ReflectMetadataProvider,
     extensions: [Migrator],
     // Batches Ref.load() / Collection.load() of nested GraphQL fields into one query per level.
     dataloader: DataloaderType.ALL,
     pool: { min: 0, max: 10 },
-    driverOptions: CONNECTION,
+    // pg reads the whole URL (MikroORM alone keeps only host, port, user, password, database: not sslmode).
+    driverOptions: { ...postgresConnection(databaseUrl, KEEPALIVE), ...(driverOptions as object | undefined) },
     migrations: {
       tableName: 'mikro_orm_migrations',
       path: 'migrations',
@@ -73,8 +78,20 @@ function ormConfig(databaseUrl: string, overrides: Partial<Options> = {}): Optio
       snapshot: false,
       silent: true,
     },
-    ...overrides,
+    ...rest,
   });
+}
+
+/**
+ * PostgreSQL's "database ... does not exist" (3D000) for the database DATABASE_URL names, said naming the
+ * setting: processes create no database, so a mistyped name ends the start instead of a new empty database.
+ */
+export function missingDatabase(error: unknown, databaseUrl: string): Error | null {
+  for (let e = error as { code?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 5; e = e.cause as typeof e, depth++) {
+    if (e.code === '3D000')
+      return new Error(`DATABASE_URL names the database "${databaseName(databaseUrl)}", which does not exist on that server (a mistyped name? No process creates it: create it, e.g. create database "${databaseName(databaseUrl)}", then run the migration job)`, { cause: error });
+  }
+  return null;
 }
 
 export async function createOrm(databaseUrl: string, overrides: Partial<Options> = {}): Promise<Orm> {
@@ -123,7 +140,7 @@ export async function createMigratedOrm(databaseUrl: string, logger: Logger, ove
   const waiting = (error: unknown, retryInMs: number) => logger.warn({ err: error }, `PostgreSQL cannot be reached yet; checking its migrations again in ${retryInMs / 1000} s`);
   await whenMigrated(orm, waiting).catch(async (error: unknown) => {
     await orm.close();
-    throw error;
+    throw missingDatabase(error, databaseUrl) ?? error;
   });
   return orm;
 }

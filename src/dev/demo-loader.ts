@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { DATABASE_SESSION_OPTIONS } from '../db/session.js';
+import { postgresConnection } from '../db/connection.js';
 import { Customer } from '../entities/index.js';
 import { demoCustomers, demoOffers, demoSegments, type DemoCustomer, type DemoOptions } from './demo-data.js';
 
@@ -67,7 +67,7 @@ export async function copyDemoData(
   options: DemoOptions,
   onProgress: (table: string, customersDone: number) => void = () => undefined,
 ): Promise<Record<string, number>> {
-  const client = new pg.Client({ connectionString: databaseUrl, options: DATABASE_SESSION_OPTIONS });
+  const client = new pg.Client(postgresConnection(databaseUrl));
   await client.connect();
   const counts: Record<string, number> = {};
   const now = new Date();

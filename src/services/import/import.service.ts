@@ -5,7 +5,7 @@ import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { isTimeZone } from '../../domain/customers/contact.js';
 import { CSV_READING, dayCell, headerProblems, ImportRowProblem, refCell, trimmedCell, importSpecs, isImportKind, recordLines, sentFields, unevenRow, type ImportKind, type ImportSpec } from '../../domain/import/import-spec.js';
-import { DATABASE_SESSION_OPTIONS } from '../../db/session.js';
+import { postgresConnection } from '../../db/connection.js';
 import { decodeCsv } from './csv-decoding.js';
 import { ImportException, ImportExceptionCode } from './import.exception.js';
 import { customerLockSql, derivedRefsSql, erasedDerivedRefSql, revenueBoundSql, fileTimeZonesSql, followUpChecks, missingRefSql, referralCycleChecks, stageTableSql, storedRowLockSql, timeZoneTableSql, upsertSql, validationSql } from './import-sql.js';
@@ -257,7 +257,7 @@ export class ImportService {
 
   /** Stage (by the caller), validate, then merge or roll back: one transaction on a connection of its own. */
   private async run(spec: ImportSpec, options: ImportOptions, stage: (client: pg.Client) => Promise<Staged>): Promise<ImportReport> {
-    const client = new pg.Client({ connectionString: this.databaseUrl, application_name: `import ${spec.kind}`, options: DATABASE_SESSION_OPTIONS });
+    const client = new pg.Client(postgresConnection(this.databaseUrl, { application_name: `import ${spec.kind}` }));
     await client.connect();
     try {
       await client.query('begin');
