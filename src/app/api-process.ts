@@ -8,7 +8,7 @@ import { openProcessDatabase } from './process-database.js';
 /** The API with its own database pool and Temporal client; `stop` drains requests, then closes both. */
 export async function startApiProcess(config: AppConfig, logger: Logger, ideHeaders?: Record<string, string>) {
   const orm = await openProcessDatabase(config.databaseUrl, config.currency, logger, apiOrmOptions());
-  const temporal = await connectTemporal(config.temporal.address, config.temporal.namespace, { lazy: true });
+  const temporal = await connectTemporal(config.temporal, config.temporal.namespace, { lazy: true });
   const api = await createApi({ config, orm, temporal, logger, ideHeaders });
   const { url } = await api.listen();
   return {

@@ -34,7 +34,7 @@ export async function startWorkerProcess(config: AppConfig, logger: Logger, opts
   const stepsOrm = await createOrm(config.databaseUrl, stepOrmOptions());
   const { address, namespace } = config.temporal;
   const temporal = await whenConnected(
-    () => connectTemporal(address, namespace),
+    () => connectTemporal(config.temporal, namespace),
     (error, retryInMs) => logger.warn({ err: error, address }, `Temporal (TEMPORAL_ADDRESS ${address}) cannot be reached yet; trying again in ${retryInMs / 1000} s`),
   );
   // Installed once the database and Temporal are there: until then a signal stops the process as it would any other.

@@ -38,7 +38,7 @@ try {
     await orm.close();
   }
   const { address, namespace } = config.temporal;
-  const temporal = await whenConnected(() => connectTemporal(address, namespace), waitingFor(`Temporal (TEMPORAL_ADDRESS ${address})`, () => true));
+  const temporal = await whenConnected(() => connectTemporal(config.temporal, namespace), waitingFor(`Temporal (TEMPORAL_ADDRESS ${address})`, () => true));
   try {
     log.info({ added: await registerSearchAttributes(temporal.connection, namespace) }, 'search attributes registered');
   } finally {

@@ -170,7 +170,7 @@ try {
   } finally {
     await orm.close();
   }
-  const temporal = await connectTemporal(config.temporal.address, config.temporal.namespace);
+  const temporal = await connectTemporal(config.temporal, config.temporal.namespace);
   await registerSearchAttributes(temporal.connection, config.temporal.namespace);
 
   const worker = await startWorkerProcess(config, createLogger(config.logLevel, 'worker'), { handleSignals: false });

@@ -1,3 +1,7 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { temporalConnectionOptions } from '../temporal/client.js';
 import { ConfigError, loadConfig, localServerPorts } from './config.js';
 
 const base = { DATABASE_URL: 'postgres://localhost/x' };
@@ -167,5 +171,56 @@ describe('ports and schedules', () => {
     // Forms Temporal reads in its own way are checked too: they stopped the worker after start, naming no variable (QA 58 F3).
     expect(() => loadConfig({ ...base, RUN_RECONCILIATION_SCHEDULE: '@every 5x' })).toThrow(/^RUN_RECONCILIATION_SCHEDULE must be a cron schedule \(UTC\) or off, got "@every 5x": "5x" is not a duration/);
     expect(() => loadConfig({ ...base, RESCORE_SCHEDULE: '0 0 2 * * * 1999' })).toThrow('RESCORE_SCHEDULE must be a cron schedule (UTC) or off, got "0 0 2 * * * 1999": its year field "1999": "1999" is not within 2000-2100');
+  });
+});
+
+describe('Temporal TLS and API key (TEMPORAL_TLS, TEMPORAL_TLS_*_PATH, TEMPORAL_TLS_SERVER_NAME, TEMPORAL_API_KEY)', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'config-tls-'));
+  const pem = (name: string) => {
+    const file = path.join(dir, name);
+    writeFileSync(file, `-----BEGIN ${name}-----\nAAAA\n-----END ${name}-----\n`);
+    return file;
+  };
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('is plain gRPC unless set', () => {
+    expect(loadConfig(base).temporal).toMatchObject({ tls: null, apiKey: null });
+    expect(temporalConnectionOptions(loadConfig(base).temporal)).toEqual({ address: '127.0.0.1:7233' });
+  });
+
+  it('TLS with the system CAs (TEMPORAL_TLS=true), or with an API key (TLS implied)', () => {
+    expect(loadConfig({ ...base, TEMPORAL_TLS: 'true' }).temporal).toMatchObject({ tls: {}, apiKey: null });
+    const cloud = loadConfig({ ...base, TEMPORAL_ADDRESS: 'eu-west-1.aws.api.temporal.io:7233', TEMPORAL_API_KEY: ' key-0123 ' }).temporal;
+    expect(temporalConnectionOptions(cloud)).toEqual({ address: 'eu-west-1.aws.api.temporal.io:7233', tls: {}, apiKey: 'key-0123' });
+  });
+
+  it('mTLS: the certificate and key files read at start, with a private CA and a server name', () => {
+    const env = { ...base, TEMPORAL_TLS_CA_PATH: pem('CA'), TEMPORAL_TLS_CERT_PATH: pem('CERT'), TEMPORAL_TLS_KEY_PATH: pem('KEY'), TEMPORAL_TLS_SERVER_NAME: 'temporal.internal' };
+    const { tls } = temporalConnectionOptions(loadConfig(env).temporal);
+    expect(tls?.serverRootCACertificate?.toString()).toContain('BEGIN CA');
+    expect(tls?.clientCertPair?.crt.toString()).toContain('BEGIN CERT');
+    expect(tls?.clientCertPair?.key.toString()).toContain('BEGIN KEY');
+    expect(tls?.serverNameOverride).toBe('temporal.internal');
+  });
+
+  it.each([
+    [{ TEMPORAL_TLS_CERT_PATH: '/nonexistent/client.pem', TEMPORAL_TLS_KEY_PATH: '/nonexistent/client.key' }, /^TEMPORAL_TLS_CERT_PATH: cannot read "\/nonexistent\/client.pem" \(ENOENT\)/],
+    [{ TEMPORAL_TLS_CA_PATH: '/nonexistent/ca.pem' }, /^TEMPORAL_TLS_CA_PATH: cannot read/],
+    [{ TEMPORAL_TLS_CERT_PATH: 'CERT' }, /TEMPORAL_TLS_CERT_PATH and TEMPORAL_TLS_KEY_PATH go together/],
+    [{ TEMPORAL_TLS_KEY_PATH: 'KEY' }, /TEMPORAL_TLS_CERT_PATH and TEMPORAL_TLS_KEY_PATH go together/],
+    [{ TEMPORAL_TLS: 'false', TEMPORAL_API_KEY: 'key-0123' }, /TEMPORAL_TLS is false, but TEMPORAL_API_KEY is set: it needs TLS/],
+    [{ TEMPORAL_TLS: 'false', TEMPORAL_TLS_CA_PATH: 'CA' }, /TEMPORAL_TLS is false, but TEMPORAL_TLS_CA_PATH is set/],
+    [{ TEMPORAL_TLS: 'maybe' }, /TEMPORAL_TLS must be true or false/],
+    [{ TEMPORAL_API_KEY: 'two keys' }, /TEMPORAL_API_KEY must be one key/],
+  ])('refuses %p, naming the setting', (env, message) => {
+    const resolved = Object.fromEntries(Object.entries(env).map(([k, v]) => [k, ['CA', 'CERT', 'KEY'].includes(v) ? pem(v) : v]));
+    expect(() => loadConfig({ ...base, ...resolved })).toThrow(ConfigError);
+    expect(() => loadConfig({ ...base, ...resolved })).toThrow(message);
+  });
+
+  it('refuses a file that is not PEM', () => {
+    const file = path.join(dir, 'not.pem');
+    writeFileSync(file, 'not a certificate');
+    expect(() => loadConfig({ ...base, TEMPORAL_TLS_CA_PATH: file })).toThrow(`TEMPORAL_TLS_CA_PATH: "${file}" is not a PEM file`);
   });
 });

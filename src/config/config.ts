@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { cronProblem } from './cron.js';
 import { dataRetentionPolicy } from '../domain/customers/data-retention.js';
@@ -9,8 +10,7 @@ import { defaultPolicies, type Policies } from '../domain/policies/index.js';
 export interface AppConfig {
   env: 'development' | 'production' | 'test';
   databaseUrl: string;
-  temporal: {
-    address: string;
+  temporal: TemporalEndpoint & {
     namespace: string;
     taskQueue: string;
   };
@@ -61,6 +61,28 @@ export interface AppConfig {
 }
 
 export class ConfigError extends Error {}
+
+/**
+ * Where Temporal's frontend is and how to reach it: plain gRPC (a local dev server, a cluster on a
+ * private network), or TLS (`tls`), with a client certificate (mTLS) or an API key (Temporal Cloud).
+ */
+export interface TemporalEndpoint {
+  address: string;
+  /** null: no TLS. */
+  tls?: TemporalTls | null;
+  /** Sent as `Authorization: Bearer <key>` with every call; only over TLS. */
+  apiKey?: string | null;
+}
+
+/** The TLS of a Temporal connection, as the SDK takes it (`Connection.connect({ tls })`, `NativeConnection.connect({ tls })`). */
+export interface TemporalTls {
+  /** The CA that signed the server's certificate (a private one); none: the system's CAs. */
+  serverRootCACertificate?: Buffer;
+  /** mTLS: this client's certificate and key. */
+  clientCertPair?: { crt: Buffer; key: Buffer };
+  /** The name the server's certificate is checked against, when not the address's host. */
+  serverNameOverride?: string;
+}
 
 /** The policies a process decides by: those given (the defaults unless a test or a deployment tunes them), with the amounts' currency from `CURRENCY`. */
 export function configuredPolicies(config: AppConfig, given: Policies = defaultPolicies): Policies {
@@ -129,6 +151,44 @@ function temporalAddress(env: NodeJS.ProcessEnv): string {
   const match = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(raw);
   if (!match || Number(match[2]) < 1 || Number(match[2]) > 65_535) throw new ConfigError(`TEMPORAL_ADDRESS must be host:port, such as temporal:7233 or 127.0.0.1:7233 (no scheme), got "${raw}"`);
   return raw;
+}
+
+/** A PEM file a setting names (a certificate or a key), read at start: a path that is wrong fails there, naming the setting. */
+function pemFile(env: NodeJS.ProcessEnv, name: string): Buffer | undefined {
+  const file = env[name]?.trim();
+  if (!file) return undefined;
+  let content: Buffer;
+  try {
+    content = readFileSync(file);
+  } catch (error) {
+    throw new ConfigError(`${name}: cannot read "${file}" (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+  }
+  if (!content.includes('-----BEGIN ')) throw new ConfigError(`${name}: "${file}" is not a PEM file (-----BEGIN ...)`);
+  return content;
+}
+
+/**
+ * TLS and authentication of the Temporal connections (the API's client, the worker's, migrate's): TEMPORAL_TLS
+ * (on by itself when any of the others is set), TEMPORAL_TLS_CA_PATH (a private CA), TEMPORAL_TLS_CERT_PATH and
+ * TEMPORAL_TLS_KEY_PATH (mTLS: both), TEMPORAL_TLS_SERVER_NAME, TEMPORAL_API_KEY (Temporal Cloud; never in clear).
+ */
+function temporalSecurity(env: NodeJS.ProcessEnv): Pick<TemporalEndpoint, 'tls' | 'apiKey'> {
+  const apiKey = env.TEMPORAL_API_KEY?.trim() || null;
+  if (apiKey && /\s/.test(apiKey)) throw new ConfigError('TEMPORAL_API_KEY must be one key, without spaces');
+  const ca = pemFile(env, 'TEMPORAL_TLS_CA_PATH');
+  const crt = pemFile(env, 'TEMPORAL_TLS_CERT_PATH');
+  const key = pemFile(env, 'TEMPORAL_TLS_KEY_PATH');
+  if (!crt !== !key) throw new ConfigError('TEMPORAL_TLS_CERT_PATH and TEMPORAL_TLS_KEY_PATH go together (mTLS: the client certificate and its private key): set both or neither');
+  const serverName = env.TEMPORAL_TLS_SERVER_NAME?.trim() || undefined;
+  const implied = [['TEMPORAL_TLS_CA_PATH', ca], ['TEMPORAL_TLS_CERT_PATH', crt], ['TEMPORAL_TLS_SERVER_NAME', serverName], ['TEMPORAL_API_KEY', apiKey]].filter(([, value]) => value).map(([name]) => name as string);
+  const tls = bool(env, 'TEMPORAL_TLS', implied.length > 0);
+  // An API key over plain gRPC travels in clear; certificates without TLS would be silently unused.
+  if (!tls && implied.length) throw new ConfigError(`TEMPORAL_TLS is false, but ${implied.join(', ')} ${implied.length > 1 ? 'are' : 'is'} set: ${implied.length > 1 ? 'they need' : 'it needs'} TLS (leave TEMPORAL_TLS unset or true)`);
+  if (!tls) return { tls: null, apiKey: null };
+  return {
+    tls: { ...(ca ? { serverRootCACertificate: ca } : {}), ...(crt && key ? { clientCertPair: { crt, key } } : {}), ...(serverName ? { serverNameOverride: serverName } : {}) },
+    apiKey,
+  };
 }
 
 /** A cron schedule (UTC), or null for `off`. */
@@ -269,6 +329,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     databaseUrl: databaseUrl(env),
     temporal: {
       address: temporalAddress(env),
+      ...temporalSecurity(env),
       namespace: env.TEMPORAL_NAMESPACE || 'default',
       taskQueue: env.TEMPORAL_TASK_QUEUE || 'retention',
     },

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { Client, Connection } from '@temporalio/client';
-import { ConfigError } from '../config/config.js';
+import { ConfigError, type TemporalEndpoint } from '../config/config.js';
 import { PLATFORM_IDENTITY_PREFIX } from './workflow-calls.js';
 
 export interface TemporalClient {
@@ -10,13 +10,26 @@ export interface TemporalClient {
 }
 
 /**
+ * What every connection to Temporal is opened with (the API's and migrate's client, the worker's
+ * NativeConnection): the address, and TLS and the API key when configured. The one place they are
+ * built, so no connection speaks plain gRPC to a frontend the others reach over TLS.
+ */
+export function temporalConnectionOptions(endpoint: string | TemporalEndpoint): { address: string; tls?: TemporalEndpoint['tls'] & object; apiKey?: string } {
+  const { address, tls, apiKey } = typeof endpoint === 'string' ? { address: endpoint } : endpoint;
+  // The SDK turns TLS on by itself for an API key; the configuration already refuses a key without TLS.
+  return { address, ...(tls ? { tls } : {}), ...(apiKey ? { apiKey } : {}) };
+}
+
+/**
  * A Temporal client. `lazy` connects on first use, so the API can start (and
  * report not-ready on /readyz) while Temporal is still coming up. Otherwise the namespace
  * is looked up once connected: one Temporal does not have is said naming TEMPORAL_NAMESPACE,
  * not as Temporal's "Namespace ... not found" from whichever call came first.
  */
-export async function connectTemporal(address: string, namespace: string, opts: { lazy?: boolean } = {}): Promise<TemporalClient> {
-  const connection = opts.lazy ? Connection.lazy({ address }) : await Connection.connect({ address });
+export async function connectTemporal(endpoint: string | TemporalEndpoint, namespace: string, opts: { lazy?: boolean } = {}): Promise<TemporalClient> {
+  const options = temporalConnectionOptions(endpoint);
+  const { address } = options;
+  const connection = opts.lazy ? Connection.lazy(options) : await Connection.connect(options);
   if (!opts.lazy) await assertNamespace(connection, address, namespace);
   // Signals this platform sends are audited where they are sent; the identity tells them from an operator's in the Temporal UI.
   const identity = `${PLATFORM_IDENTITY_PREFIX}${process.pid}@${hostname()}`;

@@ -10,6 +10,8 @@ import type { Logger } from '../logger.js';
 import { PinoTemporalLogger } from './temporal-logger.js';
 import { hasPrebuiltBundle, prebuiltBundlePath, workflowsPath } from './workflow-bundle.js';
 import { isIPv4, isIPv6 } from 'node:net';
+import type { TemporalEndpoint } from '../config/config.js';
+import { temporalConnectionOptions } from './client.js';
 
 let runtimeInstalled = false;
 
@@ -50,15 +52,14 @@ export function installTemporalRuntime(logger: Logger, metricsPort: number, opts
   runtimeInstalled = true;
 }
 
-export interface WorkerSettings {
-  address: string;
+export interface WorkerSettings extends TemporalEndpoint {
   namespace: string;
   taskQueue: string;
 }
 
 /** The worker; its activities reach Temporal (to start playbooks) through `client`, and decide by `policies` (the API's). */
 export async function createWorker(settings: WorkerSettings, orm: Orm, client: Client, policies: Policies, stepsOrm: Orm = orm): Promise<{ worker: Worker; connection: NativeConnection }> {
-  const connection = await NativeConnection.connect({ address: settings.address });
+  const connection = await NativeConnection.connect(temporalConnectionOptions(settings));
   const worker = await Worker.create({
     connection,
     namespace: settings.namespace,
