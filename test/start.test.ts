@@ -38,6 +38,24 @@ it.each([
   }
 });
 
+/** An empty LOG_LEVEL= (a blank line of an env file) is unset, as the API and the worker take it: npm start's own logger crashed on it with a pino stack (QA 71 F7). */
+it('takes an empty LOG_LEVEL as unset', async () => {
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'start-'));
+  try {
+    // A database that is not there ends the start at once, after its logger is made, without starting a server.
+    const missing = new URL(process.env.DATABASE_URL!);
+    missing.pathname = '/no_such_database_for_start';
+    const { NODE_ENV: _nodeEnv, ...env } = process.env;
+    const start = spawnSync(process.execPath, [path.resolve('dist/src/bin/start.js')], { env: { ...env, DATA_DIR: dataDir, LOG_LEVEL: '', DATABASE_URL: missing.toString(), TEMPORAL_ADDRESS: '127.0.0.1:1' }, encoding: 'utf8', timeout: 60_000 });
+    expect(start.stderr).not.toContain('default level');
+    expect(start.stdout).toContain('"level":50');
+    expect(start.stdout).toContain('no_such_database_for_start');
+    expect(start.status).toBe(1);
+  } finally {
+    await rm(dataDir, { recursive: true, force: true });
+  }
+});
+
 /**
  * Ctrl-C in a terminal sends SIGINT to the whole foreground process group. The servers npm start starts are not in
  * it: they stop after the API has answered what it was answering and the worker has drained (QA 58 F1), as the README says.

@@ -52,9 +52,12 @@ const env = process.env;
 // The settings are checked before anything starts: a mistyped one is said at once, as a line, not after PostgreSQL and Temporal came up.
 // API_KEYS (read by the API) and HOST (first used when the API listens) too: the API starts last, after migrations and the worker.
 let ports: ReturnType<typeof localServerPorts>;
+let logLevel: string;
 try {
   const checked = loadConfig({ ...env, DATABASE_URL: env.DATABASE_URL || 'postgres://not-started-yet' });
   ports = localServerPorts(env);
+  // As the API and the worker read it: an empty LOG_LEVEL= (a blank line of an env file) is unset, not a level pino refuses.
+  logLevel = checked.logLevel;
   try {
     parseApiKeys(env.API_KEYS ?? '');
   } catch (error) {
@@ -66,9 +69,9 @@ try {
   process.stderr.write(`npm start: ${error.message}\n`);
   process.exit(1);
 }
-const dataDir = path.resolve(env.DATA_DIR ?? '.data');
+const dataDir = path.resolve(env.DATA_DIR || '.data');
 // Written at once: the first start blocks for minutes building the Temporal CLI, and an asynchronous write would show the line saying so only after it.
-const log = createLogger(env.LOG_LEVEL ?? 'info', 'start', pino.destination({ dest: 1, sync: true }));
+const log = createLogger(logLevel, 'start', pino.destination({ dest: 1, sync: true }));
 const stops: Array<[string, () => Promise<void>]> = [];
 
 let stopping: Promise<never> | null = null;
@@ -135,7 +138,7 @@ try {
   const devKeys = env.API_KEYS ? null : await devApiKeys(dataDir);
   if (devKeys) env.API_KEYS = apiKeysSpec(devKeys);
   // What the playbooks send is written beside the rest of this machine's data, to read instead of an inbox.
-  env.MESSAGE_LOG_FILE ??= path.join(dataDir, 'messages.log');
+  env.MESSAGE_LOG_FILE ||= path.join(dataDir, 'messages.log');
 
   const config = loadConfig();
   if (await isPortOpen(config.api.port, localAddress(config.api.host))) {

@@ -134,7 +134,7 @@ describe('ports and schedules', () => {
     expect(() => loadConfig({ ...base, PORT: '70000' })).toThrow('PORT must be a port, 1 to 65535 (0: any free port), got "70000"');
     expect(() => loadConfig({ ...base, WORKER_METRICS_PORT: '70000' })).toThrow(/^WORKER_METRICS_PORT must be a port/);
     expect(localServerPorts({ PGPORT: '54400' })).toEqual({ postgres: 54400, temporal: 7233, temporalUi: 8233 });
-    expect(() => localServerPorts({ PGPORT: 'abc' })).toThrow(/^PGPORT must be a non-negative integer, got "abc"/);
+    expect(() => localServerPorts({ PGPORT: 'abc' })).toThrow(/^PGPORT must be a non-negative integer \(decimal digits only\), got "abc"/);
     expect(() => localServerPorts({ TEMPORAL_PORT: '0' })).toThrow('TEMPORAL_PORT must be a port, 1 to 65535, got "0"');
   });
 
@@ -153,7 +153,7 @@ describe('ports and schedules', () => {
 
   it('looks for due messages every 100 ms at the most often; 0 is no way to stop delivery (QA 43 F4)', () => {
     expect(loadConfig({ ...base, DELIVERY_INTERVAL_MS: '100' }).delivery).toMatchObject({ intervalMs: 100 });
-    expect(() => loadConfig({ ...base, DELIVERY_INTERVAL_MS: '0' })).toThrow('DELIVERY_INTERVAL_MS must be 100 or more (MESSAGE_CHANNEL=off stops delivery), got "0"');
+    expect(() => loadConfig({ ...base, DELIVERY_INTERVAL_MS: '0' })).toThrow('DELIVERY_INTERVAL_MS must be 100 to 3600000 (an hour; MESSAGE_CHANNEL=off stops delivery), got "0"');
   });
 
   it('takes Temporal as host:port, and names a URL or a port alone', () => {
@@ -222,5 +222,41 @@ describe('Temporal TLS and API key (TEMPORAL_TLS, TEMPORAL_TLS_*_PATH, TEMPORAL_
     const file = path.join(dir, 'not.pem');
     writeFileSync(file, 'not a certificate');
     expect(() => loadConfig({ ...base, TEMPORAL_TLS_CA_PATH: file })).toThrow(`TEMPORAL_TLS_CA_PATH: "${file}" is not a PEM file`);
+  });
+});
+
+describe('number settings', () => {
+  it.each(['0x10', '1e3', ' 12 ', '5.0', '-1', '+5', '12abc', '9'.repeat(16)])('refuse %p: decimal digits only', (value) => {
+    expect(() => loadConfig({ ...base, RATE_LIMIT_PER_MINUTE: value })).toThrow(`RATE_LIMIT_PER_MINUTE must be a non-negative integer (decimal digits only), got "${value}"`);
+    expect(() => loadConfig({ ...base, PORT: value })).toThrow(ConfigError);
+  });
+
+  it('take plain decimal integers, and an empty value as unset', () => {
+    expect(loadConfig({ ...base, RATE_LIMIT_PER_MINUTE: '0120', ERASE_OFFBOARDED_AFTER_DAYS: '30', PORT: '' })).toMatchObject({ api: { rateLimitPerMinute: 120, port: 4000 }, dataRetention: { eraseOffboardedAfterDays: 30 } });
+  });
+
+  it('DELIVERY_INTERVAL_MS: 100 ms to an hour (Node turns a timer past 2^31-1 ms into 1 ms: a look for due messages every millisecond)', () => {
+    expect(loadConfig({ ...base, DELIVERY_INTERVAL_MS: '3600000' }).delivery).toMatchObject({ intervalMs: 3_600_000 });
+    for (const value of ['99', '3600001', '3000000000'])
+      expect(() => loadConfig({ ...base, DELIVERY_INTERVAL_MS: value })).toThrow(`DELIVERY_INTERVAL_MS must be 100 to 3600000 (an hour; MESSAGE_CHANNEL=off stops delivery), got "${value}"`);
+  });
+
+  it('an empty LOG_LEVEL, NODE_ENV or MESSAGE_CHANNEL is unset', () => {
+    expect(loadConfig({ ...base, LOG_LEVEL: '', NODE_ENV: '', MESSAGE_CHANNEL: '' })).toMatchObject({ logLevel: 'info', env: 'development', delivery: { channel: 'log' } });
+  });
+});
+
+describe('the placeholder secrets of .env.example', () => {
+  const placeholders = { API_KEYS: 'admin:change-me-0123456789abcdef,viewer:change-me-fedcba9876543210', METRICS_TOKEN: 'change-me-metrics-token-0123456789' };
+
+  it('are refused in production, each named', () => {
+    expect(() => loadConfig({ ...base, NODE_ENV: 'production', ...placeholders })).toThrow(
+      'API_KEYS, METRICS_TOKEN: hold the .env.example placeholder (change-me...), which is public: set real secrets (e.g. openssl rand -hex 24) before running with NODE_ENV=production',
+    );
+    expect(() => loadConfig({ ...base, NODE_ENV: 'production', DATABASE_URL: 'postgres://retention:change-me-retention-password@postgres:5432/retention' })).toThrow(/^DATABASE_URL: holds the \.env\.example placeholder/);
+  });
+
+  it('are taken outside production (a developer trying the file)', () => {
+    expect(loadConfig({ ...base, ...placeholders }).apiKeys).toBe(placeholders.API_KEYS);
   });
 });

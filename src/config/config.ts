@@ -95,12 +95,12 @@ function required(env: NodeJS.ProcessEnv, name: string): string {
   return value;
 }
 
+/** A whole number in decimal digits: not JavaScript's number syntax (`0x10`, `1e3`, ` 12 `, `5.0`), where a typo such as `1e3` would be taken as 1000. */
 function int(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 0) throw new ConfigError(`${name} must be a non-negative integer, got "${raw}"`);
-  return value;
+  if (!/^\d{1,15}$/.test(raw)) throw new ConfigError(`${name} must be a non-negative integer (decimal digits only), got "${raw}"`);
+  return Number(raw);
 }
 
 /** PostgreSQL's address as a postgres:// URL: anything else (`localhost:5432`) pg would read as its defaults, and wait there. */
@@ -225,12 +225,15 @@ function currency(env: NodeJS.ProcessEnv): string {
 
 /** The shortest pause between two looks for due messages. */
 const MIN_DELIVERY_INTERVAL_MS = 100;
+/** The longest: an hour. Node's timers take at most 2^31-1 ms and turn anything longer into 1 ms, a look every millisecond. */
+const MAX_DELIVERY_INTERVAL_MS = 3_600_000;
 
 function delivery(env: NodeJS.ProcessEnv): AppConfig['delivery'] {
   const channel = env.MESSAGE_CHANNEL || 'log';
   const intervalMs = int(env, 'DELIVERY_INTERVAL_MS', 2_000);
   // 0 would look for due messages without a pause, hundreds of transactions a second; delivery is stopped with MESSAGE_CHANNEL=off.
-  if (intervalMs < MIN_DELIVERY_INTERVAL_MS) throw new ConfigError(`DELIVERY_INTERVAL_MS must be ${MIN_DELIVERY_INTERVAL_MS} or more (MESSAGE_CHANNEL=off stops delivery), got "${env.DELIVERY_INTERVAL_MS}"`);
+  if (intervalMs < MIN_DELIVERY_INTERVAL_MS || intervalMs > MAX_DELIVERY_INTERVAL_MS)
+    throw new ConfigError(`DELIVERY_INTERVAL_MS must be ${MIN_DELIVERY_INTERVAL_MS} to ${MAX_DELIVERY_INTERVAL_MS} (an hour; MESSAGE_CHANNEL=off stops delivery), got "${env.DELIVERY_INTERVAL_MS}"`);
   if (channel === 'off') return { channel };
   if (channel === 'log') return { channel, file: env.MESSAGE_LOG_FILE || '.data/messages.log', intervalMs };
   if (channel === 'smtp') {
@@ -318,10 +321,24 @@ export function localServerPorts(env: NodeJS.ProcessEnv = process.env): { postgr
   return { postgres: port(env, 'PGPORT', 54329), temporal: port(env, 'TEMPORAL_PORT', 7233), temporalUi: port(env, 'TEMPORAL_UI_PORT', 8233) };
 }
 
+/** The settings holding secrets, whose .env.example values are placeholders (`change-me-...`). */
+const SECRET_SETTINGS = ['API_KEYS', 'METRICS_TOKEN', 'UNSUBSCRIBE_SECRET', 'DATABASE_URL', 'SMTP_URL', 'TEMPORAL_API_KEY'];
+
+/**
+ * In production, a secret still holding .env.example's placeholder (`change-me`) is refused: those keys are in the
+ * public repository, and `cp .env.example .env && docker compose up` would publish the API with them.
+ */
+function placeholderSecrets(env: NodeJS.ProcessEnv): void {
+  const placeholders = SECRET_SETTINGS.filter((name) => /change-me/i.test(env[name] ?? ''));
+  if (placeholders.length)
+    throw new ConfigError(`${placeholders.join(', ')}: ${placeholders.length > 1 ? 'hold' : 'holds'} the .env.example placeholder (change-me...), which is public: set real secrets (e.g. openssl rand -hex 24) before running with NODE_ENV=production`);
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   // Not a guess: "prod" taken as development would show internal errors and the IDE, and accept the development keys.
   const nodeEnv = oneOf(env, 'NODE_ENV', ['development', 'production', 'test'] as const, 'development');
   const production = nodeEnv === 'production';
+  if (production) placeholderSecrets(env);
   const api = { host: env.HOST || (production ? '0.0.0.0' : '127.0.0.1'), port: port(env, 'PORT', 4000, 'any free port') };
   const messages = delivery(env);
   return {
