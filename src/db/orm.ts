@@ -5,6 +5,7 @@ import { allEntities } from '../entities/index.js';
 import { migrationsList } from '../../migrations/index.js';
 import type { Logger } from '../logger.js';
 import { isDatabaseUnreachable } from './unreachable.js';
+import pg from 'pg';
 import { databaseName, postgresConnection } from './connection.js';
 
 export type Orm = MikroORM;
@@ -145,8 +146,24 @@ export async function createMigratedOrm(databaseUrl: string, logger: Logger, ove
   return orm;
 }
 
-/** Applies every pending migration; safe to run on each start. */
+/** The advisory lock migrating holds (any number, the same in every version). */
+const MIGRATION_LOCK = 7_160_427_301;
+
+/**
+ * Applies every pending migration; safe to run on each start, and several at once (two deploys, an init container
+ * per replica): each waits for PostgreSQL's advisory lock, held over a connection of its own for the whole run,
+ * so the second finds nothing pending instead of failing on the first one's half-created types.
+ */
 export async function migrateUp(orm: Orm): Promise<string[]> {
-  const applied = await orm.migrator.up();
-  return applied.map((m) => m.name);
+  const lock = new pg.Client(postgresConnection(orm.config.get('clientUrl')!, { application_name: 'migrate lock' }));
+  lock.on('error', () => undefined);
+  await lock.connect();
+  try {
+    await lock.query('select pg_advisory_lock($1)', [MIGRATION_LOCK]);
+    const applied = await orm.migrator.up();
+    return applied.map((m) => m.name);
+  } finally {
+    // Ending the session releases the lock.
+    await lock.end().catch(() => undefined);
+  }
 }
