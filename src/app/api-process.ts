@@ -6,10 +6,10 @@ import { connectTemporal } from '../temporal/client.js';
 import { openProcessDatabase } from './process-database.js';
 
 /** The API with its own database pool and Temporal client; `stop` drains requests, then closes both. */
-export async function startApiProcess(config: AppConfig, logger: Logger, ideHeaders?: Record<string, string>) {
+export async function startApiProcess(config: AppConfig, logger: Logger, ideHeaders?: Record<string, string>, opts: { drainMs?: number } = {}) {
   const orm = await openProcessDatabase(config.databaseUrl, config.currency, logger, apiOrmOptions());
   const temporal = await connectTemporal(config.temporal, config.temporal.namespace, { lazy: true });
-  const api = await createApi({ config, orm, temporal, logger, ideHeaders });
+  const api = await createApi({ config, orm, temporal, logger, ideHeaders, drainMs: opts.drainMs });
   const { url } = await api.listen();
   return {
     url,

@@ -31,7 +31,14 @@ const DATABASE_TIMEOUT = 'The database did not finish this request in the time t
  * reported without internals. `field` (and each of `fields`) is the path from the
  * operation's argument, `input.topic` or `id`, however the service or rule named it.
  */
-export function createErrorFormatter(logger: Logger, exposeInternals: boolean) {
+/** An error of a request the API's stop cut off: its statement cancelled (57014), or the ORM closed under it. */
+function isCutOffByStop(error: unknown): boolean {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  return code === '57014' || /driver has already been destroyed|after calling end on the pool|Client was closed|Connection terminated/i.test(String(message));
+}
+
+/** `stopping`: whether the API is stopping (errors of requests it cuts off are then expected, logged at warn). */
+export function createErrorFormatter(logger: Logger, exposeInternals: boolean, stopping: () => boolean = () => false) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const original = rootCause(error);
     const args = (error instanceof GraphQLError && resolvedFields.get(error)?.args) || [];
@@ -82,6 +89,11 @@ export function createErrorFormatter(logger: Logger, exposeInternals: boolean) {
     // Parse, validation and variable errors from graphql-js / Apollo carry their own codes.
     const code = formatted.extensions?.code;
     if (code && code !== 'INTERNAL_SERVER_ERROR') return formatted;
+    // A request cut off by the API's stop (its statement cancelled, or the pool closed under it): expected at a stop, no fault to alert on.
+    if (stopping() && isCutOffByStop(original)) {
+      logger.warn({ err: original, path: formatted.path }, 'a GraphQL operation was cut off by the API stopping');
+      return { message: DATABASE_UNAVAILABLE, locations: formatted.locations, path: formatted.path, extensions: { code: 'UNAVAILABLE', reason: 'SHUTTING_DOWN' } };
+    }
     // The database gone for a moment is a passing condition to retry, and its address is nobody's business.
     if (isDatabaseUnreachable(original)) {
       logger.warn({ err: original, path: formatted.path }, 'the database could not be reached in a GraphQL operation');

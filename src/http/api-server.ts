@@ -2,6 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { cancelRunningStatements } from '../db/cancel-running.js';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import cors from 'cors';
@@ -53,7 +54,16 @@ export interface ApiDeps {
   limits?: QueryLimits;
   /** Headers pre-filled in GraphiQL (the development key printed by `npm start`). */
   ideHeaders?: Record<string, string>;
+  /** How long a stop lets the requests in flight finish before closing their connections (API_DRAIN_MS). */
+  drainMs?: number;
 }
+
+/**
+ * How long a stop waits for the requests in flight: then their clients' connections are closed and their
+ * statements cancelled (`cancelRunningStatements`), so an API process ends within about 15 s of SIGTERM,
+ * inside compose's stop_grace_period (20 s) for the API.
+ */
+export const API_DRAIN_MS = 10_000;
 
 export interface Api {
   app: express.Express;
@@ -66,6 +76,7 @@ export interface Api {
 
 export async function createApi(deps: ApiDeps): Promise<Api> {
   const { config, orm, temporal, logger } = deps;
+  let stopping = false;
   // Amounts are in the configured currency, whatever policies were given.
   const policies = configuredPolicies(config, deps.policies);
   const keys = new ApiKeyVerifier(config.apiKeys, storedApiKeys(orm.em), API_KEY_CACHE_MS, (error) => logger.warn({ err: error }, 'noting when an API key was last used failed'));
@@ -111,9 +122,9 @@ export async function createApi(deps: ApiDeps): Promise<Api> {
     // Our own SIGINT/SIGTERM handlers drain and close in order (src/bin/api.ts, npm start).
     stopOnTerminationSignals: false,
     includeStacktraceInErrorResponses: config.env !== 'production',
-    formatError: createErrorFormatter(logger, config.env !== 'production'),
+    formatError: createErrorFormatter(logger, config.env !== 'production', () => stopping),
     plugins: [
-      ApolloServerPluginDrainHttpServer({ httpServer }),
+      ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: deps.drainMs ?? API_DRAIN_MS }),
       ApolloServerPluginLandingPageDisabled(),
       // No HTTP caching of GraphQL responses here; without it no plugin wraps every field resolver.
       ApolloServerPluginCacheControlDisabled(),
@@ -234,7 +245,11 @@ export async function createApi(deps: ApiDeps): Promise<Api> {
       }),
     // Stops taking requests, lets those in flight finish, then closes.
     async stop() {
+      stopping = true;
       await apollo.stop();
+      // Requests still running after the grace: their clients are gone; their statements are cancelled, not waited for.
+      const cancelled = await cancelRunningStatements(orm);
+      if (cancelled) logger.warn({ cancelled }, `cancelled ${cancelled} statement(s) of requests still running ${(deps.drainMs ?? API_DRAIN_MS) / 1000} s after the stop began`);
       await revocations.close();
       await Promise.all(rateLimitStores.map((store) => store.shutdown()));
     },
