@@ -46,9 +46,9 @@ const apiDatabaseDeadlines: DatabaseDeadlines = { connectionTimeoutMillis: 10_00
  */
 export const stepDatabaseDeadlines = { lock_timeout: 20_000, statement_timeout: 25_000, query_timeout: 28_000 } as const;
 
-/** The pool options of the worker's playbook steps: keepalive and `stepDatabaseDeadlines`. */
+/** The pool options of the worker's playbook steps: `stepDatabaseDeadlines`, beside every pool's (ormConfig). */
 export function stepOrmOptions(): Partial<Options> {
-  return { driverOptions: { ...CONNECTION, ...stepDatabaseDeadlines } };
+  return { driverOptions: { ...stepDatabaseDeadlines } };
 }
 
 /** The API's pool options: keepalive and the deadlines. */
