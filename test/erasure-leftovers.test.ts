@@ -10,6 +10,9 @@ import { SmtpSender } from '../src/services/outbox/channels/smtp-sender.js';
 import { mayMentionInFull } from '../src/services/customers/customer-erasure.service.js';
 import { redactFullMentions, type Identity } from '../src/domain/customers/personal-mentions.js';
 import { DeliveryService } from '../src/services/outbox/delivery.service.js';
+import { PlaybookRunService } from '../src/services/playbooks/playbook-run.service.js';
+import { AuditService } from '../src/services/audit/audit.service.js';
+import { promisePolicyOf } from '../src/domain/playbooks/fair-reminder.js';
 import { CreateCampaignDocument, CreateSegmentDocument, CustomerMessagesDocument, EraseCustomerDocument, RetryMessageDocument, UpdateCampaignDocument, UpdateSegmentDocument } from './__generated__/graphql.js';
 import { startTestStack, type TestStack } from './support/stack.js';
 
@@ -395,4 +398,26 @@ it("erases the reason of an offboarding decision typed in the Temporal UI from t
   expect(kept).toEqual({ ...finalState, decision: { approve: false, decidedBy: 'admin:1a2b3c4d', reason: '[erased]' } });
   // Nothing of the customer's is left in it.
   expect(JSON.stringify(kept)).not.toMatch(new RegExp(`Ida|${tag}`));
+});
+
+it('erases the typed reason from the state a run cancelled through the API keeps when it winds down after its customer was erased, and a cancel after a run completed keeps the state it completed in', async () => {
+  const tag = Math.random().toString(36).slice(2, 8);
+  const e = em();
+  const customer = e.create(Customer, { name: `Rita Race ${tag}`, email: `rita.${tag}@example.com`, acquiredAt: '2024-05-01' });
+  const other = e.create(Customer, { name: `Otto Done ${tag}`, email: `otto.${tag}@example.com`, acquiredAt: '2024-05-01' });
+  // cancelPlaybookRun records the run cancelled as Temporal takes the cancel; the erasure then goes through while the run still winds down.
+  e.create(PlaybookRun, { workflowId: `account-review/${customer.id}`, playbook: 'account-review', customer, status: RunStatus.Cancelled, outcome: 'cancelled', finishedAt: new Date() });
+  const completedState = { customerId: other.id, step: 'done', outcome: 'offboarded', deadline: null, policyVersion: 1 };
+  e.create(PlaybookRun, { workflowId: `account-review/${other.id}`, playbook: 'account-review', customer: other, status: RunStatus.Completed, outcome: 'offboarded', finishedAt: new Date(), finalState: completedState });
+  await e.flush();
+  expect((await stack.gql(EraseCustomerDocument, { id: customer.id, reason: 'Erasure request, ticket 10' }, Role.Admin)).errors).toBeUndefined();
+  const runs = new PlaybookRunService(em(), new AuditService(), defaultPolicies.delivery.maxAttempts, promisePolicyOf(defaultPolicies.fairReminder));
+  const wound = { customerId: customer.id, step: 'awaiting-decision', outcome: 'cancelled', deadline: null, policyVersion: 1, decision: { approve: true, decidedBy: 'admin:1a2b3c4d', reason: `Rita Race ${tag} phoned, rita.${tag}@example.com` } };
+  await runs.recordOutcome({ workflowId: `account-review/${customer.id}`, outcome: 'cancelled', finalState: wound as never });
+  const kept = (await em().findOneOrFail(PlaybookRun, { workflowId: `account-review/${customer.id}` })).finalState;
+  expect(kept).toMatchObject({ step: 'awaiting-decision', decision: { approve: true, reason: '[erased]' } });
+  expect(JSON.stringify(kept)).not.toMatch(new RegExp(`Rita|${tag}`));
+  // A cancel that came while the other's completed run waited for its handlers: its record and kept state stay completed.
+  await runs.recordOutcome({ workflowId: `account-review/${other.id}`, outcome: 'cancelled', finalState: { ...completedState, outcome: 'cancelled' } as never });
+  expect(await em().findOneOrFail(PlaybookRun, { workflowId: `account-review/${other.id}` })).toMatchObject({ status: RunStatus.Completed, outcome: 'offboarded', finalState: completedState });
 });

@@ -9,6 +9,7 @@ import { reasonProblem } from '../../domain/text.js';
 import { fullMentionNeedles, redact, redactFullMentions, type Identity } from '../../domain/customers/personal-mentions.js';
 import { MAX_SEGMENT_DESCRIPTION, MAX_SEGMENT_NAME } from '../segments/segment.service.js';
 import { MAX_CAMPAIGN_NAME } from '../../domain/campaigns/campaign.js';
+import { eraseKeptDecisionReasons } from '../playbooks/final-state.js';
 
 /** What identifies a person, as an SQL array: taken out of the customer row and out of the audit log's before/after. */
 const PERSONAL_FIELDS = `array['name', 'email', 'phone', 'timeZone', 'locale', 'externalRef']`;
@@ -124,7 +125,7 @@ export class CustomerErasureService {
         const [entityType, entityId] = key.split(':') as ['segment' | 'campaign', string];
         this.audit.record(em, { actor, action: `${entityType}.update`, entityType, entityId, after });
       }
-      await this.eraseFinalStateReasons(em, id);
+      await eraseKeptDecisionReasons(em, { erasedCustomerId: id });
       await em.execute(`update outbox_message set last_error = null, sent_name = null, sent_locale = null where customer_id = ? and (last_error is not null or sent_name is not null or sent_locale is not null)`, [id]);
       const before = { status: customer.status };
       em.assign(customer, { name: 'Erased customer', email: `erased-${id}@erased.invalid`, phone: null, timeZone: 'UTC', locale: 'en', externalRef: null, marketingConsent: false, status: CustomerStatus.Erased });
@@ -138,20 +139,6 @@ export class CustomerErasureService {
       });
       return report;
     });
-  }
-
-  /**
-   * The state an account review kept with its record as it ended holds its offboarding decision, with the reason
-   * when an operator typed the decision in the Temporal UI (a person's words about the customer; the API's decisions
-   * name their audit entry instead): it becomes ERASED_SEARCH, as in the audit log. The rest of a kept state is
-   * what the run's history holds too: IDs, keys and the run's own texts.
-   */
-  private async eraseFinalStateReasons(em: EntityManager, id: string): Promise<void> {
-    await em.execute(
-      `update playbook_run set final_state = jsonb_set(final_state, '{decision,reason}', to_jsonb(?::text))
-        where customer_id = ? and jsonb_typeof(final_state #> '{decision,reason}') = 'string' and final_state #>> '{decision,reason}' <> ?`,
-      [ERASED_SEARCH, id, ERASED_SEARCH],
-    );
   }
 
   /**

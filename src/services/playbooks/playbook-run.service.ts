@@ -22,6 +22,7 @@ import { decisionReason, updateEntryLockKey } from './offboarding-decision.js';
 import { offboardingStands, withdrawOffboarding } from './offboarding-withdrawal.js';
 import { proposalHeldBackAtDelivery, type OffboardingDecision } from '../../domain/playbooks/account-review.js';
 import { failIfReset } from './running-run.js';
+import { eraseKeptDecisionReasons } from './final-state.js';
 import { RunStatus } from '../../domain/playbooks/run-status.js';
 import type { FinalRunState } from '../../domain/playbooks/run-state.js';
 
@@ -128,9 +129,10 @@ export class PlaybookRunService {
    * sends nothing more: its queued messages are held back, its open fix case cancelled; a completed one holds back those that
    * ask what it waited for (a welcome still held for quiet hours when the customer confirmed).
    * The run's state as it ended (`finalState`) is kept with the record, for when Temporal has deleted
-   * the closed execution: also when the record says the run ended already (a cancel through the
-   * API, recorded as Temporal took it; a reset run ending again before the reconciliation saw it),
-   * as the engine would answer for its last execution.
+   * the closed execution: also when the record says the run ended already as this end says (a cancel
+   * through the API, recorded as Temporal took it; a reset run ending again before the reconciliation
+   * saw it), as the engine would answer for its last execution; with a reason typed about the customer
+   * erased when they were (the run may wind down after the erasure).
    */
   async recordOutcome(input: { workflowId: string; outcome: string; finalState?: FinalRunState | null }): Promise<void> {
     const status = input.outcome === CANCELLED_OUTCOME ? RunStatus.Cancelled : RunStatus.Completed;
@@ -139,7 +141,12 @@ export class PlaybookRunService {
       const [run] = await em.execute<{ status: string }[]>(`select status from playbook_run where workflow_id = ? for update`, [input.workflowId]);
       if (run) failIfReset(input.workflowId, run.status);
       await em.nativeUpdate(PlaybookRun, { workflowId: input.workflowId, status: RunStatus.Running }, { status, outcome: input.outcome, finishedAt: new Date() });
-      if (input.finalState) await em.nativeUpdate(PlaybookRun, { workflowId: input.workflowId, status: { $ne: RunStatus.Running } }, { finalState: input.finalState as unknown as Record<string, unknown> });
+      // Kept only where the record ended as this end says: a cancel that came while a completed run wound down (its
+      // handlers finishing) does not replace the state it completed in.
+      if (input.finalState) {
+        await em.nativeUpdate(PlaybookRun, { workflowId: input.workflowId, status }, { finalState: input.finalState as unknown as Record<string, unknown> });
+        await eraseKeptDecisionReasons(em, { workflowId: input.workflowId });
+      }
       if (status === RunStatus.Cancelled) {
         await this.holdBackQueuedMessages(em, input.workflowId, RUN_CANCELLED);
         // A step that failed after the cancel (its attempt timed out) may still be writing in the worker: the case it opens or
