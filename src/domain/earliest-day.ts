@@ -1,4 +1,5 @@
-import { dayNumber, isCalendarDay } from './dates.js';
+import { isCalendarDay } from './dates.js';
+import { latestDayNow } from './latest-time.js';
 
 /**
  * The earliest day a business date may be (an order, a payment, an invoice, a complaint, a
@@ -17,13 +18,14 @@ export function beforeEarliestDay(value: string | Date): boolean {
 export const tooEarly = (field: string) => `${field} must not be before ${EARLIEST_DAY}`;
 
 /**
- * Why `day`, a day a report reads up to or from (`field`), is refused, or null: not a real day, after today (UTC:
- * it would read nothing yet, a mistyped year as 2062 for 2026 giving an empty report), or before EARLIEST_DAY (a typo).
+ * Why `day`, a day a report reads up to or from (`field`), is refused, or null: not a real day, after today anywhere on
+ * earth (it would read nothing yet, a mistyped year as 2062 for 2026 giving an empty report; a date picker in Auckland
+ * defaults to its own today, which is tomorrow in UTC for half the day, as a payment's day may be), or before EARLIEST_DAY (a typo).
  * Each service answers it with its own exception (`assertPastDay` for the scores'), so every report checks its days alike.
  */
 export function pastDayProblem(day: string, field: string, now: Date = new Date()): string | null {
   if (!isCalendarDay(day)) return `${field} "${day}" is not a date (YYYY-MM-DD)`;
-  if (dayNumber(day) > dayNumber(now)) return `${field} must not be after today (got "${day}")`;
+  if (day > latestDayNow(now)) return `${field} must not be after today (got "${day}")`;
   if (beforeEarliestDay(day)) return tooEarly(field);
   return null;
 }
