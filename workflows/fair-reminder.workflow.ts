@@ -1,4 +1,4 @@
-import { allHandlersFinished, condition, defineQuery, defineSignal, defineUpdate, patched, proxyActivities, setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, ApplicationFailure, condition, defineQuery, defineSignal, defineUpdate, patched, proxyActivities, setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { FairReminderActivities } from '../src/activities/fair-reminder.activities.js';
 import type { PlaybookRunActivities } from '../src/activities/playbook-run.activities.js';
 import {
@@ -8,6 +8,7 @@ import {
   outcomeAfterSchedule,
   promisePolicyOf,
   promiseProblem,
+  PROMISE_AFTER_END,
   reminderSchedule,
   reminderStepAt,
   type PaymentPromise,
@@ -73,6 +74,7 @@ async function fairReminderSteps({ customerId, invoiceId, policy, promise }: Fai
     feesChargedMinor: 0,
     feesWaivedMinor: 0,
     paid: false,
+    paidUnchecked: false,
     outcome: null,
     policyVersion: policy.version,
     deadline: null,
@@ -84,7 +86,10 @@ async function fairReminderSteps({ customerId, invoiceId, policy, promise }: Fai
     upsertSearchAttributes([{ key: PlaybookStepKey, value: step }]);
     setCurrentDetails(details);
   };
+  /** The run records its end: nothing it takes now would hold anything (a promise is refused, as once it has ended). */
+  let ending = false;
   const finish = async (outcome: FairReminderOutcome, details: string) => {
+    ending = true;
     await recordRunOutcome({ workflowId, outcome, finalState: endedState(state, outcome) });
     state.outcome = outcome;
     state.deadline = null;
@@ -112,6 +117,10 @@ async function fairReminderSteps({ customerId, invoiceId, policy, promise }: Fai
   setHandler(
     promiseToPayUpdate,
     async (promise) => {
+      // Come while the run records its end (the validator let it pass: no outcome yet), a promise would be taken and then
+      // dropped: refused as one after the end, so the API starts the next run holding it (a run that ended with a person).
+      // Runs from before this marker took it and ended without it.
+      if (ending && patched('promise-refused-while-ending')) throw ApplicationFailure.nonRetryable(PROMISE_AFTER_END.message, PROMISE_AFTER_END.type);
       // In a wait the run takes the hold at once: answer with it (step `promised`, deadline when it ends).
       if (payment.takePromise(promise.until)) await condition(() => payment.shows(promise.until));
       // A reminder already queued (held for the customer's quiet hours) is not sent either, whoever took the promise

@@ -2,7 +2,7 @@ import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUp
 import { CancelledFailure, type QueryDefinition, type SignalDefinition, type UpdateDefinition } from '@temporalio/common';
 import { ACCOUNT_REVIEW, accountReviewWorkflowId, type AccountReviewPolicy, type AccountReviewState, type OffboardingDecision } from '../domain/playbooks/account-review.js';
 import { APPRECIATION, type AppreciationPolicy } from '../domain/playbooks/appreciation.js';
-import { FAIR_REMINDER, fairReminderWorkflowId, type FairReminderPolicy, type FairReminderState, type PaymentPromise } from '../domain/playbooks/fair-reminder.js';
+import { FAIR_REMINDER, fairReminderWorkflowId, PROMISE_AFTER_END, type FairReminderPolicy, type FairReminderState, type PaymentPromise } from '../domain/playbooks/fair-reminder.js';
 import { FIX_ISSUE, fixIssueWorkflowId, type FixIssuePolicy, type FixIssueState } from '../domain/playbooks/fix-issue.js';
 import { WELCOME_CHECK, type WelcomeCheckPolicy, type WelcomeCheckState } from '../domain/playbooks/welcome-check.js';
 import { Playbook } from '../domain/playbooks/playbook.js';
@@ -87,8 +87,16 @@ export class TemporalPlaybookEngine implements PlaybookEngine {
     return this.query(workflowId, fairReminderStateQuery);
   }
 
-  promiseToPay(workflowId: string, promise: PaymentPromise, updateId: string): Promise<FairReminderState | null> {
-    return this.update(workflowId, updateId, promiseToPayUpdate, [promise], PlaybookExceptionCode.PromiseRefused, 'The promise was not taken');
+  async promiseToPay(workflowId: string, promise: PaymentPromise, updateId: string): Promise<FairReminderState | null> {
+    try {
+      return await this.update(workflowId, updateId, promiseToPayUpdate, [promise], PlaybookExceptionCode.PromiseRefused, 'The promise was not taken');
+    } catch (error) {
+      // Refused as the run has ended, or is recording its end (its outcome not recorded yet): the run has ended, no refusal of the promise.
+      if (error instanceof PlaybookException && error.code === PlaybookExceptionCode.PromiseRefused && error.message.endsWith(`: ${PROMISE_AFTER_END.message}`)) {
+        throw new PlaybookException(PlaybookExceptionCode.RunAlreadyFinished, error.message, error.details);
+      }
+      throw error;
+    }
   }
 
   startFixIssue({ workflowId, customerId, topic, policy, tags }: { workflowId: string; customerId: string; topic: string; policy: FixIssuePolicy; tags: RunTags }) {

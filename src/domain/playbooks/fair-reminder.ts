@@ -82,6 +82,11 @@ export interface FairReminderState extends PlaybookStateSummary {
   feesChargedMinor: number;
   feesWaivedMinor: number;
   paid: boolean;
+  /**
+   * `paid` is a payment signalled by hand the run has not checked against the invoice yet (the customer says they
+   * paid): a claim, which leaves a promise standing. Absent in runs started before it was kept.
+   */
+  paidUnchecked?: boolean;
   outcome: FairReminderOutcome | null;
   policyVersion: number;
   /** When the current wait ends (ISO time). */
@@ -224,9 +229,16 @@ export function promiseDayOutOfRange(until: string, today: string, policy: Payme
 /** A promise to pay as the `promiseToPay` update takes it, as a refusal names it to whoever typed one by hand. */
 export const PROMISE_INPUT = '{ "until": "YYYY-MM-DD", "recordedBy": "who took the promise" }';
 
+/**
+ * How a run refuses a promise that came once it has ended or while it records its end (its handler's
+ * refusal, by type): the API then treats it as a run that has ended, which one that handed the invoice
+ * to a person answers by starting the invoice's next run holding the promise.
+ */
+export const PROMISE_AFTER_END = { message: 'the reminder run has ended', type: 'RunEnded' } as const;
+
 /** Why the run cannot take this promise on `today` (null when it can); `until` as sent, typed by hand in the Temporal UI or CLI too. */
 export function promiseProblem(state: Pick<FairReminderState, 'paid' | 'outcome'>, until: unknown, today: string, policy: PaymentPromisePolicy): string | null {
-  if (state.outcome !== null) return 'the reminder run has ended';
+  if (state.outcome !== null) return PROMISE_AFTER_END.message;
   if (state.paid) return 'the invoice is paid';
   // Sent by hand with no input, null, or without `until`: the refusal says what a promise is.
   if (until === undefined || until === null) return `a promise to pay needs its day: ${PROMISE_INPUT}`;
@@ -245,10 +257,13 @@ export function promiseShown(state: Pick<FairReminderState, 'paid' | 'outcome' |
   return state.step === 'promised' && state.deadline === new Date(promiseEndsAt(until, policy)).toISOString();
 }
 
-/** The day a promise to pay holds the run's reminders until, while it does: none once the invoice is paid or the run ended. */
-export function promiseHolding(state: Pick<FairReminderState, 'paid' | 'outcome' | 'promisedUntil'>): string | null {
-  // Runs started before promises were taken have no promisedUntil.
-  return state.paid || state.outcome !== null ? null : (state.promisedUntil ?? null);
+/**
+ * The day a promise to pay holds the run's reminders until, while it does: none once the invoice is paid or the run ended.
+ * A payment signalled by hand that the run has not checked yet is a claim: the promise holds until the invoice says paid.
+ */
+export function promiseHolding(state: Pick<FairReminderState, 'paid' | 'paidUnchecked' | 'outcome' | 'promisedUntil'>): string | null {
+  // Runs started before promises were taken have no promisedUntil; those before a claim was told apart, no paidUnchecked.
+  return (state.paid && !state.paidUnchecked) || state.outcome !== null ? null : (state.promisedUntil ?? null);
 }
 
 /** How promises to pay hold a run of `policy`: its own rule, or the one of the time for runs started before promises were taken. */

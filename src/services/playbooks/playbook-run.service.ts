@@ -634,6 +634,22 @@ export class PlaybookRunService {
     return decisionReason(this.em, workflowId, decision);
   }
 
+  /**
+   * The run's recorded end (status and outcome), read afresh, once it is recorded: waits up to `withinMs` while the
+   * record still says running (a run recording its end a moment from now); null when it is still running then, or not recorded.
+   */
+  async recordedEnd(workflowId: string, withinMs: number): Promise<{ status: RunStatus; outcome: string | null } | null> {
+    const until = Date.now() + withinMs;
+    for (;;) {
+      // Refreshed where this request read it before (the next run's start reads it again).
+      const run = await this.em.findOne(PlaybookRun, { workflowId }, { refresh: true });
+      if (!run) return null;
+      if (run.status !== RunStatus.Running) return { status: run.status, outcome: run.outcome ?? null };
+      if (Date.now() >= until) return null;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
   findByWorkflowId(workflowId: string): Promise<PlaybookRun | null> {
     return this.em.findOne(PlaybookRun, { workflowId });
   }

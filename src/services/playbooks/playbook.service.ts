@@ -26,6 +26,9 @@ import { openIssuesText, type AccountReviewJudgement } from './account-review-ju
 import { reasonProblem } from '../../domain/text.js';
 import { RunStatus } from '../../domain/playbooks/run-status.js';
 
+/** How long promiseToPay waits for a reminder run that refused it while recording its end to have recorded it (a moment, as a rule). */
+const PROMISE_END_RECORDED_WITHIN_MS = 5_000;
+
 /** How deep runningPlaybookRuns pages: a cursor past the 10,000th run is refused (narrow the search instead). */
 const MAX_RUNNING_OFFSET = 10_000;
 
@@ -217,12 +220,25 @@ export class PlaybookService {
       if (started) return started;
     }
     const workflowId = await this.currentRunId(FAIR_REMINDER, customerId, fairReminderWorkflowId(customerId, invoiceId));
-    const state = await this.runs.auditedUpdate({ actor: recordedBy, action: 'playbook.promise-to-pay', workflowId, after: { invoiceId, until } }, async (updateId) => {
-      const taken = await this.engine.promiseToPay(workflowId, { until, recordedBy }, updateId);
-      if (taken) return taken;
-      if (await this.runs.findByWorkflowId(workflowId)) throw new PlaybookException(PlaybookExceptionCode.RunAlreadyFinished, `The reminder run for invoice ${invoiceId} has ended`, { invoiceId });
-      throw new PlaybookException(PlaybookExceptionCode.RunNotFound, `No reminder run for invoice ${invoiceId}`, { invoiceId });
-    }, updateOutcome);
+    let state: Awaited<ReturnType<PlaybookEngine['promiseToPay']>>;
+    try {
+      state = await this.runs.auditedUpdate({ actor: recordedBy, action: 'playbook.promise-to-pay', workflowId, after: { invoiceId, until } }, async (updateId) => {
+        const taken = await this.engine.promiseToPay(workflowId, { until, recordedBy }, updateId);
+        if (taken) return taken;
+        if (await this.runs.findByWorkflowId(workflowId)) throw new PlaybookException(PlaybookExceptionCode.RunAlreadyFinished, `The reminder run for invoice ${invoiceId} has ended`, { invoiceId });
+        throw new PlaybookException(PlaybookExceptionCode.RunNotFound, `No reminder run for invoice ${invoiceId}`, { invoiceId });
+      }, updateOutcome);
+    } catch (error) {
+      // The run ended (or was recording its end) after its record was read above: once that end is recorded, one with a person
+      // has the promise start the invoice's next run, as if it had come a moment later.
+      if (!(error instanceof PlaybookException && error.code === PlaybookExceptionCode.RunAlreadyFinished)) throw error;
+      const ended = await this.runs.recordedEnd(workflowId, PROMISE_END_RECORDED_WITHIN_MS);
+      if (ended && reminderRunEndedWithPerson(ended)) {
+        const started = await this.startHoldingPromise(invoiceId, until, recordedBy);
+        if (started) return started;
+      }
+      throw error;
+    }
     // The run holds its queued reminders back itself when it takes the promise; one started before it did is helped here.
     await this.runs.holdBackForPromise(workflowId, until);
     return this.runView(FAIR_REMINDER, customerId, workflowId, { state });
