@@ -23,11 +23,14 @@ export class PaymentWatch {
   /** The customer says they paid (the `paymentReceived` signal). */
   claimPaid(): void {
     this.state.paid = true;
+    // Shown as a claim until checked (the view keeps showing a promise that stands meanwhile); state only, no command.
+    this.state.paidUnchecked = !this.checked;
   }
 
   /** A step found the invoice paid. */
   invoicePaid(): void {
     this.state.paid = this.checked = true;
+    this.state.paidUnchecked = false;
   }
 
   /** Only a payment the run has confirmed refuses a promise: one signalled by hand is a claim until the invoice is checked. */
@@ -49,7 +52,9 @@ export class PaymentWatch {
   /** Whether the invoice is paid, checking a payment signalled by hand once (runs started before that check take the signal as it is). */
   async confirmed(): Promise<boolean> {
     if (!this.state.paid || this.checked) return this.state.paid;
-    if (!patched('payment-signal-checked') || (await this.invoiceIsPaid())) return (this.checked = true);
+    const paid = !patched('payment-signal-checked') || (await this.invoiceIsPaid());
+    this.state.paidUnchecked = false;
+    if (paid) return (this.checked = true);
     log.warn('paymentReceived ignored: the invoice is not paid');
     this.state.paid = false;
     return false;

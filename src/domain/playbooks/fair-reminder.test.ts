@@ -88,6 +88,9 @@ describe('promises to pay', () => {
     expect(promiseHolding(held)).toBe('2026-12-10');
     expect(promiseHolding({ ...held, paid: true })).toBeNull();
     expect(promiseHolding({ ...held, outcome: 'handed-over' as const })).toBeNull();
+    // A payment signalled by hand the run has not checked yet is a claim: the promise still holds (QA 72 F5); checked, it does not.
+    expect(promiseHolding({ ...held, paid: true, paidUnchecked: true })).toBe('2026-12-10');
+    expect(promiseHolding({ ...held, paid: true, paidUnchecked: false })).toBeNull();
     // A run started before promises were taken has no such field.
     expect(promiseHolding({ paid: false, outcome: null } as typeof held)).toBeNull();
   });
