@@ -234,7 +234,8 @@ export class PlaybookRunType {
       customerId: view.customerId,
       status,
       step: shownStep(status, state),
-      outcome: state?.outcome ?? record?.outcome ?? null,
+      // A run running again (reset since its end was recorded) shows no outcome, not the end the reset undid.
+      outcome: ended ? (state?.outcome ?? record?.outcome ?? null) : (state?.outcome ?? null),
       deadline: state?.deadline && !ended ? new Date(state.deadline) : null,
       policyVersion: state?.policyVersion ?? null,
       // A reminder's band as its state has it (null until read); another run's tag, which the loyaltyBand filter matches (as the list read it, else as the engine describes the run).
@@ -261,7 +262,7 @@ export class PlaybookRunType {
       offerCode: appreciation?.offerCode ?? null,
       heldBack: appreciation?.heldBack ?? state?.proposalHeldBack ?? null,
       startedAt: record?.startedAt ?? null,
-      finishedAt: record?.finishedAt ?? null,
+      finishedAt: ended ? (record?.finishedAt ?? null) : null,
     };
   }
 }

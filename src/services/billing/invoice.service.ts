@@ -20,6 +20,10 @@ import type { CustomerRescoreService } from '../scores/customer-rescore.service.
 import { INVOICE_PAID, PROMISED_TO_PAY, untilPaidTemplates } from '../../domain/messages/catalogue.js';
 import type { PlaybookEngine } from '../engines/playbook-engine.js';
 import type { PlaybookRunService } from '../playbooks/playbook-run.service.js';
+import { fairReminderInvoiceId } from '../../domain/playbooks/fair-reminder.js';
+
+/** How far back overdueInvoices(leftToPeople) looks for reminder runs reset in the engine whose reset is not recorded yet (the run reconciliation comes every 5 minutes). */
+const RESET_NOT_RECORDED_MS = 30 * 60_000;
 
 /** A payment changes the customer's payment loyalty: rescored at once, so a reminder run sees the new band. */
 const AFFECTED = new Set([ScoreKind.PaymentLoyalty]);
@@ -45,7 +49,7 @@ export class InvoiceService {
     private readonly em: EntityManager,
     private readonly audit: AuditService,
     private readonly scoring: CustomerRescoreService,
-    private readonly playbooks: Pick<PlaybookEngine, 'paymentReceived'>,
+    private readonly playbooks: Pick<PlaybookEngine, 'paymentReceived' | 'findStartedSince'>,
     private readonly runs: Pick<PlaybookRunService, 'remindersOfPaidInvoices'>,
     /** The trigger sweep's reach (its policy's): further past due, an invoice is left to a person. */
     private readonly maxDaysOverdue: number | undefined,
@@ -99,12 +103,31 @@ export class InvoiceService {
       beyond = sql<boolean>`(i.due_at, i.id) > (${dueAt}::date, ${id}::uuid)`;
     }
     const left = filter.leftToPeople;
-    const which = sql<boolean>`${sql.raw(openInvoiceSql('i'))} and i.due_at < current_date and not ${ofErasedCustomer()} ${left == null ? sql`` : left ? sql`and ${leftToPeople(this.maxDaysOverdue)}` : sql`and not ${leftToPeople(this.maxDaysOverdue)}`}`;
     const db = this.em.getKysely();
+    const again = left == null ? [] : await this.runningAgain();
+    const which = sql<boolean>`${sql.raw(openInvoiceSql('i'))} and i.due_at < current_date and not ${ofErasedCustomer()} ${left == null ? sql`` : left ? sql`and ${leftToPeople(this.maxDaysOverdue, again)}` : sql`and not ${leftToPeople(this.maxDaysOverdue, again)}`}`;
     const { rows } = await sql<Record<string, unknown>>`
       select i.* from invoice i where ${which} and ${beyond} order by i.due_at, i.id limit ${args.first + 1}`.execute(db);
     const count = async () => Number((await sql<{ n: string }>`select count(*) as n from invoice i where ${which}`.execute(db)).rows[0].n);
     return toPage(rows.map(rowMapper(this.em, Invoice)), args.first, count, (invoice) => encodeCursor(tag, [invoice.dueAt, invoice.id]), Boolean(args.after));
+  }
+
+  /**
+   * Reminder runs recorded as ended that run again in the engine: reset in the Temporal UI within
+   * RESET_NOT_RECORDED_MS (a reset starts a new execution), before the run reconciliation (every 5
+   * minutes) has recorded them running. One search of the engine, not a call per invoice; none when the
+   * engine cannot answer now (the queue then goes by the records, as it does once they are recorded).
+   */
+  private async runningAgain(): Promise<string[]> {
+    let started: string[];
+    try {
+      started = (await this.playbooks.findStartedSince(new Date(Date.now() - RESET_NOT_RECORDED_MS))).filter((run) => run.running && fairReminderInvoiceId(run.workflowId) !== null).map((run) => run.workflowId);
+    } catch {
+      return [];
+    }
+    if (started.length === 0) return [];
+    const { rows } = await sql<{ workflow_id: string }>`select workflow_id from playbook_run where workflow_id = any(${started}::text[]) and status <> 'running'`.execute(this.em.getKysely());
+    return rows.map((r) => r.workflow_id);
   }
 
   /** What the customer still owes on their invoices, minor units (each as `outstandingMinor` says). */

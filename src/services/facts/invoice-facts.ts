@@ -32,11 +32,13 @@ const reminderRunOfInvoice = () => fairReminderRunOfSql(sql.ref('r.workflow_id')
  * a loyal payer's call, or the decision how to go on after it), who has not started its next run (by
  * hand, or by recording a promise to pay). The sweep does not run its reminders again; a person may start
  * them by hand. Not one handed over to collections, nor an erased customer's, whom nobody contacts.
+ * Nor one whose newest run is in `runningAgain`: recorded as ended, it runs again in the engine (reset
+ * since), until the run reconciliation records it running.
  */
-export const leftToPeople = (maxDaysOverdue: number | undefined): RawBuilder<boolean> =>
+export const leftToPeople = (maxDaysOverdue: number | undefined, runningAgain: readonly string[] = []): RawBuilder<boolean> =>
   sql<boolean>`(i.due_at < current_date
     and not ${ofErasedCustomer()}
-    and coalesce((select r.status::text = any(${ENDED_WITHOUT_COMPLETING}::text[]) or (r.status = 'completed' and coalesce(r.outcome = any(${[...ENDED_PAID, ...ENDED_WITH_A_PERSON]}::text[]), false))
+    and coalesce((select r.workflow_id <> all(${[...runningAgain]}::text[]) and (r.status::text = any(${ENDED_WITHOUT_COMPLETING}::text[]) or (r.status = 'completed' and coalesce(r.outcome = any(${[...ENDED_PAID, ...ENDED_WITH_A_PERSON]}::text[]), false)))
                     from playbook_run r where r.customer_id = i.customer_id and ${reminderRunOfInvoice()}
                    order by ${newestOccurrenceFirstSql(sql.ref('r.workflow_id'))} limit 1), not ${withinSweepWindow(maxDaysOverdue)}))`;
 
