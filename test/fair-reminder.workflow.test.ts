@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import pg from 'pg';
 import { sql } from 'kysely';
 import { Role } from '../src/domain/auth/roles.js';
 import { fairReminderPolicy, fairReminderWorkflowId, type FairReminderPolicy, type FairReminderState } from '../src/domain/playbooks/fair-reminder.js';
@@ -1006,3 +1007,90 @@ it("sees this deployment's worker polling its task queue (operations status)", a
   );
   expect(status!.lastPollSecondsAgo).toBeLessThan(120);
 });
+
+/** Another session that holds a row lock until `release()`: a slow statement, as a busy database makes one. */
+async function holdLock(statement: string, params: unknown[]): Promise<{ release(): Promise<void> }> {
+  const client = new pg.Client({ connectionString: stack.config.databaseUrl });
+  await client.connect();
+  await client.query('begin');
+  await client.query(statement, params);
+  return {
+    async release() {
+      await client.query('commit');
+      await client.end();
+    },
+  };
+}
+
+it('refuses a promise that comes while the run records its end with a person, and one made through the API then starts the next run holding it (QA 72 F6)', async () => {
+  const { customerId, invoiceId } = await payer('Ending', Array(8).fill('on-time'));
+  const workflowId = fairReminderWorkflowId(customerId, invoiceId);
+  const followUp: FairReminderPolicy['loyalSchedule'] = [
+    { waitMs: 0, action: 'reminder', template: 'reminder-friendly' },
+    { waitMs: seconds(0.5), action: 'reminder', template: 'reminder-gentle' },
+    { waitMs: seconds(0.5), action: 'call', template: 'call-personal' },
+    { waitMs: seconds(0.5), action: 'follow-up', template: 'call-follow-up' },
+  ];
+  const run = await stack.temporal.client.workflow.start<typeof fairReminder>('fairReminder', { workflowId, taskQueue: stack.config.temporal.taskQueue, args: [{ customerId, invoiceId, policy: { ...policy, loyalSchedule: followUp } }] });
+  await eventually(() => stack.orm.em.fork().findOne(PlaybookRun, { workflowId }), (r) => r !== null);
+  // Another session reads the run's record for share: its steps (which read it so too) go on, its end waits to be recorded.
+  const lock = await holdLock('select 1 from playbook_run where workflow_id = $1 for share', [workflowId]);
+  const promiseThroughApi = () => stack.gql(PromiseToPayDocument, { invoiceId, until: day(4) }, Role.Operator);
+  let promised: ReturnType<typeof promiseThroughApi> | undefined;
+  try {
+    await eventually(() => run.fetchHistory(), (h) => (h.events ?? []).some((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'recordRunOutcome'), 20_000);
+    // Typed in the Temporal UI now: refused as after the end, not taken and dropped.
+    const inUi = temporalOperator(stack).workflow.getHandle(workflowId);
+    await expect(inUi.executeUpdate('promiseToPay', { args: [{ until: day(4), recordedBy: 'ops-cli' }] })).rejects.toMatchObject({ cause: { message: 'the reminder run has ended' } });
+    // Made through the API now: it waits for the end to be recorded, then starts the next run holding it.
+    promised = promiseThroughApi();
+    await new Promise((r) => setTimeout(r, 1_000));
+  } finally {
+    await lock.release();
+  }
+  expect(await run.result()).toBe('follow-up-requested');
+  const answer = await promised!;
+  expect(answer.errors).toBeUndefined();
+  expect(answer.data!.promiseToPay).toMatchObject({ workflowId: `${workflowId}/2`, step: 'promised', promisedUntil: day(4), outcome: null });
+  await recordHistory(workflowId, 'fair-reminder-promise-refused-while-ending');
+  await stack.gql(RecordPaymentDocument, { input: { invoiceId, amountMinor: 7_500 } }, Role.Operator);
+  await eventually(() => state(invoiceId), (s) => s?.step === 'done');
+}, 60_000);
+
+it('shows the promise standing while a payment signalled by hand for the unpaid invoice is not checked yet, as the run holds it (QA 72 F5)', async () => {
+  const { customerId, invoiceId } = await payer('Claimed', ['late', 'late', 'late']);
+  const workflowId = fairReminderWorkflowId(customerId, invoiceId);
+  const handle = temporalOperator(stack).workflow.getHandle(workflowId);
+  // The first reminder step waits for the invoice's row another session holds: the run cannot check the invoice meanwhile.
+  const lock = await holdLock('select 1 from invoice where id = $1 for update', [invoiceId]);
+  try {
+    expect((await stack.gql(StartFairReminderDocument, { invoiceId }, Role.Operator)).errors).toBeUndefined();
+    await eventually(() => state(invoiceId), (s) => s?.step === 'reminding');
+    expect((await stack.gql(PromiseToPayDocument, { invoiceId, until: day(4) }, Role.Operator)).data?.promiseToPay).toMatchObject({ promisedUntil: day(4) });
+    await handle.signal('paymentReceived');
+    await eventually(() => handle.query<FairReminderState>('state'), (s) => s.paid);
+    expect(await state(invoiceId)).toMatchObject({ step: 'reminding', promisedUntil: day(4) });
+  } finally {
+    await lock.release();
+  }
+  // Checked: the invoice is unpaid, the run holds the promise on.
+  expect(await eventually(() => state(invoiceId), (s) => s?.step === 'promised')).toMatchObject({ promisedUntil: day(4), status: 'Running' });
+  await handle.terminate('test over');
+}, 60_000);
+
+it('shows a terminated run an operator reset in the Temporal UI as running without its old end, and leaves its invoice out of the queue left to people, before the reconciliation records it (QA 72 F9)', async () => {
+  const { invoiceId, workflowId } = await reminderHeldForTheNight('Undone');
+  const queue = async () => (await stack.gql(OverdueInvoicesDocument, { first: 100, leftToPeople: true }, Role.Operator)).data!.overdueInvoices.edges.map((e) => e.node.id);
+  const handle = stack.temporal.client.workflow.getHandle(workflowId);
+  await handle.terminate('terminated by mistake');
+  const reconciliation = (await stack.api.contextFor(`Bearer ${testKeys[Role.Operator]}`)).services.runReconciliation;
+  await eventually(async () => (await reconciliation.recordRunsEndedInEngine(), stack.orm.em.fork().findOneOrFail(PlaybookRun, { workflowId })), (r) => r.status === RunStatus.Terminated);
+  expect(await queue()).toContain(invoiceId);
+
+  // Reset: the run chases the invoice again at once, as the engine says, while its record still says terminated.
+  await resetInEngine(stack, workflowId, 'undo the termination');
+  expect(await eventually(() => state(invoiceId), (s) => s?.status === 'Running')).toMatchObject({ status: 'Running', outcome: null, finishedAt: null });
+  await eventually(queue, (ids) => !ids.includes(invoiceId), 10_000);
+  expect(await stack.orm.em.fork().findOneOrFail(PlaybookRun, { workflowId })).toMatchObject({ status: RunStatus.Terminated });
+  await handle.terminate('test over');
+}, 90_000);
