@@ -336,6 +336,29 @@ describe('recordComplaint sent again (QA 56 F1)', () => {
     expect((await record({ ...input, complaintRef: `€${'x'.repeat(199)}` })).data!.recordComplaint.externalRef).toBe(`€${'x'.repeat(199)}`);
   });
 
+  it('takes a complaintRef in Unicode NFC, as the import takes complaint_ref, and refuses one with an invisible character (QA 70 F1)', async () => {
+    const c = await atRisk();
+    await em().nativeUpdate(Customer, { id: c.id }, { externalRef: `CUST-NFC-${c.id}` });
+    const nfc = `JOSÉ-1-${c.id}`;
+    const nfd = nfc.normalize('NFD');
+    expect(nfd).not.toBe(nfc);
+    const input = { customerId: c.id, topic: 'app-login', severity: 'Low' as const, openedAt: '2026-11-02T08:00:00Z' };
+    const first = await record({ ...input, complaintRef: nfd });
+    expect(first.errors).toBeUndefined();
+    expect(first.data!.recordComplaint.externalRef).toBe(nfc);
+    // The other spelling is the same complaint, through the API and through the import.
+    expect((await record({ ...input, complaintRef: nfc })).data!.recordComplaint.id).toBe(first.data!.recordComplaint.id);
+    const csv = `complaint_ref,customer_ref,topic,severity,opened_at\n${nfc},CUST-NFC-${c.id},app-login,low,${input.openedAt}\n`;
+    expect((await stack.gql(ImportCsvDocument, { input: { kind: 'Complaints', csv } }, Role.Admin)).data!.importCsv).toMatchObject({ inserted: 0, errors: [] });
+    expect(await complaintsOf(c.id)).toHaveLength(1);
+    for (const [bad, code] of [[`C-100\u200b-${c.id}`, 'U+200B'], [`\u202eC-101-${c.id}`, 'U+202E'], [`C-102\t-${c.id}`, 'U+0009']]) {
+      const refused = await record({ ...input, complaintRef: bad });
+      expect(refused.errors![0].message).toContain(`invisible or control character (${code})`);
+      expect(refused.errors![0].extensions).toMatchObject({ code: 'VALIDATION', reason: 'COMPLAINT_INVALID_INPUT', field: 'input.complaintRef' });
+    }
+    expect(await complaintsOf(c.id)).toHaveLength(1);
+  });
+
   it('keeps one complaint when the same one comes in several times at the same moment, with a reference or without', async () => {
     const c = await atRisk();
     const ref = `CRM-99-${c.id}`;
@@ -396,6 +419,20 @@ describe('recordPayment', () => {
       expect(both.find((r) => r.errors)!.errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'PAYMENT_REF_TAKEN', field: 'input.externalRef' });
       expect(await em().count(Payment, { externalRef })).toBe(1);
     }
+  });
+
+  it('takes a payment reference in Unicode NFC, as the payments import does, and refuses one with an invisible character (QA 70 F1)', async () => {
+    const customer = await newCustomer();
+    const nfc = `BANK-É-${customer.id}`;
+    const first = await stack.gql(RecordPaymentDocument, { input: { invoiceId: (await newInvoice(customer)).id, amountMinor: 1_000, externalRef: nfc.normalize('NFD') } }, Role.Operator);
+    expect(first.errors).toBeUndefined();
+    expect((await em().findOneOrFail(Payment, { invoice: first.data!.recordPayment.id })).externalRef).toBe(nfc);
+    const other = await stack.gql(RecordPaymentDocument, { input: { invoiceId: (await newInvoice(customer)).id, amountMinor: 1_000, externalRef: nfc } }, Role.Operator);
+    expect(other.errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'PAYMENT_REF_TAKEN' });
+    const invisible = await stack.gql(RecordPaymentDocument, { input: { invoiceId: (await newInvoice(customer)).id, amountMinor: 1_000, externalRef: `BANK-2\u200b-${customer.id}` } }, Role.Operator);
+    expect(invisible.errors![0].message).toContain('invisible or control character (U+200B)');
+    expect(invisible.errors![0].extensions).toMatchObject({ code: 'VALIDATION', reason: 'PAYMENT_INVALID', field: 'input.externalRef' });
+    expect(await em().count(Payment, { invoice: { customer: customer.id } })).toBe(1);
   });
 
   it('dates a payment recorded without a day by the day it is where the customer lives', async () => {

@@ -295,6 +295,27 @@ export const dayCell = (cell: string | null): string | null => {
 /** Characters no reference may hold: control characters, invisible format characters (zero-width space, direction marks, a byte-order mark), line and paragraph separators. */
 export const INVISIBLE_OR_CONTROL = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u;
 
+/**
+ * A reference sent through the API (recordComplaint's `complaintRef`, recordPayment's `externalRef`) taken as the import
+ * takes a reference cell (refCell and its checks): without the white space around it, in Unicode NFC, not blank, at most
+ * `REF_MAX_LENGTH` characters (as PostgreSQL counts them, not UTF-16 units), and refused with an invisible or control
+ * character. So a reference recorded through the API is the one an import of the same source spells (QA 70 F1): `JOSÉ-1`
+ * with an É of its own or E and a combining accent is one reference, and `C-100` with a pasted zero-width space is refused,
+ * not a second one. `field` names the input in the problem.
+ */
+export function apiRef(field: string, value: string | null | undefined): { ref: string | null; problem: string | null } {
+  if (value == null) return { ref: null, problem: null };
+  const ref = refCell(value)!;
+  if (!ref) return { ref: null, problem: `${field} must not be blank (leave it out when there is no reference)` };
+  if ([...ref].length > REF_MAX_LENGTH) return { ref: null, problem: `${field} must be at most ${REF_MAX_LENGTH} characters` };
+  const invisible = INVISIBLE_OR_CONTROL.exec(ref);
+  if (invisible) {
+    const code = invisible[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0');
+    return { ref: null, problem: `${field} "${[...ref].slice(0, 60).join('')}" contains an invisible or control character (U+${code}): references are compared character for character` };
+  }
+  return { ref, problem: null };
+}
+
 /** INVISIBLE_OR_CONTROL as a PostgreSQL regular expression bracket (NUL left out: no text holds it). */
 export const INVISIBLE_OR_CONTROL_SQL = (() => {
   const hex = (cp: number) => (cp > 0xffff ? `\\U${cp.toString(16).padStart(8, '0')}` : `\\u${cp.toString(16).padStart(4, '0')}`);

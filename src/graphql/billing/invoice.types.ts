@@ -92,7 +92,7 @@ export class RecordPaymentInput {
   @Field(() => LocalDateResolver, { nullable: true, description: "Day of payment; when omitted, today in the customer's time zone (a payment on the due day is on time wherever they live), or the issue day where that today has not reached it yet. Not in the future, nor before the invoice's issue day (an invoice issued on a day not yet reached anywhere takes its payment once it is)" })
   paidAt?: string | null;
 
-  @Field(() => String, { nullable: true, description: 'Payment reference in the billing system: a retry with it is refused (PAYMENT_REF_TAKEN); without it, a payment sent twice is booked twice while both fit in what is owed' })
+  @Field(() => String, { nullable: true, description: 'Payment reference in the billing system (the payments import\'s payment_ref), taken in Unicode NFC as the import takes it; one with an invisible or control character (a zero-width space, a direction mark) is refused (PAYMENT_INVALID). A retry with it is refused (PAYMENT_REF_TAKEN); without it, a payment sent twice is booked twice while both fit in what is owed' })
   @IsOptional()
   @Matches(/^\S{1,100}$/)
   externalRef?: string | null;

@@ -15,6 +15,7 @@ import { isUuid } from '../../domain/ids.js';
 import { beforeEarliestDay, tooEarly } from '../../domain/earliest-day.js';
 import { positiveAmountProblem } from '../../domain/money.js';
 import { isCalendarDay } from '../../domain/dates.js';
+import { apiRef } from '../../domain/import/import-spec.js';
 import { ScoreKind } from '../../domain/scoring/score-kind.js';
 import type { CustomerRescoreService } from '../scores/customer-rescore.service.js';
 import { INVOICE_PAID, PROMISED_TO_PAY, untilPaidTemplates } from '../../domain/messages/catalogue.js';
@@ -174,8 +175,12 @@ export class InvoiceService {
    * Reminders for it still queued (held for quiet hours, retried) are held back in the same
    * transaction, so none goes out after payment; a thank-you written later still goes.
    */
-  async recordPayment(input: PaymentInput, actor: string): Promise<Invoice> {
-    if (!isUuid(input.invoiceId)) throw new BillingException(BillingExceptionCode.InvoiceNotFound, `"${input.invoiceId}" is not an invoice ID`, { field: 'invoiceId' });
+  async recordPayment(sent: PaymentInput, actor: string): Promise<Invoice> {
+    if (!isUuid(sent.invoiceId)) throw new BillingException(BillingExceptionCode.InvoiceNotFound, `"${sent.invoiceId}" is not an invoice ID`, { field: 'invoiceId' });
+    // The reference as the payments import takes its payment_ref (in NFC, no invisible characters), so the two spell one payment alike.
+    const { ref, problem: refProblem } = apiRef('externalRef', sent.externalRef);
+    if (refProblem) throw new BillingException(BillingExceptionCode.InvalidPayment, refProblem, { field: 'externalRef' });
+    const input = { ...sent, externalRef: ref };
     // Bounded as the payments import is (13 integer digits), and to what is still owed on the invoice (bookPayment): a misplaced
     // decimal point is refused, not booked.
     const amountProblem = positiveAmountProblem(input.amountMinor);
