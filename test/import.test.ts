@@ -98,8 +98,32 @@ it('reports every bad row with its line and field, and writes nothing', async ()
     [8, null, ImportRowProblem.MalformedLine],
   ]);
   expect(report.errors[1].message).toBe('unknown customer "CRM-9999"');
+  expect(report.errorSummary).toEqual([
+    { field: 'ordered_at', code: ImportRowProblem.InvalidValue, count: 1, firstLine: 2 },
+    { field: 'customer_ref', code: ImportRowProblem.UnknownReference, count: 1, firstLine: 3 },
+    { field: 'amount', code: ImportRowProblem.InvalidValue, count: 2, firstLine: 4 },
+    { field: 'customer_ref', code: ImportRowProblem.Required, count: 1, firstLine: 6 },
+    { field: 'order_ref', code: ImportRowProblem.DuplicateReference, count: 1, firstLine: 7 },
+    { field: null, code: ImportRowProblem.MalformedLine, count: 1, firstLine: 8 },
+  ]);
   expect(await em().count(Order)).toBe(before);
   expect(await em().count(Order, { externalRef: 'GOOD-1' })).toBe(0);
+});
+
+it('counts every error by field and code, also those beyond the 1,000 listed, with the line of the first (QA 70 F9)', async () => {
+  // 1,500 lines with a bad day and a bad amount, then one unknown customer that no listed error reaches.
+  const lines = Array.from({ length: 1_500 }, (_, i) => `CRM-1001,2026-99-01,-1,,F9-${i}`);
+  const report = await run('orders', ['customer_ref,ordered_at,amount,margin,order_ref', ...lines, 'CRM-F9-NOBODY,2026-01-01,1,,F9-LAST'].join('\n') + '\n');
+  expect(report).toMatchObject({ errorCount: 3_001, rejected: 1_501, written: false });
+  expect(report.errors).toHaveLength(1_000);
+  expect(report.errors.at(-1)!.line).toBe(501);
+  expect(report.errorSummary).toEqual([
+    { field: 'ordered_at', code: ImportRowProblem.InvalidValue, count: 1_500, firstLine: 2 },
+    { field: 'amount', code: ImportRowProblem.InvalidValue, count: 1_500, firstLine: 2 },
+    { field: 'customer_ref', code: ImportRowProblem.UnknownReference, count: 1, firstLine: 1_502 },
+  ]);
+  expect(report.errorSummary.reduce((n, g) => n + g.count, 0)).toBe(report.errorCount);
+  expect((await run('orders', 'customer_ref,ordered_at,amount,order_ref\nCRM-1001,2026-01-01,1,F9-GOOD\n')).errorSummary).toEqual([]);
 });
 
 it('refuses the amounts `scores fit` refuses, and only those, on the same line (one rule: domain/money.ts)', async () => {
@@ -1113,6 +1137,7 @@ describe('importCsv mutation', () => {
     const before = await audits();
     const r = await stack.gql(ImportCsvDocument, { input: { kind: 'Customers', csv: 'customer_ref,name,email\nGQL-NONE-1,No Mail,nope\nGQL-NONE-2,Self,\n', mode: 'GoodRows' } }, Role.Admin);
     expect(r.data!.importCsv).toMatchObject({ mode: 'GoodRows', written: false, rowsRead: 2, inserted: 0, rejected: 2 });
+    expect(r.data!.importCsv.errorSummary).toEqual([{ field: 'email', code: 'InvalidValue', count: 1, firstLine: 2 }, { field: 'email', code: 'Required', count: 1, firstLine: 3 }]);
     expect(await audits()).toBe(before);
   });
 

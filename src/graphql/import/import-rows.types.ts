@@ -119,16 +119,35 @@ export class ImportRowsErrorType {
   message!: string;
 }
 
+@ObjectType('ImportRowsErrorCount', { simpleResolvers: true, description: 'How many errors of one code one input field has in the whole list, beyond the 1,000 listed too' })
+export class ImportRowsErrorCountType {
+  @Field(() => String, { nullable: true, description: 'The input field (e.g. customerRef); null for errors of the whole row' })
+  field!: string | null;
+
+  @Field(() => ImportRowProblem)
+  code!: ImportRowProblem;
+
+  @Field(() => Int)
+  count!: number;
+
+  @Field(() => Int, { description: 'Index (from 1) of the first row with such an error' })
+  firstRow!: number;
+}
+
 @ObjectType('ImportRowsReport', { simpleResolvers: true })
 export class ImportRowsReportType extends ImportCounts {
   @Field(() => [ImportRowsErrorType], { description: 'The first 1,000 errors in row order' })
   errors!: ImportRowsErrorType[];
+
+  @Field(() => [ImportRowsErrorCountType], { description: 'Every error counted by field and code (errorCount in all), in the order each first occurs' })
+  errorSummary!: ImportRowsErrorCountType[];
 
   /** The service's report in the terms of the input: rows by index, fields by their GraphQL names. */
   static from(report: ImportReport): ImportRowsReportType {
     return Object.assign(new ImportRowsReportType(), {
       ...report,
       errors: report.errors.map((e) => ({ row: e.line, field: e.field === null ? null : columnField(e.field), code: e.code, message: e.message })),
+      errorSummary: report.errorSummary.map((g) => ({ field: g.field === null ? null : columnField(g.field), code: g.code, count: g.count, firstRow: g.firstLine })),
     });
   }
 }

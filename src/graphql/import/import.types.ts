@@ -52,7 +52,9 @@ export class ImportCsvInput {
   @Field(() => ImportKindEnum)
   kind!: ImportKindEnum;
 
-  @Field({ description: `CSV text with a header line, at most ${MAX_IMPORT_CSV_CHARS} characters (formats: docs/import.md)` })
+  @Field({
+    description: `CSV text with a header line, at most ${MAX_IMPORT_CSV_CHARS} characters (formats: docs/import.md). The request body is at most 12 MiB (REQUEST_TOO_LARGE) before the characters are counted: a text with many non-ASCII characters (2 to 4 bytes each in UTF-8, 6 as a \\uXXXX escape) is refused below ${MAX_IMPORT_CSV_CHARS} characters; import such files through the CLI`,
+  })
   @MaxLength(MAX_IMPORT_CSV_CHARS)
   csv!: string;
 
@@ -109,8 +111,26 @@ export abstract class ImportCounts {
   errorCount!: number;
 }
 
+@ObjectType('ImportErrorCount', { simpleResolvers: true, description: 'How many errors of one code one column has in the whole file, beyond the 1,000 listed too' })
+export class ImportErrorCountType {
+  @Field(() => String, { nullable: true, description: 'The column; null for errors of the whole line' })
+  field!: string | null;
+
+  @Field(() => ImportRowProblem)
+  code!: ImportRowProblem;
+
+  @Field(() => Int)
+  count!: number;
+
+  @Field(() => Int, { description: 'Line of the first such error (the header is line 1)' })
+  firstLine!: number;
+}
+
 @ObjectType('ImportReport', { simpleResolvers: true })
 export class ImportReportType extends ImportCounts {
   @Field(() => [ImportRowErrorType], { description: 'The first 1,000 errors in line order' })
   errors!: ImportRowErrorType[];
+
+  @Field(() => [ImportErrorCountType], { description: 'Every error counted by column and code (errorCount in all), in the order each first occurs: one systematic column or a few bad lines' })
+  errorSummary!: ImportErrorCountType[];
 }

@@ -40,6 +40,18 @@ export interface ImportReport {
   errorCount: number;
   /** The first errors, in line order (at most MAX_LISTED_ERRORS). */
   errors: ImportRowError[];
+  /** Every error counted by field and code (also those beyond the listed ones), in the order each first occurs. */
+  errorSummary: ImportErrorGroup[];
+}
+
+/** How many errors of one code one field has in the whole input, and the line of the first (QA 70 F9: one systematic column or a few bad lines?). */
+export interface ImportErrorGroup {
+  /** The column; null for errors of the whole line. */
+  field: string | null;
+  code: ImportRowProblem;
+  count: number;
+  /** Line (importRows: row index) of the first such error. */
+  firstLine: number;
 }
 
 export const MAX_LISTED_ERRORS = 1000;
@@ -235,7 +247,7 @@ export class ImportService {
       );
     }
     if (rows.length === 0) {
-      return { kind: spec.kind, mode: options.mode, source: options.source, rowsRead: 0, inserted: 0, updated: 0, unchanged: 0, rejected: 0, written: false, errorCount: 0, errors: [] };
+      return { kind: spec.kind, mode: options.mode, source: options.source, rowsRead: 0, inserted: 0, updated: 0, unchanged: 0, rejected: 0, written: false, errorCount: 0, errors: [], errorSummary: [] };
     }
     const header = sentFields(rows[0]);
     const known = new Set(spec.columns.map((c) => c.name));
@@ -310,7 +322,17 @@ export class ImportService {
           `select row_no, field, message, code from import_errors order by row_no, field nulls first, message limit ${MAX_LISTED_ERRORS}`,
         )
       ).rows.map((e) => ({ line: e.row_no, field: e.field, code: e.code, message: e.message }));
-      const report: ImportReport = { kind: spec.kind, mode: options.mode, source: options.source, rowsRead, inserted: 0, updated: 0, unchanged: 0, rejected, written: false, errorCount, errors };
+      const errorSummary =
+        errorCount === 0
+          ? []
+          : (
+              await client.query<{ field: string | null; code: ImportRowProblem; count: string; first_line: number }>(
+                // Groups of one first line in the order of the columns (a whole-line error first).
+                'select field, code, count(*) as count, min(row_no) as first_line from import_errors group by field, code order by first_line, array_position($1::text[], field) nulls first, field, code',
+                [spec.columns.map((c) => c.name)],
+              )
+            ).rows.map((g) => ({ field: g.field, code: g.code, count: Number(g.count), firstLine: g.first_line }));
+      const report: ImportReport = { kind: spec.kind, mode: options.mode, source: options.source, rowsRead, inserted: 0, updated: 0, unchanged: 0, rejected, written: false, errorCount, errors, errorSummary };
 
       // A file of only a header, like an empty list of rows, writes nothing and leaves no audit entry; so does a
       // good-rows import whose every row is refused (no good row to write).
