@@ -18,6 +18,16 @@ it('writes our own errors (`err`) alike', () => {
   expect(lines[0]).toMatchObject({ err: { type: 'RangeError', message: 'out of range' } });
 });
 
+it("writes a cause's message once: after the error's own where that does not say it already (QA 71 F13)", () => {
+  const { lines, destination } = capture();
+  const refused = new Error('listen EADDRINUSE: address already in use 127.0.0.1:4171');
+  const log = createLogger('info', 'api', destination);
+  log.fatal({ err: new Error(`The API cannot listen on HOST=127.0.0.1 PORT=4171: ${refused.message}`, { cause: refused }) }, 'start failed');
+  log.error({ err: new Error('reading the status failed', { cause: new Error('connection refused', { cause: new Error('ECONNREFUSED') }) }) }, 'failed');
+  expect(lines[0].err).toMatchObject({ message: 'The API cannot listen on HOST=127.0.0.1 PORT=4171: listen EADDRINUSE: address already in use 127.0.0.1:4171' });
+  expect(lines[1].err).toMatchObject({ message: 'reading the status failed: connection refused: ECONNREFUSED', stack: expect.stringContaining('caused by') });
+});
+
 it("keeps one line's fields out of the request's later lines", () => {
   const { lines, destination } = capture();
   const log = createLogger('info', 'api', destination);

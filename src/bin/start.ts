@@ -10,6 +10,7 @@ import { ConfigError, loadConfig, localAddress, localServerPorts } from '../conf
 import { createOrm, migrateUp } from '../db/orm.js';
 import { demoDayRescore, type RecordedRun } from '../dev/demo-first-day.js';
 import { loadDemoDataIfEmpty } from '../dev/demo-loader.js';
+import { startBanner } from '../dev/start-banner.js';
 import { Customer } from '../entities/index.js';
 import { apiKeysSpec, devApiKeys } from '../dev/dev-api-keys.js';
 import { startEmbeddedPostgres } from '../dev/embedded-postgres.js';
@@ -221,19 +222,17 @@ try {
   const api = await startApiProcess(config, createLogger(config.logLevel, 'api'), devKeys ? { Authorization: `Bearer ${devKeys.admin}` } : undefined);
   stops.push(['API', api.stop]);
 
-  const lines = [
-    '',
-    'Retention platform is running.',
-    `  GraphQL API + GraphiQL: ${api.url}`,
-    temporalUi ? `  Temporal UI:            ${temporalUi}` : `  Temporal:               ${config.temporal.address}`,
-    `  Health:                 ${api.url.replace('/graphql', '/readyz')}`,
-    ...(embeddedDatabase ? [`  PostgreSQL:             ${embeddedDatabase} (export DATABASE_URL=${embeddedDatabase} for npm run import, demo-data, migrate)`] : []),
-    ...(config.delivery.channel === 'log' ? [`  Messages sent:          ${config.delivery.file} (JSON lines; marketing ends with its unsubscribe link)`] : []),
-    devKeys ? `  Dev API keys (also in ${path.join(dataDir, 'dev-api-keys.json')}):` : '  API keys: from API_KEYS',
-    ...(devKeys ? Object.entries(devKeys).map(([role, key]) => `    ${role.padEnd(9)} ${key}`) : []),
-    'Press Ctrl-C to stop.',
-    '',
-  ];
+  const lines = startBanner({
+    apiUrl: api.url,
+    ide: config.api.ide,
+    temporalUi,
+    temporalAddress: config.temporal.address,
+    workerMetricsPort: config.workerMetricsPort,
+    embeddedDatabase,
+    messagesFile: config.delivery.channel === 'log' ? config.delivery.file : null,
+    devKeys,
+    devKeysFile: path.join(dataDir, 'dev-api-keys.json'),
+  });
   process.stdout.write(lines.join('\n') + '\n');
 } catch (error) {
   log.error({ err: error }, error instanceof Error ? error.message : 'start failed');

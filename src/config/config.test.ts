@@ -235,6 +235,13 @@ describe('number settings', () => {
     expect(loadConfig({ ...base, RATE_LIMIT_PER_MINUTE: '0120', ERASE_OFFBOARDED_AFTER_DAYS: '30', PORT: '' })).toMatchObject({ api: { rateLimitPerMinute: 120, port: 4000 }, dataRetention: { eraseOffboardedAfterDays: 30 } });
   });
 
+  it('ERASE_OFFBOARDED_AFTER_DAYS: at least 1, as 0 would erase every offboarded customer at the next sweep (QA 71 F5)', () => {
+    expect(() => loadConfig({ ...base, ERASE_OFFBOARDED_AFTER_DAYS: '0' })).toThrow('ERASE_OFFBOARDED_AFTER_DAYS must be at least 1');
+    expect(() => loadConfig({ ...base, ERASE_OFFBOARDED_AFTER_DAYS: '000' })).toThrow(ConfigError);
+    expect(loadConfig({ ...base, ERASE_OFFBOARDED_AFTER_DAYS: '1' }).dataRetention.eraseOffboardedAfterDays).toBe(1);
+    expect(loadConfig(base).dataRetention.eraseOffboardedAfterDays).toBe(1095);
+  });
+
   it('DELIVERY_INTERVAL_MS: 100 ms to an hour (Node turns a timer past 2^31-1 ms into 1 ms: a look for due messages every millisecond)', () => {
     expect(loadConfig({ ...base, DELIVERY_INTERVAL_MS: '3600000' }).delivery).toMatchObject({ intervalMs: 3_600_000 });
     for (const value of ['99', '3600001', '3000000000'])

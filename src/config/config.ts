@@ -103,6 +103,21 @@ function int(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   return Number(raw);
 }
 
+/**
+ * Days after offboarding until the retention sweep erases a customer's personal data: at least 1. 0 would erase, at the next
+ * nightly sweep, every customer offboarded so far (one an import marked offboarded by mistake too), for good: a typo's
+ * price is too high for a value no retention rule asks for (QA 71 F5). DATA_RETENTION_SCHEDULE=off stops the sweep.
+ */
+function eraseOffboardedAfterDays(env: NodeJS.ProcessEnv): number {
+  const days = int(env, 'ERASE_OFFBOARDED_AFTER_DAYS', dataRetentionPolicy.eraseOffboardedAfterDays);
+  if (days < 1) {
+    throw new ConfigError(
+      'ERASE_OFFBOARDED_AFTER_DAYS must be at least 1 (days after offboarding; 0 would erase the personal data of every offboarded customer at the next nightly sweep, for good); DATA_RETENTION_SCHEDULE=off stops the sweep',
+    );
+  }
+  return days;
+}
+
 /** PostgreSQL's address as a postgres:// URL: anything else (`localhost:5432`) pg would read as its defaults, and wait there. */
 function databaseUrl(env: NodeJS.ProcessEnv): string {
   const raw = required(env, 'DATABASE_URL');
@@ -371,7 +386,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     runReconciliationSchedule: schedule(env, 'RUN_RECONCILIATION_SCHEDULE', '*/5 * * * *'),
     dataRetention: {
       schedule: schedule(env, 'DATA_RETENTION_SCHEDULE', '0 5 * * *'),
-      eraseOffboardedAfterDays: int(env, 'ERASE_OFFBOARDED_AFTER_DAYS', dataRetentionPolicy.eraseOffboardedAfterDays),
+      eraseOffboardedAfterDays: eraseOffboardedAfterDays(env),
     },
     currency: currency(env),
     logLevel: oneOf(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, nodeEnv === 'test' ? 'warn' : 'info'),
