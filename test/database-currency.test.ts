@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { holdToDatabaseCurrency } from '../src/app/process-database.js';
+import { checkDeploymentSettings, holdToDatabaseCurrency, openProcessDatabase } from '../src/app/process-database.js';
+import { createLogger } from '../src/logger.js';
 import { ConfigError } from '../src/config/config.js';
 import { createOrm, migrateUp, type Orm } from '../src/db/orm.js';
 import { createTestDatabase } from './support/database.js';
@@ -48,3 +49,26 @@ it('keeps a worker and an API with another CURRENCY from starting, saying which 
     expect(started.status).not.toBe(0);
   }
 }, 90_000);
+
+it('refuses to start while the deployment setting runs-name-campaign-since holds no time, naming it (review 40)', async () => {
+  const conn = orm.em.getConnection();
+  const set = (value: string) => conn.execute(`update deployment_setting set value = ? where name = 'runs-name-campaign-since'`, [value]);
+  expect(await conn.execute(`select value from deployment_setting where name = 'runs-name-campaign-since'`)).toEqual([{ value: '-infinity' }]);
+  try {
+    for (const good of ['-infinity', '2026-12-05T05:30:00.123456Z', '2026-12-05 05:30:00+01']) {
+      await set(good);
+      await expect(checkDeploymentSettings(orm)).resolves.toBeUndefined();
+    }
+    for (const bad of ['last week', 'yesterday', '2026-13-05T05:30:00Z', '']) {
+      await set(bad);
+      const refused = await checkDeploymentSettings(orm).catch((error: unknown) => error);
+      expect(refused).toBeInstanceOf(ConfigError);
+      expect((refused as Error).message).toContain(`The deployment setting runs-name-campaign-since holds "${bad}", which is no time`);
+    }
+    // As an API or a worker opens its database.
+    await holdToDatabaseCurrency(orm, 'EUR');
+    await expect(openProcessDatabase(db.url, 'EUR', createLogger('silent', 'test'))).rejects.toThrow('runs-name-campaign-since holds ""');
+  } finally {
+    await set('-infinity');
+  }
+});

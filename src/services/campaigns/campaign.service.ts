@@ -99,6 +99,14 @@ export interface CampaignView {
  */
 export const RUNS_NAME_CAMPAIGN_SINCE_SETTING = 'runs-name-campaign-since';
 
+/**
+ * Whether a value of that setting (SQL text) is one it may hold: `-infinity`, or a time written from its date on (as the
+ * migration writes it; `2026-12-05T05:30:00Z`), not a word PostgreSQL reads as a time of its own (`now`, `yesterday`).
+ * API and worker refuse to start while it holds another (a hand-made correction mistyped, review 40); one typed while
+ * they run is read as `-infinity` until then, so no campaign's outcome fails on it.
+ */
+export const readableRunsNameCampaignSince = (value: string) => `(${value} = '-infinity' or (${value} ~ '^\\d{4}-\\d{2}-\\d{2}' and pg_input_is_valid(${value}, 'timestamptz')))`;
+
 /** Marketers' campaigns: create a draft, preview it (dry run), launch, pause, resume, cancel, and compare the groups. */
 export class CampaignService {
   private readonly outcomes = new Map<string, Promise<GroupOutcome[]>>();
@@ -407,7 +415,7 @@ export class CampaignService {
     // leaving out one paid before enrolment (paid early, before the campaign could have moved anybody).
     const onTime = onTimeVerdictSql(this.policies.scoring.paymentLoyalty);
     const dueSince = sql`i.customer_id = m.customer_id and i.due_at > m.enrolled_at::date and i.cancelled_at is null and (i.paid_at is null or i.paid_at >= m.enrolled_at::date)`;
-    const runsNameCampaignSince = sql`coalesce((select d.value::timestamptz from deployment_setting d where d.name = ${RUNS_NAME_CAMPAIGN_SINCE_SETTING}), '-infinity')`;
+    const runsNameCampaignSince = sql`coalesce((select case when ${sql.raw(readableRunsNameCampaignSince('d.value'))} then d.value::timestamptz end from deployment_setting d where d.name = ${RUNS_NAME_CAMPAIGN_SINCE_SETTING}), '-infinity')`;
     const joinedByMember = sql`(case when r.campaign_id is not null then r.campaign_id <> m.campaign_id
                                      when r.started_at < ${runsNameCampaignSince} then r.started_at < m.enrolled_at else true end)`;
     const { rows } = await sql<{ group: 'treated' | 'holdout'; members: number; retained: number; revenue: string; due: number; on_time: number; complained: number; profitability: number | null; elsewhere: number }>`
