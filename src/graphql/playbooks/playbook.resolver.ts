@@ -182,7 +182,7 @@ export class PlaybookResolver {
   @FieldResolver(() => String, { nullable: true, description: STEP_DESCRIPTION, complexity: LIVE_STATE_COMPLEXITY })
   async step(@Root() run: PlaybookRunType | PlaybookRun, @Ctx() ctx: GraphQLContext): Promise<string | null> {
     if ('step' in run) return run.step;
-    const state = await ctx.services.playbooks.stateOf(run);
+    const state = await ctx.services.playbooks.stepStateOf(run);
     return shownStep(runStatus(run.status, state, run.finishedAt ?? null), state);
   }
 }

@@ -24,7 +24,7 @@ import type { PlaybookEligibilityService } from './playbook-eligibility.service.
 import type { PlaybookRunService } from './playbook-run.service.js';
 import { openIssuesText, type AccountReviewJudgement } from './account-review-judgement.service.js';
 import { reasonProblem } from '../../domain/text.js';
-import { RunStatus } from '../../domain/playbooks/run-status.js';
+import { RunStatus, runStatus } from '../../domain/playbooks/run-status.js';
 
 /** How long promiseToPay waits for a reminder run that refused it while recording its end to have recorded it (a moment, as a rule). */
 const PROMISE_END_RECORDED_WITHIN_MS = 5_000;
@@ -577,7 +577,17 @@ export class PlaybookService {
   /** A recorded run's state: the one it ended in, kept with its record, else the live one (`liveState`). */
   async stateOf(record: PlaybookRun): Promise<PlaybookRunState | null> {
     const kept = record.status !== RunStatus.Running ? keptState(record) : null;
-    return kept ? this.withStoredFacts(record.workflowId, kept) : this.liveState(record.workflowId, record);
+    return kept ? this.withStoredFacts(record.workflowId, kept, record) : this.liveState(record.workflowId, record);
+  }
+
+  /**
+   * What a run's step is told by (`step` of a run's record): the state it ended in as kept, without the facts the database
+   * adds to it (whether its proposal went, a decision's reason, open issues), which neither its status nor its step read:
+   * an ended run's step is `done` without those look-ups (review 40). Else `stateOf`.
+   */
+  stepStateOf(record: PlaybookRun): Promise<PlaybookRunState | null> {
+    const kept = record.status !== RunStatus.Running ? keptState(record) : null;
+    return kept ? Promise.resolve(kept) : this.stateOf(record);
   }
 
   /**
@@ -587,7 +597,7 @@ export class PlaybookService {
    */
   async withLiveState(record: PlaybookRun): Promise<PlaybookRunView> {
     const kept = record.status !== RunStatus.Running ? keptState(record) : null;
-    const state = kept ? await this.withStoredFacts(record.workflowId, kept) : await this.liveStateOrUnknown(record.workflowId, record);
+    const state = kept ? await this.withStoredFacts(record.workflowId, kept, record) : await this.liveStateOrUnknown(record.workflowId, record);
     return { workflowId: record.workflowId, playbook: record.playbook, customerId: record.customer.id, record, state };
   }
 
@@ -603,7 +613,8 @@ export class PlaybookService {
       unknownWhenUnavailable(error);
       // An ended run that cannot be asked now has the state it ended in.
       const kept = keptState(record === undefined ? await this.runs.findByWorkflowId(workflowId) : record);
-      return kept && this.withStoredFacts(workflowId, kept);
+      // The record given is the one the answer shows the run with (a record read here may not be).
+      return kept && this.withStoredFacts(workflowId, kept, record);
     }
   }
 
@@ -617,19 +628,25 @@ export class PlaybookService {
     return this.withStoredFacts(workflowId, live ?? keptState(record === undefined ? await this.runs.findByWorkflowId(workflowId) : record));
   }
 
-  /** The run's state with what it names but the database holds: whether its proposal went, why a person decided. */
-  private async withStoredFacts(workflowId: string, state: PlaybookRunState | null): Promise<PlaybookRunState | null> {
-    return this.withReviewFacts(await this.withDecisionReason(workflowId, await this.withProposalDelivery(workflowId, state)));
+  /**
+   * The run's state with what it names but the database holds: whether its proposal went, why a person decided.
+   * `record`: the run's record the answer shows it with, when known (an ended run then skips what the answer hides).
+   */
+  private async withStoredFacts(workflowId: string, state: PlaybookRunState | null, record?: PlaybookRun | null): Promise<PlaybookRunState | null> {
+    return this.withReviewFacts(await this.withDecisionReason(workflowId, await this.withProposalDelivery(workflowId, state)), record);
   }
 
   /**
    * For whoever decides on an account review: what of the customer's is open now (while the run
-   * runs). How it judged the account (profitabilityBasis) is the run's own state.
+   * runs). How it judged the account (profitabilityBasis) is the run's own state. Not looked up for a run
+   * that ended: its step says so, or its record does as the answer reads it (runStatus, as PlaybookRunType
+   * shows no open issues then), e.g. a review cancelled mid-step whose kept state keeps that step (review 40).
    */
-  private async withReviewFacts(state: PlaybookRunState | null): Promise<PlaybookRunState | null> {
+  private async withReviewFacts(state: PlaybookRunState | null, record?: PlaybookRun | null): Promise<PlaybookRunState | null> {
     if (!state || !('proposal' in state)) return state;
     const review = state as unknown as AccountReviewState;
-    return { ...state, openIssues: review.step === 'done' ? null : openIssuesText(await this.reviews.openIssues(review.customerId)) };
+    const ended = review.step === 'done' || (record != null && runStatus(record.status, state, record.finishedAt ?? null) !== RunStatus.Running);
+    return { ...state, openIssues: ended ? null : openIssuesText(await this.reviews.openIssues(review.customerId)) };
   }
 
   /** The reason for an offboarding decision, which the run names by its audit entry: for whoever reads the decision. */
