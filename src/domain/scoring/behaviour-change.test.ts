@@ -30,6 +30,16 @@ describe('behaviour change', () => {
     expect(behaviourChange(dates, '2025-06-09').band).toBe('later-than-usual'); // 39 days: (39-30)/8.16 = 1.1
   });
 
+  it('writes a short time into the usual gap in days, not as a ratio rounded to 0 (QA 73 F5)', () => {
+    // 4 days since the last purchase, usually every 91.5 days: it read "within the usual rhythm (0× the usual gap)".
+    const s = behaviourChangeFromRhythm({ purchaseDays: 3, daysSinceLastPurchase: 4, meanGapDays: 91.5, gapSdDays: 10 });
+    expect(s.band).toBe('in-rhythm');
+    expect(s.reasons[1]).toBe('within the usual rhythm: 4 days into a usual gap of 92 days');
+    expect(behaviourChangeFromRhythm({ purchaseDays: 3, daysSinceLastPurchase: 1, meanGapDays: 30, gapSdDays: 8 }).reasons[1]).toBe('within the usual rhythm: 1 day into a usual gap of 30 days');
+    // Past the usual gap but within its spread: the ratio, at least 1.
+    expect(behaviourChangeFromRhythm({ purchaseDays: 5, daysSinceLastPurchase: 36, meanGapDays: 30, gapSdDays: 8 }).reasons[1]).toBe('within the usual rhythm: 1.2× the usual gap');
+  });
+
   it('needs at least two gaps: "not enough history"', () => {
     const none = behaviourChange([], '2025-01-01');
     expect(none).toMatchObject({ value: null, band: 'not-enough-history', daysSinceLastPurchase: null, gaps: 0 });

@@ -97,9 +97,12 @@ export function behaviourChangeFromRhythm(rhythm: PurchaseRhythm, policy: Behavi
   const value = (since! - mean) / spread;
   const ratio = since! / mean;
   const band: BehaviourChangeBand = value >= policy.overdueAt ? 'overdue' : value >= policy.laterThanUsualAt ? 'later-than-usual' : 'in-rhythm';
+  const days = (d: number) => (d === 1 ? '1 day' : `${d} days`);
+  // Before the usual gap has passed, its days say it plainly ("4 days into a usual gap of 92 days", not "0× the usual gap").
+  const within = since! <= mean ? `${days(since!)} into a usual gap of ${fmt(mean, 0)} days` : `${fmt(ratio, 1)}× the usual gap`;
   const reasons = [
     `${ago(since!)}; usually buys every ${fmt(mean, 0)} days (±${fmt(sd, 0)})`,
-    band === 'in-rhythm' ? `within the usual rhythm (${fmt(ratio, 1)}× the usual gap)` : `${fmt(ratio, 1)}× the usual gap, ${fmt(value, 1)} spreads later than usual`,
+    band === 'in-rhythm' ? `within the usual rhythm: ${within}` : `${fmt(ratio, 1)}× the usual gap, ${fmt(value, 1)} spreads later than usual`,
     `rhythm from ${purchaseDays} purchase days`,
   ];
   if (sd < spread) reasons.push(`spread taken as ${fmt(spread, 1)} days (the minimum for very regular buyers)`);
