@@ -60,12 +60,25 @@ describe('CLV', () => {
     expect(today.value).toBeGreaterThan(none.value); // a brand-new customer has not yet shown silence
   });
 
+  it("values a repeat buyer who has paid nothing at 0, not at the base's mean spend (zbar = 0 is outside Gamma-Gamma's support; QA 73 F2)", () => {
+    const free = { x: 2, tx: 30.43, T: 38.86, zbar: 0 };
+    // The shrinkage the model would apply: towards the base's mean, far from the customer's own 0.
+    expect(conditionalExpectedSpend(GG, free)).toBeGreaterThan(5);
+    const s = customerLifetimeValue(BG, GG, free, { periods: 12, periodLength: WEEKS_PER_MONTH, discountRate: ratePerPeriod(0.1, 12), currency: '$' });
+    expect(s).toMatchObject({ value: 0, expectedSpend: 0 });
+    // The purchases are still expected; only their spend is 0.
+    expect(s.expectedTransactions).toBeCloseTo(conditionalExpectedTransactions(BG, free, 12 * WEEKS_PER_MONTH), 9);
+    expect(s.reasons[1]).toBe('expected spend per purchase: $0 (the 2 repeat purchases so far were free: nothing paid, nothing expected)');
+    // Without a repeat purchase nothing is known of the spend yet: the base's mean, as before.
+    expect(customerLifetimeValue(BG, GG, { x: 0, tx: 0, T: 20, zbar: 0 }, { periods: 12, periodLength: WEEKS_PER_MONTH, discountRate: 0 }).expectedSpend).toBeCloseTo((GG.p * GG.gamma) / (GG.q - 1), 10);
+  });
+
   it('explains itself with units', () => {
     const s = customerLifetimeValue(BG, GG, customer, { periods: 12, periodLength: WEEKS_PER_MONTH, discountRate: 0.01, currency: '$', marginShare: 0.25 });
     expect(s.reasons[0]).toMatch(/^expected purchases in the next 12 months: \d+\.\d+ \(probability still active \d+%\)$/);
     expect(s.reasons[1]).toBe('expected spend per purchase: $24.66 (own average $22.35 over 2 repeat purchases)');
     expect(s.reasons[2]).toBe('discounted at 1% per month, margin 25% of spend');
-    expect(s.modelVersion).toBe('clv/1(bgnbd/1+gamma-gamma/1)');
+    expect(s.modelVersion).toBe('clv/2(bgnbd/1+gamma-gamma/1)');
   });
 
   it('refuses nonsense options and converts annual rates', () => {

@@ -18,6 +18,11 @@
  *   E[M] the conditional expected spend per transaction and m the margin share.
  *   With d = 0 this telescopes to m · E[M] · E[Y(periods·L)].
  * - The value is in the unit of the spend amounts (zbar).
+ * - A repeat buyer whose repeat purchases all came to 0 (zbar = 0, x > 0) is expected to spend 0
+ *   per purchase, so their CLV is 0: Gamma-Gamma's spends lie above 0 (zbar = 0 is outside its
+ *   support, and its fit leaves such customers out), and its shrinkage towards the base's mean
+ *   would lend a customer who has paid nothing the base's average spend. A customer without a
+ *   repeat purchase (x = 0) still gets the base's mean: nothing is known of their spend yet.
  */
 import { BGNBD_MODEL_VERSION, conditionalExpectedTransactionsAt, probabilityAlive, type BgNbdParams, type PurchaseSummary } from './bgnbd.js';
 import { fmt, pct } from './format.js';
@@ -25,7 +30,10 @@ import { conditionalExpectedSpend, GAMMA_GAMMA_MODEL_VERSION, type GammaGammaPar
 import type { ScoreResult } from './score.js';
 import { invalidInput } from './scoring.exception.js';
 
-export const CLV_MODEL_VERSION = `clv/1(${BGNBD_MODEL_VERSION}+${GAMMA_GAMMA_MODEL_VERSION})`;
+/**
+ * 2: a repeat buyer whose repeat purchases all came to 0 is valued at 0, not at the base's mean spend.
+ */
+export const CLV_MODEL_VERSION = `clv/2(${BGNBD_MODEL_VERSION}+${GAMMA_GAMMA_MODEL_VERSION})`;
 
 /** Average month in weeks (365.25 / 12 / 7 ≈ 4.348). */
 export const WEEKS_PER_MONTH = 365.25 / 12 / 7;
@@ -79,7 +87,9 @@ export function customerLifetimeValue(
   if (!(Number.isFinite(discountRate) && discountRate >= 0)) throw invalidInput(`discountRate must be >= 0 (got ${discountRate})`);
   if (!(Number.isFinite(margin) && margin >= 0 && margin <= 1)) throw invalidInput(`marginShare must lie in [0, 1] (got ${margin})`);
 
-  const spend = conditionalExpectedSpend(gammaGamma, customer);
+  // Amounts are >= 0: a repeat buyer's mean of 0 means every repeat purchase was free.
+  const paidNothing = customer.x > 0 && customer.zbar <= 0;
+  const spend = paidNothing ? 0 : conditionalExpectedSpend(gammaGamma, customer);
   const perPeriod: ClvPeriod[] = [];
   const cumulativeAt = conditionalExpectedTransactionsAt(
     bgnbd,
@@ -99,10 +109,16 @@ export function customerLifetimeValue(
   const alive = probabilityAlive(bgnbd, customer);
   const name = options.periodName ?? 'month';
   const cur = options.currency ?? '';
+  const repeats = `${customer.x} repeat purchase${customer.x === 1 ? '' : 's'}`;
   const reasons = [
     `expected purchases in the next ${periods} ${name}${periods === 1 ? '' : 's'}: ${fmt(previous, 2)}` +
       (customer.x > 0 ? ` (probability still active ${pct(alive)})` : ' (no repeat purchase yet)'),
-    `expected spend per purchase: ${cur}${fmt(spend, 2)}` + (customer.x > 0 ? ` (own average ${cur}${fmt(customer.zbar, 2)} over ${customer.x} repeat purchase${customer.x === 1 ? '' : 's'})` : ''),
+    `expected spend per purchase: ${cur}${fmt(spend, 2)}` +
+      (paidNothing
+        ? ` (the ${repeats} so far ${customer.x === 1 ? 'was' : 'were'} free: nothing paid, nothing expected)`
+        : customer.x > 0
+          ? ` (own average ${cur}${fmt(customer.zbar, 2)} over ${repeats})`
+          : ''),
     `discounted at ${fmt(discountRate * 100, 2)}% per ${name}` + (margin < 1 ? `, margin ${pct(margin)} of spend` : ''),
   ];
   return { value, reasons, modelVersion: CLV_MODEL_VERSION, expectedSpend: spend, expectedTransactions: previous, probabilityAlive: alive, perPeriod };

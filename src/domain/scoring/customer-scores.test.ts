@@ -157,7 +157,7 @@ describe('scoreCustomer', () => {
       value: null,
       band: null,
       reasons: ['not scored: the spend model fitted on the base has no finite average spend for a customer without a repeat purchase (q = 0.88)'],
-      modelVersion: 'clv/1(bgnbd/1+gamma-gamma/1)',
+      modelVersion: 'clv/2(bgnbd/1+gamma-gamma/1)',
     });
     expect(scores.map((s) => s.kind).sort()).toEqual(Object.values(ScoreKind).sort());
     // A repeat buyer's spend is finite under the same model (p·x + q > 1).
