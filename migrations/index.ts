@@ -65,6 +65,7 @@ import { Migration20261216000000_runs_name_campaign_since } from './Migration202
 import { Migration20261217000000_api_key_name_nfkc } from './Migration20261217000000_api_key_name_nfkc.js';
 import { Migration20261218000000_run_final_state } from './Migration20261218000000_run_final_state.js';
 import { Migration20261219000000_refs_nfc } from './Migration20261219000000_refs_nfc.js';
+import { Migration20261220000000_scoring_work_margined_orders } from './Migration20261220000000_scoring_work_margined_orders.js';
 
 /** Every migration in order; listed explicitly so compiled and bundled builds find them without globbing. */
 export const migrationsList: MigrationObject[] = [
@@ -134,4 +135,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261217000000_api_key_name_nfkc', class: Migration20261217000000_api_key_name_nfkc },
   { name: 'Migration20261218000000_run_final_state', class: Migration20261218000000_run_final_state },
   { name: 'Migration20261219000000_refs_nfc', class: Migration20261219000000_refs_nfc },
+  { name: 'Migration20261220000000_scoring_work_margined_orders', class: Migration20261220000000_scoring_work_margined_orders },
 ];

@@ -612,4 +612,39 @@ describe('rescoring the whole base', () => {
     expect((await rescorer().rescoreCustomer(cy.id, new Set([ScoreKind.ReferralValue])))[0]).toMatchObject({ value: 4_000 });
     expect((await rescorer().rescoreCustomer(ada.id, new Set([ScoreKind.Profitability])))[0]).toMatchObject({ value: null, band: null });
   });
+
+  it('counts orders of 0.00 with a margin of 0.00 as carrying one, values a repeat buyer who paid nothing at 0, and judges no one on the tier fee alone (QA 73 F2, F3)', async () => {
+    const em = stack.orm.em.fork();
+    const day = (d: string) => new Date(`${d}T10:00:00Z`);
+    // Dee's two orders are free, each with a recorded margin of 0.00; Noe never bought, and nothing was spent on Noe.
+    const dee = em.create(Customer, { name: 'Dee Freeorders', email: 'dee.freeorders@example.com', acquiredAt: '2025-01-01', serviceTier: ServiceTier.Standard });
+    const noe = em.create(Customer, { name: 'Noe Nobuy', email: 'noe.nobuy@example.com', acquiredAt: '2025-01-01', serviceTier: ServiceTier.Standard });
+    for (const d of ['2026-10-01', '2026-10-20']) em.create(Order, { customer: dee, orderedAt: day(d), amountMinor: 0, marginMinor: 0 });
+    await em.flush();
+
+    const runs = () => new ScoringRunService(stack.orm.em.fork(), defaultScoringPolicy);
+    const runId = 'rescore/free-orders';
+    await runs().begin({ runId, trigger: 'test', asOf: AS_OF });
+    await runs().prepare(runId, 1000);
+    const { models } = await runs().fitModels(runId);
+    await runs().scorePage({ runId, after: null, until: null, models });
+    const scored = async (customerId: string) =>
+      (await query(sql<{ scores: Record<string, { value: number | null; band: string | null; reasons: string[] }> }>`select scores from score_snapshot where run_id = ${runId} and customer_id = ${customerId}`))[0].scores;
+    const deeScores = await scored(dee.id);
+    // A margin of 0.00 is recorded: judged on it and the standard tier's fee margin (20.00), not "none of the orders carries a margin".
+    expect(deeScores[ScoreKind.Profitability]).toMatchObject({ value: 2_000, band: 'profitable', reasons: ['margin 20.00 minus cost to serve 0.00 over the last 365 days: 20.00', "the margin includes the standard tier's fee margin of 20.00"] });
+    // Its repeat purchase paid nothing: a CLV of 0, not the base's mean spend.
+    expect(deeScores[ScoreKind.Clv]).toMatchObject({ value: 0, band: null });
+    expect(deeScores[ScoreKind.Clv].reasons).toContain('expected spend per purchase: 0 (the 1 repeat purchase so far was free: nothing paid, nothing expected)');
+    expect(deeScores[ScoreKind.Clv].reasons).not.toContain('no order carries a margin: valued at revenue');
+    // Nothing but the tier fee would speak for Noe: not judged, rather than "profitable".
+    expect((await scored(noe.id))[ScoreKind.Profitability]).toMatchObject({ value: null, band: null, reasons: ['not judged: no purchase yet, and no cost to serve was recorded in the last 365 days'] });
+    await runs().complete(runId);
+
+    // A rescore after an event gathers the same facts itself: the same judgements.
+    const [profitability, clv] = await rescorer().rescoreCustomer(dee.id, new Set([ScoreKind.Profitability, ScoreKind.Clv])).then((s) => [ScoreKind.Profitability, ScoreKind.Clv].map((k) => s.find((x) => x.kind === k)!));
+    expect(profitability).toMatchObject({ value: 2_000, band: 'profitable' });
+    expect(clv).toMatchObject({ value: 0 });
+    expect((await rescorer().rescoreCustomer(noe.id, new Set([ScoreKind.Profitability])))[0]).toMatchObject({ value: null, band: null });
+  });
 });

@@ -35,6 +35,10 @@ export class ScoringWork {
   @Property({ type: 'bigint' })
   marginedRevenueMinor!: string;
 
+  /** How many orders carry a margin (an order of 0.00 can carry one of 0.00, which a margined revenue of 0 cannot tell from none). */
+  @Property({ type: 'integer' })
+  marginedOrders!: number;
+
   /** Mean value of the repeat purchase days (the first excluded), minor units; null without repeats. */
   @Property({ type: 'double', nullable: true })
   repeatSpendMinor?: number | null;

@@ -19,6 +19,7 @@ const facts = (over: Partial<CustomerFacts> = {}): CustomerFacts => ({
     revenueMinor: 50_000,
     marginMinor: 10_000,
     marginedRevenueMinor: 50_000,
+    marginedOrders: 5,
     repeatSpendMinor: 9_000,
     meanGapDays: 61,
     gapSdDays: 5,
@@ -83,7 +84,7 @@ describe('scoreCustomer', () => {
   });
 
   it('values a customer whose orders carry no margin at revenue (CLV) and does not judge their profitability, rather than taking the missing margin for zero', () => {
-    const unmargined = facts({ purchases: { ...facts().purchases!, marginMinor: 0, marginedRevenueMinor: 0 }, windowMarginMinor: 0, windowUnmarginedRevenueMinor: 20_000 });
+    const unmargined = facts({ purchases: { ...facts().purchases!, marginMinor: 0, marginedRevenueMinor: 0, marginedOrders: 0 }, windowMarginMinor: 0, windowUnmarginedRevenueMinor: 20_000 });
     const scores = scoreCustomer(unmargined, models, defaultScoringPolicy);
     const clv = scores.find((s) => s.kind === ScoreKind.Clv)!;
     const revenueClv = scoreCustomer(facts({ purchases: { ...facts().purchases!, marginMinor: 50_000 } }), models, defaultScoringPolicy).find((s) => s.kind === ScoreKind.Clv)!;
@@ -94,25 +95,70 @@ describe('scoreCustomer', () => {
       value: null,
       band: null,
       reasons: ['not judged: the orders of the last 365 days (200.00) carry no margin, nor does any earlier order'],
-      modelVersion: 'profitability/4;policy=1',
+      modelVersion: 'profitability/5;policy=1',
       details: { suggestedTier: null },
     });
     // Without orders in the window there is no margin to miss: costs without purchases are a loss.
-    const idle = scoreCustomer(facts({ purchases: { ...facts().purchases!, marginMinor: 0, marginedRevenueMinor: 0 }, windowMarginMinor: 0 }), models, defaultScoringPolicy);
+    const idle = scoreCustomer(facts({ purchases: { ...facts().purchases!, marginMinor: 0, marginedRevenueMinor: 0, marginedOrders: 0 }, windowMarginMinor: 0 }), models, defaultScoringPolicy);
     expect(idle.find((s) => s.kind === ScoreKind.Profitability)).toMatchObject({ value: 2_000 - 25_000, band: 'loss-making' });
     // Nor costs: nothing but the tier fee to go by, and no margin ever recorded; not called profitable for it.
-    const silent = scoreCustomer(facts({ purchases: { ...facts().purchases!, marginMinor: 0, marginedRevenueMinor: 0 }, windowMarginMinor: 0, windowCosts: [] }), models, defaultScoringPolicy);
+    const silent = scoreCustomer(facts({ purchases: { ...facts().purchases!, marginMinor: 0, marginedRevenueMinor: 0, marginedOrders: 0 }, windowMarginMinor: 0, windowCosts: [] }), models, defaultScoringPolicy);
     expect(silent.find((s) => s.kind === ScoreKind.Profitability)).toMatchObject({
       value: null,
       band: null,
       reasons: ["not judged: none of the customer's orders carries a margin, and no cost to serve was recorded in the last 365 days"],
     });
     // A free replacement (no revenue, a negative margin) is a margin recorded: judged, a loss.
-    const replaced = scoreCustomer(facts({ purchases: { ...facts().purchases!, marginMinor: -3_000, marginedRevenueMinor: 0 }, windowMarginMinor: -3_000, windowCosts: [] }), models, defaultScoringPolicy);
+    const replaced = scoreCustomer(facts({ purchases: { ...facts().purchases!, marginMinor: -3_000, marginedRevenueMinor: 0, marginedOrders: 1 }, windowMarginMinor: -3_000, windowCosts: [] }), models, defaultScoringPolicy);
     expect(replaced.find((s) => s.kind === ScoreKind.Profitability)).toMatchObject({ value: 2_000 - 3_000, band: 'loss-making' });
-    // A customer without any purchase is judged by the tier fee against costs, as before.
-    const noPurchase = scoreCustomer(facts({ purchases: null, windowMarginMinor: 0, windowCosts: [] }), models, defaultScoringPolicy);
-    expect(noPurchase.find((s) => s.kind === ScoreKind.Profitability)).toMatchObject({ band: expect.any(String), value: expect.any(Number) });
+    // A customer without any purchase but with costs is judged by the tier fee against them, as before.
+    const noPurchase = scoreCustomer(facts({ purchases: null, ranks: undefined, windowMarginMinor: 0 }), models, defaultScoringPolicy);
+    expect(noPurchase.find((s) => s.kind === ScoreKind.Profitability)).toMatchObject({ value: 2_000 - 25_000, band: 'loss-making' });
+  });
+
+  it('does not judge a customer without a purchase and without a cost on the tier fee alone, as it does not judge a buyer without margins so (QA 73 F3)', () => {
+    // Standard for years, nothing bought, nothing spent on them: the 20.00 fee margin alone read "profitable".
+    const idle = scoreCustomer(facts({ purchases: null, ranks: undefined, windowMarginMinor: 0, windowCosts: [] }), models, defaultScoringPolicy);
+    expect(idle.find((s) => s.kind === ScoreKind.Profitability)).toEqual({
+      kind: ScoreKind.Profitability,
+      value: null,
+      band: null,
+      reasons: ['not judged: no purchase yet, and no cost to serve was recorded in the last 365 days'],
+      modelVersion: 'profitability/5;policy=1',
+      details: { suggestedTier: null },
+    });
+    // On basic (no fee margin) it read "profitable 0.00".
+    const basic = scoreCustomer(facts({ serviceTier: 'basic', purchases: null, ranks: undefined, windowMarginMinor: 0, windowCosts: [] }), models, defaultScoringPolicy);
+    expect(basic.find((s) => s.kind === ScoreKind.Profitability)).toMatchObject({ value: null, band: null });
+  });
+
+  it('tells orders of 0.00 that carry a margin of 0.00 from orders without one (QA 73 F2)', () => {
+    // Two free orders, each with a recorded margin of 0.00, the second a repeat; no cost.
+    const free = facts({
+      asOf: '2026-12-05',
+      customerSince: '2025-01-01',
+      purchases: { purchaseDays: 2, firstDay: '2026-11-01', lastDay: '2026-11-20', revenueMinor: 0, marginMinor: 0, marginedRevenueMinor: 0, marginedOrders: 2, repeatSpendMinor: 0, meanGapDays: null, gapSdDays: null },
+      windowMarginMinor: 0,
+      windowCosts: [],
+    });
+    const scores = scoreCustomer(free, models, defaultScoringPolicy);
+    // A margin is recorded (0.00): judged on it and the standard tier's fee margin, not "none of the customer's orders carries a margin".
+    const profit = scores.find((s) => s.kind === ScoreKind.Profitability)!;
+    expect(profit).toMatchObject({ value: 2_000, band: 'profitable' });
+    expect(profit.reasons).toEqual(['margin 20.00 minus cost to serve 0.00 over the last 365 days: 20.00', "the margin includes the standard tier's fee margin of 20.00"]);
+    // Nothing paid on the repeat purchase: a CLV of 0, not the base's mean spend; and no untrue "no order carries a margin".
+    const clv = scores.find((s) => s.kind === ScoreKind.Clv)!;
+    expect(clv.value).toBe(0);
+    expect(clv.reasons[1]).toBe('expected spend per purchase: 0 (the 1 repeat purchase so far was free: nothing paid, nothing expected)');
+    expect(clv.reasons.at(-1)).toBe('the orders that carry a margin had no revenue to take a margin share of: valued at revenue');
+    expect(clv.reasons).not.toContain('no order carries a margin: valued at revenue');
+    // Window orders without a margin beside them cannot be counted at a margin share of no revenue: not judged, saying so truly.
+    const unmargined = scoreCustomer({ ...free, windowUnmarginedRevenueMinor: 20_000 }, models, defaultScoringPolicy).find((s) => s.kind === ScoreKind.Profitability)!;
+    expect(unmargined).toMatchObject({
+      value: null,
+      band: null,
+      reasons: ["not judged: the orders of the last 365 days (200.00) carry no margin, and the customer's orders that carry one had no revenue to take a margin share of"],
+    });
   });
 
   it('says a negative margin counts as none in CLV, rather than calling it 0% of spend', () => {
@@ -138,9 +184,9 @@ describe('scoreCustomer', () => {
 
   it("values a referral by the referred customer's window margin as profitability counts it: orders without a margin at their own margin share", () => {
     // Partial: 4 orders of 100.00 with 20.00 margin and 4 of 100.00 without one, all in the window: 80.00 + 400.00 at 20% = 160.00.
-    const partial = { customerId: 'r1', marginMinor: 8_000, marginedRevenueMinor: 40_000, windowMarginMinor: 8_000, windowUnmarginedRevenueMinor: 40_000 };
+    const partial = { customerId: 'r1', marginMinor: 8_000, marginedRevenueMinor: 40_000, marginedOrders: 4, windowMarginMinor: 8_000, windowUnmarginedRevenueMinor: 40_000 };
     // None of this one's orders carries a margin: nothing to count, not a guess.
-    const unmargined = { customerId: 'r2', marginMinor: 0, marginedRevenueMinor: 0, windowMarginMinor: 0, windowUnmarginedRevenueMinor: 30_000 };
+    const unmargined = { customerId: 'r2', marginMinor: 0, marginedRevenueMinor: 0, marginedOrders: 0, windowMarginMinor: 0, windowUnmarginedRevenueMinor: 30_000 };
     const [referral] = scoreCustomer(facts({ referrals: [partial] }), models, defaultScoringPolicy, new Set([ScoreKind.ReferralValue]));
     expect(referral).toMatchObject({ value: 16_000, reasons: ['brought in 1 customer worth 160.00 in margin'] });
     expect(windowOrderMargin(partial)).toEqual({ marginMinor: 16_000, estimatedMinor: 8_000, share: 0.2 });

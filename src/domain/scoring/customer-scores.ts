@@ -29,6 +29,8 @@ export interface PurchaseFacts {
   marginMinor: number;
   /** Revenue of the orders that carry a margin. */
   marginedRevenueMinor: number;
+  /** How many orders carry a margin (0.00 is a margin: a free order can carry one). */
+  marginedOrders: number;
   /** Mean value of the repeat purchase days; null without a repeat. */
   repeatSpendMinor: number | null;
   /** Mean and sample spread of the gaps between purchase days; null with fewer than two gaps. */
@@ -58,9 +60,11 @@ export interface CustomerFacts {
 
 /** The order margins of a customer: all of them up to asOf (for their own margin share) and inside the window. */
 export interface OrderMargins {
-  /** Margin of the orders that carry one, and their revenue, up to asOf. */
+  /** Margin of the orders that carry one, their revenue and how many they are, up to asOf. */
   marginMinor: number;
   marginedRevenueMinor: number;
+  /** "No order carries a margin" is this 0, not a margined revenue of 0: orders of 0.00 can carry a margin of 0.00. */
+  marginedOrders: number;
   /** Inside the profitability window: margin of the orders that carry one, revenue of those that do not. */
   windowMarginMinor: number;
   windowUnmarginedRevenueMinor: number;
@@ -71,10 +75,17 @@ export interface ReferredFacts extends OrderMargins {
   customerId: string;
 }
 
-/** A customer's own margin share, from the orders that carry a margin; null when none does. */
+/**
+ * A customer's own margin share, from the orders that carry a margin; null when none does, or
+ * when those that do had no revenue to take a share of (`marginedOrders` tells the two apart).
+ */
 function ownMarginShare(m: Pick<OrderMargins, 'marginMinor' | 'marginedRevenueMinor'>): number | null {
   return m.marginedRevenueMinor > 0 ? m.marginMinor / m.marginedRevenueMinor : null;
 }
+
+/** Why there is no margin share to go by (`ownMarginShare` null): none of the orders carries a margin, or those that do had no revenue. */
+const noMarginShare = (m: Pick<OrderMargins, 'marginedOrders'>, orders: string) =>
+  m.marginedOrders === 0 ? `no order carries a margin` : `the ${orders} that carry a margin had no revenue to take a margin share of`;
 
 /**
  * The order margin of a customer inside the window: the recorded margins, and the orders
@@ -139,6 +150,7 @@ export function scoreCustomer(f: CustomerFacts, models: FittedModels, policy: Sc
   const orderMargins: OrderMargins = {
     marginMinor: p?.marginMinor ?? 0,
     marginedRevenueMinor: p?.marginedRevenueMinor ?? 0,
+    marginedOrders: p?.marginedOrders ?? 0,
     windowMarginMinor: f.windowMarginMinor,
     windowUnmarginedRevenueMinor: f.windowUnmarginedRevenueMinor,
   };
@@ -174,7 +186,7 @@ export function scoreCustomer(f: CustomerFacts, models: FittedModels, policy: Sc
         });
         const reasons =
           marginShare === null
-            ? [...clv.reasons, 'no order carries a margin: valued at revenue']
+            ? [...clv.reasons, `${noMarginShare(orderMargins, 'orders')}: valued at revenue`]
             : marginShare < 0
               ? [...clv.reasons, `the orders' margin is ${pct(marginShare)} of spend: their future margin counts as 0`]
               : clv.reasons;
@@ -219,19 +231,27 @@ export function scoreCustomer(f: CustomerFacts, models: FittedModels, policy: Sc
  * one; when none does, the account is not judged (no value, no band): a missing margin is not
  * a margin of zero, and no account review follows from it. (A buyer without margins but with
  * costs in the window and no orders in it is judged: costs without purchases are a loss.)
+ * Nor is an account judged on the tier fee alone: one none of whose orders carries a margin, or
+ * without a purchase at all, and with no cost recorded in the window. An order of 0.00 with a
+ * margin of 0.00 carries a margin (orders are counted, not their revenue).
  */
 function profitabilityOf(f: CustomerFacts, orderMargins: OrderMargins, policy: ScoringPolicy): [{ value: number | null; band: string | null; reasons: string[]; modelVersion: string }, Record<string, unknown>] {
   const window = `the last ${policy.profitabilityWindowDays} days`;
   const unmargined = f.windowUnmarginedRevenueMinor;
   const orders = windowOrderMargin(orderMargins);
-  // A buyer whose orders never carried a margin, without a cost recorded either, would be judged on the tier fee alone:
-  // in a base exported without margins (and without tiers) every customer silent for a year would read "profitable".
+  // A customer none of whose orders ever carried a margin (or who never bought), without a cost recorded either, would be
+  // judged on the tier fee alone: in a base exported without margins (and without tiers) every customer silent for a year
+  // would read "profitable", and one who never bought "profitable" on the fee of a tier nothing was bought on.
   const unjudged =
     orders === null
-      ? `the orders of ${window} (${money(unmargined)}) carry no margin, nor does any earlier order`
-      : // (A free replacement carries a margin, negative, on no revenue: margin recorded.)
-        f.purchases !== null && orderMargins.marginedRevenueMinor === 0 && orderMargins.marginMinor === 0 && f.windowCosts.length === 0
-        ? `none of the customer's orders carries a margin, and no cost to serve was recorded in ${window}`
+      ? `the orders of ${window} (${money(unmargined)}) carry no margin, ${
+          orderMargins.marginedOrders === 0 ? 'nor does any earlier order' : "and the customer's orders that carry one had no revenue to take a margin share of"
+        }`
+      : // (A free replacement carries a margin, negative, on no revenue: margin recorded; so does an order of 0.00 with a margin of 0.00.)
+        orderMargins.marginedOrders === 0 && f.windowCosts.length === 0
+        ? f.purchases === null
+          ? `no purchase yet, and no cost to serve was recorded in ${window}`
+          : `none of the customer's orders carries a margin, and no cost to serve was recorded in ${window}`
         : null;
   if (unjudged || orders === null) {
     return [{ value: null, band: null, reasons: [`not judged: ${unjudged}`], modelVersion: withPolicyVersion(PROFITABILITY_MODEL_VERSION, policy.serviceTiers.version) }, { suggestedTier: null }];

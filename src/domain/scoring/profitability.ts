@@ -30,8 +30,10 @@ import { invalidInput } from './scoring.exception.js';
 /**
  * 3: the tier fee margin counts the days of the window the customer was with us, not a whole year.
  * 4: a buyer none of whose orders carries a margin, and with no cost recorded, is not judged on the tier fee alone.
+ * 5: nor is a customer without a purchase and with no cost recorded; and an order of 0.00 with a margin of 0.00 carries a
+ *    margin (orders with one are counted, not their revenue), so such a buyer is judged.
  */
-export const PROFITABILITY_MODEL_VERSION = 'profitability/4';
+export const PROFITABILITY_MODEL_VERSION = 'profitability/5';
 
 export interface TierTerms {
   tier: string;

@@ -47,7 +47,7 @@ export class CustomerRescoreService {
     if (asOf === null) return null;
     const { rows } = await sql<Row>`
       select p.id, p.service_tier, p.acquired_at::text as acquired_at, a.purchase_days, a.first_day::text as first_day, a.last_day::text as last_day,
-             a.revenue_minor, a.margin_minor, a.margined_revenue_minor, a.repeat_spend_minor, a.mean_gap_days, a.gap_sd_days,
+             a.revenue_minor, a.margin_minor, a.margined_revenue_minor, a.margined_orders, a.repeat_spend_minor, a.mean_gap_days, a.gap_sd_days,
              coalesce(a.window_margin_minor, 0)::bigint as window_margin, coalesce(a.window_unmargined_minor, 0)::bigint as window_unmargined,
              (select ${invoiceDays(sql`i`)} from invoice i where i.customer_id = p.id and i.issued_at <= ${asOf}::date and i.cancelled_at is null) as invoices,
              ${

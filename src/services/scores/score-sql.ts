@@ -35,22 +35,25 @@ export async function writeSnapshots(em: EntityManager, scores: ScoreRow[], at: 
  * transaction): purchase days, first and last day, revenue, margin, mean repeat spend,
  * the mean and spread of the gaps between purchase days, and the margin inside the
  * profitability window. Margins are those of the orders that carry one (an export may leave
- * it out), beside the revenue of those orders and of the others in the window.
+ * it out), beside the revenue and the number of those orders (an order of 0.00 may carry a
+ * margin of 0.00: only the count tells it from none), and the revenue of the others in the window.
  */
 export function purchaseAggregates(asOf: string, orderFilter: RawBuilder<unknown>, policy: ScoringPolicy): RawBuilder<unknown> {
   return sql`
     with purchase_day as (
       select o.customer_id, (o.ordered_at at time zone 'UTC')::date as day, sum(o.amount_minor) as amount,
-             coalesce(sum(o.margin_minor), 0) as margin, coalesce(sum(o.amount_minor) filter (where o.margin_minor is null), 0) as unmargined
+             coalesce(sum(o.margin_minor), 0) as margin, coalesce(sum(o.amount_minor) filter (where o.margin_minor is null), 0) as unmargined,
+             count(o.margin_minor) as margined_orders
         from customer_order o join customer c on c.id = o.customer_id and c.acquired_at <= ${asOf}::date
        where o.ordered_at < ((${asOf}::date + 1)::timestamp at time zone 'UTC') and ${orderFilter}
        group by 1, 2
     ), gap as (
-      select customer_id, amount, margin, unmargined, day, day - lag(day) over w as gap_days, row_number() over w as n
+      select customer_id, amount, margin, unmargined, margined_orders, day, day - lag(day) over w as gap_days, row_number() over w as n
         from purchase_day window w as (partition by customer_id order by day)
     )
     select customer_id, count(*)::int as purchase_days, min(day) as first_day, max(day) as last_day,
            sum(amount)::bigint as revenue_minor, sum(margin)::bigint as margin_minor, (sum(amount) - sum(unmargined))::bigint as margined_revenue_minor,
+           sum(margined_orders)::int as margined_orders,
            avg(amount) filter (where n > 1)::double precision as repeat_spend_minor,
            case when count(gap_days) >= 2 then avg(gap_days)::double precision end as mean_gap_days,
            case when count(gap_days) >= 2 then stddev_samp(gap_days)::double precision end as gap_sd_days,
@@ -72,11 +75,13 @@ export function factsColumns(asOf: string, policy: ScoringPolicy, runId: string 
   // A referred customer `r`'s order margins (OrderMargins), one row, as the purchase aggregates count them.
   const referredMargins = runId
     ? sql`select r.id as "customerId", coalesce(max(x.window_margin_minor), 0) as "windowMarginMinor", coalesce(max(x.window_unmargined_minor), 0) as "windowUnmarginedRevenueMinor",
-                 coalesce(max(x.margin_minor), 0) as "marginMinor", coalesce(max(x.margined_revenue_minor), 0) as "marginedRevenueMinor"
+                 coalesce(max(x.margin_minor), 0) as "marginMinor", coalesce(max(x.margined_revenue_minor), 0) as "marginedRevenueMinor",
+                 coalesce(max(x.margined_orders), 0) as "marginedOrders"
             from scoring_work x where x.run_id = ${runId} and x.customer_id = r.id`
     : sql`select r.id as "customerId", coalesce(sum(o.margin_minor) filter (where o.ordered_at >= ${windowStart}), 0) as "windowMarginMinor",
                  coalesce(sum(o.amount_minor) filter (where o.margin_minor is null and o.ordered_at >= ${windowStart}), 0) as "windowUnmarginedRevenueMinor",
-                 coalesce(sum(o.margin_minor), 0) as "marginMinor", coalesce(sum(o.amount_minor) filter (where o.margin_minor is not null), 0) as "marginedRevenueMinor"
+                 coalesce(sum(o.margin_minor), 0) as "marginMinor", coalesce(sum(o.amount_minor) filter (where o.margin_minor is not null), 0) as "marginedRevenueMinor",
+                 count(o.margin_minor) as "marginedOrders"
             from customer_order o where o.customer_id = r.id and o.ordered_at < ${end}`;
   return sql`
     (select coalesce(json_agg(json_build_object('kind', k.kind, 'amountMinor', k.amount)), '[]') from (
@@ -116,6 +121,7 @@ export function toFacts(row: Row, asOf: string): CustomerFacts {
             revenueMinor: money(row.revenue_minor),
             marginMinor: money(row.margin_minor),
             marginedRevenueMinor: money(row.margined_revenue_minor),
+            marginedOrders: Number(row.margined_orders),
             repeatSpendMinor: row.repeat_spend_minor,
             meanGapDays: row.mean_gap_days,
             gapSdDays: row.gap_sd_days,
@@ -131,6 +137,7 @@ export function toFacts(row: Row, asOf: string): CustomerFacts {
       windowUnmarginedRevenueMinor: money(r.windowUnmarginedRevenueMinor),
       marginMinor: money(r.marginMinor),
       marginedRevenueMinor: money(r.marginedRevenueMinor),
+      marginedOrders: Number(r.marginedOrders),
     })),
   };
 }

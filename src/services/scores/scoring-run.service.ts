@@ -86,7 +86,7 @@ export class ScoringRunService {
     await Promise.all([
       !gathered[0].purchases &&
         sql`
-          insert into scoring_work (run_id, customer_id, purchase_days, first_day, last_day, revenue_minor, margin_minor, margined_revenue_minor,
+          insert into scoring_work (run_id, customer_id, purchase_days, first_day, last_day, revenue_minor, margin_minor, margined_revenue_minor, margined_orders,
                                     repeat_spend_minor, mean_gap_days, gap_sd_days, window_margin_minor, window_unmargined_minor, r_below, r_equal, f_below, f_equal, m_below, m_equal)
           select ${runId}, b.*,
                  -- Strictly worse and equal buyers per dimension: recency ranks better for a later last purchase.
@@ -154,7 +154,7 @@ export class ScoringRunService {
                       order by c.id ${input.until === undefined ? sql`limit ${input.limit ?? 0}` : sql``}`;
     const { rows } = await sql<Row>`
       select p.id, p.service_tier, p.acquired_at::text as acquired_at, w.purchase_days, w.first_day::text as first_day, w.last_day::text as last_day,
-             w.revenue_minor, w.margin_minor, w.margined_revenue_minor, w.repeat_spend_minor, w.mean_gap_days, w.gap_sd_days,
+             w.revenue_minor, w.margin_minor, w.margined_revenue_minor, w.margined_orders, w.repeat_spend_minor, w.mean_gap_days, w.gap_sd_days,
              coalesce(w.window_margin_minor, 0)::bigint as window_margin, coalesce(w.window_unmargined_minor, 0)::bigint as window_unmargined,
              w.r_below, w.r_equal, w.f_below, w.f_equal, w.m_below, w.m_equal, coalesce(iw.invoices, '[]') as invoices,
              ${factsColumns(run.asOf, this.policy, input.runId)}
