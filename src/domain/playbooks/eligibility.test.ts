@@ -37,7 +37,9 @@ describe('playbook eligibility', () => {
     expect(accountReviewProblem({ profitabilityBand: 'too-new', lastReviewEndedAt: null, fixOpen: false }, now, cooldown)).toBe(
       'the account\'s profitability band is "too-new", not "loss-making": a review is for loss-making accounts',
     );
-    expect(accountReviewProblem({ profitabilityBand: null, lastReviewEndedAt: null, fixOpen: false }, now, cooldown)).toMatch(/no profitability score yet/);
+    expect(accountReviewProblem({ profitabilityBand: null, lastReviewEndedAt: null, fixOpen: false }, now, cooldown)).toBe(
+      "the account has no profitability band (no profitability score yet, or the account is not judged: its score's reasons say why): a review is for loss-making accounts",
+    );
     expect(accountReviewProblem({ profitabilityBand: 'loss-making', lastReviewEndedAt: new Date('2026-12-02T11:59:39Z'), fixOpen: false }, now, cooldown)).toBe(
       'the last account review ended 2026-12-02; the next one may start after 180 days (from 2027-05-31)',
     );

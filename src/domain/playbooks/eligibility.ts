@@ -39,7 +39,8 @@ export function fixIssueProblem(topic: string, complaints: readonly ComplaintRec
 export function accountReviewProblem(account: { profitabilityBand: string | null; lastReviewEndedAt: Date | null; fixOpen: boolean }, now: Date, cooldownDays: number): string | null {
   if (account.profitabilityBand !== LOSS_MAKING) {
     return account.profitabilityBand === null
-      ? 'the account has no profitability score yet: a review is for loss-making accounts'
+      ? // No band: not scored yet, or scored and not judged (no margin to judge it by, or nothing but the tier fee).
+        "the account has no profitability band (no profitability score yet, or the account is not judged: its score's reasons say why): a review is for loss-making accounts"
       : `the account's profitability band is "${account.profitabilityBand}", not "${LOSS_MAKING}": a review is for loss-making accounts`;
   }
   const ended = account.lastReviewEndedAt;
