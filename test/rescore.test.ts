@@ -197,6 +197,11 @@ describe('rescoring the whole base', () => {
     const churn = customer.scores.find((s) => s.kind === 'ChurnRisk');
     if (churn) expect(churn.value).toBeGreaterThanOrEqual(0);
     expect(customer.scoreHistory[0]).toMatchObject({ kind: 'Rfm' });
+    // A fit whose worker died is fitted again on another after its own short timeout, not after the gather's 30 minutes.
+    const history = await stack.temporal.client.workflow.getHandle(runId).fetchHistory();
+    const fit = history.events!.find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'fitScoreModels')!.activityTaskScheduledEventAttributes!;
+    expect(Number(fit.startToCloseTimeout!.seconds)).toBe(defaultRescorePolicy.fitTimeoutSeconds);
+    expect(defaultRescorePolicy.fitTimeoutSeconds).toBeLessThan(defaultRescorePolicy.gatherTimeoutSeconds);
     await recordHistory(runId, 'rescore-small-base');
   }, 120_000);
 

@@ -17,8 +17,8 @@ function steps(policy: RescorePolicy) {
     // (Runs started before the policy had a heartbeat have none.)
     heartbeatTimeout: policy.gatherHeartbeatSeconds ? policy.gatherHeartbeatSeconds * 1000 : undefined,
   });
-  // Fitting is one stretch of CPU in the worker: it cannot report while it runs.
-  const fit = proxyActivities<ScoringActivities>({ ...common, startToCloseTimeout: policy.gatherTimeoutSeconds * 1000 });
+  // Fitting is one stretch of CPU in the worker: it cannot report while it runs, so its own short timeout bounds a lost worker.
+  const fit = proxyActivities<ScoringActivities>({ ...common, startToCloseTimeout: (policy.fitTimeoutSeconds ?? policy.gatherTimeoutSeconds) * 1000 });
   const page = proxyActivities<ScoringActivities>({
     ...common,
     startToCloseTimeout: policy.pageTimeoutSeconds * 1000,

@@ -66,10 +66,17 @@ export interface RescorePolicy {
   gatherHeartbeatSeconds: number;
   /** A page reports while it works too: one silent for this long has lost its worker and is scored again on another (instead of after its page timeout). */
   pageHeartbeatSeconds: number;
+  /**
+   * How long fitting the models may take: one stretch of CPU in the worker that cannot report while it runs (about a
+   * second for 100k customers, its buyers sampled), so a fit whose worker died is fitted again on another after this,
+   * not after the gather timeout, which held the nightly rescore and the playbooks waiting on its bands for 30 minutes.
+   * (Runs started before the policy had it take the gather timeout.)
+   */
+  fitTimeoutSeconds?: number;
 }
 
 export const defaultRescorePolicy: RescorePolicy = {
-  version: 4,
+  version: 5,
   pageSize: 2000,
   pageConcurrency: 2,
   pagesPerExecution: 200,
@@ -77,4 +84,5 @@ export const defaultRescorePolicy: RescorePolicy = {
   gatherTimeoutSeconds: 1800,
   gatherHeartbeatSeconds: 30,
   pageHeartbeatSeconds: 30,
+  fitTimeoutSeconds: 300,
 };
