@@ -14,7 +14,7 @@ import { Migration } from '@mikro-orm/migrations';
  * names campaigns starts). No migration came with the change itself (commit 8e6070e, merged 2026-12-03 03:59 UTC): that one
  * arrived about 1.5 h later (05:30), so an installation deployed from a commit in between got a cut-off later than when its
  * runs began to name their campaign, and its campaign-less sweep or hand-started runs of that gap are judged by the old rule
- * (review 40; a tiny window, corrected as below if it matters). A database without a run started before then (a fresh one; one installed at
+ * (a tiny window, corrected as below if it matters). A database without a run started before then (a fresh one; one installed at
  * that release or later) has every run name its campaign: `-infinity`. An operator who knows better
  * (a rolling deploy whose older processes kept starting runs after the migration job) can correct it:
  * `update deployment_setting set value = '<ISO time>' where name = 'runs-name-campaign-since'`. API and worker refuse

@@ -12,7 +12,7 @@ const REFERENCED: ReadonlyArray<[table: string, column: string]> = [
 ];
 
 /**
- * Imports store and look up references in Unicode NFC (QA 70 F1): `JOSÉ-1` written with an É of its own and with
+ * Imports store and look up references in Unicode NFC: `JOSÉ-1` written with an É of its own and with
  * E and a combining accent are one reference. The references stored before are put in NFC, so a file finds them.
  * Two stored rows whose references differ only in that form are not merged (they may be two customers, each with
  * their orders and messages): the one already in NFC, else the oldest, takes the NFC form; the others keep their

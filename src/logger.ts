@@ -7,7 +7,7 @@ export const requestLogContext = new AsyncLocalStorage<{ requestId: string; oper
 /**
  * An error as pino writes it (type, message, stack, its own fields), with the message of each cause after its own only
  * where that message does not say it already: `The API cannot listen on …: listen EADDRINUSE …` carries its cause, which
- * pino's serializer would append a second time (QA 71 F13).
+ * pino's serializer would append a second time.
  */
 function serializeError(err: unknown): unknown {
   const out = pino.stdSerializers.err(err as Error) as unknown;

@@ -38,7 +38,7 @@ export async function holdToDatabaseCurrency(orm: Orm, currency: string): Promis
 /**
  * Refuses to start while the deployment setting `runs-name-campaign-since` (recorded by a migration, corrected by hand after a
  * rolling upgrade: README, campaigns) holds no time: a value mistyped in that correction would otherwise be read as `-infinity`
- * by every campaign's outcome, which would count runs differently without a word (review 40).
+ * by every campaign's outcome, which would count runs differently without a word.
  */
 export async function checkDeploymentSettings(orm: Orm): Promise<void> {
   const [unreadable] = await orm.em

@@ -106,7 +106,7 @@ function int(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
 /**
  * Days after offboarding until the retention sweep erases a customer's personal data: at least 1. 0 would erase, at the next
  * nightly sweep, every customer offboarded so far (one an import marked offboarded by mistake too), for good: a typo's
- * price is too high for a value no retention rule asks for (QA 71 F5). DATA_RETENTION_SCHEDULE=off stops the sweep.
+ * price is too high for a value no retention rule asks for. DATA_RETENTION_SCHEDULE=off stops the sweep.
  */
 function eraseOffboardedAfterDays(env: NodeJS.ProcessEnv): number {
   const days = int(env, 'ERASE_OFFBOARDED_AFTER_DAYS', dataRetentionPolicy.eraseOffboardedAfterDays);

@@ -17,7 +17,7 @@ export interface StartBannerFacts {
 
 /**
  * The banner's lines: GraphiQL only where GRAPHQL_IDE serves it, and both metrics endpoints README "Logs and metrics"
- * points operators at (QA 71 F13). The worker's are on the API's host name (it binds loopback for localhost, as the API).
+ * points operators at. The worker's are on the API's host name (it binds loopback for localhost, as the API).
  */
 export function startBanner(f: StartBannerFacts): string[] {
   const api = new URL(f.apiUrl);

@@ -52,7 +52,7 @@ export async function checkReadiness(orm: Orm, temporal: Connection, logger: Log
   const [database, temporalCheck] = await Promise.all([
     check(() => orm.em.getConnection().execute('select 1'), 'PostgreSQL', timeoutMs, logger),
     // The Temporal client retries a refused connection until the check gives up: a TCP connection tried beside it tells
-    // an unreachable server (refused, unknown host) from one that takes the connection but does not answer (QA 71 F13).
+    // an unreachable server (refused, unknown host) from one that takes the connection but does not answer.
     (() => {
       const probe = tcpFailure(temporal.options.address, timeoutMs);
       // With a deadline a second past the check's own, so the client's retries end soon after this answer, not ~20 s later.

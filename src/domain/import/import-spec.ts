@@ -275,7 +275,7 @@ export const trimmedCell = (cell: string | null): string | null => (cell === nul
 /**
  * A reference cell as the import stores and looks it up: trimmed, in Unicode NFC, so `JOSÉ-1` with
  * an É of its own and with E and a combining accent (as macOS and some exports write it) are one
- * reference (QA 70 F1). Case and script are kept: references are compared exactly otherwise.
+ * reference. Case and script are kept: references are compared exactly otherwise.
  */
 export const refCell = (cell: string | null): string | null => trimmedCell(cell)?.normalize('NFC') ?? null;
 
@@ -284,7 +284,7 @@ const MIDNIGHT_UTC = /^(\d{4}-\d{2}-\d{2})[T ]00:00(?::00(?:\.0+)?)?(?:Z|[+-]00(
 
 /**
  * A date cell as the import stages it: trimmed, and a day saved again by a spreadsheet with midnight UTC after it
- * taken as that day (QA 70 F5), as an orders file's time of the same text is that day's midnight. Any other time
+ * taken as that day, as an orders file's time of the same text is that day's midnight. Any other time
  * (or zone) stays as written and is refused: it names an instant, not a day.
  */
 export const dayCell = (cell: string | null): string | null => {
@@ -299,7 +299,7 @@ export const INVISIBLE_OR_CONTROL = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u;
  * A reference sent through the API (recordComplaint's `complaintRef`, recordPayment's `externalRef`) taken as the import
  * takes a reference cell (refCell and its checks): without the white space around it, in Unicode NFC, not blank, at most
  * `REF_MAX_LENGTH` characters (as PostgreSQL counts them, not UTF-16 units), and refused with an invisible or control
- * character. So a reference recorded through the API is the one an import of the same source spells (QA 70 F1): `JOSÉ-1`
+ * character. So a reference recorded through the API is the one an import of the same source spells: `JOSÉ-1`
  * with an É of its own or E and a combining accent is one reference, and `C-100` with a pasted zero-width space is refused,
  * not a second one. `field` names the input in the problem.
  */

@@ -102,7 +102,7 @@ export function validationSql(spec: ImportSpec, header: Set<string>): string {
     );
   }
   // A reference holds no control or invisible character (a pasted zero-width space, a direction mark): "C-100" and
-  // "C-100" with one read the same and would be two customers (QA 70 F1). Named by the character's code point.
+  // "C-100" with one read the same and would be two customers. Named by the character's code point.
   for (const c of spec.columns.filter((c) => c.type === 'ref')) {
     checks.push(
       `select row_no, '${c.name}', '"' || left(x.v, 60) || '" contains an invisible or control character (U+' || upper(lpad(to_hex(ascii(substring(x.v from '${INVISIBLE_OR_CONTROL_SQL}'))), 4, '0')) || '): references are compared character for character', '${ImportRowProblem.InvalidValue}'
@@ -408,7 +408,7 @@ export function derivedRefsSql(spec: ImportSpec): string[] {
 }
 
 /**
- * A line without a reference whose derived one is an erased customer's order (QA 70 F2): refused as a
+ * A line without a reference whose derived one is an erased customer's order: refused as a
  * line naming that order's reference is (ERASED_CUSTOMER), not left out as unchanged while the file's
  * customer (one imported since under the CRM reference) gets no order. (A payment's derived reference
  * names its invoice, which stays the erased customer's: a payment on it is theirs, as recordPayment takes it.)
@@ -429,7 +429,7 @@ export const MAX_REVENUE_MINOR = '9223372036854775807';
 const MAX_REVENUE = `${MAX_REVENUE_MINOR.slice(0, -2)}.${MAX_REVENUE_MINOR.slice(-2)}`;
 
 /**
- * An orders file's lines that would take their customer's revenue beyond MAX_REVENUE_MINOR (QA 70 F4): each amount is
+ * An orders file's lines that would take their customer's revenue beyond MAX_REVENUE_MINOR: each amount is
  * within its bound, but their sum could leave bigint's range and fail the whole import with a raw "bigint out of range"
  * (also in good-rows mode). Counted in file order, on top of the customer's stored orders the file does not give again
  * (by reference, the file's or derived: a re-import counts once); the lines from the first one beyond are refused

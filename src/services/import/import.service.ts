@@ -44,7 +44,7 @@ export interface ImportReport {
   errorSummary: ImportErrorGroup[];
 }
 
-/** How many errors of one code one field has in the whole input, and the line of the first (QA 70 F9: one systematic column or a few bad lines?). */
+/** How many errors of one code one field has in the whole input, and the line of the first (one systematic column, or a few bad lines?). */
 export interface ImportErrorGroup {
   /** The column; null for errors of the whole line. */
   field: string | null;
@@ -165,7 +165,7 @@ export class ImportService {
           lastRecordEnd = lines.end;
           if (!header) {
             header = record.map((h) => h.trim().toLowerCase());
-            // Trailing columns without a name (a spreadsheet's `customer_ref,ordered_at,amount,,`) are left out, with their cells, while those are empty (QA 70 F9).
+            // Trailing columns without a name (a spreadsheet's `customer_ref,ordered_at,amount,,`) are left out, with their cells, while those are empty.
             while (header.length > 1 && header.at(-1) === '') header.pop();
             unnamedTail = record.length - header.length;
             const problems = headerProblems(spec, header);
@@ -290,7 +290,7 @@ export class ImportService {
       }
       // Imports of one kind take turns from here to their commit (staging above runs side by side): two files with
       // overlapping new rows in different orders each inserted some of them first and then waited for the other's,
-      // a deadlock (QA 70 F3). The later one sees what the first committed (an unchanged row, a reference now stored).
+      // a deadlock. The later one sees what the first committed (an unchanged row, a reference now stored).
       await client.query(`select pg_advisory_xact_lock(hashtextextended('import:' || $1::text, 0))`, [spec.kind]);
       const customerLock = customerLockSql(spec);
       if (customerLock) await client.query(customerLock);

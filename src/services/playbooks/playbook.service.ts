@@ -583,7 +583,7 @@ export class PlaybookService {
   /**
    * What a run's step is told by (`step` of a run's record): the state it ended in as kept, without the facts the database
    * adds to it (whether its proposal went, a decision's reason, open issues), which neither its status nor its step read:
-   * an ended run's step is `done` without those look-ups (review 40). Else `stateOf`.
+   * an ended run's step is `done` without those look-ups. Else `stateOf`.
    */
   stepStateOf(record: PlaybookRun): Promise<PlaybookRunState | null> {
     const kept = record.status !== RunStatus.Running ? keptState(record) : null;
@@ -640,7 +640,7 @@ export class PlaybookService {
    * For whoever decides on an account review: what of the customer's is open now (while the run
    * runs). How it judged the account (profitabilityBasis) is the run's own state. Not looked up for a run
    * that ended: its step says so, or its record does as the answer reads it (runStatus, as PlaybookRunType
-   * shows no open issues then), e.g. a review cancelled mid-step whose kept state keeps that step (review 40).
+   * shows no open issues then), e.g. a review cancelled mid-step whose kept state keeps that step.
    */
   private async withReviewFacts(state: PlaybookRunState | null, record?: PlaybookRun | null): Promise<PlaybookRunState | null> {
     if (!state || !('proposal' in state)) return state;
