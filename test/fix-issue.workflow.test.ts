@@ -619,9 +619,21 @@ it('is cancelled by an operator with a reason: the run records it, closes its op
   expect(await cancels()).toBe(1);
   await recordHistory(workflowId, 'fix-issue-cancelled');
   expect((await stack.gql(CancelPlaybookRunDocument, { workflowId, reason: 'again' }, Role.Operator)).errors![0].extensions).toMatchObject({ code: 'CONFLICT' });
-  // Starting it again by hand (no complaint since) answers the cancelled run: nothing starts, nothing is audited as a start.
-  expect((await stack.gql(StartFixIssueDocument, { customerId, topic: 'rude-support' }, Role.Operator)).data!.startFixIssue).toMatchObject({ workflowId, status: 'Cancelled' });
-  expect(await stack.orm.em.fork().count(AuditEntry, { action: 'playbook.start', entityId: workflowId })).toBe(1);
+  // The sweep (and a campaign) leave the cancelled fix as it is until the customer complains again: an operator's cancel is not undone overnight.
+  const { services } = await stack.api.contextFor('Bearer test-operator-key-0123456789');
+  expect(await services.triggers.persistentIssues({ after: null, limit: 10, policy: triggerPolicy, issue: defaultPersistentIssuePolicy, customerId })).toEqual([]);
+  expect((await services.playbooks.launchFixIssue(customerId, 'rude-support')).workflowId).toBe(workflowId);
+  // A person's start after it, the issue still persistent and unfixed, starts the topic's next run (QA 74 F2): before, it answered
+  // the cancelled run and started nothing, and the customer was helped only once they complained again.
+  const again = (await stack.gql(StartFixIssueDocument, { customerId, topic: 'rude-support' }, Role.Operator)).data!.startFixIssue;
+  expect(again).toMatchObject({ workflowId: `${workflowId}/2` });
+  expect(again.status).not.toBe('Cancelled');
+  expect(await stack.orm.em.fork().count(AuditEntry, { action: 'playbook.start', entityId: `${workflowId}/2` })).toBe(1);
+  await eventually(() => stack.orm.em.fork().findOne(FixCase, { workflowId: `${workflowId}/2` }), (c) => c?.status === 'open');
+  // A second start joins it.
+  expect((await stack.gql(StartFixIssueDocument, { customerId, topic: 'rude-support' }, Role.Operator)).data!.startFixIssue).toMatchObject({ workflowId: `${workflowId}/2` });
+  expect(await stack.orm.em.fork().count(AuditEntry, { action: 'playbook.start', entityId: `${workflowId}/2` })).toBe(1);
+  await stack.temporal.client.workflow.getHandle(`${workflowId}/2`).cancel();
   expect((await stack.gql(CancelPlaybookRunDocument, { workflowId: 'fix-issue/nope/nope', reason: 'x' }, Role.Operator)).errors![0].extensions).toMatchObject({ code: 'NOT_FOUND' });
 }, 60_000);
 
@@ -632,6 +644,13 @@ it('reads back as terminated when an operator terminates it in the Temporal UI, 
   await eventually(() => state(customerId, 'app-login'), (s) => s?.step === 'awaiting-fix');
   await stack.temporal.client.workflow.getHandle(workflowId).terminate('test');
   expect(await state(customerId, 'app-login')).toMatchObject({ status: 'Terminated', step: 'done', outcome: null });
+  // Once its end is recorded (its case cancelled), a person's start puts the unfixed issue back into a fix: the topic's next run.
+  const { client } = stack.temporal;
+  const engines = { playbooks: new TemporalPlaybookEngine(client, stack.config.temporal.taskQueue), scoring: new TemporalScoringEngine(client, stack.config.temporal.taskQueue), campaigns: new TemporalCampaignEngine(client, stack.config.temporal.taskQueue) };
+  await eventually(async () => (await createServices(stack.orm.em.fork(), engines, defaultPolicies).runReconciliation.recordRunsEndedInEngine(), stack.orm.em.fork().findOne(PlaybookRun, { workflowId })), (r) => r?.status === 'terminated');
+  expect(await stack.orm.em.fork().findOneOrFail(FixCase, { workflowId })).toMatchObject({ status: 'cancelled', resolvedAt: null });
+  expect((await stack.gql(StartFixIssueDocument, { customerId, topic: 'app-login' }, Role.Operator)).data!.startFixIssue).toMatchObject({ workflowId: `${workflowId}/2` });
+  await stack.temporal.client.workflow.getHandle(`${workflowId}/2`).terminate('test over');
 }, 60_000);
 
 it('takes one of two fixes reported at the same moment: the run refuses the other, which leaves no audit entry', async () => {

@@ -1,4 +1,5 @@
-import { awaitsFix, FIX_ISSUE_STEPS, firstOwner, fixIssuePolicy, fixIssueWorkflowId, knownTopics, ownerAfter, resolutionProblem, type FixIssueState } from './fix-issue.js';
+import { RunStatus } from './run-status.js';
+import { awaitsFix, FIX_ISSUE_STEPS, firstOwner, fixIssuePolicy, fixIssueWorkflowId, fixNotSpent, knownTopics, ownerAfter, resolutionProblem, type FixIssueState } from './fix-issue.js';
 
 describe('fix-issue policy', () => {
   it('lists the topics with a team of their own, A to Z, each with its first owner', () => {
@@ -13,6 +14,15 @@ describe('fix-issue policy', () => {
     expect(firstOwner(fixIssuePolicy, 'delivery-delay')).toBe('logistics');
     expect(firstOwner(fixIssuePolicy, 'rude-support')).toBe('customer-care');
     expect([0, 1, 2, 3, 4].map((n) => ownerAfter(fixIssuePolicy, 'billing-error', n))).toEqual(['billing', 'team-lead', 'head-of-service', 'management', 'management']);
+  });
+
+  it('lets a person start the next fix after a run that stopped before its fix, not after one that fixed it or still runs', () => {
+    for (const status of [RunStatus.Cancelled, RunStatus.Terminated, RunStatus.Failed, RunStatus.TimedOut]) {
+      expect(fixNotSpent({ status }, false)).toBe(true);
+      expect(fixNotSpent({ status }, true)).toBe(false);
+    }
+    expect(fixNotSpent({ status: RunStatus.Running }, false)).toBe(false);
+    expect(fixNotSpent({ status: RunStatus.Completed }, true)).toBe(false);
   });
 
   it('takes a reported fix once per time the issue is open, and not after the run ended', () => {

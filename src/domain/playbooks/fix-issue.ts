@@ -2,6 +2,7 @@ import { days } from '../policies/duration.js';
 import type { LoyaltyBand } from '../guards/fairness.js';
 import type { PlaybookStateSummary } from './run-state.js';
 import { runId } from './run-id.js';
+import { RunStatus } from './run-status.js';
 
 /**
  * Fix persistent issues before the customer churns: the same complaint for the third time
@@ -63,6 +64,19 @@ export interface FixIssueState extends PlaybookStateSummary {
 /** The first run for a customer and topic (later ones, when the issue comes back after it finished, are occurrences of it); a second trigger while one runs joins it. */
 export function fixIssueWorkflowId(customerId: string, topic: string): string {
   return runId(FIX_ISSUE, customerId, topic);
+}
+
+/**
+ * Whether a start by hand starts the topic's next fix (`fix-issue/<customer>/<topic>/<n>`) after the topic's last run
+ * with no complaint since it: that run ended without completing (cancelled, or terminated, failed or timed out in the
+ * engine) and its case was never closed as fixed, or was opened again after the fix (`fixed` false). The customer's issue
+ * was left where it was, unfixed: a person may put it back into the fix (still only while the topic is persistent). A run
+ * that ended after its fix (cancelled while it waited for its check-back) did fix it; the next complaint starts the next.
+ * The trigger sweep and a campaign leave such a topic as it is until the customer complains again: an operator's cancel
+ * is not undone overnight.
+ */
+export function fixNotSpent(run: { status: RunStatus }, fixed: boolean): boolean {
+  return run.status !== RunStatus.Running && run.status !== RunStatus.Completed && !fixed;
 }
 
 /** The topics the policy gives a team of their own, A to Z: what a complaint form offers first (another topic goes to `defaultOwner`). */

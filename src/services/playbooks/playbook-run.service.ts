@@ -29,7 +29,9 @@ import type { FinalRunState } from '../../domain/playbooks/run-state.js';
 /**
  * A fix of a customer's complaint topic is due unless one is under way, or one worked on it
  * after its last complaint (opened or reopened): so the first fix, and a new one when the
- * issue comes back after the last fix was resolved (or its run ended without a fix).
+ * issue comes back after the last fix was resolved (or its run ended without a fix). A run
+ * cancelled or terminated before its fix counts as worked on until the next complaint, so the
+ * sweep does not undo an operator's cancel; a person's start does start the next (`fixNotSpent`).
  */
 export function noFixSince(customerId: RawBuilder<unknown>, topic: RawBuilder<unknown>, lastComplaintAt: RawBuilder<unknown>): RawBuilder<boolean> {
   return sql<boolean>`not exists (
@@ -664,6 +666,11 @@ export class PlaybookRunService {
     const records = await this.em.find(PlaybookRun, { customer: customerId, playbook });
     const latest = latestOccurrence(base, records.map((r) => r.workflowId));
     return latest ? { record: records.find((r) => r.workflowId === latest.workflowId)!, occurrence: latest.occurrence } : null;
+  }
+
+  /** Whether the run's fix case is closed as fixed now (resolved, not opened again since): false for a case cancelled or open, or none. */
+  async fixReached(workflowId: string): Promise<boolean> {
+    return (await this.em.count(FixCase, { workflowId, resolvedAt: { $ne: null } })) > 0;
   }
 
   /** Whether a fix of the customer's topic is due by the rule of `noFixSince` (none under way, none since its last complaint). */

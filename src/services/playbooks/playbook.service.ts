@@ -6,7 +6,7 @@ import { APPRECIATION, appreciationWorkflowId, THANK_YOU_STEP, thankYouNotSpent 
 import { ACCOUNT_REVIEW, accountReviewWorkflowId, type AccountReviewState } from '../../domain/playbooks/account-review.js';
 import { FAIR_REMINDER, fairReminderInvoiceId, fairReminderWorkflowId, promiseDayOutOfRange, reminderRunEndedShort, reminderRunEndedWithPerson, type PaymentPromise } from '../../domain/playbooks/fair-reminder.js';
 import { fairReminderProblem } from '../../domain/playbooks/eligibility.js';
-import { FIX_ISSUE, fixIssueWorkflowId } from '../../domain/playbooks/fix-issue.js';
+import { FIX_ISSUE, fixIssueWorkflowId, fixNotSpent } from '../../domain/playbooks/fix-issue.js';
 import { occurrenceWorkflowId } from '../../domain/playbooks/occurrence.js';
 import type { PlaybookRunState } from '../../domain/playbooks/run-state.js';
 import { welcomeCheckWorkflowId, welcomeNotSpent, WELCOME_CHECK, WELCOME_STEP } from '../../domain/playbooks/welcome-check.js';
@@ -262,9 +262,10 @@ export class PlaybookService {
   /**
    * Starts fixing a customer's persistent issue (PLAYBOOK_NOT_ELIGIBLE for a topic that is not
    * persistent); a second call for the same topic returns the same run, until the issue comes back after it.
+   * Once that run ended cancelled or terminated before its fix (`fixNotSpent`), a call starts the topic's next run.
    */
   async startFixIssue(customerId: string, topic: string, actor: string): Promise<PlaybookRunView> {
-    return this.startByHand(await this.pendingFixIssue(customerId, topic), actor);
+    return this.startByHand(await this.pendingFixIssue(customerId, topic, {}, { byHand: true }), actor);
   }
 
   /**
@@ -276,13 +277,15 @@ export class PlaybookService {
     return this.launch(await this.pendingFixIssue(customerId, topic, options));
   }
 
-  private async pendingFixIssue(customerId: string, topic: string, options: LaunchOptions = {}): Promise<PendingRun> {
+  private async pendingFixIssue(customerId: string, topic: string, options: LaunchOptions = {}, { byHand = false } = {}): Promise<PendingRun> {
     await this.assertMayStart(customerId, FIX_ISSUE);
     topic = fixIssueTopic(topic);
     const base = fixIssueWorkflowId(customerId, topic);
     const last = await this.runs.latestOccurrence(customerId, FIX_ISSUE, base);
+    // One stopped before its fix (cancelled, terminated) left the issue unfixed: a person may start the next (the sweep waits for a complaint).
+    const again = async (record: PlaybookRun) => (await this.runs.fixDue(customerId, topic)) || (byHand && fixNotSpent(record, await this.runs.fixReached(record.workflowId)));
     // A new run (not the one joined, which tells the customer nothing new) is for a persistent issue only.
-    const next = !last ? base : (await this.runs.fixDue(customerId, topic)) ? occurrenceWorkflowId(base, last.occurrence + 1) : null;
+    const next = !last ? base : (await again(last.record)) ? occurrenceWorkflowId(base, last.occurrence + 1) : null;
     if (next && !options.campaignId) await this.eligibility.assertFixIssue(customerId, topic, this.policies.scoring.persistentIssue);
     const workflowId = next ?? last!.record.workflowId;
     const tags = await this.tags(customerId, options);
