@@ -24,6 +24,10 @@ beforeAll(async () => {
   complaint(alan, 'delivery-delay', '2026-10-12', null, { severity: ComplaintSeverity.High });
   complaint(grace, 'broken-hinge', '2026-10-15', 10, { productDefect: true, severity: ComplaintSeverity.Critical, handlingCostMinor: 9_000 });
   complaint(grace, 'delivery-delay', '2026-08-01', 1);
+  // Opened and resolved long before, reopened since the day and open again: the issue came back this period (QA 74 F1).
+  complaint(grace, 'late-refund', '2026-07-01', null, { reopenedCount: 2, reopenedAt: at('2026-10-20') });
+  // Reopened before the day: not this period's.
+  complaint(alan, 'late-refund', '2026-07-02', 3, { reopenedCount: 1, reopenedAt: at('2026-07-03') });
   await em.flush();
 });
 afterAll(() => stack?.stop());
@@ -34,13 +38,17 @@ it('counts complaints by topic since a day, most complained about first, with wh
   expect(r.data!.complaintTopics).toEqual([
     { topic: 'delivery-delay', complaints: 3, customers: 2, open: 1, reopened: 1, severe: 1, productDefects: 0, handlingCostMinor: 4_000, medianDaysToResolve: 3 },
     { topic: 'broken-hinge', complaints: 1, customers: 1, open: 0, reopened: 0, severe: 1, productDefects: 1, handlingCostMinor: 9_000, medianDaysToResolve: 10 },
+    { topic: 'late-refund', complaints: 1, customers: 1, open: 1, reopened: 1, severe: 0, productDefects: 0, handlingCostMinor: 0, medianDaysToResolve: null },
   ]);
+  // A day after the reopening: the topic came back before it.
+  expect((await stack.gql(ComplaintTopicsDocument, { since: '2026-10-21' }, Role.Viewer)).data!.complaintTopics!.map((t) => t.topic)).toEqual([]);
 });
 
 it('narrows to a segment, and refuses a malformed day', async () => {
   const basic = (await stack.gql(ComplaintTopicsDocument, { since: '2026-01-01', filter: { serviceTier: ['Basic'] } }, Role.Viewer)).data!.complaintTopics;
   expect(basic!.map((t) => [t.topic, t.complaints, t.customers])).toEqual([
     ['delivery-delay', 2, 2],
+    ['late-refund', 2, 2],
     ['broken-hinge', 1, 1],
   ]);
   expect((await stack.gql(ComplaintTopicsDocument, { since: 'last month' }, Role.Viewer)).errors![0].extensions!.code).toBe('BAD_USER_INPUT');

@@ -38,16 +38,16 @@ export class ComplaintTopicType {
   @Field()
   topic!: string;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: 'Complaints about it opened on or after the day, or reopened on or after it (an older complaint the customer said is not resolved); each complaint once. The other counts are of these' })
   complaints!: number;
 
-  @Field(() => Int, { description: 'Customers who complained about it' })
+  @Field(() => Int, { description: 'Customers who complained about it (opened or reopened a complaint) since the day' })
   customers!: number;
 
-  @Field(() => Int, { description: 'Not resolved yet' })
+  @Field(() => Int, { description: 'Not resolved now' })
   open!: number;
 
-  @Field(() => Int, { description: 'Reopened at least once' })
+  @Field(() => Int, { description: 'Reopened on or after the day (by its last reopening; one opened since the day and reopened at all counts)' })
   reopened!: number;
 
   @Field(() => Int, { description: 'High or critical' })
@@ -65,7 +65,7 @@ export class ComplaintTopicType {
 
 @ArgsType()
 export class ComplaintTopicsArgs {
-  @Field(() => LocalDateResolver, { description: 'Complaints opened from this day: not after today, nor before 1900-01-01 (VALIDATION with field since)' })
+  @Field(() => LocalDateResolver, { description: 'Complaints opened or reopened from this day: not after today, nor before 1900-01-01 (VALIDATION with field since)' })
   since!: string;
 
   @Field(() => CustomerFilterType, { nullable: true, description: 'A segment: the same filters as the customers query' })

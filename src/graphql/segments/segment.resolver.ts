@@ -73,7 +73,7 @@ export class SegmentResolver {
 
   @FieldResolver(() => [ComplaintTopicType], reportField("The segment's complaints by topic since a day, most complained about first"))
   @UseMiddleware(ReportTurn)
-  complaintTopics(@Root() segment: SegmentType, @Arg('since', () => LocalDateResolver, { description: 'Complaints opened from this day: not after today, nor before 1900-01-01 (VALIDATION with field since)' }) since: string, @Ctx() ctx: GraphQLContext): Promise<ComplaintTopicType[]> {
+  complaintTopics(@Root() segment: SegmentType, @Arg('since', () => LocalDateResolver, { description: 'Complaints opened or reopened from this day: not after today, nor before 1900-01-01 (VALIDATION with field since)' }) since: string, @Ctx() ctx: GraphQLContext): Promise<ComplaintTopicType[]> {
     return ctx.services.complaints.topics({ since, filter: filterOf(segment) });
   }
 

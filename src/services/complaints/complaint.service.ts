@@ -65,9 +65,12 @@ function sameFacts(stored: Complaint, facts: ComplaintFacts): boolean {
 /** One complaint topic across the base (or a segment) since a day: what to fix first. */
 export interface ComplaintTopic {
   topic: string;
+  /** Opened since the day, or reopened since it (each complaint once). */
   complaints: number;
   customers: number;
+  /** Of those, not resolved now. */
   open: number;
+  /** Of those, reopened since the day. */
   reopened: number;
   /** High or critical. */
   severe: number;
@@ -104,7 +107,7 @@ export class ComplaintService {
   }
 
   /**
-   * Complaints by topic since a day, most complained about first: every complaint is
+   * Complaints by topic since a day (opened or reopened since it), most complained about first: every complaint is
    * information about what to fix, and a topic many customers share (or that keeps being
    * reopened, or points at a product defect) is where fixing pays most.
    */
@@ -113,16 +116,20 @@ export class ComplaintService {
     const sinceProblem = pastDayProblem(input.since, 'since');
     if (sinceProblem) throw new ComplaintException(ComplaintExceptionCode.InvalidInput, sinceProblem, { field: 'since' });
     assertCustomerFilter(input.filter ?? {});
+    // The complaints of the period: opened since the day, or reopened since (an older one the customer said is not
+    // resolved: the issue came back this period). A reopening since the day is one whose last reopening is (one opened
+    // since the day can only have been reopened after it; one reopened before reopenedAt was kept counts so).
+    const from = sql`(${input.since}::date)::timestamp at time zone 'UTC'`;
     const { rows } = await sql<Record<string, string | number | null>>`
       select k.topic, count(*)::int as complaints, count(distinct k.customer_id)::int as customers,
              count(*) filter (where k.resolved_at is null)::int as open,
-             count(*) filter (where k.reopened_count > 0)::int as reopened,
+             count(*) filter (where k.reopened_count > 0 and (k.reopened_at >= ${from} or k.opened_at >= ${from}))::int as reopened,
              count(*) filter (where k.severity in ('high', 'critical'))::int as severe,
              count(*) filter (where k.product_defect)::int as product_defects,
              coalesce(sum(k.handling_cost_minor), 0) as handling_cost_minor,
              (percentile_cont(0.5) within group (order by extract(epoch from k.resolved_at - k.opened_at) / 86400) filter (where k.resolved_at is not null))::float8 as median_days
         from complaint k join customer c on c.id = k.customer_id
-       where k.opened_at >= (${input.since}::date)::timestamp at time zone 'UTC' and ${customerWhere(input.filter ?? {})}
+       where (k.opened_at >= ${from} or k.reopened_at >= ${from}) and ${customerWhere(input.filter ?? {})}
        group by k.topic order by complaints desc, k.topic`.execute(this.em.getKysely());
     return rows.map((r) => ({
       topic: String(r.topic),
