@@ -1,6 +1,6 @@
 import { Role } from '../src/domain/auth/roles.js';
 import { Complaint, ComplaintSeverity, Customer, ServiceTier } from '../src/entities/index.js';
-import { ComplaintTopicCatalogueDocument, ComplaintTopicsDocument } from './__generated__/graphql.js';
+import { ComplaintTopicCatalogueDocument, ComplaintTopicsDocument, CustomersDocument, EraseCustomerDocument } from './__generated__/graphql.js';
 import { fixIssuePolicy } from '../src/domain/playbooks/fix-issue.js';
 import { startTestStack, type TestStack } from './support/stack.js';
 
@@ -82,4 +82,24 @@ it("lists the topics a complaint form offers, each with its team, from the fix p
     defaultOwner: fixIssuePolicy.defaultOwner,
     escalationChain: ['team-lead', 'head-of-service', 'management'],
   });
+});
+
+it("leaves an erased customer's unresolved complaints out of the open counts and the open-complaint filter, and does not claim them resolved (QA 74 F6)", async () => {
+  const em = stack.orm.em.fork();
+  const erin = em.create(Customer, { name: 'Erin Gone', email: 'erin.gone@example.com', acquiredAt: '2024-01-01' });
+  const since = new Date(Date.now() - 3 * DAY).toISOString().slice(0, 10);
+  for (const days of [1, 2]) em.create(Complaint, { customer: erin, topic: 'erased-open', severity: ComplaintSeverity.Medium, openedAt: new Date(Date.now() - days * DAY) });
+  await em.flush();
+  const topic = async () => (await stack.gql(ComplaintTopicsDocument, { since }, Role.Viewer)).data!.complaintTopics!.find((t) => t.topic === 'erased-open');
+  const withOpenComplaint = async (open: boolean) =>
+    (await stack.gql(CustomersDocument, { first: 100, filter: { hasOpenComplaint: open } }, Role.Viewer)).data!.customers.edges.some((e) => e.node.id === erin.id);
+  expect(await topic()).toMatchObject({ complaints: 2, customers: 1, open: 2 });
+  expect(await withOpenComplaint(true)).toBe(true);
+  expect((await stack.gql(EraseCustomerDocument, { id: erin.id, reason: 'Request by e-mail, ticket 4711' }, Role.Admin)).errors).toBeUndefined();
+  // Still complaints of the period, none open: nobody is left to answer them.
+  expect(await topic()).toMatchObject({ complaints: 2, customers: 1, open: 0 });
+  expect(await withOpenComplaint(true)).toBe(false);
+  expect(await withOpenComplaint(false)).toBe(true);
+  // Not claimed resolved: the complaints are kept as they were.
+  expect(await stack.orm.em.fork().count(Complaint, { customer: erin.id, resolvedAt: null })).toBe(2);
 });

@@ -135,7 +135,7 @@ export type CustomerFilterInput = {
   acquiredTo?: string | null | undefined;
   /** A recent move between bands of a score */
   bandMoved?: BandMoveFilterInput | null | undefined;
-  /** A complaint ticket is open */
+  /** A complaint ticket is open (not resolved; an erased customer's are no one's to answer and do not count) */
   hasOpenComplaint?: boolean | null | undefined;
   /** A complaint or a persistent issue's fix case is open: while it is, the contact guard holds marketing back (reason open-complaint); false leaves out whom a campaign's marketing could not reach */
   hasOpenIssue?: boolean | null | undefined;

@@ -44,7 +44,7 @@ export class ComplaintTopicType {
   @Field(() => Int, { description: 'Customers who complained about it (opened or reopened a complaint) since the day' })
   customers!: number;
 
-  @Field(() => Int, { description: 'Not resolved now' })
+  @Field(() => Int, { description: "Not resolved now, of customers whose data was not erased (an erased customer's unresolved complaints stay unresolved but are no one's to answer)" })
   open!: number;
 
   @Field(() => Int, { description: 'Reopened on or after the day (by its last reopening; one opened since the day and reopened at all counts)' })

@@ -147,7 +147,7 @@ export class CustomerFilterType {
   @Field(() => String, { nullable: true, description: `Case-insensitive text contained in name or e-mail address (at most ${MAX_SEARCH_LENGTH} characters)` })
   search?: string | null;
 
-  @Field(() => Boolean, { nullable: true, description: 'A complaint ticket is open' })
+  @Field(() => Boolean, { nullable: true, description: "A complaint ticket is open (not resolved; an erased customer's are no one's to answer and do not count)" })
   hasOpenComplaint?: boolean | null;
 
   @Field(() => Boolean, {

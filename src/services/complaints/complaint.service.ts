@@ -68,7 +68,7 @@ export interface ComplaintTopic {
   /** Opened since the day, or reopened since it (each complaint once). */
   complaints: number;
   customers: number;
-  /** Of those, not resolved now. */
+  /** Of those, not resolved now, of customers not erased (an erased customer's are no one's to answer: `openComplaint`). */
   open: number;
   /** Of those, reopened since the day. */
   reopened: number;
@@ -122,7 +122,7 @@ export class ComplaintService {
     const from = sql`(${input.since}::date)::timestamp at time zone 'UTC'`;
     const { rows } = await sql<Record<string, string | number | null>>`
       select k.topic, count(*)::int as complaints, count(distinct k.customer_id)::int as customers,
-             count(*) filter (where k.resolved_at is null)::int as open,
+             count(*) filter (where k.resolved_at is null and c.status <> 'erased')::int as open,
              count(*) filter (where k.reopened_count > 0 and (k.reopened_at >= ${from} or k.opened_at >= ${from}))::int as reopened,
              count(*) filter (where k.severity in ('high', 'critical'))::int as severe,
              count(*) filter (where k.product_defect)::int as product_defects,
