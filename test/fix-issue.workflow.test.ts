@@ -376,6 +376,42 @@ it('opens the case again when a complaint the run was not told of came after the
   await recordHistory(workflowId, 'fix-issue-recurred-unheard');
 }, 60_000);
 
+it('opens the case again when a complaint comes while the check-back goes out, and holds back the check-back still queued (QA 74 F3)', async () => {
+  const customerId = await customer('Tove', { complaints: 3, topic: 'billing-error' });
+  // At night where they live: the check-back waits in the outbox for the morning.
+  await stack.orm.em.fork().nativeUpdate(Customer, { id: customerId }, { timeZone: zoneAtTwoInTheMorning(new Date()) });
+  const workflowId = fixIssueWorkflowId(customerId, 'billing-error');
+  // The check-back step is held up (another transaction writes its message's key, uncommitted) while the customer complains.
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  const holding = stack.orm.em.fork().transactional(async (em) => {
+    await em.execute(`insert into outbox_message (id, idempotency_key, customer_id, channel, purpose, template, payload, created_at) values (gen_random_uuid(), ?, ?, 'email', 'service', 'issue-check-back', '{}', now())`, [
+      `${workflowId}/check-back`,
+      customerId,
+    ]);
+    await held;
+    throw new Error('rolled back');
+  }).catch(() => undefined);
+  await startedAwaitingFix(customerId, 'billing-error', seconds(1));
+  expect((await stack.gql(ResolveIssueDocument, { customerId, topic: 'billing-error' }, Role.Operator)).errors).toBeUndefined();
+  await eventually(() => state(customerId, 'billing-error'), (s) => s?.step === 'checking-back');
+  expect((await stack.gql(RecordComplaintDocument, { input: { customerId, topic: 'billing-error', severity: 'Medium' } }, Role.Operator)).errors).toBeUndefined();
+  release();
+  await holding;
+  // Not ended fixed: the case is open again one level up, and the customer is not asked whether a fix holds that just failed.
+  const back = await eventually(() => state(customerId, 'billing-error'), (s) => s?.recurrences === 1 && s.step === 'awaiting-fix');
+  expect(back).toMatchObject({ status: 'Running', escalations: 1, owner: 'team-lead' });
+  expect(await stack.orm.em.fork().findOneOrFail(FixCase, { workflowId })).toMatchObject({ status: 'open', resolvedAt: null, escalations: 1 });
+  expect(await stack.orm.em.fork().findOneOrFail(OutboxMessage, { idempotencyKey: `${workflowId}/check-back` })).toMatchObject({ template: 'issue-check-back', sentAt: null, suppressedReason: expect.stringMatching(/^issue-came-back: /) });
+  // Fixed again, and it holds: the run checks back with a message of its own and ends fixed.
+  expect((await stack.gql(ResolveIssueDocument, { customerId, topic: 'billing-error' }, Role.Operator)).errors).toBeUndefined();
+  await eventually(() => state(customerId, 'billing-error'), (s) => s?.step === 'done');
+  expect(await state(customerId, 'billing-error')).toMatchObject({ status: 'Completed', outcome: 'fixed', recurrences: 1 });
+  expect((await outbox(workflowId)).map((m) => m[0])).toEqual(['acknowledged', 'check-back', 'check-back-2', 'fix-case-opened', 'fixed-1', 'fixed-2', 'recurrence-1', 'recurrence-1-acknowledged']);
+  expect(await stack.orm.em.fork().findOneOrFail(OutboxMessage, { idempotencyKey: `${workflowId}/check-back-2` })).toMatchObject({ template: 'issue-check-back', suppressedAt: null });
+  await recordHistory(workflowId, 'fix-issue-recurred-at-check-back');
+}, 60_000);
+
 it('records the customer saying the fix holds: refused while the case is open, then the check-back thanks instead of asking', async () => {
   const customerId = await customer('Ola');
   const workflowId = fixIssueWorkflowId(customerId, 'delivery-delay');

@@ -50,6 +50,8 @@ async function fixIssueSteps({ customerId, topic, policy }: FixIssueInput, keeps
   const { openFixCase, escalateFixCase, resolveFixCase, reopenFixCase, checkBackOnFix } = caseSteps();
   const state: FixIssueState = { customerId, topic, step: 'starting', owner: null, escalations: 0, recurrences: 0, resolved: false, outcome: null, policyVersion: policy.version, deadline: null };
   let recurred = false;
+  // Whether a complaint while the run checks back counts as the issue coming back (runs started before this ended fixed).
+  let recurrenceAtCheckBack = false;
   setHandler(fixIssueStateQuery, () => state, { description: 'Step, owner, escalations, recurrences and deadline of the fix case' });
   keepsState(state);
   const onResolved = async () => {
@@ -60,6 +62,8 @@ async function fixIssueSteps({ customerId, topic, policy }: FixIssueInput, keeps
     // Also after a fix was reported but before the run closed the case as fixed: a run reset in the Temporal UI is
     // given its fix and the complaint after it again at its start, and must not tell the customer it is fixed.
     if (state.step === 'awaiting-check-back' || (state.resolved && state.step !== 'checking-back' && state.step !== 'done' && patched('recurrence-before-fix-closed'))) recurred = true;
+    // While the check-back goes out: the customer complained as they were asked whether the fix holds; it did not.
+    else if (state.step === 'checking-back' && recurrenceAtCheckBack) recurred = true;
     await auditSteering(auditSteeringFromOutside);
   };
   const resolvedOptions = { description: 'The owner fixed the cause: no more escalations; the run checks back with the customer later' };
@@ -125,6 +129,15 @@ async function fixIssueSteps({ customerId, topic, policy }: FixIssueInput, keeps
   enter('opening-case', `Opening a fix case for "${topic}" owned by ${state.owner}`);
   await openFixCase({ workflowId, customerId, topic, owner: state.owner });
 
+  const gesture = policy.gestureBands.includes(band);
+  // The check-back of each fix has a message of its own (the first `check-back`, as before); the gesture goes once.
+  let checkBacks = 0;
+  const checkBack = async () => {
+    enter('checking-back', gesture ? 'Asking whether the fix holds, with a gesture for a loyal customer' : 'Asking whether the fix holds');
+    await checkBackOnFix({ workflowId, customerId, topic, gesture, ...(checkBacks > 0 ? { round: checkBacks + 1 } : {}) });
+    checkBacks += 1;
+  };
+
   for (;;) {
     await untilFixed();
     // A fix the issue came back after, before the case was closed as fixed, did not hold: straight to reopening it.
@@ -134,7 +147,14 @@ async function fixIssueSteps({ customerId, topic, policy }: FixIssueInput, keeps
       // Check back once the fix has had time to prove itself; a complaint about it meanwhile means it did not hold.
       state.deadline = new Date(Date.now() + policy.checkBackAfterMs).toISOString();
       enter('awaiting-check-back', `Fixed; checking back with the customer on ${state.deadline}`);
-      if (!(await condition(() => recurred, policy.checkBackAfterMs)) && !(await recurredUnheard())) break;
+      if (!(await condition(() => recurred, policy.checkBackAfterMs)) && !(await recurredUnheard())) {
+        // A complaint while the check-back goes out (signalled, or one the database has since the fix) is the issue coming
+        // back too: the case opens again one level up instead of the run ending fixed. Runs started before this ended fixed.
+        recurrenceAtCheckBack = patched('fix-recurrence-at-check-back');
+        if (!recurrenceAtCheckBack) break;
+        await checkBack();
+        if (!recurred && !(await complainedSinceFixed(workflowId))) break;
+      }
     }
     recurred = false;
     state.resolved = false;
@@ -145,9 +165,7 @@ async function fixIssueSteps({ customerId, topic, policy }: FixIssueInput, keeps
     await reopenFixCase({ workflowId, customerId, topic, recurrences: state.recurrences, escalations: state.escalations, owner: state.owner });
   }
 
-  const gesture = policy.gestureBands.includes(band);
-  enter('checking-back', gesture ? 'Asking whether the fix holds, with a gesture for a loyal customer' : 'Asking whether the fix holds');
-  await checkBackOnFix({ workflowId, customerId, topic, gesture });
+  if (!recurrenceAtCheckBack) await checkBack();
 
   const outcome: FixIssueOutcome = gesture ? 'fixed-with-gesture' : 'fixed';
   await recordRunOutcome({ workflowId, outcome, finalState: endedState(state, outcome) });

@@ -26,7 +26,8 @@ export function createFixIssueActivities(services: () => WorkerServices) {
     reopenFixCase(input: { workflowId: string; customerId: string; topic: string; recurrences: number; escalations: number; owner: string }): Promise<void> {
       return cases().reopenCase(input);
     },
-    checkBackOnFix(input: { workflowId: string; customerId: string; topic: string; gesture: boolean }): Promise<void> {
+    /** `round`: which check-back of the run this is, from the second (after a fix that did not hold at the first); absent for the first. */
+    checkBackOnFix(input: { workflowId: string; customerId: string; topic: string; gesture: boolean; round?: number }): Promise<void> {
       return cases().checkBack(input);
     },
   };

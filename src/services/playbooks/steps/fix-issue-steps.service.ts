@@ -104,7 +104,7 @@ export class FixIssueSteps {
   }
 
   /**
-   * The issue came back before the check-back: the fix did not hold. The case opens again one
+   * The issue came back before the check-back (or as it went out): the fix did not hold. The case opens again one
    * level up, its new owner hears why, and the customer hears it is being worked on again.
    */
   async reopenCase(input: { workflowId: string; customerId: string; topic: string; recurrences: number; escalations: number; owner: string }): Promise<void> {
@@ -115,10 +115,12 @@ export class FixIssueSteps {
         { workflowId: input.workflowId, escalations: { $lt: input.escalations } },
         { status: FixCaseStatus.Open, resolvedAt: null, confirmedAt: null, escalations: input.escalations, owner: input.owner },
       );
-      // A word that it was fixed, not sent yet (quiet hours), would now be wrong.
-      await em.execute(`update outbox_message set suppressed_at = now(), suppressed_reason = ? where customer_id = ? and template = 'issue-fixed' and ${runPrefixOfKeySql('idempotency_key')} = ? and sent_at is null and suppressed_at is null`, [
+      // A word that it was fixed, or a check-back asking whether it holds (the issue came back as it went out), not sent
+      // yet (quiet hours), would now be wrong.
+      await em.execute(`update outbox_message set suppressed_at = now(), suppressed_reason = ? where customer_id = ? and template in (?) and ${runPrefixOfKeySql('idempotency_key')} = ? and sent_at is null and suppressed_at is null`, [
         ISSUE_CAME_BACK,
         input.customerId,
+        FIXED_WORDS,
         stepMessageKey(input.workflowId, ''),
       ]);
       const payload = { topic: input.topic, owner: input.owner, recurrences: input.recurrences };
@@ -131,11 +133,13 @@ export class FixIssueSteps {
    * After the fix: ask whether it holds, or thank a customer who already said it does (no
    * question twice); a loyal customer also gets a gesture for the trouble.
    */
-  async checkBack(input: { workflowId: string; customerId: string; topic: string; gesture: boolean }): Promise<void> {
+  async checkBack(input: { workflowId: string; customerId: string; topic: string; gesture: boolean; round?: number }): Promise<void> {
     await this.em.transactional(async (em) => {
       if (!(await runStillRunning(em, input.workflowId))) return;
       const confirmed = (await em.findOne(FixCase, { workflowId: input.workflowId }))?.confirmedAt != null;
-      await this.outbox.enqueueStep(em, input, 'check-back', { channel: MessageChannel.Email, template: confirmed ? 'issue-fix-confirmed' : 'issue-check-back', payload: { topic: input.topic } });
+      // A later fix's check-back (the issue came back as the first went out) is a message of its own: `check-back-<round>`.
+      const step = input.round && input.round > 1 ? `check-back-${input.round}` : 'check-back';
+      await this.outbox.enqueueStep(em, input, step, { channel: MessageChannel.Email, template: confirmed ? 'issue-fix-confirmed' : 'issue-check-back', payload: { topic: input.topic } });
       if (input.gesture) await this.outbox.enqueueStep(em, input, 'gesture', { channel: MessageChannel.Email, template: 'issue-gesture', payload: { topic: input.topic } });
     });
   }
