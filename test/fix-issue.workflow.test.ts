@@ -468,7 +468,11 @@ it('starts a new fix when the issue comes back after the last one finished, and 
   // A complaint after the fix: it did not hold, and a new run of its own starts at once.
   expect((await stack.gql(RecordComplaintDocument, { input: { customerId, topic: 'app-login', severity: 'High' } }, Role.Operator)).errors).toBeUndefined();
   const second = await eventually(() => state(customerId, 'app-login'), (s) => s?.workflowId === `${first}/2` && s.step === 'awaiting-fix');
-  expect(second).toMatchObject({ escalations: 0, recurrences: 0, owner: 'it-support' });
+  // Its case starts one level up from where the first ended: the team whose fix did not hold is not given it again (QA 74 F4).
+  const level = (await stack.orm.em.fork().findOneOrFail(FixCase, { workflowId: first })).escalations + 1;
+  expect(second).toMatchObject({ escalations: level, recurrences: 0, owner: ownerAfter(policy, 'app-login', level) });
+  expect(ownerAfter(policy, 'app-login', level)).not.toBe('it-support');
+  expect(await stack.orm.em.fork().findOneOrFail(FixCase, { workflowId: `${first}/2` })).toMatchObject({ team: 'it-support', owner: ownerAfter(policy, 'app-login', level), escalations: level });
   expect((await outbox(`${first}/2`)).map((m) => m[0])).toEqual(['acknowledged', 'fix-case-opened']);
   // "It is fixed" and "does it work now?" of the first run would contradict "we are on it" of the second (QA 45 F2): held back.
   const earlier = await sql<{ key: string; reason: string | null }>`select idempotency_key as key, suppressed_reason as reason from outbox_message

@@ -17,6 +17,11 @@ export interface FixIssueInput {
   customerId: string;
   topic: string;
   policy: FixIssuePolicy;
+  /**
+   * The escalations the case starts with (`nextRunEscalations`): a topic's later run starts where its last one left the
+   * issue, one level up when its fix did not hold. Absent (0) for a first run, and in runs started before it was given.
+   */
+  escalations?: number;
 }
 
 /** The owner fixed the cause. */
@@ -45,10 +50,10 @@ async function closingCaseOnCancel<T>(workflowId: string, steps: () => Promise<T
   }
 }
 
-async function fixIssueSteps({ customerId, topic, policy }: FixIssueInput, keepsState: (state: FixIssueState) => void): Promise<FixIssueOutcome> {
+async function fixIssueSteps({ customerId, topic, policy, escalations: startsAt = 0 }: FixIssueInput, keepsState: (state: FixIssueState) => void): Promise<FixIssueOutcome> {
   const { workflowId } = workflowInfo();
   const { openFixCase, escalateFixCase, resolveFixCase, reopenFixCase, checkBackOnFix } = caseSteps();
-  const state: FixIssueState = { customerId, topic, step: 'starting', owner: null, escalations: 0, recurrences: 0, resolved: false, outcome: null, policyVersion: policy.version, deadline: null };
+  const state: FixIssueState = { customerId, topic, step: 'starting', owner: null, escalations: startsAt, recurrences: 0, resolved: false, outcome: null, policyVersion: policy.version, deadline: null };
   let recurred = false;
   // Whether a complaint while the run checks back counts as the issue coming back (runs started before this ended fixed).
   let recurrenceAtCheckBack = false;
@@ -124,10 +129,10 @@ async function fixIssueSteps({ customerId, topic, policy }: FixIssueInput, keeps
   const band = await loadLoyaltyBand(customerId);
   upsertSearchAttributes([{ key: LoyaltyBandKey, value: band }]);
 
-  // A case with an owner, and the customer hears at once that it is being worked on.
-  state.owner = firstOwner(policy, topic);
+  // A case with an owner (a later run's one level up from its last, when that fix did not hold), and the customer hears at once that it is being worked on.
+  state.owner = ownerAfter(policy, topic, state.escalations);
   enter('opening-case', `Opening a fix case for "${topic}" owned by ${state.owner}`);
-  await openFixCase({ workflowId, customerId, topic, owner: state.owner });
+  await openFixCase({ workflowId, customerId, topic, owner: state.owner, ...(state.escalations > 0 ? { team: firstOwner(policy, topic), escalations: state.escalations } : {}) });
 
   const gesture = policy.gestureBands.includes(band);
   // The check-back of each fix has a message of its own (the first `check-back`, as before); the gesture goes once.

@@ -8,7 +8,7 @@ export function createFixIssueActivities(services: () => WorkerServices) {
     loadLoyaltyBand(customerId: string): Promise<LoyaltyBand> {
       return cases().loyaltyBand(customerId);
     },
-    openFixCase(input: { workflowId: string; customerId: string; topic: string; owner: string }): Promise<void> {
+    openFixCase(input: { workflowId: string; customerId: string; topic: string; owner: string; team?: string; escalations?: number }): Promise<void> {
       return cases().openCase(input);
     },
     escalateFixCase(input: { workflowId: string; customerId: string; topic: string; escalations: number; owner: string }): Promise<void> {

@@ -99,8 +99,8 @@ export class TemporalPlaybookEngine implements PlaybookEngine {
     }
   }
 
-  startFixIssue({ workflowId, customerId, topic, policy, tags }: { workflowId: string; customerId: string; topic: string; policy: FixIssuePolicy; tags: RunTags }) {
-    return this.start('fixIssue', workflowId, [{ customerId, topic, policy }], {
+  startFixIssue({ workflowId, customerId, topic, policy, tags, escalations = 0 }: { workflowId: string; customerId: string; topic: string; policy: FixIssuePolicy; tags: RunTags; escalations?: number }) {
+    return this.start('fixIssue', workflowId, [{ customerId, topic, policy, ...(escalations > 0 ? { escalations } : {}) }], {
       customerId,
       tags,
       playbook: FIX_ISSUE,

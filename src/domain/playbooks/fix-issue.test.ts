@@ -1,5 +1,5 @@
 import { RunStatus } from './run-status.js';
-import { awaitsFix, FIX_ISSUE_STEPS, firstOwner, fixIssuePolicy, fixIssueWorkflowId, fixNotSpent, knownTopics, ownerAfter, resolutionProblem, type FixIssueState } from './fix-issue.js';
+import { awaitsFix, FIX_ISSUE_STEPS, firstOwner, fixIssuePolicy, fixIssueWorkflowId, fixNotSpent, knownTopics, nextRunEscalations, ownerAfter, resolutionProblem, type FixIssueState } from './fix-issue.js';
 
 describe('fix-issue policy', () => {
   it('lists the topics with a team of their own, A to Z, each with its first owner', () => {
@@ -14,6 +14,16 @@ describe('fix-issue policy', () => {
     expect(firstOwner(fixIssuePolicy, 'delivery-delay')).toBe('logistics');
     expect(firstOwner(fixIssuePolicy, 'rude-support')).toBe('customer-care');
     expect([0, 1, 2, 3, 4].map((n) => ownerAfter(fixIssuePolicy, 'billing-error', n))).toEqual(['billing', 'team-lead', 'head-of-service', 'management', 'management']);
+  });
+
+  it("starts a topic's next run one level up from where the last ended when its fix did not hold, at the same level after a stop before the fix, never past the top", () => {
+    expect(nextRunEscalations(fixIssuePolicy, null)).toBe(0);
+    expect(nextRunEscalations(fixIssuePolicy, { escalations: 0, fixed: true })).toBe(1);
+    expect(nextRunEscalations(fixIssuePolicy, { escalations: 2, fixed: true })).toBe(3);
+    expect(nextRunEscalations(fixIssuePolicy, { escalations: 1, fixed: false })).toBe(1);
+    // Past the top of the chain (management kept it through more missed deadlines): it starts at the top.
+    expect(nextRunEscalations(fixIssuePolicy, { escalations: 7, fixed: true })).toBe(fixIssuePolicy.escalationChain.length);
+    expect(ownerAfter(fixIssuePolicy, 'billing-error', nextRunEscalations(fixIssuePolicy, { escalations: 3, fixed: true }))).toBe('management');
   });
 
   it('lets a person start the next fix after a run that stopped before its fix, not after one that fixed it or still runs', () => {

@@ -79,6 +79,19 @@ export function fixNotSpent(run: { status: RunStatus }, fixed: boolean): boolean
   return run.status !== RunStatus.Running && run.status !== RunStatus.Completed && !fixed;
 }
 
+/**
+ * Where a topic's next run starts its case (its escalations; the owner is `ownerAfter` them), after its last run's case
+ * (`last`: the escalations it ended with, and whether its fix was done: closed as fixed, and not opened again since).
+ * A fix that was done and did not hold (the issue came back after the check-back, or after a run cancelled while it
+ * waited for it) moves the case one level up from where it ended, as a recurrence within a run does; a run stopped
+ * before its fix (cancelled, terminated) is taken up at the level it was stopped at. Never past the top of the chain:
+ * the count starts there at most (the chain's length), whatever deadlines the last run missed. The first run starts at 0.
+ */
+export function nextRunEscalations(policy: FixIssuePolicy, last: { escalations: number; fixed: boolean } | null): number {
+  if (!last) return 0;
+  return Math.min(last.escalations + (last.fixed ? 1 : 0), policy.escalationChain.length);
+}
+
 /** The topics the policy gives a team of their own, A to Z: what a complaint form offers first (another topic goes to `defaultOwner`). */
 export function knownTopics(policy: FixIssuePolicy): { topic: string; owner: string }[] {
   return Object.entries(policy.owners)

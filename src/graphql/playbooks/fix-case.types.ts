@@ -25,7 +25,7 @@ export class FixCaseType {
   @Field(() => FixCaseStatus)
   status!: FixCaseStatus;
 
-  @Field(() => Int, { description: 'Missed deadlines and fixes that did not hold so far' })
+  @Field(() => Int, { description: "Missed deadlines and fixes that did not hold so far, not levels: past the top of the escalation chain the owner stays and the count goes on. A topic's later case starts with its last case's, one more when that fix did not hold (at most the chain's length)" })
   escalations!: number;
 
   @Field()

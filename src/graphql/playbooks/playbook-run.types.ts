@@ -151,10 +151,10 @@ export class PlaybookRunType {
   @Field(() => String, { nullable: true, complexity: LIVE_STATE_COMPLEXITY, description: 'Fix issue: who owns the fix case now' })
   owner!: string | null;
 
-  @Field(() => Int, { nullable: true, complexity: LIVE_STATE_COMPLEXITY, description: 'Fix issue: deadlines missed and fixes that did not hold so far (each moved the case one level up)' })
+  @Field(() => Int, { nullable: true, complexity: LIVE_STATE_COMPLEXITY, description: "Fix issue: deadlines missed and fixes that did not hold so far (each moved the case one level up; past the top of the escalation chain the owner stays and the count goes on); a topic's later run starts with the level its last run left the issue at, one up when that fix did not hold" })
   escalations!: number | null;
 
-  @Field(() => Int, { nullable: true, complexity: LIVE_STATE_COMPLEXITY, description: 'Fix issue: times the issue came back after a fix, before the check-back (each reopened the case)' })
+  @Field(() => Int, { nullable: true, complexity: LIVE_STATE_COMPLEXITY, description: 'Fix issue: times the issue came back after a fix, before the check-back or as it went out (each reopened the case)' })
   recurrences!: number | null;
 
   @Field(() => String, {

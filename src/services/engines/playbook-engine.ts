@@ -119,7 +119,7 @@ export interface PlaybookEngine extends SteeringSource {
   promiseToPay(workflowId: string, promise: PaymentPromise, updateId: string): Promise<FairReminderState | null>;
 
   /** Starts the fix-issue run with this ID (the service picks which occurrence); one running or finished under it is returned, not repeated. */
-  startFixIssue(input: { workflowId: string; customerId: string; topic: string; policy: FixIssuePolicy; tags: RunTags }): Promise<LaunchedRun>;
+  startFixIssue(input: { workflowId: string; customerId: string; topic: string; policy: FixIssuePolicy; tags: RunTags; escalations?: number }): Promise<LaunchedRun>;
   fixIssueState(workflowId: string): Promise<FixIssueState | null>;
   /** Tells the run its issue is fixed (it closes the case and plans the check-back); null when none runs; ISSUE_ALREADY_RESOLVED when it has the fix. */
   issueResolved(workflowId: string, updateId: string): Promise<Taken | null>;

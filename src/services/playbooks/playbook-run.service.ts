@@ -668,9 +668,13 @@ export class PlaybookRunService {
     return latest ? { record: records.find((r) => r.workflowId === latest.workflowId)!, occurrence: latest.occurrence } : null;
   }
 
-  /** Whether the run's fix case is closed as fixed now (resolved, not opened again since): false for a case cancelled or open, or none. */
-  async fixReached(workflowId: string): Promise<boolean> {
-    return (await this.em.count(FixCase, { workflowId, resolvedAt: { $ne: null } })) > 0;
+  /**
+   * The run's fix case as it stands: its escalations, and whether its fix was done (closed as fixed, not opened again
+   * since; false for a case cancelled or open); null when the run opened none.
+   */
+  async fixCaseOf(workflowId: string): Promise<{ escalations: number; fixed: boolean } | null> {
+    const fixCase = await this.em.findOne(FixCase, { workflowId }, { fields: ['escalations', 'resolvedAt'] });
+    return fixCase ? { escalations: fixCase.escalations, fixed: fixCase.resolvedAt != null } : null;
   }
 
   /** Whether a fix of the customer's topic is due by the rule of `noFixSince` (none under way, none since its last complaint). */

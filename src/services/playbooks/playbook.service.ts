@@ -6,7 +6,7 @@ import { APPRECIATION, appreciationWorkflowId, THANK_YOU_STEP, thankYouNotSpent 
 import { ACCOUNT_REVIEW, accountReviewWorkflowId, type AccountReviewState } from '../../domain/playbooks/account-review.js';
 import { FAIR_REMINDER, fairReminderInvoiceId, fairReminderWorkflowId, promiseDayOutOfRange, reminderRunEndedShort, reminderRunEndedWithPerson, type PaymentPromise } from '../../domain/playbooks/fair-reminder.js';
 import { fairReminderProblem } from '../../domain/playbooks/eligibility.js';
-import { FIX_ISSUE, fixIssueWorkflowId, fixNotSpent } from '../../domain/playbooks/fix-issue.js';
+import { FIX_ISSUE, fixIssueWorkflowId, fixNotSpent, nextRunEscalations } from '../../domain/playbooks/fix-issue.js';
 import { occurrenceWorkflowId } from '../../domain/playbooks/occurrence.js';
 import type { PlaybookRunState } from '../../domain/playbooks/run-state.js';
 import { welcomeCheckWorkflowId, welcomeNotSpent, WELCOME_CHECK, WELCOME_STEP } from '../../domain/playbooks/welcome-check.js';
@@ -282,14 +282,23 @@ export class PlaybookService {
     topic = fixIssueTopic(topic);
     const base = fixIssueWorkflowId(customerId, topic);
     const last = await this.runs.latestOccurrence(customerId, FIX_ISSUE, base);
+    const lastCase = last ? await this.runs.fixCaseOf(last.record.workflowId) : null;
     // One stopped before its fix (cancelled, terminated) left the issue unfixed: a person may start the next (the sweep waits for a complaint).
-    const again = async (record: PlaybookRun) => (await this.runs.fixDue(customerId, topic)) || (byHand && fixNotSpent(record, await this.runs.fixReached(record.workflowId)));
+    const again = async (record: PlaybookRun) => (await this.runs.fixDue(customerId, topic)) || (byHand && fixNotSpent(record, lastCase?.fixed ?? false));
     // A new run (not the one joined, which tells the customer nothing new) is for a persistent issue only.
     const next = !last ? base : (await again(last.record)) ? occurrenceWorkflowId(base, last.occurrence + 1) : null;
     if (next && !options.campaignId) await this.eligibility.assertFixIssue(customerId, topic, this.policies.scoring.persistentIssue);
     const workflowId = next ?? last!.record.workflowId;
+    // A later run takes the issue up where the last left it: one level up when its fix did not hold.
+    const escalations = next && last ? nextRunEscalations(this.policies.fixIssue, lastCase) : 0;
     const tags = await this.tags(customerId, options);
-    return { playbook: FIX_ISSUE, workflowId, customerId, details: { topic }, start: () => this.engine.startFixIssue({ workflowId, customerId, topic, policy: this.policies.fixIssue, tags }) };
+    return {
+      playbook: FIX_ISSUE,
+      workflowId,
+      customerId,
+      details: { topic, ...(escalations > 0 ? { escalations } : {}) },
+      start: () => this.engine.startFixIssue({ workflowId, customerId, topic, policy: this.policies.fixIssue, tags, escalations }),
+    };
   }
 
   /** The owner fixed the cause: the run stops escalating and checks back with the customer later (audited). */

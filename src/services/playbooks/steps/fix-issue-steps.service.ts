@@ -31,11 +31,12 @@ export class FixIssueSteps {
   }
 
   /**
-   * Opens the case with its owner, gives the owner the task, and tells the customer it is being worked on.
+   * Opens the case with its owner (a later run's case one level up: `team` the topic's first owner, and the `escalations`
+   * it starts with), gives the owner the task, and tells the customer it is being worked on.
    * What an earlier fix of the topic still has queued to say it was fixed (held for quiet hours) is held back:
    * the customer would hear "it is fixed, does it work now?" beside "we are on it".
    */
-  async openCase(input: { workflowId: string; customerId: string; topic: string; owner: string }): Promise<void> {
+  async openCase(input: { workflowId: string; customerId: string; topic: string; owner: string; team?: string; escalations?: number }): Promise<void> {
     await this.em.transactional(async (em) => {
       if (!(await runStillRunning(em, input.workflowId))) return;
       await em.execute(
@@ -44,7 +45,7 @@ export class FixIssueSteps {
       );
       await em
         .createQueryBuilder(FixCase)
-        .insert({ id: randomUUID(), workflowId: input.workflowId, customer: input.customerId, topic: input.topic, team: input.owner, owner: input.owner, status: FixCaseStatus.Open, escalations: 0, openedAt: new Date() })
+        .insert({ id: randomUUID(), workflowId: input.workflowId, customer: input.customerId, topic: input.topic, team: input.team ?? input.owner, owner: input.owner, status: FixCaseStatus.Open, escalations: input.escalations ?? 0, openedAt: new Date() })
         .onConflict('workflowId')
         .ignore()
         .execute('run');
