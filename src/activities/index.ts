@@ -14,8 +14,9 @@ import { createScoringActivities } from './scoring.activities.js';
 
 /**
  * Every activity the worker registers; each is a thin call into the services built with `policies`. A playbook's
- * steps work on `stepsOrm` (the worker's pool with the steps' deadlines: `stepOrmOptions`), the sweeps, rescore,
- * campaign pages and erasure on `orm`.
+ * steps work on `stepsOrm` (the worker's pool with the steps' deadlines: `stepOrmOptions`, under their half-minute
+ * attempts), the sweeps, rescore, campaign pages and erasure on `orm`, as do the account review's steps: an attempt of
+ * theirs has a minute (building an offboarded customer's export, say), which those deadlines would cut short every time.
  */
 export function createActivities(orm: Orm, engines: Engines, policies: Policies, stepsOrm: Orm = orm) {
   // Each activity call is a unit of work of its own.
@@ -26,7 +27,7 @@ export function createActivities(orm: Orm, engines: Engines, policies: Policies,
     ...createScoringActivities(services),
     ...createFairReminderActivities(steps),
     ...createFixIssueActivities(steps),
-    ...createAccountReviewActivities(steps),
+    ...createAccountReviewActivities(services),
     ...createAppreciationActivities(steps),
     ...createWelcomeCheckActivities(steps),
     ...createPlaybookTriggerActivities(services, policies),

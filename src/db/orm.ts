@@ -37,12 +37,12 @@ export interface DatabaseDeadlines {
 const apiDatabaseDeadlines: DatabaseDeadlines = { connectionTimeoutMillis: 10_000, statement_timeout: 30_000, query_timeout: 35_000 };
 
 /**
- * The worker's playbook steps (an attempt has half a minute, an account review's a minute: activity-options.ts):
+ * The worker's playbook steps (an attempt has half a minute: activity-options.ts; the account review's, a minute, are not among them):
  * PostgreSQL ends a statement of theirs that waits for a lock, or runs, longer than an attempt has, so an attempt
  * stuck behind a row another session holds (a long import, an operator's psql) fails and is retried in its place,
  * instead of going on beside its retries, each holding a connection of the pool until it is full, and writing when
  * the engine has long given up on it (a reminder of a run cancelled meanwhile). The sweeps' and rescore's long
- * pages use the worker's other pool, without these.
+ * pages, and the account review's steps, use the worker's other pool, without these.
  */
 export const stepDatabaseDeadlines = { lock_timeout: 20_000, statement_timeout: 25_000, query_timeout: 28_000 } as const;
 
