@@ -69,6 +69,18 @@ const snapshotStats = async (runId: string) =>
   )[0];
 
 /** A run of pages of three customers, once it has scored two of them (well before its last). */
+/** A run of the base's scores in one page, completed; the scores it wrote of a customer, by kind. */
+async function scoredInOnePage(runId: string) {
+  const runs = () => new ScoringRunService(stack.orm.em.fork(), defaultScoringPolicy);
+  await runs().begin({ runId, trigger: 'test', asOf: AS_OF });
+  await runs().prepare(runId, 1000);
+  const { models } = await runs().fitModels(runId);
+  await runs().scorePage({ runId, after: null, until: null, models });
+  await runs().complete(runId);
+  return async (customerId: string) =>
+    (await query(sql<{ scores: Record<string, { value: number | null; band: string | null; reasons: string[] }> }>`select scores from score_snapshot where run_id = ${runId} and customer_id = ${customerId}`))[0].scores;
+}
+
 async function startSmallRun(runId: string) {
   const handle = await stack.temporal.client.workflow.start<typeof rescoreCustomerBase>('rescoreCustomerBase', {
     workflowId: runId,
@@ -591,14 +603,7 @@ describe('rescoring the whole base', () => {
     bo.referrer = cy;
     await em.flush();
 
-    const runs = () => new ScoringRunService(stack.orm.em.fork(), defaultScoringPolicy);
-    const runId = 'rescore/margins';
-    await runs().begin({ runId, trigger: 'test', asOf: AS_OF });
-    await runs().prepare(runId, 1000);
-    const { models } = await runs().fitModels(runId);
-    await runs().scorePage({ runId, after: null, until: null, models });
-    const scored = async (customerId: string) =>
-      (await query(sql<{ scores: Record<string, { value: number | null; band: string | null; reasons: string[] }> }>`select scores from score_snapshot where run_id = ${runId} and customer_id = ${customerId}`))[0].scores;
+    const scored = await scoredInOnePage('rescore/margins');
     const adaScores = await scored(ada.id);
     expect(adaScores[ScoreKind.Profitability]).toMatchObject({ value: null, band: null, reasons: ['not judged: the orders of the last 365 days (300.00) carry no margin, nor does any earlier order'] });
     expect(adaScores[ScoreKind.Clv].value).toBeGreaterThan(0);
@@ -608,7 +613,6 @@ describe('rescoring the whole base', () => {
     expect(boScores[ScoreKind.Profitability]).toMatchObject({ value: 1_000 + 3_000 - 9_000, band: 'loss-making' });
     expect(boScores[ScoreKind.Profitability].reasons[1]).toBe("orders without a recorded margin (60.00) counted at the customer's own margin of 50% of spend");
     expect((await scored(cy.id))[ScoreKind.ReferralValue]).toMatchObject({ value: 1_000 + 3_000, reasons: ['brought in 1 customer worth 40.00 in margin'] });
-    await runs().complete(runId);
 
     // A rescore after an event reads the same facts: the same scores.
     const [profitability] = await rescorer().rescoreCustomer(bo.id, new Set([ScoreKind.Profitability]));
@@ -627,14 +631,7 @@ describe('rescoring the whole base', () => {
     for (const d of ['2026-10-01', '2026-10-20']) em.create(Order, { customer: dee, orderedAt: day(d), amountMinor: 0, marginMinor: 0 });
     await em.flush();
 
-    const runs = () => new ScoringRunService(stack.orm.em.fork(), defaultScoringPolicy);
-    const runId = 'rescore/free-orders';
-    await runs().begin({ runId, trigger: 'test', asOf: AS_OF });
-    await runs().prepare(runId, 1000);
-    const { models } = await runs().fitModels(runId);
-    await runs().scorePage({ runId, after: null, until: null, models });
-    const scored = async (customerId: string) =>
-      (await query(sql<{ scores: Record<string, { value: number | null; band: string | null; reasons: string[] }> }>`select scores from score_snapshot where run_id = ${runId} and customer_id = ${customerId}`))[0].scores;
+    const scored = await scoredInOnePage('rescore/free-orders');
     const deeScores = await scored(dee.id);
     // A margin of 0.00 is recorded: judged on it and the standard tier's fee margin (20.00), not "none of the orders carries a margin".
     expect(deeScores[ScoreKind.Profitability]).toMatchObject({ value: 2_000, band: 'profitable', reasons: ['margin 20.00 minus cost to serve 0.00 over the last 365 days: 20.00', "the margin includes the standard tier's fee margin of 20.00"] });
@@ -644,7 +641,6 @@ describe('rescoring the whole base', () => {
     expect(deeScores[ScoreKind.Clv].reasons).not.toContain('no order carries a margin: valued at revenue');
     // Nothing but the tier fee would speak for Noe: not judged, rather than "profitable".
     expect((await scored(noe.id))[ScoreKind.Profitability]).toMatchObject({ value: null, band: null, reasons: ['not judged: no purchase yet, and no cost to serve was recorded in the last 365 days'] });
-    await runs().complete(runId);
 
     // A rescore after an event gathers the same facts itself: the same judgements.
     const [profitability, clv] = await rescorer().rescoreCustomer(dee.id, new Set([ScoreKind.Profitability, ScoreKind.Clv])).then((s) => [ScoreKind.Profitability, ScoreKind.Clv].map((k) => s.find((x) => x.kind === k)!));
