@@ -1,11 +1,11 @@
 import { Role } from '../src/domain/auth/roles.js';
-import { accountReviewPolicy, accountReviewWorkflowId, type AccountReviewPolicy } from '../src/domain/playbooks/account-review.js';
+import { accountReviewWorkflowId, type AccountReviewPolicy } from '../src/domain/playbooks/account-review.js';
 import { seconds } from '../src/domain/policies/duration.js';
 import { AuditEntry, Complaint, ComplaintSeverity, Customer, CustomerExport, CustomerStatus, FixCase, FixCaseStatus, MessageChannel, Order, OutboxMessage } from '../src/entities/index.js';
 import { AccountReviewDocument, AnswerAccountProposalDocument, DecideOffboardingDocument, StartAccountReviewDocument } from './__generated__/graphql.js';
 import { eventually } from './support/eventually.js';
 import { recordHistory } from './support/histories.js';
-import { lossMakingAccount } from './support/loss-making-account.js';
+import { lossMakingAccount, shortNoticePolicy } from './support/loss-making-account.js';
 import { startTestStack, type TestStack } from './support/stack.js';
 
 /**
@@ -15,13 +15,7 @@ import { startTestStack, type TestStack } from './support/stack.js';
  * notice sent as it is written, so the notice ends `noticeMs` after that.
  */
 const policy: AccountReviewPolicy = {
-  ...accountReviewPolicy,
-  answerWaitMs: seconds(20),
-  reviewAfterMs: seconds(1),
-  approvalWaitMs: seconds(20),
-  noticeMs: seconds(3),
-  noticeRecheckMs: seconds(0.5),
-  noticeDeliveryWaitMs: seconds(5),
+  ...shortNoticePolicy,
   openIssueRecheckMs: seconds(0.5),
   openIssueWaitMs: seconds(6),
 };

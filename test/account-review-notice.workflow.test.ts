@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { Role } from '../src/domain/auth/roles.js';
-import { accountReviewPolicy, accountReviewWorkflowId, type AccountReviewPolicy, type AccountReviewState } from '../src/domain/playbooks/account-review.js';
+import { accountReviewWorkflowId, type AccountReviewState } from '../src/domain/playbooks/account-review.js';
 import { seconds } from '../src/domain/policies/duration.js';
 import { PlaybookException, PlaybookExceptionCode } from '../src/services/playbooks/playbook.exception.js';
 import { AuditEntry, Customer, CustomerExport, CustomerStatus, MessageChannel, OutboxMessage } from '../src/entities/index.js';
@@ -10,7 +10,7 @@ import type { accountReview } from '../workflows/index.js';
 import { AccountReviewDocument, AnswerAccountProposalDocument, DecideOffboardingDocument, StartAccountReviewDocument } from './__generated__/graphql.js';
 import { eventually } from './support/eventually.js';
 import { recordHistory } from './support/histories.js';
-import { lossMakingAccount } from './support/loss-making-account.js';
+import { lossMakingAccount, shortNoticePolicy } from './support/loss-making-account.js';
 import { startTestStack, type TestStack } from './support/stack.js';
 
 /**
@@ -18,15 +18,7 @@ import { startTestStack, type TestStack } from './support/stack.js';
  * seconds: nobody is offboarded whom the notice did not reach (QA 64 F3). Delivery is off: the test says what
  * happened to each notice. And a decision that comes as the approval wait ends, or as the run is cancelled (QA 64 F5).
  */
-const policy: AccountReviewPolicy = {
-  ...accountReviewPolicy,
-  answerWaitMs: seconds(20),
-  reviewAfterMs: seconds(1),
-  approvalWaitMs: seconds(20),
-  noticeMs: seconds(3),
-  noticeRecheckMs: seconds(0.5),
-  noticeDeliveryWaitMs: seconds(5),
-};
+const policy = shortNoticePolicy;
 
 let stack: TestStack;
 beforeAll(async () => {

@@ -1,8 +1,21 @@
 import { CostEntry, CostKind, Customer, Order, ScoreSnapshot, ServiceTier } from '../../src/entities/index.js';
+import { accountReviewPolicy, type AccountReviewPolicy } from '../../src/domain/playbooks/account-review.js';
+import { seconds } from '../../src/domain/policies/duration.js';
 import type { TestStack } from './stack.js';
 import { zoneAtNoon } from './time-zones.js';
 
 const DAY = 86_400_000;
+
+/** The account review in seconds, for the tests of its notice: answer and approval waits, a 3 s notice looked at every half second. */
+export const shortNoticePolicy: AccountReviewPolicy = {
+  ...accountReviewPolicy,
+  answerWaitMs: seconds(20),
+  reviewAfterMs: seconds(1),
+  approvalWaitMs: seconds(20),
+  noticeMs: seconds(3),
+  noticeRecheckMs: seconds(0.5),
+  noticeDeliveryWaitMs: seconds(5),
+};
 
 /**
  * A customer for account-review tests: four orders a year (each 25.00 of margin) against 300.00 of
