@@ -147,7 +147,8 @@ export class PlaybookRunService {
       // handlers finishing) does not replace the state it completed in.
       if (input.finalState) {
         await em.nativeUpdate(PlaybookRun, { workflowId: input.workflowId, status }, { finalState: input.finalState as unknown as Record<string, unknown> });
-        await eraseKeptDecisionReasons(em, { workflowId: input.workflowId });
+        // Only an account review's decision typed in the Temporal UI carries a reason about the customer.
+        if (typeof (input.finalState as { decision?: { reason?: unknown } | null }).decision?.reason === 'string') await eraseKeptDecisionReasons(em, { workflowId: input.workflowId });
       }
       if (status === RunStatus.Cancelled) {
         await this.holdBackQueuedMessages(em, input.workflowId, RUN_CANCELLED);
