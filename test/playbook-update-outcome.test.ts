@@ -46,7 +46,7 @@ function settleUnknownUpdates(): Promise<string[]> {
   const { client } = stack.temporal;
   const { taskQueue } = stack.config.temporal;
   const engines = { playbooks: new TemporalPlaybookEngine(client, taskQueue), scoring: new TemporalScoringEngine(client, taskQueue), campaigns: new TemporalCampaignEngine(client, taskQueue) };
-  return createServices(stack.orm.em.fork(), engines, defaultPolicies).runReconciliation.settleUpdatesOfUnknownOutcome(0);
+  return createServices(stack.orm.em.fork(), engines, defaultPolicies).runReconciliation.settleUnsettledCalls(0);
 }
 
 it('settles a decision of unknown outcome nobody retried, as the engine tells: pending while no worker takes it, taken once the run took it; one that never reached the engine as not taken', async () => {

@@ -8,10 +8,11 @@ import type { PageResult } from '../services/scores/scoring-run.service.js';
 export function createScoringActivities(services: () => WorkerServices) {
   const runs = () => services().scoringRuns;
   return {
-    /** Records the run, and ends earlier runs whose workflows ended without completing them. */
+    /** Records the run, ends earlier runs whose workflows ended without completing them, and settles starts by hand left unsettled. */
     async beginScoringRun(input: { runId: string; trigger: string; asOf: string }): Promise<void> {
       await runs().begin(input);
       await services().scoring.endAbandonedRuns();
+      await services().scoring.settleUnsettledStarts();
     },
     prepareScoringRun(input: { runId: string; pageSize: number }): Promise<{ population: number; buyers: number; pageStarts: (string | null)[] }> {
       return heartbeating(runs().prepare(input.runId, input.pageSize));

@@ -6,11 +6,11 @@ import { v7 as uuidv7 } from 'uuid';
 /** Who did what, when; written in the same transaction as the change it records. */
 @Entity({ tableName: 'audit_entry' })
 @Index({ properties: ['entityType', 'entityId', 'at'], name: 'audit_entry_entity_index' })
-// The few updates whose outcome is still unknown, which the run reconciliation settles on each pass.
+// The few calls to an engine not settled yet (pending, or of unknown outcome), which the reconciliation settles on each pass.
 @Index({
   properties: ['at'],
-  name: 'audit_entry_unknown_outcome_index',
-  expression: `create index "audit_entry_unknown_outcome_index" on "audit_entry" ("at") where "entity_type" = 'playbook_run' and ("after"->>'outcome') = 'unknown'`,
+  name: 'audit_entry_unsettled_call_index',
+  expression: `create index "audit_entry_unsettled_call_index" on "audit_entry" ("at") where ("after"->>'outcome') in ('pending', 'unknown')`,
 })
 export class AuditEntry {
   [OptionalProps]?: 'at';

@@ -18,7 +18,7 @@ import { CampaignIdKey, CustomerIdKey, LoyaltyBandKey, PlaybookKey, PlaybookStep
 import { confirmWelcomeUpdate, welcomeCheckStateQuery } from '../../workflows/welcome-check.workflow.js';
 import { withinDeadline } from './deadline.js';
 import type { SteeringFromOutside } from '../services/audit/steering-audit.service.js';
-import { cancelIfRunning, describeOrNull, executionFacts, howEnded, howReset, isRunning, queryOrNull, signalOrFalse, steeringFromOutside, updateOutcome } from './workflow-calls.js';
+import { cancelIfRunning, cancelRequestedByPlatform, describeOrNull, executionFacts, howEnded, howReset, isRunning, queryOrNull, signalOrFalse, steeringFromOutside, updateOutcome } from './workflow-calls.js';
 
 /** An update is taken once the run's validator accepts it; what the run does with it follows. */
 const taken = { waitForStage: WorkflowUpdateStage.ACCEPTED } as const;
@@ -207,6 +207,14 @@ export class TemporalPlaybookEngine implements PlaybookEngine {
 
   updateOutcome(workflowId: string, updateId: string): Promise<'taken' | 'not-taken' | 'pending'> {
     return this.reachable(() => updateOutcome(this.client, workflowId, updateId));
+  }
+
+  startOutcome(workflowId: string): Promise<'taken' | 'not-taken'> {
+    return this.reachable(async () => ((await describeOrNull(this.client, workflowId)) ? 'taken' : 'not-taken'));
+  }
+
+  cancelOutcome(workflowId: string): Promise<'taken' | 'not-taken'> {
+    return this.reachable(async () => ((await cancelRequestedByPlatform(this.client, workflowId)) ? 'taken' : 'not-taken'));
   }
 
   howEnded(workflowId: string): Promise<HowEnded | null> {

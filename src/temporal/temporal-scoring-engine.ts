@@ -15,9 +15,13 @@ export class TemporalScoringEngine implements ScoringEngine {
     private readonly callTimeoutMs = 5_000,
   ) {}
 
-  startRescore(input: { trigger: string; asOf?: string; policy: RescorePolicy }): Promise<{ runId: string }> {
+  newRescoreId(): string {
+    return `rescore/${new Date().toISOString()}`;
+  }
+
+  startRescore({ runId, ...input }: { runId?: string; trigger: string; asOf?: string; policy: RescorePolicy }): Promise<{ runId: string }> {
     return this.reachable(async () => {
-      const workflowId = `rescore/${new Date().toISOString()}`;
+      const workflowId = runId ?? this.newRescoreId();
       await this.client.workflow.start<typeof rescoreCustomerBase>('rescoreCustomerBase', {
         workflowId,
         taskQueue: this.taskQueue,

@@ -146,6 +146,28 @@ export async function howEnded(client: Client, workflowId: string): Promise<{ re
   }
 }
 
+/** Whether this platform asked the run to stop (a cancel request in its history, from one of its processes); false when the run does not exist. */
+export async function cancelRequestedByPlatform(client: Client, workflowId: string): Promise<boolean> {
+  const { namespace } = client.options;
+  try {
+    // From the end of its history, where a cancel request lies (only its wind-down's steps come after it).
+    let nextPageToken: Uint8Array | undefined;
+    for (let page = 0; page < 10; page++) {
+      const response = await client.workflowService.getWorkflowExecutionHistoryReverse({ namespace, execution: { workflowId }, maximumPageSize: 100, nextPageToken });
+      for (const event of response.history?.events ?? []) {
+        const request = event.workflowExecutionCancelRequestedEventAttributes;
+        if (request?.identity?.startsWith(PLATFORM_IDENTITY_PREFIX)) return true;
+      }
+      if (!response.nextPageToken?.length) return false;
+      nextPageToken = response.nextPageToken;
+    }
+    return false;
+  } catch (error) {
+    if ((error as { code?: number }).code === grpcNotFound) return false;
+    throw error;
+  }
+}
+
 const { WORKFLOW_TASK_FAILED_CAUSE_RESET_WORKFLOW: RESET_WORKFLOW } = proto.temporal.api.enums.v1.WorkflowTaskFailedCause;
 
 /** The identity Temporal's history service writes on the events it makes itself (a reset's): not who asked for it. */

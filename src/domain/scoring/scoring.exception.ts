@@ -12,6 +12,8 @@ export enum ScoringExceptionCode {
   RunInProgress = 'SCORING_RUN_IN_PROGRESS',
   /** The workflow engine that runs rescores cannot be reached. */
   EngineUnavailable = 'SCORING_ENGINE_UNAVAILABLE',
+  /** The engine took a rescore's start, but recording it failed after: it runs; follow it (`id`) before starting another. */
+  OutcomeUnknown = 'SCORING_OUTCOME_UNKNOWN',
   /** `scores fit`: the orders file is not there, or cannot be used (a bad row carries `line`, 1-based with the header as 1, and `column`). */
   OrdersFileNotFound = 'ORDERS_FILE_NOT_FOUND',
   OrdersFileBadHeader = 'ORDERS_FILE_BAD_HEADER',
@@ -27,6 +29,7 @@ const kinds: Record<ScoringExceptionCode, FailureKind> = {
   [ScoringExceptionCode.RunAlreadyFinished]: 'CONFLICT',
   [ScoringExceptionCode.RunInProgress]: 'CONFLICT',
   [ScoringExceptionCode.EngineUnavailable]: 'UNAVAILABLE',
+  [ScoringExceptionCode.OutcomeUnknown]: 'UNAVAILABLE',
   [ScoringExceptionCode.OrdersFileNotFound]: 'NOT_FOUND',
   [ScoringExceptionCode.OrdersFileBadHeader]: 'VALIDATION',
   [ScoringExceptionCode.OrdersFileBadRow]: 'VALIDATION',

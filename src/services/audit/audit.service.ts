@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { sql } from 'kysely';
 import { AuditEntry } from '../../entities/index.js';
 import type { AuditedEntityType } from '../../domain/audit/audited-entities.js';
 import { storableJson, storableText } from './storable.js';
@@ -46,4 +47,67 @@ export class AuditService {
       after: storableJson(entry.after ?? null),
     });
   }
+
+  /**
+   * The entries of a person's call to an engine (a start, an update, a cancel), committed before the
+   * call with `outcome: "pending"` (and the update's `updateId`): a process that dies once the engine
+   * took the call, or a commit that fails after it, leaves them for the reconciliation to settle as the
+   * engine tells (`settleCall`), instead of losing what the person did. Their IDs, in order.
+   */
+  async recordCall(em: EntityManager, entries: AuditRecord[], updateId?: string): Promise<string[]> {
+    return em.transactional(async (tx) => {
+      const written = entries.map((entry) => this.record(tx, { ...entry, after: { ...entry.after, outcome: PENDING, ...(updateId ? { updateId } : {}) } }));
+      await tx.flush();
+      return written.map((entry) => entry.id);
+    });
+  }
+
+  /** The engine took the call: its entries read as any other (the mark goes). */
+  async callTaken(em: EntityManager, ids: string[]): Promise<void> {
+    await sql`update audit_entry set after = after - 'outcome' - 'updateId' where id = any(${ids}::uuid[]) and after->>'outcome' = ${PENDING}`.execute(em.getKysely());
+  }
+
+  /** The call did not reach the run, or the run refused it: its entries go, as if never written. */
+  async callNotTaken(em: EntityManager, ids: string[]): Promise<void> {
+    await sql`delete from audit_entry where id = any(${ids}::uuid[]) and after->>'outcome' = ${PENDING}`.execute(em.getKysely());
+  }
+
+  /** The engine could not say in time whether it took the call: `outcome: "unknown"` until a retry or the reconciliation settles it. */
+  async callOutcomeUnknown(em: EntityManager, ids: string[]): Promise<void> {
+    await sql`update audit_entry set after = after || jsonb_build_object('outcome', ${UNKNOWN}::text) where id = any(${ids}::uuid[]) and after->>'outcome' = ${PENDING}`.execute(em.getKysely());
+  }
+
+  /** Calls about `entityType` not settled (pending or unknown) for longer than `minAgeMs`, oldest first: for the engine to tell what became of them. */
+  async unsettledCalls(em: EntityManager, entityType: AuditedEntityType, minAgeMs: number, limit: number): Promise<UnsettledCall[]> {
+    const rows = await em.execute<{ id: string; action: string; entity_id: string; update_id: string | null }[]>(
+      `select id, action, entity_id, after->>'updateId' as update_id from audit_entry
+        where after->>'outcome' in ('${PENDING}', '${UNKNOWN}') and entity_type = ? and at < now() - make_interval(secs => ?)
+        order by at limit ?`,
+      [entityType, minAgeMs / 1000, limit],
+    );
+    return rows.map((r) => ({ auditId: r.id, action: r.action, entityId: r.entity_id, updateId: r.update_id }));
+  }
+
+  /** Settles a call still pending or unknown as the engine now tells; false when it was settled meanwhile (a retry). */
+  async settleCall(em: EntityManager, auditId: string, outcome: 'taken' | 'not-taken'): Promise<boolean> {
+    const settled: { affectedRows?: number } = await em.execute(
+      `update audit_entry set after = after || jsonb_build_object('outcome', ?::text) where id = ? and after->>'outcome' in ('${PENDING}', '${UNKNOWN}')`,
+      [outcome, auditId],
+      'run',
+    );
+    return (settled.affectedRows ?? 0) > 0;
+  }
+}
+
+/** An engine call's entry the API has not settled yet (it waits for the engine's answer, or died waiting). */
+const PENDING = 'pending';
+/** An engine call's entry whose outcome the engine could not tell in time. */
+const UNKNOWN = 'unknown';
+
+export interface UnsettledCall {
+  auditId: string;
+  action: string;
+  entityId: string;
+  /** The update's ID, for a call sent as an update. */
+  updateId: string | null;
 }

@@ -156,6 +156,10 @@ export interface PlaybookEngine extends SteeringSource {
   howReset(workflowId: string, runId: string): Promise<HowReset | null>;
   /** What became of an update sent to the run whose answer did not come in time: taken, not taken (refused, or never reached the run), or still pending. */
   updateOutcome(workflowId: string, updateId: string): Promise<'taken' | 'not-taken' | 'pending'>;
+  /** Whether the engine took a start of the run: it has it (under way or ended), or not. */
+  startOutcome(workflowId: string): Promise<'taken' | 'not-taken'>;
+  /** Whether the engine took a cancel of the run from this platform: the run was asked to stop by it, or not. */
+  cancelOutcome(workflowId: string): Promise<'taken' | 'not-taken'>;
   /** How the run ended (for a cancelled one: who asked it to stop, and why); null when it has not ended or does not exist. */
   howEnded(workflowId: string): Promise<HowEnded | null>;
   /** Whether the run is open in the engine (false once it closed, however, or when none exists). */

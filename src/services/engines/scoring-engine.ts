@@ -15,8 +15,10 @@ export interface RescoreProgressView {
 
 /** What the scoring service needs from the durable workflow engine (Temporal, in src/temporal/). */
 export interface ScoringEngine {
-  /** Starts a rescore of the whole base; returns its run ID. */
-  startRescore(input: { trigger: string; asOf?: string; policy: RescorePolicy }): Promise<{ runId: string }>;
+  /** The run ID for a rescore about to be started (its start is audited under it before the engine is asked). */
+  newRescoreId(): string;
+  /** Starts a rescore of the whole base (under `runId`, or a new one); returns its run ID. */
+  startRescore(input: { runId?: string; trigger: string; asOf?: string; policy: RescorePolicy }): Promise<{ runId: string }>;
   /** Live progress of a run; null when the engine does not know it (any more). */
   rescoreProgress(runId: string): Promise<RescoreProgressView | null>;
   /** Asks a running rescore to stop; false when it is not running (finished, or unknown). */

@@ -1,5 +1,6 @@
 import { FAIR_REMINDER } from '../../domain/playbooks/fair-reminder.js';
 import { FIX_ISSUE, awaitsFix } from '../../domain/playbooks/fix-issue.js';
+import type { UnsettledCall } from '../audit/audit.service.js';
 import type { CampaignService } from '../campaigns/campaign.service.js';
 import type { PlaybookEngine } from '../engines/playbook-engine.js';
 import type { FixCaseAfterReset, PlaybookRunService } from '../playbooks/playbook-run.service.js';
@@ -17,12 +18,12 @@ const RECORDED_AFTER_START_MS = 86_400_000;
 const UNAUDITED_CANCEL_DAYS = 7;
 
 /**
- * How old an update of unknown outcome must be before the engine's word on it is taken: a
- * request that gave up waiting may still reach the engine a moment later.
+ * How old a person's call not settled must be before the engine's word on it is taken: a
+ * request under way settles its own, and one that gave up waiting may still reach the engine a moment later.
  */
-const UNKNOWN_UPDATE_SETTLES_AFTER_MS = 5 * 60_000;
-/** Updates of unknown outcome settled per pass, at most (one engine call each). */
-const UNKNOWN_UPDATES_PER_PASS = 200;
+const UNSETTLED_CALL_SETTLES_AFTER_MS = 5 * 60_000;
+/** Calls settled per pass, at most (one engine call each). */
+const UNSETTLED_CALLS_PER_PASS = 200;
 
 /** Who cancels the reminder run of an invoice the billing system cancelled, in the audit log. */
 const INVOICE_CANCELLED_ACTOR = 'system:invoice-cancelled';
@@ -40,7 +41,7 @@ const UNRECORDED_RESET_DAYS = 7;
  * and those of campaigns, which would otherwise say running and refuse to be cancelled; and it
  * audits who cancelled a run in the Temporal UI (the run records the cancel, not who made it).
  *
- * It also settles the audit entries of updates whose outcome the engine could not tell in time.
+ * It also settles the audit entries of a person's calls to runs whose outcome the API could not tell.
  *
  * A reset in the Temporal UI or CLI makes a run run again from an earlier point (a new
  * execution of the same workflow ID), none of whose code notices: this audits it, records a
@@ -70,23 +71,32 @@ export class RunReconciliationService {
       ...(await this.tellPaidReminders()),
       ...(await this.cancelRemindersOfCancelledInvoices()),
       ...(await this.cancelRunsOfCustomersWhoLeft()),
-      ...(await this.settleUpdatesOfUnknownOutcome()),
+      ...(await this.settleUnsettledCalls()),
     ];
   }
 
   /**
-   * A person's input the engine could not confirm in time is audited as of unknown outcome
-   * (`auditedUpdate`); a retry settles it, and this settles the ones nobody retried, as the
-   * engine now tells: the audit log then says whether the run took the decision, the promise
-   * or the fix. One still waiting for a worker is left to a later pass.
+   * A person's start, input or cancel is audited before it goes to the engine, pending until the
+   * engine answers; one the engine could not confirm in time is marked of unknown outcome. A retry
+   * settles those, and this settles the ones nobody settled (the API died waiting, or the database
+   * failed once the engine took it), as the engine now tells: the audit log then says whether the
+   * run started, took the decision, the promise or the fix, or was cancelled. An update still
+   * waiting for a worker is left to a later pass.
    */
-  async settleUpdatesOfUnknownOutcome(minAgeMs = UNKNOWN_UPDATE_SETTLES_AFTER_MS): Promise<string[]> {
+  async settleUnsettledCalls(minAgeMs = UNSETTLED_CALL_SETTLES_AFTER_MS): Promise<string[]> {
     const settled: string[] = [];
-    for (const entry of await this.runs.updatesOfUnknownOutcome(minAgeMs, UNKNOWN_UPDATES_PER_PASS)) {
-      const outcome = await this.engine.updateOutcome(entry.workflowId, entry.updateId);
-      if (outcome !== 'pending' && (await this.runs.settleUpdateOutcome(entry.auditId, outcome))) settled.push(entry.workflowId);
+    for (const call of await this.runs.unsettledCalls(minAgeMs, UNSETTLED_CALLS_PER_PASS)) {
+      const outcome = await this.callOutcome(call);
+      if (outcome !== 'pending' && (await this.runs.settleCall(call.auditId, outcome))) settled.push(call.entityId);
     }
     return settled;
+  }
+
+  private callOutcome(call: UnsettledCall): Promise<'taken' | 'not-taken' | 'pending'> {
+    if (call.updateId) return this.engine.updateOutcome(call.entityId, call.updateId);
+    if (call.action === 'playbook.cancel') return this.engine.cancelOutcome(call.entityId);
+    // A start, and what the person gave the run with it (a promise to pay it holds).
+    return this.engine.startOutcome(call.entityId);
   }
 
   /**

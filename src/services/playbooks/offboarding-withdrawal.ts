@@ -87,7 +87,7 @@ export async function withdrawOffboardingOnCancel(em: EntityManager, audit: Audi
     // The run's record first: a cancel through the API still committing (it holds the record) is waited for, and read.
     await tx.execute(`select 1 from playbook_run where workflow_id = ? for share`, [input.workflowId]);
     const [cancel] = await tx.execute<{ actor: string; reason: string | null }[]>(
-      `select actor, after->>'reason' as reason from audit_entry where entity_type = 'playbook_run' and entity_id = ? and action = 'playbook.cancel' order by at desc limit 1`,
+      `select actor, after->>'reason' as reason from audit_entry where entity_type = 'playbook_run' and entity_id = ? and action = 'playbook.cancel' and (after->>'outcome') is distinct from 'not-taken' order by at desc limit 1`,
       [input.workflowId],
     );
     return withdrawOffboarding(tx, audit, { ...input, by: cancel?.actor ?? `playbook:${input.workflowId}`, reason: cancel?.reason ?? 'the run was cancelled in the workflow engine' });

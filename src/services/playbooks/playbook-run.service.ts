@@ -10,15 +10,15 @@ import { stepMessageKey, stepMessageKeyParts } from '../../domain/playbooks/run-
 import { ACCOUNT_REVIEW } from '../../domain/playbooks/account-review.js';
 import { APPRECIATION } from '../../domain/playbooks/appreciation.js';
 import { WELCOME_CHECK } from '../../domain/playbooks/welcome-check.js';
-import { AuditEntry, Customer, FixCase, FixCaseStatus, OutboxMessage, PlaybookRun } from '../../entities/index.js';
+import { Customer, FixCase, FixCaseStatus, OutboxMessage, PlaybookRun } from '../../entities/index.js';
 import { latestOccurrence, occurrenceOf } from '../../domain/playbooks/occurrence.js';
 import { CANCELLED_OUTCOME, RUN_CANCELLED, RUN_ENDED, heldBackByRunStop, runEndedInEngine, type EndedInEngine } from '../../domain/playbooks/run-status.js';
 import { offboardingAnnouncementTemplates, PROMISED_TO_PAY, proposalAnsweredBeforeItWent, runEndTemplates, untilPaidTemplates, untilRunEndsTemplates } from '../../domain/messages/catalogue.js';
-import { writtenSinceLastReset, type AuditService } from '../audit/audit.service.js';
+import { writtenSinceLastReset, type AuditService, type UnsettledCall } from '../audit/audit.service.js';
 import { ChildPager } from '../common/child-pages.js';
 import type { Page, PageArgs } from '../common/pagination.js';
 import type { HowReset, LaunchedRun, StartedRun } from '../engines/playbook-engine.js';
-import { decisionReason, updateEntryLockKey } from './offboarding-decision.js';
+import { decisionReason } from './offboarding-decision.js';
 import { offboardingStands, withdrawOffboarding } from './offboarding-withdrawal.js';
 import { proposalHeldBackAtDelivery, type OffboardingDecision } from '../../domain/playbooks/account-review.js';
 import { failIfReset } from './running-run.js';
@@ -412,7 +412,8 @@ export class PlaybookRunService {
     const rows = await this.em.execute<{ workflow_id: string }[]>(
       `select r.workflow_id from playbook_run r
         where r.status = 'cancelled' and r.finished_at > now() - make_interval(days => ?)
-          and not exists (select 1 from audit_entry a where a.entity_type = 'playbook_run' and a.entity_id = r.workflow_id and a.action in ('playbook.cancel', 'playbook.cancel-in-engine') and ${SINCE_LAST_RESET('a', 'r.workflow_id')})`,
+          and not exists (select 1 from audit_entry a where a.entity_type = 'playbook_run' and a.entity_id = r.workflow_id and a.action in ('playbook.cancel', 'playbook.cancel-in-engine')
+                              and (a.after->>'outcome') is distinct from 'not-taken' and ${SINCE_LAST_RESET('a', 'r.workflow_id')})`,
       [withinDays],
     );
     return rows.map((r) => r.workflow_id);
@@ -424,21 +425,17 @@ export class PlaybookRunService {
     await this.em.flush();
   }
 
-  /** Audit entries of updates whose outcome the engine could not tell in time (`auditedUpdate`), older than `minAgeMs`, oldest first. */
-  async updatesOfUnknownOutcome(minAgeMs: number, limit: number): Promise<{ auditId: string; workflowId: string; updateId: string }[]> {
-    const rows = await this.em.execute<{ id: string; entity_id: string; update_id: string }[]>(
-      `select id, entity_id, after->>'updateId' as update_id from audit_entry
-        where after->>'outcome' = 'unknown' and entity_type = 'playbook_run' and at < now() - make_interval(secs => ?)
-        order by at limit ?`,
-      [minAgeMs / 1000, limit],
-    );
-    return rows.map((r) => ({ auditId: r.id, workflowId: r.entity_id, updateId: r.update_id }));
+  /**
+   * A person's starts, updates and cancels of runs whose outcome the API did not settle (it died
+   * waiting for the engine, or the engine could not tell in time), older than `minAgeMs`, oldest first.
+   */
+  unsettledCalls(minAgeMs: number, limit: number): Promise<UnsettledCall[]> {
+    return this.audit.unsettledCalls(this.em, 'playbook_run', minAgeMs, limit);
   }
 
-  /** Settles an update's audit entry still marked unknown: `taken` or `not-taken`, as the engine now says. False when it was settled meanwhile (a retry). */
-  async settleUpdateOutcome(auditId: string, outcome: 'taken' | 'not-taken'): Promise<boolean> {
-    const settled: { affectedRows?: number } = await this.em.execute(`update audit_entry set after = after || jsonb_build_object('outcome', ?::text) where id = ? and after->>'outcome' = 'unknown'`, [outcome, auditId], 'run');
-    return (settled.affectedRows ?? 0) > 0;
+  /** Settles such a call as the engine now tells: `taken` or `not-taken`. False when it was settled meanwhile (a retry). */
+  settleCall(auditId: string, outcome: 'taken' | 'not-taken'): Promise<boolean> {
+    return this.audit.settleCall(this.em, auditId, outcome);
   }
 
   /** When the oldest run still recorded as running started; null when none is. */
@@ -494,12 +491,12 @@ export class PlaybookRunService {
   }
 
   /**
-   * A person's start of a run: its record and audit entry are written in one transaction that
-   * holds the customer's row (an erasure at the same moment waits, then finds the run under
-   * way; a start after an erasure is refused with `erased()`), and commits once the engine
-   * took the start. False, with nothing started or audited, when the run is already recorded
-   * (a start at the same moment waits for this one's record), or when the engine has it ended
-   * without a record (recorded as it ended).
+   * A person's start of a run: its audit entries are committed first, pending (see
+   * AuditService.recordCall); its record is written in a transaction that holds the customer's row
+   * (an erasure at the same moment waits, then finds the run under way; a start after an erasure is
+   * refused with `erased()`), and commits once the engine took the start. False, with nothing started
+   * or audited, when the run is already recorded (a start at the same moment waits for this one's
+   * record), or when the engine has it ended without a record (recorded as it ended).
    */
   async startByHand(
     entry: { actor: string; workflowId: string; playbook: string; customerId: string; after: Record<string, unknown> },
@@ -508,19 +505,28 @@ export class PlaybookRunService {
     /** What else the person gave the run as it starts, audited beside its start (a promise to pay it holds). */
     alsoAudited: { action: PlaybookAction; after: Record<string, unknown> }[] = [],
   ): Promise<boolean> {
-    return this.em.transactional(async (em) => {
-      if (!(await recordStarting(em, entry, erased))) return false;
-      const audited = [{ action: 'playbook.start' as const, after: entry.after }, ...alsoAudited].map(({ action, after }) =>
-        this.audit.record(em, { actor: entry.actor, action, entityType: 'playbook_run', entityId: entry.workflowId, after }),
-      );
-      await em.flush();
-      const { ended } = await start();
-      if (!ended) return true;
-      // Nothing started: the run under this ID had ended (without a record: cut off before its first step, or its record cleared).
-      await recordEnded(em, entry.workflowId, ended);
-      await em.nativeDelete(AuditEntry, { id: { $in: audited.map((a) => a.id) } });
-      return false;
-    });
+    const audited = await this.audit.recordCall(
+      this.em,
+      [{ action: 'playbook.start' as const, after: entry.after }, ...alsoAudited].map(({ action, after }) => ({ actor: entry.actor, action, entityType: 'playbook_run' as const, entityId: entry.workflowId, after })),
+    );
+    let engineTookIt = false;
+    try {
+      const started = await this.em.transactional(async (em) => {
+        if (!(await recordStarting(em, entry, erased))) return false;
+        const { ended } = await start();
+        engineTookIt = !ended;
+        if (!ended) return true;
+        // Nothing started: the run under this ID had ended (without a record: cut off before its first step, or its record cleared).
+        await recordEnded(em, entry.workflowId, ended);
+        return false;
+      });
+      await (started ? this.audit.callTaken(this.em, audited) : this.audit.callNotTaken(this.em, audited));
+      return started;
+    } catch (error) {
+      // A start the engine took whose record could not commit stays audited, pending: the run records itself as it begins.
+      if (!engineTookIt) await this.audit.callNotTaken(this.em, audited);
+      throw error;
+    }
   }
 
   /**
@@ -547,35 +553,57 @@ export class PlaybookRunService {
   }
 
   /**
-   * A person's mutation of a run, audited together with it: the entry is written first, in a
-   * transaction, and `act` (the call to the engine, given the transaction) runs before the commit. An entry that
-   * cannot be written stops the mutation before it reaches the run; a call the run refuses or
-   * the engine cannot take (`act` throws) takes the entry back. With `once`, the action is
-   * taken at most once per run (since its last reset): requests at the same moment wait on the run's record, and one
-   * that finds the action already recorded is refused with `once()`'s error.
+   * A person's mutation of a run, audited: the entry is committed first, pending (see
+   * AuditService.recordCall), so one that cannot be written stops the mutation before it reaches
+   * the run. Then `call` goes to the engine and `recordTaken` writes what it changed, in one
+   * transaction holding the run's record (the run writes it as it acts); a call the run refuses or
+   * the engine cannot take (`call` throws) takes the entry back. With `once`, the action is taken at
+   * most once per run (since its last reset): one that finds it already audited (pending or taken)
+   * is refused with `once()`'s error.
    */
-  async audited<T>(entry: { actor: string; action: PlaybookAction; workflowId: string; after: Record<string, unknown> }, act: (em: EntityManager) => Promise<T>, once?: () => Error): Promise<T> {
-    return this.em.transactional(async (em) => {
+  async audited<T>(
+    entry: { actor: string; action: PlaybookAction; workflowId: string; after: Record<string, unknown> },
+    call: () => Promise<T>,
+    recordTaken: (em: EntityManager) => Promise<void>,
+    once?: () => Error,
+  ): Promise<T> {
+    const [auditId] = await this.em.transactional(async (em) => {
       if (once) {
         await em.execute(`select 1 from playbook_run where workflow_id = ? for update`, [entry.workflowId]);
-        const [taken] = await em.execute<{ n: number }[]>(`select count(*)::int as n from audit_entry a where entity_type = 'playbook_run' and entity_id = ? and action = ? and ${SINCE_LAST_RESET('a', '?')}`, [entry.workflowId, entry.action, entry.workflowId]);
+        const [taken] = await em.execute<{ n: number }[]>(
+          `select count(*)::int as n from audit_entry a where entity_type = 'playbook_run' and entity_id = ? and action = ? and (after->>'outcome') is distinct from 'not-taken' and ${SINCE_LAST_RESET('a', '?')}`,
+          [entry.workflowId, entry.action, entry.workflowId],
+        );
         if (taken.n > 0) throw once();
       }
-      this.audit.record(em, { actor: entry.actor, action: entry.action, entityType: 'playbook_run', entityId: entry.workflowId, after: entry.after });
-      await em.flush();
-      return act(em);
+      return this.audit.recordCall(em, [{ actor: entry.actor, action: entry.action, entityType: 'playbook_run', entityId: entry.workflowId, after: entry.after }]);
     });
+    let engineTookIt = false;
+    try {
+      return await this.em.transactional(async (em) => {
+        await em.execute(`select 1 from playbook_run where workflow_id = ? for update`, [entry.workflowId]);
+        const result = await call();
+        engineTookIt = true;
+        await recordTaken(em);
+        await this.audit.callTaken(em, [auditId]);
+        return result;
+      });
+    } catch (error) {
+      // Taken by the engine but not recorded here (the database failed): the entry stays pending, for the reconciliation.
+      if (!engineTookIt) await this.audit.callNotTaken(this.em, [auditId]);
+      throw error;
+    }
   }
 
   /**
-   * A person's input sent to a run as an update, audited as `audited` does, except when the
-   * engine cannot say in time whether the run took it (`unknown(error)`): the update may be
-   * taken later, so the entry is committed, marked `outcome: "unknown"` with its `updateId`,
-   * and the error rethrown. The same request again (same actor, action and input, while that
-   * entry is the action's newest for the run) is sent under the same update ID, so it joins
-   * the update sent first instead of making a second one, and settles the entry: `taken` when
-   * the run answers with it, `not-taken` when the run refuses it (`refused(error)`: an update
-   * the run took would have been answered instead); no second entry is written.
+   * A person's input sent to a run as an update, audited as `audited` does (the entry committed
+   * first, pending, with the update's `updateId`), except when the engine cannot say in time whether
+   * the run took it (`unknown(error)`): the update may be taken later, so the entry stays, marked
+   * `outcome: "unknown"`, and the error is rethrown. The same request again (same actor, action and
+   * input, while that entry is the action's newest for the run and not settled) is sent under the
+   * same update ID, so it joins the update sent first instead of making a second one, and settles
+   * the entry: taken when the run answers with it, `not-taken` when the run refuses it
+   * (`refused(error)`: an update the run took would have been answered instead); no second entry is written.
    */
   async auditedUpdate<T>(
     entry: { actor: string; action: PlaybookAction; workflowId: string; after: Record<string, unknown> },
@@ -583,39 +611,28 @@ export class PlaybookRunService {
     send: (updateId: string, auditEntryId: string) => Promise<T>,
     outcome: { unknown: (error: unknown) => boolean; refused: (error: unknown) => boolean },
   ): Promise<T> {
-    const settled = await this.em.transactional(async (em) => {
-      // No lock: requests at the same moment go to the run as they are (it takes the first, refuses the others), and a
-      // retry comes after the answer of the request it repeats. (The run's record must stay free: the run writes it as it acts.)
-      const [newest] = await em.execute<{ id: string; actor: string; after: Record<string, unknown> | null }[]>(
-        `select id, actor, after from audit_entry where entity_type = 'playbook_run' and entity_id = ? and action = ? order by at desc, id desc limit 1`,
-        [entry.workflowId, entry.action],
-      );
-      const { outcome: pendingOutcome, updateId: pendingId, ...pendingInput } = newest?.after ?? {};
-      const pending = pendingOutcome === 'unknown' && newest.actor === entry.actor && sameJson(pendingInput, entry.after) ? { id: newest.id, updateId: String(pendingId) } : null;
-      const updateId = pending?.updateId ?? `${entry.action}/${randomUUID()}`;
-      const own = pending ? null : this.audit.record(em, { actor: entry.actor, action: entry.action, entityType: 'playbook_run', entityId: entry.workflowId, after: entry.after });
-      await em.flush();
-      // Sent before it commits: a run that checks the entry it is handed (an offboarding decision's reasonEntry) sees it is being written.
-      if (own) await em.execute(`select pg_advisory_xact_lock(hashtextextended(?, 0))`, [updateEntryLockKey(entry.workflowId, own.id)]);
-      const settle = (to: 'taken' | 'not-taken') => em.execute(`update audit_entry set after = after || jsonb_build_object('outcome', ?::text) where id = ?`, [to, pending!.id]);
-      try {
-        const result = await send(updateId, pending?.id ?? own!.id);
-        if (pending) await settle('taken');
-        return { result };
-      } catch (error) {
-        if (outcome.unknown(error)) {
-          if (own) await em.execute(`update audit_entry set after = coalesce(after, '{}') || jsonb_build_object('outcome', 'unknown', 'updateId', ?::text) where id = ?`, [updateId, own.id]);
-          return { error };
-        }
-        if (pending && outcome.refused(error)) {
-          await settle('not-taken');
-          return { error };
-        }
-        throw error;
-      }
-    });
-    if ('error' in settled) throw settled.error;
-    return settled.result;
+    // No lock: requests at the same moment go to the run as they are (it takes the first, refuses the others), and a
+    // retry comes after the answer of the request it repeats. (The run's record must stay free: the run writes it as it acts.)
+    const [newest] = await this.em.execute<{ id: string; actor: string; after: Record<string, unknown> | null }[]>(
+      `select id, actor, after from audit_entry where entity_type = 'playbook_run' and entity_id = ? and action = ? order by at desc, id desc limit 1`,
+      [entry.workflowId, entry.action],
+    );
+    const { outcome: newestOutcome, updateId: newestUpdateId, ...newestInput } = newest?.after ?? {};
+    const unsettled = newestOutcome === 'pending' || newestOutcome === 'unknown';
+    const again = unsettled && newest.actor === entry.actor && sameJson(newestInput, entry.after) ? { id: newest.id, updateId: String(newestUpdateId) } : null;
+    const updateId = again?.updateId ?? `${entry.action}/${randomUUID()}`;
+    const [auditId] = again ? [again.id] : await this.audit.recordCall(this.em, [{ actor: entry.actor, action: entry.action, entityType: 'playbook_run', entityId: entry.workflowId, after: entry.after }], updateId);
+    let result: T;
+    try {
+      result = await send(updateId, auditId);
+    } catch (error) {
+      if (outcome.unknown(error)) await this.audit.callOutcomeUnknown(this.em, [auditId]);
+      else if (!again) await this.audit.callNotTaken(this.em, [auditId]);
+      else if (outcome.refused(error)) await this.audit.settleCall(this.em, auditId, 'not-taken');
+      throw error;
+    }
+    await (again ? this.audit.settleCall(this.em, auditId, 'taken') : this.audit.callTaken(this.em, [auditId]));
+    return result;
   }
 
   /**

@@ -533,13 +533,13 @@ export class PlaybookService {
     // Two operators cancelling at once: one cancel, one entry; the other is told the run is ending.
     const cancelling = () => new PlaybookException(PlaybookExceptionCode.RunAlreadyFinished, `Playbook run ${workflowId} is already being cancelled`, { workflowId });
     // The record says cancelled as the engine takes the cancel: a step of the run under way writes nothing after it.
-    const cancel = async (em: EntityManager) => {
-      const taken = (await this.engine.cancelRun(workflowId)) ?? fail(finished());
-      await this.runs.recordCancelTaken(em, workflowId);
-      return taken;
-    };
-    const taken = await this.runs.audited({ actor, action: 'playbook.cancel', workflowId, after: { reason: reason.trim() } }, cancel, cancelling);
-    // Once the audit entry is committed (it locked the run's record, which the run writes as it ends).
+    const taken = await this.runs.audited(
+      { actor, action: 'playbook.cancel', workflowId, after: { reason: reason.trim() } },
+      async () => (await this.engine.cancelRun(workflowId)) ?? fail(finished()),
+      (em) => this.runs.recordCancelTaken(em, workflowId),
+      cancelling,
+    );
+    // Once the cancel is recorded (its transaction held the run's record, which the run writes as it ends).
     await taken.acted();
     return this.runView(record.playbook, record.customer.id, workflowId);
   }

@@ -24,6 +24,10 @@ export interface ScoringRunView {
 
 export const MAX_CONCENTRATION_MONTHS = 60;
 
+/** How old a start by hand not settled must be before it is settled: a request under way settles its own. */
+const UNSETTLED_START_SETTLES_AFTER_MS = 5 * 60_000;
+const UNSETTLED_STARTS_PER_PASS = 50;
+
 /** What an admin or analyst does with scores: start a rescore, follow runs, read the fitted models and the base's concentration. */
 export class ScoringService {
   constructor(
@@ -44,7 +48,9 @@ export class ScoringService {
   /**
    * Starts a rescore of `asOf` (default today), recorded before this answers, so its ID names a
    * run at once (`scoringRun`, `cancelRescore`); refused while a rescore of that day is under way
-   * (CONFLICT): a second one would write the same day's scores again. Audited.
+   * (CONFLICT): a second one would write the same day's scores again. Audited before the engine is
+   * asked, pending until it answers (AuditService.recordCall): a rescore the engine took stays
+   * audited even when recording it here fails after (then OUTCOME_UNKNOWN, naming the run).
    */
   async startRescore(callerId: string, asOf?: string | null): Promise<ScoringRunView> {
     if (asOf != null) {
@@ -55,18 +61,41 @@ export class ScoringService {
       if (beforeEarliestDay(asOf)) throw new ScoringException(ScoringExceptionCode.InvalidInput, tooEarly('asOf'), { field: 'asOf' });
     }
     const day = asOf ?? new Date().toISOString().slice(0, 10);
-    const runId = await this.em.transactional(async (em) => {
-      // One start at a time: two at the same moment (or aliased in one request) see each other's run.
-      await em.execute(`select pg_advisory_xact_lock(hashtext('scoring-run.start'))`);
-      await this.refuseWhileUnderWay(day);
-      const started = await this.engine.startRescore({ trigger: callerId, asOf: day, policy: this.rescorePolicy });
-      // The run records itself as it begins too (the same row): this one is there before the answer.
-      await this.runs.begin({ runId: started.runId, trigger: callerId, asOf: day });
-      // Audited once the engine took it (the run itself also names who started it, as its trigger).
-      this.audit.record(em, { actor: callerId, action: 'scoring-run.start', entityType: 'scoring_run', entityId: started.runId, after: { asOf: asOf ?? null } });
-      return started.runId;
-    });
+    const runId = this.engine.newRescoreId();
+    const audited = await this.audit.recordCall(this.em, [{ actor: callerId, action: 'scoring-run.start', entityType: 'scoring_run', entityId: runId, after: { asOf: asOf ?? null } }]);
+    let engineTookIt = false;
+    try {
+      await this.em.transactional(async (em) => {
+        // One start at a time: two at the same moment (or aliased in one request) see each other's run.
+        await em.execute(`select pg_advisory_xact_lock(hashtext('scoring-run.start'))`);
+        await this.refuseWhileUnderWay(day);
+        await this.engine.startRescore({ runId, trigger: callerId, asOf: day, policy: this.rescorePolicy });
+        engineTookIt = true;
+        // The run records itself as it begins too (the same row): this one is there before the answer.
+        await this.runs.begin({ runId, trigger: callerId, asOf: day });
+      });
+      await this.audit.callTaken(this.em, audited);
+    } catch (error) {
+      if (!engineTookIt) {
+        await this.audit.callNotTaken(this.em, audited);
+        throw error;
+      }
+      // The rescore runs (it records itself as it begins); only recording it here failed: starting the day again would score it twice.
+      throw new ScoringException(ScoringExceptionCode.OutcomeUnknown, `Rescore ${runId} was started, but recording it failed: follow it with scoringRun before starting another`, { id: runId });
+    }
     return { id: runId, record: await this.runs.findRun(runId), progress: null };
+  }
+
+  /**
+   * Starts by hand the API did not settle (it died, or the database failed, once the engine took
+   * it), older than a few minutes: taken when the run is recorded or runs, not taken otherwise.
+   * Each rescore does this as it begins.
+   */
+  async settleUnsettledStarts(): Promise<void> {
+    for (const call of await this.audit.unsettledCalls(this.em, 'scoring_run', UNSETTLED_START_SETTLES_AFTER_MS, UNSETTLED_STARTS_PER_PASS)) {
+      const taken = (await this.runs.findRun(call.entityId)) !== null || (await this.engine.isRescoreRunning(call.entityId));
+      await this.audit.settleCall(this.em, call.auditId, taken ? 'taken' : 'not-taken');
+    }
   }
 
   /** CONFLICT while a run of the day still runs; one recorded running whose workflow stopped does not count (the next run's start ends it as abandoned). */
