@@ -16,12 +16,15 @@ import { fixIssueStateQuery, issueRecurredSignal, resolveIssueUpdate } from '../
 import { anyPlaybookStateQuery } from '../../workflows/playbook-state.js';
 import { CampaignIdKey, CustomerIdKey, LoyaltyBandKey, PlaybookKey, PlaybookStepKey, RiskBandKey } from '../../workflows/search-attributes.js';
 import { confirmWelcomeUpdate, welcomeCheckStateQuery } from '../../workflows/welcome-check.workflow.js';
-import { withinDeadline } from './deadline.js';
+import { byDeadline, withinDeadline } from './deadline.js';
 import type { SteeringFromOutside } from '../services/audit/steering-audit.service.js';
 import { cancelIfRunning, cancelRequestedByPlatform, describeOrNull, executionFacts, howEnded, howReset, isRunning, queryOrNull, signalOrFalse, steeringFromOutside, updateOutcome } from './workflow-calls.js';
 
 /** An update is taken once the run's validator accepts it; what the run does with it follows. */
 const taken = { waitForStage: WorkflowUpdateStage.ACCEPTED } as const;
+
+/** How long a check that Temporal still answers waits. */
+const PROBE_MS = 1_000;
 
 const days = (ms: number) => `${Math.round(ms / 86_400_000)} days`;
 
@@ -323,7 +326,9 @@ export class TemporalPlaybookEngine implements PlaybookEngine {
   /**
    * A person's input to a run, through an update the run validates: null when there is no
    * run, the run's reason as a CONFLICT (`refused`) when it does not take it. The update's
-   * handler answers once the run has acted on it.
+   * handler answers once the run has acted on it. Taking it and waiting for the run to act
+   * end within `callTimeoutMs` + `settleMs` (+ 1 s to tell whether Temporal still answers),
+   * Temporal reachable or not.
    */
   private async take(workflowId: string, updateId: string, start: (run: WorkflowHandle) => Promise<WorkflowUpdateHandle<unknown>>, refused: PlaybookExceptionCode, what: string): Promise<Taken | null> {
     // Refused by the validator, or (two inputs at the same moment both pass it) by the handler, which takes the first.
@@ -345,21 +350,38 @@ export class TemporalPlaybookEngine implements PlaybookEngine {
       }
       return refusal(error);
     };
-    return update && { acted: () => this.settle(() => update.result().catch(endedMeanwhile)) };
+    // Taken, but Temporal out of reach as the wait ends: the run's state cannot be read to answer with what it did, and
+    // "unavailable, nothing done" would be false. Outcome unknown: the same request again joins this update.
+    return update && { acted: () => this.settle(() => update.result().catch(endedMeanwhile), () => outcomeUnknown(workflowId, updateId, what)) };
   }
 
-  /** Waits up to `settleMs` for the run to act on what it took; one that takes longer (an activity retrying) shows it on the next read. */
-  private async settle(acted: () => Promise<unknown>): Promise<void> {
+  /**
+   * Waits up to `settleMs` for the run to act on what it took; one that takes longer (an activity retrying) shows it on the next read.
+   * The wait ends on time while Temporal is out of reach too: the client would go on retrying its poll past an abort (up to ~20 s),
+   * so the wait is bounded by the clock, and the poll by a deadline (it stops at its next try) and the abort.
+   */
+  private async settle(acted: () => Promise<unknown>, outOfReach?: () => PlaybookException): Promise<void> {
     const patience = new AbortController();
-    const timer = setTimeout(() => patience.abort(), this.settleMs);
     try {
-      await this.client.withAbortSignal(patience.signal, acted);
+      await byDeadline(
+        this.client.connection.withDeadline(Date.now() + this.settleMs, () => this.client.withAbortSignal(patience.signal, acted)),
+        this.settleMs,
+      );
     } catch (error) {
       if (error instanceof PlaybookException) throw error;
-      // Not acted on within the wait, or ended otherwise (cancelled meanwhile): the run's view says how it stands.
+      // Not acted on within the wait, or ended otherwise (cancelled meanwhile): the run's view says how it stands, if Temporal can still be read.
+      if (outOfReach && !(await this.answers())) throw outOfReach();
     } finally {
-      clearTimeout(timer);
+      patience.abort();
     }
+  }
+
+  /** Whether Temporal answers a trivial call within a second. */
+  private answers(): Promise<boolean> {
+    return withinDeadline(this.client, PROBE_MS, () => this.client.connection.workflowService.getSystemInfo({}), () => new Error('unreachable')).then(
+      () => true,
+      () => false,
+    );
   }
 
   private signal<Args extends unknown[]>(workflowId: string, signal: SignalDefinition<Args>, ...args: Args): Promise<boolean> {
