@@ -101,6 +101,13 @@ it('thanks silent loyal customers from the sweep, once a year, with at least the
   const sweep = (id: string) => stack.temporal.client.workflow.execute<typeof playbookTriggers>('playbookTriggers', { workflowId: id, taskQueue: stack.config.temporal.taskQueue, args: [{ policy: triggerPolicy }] });
   expect(await sweep('playbook-triggers/thanks-1')).toMatchObject({ 'silent-loyal': 1, 'loss-making': 1 });
   expect([await runs(silent), await runs(recent), await runs(young), await runs(late), await runs(costly)]).toEqual([1, 0, 0, 0, 0]);
+  // Its pages that start runs heartbeat: a page whose worker died is taken up elsewhere after 30 s of silence, not after its 5 minutes.
+  const { events } = await stack.temporal.client.workflow.getHandle('playbook-triggers/thanks-1').fetchHistory();
+  const startPages = (events ?? []).map((e) => e.activityTaskScheduledEventAttributes).filter((a) => a?.activityType?.name?.startsWith('start'));
+  expect(startPages.map((a) => [a!.activityType!.name, Number(a!.heartbeatTimeout?.seconds)])).toEqual([
+    ['startAccountReviews', 30],
+    ['startAppreciations', 30],
+  ]);
 
   // The worker's sweep started it with the policy the worker was given, as a start by hand gets the API's.
   expect(await startedWith(appreciationWorkflowId(silent, year))).toEqual([{ customerId: silent, policy }]);

@@ -3,7 +3,11 @@ import type { PlaybookTriggerActivities } from '../src/activities/playbook-trigg
 import { triggerKinds, type TriggerKind, type TriggerPolicy } from '../src/domain/playbooks/triggers.js';
 import { sweepPageOptions } from './activity-options.js';
 
-const { findOverdueInvoices, startFairReminders, findPersistentIssues, startFixIssues, findLossMakingAccounts, startAccountReviews, findSilentLoyalCustomers, startAppreciations } = proxyActivities<PlaybookTriggerActivities>(sweepPageOptions);
+const { findOverdueInvoices, findPersistentIssues, findLossMakingAccounts, findSilentLoyalCustomers } = proxyActivities<PlaybookTriggerActivities>(sweepPageOptions);
+
+/** The pages starting runs, heartbeating as the policy says (sweeps started before it had a heartbeat have none). */
+const starting = (policy: TriggerPolicy) =>
+  proxyActivities<PlaybookTriggerActivities>({ ...sweepPageOptions, heartbeatTimeout: policy.startPageHeartbeatSeconds ? policy.startPageHeartbeatSeconds * 1000 : undefined });
 
 export interface PlaybookTriggersInput {
   policy: TriggerPolicy;
@@ -14,6 +18,7 @@ export interface PlaybookTriggersInput {
 
 /** One page of candidates of a trigger, their playbooks started; `next` is null when the trigger is done. */
 async function sweepPage(trigger: TriggerKind, after: string | null, policy: TriggerPolicy): Promise<{ started: number; next: string | null }> {
+  const { startFairReminders, startFixIssues, startAccountReviews, startAppreciations } = starting(policy);
   if (trigger === 'overdue-invoice') {
     const invoiceIds = await findOverdueInvoices({ after, limit: policy.pageSize, minDaysOverdue: policy.minDaysOverdue, maxDaysOverdue: policy.maxDaysOverdue });
     if (invoiceIds.length === 0) return { started: 0, next: null };

@@ -1,3 +1,4 @@
+import { heartbeating } from './heartbeating.js';
 import type { TriggerPolicy } from '../domain/playbooks/triggers.js';
 import type { Policies } from '../domain/policies/index.js';
 import type { WorkerServices } from '../services/index.js';
@@ -14,25 +15,25 @@ export function createPlaybookTriggerActivities(services: () => WorkerServices, 
       return triggers().overdueInvoices(input);
     },
     startFairReminders(invoiceIds: string[]): Promise<{ started: number; skipped: number }> {
-      return triggers().startFairReminders(invoiceIds);
+      return heartbeating(triggers().startFairReminders(invoiceIds));
     },
     findPersistentIssues(input: { after: string | null; limit: number; policy: TriggerPolicy }): Promise<{ customerId: string; topic: string }[]> {
       return triggers().persistentIssues({ ...input, issue: policies.scoring.persistentIssue });
     },
     startFixIssues(issues: { customerId: string; topic: string }[]): Promise<{ started: number; skipped: number }> {
-      return triggers().startFixIssues(issues);
+      return heartbeating(triggers().startFixIssues(issues));
     },
     findLossMakingAccounts(input: { after: string | null; limit: number; policy: TriggerPolicy }): Promise<string[]> {
       return triggers().lossMakingAccounts(input);
     },
     startAccountReviews(customerIds: string[]): Promise<{ started: number; skipped: number }> {
-      return triggers().startAccountReviews(customerIds);
+      return heartbeating(triggers().startAccountReviews(customerIds));
     },
     findSilentLoyalCustomers(input: { after: string | null; limit: number }): Promise<string[]> {
       return triggers().silentLoyalCustomers({ ...input, policy: policies.appreciation });
     },
     startAppreciations(customerIds: string[]): Promise<{ started: number; skipped: number }> {
-      return triggers().startAppreciations(customerIds);
+      return heartbeating(triggers().startAppreciations(customerIds));
     },
   };
 }

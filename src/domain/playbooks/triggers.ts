@@ -21,6 +21,12 @@ export interface TriggerPolicy {
   /** Candidates per activity call, and calls per workflow execution before it continues as new. */
   pageSize: number;
   pagesPerExecution: number;
+  /**
+   * A page's starts report the worker alive this often at most apart (in seconds): a page whose worker died is
+   * started again elsewhere after this silence, not after the page's 5 minutes, its other candidates waiting.
+   * (Sweeps started before it have none.)
+   */
+  startPageHeartbeatSeconds?: number;
 }
 
 export const triggerPolicy: TriggerPolicy = {
@@ -29,6 +35,7 @@ export const triggerPolicy: TriggerPolicy = {
   maxDaysOverdue: 90,
   fixIssue: { riskBands: ['medium', 'high'], valuableSegments: ['Champions', 'Loyal', 'Potential loyalist', 'At risk', "Can't lose them"] },
   accountReviewCooldownDays: 180,
+  startPageHeartbeatSeconds: 30,
   pageSize: 200,
   pagesPerExecution: 100,
 };
