@@ -12,6 +12,9 @@ import { defaultDeliveryPolicy } from '../src/domain/messages/delivery-policy.js
 import { defaultPolicies } from '../src/domain/policies/index.js';
 import type { MessageSender, RenderedMessage } from '../src/services/outbox/message-sender.js';
 import { OutboxService } from '../src/services/outbox/outbox.service.js';
+import { UndeliverableMessageService } from '../src/services/outbox/undeliverable-message.service.js';
+import { AuditService } from '../src/services/audit/audit.service.js';
+import { promisePolicyOf } from '../src/domain/playbooks/fair-reminder.js';
 import { createTestDatabase } from './support/database.js';
 import { startLocalSmtp, type ReceivedMail } from './support/smtp.js';
 
@@ -384,16 +387,22 @@ it("sends nothing twice when the worker is killed while the channel has the mess
   expect(await message('run-h4/reminder-1')).toMatchObject({ sentAt: null, attempts: 0 });
   expect(await handovers()).toEqual([messageId]);
 
-  const later = new Date(noon.getTime() + 60_000);
+  // The next round comes an hour later (the worker was down meanwhile).
+  const later = new Date(noon.getTime() + 3_600_000);
   expect(await deliver(later)).toEqual({ sent: 0, deferred: 0, suppressed: 0, failed: 1 });
   expect(received.filter((m) => m.to.includes('crash@example.com'))).toHaveLength(1);
   const parked = await message('run-h4/reminder-1');
-  expect(parked).toMatchObject({ sentAt: null, attempts: 1, interruptedAt: inRound(later), sendAfter: null, lastError: INTERRUPTED_HANDOVER });
+  // Dated when the hand-over began (the moment the customer may have got it), not when the next round found it (QA 76 F2).
+  expect(parked).toMatchObject({ sentAt: null, attempts: 1, interruptedAt: inRound(noon), sendAfter: null, lastError: INTERRUPTED_HANDOVER });
   expect(messageStatus(parked, later, defaultDeliveryPolicy.maxAttempts)).toBe('undeliverable');
   expect(await handovers()).toEqual([]);
   // Never tried again by delivery, however late the round.
   await deliver(new Date(noon.getTime() + 30 * 86_400_000));
   expect(received.filter((m) => m.to.includes('crash@example.com'))).toHaveLength(1);
+  // A person who finds the customer got it confirms it: sent when it went out, not an hour later.
+  const undeliverable = new UndeliverableMessageService(orm.em.fork(), new AuditService(), defaultDeliveryPolicy.maxAttempts, defaultPolicies.money.currency, promisePolicyOf(defaultPolicies.fairReminder));
+  await undeliverable.confirmSent(messageId, 'operator:test');
+  expect(await message('run-h4/reminder-1')).toMatchObject({ sentAt: inRound(noon), interruptedAt: parked.interruptedAt });
 }, 30_000);
 
 it('tells of PostgreSQL gone once, not at every round, while delivery waits for it (QA 47 F7)', async () => {

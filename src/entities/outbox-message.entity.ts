@@ -98,7 +98,7 @@ export class OutboxMessage {
   @Property({ type: 'timestamptz', length: 3, nullable: true })
   refusedAt?: Date | null;
 
-  /** When delivery found its hand-over to the channel interrupted (the worker stopped, the database was lost): it may have gone out, so it is not sent again; it waits for a person (who may send it again). */
+  /** When its hand-over to the channel began, for one delivery later found interrupted (the worker stopped, the database was lost): it may have gone out then, so it is not sent again (confirmMessageSent dates it sent then); it waits for a person (who may send it again). */
   @Property({ type: 'timestamptz', length: 3, nullable: true })
   interruptedAt?: Date | null;
 

@@ -97,7 +97,7 @@ export class MessageType {
   @Field(() => Date, {
     nullable: true,
     description:
-      'When delivery found its hand-over to the channel interrupted (the worker stopped or the database was lost while the channel had it): it may have gone out, so it is not sent again and waits for a person (retryMessage sends it again, discardMessage gives it up); null otherwise, and again once retried',
+      'When its hand-over to the channel began, for one delivery later found interrupted (the worker stopped or the database was lost while the channel had it): it may have gone out then, so it is not sent again and waits for a person (confirmMessageSent records it sent then, retryMessage sends it again, discardMessage gives it up); null otherwise, and again once retried',
   })
   interruptedAt!: Date | null;
 

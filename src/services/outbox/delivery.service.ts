@@ -120,13 +120,15 @@ export class DeliveryService {
     ]);
     if (!taken) return null;
     // Read once the lock is held (a statement of its own, so it sees a note another worker dropped just before).
-    const [{ interrupted }] = await em.execute<{ interrupted: boolean }[]>(`select exists (select 1 from outbox_handover where message_id = ?) as interrupted`, [id]);
+    const [handover] = await em.execute<{ started_at: Date }[]>(`select started_at from outbox_handover where message_id = ?`, [id]);
     // A hand-over is noted only under this row lock and dropped with its outcome, so one still noted now, when no
     // other worker can be handing it over, is one a crash or a lost database cut short, however recent: the channel
     // may have taken it. Sending it again could be a second dunning e-mail; it waits for a person instead, with the
     // interrupted attempt counted (a message whose hand-over stops the worker each time is not tried for ever).
-    if (interrupted) {
-      await em.nativeUpdate(OutboxMessage, { id }, { attempts: taken.attempts + 1, lastError: INTERRUPTED_HANDOVER, sendAfter: null, interruptedAt: now });
+    // Its interruption is dated when the hand-over began, the moment the customer may have got it, not now (the next
+    // round may come hours later): a person who confirms it sent dates it sent then, for its history and the contact budget.
+    if (handover) {
+      await em.nativeUpdate(OutboxMessage, { id }, { attempts: taken.attempts + 1, lastError: INTERRUPTED_HANDOVER, sendAfter: null, interruptedAt: new Date(handover.started_at) });
       await this.dropHandover(em, id);
       return 'failed';
     }

@@ -104,7 +104,7 @@ export class UndeliverableMessageService {
 
   /**
    * Records a message whose hand-over was interrupted as sent, once a person found that the customer got it (the
-   * channel's log, the customer's word): sent at the interruption, no longer waiting, and a reminder booked on its
+   * channel's log, the customer's word): sent at the interruption (when its hand-over began), no longer waiting, and a reminder booked on its
    * invoice with its fee, as delivery books one that goes out. Audited.
    */
   async confirmSent(id: string, actor: string): Promise<MessageView> {
