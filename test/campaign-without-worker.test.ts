@@ -1,7 +1,9 @@
 import { Role } from '../src/domain/auth/roles.js';
 import { Customer } from '../src/entities/index.js';
-import { CampaignDocument, CreateCampaignDocument, LaunchCampaignDocument, PauseCampaignDocument } from './__generated__/graphql.js';
-import { startTestStack, type TestStack } from './support/stack.js';
+import { CampaignDocument, ConfirmWelcomeDocument, CreateCampaignDocument, LaunchCampaignDocument, PauseCampaignDocument, ScoringRunDocument, StartRescoreDocument, StartWelcomeCheckDocument, WelcomeCheckDocument } from './__generated__/graphql.js';
+import { spawnWorker, startTestStack, workerEnvOf, type TestStack } from './support/stack.js';
+import { eventually } from './support/eventually.js';
+import { TemporalWorkerPresence } from '../src/temporal/temporal-worker-presence.js';
 
 /** A campaign while no worker polls its task queue (a deploy, a crash): its record shows, what needs the run answers UNAVAILABLE. */
 let stack: TestStack;
@@ -25,8 +27,53 @@ it('shows the campaign and answers UNAVAILABLE for its live progress and steerin
   const read = await stack.gql(CampaignDocument, { id }, Role.Viewer);
   expect(read.data!.campaign).toMatchObject({ id, name: 'While the worker is away', status: 'Running', progress: null });
   expect(read.errors).toEqual([expect.objectContaining({ path: ['campaign', 'progress'], extensions: expect.objectContaining({ code: 'UNAVAILABLE', reason: 'PLAYBOOK_ENGINE_UNAVAILABLE' }) })]);
+  // Temporal is up: the message sends the on-call engineer to the workers, not to Temporal (QA 76 F5).
+  expect(read.errors![0].message).toMatch(/^No worker is taking the playbooks' work just now: Temporal is up, but no worker polls its task queue/);
 
   const paused = await stack.gql(PauseCampaignDocument, { id }, Role.Marketer);
   expect(paused.errors![0].extensions).toMatchObject({ code: 'UNAVAILABLE', reason: 'PLAYBOOK_ENGINE_UNAVAILABLE' });
   expect(paused.errors![0].extensions).not.toHaveProperty('stacktrace');
 }, 60_000);
+
+/** Someone new with a welcome check under way, started while no worker polls (the start needs only Temporal). */
+async function welcomed(name: string, email: string): Promise<string> {
+  const em = stack.orm.em.fork();
+  const customer = em.create(Customer, { name, email, acquiredAt: new Date(Date.now() - 7 * 86_400_000).toISOString().slice(0, 10) });
+  await em.flush();
+  const started = await stack.gql(StartWelcomeCheckDocument, { customerId: customer.id }, Role.Operator);
+  expect(started.errors).toBeUndefined();
+  return customer.id;
+}
+
+it('says no worker is taking the work (Temporal is up), not that Temporal cannot be reached, and shows a rescore as its record says (QA 76 F5)', async () => {
+  const customerId = await welcomed('Wendy Waiting', 'wendy.waiting@example.com');
+  const noWorker = /^No worker is taking the playbooks' work just now: Temporal is up, but no worker polls its task queue "test-[0-9a-f]+"; try again shortly$/;
+  const check = await stack.gql(WelcomeCheckDocument, { customerId }, Role.Viewer);
+  expect(check.errors![0].extensions).toMatchObject({ code: 'UNAVAILABLE', reason: 'PLAYBOOK_ENGINE_UNAVAILABLE' });
+  expect(check.errors![0].message).toMatch(noWorker);
+  const confirmed = await stack.gql(ConfirmWelcomeDocument, { customerId }, Role.Operator);
+  expect(confirmed.errors![0].extensions).toMatchObject({ code: 'UNAVAILABLE', reason: 'PLAYBOOK_ENGINE_UNAVAILABLE' });
+  expect(confirmed.errors![0].message).toMatch(noWorker);
+
+  // A rescore is recorded as it starts; while no worker takes it, its record shows (not null), its live phase unknown.
+  const started = await stack.gql(StartRescoreDocument, { asOf: '2026-10-15' }, Role.Admin);
+  expect(started.errors).toBeUndefined();
+  const { id } = started.data!.startRescore;
+  const run = await stack.gql(ScoringRunDocument, { id }, Role.Viewer);
+  expect(run.errors).toBeUndefined();
+  expect(run.data!.scoringRun).toMatchObject({ id, asOf: '2026-10-15', phase: 'Running', startedAt: expect.any(String), finishedAt: null, customersScored: 0 });
+}, 60_000);
+
+it('says so too right after the worker was killed, while Temporal still lists its polls (QA 76 F5)', async () => {
+  const customerId = await welcomed('Kim Killed', 'kim.killed@example.com');
+  const worker = await spawnWorker(workerEnvOf(stack, { MESSAGE_CHANNEL: 'off', RUN_RECONCILIATION_SCHEDULE: 'off' }));
+  // Killed once Temporal lists its polls (it keeps listing them for minutes after): the first moments of an outage.
+  const presence = new TemporalWorkerPresence(stack.temporal.client, stack.config.temporal.taskQueue);
+  await eventually(() => presence.workers(), (w) => w.polling > 0);
+  const exited = new Promise((resolve) => worker.process.once('exit', resolve));
+  worker.process.kill('SIGKILL');
+  await exited;
+  const check = await stack.gql(WelcomeCheckDocument, { customerId }, Role.Viewer);
+  expect(check.errors![0].extensions).toMatchObject({ code: 'UNAVAILABLE', reason: 'PLAYBOOK_ENGINE_UNAVAILABLE' });
+  expect(check.errors![0].message).toMatch(/^No worker is taking the playbooks' work just now: Temporal is up, but no worker answered in time \(its task queue "test-[0-9a-f]+" was last polled \d+ s ago\); try again shortly$/);
+}, 90_000);

@@ -4,7 +4,7 @@ import { campaignWorkflowId, type CampaignEndInEngine, type CampaignPolicy, type
 import type { CampaignEndedInEngine, CampaignEngine, CampaignReset, CampaignToStart } from '../services/engines/campaign-engine.js';
 import { PlaybookException, PlaybookExceptionCode } from '../services/playbooks/playbook.exception.js';
 import { campaignProgressQuery, cancelCampaignSignal, pauseCampaignSignal, resumeCampaignSignal } from '../../workflows/campaign.workflow.js';
-import { withinDeadline } from './deadline.js';
+import { noAnswerFromRun, unansweredMessage, withinDeadline } from './deadline.js';
 import type { SteeringFromOutside } from '../services/audit/steering-audit.service.js';
 import { describeOrNull, howEnded, howReset, queryOrNull, signalOrFalse, steeringFromOutside } from './workflow-calls.js';
 
@@ -58,7 +58,8 @@ export class TemporalCampaignEngine implements CampaignEngine {
       try {
         return await queryOrNull(this.client, campaignWorkflowId(campaignId), campaignProgressQuery);
       } catch (error) {
-        // No worker to answer (stopped, deploying): a passing condition, as for playbook runs.
+        // No worker to answer (stopped, deploying): a passing condition, as for playbook runs, said as such when Temporal is up.
+        if (noAnswerFromRun(error)) throw new PlaybookException(PlaybookExceptionCode.EngineUnavailable, await this.unanswered(), { campaignId });
         throw new PlaybookException(PlaybookExceptionCode.EngineUnavailable, `Campaign ${campaignId} cannot answer now (${(error as Error).message}); try again shortly`, { campaignId });
       }
     });
@@ -119,6 +120,15 @@ export class TemporalCampaignEngine implements CampaignEngine {
   }
 
   private reachable<T>(call: () => Promise<T>): Promise<T> {
-    return withinDeadline(this.client, this.callTimeoutMs, call, () => new PlaybookException(PlaybookExceptionCode.EngineUnavailable, 'The playbook engine (Temporal) cannot be reached; try again shortly', {}));
+    return withinDeadline(
+      this.client,
+      this.callTimeoutMs,
+      call,
+      async (timedOut) => new PlaybookException(PlaybookExceptionCode.EngineUnavailable, await this.unanswered(timedOut), {}),
+    );
+  }
+
+  private unanswered(timedOut = true): Promise<string> {
+    return unansweredMessage(this.client, this.taskQueue, 'The playbook engine', "the playbooks' work", timedOut);
   }
 }

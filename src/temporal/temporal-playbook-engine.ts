@@ -16,7 +16,7 @@ import { fixIssueStateQuery, issueRecurredSignal, resolveIssueUpdate } from '../
 import { anyPlaybookStateQuery } from '../../workflows/playbook-state.js';
 import { CampaignIdKey, CustomerIdKey, LoyaltyBandKey, PlaybookKey, PlaybookStepKey, RiskBandKey } from '../../workflows/search-attributes.js';
 import { confirmWelcomeUpdate, welcomeCheckStateQuery } from '../../workflows/welcome-check.workflow.js';
-import { byDeadline, withinDeadline } from './deadline.js';
+import { byDeadline, noAnswerFromRun, unansweredMessage, withinDeadline } from './deadline.js';
 import type { SteeringFromOutside } from '../services/audit/steering-audit.service.js';
 import { cancelIfRunning, cancelRequestedByPlatform, describeOrNull, executionFacts, howEnded, howReset, isRunning, queryOrNull, signalOrFalse, steeringFromOutside, updateOutcome } from './workflow-calls.js';
 
@@ -303,6 +303,8 @@ export class TemporalPlaybookEngine implements PlaybookEngine {
       try {
         return await queryOrNull(this.client, workflowId, query);
       } catch (error) {
+        // No worker answered in time (said as such when Temporal is up); any other failure of the query is the run's.
+        if (noAnswerFromRun(error)) throw new PlaybookException(PlaybookExceptionCode.EngineUnavailable, await this.unanswered(), { workflowId });
         throw new PlaybookException(PlaybookExceptionCode.EngineUnavailable, `Playbook run ${workflowId} cannot answer now (${(error as Error).message}); try again shortly`, { workflowId });
       }
     });
@@ -399,7 +401,16 @@ export class TemporalPlaybookEngine implements PlaybookEngine {
   }
 
   private reachable<T>(call: () => Promise<T>): Promise<T> {
-    return withinDeadline(this.client, this.callTimeoutMs, call, () => new PlaybookException(PlaybookExceptionCode.EngineUnavailable, 'The playbook engine (Temporal) cannot be reached; try again shortly', {}));
+    return withinDeadline(
+      this.client,
+      this.callTimeoutMs,
+      call,
+      async (timedOut) => new PlaybookException(PlaybookExceptionCode.EngineUnavailable, await this.unanswered(timedOut), {}),
+    );
+  }
+
+  private unanswered(timedOut = true): Promise<string> {
+    return unansweredMessage(this.client, this.taskQueue, 'The playbook engine', "the playbooks' work", timedOut);
   }
 }
 

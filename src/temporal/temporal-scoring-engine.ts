@@ -4,7 +4,7 @@ import type { RescorePolicy } from '../domain/scoring/scoring-policy.js';
 import type { RescoreProgressView, ScoringEngine } from '../services/engines/scoring-engine.js';
 import type { rescoreCustomerBase } from '../../workflows/index.js';
 import { rescoreProgressQuery } from '../../workflows/rescore.workflow.js';
-import { withinDeadline } from './deadline.js';
+import { unansweredMessage, withinDeadline } from './deadline.js';
 import { cancelIfRunning, isRunning, queryOrNull } from './workflow-calls.js';
 
 /** Rescores run as Temporal workflows, IDs `rescore/<time>` (by hand) or `rescore-nightly/<task queue>-<time>` (by the schedule). */
@@ -46,6 +46,11 @@ export class TemporalScoringEngine implements ScoringEngine {
   }
 
   private reachable<T>(call: () => Promise<T>): Promise<T> {
-    return withinDeadline(this.client, this.callTimeoutMs, call, () => new ScoringException(ScoringExceptionCode.EngineUnavailable, 'The scoring engine (Temporal) cannot be reached; try again shortly'));
+    return withinDeadline(
+      this.client,
+      this.callTimeoutMs,
+      call,
+      async (timedOut) => new ScoringException(ScoringExceptionCode.EngineUnavailable, await unansweredMessage(this.client, this.taskQueue, 'The scoring engine', "the rescores' work", timedOut)),
+    );
   }
 }

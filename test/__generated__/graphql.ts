@@ -387,6 +387,8 @@ export type ScoringRunPhase =
   | 'Completing'
   | 'Fitting'
   | 'Gathering'
+  /** Under way as its record says, while its workflow cannot say its phase just now (no worker is taking the work, or Temporal cannot be reached); customersScored is then what its record holds (0 until it ends) */
+  | 'Running'
   | 'Scoring'
   | 'Starting';
 

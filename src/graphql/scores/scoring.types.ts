@@ -17,6 +17,7 @@ export enum ScoringRunPhase {
   Fitting = 'fitting',
   Scoring = 'scoring',
   Completing = 'completing',
+  Running = 'running',
   Completed = 'completed',
   Cancelled = 'cancelled',
   Abandoned = 'abandoned',
@@ -24,6 +25,7 @@ export enum ScoringRunPhase {
 registerEnumType(ScoringRunPhase, {
   name: 'ScoringRunPhase',
   valuesConfig: {
+    Running: { description: 'Under way as its record says, while its workflow cannot say its phase just now (no worker is taking the work, or Temporal cannot be reached); customersScored is then what its record holds (0 until it ends)' },
     Cancelled: { description: 'Stopped by an operator; the pages it scored stand' },
     Abandoned: { description: 'Its workflow was terminated or failed; ended by the next rescore, the pages it scored stand' },
   },
@@ -61,12 +63,12 @@ export class ScoringRunType {
   @Field(() => Date, { nullable: true })
   finishedAt!: Date | null;
 
-  static from({ id, record, progress }: ScoringRunView): ScoringRunType {
+  static from({ id, record, progress, progressUnavailable }: ScoringRunView): ScoringRunType {
     return {
       id,
       trigger: record?.trigger ?? null,
       asOf: record?.asOf ?? progress?.asOf ?? null,
-      phase: (record && record.status !== 'running' ? record.status : (progress?.phase ?? 'starting')) as ScoringRunPhase,
+      phase: (record && (record.status !== 'running' || progressUnavailable) ? record.status : (progress?.phase ?? 'starting')) as ScoringRunPhase,
       population: record?.population ?? progress?.population ?? null,
       buyers: record?.buyers ?? progress?.buyers ?? null,
       customersScored: record?.scoredCustomers ?? progress?.customersScored ?? 0,

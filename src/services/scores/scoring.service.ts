@@ -20,6 +20,8 @@ export interface ScoringRunView {
   id: string;
   record: ScoringRun | null;
   progress: RescoreProgressView | null;
+  /** Its workflow could not say its progress just now (no worker taking the work, or Temporal away): shown as its record says. */
+  progressUnavailable?: boolean;
 }
 
 export const MAX_CONCENTRATION_MONTHS = 60;
@@ -151,7 +153,15 @@ export class ScoringService {
     const record = await this.runs.findRun(id);
     // A finished run's record says all; its workflow may be gone.
     if (record && record.status !== ScoringRunStatus.Running) return { id, record, progress: null };
-    const progress = await this.engine.rescoreProgress(id);
+    let progress: RescoreProgressView | null;
+    try {
+      progress = await this.engine.rescoreProgress(id);
+    } catch (error) {
+      // Its workflow cannot answer now (no worker taking the work, Temporal away): a recorded run still shows as its record
+      // says (its status, day, start and counts so far), as a campaign does, with its live progress unknown.
+      if (record && progressUnknown(error) === null) return { id, record, progress: null, progressUnavailable: true };
+      throw error;
+    }
     // It may have ended (completed or cancelled) between the two reads; the workflow says so only after the record has its totals.
     if (progress?.phase === 'completed' || progress?.phase === 'cancelled') {
       const finished = await this.runs.findRun(id);
