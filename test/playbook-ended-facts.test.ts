@@ -3,7 +3,7 @@ import { accountReviewWorkflowId, type AccountReviewState } from '../src/domain/
 import { RunStatus } from '../src/domain/playbooks/run-status.js';
 import { stepMessageKey } from '../src/domain/playbooks/run-id.js';
 import { AuditEntry, Complaint, ComplaintSeverity, Customer, FixCase, MessageChannel, MessagePurpose, OutboxMessage, PlaybookRun } from '../src/entities/index.js';
-import { CustomerAccountReviewRunsDocument, CustomerPlaybookRunsDocument, StartAccountReviewDocument } from './__generated__/graphql.js';
+import { AccountReviewDocument, CustomerAccountReviewRunsDocument, CustomerPlaybookRunsDocument, StartAccountReviewDocument } from './__generated__/graphql.js';
 import { eventually } from './support/eventually.js';
 import { lossMakingAccount } from './support/loss-making-account.js';
 import { countStatements } from './support/statement-counter.js';
@@ -103,6 +103,12 @@ it('shows an account review cancelled mid-step as before (done, no open issues, 
   expect(listed.result.errors).toBeUndefined();
   expect(listed.result.data!.customer!.playbookRuns.edges.map((e) => e.node)).toEqual([{ id: workflowId, workflowId, playbook: 'AccountReview', status: 'Cancelled', step: 'done', outcome: 'cancelled', invoiceId: null }]);
   expect(tally(listed.statements)).toEqual({ openIssues: 0, decisionReason: 0, heldBack: 0 });
+
+  // The review on its own (accountReview): the same, without reading its open issues either.
+  const single = await countStatements(() => stack.gql(AccountReviewDocument, { customerId }, Role.Viewer));
+  expect(single.result.errors).toBeUndefined();
+  expect(single.result.data!.accountReview).toMatchObject({ workflowId, status: 'Cancelled', step: 'done', openIssues: null, decisionReason: 'Costs more than it brings' });
+  expect(tally(single.statements)).toMatchObject({ openIssues: 0 });
 }, 60_000);
 
 it('reads the open issues of an account review under way, for its view and for its step', async () => {

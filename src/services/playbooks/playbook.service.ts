@@ -637,7 +637,9 @@ export class PlaybookService {
    */
   async liveState(workflowId: string, record?: PlaybookRun | null): Promise<PlaybookRunState | null> {
     const live = await this.engine.runState(workflowId);
-    return this.withStoredFacts(workflowId, live ?? keptState(record === undefined ? await this.runs.findByWorkflowId(workflowId) : record));
+    if (live) return this.withStoredFacts(workflowId, live, record);
+    const recorded = record === undefined ? await this.runs.findByWorkflowId(workflowId) : record;
+    return this.withStoredFacts(workflowId, keptState(recorded), recorded);
   }
 
   /**
@@ -762,9 +764,14 @@ export class PlaybookService {
    * now shows its state as unknown instead of failing.
    */
   private async runView(playbook: string, customerId: string, workflowId: string, options: { stateMayBeUnknown?: boolean; state?: PlaybookRunState } = {}): Promise<PlaybookRunView> {
+    // The record first: a run it says ended is shown without what only a run under way looks up (an account review's open issues).
+    const record = await this.runs.findByWorkflowId(workflowId);
     // A state the run just answered an update with is not asked for again.
-    const live = options.state ? this.withStoredFacts(workflowId, options.state) : options.stateMayBeUnknown ? this.liveStateOrUnknown(workflowId) : this.liveState(workflowId);
-    const [record, state] = await Promise.all([this.runs.findByWorkflowId(workflowId), live]);
+    const state = options.state
+      ? await this.withStoredFacts(workflowId, options.state, record)
+      : options.stateMayBeUnknown
+        ? await this.liveStateOrUnknown(workflowId, record)
+        : await this.liveState(workflowId, record);
     return { workflowId, playbook, customerId, record, state };
   }
 }
