@@ -4,7 +4,8 @@ import { campaignWorkflowId, type CampaignEndInEngine, type CampaignPolicy, type
 import type { CampaignEndedInEngine, CampaignEngine, CampaignReset, CampaignToStart } from '../services/engines/campaign-engine.js';
 import { PlaybookException, PlaybookExceptionCode } from '../services/playbooks/playbook.exception.js';
 import { campaignProgressQuery, cancelCampaignSignal, pauseCampaignSignal, resumeCampaignSignal } from '../../workflows/campaign.workflow.js';
-import { noAnswerFromRun, unansweredMessage, withinDeadline } from './deadline.js';
+import { noAnswerFromRun } from './deadline.js';
+import { playbookCallUnanswered, withinPlaybookDeadline } from './playbook-deadline.js';
 import type { SteeringFromOutside } from '../services/audit/steering-audit.service.js';
 import { describeOrNull, howEnded, howReset, queryOrNull, signalOrFalse, steeringFromOutside } from './workflow-calls.js';
 
@@ -120,15 +121,10 @@ export class TemporalCampaignEngine implements CampaignEngine {
   }
 
   private reachable<T>(call: () => Promise<T>): Promise<T> {
-    return withinDeadline(
-      this.client,
-      this.callTimeoutMs,
-      call,
-      async (timedOut) => new PlaybookException(PlaybookExceptionCode.EngineUnavailable, await this.unanswered(timedOut), {}),
-    );
+    return withinPlaybookDeadline(this.client, this.taskQueue, this.callTimeoutMs, call);
   }
 
-  private unanswered(timedOut = true): Promise<string> {
-    return unansweredMessage(this.client, this.taskQueue, 'The playbook engine', "the playbooks' work", timedOut);
+  private unanswered(): Promise<string> {
+    return playbookCallUnanswered(this.client, this.taskQueue);
   }
 }

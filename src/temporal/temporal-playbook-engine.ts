@@ -16,7 +16,8 @@ import { fixIssueStateQuery, issueRecurredSignal, resolveIssueUpdate } from '../
 import { anyPlaybookStateQuery } from '../../workflows/playbook-state.js';
 import { CampaignIdKey, CustomerIdKey, LoyaltyBandKey, PlaybookKey, PlaybookStepKey, RiskBandKey } from '../../workflows/search-attributes.js';
 import { confirmWelcomeUpdate, welcomeCheckStateQuery } from '../../workflows/welcome-check.workflow.js';
-import { byDeadline, noAnswerFromRun, unansweredMessage, withinDeadline } from './deadline.js';
+import { byDeadline, noAnswerFromRun, withinDeadline } from './deadline.js';
+import { playbookCallUnanswered, withinPlaybookDeadline } from './playbook-deadline.js';
 import type { SteeringFromOutside } from '../services/audit/steering-audit.service.js';
 import { cancelIfRunning, cancelRequestedByPlatform, describeOrNull, executionFacts, howEnded, howReset, isRunning, queryOrNull, signalOrFalse, steeringFromOutside, updateOutcome } from './workflow-calls.js';
 
@@ -401,16 +402,11 @@ export class TemporalPlaybookEngine implements PlaybookEngine {
   }
 
   private reachable<T>(call: () => Promise<T>): Promise<T> {
-    return withinDeadline(
-      this.client,
-      this.callTimeoutMs,
-      call,
-      async (timedOut) => new PlaybookException(PlaybookExceptionCode.EngineUnavailable, await this.unanswered(timedOut), {}),
-    );
+    return withinPlaybookDeadline(this.client, this.taskQueue, this.callTimeoutMs, call);
   }
 
-  private unanswered(timedOut = true): Promise<string> {
-    return unansweredMessage(this.client, this.taskQueue, 'The playbook engine', "the playbooks' work", timedOut);
+  private unanswered(): Promise<string> {
+    return playbookCallUnanswered(this.client, this.taskQueue);
   }
 }
 
