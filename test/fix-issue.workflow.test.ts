@@ -693,6 +693,24 @@ it('reads back as terminated when an operator terminates it in the Temporal UI, 
   await stack.temporal.client.workflow.getHandle(`${workflowId}/2`).terminate('test over');
 }, 60_000);
 
+it('a person starting the fix right after it was terminated in the Temporal UI starts the next run, its end recorded from the engine then (not five minutes later by the reconciliation)', async () => {
+  const customerId = await customer('Ines', { complaints: 3, topic: 'lost-parcel' });
+  await stack.gql(StartFixIssueDocument, { customerId, topic: 'lost-parcel' }, Role.Operator);
+  const workflowId = fixIssueWorkflowId(customerId, 'lost-parcel');
+  await eventually(() => state(customerId, 'lost-parcel'), (s) => s?.step === 'awaiting-fix');
+  await temporalOperator(stack, 'ops@example.com').workflow.getHandle(workflowId).terminate('wrong owner');
+  expect((await stack.orm.em.fork().findOneOrFail(PlaybookRun, { workflowId })).status).toBe('running');
+
+  const again = await stack.gql(StartFixIssueDocument, { customerId, topic: 'lost-parcel' }, Role.Operator);
+  expect(again.errors).toBeUndefined();
+  expect(again.data!.startFixIssue).toMatchObject({ workflowId: `${workflowId}/2` });
+  // Recorded as the reconciliation would: terminated, by whom and why, its case cancelled.
+  expect(await stack.orm.em.fork().findOneOrFail(PlaybookRun, { workflowId })).toMatchObject({ status: 'terminated' });
+  expect(await stack.orm.em.fork().findOneOrFail(FixCase, { workflowId })).toMatchObject({ status: 'cancelled' });
+  expect((await stack.orm.em.fork().find(AuditEntry, { entityId: workflowId, action: 'playbook.ended-in-engine' })).map((a) => [a.actor, a.after?.reason])).toEqual([['temporal:ops@example.com', 'wrong owner']]);
+  await stack.temporal.client.workflow.getHandle(`${workflowId}/2`).terminate('test over');
+}, 60_000);
+
 it('takes one of two fixes reported at the same moment: the run refuses the other, which leaves no audit entry', async () => {
   const customerId = await customer('Jan', { complaints: 3, topic: 'slow-refund' });
   await stack.gql(StartFixIssueDocument, { customerId, topic: 'slow-refund' }, Role.Operator);

@@ -213,6 +213,14 @@ export class TemporalPlaybookEngine implements PlaybookEngine {
     return this.reachable(() => updateOutcome(this.client, workflowId, updateId));
   }
 
+  endedInEngine(workflowId: string): Promise<EndedRun | null> {
+    return this.reachable(async () => {
+      const run = await describeOrNull(this.client, workflowId);
+      const status = run ? RUN_STATUS[run.status.name] : undefined;
+      return run && (status === RunStatus.Failed || status === RunStatus.Terminated || status === RunStatus.TimedOut) ? { workflowId, status, closedAt: run.closeTime ?? new Date() } : null;
+    });
+  }
+
   startOutcome(workflowId: string): Promise<'taken' | 'not-taken'> {
     return this.reachable(async () => ((await describeOrNull(this.client, workflowId)) ? 'taken' : 'not-taken'));
   }

@@ -156,6 +156,8 @@ export interface PlaybookEngine extends SteeringSource {
   howReset(workflowId: string, runId: string): Promise<HowReset | null>;
   /** What became of an update sent to the run whose answer did not come in time: taken, not taken (refused, or never reached the run), or still pending. */
   updateOutcome(workflowId: string, updateId: string): Promise<'taken' | 'not-taken' | 'pending'>;
+  /** How the run ended in the engine without recording it (failed, terminated, timed out); null when it runs, ended otherwise, or does not exist. */
+  endedInEngine(workflowId: string): Promise<EndedRun | null>;
   /** Whether the engine took a start of the run: it has it (under way or ended), or not. */
   startOutcome(workflowId: string): Promise<'taken' | 'not-taken'>;
   /** Whether the engine took a cancel of the run from this platform: the run was asked to stop by it, or not. */

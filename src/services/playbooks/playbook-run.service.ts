@@ -674,6 +674,11 @@ export class PlaybookRunService {
     return this.em.findOne(PlaybookRun, { workflowId });
   }
 
+  /** The record as the database holds it now (written since it was read). */
+  async reload(record: PlaybookRun): Promise<void> {
+    await this.em.refresh(record);
+  }
+
   /** Whether the customer complained about the topic of the run's fix after it was closed as fixed (`complainedSinceFixed`). */
   complainedSinceFixed(workflowId: string): Promise<boolean> {
     return complainedSinceFixed(this.em, workflowId);

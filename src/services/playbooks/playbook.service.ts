@@ -113,6 +113,7 @@ export class PlaybookService {
     const customer = await this.assertMayStart(customerId, WELCOME_CHECK);
     const base = welcomeCheckWorkflowId(customerId);
     const last = await this.runs.latestOccurrence(customerId, WELCOME_CHECK, base);
+    if (byHand && last) await this.recordEndFromEngine(last.record);
     // One that never welcomed the customer (cancelled before its welcome went) is not their welcome check: a person may start the next.
     const again = byHand && last && welcomeNotSpent(last.record, await this.eligibility.stepMessageMayReach(last.record.workflowId, WELCOME_STEP));
     const workflowId = !last ? base : again ? occurrenceWorkflowId(base, last.occurrence + 1) : last.record.workflowId;
@@ -282,6 +283,7 @@ export class PlaybookService {
     topic = fixIssueTopic(topic);
     const base = fixIssueWorkflowId(customerId, topic);
     const last = await this.runs.latestOccurrence(customerId, FIX_ISSUE, base);
+    if (byHand && last) await this.recordEndFromEngine(last.record);
     const lastCase = last ? await this.runs.fixCaseOf(last.record.workflowId) : null;
     // One stopped before its fix (cancelled, terminated) left the issue unfixed: a person may start the next (the sweep waits for a complaint).
     const again = async (record: PlaybookRun) => (await this.runs.fixDue(customerId, topic)) || (byHand && fixNotSpent(record, lastCase?.fixed ?? false));
@@ -481,7 +483,8 @@ export class PlaybookService {
 
   private async pendingAppreciation(customerId: string, options: LaunchOptions = {}, { byHand = false } = {}): Promise<PendingRun> {
     const customer = await this.assertMayStart(customerId, APPRECIATION);
-    const current = await this.currentAppreciation(customerId);
+    let current = await this.currentAppreciation(customerId);
+    if (byHand && current.last && (await this.recordEndFromEngine(current.last.record))) current = await this.currentAppreciation(customerId);
     const { last, year } = current;
     // A year's run that never thanked the customer is not their thank-you of the year: a person may start the next.
     const again = byHand && last && thankYouNotSpent(last.record, await this.eligibility.stepMessageMayReach(last.record.workflowId, THANK_YOU_STEP));
@@ -675,6 +678,22 @@ export class PlaybookService {
   private async withProposalDelivery(workflowId: string, state: PlaybookRunState | null): Promise<PlaybookRunState | null> {
     const { proposal } = (state ?? {}) as Partial<Pick<AccountReviewState, 'proposal'>>;
     return state && proposal && proposal.kind !== 'none' ? { ...state, proposalHeldBack: await this.runs.heldBackStepMessage(workflowId, 'proposal') } : state;
+  }
+
+  /**
+   * A person's start looks at how the last run ended: one its record says is under way that the engine ended without
+   * recording it (terminated in the Temporal UI, failed, timed out) is recorded ended now, as the run reconciliation
+   * would within minutes, so a start right after it goes by that end (a fix stopped before its fix starts the next)
+   * instead of answering with the run that ended. True when it recorded an end.
+   */
+  private async recordEndFromEngine(record: PlaybookRun): Promise<boolean> {
+    if (record.status !== RunStatus.Running) return false;
+    const ended = await this.engine.endedInEngine(record.workflowId);
+    if (!ended) return false;
+    const how = await this.engine.howEnded(record.workflowId);
+    if (!(await this.runs.recordEndedInEngine({ ...ended, reason: how?.reason ?? null, by: how?.by ?? null }))) return false;
+    await this.runs.reload(record);
+    return true;
   }
 
   /**
