@@ -67,13 +67,18 @@ it('a report\'s since is a UTC day: the fairness report counts a message written
   expect(bands.reduce((sent, band) => sent + band.messagesSent, 0)).toBe(1);
 });
 
-it('keeps what an operator put in PGOPTIONS, and still asks for UTC after it', async () => {
-  // The settings as a process started with PGOPTIONS makes them (they are read at its start).
-  const read = spawnSync(process.execPath, ['--input-type=module', '-e', `const m = await import(${JSON.stringify(pathToFileURL(path.resolve('dist/src/db/session.js')).href)}); process.stdout.write(m.DATABASE_SESSION_OPTIONS);`], {
+/** The session options a process started with PGOPTIONS asks for, connecting to `databaseUrl`. */
+function optionsUnderPgOptions(databaseUrl: string): string {
+  const connection = JSON.stringify(pathToFileURL(path.resolve('dist/src/db/connection.js')).href);
+  const read = spawnSync(process.execPath, ['--input-type=module', '-e', `const m = await import(${connection}); process.stdout.write(m.postgresConnection(${JSON.stringify(databaseUrl)}).options);`], {
     env: { ...process.env, PGOPTIONS: '-c statement_timeout=4321 -c TimeZone=Asia/Tokyo' },
     encoding: 'utf8',
   });
-  const client = new pg.Client({ connectionString: db.url, options: read.stdout });
+  return read.stdout;
+}
+
+it('keeps what an operator put in PGOPTIONS, and still asks for UTC after it', async () => {
+  const client = new pg.Client({ connectionString: db.url, options: optionsUnderPgOptions(db.url) });
   await client.connect();
   try {
     const { rows } = await client.query<{ zone: string; timeout: string }>(`select current_setting('TimeZone') as zone, current_setting('statement_timeout') as timeout`);
@@ -81,4 +86,11 @@ it('keeps what an operator put in PGOPTIONS, and still asks for UTC after it', a
   } finally {
     await client.end();
   }
+});
+
+it("takes DATABASE_URL's options instead of PGOPTIONS, as libpq does, and still asks for UTC after them", () => {
+  const url = new URL('postgres://retention@db.example.com/retention');
+  url.searchParams.set('options', '-c statement_timeout=99');
+  expect(optionsUnderPgOptions(url.toString())).toBe('-c statement_timeout=99 -c TimeZone=UTC');
+  expect(optionsUnderPgOptions('postgres://retention@db.example.com/retention')).toBe('-c statement_timeout=4321 -c TimeZone=Asia/Tokyo -c TimeZone=UTC');
 });

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { DATABASE_SESSION_OPTIONS } from './session.js';
+import { sessionOptions } from './session.js';
 
 /**
  * pg's settings for a connection to DATABASE_URL: the one place the URL becomes connection
@@ -9,19 +9,19 @@ import { DATABASE_SESSION_OPTIONS } from './session.js';
  * `verify-full`; pg treats `require` as `verify-full`), `sslrootcert`, `sslcert`, `sslkey`,
  * `application_name`, ...; where it says nothing of TLS, `PGSSLMODE` decides. The ORM used to
  * read only host, port, user, password and database from the URL, so its pool spoke in clear
- * to a server other connections reached over TLS. The session options (UTC) come after any the
- * URL's `options` gives.
+ * to a server other connections reached over TLS. The session options (UTC) come after those the
+ * URL's `options` gives (or PGOPTIONS, when it gives none).
  */
 export function postgresConnection(databaseUrl: string, extra: pg.ClientConfig = {}): pg.ClientConfig {
   const url = URL.parse(databaseUrl);
   const urlOptions = url?.searchParams.get('options');
-  // pg would take the URL's `options` instead of the session's: both, the URL's first (as PGOPTIONS).
+  // pg would take the URL's `options` instead of the session's: both, the URL's first.
   let connectionString = databaseUrl;
   if (url && urlOptions !== null && urlOptions !== undefined) {
     url.searchParams.delete('options');
     connectionString = url.toString();
   }
-  return { ...extra, connectionString, options: [urlOptions, DATABASE_SESSION_OPTIONS].filter(Boolean).join(' ') };
+  return { ...extra, connectionString, options: sessionOptions(urlOptions ?? null) };
 }
 
 /** The database a postgres:// URL names (pg's default, the user's name, when it names none). */
