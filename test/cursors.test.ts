@@ -1,6 +1,7 @@
 import { Role } from '../src/domain/auth/roles.js';
 import { Customer, FixCase, Offer, OfferAudience, Order, ScoreSnapshot } from '../src/entities/index.js';
-import { scopedTag } from '../src/services/common/pagination.js';
+import { encodeCursor, scopedTag, sealCursorsWith } from '../src/services/common/pagination.js';
+import { sealCursorsWithInstallationKey } from '../src/services/common/cursor-key.js';
 import {
   ApiKeysDocument,
   AuditEntriesDocument,
@@ -33,7 +34,8 @@ beforeAll(async () => {
 });
 afterAll(() => stack?.stop());
 
-const forge = (...parts: unknown[]) => Buffer.from(JSON.stringify(parts)).toString('base64url');
+/** A cursor sealed as the API seals them, holding what a client could not put in one (the API's key is this process's). */
+const forge = (tag: string, ...parts: unknown[]) => encodeCursor(tag, parts);
 
 it('refuses forged cursors on every list with its code, not an internal error', async () => {
   const cases: [string, Promise<{ errors?: readonly { extensions?: Record<string, unknown> }[] }>][] = [
@@ -62,6 +64,27 @@ it('refuses forged cursors on every list with its code, not an internal error', 
   ];
   const codes = await Promise.all(cases.map(async ([list, result]) => [list, (await result).errors?.[0]?.extensions?.reason ?? 'accepted']));
   expect(codes).toEqual(cases.map(([list]) => [list, 'INVALID_CURSOR']));
+});
+
+it("shows nothing of the row it points at (a customer's name sorts the list), and a restarted API opens the cursors the last one gave out", async () => {
+  const em = stack.orm.em.fork();
+  em.create(Customer, { name: 'Zelda Quartermaine', email: 'zelda@example.com', acquiredAt: '2025-01-01' });
+  await em.flush();
+  const byName = { field: 'Name', direction: 'Desc' } as const;
+  const first = await stack.gql(CustomersDocument, { first: 1, sort: byName }, Role.Viewer);
+  expect(first.data!.customers.edges[0].node.name).toBe('Zelda Quartermaine');
+  const cursor = first.data!.customers.pageInfo.endCursor!;
+  expect(Buffer.from(cursor, 'base64url').toString('latin1')).not.toMatch(/Zelda|Quartermaine|customers/);
+  // The same row, the same cursor.
+  expect((await stack.gql(CustomersDocument, { first: 1, sort: byName }, Role.Viewer)).data!.customers.pageInfo.endCursor).toBe(cursor);
+
+  // Another process's key opens none; the installation's key, which every API takes at its start, opens it again.
+  sealCursorsWith(['another installation']);
+  expect((await stack.gql(CustomersDocument, { first: 1, sort: byName, after: cursor }, Role.Viewer)).errors![0].extensions).toMatchObject({ reason: 'INVALID_CURSOR' });
+  await sealCursorsWithInstallationKey(stack.orm.em.fork());
+  const next = await stack.gql(CustomersDocument, { first: 1, sort: byName, after: cursor }, Role.Viewer);
+  expect(next.errors).toBeUndefined();
+  expect(next.data!.customers.edges[0].node.name).not.toBe('Zelda Quartermaine');
 });
 
 it('refuses the cursor of a list under another filter, where a page would silently skip rows', async () => {

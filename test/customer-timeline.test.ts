@@ -1,3 +1,4 @@
+import { encodeCursor } from '../src/services/common/pagination.js';
 import { Role } from '../src/domain/auth/roles.js';
 import { AuditEntry, Campaign, CampaignGroup, CampaignMember, Complaint, ComplaintSeverity, Customer, Invoice, MessageChannel, MessagePurpose, Order, OutboxMessage, PlaybookRun, ScoreSnapshot } from '../src/entities/index.js';
 import { CustomersWithTimelinesDocument, CustomerTimelineDocument, EraseCustomerDocument, RecordComplaintDocument, ReopenComplaintDocument, ResolveComplaintDocument, UpdateCustomerDocument, type CustomerEventKind, type CustomerTimelineQuery } from './__generated__/graphql.js';
@@ -117,7 +118,7 @@ it('pages through the same list, and filters it by kind', async () => {
 it('refuses a page size out of range and a cursor of another list', async () => {
   const tooMany = await stack.gql(CustomerTimelineDocument, { id: anna.id, first: 101 }, Role.Viewer);
   expect(tooMany.errors![0].extensions).toMatchObject({ code: 'VALIDATION', reason: 'INVALID_PAGE_SIZE' });
-  const foreign = await stack.gql(CustomerTimelineDocument, { id: anna.id, first: 3, after: Buffer.from(JSON.stringify(['orders', 'x', 'y'])).toString('base64url') }, Role.Viewer);
+  const foreign = await stack.gql(CustomerTimelineDocument, { id: anna.id, first: 3, after: encodeCursor('orders', ['x', 'y']) }, Role.Viewer);
   expect(foreign.errors![0].extensions).toMatchObject({ code: 'VALIDATION' });
 });
 

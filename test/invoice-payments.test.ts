@@ -1,3 +1,4 @@
+import { encodeCursor } from '../src/services/common/pagination.js';
 import { Role } from '../src/domain/auth/roles.js';
 import { AuditEntry, Customer, CustomerStatus, Invoice, Payment, PlaybookRun } from '../src/entities/index.js';
 import { FAIR_REMINDER, fairReminderPolicy, fairReminderWorkflowId } from '../src/domain/playbooks/fair-reminder.js';
@@ -119,7 +120,7 @@ it("pages through an invoice's payments with cursors, from the invoice itself", 
   // An unknown invoice is null, as an unknown customer is.
   expect((await stack.gql(InvoicePaymentsDocument, { id: '00000000-0000-4000-8000-000000000000' }, Role.Viewer)).data).toEqual({ invoice: null });
 
-  const foreign = await stack.gql(InvoicePaymentsDocument, { id: invoice.id, first: 2, after: Buffer.from(JSON.stringify(['orders', '2026-10-03', invoice.id])).toString('base64url') }, Role.Viewer);
+  const foreign = await stack.gql(InvoicePaymentsDocument, { id: invoice.id, first: 2, after: encodeCursor('orders', ['2026-10-03', invoice.id]) }, Role.Viewer);
   expect(foreign.errors![0].extensions).toMatchObject({ code: 'VALIDATION', reason: 'INVALID_CURSOR' });
   // Another invoice's cursor is no cursor of this one.
   const { invoice: other } = await customerWithInvoice(5_000);

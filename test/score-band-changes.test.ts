@@ -1,3 +1,4 @@
+import { encodeCursor } from '../src/services/common/pagination.js';
 import { Role } from '../src/domain/auth/roles.js';
 import { Customer, ScoreSnapshot, ServiceTier } from '../src/entities/index.js';
 import { CreateSegmentDocument, CustomerScoresDocument, CustomersDocument, ScoreBandChangesDocument, type ScoreBandChangesQueryVariables } from './__generated__/graphql.js';
@@ -86,7 +87,7 @@ it('refuses a score without bands, an unknown band and a wrong filter, with the 
   expect(await refused({ since: '2099-12-05' })).toMatchObject({ code: 'VALIDATION', reason: 'SCORING_INVALID_INPUT', field: 'since' });
   expect(await refused({ since: '0001-01-01' })).toMatchObject({ code: 'VALIDATION', reason: 'SCORING_INVALID_INPUT', field: 'since' });
   // A cursor of this list whose values were tampered with.
-  const forged = Buffer.from(JSON.stringify(['band-changes', 'not a time', 'not an id'])).toString('base64url');
+  const forged = encodeCursor('band-changes', ['not a time', 'not an id']);
   expect(await refused({ after: forged })).toMatchObject({ code: 'VALIDATION', reason: 'INVALID_CURSOR' });
   expect((await stack.gql(ScoreBandChangesDocument, { kind: 'ChurnRisk', since: '2026-11-01' }, null)).errors![0].extensions!.code).toBe('UNAUTHENTICATED');
 });

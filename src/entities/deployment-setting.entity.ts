@@ -6,7 +6,8 @@ import { Entity, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
  * `currency`, recorded by the first process that used the database, the one every amount is in (amounts are stored as minor units without one, so a
  * process started with another `CURRENCY` would relabel them all; it refuses to start instead);
  * `runs-name-campaign-since`, recorded by a migration: since when the runs' records name the campaign that
- * started them (an ISO time, or `-infinity`; see CampaignService's outcome).
+ * started them (an ISO time, or `-infinity`; see CampaignService's outcome);
+ * `cursor-key`, made by the first API to start: the key that seals the API's page cursors (cursor-key.ts).
  */
 @Entity({ tableName: 'deployment_setting' })
 export class DeploymentSetting {

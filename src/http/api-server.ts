@@ -38,6 +38,7 @@ import { createApiMetrics, metricsAccess } from './metrics.js';
 import { checkReadiness } from './readiness.js';
 import { tooManyRequestsPage, unsubscribeRouter } from './unsubscribe-page.js';
 import { AuthException, AuthExceptionCode } from '../services/auth/auth.exception.js';
+import { sealCursorsWithInstallationKey } from '../services/common/cursor-key.js';
 
 /** How long an issued key's state is remembered: a revocation not heard of (no listening connection) works within it. */
 const API_KEY_CACHE_MS = 10_000;
@@ -77,6 +78,7 @@ export interface Api {
 export async function createApi(deps: ApiDeps): Promise<Api> {
   const { config, orm, temporal, logger } = deps;
   let stopping = false;
+  await sealCursorsWithInstallationKey(orm.em.fork());
   // Amounts are in the configured currency, whatever policies were given.
   const policies = configuredPolicies(config, deps.policies);
   const keys = new ApiKeyVerifier(config.apiKeys, storedApiKeys(orm.em), API_KEY_CACHE_MS, (error) => logger.warn({ err: error }, 'noting when an API key was last used failed'));

@@ -1,5 +1,5 @@
 import { PaginationException } from './pagination.exception.js';
-import { assertPageSize, decodeCursor, encodeCursor, scopedTag, toPage, type Page } from './pagination.js';
+import { assertPageSize, decodeCursor, encodeCursor, scopedTag, sealCursorsWith, toPage, type Page } from './pagination.js';
 
 describe('cursors', () => {
   it('round-trip their sort key', () => {
@@ -46,6 +46,17 @@ describe('cursors', () => {
     expect(members('a', null)).not.toBe(members('b', null));
     const cursor = encodeCursor(members('a', null), ['x']);
     expect(() => decodeCursor(members('a', 'holdout'), cursor, ['text'])).toThrow(PaginationException);
+  });
+
+  it('show nothing of their sort key, the same key giving the same cursor; one sealed with another key, or changed, is refused', () => {
+    const cursor = encodeCursor('customers:name:asc', ['Zoë Zimmermann', 'id-1']);
+    expect(Buffer.from(cursor, 'base64url').toString('utf8')).not.toMatch(/Zimmermann|customers/);
+    expect(encodeCursor('customers:name:asc', ['Zoë Zimmermann', 'id-1'])).toBe(cursor);
+    const changed = Buffer.from(cursor, 'base64url');
+    changed[changed.length - 1] ^= 1;
+    expect(() => decodeCursor('customers:name:asc', changed.toString('base64url'), ['text', 'text'])).toThrow(PaginationException);
+    sealCursorsWith(['another installation']);
+    expect(() => decodeCursor('customers:name:asc', cursor, ['text', 'text'])).toThrow(PaginationException);
   });
 
   it('are refused when not base64 JSON', () => {

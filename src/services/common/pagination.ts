@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, createHmac, hkdfSync, randomBytes } from 'node:crypto';
 import { isUuid } from '../../domain/ids.js';
 import { isCalendarDay } from '../../domain/dates.js';
 import { PaginationException, PaginationExceptionCode } from './pagination.exception.js';
@@ -25,11 +25,51 @@ export function assertPageSize(first: number): void {
 }
 
 /**
- * Cursors are opaque to clients: the sort key of the last row seen, base64url-encoded.
- * `tag` names the list and its sort so a cursor from another list is refused.
+ * The keys that seal cursors (the first seals, each opens). Sealed, a cursor shows nothing of the
+ * row it points at: a sort key may be a customer's name, revenue or score, and cursors end up in
+ * URLs, browser histories and proxy logs, where no erasure reaches. Until the API sets its
+ * installation's key (cursor-key.ts), a key of this process's own.
+ */
+let cursorKeys: Buffer[] = sealingKeys([randomBytes(32).toString('base64url')]);
+
+function sealingKeys(secrets: readonly string[]): Buffer[] {
+  return secrets.map((secret) => Buffer.from(hkdfSync('sha256', secret, '', 'retention-platform page cursors', 32)));
+}
+
+/** Cursors are sealed with these secrets from now on (the installation's, at the API's start). */
+export function sealCursorsWith(secrets: readonly string[]): void {
+  if (secrets.length === 0) throw new Error('cursors need a secret to be sealed with');
+  cursorKeys = sealingKeys(secrets);
+}
+
+/**
+ * Cursors are opaque to clients: the sort key of the last row seen, sealed (AES-256-GCM; the same
+ * row gives the same cursor) and base64url-encoded. `tag` names the list and its sort so a cursor
+ * from another list is refused.
  */
 export function encodeCursor(tag: string, key: readonly unknown[]): string {
-  return Buffer.from(JSON.stringify([tag, ...key])).toString('base64url');
+  const plain = Buffer.from(JSON.stringify([tag, ...key]));
+  const [sealing] = cursorKeys;
+  const iv = createHmac('sha256', sealing).update(plain).digest().subarray(0, 12);
+  const cipher = createCipheriv('aes-256-gcm', sealing, iv);
+  const sealed = Buffer.concat([cipher.update(plain), cipher.final()]);
+  return Buffer.concat([iv, cipher.getAuthTag(), sealed]).toString('base64url');
+}
+
+/** The cursor's content, or null when no key opens it (damaged, forged, or sealed with a secret no longer listed). */
+function opened(cursor: string): string | null {
+  const bytes = Buffer.from(cursor, 'base64url');
+  if (bytes.length < 28) return null;
+  for (const key of cursorKeys) {
+    try {
+      const decipher = createDecipheriv('aes-256-gcm', key, bytes.subarray(0, 12));
+      decipher.setAuthTag(bytes.subarray(12, 28));
+      return Buffer.concat([decipher.update(bytes.subarray(28)), decipher.final()]).toString('utf8');
+    } catch {
+      // Not this key's.
+    }
+  }
+  return null;
 }
 
 /**
@@ -79,7 +119,7 @@ const partOk: Record<CursorPart, (value: unknown) => boolean> = {
 export function decodeCursor(tag: string, cursor: string, parts: readonly CursorPart[]): unknown[] {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    parsed = JSON.parse(opened(cursor) ?? 'null');
   } catch {
     parsed = null;
   }
