@@ -1,4 +1,5 @@
 import { fork } from 'node:child_process';
+import net from 'node:net';
 import { once } from 'node:events';
 import path from 'node:path';
 import { defaultPolicies } from '../src/domain/policies/index.js';
@@ -6,6 +7,7 @@ import { Role } from '../src/domain/auth/roles.js';
 import { welcomeCheckWorkflowId } from '../src/domain/playbooks/welcome-check.js';
 import { AuditEntry, Customer, PlaybookRun } from '../src/entities/index.js';
 import { createServices } from '../src/services/index.js';
+import { connectTemporal } from '../src/temporal/client.js';
 import { TemporalCampaignEngine } from '../src/temporal/temporal-campaign-engine.js';
 import { TemporalPlaybookEngine } from '../src/temporal/temporal-playbook-engine.js';
 import { TemporalScoringEngine } from '../src/temporal/temporal-scoring-engine.js';
@@ -87,17 +89,17 @@ it('keeps the entry of a cancel Temporal took when the API died before recording
   expect(await entries(workflowId, 'playbook.cancel-in-engine')).toEqual([]);
 });
 
-it('a cancel the API wrote but never sent (it died first) is settled as not taken, and the run can be cancelled again', async () => {
+it('a cancel under way refuses a second; one the API wrote but never sent (it died first) is settled as not taken by the next cancel, which goes through', async () => {
   const { workflowId } = await welcomeCheckAwaiting('Sami');
   const em = stack.orm.em.fork();
-  em.create(AuditEntry, { actor: 'operator:dead-process', action: 'playbook.cancel', entityType: 'playbook_run', entityId: workflowId, after: { reason: 'never sent', outcome: 'pending' }, at: new Date(Date.now() - 60_000) });
+  const lost = em.create(AuditEntry, { actor: 'operator:dead-process', action: 'playbook.cancel', entityType: 'playbook_run', entityId: workflowId, after: { reason: 'never sent', outcome: 'pending' } });
   await em.flush();
-  // While it is pending, a cancel is taken as under way.
+  // Pending a moment ago: a cancel under way, which a second is told of.
   const meanwhile = await stack.gql(CancelPlaybookRunDocument, { workflowId, reason: 'second try' }, Role.Operator);
   expect(meanwhile.errors?.[0]?.extensions).toMatchObject({ reason: 'PLAYBOOK_RUN_ALREADY_FINISHED' });
 
-  expect(await services().runReconciliation.settleUnsettledCalls(0)).toEqual([workflowId]);
-  expect((await entries(workflowId, 'playbook.cancel')).map((e) => e.after?.outcome)).toEqual(['not-taken']);
+  // Pending for longer than a call takes: its process died. The next cancel asks Temporal about it (never sent), and goes through.
+  await stack.orm.em.fork().execute(`update audit_entry set at = at - interval '1 minute' where id = ?`, [lost.id]);
   const cancelled = await stack.gql(CancelPlaybookRunDocument, { workflowId, reason: 'third try' }, Role.Operator);
   expect(cancelled.errors).toBeUndefined();
   expect((await entries(workflowId, 'playbook.cancel')).map((e) => [e.actor, e.after])).toEqual([
@@ -105,6 +107,70 @@ it('a cancel the API wrote but never sent (it died first) is settled as not take
     [expect.stringMatching(/^operator:/), { reason: 'third try' }],
   ]);
 });
+
+/** Temporal reached through a proxy that can stop passing bytes while its connections stay open: a Temporal that does not answer in time. */
+async function temporalThatStalls(): Promise<{ engines: ReturnType<typeof engines>; stall(): void; close(): Promise<void> }> {
+  const [host, port] = stack.config.temporal.address.split(':');
+  let stalled = false;
+  const held: (() => void)[] = [];
+  const sockets = new Set<net.Socket>();
+  const proxy = net.createServer((client) => {
+    const server = net.connect(Number(port), host);
+    for (const [from, to] of [
+      [client, server],
+      [server, client],
+    ] as const) {
+      sockets.add(from);
+      from.on('data', (chunk) => (stalled ? held.push(() => to.write(chunk)) : to.write(chunk)));
+      from.on('error', () => to.destroy());
+      from.on('close', () => to.destroy());
+    }
+  });
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  const temporal = await connectTemporal(`127.0.0.1:${(proxy.address() as net.AddressInfo).port}`, stack.config.temporal.namespace);
+  const { taskQueue } = stack.config.temporal;
+  const stalling = { playbooks: new TemporalPlaybookEngine(temporal.client, taskQueue, 1_000), scoring: new TemporalScoringEngine(temporal.client, taskQueue, 1_000), campaigns: new TemporalCampaignEngine(temporal.client, taskQueue, 1_000) };
+  return {
+    engines: stalling,
+    stall: () => void (stalled = true),
+    close: async () => {
+      stalled = false;
+      for (const pass of held.splice(0)) pass();
+      for (const socket of sockets) socket.destroy();
+      await temporal.close();
+      await new Promise((resolve) => proxy.close(resolve));
+    },
+  };
+}
+
+it('a start or a rescore Temporal did not answer in time keeps its entry as of unknown outcome (it may have started), settled as Temporal then tells', async () => {
+  const customerId = await newCustomer('Uma');
+  const workflowId = welcomeCheckWorkflowId(customerId);
+  const slow = await temporalThatStalls();
+  let rescoreId: string;
+  try {
+    const services = createServices(stack.orm.em.fork(), slow.engines, defaultPolicies);
+    slow.stall();
+    await expect(services.playbooks.startWelcomeCheck(customerId, 'marketer:uma')).rejects.toMatchObject({ code: 'PLAYBOOK_ENGINE_UNAVAILABLE', details: { timedOut: true } });
+    const rescore = await services.scoring.startRescore('admin:uma', null).catch((error: { code: string; details: { id: string } }) => error);
+    expect(rescore).toMatchObject({ code: 'SCORING_OUTCOME_UNKNOWN', details: { id: expect.stringMatching(/^rescore\//) } });
+    rescoreId = (rescore as { details: { id: string } }).details.id;
+  } finally {
+    await slow.close();
+  }
+  expect(await entries(workflowId, 'playbook.start')).toEqual([{ actor: 'marketer:uma', after: expect.objectContaining({ outcome: 'unknown' }) }]);
+  expect(await entries(rescoreId, 'scoring-run.start')).toEqual([{ actor: 'admin:uma', after: { asOf: null, outcome: 'unknown' } }]);
+
+  // Whether the held requests reached Temporal in the end or not, each entry ends as Temporal tells.
+  const started = async () => (await stack.temporal.client.workflow.getHandle(workflowId).describe().catch(() => null)) !== null;
+  expect(await services().runReconciliation.settleUnsettledCalls(0)).toEqual([workflowId]);
+  expect((await entries(workflowId, 'playbook.start')).map((e) => e.after?.outcome)).toEqual([(await started()) ? 'taken' : 'not-taken']);
+  await stack.orm.em.fork().execute(`update audit_entry set at = at - interval '10 minutes' where entity_id = ?`, [rescoreId]);
+  await services().scoring.settleUnsettledStarts();
+  const rescored = (await stack.temporal.client.workflow.getHandle(rescoreId).describe().catch(() => null)) !== null;
+  expect((await entries(rescoreId, 'scoring-run.start')).map((e) => e.after?.outcome)).toEqual([rescored ? 'taken' : 'not-taken']);
+  if (rescored) await stack.temporal.client.workflow.getHandle(rescoreId).result();
+}, 60_000);
 
 /** PostgreSQL failing as a transaction commits (a restart, a failover): a deferred trigger raising at COMMIT while armed. */
 async function failCommitsOf(table: 'playbook_run' | 'scoring_run'): Promise<() => Promise<void>> {

@@ -1,3 +1,4 @@
+import { log } from '@temporalio/activity';
 import { heartbeating } from './heartbeating.js';
 import type { WorkerServices } from '../services/index.js';
 import type { FittedModels } from '../domain/scoring/index.js';
@@ -12,7 +13,10 @@ export function createScoringActivities(services: () => WorkerServices) {
     async beginScoringRun(input: { runId: string; trigger: string; asOf: string }): Promise<void> {
       await runs().begin(input);
       await services().scoring.endAbandonedRuns();
-      await services().scoring.settleUnsettledStarts();
+      // Bookkeeping of other runs' starts: a failure here must not fail this run's beginning (the next rescore tries again).
+      await services()
+        .scoring.settleUnsettledStarts()
+        .catch((error: unknown) => log.warn('settling rescore starts left unsettled failed; the next rescore tries again', { error: String(error) }));
     },
     prepareScoringRun(input: { runId: string; pageSize: number }): Promise<{ population: number; buyers: number; pageStarts: (string | null)[] }> {
       return heartbeating(runs().prepare(input.runId, input.pageSize));

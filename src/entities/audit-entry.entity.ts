@@ -3,7 +3,10 @@ import { OptionalProps } from '@mikro-orm/core';
 import { Entity, Index, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
 import { v7 as uuidv7 } from 'uuid';
 
-/** Who did what, when; written in the same transaction as the change it records. */
+/**
+ * Who did what, when; written in the same transaction as the change it records, or, for a person's call to an engine,
+ * before the call, `after.outcome` pending until the engine answers (AuditService.recordCall).
+ */
 @Entity({ tableName: 'audit_entry' })
 @Index({ properties: ['entityType', 'entityId', 'at'], name: 'audit_entry_entity_index' })
 // The few calls to an engine not settled yet (pending, or of unknown outcome), which the reconciliation settles on each pass.

@@ -1,5 +1,6 @@
 import { ServiceError, WorkflowUpdateRPCTimeoutOrCancelledError, isGrpcServiceError, type Client } from '@temporalio/client';
 import { TemporalWorkerPresence } from './temporal-worker-presence.js';
+import { withinTime } from '../services/common/within-time.js';
 
 /** gRPC status codes (grpc/doc/statuscodes.md) meaning the server could not be reached in time. */
 const UNAVAILABLE = 14;
@@ -9,6 +10,11 @@ const FAILED_PRECONDITION = 9;
 
 /** The call's time ran out before Temporal answered. */
 class OutOfTime extends Error {}
+
+/** `pending`'s outcome, or OutOfTime once `timeoutMs` has passed without one. */
+export function byDeadline<T>(pending: Promise<T>, timeoutMs: number): Promise<T> {
+  return withinTime(pending, timeoutMs, 'no answer', () => new OutOfTime(`no answer within ${timeoutMs} ms`));
+}
 
 /**
  * Runs a Temporal call with a deadline. Temporal out of reach (or not answering in time)
@@ -37,25 +43,6 @@ export async function withinDeadline<T>(client: Client, timeoutMs: number, call:
   }
 }
 
-/**
- * `pending`'s outcome, or OutOfTime once `timeoutMs` has passed without one. A call given up on
- * may still fail later: that failure is nobody's to handle any more.
- */
-export async function byDeadline<T>(pending: Promise<T>, timeoutMs: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const outOfTime = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new OutOfTime(`no answer within ${timeoutMs} ms`)), timeoutMs);
-  });
-  try {
-    return await Promise.race([pending, outOfTime]);
-  } catch (error) {
-    if (error instanceof OutOfTime) pending.catch(() => undefined);
-    throw error;
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 /** A call to a run that got no answer: it ran out of time, or Temporal said no worker polled the run's task queue lately. */
 export function noAnswerFromRun(error: unknown): boolean {
   const grpc = error instanceof ServiceError ? error.cause : error;
@@ -64,13 +51,22 @@ export function noAnswerFromRun(error: unknown): boolean {
 }
 
 /**
- * What an engine call that got no answer says: when Temporal itself answers (its task queue's description), that no
- * worker is taking `work` just now, with what the task queue shows of its workers; otherwise that `engine` (Temporal)
- * cannot be reached. An on-call engineer then looks at the workers, not at Temporal, when only the workers are away.
- * Asked with a short deadline of its own, after the call's.
+ * What an engine call that got no answer says. Temporal refused the connection: `engine` (Temporal) cannot be
+ * reached. It did not answer in time: for a call a worker answers (a run's query, `needsWorker`), when Temporal
+ * itself answers (its task queue's description, asked with a short deadline of its own after the call's), that no
+ * worker is taking `work` just now, with what the task queue shows of its workers, so an on-call engineer looks at
+ * the workers, not at Temporal; otherwise (a start, a signal, a cancel: Temporal's own work) that Temporal did not answer in time.
  */
-export async function unansweredMessage(client: Client, taskQueue: string, engine: string, work: string, timedOut = true, timeoutMs = 1_500): Promise<string> {
-  if (timedOut) {
+export async function unansweredMessage(
+  client: Client,
+  taskQueue: string,
+  engine: string,
+  work: string,
+  { timedOut = true, needsWorker = false }: { timedOut?: boolean; needsWorker?: boolean } = {},
+  timeoutMs = 1_500,
+): Promise<string> {
+  if (!timedOut) return `${engine} (Temporal) cannot be reached; try again shortly`;
+  if (needsWorker) {
     const workers = await new TemporalWorkerPresence(client, taskQueue, timeoutMs).workers().catch(() => null);
     if (workers) {
       const seen =
@@ -80,5 +76,8 @@ export async function unansweredMessage(client: Client, taskQueue: string, engin
       return `No worker is taking ${work} just now: Temporal is up, but ${seen}; try again shortly`;
     }
   }
-  return `${engine} (Temporal) cannot be reached; try again shortly`;
+  return `${engine} (Temporal) did not answer in time; try again shortly`;
 }
+
+/** An engine's UNAVAILABLE says `timedOut` when Temporal did not answer in time: a call it may still have taken (a start, a cancel), unlike one it refused. */
+export const unansweredDetails = (timedOut: boolean): Record<string, unknown> => (timedOut ? { timedOut: true } : {});

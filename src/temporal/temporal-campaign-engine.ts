@@ -63,7 +63,7 @@ export class TemporalCampaignEngine implements CampaignEngine {
         if (noAnswerFromRun(error)) throw new PlaybookException(PlaybookExceptionCode.EngineUnavailable, await this.unanswered(), { campaignId });
         throw new PlaybookException(PlaybookExceptionCode.EngineUnavailable, `Campaign ${campaignId} cannot answer now (${(error as Error).message}); try again shortly`, { campaignId });
       }
-    });
+    }, true);
   }
 
   pause(campaignId: string) {
@@ -120,11 +120,12 @@ export class TemporalCampaignEngine implements CampaignEngine {
     return this.reachable(() => signalOrFalse(this.client, campaignWorkflowId(campaignId), signal));
   }
 
-  private reachable<T>(call: () => Promise<T>): Promise<T> {
-    return withinPlaybookDeadline(this.client, this.taskQueue, this.callTimeoutMs, call);
+  /** `needsWorker`: a worker answers the call (the campaign's progress query), so one that got no answer in time is said as no worker's when Temporal is up. */
+  private reachable<T>(call: () => Promise<T>, needsWorker = false): Promise<T> {
+    return withinPlaybookDeadline(this.client, this.taskQueue, this.callTimeoutMs, call, needsWorker);
   }
 
   private unanswered(): Promise<string> {
-    return playbookCallUnanswered(this.client, this.taskQueue);
+    return playbookCallUnanswered(this.client, this.taskQueue, { needsWorker: true });
   }
 }

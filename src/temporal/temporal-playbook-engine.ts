@@ -24,6 +24,9 @@ import { cancelIfRunning, cancelRequestedByPlatform, describeOrNull, executionFa
 /** An update is taken once the run's validator accepts it; what the run does with it follows. */
 const taken = { waitForStage: WorkflowUpdateStage.ACCEPTED } as const;
 
+/** How far apart the clocks of PostgreSQL (an audit entry's time) and Temporal (its events' times) may be. */
+const CLOCKS_APART_MS = 60_000;
+
 /** How long a check that Temporal still answers waits. */
 const PROBE_MS = 1_000;
 
@@ -221,12 +224,16 @@ export class TemporalPlaybookEngine implements PlaybookEngine {
     });
   }
 
-  startOutcome(workflowId: string): Promise<'taken' | 'not-taken'> {
-    return this.reachable(async () => ((await describeOrNull(this.client, workflowId)) ? 'taken' : 'not-taken'));
+  startOutcome(workflowId: string, at: Date): Promise<'taken' | 'not-taken'> {
+    return this.reachable(async () => {
+      const run = await describeOrNull(this.client, workflowId);
+      // Started then or later (the clocks of PostgreSQL and Temporal apart by a little): not an earlier run under the ID that had ended.
+      return run && run.startTime.getTime() >= at.getTime() - CLOCKS_APART_MS ? 'taken' : 'not-taken';
+    });
   }
 
-  cancelOutcome(workflowId: string): Promise<'taken' | 'not-taken'> {
-    return this.reachable(async () => ((await cancelRequestedByPlatform(this.client, workflowId)) ? 'taken' : 'not-taken'));
+  cancelOutcome(workflowId: string, at: Date): Promise<'taken' | 'not-taken'> {
+    return this.reachable(async () => ((await cancelRequestedByPlatform(this.client, workflowId, new Date(at.getTime() - CLOCKS_APART_MS))) ? 'taken' : 'not-taken'));
   }
 
   howEnded(workflowId: string): Promise<HowEnded | null> {
@@ -316,7 +323,7 @@ export class TemporalPlaybookEngine implements PlaybookEngine {
         if (noAnswerFromRun(error)) throw new PlaybookException(PlaybookExceptionCode.EngineUnavailable, await this.unanswered(), { workflowId });
         throw new PlaybookException(PlaybookExceptionCode.EngineUnavailable, `Playbook run ${workflowId} cannot answer now (${(error as Error).message}); try again shortly`, { workflowId });
       }
-    });
+    }, true);
   }
 
   /** A run's answer to an update; null when there is no run; what its validator refuses is a CONFLICT with the run's reason. */
@@ -409,12 +416,13 @@ export class TemporalPlaybookEngine implements PlaybookEngine {
     return withinDeadline(this.client, this.callTimeoutMs, call, () => outcomeUnknown(workflowId, updateId, what));
   }
 
-  private reachable<T>(call: () => Promise<T>): Promise<T> {
-    return withinPlaybookDeadline(this.client, this.taskQueue, this.callTimeoutMs, call);
+  /** `needsWorker`: a worker answers the call (a run's query), so one that got no answer in time is said as no worker's when Temporal is up. */
+  private reachable<T>(call: () => Promise<T>, needsWorker = false): Promise<T> {
+    return withinPlaybookDeadline(this.client, this.taskQueue, this.callTimeoutMs, call, needsWorker);
   }
 
   private unanswered(): Promise<string> {
-    return playbookCallUnanswered(this.client, this.taskQueue);
+    return playbookCallUnanswered(this.client, this.taskQueue, { needsWorker: true });
   }
 }
 

@@ -1,11 +1,12 @@
+import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import { ScoringException, ScoringExceptionCode } from '../domain/scoring/scoring.exception.js';
 import type { RescorePolicy } from '../domain/scoring/scoring-policy.js';
 import type { RescoreProgressView, ScoringEngine } from '../services/engines/scoring-engine.js';
 import type { rescoreCustomerBase } from '../../workflows/index.js';
 import { rescoreProgressQuery } from '../../workflows/rescore.workflow.js';
-import { unansweredMessage, withinDeadline } from './deadline.js';
-import { cancelIfRunning, isRunning, queryOrNull } from './workflow-calls.js';
+import { unansweredDetails, unansweredMessage, withinDeadline } from './deadline.js';
+import { cancelIfRunning, describeOrNull, isRunning, queryOrNull } from './workflow-calls.js';
 
 /** Rescores run as Temporal workflows, IDs `rescore/<time>` (by hand) or `rescore-nightly/<task queue>-<time>` (by the schedule). */
 export class TemporalScoringEngine implements ScoringEngine {
@@ -16,7 +17,12 @@ export class TemporalScoringEngine implements ScoringEngine {
   ) {}
 
   newRescoreId(): string {
-    return `rescore/${new Date().toISOString()}`;
+    // Two started in the same millisecond (by two admins, for two days) are two runs.
+    return `rescore/${new Date().toISOString()}-${randomUUID().slice(0, 8)}`;
+  }
+
+  rescoreExists(runId: string): Promise<boolean> {
+    return this.reachable(async () => (await describeOrNull(this.client, runId)) !== null);
   }
 
   startRescore({ runId, ...input }: { runId?: string; trigger: string; asOf?: string; policy: RescorePolicy }): Promise<{ runId: string }> {
@@ -34,7 +40,7 @@ export class TemporalScoringEngine implements ScoringEngine {
   }
 
   rescoreProgress(runId: string): Promise<RescoreProgressView | null> {
-    return this.reachable(() => queryOrNull(this.client, runId, rescoreProgressQuery));
+    return this.reachable(() => queryOrNull(this.client, runId, rescoreProgressQuery), true);
   }
 
   cancelRescore(runId: string): Promise<boolean> {
@@ -45,12 +51,14 @@ export class TemporalScoringEngine implements ScoringEngine {
     return this.reachable(() => isRunning(this.client, runId));
   }
 
-  private reachable<T>(call: () => Promise<T>): Promise<T> {
+  /** `needsWorker`: a worker answers the call (a rescore's progress query), so one that got no answer in time is said as no worker's when Temporal is up. */
+  private reachable<T>(call: () => Promise<T>, needsWorker = false): Promise<T> {
     return withinDeadline(
       this.client,
       this.callTimeoutMs,
       call,
-      async (timedOut) => new ScoringException(ScoringExceptionCode.EngineUnavailable, await unansweredMessage(this.client, this.taskQueue, 'The scoring engine', "the rescores' work", timedOut)),
+      async (timedOut) =>
+        new ScoringException(ScoringExceptionCode.EngineUnavailable, await unansweredMessage(this.client, this.taskQueue, 'The scoring engine', "the rescores' work", { timedOut, needsWorker }), unansweredDetails(timedOut)),
     );
   }
 }

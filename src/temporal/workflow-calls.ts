@@ -146,8 +146,8 @@ export async function howEnded(client: Client, workflowId: string): Promise<{ re
   }
 }
 
-/** Whether this platform asked the run to stop (a cancel request in its history, from one of its processes); false when the run does not exist. */
-export async function cancelRequestedByPlatform(client: Client, workflowId: string): Promise<boolean> {
+/** Whether this platform asked the run to stop at `since` or later (a cancel request in its history, from one of its processes); false when the run does not exist. */
+export async function cancelRequestedByPlatform(client: Client, workflowId: string, since: Date): Promise<boolean> {
   const { namespace } = client.options;
   try {
     // From the end of its history, where a cancel request lies (only its wind-down's steps come after it).
@@ -156,7 +156,7 @@ export async function cancelRequestedByPlatform(client: Client, workflowId: stri
       const response = await client.workflowService.getWorkflowExecutionHistoryReverse({ namespace, execution: { workflowId }, maximumPageSize: 100, nextPageToken });
       for (const event of response.history?.events ?? []) {
         const request = event.workflowExecutionCancelRequestedEventAttributes;
-        if (request?.identity?.startsWith(PLATFORM_IDENTITY_PREFIX)) return true;
+        if (request?.identity?.startsWith(PLATFORM_IDENTITY_PREFIX) && event.eventTime && tsToDate(event.eventTime) >= since) return true;
       }
       if (!response.nextPageToken?.length) return false;
       nextPageToken = response.nextPageToken;

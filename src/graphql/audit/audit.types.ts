@@ -4,7 +4,8 @@ import { GraphQLJSONObject } from 'graphql-scalars';
 import { ArgsType, Field, ID, ObjectType } from 'type-graphql';
 import { PageArgs, connectionOf } from '../common/connection.js';
 
-@ObjectType('AuditEntry', { simpleResolvers: true, description: 'Who did what, when: written in the same transaction as the change' })
+@ObjectType('AuditEntry', { simpleResolvers: true, description:
+    'Who did what, when: written in the same transaction as the change; a call to a run or a rescore (a start, an input, a cancel) before it goes to Temporal, `after.outcome` "pending" until Temporal answers, "unknown" when it did not in time, then "taken" or "not-taken" when settled later (an entry the call settled at once carries none)' })
 export class AuditEntryType {
   @Field(() => ID)
   id!: string;

@@ -64,7 +64,7 @@ export class AuditService {
 
   /** The engine took the call: its entries read as any other (the mark goes). */
   async callTaken(em: EntityManager, ids: string[]): Promise<void> {
-    await sql`update audit_entry set after = after - 'outcome' - 'updateId' where id = any(${ids}::uuid[]) and after->>'outcome' = ${PENDING}`.execute(em.getKysely());
+    await sql`update audit_entry set after = nullif(after - 'outcome' - 'updateId', '{}'::jsonb) where id = any(${ids}::uuid[]) and after->>'outcome' = ${PENDING}`.execute(em.getKysely());
   }
 
   /** The call did not reach the run, or the run refused it: its entries go, as if never written. */
@@ -79,19 +79,22 @@ export class AuditService {
 
   /** Calls about `entityType` not settled (pending or unknown) for longer than `minAgeMs`, oldest first: for the engine to tell what became of them. */
   async unsettledCalls(em: EntityManager, entityType: AuditedEntityType, minAgeMs: number, limit: number): Promise<UnsettledCall[]> {
-    const rows = await em.execute<{ id: string; action: string; entity_id: string; update_id: string | null }[]>(
-      `select id, action, entity_id, after->>'updateId' as update_id from audit_entry
+    const rows = await em.execute<{ id: string; action: string; entity_id: string; update_id: string | null; at: Date }[]>(
+      `select id, action, entity_id, after->>'updateId' as update_id, at from audit_entry
         where after->>'outcome' in ('${PENDING}', '${UNKNOWN}') and entity_type = ? and at < now() - make_interval(secs => ?)
         order by at limit ?`,
       [entityType, minAgeMs / 1000, limit],
     );
-    return rows.map((r) => ({ auditId: r.id, action: r.action, entityId: r.entity_id, updateId: r.update_id }));
+    return rows.map((r) => ({ auditId: r.id, action: r.action, entityId: r.entity_id, updateId: r.update_id, at: new Date(r.at) }));
   }
 
-  /** Settles a call still pending or unknown as the engine now tells; false when it was settled meanwhile (a retry). */
-  async settleCall(em: EntityManager, auditId: string, outcome: 'taken' | 'not-taken'): Promise<boolean> {
+  /**
+   * Settles a call still pending or unknown as the engine now tells; false when it was settled meanwhile (a retry).
+   * `overriding`: the run's own answer to a retry, which settles it whatever was concluded before.
+   */
+  async settleCall(em: EntityManager, auditId: string, outcome: 'taken' | 'not-taken', { overriding = false } = {}): Promise<boolean> {
     const settled: { affectedRows?: number } = await em.execute(
-      `update audit_entry set after = after || jsonb_build_object('outcome', ?::text) where id = ? and after->>'outcome' in ('${PENDING}', '${UNKNOWN}')`,
+      `update audit_entry set after = after || jsonb_build_object('outcome', ?::text) where id = ? ${overriding ? '' : `and after->>'outcome' in ('${PENDING}', '${UNKNOWN}')`}`,
       [outcome, auditId],
       'run',
     );
@@ -110,4 +113,6 @@ export interface UnsettledCall {
   entityId: string;
   /** The update's ID, for a call sent as an update. */
   updateId: string | null;
+  /** When the entry was written, just before the call went. */
+  at: Date;
 }

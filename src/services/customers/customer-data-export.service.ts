@@ -7,7 +7,7 @@ import { CampaignMember, Complaint, CostEntry, Customer, CustomerExport, Custome
 import type { AuditService } from '../audit/audit.service.js';
 import { CustomerException, CustomerExceptionCode } from './customer.exception.js';
 import { storedCustomer } from './customer.service.js';
-import { PROMISED_INVOICE, PROMISED_UNTIL, PROMISE_TO_PAY_ENTRY } from '../facts/payment-promise-entries.js';
+import { PROMISED_INVOICE, PROMISED_UNTIL, PROMISE_MADE_ENTRY } from '../facts/payment-promise-entries.js';
 import { reasonProblem } from '../../domain/text.js';
 
 /** How a consent change came about, in the customer's words: their own click on a message's link, an opt-out taken for them, or a change of their data. */
@@ -98,7 +98,7 @@ export async function customerDocument(em: EntityManager, customer: Customer, cu
     ),
     em.execute<{ at: Date; until: string; invoice_id: string }[]>(
       `select a.at, ${PROMISED_UNTIL} as until, ${PROMISED_INVOICE} as invoice_id
-         from playbook_run r join audit_entry a on ${PROMISE_TO_PAY_ENTRY}
+         from playbook_run r join audit_entry a on ${PROMISE_MADE_ENTRY}
         where r.customer_id = ? order by a.at`,
       [customer.id],
     ),

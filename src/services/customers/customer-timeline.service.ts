@@ -5,7 +5,7 @@ import { CustomerEventKind, DAY_ONLY_EVENTS, eventSummary, TIMELINE_SCORE_KINDS,
 import { renderIfKnown } from '../../domain/messages/templates.js';
 import { CONSENT_ACTIONS, IMPORT_CONSENT_ACTION } from '../../domain/customers/contact.js';
 import { UNSUBSCRIBE_ACTOR } from '../../domain/messages/unsubscribe-link.js';
-import { PROMISED_INVOICE, PROMISED_UNTIL, PROMISE_TO_PAY_ENTRY } from '../facts/payment-promise-entries.js';
+import { PROMISED_INVOICE, PROMISED_UNTIL, PROMISE_MADE_ENTRY } from '../facts/payment-promise-entries.js';
 import { assertPageSize, decodeCursor, encodeCursor, scopedTag, toPage, type Page, type PageArgs } from '../common/pagination.js';
 
 /** One thing that happened with a customer, newest first in their timeline. */
@@ -129,7 +129,7 @@ const sources: Record<CustomerEventKind, (ids: readonly string[]) => RawBuilder<
   // Steering and consent, as the audit log recorded them (by entity, through its index).
   [K.PaymentPromised]: (ids) =>
     sql`select r.customer_id, a.at, a.id::text as ref, jsonb_build_object('detail', ${sql.raw(PROMISED_UNTIL)}, 'extra', ${sql.raw(PROMISED_INVOICE)}, 'invoiceNumber', i.external_ref) as facts
-          from playbook_run r join audit_entry a on ${sql.raw(PROMISE_TO_PAY_ENTRY)} left join invoice i on i.customer_id = r.customer_id and i.id::text = ${sql.raw(PROMISED_INVOICE)}
+          from playbook_run r join audit_entry a on ${sql.raw(PROMISE_MADE_ENTRY)} left join invoice i on i.customer_id = r.customer_id and i.id::text = ${sql.raw(PROMISED_INVOICE)}
          where ${of(ids, 'r.customer_id')}`,
   [K.ConsentChanged]: (ids) =>
     sql`select c.id as customer_id, a.at, a.id::text as ref,

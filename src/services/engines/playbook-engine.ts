@@ -158,10 +158,10 @@ export interface PlaybookEngine extends SteeringSource {
   updateOutcome(workflowId: string, updateId: string): Promise<'taken' | 'not-taken' | 'pending'>;
   /** How the run ended in the engine without recording it (failed, terminated, timed out); null when it runs, ended otherwise, or does not exist. */
   endedInEngine(workflowId: string): Promise<EndedRun | null>;
-  /** Whether the engine took a start of the run: it has it (under way or ended), or not. */
-  startOutcome(workflowId: string): Promise<'taken' | 'not-taken'>;
-  /** Whether the engine took a cancel of the run from this platform: the run was asked to stop by it, or not. */
-  cancelOutcome(workflowId: string): Promise<'taken' | 'not-taken'>;
+  /** Whether the engine took a start of the run asked for at `at`: it has an execution of the run started then or later (under way or ended), or not. */
+  startOutcome(workflowId: string, at: Date): Promise<'taken' | 'not-taken'>;
+  /** Whether the engine took a cancel of the run this platform asked for at `at`: the run was asked to stop by it then or later, or not. */
+  cancelOutcome(workflowId: string, at: Date): Promise<'taken' | 'not-taken'>;
   /** How the run ended (for a cancelled one: who asked it to stop, and why); null when it has not ended or does not exist. */
   howEnded(workflowId: string): Promise<HowEnded | null>;
   /** Whether the run is open in the engine (false once it closed, however, or when none exists). */

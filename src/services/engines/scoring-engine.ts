@@ -15,8 +15,10 @@ export interface RescoreProgressView {
 
 /** What the scoring service needs from the durable workflow engine (Temporal, in src/temporal/). */
 export interface ScoringEngine {
-  /** The run ID for a rescore about to be started (its start is audited under it before the engine is asked). */
+  /** The run ID for a rescore about to be started (its start is audited under it before the engine is asked); never one given before. */
   newRescoreId(): string;
+  /** Whether the engine has the rescore (under way or ended). */
+  rescoreExists(runId: string): Promise<boolean>;
   /** Starts a rescore of the whole base (under `runId`, or a new one); returns its run ID. */
   startRescore(input: { runId?: string; trigger: string; asOf?: string; policy: RescorePolicy }): Promise<{ runId: string }>;
   /** Live progress of a run; null when the engine does not know it (any more). */

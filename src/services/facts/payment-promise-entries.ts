@@ -4,12 +4,15 @@ import { RUN_ID_SEPARATOR } from '../../domain/playbooks/run-id.js';
  * Promises to pay as the audit log recorded them, in SQL over `playbook_run r` joined to its
  * `audit_entry a`: made through the API (`playbook.promise-to-pay`, unless the run refused it)
  * or sent as a `promiseToPay` update in the Temporal UI or CLI (`playbook.update-in-engine`,
- * audited once the run took it: an update it refused is not in its history). The timeline and
- * the data export read them alike.
+ * audited once the run took it: an update it refused is not in its history). What holds a message
+ * back for a promise reads them all, one still on its way to the run included (holding too long is the fair mistake).
  */
 export const PROMISE_TO_PAY_ENTRY = `a.entity_type = 'playbook_run' and a.entity_id = r.workflow_id
   and ((a.action = 'playbook.promise-to-pay' and a.after ->> 'outcome' is distinct from 'not-taken')
     or (a.action = 'playbook.update-in-engine' and a.after ->> 'update' = 'promiseToPay'))`;
+
+/** The promises the customer made as the timeline and the data export show them: not one still on its way to the run (its entry pending). */
+export const PROMISE_MADE_ENTRY = `${PROMISE_TO_PAY_ENTRY} and a.after ->> 'outcome' is distinct from 'pending'`;
 
 /** The day promised: the API's entry holds it, the update's holds its input ({ until, recordedBy }). */
 export const PROMISED_UNTIL = `coalesce(a.after ->> 'until', a.after -> 'input' -> 0 ->> 'until')`;

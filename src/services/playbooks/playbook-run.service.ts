@@ -15,6 +15,7 @@ import { latestOccurrence, occurrenceOf } from '../../domain/playbooks/occurrenc
 import { CANCELLED_OUTCOME, RUN_CANCELLED, RUN_ENDED, heldBackByRunStop, runEndedInEngine, type EndedInEngine } from '../../domain/playbooks/run-status.js';
 import { offboardingAnnouncementTemplates, PROMISED_TO_PAY, proposalAnsweredBeforeItWent, runEndTemplates, untilPaidTemplates, untilRunEndsTemplates } from '../../domain/messages/catalogue.js';
 import { writtenSinceLastReset, type AuditService, type UnsettledCall } from '../audit/audit.service.js';
+import { engineMayHaveTakenIt } from '../engines/engine-errors.js';
 import { ChildPager } from '../common/child-pages.js';
 import type { Page, PageArgs } from '../common/pagination.js';
 import type { HowReset, LaunchedRun, StartedRun } from '../engines/playbook-engine.js';
@@ -71,6 +72,17 @@ const RECORDED_BEFORE_START_MS = 60_000;
 
 /** SQL: the audit entry `alias` about run `workflowId` (an SQL expression) was written after the run's last reset (`writtenSinceLastReset`). */
 const SINCE_LAST_RESET = (alias: string, workflowId: string) => writtenSinceLastReset(alias, 'playbook_run', workflowId, 'playbook.reset-in-engine');
+
+/**
+ * How long a person's call to a run may be under way (the engine's answer, the wait for the run to act): an entry
+ * pending for longer was left by a process that died, which a retry joins; one younger belongs to a request under way.
+ */
+const CALL_UNDER_WAY = `interval '30 seconds'`;
+/** SQL: the entry (`alias`) of a call the run took, or that is under way. */
+const TAKEN_OR_UNDER_WAY = (alias: string) =>
+  `(${alias}.after->>'outcome' is null or ${alias}.after->>'outcome' = 'taken' or (${alias}.after->>'outcome' = 'pending' and ${alias}.at > now() - ${CALL_UNDER_WAY}))`;
+/** SQL: the entry (`alias`) of a call whose outcome nobody knows: of unknown outcome, or left pending by a process that died. A retry joins it. */
+const JOINABLE = (alias: string) => `(${alias}.after->>'outcome' = 'unknown' or (${alias}.after->>'outcome' = 'pending' and ${alias}.at <= now() - ${CALL_UNDER_WAY}))`;
 
 /** How far the worker's clock (a message's creation, a tier change) and the engine's (the point a run was reset to) may be apart. */
 const CLOCK_LEEWAY_MS = 1_000;
@@ -509,10 +521,12 @@ export class PlaybookRunService {
       this.em,
       [{ action: 'playbook.start' as const, after: entry.after }, ...alsoAudited].map(({ action, after }) => ({ actor: entry.actor, action, entityType: 'playbook_run' as const, entityId: entry.workflowId, after })),
     );
+    let calling = false;
     let engineTookIt = false;
     try {
       const started = await this.em.transactional(async (em) => {
         if (!(await recordStarting(em, entry, erased))) return false;
+        calling = true;
         const { ended } = await start();
         engineTookIt = !ended;
         if (!ended) return true;
@@ -523,10 +537,16 @@ export class PlaybookRunService {
       await (started ? this.audit.callTaken(this.em, audited) : this.audit.callNotTaken(this.em, audited));
       return started;
     } catch (error) {
-      // A start the engine took whose record could not commit stays audited, pending: the run records itself as it begins.
-      if (!engineTookIt) await this.audit.callNotTaken(this.em, audited);
+      // A start the engine took whose record could not commit stays audited, pending (the run records itself as it begins);
+      // one it did not answer in time may have started the run: unknown, for the reconciliation to settle.
+      if (!engineTookIt) await this.settleFailedCall(audited, calling && engineMayHaveTakenIt(error));
       throw error;
     }
+  }
+
+  /** A call that failed before the engine took it: its entries go, or stay as of unknown outcome when the engine may have taken it all the same. */
+  private async settleFailedCall(auditIds: string[], mayHaveTakenIt: boolean): Promise<void> {
+    await (mayHaveTakenIt ? this.audit.callOutcomeUnknown(this.em, auditIds) : this.audit.callNotTaken(this.em, auditIds));
   }
 
   /**
@@ -557,31 +577,44 @@ export class PlaybookRunService {
    * AuditService.recordCall), so one that cannot be written stops the mutation before it reaches
    * the run. Then `call` goes to the engine and `recordTaken` writes what it changed, in one
    * transaction holding the run's record (the run writes it as it acts); a call the run refuses or
-   * the engine cannot take (`call` throws) takes the entry back. With `once`, the action is taken at
-   * most once per run (since its last reset): one that finds it already audited (pending or taken)
-   * is refused with `once()`'s error.
+   * the engine cannot take (`call` throws) takes the entry back, one the engine did not answer in time
+   * leaves it of unknown outcome. With `once`, the action is taken at most once per run (since its
+   * last reset): one that finds it taken, or under way (pending, for as long as a call takes), is
+   * refused with `once.refused()`'s error; an earlier one whose outcome nobody knows (of unknown outcome,
+   * or left pending by a process that died) is settled first, as the engine tells (`once.outcome`).
    */
   async audited<T>(
     entry: { actor: string; action: PlaybookAction; workflowId: string; after: Record<string, unknown> },
     call: () => Promise<T>,
     recordTaken: (em: EntityManager) => Promise<void>,
-    once?: () => Error,
+    once?: { refused: () => Error; outcome: (at: Date) => Promise<'taken' | 'not-taken'> },
   ): Promise<T> {
-    const [auditId] = await this.em.transactional(async (em) => {
+    // Null when `once` refuses it (thrown once what was settled meanwhile is committed).
+    const auditId = await this.em.transactional(async (em): Promise<string | null> => {
       if (once) {
         await em.execute(`select 1 from playbook_run where workflow_id = ? for update`, [entry.workflowId]);
-        const [taken] = await em.execute<{ n: number }[]>(
-          `select count(*)::int as n from audit_entry a where entity_type = 'playbook_run' and entity_id = ? and action = ? and (after->>'outcome') is distinct from 'not-taken' and ${SINCE_LAST_RESET('a', '?')}`,
+        const earlier = await em.execute<{ id: string; at: Date; counts: boolean }[]>(
+          `select id, at, ${TAKEN_OR_UNDER_WAY('a')} as counts from audit_entry a
+            where entity_type = 'playbook_run' and entity_id = ? and action = ? and (after->>'outcome') is distinct from 'not-taken' and ${SINCE_LAST_RESET('a', '?')}`,
           [entry.workflowId, entry.action, entry.workflowId],
         );
-        if (taken.n > 0) throw once();
+        if (earlier.some((e) => e.counts)) return null;
+        for (const unsettled of earlier) {
+          const outcome = await once.outcome(new Date(unsettled.at));
+          await this.audit.settleCall(em, unsettled.id, outcome);
+          if (outcome === 'taken') return null;
+        }
       }
-      return this.audit.recordCall(em, [{ actor: entry.actor, action: entry.action, entityType: 'playbook_run', entityId: entry.workflowId, after: entry.after }]);
+      const [id] = await this.audit.recordCall(em, [{ actor: entry.actor, action: entry.action, entityType: 'playbook_run', entityId: entry.workflowId, after: entry.after }]);
+      return id;
     });
+    if (auditId === null) throw once!.refused();
+    let calling = false;
     let engineTookIt = false;
     try {
       return await this.em.transactional(async (em) => {
         await em.execute(`select 1 from playbook_run where workflow_id = ? for update`, [entry.workflowId]);
+        calling = true;
         const result = await call();
         engineTookIt = true;
         await recordTaken(em);
@@ -590,7 +623,7 @@ export class PlaybookRunService {
       });
     } catch (error) {
       // Taken by the engine but not recorded here (the database failed): the entry stays pending, for the reconciliation.
-      if (!engineTookIt) await this.audit.callNotTaken(this.em, [auditId]);
+      if (!engineTookIt) await this.settleFailedCall([auditId], calling && engineMayHaveTakenIt(error));
       throw error;
     }
   }
@@ -600,9 +633,9 @@ export class PlaybookRunService {
    * first, pending, with the update's `updateId`), except when the engine cannot say in time whether
    * the run took it (`unknown(error)`): the update may be taken later, so the entry stays, marked
    * `outcome: "unknown"`, and the error is rethrown. The same request again (same actor, action and
-   * input, while that entry is the action's newest for the run and not settled) is sent under the
-   * same update ID, so it joins the update sent first instead of making a second one, and settles
-   * the entry: taken when the run answers with it, `not-taken` when the run refuses it
+   * input, while that entry is the action's newest for the run and of unknown outcome, or left pending
+   * by a process that died) is sent under the same update ID, so it joins the update sent first instead
+   * of making a second one, and settles the entry: taken when the run answers with it, `not-taken` when the run refuses it
    * (`refused(error)`: an update the run took would have been answered instead); no second entry is written.
    */
   async auditedUpdate<T>(
@@ -613,12 +646,12 @@ export class PlaybookRunService {
   ): Promise<T> {
     // No lock: requests at the same moment go to the run as they are (it takes the first, refuses the others), and a
     // retry comes after the answer of the request it repeats. (The run's record must stay free: the run writes it as it acts.)
-    const [newest] = await this.em.execute<{ id: string; actor: string; after: Record<string, unknown> | null }[]>(
-      `select id, actor, after from audit_entry where entity_type = 'playbook_run' and entity_id = ? and action = ? order by at desc, id desc limit 1`,
+    const [newest] = await this.em.execute<{ id: string; actor: string; after: Record<string, unknown> | null; joinable: boolean }[]>(
+      `select id, actor, after, ${JOINABLE('a')} as joinable from audit_entry a where entity_type = 'playbook_run' and entity_id = ? and action = ? order by at desc, id desc limit 1`,
       [entry.workflowId, entry.action],
     );
     const { outcome: newestOutcome, updateId: newestUpdateId, ...newestInput } = newest?.after ?? {};
-    const unsettled = newestOutcome === 'pending' || newestOutcome === 'unknown';
+    const unsettled = newest?.joinable === true;
     const again = unsettled && newest.actor === entry.actor && sameJson(newestInput, entry.after) ? { id: newest.id, updateId: String(newestUpdateId) } : null;
     const updateId = again?.updateId ?? `${entry.action}/${randomUUID()}`;
     const [auditId] = again ? [again.id] : await this.audit.recordCall(this.em, [{ actor: entry.actor, action: entry.action, entityType: 'playbook_run', entityId: entry.workflowId, after: entry.after }], updateId);
@@ -631,7 +664,8 @@ export class PlaybookRunService {
       else if (outcome.refused(error)) await this.audit.settleCall(this.em, auditId, 'not-taken');
       throw error;
     }
-    await (again ? this.audit.settleCall(this.em, auditId, 'taken') : this.audit.callTaken(this.em, [auditId]));
+    // The run's own answer settles it, whatever the reconciliation concluded meanwhile (before the retry reached the run).
+    await (again ? this.audit.settleCall(this.em, auditId, 'taken', { overriding: true }) : this.audit.callTaken(this.em, [auditId]));
     return result;
   }
 

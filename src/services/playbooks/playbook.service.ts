@@ -540,7 +540,7 @@ export class PlaybookService {
       { actor, action: 'playbook.cancel', workflowId, after: { reason: reason.trim() } },
       async () => (await this.engine.cancelRun(workflowId)) ?? fail(finished()),
       (em) => this.runs.recordCancelTaken(em, workflowId),
-      cancelling,
+      { refused: cancelling, outcome: (at) => this.engine.cancelOutcome(workflowId, at) },
     );
     // Once the cancel is recorded (its transaction held the run's record, which the run writes as it ends).
     await taken.acted();

@@ -9,6 +9,7 @@ import { workflowIdProblem } from '../../domain/ids.js';
 import { beforeEarliestDay, pastDayProblem, tooEarly } from '../../domain/earliest-day.js';
 import type { RescorePolicy } from '../../domain/scoring/scoring-policy.js';
 import type { AuditService } from '../audit/audit.service.js';
+import { engineMayHaveTakenIt } from '../engines/engine-errors.js';
 import { ScoringRunStatus, type ScoringRun } from '../../entities/index.js';
 import { mapPage, type Page, type PageArgs } from '../common/pagination.js';
 import { assertCustomerFilter, customerWhere, type CustomerFilter } from '../customers/customer-query.js';
@@ -65,12 +66,14 @@ export class ScoringService {
     const day = asOf ?? new Date().toISOString().slice(0, 10);
     const runId = this.engine.newRescoreId();
     const audited = await this.audit.recordCall(this.em, [{ actor: callerId, action: 'scoring-run.start', entityType: 'scoring_run', entityId: runId, after: { asOf: asOf ?? null } }]);
+    let calling = false;
     let engineTookIt = false;
     try {
       await this.em.transactional(async (em) => {
         // One start at a time: two at the same moment (or aliased in one request) see each other's run.
         await em.execute(`select pg_advisory_xact_lock(hashtext('scoring-run.start'))`);
         await this.refuseWhileUnderWay(day);
+        calling = true;
         await this.engine.startRescore({ runId, trigger: callerId, asOf: day, policy: this.rescorePolicy });
         engineTookIt = true;
         // The run records itself as it begins too (the same row): this one is there before the answer.
@@ -78,24 +81,28 @@ export class ScoringService {
       });
       await this.audit.callTaken(this.em, audited);
     } catch (error) {
-      if (!engineTookIt) {
-        await this.audit.callNotTaken(this.em, audited);
-        throw error;
+      if (engineTookIt) {
+        // The rescore runs (it records itself as it begins); only recording it here failed: starting the day again would score it twice.
+        throw new ScoringException(ScoringExceptionCode.OutcomeUnknown, `Rescore ${runId} was started, but recording it failed: follow it with scoringRun before starting another`, { id: runId });
       }
-      // The rescore runs (it records itself as it begins); only recording it here failed: starting the day again would score it twice.
-      throw new ScoringException(ScoringExceptionCode.OutcomeUnknown, `Rescore ${runId} was started, but recording it failed: follow it with scoringRun before starting another`, { id: runId });
+      if (calling && engineMayHaveTakenIt(error)) {
+        await this.audit.callOutcomeUnknown(this.em, audited);
+        throw new ScoringException(ScoringExceptionCode.OutcomeUnknown, `Temporal did not say in time whether it started rescore ${runId}: follow it with scoringRun before starting another`, { id: runId });
+      }
+      await this.audit.callNotTaken(this.em, audited);
+      throw error;
     }
     return { id: runId, record: await this.runs.findRun(runId), progress: null };
   }
 
   /**
-   * Starts by hand the API did not settle (it died, or the database failed, once the engine took
-   * it), older than a few minutes: taken when the run is recorded or runs, not taken otherwise.
-   * Each rescore does this as it begins.
+   * Starts by hand the API did not settle (it died, the database failed once the engine took it, or the
+   * engine did not answer in time), older than a few minutes: taken when the run is recorded or the engine
+   * has it (under way or ended), not taken otherwise. Each rescore does this as it begins.
    */
   async settleUnsettledStarts(): Promise<void> {
     for (const call of await this.audit.unsettledCalls(this.em, 'scoring_run', UNSETTLED_START_SETTLES_AFTER_MS, UNSETTLED_STARTS_PER_PASS)) {
-      const taken = (await this.runs.findRun(call.entityId)) !== null || (await this.engine.isRescoreRunning(call.entityId));
+      const taken = (await this.runs.findRun(call.entityId)) !== null || (await this.engine.rescoreExists(call.entityId));
       await this.audit.settleCall(this.em, call.auditId, taken ? 'taken' : 'not-taken');
     }
   }
@@ -125,11 +132,22 @@ export class ScoringService {
     assertWorkflowId(id);
     const record = await this.runs.findRun(id);
     if (!record) throw new ScoringException(ScoringExceptionCode.RunNotFound, `No scoring run ${id}`, { id, field: 'id' });
-    if (record.status !== ScoringRunStatus.Running || !(await this.engine.cancelRescore(id))) {
-      throw new ScoringException(ScoringExceptionCode.RunAlreadyFinished, `Scoring run ${id} has already finished`, { id });
+    const finished = () => new ScoringException(ScoringExceptionCode.RunAlreadyFinished, `Scoring run ${id} has already finished`, { id });
+    if (record.status !== ScoringRunStatus.Running) throw finished();
+    // Audited before the engine is asked, as a start is (AuditService.recordCall).
+    const audited = await this.audit.recordCall(this.em, [{ actor: callerId, action: 'scoring-run.cancel', entityType: 'scoring_run', entityId: id, before: { status: record.status } }]);
+    let cancelled: boolean;
+    try {
+      cancelled = await this.engine.cancelRescore(id);
+    } catch (error) {
+      await (engineMayHaveTakenIt(error) ? this.audit.callOutcomeUnknown(this.em, audited) : this.audit.callNotTaken(this.em, audited));
+      throw error;
     }
-    this.audit.record(this.em, { actor: callerId, action: 'scoring-run.cancel', entityType: 'scoring_run', entityId: id, before: { status: record.status } });
-    await this.em.flush();
+    if (!cancelled) {
+      await this.audit.callNotTaken(this.em, audited);
+      throw finished();
+    }
+    await this.audit.callTaken(this.em, audited);
     return { id, record, progress: await this.engine.rescoreProgress(id) };
   }
 
@@ -159,7 +177,7 @@ export class ScoringService {
     } catch (error) {
       // Its workflow cannot answer now (no worker taking the work, Temporal away): a recorded run still shows as its record
       // says (its status, day, start and counts so far), as a campaign does, with its live progress unknown.
-      if (record && progressUnknown(error) === null) return { id, record, progress: null, progressUnavailable: true };
+      if (record && engineUnavailable(error)) return { id, record, progress: null, progressUnavailable: true };
       throw error;
     }
     // It may have ended (completed or cancelled) between the two reads; the workflow says so only after the record has its totals.
@@ -182,7 +200,7 @@ export class ScoringService {
     const page = await this.runs.listRuns(args);
     const running = new Map<string, ScoringRunView | null>();
     for (const { node } of page.edges) if (node.status === ScoringRunStatus.Running) running.set(node.id, await this.run(node.id).catch(progressUnknown));
-    return mapPage(page, (record) => running.get(record.id) ?? { id: record.id, record, progress: null });
+    return mapPage(page, (record) => running.get(record.id) ?? { id: record.id, record, progress: null, progressUnavailable: record.status === ScoringRunStatus.Running });
   }
 
   scoreModels(): Promise<ModelFit[]> {
@@ -267,7 +285,13 @@ export function assertPastDay(day: string, field: string): void {
 }
 
 /** A run the engine cannot say the progress of now: shown as its record says (null: no view from the engine). */
+/** The engine (or its worker) could not answer now: a passing condition. */
+function engineUnavailable(error: unknown): boolean {
+  return error instanceof ScoringException && error.code === ScoringExceptionCode.EngineUnavailable;
+}
+
+/** Null (progress unknown) when the engine could not answer now; any other failure is thrown. */
 function progressUnknown(error: unknown): null {
-  if (error instanceof ScoringException && error.code === ScoringExceptionCode.EngineUnavailable) return null;
+  if (engineUnavailable(error)) return null;
   throw error;
 }
