@@ -3,6 +3,7 @@ import { TemporalWorkerPresence } from './temporal-worker-presence.js';
 import { withinTime } from '../services/common/within-time.js';
 
 /** gRPC status codes (grpc/doc/statuscodes.md) meaning the server could not be reached in time. */
+const CANCELLED = 1;
 const UNAVAILABLE = 14;
 const DEADLINE_EXCEEDED = 4;
 /** Temporal's answer to a query on a task queue no worker polled lately ("no poller seen for task queue recently"). */
@@ -43,11 +44,14 @@ export async function withinDeadline<T>(client: Client, timeoutMs: number, call:
   }
 }
 
-/** A call to a run that got no answer: it ran out of time, or Temporal said no worker polled the run's task queue lately. */
+/**
+ * A call to a run that got no answer: it ran out of time (a query on a dead worker's sticky queue ends CANCELLED at the
+ * deadline, the next DEADLINE_EXCEEDED), or Temporal said no worker polled the run's task queue lately.
+ */
 export function noAnswerFromRun(error: unknown): boolean {
   const grpc = error instanceof ServiceError ? error.cause : error;
   if (!isGrpcServiceError(grpc)) return false;
-  return grpc.code === DEADLINE_EXCEEDED || (grpc.code === FAILED_PRECONDITION && /poller/i.test(grpc.details ?? grpc.message));
+  return grpc.code === DEADLINE_EXCEEDED || grpc.code === CANCELLED || (grpc.code === FAILED_PRECONDITION && /poller/i.test(grpc.details ?? grpc.message));
 }
 
 /**

@@ -11,8 +11,8 @@ export const PROMISE_TO_PAY_ENTRY = `a.entity_type = 'playbook_run' and a.entity
   and ((a.action = 'playbook.promise-to-pay' and a.after ->> 'outcome' is distinct from 'not-taken')
     or (a.action = 'playbook.update-in-engine' and a.after ->> 'update' = 'promiseToPay'))`;
 
-/** The promises the customer made as the timeline and the data export show them: not one still on its way to the run (its entry pending). */
-export const PROMISE_MADE_ENTRY = `${PROMISE_TO_PAY_ENTRY} and a.after ->> 'outcome' is distinct from 'pending'`;
+/** The promises the customer made as the timeline and the data export show them: not one still on its way to the run, nor one the run may not have taken (pending, unknown). */
+export const PROMISE_MADE_ENTRY = `${PROMISE_TO_PAY_ENTRY} and coalesce(a.after ->> 'outcome', 'taken') not in ('pending', 'unknown')`;
 
 /** The day promised: the API's entry holds it, the update's holds its input ({ until, recordedBy }). */
 export const PROMISED_UNTIL = `coalesce(a.after ->> 'until', a.after -> 'input' -> 0 ->> 'until')`;

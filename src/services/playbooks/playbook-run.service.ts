@@ -81,6 +81,14 @@ const CALL_UNDER_WAY = `interval '30 seconds'`;
 /** SQL: the entry (`alias`) of a call the run took, or that is under way. */
 const TAKEN_OR_UNDER_WAY = (alias: string) =>
   `(${alias}.after->>'outcome' is null or ${alias}.after->>'outcome' = 'taken' or (${alias}.after->>'outcome' = 'pending' and ${alias}.at > now() - ${CALL_UNDER_WAY}))`;
+/**
+ * Settling a call's entry after the engine answered is bookkeeping the reconciliation does again: its failure (the
+ * database away a moment) never replaces the call's own answer, and the entry stays pending or unknown until then.
+ */
+async function settling(work: Promise<unknown>): Promise<void> {
+  await work.catch(() => undefined);
+}
+
 /** SQL: the entry (`alias`) of a call whose outcome nobody knows: of unknown outcome, or left pending by a process that died. A retry joins it. */
 const JOINABLE = (alias: string) => `(${alias}.after->>'outcome' = 'unknown' or (${alias}.after->>'outcome' = 'pending' and ${alias}.at <= now() - ${CALL_UNDER_WAY}))`;
 
@@ -517,10 +525,14 @@ export class PlaybookRunService {
     /** What else the person gave the run as it starts, audited beside its start (a promise to pay it holds). */
     alsoAudited: { action: PlaybookAction; after: Record<string, unknown> }[] = [],
   ): Promise<boolean> {
-    const audited = await this.audit.recordCall(
-      this.em,
-      [{ action: 'playbook.start' as const, after: entry.after }, ...alsoAudited].map(({ action, after }) => ({ actor: entry.actor, action, entityType: 'playbook_run' as const, entityId: entry.workflowId, after })),
-    );
+    // A retry after the start's process died (its entry of unknown outcome, or pending for long) is audited by that entry, not a second.
+    const joined = alsoAudited.length === 0 ? await this.joinableEntry(entry.workflowId, 'playbook.start', entry.actor) : null;
+    const audited = joined
+      ? [joined]
+      : await this.audit.recordCall(
+          this.em,
+          [{ action: 'playbook.start' as const, after: entry.after }, ...alsoAudited].map(({ action, after }) => ({ actor: entry.actor, action, entityType: 'playbook_run' as const, entityId: entry.workflowId, after })),
+        );
     let calling = false;
     let engineTookIt = false;
     try {
@@ -534,12 +546,15 @@ export class PlaybookRunService {
         await recordEnded(em, entry.workflowId, ended);
         return false;
       });
-      await (started ? this.audit.callTaken(this.em, audited) : this.audit.callNotTaken(this.em, audited));
+      // A joined entry this start did not start (recorded already: that earlier start may have) is left to the reconciliation.
+      if (joined) await settling(started ? this.audit.settleCall(this.em, joined, 'taken', { overriding: true }) : Promise.resolve());
+      else await settling(started ? this.audit.callTaken(this.em, audited) : this.audit.callNotTaken(this.em, audited));
       return started;
     } catch (error) {
-      // A start the engine took whose record could not commit stays audited, pending (the run records itself as it begins);
-      // one it did not answer in time may have started the run: unknown, for the reconciliation to settle.
-      if (!engineTookIt) await this.settleFailedCall(audited, calling && engineMayHaveTakenIt(error));
+      // A start the engine took whose record could not commit happened: its entries stay pending (the run records itself as it begins).
+      if (engineTookIt) return true;
+      // One the engine did not answer in time may have started the run: unknown, for the reconciliation to settle.
+      if (!joined) await settling(this.settleFailedCall(audited, calling && engineMayHaveTakenIt(error)));
       throw error;
     }
   }
@@ -547,6 +562,15 @@ export class PlaybookRunService {
   /** A call that failed before the engine took it: its entries go, or stay as of unknown outcome when the engine may have taken it all the same. */
   private async settleFailedCall(auditIds: string[], mayHaveTakenIt: boolean): Promise<void> {
     await (mayHaveTakenIt ? this.audit.callOutcomeUnknown(this.em, auditIds) : this.audit.callNotTaken(this.em, auditIds));
+  }
+
+  /** The newest entry of the person's `action` on the run whose outcome nobody knows (unknown, or pending for long: its process died), which their retry joins. */
+  private async joinableEntry(workflowId: string, action: PlaybookAction, actor: string): Promise<string | null> {
+    const [entry] = await this.em.execute<{ id: string }[]>(
+      `select id from audit_entry a where entity_type = 'playbook_run' and entity_id = ? and action = ? and actor = ? and ${JOINABLE('a')} order by at desc, id desc limit 1`,
+      [workflowId, action, actor],
+    );
+    return entry?.id ?? null;
   }
 
   /**
@@ -609,6 +633,7 @@ export class PlaybookRunService {
       return id;
     });
     if (auditId === null) throw once!.refused();
+    let taken: T | undefined;
     let calling = false;
     let engineTookIt = false;
     try {
@@ -617,13 +642,16 @@ export class PlaybookRunService {
         calling = true;
         const result = await call();
         engineTookIt = true;
+        taken = result;
         await recordTaken(em);
         await this.audit.callTaken(em, [auditId]);
         return result;
       });
     } catch (error) {
-      // Taken by the engine but not recorded here (the database failed): the entry stays pending, for the reconciliation.
-      if (!engineTookIt) await this.settleFailedCall([auditId], calling && engineMayHaveTakenIt(error));
+      // Taken by the engine but not recorded here (the database failed): it happened; the entry stays pending, for the
+      // reconciliation, and the run records its end itself.
+      if (engineTookIt && taken !== undefined) return taken;
+      if (!engineTookIt) await settling(this.settleFailedCall([auditId], calling && engineMayHaveTakenIt(error)));
       throw error;
     }
   }
@@ -659,13 +687,13 @@ export class PlaybookRunService {
     try {
       result = await send(updateId, auditId);
     } catch (error) {
-      if (outcome.unknown(error)) await this.audit.callOutcomeUnknown(this.em, [auditId]);
-      else if (!again) await this.audit.callNotTaken(this.em, [auditId]);
-      else if (outcome.refused(error)) await this.audit.settleCall(this.em, auditId, 'not-taken');
+      if (outcome.unknown(error)) await settling(this.audit.callOutcomeUnknown(this.em, [auditId]));
+      else if (!again) await settling(this.audit.callNotTaken(this.em, [auditId]));
+      else if (outcome.refused(error)) await settling(this.audit.settleCall(this.em, auditId, 'not-taken'));
       throw error;
     }
     // The run's own answer settles it, whatever the reconciliation concluded meanwhile (before the retry reached the run).
-    await (again ? this.audit.settleCall(this.em, auditId, 'taken', { overriding: true }) : this.audit.callTaken(this.em, [auditId]));
+    await settling(again ? this.audit.settleCall(this.em, auditId, 'taken', { overriding: true }) : this.audit.callTaken(this.em, [auditId]));
     return result;
   }
 
