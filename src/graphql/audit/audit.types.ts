@@ -3,6 +3,10 @@ import 'reflect-metadata';
 import { GraphQLJSONObject } from 'graphql-scalars';
 import { ArgsType, Field, ID, ObjectType } from 'type-graphql';
 import { PageArgs, connectionOf } from '../common/connection.js';
+import { ERASED_MENTION } from '../../domain/customers/personal-mentions.js';
+
+/** What an erasure leaves of a customer's contact data in the entries about them (eraseCustomer). */
+const ERASED_NOTE = `Once a customer was erased, their contact data (name, email, phone, timeZone, locale, externalRef) in the entries about them reads "${ERASED_MENTION}" (a null stays null): the keys still say which fields a change touched. Reasons typed about them read "${ERASED_MENTION}" where they named them`;
 
 @ObjectType('AuditEntry', { simpleResolvers: true, description:
     'Who did what, when: written in the same transaction as the change; a call to a run or a rescore (a start, an input, a cancel) before it goes to Temporal, `after.outcome` "pending" until Temporal answers, "unknown" when it did not in time, then "taken" or "not-taken" when settled later (an entry the call settled at once carries none)' })
@@ -25,10 +29,10 @@ export class AuditEntryType {
   @Field(() => String, { nullable: true })
   entityId?: string | null;
 
-  @Field(() => GraphQLJSONObject, { nullable: true, description: 'The changed fields before' })
+  @Field(() => GraphQLJSONObject, { nullable: true, description: `The changed fields before. ${ERASED_NOTE}` })
   before?: Record<string, unknown> | null;
 
-  @Field(() => GraphQLJSONObject, { nullable: true, description: 'The changed fields after' })
+  @Field(() => GraphQLJSONObject, { nullable: true, description: `The changed fields after. ${ERASED_NOTE}` })
   after?: Record<string, unknown> | null;
 }
 

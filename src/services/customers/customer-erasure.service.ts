@@ -6,13 +6,41 @@ import type { AuditService } from '../audit/audit.service.js';
 import { CustomerException, CustomerExceptionCode } from './customer.exception.js';
 import { storedCustomer } from './customer.service.js';
 import { reasonProblem } from '../../domain/text.js';
-import { fullMentionNeedles, redact, redactFullMentions, type Identity } from '../../domain/customers/personal-mentions.js';
+import { ERASED_MENTION, fullMentionNeedles, redact, redactFullMentions, type Identity } from '../../domain/customers/personal-mentions.js';
 import { MAX_SEGMENT_DESCRIPTION, MAX_SEGMENT_NAME } from '../segments/segment.service.js';
 import { MAX_CAMPAIGN_NAME } from '../../domain/campaigns/campaign.js';
 import { eraseKeptDecisionReasons } from '../playbooks/final-state.js';
 
-/** What identifies a person, as an SQL array: taken out of the customer row and out of the audit log's before/after. */
-const PERSONAL_FIELDS = `array['name', 'email', 'phone', 'timeZone', 'locale', 'externalRef']`;
+/** What identifies a person: taken out of the customer row, and erased in the audit log's before/after (the keys stay, so the log still says which fields a change touched). */
+export const PERSONAL_FIELD_NAMES = ['name', 'email', 'phone', 'timeZone', 'locale', 'externalRef'] as const;
+/** PERSONAL_FIELD_NAMES as an SQL array. */
+export const PERSONAL_FIELDS = `array[${PERSONAL_FIELD_NAMES.map((f) => `'${f}'`).join(', ')}]`;
+
+/**
+ * The customer's own audit entries that hold their contact data (SQL condition on `audit_entry a`; binds the
+ * customer's ID once): what the erasure scrubs, and what their data export shows as their contact history.
+ */
+export const CONTACT_DATA_ENTRIES = `a.entity_type = 'customer' and a.entity_id = ? and (a.before - ${PERSONAL_FIELDS} is distinct from a.before or a.after - ${PERSONAL_FIELDS} is distinct from a.after)`;
+
+/** Whether a side (SQL jsonb expression) of an entry still holds contact data: a personal field whose value is neither null nor erased. */
+const holdsContactData = (side: string) =>
+  `jsonb_typeof(${side}) = 'object' and exists (select 1 from jsonb_each(${side}) e(k, v) where e.k = any(${PERSONAL_FIELDS}) and e.v <> 'null'::jsonb and e.v <> to_jsonb(?::text))`;
+/** A side (SQL jsonb expression) with each personal field's value erased (a null stays null: there was nothing). */
+const contactDataErased = (side: string) =>
+  `case when ${side} is null or jsonb_typeof(${side}) <> 'object' then ${side} else (select coalesce(jsonb_object_agg(e.k, case when e.k = any(${PERSONAL_FIELDS}) and e.v <> 'null'::jsonb then to_jsonb(?::text) else e.v end), '{}'::jsonb) from jsonb_each(${side}) e(k, v)) end`;
+
+/**
+ * The audit entries about the customer and their records (SQL condition on `audit_entry a`; binds the customer's ID
+ * three times): entries about them, their playbook runs and their messages. Those that give a reason (`after.reason`, or
+ * a decision typed in the Temporal UI: TYPED_DECISION) hold a person's words about them: the erasure takes the words that
+ * name them out, and their data export shows them as notes.
+ */
+export const ABOUT_THEM = `((a.entity_type = 'customer' and a.entity_id = ?)
+            or (a.entity_type = 'playbook_run' and a.entity_id in (select r.workflow_id from playbook_run r where r.customer_id = ?::uuid))
+            or (a.entity_type = 'outbox_message' and a.entity_id in (select m.id::text from outbox_message m where m.customer_id = ?::uuid)))`;
+
+/** An offboarding decision typed in the Temporal UI (SQL condition on `audit_entry a`): its reason is at `after.input[0].reason`. */
+export const TYPED_DECISION = `a.action = 'playbook.update-in-engine' and a.after ->> 'update' = 'decideOffboarding'`;
 
 /** What a saved search that named the customer becomes: it finds nobody, and names no one. */
 const ERASED_SEARCH = '[erased]';
@@ -102,11 +130,12 @@ export class CustomerErasureService {
         exportsDeleted: await affected(em, `delete from customer_export where customer_id = ?`, [id]),
         queuedMessagesHeldBack: await affected(em, `update outbox_message set suppressed_at = now(), suppressed_reason = ? where customer_id = ? and sent_at is null and suppressed_at is null`, [ERASED, id]),
         auditEntriesScrubbed:
+          // Values erased, keys kept: the log still says which fields the change touched (not personal data), not what they were.
           (await affected(
             em,
-            `update audit_entry set before = before - ${PERSONAL_FIELDS}, after = after - ${PERSONAL_FIELDS}
-              where entity_type = 'customer' and entity_id = ? and (before - ${PERSONAL_FIELDS} is distinct from before or after - ${PERSONAL_FIELDS} is distinct from after)`,
-            [id],
+            `update audit_entry a set before = ${contactDataErased('a.before')}, after = ${contactDataErased('a.after')}
+              where ${CONTACT_DATA_ENTRIES} and (${holdsContactData('a.before')} or ${holdsContactData('a.after')})`,
+            [ERASED_MENTION, ERASED_MENTION, id, ERASED_MENTION, ERASED_MENTION],
           )) +
           // A gateway's refusal names the address it refused: kept on the message and in the audit of its retry.
           (await affected(
@@ -148,7 +177,7 @@ export class CustomerErasureService {
    * They become ERASED_SEARCH; who decided what, and when, stays. Answers how many entries it changed.
    */
   private async eraseDecisionReasons(em: EntityManager, id: string): Promise<number> {
-    const typed = `a.action = 'playbook.update-in-engine' and a.after ->> 'update' = 'decideOffboarding'`;
+    const typed = TYPED_DECISION;
     return affected(
       em,
       `update audit_entry a
@@ -170,10 +199,7 @@ export class CustomerErasureService {
   private async eraseReasonsNamingThem(em: EntityManager, id: string, who: Identity): Promise<number> {
     const reasons = await em.execute<{ id: string; reason: string }[]>(
       `select a.id, a.after ->> 'reason' as reason from audit_entry a
-        where a.after ->> 'reason' is not null
-          and ((a.entity_type = 'customer' and a.entity_id = ?)
-            or (a.entity_type = 'playbook_run' and a.entity_id in (select r.workflow_id from playbook_run r where r.customer_id = ?::uuid))
-            or (a.entity_type = 'outbox_message' and a.entity_id in (select m.id::text from outbox_message m where m.customer_id = ?::uuid)))`,
+        where a.after ->> 'reason' is not null and ${ABOUT_THEM}`,
       [id, id, id],
     );
     const discarded = await em.execute<{ id: string; reason: string }[]>(`select id, suppressed_reason as reason from outbox_message where customer_id = ? and starts_with(suppressed_reason, 'discarded: ')`, [id]);
