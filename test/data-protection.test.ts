@@ -5,7 +5,9 @@ import { dataRetentionPolicy } from '../src/domain/customers/data-retention.js';
 import { welcomeCheckWorkflowId } from '../src/domain/playbooks/welcome-check.js';
 import { AuditEntry, Campaign, CampaignGroup, CampaignMember, Complaint, ComplaintSeverity, CostEntry, CostKind, Customer, CustomerExport, FixCase, Invoice, MessageChannel, MessagePurpose, Order, OutboxMessage, PlaybookRun, ScoreSnapshot } from '../src/entities/index.js';
 import { createServices } from '../src/services/index.js';
-import { EXPORT_SECTIONS } from '../src/services/customers/customer-data-export.service.js';
+import { EXPORT_AUDIT_SECTIONS, EXPORT_SECTIONS } from '../src/services/customers/customer-data-export.service.js';
+import { ABOUT_THEM, CONTACT_DATA_ENTRIES, PERSONAL_FIELD_NAMES, TYPED_DECISION } from '../src/services/customers/customer-erasure.service.js';
+import { ERASED_MENTION } from '../src/domain/customers/personal-mentions.js';
 import { DeliveryService } from '../src/services/outbox/delivery.service.js';
 import type { MessageSender, RenderedMessage } from '../src/services/outbox/message-sender.js';
 import { TemporalCampaignEngine } from '../src/temporal/temporal-campaign-engine.js';
@@ -95,6 +97,8 @@ it('exports everything stored about a customer on request, with the reasons behi
   expect((await stack.gql(StartFixIssueDocument, { customerId: customer.id, topic: 'billing-error' }, Role.Operator)).errors).toBeUndefined();
   await eventually(() => runStatus(welcomeCheckWorkflowId(customer.id)), (s) => s === RunStatus.Running, 20_000);
   await eventually(() => em().count(FixCase, { customer: customer.id }), (n) => n === 1, 20_000);
+  // The fix case handed to the billing team: a task about her, not a message to her.
+  await eventually(() => em().count(OutboxMessage, { customer: customer.id, template: 'fix-case-opened' }), (n) => n === 1, 20_000);
   // She agreed to marketing, then opted out: both belong to what is stored about her.
   expect((await stack.gql(UpdateCustomerDocument, { id: customer.id, input: { marketingConsent: true } }, Role.Operator)).errors).toBeUndefined();
   expect((await stack.gql(OptOutDocument, { customerId: customer.id }, Role.Operator)).errors).toBeUndefined();
@@ -123,13 +127,17 @@ it('exports everything stored about a customer on request, with the reasons behi
   expect(exported.errors).toBeUndefined();
   const document = exported.data!.exportCustomerData as Record<string, unknown>;
   expect(document).toMatchObject({
+    // F4: which currency the amounts are in, and how to read them.
+    currency: { code: 'EUR', minorUnits: 2 },
+    about: { amounts: expect.stringContaining('minor units'), spellings: expect.stringContaining('fix-issue') },
     customer: { id: customer.id, reference: crmRef, name: 'Mary Somerville', email: customer.email, phone: '+44 131 496 0000', status: 'active', offboardedAt: null },
     orders: [{ orderedAt: '2026-09-01T10:00:00.000Z', amountMinor: 4_500, reference: 'ORD-1' }],
     invoices: [
       { id: invoice.id, reference: invoiceRef, dueAt: '2026-10-15', amountMinor: 4_500, paidAt: null, payments: [{ paidAt: '2026-10-10', amountMinor: 2_000 }], remindersSent: 2, feeChargedMinor: 500, feeWaivedMinor: 0 },
     ],
     costs: [{ occurredAt: '2026-10-20', kind: 'support_minutes', amountMinor: 1_800, quantity: 12, reference: null }],
-    complaints: [{ topic: 'billing-error', summary: 'Charged twice in October', resolvedAt: null }],
+    // F3: how the company judged it, and how often it was reopened.
+    complaints: [{ reference: null, topic: 'billing-error', severity: 'medium', productDefect: false, reopenedCount: 1, reopenedAt: expect.any(String), summary: 'Charged twice in October', resolvedAt: null }],
     fixCases: [{ topic: 'billing-error', owner: 'billing', status: 'open', resolvedAt: null }],
     campaigns: [{ campaign: 'Autumn thanks', playbook: 'appreciation', group: 'holdout', enrolledAt: '2026-11-01T09:00:00.000Z' }],
     referredBy: referrer.id,
@@ -150,6 +158,10 @@ it('exports everything stored about a customer on request, with the reasons behi
   expect(await em().find(AuditEntry, { entityId: customer.id, action: 'customer.export' })).toEqual([
     expect.objectContaining({ actor: expect.stringMatching(/^operator:/), after: { reason: 'Access request, letter of 1 December' } }),
   ]);
+  // F9: the fix case went to the billing team, the welcome to her.
+  const messages = document.messages as { subject: string | null; to: string }[];
+  expect(messages.filter((m) => m.subject?.startsWith('Fix case for')).map((m) => m.to)).toEqual(['team:billing']);
+  expect(messages.filter((m) => !m.subject?.startsWith('Fix case for')).map((m) => m.to)).toEqual(messages.filter((m) => !m.subject?.startsWith('Fix case for')).map(() => 'you'));
   // Nothing of it is kept.
   expect(await em().count(CustomerExport, { customer: customer.id })).toBe(0);
   expect(document.dataExports).toEqual([]);
@@ -161,6 +173,74 @@ it('exports everything stored about a customer on request, with the reasons behi
   expect(belongToCustomer.length).toBeGreaterThan(10);
   expect(belongToCustomer.filter((name) => !(name in EXPORT_SECTIONS))).toEqual([]);
   expect(Object.values(EXPORT_SECTIONS).filter((section) => !(section in document))).toEqual([]);
+}, 60_000);
+
+it('F2: exports the contact data the customer had before and the reasons people typed about them: all the audit log keeps of theirs, as the erasure counts it', async () => {
+  const { customer } = await customerWithHistory();
+  const formerEmail = customer.email;
+  const newEmail = `ada.king.${Math.random()}@example.org`;
+  expect((await stack.gql(UpdateCustomerDocument, { id: customer.id, input: { email: newEmail } }, Role.Operator)).errors).toBeUndefined();
+  // Reasons typed about her: an earlier export, a discarded offer, a cancelled run.
+  expect((await stack.gql(ExportCustomerDataDocument, { id: customer.id, reason: 'Art. 15 request from Ada Lovelace' }, Role.Operator)).errors).toBeUndefined();
+  const offer = await em().findOneOrFail(OutboxMessage, { idempotencyKey: `test/${customer.id}/offer` });
+  expect((await stack.gql(DiscardMessageDocument, { id: offer.id, reason: 'she asked by phone not to be mailed' }, Role.Operator)).errors).toBeUndefined();
+  const workflowId = welcomeCheckWorkflowId(customer.id);
+  expect((await stack.gql(StartWelcomeCheckDocument, { customerId: customer.id }, Role.Marketer)).errors).toBeUndefined();
+  await eventually(() => runStatus(workflowId), (s) => s === RunStatus.Running, 20_000);
+  expect((await stack.gql(CancelPlaybookRunDocument, { workflowId, reason: 'Ada King wants no contact' }, Role.Operator)).errors).toBeUndefined();
+  await eventually(() => runStatus(workflowId), (s) => s !== RunStatus.Running, 20_000);
+
+  const exported = await stack.gql(ExportCustomerDataDocument, { id: customer.id, reason: 'Second request' }, Role.Operator);
+  expect(exported.errors).toBeUndefined();
+  const document = exported.data!.exportCustomerData as { contactHistory: { changedAt: string; by: string; field: string; from: unknown; to: unknown }[]; notes: { at: string; about: string; reason: string }[] };
+  // Who changed it is said as "staff", never which employee.
+  expect(document.contactHistory).toEqual([
+    { changedAt: expect.any(String), by: 'staff', field: 'name', from: 'Ada Lovelace', to: 'Ada King' },
+    { changedAt: expect.any(String), by: 'staff', field: 'phone', from: '+44 20 7946 0000', to: '+44 20 7946 0001' },
+    { changedAt: expect.any(String), by: 'staff', field: 'email', from: formerEmail, to: newEmail },
+  ]);
+  expect(JSON.stringify(document.contactHistory)).not.toMatch(/operator/);
+  expect(document.notes).toEqual(
+    expect.arrayContaining([
+      { at: expect.any(String), about: 'data export', reason: 'Art. 15 request from Ada Lovelace' },
+      { at: expect.any(String), about: 'message', reason: 'she asked by phone not to be mailed' },
+      { at: expect.any(String), about: 'playbook run', reason: 'Ada King wants no contact' },
+    ]),
+  );
+
+  // Every audit entry the erasure treats as hers (contact data it scrubs, reasons it takes her name out of) is in the document.
+  const db = em();
+  const contactEntries = await db.execute<{ before: Record<string, unknown> | null; after: Record<string, unknown> | null }[]>(
+    `select a.before, a.after from audit_entry a where ${CONTACT_DATA_ENTRIES}`,
+    [customer.id],
+  );
+  const changedFields = contactEntries.flatMap((a) => Object.keys({ ...a.before, ...a.after }).filter((f) => (PERSONAL_FIELD_NAMES as readonly string[]).includes(f)));
+  expect(changedFields.length).toBeGreaterThanOrEqual(3);
+  expect(document.contactHistory.map((c) => c.field).sort()).toEqual(changedFields.sort());
+  const reasons = await db.execute<{ reason: string }[]>(
+    `select coalesce(a.after ->> 'reason', case when ${TYPED_DECISION} then a.after #>> '{input,0,reason}' end) as reason from audit_entry a
+      where ${ABOUT_THEM} and (a.after ->> 'reason' is not null or ${TYPED_DECISION}) and a.at < now()`,
+    [customer.id, customer.id, customer.id],
+  );
+  // (The export just made audits its own reason after the document was written.)
+  const earlier = reasons.map((r) => r.reason).filter((r) => r !== 'Second request');
+  expect(earlier.length).toBeGreaterThanOrEqual(3);
+  expect(document.notes.map((n) => n.reason).sort()).toEqual(earlier.sort());
+  expect(EXPORT_AUDIT_SECTIONS).toEqual({ contactData: 'contactHistory', reasons: 'notes' });
+  for (const section of Object.values(EXPORT_AUDIT_SECTIONS)) expect(document).toHaveProperty(section);
+}, 60_000);
+
+it('F6: after an erasure, the change of contact data in the audit log keeps which fields changed, their values erased (a null stays null)', async () => {
+  const e = em();
+  const customer = e.create(Customer, { name: 'Emmy Noether', email: `emmy.${Math.random()}@example.com`, acquiredAt: joinedLately });
+  await e.flush();
+  expect((await stack.gql(UpdateCustomerDocument, { id: customer.id, input: { name: 'Emmy N.', phone: '+49 30 5550 1234' } }, Role.Operator)).errors).toBeUndefined();
+  const erased = await stack.gql(EraseCustomerDocument, { id: customer.id, reason: 'Request 17' }, Role.Admin);
+  expect(erased.errors).toBeUndefined();
+  expect(erased.data!.eraseCustomer.auditEntriesScrubbed).toBe(1);
+  const [update] = await em().find(AuditEntry, { entityId: customer.id, action: 'customer.update' });
+  expect(update).toMatchObject({ actor: expect.stringMatching(/^operator:/), before: { name: ERASED_MENTION, phone: null }, after: { name: ERASED_MENTION, phone: ERASED_MENTION } });
+  expect(Object.keys(update.before!).sort()).toEqual(['name', 'phone']);
 }, 60_000);
 
 it('refuses while a playbook runs, then erases personal data in every place and keeps the business records', async () => {

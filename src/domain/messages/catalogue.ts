@@ -105,3 +105,12 @@ export function heldByPromise(suppressedReason: string | null | undefined): bool
 export function audienceOf(template: string): MessageAudience {
   return templateCatalogue[template]?.audience ?? 'customer';
 }
+
+/**
+ * Who a message went to: the customer, or (a task about them, e.g. a fix case or a call to make) one of the company's
+ * teams, named when its payload names the team that owns it (a fix case's `owner`), else null.
+ */
+export function recipientOf(template: string, payload: Readonly<Record<string, unknown>>): { audience: MessageAudience; team: string | null } {
+  const audience = audienceOf(template);
+  return { audience, team: audience === 'team' && typeof payload.owner === 'string' && payload.owner !== '' ? payload.owner : null };
+}

@@ -9,6 +9,45 @@ import { CustomerException, CustomerExceptionCode } from './customer.exception.j
 import { storedCustomer } from './customer.service.js';
 import { PROMISED_INVOICE, PROMISED_UNTIL, PROMISE_MADE_ENTRY } from '../facts/payment-promise-entries.js';
 import { reasonProblem } from '../../domain/text.js';
+import { recipientOf } from '../../domain/messages/catalogue.js';
+import { MINOR_UNIT_DIGITS } from '../../domain/money.js';
+import { ABOUT_THEM, CONTACT_DATA_ENTRIES, PERSONAL_FIELDS, TYPED_DECISION } from './customer-erasure.service.js';
+
+/**
+ * Who changed a customer's data, in the customer's words: they themselves (a link in a message), the company's
+ * customer records (an import), or the company's staff, whoever of them it was (the export names no employee).
+ */
+function changedBy(change: { action: string; actor: string }): 'you' | 'import' | 'staff' {
+  if (change.actor.startsWith('customer:')) return 'you';
+  return change.action === IMPORT_CONSENT_ACTION || change.actor === 'import' || change.actor.startsWith('import:') || change.actor.endsWith(':import') ? 'import' : 'staff';
+}
+
+/** What a reason people gave was about, in the customer's words, by its audit entry. */
+function noteAbout(entry: { action: string; entity_type: string }): string {
+  if (entry.action === 'customer.export') return 'data export';
+  if (entry.action.includes('offboarding') || entry.action === 'playbook.decide-offboarding' || entry.action === 'playbook.update-in-engine') return 'offboarding';
+  if (entry.entity_type === 'playbook_run') return 'playbook run';
+  if (entry.entity_type === 'outbox_message') return 'message';
+  return 'account';
+}
+
+/**
+ * The legend at the top of the document: its units and spellings, so a person can read it and another system can import it
+ * (docs/data-export.md describes every section).
+ */
+function legend(): Record<string, string> {
+  return {
+    amounts: `Every amount ending in Minor is in minor units of the currency above: ${10 ** MINOR_UNIT_DIGITS} make one unit (7952 is 79.52)`,
+    times: 'Times are ISO 8601 in UTC (2026-12-05T07:13:11.970Z); days are YYYY-MM-DD',
+    spellings:
+      'Kinds, statuses, tiers, playbooks and bands are spelt as stored, in lower case with hyphens or underscores (premium, fix-issue, support_minutes, churn-risk); the GraphQL API names the same values in its own spelling (Premium, FixIssue, SupportMinutes, ChurnRisk)',
+    scores:
+      'Each score value has its kind\'s unit: rfm a code of three quintiles (111 to 555), churn-risk and payment-loyalty a share from 0 to 1, clv, profitability and referral-value minor units, behaviour-change spreads from your usual rhythm, persistent-issue a count; reasons give the facts behind it, modelVersion the model that computed it',
+    messages: 'to: "you" for a message to you; "team" or "team:<name>" for a task for one of the company\'s teams about you, which was not sent to you',
+    contactHistory: 'by: "you", "staff" (the company\'s staff, not named) or "import" (taken over from the company\'s customer records)',
+    notes: 'The reasons the company\'s staff recorded about you, your playbook runs and messages, and earlier exports of your data',
+  };
+}
 
 /** How a consent change came about, in the customer's words: their own click on a message's link, an opt-out taken for them, or a change of their data. */
 function consentChangedHow(change: { action: string; actor: string }): string {
@@ -71,9 +110,19 @@ export const EXPORT_SECTIONS: Readonly<Record<string, string>> = {
   CustomerExport: 'dataExports',
 };
 
+/**
+ * Where the export holds the audit entries the erasure treats as the customer's (CONTACT_DATA_ENTRIES: the contact data
+ * they had; ABOUT_THEM with a reason: what people typed about them): a test holds every such entry of a customer to
+ * its section, so what the erasure counts as theirs is what their access request shows.
+ */
+export const EXPORT_AUDIT_SECTIONS: Readonly<Record<string, string>> = {
+  contactData: 'contactHistory',
+  reasons: 'notes',
+};
+
 /** The export document of `customer`, read through `em` (the caller's transaction); amounts in message texts in `currency`. */
 export async function customerDocument(em: EntityManager, customer: Customer, currency: string): Promise<Record<string, unknown>> {
-  const [orders, invoices, payments, costs, complaints, fixCases, messages, runs, campaigns, scores, bandChanges, consent, promises, exports] = await Promise.all([
+  const [orders, invoices, payments, costs, complaints, fixCases, messages, runs, campaigns, scores, bandChanges, consent, promises, exports, contactChanges, notes] = await Promise.all([
     em.find(Order, { customer }, { orderBy: { orderedAt: 'asc' } }),
     em.find(Invoice, { customer }, { orderBy: { issuedAt: 'asc' } }),
     em.find(Payment, { invoice: { customer } }, { orderBy: { paidAt: 'asc' } }),
@@ -103,10 +152,27 @@ export async function customerDocument(em: EntityManager, customer: Customer, cu
       [customer.id],
     ),
     em.find(CustomerExport, { customer }, { fields: ['createdAt'], orderBy: { createdAt: 'asc' } }),
+    // Their earlier contact data, from the same audit entries the erasure scrubs.
+    em.execute<{ at: Date; action: string; actor: string; field: string; from: unknown; to: unknown }[]>(
+      `select a.at, a.action, a.actor, f.field, a.before -> f.field as "from", a.after -> f.field as "to"
+         from audit_entry a cross join unnest(${PERSONAL_FIELDS}) with ordinality f(field, i)
+        where ${CONTACT_DATA_ENTRIES} and (a.before -> f.field is not null or a.after -> f.field is not null) order by a.at, a.id, f.i`,
+      [customer.id],
+    ),
+    // The reasons people typed about them and their records: those the erasure takes their name out of.
+    em.execute<{ at: Date; action: string; entity_type: string; reason: string }[]>(
+      `select a.at, a.action, a.entity_type, coalesce(a.after ->> 'reason', case when ${TYPED_DECISION} then a.after #>> '{input,0,reason}' end) as reason
+         from audit_entry a
+        where ${ABOUT_THEM} and (a.after ->> 'reason' is not null or (${TYPED_DECISION} and a.after #>> '{input,0,reason}' is not null)) order by a.at, a.id`,
+      [customer.id, customer.id, customer.id],
+    ),
   ]);
   const invoiceReference = new Map(invoices.map((i) => [i.id, i.externalRef ?? null]));
   return {
     exportedAt: new Date().toISOString(),
+    // Which currency the amounts are in, and how to read the rest.
+    currency: { code: currency, minorUnits: MINOR_UNIT_DIGITS },
+    about: legend(),
     customer: {
       id: customer.id,
       reference: customer.externalRef ?? null,
@@ -138,13 +204,27 @@ export async function customerDocument(em: EntityManager, customer: Customer, cu
     })),
     // What serving them cost, as the profitability score counts it.
     costs: costs.map((c) => ({ occurredAt: c.occurredAt, kind: c.kind, amountMinor: c.amountMinor, quantity: c.quantity ?? null, reference: c.externalRef ?? null })),
-    complaints: complaints.map((c) => ({ topic: c.topic, openedAt: c.openedAt.toISOString(), resolvedAt: c.resolvedAt?.toISOString() ?? null, summary: c.summary ?? null })),
+    // With the CRM's case reference and how the company judged each (its handling cost, the company's own figure, stays out).
+    complaints: complaints.map((c) => ({
+      reference: c.externalRef ?? null,
+      topic: c.topic,
+      severity: c.severity,
+      productDefect: c.productDefect,
+      openedAt: c.openedAt.toISOString(),
+      resolvedAt: c.resolvedAt?.toISOString() ?? null,
+      reopenedCount: c.reopenedCount,
+      reopenedAt: c.reopenedAt?.toISOString() ?? null,
+      summary: c.summary ?? null,
+    })),
     fixCases: fixCases.map((f) => ({ topic: f.topic, owner: f.owner, status: f.status, openedAt: f.openedAt.toISOString(), resolvedAt: f.resolvedAt?.toISOString() ?? null, confirmedAt: f.confirmedAt?.toISOString() ?? null })),
     messages: messages.map((m) => {
       // As the customer read it: the name and language it went out in.
       const reader = readerOf(m, customer);
+      // A task for a team about them (a fix case, a call to make) was never sent to them: said so.
+      const { audience, team } = recipientOf(m.template, m.payload);
       return {
         writtenAt: m.createdAt.toISOString(),
+        to: audience === 'customer' ? 'you' : team ? `team:${team}` : 'team',
         channel: m.channel,
         purpose: m.purpose,
         ...renderIfKnown(m.template, reader.name, m.payload, reader.locale, currency),
@@ -152,6 +232,8 @@ export async function customerDocument(em: EntityManager, customer: Customer, cu
         heldBack: m.suppressedReason ?? null,
       };
     }),
+    contactHistory: contactChanges.map((c) => ({ changedAt: new Date(c.at).toISOString(), by: changedBy(c), field: c.field, from: c.from ?? null, to: c.to ?? null })),
+    notes: notes.map((n) => ({ at: new Date(n.at).toISOString(), about: noteAbout(n), reason: n.reason })),
     consentHistory: consent.map((c) => ({ at: new Date(c.at).toISOString(), marketingConsent: c.consent, how: consentChangedHow(c) })),
     paymentPromises: promises.map((p) => ({ recordedAt: new Date(p.at).toISOString(), invoiceId: p.invoice_id, invoiceReference: invoiceReference.get(p.invoice_id) ?? null, until: p.until })),
     campaigns: campaigns.map((m) => ({ campaign: m.campaign.name, playbook: m.campaign.playbook, group: m.group, enrolledAt: m.enrolledAt.toISOString() })),
