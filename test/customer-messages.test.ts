@@ -56,6 +56,9 @@ it('lists what was written to the customer, newest first, rendered for them, wit
   expect(thanks).toMatchObject({ purpose: 'Marketing', suppressedReason: 'no marketing consent', sentAt: null });
   expect(failing).toMatchObject({ attempts: 1, lastError: '451 try again later' });
   expect(call).toMatchObject({ channel: 'Call', subject: 'Call Grace Hopper about invoice abcdef12' });
+  // F9: a call task is the team's (about her), not a message to her; the e-mails are hers.
+  expect(call).toMatchObject({ recipient: 'Team', recipientTeam: null });
+  expect([sent, thanks, failing, renamed].map((m) => [m.recipient, m.recipientTeam])).toEqual([['Customer', null], ['Customer', null], ['Customer', null], ['Customer', null]]);
   expect(renamed).toMatchObject({ template: 'a-template-since-removed', subject: null, text: null });
 });
 

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import type { MessageStatus as Status } from '../../domain/messages/message-status.js';
+import type { MessageAudience } from '../../domain/messages/catalogue.js';
 import { MessageChannel, MessagePurpose } from '../../entities/index.js';
 import { connectionOf } from '../common/connection.js';
 
@@ -14,6 +15,20 @@ registerEnumType(MessageChannel, {
   },
 });
 registerEnumType(MessagePurpose, { name: 'MessagePurpose', description: 'Service messages go despite a marketing opt-out; marketing needs consent and fits the contact budget' });
+
+/** Who a message went to (the catalogue's audience of its template). */
+export enum MessageRecipient {
+  Customer = 'customer',
+  Team = 'team',
+}
+registerEnumType(MessageRecipient, {
+  name: 'MessageRecipient',
+  description: 'Who a message went to: the customer, or one of the company\'s teams',
+  valuesConfig: {
+    Customer: { description: 'The customer: a contact with them (an e-mail, a letter, a call to make to them)' },
+    Team: { description: "One of the company's teams: a task about the customer (a fix case, a call to make, an account to settle), never sent to the customer" },
+  },
+});
 
 export enum MessageStatus {
   Sent = 'sent',
@@ -56,6 +71,12 @@ export class MessageType {
 
   @Field()
   template!: string;
+
+  @Field(() => MessageRecipient, { description: "Who it went to: the customer, or (a task about them) one of the company's teams; the Call channel is either" })
+  recipient!: MessageAudience;
+
+  @Field(() => String, { nullable: true, description: 'The team a task went to when it names one (a fix case\'s owner, e.g. "billing"); null for a message to the customer, and for a task of no one team' })
+  recipientTeam!: string | null;
 
   @Field(() => String, { nullable: true, description: "Subject as rendered for the customer's name; null when the template is no longer known" })
   subject!: string | null;

@@ -4,6 +4,7 @@ import { sql } from 'kysely';
 import { outstandingMinorSql } from '../facts/invoice-facts.js';
 import { messageStatus, type MessageStatus } from '../../domain/messages/message-status.js';
 import { renderIfKnown } from '../../domain/messages/templates.js';
+import { recipientOf, type MessageAudience } from '../../domain/messages/catalogue.js';
 import { OutboxMessage } from '../../entities/index.js';
 import { ChildPager } from '../common/child-pages.js';
 import { promiseHoldingRun, runsGoingOn } from './waiting-messages.js';
@@ -19,6 +20,10 @@ export interface MessageView {
   channel: OutboxMessage['channel'];
   purpose: OutboxMessage['purpose'];
   template: string;
+  /** Who it went to: the customer, or one of the company's teams (a task about them, never sent to them). */
+  recipient: MessageAudience;
+  /** The team a task went to, when it names one (a fix case's owner); null for a message to the customer. */
+  recipientTeam: string | null;
   /** Null when its template is no longer known (renamed or removed since). */
   subject: string | null;
   text: string | null;
@@ -122,6 +127,7 @@ export function messageView(m: OutboxMessage, current: Reader, now: Date, maxAtt
   const reader = readerOf(m, current);
   const { subject, text } = renderIfKnown(m.template, reader.name, payload, reader.locale, currency);
   const status = messageStatus({ ...m, heldByPromise: promised }, now, maxAttempts);
+  const recipient = recipientOf(m.template, m.payload);
   return {
     id: m.id,
     customerId: m.customer.id,
@@ -129,6 +135,8 @@ export function messageView(m: OutboxMessage, current: Reader, now: Date, maxAtt
     channel: m.channel,
     purpose: m.purpose,
     template: m.template,
+    recipient: recipient.audience,
+    recipientTeam: recipient.team,
     subject,
     text,
     status,
