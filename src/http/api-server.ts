@@ -75,10 +75,23 @@ export interface Api {
   stop(): Promise<void>;
 }
 
+/** How often an API that could not read the installation's cursor key (the database away as it started) tries again. */
+const CURSOR_KEY_RETRY_MS = 5_000;
+
 export async function createApi(deps: ApiDeps): Promise<Api> {
   const { config, orm, temporal, logger } = deps;
   let stopping = false;
-  await sealCursorsWithInstallationKey(orm.em.fork());
+  // Cursors are sealed with the installation's key, read from the database as the API starts, or once it answers (an API
+  // started while it does not fails its requests meanwhile: none gives out a cursor of a page it could not read).
+  let cursorKeyRetry: NodeJS.Timeout | undefined;
+  const sealCursors = async (): Promise<void> => {
+    try {
+      await sealCursorsWithInstallationKey(orm.em.fork());
+    } catch {
+      cursorKeyRetry = setTimeout(() => void sealCursors(), CURSOR_KEY_RETRY_MS).unref();
+    }
+  };
+  await sealCursors();
   // Amounts are in the configured currency, whatever policies were given.
   const policies = configuredPolicies(config, deps.policies);
   const keys = new ApiKeyVerifier(config.apiKeys, storedApiKeys(orm.em), API_KEY_CACHE_MS, (error) => logger.warn({ err: error }, 'noting when an API key was last used failed'));
@@ -248,6 +261,7 @@ export async function createApi(deps: ApiDeps): Promise<Api> {
     // Stops taking requests, lets those in flight finish, then closes.
     async stop() {
       stopping = true;
+      clearTimeout(cursorKeyRetry);
       await apollo.stop();
       // Requests still running after the grace: their clients are gone; their statements are cancelled, not waited for.
       const cancelled = await cancelRunningStatements(orm);
