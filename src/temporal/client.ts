@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
-import { Client, Connection } from '@temporalio/client';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Client, Connection, defaultGrpcRetryOptions, makeGrpcRetryInterceptor } from '@temporalio/client';
 import { ConfigError, type TemporalEndpoint } from '../config/config.js';
 import { PLATFORM_IDENTITY_PREFIX } from './workflow-calls.js';
 
@@ -27,13 +28,50 @@ export function temporalConnectionOptions(endpoint: string | TemporalEndpoint): 
  * not as Temporal's "Namespace ... not found" from whichever call came first.
  */
 export async function connectTemporal(endpoint: string | TemporalEndpoint, namespace: string, opts: { lazy?: boolean } = {}): Promise<TemporalClient> {
-  const options = temporalConnectionOptions(endpoint);
+  const retries = retriesUntilClosed();
+  const options = { ...temporalConnectionOptions(endpoint), interceptors: [retries.interceptor] };
   const { address } = options;
   const connection = opts.lazy ? Connection.lazy(options) : await Connection.connect(options);
   if (!opts.lazy) await assertNamespace(connection, address, namespace);
   // Signals this platform sends are audited where they are sent; the identity tells them from an operator's in the Temporal UI.
   const identity = `${PLATFORM_IDENTITY_PREFIX}${process.pid}@${hostname()}`;
-  return { client: new Client({ connection, namespace, identity }), connection, close: () => connection.close() };
+  const close = async () => {
+    await retries.closing();
+    await connection.close();
+  };
+  return { client: new Client({ connection, namespace, identity }), connection, close };
+}
+
+/** The longest pause before a call Temporal answered as unavailable is tried again. */
+const MAX_RETRY_PAUSE_MS = 1_000;
+
+/**
+ * Temporal's client tries a call Temporal answered as unavailable (restarting) again after a pause, as by default, but
+ * pauses at most a second, and tries nothing more once the connection is closing, whose close waits for the pauses under
+ * way: a call the platform gave up on (deadline.ts) may still wait for its next try, and that try, on a closed connection,
+ * would throw outside any caller (a crash as the process stops).
+ */
+function retriesUntilClosed(): { interceptor: ReturnType<typeof makeGrpcRetryInterceptor>; closing(): Promise<void> } {
+  const defaults = defaultGrpcRetryOptions();
+  let closing = false;
+  let pauses = 0;
+  const interceptor = makeGrpcRetryInterceptor({
+    retryableDecider: (attempt, status) => !closing && defaults.retryableDecider(attempt, status),
+    delayFunction: (attempt, status) => {
+      const pause = Math.min(defaults.delayFunction(attempt, status), MAX_RETRY_PAUSE_MS);
+      pauses++;
+      // Counted until just after the try it leads to has begun.
+      setTimeout(() => pauses--, pause + 1).unref();
+      return pause;
+    },
+  });
+  return {
+    interceptor,
+    async closing() {
+      closing = true;
+      while (pauses > 0) await sleep(20);
+    },
+  };
 }
 
 const GRPC = { deadlineExceeded: 4, notFound: 5, unavailable: 14 };
