@@ -55,9 +55,9 @@ export interface CampaignPlaybook {
   /**
    * The playbook's own condition on current scores, added to the segment before the holdout is
    * drawn: an account review is for loss-making accounts, fixing issues for persistent ones, so
-   * both groups hold only customers the playbook is meant for.
+   * both groups hold only customers the playbook is meant for; `leftOut`: the reason the preview counts the others under.
    */
-  requires: { kind: ScoreKind; bands: string[] } | null;
+  requires: { kind: ScoreKind; bands: string[]; leftOut: LeftOutReason } | null;
   /** Current score bands the playbook is not for: a loss-making account gets an account review, not a thank-you offer. */
   excludes?: { kind: ScoreKind; bands: string[] } | null;
   /** Not while a persistent issue of the customer's is being fixed (a fix case open): fix first, review the account after. */
@@ -105,14 +105,14 @@ export const campaignPlaybooks: Partial<Record<PlaybookName, CampaignPlaybook>> 
     messagesPerRun: 1,
     marketing: false,
     proposesOffer: true,
-    requires: { kind: ScoreKind.Profitability, bands: [LOSS_MAKING] },
+    requires: { kind: ScoreKind.Profitability, bands: [LOSS_MAKING], leftOut: 'not-loss-making' },
     notWhileFixing: true,
     once: null,
     runPer: 'customer',
     holdout: true,
   },
   // "We are working on it", once per persistent topic.
-  [Playbook.FixIssue]: { messagesPerRun: 1, marketing: false, requires: { kind: ScoreKind.PersistentIssue, bands: ['persistent'] }, once: null, runPer: 'persistent-topic', holdout: false },
+  [Playbook.FixIssue]: { messagesPerRun: 1, marketing: false, requires: { kind: ScoreKind.PersistentIssue, bands: ['persistent'], leftOut: 'no-persistent-issue' }, once: null, runPer: 'persistent-topic', holdout: false },
 };
 
 export function campaignPlaybook(playbook: string): CampaignPlaybook | undefined {
@@ -140,6 +140,35 @@ export function audienceDays(playbook: string, policies: AudiencePolicies): { mi
   if (playbook === Playbook.AccountReview) return { ...none, cooldownDays: policies.triggers.accountReviewCooldownDays };
   return none;
 }
+
+/**
+ * Why a customer of a campaign's segment (its filter, any status) is not among those it would
+ * enrol, in the order the preview counts them: each customer once, by the first that applies.
+ * First the customer's own state, then the playbook's rules, as `campaignAudience` applies them
+ * (the rules a start by hand and the trigger sweep go by); only the playbook's own are asked.
+ * Who passes them all but is in another campaign's holdout still measuring is counted apart
+ * (`inOtherHoldout`), and the rest are the preview's `customers`.
+ */
+export const LEFT_OUT_REASONS = {
+  /** Offboarding, offboarded or erased: playbooks are for active customers. */
+  'not-active': 'not an active customer (offboarding, offboarded or erased)',
+  /** A campaign under way previews its next pass: its members are enrolled once. */
+  'enrolled-already': 'enrolled by this campaign already (a campaign under way: its next pass enrols only newcomers to the segment)',
+  'not-loss-making': 'an account review is for loss-making accounts (profitability band loss-making)',
+  'no-persistent-issue': 'fixing issues is for customers with a persistent issue (persistent-issue band persistent)',
+  'short-tenure': "a thank-you is for customers of the appreciation policy's minimum tenure (two years by default)",
+  'not-new': "a welcome check is for newcomers (acquired within the welcome-check policy's days, 90 by default)",
+  'no-consent': 'a thank-you is marketing: only for customers who take marketing',
+  'loss-making': 'a loss-making account gets an account review, not a thank-you',
+  'fixing-issue': 'a fix of a persistent issue of theirs is open: fix first, review the account after',
+  'reviewed-recently': "an account review of theirs ended within the cooldown (the trigger policy's, 180 days by default)",
+  'thanked-recently': "another thank-you reached them within the appreciation policy's silent days (120 by default)",
+  'thanked-this-year': 'had their thank-you of the calendar year (UTC)',
+  'welcomed-already': 'had their welcome check',
+  'treated-by-other-campaign': 'another campaign of the playbook treats them (their run is, or is about to be, started by it)',
+} as const;
+
+export type LeftOutReason = keyof typeof LEFT_OUT_REASONS;
 
 export const MAX_HOLDOUT_PERCENT = 50;
 

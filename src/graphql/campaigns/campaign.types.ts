@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { CampaignGroup, CampaignStatus, type PlaybookRun } from '../../entities/index.js';
-import { CampaignMetric, HOLDOUT_KEPT_DAYS, MAX_CAMPAIGN_NAME, MAX_REPEAT_EVERY_DAYS, type CampaignProgress } from '../../domain/campaigns/campaign.js';
+import { CampaignMetric, HOLDOUT_KEPT_DAYS, LEFT_OUT_REASONS, MAX_CAMPAIGN_NAME, MAX_REPEAT_EVERY_DAYS, type CampaignProgress } from '../../domain/campaigns/campaign.js';
 import type { CampaignMemberView, CampaignView, GroupOutcome } from '../../services/campaigns/campaign.service.js';
 import { Playbook } from '../../domain/playbooks/playbook.js';
 import { connectionOf } from '../common/connection.js';
@@ -201,6 +201,19 @@ export class CampaignHeldBackType {
   customers!: number;
 }
 
+@ObjectType('CampaignLeftOut', { simpleResolvers: true, description: "Customers of a campaign's segment its playbook's rules leave out, for one reason" })
+export class CampaignLeftOutType {
+  @Field({
+    description: `Why, the first of these that applies to the customer (in this order; a playbook asks only its own rules): ${Object.entries(LEFT_OUT_REASONS)
+      .map(([reason, meaning]) => `${reason} (${meaning})`)
+      .join('; ')}`,
+  })
+  reason!: string;
+
+  @Field(() => Int)
+  customers!: number;
+}
+
 @ObjectType('CampaignPreviewGroups', { simpleResolvers: true, description: 'A count of customers in each group of a campaign' })
 export class CampaignPreviewGroupsType {
   @Field(() => Int)
@@ -243,6 +256,12 @@ export class CampaignPreviewType {
     description: `Customers of the segment left out (not in customers): in the holdout of another campaign of the same playbook that is still measuring (under way, or ended less than ${HOLDOUT_KEPT_DAYS} days ago; a repeating one: drawn less than ${HOLDOUT_KEPT_DAYS} days ago), whose comparison enrolling them would end`,
   })
   inOtherHoldout!: number;
+
+  @Field(() => [CampaignLeftOutType], {
+    description:
+      "The segment's other customers, those the playbook's rules leave out, by reason: each customer counted once, under the first reason that applies (see CampaignLeftOut.reason for the order); reasons with nobody left out are not listed. customers + inOtherHoldout + the sum of leftOut's customers = the customers the campaign's filter matches now, of any status (the segment's customers totalCount, while the segment's filter is the one the campaign copied). A campaign under way previews its next pass: its members are counted as enrolled-already. An ended campaign previews all zeros and none left out",
+  })
+  leftOut!: CampaignLeftOutType[];
 
   @Field(() => [CampaignPreviewCustomerType], { description: 'The first treated customers' })
   sample!: CampaignPreviewCustomerType[];

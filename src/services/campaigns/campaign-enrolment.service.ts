@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { setTimeout } from 'node:timers/promises';
 import { sql, type RawBuilder } from 'kysely';
-import { audienceDays, campaignPlaybook, type AudiencePolicies, type CampaignLaunch, type CampaignRunStatus } from '../../domain/campaigns/campaign.js';
+import { audienceDays, campaignPlaybook, type AudiencePolicies, type CampaignLaunch, type CampaignRunStatus, type LeftOutReason } from '../../domain/campaigns/campaign.js';
 import type { AuditService } from '../audit/audit.service.js';
 import { Playbook } from '../../domain/playbooks/playbook.js';
 import { days } from '../../domain/policies/duration.js';
@@ -36,49 +36,66 @@ export interface EnrolmentPage {
  * (the preview, to count them).
  */
 export function campaignAudience(campaign: Campaign, policies: AudiencePolicies, now = new Date(), { withOtherHoldouts = false } = {}): RawBuilder<boolean> {
+  const { segment, rules } = audienceRules(campaign, policies, now);
+  const measured = withOtherHoldouts ? sql`` : sql`and not ${inOtherHoldout(campaign, now)}`;
+  return sql<boolean>`(${segment} ${sql.join(rules.map((r) => sql`and ${r.keeps}`), sql` `)} ${measured})`;
+}
+
+/**
+ * The playbook's rules a campaign's audience is its segment narrowed by, each with the reason
+ * the preview counts the customers it leaves out under (`LEFT_OUT_REASONS`, in that order: a
+ * customer left out by several is counted by the first). `keeps` holds for the customers the
+ * rule lets in; the audience is the segment and all of them.
+ */
+export function audienceRules(campaign: Campaign, policies: AudiencePolicies, now = new Date()): { segment: RawBuilder<boolean>; rules: { reason: LeftOutReason; keeps: RawBuilder<boolean> }[] } {
   const segment = campaign.segment as CustomerFilter;
   const playbook = campaignPlaybook(campaign.playbook);
   const { minTenureDays, maxTenureDays, cooldownDays, silentDays } = audienceDays(campaign.playbook, policies);
-  const filter: CustomerFilter = { ...segment };
-  if (playbook?.requires) filter.scores = [...(segment.scores ?? []), playbook.requires];
-  if (minTenureDays) {
-    const latest = new Date(now.getTime() - days(minTenureDays)).toISOString().slice(0, 10);
-    filter.acquiredTo = segment.acquiredTo && segment.acquiredTo < latest ? segment.acquiredTo : latest;
+  const rules: { reason: LeftOutReason; keeps: RawBuilder<boolean> }[] = [];
+  // The playbook's condition on current scores: loss-making for an account review, persistent for fixing issues.
+  if (playbook?.requires) rules.push({ reason: playbook.requires.leftOut, keeps: customerWhere({ scores: [{ kind: playbook.requires.kind, bands: playbook.requires.bands }] }) });
+  if (minTenureDays) rules.push({ reason: 'short-tenure', keeps: customerWhere({ acquiredTo: new Date(now.getTime() - days(minTenureDays)).toISOString().slice(0, 10) }) });
+  if (maxTenureDays) rules.push({ reason: 'not-new', keeps: customerWhere({ acquiredFrom: new Date(now.getTime() - days(maxTenureDays)).toISOString().slice(0, 10) }) });
+  // A playbook whose message is marketing (a thank-you) is for customers who take marketing, as the sweep's: one without
+  // consent would have a run that ends at once, unthanked, and spends their thank-you of the year.
+  if (playbook?.marketing) rules.push({ reason: 'no-consent', keeps: sql`c.marketing_consent` });
+  if (playbook?.excludes) {
+    rules.push({ reason: 'loss-making', keeps: sql`not exists (select 1 from current_score x where x.customer_id = c.id and x.kind = ${playbook.excludes.kind} and x.band = any(${playbook.excludes.bands}::text[]))` });
   }
-  if (maxTenureDays) {
-    const earliest = new Date(now.getTime() - days(maxTenureDays)).toISOString().slice(0, 10);
-    filter.acquiredFrom = segment.acquiredFrom && segment.acquiredFrom > earliest ? segment.acquiredFrom : earliest;
+  if (playbook?.notWhileFixing) rules.push({ reason: 'fixing-issue', keeps: sql`not ${hasOpenFixCase('c.id')}` });
+  if (cooldownDays) {
+    rules.push({
+      reason: 'reviewed-recently',
+      keeps: sql`not exists (select 1 from playbook_run r where r.customer_id = c.id and r.playbook = ${campaign.playbook}
+                             and r.finished_at > ${now}::timestamptz - make_interval(days => ${cooldownDays}))`,
+    });
   }
-  const excluded = playbook?.excludes
-    ? sql`and not exists (select 1 from current_score x where x.customer_id = c.id and x.kind = ${playbook.excludes.kind} and x.band = any(${playbook.excludes.bands}::text[]))`
-    : sql``;
-  const fixFirst = playbook?.notWhileFixing ? sql`and not ${hasOpenFixCase('c.id')}` : sql``;
-  const cooldown = cooldownDays
-    ? sql`and not exists (select 1 from playbook_run r where r.customer_id = c.id and r.playbook = ${campaign.playbook}
-                          and r.finished_at > ${now}::timestamptz - make_interval(days => ${cooldownDays}))`
-    : sql``;
+  // Nor one another thank-you reached within the silent days (last year's, which waited into January): the run's step would
+  // end it at once, not thanked, and spend their thank-you of the year. A repeating campaign enrols them once the days have passed.
+  if (playbook?.notSoonAfterLast && silentDays) rules.push({ reason: 'thanked-recently', keeps: sql`${lastThankYouWithin(sql.ref('c.id'), silentDays)} is null` });
   // A customer who had theirs (a welcome ever, a thank-you this year) gets no second one: the campaign could only count them.
   // So is one another campaign of the playbook treats: its page starts their runs after its members are recorded (its
   // lock released), and its run would be joined here, or given to this campaign's holdout. Not one it enrolled without a
   // run (the playbook refused them) once that campaign no longer enrols, or a day on: they never had theirs.
   // Its own members stay in: a retried page finds the runs it started.
-  const yearStart = sql`date_trunc('year', ${now}::timestamptz at time zone 'UTC') at time zone 'UTC'`;
-  const once = playbook?.once
-    ? sql`and (not exists (select 1 from playbook_run r where r.customer_id = c.id and r.playbook = ${campaign.playbook} ${playbook.once === 'per-year' ? sql`and r.started_at >= ${yearStart}` : sql``})
-                and not exists (select 1 from campaign_member om join campaign oc on oc.id = om.campaign_id
-                                 where om.customer_id = c.id and oc.playbook = ${campaign.playbook} and oc.id <> ${campaign.id}::uuid and om."group" = 'treated'
-                                   and (om.workflow_id is not null or (oc.status in ('scheduled', 'running', 'paused') and om.enrolled_at > ${now}::timestamptz - interval '1 day'))
-                                   ${playbook.once === 'per-year' ? sql`and om.enrolled_at >= ${yearStart}` : sql``})
-               or exists (select 1 from campaign_member m where m.campaign_id = ${campaign.id}::uuid and m.customer_id = c.id))`
-    : sql``;
-  // A playbook whose message is marketing (a thank-you) is for customers who take marketing, as the sweep's: one without
-  // consent would have a run that ends at once, unthanked, and spends their thank-you of the year.
-  const consent = playbook?.marketing ? sql`and c.marketing_consent` : sql``;
-  // Nor one another thank-you reached within the silent days (last year's, which waited into January): the run's step would
-  // end it at once, not thanked, and spend their thank-you of the year. A repeating campaign enrols them once the days have passed.
-  const soonAfterLast = playbook?.notSoonAfterLast && silentDays ? sql`and ${lastThankYouWithin(sql.ref('c.id'), silentDays)} is null` : sql``;
-  const measured = withOtherHoldouts ? sql`` : sql`and not ${inOtherHoldout(campaign, now)}`;
-  return sql<boolean>`(${customerWhere(filter)} ${consent} ${soonAfterLast} ${excluded} ${fixFirst} ${cooldown} ${once} ${measured})`;
+  if (playbook?.once) {
+    const yearStart = sql`date_trunc('year', ${now}::timestamptz at time zone 'UTC') at time zone 'UTC'`;
+    const perYear = playbook.once === 'per-year';
+    const ownMember = sql`exists (select 1 from campaign_member m where m.campaign_id = ${campaign.id}::uuid and m.customer_id = c.id)`;
+    rules.push({
+      reason: perYear ? 'thanked-this-year' : 'welcomed-already',
+      keeps: sql`(not exists (select 1 from playbook_run r where r.customer_id = c.id and r.playbook = ${campaign.playbook} ${perYear ? sql`and r.started_at >= ${yearStart}` : sql``}) or ${ownMember})`,
+    });
+    rules.push({
+      reason: 'treated-by-other-campaign',
+      keeps: sql`(not exists (select 1 from campaign_member om join campaign oc on oc.id = om.campaign_id
+                               where om.customer_id = c.id and oc.playbook = ${campaign.playbook} and oc.id <> ${campaign.id}::uuid and om."group" = 'treated'
+                                 and (om.workflow_id is not null or (oc.status in ('scheduled', 'running', 'paused') and om.enrolled_at > ${now}::timestamptz - interval '1 day'))
+                                 ${perYear ? sql`and om.enrolled_at >= ${yearStart}` : sql``})
+                  or ${ownMember})`,
+    });
+  }
+  return { segment: customerWhere(segment), rules };
 }
 
 /**

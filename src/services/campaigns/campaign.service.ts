@@ -1,8 +1,8 @@
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import { compareRates, type RateComparison } from '../../domain/campaigns/rate-comparison.js';
-import { CampaignMetric, campaignPlaybook, type AudiencePolicies, campaignWorkflowId, defaultHoldoutPercent, MAX_CAMPAIGN_NAME, MAX_HOLDOUT_PERCENT, MAX_REPEAT_EVERY_DAYS, MAX_SCHEDULE_AHEAD_DAYS, type CampaignPolicy, type CampaignProgress } from '../../domain/campaigns/campaign.js';
+import { CampaignMetric, campaignPlaybook, LEFT_OUT_REASONS, type LeftOutReason, type AudiencePolicies, campaignWorkflowId, defaultHoldoutPercent, MAX_CAMPAIGN_NAME, MAX_HOLDOUT_PERCENT, MAX_REPEAT_EVERY_DAYS, MAX_SCHEDULE_AHEAD_DAYS, type CampaignPolicy, type CampaignProgress } from '../../domain/campaigns/campaign.js';
 import { days } from '../../domain/policies/duration.js';
 import { marketingVerdict } from '../../domain/guards/contact-guard.js';
 import { hasChasedInvoice, hasOpenIssue, marketingCountSince } from '../facts/customer-facts.js';
@@ -25,7 +25,7 @@ import { ChildPager } from '../common/child-pages.js';
 import { CampaignMemberPager, type CampaignMemberView } from './campaign-member-pages.js';
 import { assertCustomerFilter, type CustomerFilter } from '../customers/customer-query.js';
 import type { CampaignEndedInEngine, CampaignEngine, CampaignReset } from '../engines/campaign-engine.js';
-import { campaignAudience, holdoutDraw, inOtherHoldout } from './campaign-enrolment.service.js';
+import { audienceRules, campaignAudience, holdoutDraw, inOtherHoldout } from './campaign-enrolment.service.js';
 import { CampaignException, CampaignExceptionCode } from './campaign.exception.js';
 import { characterCount } from '../../domain/text.js';
 import { INVOICE_OVERDUE } from '../../domain/playbooks/appreciation.js';
@@ -50,6 +50,12 @@ export interface CampaignPreview {
   alreadyInRun: { treated: number; holdout: number };
   /** Customers of the segment left out (not in `customers`): in the holdout of another campaign of the playbook still measuring. */
   inOtherHoldout: number;
+  /**
+   * The segment's other customers left out, by reason (`LEFT_OUT_REASONS`), each counted once, by the first reason in
+   * that order that applies; reasons with none left out are not listed. `customers + inOtherHoldout + sum(leftOut)` is
+   * the number of customers the campaign's filter matches now, whatever their status (an ended campaign: all zeros, none listed).
+   */
+  leftOut: { reason: LeftOutReason; customers: number }[];
   sample: { id: string; name: string }[];
 }
 
@@ -187,13 +193,18 @@ export class CampaignService {
   async preview(id: string): Promise<CampaignPreview> {
     const campaign = await this.get(id);
     if (ENDED.includes(campaign.status)) {
-      return { customers: 0, treated: 0, holdout: 0, messages: 0, heldBack: [], alreadyInRun: { treated: 0, holdout: 0 }, inOtherHoldout: 0, sample: [] };
+      return { customers: 0, treated: 0, holdout: 0, messages: 0, heldBack: [], alreadyInRun: { treated: 0, holdout: 0 }, inOtherHoldout: 0, leftOut: [], sample: [] };
     }
     const { marketing, messagesPerRun, runPer, proposesOffer, heldWhileOverdue } = campaignPlaybook(campaign.playbook)!;
     const now = new Date();
-    // Who it reaches, with those it leaves out as others' holdout, counted apart.
+    // Everyone of the segment, in one pass: why the playbook's rules leave a customer out (the first rule that does, in
+    // LEFT_OUT_REASONS' order; null: in the audience, as campaignAudience has it), and of the audience, those in another
+    // campaign's holdout counted apart. What is asked of the audience alone is not asked of the others.
     const notMember = sql<boolean>`not exists (select 1 from campaign_member m where m.campaign_id = ${id}::uuid and m.customer_id = c.id)`;
-    const audience = sql<boolean>`(${campaignAudience(campaign, this.policies, now, { withOtherHoldouts: true })} and ${notMember})`;
+    const { segment, rules } = audienceRules(campaign, this.policies, now);
+    const leftOutReason = sql<string | null>`case when c.status <> 'active' then 'not-active'::text when not ${notMember} then 'enrolled-already'
+                                                  ${sql.join(rules.map((r) => sql`when (${r.keeps}) is not true then ${r.reason}::text`), sql` `)} end`;
+    const ofAudience = <T>(value: RawBuilder<T>) => sql<T | null>`case when l.left_out is null then ${value} end`;
     const db = this.em.getKysely();
     // The runs the launch starts for a customer, not those it joins: one unless one is under way;
     // fixing issues one per topic persistent now whose fix is due (the launch's rule, topic by
@@ -215,26 +226,32 @@ export class CampaignService {
     // Each customer's runs of the playbook under way, which the launch joins instead of starting
     // one; the customers then grouped by that and by what the contact guard looks at, so its own rule decides each group.
     const groups = (
-      await sql<{ other_holdout: boolean; holdout: boolean; in_run: boolean; offer: boolean; offer_fits: boolean; consent: boolean; open_issue: boolean; overdue: boolean; recent: number; customers: number; runs: number }>`
-        select other_holdout, holdout, in_run, offer, offer_fits, consent, open_issue, overdue, recent, count(*)::int as customers, coalesce(sum(new_runs), 0)::int as runs
-          from (select ${inOtherHoldout(campaign, now)} as other_holdout,
-                       ${holdoutDraw(id)} as holdout, u.running > 0 as in_run, ${newRuns} as new_runs,
-                       ${offer} as offer, c.service_tier::text = any(${tiersWithOffer}::text[]) as offer_fits,
-                       c.marketing_consent as consent, ${hasOpenIssue('c.id')} as open_issue,
-                       ${heldWhileOverdue ? hasChasedInvoice('c.id', this.policies.triggers.maxDaysOverdue) : sql<boolean>`false`} as overdue,
-                       least(${marketingCountSince('c.id', since)}, ${contact.marketingBudget})::int as recent
+      await sql<{ left_out: LeftOutReason | null; other_holdout: boolean; holdout: boolean; in_run: boolean; offer: boolean; offer_fits: boolean; consent: boolean; open_issue: boolean; overdue: boolean; recent: number; customers: number; runs: number }>`
+        select left_out, other_holdout, holdout, in_run, offer, offer_fits, consent, open_issue, overdue, recent, count(*)::int as customers, coalesce(sum(new_runs), 0)::int as runs
+          from (select l.left_out, ${ofAudience(inOtherHoldout(campaign, now))} as other_holdout,
+                       ${ofAudience(holdoutDraw(id))} as holdout, ${ofAudience(sql`u.running > 0`)} as in_run, ${ofAudience(newRuns)} as new_runs,
+                       ${ofAudience(offer)} as offer, ${ofAudience(sql`c.service_tier::text = any(${tiersWithOffer}::text[])`)} as offer_fits,
+                       ${ofAudience(sql`c.marketing_consent`)} as consent, ${ofAudience(hasOpenIssue('c.id'))} as open_issue,
+                       ${ofAudience(heldWhileOverdue ? hasChasedInvoice('c.id', this.policies.triggers.maxDaysOverdue) : sql<boolean>`false`)} as overdue,
+                       ${ofAudience(sql`least(${marketingCountSince('c.id', since)}, ${contact.marketingBudget})::int`)} as recent
                   from campaign cmp cross join customer c
-                 cross join lateral (select count(*)::int as running from playbook_run r where r.customer_id = c.id and r.playbook = cmp.playbook and r.status = 'running') u
-                 where cmp.id = ${id}::uuid and c.status = 'active' and ${audience}) t
-         group by 1, 2, 3, 4, 5, 6, 7, 8, 9`.execute(db)
+                 cross join lateral (select ${leftOutReason} as left_out) l
+                 cross join lateral (select count(*)::int as running from playbook_run r where l.left_out is null and r.customer_id = c.id and r.playbook = cmp.playbook and r.status = 'running') u
+                 where cmp.id = ${id}::uuid and ${segment}) t
+         group by 1, 2, 3, 4, 5, 6, 7, 8, 9, 10`.execute(db)
     ).rows;
     const held = new Map<string, number>();
+    const leftOut = new Map<LeftOutReason, number>();
     const alreadyInRun = { treated: 0, holdout: 0 };
     let inOthersHoldout = 0;
     let customers = 0;
     let holdout = 0;
     let runsReached = 0;
     for (const g of groups) {
+      if (g.left_out) {
+        leftOut.set(g.left_out, (leftOut.get(g.left_out) ?? 0) + g.customers);
+        continue;
+      }
       if (g.other_holdout) {
         inOthersHoldout += g.customers;
         continue;
@@ -268,6 +285,8 @@ export class CampaignService {
       heldBack: [...held].map(([reason, n]) => ({ reason, customers: n })).sort((a, b) => b.customers - a.customers || a.reason.localeCompare(b.reason)),
       alreadyInRun,
       inOtherHoldout: inOthersHoldout,
+      // In the order the rules are asked (the order of LEFT_OUT_REASONS).
+      leftOut: (Object.keys(LEFT_OUT_REASONS) as LeftOutReason[]).filter((reason) => leftOut.has(reason)).map((reason) => ({ reason, customers: leftOut.get(reason)! })),
       sample,
     };
   }
