@@ -1,6 +1,7 @@
 import { sql, type RawBuilder } from 'kysely';
 import { Role } from '../src/domain/auth/roles.js';
 import { policiesWith, type Policies } from '../src/domain/policies/index.js';
+import { LEFT_OUT_REASONS, type LeftOutReason } from '../src/domain/campaigns/campaign.js';
 import { Customer, Invoice, ScoreSnapshot } from '../src/entities/index.js';
 import { CreateCampaignDocument, StartAccountReviewDocument, StartAppreciationDocument, StartFairReminderDocument, StartFixIssueDocument, StartWelcomeCheckDocument, type Playbook } from './__generated__/graphql.js';
 import { startTestStack, testKeys, type TestStack } from './support/stack.js';
@@ -46,10 +47,21 @@ async function campaignPreview(playbook: Playbook, name: string) {
   return created.data!.createCampaign.preview!;
 }
 
-/** The customers a campaign of `playbook` over the segment that searches `name` would enrol: its preview's sample (all of them, at most 10). */
-async function campaignPicks(playbook: Playbook, name: string): Promise<string[]> {
-  const { customers, sample } = await campaignPreview(playbook, name);
+/**
+ * The customers a campaign of `playbook` over the segment that searches `name` would enrol: its preview's sample
+ * (all of them, at most 10). Its preview counts the others left out (`leftOut`) each under the reason `leftOutAs` gives
+ * the case (null: enrolled), the first rule of the playbook that leaves them out, and all of them add up to the segment.
+ */
+async function campaignPicks<F>(playbook: Playbook, name: string, cases: { facts: F }[], leftOutAs: (facts: F) => LeftOutReason | null): Promise<string[]> {
+  const { customers, sample, leftOut, inOtherHoldout } = await campaignPreview(playbook, name);
   expect(sample).toHaveLength(customers);
+  const expected = new Map<string, number>();
+  for (const { facts } of cases) {
+    const reason = leftOutAs(facts);
+    if (reason) expected.set(reason, (expected.get(reason) ?? 0) + 1);
+  }
+  expect(leftOut).toEqual((Object.keys(LEFT_OUT_REASONS) as LeftOutReason[]).filter((r) => expected.has(r)).map((reason) => ({ reason, customers: expected.get(reason) })));
+  expect(customers + inOtherHoldout + leftOut.reduce((n, r) => n + r.customers, 0)).toBe(cases.length);
   return sample.map((c) => c.id).sort();
 }
 
@@ -89,7 +101,9 @@ it('picks the same loss-making accounts for an account review by hand, in the sw
   expect(expected).toHaveLength(2);
 
   const swept = (await (await services()).triggers.lossMakingAccounts({ after: null, limit: 10_000, policy: policies.triggers })).filter((id) => ids.includes(id)).sort();
-  const campaign = await campaignPicks('AccountReview', 'Parity review');
+  const campaign = await campaignPicks('AccountReview', 'Parity review', customers, (f) =>
+    f.band !== 'loss-making' ? 'not-loss-making' : f.fixOpen ? 'fixing-issue' : f.lastReviewEndedDaysAgo === 10 ? 'reviewed-recently' : null,
+  );
   const byHand = await startedByHand(ids, (customerId) => stack.gql(StartAccountReviewDocument, { customerId }, Role.Operator));
   expect({ swept, campaign, byHand }).toEqual({ swept: expected, campaign: expected, byHand: expected });
 }, 180_000);
@@ -112,7 +126,9 @@ it('picks the same long-standing customers who take marketing for a thank-you by
 
   const swept = (await (await services()).triggers.silentLoyalCustomers({ after: null, limit: 10_000, policy: policies.appreciation })).filter((id) => ids.includes(id)).sort();
   // "You have been with us for years" is true of the segment's long-standing customers; whom of them to thank is the marketer's choice.
-  const campaign = await campaignPicks('Appreciation', 'Parity thanks');
+  const campaign = await campaignPicks('Appreciation', 'Parity thanks', customers, (f) =>
+    f.tenureDays < policies.appreciation.minTenureDays ? 'short-tenure' : !f.consent ? 'no-consent' : f.profitability === 'loss-making' ? 'loss-making' : null,
+  );
   const byHand = await startedByHand(ids, (customerId) => stack.gql(StartAppreciationDocument, { customerId }, Role.Marketer));
   expect({ swept, campaign, byHand }).toEqual({ swept: expected, campaign: longStandingNotLosing.map(({ c }) => c.id).sort(), byHand: expected });
 }, 180_000);
@@ -139,7 +155,7 @@ it('thanks nobody by hand, in the sweep or in a campaign whom another thank-you 
   const expected = ids.filter((id) => id !== recent).sort();
 
   const swept = (await (await services()).triggers.silentLoyalCustomers({ after: null, limit: 10_000, policy: policies.appreciation })).filter((id) => ids.includes(id)).sort();
-  const campaign = await campaignPicks('Appreciation', 'Parity recent thanks');
+  const campaign = await campaignPicks('Appreciation', 'Parity recent thanks', customers.map(({ c }) => ({ facts: c.id })), (id) => (id === recent ? 'thanked-recently' : null));
   // The run would end at once `not-thanked` (thanked-recently) and spend the customer's thank-you of the year: refused, saying when the next may go.
   const refused = await stack.gql(StartAppreciationDocument, { customerId: recent }, Role.Marketer);
   const thankedOn = day(20);
@@ -159,7 +175,9 @@ it('picks the same newcomers for a welcome check by hand and in a campaign', asy
   const expected = customers.filter(({ tenureDays }) => tenureDays <= policies.welcomeCheck.newCustomerDays).map(({ c }) => c.id).sort();
   expect(expected).toHaveLength(3);
 
-  const campaign = await campaignPicks('WelcomeCheck', 'Parity welcome');
+  const campaign = await campaignPicks('WelcomeCheck', 'Parity welcome', customers.map(({ tenureDays }) => ({ facts: tenureDays })), (tenureDays) =>
+    tenureDays > policies.welcomeCheck.newCustomerDays ? 'not-new' : null,
+  );
   const byHand = await startedByHand(ids, (customerId) => stack.gql(StartWelcomeCheckDocument, { customerId }, Role.Operator));
   expect({ campaign, byHand }).toEqual({ campaign: expected, byHand: expected });
 }, 120_000);
