@@ -631,8 +631,11 @@ it('is cancelled by an operator with a reason: the run records it, closes its op
   await expect(offline.playbooks.cancelRun(workflowId, 'duplicate', 'operator:test')).rejects.toMatchObject({ code: 'PLAYBOOK_ENGINE_UNAVAILABLE', details: { timedOut: true } });
   expect((await stack.orm.em.fork().find(AuditEntry, { action: 'playbook.cancel', entityId: workflowId })).map((a) => a.after)).toEqual([{ reason: 'duplicate', outcome: 'unknown' }]);
   expect((await stack.temporal.client.workflow.getHandle(workflowId).describe()).status.name).toBe('RUNNING');
-  // Two operators cancel at the same moment: the first asks Temporal about that earlier cancel (never taken), so recorded;
-  // one cancel, one entry of it; the other is told.
+  // Right after it, a cancel is told one may be under way (Temporal may still take it).
+  expect((await stack.gql(CancelPlaybookRunDocument, { workflowId, reason: 'again' }, Role.Operator)).errors![0].extensions).toMatchObject({ reason: 'PLAYBOOK_RUN_ALREADY_FINISHED' });
+  await stack.orm.em.fork().execute(`update audit_entry set at = at - interval '1 minute' where action = 'playbook.cancel' and entity_id = ?`, [workflowId]);
+  // A minute on, two operators cancel at the same moment: the first asks Temporal about that earlier cancel (never taken),
+  // so recorded; one cancel, one entry of it; the other is told.
   const both = await Promise.all([
     stack.gql(CancelPlaybookRunDocument, { workflowId, reason: 'duplicate of a case in the CRM' }, Role.Operator),
     stack.gql(CancelPlaybookRunDocument, { workflowId, reason: 'duplicate of a case in the CRM' }, Role.Operator),

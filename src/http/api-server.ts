@@ -81,13 +81,15 @@ const CURSOR_KEY_RETRY_MS = 5_000;
 export async function createApi(deps: ApiDeps): Promise<Api> {
   const { config, orm, temporal, logger } = deps;
   let stopping = false;
-  // Cursors are sealed with the installation's key, read from the database as the API starts, or once it answers (an API
-  // started while it does not fails its requests meanwhile: none gives out a cursor of a page it could not read).
+  // Cursors are sealed with the installation's key, read from the database as the API starts, or once it answers: an API
+  // started while it does not seals meanwhile with a key of its own (its lists from the database fail then; one from
+  // Temporal, the runs under way, gives cursors that page on with this process until the key is read).
   let cursorKeyRetry: NodeJS.Timeout | undefined;
   const sealCursors = async (): Promise<void> => {
     try {
       await sealCursorsWithInstallationKey(orm.em.fork());
-    } catch {
+    } catch (error) {
+      logger.warn({ err: error }, `reading the installation's cursor key failed; trying again in ${CURSOR_KEY_RETRY_MS / 1000} s`);
       cursorKeyRetry = setTimeout(() => void sealCursors(), CURSOR_KEY_RETRY_MS).unref();
     }
   };

@@ -32,13 +32,11 @@ export interface EnrolmentPage {
  * Who a campaign reaches: its segment, narrowed to the customers its playbook is meant for
  * (the playbook's own conditions, as the trigger sweep and a start by hand apply them), before
  * the holdout is drawn, so both groups hold only such customers; and without the holdout of
- * another campaign of the playbook still measuring (`inOtherHoldout`) unless `withOtherHoldouts`
- * (the preview, to count them).
+ * another campaign of the playbook still measuring (`inOtherHoldout`; the preview counts those apart).
  */
-export function campaignAudience(campaign: Campaign, policies: AudiencePolicies, now = new Date(), { withOtherHoldouts = false } = {}): RawBuilder<boolean> {
+export function campaignAudience(campaign: Campaign, policies: AudiencePolicies, now = new Date()): RawBuilder<boolean> {
   const { segment, rules } = audienceRules(campaign, policies, now);
-  const measured = withOtherHoldouts ? sql`` : sql`and not ${inOtherHoldout(campaign, now)}`;
-  return sql<boolean>`(${segment} ${sql.join(rules.map((r) => sql`and ${r.keeps}`), sql` `)} ${measured})`;
+  return sql<boolean>`(${segment} ${sql.join(rules.map((r) => sql`and ${r.keeps}`), sql` `)} and not ${inOtherHoldout(campaign, now)})`;
 }
 
 /**

@@ -204,7 +204,6 @@ export class CampaignService {
     const { segment, rules } = audienceRules(campaign, this.policies, now);
     const leftOutReason = sql<string | null>`case when c.status <> 'active' then 'not-active'::text when not ${notMember} then 'enrolled-already'
                                                   ${sql.join(rules.map((r) => sql`when (${r.keeps}) is not true then ${r.reason}::text`), sql` `)} end`;
-    // Asked once per customer: `offset 0` keeps PostgreSQL from copying the reason's expression into every column that asks for it.
     const ofAudience = <T>(value: RawBuilder<T>) => sql<T | null>`case when l.left_out is null then ${value} end`;
     const db = this.em.getKysely();
     // The runs the launch starts for a customer, not those it joins: one unless one is under way;
@@ -236,6 +235,7 @@ export class CampaignService {
                        ${ofAudience(heldWhileOverdue ? hasChasedInvoice('c.id', this.policies.triggers.maxDaysOverdue) : sql<boolean>`false`)} as overdue,
                        ${ofAudience(sql`least(${marketingCountSince('c.id', since)}, ${contact.marketingBudget})::int`)} as recent
                   from campaign cmp cross join customer c
+                 -- Asked once per customer: offset 0 keeps PostgreSQL from copying the reason's expression into every column that asks for it.
                  cross join lateral (select ${leftOutReason} as left_out offset 0) l
                  cross join lateral (select count(*)::int as running from playbook_run r where l.left_out is null and r.customer_id = c.id and r.playbook = cmp.playbook and r.status = 'running') u
                  where cmp.id = ${id}::uuid and ${segment}) t

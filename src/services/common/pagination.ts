@@ -30,11 +30,21 @@ export function assertPageSize(first: number): void {
  * URLs, browser histories and proxy logs, where no erasure reaches. Until the API sets its
  * installation's key (cursor-key.ts), a key of this process's own.
  */
-let cursorKeys: Buffer[] = sealingKeys([randomBytes(32).toString('base64url')]);
+let cursorKeys: SealingKey[] = sealingKeys([randomBytes(32).toString('base64url')]);
 
-function sealingKeys(secrets: readonly string[]): Buffer[] {
-  return secrets.map((secret) => Buffer.from(hkdfSync('sha256', secret, '', 'retention-platform page cursors', 32)));
+/** A secret's two keys: one encrypts, one derives the nonce from the content (so the same row gives the same cursor). */
+interface SealingKey {
+  cipher: Buffer;
+  nonce: Buffer;
 }
+
+function sealingKeys(secrets: readonly string[]): SealingKey[] {
+  const derived = (secret: string, use: string) => Buffer.from(hkdfSync('sha256', secret, '', `retention-platform page cursors: ${use}`, 32));
+  return secrets.map((secret) => ({ cipher: derived(secret, 'cipher'), nonce: derived(secret, 'nonce') }));
+}
+
+/** Cursors are padded to a multiple of this many bytes before sealing: a cursor's length says little of its sort key's (a name's length). */
+const CURSOR_PADDING = 64;
 
 /** Cursors are sealed with these secrets from now on (the installation's, at the API's start). */
 export function sealCursorsWith(secrets: readonly string[]): void {
@@ -48,10 +58,12 @@ export function sealCursorsWith(secrets: readonly string[]): void {
  * from another list is refused.
  */
 export function encodeCursor(tag: string, key: readonly unknown[]): string {
-  const plain = Buffer.from(JSON.stringify([tag, ...key]));
+  const json = JSON.stringify([tag, ...key]);
+  // JSON ignores the trailing spaces.
+  const plain = Buffer.from(json.padEnd(Math.ceil((Buffer.byteLength(json) + 1) / CURSOR_PADDING) * CURSOR_PADDING - (Buffer.byteLength(json) - json.length)));
   const [sealing] = cursorKeys;
-  const iv = createHmac('sha256', sealing).update(plain).digest().subarray(0, 12);
-  const cipher = createCipheriv('aes-256-gcm', sealing, iv);
+  const iv = createHmac('sha256', sealing.nonce).update(plain).digest().subarray(0, 12);
+  const cipher = createCipheriv('aes-256-gcm', sealing.cipher, iv);
   const sealed = Buffer.concat([cipher.update(plain), cipher.final()]);
   return Buffer.concat([iv, cipher.getAuthTag(), sealed]).toString('base64url');
 }
@@ -62,7 +74,7 @@ function opened(cursor: string): string | null {
   if (bytes.length < 28) return null;
   for (const key of cursorKeys) {
     try {
-      const decipher = createDecipheriv('aes-256-gcm', key, bytes.subarray(0, 12));
+      const decipher = createDecipheriv('aes-256-gcm', key.cipher, bytes.subarray(0, 12));
       decipher.setAuthTag(bytes.subarray(12, 28));
       return Buffer.concat([decipher.update(bytes.subarray(28)), decipher.final()]).toString('utf8');
     } catch {

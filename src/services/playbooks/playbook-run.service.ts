@@ -78,9 +78,11 @@ const SINCE_LAST_RESET = (alias: string, workflowId: string) => writtenSinceLast
  * pending for longer was left by a process that died, which a retry joins; one younger belongs to a request under way.
  */
 const CALL_UNDER_WAY = `interval '30 seconds'`;
-/** SQL: the entry (`alias`) of a call the run took, or that is under way. */
+/** SQL: the entry (`alias`) of a call the run took, or that may still be under way (pending or unknown, for as long as a call and its client's tries take). */
 const TAKEN_OR_UNDER_WAY = (alias: string) =>
-  `(${alias}.after->>'outcome' is null or ${alias}.after->>'outcome' = 'taken' or (${alias}.after->>'outcome' = 'pending' and ${alias}.at > now() - ${CALL_UNDER_WAY}))`;
+  `(${alias}.after->>'outcome' is null or ${alias}.after->>'outcome' = 'taken' or (${alias}.after->>'outcome' in ('pending', 'unknown') and ${alias}.at > now() - ${CALL_UNDER_WAY}))`;
+/** SQL: the entry (`alias`) of a call whose outcome nobody knows any more: pending or unknown for longer than a call takes. */
+const UNSETTLED_LONG_AGO = (alias: string) => `(${alias}.after->>'outcome' in ('pending', 'unknown') and ${alias}.at <= now() - ${CALL_UNDER_WAY})`;
 /**
  * Settling a call's entry after the engine answered is bookkeeping the reconciliation does again: its failure (the
  * database away a moment) never replaces the call's own answer, and the entry stays pending or unknown until then.
@@ -613,36 +615,37 @@ export class PlaybookRunService {
     recordTaken: (em: EntityManager) => Promise<void>,
     once?: { refused: () => Error; outcome: (at: Date) => Promise<'taken' | 'not-taken'> },
   ): Promise<T> {
-    // Null when `once` refuses it (thrown once what was settled meanwhile is committed).
+    if (once) {
+      // Earlier ones whose outcome nobody knows any more are settled first, as the engine tells (before the run's record is held).
+      const unsettled = await this.em.execute<{ id: string; at: Date }[]>(
+        `select id, at from audit_entry a where entity_type = 'playbook_run' and entity_id = ? and action = ? and ${UNSETTLED_LONG_AGO('a')} and ${SINCE_LAST_RESET('a', '?')}`,
+        [entry.workflowId, entry.action, entry.workflowId],
+      );
+      for (const earlier of unsettled) await this.audit.settleCall(this.em, earlier.id, await once.outcome(new Date(earlier.at)));
+    }
+    // Null when `once` refuses it.
     const auditId = await this.em.transactional(async (em): Promise<string | null> => {
       if (once) {
         await em.execute(`select 1 from playbook_run where workflow_id = ? for update`, [entry.workflowId]);
-        const earlier = await em.execute<{ id: string; at: Date; counts: boolean }[]>(
-          `select id, at, ${TAKEN_OR_UNDER_WAY('a')} as counts from audit_entry a
-            where entity_type = 'playbook_run' and entity_id = ? and action = ? and (after->>'outcome') is distinct from 'not-taken' and ${SINCE_LAST_RESET('a', '?')}`,
+        const [taken] = await em.execute<{ n: number }[]>(
+          `select count(*)::int as n from audit_entry a where entity_type = 'playbook_run' and entity_id = ? and action = ? and ${TAKEN_OR_UNDER_WAY('a')} and ${SINCE_LAST_RESET('a', '?')}`,
           [entry.workflowId, entry.action, entry.workflowId],
         );
-        if (earlier.some((e) => e.counts)) return null;
-        for (const unsettled of earlier) {
-          const outcome = await once.outcome(new Date(unsettled.at));
-          await this.audit.settleCall(em, unsettled.id, outcome);
-          if (outcome === 'taken') return null;
-        }
+        if (taken.n > 0) return null;
       }
       const [id] = await this.audit.recordCall(em, [{ actor: entry.actor, action: entry.action, entityType: 'playbook_run', entityId: entry.workflowId, after: entry.after }]);
       return id;
     });
     if (auditId === null) throw once!.refused();
-    let taken: T | undefined;
+    // What the engine answered, once it took the call.
+    const took: { result?: T } = {};
     let calling = false;
-    let engineTookIt = false;
     try {
       return await this.em.transactional(async (em) => {
         await em.execute(`select 1 from playbook_run where workflow_id = ? for update`, [entry.workflowId]);
         calling = true;
         const result = await call();
-        engineTookIt = true;
-        taken = result;
+        took.result = result;
         await recordTaken(em);
         await this.audit.callTaken(em, [auditId]);
         return result;
@@ -650,8 +653,8 @@ export class PlaybookRunService {
     } catch (error) {
       // Taken by the engine but not recorded here (the database failed): it happened; the entry stays pending, for the
       // reconciliation, and the run records its end itself.
-      if (engineTookIt && taken !== undefined) return taken;
-      if (!engineTookIt) await settling(this.settleFailedCall([auditId], calling && engineMayHaveTakenIt(error)));
+      if ('result' in took) return took.result as T;
+      await settling(this.settleFailedCall([auditId], calling && engineMayHaveTakenIt(error)));
       throw error;
     }
   }
