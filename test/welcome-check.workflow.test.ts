@@ -24,10 +24,12 @@ const eventually = <T>(fn: () => Promise<T>, ok: (value: T) => boolean, timeoutM
 /**
  * The slice playbook end to end: GraphQL -> service -> Temporal dev server ->
  * worker process -> activity -> PostgreSQL, with its signal and its timer.
- * The policy's wait is 3 s here (14 days in production) so the timer really fires.
+ * The policy's wait is 6 s here (14 days in production) so the timer really fires, and a test
+ * has the time to act on a run awaiting the confirmation on a loaded machine (a start's answer
+ * and the first reads of the run took most of 3 s in a CI run).
  */
 let stack: TestStack;
-const waitMs = seconds(3);
+const waitMs = seconds(6);
 
 beforeAll(async () => {
   stack = await startTestStack({ policies: { welcomeCheck: { version: 7, waitForConfirmationMs: waitMs, newCustomerDays: 90 } } });
