@@ -224,10 +224,10 @@ it('a start retried after its process died (its entry left pending) is audited b
   const customerId = await newCustomer('Vera');
   const workflowId = welcomeCheckWorkflowId(customerId);
   const em = stack.orm.em.fork();
-  em.create(AuditEntry, { actor: 'marketer:vera', action: 'playbook.start', entityType: 'playbook_run', entityId: workflowId, after: { customerId, outcome: 'pending' }, at: new Date(Date.now() - 60_000) });
+  em.create(AuditEntry, { actor: 'marketer:vera', action: 'playbook.start', entityType: 'playbook_run', entityId: workflowId, after: { playbook: 'welcome-check', customerId, outcome: 'pending' }, at: new Date(Date.now() - 60_000) });
   await em.flush();
   await services().playbooks.startWelcomeCheck(customerId, 'marketer:vera');
-  expect(await entries(workflowId, 'playbook.start')).toEqual([{ actor: 'marketer:vera', after: { customerId, outcome: 'taken' } }]);
+  expect(await entries(workflowId, 'playbook.start')).toEqual([{ actor: 'marketer:vera', after: { playbook: 'welcome-check', customerId, outcome: 'taken' } }]);
 });
 
 it("a confirmation the run took whose entry cannot be settled (the database failing a moment) answers as taken; the entry stays pending for the reconciliation", async () => {

@@ -585,21 +585,23 @@ it('after the call, waits for a loyal payer\'s payment, takes a promise made on 
   expect((await outbox(callerId)).map((m) => m.step)).toEqual(['reminder-1', 'reminder-2', 'call', 'thank-you']);
 }, 60_000);
 
-it("leaves the invoice to the person a loyal payer's run handed it to: listed as left to people, a promise made on the call starts the next run holding it, a start by hand starts it; never the sweep (QA 63 F4)", async () => {
+/** A loyal payer's invoice whose reminder run called them and handed it to a person (follow-up-requested), unpaid. */
+async function unpaidAfterTheCall(name: string): Promise<{ customerId: string; invoiceId: string; workflowId: string }> {
   const followUp: FairReminderPolicy['loyalSchedule'] = [
     { waitMs: 0, action: 'reminder', template: 'reminder-friendly' },
     { waitMs: seconds(0.5), action: 'reminder', template: 'reminder-gentle' },
     { waitMs: seconds(0.5), action: 'call', template: 'call-personal' },
     { waitMs: seconds(0.5), action: 'follow-up', template: 'call-follow-up' },
   ];
-  const unpaidAfterTheCall = async (name: string) => {
-    const { customerId, invoiceId } = await payer(name, Array(8).fill('on-time'));
-    const workflowId = fairReminderWorkflowId(customerId, invoiceId);
-    const run = await stack.temporal.client.workflow.start<typeof fairReminder>('fairReminder', { workflowId, taskQueue: stack.config.temporal.taskQueue, args: [{ customerId, invoiceId, policy: { ...policy, loyalSchedule: followUp } }] });
-    expect(await run.result()).toBe('follow-up-requested');
-    await eventually(() => stack.orm.em.fork().findOneOrFail(PlaybookRun, { workflowId }), (r) => r.status === RunStatus.Completed);
-    return { customerId, invoiceId, workflowId };
-  };
+  const { customerId, invoiceId } = await payer(name, Array(8).fill('on-time'));
+  const workflowId = fairReminderWorkflowId(customerId, invoiceId);
+  const run = await stack.temporal.client.workflow.start<typeof fairReminder>('fairReminder', { workflowId, taskQueue: stack.config.temporal.taskQueue, args: [{ customerId, invoiceId, policy: { ...policy, loyalSchedule: followUp } }] });
+  expect(await run.result()).toBe('follow-up-requested');
+  await eventually(() => stack.orm.em.fork().findOneOrFail(PlaybookRun, { workflowId }), (r) => r.status === RunStatus.Completed);
+  return { customerId, invoiceId, workflowId };
+}
+
+it("leaves the invoice to the person a loyal payer's run handed it to: listed as left to people, a promise made on the call starts the next run holding it, a start by hand starts it; never the sweep (QA 63 F4)", async () => {
   const queue = async (leftToPeople: boolean) => {
     const page = (await stack.gql(OverdueInvoicesDocument, { first: 100, leftToPeople }, Role.Operator)).data!.overdueInvoices;
     return { ids: page.edges.map((e) => e.node.id), totalCount: page.totalCount };
@@ -655,6 +657,27 @@ it("leaves the invoice to the person a loyal payer's run handed it to: listed as
   await stack.gql(RecordPaymentDocument, { input: { invoiceId: restarted.invoiceId, amountMinor: 7_500 } }, Role.Operator);
   await eventually(() => state(restarted.invoiceId), (s) => s?.step === 'done');
 }, 90_000);
+
+it("a promise that starts the next run, retried after the API died as it started it, is audited by the first try's start and promise, not a second pair", async () => {
+  const called = await unpaidAfterTheCall('Retry');
+  const again = `${called.workflowId}/2`;
+  const services = (await stack.api.contextFor(`Bearer ${testKeys[Role.Operator]}`)).services;
+  const actor = (await stack.api.contextFor(`Bearer ${testKeys[Role.Operator]}`)).caller!.id;
+  // What the first try left: its entries, pending for a minute (the process died before Temporal's answer, or before it asked).
+  const em = stack.orm.em.fork();
+  const at = new Date(Date.now() - 60_000);
+  em.create(AuditEntry, { actor, action: 'playbook.start', entityType: 'playbook_run', entityId: again, after: { playbook: 'fair-reminder', customerId: called.customerId, invoiceId: called.invoiceId, promisedUntil: day(4), outcome: 'pending' }, at });
+  em.create(AuditEntry, { actor, action: 'playbook.promise-to-pay', entityType: 'playbook_run', entityId: again, after: { invoiceId: called.invoiceId, until: day(4), outcome: 'pending' }, at });
+  await em.flush();
+  expect(await services.playbooks.promiseToPay(called.invoiceId, day(4), actor)).toMatchObject({ workflowId: again });
+  const audited = await stack.orm.em.fork().find(AuditEntry, { entityId: again }, { orderBy: { at: 'asc' } });
+  expect(audited.map((a) => [a.action, a.after?.outcome])).toEqual([
+    ['playbook.start', 'taken'],
+    ['playbook.promise-to-pay', 'taken'],
+  ]);
+  await stack.gql(RecordPaymentDocument, { input: { invoiceId: called.invoiceId, amountMinor: 7_500 } }, Role.Operator);
+  await eventually(() => state(called.invoiceId), (s) => s?.step === 'done');
+}, 60_000);
 
 it('leaves an invoice handed over to collections with them: a start by hand returns that run, a promise is refused as its run has ended, and it is not left to people', async () => {
   const { customerId, invoiceId } = await payer('Collected', ['late', 'late', 'late']);

@@ -527,14 +527,11 @@ export class PlaybookRunService {
     /** What else the person gave the run as it starts, audited beside its start (a promise to pay it holds). */
     alsoAudited: { action: PlaybookAction; after: Record<string, unknown> }[] = [],
   ): Promise<boolean> {
-    // A retry after the start's process died (its entry of unknown outcome, or pending for long) is audited by that entry, not a second.
-    const joined = alsoAudited.length === 0 ? await this.joinableEntry(entry.workflowId, 'playbook.start', entry.actor) : null;
-    const audited = joined
-      ? [joined]
-      : await this.audit.recordCall(
-          this.em,
-          [{ action: 'playbook.start' as const, after: entry.after }, ...alsoAudited].map(({ action, after }) => ({ actor: entry.actor, action, entityType: 'playbook_run' as const, entityId: entry.workflowId, after })),
-        );
+    const calls = [{ action: 'playbook.start' as const, after: entry.after }, ...alsoAudited];
+    // A retry after the start's process died (its entries of unknown outcome, or pending for long) is audited by those entries, not a second set.
+    const joined = await this.joinableEntries(entry.workflowId, entry.actor, calls);
+    const audited =
+      joined ?? (await this.audit.recordCall(this.em, calls.map(({ action, after }) => ({ actor: entry.actor, action, entityType: 'playbook_run' as const, entityId: entry.workflowId, after }))));
     let calling = false;
     let engineTookIt = false;
     try {
@@ -548,8 +545,8 @@ export class PlaybookRunService {
         await recordEnded(em, entry.workflowId, ended);
         return false;
       });
-      // A joined entry this start did not start (recorded already: that earlier start may have) is left to the reconciliation.
-      if (joined) await settling(started ? this.audit.settleCall(this.em, joined, 'taken', { overriding: true }) : Promise.resolve());
+      // Joined entries this start did not start (recorded already: that earlier start may have) are left to the reconciliation.
+      if (joined) await settling(started ? Promise.all(joined.map((id) => this.audit.settleCall(this.em, id, 'taken', { overriding: true }))) : Promise.resolve());
       else await settling(started ? this.audit.callTaken(this.em, audited) : this.audit.callNotTaken(this.em, audited));
       return started;
     } catch (error) {
@@ -566,13 +563,18 @@ export class PlaybookRunService {
     await (mayHaveTakenIt ? this.audit.callOutcomeUnknown(this.em, auditIds) : this.audit.callNotTaken(this.em, auditIds));
   }
 
-  /** The newest entry of the person's `action` on the run whose outcome nobody knows (unknown, or pending for long: its process died), which their retry joins. */
-  private async joinableEntry(workflowId: string, action: PlaybookAction, actor: string): Promise<string | null> {
-    const [entry] = await this.em.execute<{ id: string }[]>(
-      `select id from audit_entry a where entity_type = 'playbook_run' and entity_id = ? and action = ? and actor = ? and ${JOINABLE('a')} order by at desc, id desc limit 1`,
-      [workflowId, action, actor],
+  /**
+   * The entries of the person's earlier try of the same calls on the run (a start and the promise given with it) whose
+   * outcome nobody knows (unknown, or pending for long: its process died), which their retry joins; null when there is
+   * none, or it gave other input.
+   */
+  private async joinableEntries(workflowId: string, actor: string, calls: { action: PlaybookAction; after: Record<string, unknown> }[]): Promise<string[] | null> {
+    const found = await this.em.execute<{ id: string; action: string; after: Record<string, unknown> | null }[]>(
+      `select id, action, after from audit_entry a where entity_type = 'playbook_run' and entity_id = ? and actor = ? and action in (?) and ${JOINABLE('a')} order by at desc, id desc`,
+      [workflowId, actor, calls.map((c) => c.action)],
     );
-    return entry?.id ?? null;
+    const ids = calls.map(({ action, after }) => found.find((f) => f.action === action && sameJson(withoutOutcome(f.after), after))?.id);
+    return ids.every((id) => id !== undefined) ? (ids as string[]) : null;
   }
 
   /**
@@ -779,6 +781,12 @@ export class PlaybookRunService {
 }
 
 /** The same JSON value (key order aside), as jsonb compares. */
+/** An entry's input, without what settling it added. */
+function withoutOutcome(after: Record<string, unknown> | null): Record<string, unknown> {
+  const { outcome: _outcome, updateId: _updateId, ...input } = after ?? {};
+  return input;
+}
+
 function sameJson(a: unknown, b: unknown): boolean {
   const canonical = (v: unknown): unknown =>
     v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([x], [y]) => x.localeCompare(y)).map(([k, w]) => [k, canonical(w)])) : Array.isArray(v) ? v.map(canonical) : v;
