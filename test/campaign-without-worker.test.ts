@@ -1,6 +1,7 @@
 import { Role } from '../src/domain/auth/roles.js';
-import { Customer } from '../src/entities/index.js';
-import { CampaignDocument, ConfirmWelcomeDocument, CreateCampaignDocument, LaunchCampaignDocument, PauseCampaignDocument, ScoringRunDocument, StartRescoreDocument, StartWelcomeCheckDocument, WelcomeCheckDocument } from './__generated__/graphql.js';
+import { AuditEntry, Customer } from '../src/entities/index.js';
+import { welcomeCheckWorkflowId } from '../src/domain/playbooks/welcome-check.js';
+import { CampaignDocument, CancelPlaybookRunDocument, ConfirmWelcomeDocument, CreateCampaignDocument, LaunchCampaignDocument, PauseCampaignDocument, ScoringRunDocument, StartRescoreDocument, StartWelcomeCheckDocument, WelcomeCheckDocument } from './__generated__/graphql.js';
 import { spawnWorker, startTestStack, workerEnvOf, type TestStack } from './support/stack.js';
 import { eventually } from './support/eventually.js';
 import { TemporalWorkerPresence } from '../src/temporal/temporal-worker-presence.js';
@@ -62,6 +63,15 @@ it('says no worker is taking the work (Temporal is up), not that Temporal cannot
   const run = await stack.gql(ScoringRunDocument, { id }, Role.Viewer);
   expect(run.errors).toBeUndefined();
   expect(run.data!.scoringRun).toMatchObject({ id, asOf: '2026-10-15', phase: 'Running', startedAt: expect.any(String), finishedAt: null, customersScored: 0 });
+}, 60_000);
+
+it('answers a cancel Temporal took while no worker can wind the run down with the run as its record says (cancelled), not with an error (QA 79 F2)', async () => {
+  const customerId = await welcomed('Carl Cancelled', 'carl.cancelled@example.com');
+  const workflowId = welcomeCheckWorkflowId(customerId);
+  const cancelled = await stack.gql(CancelPlaybookRunDocument, { workflowId, reason: 'asked by phone' }, Role.Operator);
+  expect(cancelled.errors).toBeUndefined();
+  expect(cancelled.data!.cancelPlaybookRun).toMatchObject({ workflowId, status: 'Cancelled', step: 'done' });
+  expect((await stack.orm.em.fork().find(AuditEntry, { entityId: workflowId, action: 'playbook.cancel' })).map((a) => a.after)).toEqual([{ reason: 'asked by phone' }]);
 }, 60_000);
 
 it('says so too right after the worker was killed, while Temporal still lists its polls (QA 76 F5)', async () => {

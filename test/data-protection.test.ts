@@ -128,7 +128,7 @@ it('exports everything stored about a customer on request, with the reasons behi
   const document = exported.data!.exportCustomerData as Record<string, unknown>;
   expect(document).toMatchObject({
     // F4: which currency the amounts are in, and how to read them.
-    currency: { code: 'EUR', minorUnits: 2 },
+    currency: { code: 'EUR', minorUnitDigits: 2 },
     about: { amounts: expect.stringContaining('minor units'), spellings: expect.stringContaining('fix-issue') },
     customer: { id: customer.id, reference: crmRef, name: 'Mary Somerville', email: customer.email, phone: '+44 131 496 0000', status: 'active', offboardedAt: null },
     orders: [{ orderedAt: '2026-09-01T10:00:00.000Z', amountMinor: 4_500, reference: 'ORD-1' }],

@@ -55,11 +55,11 @@ export function noAnswerFromRun(error: unknown): boolean {
 }
 
 /**
- * What an engine call that got no answer says. Temporal refused the connection: `engine` (Temporal) cannot be
- * reached. It did not answer in time: for a call a worker answers (a run's query, `needsWorker`), when Temporal
- * itself answers (its task queue's description, asked with a short deadline of its own after the call's), that no
- * worker is taking `work` just now, with what the task queue shows of its workers, so an on-call engineer looks at
- * the workers, not at Temporal; otherwise (a start, a signal, a cancel: Temporal's own work) that Temporal did not answer in time.
+ * What an engine call that got no answer says. Temporal refused the connection, or does not answer even its task
+ * queue's description (asked with a short deadline of its own after the call's): `engine` (Temporal) cannot be
+ * reached. Temporal answers that: for a call a worker answers (a run's query, `needsWorker`), that no worker is taking
+ * `work` just now, with what the task queue shows of its workers, so an on-call engineer looks at the workers, not at
+ * Temporal; otherwise (a start, a signal, a cancel: Temporal's own work) that Temporal did not answer in time.
  */
 export async function unansweredMessage(
   client: Client,
@@ -69,16 +69,17 @@ export async function unansweredMessage(
   { timedOut = true, needsWorker = false }: { timedOut?: boolean; needsWorker?: boolean } = {},
   timeoutMs = 1_500,
 ): Promise<string> {
-  if (!timedOut) return `${engine} (Temporal) cannot be reached; try again shortly`;
+  const unreachable = `${engine} (Temporal) cannot be reached; try again shortly`;
+  if (!timedOut) return unreachable;
+  // The client tries a call Temporal refuses again until the time is up: whether Temporal answers at all tells the two apart.
+  const workers = await new TemporalWorkerPresence(client, taskQueue, timeoutMs).workers().catch(() => null);
+  if (!workers) return unreachable;
   if (needsWorker) {
-    const workers = await new TemporalWorkerPresence(client, taskQueue, timeoutMs).workers().catch(() => null);
-    if (workers) {
-      const seen =
-        workers.polling === 0 || workers.lastPollSecondsAgo === null
-          ? `no worker polls its task queue "${taskQueue}"`
-          : `no worker answered in time (its task queue "${taskQueue}" was last polled ${Math.round(workers.lastPollSecondsAgo)} s ago)`;
-      return `No worker is taking ${work} just now: Temporal is up, but ${seen}; try again shortly`;
-    }
+    const seen =
+      workers.polling === 0 || workers.lastPollSecondsAgo === null
+        ? `no worker polls its task queue "${taskQueue}"`
+        : `no worker answered in time (its task queue "${taskQueue}" was last polled ${Math.round(workers.lastPollSecondsAgo)} s ago)`;
+    return `No worker is taking ${work} just now: Temporal is up, but ${seen}; try again shortly`;
   }
   return `${engine} (Temporal) did not answer in time; try again shortly`;
 }

@@ -164,7 +164,7 @@ export const LEFT_OUT_REASONS = {
   'reviewed-recently': "an account review of theirs ended within the cooldown (the trigger policy's, 180 days by default)",
   'thanked-recently': "another thank-you reached them within the appreciation policy's silent days (120 by default)",
   'thanked-this-year': 'had their thank-you of the calendar year (UTC)',
-  'welcomed-already': 'had their welcome check',
+  'welcomed-already': 'had their welcome check (a run of it, one cancelled before its welcome went too: a person may start the next by hand, a campaign does not)',
   'treated-by-other-campaign': 'another campaign of the playbook treats them (their run is, or is about to be, started by it)',
 } as const;
 

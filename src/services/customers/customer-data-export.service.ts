@@ -171,7 +171,7 @@ export async function customerDocument(em: EntityManager, customer: Customer, cu
   return {
     exportedAt: new Date().toISOString(),
     // Which currency the amounts are in, and how to read the rest.
-    currency: { code: currency, minorUnits: MINOR_UNIT_DIGITS },
+    currency: { code: currency, minorUnitDigits: MINOR_UNIT_DIGITS },
     about: legend(),
     customer: {
       id: customer.id,

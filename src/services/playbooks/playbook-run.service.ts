@@ -77,7 +77,7 @@ const SINCE_LAST_RESET = (alias: string, workflowId: string) => writtenSinceLast
  * How long a person's call to a run may be under way (the engine's answer, the wait for the run to act): an entry
  * pending for longer was left by a process that died, which a retry joins; one younger belongs to a request under way.
  */
-const CALL_UNDER_WAY = `interval '30 seconds'`;
+const CALL_UNDER_WAY = `interval '15 seconds'`;
 /** SQL: the entry (`alias`) of a call the run took, or that may still be under way (pending or unknown, for as long as a call and its client's tries take). */
 const TAKEN_OR_UNDER_WAY = (alias: string) =>
   `(${alias}.after->>'outcome' is null or ${alias}.after->>'outcome' = 'taken' or (${alias}.after->>'outcome' in ('pending', 'unknown') and ${alias}.at > now() - ${CALL_UNDER_WAY}))`;

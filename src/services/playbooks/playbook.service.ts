@@ -542,9 +542,10 @@ export class PlaybookService {
       (em) => this.runs.recordCancelTaken(em, workflowId),
       { refused: cancelling, outcome: (at) => this.engine.cancelOutcome(workflowId, at) },
     );
-    // Once the cancel is recorded (its transaction held the run's record, which the run writes as it ends).
+    // Once the cancel is recorded (its transaction held the run's record, which the run writes as it ends). Taken: its
+    // answer says so even when the run cannot say its state now (no worker to wind it down yet), not that it failed.
     await taken.acted();
-    return this.runView(record.playbook, record.customer.id, workflowId);
+    return this.runView(record.playbook, record.customer.id, workflowId, { stateMayBeUnknown: true });
   }
 
   /**
