@@ -628,7 +628,11 @@ it('is cancelled by an operator with a reason: the run records it, closes its op
   // keeps its entry as of unknown outcome, since a slow Temporal may have taken it.
   const unreachable = new Client({ connection: Connection.lazy({ address: '127.0.0.1:1' }) });
   const offline = createServices(stack.orm.em.fork(), { playbooks: new TemporalPlaybookEngine(unreachable, 'nowhere', 500), scoring: new TemporalScoringEngine(unreachable, 'nowhere'), campaigns: new TemporalCampaignEngine(unreachable, 'nowhere', 500) }, defaultPolicies);
-  await expect(offline.playbooks.cancelRun(workflowId, 'duplicate', 'operator:test')).rejects.toMatchObject({ code: 'PLAYBOOK_ENGINE_UNAVAILABLE', details: { timedOut: true } });
+  await expect(offline.playbooks.cancelRun(workflowId, 'duplicate', 'operator:test')).rejects.toMatchObject({
+    code: 'PLAYBOOK_ENGINE_UNAVAILABLE',
+    message: 'The playbook engine (Temporal) cannot be reached; try again shortly',
+    details: { timedOut: true },
+  });
   expect((await stack.orm.em.fork().find(AuditEntry, { action: 'playbook.cancel', entityId: workflowId })).map((a) => a.after)).toEqual([{ reason: 'duplicate', outcome: 'unknown' }]);
   expect((await stack.temporal.client.workflow.getHandle(workflowId).describe()).status.name).toBe('RUNNING');
   // Right after it, a cancel is told one may be under way (Temporal may still take it).
