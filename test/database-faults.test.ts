@@ -1,4 +1,4 @@
-import net from 'node:net';
+import { stallingProxy } from './support/stalling-proxy.js';
 import pg from 'pg';
 import { loadConfig } from '../src/config/config.js';
 import { apiOrmOptions, createOrm, migrateUp, type Orm } from '../src/db/orm.js';
@@ -14,15 +14,7 @@ import { createTestDatabase } from './support/database.js';
  * while its sockets stay open); and ending connections in the middle of transactions.
  */
 let db: Awaited<ReturnType<typeof createTestDatabase>>;
-let proxy: net.Server;
-let frozen = false;
-const sockets = new Set<net.Socket>();
-/** Bytes held back while frozen, passed on when it thaws (a stopped server that resumes loses nothing). */
-const held: (() => void)[] = [];
-const thaw = () => {
-  frozen = false;
-  for (const pass of held.splice(0)) pass();
-};
+let proxy: Awaited<ReturnType<typeof stallingProxy>>;
 let orm: Orm;
 let temporal: TemporalClient;
 let api: Api;
@@ -31,22 +23,9 @@ const KEY = 'test-viewer-key-0123456789';
 beforeAll(async () => {
   db = await createTestDatabase('hang');
   const target = new URL(db.url);
-  proxy = net.createServer((client) => {
-    const server = net.connect(Number(target.port), target.hostname);
-    for (const [from, to] of [
-      [client, server],
-      [server, client],
-    ] as const) {
-      sockets.add(from);
-      // While frozen, bytes are held back: the other end hears nothing, as from a stopped server.
-      from.on('data', (chunk) => (frozen ? held.push(() => to.write(chunk)) : to.write(chunk)));
-      from.on('error', () => to.destroy());
-      from.on('close', () => to.destroy());
-    }
-  });
-  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  proxy = await stallingProxy(target.hostname, Number(target.port));
   const viaProxy = new URL(db.url);
-  viaProxy.port = String((proxy.address() as net.AddressInfo).port);
+  viaProxy.port = String(proxy.port);
   const config = loadConfig({ ...process.env, DATABASE_URL: viaProxy.toString(), TEMPORAL_ADDRESS: '127.0.0.1:1', API_KEYS: `viewer:${KEY}` });
   orm = await createOrm(config.databaseUrl, apiOrmOptions({ connectionTimeoutMillis: 1_000, statement_timeout: 1_000, query_timeout: 1_500 }));
   await migrateUp(orm);
@@ -55,12 +34,11 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  thaw();
+  proxy?.resume();
   await api?.stop();
   await orm?.close();
   await temporal?.close();
-  for (const socket of sockets) socket.destroy();
-  proxy?.close();
+  await proxy?.close();
   await db?.drop();
 });
 
@@ -72,7 +50,7 @@ const ask = async () => {
 it('answers UNAVAILABLE within its deadlines while PostgreSQL hangs, and answers again once it does', async () => {
   expect((await ask())?.data).toEqual({ customers: { totalCount: 0 } });
 
-  frozen = true;
+  proxy.stall();
   // Connections held by the pool wait for an answer (the statement deadline), new ones for the handshake (the connect deadline).
   for (let i = 0; i < 2; i++) {
     const started = Date.now();
@@ -81,7 +59,7 @@ it('answers UNAVAILABLE within its deadlines while PostgreSQL hangs, and answers
     expect(Date.now() - started).toBeLessThan(10_000);
   }
 
-  thaw();
+  proxy.resume();
   const back = async () => (await ask())?.data;
   const deadline = Date.now() + 15_000;
   let data = await back();

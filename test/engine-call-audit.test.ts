@@ -1,5 +1,4 @@
 import { fork } from 'node:child_process';
-import net from 'node:net';
 import { once } from 'node:events';
 import path from 'node:path';
 import { defaultPolicies } from '../src/domain/policies/index.js';
@@ -13,6 +12,7 @@ import { TemporalPlaybookEngine } from '../src/temporal/temporal-playbook-engine
 import { TemporalScoringEngine } from '../src/temporal/temporal-scoring-engine.js';
 import { CancelPlaybookRunDocument, StartRescoreDocument, StartWelcomeCheckDocument, WelcomeCheckDocument } from './__generated__/graphql.js';
 import { eventually } from './support/eventually.js';
+import { stallingProxy } from './support/stalling-proxy.js';
 import { startTestStack, type TestStack } from './support/stack.js';
 
 /**
@@ -111,34 +111,17 @@ it('a cancel under way refuses a second; one the API wrote but never sent (it di
 /** Temporal reached through a proxy that can stop passing bytes while its connections stay open: a Temporal that does not answer in time. */
 async function temporalThatStalls(): Promise<{ engines: ReturnType<typeof engines>; stall(): void; close(): Promise<void> }> {
   const [host, port] = stack.config.temporal.address.split(':');
-  let stalled = false;
-  const held: (() => void)[] = [];
-  const sockets = new Set<net.Socket>();
-  const proxy = net.createServer((client) => {
-    const server = net.connect(Number(port), host);
-    for (const [from, to] of [
-      [client, server],
-      [server, client],
-    ] as const) {
-      sockets.add(from);
-      from.on('data', (chunk) => (stalled ? held.push(() => to.write(chunk)) : to.write(chunk)));
-      from.on('error', () => to.destroy());
-      from.on('close', () => to.destroy());
-    }
-  });
-  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
-  const temporal = await connectTemporal(`127.0.0.1:${(proxy.address() as net.AddressInfo).port}`, stack.config.temporal.namespace);
+  const proxy = await stallingProxy(host, Number(port));
+  const temporal = await connectTemporal(`127.0.0.1:${proxy.port}`, stack.config.temporal.namespace);
   const { taskQueue } = stack.config.temporal;
   const stalling = { playbooks: new TemporalPlaybookEngine(temporal.client, taskQueue, 1_000), scoring: new TemporalScoringEngine(temporal.client, taskQueue, 1_000), campaigns: new TemporalCampaignEngine(temporal.client, taskQueue, 1_000) };
   return {
     engines: stalling,
-    stall: () => void (stalled = true),
+    stall: proxy.stall,
     close: async () => {
-      stalled = false;
-      for (const pass of held.splice(0)) pass();
-      for (const socket of sockets) socket.destroy();
+      proxy.resume();
       await temporal.close();
-      await new Promise((resolve) => proxy.close(resolve));
+      await proxy.close();
     },
   };
 }

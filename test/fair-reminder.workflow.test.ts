@@ -542,18 +542,22 @@ it('counts a message under the loyalty band it was written for, not the one its 
   }
 });
 
-it('after the call, waits for a loyal payer\'s payment, takes a promise made on the call, and else asks a person to decide', async () => {
-  const loyalSchedule = (followUpAfter: number): FairReminderPolicy['loyalSchedule'] => [
+/** A loyal payer's schedule, shortened, that ends handing the invoice to a person (follow-up-requested) `followUpAfter` the call. */
+function handedToAPerson(followUpAfter = seconds(0.5)): FairReminderPolicy['loyalSchedule'] {
+  return [
     { waitMs: 0, action: 'reminder', template: 'reminder-friendly' },
     { waitMs: seconds(0.5), action: 'reminder', template: 'reminder-gentle' },
     { waitMs: seconds(0.5), action: 'call', template: 'call-personal' },
     { waitMs: followUpAfter, action: 'follow-up', template: 'call-follow-up' },
   ];
+}
+
+it('after the call, waits for a loyal payer\'s payment, takes a promise made on the call, and else asks a person to decide', async () => {
   const start = (customerId: string, invoiceId: string, followUpAfter: number) =>
     stack.temporal.client.workflow.start<typeof fairReminder>('fairReminder', {
       workflowId: fairReminderWorkflowId(customerId, invoiceId),
       taskQueue: stack.config.temporal.taskQueue,
-      args: [{ customerId, invoiceId, policy: { ...policy, loyalSchedule: loyalSchedule(followUpAfter) } }],
+      args: [{ customerId, invoiceId, policy: { ...policy, loyalSchedule: handedToAPerson(followUpAfter) } }],
     });
 
   // Nobody pays: after the time given, a person decides how to go on; no fee, no collections letter.
@@ -585,17 +589,12 @@ it('after the call, waits for a loyal payer\'s payment, takes a promise made on 
   expect((await outbox(callerId)).map((m) => m.step)).toEqual(['reminder-1', 'reminder-2', 'call', 'thank-you']);
 }, 60_000);
 
+
 /** A loyal payer's invoice whose reminder run called them and handed it to a person (follow-up-requested), unpaid. */
 async function unpaidAfterTheCall(name: string): Promise<{ customerId: string; invoiceId: string; workflowId: string }> {
-  const followUp: FairReminderPolicy['loyalSchedule'] = [
-    { waitMs: 0, action: 'reminder', template: 'reminder-friendly' },
-    { waitMs: seconds(0.5), action: 'reminder', template: 'reminder-gentle' },
-    { waitMs: seconds(0.5), action: 'call', template: 'call-personal' },
-    { waitMs: seconds(0.5), action: 'follow-up', template: 'call-follow-up' },
-  ];
   const { customerId, invoiceId } = await payer(name, Array(8).fill('on-time'));
   const workflowId = fairReminderWorkflowId(customerId, invoiceId);
-  const run = await stack.temporal.client.workflow.start<typeof fairReminder>('fairReminder', { workflowId, taskQueue: stack.config.temporal.taskQueue, args: [{ customerId, invoiceId, policy: { ...policy, loyalSchedule: followUp } }] });
+  const run = await stack.temporal.client.workflow.start<typeof fairReminder>('fairReminder', { workflowId, taskQueue: stack.config.temporal.taskQueue, args: [{ customerId, invoiceId, policy: { ...policy, loyalSchedule: handedToAPerson() } }] });
   expect(await run.result()).toBe('follow-up-requested');
   await eventually(() => stack.orm.em.fork().findOneOrFail(PlaybookRun, { workflowId }), (r) => r.status === RunStatus.Completed);
   return { customerId, invoiceId, workflowId };
@@ -1053,13 +1052,7 @@ async function holdLock(statement: string, params: unknown[]): Promise<{ release
 it('refuses a promise that comes while the run records its end with a person, and one made through the API then starts the next run holding it (QA 72 F6)', async () => {
   const { customerId, invoiceId } = await payer('Ending', Array(8).fill('on-time'));
   const workflowId = fairReminderWorkflowId(customerId, invoiceId);
-  const followUp: FairReminderPolicy['loyalSchedule'] = [
-    { waitMs: 0, action: 'reminder', template: 'reminder-friendly' },
-    { waitMs: seconds(0.5), action: 'reminder', template: 'reminder-gentle' },
-    { waitMs: seconds(0.5), action: 'call', template: 'call-personal' },
-    { waitMs: seconds(0.5), action: 'follow-up', template: 'call-follow-up' },
-  ];
-  const run = await stack.temporal.client.workflow.start<typeof fairReminder>('fairReminder', { workflowId, taskQueue: stack.config.temporal.taskQueue, args: [{ customerId, invoiceId, policy: { ...policy, loyalSchedule: followUp } }] });
+  const run = await stack.temporal.client.workflow.start<typeof fairReminder>('fairReminder', { workflowId, taskQueue: stack.config.temporal.taskQueue, args: [{ customerId, invoiceId, policy: { ...policy, loyalSchedule: handedToAPerson() } }] });
   await eventually(() => stack.orm.em.fork().findOne(PlaybookRun, { workflowId }), (r) => r !== null);
   // Another session reads the run's record for share: its steps (which read it so too) go on, its end waits to be recorded.
   const lock = await holdLock('select 1 from playbook_run where workflow_id = $1 for share', [workflowId]);
