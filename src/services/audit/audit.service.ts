@@ -77,6 +77,11 @@ export class AuditService {
     await sql`update audit_entry set after = after || jsonb_build_object('outcome', ${UNKNOWN}::text) where id = any(${ids}::uuid[]) and after->>'outcome' = ${PENDING}`.execute(em.getKysely());
   }
 
+  /** A call that failed before the engine took it: its entries go, or stay of unknown outcome when the engine may have taken it all the same. */
+  async callFailed(em: EntityManager, ids: string[], mayHaveTakenIt: boolean): Promise<void> {
+    await (mayHaveTakenIt ? this.callOutcomeUnknown(em, ids) : this.callNotTaken(em, ids));
+  }
+
   /** Calls about `entityType` not settled (pending or unknown) for longer than `minAgeMs`, oldest first: for the engine to tell what became of them. */
   async unsettledCalls(em: EntityManager, entityType: AuditedEntityType, minAgeMs: number, limit: number): Promise<UnsettledCall[]> {
     const rows = await em.execute<{ id: string; action: string; entity_id: string; update_id: string | null; at: Date }[]>(

@@ -529,7 +529,7 @@ export class PlaybookRunService {
   ): Promise<boolean> {
     const calls = [{ action: 'playbook.start' as const, after: entry.after }, ...alsoAudited];
     // A retry after the start's process died (its entries of unknown outcome, or pending for long) is audited by those entries, not a second set.
-    const joined = await this.joinableEntries(entry.workflowId, entry.actor, calls);
+    const joined = (await this.joinableEntries(entry.workflowId, entry.actor, calls))?.map((e) => e.id) ?? null;
     const audited =
       joined ?? (await this.audit.recordCall(this.em, calls.map(({ action, after }) => ({ actor: entry.actor, action, entityType: 'playbook_run' as const, entityId: entry.workflowId, after }))));
     let calling = false;
@@ -553,28 +553,29 @@ export class PlaybookRunService {
       // A start the engine took whose record could not commit happened: its entries stay pending (the run records itself as it begins).
       if (engineTookIt) return true;
       // One the engine did not answer in time may have started the run: unknown, for the reconciliation to settle.
-      if (!joined) await settling(this.settleFailedCall(audited, calling && engineMayHaveTakenIt(error)));
+      if (!joined) await settling(this.audit.callFailed(this.em, audited, calling && engineMayHaveTakenIt(error)));
       throw error;
     }
   }
 
-  /** A call that failed before the engine took it: its entries go, or stay as of unknown outcome when the engine may have taken it all the same. */
-  private async settleFailedCall(auditIds: string[], mayHaveTakenIt: boolean): Promise<void> {
-    await (mayHaveTakenIt ? this.audit.callOutcomeUnknown(this.em, auditIds) : this.audit.callNotTaken(this.em, auditIds));
-  }
-
   /**
-   * The entries of the person's earlier try of the same calls on the run (a start and the promise given with it) whose
-   * outcome nobody knows (unknown, or pending for long: its process died), which their retry joins; null when there is
-   * none, or it gave other input.
+   * What a person's retry of calls on the run joins (a start and the promise given with it, or an input): for each
+   * call, its action's newest entry on the run, when it is the person's, with the same input, and of an outcome nobody
+   * knows (unknown, or pending for long: its process died); null unless every call has one. With the update's ID it went under.
    */
-  private async joinableEntries(workflowId: string, actor: string, calls: { action: PlaybookAction; after: Record<string, unknown> }[]): Promise<string[] | null> {
-    const found = await this.em.execute<{ id: string; action: string; after: Record<string, unknown> | null }[]>(
-      `select id, action, after from audit_entry a where entity_type = 'playbook_run' and entity_id = ? and actor = ? and action in (?) and ${JOINABLE('a')} order by at desc, id desc`,
-      [workflowId, actor, calls.map((c) => c.action)],
+  private async joinableEntries(workflowId: string, actor: string, calls: { action: PlaybookAction; after: Record<string, unknown> }[]): Promise<{ id: string; updateId: string | null }[] | null> {
+    const newest = await this.em.execute<{ id: string; action: string; actor: string; after: Record<string, unknown> | null; joinable: boolean }[]>(
+      `select distinct on (action) id, action, actor, after, ${JOINABLE('a')} as joinable from audit_entry a
+        where entity_type = 'playbook_run' and entity_id = ? and action in (?) order by action, at desc, id desc`,
+      [workflowId, calls.map((c) => c.action)],
     );
-    const ids = calls.map(({ action, after }) => found.find((f) => f.action === action && sameJson(withoutOutcome(f.after), after))?.id);
-    return ids.every((id) => id !== undefined) ? (ids as string[]) : null;
+    const joined = calls.map(({ action, after }) => {
+      const entry = newest.find((n) => n.action === action);
+      if (!entry?.joinable || entry.actor !== actor) return null;
+      const { outcome: _outcome, updateId, ...input } = entry.after ?? {};
+      return sameJson(input, after) ? { id: entry.id, updateId: typeof updateId === 'string' ? updateId : null } : null;
+    });
+    return joined.every((entry) => entry !== null) ? (joined as { id: string; updateId: string | null }[]) : null;
   }
 
   /**
@@ -656,7 +657,7 @@ export class PlaybookRunService {
       // Taken by the engine but not recorded here (the database failed): it happened; the entry stays pending, for the
       // reconciliation, and the run records its end itself.
       if ('result' in took) return took.result as T;
-      await settling(this.settleFailedCall([auditId], calling && engineMayHaveTakenIt(error)));
+      await settling(this.audit.callFailed(this.em, [auditId], calling && engineMayHaveTakenIt(error)));
       throw error;
     }
   }
@@ -679,13 +680,7 @@ export class PlaybookRunService {
   ): Promise<T> {
     // No lock: requests at the same moment go to the run as they are (it takes the first, refuses the others), and a
     // retry comes after the answer of the request it repeats. (The run's record must stay free: the run writes it as it acts.)
-    const [newest] = await this.em.execute<{ id: string; actor: string; after: Record<string, unknown> | null; joinable: boolean }[]>(
-      `select id, actor, after, ${JOINABLE('a')} as joinable from audit_entry a where entity_type = 'playbook_run' and entity_id = ? and action = ? order by at desc, id desc limit 1`,
-      [entry.workflowId, entry.action],
-    );
-    const { outcome: newestOutcome, updateId: newestUpdateId, ...newestInput } = newest?.after ?? {};
-    const unsettled = newest?.joinable === true;
-    const again = unsettled && newest.actor === entry.actor && sameJson(newestInput, entry.after) ? { id: newest.id, updateId: String(newestUpdateId) } : null;
+    const [again] = (await this.joinableEntries(entry.workflowId, entry.actor, [entry])) ?? [];
     const updateId = again?.updateId ?? `${entry.action}/${randomUUID()}`;
     const [auditId] = again ? [again.id] : await this.audit.recordCall(this.em, [{ actor: entry.actor, action: entry.action, entityType: 'playbook_run', entityId: entry.workflowId, after: entry.after }], updateId);
     let result: T;
@@ -781,12 +776,6 @@ export class PlaybookRunService {
 }
 
 /** The same JSON value (key order aside), as jsonb compares. */
-/** An entry's input, without what settling it added. */
-function withoutOutcome(after: Record<string, unknown> | null): Record<string, unknown> {
-  const { outcome: _outcome, updateId: _updateId, ...input } = after ?? {};
-  return input;
-}
-
 function sameJson(a: unknown, b: unknown): boolean {
   const canonical = (v: unknown): unknown =>
     v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([x], [y]) => x.localeCompare(y)).map(([k, w]) => [k, canonical(w)])) : Array.isArray(v) ? v.map(canonical) : v;

@@ -85,12 +85,10 @@ export class ScoringService {
         // The rescore runs (it records itself as it begins); only recording it here failed: starting the day again would score it twice.
         throw new ScoringException(ScoringExceptionCode.OutcomeUnknown, `Rescore ${runId} was started, but recording it failed: follow it with scoringRun before starting another`, { id: runId });
       }
-      if (calling && engineMayHaveTakenIt(error)) {
-        await this.audit.callOutcomeUnknown(this.em, audited);
-        throw new ScoringException(ScoringExceptionCode.OutcomeUnknown, `Temporal did not say in time whether it started rescore ${runId}: follow it with scoringRun before starting another`, { id: runId });
-      }
-      await this.audit.callNotTaken(this.em, audited);
-      throw error;
+      const mayHaveTakenIt = calling && engineMayHaveTakenIt(error);
+      await this.audit.callFailed(this.em, audited, mayHaveTakenIt);
+      if (!mayHaveTakenIt) throw error;
+      throw new ScoringException(ScoringExceptionCode.OutcomeUnknown, `Temporal did not say in time whether it started rescore ${runId}: follow it with scoringRun before starting another`, { id: runId });
     }
     return { id: runId, record: await this.runs.findRun(runId), progress: null };
   }
@@ -140,7 +138,7 @@ export class ScoringService {
     try {
       cancelled = await this.engine.cancelRescore(id);
     } catch (error) {
-      await (engineMayHaveTakenIt(error) ? this.audit.callOutcomeUnknown(this.em, audited) : this.audit.callNotTaken(this.em, audited));
+      await this.audit.callFailed(this.em, audited, engineMayHaveTakenIt(error));
       throw error;
     }
     if (!cancelled) {
