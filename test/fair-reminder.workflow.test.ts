@@ -669,7 +669,8 @@ it("a promise that starts the next run, retried after the API died as it started
   em.create(AuditEntry, { actor, action: 'playbook.promise-to-pay', entityType: 'playbook_run', entityId: again, after: { invoiceId: called.invoiceId, until: day(4), outcome: 'pending' }, at });
   await em.flush();
   expect(await services.playbooks.promiseToPay(called.invoiceId, day(4), actor)).toMatchObject({ workflowId: again });
-  const audited = await stack.orm.em.fork().find(AuditEntry, { entityId: again }, { orderBy: { at: 'asc' } });
+  // In the order written (the first try's two share a time; their IDs are time-ordered).
+  const audited = await stack.orm.em.fork().find(AuditEntry, { entityId: again }, { orderBy: { at: 'asc', id: 'asc' } });
   expect(audited.map((a) => [a.action, a.after?.outcome])).toEqual([
     ['playbook.start', 'taken'],
     ['playbook.promise-to-pay', 'taken'],
