@@ -112,7 +112,9 @@ it('opens a fix case with an owner, tells the customer, escalates a missed deadl
       ['check-back', 'issue-check-back', 'email'],
     ]),
   );
-  expect(messages).toHaveLength(4 + escalations);
+  // Each missed deadline is a task for the next owner and a note to the customer that it takes longer.
+  expect(messages).toEqual(expect.arrayContaining([['still-open-1', 'issue-still-open', 'email']]));
+  expect(messages).toHaveLength(4 + 2 * escalations);
   expect(messages.map((m) => m[0])).not.toContain('gesture');
   expect(await stack.orm.em.fork().findOneOrFail(FixCase, { workflowId })).toMatchObject({ status: 'resolved', escalations, topic: 'billing-error' });
   await recordHistory(workflowId, 'fix-issue-escalated-fixed-by-update');
@@ -148,6 +150,34 @@ it('tells the top of the escalation chain that another deadline was missed, not 
     expect.stringMatching(/^Still not fixed, another deadline missed: /),
   ]);
   expect(escalations.slice(2, 5).map((m) => m.payload.owner)).toEqual(['management', 'management', 'management']);
+  // The customer hears at each missed deadline that it takes longer, not of the company's levels; at the top, that it is not forgotten.
+  const notes = await stack.orm.em.fork().find(OutboxMessage, { idempotencyKey: { $in: [1, 2, 3, 4, 5].map((n) => `${workflowId}/still-open-${n}`) } }, { orderBy: { createdAt: 'asc' } });
+  expect(notes.map((m) => [m.template, m.channel, m.payload])).toEqual([
+    ['issue-still-open', 'email', { topic: 'billing-error', escalations: 1 }],
+    ['issue-still-open', 'email', { topic: 'billing-error', escalations: 2 }],
+    ['issue-still-open', 'email', { topic: 'billing-error', escalations: 3 }],
+    ['issue-still-open', 'email', { topic: 'billing-error', escalations: 4, stays: true }],
+    ['issue-still-open', 'email', { topic: 'billing-error', escalations: 5, stays: true }],
+  ]);
+  const told = notes.map((m) => renderMessage(m.template, 'Ines', m.payload, 'en', 'EUR').text);
+  expect(told[0]).toMatch(/not fixed "billing error" yet.*more senior team/s);
+  expect(told[4]).toMatch(/not fixed "billing error" yet.*not forgotten it/s);
+  expect(told.join()).not.toMatch(/management/);
+}, 60_000);
+
+it('holds back a note that the issue is still open, queued for the morning, once the fix is done', async () => {
+  const customerId = await customer('Lene', { complaints: 3 });
+  // At night where they live: the note waits in the outbox for the morning.
+  await stack.orm.em.fork().nativeUpdate(Customer, { id: customerId }, { timeZone: zoneAtTwoInTheMorning(new Date()) });
+  const workflowId = fixIssueWorkflowId(customerId, 'billing-error');
+  await stack.gql(StartFixIssueDocument, { customerId, topic: 'billing-error' }, Role.Operator);
+  const note = () => stack.orm.em.fork().findOne(OutboxMessage, { idempotencyKey: `${workflowId}/still-open-1` });
+  expect(await eventually(note, (m) => m !== null)).toMatchObject({ template: 'issue-still-open', sentAt: null, suppressedAt: null });
+  expect((await stack.gql(ResolveIssueDocument, { customerId, topic: 'billing-error' }, Role.Operator)).errors).toBeUndefined();
+  expect(await note()).toMatchObject({ sentAt: null, suppressedReason: expect.stringMatching(/^issue-fixed: /) });
+  // The word that it is fixed goes.
+  expect(await stack.orm.em.fork().findOneOrFail(OutboxMessage, { idempotencyKey: `${workflowId}/fixed-1` })).toMatchObject({ suppressedAt: null });
+  await stack.temporal.client.workflow.getHandle(workflowId).cancel();
 }, 60_000);
 
 it('gives a loyal customer a gesture for the trouble', async () => {

@@ -49,6 +49,7 @@ export const templateCatalogue: Readonly<Record<string, TemplateEntry>> = {
   'fix-case-opened': { playbook: 'fix-issue', audience: 'team', example: issue },
   'issue-acknowledged': { playbook: 'fix-issue', audience: 'customer', example: issue },
   'fix-case-escalated': { playbook: 'fix-issue', audience: 'team', example: { ...issue, owner: 'operations-lead', escalations: 1 } },
+  'issue-still-open': { playbook: 'fix-issue', audience: 'customer', example: { topic: issue.topic, escalations: 1 } },
   'fix-case-reopened': { playbook: 'fix-issue', audience: 'team', example: { ...issue, recurrences: 1 } },
   'issue-reopened': { playbook: 'fix-issue', audience: 'customer', example: { ...issue, recurrences: 1 } },
   'issue-fixed': { playbook: 'fix-issue', audience: 'customer', example: { topic: issue.topic } },

@@ -53,6 +53,12 @@ export const germanTemplates: Record<string, Template> = {
     subject: 'Wir kümmern uns darum',
     text: `${hello(name)}Sie haben uns mehr als einmal von „${topicLabel(p)}“ berichtet, und das ist einmal zu oft. Ein Team ist jetzt für das Problem zuständig und arbeitet an einer Lösung; wir sagen Ihnen Bescheid, sobald sie da ist.${regards}`,
   }),
+  'issue-still-open': (name, p) => ({
+    subject: 'Noch nicht behoben: Wir bleiben dran',
+    text: `${hello(name)}wir haben „${topicLabel(p)}“ noch nicht behoben, und es dauert länger, als es sollte. ${
+      p.stays ? 'Das erfahrenste zuständige Team kümmert sich darum, und wir haben es nicht vergessen' : 'Wir haben es an ein erfahreneres Team übergeben, um es zu beschleunigen'
+    }; wir sagen Ihnen Bescheid, sobald es behoben ist. Wenn es Sie in der Zwischenzeit behindert, antworten Sie auf diese Nachricht.${regards}`,
+  }),
   'issue-reopened': (name, p) => ({
     subject: 'Immer noch nicht in Ordnung: Wir sind wieder dran',
     text: `${hello(name)}danke, dass Sie uns gesagt haben, dass „${topicLabel(p)}“ immer noch nicht in Ordnung ist. Wir haben den Fall wieder geöffnet, und ein erfahreneres Team ist jetzt zuständig; wir sagen Ihnen Bescheid, wenn es endgültig behoben ist.${regards}`,

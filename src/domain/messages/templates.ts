@@ -55,6 +55,12 @@ export const templates: Record<string, Template> = {
           text: `The fix for "${topicLabel(p)}" missed another deadline and stays with ${String(p.owner)}, the last level it escalates to; fix the cause, then mark it resolved.`,
         }
       : { subject: `Escalated (level ${String(p.escalations)}): ${topicLabel(p)} for ${name}`, text: `The fix for "${topicLabel(p)}" missed its deadline and is now with ${String(p.owner)}.` },
+  'issue-still-open': (name, p) => ({
+    subject: 'Not fixed yet: we are still on it',
+    text: `Hello ${name},\n\nwe have not fixed "${topicLabel(p)}" yet, and it is taking longer than it should. ${
+      p.stays ? 'It is with the most senior team that can fix it, and we have not forgotten it' : 'We have passed it to a more senior team to speed it up'
+    }; we will tell you when it is done. If it gets in your way meanwhile, reply to this message.\n\nKind regards`,
+  }),
   'fix-case-reopened': (name, p) => ({
     subject: `Reopened: ${topicLabel(p)} for ${name}`,
     text: `The fix for "${topicLabel(p)}" did not hold: ${name} complained about it again before we checked back. The case is open again and now with ${String(p.owner)}; fix the cause, then mark it resolved.`,

@@ -11,6 +11,8 @@ import { runStillRunning } from '../running-run.js';
 
 /** Why a word that the issue was fixed, still queued, was not sent. */
 const ISSUE_CAME_BACK = 'issue-came-back: the issue came back before the word that it was fixed went out';
+/** Why a note that the issue is still open, still queued, was not sent. */
+const FIXED_BEFORE_NOTE = 'issue-fixed: the issue was fixed before the note that it was still open went out';
 /** What an earlier fix of the topic tells the customer after the fix: wrong once a new fix of it opens. */
 const FIXED_WORDS = ['issue-fixed', 'issue-check-back', 'issue-fix-confirmed'];
 
@@ -58,6 +60,8 @@ export class FixIssueSteps {
   /**
    * A missed deadline: the case moves one level up, and the new owner hears why. Past the top of the
    * escalation chain it stays with its owner, who hears that another deadline was missed (`stays`), not of a level that does not exist.
+   * The customer, told at the start that they would hear when it is done, hears that it takes longer and is not
+   * forgotten, at each missed deadline: a long fix must not look to them like their complaint was dropped.
    */
   async escalate(input: { workflowId: string; customerId: string; topic: string; escalations: number; owner: string }): Promise<void> {
     await this.em.transactional(async (em) => {
@@ -66,13 +70,18 @@ export class FixIssueSteps {
       await em.nativeUpdate(FixCase, { workflowId: input.workflowId, escalations: { $lt: input.escalations } }, { escalations: input.escalations, owner: input.owner });
       const payload = { topic: input.topic, owner: input.owner, escalations: input.escalations, ...(before?.owner === input.owner ? { stays: true } : {}) };
       await this.outbox.enqueueStep(em, input, `escalation-${input.escalations}`, { channel: MessageChannel.Call, template: 'fix-case-escalated', payload });
+      await this.outbox.enqueueStep(em, input, `still-open-${input.escalations}`, {
+        channel: MessageChannel.Email,
+        template: 'issue-still-open',
+        payload: { topic: input.topic, escalations: input.escalations, ...(payload.stays ? { stays: true } : {}) },
+      });
     });
   }
 
   /**
    * The owner fixed the cause: the case closes as fixed, and the customer, who was told they
    * would hear when it is done, hears it (once per fix: `fixed-<n>`; a retry finds the case
-   * closed and writes nothing).
+   * closed and writes nothing). A note that it is still open, not sent yet (quiet hours), is held back: it is not.
    */
   async resolveCase(workflowId: string): Promise<void> {
     await this.em.transactional(async (em) => {
@@ -82,6 +91,11 @@ export class FixIssueSteps {
         [FixCaseStatus.Resolved, workflowId, FixCaseStatus.Open],
       );
       if (!fixed) return;
+      await em.execute(`update outbox_message set suppressed_at = now(), suppressed_reason = ? where customer_id = ? and template = 'issue-still-open' and ${runPrefixOfKeySql('idempotency_key')} = ? and sent_at is null and suppressed_at is null`, [
+        FIXED_BEFORE_NOTE,
+        fixed.customer_id,
+        stepMessageKey(workflowId, ''),
+      ]);
       const [{ n }] = await em.execute<{ n: number }[]>(`select count(*)::int as n from outbox_message where customer_id = ? and template = 'issue-fixed' and ${runPrefixOfKeySql('idempotency_key')} = ?`, [
         fixed.customer_id,
         stepMessageKey(workflowId, ''),
