@@ -28,6 +28,7 @@ import { CustomerEventKind } from '../src/domain/customers/timeline.js';
 import { ScoringExceptionCode, type ScoringException } from '../src/domain/scoring/scoring.exception.js';
 import { summarizeOrdersFile } from '../src/services/scores/orders-file-fit.js';
 import { ImportRowProblem } from '../src/domain/import/import-spec.js';
+import { isDatabaseUnreachable } from '../src/db/unreachable.js';
 
 /** The import path on the example files and on generated ones, against a real PostgreSQL. */
 let stack: TestStack;
@@ -1022,6 +1023,53 @@ it('takes cells without the white space around them (tabs, a no-break space), an
     await rm(dir, { recursive: true });
   }
 });
+
+it('refuses a header line longer than PostgreSQL takes as the reason a COPY stopped, and the process lives on', async () => {
+  // PostgreSQL drops the connection on a COPY stopped with a reason over 10,000 bytes (a protocol violation, logged as FATAL):
+  // the refusal must not be that reason.
+  const fatalSessions = async () => {
+    await em().execute('select pg_stat_clear_snapshot()');
+    return Number((await em().execute<{ n: string }[]>('select sessions_fatal as n from pg_stat_database where datname = current_database()'))[0].n);
+  };
+  const before = await fatalSessions();
+  await expect(run('customers', `${'a'.repeat(20_000)}\nx\n`)).rejects.toMatchObject({ code: 'IMPORT_BAD_HEADER' });
+  await expect(run('orders', `customer_ref,ordered_at,amount\n"${'b'.repeat(20_000)}"x,2026-01-01,5\n`)).rejects.toMatchObject({ code: 'IMPORT_UNREADABLE_CSV' });
+  expect((await run('orders', 'customer_ref,ordered_at,amount\n')).written).toBe(false);
+  // The sessions ended as they should (their statistics are written as they end).
+  await new Promise((resolve) => setTimeout(resolve, 1_000));
+  expect(await fatalSessions()).toBe(before);
+});
+
+it('fails an import whose database session ends under it, and the process lives on', async () => {
+  let goOn!: () => void;
+  const held = new Promise<void>((resolve) => (goOn = resolve));
+  const file = Readable.from(
+    (async function* () {
+      yield 'customer_ref,ordered_at,amount\n';
+      await held;
+      yield 'CRM-1001,2026-01-01,5\n';
+    })(),
+  );
+  const importing = imports.importCsv('orders', file, strict);
+  const ended = await eventuallyTerminated(`import orders`);
+  expect(ended).toBe(true);
+  goOn();
+  // Said as the database gone (the API answers DATABASE_UNAVAILABLE, to retry), not as a file it cannot read.
+  const failed = await importing.catch((error: unknown) => error);
+  expect(failed).not.toBeInstanceOf(ImportException);
+  expect(isDatabaseUnreachable(failed)).toBe(true);
+  expect((await run('orders', 'customer_ref,ordered_at,amount\n')).written).toBe(false);
+});
+
+/** Ends the database session of the named application once it is there (true), as an operator or a restart would. */
+async function eventuallyTerminated(application: string): Promise<boolean> {
+  for (let i = 0; i < 100; i++) {
+    const rows = await em().execute<{ ended: boolean }[]>(`select pg_terminate_backend(pid) as ended from pg_stat_activity where application_name = ?`, [application]);
+    if (rows[0]?.ended) return true;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return false;
+}
 
 it('refuses a file whose quote is never closed, naming the line the quote opened on', async () => {
   const refused = run('orders', 'customer_ref,ordered_at,amount\nCRM-1001,2026-01-01,5\n"CRM-1001,2026-01-02,6\nCRM-1001,2026-01-03,7\nCRM-1001,2026-01-04,8\n');

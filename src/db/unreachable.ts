@@ -1,5 +1,3 @@
-import { ConnectionException } from '@mikro-orm/core';
-
 /** Error codes of a database that is not there: refused or dropped connections, PostgreSQL shutting down or starting. */
 const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006']);
 // A read timeout is the client's own deadline, set past the server's statement timeout: the server did not answer at all.
@@ -11,8 +9,9 @@ const UNREACHABLE_MESSAGES = [/Connection terminated/i, /Timeout acquiring a con
  */
 export function isDatabaseUnreachable(error: unknown): boolean {
   return inCauses(error, (e) => {
-    if (e instanceof ConnectionException) return true;
-    const { code, message, errors } = e as { code?: unknown; message?: unknown; errors?: unknown };
+    // MikroORM's ConnectionException, by its name: the import's command line checks errors too, and loads no MikroORM.
+    const { name, code, message, errors } = e as { name?: unknown; code?: unknown; message?: unknown; errors?: unknown };
+    if (name === 'ConnectionException') return true;
     if (typeof code === 'string' && UNREACHABLE_CODES.has(code)) return true;
     if (typeof message === 'string' && UNREACHABLE_MESSAGES.some((pattern) => pattern.test(message))) return true;
     return Array.isArray(errors) && errors.some(isDatabaseUnreachable); // AggregateError of a connect to several addresses

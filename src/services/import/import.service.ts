@@ -1,4 +1,4 @@
-import { Readable, Transform } from 'node:stream';
+import { Readable, Transform, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { parse } from 'csv-parse';
 import pg from 'pg';
@@ -6,6 +6,7 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { isTimeZone } from '../../domain/customers/contact.js';
 import { CSV_READING, dayCell, headerProblems, ImportRowProblem, refCell, trimmedCell, importSpecs, isImportKind, recordLines, sentFields, unevenRow, type ImportKind, type ImportSpec } from '../../domain/import/import-spec.js';
 import { postgresConnection } from '../../db/connection.js';
+import { isDatabaseUnreachable } from '../../db/unreachable.js';
 import { decodeCsv } from './csv-decoding.js';
 import { ImportException, ImportExceptionCode } from './import.exception.js';
 import { customerLockSql, derivedRefsSql, erasedDerivedRefSql, revenueBoundSql, fileTimeZonesSql, followUpChecks, missingRefSql, referralCycleChecks, stageTableSql, storedRowLockSql, timeZoneTableSql, upsertSql, validationSql } from './import-sql.js';
@@ -194,10 +195,12 @@ export class ImportService {
           decodeCsv(options.encoding),
           parse(CSV_READING),
           toCopy,
-          client.query(copyFrom(`copy import_stage (${stageColumns(spec).join(', ')}) from stdin`)),
+          copyIntoStage(client, spec),
         );
       } catch (error) {
         if (error instanceof ImportException) throw error;
+        // The database gone under the COPY (restarted, the session ended) is no fault of the file: a passing condition to retry.
+        if (isDatabaseUnreachable(error)) throw error;
         // A quote never closed: the parser stops at the file's end, so the line named is where the record it could not finish began.
         const { code, lines } = error as { code?: unknown; lines?: unknown };
         if (code === 'CSV_QUOTE_NOT_CLOSED') {
@@ -262,7 +265,7 @@ export class ImportService {
           yield copyLine(readers, i + 1, spec.columns.map((c) => row[c.name] ?? null));
         }
       };
-      await pipeline(Readable.from(lines()), client.query(copyFrom(`copy import_stage (${stageColumns(spec).join(', ')}) from stdin`)));
+      await pipeline(Readable.from(lines()), copyIntoStage(client, spec));
       return { header, rowsRead: rows.length };
     });
   }
@@ -270,6 +273,9 @@ export class ImportService {
   /** Stage (by the caller), validate, then merge or roll back: one transaction on a connection of its own. */
   private async run(spec: ImportSpec, options: ImportOptions, stage: (client: pg.Client) => Promise<Staged>): Promise<ImportReport> {
     const client = new pg.Client(postgresConnection(this.databaseUrl, { application_name: `import ${spec.kind}` }));
+    // A connection lost under the import (PostgreSQL restarted, the session ended) fails the import's query under way;
+    // without a listener the client's error event would end the whole process, the API and the worker of `npm start` with it.
+    client.on('error', () => undefined);
     await client.connect();
     try {
       await client.query('begin');
@@ -379,6 +385,21 @@ export class ImportService {
       await client.end();
     }
   }
+}
+
+/** What PostgreSQL is told when the import stops sending the file: the reason is the import's own, thrown to the caller. */
+const COPY_STOPPED = 'the import stopped sending the file';
+
+/**
+ * The COPY into the stage table. A stage that fails (a refused header, a record the CSV parser cannot read) ends the
+ * COPY with a message to PostgreSQL, which takes one of at most 10,000 bytes and drops the connection on a longer one:
+ * so it is told a fixed text, never the failure's own message (which may quote the file).
+ */
+function copyIntoStage(client: pg.Client, spec: ImportSpec): Writable {
+  const copy = client.query(copyFrom(`copy import_stage (${stageColumns(spec).join(', ')}) from stdin`));
+  const destroy = copy.destroy.bind(copy);
+  copy.destroy = (error?: Error) => destroy(error ? new Error(COPY_STOPPED) : undefined);
+  return copy;
 }
 
 /**
