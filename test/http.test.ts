@@ -1,3 +1,5 @@
+import v8 from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { defaultPolicies } from '../src/domain/policies/index.js';
 import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
@@ -432,6 +434,35 @@ it('refuses a huge document before lexing it whole: a query text over 100,000 ch
   // Up to the length, a document of few tokens is answered (comments are no tokens).
   const commented = await askGraphql(`${base}/graphql`, { key: viewer, query: `{ me { role } } # ${'x'.repeat(99_000)}` });
   expect(commented.status).toBe(200);
+});
+
+it('refuses a body whose JSON nests deeper than any input, with a code, not as a server error (QA 82 F3)', async () => {
+  const n = 10_000;
+  const answer = await fetch(`${base}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: 'Bearer test-viewer-key-0123456789' },
+    body: `{"query":"{ me { role } }","variables":{"x":${'['.repeat(n)}1${']'.repeat(n)}}}`,
+  });
+  expect(answer.status).toBe(400);
+  expect(((await answer.json()) as any).errors).toEqual([
+    { message: 'The request body nests values deeper than 64 levels; no input of this API nests that deep', extensions: { code: 'BAD_REQUEST', reason: 'REQUEST_TOO_DEEP', maxDepth: 64 } },
+  ]);
+});
+
+it("keeps no request's variables once answered: a cost is remembered by a digest of the variables the operation declares (QA 82 F2)", async () => {
+  v8.setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  const heapUsed = () => {
+    gc();
+    return process.memoryUsage().heapUsed;
+  };
+  const before = heapUsed();
+  // Twenty requests of one operation, each with 2 MB of a variable it does not declare (each kept before: 40 MB).
+  for (let i = 0; i < 20; i++) {
+    const answer = await askGraphql(`${base}/graphql`, { key: 'test-viewer-key-0123456789', query: 'query Padded { me { role } }', variables: { pad: String(i).padEnd(2_000_000, 'x') } });
+    expect(answer.status).toBe(200);
+  }
+  expect(heapUsed() - before).toBeLessThan(15_000_000);
 });
 
 it('refuses an address for the rest of the minute after too many wrong keys; keys that work are not counted', async () => {

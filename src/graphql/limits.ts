@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerErrorCode } from '@apollo/server/errors';
 import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
@@ -159,15 +160,19 @@ export function costLimitPlugin(schema: GraphQLSchema, limits: QueryLimits): Apo
     async requestDidStart() {
       return {
         async didResolveOperation({ request, document }) {
-          // A front end sends the same few operations with the same few variables: each cost is computed once.
-          const key = `${request.operationName ?? ''}|${JSON.stringify(request.variables ?? {})}`;
+          const operation = getOperationAST(document, request.operationName ?? undefined);
+          if (!operation) return;
+          // A front end sends the same few operations with the same few variables: each cost is computed once. Kept under a
+          // digest of the variables the operation declares (what its cost depends on), so a request's memory goes with it:
+          // a cache keyed by the variables' text held megabytes per request, and undeclared ones could be anything.
+          const declared = (operation.variableDefinitions ?? []).map((d) => request.variables?.[d.variable.name.value] ?? null);
+          const key = `${request.operationName ?? ''}|${createHash('sha256').update(JSON.stringify(declared)).digest('base64url')}`;
           let known = costs.get(document);
           if (!known) costs.set(document, (known = new Map()));
           let cost = known.get(key);
           if (cost === undefined) {
             // Invalid variables: execution refuses them next, with BAD_USER_INPUT and no resolver run.
-            const operation = getOperationAST(document, request.operationName ?? undefined);
-            if (!operation || getVariableValues(schema, operation.variableDefinitions ?? [], request.variables ?? {}).errors) return;
+            if (getVariableValues(schema, operation.variableDefinitions ?? [], request.variables ?? {}).errors) return;
             try {
               cost = getComplexity({
                 schema,

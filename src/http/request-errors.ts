@@ -61,5 +61,29 @@ export const graphqlBodyIsOperation =
       return refuse('The request body has no query: send {"query": "..."} with the operation as a string', 'MISSING_QUERY');
     if (typeof query === 'string' && query.length > maxQueryChars)
       return refuse(`The query is longer than ${maxQueryChars} characters: send large values as variables`, 'QUERY_TOO_LONG', { limitChars: maxQueryChars });
+    if (nestedDeeperThan(body, MAX_BODY_DEPTH))
+      return refuse(`The request body nests values deeper than ${MAX_BODY_DEPTH} levels; no input of this API nests that deep`, 'REQUEST_TOO_DEEP', { maxDepth: MAX_BODY_DEPTH });
     next();
   };
+
+/**
+ * How deep a request body's JSON may nest (the body's object is level 1). No input of the schema comes near it; JSON
+ * nested thousands deep (which the body parser reads) overflowed the stack of whatever walked it next, as a server error.
+ */
+export const MAX_BODY_DEPTH = 64;
+
+/** Whether `value` nests arrays or objects deeper than `max`: walked with a path of its own (as long as the depth), not the call stack. */
+export function nestedDeeperThan(value: unknown, max: number): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  const children = (v: object) => (Array.isArray(v) ? v : Object.values(v)).values();
+  const path = [children(value)];
+  while (path.length) {
+    const next = path[path.length - 1].next();
+    if (next.done) path.pop();
+    else if (typeof next.value === 'object' && next.value !== null) {
+      if (path.length >= max) return true;
+      path.push(children(next.value));
+    }
+  }
+  return false;
+}
