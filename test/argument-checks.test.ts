@@ -1,6 +1,7 @@
 import { AuditEntry, Campaign, Customer, Invoice, Offer, Payment, Segment } from '../src/entities/index.js';
 import { Role } from '../src/domain/auth/roles.js';
 import {
+  AuditEntriesDocument,
   CampaignDocument,
   CancelPlaybookRunDocument,
   CreateCampaignDocument,
@@ -9,10 +10,13 @@ import {
   CustomerDocument,
   CustomersDocument,
   ExportCustomerDataDocument,
+  FixCasesDocument,
   ImportCsvDocument,
   IssueApiKeyDocument,
   RecordPaymentDocument,
   RetryMessageDocument,
+  RunningPlaybookRunsDocument,
+  ScoreBandChangesDocument,
   ScoringRunDocument,
   SegmentDocument,
   UpdateCustomerDocument,
@@ -146,5 +150,36 @@ describe('a variable sent as null where the argument is non-null with a default 
     ]);
     // Left out, the default holds.
     expect((await send('query ($first: Int) { apiKeys(first: $first) { totalCount } }', {})).result!.errors).toBeUndefined();
+  });
+});
+
+describe('a value of a megabyte where a refusal would quote it (QA 82 F4)', () => {
+  const MB = 'a'.repeat(1 << 20);
+  /** A refusal with its code, reason and field, and as short as any: it quotes the value by its start and length (README). */
+  const refusedShort = async (request: Promise<unknown>, reason: string, field: string) => {
+    const result = await request;
+    expect(result).toMatchObject({ errors: [{ extensions: { code: 'VALIDATION', reason, field } }] });
+    expect(JSON.stringify(result).length).toBeLessThan(2_000);
+    return (result as { errors: { message: string }[] }).errors[0].message;
+  };
+
+  it('in a band, segment, step, owner or entity type filter is quoted by its first 60 characters and its length, once', async () => {
+    const cut = `"${'a'.repeat(60)}… (${1 << 20} characters)"`;
+    expect(await refusedShort(stack.gql(CustomersDocument, { first: 5, filter: { segment: [MB, MB] } }, Role.Viewer), 'CUSTOMER_INVALID_INPUT', 'filter.segment')).toBe(`Unknown segment ${cut}; one of: Champions, Loyal, Potential loyalist, New, Promising, Need attention, About to sleep, At risk, Can't lose them, Hibernating, Lost`);
+    await refusedShort(stack.gql(CustomersDocument, { first: 5, filter: { riskBand: [MB] } }, Role.Viewer), 'CUSTOMER_INVALID_INPUT', 'filter.riskBand');
+    for (const filter of [{ step: MB }, { riskBand: MB }, { loyaltyBand: MB }]) {
+      expect(await refusedShort(stack.gql(RunningPlaybookRunsDocument, { first: 5, filter }, Role.Viewer), 'PLAYBOOK_INVALID_INPUT', `filter.${Object.keys(filter)[0]}`)).toContain(cut);
+    }
+    expect(await refusedShort(stack.gql(FixCasesDocument, { first: 5, filter: { owner: MB } }, Role.Viewer), 'PLAYBOOK_INVALID_INPUT', 'filter.owner')).toContain(cut);
+    expect(await refusedShort(stack.gql(FixCasesDocument, { first: 5, filter: { owner: `x${'-'.repeat(1 << 20)}` } }, Role.Viewer), 'PLAYBOOK_INVALID_INPUT', 'filter.owner')).toContain('characters)" owns no fix case');
+    expect(await refusedShort(stack.gql(ScoreBandChangesDocument, { kind: 'ChurnRisk', since: '2026-01-01', to: [MB] }, Role.Viewer), 'SCORING_INVALID_INPUT', 'to')).toContain(cut);
+    expect(await refusedShort(stack.gql(AuditEntriesDocument, { first: 5, entityType: MB }, Role.Admin), 'AUDIT_INVALID_INPUT', 'entityType')).toContain(cut);
+  });
+
+  it('names many unknown values each once, five of them and how many more', async () => {
+    const typos = Array.from({ length: 20_000 }, (_, i) => `typo-${i % 10_000}`);
+    expect(await refusedShort(stack.gql(CustomersDocument, { first: 5, filter: { riskBand: typos } }, Role.Viewer), 'CUSTOMER_INVALID_INPUT', 'filter.riskBand')).toBe(
+      'Unknown riskBand "typo-0", "typo-1", "typo-2", "typo-3", "typo-4" and 9995 more; one of: low, medium, high',
+    );
   });
 });

@@ -1,5 +1,6 @@
 import { isCalendarDay } from './dates.js';
 import { latestDayNow } from './latest-time.js';
+import { echoed } from './text.js';
 
 /**
  * The earliest day a business date may be (an order, a payment, an invoice, a complaint, a
@@ -24,7 +25,7 @@ export const tooEarly = (field: string) => `${field} must not be before ${EARLIE
  * Each service answers it with its own exception (`assertPastDay` for the scores'), so every report checks its days alike.
  */
 export function pastDayProblem(day: string, field: string, now: Date = new Date()): string | null {
-  if (!isCalendarDay(day)) return `${field} "${day}" is not a date (YYYY-MM-DD)`;
+  if (!isCalendarDay(day)) return `${field} "${echoed(day)}" is not a date (YYYY-MM-DD)`;
   if (day > latestDayNow(now)) return `${field} must not be after today (got "${day}")`;
   if (beforeEarliestDay(day)) return tooEarly(field);
   return null;

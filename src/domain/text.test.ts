@@ -1,4 +1,4 @@
-import { characterCount, echoed, echoedValue, MAX_ECHO, MAX_REASON, reasonProblem } from './text.js';
+import { characterCount, echoed, echoedList, echoedValue, MAX_ECHO, MAX_ECHOED_VALUES, MAX_REASON, reasonProblem } from './text.js';
 
 it('takes a reason of one to MAX_REASON characters, trimmed', () => {
   expect(reasonProblem('  customer asked by letter  ', 'needs a reason')).toBeNull();
@@ -25,4 +25,12 @@ it('quotes a short value whole and a long one by its start and length, never hal
   expect(echoedValue(['2026-12-10'])).toBe('["2026-12-10"]');
   expect(echoedValue(undefined)).toBe('undefined');
   expect(echoedValue({ until: 'y'.repeat(100) }).length).toBeLessThan(100);
+});
+
+it('names a list of values each once, each cut as echoed cuts it, and at most MAX_ECHOED_VALUES of them and how many more', () => {
+  expect(echoedList(['High', 'hihg', 'High'])).toBe('"High", "hihg"');
+  expect(echoedList(['x'.repeat(1_000_000)])).toBe(`"${'x'.repeat(MAX_ECHO)}… (1000000 characters)"`);
+  const many = Array.from({ length: 200_000 }, (_, i) => `typo-${i}`);
+  expect(echoedList(many)).toBe(`${many.slice(0, MAX_ECHOED_VALUES).map((v) => `"${v}"`).join(', ')} and ${200_000 - MAX_ECHOED_VALUES} more`);
+  expect(echoedList([...many, ...many]).endsWith(` and ${200_000 - MAX_ECHOED_VALUES} more`)).toBe(true);
 });

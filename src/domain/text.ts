@@ -43,6 +43,20 @@ export function echoed(text: string, max = MAX_ECHO): string {
   return `${text.slice(0, end)}… (${characterCountOfLong(text)} characters)`;
 }
 
+/** How many of the values a refusal names (unknown bands, segments): the rest it counts. */
+export const MAX_ECHOED_VALUES = 5;
+
+/**
+ * Values a refusal names (those not known, say), each in quotes as `echoed` quotes it, each once,
+ * at most `max` of them and how many more: a list of 200,000 typos named whole made a message of
+ * megabytes, and a 1 MB one a message of 2 MB.
+ */
+export function echoedList(values: readonly string[], max = MAX_ECHOED_VALUES): string {
+  const distinct = [...new Set(values)];
+  const named = distinct.slice(0, max).map((value) => `"${echoed(value)}"`).join(', ');
+  return distinct.length > max ? `${named} and ${distinct.length - max} more` : named;
+}
+
 /** Any value sent by hand, as JSON (as it was typed), quoted back by `echoed`. */
 export function echoedValue(value: unknown): string {
   return echoed(JSON.stringify(value) ?? String(value));

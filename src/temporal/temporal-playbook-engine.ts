@@ -20,6 +20,7 @@ import { byDeadline, noAnswerFromRun, withinDeadline } from './deadline.js';
 import { playbookCallUnanswered, withinPlaybookDeadline } from './playbook-deadline.js';
 import type { SteeringFromOutside } from '../services/audit/steering-audit.service.js';
 import { cancelIfRunning, cancelRequestedByPlatform, describeOrNull, executionFacts, howEnded, howReset, isRunning, queryOrNull, signalOrFalse, steeringFromOutside, updateOutcome } from './workflow-calls.js';
+import { echoed } from '../domain/text.js';
 
 /** An update is taken once the run's validator accepts it; what the run does with it follows. */
 const taken = { waitForStage: WorkflowUpdateStage.ACCEPTED } as const;
@@ -438,7 +439,7 @@ function outcomeUnknown(workflowId: string, updateId: string, what: string): Pla
 
 /** A value of a visibility query: IDs and lowercase keys (checked by the service), quoted. */
 function quoted(value: string): string {
-  if (!/^[\w.:-]+$/.test(value)) throw new PlaybookException(PlaybookExceptionCode.InvalidInput, `"${value}" cannot be searched for`, { value });
+  if (!/^[\w.:-]+$/.test(value)) throw new PlaybookException(PlaybookExceptionCode.InvalidInput, `"${echoed(value)}" cannot be searched for`, { value: echoed(value) });
   return `"${value}"`;
 }
 

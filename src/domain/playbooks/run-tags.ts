@@ -6,6 +6,7 @@ import { FAIR_REMINDER, FAIR_REMINDER_STEPS } from './fair-reminder.js';
 import { FIX_ISSUE, FIX_ISSUE_STEPS } from './fix-issue.js';
 import { Playbook, type PlaybookName } from './playbook.js';
 import { WELCOME_CHECK, WELCOME_CHECK_STEPS } from './welcome-check.js';
+import { echoed } from '../text.js';
 
 /** A run's RiskBand tag for a customer without a churn-risk score when it started. */
 export const UNSCORED_RISK_BAND = 'unscored';
@@ -36,15 +37,15 @@ export interface RunTagSearch {
  */
 export function runTagSearchProblem(search: RunTagSearch): { field: keyof RunTagSearch; message: string } | null {
   const playbooks = Object.values(Playbook) as string[];
-  if (search.playbook && !playbooks.includes(search.playbook)) return { field: 'playbook', message: `"${search.playbook}" is not a playbook; one of: ${playbooks.join(', ')}` };
+  if (search.playbook && !playbooks.includes(search.playbook)) return { field: 'playbook', message: `"${echoed(search.playbook)}" is not a playbook; one of: ${playbooks.join(', ')}` };
   if (search.step) {
     const steps = search.playbook ? PLAYBOOK_STEPS[search.playbook as PlaybookName] : [...new Set(Object.values(PLAYBOOK_STEPS).flat())];
-    if (!steps.includes(search.step)) return { field: 'step', message: `"${search.step}" is not a step of ${search.playbook ?? 'any playbook'}; one of: ${steps.join(', ')}` };
+    if (!steps.includes(search.step)) return { field: 'step', message: `"${echoed(search.step)}" is not a step of ${search.playbook ?? 'any playbook'}; one of: ${steps.join(', ')}` };
   }
   const bands = [['riskBand', RUN_RISK_BANDS, 'churn-risk band'], ['loyaltyBand', RUN_LOYALTY_BANDS, 'payment-loyalty band']] as const;
   for (const [field, known, what] of bands) {
     const band = search[field];
-    if (band && !known.includes(band)) return { field, message: `Unknown ${what} "${band}"; one of: ${known.join(', ')}` };
+    if (band && !known.includes(band)) return { field, message: `Unknown ${what} "${echoed(band)}"; one of: ${known.join(', ')}` };
   }
   return null;
 }

@@ -6,6 +6,7 @@ import { PROFITABILITY_BANDS } from './profitability.js';
 import { REFERRAL_BANDS } from './referral-value.js';
 import { RFM_SEGMENTS } from './rfm.js';
 import { ScoreKind, scoreKindName } from './score-kind.js';
+import { echoedList } from '../text.js';
 
 /** The bands each score can take (what the customers filter accepts); CLV is a value without bands. */
 export const SCORE_BANDS: Readonly<Record<ScoreKind, readonly string[]>> = {
@@ -24,7 +25,7 @@ export function bandsProblem(kind: ScoreKind, bands: readonly string[]): string 
   const known = SCORE_BANDS[kind];
   if (known.length === 0) return `${scoreKindName(kind)} has no bands`;
   const unknown = bands.filter((band) => !known.includes(band));
-  return unknown.length ? `Unknown ${scoreKindName(kind)} band ${unknown.map((b) => `"${b}"`).join(', ')}; one of: ${known.join(', ')}` : null;
+  return unknown.length ? `Unknown ${scoreKindName(kind)} band ${echoedList(unknown)}; one of: ${known.join(', ')}` : null;
 }
 
 /** What is wrong with a move between a score's bands (the field and why), or null: the score must have bands, and `from` and `to` be some of them. */

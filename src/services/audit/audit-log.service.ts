@@ -5,6 +5,7 @@ import { keysetPage } from '../common/keyset-page.js';
 import { scopedTag, type Page, type PageArgs } from '../common/pagination.js';
 import { AUDITED_ENTITY_TYPES, isAuditedEntityType } from '../../domain/audit/audited-entities.js';
 import { AuditException, AuditExceptionCode } from './audit.exception.js';
+import { echoed } from '../../domain/text.js';
 
 export interface AuditLogArgs extends PageArgs {
   /** One entity's trail: its type (customer, offer, campaign, ...) and, optionally, its ID. */
@@ -23,7 +24,7 @@ export class AuditLogService {
   list(args: AuditLogArgs): Promise<Page<AuditEntry>> {
     // A type the log never records (a typo, "Customer") would list nothing, as if nothing had happened.
     if (args.entityType && !isAuditedEntityType(args.entityType)) {
-      throw new AuditException(AuditExceptionCode.InvalidInput, `Unknown entity type "${args.entityType}"; one of: ${AUDITED_ENTITY_TYPES.join(', ')}`, { field: 'entityType' });
+      throw new AuditException(AuditExceptionCode.InvalidInput, `Unknown entity type "${echoed(args.entityType)}"; one of: ${AUDITED_ENTITY_TYPES.join(', ')}`, { field: 'entityType' });
     }
     const where: FilterQuery<AuditEntry>[] = [];
     if (args.entityType) where.push({ entityType: args.entityType });

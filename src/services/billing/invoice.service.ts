@@ -22,6 +22,7 @@ import { INVOICE_PAID, PROMISED_TO_PAY, untilPaidTemplates } from '../../domain/
 import type { PlaybookEngine } from '../engines/playbook-engine.js';
 import type { PlaybookRunService } from '../playbooks/playbook-run.service.js';
 import { fairReminderInvoiceId } from '../../domain/playbooks/fair-reminder.js';
+import { echoed } from '../../domain/text.js';
 
 /** How far back overdueInvoices(leftToPeople) looks for reminder runs reset in the engine whose reset is not recorded yet (the run reconciliation comes every 5 minutes). */
 const RESET_NOT_RECORDED_MS = 30 * 60_000;
@@ -176,7 +177,7 @@ export class InvoiceService {
    * transaction, so none goes out after payment; a thank-you written later still goes.
    */
   async recordPayment(sent: PaymentInput, actor: string): Promise<Invoice> {
-    if (!isUuid(sent.invoiceId)) throw new BillingException(BillingExceptionCode.InvoiceNotFound, `"${sent.invoiceId}" is not an invoice ID`, { field: 'invoiceId' });
+    if (!isUuid(sent.invoiceId)) throw new BillingException(BillingExceptionCode.InvoiceNotFound, `"${echoed(sent.invoiceId)}" is not an invoice ID`, { field: 'invoiceId' });
     // The reference as the payments import takes its payment_ref (in NFC, no invisible characters), so the two spell one payment alike.
     const { ref, problem: refProblem } = apiRef('externalRef', sent.externalRef);
     if (refProblem) throw new BillingException(BillingExceptionCode.InvalidPayment, refProblem, { field: 'externalRef' });

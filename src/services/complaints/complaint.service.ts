@@ -19,6 +19,7 @@ import { ScoreKind } from '../../domain/scoring/score-kind.js';
 import type { Policies } from '../../domain/policies/index.js';
 import type { PlaybookTriggerService } from '../playbooks/playbook-triggers.service.js';
 import type { CustomerRescoreService, FollowUpFailureReporter } from '../scores/customer-rescore.service.js';
+import { echoed } from '../../domain/text.js';
 
 /** A complaint changes whether the customer has a persistent issue: rescored at once, so playbooks see it today. */
 const AFFECTED = new Set([ScoreKind.PersistentIssue]);
@@ -310,7 +311,7 @@ function retried(stored: Complaint, customerId: string, ref: string, facts: Comp
 
 /** The complaint, locked for this transaction, or NOT_FOUND. */
 async function lockedComplaint(em: EntityManager, id: string): Promise<Complaint> {
-  if (!isUuid(id)) throw new ComplaintException(ComplaintExceptionCode.NotFound, `"${id}" is not a complaint ID`, { id, field: 'id' });
+  if (!isUuid(id)) throw new ComplaintException(ComplaintExceptionCode.NotFound, `"${echoed(id)}" is not a complaint ID`, { id: echoed(id), field: 'id' });
   const complaint = await em.findOne(Complaint, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
   if (!complaint) throw new ComplaintException(ComplaintExceptionCode.NotFound, `No complaint with ID ${id}`, { id, field: 'id' });
   return complaint;

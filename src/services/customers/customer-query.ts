@@ -4,7 +4,7 @@ import { bandMoveProblem, bandsProblem, SCORE_BANDS, valueBoundProblem } from '.
 import { ScoreKind } from '../../domain/scoring/score-kind.js';
 import { scopedTag, type CursorPart } from '../common/pagination.js';
 import { CustomerException, CustomerExceptionCode } from './customer.exception.js';
-import { characterCount } from '../../domain/text.js';
+import { characterCount, echoedList } from '../../domain/text.js';
 import { hasOpenComplaint, hasOpenIssue } from '../facts/customer-facts.js';
 
 /** Who to list; every field narrows the list (AND). */
@@ -102,7 +102,7 @@ export function assertCustomerFilter(filter: CustomerFilter): void {
   const invalid = (field: string, message: string) => new CustomerException(CustomerExceptionCode.InvalidInput, message, { field: `filter.${field}` });
   const check = (field: string, values: readonly string[] | null | undefined, known: readonly string[], what = field) => {
     const unknown = values?.filter((v) => !known.includes(v)) ?? [];
-    if (unknown.length) throw invalid(field, `Unknown ${what} ${unknown.map((v) => `"${v}"`).join(', ')}; one of: ${known.join(', ')}`);
+    if (unknown.length) throw invalid(field, `Unknown ${what} ${echoedList(unknown)}; one of: ${known.join(', ')}`);
   };
   if (filter.search && characterCount(filter.search) > MAX_SEARCH_LENGTH) {
     throw invalid('search', `search is longer than ${MAX_SEARCH_LENGTH} characters`);

@@ -18,13 +18,14 @@ import { assertCustomerFilter, assertCustomerSort, customerSortKey, customerList
 
 type Row = Record<string, unknown> & { id: string };
 import { isUuid } from '../../domain/ids.js';
+import { echoed } from '../../domain/text.js';
 
 /** A score's value as its cursor holds it (what PostgreSQL reads as double precision; not "", " 1" or "0x10"). */
 const DECIMAL = /^-?\d+(\.\d+)?(e[+-]?\d+)?$/i;
 
 
 export function assertCustomerId(id: string, field?: string): void {
-  if (!isUuid(id)) throw new CustomerException(CustomerExceptionCode.InvalidId, `"${id}" is not a customer ID`, { id, ...(field ? { field } : {}) });
+  if (!isUuid(id)) throw new CustomerException(CustomerExceptionCode.InvalidId, `"${echoed(id)}" is not a customer ID`, { id: echoed(id), ...(field ? { field } : {}) });
 }
 
 export interface CustomerContactPatch {
@@ -291,17 +292,17 @@ function validateContactPatch(patch: CustomerContactPatch): Partial<Customer> {
   if (patch.email != null) {
     const email = normaliseEmail(patch.email);
     if (isEmail(email)) clean.email = email;
-    else refuse('email', `"${patch.email}" is not an e-mail address`);
+    else refuse('email', `"${echoed(patch.email)}" is not an e-mail address`);
   }
   if (patch.phone !== undefined) clean.phone = patch.phone?.trim() || null;
   if (patch.timeZone != null) {
     if (isTimeZone(patch.timeZone)) clean.timeZone = patch.timeZone;
-    else refuse('timeZone', `"${patch.timeZone}" is not an IANA time zone`);
+    else refuse('timeZone', `"${echoed(patch.timeZone)}" is not an IANA time zone`);
   }
   if (patch.locale != null) {
     const locale = canonicalLocale(patch.locale);
     if (locale) clean.locale = locale;
-    else refuse('locale', `"${patch.locale}" is not a language tag (e.g. "de" or "de-AT")`);
+    else refuse('locale', `"${echoed(patch.locale)}" is not a language tag (e.g. "de" or "de-AT")`);
   }
   if (refused.length) {
     throw new CustomerException(CustomerExceptionCode.InvalidInput, refused.flatMap((r) => r.messages).join('; '), { field: refused[0].field, fields: refused });

@@ -8,7 +8,7 @@ import { AuditService } from '../audit/audit.service.js';
 import { keysetPage } from '../common/keyset-page.js';
 import { scopedTag, type Page, type PageArgs } from '../common/pagination.js';
 import { OfferException, OfferExceptionCode } from './offer.exception.js';
-import { characterCount } from '../../domain/text.js';
+import { characterCount, echoed } from '../../domain/text.js';
 import { DISCOUNT_PERCENT, MAX_OFFER_DESCRIPTION, OFFER_CODE, OFFER_CODE_RULE, OFFER_NAME_MAX_LENGTH } from '../../domain/offers/offer-text.js';
 
 export interface OfferInput {
@@ -104,7 +104,7 @@ export class OfferService {
    * not know of the end yet does not open the offer again (docs/import.md).
    */
   async end(id: string, actor: string, on: string = today()): Promise<Offer> {
-    if (!isUuid(id)) throw new OfferException(OfferExceptionCode.NotFound, `"${id}" is not an offer ID`, { id, field: 'id' });
+    if (!isUuid(id)) throw new OfferException(OfferExceptionCode.NotFound, `"${echoed(id)}" is not an offer ID`, { id: echoed(id), field: 'id' });
     if (beforeEarliestDay(on)) throw new OfferException(OfferExceptionCode.InvalidInput, tooEarly('on'), { field: 'on' });
     return this.em.transactional(async (em) => {
       const offer = await em.findOne(Offer, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE });

@@ -7,7 +7,7 @@ import { keysetPage } from '../common/keyset-page.js';
 import { mapPage, type Page, type PageArgs } from '../common/pagination.js';
 import { messageView, type MessageView } from './message-history.service.js';
 import { OutboxException, OutboxExceptionCode } from './outbox.exception.js';
-import { reasonProblem } from '../../domain/text.js';
+import { echoed, reasonProblem } from '../../domain/text.js';
 import { givenUp } from '../../domain/messages/message-status.js';
 import { bookSentReminder } from './sent-reminder.js';
 import { lookAgainAtWaiters, promiseHoldingRun, runsGoingOn } from './waiting-messages.js';
@@ -141,7 +141,7 @@ export class UndeliverableMessageService {
 
   /** Changes a message not yet sent, suppressed or discarded, holding its row against a delivery round. */
   private async settle(id: string, change: (message: OutboxMessage, em: EntityManager) => void | Promise<void>): Promise<MessageView> {
-    if (!isUuid(id)) throw new OutboxException(OutboxExceptionCode.InvalidInput, `"${id}" is not a message ID`, { field: 'id' });
+    if (!isUuid(id)) throw new OutboxException(OutboxExceptionCode.InvalidInput, `"${echoed(id)}" is not a message ID`, { field: 'id' });
     return this.em.transactional(async (em) => {
       const message = await em.findOne(OutboxMessage, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
       if (!message) throw new OutboxException(OutboxExceptionCode.NotFound, `No message ${id}`, { id, field: 'id' });

@@ -12,6 +12,7 @@ import { keysetPage } from '../common/keyset-page.js';
 import { scopedTag, type Page, type PageArgs } from '../common/pagination.js';
 import { assertCustomerId, storedCustomer } from '../customers/customer.service.js';
 import { fixIssueTopic, PlaybookException, PlaybookExceptionCode } from './playbook.exception.js';
+import { echoed } from '../../domain/text.js';
 
 /**
  * How one team deals with the persistent issues of its topics (the cases it was first given,
@@ -66,16 +67,16 @@ export class FixCaseService {
     const invalid = (field: string, message: string) => new PlaybookException(PlaybookExceptionCode.InvalidInput, message, { field: `filter.${field}` });
     const where: FilterQuery<FixCase>[] = [];
     if (filter.owner != null) {
-      if (!/^[a-z][a-z0-9-]*$/.test(filter.owner)) throw invalid('owner', `"${filter.owner}" is not an owner (lowercase words joined by hyphens, e.g. "logistics")`);
+      if (!/^[a-z][a-z0-9-]*$/.test(filter.owner)) throw invalid('owner', `"${echoed(filter.owner)}" is not an owner (lowercase words joined by hyphens, e.g. "logistics")`);
       // A typo would show an empty queue: an owner is one the policy can give a case to, or one a case was given to (a team since renamed).
       if (!this.owners.includes(filter.owner) && !(await this.em.count(FixCase, { owner: filter.owner }))) {
-        throw invalid('owner', `"${filter.owner}" owns no fix case and is no owner under the fix policy (${this.owners.join(', ')})`);
+        throw invalid('owner', `"${echoed(filter.owner)}" owns no fix case and is no owner under the fix policy (${this.owners.join(', ')})`);
       }
       where.push({ owner: filter.owner });
     }
     if (filter.status) where.push({ status: filter.status });
     if (filter.customerId != null) {
-      if (!isUuid(filter.customerId)) throw invalid('customerId', `"${filter.customerId}" is not an ID`);
+      if (!isUuid(filter.customerId)) throw invalid('customerId', `"${echoed(filter.customerId)}" is not an ID`);
       where.push({ customer: filter.customerId });
     }
     return keysetPage(this.em, FixCase, { tag: scopedTag('fix-cases', { ...filter }), where: { $and: where }, key: { property: 'openedAt', direction: 'asc', time: true }, tiebreaker: { property: 'id', direction: 'asc' } }, args);

@@ -23,7 +23,7 @@ import { fixIssueTopic, PlaybookException, PlaybookExceptionCode } from './playb
 import type { PlaybookEligibilityService } from './playbook-eligibility.service.js';
 import type { PlaybookRunService } from './playbook-run.service.js';
 import { openIssuesText, type AccountReviewJudgement } from './account-review-judgement.service.js';
-import { reasonProblem } from '../../domain/text.js';
+import { echoed, reasonProblem } from '../../domain/text.js';
 import { RunStatus, runStatus } from '../../domain/playbooks/run-status.js';
 
 /** How long promiseToPay waits for a reminder run that refused it while recording its end to have recorded it (a moment, as a rule). */
@@ -817,7 +817,7 @@ function assertRunSearch(search: RunSearch): void {
   if (problem) throw invalid(problem.field, problem.message);
   for (const field of ['customerId', 'campaignId'] as const) {
     const id = search[field];
-    if (id && !isUuid(id)) throw invalid(field, `"${id}" is not an ID`);
+    if (id && !isUuid(id)) throw invalid(field, `"${echoed(id)}" is not an ID`);
   }
 }
 

@@ -15,6 +15,7 @@ import { mapPage, type Page, type PageArgs } from '../common/pagination.js';
 import { assertCustomerFilter, customerWhere, type CustomerFilter } from '../customers/customer-query.js';
 import type { RescoreProgressView, ScoringEngine } from '../engines/scoring-engine.js';
 import type { ModelFit, ScoringRunService } from './scoring-run.service.js';
+import { echoed } from '../../domain/text.js';
 
 /** A scoring run as the database records it and, while it runs, as its workflow reports it. */
 export interface ScoringRunView {
@@ -57,7 +58,7 @@ export class ScoringService {
    */
   async startRescore(callerId: string, asOf?: string | null): Promise<ScoringRunView> {
     if (asOf != null) {
-      if (!isCalendarDay(asOf)) throw new ScoringException(ScoringExceptionCode.InvalidInput, `asOf "${asOf}" is not a date (YYYY-MM-DD)`, { field: 'asOf' });
+      if (!isCalendarDay(asOf)) throw new ScoringException(ScoringExceptionCode.InvalidInput, `asOf "${echoed(asOf)}" is not a date (YYYY-MM-DD)`, { field: 'asOf' });
       if (dayNumber(asOf) > dayNumber(new Date())) {
         throw new ScoringException(ScoringExceptionCode.InvalidInput, `asOf must be a past day as YYYY-MM-DD (got "${asOf}")`, { field: 'asOf' });
       }
