@@ -182,4 +182,9 @@ describe('a value of a megabyte where a refusal would quote it (QA 82 F4)', () =
       'Unknown riskBand "typo-0", "typo-1", "typo-2", "typo-3", "typo-4" and 9995 more; one of: low, medium, high',
     );
   });
+
+  it('as a cursor is refused without being decoded or sent back', async () => {
+    await refusedShort(stack.gql(CustomersDocument, { first: 5, after: MB }, Role.Viewer), 'INVALID_CURSOR', 'after');
+    await refusedShort(stack.gql(AuditEntriesDocument, { first: 5, after: MB }, Role.Admin), 'INVALID_CURSOR', 'after');
+  });
 });

@@ -1,5 +1,5 @@
 import { PaginationException } from './pagination.exception.js';
-import { assertPageSize, decodeCursor, encodeCursor, scopedTag, sealCursorsWith, toPage, type Page } from './pagination.js';
+import { assertPageSize, decodeCursor, encodeCursor, MAX_CURSOR_LENGTH, scopedTag, sealCursorsWith, toPage, type Page } from './pagination.js';
 
 describe('cursors', () => {
   it('round-trip their sort key', () => {
@@ -59,6 +59,26 @@ describe('cursors', () => {
     expect(encodeCursor('customers:name:asc', ['Al', 'id-1']).length).toBe(encodeCursor('customers:name:asc', ['Zoë Zimmermann', 'id-1']).length);
     sealCursorsWith(['another installation']);
     expect(() => decodeCursor('customers:name:asc', cursor, ['text', 'text'])).toThrow(PaginationException);
+  });
+
+  it('are taken back up to MAX_CURSOR_LENGTH characters, the longest the API seals within it; a longer one is refused unread and not quoted back', () => {
+    const tag = scopedTag('customers:name:desc', { segment: ['champions'], riskBand: ['high'] });
+    const id = '6d9996de-b6b8-4fb1-ba6a-38a5534c301d';
+    // A 200-character name (the most a customer's has) of 4-byte letters, or of characters JSON writes as six.
+    for (const name of ['𝔄'.repeat(200), '\u0001'.repeat(200)]) {
+      const cursor = encodeCursor(tag, [name, id]);
+      expect(cursor.length).toBeLessThan(MAX_CURSOR_LENGTH / 2);
+      expect(decodeCursor(tag, cursor, ['text', 'uuid'])).toEqual([name, id]);
+    }
+    const refusal = (() => {
+      try {
+        decodeCursor(tag, 'A'.repeat(1_000_000), ['text', 'uuid']);
+      } catch (error) {
+        return error as PaginationException;
+      }
+    })();
+    expect(refusal).toBeInstanceOf(PaginationException);
+    expect(JSON.stringify(refusal!.details).length).toBeLessThan(200);
   });
 
   it('are refused when not base64 JSON', () => {

@@ -1,6 +1,7 @@
 import { createCipheriv, createDecipheriv, createHash, createHmac, hkdfSync, randomBytes } from 'node:crypto';
 import { isUuid } from '../../domain/ids.js';
 import { isCalendarDay } from '../../domain/dates.js';
+import { echoed } from '../../domain/text.js';
 import { PaginationException, PaginationExceptionCode } from './pagination.exception.js';
 
 export const MAX_PAGE_SIZE = 100;
@@ -128,7 +129,15 @@ const partOk: Record<CursorPart, (value: unknown) => boolean> = {
   any: () => true,
 };
 
+/**
+ * The longest cursor a list takes back. The longest the API seals is one after a customer sorted by a
+ * 200-character name of 4-byte letters (~1,900 characters; most are 100 to 200): anything longer is no
+ * cursor of this API, and is refused before it is decoded and without being quoted back.
+ */
+export const MAX_CURSOR_LENGTH = 4096;
+
 export function decodeCursor(tag: string, cursor: string, parts: readonly CursorPart[]): unknown[] {
+  if (cursor.length > MAX_CURSOR_LENGTH) throw invalidCursor(cursor);
   let parsed: unknown;
   try {
     parsed = JSON.parse(opened(cursor) ?? 'null');
@@ -141,7 +150,8 @@ export function decodeCursor(tag: string, cursor: string, parts: readonly Cursor
   return parsed.slice(1);
 }
 
-export const invalidCursor = (cursor: string) => new PaginationException(PaginationExceptionCode.InvalidCursor, 'after is not a cursor of this list, its filter and sort order', { field: 'after', after: cursor });
+/** The refusal of a cursor: it names the cursor as `echoed` quotes input (a pasted megabyte is not sent back). */
+export const invalidCursor = (cursor: string) => new PaginationException(PaginationExceptionCode.InvalidCursor, 'after is not a cursor of this list, its filter and sort order', { field: 'after', after: echoed(cursor) });
 
 /** Cursors are encoded only when read: most clients read endCursor only, many no cursor at all. */
 class Edge<T> {
