@@ -187,4 +187,12 @@ describe('a value of a megabyte where a refusal would quote it (QA 82 F4)', () =
     await refusedShort(stack.gql(CustomersDocument, { first: 5, after: MB }, Role.Viewer), 'INVALID_CURSOR', 'after');
     await refusedShort(stack.gql(AuditEntriesDocument, { first: 5, after: MB }, Role.Admin), 'INVALID_CURSOR', 'after');
   });
+
+  it("as a customer's locale or time zone is refused by its length (at most 35 and 64 characters), and the customer is left as is", async () => {
+    expect(await refusedShort(stack.gql(UpdateCustomerDocument, { id: customer.id, input: { locale: MB } }, Role.Operator), 'INVALID_ARGUMENT', 'input.locale')).not.toContain('aaaa');
+    expect(await refusedShort(stack.gql(UpdateCustomerDocument, { id: customer.id, input: { timeZone: MB } }, Role.Operator), 'INVALID_ARGUMENT', 'input.timeZone')).not.toContain('aaaa');
+    // Within the length, a value that is none is quoted whole.
+    expect(await refusedShort(stack.gql(UpdateCustomerDocument, { id: customer.id, input: { locale: 'x'.repeat(35) } }, Role.Operator), 'CUSTOMER_INVALID_INPUT', 'input.locale')).toBe(`"${'x'.repeat(35)}" is not a language tag (e.g. "de" or "de-AT")`);
+    expect((await em().findOneOrFail(Customer, customer.id)).locale).toBe('en');
+  });
 });

@@ -431,14 +431,14 @@ export type UpdateCampaignInput = {
 export type UpdateCustomerInput = {
   /** An e-mail address (name@domain.tld), at most 254 characters; kept trimmed and in lower case */
   email?: string | null | undefined;
-  /** Language, a BCP 47 tag, e.g. "de" or "de-AT" */
+  /** Language, a BCP 47 tag, e.g. "de" or "de-AT", at most 35 characters */
   locale?: string | null | undefined;
   marketingConsent?: boolean | null | undefined;
   /** Not empty, at most 200 characters; trimmed */
   name?: string | null | undefined;
   /** A phone number: up to 40 digits, spaces and + ( ) / -, at least 3 of them digits, and an extension such as "ext. 5"; null or empty clears it */
   phone?: string | null | undefined;
-  /** IANA time zone, e.g. "Europe/Berlin" */
+  /** IANA time zone, e.g. "Europe/Berlin", at most 64 characters */
   timeZone?: string | null | undefined;
 };
 

@@ -41,6 +41,11 @@ export function normaliseEmail(value: string): string {
   return value.trim().toLowerCase();
 }
 
+/** The longest language tag updateCustomer takes: the length RFC 5646 (4.4.1) asks every implementation to keep. */
+export const LOCALE_MAX_LENGTH = 35;
+/** The longest time zone name updateCustomer takes: IANA's longest is 32 characters (America/Argentina/ComodRivadavia). */
+export const TIME_ZONE_MAX_LENGTH = 64;
+
 const LOCALE = /^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/;
 /** A language tag's shape as a regular expression source, for checks run in SQL (the import). */
 export const LOCALE_PATTERN = LOCALE.source;

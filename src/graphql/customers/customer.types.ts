@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { IsOptional, Matches, MaxLength } from 'class-validator';
 import { LocalDateResolver } from 'graphql-scalars';
 import { ArgsType, Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
-import { CUSTOMER_NAME_MAX_LENGTH, EMAIL_MAX_LENGTH, PHONE, PHONE_RULE } from '../../domain/customers/contact.js';
+import { CUSTOMER_NAME_MAX_LENGTH, EMAIL_MAX_LENGTH, LOCALE_MAX_LENGTH, PHONE, PHONE_RULE, TIME_ZONE_MAX_LENGTH } from '../../domain/customers/contact.js';
 import { SCORE_BANDS } from '../../domain/scoring/score-bands.js';
 import { ScoreKind } from '../../domain/scoring/score-kind.js';
 import { CustomerStatus, ServiceTier } from '../../entities/index.js';
@@ -216,10 +216,14 @@ export class UpdateCustomerInput {
   @Matches(PHONE, { message: `phone is not a phone number (${PHONE_RULE})` })
   phone?: string | null;
 
-  @Field(() => String, { nullable: true, description: 'IANA time zone, e.g. "Europe/Berlin"' })
+  @Field(() => String, { nullable: true, description: `IANA time zone, e.g. "Europe/Berlin", at most ${TIME_ZONE_MAX_LENGTH} characters` })
+  @IsOptional()
+  @MaxLength(TIME_ZONE_MAX_LENGTH)
   timeZone?: string | null;
 
-  @Field(() => String, { nullable: true, description: 'Language, a BCP 47 tag, e.g. "de" or "de-AT"' })
+  @Field(() => String, { nullable: true, description: `Language, a BCP 47 tag, e.g. "de" or "de-AT", at most ${LOCALE_MAX_LENGTH} characters` })
+  @IsOptional()
+  @MaxLength(LOCALE_MAX_LENGTH)
   locale?: string | null;
 
   @Field(() => Boolean, { nullable: true })
