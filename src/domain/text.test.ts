@@ -1,4 +1,4 @@
-import { characterCount, echoed, echoedList, echoedValue, MAX_ECHO, MAX_ECHOED_VALUES, MAX_REASON, reasonProblem } from './text.js';
+import { characterCount, echoed, echoedList, echoedValue, hiddenCharacter, hiddenCharacterProblem, MAX_ECHO, MAX_ECHOED_VALUES, MAX_REASON, reasonProblem } from './text.js';
 
 it('takes a reason of one to MAX_REASON characters, trimmed', () => {
   expect(reasonProblem('  customer asked by letter  ', 'needs a reason')).toBeNull();
@@ -33,4 +33,27 @@ it('names a list of values each once, each cut as echoed cuts it, and at most MA
   const many = Array.from({ length: 200_000 }, (_, i) => `typo-${i}`);
   expect(echoedList(many)).toBe(`${many.slice(0, MAX_ECHOED_VALUES).map((v) => `"${v}"`).join(', ')} and ${200_000 - MAX_ECHOED_VALUES} more`);
   expect(echoedList([...many, ...many]).endsWith(` and ${200_000 - MAX_ECHOED_VALUES} more`)).toBe(true);
+});
+
+it('finds the first control or invisible character of a name, by its code point', () => {
+  expect(hiddenCharacter('abc\u0001\u001b[31mred\u0007')).toBe('U+0001');
+  expect(hiddenCharacter('\u202Eevil')).toBe('U+202E');
+  expect(hiddenCharacter('\u200B')).toBe('U+200B');
+  expect(hiddenCharacter('l1\nl2')).toBe('U+000A');
+  expect(hiddenCharacter('a\u2028b')).toBe('U+2028');
+  expect(hiddenCharacter('👨‍👩‍👧')).toBe('U+200D');
+  for (const name of ["Zoë O'Brien-Łukasz", '山田 太郎', 'محمد', 'Ἀλέξανδρος', 'Nguyễn Thị Minh Khai', 'श्रीनिवास', '😀 fans']) expect(hiddenCharacter(name)).toBeNull();
+  expect(hiddenCharacterProblem('Spring\u200B', "A segment's name")).toBe("A segment's name holds no control or invisible characters (line breaks, tabs, zero-width or direction marks; this one has U+200B)");
+  expect(hiddenCharacterProblem('Spring', "A segment's name")).toBeNull();
+});
+
+it("takes a joiner between two characters that show in a person's name (Persian, emoji), and no other", () => {
+  const joiners = { joiners: true };
+  for (const name of ['حسین\u200Cزاده', 'മലയാ\u200Dളം', 'Ana 👩\u200D💻']) {
+    expect(hiddenCharacter(name)).not.toBeNull();
+    expect(hiddenCharacter(name, joiners)).toBeNull();
+  }
+  for (const [name, code] of [['\u200C', 'U+200C'], ['ab\u200C', 'U+200C'], ['a \u200Db', 'U+200D'], ['a\u200C\u200Cb', 'U+200C'], ['a\u200Bb', 'U+200B'], ['\u202Eevil', 'U+202E']]) {
+    expect(hiddenCharacter(name, joiners)).toBe(code);
+  }
 });

@@ -66,3 +66,38 @@ export function echoedValue(value: unknown): string {
 function characterCountOfLong(text: string): number {
   return text.length - (text.match(/[\uD800-\uDBFF][\uDC00-\uDFFF]/g)?.length ?? 0);
 }
+
+/**
+ * Characters no name or reference people read may hold: control characters (a line break, a tab, an
+ * ESC sequence that recolours a terminal), invisible format characters (a zero-width space, a direction
+ * override that shows "evil" reversed, a byte-order mark), line and paragraph separators.
+ */
+export const INVISIBLE_OR_CONTROL = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u;
+
+/**
+ * A zero-width non-joiner or joiner between two characters that show (neither white space nor
+ * INVISIBLE_OR_CONTROL): spelling, not hiding (a Persian name such as "حسین‌زاده", a Sinhala or
+ * Malayalam letter, an emoji such as 👩‍💻). Where people's names allow them.
+ */
+export const JOINER_BETWEEN_SHOWN = /(?<=[^\p{Z}\p{Cc}\p{Cf}])[\u200C\u200D](?=[^\p{Z}\p{Cc}\p{Cf}])/gu;
+/** The characters that do not show, as JOINER_BETWEEN_SHOWN reads its neighbours: white space and separators (Z), Cc, Cf. */
+export const NOT_SHOWN = /[\p{Z}\p{Cc}\p{Cf}]/u;
+
+/**
+ * The first INVISIBLE_OR_CONTROL character of `text`, as `U+XXXX`, or null. With `joiners`, a joiner
+ * between two characters that show (JOINER_BETWEEN_SHOWN) is not one: a person's name takes it.
+ */
+export function hiddenCharacter(text: string, { joiners = false }: { joiners?: boolean } = {}): string | null {
+  const hit = INVISIBLE_OR_CONTROL.exec(joiners ? text.replace(JOINER_BETWEEN_SHOWN, '') : text);
+  return hit ? `U+${hit[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}` : null;
+}
+
+/**
+ * Why a name people read (`what`: "A segment's name") is refused for a hidden character, or null:
+ * one rule for every such name (API keys, segments, campaigns, customers), so none can hold an ESC
+ * sequence, a direction override or only a zero-width space, and two cannot read the same.
+ */
+export function hiddenCharacterProblem(text: string, what: string, options?: { joiners?: boolean }): string | null {
+  const hidden = hiddenCharacter(text, options);
+  return hidden && `${what} holds no control or invisible characters (line breaks, tabs, zero-width or direction marks; this one has ${hidden})`;
+}

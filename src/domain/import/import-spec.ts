@@ -3,6 +3,7 @@ import { NOT_A_TOPIC_KEY, TOPIC_KEY, TOPIC_MAX_LENGTH } from '../complaints/topi
 import { CUSTOMER_NAME_MAX_LENGTH, EMAIL_MAX_LENGTH, EMAIL_PATTERN, LOCALE_PATTERN, PHONE, PHONE_RULE } from '../customers/contact.js';
 import { amountPattern, MAX_AMOUNT_INTEGER_DIGITS } from '../money.js';
 import { DISCOUNT_PERCENT, MAX_OFFER_DESCRIPTION, OFFER_NAME_MAX_LENGTH } from '../offers/offer-text.js';
+import { echoed, hiddenCharacter, INVISIBLE_OR_CONTROL, NOT_SHOWN } from '../text.js';
 
 /**
  * The CSV formats of the import path, as data: which columns each kind has, their
@@ -26,6 +27,8 @@ export interface ColumnSpec {
   maxLength?: number;
   /** The bounds of a whole-number column the API bounds (an offer's discount), named when a value is no whole number. */
   range?: { readonly min: number; readonly max: number };
+  /** A person's name, shown as written (e-mails, lists): refused with a control or invisible character, as updateCustomer refuses one (a joiner between two characters that show is spelling). */
+  personName?: boolean;
 }
 
 /** The longest reference (`customer_ref`, `complaint_ref`, ...) an import or recordComplaint's complaintRef takes, in characters. */
@@ -54,7 +57,7 @@ export const importSpecs: Record<ImportKind, ImportSpec> = {
     refColumn: 'customer_ref',
     columns: [
       col('customer_ref', 'ref', true),
-      text('name', CUSTOMER_NAME_MAX_LENGTH, true),
+      { ...text('name', CUSTOMER_NAME_MAX_LENGTH, true), personName: true },
       col('email', 'email', true),
       col('phone', 'phone'),
       col('time_zone', 'timezone'),
@@ -292,8 +295,6 @@ export const dayCell = (cell: string | null): string | null => {
   return trimmed === null ? null : (MIDNIGHT_UTC.exec(trimmed)?.[1] ?? trimmed);
 };
 
-/** Characters no reference may hold: control characters, invisible format characters (zero-width space, direction marks, a byte-order mark), line and paragraph separators. */
-export const INVISIBLE_OR_CONTROL = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u;
 
 /**
  * A reference sent through the API (recordComplaint's `complaintRef`, recordPayment's `externalRef`) taken as the import
@@ -308,29 +309,39 @@ export function apiRef(field: string, value: string | null | undefined): { ref: 
   const ref = refCell(value)!;
   if (!ref) return { ref: null, problem: `${field} must not be blank (leave it out when there is no reference)` };
   if ([...ref].length > REF_MAX_LENGTH) return { ref: null, problem: `${field} must be at most ${REF_MAX_LENGTH} characters` };
-  const invisible = INVISIBLE_OR_CONTROL.exec(ref);
-  if (invisible) {
-    const code = invisible[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0');
-    return { ref: null, problem: `${field} "${[...ref].slice(0, 60).join('')}" contains an invisible or control character (U+${code}): references are compared character for character` };
-  }
+  const invisible = hiddenCharacter(ref);
+  if (invisible) return { ref: null, problem: `${field} "${echoed(ref)}" contains an invisible or control character (${invisible}): references are compared character for character` };
   return { ref, problem: null };
 }
 
-/** INVISIBLE_OR_CONTROL as a PostgreSQL regular expression bracket (NUL left out: no text holds it). */
-export const INVISIBLE_OR_CONTROL_SQL = (() => {
+/** The characters `re` matches as a PostgreSQL regular expression bracket (NUL left out: no text holds it); `negated`: those it does not. */
+function sqlBracket(re: RegExp, negated = false): string {
   const hex = (cp: number) => (cp > 0xffff ? `\\U${cp.toString(16).padStart(8, '0')}` : `\\u${cp.toString(16).padStart(4, '0')}`);
   const ranges: string[] = [];
   let start = -1;
   for (let cp = 1; cp <= 0x110000; cp++) {
-    const hit = cp < 0x110000 && !(cp >= 0xd800 && cp <= 0xdfff) && INVISIBLE_OR_CONTROL.test(String.fromCodePoint(cp));
+    const hit = cp < 0x110000 && !(cp >= 0xd800 && cp <= 0xdfff) && re.test(String.fromCodePoint(cp));
     if (hit && start < 0) start = cp;
     if (!hit && start >= 0) {
       ranges.push(start === cp - 1 ? hex(start) : `${hex(start)}-${hex(cp - 1)}`);
       start = -1;
     }
   }
-  return `[${ranges.join('')}]`;
-})();
+  return `[${negated ? '^' : ''}${ranges.join('')}]`;
+}
+
+/** INVISIBLE_OR_CONTROL as a PostgreSQL regular expression bracket. */
+export const INVISIBLE_OR_CONTROL_SQL = sqlBracket(INVISIBLE_OR_CONTROL);
+
+let joinerSql: string | undefined;
+/**
+ * JOINER_BETWEEN_SHOWN as PostgreSQL reads it: `regexp_replace(v, pattern, '\1', 'g')` drops each joiner between two
+ * characters that show, so what remains is checked against INVISIBLE_OR_CONTROL_SQL as the API checks a person's name.
+ */
+export function joinerBetweenShownSql(): string {
+  const shown = (joinerSql ??= sqlBracket(NOT_SHOWN, true));
+  return `(${shown})[\\u200c\\u200d](?=${shown})`;
+}
 
 /**
  * The lines each record of a file starts and ends on (the header is line 1; \r\n, \r or \n ends

@@ -10,7 +10,7 @@ import { keysetPage } from '../common/keyset-page.js';
 import { scopedTag, type Page, type PageArgs } from '../common/pagination.js';
 import { API_KEY_REVOKED_CHANNEL, digestOf, type StoredApiKeys } from './api-keys.js';
 import { AuthException, AuthExceptionCode } from './auth.exception.js';
-import { characterCount } from '../../domain/text.js';
+import { characterCount, hiddenCharacterProblem } from '../../domain/text.js';
 
 export interface ApiKeyInput {
   name: string;
@@ -27,8 +27,6 @@ export interface IssuedApiKey {
 export const MAX_KEY_NAME = 100;
 /** The secret's prefix says what it is, e.g. to secret scanners. */
 const SECRET_PREFIX = 'rk_';
-/** Control (Cc), format (Cf: zero-width, direction marks, soft hyphen) and line or paragraph separator characters. */
-const INVISIBLE_OR_CONTROL = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u;
 /** The scripts whose letters look alike (a Cyrillic "а", a Latin "a", a Greek "α"): a word may take its letters from one of them only. */
 const LOOK_ALIKE_SCRIPTS = [/\p{Script=Latin}/u, /\p{Script=Cyrillic}/u, /\p{Script=Greek}/u];
 
@@ -76,7 +74,8 @@ export class ApiKeyService {
     if (!name || characterCount(name) > MAX_KEY_NAME) throw invalid('name', `A key's name is 1 to ${MAX_KEY_NAME} characters, e.g. "web front end"`);
     // No control characters (a line break, an ESC sequence) and no invisible ones (a zero-width space made "ops" and "ops\u200b"
     // two keys that read the same).
-    if (INVISIBLE_OR_CONTROL.test(name)) throw invalid('name', "A key's name holds no control or invisible characters (line breaks, tabs, zero-width or direction marks)");
+    const hidden = hiddenCharacterProblem(name, "A key's name");
+    if (hidden) throw invalid('name', hidden);
     // No word with letters of two look-alike scripts: "аdmin" with a Cyrillic "а" reads as "admin". A word all in one (a Cyrillic name) is fine.
     if (mixesLookAlikeScripts(name)) throw invalid('name', "A key's name mixes Latin, Cyrillic or Greek letters within a word (one may read as another, as a Cyrillic \"а\" as a Latin \"a\")");
     if (input.expiresAt && !(input.expiresAt.getTime() > now.getTime())) throw invalid('expiresAt', 'expiresAt must be in the future');
