@@ -196,3 +196,49 @@ describe('a value of a megabyte where a refusal would quote it (QA 82 F4)', () =
     expect((await em().findOneOrFail(Customer, customer.id)).locale).toBe('en');
   });
 });
+
+describe('control, escape, direction-override and invisible-only names (QA 82 F5)', () => {
+  const hidden = ['abc\u0001\u001b[31mred\u0007', '\u202Eevil', '\u200B', 'l1\nl2'];
+  const refusedName = (result: unknown, reason: string) =>
+    expect(result).toMatchObject({ errors: [{ message: expect.stringMatching(/holds no control or invisible characters .*; this one has U\+[0-9A-F]{4}\)$/), extensions: { code: 'VALIDATION', reason, field: 'input.name' } }] });
+
+  it("are refused as a segment's, a campaign's or a customer's name, as an API key's is, and nothing is written", async () => {
+    for (const name of hidden) {
+      refusedName(await stack.gql(CreateSegmentDocument, { input: { name, filter: {} } }, Role.Marketer), 'SEGMENT_INVALID_INPUT');
+      refusedName(await stack.gql(CreateCampaignDocument, { input: { name, playbook: 'Appreciation', filter: {} } }, Role.Marketer), 'CAMPAIGN_INVALID_INPUT');
+      refusedName(await stack.gql(UpdateCustomerDocument, { id: customer.id, input: { name } }, Role.Operator), 'CUSTOMER_INVALID_INPUT');
+      refusedName(await stack.gql(IssueApiKeyDocument, { input: { name, role: 'Viewer' } }, Role.Admin), 'AUTH_INVALID_INPUT');
+    }
+    expect((await em().findOneOrFail(Customer, customer.id)).name).toBe('Ada Lovelace');
+    expect(await em().count(Segment, { name: { $in: hidden } })).toBe(0);
+    expect(await em().count(Campaign, { name: { $in: hidden } })).toBe(0);
+  });
+
+  it("take letters of every script, and a joiner between two of them in a customer's name", async () => {
+    for (const name of ["Zoë O'Brien-Łukasz", '山田 太郎', 'محمد', 'حسین\u200Cزاده']) {
+      const r = await stack.gql(UpdateCustomerDocument, { id: customer.id, input: { name } }, Role.Operator);
+      expect(r.errors).toBeUndefined();
+      expect((await em().findOneOrFail(Customer, customer.id)).name).toBe(name);
+    }
+    expect((await stack.gql(CreateSegmentDocument, { input: { name: 'Zoë 山田 محمد', filter: {} } }, Role.Marketer)).errors).toBeUndefined();
+    await stack.gql(UpdateCustomerDocument, { id: customer.id, input: { name: 'Ada Lovelace' } }, Role.Operator);
+  });
+
+  it("in an imported customer's name refuse that row with its line, as updateCustomer refuses it; letters of every script pass", async () => {
+    const csv = ['customer_ref,name,email', 'F5-1,"abc\u001b[31mred",f51@example.com', 'F5-2,\u202Eevil,f52@example.com', 'F5-3,\u200B,f53@example.com', 'F5-4,"l1\nl2",f54@example.com', 'F5-5,山田 太郎,f55@example.com', 'F5-6,حسین\u200Cزاده,f56@example.com', "F5-7,Zoë O'Brien-Łukasz,f57@example.com"].join('\n');
+    const r = await stack.gql(ImportCsvDocument, { input: { kind: 'Customers', csv, mode: 'GoodRows' } }, Role.Admin);
+    expect(r.errors).toBeUndefined();
+    const message = (code: string) => `holds no control or invisible characters (line breaks, tabs, zero-width or direction marks; this one has ${code})`;
+    expect(r.data!.importCsv).toMatchObject({
+      inserted: 3,
+      rejected: 4,
+      errors: [
+        { line: 2, field: 'name', message: message('U+001B') },
+        { line: 3, field: 'name', message: message('U+202E') },
+        { line: 4, field: 'name', message: message('U+200B') },
+        { line: 5, field: 'name', message: message('U+000A') },
+      ],
+    });
+    expect((await em().find(Customer, { externalRef: { $like: 'F5-%' } }, { orderBy: { externalRef: 'asc' } })).map((c) => c.name)).toEqual(['山田 太郎', 'حسین\u200Cزاده', "Zoë O'Brien-Łukasz"]);
+  });
+});

@@ -1079,9 +1079,14 @@ it('refuses a file whose quote is never closed, naming the line the quote opened
 });
 
 it('keeps a quote inside a cell that is not quoted as a character, reads a quoted cell after a space, and names the record it cannot read by its first line, also in a Windows export', async () => {
-  // Two records with line breaks inside quoted cells (\r\n), then a name with an inch sign.
+  // Two records with line breaks inside quoted cells (\r\n), then a name with an inch sign. A name holds no line break
+  // (QA 82 F5): the two are refused, each named by the line it starts on.
   const header = 'customer_ref,name,email\r\n';
-  await run('customers', `${header}Q-1,"Two\r\nlines",q1@example.com\r\nQ-2,"Also\r\ntwo",q2@example.com\r\nQ-3,Pizza 12" Co,q3@example.com\r\n`);
+  const report = await run('customers', `${header}Q-1,"Two\r\nlines",q1@example.com\r\nQ-2,"Also\r\ntwo",q2@example.com\r\nQ-3,Pizza 12" Co,q3@example.com\r\n`, partial);
+  expect(report.errors.map((e) => [e.line, e.field, e.message.match(/U\+\w+/)?.[0]])).toEqual([
+    [2, 'name', 'U+000D'],
+    [4, 'name', 'U+000D'],
+  ]);
   expect(await em().findOneOrFail(Customer, { externalRef: 'Q-3' })).toMatchObject({ name: 'Pizza 12" Co' });
   // A quoted cell after a space is read as quoted.
   await run('customers', `${header}Q-4, "Acme, Ltd" ,q4@example.com\r\n`);

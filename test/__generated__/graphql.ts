@@ -63,7 +63,7 @@ export type CreateCampaignInput = {
   filter?: CustomerFilterInput | null | undefined;
   /** Share of the segment kept as a holdout group (0 to 50); default 10, and 0 for FixIssue, which holds nobody back (a fix is owed) */
   holdoutPercent?: number | null | undefined;
-  /** 1 to 100 characters */
+  /** 1 to 100 characters, no control or invisible ones */
   name: string;
   /** The playbook to launch: Appreciation, WelcomeCheck, AccountReview (loss-making accounts of the segment) or FixIssue (customers of the segment with a persistent issue) */
   playbook: Playbook;
@@ -92,7 +92,7 @@ export type CreateSegmentInput = {
   description?: string | null | undefined;
   /** Who belongs: the same filters as the customers query */
   filter: CustomerFilterInput;
-  /** Unique whatever its case, 1 to 100 characters */
+  /** Unique whatever its case, 1 to 100 characters, no control or invisible ones */
   name: string;
 };
 
@@ -418,7 +418,7 @@ export type UpdateCampaignInput = {
   filter?: CustomerFilterInput | null | undefined;
   /** Share of the segment kept as a holdout group (0 to 50); left out with a new playbook: that playbook's default (10, FixIssue 0), not the old one's share */
   holdoutPercent?: number | null | undefined;
-  /** 1 to 100 characters */
+  /** 1 to 100 characters, no control or invisible ones */
   name?: string | null | undefined;
   playbook?: Playbook | null | undefined;
   /** Go over the segment again every so many days (1 to 90) until cancelled, enrolling the customers who have newly entered it (e.g. a segment of those who became high churn risk this week); each customer still once; 0 makes it run once */
@@ -434,7 +434,7 @@ export type UpdateCustomerInput = {
   /** Language, a BCP 47 tag, e.g. "de" or "de-AT", at most 35 characters */
   locale?: string | null | undefined;
   marketingConsent?: boolean | null | undefined;
-  /** Not empty, at most 200 characters; trimmed */
+  /** Not empty, at most 200 characters, no control or invisible ones (a zero-width joiner or non-joiner between two characters that show is spelling); trimmed */
   name?: string | null | undefined;
   /** A phone number: up to 40 digits, spaces and + ( ) / -, at least 3 of them digits, and an extension such as "ext. 5"; null or empty clears it */
   phone?: string | null | undefined;

@@ -201,7 +201,7 @@ export class CustomersArgs extends PageArgs {
 
 @InputType({ description: 'Fields left out (or null) stay as they are; phone: null clears it' })
 export class UpdateCustomerInput {
-  @Field(() => String, { nullable: true, description: `Not empty, at most ${CUSTOMER_NAME_MAX_LENGTH} characters; trimmed` })
+  @Field(() => String, { nullable: true, description: `Not empty, at most ${CUSTOMER_NAME_MAX_LENGTH} characters, no control or invisible ones (a zero-width joiner or non-joiner between two characters that show is spelling); trimmed` })
   @IsOptional()
   @MaxLength(CUSTOMER_NAME_MAX_LENGTH)
   name?: string | null;

@@ -35,7 +35,7 @@ export class SegmentType {
 
 @InputType()
 export class CreateSegmentInput {
-  @Field({ description: `Unique whatever its case, 1 to ${MAX_SEGMENT_NAME} characters` })
+  @Field({ description: `Unique whatever its case, 1 to ${MAX_SEGMENT_NAME} characters, no control or invisible ones` })
   name!: string;
 
   @Field(() => String, { nullable: true, description: `At most ${MAX_SEGMENT_DESCRIPTION} characters` })

@@ -27,7 +27,7 @@ import { assertCustomerFilter, type CustomerFilter } from '../customers/customer
 import type { CampaignEndedInEngine, CampaignEngine, CampaignReset } from '../engines/campaign-engine.js';
 import { audienceRules, campaignAudience, holdoutDraw, inOtherHoldout } from './campaign-enrolment.service.js';
 import { CampaignException, CampaignExceptionCode } from './campaign.exception.js';
-import { characterCount } from '../../domain/text.js';
+import { characterCount, hiddenCharacterProblem } from '../../domain/text.js';
 import { INVOICE_OVERDUE } from '../../domain/playbooks/appreciation.js';
 
 export interface CampaignPreview {
@@ -678,6 +678,9 @@ function checkedDraft(draft: CampaignDraft): CampaignDraft & { holdoutPercent: n
   const invalid = (field: string, message: string) => new CampaignException(CampaignExceptionCode.InvalidInput, message, { field, playbook: draft.playbook });
   const name = draft.name.trim();
   if (!name || characterCount(name) > MAX_CAMPAIGN_NAME) throw invalid('name', `A campaign's name is 1 to ${MAX_CAMPAIGN_NAME} characters`);
+  // Shown in lists, the audit log and Temporal's UI (the run's summary), as a segment's name: no control or invisible characters.
+  const hidden = hiddenCharacterProblem(name, "A campaign's name");
+  if (hidden) throw invalid('name', hidden);
   const playbook = campaignPlaybook(draft.playbook);
   if (!playbook) throw invalid('playbook', 'Campaigns launch thank-yous, welcome checks, account reviews and fixes of persistent issues; fair reminders follow an invoice, not a segment');
   const holdoutPercent = draft.holdoutPercent ?? defaultHoldoutPercent(playbook);

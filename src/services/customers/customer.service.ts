@@ -18,7 +18,7 @@ import { assertCustomerFilter, assertCustomerSort, customerSortKey, customerList
 
 type Row = Record<string, unknown> & { id: string };
 import { isUuid } from '../../domain/ids.js';
-import { echoed } from '../../domain/text.js';
+import { echoed, hiddenCharacterProblem } from '../../domain/text.js';
 
 /** A score's value as its cursor holds it (what PostgreSQL reads as double precision; not "", " 1" or "0x10"). */
 const DECIMAL = /^-?\d+(\.\d+)?(e[+-]?\d+)?$/i;
@@ -286,8 +286,12 @@ function validateContactPatch(patch: CustomerContactPatch): Partial<Customer> {
   const refused: { field: string; messages: string[] }[] = [];
   const refuse = (field: string, message: string) => refused.push({ field, messages: [message] });
   if (patch.name != null) {
-    if (patch.name.trim()) clean.name = patch.name.trim();
-    else refuse('name', 'name must not be empty');
+    // Written into e-mails ("Hello <name>,"), their sender's display name and the lists: no control or invisible characters,
+    // as the import refuses them in a name; letters of every script pass, and a joiner between two of them (Persian, emoji).
+    const hidden = hiddenCharacterProblem(patch.name.trim(), 'A name', { joiners: true });
+    if (!patch.name.trim()) refuse('name', 'name must not be empty');
+    else if (hidden) refuse('name', hidden);
+    else clean.name = patch.name.trim();
   }
   if (patch.email != null) {
     const email = normaliseEmail(patch.email);

@@ -1,4 +1,4 @@
-import { ImportRowProblem, INVISIBLE_OR_CONTROL_SQL, TIME_ZONE_TABLE, valueCheck, type ImportSpec } from '../../domain/import/import-spec.js';
+import { ImportRowProblem, INVISIBLE_OR_CONTROL_SQL, joinerBetweenShownSql, TIME_ZONE_TABLE, valueCheck, type ImportSpec } from '../../domain/import/import-spec.js';
 import { INVOICE_PAID, INVOICE_CANCELLED, PROMISED_TO_PAY, untilPaidTemplates } from '../../domain/messages/catalogue.js';
 import { CONSENT_ACTIONS, IMPORT_CONSENT_ACTION } from '../../domain/customers/contact.js';
 import { amountPattern } from '../../domain/money.js';
@@ -107,6 +107,15 @@ export function validationSql(spec: ImportSpec, header: Set<string>): string {
     checks.push(
       `select row_no, '${c.name}', '"' || left(x.v, 60) || '" contains an invisible or control character (U+' || upper(lpad(to_hex(ascii(substring(x.v from '${INVISIBLE_OR_CONTROL_SQL}'))), 4, '0')) || '): references are compared character for character', '${ImportRowProblem.InvalidValue}'
          from import_stage s, lateral (select btrim(s.${c.name}) as v) x where ${ok} and x.v ~ '${INVISIBLE_OR_CONTROL_SQL}'`,
+    );
+  }
+  // A person's name holds none either (an ESC sequence, a direction override, a lone zero-width space would go into
+  // e-mails and lists as written), as updateCustomer refuses one; a joiner between two characters that show is spelling
+  // (hiddenCharacter's `joiners`). Not quoted back: the message names the character by its code point.
+  for (const c of spec.columns.filter((c) => c.personName)) {
+    checks.push(
+      `select row_no, '${c.name}', 'holds no control or invisible characters (line breaks, tabs, zero-width or direction marks; this one has U+' || upper(lpad(to_hex(ascii(substring(x.v from '${INVISIBLE_OR_CONTROL_SQL}'))), 4, '0')) || ')', '${ImportRowProblem.InvalidValue}'
+         from import_stage s, lateral (select regexp_replace(btrim(s.${c.name}), '${joinerBetweenShownSql()}', '\\1', 'g') as v) x where ${ok} and x.v ~ '${INVISIBLE_OR_CONTROL_SQL}'`,
     );
   }
   // What has happened is not dated later than now (domain/latest-time.ts): a date without a time not after the latest day on

@@ -8,7 +8,7 @@ import { keysetPage } from '../common/keyset-page.js';
 import type { Page, PageArgs } from '../common/pagination.js';
 import { assertCustomerFilter, storedFilter, type CustomerFilter } from '../customers/customer-query.js';
 import { SegmentException, SegmentExceptionCode } from './segment.exception.js';
-import { characterCount } from '../../domain/text.js';
+import { characterCount, hiddenCharacterProblem } from '../../domain/text.js';
 
 export interface SegmentInput {
   name: string;
@@ -116,6 +116,10 @@ function checkedSegment(input: SegmentInput): { name: string; description: strin
   const invalid = (field: string, message: string) => new SegmentException(SegmentExceptionCode.InvalidInput, message, { field });
   const name = input.name.trim();
   if (!name || characterCount(name) > MAX_SEGMENT_NAME) throw invalid('name', `A segment's name is 1 to ${MAX_SEGMENT_NAME} characters`);
+  // Shown in lists, the audit log and campaigns' summaries: an ESC sequence or a direction override would change what
+  // people read there, and a name of a zero-width space alone is a segment nobody can tell apart.
+  const hidden = hiddenCharacterProblem(name, "A segment's name");
+  if (hidden) throw invalid('name', hidden);
   const description = input.description?.trim() || null;
   if (description && characterCount(description) > MAX_SEGMENT_DESCRIPTION) throw invalid('description', `A description is at most ${MAX_SEGMENT_DESCRIPTION} characters`);
   assertCustomerFilter(input.filter);
