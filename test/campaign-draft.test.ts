@@ -248,7 +248,7 @@ it('reports no next pass for a repeating campaign that ended while it waited for
   const id = randomUUID();
   // The run's state as a cancel signal leaves it: status cancelled, the wait's time still set.
   const waited: CampaignProgress = { campaignId: id, status: 'cancelled', enrolled: 3, treated: 3, holdout: 0, runsStarted: 3, pages: 1, after: null, pass: 1, nextPassAt: new Date(Date.now() + 86_400_000).toISOString() };
-  const engine = { progress: async () => waited } as unknown as CampaignEngine;
+  const engine = { progress: async () => waited, endedInEngine: async () => null } as unknown as CampaignEngine;
   const service = new CampaignService(stack.orm.em.fork(), engine, undefined as never, undefined as never, campaignRules(defaultPolicies));
   expect(await service.progressOf({ id, status: CampaignStatus.Cancelled })).toMatchObject({ status: 'cancelled', nextPassAt: null });
   // Recorded as cancelled before the run took the signal (ended in the engine): the record's end stands, with no next pass.

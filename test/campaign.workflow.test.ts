@@ -945,6 +945,55 @@ it('records a campaign whose run was terminated in the Temporal UI: by cancelCam
   expect((await refusal('cancel', bySweep)).extensions).toMatchObject({ code: 'CONFLICT', status: 'Cancelled' });
 }, 120_000);
 
+it('shows a campaign whose run was terminated in the Temporal UI as ended at once, with no start or pass to come, and a launch of it says so (QA 81 F1)', async () => {
+  const terminated = async (id: string) => {
+    const handle = stack.temporal.client.workflow.getHandle(campaignWorkflowId(id));
+    await handle.terminate('qa: wrong campaign');
+    return (await handle.describe()).closeTime!.toISOString();
+  };
+  const ended = (before: string, closedAt: string) => [
+    ['campaign.ended-in-engine', `temporal:${stack.temporal.client.options.identity}`, { status: before }, { status: 'cancelled', endedInEngine: 'terminated', reason: 'qa: wrong campaign', closedAt }],
+  ];
+  const endedInEngine = async (id: string) => (await auditOf(id)).filter(([action]) => action === 'campaign.ended-in-engine');
+  const launchFor = async (name: string, at: string) => {
+    const { id } = await create(name, 'WelcomeCheck', ['Premium']);
+    expect((await stack.gql(LaunchCampaignDocument, { id, at }, Role.Marketer)).data!.launchCampaign.status).toBe('Scheduled');
+    await eventually(() => campaign(id), (c) => c.progress?.status === 'Scheduled');
+    return id;
+  };
+  const at = new Date(Date.now() + 3_600_000).toISOString();
+
+  // Scheduled, terminated before its start: its view says it ended (not Scheduled with a start that will never come), recorded on the spot.
+  const viewed = await launchFor('Welcome later, terminated then viewed', at);
+  const viewedClosedAt = await terminated(viewed);
+  expect(await campaign(viewed)).toMatchObject({ status: 'Cancelled', scheduledFor: at, launchedAt: null, finishedAt: viewedClosedAt, progress: { status: 'Cancelled', enrolled: 0, nextPassAt: null } });
+  expect(await endedInEngine(viewed)).toEqual(ended('scheduled', viewedClosedAt));
+  const relaunched = (await stack.gql(LaunchCampaignDocument, { id: viewed }, Role.Marketer)).errors![0];
+  expect(relaunched.extensions).toMatchObject({ code: 'CONFLICT', reason: 'CAMPAIGN_WRONG_STATE', status: 'Cancelled' });
+  expect(relaunched.message).not.toMatch(/starts then/);
+
+  // Launched again before anyone looked: not "it starts then", but how its run ended (recorded now, as pause would say it).
+  const launched = await launchFor('Welcome later, terminated then launched', at);
+  const launchedClosedAt = await terminated(launched);
+  const refused = (await stack.gql(LaunchCampaignDocument, { id: launched }, Role.Marketer)).errors![0];
+  expect(refused.extensions).toMatchObject({ code: 'CONFLICT', reason: 'CAMPAIGN_WRONG_STATE', status: 'Terminated' });
+  expect(refused.message).toMatch(/its run was terminated in the workflow engine, recorded now as cancelled/);
+  expect(await campaign(launched)).toMatchObject({ status: 'Cancelled', finishedAt: launchedClosedAt, progress: { status: 'Cancelled' } });
+  expect(await endedInEngine(launched)).toEqual(ended('scheduled', launchedClosedAt));
+
+  // Repeating, paused between passes, then terminated: a list's progress has no next pass and says it ended; the view too.
+  const paused = await launchedRepeating('Welcome daily, paused then terminated');
+  expect((await stack.gql(PauseCampaignDocument, { id: paused }, Role.Marketer)).errors).toBeUndefined();
+  await eventually(() => campaign(paused), (c) => c.status === 'Paused');
+  const pausedClosedAt = await terminated(paused);
+  const listed = (await stack.gql(CampaignsDocument, { first: 20 }, Role.Viewer)).data!.campaigns.edges.find((e) => e.node.id === paused)!.node;
+  expect(listed.progress).toMatchObject({ status: 'Cancelled', enrolled: 2, nextPassAt: null });
+  expect(await campaign(paused)).toMatchObject({ status: 'Cancelled', finishedAt: pausedClosedAt, progress: { status: 'Cancelled', nextPassAt: null } });
+  expect(await endedInEngine(paused)).toEqual(ended('paused', pausedClosedAt));
+  // Recorded once: the run reconciliation finds nothing left to record.
+  expect(await reconcile()).toEqual([]);
+}, 120_000);
+
 it('records a campaign reset in the Temporal UI after its termination as running again, audited; until then its run enrols nobody', async () => {
   const id = await launchedRepeating('Welcome daily, reset in Temporal');
   const handle = stack.temporal.client.workflow.getHandle(campaignWorkflowId(id));

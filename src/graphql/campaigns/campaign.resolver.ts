@@ -50,7 +50,7 @@ export class CampaignResolver {
 
   @Allow(Role.Marketer)
   @Mutation(() => CampaignType, {
-    description: 'Starts enrolment now, or at `at` (Scheduled until then; a cancel before it enrols nobody); launching again without `at` joins the run already going (each customer once). A Scheduled campaign does not start early: without `at` it is CONFLICT/CAMPAIGN_WRONG_STATE naming its `scheduledFor`, with `at` (its start cannot move) too',
+    description: 'Starts enrolment now, or at `at` (Scheduled until then; a cancel before it enrols nobody); launching again without `at` joins the run already going (each customer once). A Scheduled campaign does not start early: without `at` it is CONFLICT/CAMPAIGN_WRONG_STATE naming its `scheduledFor`, with `at` (its start cannot move) too. One whose run ended in Temporal (terminated there) is CONFLICT/CAMPAIGN_WRONG_STATE naming how (`status`, e.g. Terminated), the campaign recorded Cancelled at once',
   })
   async launchCampaign(
     @Arg('id', () => ID) id: string,
@@ -78,7 +78,7 @@ export class CampaignResolver {
     return CampaignType.from(await ctx.services.campaigns.cancel(id, ctx.caller!.id));
   }
 
-  @FieldResolver(() => CampaignProgressType, { nullable: true, description: 'Live progress from the campaign run (null for a draft); in a list, one Temporal query per campaign', complexity: LIVE_STATE_COMPLEXITY })
+  @FieldResolver(() => CampaignProgressType, { nullable: true, description: "Live progress from the campaign run (null for a draft); in a list, one Temporal query per campaign (and a look at the run's status for one under way by its record: a run ended in Temporal, terminated there, is recorded Cancelled at once and shows so, with no nextPassAt)", complexity: LIVE_STATE_COMPLEXITY })
   progress(@Root() campaign: CampaignType, @Ctx() ctx: GraphQLContext): CampaignProgressType | null | Promise<CampaignProgressType | null> {
     return campaign.progress !== undefined ? campaign.progress : ctx.services.campaigns.progressOf(campaign).then((progress) => progress && CampaignProgressType.from(progress));
   }

@@ -299,7 +299,7 @@ export class CampaignType {
   @Field()
   createdAt!: Date;
 
-  @Field(() => Date, { nullable: true, description: 'When enrolment starts, for a campaign launched for later' })
+  @Field(() => Date, { nullable: true, description: 'When enrolment starts, for a campaign launched for later (kept once it ended: with launchedAt null, the start it was launched for, which never came)' })
   scheduledFor!: Date | null;
 
   @Field(() => Date, { nullable: true, description: 'When enrolment began' })

@@ -27,6 +27,7 @@ import { assertCustomerFilter, type CustomerFilter } from '../customers/customer
 import type { CampaignEndedInEngine, CampaignEngine, CampaignReset } from '../engines/campaign-engine.js';
 import { audienceRules, campaignAudience, holdoutDraw, inOtherHoldout } from './campaign-enrolment.service.js';
 import { CampaignException, CampaignExceptionCode } from './campaign.exception.js';
+import { PlaybookException, PlaybookExceptionCode } from '../playbooks/playbook.exception.js';
 import { characterCount, hiddenCharacterProblem } from '../../domain/text.js';
 import { INVOICE_OVERDUE } from '../../domain/playbooks/appreciation.js';
 
@@ -332,6 +333,16 @@ export class CampaignService {
 
   /** A launch of a campaign launched already: it joins the run going (or whose time has come), and is refused otherwise. */
   private async launchAgain(campaign: Campaign, at?: Date | null): Promise<CampaignView> {
+    // A run ended in the engine still answers with its last state (a start it waits for): the launch goes by its end, recorded now.
+    const end = await this.recordEndFromEngine(campaign);
+    if (end) {
+      await this.em.refresh(campaign);
+      throw new CampaignException(
+        CampaignExceptionCode.WrongState,
+        `Campaign ${campaign.id} cannot be launched again: its run was ${end.status.replace('-', ' ')} in the workflow engine, recorded now as cancelled (to run it again, launch a copy)`,
+        { id: campaign.id, status: end.status },
+      );
+    }
     const { id, status } = campaign;
     if (status === CampaignStatus.Completed || status === CampaignStatus.Cancelled) {
       const ended = status === CampaignStatus.Completed ? 'has already completed' : 'has been cancelled';
@@ -371,11 +382,34 @@ export class CampaignService {
 
   /**
    * Live progress from the campaign's run; null for a draft (no run yet). A run that ended in
-   * the engine without recording it answers with its last state: the recorded end stands. An
-   * ended campaign waits for no next pass (a repeating one cancelled while it waited keeps
-   * that wait's time in its run's state).
+   * the engine without recording it answers with its last state: its end is recorded first
+   * (`recordEndFromEngine`), and the recorded end stands. An ended campaign waits for no next
+   * pass (a repeating one cancelled while it waited keeps that wait's time in its run's state).
    */
   async progressOf(campaign: { id: string; status: CampaignStatus }): Promise<CampaignProgress | null> {
+    if (campaign.status === CampaignStatus.Draft) return null;
+    // One under way by its record whose run ended in the engine: that end, recorded now (a list row read before it shows the record's status).
+    const ended = await this.recordEndFromEngine(campaign);
+    return this.liveProgress(ended ? { id: campaign.id, status: CampaignStatus.Cancelled } : campaign);
+  }
+
+  /**
+   * A campaign under way by its record whose run ended in the engine (terminated in the Temporal UI, failed, timed
+   * out), which the run cannot record itself, is recorded now as the run reconciliation would within minutes
+   * (cancelled, Temporal's close time as `finishedAt`, audited as `campaign.ended-in-engine`), as a person's start
+   * records a playbook run's: its closed run still answers a query with its last state (a start, a next pass that will
+   * never come), and a view or a launch goes by that end instead. The end, or null: still under way (or completed), not
+   * under way by its record, or Temporal cannot say now (the record stands).
+   */
+  private async recordEndFromEngine(campaign: { id: string; status: CampaignStatus }): Promise<CampaignEndedInEngine | null> {
+    if (!UNDER_WAY.includes(campaign.status)) return null;
+    const end = await this.engine.endedInEngine(campaign.id).catch(unknownWhenUnavailable);
+    if (end) await this.recordEnd(campaign.id, end, `temporal:${end.by ?? 'unknown'}`, 'campaign.ended-in-engine');
+    return end;
+  }
+
+  /** `progressOf` without looking for an end in the engine (steering, which looks for one when its signal is not taken). */
+  private async liveProgress(campaign: { id: string; status: CampaignStatus }): Promise<CampaignProgress | null> {
     if (campaign.status === CampaignStatus.Draft) return null;
     const progress = await this.engine.progress(campaign.id);
     if (!progress) return null;
@@ -400,9 +434,12 @@ export class CampaignService {
     };
   }
 
+  /** The campaign's view, an end its run met in the engine recorded first (`recordEndFromEngine`): it shows as the engine has it. */
   async find(id: string): Promise<CampaignView | null> {
-    if (!isUuid(id) || !(await this.em.count(Campaign, { id }))) return null;
-    return this.view(id);
+    const campaign = isUuid(id) ? await this.em.findOne(Campaign, { id }) : null;
+    if (!campaign) return null;
+    if (await this.recordEndFromEngine(campaign)) await this.em.refresh(campaign);
+    return { campaign };
   }
 
   /** Campaigns, newest first; those made from one saved segment, if given (batched across a page of segments). */
@@ -578,7 +615,7 @@ export class CampaignService {
       // The status is the one after any launch that held the row: a cancel that waited for it is judged as launched.
       const [{ status }] = await em.execute<{ status: CampaignStatus }[]>(`select status from campaign where id = ? for no key update`, [id]);
       // Temporal answers a query after the signals it took: a steering just before this one shows.
-      const progress = await this.progressOf({ id, status });
+      const progress = await this.liveProgress({ id, status });
       if (!progress || !allowed.includes(progress.status) || !(await signal(this.engine))) return { taken: false, progress, status };
       this.audit.record(em, { actor, action: `campaign.${action}`, entityType: 'campaign', entityId: id, before: { status: progress.status } });
       return { taken: true, progress, status };
@@ -630,6 +667,12 @@ export class CampaignService {
     if (!campaign) throw new CampaignException(CampaignExceptionCode.NotFound, `No campaign ${id}`, { id, field: 'id' });
     return campaign;
   }
+}
+
+/** Null for an engine that cannot answer now (Temporal down, or not in time); any other error as it is. */
+function unknownWhenUnavailable(error: unknown): null {
+  if (error instanceof PlaybookException && error.code === PlaybookExceptionCode.EngineUnavailable) return null;
+  throw error;
 }
 
 /** The campaign's row, locked for the rest of the transaction (NOT_FOUND without one). */
