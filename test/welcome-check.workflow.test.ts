@@ -190,6 +190,29 @@ it('shows a cancelled run at step done, not at the step it was cancelled in, and
   expect((await stack.gql(ConfirmWelcomeDocument, { customerId: byApi }, Role.Operator)).errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'PLAYBOOK_RUN_ALREADY_FINISHED' });
 }, 150_000);
 
+it('lists a run terminated in the Temporal UI at the step it stopped at while its record says running, and shows it ended when Temporal closed it (QA 81 F4)', async () => {
+  const view = (customerId: string) => stack.gql(WelcomeCheckDocument, { customerId }, Role.Viewer).then((r) => r.data!.welcomeCheck);
+  const listed = (customerId: string) => stack.gql(CustomerPlaybookRunsDocument, { customerId }, Role.Viewer).then((r) => r.data!.customer!.playbookRuns.edges.map((e) => e.node));
+  const waiting = async (name: string) => {
+    const customerId = await newCustomer(name);
+    expect((await stack.gql(StartWelcomeCheckDocument, { customerId }, Role.Operator)).errors).toBeUndefined();
+    await eventually(() => view(customerId), (v) => v?.step === 'awaiting-confirmation');
+    return customerId;
+  };
+  const terminated = await waiting('Tess');
+  const handle = stack.temporal.client.workflow.getHandle(welcomeCheckWorkflowId(terminated));
+  await handle.terminate('qa terminate test');
+  const closedAt = (await handle.describe()).closeTime!.toISOString();
+
+  // Its record says running until the run reconciliation records the end: the listed step goes with that status, not `done`.
+  expect(await listed(terminated)).toEqual([expect.objectContaining({ status: 'Running', step: 'awaiting-confirmation', outcome: null })]);
+  // Its own view asks Temporal: terminated, ended when Temporal closed it.
+  expect(await view(terminated)).toMatchObject({ status: 'Terminated', step: 'done', finishedAt: closedAt });
+  // Once the run reconciliation has recorded it: Terminated and done.
+  expect(await reconcile()).toContain(welcomeCheckWorkflowId(terminated));
+  expect(await listed(terminated)).toEqual([expect.objectContaining({ status: 'Terminated', step: 'done', outcome: 'terminated' })]);
+}, 60_000);
+
 it('names in the follow-up call what the customer complained about during the wait: the call starts there (QA 63 F2)', async () => {
   const customerId = await newCustomer('Cleo');
   await stack.gql(StartWelcomeCheckDocument, { customerId }, Role.Operator);

@@ -163,7 +163,7 @@ export class TemporalPlaybookEngine implements PlaybookEngine {
 
   async runState(workflowId: string) {
     const [state, execution] = await Promise.all([this.query(workflowId, anyPlaybookStateQuery), this.reachable(() => executionFacts(this.client, workflowId))]);
-    return state && { ...state, status: (execution && RUN_STATUS[execution.status]) || null, lastResetAt: execution?.lastResetAt ?? null, loyaltyBandTag: execution?.loyaltyBand ?? null };
+    return state && { ...state, status: (execution && RUN_STATUS[execution.status]) || null, closedAt: execution?.closedAt ?? null, lastResetAt: execution?.lastResetAt ?? null, loyaltyBandTag: execution?.loyaltyBand ?? null };
   }
 
   findRunning(search: RunSearch, offset: number, limit: number): Promise<FoundRun[]> {

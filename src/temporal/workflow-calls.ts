@@ -102,12 +102,12 @@ export async function executionStatus(client: Client, workflowId: string): Promi
   return (await executionFacts(client, workflowId))?.status ?? null;
 }
 
-/** `executionStatus`, and when the run was last reset in the engine (null: never); null when it does not exist. */
-export async function executionFacts(client: Client, workflowId: string): Promise<{ status: WorkflowExecutionStatusName; lastResetAt: Date | null; loyaltyBand: string | null } | null> {
+/** `executionStatus`, when it closed (null while it runs), and when the run was last reset in the engine (null: never); null when it does not exist. */
+export async function executionFacts(client: Client, workflowId: string): Promise<{ status: WorkflowExecutionStatusName; closedAt: Date | null; lastResetAt: Date | null; loyaltyBand: string | null } | null> {
   const described = await describeOrNull(client, workflowId);
   if (!described) return null;
   const reset = described.raw.workflowExtendedInfo?.lastResetTime;
-  return { status: described.status.name, lastResetAt: reset ? tsToDate(reset) : null, loyaltyBand: described.typedSearchAttributes.get(LoyaltyBandKey) ?? null };
+  return { status: described.status.name, closedAt: described.closeTime ?? null, lastResetAt: reset ? tsToDate(reset) : null, loyaltyBand: described.typedSearchAttributes.get(LoyaltyBandKey) ?? null };
 }
 
 /**

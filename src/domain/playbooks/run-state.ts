@@ -20,6 +20,8 @@ export interface FinalRunState extends PlaybookStateSummary {
 export interface PlaybookRunState extends PlaybookStateSummary {
   /** The engine's word: running, or how it ended (not in a state a run answered an update with). */
   status?: RunStatus | null;
+  /** The engine's word: when the run's execution closed (null while it runs). */
+  closedAt?: Date | null;
   /** When the run was last reset in the engine (the Temporal UI's Reset), as the engine says; null: never. */
   lastResetAt?: Date | null;
   /** The engine's word: the run's LoyaltyBand tag, which the runs under way are searched by (see PlaybookRunView.loyaltyBandTag). */

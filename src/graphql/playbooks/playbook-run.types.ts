@@ -76,7 +76,7 @@ export class AccountProposalType {
 
 /** What a run's `step` says (the PlaybookRun field's description; its resolver is the playbook resolver's). */
 export const STEP_DESCRIPTION =
-  "Current step of the workflow (its playbook's steps, e.g. awaiting-confirmation); `done` once the run has ended, however it ended (completed, cancelled, terminated, failed, timed out); null while the run cannot say (Temporal unreachable, a run started a moment ago)";
+  "Current step of the workflow (its playbook's steps, e.g. awaiting-confirmation); `done` once the run has ended, however it ended (completed, cancelled, terminated, failed, timed out); null while the run cannot say (Temporal unreachable, a run started a moment ago). It goes with the status beside it: in a list of recorded runs showing only what their records hold (customer.playbookRuns, campaign.members.run), a run terminated in the Temporal UI shows Running at the step it stopped at until its end is recorded, then Terminated and done";
 
 /** A run's step as the API shows it: `done` once the run has ended (a cancelled or terminated run's state stays at the step it stopped at), else its state's. */
 export function shownStep(status: RunStatus, state: { step?: string | null } | null): string | null {
@@ -215,7 +215,7 @@ export class PlaybookRunType {
   @Field(() => Date, { nullable: true })
   startedAt!: Date | null;
 
-  @Field(() => Date, { nullable: true })
+  @Field(() => Date, { nullable: true, description: 'When the run ended (null while it runs): as its record says, or, for a run ended in Temporal whose end is not recorded yet (terminated in the Temporal UI; its own view), when Temporal closed it' })
   finishedAt!: Date | null;
 
   static from(view: PlaybookRunView): PlaybookRunType {
@@ -262,7 +262,8 @@ export class PlaybookRunType {
       offerCode: appreciation?.offerCode ?? null,
       heldBack: appreciation?.heldBack ?? state?.proposalHeldBack ?? null,
       startedAt: record?.startedAt ?? null,
-      finishedAt: ended ? (record?.finishedAt ?? null) : null,
+      // One ended in the engine (terminated in the Temporal UI) before its record says so: when Temporal closed it.
+      finishedAt: ended ? (record?.finishedAt ?? state?.closedAt ?? null) : null,
     };
   }
 }

@@ -10,7 +10,7 @@ import { PageArgs, pageComplexity } from '../common/connection.js';
 import { LIVE_STATE_COMPLEXITY } from '../limits.js';
 import { FixCaseType } from './fix-case.types.js';
 import { PlaybookRunConnection, PlaybookRunType, RunningPlaybookRunsFilterInput, shownStep, STEP_DESCRIPTION } from './playbook-run.types.js';
-import { runStatus } from '../../domain/playbooks/run-status.js';
+import { RunStatus } from '../../domain/playbooks/run-status.js';
 
 @Resolver(() => PlaybookRunType)
 export class PlaybookResolver {
@@ -178,11 +178,15 @@ export class PlaybookResolver {
     return ctx.services.fixCases.ofRun(run.workflowId);
   }
 
-  /** A database record's current step comes from its workflow (Temporal), asked only when a client wants it; an ended run's is `done`. */
+  /**
+   * A database record's current step comes from its workflow (Temporal), asked only when a client wants it. It goes with
+   * the status the record shows beside it, so a row never pairs `Running` with `done`: an ended run's is `done` (asking
+   * nothing), a running one's its state's, also when the engine has ended it without its record saying so yet
+   * (terminated in the Temporal UI: the step it stopped at, until the run reconciliation records the end).
+   */
   @FieldResolver(() => String, { nullable: true, description: STEP_DESCRIPTION, complexity: LIVE_STATE_COMPLEXITY })
   async step(@Root() run: PlaybookRunType | PlaybookRun, @Ctx() ctx: GraphQLContext): Promise<string | null> {
     if ('step' in run) return run.step;
-    const state = await ctx.services.playbooks.stepStateOf(run);
-    return shownStep(runStatus(run.status, state, run.finishedAt ?? null), state);
+    return shownStep(run.status, run.status === RunStatus.Running ? await ctx.services.playbooks.stepStateOf(run) : null);
   }
 }
