@@ -190,9 +190,10 @@ it('shows a cancelled run at step done, not at the step it was cancelled in, and
   expect((await stack.gql(ConfirmWelcomeDocument, { customerId: byApi }, Role.Operator)).errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'PLAYBOOK_RUN_ALREADY_FINISHED' });
 }, 150_000);
 
-it('lists a run terminated in the Temporal UI at the step it stopped at while its record says running, and shows it ended when Temporal closed it (QA 81 F4)', async () => {
+it('lists a run terminated in the Temporal UI at the step it stopped at while its record says running, shows it ended when Temporal closed it, and tells a confirmation how it ended (QA 81 F4, F6)', async () => {
   const view = (customerId: string) => stack.gql(WelcomeCheckDocument, { customerId }, Role.Viewer).then((r) => r.data!.welcomeCheck);
   const listed = (customerId: string) => stack.gql(CustomerPlaybookRunsDocument, { customerId }, Role.Viewer).then((r) => r.data!.customer!.playbookRuns.edges.map((e) => e.node));
+  const confirmed = async (customerId: string) => (await stack.gql(ConfirmWelcomeDocument, { customerId }, Role.Operator)).errors![0].extensions;
   const waiting = async (name: string) => {
     const customerId = await newCustomer(name);
     expect((await stack.gql(StartWelcomeCheckDocument, { customerId }, Role.Operator)).errors).toBeUndefined();
@@ -208,9 +209,17 @@ it('lists a run terminated in the Temporal UI at the step it stopped at while it
   expect(await listed(terminated)).toEqual([expect.objectContaining({ status: 'Running', step: 'awaiting-confirmation', outcome: null })]);
   // Its own view asks Temporal: terminated, ended when Temporal closed it.
   expect(await view(terminated)).toMatchObject({ status: 'Terminated', step: 'done', finishedAt: closedAt });
-  // Once the run reconciliation has recorded it: Terminated and done.
+  // A confirmation is told how it ended: by the engine before its record says so, then by its record.
+  expect(await confirmed(terminated)).toMatchObject({ code: 'CONFLICT', reason: 'PLAYBOOK_RUN_ALREADY_FINISHED', outcome: 'terminated' });
   expect(await reconcile()).toContain(welcomeCheckWorkflowId(terminated));
   expect(await listed(terminated)).toEqual([expect.objectContaining({ status: 'Terminated', step: 'done', outcome: 'terminated' })]);
+  expect(await confirmed(terminated)).toMatchObject({ reason: 'PLAYBOOK_RUN_ALREADY_FINISHED', outcome: 'terminated' });
+
+  // Cancelled through the API: its state has no outcome, its record says cancelled.
+  const cancelled = await waiting('Cassie');
+  expect((await stack.gql(CancelPlaybookRunDocument, { workflowId: welcomeCheckWorkflowId(cancelled), reason: 'asked by phone' }, Role.Operator)).errors).toBeUndefined();
+  await stack.temporal.client.workflow.getHandle(welcomeCheckWorkflowId(cancelled)).result().catch(() => null);
+  expect(await confirmed(cancelled)).toMatchObject({ code: 'CONFLICT', reason: 'PLAYBOOK_RUN_ALREADY_FINISHED', outcome: 'cancelled' });
 }, 60_000);
 
 it('names in the follow-up call what the customer complained about during the wait: the call starts there (QA 63 F2)', async () => {

@@ -128,14 +128,18 @@ export class PlaybookService {
     await this.customers.get(customerId, 'customerId');
     const workflowId = await this.currentRunId(WELCOME_CHECK, customerId, welcomeCheckWorkflowId(customerId));
     const state = await this.engine.welcomeCheckState(workflowId);
-    const finished = (outcome: string | null = state?.outcome ?? null) =>
+    const finished = (outcome: string | null) =>
       new PlaybookException(PlaybookExceptionCode.RunAlreadyFinished, `The welcome check of customer ${customerId} has already finished`, {
         customerId,
         outcome,
       });
     if (!state) throw await this.endedOrNone(workflowId, finished, () => new PlaybookException(PlaybookExceptionCode.RunNotFound, `No welcome check runs for customer ${customerId}`, { customerId }));
-    if (state.step === 'done') throw finished();
-    await this.runs.auditedUpdate({ actor, action: 'playbook.confirm-welcome', workflowId, after: { customerId } }, async (updateId) => ((await this.engine.confirmWelcome(workflowId, updateId)) ?? fail(finished())).acted(), updateOutcome);
+    if (state.step === 'done') throw finished(await this.endedOutcome(workflowId, state));
+    await this.runs.auditedUpdate(
+      { actor, action: 'playbook.confirm-welcome', workflowId, after: { customerId } },
+      async (updateId) => ((await this.engine.confirmWelcome(workflowId, updateId)) ?? fail(finished(await this.endedOutcome(workflowId, state)))).acted(),
+      updateOutcome,
+    );
     return this.runView(WELCOME_CHECK, customerId, workflowId);
   }
 
@@ -310,10 +314,10 @@ export class PlaybookService {
     const workflowId = await this.currentRunId(FIX_ISSUE, customerId, fixIssueWorkflowId(customerId, topic));
     const state = await this.engine.fixIssueState(workflowId);
     // A cancelled run stopped where it was: the engine refuses the signal, and it counts as ended.
-    const ended = (outcome: string | null = state?.outcome ?? null) =>
-      new PlaybookException(PlaybookExceptionCode.RunAlreadyFinished, `The fix-issue run for "${topic}" of customer ${customerId} has ended${outcome ? ` (${outcome})` : ''}`, { customerId, topic, workflowId });
+    const ended = (outcome: string | null) =>
+      new PlaybookException(PlaybookExceptionCode.RunAlreadyFinished, `The fix-issue run for "${topic}" of customer ${customerId} has ended${outcome ? ` (${outcome})` : ''}`, { customerId, topic, workflowId, outcome });
     if (!state) throw await this.endedOrNone(workflowId, ended, () => new PlaybookException(PlaybookExceptionCode.RunNotFound, `No fix-issue run for "${topic}" of customer ${customerId}`, { customerId, topic }));
-    if (state.step === 'done') throw ended();
+    if (state.step === 'done') throw ended(await this.endedOutcome(workflowId, state));
     if (state.resolved) {
       throw new PlaybookException(PlaybookExceptionCode.IssueAlreadyResolved, `The issue "${topic}" of customer ${customerId} is already resolved; the run checks back with the customer (step ${state.step})`, {
         customerId,
@@ -321,7 +325,7 @@ export class PlaybookService {
         step: state.step,
       });
     }
-    await this.runs.auditedUpdate({ actor, action: 'playbook.resolve-issue', workflowId, after: { customerId, topic } }, async (updateId) => ((await this.engine.issueResolved(workflowId, updateId)) ?? fail(ended())).acted(), updateOutcome);
+    await this.runs.auditedUpdate({ actor, action: 'playbook.resolve-issue', workflowId, after: { customerId, topic } }, async (updateId) => ((await this.engine.issueResolved(workflowId, updateId)) ?? fail(ended(await this.endedOutcome(workflowId, state)))).acted(), updateOutcome);
     return this.runView(FIX_ISSUE, customerId, workflowId);
   }
 
@@ -382,9 +386,9 @@ export class PlaybookService {
     const workflowId = await this.currentRunId(ACCOUNT_REVIEW, customerId, accountReviewWorkflowId(customerId));
     const state = await this.engine.accountReviewState(workflowId);
     // A cancelled run stopped where it was: the engine refuses the answer, and it counts as ended.
-    const ended = (outcome: string | null = state?.outcome ?? null) => new PlaybookException(PlaybookExceptionCode.RunAlreadyFinished, `The account review of customer ${customerId} has ended${outcome ? ` (${outcome})` : ''}`, { customerId, workflowId });
+    const ended = (outcome: string | null) => new PlaybookException(PlaybookExceptionCode.RunAlreadyFinished, `The account review of customer ${customerId} has ended${outcome ? ` (${outcome})` : ''}`, { customerId, workflowId, outcome });
     if (!state) throw await this.endedOrNone(workflowId, ended, () => new PlaybookException(PlaybookExceptionCode.RunNotFound, `No account review for customer ${customerId}`, { customerId }));
-    if (state.step === 'done' || (await this.recordedEnded(workflowId))) throw ended();
+    if (state.step === 'done' || (await this.recordedEnded(workflowId))) throw ended(await this.endedOutcome(workflowId, state));
     if (state.step !== 'awaiting-answer') {
       throw new PlaybookException(PlaybookExceptionCode.DecisionRefused, `The account review of customer ${customerId} is not waiting for an answer (step ${state.step})`, { customerId, step: state.step });
     }
@@ -393,7 +397,7 @@ export class PlaybookService {
     if (heldBack) {
       throw new PlaybookException(PlaybookExceptionCode.DecisionRefused, `The account review's proposal never reached customer ${customerId} (held back: ${heldBack}): there is nothing to answer`, { customerId, heldBack });
     }
-    await this.runs.auditedUpdate({ actor, action: 'playbook.answer-proposal', workflowId, after: { customerId, accepted } }, async (updateId) => ((await this.engine.answerProposal(workflowId, accepted, updateId)) ?? fail(ended())).acted(), updateOutcome);
+    await this.runs.auditedUpdate({ actor, action: 'playbook.answer-proposal', workflowId, after: { customerId, accepted } }, async (updateId) => ((await this.engine.answerProposal(workflowId, accepted, updateId)) ?? fail(ended(await this.endedOutcome(workflowId, state)))).acted(), updateOutcome);
     // The run answers once it has acted on the answer (a cheaper tier in place): the run's customer shows it.
     await this.customers.refresh(customerId);
     return this.runView(ACCOUNT_REVIEW, customerId, workflowId);
@@ -765,6 +769,19 @@ export class PlaybookService {
   private async endedOrNone(workflowId: string, ended: (outcome: string | null) => PlaybookException, none: () => PlaybookException): Promise<PlaybookException> {
     const record = await this.runs.findByWorkflowId(workflowId);
     return record && record.status !== RunStatus.Running ? ended(record.outcome ?? null) : none();
+  }
+
+  /**
+   * How a run that refuses an input ended, for the refusal to say (`outcome`): its state's outcome, else its record's (a
+   * cancelled run's state has none, nor has one ended in the engine: `cancelled`, `terminated`, ...), else how the engine
+   * ended it before its record says so (terminated in the Temporal UI: `terminated`, as the record will say); null when
+   * none says (the engine cannot answer now).
+   */
+  private async endedOutcome(workflowId: string, state: { outcome?: string | null } | null): Promise<string | null> {
+    if (state?.outcome) return state.outcome;
+    const record = await this.runs.findByWorkflowId(workflowId);
+    if (record && record.status !== RunStatus.Running) return record.outcome ?? null;
+    return (await this.engine.endedInEngine(workflowId).catch(unknownWhenUnavailable))?.status ?? null;
   }
 
   /** The newest recorded run of `base`, or the base ID itself (a first run being started has no record yet, nor one started before runs were recorded as they start). */
