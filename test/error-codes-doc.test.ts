@@ -41,3 +41,19 @@ it('documents every reason a domain exception can carry, with its code, and no o
   expect(inCode.size).toBeGreaterThan(50);
   expect(Object.fromEntries([...(await reasonsDocumented())].sort())).toEqual(Object.fromEntries([...inCode].sort()));
 });
+
+/** The first table of docs/error-codes.md, as reason -> its `when` text. */
+async function whenDocumented(): Promise<Map<string, string>> {
+  const doc = await readFile('docs/error-codes.md', 'utf8');
+  const table = doc.slice(doc.indexOf('| reason | code | when |')).split('\n\n')[0].split('\n').slice(2);
+  return new Map(table.map((row) => row.split('|').map((cell) => cell.trim())).map(([, reason, , when]) => [reason.replace(/`/g, ''), when]));
+}
+
+it('names the details a client branches on: timedOut of every engine unavailable, the outcome of a run already finished (QA 81 F6, F8)', async () => {
+  const when = await whenDocumented();
+  // Every engine's UNAVAILABLE carries `timedOut: true` when the call got no answer in time (src/temporal/deadline.ts, unansweredDetails).
+  const engines = [...when.keys()].filter((reason) => reason.endsWith('_ENGINE_UNAVAILABLE'));
+  expect(engines).toEqual(['PLAYBOOK_ENGINE_UNAVAILABLE', 'SCORING_ENGINE_UNAVAILABLE']);
+  for (const reason of engines) expect(when.get(reason)).toContain('`timedOut: true`');
+  expect(when.get('PLAYBOOK_RUN_ALREADY_FINISHED')).toMatch(/say how the run ended in `outcome`/);
+});
