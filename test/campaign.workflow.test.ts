@@ -180,8 +180,11 @@ it('previews a segment, enrols each customer once when launched twice, and keeps
   expect(statements.filter((s) => s.includes('from campaign_member m join campaign cmp'))).toHaveLength(1);
   expect((await stack.gql(LaunchCampaignDocument, { id: draft.id }, Role.Marketer)).errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'CAMPAIGN_WRONG_STATE' });
   // Operators find the campaign's runs in the Temporal UI by its ID.
-  const tagged = await eventually(() => stack.temporal.client.workflow.count(`CampaignId = "${draft.id}"`), (c) => c.count === done.progress!.runsStarted, 30_000);
+  const tagged = await eventually(() => stack.temporal.client.workflow.count(`CampaignId = "${draft.id}" AND WorkflowType != "campaign"`), (c) => c.count === done.progress!.runsStarted, 30_000);
   expect(tagged.count).toBe(draft.preview!.treated);
+  // And the campaign's own workflow by the same search (QA 81 F7), each of its executions: those it continued as new keep the tag.
+  const campaignTagged = await eventually(() => stack.temporal.client.workflow.count(`CampaignId = "${draft.id}" AND WorkflowType = "campaign"`), (c) => c.count === executions.count, 30_000);
+  expect(campaignTagged.count).toBe(executions.count);
   await recordHistory(campaignWorkflowId(draft.id), 'campaign-completed');
 }, 150_000);
 

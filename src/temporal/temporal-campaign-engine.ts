@@ -8,6 +8,7 @@ import { noAnswerFromRun } from './deadline.js';
 import { playbookCallUnanswered, withinPlaybookDeadline } from './playbook-deadline.js';
 import type { SteeringFromOutside } from '../services/audit/steering-audit.service.js';
 import { describeOrNull, howEnded, howReset, queryOrNull, signalOrFalse, steeringFromOutside } from './workflow-calls.js';
+import { CampaignIdKey } from '../../workflows/search-attributes.js';
 
 /** Temporal's ends of a campaign run that the run did not record itself (a completed run did). */
 const ENDED_IN_ENGINE: Partial<Record<WorkflowExecutionStatusName, CampaignEndInEngine>> = {
@@ -39,6 +40,9 @@ export class TemporalCampaignEngine implements CampaignEngine {
           args: [{ campaignId, policy, ...(startAt ? { startAt: startAt.toISOString() } : {}), ...(repeatEveryDays ? { repeatEveryDays } : {}), ...(launchedBy ? { launchedBy } : {}) }],
           workflowIdConflictPolicy: 'USE_EXISTING',
           workflowIdReusePolicy: 'REJECT_DUPLICATE',
+          // Found in the Temporal UI by the campaign's ID with the runs it started (`CampaignId = "<id>"`); a start option, not a
+          // workflow command, so histories replay as before. Its executions continued as new keep it (Temporal carries it over).
+          typedSearchAttributes: [{ key: CampaignIdKey, value: campaignId }],
           // The marketer's campaign name and the playbook: no customer data (an erasure does not change a name here that named one: README).
           staticSummary: `Campaign "${name}": ${playbook} for a segment${repeatEveryDays ? `, every ${repeatEveryDays} days` : ''}`,
           staticDetails: `${startAt ? `From ${startAt.toISOString()}, enrols` : 'Enrols'} the segment into ${playbook} runs (search CampaignId = "${campaignId}"), at most ${policy.pageSize} customers every ${Math.round(policy.pageIntervalMs / 1000)} s, ${holdout}${repeats}; signals pause, resume, cancel${startAt ? ' (before the start: enrols nobody)' : ''} (policy v${policy.version}).`,
