@@ -18,6 +18,8 @@ import { eventually } from './support/eventually.js';
 import { OperationsStatusDocument } from './__generated__/graphql.js';
 import { print } from 'graphql';
 import { RunStatus } from '../src/domain/playbooks/run-status.js';
+import { putSchedulesInPlace } from '../src/app/worker-process.js';
+import { platformSchedules, rescoreScheduleId, runReconciliationScheduleId } from '../src/temporal/schedules.js';
 
 /**
  * Health, readiness, metrics and the offline IDE, on a PostgreSQL of this file's
@@ -240,6 +242,62 @@ it('tells operators, in its metrics and through GraphQL, whether delivery keeps 
   expect((await ask('test-viewer-key-0123456789')).errors[0].extensions.code).toBe('FORBIDDEN');
 });
 
+it("shows the platform's schedules an operator paused or deleted in Temporal: in operationsStatus, in the metrics, and in the worker's log as it starts (QA 81 F2)", async () => {
+  const taskQueue = `no-worker-${process.pid}`;
+  const config = loadConfig({ ...process.env, DATABASE_URL: pg.url, PORT: '0', NODE_ENV: 'test', TEMPORAL_TASK_QUEUE: taskQueue });
+  const lines: Array<Record<string, unknown>> = [];
+  const workerLog = createLogger('info', 'worker', { write: (line: string) => void lines.push(JSON.parse(line)) });
+  const schedule = (id: string) => temporal.client.schedule.getHandle(id);
+  await putSchedulesInPlace(temporal.client, config, workerLog, defaultPolicies);
+  try {
+    await schedule(runReconciliationScheduleId(taskQueue)).pause('qa pause: looking into a stuck run');
+    await schedule(rescoreScheduleId(taskQueue)).delete();
+    // Started by hand while paused: it ran, the schedule says when.
+    await schedule(runReconciliationScheduleId(taskQueue)).trigger();
+    const lastRun = await eventually(async () => (await schedule(runReconciliationScheduleId(taskQueue)).describe()).info.recentActions, (a) => a.length > 0);
+
+    const { data } = (await (await askGraphql(`${base}/graphql`, { key: 'test-operator-key-0123456789', query: print(OperationsStatusDocument) })).json()) as any;
+    const byName = new Map<string, any>(data.operationsStatus.schedules.map((s: any) => [s.name, s]));
+    expect([...byName.keys()].sort()).toEqual(['data-retention', 'playbook-triggers', 'rescore', 'run-reconciliation', 'score-history']);
+    expect(byName.get('run-reconciliation')).toEqual({
+      id: runReconciliationScheduleId(taskQueue),
+      name: 'run-reconciliation',
+      exists: true,
+      paused: true,
+      note: 'qa pause: looking into a stuck run',
+      lastRunAt: lastRun[0].takenAt.toISOString(),
+      nextRunAt: null,
+    });
+    expect(byName.get('rescore')).toEqual({ id: rescoreScheduleId(taskQueue), name: 'rescore', exists: false, paused: null, note: null, lastRunAt: null, nextRunAt: null });
+    expect(byName.get('playbook-triggers')).toMatchObject({ exists: true, paused: false, note: null, lastRunAt: null });
+    expect(new Date(byName.get('playbook-triggers').nextRunAt).getTime()).toBeGreaterThan(Date.now());
+
+    // Past the one-second reuse of a scrape's reading.
+    await new Promise((r) => setTimeout(r, 1_100));
+    const text = await (await fetch(`${base}/metrics`)).text();
+    expect(metric(text, 'retention_schedule_paused{schedule="run-reconciliation"}')).toBe(1);
+    expect(metric(text, 'retention_schedule_paused{schedule="playbook-triggers"}')).toBe(0);
+    expect(metric(text, 'retention_schedule_exists{schedule="rescore"}')).toBe(0);
+    expect(metric(text, 'retention_schedule_exists{schedule="run-reconciliation"}')).toBe(1);
+    expect(metric(text, 'retention_schedule_last_run_timestamp_seconds{schedule="run-reconciliation"}')).toBe(lastRun[0].takenAt.getTime() / 1000);
+    expect(text).not.toMatch(/^retention_schedule_last_run_timestamp_seconds\{schedule="playbook-triggers"\}/m);
+    expect(text).not.toMatch(/^retention_schedule_next_run_timestamp_seconds\{schedule="run-reconciliation"\}/m);
+    expect(metric(text, 'retention_schedule_next_run_timestamp_seconds{schedule="playbook-triggers"}')).toBeGreaterThan(Date.now() / 1000);
+
+    // A worker starting puts the deleted one back, leaves the paused one paused, and says so, naming the note.
+    lines.length = 0;
+    await putSchedulesInPlace(temporal.client, config, workerLog, defaultPolicies);
+    expect((await schedule(rescoreScheduleId(taskQueue)).describe()).state.paused).toBe(false);
+    expect((await schedule(runReconciliationScheduleId(taskQueue)).describe()).state.paused).toBe(true);
+    const warned = lines.filter((l) => l.level === 40);
+    expect(warned).toEqual([expect.objectContaining({ scheduleId: runReconciliationScheduleId(taskQueue), note: 'qa pause: looking into a stuck run' })]);
+    expect(warned[0].msg).toMatch(/PAUSED.*"qa pause: looking into a stuck run".*keep their old status/);
+  } finally {
+    for (const { id } of platformSchedules(taskQueue)) await schedule(id).delete().catch(() => undefined);
+    for await (const run of temporal.client.workflow.list({ query: `TaskQueue = "${taskQueue}" AND ExecutionStatus = "Running"` })) await temporal.client.workflow.getHandle(run.workflowId).terminate('test ends').catch(() => undefined);
+  }
+}, 60_000);
+
 it('says when Temporal cannot be asked: retention_temporal_up 0, the worker gauges left out, and a warning for each request it fails', async () => {
   const lines: Array<Record<string, unknown>> = [];
   const config = loadConfig({ ...process.env, DATABASE_URL: pg.url, PORT: '0', NODE_ENV: 'test', API_KEYS: 'operator:test-operator-key-0123456789' });
@@ -253,7 +311,8 @@ it('says when Temporal cannot be asked: retention_temporal_up 0, the worker gaug
     expect(metric(text, 'retention_temporal_up')).toBe(0);
     expect(text).not.toMatch(/^retention_workers_polling /m);
     const { data } = (await (await askGraphql(url, { key: 'test-operator-key-0123456789', query: print(OperationsStatusDocument) })).json()) as any;
-    expect(data.operationsStatus).toMatchObject({ workers: null, engineReachable: false });
+    expect(data.operationsStatus).toMatchObject({ workers: null, engineReachable: false, schedules: null });
+    expect(text).not.toMatch(/^retention_schedule_/m);
     // Two fields Temporal's absence fails: one warning for the request.
     const running = (await (await askGraphql(url, { key: 'test-operator-key-0123456789', query: '{ a: runningPlaybookRuns(first: 1) { totalCount } b: runningPlaybookRuns(first: 2) { totalCount } }' })).json()) as any;
     expect(running.errors).toHaveLength(2);

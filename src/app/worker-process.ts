@@ -15,6 +15,7 @@ import {
   rescoreScheduleId,
   runReconciliationScheduleId,
   scoreHistoryScheduleId,
+  type ScheduleState,
 } from '../temporal/schedules.js';
 import { createWorker, installTemporalRuntime } from '../temporal/worker.js';
 import { openProcessDatabase } from './process-database.js';
@@ -68,21 +69,36 @@ export async function startWorkerProcess(config: AppConfig, logger: Logger, opts
 export async function putSchedulesInPlace(client: Client, config: AppConfig, logger: Logger, policies: Policies): Promise<void> {
   const { taskQueue } = config.temporal;
   const retentionPolicy = { ...policies.dataRetention, eraseOffboardedAfterDays: config.dataRetention.eraseOffboardedAfterDays };
-  const schedules = [
-    { name: 'rescore', setting: 'RESCORE_SCHEDULE', id: rescoreScheduleId(taskQueue), cron: config.rescoreSchedule, ensure: (cron: string) => ensureRescoreSchedule(client, taskQueue, cron, policies.rescore) },
+  const schedules: { name: string; setting: string; id: string; cron: string | null; ensure: (cron: string) => Promise<ScheduleState>; pausedMeans?: string }[] = [
+    { name: 'rescore', setting: 'RESCORE_SCHEDULE', id: rescoreScheduleId(taskQueue), cron: config.rescoreSchedule, ensure: (cron: string) => ensureRescoreSchedule(client, taskQueue, cron, policies.rescore), pausedMeans: 'no nightly rescore' },
     { name: 'score history', setting: 'SCORE_HISTORY_SCHEDULE', id: scoreHistoryScheduleId(taskQueue), cron: config.scoreHistorySchedule, ensure: (cron: string) => ensureScoreHistorySchedule(client, taskQueue, cron, policies.scoreHistory) },
-    { name: 'data retention', setting: 'DATA_RETENTION_SCHEDULE', id: dataRetentionScheduleId(taskQueue), cron: config.dataRetention.schedule, ensure: (cron: string) => ensureDataRetentionSchedule(client, taskQueue, cron, retentionPolicy) },
-    { name: 'playbook trigger', setting: 'PLAYBOOK_TRIGGERS_SCHEDULE', id: playbookTriggersScheduleId(taskQueue), cron: config.triggersSchedule, ensure: (cron: string) => ensurePlaybookTriggersSchedule(client, taskQueue, cron, policies.triggers) },
-    { name: 'run reconciliation', setting: 'RUN_RECONCILIATION_SCHEDULE', id: runReconciliationScheduleId(taskQueue), cron: config.runReconciliationSchedule, ensure: (cron: string) => ensureRunReconciliationSchedule(client, taskQueue, cron) },
+    { name: 'data retention', setting: 'DATA_RETENTION_SCHEDULE', id: dataRetentionScheduleId(taskQueue), cron: config.dataRetention.schedule, ensure: (cron: string) => ensureDataRetentionSchedule(client, taskQueue, cron, retentionPolicy), pausedMeans: "nobody's expired data is erased" },
+    { name: 'playbook trigger', setting: 'PLAYBOOK_TRIGGERS_SCHEDULE', id: playbookTriggersScheduleId(taskQueue), cron: config.triggersSchedule, ensure: (cron: string) => ensurePlaybookTriggersSchedule(client, taskQueue, cron, policies.triggers), pausedMeans: 'no playbook starts by its triggers' },
+    {
+      name: 'run reconciliation',
+      setting: 'RUN_RECONCILIATION_SCHEDULE',
+      id: runReconciliationScheduleId(taskQueue),
+      cron: config.runReconciliationSchedule,
+      ensure: (cron: string) => ensureRunReconciliationSchedule(client, taskQueue, cron),
+      pausedMeans: 'runs and campaigns terminated, failed or reset in Temporal keep their old status in the API (a terminated run stays running, its fix case open, its queued messages not held back)',
+    },
   ];
   for (const schedule of schedules) {
     if (schedule.cron) {
-      await schedule.ensure(schedule.cron).catch((error: unknown) => {
+      const state = await schedule.ensure(schedule.cron).catch((error: unknown) => {
         // Temporal refuses a spec it cannot read (INVALID_ARGUMENT, which its schedule client rethrows as a TypeError): a value the
         // start check lets through, such as an unknown CRON_TZ zone. Any other TypeError is a fault of the code, not of the setting.
         if (error instanceof TypeError && error.stack?.includes('rethrowGrpcError')) throw new ConfigError(`${schedule.setting}="${schedule.cron}": Temporal refuses it: ${error.message}`, { cause: error });
         throw error;
       });
+      if (state.paused) {
+        // Someone paused it in Temporal: it stays paused (theirs to undo), but it starts nothing meanwhile, which nothing else would say.
+        logger.warn(
+          { scheduleId: schedule.id, cron: schedule.cron, note: state.note },
+          `${schedule.name} schedule in place but PAUSED in Temporal (note: ${state.note ? `"${state.note}"` : 'none'}): it starts nothing until unpaused (temporal schedule toggle --unpause -s ${schedule.id})${schedule.pausedMeans ? `; meanwhile ${schedule.pausedMeans}` : ''}`,
+        );
+        continue;
+      }
       logger.info({ scheduleId: schedule.id, cron: schedule.cron }, `${schedule.name} schedule in place`);
     } else if (await removeSchedule(client, schedule.id)) {
       logger.warn({ scheduleId: schedule.id }, `${schedule.name} schedule switched off: deleted from Temporal`);

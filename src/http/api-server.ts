@@ -28,6 +28,7 @@ import { TemporalScoringEngine } from '../temporal/temporal-scoring-engine.js';
 import type { TemporalClient } from '../temporal/client.js';
 import { TemporalPlaybookEngine } from '../temporal/temporal-playbook-engine.js';
 import { TemporalWorkerPresence } from '../temporal/temporal-worker-presence.js';
+import { TemporalPlatformSchedules } from '../temporal/temporal-platform-schedules.js';
 import { graphiqlRouter } from './graphiql.js';
 import { limitFailedAuthentications, rateLimitPerAddress, rateLimitPerKey } from './rate-limit.js';
 import { jitExecutor } from './jit-executor.js';
@@ -108,9 +109,10 @@ export async function createApi(deps: ApiDeps): Promise<Api> {
     scoring: new TemporalScoringEngine(temporal.client, config.temporal.taskQueue),
     campaigns: new TemporalCampaignEngine(temporal.client, config.temporal.taskQueue),
     workers: new TemporalWorkerPresence(temporal.client, config.temporal.taskQueue),
+    schedules: new TemporalPlatformSchedules(temporal.client, config.temporal.taskQueue),
   };
   const metrics = createApiMetrics({
-    status: () => new OperationsStatusService(orm.em.fork(), policies, engines.workers).status(),
+    status: () => new OperationsStatusService(orm.em.fork(), policies, engines.workers, engines.schedules).status(),
     onStatusFailed: (error) => logger.warn({ err: error }, 'reading the operations status for /metrics failed'),
     revocations: { heard: () => revocations.listening, cacheMs: API_KEY_CACHE_MS },
   });

@@ -158,6 +158,20 @@ function operationsGauges(registry: Registry, status: () => Promise<OperationsSt
   gauge('retention_temporal_up', 'Whether Temporal answered this scrape in time: 1, or 0 (playbooks, delivery and rescores stand still; the worker gauges are then left out)', [], (g, s) => {
     if (s.engineReachable !== null) g.set(s.engineReachable ? 1 : 0);
   });
+  // The platform's schedules (QA 81 F2): one an operator paused or deleted in Temporal starts nothing, and nothing else says so.
+  // Left out while Temporal cannot be asked, as the workers' gauges are.
+  gauge('retention_schedule_exists', "Whether the deployment's schedule exists in Temporal: 1, or 0 (deleted there: the worker puts it back as it starts; or switched off in the configuration)", ['schedule'], (g, s) => {
+    for (const schedule of s.schedules ?? []) g.set({ schedule: schedule.name }, schedule.exists ? 1 : 0);
+  });
+  gauge('retention_schedule_paused', 'Whether the schedule is paused in Temporal: 1 (it starts nothing until unpaused; the run reconciliation paused leaves runs and campaigns ended in Temporal shown as they were), or 0; absent when it does not exist', ['schedule'], (g, s) => {
+    for (const schedule of s.schedules ?? []) if (schedule.exists) g.set({ schedule: schedule.name }, schedule.paused ? 1 : 0);
+  });
+  gauge('retention_schedule_last_run_timestamp_seconds', 'When the schedule last started its workflow (Unix time); absent when it has not since it was created, or does not exist', ['schedule'], (g, s) => {
+    for (const schedule of s.schedules ?? []) if (schedule.lastRunAt) g.set({ schedule: schedule.name }, schedule.lastRunAt.getTime() / 1000);
+  });
+  gauge('retention_schedule_next_run_timestamp_seconds', 'When the schedule starts its workflow next (Unix time); absent while it is paused, or does not exist', ['schedule'], (g, s) => {
+    for (const schedule of s.schedules ?? []) if (schedule.nextRunAt) g.set({ schedule: schedule.name }, schedule.nextRunAt.getTime() / 1000);
+  });
   gauge('retention_playbook_runs_running', 'Playbook runs under way, by playbook', ['playbook'], (g, s) => {
     for (const { playbook, runs } of s.runningPlaybookRuns) g.set({ playbook }, runs);
   });

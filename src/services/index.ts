@@ -28,7 +28,7 @@ import { ScoreBandChangeService } from './scores/score-band-change.service.js';
 import { ScoringService } from './scores/scoring.service.js';
 import { ScoreService } from './scores/score.service.js';
 import { FairnessReportService } from './reports/fairness-report.service.js';
-import { OperationsStatusService, type WorkerPresence } from './operations/operations-status.service.js';
+import { OperationsStatusService, type PlatformSchedules, type WorkerPresence } from './operations/operations-status.service.js';
 import { OfferService } from './offers/offer.service.js';
 import { MessageHistoryService } from './outbox/message-history.service.js';
 import { MessageCatalogueService } from './outbox/message-catalogue.service.js';
@@ -56,6 +56,8 @@ export interface Engines {
   campaigns: CampaignEngine;
   /** The workers taking the work (the API reports them; the worker itself does not need to). */
   workers?: WorkerPresence;
+  /** The deployment's schedules in the engine (the API reports them). */
+  schedules?: PlatformSchedules;
 }
 
 /**
@@ -90,7 +92,7 @@ export function createServices(em: EntityManager, engines: Engines, policies: Po
     complaints,
     scores,
     fairness: new FairnessReportService(em),
-    operations: new OperationsStatusService(em, policies, engines.workers ?? null),
+    operations: new OperationsStatusService(em, policies, engines.workers ?? null, engines.schedules ?? null),
     offers: new OfferService(em, audit),
     messages: new MessageHistoryService(em, customers, policies.delivery.maxAttempts, policies.money.currency),
     messageCatalogue: new MessageCatalogueService(policies.money.currency),

@@ -15,7 +15,24 @@ export const playbookTriggersScheduleId = (taskQueue: string) => `playbook-trigg
 export const dataRetentionScheduleId = (taskQueue: string) => `data-retention/${taskQueue}`;
 export const runReconciliationScheduleId = (taskQueue: string) => `run-reconciliation/${taskQueue}`;
 
-export function ensureRescoreSchedule(client: Client, taskQueue: string, cron: string, policy: RescorePolicy): Promise<string> {
+/** Every schedule the worker keeps for the task queue, by what it does (the names operators read in `operationsStatus.schedules` and the metrics). */
+export function platformSchedules(taskQueue: string): { name: string; id: string }[] {
+  return [
+    { name: 'playbook-triggers', id: playbookTriggersScheduleId(taskQueue) },
+    { name: 'run-reconciliation', id: runReconciliationScheduleId(taskQueue) },
+    { name: 'rescore', id: rescoreScheduleId(taskQueue) },
+    { name: 'data-retention', id: dataRetentionScheduleId(taskQueue) },
+    { name: 'score-history', id: scoreHistoryScheduleId(taskQueue) },
+  ];
+}
+
+/** Whether a schedule is paused in Temporal, and the note kept with it (why, as the one who paused it said). */
+export interface ScheduleState {
+  paused: boolean;
+  note: string | null;
+}
+
+export function ensureRescoreSchedule(client: Client, taskQueue: string, cron: string, policy: RescorePolicy): Promise<ScheduleState> {
   return ensureSchedule(client, rescoreScheduleId(taskQueue), cron, {
     type: 'startWorkflow',
     workflowType: 'rescoreCustomerBase',
@@ -26,7 +43,7 @@ export function ensureRescoreSchedule(client: Client, taskQueue: string, cron: s
   });
 }
 
-export function ensureScoreHistorySchedule(client: Client, taskQueue: string, cron: string, policy: ScoreHistoryPolicy): Promise<string> {
+export function ensureScoreHistorySchedule(client: Client, taskQueue: string, cron: string, policy: ScoreHistoryPolicy): Promise<ScheduleState> {
   return ensureSchedule(client, scoreHistoryScheduleId(taskQueue), cron, {
     type: 'startWorkflow',
     workflowType: 'thinScoreHistory',
@@ -37,7 +54,7 @@ export function ensureScoreHistorySchedule(client: Client, taskQueue: string, cr
   });
 }
 
-export function ensurePlaybookTriggersSchedule(client: Client, taskQueue: string, cron: string, policy: TriggerPolicy): Promise<string> {
+export function ensurePlaybookTriggersSchedule(client: Client, taskQueue: string, cron: string, policy: TriggerPolicy): Promise<ScheduleState> {
   return ensureSchedule(client, playbookTriggersScheduleId(taskQueue), cron, {
     type: 'startWorkflow',
     workflowType: 'playbookTriggers',
@@ -48,7 +65,7 @@ export function ensurePlaybookTriggersSchedule(client: Client, taskQueue: string
   });
 }
 
-export function ensureDataRetentionSchedule(client: Client, taskQueue: string, cron: string, policy: DataRetentionPolicy): Promise<string> {
+export function ensureDataRetentionSchedule(client: Client, taskQueue: string, cron: string, policy: DataRetentionPolicy): Promise<ScheduleState> {
   return ensureSchedule(client, dataRetentionScheduleId(taskQueue), cron, {
     type: 'startWorkflow',
     workflowType: 'eraseExpiredCustomerData',
@@ -59,7 +76,7 @@ export function ensureDataRetentionSchedule(client: Client, taskQueue: string, c
   });
 }
 
-export function ensureRunReconciliationSchedule(client: Client, taskQueue: string, cron: string): Promise<string> {
+export function ensureRunReconciliationSchedule(client: Client, taskQueue: string, cron: string): Promise<ScheduleState> {
   return ensureSchedule(client, runReconciliationScheduleId(taskQueue), cron, {
     type: 'startWorkflow',
     workflowType: 'reconcilePlaybookRuns',
@@ -77,17 +94,23 @@ export async function sweepPlaybookTriggersNow(client: Client, taskQueue: string
 
 /**
  * Creates the schedule, or brings an existing one up to date with the configured time and
- * policy. A run still going when the next one is due makes the next one skip.
+ * policy. A run still going when the next one is due makes the next one skip. One an operator
+ * paused stays paused (its state is theirs): what it was left in is returned, for the worker to say.
  */
-async function ensureSchedule(client: Client, scheduleId: string, cron: string, action: ScheduleOptionsStartWorkflowAction<Workflow>): Promise<string> {
+async function ensureSchedule(client: Client, scheduleId: string, cron: string, action: ScheduleOptionsStartWorkflowAction<Workflow>): Promise<ScheduleState> {
   const options = { spec: { cronExpressions: [cron] }, action, policies: { overlap: 'SKIP' as const, catchupWindow: '6 hours' } };
   try {
     await client.schedule.create({ scheduleId, ...options });
+    return { paused: false, note: null };
   } catch (error) {
     if (!(error instanceof ScheduleAlreadyRunning)) throw error;
-    await client.schedule.getHandle(scheduleId).update((previous) => ({ ...previous, ...options }));
+    let state: ScheduleState = { paused: false, note: null };
+    await client.schedule.getHandle(scheduleId).update((previous) => {
+      state = { paused: previous.state.paused, note: previous.state.note || null };
+      return { ...previous, ...options };
+    });
+    return state;
   }
-  return scheduleId;
 }
 
 /** Deletes the schedule (switched off in the configuration); false when there was none. */

@@ -19,6 +19,34 @@ export class WorkersType {
   lastPollSecondsAgo!: number | null;
 }
 
+@ObjectType('PlatformSchedule', {
+  simpleResolvers: true,
+  description:
+    "One of the deployment's schedules in Temporal, as Temporal describes it: an operator may pause or delete one there (Temporal UI, `temporal schedule`). Paused, the run reconciliation leaves runs and campaigns terminated, failed or reset in Temporal shown as they were (a terminated run as running, its fix case open); the trigger sweep starts no playbook by its triggers; the rescore scores no night",
+})
+export class PlatformScheduleType {
+  @Field(() => String, { description: 'Its ID in Temporal, e.g. `run-reconciliation/<task queue>`' })
+  id!: string;
+
+  @Field(() => String, { description: 'What it does: `playbook-triggers`, `run-reconciliation`, `rescore`, `data-retention` or `score-history`' })
+  name!: string;
+
+  @Field(() => Boolean, { description: 'False: deleted in Temporal (the worker puts it back as it starts) or switched off in the configuration (its setting `off`)' })
+  exists!: boolean;
+
+  @Field(() => Boolean, { nullable: true, description: 'Paused in Temporal: it starts nothing until someone unpauses it there (a worker start leaves it paused, with a warning in its log); null when it does not exist' })
+  paused!: boolean | null;
+
+  @Field(() => String, { nullable: true, description: 'The note Temporal keeps with it: why it was paused, as the one who paused it said; null without one' })
+  note!: string | null;
+
+  @Field(() => Date, { nullable: true, description: 'When it last started its workflow; null when it has not since it was created (or put back)' })
+  lastRunAt!: Date | null;
+
+  @Field(() => Date, { nullable: true, description: 'When it starts its workflow next; null while paused, or when it does not exist' })
+  nextRunAt!: Date | null;
+}
+
 @ObjectType('OperationsStatus', { simpleResolvers: true, description: 'Is delivery keeping up, did the nightly rescore run, how much work is open (the same figures as the /metrics gauges)' })
 export class OperationsStatusType {
   @Field(() => Int, { description: 'Messages waiting to be sent now (delivery keeps this near zero)' })
@@ -50,4 +78,7 @@ export class OperationsStatusType {
 
   @Field(() => Boolean, { nullable: true, description: 'Whether Temporal answered this read in time (false: playbooks, delivery and rescores stand still); null where this API process does not ask it' })
   engineReachable!: boolean | null;
+
+  @Field(() => [PlatformScheduleType], { nullable: true, description: "The deployment's schedules (trigger sweep, run reconciliation, nightly rescore, retention sweep, score-history thinning), each whether it exists and is paused in Temporal; null when Temporal could not be asked" })
+  schedules!: PlatformScheduleType[] | null;
 }

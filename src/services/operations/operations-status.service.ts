@@ -18,6 +18,32 @@ export interface Workers {
   lastPollSecondsAgo: number | null;
 }
 
+/**
+ * The deployment's own schedules in the workflow engine (the trigger sweep, the run
+ * reconciliation, the nightly rescore, the retention sweep, the history thinning), as the
+ * engine describes them: an operator can pause or delete one there, and nothing else says so.
+ */
+export interface PlatformSchedules {
+  schedules(): Promise<PlatformSchedule[]>;
+}
+
+export interface PlatformSchedule {
+  /** The schedule's ID in the engine (`run-reconciliation/<task queue>`, ...). */
+  id: string;
+  /** What it does: `playbook-triggers`, `run-reconciliation`, `rescore`, `data-retention`, `score-history`. */
+  name: string;
+  /** False: deleted in the engine (the worker puts it back as it starts) or switched off in the configuration. */
+  exists: boolean;
+  /** Paused in the engine: it starts nothing until unpaused (null when it does not exist). */
+  paused: boolean | null;
+  /** The note the engine keeps with it (why it was paused, as given); null without one. */
+  note: string | null;
+  /** When it last started its workflow (the engine keeps its latest few); null when it has not since it was created. */
+  lastRunAt: Date | null;
+  /** When it starts it next; null while paused, or when it does not exist. */
+  nextRunAt: Date | null;
+}
+
 /** What operators alert on: is delivery keeping up, did the nightly rescore run, how much work is open, do workers run. */
 export interface OperationsStatus {
   /** Messages waiting to be sent now (delivery keeps this near zero). */
@@ -41,6 +67,8 @@ export interface OperationsStatus {
   workers: Workers | null;
   /** Whether the engine answered this read (within its time); null where this process does not ask it. */
   engineReachable: boolean | null;
+  /** The deployment's schedules in the engine; null when the engine could not be asked (or this process does not ask it). */
+  schedules: PlatformSchedule[] | null;
 }
 
 /** How long the status's statements may run or wait for a lock, milliseconds (the database cancels them then). */
@@ -54,11 +82,14 @@ export class OperationsStatusService {
     private readonly policies: { delivery: Pick<DeliveryPolicy, 'maxAttempts'>; triggers: Pick<TriggerPolicy, 'maxDaysOverdue'> },
     /** Null where this process cannot ask the engine. */
     private readonly presence: WorkerPresence | null,
+    /** Null where this process does not ask the engine. */
+    private readonly platformSchedules: PlatformSchedules | null = null,
   ) {}
 
   async status(now = new Date()): Promise<OperationsStatus> {
     // The engine being down must not hide what the database says.
     const workers = this.presence ? this.presence.workers().catch(() => null) : Promise.resolve(null);
+    const schedules = this.platformSchedules ? this.platformSchedules.schedules().catch(() => null) : Promise.resolve(null);
     // The unsent messages, read through the outbox's partial index of them.
     const unsent = sql`from outbox_message where sent_at is null and suppressed_at is null`;
     // Delivery gave up on a message refused too often, refused for good once, or whose hand-over was interrupted.
@@ -96,6 +127,7 @@ export class OperationsStatusService {
       runningPlaybookRuns: Object.values(Playbook).map((playbook) => ({ playbook, runs: Number(runs.find((r) => r.playbook === playbook)?.runs ?? 0) })),
       workers: await workers,
       engineReachable: this.presence ? (await workers) !== null : null,
+      schedules: await schedules,
     };
   }
 }
