@@ -27,6 +27,11 @@ import {
   StartRescoreDocument,
 } from './__generated__/graphql.js';
 import { recordHistory } from './support/histories.js';
+import { resetInEngine, temporalOperator } from './support/temporal-operator.js';
+import { createServices } from '../src/services/index.js';
+import { TemporalCampaignEngine } from '../src/temporal/temporal-campaign-engine.js';
+import { TemporalPlaybookEngine } from '../src/temporal/temporal-playbook-engine.js';
+import { TemporalScoringEngine } from '../src/temporal/temporal-scoring-engine.js';
 import { eventually as eventuallyWithin } from './support/eventually.js';
 import { spawnWorker, startTestStack, workerEnvOf, type TestStack } from './support/stack.js';
 
@@ -111,6 +116,17 @@ const currentScores = () =>
 const bandMoves = () =>
   query(sql<{ customer_id: string; kind: string; changed_at: Date; previous: string | null; band: string | null }>`
     select customer_id, kind, changed_at, previous, band from score_band_change order by customer_id, kind, changed_at`);
+
+/** One pass of the run reconciliation, as the worker's schedule runs it (called directly, so the test knows when it ran). */
+function reconcile(): Promise<string[]> {
+  const { client } = stack.temporal;
+  const { taskQueue } = stack.config.temporal;
+  const engines = { playbooks: new TemporalPlaybookEngine(client, taskQueue), scoring: new TemporalScoringEngine(client, taskQueue), campaigns: new TemporalCampaignEngine(client, taskQueue) };
+  return createServices(stack.orm.em.fork(), engines, defaultPolicies).runReconciliation.recordRunsEndedInEngine();
+}
+/** A scoring run's audit entries, in the order written. */
+const auditOf = (runId: string) =>
+  query(sql<{ actor: string; action: string; after: Record<string, unknown> }>`select actor, action, after from audit_entry where entity_type = 'scoring_run' and entity_id = ${runId} and action <> 'scoring-run.start' order by at, id`);
 
 /** A run's rows in the work tables and the page ledger. */
 const workRowsLeft = async (runId: string) =>
@@ -373,6 +389,58 @@ describe('rescoring the whole base', () => {
     // The run that found it carries on as usual.
     await stack.temporal.client.workflow.getHandle(next.id).result();
     expect((await stack.gql(ScoringRunDocument, { id: next.id }, Role.Viewer)).data!.scoringRun!.phase).toBe('Completed');
+  }, 120_000);
+
+  it('audits a rescore terminated and then reset in Temporal; the reset execution fails saying to start another, instead of completing having scored nobody (QA 81 F3)', async () => {
+    const runId = 'rescore/terminate-reset-test';
+    await startSmallRun(runId);
+    await temporalOperator(stack, 'alice@ops.example.com').workflow.getHandle(runId).terminate('qa terminate rescore');
+    // The reconciliation's pass ends it as abandoned, audited with who terminated it and why, as a playbook run's or campaign's end.
+    expect(await reconcile()).toContain(runId);
+    const ended = (await stack.gql(ScoringRunDocument, { id: runId }, Role.Viewer)).data!.scoringRun!;
+    expect(ended).toMatchObject({ phase: 'Abandoned' });
+    expect(await auditOf(runId)).toEqual([
+      expect.objectContaining({
+        actor: 'temporal:alice@ops.example.com',
+        action: 'scoring-run.ended-in-engine',
+        after: expect.objectContaining({ status: 'abandoned', endedInEngine: 'terminated', reason: 'qa terminate rescore', scoredCustomers: ended.customersScored }),
+      }),
+    ]);
+    expect(await reconcile()).not.toContain(runId);
+
+    // Reset to its first task, an operator's usual undo of a termination: its record has ended and its gathered work is gone,
+    // so its first step refuses and the execution fails, saying to start another rescore; it does not gather again, nor "complete".
+    const executionId = await resetInEngine(stack, runId, 'qa reset rescore', { finishEventId: 'first' });
+    const failure = await stack.temporal.client.workflow
+      .getHandle(runId)
+      .result()
+      .then(
+        () => null,
+        (error: unknown) => error as { cause?: { cause?: { type?: string; message?: string } } },
+      );
+    expect(failure?.cause?.cause).toMatchObject({ type: 'ScoringRunEnded', message: expect.stringMatching(/has already ended \(abandoned.*Start another rescore/) });
+    expect((await stack.gql(ScoringRunDocument, { id: runId }, Role.Viewer)).data!.scoringRun).toMatchObject({ phase: 'Abandoned', customersScored: ended.customersScored });
+    expect(await workRowsLeft(runId)).toBe(0);
+    // The reset is audited once, saying it does not resume the run.
+    expect(await reconcile()).toContain(runId);
+    expect(await reconcile()).not.toContain(runId);
+    expect((await auditOf(runId)).map((a) => a.action)).toEqual(['scoring-run.ended-in-engine', 'scoring-run.reset-in-engine']);
+    expect((await auditOf(runId))[1]).toMatchObject({ actor: expect.stringMatching(/^temporal:/), after: { executionId, reason: 'qa reset rescore', status: 'abandoned', resumes: false } });
+  }, 120_000);
+
+  it('carries on a rescore reset in Temporal before anything recorded its termination, audited as resuming it (QA 81 F3)', async () => {
+    const runId = 'rescore/reset-resumes-test';
+    const handle = await startSmallRun(runId);
+    await handle.terminate('qa terminate rescore');
+    const executionId = await resetInEngine(stack, runId, 'qa undo the termination', { finishEventId: 'first' });
+    const done = await stack.temporal.client.workflow.getHandle(runId).result();
+    const run = (await stack.gql(ScoringRunDocument, { id: runId }, Role.Viewer)).data!.scoringRun!;
+    const stats = await snapshotStats(runId);
+    expect(run).toMatchObject({ phase: 'Completed', customersScored: stats.customers });
+    expect(done).toMatchObject({ phase: 'completed', customersScored: stats.customers });
+    expect(stats.customers).toBeGreaterThan(CUSTOMERS / 2);
+    expect(await reconcile()).toContain(runId);
+    expect((await auditOf(runId)).map((a) => [a.action, a.after])).toEqual([['scoring-run.reset-in-engine', expect.objectContaining({ executionId, reason: 'qa undo the termination', status: 'completed', resumes: true })]]);
   }, 120_000);
 
   it('scores every customer once when customers come and go between gathering and the pages (an import during the night)', async () => {

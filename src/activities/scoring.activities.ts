@@ -1,9 +1,26 @@
-import { log } from '@temporalio/activity';
+import { ApplicationFailure, log } from '@temporalio/activity';
+import { ScoringException, ScoringExceptionCode } from '../domain/scoring/scoring.exception.js';
 import { heartbeating } from './heartbeating.js';
 import type { WorkerServices } from '../services/index.js';
 import type { FittedModels } from '../domain/scoring/index.js';
 import type { HistoryTier } from '../domain/scoring/score-history.js';
 import type { PageResult } from '../services/scores/scoring-run.service.js';
+
+/**
+ * A step of a run whose record has already ended (its workflow reset in Temporal after the run was abandoned, cancelled or
+ * completed) fails for good, not retried: the rescore's workflow ends as failed, its failure saying to start another
+ * rescore, instead of "completing" having scored nobody (QA 81 F3). Any other failure is retried as before.
+ */
+async function refusedForEndedRun<T>(step: Promise<T>): Promise<T> {
+  try {
+    return await step;
+  } catch (error) {
+    if (error instanceof ScoringException && error.code === ScoringExceptionCode.RunAlreadyFinished) {
+      throw ApplicationFailure.create({ message: error.message, type: 'ScoringRunEnded', nonRetryable: true, details: [error.details] });
+    }
+    throw error;
+  }
+}
 
 /** The rescore and history-thinning workflows' steps; thin calls into the scoring services, each safe to retry. */
 export function createScoringActivities(services: () => WorkerServices) {
@@ -11,7 +28,7 @@ export function createScoringActivities(services: () => WorkerServices) {
   return {
     /** Records the run, ends earlier runs whose workflows ended without completing them, and settles starts by hand left unsettled. */
     async beginScoringRun(input: { runId: string; trigger: string; asOf: string }): Promise<void> {
-      await runs().begin(input);
+      await refusedForEndedRun(runs().begin(input));
       await services().scoring.endAbandonedRuns();
       // Bookkeeping of other runs' starts: a failure here must not fail this run's beginning (the next rescore tries again).
       await services()
@@ -19,17 +36,17 @@ export function createScoringActivities(services: () => WorkerServices) {
         .catch((error: unknown) => log.warn('settling rescore starts left unsettled failed; the next rescore tries again', { error: String(error) }));
     },
     prepareScoringRun(input: { runId: string; pageSize: number }): Promise<{ population: number; buyers: number; pageStarts: (string | null)[] }> {
-      return heartbeating(runs().prepare(input.runId, input.pageSize));
+      return refusedForEndedRun(heartbeating(runs().prepare(input.runId, input.pageSize)));
     },
     async fitScoreModels(runId: string): Promise<{ models: FittedModels; notFitted: { kind: string; reason: string }[] }> {
-      const { models, notFitted } = await runs().fitModels(runId);
+      const { models, notFitted } = await refusedForEndedRun(runs().fitModels(runId));
       return { models, notFitted };
     },
     scoreCustomerPage(input: { runId: string; after: string | null; until?: string | null; limit?: number; models: FittedModels }): Promise<PageResult> {
-      return heartbeating(runs().scorePage(input));
+      return refusedForEndedRun(heartbeating(runs().scorePage(input)));
     },
     async completeScoringRun(runId: string): Promise<{ scoredCustomers: number; snapshots: number }> {
-      const run = await runs().complete(runId);
+      const run = await refusedForEndedRun(runs().complete(runId));
       return { scoredCustomers: run.scoredCustomers ?? 0, snapshots: run.snapshots ?? 0 };
     },
     /** Ends a cancelled run: its totals so far, its work rows dropped. */

@@ -81,7 +81,8 @@ export function createServices(em: EntityManager, engines: Engines, policies: Po
   const complaints = new ComplaintService(em, audit, rescores, triggers, policies, onFollowUpFailed);
   const campaigns = new CampaignService(em, engines.campaigns, audit, runs, campaignRules(policies));
   const contactStatus = new ContactStatusService(em, policies.delivery.contact);
-  const runReconciliation = new RunReconciliationService(runs, engines.playbooks, campaigns, playbooks);
+  const scoring = new ScoringService(em, scoringRuns, engines.scoring, policies.rescore, audit, policies.scoring.concentration);
+  const runReconciliation = new RunReconciliationService(runs, engines.playbooks, campaigns, playbooks, scoring);
   return {
     customers,
     timeline: new CustomerTimelineService(em, policies.money.currency),
@@ -101,7 +102,7 @@ export function createServices(em: EntityManager, engines: Engines, policies: Po
     undeliverable: new UndeliverableMessageService(em, audit, policies.delivery.maxAttempts, policies.money.currency, promisePolicyOf(policies.fairReminder)),
     auditLog: new AuditLogService(em),
     apiKeys: new ApiKeyService(em, audit),
-    scoring: new ScoringService(em, scoringRuns, engines.scoring, policies.rescore, audit, policies.scoring.concentration),
+    scoring,
     bandChanges: new ScoreBandChangeService(em),
     imports: new ImportService(em.config.get('clientUrl')!, {
       invoicesPaid: (invoiceIds) => runReconciliation.tellPaidReminders(invoiceIds),

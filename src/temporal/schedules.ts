@@ -83,7 +83,7 @@ export function ensureRunReconciliationSchedule(client: Client, taskQueue: strin
     workflowId: runReconciliationScheduleId(taskQueue),
     taskQueue,
     args: [],
-    staticSummary: 'Records the end of playbook runs and campaigns terminated in the Temporal UI (or failed, or timed out): runs send nothing more and close their fix case, campaigns end as cancelled',
+    staticSummary: 'Records the end of playbook runs, campaigns and rescores terminated in the Temporal UI (or failed, or timed out): runs send nothing more and close their fix case, campaigns end as cancelled, rescores as abandoned',
   });
 }
 

@@ -6,6 +6,7 @@ import type { PlaybookEngine } from '../engines/playbook-engine.js';
 import type { FixCaseAfterReset, PlaybookRunService } from '../playbooks/playbook-run.service.js';
 import { PlaybookException, PlaybookExceptionCode } from '../playbooks/playbook.exception.js';
 import type { PlaybookService } from '../playbooks/playbook.service.js';
+import type { ScoringService } from '../scores/scoring.service.js';
 
 /**
  * How much earlier than its record a run may have started in the engine: the record is written
@@ -41,7 +42,8 @@ const UNRECORDED_RESET_DAYS = 7;
  * and those of campaigns, which would otherwise say running and refuse to be cancelled; and it
  * audits who cancelled a run in the Temporal UI (the run records the cancel, not who made it).
  *
- * It also settles the audit entries of a person's calls to runs whose outcome the API could not tell.
+ * It also settles the audit entries of a person's calls to runs whose outcome the API could not tell, and records and
+ * audits rescores terminated or reset in the engine (`scoring-run.ended-in-engine`, `scoring-run.reset-in-engine`).
  *
  * A reset in the Temporal UI or CLI makes a run run again from an earlier point (a new
  * execution of the same workflow ID), none of whose code notices: this audits it, records a
@@ -54,6 +56,8 @@ export class RunReconciliationService {
     private readonly engine: PlaybookEngine,
     private readonly campaigns: CampaignService,
     private readonly playbooks: PlaybookService,
+    /** The rescores' ends and resets in the engine (QA 81 F3); absent where only playbook runs are reconciled. */
+    private readonly scoring?: Pick<ScoringService, 'recordEndedInEngine' | 'recordResetInEngine'>,
   ) {}
 
   /**
@@ -68,6 +72,10 @@ export class RunReconciliationService {
       ...(await this.campaigns.recordEndedInEngine()),
       ...(await this.campaigns.auditCancelsInEngine(UNAUDITED_CANCEL_DAYS)),
       ...(await this.campaigns.recordResetInEngine()),
+      // A rescore terminated (or failed) in the engine: ended as abandoned and audited, as its next read or the next rescore would;
+      // one reset there: audited (a reset cannot resume one whose record ended: it stays ended).
+      ...((await this.scoring?.recordEndedInEngine()) ?? []),
+      ...((await this.scoring?.recordResetInEngine()) ?? []),
       ...(await this.tellPaidReminders()),
       ...(await this.cancelRemindersOfCancelledInvoices()),
       ...(await this.cancelRunsOfCustomersWhoLeft()),

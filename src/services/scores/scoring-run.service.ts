@@ -65,11 +65,15 @@ export class ScoringRunService {
     return this.em.getKysely();
   }
 
+  /**
+   * Records the run (or finds it recorded, by the API's start or an earlier attempt). One whose record has ended
+   * is refused (`stillRunning`): its workflow was reset in the engine after the run ended.
+   */
   async begin(input: { runId: string; trigger: string; asOf: string }): Promise<ScoringRun> {
     await sql`insert into scoring_run (id, trigger, as_of, status, started_at)
               values (${input.runId}, ${input.trigger}, ${input.asOf}::date, 'running', now())
               on conflict (id) do nothing`.execute(this.db);
-    return this.getRun(input.runId);
+    return stillRunning(await this.getRun(input.runId));
   }
 
   /**
@@ -79,7 +83,7 @@ export class ScoringRunService {
    * And where each page of `pageSize` customers (by ID) starts.
    */
   async prepare(runId: string, pageSize: number): Promise<{ population: number; buyers: number; pageStarts: (string | null)[] }> {
-    const run = await this.getRun(runId);
+    const run = stillRunning(await this.getRun(runId));
     const { rows: gathered } = await sql<{ purchases: boolean; invoices: boolean }>`
       select exists (select 1 from scoring_work where run_id = ${runId}) as purchases,
              exists (select 1 from scoring_invoice_work where run_id = ${runId}) as invoices`.execute(this.db);
@@ -114,7 +118,7 @@ export class ScoringRunService {
 
   /** BG/NBD on every buyer's (x, t_x, T) in weeks; Gamma-Gamma on repeat buyers' mean spend. Fitted once per run. */
   async fitModels(runId: string): Promise<RunModels> {
-    const run = await this.getRun(runId);
+    const run = stillRunning(await this.getRun(runId));
     const stored = await this.storedFits(runId);
     if (stored.length === 0) {
       // A sample on a large base: the estimates barely move, the fit takes seconds. Drawn by the customers alone, so
@@ -147,7 +151,7 @@ export class ScoringRunService {
     const startsAfter = input.after ?? '';
     const done = await this.scoredPage(this.em, input.runId, startsAfter);
     if (done) return done;
-    const run = await this.getRun(input.runId);
+    const run = stillRunning(await this.getRun(input.runId));
     const page = sql`select c.id, c.service_tier, c.acquired_at from customer c
                       where c.acquired_at <= ${run.asOf}::date ${input.after ? sql`and c.id > ${input.after}::uuid` : sql``}
                             ${input.until ? sql`and c.id <= ${input.until}::uuid` : sql``}
@@ -189,9 +193,13 @@ export class ScoringRunService {
     return rows[0] ?? null;
   }
 
-  /** Sums what the run's pages wrote, marks it completed and drops its work rows (purchases, invoices) and page ledger. */
-  complete(runId: string): Promise<ScoringRun> {
-    return this.finish(runId, ScoringRunStatus.Completed);
+  /**
+   * Sums what the run's pages wrote, marks it completed and drops its work rows (purchases, invoices) and page ledger.
+   * Completing again (a retried step) keeps its totals; a run that ended otherwise (abandoned, cancelled) is refused.
+   */
+  async complete(runId: string): Promise<ScoringRun> {
+    const run = await this.finish(runId, ScoringRunStatus.Completed);
+    return run.status === ScoringRunStatus.Completed ? run : stillRunning(run);
   }
 
   /**
@@ -203,9 +211,12 @@ export class ScoringRunService {
     return this.finish(runId, ScoringRunStatus.Cancelled);
   }
 
-  /** Ends a run whose workflow ended without completing it (terminated, failed), as `cancel` does. */
-  abandon(runId: string): Promise<ScoringRun> {
-    return this.finish(runId, ScoringRunStatus.Abandoned);
+  /**
+   * Ends a run whose workflow ended without completing it (terminated, failed), as `cancel` does; `ended` is called in
+   * the same transaction when this ended it (not when it had ended before), to audit it.
+   */
+  abandon(runId: string, ended?: (em: EntityManager, run: { scoredCustomers: number; snapshots: number }) => void): Promise<ScoringRun> {
+    return this.finish(runId, ScoringRunStatus.Abandoned, ended);
   }
 
   /** The runs of this day recorded as running. */
@@ -220,15 +231,17 @@ export class ScoringRunService {
     return rows.map((r) => r.id);
   }
 
-  private async finish(runId: string, status: ScoringRunStatus): Promise<ScoringRun> {
+  private async finish(runId: string, status: ScoringRunStatus, ended?: (em: EntityManager, run: { scoredCustomers: number; snapshots: number }) => void): Promise<ScoringRun> {
     await this.em.transactional(async (em) => {
       const db = em.getKysely();
       // The run's row first, in a statement of its own: it waits for a page being written (which holds it for share), and
       // the sums below, read by the next statement, count that page too (read in the same statement, they missed it).
       await sql`select 1 from scoring_run where id = ${runId} for update`.execute(db);
-      await sql`update scoring_run r set status = ${status}::scoring_run_status, finished_at = now(), scored_customers = s.customers, snapshots = s.snapshots
+      const { rows: updated } = await sql<{ scored_customers: number; snapshots: number }>`
+                update scoring_run r set status = ${status}::scoring_run_status, finished_at = now(), scored_customers = s.customers, snapshots = s.snapshots
                 from (select coalesce(sum(customers), 0)::int as customers, coalesce(sum(snapshots), 0)::int as snapshots from scoring_page where run_id = ${runId}) s
-                where r.id = ${runId} and r.status = 'running'`.execute(db);
+                where r.id = ${runId} and r.status = 'running' returning r.scored_customers, r.snapshots`.execute(db);
+      if (updated.length > 0) ended?.(em, { scoredCustomers: updated[0].scored_customers, snapshots: updated[0].snapshots });
       await sql`delete from scoring_work where run_id = ${runId}`.execute(db);
       await sql`delete from scoring_invoice_work where run_id = ${runId}`.execute(db);
       await sql`delete from scoring_page where run_id = ${runId}`.execute(db);
@@ -319,3 +332,18 @@ function toRunModels(fits: ModelFit[]): RunModels {
   };
 }
 
+
+/**
+ * The run, while its record says running. A step of a run whose record has ended (abandoned once its workflow was
+ * terminated, cancelled, completed) is refused: its workflow runs again only because someone reset it in the engine,
+ * and its work rows are gone, so a page would score customers as if they had never bought (QA 81 F3). The rescore's
+ * activities end its workflow as failed on this, saying to start another rescore.
+ */
+function stillRunning(run: ScoringRun): ScoringRun {
+  if (run.status === ScoringRunStatus.Running) return run;
+  throw new ScoringException(
+    ScoringExceptionCode.RunAlreadyFinished,
+    `Scoring run ${run.id} has already ended (${run.status}${run.finishedAt ? ` at ${new Date(run.finishedAt).toISOString()}` : ''}): its workflow runs again after a reset in Temporal, which cannot resume a rescore whose record ended (its gathered work is gone). Start another rescore (startRescore) to score the day`,
+    { id: run.id, status: run.status },
+  );
+}

@@ -13,7 +13,7 @@ import { engineMayHaveTakenIt } from '../engines/engine-errors.js';
 import { ScoringRunStatus, type ScoringRun } from '../../entities/index.js';
 import { mapPage, type Page, type PageArgs } from '../common/pagination.js';
 import { assertCustomerFilter, customerWhere, type CustomerFilter } from '../customers/customer-query.js';
-import type { RescoreProgressView, ScoringEngine } from '../engines/scoring-engine.js';
+import type { RescoreEnd, RescoreProgressView, RescoreReset, ScoringEngine } from '../engines/scoring-engine.js';
 import type { ModelFit, ScoringRunService } from './scoring-run.service.js';
 import { echoed } from '../../domain/text.js';
 
@@ -31,6 +31,8 @@ export const MAX_CONCENTRATION_MONTHS = 60;
 /** How old a start by hand not settled must be before it is settled: a request under way settles its own. */
 const UNSETTLED_START_SETTLES_AFTER_MS = 5 * 60_000;
 const UNSETTLED_STARTS_PER_PASS = 50;
+/** How far back resets of rescores made in the Temporal UI or CLI are looked for (a margin for a reconciliation that was off, as for playbook runs). */
+const RESET_LOOKED_FOR_DAYS = 7;
 
 /** What an admin or analyst does with scores: start a rescore, follow runs, read the fitted models and the base's concentration. */
 export class ScoringService {
@@ -153,16 +155,107 @@ export class ScoringService {
   /**
    * Runs recorded as running whose workflow has ended without completing them (terminated
    * in the Temporal UI, failed) are ended as abandoned: totals so far, work rows dropped.
-   * Each rescore does this as it begins. Returns their IDs.
+   * Each rescore does this as it begins, and the run reconciliation every few minutes. Returns their IDs.
    */
-  async endAbandonedRuns(): Promise<string[]> {
+  async endAbandonedRuns(unknownToEngineToo = true): Promise<string[]> {
     const abandoned: string[] = [];
     for (const id of await this.runs.runningRunIds()) {
-      if (await this.engine.isRescoreRunning(id)) continue;
-      await this.runs.abandon(id);
+      const end = await this.engine.rescoreEnd(id);
+      if (!end || (end.status === 'unknown' && !unknownToEngineToo)) continue;
+      await this.abandonEnded(id, end);
       abandoned.push(id);
     }
     return abandoned;
+  }
+
+  /**
+   * The run reconciliation's share: runs whose workflow the engine says ended without completing them (terminated,
+   * failed, timed out), ended as abandoned and audited. A run the engine does not know (its history deleted) is left to
+   * the next rescore's start and to its next read, as before.
+   */
+  recordEndedInEngine(): Promise<string[]> {
+    return this.endAbandonedRuns(false);
+  }
+
+  /**
+   * Ends the run as abandoned, its workflow having ended so in the engine, audited once (when this ended it) as
+   * `scoring-run.ended-in-engine` by `temporal:<identity>` with how and why it ended, as a playbook run's or a
+   * campaign's end in the engine is (QA 81 F3: an admin terminating the nightly rescore left no trace).
+   */
+  private abandonEnded(id: string, end: RescoreEnd): Promise<ScoringRun> {
+    return this.runs.abandon(id, (em, totals) =>
+      this.audit.record(em, {
+        actor: `temporal:${end.by ?? 'unknown'}`,
+        action: 'scoring-run.ended-in-engine',
+        entityType: 'scoring_run',
+        entityId: id,
+        before: { status: ScoringRunStatus.Running },
+        after: { status: ScoringRunStatus.Abandoned, endedInEngine: end.status, reason: end.reason, closedAt: end.closedAt?.toISOString() ?? null, ...totals },
+      }),
+    );
+  }
+
+  /**
+   * Rescores reset in the Temporal UI or CLI within the last days (a reset execution of their
+   * workflow), audited once each as `scoring-run.reset-in-engine` by `temporal:<identity>`, with
+   * the reason, the execution and whether it resumes the run. A reset cannot resume a rescore
+   * whose record has ended (abandoned once terminated, cancelled, completed: its gathered work is
+   * gone): the record keeps how it ended, and the reset execution fails at its next step, saying to
+   * start another rescore. One reset while its record still said running (before anything noticed
+   * the termination) carries on the run. The run IDs audited.
+   */
+  async recordResetInEngine(withinDays = RESET_LOOKED_FOR_DAYS): Promise<string[]> {
+    const executions = await this.engine.rescoreExecutionsSince(new Date(Date.now() - withinDays * 86_400_000));
+    if (executions.length === 0) return [];
+    const perRun = new Map<string, number>();
+    for (const e of executions) perRun.set(e.runId, (perRun.get(e.runId) ?? 0) + 1);
+    // Candidates: an execution of a run with several (a reset adds one, as a continue-as-new does), or one started after
+    // the run's record ended; none audited before. The engine says which a reset started.
+    const { rows } = await sql<{ run_id: string; execution_id: string }>`
+      select e.run_id, e.execution_id
+        from unnest(${executions.map((e) => e.runId)}::text[], ${executions.map((e) => e.executionId)}::text[], ${executions.map((e) => e.startedAt.toISOString())}::timestamptz[],
+                    ${executions.map((e) => perRun.get(e.runId)!)}::int[]) as e(run_id, execution_id, started_at, executions)
+        join scoring_run r on r.id = e.run_id
+       where (e.executions > 1 or (r.finished_at is not null and e.started_at > r.finished_at))
+         and not exists (select 1 from audit_entry a where a.entity_type = 'scoring_run' and a.entity_id = e.run_id and a.action = 'scoring-run.reset-in-engine' and a.after ->> 'executionId' = e.execution_id)`.execute(
+      this.em.getKysely(),
+    );
+    const audited: string[] = [];
+    for (const { run_id: runId, execution_id: executionId } of rows) {
+      const reset = await this.engine.rescoreReset(runId, executionId);
+      if (reset && (await this.auditReset(runId, executionId, reset))) audited.push(runId);
+    }
+    return audited;
+  }
+
+  private auditReset(runId: string, executionId: string, reset: RescoreReset): Promise<boolean> {
+    return this.em.transactional(async (em) => {
+      const [run] = await em.execute<{ status: ScoringRunStatus; finished_at: Date | null }[]>(`select status, finished_at from scoring_run where id = ? for update`, [runId]);
+      if (!run) return false;
+      const [audited] = await em.execute<{ n: number }[]>(
+        `select count(*)::int as n from audit_entry where entity_type = 'scoring_run' and entity_id = ? and action = 'scoring-run.reset-in-engine' and after ->> 'executionId' = ?`,
+        [runId, executionId],
+      );
+      if (audited.n > 0) return false;
+      // It resumed the run when the record had not ended by the reset (one reset before anything recorded a termination):
+      // the reset execution carries the run on, and may have completed it since.
+      const resumes = run.finished_at === null || new Date(run.finished_at) > reset.at;
+      this.audit.record(em, {
+        actor: `temporal:${reset.by ?? 'unknown'}`,
+        action: 'scoring-run.reset-in-engine',
+        entityType: 'scoring_run',
+        entityId: runId,
+        after: {
+          executionId,
+          reason: reset.reason,
+          resetAt: reset.at.toISOString(),
+          status: run.status,
+          resumes,
+          ...(resumes ? {} : { note: 'a reset cannot resume a rescore whose record ended: its reset execution fails at its next step; start another rescore' }),
+        },
+      });
+      return true;
+    });
   }
 
   async run(id: string): Promise<ScoringRunView | null> {
@@ -185,8 +278,9 @@ export class ScoringService {
       if (finished && finished.status !== ScoringRunStatus.Running) return { id, record: finished, progress: null };
     }
     // Recorded as running, but its workflow has stopped without ending it (terminated in the Temporal UI, failed, timed
-    // out: it runs no code of its own any more): it is not scoring. Ended as abandoned now, as the next rescore would (once).
-    if (record && !(await this.engine.isRescoreRunning(id))) return { id, record: await this.runs.abandon(id), progress: null };
+    // out: it runs no code of its own any more): it is not scoring. Ended as abandoned now, as the next rescore would (once), audited.
+    const end = record ? await this.engine.rescoreEnd(id) : null;
+    if (record && end) return { id, record: await this.abandonEnded(id, end), progress: null };
     return record || progress ? { id, record, progress } : null;
   }
 
