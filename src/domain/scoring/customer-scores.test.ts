@@ -266,3 +266,33 @@ describe('rankedRfm', () => {
     });
   });
 });
+
+describe('scores from a fit that did not converge (QA 80 F1)', () => {
+  const kinds = (scores: ReturnType<typeof scoreCustomer>) => Object.fromEntries(scores.map((s) => [s.kind, s]));
+
+  it('say so on churn risk and CLV only: which model, which rescore, and the earlier converged fit they were scored with', () => {
+    const converged = kinds(scoreCustomer(facts(), models, defaultScoringPolicy));
+    const fellBack = kinds(scoreCustomer(facts(), { ...models, unconverged: { gammaGamma: { asOf: '2026-12-20', fallbackAsOf: '2026-12-01' } } }, defaultScoringPolicy));
+    const spendNote = 'spend model (Gamma-Gamma): the fit of the rescore as of 2026-12-20 did not converge; scored with the converged fit of the rescore as of 2026-12-01';
+    expect(fellBack[ScoreKind.Clv].reasons).toEqual([...converged[ScoreKind.Clv].reasons, spendNote]);
+    expect(fellBack[ScoreKind.Clv].value).toBe(converged[ScoreKind.Clv].value);
+    // Churn risk does not use the spend model; no other score uses either model.
+    for (const kind of Object.values(ScoreKind).filter((k) => k !== ScoreKind.Clv)) expect(fellBack[kind]).toEqual(converged[kind]);
+  });
+
+  it('say the value is uncertain when no earlier fit converged, for both models', () => {
+    const scores = kinds(scoreCustomer(facts(), { ...models, unconverged: { bgnbd: { asOf: '2026-12-20', fallbackAsOf: null }, gammaGamma: { asOf: '2026-12-20', fallbackAsOf: null } } }, defaultScoringPolicy));
+    const purchaseNote =
+      'purchase model (BG/NBD): the fit of the rescore as of 2026-12-20 did not converge, and no earlier fit did: scored with the parameters where it stopped, so the value is uncertain';
+    expect(scores[ScoreKind.ChurnRisk].reasons.at(-1)).toBe(purchaseNote);
+    expect(scores[ScoreKind.Clv].reasons.slice(-2)).toEqual([purchaseNote, purchaseNote.replace('purchase model (BG/NBD)', 'spend model (Gamma-Gamma)')]);
+    expect(scores[ScoreKind.Rfm].reasons.join(' ')).not.toMatch(/converge/);
+  });
+
+  it('are not added where the model scored nothing (no fit at all says so itself)', () => {
+    const scores = scoreCustomer(facts(), { bgnbd: models.bgnbd, gammaGamma: null, unconverged: { bgnbd: { asOf: '2026-12-20', fallbackAsOf: '2026-12-01' } } }, defaultScoringPolicy);
+    const clv = scores.find((s) => s.kind === ScoreKind.Clv)!;
+    expect(clv.reasons).toEqual(['not scored: the spend model could not be fitted on the base yet (too few customers have bought again, with a spend)']);
+    expect(scores.find((s) => s.kind === ScoreKind.ChurnRisk)!.reasons.at(-1)).toMatch(/^purchase model \(BG\/NBD\): .*scored with the converged fit of the rescore as of 2026-12-01$/);
+  });
+});

@@ -105,6 +105,39 @@ export interface FittedModels {
   bgnbd: BgNbdParams | null;
   /** Gamma-Gamma on spend in major units (minor / 100). */
   gammaGamma: GammaGammaParams | null;
+  /**
+   * The models whose fit in the rescore did not converge, by model: the parameters above are then an earlier
+   * converged fit's, or, without one, where this fit's optimiser stopped. Absent when every fit converged (and in
+   * the models of a run started before this was recorded).
+   */
+  unconverged?: { bgnbd?: UnconvergedFit; gammaGamma?: UnconvergedFit };
+}
+
+/** A rescore's fit of a model that did not converge, and what its scores use instead. */
+export interface UnconvergedFit {
+  /** The day the rescore whose fit did not converge scored as of (YYYY-MM-DD). */
+  asOf: string;
+  /** The day of the rescore whose converged fit (same model version) the scores use instead; null when there is none. */
+  fallbackAsOf: string | null;
+}
+
+const MODEL_NAMES = { bgnbd: 'purchase model (BG/NBD)', gammaGamma: 'spend model (Gamma-Gamma)' } as const;
+
+/**
+ * What a score computed from these models must say of a fit that did not converge: which model, that the rescore of
+ * which day did not converge, and whether the score uses an earlier converged fit (whose day) or, without one, the
+ * parameters where the optimiser stopped (not estimates: the values are uncertain). None when every fit converged.
+ */
+export function unconvergedModelReasons(models: Pick<FittedModels, 'unconverged'>, uses: readonly ('bgnbd' | 'gammaGamma')[]): string[] {
+  return uses.flatMap((model) => {
+    const fit = models.unconverged?.[model];
+    if (!fit) return [];
+    return [
+      fit.fallbackAsOf
+        ? `${MODEL_NAMES[model]}: the fit of the rescore as of ${fit.asOf} did not converge; scored with the converged fit of the rescore as of ${fit.fallbackAsOf}`
+        : `${MODEL_NAMES[model]}: the fit of the rescore as of ${fit.asOf} did not converge, and no earlier fit did: scored with the parameters where it stopped, so the value is uncertain`,
+    ];
+  });
 }
 
 export interface CustomerScore {
@@ -193,6 +226,11 @@ export function scoreCustomer(f: CustomerFacts, models: FittedModels, policy: Sc
         push(ScoreKind.Clv, { ...clv, value: Math.round(clv.value * 100), band: null, reasons });
       });
     }
+  }
+  // Scores computed from a fit that did not converge say so, and whether an earlier converged fit stood in for it.
+  for (const score of out) {
+    const uses = score.kind === ScoreKind.ChurnRisk ? (['bgnbd'] as const) : score.kind === ScoreKind.Clv ? (['bgnbd', 'gammaGamma'] as const) : null;
+    if (uses) score.reasons = [...score.reasons, ...unconvergedModelReasons(models, uses)];
   }
   // A buyer without the models to judge them (none fitted yet: too few repeat purchases in the base) is told so, not left out.
   if (p && wanted(ScoreKind.ChurnRisk) && !models.bgnbd) push(ScoreKind.ChurnRisk, { value: null, reasons: [`not scored: ${NO_PURCHASE_MODEL}`], modelVersion: `${BGNBD_MODEL_VERSION};policy=${policy.churnRisk.version}` });
