@@ -39,7 +39,16 @@ export function createScoringActivities(services: () => WorkerServices) {
       return refusedForEndedRun(heartbeating(runs().prepare(input.runId, input.pageSize)));
     },
     async fitScoreModels(runId: string): Promise<{ models: FittedModels; notFitted: { kind: string; reason: string }[] }> {
-      const { models, notFitted } = await refusedForEndedRun(runs().fitModels(runId));
+      const { models, notFitted, fits } = await refusedForEndedRun(runs().fitModels(runId));
+      // The scores' reasons say it to a reader of each score; this says it to whoever watches the worker (QA 80 F1).
+      for (const fit of fits.filter((f) => !f.converged)) {
+        log.warn(
+          fit.scoredWith
+            ? `the rescore's ${fit.kind} fit did not converge: scoring with the converged fit of the rescore as of ${fit.scoredWith.asOf}`
+            : `the rescore's ${fit.kind} fit did not converge and no earlier fit did: scoring with the parameters where it stopped (uncertain values; the scores' reasons say so)`,
+          { runId, kind: fit.kind, modelVersion: fit.modelVersion, params: fit.params, customers: fit.customers, scoredWith: fit.scoredWith?.runId ?? null },
+        );
+      }
       return { models, notFitted };
     },
     scoreCustomerPage(input: { runId: string; after: string | null; until?: string | null; limit?: number; models: FittedModels }): Promise<PageResult> {

@@ -38,4 +38,8 @@ export class ScoreModel {
 
   @Property({ type: 'timestamptz', length: 3 })
   fittedAt!: Date;
+
+  /** The earlier converged fit (same kind and model version) the run scored with because this one did not converge; null: it scored with this one. */
+  @ManyToOne({ entity: () => ScoreModel, nullable: true, deleteRule: 'no action' })
+  scoredWith?: Rel<ScoreModel> | null;
 }

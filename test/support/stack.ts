@@ -126,7 +126,7 @@ async function spawnWorkerOnFreePort(env: NodeJS.ProcessEnv, policies?: Partial<
  * The production worker entry point as a child process, ready once it polls its task queue;
  * with `policies`, the same worker given those in place of the defaults (worker-with-policies.ts).
  */
-export async function spawnWorker(env: NodeJS.ProcessEnv, policies?: Partial<Policies>): Promise<{ process: ChildProcess; stop(): Promise<void> }> {
+export async function spawnWorker(env: NodeJS.ProcessEnv, policies?: Partial<Policies>): Promise<{ process: ChildProcess; stop(): Promise<void>; output(): string }> {
   const entry = policies ? 'dist/test/support/worker-with-policies.js' : 'dist/src/bin/worker.js';
   const child = spawn(process.execPath, [path.resolve(entry)], {
     env: { ...env, LOG_LEVEL: 'info', ...(policies ? { [POLICY_OVERRIDES_ENV]: JSON.stringify(policies) } : {}) },
@@ -150,6 +150,8 @@ export async function spawnWorker(env: NodeJS.ProcessEnv, policies?: Partial<Pol
   });
   return {
     process: child,
+    /** What the worker wrote so far (its log lines, stdout and stderr). */
+    output: () => output.join(''),
     stop: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve();

@@ -95,7 +95,7 @@ export class ScoreBandsType {
 }
 
 @ObjectType('ScoreModel', { simpleResolvers: true, description: "A purchase model a rescore fitted on its buyers (in a large base a sample of them, the same one in every run, of the rescore policy's fitSampleSize) and scored the whole base with" })
-export class ScoreModelType implements Omit<ModelFit, 'kind'> {
+export class ScoreModelType implements Omit<ModelFit, 'kind' | 'scoredWith'> {
   @Field({ description: 'bgnbd (churn risk, expected purchases) or gamma-gamma (spend, for CLV)' })
   kind!: string;
 
@@ -111,7 +111,10 @@ export class ScoreModelType implements Omit<ModelFit, 'kind'> {
   @Field(() => Int, { description: 'Customers the model was fitted on (the sample, in a large base)' })
   customers!: number;
 
-  @Field({ description: 'Whether the optimiser converged' })
+  @Field({
+    description:
+      "Whether the optimiser converged. When not, the parameters are where it stopped, not estimates: the run scored with scoredWith, the newest earlier converged fit, or, without one, with these, and the reasons of the churn risk and CLV scores computed from them say so",
+  })
   converged!: boolean;
 
   @Field()
@@ -119,6 +122,16 @@ export class ScoreModelType implements Omit<ModelFit, 'kind'> {
 
   @Field(() => ID)
   runId!: string;
+
+  @Field(() => LocalDateResolver, { description: 'The day the run scored as of' })
+  asOf!: string;
+
+  @Field(() => ScoreModelType, {
+    nullable: true,
+    description:
+      "The fit whose parameters the run scored with instead of this one, because this one did not converge: the newest converged fit of the same model version, of a run as of this run's day or before. Null when the run scored with this fit's own parameters (it converged, or no earlier fit did)",
+  })
+  scoredWith!: ScoreModelType | null;
 }
 
 @ObjectType('LorenzPoint', { simpleResolvers: true })

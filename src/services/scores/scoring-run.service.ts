@@ -9,6 +9,7 @@ import {
   scoreCustomer,
   type FittedModels,
   type ScoringPolicy,
+  type UnconvergedFit,
 } from '../../domain/scoring/index.js';
 import { ScoringRun, ScoringRunStatus } from '../../entities/index.js';
 import { assertPageSize, decodeCursor, encodeCursor, toPage, type Page, type PageArgs } from '../common/pagination.js';
@@ -25,6 +26,13 @@ export interface ModelFit {
   converged: boolean;
   fittedAt: Date;
   runId: string;
+  /** The day the run scored as of. */
+  asOf: string;
+  /**
+   * The earlier converged fit of the same kind and model version the run scored with, because this one did not
+   * converge (the newest one of a run as of this run's day or before); null: the run scored with this fit.
+   */
+  scoredWith: ModelFit | null;
 }
 
 export interface RunModels {
@@ -127,15 +135,22 @@ export class ScoringRunService {
         select purchase_days - 1 as x, (last_day - first_day) as tx_days, (${run.asOf}::date - first_day) as t_days, repeat_spend_minor
           from scoring_work where run_id = ${runId}
          order by md5(customer_id::text), customer_id limit ${this.policy.fitSampleSize}`.execute(this.db);
-      const fits: Omit<ModelFit, 'runId' | 'fittedAt'>[] = [];
+      const fits: Omit<ModelFit, 'runId' | 'fittedAt' | 'asOf' | 'scoredWith'>[] = [];
       const summaries = rows.map((r) => ({ x: r.x, tx: r.tx_days / 7, T: r.t_days / 7 }));
       const bg = attempt(() => fitBgNbd(summaries));
       if (bg) fits.push({ kind: BGNBD, modelVersion: bg.modelVersion, params: { ...bg.params }, logLikelihood: bg.logLikelihood, customers: bg.customers, converged: bg.converged });
       const gg = attempt(() => fitGammaGamma(rows.map((r) => ({ x: r.x, zbar: r.repeat_spend_minor === null ? 0 : Math.max(0, r.repeat_spend_minor / 100) }))));
       if (gg) fits.push({ kind: GAMMA_GAMMA, modelVersion: gg.modelVersion, params: { ...gg.params }, logLikelihood: gg.logLikelihood, customers: gg.customers, converged: gg.converged });
       for (const f of fits) {
-        await sql`insert into score_model (id, run_id, kind, model_version, params, log_likelihood, customers, converged, fitted_at)
-                  values (${randomUUID()}, ${runId}, ${f.kind}, ${f.modelVersion}, ${JSON.stringify(f.params)}::jsonb, ${f.logLikelihood}, ${f.customers}, ${f.converged}, now())
+        // A fit that did not converge stopped where the optimiser's budget ran out, not at an estimate (one outlier order
+        // took the spend model off to p → ∞ for every customer): the run scores with the newest earlier converged fit of
+        // the model, if there is one, chosen here once, so a retried or resumed run scores with the same.
+        await sql`insert into score_model (id, run_id, kind, model_version, params, log_likelihood, customers, converged, fitted_at, scored_with_id)
+                  select ${randomUUID()}, ${runId}, ${f.kind}, ${f.modelVersion}, ${JSON.stringify(f.params)}::jsonb, ${f.logLikelihood}, ${f.customers}, ${f.converged}, now(),
+                         case when ${f.converged}::boolean then null else (
+                           select m.id from score_model m join scoring_run r on r.id = m.run_id
+                            where m.kind = ${f.kind} and m.model_version = ${f.modelVersion} and m.converged and m.run_id <> ${runId} and r.as_of <= ${run.asOf}::date
+                            order by r.as_of desc, m.fitted_at desc limit 1) end
                   on conflict (run_id, kind) do nothing`.execute(this.db);
       }
     }
@@ -275,9 +290,9 @@ export class ScoringRunService {
   async latestFits(): Promise<ModelFit[]> {
     // Latest by the day a run scored as of: a rescore of a past day, run later, fitted the models of that day.
     const { rows } = await sql<Row>`
-      select distinct on (m.kind) m.*, m.run_id from score_model m join scoring_run r on r.id = m.run_id
+      select distinct on (m.kind) m.*, r.as_of::text as as_of from score_model m join scoring_run r on r.id = m.run_id
        where r.status = ${ScoringRunStatus.Completed} order by m.kind, r.as_of desc, m.fitted_at desc`.execute(this.db);
-    return rows.map(toFit);
+    return this.withScoredWith(rows);
   }
 
   /** The fitted models of `latestFits`, as the scoring models take them. */
@@ -286,8 +301,21 @@ export class ScoringRunService {
   }
 
   private async storedFits(runId: string): Promise<ModelFit[]> {
-    const { rows } = await sql<Row>`select * from score_model where run_id = ${runId} order by kind`.execute(this.db);
-    return rows.map(toFit);
+    const { rows } = await sql<Row>`
+      select m.*, r.as_of::text as as_of from score_model m join scoring_run r on r.id = m.run_id where m.run_id = ${runId} order by m.kind`.execute(this.db);
+    return this.withScoredWith(rows);
+  }
+
+  /** The fits of these rows, each with the earlier fit it scored with, if any. */
+  private async withScoredWith(rows: Row[]): Promise<ModelFit[]> {
+    const ids = rows.map((r) => r.scored_with_id as string | null).filter((id) => id !== null);
+    const { rows: used } = ids.length
+      ? await sql<Row>`select m.*, r.as_of::text as as_of from score_model m join scoring_run r on r.id = m.run_id where m.id in (${sql.join(ids)})`.execute(this.db)
+      : { rows: [] };
+    return rows.map((r) => {
+      const scoredWith = used.find((u) => u.id === r.scored_with_id);
+      return { ...toFit(r), scoredWith: scoredWith ? { ...toFit(scoredWith), scoredWith: null } : null };
+    });
   }
 
 }
@@ -302,7 +330,7 @@ function attempt<T>(fit: () => T): T | null {
   }
 }
 
-function toFit(r: Row): ModelFit {
+function toFit(r: Row): Omit<ModelFit, 'scoredWith'> {
   return {
     kind: r.kind,
     modelVersion: r.model_version,
@@ -312,12 +340,19 @@ function toFit(r: Row): ModelFit {
     converged: r.converged,
     fittedAt: r.fitted_at instanceof Date ? r.fitted_at : new Date(r.fitted_at),
     runId: r.run_id,
+    asOf: r.as_of,
   };
 }
 
+/** The models the run scores with (a fit that did not converge replaced by the earlier converged one it names), and which did not converge. */
 function toRunModels(fits: ModelFit[]): RunModels {
-  const bg = fits.find((f) => f.kind === BGNBD);
-  const gg = fits.find((f) => f.kind === GAMMA_GAMMA);
+  const bgFit = fits.find((f) => f.kind === BGNBD);
+  const ggFit = fits.find((f) => f.kind === GAMMA_GAMMA);
+  const bg = bgFit && (bgFit.scoredWith ?? bgFit);
+  const gg = ggFit && (ggFit.scoredWith ?? ggFit);
+  const unconverged = (fit: ModelFit | undefined): UnconvergedFit | undefined =>
+    fit && !fit.converged ? { asOf: fit.asOf, fallbackAsOf: fit.scoredWith?.asOf ?? null } : undefined;
+  const notes = { ...(unconverged(bgFit) && { bgnbd: unconverged(bgFit) }), ...(unconverged(ggFit) && { gammaGamma: unconverged(ggFit) }) };
   const notFitted = [
     ...(bg ? [] : [{ kind: BGNBD, reason: 'no repeat purchase in the base: churn risk and CLV need one' }]),
     ...(gg ? [] : [{ kind: GAMMA_GAMMA, reason: 'fewer than two repeat buyers with different spend: CLV needs them' }]),
@@ -326,6 +361,8 @@ function toRunModels(fits: ModelFit[]): RunModels {
     models: {
       bgnbd: bg ? { r: bg.params.r, alpha: bg.params.alpha, a: bg.params.a, b: bg.params.b } : null,
       gammaGamma: gg ? { p: gg.params.p, q: gg.params.q, gamma: gg.params.gamma } : null,
+      // Only when a fit did not converge: the models of a run whose fits converged read as before.
+      ...(Object.keys(notes).length > 0 && { unconverged: notes }),
     },
     fits,
     notFitted,

@@ -1,0 +1,124 @@
+import { sql, type RawBuilder } from 'kysely';
+import { Role } from '../src/domain/auth/roles.js';
+import { loadDemoDataIfEmpty } from '../src/dev/demo-loader.js';
+import { conditionalExpectedSpend, type GammaGammaParams } from '../src/domain/scoring/gamma-gamma.js';
+import { ScoreKind } from '../src/domain/scoring/score-kind.js';
+import { Order } from '../src/entities/index.js';
+import { CustomerScoresDocument, ScoreModelsDocument, ScoringRunDocument, StartRescoreDocument } from './__generated__/graphql.js';
+import { eventually } from './support/eventually.js';
+import { spawnWorker, startTestStack, workerEnvOf, type TestStack } from './support/stack.js';
+
+/**
+ * A rescore whose fit of a model does not converge (QA 80 F1: one outlier order took the spend model off to p → ∞, and
+ * every customer's CLV with it, silently), on the real stack through GraphQL: without an earlier converged fit the scores
+ * say their values are uncertain; with one, the run scores with it and says which, and `scoreModels` shows both fits.
+ */
+let stack: TestStack;
+let worker: Awaited<ReturnType<typeof spawnWorker>> | null = null;
+
+beforeAll(async () => {
+  stack = await startTestStack({ worker: false });
+  // Twenty orders a customer, as `npm start` loads: enough spread in each customer's spend for the spend model to converge.
+  await loadDemoDataIfEmpty(stack.orm.em.fork(), 150, { asOf: new Date('2026-11-01T00:00:00Z'), ordersPerCustomer: 20 });
+  worker = await spawnWorker(workerEnvOf(stack));
+}, 120_000);
+afterAll(async () => {
+  await worker?.stop();
+  await stack?.stop();
+});
+
+const query = async <T>(text: RawBuilder<T>) => (await text.execute(stack.orm.em.fork().getKysely())).rows;
+
+async function completedRescore(asOf: string) {
+  const started = await stack.gql(StartRescoreDocument, { asOf }, Role.Admin);
+  expect(started.errors).toBeUndefined();
+  const done = await eventually(
+    () => stack.gql(ScoringRunDocument, { id: started.data!.startRescore.id }, Role.Viewer),
+    (r) => r.data?.scoringRun?.phase === 'Completed',
+    120_000,
+  );
+  return done.data!.scoringRun!;
+}
+
+const models = async () => {
+  const { data, errors } = await stack.gql(ScoreModelsDocument, {}, Role.Viewer);
+  expect(errors).toBeUndefined();
+  return Object.fromEntries(data!.scoreModels.map((m) => [m.kind, m]));
+};
+
+/** The scores a run wrote of a customer, by kind. */
+const scoresOf = async (runId: string, customerId: string) =>
+  (await query(sql<{ scores: Record<string, { value: number | null; reasons: string[] }> }>`select scores from score_snapshot where run_id = ${runId} and customer_id = ${customerId}`))[0]
+    .scores;
+
+it("scores with the earlier converged fit when a rescore's fit does not converge, says the values are uncertain without one, and logs both", async () => {
+  // A repeat buyer's order of the largest amount an import takes (an amount in cents typed into the major-units column).
+  const [buyer, other] = await query(sql<{ customer_id: string }>`
+    select customer_id from customer_order where ordered_at < '2026-10-01' group by customer_id having count(distinct ordered_at::date) >= 3 order by customer_id limit 2`);
+  const em = stack.orm.em.fork();
+  em.create(Order, { customer: buyer.customer_id, orderedAt: new Date('2026-10-15T12:00:00Z'), amountMinor: 999_999_999_999_999 });
+  await em.flush();
+
+  // 1. No earlier fit: the spend model's fit does not converge, and nothing stands in for it.
+  const unconverged = await completedRescore('2026-11-01');
+  const first = await models();
+  expect(first['gamma-gamma']).toMatchObject({ runId: unconverged.id, asOf: '2026-11-01', converged: false, scoredWith: null });
+  expect(first.bgnbd).toMatchObject({ runId: unconverged.id, converged: true, scoredWith: null });
+  const uncertain =
+    'spend model (Gamma-Gamma): the fit of the rescore as of 2026-11-01 did not converge, and no earlier fit did: scored with the parameters where it stopped, so the value is uncertain';
+  const current = (await stack.gql(CustomerScoresDocument, { id: other.customer_id, historyKind: 'Clv' }, Role.Viewer)).data!.customer!.scores;
+  expect(current.find((s) => s.kind === 'Clv')!.reasons.at(-1)).toBe(uncertain);
+  // (Churn risk's purchase model converged: nothing said.)
+  expect(current.find((s) => s.kind === 'ChurnRisk')!.reasons.join(' ')).not.toMatch(/converge/);
+  // Where the optimiser stopped (p → ∞) the spend model trusts each customer's own average entirely.
+  const ownAverage = /^expected spend per purchase: ([\d.,]+) \(own average ([\d.,]+) over/;
+  const amount = (text: string) => Number(text.replace(/,/g, ''));
+  const spendThen = (await scoresOf(unconverged.id, other.customer_id))[ScoreKind.Clv].reasons.map((r) => ownAverage.exec(r)).find(Boolean)!;
+  expect(amount(spendThen[1])).toBeCloseTo(amount(spendThen[2]), 1);
+
+  // 2. A rescore of a day before the outlier order: its fit converges.
+  const converged = await completedRescore('2026-10-01');
+  expect((await query(sql<{ converged: boolean }>`select converged from score_model where run_id = ${converged.id} and kind = 'gamma-gamma'`))[0].converged).toBe(true);
+
+  // 3. The same day again: its own fit still does not converge, and it scores with the converged one of 2026-10-01.
+  const fellBack = await completedRescore('2026-11-01');
+  const third = await models();
+  expect(third['gamma-gamma']).toMatchObject({
+    runId: fellBack.id,
+    asOf: '2026-11-01',
+    converged: false,
+    scoredWith: { kind: 'gamma-gamma', modelVersion: 'gamma-gamma/1', runId: converged.id, asOf: '2026-10-01', converged: true },
+  });
+  expect((third['gamma-gamma'].params as { p: number }).p).toBeGreaterThan(1e4);
+  expect(third.bgnbd.scoredWith).toBeNull();
+  const scores = await scoresOf(fellBack.id, other.customer_id);
+  expect(scores[ScoreKind.Clv].reasons.at(-1)).toBe(
+    'spend model (Gamma-Gamma): the fit of the rescore as of 2026-11-01 did not converge; scored with the converged fit of the rescore as of 2026-10-01',
+  );
+  // Scored with that fit's parameters: the customer's expected spend is what they give (drawn towards the base's mean again).
+  const spendNow = scores[ScoreKind.Clv].reasons.map((r) => ownAverage.exec(r)).find(Boolean)!;
+  expect(spendNow[2]).toBe(spendThen[2]);
+  const repeats = Number(/over (\d+) repeat purchases/.exec(spendNow.input)![1]);
+  const fallback = third['gamma-gamma'].scoredWith!.params as unknown as GammaGammaParams;
+  expect(amount(spendNow[1])).toBeCloseTo(conditionalExpectedSpend(fallback, { x: repeats, zbar: amount(spendNow[2]) }), 1);
+  expect(amount(spendNow[1])).not.toBeCloseTo(amount(spendNow[2]), 2);
+  expect(scores[ScoreKind.Clv].value).not.toBe((await scoresOf(unconverged.id, other.customer_id))[ScoreKind.Clv].value);
+  // The current scores through the API are the new run's.
+  const now = (await stack.gql(CustomerScoresDocument, { id: other.customer_id, historyKind: 'Clv' }, Role.Viewer)).data!.customer!.scores;
+  expect(now.find((s) => s.kind === 'Clv')!.reasons.at(-1)).toMatch(/scored with the converged fit of the rescore as of 2026-10-01$/);
+
+  // The worker said so each time.
+  const warnings = worker!
+    .output()
+    .split('\n')
+    .filter((l) => l.includes('did not converge'))
+    .map((l) => JSON.parse(l) as { level: number; msg: string; runId: string });
+  expect(warnings.map(({ level, msg, runId }) => ({ level, msg, runId }))).toEqual([
+    {
+      level: 40,
+      msg: "the rescore's gamma-gamma fit did not converge and no earlier fit did: scoring with the parameters where it stopped (uncertain values; the scores' reasons say so)",
+      runId: unconverged.id,
+    },
+    { level: 40, msg: "the rescore's gamma-gamma fit did not converge: scoring with the converged fit of the rescore as of 2026-10-01", runId: fellBack.id },
+  ]);
+}, 300_000);
