@@ -3,6 +3,9 @@ import { Role } from '../src/domain/auth/roles.js';
 import { loadDemoDataIfEmpty } from '../src/dev/demo-loader.js';
 import { conditionalExpectedSpend, type GammaGammaParams } from '../src/domain/scoring/gamma-gamma.js';
 import { ScoreKind } from '../src/domain/scoring/score-kind.js';
+import { defaultScoringPolicy } from '../src/domain/scoring/scoring-policy.js';
+import { CustomerRescoreService } from '../src/services/scores/customer-rescore.service.js';
+import { ScoringRunService } from '../src/services/scores/scoring-run.service.js';
 import { Order } from '../src/entities/index.js';
 import { CustomerScoresDocument, ScoreModelsDocument, ScoringRunDocument, StartRescoreDocument } from './__generated__/graphql.js';
 import { eventually } from './support/eventually.js';
@@ -106,6 +109,11 @@ it("scores with the earlier converged fit when a rescore's fit does not converge
   // The current scores through the API are the new run's.
   const now = (await stack.gql(CustomerScoresDocument, { id: other.customer_id, historyKind: 'Clv' }, Role.Viewer)).data!.customer!.scores;
   expect(now.find((s) => s.kind === 'Clv')!.reasons.at(-1)).toMatch(/scored with the converged fit of the rescore as of 2026-10-01$/);
+
+  // A rescore after an event scores with the models the latest run scored with, and says so too.
+  const em2 = stack.orm.em.fork();
+  const [clv] = await new CustomerRescoreService(em2, defaultScoringPolicy, new ScoringRunService(em2, defaultScoringPolicy)).rescoreCustomer(other.customer_id, new Set([ScoreKind.Clv]));
+  expect(clv.reasons.at(-1)).toBe('spend model (Gamma-Gamma): the fit of the rescore as of 2026-11-01 did not converge; scored with the converged fit of the rescore as of 2026-10-01');
 
   // The worker said so each time.
   const warnings = worker!
