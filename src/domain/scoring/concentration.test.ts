@@ -80,7 +80,7 @@ describe('concentration over time', () => {
     expect(s.reasons[0]).toMatch(/^2025-Q2: the top 20% of customers brought 33% of revenue \(Gini 0\.\d\d, 10 customers\)$/);
     expect(s.reasons[1]).toMatch(/^2025-Q1: the top 20% of customers brought 60% of revenue/);
     expect(s.reasons[2]).toBe('2024-Q4: the top 20% of customers brought 80%');
-    expect(s.modelVersion).toBe('concentration/2;policy=1');
+    expect(s.modelVersion).toBe('concentration/3;policy=1');
   });
 
   it('sums several rows of a customer in a period and bands by the policy', () => {
@@ -107,6 +107,31 @@ describe('concentration over time', () => {
     expect(s.value).not.toBeNull();
     expect(s.band).toBeUndefined();
     expect(s.reasons.at(-1)).toBe('no band: 3 customers in 2025-01, fewer than the 5 it takes for the top 20% of customers to be one customer');
+    // 100 of 100: the largest brought it all; not "the top 20% brought 100%".
+    expect(s.reasons[0]).toBe('2025-01: too few customers (3) for a top-20% share (it takes 5): the largest brought 100% of the revenue');
+  });
+
+  it('says a month of one customer, complete or under way, has too few customers for a top share, not that they brought 20% (QA 80 F5)', () => {
+    // December so far: one customer (20.00); November: one customer too; October: two, 30.00 and 10.00 (the largest 75%).
+    const byPeriod = new Map([
+      ['2026-10', [3_000, 1_000]],
+      ['2026-11', [5_000]],
+      ['2026-12', [2_000]],
+    ]);
+    const s = concentrationByPeriod(byPeriod, { periods: ['2026-10', '2026-11', '2026-12'], partialPeriod: '2026-12' }, defaultConcentrationPolicy);
+    expect(s.value).toBeCloseTo(0.2, 12); // the top share itself keeps its documented, fractional reading
+    expect(s.band).toBeUndefined();
+    expect(s.reasons).toEqual([
+      '2026-12 (to date): too few customers (1) for a top-20% share (it takes 5): the one customer brought all of the revenue',
+      '2026-11: too few customers (1) for a top-20% share (it takes 5): the one customer brought all of the revenue',
+      '2026-10: too few customers (2) for a top-20% share (it takes 5): the largest brought 75% of the revenue',
+      'no band: 1 customer in 2026-11, fewer than the 5 it takes for the top 20% of customers to be one customer',
+    ]);
+    expect(s.reasons.join(' ')).not.toMatch(/brought 20%/);
+    // Only the month under way has revenue: the same caveat, and no band.
+    const early = concentrationByPeriod(new Map([['2026-12', [2_000]]]), { periods: ['2026-11', '2026-12'], partialPeriod: '2026-12' }, defaultConcentrationPolicy);
+    expect(early.reasons[0]).toBe('2026-12 (to date): too few customers (1) for a top-20% share (it takes 5): the one customer brought all of the revenue');
+    expect(early.band).toBeUndefined();
   });
 
   it('handles no data and a period without revenue', () => {
@@ -178,12 +203,12 @@ describe('concentration over time', () => {
     const score = concentrationByPeriod(byPeriod, { periods: ['2026-11', '2026-12'], partialPeriod: '2026-12' }, defaultConcentrationPolicy);
     expect(score.value).toBeCloseTo(1, 5);
     expect(score.band).toBe('high');
-    expect(score.reasons[0]).toMatch(/^2026-12 \(to date\): the top 20% of customers brought 20% of revenue \(3 customers\)$/);
+    expect(score.reasons[0]).toBe('2026-12 (to date): too few customers (3) for a top-20% share (it takes 5): the largest brought 33% of the revenue');
     expect(score.reasons[1]).toMatch(/^2026-11: /);
     // Only the month under way has revenue: it is all there is to say.
     const early = concentrationByPeriod(new Map([['2026-12', [10, 10, 10]]]), { periods: ['2026-11', '2026-12'], partialPeriod: '2026-12' }, defaultConcentrationPolicy);
     expect(early.value).toBeCloseTo(0.2, 5);
-    expect(early.reasons).toContain('2026-12 (to date): the top 20% of customers brought 20% of revenue (Gini 0, 3 customers)');
+    expect(early.reasons).toContain('2026-12 (to date): too few customers (3) for a top-20% share (it takes 5): the largest brought 33% of the revenue');
   });
 
   it('names each month once in its reasons, the month under way too', () => {

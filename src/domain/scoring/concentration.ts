@@ -22,12 +22,21 @@
  *   without any row, so a chart's time axis has no gaps.
  * - The headline value and band are those of the latest complete period with revenue (the
  *   period under way only when no complete one has revenue).
+ * - A period with fewer customers than make one whole customer in the top (5 for the top 20%)
+ *   has a top share in the fractional sense above, but the reasons do not say it as one (the
+ *   one customer of a month "brought 20%" reads false): they say there are too few customers and
+ *   what the largest brought, for complete periods and the one under way alike; such a latest
+ *   period gives no band.
  */
 import { fmt, pct } from './format.js';
 import type { ScoreResult } from './score.js';
 import { invalidInput } from './scoring.exception.js';
 
-export const CONCENTRATION_MODEL_VERSION = 'concentration/2';
+/**
+ * 3: a period with too few customers for a top share is said so, with the largest customer's share,
+ *    not as "the top 20% brought 20%" (its top share and band are unchanged).
+ */
+export const CONCENTRATION_MODEL_VERSION = 'concentration/3';
 
 export interface PeriodRevenue {
   /** A sortable period label ("2025-Q4", "2025-11"). */
@@ -68,6 +77,12 @@ export interface ConcentrationOptions {
 
 /** A share rounded to 12 decimals: far below any revenue's weight, above floating point's leftovers. */
 const asShare = (share: number): number => Math.round(share * 1e12) / 1e12;
+
+/** The share of a period's revenue its largest customer brought, from its Lorenz curve when that has a point per customer (null if sampled). */
+function largestShare(p: PeriodConcentration): number | null {
+  const lorenz = p.lorenz;
+  return lorenz && lorenz.length === p.customers + 1 ? asShare(1 - lorenz[lorenz.length - 2].revenueShare) : null;
+}
 
 /** Concentration of one population's revenues. */
 export function concentrationOf(revenues: readonly number[], options: ConcentrationOptions = {}): Omit<PeriodConcentration, 'period'> {
@@ -164,23 +179,34 @@ export function concentrationByPeriod(revenues: ReadonlyMap<string, readonly num
   const latest = complete.length ? complete[complete.length - 1] : withRevenue[withRevenue.length - 1];
   if (!latest) return { value: null, periods, reasons: [`no revenue in ${span(periods[0], periods[periods.length - 1])}`], modelVersion };
   const top = `top ${pct(topFraction)} of customers`;
+  const customers = (n: number) => `${n} customer${n === 1 ? '' : 's'}`;
+  // Fewer customers than make one whole customer in the top: no top share to say in words (nor a band for the latest).
+  const fewest = Math.ceil(1 / topFraction);
+  const tooFew = (p: PeriodConcentration) => {
+    const largest = largestShare(p);
+    return (
+      `too few customers (${p.customers}) for a top-${pct(topFraction)} share (it takes ${fewest})` +
+      (p.customers === 1 ? ': the one customer brought all of the revenue' : largest === null ? '' : `: the largest brought ${pct(largest)} of the revenue`)
+    );
+  };
+  const label = (p: PeriodConcentration) => `${p.period}${p.period === options.partialPeriod ? ' (to date)' : ''}`;
   const reasons: string[] = [];
   // The month under way is said as far as it goes; the newest complete periods may have no revenue yet (a small segment): say so, then show the latest with revenue.
   const current = withRevenue.find((p) => p.period === options.partialPeriod && p !== latest);
-  if (current) reasons.push(`${current.period} (to date): the ${top} brought ${pct(current.topShare!)} of revenue (${current.customers} customer${current.customers === 1 ? '' : 's'})`);
+  if (current) reasons.push(`${label(current)}: ${current.customers < fewest ? tooFew(current) : `the ${top} brought ${pct(current.topShare!)} of revenue (${customers(current.customers)})`}`);
   const after = periods.slice(periods.indexOf(latest) + 1).filter((p) => p.period !== options.partialPeriod);
   if (after.length) reasons.push(`no revenue in ${span(after[0], after[after.length - 1])}`);
   for (const p of complete.length ? complete.slice(-2).reverse() : [latest]) {
-    reasons.push(`${p.period}${p.period === options.partialPeriod ? ' (to date)' : ''}: the ${top} brought ${pct(p.topShare!)} of revenue (Gini ${fmt(p.gini!, 2)}, ${p.customers} customer${p.customers === 1 ? '' : 's'})`);
+    reasons.push(`${label(p)}: ${p.customers < fewest ? tooFew(p) : `the ${top} brought ${pct(p.topShare!)} of revenue (Gini ${fmt(p.gini!, 2)}, ${customers(p.customers)})`}`);
   }
   // The trend: the first month with revenue, unless it is among those just said.
   const said = complete.length ? complete : [latest];
-  if (said.length > 2) reasons.push(`${said[0].period}: the ${top} brought ${pct(said[0].topShare!)}`);
+  if (said.length > 2) reasons.push(`${said[0].period}: ${said[0].customers < fewest ? tooFew(said[0]) : `the ${top} brought ${pct(said[0].topShare!)}`}`);
   const clamped = periods.reduce((sum, p) => sum + p.negativeClamped, 0);
   if (clamped) reasons.push(`${clamped} negative net revenue${clamped === 1 ? '' : 's'} counted as 0`);
   // With fewer customers than make one in the top share, one customer bringing everything reads as the top share itself: no band.
-  if (latest.customers < Math.ceil(1 / topFraction)) {
-    reasons.push(`no band: ${latest.customers} customer${latest.customers === 1 ? '' : 's'} in ${latest.period}, fewer than the ${Math.ceil(1 / topFraction)} it takes for the ${top} to be one customer`);
+  if (latest.customers < fewest) {
+    reasons.push(`no band: ${customers(latest.customers)} in ${latest.period}, fewer than the ${fewest} it takes for the ${top} to be one customer`);
     return { value: latest.topShare, periods, reasons, modelVersion };
   }
   const band = latest.topShare! >= policy.highAtLeast ? 'high' : latest.topShare! >= policy.mediumAtLeast ? 'medium' : 'low';
