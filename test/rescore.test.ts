@@ -705,7 +705,7 @@ describe('rescoring the whole base', () => {
     expect(deeScores[ScoreKind.Profitability]).toMatchObject({ value: 2_000, band: 'profitable', reasons: ['margin 20.00 minus cost to serve 0.00 over the last 365 days: 20.00', "the margin includes the standard tier's fee margin of 20.00"] });
     // Its repeat purchase paid nothing: a CLV of 0, not the base's mean spend.
     expect(deeScores[ScoreKind.Clv]).toMatchObject({ value: 0, band: null });
-    expect(deeScores[ScoreKind.Clv].reasons).toContain('expected spend per purchase: 0 (the 1 repeat purchase so far was free: nothing paid, nothing expected)');
+    expect(deeScores[ScoreKind.Clv].reasons).toContain('expected spend per purchase: 0.00 (the 1 repeat purchase so far was free: nothing paid, nothing expected)');
     expect(deeScores[ScoreKind.Clv].reasons).not.toContain('no order carries a margin: valued at revenue');
     // Nothing but the tier fee would speak for Noe: not judged, rather than "profitable".
     expect((await scored(noe.id))[ScoreKind.Profitability]).toMatchObject({ value: null, band: null, reasons: ['not judged: no purchase yet, and no cost to serve was recorded in the last 365 days'] });

@@ -64,21 +64,31 @@ describe('CLV', () => {
     const free = { x: 2, tx: 30.43, T: 38.86, zbar: 0 };
     // The shrinkage the model would apply: towards the base's mean, far from the customer's own 0.
     expect(conditionalExpectedSpend(GG, free)).toBeGreaterThan(5);
-    const s = customerLifetimeValue(BG, GG, free, { periods: 12, periodLength: WEEKS_PER_MONTH, discountRate: ratePerPeriod(0.1, 12), currency: '$' });
+    const s = customerLifetimeValue(BG, GG, free, { periods: 12, periodLength: WEEKS_PER_MONTH, discountRate: ratePerPeriod(0.1, 12), currency: 'EUR' });
     expect(s).toMatchObject({ value: 0, expectedSpend: 0 });
     // The purchases are still expected; only their spend is 0.
     expect(s.expectedTransactions).toBeCloseTo(conditionalExpectedTransactions(BG, free, 12 * WEEKS_PER_MONTH), 9);
-    expect(s.reasons[1]).toBe('expected spend per purchase: $0 (the 2 repeat purchases so far were free: nothing paid, nothing expected)');
+    expect(s.reasons[1]).toBe('expected spend per purchase: EUR 0.00 (the 2 repeat purchases so far were free: nothing paid, nothing expected)');
     // Without a repeat purchase nothing is known of the spend yet: the base's mean, as before.
     expect(customerLifetimeValue(BG, GG, { x: 0, tx: 0, T: 20, zbar: 0 }, { periods: 12, periodLength: WEEKS_PER_MONTH, discountRate: 0 }).expectedSpend).toBeCloseTo((GG.p * GG.gamma) / (GG.q - 1), 10);
   });
 
   it('explains itself with units', () => {
-    const s = customerLifetimeValue(BG, GG, customer, { periods: 12, periodLength: WEEKS_PER_MONTH, discountRate: 0.01, currency: '$', marginShare: 0.25 });
+    const s = customerLifetimeValue(BG, GG, customer, { periods: 12, periodLength: WEEKS_PER_MONTH, discountRate: 0.01, currency: 'EUR', marginShare: 0.25 });
     expect(s.reasons[0]).toMatch(/^expected purchases in the next 12 months: \d+\.\d+ \(probability still active \d+%\)$/);
-    expect(s.reasons[1]).toBe('expected spend per purchase: $24.66 (own average $22.35 over 2 repeat purchases)');
+    expect(s.reasons[1]).toBe('expected spend per purchase: EUR 24.66 (own average EUR 22.35 over 2 repeat purchases)');
     expect(s.reasons[2]).toBe('discounted at 1% per month, margin 25% of spend');
-    expect(s.modelVersion).toBe('clv/2(bgnbd/1+gamma-gamma/1)');
+    expect(s.modelVersion).toBe('clv/3(bgnbd/1+gamma-gamma/1)');
+  });
+
+  it('writes amounts as the other scores write money: thousands separators, two decimals (QA 80 F4)', () => {
+    // E[M] = p·(γ + x·zbar) / (p·x + q − 1) = 6.25 · (15.44 + 4 · 5000) / (6.25 · 4 + 3.74 − 1) = 125,096.5 / 27.74 = 4,509.607…
+    const big = customerLifetimeValue(BG, GG, { x: 4, tx: 30, T: 40, zbar: 5_000 }, { periods: 12, periodLength: WEEKS_PER_MONTH, discountRate: 0 });
+    expect(big.expectedSpend).toBeCloseTo(125_096.5 / 27.74, 9);
+    expect(big.reasons[1]).toBe('expected spend per purchase: 4,509.61 (own average 5,000.00 over 4 repeat purchases)');
+    // A whole amount keeps its cents: "100.00", not "100".
+    const whole = customerLifetimeValue(BG, GG, { x: 1, tx: 10, T: 20, zbar: 100 }, { periods: 12, periodLength: WEEKS_PER_MONTH, discountRate: 0 });
+    expect(whole.reasons[1]).toMatch(/^expected spend per purchase: \d+\.\d\d \(own average 100\.00 over 1 repeat purchase\)$/);
   });
 
   it('refuses nonsense options and converts annual rates', () => {

@@ -25,15 +25,16 @@
  *   repeat purchase (x = 0) still gets the base's mean: nothing is known of their spend yet.
  */
 import { BGNBD_MODEL_VERSION, conditionalExpectedTransactionsAt, probabilityAlive, type BgNbdParams, type PurchaseSummary } from './bgnbd.js';
-import { fmt, pct } from './format.js';
+import { fmt, money, pct } from './format.js';
 import { conditionalExpectedSpend, GAMMA_GAMMA_MODEL_VERSION, type GammaGammaParams } from './gamma-gamma.js';
 import type { ScoreResult } from './score.js';
 import { invalidInput } from './scoring.exception.js';
 
 /**
  * 2: a repeat buyer whose repeat purchases all came to 0 is valued at 0, not at the base's mean spend.
+ * 3: the reasons write amounts as money ("1,234.56", "228.40"), as every other score's do.
  */
-export const CLV_MODEL_VERSION = `clv/2(${BGNBD_MODEL_VERSION}+${GAMMA_GAMMA_MODEL_VERSION})`;
+export const CLV_MODEL_VERSION = `clv/3(${BGNBD_MODEL_VERSION}+${GAMMA_GAMMA_MODEL_VERSION})`;
 
 /** Average month in weeks (365.25 / 12 / 7 ≈ 4.348). */
 export const WEEKS_PER_MONTH = 365.25 / 12 / 7;
@@ -55,7 +56,7 @@ export interface ClvOptions {
   marginShare?: number;
   /** Name of a period for reasons (default "month"). */
   periodName?: string;
-  /** Prefix for money in reasons ("$"). */
+  /** Currency put before money in reasons, as the other scores do ("EUR" → "EUR 1,234.56"). */
   currency?: string;
 }
 
@@ -110,14 +111,16 @@ export function customerLifetimeValue(
   const name = options.periodName ?? 'month';
   const cur = options.currency ?? '';
   const repeats = `${customer.x} repeat purchase${customer.x === 1 ? '' : 's'}`;
+  // Amounts as every score's reasons write money ("1,234.56"): the spend data's unit taken as major units, in cents.
+  const amount = (v: number) => money(v * 100, cur);
   const reasons = [
     `expected purchases in the next ${periods} ${name}${periods === 1 ? '' : 's'}: ${fmt(previous, 2)}` +
       (customer.x > 0 ? ` (probability still active ${pct(alive)})` : ' (no repeat purchase yet)'),
-    `expected spend per purchase: ${cur}${fmt(spend, 2)}` +
+    `expected spend per purchase: ${amount(spend)}` +
       (paidNothing
         ? ` (the ${repeats} so far ${customer.x === 1 ? 'was' : 'were'} free: nothing paid, nothing expected)`
         : customer.x > 0
-          ? ` (own average ${cur}${fmt(customer.zbar, 2)} over ${repeats})`
+          ? ` (own average ${amount(customer.zbar)} over ${repeats})`
           : ''),
     `discounted at ${fmt(discountRate * 100, 2)}% per ${name}` + (margin < 1 ? `, margin ${pct(margin)} of spend` : ''),
   ];

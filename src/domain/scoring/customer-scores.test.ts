@@ -149,7 +149,7 @@ describe('scoreCustomer', () => {
     // Nothing paid on the repeat purchase: a CLV of 0, not the base's mean spend; and no untrue "no order carries a margin".
     const clv = scores.find((s) => s.kind === ScoreKind.Clv)!;
     expect(clv.value).toBe(0);
-    expect(clv.reasons[1]).toBe('expected spend per purchase: 0 (the 1 repeat purchase so far was free: nothing paid, nothing expected)');
+    expect(clv.reasons[1]).toBe('expected spend per purchase: 0.00 (the 1 repeat purchase so far was free: nothing paid, nothing expected)');
     expect(clv.reasons.at(-1)).toBe('the orders that carry a margin had no revenue to take a margin share of: valued at revenue');
     expect(clv.reasons).not.toContain('no order carries a margin: valued at revenue');
     // Window orders without a margin beside them cannot be counted at a margin share of no revenue: not judged, saying so truly.
@@ -203,7 +203,7 @@ describe('scoreCustomer', () => {
       value: null,
       band: null,
       reasons: ['not scored: the spend model fitted on the base has no finite average spend for a customer without a repeat purchase (q = 0.88)'],
-      modelVersion: 'clv/2(bgnbd/1+gamma-gamma/1)',
+      modelVersion: 'clv/3(bgnbd/1+gamma-gamma/1)',
     });
     expect(scores.map((s) => s.kind).sort()).toEqual(Object.values(ScoreKind).sort());
     // A repeat buyer's spend is finite under the same model (p·x + q > 1).

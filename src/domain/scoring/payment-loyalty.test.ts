@@ -20,7 +20,7 @@ describe('payment loyalty', () => {
       'on time for the last 24 invoices in a row',
       'no late payment in the last 12 months',
     ]);
-    expect(s.modelVersion).toBe('payment-loyalty/2;policy=1');
+    expect(s.modelVersion).toBe('payment-loyalty/3;policy=1');
   });
 
   it('scores invoices given as day numbers (as a rescore reads them) exactly as given as dates', () => {
@@ -67,6 +67,16 @@ describe('payment loyalty', () => {
     const almost = paymentLoyalty({ customerSince: '2022-01-01', invoices: monthly(2023, 6, [10, ...Array(18).fill(-1)]), asOf: '2025-01-20' });
     expect(almost).toMatchObject({ band: 'regular', streak: 18, lateLast12Months: 0 });
     expect(almost.reasons.at(-1)).toBe('not in the loyal band yet: 94.7% on time, below the 95% it needs');
+    // The same share the same way in both reasons that say it, not "(95%)" then "94.7%" (QA 80 F4).
+    expect(almost.reasons).toContain('paid 18 of 19 invoices on time (94.7%)');
+  });
+
+  it('writes the share on time one way in all its reasons: 3 of 4 is "75%" in both, not "75%" then "75.0%" (QA 80 F4)', () => {
+    // Four invoices, the third paid late; the fourth on time: streak 1, below the loyal band's 95%.
+    const s = paymentLoyalty({ customerSince: '2022-01-01', invoices: monthly(2024, 6, [-1, -1, 5, -1]), asOf: '2025-01-20' });
+    expect(s).toMatchObject({ value: 0.75, band: 'regular' });
+    expect(s.reasons).toContain('paid 3 of 4 invoices on time (75%)');
+    expect(s.reasons.at(-1)).toMatch(/^not in the loyal band yet: 75% on time, below the 95% it needs; /);
   });
 
   it('breaks the streak at the most recent late payment and counts late payments of the last 12 months', () => {
@@ -94,7 +104,7 @@ describe('payment loyalty', () => {
     const graceful = paymentLoyalty({ customerSince: '2020-01-01', invoices, asOf: '2024-09-01' }, { ...defaultPaymentLoyaltyPolicy, version: 2, graceDays: 3 });
     expect(graceful.value).toBe(1);
     expect(graceful.band).toBe('loyal');
-    expect(graceful.modelVersion).toBe('payment-loyalty/2;policy=2');
+    expect(graceful.modelVersion).toBe('payment-loyalty/3;policy=2');
   });
 
   it('calls new customers and customers without a record "new"', () => {

@@ -21,7 +21,17 @@ import { pct } from './format.js';
 import { withPolicyVersion, type ScoreResult } from './score.js';
 import { invalidInput } from './scoring.exception.js';
 
-export const PAYMENT_LOYALTY_MODEL_VERSION = 'payment-loyalty/2';
+/**
+ * 3: the share on time is written one way in all its reasons (to a tenth of a percent, cut, not rounded: "94.7%", "75%"),
+ *    not "75%" in one and "75.0%" in the next.
+ */
+export const PAYMENT_LOYALTY_MODEL_VERSION = 'payment-loyalty/3';
+
+/**
+ * The share of invoices paid on time as the reasons write it: to a tenth of a percent, cut rather than
+ * rounded, so a share below the loyal band's never reads as the threshold itself (18 of 19 is 94.7%, not 95%).
+ */
+const onTimePct = (share: number) => pct(Math.floor(share * 1000 + 1e-9) / 1000, 1);
 
 export interface PaymentLoyaltyPolicy {
   version: number;
@@ -142,7 +152,7 @@ export function paymentLoyalty(input: PaymentLoyaltyInput, policy: PaymentLoyalt
   const reasons = [`customer for ${tenureText(tenureDays)} (since ${isoDay(since)})`];
   if (counted.length === 0) reasons.push('no invoice settled yet');
   else {
-    reasons.push(`paid ${onTime} of ${counted.length} invoice${counted.length === 1 ? '' : 's'} on time (${pct(value!)})`);
+    reasons.push(`paid ${onTime} of ${counted.length} invoice${counted.length === 1 ? '' : 's'} on time (${onTimePct(value!)})`);
     const latest = counted[counted.length - 1];
     reasons.push(streak > 0 ? `on time for the last ${streak} invoice${streak === 1 ? '' : 's'} in a row` : latest.unpaid ? 'the most recent invoice is still unpaid, long overdue' : 'the most recent invoice was paid late');
     const unpaidLate = counted.filter((c) => c.unpaid && lateWithinYear(c)).length;
@@ -160,7 +170,7 @@ export function paymentLoyalty(input: PaymentLoyaltyInput, policy: PaymentLoyalt
   // What keeps a regular payer from the loyal band (fee-free reminders): the playbooks go by it, so it is said.
   if (band === 'regular') {
     const missing = [
-      value! < policy.loyal.minOnTimeShare ? `${(value! * 100).toFixed(1)}% on time, below the ${pct(policy.loyal.minOnTimeShare)} it needs` : '',
+      value! < policy.loyal.minOnTimeShare ? `${onTimePct(value!)} on time, below the ${pct(policy.loyal.minOnTimeShare, 1)} it needs` : '',
       streak < policy.loyal.minStreak ? `${streak} of the ${policy.loyal.minStreak} on-time invoices in a row it needs` : '',
       lateLast12Months > policy.loyal.maxLateLast12Months ? `${lateLast12Months} late in the last 12 months, more than the ${policy.loyal.maxLateLast12Months} it allows` : '',
     ].filter(Boolean);
