@@ -20,6 +20,7 @@ import {
   CancelRescoreDocument,
   ConcentrationDocument,
   CustomerScoresDocument,
+  CustomersDocument,
   RecordComplaintDocument,
   ScoreModelsDocument,
   ScoringRunDocument,
@@ -688,6 +689,38 @@ describe('rescoring the whole base', () => {
     // (Today, not as of the run's day: the 2025-07-01 order, outside that window, is out of today's too.)
     expect((await rescorer().rescoreCustomer(cy.id, new Set([ScoreKind.ReferralValue])))[0]).toMatchObject({ value: 4_000 });
     expect((await rescorer().rescoreCustomer(ada.id, new Set([ScoreKind.Profitability])))[0]).toMatchObject({ value: null, band: null });
+  });
+
+  it('does not judge an account the window holds nothing of, and bands a free order break-even, not profitable (QA 80 F2)', async () => {
+    const em = stack.orm.em.fork();
+    const day = (d: string) => new Date(`${d}T10:00:00Z`);
+    // Basic (no fee margin). Quinn's two orders with margins are from early 2024, nothing since, no cost; Ray's only order,
+    // in the window, was free (0.00, margin 0.00).
+    const quinn = em.create(Customer, { name: 'Quinn Silent', email: 'quinn.silent@example.com', acquiredAt: '2023-01-01', serviceTier: ServiceTier.Basic });
+    const ray = em.create(Customer, { name: 'Ray Freeorder', email: 'ray.freeorder@example.com', acquiredAt: '2023-01-01', serviceTier: ServiceTier.Basic });
+    em.create(Order, { customer: quinn, orderedAt: day('2024-01-01'), amountMinor: 10_000, marginMinor: 2_000 });
+    em.create(Order, { customer: quinn, orderedAt: day('2024-02-01'), amountMinor: 10_000, marginMinor: 2_000 });
+    em.create(Order, { customer: ray, orderedAt: day('2026-05-01'), amountMinor: 0, marginMinor: 0 });
+    await em.flush();
+
+    const scored = await scoredInOnePage('rescore/nothing-in-window');
+    // Before: value 0, band profitable, "margin 0.00 minus cost to serve 0.00 over the last 365 days: 0.00".
+    expect((await scored(quinn.id))[ScoreKind.Profitability]).toMatchObject({
+      value: null,
+      band: null,
+      reasons: ['not judged: nothing in the last 365 days to judge it by: no order, no tier fee margin, no cost to serve'],
+      modelVersion: 'profitability/6;policy=1',
+    });
+    expect((await scored(ray.id))[ScoreKind.Profitability]).toMatchObject({ value: 0, band: 'break-even' });
+    // Through GraphQL: the profitable filter finds neither; break-even is a band the filter takes.
+    const filtered = async (search: string, bands: string[]) =>
+      (await stack.gql(CustomersDocument, { first: 10, filter: { search, scores: [{ kind: 'Profitability', bands }] } }, Role.Viewer)).data!.customers.edges.map((e) => e.node.email);
+    expect(await filtered('ray.freeorder@example.com', ['break-even'])).toEqual(['ray.freeorder@example.com']);
+    expect(await filtered('ray.freeorder@example.com', ['profitable'])).toEqual([]);
+    expect(await filtered('quinn.silent@example.com', ['profitable', 'break-even', 'loss-making', 'too-new'])).toEqual([]);
+    // A rescore after an event gathers the same facts itself: the same judgements.
+    expect((await rescorer().rescoreCustomer(quinn.id, new Set([ScoreKind.Profitability])))[0]).toMatchObject({ value: null, band: null });
+    expect((await rescorer().rescoreCustomer(ray.id, new Set([ScoreKind.Profitability])))[0]).toMatchObject({ value: 0, band: 'break-even' });
   });
 
   it('counts orders of 0.00 with a margin of 0.00 as carrying one, values a repeat buyer who paid nothing at 0, and judges no one on the tier fee alone (QA 73 F2, F3)', async () => {

@@ -357,7 +357,7 @@ export type RunningPlaybookRunsFilterInput = {
 
 /** Customers whose current score of this kind has one of the bands and a value within min..max (each optional) */
 export type ScoreFilterInput = {
-  /** Any of these bands. Rfm: Champions, Loyal, Potential loyalist, New, Promising, Need attention, About to sleep, At risk, Can't lose them, Hibernating, Lost; ChurnRisk: low, medium, high; Profitability: profitable, loss-making, too-new; PaymentLoyalty: loyal, regular, at-risk, new; BehaviourChange: in-rhythm, later-than-usual, overdue, not-enough-history; ReferralValue: none, referrer, ambassador; PersistentIssue: none, persistent (Clv has none) */
+  /** Any of these bands. Rfm: Champions, Loyal, Potential loyalist, New, Promising, Need attention, About to sleep, At risk, Can't lose them, Hibernating, Lost; ChurnRisk: low, medium, high; Profitability: profitable, break-even, loss-making, too-new; PaymentLoyalty: loyal, regular, at-risk, new; BehaviourChange: in-rhythm, later-than-usual, overdue, not-enough-history; ReferralValue: none, referrer, ambassador; PersistentIssue: none, persistent (Clv has none) */
   bands?: Array<string> | null | undefined;
   kind: ScoreKind;
   /** Value at most this */
@@ -378,7 +378,7 @@ export type ScoreKind =
   | 'PaymentLoyalty'
   /** Number of complaint topics that are persistent (the same topic 3 times, or reopened, within 90 days), 0 or more; band persistent from 1, else none */
   | 'PersistentIssue'
-  /** Margin minus cost to serve over the last 365 days, minor units: negative is a loss (band loss-making; too-new in the first 90 days) */
+  /** Margin minus cost to serve over the last 365 days, minor units: above 0 band profitable, exactly 0 break-even, negative a loss (band loss-making; too-new in the first 90 days); null when not judged (the reasons say why) */
   | 'Profitability'
   /** Sum of the margins over the last 365 days of the customers this one brought in, minor units (loss-making referrals count negative); 0 without referrals */
   | 'ReferralValue'

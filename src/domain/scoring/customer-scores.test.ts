@@ -95,7 +95,7 @@ describe('scoreCustomer', () => {
       value: null,
       band: null,
       reasons: ['not judged: the orders of the last 365 days (200.00) carry no margin, nor does any earlier order'],
-      modelVersion: 'profitability/5;policy=1',
+      modelVersion: 'profitability/6;policy=1',
       details: { suggestedTier: null },
     });
     // Without orders in the window there is no margin to miss: costs without purchases are a loss.
@@ -124,12 +124,51 @@ describe('scoreCustomer', () => {
       value: null,
       band: null,
       reasons: ['not judged: no purchase yet, and no cost to serve was recorded in the last 365 days'],
-      modelVersion: 'profitability/5;policy=1',
+      modelVersion: 'profitability/6;policy=1',
       details: { suggestedTier: null },
     });
     // On basic (no fee margin) it read "profitable 0.00".
     const basic = scoreCustomer(facts({ serviceTier: 'basic', purchases: null, ranks: undefined, windowMarginMinor: 0, windowCosts: [] }), models, defaultScoringPolicy);
     expect(basic.find((s) => s.kind === ScoreKind.Profitability)).toMatchObject({ value: null, band: null });
+  });
+
+  it('does not judge an account the window holds nothing of (no order, no tier fee, no cost), and bands a free order break-even, not profitable (QA 80 F2)', () => {
+    // Basic (no fee margin); two orders with margins in early 2024, nothing since: the window (after 2025-11-01) holds nothing.
+    const old = { purchaseDays: 2, firstDay: '2024-01-01', lastDay: '2024-02-01', revenueMinor: 20_000, marginMinor: 4_000, marginedRevenueMinor: 20_000, marginedOrders: 2, repeatSpendMinor: 10_000, meanGapDays: null, gapSdDays: null };
+    const silent = facts({ serviceTier: 'basic', customerSince: '2023-01-01', purchases: old, windowMarginMinor: 0, windowCosts: [] });
+    expect(scoreCustomer(silent, models, defaultScoringPolicy).find((s) => s.kind === ScoreKind.Profitability)).toEqual({
+      kind: ScoreKind.Profitability,
+      value: null,
+      band: null,
+      reasons: ['not judged: nothing in the last 365 days to judge it by: no order, no tier fee margin, no cost to serve'],
+      modelVersion: 'profitability/6;policy=1',
+      details: { suggestedTier: null },
+    });
+    // The last order on the window's first day (2025-11-02: asOf − 364) is in it: judged, 0.00 margin on it, break-even.
+    const edge = facts({ serviceTier: 'basic', customerSince: '2023-01-01', purchases: { ...old, lastDay: '2025-11-02' }, windowMarginMinor: 0, windowCosts: [] });
+    expect(scoreCustomer(edge, models, defaultScoringPolicy).find((s) => s.kind === ScoreKind.Profitability)).toMatchObject({ value: 0, band: 'break-even' });
+    // On the day before (2025-11-01: asOf − 365) it is out of the window, as the gathering counts it: nothing to judge.
+    const before = facts({ serviceTier: 'basic', customerSince: '2023-01-01', purchases: { ...old, lastDay: '2025-11-01' }, windowMarginMinor: 0, windowCosts: [] });
+    expect(scoreCustomer(before, models, defaultScoringPolicy).find((s) => s.kind === ScoreKind.Profitability)).toMatchObject({ value: null, band: null });
+    // A cost in the window speaks: 0.00 margin − 5.00 reminders, a loss.
+    const dunned = facts({ ...silent, windowCosts: [{ kind: 'reminder', amountMinor: 500 }] });
+    expect(scoreCustomer(dunned, models, defaultScoringPolicy).find((s) => s.kind === ScoreKind.Profitability)).toMatchObject({ value: -500, band: 'loss-making' });
+    // So does a tier fee: a standard customer silent as long pays 20.00 of fee margin, profitable as before.
+    const feePaying = facts({ ...silent, serviceTier: 'standard' });
+    expect(scoreCustomer(feePaying, models, defaultScoringPolicy).find((s) => s.kind === ScoreKind.Profitability)).toMatchObject({ value: 2_000, band: 'profitable' });
+    // One free order in the window (0.00, margin 0.00), basic, no cost: judged, and 0.00 is break-even, not profitable.
+    const freeOrder = facts({
+      serviceTier: 'basic',
+      customerSince: '2023-01-01',
+      purchases: { purchaseDays: 1, firstDay: '2026-05-01', lastDay: '2026-05-01', revenueMinor: 0, marginMinor: 0, marginedRevenueMinor: 0, marginedOrders: 1, repeatSpendMinor: null, meanGapDays: null, gapSdDays: null },
+      windowMarginMinor: 0,
+      windowCosts: [],
+    });
+    expect(scoreCustomer(freeOrder, models, defaultScoringPolicy).find((s) => s.kind === ScoreKind.Profitability)).toMatchObject({
+      value: 0,
+      band: 'break-even',
+      reasons: ['margin 0.00 minus cost to serve 0.00 over the last 365 days: 0.00'],
+    });
   });
 
   it('tells orders of 0.00 that carry a margin of 0.00 from orders without one (QA 73 F2)', () => {

@@ -271,12 +271,20 @@ export function scoreCustomer(f: CustomerFacts, models: FittedModels, policy: Sc
  * costs in the window and no orders in it is judged: costs without purchases are a loss.)
  * Nor is an account judged on the tier fee alone: one none of whose orders carries a margin, or
  * without a purchase at all, and with no cost recorded in the window. An order of 0.00 with a
- * margin of 0.00 carries a margin (orders are counted, not their revenue).
+ * margin of 0.00 carries a margin (orders are counted, not their revenue). Nor is an account the
+ * window holds nothing of: no order in it, no tier fee margin (a basic tier) and no cost.
  */
 function profitabilityOf(f: CustomerFacts, orderMargins: OrderMargins, policy: ScoringPolicy): [{ value: number | null; band: string | null; reasons: string[]; modelVersion: string }, Record<string, unknown>] {
   const window = `the last ${policy.profitabilityWindowDays} days`;
   const unmargined = f.windowUnmarginedRevenueMinor;
   const orders = windowOrderMargin(orderMargins);
+  const tenureDays = dayNumber(f.asOf) - dayNumber(f.customerSince);
+  // The fee the window holds: a year's share for the days of it the customer was with us (all of it after a window's tenure).
+  const feeDays = Math.max(0, Math.min(policy.profitabilityWindowDays, tenureDays));
+  const feeShare = feeDays / 365;
+  const windowFee = Math.round((policy.serviceTiers.tiers.find((t) => t.tier === f.serviceTier)?.annualFeeMarginMinor ?? 0) * feeShare);
+  // An order inside the window (its days are those after asOf - window, as the gathering sums them).
+  const orderInWindow = f.purchases !== null && dayNumber(f.purchases.lastDay) > dayNumber(f.asOf) - policy.profitabilityWindowDays;
   // A customer none of whose orders ever carried a margin (or who never bought), without a cost recorded either, would be
   // judged on the tier fee alone: in a base exported without margins (and without tiers) every customer silent for a year
   // would read "profitable", and one who never bought "profitable" on the fee of a tier nothing was bought on.
@@ -290,15 +298,13 @@ function profitabilityOf(f: CustomerFacts, orderMargins: OrderMargins, policy: S
         ? f.purchases === null
           ? `no purchase yet, and no cost to serve was recorded in ${window}`
           : `none of the customer's orders carries a margin, and no cost to serve was recorded in ${window}`
-        : null;
+        : // Nor is one of whom the window holds nothing at all (a basic customer silent for a year): a 0.00 that is no result.
+          !orderInWindow && windowFee === 0 && f.windowCosts.length === 0
+          ? `nothing in ${window} to judge it by: no order, no tier fee margin, no cost to serve`
+          : null;
   if (unjudged || orders === null) {
     return [{ value: null, band: null, reasons: [`not judged: ${unjudged}`], modelVersion: withPolicyVersion(PROFITABILITY_MODEL_VERSION, policy.serviceTiers.version) }, { suggestedTier: null }];
   }
-  const tenureDays = dayNumber(f.asOf) - dayNumber(f.customerSince);
-  // The fee the window holds: a year's share for the days of it the customer was with us (all of it after a window's tenure).
-  const feeDays = Math.max(0, Math.min(policy.profitabilityWindowDays, tenureDays));
-  const feeShare = feeDays / 365;
-  const windowFee = Math.round((policy.serviceTiers.tiers.find((t) => t.tier === f.serviceTier)?.annualFeeMarginMinor ?? 0) * feeShare);
   const score = profitability(
     {
       marginMinor: orders.marginMinor + windowFee,

@@ -38,7 +38,7 @@ describe('profitability', () => {
       'margin 500.00 minus cost to serve 200.00 over the last 12 months: 300.00',
       'cost drivers: support minutes 150.00 (75%), return 40.00 (20%), reminder 10.00 (5%)',
     ]);
-    expect(s.modelVersion).toBe('profitability/5;policy=4');
+    expect(s.modelVersion).toBe('profitability/6;policy=4');
   });
 
   it('suggests the richest cheaper tier that breaks even, with the reasoning', () => {
@@ -78,10 +78,21 @@ describe('profitability', () => {
 
   it('handles a customer without costs or margin and all-zero amounts', () => {
     const s = profitability({ marginMinor: 0, costs: [], currentTier: 'basic' }, defaultServiceTierPolicy);
-    expect(s).toMatchObject({ value: 0, band: 'profitable', costMinor: 0, drivers: [], suggestion: null });
+    expect(s).toMatchObject({ value: 0, band: 'break-even', costMinor: 0, drivers: [], suggestion: null });
     expect(s.reasons).toEqual(['margin 0.00 minus cost to serve 0.00 over the last 12 months: 0.00']);
     const zero = profitability({ marginMinor: 0, costs: [{ kind: 'reminder', amountMinor: 0 }], currentTier: 'basic' }, defaultServiceTierPolicy);
     expect(zero.drivers).toEqual([{ kind: 'reminder', amountMinor: 0, share: 0 }]);
+  });
+
+  it('bands an account that earns exactly what it costs break-even: profitable needs more than 0, loss-making less (QA 80 F2)', () => {
+    // 25.00 margin, 25.00 of support: 0.00 made, nothing lost; no suggestion, as for a loss.
+    const even = profitability({ marginMinor: 2_500, costs: [{ kind: 'support_minutes', amountMinor: 2_500 }], currentTier: 'standard' }, policy);
+    expect(even).toMatchObject({ value: 0, band: 'break-even', suggestion: null });
+    expect(even.reasons[0]).toBe('margin 25.00 minus cost to serve 25.00 over the last 12 months: 0.00');
+    expect(profitability({ marginMinor: 2_501, costs: [{ kind: 'support_minutes', amountMinor: 2_500 }], currentTier: 'standard' }, policy).band).toBe('profitable');
+    expect(profitability({ marginMinor: 2_499, costs: [{ kind: 'support_minutes', amountMinor: 2_500 }], currentTier: 'standard' }, policy).band).toBe('loss-making');
+    // A newcomer at 0.00 is break-even too: too-new holds back a loss only.
+    expect(profitability({ marginMinor: 0, costs: [], currentTier: 'basic', tenureDays: 3, minTenureDays: 90 }, policy).band).toBe('break-even');
   });
 
   it('refuses an unknown tier and non-finite amounts', () => {

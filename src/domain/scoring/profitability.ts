@@ -17,6 +17,7 @@
  * Projection for another tier t from the current tier c:
  *   margin_t = margin - fee_c + fee_t
  *   cost_t(kind) = cost(kind) · share_t(kind) / share_c(kind)   (unchanged where share_c = 0)
+ * Bands: `profitable` for a value above 0, `break-even` at exactly 0, `loss-making` below.
  * A customer who joined less than `minTenureDays` ago is not judged on a loss (band
  * `too-new`, no suggestion): their costs of getting started come before their purchases.
  * The suggestion is the richest cheaper tier (lower level) that makes the result
@@ -32,8 +33,10 @@ import { invalidInput } from './scoring.exception.js';
  * 4: a buyer none of whose orders carries a margin, and with no cost recorded, is not judged on the tier fee alone.
  * 5: nor is a customer without a purchase and with no cost recorded; and an order of 0.00 with a margin of 0.00 carries a
  *    margin (orders with one are counted, not their revenue), so such a buyer is judged.
+ * 6: nor is an account with nothing in the window (no order, no tier fee margin, no cost); and a result of exactly 0.00 is
+ *    `break-even`, not `profitable`: an account that earns what it costs makes no money.
  */
-export const PROFITABILITY_MODEL_VERSION = 'profitability/5';
+export const PROFITABILITY_MODEL_VERSION = 'profitability/6';
 
 export interface TierTerms {
   tier: string;
@@ -97,7 +100,11 @@ export interface TierSuggestion {
   reasoning: string[];
 }
 
-export const PROFITABILITY_BANDS = ['profitable', 'loss-making', 'too-new'] as const;
+/**
+ * `profitable` above 0, `break-even` at exactly 0 (an account whose margin its costs take whole, or whose only
+ * orders were free: neither money made nor a loss to review), `loss-making` below (`too-new` for a newcomer's loss).
+ */
+export const PROFITABILITY_BANDS = ['profitable', 'break-even', 'loss-making', 'too-new'] as const;
 /** The band of an account that loses money (not one too new to judge): it gets an account review, not a thank-you offer. */
 export const LOSS_MAKING = 'loss-making' satisfies (typeof PROFITABILITY_BANDS)[number];
 
@@ -142,7 +149,7 @@ export function profitability(input: ProfitabilityInput, policy: ServiceTierPoli
   const top = drivers.filter((d) => d.amountMinor > 0).slice(0, 3);
   if (top.length) reasons.push(`cost drivers: ${top.map((d) => `${kindLabel(d.kind)} ${m(d.amountMinor)} (${pct(d.share)})`).join(', ')}`);
   const tooNew = value < 0 && input.tenureDays !== undefined && input.minTenureDays !== undefined && input.tenureDays < input.minTenureDays;
-  const band = value >= 0 ? 'profitable' : tooNew ? 'too-new' : 'loss-making';
+  const band = value > 0 ? 'profitable' : value === 0 ? 'break-even' : tooNew ? 'too-new' : 'loss-making';
   let suggestion: TierSuggestion | null = null;
   if (tooNew) {
     reasons.push(`a customer for ${input.tenureDays} day${input.tenureDays === 1 ? '' : 's'} only: what getting started costs is not judged before ${input.minTenureDays} days`);

@@ -216,7 +216,7 @@ export class ScoreDistributionType {
   bands!: ScoreBandCountType[];
 
   @Field(() => Int, {
-    description: 'Customers with this score but no band: Rfm not ranked (no purchase yet), Profitability not judged (no margin to judge it by, or nothing but the tier fee: no purchase or margin and no cost; the reasons say so), ChurnRisk without a value (the base could not fit its model yet: the reasons say so), every Clv. With the bands, they add up to customers',
+    description: 'Customers with this score but no band: Rfm not ranked (no purchase yet), Profitability not judged (no margin to judge it by, or nothing but the tier fee: no purchase or margin and no cost, or nothing in the window at all: no order, fee or cost; the reasons say so), ChurnRisk without a value (the base could not fit its model yet: the reasons say so), every Clv. With the bands, they add up to customers',
   })
   withoutBand!: number;
 }
