@@ -676,7 +676,19 @@ describe('rescoring the whole base', () => {
     const adaScores = await scored(ada.id);
     expect(adaScores[ScoreKind.Profitability]).toMatchObject({ value: null, band: null, reasons: ['not judged: the orders of the last 365 days (300.00) carry no margin, nor does any earlier order'] });
     expect(adaScores[ScoreKind.Clv].value).toBeGreaterThan(0);
-    expect(adaScores[ScoreKind.Clv].reasons).toContain('no order carries a margin: valued at revenue');
+    // Not at revenue beside everyone else's margin (QA 80 F3): at the margin share of all the base's orders that carry one up to the run's day.
+    const [base] = await query(sql<{ margin: string; revenue: string }>`
+      select sum(margin_minor)::text as margin, sum(amount_minor)::text as revenue from customer_order o join customer c on c.id = o.customer_id
+       where margin_minor is not null and o.ordered_at < (${AS_OF}::date + 1)::timestamp at time zone 'UTC' and c.acquired_at <= ${AS_OF}::date`);
+    const [run] = await query(sql<{ margin: string; revenue: string }>`select base_margin_minor::text as margin, base_margined_revenue_minor::text as revenue from scoring_run where id = 'rescore/margins'`);
+    expect(run).toEqual(base);
+    const baseShare = Number(base.margin) / Number(base.revenue);
+    expect(baseShare).toBeGreaterThan(0);
+    expect(adaScores[ScoreKind.Clv].reasons.at(-1)).toBe(`no order carries a margin: valued at the base's margin share, ${Math.round(baseShare * 100)}% of spend`);
+    expect(adaScores[ScoreKind.Clv]).toMatchObject({ modelVersion: 'clv/3(bgnbd/1+gamma-gamma/1)' });
+    // A rescore after an event values Ada so too (at the base's share of the latest run that fitted the spend model).
+    const [adaClv] = await rescorer().rescoreCustomer(ada.id, new Set([ScoreKind.Clv]));
+    expect(adaClv.reasons.at(-1)).toMatch(/^no order carries a margin: valued at the base's margin share, \d+% of spend$/);
     // Bo (basic: no fee margin): 1,000 known margin in the window and 6,000 without one at Bo's own 50% (5,000 of 10,000), minus 9,000 support.
     const boScores = await scored(bo.id);
     expect(boScores[ScoreKind.Profitability]).toMatchObject({ value: 1_000 + 3_000 - 9_000, band: 'loss-making' });

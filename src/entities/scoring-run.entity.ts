@@ -15,7 +15,7 @@ export enum ScoringRunStatus {
 @Entity({ tableName: 'scoring_run' })
 @Index({ properties: ['startedAt'], name: 'scoring_run_started_at_index' })
 export class ScoringRun {
-  [OptionalProps]?: 'status' | 'finishedAt' | 'population' | 'buyers' | 'scoredCustomers' | 'snapshots';
+  [OptionalProps]?: 'status' | 'finishedAt' | 'population' | 'buyers' | 'scoredCustomers' | 'snapshots' | 'baseMarginMinor' | 'baseMarginedRevenueMinor';
 
   /** The Temporal workflow ID of the run (`rescore/...`, or `rescore-nightly/<task queue>-...` by the schedule); score snapshots of the run carry it. */
   @PrimaryKey({ type: 'text' })
@@ -51,4 +51,14 @@ export class ScoringRun {
 
   @Property({ type: 'integer', nullable: true })
   snapshots?: number | null;
+
+  /**
+   * Set when the run gathers: the margin of all the base's orders that carry one up to asOf, and their revenue (the
+   * base's margin share, at which CLV values a customer without one of their own). Null for runs gathered before.
+   */
+  @Property({ type: 'bigint', nullable: true })
+  baseMarginMinor?: string | null;
+
+  @Property({ type: 'bigint', nullable: true })
+  baseMarginedRevenueMinor?: string | null;
 }

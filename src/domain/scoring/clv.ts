@@ -32,7 +32,8 @@ import { invalidInput } from './scoring.exception.js';
 
 /**
  * 2: a repeat buyer whose repeat purchases all came to 0 is valued at 0, not at the base's mean spend.
- * 3: the reasons write amounts as money ("1,234.56", "228.40"), as every other score's do.
+ * 3: the reasons write amounts as money ("1,234.56", "228.40"), as every other score's do; and a customer without a margin
+ *    share of their own is valued at the base's (customer-scores.ts), not at revenue: every CLV a margin CLV.
  */
 export const CLV_MODEL_VERSION = `clv/3(${BGNBD_MODEL_VERSION}+${GAMMA_GAMMA_MODEL_VERSION})`;
 

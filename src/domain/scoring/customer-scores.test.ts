@@ -88,8 +88,9 @@ describe('scoreCustomer', () => {
     const scores = scoreCustomer(unmargined, models, defaultScoringPolicy);
     const clv = scores.find((s) => s.kind === ScoreKind.Clv)!;
     const revenueClv = scoreCustomer(facts({ purchases: { ...facts().purchases!, marginMinor: 50_000 } }), models, defaultScoringPolicy).find((s) => s.kind === ScoreKind.Clv)!;
+    // A base without margin share either (these models carry none): every customer is valued at revenue alike.
     expect(clv.value).toBe(revenueClv.value);
-    expect(clv.reasons.at(-1)).toBe('no order carries a margin: valued at revenue');
+    expect(clv.reasons.at(-1)).toBe('no order carries a margin, nor has the base a margin share (no order with revenue carries a margin): valued at revenue, as every customer is');
     expect(scores.find((s) => s.kind === ScoreKind.Profitability)).toEqual({
       kind: ScoreKind.Profitability,
       value: null,
@@ -130,6 +131,38 @@ describe('scoreCustomer', () => {
     // On basic (no fee margin) it read "profitable 0.00".
     const basic = scoreCustomer(facts({ serviceTier: 'basic', purchases: null, ranks: undefined, windowMarginMinor: 0, windowCosts: [] }), models, defaultScoringPolicy);
     expect(basic.find((s) => s.kind === ScoreKind.Profitability)).toMatchObject({ value: null, band: null });
+  });
+
+  it("values a customer without a margin share of their own at the base's, not at revenue, so every CLV is a margin CLV (QA 80 F3)", () => {
+    const withBase = { ...models, baseMarginShare: 0.25 };
+    // The same history, all of it margined at 100%: the revenue CLV (margin share 1).
+    const revenueClv = scoreCustomer(facts({ purchases: { ...facts().purchases!, marginMinor: 50_000 } }), withBase, defaultScoringPolicy).find((s) => s.kind === ScoreKind.Clv)!;
+    // None of the orders carries a margin: a quarter of that, at the base's 25%.
+    const unmargined = facts({ purchases: { ...facts().purchases!, marginMinor: 0, marginedRevenueMinor: 0, marginedOrders: 0 }, windowMarginMinor: 0, windowUnmarginedRevenueMinor: 20_000 });
+    const clv = scoreCustomer(unmargined, withBase, defaultScoringPolicy).find((s) => s.kind === ScoreKind.Clv)!;
+    expect(Math.abs(clv.value! - revenueClv.value! * 0.25)).toBeLessThanOrEqual(1); // each rounded to the cent
+    expect(clv.reasons.at(-1)).toBe("no order carries a margin: valued at the base's margin share, 25% of spend");
+    expect(clv.reasons).toContain('discounted at 0.8% per month, margin 25% of spend');
+    // A one-off buyer whose only order was free with a margin of 0.00 (QA 80's QB-2): at the base's share, no longer at revenue,
+    // so not ranked above paying customers of the same history.
+    const freeOnce = facts({
+      purchases: { purchaseDays: 1, firstDay: '2026-05-01', lastDay: '2026-05-01', revenueMinor: 0, marginMinor: 0, marginedRevenueMinor: 0, marginedOrders: 1, repeatSpendMinor: null, meanGapDays: null, gapSdDays: null },
+    });
+    const paying = facts({
+      purchases: { purchaseDays: 1, firstDay: '2026-05-01', lastDay: '2026-05-01', revenueMinor: 10_000, marginMinor: 2_500, marginedRevenueMinor: 10_000, marginedOrders: 1, repeatSpendMinor: null, meanGapDays: null, gapSdDays: null },
+    });
+    const free = scoreCustomer(freeOnce, withBase, defaultScoringPolicy).find((s) => s.kind === ScoreKind.Clv)!;
+    const paid = scoreCustomer(paying, withBase, defaultScoringPolicy).find((s) => s.kind === ScoreKind.Clv)!;
+    expect(free.reasons.at(-1)).toBe("the orders that carry a margin had no revenue to take a margin share of: valued at the base's margin share, 25% of spend");
+    expect(free.value).toBe(paid.value); // both at 25% of the same expected spend (no repeat: the base's mean)
+    expect(scoreCustomer(freeOnce, models, defaultScoringPolicy).find((s) => s.kind === ScoreKind.Clv)!.value).toBeGreaterThan(paid.value! * 3.9); // before: at revenue, 4x
+    // A base whose margins come to a loss: its future margin counts as 0, said so.
+    const losing = scoreCustomer(unmargined, { ...models, baseMarginShare: -0.1 }, defaultScoringPolicy).find((s) => s.kind === ScoreKind.Clv)!;
+    expect(losing.value).toBe(0);
+    expect(losing.reasons.at(-1)).toBe("no order carries a margin: valued at the base's margin share, -10% of spend: its future margin counts as 0");
+    // A customer with a share of their own keeps it (20% here), whatever the base's.
+    const own = scoreCustomer(facts(), withBase, defaultScoringPolicy).find((s) => s.kind === ScoreKind.Clv)!;
+    expect(own.value).toBe(scoreCustomer(facts(), models, defaultScoringPolicy).find((s) => s.kind === ScoreKind.Clv)!.value);
   });
 
   it('does not judge an account the window holds nothing of (no order, no tier fee, no cost), and bands a free order break-even, not profitable (QA 80 F2)', () => {
@@ -189,8 +222,8 @@ describe('scoreCustomer', () => {
     const clv = scores.find((s) => s.kind === ScoreKind.Clv)!;
     expect(clv.value).toBe(0);
     expect(clv.reasons[1]).toBe('expected spend per purchase: 0.00 (the 1 repeat purchase so far was free: nothing paid, nothing expected)');
-    expect(clv.reasons.at(-1)).toBe('the orders that carry a margin had no revenue to take a margin share of: valued at revenue');
-    expect(clv.reasons).not.toContain('no order carries a margin: valued at revenue');
+    expect(clv.reasons.at(-1)).toBe('the orders that carry a margin had no revenue to take a margin share of, nor has the base a margin share (no order with revenue carries a margin): valued at revenue, as every customer is');
+    expect(clv.reasons.some((r) => r.startsWith('no order carries a margin'))).toBe(false);
     // Window orders without a margin beside them cannot be counted at a margin share of no revenue: not judged, saying so truly.
     const unmargined = scoreCustomer({ ...free, windowUnmarginedRevenueMinor: 20_000 }, models, defaultScoringPolicy).find((s) => s.kind === ScoreKind.Profitability)!;
     expect(unmargined).toMatchObject({

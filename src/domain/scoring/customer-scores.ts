@@ -111,6 +111,11 @@ export interface FittedModels {
    * the models of a run started before this was recorded).
    */
   unconverged?: { bgnbd?: UnconvergedFit; gammaGamma?: UnconvergedFit };
+  /**
+   * The base's margin share: margin over revenue of all its orders that carry a margin (the run sums them). CLV values a
+   * customer without a margin share of their own at it, so every CLV is a margin CLV; null (or absent) when the base has none either.
+   */
+  baseMarginShare?: number | null;
 }
 
 /** A rescore's fit of a model that did not converge, and what its scores use instead. */
@@ -210,16 +215,24 @@ export function scoreCustomer(f: CustomerFacts, models: FittedModels, policy: Sc
       });
     } else if (wanted(ScoreKind.Clv) && gammaGamma) {
       attempt(ScoreKind.Clv, CLV_MODEL_VERSION, () => {
+        // Margin CLV: what the customer is worth, not what they turn over; at the base's margin share for one without a
+        // share of their own, so no CLV is in revenue beside margin ones. (Revenue only when the base has no margin share
+        // either: then no customer has one, and every CLV is in revenue alike.)
+        const share = marginShare ?? models.baseMarginShare ?? null;
         const clv = customerLifetimeValue(bgnbd, gammaGamma, { ...summary, zbar: (p.repeatSpendMinor ?? 0) / 100 }, {
           periods: policy.clv.months,
           periodLength: WEEKS_PER_MONTH,
           discountRate: ratePerPeriod(policy.clv.annualDiscountRate, 12),
-          // Margin CLV where the orders carry margins: what the customer is worth, not what they turn over.
-          marginShare: marginShare === null ? 1 : Math.min(1, Math.max(0, marginShare)),
+          marginShare: share === null ? 1 : Math.min(1, Math.max(0, share)),
         });
         const reasons =
           marginShare === null
-            ? [...clv.reasons, `${noMarginShare(orderMargins, 'orders')}: valued at revenue`]
+            ? [
+                ...clv.reasons,
+                share === null
+                  ? `${noMarginShare(orderMargins, 'orders')}, nor has the base a margin share (no order with revenue carries a margin): valued at revenue, as every customer is`
+                  : `${noMarginShare(orderMargins, 'orders')}: valued at the base's margin share, ${pct(share)} of spend${share < 0 ? ': its future margin counts as 0' : ''}`,
+              ]
             : marginShare < 0
               ? [...clv.reasons, `the orders' margin is ${pct(marginShare)} of spend: their future margin counts as 0`]
               : clv.reasons;

@@ -116,7 +116,8 @@ export class ScoringRunService {
     const { rows } = await sql<Row>`
       update scoring_run set
         population = (select count(*) from customer where acquired_at <= ${run.asOf}::date),
-        buyers = (select count(*) from scoring_work where run_id = ${runId})
+        buyers = (select count(*) from scoring_work where run_id = ${runId}),
+        ${baseMarginColumns(runId)}
       where id = ${runId} returning population, buyers`.execute(this.db);
     const starts = await sql<Row>`
       select id from (select id, row_number() over (order by id) as n from customer where acquired_at <= ${run.asOf}::date) c
@@ -181,11 +182,13 @@ export class ScoringRunService {
              left join scoring_invoice_work iw on iw.run_id = ${input.runId} and iw.customer_id = p.id
        order by p.id`.execute(this.db);
     const buyers = run.buyers ?? 0;
+    // The base's margin share from the run's record (the workflow's models do not carry it; a run gathered before it was recorded takes it now).
+    const models = { ...input.models, baseMarginShare: await this.baseMarginShare(run) };
     const scores: ScoreRow[] = [];
     for (const row of rows) {
       const facts = toFacts(row, run.asOf);
       if (facts.purchases) facts.ranks = { r: { below: row.r_below, equal: row.r_equal }, f: { below: row.f_below, equal: row.f_equal }, m: { below: row.m_below, equal: row.m_equal }, buyers };
-      for (const s of scoreCustomer(facts, input.models, this.policy)) scores.push({ customer_id: row.id, ...s });
+      for (const s of scoreCustomer(facts, models, this.policy)) scores.push({ customer_id: row.id, ...s });
     }
     const result = { customers: rows.length, snapshots: scores.length };
     // The ledger row and the snapshots commit together; a concurrent retry of the page waits on the row, then finds it.
@@ -295,9 +298,20 @@ export class ScoringRunService {
     return this.withScoredWith(rows);
   }
 
-  /** The fitted models of `latestFits`, as the scoring models take them. */
+  /** The fitted models of `latestFits`, as the scoring models take them, with the base's margin share of the run that fitted the spend model. */
   async latestModels(): Promise<FittedModels> {
-    return toRunModels(await this.latestFits()).models;
+    const fits = await this.latestFits();
+    const spendFit = fits.find((f) => f.kind === GAMMA_GAMMA);
+    const run = spendFit ? await this.findRun(spendFit.runId) : null;
+    return { ...toRunModels(fits).models, baseMarginShare: run ? marginShareOf(run) : null };
+  }
+
+  /** The base's margin share as of the run (`FittedModels.baseMarginShare`); recorded as it gathers, or now for a run gathered before that. */
+  private async baseMarginShare(run: ScoringRun): Promise<number | null> {
+    if (run.baseMarginedRevenueMinor != null) return marginShareOf(run);
+    const { rows } = await sql<Row>`update scoring_run set ${baseMarginColumns(run.id)} where id = ${run.id}
+                                    returning base_margin_minor, base_margined_revenue_minor`.execute(this.db);
+    return marginShareOf({ baseMarginMinor: rows[0].base_margin_minor, baseMarginedRevenueMinor: rows[0].base_margined_revenue_minor });
   }
 
   private async storedFits(runId: string): Promise<ModelFit[]> {
@@ -320,6 +334,17 @@ export class ScoringRunService {
 
 }
 
+
+/** The margin of all the run's buyers' orders that carry one, and their revenue, from its work rows (an `update scoring_run set` list). */
+const baseMarginColumns = (runId: string) =>
+  sql`base_margin_minor = (select coalesce(sum(margin_minor), 0) from scoring_work where run_id = ${runId}),
+      base_margined_revenue_minor = (select coalesce(sum(margined_revenue_minor), 0) from scoring_work where run_id = ${runId})`;
+
+/** Margin over the revenue of the orders that carry one; null without such revenue (no order carries a margin, or only free ones do). */
+function marginShareOf(run: { baseMarginMinor?: string | number | null; baseMarginedRevenueMinor?: string | number | null }): number | null {
+  const revenue = Number(run.baseMarginedRevenueMinor ?? 0);
+  return revenue > 0 ? Number(run.baseMarginMinor ?? 0) / revenue : null;
+}
 
 function attempt<T>(fit: () => T): T | null {
   try {
