@@ -654,6 +654,14 @@ describe('rescoring the whole base', () => {
     expect(asThen.value).toBe(earlier.topShare);
     const ahead = await stack.gql(ConcentrationDocument, { months: 3, until: '2999-01-01' }, Role.Viewer);
     expect(ahead.errors![0].extensions).toMatchObject({ code: 'VALIDATION', field: 'until' });
+    // A segment of one buyer: its month has too few customers for a top-20% share, said so (not "the top 20% brought 20%"), no band (QA 80 F5).
+    const [one] = await query(sql<{ email: string; month: string }>`
+      select c.email, to_char(o.ordered_at at time zone 'UTC', 'YYYY-MM') as month from customer_order o join customer c on c.id = o.customer_id
+       where o.amount_minor > 0 and o.ordered_at < date_trunc('month', now()) order by o.ordered_at desc, o.id limit 1`);
+    const single = (await stack.gql(ConcentrationDocument, { months: 1, until: `${one.month}-15`, filter: { search: one.email } }, Role.Viewer)).data!.concentration!;
+    expect(single.periods[0]).toMatchObject({ period: one.month, customers: 1 });
+    expect(single.band).toBeNull();
+    expect(single.reasons[0]).toBe(`${one.month}: too few customers (1) for a top-20% share (it takes 5): the one customer brought all of the revenue`);
   });
 
   it('scores orders without a recorded margin at the customer\'s own margin share, and leaves an account none of whose orders carries one unjudged, not loss-making', async () => {
