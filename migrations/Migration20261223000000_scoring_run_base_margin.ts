@@ -7,8 +7,8 @@ import { Migration } from '@mikro-orm/migrations';
  * (before, such a customer was valued at revenue, beside everyone else's margin). Null for runs
  * gathered before: a run under way takes it from its work rows on its next page.
  */
-export class Migration20261222116000_scoring_run_base_margin extends Migration {
-  override name = 'Migration20261222116000_scoring_run_base_margin';
+export class Migration20261223000000_scoring_run_base_margin extends Migration {
+  override name = 'Migration20261223000000_scoring_run_base_margin';
 
   override up(): void | Promise<void> {
     this.addSql(`alter table "scoring_run" add column "base_margin_minor" bigint null, add column "base_margined_revenue_minor" bigint null;`);
