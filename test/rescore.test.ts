@@ -692,11 +692,12 @@ describe('rescoring the whole base', () => {
     expect(run).toEqual(base);
     const baseShare = Number(base.margin) / Number(base.revenue);
     expect(baseShare).toBeGreaterThan(0);
-    expect(adaScores[ScoreKind.Clv].reasons.at(-1)).toBe(`no order carries a margin: valued at the base's margin share, ${Math.round(baseShare * 100)}% of spend`);
+    // (Among its reasons: this test's base is too small for the spend model to converge, which another reason says.)
+    expect(adaScores[ScoreKind.Clv].reasons).toContain(`no order carries a margin: valued at the base's margin share, ${Math.round(baseShare * 100)}% of spend`);
     expect(adaScores[ScoreKind.Clv]).toMatchObject({ modelVersion: 'clv/3(bgnbd/1+gamma-gamma/1)' });
     // A rescore after an event values Ada so too (at the base's share of the latest run that fitted the spend model).
     const [adaClv] = await rescorer().rescoreCustomer(ada.id, new Set([ScoreKind.Clv]));
-    expect(adaClv.reasons.at(-1)).toMatch(/^no order carries a margin: valued at the base's margin share, \d+% of spend$/);
+    expect(adaClv.reasons).toContainEqual(expect.stringMatching(/^no order carries a margin: valued at the base's margin share, \d+% of spend$/));
     // Bo (basic: no fee margin): 1,000 known margin in the window and 6,000 without one at Bo's own 50% (5,000 of 10,000), minus 9,000 support.
     const boScores = await scored(bo.id);
     expect(boScores[ScoreKind.Profitability]).toMatchObject({ value: 1_000 + 3_000 - 9_000, band: 'loss-making' });
