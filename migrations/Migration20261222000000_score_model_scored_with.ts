@@ -3,7 +3,7 @@ import { Migration } from '@mikro-orm/migrations';
 /**
  * A rescore whose fit of a model did not converge scores with the newest earlier converged fit of the same
  * model version instead (the optimiser's stopping point is not an estimate: one outlier order moved the spend
- * model of every customer, QA 80 F1); its own fit stays recorded, with the fit it scored with. Fits recorded
+ * model of every customer); its own fit stays recorded, with the fit it scored with. Fits recorded
  * before scored with their own parameters: null. A fit another run scored with is not deleted from under it (no
  * action): that run's record would then claim it scored with its own parameters.
  */

@@ -7,8 +7,8 @@ import { defaultScoringPolicy } from '../src/domain/scoring/scoring-policy.js';
 import { CustomerRescoreService } from '../src/services/scores/customer-rescore.service.js';
 import { ScoringRunService } from '../src/services/scores/scoring-run.service.js';
 import { Order } from '../src/entities/index.js';
-import { CustomerScoresDocument, ScoreModelsDocument, ScoringRunDocument, StartRescoreDocument } from './__generated__/graphql.js';
-import { eventually } from './support/eventually.js';
+import { CustomerScoresDocument, ScoreModelsDocument } from './__generated__/graphql.js';
+import { completedRescore } from './support/rescores.js';
 import { spawnWorker, startTestStack, workerEnvOf, type TestStack } from './support/stack.js';
 
 /**
@@ -32,16 +32,6 @@ afterAll(async () => {
 
 const query = async <T>(text: RawBuilder<T>) => (await text.execute(stack.orm.em.fork().getKysely())).rows;
 
-async function completedRescore(asOf: string) {
-  const started = await stack.gql(StartRescoreDocument, { asOf }, Role.Admin);
-  expect(started.errors).toBeUndefined();
-  const done = await eventually(
-    () => stack.gql(ScoringRunDocument, { id: started.data!.startRescore.id }, Role.Viewer),
-    (r) => r.data?.scoringRun?.phase === 'Completed',
-    120_000,
-  );
-  return done.data!.scoringRun!;
-}
 
 const models = async () => {
   const { data, errors } = await stack.gql(ScoreModelsDocument, {}, Role.Viewer);
@@ -63,7 +53,7 @@ it("scores with the earlier converged fit when a rescore's fit does not converge
   await em.flush();
 
   // 1. No earlier fit: the spend model's fit does not converge, and nothing stands in for it.
-  const unconverged = await completedRescore('2026-11-01');
+  const unconverged = await completedRescore(stack, '2026-11-01');
   const first = await models();
   expect(first['gamma-gamma']).toMatchObject({ runId: unconverged.id, asOf: '2026-11-01', converged: false, scoredWith: null });
   expect(first.bgnbd).toMatchObject({ runId: unconverged.id, converged: true, scoredWith: null });
@@ -80,11 +70,11 @@ it("scores with the earlier converged fit when a rescore's fit does not converge
   expect(amount(spendThen[1])).toBeCloseTo(amount(spendThen[2]), 1);
 
   // 2. A rescore of a day before the outlier order: its fit converges.
-  const converged = await completedRescore('2026-10-01');
+  const converged = await completedRescore(stack, '2026-10-01');
   expect((await query(sql<{ converged: boolean }>`select converged from score_model where run_id = ${converged.id} and kind = 'gamma-gamma'`))[0].converged).toBe(true);
 
   // 3. The same day again: its own fit still does not converge, and it scores with the converged one of 2026-10-01.
-  const fellBack = await completedRescore('2026-11-01');
+  const fellBack = await completedRescore(stack, '2026-11-01');
   const third = await models();
   expect(third['gamma-gamma']).toMatchObject({
     runId: fellBack.id,

@@ -34,6 +34,7 @@ import { TemporalCampaignEngine } from '../src/temporal/temporal-campaign-engine
 import { TemporalPlaybookEngine } from '../src/temporal/temporal-playbook-engine.js';
 import { TemporalScoringEngine } from '../src/temporal/temporal-scoring-engine.js';
 import { eventually as eventuallyWithin } from './support/eventually.js';
+import { completedRescore } from './support/rescores.js';
 import { spawnWorker, startTestStack, workerEnvOf, type TestStack } from './support/stack.js';
 
 const eventually = <T>(fn: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 60_000) => eventuallyWithin(fn, ok, timeoutMs);
@@ -100,16 +101,6 @@ async function startSmallRun(runId: string) {
   return handle;
 }
 
-/** A rescore as of `asOf` started through the API, once it has completed. */
-async function completedRescore(asOf: string) {
-  const started = await stack.gql(StartRescoreDocument, { asOf }, Role.Admin);
-  expect(started.errors).toBeUndefined();
-  const done = await eventually(
-    () => stack.gql(ScoringRunDocument, { id: started.data!.startRescore.id }, Role.Viewer),
-    (r) => r.data?.scoringRun?.phase === 'Completed',
-  );
-  return done.data!.scoringRun!;
-}
 
 /** Every customer's current scores (the snapshot each comes from), and every band move recorded. */
 const currentScores = () =>
@@ -444,6 +435,15 @@ describe('rescoring the whole base', () => {
     expect((await auditOf(runId)).map((a) => [a.action, a.after])).toEqual([['scoring-run.reset-in-engine', expect.objectContaining({ executionId, reason: 'qa undo the termination', status: 'completed', resumes: true })]]);
   }, 120_000);
 
+  it("records the API's start of a run that has already ended (a small base's, done before the API wrote it) without refusing it; only the run's own first step refuses an ended record", async () => {
+    const runs = () => new ScoringRunService(stack.orm.em.fork(), defaultScoringPolicy);
+    const runId = 'rescore/ended-before-recorded';
+    await runs().begin({ runId, trigger: 'test', asOf: AS_OF });
+    await stack.orm.em.fork().execute(`update scoring_run set status = 'completed', finished_at = now() where id = ?`, [runId]);
+    await expect(runs().recordStart({ runId, trigger: 'test', asOf: AS_OF })).resolves.toMatchObject({ id: runId, status: 'completed' });
+    await expect(runs().begin({ runId, trigger: 'test', asOf: AS_OF })).rejects.toMatchObject({ code: 'SCORING_RUN_ALREADY_FINISHED' });
+  });
+
   it('scores every customer once when customers come and go between gathering and the pages (an import during the night)', async () => {
     const runs = () => new ScoringRunService(stack.orm.em.fork(), defaultScoringPolicy);
     const runId = 'rescore/pages-move';
@@ -526,7 +526,7 @@ describe('rescoring the whole base', () => {
     const moves = await bandMoves();
 
     const fitsBefore = await new ScoringRunService(stack.orm.em.fork(), defaultScoringPolicy).latestFits();
-    const past = await completedRescore('2026-10-01');
+    const past = await completedRescore(stack, '2026-10-01');
     // Its models are of that day: rescores after an event and scoreModels keep the current day's.
     expect(await new ScoringRunService(stack.orm.em.fork(), defaultScoringPolicy).latestFits()).toEqual(fitsBefore);
     const stats = await snapshotStats(past.id);
@@ -546,7 +546,7 @@ describe('rescoring the whole base', () => {
     const current = new Map((await currentScores()).map((c) => [`${c.customer_id}/${c.kind}`, c]));
     const movesBefore = (await bandMoves()).length;
 
-    const later = await completedRescore('2026-11-15');
+    const later = await completedRescore(stack, '2026-11-15');
     const after = await currentScores();
     const fromRun = await query(sql<{ customer_id: string; kind: string }>`
       select cs.customer_id, cs.kind from current_score cs join score_snapshot s on s.id = cs.snapshot_id where s.run_id = ${later.id}`);

@@ -231,7 +231,7 @@ async function accountReviewSteps({ customerId, policy }: AccountReviewInput, ke
   const first = await judged();
   state.profitabilityMinor = first.valueMinor;
   if (first.valueMinor === null) return finish('not-judged', `The account cannot be judged (${first.notJudged}): nothing proposed, nothing sent`);
-  if (first.valueMinor >= 0) return finish('turned-around', 'The account is profitable: nothing to change');
+  if (first.valueMinor >= 0) return finish('turned-around', first.valueMinor > 0 ? 'The account is profitable: nothing to change' : 'The account breaks even: nothing to change');
 
   // First a cheaper service concept or a fitting offer, never a goodbye.
   enter('proposing', 'Looking for a cheaper service concept or a fitting offer');

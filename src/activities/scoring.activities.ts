@@ -9,7 +9,7 @@ import type { PageResult } from '../services/scores/scoring-run.service.js';
 /**
  * A step of a run whose record has already ended (its workflow reset in Temporal after the run was abandoned, cancelled or
  * completed) fails for good, not retried: the rescore's workflow ends as failed, its failure saying to start another
- * rescore, instead of "completing" having scored nobody (QA 81 F3). Any other failure is retried as before.
+ * rescore, instead of "completing" having scored nobody. Any other failure is retried as before.
  */
 async function refusedForEndedRun<T>(step: Promise<T>): Promise<T> {
   try {
@@ -40,7 +40,7 @@ export function createScoringActivities(services: () => WorkerServices) {
     },
     async fitScoreModels(runId: string): Promise<{ models: FittedModels; notFitted: { kind: string; reason: string }[] }> {
       const { models, notFitted, fits } = await refusedForEndedRun(runs().fitModels(runId));
-      // The scores' reasons say it to a reader of each score; this says it to whoever watches the worker (QA 80 F1).
+      // The scores' reasons say it to a reader of each score; this says it to whoever watches the worker.
       for (const fit of fits.filter((f) => !f.converged)) {
         log.warn(
           fit.scoredWith

@@ -158,7 +158,7 @@ function operationsGauges(registry: Registry, status: () => Promise<OperationsSt
   gauge('retention_temporal_up', 'Whether Temporal answered this scrape in time: 1, or 0 (playbooks, delivery and rescores stand still; the worker gauges are then left out)', [], (g, s) => {
     if (s.engineReachable !== null) g.set(s.engineReachable ? 1 : 0);
   });
-  // The platform's schedules (QA 81 F2): one an operator paused or deleted in Temporal starts nothing, and nothing else says so.
+  // The platform's schedules: one an operator paused or deleted in Temporal starts nothing, and nothing else says so.
   // Left out while Temporal cannot be asked, as the workers' gauges are.
   gauge('retention_schedule_exists', "Whether the deployment's schedule exists in Temporal: 1, or 0 (deleted there: the worker puts it back as it starts; or switched off in the configuration)", ['schedule'], (g, s) => {
     for (const schedule of s.schedules ?? []) g.set({ schedule: schedule.name }, schedule.exists ? 1 : 0);

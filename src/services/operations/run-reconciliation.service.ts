@@ -56,7 +56,7 @@ export class RunReconciliationService {
     private readonly engine: PlaybookEngine,
     private readonly campaigns: CampaignService,
     private readonly playbooks: PlaybookService,
-    /** The rescores' ends and resets in the engine (QA 81 F3); absent where only playbook runs are reconciled. */
+    /** The rescores' ends and resets in the engine; absent where only playbook runs are reconciled. */
     private readonly scoring?: Pick<ScoringService, 'recordEndedInEngine' | 'recordResetInEngine'>,
   ) {}
 

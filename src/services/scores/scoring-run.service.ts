@@ -73,15 +73,20 @@ export class ScoringRunService {
     return this.em.getKysely();
   }
 
-  /**
-   * Records the run (or finds it recorded, by the API's start or an earlier attempt). One whose record has ended
-   * is refused (`stillRunning`): its workflow was reset in the engine after the run ended.
-   */
-  async begin(input: { runId: string; trigger: string; asOf: string }): Promise<ScoringRun> {
+  /** Records the run as the API starts it (or finds it recorded by the run itself: a small base's may have ended already). */
+  async recordStart(input: { runId: string; trigger: string; asOf: string }): Promise<ScoringRun> {
     await sql`insert into scoring_run (id, trigger, as_of, status, started_at)
               values (${input.runId}, ${input.trigger}, ${input.asOf}::date, 'running', now())
               on conflict (id) do nothing`.execute(this.db);
-    return stillRunning(await this.getRun(input.runId));
+    return this.getRun(input.runId);
+  }
+
+  /**
+   * The run's first step: records it (or finds it recorded, by the API's start or an earlier attempt). One whose
+   * record has ended is refused (`stillRunning`): its workflow was reset in the engine after the run ended.
+   */
+  async begin(input: { runId: string; trigger: string; asOf: string }): Promise<ScoringRun> {
+    return stillRunning(await this.recordStart(input));
   }
 
   /**
@@ -150,7 +155,7 @@ export class ScoringRunService {
                   select ${randomUUID()}, ${runId}, ${f.kind}, ${f.modelVersion}, ${JSON.stringify(f.params)}::jsonb, ${f.logLikelihood}, ${f.customers}, ${f.converged}, now(),
                          case when ${f.converged}::boolean then null else (
                            select m.id from score_model m join scoring_run r on r.id = m.run_id
-                            where m.kind = ${f.kind} and m.model_version = ${f.modelVersion} and m.converged and m.run_id <> ${runId} and r.as_of <= ${run.asOf}::date
+                            where m.kind = ${f.kind} and m.model_version = ${f.modelVersion} and m.converged and m.run_id <> ${runId} and r.status = ${ScoringRunStatus.Completed} and r.as_of <= ${run.asOf}::date
                             order by r.as_of desc, m.fitted_at desc limit 1) end
                   on conflict (run_id, kind) do nothing`.execute(this.db);
       }
@@ -398,7 +403,7 @@ function toRunModels(fits: ModelFit[]): RunModels {
 /**
  * The run, while its record says running. A step of a run whose record has ended (abandoned once its workflow was
  * terminated, cancelled, completed) is refused: its workflow runs again only because someone reset it in the engine,
- * and its work rows are gone, so a page would score customers as if they had never bought (QA 81 F3). The rescore's
+ * and its work rows are gone, so a page would score customers as if they had never bought. The rescore's
  * activities end its workflow as failed on this, saying to start another rescore.
  */
 function stillRunning(run: ScoringRun): ScoringRun {

@@ -80,7 +80,7 @@ export class ScoringService {
         await this.engine.startRescore({ runId, trigger: callerId, asOf: day, policy: this.rescorePolicy });
         engineTookIt = true;
         // The run records itself as it begins too (the same row): this one is there before the answer.
-        await this.runs.begin({ runId, trigger: callerId, asOf: day });
+        await this.runs.recordStart({ runId, trigger: callerId, asOf: day });
       });
       await this.audit.callTaken(this.em, audited);
     } catch (error) {
@@ -180,7 +180,7 @@ export class ScoringService {
   /**
    * Ends the run as abandoned, its workflow having ended so in the engine, audited once (when this ended it) as
    * `scoring-run.ended-in-engine` by `temporal:<identity>` with how and why it ended, as a playbook run's or a
-   * campaign's end in the engine is (QA 81 F3: an admin terminating the nightly rescore left no trace).
+   * campaign's end in the engine is (an admin terminating the nightly rescore left no trace).
    */
   private abandonEnded(id: string, end: RescoreEnd): Promise<ScoringRun> {
     return this.runs.abandon(id, (em, totals) =>
