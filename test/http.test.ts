@@ -256,7 +256,11 @@ it("shows the platform's schedules an operator paused or deleted in Temporal: in
     await schedule(runReconciliationScheduleId(taskQueue)).trigger();
     const lastRun = await eventually(async () => (await schedule(runReconciliationScheduleId(taskQueue)).describe()).info.recentActions, (a) => a.length > 0);
 
-    const { data } = (await (await askGraphql(`${base}/graphql`, { key: 'test-operator-key-0123456789', query: print(OperationsStatusDocument) })).json()) as any;
+    // (Each read gives up on Temporal after 2 s, null: a loaded machine may need another.)
+    const { data } = await eventually(
+      async () => (await (await askGraphql(`${base}/graphql`, { key: 'test-operator-key-0123456789', query: print(OperationsStatusDocument) })).json()) as any,
+      (answer) => answer.data?.operationsStatus?.schedules != null,
+    );
     const byName = new Map<string, any>(data.operationsStatus.schedules.map((s: any) => [s.name, s]));
     expect([...byName.keys()].sort()).toEqual(['data-retention', 'playbook-triggers', 'rescore', 'run-reconciliation', 'score-history']);
     expect(byName.get('run-reconciliation')).toEqual({
@@ -272,9 +276,14 @@ it("shows the platform's schedules an operator paused or deleted in Temporal: in
     expect(byName.get('playbook-triggers')).toMatchObject({ exists: true, paused: false, note: null, lastRunAt: null });
     expect(new Date(byName.get('playbook-triggers').nextRunAt).getTime()).toBeGreaterThan(Date.now());
 
-    // Past the one-second reuse of a scrape's reading.
+    // Past the one-second reuse of a scrape's reading (the series are left out of a scrape that gave up on Temporal).
     await new Promise((r) => setTimeout(r, 1_100));
-    const text = await (await fetch(`${base}/metrics`)).text();
+    const text = await eventually(
+      async () => (await fetch(`${base}/metrics`)).text(),
+      (scraped) => /^retention_schedule_paused\{/m.test(scraped),
+      30_000,
+      1_100,
+    );
     expect(metric(text, 'retention_schedule_paused{schedule="run-reconciliation"}')).toBe(1);
     expect(metric(text, 'retention_schedule_paused{schedule="playbook-triggers"}')).toBe(0);
     expect(metric(text, 'retention_schedule_exists{schedule="rescore"}')).toBe(0);
