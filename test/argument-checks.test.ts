@@ -208,7 +208,11 @@ describe('control, escape, direction-override and invisible-only names (QA 82 F5
       refusedName(await stack.gql(CreateCampaignDocument, { input: { name, playbook: 'Appreciation', filter: {} } }, Role.Marketer), 'CAMPAIGN_INVALID_INPUT');
       refusedName(await stack.gql(UpdateCustomerDocument, { id: customer.id, input: { name } }, Role.Operator), 'CUSTOMER_INVALID_INPUT');
       refusedName(await stack.gql(IssueApiKeyDocument, { input: { name, role: 'Viewer' } }, Role.Admin), 'AUTH_INVALID_INPUT');
+      // An offer's name goes into the customers' e-mails as written.
+      refusedName(await stack.gql(CreateOfferDocument, { input: { name, code: 'HIDDEN-1', audience: 'Everyone', discountPercent: 10, validFrom: '2026-01-01' } }, Role.Marketer), 'OFFER_INVALID_INPUT');
     }
+    expect(await em().count(Offer, { code: 'HIDDEN-1' })).toBe(0);
+    expect((await stack.gql(CreateOfferDocument, { input: { name: 'Treue 👩\u200D💻 Rabatt', code: 'SHOWN-1', audience: 'Everyone', discountPercent: 10, validFrom: '2026-01-01' } }, Role.Marketer)).errors).toBeUndefined();
     expect((await em().findOneOrFail(Customer, customer.id)).name).toBe('Ada Lovelace');
     expect(await em().count(Segment, { name: { $in: hidden } })).toBe(0);
     expect(await em().count(Campaign, { name: { $in: hidden } })).toBe(0);
@@ -225,6 +229,11 @@ describe('control, escape, direction-override and invisible-only names (QA 82 F5
   });
 
   it("in an imported customer's name refuse that row with its line, as updateCustomer refuses it; letters of every script pass", async () => {
+    const offers = ['code,name,audience,discount_percent,valid_from', 'F5-OFFER-1,"Loyal\u202Etnuocsid",existing,10,2026-01-01', 'F5-OFFER-2,Loyal discount,existing,10,2026-01-01'].join('\n');
+    expect((await stack.gql(ImportCsvDocument, { input: { kind: 'Offers', csv: offers, mode: 'GoodRows' } }, Role.Admin)).data!.importCsv).toMatchObject({
+      inserted: 1,
+      errors: [{ line: 2, field: 'name', message: expect.stringContaining('this one has U+202E') }],
+    });
     const csv = ['customer_ref,name,email', 'F5-1,"abc\u001b[31mred",f51@example.com', 'F5-2,\u202Eevil,f52@example.com', 'F5-3,\u200B,f53@example.com', 'F5-4,"l1\nl2",f54@example.com', 'F5-5,山田 太郎,f55@example.com', 'F5-6,حسین\u200Cزاده,f56@example.com', "F5-7,Zoë O'Brien-Łukasz,f57@example.com"].join('\n');
     const r = await stack.gql(ImportCsvDocument, { input: { kind: 'Customers', csv, mode: 'GoodRows' } }, Role.Admin);
     expect(r.errors).toBeUndefined();

@@ -27,8 +27,8 @@ export interface ColumnSpec {
   maxLength?: number;
   /** The bounds of a whole-number column the API bounds (an offer's discount), named when a value is no whole number. */
   range?: { readonly min: number; readonly max: number };
-  /** A person's name, shown as written (e-mails, lists): refused with a control or invisible character, as updateCustomer refuses one (a joiner between two characters that show is spelling). */
-  personName?: boolean;
+  /** A name shown as written (a customer's, an offer's: e-mails, lists): refused with a control or invisible character, as the API refuses one (a joiner between two characters that show is spelling). */
+  shownName?: boolean;
 }
 
 /** The longest reference (`customer_ref`, `complaint_ref`, ...) an import or recordComplaint's complaintRef takes, in characters. */
@@ -57,7 +57,7 @@ export const importSpecs: Record<ImportKind, ImportSpec> = {
     refColumn: 'customer_ref',
     columns: [
       col('customer_ref', 'ref', true),
-      { ...text('name', CUSTOMER_NAME_MAX_LENGTH, true), personName: true },
+      { ...text('name', CUSTOMER_NAME_MAX_LENGTH, true), shownName: true },
       col('email', 'email', true),
       col('phone', 'phone'),
       col('time_zone', 'timezone'),
@@ -130,7 +130,7 @@ export const importSpecs: Record<ImportKind, ImportSpec> = {
     refUpperCase: true,
     columns: [
       col('code', 'ref', true),
-      text('name', OFFER_NAME_MAX_LENGTH, true),
+      { ...text('name', OFFER_NAME_MAX_LENGTH, true), shownName: true },
       text('description', MAX_OFFER_DESCRIPTION),
       col('audience', 'enum', true, ['new', 'existing', 'all']),
       { ...col('discount_percent', 'int'), range: DISCOUNT_PERCENT },

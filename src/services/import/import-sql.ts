@@ -109,10 +109,10 @@ export function validationSql(spec: ImportSpec, header: Set<string>): string {
          from import_stage s, lateral (select btrim(s.${c.name}) as v) x where ${ok} and x.v ~ '${INVISIBLE_OR_CONTROL_SQL}'`,
     );
   }
-  // A person's name holds none either (an ESC sequence, a direction override, a lone zero-width space would go into
-  // e-mails and lists as written), as updateCustomer refuses one; a joiner between two characters that show is spelling
-  // (hiddenCharacter's `joiners`). Not quoted back: the message names the character by its code point.
-  for (const c of spec.columns.filter((c) => c.personName)) {
+  // A name shown as written (a customer's, an offer's) holds none either (an ESC sequence, a direction override, a lone
+  // zero-width space would go into e-mails and lists as written), as the API refuses one; a joiner between two characters
+  // that show is spelling (hiddenCharacter's `joiners`). Not quoted back: the message names the character by its code point.
+  for (const c of spec.columns.filter((c) => c.shownName)) {
     checks.push(
       `select row_no, '${c.name}', 'holds no control or invisible characters (line breaks, tabs, zero-width or direction marks; this one has U+' || upper(lpad(to_hex(ascii(substring(x.v from '${INVISIBLE_OR_CONTROL_SQL}'))), 4, '0')) || ')', '${ImportRowProblem.InvalidValue}'
          from import_stage s, lateral (select regexp_replace(btrim(s.${c.name}), '${joinerBetweenShownSql()}', '\\1', 'g') as v) x where ${ok} and x.v ~ '${INVISIBLE_OR_CONTROL_SQL}'`,

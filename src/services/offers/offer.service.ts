@@ -8,7 +8,7 @@ import { AuditService } from '../audit/audit.service.js';
 import { keysetPage } from '../common/keyset-page.js';
 import { scopedTag, type Page, type PageArgs } from '../common/pagination.js';
 import { OfferException, OfferExceptionCode } from './offer.exception.js';
-import { characterCount, echoed } from '../../domain/text.js';
+import { characterCount, echoed, hiddenCharacterProblem } from '../../domain/text.js';
 import { DISCOUNT_PERCENT, MAX_OFFER_DESCRIPTION, OFFER_CODE, OFFER_CODE_RULE, OFFER_NAME_MAX_LENGTH } from '../../domain/offers/offer-text.js';
 
 export interface OfferInput {
@@ -65,6 +65,9 @@ export class OfferService {
     if (!OFFER_CODE.test(code)) throw invalid('code', `code must be ${OFFER_CODE_RULE}, e.g. "LOYAL10"`);
     const name = input.name.trim();
     if (!name || characterCount(name) > OFFER_NAME_MAX_LENGTH) throw invalid('name', `name must be 1 to ${OFFER_NAME_MAX_LENGTH} characters`);
+    // Written into the customers' e-mails as it is: no control or invisible characters (a joiner in an emoji is spelling).
+    const hidden = hiddenCharacterProblem(name, "An offer's name", { joiners: true });
+    if (hidden) throw invalid('name', hidden);
     const discount = input.discountPercent ?? null;
     if (discount !== null && !(Number.isInteger(discount) && discount >= DISCOUNT_PERCENT.min && discount <= DISCOUNT_PERCENT.max)) {
       throw invalid('discountPercent', `discountPercent must be a whole number from ${DISCOUNT_PERCENT.min} to ${DISCOUNT_PERCENT.max}`);
