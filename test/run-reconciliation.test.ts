@@ -216,6 +216,19 @@ it('audits a reset whose run ended again before the reconciliation came by, once
   expect(await resetAudit(workflowId)).toHaveLength(1);
 });
 
+it("audits a reset execution that ended with how it ended, though another reset has the run under way again", async () => {
+  const { workflowId } = await customerWithFixRun('Pia', 'torn-seam');
+  const first = await resetInEngine(stack, workflowId, 'replay the case');
+  await stack.temporal.client.workflow.getHandle(workflowId).terminate('reset the wrong run');
+  // Reset again, from the terminated execution: the run is under way in a third one.
+  const second = await resetInEngine(stack, workflowId, 'undo the termination');
+  await eventually(async () => (await reconcile(), resetAudit(workflowId)), (entries) => entries.length === 2);
+  const byRun = new Map((await resetAudit(workflowId)).map((a) => [(a.after as { runId: string }).runId, a.after]));
+  expect(byRun.get(first)).toMatchObject({ reason: 'replay the case', status: 'terminated' });
+  expect(byRun.get(second)).toMatchObject({ reason: 'undo the termination', status: 'running' });
+  await stack.temporal.client.workflow.getHandle(workflowId).terminate('test over');
+});
+
 it('tells a run never reset from one an operator reset, with the reason given', async () => {
   const { workflowId } = await customerWithFixRun('Nora', 'stuck-zip');
   const { runId } = await stack.temporal.client.workflow.getHandle(workflowId).describe();

@@ -371,7 +371,7 @@ it('lets a call task held for a promise go when a reset leaves the promise out (
   await services.runs.holdBackForPromise(run, '2031-08-30');
   expect((await message('call')).sendAfter).toEqual(new Date('2031-09-02T00:00:00Z'));
   await new Promise((r) => setTimeout(r, 1_100));
-  expect(await services.runs.recordResetInEngine({ workflowId: run, runId: 'call-reset-run', running: true, reset: { at: new Date(), from, reason: 'promise for the wrong invoice', by: 'test' }, fixCase: null, promiseHeld: false })).toBe(true);
+  expect(await services.runs.recordResetInEngine({ workflowId: run, runId: 'call-reset-run', running: true, endedAs: null, reset: { at: new Date(), from, reason: 'promise for the wrong invoice', by: 'test' }, fixCase: null, promiseHeld: false })).toBe(true);
   expect(await message('reminder-1')).toMatchObject({ suppressedAt: null, sendAfter: null });
   expect(await message('call')).toMatchObject({ suppressedAt: null, sendAfter: null });
   const entry = await em().findOneOrFail(AuditEntry, { entityId: run, action: 'playbook.reset-in-engine' });

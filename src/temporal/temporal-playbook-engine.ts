@@ -204,7 +204,7 @@ export class TemporalPlaybookEngine implements PlaybookEngine {
       const started: StartedRun[] = [];
       const query = `StartTime >= "${since.toISOString()}" AND ${playbookRunsQuery(this.taskQueue)}`;
       for await (const run of this.client.workflow.list({ query, pageSize: 1000 }))
-        started.push({ workflowId: run.workflowId, runId: run.runId, startedAt: run.startTime, running: run.status.name === 'RUNNING' });
+        started.push({ workflowId: run.workflowId, runId: run.runId, startedAt: run.startTime, running: run.status.name === 'RUNNING', endedAs: run.status.name === 'RUNNING' ? null : (RUN_STATUS[run.status.name] ?? null) });
       return started;
     });
   }

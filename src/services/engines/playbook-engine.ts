@@ -68,6 +68,8 @@ export interface StartedRun {
   startedAt: Date;
   /** Under way; false once it closed (completed, cancelled, failed, terminated, timed out, or reset again). */
   running: boolean;
+  /** How this execution closed (one reset again was terminated by the reset); null while under way. */
+  endedAs: RunStatus | null;
 }
 
 /** A reset in the engine (Temporal UI or CLI) that made the run run again from an earlier point: when, why and who asked for it (null: the engine did not keep it). */

@@ -202,7 +202,7 @@ export class RunReconciliationService {
         if (!state) continue;
         promiseHeld = state.promisedUntil !== null;
       }
-      if (await this.runs.recordResetInEngine({ workflowId: run.workflowId, runId: run.runId, running: run.running, reset, fixCase, promiseHeld })) recorded.push(run.workflowId);
+      if (await this.runs.recordResetInEngine({ workflowId: run.workflowId, runId: run.runId, running: run.running, endedAs: run.endedAs, reset, fixCase, promiseHeld })) recorded.push(run.workflowId);
     }
     return recorded;
   }

@@ -231,8 +231,8 @@ export class PlaybookRunService {
    */
   async resetCandidates(started: StartedRun[]): Promise<Array<StartedRun & { playbook: string }>> {
     if (started.length === 0) return [];
-    const { rows } = await sql<{ workflow_id: string; run_id: string; started_at: Date; running: boolean; playbook: string }>`
-      select e.workflow_id, e.run_id, e.started_at, e.running, r.playbook
+    const { rows } = await sql<{ run_id: string; playbook: string }>`
+      select e.run_id, r.playbook
         from (select *, min(started_at) over (partition by workflow_id) as first_started
                 from unnest(${started.map((r) => r.workflowId)}::text[], ${started.map((r) => r.runId)}::text[], ${started.map((r) => r.startedAt.toISOString())}::timestamptz[], ${started.map((r) => r.running)}::boolean[])
                   as x(workflow_id, run_id, started_at, running)) e
@@ -241,7 +241,8 @@ export class PlaybookRunService {
        where (e.started_at > e.first_started or e.started_at > r.started_at + make_interval(secs => ${RECORDED_BEFORE_START_MS / 1000})
               or (e.running and (r.status <> 'running' or (fc.status = 'resolved' and e.started_at > fc.resolved_at))))
          and not exists (select 1 from audit_entry a where a.entity_type = 'playbook_run' and a.entity_id = e.workflow_id and a.action = 'playbook.reset-in-engine' and a.after->>'runId' = e.run_id)`.execute(this.em.getKysely());
-    return rows.map((r) => ({ workflowId: r.workflow_id, runId: r.run_id, startedAt: new Date(r.started_at), running: r.running, playbook: r.playbook }));
+    const byRunId = new Map(started.map((run) => [run.runId, run]));
+    return rows.map((r) => ({ ...byRunId.get(r.run_id)!, playbook: r.playbook }));
   }
 
   /**
@@ -254,12 +255,14 @@ export class PlaybookRunService {
    * reset run's own state (`alignFixCase`: `fixReopened`, `fixResolvedAgain` in the entry). An account review's tier change after the point reset to stays, named
    * in the entry (`tierChangeKept`). A reset execution that closed before this came by
    * (`running` false: a thank-you done again in a second, a reset run terminated again) is
-   * audited alone: its record keeps how the run ended. False when audited before.
+   * audited alone, with how that execution ended (`endedAs`; another reset may have the run under
+   * way again): its record keeps how the run ended. False when audited before.
    */
   async recordResetInEngine(input: {
     workflowId: string;
     runId: string;
     running: boolean;
+    endedAs: RunStatus | null;
     reset: HowReset;
     fixCase: FixCaseAfterReset | null;
     /** A fair reminder's: whether the reset run holds a promise to pay (null for other playbooks). */
@@ -296,7 +299,7 @@ export class PlaybookRunService {
           runId: input.runId,
           reason: input.reset.reason,
           resetAt: input.reset.at.toISOString(),
-          status: reopened ? RunStatus.Running : run.status,
+          status: reopened ? RunStatus.Running : input.running ? run.status : (input.endedAs ?? run.status),
           ...(reopened ? { endUndone: run.status } : {}),
           ...(caseReopened ? { fixReopened: true } : {}),
           ...(caseResolvedAgain ? { fixResolvedAgain: true } : {}),
