@@ -16,9 +16,11 @@ const offerText = (offer: OfferPayload) => {
 };
 const proposalText = (p: Payload) => {
   const proposal = p.proposal as OfferPayload;
-  if (proposal?.kind === 'tier-change') return `unser Service „${proposal.tier}“`;
+  if (proposal?.kind === 'tier-change') return `unser Tarif „${GERMAN_TIERS[proposal.tier ?? ''] ?? proposal.tier}“`;
   return offerText(proposal);
 };
+/** The service tiers as a German customer reads them (their keys are English words). */
+const GERMAN_TIERS: Readonly<Record<string, string>> = { basic: 'Basis', standard: 'Standard', premium: 'Premium' };
 /**
  * A complaint topic in German: the fix policy's default topics have their words here; another
  * topic is written as its key's words (a company's own keys, which it may name in German).

@@ -23,6 +23,13 @@ describe('message templates', () => {
     expect(renderMessage('issue-acknowledged', 'Greta', { topic: 'delivery-delay' }, 'en', 'EUR').text).toContain('about "delivery delay" more than once');
   });
 
+  it("names a proposed tier in the message's language", () => {
+    const proposal = { proposal: { kind: 'tier-change', tier: 'basic', reason: 'fits' } };
+    expect(renderMessage('account-proposal', 'Greta', proposal, 'de', 'EUR').text).toContain('dass dies besser zu Ihnen passt: unser Tarif „Basis“.');
+    expect(renderMessage('account-proposal-confirmed', 'Greta', proposal, 'de', 'EUR').text).toContain('wie vereinbart: unser Tarif „Basis“.');
+    expect(renderMessage('account-proposal', 'Greta', proposal, 'en', 'EUR').text).toContain('this fits you better: our basic service.');
+  });
+
   it('names a thank-you offer by its name, discount and code, and the day it ends, in the message\'s language (QA 63 F3)', () => {
     const offer = { offerCode: 'WELCOME30', offerName: '30% off your first three months', discountPercent: 30, offerValidUntil: '2027-01-31' };
     expect(renderMessage('appreciation', 'Ada', offer, 'en', 'EUR').text).toContain('As a thank-you, 30% off your first three months (30% off), offer WELCOME30 is yours until 31 January 2027, at least as good');

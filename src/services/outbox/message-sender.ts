@@ -15,6 +15,34 @@ export interface RenderedMessage {
   attachments?: { filename: string; contentType: string; content: string }[];
 }
 
+/** A message as a gateway delivers it: its recipient (the customer, or the team's address), subject and text. */
+export interface RoutedMessage {
+  to: { name: string; address: string } | string;
+  subject: string;
+  text: string;
+}
+
+/**
+ * Who a message goes to, and what they read: an e-mail goes to the customer; a call task or a letter to the company's
+ * team (`teamAddress`), a person acts on it, its subject naming the channel and its text who it is about. One rule for
+ * every gateway, so the development log shows what the SMTP server is sent.
+ */
+export function routed(message: RenderedMessage, teamAddress: string): RoutedMessage {
+  if (message.channel === 'email') return { to: { name: message.to.name, address: message.to.email }, subject: message.subject, text: message.text };
+  return { to: teamAddress, subject: `[${message.channel}] ${message.subject}`, text: `${message.text}\n\n${aboutTheCustomer(message)}` };
+}
+
+/**
+ * Who a copy to the team is about, for a person to act on it. The platform keeps no postal address: a letter is posted to
+ * the one the billing system holds for the customer's reference.
+ */
+function aboutTheCustomer(message: RenderedMessage): string {
+  const { name, phone, email, reference } = message.to;
+  const who = `Customer: ${name}, ${phone ?? 'no phone'}, ${email}${reference ? `, reference ${reference}` : ''}`;
+  if (message.channel !== 'letter') return who;
+  return `${who}\nPost this letter to the customer's postal address in the billing system${reference ? ` (reference ${reference})` : ''}.`;
+}
+
 /**
  * A gateway's answer refusing a message: `permanent` when it will refuse it again whatever the
  * time (an unknown mailbox), so only a person can help; otherwise it may take it later.

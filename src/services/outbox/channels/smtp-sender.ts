@@ -1,5 +1,5 @@
 import nodemailer, { type Transporter } from 'nodemailer';
-import { MessageRefusedError, type MessageSender, type RenderedMessage } from '../message-sender.js';
+import { MessageRefusedError, routed, type MessageSender, type RenderedMessage } from '../message-sender.js';
 
 /**
  * How long a hand-over waits for the SMTP server (milliseconds): to connect and for its greeting
@@ -27,12 +27,13 @@ export class SmtpSender implements MessageSender {
 
   async send(message: RenderedMessage): Promise<void> {
     const toCustomer = message.channel === 'email';
+    // `to` an address object for the customer: nodemailer quotes the name, whatever characters it holds (a trailing backslash broke a hand-built header).
+    const { to, subject, text } = routed(message, this.teamAddress);
     await this.transport.sendMail({
       from: this.from,
-      // An address object: nodemailer quotes the name, whatever characters it holds (a trailing backslash broke a hand-built header).
-      to: toCustomer ? { name: message.to.name, address: message.to.email } : this.teamAddress,
-      subject: toCustomer ? message.subject : `[${message.channel}] ${message.subject}`,
-      text: toCustomer ? message.text : `${message.text}\n\n${aboutTheCustomer(message)}`,
+      to,
+      subject,
+      text,
       messageId: `<${message.idempotencyKey.replace(/[^A-Za-z0-9.-]/g, '.')}@retention.local>`,
       // Mail clients show their own "Unsubscribe" button for it and POST to the link (RFC 2369, RFC 8058 one-click).
       ...(toCustomer && message.unsubscribeUrl ? { list: { unsubscribe: message.unsubscribeUrl }, headers: { 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' } } : {}),
@@ -45,17 +46,6 @@ export class SmtpSender implements MessageSender {
   async close(): Promise<void> {
     this.transport.close();
   }
-}
-
-/**
- * Who a copy to the team is about, for a person to act on it. The platform keeps no postal address: a letter is posted to
- * the one the billing system holds for the customer's reference.
- */
-function aboutTheCustomer(message: RenderedMessage): string {
-  const { name, phone, email, reference } = message.to;
-  const who = `Customer: ${name}, ${phone ?? 'no phone'}, ${email}${reference ? `, reference ${reference}` : ''}`;
-  if (message.channel !== 'letter') return who;
-  return `${who}\nPost this letter to the customer's postal address in the billing system${reference ? ` (reference ${reference})` : ''}.`;
 }
 
 /**

@@ -4,7 +4,7 @@ import { writeWhenItGoes } from '../../../domain/guards/contact-guard.js';
 import { INVOICE_OVERDUE, NOT_LOYAL, THANK_YOU_STEP, type AppreciationPolicy, type ThankYou } from '../../../domain/playbooks/appreciation.js';
 import { LOSS_MAKING } from '../../../domain/scoring/profitability.js';
 import { ScoreKind } from '../../../domain/scoring/score-kind.js';
-import { MessageChannel, MessagePurpose, Offer, type ServiceTier } from '../../../entities/index.js';
+import { MessageChannel, MessagePurpose, Offer, OfferAudience, type ServiceTier } from '../../../entities/index.js';
 import { OfferService } from '../../offers/offer.service.js';
 import type { ContactStatusService } from '../../outbox/contact-status.service.js';
 import type { OutboxService } from '../../outbox/outbox.service.js';
@@ -73,11 +73,12 @@ export class AppreciationSteps {
       if (facts.thanked_at) return heldBack('thanked-recently', `another thank-you was written on ${new Date(facts.thanked_at).toISOString().slice(0, 10)}`);
       // A thank-you keeps the customer's service: an offer that moves them to another tier is not one.
       const { best, matchedNewCustomerOffer } = await new OfferService(em).bestForExistingCustomer(new Date().toISOString().slice(0, 10), serviceTier);
-      // Named as the customer reads an offer (its name, and the day it ends), as an account review's proposal is.
+      // Named as the customer reads an offer (its name, and the day it ends), as an account review's proposal is; a new
+      // customers' offer matched for them by its code and discount alone: its name ("your first three months") speaks to newcomers.
       const offer = best ? await em.findOne(Offer, { code: best.code }, { fields: ['name', 'validUntil'] }) : null;
       const payload = {
         offerCode: best?.code ?? null,
-        offerName: offer?.name ?? null,
+        offerName: best?.audience === OfferAudience.NewCustomers ? null : (offer?.name ?? null),
         discountPercent: best?.discountPercent ?? null,
         offerValidUntil: offer?.validUntil ?? null,
         matchedNewCustomerOffer: matchedNewCustomerOffer !== null,
