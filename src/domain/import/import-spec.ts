@@ -179,16 +179,17 @@ export enum ImportRowProblem {
 export function headerProblems(spec: ImportSpec, header: readonly string[], ignoreUnknown = false): string[] {
   const names = header.map((h) => h.trim().toLowerCase());
   const separator = names.length === 1 ? [';', '\t', '|'].find((sign) => names[0].includes(sign)) ?? (/\S\s+\S/.test(names[0]) ? 'spaces' : null) : null;
-  if (separator) return [`the header is one column "${header[0]}": the file seems separated by ${separator === '\t' ? 'tabs' : separator === 'spaces' ? 'spaces' : `"${separator}"`}, and the import reads commas (export the file comma-separated)`];
+  if (separator) return [`the header is one column "${echoed(header[0])}": the file seems separated by ${separator === '\t' ? 'tabs' : separator === 'spaces' ? 'spaces' : `"${separator}"`}, and the import reads commas (export the file comma-separated)`];
   const known = new Set(spec.columns.map((c) => c.name));
   const problems: string[] = [];
   for (const c of spec.columns) if (c.required && !names.includes(c.name)) problems.push(`missing required column "${c.name}"`);
   const unnamed = names.flatMap((n, i) => (n === '' ? [i + 1] : []));
   if (unnamed.length) problems.push(`no column name at position${unnamed.length > 1 ? 's' : ''} ${unnamed.join(', ')} (name ${unnamed.length > 1 ? 'them' : 'it'}, or remove the column${unnamed.length > 1 ? 's' : ''})`);
-  if (!ignoreUnknown) for (const n of names) if (n !== '' && !known.has(n)) problems.push(`unknown column "${n}" (${spec.kind} takes ${spec.columns.map((c) => c.name).join(', ')})`);
+  // Quoted cut (echoed): a file of the wrong kind may have a whole data row, or a long cell, for its header.
+  if (!ignoreUnknown) for (const n of names) if (n !== '' && !known.has(n)) problems.push(`unknown column "${echoed(n)}" (${spec.kind} takes ${spec.columns.map((c) => c.name).join(', ')})`);
   const seen = new Set<string>();
   for (const n of names) {
-    if (seen.has(n) && n !== '') problems.push(`column "${n}" appears twice`);
+    if (seen.has(n) && n !== '') problems.push(`column "${echoed(n)}" appears twice`);
     seen.add(n);
   }
   return problems;
