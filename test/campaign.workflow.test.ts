@@ -261,6 +261,8 @@ it('launches for later: scheduled until its time, then enrols; cancelled before 
   // Two marketers cancel at the same moment: one cancel, one audit entry; the other is told.
   const both = await Promise.all([0, 1].map(() => stack.gql(CancelCampaignDocument, { id: never.id }, Role.Marketer)));
   expect(both.filter((r) => r.errors === undefined)).toHaveLength(1);
+  // The cancel's answer shows the campaign as the next view does: cancelled, with its finish time (QA 83 F5).
+  expect(both.find((r) => r.errors === undefined)!.data!.cancelCampaign).toMatchObject({ status: 'Cancelled', finishedAt: expect.any(String), launchedAt: null, progress: { status: 'Cancelled' } });
   expect(both.find((r) => r.errors)!.errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'CAMPAIGN_WRONG_STATE' });
   expect(await rows(sql<{ n: number }>`select count(*)::int as n from audit_entry where entity_id = ${never.id} and action = 'campaign.cancel'`)).toEqual([{ n: 1 }]);
   const cancelled = await eventually(() => campaign(never.id), (c) => c.status === 'Cancelled');
@@ -708,18 +710,30 @@ it('repeats: each pass enrols only the customers new to the segment, each once; 
     (ms) => ms.length === 5 && ms.every((m) => m.messages === 1 && m.runs === 1),
   );
 
-  // Paused while it waits: the record says so at once, and no pass runs until resumed.
-  expect((await stack.gql(PauseCampaignDocument, { id }, Role.Marketer)).errors).toBeUndefined();
-  await eventually(() => campaign(id), (c) => c.status === 'Paused');
+  // Paused while it waits: the answer and the record say so at once (no next pass is promised while paused: QA 83 F5),
+  // and no pass runs until resumed.
+  const pausedNow = await stack.gql(PauseCampaignDocument, { id }, Role.Marketer);
+  expect(pausedNow.errors).toBeUndefined();
+  expect(pausedNow.data!.pauseCampaign).toMatchObject({ status: 'Paused', progress: { status: 'Paused', nextPassAt: null } });
+  expect(await campaign(id)).toMatchObject({ status: 'Paused', progress: { status: 'Paused', nextPassAt: null } });
   await newcomers(['Fox']);
   await new Promise((r) => setTimeout(r, 4_000));
   expect(Object.keys(await byName())).not.toContain('Fox');
-  await stack.gql(ResumeCampaignDocument, { id }, Role.Marketer);
+  const resumed = await stack.gql(ResumeCampaignDocument, { id }, Role.Marketer);
+  expect(resumed.data!.resumeCampaign).toMatchObject({ status: 'Running', progress: { status: 'Running' } });
   await eventually(() => byName(), (m) => m.Fox !== undefined);
 
-  expect((await stack.gql(CancelCampaignDocument, { id }, Role.Marketer)).errors).toBeUndefined();
+  const cancelledNow = await stack.gql(CancelCampaignDocument, { id }, Role.Marketer);
+  expect(cancelledNow.errors).toBeUndefined();
+  expect(cancelledNow.data!.cancelCampaign).toMatchObject({ status: 'Cancelled', finishedAt: expect.any(String), progress: { status: 'Cancelled', nextPassAt: null } });
   const cancelled = await eventually(() => campaign(id), (c) => c.status === 'Cancelled');
-  expect(cancelled.finishedAt).not.toBeNull();
+  expect(cancelled.finishedAt).toBe(cancelledNow.data!.cancelCampaign.finishedAt);
+  // Each steering's audit entry says what it changed the campaign from and to.
+  expect((await auditOf(id)).filter(([action]) => ['campaign.pause', 'campaign.resume', 'campaign.cancel'].includes(action as string)).map(([action, , before, after]) => [action, before, after])).toEqual([
+    ['campaign.pause', { status: 'running' }, { status: 'paused' }],
+    ['campaign.resume', { status: 'paused' }, { status: 'running' }],
+    ['campaign.cancel', { status: 'running' }, { status: 'cancelled' }],
+  ]);
   // Cancelled while it waited for its next pass: it waits for none now.
   expect(cancelled.progress).toMatchObject({ status: 'Cancelled', enrolled: 6, nextPassAt: null });
   await recordHistory(campaignWorkflowId(id), 'campaign-repeating-cancelled');

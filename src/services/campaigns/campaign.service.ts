@@ -36,8 +36,9 @@ export interface CampaignPreview {
   treated: number;
   holdout: number;
   /**
-   * Messages the launch would cause: the first message of each run it would start (marketing
-   * only where the contact guard lets it go now); a run under way that it joins sends nothing new.
+   * Messages to customers the launch would cause: the customer's first message of each run it would start, for every
+   * playbook (a fix's acknowledgement, not the task its team gets; marketing only where the contact guard lets it go now);
+   * a run under way that it joins sends nothing new.
    */
   messages: number;
   /** Treated customers whose marketing message the contact guard would hold back now, by its reason (of those the launch starts a run for). */
@@ -112,6 +113,9 @@ export const RUNS_NAME_CAMPAIGN_SINCE_SETTING = 'runs-name-campaign-since';
  * they run is read as `-infinity` until then, so no campaign's outcome fails on it.
  */
 export const readableRunsNameCampaignSince = (value: string) => `(${value} = '-infinity' or (${value} ~ '^\\d{4}-\\d{2}-\\d{2}' and pg_input_is_valid(${value}, 'timestamptz')))`;
+
+/** The status a pause, resume or cancel the run took leaves the campaign in. */
+const STEERED_TO = { pause: CampaignStatus.Paused, resume: CampaignStatus.Running, cancel: CampaignStatus.Cancelled } as const;
 
 /** Marketers' campaigns: create a draft, preview it (dry run), launch, pause, resume, cancel, and compare the groups. */
 export class CampaignService {
@@ -430,7 +434,8 @@ export class CampaignService {
       treated,
       holdout,
       runsStarted: Math.max(progress.runsStarted, recorded.runs),
-      nextPassAt: ENDED.includes(status as CampaignStatus) ? null : progress.nextPassAt,
+      // A paused campaign makes no pass (the pass waits for a resume): no time is promised for it.
+      nextPassAt: ENDED.includes(status as CampaignStatus) || status === CampaignStatus.Paused ? null : progress.nextPassAt,
     };
   }
 
@@ -589,7 +594,11 @@ export class CampaignService {
     const campaign = await this.get(id);
     const allowed = { pause: ['running'], resume: ['paused'], cancel: ['scheduled', 'running', 'paused'] }[action];
     const { taken, progress, status } = await this.steerOnce(id, actor, action, allowed, signal);
-    if (taken) return this.view(id);
+    if (taken) {
+      // The record was updated with the signal: the answer shows what a view read right after shows.
+      await this.em.refresh(campaign);
+      return this.view(id);
+    }
     // A closed run still answers with its last state and takes no signal: it may have ended in the engine.
     const end = UNDER_WAY.includes(status) ? await this.engine.endedInEngine(id) : null;
     if (end && action === 'cancel') {
@@ -617,7 +626,15 @@ export class CampaignService {
       // Temporal answers a query after the signals it took: a steering just before this one shows.
       const progress = await this.liveProgress({ id, status });
       if (!progress || !allowed.includes(progress.status) || !(await signal(this.engine))) return { taken: false, progress, status };
-      this.audit.record(em, { actor, action: `campaign.${action}`, entityType: 'campaign', entityId: id, before: { status: progress.status } });
+      // The run took the signal (its state changed at once); the record follows now, not when the run next records its
+      // status (after a page under way, or never for a scheduled campaign until its activity runs): the mutation's answer,
+      // the next view and the audit agree. The run's own record of it later finds the same status (an end recorded stays).
+      const after = STEERED_TO[action];
+      await em.execute(
+        `update campaign set status = ?::campaign_status, finished_at = case when ? then coalesce(finished_at, now()) else finished_at end where id = ? and status not in ('completed', 'cancelled')`,
+        [after, after === CampaignStatus.Cancelled, id],
+      );
+      this.audit.record(em, { actor, action: `campaign.${action}`, entityType: 'campaign', entityId: id, before: { status: progress.status }, after: { status: after } });
       return { taken: true, progress, status };
     });
   }
