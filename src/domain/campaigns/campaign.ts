@@ -41,7 +41,10 @@ export const MAX_CAMPAIGN_NAME = 100;
 
 /** What a campaign needs to know of a playbook it launches. */
 export interface CampaignPlaybook {
-  /** Messages one run sends the customer first, at most (the preview counts them); marketing ones reach only customers with consent. */
+  /**
+   * Messages to the customer one run sends first, at most (the preview's `messages` counts them, for every playbook alike);
+   * a task to a team (a fix's case for its owner) is not one. Marketing ones reach only customers with consent.
+   */
   messagesPerRun: number;
   /** Its message is marketing (a thank-you): a campaign reaches only customers who take marketing, as the sweep does. */
   marketing: boolean;
@@ -111,7 +114,7 @@ export const campaignPlaybooks: Partial<Record<PlaybookName, CampaignPlaybook>> 
     runPer: 'customer',
     holdout: true,
   },
-  // "We are working on it", once per persistent topic.
+  // One to the customer per run ("we are working on it", issue-acknowledged); the case's task to its owner is a team's, not counted.
   [Playbook.FixIssue]: { messagesPerRun: 1, marketing: false, requires: { kind: ScoreKind.PersistentIssue, bands: ['persistent'], leftOut: 'no-persistent-issue' }, once: null, runPer: 'persistent-topic', holdout: false },
 };
 

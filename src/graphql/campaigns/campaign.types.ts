@@ -236,7 +236,7 @@ export class CampaignPreviewType {
 
   @Field(() => Int, {
     description:
-      'Messages the launch would cause, at most: the first message of each run it would start for a treated customer (marketing only where the contact guard lets it go now; an account review proposes when a cheaper tier or an offer fits; fixing issues: one per persistent topic without a fix under way). A run already under way, which the launch joins, sends nothing new (see alreadyInRun)',
+      'Messages to customers the launch would cause, at most, the same for every playbook: the message each run it would start for a treated customer sends that customer first (a thank-you, a welcome, a proposal, a fix\'s "we are working on it"; tasks to a team, such as the fix case a fix gives its owner, are not counted) (marketing only where the contact guard lets it go now; an account review proposes when a cheaper tier or an offer fits; fixing issues: one per persistent topic without a fix under way). A run already under way, which the launch joins, sends nothing new (see alreadyInRun)',
   })
   messages!: number;
 
