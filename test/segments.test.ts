@@ -1,5 +1,5 @@
 import { Role } from '../src/domain/auth/roles.js';
-import { AuditEntry, Campaign, Complaint, ComplaintSeverity, Customer, Order, Segment, ServiceTier } from '../src/entities/index.js';
+import { AuditEntry, Campaign, Complaint, ComplaintSeverity, Customer, Order, ScoreSnapshot, Segment, ServiceTier } from '../src/entities/index.js';
 import {
   CreateCampaignDocument,
   CreateSegmentDocument,
@@ -103,6 +103,33 @@ it('shows who is in it now, sorted as asked, and its reports', async () => {
   expect(bad.errors![0].extensions).toMatchObject({ code: 'VALIDATION', field: 'months' });
   expect((await stack.gql(SegmentDocument, { id: '00000000-0000-4000-8000-000000000000' }, Role.Viewer)).data!.segment).toBeNull();
   expect((await stack.gql(SegmentDocument, { id: 'nope' }, Role.Viewer)).errors![0].extensions).toMatchObject({ code: 'VALIDATION', field: 'id' });
+});
+
+it('selects the customers whose score has no band (profitability not judged), as scoreDistribution counts them (QA 83 F4)', async () => {
+  const fork = em();
+  const customers = await fork.find(Customer, { email: { $in: ['seg3@example.com', 'seg4@example.com'] } }, { orderBy: { email: 'asc' } });
+  // One judged (a band), one not judged (a score without a band).
+  fork.create(ScoreSnapshot, { customer: customers[0], computedAt: new Date(), scores: { profitability: { value: 12, band: 'profitable', modelVersion: 'test', reasons: ['test'] } } });
+  fork.create(ScoreSnapshot, { customer: customers[1], computedAt: new Date(), scores: { profitability: { value: null, band: null, modelVersion: 'test', reasons: ['not judged: no purchase yet'] } } });
+  await fork.flush();
+  const created = await create({ name: 'Not judged', filter: { scores: [{ kind: 'Profitability', withoutBand: true }] } });
+  expect(created.errors).toBeUndefined();
+  expect(created.data!.createSegment.filter.scores).toEqual([{ kind: 'Profitability', bands: null, withoutBand: true, min: null, max: null }]);
+  const { id } = created.data!.createSegment;
+  const segment = (await stack.gql(SegmentDocument, { id, first: 10 }, Role.Viewer)).data!.segment!;
+  expect(segment.customers.edges.map((e) => e.node.name)).toEqual(['Segment customer 4']);
+  // The base's distribution counts the same customer withoutBand.
+  const all = (await stack.gql(SegmentReportsDocument, { id, since: '2020-01-01', months: 1 }, Role.Viewer)).data!.segment!;
+  expect(all.scoreDistribution!.scores.find((s) => s.kind === 'Profitability')).toMatchObject({ customers: 1, withoutBand: 1 });
+  // A campaign of the segment has the same audience.
+  const campaign = await stack.gql(CreateCampaignDocument, { input: { name: 'Welcome the not judged', playbook: 'WelcomeCheck', segmentId: id } }, Role.Marketer);
+  expect(campaign.errors).toBeUndefined();
+  const preview = campaign.data!.createCampaign.preview!;
+  expect(preview.customers + preview.inOtherHoldout + preview.leftOut.reduce((sum, l) => sum + l.customers, 0)).toBe(1);
+  // withoutBand with bands asks for two contradicting things.
+  expect((await create({ name: 'Both', filter: { scores: [{ kind: 'Profitability', bands: ['profitable'], withoutBand: true }] } })).errors![0].extensions).toMatchObject({ code: 'VALIDATION', field: 'input.filter.scores.0.withoutBand' });
+  // (The later tests count the segments: the campaign keeps its copy of the filter.)
+  expect((await stack.gql(DeleteSegmentDocument, { id }, Role.Marketer)).errors).toBeUndefined();
 });
 
 it('lists segments by name, page by page, with their sizes', async () => {

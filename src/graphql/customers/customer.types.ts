@@ -101,13 +101,20 @@ const bandsByKind = Object.entries(ScoreKind)
 
 // One class for both directions: what a client gives, and what a saved segment or a campaign shows it keeps.
 @ObjectType('ScoreFilter', { simpleResolvers: true, description: 'A condition on a current score, as a saved segment or a campaign keeps it' })
-@InputType('ScoreFilterInput', { description: 'Customers whose current score of this kind has one of the bands and a value within min..max (each optional)' })
+@InputType('ScoreFilterInput', { description: 'Customers whose current score of this kind has one of the bands (or, with withoutBand, no band) and a value within min..max (each optional)' })
 export class ScoreFilterType {
   @Field(() => ScoreKind)
   kind!: ScoreKind;
 
   @Field(() => [String], { nullable: true, description: `Any of these bands. ${bandsByKind} (Clv has none)` })
   bands?: string[] | null;
+
+  @Field(() => Boolean, {
+    nullable: true,
+    description:
+      "true: customers whose current score of this kind has no band, those scoreDistribution counts as withoutBand (Profitability not judged: no margin to judge by, never bought; Rfm not ranked without a purchase; every Clv). Not with bands (VALIDATION); false or null: no condition on it. Profitability's too-new is a band (a judged loss in the first 90 days), not this",
+  })
+  withoutBand?: boolean | null;
 
   @Field(() => Float, { nullable: true, description: 'Value at least this' })
   min?: number | null;

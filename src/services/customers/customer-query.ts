@@ -48,10 +48,12 @@ export const MAX_BAND_MOVE_DAYS = 366;
 /** Longest text search: names and e-mail addresses are shorter, and a longer one would be stored with every segment and campaign that keeps it. */
 export const MAX_SEARCH_LENGTH = 200;
 
-/** A customer whose current score of `kind` has one of `bands` and a value within [min, max] (each optional). */
+/** A customer whose current score of `kind` has one of `bands` (or, `withoutBand`, none) and a value within [min, max] (each optional). */
 export interface ScoreCondition {
   kind: ScoreKind;
   bands?: string[] | null;
+  /** The score has no band (scoreDistribution's `withoutBand`: profitability not judged, RFM not ranked, CLV). */
+  withoutBand?: boolean | null;
   min?: number | null;
   max?: number | null;
 }
@@ -116,6 +118,7 @@ export function assertCustomerFilter(filter: CustomerFilter): void {
   if (conditions.length > MAX_SCORE_CONDITIONS) throw invalid('scores', `At most ${MAX_SCORE_CONDITIONS} score conditions`);
   conditions.forEach((c, i) => {
     const at = `scores.${i}`;
+    if (c.withoutBand && c.bands?.length) throw invalid(`${at}.withoutBand`, 'withoutBand selects customers whose score has no band: give it or bands, not both');
     if (c.bands?.length) {
       const problem = bandsProblem(c.kind, c.bands);
       if (problem) throw invalid(`${at}.bands`, SCORE_BANDS[c.kind].length ? problem : `${problem}; filter it by min and max`);
@@ -141,6 +144,8 @@ export function assertCustomerFilter(filter: CustomerFilter): void {
 function scoreMeets(c: ScoreCondition): RawBuilder<unknown> {
   const parts: RawBuilder<unknown>[] = [sql`s.customer_id = c.id`, sql`s.kind = ${c.kind}`];
   if (c.bands?.length) parts.push(isOneOf(sql`s.band`, c.bands));
+  // The score is there (a row of current_score) without a band: what scoreDistribution counts as `withoutBand`.
+  if (c.withoutBand) parts.push(sql`s.band is null`);
   if (c.min != null) parts.push(sql`s.value >= ${c.min}`);
   if (c.max != null) parts.push(sql`s.value <= ${c.max}`);
   return sql`exists (select 1 from current_score s where ${sql.join(parts, sql` and `)})`;
@@ -171,7 +176,8 @@ export function storedFilter(filter: CustomerFilter): CustomerFilter {
   const compact = <T extends object>(o: T, keys: readonly (keyof T)[]): T => Object.fromEntries(keys.filter((k) => kept(o[k])).map((k) => [k, o[k]])) as T;
   const search = searchText(filter.search);
   const stored = compact({ ...filter, search }, FILTER_FIELDS);
-  if (stored.scores) stored.scores = stored.scores.map((c) => compact(c, ['kind', 'bands', 'min', 'max']));
+  // withoutBand false says nothing: kept only when true, so a filter with it false is stored as one without.
+  if (stored.scores) stored.scores = stored.scores.map((c) => compact({ ...c, withoutBand: c.withoutBand || null }, ['kind', 'bands', 'withoutBand', 'min', 'max']));
   if (stored.bandMoved) stored.bandMoved = compact(stored.bandMoved, ['kind', 'from', 'to', 'withinDays', 'latestOnly']);
   return stored;
 }
