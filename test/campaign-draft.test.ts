@@ -258,6 +258,22 @@ it('reports no next pass for a repeating campaign that ended while it waited for
   expect(await service.progressOf({ id, status: CampaignStatus.Running })).toMatchObject({ status: 'running', nextPassAt: waited.nextPassAt });
 });
 
+it("asks the engine once whether a campaign's run ended there when its view and its progress are read together", async () => {
+  const draft = await create('Looked at once', 'Appreciation', 'Looked at', 0);
+  await rows(sql`update campaign set status = 'running', launched_at = now() where id = ${draft.id}::uuid`);
+  let looks = 0;
+  const running: CampaignProgress = { campaignId: draft.id, status: 'running', enrolled: 0, treated: 0, holdout: 0, runsStarted: 0, pages: 0, after: null, pass: 1, nextPassAt: null };
+  const engine = { progress: async () => running, endedInEngine: async () => (looks++, null) } as unknown as CampaignEngine;
+  const service = new CampaignService(stack.orm.em.fork(), engine, undefined as never, undefined as never, campaignRules(defaultPolicies));
+  // A campaign's own view (campaign(id) { progress }): the view looks, its progress goes by that look.
+  const view = (await service.find(draft.id))!;
+  expect(await service.progressOf({ ...view.campaign, endLookedFor: view.endLookedFor })).toMatchObject({ status: 'running' });
+  expect(looks).toBe(1);
+  // A list's row was read without a look: its progress looks.
+  expect(await service.progressOf({ id: draft.id, status: CampaignStatus.Running })).toMatchObject({ status: 'running' });
+  expect(looks).toBe(2);
+});
+
 it("gives a draft whose playbook changes the new playbook's default holdout, unless one is given with it (QA 14, F5)", async () => {
   const draft = await create('Switching playbooks', 'FixIssue', 'Switcher');
   expect(draft.holdoutPercent).toBe(0);

@@ -311,7 +311,10 @@ export class CampaignType {
   /** Live progress when already read (a campaign's own page); otherwise its resolver asks the run. */
   progress?: CampaignProgressType | null;
 
-  static from({ campaign, progress }: { campaign: CampaignView['campaign']; progress?: CampaignView['progress'] }): CampaignType {
+  /** Whether reading the campaign asked the engine for an end of its run already (not a field: the progress resolver's). */
+  endLookedFor?: boolean;
+
+  static from({ campaign, progress, endLookedFor }: CampaignView): CampaignType {
     return {
       id: campaign.id,
       name: campaign.name,
@@ -327,6 +330,7 @@ export class CampaignType {
       launchedAt: campaign.launchedAt ?? null,
       finishedAt: campaign.finishedAt ?? null,
       progress: progress && CampaignProgressType.from(progress),
+      endLookedFor,
     };
   }
 }

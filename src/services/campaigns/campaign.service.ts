@@ -95,6 +95,8 @@ export interface CampaignView {
   campaign: Campaign;
   /** Undefined: not read yet (read when asked for, so the campaign's record shows while its run cannot answer). */
   progress?: CampaignProgress | null;
+  /** The engine was asked already whether the campaign's run ended there (`find`): its progress does not ask again. */
+  endLookedFor?: boolean;
 }
 
 /**
@@ -389,10 +391,11 @@ export class CampaignService {
    * (`recordEndFromEngine`), and the recorded end stands. An ended campaign waits for no next
    * pass (a repeating one cancelled while it waited keeps that wait's time in its run's state).
    */
-  async progressOf(campaign: { id: string; status: CampaignStatus }): Promise<CampaignProgress | null> {
+  async progressOf(campaign: { id: string; status: CampaignStatus; endLookedFor?: boolean }): Promise<CampaignProgress | null> {
     if (campaign.status === CampaignStatus.Draft) return null;
-    // One under way by its record whose run ended in the engine: that end, recorded now (a list row read before it shows the record's status).
-    const ended = await this.recordEndFromEngine(campaign);
+    // One under way by its record whose run ended in the engine: that end, recorded now (a list row read before it shows
+    // the record's status); not asked twice for a campaign's own view, which looked for it as it was read.
+    const ended = campaign.endLookedFor ? null : await this.recordEndFromEngine(campaign);
     return this.liveProgress(ended ? { id: campaign.id, status: CampaignStatus.Cancelled } : campaign);
   }
 
@@ -444,7 +447,7 @@ export class CampaignService {
     const campaign = isUuid(id) ? await this.em.findOne(Campaign, { id }) : null;
     if (!campaign) return null;
     if (await this.recordEndFromEngine(campaign)) await this.em.refresh(campaign);
-    return { campaign };
+    return { campaign, endLookedFor: true };
   }
 
   /** Campaigns, newest first; those made from one saved segment, if given (batched across a page of segments). */
