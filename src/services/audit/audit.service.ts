@@ -49,6 +49,20 @@ export class AuditService {
   }
 
   /**
+   * Whether an entry of `action` about the entity holds `after[key] = value` (the run execution a reset entry names, the
+   * run an offboarding began): what is audited once per such value is not audited twice.
+   */
+  async hasEntry(em: EntityManager, entry: { entityType: AuditedEntityType; entityId: string; action: string; after: [key: string, value: string] }): Promise<boolean> {
+    const [{ n }] = await em.execute<{ n: number }[]>(`select count(*)::int as n from audit_entry where entity_type = ? and entity_id = ? and action = ? and after ->> ? = ?`, [
+      entry.entityType,
+      entry.entityId,
+      entry.action,
+      ...entry.after,
+    ]);
+    return n > 0;
+  }
+
+  /**
    * The entries of a person's call to an engine (a start, an update, a cancel), committed before the
    * call with `outcome: "pending"` (and the update's `updateId`): a process that dies once the engine
    * took the call, or a commit that fails after it, leaves them for the reconciliation to settle as the

@@ -25,11 +25,7 @@ export async function withdrawOffboarding(em: EntityManager, audit: AuditService
   const customer = await lockedCustomer(em, input.customerId);
   if (customer?.status !== CustomerStatus.Offboarding) return false;
   // Only the offboarding this run began (a status an import set is not the run's to take back).
-  const [began] = await em.execute<{ n: number }[]>(
-    `select count(*)::int as n from audit_entry where entity_type = 'customer' and entity_id = ? and action = 'customer.offboarding' and after->>'workflowId' = ?`,
-    [customer.id, input.workflowId],
-  );
-  if (began.n === 0) return false;
+  if (!(await audit.hasEntry(em, { entityType: 'customer', entityId: customer.id, action: 'customer.offboarding', after: ['workflowId', input.workflowId] }))) return false;
   audit.record(em, {
     actor: input.by,
     action: 'customer.offboarding-withdrawn',

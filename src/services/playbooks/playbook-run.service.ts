@@ -275,11 +275,7 @@ export class PlaybookRunService {
         [input.workflowId],
       );
       if (!run) return false;
-      const [audited] = await em.execute<{ n: number }[]>(
-        `select count(*)::int as n from audit_entry where entity_type = 'playbook_run' and entity_id = ? and action = 'playbook.reset-in-engine' and after->>'runId' = ?`,
-        [input.workflowId, input.runId],
-      );
-      if (audited.n > 0) return false;
+      if (await this.audit.hasEntry(em, { entityType: 'playbook_run', entityId: input.workflowId, action: 'playbook.reset-in-engine', after: ['runId', input.runId] })) return false;
       // An end recorded after the reset (a cancel of the reset run) is that run's own: it stays.
       const reopened = input.running && run.status !== RunStatus.Running && run.finished_at != null && new Date(run.finished_at) <= input.reset.at;
       if (reopened) {

@@ -232,11 +232,7 @@ export class ScoringService {
     return this.em.transactional(async (em) => {
       const [run] = await em.execute<{ status: ScoringRunStatus; finished_at: Date | null }[]>(`select status, finished_at from scoring_run where id = ? for update`, [runId]);
       if (!run) return false;
-      const [audited] = await em.execute<{ n: number }[]>(
-        `select count(*)::int as n from audit_entry where entity_type = 'scoring_run' and entity_id = ? and action = 'scoring-run.reset-in-engine' and after ->> 'executionId' = ?`,
-        [runId, executionId],
-      );
-      if (audited.n > 0) return false;
+      if (await this.audit.hasEntry(em, { entityType: 'scoring_run', entityId: runId, action: 'scoring-run.reset-in-engine', after: ['executionId', executionId] })) return false;
       // It resumed the run when the record had not ended by the reset (one reset before anything recorded a termination):
       // the reset execution carries the run on, and may have completed it since.
       const resumes = run.finished_at === null || new Date(run.finished_at) > reset.at;
