@@ -76,7 +76,7 @@ export class TemporalScoringEngine implements ScoringEngine {
       const executions: RescoreExecution[] = [];
       const query = `WorkflowType = "rescoreCustomerBase" AND TaskQueue = "${this.taskQueue}" AND StartTime >= "${since.toISOString()}"`;
       for await (const run of this.client.workflow.list({ query, pageSize: 1000 })) {
-        executions.push({ runId: run.workflowId, executionId: run.runId, startedAt: run.startTime, running: run.status.name === 'RUNNING' });
+        executions.push({ runId: run.workflowId, executionId: run.runId, startedAt: run.startTime });
       }
       return executions;
     });

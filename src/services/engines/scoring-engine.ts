@@ -30,7 +30,6 @@ export interface RescoreExecution {
   /** The engine's ID of this execution. */
   executionId: string;
   startedAt: Date;
-  running: boolean;
 }
 
 /** The reset that started an execution of a rescore (in the Temporal UI or CLI). */
