@@ -8,6 +8,7 @@ import { CustomerRescoreService } from '../src/services/scores/customer-rescore.
 import { ScoringRunService } from '../src/services/scores/scoring-run.service.js';
 import { Order } from '../src/entities/index.js';
 import { CustomerScoresDocument, ScoreModelsDocument } from './__generated__/graphql.js';
+import { eventually } from './support/eventually.js';
 import { completedRescore } from './support/rescores.js';
 import { spawnWorker, startTestStack, workerEnvOf, type TestStack } from './support/stack.js';
 
@@ -105,12 +106,17 @@ it("scores with the earlier converged fit when a rescore's fit does not converge
   const [clv] = await new CustomerRescoreService(em2, defaultScoringPolicy, new ScoringRunService(em2, defaultScoringPolicy)).rescoreCustomer(other.customer_id, new Set([ScoreKind.Clv]));
   expect(clv.reasons.at(-1)).toBe('spend model (Gamma-Gamma): the fit of the rescore as of 2026-11-01 did not converge; scored with the converged fit of the rescore as of 2026-10-01');
 
-  // The worker said so each time.
-  const warnings = worker!
-    .output()
-    .split('\n')
-    .filter((l) => l.includes('did not converge'))
-    .map((l) => JSON.parse(l) as { level: number; msg: string; runId: string });
+  // The worker said so each time (its output read as it arrives: the second line can come after the rescore's end).
+  const warnings = await eventually(
+    async () =>
+      worker!
+        .output()
+        .split('\n')
+        .filter((l) => l.includes('did not converge'))
+        .map((l) => JSON.parse(l) as { level: number; msg: string; runId: string }),
+    (lines) => lines.length >= 2,
+    10_000,
+  );
   expect(warnings.map(({ level, msg, runId }) => ({ level, msg, runId }))).toEqual([
     {
       level: 40,
