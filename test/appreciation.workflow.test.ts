@@ -15,7 +15,7 @@ import { Readable } from 'node:stream';
 import { welcomeCheckWorkflowId } from '../src/domain/playbooks/welcome-check.js';
 import { ImportService } from '../src/services/import/import.service.js';
 import { AppreciationDocument, AuditEntriesDocument, CancelPlaybookRunDocument, CreateCampaignDocument, CustomerPlaybookRunsDocument, ImportCsvDocument, RecordPaymentDocument, StartAccountReviewDocument, StartAppreciationDocument, StartFairReminderDocument, StartWelcomeCheckDocument } from './__generated__/graphql.js';
-import { eventually } from './support/eventually.js';
+import { eventually, passesUntilHandled } from './support/eventually.js';
 import { renderMessage } from '../src/domain/messages/templates.js';
 import { recordHistory } from './support/histories.js';
 import { startTestStack, testKeys, type TestStack } from './support/stack.js';
@@ -419,10 +419,7 @@ it('thanks after all a customer whose thank-you ended not thanked, once an opera
   expect((await stack.gql(AppreciationDocument, { customerId: late }, Role.Viewer)).data!.appreciation).toMatchObject({ step: 'thanking', offerCode: null });
   const { client } = stack.temporal;
   const engines = { playbooks: new TemporalPlaybookEngine(client, stack.config.temporal.taskQueue), scoring: new TemporalScoringEngine(client, stack.config.temporal.taskQueue), campaigns: new TemporalCampaignEngine(client, stack.config.temporal.taskQueue) };
-  // Passes as the schedule makes them: Temporal's list of executions can show the reset execution a moment late on a loaded machine.
-  const recorded: string[] = [];
-  const reconcile = async () => recorded.push(...(await createServices(stack.orm.em.fork(), engines, defaultPolicies).runReconciliation.recordRunsEndedInEngine()));
-  await eventually(reconcile, () => recorded.includes(workflowId), 20_000, 1_000);
+  await passesUntilHandled(() => createServices(stack.orm.em.fork(), engines, defaultPolicies).runReconciliation.recordRunsEndedInEngine(), workflowId);
   expect(await stack.temporal.client.workflow.getHandle(workflowId).result()).toBe('thanked');
   expect(await stack.orm.em.fork().count(OutboxMessage, { customer: late, template: 'appreciation' })).toBe(1);
   expect((await stack.gql(AppreciationDocument, { customerId: late }, Role.Viewer)).data!.appreciation).toMatchObject({ status: 'Completed', outcome: 'thanked', offerCode: 'WELCOME20' });

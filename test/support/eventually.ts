@@ -8,3 +8,14 @@ export async function eventually<T>(fn: () => Promise<T>, ok: (value: T) => bool
     await new Promise((r) => setTimeout(r, intervalMs));
   }
 }
+
+/**
+ * Runs a pass that returns what it handled (the run reconciliation's workflow IDs) until one has
+ * handled `id`, as its schedule would: Temporal's list of executions can show a close or a reset a
+ * moment late on a loaded machine. The IDs of all the passes.
+ */
+export async function passesUntilHandled(pass: () => Promise<string[]>, id: string, timeoutMs = 20_000): Promise<string[]> {
+  const handled: string[] = [];
+  await eventually(async () => handled.push(...(await pass())), () => handled.includes(id), timeoutMs, 1_000);
+  return handled;
+}
