@@ -177,12 +177,31 @@ it('shows the outcome of both groups, one without members with zeros and null ra
     ['Holdout', 0],
   ]);
   expect(outcome![1]).toMatchObject({ retained: 0, retentionRate: null, revenueMinor: 0, invoicesDue: 0, onTimePaymentRate: null, complainedAgain: 0, meanProfitabilityMinor: null, inPlaybookElsewhere: 0 });
-  expect(comparison!.find((c) => c.metric === 'Retention')).toMatchObject({ treatedRate: 0, holdoutRate: null, difference: null, pValue: null, smallSample: true });
+  expect(comparison!.find((c) => c.metric === 'Retention')).toMatchObject({ treatedRate: 0, holdoutRate: null, difference: null, pValue: null, smallSample: true, holdoutGotPlaybook: null });
   // Nobody at all (an empty segment): still both groups.
   const empty = await create('Thank nobody', 'Appreciation', 'Nobody by this name');
   expect((await campaign(empty.id)).outcome!.map((o) => [o.group, o.members, o.retentionRate])).toEqual([
     ['Treated', 0, null],
     ['Holdout', 0, null],
+  ]);
+});
+
+it('says with each comparison how much of the holdout got the playbook anyway: a holdout all in runs compares the playbook with itself', async () => {
+  // The fourth gets no review.
+  const [before, after, both] = await namedCustomers('Withheld', 4);
+  const draft = await create('Review the withheld', 'AccountReview', 'Withheld', 50);
+  await rows(sql`update campaign set status = 'running', launched_at = now() - interval '1 hour' where id = ${draft.id}::uuid`);
+  await rows(sql`insert into campaign_member (campaign_id, customer_id, "group", enrolled_at, pass) select ${draft.id}::uuid, id, 'holdout', now() - interval '1 hour', 1 from customer where name like 'Withheld %'`);
+  // The sweep's reviews under way when they were drawn, one started by hand since.
+  await underWay('account-review', [before, both]);
+  await rows(sql`update playbook_run set started_at = now() - interval '2 hours' where customer_id = any(${[before, both]}::uuid[])`);
+  await rows(sql`insert into playbook_run (id, workflow_id, playbook, customer_id, status, started_at) values (gen_random_uuid(), ${`account-review/${after}`}, 'account-review', ${after}::uuid, 'running', now())`);
+  const { outcome, comparison } = await campaign(draft.id);
+  expect(outcome!.find((o) => o.group === 'Holdout')).toMatchObject({ members: 4, inPlaybookElsewhere: 3 });
+  expect(comparison!.map((c) => [c.metric, c.holdoutGotPlaybook])).toEqual([
+    ['Retention', 0.75],
+    ['OnTimePayment', 0.75],
+    ['ComplainedAgain', 0.75],
   ]);
 });
 

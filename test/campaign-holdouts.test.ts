@@ -183,6 +183,25 @@ it('holds back the holdout of a repeating campaign for a quarter after the pass 
   expect([await held(older.id), await held(recent.id)]).toEqual([true, true]);
 });
 
+it('holds back no holdout member who was in a run of the playbook when drawn: the campaign never kept it from them', async () => {
+  const em = stack.orm.em.fork();
+  const names = ['Drawn in a run', 'Drawn after a run', 'Run after drawn', 'Drawn plain'];
+  const [inRun, endedBefore, startedAfter, plain] = names.map((name) => em.create(Customer, { name, email: `${name.toLowerCase().replace(/ /g, '.')}@example.com`, acquiredAt: '2020-01-01' }));
+  await em.flush();
+  // Drawn 100 days ago into an account-review campaign's holdout, under way.
+  await campaign('Reviews drawing runs', 'AccountReview', { status: 'running', holdout: [inRun.id, endedBefore.id, startedAfter.id, plain.id], search: 'Drawn ' });
+  const run = (customerId: string, startedDaysAgo: number, finishedDaysAgo: number | null) =>
+    rows(sql`insert into playbook_run (id, workflow_id, playbook, customer_id, status, started_at, finished_at)
+             values (gen_random_uuid(), ${`account-review/${customerId}/${startedDaysAgo}`}, 'account-review', ${customerId}::uuid, ${finishedDaysAgo === null ? 'running' : 'completed'}::playbook_run_status,
+                     now() - make_interval(days => ${startedDaysAgo}), ${finishedDaysAgo === null ? null : sql`now() - make_interval(days => ${finishedDaysAgo})`})`);
+  // The sweep's review under way when they were drawn (it ended since); one that had ended before; one a person started after.
+  await run(inRun.id, 120, 30);
+  await run(endedBefore.id, 130, 110);
+  await run(startedAfter.id, 50, null);
+  const held = (customerId: string) => rows(sql<{ held: boolean }>`select ${inMeasuringHoldout('c.id', 'account-review')} as held from customer c where c.id = ${customerId}::uuid`).then(([r]) => r.held);
+  expect(await Promise.all([inRun, endedBefore, startedAfter, plain].map((c) => held(c.id)))).toEqual([false, true, true, true]);
+});
+
 it('leaves out whom another thank-you campaign treats while it enrols, but not one it enrolled without a run once it has ended (review 32 F4)', async () => {
   const em = stack.orm.em.fork();
   const refused = em.create(Customer, { name: 'Refused thanks', email: 'refused.thanks@example.com', acquiredAt: '2020-01-01', marketingConsent: true });

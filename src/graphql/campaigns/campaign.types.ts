@@ -181,6 +181,13 @@ export class CampaignComparisonType {
       "Too few for a p-value: a group is empty, or in some group fewer than 5 are expected (at the groups' pooled rate) of those it happened for or of those it did not, where the z-test's normal approximation does not hold. The interval is still given (Newcombe's is sound for small groups), and is wide: read it, not significance",
   })
   smallSample!: boolean;
+
+  @Field(() => Float, {
+    nullable: true,
+    description:
+      "The share of the holdout that got the playbook anyway (outcome's inPlaybookElsewhere over the holdout's members: a run the campaign did not start, the sweep's, a person's, another campaign's, under way when they were drawn or started since); null without a holdout. The difference measures the playbook only as far as it was withheld: near 1, the campaign compares the playbook with itself, whatever the p-value says",
+  })
+  holdoutGotPlaybook!: number | null;
 }
 
 @ObjectType('CampaignPreviewCustomer', { simpleResolvers: true })

@@ -83,6 +83,11 @@ export interface GroupOutcome {
 
 export interface CampaignComparison extends RateComparison {
   metric: CampaignMetric;
+  /**
+   * The share of the holdout that got the playbook anyway (`inPlaybookElsewhere` of its members); null without a holdout.
+   * The difference measures the playbook only as far as it was withheld: at 1, the campaign compares the playbook with itself.
+   */
+  holdoutGotPlaybook: number | null;
 }
 
 /** One enrolled customer, listed in customer ID order (a pass's enrolment order), with the run the campaign started for them (null for the holdout). */
@@ -514,15 +519,16 @@ export class CampaignService {
   /**
    * Did the playbook work? Each outcome that is a rate (ordered again, invoices paid on time,
    * complained again), treated against holdout: the difference with its 95% interval and
-   * p-value. Empty groups give rates without a difference.
+   * p-value, and how much of the holdout got the playbook anyway. Empty groups give rates without a difference.
    */
   async comparison(id: string): Promise<CampaignComparison[]> {
     const groups = await this.outcome(id);
     const [treated, holdout] = [groups.find((g) => g.group === 'treated')!, groups.find((g) => g.group === 'holdout')!];
+    const holdoutGotPlaybook = holdout.members ? holdout.inPlaybookElsewhere / holdout.members : null;
     return [
-      { metric: CampaignMetric.Retention, ...compareRates({ count: treated.retained, of: treated.members }, { count: holdout.retained, of: holdout.members }) },
-      { metric: CampaignMetric.OnTimePayment, ...compareRates({ count: treated.invoicesPaidOnTime, of: treated.invoicesDue }, { count: holdout.invoicesPaidOnTime, of: holdout.invoicesDue }) },
-      { metric: CampaignMetric.ComplainedAgain, ...compareRates({ count: treated.complainedAgain, of: treated.members }, { count: holdout.complainedAgain, of: holdout.members }) },
+      { metric: CampaignMetric.Retention, ...compareRates({ count: treated.retained, of: treated.members }, { count: holdout.retained, of: holdout.members }), holdoutGotPlaybook },
+      { metric: CampaignMetric.OnTimePayment, ...compareRates({ count: treated.invoicesPaidOnTime, of: treated.invoicesDue }, { count: holdout.invoicesPaidOnTime, of: holdout.invoicesDue }), holdoutGotPlaybook },
+      { metric: CampaignMetric.ComplainedAgain, ...compareRates({ count: treated.complainedAgain, of: treated.members }, { count: holdout.complainedAgain, of: holdout.members }), holdoutGotPlaybook },
     ];
   }
 
