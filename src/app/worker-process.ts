@@ -4,17 +4,14 @@ import type { Logger } from '../logger.js';
 import type { Policies } from '../domain/policies/index.js';
 import { connectTemporal, whenConnected } from '../temporal/client.js';
 import {
-  dataRetentionScheduleId,
   ensureDataRetentionSchedule,
   ensurePlaybookTriggersSchedule,
   ensureRescoreSchedule,
   ensureRunReconciliationSchedule,
   ensureScoreHistorySchedule,
-  playbookTriggersScheduleId,
+  platformSchedules,
   removeSchedule,
-  rescoreScheduleId,
-  runReconciliationScheduleId,
-  scoreHistoryScheduleId,
+  type PlatformScheduleName,
   type ScheduleState,
 } from '../temporal/schedules.js';
 import { createWorker, installTemporalRuntime } from '../temporal/worker.js';
@@ -69,20 +66,20 @@ export async function startWorkerProcess(config: AppConfig, logger: Logger, opts
 export async function putSchedulesInPlace(client: Client, config: AppConfig, logger: Logger, policies: Policies): Promise<void> {
   const { taskQueue } = config.temporal;
   const retentionPolicy = { ...policies.dataRetention, eraseOffboardedAfterDays: config.dataRetention.eraseOffboardedAfterDays };
-  const schedules: { name: string; setting: string; id: string; cron: string | null; ensure: (cron: string) => Promise<ScheduleState>; pausedMeans?: string }[] = [
-    { name: 'rescore', setting: 'RESCORE_SCHEDULE', id: rescoreScheduleId(taskQueue), cron: config.rescoreSchedule, ensure: (cron: string) => ensureRescoreSchedule(client, taskQueue, cron, policies.rescore), pausedMeans: 'no nightly rescore' },
-    { name: 'score history', setting: 'SCORE_HISTORY_SCHEDULE', id: scoreHistoryScheduleId(taskQueue), cron: config.scoreHistorySchedule, ensure: (cron: string) => ensureScoreHistorySchedule(client, taskQueue, cron, policies.scoreHistory) },
-    { name: 'data retention', setting: 'DATA_RETENTION_SCHEDULE', id: dataRetentionScheduleId(taskQueue), cron: config.dataRetention.schedule, ensure: (cron: string) => ensureDataRetentionSchedule(client, taskQueue, cron, retentionPolicy), pausedMeans: "nobody's expired data is erased" },
-    { name: 'playbook trigger', setting: 'PLAYBOOK_TRIGGERS_SCHEDULE', id: playbookTriggersScheduleId(taskQueue), cron: config.triggersSchedule, ensure: (cron: string) => ensurePlaybookTriggersSchedule(client, taskQueue, cron, policies.triggers), pausedMeans: 'no playbook starts by its triggers' },
-    {
-      name: 'run reconciliation',
+  // What each schedule is set by and does; its ID comes with its name from the one list of the deployment's schedules.
+  const settings: Record<PlatformScheduleName, { setting: string; cron: string | null; ensure: (cron: string) => Promise<ScheduleState>; pausedMeans?: string }> = {
+    rescore: { setting: 'RESCORE_SCHEDULE', cron: config.rescoreSchedule, ensure: (cron) => ensureRescoreSchedule(client, taskQueue, cron, policies.rescore), pausedMeans: 'no nightly rescore' },
+    'score-history': { setting: 'SCORE_HISTORY_SCHEDULE', cron: config.scoreHistorySchedule, ensure: (cron) => ensureScoreHistorySchedule(client, taskQueue, cron, policies.scoreHistory) },
+    'data-retention': { setting: 'DATA_RETENTION_SCHEDULE', cron: config.dataRetention.schedule, ensure: (cron) => ensureDataRetentionSchedule(client, taskQueue, cron, retentionPolicy), pausedMeans: "nobody's expired data is erased" },
+    'playbook-triggers': { setting: 'PLAYBOOK_TRIGGERS_SCHEDULE', cron: config.triggersSchedule, ensure: (cron) => ensurePlaybookTriggersSchedule(client, taskQueue, cron, policies.triggers), pausedMeans: 'no playbook starts by its triggers' },
+    'run-reconciliation': {
       setting: 'RUN_RECONCILIATION_SCHEDULE',
-      id: runReconciliationScheduleId(taskQueue),
       cron: config.runReconciliationSchedule,
-      ensure: (cron: string) => ensureRunReconciliationSchedule(client, taskQueue, cron),
+      ensure: (cron) => ensureRunReconciliationSchedule(client, taskQueue, cron),
       pausedMeans: 'runs and campaigns terminated, failed or reset in Temporal keep their old status in the API (a terminated run stays running, its fix case open, its queued messages not held back)',
     },
-  ];
+  };
+  const schedules = platformSchedules(taskQueue).map(({ name, id }) => ({ name, id, ...settings[name] }));
   for (const schedule of schedules) {
     if (schedule.cron) {
       const state = await schedule.ensure(schedule.cron).catch((error: unknown) => {

@@ -15,8 +15,11 @@ export const playbookTriggersScheduleId = (taskQueue: string) => `playbook-trigg
 export const dataRetentionScheduleId = (taskQueue: string) => `data-retention/${taskQueue}`;
 export const runReconciliationScheduleId = (taskQueue: string) => `run-reconciliation/${taskQueue}`;
 
-/** Every schedule the worker keeps for the task queue, by what it does (the names operators read in `operationsStatus.schedules` and the metrics). */
-export function platformSchedules(taskQueue: string): { name: string; id: string }[] {
+/** What each schedule the worker keeps does: the names operators read in `operationsStatus.schedules`, the metrics and the worker's log. */
+export type PlatformScheduleName = 'playbook-triggers' | 'run-reconciliation' | 'rescore' | 'data-retention' | 'score-history';
+
+/** Every schedule the worker keeps for the task queue, by what it does. */
+export function platformSchedules(taskQueue: string): { name: PlatformScheduleName; id: string }[] {
   return [
     { name: 'playbook-triggers', id: playbookTriggersScheduleId(taskQueue) },
     { name: 'run-reconciliation', id: runReconciliationScheduleId(taskQueue) },
