@@ -7,7 +7,7 @@ import { defaultScoringPolicy } from '../src/domain/scoring/scoring-policy.js';
 import { CustomerRescoreService } from '../src/services/scores/customer-rescore.service.js';
 import { ScoringRunService } from '../src/services/scores/scoring-run.service.js';
 import { Order } from '../src/entities/index.js';
-import { CustomerScoresDocument, ScoreModelsDocument } from './__generated__/graphql.js';
+import { CustomerScoresDocument, OperationsStatusDocument, ScoreModelsDocument } from './__generated__/graphql.js';
 import { eventually } from './support/eventually.js';
 import { completedRescore } from './support/rescores.js';
 import { spawnWorker, startTestStack, workerEnvOf, type TestStack } from './support/stack.js';
@@ -15,16 +15,19 @@ import { spawnWorker, startTestStack, workerEnvOf, type TestStack } from './supp
 /**
  * A rescore whose fit of a model does not converge (QA 80 F1: one outlier order took the spend model off to p → ∞, and
  * every customer's CLV with it, silently), on the real stack through GraphQL: without an earlier converged fit the scores
- * say their values are uncertain; with one, the run scores with it and says which, and `scoreModels` shows both fits.
+ * say their values are uncertain; with one, the run scores with it and says which, and `scoreModels` shows both fits; the
+ * operations status and the API's metrics, what operators alert on, say so too.
  */
 let stack: TestStack;
 let worker: Awaited<ReturnType<typeof spawnWorker>> | null = null;
+let metricsUrl: string;
 
 beforeAll(async () => {
   stack = await startTestStack({ worker: false });
   // Twenty orders a customer, as `npm start` loads: enough spread in each customer's spend for the spend model to converge.
   await loadDemoDataIfEmpty(stack.orm.em.fork(), 150, { asOf: new Date('2026-11-01T00:00:00Z'), ordersPerCustomer: 20 });
   worker = await spawnWorker(workerEnvOf(stack));
+  metricsUrl = (await stack.api.listen()).url.replace(/\/graphql$/, '/metrics');
 }, 120_000);
 afterAll(async () => {
   await worker?.stop();
@@ -40,6 +43,16 @@ const models = async () => {
   return Object.fromEntries(data!.scoreModels.map((m) => [m.kind, m]));
 };
 
+/** The latest completed rescore's fits as an operator sees them: in operationsStatus, and in the API's metrics (their lines). */
+const operationsView = async () => {
+  const { data, errors } = await stack.gql(OperationsStatusDocument, {}, Role.Operator);
+  expect(errors).toBeUndefined();
+  // Past the one-second reuse of a scrape's reading.
+  await new Promise((resolve) => setTimeout(resolve, 1_100));
+  const scraped = await (await fetch(metricsUrl)).text();
+  return { fits: data!.operationsStatus!.latestRescoreFits, metrics: scraped.split('\n').filter((line) => line.startsWith('retention_rescore_fit_')).sort() };
+};
+
 /** The scores a run wrote of a customer, by kind. */
 const scoresOf = async (runId: string, customerId: string) =>
   (await query(sql<{ scores: Record<string, { value: number | null; reasons: string[] }> }>`select scores from score_snapshot where run_id = ${runId} and customer_id = ${customerId}`))[0]
@@ -53,8 +66,25 @@ it("scores with the earlier converged fit when a rescore's fit does not converge
   em.create(Order, { customer: buyer.customer_id, orderedAt: new Date('2026-10-15T12:00:00Z'), amountMinor: 999_999_999_999_999 });
   await em.flush();
 
+  // Before the first rescore, no fit to speak of.
+  expect(await operationsView()).toEqual({ fits: [], metrics: [] });
+
   // 1. No earlier fit: the spend model's fit does not converge, and nothing stands in for it.
   const unconverged = await completedRescore(stack, '2026-11-01');
+  // What an operator alerts on says so: the spend model did not converge, and the run used no earlier fit (uncertain values).
+  const uncertainView = {
+    fits: [
+      { kind: 'bgnbd', modelVersion: 'bgnbd/1', converged: true, scoredWithAsOf: null },
+      { kind: 'gamma-gamma', modelVersion: 'gamma-gamma/1', converged: false, scoredWithAsOf: null },
+    ],
+    metrics: [
+      'retention_rescore_fit_converged{model="bgnbd"} 1',
+      'retention_rescore_fit_converged{model="gamma-gamma"} 0',
+      'retention_rescore_fit_scored_with_earlier{model="bgnbd"} 0',
+      'retention_rescore_fit_scored_with_earlier{model="gamma-gamma"} 0',
+    ],
+  };
+  expect(await operationsView()).toEqual(uncertainView);
   const first = await models();
   expect(first['gamma-gamma']).toMatchObject({ runId: unconverged.id, asOf: '2026-11-01', converged: false, scoredWith: null });
   expect(first.bgnbd).toMatchObject({ runId: unconverged.id, converged: true, scoredWith: null });
@@ -73,6 +103,8 @@ it("scores with the earlier converged fit when a rescore's fit does not converge
   // 2. A rescore of a day before the outlier order: its fit converges.
   const converged = await completedRescore(stack, '2026-10-01');
   expect((await query(sql<{ converged: boolean }>`select converged from score_model where run_id = ${converged.id} and kind = 'gamma-gamma'`))[0].converged).toBe(true);
+  // A backfill of an earlier day: the status still tells of the rescore of the newest day, as lastRescoreCompletedAt does.
+  expect(await operationsView()).toEqual(uncertainView);
 
   // 3. The same day again: its own fit still does not converge, and it scores with the converged one of 2026-10-01.
   const fellBack = await completedRescore(stack, '2026-11-01');
@@ -85,6 +117,18 @@ it("scores with the earlier converged fit when a rescore's fit does not converge
   });
   expect((third['gamma-gamma'].params as { p: number }).p).toBeGreaterThan(1e4);
   expect(third.bgnbd.scoredWith).toBeNull();
+  expect(await operationsView()).toEqual({
+    fits: [
+      { kind: 'bgnbd', modelVersion: 'bgnbd/1', converged: true, scoredWithAsOf: null },
+      { kind: 'gamma-gamma', modelVersion: 'gamma-gamma/1', converged: false, scoredWithAsOf: '2026-10-01' },
+    ],
+    metrics: [
+      'retention_rescore_fit_converged{model="bgnbd"} 1',
+      'retention_rescore_fit_converged{model="gamma-gamma"} 0',
+      'retention_rescore_fit_scored_with_earlier{model="bgnbd"} 0',
+      'retention_rescore_fit_scored_with_earlier{model="gamma-gamma"} 1',
+    ],
+  });
   const scores = await scoresOf(fellBack.id, other.customer_id);
   expect(scores[ScoreKind.Clv].reasons.at(-1)).toBe(
     'spend model (Gamma-Gamma): the fit of the rescore as of 2026-11-01 did not converge; scored with the converged fit of the rescore as of 2026-10-01',

@@ -147,6 +147,13 @@ function operationsGauges(registry: Registry, status: () => Promise<OperationsSt
   });
   gauge('retention_outbox_oldest_due_message_seconds', 'How long the oldest message due now has waited (0 without one): growing means delivery stalls', [], (g, s) => g.set(s.oldestDueMessageSeconds));
   gauge('retention_rescore_last_completed_timestamp_seconds', 'When the completed rescore of the newest day scored finished, backfills of earlier days not counted (Unix time; 0 before the first)', [], (g, s) => g.set((s.lastRescoreCompletedAt?.getTime() ?? 0) / 1000));
+  // That rescore's model fits: one that did not converge leaves the run scoring with an earlier rescore's fit, or with uncertain parameters.
+  gauge('retention_rescore_fit_converged', "Whether the model's fit by the completed rescore of the newest day scored (the one of retention_rescore_last_completed_timestamp_seconds) converged: 1, or 0 (the run scored with an earlier rescore's converged fit, retention_rescore_fit_scored_with_earlier 1, or without one with the parameters where the optimiser stopped: uncertain churn risks or CLVs); absent before the first rescore, and for a model the base gave nothing to fit", ['model'], (g, s) => {
+    for (const fit of s.latestRescoreFits) g.set({ model: fit.kind }, fit.converged ? 1 : 0);
+  });
+  gauge('retention_rescore_fit_scored_with_earlier', "Whether the completed rescore of the newest day scored used an earlier rescore's converged fit of the model because its own did not converge: 1, or 0 (with its own fit; uncertain values when retention_rescore_fit_converged is 0 too)", ['model'], (g, s) => {
+    for (const fit of s.latestRescoreFits) g.set({ model: fit.kind }, fit.scoredWithAsOf ? 1 : 0);
+  });
   gauge('retention_fix_cases_open', 'Fix cases open (persistent issues someone owns)', [], (g, s) => g.set(s.openFixCases));
   gauge('retention_invoices_overdue_left_to_people', 'Open invoices past due that nothing chases, left to a person: further past due than the trigger sweep chases with no reminder run (startFairReminder), or whose newest reminder run ended without completing (cancelled, terminated, failed), as paid before the invoice opened again, or by handing it to a person (call-scheduled, follow-up-requested); as overdueInvoices(leftToPeople: true) lists them', [], (g, s) => g.set(s.overdueInvoicesLeftToPeople));
   gauge('retention_workers_polling', "Workers polling the deployment's task queue (Temporal keeps a poller for a few minutes after its last poll)", [], (g, s) => {

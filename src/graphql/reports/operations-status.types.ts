@@ -1,5 +1,7 @@
 import { Field, Float, Int, ObjectType } from 'type-graphql';
+import { LocalDateResolver } from 'graphql-scalars';
 import { Playbook } from '../../domain/playbooks/playbook.js';
+import type { RescoreFit } from '../../services/operations/operations-status.service.js';
 
 @ObjectType('PlaybookRunCount', { simpleResolvers: true })
 export class PlaybookRunCountType {
@@ -47,6 +49,29 @@ export class PlatformScheduleType {
   nextRunAt!: Date | null;
 }
 
+@ObjectType('RescoreFit', {
+  simpleResolvers: true,
+  description:
+    "A model the latest completed rescore fitted on the base, and whether its fit converged: when not, the run scored with an earlier rescore's converged fit, or without one with the parameters where the optimiser stopped (uncertain churn risks or CLVs), and the scores' reasons say which (scoreModels shows both fits)",
+})
+export class RescoreFitType implements RescoreFit {
+  @Field(() => String, { description: 'bgnbd (churn risk, expected purchases) or gamma-gamma (spend, for CLV)' })
+  kind!: RescoreFit['kind'];
+
+  @Field(() => String)
+  modelVersion!: string;
+
+  @Field(() => Boolean, { description: 'Whether the optimiser converged; false: the run did not score with this fit (see scoredWithAsOf)' })
+  converged!: boolean;
+
+  @Field(() => LocalDateResolver, {
+    nullable: true,
+    description:
+      "The day of the earlier rescore whose converged fit the run scored with instead of this one (the newest converged fit of the same model version, of a rescore as of that run's day or before). Null when it scored with this one: it converged, or, with converged false, no earlier fit did, so the run scored with the parameters where the optimiser stopped and those scores are uncertain",
+  })
+  scoredWithAsOf!: string | null;
+}
+
 @ObjectType('OperationsStatus', { simpleResolvers: true, description: 'Is delivery keeping up, did the nightly rescore run, how much work is open (the same figures as the /metrics gauges)' })
 export class OperationsStatusType {
   @Field(() => Int, { description: 'Messages waiting to be sent now (delivery keeps this near zero)' })
@@ -63,6 +88,12 @@ export class OperationsStatusType {
 
   @Field(() => Date, { nullable: true, description: 'When the completed rescore of the newest day scored finished (a rescore of an earlier day, a backfill, does not count: it must not hide a missed night); null before the first' })
   lastRescoreCompletedAt!: Date | null;
+
+  @Field(() => [RescoreFitType], {
+    description:
+      "The models that rescore (the one of lastRescoreCompletedAt) fitted, by kind, each whether its fit converged and, when not, whose fit the run scored with instead. Empty before the first completed rescore; a model the base gave nothing to fit (no repeat purchase) is not listed",
+  })
+  latestRescoreFits!: RescoreFitType[];
 
   @Field(() => Int)
   openFixCases!: number;

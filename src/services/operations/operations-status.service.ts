@@ -44,7 +44,21 @@ export interface PlatformSchedule {
   nextRunAt: Date | null;
 }
 
-/** What operators alert on: is delivery keeping up, did the nightly rescore run, how much work is open, do workers run. */
+/** One model the latest completed rescore fitted: whether its fit converged and, when not, what the run scored with instead. */
+export interface RescoreFit {
+  /** `bgnbd` (churn risk, expected purchases) or `gamma-gamma` (spend, for CLV). */
+  kind: 'bgnbd' | 'gamma-gamma';
+  modelVersion: string;
+  /**
+   * False: the optimiser stopped before an estimate, so the run scored with the converged fit of an earlier rescore
+   * (scoredWithAsOf) or, without one, with the parameters where it stopped (uncertain values); the scores' reasons say which.
+   */
+  converged: boolean;
+  /** The day of the earlier rescore whose converged fit the run scored with instead of this one; null when it scored with this one (it converged, or no earlier fit did). */
+  scoredWithAsOf: string | null;
+}
+
+/** What operators alert on: is delivery keeping up, did the nightly rescore run, and with converged models, how much work is open, do workers run. */
 export interface OperationsStatus {
   /** Messages waiting to be sent now (delivery keeps this near zero). */
   dueMessages: number;
@@ -59,6 +73,8 @@ export interface OperationsStatus {
   undeliverableMessages: number;
   /** When the latest completed rescore finished; null before the first. */
   lastRescoreCompletedAt: Date | null;
+  /** The models that rescore fitted, by kind, each whether it converged; none before the first (nor a model the base gave nothing to fit, e.g. no repeat purchase). */
+  latestRescoreFits: RescoreFit[];
   openFixCases: number;
   /** Past-due invoices nothing chases, left to a person (`leftToPeople`: past the sweep's window with no reminder run, or whose newest run ended short or with a person). */
   overdueInvoicesLeftToPeople: number;
@@ -101,13 +117,27 @@ export class OperationsStatusService {
       await sql`set local statement_timeout = ${sql.lit(STATUS_READ_TIMEOUT_MS)}`.execute(db);
       await sql`set local lock_timeout = ${sql.lit(STATUS_READ_TIMEOUT_MS)}`.execute(db);
       const [counts] = (
-        await sql<{ due: string; oldest: string | null; deferred: string; undeliverable: string; last_rescore: Date | string | null; open_fix_cases: string; left_to_people: string }>`
+        await sql<{
+          due: string;
+          oldest: string | null;
+          deferred: string;
+          undeliverable: string;
+          last_rescore: Date | string | null;
+          fits: { kind: RescoreFit['kind']; model_version: string; converged: boolean; scored_with_as_of: string | null }[];
+          open_fix_cases: string;
+          left_to_people: string;
+        }>`
+          -- The rescore of the newest day scored: a backfill of an earlier day must not hide a missed night.
+          with latest_rescore as (select id, finished_at from scoring_run where status = 'completed' order by as_of desc, finished_at desc limit 1)
           select (select count(*) ${unsent} and ${due}) as due,
                  (select extract(epoch from ${now}::timestamptz - min(coalesce(send_after, created_at))) ${unsent} and ${due}) as oldest,
                  (select count(*) ${unsent} and not ${givenUp} and send_after > ${now}) as deferred,
                  (select count(*) ${unsent} and ${givenUp}) as undeliverable,
-                 -- The rescore of the newest day scored: a backfill of an earlier day must not hide a missed night.
-                 (select finished_at from scoring_run where status = 'completed' order by as_of desc, finished_at desc limit 1) as last_rescore,
+                 (select finished_at from latest_rescore) as last_rescore,
+                 -- Its fits (one per kind), each with the day of the earlier run whose fit it scored with instead (a date in JSON is YYYY-MM-DD).
+                 (select coalesce(json_agg(json_build_object('kind', m.kind, 'model_version', m.model_version, 'converged', m.converged, 'scored_with_as_of', wr.as_of) order by m.kind), '[]')
+                    from latest_rescore l join score_model m on m.run_id = l.id
+                    left join score_model w on w.id = m.scored_with_id left join scoring_run wr on wr.id = w.run_id) as fits,
                  (select count(*) from fix_case where status = 'open') as open_fix_cases,
                  (select count(*) from invoice i where ${sql.raw(openInvoiceSql('i'))} and ${leftToPeople(this.policies.triggers.maxDaysOverdue)}) as left_to_people`.execute(db)
       ).rows;
@@ -121,6 +151,7 @@ export class OperationsStatusService {
       deferredMessages: Number(counts.deferred),
       undeliverableMessages: Number(counts.undeliverable),
       lastRescoreCompletedAt: counts.last_rescore === null ? null : new Date(counts.last_rescore),
+      latestRescoreFits: counts.fits.map((f) => ({ kind: f.kind, modelVersion: f.model_version, converged: f.converged, scoredWithAsOf: f.scored_with_as_of })),
       openFixCases: Number(counts.open_fix_cases),
       overdueInvoicesLeftToPeople: Number(counts.left_to_people),
       // Every playbook, none running too: a dashboard's row and a metric's series do not vanish at zero.
