@@ -61,7 +61,7 @@ export class RescoreFitType implements RescoreFit {
   @Field(() => String)
   modelVersion!: string;
 
-  @Field(() => Boolean, { description: 'Whether the optimiser converged; false: the run did not score with this fit (see scoredWithAsOf)' })
+  @Field(() => Boolean, { description: 'Whether the optimiser converged; false: its parameters are where it stopped, not estimates (scoredWithAsOf says what the run scored with)' })
   converged!: boolean;
 
   @Field(() => LocalDateResolver, {
@@ -91,7 +91,7 @@ export class OperationsStatusType {
 
   @Field(() => [RescoreFitType], {
     description:
-      "The models that rescore (the one of lastRescoreCompletedAt) fitted, by kind, each whether its fit converged and, when not, whose fit the run scored with instead. Empty before the first completed rescore; a model the base gave nothing to fit (no repeat purchase) is not listed",
+      "The models the latest completed rescore (the one of lastRescoreCompletedAt) fitted, by kind, each whether its fit converged and, when not, whose fit the run scored with instead. Empty before the first completed rescore; a model the base gave nothing to fit (no repeat purchase) is not listed",
   })
   latestRescoreFits!: RescoreFitType[];
 
