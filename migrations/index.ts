@@ -69,6 +69,7 @@ import { Migration20261220000000_scoring_work_margined_orders } from './Migratio
 import { Migration20261221000000_audit_unsettled_calls } from './Migration20261221000000_audit_unsettled_calls.js';
 import { Migration20261222000000_score_model_scored_with } from './Migration20261222000000_score_model_scored_with.js';
 import { Migration20261223000000_scoring_run_base_margin } from './Migration20261223000000_scoring_run_base_margin.js';
+import { Migration20261224000000_offer_translated_names } from './Migration20261224000000_offer_translated_names.js';
 
 /** Every migration in order; listed explicitly so compiled and bundled builds find them without globbing. */
 export const migrationsList: MigrationObject[] = [
@@ -142,4 +143,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261221000000_audit_unsettled_calls', class: Migration20261221000000_audit_unsettled_calls },
   { name: 'Migration20261222000000_score_model_scored_with', class: Migration20261222000000_score_model_scored_with },
   { name: 'Migration20261223000000_scoring_run_base_margin', class: Migration20261223000000_scoring_run_base_margin },
+  { name: 'Migration20261224000000_offer_translated_names', class: Migration20261224000000_offer_translated_names },
 ];

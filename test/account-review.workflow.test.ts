@@ -494,7 +494,7 @@ it('keeps the account when nothing fits to propose and nobody decides in time', 
 
 it('proposes the best existing-customer offer when no cheaper tier helps, as marketing to a customer who takes it and whom the contact guard lets it reach, and confirms it when accepted', async () => {
   const em = stack.orm.em.fork();
-  em.create(Offer, { code: 'LOYAL15', name: 'Loyalty', audience: OfferAudience.ExistingCustomers, discountPercent: 15, validFrom: '2020-01-01' });
+  em.create(Offer, { code: 'LOYAL15', name: 'Loyalty', translatedNames: { de: 'Treuerabatt' }, audience: OfferAudience.ExistingCustomers, discountPercent: 15, validFrom: '2020-01-01' });
   const basic = (name: string, marketingConsent: boolean) => {
     const customer = em.create(Customer, { name, email: `${name.toLowerCase()}@example.com`, acquiredAt: '2024-01-01', serviceTier: ServiceTier.Basic, marketingConsent });
     scored(em, customer, 'loss-making');
@@ -510,7 +510,11 @@ it('proposes the best existing-customer offer when no cheaper tier helps, as mar
   // (the run waits for the complaint to close and proposes then, at step proposing: test/account-review-proposal-hold.workflow.test.ts).
   const complaining = basic('Quill', true);
   em.create(Complaint, { customer: complaining, topic: 'billing-error', severity: ComplaintSeverity.Medium, openedAt: new Date(Date.now() - 2 * DAY) });
+  // A customer who reads German: the proposal, written in German, quotes the offer by its German name.
+  const german = basic('Greta', true);
+  Object.assign(german, { locale: 'de-AT', timeZone: zoneAtNoon(new Date()) });
   await em.flush();
+  await stack.gql(StartAccountReviewDocument, { customerId: german.id }, Role.Operator);
   await stack.gql(StartAccountReviewDocument, { customerId: c.id }, Role.Operator);
   await stack.gql(StartAccountReviewDocument, { customerId: silent.id }, Role.Operator);
   await stack.gql(StartAccountReviewDocument, { customerId: complaining.id }, Role.Operator);
@@ -520,6 +524,9 @@ it('proposes the best existing-customer offer when no cheaper tier helps, as mar
     accountProposal: { kind: 'Offer', tier: null, offerCode: 'LOYAL15', offerName: 'Loyalty', discountPercent: 15, reason: 'offer LOYAL15 (15%) adds value to the account' },
   });
   expect(await eventually(() => review(silent.id), (s) => s?.proposal != null)).toMatchObject({ proposal: 'none: no cheaper tier; an offer is marketing, which the customer does not take', accountProposal: null });
+  expect((await eventually(() => review(german.id), (s) => s?.step === 'awaiting-answer'))!.accountProposal).toMatchObject({ offerCode: 'LOYAL15', offerName: 'Treuerabatt' });
+  const [toGreta] = await stack.orm.em.fork().find(OutboxMessage, { idempotencyKey: `${accountReviewWorkflowId(german.id)}/proposal` });
+  expect(renderMessage(toGreta.template, 'Greta', toGreta.payload, 'de-AT', 'EUR').text).toContain('„Treuerabatt“ (15 % Rabatt), Angebot LOYAL15');
   // The list of reviews under way shows which have something to answer, and what.
   const listed = (await stack.gql(RunningPlaybookRunsDocument, { filter: { playbook: 'AccountReview' }, first: 100 }, Role.Viewer)).data!.runningPlaybookRuns!.edges.map((e) => e.node);
   expect(listed.find((r) => r.customerId === c.id)!.accountProposal).toEqual({ kind: 'Offer', tier: null, offerCode: 'LOYAL15', offerName: 'Loyalty', discountPercent: 15, reason: 'offer LOYAL15 (15%) adds value to the account' });

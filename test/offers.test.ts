@@ -38,6 +38,20 @@ it('is created by a marketer or an admin only, upper-cased and audited', async (
   expect((await create({ code: 'TIER-SWITCH', discountPercent: null, serviceTier: 'Basic', audience: 'Everyone' }, Role.Admin)).data!.createOffer.serviceTier).toBe('Basic');
 });
 
+it('keeps its name in other languages, one per language, listed by language; an offers import leaves them', async () => {
+  const created = await create({ code: 'TREUE', name: 'Loyalty', translatedNames: [{ language: 'fr', name: ' Fidélité ' }, { language: 'DE', name: 'Treuerabatt' }] });
+  expect(created.errors).toBeUndefined();
+  expect(created.data!.createOffer).toMatchObject({ name: 'Loyalty', translatedNames: [{ language: 'de', name: 'Treuerabatt' }, { language: 'fr', name: 'Fidélité' }] });
+  expect((await em().findOneOrFail(Offer, { code: 'TREUE' })).translatedNames).toEqual({ de: 'Treuerabatt', fr: 'Fidélité' });
+  // The source system renames it in its own language: the translations stay.
+  const csv = 'code,name,audience,discount_percent,valid_from\nTREUE,Loyalty discount,existing,10,2026-01-01\n';
+  expect((await stack.gql(ImportCsvDocument, { input: { kind: 'Offers', csv } }, Role.Admin)).data!.importCsv).toMatchObject({ updated: 1, written: true });
+  expect(await em().findOneOrFail(Offer, { code: 'TREUE' })).toMatchObject({ name: 'Loyalty discount', translatedNames: { de: 'Treuerabatt', fr: 'Fidélité' } });
+  expect((await create({ code: 'PLAIN' })).data!.createOffer.translatedNames).toEqual([]);
+  // (Out of the way of the listings below.)
+  await em().nativeDelete(Offer, { code: { $in: ['TREUE', 'PLAIN'] } });
+});
+
 it('refuses bad input and a taken code, and writes nothing', async () => {
   const before = await offerCount();
   const cases: [Partial<CreateOfferInput>, string, string][] = [
@@ -50,6 +64,10 @@ it('refuses bad input and a taken code, and writes nothing', async () => {
     [{ validUntil: '2025-12-31' }, 'VALIDATION', 'input.validUntil'],
     [{ validFrom: '0001-01-01' }, 'VALIDATION', 'input.validFrom'],
     [{ description: 'x'.repeat(1001) }, 'VALIDATION', 'input.description'],
+    [{ translatedNames: [{ language: 'German', name: 'Treuerabatt' }] }, 'VALIDATION', 'input.translatedNames'],
+    [{ translatedNames: [{ language: 'de', name: 'Treuerabatt' }, { language: 'DE', name: 'Treue' }] }, 'VALIDATION', 'input.translatedNames'],
+    [{ translatedNames: [{ language: 'de', name: ' ' }] }, 'VALIDATION', 'input.translatedNames'],
+    [{ translatedNames: [{ language: 'de', name: 'Treue\u202Erabatt' }] }, 'VALIDATION', 'input.translatedNames'],
     [{ code: 'Loyal10' }, 'CONFLICT', 'input.code'],
   ];
   for (const [over, code, field] of cases) {

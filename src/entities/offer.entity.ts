@@ -14,7 +14,7 @@ export enum OfferAudience {
 @Entity({ tableName: 'offer' })
 @Index({ properties: ['audience', 'validFrom'], name: 'offer_audience_valid_from_index' })
 export class Offer {
-  [OptionalProps]?: 'createdAt';
+  [OptionalProps]?: 'createdAt' | 'translatedNames';
 
   @PrimaryKey({ type: 'uuid' })
   id: string = randomUUID();
@@ -24,6 +24,10 @@ export class Offer {
 
   @Property({ type: 'text' })
   name!: string;
+
+  /** Its name in other languages, by language (`de`: the primary subtag of a customer's locale); messages in one quote it so. Null: the one name. */
+  @Property({ type: 'jsonb', nullable: true })
+  translatedNames?: Record<string, string> | null;
 
   @Property({ type: 'text', nullable: true })
   description?: string | null;

@@ -9,3 +9,13 @@ export const OFFER_CODE_RULE = 'a code of 2 to 40 letters, digits, - or _';
 
 /** An offer's discount: a whole percentage in this range (createOffer, the import's SQL). */
 export const DISCOUNT_PERCENT = { min: 1, max: 100 } as const;
+
+/** A language an offer's name is translated into: a primary language subtag (`de`), as messages choose their language from a customer's locale. */
+export const NAME_LANGUAGE = /^[a-z]{2,3}$/;
+/** At most this many translations of one offer's name. */
+export const MAX_TRANSLATED_NAMES = 20;
+
+/** The offer's name as a message in `language` quotes it: its translation into that language, else its own name. */
+export function offerNameIn(offer: { name: string; translatedNames?: Readonly<Record<string, string>> | null }, language: string): string {
+  return offer.translatedNames?.[language] ?? offer.name;
+}

@@ -1,10 +1,11 @@
 import { LocalDateResolver } from 'graphql-scalars';
-import { Arg, Args, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
+import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { Role } from '../../domain/auth/roles.js';
 import { Allow } from '../auth/allow.js';
 import { pageComplexity } from '../common/connection.js';
 import type { GraphQLContext } from '../context.js';
-import { CreateOfferInput, OfferConnection, OffersArgs, OfferType } from './offer.types.js';
+import type { Offer } from '../../entities/index.js';
+import { CreateOfferInput, OfferConnection, OfferNameType, OffersArgs, OfferType } from './offer.types.js';
 
 @Resolver(() => OfferType)
 export class OfferResolver {
@@ -12,6 +13,13 @@ export class OfferResolver {
   @Query(() => OfferConnection, { description: 'Offers, latest first day first (then by code)', complexity: pageComplexity })
   offers(@Args() args: OffersArgs, @Ctx() ctx: GraphQLContext): Promise<OfferConnection> {
     return ctx.services.offers.list(args);
+  }
+
+  @FieldResolver(() => [OfferNameType], { description: 'Its name in other languages, by language; empty: the one name' })
+  translatedNames(@Root() offer: Offer): OfferNameType[] {
+    return Object.entries(offer.translatedNames ?? {})
+      .map(([language, name]) => ({ language, name }))
+      .sort((a, b) => a.language.localeCompare(b.language));
   }
 
   @Allow(Role.Marketer)

@@ -9,6 +9,24 @@ registerEnumType(OfferAudience, {
   description: 'Whom an offer is for; whatever new customers get, existing ones are offered at least as much (fairness rule)',
 });
 
+@ObjectType('OfferName', { simpleResolvers: true, description: "An offer's name in another language than its own" })
+export class OfferNameType {
+  @Field({ description: 'The language: its 2 or 3 letter code, the primary subtag of a customer\'s locale (de for de-AT)' })
+  language!: string;
+
+  @Field()
+  name!: string;
+}
+
+@InputType('OfferNameInput')
+export class OfferNameInput {
+  @Field({ description: 'The language: its 2 or 3 letter code (de); a customer whose locale is in it (de-AT, de-CH) reads this name' })
+  language!: string;
+
+  @Field({ description: 'As name: 1 to 200 characters, none of them control or invisible' })
+  name!: string;
+}
+
 @ObjectType('Offer', { simpleResolvers: true, description: 'Something the company offers, to whom and when' })
 export class OfferType {
   @Field(() => ID)
@@ -17,7 +35,7 @@ export class OfferType {
   @Field({ description: 'Unique, upper case, e.g. "LOYAL10"' })
   code!: string;
 
-  @Field()
+  @Field({ description: 'Its name, as messages quote it in any language it has no translation into' })
   name!: string;
 
   @Field(() => String, { nullable: true })
@@ -59,8 +77,11 @@ export class CreateOfferInput {
   @Field({ description: '2 to 40 letters, digits, - or _; stored upper case' })
   code!: string;
 
-  @Field()
+  @Field({ description: 'As messages quote it in any language translatedNames has no name for' })
   name!: string;
+
+  @Field(() => [OfferNameInput], { nullable: true, description: "Its name in other languages, one per language: a message in one (a thank-you, an account review's proposal) quotes the offer so. An offers import leaves them as they are" })
+  translatedNames?: OfferNameInput[] | null;
 
   @Field(() => String, { nullable: true })
   description?: string | null;

@@ -9,11 +9,13 @@ import { keysetPage } from '../common/keyset-page.js';
 import { scopedTag, type Page, type PageArgs } from '../common/pagination.js';
 import { OfferException, OfferExceptionCode } from './offer.exception.js';
 import { characterCount, echoed, hiddenCharacterProblem } from '../../domain/text.js';
-import { DISCOUNT_PERCENT, MAX_OFFER_DESCRIPTION, OFFER_CODE, OFFER_CODE_RULE, OFFER_NAME_MAX_LENGTH } from '../../domain/offers/offer-text.js';
+import { DISCOUNT_PERCENT, MAX_OFFER_DESCRIPTION, MAX_TRANSLATED_NAMES, NAME_LANGUAGE, OFFER_CODE, OFFER_CODE_RULE, OFFER_NAME_MAX_LENGTH } from '../../domain/offers/offer-text.js';
 
 export interface OfferInput {
   code: string;
   name: string;
+  /** Its name in other languages (`de`), for messages in them; one per language. */
+  translatedNames?: { language: string; name: string }[] | null;
   description?: string | null;
   audience: OfferAudience;
   discountPercent?: number | null;
@@ -68,6 +70,7 @@ export class OfferService {
     // Written into the customers' e-mails as it is: no control or invisible characters (a joiner in an emoji is spelling).
     const hidden = hiddenCharacterProblem(name, "An offer's name", { joiners: true });
     if (hidden) throw invalid('name', hidden);
+    const translatedNames = this.translatedNames(input.translatedNames ?? [], invalid);
     const discount = input.discountPercent ?? null;
     if (discount !== null && !(Number.isInteger(discount) && discount >= DISCOUNT_PERCENT.min && discount <= DISCOUNT_PERCENT.max)) {
       throw invalid('discountPercent', `discountPercent must be a whole number from ${DISCOUNT_PERCENT.min} to ${DISCOUNT_PERCENT.max}`);
@@ -82,6 +85,7 @@ export class OfferService {
         const offer = em.create(Offer, {
           code,
           name,
+          translatedNames,
           description,
           audience: input.audience,
           discountPercent: discount,
@@ -97,6 +101,23 @@ export class OfferService {
       if (error instanceof UniqueConstraintViolationException) throw new OfferException(OfferExceptionCode.CodeTaken, `An offer with code ${code} exists`, { field: 'code', offerCode: code });
       throw error;
     }
+  }
+
+  /** The translations as stored (by language), each checked as the name is; null without any. */
+  private translatedNames(given: { language: string; name: string }[], invalid: (field: string, message: string) => OfferException): Record<string, string> | null {
+    if (given.length > MAX_TRANSLATED_NAMES) throw invalid('translatedNames', `at most ${MAX_TRANSLATED_NAMES} translations of the name`);
+    const names: Record<string, string> = {};
+    for (const t of given) {
+      const language = t.language.trim().toLowerCase();
+      if (!NAME_LANGUAGE.test(language)) throw invalid('translatedNames', `"${echoed(t.language)}" is not a language: give its 2 or 3 letter code, as in a customer's locale (de for de-AT)`);
+      if (language in names) throw invalid('translatedNames', `the name is translated into ${language} twice`);
+      const name = t.name.trim();
+      if (!name || characterCount(name) > OFFER_NAME_MAX_LENGTH) throw invalid('translatedNames', `the ${language} name must be 1 to ${OFFER_NAME_MAX_LENGTH} characters`);
+      const hidden = hiddenCharacterProblem(name, `The offer's ${language} name`, { joiners: true });
+      if (hidden) throw invalid('translatedNames', hidden);
+      names[language] = name;
+    }
+    return given.length ? names : null;
   }
 
   /**

@@ -4,6 +4,8 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { writeWhenItGoes } from '../../../domain/guards/contact-guard.js';
 import { noticeEndDay, proposalHeldBackAtDelivery, type OffboardingCompletion, type OffboardingDecision, type OffboardingStart, type Proposal } from '../../../domain/playbooks/account-review.js';
 import { PROPOSAL_ANSWERED, PROPOSAL_DECLINED } from '../../../domain/messages/catalogue.js';
+import { messageLanguage } from '../../../domain/messages/templates.js';
+import { offerNameIn } from '../../../domain/offers/offer-text.js';
 import { stepMessageKey } from '../../../domain/playbooks/run-id.js';
 import { Customer, CustomerExport, CustomerStatus, MessageChannel, MessagePurpose, Offer, OfferAudience, OutboxMessage, ServiceTier } from '../../../entities/index.js';
 import { customerDocument } from '../../customers/customer-data-export.service.js';
@@ -72,7 +74,7 @@ export class AccountReviewSteps {
   }
 
   private async offerProposal(em: EntityManager, customerId: string): Promise<Proposal> {
-    const customer = await em.findOneOrFail(Customer, { id: customerId }, { fields: ['marketingConsent', 'serviceTier'] });
+    const customer = await em.findOneOrFail(Customer, { id: customerId }, { fields: ['marketingConsent', 'serviceTier', 'locale'] });
     if (!customer.marketingConsent) return { kind: 'none', reason: 'no cheaper tier; an offer is marketing, which the customer does not take' };
     const { marketing } = (await this.contactStatus.within(em).forCustomer(customerId))!;
     // With the guard's reason: a hold that passes by itself (a complaint closed, the budget freed up) is waited for by the run.
@@ -84,7 +86,11 @@ export class AccountReviewSteps {
     if (!best) return { kind: 'none', reason: 'no cheaper tier or fitting offer today' };
     // Named as the customer reads it, with its discount: a code alone says nothing to them. A new customers' offer
     // matched for them (what a newcomer gets, they get too) by its code and discount: its name speaks to newcomers.
-    const offerName = best.audience === OfferAudience.NewCustomers ? undefined : (await em.findOneOrFail(Offer, { code: best.code }, { fields: ['name'] })).name;
+    // In the language the proposal is written in for them.
+    const offerName =
+      best.audience === OfferAudience.NewCustomers
+        ? undefined
+        : offerNameIn(await em.findOneOrFail(Offer, { code: best.code }, { fields: ['name', 'translatedNames'] }), messageLanguage('account-proposal', customer.locale));
     return { kind: 'offer', offerCode: best.code, offerName, discountPercent: best.discountPercent, reason: `offer ${best.code} (${best.discountPercent}%) adds value to the account` };
   }
 
