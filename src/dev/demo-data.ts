@@ -248,15 +248,15 @@ export function* demoCustomers(options: DemoOptions): Generator<DemoCustomer> {
   for (let i = 0; i < options.customers; i++) yield demoCustomer(i, options);
 }
 
-/** Offers: what the company offers whom, including a new-customer deal better than anything for existing ones. */
+/** Offers: what the company offers whom, including a new-customer deal better than anything for existing ones; named in German too, for the demo's customers in Berlin. */
 export function demoOffers(asOf = new Date('2026-11-01T00:00:00Z')) {
   const day = (offset: number) => isoDay(asOf.getTime() + offset * DAY);
   return [
-    { code: 'WELCOME30', name: '30% off your first three months', audience: 'new', discountPercent: 30, serviceTier: null, validFrom: day(-60), validUntil: day(60) },
-    { code: 'LOYAL10', name: '10% loyalty discount', audience: 'existing', discountPercent: 10, serviceTier: null, validFrom: day(-365), validUntil: null },
-    { code: 'SPRING5', name: '5% spring sale', audience: 'all', discountPercent: 5, serviceTier: null, validFrom: day(-200), validUntil: day(-100) },
-    { code: 'STANDARD-SWITCH', name: 'Same service, standard tier, 20% cheaper', audience: 'existing', discountPercent: 20, serviceTier: 'standard', validFrom: day(-30), validUntil: null },
-    { code: 'BASIC-SELF-SERVICE', name: 'Self-service basic tier', audience: 'all', discountPercent: 35, serviceTier: 'basic', validFrom: day(-30), validUntil: null },
+    { code: 'WELCOME30', name: '30% off your first three months', translatedNames: { de: '30 % Rabatt auf die ersten drei Monate' }, audience: 'new', discountPercent: 30, serviceTier: null, validFrom: day(-60), validUntil: day(60) },
+    { code: 'LOYAL10', name: '10% loyalty discount', translatedNames: { de: '10 % Treuerabatt' }, audience: 'existing', discountPercent: 10, serviceTier: null, validFrom: day(-365), validUntil: null },
+    { code: 'SPRING5', name: '5% spring sale', translatedNames: { de: '5 % Frühlingsrabatt' }, audience: 'all', discountPercent: 5, serviceTier: null, validFrom: day(-200), validUntil: day(-100) },
+    { code: 'STANDARD-SWITCH', name: 'Same service, standard tier, 20% cheaper', translatedNames: { de: 'Gleicher Service im Standard-Tarif, 20 % günstiger' }, audience: 'existing', discountPercent: 20, serviceTier: 'standard', validFrom: day(-30), validUntil: null },
+    { code: 'BASIC-SELF-SERVICE', name: 'Self-service basic tier', translatedNames: { de: 'Basis-Tarif zur Selbstbedienung' }, audience: 'all', discountPercent: 35, serviceTier: 'basic', validFrom: day(-30), validUntil: null },
   ] as const;
 }
 

@@ -99,9 +99,9 @@ export async function copyDemoData(
     const offers = demoOffers(options.asOf);
     for (const o of offers) {
       await client.query(
-        `insert into offer (id, code, name, audience, discount_percent, service_tier, valid_from, valid_until, created_at)
-         values (gen_random_uuid(), $1, $2, $3, $4, $5, $6, $7, now()) on conflict (code) do nothing`,
-        [o.code, o.name, o.audience, o.discountPercent, o.serviceTier, o.validFrom, o.validUntil],
+        `insert into offer (id, code, name, translated_names, audience, discount_percent, service_tier, valid_from, valid_until, created_at)
+         values (gen_random_uuid(), $1, $2, $3, $4, $5, $6, $7, $8, now()) on conflict (code) do nothing`,
+        [o.code, o.name, JSON.stringify(o.translatedNames), o.audience, o.discountPercent, o.serviceTier, o.validFrom, o.validUntil],
       );
     }
     counts.offer = offers.length;
