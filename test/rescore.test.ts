@@ -33,7 +33,7 @@ import { createServices } from '../src/services/index.js';
 import { TemporalCampaignEngine } from '../src/temporal/temporal-campaign-engine.js';
 import { TemporalPlaybookEngine } from '../src/temporal/temporal-playbook-engine.js';
 import { TemporalScoringEngine } from '../src/temporal/temporal-scoring-engine.js';
-import { eventually as eventuallyWithin } from './support/eventually.js';
+import { eventually as eventuallyWithin, passesUntilHandled } from './support/eventually.js';
 import { completedRescore } from './support/rescores.js';
 import { spawnWorker, startTestStack, workerEnvOf, type TestStack } from './support/stack.js';
 
@@ -413,8 +413,9 @@ describe('rescoring the whole base', () => {
     expect(failure?.cause?.cause).toMatchObject({ type: 'ScoringRunEnded', message: expect.stringMatching(/has already ended \(abandoned.*Start another rescore/) });
     expect((await stack.gql(ScoringRunDocument, { id: runId }, Role.Viewer)).data!.scoringRun).toMatchObject({ phase: 'Abandoned', customersScored: ended.customersScored });
     expect(await workRowsLeft(runId)).toBe(0);
-    // The reset is audited once, saying it does not resume the run.
-    expect(await reconcile()).toContain(runId);
+    // The reset is audited once, saying it does not resume the run (in passes, as its schedule makes them: the reconciliation finds
+    // the reset execution in Temporal's list of executions, which can show it a moment late on a loaded machine).
+    await passesUntilHandled(reconcile, runId);
     expect(await reconcile()).not.toContain(runId);
     expect((await auditOf(runId)).map((a) => a.action)).toEqual(['scoring-run.ended-in-engine', 'scoring-run.reset-in-engine']);
     expect((await auditOf(runId))[1]).toMatchObject({ actor: expect.stringMatching(/^temporal:/), after: { executionId, reason: 'qa reset rescore', status: 'abandoned', resumes: false } });
@@ -431,7 +432,8 @@ describe('rescoring the whole base', () => {
     expect(run).toMatchObject({ phase: 'Completed', customersScored: stats.customers });
     expect(done).toMatchObject({ phase: 'completed', customersScored: stats.customers });
     expect(stats.customers).toBeGreaterThan(CUSTOMERS / 2);
-    expect(await reconcile()).toContain(runId);
+    // (In passes: the reset execution is found in Temporal's list of executions, which can show it a moment late.)
+    await passesUntilHandled(reconcile, runId);
     expect((await auditOf(runId)).map((a) => [a.action, a.after])).toEqual([['scoring-run.reset-in-engine', expect.objectContaining({ executionId, reason: 'qa undo the termination', status: 'completed', resumes: true })]]);
   }, 120_000);
 
