@@ -502,7 +502,9 @@ it('enrols only the loss-making accounts of a segment into account reviews (list
     () => rows(sql<{ n: number }>`select count(*)::int as n from playbook_run r join campaign_member m on m.customer_id = r.customer_id where m.campaign_id = ${review.id}::uuid and r.playbook = 'account-review'`),
     (r) => r[0].n === review.preview!.treated,
   );
-  expect((await stack.temporal.client.workflow.count(`CampaignId = "${review.id}" AND Playbook = "account-review"`)).count).toBe(review.preview!.treated);
+  // Temporal's search index has the runs' tags a moment after their records are written: counted as it catches up.
+  const reviewsTagged = await eventually(() => stack.temporal.client.workflow.count(`CampaignId = "${review.id}" AND Playbook = "account-review"`), (c) => c.count >= review.preview!.treated, 30_000);
+  expect(reviewsTagged.count).toBe(review.preview!.treated);
   expect(reviewMembers.filter((m) => m.group === 'holdout' && m.runs > 0)).toEqual([]);
 
   // The members list, two at a time: everyone once, in enrolment order; each treated member's review waiting for their answer, the holdout without a run.
@@ -588,7 +590,9 @@ it('enrols only the loss-making accounts of a segment into account reviews (list
   );
   expect(runs).toHaveLength(base.persistent);
   // Tagged with the campaign: all its fixes but the one it joined.
-  expect((await stack.temporal.client.workflow.count(`CampaignId = "${fix.id}" AND Playbook = "fix-issue"`)).count).toBe(fix.preview!.messages - 1);
+  // (Counted as Temporal's search index catches up with the runs just started.)
+  const fixesTagged = await eventually(() => stack.temporal.client.workflow.count(`CampaignId = "${fix.id}" AND Playbook = "fix-issue"`), (c) => c.count >= fix.preview!.messages - 1, 30_000);
+  expect(fixesTagged.count).toBe(fix.preview!.messages - 1);
 
   // The groups compared on what these playbooks should move: profitability (all enrolled reviews were loss-making), complaints since enrolment.
   for (const group of (await campaign(review.id)).outcome!) expect(group.meanProfitabilityMinor).toBeLessThan(0);

@@ -310,8 +310,15 @@ it('gives one run per customer when started twice', async () => {
     stack.gql(StartWelcomeCheckDocument, { customerId }, Role.Marketer),
   ]);
   expect(a.data!.startWelcomeCheck.workflowId).toBe(b.data!.startWelcomeCheck.workflowId);
-  const runs = [];
-  for await (const run of stack.temporal.client.workflow.list({ query: `WorkflowId = '${welcomeCheckWorkflowId(customerId)}'` })) runs.push(run);
+  // Temporal's list of executions shows a run just started a moment late: listed once it has any.
+  const runs = await eventually(
+    async () => {
+      const listed = [];
+      for await (const run of stack.temporal.client.workflow.list({ query: `WorkflowId = '${welcomeCheckWorkflowId(customerId)}'` })) listed.push(run);
+      return listed;
+    },
+    (listed) => listed.length > 0,
+  );
   expect(runs).toHaveLength(1);
 });
 
