@@ -122,13 +122,16 @@ it('refuses a decision the run was still checking when its approval wait ran out
     (state) => ({ state }),
     (error: unknown) => ({ error }),
   );
-  // The wait runs out while the decision is being checked; the run goes on to end without a decision (its record held).
-  await new Promise((r) => setTimeout(r, Math.max(0, deadline - Date.now()) + seconds(1)));
-  // The check ends before the run has recorded its end: the wait is over, so the decision is refused.
+  // The wait runs out while the decision is being checked; the run goes on to end without a decision (its record held):
+  // waited for until the run has taken the wait's end, recording its outcome (a fixed second past the deadline was not
+  // always enough on a loaded machine for its timer to fire and its task to run).
+  await new Promise((r) => setTimeout(r, Math.max(0, deadline - Date.now())));
+  await eventually(() => handle.describe(), (d) => (d.raw.pendingActivities ?? []).some((a) => a.activityType?.name === 'recordRunOutcome'), 30_000);
+  // The check ends before the run has recorded its end: the wait is over, so the decision is refused (its answer awaited
+  // before the run's record is let go, rather than for a fixed second).
   await auditLog.release();
-  await new Promise((r) => setTimeout(r, seconds(1)));
-  await runRecord.release();
   const answer = await decided;
+  await runRecord.release();
   expect(answer).toMatchObject({ error: { cause: { message: 'the wait for an offboarding decision has ended without one: the account stays' } } });
   expect(await handle.result()).toBe('kept-no-decision');
   expect(await handle.query<AccountReviewState>('state')).toMatchObject({ step: 'done', outcome: 'kept-no-decision', decision: null });
