@@ -74,7 +74,8 @@ it('stops in order on Ctrl-C to its whole process group: a request in flight is 
   let out = '';
   start.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
   start.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => start.once('exit', (code) => resolve(code)));
+  // Once its output is all read ('close'; at 'exit' its last lines, the servers' stops, may still be in the pipe).
+  const exited = new Promise<number | null>((resolve) => start.once('close', (code) => resolve(code)));
   let ended = false;
   void exited.then(() => (ended = true));
   const locker = new pg.Client({ connectionString: `postgres://retention:retention@127.0.0.1:${pgPort}/retention` });

@@ -7,7 +7,8 @@ it('stops once on the first signal, and lets a second one wait for the stop to e
   let out = '';
   child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
   await new Promise<void>((resolve) => child.stdout.on('data', () => out.includes('ready') && resolve()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  // Once its output is all read ('close'; at 'exit' its last line may still be in the pipe).
+  const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
   child.kill('SIGINT');
   await new Promise((resolve) => setTimeout(resolve, 50));
   child.kill('SIGINT');

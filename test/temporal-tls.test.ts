@@ -92,7 +92,8 @@ it('migrate registers the search attributes through the TLS proxy, configured by
     let output = '';
     child.stdout.on('data', (chunk) => (output += chunk));
     child.stderr.on('data', (chunk) => (output += chunk));
-    const status = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    // Once its output is all read ('close'; at 'exit' its last lines may still be in the pipe).
+    const status = await new Promise<number | null>((resolve) => child.on('close', resolve));
     expect(output).toContain('search attributes registered');
     expect(status).toBe(0);
   } finally {

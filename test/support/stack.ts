@@ -137,7 +137,8 @@ export async function spawnWorker(env: NodeJS.ProcessEnv, policies?: Partial<Pol
     const timer = setTimeout(() => reject(new Error(`worker did not start:\n${output.join('')}`)), 60_000);
     child.stdout!.on('data', (chunk: Buffer) => {
       output.push(chunk.toString());
-      if (chunk.toString().includes('"worker polling"')) {
+      // (In all it wrote: a pipe may hand the line over in two chunks.)
+      if (output.join('').includes('"worker polling"')) {
         clearTimeout(timer);
         resolve();
       }
