@@ -17,6 +17,7 @@ import { AuditService } from '../src/services/audit/audit.service.js';
 import { promisePolicyOf } from '../src/domain/playbooks/fair-reminder.js';
 import { createTestDatabase } from './support/database.js';
 import { startLocalSmtp, type ReceivedMail } from './support/smtp.js';
+import { eventually } from './support/eventually.js';
 
 /**
  * Outbox delivery through the real SMTP channel (nodemailer) to a local SMTP server
@@ -411,6 +412,8 @@ it('tells of PostgreSQL gone once, not at every round, while delivery waits for 
   const logger = Object.fromEntries(['info', 'warn', 'error'].map((level) => [level, (_: unknown, msg: string) => lines.push({ level, msg })])) as unknown as Parameters<typeof startDeliveryLoop>[5];
   const loop = startDeliveryLoop(gone, { send: async () => undefined }, defaultPolicies, 20, null, logger);
   try {
+    // Its first round tells (waited for: a loaded machine may take longer than the rounds below), then rounds go on for a second.
+    await eventually(async () => lines.length, (n) => n > 0, 10_000, 20);
     await new Promise((r) => setTimeout(r, 1_000));
   } finally {
     await loop.stop();
