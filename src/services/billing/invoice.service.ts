@@ -119,16 +119,21 @@ export class InvoiceService {
    * RESET_NOT_RECORDED_MS (a reset starts a new execution), before the run reconciliation (every 5
    * minutes) has recorded them running. One search of the engine, not a call per invoice; none when the
    * engine cannot answer now (the queue then goes by the records, as it does once they are recorded).
+   * Only an execution started after the recorded end: the engine's list can show a run that has just
+   * ended as running for a moment, and that run has not been reset.
    */
   private async runningAgain(): Promise<string[]> {
-    let started: string[];
+    let started: { workflowId: string; startedAt: Date }[];
     try {
-      started = (await this.playbooks.findStartedSince(new Date(Date.now() - RESET_NOT_RECORDED_MS))).filter((run) => run.running && fairReminderInvoiceId(run.workflowId) !== null).map((run) => run.workflowId);
+      started = (await this.playbooks.findStartedSince(new Date(Date.now() - RESET_NOT_RECORDED_MS))).filter((run) => run.running && fairReminderInvoiceId(run.workflowId) !== null);
     } catch {
       return [];
     }
     if (started.length === 0) return [];
-    const { rows } = await sql<{ workflow_id: string }>`select workflow_id from playbook_run where workflow_id = any(${started}::text[]) and status <> 'running'`.execute(this.em.getKysely());
+    const { rows } = await sql<{ workflow_id: string }>`
+      select r.workflow_id from playbook_run r
+        join unnest(${started.map((run) => run.workflowId)}::text[], ${started.map((run) => run.startedAt.toISOString())}::timestamptz[]) as e(workflow_id, started_at) on e.workflow_id = r.workflow_id
+       where r.status <> 'running' and (r.finished_at is null or e.started_at > r.finished_at)`.execute(this.em.getKysely());
     return rows.map((r) => r.workflow_id);
   }
 
