@@ -176,7 +176,7 @@ it('shows the outcome of both groups, one without members with zeros and null ra
     ['Treated', 2],
     ['Holdout', 0],
   ]);
-  expect(outcome![1]).toMatchObject({ retained: 0, retentionRate: null, revenueMinor: 0, invoicesDue: 0, onTimePaymentRate: null, complainedAgain: 0, meanProfitabilityMinor: null, inPlaybookElsewhere: 0 });
+  expect(outcome![1]).toMatchObject({ retained: 0, retentionRate: null, revenueMinor: 0, invoicesDue: 0, onTimePaymentRate: null, complainedAgain: 0, meanProfitabilityMinor: null, profitabilityJudged: 0, inPlaybookElsewhere: 0 });
   expect(comparison!.find((c) => c.metric === 'Retention')).toMatchObject({ treatedRate: 0, holdoutRate: null, difference: null, pValue: null, smallSample: true, holdoutGotPlaybook: null });
   // Nobody at all (an empty segment): still both groups.
   const empty = await create('Thank nobody', 'Appreciation', 'Nobody by this name');
@@ -186,7 +186,7 @@ it('shows the outcome of both groups, one without members with zeros and null ra
   ]);
 });
 
-it('says with each comparison how much of the holdout got the playbook anyway: a holdout all in runs compares the playbook with itself', async () => {
+it("says with each comparison how much of the holdout got the playbook anyway (a holdout all in runs compares the playbook with itself), and over how many members its mean profitability is", async () => {
   // The fourth gets no review.
   const [before, after, both] = await namedCustomers('Withheld', 4);
   const draft = await create('Review the withheld', 'AccountReview', 'Withheld', 50);
@@ -196,8 +196,13 @@ it('says with each comparison how much of the holdout got the playbook anyway: a
   await underWay('account-review', [before, both]);
   await rows(sql`update playbook_run set started_at = now() - interval '2 hours' where customer_id = any(${[before, both]}::uuid[])`);
   await rows(sql`insert into playbook_run (id, workflow_id, playbook, customer_id, status, started_at) values (gen_random_uuid(), ${`account-review/${after}`}, 'account-review', ${after}::uuid, 'running', now())`);
+  // Profitability judged for one of them, not judged (never bought) for another, not scored for the rest: the mean is the one's.
+  const em = stack.orm.em.fork();
+  em.create(ScoreSnapshot, { customer: before, computedAt: new Date(), scores: { profitability: { value: -9_000, band: 'loss-making', modelVersion: 'test', reasons: ['test'] } } });
+  em.create(ScoreSnapshot, { customer: after, computedAt: new Date(), scores: { profitability: { value: null, band: null, modelVersion: 'test', reasons: ['not judged: nothing in the window'] } } });
+  await em.flush();
   const { outcome, comparison } = await campaign(draft.id);
-  expect(outcome!.find((o) => o.group === 'Holdout')).toMatchObject({ members: 4, inPlaybookElsewhere: 3 });
+  expect(outcome!.find((o) => o.group === 'Holdout')).toMatchObject({ members: 4, inPlaybookElsewhere: 3, meanProfitabilityMinor: -9_000, profitabilityJudged: 1 });
   expect(comparison!.map((c) => [c.metric, c.holdoutGotPlaybook])).toEqual([
     ['Retention', 0.75],
     ['OnTimePayment', 0.75],

@@ -131,8 +131,15 @@ export class CampaignGroupOutcomeType {
   @Field(() => Int, { description: 'Members who complained again after enrolment (fixing issues should lower it)' })
   complainedAgain!: number;
 
-  @Field(() => Float, { nullable: true, description: 'Mean current profitability of the scored members, minor units (account reviews should raise it); null if none is scored' })
+  @Field(() => Float, {
+    nullable: true,
+    description:
+      "Mean current profitability of the members whose profitability is judged (profitabilityJudged of them), minor units (account reviews should raise it); null if none is. A member who never bought is not judged: compare the groups' means with their profitabilityJudged in view",
+  })
   meanProfitabilityMinor!: number | null;
+
+  @Field(() => Int, { description: 'Members whose current profitability is judged (has a value), whom meanProfitabilityMinor averages' })
+  profitabilityJudged!: number;
 
   @Field(() => Int, {
     description:

@@ -71,8 +71,14 @@ export interface GroupOutcome {
   invoicesPaidOnTime: number;
   /** Members who complained again after they were enrolled (what fixing issues should lower). */
   complainedAgain: number;
-  /** Mean current profitability of the scored members, minor units (what account reviews should raise); null if none is scored. */
+  /**
+   * Mean current profitability of the members whose profitability is judged, minor units (what account reviews should
+   * raise); null if none is. Over `profitabilityJudged` members: a member who never bought is not judged, so a group
+   * whose members started buying averages over more of them than one whose members did not.
+   */
   meanProfitabilityMinor: number | null;
+  /** Members whose current profitability is judged (a value, not `not judged`), whom meanProfitabilityMinor averages. */
+  profitabilityJudged: number;
   /**
    * Members in a run of the campaign's playbook that the campaign did not start (the daily
    * sweep's, or one started by hand), since enrolment: in the holdout they got the playbook
@@ -490,7 +496,7 @@ export class CampaignService {
     const runsNameCampaignSince = sql`coalesce((select case when ${sql.raw(readableRunsNameCampaignSince('d.value'))} then d.value::timestamptz end from deployment_setting d where d.name = ${RUNS_NAME_CAMPAIGN_SINCE_SETTING}), '-infinity')`;
     const joinedByMember = sql`(case when r.campaign_id is not null then r.campaign_id <> m.campaign_id
                                      when r.started_at < ${runsNameCampaignSince} then r.started_at < m.enrolled_at else true end)`;
-    const { rows } = await sql<{ group: 'treated' | 'holdout'; members: number; retained: number; revenue: string; due: number; on_time: number; complained: number; profitability: number | null; elsewhere: number }>`
+    const { rows } = await sql<{ group: 'treated' | 'holdout'; members: number; retained: number; revenue: string; due: number; on_time: number; complained: number; profitability: number | null; judged: number; elsewhere: number }>`
       select m."group", count(*)::int as members,
              count(*) filter (where exists (select 1 from customer_order o where o.customer_id = m.customer_id and o.ordered_at > m.enrolled_at))::int as retained,
              coalesce(sum((select sum(o.amount_minor) from customer_order o where o.customer_id = m.customer_id and o.ordered_at > m.enrolled_at)), 0) as revenue,
@@ -498,11 +504,12 @@ export class CampaignService {
              coalesce(sum((select count(*) from invoice i where ${dueSince} and ${onTime} = 'on-time')), 0)::int as on_time,
              count(*) filter (where exists (select 1 from complaint k where k.customer_id = m.customer_id and k.opened_at > m.enrolled_at))::int as complained,
              avg((select s.value from current_score s where s.customer_id = m.customer_id and s.kind = ${ScoreKind.Profitability}))::double precision as profitability,
+             count((select s.value from current_score s where s.customer_id = m.customer_id and s.kind = ${ScoreKind.Profitability}))::int as judged,
              count(*) filter (where exists (select 1 from playbook_run r where r.customer_id = m.customer_id and r.playbook = cmp.playbook
                                              and (r.status = 'running' or r.finished_at > m.enrolled_at) and (m."group" = 'holdout' or ${joinedByMember})))::int as elsewhere
         from campaign_member m join campaign cmp on cmp.id = m.campaign_id where m.campaign_id = ${id}::uuid group by m."group" order by m."group" desc`.execute(this.em.getKysely());
     // Both groups, one without members too (a campaign with no holdout, or on an empty segment): a front end shows two columns.
-    const empty = { members: 0, retained: 0, revenue: '0', due: 0, on_time: 0, complained: 0, profitability: null, elsewhere: 0 };
+    const empty = { members: 0, retained: 0, revenue: '0', due: 0, on_time: 0, complained: 0, profitability: null, judged: 0, elsewhere: 0 };
     return (['treated', 'holdout'] as const).map((group) => ({ group, ...empty, ...rows.find((r) => r.group === group) })).map((r) => ({
       group: r.group,
       members: r.members,
@@ -512,6 +519,7 @@ export class CampaignService {
       invoicesPaidOnTime: r.on_time,
       complainedAgain: r.complained,
       meanProfitabilityMinor: r.profitability,
+      profitabilityJudged: r.judged,
       inPlaybookElsewhere: r.elsewhere,
     }));
   }
