@@ -65,11 +65,7 @@ export class OfferService {
     const invalid = (field: string, message: string) => new OfferException(OfferExceptionCode.InvalidInput, message, { field });
     const code = input.code.trim().toUpperCase();
     if (!OFFER_CODE.test(code)) throw invalid('code', `code must be ${OFFER_CODE_RULE}, e.g. "LOYAL10"`);
-    const name = input.name.trim();
-    if (!name || characterCount(name) > OFFER_NAME_MAX_LENGTH) throw invalid('name', `name must be 1 to ${OFFER_NAME_MAX_LENGTH} characters`);
-    // Written into the customers' e-mails as it is: no control or invisible characters (a joiner in an emoji is spelling).
-    const hidden = hiddenCharacterProblem(name, "An offer's name", { joiners: true });
-    if (hidden) throw invalid('name', hidden);
+    const name = shownName(input.name, 'name', "An offer's name", invalid);
     const translatedNames = this.translatedNames(input.translatedNames ?? [], invalid);
     const discount = input.discountPercent ?? null;
     if (discount !== null && !(Number.isInteger(discount) && discount >= DISCOUNT_PERCENT.min && discount <= DISCOUNT_PERCENT.max)) {
@@ -111,11 +107,7 @@ export class OfferService {
       const language = t.language.trim().toLowerCase();
       if (!NAME_LANGUAGE.test(language)) throw invalid('translatedNames', `"${echoed(t.language)}" is not a language: give its 2 or 3 letter code, as in a customer's locale (de for de-AT)`);
       if (language in names) throw invalid('translatedNames', `the name is translated into ${language} twice`);
-      const name = t.name.trim();
-      if (!name || characterCount(name) > OFFER_NAME_MAX_LENGTH) throw invalid('translatedNames', `the ${language} name must be 1 to ${OFFER_NAME_MAX_LENGTH} characters`);
-      const hidden = hiddenCharacterProblem(name, `The offer's ${language} name`, { joiners: true });
-      if (hidden) throw invalid('translatedNames', hidden);
-      names[language] = name;
+      names[language] = shownName(t.name, 'translatedNames', `The offer's ${language} name`, invalid);
     }
     return given.length ? names : null;
   }
@@ -142,4 +134,16 @@ export class OfferService {
       return offer;
     });
   }
+}
+
+/**
+ * A name as messages quote it, trimmed: 1 to OFFER_NAME_MAX_LENGTH characters, written into the customers' e-mails as it
+ * is, so no control or invisible characters (a joiner in an emoji is spelling).
+ */
+function shownName(value: string, field: string, label: string, invalid: (field: string, message: string) => OfferException): string {
+  const name = value.trim();
+  if (!name || characterCount(name) > OFFER_NAME_MAX_LENGTH) throw invalid(field, `${label} must be 1 to ${OFFER_NAME_MAX_LENGTH} characters`);
+  const hidden = hiddenCharacterProblem(name, label, { joiners: true });
+  if (hidden) throw invalid(field, hidden);
+  return name;
 }
