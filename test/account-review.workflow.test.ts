@@ -510,7 +510,7 @@ it('proposes the best existing-customer offer when no cheaper tier helps, as mar
   // (the run waits for the complaint to close and proposes then, at step proposing: test/account-review-proposal-hold.workflow.test.ts).
   const complaining = basic('Quill', true);
   em.create(Complaint, { customer: complaining, topic: 'billing-error', severity: ComplaintSeverity.Medium, openedAt: new Date(Date.now() - 2 * DAY) });
-  // A customer who reads German: the proposal, written in German, quotes the offer by its German name.
+  // A customer who reads German: the proposal, written out in German, quotes the offer by its German name.
   const german = basic('Greta', true);
   Object.assign(german, { locale: 'de-AT', timeZone: zoneAtNoon(new Date()) });
   await em.flush();
@@ -524,8 +524,9 @@ it('proposes the best existing-customer offer when no cheaper tier helps, as mar
     accountProposal: { kind: 'Offer', tier: null, offerCode: 'LOYAL15', offerName: 'Loyalty', discountPercent: 15, reason: 'offer LOYAL15 (15%) adds value to the account' },
   });
   expect(await eventually(() => review(silent.id), (s) => s?.proposal != null)).toMatchObject({ proposal: 'none: no cheaper tier; an offer is marketing, which the customer does not take', accountProposal: null });
-  expect((await eventually(() => review(german.id), (s) => s?.step === 'awaiting-answer'))!.accountProposal).toMatchObject({ offerCode: 'LOYAL15', offerName: 'Treuerabatt' });
+  expect((await eventually(() => review(german.id), (s) => s?.step === 'awaiting-answer'))!.accountProposal).toMatchObject({ offerCode: 'LOYAL15', offerName: 'Loyalty' });
   const [toGreta] = await stack.orm.em.fork().find(OutboxMessage, { idempotencyKey: `${accountReviewWorkflowId(german.id)}/proposal` });
+  expect(toGreta.payload).toMatchObject({ proposal: { offerName: 'Loyalty', offerNames: { de: 'Treuerabatt' } } });
   expect(renderMessage(toGreta.template, 'Greta', toGreta.payload, 'de-AT', 'EUR').text).toContain('„Treuerabatt“ (15 % Rabatt), Angebot LOYAL15');
   // The list of reviews under way shows which have something to answer, and what.
   const listed = (await stack.gql(RunningPlaybookRunsDocument, { filter: { playbook: 'AccountReview' }, first: 100 }, Role.Viewer)).data!.runningPlaybookRuns!.edges.map((e) => e.node);

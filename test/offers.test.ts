@@ -1,7 +1,7 @@
 import { Role } from '../src/domain/auth/roles.js';
 import { AuditEntry, Offer } from '../src/entities/index.js';
 import { OfferService } from '../src/services/offers/offer.service.js';
-import { AuditEntriesDocument, CreateOfferDocument, EndOfferDocument, ImportCsvDocument, OffersDocument, type CreateOfferInput, type OffersQuery, type OffersQueryVariables } from './__generated__/graphql.js';
+import { AuditEntriesDocument, CreateOfferDocument, EndOfferDocument, ImportCsvDocument, OffersDocument, SetOfferTranslatedNamesDocument, type CreateOfferInput, type OffersQuery, type OffersQueryVariables } from './__generated__/graphql.js';
 import { startTestStack, type TestStack } from './support/stack.js';
 
 /** Marketers manage offers through GraphQL; playbooks make them through the fairness rule. */
@@ -47,7 +47,22 @@ it('keeps its name in other languages, one per language, listed by language; an 
   const csv = 'code,name,audience,discount_percent,valid_from\nTREUE,Loyalty discount,existing,10,2026-01-01\n';
   expect((await stack.gql(ImportCsvDocument, { input: { kind: 'Offers', csv } }, Role.Admin)).data!.importCsv).toMatchObject({ updated: 1, written: true });
   expect(await em().findOneOrFail(Offer, { code: 'TREUE' })).toMatchObject({ name: 'Loyalty discount', translatedNames: { de: 'Treuerabatt', fr: 'Fidélité' } });
-  expect((await create({ code: 'PLAIN' })).data!.createOffer.translatedNames).toEqual([]);
+  const plain = (await create({ code: 'PLAIN' })).data!.createOffer;
+  expect(plain.translatedNames).toEqual([]);
+
+  // An imported or older offer gets its translations by setOfferTranslatedNames: a marketer's or admin's, checked, audited.
+  const set = (id: string, translatedNames: { language: string; name: string }[], role: Role = Role.Marketer) => stack.gql(SetOfferTranslatedNamesDocument, { id, translatedNames }, role);
+  expect((await set(plain.id, [{ language: 'de', name: 'Schlicht' }], Role.Operator)).errors![0].extensions).toMatchObject({ code: 'FORBIDDEN' });
+  expect((await set(plain.id, [{ language: 'deutsch', name: 'Schlicht' }])).errors![0].extensions).toMatchObject({ code: 'VALIDATION', reason: 'OFFER_INVALID_INPUT', field: 'translatedNames' });
+  expect((await set('4a0b0c6e-1d2e-4f3a-9b8c-7d6e5f4a3b2c', [])).errors![0].extensions).toMatchObject({ code: 'NOT_FOUND', reason: 'OFFER_NOT_FOUND' });
+  expect((await em().findOneOrFail(Offer, { code: 'PLAIN' })).translatedNames).toBeNull();
+  expect((await set(plain.id, [{ language: 'de', name: 'Schlicht' }])).data!.setOfferTranslatedNames.translatedNames).toEqual([{ language: 'de', name: 'Schlicht' }]);
+  expect((await set(plain.id, [])).data!.setOfferTranslatedNames.translatedNames).toEqual([]);
+  const audited = await em().find(AuditEntry, { entityId: plain.id, action: 'offer.translated-names' }, { orderBy: { at: 'asc', id: 'asc' } });
+  expect(audited.map((e) => [e.before, e.after])).toEqual([
+    [{ translatedNames: null }, { translatedNames: { de: 'Schlicht' } }],
+    [{ translatedNames: { de: 'Schlicht' } }, { translatedNames: null }],
+  ]);
   // (Out of the way of the listings below.)
   await em().nativeDelete(Offer, { code: { $in: ['TREUE', 'PLAIN'] } });
 });

@@ -29,3 +29,14 @@ export function invoiceDetails(p: Payload, write: Writing, due: string): string 
 }
 /** A complaint topic key as words ("delivery-delay" -> "delivery delay"). */
 export const topicLabel = (p: Payload) => String(p.topic ?? '').replace(/-/g, ' ');
+
+/** How a message names an offer: its own name, and its names in other languages (`createOffer`'s translatedNames) by language. */
+export interface OfferNaming {
+  offerName?: string | null;
+  offerNames?: Readonly<Record<string, string>> | null;
+}
+
+/** The offer's name in a message written in `language`: its translation into it, else its own name; undefined without a name (a new customers' offer, quoted by code). */
+export function offerNameIn(offer: OfferNaming | undefined, language: string): string | undefined {
+  return offer?.offerNames?.[language] ?? offer?.offerName ?? undefined;
+}

@@ -1,4 +1,4 @@
-import { invoiceDetails, invoiceRef, topicLabel as topicWords, type Writing, type Payload, type Template } from './template.js';
+import { invoiceDetails, invoiceRef, offerNameIn, topicLabel as topicWords, type OfferNaming, type Writing, type Payload, type Template } from './template.js';
 
 /**
  * The messages to customers in German. Messages to the company's teams (call tasks, fix
@@ -8,11 +8,12 @@ import { invoiceDetails, invoiceRef, topicLabel as topicWords, type Writing, typ
 /** The invoice as the customer knows it, with what is open and its due day. */
 const invoice = (p: Payload, write: Writing) => `${invoiceRef(p)}${invoiceDetails(p, write, 'fällig am')}`;
 const fee = (p: Payload, write: Writing) => (Number(p.feeMinor) > 0 ? ` Es fällt eine Mahngebühr von ${write.money(Number(p.feeMinor))} an.` : '');
-type OfferPayload = { kind?: string; tier?: string; offerCode?: string; offerName?: string; discountPercent?: number } | undefined;
-/** Name und Rabatt, wie der Kunde sie liest; der Code zum Nennen (ein älterer Vorschlag hat nur den Code). */
+type OfferPayload = (OfferNaming & { kind?: string; tier?: string; offerCode?: string; discountPercent?: number }) | undefined;
+/** Name (auf Deutsch, wo es einen gibt) und Rabatt, wie der Kunde sie liest; der Code zum Nennen (ein älterer Vorschlag hat nur den Code). */
 const offerText = (offer: OfferPayload) => {
   const discount = offer?.discountPercent ? ` (${offer.discountPercent} % Rabatt)` : '';
-  return offer?.offerName ? `„${offer.offerName}“${discount}, Angebot ${offer.offerCode ?? ''}` : `das Angebot ${offer?.offerCode ?? ''}${discount}`;
+  const offerName = offerNameIn(offer, 'de');
+  return offerName ? `„${offerName}“${discount}, Angebot ${offer?.offerCode ?? ''}` : `das Angebot ${offer?.offerCode ?? ''}${discount}`;
 };
 const proposalText = (p: Payload) => {
   const proposal = p.proposal as OfferPayload;

@@ -38,6 +38,17 @@ describe('message templates', () => {
     expect(renderMessage('appreciation', 'Ada', { offerCode: 'WELCOME30', discountPercent: 30 }, 'en', 'EUR').text).toContain('As a thank-you, offer WELCOME30 (30% off) is yours, at least');
   });
 
+  it("names an offer by its name in the message's language, written out when the message is: a German reader its German name, an English one and the team the offer's own", () => {
+    const proposal = { proposal: { kind: 'offer', offerCode: 'LOYAL15', offerName: 'Loyalty', offerNames: { de: 'Treuerabatt' }, discountPercent: 15 } };
+    expect(renderMessage('account-proposal', 'Greta', proposal, 'de-AT', 'EUR').text).toContain('passt: „Treuerabatt“ (15 % Rabatt), Angebot LOYAL15.');
+    // Her locale changed to English before it went: the English text, with the offer's own name.
+    expect(renderMessage('account-proposal', 'Greta', proposal, 'en', 'EUR').text).toContain('fits you better: Loyalty (15% off), offer LOYAL15.');
+    expect(renderMessage('account-offer-accepted', 'Greta', proposal, 'de', 'EUR').text).toContain('Greta accepted Loyalty (15% off), offer LOYAL15 in their account review');
+    expect(renderMessage('appreciation', 'Greta', { offerCode: 'LOYAL15', offerName: 'Loyalty', offerNames: { de: 'Treuerabatt', en: 'Loyalty discount' }, discountPercent: 15 }, 'en-GB', 'EUR').text).toContain(
+      'As a thank-you, Loyalty discount (15% off), offer LOYAL15 is yours',
+    );
+  });
+
   it("names the invoice by the company's number, with what is open and its due day, in the message's language", () => {
     const named = { invoiceId: 'abcdef12-0000', invoiceNumber: 'INV-2027-0042', openMinor: 7_500, dueAt: '2027-01-31', currency: 'EUR' };
     expect(renderMessage('reminder-standard-1', 'Bob', named, 'en', 'EUR').text).toContain('invoice INV-2027-0042 (€75.00, due 31 January 2027) is overdue');

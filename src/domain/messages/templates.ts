@@ -1,15 +1,16 @@
 import { currencyProblem, formatMoney } from '../money.js';
-import { invoiceDetails, invoiceRef, topicLabel, type Writing, type Payload, type RenderedText, type Template } from './template.js';
+import { invoiceDetails, invoiceRef, offerNameIn, topicLabel, type OfferNaming, type Writing, type Payload, type RenderedText, type Template } from './template.js';
 import { germanTemplates } from './templates.de.js';
 
-type ProposalPayload = { kind?: string; tier?: string; offerCode?: string; offerName?: string; discountPercent?: number } | undefined;
-/** An offer as the customer reads it: its name and discount, with its code to quote (a proposal of before had the code alone). */
-const offerText = (proposal: ProposalPayload) => {
+type ProposalPayload = OfferNaming & { kind?: string; tier?: string; offerCode?: string; discountPercent?: number };
+/** An offer as the customer reads it: its name (in English, where it has one) and discount, with its code to quote (a proposal of before had the code alone). */
+const offerText = (proposal: ProposalPayload | undefined) => {
   const discount = proposal?.discountPercent ? ` (${proposal.discountPercent}% off)` : '';
-  return proposal?.offerName ? `${proposal.offerName}${discount}, offer ${proposal.offerCode ?? ''}` : `offer ${proposal?.offerCode ?? ''}${discount}`;
+  const offerName = offerNameIn(proposal, 'en');
+  return offerName ? `${offerName}${discount}, offer ${proposal?.offerCode ?? ''}` : `offer ${proposal?.offerCode ?? ''}${discount}`;
 };
 const proposalText = (p: Payload) => {
-  const proposal = p.proposal as ProposalPayload;
+  const proposal = p.proposal as ProposalPayload | undefined;
   return proposal?.kind === 'tier-change' ? `our ${proposal.tier} service` : offerText(proposal);
 };
 /** Why an offboarding notice did not reach the customer, as a team reads it (the run's category). */

@@ -15,7 +15,3 @@ export const NAME_LANGUAGE = /^[a-z]{2,3}$/;
 /** At most this many translations of one offer's name. */
 export const MAX_TRANSLATED_NAMES = 20;
 
-/** The offer's name as a message in `language` quotes it: its translation into that language, else its own name. */
-export function offerNameIn(offer: { name: string; translatedNames?: Readonly<Record<string, string>> | null }, language: string): string {
-  return offer.translatedNames?.[language] ?? offer.name;
-}

@@ -117,7 +117,7 @@ export interface OffboardingNoticeDelivery {
 export type Proposal =
   | { kind: 'tier-change'; tier: string; reason: string }
   /** An offer, with its name and discount as the customer reads them (proposals written before they were kept have the code alone). */
-  | { kind: 'offer'; offerCode: string; offerName?: string; discountPercent?: number; reason: string }
+  | { kind: 'offer'; offerCode: string; offerName?: string; offerNames?: Record<string, string>; discountPercent?: number; reason: string }
   /**
    * No proposal; `notBefore`: not yet, as an offer would wait through the customer's quiet hours (propose again then);
    * `guardHold`: the contact guard's reason when it holds the offer back (`open-complaint`, `budget-exhausted` pass by

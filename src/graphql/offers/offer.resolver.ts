@@ -5,7 +5,7 @@ import { Allow } from '../auth/allow.js';
 import { pageComplexity } from '../common/connection.js';
 import type { GraphQLContext } from '../context.js';
 import type { Offer } from '../../entities/index.js';
-import { CreateOfferInput, OfferConnection, OfferNameType, OffersArgs, OfferType } from './offer.types.js';
+import { CreateOfferInput, OfferConnection, OfferNameInput, OfferNameType, OffersArgs, OfferType } from './offer.types.js';
 
 @Resolver(() => OfferType)
 export class OfferResolver {
@@ -26,6 +26,15 @@ export class OfferResolver {
   @Mutation(() => OfferType, { description: 'A new offer; a new-customer offer is matched for existing customers from its first day; audited' })
   createOffer(@Arg('input') input: CreateOfferInput, @Ctx() ctx: GraphQLContext): Promise<OfferType> {
     return ctx.services.offers.create(input, ctx.caller!.id);
+  }
+
+  @Allow(Role.Marketer)
+  @Mutation(() => OfferType, {
+    description:
+      "Sets an offer's names in other languages: those given replace all it had (an empty list leaves it its own name only), checked as createOffer checks them; for an imported offer too. Messages written from then on quote them; audited",
+  })
+  setOfferTranslatedNames(@Arg('id', () => ID) id: string, @Arg('translatedNames', () => [OfferNameInput]) translatedNames: OfferNameInput[], @Ctx() ctx: GraphQLContext): Promise<OfferType> {
+    return ctx.services.offers.setTranslatedNames(id, translatedNames, ctx.caller!.id);
   }
 
   @Allow(Role.Marketer)

@@ -52,6 +52,16 @@ export class OfferService {
     return { best: bestOfferForExistingCustomer(offers, day, keepingTier), matchedNewCustomerOffer: offersForExistingCustomer(offers, day, keepingTier).matchedNewCustomerOffer };
   }
 
+  /**
+   * How messages name the offer of `code`: its own name and its translations (`offerNames`, absent without any), each
+   * message picking the one of the language it is written in when it is written out, so a reader whose locale changed
+   * meanwhile, or a team's English task, reads the name of its own language.
+   */
+  async naming(code: string): Promise<{ offerName: string; offerNames?: Record<string, string>; validUntil: string | null }> {
+    const offer = await this.em.findOneOrFail(Offer, { code }, { fields: ['name', 'translatedNames', 'validUntil'] });
+    return { offerName: offer.name, ...(offer.translatedNames ? { offerNames: offer.translatedNames } : {}), validUntil: offer.validUntil ?? null };
+  }
+
   /** Offers, latest first (by first day, then code), optionally only those valid on a day or for some audiences. */
   list(args: OfferListArgs): Promise<Page<Offer>> {
     const where: FilterQuery<Offer>[] = [];
@@ -131,6 +141,23 @@ export class OfferService {
       this.audit.record(em, { actor, action: 'offer.end', entityType: 'offer', entityId: id, before: { validUntil: offer.validUntil ?? null }, after: { validUntil: on } });
       offer.validUntil = on;
       offer.endedHereOn = on;
+      return offer;
+    });
+  }
+
+  /**
+   * Sets the offer's names in other languages (those given replace all it had; none: only its own name), checked as at
+   * its creation: an offer imported, or made before names had translations, gets them so. Messages written from then on
+   * quote them; one written before keeps the names it was written with. Audited.
+   */
+  async setTranslatedNames(id: string, given: { language: string; name: string }[], actor: string): Promise<Offer> {
+    if (!isUuid(id)) throw new OfferException(OfferExceptionCode.NotFound, `"${echoed(id)}" is not an offer ID`, { id: echoed(id), field: 'id' });
+    const translatedNames = this.translatedNames(given, (field, message) => new OfferException(OfferExceptionCode.InvalidInput, message, { field }));
+    return this.em.transactional(async (em) => {
+      const offer = await em.findOne(Offer, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      if (!offer) throw new OfferException(OfferExceptionCode.NotFound, `No offer with ID ${id}`, { id, field: 'id' });
+      this.audit.record(em, { actor, action: 'offer.translated-names', entityType: 'offer', entityId: id, before: { translatedNames: offer.translatedNames ?? null }, after: { translatedNames } });
+      offer.translatedNames = translatedNames;
       return offer;
     });
   }

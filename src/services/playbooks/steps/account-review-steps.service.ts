@@ -4,10 +4,8 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { writeWhenItGoes } from '../../../domain/guards/contact-guard.js';
 import { noticeEndDay, proposalHeldBackAtDelivery, type OffboardingCompletion, type OffboardingDecision, type OffboardingStart, type Proposal } from '../../../domain/playbooks/account-review.js';
 import { PROPOSAL_ANSWERED, PROPOSAL_DECLINED } from '../../../domain/messages/catalogue.js';
-import { messageLanguage } from '../../../domain/messages/templates.js';
-import { offerNameIn } from '../../../domain/offers/offer-text.js';
 import { stepMessageKey } from '../../../domain/playbooks/run-id.js';
-import { Customer, CustomerExport, CustomerStatus, MessageChannel, MessagePurpose, Offer, OfferAudience, OutboxMessage, ServiceTier } from '../../../entities/index.js';
+import { Customer, CustomerExport, CustomerStatus, MessageChannel, MessagePurpose, OfferAudience, OutboxMessage, ServiceTier } from '../../../entities/index.js';
 import { customerDocument } from '../../customers/customer-data-export.service.js';
 import { lockedCustomer } from '../../customers/customer.service.js';
 import type { AuditService } from '../../audit/audit.service.js';
@@ -74,7 +72,7 @@ export class AccountReviewSteps {
   }
 
   private async offerProposal(em: EntityManager, customerId: string): Promise<Proposal> {
-    const customer = await em.findOneOrFail(Customer, { id: customerId }, { fields: ['marketingConsent', 'serviceTier', 'locale'] });
+    const customer = await em.findOneOrFail(Customer, { id: customerId }, { fields: ['marketingConsent', 'serviceTier'] });
     if (!customer.marketingConsent) return { kind: 'none', reason: 'no cheaper tier; an offer is marketing, which the customer does not take' };
     const { marketing } = (await this.contactStatus.within(em).forCustomer(customerId))!;
     // With the guard's reason: a hold that passes by itself (a complaint closed, the budget freed up) is waited for by the run.
@@ -82,16 +80,20 @@ export class AccountReviewSteps {
     const later = writeWhenItGoes(marketing, new Date());
     if (later) return { kind: 'none', reason: "the customer's quiet hours: an offer is proposed when it can go at once", notBefore: later.toISOString() };
     // No cheaper tier helps, so the offer adds to the account as it is: one that changes the tier is not it.
-    const { best } = await new OfferService(em).bestForExistingCustomer(new Date().toISOString().slice(0, 10), customer.serviceTier);
+    const offers = new OfferService(em);
+    const { best } = await offers.bestForExistingCustomer(new Date().toISOString().slice(0, 10), customer.serviceTier);
     if (!best) return { kind: 'none', reason: 'no cheaper tier or fitting offer today' };
     // Named as the customer reads it, with its discount: a code alone says nothing to them. A new customers' offer
     // matched for them (what a newcomer gets, they get too) by its code and discount: its name speaks to newcomers.
-    // In the language the proposal is written in for them.
-    const offerName =
-      best.audience === OfferAudience.NewCustomers
-        ? undefined
-        : offerNameIn(await em.findOneOrFail(Offer, { code: best.code }, { fields: ['name', 'translatedNames'] }), messageLanguage('account-proposal', customer.locale));
-    return { kind: 'offer', offerCode: best.code, offerName, discountPercent: best.discountPercent, reason: `offer ${best.code} (${best.discountPercent}%) adds value to the account` };
+    const named = best.audience === OfferAudience.NewCustomers ? null : await offers.naming(best.code);
+    return {
+      kind: 'offer',
+      offerCode: best.code,
+      offerName: named?.offerName,
+      ...(named?.offerNames ? { offerNames: named.offerNames } : {}),
+      discountPercent: best.discountPercent,
+      reason: `offer ${best.code} (${best.discountPercent}%) adds value to the account`,
+    };
   }
 
   /**

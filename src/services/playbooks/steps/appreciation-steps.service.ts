@@ -4,9 +4,7 @@ import { writeWhenItGoes } from '../../../domain/guards/contact-guard.js';
 import { INVOICE_OVERDUE, NOT_LOYAL, THANK_YOU_STEP, type AppreciationPolicy, type ThankYou } from '../../../domain/playbooks/appreciation.js';
 import { LOSS_MAKING } from '../../../domain/scoring/profitability.js';
 import { ScoreKind } from '../../../domain/scoring/score-kind.js';
-import { MessageChannel, MessagePurpose, Offer, OfferAudience, type ServiceTier } from '../../../entities/index.js';
-import { messageLanguage } from '../../../domain/messages/templates.js';
-import { offerNameIn } from '../../../domain/offers/offer-text.js';
+import { MessageChannel, MessagePurpose, OfferAudience, type ServiceTier } from '../../../entities/index.js';
 import { OfferService } from '../../offers/offer.service.js';
 import type { ContactStatusService } from '../../outbox/contact-status.service.js';
 import type { OutboxService } from '../../outbox/outbox.service.js';
@@ -45,7 +43,7 @@ export class AppreciationSteps {
       // The run's last step: recorded completed, the run was reset since (it waits until recorded running again); cancelled, it writes nothing.
       if (!(await runStillRunning(em, input.workflowId, { lastStep: true }))) return heldBack('run-ended', 'the run no longer runs: nothing was written');
       // One thank-you step of the customer's at a time: two runs (last year's still waiting, this year's) cannot both write. (Its tier: the offer keeps it.)
-      const [{ service_tier: serviceTier, locale }] = await em.execute<{ service_tier: ServiceTier; locale: string }[]>(`select service_tier, locale from customer where id = ? for no key update`, [input.customerId]);
+      const [{ service_tier: serviceTier }] = await em.execute<{ service_tier: ServiceTier }[]>(`select service_tier from customer where id = ? for no key update`, [input.customerId]);
       const { marketing } = (await this.contactStatus.within(em).forCustomer(input.customerId))!;
       if (!marketing.allowed) return heldBack(marketing.reason, marketing.detail);
       const later = writeWhenItGoes(marketing, new Date());
@@ -74,14 +72,15 @@ export class AppreciationSteps {
       }
       if (facts.thanked_at) return heldBack('thanked-recently', `another thank-you was written on ${new Date(facts.thanked_at).toISOString().slice(0, 10)}`);
       // A thank-you keeps the customer's service: an offer that moves them to another tier is not one.
-      const { best, matchedNewCustomerOffer } = await new OfferService(em).bestForExistingCustomer(new Date().toISOString().slice(0, 10), serviceTier);
+      const offers = new OfferService(em);
+      const { best, matchedNewCustomerOffer } = await offers.bestForExistingCustomer(new Date().toISOString().slice(0, 10), serviceTier);
       // Named as the customer reads an offer (its name, and the day it ends), as an account review's proposal is; a new
       // customers' offer matched for them by its code and discount alone: its name ("your first three months") speaks to newcomers.
-      // (In the language the thank-you is written in for them.)
-      const offer = best ? await em.findOne(Offer, { code: best.code }, { fields: ['name', 'translatedNames', 'validUntil'] }) : null;
+      const offer = best ? await offers.naming(best.code) : null;
       const payload = {
         offerCode: best?.code ?? null,
-        offerName: best?.audience === OfferAudience.NewCustomers || !offer ? null : offerNameIn(offer, messageLanguage('appreciation', locale)),
+        offerName: best?.audience === OfferAudience.NewCustomers ? null : (offer?.offerName ?? null),
+        ...(best?.audience !== OfferAudience.NewCustomers && offer?.offerNames ? { offerNames: offer.offerNames } : {}),
         discountPercent: best?.discountPercent ?? null,
         offerValidUntil: offer?.validUntil ?? null,
         matchedNewCustomerOffer: matchedNewCustomerOffer !== null,
