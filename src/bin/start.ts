@@ -98,6 +98,8 @@ onStopSignal(() => shutdown(0), () => log.info('already stopping: the worker dra
 
 try {
   let temporalUi: string | null = null;
+  // Temporal is the dev server started (or reused) here: `npm run migrate` needs its address as TEMPORAL_ADDRESS.
+  let embeddedTemporal = false;
   // The embedded PostgreSQL's URL (a development password): the command-line tools (import, demo-data, migrate) need it as DATABASE_URL.
   let embeddedDatabase: string | null = null;
   if (!env.DATABASE_URL) {
@@ -135,6 +137,7 @@ try {
     );
     env.TEMPORAL_ADDRESS = temporal.address;
     temporalUi = temporal.uiUrl;
+    embeddedTemporal = true;
   }
   const devKeys = env.API_KEYS ? null : await devApiKeys(dataDir);
   if (devKeys) env.API_KEYS = apiKeysSpec(devKeys);
@@ -227,6 +230,7 @@ try {
     ide: config.api.ide,
     temporalUi,
     temporalAddress: config.temporal.address,
+    embeddedTemporal,
     workerMetricsPort: config.workerMetricsPort,
     embeddedDatabase,
     messagesFile: config.delivery.channel === 'log' ? config.delivery.file : null,

@@ -6,6 +6,11 @@ export interface StartBannerFacts {
   ide: boolean;
   temporalUi: string | null;
   temporalAddress: string;
+  /**
+   * Temporal is the dev server `npm start` runs (TEMPORAL_ADDRESS was not set): its address is said with the export
+   * `npm run migrate` needs, which otherwise reaches for 127.0.0.1:7233, another checkout's server or none.
+   */
+  embeddedTemporal: boolean;
   /** WORKER_METRICS_PORT; 0 when off. */
   workerMetricsPort: number;
   embeddedDatabase: string | null;
@@ -26,7 +31,8 @@ export function startBanner(f: StartBannerFacts): string[] {
     '',
     'Retention platform is running.',
     at(f.ide ? 'GraphQL API + GraphiQL' : 'GraphQL API', f.apiUrl),
-    f.temporalUi ? at('Temporal UI', f.temporalUi) : at('Temporal', f.temporalAddress),
+    ...(f.temporalUi ? [at('Temporal UI', f.temporalUi)] : []),
+    at('Temporal', f.embeddedTemporal ? `${f.temporalAddress} (npm run migrate needs it too: export TEMPORAL_ADDRESS=${f.temporalAddress})` : f.temporalAddress),
     at('Health', new URL('/readyz', api).href),
     at('Metrics', `${new URL('/metrics', api).href} (API)${f.workerMetricsPort ? `, http://${api.hostname}:${f.workerMetricsPort}/metrics (worker)` : ''}`),
     ...(f.embeddedDatabase ? [at('PostgreSQL', `${f.embeddedDatabase} (export DATABASE_URL=${f.embeddedDatabase} for npm run import, demo-data, migrate)`)] : []),
