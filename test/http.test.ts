@@ -441,6 +441,27 @@ it('answers a malformed ID with HTTP 200 and a VALIDATION error, as every broken
   expect(((await response.json()) as any).errors[0].extensions).toMatchObject({ code: 'VALIDATION', reason: 'INVALID_ARGUMENT', field: 'id' });
 });
 
+/**
+ * A typo in a document is answered with its code and message, not the server's stack trace: Apollo adds one with absolute
+ * server paths outside NODE_ENV=production unless told not to (QA 85 F5); the server's log has what a stack would tell.
+ */
+it('sends no stack trace with a document it cannot run, in any NODE_ENV', async () => {
+  const key = 'test-viewer-key-0123456789';
+  const answers = await Promise.all(
+    [
+      askGraphql(`${base}/graphql`, { key, query: '{ scoreDistribution { scores { mean } } }' }),
+      askGraphql(`${base}/graphql`, { key, query: '{ me { role }' }),
+      fetch(`${base}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+        body: JSON.stringify({ extensions: { persistedQuery: { version: 1, sha256Hash: 'a'.repeat(64) } } }),
+      }),
+    ].map(async (response) => (await response).json() as Promise<{ errors: { extensions: Record<string, unknown> }[] }>),
+  );
+  expect(answers.map((a) => a.errors[0].extensions.code)).toEqual(['GRAPHQL_VALIDATION_FAILED', 'GRAPHQL_PARSE_FAILED', 'PERSISTED_QUERY_NOT_SUPPORTED']);
+  for (const answer of answers) expect(answer.errors[0].extensions).not.toHaveProperty('stacktrace');
+});
+
 it('answers a body it cannot read in the shape of GraphQL errors with a code, not an HTML page with a stack trace', async () => {
   const post = (body: string, contentType = 'application/json') =>
     fetch(`${base}/graphql`, { method: 'POST', headers: { 'content-type': contentType, authorization: 'Bearer test-viewer-key-0123456789' }, body });

@@ -140,7 +140,9 @@ export async function createApi(deps: ApiDeps): Promise<Api> {
     hideSchemaDetailsFromClientErrors: !config.api.introspection,
     // Our own SIGINT/SIGTERM handlers drain and close in order (src/bin/api.ts, npm start).
     stopOnTerminationSignals: false,
-    includeStacktraceInErrorResponses: config.env !== 'production',
+    // No server stack traces to clients in any mode (Apollo's default sends them outside production): they show the server's
+    // paths for a typo in a document; the log has the stack of anything internal.
+    includeStacktraceInErrorResponses: false,
     formatError: createErrorFormatter(logger, config.env !== 'production', () => stopping),
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: deps.drainMs ?? API_DRAIN_MS }),
