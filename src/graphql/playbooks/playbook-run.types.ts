@@ -76,7 +76,7 @@ export class AccountProposalType {
 
 /** What a run's `step` says (the PlaybookRun field's description; its resolver is the playbook resolver's). */
 export const STEP_DESCRIPTION =
-  "Current step of the workflow (its playbook's steps, e.g. awaiting-confirmation); `done` once the run has ended, however it ended (completed, cancelled, terminated, failed, timed out); null while the run cannot say (Temporal unreachable, a run started a moment ago). It goes with the status beside it: in a list of recorded runs showing only what their records hold (customer.playbookRuns, campaign.members.run), a run terminated in the Temporal UI shows Running at the step it stopped at until its end is recorded, then Terminated and done";
+  "Current step of the workflow (its playbook's steps, e.g. awaiting-confirmation); `starting` before its first step (what a start mutation usually answers: it does not wait for the first step, which the next read shows); `done` once the run has ended, however it ended (completed, cancelled, terminated, failed, timed out); null while the run cannot say (Temporal unreachable, a run started a moment ago). It goes with the status beside it: in a list of recorded runs showing only what their records hold (customer.playbookRuns, campaign.members.run), a run terminated in the Temporal UI shows Running at the step it stopped at until its end is recorded, then Terminated and done";
 
 /** A run's step as the API shows it: `done` once the run has ended (a cancelled or terminated run's state stays at the step it stopped at), else its state's. */
 export function shownStep(status: RunStatus, state: { step?: string | null } | null): string | null {
@@ -121,7 +121,7 @@ export class PlaybookRunType {
   })
   outcome!: string | null;
 
-  @Field(() => Date, { nullable: true, complexity: LIVE_STATE_COMPLEXITY, description: 'When the current wait ends; null once the run has ended' })
+  @Field(() => Date, { nullable: true, complexity: LIVE_STATE_COMPLEXITY, description: 'When the current wait ends; null before the run\'s first wait (a start mutation\'s answer, step `starting`) and once the run has ended' })
   deadline!: Date | null;
 
   @Field(() => Int, { nullable: true, complexity: LIVE_STATE_COMPLEXITY, description: 'Version of the policy the run follows' })
