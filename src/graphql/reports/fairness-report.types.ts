@@ -18,10 +18,10 @@ export class FairnessBandType {
   @Field(() => Int, { description: "An account review's proposals of a cheaper service tier to a loss-making account, sent: not offers, counted apart" })
   tierChangeProposals!: number;
 
-  @Field(() => Int, { description: 'Payment reminders that went out (not those held back before delivery), on invoices due since that day' })
+  @Field(() => Int, { description: "Payment reminders that went out (not those held back before delivery), on invoices due since that day: the fair reminders' (each a message, under the band it was decided for) and those an import brought with the invoice (`reminders_sent`: the billing system's, sent no message here, under the customer's band today)" })
   remindersSent!: number;
 
-  @Field(() => MoneyTotal, { description: 'Reminder fees charged, minor units: booked as each reminder went out (a total: exact up to 2^53 minor units)' })
+  @Field(() => MoneyTotal, { description: "Reminder fees charged, minor units: booked as each fair reminder went out, and those an import brought with the invoice (`fee_charged`, under the customer's band today) (a total: exact up to 2^53 minor units)" })
   feesChargedMinor!: number;
 
   @Field(() => MoneyTotal, { description: 'Reminder fees the standard schedule would have charged but this band was spared, minor units (a total: exact up to 2^53 minor units)' })
