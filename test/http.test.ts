@@ -443,7 +443,7 @@ it('answers a malformed ID with HTTP 200 and a VALIDATION error, as every broken
 
 /**
  * A typo in a document is answered with its code and message, not the server's stack trace: Apollo adds one with absolute
- * server paths outside NODE_ENV=production unless told not to (QA 85 F5); the server's log has what a stack would tell.
+ * server paths outside NODE_ENV=production unless told not to; the server's log has what a stack would tell.
  */
 it('sends no stack trace with a document it cannot run, in any NODE_ENV', async () => {
   const key = 'test-viewer-key-0123456789';

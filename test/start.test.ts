@@ -86,7 +86,7 @@ it('stops in order on Ctrl-C to its whole process group: a request in flight is 
     expect(ended).toBe(false);
     // The banner names the database for the command-line tools (npm run import), which need it as DATABASE_URL,
     expect(out).toContain(`export DATABASE_URL=postgres://retention:retention@127.0.0.1:${pgPort}/retention for npm run import`);
-    // And the Temporal server it started for npm run migrate, which registers the search attributes (QA 85 F2).
+    // And the Temporal server it started for npm run migrate, which registers the search attributes.
     expect(out).toContain(`export TEMPORAL_ADDRESS=127.0.0.1:${temporalPort}`);
     const servers = [readOwnership(path.join(dataDir, 'postgres.owner.json'))!.pid, readOwnership(path.join(dataDir, 'temporal.owner.json'))!.pid];
 

@@ -30,7 +30,7 @@ it('names GraphiQL only where GRAPHQL_IDE serves it, and gives both metrics URLs
 
 /**
  * `npm run migrate` registers the search attributes, so it needs TEMPORAL_ADDRESS as well as DATABASE_URL: with only the
- * exported DATABASE_URL it waited on 127.0.0.1:7233, or registered them on another checkout's server there (QA 85 F2).
+ * exported DATABASE_URL it waited on 127.0.0.1:7233, or registered them on another checkout's server there.
  */
 it('says the Temporal address it started, to export for npm run migrate', () => {
   const banner = startBanner(facts);
