@@ -380,9 +380,7 @@ it('starts the next run of an invoice whose run ended as paid before the billing
   await em.nativeDelete(Payment, { invoice: invoiceId });
   await em.nativeUpdate(Invoice, { id: invoiceId }, { paidAt: null });
   const leftToPeople = async () => (await stack.gql(OverdueInvoicesDocument, { first: 100, leftToPeople: true }, Role.Operator)).data!.overdueInvoices.edges.some((e) => e.node.id === invoiceId);
-  // (Read as Temporal's list of executions catches up with the run's close: until it shows it closed, the queue takes the run
-  // recorded as ended for one reset since, running again.)
-  expect(await eventually(leftToPeople, (left) => left, 10_000)).toBe(true);
+  expect(await leftToPeople()).toBe(true);
 
   // A person starts its reminders again: a run of its own, once, however often asked.
   const [a, b] = await Promise.all([stack.gql(StartFairReminderDocument, { invoiceId }, Role.Operator), stack.gql(StartFairReminderDocument, { invoiceId }, Role.Operator)]);
@@ -612,8 +610,7 @@ it("leaves the invoice to the person a loyal payer's run handed it to: listed as
 
   // Nothing chases it now, and the team's task asks a person to decide: it is in their queue, and counted so.
   const called = await unpaidAfterTheCall('Decide');
-  // (Read as Temporal's list of executions catches up with the run's close: until then the queue takes it for one reset since.)
-  const left = await eventually(() => queue(true), (l) => l.ids.includes(called.invoiceId), 10_000);
+  const left = await queue(true);
   expect(left.ids).toContain(called.invoiceId);
   expect((await queue(false)).ids).not.toContain(called.invoiceId);
   expect(left.totalCount).toBe(await leftToPeopleCount());
@@ -994,8 +991,7 @@ it('is cancelled when an import says the billing system cancelled its invoice (t
   const stood = viaApi.csv.replace(/,[^,]*\n$/, ',\n');
   expect((await stack.gql(ImportCsvDocument, { input: { kind: 'Invoices', csv: stood, mode: 'AllOrNothing' } }, Role.Admin)).data!.importCsv).toMatchObject({ updated: 1 });
   const left = async (leftToPeople: boolean) => (await stack.gql(OverdueInvoicesDocument, { first: 100, leftToPeople }, Role.Operator)).data!.overdueInvoices.edges.map((e) => e.node.id);
-  // (Read as Temporal's list of executions catches up with the run's close: until then the queue takes it for one reset since.)
-  expect(await eventually(() => left(true), (ids) => ids.includes(viaApi.invoiceId), 10_000)).toContain(viaApi.invoiceId);
+  expect(await left(true)).toContain(viaApi.invoiceId);
   expect(await left(false)).not.toContain(viaApi.invoiceId);
 
   const viaCli = await cancelledInBilling('Voided');
