@@ -188,13 +188,13 @@ it('shows the outcome of both groups, one without members with zeros and null ra
 
 it("says with each comparison how much of the holdout got the playbook anyway (a holdout all in runs compares the playbook with itself), and over how many members its mean profitability is", async () => {
   // The fourth gets no review.
-  const [before, after, both] = await namedCustomers('Withheld', 4);
+  const [before, after, alsoBefore] = await namedCustomers('Withheld', 4);
   const draft = await create('Review the withheld', 'AccountReview', 'Withheld', 50);
   await rows(sql`update campaign set status = 'running', launched_at = now() - interval '1 hour' where id = ${draft.id}::uuid`);
   await rows(sql`insert into campaign_member (campaign_id, customer_id, "group", enrolled_at, pass) select ${draft.id}::uuid, id, 'holdout', now() - interval '1 hour', 1 from customer where name like 'Withheld %'`);
   // The sweep's reviews under way when they were drawn, one started by hand since.
-  await underWay('account-review', [before, both]);
-  await rows(sql`update playbook_run set started_at = now() - interval '2 hours' where customer_id = any(${[before, both]}::uuid[])`);
+  await underWay('account-review', [before, alsoBefore]);
+  await rows(sql`update playbook_run set started_at = now() - interval '2 hours' where customer_id = any(${[before, alsoBefore]}::uuid[])`);
   await rows(sql`insert into playbook_run (id, workflow_id, playbook, customer_id, status, started_at) values (gen_random_uuid(), ${`account-review/${after}`}, 'account-review', ${after}::uuid, 'running', now())`);
   // Profitability judged for one of them, not judged (never bought) for another, not scored for the rest: the mean is the one's.
   const em = stack.orm.em.fork();

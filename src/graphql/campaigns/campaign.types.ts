@@ -267,7 +267,7 @@ export class CampaignPreviewType {
   alreadyInRun!: CampaignPreviewGroupsType;
 
   @Field(() => Int, {
-    description: `Customers of the segment left out (not in customers): in the holdout of another campaign of the same playbook that is still measuring (under way, or ended less than ${HOLDOUT_KEPT_DAYS} days ago; a repeating one: drawn less than ${HOLDOUT_KEPT_DAYS} days ago), whose comparison enrolling them would end`,
+    description: `Customers of the segment left out (not in customers): in the holdout of another campaign of the same playbook that is still measuring (under way, or ended less than ${HOLDOUT_KEPT_DAYS} days ago; a repeating one: drawn less than ${HOLDOUT_KEPT_DAYS} days ago), whose comparison enrolling them would end; not one drawn while in a run of the playbook, whom that campaign never kept it from`,
   })
   inOtherHoldout!: number;
 

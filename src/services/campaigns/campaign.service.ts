@@ -49,7 +49,7 @@ export interface CampaignPreview {
    * one gets the playbook anyway (`inPlaybookElsewhere` of the outcome, known beforehand).
    */
   alreadyInRun: { treated: number; holdout: number };
-  /** Customers of the segment left out (not in `customers`): in the holdout of another campaign of the playbook still measuring. */
+  /** Customers of the segment left out (not in `customers`): in the holdout of another campaign of the playbook still measuring (`inMeasuringHoldout`). */
   inOtherHoldout: number;
   /**
    * The segment's other customers left out, by reason (`LEFT_OUT_REASONS`), each counted once, by the first reason in
