@@ -14,7 +14,7 @@ import type { playbookTriggers } from '../workflows/index.js';
 import { Readable } from 'node:stream';
 import { welcomeCheckWorkflowId } from '../src/domain/playbooks/welcome-check.js';
 import { ImportService } from '../src/services/import/import.service.js';
-import { AppreciationDocument, AuditEntriesDocument, CancelPlaybookRunDocument, CreateCampaignDocument, CustomerPlaybookRunsDocument, ImportCsvDocument, RecordPaymentDocument, StartAccountReviewDocument, StartAppreciationDocument, StartFairReminderDocument, StartWelcomeCheckDocument } from './__generated__/graphql.js';
+import { AppreciationDocument, AuditEntriesDocument, CancelPlaybookRunDocument, CreateCampaignDocument, CustomerPlaybookRunsDocument, ImportCsvDocument, RecordPaymentDocument, SetOfferTranslatedNamesDocument, StartAccountReviewDocument, StartAppreciationDocument, StartFairReminderDocument, StartWelcomeCheckDocument } from './__generated__/graphql.js';
 import { eventually, passesUntilHandled } from './support/eventually.js';
 import { renderMessage } from '../src/domain/messages/templates.js';
 import { recordHistory } from './support/histories.js';
@@ -132,6 +132,20 @@ it('can be started by a marketer, and shows the offer', async () => {
   expect((await stack.gql(StartAppreciationDocument, { customerId: id }, Role.Marketer)).errors).toBeUndefined();
   await stack.temporal.client.workflow.getHandle(appreciationWorkflowId(id, year)).result();
   expect((await stack.gql(AppreciationDocument, { customerId: id }, Role.Viewer)).data!.appreciation).toMatchObject({ step: 'done', outcome: 'thanked', offerCode: 'WELCOME20' });
+}, 60_000);
+
+it('thanks a customer on the basic tier with the offer for it, named in their language when the thank-you is written out', async () => {
+  const id = await customer('Greta', { tenureDays: 900, band: 'loyal' });
+  await stack.orm.em.fork().nativeUpdate(Customer, { id }, { serviceTier: ServiceTier.Basic, locale: 'de-DE' });
+  const offer = await stack.orm.em.fork().findOneOrFail(Offer, { code: 'BASIC-SELF-SERVICE' });
+  expect((await stack.gql(SetOfferTranslatedNamesDocument, { id: offer.id, translatedNames: [{ language: 'de', name: 'Selbstbedienung' }] }, Role.Marketer)).errors).toBeUndefined();
+  expect((await stack.gql(StartAppreciationDocument, { customerId: id }, Role.Marketer)).errors).toBeUndefined();
+  expect(await stack.temporal.client.workflow.getHandle(appreciationWorkflowId(id, year)).result()).toBe('thanked');
+  // The basic tier's offer keeps the tier and beats the new customers' 20%: named by its own name and its German one.
+  const [thankYou] = await stack.orm.em.fork().find(OutboxMessage, { customer: id, template: 'appreciation' });
+  expect(thankYou.payload).toMatchObject({ offerCode: 'BASIC-SELF-SERVICE', offerName: 'Self-service', offerNames: { de: 'Selbstbedienung' }, discountPercent: 35, matchedNewCustomerOffer: false });
+  expect(renderMessage('appreciation', 'Greta', thankYou.payload, 'de-DE', 'EUR').text).toContain('Als Dankeschön gehört Ihnen „Selbstbedienung“ (35 % Rabatt), Angebot BASIC-SELF-SERVICE');
+  expect(renderMessage('appreciation', 'Greta', thankYou.payload, 'en', 'EUR').text).toContain('As a thank-you, Self-service (35% off), offer BASIC-SELF-SERVICE is yours');
 }, 60_000);
 
 it("shows a finished thank-you's offer, why it was not thanked, and its step once Temporal has deleted the closed execution after its retention (QA 69 F2)", async () => {
