@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { Role } from '../src/domain/auth/roles.js';
 import { accountReviewPolicy, accountReviewWorkflowId, type AccountReviewPolicy } from '../src/domain/playbooks/account-review.js';
 import { seconds } from '../src/domain/policies/duration.js';
-import { Complaint, ComplaintSeverity, Customer, MessageChannel, MessagePurpose, Offer, OfferAudience, Order, OutboxMessage, ServiceTier } from '../src/entities/index.js';
+import { Complaint, ComplaintSeverity, CostKind, Customer, MessageChannel, MessagePurpose, Offer, OfferAudience, Order, OutboxMessage, ServiceTier } from '../src/entities/index.js';
 import type { accountReview } from '../workflows/index.js';
 import { AccountReviewDocument, AnswerAccountProposalDocument, CancelPlaybookRunDocument, StartAccountReviewDocument } from './__generated__/graphql.js';
 import { eventually } from './support/eventually.js';
@@ -46,10 +46,10 @@ const details = async (workflowId: string) => (await stack.temporal.client.workf
 
 it('proposes the offer once the complaint that held it back is closed, instead of going on to the review without a word to the customer; bounded: after the wait it goes on without one (QA 64 F7)', async () => {
   const em = stack.orm.em.fork();
-  em.create(Offer, { code: 'HOLD20', name: 'Held', audience: OfferAudience.ExistingCustomers, discountPercent: 20, validFrom: '2020-01-01' });
+  em.create(Offer, { code: 'HOLD20', name: 'Held', audience: OfferAudience.ExistingCustomers, discountPercent: 20, serviceTier: ServiceTier.Standard, validFrom: '2020-01-01' });
   await em.flush();
   // Basic tier (no cheaper one), takes marketing, a complaint open: the guard holds the offer back for now.
-  const customerId = await account('Pia', { tier: ServiceTier.Basic, marketingConsent: true });
+  const customerId = await account('Pia', { tier: ServiceTier.Basic, marketingConsent: true, costKind: CostKind.Return });
   const workflowId = accountReviewWorkflowId(customerId);
   const complaint = em.create(Complaint, { customer: customerId, topic: 'billing-error', severity: ComplaintSeverity.Medium, openedAt: new Date(Date.now() - 2 * DAY) });
   await em.flush();
@@ -74,7 +74,7 @@ it('proposes the offer once the complaint that held it back is closed, instead o
   expect((await stack.gql(CancelPlaybookRunDocument, { workflowId, reason: 'test done' }, Role.Operator)).errors).toBeUndefined();
 
   // A hold that does not pass within the wait: the run goes on without a proposal, as before, the guard's reason shown.
-  const still = await account('Quinn', { tier: ServiceTier.Basic, marketingConsent: true });
+  const still = await account('Quinn', { tier: ServiceTier.Basic, marketingConsent: true, costKind: CostKind.Return });
   em.create(Complaint, { customer: still, topic: 'billing-error', severity: ComplaintSeverity.Medium, openedAt: new Date(Date.now() - 2 * DAY) });
   await em.flush();
   const stillId = accountReviewWorkflowId(still);
@@ -92,7 +92,7 @@ it('proposes the offer once the complaint that held it back is closed, instead o
 /** An offer for existing customers, so a proposal once the hold passes is an offer sent (removed again by the test). */
 async function offer(code: string) {
   const em = stack.orm.em.fork();
-  em.create(Offer, { code, name: 'Held', audience: OfferAudience.ExistingCustomers, discountPercent: 20, validFrom: '2020-01-01' });
+  em.create(Offer, { code, name: 'Held', audience: OfferAudience.ExistingCustomers, discountPercent: 20, serviceTier: ServiceTier.Standard, validFrom: '2020-01-01' });
   await em.flush();
 }
 
@@ -106,7 +106,7 @@ async function openComplaint(customerId: string): Promise<string> {
 
 /** A review through the API of a basic-tier customer who takes marketing, with a complaint open, until it waits for the hold to pass. */
 async function heldBack(name: string) {
-  const customerId = await account(name, { tier: ServiceTier.Basic, marketingConsent: true });
+  const customerId = await account(name, { tier: ServiceTier.Basic, marketingConsent: true, costKind: CostKind.Return });
   const complaintId = await openComplaint(customerId);
   expect((await stack.gql(StartAccountReviewDocument, { customerId }, Role.Operator)).errors).toBeUndefined();
   await eventually(() => review(customerId), (s) => s?.step === 'proposing' && s.proposal != null);
@@ -140,7 +140,7 @@ it('judges the account again before proposing once the hold passes: an account t
 
 it('proposes the offer once the contact budget frees up: a budget-exhausted hold passes as a complaint closed does', async () => {
   await offer('HOLD30');
-  const customerId = await account('Tess', { tier: ServiceTier.Basic, marketingConsent: true });
+  const customerId = await account('Tess', { tier: ServiceTier.Basic, marketingConsent: true, costKind: CostKind.Return });
   const workflowId = accountReviewWorkflowId(customerId);
   // Three marketing messages sent in the last 30 days: the budget (3 a period) is used up.
   const em = stack.orm.em.fork();

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { sql, type RawBuilder } from 'kysely';
 import { Role } from '../src/domain/auth/roles.js';
 import type { CampaignProgress } from '../src/domain/campaigns/campaign.js';
-import { CampaignStatus, Customer, Offer, OfferAudience, ScoreSnapshot } from '../src/entities/index.js';
+import { CampaignStatus, Customer, Offer, OfferAudience, ScoreSnapshot, ServiceTier } from '../src/entities/index.js';
 import { CHEAPER_TIER_REASON } from '../src/domain/scoring/profitability.js';
 import type { CampaignEngine } from '../src/services/engines/campaign-engine.js';
 import { CampaignEnrolmentService } from '../src/services/campaigns/campaign-enrolment.service.js';
@@ -368,9 +368,14 @@ it("counts an account review's offer as marketing: the contact guard holds it ba
   // No offer for existing customers today: only the tier change is proposed; an offer the guard would hold back is not there to hold.
   expect(draft.preview).toMatchObject({ customers: 4, treated: 4, messages: 1, heldBack: [] });
   const em = stack.orm.em.fork();
-  em.create(Offer, { code: 'QA14F2', name: 'Ten off', audience: OfferAudience.ExistingCustomers, discountPercent: 10, validFrom: '2020-01-01' });
+  // A price cut on their own (standard) service is no offer a review makes a loss-making account: still only the tier change.
+  em.create(Offer, { code: 'TEN-OFF', name: 'Ten off', audience: OfferAudience.ExistingCustomers, discountPercent: 10, validFrom: '2020-01-01' });
   await em.flush();
-  // With one: the tier change (a service message, whatever the consent) and the offer to the customer the guard lets it reach.
+  expect(await preview(draft.id)).toMatchObject({ messages: 1, heldBack: [] });
+  // One that moves them to the premium service may be (the run weighs whether it helps the account): the tier change (a
+  // service message, whatever the consent) and the offer to the customer the guard lets it reach.
+  em.create(Offer, { code: 'PREMIUM-UP', name: 'Premium for less', audience: OfferAudience.ExistingCustomers, discountPercent: 10, serviceTier: ServiceTier.Premium, validFrom: '2020-01-01' });
+  await em.flush();
   expect(await preview(draft.id)).toMatchObject({
     messages: 2,
     heldBack: expect.arrayContaining([

@@ -6,7 +6,7 @@ export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' |
 import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-node/core';
 /** What an account review put to the customer */
 export type AccountProposalKind =
-  /** An offer that adds value to the account as it is (offerCode, offerName, discountPercent) */
+  /** An offer that moves the account to a tier projected to lose less (tier, offerCode, offerName, discountPercent) */
   | 'Offer'
   /** A cheaper service tier that fits how the account is used (tier) */
   | 'TierChange';

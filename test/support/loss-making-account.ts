@@ -20,9 +20,10 @@ export const shortNoticePolicy: AccountReviewPolicy = {
 /**
  * A customer for account-review tests: four orders a year (each 25.00 of margin) against 300.00 of
  * support a month ago, scored loss-making (-140.00 on premium); where it is midday, so its messages go
- * at once whatever the hour the tests run at. Its orders carry no margin with `margins: false`.
+ * at once whatever the hour the tests run at. Its orders carry no margin with `margins: false`; its cost is of
+ * `costKind` (returns: every tier takes them alike, so a richer tier's fee margin helps the account).
  */
-export async function lossMakingAccount(stack: TestStack, name: string, opts: { tier?: ServiceTier; margins?: boolean; marketingConsent?: boolean } = {}): Promise<string> {
+export async function lossMakingAccount(stack: TestStack, name: string, opts: { tier?: ServiceTier; margins?: boolean; marketingConsent?: boolean; costKind?: CostKind } = {}): Promise<string> {
   const em = stack.orm.em.fork();
   const c = em.create(Customer, {
     name,
@@ -33,7 +34,7 @@ export async function lossMakingAccount(stack: TestStack, name: string, opts: { 
     timeZone: zoneAtNoon(new Date()),
   });
   for (let i = 1; i <= 4; i++) em.create(Order, { customer: c, orderedAt: new Date(Date.now() - i * 60 * DAY), amountMinor: 10_000, marginMinor: opts.margins === false ? null : 2_500 });
-  em.create(CostEntry, { customer: c, occurredAt: new Date(Date.now() - 30 * DAY).toISOString().slice(0, 10), kind: CostKind.SupportMinutes, amountMinor: 30_000 });
+  em.create(CostEntry, { customer: c, occurredAt: new Date(Date.now() - 30 * DAY).toISOString().slice(0, 10), kind: opts.costKind ?? CostKind.SupportMinutes, amountMinor: 30_000 });
   em.create(ScoreSnapshot, { customer: c, computedAt: new Date(), scores: { profitability: { value: -14_000, band: 'loss-making', modelVersion: 'test', reasons: ['test'] } } });
   await em.flush();
   return c.id;

@@ -50,9 +50,9 @@ export interface CampaignPlaybook {
   marketing: boolean;
   /**
    * The first message is a proposal (an account review's): a cheaper tier where the
-   * profitability score suggests one, a service message; else the best offer for existing
-   * customers of the customer's tier today, which is marketing (the contact guard decides),
-   * or nothing where none fits.
+   * profitability score suggests one, a service message; else an offer that moves the account
+   * to a tier projected to lose less (`offerThatHelps`), which is marketing (the contact guard
+   * decides), or nothing where none helps.
    */
   proposesOffer?: boolean;
   /**

@@ -116,8 +116,11 @@ export interface OffboardingNoticeDelivery {
 /** What is put to the customer: a cheaper service tier, or an offer that fits. */
 export type Proposal =
   | { kind: 'tier-change'; tier: string; reason: string }
-  /** An offer, with its name and discount as the customer reads them (proposals written before they were kept have the code alone). */
-  | { kind: 'offer'; offerCode: string; offerName?: string; offerNames?: Record<string, string>; discountPercent?: number; reason: string }
+  /**
+   * An offer, with its name and discount as the customer reads them (proposals written before they were kept have the
+   * code alone), and the tier it moves the account to (an offer proposed before offers had to change the tier has none).
+   */
+  | { kind: 'offer'; offerCode: string; offerName?: string; offerNames?: Record<string, string>; discountPercent?: number; tier?: string; reason: string }
   /**
    * No proposal; `notBefore`: not yet, as an offer would wait through the customer's quiet hours (propose again then);
    * `guardHold`: the contact guard's reason when it holds the offer back (`open-complaint`, `budget-exhausted` pass by

@@ -76,6 +76,16 @@ describe('profitability', () => {
     expect(basic.suggestion).toBeNull();
   });
 
+  it('projects a loss on every other tier, richer ones too, with that tier\'s fee margin over the window (what an account review weighs an offer by); a profit on none', () => {
+    // Half a year with us on basic, losing on returns (every tier takes them alike): richer tiers add their fee margin's half.
+    const loss = profitability({ marginMinor: 1_000, costs: [{ kind: 'return', amountMinor: 5_000 }], currentTier: 'basic', feeShare: 0.5 }, defaultServiceTierPolicy);
+    expect(loss.projections.map(({ tier, projectedValueMinor, feeMarginMinor }) => ({ tier, projectedValueMinor, feeMarginMinor }))).toEqual([
+      { tier: 'premium', projectedValueMinor: -1_000, feeMarginMinor: 3_000 },
+      { tier: 'standard', projectedValueMinor: -3_000, feeMarginMinor: 1_000 },
+    ]);
+    expect(profitability({ marginMinor: 9_000, costs: [{ kind: 'return', amountMinor: 5_000 }], currentTier: 'basic' }, defaultServiceTierPolicy).projections).toEqual([]);
+  });
+
   it('handles a customer without costs or margin and all-zero amounts', () => {
     const s = profitability({ marginMinor: 0, costs: [], currentTier: 'basic' }, defaultServiceTierPolicy);
     expect(s).toMatchObject({ value: 0, band: 'break-even', costMinor: 0, drivers: [], suggestion: null });

@@ -114,6 +114,16 @@ export const LOSS_MAKING = 'loss-making' satisfies (typeof PROFITABILITY_BANDS)[
  */
 export const CHEAPER_TIER_REASON = 'a cheaper service concept helps: ';
 
+/** What the account would come to on another tier, as the model projects it (the header's projection). */
+export interface TierProjection {
+  tier: string;
+  level: number;
+  projectedValueMinor: number;
+  /** That tier's fee margin over the window (its share of a year's): what a discount on the tier's fee takes from, at least. */
+  feeMarginMinor: number;
+  reasoning: string[];
+}
+
 export interface ProfitabilityScore extends ScoreResult {
   /** Margin minus cost to serve, minor units. */
   value: number;
@@ -123,6 +133,8 @@ export interface ProfitabilityScore extends ScoreResult {
   drivers: CostDriver[];
   /** Only for a loss-making result (not for one too new to judge). */
   suggestion: TierSuggestion | null;
+  /** Every other tier projected, for a loss-making result (an account review weighs offers that change the tier by them); else none. */
+  projections: TierProjection[];
 }
 
 const kindLabel = (kind: string) => kind.replace(/_/g, ' ');
@@ -151,14 +163,16 @@ export function profitability(input: ProfitabilityInput, policy: ServiceTierPoli
   const tooNew = value < 0 && input.tenureDays !== undefined && input.minTenureDays !== undefined && input.tenureDays < input.minTenureDays;
   const band = value > 0 ? 'profitable' : value === 0 ? 'break-even' : tooNew ? 'too-new' : 'loss-making';
   let suggestion: TierSuggestion | null = null;
+  let projections: TierProjection[] = [];
   if (tooNew) {
     reasons.push(`a customer for ${input.tenureDays} day${input.tenureDays === 1 ? '' : 's'} only: what getting started costs is not judged before ${input.minTenureDays} days`);
   } else if (value < 0) {
-    suggestion = suggestTier(input, current, byKind, value, policy, m);
+    projections = policy.tiers.filter((t) => t !== current).map((t) => projectOnTier(input, current, byKind, t, value, m));
+    suggestion = suggestTier(projections.filter((p) => p.level < current.level), value);
     if (suggestion) reasons.push(`${CHEAPER_TIER_REASON}${suggestion.tier} (${suggestion.reasoning.join('; ')})`);
     else reasons.push('no cheaper service concept turns this around: look for a fitting offer (cross-sell) instead');
   }
-  return { value, band, reasons, modelVersion: withPolicyVersion(PROFITABILITY_MODEL_VERSION, policy.version), marginMinor, costMinor, drivers, suggestion };
+  return { value, band, reasons, modelVersion: withPolicyVersion(PROFITABILITY_MODEL_VERSION, policy.version), marginMinor, costMinor, drivers, suggestion, projections };
 }
 
 /**
@@ -179,38 +193,33 @@ function fail(error: Error): never {
   throw error;
 }
 
-function suggestTier(
-  input: ProfitabilityInput,
-  current: TierTerms,
-  byKind: Map<string, number>,
-  value: number,
-  policy: ServiceTierPolicy,
-  m: (v: number) => string,
-): TierSuggestion | null {
-  const share = (t: TierTerms, kind: string) => t.costShares[kind] ?? 1;
-  const candidates = policy.tiers
-    .filter((t) => t.level < current.level)
-    .map((t) => {
-      const reasoning: string[] = [];
-      // The window holds its share of a year's fee: the other tier's fee is swapped in for the same share.
-      const feeChange = (t.annualFeeMarginMinor - current.annualFeeMarginMinor) * (input.feeShare ?? 1);
-      let projected = input.marginMinor + feeChange;
-      for (const [kind, amount] of byKind) {
-        const from = share(current, kind);
-        const projectedCost = from > 0 ? (amount * share(t, kind)) / from : amount;
-        projected -= projectedCost;
-        const saved = amount - projectedCost;
-        if (Math.round(saved) !== 0) reasoning.push(`${kindLabel(kind)} about ${m(Math.abs(saved))} ${saved > 0 ? 'less' : 'more'}`);
-      }
-      if (feeChange !== 0) reasoning.push(`tier fee margin ${m(Math.abs(feeChange))} ${feeChange > 0 ? 'more' : 'less'}`);
-      projected = Math.round(projected);
-      reasoning.push(`projected ${m(projected)} instead of ${m(value)} on ${current.tier}`);
-      return { tier: t.tier, level: t.level, projectedValueMinor: projected, improvementMinor: projected - value, reasoning };
-    })
-    .sort((a, b) => b.level - a.level || (a.tier < b.tier ? -1 : 1));
+/** The account on tier `t` instead of `current`: its fee swapped for the same share of the year, each cost kind scaled by the tiers' shares. */
+function projectOnTier(input: ProfitabilityInput, current: TierTerms, byKind: Map<string, number>, t: TierTerms, value: number, m: (v: number) => string): TierProjection {
+  const share = (tier: TierTerms, kind: string) => tier.costShares[kind] ?? 1;
+  const reasoning: string[] = [];
+  // The window holds its share of a year's fee: the other tier's fee is swapped in for the same share.
+  const feeShare = input.feeShare ?? 1;
+  const feeChange = (t.annualFeeMarginMinor - current.annualFeeMarginMinor) * feeShare;
+  let projected = input.marginMinor + feeChange;
+  for (const [kind, amount] of byKind) {
+    const from = share(current, kind);
+    const projectedCost = from > 0 ? (amount * share(t, kind)) / from : amount;
+    projected -= projectedCost;
+    const saved = amount - projectedCost;
+    if (Math.round(saved) !== 0) reasoning.push(`${kindLabel(kind)} about ${m(Math.abs(saved))} ${saved > 0 ? 'less' : 'more'}`);
+  }
+  if (feeChange !== 0) reasoning.push(`tier fee margin ${m(Math.abs(feeChange))} ${feeChange > 0 ? 'more' : 'less'}`);
+  projected = Math.round(projected);
+  reasoning.push(`projected ${m(projected)} instead of ${m(value)} on ${current.tier}`);
+  return { tier: t.tier, level: t.level, projectedValueMinor: projected, feeMarginMinor: Math.round(t.annualFeeMarginMinor * feeShare), reasoning };
+}
+
+/** Of the cheaper tiers' projections: the richest that breaks even, else the best if it beats now. */
+function suggestTier(cheaper: TierProjection[], value: number): TierSuggestion | null {
+  const candidates = [...cheaper].sort((a, b) => b.level - a.level || (a.tier < b.tier ? -1 : 1));
   const breakEven = candidates.find((c) => c.projectedValueMinor >= 0);
   const best = [...candidates].sort((a, b) => b.projectedValueMinor - a.projectedValueMinor || b.level - a.level)[0];
-  const pick = breakEven ?? (best && best.improvementMinor > 0 ? best : undefined);
+  const pick = breakEven ?? (best && best.projectedValueMinor > value ? best : undefined);
   if (!pick) return null;
-  return { tier: pick.tier, projectedValueMinor: pick.projectedValueMinor, improvementMinor: pick.improvementMinor, reasoning: pick.reasoning };
+  return { tier: pick.tier, projectedValueMinor: pick.projectedValueMinor, improvementMinor: pick.projectedValueMinor - value, reasoning: pick.reasoning };
 }

@@ -256,7 +256,7 @@ export class CampaignPreviewType {
 
   @Field(() => [CampaignHeldBackType], {
     description:
-      "Treated customers the launch would start a run for whose marketing message the contact guard would hold back now, by reason (the playbook's runs start; the message is not sent). Marketing: a thank-you, and an account review's offer, proposed where the profitability score suggests no cheaper tier and an offer fits the customer's tier today (a cheaper tier is a service message)",
+      "Treated customers the launch would start a run for whose marketing message the contact guard would hold back now, by reason (the playbook's runs start; the message is not sent). Marketing: a thank-you, and an account review's offer, proposed where the profitability score suggests no cheaper tier and an offer today moves the customer's tier to a richer one (a cheaper tier is a service message)",
   })
   heldBack!: CampaignHeldBackType[];
 

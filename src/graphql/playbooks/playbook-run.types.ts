@@ -46,7 +46,7 @@ registerEnumType(AccountProposalKind, {
   description: 'What an account review put to the customer',
   valuesConfig: {
     TierChange: { description: 'A cheaper service tier that fits how the account is used (tier)' },
-    Offer: { description: 'An offer that adds value to the account as it is (offerCode, offerName, discountPercent)' },
+    Offer: { description: 'An offer that moves the account to a tier projected to lose less (tier, offerCode, offerName, discountPercent)' },
   },
 });
 
@@ -55,7 +55,7 @@ export class AccountProposalType {
   @Field(() => AccountProposalKind)
   kind!: AccountProposalKind;
 
-  @Field(() => ServiceTier, { nullable: true, description: 'TierChange: the tier proposed; null for an offer' })
+  @Field(() => ServiceTier, { nullable: true, description: 'TierChange: the tier proposed; Offer: the tier it moves the account to (null for an offer proposed before offers had to change the tier)' })
   tier!: ServiceTier | null;
 
   @Field(() => String, { nullable: true, description: 'Offer: its code (as offers lists it); null for a tier change' })
@@ -89,7 +89,7 @@ function accountProposalOf(review: AccountReviewState | null): AccountProposalTy
   if (!proposal || proposal.kind === 'none') return null;
   const none = { tier: null, offerCode: null, offerName: null, discountPercent: null, reason: proposal.reason };
   if (proposal.kind === 'tier-change') return { ...none, kind: AccountProposalKind.TierChange, tier: proposal.tier as ServiceTier };
-  return { ...none, kind: AccountProposalKind.Offer, offerCode: proposal.offerCode, offerName: proposal.offerName ?? null, discountPercent: proposal.discountPercent ?? null };
+  return { ...none, kind: AccountProposalKind.Offer, tier: (proposal.tier as ServiceTier | undefined) ?? null, offerCode: proposal.offerCode, offerName: proposal.offerName ?? null, discountPercent: proposal.discountPercent ?? null };
 }
 
 @ObjectType('PlaybookRun', { simpleResolvers: true, description: "One customer's run of one playbook: its record in the database and its live state in Temporal" })

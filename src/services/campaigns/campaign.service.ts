@@ -9,8 +9,9 @@ import { hasChasedInvoice, hasOpenIssue, marketingCountSince } from '../facts/cu
 import type { DeliveryPolicy } from '../../domain/messages/delivery-policy.js';
 import { isUuid } from '../../domain/ids.js';
 import { ScoreKind } from '../../domain/scoring/score-kind.js';
-import { Campaign, CampaignStatus, ENDED_CAMPAIGN as ENDED, ServiceTier, type CampaignGroup, type Segment } from '../../entities/index.js';
-import { CHEAPER_TIER_REASON } from '../../domain/scoring/profitability.js';
+import { Campaign, CampaignStatus, ENDED_CAMPAIGN as ENDED, type CampaignGroup, type Segment } from '../../entities/index.js';
+import { CHEAPER_TIER_REASON, type ServiceTierPolicy } from '../../domain/scoring/profitability.js';
+import { offersForExistingCustomer } from '../../domain/guards/fairness.js';
 import { OfferService } from '../offers/offer.service.js';
 import { lockedSegment } from '../segments/segment.service.js';
 import { fixDue, type PlaybookRunService } from '../playbooks/playbook-run.service.js';
@@ -147,7 +148,7 @@ export class CampaignService {
      * The campaign's run policy; the contact guard delivery obeys, which the preview counts by; the
      * audience's policy values and which complaint topics are persistent, as the enrolment decides them (a fix per topic).
      */
-    private readonly policies: AudiencePolicies & { campaign: CampaignPolicy; delivery: Pick<DeliveryPolicy, 'contact'>; persistentIssue: PersistentIssuePolicy; scoring: { paymentLoyalty: PaymentLoyaltyPolicy } },
+    private readonly policies: AudiencePolicies & { campaign: CampaignPolicy; delivery: Pick<DeliveryPolicy, 'contact'>; persistentIssue: PersistentIssuePolicy; scoring: { paymentLoyalty: PaymentLoyaltyPolicy; serviceTiers: ServiceTierPolicy } },
   ) {
     // The same cursors as `list`'s (newest first, then by ID).
     this.ofSegment = new ChildPager(em, Campaign, { tag: 'campaigns', table: 'campaign', parentColumn: 'source_segment_id', orderColumn: 'created_at', orderType: 'timestamptz', orderProperty: 'createdAt' });
@@ -233,7 +234,7 @@ export class CampaignService {
     const { contact } = this.policies.delivery;
     const since = new Date(Date.now() - contact.budgetPeriodMs);
     // An account review proposes a cheaper tier (a service message) where the current profitability score's reasons
-    // name one (the run rescores first: today's data may differ), else an offer, marketing, if one fits the customer's tier today.
+    // name one (the run rescores first: today's data may differ), else an offer, marketing, that moves the account to a richer tier, if one exists today.
     // A value looked up per customer of the audience (not an anti-join, which PostgreSQL may plan as one pass over every
     // snapshot of the base however few customers ask: ~0.5 s on 100k, `npm run bench:preview`).
     const offer = proposesOffer
@@ -311,13 +312,16 @@ export class CampaignService {
     };
   }
 
-  /** The service tiers an existing customer has an offer for today, as an account review picks it. */
+  /**
+   * The service tiers whose customers an existing customer's offer today moves to a richer tier: all an account review
+   * with no cheaper tier may propose (`offerThatHelps`), where the model projects it helps the account, which the run
+   * weighs and the preview counts as possible ("at most").
+   */
   private async tiersWithOffer(now: Date): Promise<string[]> {
-    const day = now.toISOString().slice(0, 10);
-    const offers = new OfferService(this.em);
-    const tiers: string[] = [];
-    for (const tier of Object.values(ServiceTier)) if ((await offers.bestForExistingCustomer(day, tier)).best) tiers.push(tier);
-    return tiers;
+    const { tiers } = this.policies.scoring.serviceTiers;
+    const level = (tier: string | null | undefined) => tiers.find((t) => t.tier === tier)?.level ?? 0;
+    const offers = offersForExistingCustomer(await new OfferService(this.em).terms(), now.toISOString().slice(0, 10)).offers;
+    return tiers.filter((t) => offers.some((o) => level(o.serviceTier) > t.level)).map((t) => t.tier);
   }
 
   /**

@@ -52,6 +52,11 @@ export class OfferService {
     return { best: bestOfferForExistingCustomer(offers, day, keepingTier), matchedNewCustomerOffer: offersForExistingCustomer(offers, day, keepingTier).matchedNewCustomerOffer };
   }
 
+  /** Every offer's terms (a change of tier without a discount at 0%), for a playbook's rule to choose from. */
+  async terms(): Promise<OfferTerms[]> {
+    return (await this.em.find(Offer, {})).map((o) => ({ code: o.code, audience: o.audience, discountPercent: o.discountPercent ?? 0, validFrom: o.validFrom, validUntil: o.validUntil, serviceTier: o.serviceTier ?? null }));
+  }
+
   /**
    * How messages name the offer of `code`: its own name and its translations (`offerNames`, absent without any), each
    * message picking the one of the language it is written in when it is written out, so a reader whose locale changed

@@ -14,6 +14,15 @@ export interface AccountJudgement {
   basis: string;
   /** Judged as on a tier the customer accepted in a review (not on the plain window). */
   projected: boolean;
+  /** For a loss on the plain window: its value and every other tier projected (what an offer that changes the tier is weighed by); null otherwise. */
+  tierProjections: { valueMinor: number; projections: TierProjectionFacts[] } | null;
+}
+
+/** A tier the profitability model projects the account on (`TierProjection`, as its score's details keep it). */
+export interface TierProjectionFacts {
+  tier: string;
+  projectedValueMinor: number;
+  feeMarginMinor: number;
 }
 
 /**
@@ -66,11 +75,14 @@ export class AccountReviewJudgement {
     const { score, windowDays, projected } = await this.rescores.profitabilitySinceTierChange(customerId, change && { fromTier: change.fromTier, at: change.at });
     const suggestedTier = (score?.details?.suggestedTier as string | null | undefined) ?? null;
     const window = `the last ${windowDays} days`;
-    if (!score || score.value === null) return { valueMinor: null, suggestedTier, basis: `not judged: ${score?.reasons[0]?.replace(/^not judged: /, '') ?? 'no profitability score'}`, projected: false };
-    if (!projected) return { valueMinor: score.value, suggestedTier, basis: `margin minus cost to serve over ${window}`, projected: false };
+    if (!score || score.value === null) return { valueMinor: null, suggestedTier, basis: `not judged: ${score?.reasons[0]?.replace(/^not judged: /, '') ?? 'no profitability score'}`, projected: false, tierProjections: null };
+    const projections = (score.details?.tierProjections as TierProjectionFacts[] | undefined) ?? [];
+    const tierProjections = projections.length ? { valueMinor: score.value, projections } : null;
+    if (!projected) return { valueMinor: score.value, suggestedTier, basis: `margin minus cost to serve over ${window}`, projected: false, tierProjections };
     return {
       valueMinor: projected.valueMinor,
       suggestedTier,
+      tierProjections,
       basis:
         `as on the ${projected.toTier} tier over ${window}, the tier the customer accepted on ${projected.sinceDay}: ` +
         `the costs before the move (${money(projected.costsBeforeMinor)} on ${projected.fromTier}) counted at the ${projected.toTier} tier's cost shares (${money(projected.costsBeforeOnTierMinor)}), ` +

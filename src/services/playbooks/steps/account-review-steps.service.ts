@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { writeWhenItGoes } from '../../../domain/guards/contact-guard.js';
+import { offerThatHelps } from '../../../domain/playbooks/account-offer.js';
+import { money } from '../../../domain/scoring/format.js';
 import { noticeEndDay, proposalHeldBackAtDelivery, type OffboardingCompletion, type OffboardingDecision, type OffboardingStart, type Proposal } from '../../../domain/playbooks/account-review.js';
 import { PROPOSAL_ANSWERED, PROPOSAL_DECLINED } from '../../../domain/messages/catalogue.js';
 import { stepMessageKey } from '../../../domain/playbooks/run-id.js';
@@ -16,7 +18,7 @@ import type { CustomerRescoreService } from '../../scores/customer-rescore.servi
 import { reasonEntryProblem } from '../offboarding-decision.js';
 import { lastOffboardingWord, offboardingStands, withdrawOffboardingOnCancel } from '../offboarding-withdrawal.js';
 import { runStillRunning } from '../running-run.js';
-import { AccountReviewJudgement, reviewFigure } from '../account-review-judgement.service.js';
+import { AccountReviewJudgement, reviewFigure, type AccountJudgement } from '../account-review-judgement.service.js';
 
 /** The account-review playbook's side effects; each is idempotent per run and step, and writes nothing once the run no longer runs (`runStillRunning`). */
 export class AccountReviewSteps {
@@ -54,7 +56,7 @@ export class AccountReviewSteps {
    * step answers with the proposal the customer was sent.
    */
   async propose(input: { workflowId: string; customerId: string }): Promise<Proposal> {
-    const { suggestedTier } = await this.profitability(input.customerId);
+    const { suggestedTier, tierProjections } = await this.judgement.judge(input.customerId);
     return this.em.transactional(async (em) => {
       // A retried step goes on with what the customer was sent, whatever the guard says now.
       const written = await this.outbox.stepPayload(em, input, 'proposal');
@@ -62,7 +64,7 @@ export class AccountReviewSteps {
       const running = await runStillRunning(em, input.workflowId);
       const proposal = suggestedTier
         ? ({ kind: 'tier-change', tier: suggestedTier, reason: `the ${suggestedTier} service fits how the account is used and costs less to serve` } as const)
-        : await this.offerProposal(em, input.customerId);
+        : await this.offerProposal(em, input.customerId, tierProjections);
       // (A run no longer running proposes nothing to the customer; it is being wound down.)
       if (proposal.kind === 'none' || !running) return proposal;
       const purpose = proposal.kind === 'offer' ? MessagePurpose.Marketing : MessagePurpose.Service;
@@ -71,35 +73,37 @@ export class AccountReviewSteps {
     });
   }
 
-  private async offerProposal(em: EntityManager, customerId: string): Promise<Proposal> {
+  private async offerProposal(em: EntityManager, customerId: string, account: AccountJudgement['tierProjections']): Promise<Proposal> {
     const customer = await em.findOneOrFail(Customer, { id: customerId }, { fields: ['marketingConsent', 'serviceTier'] });
+    // No cheaper tier helps: an offer must, by moving the account to a tier projected better (a price cut would deepen the loss).
+    const offers = new OfferService(em);
+    const helping = account ? offerThatHelps(await offers.terms(), new Date().toISOString().slice(0, 10), { tier: customer.serviceTier, ...account }) : null;
+    if (!helping) return { kind: 'none', reason: 'no cheaper tier, and no offer moves the account to a service that loses less (a discount on the same service would deepen the loss)' };
     if (!customer.marketingConsent) return { kind: 'none', reason: 'no cheaper tier; an offer is marketing, which the customer does not take' };
     const { marketing } = (await this.contactStatus.within(em).forCustomer(customerId))!;
     // With the guard's reason: a hold that passes by itself (a complaint closed, the budget freed up) is waited for by the run.
     if (!marketing.allowed) return { kind: 'none', reason: `no cheaper tier; an offer is marketing, which the contact guard holds back now (${marketing.reason}: ${marketing.detail})`, guardHold: marketing.reason };
     const later = writeWhenItGoes(marketing, new Date());
     if (later) return { kind: 'none', reason: "the customer's quiet hours: an offer is proposed when it can go at once", notBefore: later.toISOString() };
-    // No cheaper tier helps, so the offer adds to the account as it is: one that changes the tier is not it.
-    const offers = new OfferService(em);
-    const { best } = await offers.bestForExistingCustomer(new Date().toISOString().slice(0, 10), customer.serviceTier);
-    if (!best) return { kind: 'none', reason: 'no cheaper tier or fitting offer today' };
+    const { offer, tier, projectedValueMinor } = helping;
     // Named as the customer reads it, with its discount: a code alone says nothing to them. A new customers' offer
     // matched for them (what a newcomer gets, they get too) by its code and discount: its name speaks to newcomers.
-    const named = best.audience === OfferAudience.NewCustomers ? null : await offers.naming(best.code);
+    const named = offer.audience === OfferAudience.NewCustomers ? null : await offers.naming(offer.code);
     return {
       kind: 'offer',
-      offerCode: best.code,
+      offerCode: offer.code,
       offerName: named?.offerName,
       ...(named?.offerNames ? { offerNames: named.offerNames } : {}),
-      discountPercent: best.discountPercent,
-      reason: `offer ${best.code} (${best.discountPercent}%) adds value to the account`,
+      discountPercent: offer.discountPercent,
+      tier,
+      reason: `offer ${offer.code} (${offer.discountPercent}%) moves the account to the ${tier} service, projected at ${money(projectedValueMinor)} instead of ${money(account!.valueMinor)}`,
     };
   }
 
   /**
    * The customer said yes: a tier change takes effect (audited); an offer is booked for billing (a
    * task, and `customer.offer-accepted` in the audit log: honoured even if the offer ended since it
-   * was proposed); either is confirmed to the customer. A proposal still queued (the customer's
+   * was proposed) and the tier it moves the account to takes effect; either is confirmed to the customer. A proposal still queued (the customer's
    * quiet hours) is held back, so the confirmation goes alone; one delivery held back (an opt-out,
    * a complaint) never reached the customer: nothing is applied or confirmed (the API refuses such
    * an answer; this is for one sent in the Temporal UI).
@@ -114,9 +118,11 @@ export class AccountReviewSteps {
         const { offerCode, discountPercent } = input.proposal;
         this.audit.record(em, { actor: `playbook:${input.workflowId}`, action: 'customer.offer-accepted', entityType: 'customer', entityId: input.customerId, after: { offerCode, discountPercent: discountPercent ?? null, workflowId: input.workflowId } });
       }
-      if (input.proposal.kind === 'tier-change') {
+      // A tier change, or an offer that moves the account to another tier, takes effect.
+      const newTier = input.proposal.kind === 'tier-change' || input.proposal.kind === 'offer' ? input.proposal.tier : undefined;
+      if (newTier) {
         const customer = await lockedCustomer(em, input.customerId);
-        const tier = input.proposal.tier as ServiceTier;
+        const tier = newTier as ServiceTier;
         if (customer.serviceTier !== tier) {
           this.audit.record(em, { actor: `playbook:${input.workflowId}`, action: 'customer.service-tier', entityType: 'customer', entityId: customer.id, before: { serviceTier: customer.serviceTier }, after: { serviceTier: tier } });
           // The CRM still has the tier before the first such move: its exports are not to put it back.
