@@ -501,12 +501,12 @@ it('proposes, when no cheaper tier helps, the offer that moves the account to a 
     const customer = em.create(Customer, { name, email: `${name.toLowerCase()}@example.com`, acquiredAt: '2024-01-01', serviceTier: ServiceTier.Basic, marketingConsent });
     scored(em, customer, 'loss-making');
     // Margin 20.00, returns 300.00 (every tier takes them back alike): -280.00 on basic; on standard its fee margin
-    // of 20.00 more, less the offer's 15% of it: -263.00.
+    // of 20.00 more, less the offer's 15% of its fee of 60.00: -269.00.
     em.create(Order, { customer, orderedAt: new Date(Date.now() - 40 * DAY), amountMinor: 10_000, marginMinor: 2_000 });
     em.create(CostEntry, { customer, occurredAt: new Date(Date.now() - 30 * DAY).toISOString().slice(0, 10), kind: CostKind.Return, amountMinor: 30_000 });
     return customer;
   };
-  const reason = 'offer LOYAL15 (15%) moves the account to the standard service, projected at -263.00 instead of -280.00';
+  const reason = "offer LOYAL15 (15%) moves the account to the standard service, projected at -269.00 instead of -280.00, its discount taken off the tier's fee";
   const c = basic('Ola', true);
   // Where it is midday: the offer goes at once (in quiet hours the run would wait for them to end).
   c.timeZone = zoneAtNoon(new Date());
@@ -519,7 +519,11 @@ it('proposes, when no cheaper tier helps, the offer that moves the account to a 
   // A customer who reads German: the proposal, written out in German, quotes the offer by its German name.
   const german = basic('Greta', true);
   Object.assign(german, { locale: 'de-AT', timeZone: zoneAtNoon(new Date()) });
+  // A premium account losing on returns: the cheaper tiers lose their fee margin, and the price cut is none: nothing is proposed.
+  const premium = basic('Pax', true);
+  Object.assign(premium, { serviceTier: ServiceTier.Premium, timeZone: zoneAtNoon(new Date()) });
   await em.flush();
+  await stack.gql(StartAccountReviewDocument, { customerId: premium.id }, Role.Operator);
   await stack.gql(StartAccountReviewDocument, { customerId: german.id }, Role.Operator);
   await stack.gql(StartAccountReviewDocument, { customerId: c.id }, Role.Operator);
   await stack.gql(StartAccountReviewDocument, { customerId: silent.id }, Role.Operator);
@@ -531,6 +535,11 @@ it('proposes, when no cheaper tier helps, the offer that moves the account to a 
   });
   expect(await eventually(() => review(silent.id), (s) => s?.proposal != null)).toMatchObject({ proposal: 'none: no cheaper tier; an offer is marketing, which the customer does not take', accountProposal: null });
   expect((await eventually(() => review(german.id), (s) => s?.step === 'awaiting-answer'))!.accountProposal).toMatchObject({ offerCode: 'LOYAL15', offerName: 'Loyalty' });
+  expect(await eventually(() => review(premium.id), (s) => s?.proposal != null)).toMatchObject({
+    proposal: 'none: no cheaper tier, and no offer moves the account to a service that loses less (a discount on the same service would deepen the loss)',
+    accountProposal: null,
+  });
+  expect(await outboxSteps(accountReviewWorkflowId(premium.id))).toEqual([]);
   const [toGreta] = await stack.orm.em.fork().find(OutboxMessage, { idempotencyKey: `${accountReviewWorkflowId(german.id)}/proposal` });
   expect(toGreta.payload).toMatchObject({ proposal: { offerName: 'Loyalty', offerNames: { de: 'Treuerabatt' } } });
   expect(renderMessage(toGreta.template, 'Greta', toGreta.payload, 'de-AT', 'EUR').text).toContain('„Treuerabatt“ (15 % Rabatt), Angebot LOYAL15');
@@ -567,10 +576,15 @@ it('proposes, when no cheaper tier helps, the offer that moves the account to a 
   await stack.orm.em.fork().nativeUpdate(OutboxMessage, { id: delivered.id }, { suppressedAt: null, suppressedReason: null });
   // The offer as the customer reads it: its name and discount, with its code (QA 42 F4).
   expect(delivered.payload).toMatchObject({ proposal: { kind: 'offer', offerCode: 'LOYAL15', offerName: 'Loyalty', discountPercent: 15 } });
-  expect(renderMessage('account-proposal', 'Ola', delivered.payload, 'en', 'EUR').text).toContain('Loyalty (15% off), offer LOYAL15');
-  expect(renderMessage('account-proposal', 'Ola', delivered.payload, 'de', 'EUR').text).toContain('„Treuerabatt“ (15 % Rabatt), Angebot LOYAL15');
+  // And the move to the tier it brings, which a yes makes.
+  expect(renderMessage('account-proposal', 'Ola', delivered.payload, 'en', 'EUR').text).toContain('Loyalty (15% off), offer LOYAL15, with a move to our standard service.');
+  expect(renderMessage('account-proposal', 'Ola', delivered.payload, 'de', 'EUR').text).toContain('„Treuerabatt“ (15 % Rabatt), Angebot LOYAL15, mit einem Wechsel in unseren Tarif „Standard“.');
   await stack.gql(AnswerAccountProposalDocument, { customerId: c.id, accepted: true }, Role.Operator);
-  await eventually(() => review(c.id), (s) => s?.step === 'awaiting-approval');
+  // Judged again at the review as the offer was weighed: on standard, less what its 15% takes off the tier's fee.
+  expect(await eventually(() => review(c.id), (s) => s?.step === 'awaiting-approval')).toMatchObject({
+    profitabilityMinor: -26_900,
+    profitabilityBasis: expect.stringMatching(/^as on the standard tier over the last 365 days, .*, less the 9\.00 the accepted offer takes off the tier's fee, as the proposal projected \(-260\.00 with them at full and the fee undiscounted\)$/),
+  });
   // Booked for billing: a task and the audit log say which offer was agreed (QA 42 F2).
   expect(await outboxSteps(accountReviewWorkflowId(c.id))).toEqual(['offer-accepted', 'proposal', 'proposal-confirmed']);
   const [task] = await stack.orm.em.fork().find(OutboxMessage, { idempotencyKey: `${accountReviewWorkflowId(c.id)}/offer-accepted` });
@@ -586,7 +600,7 @@ it('proposes, when no cheaper tier helps, the offer that moves the account to a 
   expect(decided.data!.decideOffboarding).toMatchObject({ offboardingApproved: false, heldBack: 'open-complaint: a complaint is open' });
   expect(await eventually(() => review(c.id), (s) => s?.step === 'done')).toMatchObject({ outcome: 'kept-by-decision' });
   await recordHistory(accountReviewWorkflowId(c.id), 'account-review-answer-to-held-back-proposal-refused');
-  for (const other of [silent, complaining]) {
+  for (const other of [silent, complaining, premium, german]) {
     expect((await stack.gql(CancelPlaybookRunDocument, { workflowId: accountReviewWorkflowId(other.id), reason: 'test done' }, Role.Operator)).errors).toBeUndefined();
   }
   // (Out of the way of the offers the tests below weigh.)
@@ -707,7 +721,7 @@ it("proposes an offer when it goes at once: in the customer's quiet hours the ru
 
 it('answers a retried proposal step with the proposal the customer was sent, though the best offer changed meanwhile', async () => {
   const em = stack.orm.em.fork();
-  const first = em.create(Offer, { code: 'RETRY-A', name: 'First', audience: OfferAudience.ExistingCustomers, discountPercent: 60, serviceTier: ServiceTier.Standard, validFrom: '2020-01-01' });
+  const first = em.create(Offer, { code: 'RETRY-A', name: 'First', audience: OfferAudience.ExistingCustomers, discountPercent: 20, serviceTier: ServiceTier.Standard, validFrom: '2020-01-01' });
   const c = em.create(Customer, { name: 'Quin', email: 'quin@example.com', acquiredAt: '2024-01-01', serviceTier: ServiceTier.Basic, marketingConsent: true, timeZone: zoneAtNoon(new Date()) });
   em.create(CostEntry, { customer: c, occurredAt: new Date(Date.now() - 30 * DAY).toISOString().slice(0, 10), kind: CostKind.Return, amountMinor: 30_000 });
   await em.flush();
@@ -726,7 +740,7 @@ it('answers a retried proposal step with the proposal the customer was sent, tho
 
 it("names a new customers' offer matched for an existing customer by its code and discount, not by the name written for newcomers (review 32 F8)", async () => {
   const em = stack.orm.em.fork();
-  em.create(Offer, { code: 'NEWBIE-95', name: 'Welcome, new customer', audience: OfferAudience.NewCustomers, discountPercent: 95, serviceTier: ServiceTier.Standard, validFrom: '2020-01-01' });
+  em.create(Offer, { code: 'NEWBIE-25', name: 'Welcome, new customer', audience: OfferAudience.NewCustomers, discountPercent: 25, serviceTier: ServiceTier.Standard, validFrom: '2020-01-01' });
   const c = em.create(Customer, { name: 'Rue', email: 'rue@example.com', acquiredAt: '2024-01-01', serviceTier: ServiceTier.Basic, marketingConsent: true, timeZone: zoneAtNoon(new Date()) });
   em.create(CostEntry, { customer: c, occurredAt: new Date(Date.now() - 30 * DAY).toISOString().slice(0, 10), kind: CostKind.Return, amountMinor: 30_000 });
   const run = { workflowId: `account-review/${c.id}/matched-test`, customerId: c.id };
@@ -734,10 +748,10 @@ it("names a new customers' offer matched for an existing customer by its code an
   await em.flush();
   const reviews = new AccountReviewSteps(em, new CustomerRescoreService(em, defaultScoringPolicy, new ScoringRunService(em, defaultScoringPolicy)), new OutboxService(), new AuditService(), new ContactStatusService(em, defaultDeliveryPolicy.contact), 'EUR');
   const proposal = await reviews.propose(run);
-  expect(proposal).toEqual(expect.objectContaining({ kind: 'offer', offerCode: 'NEWBIE-95', discountPercent: 95 }));
+  expect(proposal).toEqual(expect.objectContaining({ kind: 'offer', offerCode: 'NEWBIE-25', discountPercent: 25, tier: 'standard' }));
   expect((proposal as { offerName?: string }).offerName).toBeUndefined();
-  expect(renderMessage('account-proposal', 'Rue', { proposal }, 'en', 'EUR').text).toContain('offer NEWBIE-95 (95% off)');
-  await em.nativeDelete(Offer, { code: 'NEWBIE-95' });
+  expect(renderMessage('account-proposal', 'Rue', { proposal }, 'en', 'EUR').text).toContain('offer NEWBIE-25 (25% off), with a move to our standard service');
+  await em.nativeDelete(Offer, { code: 'NEWBIE-25' });
 }, 30_000);
 
 it('keeps the tier change of a yes that a reset took back, and names it in the reset\'s audit entry', async () => {

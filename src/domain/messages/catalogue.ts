@@ -28,7 +28,7 @@ export interface TemplateEntry {
 const invoice = { invoiceId: '3f2a9c1e-5b7d-4e21-9a0b-6c8d2e4f1a37' };
 const issue = { topic: 'delivery-delay', owner: 'logistics' };
 const tierChange = { proposal: { kind: 'tier-change', tier: 'standard', reason: 'the standard service fits how the account is used and costs less to serve' } };
-const offer = { proposal: { kind: 'offer', offerCode: 'LOYAL15', offerName: 'Loyalty discount', offerNames: { de: 'Treuerabatt' }, discountPercent: 15, tier: 'standard', reason: 'offer LOYAL15 (15%) moves the account to the standard service, projected at -263.00 instead of -280.00' } };
+const offer = { proposal: { kind: 'offer', offerCode: 'LOYAL15', offerName: 'Loyalty discount', offerNames: { de: 'Treuerabatt' }, discountPercent: 15, tier: 'standard', reason: "offer LOYAL15 (15%) moves the account to the standard service, projected at -269.00 instead of -280.00, its discount taken off the tier's fee" } };
 /** An account review proposes a cheaper tier (about the contract: service) or, when none helps, an offer (marketing). */
 const proposals = [
   { variant: 'tier-change', purpose: 'service', example: tierChange },

@@ -15,10 +15,12 @@ const offerText = (offer: OfferPayload) => {
   const offerName = offerNameIn(offer, 'de');
   return offerName ? `„${offerName}“${discount}, Angebot ${offer?.offerCode ?? ''}` : `das Angebot ${offer?.offerCode ?? ''}${discount}`;
 };
+/** Ein Vorschlag, wie der Kunde ihn liest: der Tarif, oder das Angebot mit dem Tarif, in den es wechselt (ein älteres wechselte keinen). */
 const proposalText = (p: Payload) => {
   const proposal = p.proposal as OfferPayload;
-  if (proposal?.kind === 'tier-change') return `unser Tarif „${GERMAN_TIERS[proposal.tier ?? ''] ?? proposal.tier}“`;
-  return offerText(proposal);
+  const tier = (key: string) => `„${GERMAN_TIERS[key] ?? key}“`;
+  if (proposal?.kind === 'tier-change') return `unser Tarif ${tier(proposal.tier ?? '')}`;
+  return `${offerText(proposal)}${proposal?.tier ? `, mit einem Wechsel in unseren Tarif ${tier(proposal.tier)}` : ''}`;
 };
 /** The service tiers as a German customer reads them (their keys are English words). */
 const GERMAN_TIERS: Readonly<Record<string, string>> = { basic: 'Basis', standard: 'Standard', premium: 'Premium' };

@@ -49,6 +49,17 @@ describe('message templates', () => {
     );
   });
 
+  it('says that an offer moves the customer to another service, where it does, to them in their language and to the billing team', () => {
+    const proposal = { proposal: { kind: 'offer', offerCode: 'STD15', offerName: 'Standard for less', discountPercent: 15, tier: 'standard' } };
+    expect(renderMessage('account-proposal', 'Ola', proposal, 'en', 'EUR').text).toContain('fits you better: Standard for less (15% off), offer STD15, with a move to our standard service.');
+    expect(renderMessage('account-proposal-confirmed', 'Ola', proposal, 'de', 'EUR').text).toContain('wie vereinbart: „Standard for less“ (15 % Rabatt), Angebot STD15, mit einem Wechsel in unseren Tarif „Standard“.');
+    expect(renderMessage('account-offer-accepted', 'Ola', proposal, 'en', 'EUR').text).toBe(
+      'Ola accepted Standard for less (15% off), offer STD15 in their account review: please apply it to their account from the next invoice, on the standard service they moved to.',
+    );
+    // An offer proposed before offers moved the tier reads as it did.
+    expect(renderMessage('account-proposal', 'Ola', { proposal: { ...proposal.proposal, tier: undefined } }, 'en', 'EUR').text).toContain('fits you better: Standard for less (15% off), offer STD15. Reply');
+  });
+
   it("names the invoice by the company's number, with what is open and its due day, in the message's language", () => {
     const named = { invoiceId: 'abcdef12-0000', invoiceNumber: 'INV-2027-0042', openMinor: 7_500, dueAt: '2027-01-31', currency: 'EUR' };
     expect(renderMessage('reminder-standard-1', 'Bob', named, 'en', 'EUR').text).toContain('invoice INV-2027-0042 (€75.00, due 31 January 2027) is overdue');

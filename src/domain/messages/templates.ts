@@ -9,9 +9,11 @@ const offerText = (proposal: ProposalPayload | undefined) => {
   const offerName = offerNameIn(proposal, 'en');
   return offerName ? `${offerName}${discount}, offer ${proposal?.offerCode ?? ''}` : `offer ${proposal?.offerCode ?? ''}${discount}`;
 };
+/** A proposal as the customer reads it: the tier proposed, or the offer with the tier it moves them to (an offer of before moved none). */
 const proposalText = (p: Payload) => {
   const proposal = p.proposal as ProposalPayload | undefined;
-  return proposal?.kind === 'tier-change' ? `our ${proposal.tier} service` : offerText(proposal);
+  if (proposal?.kind === 'tier-change') return `our ${proposal.tier} service`;
+  return `${offerText(proposal)}${proposal?.tier ? `, with a move to our ${proposal.tier} service` : ''}`;
 };
 /** Why an offboarding notice did not reach the customer, as a team reads it (the run's category). */
 const noticeUndelivered = (p: Payload) =>
@@ -86,7 +88,7 @@ export const templates: Record<string, Template> = {
   'offboarding-switch-help': (name) => ({ subject: 'Help with switching', text: `Hello ${name},\n\nhere is what you need to move to another provider; reply and a person will help you with every step.\n\nKind regards` }),
   'account-offer-accepted': (name, p) => ({
     subject: `Offer accepted by ${name}`,
-    text: `${name} accepted ${offerText(p.proposal as ProposalPayload)} in their account review: please apply it to their account from the next invoice.`,
+    text: `${name} accepted ${offerText(p.proposal as ProposalPayload)} in their account review: please apply it to their account from the next invoice${(p.proposal as ProposalPayload | undefined)?.tier ? `, on the ${(p.proposal as ProposalPayload).tier} service they moved to` : ''}.`,
   }),
   'offboarding-final-invoice': (name) => ({ subject: `Final invoice for ${name}`, text: 'The notice period has ended: please issue the final invoice (no closing fees).' }),
   'offboarding-notice-undelivered': (name, p) => ({

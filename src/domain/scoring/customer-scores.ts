@@ -338,6 +338,6 @@ function profitabilityOf(f: CustomerFacts, orderMargins: OrderMargins, policy: S
   ].filter((r) => r !== null);
   const reasons = [score.reasons[0], ...said, ...score.reasons.slice(1)];
   // (And for a loss, what an account review weighs an offer that changes the tier by: every other tier projected.)
-  const tierProjections = score.projections.map(({ tier, projectedValueMinor, feeMarginMinor }) => ({ tier, projectedValueMinor, feeMarginMinor }));
+  const tierProjections = score.projections.map(({ tier, projectedValueMinor, feeMinor }) => ({ tier, projectedValueMinor, feeMinor }));
   return [{ ...score, reasons }, { suggestedTier: score.suggestion?.tier ?? null, ...(tierProjections.length ? { tierProjections } : {}) }];
 }

@@ -4,9 +4,9 @@ import { ScoringException } from './scoring.exception.js';
 const policy: ServiceTierPolicy = {
   version: 4,
   tiers: [
-    { tier: 'premium', level: 3, annualFeeMarginMinor: 6_000, costShares: { support_minutes: 1, discount: 1 } },
-    { tier: 'standard', level: 2, annualFeeMarginMinor: 2_000, costShares: { support_minutes: 0.6, discount: 0.5 } },
-    { tier: 'basic', level: 1, annualFeeMarginMinor: 0, costShares: { support_minutes: 0.25, discount: 0.25 } },
+    { tier: 'premium', level: 3, annualFeeMarginMinor: 6_000, annualFeeMinor: 12_000, costShares: { support_minutes: 1, discount: 1 } },
+    { tier: 'standard', level: 2, annualFeeMarginMinor: 2_000, annualFeeMinor: 6_000, costShares: { support_minutes: 0.6, discount: 0.5 } },
+    { tier: 'basic', level: 1, annualFeeMarginMinor: 0, annualFeeMinor: 0, costShares: { support_minutes: 0.25, discount: 0.25 } },
   ],
 };
 
@@ -76,12 +76,12 @@ describe('profitability', () => {
     expect(basic.suggestion).toBeNull();
   });
 
-  it('projects a loss on every other tier, richer ones too, with that tier\'s fee margin over the window (what an account review weighs an offer by); a profit on none', () => {
+  it('projects a loss on every other tier, richer ones too, with that tier\'s fee over the window (what an account review weighs an offer by); a profit on none', () => {
     // Half a year with us on basic, losing on returns (every tier takes them alike): richer tiers add their fee margin's half.
     const loss = profitability({ marginMinor: 1_000, costs: [{ kind: 'return', amountMinor: 5_000 }], currentTier: 'basic', feeShare: 0.5 }, defaultServiceTierPolicy);
-    expect(loss.projections.map(({ tier, projectedValueMinor, feeMarginMinor }) => ({ tier, projectedValueMinor, feeMarginMinor }))).toEqual([
-      { tier: 'premium', projectedValueMinor: -1_000, feeMarginMinor: 3_000 },
-      { tier: 'standard', projectedValueMinor: -3_000, feeMarginMinor: 1_000 },
+    expect(loss.projections.map(({ tier, projectedValueMinor, feeMinor }) => ({ tier, projectedValueMinor, feeMinor }))).toEqual([
+      { tier: 'premium', projectedValueMinor: -1_000, feeMinor: 6_000 },
+      { tier: 'standard', projectedValueMinor: -3_000, feeMinor: 3_000 },
     ]);
     expect(profitability({ marginMinor: 9_000, costs: [{ kind: 'return', amountMinor: 5_000 }], currentTier: 'basic' }, defaultServiceTierPolicy).projections).toEqual([]);
   });

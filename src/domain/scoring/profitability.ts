@@ -11,6 +11,8 @@
  * - `level`: richer service = higher (premium 3 > standard 2 > basic 1);
  * - `annualFeeMarginMinor`: margin the tier's own fee brings per year (included in
  *   the margin the caller passes for the current tier);
+ * - `annualFeeMinor`: the fee itself, what the customer pays for the tier per year: a discount
+ *   on the tier comes off it (an account review weighs an offer that moves the account to the tier so);
  * - `costShares[kind]`: how much of a cost kind the tier incurs relative to full
  *   service (1 = all; 0.3 = self-service leaves 30% of the support minutes);
  *   kinds not listed: 1.
@@ -42,6 +44,7 @@ export interface TierTerms {
   tier: string;
   level: number;
   annualFeeMarginMinor: number;
+  annualFeeMinor: number;
   costShares: Readonly<Record<string, number>>;
 }
 
@@ -54,9 +57,9 @@ export interface ServiceTierPolicy {
 export const defaultServiceTierPolicy: ServiceTierPolicy = {
   version: 1,
   tiers: [
-    { tier: 'premium', level: 3, annualFeeMarginMinor: 6_000, costShares: { support_minutes: 1, return: 1, discount: 1, reminder: 1 } },
-    { tier: 'standard', level: 2, annualFeeMarginMinor: 2_000, costShares: { support_minutes: 0.6, return: 1, discount: 0.5, reminder: 1 } },
-    { tier: 'basic', level: 1, annualFeeMarginMinor: 0, costShares: { support_minutes: 0.25, return: 1, discount: 0.25, reminder: 1 } },
+    { tier: 'premium', level: 3, annualFeeMarginMinor: 6_000, annualFeeMinor: 12_000, costShares: { support_minutes: 1, return: 1, discount: 1, reminder: 1 } },
+    { tier: 'standard', level: 2, annualFeeMarginMinor: 2_000, annualFeeMinor: 6_000, costShares: { support_minutes: 0.6, return: 1, discount: 0.5, reminder: 1 } },
+    { tier: 'basic', level: 1, annualFeeMarginMinor: 0, annualFeeMinor: 0, costShares: { support_minutes: 0.25, return: 1, discount: 0.25, reminder: 1 } },
   ],
 };
 
@@ -119,8 +122,8 @@ export interface TierProjection {
   tier: string;
   level: number;
   projectedValueMinor: number;
-  /** That tier's fee margin over the window (its share of a year's): what a discount on the tier's fee takes from, at least. */
-  feeMarginMinor: number;
+  /** That tier's fee over the window (its share of a year's): what a discount on the tier comes off. */
+  feeMinor: number;
   reasoning: string[];
 }
 
@@ -211,7 +214,7 @@ function projectOnTier(input: ProfitabilityInput, current: TierTerms, byKind: Ma
   if (feeChange !== 0) reasoning.push(`tier fee margin ${m(Math.abs(feeChange))} ${feeChange > 0 ? 'more' : 'less'}`);
   projected = Math.round(projected);
   reasoning.push(`projected ${m(projected)} instead of ${m(value)} on ${current.tier}`);
-  return { tier: t.tier, level: t.level, projectedValueMinor: projected, feeMarginMinor: Math.round(t.annualFeeMarginMinor * feeShare), reasoning };
+  return { tier: t.tier, level: t.level, projectedValueMinor: projected, feeMinor: Math.round(t.annualFeeMinor * feeShare), reasoning };
 }
 
 /** Of the cheaper tiers' projections: the richest that breaks even, else the best if it beats now. */

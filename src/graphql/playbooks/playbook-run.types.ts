@@ -63,7 +63,7 @@ export class AccountProposalType {
 
   @Field(() => String, {
     nullable: true,
-    description: "Offer: its name as the customer read it; null for a tier change, for a new customers' offer matched for an existing customer (its name speaks to newcomers: its code and discount were proposed), and in reviews that proposed before names were kept",
+    description: "Offer: its own name, as a reader of English read it (a customer of a language the offer has a translation into read that: Offer.translatedNames); null for a tier change, for a new customers' offer matched for an existing customer (its name speaks to newcomers: its code and discount were proposed), and in reviews that proposed before names were kept",
   })
   offerName!: string | null;
 
@@ -182,7 +182,7 @@ export class PlaybookRunType {
   @Field(() => String, {
     nullable: true,
     complexity: LIVE_STATE_COMPLEXITY,
-    description: 'Account review: how its last scoring judged profitabilityMinor when not as margin minus cost to serve over the last 12 months: after the customer accepted a review\'s cheaper tier (this one\'s or an earlier one\'s), as on that tier for the whole window (the costs before the move at its cost shares); as the run kept it (null in reviews started before it was kept)',
+    description: 'Account review: how its last scoring judged profitabilityMinor when not as margin minus cost to serve over the last 12 months: after the customer accepted a review\'s tier (the cheaper one, or another through an offer; this one\'s or an earlier one\'s), as on that tier for the whole window (the costs before the move at its cost shares, less what an accepted offer takes off the tier\'s fee); as the run kept it (null in reviews started before it was kept)',
   })
   profitabilityBasis!: string | null;
 

@@ -285,7 +285,7 @@ export class CampaignService {
       }
       // Only runs under way to join: the launch sends these customers nothing, so the guard has nothing to hold back.
       if (g.runs === 0) continue;
-      // An account review with no cheaper tier and no offer for the customer's tier today proposes nothing.
+      // An account review with no cheaper tier and no offer today to a richer tier than the customer's proposes nothing.
       if (g.offer && !g.offer_fits) continue;
       const verdict = marketing || g.offer ? marketingVerdict(contact, { marketingConsent: g.consent, hasOpenIssue: g.open_issue, recentContacts: g.recent }, now) : null;
       const heldFor = verdict && !verdict.allowed ? verdict.reason : g.overdue ? INVOICE_OVERDUE : null;
@@ -320,8 +320,9 @@ export class CampaignService {
   private async tiersWithOffer(now: Date): Promise<string[]> {
     const { tiers } = this.policies.scoring.serviceTiers;
     const level = (tier: string | null | undefined) => tiers.find((t) => t.tier === tier)?.level ?? 0;
-    const offers = offersForExistingCustomer(await new OfferService(this.em).terms(), now.toISOString().slice(0, 10)).offers;
-    return tiers.filter((t) => offers.some((o) => level(o.serviceTier) > t.level)).map((t) => t.tier);
+    const offers = await new OfferService(this.em).terms();
+    const day = now.toISOString().slice(0, 10);
+    return tiers.filter((t) => offersForExistingCustomer(offers.filter((o) => level(o.serviceTier) > t.level), day).offers.length > 0).map((t) => t.tier);
   }
 
   /**

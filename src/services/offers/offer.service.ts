@@ -104,7 +104,7 @@ export class OfferService {
           validFrom: input.validFrom,
           validUntil: input.validUntil ?? null,
         });
-        this.audit.record(em, { actor, action: 'offer.create', entityType: 'offer', entityId: offer.id, after: { code, audience: offer.audience, discountPercent: discount, serviceTier: offer.serviceTier, validFrom: offer.validFrom, validUntil: offer.validUntil } });
+        this.audit.record(em, { actor, action: 'offer.create', entityType: 'offer', entityId: offer.id, after: { code, translatedNames, audience: offer.audience, discountPercent: discount, serviceTier: offer.serviceTier, validFrom: offer.validFrom, validUntil: offer.validUntil } });
         return offer;
       });
     } catch (error) {

@@ -2,6 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql } from 'kysely';
 import { ACCOUNT_REVIEW } from '../../domain/playbooks/account-review.js';
 import { money } from '../../domain/scoring/format.js';
+import type { ProjectedTier } from '../../domain/playbooks/account-offer.js';
 import type { CustomerRescoreService } from '../scores/customer-rescore.service.js';
 
 /** How an account review judges the account now. */
@@ -10,19 +11,12 @@ export interface AccountJudgement {
   valueMinor: number | null;
   /** The cheaper tier the profitability model suggests (judged on the plain window). */
   suggestedTier: string | null;
-  /** How it was judged, in words: the window, and for a customer who took the review's cheaper tier, how the time before the move counts. */
+  /** How it was judged, in words: the window, and for a customer who took the review's tier, how the time before the move counts. */
   basis: string;
   /** Judged as on a tier the customer accepted in a review (not on the plain window). */
   projected: boolean;
   /** For a loss on the plain window: its value and every other tier projected (what an offer that changes the tier is weighed by); null otherwise. */
-  tierProjections: { valueMinor: number; projections: TierProjectionFacts[] } | null;
-}
-
-/** A tier the profitability model projects the account on (`TierProjection`, as its score's details keep it). */
-export interface TierProjectionFacts {
-  tier: string;
-  projectedValueMinor: number;
-  feeMarginMinor: number;
+  tierProjections: { valueMinor: number; projections: ProjectedTier[] } | null;
 }
 
 /**
@@ -46,23 +40,26 @@ export function openIssuesText({ fixCases, complaints }: OpenIssues): string | n
   return parts.length ? parts.join('; ') : null;
 }
 
-/** A review's own tier change: the customer accepted its proposal of a cheaper tier. */
+/** A review's own tier change: the customer accepted its proposal of a cheaper tier, or an offer that moves the account to another tier. */
 export interface ReviewTierChange {
   workflowId: string;
   fromTier: string;
   toTier: string;
   at: Date;
+  /** The discount of the offer the move came with (its `customer.offer-accepted` entry); null for a tier change alone. */
+  discountPercent: number | null;
 }
 
 /**
  * An account review's judgement of the account: its profitability rescored now, over the
- * model's window (the last 12 months). A customer who accepted the review's cheaper tier is
- * judged as the model projected it when it proposed the tier: as on that tier for the whole
- * window, the costs from before the move counted at its cost shares (its fee margin is counted
- * for the window already). Judged on the plain window, the move would count the old tier's
- * service (its support minutes) at full while its fee margin is gone: accepting the proposal
- * would make the account look worse than before, and put a customer who did what was asked in
- * the offboarding inbox.
+ * model's window (the last 12 months). A customer who accepted the review's tier (a cheaper one, or
+ * another through an offer) is judged as the model projected it when it proposed the tier: as on that
+ * tier for the whole window, the costs from before the move counted at its cost shares (its fee margin
+ * is counted for the window already), less what the accepted offer takes off the tier's fee. Judged on the plain
+ * window, a move down would count the old tier's service (its support minutes) at full while its fee
+ * margin is gone: accepting the proposal would make the account look worse than before, and put a
+ * customer who did what was asked in the offboarding inbox; a move up through an offer would count the
+ * new tier's fee margin undiscounted, and the old tier's cheaper service, making it look better.
  */
 export class AccountReviewJudgement {
   constructor(
@@ -72,11 +69,11 @@ export class AccountReviewJudgement {
 
   async judge(customerId: string): Promise<AccountJudgement> {
     const change = await this.latestReviewTierChange(customerId);
-    const { score, windowDays, projected } = await this.rescores.profitabilitySinceTierChange(customerId, change && { fromTier: change.fromTier, at: change.at });
+    const { score, windowDays, projected } = await this.rescores.profitabilitySinceTierChange(customerId, change && { fromTier: change.fromTier, at: change.at, discountPercent: change.discountPercent });
     const suggestedTier = (score?.details?.suggestedTier as string | null | undefined) ?? null;
     const window = `the last ${windowDays} days`;
     if (!score || score.value === null) return { valueMinor: null, suggestedTier, basis: `not judged: ${score?.reasons[0]?.replace(/^not judged: /, '') ?? 'no profitability score'}`, projected: false, tierProjections: null };
-    const projections = (score.details?.tierProjections as TierProjectionFacts[] | undefined) ?? [];
+    const projections = (score.details?.tierProjections as ProjectedTier[] | undefined) ?? [];
     const tierProjections = projections.length ? { valueMinor: score.value, projections } : null;
     if (!projected) return { valueMinor: score.value, suggestedTier, basis: `margin minus cost to serve over ${window}`, projected: false, tierProjections };
     return {
@@ -85,8 +82,9 @@ export class AccountReviewJudgement {
       tierProjections,
       basis:
         `as on the ${projected.toTier} tier over ${window}, the tier the customer accepted on ${projected.sinceDay}: ` +
-        `the costs before the move (${money(projected.costsBeforeMinor)} on ${projected.fromTier}) counted at the ${projected.toTier} tier's cost shares (${money(projected.costsBeforeOnTierMinor)}), ` +
-        `as the proposal projected (${money(score.value)} with them at full)`,
+        `the costs before the move (${money(projected.costsBeforeMinor)} on ${projected.fromTier}) counted at the ${projected.toTier} tier's cost shares (${money(projected.costsBeforeOnTierMinor)})` +
+        (projected.offerDiscountMinor ? `, less the ${money(projected.offerDiscountMinor)} the accepted offer takes off the tier's fee` : '') +
+        `, as the proposal projected (${money(score.value)} with them at full${projected.offerDiscountMinor ? ' and the fee undiscounted' : ''})`,
       projected: true,
     };
   }
@@ -110,12 +108,16 @@ export class AccountReviewJudgement {
    * review judges by it too: the old tier's costs stay in the window for a year after the move.
    */
   async latestReviewTierChange(customerId: string): Promise<ReviewTierChange | null> {
-    const { rows } = await sql<{ actor: string; from_tier: string; to_tier: string; at: Date }>`
-      select a.actor, a.before->>'serviceTier' as from_tier, a.after->>'serviceTier' as to_tier, a.at
+    const { rows } = await sql<{ actor: string; from_tier: string; to_tier: string; at: Date; discount_percent: number | null }>`
+      select a.actor, a.before->>'serviceTier' as from_tier, a.after->>'serviceTier' as to_tier, a.at,
+             (select (o.after->>'discountPercent')::int from audit_entry o
+               where o.entity_type = 'customer' and o.entity_id = a.entity_id and o.action = 'customer.offer-accepted' and o.actor = a.actor limit 1) as discount_percent
         from audit_entry a join customer c on c.id = ${customerId}::uuid
        where a.entity_type = 'customer' and a.entity_id = ${customerId} and a.action = 'customer.service-tier' and a.actor like ${`playbook:${ACCOUNT_REVIEW}/%`}
          and a.after->>'serviceTier' = c.service_tier::text
        order by a.at desc limit 1`.execute(this.em.getKysely());
-    return rows.length ? { workflowId: rows[0].actor.slice('playbook:'.length), fromTier: rows[0].from_tier, toTier: rows[0].to_tier, at: new Date(rows[0].at) } : null;
+    if (!rows.length) return null;
+    const [r] = rows;
+    return { workflowId: r.actor.slice('playbook:'.length), fromTier: r.from_tier, toTier: r.to_tier, at: new Date(r.at), discountPercent: r.discount_percent };
   }
 }

@@ -6,6 +6,7 @@ import { eventRescoreDay } from '../../domain/scoring/event-rescore-day.js';
 import { paymentLoyalty, withoutInvoices } from '../../domain/scoring/payment-loyalty.js';
 import { ScoreKind } from '../../domain/scoring/score-kind.js';
 import { costOnTier } from '../../domain/scoring/profitability.js';
+import { dayNumber } from '../../domain/dates.js';
 import { factsColumns, invoiceDays, purchaseAggregates, toFacts, writeSnapshots, type Row } from './score-sql.js';
 import type { ScoringRunService } from './scoring-run.service.js';
 
@@ -72,13 +73,18 @@ export class CustomerRescoreService {
    * (the customer moved from `fromTier` to the tier they have now at `at`), as the tier model
    * projects it for the tier they have now: the window's costs from before the day of the move
    * (their own day) counted at that tier's cost shares (`costOnTier`); the fee margin is the
-   * current tier's for the whole window already. Null `projected`: no such move to count (the
+   * current tier's for the whole window already, less the discount on its fee of the offer the move came with
+   * (`discountPercent`, as the offer was weighed). Null `projected`: no such move to count (the
    * tier is the one moved from again, or the account is not judged).
    */
   async profitabilitySinceTierChange(
     customerId: string,
-    tierChange: { fromTier: string; at: Date } | null,
-  ): Promise<{ score: CustomerScore | null; windowDays: number; projected: { valueMinor: number; fromTier: string; toTier: string; sinceDay: string; costsBeforeMinor: number; costsBeforeOnTierMinor: number } | null }> {
+    tierChange: { fromTier: string; at: Date; discountPercent?: number | null } | null,
+  ): Promise<{
+    score: CustomerScore | null;
+    windowDays: number;
+    projected: { valueMinor: number; fromTier: string; toTier: string; sinceDay: string; costsBeforeMinor: number; costsBeforeOnTierMinor: number; offerDiscountMinor: number } | null;
+  }> {
     const windowDays = this.policy.profitabilityWindowDays;
     const rescored = await this.rescore(customerId, new Set([ScoreKind.Profitability]));
     const score = rescored?.scores.find((s) => s.kind === ScoreKind.Profitability) ?? null;
@@ -92,10 +98,23 @@ export class CustomerRescoreService {
     const before = rows.filter((r) => r.kind !== null).map((r) => ({ kind: r.kind, amountMinor: Number(r.amount) }));
     const costsBeforeMinor = before.reduce((sum, c) => sum + c.amountMinor, 0);
     const costsBeforeOnTierMinor = costOnTier(before, tierChange.fromTier, rescored.facts.serviceTier, this.policy.serviceTiers);
+    // The tier's fee for the window's days with us, as the profitability score counts its margin, at the offer's discount.
+    const tenureDays = dayNumber(asOf) - dayNumber(rescored.facts.customerSince);
+    const feeShare = Math.max(0, Math.min(windowDays, tenureDays)) / 365;
+    const fee = this.policy.serviceTiers.tiers.find((t) => t.tier === rescored.facts.serviceTier)?.annualFeeMinor ?? 0;
+    const offerDiscountMinor = Math.round((fee * feeShare * (tierChange.discountPercent ?? 0)) / 100);
     return {
       score,
       windowDays,
-      projected: { valueMinor: score.value + costsBeforeMinor - costsBeforeOnTierMinor, fromTier: tierChange.fromTier, toTier: rescored.facts.serviceTier, sinceDay: rows[0].since_day, costsBeforeMinor, costsBeforeOnTierMinor },
+      projected: {
+        valueMinor: score.value + costsBeforeMinor - costsBeforeOnTierMinor - offerDiscountMinor,
+        fromTier: tierChange.fromTier,
+        toTier: rescored.facts.serviceTier,
+        sinceDay: rows[0].since_day,
+        costsBeforeMinor,
+        costsBeforeOnTierMinor,
+        offerDiscountMinor,
+      },
     };
   }
 

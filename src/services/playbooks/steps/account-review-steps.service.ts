@@ -49,7 +49,7 @@ export class AccountReviewSteps {
 
   /**
    * Puts a cheaper service concept to the customer (a service message about their contract),
-   * or else the best offer an existing customer gets today: an offer is marketing, so it is
+   * or else an offer that moves the account to a tier projected to lose less (`offerThatHelps`): an offer is marketing, so it is
    * proposed only when the contact guard lets marketing reach the customer now (consent, the
    * budget, no issue open), never one it would hold back while the run waits for an answer; in
    * the customer's quiet hours, not yet (`notBefore`: the run proposes again then). A retried
@@ -89,14 +89,16 @@ export class AccountReviewSteps {
     // Named as the customer reads it, with its discount: a code alone says nothing to them. A new customers' offer
     // matched for them (what a newcomer gets, they get too) by its code and discount: its name speaks to newcomers.
     const named = offer.audience === OfferAudience.NewCustomers ? null : await offers.naming(offer.code);
+    // (A change of tier without a discount has none to name.)
+    const discountPercent = offer.discountPercent || undefined;
     return {
       kind: 'offer',
       offerCode: offer.code,
       offerName: named?.offerName,
       ...(named?.offerNames ? { offerNames: named.offerNames } : {}),
-      discountPercent: offer.discountPercent,
+      discountPercent,
       tier,
-      reason: `offer ${offer.code} (${offer.discountPercent}%) moves the account to the ${tier} service, projected at ${money(projectedValueMinor)} instead of ${money(account!.valueMinor)}`,
+      reason: `offer ${offer.code}${discountPercent ? ` (${discountPercent}%)` : ''} moves the account to the ${tier} service, projected at ${money(projectedValueMinor)} instead of ${money(account!.valueMinor)}${discountPercent ? ", its discount taken off the tier's fee" : ''}`,
     };
   }
 
