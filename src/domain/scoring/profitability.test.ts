@@ -71,7 +71,9 @@ describe('profitability', () => {
     const returns = profitability({ marginMinor: 1_000, costs: [{ kind: 'return', amountMinor: 50_000 }], currentTier: 'premium' }, policy);
     expect(returns.value).toBe(-49_000);
     expect(returns.suggestion).toBeNull(); // returns cost the same on every tier, and the fee margin is lost
-    expect(returns.reasons[returns.reasons.length - 1]).toBe('no cheaper service concept turns this around: look for a fitting offer (cross-sell) instead');
+    expect(returns.reasons[returns.reasons.length - 1]).toBe('no cheaper service concept turns this around, and none is richer: a person reviews the account');
+    const onStandard = profitability({ marginMinor: 1_000, costs: [{ kind: 'return', amountMinor: 50_000 }], currentTier: 'standard' }, policy);
+    expect(onStandard.reasons.at(-1)).toBe('no cheaper service concept turns this around: an offer that moves the account to a richer one may (an account review weighs them)');
     const basic = profitability({ marginMinor: 0, costs: [{ kind: 'support_minutes', amountMinor: 100 }], currentTier: 'basic' }, policy);
     expect(basic.suggestion).toBeNull();
   });

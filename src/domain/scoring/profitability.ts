@@ -173,7 +173,8 @@ export function profitability(input: ProfitabilityInput, policy: ServiceTierPoli
     projections = policy.tiers.filter((t) => t !== current).map((t) => projectOnTier(input, current, byKind, t, value, m));
     suggestion = suggestTier(projections.filter((p) => p.level < current.level), value);
     if (suggestion) reasons.push(`${CHEAPER_TIER_REASON}${suggestion.tier} (${suggestion.reasoning.join('; ')})`);
-    else reasons.push('no cheaper service concept turns this around: look for a fitting offer (cross-sell) instead');
+    else if (projections.some((p) => p.level > current.level)) reasons.push('no cheaper service concept turns this around: an offer that moves the account to a richer one may (an account review weighs them)');
+    else reasons.push('no cheaper service concept turns this around, and none is richer: a person reviews the account');
   }
   return { value, band, reasons, modelVersion: withPolicyVersion(PROFITABILITY_MODEL_VERSION, policy.version), marginMinor, costMinor, drivers, suggestion, projections };
 }
