@@ -480,12 +480,16 @@ it('keeps the account when nothing fits to propose and nobody decides in time', 
   const c = em.create(Customer, { name: 'Max', email: 'max@example.com', acquiredAt: '2024-01-01', serviceTier: ServiceTier.Basic });
   em.create(CostEntry, { customer: c, occurredAt: new Date(Date.now() - 30 * DAY).toISOString().slice(0, 10), kind: CostKind.SupportMinutes, amountMinor: 30_000 });
   await em.flush();
+  // Nothing proposed, so no change to give time: a person is asked at once, not after the review period (an hour here).
+  const started = Date.now();
   const outcome = await stack.temporal.client.workflow.execute<typeof accountReview>('accountReview', {
     workflowId: accountReviewWorkflowId(c.id),
     taskQueue: stack.config.temporal.taskQueue,
-    args: [{ customerId: c.id, policy: { ...policy, approvalWaitMs: seconds(1) } }],
+    args: [{ customerId: c.id, policy: { ...policy, reviewAfterMs: seconds(3_600), approvalWaitMs: seconds(1) } }],
   });
   expect(outcome).toBe('kept-no-decision');
+  expect(Date.now() - started).toBeLessThan(30_000);
+  await recordHistory(accountReviewWorkflowId(c.id), 'account-review-nothing-proposed-reviewed-at-once');
   // Nothing to answer: no accountProposal; the text says why.
   expect(await review(c.id)).toMatchObject({ proposal: expect.stringMatching(/^none: /), accountProposal: null, answer: null, offboardingApproved: null });
   expect(await outboxSteps(accountReviewWorkflowId(c.id))).toEqual([]);

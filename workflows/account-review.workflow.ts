@@ -287,8 +287,11 @@ async function accountReviewSteps({ customerId, policy }: AccountReviewInput, ke
     }
   }
 
-  enter('awaiting-review', 'Giving the change time before scoring again', policy.reviewAfterMs);
-  await sleep(policy.reviewAfterMs);
+  // Nothing proposed (no offer helps, no consent, a hold that did not pass): there is no change to give time, so a person looks now.
+  if (state.proposal.kind !== 'none' || !patched('nothing-proposed-reviewed-at-once')) {
+    enter('awaiting-review', 'Giving the change time before scoring again', policy.reviewAfterMs);
+    await sleep(policy.reviewAfterMs);
+  }
   enter('reviewing', 'Scoring the account again');
   const again = await judged();
   state.profitabilityMinor = again.valueMinor;
