@@ -30,6 +30,9 @@ describe('offerThatHelps', () => {
     expect(offerThatHelps([offer('NEW-PREM', 20, 'premium', 'new')], day, account)).toMatchObject({ offer: { code: 'NEW-PREM' }, projectedValueMinor: 600 });
     // A bigger price cut on the customer's own service does not out-rank it: newcomers get premium at 20% off, so may they.
     expect(offerThatHelps([offer('NEW-STD', 10, 'standard', 'new'), offer('LOYAL30', 30, null)], day, account)).toMatchObject({ offer: { code: 'NEW-STD' } });
+    // Matched tier by tier: a bigger new customers' discount to a tier that cannot help does not keep out one to a tier that can.
+    const standard = { tier: 'standard', valueMinor: -3_000, projections: [{ tier: 'basic', projectedValueMinor: -5_000, feeMinor: 0 }, { tier: 'premium', projectedValueMinor: 1_000, feeMinor: 12_000 }] };
+    expect(offerThatHelps([offer('NEW-BASIC50', 50, 'basic', 'new'), offer('NEW-PREM20', 20, 'premium', 'new')], day, standard)).toMatchObject({ offer: { code: 'NEW-PREM20' }, projectedValueMinor: -1_400 });
     expect(offerThatHelps([{ ...offer('OLD', 10, 'premium'), validUntil: '2026-06-30' }], day, account)).toBeNull();
     expect(offerThatHelps([offer('PREM10', 10, 'premium')], day, { ...account, projections: [] })).toBeNull();
   });

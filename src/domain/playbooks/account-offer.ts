@@ -16,22 +16,36 @@ export interface HelpingOffer {
 }
 
 /**
+ * The offers that move an existing customer to `tier` on `day`: those for existing customers and everyone, and a new
+ * customers' one of the same kind matched for them (the fairness rule, comparing like with like: offers to that tier).
+ */
+export function offersToTier(offers: readonly OfferTerms[], day: string, tier: string): OfferTerms[] {
+  return offersForExistingCustomer(
+    offers.filter((o) => o.serviceTier === tier),
+    day,
+  ).offers;
+}
+
+/**
  * Which offer helps an account that loses money and that no cheaper tier turns around: one that moves it to a tier
  * the profitability model projects better than now, with the offer's discount taken off that tier's fee (what the
  * customer pays for it over the window). A discount on the service the customer has takes from a margin its costs
- * already exceed, so it is never one. Of the offers that move the account off its tier an existing customer may get on
- * `day` (a new customers' offer of that kind matched for them too: the fairness rule compares like with like), the one
- * projected best (then the bigger discount, then by code); null when none beats now.
+ * already exceed, so it is never one. Of the offers to each other tier (`offersToTier`), the one projected best (then
+ * the bigger discount, then by code); null when none beats now.
  */
-export function offerThatHelps(offers: OfferTerms[], day: string, account: { tier: string; valueMinor: number; projections: readonly ProjectedTier[] }): HelpingOffer | null {
+export function offerThatHelps(offers: readonly OfferTerms[], day: string, account: { tier: string; valueMinor: number; projections: readonly ProjectedTier[] }): HelpingOffer | null {
   const helping: HelpingOffer[] = [];
-  const moving = offers.filter((o) => o.serviceTier && o.serviceTier !== account.tier);
-  for (const offer of offersForExistingCustomer(moving, day).offers) {
-    const on = account.projections.find((p) => p.tier === offer.serviceTier);
-    if (!on) continue;
-    const projectedValueMinor = on.projectedValueMinor - Math.round((on.feeMinor * offer.discountPercent) / 100);
-    if (projectedValueMinor > account.valueMinor) helping.push({ offer, tier: on.tier, projectedValueMinor });
+  for (const on of account.projections.filter((p) => p.tier !== account.tier)) {
+    for (const offer of offersToTier(offers, day, on.tier)) {
+      const projectedValueMinor = on.projectedValueMinor - discountOff(on.feeMinor, offer.discountPercent);
+      if (projectedValueMinor > account.valueMinor) helping.push({ offer, tier: on.tier, projectedValueMinor });
+    }
   }
   helping.sort((a, b) => b.projectedValueMinor - a.projectedValueMinor || b.offer.discountPercent - a.offer.discountPercent || a.offer.code.localeCompare(b.offer.code));
   return helping[0] ?? null;
+}
+
+/** What a discount of `percent` takes off a tier's fee for the window (`feeMinor`, its window's share of a year's, rounded), minor units. */
+export function discountOff(feeMinor: number, percent: number): number {
+  return Math.round((feeMinor * percent) / 100);
 }

@@ -21,7 +21,7 @@ export interface AccountReviewPolicy {
   version: number;
   /** How long the customer has to answer the proposal. */
   answerWaitMs: number;
-  /** After the proposal, wait this long before scoring the account again. */
+  /** After the proposal, wait this long before scoring the account again (a review that proposed nothing scores it again at once: no change to give time). */
   reviewAfterMs: number;
   /** How long a person has to decide on offboarding before the account is simply kept. */
   approvalWaitMs: number;

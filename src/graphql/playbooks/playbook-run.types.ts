@@ -63,7 +63,7 @@ export class AccountProposalType {
 
   @Field(() => String, {
     nullable: true,
-    description: "Offer: its own name, as a reader of English read it (a customer of a language the offer has a translation into read that: Offer.translatedNames); null for a tier change, for a new customers' offer matched for an existing customer (its name speaks to newcomers: its code and discount were proposed), and in reviews that proposed before names were kept",
+    description: "Offer: its own name (a customer whose language the offer has a name in, Offer.translatedNames, read that one); null for a tier change, for a new customers' offer matched for an existing customer (its name speaks to newcomers: its code and discount were proposed), and in reviews that proposed before names were kept",
   })
   offerName!: string | null;
 

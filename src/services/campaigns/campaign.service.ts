@@ -11,7 +11,7 @@ import { isUuid } from '../../domain/ids.js';
 import { ScoreKind } from '../../domain/scoring/score-kind.js';
 import { Campaign, CampaignStatus, ENDED_CAMPAIGN as ENDED, type CampaignGroup, type Segment } from '../../entities/index.js';
 import { CHEAPER_TIER_REASON, type ServiceTierPolicy } from '../../domain/scoring/profitability.js';
-import { offersForExistingCustomer } from '../../domain/guards/fairness.js';
+import { offersToTier } from '../../domain/playbooks/account-offer.js';
 import { OfferService } from '../offers/offer.service.js';
 import { lockedSegment } from '../segments/segment.service.js';
 import { fixDue, type PlaybookRunService } from '../playbooks/playbook-run.service.js';
@@ -322,7 +322,8 @@ export class CampaignService {
     const level = (tier: string | null | undefined) => tiers.find((t) => t.tier === tier)?.level ?? 0;
     const offers = await new OfferService(this.em).terms();
     const day = now.toISOString().slice(0, 10);
-    return tiers.filter((t) => offersForExistingCustomer(offers.filter((o) => level(o.serviceTier) > t.level), day).offers.length > 0).map((t) => t.tier);
+    const reachable = tiers.filter((to) => offersToTier(offers, day, to.tier).length > 0);
+    return tiers.filter((t) => reachable.some((to) => level(to.tier) > t.level)).map((t) => t.tier);
   }
 
   /**

@@ -7,6 +7,7 @@ import { paymentLoyalty, withoutInvoices } from '../../domain/scoring/payment-lo
 import { ScoreKind } from '../../domain/scoring/score-kind.js';
 import { costOnTier } from '../../domain/scoring/profitability.js';
 import { dayNumber } from '../../domain/dates.js';
+import { discountOff } from '../../domain/playbooks/account-offer.js';
 import { factsColumns, invoiceDays, purchaseAggregates, toFacts, writeSnapshots, type Row } from './score-sql.js';
 import type { ScoringRunService } from './scoring-run.service.js';
 
@@ -102,7 +103,7 @@ export class CustomerRescoreService {
     const tenureDays = dayNumber(asOf) - dayNumber(rescored.facts.customerSince);
     const feeShare = Math.max(0, Math.min(windowDays, tenureDays)) / 365;
     const fee = this.policy.serviceTiers.tiers.find((t) => t.tier === rescored.facts.serviceTier)?.annualFeeMinor ?? 0;
-    const offerDiscountMinor = Math.round((fee * feeShare * (tierChange.discountPercent ?? 0)) / 100);
+    const offerDiscountMinor = discountOff(Math.round(fee * feeShare), tierChange.discountPercent ?? 0);
     return {
       score,
       windowDays,
