@@ -521,8 +521,9 @@ it('enrols only the loss-making accounts of a segment into account reviews (list
       after = page.pageInfo.endCursor;
     }
   };
-  // Each review waits: for the customer's answer, for its next look, or (an offer in the customer's quiet hours) to propose in the morning.
-  const waiting = /^(proposing|awaiting-answer|awaiting-review)$/;
+  // Each review waits: for the customer's answer, for its next look, (an offer in the customer's quiet hours) to propose in the
+  // morning, or, having proposed nothing (nothing helps the account, or no consent for an offer), for a person's decision.
+  const waiting = /^(proposing|awaiting-answer|awaiting-review|awaiting-approval)$/;
   const settled = (run: { step?: string | null; deadline?: unknown } | null | undefined) => waiting.test(run?.step ?? '') && run?.deadline != null;
   // Or it ended at once: scored again as of the customer's own day (tomorrow where they live, late in the UTC day), the account turned around.
   const turnedAround = (run: { outcome?: string | null } | null | undefined) => run?.outcome === 'turned-around';
