@@ -46,15 +46,13 @@ export class OfferService {
 
   /** The best discount offer an existing customer gets on `day` (keeping their tier, when given), and the new-customer offer it matches, if any. */
   async bestForExistingCustomer(day: string, keepingTier?: string): Promise<{ best: OfferTerms | null; matchedNewCustomerOffer: OfferTerms | null }> {
-    const offers = (await this.em.find(Offer, { discountPercent: { $ne: null } })).map(
-      (o): OfferTerms => ({ code: o.code, audience: o.audience, discountPercent: o.discountPercent ?? 0, validFrom: o.validFrom, validUntil: o.validUntil, serviceTier: o.serviceTier ?? null }),
-    );
+    const offers = (await this.em.find(Offer, { discountPercent: { $ne: null } })).map(termsOf);
     return { best: bestOfferForExistingCustomer(offers, day, keepingTier), matchedNewCustomerOffer: offersForExistingCustomer(offers, day, keepingTier).matchedNewCustomerOffer };
   }
 
   /** Every offer's terms (a change of tier without a discount at 0%), for a playbook's rule to choose from. */
   async terms(): Promise<OfferTerms[]> {
-    return (await this.em.find(Offer, {})).map((o) => ({ code: o.code, audience: o.audience, discountPercent: o.discountPercent ?? 0, validFrom: o.validFrom, validUntil: o.validUntil, serviceTier: o.serviceTier ?? null }));
+    return (await this.em.find(Offer, {})).map(termsOf);
   }
 
   /**
@@ -167,6 +165,9 @@ export class OfferService {
     });
   }
 }
+
+/** An offer as the fairness rule and the playbooks' choices read it (a change of tier without a discount at 0%). */
+const termsOf = (o: Offer): OfferTerms => ({ code: o.code, audience: o.audience, discountPercent: o.discountPercent ?? 0, validFrom: o.validFrom, validUntil: o.validUntil, serviceTier: o.serviceTier ?? null });
 
 /**
  * A name as messages quote it, trimmed: 1 to OFFER_NAME_MAX_LENGTH characters, written into the customers' e-mails as it
