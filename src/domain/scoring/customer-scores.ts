@@ -11,7 +11,7 @@ import { fmt, money, pct } from './format.js';
 import type { GammaGammaParams } from './gamma-gamma.js';
 import { paymentLoyalty, type InvoiceRecord } from './payment-loyalty.js';
 import { persistentIssues, type ComplaintRecord } from './persistent-issue.js';
-import { profitability, PROFITABILITY_MODEL_VERSION, type CostEntryInput } from './profitability.js';
+import { feeDaysInWindow, profitability, PROFITABILITY_MODEL_VERSION, type CostEntryInput } from './profitability.js';
 import { referralValue } from './referral-value.js';
 import { rankedRfm, unranked, type RankPosition } from './rfm.js';
 import { ScoreKind } from './score-kind.js';
@@ -292,8 +292,7 @@ function profitabilityOf(f: CustomerFacts, orderMargins: OrderMargins, policy: S
   const unmargined = f.windowUnmarginedRevenueMinor;
   const orders = windowOrderMargin(orderMargins);
   const tenureDays = dayNumber(f.asOf) - dayNumber(f.customerSince);
-  // The fee the window holds: a year's share for the days of it the customer was with us (all of it after a window's tenure).
-  const feeDays = Math.max(0, Math.min(policy.profitabilityWindowDays, tenureDays));
+  const feeDays = feeDaysInWindow(tenureDays, policy.profitabilityWindowDays);
   const feeShare = feeDays / 365;
   const windowFee = Math.round((policy.serviceTiers.tiers.find((t) => t.tier === f.serviceTier)?.annualFeeMarginMinor ?? 0) * feeShare);
   // An order inside the window (its days are those after asOf - window, as the gathering sums them).

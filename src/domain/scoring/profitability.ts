@@ -218,6 +218,11 @@ function projectOnTier(input: ProfitabilityInput, current: TierTerms, byKind: Ma
   return { tier: t.tier, level: t.level, projectedValueMinor: projected, feeMinor: Math.round(t.annualFeeMinor * feeShare), reasoning };
 }
 
+/** The days of a window of `windowDays` the customer was with us, whose share of a year's tier fee the window holds (all of it after a window's tenure). */
+export function feeDaysInWindow(tenureDays: number, windowDays: number): number {
+  return Math.max(0, Math.min(windowDays, tenureDays));
+}
+
 /** Of the cheaper tiers' projections: the richest that breaks even, else the best if it beats now. */
 function suggestTier(cheaper: TierProjection[], value: number): TierSuggestion | null {
   const candidates = [...cheaper].sort((a, b) => b.level - a.level || (a.tier < b.tier ? -1 : 1));

@@ -5,7 +5,7 @@ import { scoreCustomer, type CustomerScore, type ScoringPolicy } from '../../dom
 import { eventRescoreDay } from '../../domain/scoring/event-rescore-day.js';
 import { paymentLoyalty, withoutInvoices } from '../../domain/scoring/payment-loyalty.js';
 import { ScoreKind } from '../../domain/scoring/score-kind.js';
-import { costOnTier } from '../../domain/scoring/profitability.js';
+import { costOnTier, feeDaysInWindow } from '../../domain/scoring/profitability.js';
 import { dayNumber } from '../../domain/dates.js';
 import { discountOff } from '../../domain/playbooks/account-offer.js';
 import { factsColumns, invoiceDays, purchaseAggregates, toFacts, writeSnapshots, type Row } from './score-sql.js';
@@ -100,8 +100,7 @@ export class CustomerRescoreService {
     const costsBeforeMinor = before.reduce((sum, c) => sum + c.amountMinor, 0);
     const costsBeforeOnTierMinor = costOnTier(before, tierChange.fromTier, rescored.facts.serviceTier, this.policy.serviceTiers);
     // The tier's fee for the window's days with us, as the profitability score counts its margin, at the offer's discount.
-    const tenureDays = dayNumber(asOf) - dayNumber(rescored.facts.customerSince);
-    const feeShare = Math.max(0, Math.min(windowDays, tenureDays)) / 365;
+    const feeShare = feeDaysInWindow(dayNumber(asOf) - dayNumber(rescored.facts.customerSince), windowDays) / 365;
     const fee = this.policy.serviceTiers.tiers.find((t) => t.tier === rescored.facts.serviceTier)?.annualFeeMinor ?? 0;
     const offerDiscountMinor = discountOff(Math.round(fee * feeShare), tierChange.discountPercent ?? 0);
     return {
