@@ -86,10 +86,13 @@ export const templates: Record<string, Template> = {
     text: `Hello ${name},\n\nwe have decided to end our contract on ${write.day(String(p.noticeEndsOn ?? p.noticeEndsAt ?? ''))}. Until then everything continues as usual. We will help you switch, send a final invoice, and give you all your data.\n\nKind regards`,
   }),
   'offboarding-switch-help': (name) => ({ subject: 'Help with switching', text: `Hello ${name},\n\nhere is what you need to move to another provider; reply and a person will help you with every step.\n\nKind regards` }),
-  'account-offer-accepted': (name, p) => ({
-    subject: `Offer accepted by ${name}`,
-    text: `${name} accepted ${offerText(p.proposal as ProposalPayload)} in their account review: please apply it to their account from the next invoice${(p.proposal as ProposalPayload | undefined)?.tier ? `, on the ${(p.proposal as ProposalPayload).tier} service they moved to` : ''}.`,
-  }),
+  'account-offer-accepted': (name, p) => {
+    const proposal = p.proposal as ProposalPayload | undefined;
+    return {
+      subject: `Offer accepted by ${name}`,
+      text: `${name} accepted ${offerText(proposal)} in their account review: please apply it to their account from the next invoice${proposal?.tier ? `, on the ${proposal.tier} service they moved to` : ''}.`,
+    };
+  },
   'offboarding-final-invoice': (name) => ({ subject: `Final invoice for ${name}`, text: 'The notice period has ended: please issue the final invoice (no closing fees).' }),
   'offboarding-notice-undelivered': (name, p) => ({
     subject: `Not offboarded: ${name} never got the notice`,

@@ -75,11 +75,10 @@ export class OfferService {
 
   /** A new offer; its code is unique (CONFLICT otherwise). Audited. */
   async create(input: OfferInput, actor: string): Promise<Offer> {
-    const invalid = (field: string, message: string) => new OfferException(OfferExceptionCode.InvalidInput, message, { field });
     const code = input.code.trim().toUpperCase();
     if (!OFFER_CODE.test(code)) throw invalid('code', `code must be ${OFFER_CODE_RULE}, e.g. "LOYAL10"`);
-    const name = shownName(input.name, 'name', "An offer's name", invalid);
-    const translatedNames = this.translatedNames(input.translatedNames ?? [], invalid);
+    const name = shownName(input.name, 'name', "An offer's name");
+    const translatedNames = checkedTranslations(input.translatedNames ?? []);
     const discount = input.discountPercent ?? null;
     if (discount !== null && !(Number.isInteger(discount) && discount >= DISCOUNT_PERCENT.min && discount <= DISCOUNT_PERCENT.max)) {
       throw invalid('discountPercent', `discountPercent must be a whole number from ${DISCOUNT_PERCENT.min} to ${DISCOUNT_PERCENT.max}`);
@@ -112,19 +111,6 @@ export class OfferService {
     }
   }
 
-  /** The translations as stored (by language), each checked as the name is; null without any. */
-  private translatedNames(given: { language: string; name: string }[], invalid: (field: string, message: string) => OfferException): Record<string, string> | null {
-    if (given.length > MAX_TRANSLATED_NAMES) throw invalid('translatedNames', `at most ${MAX_TRANSLATED_NAMES} translations of the name`);
-    const names: Record<string, string> = {};
-    for (const t of given) {
-      const language = t.language.trim().toLowerCase();
-      if (!NAME_LANGUAGE.test(language)) throw invalid('translatedNames', `"${echoed(t.language)}" is not a language: give its 2 or 3 letter code, as in a customer's locale (de for de-AT)`);
-      if (language in names) throw invalid('translatedNames', `the name is translated into ${language} twice`);
-      names[language] = shownName(t.name, 'translatedNames', `The offer's ${language} name`, invalid);
-    }
-    return given.length ? names : null;
-  }
-
   /**
    * Withdraws an offer: its last day becomes `on` (default today); one already ending by
    * then is a CONFLICT. An offer ended before its first day is never made. Audited. The row is
@@ -155,7 +141,7 @@ export class OfferService {
    */
   async setTranslatedNames(id: string, given: { language: string; name: string }[], actor: string): Promise<Offer> {
     if (!isUuid(id)) throw new OfferException(OfferExceptionCode.NotFound, `"${echoed(id)}" is not an offer ID`, { id: echoed(id), field: 'id' });
-    const translatedNames = this.translatedNames(given, (field, message) => new OfferException(OfferExceptionCode.InvalidInput, message, { field }));
+    const translatedNames = checkedTranslations(given);
     return this.em.transactional(async (em) => {
       const offer = await em.findOne(Offer, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
       if (!offer) throw new OfferException(OfferExceptionCode.NotFound, `No offer with ID ${id}`, { id, field: 'id' });
@@ -173,10 +159,28 @@ const termsOf = (o: Offer): OfferTerms => ({ code: o.code, audience: o.audience,
  * A name as messages quote it, trimmed: 1 to OFFER_NAME_MAX_LENGTH characters, written into the customers' e-mails as it
  * is, so no control or invisible characters (a joiner in an emoji is spelling).
  */
-function shownName(value: string, field: string, label: string, invalid: (field: string, message: string) => OfferException): string {
+function shownName(value: string, field: string, label: string): string {
   const name = value.trim();
   if (!name || characterCount(name) > OFFER_NAME_MAX_LENGTH) throw invalid(field, `${label} must be 1 to ${OFFER_NAME_MAX_LENGTH} characters`);
   const hidden = hiddenCharacterProblem(name, label, { joiners: true });
   if (hidden) throw invalid(field, hidden);
   return name;
+}
+
+/** The translations as stored (by language), each checked as the name is; null without any. */
+function checkedTranslations(given: { language: string; name: string }[]): Record<string, string> | null {
+  if (given.length > MAX_TRANSLATED_NAMES) throw invalid('translatedNames', `at most ${MAX_TRANSLATED_NAMES} translations of the name`);
+  const names: Record<string, string> = {};
+  for (const t of given) {
+    const language = t.language.trim().toLowerCase();
+    if (!NAME_LANGUAGE.test(language)) throw invalid('translatedNames', `"${echoed(t.language)}" is not a language: give its 2 or 3 letter code, as in a customer's locale (de for de-AT)`);
+    if (language in names) throw invalid('translatedNames', `the name is translated into ${language} twice`);
+    names[language] = shownName(t.name, 'translatedNames', `The offer's ${language} name`);
+  }
+  return given.length ? names : null;
+}
+
+/** A refusal of the offer's input, naming its field. */
+function invalid(field: string, message: string): OfferException {
+  return new OfferException(OfferExceptionCode.InvalidInput, message, { field });
 }
