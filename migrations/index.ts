@@ -70,6 +70,7 @@ import { Migration20261221000000_audit_unsettled_calls } from './Migration202612
 import { Migration20261222000000_score_model_scored_with } from './Migration20261222000000_score_model_scored_with.js';
 import { Migration20261223000000_scoring_run_base_margin } from './Migration20261223000000_scoring_run_base_margin.js';
 import { Migration20261224000000_offer_translated_names } from './Migration20261224000000_offer_translated_names.js';
+import { Migration20261225000000_service_tier_change } from './Migration20261225000000_service_tier_change.js';
 
 /** Every migration in order; listed explicitly so compiled and bundled builds find them without globbing. */
 export const migrationsList: MigrationObject[] = [
@@ -144,4 +145,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261222000000_score_model_scored_with', class: Migration20261222000000_score_model_scored_with },
   { name: 'Migration20261223000000_scoring_run_base_margin', class: Migration20261223000000_scoring_run_base_margin },
   { name: 'Migration20261224000000_offer_translated_names', class: Migration20261224000000_offer_translated_names },
+  { name: 'Migration20261225000000_service_tier_change', class: Migration20261225000000_service_tier_change },
 ];

@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import { Role } from '../src/domain/auth/roles.js';
 import { dataRetentionPolicy } from '../src/domain/customers/data-retention.js';
 import { welcomeCheckWorkflowId } from '../src/domain/playbooks/welcome-check.js';
-import { AuditEntry, Campaign, CampaignGroup, CampaignMember, Complaint, ComplaintSeverity, CostEntry, CostKind, Customer, CustomerExport, FixCase, Invoice, MessageChannel, MessagePurpose, Order, OutboxMessage, PlaybookRun, ScoreSnapshot } from '../src/entities/index.js';
+import { AuditEntry, Campaign, CampaignGroup, CampaignMember, Complaint, ComplaintSeverity, CostEntry, CostKind, Customer, CustomerExport, FixCase, Invoice, MessageChannel, MessagePurpose, Order, OutboxMessage, PlaybookRun, ScoreSnapshot, ServiceTier, ServiceTierChange, TierChangeSource } from '../src/entities/index.js';
 import { createServices } from '../src/services/index.js';
 import { EXPORT_AUDIT_SECTIONS, EXPORT_SECTIONS } from '../src/services/customers/customer-data-export.service.js';
 import { ABOUT_THEM, CONTACT_DATA_ENTRIES, PERSONAL_FIELD_NAMES, TYPED_DECISION } from '../src/services/customers/customer-erasure.service.js';
@@ -83,6 +83,7 @@ it('exports everything stored about a customer on request, with the reasons behi
   const customer = e.create(Customer, { externalRef: crmRef, name: 'Mary Somerville', email: `mary.${Math.random()}@example.com`, phone: '+44 131 496 0000', acquiredAt: joinedLately, referrer });
   e.create(Order, { customer, orderedAt: new Date('2026-09-01T10:00:00Z'), amountMinor: 4_500, externalRef: 'ORD-1' });
   e.create(CostEntry, { customer, occurredAt: '2026-10-20', kind: CostKind.SupportMinutes, amountMinor: 1_800, quantity: 12 });
+  e.create(ServiceTierChange, { customer, changedOn: '2026-10-25', fromTier: ServiceTier.Premium, toTier: ServiceTier.Standard, source: TierChangeSource.AccountReview });
   const campaign = e.create(Campaign, { name: 'Autumn thanks', playbook: 'appreciation', segment: {}, createdBy: 'marketer:test' });
   e.create(CampaignMember, { campaign, customer, group: CampaignGroup.Holdout, enrolledAt: new Date('2026-11-01T09:00:00Z') });
   const invoiceRef = `INV-${Math.random()}`;
@@ -136,6 +137,7 @@ it('exports everything stored about a customer on request, with the reasons behi
       { id: invoice.id, reference: invoiceRef, dueAt: '2026-10-15', amountMinor: 4_500, paidAt: null, payments: [{ paidAt: '2026-10-10', amountMinor: 2_000 }], remindersSent: 2, feeChargedMinor: 500, feeWaivedMinor: 0 },
     ],
     costs: [{ occurredAt: '2026-10-20', kind: 'support_minutes', amountMinor: 1_800, quantity: 12, reference: null }],
+    tierChanges: [{ changedOn: '2026-10-25', fromTier: 'premium', toTier: 'standard', source: 'account-review' }],
     // F3: how the company judged it, and how often it was reopened.
     complaints: [{ reference: null, topic: 'billing-error', severity: 'medium', productDefect: false, reopenedCount: 1, reopenedAt: expect.any(String), summary: 'Charged twice in October', resolvedAt: null }],
     fixCases: [{ topic: 'billing-error', owner: 'billing', status: 'open', resolvedAt: null }],

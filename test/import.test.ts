@@ -10,7 +10,7 @@ import 'reflect-metadata';
 import { graphql } from 'graphql';
 import { Query, Resolver, buildSchema } from 'type-graphql';
 import { INVOICE_PAID } from '../src/domain/messages/catalogue.js';
-import { AuditEntry, Complaint, CostEntry, Customer, CustomerStatus, Invoice, MessageChannel, MessagePurpose, Offer, Order, OutboxMessage, Payment, ScoreSnapshot, ServiceTier } from '../src/entities/index.js';
+import { AuditEntry, Complaint, CostEntry, Customer, CustomerStatus, Invoice, MessageChannel, MessagePurpose, Offer, Order, OutboxMessage, Payment, ScoreSnapshot, ServiceTier, ServiceTierChange, TierChangeSource } from '../src/entities/index.js';
 import { fixIssueWorkflowId } from '../src/domain/playbooks/fix-issue.js';
 import { OutboxService } from '../src/services/outbox/outbox.service.js';
 import { ImportService, MAX_IMPORT_ROWS, type ImportOptions } from '../src/services/import/import.service.js';
@@ -507,6 +507,11 @@ it('keeps a notice and a tier change decided here against a CRM export that stil
   expect(await em().findOneOrFail(Customer, olga.id)).toMatchObject({ serviceTier: 'standard', tierChangedFrom: null });
   await run('customers', file('premium', 'active'));
   expect(await em().findOneOrFail(Customer, olga.id)).toMatchObject({ serviceTier: 'premium', status: 'offboarding' });
+  // Only that move is the CRM's tier change (the profitability window counts the premium fee margin from today):
+  // not the tier of a new customer, a row held back, nor one agreeing with the tier held.
+  expect(await em().find(ServiceTierChange, { customer: olga.id })).toEqual([
+    expect.objectContaining({ changedOn: new Date().toISOString().slice(0, 10), fromTier: 'standard', toTier: 'premium', source: TierChangeSource.Import }),
+  ]);
 
   // Offboarded at the end of the notice: a customer who comes back is the CRM's to make active again.
   await em().nativeUpdate(Customer, { id: olga.id }, { status: CustomerStatus.Offboarded });

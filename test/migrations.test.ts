@@ -612,3 +612,33 @@ it('puts the stored references in NFC, and merges none: of two that differ only 
   ]);
   await conn.execute(`delete from customer where external_ref like 'NFCMIG-%'`);
 });
+
+it('records the tier moves account reviews made before it as tier changes, on the day where the customer lives, and rolls back', async () => {
+  const conn = orm.em.getConnection();
+  await orm.migrator.up();
+  await orm.migrator.down({ to: migrationBefore('Migration20261225000000_service_tier_change') });
+  const tokyo = await insertCustomer('TierMigTokyo');
+  await conn.execute(`update customer set time_zone = 'Asia/Tokyo', service_tier = 'basic' where id = ?`, [tokyo]);
+  const audit = (entityId: string, actor: string, before: string, after: string, at: string) =>
+    conn.execute(`insert into audit_entry (id, at, actor, action, entity_type, entity_id, before, after) values (gen_random_uuid(), ?, ?, 'customer.service-tier', 'customer', ?, ?, ?)`, [
+      at,
+      actor,
+      entityId,
+      JSON.stringify({ serviceTier: before }),
+      JSON.stringify({ serviceTier: after }),
+    ]);
+  // 20:00 UTC on 2026-11-03 is already the 4th in Tokyo; an entry of another actor is no review's move.
+  await audit(tokyo, 'playbook:account-review/x-1', 'premium', 'standard', '2026-10-01T08:00:00Z');
+  await audit(tokyo, 'playbook:account-review/x-2', 'standard', 'basic', '2026-11-03T20:00:00Z');
+  await audit(tokyo, 'admin:someone', 'basic', 'premium', '2026-11-05T08:00:00Z');
+  await orm.migrator.up();
+  expect(await conn.execute(`select changed_on::text as day, from_tier, to_tier, source from service_tier_change where customer_id = ? order by changed_on`, [tokyo])).toEqual([
+    { day: '2026-10-01', from_tier: 'premium', to_tier: 'standard', source: 'account-review' },
+    { day: '2026-11-04', from_tier: 'standard', to_tier: 'basic', source: 'account-review' },
+  ]);
+  await orm.migrator.down({ to: migrationBefore('Migration20261225000000_service_tier_change') });
+  expect(await tables()).not.toContain('service_tier_change');
+  await orm.migrator.up();
+  await conn.execute(`delete from audit_entry where entity_id = ?`, [tokyo]);
+  await conn.execute(`delete from customer where id = ?`, [tokyo]);
+});

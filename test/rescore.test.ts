@@ -9,7 +9,7 @@ import { defaultRescorePolicy, defaultScoringPolicy, type RescorePolicy } from '
 import { CustomerRescoreService, type FollowUpFailureReporter } from '../src/services/scores/customer-rescore.service.js';
 import { pageRanges } from '../src/domain/scoring/score-pages.js';
 import { ScoringRunService } from '../src/services/scores/scoring-run.service.js';
-import { CostEntry, CostKind, Customer, Order, ServiceTier } from '../src/entities/index.js';
+import { CostEntry, CostKind, Customer, Order, ServiceTier, ServiceTierChange, TierChangeSource } from '../src/entities/index.js';
 import { loadDemoDataIfEmpty } from '../src/dev/demo-loader.js';
 import { putSchedulesInPlace } from '../src/app/worker-process.js';
 import { createLogger } from '../src/logger.js';
@@ -732,7 +732,7 @@ describe('rescoring the whole base', () => {
       value: null,
       band: null,
       reasons: ['not judged: nothing in the last 365 days to judge it by: no order, no tier fee margin, no cost to serve'],
-      modelVersion: 'profitability/6;policy=1',
+      modelVersion: 'profitability/7;policy=1',
     });
     expect((await scored(ray.id))[ScoreKind.Profitability]).toMatchObject({ value: 0, band: 'break-even' });
     // Through GraphQL: the profitable filter finds neither; break-even is a band the filter takes.
@@ -744,6 +744,27 @@ describe('rescoring the whole base', () => {
     // A rescore after an event gathers the same facts itself: the same judgements.
     expect((await rescorer().rescoreCustomer(quinn.id, new Set([ScoreKind.Profitability])))[0]).toMatchObject({ value: null, band: null });
     expect((await rescorer().rescoreCustomer(ray.id, new Set([ScoreKind.Profitability])))[0]).toMatchObject({ value: 0, band: 'break-even' });
+  });
+
+  it('counts the fee margin of the tier the customer held each day of the window, from their recorded tier changes', async () => {
+    const em = stack.orm.em.fork();
+    // Tia: standard until premium from 2026-10-01 (and basic before a move of 2025, before the window); one order of margin 100.00.
+    const tia = em.create(Customer, { name: 'Tia Tierchange', email: 'tia.tierchange@example.com', acquiredAt: '2024-01-01', serviceTier: ServiceTier.Premium });
+    em.create(Order, { customer: tia, orderedAt: new Date('2026-06-01T10:00:00Z'), amountMinor: 50_000, marginMinor: 10_000 });
+    em.create(ServiceTierChange, { customer: tia, changedOn: '2025-01-01', fromTier: ServiceTier.Basic, toTier: ServiceTier.Standard, source: TierChangeSource.Import });
+    em.create(ServiceTierChange, { customer: tia, changedOn: '2026-10-01', fromTier: ServiceTier.Standard, toTier: ServiceTier.Premium, source: TierChangeSource.AccountReview });
+    await em.flush();
+
+    const scored = await scoredInOnePage('rescore/tier-changes');
+    // 2,000 × 333/365 + 6,000 × 32/365 = 2,351: not premium's 6,000 for the whole year.
+    expect((await scored(tia.id))[ScoreKind.Profitability]).toMatchObject({
+      value: 12_351,
+      band: 'profitable',
+      reasons: ['margin 123.51 minus cost to serve 0.00 over the last 365 days: 123.51', 'the margin includes the tier fee margin of 23.51 for the tiers held: standard 333 days, premium 32 days'],
+    });
+    // A rescore after an event gathers the same tier changes itself (as of today: more of the window on premium).
+    const [now] = await rescorer().rescoreCustomer(tia.id, new Set([ScoreKind.Profitability]));
+    expect(now.reasons[1]).toMatch(/^the margin includes the tier fee margin of [0-9.]+ for the tiers held: standard \d+ days, premium \d+ days$/);
   });
 
   it('counts orders of 0.00 with a margin of 0.00 as carrying one, values a repeat buyer who paid nothing at 0, and judges no one on the tier fee alone (QA 73 F2, F3)', async () => {

@@ -4,6 +4,7 @@ export * from './invoice.entity.js';
 export * from './payment.entity.js';
 export * from './complaint.entity.js';
 export * from './cost-entry.entity.js';
+export * from './service-tier-change.entity.js';
 export * from './offer.entity.js';
 export * from './score-snapshot.entity.js';
 export * from './current-score.entity.js';
@@ -36,6 +37,7 @@ import { Segment } from './segment.entity.js';
 import { CampaignMember } from './campaign-member.entity.js';
 import { Complaint } from './complaint.entity.js';
 import { CostEntry } from './cost-entry.entity.js';
+import { ServiceTierChange } from './service-tier-change.entity.js';
 import { Customer } from './customer.entity.js';
 import { Invoice } from './invoice.entity.js';
 import { Offer } from './offer.entity.js';
@@ -57,4 +59,4 @@ import { ScoringWork } from './scoring-work.entity.js';
 import { ScoringInvoiceWork } from './scoring-invoice-work.entity.js';
 
 /** Every entity the ORM knows. */
-export const allEntities = [Customer, Order, Invoice, Payment, Complaint, CostEntry, Offer, ScoreSnapshot, CurrentScore, ScoreBandChange, ScoringRun, ScoreModel, ScoringWork, ScoringInvoiceWork, ScoringPage, ScoreHistoryThinning, Segment, Campaign, CampaignMember, PlaybookRun, FixCase, CustomerExport, OutboxMessage, OutboxHandover, AuditEntry, ApiKey, RateLimitHit, DeploymentSetting];
+export const allEntities = [Customer, Order, Invoice, Payment, Complaint, CostEntry, ServiceTierChange, Offer, ScoreSnapshot, CurrentScore, ScoreBandChange, ScoringRun, ScoreModel, ScoringWork, ScoringInvoiceWork, ScoringPage, ScoreHistoryThinning, Segment, Campaign, CampaignMember, PlaybookRun, FixCase, CustomerExport, OutboxMessage, OutboxHandover, AuditEntry, ApiKey, RateLimitHit, DeploymentSetting];

@@ -12,6 +12,7 @@ const facts = (over: Partial<CustomerFacts> = {}): CustomerFacts => ({
   asOf: '2026-11-01',
   customerSince: '2024-01-01',
   serviceTier: 'standard',
+  tierChanges: [],
   purchases: {
     purchaseDays: 5,
     firstDay: '2026-01-04',
@@ -96,7 +97,7 @@ describe('scoreCustomer', () => {
       value: null,
       band: null,
       reasons: ['not judged: the orders of the last 365 days (200.00) carry no margin, nor does any earlier order'],
-      modelVersion: 'profitability/6;policy=1',
+      modelVersion: 'profitability/7;policy=1',
       details: { suggestedTier: null },
     });
     // Without orders in the window there is no margin to miss: costs without purchases are a loss.
@@ -125,7 +126,7 @@ describe('scoreCustomer', () => {
       value: null,
       band: null,
       reasons: ['not judged: no purchase yet, and no cost to serve was recorded in the last 365 days'],
-      modelVersion: 'profitability/6;policy=1',
+      modelVersion: 'profitability/7;policy=1',
       details: { suggestedTier: null },
     });
     // On basic (no fee margin) it read "profitable 0.00".
@@ -174,7 +175,7 @@ describe('scoreCustomer', () => {
       value: null,
       band: null,
       reasons: ['not judged: nothing in the last 365 days to judge it by: no order, no tier fee margin, no cost to serve'],
-      modelVersion: 'profitability/6;policy=1',
+      modelVersion: 'profitability/7;policy=1',
       details: { suggestedTier: null },
     });
     // The last order on the window's first day (2025-11-02: asOf − 364) is in it: judged, 0.00 margin on it, break-even.
@@ -295,6 +296,21 @@ describe('scoreCustomer', () => {
     const later = scoreCustomer({ ...newcomer, asOf: '2026-12-18' }, models, defaultScoringPolicy).find((s) => s.kind === ScoreKind.Profitability)!;
     expect(later).toMatchObject({ value: 1_973 - 3_000, band: 'loss-making', details: { suggestedTier: 'basic' } });
     expect(later.reasons.at(-1)).toBe('a cheaper service concept helps: basic (support minutes about 22.50 less; tier fee margin 19.73 less; projected -7.50 instead of -10.27 on premium)');
+  });
+
+  it('counts the fee margin of the tier held each day of the window, and projects other tiers from what it counted', () => {
+    // Standard (20.00 a year) until premium (60.00) from 2026-10-01: of the 365 days to 2026-11-01, 333 standard and 32 premium.
+    const upgraded = facts({ serviceTier: 'premium', tierChanges: [{ day: '2026-10-01', fromTier: 'standard', toTier: 'premium' }] });
+    const profit = scoreCustomer(upgraded, models, defaultScoringPolicy).find((s) => s.kind === ScoreKind.Profitability)!;
+    // 2,000 × 333/365 + 6,000 × 32/365 = 1,824.7 + 526.0 = 2,351 (not premium's 6,000 for the whole year).
+    expect(profit).toMatchObject({ value: 10_000 + 2_351 - 25_000, band: 'loss-making', details: { feeMarginMinor: 2_351 } });
+    expect(profit.reasons[1]).toBe('the margin includes the tier fee margin of 23.51 for the tiers held: standard 333 days, premium 32 days');
+    // Basic for the whole window: the 23.51 counted gives way to no fee margin; a quarter of the support cost (premium's share is 1).
+    expect(profit.reasons.at(-1)).toBe('a cheaper service concept helps: basic (support minutes about 187.50 less; tier fee margin 23.51 less; projected 37.50 instead of -126.49 on premium)');
+    // Scored as of a day before the move: standard all year, as it was then.
+    const before = scoreCustomer({ ...upgraded, asOf: '2026-09-30' }, models, defaultScoringPolicy).find((s) => s.kind === ScoreKind.Profitability)!;
+    expect(before.details).toMatchObject({ feeMarginMinor: 2_000 });
+    expect(before.reasons[1]).toBe("the margin includes the standard tier's fee margin of 20.00");
   });
 
   it('prorates the tier fees its cheaper-tier projection swaps to a window shorter than a year', () => {

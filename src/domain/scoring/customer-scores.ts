@@ -12,6 +12,7 @@ import type { GammaGammaParams } from './gamma-gamma.js';
 import { paymentLoyalty, type InvoiceRecord } from './payment-loyalty.js';
 import { persistentIssues, type ComplaintRecord } from './persistent-issue.js';
 import { feeDaysInWindow, profitability, PROFITABILITY_MODEL_VERSION, type CostEntryInput } from './profitability.js';
+import { tierDays, tierOn, type TierChange } from './tier-days.js';
 import { referralValue } from './referral-value.js';
 import { rankedRfm, unranked, type RankPosition } from './rfm.js';
 import { ScoreKind } from './score-kind.js';
@@ -42,7 +43,10 @@ export interface CustomerFacts {
   customerId: string;
   asOf: DateLike;
   customerSince: DateLike;
+  /** The tier the customer has now; with `tierChanges`, the tiers they had before. */
   serviceTier: string;
+  /** Their tier changes from the profitability window's first day on (any day: a past day is scored by the tier held then). */
+  tierChanges: readonly TierChange[];
   /** Null for a customer without a purchase up to asOf. */
   purchases: PurchaseFacts | null;
   /** Where the customer stands among all `buyers` of the base (RFM); absent when not ranked in this pass. */
@@ -294,7 +298,11 @@ function profitabilityOf(f: CustomerFacts, orderMargins: OrderMargins, policy: S
   const tenureDays = dayNumber(f.asOf) - dayNumber(f.customerSince);
   const feeDays = feeDaysInWindow(tenureDays, policy.profitabilityWindowDays);
   const feeShare = feeDays / 365;
-  const windowFee = Math.round((policy.serviceTiers.tiers.find((t) => t.tier === f.serviceTier)?.annualFeeMarginMinor ?? 0) * feeShare);
+  // Each day of the window with us counts the fee margin of the tier held that day.
+  const held = tierDays(f.tierChanges, f.serviceTier, f.asOf, feeDays);
+  const feeMarginOf = (tier: string) => policy.serviceTiers.tiers.find((t) => t.tier === tier)?.annualFeeMarginMinor ?? 0;
+  const windowFee = Math.round(held.reduce((sum, h) => sum + (feeMarginOf(h.tier) * h.days) / 365, 0));
+  const tierNow = tierOn(f.asOf, f.tierChanges, f.serviceTier);
   // An order inside the window (its days are those after asOf - window, as the gathering sums them).
   const orderInWindow = f.purchases !== null && dayNumber(f.purchases.lastDay) > dayNumber(f.asOf) - policy.profitabilityWindowDays;
   // A customer none of whose orders ever carried a margin (or who never bought), without a cost recorded either, would be
@@ -320,8 +328,9 @@ function profitabilityOf(f: CustomerFacts, orderMargins: OrderMargins, policy: S
   const score = profitability(
     {
       marginMinor: orders.marginMinor + windowFee,
+      feeMarginMinor: windowFee,
       costs: f.windowCosts,
-      currentTier: f.serviceTier,
+      currentTier: tierNow,
       windowLabel: window,
       tenureDays,
       minTenureDays: policy.profitabilityMinTenureDays,
@@ -332,11 +341,14 @@ function profitabilityOf(f: CustomerFacts, orderMargins: OrderMargins, policy: S
   const said = [
     unmargined > 0 ? `orders without a recorded margin (${money(unmargined)}) counted at the customer's own margin of ${pct(orders.share!)} of spend` : null,
     windowFee > 0
-      ? `the margin includes the ${f.serviceTier} tier's fee margin of ${money(windowFee)}${feeDays < policy.profitabilityWindowDays ? ` for the ${feeDays} day${feeDays === 1 ? '' : 's'} as a customer` : ''}`
+      ? held.length > 1
+        ? `the margin includes the tier fee margin of ${money(windowFee)} for the tiers held: ${held.map((h) => `${h.tier} ${h.days} day${h.days === 1 ? '' : 's'}`).join(', ')}`
+        : `the margin includes the ${tierNow} tier's fee margin of ${money(windowFee)}${feeDays < policy.profitabilityWindowDays ? ` for the ${feeDays} day${feeDays === 1 ? '' : 's'} as a customer` : ''}`
       : null,
   ].filter((r) => r !== null);
   const reasons = [score.reasons[0], ...said, ...score.reasons.slice(1)];
   // (And for a loss, what an account review weighs an offer that changes the tier by: every other tier projected.)
   const tierProjections = score.projections.map(({ tier, projectedValueMinor, feeMinor }) => ({ tier, projectedValueMinor, feeMinor }));
-  return [{ ...score, reasons }, { suggestedTier: score.suggestion?.tier ?? null, ...(tierProjections.length ? { tierProjections } : {}) }];
+  // (And the fee margin counted, on the tiers held: what an account review judging as on today's tier swaps out.)
+  return [{ ...score, reasons }, { suggestedTier: score.suggestion?.tier ?? null, feeMarginMinor: windowFee, ...(tierProjections.length ? { tierProjections } : {}) }];
 }

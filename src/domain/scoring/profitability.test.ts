@@ -38,7 +38,7 @@ describe('profitability', () => {
       'margin 500.00 minus cost to serve 200.00 over the last 12 months: 300.00',
       'cost drivers: support minutes 150.00 (75%), return 40.00 (20%), reminder 10.00 (5%)',
     ]);
-    expect(s.modelVersion).toBe('profitability/6;policy=4');
+    expect(s.modelVersion).toBe('profitability/7;policy=4');
   });
 
   it('suggests the richest cheaper tier that breaks even, with the reasoning', () => {

@@ -17,7 +17,7 @@
  *   service (1 = all; 0.3 = self-service leaves 30% of the support minutes);
  *   kinds not listed: 1.
  * Projection for another tier t from the current tier c:
- *   margin_t = margin - fee_c + fee_t
+ *   margin_t = margin - fee_c + fee_t   (fee_c: the fee margin the window counted, on the tiers held)
  *   cost_t(kind) = cost(kind) · share_t(kind) / share_c(kind)   (unchanged where share_c = 0)
  * Bands: `profitable` for a value above 0, `break-even` at exactly 0, `loss-making` below.
  * A customer who joined less than `minTenureDays` ago is not judged on a loss (band
@@ -37,8 +37,9 @@ import { invalidInput } from './scoring.exception.js';
  *    margin (orders with one are counted, not their revenue), so such a buyer is judged.
  * 6: nor is an account with nothing in the window (no order, no tier fee margin, no cost); and a result of exactly 0.00 is
  *    `break-even`, not `profitable`: an account that earns what it costs makes no money.
+ * 7: the tier fee margin is that of the tier held each day of the window (its tier changes), not today's tier's for all of it.
  */
-export const PROFITABILITY_MODEL_VERSION = 'profitability/6';
+export const PROFITABILITY_MODEL_VERSION = 'profitability/7';
 
 export interface TierTerms {
   tier: string;
@@ -69,8 +70,13 @@ export interface CostEntryInput {
 }
 
 export interface ProfitabilityInput {
-  /** Margin over the window (orders and, for the current tier, its fee), minor units. */
+  /** Margin over the window (orders and the fee margin of the tiers held in it), minor units. */
   marginMinor: number;
+  /**
+   * The tier fee margin `marginMinor` includes: each day's tier's, for a customer who changed tiers in the window;
+   * by default the current tier's share of a year (`feeShare`).
+   */
+  feeMarginMinor?: number;
   /** Cost-to-serve entries over the window; several per kind are summed. */
   costs: readonly CostEntryInput[];
   currentTier: string;
@@ -197,13 +203,13 @@ function fail(error: Error): never {
   throw error;
 }
 
-/** The account on tier `t` instead of `current`: its fee swapped for the same share of the year, each cost kind scaled by the tiers' shares. */
+/** The account on tier `t` instead of `current`: the fee margin counted swapped for `t`'s for the same share of the year, each cost kind scaled by the tiers' shares. */
 function projectOnTier(input: ProfitabilityInput, current: TierTerms, byKind: Map<string, number>, t: TierTerms, value: number, m: (v: number) => string): TierProjection {
   const share = (tier: TierTerms, kind: string) => tier.costShares[kind] ?? 1;
   const reasoning: string[] = [];
   // The window holds its share of a year's fee: the other tier's fee is swapped in for the same share.
   const feeShare = input.feeShare ?? 1;
-  const feeChange = (t.annualFeeMarginMinor - current.annualFeeMarginMinor) * feeShare;
+  const feeChange = t.annualFeeMarginMinor * feeShare - (input.feeMarginMinor ?? current.annualFeeMarginMinor * feeShare);
   let projected = input.marginMinor + feeChange;
   for (const [kind, amount] of byKind) {
     const from = share(current, kind);

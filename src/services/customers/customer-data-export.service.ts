@@ -3,7 +3,7 @@ import { renderIfKnown } from '../../domain/messages/templates.js';
 import { readerOf } from '../outbox/message-history.service.js';
 import { CONSENT_ACTIONS, IMPORT_CONSENT_ACTION } from '../../domain/customers/contact.js';
 import { UNSUBSCRIBE_ACTOR } from '../../domain/messages/unsubscribe-link.js';
-import { CampaignMember, Complaint, CostEntry, Customer, CustomerExport, CustomerStatus, FixCase, Invoice, Order, OutboxMessage, Payment, PlaybookRun, ScoreBandChange } from '../../entities/index.js';
+import { CampaignMember, Complaint, CostEntry, Customer, ServiceTierChange, CustomerExport, CustomerStatus, FixCase, Invoice, Order, OutboxMessage, Payment, PlaybookRun, ScoreBandChange } from '../../entities/index.js';
 import type { AuditService } from '../audit/audit.service.js';
 import { CustomerException, CustomerExceptionCode } from './customer.exception.js';
 import { storedCustomer } from './customer.service.js';
@@ -99,6 +99,7 @@ export const EXPORT_SECTIONS: Readonly<Record<string, string>> = {
   Order: 'orders',
   Invoice: 'invoices',
   CostEntry: 'costs',
+  ServiceTierChange: 'tierChanges',
   Complaint: 'complaints',
   FixCase: 'fixCases',
   OutboxMessage: 'messages',
@@ -122,11 +123,12 @@ export const EXPORT_AUDIT_SECTIONS: Readonly<Record<string, string>> = {
 
 /** The export document of `customer`, read through `em` (the caller's transaction); amounts in message texts in `currency`. */
 export async function customerDocument(em: EntityManager, customer: Customer, currency: string): Promise<Record<string, unknown>> {
-  const [orders, invoices, payments, costs, complaints, fixCases, messages, runs, campaigns, scores, bandChanges, consent, promises, exports, contactChanges, notes] = await Promise.all([
+  const [orders, invoices, payments, costs, tierChanges, complaints, fixCases, messages, runs, campaigns, scores, bandChanges, consent, promises, exports, contactChanges, notes] = await Promise.all([
     em.find(Order, { customer }, { orderBy: { orderedAt: 'asc' } }),
     em.find(Invoice, { customer }, { orderBy: { issuedAt: 'asc' } }),
     em.find(Payment, { invoice: { customer } }, { orderBy: { paidAt: 'asc' } }),
     em.find(CostEntry, { customer }, { orderBy: { occurredAt: 'asc', createdAt: 'asc' } }),
+    em.find(ServiceTierChange, { customer }, { orderBy: { changedOn: 'asc', createdAt: 'asc' } }),
     em.find(Complaint, { customer }, { orderBy: { openedAt: 'asc' } }),
     em.find(FixCase, { customer }, { orderBy: { openedAt: 'asc' } }),
     em.find(OutboxMessage, { customer }, { orderBy: { createdAt: 'asc' } }),
@@ -204,6 +206,7 @@ export async function customerDocument(em: EntityManager, customer: Customer, cu
     })),
     // What serving them cost, as the profitability score counts it.
     costs: costs.map((c) => ({ occurredAt: c.occurredAt, kind: c.kind, amountMinor: c.amountMinor, quantity: c.quantity ?? null, reference: c.externalRef ?? null })),
+    tierChanges: tierChanges.map((t) => ({ changedOn: t.changedOn, fromTier: t.fromTier, toTier: t.toTier, source: t.source })),
     // With the CRM's case reference and how the company judged each (its handling cost, the company's own figure, stays out).
     complaints: complaints.map((c) => ({
       reference: c.externalRef ?? null,

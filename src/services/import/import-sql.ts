@@ -6,6 +6,7 @@ import { EARLIEST_DAY } from '../../domain/earliest-day.js';
 import { DISCOUNT_PERCENT, OFFER_CODE, OFFER_CODE_RULE } from '../../domain/offers/offer-text.js';
 import { CLOCK_SKEW_MS, LATEST_UTC_OFFSET_HOURS } from '../../domain/latest-time.js';
 import { lookAgainInNewTimeZoneSql } from '../outbox/waiting-messages.js';
+import { TierChangeSource } from '../../entities/service-tier-change.entity.js';
 
 /**
  * SQL for one import, over the temporary table `import_stage` (row_no, _shape_error,
@@ -555,11 +556,12 @@ export function upsertSql(spec: ImportSpec, header: Set<string>, deriveRefs = fa
   switch (spec.kind) {
     case 'customers':
       return [
-        // Consent and time zone as stored before: each consent change the file makes is audited (the timeline and the
-        // customer's data export show them), and a new time zone has delivery look again at messages held for the old one.
-        ...(header.has('marketing_consent') || header.has('time_zone')
+        // Consent, time zone and tier as stored before: each consent change the file makes is audited (the timeline and the
+        // customer's data export show them), a new time zone has delivery look again at messages held for the old one, and
+        // a new tier is recorded as a tier change (the profitability window counts each day's tier's fee margin).
+        ...(header.has('marketing_consent') || header.has('time_zone') || header.has('service_tier')
           ? [`create temp table import_contact_before on commit drop as
-                select c.id, c.marketing_consent, c.time_zone from import_stage s join customer c on c.external_ref = btrim(s.customer_ref) where ${good}`]
+                select c.id, c.marketing_consent, c.time_zone, c.service_tier from import_stage s join customer c on c.external_ref = btrim(s.customer_ref) where ${good}`]
           : []),
         counted(`insert into customer (id, external_ref, name, email, phone, time_zone, locale, service_tier, tier_changed_from, status, marketing_consent, acquired_at, created_at, updated_at)
           select gen_random_uuid(), btrim(s.customer_ref), btrim(s.name), lower(btrim(s.email)), ${v('phone')},
@@ -597,6 +599,11 @@ export function upsertSql(spec: ImportSpec, header: Set<string>, deriveRefs = fa
                 select gen_random_uuid(), now(), ${literal(actor)}, ${literal(IMPORT_CONSENT_ACTION)}, 'customer', c.id::text,
                        jsonb_build_object('marketingConsent', b.marketing_consent), jsonb_build_object('marketingConsent', c.marketing_consent)
                 from import_contact_before b join customer c on c.id = b.id where c.marketing_consent <> b.marketing_consent`]
+          : []),
+        ...(header.has('service_tier')
+          ? [`insert into service_tier_change (id, customer_id, changed_on, from_tier, to_tier, source, created_at)
+                select gen_random_uuid(), c.id, (now() at time zone c.time_zone)::date, b.service_tier, c.service_tier, ${literal(TierChangeSource.Import)}, now()
+                from import_contact_before b join customer c on c.id = b.id where c.service_tier <> b.service_tier`]
           : []),
         ...(header.has('time_zone')
           ? [lookAgainInNewTimeZoneSql('m.customer_id in (select b.id from import_contact_before b join customer c on c.id = b.id where c.time_zone <> b.time_zone)')]

@@ -54,10 +54,10 @@ export interface ReviewTierChange {
  * An account review's judgement of the account: its profitability rescored now, over the
  * model's window (the last 12 months). A customer who accepted the review's tier (a cheaper one, or
  * another through an offer) is judged as the model projected it when it proposed the tier: as on that
- * tier for the whole window, the costs from before the move counted at its cost shares (its fee margin
- * is counted for the window already), less what the accepted offer takes off the tier's fee. Judged on the plain
- * window, a move down would count the old tier's service (its support minutes) at full while its fee
- * margin is gone: accepting the proposal would make the account look worse than before, and put a
+ * tier for the whole window, the costs from before the move counted at its cost shares and its fee margin
+ * in place of the old tier's, less what the accepted offer takes off the tier's fee. Judged on the plain
+ * window, a move down would count the old tier's service (its support minutes) at full for most of a
+ * year after it: accepting the proposal would hardly change how the account looks, and could put a
  * customer who did what was asked in the offboarding inbox; a move up through an offer would count the
  * new tier's fee margin undiscounted, and the old tier's cheaper service, making it look better.
  */
@@ -76,6 +76,7 @@ export class AccountReviewJudgement {
     const projections = (score.details?.tierProjections as ProjectedTier[] | undefined) ?? [];
     const tierProjections = projections.length ? { valueMinor: score.value, projections } : null;
     if (!projected) return { valueMinor: score.value, suggestedTier, basis: `margin minus cost to serve over ${window}`, projected: false, tierProjections };
+    const feeSwapped = projected.feeMarginOnTierMinor !== projected.feeMarginCountedMinor;
     return {
       valueMinor: projected.valueMinor,
       suggestedTier,
@@ -83,8 +84,9 @@ export class AccountReviewJudgement {
       basis:
         `as on the ${projected.toTier} tier over ${window}, the tier the customer accepted on ${projected.sinceDay}: ` +
         `the costs before the move (${money(projected.costsBeforeMinor)} on ${projected.fromTier}) counted at the ${projected.toTier} tier's cost shares (${money(projected.costsBeforeOnTierMinor)})` +
+        (feeSwapped ? `, its fee margin for the whole window (${money(projected.feeMarginOnTierMinor)}, not the ${money(projected.feeMarginCountedMinor)} of the tiers held)` : '') +
         (projected.offerDiscountMinor ? `, less the ${money(projected.offerDiscountMinor)} the accepted offer takes off the tier's fee` : '') +
-        `, as the proposal projected (${money(score.value)} with them at full${projected.offerDiscountMinor ? ' and the fee undiscounted' : ''})`,
+        `, as the proposal projected (${money(score.value)} with them at full${feeSwapped ? ' on the tiers held' : ''}${projected.offerDiscountMinor ? ' and the fee undiscounted' : ''})`,
       projected: true,
     };
   }

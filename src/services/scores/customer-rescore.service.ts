@@ -73,10 +73,10 @@ export class CustomerRescoreService {
    * The customer's profitability rescored now (stored, as after any event) and, with `tierChange`
    * (the customer moved from `fromTier` to the tier they have now at `at`), as the tier model
    * projects it for the tier they have now: the window's costs from before the day of the move
-   * (their own day) counted at that tier's cost shares (`costOnTier`); the fee margin is the
-   * current tier's for the whole window already, less the discount on its fee of the offer the move came with
-   * (`discountPercent`, as the offer was weighed). Null `projected`: no such move to count (the
-   * tier is the one moved from again, or the account is not judged).
+   * (their own day) counted at that tier's cost shares (`costOnTier`); the fee margin the current
+   * tier's for the whole window (the score counts each day's tier's), less the discount on its fee of the
+   * offer the move came with (`discountPercent`, as the offer was weighed). Null `projected`: no such
+   * move to count (the tier is the one moved from again, or the account is not judged).
    */
   async profitabilitySinceTierChange(
     customerId: string,
@@ -84,7 +84,18 @@ export class CustomerRescoreService {
   ): Promise<{
     score: CustomerScore | null;
     windowDays: number;
-    projected: { valueMinor: number; fromTier: string; toTier: string; sinceDay: string; costsBeforeMinor: number; costsBeforeOnTierMinor: number; offerDiscountMinor: number } | null;
+    projected: {
+      valueMinor: number;
+      fromTier: string;
+      toTier: string;
+      sinceDay: string;
+      costsBeforeMinor: number;
+      costsBeforeOnTierMinor: number;
+      /** The fee margin the score counted (each day's tier's), and the tier's own for the whole window. */
+      feeMarginCountedMinor: number;
+      feeMarginOnTierMinor: number;
+      offerDiscountMinor: number;
+    } | null;
   }> {
     const windowDays = this.policy.profitabilityWindowDays;
     const rescored = await this.rescore(customerId, new Set([ScoreKind.Profitability]));
@@ -99,20 +110,24 @@ export class CustomerRescoreService {
     const before = rows.filter((r) => r.kind !== null).map((r) => ({ kind: r.kind, amountMinor: Number(r.amount) }));
     const costsBeforeMinor = before.reduce((sum, c) => sum + c.amountMinor, 0);
     const costsBeforeOnTierMinor = costOnTier(before, tierChange.fromTier, rescored.facts.serviceTier, this.policy.serviceTiers);
-    // The tier's fee for the window's days with us, as the profitability score counts its margin, at the offer's discount.
+    // The tier's fee margin for the window's days with us in place of the one counted, and its fee at the offer's discount.
     const feeShare = feeDaysInWindow(dayNumber(asOf) - dayNumber(rescored.facts.customerSince), windowDays) / 365;
-    const fee = this.policy.serviceTiers.tiers.find((t) => t.tier === rescored.facts.serviceTier)?.annualFeeMinor ?? 0;
-    const offerDiscountMinor = discountOff(Math.round(fee * feeShare), tierChange.discountPercent ?? 0);
+    const tier = this.policy.serviceTiers.tiers.find((t) => t.tier === rescored.facts.serviceTier);
+    const feeMarginCountedMinor = Number(score.details?.feeMarginMinor ?? 0);
+    const feeMarginOnTierMinor = Math.round((tier?.annualFeeMarginMinor ?? 0) * feeShare);
+    const offerDiscountMinor = discountOff(Math.round((tier?.annualFeeMinor ?? 0) * feeShare), tierChange.discountPercent ?? 0);
     return {
       score,
       windowDays,
       projected: {
-        valueMinor: score.value + costsBeforeMinor - costsBeforeOnTierMinor - offerDiscountMinor,
+        valueMinor: score.value + costsBeforeMinor - costsBeforeOnTierMinor + feeMarginOnTierMinor - feeMarginCountedMinor - offerDiscountMinor,
         fromTier: tierChange.fromTier,
         toTier: rescored.facts.serviceTier,
         sinceDay: rows[0].since_day,
         costsBeforeMinor,
         costsBeforeOnTierMinor,
+        feeMarginCountedMinor,
+        feeMarginOnTierMinor,
         offerDiscountMinor,
       },
     };

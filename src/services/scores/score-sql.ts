@@ -63,7 +63,7 @@ export function purchaseAggregates(asOf: string, orderFilter: RawBuilder<unknown
 }
 
 /**
- * The other facts of customer `p`: window costs, complaints and referrals (JSON). Within a
+ * The other facts of customer `p`: window costs, tier changes, complaints and referrals (JSON). Within a
  * run, referred customers' order margins come from the run's work rows; for a single customer,
  * from the orders. (Window margins: from the purchase aggregates; invoices: from the run's
  * invoice work rows, or `invoiceDays`.)
@@ -88,6 +88,8 @@ export function factsColumns(asOf: string, policy: ScoringPolicy, runId: string 
        select ce.kind, sum(ce.amount_minor)::bigint as amount from cost_entry ce
         where ce.customer_id = p.id and ce.occurred_at > ${asOf}::date - ${policy.profitabilityWindowDays}::int and ce.occurred_at <= ${asOf}::date
         group by ce.kind) k) as window_costs,
+    (select coalesce(json_agg(json_build_object('day', t.changed_on, 'fromTier', t.from_tier, 'toTier', t.to_tier) order by t.changed_on, t.created_at, t.id), '[]')
+       from service_tier_change t where t.customer_id = p.id and t.changed_on > ${asOf}::date - ${policy.profitabilityWindowDays}::int) as tier_changes,
     (select coalesce(json_agg(json_build_object('topic', cp.topic, 'openedAt', (cp.opened_at at time zone 'UTC')::date,
          'resolvedAt', (cp.resolved_at at time zone 'UTC')::date, 'reopenedCount', cp.reopened_count, 'reopenedAt', (cp.reopened_at at time zone 'UTC')::date)), '[]')
        from complaint cp where cp.customer_id = p.id and cp.opened_at < ${end} and ${currentComplaint('cp', { from: complaintsFrom, to: end })}) as complaints,
@@ -111,6 +113,7 @@ export function toFacts(row: Row, asOf: string): CustomerFacts {
     asOf,
     customerSince: row.acquired_at,
     serviceTier: row.service_tier,
+    tierChanges: row.tier_changes,
     purchases:
       row.purchase_days == null
         ? null

@@ -1,13 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { dayIn } from '../../../domain/billing/paid-day.js';
 import { writeWhenItGoes } from '../../../domain/guards/contact-guard.js';
 import { offerThatHelps } from '../../../domain/playbooks/account-offer.js';
 import { money } from '../../../domain/scoring/format.js';
 import { noticeEndDay, proposalHeldBackAtDelivery, type OffboardingCompletion, type OffboardingDecision, type OffboardingStart, type Proposal } from '../../../domain/playbooks/account-review.js';
 import { PROPOSAL_ANSWERED, PROPOSAL_DECLINED } from '../../../domain/messages/catalogue.js';
 import { stepMessageKey } from '../../../domain/playbooks/run-id.js';
-import { Customer, CustomerExport, CustomerStatus, MessageChannel, MessagePurpose, OfferAudience, OutboxMessage, ServiceTier } from '../../../entities/index.js';
+import { Customer, CustomerExport, CustomerStatus, MessageChannel, MessagePurpose, OfferAudience, OutboxMessage, ServiceTier, ServiceTierChange, TierChangeSource } from '../../../entities/index.js';
 import { customerDocument } from '../../customers/customer-data-export.service.js';
 import { lockedCustomer } from '../../customers/customer.service.js';
 import type { AuditService } from '../../audit/audit.service.js';
@@ -129,6 +130,8 @@ export class AccountReviewSteps {
           this.audit.record(em, { actor: `playbook:${input.workflowId}`, action: 'customer.service-tier', entityType: 'customer', entityId: customer.id, before: { serviceTier: customer.serviceTier }, after: { serviceTier: tier } });
           // The CRM still has the tier before the first such move: its exports are not to put it back.
           customer.tierChangedFrom ??= customer.serviceTier;
+          // From today where the customer lives, the profitability window counts the new tier's fee margin.
+          em.persist(em.create(ServiceTierChange, { customer, changedOn: dayIn(customer.timeZone), fromTier: customer.serviceTier, toTier: tier, source: TierChangeSource.AccountReview }));
           customer.serviceTier = tier;
         }
       }
