@@ -56,6 +56,11 @@ it('keeps its name in other languages, one per language, listed by language; an 
   const set = (id: string, translatedNames: { language: string; name: string }[], role: Role = Role.Marketer) => stack.gql(SetOfferTranslatedNamesDocument, { id, translatedNames }, role);
   expect((await set(plain.id, [{ language: 'de', name: 'Schlicht' }], Role.Operator)).errors![0].extensions).toMatchObject({ code: 'FORBIDDEN' });
   expect((await set(plain.id, [{ language: 'deutsch', name: 'Schlicht' }])).errors![0].extensions).toMatchObject({ code: 'VALIDATION', reason: 'OFFER_INVALID_INPUT', field: 'translatedNames' });
+  // A name under another code of the language than a customer's locale keeps (deu for de) would never be read: refused, naming the one to use.
+  const deu = (await set(plain.id, [{ language: 'DEU', name: 'Schlicht' }])).errors![0];
+  expect(deu.extensions).toMatchObject({ code: 'VALIDATION', reason: 'OFFER_INVALID_INPUT', field: 'translatedNames' });
+  expect(deu.message).toContain('deu: use the two-letter code de');
+  expect((await set(plain.id, [{ language: 'tl', name: 'Payak' }])).errors![0].message).toContain('tl: use the code fil');
   expect((await set('4a0b0c6e-1d2e-4f3a-9b8c-7d6e5f4a3b2c', [])).errors![0].extensions).toMatchObject({ code: 'NOT_FOUND', reason: 'OFFER_NOT_FOUND' });
   expect((await em().findOneOrFail(Offer, { code: 'PLAIN' })).translatedNames).toBeNull();
   expect((await set(plain.id, [{ language: 'de', name: 'Schlicht' }])).data!.setOfferTranslatedNames.translatedNames).toEqual([{ language: 'de', name: 'Schlicht' }]);
@@ -82,6 +87,7 @@ it('refuses bad input and a taken code, and writes nothing', async () => {
     [{ validFrom: '0001-01-01' }, 'VALIDATION', 'input.validFrom'],
     [{ description: 'x'.repeat(1001) }, 'VALIDATION', 'input.description'],
     [{ translatedNames: [{ language: 'German', name: 'Treuerabatt' }] }, 'VALIDATION', 'input.translatedNames'],
+    [{ translatedNames: [{ language: 'ger', name: 'Treuerabatt' }] }, 'VALIDATION', 'input.translatedNames'],
     [{ translatedNames: [{ language: 'de', name: 'Treuerabatt' }, { language: 'DE', name: 'Treue' }] }, 'VALIDATION', 'input.translatedNames'],
     [{ translatedNames: [{ language: 'de', name: ' ' }] }, 'VALIDATION', 'input.translatedNames'],
     [{ translatedNames: [{ language: 'de', name: 'Treue\u202Erabatt' }] }, 'VALIDATION', 'input.translatedNames'],

@@ -288,7 +288,7 @@ export type OfferAudience =
   | 'NewCustomers';
 
 export type OfferNameInput = {
-  /** The language: its 2 or 3 letter code (de); a customer whose locale is in it (de-AT, de-CH) reads this name */
+  /** The language: its 2 letter code where it has one (de, not deu), else its 3 letter code (gsw); a customer whose locale is in it (de-AT, de-CH) reads this name */
   language: string;
   /** As name: 1 to 200 characters, none of them control or invisible */
   name: string;

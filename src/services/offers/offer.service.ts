@@ -9,7 +9,7 @@ import { keysetPage } from '../common/keyset-page.js';
 import { scopedTag, type Page, type PageArgs } from '../common/pagination.js';
 import { OfferException, OfferExceptionCode } from './offer.exception.js';
 import { characterCount, echoed, hiddenCharacterProblem } from '../../domain/text.js';
-import { DISCOUNT_PERCENT, MAX_OFFER_DESCRIPTION, MAX_TRANSLATED_NAMES, NAME_LANGUAGE, OFFER_CODE, OFFER_CODE_RULE, OFFER_NAME_MAX_LENGTH } from '../../domain/offers/offer-text.js';
+import { DISCOUNT_PERCENT, MAX_OFFER_DESCRIPTION, MAX_TRANSLATED_NAMES, messagesLanguage, NAME_LANGUAGE, OFFER_CODE, OFFER_CODE_RULE, OFFER_NAME_MAX_LENGTH } from '../../domain/offers/offer-text.js';
 
 export interface OfferInput {
   code: string;
@@ -173,7 +173,10 @@ function checkedTranslations(given: { language: string; name: string }[]): Recor
   const names: Record<string, string> = {};
   for (const t of given) {
     const language = t.language.trim().toLowerCase();
-    if (!NAME_LANGUAGE.test(language)) throw invalid('translatedNames', `"${echoed(t.language)}" is not a language: give its 2 or 3 letter code, as in a customer's locale (de for de-AT)`);
+    const known = NAME_LANGUAGE.test(language) ? messagesLanguage(language) : null;
+    if (!known) throw invalid('translatedNames', `"${echoed(t.language)}" is not a language: give its code as in a customer's locale, 2 letters where it has them (de for de-AT)`);
+    // A customer's locale is kept in its canonical form, so a name under another code (deu for de) would never be read.
+    if (known !== language) throw invalid('translatedNames', `${language}: use the ${known.length === 2 ? 'two-letter ' : ''}code ${known}, as a customer's locale names the language`);
     if (language in names) throw invalid('translatedNames', `the name is translated into ${language} twice`);
     names[language] = shownName(t.name, 'translatedNames', `The offer's ${language} name`);
   }
