@@ -56,6 +56,16 @@ describe('message templates', () => {
     expect(renderMessage('account-offer-accepted', 'Ola', proposal, 'en', 'EUR').text).toBe(
       'Ola accepted Standard for less (15% off), offer STD15 in their account review: please apply it to their account from the next invoice, on the standard service they moved to.',
     );
+    // An offer that is only a move to another tier (no discount, as proposed; 0 or null as older payloads may carry it) has no price
+    // to apply: billing moves the account to the tier. The customer reads the move without a discount.
+    for (const discountPercent of [undefined, 0, null]) {
+      const tierOnly = { proposal: { kind: 'offer', offerCode: 'GO-STD', offerName: 'Standard service', discountPercent, tier: 'standard' } };
+      expect(renderMessage('account-offer-accepted', 'Ola', tierOnly, 'en', 'EUR').text).toBe(
+        'Ola accepted Standard service, offer GO-STD in their account review: please move their account to the standard service from the next invoice (the offer has no discount).',
+      );
+      expect(renderMessage('account-proposal', 'Ola', tierOnly, 'en', 'EUR').text).toContain('fits you better: Standard service, offer GO-STD, with a move to our standard service.');
+      expect(renderMessage('account-proposal-confirmed', 'Ola', tierOnly, 'de', 'EUR').text).toContain('wie vereinbart: „Standard service“, Angebot GO-STD, mit einem Wechsel in unseren Tarif „Standard“.');
+    }
     // An offer proposed before offers moved the tier reads as it did.
     expect(renderMessage('account-proposal', 'Ola', { proposal: { ...proposal.proposal, tier: undefined } }, 'en', 'EUR').text).toContain('fits you better: Standard for less (15% off), offer STD15. Reply');
   });

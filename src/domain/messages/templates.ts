@@ -88,10 +88,11 @@ export const templates: Record<string, Template> = {
   'offboarding-switch-help': (name) => ({ subject: 'Help with switching', text: `Hello ${name},\n\nhere is what you need to move to another provider; reply and a person will help you with every step.\n\nKind regards` }),
   'account-offer-accepted': (name, p) => {
     const proposal = p.proposal as ProposalPayload | undefined;
-    return {
-      subject: `Offer accepted by ${name}`,
-      text: `${name} accepted ${offerText(proposal)} in their account review: please apply it to their account from the next invoice${proposal?.tier ? `, on the ${proposal.tier} service they moved to` : ''}.`,
-    };
+    // An offer without a discount is only a move to another tier: billing has no price to apply, only the tier to bill.
+    const task = !proposal?.discountPercent && proposal?.tier
+      ? `please move their account to the ${proposal.tier} service from the next invoice (the offer has no discount)`
+      : `please apply it to their account from the next invoice${proposal?.tier ? `, on the ${proposal.tier} service they moved to` : ''}`;
+    return { subject: `Offer accepted by ${name}`, text: `${name} accepted ${offerText(proposal)} in their account review: ${task}.` };
   },
   'offboarding-final-invoice': (name) => ({ subject: `Final invoice for ${name}`, text: 'The notice period has ended: please issue the final invoice (no closing fees).' }),
   'offboarding-notice-undelivered': (name, p) => ({
