@@ -56,13 +56,16 @@ export class OfferService {
   }
 
   /**
-   * How messages name the offer of `code`: its own name and its translations (`offerNames`, absent without any), each
-   * message picking the one of the language it is written in when it is written out, so a reader whose locale changed
-   * meanwhile, or a team's English task, reads the name of its own language.
+   * How messages to an existing customer name `offer`, as their payload carries it: its own name and its translations
+   * (`offerNames`, absent without any), each message picking the one of the language it is written in when it is written
+   * out, so a reader whose locale changed meanwhile, or a team's English task, reads the name of its own language. None for
+   * a new customers' offer matched for them (what a newcomer gets, they get too): quoted by its code and discount, as its
+   * name ("your first three months") speaks to newcomers.
    */
-  async naming(code: string): Promise<{ offerName: string; offerNames?: Record<string, string>; validUntil: string | null }> {
-    const offer = await this.em.findOneOrFail(Offer, { code }, { fields: ['name', 'translatedNames', 'validUntil'] });
-    return { offerName: offer.name, ...(offer.translatedNames ? { offerNames: offer.translatedNames } : {}), validUntil: offer.validUntil ?? null };
+  async naming(offer: Pick<OfferTerms, 'code' | 'audience'>): Promise<{ offerName?: string; offerNames?: Record<string, string> }> {
+    if (offer.audience === OfferAudience.NewCustomers) return {};
+    const { name, translatedNames } = await this.em.findOneOrFail(Offer, { code: offer.code }, { fields: ['name', 'translatedNames'] });
+    return { offerName: name, ...(translatedNames ? { offerNames: translatedNames } : {}) };
   }
 
   /** Offers, latest first (by first day, then code), optionally only those valid on a day or for some audiences. */

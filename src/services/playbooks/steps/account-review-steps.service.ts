@@ -8,7 +8,7 @@ import { money } from '../../../domain/scoring/format.js';
 import { noticeEndDay, proposalHeldBackAtDelivery, type OffboardingCompletion, type OffboardingDecision, type OffboardingStart, type Proposal } from '../../../domain/playbooks/account-review.js';
 import { PROPOSAL_ANSWERED, PROPOSAL_DECLINED } from '../../../domain/messages/catalogue.js';
 import { stepMessageKey } from '../../../domain/playbooks/run-id.js';
-import { Customer, CustomerExport, CustomerStatus, MessageChannel, MessagePurpose, OfferAudience, OutboxMessage, ServiceTier, ServiceTierChange, TierChangeSource } from '../../../entities/index.js';
+import { Customer, CustomerExport, CustomerStatus, MessageChannel, MessagePurpose, OutboxMessage, ServiceTier, ServiceTierChange, TierChangeSource } from '../../../entities/index.js';
 import { customerDocument } from '../../customers/customer-data-export.service.js';
 import { lockedCustomer } from '../../customers/customer.service.js';
 import type { AuditService } from '../../audit/audit.service.js';
@@ -87,16 +87,13 @@ export class AccountReviewSteps {
     const later = writeWhenItGoes(marketing, new Date());
     if (later) return { kind: 'none', reason: "the customer's quiet hours: an offer is proposed when it can go at once", notBefore: later.toISOString() };
     const { offer, tier, projectedValueMinor } = helping;
-    // Named as the customer reads it, with its discount: a code alone says nothing to them. A new customers' offer
-    // matched for them (what a newcomer gets, they get too) by its code and discount: its name speaks to newcomers.
-    const named = offer.audience === OfferAudience.NewCustomers ? null : await offers.naming(offer.code);
     // (A change of tier without a discount has none to name.)
     const discountPercent = offer.discountPercent || undefined;
     return {
       kind: 'offer',
       offerCode: offer.code,
-      offerName: named?.offerName,
-      ...(named?.offerNames ? { offerNames: named.offerNames } : {}),
+      // Named as the customer reads it, with its discount: a code alone says nothing to them.
+      ...(await offers.naming(offer)),
       discountPercent,
       tier,
       reason: `offer ${offer.code}${discountPercent ? ` (${discountPercent}%)` : ''} moves the account to the ${tier} service, projected at ${money(projectedValueMinor)} instead of ${money(account!.valueMinor)}${discountPercent ? ", its discount taken off the tier's fee" : ''}`,

@@ -4,7 +4,7 @@ import { writeWhenItGoes } from '../../../domain/guards/contact-guard.js';
 import { INVOICE_OVERDUE, NOT_LOYAL, THANK_YOU_STEP, type AppreciationPolicy, type ThankYou } from '../../../domain/playbooks/appreciation.js';
 import { LOSS_MAKING } from '../../../domain/scoring/profitability.js';
 import { ScoreKind } from '../../../domain/scoring/score-kind.js';
-import { MessageChannel, MessagePurpose, OfferAudience, type ServiceTier } from '../../../entities/index.js';
+import { MessageChannel, MessagePurpose, type ServiceTier } from '../../../entities/index.js';
 import { OfferService } from '../../offers/offer.service.js';
 import type { ContactStatusService } from '../../outbox/contact-status.service.js';
 import type { OutboxService } from '../../outbox/outbox.service.js';
@@ -74,15 +74,14 @@ export class AppreciationSteps {
       // A thank-you keeps the customer's service: an offer that moves them to another tier is not one.
       const offers = new OfferService(em);
       const { best, matchedNewCustomerOffer } = await offers.bestForExistingCustomer(new Date().toISOString().slice(0, 10), serviceTier);
-      // Named as the customer reads an offer (its name, and the day it ends), as an account review's proposal is; a new
-      // customers' offer matched for them by its code and discount alone: its name ("your first three months") speaks to newcomers.
-      const offer = best ? await offers.naming(best.code) : null;
+      // Named as the customer reads an offer (its name, and the day it ends), as an account review's proposal is.
       const payload = {
         offerCode: best?.code ?? null,
-        offerName: best?.audience === OfferAudience.NewCustomers ? null : (offer?.offerName ?? null),
-        ...(best?.audience !== OfferAudience.NewCustomers && offer?.offerNames ? { offerNames: offer.offerNames } : {}),
+        // (null: none to quote, for no offer or a new customers' one.)
+        offerName: null as string | null,
+        ...(best ? await offers.naming(best) : {}),
         discountPercent: best?.discountPercent ?? null,
-        offerValidUntil: offer?.validUntil ?? null,
+        offerValidUntil: best?.validUntil ?? null,
         matchedNewCustomerOffer: matchedNewCustomerOffer !== null,
       };
       return thankYou(await this.outbox.enqueueStepOnce(em, input, THANK_YOU_STEP, { channel: MessageChannel.Email, purpose: MessagePurpose.Marketing, template: 'appreciation', payload }));
