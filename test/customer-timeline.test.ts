@@ -1,6 +1,6 @@
 import { encodeCursor } from '../src/services/common/pagination.js';
 import { Role } from '../src/domain/auth/roles.js';
-import { AuditEntry, Campaign, CampaignGroup, CampaignMember, Complaint, ComplaintSeverity, Customer, Invoice, MessageChannel, MessagePurpose, Order, OutboxMessage, PlaybookRun, ScoreSnapshot } from '../src/entities/index.js';
+import { AuditEntry, Campaign, CampaignGroup, CampaignMember, Complaint, ComplaintSeverity, Customer, Invoice, MessageChannel, MessagePurpose, Order, OutboxMessage, PlaybookRun, ScoreSnapshot, ServiceTier, ServiceTierChange, TierChangeSource } from '../src/entities/index.js';
 import { CustomersWithTimelinesDocument, CustomerTimelineDocument, EraseCustomerDocument, RecordComplaintDocument, ReopenComplaintDocument, ResolveComplaintDocument, UpdateCustomerDocument, type CustomerEventKind, type CustomerTimelineQuery } from './__generated__/graphql.js';
 import { countStatements } from './support/statement-counter.js';
 import { startTestStack, type TestStack } from './support/stack.js';
@@ -260,4 +260,18 @@ describe("a complaint's resolutions and reopenings (QA 56 F2)", () => {
     await em.nativeUpdate(Complaint, { id: resolvedByImport.id }, { resolvedAt: at('2026-10-06T09:00:30Z') });
     expect((await events(emil.id)).edges.filter((e) => e.node.ref === resolvedByImport.id && e.node.kind === 'ComplaintResolved')).toHaveLength(2);
   });
+});
+
+it('shows each tier change, where it came from, and the tier before it', async () => {
+  const em = stack.orm.em.fork();
+  const tia = em.create(Customer, { name: 'Tia Tiers', email: 'tia.tiers@example.com', acquiredAt: '2025-01-01', serviceTier: ServiceTier.Standard });
+  em.create(ServiceTierChange, { customer: tia, changedOn: '2026-03-01', fromTier: ServiceTier.Basic, toTier: ServiceTier.Premium, source: TierChangeSource.Import, createdAt: at('2026-03-01T07:00:00Z') });
+  em.create(ServiceTierChange, { customer: tia, changedOn: '2026-10-01', fromTier: ServiceTier.Premium, toTier: ServiceTier.Standard, source: TierChangeSource.AccountReview, createdAt: at('2026-10-01T15:00:00Z') });
+  await em.flush();
+  const result = await stack.gql(CustomerTimelineDocument, { id: tia.id, first: 10, kinds: ['TierChanged'] }, Role.Viewer);
+  expect(result.errors).toBeUndefined();
+  expect(result.data!.customer!.timeline.edges.map((e) => [e.node.at, e.node.summary])).toEqual([
+    ['2026-10-01T15:00:00.000Z', 'Service tier: premium → standard (accepted in an account review)'],
+    ['2026-03-01T07:00:00.000Z', "Service tier: basic → premium (as the company's records say)"],
+  ]);
 });

@@ -130,7 +130,9 @@ export type CustomerEventKind =
   /** A playbook run started (ref: its workflow ID) */
   | 'PlaybookStarted'
   /** A score's band moved between two scorings: churn risk, RFM segment, payment loyalty, profitability, persistent issue */
-  | 'ScoreBandChanged';
+  | 'ScoreBandChanged'
+  /** Moved to another service tier (ref: the change): a proposal accepted in an account review, or the company's records (an import) */
+  | 'TierChanged';
 
 /** Every field given narrows the list (AND); a list left empty, like one left out, does not narrow it */
 export type CustomerFilterInput = {

@@ -26,6 +26,8 @@ export enum CustomerEventKind {
   ConsentChanged = 'consent-changed',
   /** Enrolled in a campaign, treated or held out (why a playbook ran, or why none did). */
   CampaignEnrolled = 'campaign-enrolled',
+  /** Moved to another service tier: a proposal accepted in an account review, or the company's records (an import). */
+  TierChanged = 'tier-changed',
 }
 
 /** Events the records keep by day only (an invoice's days, a payment's): at 00:00 UTC of their day, shown as the day. */
@@ -52,11 +54,11 @@ export interface CustomerEventFacts {
   /** The order, invoice, payment, complaint or message ID, or the playbook run's workflow ID. */
   ref: string;
   amountMinor: number | null;
-  /** Due day of an issued invoice; days late of a paid one; the invoice a payment was for; complaint topic; message template; playbook; score kind; promised day; consent (true/false); campaign name. */
+  /** Due day of an issued invoice; days late of a paid one; the invoice a payment was for; complaint topic; message template; playbook; score kind; promised day; consent (true/false); campaign name; the new tier. */
   detail: string | null;
-  /** A payment's invoice amount (minor units); complaint severity; message channel; a finished playbook's outcome; a score's new band; the promised invoice; the campaign group; `unsubscribe-link` for consent withdrawn through it. */
+  /** A payment's invoice amount (minor units); complaint severity; message channel; a finished playbook's outcome; a score's new band; the promised invoice; the campaign group; `unsubscribe-link` for consent withdrawn through it; where a tier change came from (`account-review`, `import`). */
   extra: string | null;
-  /** A score's band before the change. */
+  /** A score's band before the change; the tier before a tier change. */
   previous?: string | null;
   /** A sent message's subject, as the customer read it (null when its template is gone). */
   subject?: string | null;
@@ -110,6 +112,8 @@ export function eventSummary(f: CustomerEventFacts, currency: string): string {
       return f.extra === 'unsubscribe-link' ? 'Withdrew consent to marketing (through the link in a message)' : 'Withdrew consent to marketing';
     case CustomerEventKind.CampaignEnrolled:
       return `Enrolled in campaign "${f.detail}"${f.extra === 'holdout' ? ' (holdout: the campaign starts no playbook for them, to measure it)' : ''}`;
+    case CustomerEventKind.TierChanged:
+      return `Service tier: ${f.previous} → ${f.detail}${f.extra === 'account-review' ? ' (accepted in an account review)' : f.extra === 'import' ? " (as the company's records say)" : ''}`;
     case CustomerEventKind.ScoreBandChanged:
       return `${scoreLabels[f.detail as keyof typeof scoreLabels] ?? capitalised(words(f.detail))}: ${f.previous ?? 'none'} → ${f.extra ?? 'none'}`;
   }

@@ -23,6 +23,7 @@ registerEnumType(CustomerEventKind, {
     PaymentPromised: { description: 'The customer promised to pay an invoice by a day (recorded by a person)' },
     ConsentChanged: { description: 'Consent to marketing given or withdrawn' },
     CampaignEnrolled: { description: 'Enrolled in a campaign, treated or held out (why a playbook ran, or why none did)' },
+    TierChanged: { description: "Moved to another service tier (ref: the change): a proposal accepted in an account review, or the company's records (an import)" },
     PaymentReceived: { description: 'A payment against an invoice, one per payment recorded (a part payment too); the invoice counts as paid (InvoicePaid) once its payments cover it' },
   },
 });
@@ -44,7 +45,7 @@ export class CustomerEventType {
   @Field(() => CustomerEventKind)
   kind!: CustomerEventKind;
 
-  @Field({ description: 'The order, invoice, payment, complaint or message ID; for playbook runs the workflow ID (as the Temporal UI shows it); for a score band change `<snapshot ID>/<score kind>`' })
+  @Field({ description: 'The order, invoice, payment, complaint, message or tier change ID; for playbook runs the workflow ID (as the Temporal UI shows it); for a score band change `<snapshot ID>/<score kind>`' })
   ref!: string;
 
   @Field({ description: 'What happened, in a line, amounts in the currency (see currency), e.g. "Paid invoice INV-1042 (€89.00) 3 days late": an invoice by its number in the billing system, else the start of its ID' })

@@ -139,6 +139,9 @@ const sources: Record<CustomerEventKind, (ids: readonly string[]) => RawBuilder<
   [K.CampaignEnrolled]: (ids) =>
     sql`select m.customer_id, m.enrolled_at as at, m.campaign_id::text as ref, jsonb_build_object('detail', cmp.name, 'extra', m."group") as facts
           from campaign_member m join campaign cmp on cmp.id = m.campaign_id where ${of(ids, 'm.customer_id')}`,
+  // Tier changes as recorded when they took effect here (the day they count from for profitability is the customer's day of it).
+  [K.TierChanged]: (ids) =>
+    sql`select customer_id, created_at as at, id::text as ref, jsonb_build_object('detail', to_tier, 'extra', source, 'previous', from_tier) as facts from service_tier_change where ${of(ids)}`,
   // Bands as they moved (recorded when current_score changed; a customer's first band is no change).
   [K.ScoreBandChanged]: (ids) =>
     sql`select customer_id, changed_at as at, snapshot_id::text || '/' || kind as ref, jsonb_build_object('detail', kind, 'extra', band, 'previous', previous) as facts
@@ -155,7 +158,7 @@ function events(ids: readonly string[], kinds: readonly CustomerEventKind[]) {
 
 /**
  * A customer's timeline: orders, invoices issued and paid, payments received, complaints opened, resolved and reopened,
- * messages sent, playbook runs, campaigns, promises to pay, consent and score band changes, newest
+ * messages sent, playbook runs, campaigns, promises to pay, consent, tier and score band changes, newest
  * first in one list, each with a line a person reads, so a customer page needs one
  * connection instead of merging many. Batched: the
  * timelines of a page of customers cost one statement (and one more for their totalCount).
