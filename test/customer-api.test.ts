@@ -543,6 +543,22 @@ describe('query limits', () => {
     }
   });
 
+  it('counts a page size over 100 as 100, so however far over, it is refused as the page-size rule refuses 101: on first, HTTP 200', async () => {
+    const asViewer = async (query: string) => {
+      const response = await stack.api.apollo.executeOperation({ query }, { contextValue: await stack.api.contextFor(`Bearer ${testKeys[Role.Viewer]}`) });
+      return { status: response.http.status ?? 200, result: response.body.kind === 'single' ? response.body.singleResult : null };
+    };
+    for (const query of ['{ customers(first: 100000) { totalCount } }', '{ customers(first: 7000) { edges { node { id name email } } } }', '{ customers(first: 101) { totalCount } }']) {
+      const { status, result } = await asViewer(query);
+      expect(status).toBe(200);
+      expect(result?.errors?.[0]).toMatchObject({ message: expect.stringContaining('first'), extensions: { code: 'VALIDATION', reason: 'INVALID_ARGUMENT', field: 'first' } });
+    }
+    // A query costly at the largest page sizes allowed stays refused as too costly, however far over them it asks.
+    const deep = await asViewer('{ customers(first: 100000) { edges { node { orders(first: 100000) { edges { node { id amountMinor orderedAt } } } } } } }');
+    expect(deep.status).toBe(400);
+    expect(deep.result?.errors?.[0].extensions).toMatchObject({ code: 'GRAPHQL_VALIDATION_FAILED', reason: 'QUERY_TOO_COSTLY' });
+  });
+
   it('refuses an operation with more than 30 aliases, fragments included, before anything runs', async () => {
     const counts = (n: number, prefix: string) => Array.from({ length: n }, (_, i) => `${prefix}${i}: customers(first: 1) { totalCount }`).join(' ');
     const { result, statements } = await countStatements(() => raw(`{ ${counts(20, 'a')} ...More } fragment More on Query { ${counts(11, 'b')} }`, Role.Viewer));

@@ -32,16 +32,19 @@ export function connectionOf<T extends object>(nodeType: ClassType<T>, name: str
 
 /**
  * Query cost of a list field: what one item costs, times how many the argument `size` asks for
- * (else `fallback`), at least one: a size below 1 is refused when the field runs, and counted
- * as asked it would turn the whole query's cost negative (its siblings still run).
+ * (else `fallback`), at least one and at most `max`, the most the field gives: a size outside them
+ * is refused when the field runs, with the field named (VALIDATION on `first`), whatever its
+ * value. Counted as asked, a size below 1 would turn the whole query's cost negative (its
+ * siblings still run), and a size far over the maximum would be refused as too costly instead,
+ * another code for the same mistake.
  */
 export const listComplexity =
-  (size: string, fallback: number) =>
+  (size: string, fallback: number, max: number) =>
   ({ args, childComplexity }: { args: Record<string, unknown>; childComplexity: number }) =>
-    1 + childComplexity * Math.max(1, typeof args[size] === 'number' ? (args[size] as number) : fallback);
+    1 + childComplexity * Math.min(max, Math.max(1, typeof args[size] === 'number' ? (args[size] as number) : fallback));
 
 /** Query cost of a connection field: what one node costs, times the page size asked for. */
-export const pageComplexity = listComplexity('first', 20);
+export const pageComplexity = listComplexity('first', 20, MAX_PAGE_SIZE);
 
 @ArgsType()
 export class PageArgs {

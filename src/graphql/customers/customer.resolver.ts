@@ -5,7 +5,7 @@ import { Role } from '../../domain/auth/roles.js';
 import { ScoreKind } from '../../domain/scoring/score-kind.js';
 import type { Customer, PlaybookRun } from '../../entities/index.js';
 import { mapPage, type Page } from '../../services/common/pagination.js';
-import type { ScoreView } from '../../services/scores/score.service.js';
+import { MAX_SCORE_HISTORY, type ScoreView } from '../../services/scores/score.service.js';
 import { Allow } from '../auth/allow.js';
 import { listComplexity, NestedPageArgs, pageComplexity } from '../common/connection.js';
 import type { GraphQLContext } from '../context.js';
@@ -126,12 +126,12 @@ export class CustomerResolver {
   @FieldResolver(() => [ScoreType], {
     description: 'Earlier values of one score, newest first: each one of the last 90 days, then the last of each week (of each month after two years)',
     // Up to `last` values, each with its reasons: costs as a page of that size does.
-    complexity: listComplexity('last', 10),
+    complexity: listComplexity('last', 10, MAX_SCORE_HISTORY),
   })
   scoreHistory(
     @Root() customer: Customer,
     @Arg('kind', () => ScoreKind) kind: ScoreKind,
-    @Arg('last', () => Int, { defaultValue: 10, description: 'How many, 1 to 100' }) last: number,
+    @Arg('last', () => Int, { defaultValue: 10, description: `How many, 1 to ${MAX_SCORE_HISTORY}` }) last: number,
     @Arg('before', () => Date, { nullable: true, description: 'Only values computed before this time: the oldest computedAt of the last page, to page further back' }) before: Date | null,
     @Ctx() ctx: GraphQLContext,
   ): Promise<ScoreView[]> {
