@@ -367,6 +367,12 @@ describe('sorting, page by page', () => {
     const next = await stack.gql(CustomersDocument, { first: 2, after, sort, filter: { serviceTier: ['Basic'], search: '' } }, Role.Viewer);
     expect(next.errors).toBeUndefined();
     expect(next.data!.customers.edges.map((e) => e.node.id)).toEqual((await allIds({ serviceTier: ['Basic'] }, sort)).slice(2, 4));
+    // A value repeated in a list selects what it does once: the same filter, the same cursor.
+    const repeated = await stack.gql(CustomersDocument, { first: 2, after, sort, filter: { serviceTier: ['Basic', 'Basic'] } }, Role.Viewer);
+    expect(repeated.errors).toBeUndefined();
+    expect(repeated.data!.customers.edges.map((e) => e.node.id)).toEqual(next.data!.customers.edges.map((e) => e.node.id));
+    const moreTiers = await stack.gql(CustomersDocument, { first: 2, after, sort, filter: { serviceTier: ['Basic', 'Basic', 'Premium'] } }, Role.Viewer);
+    expect(moreTiers.errors![0].extensions).toMatchObject({ reason: 'INVALID_CURSOR' });
   });
 });
 

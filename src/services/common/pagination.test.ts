@@ -40,6 +40,8 @@ describe('cursors', () => {
     // The same scope whatever the order of its keys and lists; another scope another tag.
     expect(scopedTag('fix-cases', { status: 'open', owner: 'billing' })).toBe(billing);
     expect(scopedTag('timeline', { kinds: ['order-placed', 'invoice-paid'] })).toBe(scopedTag('timeline', { kinds: ['invoice-paid', 'order-placed'] }));
+    expect(scopedTag('customers', { riskBand: ['high', 'high'] })).toBe(scopedTag('customers', { riskBand: ['high'] }));
+    expect(scopedTag('customers', { riskBand: ['high', 'high'] })).not.toBe(scopedTag('customers', { riskBand: ['high', 'medium'] }));
     expect(scopedTag('fix-cases', { owner: 'logistics', status: 'open' })).not.toBe(billing);
     const members = (campaignId: string, group: string | null) => scopedTag('campaign-members', { campaignId, group });
     expect(members('a', 'holdout')).not.toBe(members('a', null));

@@ -89,14 +89,18 @@ function opened(cursor: string): string | null {
  * A cursor tag naming the list and what it is a list of (its parent, its filter: `scope`), so a
  * cursor taken under another filter or of another parent is refused (INVALID_CURSOR): a list whose
  * filter changed starts again from its top instead of somewhere in its middle, skipping rows. The
- * same scope is one tag whatever the order of its keys and lists; an empty value (null, [], '') is
- * no condition, and an empty scope names none.
+ * same scope is one tag whatever the order of its keys and lists, and a value repeated in a list
+ * counts once (["high", "high"] selects what ["high"] does: a chip a screen added twice must not
+ * lose its place); an empty value (null, [], '') is no condition, and an empty scope names none.
  */
 export function scopedTag(list: string, scope: Readonly<Record<string, unknown>>): string {
   const byText = (a: unknown, b: unknown) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1);
   const empty = (value: unknown) => value == null || value === '' || (Array.isArray(value) && value.length === 0);
   const canonical = (value: unknown): unknown => {
-    if (Array.isArray(value)) return value.map(canonical).sort(byText);
+    if (Array.isArray(value)) {
+      const distinct = new Map(value.map(canonical).map((v) => [JSON.stringify(v), v]));
+      return [...distinct.values()].sort(byText);
+    }
     if (value && typeof value === 'object') {
       return Object.fromEntries(
         Object.keys(value)
