@@ -507,6 +507,28 @@ it('answers a body it cannot read in the shape of GraphQL errors with a code, no
   expect(((await wrongCharset.json()) as any).errors[0].extensions).toEqual({ code: 'BAD_REQUEST', reason: 'UNREADABLE_REQUEST' });
 });
 
+it("gives Apollo's own refusals of a request a reason, as every malformed body's: variables that are no object, a GET query its CSRF guard refuses, a mutation by GET", async () => {
+  const key = 'test-viewer-key-0123456789';
+  const post = (body: Record<string, unknown>) =>
+    fetch(`${base}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body: JSON.stringify({ query: '{ me { role } }', ...body }) });
+  const answer = async (response: Response) => ({ status: response.status, extensions: ((await response.json()) as any).errors[0].extensions });
+  for (const variables of ['x', '{"n": 1}', [1], 5]) expect(await answer(await post({ variables }))).toEqual({ status: 400, extensions: { code: 'BAD_REQUEST', reason: 'INVALID_VARIABLES' } });
+  expect(await answer(await post({ extensions: 'x' }))).toEqual({ status: 400, extensions: { code: 'BAD_REQUEST', reason: 'INVALID_EXTENSIONS' } });
+  expect(await answer(await post({ operationName: 5 }))).toEqual({ status: 400, extensions: { code: 'BAD_REQUEST', reason: 'INVALID_OPERATION_NAME' } });
+  expect(await answer(await post({ query: '' }))).toEqual({ status: 400, extensions: { code: 'BAD_REQUEST', reason: 'MISSING_QUERY' } });
+  const get = (query: string, headers: Record<string, string> = {}) =>
+    fetch(`${base}/graphql?query=${encodeURIComponent(query)}`, { headers: { accept: 'application/json', authorization: `Bearer ${key}`, ...headers } });
+  expect(await answer(await get('{ me { role } }'))).toEqual({ status: 400, extensions: { code: 'BAD_REQUEST', reason: 'CSRF_PREVENTED' } });
+  // With the header a browser cannot send across origins without asking first, a GET query is answered.
+  const preflighted = await get('{ me { role } }', { 'apollo-require-preflight': 'true' });
+  expect(preflighted.status).toBe(200);
+  expect(await preflighted.json()).toEqual({ data: { me: { role: 'Viewer' } } });
+  expect(await answer(await get('mutation { optOut(customerId: "11111111-2222-4333-8444-555555555555") { id } }', { 'apollo-require-preflight': 'true' }))).toEqual({
+    status: 405,
+    extensions: { code: 'BAD_REQUEST', reason: 'MUTATION_OVER_GET' },
+  });
+});
+
 it('refuses a huge document before lexing it whole: a query text over 100,000 characters, a document of over 10,000 tokens (QA 66 F1)', async () => {
   const viewer = 'test-viewer-key-0123456789';
   // 11.7 MB of `id id id ...` (under the 12 MB body limit) held the API's thread for 6 s and answered QUERY_TOO_COMPLEX.

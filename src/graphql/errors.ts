@@ -86,6 +86,10 @@ export function createErrorFormatter(logger: Logger, exposeInternals: boolean, s
         extensions: { ...formatted.extensions, reason: 'QUERY_TOO_MANY_TOKENS', maxTokens: Number(tokens[1]) },
       };
     }
+    // Apollo's own refusals of a request it cannot take (BAD_REQUEST) come without a reason: given one, as every malformed body's is.
+    if (formatted.extensions?.code === 'BAD_REQUEST' && formatted.extensions.reason === undefined) {
+      return { ...formatted, extensions: { ...formatted.extensions, reason: badRequestReason(formatted.message) } };
+    }
     // Parse, validation and variable errors from graphql-js / Apollo carry their own codes.
     const code = formatted.extensions?.code;
     if (code && code !== 'INTERNAL_SERVER_ERROR') return formatted;
@@ -109,6 +113,22 @@ export function createErrorFormatter(logger: Logger, exposeInternals: boolean, s
     if (exposeInternals) return formatted;
     return { message: 'Internal server error', locations: formatted.locations, path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
   };
+}
+
+/**
+ * The reason of one of Apollo's BAD_REQUEST answers, told by its message (Apollo gives none): `variables` or `extensions`
+ * that are no object (a JSON-encoded string, an array), an `operationName` that is no string, an empty `query`, a GET
+ * Apollo's cross-site request forgery guard refuses (no `Content-Type: application/json` nor `apollo-require-preflight`
+ * header) or a mutation sent by GET; anything else Apollo refuses is INVALID_REQUEST.
+ */
+export function badRequestReason(message: string): string {
+  if (/^`variables` in a POST body|^The variables search parameter/.test(message)) return 'INVALID_VARIABLES';
+  if (/^`extensions` in a POST body|^The extensions search parameter/.test(message)) return 'INVALID_EXTENSIONS';
+  if (message.startsWith('`operationName` in a POST body')) return 'INVALID_OPERATION_NAME';
+  if (message.startsWith('GraphQL operations must contain a non-empty `query`')) return 'MISSING_QUERY';
+  if (message.includes('Cross-Site Request Forgery')) return 'CSRF_PREVENTED';
+  if (message.startsWith('GET requests only support query operations')) return 'MUTATION_OVER_GET';
+  return 'INVALID_REQUEST';
 }
 
 /** The requests an unavailable service was already logged for. */
