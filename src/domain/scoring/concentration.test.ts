@@ -79,8 +79,8 @@ describe('concentration over time', () => {
     expect(s.band).toBe('low');
     expect(s.reasons[0]).toMatch(/^2025-Q2: the top 20% of customers brought 33% of revenue \(Gini 0\.\d\d, 10 customers\)$/);
     expect(s.reasons[1]).toMatch(/^2025-Q1: the top 20% of customers brought 60% of revenue/);
-    expect(s.reasons[2]).toBe('2024-Q4: the top 20% of customers brought 80%');
-    expect(s.modelVersion).toBe('concentration/3;policy=1');
+    expect(s.reasons[2]).toBe("2024-Q4 (the window's first with revenue): the top 20% of customers brought 80%");
+    expect(s.modelVersion).toBe('concentration/4;policy=1');
   });
 
   it('sums several rows of a customer in a period and bands by the policy', () => {

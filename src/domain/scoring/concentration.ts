@@ -35,8 +35,9 @@ import { invalidInput } from './scoring.exception.js';
 /**
  * 3: a period with too few customers for a top share is said so, with the largest customer's share,
  *    not as "the top 20% brought 20%" (its top share and band are unchanged).
+ * 4: the trend's line (the first period of the window with revenue, after the latest two) says so, not a bare period.
  */
-export const CONCENTRATION_MODEL_VERSION = 'concentration/3';
+export const CONCENTRATION_MODEL_VERSION = 'concentration/4';
 
 export interface PeriodRevenue {
   /** A sortable period label ("2025-Q4", "2025-11"). */
@@ -201,7 +202,7 @@ export function concentrationByPeriod(revenues: ReadonlyMap<string, readonly num
   }
   // The trend: the first month with revenue, unless it is among those just said.
   const said = complete.length ? complete : [latest];
-  if (said.length > 2) reasons.push(`${said[0].period}: ${said[0].customers < fewest ? tooFew(said[0]) : `the ${top} brought ${pct(said[0].topShare!)}`}`);
+  if (said.length > 2) reasons.push(`${said[0].period} (the window's first with revenue): ${said[0].customers < fewest ? tooFew(said[0]) : `the ${top} brought ${pct(said[0].topShare!)}`}`);
   const clamped = periods.reduce((sum, p) => sum + p.negativeClamped, 0);
   if (clamped) reasons.push(`${clamped} negative net revenue${clamped === 1 ? '' : 's'} counted as 0`);
   // With fewer customers than make one in the top share, one customer bringing everything reads as the top share itself: no band.
