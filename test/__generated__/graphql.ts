@@ -324,7 +324,7 @@ export type RecordComplaintInput = {
 };
 
 export type RecordPaymentInput = {
-  /** Amount paid in minor units (cents), 1 to 999999999999999 (13 integer digits, as the payments import takes), and no more than is still owed on the invoice (its amount less the payments so far) */
+  /** Amount paid in minor units (see currency), 1 to 999999999999999 (13 integer digits, as the payments import takes), and no more than is still owed on the invoice (its amount less the payments so far) */
   amountMinor: number;
   /** Payment reference in the billing system (the payments import's payment_ref), taken in Unicode NFC as the import takes it; one with an invisible or control character (a zero-width space, a direction mark) is refused (PAYMENT_INVALID). A retry with it is refused (PAYMENT_REF_TAKEN); without it, a payment sent twice is booked twice while both fit in what is owed */
   externalRef?: string | null | undefined;

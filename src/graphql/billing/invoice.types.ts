@@ -17,7 +17,7 @@ export class PaymentType {
   @Field(() => LocalDateResolver, { description: 'Day the payment was made' })
   paidAt!: string;
 
-  @Field(() => MoneyAmount, { description: 'Amount paid in minor units (cents)' })
+  @Field(() => MoneyAmount, { description: 'Amount paid in minor units (see currency)' })
   amountMinor!: number;
 
   @Field({ description: 'When the payment was recorded (a payment recorded late keeps the day it was made in paidAt)' })
@@ -35,13 +35,15 @@ export class InvoiceType {
   @Field(() => String, { nullable: true, description: 'Reference in the billing system' })
   externalRef?: string | null;
 
-  @Field(() => LocalDateResolver)
+  @Field(() => LocalDateResolver, { description: "The day it was issued, as the billing system dated it (the invoices import's issued_at): a calendar day, no time zone" })
   issuedAt!: string;
 
-  @Field(() => LocalDateResolver)
+  @Field(() => LocalDateResolver, {
+    description: "The day it falls due, as the billing system dated it (the invoices import's due_at): a calendar day, no time zone. Overdue (overdueInvoices, the reminder sweep) once that day has passed in UTC",
+  })
   dueAt!: string;
 
-  @Field(() => MoneyAmount, { description: 'Amount in minor units (cents)' })
+  @Field(() => MoneyAmount, { description: 'Amount in minor units (see currency)' })
   amountMinor!: number;
 
   @Field(() => LocalDateResolver, { nullable: true, description: 'Day the invoice was paid in full (one of amount 0: the day it was issued, as nothing is owed); null while open' })
@@ -86,7 +88,7 @@ export class RecordPaymentInput {
   @Field(() => ID)
   invoiceId!: string;
 
-  @Field(() => MoneyAmount, { description: `Amount paid in minor units (cents), 1 to ${MAX_AMOUNT_MINOR} (${MAX_AMOUNT_INTEGER_DIGITS} integer digits, as the payments import takes), and no more than is still owed on the invoice (its amount less the payments so far)` })
+  @Field(() => MoneyAmount, { description: `Amount paid in minor units (see currency), 1 to ${MAX_AMOUNT_MINOR} (${MAX_AMOUNT_INTEGER_DIGITS} integer digits, as the payments import takes), and no more than is still owed on the invoice (its amount less the payments so far)` })
   amountMinor!: number;
 
   @Field(() => LocalDateResolver, { nullable: true, description: "Day of payment; when omitted, today in the customer's time zone (a payment on the due day is on time wherever they live), or the issue day where that today has not reached it yet. Not in the future, nor before the invoice's issue day (an invoice issued on a day not yet reached anywhere takes its payment once it is)" })

@@ -89,10 +89,10 @@ export class ComplaintType {
   @Field(() => String, { nullable: true, description: "The complaint in the customer's or agent's words; null when none was given, and after the customer's personal data was erased" })
   summary?: string | null;
 
-  @Field()
+  @Field({ description: "When the customer complained (recordComplaint's openedAt, the complaints import's opened_at)" })
   openedAt!: Date;
 
-  @Field(() => Date, { nullable: true })
+  @Field(() => Date, { nullable: true, description: 'When it was resolved; null while open (a reopen clears it)' })
   resolvedAt?: Date | null;
 
   @Field(() => Int)

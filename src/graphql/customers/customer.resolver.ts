@@ -67,7 +67,7 @@ export class CustomerResolver {
     return ctx.services.dataExport.forRequest(id, reason, ctx.caller!.id);
   }
 
-  @FieldResolver(() => ContactStatusType, { nullable: true, description: 'What may be sent to the customer now, and why not (batched across a page)' })
+  @FieldResolver(() => ContactStatusType, { nullable: true, description: "What may be sent to the customer now, and why not (batched across a page); null only when the customer's record is gone by the time it is read" })
   async contactStatus(@Root() customer: Customer, @Ctx() ctx: GraphQLContext): Promise<ContactStatusType | null> {
     const status = await ctx.services.contactStatus.forCustomer(customer.id);
     return status && ContactStatusType.from(status);
@@ -118,7 +118,10 @@ export class CustomerResolver {
     return ctx.services.customers.referrerOf(customer);
   }
 
-  @FieldResolver(() => [ScoreType], { description: 'The latest value of each score' })
+  @FieldResolver(() => [ScoreType], {
+    description:
+      'The latest value of each score the customer has: none before their first scoring; ChurnRisk and Clv only once they have bought (the models need a purchase; with value null and the reasons while the base cannot fit them); the other kinds for every customer scored, Rfm with value and band null until a rescore ranks them among the buyers (no purchase yet)',
+  })
   scores(@Root() customer: Customer, @Ctx() ctx: GraphQLContext, @Info() info: GraphQLResolveInfo): ScoreView[] | Promise<ScoreView[]> {
     return ctx.services.scores.latestFor(customer.id, selectedFields(info));
   }

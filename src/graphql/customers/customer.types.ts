@@ -60,7 +60,9 @@ export class CustomerType {
   @Field({ description: 'Whether the customer agreed to marketing contact' })
   marketingConsent!: boolean;
 
-  @Field(() => LocalDateResolver, { description: 'When the customer was acquired' })
+  @Field(() => LocalDateResolver, {
+    description: "The day the customer was won, a calendar day with no time zone: the customers import's acquired_at as the source dated it (else the import's day, UTC), moved back to the day (UTC) of their first order if that is earlier",
+  })
   acquiredAt!: string;
 
   @Field(() => MoneyTotal, {
@@ -69,7 +71,7 @@ export class CustomerType {
   })
   revenueMinor!: number;
 
-  @Field()
+  @Field({ description: 'When the record was made here (by an import); when the customer was won is acquiredAt' })
   createdAt!: Date;
 }
 

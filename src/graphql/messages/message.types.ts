@@ -87,10 +87,10 @@ export class MessageType {
   @Field(() => MessageStatus)
   status!: Status;
 
-  @Field()
+  @Field({ description: 'When the playbook wrote it' })
   createdAt!: Date;
 
-  @Field(() => Date, { nullable: true })
+  @Field(() => Date, { nullable: true, description: 'When delivery handed it to the channel (confirmMessageSent: when its interrupted hand-over began); null while not sent, and for one never sent' })
   sentAt!: Date | null;
 
   @Field(() => Date, { nullable: true, description: 'Held until then (quiet hours, the next retry, the end of a promise to pay, or the next look at the earlier reminder it waits for)' })

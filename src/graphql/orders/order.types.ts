@@ -11,10 +11,10 @@ export class OrderType {
   @Field(() => String, { nullable: true, description: 'Reference in the source system' })
   externalRef?: string | null;
 
-  @Field()
+  @Field({ description: 'When the order was placed (the orders import\'s ordered_at)' })
   orderedAt!: Date;
 
-  @Field(() => MoneyAmount, { description: 'Amount in minor units (cents)' })
+  @Field(() => MoneyAmount, { description: 'Amount in minor units (see currency)' })
   amountMinor!: number;
 
   @Field(() => MoneyAmount, { nullable: true, description: 'Contribution margin in minor units, when known' })

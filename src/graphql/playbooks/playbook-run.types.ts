@@ -199,7 +199,7 @@ export class PlaybookRunType {
   @Field(() => String, { nullable: true, complexity: LIVE_STATE_COMPLEXITY, description: 'Account review: who decided on offboarding, and why' })
   decidedBy!: string | null;
 
-  @Field(() => String, { nullable: true, complexity: LIVE_STATE_COMPLEXITY })
+  @Field(() => String, { nullable: true, complexity: LIVE_STATE_COMPLEXITY, description: 'Account review: why offboarding was approved or not, as the person who decided gave it; null without a decision (and for a moment after one, until its audit entry is written)' })
   decisionReason!: string | null;
 
   @Field(() => String, { nullable: true, complexity: LIVE_STATE_COMPLEXITY, description: 'Appreciation: the offer the customer was thanked with' })
@@ -212,7 +212,7 @@ export class PlaybookRunType {
   })
   heldBack!: string | null;
 
-  @Field(() => Date, { nullable: true })
+  @Field(() => Date, { nullable: true, description: 'When the run started, as its record says; null while a run being started has no record yet, and for runs started before runs were recorded' })
   startedAt!: Date | null;
 
   @Field(() => Date, { nullable: true, description: 'When the run ended (null while it runs): as its record says, or, for a run ended in Temporal whose end is not recorded yet (terminated in the Temporal UI; its own view), when Temporal closed it' })

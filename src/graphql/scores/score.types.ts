@@ -36,10 +36,10 @@ export class ScoreType {
   @Field(() => Float, { nullable: true, description: "Its unit and range are the kind's (see the ScoreKind values: a probability, minor units, a code or a count). Null when the model has no value yet (too little history); band and reasons say why" })
   value!: number | null;
 
-  @Field(() => String, { nullable: true, description: 'Named band or segment, e.g. "Champions"' })
+  @Field(() => String, { nullable: true, description: 'Named band or segment, e.g. "Champions". Null for every Clv (no bands), an Rfm not ranked (no purchase yet), a Profitability not judged and a ChurnRisk without a value (the reasons say why)' })
   band?: string | null;
 
-  @Field()
+  @Field({ description: 'When this value was computed (asOf is the day it describes)' })
   computedAt!: Date;
 
   @Field(() => LocalDateResolver, {

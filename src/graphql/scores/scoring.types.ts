@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { GraphQLJSONObject, LocalDateResolver } from 'graphql-scalars';
 import { ArgsType, Field, Float, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
-import type { ConcentrationScore } from '../../domain/scoring/concentration.js';
+import { defaultConcentrationPolicy, type ConcentrationScore } from '../../domain/scoring/concentration.js';
 import { MAX_CONCENTRATION_MONTHS } from '../../services/scores/scoring.service.js';
 import type { ModelFit } from '../../services/scores/scoring-run.service.js';
 import type { ScoringRunView } from '../../services/scores/scoring.service.js';
@@ -154,13 +154,13 @@ export class ConcentrationPeriodType {
   @Field(() => MoneyTotal, { description: 'Revenue in the month, minor units (a total: exact up to 2^53 minor units)' })
   totalRevenue!: number;
 
-  @Field(() => Float, { nullable: true, description: 'Revenue share of the top 20% of customers, read off the Lorenz curve: the customer on the 20% boundary counts with the part of them inside it (of 7 customers, the top 2 and 0.4 of the third; a single customer brings 20%), so small segments differ from "the top N customers"' })
+  @Field(() => Float, { nullable: true, description: 'Revenue share of the top 20% of customers, read off the Lorenz curve: the customer on the 20% boundary counts with the part of them inside it (of 7 customers, the top 2 and 0.4 of the third; a single customer brings 20%), so small segments differ from "the top N customers". Null for a month without revenue' })
   topShare!: number | null;
 
-  @Field(() => Float, { nullable: true })
+  @Field(() => Float, { nullable: true, description: "Gini coefficient of the month's revenue over its customers: 0 when all bring the same (or there is one), towards 1 the more one customer brings ((n-1)/n when one brings it all). Null for a month without revenue" })
   gini!: number | null;
 
-  @Field(() => [LorenzPointType], { nullable: true })
+  @Field(() => [LorenzPointType], { nullable: true, description: 'Lorenz curve, poorest first, from (0, 0) to (1, 1): a point per customer up to 100 customers, else 101 evenly spaced points. Null for a month without revenue' })
   lorenz!: LorenzPointType[] | null;
 }
 
@@ -169,10 +169,13 @@ export class ConcentrationReportType {
   @Field(() => Float, { nullable: true, description: 'Top-20% share of the latest complete month with revenue (the month under way only when no complete one has revenue; its share so far is in periods and the reasons)' })
   value!: number | null;
 
-  @Field(() => String, { nullable: true, description: 'high, medium or low concentration; null without revenue, or when that month has fewer than 5 customers (then one of them is already more than the top 20%: the reasons say so)' })
+  @Field(() => String, {
+    nullable: true,
+    description: `The concentration of value's month: high (a top-20% share from ${defaultConcentrationPolicy.highAtLeast}), medium (from ${defaultConcentrationPolicy.mediumAtLeast}) or low, as the default concentration policy has it (modelVersion names the policy); null without revenue, or when that month has fewer than 5 customers (then one of them is already more than the top 20%: the reasons say so)`,
+  })
   band!: string | null;
 
-  @Field(() => [String])
+  @Field(() => [String], { description: "One line each: the month under way (to date), the latest two complete months with revenue, the window's first with revenue (the trend), and what is missing (months without revenue, why no band)" })
   reasons!: string[];
 
   @Field()
