@@ -18,7 +18,7 @@ export class PlaybookResolver {
   @Query(() => PlaybookRunConnection, {
     nullable: true,
     description:
-      "Runs under way, newest first, by their tags, each with its live state (one Temporal query per run): e.g. account reviews awaiting an offboarding decision. From Temporal's search index, which is eventually consistent; pages go by position. Null, with UNAVAILABLE/PLAYBOOK_ENGINE_UNAVAILABLE, while Temporal cannot be reached: the other fields of the request still answer",
+      "Runs under way by their tags, newest first by when their current execution started in Temporal (a run reset there counts from its reset, whatever its startedAt), each with its live state (one Temporal query per run): e.g. account reviews awaiting an offboarding decision. From Temporal's search index, which is eventually consistent; pages go by position. Null, with UNAVAILABLE/PLAYBOOK_ENGINE_UNAVAILABLE, while Temporal cannot be reached: the other fields of the request still answer",
     complexity: pageComplexity,
   })
   async runningPlaybookRuns(
